@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ScaleCast",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public API
+    products: [
+        .executable(name: "scalecast", targets: ["scalecast"]),
+        .library(name: "ScaleCast", targets: [
+            "SimCore", "Workload", "Hardware", "Parallelism", "CostModel",
+            "Simulation", "Scenario", "Reports", "Calibration",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+        .target(name: "SimCore", dependencies: [
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "YAMLSupport", dependencies: ["Yams"]),
+        .target(name: "Workload", dependencies: ["YAMLSupport"]),
+        .target(name: "Hardware", dependencies: ["YAMLSupport"],
+                resources: [.copy("Catalog")]),
+        .target(name: "CostModel", dependencies: ["Workload", "Hardware"]),
+        .target(name: "Parallelism", dependencies: ["Workload", "Hardware"]),
+        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel"]),
+        .target(name: "Scenario", dependencies: [
+            "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation",
+        ]),
+        .target(name: "Reports", dependencies: ["Simulation", "Workload", "Hardware"]),
+        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL"]),
+        .target(name: "ScaleCastCLI", dependencies: [
+            "Scenario", "Reports", "Calibration",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI"]),
+        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation"]),
+
+        // MARK: - Implementation details
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL",
+                       providers: [.apt(["libgsl-dev"])]),
+
+        // MARK: - Tests
+        .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
+        .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware"]),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism", "Simulation", "Scenario"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scenario", "SimCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
+        .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "scalecast"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration"]),
+    ]
+)

@@ -1,0 +1,104 @@
+/// What a layer does, with its hyper-parameters.
+public enum LayerKind: Hashable, Sendable {
+    /// The network's input (images).
+    case input
+    /// 2-D convolution (cross-correlation), as PyTorch's `Conv2d`.
+    case convolution(Convolution)
+    case maxPool(Pooling)
+    case averagePool(Pooling)
+    /// Average pooling to a fixed output size, as PyTorch's `AdaptiveAvgPool2d`.
+    case adaptiveAveragePool(height: Int, width: Int)
+    /// Local response normalization across `size` neighbouring channels.
+    case localResponseNorm(size: Int)
+    case relu
+    case dropout(probability: Double)
+    case batchNorm
+    /// Fully connected layer with `units` outputs; flattens its input.
+    case fullyConnected(units: Int, bias: Bool)
+    /// Softmax followed by the cross-entropy loss.
+    case softmaxCrossEntropy
+    /// Element-wise sum of its inputs (a residual connection).
+    case add
+    /// Channel-wise concatenation of its inputs (an inception block's join).
+    case concat
+    case flatten
+
+    /// A short name for tables: `conv`, `fc`, `maxpool`...
+    public var shortName: String {
+        switch self {
+        case .input: return "input"
+        case .convolution: return "conv"
+        case .maxPool: return "maxpool"
+        case .averagePool: return "avgpool"
+        case .adaptiveAveragePool: return "adaptive-avgpool"
+        case .localResponseNorm: return "lrn"
+        case .relu: return "relu"
+        case .dropout: return "dropout"
+        case .batchNorm: return "batchnorm"
+        case .fullyConnected: return "fc"
+        case .softmaxCrossEntropy: return "softmax"
+        case .add: return "add"
+        case .concat: return "concat"
+        case .flatten: return "flatten"
+        }
+    }
+
+    /// True for layers that hold trainable weights.
+    public var hasWeights: Bool {
+        switch self {
+        case .convolution, .fullyConnected, .batchNorm: return true
+        default: return false
+        }
+    }
+}
+
+/// Hyper-parameters of a 2-D convolution.
+public struct Convolution: Hashable, Sendable {
+    public var outChannels: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var strideHeight: Int
+    public var strideWidth: Int
+    public var padHeight: Int
+    public var padWidth: Int
+    public var groups: Int
+    public var bias: Bool
+
+    public init(outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                pad: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true) {
+        self.outChannels = outChannels
+        (kernelHeight, kernelWidth) = kernel
+        (strideHeight, strideWidth) = stride
+        (padHeight, padWidth) = pad
+        self.groups = groups
+        self.bias = bias
+    }
+}
+
+/// Hyper-parameters of a pooling window.
+public struct Pooling: Hashable, Sendable {
+    public var kernel: Int
+    public var stride: Int
+    public var pad: Int
+    /// Round the output size up, as PyTorch's `ceil_mode=True`.
+    public var ceilMode: Bool
+
+    public init(kernel: Int, stride: Int, pad: Int = 0, ceilMode: Bool = false) {
+        self.kernel = kernel
+        self.stride = stride
+        self.pad = pad
+        self.ceilMode = ceilMode
+    }
+}
+
+/// One layer of a network, with its inferred shape and its costs per example.
+public struct Layer: Hashable, Sendable {
+    /// Unique within its network.
+    public var name: String
+    public var kind: LayerKind
+    /// Indices of the layers whose outputs feed this one (empty for the input).
+    public var inputs: [Int]
+    public var inputShapes: [TensorShape]
+    public var outputShape: TensorShape
+    public var cost: LayerCost
+}

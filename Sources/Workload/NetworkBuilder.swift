@@ -1,0 +1,129 @@
+/// Builds a `Network` layer by layer, inferring shapes and costs as it goes.
+///
+/// Each method appends one layer and returns its index. `from` defaults to the
+/// layer added last, so a chain reads top to bottom:
+/// ```swift
+/// var b = NetworkBuilder(name: "tiny", input: TensorShape(channels: 3, height: 32, width: 32))
+/// try b.conv("conv1", out: 16, kernel: 3, pad: 1)
+/// try b.relu("relu1")
+/// try b.fc("fc", units: 10)
+/// let net = try b.finish()
+/// ```
+public struct NetworkBuilder {
+    public private(set) var layers: [Layer]
+    /// The layer the next call connects to by default.
+    public private(set) var last: Int
+
+    public init(name: String, input: TensorShape) {
+        self.name = name
+        layers = [Layer(name: "input", kind: .input, inputs: [], inputShapes: [], outputShape: input, cost: .zero)]
+        last = 0
+    }
+
+    private let name: String
+
+    /// Appends a layer of any kind fed by `inputs`.
+    /// - Throws: `ModelError` for a duplicate name, an unknown input, or shapes that do not fit.
+    @discardableResult
+    public mutating func add(_ layerName: String, _ kind: LayerKind, inputs: [Int]? = nil) throws -> Int {
+        let sources = inputs ?? [last]
+        guard !layerName.isEmpty else { throw ModelError("a layer needs a name") }
+        guard !layers.contains(where: { $0.name == layerName }) else { throw ModelError("layer name '\(layerName)' is used twice") }
+        guard sources.allSatisfy({ $0 >= 0 && $0 < layers.count }) else { throw ModelError("layer '\(layerName)' names an input that does not exist") }
+        let shapes = sources.map { layers[$0].outputShape }
+        let inputIsImage = sources.allSatisfy { $0 == 0 }
+        let (out, cost): (TensorShape, LayerCost)
+        do {
+            (out, cost) = try kind.output(for: shapes, inputIsImage: inputIsImage)
+        } catch let error as ModelError {
+            throw ModelError("layer '\(layerName)': \(error.message)")
+        }
+        layers.append(Layer(name: layerName, kind: kind, inputs: sources, inputShapes: shapes, outputShape: out, cost: cost))
+        last = layers.count - 1
+        return last
+    }
+
+    public func shape(of index: Int) -> TensorShape { layers[index].outputShape }
+
+    // MARK: Convenience for each kind
+
+    @discardableResult
+    public mutating func conv(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1,
+                              pad: Int = 0, groups: Int = 1, bias: Bool = true) throws -> Int {
+        try conv(name, from: from, out: out, kernel: (kernel, kernel), stride: (stride, stride), pad: (pad, pad), groups: groups, bias: bias)
+    }
+
+    @discardableResult
+    public mutating func conv(_ name: String, from: Int? = nil, out: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                              pad: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true) throws -> Int {
+        try add(name, .convolution(Convolution(outChannels: out, kernel: kernel, stride: stride, pad: pad, groups: groups, bias: bias)),
+                inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func maxPool(_ name: String, from: Int? = nil, kernel: Int, stride: Int, pad: Int = 0, ceilMode: Bool = false) throws -> Int {
+        try add(name, .maxPool(Pooling(kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode)), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func avgPool(_ name: String, from: Int? = nil, kernel: Int, stride: Int, pad: Int = 0, ceilMode: Bool = false) throws -> Int {
+        try add(name, .averagePool(Pooling(kernel: kernel, stride: stride, pad: pad, ceilMode: ceilMode)), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func adaptiveAvgPool(_ name: String, from: Int? = nil, height: Int, width: Int) throws -> Int {
+        try add(name, .adaptiveAveragePool(height: height, width: width), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func relu(_ name: String, from: Int? = nil) throws -> Int { try add(name, .relu, inputs: from.map { [$0] }) }
+
+    @discardableResult
+    public mutating func batchNorm(_ name: String, from: Int? = nil) throws -> Int { try add(name, .batchNorm, inputs: from.map { [$0] }) }
+
+    @discardableResult
+    public mutating func lrn(_ name: String, from: Int? = nil, size: Int) throws -> Int {
+        try add(name, .localResponseNorm(size: size), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func dropout(_ name: String, from: Int? = nil, probability: Double) throws -> Int {
+        try add(name, .dropout(probability: probability), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func fc(_ name: String, from: Int? = nil, units: Int, bias: Bool = true) throws -> Int {
+        try add(name, .fullyConnected(units: units, bias: bias), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
+    public mutating func softmax(_ name: String, from: Int? = nil) throws -> Int { try add(name, .softmaxCrossEntropy, inputs: from.map { [$0] }) }
+
+    @discardableResult
+    public mutating func addLayers(_ name: String, _ inputs: [Int]) throws -> Int { try add(name, .add, inputs: inputs) }
+
+    @discardableResult
+    public mutating func concat(_ name: String, _ inputs: [Int]) throws -> Int { try add(name, .concat, inputs: inputs) }
+
+    /// A convolution without bias followed by batch norm and ReLU: torchvision's
+    /// `BasicConv2d` (GoogLeNet, Inception v3) and ResNet's conv-bn-relu.
+    @discardableResult
+    public mutating func convBNReLU(_ name: String, from: Int? = nil, out: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                                    pad: (Int, Int) = (0, 0)) throws -> Int {
+        try conv(name, from: from, out: out, kernel: kernel, stride: stride, pad: pad, bias: false)
+        try batchNorm("\(name).bn")
+        return try relu("\(name).relu")
+    }
+
+    @discardableResult
+    public mutating func convBNReLU(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1, pad: Int = 0) throws -> Int {
+        try convBNReLU(name, from: from, out: out, kernel: (kernel, kernel), stride: (stride, stride), pad: (pad, pad))
+    }
+
+    /// The finished network.
+    /// - Throws: `ModelError` if it has no layer besides the input.
+    public func finish() throws -> Network {
+        guard layers.count > 1 else { throw ModelError("model '\(name)' has no layers") }
+        return Network(name: name, layers: layers)
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Yams
+
+/// A node of a parsed YAML file that remembers where it came from, so every
+/// accessor can throw a `ConfigError` naming the file, the key path and the line.
+public struct YAMLValue {
+    public let node: Node
+    public let file: String
+    public let keyPath: String
+
+    public init(node: Node, file: String, keyPath: String) {
+        self.node = node
+        self.file = file
+        self.keyPath = keyPath
+    }
+
+    /// Reads and parses the YAML file at `path`.
+    /// - Throws: `ConfigError` if the file cannot be read, is not valid YAML, or is empty.
+    public static func load(path: String) throws -> YAMLValue {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, keyPath: "", line: nil,
+                              message: exists ? "cannot read the file (is it UTF-8 text?)" : "no such file")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses YAML text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws -> YAMLValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, keyPath: "", line: line(of: error), message: "invalid YAML: \(problem(of: error))")
+        } catch {
+            throw ConfigError(file: file, keyPath: "", line: nil, message: "invalid YAML: \(error)")
+        }
+        guard let node else { throw ConfigError(file: file, keyPath: "", line: nil, message: "the file is empty") }
+        return YAMLValue(node: node, file: file, keyPath: "")
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        case .duplicatedKeysInMapping(_, let context): return context.mark.line
+        default: return nil
+        }
+    }
+
+    private static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+             .composer(let context, let problem, _, _):
+            if let context { return "\(problem) (\(context.text))" }
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key \(duplicates.joined(separator: ", "))"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// 1-based line of this node in its file.
+    public var line: Int? { node.mark?.line }
+
+    /// An error located at this node.
+    public func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, keyPath: keyPath, line: line, message: message)
+    }
+
+    // MARK: Mappings
+
+    /// The key-value pairs of a mapping, in file order.
+    public func entries() throws -> [(key: String, value: YAMLValue)] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping of keys to values, found \(kindName)") }
+        return try mapping.map { pair in
+            guard let key = pair.key.string else {
+                throw ConfigError(file: file, keyPath: keyPath, line: pair.key.mark?.line, message: "keys must be strings")
+            }
+            return (key, YAMLValue(node: pair.value, file: file, keyPath: child(key)))
+        }
+    }
+
+    public var isMapping: Bool { if case .mapping = node { return true } else { return false } }
+    public var isSequence: Bool { if case .sequence = node { return true } else { return false } }
+
+    /// The value under `key`, or nil if absent (or null).
+    public func optional(_ key: String) throws -> YAMLValue? {
+        guard let value = try entries().first(where: { $0.key == key })?.value else { return nil }
+        if case .scalar = value.node, value.node.null != nil { return nil }
+        return value
+    }
+
+    /// The value under `key`.
+    /// - Throws: `ConfigError` naming the missing key.
+    public func required(_ key: String) throws -> YAMLValue {
+        guard let value = try optional(key) else {
+            throw ConfigError(file: file, keyPath: child(key), line: line, message: "missing required key '\(key)'")
+        }
+        return value
+    }
+
+    /// Rejects keys other than `allowed`, suggesting the nearest allowed key.
+    public func checkKeys(_ allowed: [String]) throws {
+        for (key, value) in try entries() where !allowed.contains(key) {
+            var message = "unknown key '\(key)'"
+            if let near = allowed.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(near, key) <= 3 {
+                message += "; did you mean '\(near)'?"
+            } else {
+                message += "; expected one of: \(allowed.joined(separator: ", "))"
+            }
+            throw ConfigError(file: file, keyPath: value.keyPath, line: value.line, message: message)
+        }
+    }
+
+    // MARK: Sequences
+
+    /// The items of a sequence; a single scalar is taken as a one-item sequence.
+    public func items() throws -> [YAMLValue] {
+        switch node {
+        case .sequence(let sequence):
+            return sequence.enumerated().map { YAMLValue(node: $1, file: file, keyPath: "\(keyPath)[\($0)]") }
+        case .scalar:
+            return [self]
+        default:
+            throw error("expected a list, found \(kindName)")
+        }
+    }
+
+    // MARK: Scalars
+
+    public func string() throws -> String {
+        guard case .scalar(let scalar) = node else { throw error("expected a text value, found \(kindName)") }
+        return scalar.string
+    }
+
+    public func int() throws -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+            throw error("expected a whole number, found \(describe)")
+        }
+        return value
+    }
+
+    public func double() throws -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
+              value.isFinite else {
+            throw error("expected a number, found \(describe)")
+        }
+        return value
+    }
+
+    public func bool() throws -> Bool {
+        guard case .scalar = node, let value = node.bool else { throw error("expected true or false, found \(describe)") }
+        return value
+    }
+
+    /// A whole number > 0.
+    public func positiveInt() throws -> Int {
+        let value = try int()
+        guard value > 0 else { throw error("must be a positive whole number, got \(value)") }
+        return value
+    }
+
+    /// A number > 0.
+    public func positiveDouble() throws -> Double {
+        let value = try double()
+        guard value > 0 else { throw error("must be positive, got \(formatNumber(value))") }
+        return value
+    }
+
+    /// A number >= 0.
+    public func nonNegativeDouble() throws -> Double {
+        let value = try double()
+        guard value >= 0 else { throw error("must not be negative, got \(formatNumber(value))") }
+        return value
+    }
+
+    /// One of `choices`, with the choices listed if not.
+    public func oneOf(_ choices: [String]) throws -> String {
+        let value = try string()
+        guard choices.contains(value) else {
+            throw error("'\(value)' is not one of: \(choices.joined(separator: ", "))")
+        }
+        return value
+    }
+
+    // MARK: Helpers
+
+    private func child(_ key: String) -> String { keyPath.isEmpty ? key : "\(keyPath).\(key)" }
+
+    private var kindName: String {
+        switch node {
+        case .scalar(let s): return "'\(s.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    private var describe: String { kindName }
+}
+
+private func formatNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
