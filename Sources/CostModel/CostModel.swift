@@ -1,0 +1,42 @@
+import Hardware
+import Parallelism
+import Workload
+
+/// Prices compute work on one GPU: a roofline whose compute roof depends on the
+/// shape of the matrix product and on the precision.
+public struct CostModel: Sendable {
+    public var gpu: GPUSpec
+    public var precision: Precision
+    public var parameters: CostParameters
+
+    public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters()) {
+        self.gpu = gpu
+        self.precision = precision
+        self.parameters = parameters
+    }
+
+    /// The fraction of peak a matrix product of shape (m, n, k) reaches:
+    /// `e_max · s(m) · s(n) · s(k)` with `s(x) = x / (x + x½)`, a saturating curve in
+    /// each dimension (small products cannot fill the GPU's units). Work that is
+    /// not a matrix product (pooling, normalisation) gets `e_max`: it is bound by
+    /// memory traffic anyway.
+    /// - Returns: a fraction in (0, e_max].
+    public func efficiency(m: Double, n: Double, k: Double) -> Double {
+        let half = parameters.halfSaturation(precision)
+        func s(_ x: Double) -> Double { x / (x + half) }
+        return parameters.maxEfficiency(precision) * s(m) * s(n) * s(k)
+    }
+
+    /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
+    ///
+    /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`
+    /// - Parameter work: the task's FLOPs, bytes and product shape.
+    /// - Returns: seconds, >= 0.
+    public func seconds(for work: ComputeWork) -> Double {
+        let peak = gpu.peakFLOPsPerSecond(precision: precision.rawValue)
+        let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? parameters.maxEfficiency(precision)
+        let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
+        let memoryTime = work.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
+        return Double(work.kernels) * parameters.launchOverheadSeconds + max(computeTime, memoryTime)
+    }
+}

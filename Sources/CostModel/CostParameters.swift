@@ -1,0 +1,35 @@
+import Workload
+
+/// The tunable constants of the cost model, with their defaults and where the
+/// defaults come from. A scenario may override any of them; calibration will
+/// replace them with fitted values.
+public struct CostParameters: Sendable, Equatable {
+    /// Fixed time per kernel launch, in seconds. Default 5 us: the order of a CUDA
+    /// kernel launch plus framework dispatch.
+    public var launchOverheadSeconds: Double = 5e-6
+    /// The fraction of peak FLOP/s that a large matrix product reaches, per
+    /// precision. Defaults from one H100 SXM measurement (hardware-facts.md): an
+    /// 8192^3 GEMM ran at 51 of 66.9 TFLOP/s in fp32 (0.76), 399 of 494.7 in TF32
+    /// (0.81) and 781 of 989.4 in bf16 (0.79).
+    public var maxEfficiency: [Precision: Double] = [.fp32: 0.76, .tf32: 0.81, .fp16: 0.79, .bf16: 0.79]
+    /// The matrix dimension at which a product runs at half its best efficiency
+    /// along that dimension (see `CostModel.efficiency`). A dimension smaller than
+    /// the kernel's output tile leaves part of each tile idle; the defaults are the
+    /// typical tile edge of each kind of kernel: 32 for SIMT fp32, 64 for TF32 and
+    /// 128 for fp16/bf16 tensor-core kernels (CUTLASS's default threadblock tiles are
+    /// 128x128 for half precision). With them, ResNet-50 on an A100 in bf16 comes out
+    /// at about 2,500 images/s (BENCHMARKS.md compares with published figures).
+    public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 64, .fp16: 128, .bf16: 128]
+    /// The fraction of peak memory bandwidth that streaming kernels reach.
+    /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (hardware-facts.md).
+    public var memoryEfficiency: Double = 0.88
+    /// Device memory the CUDA context, the framework and the allocator's
+    /// fragmentation hold beyond tensors, in bytes. Default 1 GiB, a rule of thumb
+    /// (a CUDA context alone takes 300-500 MiB).
+    public var reservedMemoryBytes: Double = 1_073_741_824
+
+    public init() {}
+
+    public func maxEfficiency(_ precision: Precision) -> Double { maxEfficiency[precision] ?? 0.76 }
+    public func halfSaturation(_ precision: Precision) -> Double { halfSaturationDimension[precision] ?? 32 }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import YAMLSupport
+
+/// The GPUs and links ScaleCast knows by name, each figure with its source.
+///
+/// The built-in catalog is `scenarios/catalog/*.yaml`, shipped inside the
+/// package; a scenario may add entries or override them.
+public struct Catalog: Sendable {
+    public var gpus: [GPUSpec]
+    public var links: [LinkSpec]
+
+    public init(gpus: [GPUSpec], links: [LinkSpec]) {
+        self.gpus = gpus
+        self.links = links
+    }
+
+    /// The GPU called `name` or one of its aliases (case-insensitive).
+    public func gpu(named name: String) -> GPUSpec? {
+        let key = name.lowercased()
+        return gpus.first { $0.name.lowercased() == key || $0.aliases.contains { $0.lowercased() == key } }
+    }
+
+    /// The link called `name` (case-insensitive).
+    public func link(named name: String) -> LinkSpec? {
+        let key = name.lowercased()
+        return links.first { $0.name.lowercased() == key }
+    }
+
+    /// Adds or replaces entries (matched by name).
+    public mutating func merge(_ other: Catalog) {
+        for gpu in other.gpus {
+            gpus.removeAll { $0.name.lowercased() == gpu.name.lowercased() }
+            gpus.append(gpu)
+        }
+        for link in other.links {
+            links.removeAll { $0.name.lowercased() == link.name.lowercased() }
+            links.append(link)
+        }
+    }
+
+    /// The catalog that ships with ScaleCast.
+    public static func builtIn() throws -> Catalog {
+        guard let directory = Bundle.module.url(forResource: "Catalog", withExtension: nil) else {
+            throw ConfigError(file: "Catalog", keyPath: "", line: nil, message: "the built-in catalog is missing from this build")
+        }
+        let gpus = try YAMLValue.load(path: directory.appendingPathComponent("gpus.yaml").path)
+        let links = try YAMLValue.load(path: directory.appendingPathComponent("links.yaml").path)
+        var catalog = Catalog(gpus: [], links: [])
+        try catalog.read(gpus: gpus.optional("gpus"), links: links.optional("links"))
+        return catalog
+    }
+
+    /// Reads `gpus:` and `links:` lists in the catalog's YAML form.
+    /// - Throws: `ConfigError` naming the file, key and line of a bad entry.
+    public mutating func read(gpus: YAMLValue?, links: YAMLValue?) throws {
+        if let links { for item in try links.items() { merge(Catalog(gpus: [], links: [try LinkSpec(yaml: item)])) } }
+        if let gpus { for item in try gpus.items() { merge(Catalog(gpus: [try GPUSpec(yaml: item, catalog: self)], links: [])) } }
+    }
+}
+
+extension LinkSpec {
+    /// Reads one catalog entry: `name`, `kind`, `bandwidth_gb_per_s` or
+    /// `gbit_per_s`, `latency_us`, `source`.
+    public init(yaml: YAMLValue) throws {
+        try yaml.checkKeys(["name", "kind", "bandwidth_gb_per_s", "gbit_per_s", "latency_us", "source"])
+        name = try yaml.required("name").string()
+        let kindNode = try yaml.required("kind")
+        guard let kind = LinkKind(rawValue: try kindNode.string()) else {
+            throw kindNode.error("unknown link kind; expected one of: \(LinkKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.kind = kind
+        switch (try yaml.optional("bandwidth_gb_per_s"), try yaml.optional("gbit_per_s")) {
+        case (let gb?, nil): bytesPerSecond = try gb.positiveDouble() * 1e9
+        case (nil, let gbit?): bytesPerSecond = try gbit.positiveDouble() * 1e9 / 8
+        case (.some, .some): throw yaml.error("give either bandwidth_gb_per_s or gbit_per_s, not both")
+        case (nil, nil): throw yaml.error("missing bandwidth: give bandwidth_gb_per_s (GB/s) or gbit_per_s (Gb/s)")
+        }
+        latencySeconds = try yaml.required("latency_us").nonNegativeDouble() * 1e-6
+        source = try yaml.required("source").string()
+    }
+}
+
+extension GPUSpec {
+    /// Reads one catalog entry (see `scenarios/catalog/gpus.yaml`).
+    public init(yaml: YAMLValue, catalog: Catalog) throws {
+        try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
+                            "peak_tflops", "host_link", "nvlink", "source", "measured"])
+        name = try yaml.required("name").string()
+        aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
+        architecture = try yaml.optional("architecture")?.string() ?? "unknown"
+        year = try yaml.optional("year")?.int()
+        memoryBytes = try yaml.required("memory_gib").positiveDouble() * 1_073_741_824
+        memoryBytesPerSecond = try yaml.required("memory_bandwidth_gb_per_s").positiveDouble() * 1e9
+        let peaks = try yaml.required("peak_tflops")
+        try peaks.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+        var table: [String: Double] = [:]
+        for (precision, value) in try peaks.entries() { table[precision] = try value.positiveDouble() * 1e12 }
+        guard table["fp32"] != nil else { throw peaks.error("an fp32 peak is required") }
+        peakFLOPsPerSecond = table
+        let host = try yaml.required("host_link")
+        hostLink = try host.string()
+        guard catalog.link(named: hostLink) != nil else { throw host.error("unknown link '\(hostLink)'") }
+        if let nv = try yaml.optional("nvlink") {
+            nvlink = try nv.string()
+            guard catalog.link(named: nvlink!) != nil else { throw nv.error("unknown link '\(nvlink!)'") }
+        }
+        source = try yaml.required("source").string()
+        measured = try yaml.optional("measured")?.string()
+    }
+}

@@ -1,0 +1,77 @@
+/// A cluster design: one kind of GPU in identical nodes, how the GPUs of a node
+/// are joined, and the network between nodes.
+public struct ClusterSpec: Sendable {
+    public var gpu: GPUSpec
+    /// GPUs in a full node; a run on fewer GPUs uses part of one node.
+    public var gpusPerNode: Int
+    public var fabric: NodeFabric
+    /// How nodes are joined; required when a run needs more than one node.
+    public var network: NetworkSpec?
+    /// The GPU's link to its host (and NICs), from the catalog.
+    public var hostLink: LinkSpec
+
+    public init(gpu: GPUSpec, gpusPerNode: Int, fabric: NodeFabric, network: NetworkSpec?, hostLink: LinkSpec) {
+        self.gpu = gpu
+        self.gpusPerNode = gpusPerNode
+        self.fabric = fabric
+        self.network = network
+        self.hostLink = hostLink
+    }
+
+    /// Nodes needed for `gpus` GPUs, filling each node before the next.
+    public func nodes(for gpus: Int) -> Int { (gpus + gpusPerNode - 1) / gpusPerNode }
+}
+
+/// How the GPUs inside one node are connected.
+public enum NodeFabric: Sendable {
+    /// GPUs under PCIe switches under the sockets' host bridges.
+    case pcieTree(PCIeTreeSpec)
+    /// Every pair of GPUs joined directly; each GPU's NVLink bandwidth is spread
+    /// evenly over its peers.
+    case nvlinkMesh(LinkSpec)
+    /// Every GPU joined to one non-blocking NVSwitch at its full NVLink bandwidth.
+    case nvswitch(LinkSpec)
+
+    public var name: String {
+        switch self {
+        case .pcieTree: return "pcie-tree"
+        case .nvlinkMesh: return "nvlink-mesh"
+        case .nvswitch: return "nvswitch"
+        }
+    }
+}
+
+/// A PCIe tree as 2-socket servers build them: `gpusPerSwitch` GPUs under each
+/// PCIe switch, `switchesPerSocket` switches under each socket's host bridge
+/// (root complex), sockets joined by an inter-socket link (QPI/UPI).
+///
+/// Peer-to-peer traffic between GPUs under one switch stays in that switch;
+/// between switches it crosses both switches' uplinks through the host bridge;
+/// between sockets it also crosses the inter-socket link. The uplinks and the
+/// inter-socket link are where contention costs speedup.
+public struct PCIeTreeSpec: Sendable {
+    public var gpuLink: LinkSpec
+    public var uplink: LinkSpec
+    public var socketLink: LinkSpec
+    public var gpusPerSwitch: Int
+    public var switchesPerSocket: Int
+
+    public init(gpuLink: LinkSpec, uplink: LinkSpec, socketLink: LinkSpec, gpusPerSwitch: Int, switchesPerSocket: Int) {
+        self.gpuLink = gpuLink
+        self.uplink = uplink
+        self.socketLink = socketLink
+        self.gpusPerSwitch = gpusPerSwitch
+        self.switchesPerSocket = switchesPerSocket
+    }
+}
+
+/// The network between nodes: NICs in each node, all on one non-blocking switch.
+public struct NetworkSpec: Sendable {
+    public var nic: LinkSpec
+    public var nicsPerNode: Int
+
+    public init(nic: LinkSpec, nicsPerNode: Int) {
+        self.nic = nic
+        self.nicsPerNode = nicsPerNode
+    }
+}

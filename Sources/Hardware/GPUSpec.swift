@@ -1,0 +1,60 @@
+/// A GPU model: its peaks, its memory and where those numbers come from.
+public struct GPUSpec: Hashable, Sendable {
+    public var name: String
+    public var aliases: [String]
+    public var architecture: String
+    public var year: Int?
+    /// Device memory in bytes.
+    public var memoryBytes: Double
+    /// Peak device-memory bandwidth in bytes per second.
+    public var memoryBytesPerSecond: Double
+    /// Dense peak FLOP/s by precision name (`fp32`, `tf32`, `fp16`, `bf16`).
+    public var peakFLOPsPerSecond: [String: Double]
+    /// The catalog name of its host interface (e.g. `pcie3-x16`).
+    public var hostLink: String
+    /// The catalog name of its NVLink generation, if it has one.
+    public var nvlink: String?
+    /// Where the figures come from.
+    public var source: String
+    /// A measurement beside the datasheet, if the catalog has one.
+    public var measured: String?
+
+    /// Peak FLOP/s for a precision, falling back as the hardware does: tf32 runs as
+    /// fp32 without TF32 tensor cores; bf16 as fp16, and fp16 as fp32, without
+    /// half-precision units.
+    public func peakFLOPsPerSecond(precision: String) -> Double {
+        let chain: [String]
+        switch precision {
+        case "tf32": chain = ["tf32", "fp32"]
+        case "bf16": chain = ["bf16", "fp16", "fp32"]
+        case "fp16": chain = ["fp16", "fp32"]
+        default: chain = ["fp32"]
+        }
+        for p in chain { if let peak = peakFLOPsPerSecond[p] { return peak } }
+        return 0
+    }
+}
+
+/// The kind of an interconnect, which decides how a topology wires it.
+public enum LinkKind: String, CaseIterable, Sendable {
+    case pcie, nvlink, interSocket = "inter-socket", infiniband, ethernet
+}
+
+/// One kind of link: bandwidth per direction and latency per hop.
+public struct LinkSpec: Hashable, Sendable {
+    public var name: String
+    public var kind: LinkKind
+    /// Bandwidth of each direction, in bytes (1e0) per second.
+    public var bytesPerSecond: Double
+    /// Latency added by each hop of this kind, in seconds.
+    public var latencySeconds: Double
+    public var source: String
+
+    public init(name: String, kind: LinkKind, bytesPerSecond: Double, latencySeconds: Double, source: String) {
+        self.name = name
+        self.kind = kind
+        self.bytesPerSecond = bytesPerSecond
+        self.latencySeconds = latencySeconds
+        self.source = source
+    }
+}

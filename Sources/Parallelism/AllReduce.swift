@@ -1,0 +1,98 @@
+/// An all-reduce algorithm, expanded into point-to-point transfers.
+public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
+    /// Reduce-scatter then all-gather around a ring: 2(N−1) steps of B/N bytes
+    /// (Patarasuk & Yuan 2009; NCCL's ring). On idle links of bandwidth β and
+    /// latency α per step it takes 2(N−1)·(B/(N·β) + α).
+    case ring
+    /// Reduce up a binary tree to rank 0, then broadcast down it, whole messages
+    /// per hop (no pipelining): 2·⌈log2 N⌉ levels of B/β + α on idle links.
+    case tree
+    /// Every GPU sends the j-th of N pieces to GPU j, which sums them and sends the
+    /// sum to everyone (reduce-scatter + all-gather in one hop each): "each worker
+    /// owns 1/K of the gradient", as in Krizhevsky (2014).
+    case direct
+}
+
+extension TaskGraph {
+    /// Expands an all-reduce of `bytes` over GPUs `ranks` into transfers.
+    /// - Parameters:
+    ///   - ready: for each rank, the task after which its contribution is ready.
+    /// - Returns: for each rank, the tasks after which it holds the full result
+    ///   (empty when a single rank needs no communication).
+    public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
+                                   step: Int, group: String) -> [[Int]] {
+        let n = ranks.count
+        guard n > 1 else { return ready }
+        switch algorithm {
+        case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
+        case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
+        case .direct: return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
+        }
+    }
+
+    private mutating func ringAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+        let n = ranks.count
+        let chunk = bytes / Double(n)
+        var previous = [Int](repeating: -1, count: n)   // the transfer each rank sent in the last ring step
+        for t in 0..<(2 * (n - 1)) {
+            var current = [Int](repeating: -1, count: n)
+            for i in 0..<n {
+                let left = (i + n - 1) % n
+                // Rank i forwards what it received from its left neighbour in the
+                // previous step, after its own previous send has gone out.
+                let deps = t == 0 ? ready[i] : [previous[left], previous[i]]
+                let phase = t < n - 1 ? "reduce-scatter" : "all-gather"
+                current[i] = transfer(chunk, from: ranks[i], to: ranks[(i + 1) % n],
+                                      label: "\(group) ring \(phase) step \(t)", after: deps, step: step, group: group)
+            }
+            previous = current
+        }
+        // Rank i holds the result once it has received the last step's chunk from its left.
+        return (0..<n).map { [previous[($0 + n - 1) % n], previous[$0]] }
+    }
+
+    private mutating func treeAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+        let n = ranks.count
+        func children(_ r: Int) -> [Int] { [2 * r + 1, 2 * r + 2].filter { $0 < n } }
+        // Reduce: leaves first (highest rank first reaches the root last).
+        var reduced = [[Int]](repeating: [], count: n)   // tasks after which rank r holds its subtree's sum
+        var sendUp = [Int: Int]()                          // rank -> its transfer to its parent
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            reduced[r] = ready[r] + children(r).map { sendUp[$0]! }
+            if r > 0 {
+                sendUp[r] = transfer(bytes, from: ranks[r], to: ranks[(r - 1) / 2], label: "\(group) tree reduce",
+                                     after: reduced[r], step: step, group: group)
+            }
+        }
+        var done = [[Int]](repeating: [], count: n)
+        done[0] = reduced[0]
+        for r in 0..<n {
+            for c in children(r) {
+                let down = transfer(bytes, from: ranks[r], to: ranks[c], label: "\(group) tree broadcast",
+                                    after: done[r], step: step, group: group)
+                done[c] = [down]
+            }
+        }
+        return done
+    }
+
+    private mutating func directAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+        let n = ranks.count
+        let piece = bytes / Double(n)
+        var received = [[Int]](repeating: [], count: n)
+        for i in 0..<n {
+            for j in 0..<n where j != i {
+                received[j].append(transfer(piece, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
+                                            after: ready[i], step: step, group: group))
+            }
+        }
+        var done = [[Int]](repeating: [], count: n)
+        for j in 0..<n {
+            for i in 0..<n where i != j {
+                done[i].append(transfer(piece, from: ranks[j], to: ranks[i], label: "\(group) all-gather",
+                                        after: received[j] + ready[j], step: step, group: group))
+            }
+        }
+        return (0..<n).map { done[$0] + received[$0] }
+    }
+}

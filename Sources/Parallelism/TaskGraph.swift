@@ -1,0 +1,73 @@
+
+
+/// A training schedule as tasks with dependencies, each bound to a GPU (compute)
+/// or to a pair of GPUs (a transfer). Both the simulator and, later, the executor
+/// run this one graph.
+public struct TaskGraph: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case forward, backward, update, transfer
+    }
+
+    /// What a task does.
+    public enum Work: Sendable {
+        case compute(ComputeWork)
+        /// Bytes moved from `device` to `destination`.
+        case transfer(bytes: Double, destination: Int)
+    }
+
+    public struct Task: Sendable {
+        public var id: Int
+        public var kind: Kind
+        /// A short description: the layer name, or the collective and its step.
+        public var label: String
+        /// The layer this task belongs to, if any.
+        public var layer: Int?
+        /// The GPU that computes, or that sends.
+        public var device: Int
+        public var work: Work
+        /// Tasks that must finish before this one may start.
+        public var dependencies: [Int]
+        /// The training step (iteration) this task belongs to, from 0.
+        public var step: Int
+        /// The communication this transfer is part of (e.g. `allreduce bucket 2`), if any.
+        public var group: String?
+
+        public var flops: Double { if case .compute(let w) = work { return w.flops } else { return 0 } }
+        public var bytes: Double {
+            switch work {
+            case .compute: return 0
+            case .transfer(let bytes, _): return bytes
+            }
+        }
+        public var destination: Int? { if case .transfer(_, let d) = work { return d } else { return nil } }
+    }
+
+    public private(set) var tasks: [Task] = []
+    public let gpus: Int
+    public let steps: Int
+
+    public init(gpus: Int, steps: Int) {
+        self.gpus = gpus
+        self.steps = steps
+    }
+
+    /// Appends a task; its dependencies must already be in the graph.
+    @discardableResult
+    public mutating func add(_ kind: Kind, label: String, layer: Int? = nil, device: Int, work: Work,
+                             after dependencies: [Int], step: Int, group: String? = nil) -> Int {
+        precondition(device >= 0 && device < gpus, "task on GPU \(device) outside 0..<\(gpus)")
+        precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
+        let id = tasks.count
+        tasks.append(Task(id: id, kind: kind, label: label, layer: layer, device: device, work: work,
+                          dependencies: dependencies, step: step, group: group))
+        return id
+    }
+
+    /// Convenience for a transfer of `bytes` from GPU `source` to GPU `destination`.
+    @discardableResult
+    public mutating func transfer(_ bytes: Double, from source: Int, to destination: Int, label: String,
+                                  after dependencies: [Int], step: Int, group: String) -> Int {
+        add(.transfer, label: label, device: source, work: .transfer(bytes: bytes, destination: destination),
+            after: dependencies, step: step, group: group)
+    }
+}

@@ -1,0 +1,24 @@
+import Workload
+
+/// What is being trained and how much per step: the input to every planner.
+public struct TrainingSetup: Sendable {
+    public var network: Network
+    public var precision: Precision
+    /// Examples each GPU processes per step (weak scaling: the global batch is
+    /// `batchPerGPU × gpus`).
+    public var batchPerGPU: Int
+    public var gpus: Int
+    /// Training steps to lay out; reports use the last (steady state).
+    public var steps: Int
+
+    public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
+        precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)
+        self.network = network
+        self.precision = precision
+        self.batchPerGPU = batchPerGPU
+        self.gpus = gpus
+        self.steps = steps
+    }
+
+    public var globalBatch: Int { batchPerGPU * gpus }
+}

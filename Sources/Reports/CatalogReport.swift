@@ -1,0 +1,108 @@
+import Hardware
+import Workload
+
+/// `scalecast models` and `scalecast hardware`.
+public enum CatalogReport {
+    struct ModelRow: Encodable {
+        var name: String
+        var parameters: Int
+        var forwardFLOPsPerImage: Int
+        var trainingFLOPsPerImage: Int
+        var input: [Int]
+        var layers: Int
+        var summary: String
+        var reference: String
+        enum CodingKeys: String, CodingKey {
+            case name, parameters, forwardFLOPsPerImage = "forward_flops_per_image",
+                 trainingFLOPsPerImage = "training_flops_per_image", input, layers, summary, reference
+        }
+    }
+
+    static func modelRows() throws -> [ModelRow] {
+        try Zoo.entries.map { entry in
+            let net = try entry.build()
+            let shape = net.inputShape
+            return ModelRow(name: entry.name, parameters: net.parameters, forwardFLOPsPerImage: net.forwardFLOPsPerExample,
+                            trainingFLOPsPerImage: net.trainingFLOPsPerExample,
+                            input: [shape.channels, shape.height, shape.width], layers: net.layers.count - 1,
+                            summary: entry.summary, reference: entry.reference)
+        }
+    }
+
+    public static func modelsJSON() throws -> String { try ResultsJSON.encode(modelRows()) }
+
+    public static func modelsTable() throws -> String {
+        var table = TextTable(headers: ["model", "parameters", "forward/image", "train/image", "input", "description"],
+                              alignments: [.left, .right, .right, .right, .left, .left])
+        for row in try modelRows() {
+            table.append([row.name, Format.grouped(row.parameters), Format.flops(Double(row.forwardFLOPsPerImage)),
+                          Format.flops(Double(row.trainingFLOPsPerImage)), row.input.map(String.init).joined(separator: "x"),
+                          row.summary])
+        }
+        return table.render()
+    }
+
+    struct GPURow: Encodable {
+        var name: String
+        var architecture: String
+        var memoryBytes: Int
+        var memoryBytesPerSecond: Double
+        var peakFLOPsPerSecond: [String: Double]
+        var hostLink: String
+        var nvlink: String?
+        var source: String
+        enum CodingKeys: String, CodingKey {
+            case name, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
+                 peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, source
+        }
+    }
+
+    struct LinkRow: Encodable {
+        var name: String
+        var kind: String
+        var bytesPerSecond: Double
+        var latencySeconds: Double
+        var source: String
+        enum CodingKeys: String, CodingKey {
+            case name, kind, bytesPerSecond = "bytes_per_second", latencySeconds = "latency_seconds", source
+        }
+    }
+
+    struct HardwareDocument: Encodable {
+        var gpus: [GPURow]
+        var links: [LinkRow]
+    }
+
+    public static func hardwareJSON(_ catalog: Catalog) throws -> String {
+        try ResultsJSON.encode(HardwareDocument(
+            gpus: catalog.gpus.map {
+                GPURow(name: $0.name, architecture: $0.architecture, memoryBytes: Int($0.memoryBytes),
+                       memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
+                       hostLink: $0.hostLink, nvlink: $0.nvlink, source: $0.source)
+            },
+            links: catalog.links.map {
+                LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
+                        latencySeconds: $0.latencySeconds, source: $0.source)
+            }))
+    }
+
+    public static func hardwareTable(_ catalog: Catalog) -> String {
+        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "host", "nvlink"],
+                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .left, .left])
+        func peak(_ gpu: GPUSpec, _ p: String) -> String { gpu.peakFLOPsPerSecond[p].map { Format.fixed($0 / 1e12, 1) } ?? "-" }
+        for gpu in catalog.gpus {
+            gpus.append([gpu.name, gpu.architecture, Format.gib(gpu.memoryBytes), Format.fixed(gpu.memoryBytesPerSecond / 1e9, 0),
+                         peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), gpu.hostLink, gpu.nvlink ?? "-"])
+        }
+        var links = TextTable(headers: ["link", "kind", "GB/s per direction", "latency us/hop", "source"],
+                              alignments: [.left, .left, .right, .right, .left])
+        for link in catalog.links {
+            links.append([link.name, link.kind.rawValue, Format.fixed(link.bytesPerSecond / 1e9, 2),
+                          Format.fixed(link.latencySeconds * 1e6, 1), link.source])
+        }
+        var sources = "GPU sources:\n"
+        for gpu in catalog.gpus { sources += "  \(gpu.name): \(gpu.source)\n" }
+        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s)\n" + gpus.render() + "\n" + sources
+            + "\nLinks\n" + links.render()
+    }
+}

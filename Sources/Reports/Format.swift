@@ -1,0 +1,30 @@
+import Foundation
+
+/// Number formatting for reports: fixed decimals, locale-independent, so output
+/// is byte-identical everywhere.
+public enum Format {
+    public static func fixed(_ x: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", locale: Locale(identifier: "en_US_POSIX"), x)
+    }
+
+    /// Bytes as GiB (2^30) with one decimal.
+    public static func gib(_ bytes: Double) -> String { fixed(bytes / 1_073_741_824, 1) }
+
+    /// A large count with thousands separators: 25,557,032.
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + String(out.reversed())
+    }
+
+    /// FLOPs with an SI prefix: 4.09 GFLOP.
+    public static func flops(_ x: Double) -> String {
+        if x >= 1e12 { return fixed(x / 1e12, 2) + " TFLOP" }
+        if x >= 1e9 { return fixed(x / 1e9, 2) + " GFLOP" }
+        return fixed(x / 1e6, 2) + " MFLOP"
+    }
+}

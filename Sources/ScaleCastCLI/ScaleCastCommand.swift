@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Workload
+import YAMLSupport
+
+/// The root `scalecast` command.
+public struct ScaleCastCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "scalecast",
+        abstract: "Predict how fast a CNN trains on a GPU cluster, with which parallel strategy, before buying it.",
+        discussion: """
+            Exit codes: 0 success; 1 the work ran but found a problem you asked about; \
+            2 bad input (the message names the file, key and line).
+            """,
+        subcommands: [SimulateCommand.self, ModelsCommand.self, HardwareCommand.self])
+
+    public init() {}
+}
+
+/// Runs the CLI on `arguments` (without the program name) and returns what it
+/// would print. Bad input of any kind ends in exit code 2 and a one-line
+/// message, never a trap.
+public enum CLI {
+    public static func execute(_ arguments: [String]) -> CommandOutput {
+        do {
+            let command = try ScaleCastCommand.parseAsRoot(arguments)
+            guard let producing = command as? OutputProducing else {
+                return CommandOutput(stdout: ScaleCastCommand.helpMessage() + "\n")
+            }
+            return try producing.produce()
+        } catch let error as ConfigError {
+            return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)
+        } catch let error as ModelError {
+            return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)
+        } catch let error as UsageError {
+            return CommandOutput(stderr: "error: \(error.message)\n", exitCode: 2)
+        } catch {
+            let code = ScaleCastCommand.exitCode(for: error)
+            let message = ScaleCastCommand.fullMessage(for: error)
+            if code == .success { return CommandOutput(stdout: message + "\n") }
+            return CommandOutput(stderr: message + "\n", exitCode: 2)
+        }
+    }
+}
+
+/// A command-line mistake found after parsing.
+struct UsageError: Error {
+    var message: String
+}

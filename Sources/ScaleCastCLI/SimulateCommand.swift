@@ -1,0 +1,52 @@
+import Foundation
+import ArgumentParser
+import Reports
+import Scenario
+
+/// `scalecast simulate SCENARIO [--gpus LIST] [--json]`.
+struct SimulateCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate every configuration a scenario names and print a table (or JSON).")
+
+    @Argument(help: "The scenario YAML file.")
+    var scenario: String
+
+    @Option(name: .long, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
+    var gpus: String?
+
+    @Flag(name: .long, help: "Print the machine-readable JSON of CLI-CONTRACT.md.")
+    var json = false
+
+    func produce() throws -> CommandOutput {
+        let override = try gpus.map(GPUList.parse)
+        let loaded = try Scenario.load(path: scenario)
+        let results = try ScenarioRunner.results(loaded, gpuOverride: override)
+        var output = CommandOutput()
+        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario)
+            : ResultsTable.render(results, scenarioName: loaded.name)
+        for run in loaded.runs {
+            for r in results where r.runLabel == run.label && r.model == run.network.name && !r.fitsInMemory {
+                var error = run.batchLocation
+                error.message = "\(r.label): \(r.model) with \(r.batchPerGPU) images per GPU needs "
+                    + "\(Format.gib(r.memory.totalBytes)) GiB per GPU, but the \(r.gpuModel) has \(Format.gib(r.gpuMemoryBytes)) GiB; "
+                    + "lower batch_per_gpu or use a precision with smaller activations"
+                output.stderr += "error: \(error)\n"
+                output.exitCode = 2
+            }
+        }
+        return output
+    }
+}
+
+/// Parses `--gpus 1,2,4,8`.
+enum GPUList {
+    static func parse(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map { part in
+            guard let n = Int(part) else { throw UsageError(message: "--gpus: '\(part)' is not a whole number; give a list like 1,2,4,8") }
+            guard n > 0 else { throw UsageError(message: "--gpus: GPU counts must be positive, got \(n)") }
+            return n
+        }
+    }
+}

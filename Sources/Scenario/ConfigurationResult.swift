@@ -1,0 +1,25 @@
+import Parallelism
+import Simulation
+
+/// The simulated outcome of one run at one GPU count.
+public struct ConfigurationResult: Sendable {
+    /// E.g. "ResNet-50 · 8 GPUs, data (ring, 25 MB buckets)".
+    public var label: String
+    public var runLabel: String?
+    public var model: String
+    public var gpuModel: String
+    public var gpus: Int
+    public var nodes: Int
+    public var strategy: Strategy
+    public var precision: String
+    public var batchPerGPU: Int
+    public var metrics: StepMetrics
+    /// Images/s relative to the same run on one GPU.
+    public var speedup: Double
+    public var memory: MemoryFootprint
+    /// Device memory of one GPU, in bytes.
+    public var gpuMemoryBytes: Double
+
+    public var efficiency: Double { speedup / Double(gpus) }
+    public var fitsInMemory: Bool { memory.totalBytes <= gpuMemoryBytes }
+}

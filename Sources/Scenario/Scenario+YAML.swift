@@ -1,0 +1,189 @@
+import CostModel
+import Foundation
+import Hardware
+import Parallelism
+import Workload
+import Yams
+import YAMLSupport
+
+extension Scenario {
+    static let topLevelKeys = ["name", "description", "catalog", "runs"] + runKeys
+    static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
+                          "simulation", "gpus"]
+
+    /// Reads and checks the scenario at `path`.
+    /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
+    public static func load(path: String) throws -> Scenario {
+        try Scenario(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
+    }
+
+    /// Reads a scenario from parsed YAML; `baseDirectory` resolves relative model files.
+    public init(yaml root: YAMLValue, baseDirectory: String) throws {
+        try root.checkKeys(Scenario.topLevelKeys)
+        file = root.file
+        name = try root.optional("name")?.string() ?? ((root.file as NSString).lastPathComponent as NSString).deletingPathExtension
+        description = try root.optional("description")?.string()
+        var catalog = try Catalog.builtIn()
+        if let extra = try root.optional("catalog") {
+            try extra.checkKeys(["gpus", "links"])
+            try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))
+        }
+        self.catalog = catalog
+        let base = try Scenario.withoutKeys(root, ["name", "description", "catalog", "runs"])
+        if let runsNode = try root.optional("runs") {
+            let items = try runsNode.items()
+            guard !items.isEmpty else { throw runsNode.error("runs is empty; list at least one run or remove the key") }
+            runs = try items.map { item in
+                try item.checkKeys(Scenario.runKeys)
+                let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
+                return try RunSpec(yaml: merged, catalog: catalog, baseDirectory: baseDirectory)
+            }
+        } else {
+            runs = [try RunSpec(yaml: base, catalog: catalog, baseDirectory: baseDirectory)]
+        }
+    }
+
+    /// A mapping without `keys`.
+    static func withoutKeys(_ value: YAMLValue, _ keys: [String]) throws -> YAMLValue {
+        guard case .mapping(let mapping) = value.node else { throw value.error("a scenario must be a mapping of keys to values") }
+        let pairs = mapping.filter { !keys.contains($0.key.string ?? "") }
+        return YAMLValue(node: .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark)), file: value.file, keyPath: "")
+    }
+
+    /// `override` laid over `base`: mappings merge key by key, anything else replaces.
+    static func deepMerge(_ base: Node, _ override: Node) -> Node {
+        guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
+        var pairs: [(Node, Node)] = []
+        for (key, value) in b {
+            if let replacement = o[key] { pairs.append((key, deepMerge(value, replacement))) } else { pairs.append((key, value)) }
+        }
+        for (key, value) in o where b[key] == nil { pairs.append((key, value)) }
+        return .mapping(Node.Mapping(pairs, o.tag, o.style, o.mark))
+    }
+}
+
+extension RunSpec {
+    init(yaml: YAMLValue, catalog: Catalog, baseDirectory: String) throws {
+        label = try yaml.optional("label")?.string()
+        network = try RunSpec.readModel(try yaml.required("model"), baseDirectory: baseDirectory)
+        let precisionNode = try yaml.optional("precision")
+        let precisionName = try precisionNode?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
+        precision = Precision(rawValue: precisionName)!
+        let batchNode = try yaml.required("batch_per_gpu")
+        batchPerGPU = try batchNode.positiveInt()
+        batchLocation = batchNode.error("")
+        cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
+        strategy = try RunSpec.readStrategy(try yaml.optional("strategy"))
+        costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"))
+        steps = 2
+        if let simulation = try yaml.optional("simulation") {
+            try simulation.checkKeys(["steps"])
+            if let s = try simulation.optional("steps") { steps = try s.positiveInt() }
+        }
+        let gpusNode = try yaml.required("gpus")
+        gpuCounts = try gpusNode.items().map { try $0.positiveInt() }
+        guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
+        gpusLocation = gpusNode.error("")
+    }
+
+    static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
+        if node.isMapping {
+            if let fileNode = try node.optional("file") {
+                try node.checkKeys(["file"])
+                var path = try fileNode.string()
+                if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+                return try Network(yaml: YAMLValue.load(path: path))
+            }
+            return try Network(yaml: node)
+        }
+        let name = try node.string()
+        guard let network = Zoo.model(named: name) else {
+            throw node.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", ")) (or give a custom model as a mapping)")
+        }
+        return network
+    }
+
+    static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {
+        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link"])
+        let gpuNode = try node.required("gpu")
+        let gpuName = try gpuNode.string()
+        guard let gpu = catalog.gpu(named: gpuName) else {
+            throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
+        }
+        let perNode = try node.required("gpus_per_node").positiveInt()
+        func link(_ value: YAMLValue?, default name: String?) throws -> LinkSpec? {
+            guard let value else { return name.flatMap { catalog.link(named: $0) } }
+            let linkName = try value.string()
+            guard let spec = catalog.link(named: linkName) else {
+                throw value.error("unknown link '\(linkName)'; the catalog has: \(catalog.links.map(\.name).joined(separator: ", "))")
+            }
+            return spec
+        }
+        let hostLink = try link(try node.optional("host_link"), default: gpu.hostLink)!
+        let fabricNode = try node.optional("fabric")
+        let fabricName = try fabricNode?.oneOf(["pcie-tree", "nvlink-mesh", "nvswitch"]) ?? (gpu.nvlink != nil ? "nvswitch" : "pcie-tree")
+        let fabric: NodeFabric
+        switch fabricName {
+        case "pcie-tree":
+            let pcie = try node.optional("pcie")
+            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket"])
+            let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink)!
+            let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
+            let socketLink = try link(try pcie?.optional("socket_link"), default: "qpi-8gt")!
+            fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
+                                            gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.positiveInt() ?? 2,
+                                            switchesPerSocket: try pcie?.optional("switches_per_socket")?.positiveInt() ?? 2))
+        default:
+            let nvNode = try node.optional("nvlink")
+            guard let nvlink = try link(nvNode, default: gpu.nvlink) else {
+                throw (fabricNode ?? node).error("the \(gpu.name) has no NVLink; use fabric: pcie-tree, or name a link under cluster.nvlink")
+            }
+            fabric = fabricName == "nvswitch" ? .nvswitch(nvlink) : .nvlinkMesh(nvlink)
+        }
+        var network: NetworkSpec?
+        if let net = try node.optional("network") {
+            try net.checkKeys(["link", "nics_per_node"])
+            let nic = try link(try net.required("link"), default: nil)!
+            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.positiveInt() ?? 1)
+        }
+        return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink)
+    }
+
+    static func readStrategy(_ node: YAMLValue?) throws -> Strategy {
+        guard let node else { return .data(DataParallelOptions()) }
+        try node.checkKeys(["kind", "allreduce", "bucket_mb"])
+        _ = try node.optional("kind")?.oneOf(["data"])
+        var options = DataParallelOptions()
+        if let algorithm = try node.optional("allreduce") {
+            options.algorithm = AllReduceAlgorithm(rawValue: try algorithm.oneOf(AllReduceAlgorithm.allCases.map(\.rawValue)))!
+        }
+        if let bucket = try node.optional("bucket_mb") {
+            if (try? bucket.string()) == "off" { options.bucketBytes = nil } else { options.bucketBytes = try bucket.positiveDouble() * 1e6 }
+        }
+        return .data(options)
+    }
+
+    static func readCostParameters(_ node: YAMLValue?) throws -> CostParameters {
+        var p = CostParameters()
+        guard let node else { return p }
+        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation"])
+        if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.nonNegativeDouble() * 1e-6 }
+        if let v = try node.optional("memory_efficiency") { p.memoryEfficiency = try fraction(v) }
+        if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.nonNegativeDouble() * 1_073_741_824 }
+        if let table = try node.optional("max_efficiency") {
+            try table.checkKeys(Precision.allCases.map(\.rawValue))
+            for (key, value) in try table.entries() { p.maxEfficiency[Precision(rawValue: key)!] = try fraction(value) }
+        }
+        if let table = try node.optional("half_saturation") {
+            try table.checkKeys(Precision.allCases.map(\.rawValue))
+            for (key, value) in try table.entries() { p.halfSaturationDimension[Precision(rawValue: key)!] = try value.nonNegativeDouble() }
+        }
+        return p
+    }
+
+    private static func fraction(_ value: YAMLValue) throws -> Double {
+        let x = try value.double()
+        guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
+        return x
+    }
+}

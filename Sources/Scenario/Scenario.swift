@@ -1,0 +1,42 @@
+import CostModel
+import Hardware
+import Parallelism
+import Workload
+import YAMLSupport
+
+/// A scenario file, read and checked: one or more runs, each simulated at
+/// several GPU counts.
+public struct Scenario: Sendable {
+    /// The path it was read from, as given.
+    public var file: String
+    public var name: String
+    public var description: String?
+    public var runs: [RunSpec]
+    /// The catalog the scenario was resolved against (built-in plus its additions).
+    public var catalog: Catalog
+}
+
+/// One run of a scenario: a model, a cluster design and a strategy, at each of
+/// `gpuCounts`.
+public struct RunSpec: Sendable {
+    /// The run's own label (e.g. "ResNet-50"), if it has one.
+    public var label: String?
+    public var network: Network
+    public var precision: Precision
+    public var batchPerGPU: Int
+    public var cluster: ClusterSpec
+    public var strategy: Strategy
+    public var costParameters: CostParameters
+    /// Training steps to simulate; metrics come from the last.
+    public var steps: Int
+    public var gpuCounts: [Int]
+    /// Where `batch_per_gpu` was set, for messages about memory.
+    public var batchLocation: ConfigError
+    /// Where the GPU counts were set.
+    public var gpusLocation: ConfigError
+
+    /// The setup of this run on `gpus` GPUs.
+    public func setup(gpus: Int) -> TrainingSetup {
+        TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
+    }
+}

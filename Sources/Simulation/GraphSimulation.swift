@@ -1,0 +1,65 @@
+import CostModel
+import Hardware
+import Parallelism
+import SimCore
+
+/// Runs a `TaskGraph` on the discrete-event engine: each GPU's compute is a
+/// serial resource (tasks in the order they become ready), each transfer a flow
+/// over its route through the topology, sharing link bandwidth max-min fairly
+/// with the transfers that overlap it.
+public enum GraphSimulation {
+    /// Simulates `graph` on `topology`, pricing compute with `cost`.
+    /// - Returns: one record per task.
+    public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel) -> Trace {
+        precondition(graph.gpus == topology.gpuCount, "graph and topology disagree on the GPU count")
+        let simulator = Simulator()
+        let network = FlowNetwork(simulator: simulator)
+        for link in topology.links {
+            network.addLink(name: link.name, bytesPerSecond: link.bytesPerSecond,
+                            latency: SimDuration(secondsRoundingUp: link.latencySeconds))
+        }
+        let gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
+        let tasks = graph.tasks
+        var waitingOn = tasks.map(\.dependencies.count)
+        var dependents = [[Int]](repeating: [], count: tasks.count)
+        for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
+        var starts = [SimTime](repeating: .zero, count: tasks.count)
+        var ends = [SimTime](repeating: .zero, count: tasks.count)
+        var durationCache: [ComputeWork: SimDuration] = [:]
+
+        var start: (Int) -> Void = { _ in }
+        func finish(_ id: Int, at time: SimTime) {
+            ends[id] = time
+            for next in dependents[id] {
+                waitingOn[next] -= 1
+                if waitingOn[next] == 0 { start(next) }
+            }
+        }
+        start = { id in
+            let task = tasks[id]
+            switch task.work {
+            case .compute(let work):
+                let duration: SimDuration
+                if let cached = durationCache[work] { duration = cached } else {
+                    duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
+                    durationCache[work] = duration
+                }
+                gpus[task.device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
+            case .transfer(let bytes, let destination):
+                starts[id] = simulator.now
+                let path = topology.route(from: task.device, to: destination).map(LinkID.init)
+                network.startFlow(bytes: bytes, path: path) { finish(id, at: $0) }
+            }
+        }
+        for task in tasks where task.dependencies.isEmpty { start(task.id) }
+        let makespan = simulator.run()
+        precondition(waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
+
+        let records = tasks.map { task in
+            TraceRecord(task: task.id, kind: task.kind, label: task.label, layer: task.layer, device: task.device,
+                        destination: task.destination, start: starts[task.id], end: ends[task.id],
+                        bytes: task.bytes, flops: task.flops, step: task.step, group: task.group)
+        }
+        return Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
+    }
+}

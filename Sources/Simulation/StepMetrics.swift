@@ -1,0 +1,107 @@
+import Parallelism
+import SimCore
+
+/// What one training step costs, measured from a trace.
+public struct StepMetrics: Sendable, Equatable {
+    /// Wall time of the step, in seconds.
+    public var stepSeconds: Double
+    public var globalBatch: Int
+    /// Where a GPU's time goes during the step, in seconds, averaged over GPUs;
+    /// the three add up to `stepSeconds`.
+    /// - compute: its compute stream is busy;
+    /// - exposedCommunication: it is not computing while a communication it takes
+    ///   part in (a collective, an exchange: a transfer group with one of its
+    ///   transfers to or from this GPU) is still in flight anywhere;
+    /// - idle: neither (waiting for another GPU's compute, or for a dependency).
+    public var computeSeconds: Double
+    public var exposedCommunicationSeconds: Double
+    public var idleSeconds: Double
+
+    public var imagesPerSecond: Double { Double(globalBatch) / stepSeconds }
+
+    /// Measures step `step` of `trace` (by default the last: the steady state).
+    ///
+    /// The step runs from the end of the previous step's last task (0 for the
+    /// first) to the end of its own last task.
+    public static func measure(_ trace: Trace, gpus: Int, globalBatch: Int, step: Int? = nil) -> StepMetrics {
+        let lastStep = trace.records.map(\.step).max() ?? 0
+        let s = step ?? lastStep
+        let begin = trace.records.filter { $0.step == s - 1 }.map(\.end).max() ?? .zero
+        let end = trace.records.filter { $0.step == s }.map(\.end).max() ?? begin
+        let window = Interval(begin.nanoseconds, end.nanoseconds)
+        var busy = [[Interval]](repeating: [], count: gpus)
+        var communicating = [[Interval]](repeating: [], count: gpus)
+        // A transfer group of one step: its transfers' spans and the GPUs taking part.
+        var groupOrder: [String] = []
+        var groups: [String: (spans: [Interval], members: Set<Int>)] = [:]
+        for r in trace.records where r.end > begin && r.start < end {
+            let span = Interval(r.start.nanoseconds, r.end.nanoseconds)
+            if r.kind == .transfer {
+                let key = "\(r.step)|\(r.group ?? "task \(r.task)")"
+                if groups[key] == nil { groupOrder.append(key); groups[key] = ([], []) }
+                groups[key]!.spans.append(span)
+                groups[key]!.members.insert(r.device)
+                if let d = r.destination { groups[key]!.members.insert(d) }
+            } else {
+                busy[r.device].append(span)
+            }
+        }
+        for key in groupOrder {
+            let group = groups[key]!
+            for g in group.members.sorted() { communicating[g] += group.spans }
+        }
+        var compute: Int64 = 0, exposed: Int64 = 0
+        for g in 0..<gpus {
+            let b = Interval.union(busy[g], within: window)
+            let c = Interval.union(communicating[g], within: window)
+            let busyTime = Interval.length(b)
+            compute += busyTime
+            exposed += Interval.length(c) - Interval.overlap(c, b)
+        }
+        let stepNs = end.nanoseconds - begin.nanoseconds
+        let n = Double(gpus) * 1e9
+        let computeSeconds = Double(compute) / n
+        let exposedSeconds = Double(exposed) / n
+        return StepMetrics(stepSeconds: Double(stepNs) / 1e9, globalBatch: globalBatch, computeSeconds: computeSeconds,
+                           exposedCommunicationSeconds: exposedSeconds,
+                           idleSeconds: max(0, Double(stepNs) / 1e9 - computeSeconds - exposedSeconds))
+    }
+}
+
+/// A half-open interval of nanoseconds, with the set operations the metrics need.
+struct Interval {
+    var start: Int64
+    var end: Int64
+    init(_ start: Int64, _ end: Int64) { self.start = start; self.end = end }
+
+    /// The union of `spans`, clipped to `window`, as sorted disjoint intervals.
+    static func union(_ spans: [Interval], within window: Interval) -> [Interval] {
+        let clipped = spans.compactMap { s -> Interval? in
+            let a = max(s.start, window.start), b = min(s.end, window.end)
+            return a < b ? Interval(a, b) : nil
+        }.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
+        var merged: [Interval] = []
+        for s in clipped {
+            if let last = merged.last, s.start <= last.end {
+                merged[merged.count - 1].end = max(last.end, s.end)
+            } else {
+                merged.append(s)
+            }
+        }
+        return merged
+    }
+
+    static func length(_ spans: [Interval]) -> Int64 { spans.reduce(0) { $0 + ($1.end - $1.start) } }
+
+    /// Total length of the intersection of two sorted disjoint lists.
+    static func overlap(_ a: [Interval], _ b: [Interval]) -> Int64 {
+        var i = 0, j = 0
+        var total: Int64 = 0
+        while i < a.count && j < b.count {
+            let lo = max(a[i].start, b[j].start), hi = min(a[i].end, b[j].end)
+            if lo < hi { total += hi - lo }
+            if a[i].end < b[j].end { i += 1 } else { j += 1 }
+        }
+        return total
+    }
+}

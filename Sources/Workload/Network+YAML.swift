@@ -1,0 +1,117 @@
+import Foundation
+import YAMLSupport
+
+extension Network {
+    /// Reads a custom model:
+    /// ```yaml
+    /// name: tiny-cnn
+    /// input: [3, 32, 32]          # channels, height, width
+    /// layers:
+    ///   - {name: conv1, type: conv, out: 32, kernel: 3, pad: 1}
+    ///   - {type: relu}
+    ///   - {type: maxpool, kernel: 2, stride: 2}
+    ///   - {name: fc, type: fc, units: 10}
+    ///   - {type: softmax}
+    /// ```
+    /// Each layer feeds the next unless it names `inputs:` (layer names), as `add`
+    /// and `concat` must. Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
+    /// dropout, batchnorm, fc, softmax, add, concat, flatten. Unnamed layers are
+    /// called `<type><position>`.
+    /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
+    public init(yaml: YAMLValue) throws {
+        try yaml.checkKeys(["name", "input", "layers"])
+        let name = try yaml.required("name").string()
+        let inputNode = try yaml.required("input")
+        let dims = try inputNode.items().map { try $0.positiveInt() }
+        guard dims.count == 3 || dims.count == 1 else {
+            throw inputNode.error("input must be [channels, height, width] or [features]")
+        }
+        var builder = NetworkBuilder(name: name, input: dims.count == 3
+                                     ? TensorShape(channels: dims[0], height: dims[1], width: dims[2])
+                                     : TensorShape(channels: dims[0]))
+        let layers = try yaml.required("layers").items()
+        guard !layers.isEmpty else { throw yaml.error("a model needs at least one layer") }
+        for (position, item) in layers.enumerated() {
+            try Network.addLayer(item, position: position + 1, to: &builder)
+        }
+        self = try builder.finish()
+    }
+
+    /// Layer types a custom model may use, with their keys.
+    public static let yamlLayerTypes: [String: [String]] = [
+        "conv": ["out", "kernel", "stride", "pad", "groups", "bias"],
+        "maxpool": ["kernel", "stride", "pad", "ceil_mode"],
+        "avgpool": ["kernel", "stride", "pad", "ceil_mode"],
+        "adaptive_avgpool": ["size"],
+        "lrn": ["size"],
+        "relu": [], "batchnorm": [], "softmax": [], "flatten": [], "add": [], "concat": [],
+        "dropout": ["p"],
+        "fc": ["units", "bias"],
+    ]
+
+    private static func addLayer(_ item: YAMLValue, position: Int, to b: inout NetworkBuilder) throws {
+        let typeNode = try item.required("type")
+        let type = try typeNode.string()
+        guard let keys = yamlLayerTypes[type] else {
+            throw typeNode.error("unknown layer type '\(type)'; expected one of: \(yamlLayerTypes.keys.sorted().joined(separator: ", "))")
+        }
+        try item.checkKeys(["name", "type", "inputs"] + keys)
+        let name = try item.optional("name")?.string() ?? "\(type)\(position)"
+        var inputs: [Int]?
+        if let inputsNode = try item.optional("inputs") {
+            inputs = try inputsNode.items().map { ref in
+                let refName = try ref.string()
+                guard let index = b.layers.firstIndex(where: { $0.name == refName }) else {
+                    throw ref.error("no earlier layer is named '\(refName)'")
+                }
+                return index
+            }
+        }
+        func int(_ key: String, default value: Int? = nil) throws -> Int {
+            if let node = try item.optional(key) { return try node.positiveInt() }
+            if let value { return value }
+            throw ConfigError(file: item.file, keyPath: "\(item.keyPath).\(key)", line: item.line, message: "missing required key '\(key)'")
+        }
+        func pad() throws -> Int {
+            guard let node = try item.optional("pad") else { return 0 }
+            let value = try node.int()
+            guard value >= 0 else { throw node.error("pad must not be negative") }
+            return value
+        }
+        let kind: LayerKind
+        switch type {
+        case "conv":
+            let kernel = try int("kernel")
+            let stride = try int("stride", default: 1)
+            let p = try pad()
+            kind = .convolution(Convolution(outChannels: try int("out"), kernel: (kernel, kernel), stride: (stride, stride),
+                                            pad: (p, p), groups: try int("groups", default: 1),
+                                            bias: try item.optional("bias")?.bool() ?? true))
+        case "maxpool", "avgpool":
+            let kernel = try int("kernel")
+            let pooling = Pooling(kernel: kernel, stride: try int("stride", default: kernel), pad: try pad(),
+                                  ceilMode: try item.optional("ceil_mode")?.bool() ?? false)
+            kind = type == "maxpool" ? .maxPool(pooling) : .averagePool(pooling)
+        case "adaptive_avgpool":
+            let size = try int("size", default: 1)
+            kind = .adaptiveAveragePool(height: size, width: size)
+        case "lrn": kind = .localResponseNorm(size: try int("size", default: 5))
+        case "relu": kind = .relu
+        case "batchnorm": kind = .batchNorm
+        case "softmax": kind = .softmaxCrossEntropy
+        case "flatten": kind = .flatten
+        case "add": kind = .add
+        case "concat": kind = .concat
+        case "dropout":
+            let p = try item.optional("p")?.double() ?? 0.5
+            kind = .dropout(probability: p)
+        default:  // "fc"
+            kind = .fullyConnected(units: try int("units"), bias: try item.optional("bias")?.bool() ?? true)
+        }
+        do {
+            try b.add(name, kind, inputs: inputs)
+        } catch let error as ModelError {
+            throw item.error(error.message)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Testing
+@testable import SimCore
+
+@Suite struct EngineTests {
+    /// Shaped like NIO's testScheduledTasksInOrder: two events at one instant and
+    /// one earlier; they run earliest first, then in insertion order.
+    @Test func sameTimeEventsRunInInsertionOrder() {
+        let sim = Simulator()
+        var order: [String] = []
+        sim.schedule(at: SimTime(nanoseconds: 10)) { order.append("first at 10") }
+        sim.schedule(at: SimTime(nanoseconds: 10)) { order.append("second at 10") }
+        sim.schedule(at: SimTime(nanoseconds: 5)) { order.append("at 5") }
+        sim.run()
+        #expect(order == ["at 5", "first at 10", "second at 10"])
+        #expect(sim.now == SimTime(nanoseconds: 10))
+        #expect(sim.eventsProcessed == 3)
+    }
+
+    @Test func eventsScheduledDuringARunKeepOrder() {
+        let sim = Simulator()
+        var order: [Int] = []
+        sim.schedule(after: .zero) {
+            order.append(1)
+            sim.schedule(after: .zero) { order.append(3) }
+        }
+        sim.schedule(after: .zero) { order.append(2) }
+        sim.run()
+        #expect(order == [1, 2, 3])
+    }
+
+    @Test func runStopsAtTheLimit() {
+        let sim = Simulator()
+        var ran = 0
+        for t in [1, 2, 3, 4] as [Int64] { sim.schedule(at: SimTime(nanoseconds: t)) { ran += 1 } }
+        sim.run(until: SimTime(nanoseconds: 2))
+        #expect(ran == 2)
+        #expect(sim.pendingEvents == 2)
+    }
+
+    /// A seeded randomized check: whatever order events are scheduled in, they run
+    /// sorted by (time, insertion sequence).
+    @Test(arguments: 0..<20)
+    func randomSchedulesRunSorted(seed: Int) {
+        var rng = SplitMix64(seed: UInt64(seed))
+        let sim = Simulator()
+        var ran: [(time: Int64, sequence: Int)] = []
+        for sequence in 0..<200 {
+            let t = Int64(rng.next() % 50)
+            sim.schedule(at: SimTime(nanoseconds: t)) { ran.append((sim.now.nanoseconds, sequence)) }
+        }
+        sim.run()
+        #expect(ran.count == 200)
+        for (a, b) in zip(ran, ran.dropFirst()) {
+            #expect(a.time < b.time || (a.time == b.time && a.sequence < b.sequence))
+        }
+    }
+
+    @Test func durationsRoundUpToTheNanosecond() {
+        #expect(SimDuration(secondsRoundingUp: 1e-9).nanoseconds == 1)
+        #expect(SimDuration(secondsRoundingUp: 1.5e-9).nanoseconds == 2)
+        #expect(SimDuration(secondsRoundingUp: 0).nanoseconds == 0)
+        #expect(SimDuration(secondsRoundingUp: 2.0).nanoseconds == 2_000_000_000)
+    }
+
+    @Test func serialResourceRunsOneJobAtATimeFirstComeFirstServed() {
+        let sim = Simulator()
+        let gpu = SerialResource(name: "gpu0", simulator: sim)
+        var log: [(String, Int64, Int64)] = []
+        var starts: [String: Int64] = [:]
+        for (name, ns) in [("a", 10), ("b", 5), ("c", 1)] as [(String, Int64)] {
+            gpu.submit(duration: SimDuration(nanoseconds: ns), started: { starts[name] = $0.nanoseconds },
+                       finished: { log.append((name, starts[name]!, $0.nanoseconds)) })
+        }
+        sim.run()
+        #expect(log.map(\.0) == ["a", "b", "c"])
+        #expect(log.map(\.1) == [0, 10, 15])
+        #expect(log.map(\.2) == [10, 15, 16])
+        #expect(gpu.busyTime == SimDuration(nanoseconds: 16))
+    }
+}
+
+/// A small deterministic generator for seeded tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

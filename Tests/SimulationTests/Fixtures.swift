@@ -1,0 +1,41 @@
+import Hardware
+import Parallelism
+import Workload
+
+/// Small building blocks for simulation tests.
+enum Fixtures {
+    static let catalog = try! Catalog.builtIn()
+
+    /// A node whose GPUs are each joined to every other by a dedicated link of
+    /// `bytesPerSecond` per direction and `latency` seconds: uniform idle links.
+    static func meshCluster(gpus: Int, bytesPerSecond: Double, latency: Double) -> ClusterSpec {
+        let gpu = catalog.gpu(named: "A100-SXM4-80GB")!
+        // The mesh spreads the GPU's NVLink bandwidth over its peers; give it (N-1)x.
+        let link = LinkSpec(name: "test-link", kind: .nvlink, bytesPerSecond: bytesPerSecond * Double(max(1, gpus - 1)),
+                            latencySeconds: latency, source: "test")
+        return ClusterSpec(gpu: gpu, gpusPerNode: gpus, fabric: .nvlinkMesh(link), network: nil,
+                           hostLink: catalog.link(named: "pcie4-x16")!)
+    }
+
+    /// A single-link bottleneck: GPUs on one PCIe switch whose GPU links have `bytesPerSecond`.
+    static func pcieCluster(gpuLink: String = "pcie3-x16", perSwitch: Int = 8, gpu: String = "V100") -> ClusterSpec {
+        let pcie = catalog.link(named: gpuLink)!
+        return ClusterSpec(gpu: catalog.gpu(named: gpu)!, gpusPerNode: 8,
+                           fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie, uplink: pcie, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                          gpusPerSwitch: perSwitch, switchesPerSocket: 2)),
+                           network: nil, hostLink: pcie)
+    }
+
+    /// A small CNN that runs in microseconds of simulated time.
+    static func tinyNetwork() throws -> Network {
+        var b = NetworkBuilder(name: "tiny", input: TensorShape(channels: 3, height: 32, width: 32))
+        try b.conv("conv1", out: 32, kernel: 3, pad: 1); try b.relu("relu1")
+        try b.maxPool("pool1", kernel: 2, stride: 2)
+        try b.conv("conv2", out: 64, kernel: 3, pad: 1); try b.relu("relu2")
+        try b.maxPool("pool2", kernel: 2, stride: 2)
+        try b.fc("fc1", units: 512); try b.relu("relu3")
+        try b.fc("fc2", units: 10)
+        try b.softmax("loss")
+        return try b.finish()
+    }
+}
