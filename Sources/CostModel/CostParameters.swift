@@ -15,11 +15,12 @@ public struct CostParameters: Sendable, Equatable {
     /// The matrix dimension at which a product runs at half its best efficiency
     /// along that dimension (see `CostModel.efficiency`). A dimension smaller than
     /// the kernel's output tile leaves part of each tile idle; the defaults are the
-    /// typical tile edge of each kind of kernel: 32 for SIMT fp32, 64 for TF32 and
-    /// 128 for fp16/bf16 tensor-core kernels (CUTLASS's default threadblock tiles are
-    /// 128x128 for half precision). With them, ResNet-50 on an A100 in bf16 comes out
-    /// at about 2,500 images/s (BENCHMARKS.md compares with published figures).
-    public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 64, .fp16: 128, .bf16: 128]
+    /// typical tile edge of each kind of kernel: 32 for SIMT fp32 kernels and 128
+    /// for tensor-core kernels (TF32, fp16, bf16; CUTLASS's default threadblock
+    /// tiles for them are 128x128). Not fitted: BENCHMARKS.md compares the
+    /// resulting ResNet-50 throughput with published figures (close for A100
+    /// mixed precision, high for A100 TF32, low for V100).
+    public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 128, .fp16: 128, .bf16: 128]
     /// The fraction of peak memory bandwidth that streaming kernels reach.
     /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (hardware-facts.md).
     public var memoryEfficiency: Double = 0.88

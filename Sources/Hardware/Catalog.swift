@@ -8,6 +8,8 @@ import YAMLSupport
 public struct Catalog: Sendable {
     public var gpus: [GPUSpec]
     public var links: [LinkSpec]
+    /// The references that entries cite by tag (`[facts]`), in file order.
+    public var sources: [(tag: String, reference: String)] = []
 
     public init(gpus: [GPUSpec], links: [LinkSpec]) {
         self.gpus = gpus
@@ -47,6 +49,12 @@ public struct Catalog: Sendable {
         let links = try YAMLValue.load(path: directory.appendingPathComponent("links.yaml").path)
         var catalog = Catalog(gpus: [], links: [])
         try catalog.read(gpus: gpus.optional("gpus"), links: links.optional("links"))
+        for file in [links, gpus] {
+            guard let table = try file.optional("sources") else { continue }
+            for (tag, text) in try table.entries() where !catalog.sources.contains(where: { $0.tag == tag }) {
+                catalog.sources.append((tag, try text.string()))
+            }
+        }
         return catalog
     }
 

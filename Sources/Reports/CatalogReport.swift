@@ -71,6 +71,7 @@ public enum CatalogReport {
     struct HardwareDocument: Encodable {
         var gpus: [GPURow]
         var links: [LinkRow]
+        var sources: [String: String]
     }
 
     public static func hardwareJSON(_ catalog: Catalog) throws -> String {
@@ -83,7 +84,8 @@ public enum CatalogReport {
             links: catalog.links.map {
                 LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
                         latencySeconds: $0.latencySeconds, source: $0.source)
-            }))
+            },
+            sources: Dictionary(catalog.sources.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a })))
     }
 
     public static func hardwareTable(_ catalog: Catalog) -> String {
@@ -102,7 +104,9 @@ public enum CatalogReport {
         }
         var sources = "GPU sources:\n"
         for gpu in catalog.gpus { sources += "  \(gpu.name): \(gpu.source)\n" }
+        var legend = "Sources cited above:\n"
+        for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s)\n" + gpus.render() + "\n" + sources
-            + "\nLinks\n" + links.render()
+            + "\nLinks\n" + links.render() + "\n" + legend
     }
 }

@@ -53,11 +53,14 @@ extension Scenario {
     /// `override` laid over `base`: mappings merge key by key, anything else replaces.
     static func deepMerge(_ base: Node, _ override: Node) -> Node {
         guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
-        var pairs: [(Node, Node)] = []
-        for (key, value) in b {
-            if let replacement = o[key] { pairs.append((key, deepMerge(value, replacement))) } else { pairs.append((key, value)) }
+        func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
+            mapping.first { $0.key.string == key.string }?.value
         }
-        for (key, value) in o where b[key] == nil { pairs.append((key, value)) }
+        var pairs: [(Node, Node)] = []
+        for (key, baseValue) in b {
+            if let replacement = value(o, key) { pairs.append((key, deepMerge(baseValue, replacement))) } else { pairs.append((key, baseValue)) }
+        }
+        for (key, overrideValue) in o where value(b, key) == nil { pairs.append((key, overrideValue)) }
         return .mapping(Node.Mapping(pairs, o.tag, o.style, o.mark))
     }
 }

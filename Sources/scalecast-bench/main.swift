@@ -1,5 +1,6 @@
-// `make bench`: how fast the simulator itself runs. A release-built executable
-// timing with ContinuousClock; each figure is the median of several runs.
+// `make bench`: how fast the simulator runs, and how close its predictions come
+// to published measurements. A release-built executable timing with
+// ContinuousClock; each timing is the median of several runs.
 import Foundation
 import Scenario
 import Simulation
@@ -13,28 +14,58 @@ func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
-let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
-let path = root + "/scenarios/bench/resnet50-data-parallel.yaml"
-let scenario: Scenario
-do { scenario = try Scenario.load(path: path) } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(2)
+func load(_ path: String) -> Scenario {
+    do { return try Scenario.load(path: path) } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(2)
+    }
 }
-let run = scenario.runs[0]
+
+let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
+
+// MARK: Simulation speed
+
+let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
 let clock = ContinuousClock()
 print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets), every transfer expanded")
-print("GPUs  tasks    events    wall ms (median of 5)  events/s")
-for gpus in run.gpuCounts {
+print("(wall time includes planning the task graph and wiring the topology; median of 5)")
+print("GPUs   tasks    events   wall ms   events/s")
+for gpus in speed.gpuCounts {
     var walls: [Double] = []
     var events = 0, tasks = 0
     for _ in 0..<5 {
         let start = clock.now
-        let outcome = ScenarioRunner.simulate(run, gpus: gpus)
+        let outcome = ScenarioRunner.simulate(speed, gpus: gpus)
         walls.append(seconds(clock.now - start))
         events = outcome.trace.events
         tasks = outcome.graph.tasks.count
     }
     let wall = median(walls)
-    let line = String(format: "%4d  %6d  %8d  %21.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall)
-    print(line)
+    print(String(format: "%4d  %6d  %8d  %8.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
 }
+
+// MARK: Accuracy against published throughput
+
+/// NVIDIA DeepLearningExamples, PyTorch ResNet-50 v1.5 README, "Training
+/// performance results" (pytorch-21.03 NGC container), images/s.
+let published: [String: [Int: Double]] = [
+    "A100 TF32": [1: 938, 8: 7248], "A100 AMP": [1: 2470, 8: 16621],
+    "V100 FP32": [1: 367, 8: 2855], "V100 AMP": [1: 1200, 8: 8322],
+]
+let validation = load(root + "/scenarios/validation/dle-resnet50.yaml")
+let results: [ConfigurationResult]
+do { results = try ScenarioRunner.results(validation) } catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
+}
+print("\nPrediction vs published (ResNet-50 v1.5, NVIDIA DeepLearningExamples, pytorch-21.03)")
+print("configuration      GPUs  predicted img/s  published img/s   error")
+var errors: [Double] = []
+for r in results {
+    guard let label = r.runLabel, let measured = published[label]?[r.gpus] else { continue }
+    let error = r.metrics.imagesPerSecond / measured - 1
+    errors.append(abs(error))
+    let name = label.padding(toLength: 17, withPad: " ", startingAt: 0)
+    print(name + String(format: "  %4d  %15.0f  %15.0f  %+6.1f%%", r.gpus, r.metrics.imagesPerSecond, measured, error * 100))
+}
+print(String(format: "median |error| %.1f%%, largest %.1f%%", median(errors) * 100, (errors.max() ?? 0) * 100))

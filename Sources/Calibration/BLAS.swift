@@ -1,0 +1,27 @@
+import COpenBLAS
+
+/// The thin typed wrapper over OpenBLAS: every raw C call of the project's
+/// kernels goes through here.
+public enum BLAS {
+    /// C = alpha · A · B + beta · C for row-major single-precision matrices:
+    /// A is m×k, B is k×n, C is m×n.
+    /// - Precondition: the buffers hold at least m·k, k·n and m·n elements.
+    public static func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1, a: [Float], b: [Float], beta: Float = 0, c: inout [Float]) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "sgemm buffers are too small")
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(k), b, Int32(n),
+                    beta, &c, Int32(n))
+    }
+
+    /// The kernel OpenBLAS chose for this CPU (e.g. `SkylakeX`, `Haswell`, `Prescott`).
+    /// Print it next to any figure measured with OpenBLAS.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Threads OpenBLAS uses for one call.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
+    }
+}

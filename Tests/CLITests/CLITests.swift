@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+func writeTemporary(_ text: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-cli-\(UUID().uuidString).yaml")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+let smallScenario = """
+    name: cli test
+    model: alexnet-owt
+    batch_per_gpu: 64
+    precision: fp32
+    cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}
+    strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+    gpus: [1, 2, 4]
+    """
+
+@Suite struct CLITests {
+    @Test func simulateJSONFollowsTheContract() throws {
+        let path = try writeTemporary(smallScenario)
+        let out = CLI.execute(["simulate", path, "--json"])
+        #expect(out.exitCode == 0)
+        #expect(out.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(object["scenario"] as? String == path)
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.count == 3)
+        for key in ["label", "gpus", "strategy", "global_batch", "step_seconds", "images_per_second", "speedup",
+                    "efficiency", "breakdown_seconds", "peak_memory_bytes_per_gpu", "fits_in_memory"] {
+            #expect(results[0][key] != nil, "missing \(key)")
+        }
+        let breakdown = try #require(results[2]["breakdown_seconds"] as? [String: Double])
+        #expect(Set(breakdown.keys) == ["compute", "exposed_communication", "idle"])
+        #expect(results[0]["speedup"] as? Double == 1.0)
+        #expect(results[2]["gpus"] as? Int == 4)
+        #expect(results[2]["global_batch"] as? Int == 256)
+        #expect(results[2]["strategy"] as? String == "data")
+        let speedup = try #require(results[2]["speedup"] as? Double)
+        let efficiency = try #require(results[2]["efficiency"] as? Double)
+        #expect(abs(efficiency - speedup / 4) < 1e-12)
+    }
+
+    @Test func sameScenarioGivesByteIdenticalOutput() throws {
+        let path = try writeTemporary(smallScenario)
+        let a = CLI.execute(["simulate", path, "--json"])
+        let b = CLI.execute(["simulate", path, "--json"])
+        #expect(a == b)
+        #expect(CLI.execute(["simulate", path]) == CLI.execute(["simulate", path]))
+    }
+
+    @Test func gpusOptionOverridesTheScenario() throws {
+        let path = try writeTemporary(smallScenario)
+        let out = CLI.execute(["simulate", path, "--gpus", "1,3", "--json"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("\"gpus\" : 3"))
+        #expect(!out.stdout.contains("\"gpus\" : 4"))
+    }
+
+    @Test(arguments: [["simulate", "/no/such/file.yaml"], ["simulate"], ["simulate", "x.yaml", "--gpus", "0"],
+                      ["simulate", "x.yaml", "--gpus", "two"], ["frobnicate"]])
+    func badInputExitsWithTwo(arguments: [String]) {
+        let out = CLI.execute(arguments)
+        #expect(out.exitCode == 2)
+        #expect(!out.stderr.isEmpty)
+        #expect(out.stdout.isEmpty)
+    }
+
+    @Test func modelThatDoesNotFitIsReportedAndExitsWithTwo() throws {
+        let path = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384"))
+        let out = CLI.execute(["simulate", path, "--json"])
+        #expect(out.exitCode == 2)
+        #expect(out.stdout.contains("\"fits_in_memory\" : false"))
+        #expect(out.stderr.contains("\(path):3: batch_per_gpu:"))
+        #expect(out.stderr.contains("needs"))
+    }
+
+    @Test func modelsJSONListsTheZoo() throws {
+        let out = CLI.execute(["models", "--json"])
+        #expect(out.exitCode == 0)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
+        let resnet = try #require(list.first { $0["name"] as? String == "resnet50" })
+        #expect(resnet["parameters"] as? Int == 25_557_032)
+        #expect((resnet["forward_flops_per_image"] as? Int ?? 0) > 8_000_000_000)
+    }
+
+    @Test func hardwareListsGPUsWithSources() {
+        let out = CLI.execute(["hardware"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("K20"))
+        #expect(out.stdout.contains("H200-SXM"))
+        #expect(out.stdout.contains("ib-ndr"))
+        #expect(out.stdout.contains("hardware-facts.md"))
+    }
+
+    @Test func helpExitsWithZero() {
+        let out = CLI.execute(["--help"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("simulate"))
+    }
+}
+
+/// The built executable itself: bad input ends in a message and exit code 2, not a trap.
+@Suite struct ExecutableTests {
+    static var executable: URL? {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("scalecast"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/scalecast").standardized,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    func run(_ arguments: [String]) throws -> (Int32, String, String) {
+        let process = Process()
+        process.executableURL = try #require(Self.executable, "the scalecast executable was not built")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    @Test func malformedScenarioGivesALineAndExitTwo() throws {
+        let path = try writeTemporary("model: alexnet-owt\ncluster: {gpu: K20\n")
+        let (status, stdout, stderr) = try run(["simulate", path])
+        #expect(status == 2)
+        #expect(stdout.isEmpty)
+        #expect(stderr.hasPrefix("error: \(path):"))
+        #expect(!stderr.contains("Fatal error"))
+    }
+
+    @Test func validScenarioPrintsATable() throws {
+        let path = try writeTemporary(smallScenario)
+        let (status, stdout, _) = try run(["simulate", path])
+        #expect(status == 0)
+        #expect(stdout.contains("images/s"))
+    }
+}

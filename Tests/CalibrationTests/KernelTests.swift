@@ -1,0 +1,43 @@
+import Testing
+@testable import Calibration
+
+@Suite struct KernelTests {
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (64, 33, 17)])
+    func sgemmMatchesANaiveProduct(m: Int, n: Int, k: Int) {
+        var rng = SplitMix(seed: UInt64(m * 1000 + n * 10 + k))
+        let a = (0..<(m * k)).map { _ in rng.unit() }
+        let b = (0..<(k * n)).map { _ in rng.unit() }
+        var c = [Float](repeating: 0, count: m * n)
+        BLAS.sgemm(m: m, n: n, k: k, a: a, b: b, c: &c)
+        for i in 0..<m {
+            for j in 0..<n {
+                var expected: Double = 0
+                for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                #expect(abs(Double(c[i * n + j]) - expected) <= 1e-4 * max(1, abs(expected)))
+            }
+        }
+        #expect(!BLAS.coreName.isEmpty)
+    }
+
+    @Test func linearFitRecoversALine() throws {
+        let x = [1.0, 2, 4, 8, 16]
+        let y = x.map { 3e-6 + $0 / 2e9 }
+        let fit = try #require(LinearFit(x: x, y: y))
+        #expect(abs(fit.intercept - 3e-6) < 1e-12)
+        #expect(abs(fit.slope - 0.5e-9) < 1e-15)
+        #expect(LinearFit(x: [1, 1], y: [2, 3]) == nil)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Float { Float(next() % 2001) / 1000 - 1 }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+import YAMLSupport
+@testable import Scenario
+
+/// Writes `text` to a fresh temporary file and returns its path.
+func temporaryScenario(_ text: String, name: String = "scenario.yaml") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+let validScenario = """
+    name: test
+    model: alexnet-owt
+    batch_per_gpu: 64
+    cluster:
+      gpu: V100
+      gpus_per_node: 8
+    gpus: [1, 2]
+    """
+
+@Suite struct ScenarioErrorTests {
+    func error(for yaml: String) throws -> ConfigError {
+        let path = try temporaryScenario(yaml)
+        do {
+            _ = try Scenario.load(path: path)
+        } catch let e as ConfigError {
+            #expect(e.file == path)
+            return e
+        }
+        Issue.record("expected a ConfigError")
+        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+    }
+
+    @Test func aValidScenarioLoads() throws {
+        let scenario = try Scenario.load(path: try temporaryScenario(validScenario))
+        #expect(scenario.runs.count == 1)
+        #expect(scenario.runs[0].gpuCounts == [1, 2])
+        #expect(scenario.runs[0].cluster.gpu.name == "V100-SXM2-16GB")
+    }
+
+    @Test func missingFile() {
+        #expect(throws: ConfigError.self) { try Scenario.load(path: "/nonexistent/scenario.yaml") }
+        let e = try? Scenario.load(path: "/nonexistent/scenario.yaml")
+        #expect(e == nil)
+    }
+
+    @Test func invalidYAMLNamesTheLine() throws {
+        let e = try error(for: "name: x\nmodel: [alexnet\nbatch_per_gpu: 3\n")
+        #expect(e.message.hasPrefix("invalid YAML"))
+        #expect(e.line != nil)
+    }
+
+    @Test func unknownModel() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "alexnet-owt", with: "alexnet-twt"))
+        #expect(e.keyPath == "model")
+        #expect(e.line == 2)
+        #expect(e.message.contains("unknown model 'alexnet-twt'"))
+    }
+
+    @Test func unknownGPU() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: "V1000"))
+        #expect(e.keyPath == "cluster.gpu")
+        #expect(e.line == 5)
+        #expect(e.message.contains("unknown GPU 'V1000'"))
+    }
+
+    @Test(arguments: ["0", "-4", "two"])
+    func badGPUCounts(value: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "gpus: [1, \(value)]"))
+        #expect(e.keyPath == "gpus[1]")
+        #expect(e.line == 7)
+    }
+
+    @Test(arguments: ["0", "-64"])
+    func badBatch(value: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: \(value)"))
+        #expect(e.keyPath == "batch_per_gpu")
+        #expect(e.line == 3)
+        #expect(e.message.contains("positive"))
+    }
+
+    @Test func negativeBandwidthInACatalogAddition() throws {
+        let yaml = validScenario + """
+
+            catalog:
+              links:
+                - {name: slow, kind: ethernet, gbit_per_s: -25, latency_us: 5, source: test}
+            """
+        let e = try error(for: yaml)
+        #expect(e.keyPath == "catalog.links[0].gbit_per_s")
+        #expect(e.line == 10)
+        #expect(e.message.contains("must be positive"))
+    }
+
+    @Test func unknownKeySuggestsTheNearestOne() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node", with: "gpu_per_node"))
+        #expect(e.keyPath == "cluster.gpu_per_node")
+        #expect(e.message.contains("did you mean 'gpus_per_node'"))
+    }
+
+    @Test func emptyFile() throws {
+        let e = try error(for: "")
+        #expect(e.message.contains("empty"))
+    }
+
+    @Test func runsOverrideTheTopLevel() throws {
+        let yaml = validScenario + """
+
+            runs:
+              - {label: small, batch_per_gpu: 8}
+              - {label: h100, cluster: {gpu: H100}}
+            """
+        let scenario = try Scenario.load(path: try temporaryScenario(yaml))
+        let batches = scenario.runs.map { $0.batchPerGPU }
+        #expect(batches == [8, 64])
+        let gpuNames = scenario.runs.map { $0.cluster.gpu.name }
+        #expect(gpuNames == ["V100-SXM2-16GB", "H100-SXM5"])
+        #expect(scenario.runs[1].cluster.gpusPerNode == 8)
+    }
+
+    @Test func moreThanOneNodeNeedsANetwork() throws {
+        let scenario = try Scenario.load(path: try temporaryScenario(validScenario.replacingOccurrences(of: "[1, 2]", with: "[1, 16]")))
+        do {
+            _ = try ScenarioRunner.results(scenario)
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.keyPath == "gpus")
+            #expect(e.message.contains("cluster.network"))
+        }
+    }
+
+    @Test func customModelFromYAML() throws {
+        let yaml = """
+            model:
+              name: two-branch
+              input: [3, 16, 16]
+              layers:
+                - {name: stem, type: conv, out: 8, kernel: 3, pad: 1}
+                - {name: a, type: conv, out: 8, kernel: 1, inputs: [stem]}
+                - {name: b, type: conv, out: 8, kernel: 3, pad: 1, inputs: [stem]}
+                - {name: sum, type: add, inputs: [a, b]}
+                - {type: fc, units: 10}
+                - {type: softmax}
+            batch_per_gpu: 4
+            cluster: {gpu: K20, gpus_per_node: 2}
+            gpus: [1]
+            """
+        let scenario = try Scenario.load(path: try temporaryScenario(yaml))
+        let net = scenario.runs[0].network
+        #expect(net.parameters == (8 * 27 + 8) + (8 * 8 + 8) + (8 * 72 + 8) + (8 * 256 * 10 + 10))
+    }
+
+    @Test func customModelErrorsNameTheLayer() throws {
+        let yaml = """
+            model:
+              name: bad
+              input: [3, 8, 8]
+              layers:
+                - {name: c, type: conv, out: 8, kernel: 3}
+                - {name: s, type: add, inputs: [c, nowhere]}
+            batch_per_gpu: 4
+            cluster: {gpu: K20, gpus_per_node: 2}
+            gpus: [1]
+            """
+        let e = try error(for: yaml)
+        #expect(e.keyPath == "model.layers[1].inputs[1]")
+        #expect(e.line == 6)
+        #expect(e.message.contains("no earlier layer is named 'nowhere'"))
+    }
+}
