@@ -24,7 +24,14 @@ public struct CostModel: Sendable {
     public func efficiency(m: Double, n: Double, k: Double) -> Double {
         let half = parameters.halfSaturation(precision)
         func s(_ x: Double) -> Double { x / (x + half) }
-        return parameters.maxEfficiency(precision) * s(m) * s(n) * s(k)
+        return maxEfficiency * s(m) * s(n) * s(k)
+    }
+
+    /// The best fraction of peak a large product reaches: the scenario's override,
+    /// else the GPU's catalog figure, else the default of `CostParameters`.
+    public var maxEfficiency: Double {
+        parameters.maxEfficiencyOverride[precision] ?? gpu.maxEfficiency[precision.rawValue]
+            ?? parameters.maxEfficiency(precision)
     }
 
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
@@ -34,7 +41,7 @@ public struct CostModel: Sendable {
     /// - Returns: seconds, >= 0.
     public func seconds(for work: ComputeWork) -> Double {
         let peak = gpu.peakFLOPsPerSecond(precision: precision.rawValue)
-        let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? parameters.maxEfficiency(precision)
+        let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
         let memoryTime = work.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         return Double(work.kernels) * parameters.launchOverheadSeconds + max(computeTime, memoryTime)

@@ -29,6 +29,10 @@ public struct CostParameters: Sendable, Equatable {
     /// (a CUDA context alone takes 300-500 MiB).
     public var reservedMemoryBytes: Double = 1_073_741_824
 
+    /// Best efficiencies a scenario sets explicitly; they win over the GPU's own
+    /// catalog figure, which wins over `maxEfficiency`.
+    public var maxEfficiencyOverride: [Precision: Double] = [:]
+
     public init() {}
 
     public func maxEfficiency(_ precision: Precision) -> Double { maxEfficiency[precision] ?? 0.76 }

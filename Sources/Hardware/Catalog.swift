@@ -92,7 +92,7 @@ extension GPUSpec {
     /// Reads one catalog entry (see `scenarios/catalog/gpus.yaml`).
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
-                            "peak_tflops", "host_link", "nvlink", "source", "measured"])
+                            "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -114,5 +114,13 @@ extension GPUSpec {
         }
         source = try yaml.required("source").string()
         measured = try yaml.optional("measured")?.string()
+        if let table = try yaml.optional("max_efficiency") {
+            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            for (precision, value) in try table.entries() {
+                let x = try value.double()
+                guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
+                maxEfficiency[precision] = x
+            }
+        }
     }
 }

@@ -18,6 +18,9 @@ public struct GPUSpec: Hashable, Sendable {
     public var source: String
     /// A measurement beside the datasheet, if the catalog has one.
     public var measured: String?
+    /// The fraction of peak that large matrix products reach on this GPU, by
+    /// precision, where a measurement gives one (else the cost model's default).
+    public var maxEfficiency: [String: Double] = [:]
 
     /// Peak FLOP/s for a precision, falling back as the hardware does: tf32 runs as
     /// fp32 without TF32 tensor cores; bf16 as fp16, and fp16 as fp32, without

@@ -12,23 +12,34 @@ public struct MemoryFootprint: Sendable, Equatable {
 
     public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes }
 
-    /// The footprint of a data-parallel replica (every GPU holds the whole model).
+    /// The footprint of one worker under `strategy`.
     ///
+    /// Data-parallel layers: whole weights, activations for the worker's own batch.
+    /// Model-parallel layers: 1/K of the weights and of the activations, for the
+    /// examples of one chunk (the whole global batch under scheme (a) exact or
+    /// plain model parallelism exact), plus the gathered boundary activations.
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
-    /// activations = stored elements per example × batch × bytes per element.
+    /// activations = stored elements per example × examples × bytes per element.
     /// Convolution workspaces (cuDNN chooses algorithms to fit what is free) are not counted.
-    public static func dataParallel(_ setup: TrainingSetup, reservedBytes: Double) -> MemoryFootprint {
+    public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) throws -> MemoryFootprint {
         let net = setup.network
-        return MemoryFootprint(
-            weightStateBytes: Double(net.parameters * setup.precision.trainingStateBytesPerParameter),
-            activationBytes: Double(net.storedActivationElementsPerExample * setup.batchPerGPU * setup.precision.activationBytes),
-            reservedBytes: reservedBytes)
-    }
-
-    /// The footprint of `setup` under `strategy`.
-    public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) -> MemoryFootprint {
-        switch strategy {
-        case .data: return dataParallel(setup, reservedBytes: reservedBytes)
+        let k = Double(setup.gpus)
+        let split = setup.gpus == 1 ? nil : try strategy.modelParallelStart(in: net)
+        let boundary = split ?? net.layers.count
+        func sum(_ range: Range<Int>, _ value: (Layer) -> Int) -> Double { Double(range.reduce(0) { $0 + value(net.layers[$1]) }) }
+        let state = Double(setup.precision.trainingStateBytesPerParameter)
+        let act = Double(setup.precision.activationBytes)
+        let dataRange = 0..<boundary, modelRange = boundary..<net.layers.count
+        var weights = sum(dataRange) { $0.cost.parameters } * state
+        var activations = (sum(dataRange) { $0.cost.storedActivationElements } + Double(net.inputShape.elements))
+            * Double(setup.batchPerGPU) * act
+        if split != nil {
+            let wholeBatch = strategy.kind == .model || strategy.scheme == .a
+            let chunk = Double(setup.batchPerGPU) * (wholeBatch && strategy.variant == .exact ? k : 1)
+            weights += sum(modelRange) { $0.cost.parameters } * state / k
+            activations += sum(modelRange) { $0.cost.storedActivationElements } * chunk * act / k
+            activations += Double(net.layers[boundary - 1].outputShape.elements) * chunk * act
         }
+        return MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
     }
 }

@@ -1,64 +1,20 @@
-
 import Workload
 
 /// Lays out a training run as a `TaskGraph`.
 public enum Planner {
     /// The task graph of `setup` under `strategy`.
-    public static func plan(_ setup: TrainingSetup, strategy: Strategy) -> TaskGraph {
-        switch strategy {
-        case .data(let options): return planDataParallel(setup, options: options)
+    /// - Throws: `ModelError` if the strategy cannot split this network.
+    ///
+    /// One GPU runs every strategy the same way: the whole model on the whole batch,
+    /// with one optimizer step and nothing to communicate.
+    public static func plan(_ setup: TrainingSetup, strategy: Strategy) throws -> TaskGraph {
+        let split = try strategy.modelParallelStart(in: setup.network)
+        if setup.gpus == 1 {
+            var single = LayerwisePlanner(setup: setup, strategy: .data(DataParallelOptions(bucketBytes: nil)), split: nil)
+            return single.build()
         }
-    }
-
-    /// Data parallelism: on every GPU, forward over its batch, backward in reverse,
-    /// then the SGD update; gradients are all-reduced bucket by bucket as backward
-    /// produces them, and each bucket's update waits for its all-reduce and for the
-    /// end of backward (a synchronous `optimizer.step()`). Step s+1 starts on a GPU
-    /// when its updates of step s are done.
-    static func planDataParallel(_ setup: TrainingSetup, options: DataParallelOptions) -> TaskGraph {
-        let net = setup.network
-        var graph = TaskGraph(gpus: setup.gpus, steps: setup.steps)
-        let buckets = gradientBuckets(net, precision: setup.precision, bucketBytes: options.bucketBytes)
-        var previousUpdates = [[Int]](repeating: [], count: setup.gpus)
-        for step in 0..<setup.steps {
-            // closing[g][b]: the backward task on GPU g after which bucket b's gradients are ready.
-            var closing = [[Int]](repeating: [], count: setup.gpus)
-            var lastBackward = [Int](repeating: -1, count: setup.gpus)
-            for g in 0..<setup.gpus {
-                var chain = previousUpdates[g]
-                for (index, layer) in net.layers.enumerated() where hasForwardWork(layer) {
-                    let id = graph.add(.forward, label: layer.name, layer: index, device: g,
-                                       work: .compute(LayerWork.forward(layer, batch: setup.batchPerGPU, precision: setup.precision)),
-                                       after: chain, step: step)
-                    chain = [id]
-                }
-                var closingTask = [Int: Int]()   // layer index -> backward task
-                for (index, layer) in net.layers.enumerated().reversed() where hasBackwardWork(layer) {
-                    let id = graph.add(.backward, label: layer.name, layer: index, device: g,
-                                       work: .compute(LayerWork.backward(layer, batch: setup.batchPerGPU, precision: setup.precision)),
-                                       after: chain, step: step)
-                    chain = [id]
-                    closingTask[index] = id
-                }
-                lastBackward[g] = chain[0]
-                closing[g] = buckets.map { closingTask[$0.closingLayer]! }
-            }
-            var updates = [[Int]](repeating: [], count: setup.gpus)
-            for (b, bucket) in buckets.enumerated() {
-                let done = graph.allReduce(options.algorithm, bytes: bucket.bytes, ranks: Array(0..<setup.gpus),
-                                           ready: (0..<setup.gpus).map { [closing[$0][b]] },
-                                           step: step, group: "allreduce bucket \(b)")
-                for g in 0..<setup.gpus {
-                    let id = graph.add(.update, label: "update bucket \(b)", device: g,
-                                       work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
-                                       after: done[g] + [lastBackward[g]] + updates[g].suffix(1), step: step)
-                    updates[g].append(id)
-                }
-            }
-            previousUpdates = updates.map { $0.isEmpty ? [] : [$0.last!] }
-            for g in 0..<setup.gpus where updates[g].isEmpty { previousUpdates[g] = [lastBackward[g]] }
-        }
-        return graph
+        var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split)
+        return planner.build()
     }
 
     /// A group of layers whose gradients are all-reduced together.
@@ -70,12 +26,15 @@ public enum Planner {
         public var bytes: Double
     }
 
-    /// Groups weighted layers in backward order into buckets of at least
-    /// `bucketBytes` gradient bytes (the last may be smaller); nil gives one bucket.
-    public static func gradientBuckets(_ net: Network, precision: Precision, bucketBytes: Double?) -> [Bucket] {
+    /// Groups weighted layers among `layers` (all of them by default) in backward
+    /// order into buckets of at least `bucketBytes` gradient bytes (the last may be
+    /// smaller); 0 gives each weighted layer its own bucket, nil one bucket for all.
+    public static func gradientBuckets(_ net: Network, precision: Precision, bucketBytes: Double?,
+                                       layers: Range<Int>? = nil) -> [Bucket] {
         var buckets: [Bucket] = []
         var current: Bucket?
-        for (index, layer) in net.layers.enumerated().reversed() where layer.cost.parameters > 0 {
+        for index in (layers ?? net.layers.indices).reversed() where net.layers[index].cost.parameters > 0 {
+            let layer = net.layers[index]
             var bucket = current ?? Bucket(closingLayer: index, layers: [], parameters: 0, bytes: 0)
             bucket.closingLayer = index
             bucket.layers.append(index)

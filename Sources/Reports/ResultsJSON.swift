@@ -19,6 +19,31 @@ public enum ResultsJSON {
     }
 
     struct Row: Encodable {
+        /// Optionals encode as null rather than being left out: the keys are part of the contract.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(label, forKey: .label)
+            try c.encode(gpus, forKey: .gpus)
+            try c.encode(strategy, forKey: .strategy)
+            try c.encode(globalBatch, forKey: .globalBatch)
+            try c.encode(stepSeconds, forKey: .stepSeconds)
+            try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
+            try c.encode(speedup, forKey: .speedup)
+            try c.encode(efficiency, forKey: .efficiency)
+            try c.encode(breakdownSeconds, forKey: .breakdownSeconds)
+            try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
+            try c.encode(fitsInMemory, forKey: .fitsInMemory)
+            try c.encode(model, forKey: .model)
+            try c.encode(gpuModel, forKey: .gpuModel)
+            try c.encode(nodes, forKey: .nodes)
+            try c.encode(precision, forKey: .precision)
+            try c.encode(batchPerGPU, forKey: .batchPerGPU)
+            try c.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
+            try c.encode(strategyDetail, forKey: .strategyDetail)
+            try c.encode(scheme, forKey: .scheme)
+            try c.encode(variant, forKey: .variant)
+        }
+
         var label: String
         var gpus: Int
         var strategy: String
@@ -38,13 +63,17 @@ public enum ResultsJSON {
         var batchPerGPU: Int
         var gpuMemoryBytes: Int
         var strategyDetail: String
+        /// "a", "b" or "c" for hybrid rows, null otherwise.
+        var scheme: String?
+        /// "exact" or "approximate" where model-parallel layers exist, null otherwise.
+        var variant: String?
 
         enum CodingKeys: String, CodingKey {
             case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu",
-                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail"
+                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant
         }
     }
 
@@ -60,7 +89,8 @@ public enum ResultsJSON {
                                             idle: r.metrics.idleSeconds),
                 peakMemoryBytesPerGPU: Int(r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
-                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(r.gpuMemoryBytes), strategyDetail: r.strategy.summary)
+                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
+                scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue)
         }
         return try encode(Document(scenario: scenarioPath, results: rows))
     }

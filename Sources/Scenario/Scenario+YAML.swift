@@ -66,27 +66,27 @@ extension Scenario {
 }
 
 extension RunSpec {
+    /// Reads one run; `self` is built once all its fields are read and checked.
     init(yaml: YAMLValue, catalog: Catalog, baseDirectory: String) throws {
-        label = try yaml.optional("label")?.string()
-        network = try RunSpec.readModel(try yaml.required("model"), baseDirectory: baseDirectory)
-        let precisionNode = try yaml.optional("precision")
-        let precisionName = try precisionNode?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
-        precision = Precision(rawValue: precisionName)!
+        let label = try yaml.optional("label")?.string()
+        let network = try RunSpec.readModel(try yaml.required("model"), baseDirectory: baseDirectory)
+        let precisionName = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
-        batchPerGPU = try batchNode.positiveInt()
-        batchLocation = batchNode.error("")
-        cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
-        strategy = try RunSpec.readStrategy(try yaml.optional("strategy"))
-        costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"))
-        steps = 2
+        let batchPerGPU = try batchNode.positiveInt()
+        let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
+        let strategy = try RunSpec.readStrategy(try yaml.optional("strategy"), network: network)
+        let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"))
+        var steps = 2
         if let simulation = try yaml.optional("simulation") {
             try simulation.checkKeys(["steps"])
             if let s = try simulation.optional("steps") { steps = try s.positiveInt() }
         }
         let gpusNode = try yaml.required("gpus")
-        gpuCounts = try gpusNode.items().map { try $0.positiveInt() }
+        let gpuCounts = try gpusNode.items().map { try $0.positiveInt() }
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
-        gpusLocation = gpusNode.error("")
+        self.init(label: label, network: network, precision: Precision(rawValue: precisionName)!, batchPerGPU: batchPerGPU,
+                  cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, gpuCounts: gpuCounts,
+                  batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
     }
 
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
@@ -152,18 +152,45 @@ extension RunSpec {
         return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink)
     }
 
-    static func readStrategy(_ node: YAMLValue?) throws -> Strategy {
-        guard let node else { return .data(DataParallelOptions()) }
-        try node.checkKeys(["kind", "allreduce", "bucket_mb"])
-        _ = try node.optional("kind")?.oneOf(["data"])
-        var options = DataParallelOptions()
+    static func readStrategy(_ node: YAMLValue?, network: Network) throws -> Strategy {
+        guard let node else { return .data() }
+        try node.checkKeys(["kind", "allreduce", "bucket_mb", "scheme", "variant", "model_parallel_from"])
+        let kindNode = try node.optional("kind")
+        let kind = Strategy.Kind(rawValue: try kindNode?.oneOf(Strategy.Kind.allCases.map(\.rawValue)) ?? "data")!
+        var strategy: Strategy
+        switch kind {
+        case .data: strategy = .data()
+        case .model: strategy = .model()
+        case .hybrid: strategy = .hybrid(scheme: .b, variant: .exact)
+        }
+        if let scheme = try node.optional("scheme") {
+            guard kind == .hybrid else { throw scheme.error("scheme applies to kind: hybrid only") }
+            strategy.scheme = ExchangeScheme(rawValue: try scheme.oneOf(ExchangeScheme.allCases.map(\.rawValue)))!
+        }
+        if let variant = try node.optional("variant") {
+            guard kind != .data else { throw variant.error("variant applies to kinds model and hybrid only") }
+            strategy.variant = UpdateVariant(rawValue: try variant.oneOf(UpdateVariant.allCases.map(\.rawValue)))!
+        }
+        if let from = try node.optional("model_parallel_from") {
+            guard kind == .hybrid else { throw from.error("model_parallel_from applies to kind: hybrid only") }
+            strategy.modelParallelFrom = try from.string()
+        }
         if let algorithm = try node.optional("allreduce") {
-            options.algorithm = AllReduceAlgorithm(rawValue: try algorithm.oneOf(AllReduceAlgorithm.allCases.map(\.rawValue)))!
+            strategy.gradientSync.algorithm = AllReduceAlgorithm(rawValue: try algorithm.oneOf(AllReduceAlgorithm.allCases.map(\.rawValue)))!
         }
         if let bucket = try node.optional("bucket_mb") {
-            if (try? bucket.string()) == "off" { options.bucketBytes = nil } else { options.bucketBytes = try bucket.positiveDouble() * 1e6 }
+            switch try? bucket.string() {
+            case "off": strategy.gradientSync.bucketBytes = nil
+            case "layer": strategy.gradientSync.bucketBytes = 0
+            default: strategy.gradientSync.bucketBytes = try bucket.positiveDouble() * 1e6
+            }
         }
-        return .data(options)
+        do {
+            _ = try strategy.modelParallelStart(in: network)
+        } catch let error as ModelError {
+            throw (try node.optional("model_parallel_from") ?? kindNode ?? node).error(error.message)
+        }
+        return strategy
     }
 
     static func readCostParameters(_ node: YAMLValue?) throws -> CostParameters {
@@ -175,7 +202,7 @@ extension RunSpec {
         if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.nonNegativeDouble() * 1_073_741_824 }
         if let table = try node.optional("max_efficiency") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))
-            for (key, value) in try table.entries() { p.maxEfficiency[Precision(rawValue: key)!] = try fraction(value) }
+            for (key, value) in try table.entries() { p.maxEfficiencyOverride[Precision(rawValue: key)!] = try fraction(value) }
         }
         if let table = try node.optional("half_saturation") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))

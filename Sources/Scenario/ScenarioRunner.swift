@@ -28,9 +28,10 @@ public enum ScenarioRunner {
     }
 
     /// Simulates `run` on `gpus` GPUs.
-    public static func simulate(_ run: RunSpec, gpus: Int) -> Outcome {
+    /// - Throws: `ModelError` if the strategy cannot split the run's network.
+    public static func simulate(_ run: RunSpec, gpus: Int) throws -> Outcome {
         let setup = run.setup(gpus: gpus)
-        let graph = Planner.plan(setup, strategy: run.strategy)
+        let graph = try Planner.plan(setup, strategy: run.strategy)
         let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost)
@@ -48,11 +49,11 @@ public enum ScenarioRunner {
             let location = gpuOverride == nil ? run.gpusLocation
                 : ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")
             for gpus in counts { try check(run, gpus: gpus, location: location) }
-            let single = simulate(run, gpus: 1).metrics
+            let single = try simulate(run, gpus: 1).metrics
             for gpus in counts {
-                let metrics = gpus == 1 ? single : simulate(run, gpus: gpus).metrics
+                let metrics = gpus == 1 ? single : try simulate(run, gpus: gpus).metrics
                 let setup = run.setup(gpus: gpus)
-                let memory = MemoryFootprint.estimate(setup, strategy: run.strategy,
+                let memory = try MemoryFootprint.estimate(setup, strategy: run.strategy,
                                                       reservedBytes: run.costParameters.reservedMemoryBytes)
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.summary)"
                 results.append(ConfigurationResult(

@@ -35,7 +35,7 @@ for gpus in speed.gpuCounts {
     var events = 0, tasks = 0
     for _ in 0..<5 {
         let start = clock.now
-        let outcome = ScenarioRunner.simulate(speed, gpus: gpus)
+        let outcome = try! ScenarioRunner.simulate(speed, gpus: gpus)
         walls.append(seconds(clock.now - start))
         events = outcome.trace.events
         tasks = outcome.graph.tasks.count

@@ -10,7 +10,7 @@ import Workload
     func run(_ net: Network, gpus: Int, cluster: ClusterSpec, options: DataParallelOptions, batch: Int = 32,
              precision: Precision = .fp32) -> (TaskGraph, Trace, StepMetrics) {
         let setup = TrainingSetup(network: net, precision: precision, batchPerGPU: batch, gpus: gpus, steps: 2)
-        let graph = Planner.plan(setup, strategy: .data(options))
+        let graph = try! Planner.plan(setup, strategy: .data(options))
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: gpus),
                                         cost: CostModel(gpu: cluster.gpu, precision: precision))
         return (graph, trace, StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch))

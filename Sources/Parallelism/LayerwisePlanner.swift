@@ -1,0 +1,287 @@
+import Workload
+
+/// Builds the task graph of one strategy, step by step.
+///
+/// Data-parallel layers: on every worker, forward over its own examples, backward
+/// in reverse, gradients all-reduced bucket by bucket as backward produces them,
+/// each bucket's update after its all-reduce and the end of backward.
+///
+/// Model-parallel layers (a chain from `split` to the loss): every worker holds
+/// 1/K of each layer's output units and runs its slice on every example, chunk by
+/// chunk. A layer that needs its whole input (fully connected, convolution,
+/// softmax) first all-gathers the slices of the layer before; in backward, a
+/// weighted layer's partial input gradient is reduce-scattered back into slices.
+/// The first model-parallel layer gets the data-parallel activations by the
+/// strategy's exchange scheme, and its input gradients return to the workers that
+/// own the examples (summed there), where the data-parallel backward goes on
+/// after the worker's model-parallel part (program order).
+/// Model-parallel weights need no synchronization; they update once per step
+/// (exact) or after every chunk (approximate).
+struct LayerwisePlanner {
+    let setup: TrainingSetup
+    let strategy: Strategy
+    /// The first model-parallel layer, or nil for pure data parallelism.
+    let split: Int?
+    var graph: TaskGraph
+
+    private var net: Network { setup.network }
+    private var workers: Int { setup.gpus }
+    private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
+
+    init(setup: TrainingSetup, strategy: Strategy, split: Int?) {
+        self.setup = setup
+        self.strategy = strategy
+        self.split = split
+        graph = TaskGraph(gpus: setup.gpus, steps: setup.steps)
+    }
+
+    /// Layers before the model-parallel part (the input excluded).
+    private var dataLayers: Range<Int> { 1..<(split ?? net.layers.count) }
+    private var modelLayers: Range<Int> { (split ?? net.layers.count)..<net.layers.count }
+
+    mutating func build() -> TaskGraph {
+        var stepDone = [[Int]](repeating: [], count: workers)
+        for step in 0..<setup.steps {
+            stepDone = planStep(step, after: stepDone)
+        }
+        return graph
+    }
+
+    /// Plans one step; `after[w]` are the tasks worker w must finish first.
+    /// - Returns: for each worker, the tasks that end its step.
+    private mutating func planStep(_ step: Int, after: [[Int]]) -> [[Int]] {
+        // Data-parallel forward.
+        var forwardEnd = after
+        for w in 0..<workers {
+            for i in dataLayers where Planner.hasForwardWork(net.layers[i]) {
+                forwardEnd[w] = [compute(.forward, layer: i, on: w, work: LayerWork.forward(net.layers[i], batch: setup.batchPerGPU,
+                                                                                                precision: setup.precision),
+                                         after: forwardEnd[w], step: step)]
+            }
+        }
+        // Model-parallel part; what each worker's data-parallel backward waits for.
+        var backwardStart = forwardEnd
+        var modelDone = [[Int]](repeating: [], count: workers)
+        if split != nil {
+            (backwardStart, modelDone) = planModelParallel(step, forwardEnd: forwardEnd)
+        }
+        // Data-parallel backward, bucketed all-reduce, updates.
+        var dataDone = backwardStart
+        if !dataLayers.isEmpty {
+            dataDone = planDataBackward(step, start: backwardStart)
+        }
+        return (0..<workers).map { dataDone[$0] + modelDone[$0] }
+    }
+
+    // MARK: Data-parallel backward
+
+    private mutating func planDataBackward(_ step: Int, start: [[Int]]) -> [[Int]] {
+        let buckets = Planner.gradientBuckets(net, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
+                                              layers: dataLayers)
+        var closing = [[Int]](repeating: [], count: workers)   // per worker, per bucket
+        var lastBackward = start
+        for w in 0..<workers {
+            var chain = start[w]
+            var closingTask = [Int: Int]()
+            for i in dataLayers.reversed() where Planner.hasBackwardWork(net.layers[i]) {
+                let id = compute(.backward, layer: i, on: w,
+                                 work: LayerWork.backward(net.layers[i], batch: setup.batchPerGPU, precision: setup.precision),
+                                 after: chain, step: step)
+                chain = [id]
+                closingTask[i] = id
+            }
+            lastBackward[w] = chain
+            closing[w] = buckets.map { closingTask[$0.closingLayer]! }
+        }
+        var updates = [[Int]](repeating: [], count: workers)
+        for (b, bucket) in buckets.enumerated() {
+            let done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: "allreduce bucket \(b)")
+            for w in 0..<workers {
+                let id = graph.add(.update, label: "update bucket \(b)", device: w,
+                                   work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
+                                   after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step)
+                updates[w].append(id)
+            }
+        }
+        return (0..<workers).map { updates[$0].last.map { [$0] } ?? lastBackward[$0] }
+    }
+
+    // MARK: Model-parallel part
+
+    /// A chunk of examples the model-parallel layers process together.
+    struct Chunk {
+        /// Examples of each owning worker in this chunk (zero counts left out).
+        var owners: [(worker: Int, examples: Int)]
+        var examples: Int { owners.reduce(0) { $0 + $1.examples } }
+    }
+
+    /// The chunks of one step, by scheme and variant.
+    func chunks() -> [Chunk] {
+        let b = setup.batchPerGPU
+        let everyone = Chunk(owners: (0..<workers).map { ($0, b) })
+        if strategy.kind == .model || strategy.scheme == .a {
+            return strategy.variant == .exact ? [everyone] : (0..<workers).map { Chunk(owners: [($0, b)]) }
+        }
+        switch strategy.scheme {
+        case .b:
+            return (0..<workers).map { Chunk(owners: [($0, b)]) }
+        default:  // .c: the r-th of K pieces of every worker's examples
+            return (0..<workers).map { r in
+                Chunk(owners: (0..<workers).map { ($0, b / workers + (r < b % workers ? 1 : 0)) }.filter { $0.1 > 0 })
+            }
+        }
+    }
+
+    /// Per-example elements of the activation entering the model-parallel part.
+    private var boundaryElements: Double { Double(net.layers[split! - 1].outputShape.elements) }
+
+    private mutating func planModelParallel(_ step: Int, forwardEnd: [[Int]]) -> (backwardStart: [[Int]], done: [[Int]]) {
+        let chunks = chunks()
+        let arrivals = planExchange(step, chunks: chunks, forwardEnd: forwardEnd)
+        var chain = forwardEnd                      // each worker's model-parallel program order
+        var returned = [[Int]](repeating: [], count: workers)
+        let slices = Double(workers)
+        let modelParameters = modelLayers.reduce(0) { $0 + net.layers[$1].cost.parameters }
+        for (c, chunk) in chunks.enumerated() {
+            let n = chunk.examples
+            for w in 0..<workers { chain[w] += arrivals[c][w] }
+            // Forward through the chain, all-gathering slices where a layer needs its whole input.
+            var sliced = false                      // is the current activation split by units?
+            var gathered = Set<Int>()               // layers whose input was all-gathered
+            for i in modelLayers {
+                let layer = net.layers[i]
+                if i != split! && sliced && needsWholeInput(layer) {
+                    let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
+                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)")
+                    gathered.insert(i)
+                    sliced = false
+                }
+                if Planner.hasForwardWork(layer) {
+                    let fraction = fractionOf(layer)
+                    for w in 0..<workers {
+                        chain[w] = [compute(.forward, layer: i, on: w,
+                                            work: LayerWork.forward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                            after: chain[w], step: step)]
+                    }
+                }
+                if isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
+            }
+            // Backward, reduce-scattering partial input gradients of layers that gathered their input.
+            for i in modelLayers.reversed() {
+                let layer = net.layers[i]
+                if Planner.hasBackwardWork(layer) {
+                    let fraction = fractionOf(layer)
+                    for w in 0..<workers {
+                        chain[w] = [compute(.backward, layer: i, on: w,
+                                            work: LayerWork.backward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                            after: chain[w], step: step)]
+                    }
+                }
+                if gathered.contains(i) && layer.kind.hasWeights {
+                    let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
+                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)")
+                }
+            }
+            // The first model-parallel layer's input gradients go back to the examples' owners.
+            if !dataLayers.isEmpty {
+                for (owner, examples) in chunk.owners {
+                    returned[owner] += chain[owner]
+                    for w in 0..<workers where w != owner {
+                        returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
+                                                              label: "gradient return chunk \(c)", after: chain[w], step: step,
+                                                              group: "gradient return, chunk \(c)"))
+                    }
+                }
+            }
+            if strategy.variant == .approximate || c == chunks.count - 1 {
+                for w in 0..<workers {
+                    chain[w] = [graph.add(.update, label: "update model-parallel slice", device: w,
+                                          work: .compute(LayerWork.update(parameters: Int((Double(modelParameters) / slices).rounded(.up)),
+                                                                          precision: setup.precision)),
+                                          after: chain[w], step: step)]
+                }
+            }
+        }
+        // Program order, as cuda-convnet2 runs it: a worker's data-parallel backward
+        // follows its model-parallel part, once its examples' gradients are back.
+        return ((0..<workers).map { returned[$0] + chain[$0] }, chain)
+    }
+
+    /// The transfers that bring each chunk's boundary activations to every worker.
+    /// - Returns: `arrivals[c][w]`, the tasks after which worker w holds chunk c's input.
+    private mutating func planExchange(_ step: Int, chunks: [Chunk], forwardEnd: [[Int]]) -> [[[Int]]] {
+        var arrivals = [[[Int]]](repeating: [[Int]](repeating: [], count: workers), count: chunks.count)
+        guard !dataLayers.isEmpty else { return arrivals }   // plain model parallelism: the images are everywhere
+        let perExample = boundaryElements * bytesPerElement
+        switch strategy.scheme {
+        case .a:
+            // Everyone sends all its examples to everyone at once.
+            var into = [[Int]](repeating: [], count: workers)
+            for o in 0..<workers {
+                into[o] += forwardEnd[o]
+                for v in 0..<workers where v != o {
+                    into[v].append(graph.transfer(Double(setup.batchPerGPU) * perExample, from: o, to: v, label: "activations",
+                                                  after: forwardEnd[o], step: step, group: "activations all-to-all"))
+                }
+            }
+            for c in chunks.indices { arrivals[c] = into }
+        case .b, .c:
+            // Turns: round r starts once round r-1 is through.
+            var previousRound: [Int] = []
+            for (r, chunk) in chunks.enumerated() {
+                var round: [Int] = []
+                for (o, examples) in chunk.owners {
+                    arrivals[r][o] += forwardEnd[o]
+                    for v in 0..<workers where v != o {
+                        let id = graph.transfer(Double(examples) * perExample, from: o, to: v, label: "activations round \(r)",
+                                                after: forwardEnd[o] + previousRound, step: step, group: "activations round \(r)")
+                        arrivals[r][v].append(id)
+                        round.append(id)
+                    }
+                }
+                previousRound = round
+            }
+        }
+        return arrivals
+    }
+
+    /// Every worker sends `bytes` to every other after its own `after` tasks.
+    /// - Returns: for each worker, the tasks after which it has received everything.
+    private mutating func exchangeAllToAll(_ bytes: Double, after: [[Int]], step: Int, group: String) -> [[Int]] {
+        var received = after
+        for w in 0..<workers {
+            for v in 0..<workers where v != w {
+                received[v].append(graph.transfer(bytes, from: w, to: v, label: group, after: after[w], step: step, group: group))
+            }
+        }
+        return received
+    }
+
+    /// Layers that need every unit of their input: products and the loss.
+    private func needsWholeInput(_ layer: Layer) -> Bool {
+        switch layer.kind {
+        case .fullyConnected, .convolution, .softmaxCrossEntropy: return true
+        default: return false
+        }
+    }
+
+    /// Layers whose output a model-parallel worker holds only a slice of.
+    private func isSplitByUnits(_ layer: Layer) -> Bool {
+        switch layer.kind {
+        case .fullyConnected, .convolution: return true
+        default: return false
+        }
+    }
+
+    /// The share of a model-parallel layer's work one worker does: 1/K, except the
+    /// loss, which every worker computes whole on the gathered outputs.
+    private func fractionOf(_ layer: Layer) -> Double {
+        if case .softmaxCrossEntropy = layer.kind { return 1 }
+        return 1 / Double(workers)
+    }
+
+    private mutating func compute(_ kind: TaskGraph.Kind, layer: Int, on worker: Int, work: ComputeWork, after: [Int], step: Int) -> Int {
+        graph.add(kind, label: net.layers[layer].name, layer: layer, device: worker, work: .compute(work), after: after, step: step)
+    }
+}
