@@ -55,13 +55,21 @@ public struct PCIeTreeSpec: Sendable {
     public var socketLink: LinkSpec
     public var gpusPerSwitch: Int
     public var switchesPerSocket: Int
+    /// Whether GPUs under different sockets can copy peer to peer. Servers of the
+    /// Sandy/Ivy Bridge era could not: such a copy is staged through host memory,
+    /// a copy up to the source socket's memory and then a second one across the
+    /// inter-socket link and down ("P2P through PCIe bridges, but not across socket
+    /// level links", Caffe's docs/multigpu.md).
+    public var crossSocketPeerToPeer: Bool
 
-    public init(gpuLink: LinkSpec, uplink: LinkSpec, socketLink: LinkSpec, gpusPerSwitch: Int, switchesPerSocket: Int) {
+    public init(gpuLink: LinkSpec, uplink: LinkSpec, socketLink: LinkSpec, gpusPerSwitch: Int, switchesPerSocket: Int,
+                crossSocketPeerToPeer: Bool = true) {
         self.gpuLink = gpuLink
         self.uplink = uplink
         self.socketLink = socketLink
         self.gpusPerSwitch = gpusPerSwitch
         self.switchesPerSocket = switchesPerSocket
+        self.crossSocketPeerToPeer = crossSocketPeerToPeer
     }
 }
 

@@ -41,6 +41,8 @@ public final class Topology {
     public private(set) var vertices: [Vertex] = []
     public private(set) var links: [Link] = []
     public let gpuCount: Int
+    /// Cross-socket copies are staged through host memory (see `PCIeTreeSpec`).
+    public let stagedAcrossSockets: Bool
     private var vertexIndex: [Vertex: Int] = [:]
     private var adjacency: [[(neighbor: Int, link: Int)]] = []
     private var parentsBySource: [Int: [Int]] = [:]   // BFS trees, built on demand
@@ -50,6 +52,7 @@ public final class Topology {
     public init(cluster: ClusterSpec, gpus: Int) {
         precondition(gpus > 0, "a topology needs at least one GPU")
         gpuCount = gpus
+        if case .pcieTree(let tree) = cluster.fabric { stagedAcrossSockets = !tree.crossSocketPeerToPeer } else { stagedAcrossSockets = false }
         for g in 0..<gpus { _ = vertex(.gpu(g)) }
         let nodes = cluster.nodes(for: gpus)
         for node in 0..<nodes {
@@ -84,6 +87,15 @@ public final class Topology {
             v = links[link].from
         }
         return path.reversed()
+    }
+
+    /// The legs a transfer from `source` to `destination` moves in, one after the
+    /// other: one leg normally; two when the route crosses sockets that cannot copy
+    /// peer to peer, the first ending in the source socket's memory.
+    public func legs(from source: Int, to destination: Int) -> [[Int]] {
+        let path = route(from: source, to: destination)
+        guard stagedAcrossSockets, let cut = path.firstIndex(where: { links[$0].role == "inter-socket" }) else { return [path] }
+        return [Array(path[..<cut]), Array(path[cut...])]
     }
 
     /// Sum of the latencies of a path's hops, in seconds.

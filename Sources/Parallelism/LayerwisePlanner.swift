@@ -183,14 +183,22 @@ struct LayerwisePlanner {
                     chain = exchangeAllToAll(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)")
                 }
             }
-            // The first model-parallel layer's input gradients go back to the examples' owners.
+            // The first model-parallel layer's input gradients go back to the examples' owners,
+            // summed on the way: down a pipelined chain ending at the owner under scheme (b),
+            // directly from every worker otherwise.
             if !dataLayers.isEmpty {
-                for (owner, examples) in chunk.owners {
-                    returned[owner] += chain[owner]
-                    for w in 0..<workers where w != owner {
-                        returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
-                                                              label: "gradient return chunk \(c)", after: chain[w], step: step,
-                                                              group: "gradient return, chunk \(c)"))
+                if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
+                    let order = Array(ring(from: owner).dropFirst()) + [owner]
+                    returned[owner] += graph.chainReduce(Double(examples) * boundaryElements * bytesPerElement, chain: order,
+                                                         ready: order.map { chain[$0] }, step: step, group: "gradient return, chunk \(c)")
+                } else {
+                    for (owner, examples) in chunk.owners {
+                        returned[owner] += chain[owner]
+                        for w in 0..<workers where w != owner {
+                            returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
+                                                                  label: "gradient return chunk \(c)", after: chain[w], step: step,
+                                                                  group: "gradient return, chunk \(c)"))
+                        }
                     }
                 }
             }
@@ -226,8 +234,21 @@ struct LayerwisePlanner {
                 }
             }
             for c in chunks.indices { arrivals[c] = into }
-        case .b, .c:
-            // Turns: round r starts once round r-1 is through.
+        case .b:
+            // Turns: worker r broadcasts its examples down a pipelined chain (r, r+1, ...)
+            // once round r−1's broadcast is through.
+            var previousRound: [Int] = []
+            for (r, chunk) in chunks.enumerated() {
+                let owner = chunk.owners[0].worker
+                let order = ring(from: owner)
+                let done = graph.chainBroadcast(Double(chunk.examples) * perExample, chain: order,
+                                                ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)")
+                for (position, w) in order.enumerated() { arrivals[r][w] = done[position] }
+                arrivals[r][owner] = forwardEnd[owner]
+                previousRound = done.last!
+            }
+        case .c:
+            // Turns: in round r every worker sends its r-th piece of examples to all others.
             var previousRound: [Int] = []
             for (r, chunk) in chunks.enumerated() {
                 var round: [Int] = []
@@ -245,6 +266,9 @@ struct LayerwisePlanner {
         }
         return arrivals
     }
+
+    /// The workers in ring order starting at `first`.
+    private func ring(from first: Int) -> [Int] { (0..<workers).map { (first + $0) % workers } }
 
     /// Every worker sends `bytes` to every other after its own `after` tasks.
     /// - Returns: for each worker, the tasks after which it has received everything.

@@ -129,13 +129,14 @@ extension RunSpec {
         switch fabricName {
         case "pcie-tree":
             let pcie = try node.optional("pcie")
-            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket"])
+            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket"])
             let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink)!
             let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
             let socketLink = try link(try pcie?.optional("socket_link"), default: "qpi-8gt")!
             fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
                                             gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.positiveInt() ?? 2,
-                                            switchesPerSocket: try pcie?.optional("switches_per_socket")?.positiveInt() ?? 2))
+                                            switchesPerSocket: try pcie?.optional("switches_per_socket")?.positiveInt() ?? 2,
+                                            crossSocketPeerToPeer: try pcie?.optional("cross_socket")?.oneOf(["p2p", "staged"]) != "staged"))
         default:
             let nvNode = try node.optional("nvlink")
             guard let nvlink = try link(nvNode, default: gpu.nvlink) else {

@@ -47,8 +47,15 @@ public enum GraphSimulation {
                 gpus[task.device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             case .transfer(let bytes, let destination):
                 starts[id] = simulator.now
-                let path = topology.route(from: task.device, to: destination).map(LinkID.init)
-                network.startFlow(bytes: bytes, path: path) { finish(id, at: $0) }
+                // Legs run one after the other (a copy staged through host memory).
+                var legs = topology.legs(from: task.device, to: destination)[...]
+                func next() {
+                    let leg = legs.removeFirst().map(LinkID.init)
+                    network.startFlow(bytes: bytes, path: leg) { end in
+                        if legs.isEmpty { finish(id, at: end) } else { next() }
+                    }
+                }
+                next()
             }
         }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }

@@ -142,3 +142,63 @@ let smallScenario = """
         #expect(stdout.contains("images/s"))
     }
 }
+
+@Suite struct HybridCLITests {
+    let hybrid = """
+        model: alexnet-owt-cc2
+        batch_per_gpu: 32
+        cluster: {gpu: K20, gpus_per_node: 8, fabric: pcie-tree}
+        strategy: {kind: hybrid, scheme: c, variant: approximate}
+        gpus: [1, 4]
+        """
+
+    @Test func jsonCarriesSchemeAndVariant() throws {
+        let out = CLI.execute(["simulate", try writeTemporary(hybrid), "--json"])
+        #expect(out.exitCode == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results[1]["scheme"] as? String == "c")
+        #expect(results[1]["variant"] as? String == "approximate")
+        #expect(results[1]["strategy"] as? String == "hybrid")
+        #expect(results[1]["label"] as? String == "4 GPUs, hybrid (c), approximate")
+        let data = CLI.execute(["simulate", try writeTemporary(smallScenario), "--json"])
+        #expect(data.stdout.contains("\"scheme\" : null"))
+        #expect(data.stdout.contains("\"variant\" : null"))
+    }
+
+    @Test func explainNamesTheBottleneck() throws {
+        let out = CLI.execute(["explain", try writeTemporary(hybrid), "--gpus", "4"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("The GPUs compute"))
+        #expect(out.stdout.contains("fc6"))
+        #expect(out.stdout.contains("activations"))
+        #expect(out.stdout.contains("gpu3"))
+    }
+
+    @Test func explainRejectsAnUnknownRun() throws {
+        let out = CLI.execute(["explain", try writeTemporary(hybrid), "--gpus", "4", "--run", "nope"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("--run"))
+    }
+
+    @Test(arguments: [
+        ("strategy: {kind: data, scheme: b}", "strategy.scheme"),
+        ("strategy: {kind: hybrid, scheme: d}", "strategy.scheme"),
+        ("strategy: {kind: hybrid, model_parallel_from: conv9}", "strategy.model_parallel_from"),
+        ("strategy: {kind: data, variant: exact}", "strategy.variant"),
+    ])
+    func strategyErrorsNameTheKey(strategy: String, keyPath: String) throws {
+        let yaml = hybrid.replacingOccurrences(of: "strategy: {kind: hybrid, scheme: c, variant: approximate}", with: strategy)
+        let out = CLI.execute(["simulate", try writeTemporary(yaml)])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains(":4: \(keyPath):"), "\(out.stderr)")
+    }
+
+    @Test func modelParallelOnAResNetIsRefusedWithTheReason() throws {
+        let yaml = hybrid.replacingOccurrences(of: "alexnet-owt-cc2", with: "resnet50")
+            .replacingOccurrences(of: "strategy: {kind: hybrid, scheme: c, variant: approximate}", with: "strategy: {kind: model}")
+        let out = CLI.execute(["simulate", try writeTemporary(yaml)])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("chain"))
+    }
+}

@@ -1,0 +1,47 @@
+import Scenario
+import Simulation
+
+/// The text of `scalecast explain`: where the time of a step goes, per layer and
+/// per resource, and the bottleneck in one sentence.
+public enum ExplainReport {
+    public static func render(label: String, analysis: StepAnalysis) -> String {
+        let m = analysis.metrics
+        var out = "\(label)\n"
+        out += "step \(Format.fixed(m.stepSeconds * 1e3, 1)) ms, \(Format.fixed(m.imagesPerSecond, 0)) images/s; "
+            + "per GPU: compute \(Format.fixed(m.computeSeconds * 1e3, 1)) ms, exposed communication "
+            + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) ms, idle \(Format.fixed(m.idleSeconds * 1e3, 1)) ms\n\n"
+        out += analysis.bottleneck + "\n\n"
+
+        out += "Compute per layer (mean over GPUs)\n"
+        var layers = TextTable(headers: ["layer", "forward ms", "backward ms", "share"], alignments: [.left, .right, .right, .right])
+        let total = analysis.layers.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
+        for row in analysis.layers {
+            layers.append([row.name, Format.fixed(row.forwardSeconds * 1e3, 2), Format.fixed(row.backwardSeconds * 1e3, 2),
+                           Format.fixed((row.forwardSeconds + row.backwardSeconds) / max(total, 1e-12) * 100, 1) + "%"])
+        }
+        out += layers.render()
+
+        if !analysis.bytesByCommunication.isEmpty {
+            out += "\nCommunication in the step (all GPUs)\n"
+            var comm = TextTable(headers: ["what", "MB"], alignments: [.left, .right])
+            for (kind, bytes) in analysis.bytesByCommunication { comm.append([kind, Format.fixed(bytes / 1e6, 1)]) }
+            out += comm.render()
+        }
+
+        out += "\nResources (busy = share of the step with work on it; used = bytes / capacity)\n"
+        var resources = TextTable(headers: ["resource", "role", "busy", "used", "MB", "mostly"],
+                                  alignments: [.left, .left, .right, .right, .right, .left])
+        for gpu in analysis.gpus {
+            resources.append([gpu.name, gpu.role, percent(gpu.busyFraction), "", "", ""])
+        }
+        for link in analysis.links.prefix(12) {
+            resources.append([link.name, link.role, percent(link.busyFraction), percent(link.utilization),
+                              Format.fixed(link.bytes / 1e6, 1), link.topGroups.first?.group ?? ""])
+        }
+        out += resources.render()
+        if analysis.links.count > 12 { out += "(\(analysis.links.count - 12) less busy links not shown)\n" }
+        return out
+    }
+
+    private static func percent(_ x: Double) -> String { Format.fixed(x * 100, 0) + "%" }
+}

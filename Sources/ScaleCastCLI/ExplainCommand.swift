@@ -1,0 +1,44 @@
+import ArgumentParser
+import Reports
+import Scenario
+import Simulation
+
+/// `scalecast explain SCENARIO --gpus K [--run LABEL]`.
+struct ExplainCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show where a step's time goes, per layer and per resource, and name the bottleneck.")
+
+    @Argument(help: "The scenario YAML file.")
+    var scenario: String
+
+    @Option(name: .long, help: "The GPU count to explain.")
+    var gpus: Int
+
+    @Option(name: .long, help: "Explain only the run with this label (default: every run).")
+    var run: String?
+
+    func produce() throws -> CommandOutput {
+        guard gpus > 0 else { throw UsageError(message: "--gpus must be positive, got \(gpus)") }
+        let loaded = try Scenario.load(path: scenario)
+        var runs = loaded.runs
+        if let run {
+            runs = runs.filter { $0.label == run }
+            guard !runs.isEmpty else {
+                let labels = loaded.runs.compactMap(\.label)
+                throw UsageError(message: "--run: no run is labelled '\(run)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
+            }
+        }
+        var text = ""
+        for spec in runs {
+            try ScenarioRunner.check(spec, gpus: gpus, location: spec.gpusLocation)
+            let outcome = try ScenarioRunner.simulate(spec, gpus: gpus)
+            let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
+                                        layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics)
+            let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
+            if !text.isEmpty { text += "\n" }
+            text += ExplainReport.render(label: label, analysis: analysis)
+        }
+        return CommandOutput(stdout: text)
+    }
+}

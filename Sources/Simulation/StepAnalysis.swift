@@ -1,0 +1,125 @@
+import Foundation
+import Hardware
+import Parallelism
+import SimCore
+
+/// Where the time of one step goes, per layer and per resource, derived from a
+/// trace: what `scalecast explain` prints.
+public struct StepAnalysis: Sendable {
+    /// Compute time of one layer, averaged over the GPUs, in seconds.
+    public struct LayerRow: Sendable {
+        public var layer: Int
+        public var name: String
+        public var forwardSeconds: Double
+        public var backwardSeconds: Double
+    }
+
+    /// One GPU's compute stream or one link direction over the step.
+    public struct ResourceRow: Sendable {
+        public var name: String
+        /// `compute` for a GPU, else the link's role (`pcie-uplink`, `inter-socket`...).
+        public var role: String
+        /// Fraction of the step with at least one task or transfer on it.
+        public var busyFraction: Double
+        /// Bytes through it (links only).
+        public var bytes: Double
+        /// Bytes / (bandwidth × step): the fraction of its capacity used (links only).
+        public var utilization: Double
+        /// The transfer groups that moved the most bytes through it, largest first.
+        public var topGroups: [(group: String, bytes: Double)]
+    }
+
+    /// Bytes moved in the step per kind of communication (`activations`,
+    /// `gradient return`, `allreduce`...), in the order first seen.
+    public var bytesByCommunication: [(kind: String, bytes: Double)]
+    public var layers: [LayerRow]
+    public var gpus: [ResourceRow]
+    /// Link directions that carried anything, busiest first.
+    public var links: [ResourceRow]
+    public var metrics: StepMetrics
+
+    /// Analyses the last step of `trace`.
+    public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics) {
+        self.metrics = metrics
+        let last = trace.records.map(\.step).max() ?? 0
+        let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
+        let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
+        let window = Interval(begin.nanoseconds, end.nanoseconds)
+        let stepNs = Double(max(1, end.nanoseconds - begin.nanoseconds))
+        let records = trace.records.filter { $0.step == last }
+        let gpus = Double(graph.gpus)
+
+        var forward = [Double](repeating: 0, count: layerNames.count)
+        var backward = [Double](repeating: 0, count: layerNames.count)
+        var busy = [[Interval]](repeating: [], count: graph.gpus)
+        var linkSpans = [[Interval]](repeating: [], count: topology.links.count)
+        var linkBytes = [Double](repeating: 0, count: topology.links.count)
+        var linkGroups = [[String: Double]](repeating: [:], count: topology.links.count)
+        var kinds: [(kind: String, bytes: Double)] = []
+        for r in records {
+            let span = Interval(r.start.nanoseconds, r.end.nanoseconds)
+            switch r.kind {
+            case .forward, .backward, .update:
+                busy[r.device].append(span)
+                if let layer = r.layer {
+                    if r.kind == .forward { forward[layer] += r.duration.seconds / gpus } else { backward[layer] += r.duration.seconds / gpus }
+                }
+            case .transfer:
+                let group = r.group ?? r.label
+                let kind = StepAnalysis.communicationKind(group)
+                if let i = kinds.firstIndex(where: { $0.kind == kind }) { kinds[i].bytes += r.bytes } else { kinds.append((kind, r.bytes)) }
+                for link in topology.route(from: r.device, to: r.destination!) {
+                    linkSpans[link].append(span)
+                    linkBytes[link] += r.bytes
+                    linkGroups[link][kind, default: 0] += r.bytes
+                }
+            }
+        }
+        bytesByCommunication = kinds
+        layers = layerNames.indices.compactMap { i in
+            forward[i] + backward[i] > 0 ? LayerRow(layer: i, name: layerNames[i], forwardSeconds: forward[i], backwardSeconds: backward[i]) : nil
+        }
+        self.gpus = (0..<graph.gpus).map { g in
+            ResourceRow(name: "gpu\(g)", role: "compute",
+                        busyFraction: Double(Interval.length(Interval.union(busy[g], within: window))) / stepNs,
+                        bytes: 0, utilization: 0, topGroups: [])
+        }
+        links = topology.links.indices.filter { linkBytes[$0] > 0 }.map { l in
+            let link = topology.links[l]
+            let groups = linkGroups[l].sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (group: $0.key, bytes: $0.value) }
+            return ResourceRow(name: link.name, role: link.role,
+                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / stepNs,
+                               bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * stepNs / 1e9),
+                               topGroups: groups)
+        }.sorted { ($0.busyFraction, $1.name) > ($1.busyFraction, $0.name) }
+    }
+
+    /// The kind of a transfer group: its name without the chunk, round or bucket number.
+    static func communicationKind(_ group: String) -> String {
+        var words: [Substring] = []
+        for word in group.split(separator: " ") {
+            if word.first?.isNumber == true || word == "chunk" || word == "round" || word == "bucket" { break }
+            words.append(word)
+        }
+        return words.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: ","))
+    }
+
+    /// The bottleneck in one plain sentence.
+    public var bottleneck: String {
+        let compute = gpus.map(\.busyFraction).reduce(0, +) / Double(max(1, gpus.count))
+        let exposed = metrics.exposedCommunicationSeconds / metrics.stepSeconds
+        let idle = metrics.idleSeconds / metrics.stepSeconds
+        func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+        guard let link = links.first else {
+            return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck."
+        }
+        let waiting = link.topGroups.prefix(2).map(\.group).joined(separator: " and ")
+        if exposed + idle < 0.05 {
+            return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The busiest link, \(link.name) "
+                + "(\(link.role)), is busy \(percent(link.busyFraction)) of the step, hidden behind computation."
+        }
+        return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it. "
+            + "The \(link.role) link \(link.name) is busy \(percent(link.busyFraction)) of the step "
+            + "(\(percent(link.utilization)) of its bandwidth); \(waiting) wait on it."
+    }
+}
