@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation",
         ]),
-        .target(name: "Reports", dependencies: ["Scenario", "Simulation", "Workload", "Hardware"]),
+        .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
+                resources: [.copy("Templates")]),
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL"]),
         .target(name: "ScaleCastCLI", dependencies: [
             "Scenario", "Reports", "Calibration",

@@ -12,7 +12,8 @@ public struct ScaleCastCommand: ParsableCommand {
             Exit codes: 0 success; 1 the work ran but found a problem you asked about; \
             2 bad input (the message names the file, key and line).
             """,
-        subcommands: [SimulateCommand.self, ExplainCommand.self, ModelsCommand.self, HardwareCommand.self])
+        subcommands: [SimulateCommand.self, ExplainCommand.self, TraceCommand.self, ChartCommand.self, ReportCommand.self,
+                      ModelsCommand.self, HardwareCommand.self])
 
     public init() {}
 }

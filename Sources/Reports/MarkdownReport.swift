@@ -1,0 +1,118 @@
+import CostModel
+import Hardware
+import Parallelism
+import Scenario
+import Simulation
+
+/// `report.md`: a one-page summary a manager can read, the answer first.
+public enum MarkdownReport {
+    /// Images in one epoch of ImageNet-1k's training set, the default unit of
+    /// "time per epoch" (ILSVRC 2012: 1,281,167 images).
+    public static let imageNetTrainingImages = 1_281_167
+
+    public struct Input {
+        public var scenario: Scenario
+        public var scenarioPath: String
+        public var results: [ConfigurationResult]
+        /// The best configuration's step analysis (for the bottleneck sentence).
+        public var best: ConfigurationResult
+        public var bestAnalysis: StepAnalysis
+        /// Image files of the charts, relative to the report, with captions.
+        public var charts: [(file: String, caption: String)]
+
+        public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
+                    bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)]) {
+            self.scenario = scenario
+            self.scenarioPath = scenarioPath
+            self.results = results
+            self.best = best
+            self.bestAnalysis = bestAnalysis
+            self.charts = charts
+        }
+    }
+
+    /// The best configuration: the most images per second among those that fit in memory.
+    public static func best(of results: [ConfigurationResult]) -> ConfigurationResult? {
+        let fitting = results.filter(\.fitsInMemory)
+        return (fitting.isEmpty ? results : fitting).max { $0.metrics.imagesPerSecond < $1.metrics.imagesPerSecond }
+    }
+
+    public static func render(_ input: Input) -> String {
+        let b = input.best
+        let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
+        var out = "# \(input.scenario.name)\n\n"
+        out += "**The answer.** The fastest configuration simulated is **\(b.label)**"
+            + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
+            + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency), "
+            + "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
+            + input.bestAnalysis.bottleneck + "\n\n"
+        if let description = input.scenario.description {
+            out += description.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
+        }
+        out += "Scenario: `\(input.scenarioPath)`. Every figure below is simulated by ScaleCast, not measured.\n\n"
+        for chart in input.charts {
+            out += "## \(chart.caption)\n\n![\(chart.caption)](\(chart.file))\n\n"
+        }
+        out += "## Results\n\n"
+        out += "| configuration | GPUs | step (ms) | images/s | speedup | efficiency | compute (ms) | exposed communication (ms) | idle (ms) | memory per GPU (GiB) | fits |\n"
+        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        for r in input.results {
+            let m = r.metrics
+            out += "| \(r.label) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.fixed(m.imagesPerSecond, 0)) | "
+                + "\(Format.fixed(r.speedup, 2))x | \(Format.fixed(r.efficiency * 100, 0))% | \(Format.fixed(m.computeSeconds * 1e3, 1)) | "
+                + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
+                + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |\n"
+        }
+        out += "\n## Assumptions\n\n"
+        for run in input.scenario.runs {
+            let p = run.costParameters
+            let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: p)
+            out += "- **\(run.label ?? run.network.name)**: \(run.network.name) (\(Format.grouped(run.network.parameters)) parameters), "
+                + "\(run.batchPerGPU) images per GPU per step, \(run.precision.rawValue), \(run.strategy.summary); "
+                + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
+                + (run.cluster.network.map { ", nodes joined by \($0.nicsPerNode) x \($0.nic.name) NICs" } ?? "") + ". "
+                + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "
+                + "\(Format.fixed(p.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
+                + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "
+                + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps) of \(run.steps) simulated.\n"
+        }
+        out += "- Not modelled: the input pipeline (loading and augmenting images), stragglers and jitter, convolution workspaces in memory.\n"
+        out += "\n## Sources of the hardware figures\n\n"
+        var seen = Set<String>()
+        for run in input.scenario.runs {
+            let gpu = run.cluster.gpu
+            if seen.insert("gpu:" + gpu.name).inserted { out += "- \(gpu.name): \(gpu.source)\(gpu.measured.map { "; measured: \($0)" } ?? "")\n" }
+            for link in linksOf(run) where seen.insert("link:" + link.name).inserted {
+                out += "- \(link.name): \(link.source)\n"
+            }
+        }
+        let tags = input.scenario.catalog.sources.filter { tag in
+            out.contains("[\(tag.tag)]")
+        }
+        if !tags.isEmpty {
+            out += "\nWhere the tags point:\n\n"
+            for (tag, reference) in tags { out += "- [\(tag)] \(reference)\n" }
+        }
+        return out
+    }
+
+    static func linksOf(_ run: RunSpec) -> [LinkSpec] {
+        var links: [LinkSpec] = []
+        switch run.cluster.fabric {
+        case .pcieTree(let tree): links += [tree.gpuLink, tree.uplink, tree.socketLink]
+        case .nvlinkMesh(let link), .nvswitch(let link): links.append(link)
+        }
+        links.append(run.cluster.hostLink)
+        if let network = run.cluster.network { links.append(network.nic) }
+        return links
+    }
+
+    /// A duration in words: "3.2 hours", "41 minutes", "12.5 s".
+    static func duration(_ seconds: Double) -> String {
+        if seconds >= 3600 * 48 { return Format.fixed(seconds / 86400, 1) + " days" }
+        if seconds >= 3600 { return Format.fixed(seconds / 3600, 1) + " hours" }
+        if seconds >= 120 { return Format.fixed(seconds / 60, 0) + " minutes" }
+        return Format.fixed(seconds, 1) + " s"
+    }
+}
+

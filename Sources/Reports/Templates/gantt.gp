@@ -1,0 +1,13 @@
+# ScaleCast chart template: one step's timeline, a lane per GPU and per busy
+# link, tasks coloured by kind. Placeholders (@NAME@) are filled by `scalecast chart gantt`.
+@TERMINAL@
+set output '@OUTPUT@'
+set title "@TITLE@" font ",14"
+set key outside bottom center horizontal
+set grid xtics lc rgb '#eeeeee'
+set xlabel "time in the step (ms)"
+set yrange [@YMAX@:-1]
+set xrange [0:@XMAX@]
+set ytics (@YTICS@) font ",9" noenhanced
+set style fill solid 0.9 noborder
+plot @PLOTS@

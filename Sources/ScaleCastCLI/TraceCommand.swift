@@ -1,0 +1,55 @@
+import ArgumentParser
+import Reports
+import Scenario
+
+/// `scalecast trace SCENARIO --gpus K --out trace.json`.
+struct TraceCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Write a step's timeline as a Chrome trace (open it in Perfetto or chrome://tracing).")
+
+    @Argument(help: "The scenario YAML file.")
+    var scenario: String
+
+    @Option(name: .long, help: "The GPU count to trace.")
+    var gpus: Int
+
+    @Option(name: .long, help: "The run to trace, by label (default: the first run).")
+    var run: String?
+
+    @Option(name: .long, help: "Where to write the trace JSON.")
+    var out: String
+
+    @Flag(name: .long, help: "Overwrite --out if it exists.")
+    var force = false
+
+    func produce() throws -> CommandOutput {
+        let (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
+        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus)
+        let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
+        let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
+                                          layerNames: spec.network.layers.map(\.name), title: title)
+        try OutputFile.write(json, to: out, force: force)
+        return CommandOutput(stdout: "wrote \(out): \(outcome.trace.records.count) tasks over \(outcome.graph.steps) steps of \(title)\n")
+    }
+}
+
+/// Picks one run of a scenario for commands that show a single configuration.
+enum RunSelection {
+    static func pick(scenario path: String, run label: String?, gpus: Int) throws -> (RunSpec, Scenario) {
+        guard gpus > 0 else { throw UsageError(message: "--gpus must be positive, got \(gpus)") }
+        let scenario = try Scenario.load(path: path)
+        let spec: RunSpec
+        if let label {
+            guard let found = scenario.runs.first(where: { $0.label == label }) else {
+                let labels = scenario.runs.compactMap(\.label)
+                throw UsageError(message: "--run: no run is labelled '\(label)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
+            }
+            spec = found
+        } else {
+            spec = scenario.runs[0]
+        }
+        try ScenarioRunner.check(spec, gpus: gpus, location: spec.gpusLocation)
+        return (spec, scenario)
+    }
+}
