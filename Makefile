@@ -1,6 +1,6 @@
 # ScaleCast: the two commands of the README, plus the benchmarks.
 #   make run    build a release binary and simulate the default scenario
-#   make test   run the test suite
+#   make test   run the test suite, then check that the notebooks are current
 #   make bench  simulation speed and prediction accuracy (release build)
 # Each installs the Debian packages it needs when they are missing.
 
@@ -15,6 +15,8 @@ run: build
 
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build --product scalecast
+	.build/debug/scalecast notebook check notebooks-md/*.md
 
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench

@@ -16,6 +16,13 @@ public struct Chart: Sendable, Equatable {
     public var scriptFile: String { "\(name).gp" }
     public var imageFile: String { "\(name).\(format.rawValue)" }
 
+    public init(name: String, format: Format, data: String, script: String) {
+        self.name = name
+        self.format = format
+        self.data = data
+        self.script = script
+    }
+
     /// The `set terminal` line: always explicit, with a font that ships with the
     /// Debian package fonts-dejavu-core.
     static func terminal(_ format: Format, width: Int, height: Int) -> String {

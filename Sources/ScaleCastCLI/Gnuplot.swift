@@ -17,7 +17,8 @@ enum Gnuplot {
     /// script there.
     /// - Returns: notes for stderr (gnuplot missing or failing); the data and
     ///   scripts are written either way.
-    static func write(_ charts: [Chart], into directory: String, force: Bool, render: Bool = true) throws -> [String] {
+    /// - Parameter gnuplot: the program to render with (default: the one on PATH, if any).
+    static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> [String] {
         for chart in charts {
             try OutputFile.write(chart.data, to: directory + "/" + chart.dataFile, force: force)
             try OutputFile.write(chart.script, to: directory + "/" + chart.scriptFile, force: force)
@@ -25,8 +26,7 @@ enum Gnuplot {
                 throw UsageError(message: "\(directory)/\(chart.imageFile) exists; pass --force to overwrite it")
             }
         }
-        guard render else { return [] }
-        guard let gnuplot = executable else {
+        guard let gnuplot = gnuplot ?? executable else {
             return ["note: gnuplot is not installed, so no pictures were drawn; the .dat and .gp files are in \(directory) "
                     + "(install gnuplot-nox, then run `gnuplot NAME.gp` there)"]
         }

@@ -34,7 +34,7 @@ public struct StepAnalysis: Sendable {
     public var bytesByCommunication: [(kind: String, bytes: Double)]
     public var layers: [LayerRow]
     public var gpus: [ResourceRow]
-    /// Link directions that carried anything, busiest first.
+    /// Link directions that carried anything, the most used (bytes / capacity) first.
     public var links: [ResourceRow]
     public var metrics: StepMetrics
 
@@ -91,7 +91,7 @@ public struct StepAnalysis: Sendable {
                                busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / stepNs,
                                bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * stepNs / 1e9),
                                topGroups: groups)
-        }.sorted { ($0.busyFraction, $1.name) > ($1.busyFraction, $0.name) }
+        }.sorted { ($0.utilization, $0.busyFraction, $1.name) > ($1.utilization, $1.busyFraction, $0.name) }
     }
 
     /// The kind of a transfer group: its name without the chunk, round or bucket number.
@@ -113,13 +113,14 @@ public struct StepAnalysis: Sendable {
         guard let link = links.first else {
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck."
         }
-        let waiting = link.topGroups.prefix(2).map(\.group).joined(separator: " and ")
+        let waitingGroups = link.topGroups.prefix(2).map(\.group)
+        let waiting = waitingGroups.joined(separator: " and ") + (waitingGroups.count == 1 ? " waits" : " wait")
         if exposed + idle < 0.05 {
-            return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The busiest link, \(link.name) "
-                + "(\(link.role)), is busy \(percent(link.busyFraction)) of the step, hidden behind computation."
+            return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The most used link, \(link.name) "
+                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation."
         }
         return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it. "
-            + "The \(link.role) link \(link.name) is busy \(percent(link.busyFraction)) of the step "
-            + "(\(percent(link.utilization)) of its bandwidth); \(waiting) wait on it."
+            + "The most used link, \(link.name) (\(link.role)), carries \(percent(link.utilization)) of its bandwidth "
+            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it."
     }
 }

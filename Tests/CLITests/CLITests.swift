@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScaleCastCLI
+import Reports
 
 func writeTemporary(_ text: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-cli-\(UUID().uuidString).yaml")
@@ -200,5 +201,76 @@ let smallScenario = """
         let out = CLI.execute(["simulate", try writeTemporary(yaml)])
         #expect(out.exitCode == 2)
         #expect(out.stderr.contains("chain"))
+    }
+}
+
+@Suite struct OutputCommandTests {
+    func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-out-\(UUID().uuidString)").path
+    }
+
+    @Test func notebookRunInsertsOutputAndCheckNoticesEdits() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenario = try writeTemporary(smallScenario)
+        let notebook = dir + "/nb.md"
+        try "# A notebook\n\n```scalecast\nscalecast simulate \(scenario) --gpus 1,2\n```\n\nThe end.\n"
+            .write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 1)
+        let run = CLI.execute(["notebook", "run", notebook])
+        #expect(run.exitCode == 0)
+        let text = try String(contentsOfFile: notebook, encoding: .utf8)
+        #expect(text.contains(Notebook.begin))
+        #expect(text.contains("images/s"))
+        #expect(text.hasSuffix("The end.\n"))
+        #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
+        // A second run replaces the output instead of adding another copy.
+        _ = CLI.execute(["notebook", "run", notebook])
+        #expect(try String(contentsOfFile: notebook, encoding: .utf8) == text)
+        try text.replacingOccurrences(of: "images/s", with: "pictures/s").write(toFile: notebook, atomically: true, encoding: .utf8)
+        let stale = CLI.execute(["notebook", "check", notebook])
+        #expect(stale.exitCode == 1)
+        #expect(stale.stderr.contains("out of date"))
+    }
+
+    @Test func notebooksRefuseCommandsThatWriteElsewhere() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let notebook = dir + "/nb.md"
+        try "```scalecast\nscalecast report x.yaml --out /tmp/x\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["notebook", "run", notebook])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("notebooks run"))
+    }
+
+    @Test func missingGnuplotStillWritesDataAndScripts() throws {
+        let dir = temporaryDirectory()
+        let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "set terminal pngcairo\n")
+        let notes = try Gnuplot.write([chart], into: dir, force: false, gnuplot: .some(nil))
+        #expect(notes.count == 1)
+        #expect(notes[0].contains("gnuplot is not installed"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/scaling.dat"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/scaling.gp"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/scaling.png"))
+    }
+
+    @Test func reportRefusesANonEmptyFolderWithoutForce() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "mine".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+        let out = CLI.execute(["report", try writeTemporary(smallScenario), "--out", dir])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("not empty"))
+        #expect(try String(contentsOfFile: dir + "/notes.txt", encoding: .utf8) == "mine")
+    }
+
+    @Test func traceNeverOverwritesWithoutForce() throws {
+        let path = temporaryDirectory() + ".json"
+        let scenario = try writeTemporary(smallScenario)
+        #expect(CLI.execute(["trace", scenario, "--gpus", "2", "--out", path]).exitCode == 0)
+        let again = CLI.execute(["trace", scenario, "--gpus", "2", "--out", path])
+        #expect(again.exitCode == 2)
+        #expect(again.stderr.contains("--force"))
+        #expect(CLI.execute(["trace", scenario, "--gpus", "2", "--out", path, "--force"]).exitCode == 0)
     }
 }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// `scalecast notebook run|check FILE...`.
+struct NotebookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notebook",
+        abstract: "Run the scalecast blocks of markdown notebooks and insert their output (run), or verify it is current (check).",
+        subcommands: [Run.self, Check.self])
+
+    struct Run: ParsableCommand, OutputProducing {
+        static let configuration = CommandConfiguration(abstract: "Rerun every scalecast block and rewrite the notebooks in place.")
+        @Argument(help: "Notebook files.") var files: [String]
+
+        func produce() throws -> CommandOutput {
+            var output = CommandOutput()
+            for file in files {
+                let original = try NotebookCommand.read(file)
+                let outcome = try Notebook(path: file).process(original, mode: .run)
+                if outcome.text != original { try OutputFile.write(outcome.text, to: file, force: true) }
+                output.stdout += "\(file): \(outcome.text == original ? "unchanged" : "updated")\n"
+            }
+            return output
+        }
+    }
+
+    struct Check: ParsableCommand, OutputProducing {
+        static let configuration = CommandConfiguration(abstract: "Exit 1 if running the notebooks would change them or their charts.")
+        @Argument(help: "Notebook files.") var files: [String]
+
+        func produce() throws -> CommandOutput {
+            var output = CommandOutput()
+            for file in files {
+                let original = try NotebookCommand.read(file)
+                let outcome = try Notebook(path: file).process(original, mode: .check)
+                if outcome.text != original || !outcome.staleFiles.isEmpty {
+                    output.exitCode = 1
+                    var why = outcome.text != original ? ["its outputs"] : []
+                    why += outcome.staleFiles
+                    output.stderr += "\(file): out of date (\(why.joined(separator: ", "))); run `scalecast notebook run \(file)`\n"
+                } else {
+                    output.stdout += "\(file): current\n"
+                }
+            }
+            return output
+        }
+    }
+
+    static func read(_ file: String) throws -> String {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw UsageError(message: "\(file): cannot read the notebook (no such file, or not UTF-8 text)")
+        }
+        return text
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Hardware
+import Scenario
+import Simulation
+import Testing
+@testable import Reports
+
+/// Compares `text` with the golden file `Snapshots/NAME`; with
+/// SCALECAST_RECORD_SNAPSHOTS=1 in the environment, records it instead (as
+/// argument-parser's assertSnapshot does).
+func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/\(name)")
+    if ProcessInfo.processInfo.environment["SCALECAST_RECORD_SNAPSHOTS"] == "1" {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    let golden = try #require(try? String(contentsOf: url, encoding: .utf8),
+                              "no snapshot \(name); record it with SCALECAST_RECORD_SNAPSHOTS=1", sourceLocation: sourceLocation)
+    #expect(text == golden, "\(name) differs from its snapshot; if the change is intended, re-record with SCALECAST_RECORD_SNAPSHOTS=1",
+            sourceLocation: sourceLocation)
+}
+
+/// A small scenario that simulates in milliseconds.
+func fixtureScenario() throws -> Scenario {
+    let yaml = """
+        name: snapshot fixture
+        description: Two runs of a small CNN on V100s over PCIe.
+        model:
+          name: snapshot-cnn
+          input: [3, 32, 32]
+          layers:
+            - {name: conv1, type: conv, out: 32, kernel: 3, pad: 1}
+            - {type: relu}
+            - {type: maxpool, kernel: 2, stride: 2}
+            - {name: fc1, type: fc, units: 256}
+            - {type: relu}
+            - {name: fc2, type: fc, units: 10}
+            - {type: softmax}
+        batch_per_gpu: 32
+        cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}
+        gpus: [1, 2, 4]
+        runs:
+          - {label: data, strategy: {kind: data, allreduce: ring}}
+          - {label: hybrid, strategy: {kind: hybrid, scheme: b}}
+        """
+    return try Scenario(yaml: YAMLValueFixture.parse(yaml), baseDirectory: ".")
+}
+
+@Suite struct SnapshotTests {
+    @Test func scalingScriptMatchesItsSnapshot() throws {
+        let results = try ScenarioRunner.results(fixtureScenario())
+        let chart = try Charts.scaling(results, title: "snapshot fixture: speedup", format: .png)
+        try assertSnapshot(chart.script, named: "scaling.gp")
+        try assertSnapshot(chart.data, named: "scaling.dat")
+        #expect(chart.script.contains("set terminal pngcairo"))
+        #expect(chart.script.contains("set xlabel \"GPUs\""))
+    }
+
+    @Test func breakdownAndGanttScriptsMatchTheirSnapshots() throws {
+        let scenario = try fixtureScenario()
+        let results = try ScenarioRunner.results(scenario)
+        try assertSnapshot(try Charts.breakdown(results, title: "where the step goes", format: .svg).script, named: "breakdown.gp")
+        let outcome = try ScenarioRunner.simulate(scenario.runs[1], gpus: 4)
+        let gantt = try Charts.gantt(outcome.trace, topology: outcome.topology, title: "one step", format: .png)
+        try assertSnapshot(gantt.script, named: "gantt.gp")
+    }
+
+    @Test func reportMatchesItsSnapshotAndAnswersFirst() throws {
+        let text = try report()
+        try assertSnapshot(text, named: "report.md")
+        let firstParagraph = text.components(separatedBy: "\n\n")[1]
+        #expect(firstParagraph.hasPrefix("**The answer.**"))
+        #expect(firstParagraph.contains("images/s"))
+        #expect(firstParagraph.contains("epoch"))
+        #expect(text.contains("## Sources of the hardware figures"))
+    }
+
+    @Test func reportsAreByteIdenticalAcrossRuns() throws {
+        #expect(try report() == report())
+    }
+
+    func report() throws -> String {
+        let scenario = try fixtureScenario()
+        let results = try ScenarioRunner.results(scenario)
+        let best = try #require(MarkdownReport.best(of: results))
+        let spec = try #require(scenario.runs.first { $0.label == best.runLabel })
+        let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
+        let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
+                                    layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics)
+        return MarkdownReport.render(.init(scenario: scenario, scenarioPath: "fixture.yaml", results: results, best: best,
+                                           bestAnalysis: analysis, charts: [("scaling.png", "Speedup")]))
+    }
+}
+
+@Suite struct ChromeTraceTests {
+    @Test func everyTaskAppearsOnceAndNoGPULaneOverlaps() throws {
+        let scenario = try fixtureScenario()
+        let outcome = try ScenarioRunner.simulate(scenario.runs[1], gpus: 4)
+        let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
+                                          layerNames: scenario.runs[1].network.layers.map(\.name), title: "t")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let events = try #require(object["traceEvents"] as? [[String: Any]]).filter { $0["ph"] as? String == "X" }
+        let tasks = events.compactMap { ($0["args"] as? [String: Any])?["task"] as? Int }
+        #expect(tasks.sorted() == Array(0..<outcome.graph.tasks.count))
+        // On every (process, thread) lane, complete events never overlap.
+        var lanes: [String: [(Double, Double)]] = [:]
+        for e in events {
+            let key = "\(e["pid"] as! Int)/\(e["tid"] as! Int)"
+            lanes[key, default: []].append((e["ts"] as! Double, (e["ts"] as! Double) + (e["dur"] as! Double)))
+        }
+        for (_, spans) in lanes {
+            let sorted = spans.sorted { $0.0 < $1.0 }
+            for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.1 <= b.0 + 1e-9) }
+        }
+        // GPUs are processes 0..<4, links from 1000 on.
+        #expect(Set(events.map { $0["pid"] as! Int }.filter { $0 < 1000 }) == [0, 1, 2, 3])
+        #expect(events.contains { ($0["pid"] as! Int) >= 1000 })
+    }
+}

@@ -1,0 +1,20 @@
+# ScaleCast chart template: where a step's time goes, one stacked bar per
+# configuration. Placeholders (@NAME@) are filled by `scalecast chart breakdown`.
+set terminal svg size 900,650 dynamic enhanced font 'DejaVu Sans,11'
+set output 'breakdown.svg'
+set title "where the step goes" font ",14"
+set key outside top center horizontal maxrows 1
+set grid ytics lc rgb '#dddddd'
+set ylabel "time per step, per GPU (ms)"
+set yrange [0:*]
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.85 border rgb '#333333'
+set boxwidth 0.7
+set xtics rotate by 30 right noenhanced
+set bmargin 6
+set lmargin 18
+set rmargin 4
+plot 'breakdown.dat' using 2:xtic(1) title "compute" lc rgb '#4C72B0', \
+     '' using 3 title "exposed communication" lc rgb '#DD8452', \
+     '' using 4 title "idle" lc rgb '#BBBBBB'
