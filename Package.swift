@@ -37,6 +37,7 @@ let package = Package(
                 resources: [.copy("Templates")]),
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL"]),
         .target(name: "ScaleCastCLI", dependencies: [
+            "YAMLSupport",
             "Scenario", "Reports", "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

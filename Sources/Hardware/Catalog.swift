@@ -78,12 +78,12 @@ extension LinkSpec {
         }
         self.kind = kind
         switch (try yaml.optional("bandwidth_gb_per_s"), try yaml.optional("gbit_per_s")) {
-        case (let gb?, nil): bytesPerSecond = try gb.positiveDouble() * 1e9
-        case (nil, let gbit?): bytesPerSecond = try gbit.positiveDouble() * 1e9 / 8
+        case (let gb?, nil): bytesPerSecond = try gb.double(in: Limits.gigabytesPerSecond) * 1e9
+        case (nil, let gbit?): bytesPerSecond = try gbit.double(in: (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)) * 1e9 / 8
         case (.some, .some): throw yaml.error("give either bandwidth_gb_per_s or gbit_per_s, not both")
         case (nil, nil): throw yaml.error("missing bandwidth: give bandwidth_gb_per_s (GB/s) or gbit_per_s (Gb/s)")
         }
-        latencySeconds = try yaml.required("latency_us").nonNegativeDouble() * 1e-6
+        latencySeconds = try yaml.required("latency_us").double(in: Limits.microseconds) * 1e-6
         source = try yaml.required("source").string()
     }
 }
@@ -97,12 +97,12 @@ extension GPUSpec {
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
         year = try yaml.optional("year")?.int()
-        memoryBytes = try yaml.required("memory_gib").positiveDouble() * 1_073_741_824
-        memoryBytesPerSecond = try yaml.required("memory_bandwidth_gb_per_s").positiveDouble() * 1e9
+        memoryBytes = try yaml.required("memory_gib").double(in: Limits.gibibytes) * 1_073_741_824
+        memoryBytesPerSecond = try yaml.required("memory_bandwidth_gb_per_s").double(in: Limits.gigabytesPerSecond) * 1e9
         let peaks = try yaml.required("peak_tflops")
         try peaks.checkKeys(["fp32", "tf32", "fp16", "bf16"])
         var table: [String: Double] = [:]
-        for (precision, value) in try peaks.entries() { table[precision] = try value.positiveDouble() * 1e12 }
+        for (precision, value) in try peaks.entries() { table[precision] = try value.double(in: Limits.teraflops) * 1e12 }
         guard table["fp32"] != nil else { throw peaks.error("an fp32 peak is required") }
         peakFLOPsPerSecond = table
         let host = try yaml.required("host_link")

@@ -45,7 +45,7 @@ public final class Topology {
     public let stagedAcrossSockets: Bool
     private var vertexIndex: [Vertex: Int] = [:]
     private var adjacency: [[(neighbor: Int, link: Int)]] = []
-    private var parentsBySource: [Int: [Int]] = [:]   // BFS trees, built on demand
+    private var routes: [Int: [Int]] = [:]   // source * gpuCount + destination -> path, found on demand
 
     /// Wires `gpus` GPUs of `cluster`, filling nodes in order.
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
@@ -77,16 +77,11 @@ public final class Topology {
     /// crosses: the fewest hops, ties broken by build order (deterministic).
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
-        let parents = bfs(from: source)
-        var path: [Int] = []
-        var v = destination
-        while v != source {
-            let link = parents[v]
-            precondition(link >= 0, "GPU \(destination) is not reachable from GPU \(source)")
-            path.append(link)
-            v = links[link].from
-        }
-        return path.reversed()
+        let key = source * gpuCount + destination
+        if let cached = routes[key] { return cached }
+        let path = search(from: source, to: destination)
+        routes[key] = path
+        return path
     }
 
     /// The legs a transfer from `source` to `destination` moves in, one after the
@@ -185,26 +180,34 @@ public final class Topology {
         }
     }
 
-    private func bfs(from source: Int) -> [Int] {
-        if let cached = parentsBySource[source] { return cached }
+    /// Breadth-first search from `source`, stopping at `destination`; GPUs other
+    /// than the endpoints are never crossed.
+    private func search(from source: Int, to destination: Int) -> [Int] {
         var parents = [Int](repeating: -1, count: vertices.count)
         var seen = [Bool](repeating: false, count: vertices.count)
         var frontier = [source]
         seen[source] = true
-        while !frontier.isEmpty {
+        search: while !frontier.isEmpty {
             var next: [Int] = []
             for v in frontier {
                 for (w, link) in adjacency[v] where !seen[w] {
-                    // Only GPUs may be endpoints: do not route through another GPU.
-                    if case .gpu = vertices[w], w != source { parents[w] = link; seen[w] = true; continue }
                     seen[w] = true
                     parents[w] = link
+                    if w == destination { break search }
+                    if case .gpu = vertices[w] { continue }   // only GPUs may be endpoints
                     next.append(w)
                 }
             }
             frontier = next
         }
-        parentsBySource[source] = parents
-        return parents
+        var path: [Int] = []
+        var v = destination
+        while v != source {
+            let link = parents[v]
+            precondition(link >= 0, "GPU \(destination) is not reachable from GPU \(source)")
+            path.append(link)
+            v = links[link].from
+        }
+        return path.reversed()
     }
 }

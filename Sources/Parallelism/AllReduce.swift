@@ -5,12 +5,36 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// latency α per step it takes 2(N−1)·(B/(N·β) + α).
     case ring
     /// Reduce up a binary tree to rank 0, then broadcast down it, whole messages
-    /// per hop (no pipelining): 2·⌈log2 N⌉ levels of B/β + α on idle links.
+    /// per hop (no pipelining): 2·⌊log2 N⌋ levels of B/β + α on idle links.
     case tree
     /// Every GPU sends the j-th of N pieces to GPU j, which sums them and sends the
     /// sum to everyone (reduce-scatter + all-gather in one hop each): "each worker
     /// owns 1/K of the gradient", as in Krizhevsky (2014).
     case direct
+}
+
+/// An aggregated all-reduce: `bytes` summed across `ranks` GPUs with `algorithm`.
+public struct CollectiveWork: Hashable, Sendable {
+    public var algorithm: AllReduceAlgorithm
+    public var bytes: Double
+    public var ranks: Int
+
+    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int) {
+        self.algorithm = algorithm
+        self.bytes = bytes
+        self.ranks = ranks
+    }
+}
+
+/// How finely a plan is simulated.
+public enum Fidelity: String, CaseIterable, Sendable {
+    /// Every transfer of every collective, on every GPU: exact contention, cost
+    /// growing faster than the GPU count.
+    case expanded
+    /// Identical data-parallel workers simulated once, each collective one task
+    /// priced by its closed form with the contention the topology implies: cost
+    /// independent of the GPU count.
+    case aggregated
 }
 
 extension TaskGraph {

@@ -22,17 +22,21 @@ struct LayerwisePlanner {
     let strategy: Strategy
     /// The first model-parallel layer, or nil for pure data parallelism.
     let split: Int?
+    /// One worker stands for all; all-reduces are single collective tasks.
+    let aggregated: Bool
     var graph: TaskGraph
 
     private var net: Network { setup.network }
-    private var workers: Int { setup.gpus }
+    /// Workers laid out in the graph (one when aggregated).
+    private var workers: Int { graph.gpus }
     private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
 
-    init(setup: TrainingSetup, strategy: Strategy, split: Int?) {
+    init(setup: TrainingSetup, strategy: Strategy, split: Int?, aggregated: Bool = false) {
         self.setup = setup
         self.strategy = strategy
         self.split = split
-        graph = TaskGraph(gpus: setup.gpus, steps: setup.steps)
+        self.aggregated = aggregated
+        graph = TaskGraph(gpus: aggregated ? 1 : setup.gpus, steps: setup.steps, representing: setup.gpus)
     }
 
     /// Layers before the model-parallel part (the input excluded).
@@ -95,8 +99,17 @@ struct LayerwisePlanner {
         }
         var updates = [[Int]](repeating: [], count: workers)
         for (b, bucket) in buckets.enumerated() {
-            let done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
-                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: "allreduce bucket \(b)")
+            let group = "allreduce bucket \(b)"
+            let done: [[Int]]
+            if aggregated {
+                done = [[graph.add(.collective, label: group, device: 0,
+                                   work: .collective(CollectiveWork(algorithm: strategy.gradientSync.algorithm, bytes: bucket.bytes,
+                                                                    ranks: setup.gpus)),
+                                   after: [closing[0][b]], step: step, group: group)]]
+            } else {
+                done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group)
+            }
             for w in 0..<workers {
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,
                                    work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),

@@ -17,7 +17,10 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// Data-parallel layers: whole weights, activations for the worker's own batch.
     /// Model-parallel layers: 1/K of the weights and of the activations, for the
     /// examples of one chunk (the whole global batch under scheme (a) exact or
-    /// plain model parallelism exact), plus the gathered boundary activations.
+    /// plain model parallelism exact), plus the boundary activations of the whole
+    /// global batch (scheme (a) receives them at once; under (b) and (c) the
+    /// broadcasts may run ahead of the computation, so all may be resident).
+    /// Plain model parallelism holds the images of the whole global batch.
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
     /// activations = stored elements per example × examples × bytes per element.
     /// Convolution workspaces (cuDNN chooses algorithms to fit what is free) are not counted.
@@ -31,14 +34,17 @@ public struct MemoryFootprint: Sendable, Equatable {
         let act = Double(setup.precision.activationBytes)
         let dataRange = 0..<boundary, modelRange = boundary..<net.layers.count
         var weights = sum(dataRange) { $0.cost.parameters } * state
-        var activations = (sum(dataRange) { $0.cost.storedActivationElements } + Double(net.inputShape.elements))
-            * Double(setup.batchPerGPU) * act
+        let imagesHeld = Double(setup.batchPerGPU) * (strategy.kind == .model && split != nil ? k : 1)
+        var activations = sum(dataRange) { $0.cost.storedActivationElements } * Double(setup.batchPerGPU) * act
+            + Double(net.inputShape.elements) * imagesHeld * act
         if split != nil {
             let wholeBatch = strategy.kind == .model || strategy.scheme == .a
             let chunk = Double(setup.batchPerGPU) * (wholeBatch && strategy.variant == .exact ? k : 1)
             weights += sum(modelRange) { $0.cost.parameters } * state / k
             activations += sum(modelRange) { $0.cost.storedActivationElements } * chunk * act / k
-            activations += Double(net.layers[boundary - 1].outputShape.elements) * chunk * act
+            if strategy.kind == .hybrid {
+                activations += Double(net.layers[boundary - 1].outputShape.elements) * Double(setup.batchPerGPU) * k * act
+            }
         }
         return MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
     }

@@ -7,13 +7,18 @@ public enum Planner {
     ///
     /// One GPU runs every strategy the same way: the whole model on the whole batch,
     /// with one optimizer step and nothing to communicate.
-    public static func plan(_ setup: TrainingSetup, strategy: Strategy) throws -> TaskGraph {
+    ///
+    /// With `aggregated` fidelity a data-parallel plan lays out one worker, which
+    /// stands for all of them, and each bucket's all-reduce as one collective task;
+    /// other strategies are always expanded.
+    public static func plan(_ setup: TrainingSetup, strategy: Strategy, fidelity: Fidelity = .expanded) throws -> TaskGraph {
         let split = try strategy.modelParallelStart(in: setup.network)
         if setup.gpus == 1 {
             var single = LayerwisePlanner(setup: setup, strategy: .data(DataParallelOptions(bucketBytes: nil)), split: nil)
             return single.build()
         }
-        var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split)
+        var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
+                                       aggregated: fidelity == .aggregated && split == nil)
         return planner.build()
     }
 

@@ -84,6 +84,12 @@ public struct Strategy: Sendable, Equatable {
                 guard let index = network.index(of: name), index > 0 else {
                     throw ModelError("\(network.name) has no layer named '\(name)' to start model parallelism at")
                 }
+                switch network.layers[index].kind {
+                case .fullyConnected, .convolution: break
+                default:
+                    throw ModelError("model parallelism must start at a fully connected or convolution layer, "
+                                     + "and '\(name)' is a \(network.layers[index].kind.shortName) layer")
+                }
                 start = index
             } else {
                 // The first fully connected layer from which the rest of the network is a chain

@@ -6,6 +6,8 @@
 public struct TaskGraph: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case forward, backward, update, transfer
+        /// A whole collective priced by its closed form (aggregated fidelity).
+        case collective
     }
 
     /// What a task does.
@@ -13,6 +15,10 @@ public struct TaskGraph: Sendable {
         case compute(ComputeWork)
         /// Bytes moved from `device` to `destination`.
         case transfer(bytes: Double, destination: Int)
+        /// An all-reduce among `ranks` GPUs of which `device` stands for all
+        /// (aggregated fidelity): its time comes from a closed form with the
+        /// contention the topology implies, not from expanded transfers.
+        case collective(CollectiveWork)
     }
 
     public struct Task: Sendable {
@@ -37,17 +43,23 @@ public struct TaskGraph: Sendable {
             switch work {
             case .compute: return 0
             case .transfer(let bytes, _): return bytes
+            case .collective(let c): return c.bytes
             }
         }
         public var destination: Int? { if case .transfer(_, let d) = work { return d } else { return nil } }
     }
 
     public private(set) var tasks: [Task] = []
+    /// GPUs that have tasks in the graph.
     public let gpus: Int
+    /// GPUs the graph stands for: `gpus`, or more when identical workers are
+    /// simulated once (aggregated fidelity).
+    public let representedGPUs: Int
     public let steps: Int
 
-    public init(gpus: Int, steps: Int) {
+    public init(gpus: Int, steps: Int, representing represented: Int? = nil) {
         self.gpus = gpus
+        self.representedGPUs = represented ?? gpus
         self.steps = steps
     }
 

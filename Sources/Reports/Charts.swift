@@ -101,8 +101,9 @@ public enum Charts {
 
     /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
     /// busiest), tasks coloured by kind; a transfer shows on every link it crosses.
-    public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, maxLinks: Int = 16) throws -> Chart {
-        let last = trace.records.map(\.step).max() ?? 0
+    public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
+                             maxLinks: Int = 16) throws -> Chart {
+        let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let records = trace.records.filter { $0.step == last }
         let end = records.map(\.end).max() ?? begin
@@ -124,6 +125,7 @@ public enum Charts {
             case .backward: kind = 1
             case .update: kind = 2
             case .transfer: kind = (r.group ?? "").hasPrefix("allreduce") ? 4 : 3
+            case .collective: kind = 4
             }
             if r.kind == .transfer {
                 for link in topology.route(from: r.device, to: r.destination!) {

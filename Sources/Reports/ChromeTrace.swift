@@ -72,6 +72,9 @@ public enum ChromeTrace {
                 threadFreeAt[link] = threads
                 events.append(Event(name: r.group ?? r.label, cat: "transfer", ph: "X", ts: ts, dur: dur,
                                     pid: linkProcess(link), tid: tid, args: args))
+            } else if r.kind == .collective {
+                // Aggregated collectives run beside compute: a second thread of the GPU.
+                events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device, tid: 1, args: args))
             } else {
                 events.append(Event(name: r.label, cat: r.kind.rawValue, ph: "X", ts: ts, dur: dur, pid: r.device, tid: 0, args: args))
             }

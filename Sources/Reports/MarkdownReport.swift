@@ -74,7 +74,7 @@ public enum MarkdownReport {
                 + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "
                 + "\(Format.fixed(p.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
                 + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "
-                + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps) of \(run.steps) simulated.\n"
+                + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps), with one more step simulated after it.\n"
         }
         out += "- Not modelled: the input pipeline (loading and augmenting images), stragglers and jitter, convolution workspaces in memory.\n"
         out += "\n## Sources of the hardware figures\n\n"

@@ -84,7 +84,7 @@ enum ChartBuilder {
             try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation)
             let outcome = try ScenarioRunner.simulate(spec, gpus: count)
             let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), \(spec.strategy.summary): one step"
-            return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format)
+            return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep)
         case .bandwidth:
             let spec = runs[0]
             let counts = gpus ?? spec.gpuCounts.filter { $0 > 1 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import YAMLSupport
 import Reports
 import Scenario
 import Simulation
@@ -31,10 +32,11 @@ struct ExplainCommand: ParsableCommand, OutputProducing {
         }
         var text = ""
         for spec in runs {
-            try ScenarioRunner.check(spec, gpus: gpus, location: spec.gpusLocation)
+            try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
             let outcome = try ScenarioRunner.simulate(spec, gpus: gpus)
             let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
-                                        layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics)
+                                        layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
+                                        step: outcome.measuredStep)
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis)

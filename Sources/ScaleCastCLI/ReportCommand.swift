@@ -34,11 +34,13 @@ struct ReportCommand: ParsableCommand, OutputProducing {
         }) else { throw UsageError(message: "the scenario has no configuration to report") }
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
         let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
-                                    layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics)
+                                    layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
+                                        step: outcome.measuredStep)
         let charts = [
             try Charts.scaling(results, title: "\(loaded.name): speedup", format: format),
             try Charts.breakdown(results, title: "\(loaded.name): where the step goes", format: format),
-            try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(best.label): one step", format: format),
+            try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(best.label): one step", format: format,
+                             step: outcome.measuredStep),
         ]
         let captions = ["Speedup as GPUs are added", "Where each step's time goes", "One step of \(best.label), GPU by GPU and link by link"]
         let text = MarkdownReport.render(MarkdownReport.Input(

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import Reports
 import Scenario
+import YAMLSupport
 
 /// `scalecast simulate SCENARIO [--gpus LIST] [--json]`.
 struct SimulateCommand: ParsableCommand, OutputProducing {
@@ -45,7 +46,9 @@ enum GPUList {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         return try parts.map { part in
             guard let n = Int(part) else { throw UsageError(message: "--gpus: '\(part)' is not a whole number; give a list like 1,2,4,8") }
-            guard n > 0 else { throw UsageError(message: "--gpus: GPU counts must be positive, got \(n)") }
+            guard Limits.gpus.contains(n) else {
+                throw UsageError(message: "--gpus: GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(n)")
+            }
             return n
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import YAMLSupport
 import Reports
 import Scenario
 
@@ -49,7 +50,7 @@ enum RunSelection {
         } else {
             spec = scenario.runs[0]
         }
-        try ScenarioRunner.check(spec, gpus: gpus, location: spec.gpusLocation)
+        try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         return (spec, scenario)
     }
 }

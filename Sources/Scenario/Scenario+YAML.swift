@@ -69,23 +69,33 @@ extension RunSpec {
     /// Reads one run; `self` is built once all its fields are read and checked.
     init(yaml: YAMLValue, catalog: Catalog, baseDirectory: String) throws {
         let label = try yaml.optional("label")?.string()
-        let network = try RunSpec.readModel(try yaml.required("model"), baseDirectory: baseDirectory)
+        let modelNode = try yaml.required("model")
+        let network = try RunSpec.readModel(modelNode, baseDirectory: baseDirectory)
+        guard network.forwardFLOPsPerExample > 0 else {
+            throw modelNode.error("model '\(network.name)' does no arithmetic (no convolution, fully connected or other computing layer)")
+        }
         let precisionName = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
-        let batchPerGPU = try batchNode.positiveInt()
+        let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
         let strategy = try RunSpec.readStrategy(try yaml.optional("strategy"), network: network)
         let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"))
         var steps = 2
+        var fidelity: Fidelity?
         if let simulation = try yaml.optional("simulation") {
-            try simulation.checkKeys(["steps"])
-            if let s = try simulation.optional("steps") { steps = try s.positiveInt() }
+            try simulation.checkKeys(["steps", "fidelity"])
+            if let s = try simulation.optional("steps") { steps = try s.int(in: Limits.steps) }
+            if let f = try simulation.optional("fidelity") {
+                let name = try f.oneOf(["auto"] + Fidelity.allCases.map(\.rawValue))
+                fidelity = Fidelity(rawValue: name)
+            }
         }
         let gpusNode = try yaml.required("gpus")
-        let gpuCounts = try gpusNode.items().map { try $0.positiveInt() }
+        let gpuCounts = try gpusNode.items().map { try $0.int(in: Limits.gpus) }
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
         self.init(label: label, network: network, precision: Precision(rawValue: precisionName)!, batchPerGPU: batchPerGPU,
-                  cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, gpuCounts: gpuCounts,
+                  cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, fidelity: fidelity,
+                  gpuCounts: gpuCounts,
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
     }
 
@@ -113,7 +123,7 @@ extension RunSpec {
         guard let gpu = catalog.gpu(named: gpuName) else {
             throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
         }
-        let perNode = try node.required("gpus_per_node").positiveInt()
+        let perNode = try node.required("gpus_per_node").int(in: Limits.perNode)
         func link(_ value: YAMLValue?, default name: String?) throws -> LinkSpec? {
             guard let value else { return name.flatMap { catalog.link(named: $0) } }
             let linkName = try value.string()
@@ -134,8 +144,8 @@ extension RunSpec {
             let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
             let socketLink = try link(try pcie?.optional("socket_link"), default: "qpi-8gt")!
             fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
-                                            gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.positiveInt() ?? 2,
-                                            switchesPerSocket: try pcie?.optional("switches_per_socket")?.positiveInt() ?? 2,
+                                            gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.int(in: Limits.perNode) ?? 2,
+                                            switchesPerSocket: try pcie?.optional("switches_per_socket")?.int(in: Limits.perNode) ?? 2,
                                             crossSocketPeerToPeer: try pcie?.optional("cross_socket")?.oneOf(["p2p", "staged"]) != "staged"))
         default:
             let nvNode = try node.optional("nvlink")
@@ -148,7 +158,7 @@ extension RunSpec {
         if let net = try node.optional("network") {
             try net.checkKeys(["link", "nics_per_node"])
             let nic = try link(try net.required("link"), default: nil)!
-            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.positiveInt() ?? 1)
+            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1)
         }
         return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink)
     }
@@ -198,16 +208,16 @@ extension RunSpec {
         var p = CostParameters()
         guard let node else { return p }
         try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation"])
-        if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.nonNegativeDouble() * 1e-6 }
+        if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.double(in: Limits.microseconds) * 1e-6 }
         if let v = try node.optional("memory_efficiency") { p.memoryEfficiency = try fraction(v) }
-        if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.nonNegativeDouble() * 1_073_741_824 }
+        if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.double(in: 0...1e6) * 1_073_741_824 }
         if let table = try node.optional("max_efficiency") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))
             for (key, value) in try table.entries() { p.maxEfficiencyOverride[Precision(rawValue: key)!] = try fraction(value) }
         }
         if let table = try node.optional("half_saturation") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))
-            for (key, value) in try table.entries() { p.halfSaturationDimension[Precision(rawValue: key)!] = try value.nonNegativeDouble() }
+            for (key, value) in try table.entries() { p.halfSaturationDimension[Precision(rawValue: key)!] = try value.double(in: 0...1e6) }
         }
         return p
     }

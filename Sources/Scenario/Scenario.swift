@@ -29,6 +29,8 @@ public struct RunSpec: Sendable {
     public var costParameters: CostParameters
     /// Training steps to simulate; metrics come from the last.
     public var steps: Int
+    /// How finely to simulate; nil chooses by size (see `ScenarioRunner.fidelity`).
+    public var fidelity: Fidelity?
     public var gpuCounts: [Int]
     /// Where `batch_per_gpu` was set, for messages about memory.
     public var batchLocation: ConfigError

@@ -13,6 +13,8 @@ public enum ScenarioRunner {
         public var topology: Topology
         public var trace: Trace
         public var metrics: StepMetrics
+        /// The step the metrics describe (the next one is simulated too).
+        public var measuredStep: Int
     }
 
     /// Checks that `run` can be laid out on `gpus` GPUs.
@@ -29,14 +31,59 @@ public enum ScenarioRunner {
 
     /// Simulates `run` on `gpus` GPUs.
     /// - Throws: `ModelError` if the strategy cannot split the run's network.
+    ///
+    /// One step more than the run asks for is simulated, and the last asked-for
+    /// step is measured: work that runs ahead into the next step (a GPU that
+    /// holds its all-reduce result before its own sends are through) then falls
+    /// inside the measured window instead of being cut off.
     public static func simulate(_ run: RunSpec, gpus: Int) throws -> Outcome {
-        let setup = run.setup(gpus: gpus)
-        let graph = try Planner.plan(setup, strategy: run.strategy)
+        var setup = run.setup(gpus: gpus)
+        setup.steps = run.steps + 1
+        let graph = try Planner.plan(setup, strategy: run.strategy, fidelity: fidelity(run, gpus: gpus))
         let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
+        try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost)
-        let metrics = StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch)
-        return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics)
+        let metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
+        return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1)
+    }
+
+    /// The longest step ScaleCast simulates, in seconds (about three years): beyond
+    /// it simulated time could overflow, and no such step is worth simulating.
+    static let longestStepSeconds = 1e8
+
+    /// Refuses a configuration whose step could not be simulated: a task time
+    /// that is not finite, or steps far beyond any real training run.
+    static func checkDurations(_ graph: TaskGraph, topology: Topology, cost: CostModel, run: RunSpec) throws {
+        var compute = 0.0, longestTransfer = 0.0
+        let slowest = topology.links.map(\.bytesPerSecond).min() ?? .infinity
+        for task in graph.tasks {
+            switch task.work {
+            case .compute(let work): compute += cost.seconds(for: work)
+            case .transfer(let bytes, _): longestTransfer = max(longestTransfer, bytes / slowest)
+            case .collective(let work): longestTransfer = max(longestTransfer, work.bytes / slowest * 2)
+            }
+        }
+        let perStep = (compute / Double(graph.gpus) + longestTransfer) / Double(max(1, graph.steps))
+        guard perStep.isFinite && perStep <= longestStepSeconds else {
+            var error = run.batchLocation
+            error.message = "a step of \(run.network.name) with \(run.batchPerGPU) images per GPU on \(run.cluster.gpu.name) would take "
+                + (perStep.isFinite ? "about \(Int(perStep / 86400)) days" : "forever (the cost model gives no finite time)")
+                + "; check the hardware figures and the batch"
+            throw error
+        }
+    }
+
+    /// GPU counts above which data-parallel runs are simulated aggregated unless the
+    /// scenario says otherwise: expanded simulation grows faster than the GPU count
+    /// (BENCHMARKS.md), and past this size identical workers are simulated once.
+    public static let aggregateAbove = 32
+
+    /// The fidelity `run` is simulated with on `gpus` GPUs: the scenario's choice,
+    /// else aggregated for data parallelism above `aggregateAbove` GPUs, else expanded.
+    public static func fidelity(_ run: RunSpec, gpus: Int) -> Fidelity {
+        if let chosen = run.fidelity { return chosen }
+        return run.strategy.kind == .data && gpus > aggregateAbove ? .aggregated : .expanded
     }
 
     /// Every configuration of `scenario`: each run at each of its GPU counts (or at

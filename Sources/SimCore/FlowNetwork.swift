@@ -54,6 +54,7 @@ public final class FlowNetwork {
     /// Scratch space for the max-min computation, sized to `links`.
     private var capacityLeft: [Double] = []
     private var unfrozenOnLink: [Int] = []
+    private var flowsOnLink: [[Int]] = []
 
     public init(simulator: Simulator) { self.simulator = simulator }
 
@@ -71,6 +72,7 @@ public final class FlowNetwork {
         busySince.append(.zero)
         capacityLeft.append(0)
         unfrozenOnLink.append(0)
+        flowsOnLink.append([])
         return LinkID(links.count - 1)
     }
 
@@ -160,14 +162,16 @@ public final class FlowNetwork {
     private func assignMaxMinRates() {
         guard !active.isEmpty else { return }
         var usedLinks: [Int] = []
-        for flow in active {
+        for (i, flow) in active.enumerated() {
             for link in flow.path {
                 let l = link.index
                 if unfrozenOnLink[l] == 0 {
                     usedLinks.append(l)
                     capacityLeft[l] = links[l].bytesPerSecond
+                    flowsOnLink[l].removeAll(keepingCapacity: true)
                 }
                 unfrozenOnLink[l] += 1
+                flowsOnLink[l].append(i)
             }
         }
         usedLinks.sort()
@@ -181,7 +185,7 @@ public final class FlowNetwork {
                 if s < share { share = s; bottleneck = l }
             }
             precondition(bottleneck >= 0, "max-min sharing found no bottleneck")
-            for i in active.indices where !frozen[i] && active[i].path.contains(LinkID(bottleneck)) {
+            for i in flowsOnLink[bottleneck] where !frozen[i] {
                 frozen[i] = true
                 unfrozenFlows -= 1
                 active[i].rate = share

@@ -11,7 +11,7 @@ public enum GraphSimulation {
     /// Simulates `graph` on `topology`, pricing compute with `cost`.
     /// - Returns: one record per task.
     public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel) -> Trace {
-        precondition(graph.gpus == topology.gpuCount, "graph and topology disagree on the GPU count")
+        precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
         let simulator = Simulator()
         let network = FlowNetwork(simulator: simulator)
         for link in topology.links {
@@ -19,6 +19,9 @@ public enum GraphSimulation {
                             latency: SimDuration(secondsRoundingUp: link.latencySeconds))
         }
         let gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
+        // Aggregated collectives run one at a time per GPU, beside its compute (as NCCL's stream).
+        let collectiveStreams = (0..<graph.gpus).map { SerialResource(name: "gpu\($0) collectives", simulator: simulator) }
+        let collectives = CollectiveModel(topology: topology)
         let tasks = graph.tasks
         var waitingOn = tasks.map(\.dependencies.count)
         var dependents = [[Int]](repeating: [], count: tasks.count)
@@ -56,6 +59,9 @@ public enum GraphSimulation {
                     }
                 }
                 next()
+            case .collective(let work):
+                let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
+                collectiveStreams[task.device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             }
         }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }

@@ -38,10 +38,10 @@ public struct StepAnalysis: Sendable {
     public var links: [ResourceRow]
     public var metrics: StepMetrics
 
-    /// Analyses the last step of `trace`.
-    public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics) {
+    /// Analyses step `step` of `trace` (by default the last).
+    public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics, step: Int? = nil) {
         self.metrics = metrics
-        let last = trace.records.map(\.step).max() ?? 0
+        let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
         let window = Interval(begin.nanoseconds, end.nanoseconds)
@@ -64,6 +64,9 @@ public struct StepAnalysis: Sendable {
                 if let layer = r.layer {
                     if r.kind == .forward { forward[layer] += r.duration.seconds / gpus } else { backward[layer] += r.duration.seconds / gpus }
                 }
+            case .collective:
+                let kind = StepAnalysis.communicationKind(r.group ?? r.label)
+                if let i = kinds.firstIndex(where: { $0.kind == kind }) { kinds[i].bytes += r.bytes } else { kinds.append((kind, r.bytes)) }
             case .transfer:
                 let group = r.group ?? r.label
                 let kind = StepAnalysis.communicationKind(group)

@@ -22,7 +22,10 @@ public struct StepMetrics: Sendable, Equatable {
     /// Measures step `step` of `trace` (by default the last: the steady state).
     ///
     /// The step runs from the end of the previous step's last task (0 for the
-    /// first) to the end of its own last task.
+    /// first) to the end of its own last task. Everything that runs in that window
+    /// counts, whichever step it belongs to: measure a step that has another after
+    /// it, so that the next step's early work is in its window as the same step's
+    /// early work was in the previous window.
     public static func measure(_ trace: Trace, gpus: Int, globalBatch: Int, step: Int? = nil) -> StepMetrics {
         let lastStep = trace.records.map(\.step).max() ?? 0
         let s = step ?? lastStep
@@ -42,6 +45,8 @@ public struct StepMetrics: Sendable, Equatable {
                 groups[key]!.spans.append(span)
                 groups[key]!.members.insert(r.device)
                 if let d = r.destination { groups[key]!.members.insert(d) }
+            } else if r.kind == .collective {
+                communicating[r.device].append(span)
             } else {
                 busy[r.device].append(span)
             }

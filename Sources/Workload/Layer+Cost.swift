@@ -39,6 +39,7 @@ extension LayerKind {
             let wo = try windowOutput(x.width, c.kernelWidth, c.strideWidth, c.padWidth, ceil: false)
             let out = TensorShape(channels: c.outChannels, height: ho, width: wo)
             let k = (x.channels / c.groups) * c.kernelHeight * c.kernelWidth
+            try checkRepresentable(Double(out.elements) * Double(k))
             let macs = out.elements * k
             let biasFLOPs = c.bias ? out.elements : 0
             cost.parameters = c.outChannels * k + (c.bias ? c.outChannels : 0)
@@ -60,6 +61,7 @@ extension LayerKind {
             let wo = try windowOutput(x.width, p.kernel, p.stride, p.pad, ceil: p.ceilMode)
             let out = TensorShape(channels: x.channels, height: ho, width: wo)
             let window = p.kernel * p.kernel
+            try checkRepresentable(Double(window) * Double(out.elements))
             cost.forwardFLOPs = window * out.elements
             if case .maxPool = self { cost.backwardDataFLOPs = out.elements } else { cost.backwardDataFLOPs = window * out.elements }
             cost.forwardTrafficElements = x.elements + out.elements
@@ -71,6 +73,7 @@ extension LayerKind {
             let x = try single()
             guard h > 0, w > 0 else { throw ModelError("adaptive pooling needs a positive output size") }
             let out = TensorShape(channels: x.channels, height: h, width: w)
+            try checkRepresentable(Double(x.channels) * Double(h) * Double(w) + Double(x.elements))
             cost.forwardFLOPs = x.elements
             cost.backwardDataFLOPs = x.elements
             cost.forwardTrafficElements = x.elements + out.elements
@@ -81,6 +84,7 @@ extension LayerKind {
         case .localResponseNorm(let size):
             let x = try single()
             guard size > 0 else { throw ModelError("local response norm needs a positive size") }
+            try checkRepresentable(Double(2 * size + 5) * Double(x.elements))
             cost.forwardFLOPs = (2 * size + 5) * x.elements
             cost.backwardDataFLOPs = 2 * cost.forwardFLOPs
             cost.forwardTrafficElements = 2 * x.elements
@@ -122,6 +126,7 @@ extension LayerKind {
             let x = try single()
             guard units > 0 else { throw ModelError("a fully connected layer needs a positive number of units") }
             let inputs = x.elements
+            try checkRepresentable(Double(inputs) * Double(units))
             let macs = inputs * units
             cost.parameters = macs + (bias ? units : 0)
             cost.forwardFLOPs = 2 * macs + (bias ? units : 0)
@@ -169,6 +174,14 @@ extension LayerKind {
             let x = try single()
             return (TensorShape(channels: x.elements), cost)
         }
+    }
+}
+
+/// Multiply-adds per example above this are refused: a step of a batch of them
+/// would overflow the simulator's counters long before it could finish.
+func checkRepresentable(_ operations: Double) throws {
+    guard operations < 1e15 else {
+        throw ModelError("this layer needs \(operations) operations per example, more than ScaleCast can simulate (1e15)")
     }
 }
 

@@ -22,7 +22,9 @@ extension Network {
         try yaml.checkKeys(["name", "input", "layers"])
         let name = try yaml.required("name").string()
         let inputNode = try yaml.required("input")
-        let dims = try inputNode.items().map { try $0.positiveInt() }
+        let dims = try inputNode.items().enumerated().map { i, item in
+            try item.int(in: i == 0 ? Limits.width : Limits.extent)
+        }
         guard dims.count == 3 || dims.count == 1 else {
             throw inputNode.error("input must be [channels, height, width] or [features]")
         }
@@ -68,15 +70,13 @@ extension Network {
             }
         }
         func int(_ key: String, default value: Int? = nil) throws -> Int {
-            if let node = try item.optional(key) { return try node.positiveInt() }
+            if let node = try item.optional(key) { return try node.int(in: key == "out" || key == "units" ? Limits.width : Limits.extent) }
             if let value { return value }
             throw ConfigError(file: item.file, keyPath: "\(item.keyPath).\(key)", line: item.line, message: "missing required key '\(key)'")
         }
         func pad() throws -> Int {
             guard let node = try item.optional("pad") else { return 0 }
-            let value = try node.int()
-            guard value >= 0 else { throw node.error("pad must not be negative") }
-            return value
+            return try node.int(in: 0...Limits.extent.upperBound)
         }
         let kind: LayerKind
         switch type {

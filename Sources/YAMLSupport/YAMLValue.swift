@@ -178,6 +178,24 @@ public struct YAMLValue {
         return value
     }
 
+    /// A whole number in `range`: limits keep every later product representable.
+    public func int(in range: ClosedRange<Int>) throws -> Int {
+        let value = try int()
+        guard range.contains(value) else {
+            throw error("must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    /// A number in `range`.
+    public func double(in range: ClosedRange<Double>) throws -> Double {
+        let value = try double()
+        guard range.contains(value) else {
+            throw error("must be between \(formatNumber(range.lowerBound)) and \(formatNumber(range.upperBound)), got \(formatNumber(value))")
+        }
+        return value
+    }
+
     /// One of `choices`, with the choices listed if not.
     public func oneOf(_ choices: [String]) throws -> String {
         let value = try string()
@@ -205,6 +223,29 @@ public struct YAMLValue {
 
 private func formatNumber(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}
+
+/// Limits on scenario numbers: wide enough for any real cluster, narrow enough
+/// that every product the simulator forms stays finite and representable.
+public enum Limits {
+    /// GPUs in one simulated configuration.
+    public static let gpus = 1...8192
+    public static let batch = 1...1_000_000
+    public static let steps = 1...100
+    /// Per-node counts: GPUs per node, NICs, GPUs per switch, switches per socket.
+    public static let perNode = 1...1024
+    /// A layer's channels or units.
+    public static let width = 1...10_000_000
+    /// A layer's kernel, stride, pad, size or groups, and an input's height or width.
+    public static let extent = 1...100_000
+    /// Bandwidth in GB/s (1 kB/s to 1 PB/s).
+    public static let gigabytesPerSecond = 1e-6...1e6
+    /// Latency, launch overhead: microseconds (up to one second).
+    public static let microseconds = 0.0...1e6
+    /// Peak TFLOP/s (1 MFLOP/s to 1 EFLOP/s).
+    public static let teraflops = 1e-6...1e6
+    /// Memory in GiB.
+    public static let gibibytes = 1e-3...1e6
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

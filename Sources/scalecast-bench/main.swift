@@ -27,21 +27,26 @@ let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
 let clock = ContinuousClock()
-print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets), every transfer expanded")
-print("(wall time includes planning the task graph and wiring the topology; median of 5)")
-print("GPUs   tasks    events   wall ms   events/s")
-for gpus in speed.gpuCounts {
-    var walls: [Double] = []
-    var events = 0, tasks = 0
-    for _ in 0..<5 {
-        let start = clock.now
-        let outcome = try! ScenarioRunner.simulate(speed, gpus: gpus)
-        walls.append(seconds(clock.now - start))
-        events = outcome.trace.events
-        tasks = outcome.graph.tasks.count
+print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets)")
+print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5)")
+print("fidelity     GPUs   tasks    events   wall ms   events/s")
+var aggregated = speed
+aggregated.fidelity = .aggregated
+for (run, counts) in [(speed, speed.gpuCounts), (aggregated, [64, 512, 4096])] {
+    for gpus in counts {
+        var walls: [Double] = []
+        var events = 0, tasks = 0
+        for _ in 0..<5 {
+            let start = clock.now
+            let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
+            walls.append(seconds(clock.now - start))
+            events = outcome.trace.events
+            tasks = outcome.graph.tasks.count
+        }
+        let wall = median(walls)
+        let name = (run.fidelity ?? .expanded).rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+        print(name + String(format: "  %5d  %6d  %8d  %8.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
     }
-    let wall = median(walls)
-    print(String(format: "%4d  %6d  %8d  %8.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
 }
 
 // MARK: Accuracy against published throughput

@@ -61,7 +61,7 @@ func fixtureScenario() throws -> Scenario {
         let results = try ScenarioRunner.results(scenario)
         try assertSnapshot(try Charts.breakdown(results, title: "where the step goes", format: .svg).script, named: "breakdown.gp")
         let outcome = try ScenarioRunner.simulate(scenario.runs[1], gpus: 4)
-        let gantt = try Charts.gantt(outcome.trace, topology: outcome.topology, title: "one step", format: .png)
+        let gantt = try Charts.gantt(outcome.trace, topology: outcome.topology, title: "one step", format: .png, step: outcome.measuredStep)
         try assertSnapshot(gantt.script, named: "gantt.gp")
     }
 
@@ -86,7 +86,7 @@ func fixtureScenario() throws -> Scenario {
         let spec = try #require(scenario.runs.first { $0.label == best.runLabel })
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
         let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
-                                    layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics)
+                                    layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics, step: outcome.measuredStep)
         return MarkdownReport.render(.init(scenario: scenario, scenarioPath: "fixture.yaml", results: results, best: best,
                                            bestAnalysis: analysis, charts: [("scaling.png", "Speedup")]))
     }

@@ -80,7 +80,7 @@ let validScenario = """
         let e = try error(for: validScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: \(value)"))
         #expect(e.keyPath == "batch_per_gpu")
         #expect(e.line == 3)
-        #expect(e.message.contains("positive"))
+        #expect(e.message.contains("between 1 and"))
     }
 
     @Test func negativeBandwidthInACatalogAddition() throws {
@@ -93,7 +93,7 @@ let validScenario = """
         let e = try error(for: yaml)
         #expect(e.keyPath == "catalog.links[0].gbit_per_s")
         #expect(e.line == 10)
-        #expect(e.message.contains("must be positive"))
+        #expect(e.message.contains("must be between"))
     }
 
     @Test func unknownKeySuggestsTheNearestOne() throws {

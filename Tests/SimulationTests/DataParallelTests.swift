@@ -9,11 +9,11 @@ import Workload
 @Suite struct DataParallelTests {
     func run(_ net: Network, gpus: Int, cluster: ClusterSpec, options: DataParallelOptions, batch: Int = 32,
              precision: Precision = .fp32) -> (TaskGraph, Trace, StepMetrics) {
-        let setup = TrainingSetup(network: net, precision: precision, batchPerGPU: batch, gpus: gpus, steps: 2)
+        let setup = TrainingSetup(network: net, precision: precision, batchPerGPU: batch, gpus: gpus, steps: 3)
         let graph = try! Planner.plan(setup, strategy: .data(options))
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: gpus),
                                         cost: CostModel(gpu: cluster.gpu, precision: precision))
-        return (graph, trace, StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch))
+        return (graph, trace, StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch, step: 1))
     }
 
     @Test func bucketsCoverEveryWeightOnce() throws {
@@ -69,6 +69,21 @@ import Workload
             #expect(m.stepSeconds <= previous)
             previous = m.stepSeconds
         }
+    }
+
+    /// A GPU that holds a tree all-reduce's result runs ahead into the next step
+    /// while its own sends are in flight; the measured window must still count one
+    /// step's worth of compute per GPU.
+    @Test func computeIsOneStepsComputeEvenWhenGPUsRunAhead() throws {
+        let net = try #require(Zoo.model(named: "resnet50"))
+        let (graph, _, m) = run(net, gpus: 8, cluster: Fixtures.pcieCluster(gpuLink: "pcie2-x16", perSwitch: 2),
+                                options: DataParallelOptions(algorithm: .tree, bucketBytes: 25e6))
+        let cost = CostModel(gpu: Fixtures.pcieCluster().gpu, precision: .fp32)
+        let perGPU = graph.tasks.filter { $0.step == 1 && $0.kind != .transfer }.reduce(0.0) { total, task in
+            guard case .compute(let work) = task.work else { return total }
+            return total + SimDuration(secondsRoundingUp: cost.seconds(for: work)).seconds
+        } / 8
+        #expect(abs(m.computeSeconds - perGPU) / perGPU < 1e-3)
     }
 
     @Test func stepsRepeatInTheSteadyState() throws {

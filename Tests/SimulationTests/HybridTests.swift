@@ -24,12 +24,12 @@ import Workload
     func simulate(_ strategy: Strategy, gpus: Int, cluster: ClusterSpec? = nil, batch: Int = 128,
                   net: Network? = nil) throws -> (TaskGraph, Trace, StepMetrics) {
         let network = try net ?? #require(Zoo.model(named: "alexnet-owt-cc2"))
-        let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: gpus, steps: 2)
+        let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: gpus, steps: 3)
         let graph = try Planner.plan(setup, strategy: strategy)
         let server = cluster ?? k20Server()
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: server, gpus: gpus),
                                         cost: CostModel(gpu: server.gpu, precision: .fp32))
-        return (graph, trace, StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch))
+        return (graph, trace, StepMetrics.measure(trace, gpus: gpus, globalBatch: setup.globalBatch, step: 1))
     }
 
     /// An exact step moves exactly what the method implies: each worker's boundary
