@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "scalecast", targets: ["scalecast"]),
         .library(name: "ScaleCast", targets: [
             "SimCore", "Workload", "Hardware", "Parallelism", "CostModel",
-            "Simulation", "Scenario", "Reports", "Calibration",
+            "Simulation", "Scenario", "Reports", "Planning", "Calibration",
         ]),
     ],
     dependencies: [
@@ -35,10 +35,11 @@ let package = Package(
         ]),
         .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
                 resources: [.copy("Templates")]),
+        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "Hardware", "YAMLSupport", "Yams"]),
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL"]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
-            "Scenario", "Reports", "Calibration",
+            "Scenario", "Reports", "Planning", "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI"]),
@@ -61,5 +62,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
     ]
 )

@@ -10,6 +10,9 @@ public struct Catalog: Sendable {
     public var links: [LinkSpec]
     /// The references that entries cite by tag (`[facts]`), in file order.
     public var sources: [(tag: String, reference: String)] = []
+    /// Cloud offers and purchase prices, dated and sourced.
+    public var cloudPrices: [CloudPrice] = []
+    public var purchasePrices: [PurchasePrice] = []
 
     public init(gpus: [GPUSpec], links: [LinkSpec]) {
         self.gpus = gpus
@@ -47,9 +50,11 @@ public struct Catalog: Sendable {
         }
         let gpus = try YAMLValue.load(path: directory.appendingPathComponent("gpus.yaml").path)
         let links = try YAMLValue.load(path: directory.appendingPathComponent("links.yaml").path)
+        let prices = try YAMLValue.load(path: directory.appendingPathComponent("prices.yaml").path)
         var catalog = Catalog(gpus: [], links: [])
         try catalog.read(gpus: gpus.optional("gpus"), links: links.optional("links"))
-        for file in [links, gpus] {
+        try catalog.readPrices(prices)
+        for file in [links, gpus, prices] {
             guard let table = try file.optional("sources") else { continue }
             for (tag, text) in try table.entries() where !catalog.sources.contains(where: { $0.tag == tag }) {
                 catalog.sources.append((tag, try text.string()))
@@ -92,7 +97,7 @@ extension GPUSpec {
     /// Reads one catalog entry (see `scenarios/catalog/gpus.yaml`).
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
-                            "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency"])
+                            "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -114,6 +119,7 @@ extension GPUSpec {
         }
         source = try yaml.required("source").string()
         measured = try yaml.optional("measured")?.string()
+        tdpWatts = try yaml.optional("tdp_watts")?.double(in: 1...100_000)
         if let table = try yaml.optional("max_efficiency") {
             try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
             for (precision, value) in try table.entries() {

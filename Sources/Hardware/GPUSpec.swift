@@ -18,6 +18,8 @@ public struct GPUSpec: Hashable, Sendable {
     public var source: String
     /// A measurement beside the datasheet, if the catalog has one.
     public var measured: String?
+    /// Maximum board power in watts, for power bills.
+    public var tdpWatts: Double?
     /// The fraction of peak that large matrix products reach on this GPU, by
     /// precision, where a measurement gives one (else the cost model's default).
     public var maxEfficiency: [String: Double] = [:]

@@ -151,6 +151,25 @@ public enum Charts {
         return Chart(name: "gantt", format: format, data: data, script: script)
     }
 
+    /// Time and cost to train of every configuration (hours, dollars), the Pareto
+    /// front, and the deadline as a vertical line.
+    public static func costTime(all: [(Double, Double)], front: [(Double, Double)], deadlineHours: Double?, title: String,
+                                format: Chart.Format) throws -> Chart {
+        var data = "# hours dollars: all configurations, then the Pareto front\n"
+        for (h, d) in all { data += "\(Format.fixed(h, 4)) \(Format.fixed(d, 2))\n" }
+        data += "\n\n"
+        for (h, d) in front { data += "\(Format.fixed(h, 4)) \(Format.fixed(d, 2))\n" }
+        let deadline = deadlineHours.map {
+            "set arrow from \(Format.fixed($0, 3)), graph 0 to \(Format.fixed($0, 3)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'\n"
+                + "set label 'deadline' at \(Format.fixed($0, 3)), graph 0.95 offset 0.5,0"
+        } ?? ""
+        let script = try Chart.fill(template: "costtime", [
+            "TERMINAL": Chart.terminal(format, width: 1000, height: 650), "OUTPUT": "costtime.\(format.rawValue)",
+            "TITLE": Chart.quoted(title), "DEADLINE": deadline,
+        ])
+        return Chart(name: "costtime", format: format, data: data, script: script)
+    }
+
     /// Results grouped by run (or by strategy when runs have no labels), in order.
     static func seriesByRun(_ results: [ConfigurationResult]) -> [(String, [ConfigurationResult])] {
         var order: [String] = []

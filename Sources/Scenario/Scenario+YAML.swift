@@ -9,7 +9,7 @@ import YAMLSupport
 extension Scenario {
     static let topLevelKeys = ["name", "description", "catalog", "runs"] + runKeys
     static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
-                          "simulation", "gpus"]
+                          "simulation", "gpus", "training", "pricing"]
 
     /// Reads and checks the scenario at `path`.
     /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
@@ -51,7 +51,7 @@ extension Scenario {
     }
 
     /// `override` laid over `base`: mappings merge key by key, anything else replaces.
-    static func deepMerge(_ base: Node, _ override: Node) -> Node {
+    public static func deepMerge(_ base: Node, _ override: Node) -> Node {
         guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
             mapping.first { $0.key.string == key.string }?.value
@@ -93,9 +93,11 @@ extension RunSpec {
         let gpusNode = try yaml.required("gpus")
         let gpuCounts = try gpusNode.items().map { try $0.int(in: Limits.gpus) }
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
+        let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
+        let pricing = try yaml.optional("pricing").map(PricingSpec.init(yaml:))
         self.init(label: label, network: network, precision: Precision(rawValue: precisionName)!, batchPerGPU: batchPerGPU,
                   cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, fidelity: fidelity,
-                  gpuCounts: gpuCounts,
+                  gpuCounts: gpuCounts, training: training, pricing: pricing,
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
     }
 

@@ -32,6 +32,10 @@ public struct RunSpec: Sendable {
     /// How finely to simulate; nil chooses by size (see `ScenarioRunner.fidelity`).
     public var fidelity: Fidelity?
     public var gpuCounts: [Int]
+    /// The training to price, if the scenario states it.
+    public var training: TrainingGoal?
+    /// How the cluster is paid for, if the scenario states it.
+    public var pricing: PricingSpec?
     /// Where `batch_per_gpu` was set, for messages about memory.
     public var batchLocation: ConfigError
     /// Where the GPU counts were set.

@@ -54,6 +54,17 @@ public enum WhatIf {
     }
 }
 
+extension WhatIf {
+    /// `run` with every network hop's latency set to `seconds`.
+    public static func withNetworkLatency(_ run: RunSpec, seconds: Double) throws -> RunSpec {
+        guard var network = run.cluster.network else { throw WhatIfError("the cluster has no network to vary") }
+        network.nic.latencySeconds = seconds
+        var changed = run
+        changed.cluster.network = network
+        return changed
+    }
+}
+
 /// A what-if that does not apply to a run.
 public struct WhatIfError: Error, CustomStringConvertible, Sendable {
     public var message: String

@@ -1,0 +1,162 @@
+import Foundation
+import Hardware
+import Scenario
+import Simulation
+import Yams
+import YAMLSupport
+
+/// A grid of what-ifs over a scenario: every combination of the varied keys'
+/// values, for every run.
+///
+/// Keys are the scenario's own key paths (`cluster.gpu`, `strategy.kind`,
+/// `batch_per_gpu`, `precision`, `model`, `cluster.network.link`...), plus:
+/// - `gpus`: the GPU count (default: each run's own counts);
+/// - `network_gbps`, `gpu_link_gbps`: the bandwidth per direction, in Gb/s, of the
+///   network NICs or of the links joining a node's GPUs;
+/// - `network_latency_us`: the latency of each network hop.
+public struct Sweep {
+    /// One varied key and its values, as given.
+    public struct Axis: Sendable, Equatable, Codable {
+        public var key: String
+        public var values: [String]
+
+        public init(key: String, values: [String]) {
+            self.key = key
+            self.values = values
+        }
+
+        /// Parses `KEY=V1,V2,...`.
+        public static func parse(_ text: String) throws -> Axis {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw SweepError("--vary '\(text)': expected KEY=VALUE,VALUE,...") }
+            let values = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !values.contains(where: \.isEmpty) else { throw SweepError("--vary \(parts[0]): a value is empty in '\(parts[1])'") }
+            return Axis(key: parts[0], values: values)
+        }
+    }
+
+    /// One configuration of the grid.
+    public struct Point: Sendable {
+        public var index: Int
+        public var run: RunSpec
+        public var runLabel: String
+        /// The varied values, in axis order.
+        public var values: [String]
+        public var gpus: Int
+    }
+
+    static let whatIfKeys = ["network_gbps", "gpu_link_gbps", "network_latency_us"]
+
+    public let scenarioPath: String
+    public let axes: [Axis]
+    public let catalog: Catalog
+    /// Every point, in order: runs, then the axes with the last varying fastest.
+    public private(set) var points: [Point] = []
+
+    /// Builds the grid: parses the scenario once per combination of YAML keys.
+    /// - Throws: `ConfigError` for the scenario or a varied value it rejects
+    ///   (the message names the `--vary` values), `SweepError` for a bad axis.
+    public init(scenarioPath: String, axes: [Axis], run label: String? = nil) throws {
+        self.scenarioPath = scenarioPath
+        self.axes = axes
+        let root = try YAMLValue.load(path: scenarioPath)
+        let base = (scenarioPath as NSString).deletingLastPathComponent
+        let baseScenario = try Scenario.load(path: scenarioPath)
+        catalog = baseScenario.catalog
+        guard Set(axes.map(\.key)).count == axes.count else { throw SweepError("--vary: a key is varied twice") }
+        for axis in axes where axis.key == "gpus" {
+            for value in axis.values {
+                guard let n = Int(value), Limits.gpus.contains(n) else {
+                    throw SweepError("--vary gpus: '\(value)' is not a GPU count between 1 and \(Limits.gpus.upperBound)")
+                }
+            }
+        }
+        for axis in axes where Self.whatIfKeys.contains(axis.key) {
+            for value in axis.values {
+                guard let x = Double(value), x > 0, x.isFinite else { throw SweepError("--vary \(axis.key): '\(value)' is not a positive number") }
+            }
+        }
+        let runIndices = baseScenario.runs.indices.filter { label == nil || baseScenario.runs[$0].label == label }
+        guard !runIndices.isEmpty else { throw SweepError("--run: no run is labelled '\(label!)'") }
+
+        var combinations: [[String]] = [[]]
+        for axis in axes { combinations = combinations.flatMap { prefix in axis.values.map { prefix + [$0] } } }
+        var parsed: [String: Scenario] = [:]
+        var index = 0
+        for r in runIndices {
+            for values in combinations {
+                let yamlPairs = zip(axes, values).filter { $0.0.key != "gpus" && !Self.whatIfKeys.contains($0.0.key) }
+                let cacheKey = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: "\u{1}")
+                if parsed[cacheKey] == nil {
+                    do {
+                        parsed[cacheKey] = yamlPairs.isEmpty ? baseScenario
+                            : try Scenario(yaml: Self.override(root, with: yamlPairs.map { ($0.0.key, $0.1) }), baseDirectory: base)
+                    } catch var error as ConfigError {
+                        error.message += " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
+                        throw error
+                    }
+                }
+                var run = parsed[cacheKey]!.runs[r]
+                for (axis, value) in zip(axes, values) {
+                    switch axis.key {
+                    case "network_gbps":
+                        run = try Self.whatIf { try WhatIf.withBandwidth(run, link: .network, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                    case "gpu_link_gbps":
+                        run = try Self.whatIf { try WhatIf.withBandwidth(run, link: .gpu, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                    case "network_latency_us":
+                        run = try Self.whatIf { try WhatIf.withNetworkLatency(run, seconds: Double(value)! * 1e-6) }
+                    default: break
+                    }
+                }
+                let counts = axes.firstIndex { $0.key == "gpus" }.map { [Int(values[$0])!] } ?? run.gpuCounts
+                for gpus in counts {
+                    points.append(Point(index: index, run: run, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
+                    index += 1
+                }
+            }
+        }
+    }
+
+    private static func whatIf(_ body: () throws -> RunSpec) throws -> RunSpec {
+        do { return try body() } catch let error as WhatIfError { throw SweepError("--vary: \(error.message)") }
+    }
+
+    /// The scenario with `pairs` (key path, value) set in every run (or at the top
+    /// level when it has no runs), so they win over what the runs say.
+    static func override(_ root: YAMLValue, with pairs: [(String, String)]) throws -> YAMLValue {
+        var patch = Node.mapping(Node.Mapping([]))
+        for (keyPath, value) in pairs {
+            var node = Node(value)
+            for key in keyPath.split(separator: ".").reversed() { node = .mapping(Node.Mapping([(Node(String(key)), node)])) }
+            patch = Scenario.deepMerge(patch, node)
+        }
+        guard case .mapping(let top) = root.node else { return root }
+        var pairsOut: [(Node, Node)] = []
+        var hasRuns = false
+        for (key, value) in top {
+            if key.string == "runs", case .sequence(let runs) = value {
+                hasRuns = true
+                let patched = runs.map { Scenario.deepMerge($0, patch) }
+                pairsOut.append((key, .sequence(Node.Sequence(patched, runs.tag, runs.style, runs.mark))))
+            } else {
+                pairsOut.append((key, value))
+            }
+        }
+        var node = Node.mapping(Node.Mapping(pairsOut, top.tag, top.style, top.mark))
+        if !hasRuns { node = Scenario.deepMerge(node, patch) }
+        return YAMLValue(node: node, file: root.file, keyPath: "")
+    }
+
+    /// The points of shard `shard` of `count` (1-based): every count-th point.
+    public func points(shard: Int, of count: Int) -> [Point] {
+        points.filter { $0.index % count == shard - 1 }
+    }
+}
+
+/// A sweep that cannot be set up.
+public struct SweepError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The output of a sweep or of one of its shards: what was varied, and a row
+/// per point. Merging every shard of a sweep gives the unsharded document, byte
+/// for byte.
+public struct SweepDocument: Codable, Sendable, Equatable {
+    public struct Header: Codable, Sendable, Equatable {
+        public var vary: [Sweep.Axis]
+        /// The run the sweep was limited to, if any.
+        public var run: String?
+        /// Points in the whole sweep (all shards).
+        public var points: Int
+        /// "I/N" for a shard; absent for a whole sweep.
+        public var shard: String?
+
+        public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?) {
+            self.vary = vary
+            self.run = run
+            self.points = points
+            self.shard = shard
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(vary, forKey: .vary)
+            try c.encode(run, forKey: .run)
+            try c.encode(points, forKey: .points)
+            try c.encodeIfPresent(shard, forKey: .shard)
+        }
+    }
+
+    public var scenario: String
+    public var sweep: Header
+    public var results: [SweepRow]
+
+    public init(scenario: String, sweep: Header, results: [SweepRow]) {
+        self.scenario = scenario
+        self.sweep = sweep
+        self.results = results
+    }
+
+    /// Pretty, key-sorted JSON ending in a newline.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    /// CSV: a header line, then a row per point; the varied keys come right after
+    /// the point and run columns. Numbers are written to full precision.
+    public func csv() -> String {
+        let keys = sweep.vary.map(\.key).filter { $0 != "gpus" }   // gpus has its own column
+        var lines = [(["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
+                                               "images_per_second", "speedup", "efficiency", "compute_seconds",
+                                               "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
+                                               "fits_in_memory", "time_to_train_seconds", "cost_usd"]).map(Self.field).joined(separator: ",")]
+        for r in results {
+            let cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" } + [
+                "\(r.gpus)", r.gpuModel, r.strategy, r.scheme ?? "", r.variant ?? "", "\(r.globalBatch)", "\(r.stepSeconds)",
+                "\(r.imagesPerSecond)", "\(r.speedup)", "\(r.efficiency)", "\(r.computeSeconds)", "\(r.exposedCommunicationSeconds)",
+                "\(r.idleSeconds)", "\(r.peakMemoryBytesPerGPU)", r.fitsInMemory ? "true" : "false",
+                r.timeToTrainSeconds.map { "\($0)" } ?? "", r.costUSD.map { "\($0)" } ?? "",
+            ]
+            lines.append(cells.map(Self.field).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// Joins the shards of one sweep, in any order, into the whole sweep.
+    /// - Throws: `SweepError` if the shards come from different sweeps, overlap,
+    ///   or leave points out.
+    public static func merge(_ shards: [SweepDocument]) throws -> SweepDocument {
+        guard let first = shards.first else { throw SweepError("merge: no shard given") }
+        var header = first.sweep
+        header.shard = nil
+        var seenShards = Set<String>()
+        var byPoint: [Int: SweepRow] = [:]
+        for (i, shard) in shards.enumerated() {
+            var h = shard.sweep
+            let name = h.shard ?? "whole"
+            h.shard = nil
+            guard shard.scenario == first.scenario, h == header else {
+                throw SweepError("merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario or other --vary keys, values or run")
+            }
+            guard seenShards.insert(name).inserted else { throw SweepError("merge: shard \(name) is given twice") }
+            for row in shard.results {
+                guard byPoint[row.point] == nil else { throw SweepError("merge: point \(row.point) is in two shards") }
+                byPoint[row.point] = row
+            }
+        }
+        let missing = (0..<header.points).filter { byPoint[$0] == nil }
+        guard missing.isEmpty else {
+            throw SweepError("merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); is a shard left out?")
+        }
+        return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
+    }
+}

@@ -1,0 +1,126 @@
+import Dispatch
+import Foundation
+import Hardware
+import Parallelism
+import Scenario
+import Simulation
+
+/// One evaluated point of a sweep: the contract's keys, the varied values, and
+/// time and cost to train where the scenario states them.
+public struct SweepRow: Codable, Sendable, Equatable {
+    public var point: Int
+    public var run: String
+    /// The varied values by key.
+    public var vary: [String: String]
+    public var gpus: Int
+    public var gpuModel: String
+    public var strategy: String
+    public var scheme: String?
+    public var variant: String?
+    public var globalBatch: Int
+    public var stepSeconds: Double
+    public var imagesPerSecond: Double
+    public var speedup: Double
+    public var efficiency: Double
+    public var computeSeconds: Double
+    public var exposedCommunicationSeconds: Double
+    public var idleSeconds: Double
+    public var peakMemoryBytesPerGPU: Int
+    public var fitsInMemory: Bool
+    public var timeToTrainSeconds: Double?
+    public var costUSD: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
+             stepSeconds = "step_seconds", imagesPerSecond = "images_per_second", speedup, efficiency,
+             computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds",
+             idleSeconds = "idle_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
+             timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd"
+    }
+
+    /// Optionals are written as null, not left out: every row has every key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(point, forKey: .point); try c.encode(run, forKey: .run); try c.encode(vary, forKey: .vary)
+        try c.encode(gpus, forKey: .gpus); try c.encode(gpuModel, forKey: .gpuModel); try c.encode(strategy, forKey: .strategy)
+        try c.encode(scheme, forKey: .scheme); try c.encode(variant, forKey: .variant); try c.encode(globalBatch, forKey: .globalBatch)
+        try c.encode(stepSeconds, forKey: .stepSeconds); try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
+        try c.encode(speedup, forKey: .speedup); try c.encode(efficiency, forKey: .efficiency)
+        try c.encode(computeSeconds, forKey: .computeSeconds)
+        try c.encode(exposedCommunicationSeconds, forKey: .exposedCommunicationSeconds)
+        try c.encode(idleSeconds, forKey: .idleSeconds); try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
+        try c.encode(fitsInMemory, forKey: .fitsInMemory); try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
+        try c.encode(costUSD, forKey: .costUSD)
+    }
+}
+
+extension Sweep {
+    /// Simulates `points` (by default all) on every core, with speedups against
+    /// each configuration on one GPU. Rows come back in point order whatever the
+    /// scheduling, so the output is deterministic.
+    /// - Parameter progress: called with (done, total) as simulations finish.
+    public func evaluate(_ selected: [Point]? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
+        let chosen = selected ?? points
+        // Jobs: each point, and each distinct single-GPU baseline.
+        struct Job: Sendable { var run: RunSpec; var gpus: Int }
+        var jobs: [Job] = []
+        var baselineJob: [String: Int] = [:]
+        var pointJob: [Int] = []
+        var pointBaseline: [Int] = []
+        for p in chosen {
+            let variant = p.runLabel + "\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
+            if baselineJob[variant] == nil {
+                baselineJob[variant] = jobs.count
+                jobs.append(Job(run: p.run, gpus: 1))
+            }
+            pointBaseline.append(baselineJob[variant]!)
+            if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
+                pointJob.append(jobs.count)
+                jobs.append(Job(run: p.run, gpus: p.gpus))
+            }
+        }
+        for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
+        let box = ResultBox(count: jobs.count)
+        let frozen = jobs
+        DispatchQueue.concurrentPerform(iterations: frozen.count) { i in
+            let result = Result { try ScenarioRunner.simulate(frozen[i].run, gpus: frozen[i].gpus).metrics }
+            let done = box.store(result, at: i)
+            progress?(done, frozen.count)
+        }
+        let metrics = try box.results.map { try $0!.get() }
+        return try chosen.enumerated().map { n, p in
+            let m = metrics[pointJob[n]], single = metrics[pointBaseline[n]]
+            let setup = p.run.setup(gpus: p.gpus)
+            let memory = try MemoryFootprint.estimate(setup, strategy: p.run.strategy, reservedBytes: p.run.costParameters.reservedMemoryBytes)
+            let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
+            let speedup = m.imagesPerSecond / single.imagesPerSecond
+            return SweepRow(
+                point: p.index, run: p.runLabel, vary: Dictionary(uniqueKeysWithValues: zip(axes.map(\.key), p.values)),
+                gpus: p.gpus, gpuModel: p.run.cluster.gpu.name, strategy: p.run.strategy.name,
+                scheme: p.run.strategy.schemeIfHybrid?.rawValue, variant: p.run.strategy.variantIfModelParallel?.rawValue,
+                globalBatch: m.globalBatch, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond, speedup: speedup,
+                efficiency: speedup / Double(p.gpus), computeSeconds: m.computeSeconds,
+                exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
+                peakMemoryBytesPerGPU: Int(memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
+                timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars)
+        }
+    }
+}
+
+/// Results filled in from several threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [Result<StepMetrics, Error>?]
+    private var done = 0
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    /// Stores one result and returns how many are done.
+    func store(_ result: Result<StepMetrics, Error>, at index: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        results[index] = result
+        done += 1
+        return done
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Planning
+import Reports
+
+/// `scalecast plan SCENARIO --deadline-hours H [--budget USD] --vary ...`.
+struct PlanCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Search configurations (--vary, as sweep) for the cheapest that meets a deadline, the fastest within a budget, "
+            + "and the cost-time Pareto front.",
+        discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned).")
+
+    @Argument(help: "The scenario YAML file.")
+    var scenario: String
+
+    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable): the options to consider.")
+    var vary: [String] = []
+
+    @Option(name: .long, help: "Only the run with this label.")
+    var run: String?
+
+    @Option(name: .customLong("deadline-hours"), help: "The training must finish within this many hours.")
+    var deadlineHours: Double?
+
+    @Option(name: .long, help: "The most the training may cost, in dollars.")
+    var budget: Double?
+
+    @Option(name: .long, help: "Rows to show per table.")
+    var top: Int = 5
+
+    @Option(name: .long, help: "Also draw the cost-time chart into this folder.")
+    var out: String?
+
+    @Flag(name: .long, help: "Overwrite chart files in --out.")
+    var force = false
+
+    @Flag(name: .long, help: "No progress bar.")
+    var quiet = false
+
+    func produce() throws -> CommandOutput {
+        if let d = deadlineHours, !(d > 0 && d.isFinite) { throw UsageError(message: "--deadline-hours must be positive") }
+        if let b = budget, !(b > 0 && b.isFinite) { throw UsageError(message: "--budget must be positive") }
+        guard top > 0 else { throw UsageError(message: "--top must be positive") }
+        let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
+        let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
+        let bar = ProgressBar(enabled: !quiet)
+        let rows = try wrap { try sweep.evaluate(progress: bar.update) }
+        bar.finish()
+        let plan = try wrap { try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgetDollars: budget) }
+        var text = "\(plan.candidates.count) configurations fit in memory, of \(rows.count) searched.\n\n"
+        text += plan.explanation + "\n"
+        if let d = deadlineHours {
+            text += "\nCheapest that finish within \(Format.fixed(d, 1)) h\n" + table(Array(plan.meetingDeadline.prefix(top)))
+        }
+        if let b = budget {
+            text += "\nFastest within $\(Format.grouped(Int(b)))\n" + table(Array(plan.withinBudget.prefix(top)))
+        }
+        text += "\nCost-time Pareto front (no configuration is both cheaper and faster)\n" + table(plan.paretoFront)
+        var output = CommandOutput(stdout: text)
+        if let out {
+            let chart = try Charts.costTime(all: plan.candidates.map { ($0.timeToTrainSeconds! / 3600, $0.costUSD!) },
+                                            front: plan.paretoFront.map { ($0.timeToTrainSeconds! / 3600, $0.costUSD!) },
+                                            deadlineHours: deadlineHours, title: "\(scenario): time and cost to train", format: .png)
+            let notes = try Gnuplot.write([chart], into: out, force: force)
+            output.stderr = notes.map { $0 + "\n" }.joined()
+            output.stdout += "\nwrote \(out)/\(chart.imageFile)\n"
+        }
+        return output
+    }
+
+    private func table(_ rows: [SweepRow]) -> String {
+        guard !rows.isEmpty else { return "(none)\n" }
+        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $"],
+                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right])
+        for r in rows {
+            let varied = r.vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
+                      Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
+                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Format.grouped(Int(r.costUSD!.rounded()))])
+        }
+        return t.render()
+    }
+}

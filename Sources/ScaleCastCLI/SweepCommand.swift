@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Planning
+
+/// `scalecast sweep SCENARIO --vary KEY=VALUES ... [--shard I/N] [--out FILE]`.
+struct SweepCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Simulate a grid of what-ifs: every combination of the --vary values, for every run.",
+        discussion: """
+            KEY is a scenario key path (cluster.gpu, strategy.kind, batch_per_gpu, precision, model, \
+            cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us. \
+            Output: CSV (default, or --out FILE.csv) or JSON (--out FILE.json); rows in point order. \
+            --shard I/N computes every N-th point from the I-th, for job arrays; `scalecast merge` joins the shards.
+            """)
+
+    @Argument(help: "The scenario YAML file.")
+    var scenario: String
+
+    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable).")
+    var vary: [String] = []
+
+    @Option(name: .long, help: "Only the run with this label.")
+    var run: String?
+
+    @Option(name: .long, help: "Compute shard I of N, e.g. 3/16.")
+    var shard: String?
+
+    @Option(name: .long, help: "Write to this file (.csv or .json) instead of CSV on standard output.")
+    var out: String?
+
+    @Flag(name: .long, help: "Overwrite --out if it exists.")
+    var force = false
+
+    @Flag(name: .long, help: "No progress bar.")
+    var quiet = false
+
+    func produce() throws -> CommandOutput {
+        let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
+        let (index, count) = try Self.parseShard(shard)
+        let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
+        let selected = sweep.points(shard: index, of: count)
+        let bar = ProgressBar(enabled: !quiet)
+        let rows = try wrap { try sweep.evaluate(selected, progress: bar.update) }
+        bar.finish()
+        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count,
+                                          shard: shard == nil ? nil : "\(index)/\(count)")
+        let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
+        return try Self.emit(document, to: out, force: force)
+    }
+
+    static func emit(_ document: SweepDocument, to out: String?, force: Bool) throws -> CommandOutput {
+        guard let out else { return CommandOutput(stdout: document.csv()) }
+        let text = out.hasSuffix(".json") ? try document.json() : document.csv()
+        try OutputFile.write(text, to: out, force: force)
+        return CommandOutput(stdout: "wrote \(out): \(document.results.count) points\n")
+    }
+
+    static func parseShard(_ text: String?) throws -> (Int, Int) {
+        guard let text else { return (1, 1) }
+        let parts = text.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
+            throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got '\(text)'")
+        }
+        return (i, n)
+    }
+}
+
+/// `scalecast merge SHARD.json ... [--out FILE]`.
+struct MergeCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "merge", abstract: "Join the JSON shards of one sweep (in any order) into the whole sweep.")
+
+    @Argument(help: "Shard files written by `scalecast sweep --shard I/N --out FILE.json`.")
+    var shards: [String]
+
+    @Option(name: .long, help: "Write to this file (.csv or .json) instead of JSON on standard output.")
+    var out: String?
+
+    @Flag(name: .long, help: "Overwrite --out if it exists.")
+    var force = false
+
+    func produce() throws -> CommandOutput {
+        let documents = try shards.map { path -> SweepDocument in
+            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
+            do { return try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
+                throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`")
+            }
+        }
+        let merged = try wrap { try SweepDocument.merge(documents) }
+        guard let out else { return CommandOutput(stdout: try merged.json()) }
+        return try SweepCommand.emit(merged, to: out, force: force)
+    }
+}
+
+/// Turns planning errors into usage errors (exit code 2).
+func wrap<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as SweepError { throw UsageError(message: error.message) }
+}
+
+/// A progress bar on standard error, shown only on a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var lastDrawn = -1
+
+    init(enabled: Bool) { self.enabled = enabled && isatty(STDERR_FILENO) != 0 }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let percent = total == 0 ? 100 : done * 100 / total
+        guard percent != lastDrawn else { return }
+        lastDrawn = percent
+        let filled = percent * 30 / 100
+        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] \(done)/\(total) simulations"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled, lastDrawn >= 0 else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Hardware
+import Scenario
+import Testing
+import YAMLSupport
+@testable import Planning
+
+func writeScenario(_ text: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-plan-\(UUID().uuidString).yaml")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+/// A small CNN on DGX-style nodes, priced in the cloud: fast to sweep.
+let planScenario = """
+    name: planning fixture
+    model:
+      name: small-cnn
+      input: [3, 64, 64]
+      layers:
+        - {name: conv1, type: conv, out: 64, kernel: 3, pad: 1}
+        - {type: relu}
+        - {type: maxpool, kernel: 2, stride: 2}
+        - {name: conv2, type: conv, out: 128, kernel: 3, pad: 1}
+        - {type: relu}
+        - {type: maxpool, kernel: 2, stride: 2}
+        - {name: fc1, type: fc, units: 1024}
+        - {type: relu}
+        - {name: fc2, type: fc, units: 100}
+        - {type: softmax}
+    batch_per_gpu: 64
+    precision: bf16
+    cluster: {gpu: A100-SXM4-40GB, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
+    strategy: {kind: data, allreduce: ring}
+    training: {images: 1281167, epochs: 10}
+    pricing: {mode: cloud}
+    gpus: [1, 8, 16]
+    """
+
+@Suite struct SweepTests {
+    func sweep(_ vary: [String], scenario: String = planScenario) throws -> Sweep {
+        try Sweep(scenarioPath: try writeScenario(scenario), axes: vary.map(Sweep.Axis.parse))
+    }
+
+    @Test func gridEnumeratesEveryCombinationInOrder() throws {
+        let s = try sweep(["gpus=1,8", "network_gbps=10,100,400"])
+        #expect(s.points.count == 6)
+        #expect(s.points.map(\.gpus) == [1, 1, 1, 8, 8, 8])
+        #expect(s.points.map { $0.values[1] } == ["10", "100", "400", "10", "100", "400"])
+        // Without a gpus axis each run's own counts are used.
+        #expect(try sweep(["precision=fp32,bf16"]).points.count == 6)
+    }
+
+    @Test func mergedShardsEqualTheUnshardedSweepByteForByte() throws {
+        let path = try writeScenario(planScenario)
+        let axes = try ["gpus=1,8,16", "network_gbps=25,100"].map(Sweep.Axis.parse)
+        let s = try Sweep(scenarioPath: path, axes: axes)
+        let whole = SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: s.points.count, shard: nil),
+                                  results: try s.evaluate())
+        var shards: [SweepDocument] = []
+        for i in [3, 1, 2] {   // any order
+            shards.append(SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: s.points.count, shard: "\(i)/3"),
+                                        results: try s.evaluate(s.points(shard: i, of: 3))))
+        }
+        let merged = try SweepDocument.merge(shards)
+        #expect(try merged.json() == whole.json())
+        #expect(merged.csv() == whole.csv())
+        // Through JSON text and back, as shard files travel.
+        let decoded = try shards.map { try JSONDecoder().decode(SweepDocument.self, from: Data($0.json().utf8)) }
+        #expect(try SweepDocument.merge(decoded).json() == whole.json())
+    }
+
+    @Test func mergeRefusesMismatchedOrIncompleteShards() throws {
+        let path = try writeScenario(planScenario)
+        let axes = try [Sweep.Axis.parse("gpus=1,8")]
+        let s = try Sweep(scenarioPath: path, axes: axes)
+        let one = SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: 2, shard: "1/2"),
+                                results: try s.evaluate(s.points(shard: 1, of: 2)))
+        #expect(throws: SweepError.self) { try SweepDocument.merge([one]) }          // a shard is missing
+        #expect(throws: SweepError.self) { try SweepDocument.merge([one, one]) }     // given twice
+        var other = one
+        other.sweep.vary = try [Sweep.Axis.parse("gpus=1,16")]
+        other.sweep.shard = "2/2"
+        #expect(throws: SweepError.self) { try SweepDocument.merge([one, other]) }   // another sweep
+    }
+
+    @Test func moreBandwidthIsNeverSlowerAndAFasterGPUIsNeverSlower() throws {
+        let unpriced = planScenario.replacingOccurrences(of: "pricing: {mode: cloud}\n", with: "")
+        let rows = try sweep(["gpus=8,16", "network_gbps=10,25,100,400", "cluster.gpu=V100,A100-SXM4-40GB,H100"], scenario: unpriced).evaluate()
+        for gpus in [8, 16] {
+            for gpu in ["V100", "A100-SXM4-40GB", "H100"] {
+                let steps = ["10", "25", "100", "400"].map { bw in
+                    rows.first { $0.gpus == gpus && $0.vary["cluster.gpu"] == gpu && $0.vary["network_gbps"] == bw }!.stepSeconds
+                }
+                #expect(steps == steps.sorted(by: >), "\(gpu) on \(gpus) GPUs: \(steps)")
+            }
+            for bw in ["10", "25", "100", "400"] {
+                let steps = ["V100", "A100-SXM4-40GB", "H100"].map { gpu in
+                    rows.first { $0.gpus == gpus && $0.vary["cluster.gpu"] == gpu && $0.vary["network_gbps"] == bw }!.stepSeconds
+                }
+                #expect(steps == steps.sorted(by: >), "\(bw) Gb/s on \(gpus) GPUs: \(steps)")
+            }
+        }
+    }
+
+    @Test func badVaryValuesAreNamed() throws {
+        do {
+            _ = try sweep(["cluster.gpu=V100,V1000"])
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.keyPath.hasSuffix("cluster.gpu"))
+            #expect(e.message.contains("--vary cluster.gpu=V1000"))
+        }
+        #expect(throws: ConfigError.self) { try sweep(["cluster.gpuz=V100"]) }
+        #expect(throws: SweepError.self) { try sweep(["gpus=0"]) }
+        #expect(throws: SweepError.self) { try sweep(["network_gbps=fast"]) }
+        #expect(throws: SweepError.self) { try Sweep.Axis.parse("gpus") }
+    }
+}
+
+@Suite struct PlanTests {
+    /// The cheapest configuration returned meets the deadline, and no cheaper one
+    /// in the searched space does (checked against every row).
+    @Test(arguments: [0.5, 2.0, 8.0])
+    func cheapestMeetsTheDeadlineAndNothingCheaperDoes(deadlineHours: Double) throws {
+        let s = try Sweep(scenarioPath: try writeScenario(planScenario),
+                          axes: try ["gpus=1,2,4,8,16", "network_gbps=10,100", "cluster.gpu=A100-SXM4-40GB,H100"].map(Sweep.Axis.parse))
+        let rows = try s.evaluate()
+        let plan = try Plan(rows: rows, deadlineSeconds: deadlineHours * 3600, budgetDollars: nil)
+        let brute = rows.filter { $0.fitsInMemory && $0.timeToTrainSeconds! <= deadlineHours * 3600 }
+        if let winner = plan.meetingDeadline.first {
+            #expect(winner.timeToTrainSeconds! <= deadlineHours * 3600)
+            #expect(!brute.contains { $0.costUSD! < winner.costUSD! })
+            #expect(plan.explanation.contains("cheapest way to meet the deadline"))
+        } else {
+            #expect(brute.isEmpty)
+            #expect(plan.explanation.contains("No configuration meets the deadline"))
+        }
+        // The front: sorted by cost, strictly faster as it gets dearer, and nothing dominates a member.
+        let front = plan.paretoFront
+        for (a, b) in zip(front, front.dropFirst()) {
+            #expect(a.costUSD! <= b.costUSD! && a.timeToTrainSeconds! > b.timeToTrainSeconds!)
+        }
+        for member in front {
+            #expect(!plan.candidates.contains { $0.costUSD! < member.costUSD! && $0.timeToTrainSeconds! < member.timeToTrainSeconds! })
+        }
+    }
+
+    @Test func fastestWithinBudgetRespectsIt() throws {
+        let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: try [Sweep.Axis.parse("gpus=1,8,16")])
+        let rows = try s.evaluate()
+        let budget = rows.map { $0.costUSD! }.sorted()[1]
+        let plan = try Plan(rows: rows, deadlineSeconds: nil, budgetDollars: budget)
+        #expect(plan.withinBudget.allSatisfy { $0.costUSD! <= budget })
+        let fastest = try #require(plan.withinBudget.first)
+        #expect(!rows.contains { $0.costUSD! <= budget && $0.timeToTrainSeconds! < fastest.timeToTrainSeconds! })
+    }
+
+    @Test func planNeedsTrainingAndPricing() throws {
+        let text = planScenario.replacingOccurrences(of: "training: {images: 1281167, epochs: 10}\n", with: "")
+        let rows = try Sweep(scenarioPath: try writeScenario(text), axes: []).evaluate()
+        #expect(throws: SweepError.self) { try Plan(rows: rows, deadlineSeconds: 3600, budgetDollars: nil) }
+    }
+}
+
+@Suite struct CostTests {
+    func run(_ pricing: String) throws -> (RunSpec, Catalog) {
+        let text = planScenario.replacingOccurrences(of: "pricing: {mode: cloud}", with: pricing)
+        let scenario = try Scenario.load(path: try writeScenario(text))
+        return (scenario.runs[0], scenario.catalog)
+    }
+
+    @Test func cloudCostIsGPUsTimesPriceTimesHours() throws {
+        let (spec, catalog) = try run("pricing: {mode: cloud}")
+        let e = try #require(try TrainingEstimate.estimate(spec, gpus: 8, imagesPerSecond: 1000, catalog: catalog))
+        let hours = 1_281_167.0 * 10 / 1000 / 3600
+        #expect(abs(e.seconds - hours * 3600) < 1e-6)
+        #expect(abs(e.dollars - 8 * 32.77 / 8 * hours) < 1e-9)   // AWS p4d.24xlarge in the catalog
+        #expect(e.priceBasis.contains("p4d.24xlarge"))
+        let (stated, _) = try run("pricing: {mode: cloud, cloud_per_gpu_hour: 2.5}")
+        #expect(abs(try #require(try TrainingEstimate.estimate(stated, gpus: 8, imagesPerSecond: 1000, catalog: catalog)).dollars - 20 * hours) < 1e-9)
+    }
+
+    @Test func ownedCostSpreadsThePurchaseAndAddsPower() throws {
+        let (spec, catalog) = try run("pricing: {mode: owned, purchase_per_gpu: 10000, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.5, network_port_usd: 1000}")
+        let e = try #require(try TrainingEstimate.estimate(spec, gpus: 16, imagesPerSecond: 1000, catalog: catalog))
+        let hours = 1_281_167.0 * 10 / 1000 / 3600
+        let capital = (16 * 10000.0 + 2 * 1000.0) / (4 * 8766)   // 2 nodes x 1 NIC
+        let power = 16 * 400 * 1.5 / 1000 * 0.1                    // A100 SXM4: 400 W
+        #expect(abs(e.dollars - (capital + power) * hours) < 1e-6)
+    }
+
+    @Test func ownedClustersMustStateWhatOnlyTheBuyerKnows() throws {
+        #expect(throws: ConfigError.self) { try run("pricing: {mode: owned, purchase_per_gpu: 10000}") }
+    }
+
+    @Test func aGPUWithoutAPriceIsAClearError() throws {
+        let text = planScenario.replacingOccurrences(of: "gpu: A100-SXM4-40GB", with: "gpu: K40")
+            .replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")
+        let scenario = try Scenario.load(path: try writeScenario(text))
+        do {
+            _ = try TrainingEstimate.estimate(scenario.runs[0], gpus: 1, imagesPerSecond: 100, catalog: scenario.catalog)
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.keyPath == "pricing")
+            #expect(e.message.contains("K40"))
+        }
+    }
+}
