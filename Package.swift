@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI"]),
-        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation"]),
+        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning"]),
 
         // MARK: - Implementation details
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",

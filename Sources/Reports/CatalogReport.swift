@@ -104,9 +104,19 @@ public enum CatalogReport {
         }
         var sources = "GPU sources:\n"
         for gpu in catalog.gpus { sources += "  \(gpu.name): \(gpu.source)\n" }
+        var prices = TextTable(headers: ["GPU", "offer", "$ per hour", "GPUs", "$ per GPU-hour", "seen", "source"],
+                               alignments: [.left, .left, .right, .right, .right, .left, .left])
+        for p in catalog.cloudPrices {
+            prices.append([p.gpu, "\(p.provider) \(p.instance)", Format.fixed(p.perHour, 2), "\(p.gpusPerInstance)",
+                           Format.fixed(p.perGPUHour, 2), p.seen, p.source])
+        }
+        for p in catalog.purchasePrices {
+            prices.append([p.gpu, "purchase, per GPU", "\(Format.grouped(Int(p.low)))-\(Format.grouped(Int(p.high)))", "1", "", p.seen, p.source])
+        }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s)\n" + gpus.render() + "\n" + sources
-            + "\nLinks\n" + links.render() + "\n" + legend
+            + "\nLinks\n" + links.render()
+            + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:)\n" + prices.render() + "\n" + legend
     }
 }

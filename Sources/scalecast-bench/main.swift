@@ -2,6 +2,7 @@
 // to published measurements. A release-built executable timing with
 // ContinuousClock; each timing is the median of several runs.
 import Foundation
+import Planning
 import Scenario
 import Simulation
 
@@ -74,3 +75,27 @@ for r in results {
     print(name + String(format: "  %4d  %15.0f  %15.0f  %+6.1f%%", r.gpus, r.metrics.imagesPerSecond, measured, error * 100))
 }
 print(String(format: "median |error| %.1f%%, largest %.1f%%", median(errors) * 100, (errors.max() ?? 0) * 100))
+
+// MARK: A 10,000-point sweep
+
+let sweepAxes = [
+    "gpus=1,2,4,8,16,24,32,48,64,96,128,160,192,224,256,320,384,448,480,512",
+    "network_gbps=10,25,40,50,100,200,400,800,1600,3200",
+    "model=resnet50,alexnet-owt,vgg16,googlenet,inception-v3",
+    "strategy.allreduce=ring,tree",
+    "batch_per_gpu=32,64,96,128,256",
+]
+do {
+    let setupStart = clock.now
+    let sweep = try Sweep(scenarioPath: root + "/scenarios/bench/sweep.yaml", axes: sweepAxes.map(Sweep.Axis.parse))
+    let setup = seconds(clock.now - setupStart)
+    let start = clock.now
+    let rows = try sweep.evaluate()
+    let wall = seconds(clock.now - start)
+    print("\nSweep: \(rows.count) points (20 GPU counts 1-512 x 10 network bandwidths x 5 models x 2 all-reduce algorithms x 5 batches),")
+    print("aggregated fidelity, both cores: setup \(String(format: "%.1f", setup)) s, simulation \(String(format: "%.1f", wall)) s, "
+          + "\(String(format: "%.0f", Double(rows.count) / (setup + wall))) points/s (goal: under 60 s)")
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
+}

@@ -274,3 +274,45 @@ let smallScenario = """
         #expect(CLI.execute(["trace", scenario, "--gpus", "2", "--out", path, "--force"]).exitCode == 0)
     }
 }
+
+@Suite struct PlanningCLITests {
+    let priced = smallScenario.replacingOccurrences(of: "cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}",
+                                                    with: "cluster: {gpu: A100-SXM4-40GB, gpus_per_node: 4, fabric: nvswitch, network: {link: eth-100g}}")
+        + "\ntraining: {epochs: 1}\npricing: {mode: cloud}\n"
+
+    @Test func sweepShardsMergeIntoTheWholeSweep() throws {
+        let scenario = try writeTemporary(priced)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-\(UUID().uuidString)").path
+        let vary = ["--vary", "gpus=1,2,4,8", "--vary", "network_gbps=25,100"]
+        #expect(CLI.execute(["sweep", scenario] + vary + ["--out", dir + "/whole.json", "--quiet"]).exitCode == 0)
+        for i in 1...3 {
+            #expect(CLI.execute(["sweep", scenario] + vary + ["--shard", "\(i)/3", "--out", dir + "/s\(i).json", "--quiet"]).exitCode == 0)
+        }
+        let merged = CLI.execute(["merge", dir + "/s2.json", dir + "/s3.json", dir + "/s1.json"])
+        #expect(merged.exitCode == 0)
+        #expect(merged.stdout == (try String(contentsOfFile: dir + "/whole.json", encoding: .utf8)))
+        let missing = CLI.execute(["merge", dir + "/s2.json", dir + "/s3.json"])
+        #expect(missing.exitCode == 2)
+        #expect(missing.stderr.contains("missing"))
+        let csv = CLI.execute(["sweep", scenario] + vary + ["--quiet"])
+        #expect(csv.stdout.hasPrefix("point,run,network_gbps,gpus,"))
+        #expect(csv.stdout.split(separator: "\n").count == 9)
+    }
+
+    @Test(arguments: [["--shard", "0/3"], ["--shard", "4/3"], ["--vary", "gpus"], ["--vary", "cluster.gpu=V1000"]])
+    func badSweepArgumentsExitWithTwo(extra: [String]) throws {
+        let out = CLI.execute(["sweep", try writeTemporary(priced), "--quiet"] + extra)
+        #expect(out.exitCode == 2)
+        #expect(!out.stderr.isEmpty)
+    }
+
+    @Test func planNamesTheCheapestAndWhy() throws {
+        let out = CLI.execute(["plan", try writeTemporary(priced), "--vary", "gpus=1,2,4,8", "--deadline-hours", "2", "--quiet"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("cheapest way to meet the deadline") || out.stdout.contains("No configuration meets the deadline"))
+        #expect(out.stdout.contains("Pareto front"))
+        let unpriced = CLI.execute(["plan", try writeTemporary(smallScenario), "--deadline-hours", "2", "--quiet"])
+        #expect(unpriced.exitCode == 2)
+        #expect(unpriced.stderr.contains("training"))
+    }
+}
