@@ -8,41 +8,47 @@ public struct Plan: Sendable {
     public let candidates: [SweepRow]
     public let deadlineSeconds: Double?
     public let budgetDollars: Double?
+    /// Rank by the 90th percentile of time and cost (rows sampled under `Uncertainty`).
+    public let pessimistic: Bool
 
     /// - Throws: `SweepError` when rows have no time or cost (the scenario states no
     ///   `training:` or `pricing:`).
-    public init(rows: [SweepRow], deadlineSeconds: Double?, budgetDollars: Double?) throws {
+    public init(rows: [SweepRow], deadlineSeconds: Double?, budgetDollars: Double?, pessimistic: Bool = false) throws {
         guard rows.allSatisfy({ $0.timeToTrainSeconds != nil && $0.costUSD != nil }) else {
             throw SweepError("plan needs time and cost: give the scenario `training: {epochs: ...}` and `pricing: {mode: cloud}` (or owned)")
         }
         candidates = rows.filter(\.fitsInMemory)
         self.deadlineSeconds = deadlineSeconds
         self.budgetDollars = budgetDollars
+        self.pessimistic = pessimistic
     }
 
+    func time(_ r: SweepRow) -> Double { r.time(pessimistic: pessimistic)! }
+    func cost(_ r: SweepRow) -> Double { r.cost(pessimistic: pessimistic)! }
+
     /// Cheapest first; ties by time, then by point (deterministic).
-    static func byCost(_ a: SweepRow, _ b: SweepRow) -> Bool {
-        (a.costUSD!, a.timeToTrainSeconds!, a.point) < (b.costUSD!, b.timeToTrainSeconds!, b.point)
+    func byCost(_ a: SweepRow, _ b: SweepRow) -> Bool {
+        (cost(a), time(a), a.point) < (cost(b), time(b), b.point)
     }
 
     /// Configurations that meet the deadline (all, without one), cheapest first.
     public var meetingDeadline: [SweepRow] {
-        candidates.filter { deadlineSeconds == nil || $0.timeToTrainSeconds! <= deadlineSeconds! }.sorted(by: Self.byCost)
+        candidates.filter { deadlineSeconds == nil || time($0) <= deadlineSeconds! }.sorted(by: byCost)
     }
 
     /// Configurations within the budget (all, without one), fastest first.
     public var withinBudget: [SweepRow] {
-        candidates.filter { budgetDollars == nil || $0.costUSD! <= budgetDollars! }
-            .sorted { ($0.timeToTrainSeconds!, $0.costUSD!, $0.point) < ($1.timeToTrainSeconds!, $1.costUSD!, $1.point) }
+        candidates.filter { budgetDollars == nil || cost($0) <= budgetDollars! }
+            .sorted { (time($0), cost($0), $0.point) < (time($1), cost($1), $1.point) }
     }
 
     /// Configurations no other beats on both time and cost, cheapest first.
     public var paretoFront: [SweepRow] {
         var front: [SweepRow] = []
         var bestTime = Double.infinity
-        for row in candidates.sorted(by: Self.byCost) where row.timeToTrainSeconds! < bestTime {
+        for row in candidates.sorted(by: byCost) where time(row) < bestTime {
             front.append(row)
-            bestTime = row.timeToTrainSeconds!
+            bestTime = time(row)
         }
         return front
     }
@@ -50,23 +56,23 @@ public struct Plan: Sendable {
     /// Why the cheapest configuration that meets the deadline wins, in plain words.
     public var explanation: String {
         guard let winner = meetingDeadline.first else {
-            guard let fastest = candidates.min(by: { $0.timeToTrainSeconds! < $1.timeToTrainSeconds! }) else {
+            guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
                 return "No configuration fits in GPU memory."
             }
-            return "No configuration meets the deadline; the fastest, \(Self.describe(fastest)), takes \(Self.hours(fastest.timeToTrainSeconds!)), "
+            return "No configuration meets the deadline; the fastest, \(Self.describe(fastest)), takes \(Self.hours(time(fastest))), "
                 + "because \(Self.limit(of: fastest))."
         }
-        var text = "\(Self.describe(winner)) is the cheapest way to meet the deadline: \(Self.hours(winner.timeToTrainSeconds!)) "
-            + "for $\(Self.money(winner.costUSD!))."
-        if let cheapest = candidates.sorted(by: Self.byCost).first, cheapest.point != winner.point {
-            text += " The cheapest configuration overall, \(Self.describe(cheapest)) ($\(Self.money(cheapest.costUSD!))), "
-                + "would take \(Self.hours(cheapest.timeToTrainSeconds!)) because \(Self.limit(of: cheapest))."
+        var text = "\(Self.describe(winner)) is the cheapest way to meet the deadline: \(Self.hours(time(winner))) "
+            + "for $\(Self.money(cost(winner)))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
+        if let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
+            text += " The cheapest configuration overall, \(Self.describe(cheapest)) ($\(Self.money(cost(cheapest)))), "
+                + "would take \(Self.hours(time(cheapest))) because \(Self.limit(of: cheapest))."
         }
         // The next cheapest that costs noticeably more (configurations that differ only
         // in what they do not use, a network inside one node, cost the same).
-        let runnerUp = meetingDeadline.first { $0.costUSD! > winner.costUSD! * 1.01 }
+        let runnerUp = meetingDeadline.first { cost($0) > cost(winner) * 1.01 }
         if let runnerUp {
-            text += " The next cheapest that meets it, \(Self.describe(runnerUp)), costs $\(Self.money(runnerUp.costUSD! - winner.costUSD!)) more"
+            text += " The next cheapest that meets it, \(Self.describe(runnerUp)), costs $\(Self.money(cost(runnerUp) - cost(winner))) more"
             text += runnerUp.efficiency < winner.efficiency - 0.05
                 ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
                 : "."

@@ -53,14 +53,17 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         var lines = [(["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
                                                "images_per_second", "speedup", "efficiency", "compute_seconds",
                                                "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
-                                               "fits_in_memory", "time_to_train_seconds", "cost_usd"]).map(Self.field).joined(separator: ",")]
+                                               "fits_in_memory", "time_to_train_seconds", "cost_usd", "images_per_second_p10",
+                                               "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
+                                               "cost_usd_p10", "cost_usd_p90"]).map(Self.field).joined(separator: ",")]
         for r in results {
             let cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" } + [
                 "\(r.gpus)", r.gpuModel, r.strategy, r.scheme ?? "", r.variant ?? "", "\(r.globalBatch)", "\(r.stepSeconds)",
                 "\(r.imagesPerSecond)", "\(r.speedup)", "\(r.efficiency)", "\(r.computeSeconds)", "\(r.exposedCommunicationSeconds)",
                 "\(r.idleSeconds)", "\(r.peakMemoryBytesPerGPU)", r.fitsInMemory ? "true" : "false",
                 r.timeToTrainSeconds.map { "\($0)" } ?? "", r.costUSD.map { "\($0)" } ?? "",
-            ]
+            ] + [r.imagesPerSecondP10, r.imagesPerSecondP90, r.timeToTrainSecondsP10, r.timeToTrainSecondsP90, r.costUSDP10, r.costUSDP90]
+                .map { $0.map { "\($0)" } ?? "" }
             lines.append(cells.map(Self.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

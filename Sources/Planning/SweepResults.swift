@@ -29,13 +29,23 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var fitsInMemory: Bool
     public var timeToTrainSeconds: Double?
     public var costUSD: Double?
+    /// Ranges under `Uncertainty` (null without sampling): the 10th and 90th percentiles.
+    public var imagesPerSecondP10: Double?
+    public var imagesPerSecondP90: Double?
+    public var timeToTrainSecondsP10: Double?
+    public var timeToTrainSecondsP90: Double?
+    public var costUSDP10: Double?
+    public var costUSDP90: Double?
 
     enum CodingKeys: String, CodingKey {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
              stepSeconds = "step_seconds", imagesPerSecond = "images_per_second", speedup, efficiency,
              computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds",
              idleSeconds = "idle_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
-             timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd"
+             timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd",
+             imagesPerSecondP10 = "images_per_second_p10", imagesPerSecondP90 = "images_per_second_p90",
+             timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
+             costUSDP10 = "cost_usd_p10", costUSDP90 = "cost_usd_p90"
     }
 
     /// Optionals are written as null, not left out: every row has every key.
@@ -51,7 +61,16 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(idleSeconds, forKey: .idleSeconds); try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
         try c.encode(fitsInMemory, forKey: .fitsInMemory); try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
         try c.encode(costUSD, forKey: .costUSD)
+        try c.encode(imagesPerSecondP10, forKey: .imagesPerSecondP10); try c.encode(imagesPerSecondP90, forKey: .imagesPerSecondP90)
+        try c.encode(timeToTrainSecondsP10, forKey: .timeToTrainSecondsP10)
+        try c.encode(timeToTrainSecondsP90, forKey: .timeToTrainSecondsP90)
+        try c.encode(costUSDP10, forKey: .costUSDP10); try c.encode(costUSDP90, forKey: .costUSDP90)
     }
+
+    /// The time to rank by: the pessimistic end (90th percentile) when asked and known.
+    public func time(pessimistic: Bool) -> Double? { pessimistic ? (timeToTrainSecondsP90 ?? timeToTrainSeconds) : timeToTrainSeconds }
+    /// The cost to rank by: the pessimistic end (90th percentile) when asked and known.
+    public func cost(pessimistic: Bool) -> Double? { pessimistic ? (costUSDP90 ?? costUSD) : costUSD }
 }
 
 extension Sweep {
@@ -59,7 +78,10 @@ extension Sweep {
     /// each configuration on one GPU. Rows come back in point order whatever the
     /// scheduling, so the output is deterministic.
     /// - Parameter progress: called with (done, total) as simulations finish.
-    public func evaluate(_ selected: [Point]? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
+    /// - Parameter uncertainty: also simulate each point's sampled variations and
+    ///   report their 10th and 90th percentiles.
+    public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
+                         progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
         let chosen = selected ?? points
         // Jobs: each point, and each distinct single-GPU baseline.
         struct Job: Sendable { var run: RunSpec; var gpus: Int }
@@ -67,6 +89,7 @@ extension Sweep {
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
+        var sampleJobs: [[Int]] = []
         for p in chosen {
             let variant = p.runLabel + "\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
             if baselineJob[variant] == nil {
@@ -78,6 +101,15 @@ extension Sweep {
                 pointJob.append(jobs.count)
                 jobs.append(Job(run: p.run, gpus: p.gpus))
             }
+            var samples: [Int] = []
+            if let uncertainty {
+                let key = Uncertainty.stableHash(variant + "\u{1}\(p.gpus)")
+                for k in 0..<uncertainty.samples {
+                    samples.append(jobs.count)
+                    jobs.append(Job(run: uncertainty.perturbed(p.run, sample: k, key: key, catalog: catalog), gpus: p.gpus))
+                }
+            }
+            sampleJobs.append(samples)
         }
         for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
         let box = ResultBox(count: jobs.count)
@@ -94,6 +126,16 @@ extension Sweep {
             let memory = try MemoryFootprint.estimate(setup, strategy: p.run.strategy, reservedBytes: p.run.costParameters.reservedMemoryBytes)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             let speedup = m.imagesPerSecond / single.imagesPerSecond
+            var ranges: (ips: [Double], time: [Double], cost: [Double]) = ([], [], [])
+            for j in sampleJobs[n] {
+                let rate = metrics[j].imagesPerSecond
+                ranges.ips.append(rate)
+                if let e = try TrainingEstimate.estimate(frozen[j].run, gpus: p.gpus, imagesPerSecond: rate, catalog: catalog) {
+                    ranges.time.append(e.seconds)
+                    ranges.cost.append(e.dollars)
+                }
+            }
+            func pct(_ values: [Double], _ q: Double) -> Double? { values.isEmpty ? nil : Uncertainty.percentile(values, q) }
             return SweepRow(
                 point: p.index, run: p.runLabel, vary: Dictionary(uniqueKeysWithValues: zip(axes.map(\.key), p.values)),
                 gpus: p.gpus, gpuModel: p.run.cluster.gpu.name, strategy: p.run.strategy.name,
@@ -102,7 +144,10 @@ extension Sweep {
                 efficiency: speedup / Double(p.gpus), computeSeconds: m.computeSeconds,
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
                 peakMemoryBytesPerGPU: Int(memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
-                timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars)
+                timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
+                imagesPerSecondP10: pct(ranges.ips, 0.1), imagesPerSecondP90: pct(ranges.ips, 0.9),
+                timeToTrainSecondsP10: pct(ranges.time, 0.1), timeToTrainSecondsP90: pct(ranges.time, 0.9),
+                costUSDP10: pct(ranges.cost, 0.1), costUSDP90: pct(ranges.cost, 0.9))
         }
     }
 }

@@ -38,6 +38,15 @@ struct PlanCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
+    @Flag(name: .long, help: "Rank by the pessimistic end: the 90th percentiles of time and cost over --samples draws.")
+    var pessimistic = false
+
+    @Option(name: .long, help: "Samples of each configuration's uncertain figures (default 16 with --pessimistic).")
+    var samples: Int?
+
+    @Option(name: .long, help: "Seed for the samples.")
+    var seed: UInt64 = 1
+
     func produce() throws -> CommandOutput {
         if let d = deadlineHours, !(d > 0 && d.isFinite) { throw UsageError(message: "--deadline-hours must be positive") }
         if let b = budget, !(b > 0 && b.isFinite) { throw UsageError(message: "--budget must be positive") }
@@ -45,9 +54,12 @@ struct PlanCommand: ParsableCommand, OutputProducing {
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
         let bar = ProgressBar(enabled: !quiet)
-        let rows = try wrap { try sweep.evaluate(progress: bar.update) }
+        let uncertainty = try SweepCommand.uncertainty(samples: samples ?? (pessimistic ? 16 : 0), seed: seed)
+        let rows = try wrap { try sweep.evaluate(uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
-        let plan = try wrap { try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgetDollars: budget) }
+        let plan = try wrap {
+            try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgetDollars: budget, pessimistic: pessimistic)
+        }
         var text = "\(plan.candidates.count) configurations fit in memory, of \(rows.count) searched.\n\n"
         text += plan.explanation + "\n"
         if let d = deadlineHours {
@@ -71,13 +83,17 @@ struct PlanCommand: ParsableCommand, OutputProducing {
 
     private func table(_ rows: [SweepRow]) -> String {
         guard !rows.isEmpty else { return "(none)\n" }
-        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $"],
-                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right])
+        let ranged = rows.contains { $0.timeToTrainSecondsP90 != nil }
+        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $"]
+                            + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
+                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right] + (ranged ? [.right, .right] : []))
         for r in rows {
             let varied = r.vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
-                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Format.grouped(Int(r.costUSD!.rounded()))])
+                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Format.grouped(Int(r.costUSD!.rounded()))]
+                     + (ranged ? ["\(Format.fixed((r.timeToTrainSecondsP10 ?? .nan) / 3600, 1))-\(Format.fixed((r.timeToTrainSecondsP90 ?? .nan) / 3600, 1))",
+                                  "\(Format.grouped(Int((r.costUSDP10 ?? 0).rounded())))-\(Format.grouped(Int((r.costUSDP90 ?? 0).rounded())))"] : []))
         }
         return t.render()
     }

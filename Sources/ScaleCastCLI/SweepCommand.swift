@@ -35,13 +35,20 @@ struct SweepCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
+    @Option(name: .long, help: "Also simulate N samples of each point's uncertain figures and report 10th-90th percentiles.")
+    var samples: Int = 0
+
+    @Option(name: .long, help: "Seed for --samples (the same seed gives the same ranges).")
+    var seed: UInt64 = 1
+
     func produce() throws -> CommandOutput {
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let (index, count) = try Self.parseShard(shard)
+        let uncertainty = try Self.uncertainty(samples: samples, seed: seed)
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
         let selected = sweep.points(shard: index, of: count)
         let bar = ProgressBar(enabled: !quiet)
-        let rows = try wrap { try sweep.evaluate(selected, progress: bar.update) }
+        let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
         let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count,
                                           shard: shard == nil ? nil : "\(index)/\(count)")
@@ -54,6 +61,11 @@ struct SweepCommand: ParsableCommand, OutputProducing {
         let text = out.hasSuffix(".json") ? try document.json() : document.csv()
         try OutputFile.write(text, to: out, force: force)
         return CommandOutput(stdout: "wrote \(out): \(document.results.count) points\n")
+    }
+
+    static func uncertainty(samples: Int, seed: UInt64) throws -> Uncertainty? {
+        guard (0...1000).contains(samples) else { throw UsageError(message: "--samples must be between 0 and 1000, got \(samples)") }
+        return samples == 0 ? nil : Uncertainty(samples: samples, seed: seed)
     }
 
     static func parseShard(_ text: String?) throws -> (Int, Int) {

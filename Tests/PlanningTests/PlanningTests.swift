@@ -207,3 +207,38 @@ let planScenario = """
         }
     }
 }
+
+@Suite struct UncertaintyTests {
+    @Test func samplesGiveOrderedRangesThatRepeatAndSurviveSharding() throws {
+        let path = try writeScenario(planScenario)
+        let axes = try [Sweep.Axis.parse("gpus=4,8"), Sweep.Axis.parse("network_gbps=10,100")]
+        let s = try Sweep(scenarioPath: path, axes: axes)
+        let u = Uncertainty(samples: 8, seed: 7)
+        let rows = try s.evaluate(uncertainty: u)
+        #expect(try s.evaluate(uncertainty: u) == rows)
+        for r in rows {
+            let low = try #require(r.timeToTrainSecondsP10), high = try #require(r.timeToTrainSecondsP90)
+            #expect(low <= high)
+            #expect(try #require(r.costUSDP10) <= #require(r.costUSDP90))
+            #expect(try #require(r.imagesPerSecondP10) <= #require(r.imagesPerSecondP90))
+            #expect(high > low, "a ±20% efficiency draw must move the time")
+        }
+        let other = try s.evaluate(uncertainty: Uncertainty(samples: 8, seed: 8))
+        #expect(other != rows)
+        let merged = try SweepDocument.merge((1...2).map { i in
+            SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: 4, shard: "\(i)/2"),
+                          results: try s.evaluate(s.points(shard: i, of: 2), uncertainty: u))
+        })
+        #expect(merged.results == rows)
+    }
+
+    @Test func pessimisticPlansRankByTheNinetiethPercentile() throws {
+        let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [try Sweep.Axis.parse("gpus=1,2,4,8")])
+        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 6))
+        let deadline = rows.map { $0.timeToTrainSecondsP90! }.sorted()[2]
+        let plan = try Plan(rows: rows, deadlineSeconds: deadline, budgetDollars: nil, pessimistic: true)
+        let winner = try #require(plan.meetingDeadline.first)
+        #expect(winner.timeToTrainSecondsP90! <= deadline)
+        #expect(!rows.contains { $0.timeToTrainSecondsP90! <= deadline && $0.costUSDP90! < winner.costUSDP90! })
+    }
+}
