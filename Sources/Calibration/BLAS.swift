@@ -12,6 +12,17 @@ public enum BLAS {
                     beta, &c, Int32(n))
     }
 
+    /// C[m×n] = alpha · op(A) · op(B) + beta · C, row-major, with op a transpose when
+    /// asked: the general form the convolution and FC kernels use.
+    /// - Parameters:
+    ///   - lda, ldb, ldc: row strides of A, B and C as stored.
+    public static func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// The kernel OpenBLAS chose for this CPU (e.g. `SkylakeX`, `Haswell`, `Prescott`).
     /// Print it next to any figure measured with OpenBLAS.
     public static var coreName: String {

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Calibration
+
+/// Each kernel against a naive loop implementation on random inputs.
+@Suite struct KernelReferenceTests {
+    func random(_ count: Int, _ seed: UInt64) -> [Float] {
+        var rng = SplitMix(seed: seed)
+        return (0..<count).map { _ in rng.unit() }
+    }
+
+    /// max |a − b| / max |b|: the relative error of a whole tensor.
+    func relativeError(_ a: [Float], _ b: [Double]) -> Double {
+        let scale = max(1e-12, b.map(abs).max() ?? 0)
+        return zip(a, b).map { abs(Double($0) - $1) }.max()! / scale
+    }
+
+    let shapes = [Kernels.Convolution(batch: 2, inChannels: 3, height: 9, width: 7, outChannels: 4, kernel: 3, stride: 1, pad: 1),
+                  Kernels.Convolution(batch: 1, inChannels: 2, height: 11, width: 11, outChannels: 5, kernel: 5, stride: 2, pad: 2),
+                  Kernels.Convolution(batch: 3, inChannels: 4, height: 6, width: 6, outChannels: 3, kernel: 1)]
+
+    func naiveConv(_ x: [Float], _ w: [Float], _ b: [Float], _ g: Kernels.Convolution) -> [Double] {
+        var out = [Double](repeating: 0, count: g.outputCount)
+        for n in 0..<g.batch { for o in 0..<g.outChannels { for y in 0..<g.outHeight { for xx in 0..<g.outWidth {
+            var sum = Double(b[o])
+            for c in 0..<g.inChannels { for i in 0..<g.kernel { for j in 0..<g.kernel {
+                let iy = y * g.stride + i - g.pad, ix = xx * g.stride + j - g.pad
+                guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                sum += Double(x[((n * g.inChannels + c) * g.height + iy) * g.width + ix]) * Double(w[((o * g.inChannels + c) * g.kernel + i) * g.kernel + j])
+            } } }
+            out[((n * g.outChannels + o) * g.outHeight + y) * g.outWidth + xx] = sum
+        } } } }
+        return out
+    }
+
+    @Test(arguments: 0..<3)
+    func convolutionForwardMatchesDirectLoops(shape: Int) {
+        let g = shapes[shape]
+        let x = random(g.inputCount, 1), w = random(g.weightCount, 2), b = random(g.outChannels, 3)
+        #expect(relativeError(Kernels.convolutionForward(x, weights: w, bias: b, g), naiveConv(x, w, b, g)) < 1e-4)
+    }
+
+    /// The backward kernels are checked as the adjoint of the forward one: for a
+    /// linear map y = A(x), ⟨dy, A(x)⟩ = ⟨Aᵀ(dy), x⟩, and the weight gradient the same way.
+    @Test(arguments: 0..<3)
+    func convolutionBackwardKernelsAreTheAdjoints(shape: Int) {
+        let g = shapes[shape]
+        let x = random(g.inputCount, 4), w = random(g.weightCount, 5), dy = random(g.outputCount, 6)
+        let zero = [Float](repeating: 0, count: g.outChannels)
+        let y = naiveConv(x, w, zero, g)
+        let lhs = zip(dy, y).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        let dx = Kernels.convolutionBackwardData(dy, weights: w, g)
+        let viaData = zip(dx, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g)
+        let viaWeights = zip(dw, w).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(viaData - lhs) / abs(lhs) < 1e-4)
+        #expect(abs(viaWeights - lhs) / abs(lhs) < 1e-4)
+        // The bias gradient is the sum of dy over batch and pixels, channel by channel.
+        for c in 0..<g.outChannels {
+            var expected = 0.0
+            for n in 0..<g.batch { for q in 0..<g.pixels { expected += Double(dy[(n * g.outChannels + c) * g.pixels + q]) } }
+            #expect(abs(Double(db[c]) - expected) <= 1e-4 * max(1, abs(expected)))
+        }
+    }
+
+    @Test func fullyConnectedMatchesItsDefinition() {
+        let (batch, inputs, units) = (5, 7, 4)
+        let x = random(batch * inputs, 7), w = random(units * inputs, 8), b = random(units, 9), dy = random(batch * units, 10)
+        let y = Kernels.fullyConnectedForward(x, weights: w, bias: b, batch: batch, inputs: inputs, units: units)
+        var ref = [Double](repeating: 0, count: batch * units)
+        var dxRef = [Double](repeating: 0, count: batch * inputs), dwRef = [Double](repeating: 0, count: units * inputs)
+        for n in 0..<batch { for u in 0..<units {
+            ref[n * units + u] = Double(b[u]) + (0..<inputs).reduce(0.0) { $0 + Double(x[n * inputs + $1]) * Double(w[u * inputs + $1]) }
+            for i in 0..<inputs {
+                dxRef[n * inputs + i] += Double(dy[n * units + u]) * Double(w[u * inputs + i])
+                dwRef[u * inputs + i] += Double(dy[n * units + u]) * Double(x[n * inputs + i])
+            }
+        } }
+        #expect(relativeError(y, ref) < 1e-4)
+        let (dx, dw, db) = Kernels.fullyConnectedBackward(x, dy, weights: w, batch: batch, inputs: inputs, units: units)
+        #expect(relativeError(dx, dxRef) < 1e-4)
+        #expect(relativeError(dw, dwRef) < 1e-4)
+        #expect(relativeError(db, (0..<units).map { u in (0..<batch).reduce(0.0) { $0 + Double(dy[$1 * units + u]) } }) < 1e-4)
+    }
+
+    @Test func maxPoolingAndReLU() {
+        let x = random(2 * 3 * 6 * 6, 11)
+        let (y, arg) = Kernels.maxPoolForward(x, batch: 2, channels: 3, height: 6, width: 6, kernel: 2, stride: 2)
+        #expect(y.count == 2 * 3 * 3 * 3)
+        for (o, i) in arg.enumerated() { #expect(y[o] == x[i]) }
+        #expect(y[0] == max(x[0], x[1], x[6], x[7]))
+        let dy = random(y.count, 12)
+        let dx = Kernels.maxPoolBackward(dy, argmax: arg, inputCount: x.count)
+        #expect(abs(dx.reduce(0, +) - dy.reduce(0, +)) < 1e-4)
+        let r = Kernels.reluForward([-1, 0, 2])
+        #expect(r == [0, 0, 2])
+        #expect(Kernels.reluBackward([5, 5, 5], output: r) == [0, 0, 5])
+    }
+
+    @Test func softmaxCrossEntropyGradientIsSoftmaxMinusOneHot() {
+        let logits: [Float] = [1, 2, 3, 0, 0, 0]
+        let (loss, gradient) = Kernels.softmaxCrossEntropy(logits, labels: [2, 0], classes: 3, scale: 0.5)
+        let e = [exp(-2.0), exp(-1.0), 1.0], s = e.reduce(0, +)
+        #expect(abs(loss - (-log(1 / s) + log(3))) < 1e-9)
+        #expect(abs(Double(gradient[2]) - (1 / s - 1) * 0.5) < 1e-6)
+        #expect(abs(Double(gradient[3]) - (1.0 / 3 - 1) * 0.5) < 1e-6)
+        #expect(abs(gradient.reduce(0, +)) < 1e-6)
+    }
+
+    @Test func sgdWithMomentum() {
+        var w: [Float] = [1, -2], v: [Float] = [0.5, 0]
+        Kernels.sgdMomentum(weights: &w, gradient: [0.1, 0.2], velocity: &v, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
+        #expect(abs(v[0] - (0.45 + 0.1 + 0.01)) < 1e-6)
+        #expect(abs(w[0] - (1 - 0.1 * 0.56)) < 1e-6)
+        #expect(abs(v[1] - (0.2 - 0.02)) < 1e-6)
+    }
+}
