@@ -36,16 +36,17 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
                 resources: [.copy("Templates")]),
         .target(name: "Planning", dependencies: ["Scenario", "Simulation", "Hardware", "YAMLSupport", "Yams"]),
-        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL"]),
+        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "YAMLSupport"]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
             "Scenario", "Reports", "Planning", "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI"]),
-        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning"]),
+        .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI", "Calibration"]),
+        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning", "Calibration"]),
 
         // MARK: - Implementation details
+        .target(name: "CCPUClock"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL",

@@ -1,6 +1,7 @@
 // `make bench`: how fast the simulator runs, and how close its predictions come
 // to published measurements. A release-built executable timing with
 // ContinuousClock; each timing is the median of several runs.
+import Calibration
 import Foundation
 import Planning
 import Scenario
@@ -21,6 +22,9 @@ func load(_ path: String) -> Scenario {
         exit(2)
     }
 }
+
+// OpenBLAS picks its kernel when it loads: re-execute once with the right one.
+OpenBLASKernel.selectFastKernel()
 
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 
@@ -98,4 +102,40 @@ do {
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(2)
+}
+
+// MARK: CPU kernels: SGEMM and im2col convolution against this CPU's peak
+
+if var cpu = CPUInfo.current() {
+    let reported = cpu.gigahertz
+    cpu.gigahertz = max(reported, CPUInfo.measuredGigahertz())
+    print("\nCPU kernels: \(cpu.model), OpenBLAS kernel \(BLAS.coreName)")
+    print("peak = cores x \(String(format: "%.2f", cpu.gigahertz)) GHz (measured by a chain of dependent adds, one per cycle; "
+          + "/proc/cpuinfo says \(String(format: "%.2f", reported))) x \(Int(cpu.flopsPerCycle)) single-precision FLOP/cycle")
+    print("kernel                                   threads  median ms  GFLOP/s  of peak")
+    let conv = Kernels.Convolution(batch: 8, inChannels: 64, height: 27, width: 27, outChannels: 192, kernel: 5, stride: 1, pad: 2)
+    let x = [Float](repeating: 0.5, count: conv.inputCount), w = [Float](repeating: 0.01, count: conv.weightCount)
+    let bias = [Float](repeating: 0, count: conv.outChannels)
+    for threads in [1, min(2, cpu.cores)] {
+        BLAS.threads = threads
+        let calibrator = Calibrator(threads: threads)
+        let peak = cpu.peakFLOPsPerSecond(threads: threads)
+        for n in [1024, 2048] {
+            let times = (0..<5).map { _ in calibrator.timeGEMM(m: n, n: n, k: n, repeats: 1).seconds }
+            let t = median(times)
+            let flops = 2 * pow(Double(n), 3)
+            print("SGEMM \(n)^3".padding(toLength: 41, withPad: " ", startingAt: 0)
+                  + String(format: "%7d  %9.2f  %7.1f  %6.1f%%", threads, t * 1e3, flops / t / 1e9, flops / t / peak * 100))
+        }
+        _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv)
+        var walls: [Double] = []
+        for _ in 0..<5 {
+            let start = clock.now
+            _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv)
+            walls.append(seconds(clock.now - start))
+        }
+        let t = median(walls)
+        print("conv 64->192, 5x5, 27x27, batch 8 (im2col)".padding(toLength: 41, withPad: " ", startingAt: 0)
+              + String(format: "%7d  %9.2f  %7.1f  %6.1f%%", threads, t * 1e3, conv.forwardFLOPs / t / 1e9, conv.forwardFLOPs / t / peak * 100))
+    }
 }

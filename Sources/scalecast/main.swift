@@ -1,5 +1,10 @@
+import Calibration
 import Foundation
 import ScaleCastCLI
+
+// Calibration times OpenBLAS, whose kernel is chosen when the library loads:
+// re-execute once with the right kernel for this CPU before anything runs.
+if CommandLine.arguments.dropFirst().first == "calibrate" { OpenBLASKernel.selectFastKernel() }
 
 let output = CLI.execute(Array(CommandLine.arguments.dropFirst()))
 FileHandle.standardOutput.write(Data(output.stdout.utf8))

@@ -1,0 +1,87 @@
+import Foundation
+import YAMLSupport
+
+/// What `scalecast calibrate` measured and fitted on one machine: the cost
+/// model's parameters for this CPU and kernel, with the machine they belong to.
+public struct CalibrationProfile: Sendable, Equatable {
+    public var cpu: String
+    public var kernel: String
+    public var threads: Int
+    /// Peak FLOP/s the efficiencies are relative to (cores × clock × FLOPs per cycle).
+    public var peakFLOPsPerSecond: Double
+    public var maxEfficiency: Double
+    public var halfSaturation: Double
+    public var copyBytesPerSecond: Double
+    public var copyLatencySeconds: Double
+    public var gemm: [Calibrator.GEMMSample]
+    public var residuals: [Double]
+
+    public init(cpu: String, kernel: String, threads: Int, peakFLOPsPerSecond: Double, fit: Calibrator.EfficiencyFit,
+                copyBytesPerSecond: Double, copyLatencySeconds: Double, gemm: [Calibrator.GEMMSample]) {
+        self.cpu = cpu
+        self.kernel = kernel
+        self.threads = threads
+        self.peakFLOPsPerSecond = peakFLOPsPerSecond
+        maxEfficiency = fit.maxEfficiency
+        halfSaturation = fit.halfSaturation
+        self.copyBytesPerSecond = copyBytesPerSecond
+        self.copyLatencySeconds = copyLatencySeconds
+        self.gemm = gemm
+        residuals = fit.residuals
+    }
+
+    /// The profile as YAML text.
+    public var yaml: String {
+        var out = "# ScaleCast calibration profile: written by `scalecast calibrate`; valid only on the machine below.\n"
+        out += "cpu: \"\(cpu)\"\nkernel: \(kernel)\nthreads: \(threads)\n"
+        out += "peak_gflops: \(Self.number(peakFLOPsPerSecond / 1e9))\n"
+        out += "fitted:\n  max_efficiency: \(Self.number(maxEfficiency))\n  half_saturation: \(Self.number(halfSaturation))\n"
+        out += "  copy_gb_per_s: \(Self.number(copyBytesPerSecond / 1e9))\n  copy_latency_us: \(Self.number(copyLatencySeconds * 1e6))\n"
+        out += "gemm:   # m, n, k, seconds (best of 3), residual (measured - fitted efficiency)\n"
+        for (sample, residual) in zip(gemm, residuals) {
+            out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.seconds)), \(Self.number(residual))]\n"
+        }
+        return out
+    }
+
+    static func number(_ x: Double) -> String { String(format: "%.6g", locale: nil, x) }
+
+    /// Reads a profile and checks it belongs to this machine.
+    /// - Parameters:
+    ///   - cpu: this machine's CPU model; nil skips the check.
+    ///   - kernel: the OpenBLAS kernel running now; nil skips the check.
+    /// - Throws: `ConfigError` naming the file, key and line if it is malformed, or
+    ///   if it was made on another CPU or with another kernel.
+    public static func load(path: String, cpu: String?, kernel: String?) throws -> CalibrationProfile {
+        let root = try YAMLValue.load(path: path)
+        try root.checkKeys(["cpu", "kernel", "threads", "peak_gflops", "fitted", "gemm"])
+        let cpuNode = try root.required("cpu"), kernelNode = try root.required("kernel")
+        let profileCPU = try cpuNode.string(), profileKernel = try kernelNode.string()
+        if let cpu, cpu != profileCPU {
+            throw cpuNode.error("this profile was made on '\(profileCPU)', but this machine is '\(cpu)'; run `scalecast calibrate` here")
+        }
+        if let kernel, kernel != profileKernel {
+            throw kernelNode.error("this profile was made with the OpenBLAS kernel \(profileKernel), but \(kernel) runs now; run `scalecast calibrate` again")
+        }
+        let fitted = try root.required("fitted")
+        try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us"])
+        var gemm: [Calibrator.GEMMSample] = []
+        var residuals: [Double] = []
+        for row in try root.required("gemm").items() {
+            let cells = try row.items()
+            guard cells.count == 5 else { throw row.error("expected [m, n, k, seconds, residual]") }
+            gemm.append(Calibrator.GEMMSample(m: try cells[0].int(in: 1...1_000_000), n: try cells[1].int(in: 1...1_000_000),
+                                              k: try cells[2].int(in: 1...1_000_000), seconds: try cells[3].double(in: 1e-12...1e6)))
+            residuals.append(try cells[4].double(in: -1...1))
+        }
+        var profile = CalibrationProfile(
+            cpu: profileCPU, kernel: profileKernel, threads: try root.required("threads").int(in: 1...4096),
+            peakFLOPsPerSecond: try root.required("peak_gflops").double(in: 1e-3...1e9) * 1e9,
+            fit: Calibrator.EfficiencyFit(maxEfficiency: try fitted.required("max_efficiency").double(in: 1e-6...1),
+                                          halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6), residuals: residuals),
+            copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e6) * 1e9,
+            copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6, gemm: gemm)
+        profile.residuals = residuals
+        return profile
+    }
+}

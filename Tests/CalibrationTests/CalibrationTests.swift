@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import YAMLSupport
+@testable import Calibration
+
+@Suite struct CalibrationTests {
+    @Test func cpuInfoGivesThePeakFromCoresClockAndVectorWidth() throws {
+        let text = "processor : 0\nmodel name : Test CPU\ncpu MHz : 2100.000\nflags : fpu sse avx2 fma avx512f\n"
+        let cpu = try #require(CPUInfo.parse(text, cores: 2))
+        #expect(cpu.model == "Test CPU")
+        #expect(cpu.flopsPerCycle == 64)
+        #expect(cpu.peakFLOPsPerSecond(threads: 2) == 2 * 2.1e9 * 64)
+        #expect(cpu.openBLASCore == "SkylakeX")
+        let avx2 = try #require(CPUInfo.parse("cpu MHz : 3000\nflags : avx2 fma\n", cores: 4))
+        #expect(avx2.flopsPerCycle == 32)
+        #expect(avx2.openBLASCore == "Haswell")
+        #expect(CPUInfo.parse("flags : sse\n", cores: 1) == nil)
+    }
+
+    /// Samples made from a known curve give that curve back.
+    @Test func efficiencyFitRecoversAKnownCurve() throws {
+        let peak = 100e9, eMax = 0.8, half = 50.0
+        func s(_ x: Int) -> Double { Double(x) / (Double(x) + half) }
+        let samples = Calibrator.shapes.map { m, n, k in
+            Calibrator.GEMMSample(m: m, n: n, k: k, seconds: 2 * Double(m * n * k) / (peak * eMax * s(m) * s(n) * s(k)))
+        }
+        let fit = try #require(Calibrator.fitEfficiency(samples, peak: peak))
+        #expect(abs(fit.maxEfficiency - eMax) / eMax < 0.02)
+        #expect(abs(fit.halfSaturation - half) / half < 0.15)   // the grid has 20 points a decade
+        #expect(fit.residuals.allSatisfy { abs($0) < 0.02 })
+    }
+
+    @Test func copyFitRecoversBandwidthAndLatency() throws {
+        let samples = Calibrator.copySizes.map { Calibrator.CopySample(bytes: $0, seconds: 2e-6 + Double($0) / 10e9) }
+        let fit = try #require(Calibrator.fitCopies(samples))
+        #expect(abs(fit.bytesPerSecond - 10e9) / 10e9 < 1e-6)
+        #expect(abs(fit.latencySeconds - 2e-6) < 1e-9)
+    }
+
+    func profile() -> CalibrationProfile {
+        let gemm = [Calibrator.GEMMSample(m: 64, n: 64, k: 64, seconds: 1e-5), Calibrator.GEMMSample(m: 512, n: 512, k: 512, seconds: 1e-3)]
+        return CalibrationProfile(cpu: "Test CPU", kernel: "SkylakeX", threads: 2, peakFLOPsPerSecond: 268.8e9,
+                                  fit: .init(maxEfficiency: 0.9, halfSaturation: 31.6, residuals: [0.01, -0.02]),
+                                  copyBytesPerSecond: 10.9e9, copyLatencySeconds: 1e-6, gemm: gemm)
+    }
+
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func profilesRoundTrip() throws {
+        let path = try write(profile().yaml)
+        let loaded = try CalibrationProfile.load(path: path, cpu: "Test CPU", kernel: "SkylakeX")
+        #expect(loaded.cpu == "Test CPU")
+        #expect(abs(loaded.maxEfficiency - 0.9) < 1e-9)
+        #expect(abs(loaded.copyBytesPerSecond - 10.9e9) < 1)
+        #expect(loaded.gemm.count == 2)
+        #expect(loaded.residuals == [0.01, -0.02])
+    }
+
+    @Test func aProfileFromAnotherMachineIsRefusedByName() throws {
+        let path = try write(profile().yaml)
+        do {
+            _ = try CalibrationProfile.load(path: path, cpu: "Other CPU", kernel: "SkylakeX")
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.keyPath == "cpu")
+            #expect(e.line == 2)
+            #expect(e.message.contains("Other CPU"))
+        }
+        #expect(throws: ConfigError.self) { try CalibrationProfile.load(path: path, cpu: "Test CPU", kernel: "Haswell") }
+    }
+
+    @Test(arguments: ["cpu: [unclosed", "cpu: x\nkernel: y\n", "not: a profile\n"])
+    func malformedProfilesGiveALocatedError(text: String) throws {
+        let path = try write(text)
+        #expect(throws: ConfigError.self) { try CalibrationProfile.load(path: path, cpu: nil, kernel: nil) }
+    }
+}
