@@ -22,26 +22,29 @@ let package = Package(
         .target(name: "SimCore", dependencies: [
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
-        ]),
-        .target(name: "YAMLSupport", dependencies: ["Yams"]),
-        .target(name: "Workload", dependencies: ["YAMLSupport"]),
-        .target(name: "Hardware", dependencies: ["YAMLSupport"],
+        ], exclude: ["README.md"]),
+        .target(name: "YAMLSupport", dependencies: ["Yams"], exclude: ["README.md"]),
+        .target(name: "Workload", dependencies: ["YAMLSupport"], exclude: ["README.md"]),
+        .target(name: "Hardware", dependencies: ["YAMLSupport"], exclude: ["README.md"],
                 resources: [.copy("Catalog")]),
-        .target(name: "Parallelism", dependencies: ["Workload", "Hardware"]),
-        .target(name: "CostModel", dependencies: ["Parallelism", "Workload", "Hardware"]),
-        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel"]),
+        .target(name: "Parallelism", dependencies: ["Workload", "Hardware"], exclude: ["README.md"]),
+        .target(name: "CostModel", dependencies: ["Parallelism", "Workload", "Hardware"], exclude: ["README.md"]),
+        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel"], exclude: ["README.md"]),
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation",
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
-                resources: [.copy("Templates")]),
-        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "Hardware", "YAMLSupport", "Yams"]),
-        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "YAMLSupport"]),
+                exclude: ["README.md"], resources: [.copy("Templates")]),
+        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "Hardware", "YAMLSupport", "Yams"], exclude: ["README.md"]),
+        // The kernels' loops are optimized even in debug builds: unoptimized, the
+        // executor's numerical tests take minutes instead of seconds.
+        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "YAMLSupport", "Parallelism", "Workload"],
+                exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
             "Scenario", "Reports", "Planning", "Calibration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI", "Calibration"]),
         .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning", "Calibration"]),
 
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "scalecast"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
     ]
 )

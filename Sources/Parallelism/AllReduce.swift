@@ -43,18 +43,30 @@ extension TaskGraph {
     ///   - ready: for each rank, the task after which its contribution is ready.
     /// - Returns: for each rank, the tasks after which it holds the full result
     ///   (empty when a single rank needs no communication).
+    ///   - bucket: the bucket and its element count, to annotate each transfer with
+    ///     the gradient elements it moves (for an executor); nil leaves them plain.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
-                                   step: Int, group: String) -> [[Int]] {
+                                   step: Int, group: String, bucket: (index: Int, elements: Int)? = nil) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
+        /// The c-th of n near-equal pieces of the bucket's elements.
+        func piece(_ c: Int) -> Range<Int> {
+            guard let bucket else { return 0..<0 }
+            return (c * bucket.elements / n)..<((c + 1) * bucket.elements / n)
+        }
+        func op(_ elements: Range<Int>, add: Bool) -> Operation? {
+            bucket.map { .gradient(bucket: $0.index, elements: elements, add: add) }
+        }
         switch algorithm {
-        case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
-        case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
-        case .direct: return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group)
+        case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                         whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
+        case .direct: return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         }
     }
 
-    private mutating func ringAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+    private mutating func ringAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                        piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let chunk = bytes / Double(n)
         var previous = [Int](repeating: -1, count: n)   // the transfer each rank sent in the last ring step
@@ -65,9 +77,15 @@ extension TaskGraph {
                 // Rank i forwards what it received from its left neighbour in the
                 // previous step, after its own previous send has gone out.
                 let deps = t == 0 ? ready[i] : [previous[left], previous[i]]
-                let phase = t < n - 1 ? "reduce-scatter" : "all-gather"
+                let reducing = t < n - 1
+                let phase = reducing ? "reduce-scatter" : "all-gather"
+                // Reduce-scatter step s: rank i sends piece (i − s) mod n, added on arrival; after
+                // n−1 steps rank i holds piece (i + 1) mod n whole. All-gather step s: it sends
+                // piece (i + 1 − s) mod n, copied on arrival.
+                let index = reducing ? ((i - t) % n + n) % n : ((i + 1 - (t - (n - 1))) % n + n) % n
                 current[i] = transfer(chunk, from: ranks[i], to: ranks[(i + 1) % n],
-                                      label: "\(group) ring \(phase) step \(t)", after: deps, step: step, group: group)
+                                      label: "\(group) ring \(phase) step \(t)", after: deps, step: step, group: group,
+                                      operation: op(piece(index), reducing))
             }
             previous = current
         }
@@ -75,7 +93,8 @@ extension TaskGraph {
         return (0..<n).map { [previous[($0 + n - 1) % n], previous[$0]] }
     }
 
-    private mutating func treeAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+    private mutating func treeAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                        whole: Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         func children(_ r: Int) -> [Int] { [2 * r + 1, 2 * r + 2].filter { $0 < n } }
         // Reduce: leaves first (highest rank first reaches the root last).
@@ -85,7 +104,7 @@ extension TaskGraph {
             reduced[r] = ready[r] + children(r).map { sendUp[$0]! }
             if r > 0 {
                 sendUp[r] = transfer(bytes, from: ranks[r], to: ranks[(r - 1) / 2], label: "\(group) tree reduce",
-                                     after: reduced[r], step: step, group: group)
+                                     after: reduced[r], step: step, group: group, operation: op(whole, true))
             }
         }
         var done = [[Int]](repeating: [], count: n)
@@ -93,28 +112,29 @@ extension TaskGraph {
         for r in 0..<n {
             for c in children(r) {
                 let down = transfer(bytes, from: ranks[r], to: ranks[c], label: "\(group) tree broadcast",
-                                    after: done[r], step: step, group: group)
+                                    after: done[r], step: step, group: group, operation: op(whole, false))
                 done[c] = [down]
             }
         }
         return done
     }
 
-    private mutating func directAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String) -> [[Int]] {
+    private mutating func directAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                          piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
-        let piece = bytes / Double(n)
+        let size = bytes / Double(n)
         var received = [[Int]](repeating: [], count: n)
         for i in 0..<n {
             for j in 0..<n where j != i {
-                received[j].append(transfer(piece, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
-                                            after: ready[i], step: step, group: group))
+                received[j].append(transfer(size, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
+                                            after: ready[i], step: step, group: group, operation: op(piece(j), true)))
             }
         }
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
             for i in 0..<n where i != j {
-                done[i].append(transfer(piece, from: ranks[j], to: ranks[i], label: "\(group) all-gather",
-                                        after: received[j] + ready[j], step: step, group: group))
+                done[i].append(transfer(size, from: ranks[j], to: ranks[i], label: "\(group) all-gather",
+                                        after: received[j] + ready[j], step: step, group: group, operation: op(piece(j), false)))
             }
         }
         return (0..<n).map { done[$0] + received[$0] }

@@ -108,12 +108,14 @@ struct LayerwisePlanner {
                                    after: [closing[0][b]], step: step, group: group)]]
             } else {
                 done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
-                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group)
+                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group,
+                                       bucket: (b, bucket.parameters))
             }
             for w in 0..<workers {
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,
                                    work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
-                                   after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step)
+                                   after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step,
+                                   operation: .updateLayers(bucket.layers))
                 updates[w].append(id)
             }
         }
@@ -151,7 +153,17 @@ struct LayerwisePlanner {
 
     private mutating func planModelParallel(_ step: Int, forwardEnd: [[Int]]) -> (backwardStart: [[Int]], done: [[Int]]) {
         let chunks = chunks()
-        let arrivals = planExchange(step, chunks: chunks, forwardEnd: forwardEnd)
+        // Where each chunk's examples sit in their owners' batches.
+        var offset = [Int](repeating: 0, count: workers)
+        let layout = chunks.map { chunk in
+            chunk.owners.map { owner, n -> TaskGraph.ChunkPart in
+                defer { offset[owner] += n }
+                return TaskGraph.ChunkPart(owner: owner, examples: offset[owner]..<(offset[owner] + n))
+            }
+        }
+        graph.chunks = layout
+        graph.modelParallelStart = split
+        let arrivals = planExchange(step, chunks: chunks, layout: layout, forwardEnd: forwardEnd)
         var chain = forwardEnd                      // each worker's model-parallel program order
         var returned = [[Int]](repeating: [], count: workers)
         let slices = Double(workers)
@@ -166,7 +178,8 @@ struct LayerwisePlanner {
                 let layer = net.layers[i]
                 if i != split! && sliced && needsWholeInput(layer) {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)")
+                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
+                                             operation: .gatherSlice(layer: i, chunk: c))
                     gathered.insert(i)
                     sliced = false
                 }
@@ -175,7 +188,7 @@ struct LayerwisePlanner {
                     for w in 0..<workers {
                         chain[w] = [compute(.forward, layer: i, on: w,
                                             work: LayerWork.forward(layer, batch: n, precision: setup.precision, fraction: fraction),
-                                            after: chain[w], step: step)]
+                                            after: chain[w], step: step, chunk: c)]
                     }
                 }
                 if isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
@@ -188,29 +201,38 @@ struct LayerwisePlanner {
                     for w in 0..<workers {
                         chain[w] = [compute(.backward, layer: i, on: w,
                                             work: LayerWork.backward(layer, batch: n, precision: setup.precision, fraction: fraction),
-                                            after: chain[w], step: step)]
+                                            after: chain[w], step: step, chunk: c)]
                     }
                 }
                 if gathered.contains(i) && layer.kind.hasWeights {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)")
+                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)",
+                                             operation: .scatterGradient(layer: i, chunk: c))
                 }
             }
             // The first model-parallel layer's input gradients go back to the examples' owners,
             // summed on the way: down a pipelined chain ending at the owner under scheme (b),
             // directly from every worker otherwise.
             if !dataLayers.isEmpty {
+                let features = Int(boundaryElements)
                 if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
                     let order = Array(ring(from: owner).dropFirst()) + [owner]
+                    let part = layout[c][0]
                     returned[owner] += graph.chainReduce(Double(examples) * boundaryElements * bytesPerElement, chain: order,
-                                                         ready: order.map { chain[$0] }, step: step, group: "gradient return, chunk \(c)")
+                                                         ready: order.map { chain[$0] }, step: step, group: "gradient return, chunk \(c)",
+                                                         elements: examples * features) {
+                        .returnGradient(chunk: c, owner: owner, examples: part.examples, elements: $0)
+                    }
                 } else {
-                    for (owner, examples) in chunk.owners {
+                    for part in layout[c] {
+                        let owner = part.owner, examples = part.examples.count
                         returned[owner] += chain[owner]
                         for w in 0..<workers where w != owner {
                             returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
                                                                   label: "gradient return chunk \(c)", after: chain[w], step: step,
-                                                                  group: "gradient return, chunk \(c)"))
+                                                                  group: "gradient return, chunk \(c)",
+                                                                  operation: .returnGradient(chunk: c, owner: owner, examples: part.examples,
+                                                                                             elements: 0..<(examples * features))))
                         }
                     }
                 }
@@ -220,7 +242,7 @@ struct LayerwisePlanner {
                     chain[w] = [graph.add(.update, label: "update model-parallel slice", device: w,
                                           work: .compute(LayerWork.update(parameters: Int((Double(modelParameters) / slices).rounded(.up)),
                                                                           precision: setup.precision)),
-                                          after: chain[w], step: step)]
+                                          after: chain[w], step: step, operation: .updateSlices)]
                 }
             }
         }
@@ -231,10 +253,11 @@ struct LayerwisePlanner {
 
     /// The transfers that bring each chunk's boundary activations to every worker.
     /// - Returns: `arrivals[c][w]`, the tasks after which worker w holds chunk c's input.
-    private mutating func planExchange(_ step: Int, chunks: [Chunk], forwardEnd: [[Int]]) -> [[[Int]]] {
+    private mutating func planExchange(_ step: Int, chunks: [Chunk], layout: [[TaskGraph.ChunkPart]], forwardEnd: [[Int]]) -> [[[Int]]] {
         var arrivals = [[[Int]]](repeating: [[Int]](repeating: [], count: workers), count: chunks.count)
         guard !dataLayers.isEmpty else { return arrivals }   // plain model parallelism: the images are everywhere
         let perExample = boundaryElements * bytesPerElement
+        let features = Int(boundaryElements), b = setup.batchPerGPU
         switch strategy.scheme {
         case .a:
             // Everyone sends all its examples to everyone at once.
@@ -243,7 +266,8 @@ struct LayerwisePlanner {
                 into[o] += forwardEnd[o]
                 for v in 0..<workers where v != o {
                     into[v].append(graph.transfer(Double(setup.batchPerGPU) * perExample, from: o, to: v, label: "activations",
-                                                  after: forwardEnd[o], step: step, group: "activations all-to-all"))
+                                                  after: forwardEnd[o], step: step, group: "activations all-to-all",
+                                                  operation: .activations(chunk: 0, owner: o, examples: 0..<b, elements: 0..<(b * features))))
                 }
             }
             for c in chunks.indices { arrivals[c] = into }
@@ -254,8 +278,12 @@ struct LayerwisePlanner {
             for (r, chunk) in chunks.enumerated() {
                 let owner = chunk.owners[0].worker
                 let order = ring(from: owner)
+                let part = layout[r][0]
                 let done = graph.chainBroadcast(Double(chunk.examples) * perExample, chain: order,
-                                                ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)")
+                                                ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
+                                                elements: part.examples.count * features) {
+                    .activations(chunk: r, owner: owner, examples: part.examples, elements: $0)
+                }
                 for (position, w) in order.enumerated() { arrivals[r][w] = done[position] }
                 arrivals[r][owner] = forwardEnd[owner]
                 previousRound = done.last!
@@ -265,11 +293,14 @@ struct LayerwisePlanner {
             var previousRound: [Int] = []
             for (r, chunk) in chunks.enumerated() {
                 var round: [Int] = []
-                for (o, examples) in chunk.owners {
+                for part in layout[r] {
+                    let o = part.owner, examples = part.examples.count
                     arrivals[r][o] += forwardEnd[o]
                     for v in 0..<workers where v != o {
                         let id = graph.transfer(Double(examples) * perExample, from: o, to: v, label: "activations round \(r)",
-                                                after: forwardEnd[o] + previousRound, step: step, group: "activations round \(r)")
+                                                after: forwardEnd[o] + previousRound, step: step, group: "activations round \(r)",
+                                                operation: .activations(chunk: r, owner: o, examples: part.examples,
+                                                                        elements: 0..<(examples * features)))
                         arrivals[r][v].append(id)
                         round.append(id)
                     }
@@ -285,11 +316,13 @@ struct LayerwisePlanner {
 
     /// Every worker sends `bytes` to every other after its own `after` tasks.
     /// - Returns: for each worker, the tasks after which it has received everything.
-    private mutating func exchangeAllToAll(_ bytes: Double, after: [[Int]], step: Int, group: String) -> [[Int]] {
+    private mutating func exchangeAllToAll(_ bytes: Double, after: [[Int]], step: Int, group: String,
+                                           operation: TaskGraph.Operation) -> [[Int]] {
         var received = after
         for w in 0..<workers {
             for v in 0..<workers where v != w {
-                received[v].append(graph.transfer(bytes, from: w, to: v, label: group, after: after[w], step: step, group: group))
+                received[v].append(graph.transfer(bytes, from: w, to: v, label: group, after: after[w], step: step, group: group,
+                                                  operation: operation))
             }
         }
         return received
@@ -318,7 +351,9 @@ struct LayerwisePlanner {
         return 1 / Double(workers)
     }
 
-    private mutating func compute(_ kind: TaskGraph.Kind, layer: Int, on worker: Int, work: ComputeWork, after: [Int], step: Int) -> Int {
-        graph.add(kind, label: net.layers[layer].name, layer: layer, device: worker, work: .compute(work), after: after, step: step)
+    private mutating func compute(_ kind: TaskGraph.Kind, layer: Int, on worker: Int, work: ComputeWork, after: [Int], step: Int,
+                                  chunk: Int? = nil) -> Int {
+        graph.add(kind, label: net.layers[layer].name, layer: layer, device: worker, work: .compute(work), after: after, step: step,
+                  operation: .layer(chunk: chunk))
     }
 }

@@ -11,7 +11,11 @@ extension TaskGraph {
     /// - Parameter ready: the tasks after which the root holds the message.
     /// - Returns: for each position of the chain, the tasks after which that GPU holds
     ///   the whole message (the root's `ready` for the root).
-    public mutating func chainBroadcast(_ bytes: Double, chain: [Int], ready: [Int], step: Int, group: String) -> [[Int]] {
+    /// - Parameters:
+    ///   - elements, operation: the message's element count and the annotation of the
+    ///     transfer carrying elements r (for an executor).
+    public mutating func chainBroadcast(_ bytes: Double, chain: [Int], ready: [Int], step: Int, group: String,
+                                        elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [[Int]] {
         guard chain.count > 1 else { return [ready] }
         let n = Self.pieces(for: bytes)
         let piece = bytes / Double(n)
@@ -23,7 +27,8 @@ extension TaskGraph {
             for hop in 1..<chain.count {
                 let deps = arrived + (previousPieceOnHop[hop].map { [$0] } ?? [])
                 let id = transfer(piece, from: chain[hop - 1], to: chain[hop], label: "\(group) piece \(p)",
-                                  after: deps, step: step, group: group)
+                                  after: deps, step: step, group: group,
+                                  operation: operation((p * elements / n)..<((p + 1) * elements / n)))
                 previousPieceOnHop[hop] = id
                 arrived = [id]
                 if p == n - 1 { done[hop] = [id] }
@@ -36,7 +41,8 @@ extension TaskGraph {
     /// GPU adds its contribution to what arrives and passes the sum on.
     /// - Parameter ready: for each position, the tasks after which its contribution is ready.
     /// - Returns: the tasks after which the last GPU holds the sum.
-    public mutating func chainReduce(_ bytes: Double, chain: [Int], ready: [[Int]], step: Int, group: String) -> [Int] {
+    public mutating func chainReduce(_ bytes: Double, chain: [Int], ready: [[Int]], step: Int, group: String,
+                                     elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int] {
         guard chain.count > 1 else { return ready[0] }
         let n = Self.pieces(for: bytes)
         let piece = bytes / Double(n)
@@ -47,7 +53,8 @@ extension TaskGraph {
             for hop in 1..<chain.count {
                 let deps = arrived + ready[hop - 1] + (previousPieceOnHop[hop].map { [$0] } ?? [])
                 let id = transfer(piece, from: chain[hop - 1], to: chain[hop], label: "\(group) piece \(p)",
-                                  after: deps, step: step, group: group)
+                                  after: deps, step: step, group: group,
+                                  operation: operation((p * elements / n)..<((p + 1) * elements / n)))
                 previousPieceOnHop[hop] = id
                 arrived = [id]
             }

@@ -21,6 +21,31 @@ public struct TaskGraph: Sendable {
         case collective(CollectiveWork)
     }
 
+    /// What a task means for the data, so that an executor can run it for real.
+    /// Element ranges count single values (not bytes) of the buffers named.
+    public enum Operation: Sendable, Equatable {
+        /// The task's layer, over the worker's own examples (chunk nil) or over
+        /// model-parallel chunk `chunk`; forward or backward by the task's kind.
+        case layer(chunk: Int?)
+        /// SGD on the whole weights of these data-parallel layers (a bucket).
+        case updateLayers([Int])
+        /// SGD on the worker's slices of every model-parallel layer.
+        case updateSlices
+        /// Elements of bucket `bucket`'s flattened gradient, added to the
+        /// receiver's (`add`) or copied over them.
+        case gradient(bucket: Int, elements: Range<Int>, add: Bool)
+        /// Elements of the boundary activations of `owner`'s examples `examples`
+        /// (its batch positions) in chunk `chunk`, as one examples × features block.
+        case activations(chunk: Int, owner: Int, examples: Range<Int>, elements: Range<Int>)
+        /// The sender's slice of the input of model-parallel layer `layer`, chunk `chunk`.
+        case gatherSlice(layer: Int, chunk: Int)
+        /// The receiver's slice of the sender's partial input gradient of `layer`, added.
+        case scatterGradient(layer: Int, chunk: Int)
+        /// Elements of the partial gradient of `owner`'s examples' boundary
+        /// activations in chunk `chunk`, added to the receiver's.
+        case returnGradient(chunk: Int, owner: Int, examples: Range<Int>, elements: Range<Int>)
+    }
+
     public struct Task: Sendable {
         public var id: Int
         public var kind: Kind
@@ -37,6 +62,8 @@ public struct TaskGraph: Sendable {
         public var step: Int
         /// The communication this transfer is part of (e.g. `allreduce bucket 2`), if any.
         public var group: String?
+        /// What the task does to the data, where the planner says (see `Operation`).
+        public var operation: Operation?
 
         public var flops: Double { if case .compute(let w) = work { return w.flops } else { return 0 } }
         public var bytes: Double {
@@ -49,7 +76,17 @@ public struct TaskGraph: Sendable {
         public var destination: Int? { if case .transfer(_, let d) = work { return d } else { return nil } }
     }
 
+    /// Examples of one owner in a model-parallel chunk: positions in its own batch.
+    public struct ChunkPart: Sendable, Equatable {
+        public var owner: Int
+        public var examples: Range<Int>
+    }
+
     public private(set) var tasks: [Task] = []
+    /// The model-parallel chunks of every step, in order: whose examples each holds.
+    public var chunks: [[ChunkPart]] = []
+    /// The first model-parallel layer, if the plan has any.
+    public var modelParallelStart: Int?
     /// GPUs that have tasks in the graph.
     public let gpus: Int
     /// GPUs the graph stands for: `gpus`, or more when identical workers are
@@ -66,20 +103,20 @@ public struct TaskGraph: Sendable {
     /// Appends a task; its dependencies must already be in the graph.
     @discardableResult
     public mutating func add(_ kind: Kind, label: String, layer: Int? = nil, device: Int, work: Work,
-                             after dependencies: [Int], step: Int, group: String? = nil) -> Int {
+                             after dependencies: [Int], step: Int, group: String? = nil, operation: Operation? = nil) -> Int {
         precondition(device >= 0 && device < gpus, "task on GPU \(device) outside 0..<\(gpus)")
         precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
         let id = tasks.count
         tasks.append(Task(id: id, kind: kind, label: label, layer: layer, device: device, work: work,
-                          dependencies: dependencies, step: step, group: group))
+                          dependencies: dependencies, step: step, group: group, operation: operation))
         return id
     }
 
     /// Convenience for a transfer of `bytes` from GPU `source` to GPU `destination`.
     @discardableResult
     public mutating func transfer(_ bytes: Double, from source: Int, to destination: Int, label: String,
-                                  after dependencies: [Int], step: Int, group: String) -> Int {
+                                  after dependencies: [Int], step: Int, group: String, operation: Operation? = nil) -> Int {
         add(.transfer, label: label, device: source, work: .transfer(bytes: bytes, destination: destination),
-            after: dependencies, step: step, group: group)
+            after: dependencies, step: step, group: group, operation: operation)
     }
 }

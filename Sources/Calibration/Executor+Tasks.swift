@@ -1,0 +1,218 @@
+import Parallelism
+import Workload
+
+/// What each task does to the workers' memory.
+extension Executor {
+    // MARK: Compute
+
+    func compute(_ task: TaskGraph.Task) {
+        let s = states[task.device]
+        switch task.operation {
+        case .layer(nil)?:
+            if task.kind == .forward { forward(task.layer!, s) } else { backward(task.layer!, s) }
+        case .layer(let chunk?)?:
+            if task.kind == .forward { chunkForward(task.layer!, chunk, s) } else { chunkBackward(task.layer!, chunk, s) }
+        case .updateLayers(let layers)?:
+            // The bucket's summed gradients, back from the all-reduce, into its layers.
+            if let b = buckets.firstIndex(where: { $0.layers == layers }), let flat = s.bucketGrad[b] {
+                var offset = 0
+                for i in layers {
+                    let w = s.weightGrad[i]!.count, bc = s.biasGrad[i]!.count
+                    s.weightGrad[i] = Array(flat[offset..<(offset + w)])
+                    s.biasGrad[i] = Array(flat[(offset + w)..<(offset + w + bc)])
+                    offset += w + bc
+                }
+            }
+            update(layers: layers, s)
+        case .updateSlices?:
+            update(layers: Array(split!..<network.layers.count).filter { s.weights[$0] != nil }, s)
+        default:
+            preconditionFailure("task \(task.id) (\(task.label)) carries no operation the executor knows")
+        }
+    }
+
+    /// The input of data-parallel layer `i` over the own batch.
+    private func input(_ i: Int, _ s: WorkerState) -> [Float] {
+        guard i == 1 else { return s.output[i - 1]! }
+        let size = network.inputShape.elements
+        return (0..<batch).flatMap { e in (0..<size).map { Synthetic.pixel(example: s.index * batch + e, $0) } }
+    }
+
+    private func forward(_ i: Int, _ s: WorkerState) {
+        let x = input(i, s)
+        switch network.layers[i].kind {
+        case .convolution:
+            s.output[i] = Kernels.convolutionForward(x, weights: s.weights[i]!, bias: s.bias[i]!, convolution(i, batch: batch))
+        case .relu:
+            s.output[i] = Kernels.reluForward(x)
+        case .maxPool(let p):
+            let shape = network.layers[i].inputShapes[0]
+            (s.output[i], s.argmax[i]) = Kernels.maxPoolForward(x, batch: batch, channels: shape.channels, height: shape.height,
+                                                                width: shape.width, kernel: p.kernel, stride: p.stride)
+        case .fullyConnected(let u, _):
+            s.output[i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: batch,
+                                                        inputs: network.layers[i].inputShapes[0].elements, units: u)
+        case .softmaxCrossEntropy:
+            s.output[i] = x
+        default: preconditionFailure("unsupported layer")
+        }
+    }
+
+    private func backward(_ i: Int, _ s: WorkerState) {
+        let x = input(i, s)
+        let layer = network.layers[i]
+        switch layer.kind {
+        case .softmaxCrossEntropy:
+            let labels = (0..<batch).map { Synthetic.label(example: s.index * batch + $0, classes: elements(i)) }
+            s.outputGrad[i - 1] = Kernels.softmaxCrossEntropy(x, labels: labels, classes: elements(i), scale: 1 / Float(globalBatch)).gradient
+        case .convolution:
+            let dy = outputGradient(i, s), g = convolution(i, batch: batch)
+            let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g)
+            accumulate(&s.weightGrad[i]!, dw)
+            accumulate(&s.biasGrad[i]!, db)
+            if i > 1 { s.outputGrad[i - 1] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g) }
+        case .relu:
+            s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s), output: s.output[i]!)
+        case .maxPool:
+            s.outputGrad[i - 1] = Kernels.maxPoolBackward(outputGradient(i, s), argmax: s.argmax[i]!, inputCount: x.count)
+        case .fullyConnected(let u, _):
+            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, outputGradient(i, s), weights: s.weights[i]!, batch: batch,
+                                                              inputs: layer.inputShapes[0].elements, units: u)
+            accumulate(&s.weightGrad[i]!, dw)
+            accumulate(&s.biasGrad[i]!, db)
+            if i > 1 { s.outputGrad[i - 1] = dx }
+        default: preconditionFailure("unsupported layer")
+        }
+        // The layer that completes a bucket packs the bucket's gradients for the all-reduce.
+        for (b, bucket) in buckets.enumerated() where bucket.closingLayer == i {
+            var packed = bucket.layers.flatMap { s.weightGrad[$0]! + s.biasGrad[$0]! }
+            if let pending = s.pendingBucketAdds.removeValue(forKey: b) { for k in packed.indices { packed[k] += pending[k] } }
+            s.bucketGrad[b] = packed
+        }
+    }
+
+    /// The gradient of data-parallel layer `i`'s output over the own batch: from
+    /// the layer above, or, for the last data-parallel layer of a hybrid, the
+    /// boundary gradients of the own examples gathered from every chunk.
+    private func outputGradient(_ i: Int, _ s: WorkerState) -> [Float] {
+        guard let split, i == split - 1 else { return s.outputGrad[i]! }
+        var dy = [Float](repeating: 0, count: batch * features)
+        for (c, parts) in graph.chunks.enumerated() {
+            var row = 0
+            for part in parts {
+                if part.owner == s.index {
+                    let partial = s.partial[c]![split]!, returned = s.returned[c]
+                    for (k, e) in part.examples.enumerated() {
+                        for f in 0..<features {
+                            let at = (row + k) * features + f
+                            dy[e * features + f] = partial[at] + (returned?[at] ?? 0)
+                        }
+                    }
+                }
+                row += part.examples.count
+            }
+        }
+        return dy
+    }
+
+    // MARK: Model-parallel chunks
+
+    private func chunkSize(_ c: Int) -> Int { graph.chunks[c].reduce(0) { $0 + $1.examples.count } }
+
+    /// The whole input of model-parallel layer `i` for chunk `c`: the boundary
+    /// activations, or the previous layer's slices put together.
+    private func wholeInput(_ i: Int, _ c: Int, _ s: WorkerState) -> [Float] {
+        if i == split! { return s.chunkInput[c]! }
+        return s.gathered[c]![i]!
+    }
+
+    private func chunkForward(_ i: Int, _ c: Int, _ s: WorkerState) {
+        let n = chunkSize(c)
+        let layer = network.layers[i]
+        if i == split! {
+            // Assemble the chunk's boundary activations from the owners' batches.
+            var x: [Float] = []
+            for part in graph.chunks[c] {
+                let source = part.owner == s.index ? s.output[i - 1]! : s.boundary[part.owner]!
+                x += source[(part.examples.lowerBound * features)..<(part.examples.upperBound * features)]
+            }
+            s.chunkInput[c] = x
+        } else if case .relu = layer.kind {
+        } else {
+            // Put this worker's own slice beside the slices the others sent.
+            let width = elements(i - 1), own = columns(i - 1, s.index)
+            var full = s.gathered[c]?[i] ?? [Float](repeating: 0, count: n * width)
+            let mine = s.chunkOutput[c]![i - 1]!
+            for r in 0..<n { for (k, col) in own.enumerated() { full[r * width + col] = mine[r * own.count + k] } }
+            s.gathered[c, default: [:]][i] = full
+        }
+        switch layer.kind {
+        case .fullyConnected:
+            let x = wholeInput(i, c, s)
+            s.chunkOutput[c, default: [:]][i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: n,
+                                                                              inputs: layer.inputShapes[0].elements,
+                                                                              units: units(i, s.index).count)
+        case .relu:
+            s.chunkOutput[c, default: [:]][i] = Kernels.reluForward(s.chunkOutput[c]![i - 1]!)
+        case .softmaxCrossEntropy:
+            s.chunkOutput[c, default: [:]][i] = wholeInput(i, c, s)
+        default: preconditionFailure("unsupported model-parallel layer")
+        }
+    }
+
+    /// The gradient of this worker's slice of model-parallel layer `i`'s output in chunk `c`.
+    private func chunkOutputGradient(_ i: Int, _ c: Int, _ s: WorkerState) -> [Float] {
+        if let g = s.chunkOutputGrad[c]?[i] { return g }
+        // Layer i+1 is a product: its partial input gradient's own columns plus what the others sent.
+        let n = chunkSize(c), width = elements(i), own = columns(i, s.index)
+        let partial = s.partial[c]![i + 1]!, scattered = s.scattered[c]?[i + 1]
+        var g = [Float](repeating: 0, count: n * own.count)
+        for r in 0..<n {
+            for (k, col) in own.enumerated() { g[r * own.count + k] = partial[r * width + col] + (scattered?[r * own.count + k] ?? 0) }
+        }
+        return g
+    }
+
+    private func chunkBackward(_ i: Int, _ c: Int, _ s: WorkerState) {
+        let n = chunkSize(c)
+        let layer = network.layers[i]
+        switch layer.kind {
+        case .softmaxCrossEntropy:
+            let examples = graph.chunks[c].flatMap { part in part.examples.map { part.owner * batch + $0 } }
+            let scale = strategy.variant == .approximate ? 1 / Float(n) : 1 / Float(globalBatch)
+            let full = Kernels.softmaxCrossEntropy(s.chunkOutput[c]![i]!, labels: examples.map { Synthetic.label(example: $0, classes: elements(i)) },
+                                                   classes: elements(i), scale: scale).gradient
+            let own = columns(i - 1, s.index), width = elements(i)
+            var g = [Float](repeating: 0, count: n * own.count)
+            for r in 0..<n { for (k, col) in own.enumerated() { g[r * own.count + k] = full[r * width + col] } }
+            s.chunkOutputGrad[c, default: [:]][i - 1] = g
+        case .relu:
+            s.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s), output: s.chunkOutput[c]![i]!)
+        case .fullyConnected:
+            let x = wholeInput(i, c, s)
+            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, chunkOutputGradient(i, c, s), weights: s.weights[i]!, batch: n,
+                                                              inputs: layer.inputShapes[0].elements, units: units(i, s.index).count)
+            accumulate(&s.weightGrad[i]!, dw)
+            accumulate(&s.biasGrad[i]!, db)
+            s.partial[c, default: [:]][i] = dx
+        default: preconditionFailure("unsupported model-parallel layer")
+        }
+    }
+
+    // MARK: Updates
+
+    private func update(layers: [Int], _ s: WorkerState) {
+        for i in layers {
+            Kernels.sgdMomentum(weights: &s.weights[i]!, gradient: s.weightGrad[i]!, velocity: &s.weightVelocity[i]!,
+                                learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
+            Kernels.sgdMomentum(weights: &s.bias[i]!, gradient: s.biasGrad[i]!, velocity: &s.biasVelocity[i]!,
+                                learningRate: options.learningRate, momentum: options.momentum, weightDecay: 0)
+            s.weightGrad[i] = [Float](repeating: 0, count: s.weightGrad[i]!.count)
+            s.biasGrad[i] = [Float](repeating: 0, count: s.biasGrad[i]!.count)
+        }
+    }
+
+    private func accumulate(_ target: inout [Float], _ values: [Float]) {
+        for k in target.indices { target[k] += values[k] }
+    }
+}

@@ -1,0 +1,80 @@
+import Parallelism
+
+/// What each transfer reads on the sender and writes on the receiver.
+extension Executor {
+    /// Copies what `task` sends out of the sender's memory (on the sender's queue).
+    func snapshot(_ task: TaskGraph.Task, from device: Int) -> [Float] {
+        let s = states[device]
+        switch task.operation {
+        case .gradient(let b, let range, _)?:
+            return Array(s.bucketGrad[b]![range])
+        case .activations(_, let owner, let examples, let range)?:
+            let source = device == owner ? s.output[split! - 1]! : s.boundary[owner]!
+            let base = examples.lowerBound * features
+            return Array(source[(base + range.lowerBound)..<(base + range.upperBound)])
+        case .gatherSlice(let i, let c)?:
+            return s.chunkOutput[c]![i - 1]!
+        case .scatterGradient(let i, let c)?:
+            let receiver = task.destination!, width = elements(i - 1), theirs = columns(i - 1, receiver)
+            let partial = s.partial[c]![i]!
+            let n = partial.count / width
+            var out = [Float](repeating: 0, count: n * theirs.count)
+            for r in 0..<n { for (k, col) in theirs.enumerated() { out[r * theirs.count + k] = partial[r * width + col] } }
+            return out
+        case .returnGradient(let c, let owner, let examples, let range)?:
+            // What the sender holds of the owner's rows: its own partial plus what reached it (a chain).
+            let base = rowOffset(chunk: c, owner: owner, examples: examples) * features
+            let partial = s.partial[c]![split!]!, returned = s.returned[c]
+            return range.map { partial[base + $0] + (returned?[base + $0] ?? 0) }
+        default:
+            preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
+        }
+    }
+
+    /// Writes what `task` delivers into the receiver's memory (on the receiver's queue).
+    func apply(_ task: TaskGraph.Task, _ values: [Float], to device: Int) {
+        let s = states[device]
+        switch task.operation {
+        case .gradient(let b, let range, let add)?:
+            if add && s.bucketGrad[b] == nil {
+                // The receiver's own gradients are not ready yet: hold the sum until they are
+                // (a GPU buffers what arrives and reduces once its own data is there).
+                if s.pendingBucketAdds[b] == nil { s.pendingBucketAdds[b] = [Float](repeating: 0, count: buckets[b].parameters) }
+                for (k, v) in values.enumerated() { s.pendingBucketAdds[b]![range.lowerBound + k] += v }
+                return
+            }
+            for (k, v) in values.enumerated() {
+                if add { s.bucketGrad[b]![range.lowerBound + k] += v } else { s.bucketGrad[b]![range.lowerBound + k] = v }
+            }
+        case .activations(_, let owner, let examples, let range)?:
+            if s.boundary[owner] == nil { s.boundary[owner] = [Float](repeating: 0, count: batch * features) }
+            let base = examples.lowerBound * features + range.lowerBound
+            for (k, v) in values.enumerated() { s.boundary[owner]![base + k] = v }
+        case .gatherSlice(let i, let c)?:
+            let width = elements(i - 1), theirs = columns(i - 1, task.device)
+            let n = values.count / theirs.count
+            if s.gathered[c]?[i] == nil { s.gathered[c, default: [:]][i] = [Float](repeating: 0, count: n * width) }
+            for r in 0..<n { for (k, col) in theirs.enumerated() { s.gathered[c]![i]![r * width + col] = values[r * theirs.count + k] } }
+        case .scatterGradient(let i, let c)?:
+            if s.scattered[c]?[i] == nil { s.scattered[c, default: [:]][i] = [Float](repeating: 0, count: values.count) }
+            for (k, v) in values.enumerated() { s.scattered[c]![i]![k] += v }
+        case .returnGradient(let c, let owner, let examples, let range)?:
+            let n = graph.chunks[c].reduce(0) { $0 + $1.examples.count }
+            if s.returned[c] == nil { s.returned[c] = [Float](repeating: 0, count: n * features) }
+            let base = rowOffset(chunk: c, owner: owner, examples: examples) * features + range.lowerBound
+            for (k, v) in values.enumerated() { s.returned[c]![base + k] += v }
+        default:
+            preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
+        }
+    }
+
+    /// The first row of `owner`'s examples in chunk `c`.
+    private func rowOffset(chunk c: Int, owner: Int, examples: Range<Int>) -> Int {
+        var row = 0
+        for part in graph.chunks[c] {
+            if part.owner == owner && part.examples == examples { return row }
+            row += part.examples.count
+        }
+        preconditionFailure("chunk \(c) holds no examples \(examples) of worker \(owner)")
+    }
+}

@@ -1,0 +1,251 @@
+import Dispatch
+import Foundation
+import Parallelism
+import Workload
+
+/// Runs a planned `TaskGraph` for real: one thread (a serial queue) per worker
+/// standing in for a GPU, OpenBLAS kernels for the layers, copies between the
+/// workers' buffers for the transfers. Real numbers flow: images, activations,
+/// gradients, weight updates.
+///
+/// A transfer reads the sender's buffer on the sender's queue and writes the
+/// receiver's on the receiver's, so each worker's memory is only ever touched by
+/// its own queue; the graph's dependencies order everything else. Additions that
+/// arrive from several workers at once are summed in arrival order, so results
+/// may differ in the last bits from run to run.
+///
+/// Supported: data parallelism (ring, tree, direct; any buckets) and the hybrid
+/// (schemes a, b, c; exact and approximate), on chains of convolution, ReLU, max
+/// pooling, fully connected layers and a softmax loss, the model-parallel part
+/// being fully connected layers, ReLUs and the loss.
+public final class Executor {
+    /// SGD with momentum: v ← μv + g + λw; w ← w − ηv.
+    public struct Options: Sendable {
+        public var learningRate: Float = 0.01
+        public var momentum: Float = 0.9
+        public var weightDecay: Float = 0.0005
+        public init() {}
+    }
+
+    /// The weights after the run, whole (model-parallel slices put back together).
+    public struct Outcome: Sendable {
+        public var weights: [Int: [Float]]
+        public var biases: [Int: [Float]]
+        /// Wall time of each step, in seconds (from the end of the step before).
+        public var stepSeconds: [Double]
+        /// Whether every data-parallel replica ended with the same weights.
+        public var replicasAgree: Bool
+    }
+
+    let graph: TaskGraph
+    let network: Network
+    let setup: TrainingSetup
+    let strategy: Strategy
+    let options: Options
+    let workers: Int
+    let split: Int?
+    let buckets: [Planner.Bucket]
+    let states: [WorkerState]
+
+    /// - Throws: `ExecutorError` for a plan or network the executor cannot run.
+    public init(graph: TaskGraph, setup: TrainingSetup, strategy: Strategy, options: Options = Options()) throws {
+        guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
+        guard strategy.kind != .model || graph.gpus == 1 else { throw ExecutorError("the executor does not run plain model parallelism yet") }
+        self.graph = graph
+        self.network = setup.network
+        self.setup = setup
+        self.strategy = graph.gpus == 1 ? .data(DataParallelOptions(bucketBytes: nil)) : strategy
+        self.options = options
+        workers = graph.gpus
+        split = graph.modelParallelStart
+        let dataEnd = split ?? network.layers.count
+        buckets = Planner.gradientBuckets(network, precision: setup.precision, bucketBytes: self.strategy.gradientSync.bucketBytes,
+                                          layers: 1..<dataEnd)
+        for (i, layer) in network.layers.enumerated().dropFirst() {
+            guard layer.inputs == [i - 1] else { throw ExecutorError("the executor runs chains; \(layer.name) is fed by several layers") }
+            switch layer.kind {
+            case .convolution(let c) where c.groups == 1 && c.kernelHeight == c.kernelWidth && c.strideHeight == c.strideWidth
+                                        && c.padHeight == c.padWidth && c.bias:
+                guard split == nil || i < split! else { throw ExecutorError("model-parallel convolutions are not supported") }
+            case .maxPool(let p) where p.pad == 0 && !p.ceilMode:
+                guard split == nil || i < split! else { throw ExecutorError("model-parallel pooling is not supported") }
+            case .relu, .fullyConnected(_, true): break
+            case .softmaxCrossEntropy where i == network.layers.count - 1: break
+            default: throw ExecutorError("the executor does not run \(layer.name) (\(layer.kind.shortName)) yet")
+            }
+        }
+        states = (0..<graph.gpus).map(WorkerState.init)
+        for state in states { initializeWeights(state) }
+    }
+
+    // MARK: Geometry
+
+    var batch: Int { setup.batchPerGPU }
+    var globalBatch: Int { setup.batchPerGPU * workers }
+    func elements(_ layer: Int) -> Int { network.layers[layer].outputShape.elements }
+    var features: Int { elements(split! - 1) }
+    func isModelParallel(_ layer: Int) -> Bool { split.map { layer >= $0 } ?? false }
+
+    /// The units of fully connected layer `layer` that worker `w` holds.
+    func units(_ layer: Int, _ w: Int) -> Range<Int> {
+        guard isModelParallel(layer) else { return 0..<elements(layer) }
+        let u = elements(layer)
+        return (w * u / workers)..<((w + 1) * u / workers)
+    }
+
+    /// The columns of layer `layer`'s output that worker `w` holds (its units'
+    /// slice, carried through ReLUs), or all of them.
+    func columns(_ layer: Int, _ w: Int) -> Range<Int> {
+        switch network.layers[layer].kind {
+        case .fullyConnected: return units(layer, w)
+        case .relu: return columns(layer - 1, w)
+        default: return 0..<elements(layer)
+        }
+    }
+
+    func convolution(_ layer: Int, batch n: Int) -> Kernels.Convolution {
+        guard case .convolution(let c) = network.layers[layer].kind else { fatalError("not a convolution") }
+        let x = network.layers[layer].inputShapes[0]
+        return Kernels.Convolution(batch: n, inChannels: x.channels, height: x.height, width: x.width, outChannels: c.outChannels,
+                                   kernel: c.kernelHeight, stride: c.strideHeight, pad: c.padHeight)
+    }
+
+    private func initializeWeights(_ s: WorkerState) {
+        for (i, layer) in network.layers.enumerated() {
+            let fanIn: Int, fanOut: Int, rows: Range<Int>
+            switch layer.kind {
+            case .convolution(let c):
+                fanIn = layer.inputShapes[0].channels * c.kernelHeight * c.kernelWidth
+                fanOut = c.outChannels
+                rows = 0..<c.outChannels
+            case .fullyConnected(let u, _):
+                fanIn = layer.inputShapes[0].elements
+                fanOut = u
+                rows = units(i, s.index)
+            default: continue
+            }
+            s.weights[i] = rows.flatMap { r in (0..<fanIn).map { Synthetic.weight(layer: i, r * fanIn + $0, fanIn: fanIn, fanOut: fanOut) } }
+            s.bias[i] = rows.map { Synthetic.weight(layer: i + 10_000, $0, fanIn: fanIn, fanOut: fanOut) * 0.1 }
+            s.weightVelocity[i] = [Float](repeating: 0, count: s.weights[i]!.count)
+            s.biasVelocity[i] = [Float](repeating: 0, count: rows.count)
+            s.weightGrad[i] = s.weightVelocity[i]
+            s.biasGrad[i] = s.biasVelocity[i]
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs every task of the graph and returns the resulting weights.
+    public func run() -> Outcome {
+        let tasks = graph.tasks
+        let run = Run(executor: self, tasks: tasks, workers: workers)
+        run.start()
+        let ends = run.ends
+
+        var stepEnds = [Double](repeating: 0, count: graph.steps)
+        for task in tasks { stepEnds[task.step] = max(stepEnds[task.step], ends.get(task.id)) }
+        let steps = stepEnds.indices.map { $0 == 0 ? stepEnds[0] : stepEnds[$0] - stepEnds[$0 - 1] }
+        var weights: [Int: [Float]] = [:], biases: [Int: [Float]] = [:]
+        for i in states[0].weights.keys {
+            if isModelParallel(i) {
+                weights[i] = states.flatMap { $0.weights[i]! }
+                biases[i] = states.flatMap { $0.bias[i]! }
+            } else {
+                weights[i] = states[0].weights[i]!
+                biases[i] = states[0].bias[i]!
+            }
+        }
+        let agree = states.allSatisfy { s in
+            s.weights.keys.allSatisfy { isModelParallel($0) || (s.weights[$0]! == states[0].weights[$0]! && s.bias[$0]! == states[0].bias[$0]!) }
+        }
+        return Outcome(weights: weights, biases: biases, stepSeconds: steps, replicasAgree: agree)
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+}
+
+/// A plan or network the executor cannot run.
+public struct ExecutorError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One execution of a graph: queues, dependency counters and end times.
+final class Run: @unchecked Sendable {
+    let executor: Executor
+    let tasks: [TaskGraph.Task]
+    let dependents: [[Int]]
+    let queues: [DispatchQueue]
+    let waiting: Counter
+    let ends: EndTimes
+    let group = DispatchGroup()
+    let clock = ContinuousClock()
+    let began: ContinuousClock.Instant
+
+    init(executor: Executor, tasks: [TaskGraph.Task], workers: Int) {
+        self.executor = executor
+        self.tasks = tasks
+        var dependents = [[Int]](repeating: [], count: tasks.count)
+        for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
+        self.dependents = dependents
+        queues = (0..<workers).map { DispatchQueue(label: "scalecast.worker\($0)") }
+        waiting = Counter(tasks.map(\.dependencies.count))
+        ends = EndTimes(count: tasks.count)
+        began = clock.now
+    }
+
+    /// Starts the tasks without dependencies and waits until every task has run.
+    func start() {
+        for task in tasks where task.dependencies.isEmpty { launch(task.id) }
+        group.wait()
+    }
+
+    private func finish(_ id: Int) {
+        ends.set(id, Executor.seconds(clock.now - began))
+        for next in dependents[id] where waiting.decrement(next) == 0 { launch(next) }
+        group.leave()
+    }
+
+    private func launch(_ id: Int) {
+        group.enter()
+        let task = tasks[id]
+        if case .transfer(_, let destination) = task.work {
+            queues[task.device].async {
+                let payload = self.executor.snapshot(task, from: task.device)
+                self.queues[destination].async {
+                    self.executor.apply(task, payload, to: destination)
+                    self.finish(id)
+                }
+            }
+        } else {
+            queues[task.device].async {
+                self.executor.compute(task)
+                self.finish(id)
+            }
+        }
+    }
+}
+
+/// Dependency counters shared by the queues.
+final class Counter: @unchecked Sendable {
+    private var values: [Int]
+    private let lock = NSLock()
+    init(_ values: [Int]) { self.values = values }
+    func decrement(_ i: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        values[i] -= 1
+        return values[i]
+    }
+}
+
+/// When each task ended, in seconds since the run began.
+final class EndTimes: @unchecked Sendable {
+    private var values: [Double]
+    private let lock = NSLock()
+    init(count: Int) { values = [Double](repeating: 0, count: count) }
+    func set(_ i: Int, _ t: Double) { lock.lock(); values[i] = t; lock.unlock() }
+    func get(_ i: Int) -> Double { lock.lock(); defer { lock.unlock() }; return values[i] }
+}
+
+extension Executor: @unchecked Sendable {}

@@ -1,0 +1,98 @@
+import Parallelism
+import Testing
+import Workload
+@testable import Calibration
+
+/// The executor runs the simulator's own plans for real; one exact-variant step
+/// on K workers must equal one single-worker step on all their examples.
+@Suite struct ExecutorTests {
+    /// A scaled-down one-tower AlexNet on 32x32 inputs.
+    static func smallCNN() throws -> Network {
+        var b = NetworkBuilder(name: "small-owt", input: TensorShape(channels: 3, height: 32, width: 32))
+        try b.conv("conv1", out: 8, kernel: 3, pad: 1); try b.relu("relu1")
+        try b.maxPool("pool1", kernel: 2, stride: 2)
+        try b.conv("conv2", out: 16, kernel: 3, pad: 1); try b.relu("relu2")
+        try b.maxPool("pool2", kernel: 2, stride: 2)
+        try b.fc("fc1", units: 64); try b.relu("relu3")
+        try b.fc("fc2", units: 10)
+        try b.softmax("loss")
+        return try b.finish()
+    }
+
+    static let perWorker = 128
+
+    func step(_ strategy: Strategy, workers: Int) throws -> Executor.Outcome {
+        let setup = TrainingSetup(network: try Self.smallCNN(), precision: .fp32,
+                                  batchPerGPU: workers == 1 ? Self.perWorker * singleFor : Self.perWorker, gpus: workers, steps: 1)
+        let graph = try Planner.plan(setup, strategy: strategy)
+        return try Executor(graph: graph, setup: setup, strategy: strategy).run()
+    }
+
+    /// The single worker's batch, in multiples of `perWorker` (set per test).
+    var singleFor = 1
+
+    /// max |a − b| / max |b| over every weight and bias tensor.
+    static func difference(_ a: Executor.Outcome, _ b: Executor.Outcome) -> Double {
+        var worst = 0.0
+        for (i, w) in b.weights {
+            for (x, y) in [(a.weights[i]!, w), (a.biases[i]!, b.biases[i]!)] {
+                let scale = Double(y.map { abs($0) }.max() ?? 0)
+                let diff = Double(zip(x, y).map { abs($0 - $1) }.max() ?? 0)
+                worst = max(worst, diff / max(scale, 1e-12))
+            }
+        }
+        return worst
+    }
+
+    /// One worker on k × 128 examples, computed once for the suite.
+    static let references: [Int: Executor.Outcome] = Dictionary(uniqueKeysWithValues: [2, 4].map { k in
+        var test = ExecutorTests()
+        test.singleFor = k
+        return (k, try! test.step(.data(), workers: 1))
+    })
+
+    func single(_ k: Int) throws -> Executor.Outcome { try #require(Self.references[k]) }
+
+    @Test(arguments: [2, 4])
+    func exactHybridEqualsOneWorkerOnAllExamples(workers k: Int) throws {
+        let reference = try single(k)
+        for scheme in ExchangeScheme.allCases {
+            let hybrid = try step(.hybrid(scheme: scheme, variant: .exact), workers: k)
+            #expect(hybrid.replicasAgree)
+            #expect(Self.difference(hybrid, reference) < 1e-5, "scheme \(scheme) on \(k) workers")
+        }
+    }
+
+    @Test(arguments: [2, 4])
+    func dataParallelEqualsOneWorkerOnAllExamples(workers k: Int) throws {
+        let reference = try single(k)
+        for algorithm in AllReduceAlgorithm.allCases {
+            let data = try step(.data(DataParallelOptions(algorithm: algorithm, bucketBytes: 20_000)), workers: k)
+            #expect(data.replicasAgree)
+            #expect(Self.difference(data, reference) < 1e-5, "\(algorithm) on \(k) workers")
+        }
+    }
+
+    /// The approximate variant updates the FC slices after every chunk of 128
+    /// examples, so its weights differ from the exact step's: here by more than
+    /// 1% of the largest weight, where the exact variant agrees to 1e-5.
+    @Test func approximateDiffersAndTheTestSaysByHowMuch() throws {
+        let reference = try single(4)
+        let approximate = try step(.hybrid(scheme: .b, variant: .approximate), workers: 4)
+        let difference = Self.difference(approximate, reference)
+        #expect(difference > 1e-2)
+        #expect(difference < 1)
+    }
+
+    @Test func unsupportedPlansAreRefused() throws {
+        let setup = TrainingSetup(network: try Self.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2, steps: 1)
+        #expect(throws: ExecutorError.self) {
+            try Executor(graph: try Planner.plan(setup, strategy: .model()), setup: setup, strategy: .model())
+        }
+        #expect(throws: ExecutorError.self) {
+            try Executor(graph: try Planner.plan(setup, strategy: .data(), fidelity: .aggregated), setup: setup, strategy: .data())
+        }
+        let resnet = TrainingSetup(network: try #require(Zoo.model(named: "resnet50")), precision: .fp32, batchPerGPU: 1, gpus: 1, steps: 1)
+        #expect(throws: ExecutorError.self) { try Executor(graph: try Planner.plan(resnet, strategy: .data()), setup: resnet, strategy: .data()) }
+    }
+}
