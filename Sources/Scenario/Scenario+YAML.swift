@@ -25,7 +25,14 @@ extension Scenario {
         description = try root.optional("description")?.string()
         var catalog = try Catalog.builtIn()
         if let extra = try root.optional("catalog") {
-            try extra.checkKeys(["gpus", "links"])
+            try extra.checkKeys(["gpus", "links", "files"])
+            // Catalog files (e.g. links fitted by `scalecast import nccl-tests`), relative to the scenario.
+            for item in try extra.optional("files")?.items() ?? [] {
+                var path = try item.string()
+                if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+                let file = try YAMLValue.load(path: path)
+                try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
+            }
             try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))
         }
         self.catalog = catalog

@@ -316,3 +316,39 @@ let smallScenario = """
         #expect(unpriced.stderr.contains("training"))
     }
 }
+
+@Suite struct ImportCLITests {
+    let log = """
+        # nThread 1 nGpus 4 minBytes 1048576 maxBytes 67108864 step: 4(factor) warmup iters: 5 iters: 20 agg iters: 1 validation: 1 graph: 0
+        #       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong
+        #        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)
+             1048576        262144     float     sum      -1    30.49   34.39   51.59      0    30.40   34.49   51.74      0
+             4194304       1048576     float     sum      -1    61.94   67.72  101.57      0    61.80   67.87  101.80      0
+            16777216       4194304     float     sum      -1   187.77   89.35  134.03      0   187.50   89.48  134.22      0
+            67108864      16777216     float     sum      -1   691.09   97.11  145.66      0   690.90   97.13  145.70      0
+        # Out of bounds values : 0 OK
+        # Avg bus bandwidth    : 108.2135
+        """
+
+    @Test func importedLinksDriveAScenario() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-import-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try log.write(toFile: dir + "/all_reduce_perf.log", atomically: true, encoding: .utf8)
+        let out = CLI.execute(["import", "nccl-tests", dir + "/all_reduce_perf.log", "--out", dir + "/network.yaml"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("all_reduce on 4 GPUs"))
+        let scenario = """
+            model: resnet50
+            batch_per_gpu: 32
+            catalog: {files: [network.yaml]}
+            cluster: {gpu: H100, gpus_per_node: 4, fabric: nvswitch, nvlink: nccl-all_reduce-4gpus-all_reduce_perf}
+            gpus: [1, 4]
+            """
+        try scenario.write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        let simulated = CLI.execute(["simulate", dir + "/s.yaml"])
+        #expect(simulated.exitCode == 0, "\(simulated.stderr)")
+        let broken = CLI.execute(["import", "nccl-tests", dir + "/s.yaml"])
+        #expect(broken.exitCode == 2)
+        #expect(broken.stderr.contains("s.yaml"))
+    }
+}

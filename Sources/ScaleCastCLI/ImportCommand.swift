@@ -1,0 +1,85 @@
+import ArgumentParser
+import Calibration
+import Foundation
+import Reports
+
+/// `scalecast import nccl-tests LOG... --out network.yaml`.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Turn measurements made elsewhere into catalog entries.",
+        subcommands: [NCCLTests.self])
+
+    struct NCCLTests: ParsableCommand, OutputProducing {
+        static let configuration = CommandConfiguration(
+            commandName: "nccl-tests",
+            abstract: "Fit latency and bandwidth (alpha-beta) to nccl-tests logs and write them as catalog links.",
+            discussion: """
+                Each log gives one link: bandwidth = the fitted bus bandwidth (busbw, comparable to one link's speed); \
+                latency per hop = the fitted alpha spread over the collective's steps and the two hops of a transfer \
+                through a switch (ring all-reduce: 2(N-1) steps). Name the file in a scenario with \
+                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link.
+                """)
+
+        @Argument(help: "Logs printed by all_reduce_perf, all_gather_perf, reduce_scatter_perf, broadcast_perf or sendrecv_perf.")
+        var logs: [String]
+
+        @Option(name: .long, help: "Write the links here (YAML, the catalog's form).")
+        var out: String?
+
+        @Option(name: .long, help: "The collective, if the file name does not say it: all_reduce, all_gather, reduce_scatter, broadcast, sendrecv.")
+        var collective: String?
+
+        @Option(name: .long, help: "The kind of the links written: nvlink, pcie, infiniband or ethernet.")
+        var kind: String = "nvlink"
+
+        @Flag(name: .long, help: "Overwrite --out if it exists.")
+        var force = false
+
+        func produce() throws -> CommandOutput {
+            let chosen = try collective.map { name -> NCCLTestsLog.Collective in
+                guard let c = NCCLTestsLog.Collective(rawValue: name) else {
+                    throw UsageError(message: "--collective: '\(name)' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return c
+            }
+            guard ["nvlink", "pcie", "infiniband", "ethernet"].contains(kind) else { throw UsageError(message: "--kind must be nvlink, pcie, infiniband or ethernet") }
+            var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
+            for path in logs {
+                guard let data = FileManager.default.contents(atPath: path), let content = String(data: data, encoding: .utf8) else {
+                    throw UsageError(message: "\(path): cannot read the file")
+                }
+                let log = try NCCLTestsLog.parse(content, file: path, collective: chosen)
+                let fit = try log.fit()
+                let steps: Double
+                switch log.collective {
+                case .allReduce: steps = 2 * Double(log.ranks - 1)
+                case .allGather, .reduceScatter: steps = Double(log.ranks - 1)
+                case .broadcast, .sendRecv: steps = 1
+                }
+                let name = "nccl-\(log.collective.rawValue)-\(log.ranks)gpus-" + ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                text += "\(path): \(log.collective.rawValue) on \(log.ranks) GPUs, \(log.rows.count) sizes from "
+                    + "\(Format.grouped(Int(log.rows.first!.bytes))) to \(Format.grouped(Int(log.rows.last!.bytes))) bytes\n"
+                text += "  alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us, algbw \(Format.fixed(fit.bytesPerSecond / 1e9, 2)) GB/s, "
+                    + "busbw \(Format.fixed(fit.busBytesPerSecond / 1e9, 2)) GB/s"
+                    + (log.averageBusGBPerSecond.map { " (the log's average busbw: \(Format.fixed($0, 2)))" } ?? "") + "\n"
+                var table = TextTable(headers: ["bytes", "measured us", "fitted us", "error"], alignments: [.right, .right, .right, .right])
+                for (row, error) in zip(log.rows, fit.relativeErrors) {
+                    table.append([Format.grouped(Int(row.bytes)), Format.fixed(row.microseconds, 2),
+                                  Format.fixed(row.microseconds * (1 + error), 2), Format.fixed(error * 100, 1) + "%"])
+                }
+                text += table.render() + "\n"
+                yaml += "  - {name: \(name), kind: \(kind), bandwidth_gb_per_s: \(Format.fixed(fit.busBytesPerSecond / 1e9, 3)), "
+                    + "latency_us: \(Format.fixed(fit.latencySeconds * 1e6 / steps / 2, 3)), "
+                    + "source: \"fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
+                    + "over \(Int(steps)) steps x 2 hops\"}\n"
+            }
+            if let out {
+                try OutputFile.write(yaml, to: out, force: force)
+                text += "wrote \(out)\n"
+            } else {
+                text += yaml
+            }
+            return CommandOutput(stdout: text)
+        }
+    }
+}
