@@ -42,14 +42,16 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
-            "Scenario", "Reports", "Planning", "Calibration",
+            "Scenario", "Reports", "Planning", "Calibration", "CUDARuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI", "Calibration"]),
+        .executableTarget(name: "scalecast-cuda-check", dependencies: ["CUDARuntime"]),
         .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning", "Calibration"]),
 
         // MARK: - Implementation details
         .target(name: "CCPUClock"),
+        .target(name: "CUDARuntime"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL",

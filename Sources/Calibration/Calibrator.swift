@@ -13,6 +13,9 @@ public struct Calibrator {
     public struct GEMMSample: Sendable, Equatable {
         public var m, n, k: Int
         public var seconds: Double
+        public init(m: Int, n: Int, k: Int, seconds: Double) {
+            (self.m, self.n, self.k, self.seconds) = (m, n, k, seconds)
+        }
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CUDARuntime
 import Calibration
+import Hardware
 import Foundation
 import Reports
 
@@ -19,7 +21,17 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
 
+    @Flag(name: .long, help: "Time cuBLAS on this machine's NVIDIA GPU (loaded at run time) instead of the CPU; needs --gpu.")
+    var cuda = false
+
+    @Option(name: .customLong("gemm-csv"), help: "Fit GPU timings written by scalecast-cuda-check instead of timing; needs --gpu.")
+    var gemmCSV: String?
+
+    @Option(name: .long, help: "The catalog GPU the timings belong to (its peaks are what efficiencies are relative to).")
+    var gpu: String?
+
     func produce() throws -> CommandOutput {
+        if cuda || gemmCSV != nil { return try calibrateGPU() }
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
@@ -52,5 +64,64 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             text += "wrote \(out)\n"
         }
         return CommandOutput(stdout: text)
+    }
+
+    /// Fits the efficiency curve of each precision to cuBLAS timings, against the
+    /// catalog GPU's peaks.
+    private func calibrateGPU() throws -> CommandOutput {
+        guard let name = gpu else { throw UsageError(message: "--cuda and --gemm-csv need --gpu NAME: the catalog GPU whose peaks apply") }
+        let catalog = try Catalog.builtIn()
+        guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: unknown GPU '\(name)'") }
+        var device = spec.name
+        var samples: [CUDARuntime.Sample] = []
+        if let path = gemmCSV {
+            (device, samples) = try Self.readTimings(path)
+        } else {
+            let runtime: CUDARuntime
+            do { runtime = try CUDARuntime() } catch let error as CUDAError { throw UsageError(message: error.message) }
+            device = runtime.deviceName
+            for precision in CUDARuntime.Precision.allCases {
+                for (m, n, k) in CUDARuntime.shapes {
+                    do { samples.append(try runtime.time(precision, m: m, n: n, k: k)) } catch let e as CUDAError { throw UsageError(message: e.message) }
+                }
+            }
+        }
+        var text = "GPU: \(device), peaks of the catalog's \(spec.name)\n"
+        for precision in CUDARuntime.Precision.allCases {
+            let rows = samples.filter { $0.precision == precision }
+            guard !rows.isEmpty else { continue }
+            let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
+            let gemm = rows.map { Calibrator.GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds) }
+            guard let fit = Calibrator.fitEfficiency(gemm, peak: peak) else { continue }
+            var table = TextTable(headers: ["m", "n", "k", "TFLOP/s", "efficiency", "fitted", "residual"], alignments: Array(repeating: .right, count: 7))
+            for (s, r) in zip(gemm, fit.residuals) {
+                table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.flops / s.seconds / 1e12, 1), Format.fixed(s.flops / s.seconds / peak, 3),
+                              Format.fixed(fit.efficiency(m: s.m, n: s.n, k: s.k), 3), Format.fixed(r, 3)])
+            }
+            let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
+            text += "\n\(precision.rawValue): peak \(Format.fixed(peak / 1e12, 1)) TFLOP/s; fitted max efficiency \(Format.fixed(fit.maxEfficiency, 3)), "
+                + "half-saturation dimension \(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n" + table.render()
+            text += "  use: cost_model: {max_efficiency: {\(precision.rawValue): \(Format.fixed(fit.maxEfficiency, 3))}, "
+                + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
+        }
+        return CommandOutput(stdout: text)
+    }
+
+    /// Reads the CSV of scalecast-cuda-check: `# device: NAME` and rows precision,m,n,k,seconds[,tflops].
+    static func readTimings(_ path: String) throws -> (String, [CUDARuntime.Sample]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError(message: "\(path): cannot read the file") }
+        var device = "unknown", samples: [CUDARuntime.Sample] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("# device:") { device = line.dropFirst(9).trimmingCharacters(in: .whitespaces); continue }
+            if line.hasPrefix("#") || line.hasPrefix("precision,") || line.isEmpty { continue }
+            let cells = line.split(separator: ",").map(String.init)
+            guard cells.count >= 5, let precision = CUDARuntime.Precision(rawValue: cells[0]), let m = Int(cells[1]), let nn = Int(cells[2]),
+                  let k = Int(cells[3]), let seconds = Double(cells[4]), m > 0, nn > 0, k > 0, seconds > 0 else {
+                throw UsageError(message: "\(path):\(n + 1): expected precision,m,n,k,seconds; found '\(line)'")
+            }
+            samples.append(CUDARuntime.Sample(precision: precision, m: m, n: nn, k: k, seconds: seconds))
+        }
+        guard !samples.isEmpty else { throw UsageError(message: "\(path): no timings found") }
+        return (device, samples)
     }
 }

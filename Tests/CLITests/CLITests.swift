@@ -352,3 +352,33 @@ let smallScenario = """
         #expect(broken.stderr.contains("s.yaml"))
     }
 }
+
+@Suite struct GPUCalibrationCLITests {
+    static let csv = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../scenarios/validation/h200-cublas-gemm.csv").standardized.path
+
+    @Test func fitsRecordedCuBLASTimingsPerPrecision() {
+        let out = CLI.execute(["calibrate", "--gemm-csv", Self.csv, "--gpu", "H200"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("GPU: NVIDIA H200"))
+        for precision in ["fp32", "tf32", "bf16"] { #expect(out.stdout.contains("\(precision): peak")) }
+        #expect(out.stdout.contains("use: cost_model:"))
+    }
+
+    /// Without an NVIDIA GPU (as in CI) the CUDA path fails cleanly, naming what it tried.
+    @Test func cudaWithoutAGPUExitsWithTwo() {
+        let out = CLI.execute(["calibrate", "--cuda", "--gpu", "H200"])
+        if out.exitCode == 0 { return }   // a machine with a GPU and CUDA: nothing to check here
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("libcudart") || out.stderr.contains("GPU"))
+    }
+
+    @Test func badGPUCalibrationInputExitsWithTwo() throws {
+        #expect(CLI.execute(["calibrate", "--gemm-csv", Self.csv]).exitCode == 2)
+        #expect(CLI.execute(["calibrate", "--gemm-csv", Self.csv, "--gpu", "H2000"]).exitCode == 2)
+        let bad = try writeTemporary("precision,m,n,k,seconds\nbf16,1,2,three,0.5\n")
+        let out = CLI.execute(["calibrate", "--gemm-csv", bad, "--gpu", "H200"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains(":2:"))
+    }
+}
