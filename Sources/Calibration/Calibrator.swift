@@ -77,8 +77,17 @@ public struct Calibrator {
     public struct EfficiencyFit: Sendable, Equatable {
         public var maxEfficiency: Double
         public var halfSaturation: Double
+        /// Fixed time per product, in seconds (zero unless fitted).
+        public var overheadSeconds: Double = 0
         /// Measured minus modelled efficiency, per sample.
         public var residuals: [Double]
+
+        public init(maxEfficiency: Double, halfSaturation: Double, overheadSeconds: Double = 0, residuals: [Double]) {
+            self.maxEfficiency = maxEfficiency
+            self.halfSaturation = halfSaturation
+            self.overheadSeconds = overheadSeconds
+            self.residuals = residuals
+        }
 
         public func efficiency(m: Int, n: Int, k: Int) -> Double {
             func s(_ x: Int) -> Double { Double(x) / (Double(x) + halfSaturation) }
@@ -86,27 +95,47 @@ public struct Calibrator {
         }
     }
 
-    /// Fits `e_max` and `x½` to samples measured against `peak` FLOP/s.
-    public static func fitEfficiency(_ samples: [GEMMSample], peak: Double) -> EfficiencyFit? {
-        guard samples.count >= 2 else { return nil }
-        let measured = samples.map { $0.flops / $0.seconds / peak }
+    /// Fits the curve to samples measured against `peak` FLOP/s, in time:
+    /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k))`. For each candidate
+    /// x½ on a log grid (1 to 10,000, 20 a decade), the time is linear in
+    /// flops / (peak · s(m)s(n)s(k)), with slope 1/e_max (and intercept the overhead
+    /// when `fitOverhead`), fitted by weighted least squares with weights 1/t², so
+    /// every sample counts by its relative error (`gsl_fit_wmul`, `gsl_fit_wlinear`).
+    /// The x½ with the smallest weighted residual wins; e_max is kept at most 1.
+    public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false) -> EfficiencyFit? {
+        guard samples.count >= (fitOverhead ? 3 : 2) else { return nil }
+        let y = samples.map(\.seconds)
+        let w = y.map { 1 / max($0 * $0, 1e-30) }
         var best: EfficiencyFit?
         var bestSquares = Double.infinity
         for step in 0...80 {
-            let half = pow(10, Double(step) / 20)   // 1 ... 10,000, 20 points a decade
-            let model = samples.map { s -> Double in
-                func f(_ x: Int) -> Double { Double(x) / (Double(x) + half) }
-                return f(s.m) * f(s.n) * f(s.k)
+            let half = pow(10, Double(step) / 20)
+            let x = samples.map { s -> Double in
+                func f(_ v: Int) -> Double { Double(v) / (Double(v) + half) }
+                return s.flops / (peak * f(s.m) * f(s.n) * f(s.k))
             }
-            var slope = 0.0, covariance = 0.0, squares = 0.0
-            guard gsl_fit_mul(model, 1, measured, 1, model.count, &slope, &covariance, &squares) == GSL_SUCCESS else { continue }
-            if squares < bestSquares, slope > 0 {
-                bestSquares = squares
-                best = EfficiencyFit(maxEfficiency: min(1, slope), halfSaturation: half,
-                                     residuals: zip(measured, model).map { $0 - min(1, slope) * $1 })
+            var intercept = 0.0, slope = 0.0, c00 = 0.0, c01 = 0.0, c11 = 0.0, squares = 0.0
+            let status = fitOverhead
+                ? gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &intercept, &slope, &c00, &c01, &c11, &squares)
+                : gsl_fit_wmul(x, 1, w, 1, y, 1, x.count, &slope, &c11, &squares)
+            guard status == GSL_SUCCESS, slope > 0 else { continue }
+            intercept = max(0, intercept)
+            let eMax = min(1, 1 / slope)
+            // The residual of the curve as kept (e_max capped, overhead not negative).
+            let kept = zip(x, zip(y, w)).reduce(0.0) { sum, item in
+                let r = item.1.0 - (intercept + item.0 / eMax)
+                return sum + item.1.1 * r * r
+            }
+            if kept < bestSquares {
+                bestSquares = kept
+                let fit = EfficiencyFit(maxEfficiency: eMax, halfSaturation: half, overheadSeconds: intercept, residuals: [])
+                best = fit
             }
         }
-        return best
+        guard var fit = best else { return nil }
+        fit.residuals = samples.map { s in s.flops / (s.seconds - fit.overheadSeconds > 0 ? s.seconds - fit.overheadSeconds : s.seconds) / peak
+            - fit.efficiency(m: s.m, n: s.n, k: s.k) }
+        return fit
     }
 
     /// Fits copy time = latency + bytes / bandwidth.

@@ -1,13 +1,77 @@
 import ArgumentParser
 import Calibration
 import Foundation
+import CostModel
+import Hardware
 import Reports
+import Workload
 
 /// `scalecast import nccl-tests LOG... --out network.yaml`.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Turn measurements made elsewhere into catalog entries.",
-        subcommands: [NCCLTests.self])
+        subcommands: [NCCLTests.self, LayerTimesImport.self])
+
+    struct LayerTimesImport: ParsableCommand, OutputProducing {
+        static let configuration = CommandConfiguration(
+            commandName: "layer-times",
+            abstract: "Fit a GPU's efficiency curve, per precision, to per-layer times from tools/profile_layers.py.",
+            discussion: "Name the profile in a scenario with cost_model: {profile: profile.yaml}. --holdout fits even rows and "
+                + "reports the error on the odd ones.")
+
+        @Argument(help: "The CSV written by tools/profile_layers.py.")
+        var csv: String
+
+        @Option(name: .long, help: "The catalog GPU the times were measured on.")
+        var gpu: String
+
+        @Option(name: .long, help: "Write the profile here (YAML).")
+        var out: String?
+
+        @Flag(name: .long, help: "Fit half of the rows and report how well the fit predicts the other half.")
+        var holdout = false
+
+        @Flag(name: .long, help: "Overwrite --out if it exists.")
+        var force = false
+
+        func produce() throws -> CommandOutput {
+            let catalog = try Catalog.builtIn()
+            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu)'") }
+            guard let text = try? String(contentsOfFile: csv, encoding: .utf8) else { throw UsageError(message: "\(csv): cannot read the file") }
+            let times = try LayerTimes(csv: text, file: csv)
+            var output = "\(csv): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
+            var profile = "# Fitted by `scalecast import layer-times` from \(csv); efficiencies are relative to the catalog's \(spec.name) peaks.\ngpu: \(spec.name)\n"
+            var efficiency: [String] = [], half: [String] = [], error: [String] = [], overhead: [String] = []
+            for precision in Precision.allCases where times.rows.contains(where: { $0.precision == precision }) {
+                let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
+                let rows = times.rows.filter { $0.precision == precision }
+                let training = holdout ? rows.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) : rows
+                guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else { continue }
+                output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3)), half-saturation "
+                    + "\(Format.fixed(fit.curve.halfSaturation, 1)), launch overhead \(Format.fixed(fit.curve.overheadSeconds * 1e6, 1)) us; "
+                    + "forward times within \(Format.fixed(fit.reportedError * 100, 1))% for 90% of the \(training.count) layers fitted\n"
+                if holdout {
+                    let tested = rows.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                    let errors = try tested.map {
+                        abs(try LayerTimes.predictForward($0, curve: fit.curve, peak: peak) / $0.forwardSeconds - 1)
+                    }.sorted()
+                    output += "  held out: \(tested.count) layers, median |error| \(Format.fixed(errors[errors.count / 2] * 100, 1))%, "
+                        + "90th percentile \(Format.fixed(LayerTimes.percentile(errors, 0.9) * 100, 1))%\n"
+                }
+                efficiency.append("\(precision.rawValue): \(Format.fixed(fit.curve.maxEfficiency, 4))")
+                half.append("\(precision.rawValue): \(Format.fixed(fit.curve.halfSaturation, 2))")
+                error.append("\(precision.rawValue): \(Format.fixed(fit.reportedError, 4))")
+                overhead.append("\(precision.rawValue): \(Format.fixed(fit.curve.overheadSeconds * 1e6, 3))")
+            }
+            profile += "max_efficiency: {\(efficiency.joined(separator: ", "))}\nhalf_saturation: {\(half.joined(separator: ", "))}\n"
+                + "launch_overhead_us: {\(overhead.joined(separator: ", "))}\nreported_error: {\(error.joined(separator: ", "))}\n"
+            if let out {
+                try OutputFile.write(profile, to: out, force: force)
+                output += "wrote \(out)\n"
+            }
+            return CommandOutput(stdout: output)
+        }
+    }
 
     struct NCCLTests: ParsableCommand, OutputProducing {
         static let configuration = CommandConfiguration(

@@ -86,7 +86,8 @@ extension RunSpec {
         let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
         let strategy = try RunSpec.readStrategy(try yaml.optional("strategy"), network: network)
-        let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"))
+        let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"), baseDirectory: baseDirectory,
+                                                            gpu: cluster.gpu, precision: Precision(rawValue: precisionName)!)
         var steps = 2
         var fidelity: Fidelity?
         if let simulation = try yaml.optional("simulation") {
@@ -213,10 +214,13 @@ extension RunSpec {
         return strategy
     }
 
-    static func readCostParameters(_ node: YAMLValue?) throws -> CostParameters {
+    static func readCostParameters(_ node: YAMLValue?, baseDirectory: String, gpu: GPUSpec, precision: Precision) throws -> CostParameters {
         var p = CostParameters()
         guard let node else { return p }
-        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation"])
+        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation", "profile"])
+        if let profileNode = try node.optional("profile") {
+            try applyProfile(profileNode, baseDirectory: baseDirectory, gpu: gpu, precision: precision, to: &p)
+        }
         if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.double(in: Limits.microseconds) * 1e-6 }
         if let v = try node.optional("memory_efficiency") { p.memoryEfficiency = try fraction(v) }
         if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.double(in: 0...1e6) * 1_073_741_824 }
@@ -229,6 +233,31 @@ extension RunSpec {
             for (key, value) in try table.entries() { p.halfSaturationDimension[Precision(rawValue: key)!] = try value.double(in: 0...1e6) }
         }
         return p
+    }
+
+    /// Applies a profile written by `scalecast import layer-times`: its curve for
+    /// every precision it has, and the launch overhead fitted for the run's precision.
+    static func applyProfile(_ node: YAMLValue, baseDirectory: String, gpu: GPUSpec, precision: Precision,
+                             to p: inout CostParameters) throws {
+        var path = try node.string()
+        if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+        let profile = try YAMLValue.load(path: path)
+        try profile.checkKeys(["gpu", "max_efficiency", "half_saturation", "launch_overhead_us", "reported_error"])
+        let gpuNode = try profile.required("gpu")
+        guard try gpuNode.string() == gpu.name else {
+            throw node.error("the profile \(path) was fitted on the \(try gpuNode.string()), but this run uses the \(gpu.name)")
+        }
+        for (key, value) in try profile.required("max_efficiency").entries() {
+            guard let q = Precision(rawValue: key) else { throw value.error("unknown precision '\(key)'") }
+            p.maxEfficiencyOverride[q] = try fraction(value)
+        }
+        for (key, value) in try profile.required("half_saturation").entries() {
+            guard let q = Precision(rawValue: key) else { throw value.error("unknown precision '\(key)'") }
+            p.halfSaturationDimension[q] = try value.double(in: 0...1e6)
+        }
+        if let overheads = try profile.optional("launch_overhead_us"), let mine = try overheads.optional(precision.rawValue) {
+            p.launchOverheadSeconds = try mine.double(in: Limits.microseconds) * 1e-6
+        }
     }
 
     private static func fraction(_ value: YAMLValue) throws -> Double {

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Time the forward and backward passes of every convolution and fully connected
+layer of a torchvision model on this GPU, at a few batch sizes and precisions,
+and write a CSV that `scalecast import layer-times` fits.
+
+Usage: python3 tools/profile_layers.py --model resnet50 --batches 32,64,128 \
+           --precisions fp32,bf16 --out layer-times.csv
+
+Each row: the layer's shape (so ScaleCast can count its FLOPs itself), the batch,
+the precision, and the median forward and backward times in milliseconds of
+--repeats timed runs after warm-up (CUDA events). bf16 runs the layer in bf16;
+tf32 allows TF32 tensor cores for fp32 products.
+"""
+import argparse
+import csv
+import statistics
+import sys
+
+import torch
+import torchvision
+
+
+def time_ms(fn, repeats):
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="resnet50")
+    parser.add_argument("--batches", default="32,64,128")
+    parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        sys.exit("error: no CUDA GPU is visible to PyTorch")
+    device = torch.device("cuda")
+    model = getattr(torchvision.models, args.model)()
+    size = 299 if args.model.startswith("inception") else 224
+    # Record each conv and linear layer's input shape with one forward pass.
+    shapes = {}
+
+    def recorder(name):
+        def hook(module, inputs, output):
+            shapes.setdefault(name, tuple(inputs[0].shape))   # returns None: the output is left alone
+        return hook
+
+    hooks = [m.register_forward_hook(recorder(name))
+             for name, m in model.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 3, size, size))
+    for h in hooks:
+        h.remove()
+    rows = []
+    for precision in args.precisions.split(","):
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = precision == "tf32"
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        for batch in (int(b) for b in args.batches.split(",")):
+            for name, module in model.named_modules():
+                if name not in shapes:
+                    continue
+                layer = module.to(device=device, dtype=dtype)
+                x = torch.randn((batch,) + shapes[name][1:], device=device, dtype=dtype, requires_grad=True)
+                y = layer(x)
+                grad = torch.randn_like(y)
+                forward = time_ms(lambda: layer(x), args.repeats)
+                backward = time_ms(lambda: torch.autograd.grad(layer(x), [x] + list(layer.parameters()), grad), args.repeats) - forward
+                if isinstance(module, torch.nn.Conv2d):
+                    row = dict(kind="conv", in_channels=module.in_channels, height=shapes[name][2], width=shapes[name][3],
+                               out=module.out_channels, kernel=module.kernel_size[0], stride=module.stride[0],
+                               pad=module.padding[0], groups=module.groups)
+                else:
+                    row = dict(kind="fc", in_channels=module.in_features, height=1, width=1, out=module.out_features,
+                               kernel=1, stride=1, pad=0, groups=1)
+                rows.append(dict(model=args.model, layer=name, batch=batch, precision=precision,
+                                 forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}", **row))
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["model", "layer", "kind", "batch", "precision", "in_channels", "height",
+                                               "width", "out", "kernel", "stride", "pad", "groups", "forward_ms", "backward_ms"])
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
+
+
+if __name__ == "__main__":
+    main()
