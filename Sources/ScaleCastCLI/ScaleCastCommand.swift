@@ -13,7 +13,7 @@ public struct ScaleCastCommand: ParsableCommand {
             2 bad input (the message names the file, key and line).
             """,
         subcommands: [SimulateCommand.self, ExplainCommand.self, TraceCommand.self, ChartCommand.self, ReportCommand.self,
-                      SweepCommand.self, MergeCommand.self, PlanCommand.self, CalibrateCommand.self, ImportCommand.self,
+                      SweepCommand.self, MergeCommand.self, PlanCommand.self, CalibrateCommand.self, ImportCommand.self, ValidateCommand.self,
                       NotebookCommand.self, ModelsCommand.self, HardwareCommand.self])
 
     public init() {}

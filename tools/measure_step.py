@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Time whole training steps (forward, backward, SGD with momentum) of torchvision
+models on this GPU, with synthetic data already on the GPU, and write a CSV that
+`scalecast validate --against` compares with the simulator's predictions.
+
+Usage: python3 tools/measure_step.py --models resnet50,vgg16 --batches 64,128 \
+           --precisions fp32,bf16 --scenario scenarios/validation/h200-one-gpu.yaml --out steps.csv
+
+bf16 uses torch.autocast (mixed precision), tf32 allows TF32 tensor cores. Each
+row is the median of --repeats timed steps after 5 warm-up steps (CUDA events).
+"""
+import argparse
+import csv
+import statistics
+import sys
+
+import torch
+import torchvision
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default="resnet50")
+    parser.add_argument("--batches", default="64,128")
+    parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--scenario", required=True, help="the scenario describing this machine, as the CSV should name it")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        sys.exit("error: no CUDA GPU is visible to PyTorch")
+    names = {"alexnet": "alexnet-owt", "vgg16": "vgg16", "resnet50": "resnet50", "googlenet": "googlenet",
+             "inception_v3": "inception-v3"}
+    rows = []
+    for model_name in args.models.split(","):
+        for precision in args.precisions.split(","):
+            torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+            torch.backends.cudnn.allow_tf32 = precision == "tf32"
+            for batch in (int(b) for b in args.batches.split(",")):
+                kwargs = {"aux_logits": True, "init_weights": False} if model_name == "inception_v3" else {}
+                model = getattr(torchvision.models, model_name)(**kwargs).cuda().train()
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
+                size = 299 if model_name == "inception_v3" else 224
+                x = torch.randn(batch, 3, size, size, device="cuda")
+                y = torch.randint(0, 1000, (batch,), device="cuda")
+                loss_fn = torch.nn.CrossEntropyLoss()
+
+                def step():
+                    optimizer.zero_grad(set_to_none=True)
+                    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                        out = model(x)
+                        out = out[0] if isinstance(out, tuple) else out
+                        loss = loss_fn(out, y)
+                    loss.backward()
+                    optimizer.step()
+
+                for _ in range(5):
+                    step()
+                torch.cuda.synchronize()
+                times = []
+                for _ in range(args.repeats):
+                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    start.record()
+                    step()
+                    end.record()
+                    torch.cuda.synchronize()
+                    times.append(start.elapsed_time(end) / 1000)
+                rows.append(dict(scenario=args.scenario, model=names.get(model_name, model_name), batch_per_gpu=batch,
+                                 precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}"))
+                del model, optimizer
+                torch.cuda.empty_cache()
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
+
+
+if __name__ == "__main__":
+    main()
