@@ -7,14 +7,15 @@ extension Executor {
 
     func compute(_ task: TaskGraph.Task) {
         let s = states[task.device]
+        let t = s.step(task.step)
         switch task.operation {
         case .layer(nil)?:
-            if task.kind == .forward { forward(task.layer!, s) } else { backward(task.layer!, s) }
+            if task.kind == .forward { forward(task.layer!, s) } else { backward(task.layer!, s, t) }
         case .layer(let chunk?)?:
-            if task.kind == .forward { chunkForward(task.layer!, chunk, s) } else { chunkBackward(task.layer!, chunk, s) }
+            if task.kind == .forward { chunkForward(task.layer!, chunk, s, t) } else { chunkBackward(task.layer!, chunk, s, t) }
         case .updateLayers(let layers)?:
             // The bucket's summed gradients, back from the all-reduce, into its layers.
-            if let b = buckets.firstIndex(where: { $0.layers == layers }), let flat = s.bucketGrad[b] {
+            if let b = buckets.firstIndex(where: { $0.layers == layers }), let flat = t.bucketGrad[b] {
                 var offset = 0
                 for i in layers {
                     let w = s.weightGrad[i]!.count, bc = s.biasGrad[i]!.count
@@ -25,7 +26,18 @@ extension Executor {
             }
             update(layers: layers, s)
         case .updateSlices?:
-            update(layers: Array(split!..<network.layers.count).filter { s.weights[$0] != nil }, s)
+            // The loss is scaled by 1/global batch, so that the gradients returned to the
+            // data-parallel layers are the exact step's; an approximate update after a
+            // chunk of b examples averages over those b instead.
+            let layers = Array(split!..<network.layers.count).filter { s.weights[$0] != nil }
+            if strategy.variant == .approximate {
+                let scale = Float(globalBatch) / Float(batch)
+                for i in layers {
+                    s.weightGrad[i] = s.weightGrad[i]!.map { $0 * scale }
+                    s.biasGrad[i] = s.biasGrad[i]!.map { $0 * scale }
+                }
+            }
+            update(layers: layers, s)
         default:
             preconditionFailure("task \(task.id) (\(task.label)) carries no operation the executor knows")
         }
@@ -58,7 +70,7 @@ extension Executor {
         }
     }
 
-    private func backward(_ i: Int, _ s: WorkerState) {
+    private func backward(_ i: Int, _ s: WorkerState, _ t: StepState) {
         let x = input(i, s)
         let layer = network.layers[i]
         switch layer.kind {
@@ -66,17 +78,17 @@ extension Executor {
             let labels = (0..<batch).map { Synthetic.label(example: s.index * batch + $0, classes: elements(i)) }
             s.outputGrad[i - 1] = Kernels.softmaxCrossEntropy(x, labels: labels, classes: elements(i), scale: 1 / Float(globalBatch)).gradient
         case .convolution:
-            let dy = outputGradient(i, s), g = convolution(i, batch: batch)
+            let dy = outputGradient(i, s, t), g = convolution(i, batch: batch)
             let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g)
             accumulate(&s.weightGrad[i]!, dw)
             accumulate(&s.biasGrad[i]!, db)
             if i > 1 { s.outputGrad[i - 1] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g) }
         case .relu:
-            s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s), output: s.output[i]!)
+            s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s, t), output: s.output[i]!)
         case .maxPool:
-            s.outputGrad[i - 1] = Kernels.maxPoolBackward(outputGradient(i, s), argmax: s.argmax[i]!, inputCount: x.count)
+            s.outputGrad[i - 1] = Kernels.maxPoolBackward(outputGradient(i, s, t), argmax: s.argmax[i]!, inputCount: x.count)
         case .fullyConnected(let u, _):
-            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, outputGradient(i, s), weights: s.weights[i]!, batch: batch,
+            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, outputGradient(i, s, t), weights: s.weights[i]!, batch: batch,
                                                               inputs: layer.inputShapes[0].elements, units: u)
             accumulate(&s.weightGrad[i]!, dw)
             accumulate(&s.biasGrad[i]!, db)
@@ -86,22 +98,22 @@ extension Executor {
         // The layer that completes a bucket packs the bucket's gradients for the all-reduce.
         for (b, bucket) in buckets.enumerated() where bucket.closingLayer == i {
             var packed = bucket.layers.flatMap { s.weightGrad[$0]! + s.biasGrad[$0]! }
-            if let pending = s.pendingBucketAdds.removeValue(forKey: b) { for k in packed.indices { packed[k] += pending[k] } }
-            s.bucketGrad[b] = packed
+            if let pending = t.pendingBucketAdds.removeValue(forKey: b) { for k in packed.indices { packed[k] += pending[k] } }
+            t.bucketGrad[b] = packed
         }
     }
 
     /// The gradient of data-parallel layer `i`'s output over the own batch: from
     /// the layer above, or, for the last data-parallel layer of a hybrid, the
     /// boundary gradients of the own examples gathered from every chunk.
-    private func outputGradient(_ i: Int, _ s: WorkerState) -> [Float] {
+    private func outputGradient(_ i: Int, _ s: WorkerState, _ t: StepState) -> [Float] {
         guard let split, i == split - 1 else { return s.outputGrad[i]! }
         var dy = [Float](repeating: 0, count: batch * features)
         for (c, parts) in graph.chunks.enumerated() {
             var row = 0
             for part in parts {
                 if part.owner == s.index {
-                    let partial = s.partial[c]![split]!, returned = s.returned[c]
+                    let partial = t.partial[c]![split]!, returned = t.returned[c]
                     for (k, e) in part.examples.enumerated() {
                         for f in 0..<features {
                             let at = (row + k) * features + f
@@ -121,51 +133,51 @@ extension Executor {
 
     /// The whole input of model-parallel layer `i` for chunk `c`: the boundary
     /// activations, or the previous layer's slices put together.
-    private func wholeInput(_ i: Int, _ c: Int, _ s: WorkerState) -> [Float] {
-        if i == split! { return s.chunkInput[c]! }
-        return s.gathered[c]![i]!
+    private func wholeInput(_ i: Int, _ c: Int, _ t: StepState) -> [Float] {
+        if i == split! { return t.chunkInput[c]! }
+        return t.gathered[c]![i]!
     }
 
-    private func chunkForward(_ i: Int, _ c: Int, _ s: WorkerState) {
+    private func chunkForward(_ i: Int, _ c: Int, _ s: WorkerState, _ t: StepState) {
         let n = chunkSize(c)
         let layer = network.layers[i]
         if i == split! {
             // Assemble the chunk's boundary activations from the owners' batches.
             var x: [Float] = []
             for part in graph.chunks[c] {
-                let source = part.owner == s.index ? s.output[i - 1]! : s.boundary[part.owner]!
+                let source = part.owner == s.index ? s.output[i - 1]! : t.boundary[part.owner]!
                 x += source[(part.examples.lowerBound * features)..<(part.examples.upperBound * features)]
             }
-            s.chunkInput[c] = x
+            t.chunkInput[c] = x
         } else if case .relu = layer.kind {
         } else {
             // Put this worker's own slice beside the slices the others sent.
             let width = elements(i - 1), own = columns(i - 1, s.index)
-            var full = s.gathered[c]?[i] ?? [Float](repeating: 0, count: n * width)
-            let mine = s.chunkOutput[c]![i - 1]!
+            var full = t.gathered[c]?[i] ?? [Float](repeating: 0, count: n * width)
+            let mine = t.chunkOutput[c]![i - 1]!
             for r in 0..<n { for (k, col) in own.enumerated() { full[r * width + col] = mine[r * own.count + k] } }
-            s.gathered[c, default: [:]][i] = full
+            t.gathered[c, default: [:]][i] = full
         }
         switch layer.kind {
         case .fullyConnected:
-            let x = wholeInput(i, c, s)
-            s.chunkOutput[c, default: [:]][i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: n,
+            let x = wholeInput(i, c, t)
+            t.chunkOutput[c, default: [:]][i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: n,
                                                                               inputs: layer.inputShapes[0].elements,
                                                                               units: units(i, s.index).count)
         case .relu:
-            s.chunkOutput[c, default: [:]][i] = Kernels.reluForward(s.chunkOutput[c]![i - 1]!)
+            t.chunkOutput[c, default: [:]][i] = Kernels.reluForward(t.chunkOutput[c]![i - 1]!)
         case .softmaxCrossEntropy:
-            s.chunkOutput[c, default: [:]][i] = wholeInput(i, c, s)
+            t.chunkOutput[c, default: [:]][i] = wholeInput(i, c, t)
         default: preconditionFailure("unsupported model-parallel layer")
         }
     }
 
     /// The gradient of this worker's slice of model-parallel layer `i`'s output in chunk `c`.
-    private func chunkOutputGradient(_ i: Int, _ c: Int, _ s: WorkerState) -> [Float] {
-        if let g = s.chunkOutputGrad[c]?[i] { return g }
+    private func chunkOutputGradient(_ i: Int, _ c: Int, _ s: WorkerState, _ t: StepState) -> [Float] {
+        if let g = t.chunkOutputGrad[c]?[i] { return g }
         // Layer i+1 is a product: its partial input gradient's own columns plus what the others sent.
         let n = chunkSize(c), width = elements(i), own = columns(i, s.index)
-        let partial = s.partial[c]![i + 1]!, scattered = s.scattered[c]?[i + 1]
+        let partial = t.partial[c]![i + 1]!, scattered = t.scattered[c]?[i + 1]
         var g = [Float](repeating: 0, count: n * own.count)
         for r in 0..<n {
             for (k, col) in own.enumerated() { g[r * own.count + k] = partial[r * width + col] + (scattered?[r * own.count + k] ?? 0) }
@@ -173,28 +185,28 @@ extension Executor {
         return g
     }
 
-    private func chunkBackward(_ i: Int, _ c: Int, _ s: WorkerState) {
+    private func chunkBackward(_ i: Int, _ c: Int, _ s: WorkerState, _ t: StepState) {
         let n = chunkSize(c)
         let layer = network.layers[i]
         switch layer.kind {
         case .softmaxCrossEntropy:
             let examples = graph.chunks[c].flatMap { part in part.examples.map { part.owner * batch + $0 } }
-            let scale = strategy.variant == .approximate ? 1 / Float(n) : 1 / Float(globalBatch)
-            let full = Kernels.softmaxCrossEntropy(s.chunkOutput[c]![i]!, labels: examples.map { Synthetic.label(example: $0, classes: elements(i)) },
+            let scale = 1 / Float(globalBatch)   // the exact step's scale; approximate slice updates rescale (updateSlices)
+            let full = Kernels.softmaxCrossEntropy(t.chunkOutput[c]![i]!, labels: examples.map { Synthetic.label(example: $0, classes: elements(i)) },
                                                    classes: elements(i), scale: scale).gradient
             let own = columns(i - 1, s.index), width = elements(i)
             var g = [Float](repeating: 0, count: n * own.count)
             for r in 0..<n { for (k, col) in own.enumerated() { g[r * own.count + k] = full[r * width + col] } }
-            s.chunkOutputGrad[c, default: [:]][i - 1] = g
+            t.chunkOutputGrad[c, default: [:]][i - 1] = g
         case .relu:
-            s.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s), output: s.chunkOutput[c]![i]!)
+            t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s, t), output: t.chunkOutput[c]![i]!)
         case .fullyConnected:
-            let x = wholeInput(i, c, s)
-            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, chunkOutputGradient(i, c, s), weights: s.weights[i]!, batch: n,
+            let x = wholeInput(i, c, t)
+            let (dx, dw, db) = Kernels.fullyConnectedBackward(x, chunkOutputGradient(i, c, s, t), weights: s.weights[i]!, batch: n,
                                                               inputs: layer.inputShapes[0].elements, units: units(i, s.index).count)
             accumulate(&s.weightGrad[i]!, dw)
             accumulate(&s.biasGrad[i]!, db)
-            s.partial[c, default: [:]][i] = dx
+            t.partial[c, default: [:]][i] = dx
         default: preconditionFailure("unsupported model-parallel layer")
         }
     }

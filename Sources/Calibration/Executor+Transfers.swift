@@ -4,19 +4,19 @@ import Parallelism
 extension Executor {
     /// Copies what `task` sends out of the sender's memory (on the sender's queue).
     func snapshot(_ task: TaskGraph.Task, from device: Int) -> [Float] {
-        let s = states[device]
+        let s = states[device], t = s.step(task.step)
         switch task.operation {
         case .gradient(let b, let range, _)?:
-            return Array(s.bucketGrad[b]![range])
+            return Array(t.bucketGrad[b]![range])
         case .activations(_, let owner, let examples, let range)?:
-            let source = device == owner ? s.output[split! - 1]! : s.boundary[owner]!
+            let source = device == owner ? s.output[split! - 1]! : t.boundary[owner]!
             let base = examples.lowerBound * features
             return Array(source[(base + range.lowerBound)..<(base + range.upperBound)])
         case .gatherSlice(let i, let c)?:
-            return s.chunkOutput[c]![i - 1]!
+            return t.chunkOutput[c]![i - 1]!
         case .scatterGradient(let i, let c)?:
             let receiver = task.destination!, width = elements(i - 1), theirs = columns(i - 1, receiver)
-            let partial = s.partial[c]![i]!
+            let partial = t.partial[c]![i]!
             let n = partial.count / width
             var out = [Float](repeating: 0, count: n * theirs.count)
             for r in 0..<n { for (k, col) in theirs.enumerated() { out[r * theirs.count + k] = partial[r * width + col] } }
@@ -24,7 +24,7 @@ extension Executor {
         case .returnGradient(let c, let owner, let examples, let range)?:
             // What the sender holds of the owner's rows: its own partial plus what reached it (a chain).
             let base = rowOffset(chunk: c, owner: owner, examples: examples) * features
-            let partial = s.partial[c]![split!]!, returned = s.returned[c]
+            let partial = t.partial[c]![split!]!, returned = t.returned[c]
             return range.map { partial[base + $0] + (returned?[base + $0] ?? 0) }
         default:
             preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
@@ -33,36 +33,36 @@ extension Executor {
 
     /// Writes what `task` delivers into the receiver's memory (on the receiver's queue).
     func apply(_ task: TaskGraph.Task, _ values: [Float], to device: Int) {
-        let s = states[device]
+        let t = states[device].step(task.step)
         switch task.operation {
         case .gradient(let b, let range, let add)?:
-            if add && s.bucketGrad[b] == nil {
+            if add && t.bucketGrad[b] == nil {
                 // The receiver's own gradients are not ready yet: hold the sum until they are
                 // (a GPU buffers what arrives and reduces once its own data is there).
-                if s.pendingBucketAdds[b] == nil { s.pendingBucketAdds[b] = [Float](repeating: 0, count: buckets[b].parameters) }
-                for (k, v) in values.enumerated() { s.pendingBucketAdds[b]![range.lowerBound + k] += v }
+                if t.pendingBucketAdds[b] == nil { t.pendingBucketAdds[b] = [Float](repeating: 0, count: buckets[b].parameters) }
+                for (k, v) in values.enumerated() { t.pendingBucketAdds[b]![range.lowerBound + k] += v }
                 return
             }
             for (k, v) in values.enumerated() {
-                if add { s.bucketGrad[b]![range.lowerBound + k] += v } else { s.bucketGrad[b]![range.lowerBound + k] = v }
+                if add { t.bucketGrad[b]![range.lowerBound + k] += v } else { t.bucketGrad[b]![range.lowerBound + k] = v }
             }
         case .activations(_, let owner, let examples, let range)?:
-            if s.boundary[owner] == nil { s.boundary[owner] = [Float](repeating: 0, count: batch * features) }
+            if t.boundary[owner] == nil { t.boundary[owner] = [Float](repeating: 0, count: batch * features) }
             let base = examples.lowerBound * features + range.lowerBound
-            for (k, v) in values.enumerated() { s.boundary[owner]![base + k] = v }
+            for (k, v) in values.enumerated() { t.boundary[owner]![base + k] = v }
         case .gatherSlice(let i, let c)?:
             let width = elements(i - 1), theirs = columns(i - 1, task.device)
             let n = values.count / theirs.count
-            if s.gathered[c]?[i] == nil { s.gathered[c, default: [:]][i] = [Float](repeating: 0, count: n * width) }
-            for r in 0..<n { for (k, col) in theirs.enumerated() { s.gathered[c]![i]![r * width + col] = values[r * theirs.count + k] } }
+            if t.gathered[c]?[i] == nil { t.gathered[c, default: [:]][i] = [Float](repeating: 0, count: n * width) }
+            for r in 0..<n { for (k, col) in theirs.enumerated() { t.gathered[c]![i]![r * width + col] = values[r * theirs.count + k] } }
         case .scatterGradient(let i, let c)?:
-            if s.scattered[c]?[i] == nil { s.scattered[c, default: [:]][i] = [Float](repeating: 0, count: values.count) }
-            for (k, v) in values.enumerated() { s.scattered[c]![i]![k] += v }
+            if t.scattered[c]?[i] == nil { t.scattered[c, default: [:]][i] = [Float](repeating: 0, count: values.count) }
+            for (k, v) in values.enumerated() { t.scattered[c]![i]![k] += v }
         case .returnGradient(let c, let owner, let examples, let range)?:
             let n = graph.chunks[c].reduce(0) { $0 + $1.examples.count }
-            if s.returned[c] == nil { s.returned[c] = [Float](repeating: 0, count: n * features) }
+            if t.returned[c] == nil { t.returned[c] = [Float](repeating: 0, count: n * features) }
             let base = rowOffset(chunk: c, owner: owner, examples: examples) * features + range.lowerBound
-            for (k, v) in values.enumerated() { s.returned[c]![base + k] += v }
+            for (k, v) in values.enumerated() { t.returned[c]![base + k] += v }
         default:
             preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
         }

@@ -61,6 +61,17 @@ public final class Executor {
         let dataEnd = split ?? network.layers.count
         buckets = Planner.gradientBuckets(network, precision: setup.precision, bucketBytes: self.strategy.gradientSync.bucketBytes,
                                           layers: 1..<dataEnd)
+        guard case .softmaxCrossEntropy = network.layers.last!.kind else {
+            throw ExecutorError("the executor needs the network to end in a softmax loss")
+        }
+        if let split {
+            guard split > 1 else { throw ExecutorError("the executor needs at least one data-parallel layer before the model-parallel ones") }
+            for i in split..<network.layers.count {
+                if case .fullyConnected(let u, _) = network.layers[i].kind, u < graph.gpus {
+                    throw ExecutorError("\(network.layers[i].name) has \(u) units, fewer than the \(graph.gpus) workers it is split over")
+                }
+            }
+        }
         for (i, layer) in network.layers.enumerated().dropFirst() {
             guard layer.inputs == [i - 1] else { throw ExecutorError("the executor runs chains; \(layer.name) is fed by several layers") }
             switch layer.kind {

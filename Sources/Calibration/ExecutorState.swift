@@ -13,6 +13,23 @@ final class WorkerState {
     var output: [Int: [Float]] = [:]
     var argmax: [Int: [Int]] = [:]
     var outputGrad: [Int: [Float]] = [:]
+    /// What one training step's communication leaves on this worker, by step: a
+    /// worker that is ahead may receive step s+1's data while it finishes step s.
+    private var steps: [Int: StepState] = [:]
+
+    func step(_ s: Int) -> StepState {
+        if let state = steps[s] { return state }
+        let state = StepState()
+        steps[s] = state
+        steps[s - 2] = nil   // two steps back, nothing is in flight any more
+        return state
+    }
+
+    init(index: Int) { self.index = index }
+}
+
+/// One step's buffers on one worker.
+final class StepState {
     /// Bucket gradients, flattened (the all-reduce's buffers).
     var bucketGrad: [Int: [Float]] = [:]
     /// Sums that reached a bucket before this worker's own gradients were packed.
@@ -30,8 +47,6 @@ final class WorkerState {
     var scattered: [Int: [Int: [Float]]] = [:]
     /// What other workers returned of the boundary gradient, by chunk (chunk rows × features).
     var returned: [Int: [Float]] = [:]
-
-    init(index: Int) { self.index = index }
 }
 
 /// Deterministic data and initial weights, the same whichever worker asks.
