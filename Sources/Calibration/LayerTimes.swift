@@ -65,6 +65,7 @@ public struct LayerTimes: Sendable {
             let kind = try cell("kind")
             guard kind == "conv" || kind == "fc" else { throw fail("kind must be conv or fc, got '\(kind)'") }
             guard let precision = Precision(rawValue: try cell("precision")) else { throw fail("unknown precision '\(try cell("precision"))'") }
+            guard try int("batch") >= 1 else { throw fail("'batch' must be at least 1") }
             let row = Row(line: index + 1, kind: kind, batch: try int("batch"), precision: precision, inChannels: try int("in_channels"),
                           height: try int("height"), width: try int("width"), out: try int("out"), kernel: try int("kernel"),
                           stride: try int("stride"), pad: try int("pad"), groups: try int("groups"),

@@ -39,14 +39,14 @@ public struct NCCLTestsLog: Sendable, Equatable {
     ///   (`all_reduce_perf.log`); else it is inferred from busbw/algbw.
     /// - Throws: `ConfigError` with the line that could not be read.
     public static func parse(_ text: String, file: String, collective given: Collective? = nil) throws -> NCCLTestsLog {
-        let lines = text.components(separatedBy: "\n")
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         func fail(_ line: Int?, _ message: String) -> ConfigError { ConfigError(file: file, keyPath: "", line: line, message: message) }
         var ranks: Int?, rankLines = 0
         var header: [String]?
         var rows: [Row] = []
         var average: Double?
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             let number = index + 1
             if line.isEmpty { continue }
             if line.hasPrefix("#") {
@@ -54,6 +54,9 @@ public struct NCCLTestsLog: Sendable, Equatable {
                 let words = body.split(separator: " ").map(String.init)
                 if let i = words.firstIndex(of: "nGpus"), i + 1 < words.count, let g = Int(words[i + 1]),
                    let t = words.firstIndex(of: "nThread").flatMap({ $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }) {
+                    guard (1...1_000_000).contains(g), (1...1_000_000).contains(t) else {
+                        throw fail(number, "nGpus and nThread must be between 1 and 1,000,000 in '\(line)'")
+                    }
                     ranks = g * t
                 }
                 if words.first == "Rank" { rankLines += 1 }
@@ -72,7 +75,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
                 throw fail(number, "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(cells.count): '\(line)'")
             }
             func value(_ name: String) throws -> Double {
-                guard let i = columns.firstIndex(of: name), let x = Double(cells[i]), x.isFinite, x >= 0 else {
+                guard let i = columns.firstIndex(of: name), let x = Double(cells[i]), x.isFinite, x >= 0, x < 1e18 else {
                     throw fail(number, "cannot read '\(name)' in '\(line)'")
                 }
                 return x

@@ -40,6 +40,8 @@ public struct Sweep {
     public struct Point: Sendable {
         public var index: Int
         public var run: RunSpec
+        /// The run's position in the scenario (labels may repeat or be missing).
+        public var runIndex: Int
         public var runLabel: String
         /// The varied values, in axis order.
         public var values: [String]
@@ -73,8 +75,13 @@ public struct Sweep {
             }
         }
         for axis in axes where Self.whatIfKeys.contains(axis.key) {
+            // Gb/s for bandwidths (1 kB/s to 1 PB/s, as the catalog allows), microseconds for latency.
+            let range = axis.key == "network_latency_us" ? Limits.microseconds
+                : (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)
             for value in axis.values {
-                guard let x = Double(value), x > 0, x.isFinite else { throw SweepError("--vary \(axis.key): '\(value)' is not a positive number") }
+                guard let x = Double(value), range.contains(x) else {
+                    throw SweepError("--vary \(axis.key): '\(value)' is not a number between \(range.lowerBound) and \(range.upperBound)")
+                }
             }
         }
         let runIndices = baseScenario.runs.indices.filter { label == nil || baseScenario.runs[$0].label == label }
@@ -111,7 +118,7 @@ public struct Sweep {
                 }
                 let counts = axes.firstIndex { $0.key == "gpus" }.map { [Int(values[$0])!] } ?? run.gpuCounts
                 for gpus in counts {
-                    points.append(Point(index: index, run: run, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
+                    points.append(Point(index: index, run: run, runIndex: r, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
                     index += 1
                 }
             }

@@ -80,6 +80,10 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         guard let first = shards.first else { throw SweepError("merge: no shard given") }
         var header = first.sweep
         header.shard = nil
+        let received = shards.reduce(0) { $0 + $1.results.count }
+        guard header.points >= 0, header.points <= received else {
+            throw SweepError("merge: the shards say the sweep has \(header.points) points but hold \(received) rows; a shard is missing or damaged")
+        }
         var seenShards = Set<String>()
         var byPoint: [Int: SweepRow] = [:]
         for (i, shard) in shards.enumerated() {
@@ -91,6 +95,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             }
             guard seenShards.insert(name).inserted else { throw SweepError("merge: shard \(name) is given twice") }
             for row in shard.results {
+                guard (0..<header.points).contains(row.point) else {
+                    throw SweepError("merge: shard \(name) has point \(row.point), outside the sweep's 0..<\(header.points)")
+                }
                 guard byPoint[row.point] == nil else { throw SweepError("merge: point \(row.point) is in two shards") }
                 byPoint[row.point] = row
             }

@@ -91,7 +91,7 @@ extension Sweep {
         var pointBaseline: [Int] = []
         var sampleJobs: [[Int]] = []
         for p in chosen {
-            let variant = p.runLabel + "\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
+            let variant = "\(p.runIndex)\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
                 jobs.append(Job(run: p.run, gpus: 1))

@@ -46,7 +46,9 @@ struct ImportCommand: ParsableCommand {
                 let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
                 let rows = times.rows.filter { $0.precision == precision }
                 let training = holdout ? rows.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) : rows
-                guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else { continue }
+                guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else {
+                    throw UsageError(message: "\(csv): the \(precision.rawValue) rows cannot be fitted (at least 3 layers with positive times are needed)")
+                }
                 output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3)), half-saturation "
                     + "\(Format.fixed(fit.curve.halfSaturation, 1)), launch overhead \(Format.fixed(fit.curve.overheadSeconds * 1e6, 1)) us; "
                     + "forward times within \(Format.fixed(fit.reportedError * 100, 1))% for 90% of the \(training.count) layers fitted\n"
@@ -122,13 +124,13 @@ struct ImportCommand: ParsableCommand {
                 }
                 let name = "nccl-\(log.collective.rawValue)-\(log.ranks)gpus-" + ((path as NSString).lastPathComponent as NSString).deletingPathExtension
                 text += "\(path): \(log.collective.rawValue) on \(log.ranks) GPUs, \(log.rows.count) sizes from "
-                    + "\(Format.grouped(Int(log.rows.first!.bytes))) to \(Format.grouped(Int(log.rows.last!.bytes))) bytes\n"
+                    + "\(Format.fixed(log.rows.first!.bytes, 0)) to \(Format.fixed(log.rows.last!.bytes, 0)) bytes\n"
                 text += "  alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us, algbw \(Format.fixed(fit.bytesPerSecond / 1e9, 2)) GB/s, "
                     + "busbw \(Format.fixed(fit.busBytesPerSecond / 1e9, 2)) GB/s"
                     + (log.averageBusGBPerSecond.map { " (the log's average busbw: \(Format.fixed($0, 2)))" } ?? "") + "\n"
                 var table = TextTable(headers: ["bytes", "measured us", "fitted us", "error"], alignments: [.right, .right, .right, .right])
                 for (row, error) in zip(log.rows, fit.relativeErrors) {
-                    table.append([Format.grouped(Int(row.bytes)), Format.fixed(row.microseconds, 2),
+                    table.append([Format.fixed(row.bytes, 0), Format.fixed(row.microseconds, 2),
                                   Format.fixed(row.microseconds * (1 + error), 2), Format.fixed(error * 100, 1) + "%"])
                 }
                 text += table.render() + "\n"

@@ -66,19 +66,24 @@ struct PlanCommand: ParsableCommand, OutputProducing {
             text += "\nCheapest that finish within \(Format.fixed(d, 1)) h\n" + table(Array(plan.meetingDeadline.prefix(top)))
         }
         if let b = budget {
-            text += "\nFastest within $\(Format.grouped(Int(b)))\n" + table(Array(plan.withinBudget.prefix(top)))
+            text += "\nFastest within $\(Format.fixed(b, 0))\n" + table(Array(plan.withinBudget.prefix(top)))
         }
         text += "\nCost-time Pareto front (no configuration is both cheaper and faster)\n" + table(plan.paretoFront)
         var output = CommandOutput(stdout: text)
         if let out {
-            let chart = try Charts.costTime(all: plan.candidates.map { ($0.timeToTrainSeconds! / 3600, $0.costUSD!) },
-                                            front: plan.paretoFront.map { ($0.timeToTrainSeconds! / 3600, $0.costUSD!) },
+            let point = { (r: SweepRow) in (r.time(pessimistic: pessimistic)! / 3600, r.cost(pessimistic: pessimistic)!) }
+            let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.paretoFront.map(point),
                                             deadlineHours: deadlineHours, title: "\(scenario): time and cost to train", format: .png)
             let notes = try Gnuplot.write([chart], into: out, force: force)
             output.stderr = notes.map { $0 + "\n" }.joined()
             output.stdout += "\nwrote \(out)/\(chart.imageFile)\n"
         }
         return output
+    }
+
+    /// Whole dollars with separators, for any size.
+    static func dollars(_ x: Double) -> String {
+        x.magnitude < 1e15 ? Format.grouped(Int(x.rounded())) : Format.fixed(x, 0)
     }
 
     private func table(_ rows: [SweepRow]) -> String {
@@ -91,9 +96,9 @@ struct PlanCommand: ParsableCommand, OutputProducing {
             let varied = r.vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
-                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Format.grouped(Int(r.costUSD!.rounded()))]
+                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!)]
                      + (ranged ? ["\(Format.fixed((r.timeToTrainSecondsP10 ?? .nan) / 3600, 1))-\(Format.fixed((r.timeToTrainSecondsP90 ?? .nan) / 3600, 1))",
-                                  "\(Format.grouped(Int((r.costUSDP10 ?? 0).rounded())))-\(Format.grouped(Int((r.costUSDP90 ?? 0).rounded())))"] : []))
+                                  "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()
     }

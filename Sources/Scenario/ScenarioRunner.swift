@@ -1,3 +1,4 @@
+import Foundation
 import CostModel
 import Hardware
 import Parallelism
@@ -20,7 +21,21 @@ public enum ScenarioRunner {
     /// Checks that `run` can be laid out on `gpus` GPUs.
     /// - Throws: `ConfigError` at the GPU counts' location (or `--gpus`) if more than
     ///   one node is needed and the cluster has no network.
+    /// The most GPUs simulated expanded: data parallelism (beyond it, aggregated
+    /// fidelity does the work), and strategies with model-parallel layers, which are
+    /// always expanded and whose exchanges grow as the square of the GPUs.
+    public static let expandedLimit = (data: 256, modelParallel: 64)
+
     public static func check(_ run: RunSpec, gpus: Int, location: ConfigError) throws {
+        if fidelity(run, gpus: gpus) == .expanded {
+            let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
+            if gpus > limit {
+                var error = location
+                error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
+                    + "(at most \(limit))" + (run.strategy.kind == .data ? "; use simulation: {fidelity: aggregated}" : "")
+                throw error
+            }
+        }
         if run.cluster.nodes(for: gpus) > 1 && run.cluster.network == nil {
             var error = location
             error.message = "\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
@@ -68,7 +83,7 @@ public enum ScenarioRunner {
         guard perStep.isFinite && perStep <= longestStepSeconds else {
             var error = run.batchLocation
             error.message = "a step of \(run.network.name) with \(run.batchPerGPU) images per GPU on \(run.cluster.gpu.name) would take "
-                + (perStep.isFinite ? "about \(Int(perStep / 86400)) days" : "forever (the cost model gives no finite time)")
+                + (perStep.isFinite ? "about \(String(format: "%.0f", perStep / 86400)) days" : "forever (the cost model gives no finite time)")
                 + "; check the hardware figures and the batch"
             throw error
         }
