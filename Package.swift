@@ -35,7 +35,8 @@ let package = Package(
         ], exclude: ["README.md"]),
         .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),
-        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "Hardware", "YAMLSupport", "Yams"], exclude: ["README.md"]),
+        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "YAMLSupport", "Yams"],
+                exclude: ["README.md"]),
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "YAMLSupport", "Parallelism", "Workload"],
@@ -67,7 +68,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "scalecast"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
     ]
 )

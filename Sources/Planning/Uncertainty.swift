@@ -1,4 +1,5 @@
 import Hardware
+import SimCore
 import Parallelism
 import Scenario
 
@@ -86,19 +87,4 @@ extension ClusterSpec {
         if var network = c.network { network.nic = scaled(network.nic); c.network = network }
         return c
     }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -1,3 +1,4 @@
+import SimCore
 import Testing
 @testable import Calibration
 
@@ -29,15 +30,9 @@ import Testing
     }
 }
 
+/// Seeded inputs in [-1, 1] on a 0.001 grid.
 struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Float { Float(next() % 2001) / 1000 - 1 }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    mutating func unit() -> Float { Float(generator.next() % 2001) / 1000 - 1 }
 }
