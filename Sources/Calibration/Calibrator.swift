@@ -101,7 +101,8 @@ public struct Calibrator {
     /// flops / (peak · s(m)s(n)s(k)), with slope 1/e_max (and intercept the overhead
     /// when `fitOverhead`), fitted by weighted least squares with weights 1/t², so
     /// every sample counts by its relative error (`gsl_fit_wmul`, `gsl_fit_wlinear`).
-    /// The x½ with the smallest weighted residual wins; e_max is kept at most 1.
+    /// The x½ with the smallest weighted residual wins; e_max is kept at most 1 and the
+    /// overhead at least 0, each refitted when the other is held (`constrainedLine`).
     public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false) -> EfficiencyFit? {
         guard samples.count >= (fitOverhead ? 3 : 2) else { return nil }
         let y = samples.map(\.seconds)
@@ -114,18 +115,8 @@ public struct Calibrator {
                 func f(_ v: Int) -> Double { Double(v) / (Double(v) + half) }
                 return s.flops / (peak * f(s.m) * f(s.n) * f(s.k))
             }
-            var intercept = 0.0, slope = 0.0, c00 = 0.0, c01 = 0.0, c11 = 0.0, squares = 0.0
-            let status = fitOverhead
-                ? gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &intercept, &slope, &c00, &c01, &c11, &squares)
-                : gsl_fit_wmul(x, 1, w, 1, y, 1, x.count, &slope, &c11, &squares)
-            guard status == GSL_SUCCESS, slope > 0 else { continue }
-            intercept = max(0, intercept)
-            let eMax = min(1, 1 / slope)
-            // The residual of the curve as kept (e_max capped, overhead not negative).
-            let kept = zip(x, zip(y, w)).reduce(0.0) { sum, item in
-                let r = item.1.0 - (intercept + item.0 / eMax)
-                return sum + item.1.1 * r * r
-            }
+            guard let line = constrainedLine(x: x, y: y, weights: w, fitOverhead: fitOverhead) else { continue }
+            let (intercept, eMax, kept) = (line.intercept, 1 / line.slope, line.squares)
             if kept < bestSquares {
                 bestSquares = kept
                 let fit = EfficiencyFit(maxEfficiency: eMax, halfSaturation: half, overheadSeconds: intercept, residuals: [])
@@ -136,6 +127,40 @@ public struct Calibrator {
         fit.residuals = samples.map { s in s.flops / (s.seconds - fit.overheadSeconds > 0 ? s.seconds - fit.overheadSeconds : s.seconds) / peak
             - fit.efficiency(m: s.m, n: s.n, k: s.k) }
         return fit
+    }
+
+    /// The weighted least-squares line `y = intercept + slope · x` under the curve's
+    /// constraints: slope ≥ 1 (e_max ≤ 1) and intercept ≥ 0, with the intercept fixed at
+    /// 0 unless `fitOverhead`. The objective is a convex quadratic, so its constrained
+    /// minimum is the unconstrained one when feasible, else the best of the minima on
+    /// the active faces (intercept = 0: `gsl_fit_wmul`; slope = 1: the weighted mean of
+    /// y − x) and their corner. Clamping one parameter alone would leave the other
+    /// fitted to a line that is no longer used.
+    static func constrainedLine(x: [Double], y: [Double], weights w: [Double], fitOverhead: Bool)
+        -> (intercept: Double, slope: Double, squares: Double)? {
+        func squares(_ intercept: Double, _ slope: Double) -> Double {
+            zip(x, zip(y, w)).reduce(0.0) { sum, item in
+                let r = item.1.0 - (intercept + slope * item.0)
+                return sum + item.1.1 * r * r
+            }
+        }
+        var candidates: [(Double, Double)] = [(0, 1)]
+        var slope = 0.0, c11 = 0.0, chi = 0.0
+        if gsl_fit_wmul(x, 1, w, 1, y, 1, x.count, &slope, &c11, &chi) == GSL_SUCCESS { candidates.append((0, slope)) }
+        if fitOverhead {
+            var intercept = 0.0, c00 = 0.0, c01 = 0.0
+            if gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &intercept, &slope, &c00, &c01, &c11, &chi) == GSL_SUCCESS {
+                candidates.append((intercept, slope))
+            }
+            let weight = w.reduce(0, +)
+            let mean = zip(zip(x, y), w).reduce(0.0) { $0 + $1.1 * ($1.0.1 - $1.0.0) } / weight
+            if weight > 0 { candidates.append((mean, 1)) }
+        }
+        let best = candidates
+            .filter { $0.0 >= 0 && $0.1 >= 1 && $0.0.isFinite && $0.1.isFinite }
+            .map { (intercept: $0.0, slope: $0.1, squares: squares($0.0, $0.1)) }
+            .min { $0.squares < $1.squares }
+        return best
     }
 
     /// Fits copy time = latency + bytes / bandwidth.

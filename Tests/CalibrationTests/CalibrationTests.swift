@@ -30,6 +30,21 @@ import YAMLSupport
         #expect(fit.residuals.allSatisfy { abs($0) < 0.02 })
     }
 
+    /// When a constraint binds, the other parameter is refitted, not kept from the
+    /// unconstrained line: slope held at 1 gives the mean of y − x as intercept, and
+    /// intercept held at 0 gives Σxy / Σx² as slope (weights 1).
+    @Test func constrainedLineRefitsTheFreeParameter() throws {
+        let x = [1.0, 2, 3, 4], ones = [1.0, 1, 1, 1]
+        let tooFast = try #require(Calibrator.constrainedLine(x: x, y: x.map { 0.5 * $0 + 2 }, weights: ones, fitOverhead: true))
+        #expect(tooFast.slope == 1)
+        #expect(abs(tooFast.intercept - 0.75) < 1e-12)
+        let negativeOverhead = try #require(Calibrator.constrainedLine(x: x, y: x.map { 3 * $0 - 1 }, weights: ones, fitOverhead: true))
+        #expect(negativeOverhead.intercept == 0)
+        #expect(abs(negativeOverhead.slope - 80.0 / 30) < 1e-12)
+        let free = try #require(Calibrator.constrainedLine(x: x, y: x.map { 2 * $0 + 1 }, weights: ones, fitOverhead: true))
+        #expect(abs(free.slope - 2) < 1e-12 && abs(free.intercept - 1) < 1e-12)
+    }
+
     @Test func copyFitRecoversBandwidthAndLatency() throws {
         let samples = Calibrator.copySizes.map { Calibrator.CopySample(bytes: $0, seconds: 2e-6 + Double($0) / 10e9) }
         let fit = try #require(Calibrator.fitCopies(samples))
