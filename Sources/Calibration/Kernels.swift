@@ -20,8 +20,11 @@ public enum Kernels {
         public var patch: Int { inChannels * kernel * kernel }
         /// Columns of the im2col matrix: output pixels per image.
         public var pixels: Int { outHeight * outWidth }
-        public var inputCount: Int { batch * inChannels * height * width }
-        public var outputCount: Int { batch * outChannels * pixels }
+        /// Floats of one input image and of one output image.
+        public var inputImageCount: Int { inChannels * height * width }
+        public var outputImageCount: Int { outChannels * pixels }
+        public var inputCount: Int { batch * inputImageCount }
+        public var outputCount: Int { batch * outputImageCount }
         public var weightCount: Int { outChannels * patch }
         /// FLOPs of the forward pass (a multiply-add counts 2).
         public var forwardFLOPs: Double { 2 * Double(batch) * Double(outChannels) * Double(pixels) * Double(patch) }
@@ -76,8 +79,8 @@ public enum Kernels {
                 out.withUnsafeMutableBufferPointer { op in
                     col.withUnsafeMutableBufferPointer { cp in
                         for n in 0..<g.batch {
-                            im2col(xp.baseAddress! + n * g.inChannels * g.height * g.width, g, cp.baseAddress!)
-                            let o = op.baseAddress! + n * g.outChannels * g.pixels
+                            im2col(xp.baseAddress! + n * g.inputImageCount, g, cp.baseAddress!)
+                            let o = op.baseAddress! + n * g.outputImageCount
                             for c in 0..<g.outChannels { for q in 0..<g.pixels { o[c * g.pixels + q] = bias[c] } }
                             BLAS.sgemm(m: g.outChannels, n: g.pixels, k: g.patch, a: wp.baseAddress!, lda: g.patch,
                                        b: cp.baseAddress!, ldb: g.pixels, beta: 1, c: o, ldc: g.pixels)
@@ -99,8 +102,8 @@ public enum Kernels {
                     col.withUnsafeMutableBufferPointer { cp in
                         for n in 0..<g.batch {
                             BLAS.sgemm(transposeA: true, m: g.patch, n: g.pixels, k: g.outChannels, a: wp.baseAddress!, lda: g.patch,
-                                       b: dp.baseAddress! + n * g.outChannels * g.pixels, ldb: g.pixels, c: cp.baseAddress!, ldc: g.pixels)
-                            col2im(cp.baseAddress!, g, xp.baseAddress! + n * g.inChannels * g.height * g.width)
+                                       b: dp.baseAddress! + n * g.outputImageCount, ldb: g.pixels, c: cp.baseAddress!, ldc: g.pixels)
+                            col2im(cp.baseAddress!, g, xp.baseAddress! + n * g.inputImageCount)
                         }
                     }
                 }
@@ -119,8 +122,8 @@ public enum Kernels {
                 dw.withUnsafeMutableBufferPointer { wp in
                     col.withUnsafeMutableBufferPointer { cp in
                         for n in 0..<g.batch {
-                            im2col(xp.baseAddress! + n * g.inChannels * g.height * g.width, g, cp.baseAddress!)
-                            let d = dp.baseAddress! + n * g.outChannels * g.pixels
+                            im2col(xp.baseAddress! + n * g.inputImageCount, g, cp.baseAddress!)
+                            let d = dp.baseAddress! + n * g.outputImageCount
                             BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patch, k: g.pixels, a: d, lda: g.pixels,
                                        b: cp.baseAddress!, ldb: g.pixels, beta: 1, c: wp.baseAddress!, ldc: g.patch)
                             for c in 0..<g.outChannels { for q in 0..<g.pixels { db[c] += d[c * g.pixels + q] } }
