@@ -36,13 +36,12 @@ struct ChartCommand: ParsableCommand, OutputProducing {
     var out: String = "."
 
     @Option(name: .long, help: "png or svg.")
-    var format: String = "png"
+    var format: Chart.Format = .png
 
     @Flag(name: .long, help: "Overwrite existing chart files.")
     var force = false
 
     func produce() throws -> CommandOutput {
-        guard let format = Chart.Format(rawValue: format) else { throw UsageError(message: "--format must be png or svg, got '\(format)'") }
         let counts = try gpus.map(GPUList.parse)
         let loaded = try Scenario.load(path: scenario)
         let chart = try ChartBuilder.chart(kind, scenario: loaded, run: run, gpus: counts, link: link,
@@ -117,3 +116,6 @@ enum ChartBuilder {
         }
     }
 }
+
+/// `--format png|svg`, checked by argument-parser like any other choice.
+extension Chart.Format: ExpressibleByArgument {}

@@ -96,11 +96,10 @@ struct Notebook {
     /// A chart: drawn in run mode; in check mode, its data and script compared with the files.
     private func chart(_ arguments: [String], mode: Mode) throws -> (lines: [String], staleFiles: [String]) {
         let command = try ChartCommand.parse(arguments + (arguments.contains("--force") ? [] : ["--force"]))
-        guard let format = Chart.Format(rawValue: command.format) else { throw UsageError(message: "--format must be png or svg") }
         let loaded = try Scenario.load(path: command.scenario)
         let chart = try ChartBuilder.chart(command.kind, scenario: loaded, run: command.run, gpus: try command.gpus.map(GPUList.parse),
                                            link: command.link, bandwidths: try ChartCommand.parseBandwidths(command.bandwidths),
-                                           format: format)
+                                           format: command.format)
         var stale: [String] = []
         switch mode {
         case .run:

@@ -17,13 +17,12 @@ struct ReportCommand: ParsableCommand, OutputProducing {
     var out: String
 
     @Option(name: .long, help: "Chart format: png or svg.")
-    var format: String = "png"
+    var format: Chart.Format = .png
 
     @Flag(name: .long, help: "Write into a folder that is not empty, replacing the report's files.")
     var force = false
 
     func produce() throws -> CommandOutput {
-        guard let format = Chart.Format(rawValue: format) else { throw UsageError(message: "--format must be png or svg, got '\(format)'") }
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
             throw UsageError(message: "\(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
         }

@@ -61,7 +61,8 @@ let smallScenario = """
     }
 
     @Test(arguments: [["simulate", "/no/such/file.yaml"], ["simulate"], ["simulate", "x.yaml", "--gpus", "0"],
-                      ["simulate", "x.yaml", "--gpus", "two"], ["frobnicate"]])
+                      ["simulate", "x.yaml", "--gpus", "two"], ["frobnicate"],
+                      ["chart", "scaling", "x.yaml", "--format", "jpg"], ["report", "x.yaml", "--out", "r", "--format", "gif"]])
     func badInputExitsWithTwo(arguments: [String]) {
         let out = CLI.execute(arguments)
         #expect(out.exitCode == 2)
