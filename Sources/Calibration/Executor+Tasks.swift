@@ -45,16 +45,15 @@ extension Executor {
 
     /// The input of data-parallel layer `i` over the own batch.
     private func input(_ i: Int, _ s: WorkerState) -> [Float] {
-        guard i == 1 else { return s.output[i - 1]! }
-        let size = network.inputShape.elements
-        return (0..<batch).flatMap { e in (0..<size).map { Synthetic.pixel(example: s.index * batch + e, $0) } }
+        i == 1 ? s.images : s.output[i - 1]!
     }
 
     private func forward(_ i: Int, _ s: WorkerState) {
         let x = input(i, s)
         switch network.layers[i].kind {
         case .convolution:
-            s.output[i] = Kernels.convolutionForward(x, weights: s.weights[i]!, bias: s.bias[i]!, convolution(i, batch: batch))
+            s.output[i] = Kernels.convolutionForward(x, weights: s.weights[i]!, bias: s.bias[i]!, convolution(i, batch: batch),
+                                                     scratch: s.convolutionScratch)
         case .relu:
             s.output[i] = Kernels.reluForward(x)
         case .maxPool(let p):
@@ -79,10 +78,10 @@ extension Executor {
             s.outputGrad[i - 1] = Kernels.softmaxCrossEntropy(x, labels: labels, classes: elements(i), scale: 1 / Float(globalBatch)).gradient
         case .convolution:
             let dy = outputGradient(i, s, t), g = convolution(i, batch: batch)
-            let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g)
+            let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g, scratch: s.convolutionScratch)
             accumulate(&s.weightGrad[i]!, dw)
             accumulate(&s.biasGrad[i]!, db)
-            if i > 1 { s.outputGrad[i - 1] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g) }
+            if i > 1 { s.outputGrad[i - 1] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g, scratch: s.convolutionScratch) }
         case .relu:
             s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s, t), output: s.output[i]!)
         case .maxPool:

@@ -86,7 +86,7 @@ public final class Executor {
             }
         }
         states = (0..<graph.gpus).map(WorkerState.init)
-        for state in states { initializeWeights(state) }
+        for state in states { initialize(state) }
     }
 
     // MARK: Geometry
@@ -121,7 +121,10 @@ public final class Executor {
                                    kernel: c.kernelHeight, stride: c.strideHeight, pad: c.padHeight)
     }
 
-    private func initializeWeights(_ s: WorkerState) {
+    /// Sets a worker's input images and its initial weights (the same on every worker).
+    private func initialize(_ s: WorkerState) {
+        let size = network.inputShape.elements
+        s.images = (0..<batch).flatMap { e in (0..<size).map { Synthetic.pixel(example: s.index * batch + e, $0) } }
         for (i, layer) in network.layers.enumerated() {
             let fanIn: Int, fanOut: Int, rows: Range<Int>
             switch layer.kind {

@@ -9,6 +9,10 @@ final class WorkerState {
     var weights: [Int: [Float]] = [:], bias: [Int: [Float]] = [:]
     var weightVelocity: [Int: [Float]] = [:], biasVelocity: [Int: [Float]] = [:]
     var weightGrad: [Int: [Float]] = [:], biasGrad: [Int: [Float]] = [:]
+    /// The own batch's input images, made once: every step trains on the same examples.
+    var images: [Float] = []
+    /// im2col memory the convolutions reuse.
+    let convolutionScratch = Kernels.ConvolutionScratch()
     // Data-parallel activations over the own batch, and gradients of layer outputs.
     var output: [Int: [Float]] = [:]
     var argmax: [Int: [Int]] = [:]

@@ -27,11 +27,20 @@ func load(_ path: String) -> Scenario {
 OpenBLASKernel.selectFastKernel()
 
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
+/// Sections to run (`scalecast-bench ROOT kernels validate`); all when none are named.
+let sections = Set(CommandLine.arguments.dropFirst(2))
+let allSections: Set = ["speed", "accuracy", "sweep", "kernels"]
+if let unknown = sections.subtracting(allSections).first {
+    FileHandle.standardError.write(Data("error: unknown section '\(unknown)' (sections: \(allSections.sorted().joined(separator: ", ")))\n".utf8))
+    exit(2)
+}
+func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
+let clock = ContinuousClock()
 
 // MARK: Simulation speed
 
+if wants("speed") {
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
-let clock = ContinuousClock()
 print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets)")
 print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5)")
 print("fidelity     GPUs   tasks    events   wall ms   events/s")
@@ -54,7 +63,11 @@ for (run, counts) in [(speed, speed.gpuCounts), (aggregated, [64, 512, 4096])] {
     }
 }
 
+}
+
 // MARK: Accuracy against published throughput
+
+if wants("accuracy") {
 
 /// NVIDIA DeepLearningExamples, PyTorch ResNet-50 v1.5 README, "Training
 /// performance results" (pytorch-21.03 NGC container), images/s.
@@ -80,7 +93,11 @@ for r in results {
 }
 print(String(format: "median |error| %.1f%%, largest %.1f%%", median(errors) * 100, (errors.max() ?? 0) * 100))
 
+}
+
 // MARK: A 10,000-point sweep
+
+if wants("sweep") {
 
 let sweepAxes = [
     "gpus=1,2,4,8,16,24,32,48,64,96,128,160,192,224,256,320,384,448,480,512",
@@ -104,9 +121,11 @@ do {
     exit(2)
 }
 
+}
+
 // MARK: CPU kernels: SGEMM and im2col convolution against this CPU's peak
 
-if var cpu = CPUInfo.current() {
+if wants("kernels"), var cpu = CPUInfo.current() {
     let reported = cpu.gigahertz
     cpu.gigahertz = max(reported, CPUInfo.measuredGigahertz())
     print("\nCPU kernels: \(cpu.model), OpenBLAS kernel \(BLAS.coreName)")
@@ -127,11 +146,12 @@ if var cpu = CPUInfo.current() {
             print("SGEMM \(n)^3".padding(toLength: 41, withPad: " ", startingAt: 0)
                   + String(format: "%7d  %9.2f  %7.1f  %6.1f%%", threads, t * 1e3, flops / t / 1e9, flops / t / peak * 100))
         }
-        _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv)
+        let scratch = Kernels.ConvolutionScratch()
+        _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv, scratch: scratch)
         var walls: [Double] = []
         for _ in 0..<5 {
             let start = clock.now
-            _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv)
+            _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv, scratch: scratch)
             walls.append(seconds(clock.now - start))
         }
         let t = median(walls)

@@ -17,7 +17,16 @@ import Testing
 
     let shapes = [Kernels.Convolution(batch: 2, inChannels: 3, height: 9, width: 7, outChannels: 4, kernel: 3, stride: 1, pad: 1),
                   Kernels.Convolution(batch: 1, inChannels: 2, height: 11, width: 11, outChannels: 5, kernel: 5, stride: 2, pad: 2),
-                  Kernels.Convolution(batch: 3, inChannels: 4, height: 6, width: 6, outChannels: 3, kernel: 1)]
+                  Kernels.Convolution(batch: 3, inChannels: 4, height: 6, width: 6, outChannels: 3, kernel: 1),
+                  // A kernel wider than the image: some kernel columns never touch it.
+                  Kernels.Convolution(batch: 3, inChannels: 2, height: 2, width: 3, outChannels: 3, kernel: 5, stride: 1, pad: 2),
+                  Kernels.Convolution(batch: 5, inChannels: 2, height: 8, width: 7, outChannels: 4, kernel: 3, stride: 2, pad: 1)]
+
+    /// Scratch that holds one image's columns (groups of 1), two images' columns
+    /// (groups of 2 and a remainder) and the whole batch.
+    func scratches(_ g: Kernels.Convolution) -> [Kernels.ConvolutionScratch] {
+        [1, 2 * g.patch * g.pixels, 1 << 23].map { Kernels.ConvolutionScratch(columnBudget: $0) }
+    }
 
     func naiveConv(_ x: [Float], _ w: [Float], _ b: [Float], _ g: Kernels.Convolution) -> [Double] {
         var out = [Double](repeating: 0, count: g.outputCount)
@@ -33,25 +42,30 @@ import Testing
         return out
     }
 
-    @Test(arguments: 0..<3)
+    @Test(arguments: 0..<5)
     func convolutionForwardMatchesDirectLoops(shape: Int) {
         let g = shapes[shape]
         let x = random(g.inputCount, 1), w = random(g.weightCount, 2), b = random(g.outChannels, 3)
-        #expect(relativeError(Kernels.convolutionForward(x, weights: w, bias: b, g), naiveConv(x, w, b, g)) < 1e-4)
+        for scratch in scratches(g) {
+            #expect(relativeError(Kernels.convolutionForward(x, weights: w, bias: b, g, scratch: scratch), naiveConv(x, w, b, g)) < 1e-4)
+        }
     }
 
     /// The backward kernels are checked as the adjoint of the forward one: for a
     /// linear map y = A(x), ⟨dy, A(x)⟩ = ⟨Aᵀ(dy), x⟩, and the weight gradient the same way.
-    @Test(arguments: 0..<3)
+    @Test(arguments: 0..<5)
     func convolutionBackwardKernelsAreTheAdjoints(shape: Int) {
-        let g = shapes[shape]
+        for scratch in scratches(shapes[shape]) { checkAdjoints(shapes[shape], scratch) }
+    }
+
+    func checkAdjoints(_ g: Kernels.Convolution, _ scratch: Kernels.ConvolutionScratch) {
         let x = random(g.inputCount, 4), w = random(g.weightCount, 5), dy = random(g.outputCount, 6)
         let zero = [Float](repeating: 0, count: g.outChannels)
         let y = naiveConv(x, w, zero, g)
         let lhs = zip(dy, y).reduce(0.0) { $0 + Double($1.0) * $1.1 }
-        let dx = Kernels.convolutionBackwardData(dy, weights: w, g)
+        let dx = Kernels.convolutionBackwardData(dy, weights: w, g, scratch: scratch)
         let viaData = zip(dx, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g)
+        let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g, scratch: scratch)
         let viaWeights = zip(dw, w).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         #expect(abs(viaData - lhs) / abs(lhs) < 1e-4)
         #expect(abs(viaWeights - lhs) / abs(lhs) < 1e-4)
