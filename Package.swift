@@ -39,7 +39,8 @@ let package = Package(
                 exclude: ["README.md"]),
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.
-        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "YAMLSupport", "Parallelism", "Workload"],
+        .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "CHeap", "YAMLSupport", "Parallelism", "Workload",
+                                                    "Hardware", "CostModel", "Simulation"],
                 exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
@@ -52,6 +53,7 @@ let package = Package(
 
         // MARK: - Implementation details
         .target(name: "CCPUClock"),
+        .target(name: "CHeap"),
         .target(name: "CUDARuntime"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),

@@ -13,11 +13,16 @@ public struct CalibrationProfile: Sendable, Equatable {
     public var halfSaturation: Double
     public var copyBytesPerSecond: Double
     public var copyLatencySeconds: Double
+    /// Bytes read plus written per second by streaming (element-wise) kernels.
+    public var streamBytesPerSecond: Double
+    /// Fixed time of one kernel call, in seconds: the streaming fit's intercept.
+    public var kernelOverheadSeconds: Double
     public var gemm: [Calibrator.GEMMSample]
     public var residuals: [Double]
 
     public init(cpu: String, kernel: String, threads: Int, peakFLOPsPerSecond: Double, fit: Calibrator.EfficiencyFit,
-                copyBytesPerSecond: Double, copyLatencySeconds: Double, gemm: [Calibrator.GEMMSample]) {
+                copyBytesPerSecond: Double, copyLatencySeconds: Double, streamBytesPerSecond: Double, kernelOverheadSeconds: Double,
+                gemm: [Calibrator.GEMMSample]) {
         self.cpu = cpu
         self.kernel = kernel
         self.threads = threads
@@ -26,6 +31,8 @@ public struct CalibrationProfile: Sendable, Equatable {
         halfSaturation = fit.halfSaturation
         self.copyBytesPerSecond = copyBytesPerSecond
         self.copyLatencySeconds = copyLatencySeconds
+        self.streamBytesPerSecond = streamBytesPerSecond
+        self.kernelOverheadSeconds = kernelOverheadSeconds
         self.gemm = gemm
         residuals = fit.residuals
     }
@@ -37,6 +44,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "peak_gflops: \(Self.number(peakFLOPsPerSecond / 1e9))\n"
         out += "fitted:\n  max_efficiency: \(Self.number(maxEfficiency))\n  half_saturation: \(Self.number(halfSaturation))\n"
         out += "  copy_gb_per_s: \(Self.number(copyBytesPerSecond / 1e9))\n  copy_latency_us: \(Self.number(copyLatencySeconds * 1e6))\n"
+        out += "  stream_gb_per_s: \(Self.number(streamBytesPerSecond / 1e9))\n  kernel_overhead_us: \(Self.number(kernelOverheadSeconds * 1e6))\n"
         out += "gemm:   # m, n, k, seconds (best of 3), residual (measured - fitted efficiency)\n"
         for (sample, residual) in zip(gemm, residuals) {
             out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.seconds)), \(Self.number(residual))]\n"
@@ -64,7 +72,7 @@ public struct CalibrationProfile: Sendable, Equatable {
             throw kernelNode.error("this profile was made with the OpenBLAS kernel \(profileKernel), but \(kernel) runs now; run `scalecast calibrate` again")
         }
         let fitted = try root.required("fitted")
-        try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us"])
+        try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us", "stream_gb_per_s", "kernel_overhead_us"])
         var gemm: [Calibrator.GEMMSample] = []
         var residuals: [Double] = []
         for row in try root.required("gemm").items() {
@@ -80,7 +88,9 @@ public struct CalibrationProfile: Sendable, Equatable {
             fit: Calibrator.EfficiencyFit(maxEfficiency: try fitted.required("max_efficiency").double(in: 1e-6...1),
                                           halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6), residuals: residuals),
             copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e6) * 1e9,
-            copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6, gemm: gemm)
+            copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6,
+            streamBytesPerSecond: try fitted.required("stream_gb_per_s").double(in: 1e-6...1e6) * 1e9,
+            kernelOverheadSeconds: try fitted.required("kernel_overhead_us").double(in: 0...1e6) * 1e-6, gemm: gemm)
         profile.residuals = residuals
         return profile
     }

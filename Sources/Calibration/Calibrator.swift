@@ -24,15 +24,62 @@ public struct Calibrator {
         public var seconds: Double
     }
 
-    /// Matrix shapes timed: squares, thin and flat products, and convolution-like
-    /// im2col products (output channels × pixels × patch).
+    /// Matrix shapes the benchmark times as plain SGEMM: squares, thin and flat
+    /// products, and AlexNet-like im2col products (output channels × pixels × patch).
     public static let shapes: [(Int, Int, Int)] = [
         (64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024),
         (64, 1024, 1024), (1024, 64, 1024), (1024, 1024, 64), (16, 4096, 512),
         (64, 3025, 363), (192, 729, 1600), (384, 169, 1728), (256, 169, 3456),
     ]
 
+    /// A layer whose kernels calibration times.
+    public enum LayerShape: Sendable {
+        case convolution(Kernels.Convolution)
+        case fullyConnected(batch: Int, inputs: Int, units: Int)
+
+        /// The product the cost model prices it as (`LayerWork`): output channels (or
+        /// units) × batch · output pixels × inputs per output.
+        public var product: (m: Int, n: Int, k: Int) {
+            switch self {
+            case .convolution(let g): return (g.outChannels, g.batch * g.pixels, g.patch)
+            case .fullyConnected(let batch, let inputs, let units): return (units, batch, inputs)
+            }
+        }
+    }
+
+    /// Layers timed to fit the cost model's efficiency curve: convolutions from 3 to
+    /// 128 channels on 8 to 64 pixel images, and fully connected layers, batch 32.
+    /// None is a layer of `ExecutorValidation.smallCNN()`, which they predict.
+    public static let layers: [LayerShape] = [
+        .convolution(.init(batch: 32, inChannels: 3, height: 64, width: 64, outChannels: 16, kernel: 5, stride: 1, pad: 2)),
+        .convolution(.init(batch: 32, inChannels: 3, height: 48, width: 48, outChannels: 32, kernel: 7, stride: 2, pad: 3)),
+        .convolution(.init(batch: 32, inChannels: 16, height: 32, width: 32, outChannels: 32, kernel: 3, stride: 1, pad: 1)),
+        .convolution(.init(batch: 32, inChannels: 4, height: 24, width: 24, outChannels: 12, kernel: 5, stride: 1, pad: 2)),
+        .convolution(.init(batch: 32, inChannels: 32, height: 16, width: 16, outChannels: 64, kernel: 3, stride: 1, pad: 1)),
+        .convolution(.init(batch: 32, inChannels: 24, height: 28, width: 28, outChannels: 48, kernel: 5, stride: 1, pad: 2)),
+        .convolution(.init(batch: 32, inChannels: 64, height: 8, width: 8, outChannels: 128, kernel: 3, stride: 1, pad: 1)),
+        .convolution(.init(batch: 32, inChannels: 128, height: 8, width: 8, outChannels: 64, kernel: 1, stride: 1, pad: 0)),
+        .convolution(.init(batch: 32, inChannels: 6, height: 40, width: 40, outChannels: 4, kernel: 3, stride: 1, pad: 1)),
+        .convolution(.init(batch: 32, inChannels: 12, height: 20, width: 20, outChannels: 24, kernel: 3, stride: 2, pad: 1)),
+        .fullyConnected(batch: 32, inputs: 512, units: 256),
+        .fullyConnected(batch: 32, inputs: 2048, units: 128),
+        .fullyConnected(batch: 32, inputs: 256, units: 32),
+        .fullyConnected(batch: 128, inputs: 4096, units: 1000),
+    ]
+
     public static let copySizes = [4_096, 65_536, 1 << 20, 8 << 20, 32 << 20]
+
+    /// A streaming kernel's timing: ReLU forward over `elements` floats, which reads
+    /// and writes each once (8 bytes an element) and allocates its output, as the
+    /// executor's element-wise kernels do.
+    public struct StreamSample: Sendable, Equatable {
+        public var elements: Int
+        public var seconds: Double
+        public var bytes: Int { 8 * elements }
+    }
+
+    /// Elements timed for streaming kernels: from a few KiB to tens of MiB.
+    public static let streamSizes = [1 << 10, 1 << 13, 1 << 16, 1 << 19, 1 << 22]
 
     public let threads: Int
     public init(threads: Int) { self.threads = threads }
@@ -71,6 +118,82 @@ public struct Calibrator {
             if r > 0 { best = min(best, Self.seconds(clock.now - start)) }
         }
         return CopySample(bytes: bytes, seconds: best)
+    }
+
+    /// Times a layer's kernels: the best of `repeats` forward passes, and the best
+    /// of `repeats` backward passes (input and weight gradients).
+    /// - Returns: two samples of the layer's product: the forward pass, and the
+    ///   backward pass halved (the cost model prices a backward pass as two kernels
+    ///   of the forward product's shape, `LayerWork.backward`).
+    public func timeLayer(_ layer: LayerShape, repeats: Int = 3) -> [GEMMSample] {
+        BLAS.threads = threads
+        var forward: () -> Void, backward: () -> Void
+        switch layer {
+        case .convolution(let g):
+            let x = Self.pattern(g.inputCount), w = Self.pattern(g.weightCount), b = Self.pattern(g.outChannels), dy = Self.pattern(g.outputCount)
+            let scratch = Kernels.ConvolutionScratch()
+            forward = { _ = Kernels.convolutionForward(x, weights: w, bias: b, g, scratch: scratch) }
+            backward = {
+                _ = Kernels.convolutionBackwardData(dy, weights: w, g, scratch: scratch)
+                _ = Kernels.convolutionBackwardWeights(x, dy, g, scratch: scratch)
+            }
+        case .fullyConnected(let batch, let inputs, let units):
+            let x = Self.pattern(batch * inputs), w = Self.pattern(units * inputs), b = Self.pattern(units), dy = Self.pattern(batch * units)
+            forward = { _ = Kernels.fullyConnectedForward(x, weights: w, bias: b, batch: batch, inputs: inputs, units: units) }
+            backward = { _ = Kernels.fullyConnectedBackward(x, dy, weights: w, batch: batch, inputs: inputs, units: units) }
+        }
+        let (m, n, k) = layer.product
+        return [GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, forward)),
+                GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, backward) / 2)]
+    }
+
+    /// The shortest of `repeats` timed runs of `body`, after one untimed run.
+    public static func best(of repeats: Int, _ body: () -> Void) -> Double {
+        let clock = ContinuousClock()
+        body()
+        return (0..<repeats).map { _ in
+            let start = clock.now
+            body()
+            return seconds(clock.now - start)
+        }.min()!
+    }
+
+    /// `count` values in [−1, 1) in a fixed pattern, signs mixed as in real activations.
+    public static func pattern(_ count: Int) -> [Float] { (0..<count).map { Synthetic.unit(4, count, $0) } }
+
+    /// Times ReLU forward over `elements` floats: the best of `repeats`.
+    public func timeStream(elements: Int, repeats: Int = 5) -> StreamSample {
+        let input = (0..<elements).map { Float($0 % 7) - 3 }
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for r in 0...repeats {
+            let start = clock.now
+            let output = Kernels.reluForward(input)
+            let elapsed = Self.seconds(clock.now - start)
+            precondition(output.count == elements)
+            if r > 0 { best = min(best, elapsed) }
+        }
+        return StreamSample(elements: elements, seconds: best)
+    }
+
+    /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads.
+    /// The peak takes the faster of the reported and the measured clock
+    /// (`CPUInfo.measuredGigahertz`): virtual machines report the nominal one.
+    /// - Returns: nil if a fit fails (a timer too coarse for the samples).
+    public static func measureProfile(cpu: CPUInfo, threads: Int) -> CalibrationProfile? {
+        HeapPolicy.keepFreedMemory()
+        var cpu = cpu
+        cpu.gigahertz = max(cpu.gigahertz, CPUInfo.measuredGigahertz())
+        let calibrator = Calibrator(threads: threads)
+        let peak = cpu.peakFLOPsPerSecond(threads: threads)
+        let products = layers.flatMap { calibrator.timeLayer($0) }
+        let copies = copySizes.map { calibrator.timeCopy(bytes: $0) }
+        let streams = streamSizes.map { calibrator.timeStream(elements: $0) }
+        guard let fit = fitEfficiency(products, peak: peak, fitOverhead: true), let copy = fitCopies(copies),
+              let stream = fitStream(streams) else { return nil }
+        return CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
+                                  copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds,
+                                  streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds, gemm: products)
     }
 
     /// The fitted efficiency curve.
@@ -165,6 +288,13 @@ public struct Calibrator {
 
     /// Fits copy time = latency + bytes / bandwidth.
     public static func fitCopies(_ samples: [CopySample]) -> (bytesPerSecond: Double, latencySeconds: Double)? {
+        guard let fit = LinearFit(x: samples.map { Double($0.bytes) }, y: samples.map(\.seconds)), fit.slope > 0 else { return nil }
+        return (1 / fit.slope, max(0, fit.intercept))
+    }
+
+    /// Fits streaming-kernel time = overhead + bytes / bandwidth, the cost model's
+    /// `launch + bytes / memory bandwidth` for work that is not a matrix product.
+    public static func fitStream(_ samples: [StreamSample]) -> (bytesPerSecond: Double, overheadSeconds: Double)? {
         guard let fit = LinearFit(x: samples.map { Double($0.bytes) }, y: samples.map(\.seconds)), fit.slope > 0 else { return nil }
         return (1 / fit.slope, max(0, fit.intercept))
     }

@@ -79,8 +79,8 @@ extension Executor {
         case .convolution:
             let dy = outputGradient(i, s, t), g = convolution(i, batch: batch)
             let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g, scratch: s.convolutionScratch)
-            accumulate(&s.weightGrad[i]!, dw)
-            accumulate(&s.biasGrad[i]!, db)
+            Kernels.accumulate(&s.weightGrad[i]!, dw)
+            Kernels.accumulate(&s.biasGrad[i]!, db)
             if i > 1 { s.outputGrad[i - 1] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g, scratch: s.convolutionScratch) }
         case .relu:
             s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s, t), output: s.output[i]!)
@@ -89,8 +89,8 @@ extension Executor {
         case .fullyConnected(let u, _):
             let (dx, dw, db) = Kernels.fullyConnectedBackward(x, outputGradient(i, s, t), weights: s.weights[i]!, batch: batch,
                                                               inputs: layer.inputShapes[0].elements, units: u)
-            accumulate(&s.weightGrad[i]!, dw)
-            accumulate(&s.biasGrad[i]!, db)
+            Kernels.accumulate(&s.weightGrad[i]!, dw)
+            Kernels.accumulate(&s.biasGrad[i]!, db)
             if i > 1 { s.outputGrad[i - 1] = dx }
         default: preconditionFailure("unsupported layer")
         }
@@ -203,8 +203,8 @@ extension Executor {
             let x = wholeInput(i, c, t)
             let (dx, dw, db) = Kernels.fullyConnectedBackward(x, chunkOutputGradient(i, c, s, t), weights: s.weights[i]!, batch: n,
                                                               inputs: layer.inputShapes[0].elements, units: units(i, s.index).count)
-            accumulate(&s.weightGrad[i]!, dw)
-            accumulate(&s.biasGrad[i]!, db)
+            Kernels.accumulate(&s.weightGrad[i]!, dw)
+            Kernels.accumulate(&s.biasGrad[i]!, db)
             t.partial[c, default: [:]][i] = dx
         default: preconditionFailure("unsupported model-parallel layer")
         }
@@ -221,9 +221,5 @@ extension Executor {
             s.weightGrad[i] = [Float](repeating: 0, count: s.weightGrad[i]!.count)
             s.biasGrad[i] = [Float](repeating: 0, count: s.biasGrad[i]!.count)
         }
-    }
-
-    private func accumulate(_ target: inout [Float], _ values: [Float]) {
-        for k in target.indices { target[k] += values[k] }
     }
 }

@@ -24,7 +24,22 @@ public final class Executor {
         public var learningRate: Float = 0.01
         public var momentum: Float = 0.9
         public var weightDecay: Float = 0.0005
+        /// Emulates a slower interconnect: each transfer holds the link from its
+        /// sender to its receiver for bytes / bandwidth, then arrives a latency
+        /// later. Nil: transfers are plain copies between the workers' buffers.
+        public var pacedLink: PacedLink?
         public init() {}
+    }
+
+    /// A point-to-point link per ordered pair of workers, as `Options.pacedLink`.
+    public struct PacedLink: Sendable, Equatable {
+        /// Bytes per second in each direction.
+        public var bytesPerSecond: Double
+        public var latencySeconds: Double
+        public init(bytesPerSecond: Double, latencySeconds: Double) {
+            self.bytesPerSecond = bytesPerSecond
+            self.latencySeconds = latencySeconds
+        }
     }
 
     /// The weights after the run, whole (model-parallel slices put back together).
@@ -35,6 +50,11 @@ public final class Executor {
         public var stepSeconds: [Double]
         /// Whether every data-parallel replica ended with the same weights.
         public var replicasAgree: Bool
+        /// When each task (by id) began and ended, in seconds since the run began: a
+        /// compute task from when its worker took it up, a transfer from when the
+        /// sender began copying it out.
+        public var taskStarts: [Double]
+        public var taskEnds: [Double]
     }
 
     let graph: TaskGraph
@@ -154,10 +174,10 @@ public final class Executor {
         let tasks = graph.tasks
         let run = Run(executor: self, tasks: tasks, workers: workers)
         run.start()
-        let ends = run.ends
+        let (starts, ends) = run.times.values
 
         var stepEnds = [Double](repeating: 0, count: graph.steps)
-        for task in tasks { stepEnds[task.step] = max(stepEnds[task.step], ends.get(task.id)) }
+        for task in tasks { stepEnds[task.step] = max(stepEnds[task.step], ends[task.id]) }
         let steps = stepEnds.indices.map { $0 == 0 ? stepEnds[0] : stepEnds[$0] - stepEnds[$0 - 1] }
         var weights: [Int: [Float]] = [:], biases: [Int: [Float]] = [:]
         for i in states[0].weights.keys {
@@ -172,7 +192,7 @@ public final class Executor {
         let agree = states.allSatisfy { s in
             s.weights.keys.allSatisfy { isModelParallel($0) || (s.weights[$0]! == states[0].weights[$0]! && s.bias[$0]! == states[0].bias[$0]!) }
         }
-        return Outcome(weights: weights, biases: biases, stepSeconds: steps, replicasAgree: agree)
+        return Outcome(weights: weights, biases: biases, stepSeconds: steps, replicasAgree: agree, taskStarts: starts, taskEnds: ends)
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
@@ -185,14 +205,16 @@ public struct ExecutorError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// One execution of a graph: queues, dependency counters and end times.
+/// One execution of a graph: queues, dependency counters and task times.
 final class Run: @unchecked Sendable {
     let executor: Executor
     let tasks: [TaskGraph.Task]
     let dependents: [[Int]]
     let queues: [DispatchQueue]
+    /// The paced link of each ordered pair (sender × workers + receiver).
+    let lanes: [Lane]
     let waiting: Counter
-    let ends: EndTimes
+    let times: TaskTimes
     let group = DispatchGroup()
     let clock = ContinuousClock()
     let began: ContinuousClock.Instant
@@ -204,8 +226,9 @@ final class Run: @unchecked Sendable {
         for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
         self.dependents = dependents
         queues = (0..<workers).map { DispatchQueue(label: "scalecast.worker\($0)") }
+        lanes = (0..<(workers * workers)).map { Lane(label: "scalecast.link\($0 / workers)-\($0 % workers)") }
         waiting = Counter(tasks.map(\.dependencies.count))
-        ends = EndTimes(count: tasks.count)
+        times = TaskTimes(count: tasks.count)
         began = clock.now
     }
 
@@ -215,8 +238,11 @@ final class Run: @unchecked Sendable {
         group.wait()
     }
 
+    /// Seconds since the run began.
+    var now: Double { Executor.seconds(clock.now - began) }
+
     private func finish(_ id: Int) {
-        ends.set(id, Executor.seconds(clock.now - began))
+        times.setEnd(id, now)
         for next in dependents[id] where waiting.decrement(next) == 0 { launch(next) }
         group.leave()
     }
@@ -224,19 +250,56 @@ final class Run: @unchecked Sendable {
     private func launch(_ id: Int) {
         group.enter()
         let task = tasks[id]
-        if case .transfer(_, let destination) = task.work {
+        if case .transfer(let bytes, let destination) = task.work {
             queues[task.device].async {
+                self.times.setStart(id, self.now)
                 let payload = self.executor.snapshot(task, from: task.device)
-                self.queues[destination].async {
-                    self.executor.apply(task, payload, to: destination)
-                    self.finish(id)
+                let deliver: @Sendable () -> Void = {
+                    self.queues[destination].async {
+                        self.executor.apply(task, payload, to: destination)
+                        self.finish(id)
+                    }
+                }
+                if let link = self.executor.options.pacedLink {
+                    self.lanes[task.device * self.queues.count + destination].carry(bytes: bytes, over: link, then: deliver)
+                } else {
+                    deliver()
                 }
             }
         } else {
             queues[task.device].async {
+                self.times.setStart(id, self.now)
                 self.executor.compute(task)
                 self.finish(id)
             }
+        }
+    }
+}
+
+/// One direction of a paced link: transfers hold it one after another for
+/// bytes / bandwidth each (t = latency + bytes / bandwidth, the alpha-beta model
+/// the simulator's links use), then arrive a latency later. Each transfer's slot is
+/// computed from when the link falls free, not from when a sleep woke up, so the
+/// timer's lateness does not add up along a busy link.
+final class Lane: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let clock = ContinuousClock()
+    /// When the link is free again; touched only on `queue`.
+    private var freeAt: ContinuousClock.Instant
+
+    init(label: String) {
+        queue = DispatchQueue(label: label)
+        freeAt = clock.now
+    }
+
+    func carry(bytes: Double, over link: Executor.PacedLink, then deliver: @escaping @Sendable () -> Void) {
+        queue.async {
+            let start = max(self.clock.now, self.freeAt)
+            self.freeAt = start + .seconds(bytes / link.bytesPerSecond)
+            let wait = self.freeAt - self.clock.now
+            if wait > .zero { Thread.sleep(forTimeInterval: Executor.seconds(wait)) }
+            // The link is free for the next transfer while this one's last byte is in flight.
+            DispatchQueue.global().asyncAfter(deadline: .now() + link.latencySeconds, execute: deliver)
         }
     }
 }
@@ -253,13 +316,14 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// When each task ended, in seconds since the run began.
-final class EndTimes: @unchecked Sendable {
-    private var values: [Double]
+/// When each task began and ended, in seconds since the run began.
+final class TaskTimes: @unchecked Sendable {
+    private var starts: [Double], ends: [Double]
     private let lock = NSLock()
-    init(count: Int) { values = [Double](repeating: 0, count: count) }
-    func set(_ i: Int, _ t: Double) { lock.lock(); values[i] = t; lock.unlock() }
-    func get(_ i: Int) -> Double { lock.lock(); defer { lock.unlock() }; return values[i] }
+    init(count: Int) { (starts, ends) = ([Double](repeating: 0, count: count), [Double](repeating: 0, count: count)) }
+    func setStart(_ i: Int, _ t: Double) { lock.lock(); starts[i] = t; lock.unlock() }
+    func setEnd(_ i: Int, _ t: Double) { lock.lock(); ends[i] = t; lock.unlock() }
+    var values: (starts: [Double], ends: [Double]) { lock.lock(); defer { lock.unlock() }; return (starts, ends) }
 }
 
 extension Executor: @unchecked Sendable {}

@@ -50,24 +50,35 @@ public enum Kernels {
     public static func maxPoolForward(_ x: [Float], batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int)
         -> (output: [Float], argmax: [Int]) {
         let oh = (height - kernel) / stride + 1, ow = (width - kernel) / stride + 1
-        var y = [Float](repeating: 0, count: batch * channels * oh * ow)
-        var arg = [Int](repeating: 0, count: y.count)
-        for plane in 0..<(batch * channels) {
-            let base = plane * height * width
-            for i in 0..<oh {
-                for j in 0..<ow {
-                    var best = -Float.infinity, at = base
-                    for a in 0..<kernel {
-                        for b in 0..<kernel {
-                            let idx = base + (i * stride + a) * width + j * stride + b
-                            if x[idx] > best { best = x[idx]; at = idx }
+        let count = batch * channels * oh * ow
+        var arg = [Int](repeating: 0, count: count)
+        let y = [Float](unsafeUninitializedCapacity: count) { yp, initialized in
+            x.withUnsafeBufferPointer { xp in
+                arg.withUnsafeMutableBufferPointer { ap in
+                    for plane in 0..<(batch * channels) {
+                        let base = plane * height * width
+                        for i in 0..<oh {
+                            for j in 0..<ow {
+                                let corner = base + i * stride * width + j * stride
+                                var best = xp[corner], at = corner
+                                for a in 0..<kernel {
+                                    let row = corner + a * width
+                                    for b in 0..<kernel {
+                                        // Selects, not branches: which input wins is data-dependent.
+                                        let v = xp[row + b], better = v > best
+                                        best = better ? v : best
+                                        at = better ? row + b : at
+                                    }
+                                }
+                                let o = (plane * oh + i) * ow + j
+                                yp[o] = best
+                                ap[o] = at
+                            }
                         }
                     }
-                    let o = (plane * oh + i) * ow + j
-                    y[o] = best
-                    arg[o] = at
                 }
             }
+            initialized = count
         }
         return (y, arg)
     }
@@ -75,14 +86,68 @@ public enum Kernels {
     /// Routes each output gradient to the input that was the maximum.
     public static func maxPoolBackward(_ dy: [Float], argmax: [Int], inputCount: Int) -> [Float] {
         var dx = [Float](repeating: 0, count: inputCount)
-        for (o, i) in argmax.enumerated() { dx[i] += dy[o] }
+        dx.withUnsafeMutableBufferPointer { xp in
+            dy.withUnsafeBufferPointer { dp in
+                argmax.withUnsafeBufferPointer { ap in
+                    for o in 0..<ap.count { xp[ap[o]] += dp[o] }
+                }
+            }
+        }
         return dx
     }
 
-    public static func reluForward(_ x: [Float]) -> [Float] { x.map { max(0, $0) } }
+    /// y = max(0, x). (A loop over raw buffers: `map` with a closure ran 6x slower.)
+    public static func reluForward(_ x: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: x.count) { y, initialized in
+            x.withUnsafeBufferPointer { xp in for i in 0..<xp.count { y[i] = max(0, xp[i]) } }
+            initialized = x.count
+        }
+    }
 
-    /// dx = dy where the forward output was positive.
-    public static func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] { zip(dy, y).map { $1 > 0 ? $0 : 0 } }
+    /// dx = dy where the forward output was positive. Eight lanes at a time with a
+    /// mask: a branch per element mispredicts half the time on real activations,
+    /// which made this 8x slower than the forward pass.
+    public static func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
+        precondition(dy.count == y.count, "dy and y differ in size")
+        let n = dy.count
+        return [Float](unsafeUninitializedCapacity: n) { dx, initialized in
+            dy.withUnsafeBufferPointer { dp in
+                y.withUnsafeBufferPointer { yp in
+                    var i = 0
+                    while i + 8 <= n {
+                        let yv = UnsafeRawPointer(yp.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let dv = UnsafeRawPointer(dp.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(dx.baseAddress! + i).storeBytes(of: dv.replacing(with: 0, where: yv .<= 0), as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    for j in i..<n { dx[j] = yp[j] > 0 ? dp[j] : 0 }
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// The sum of `count` floats, eight partial sums at a time (a single running sum
+    /// cannot be vectorized: each addition waits for the one before).
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= count {
+            lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = lanes.sum()
+        for j in i..<count { total += x[j] }
+        return total
+    }
+
+    /// target += values, element by element.
+    public static func accumulate(_ target: inout [Float], _ values: [Float]) {
+        precondition(target.count == values.count, "target and values differ in size")
+        target.withUnsafeMutableBufferPointer { t in
+            values.withUnsafeBufferPointer { v in for i in 0..<t.count { t[i] += v[i] } }
+        }
+    }
 
     /// Softmax over each row of logits and the cross-entropy with `labels`.
     /// - Parameter scale: the gradient is (softmax − one-hot) × scale (1 / examples for a mean loss).
@@ -106,9 +171,16 @@ public enum Kernels {
     /// SGD with momentum and weight decay, in place: v ← μ·v + (g + λ·w); w ← w − η·v.
     public static func sgdMomentum(weights: inout [Float], gradient: [Float], velocity: inout [Float],
                                    learningRate: Float, momentum: Float, weightDecay: Float) {
-        for i in weights.indices {
-            velocity[i] = momentum * velocity[i] + gradient[i] + weightDecay * weights[i]
-            weights[i] -= learningRate * velocity[i]
+        precondition(weights.count == gradient.count && weights.count == velocity.count, "weights, gradient and velocity differ in size")
+        weights.withUnsafeMutableBufferPointer { w in
+            velocity.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    for i in 0..<w.count {
+                        v[i] = momentum * v[i] + g[i] + weightDecay * w[i]
+                        w[i] -= learningRate * v[i]
+                    }
+                }
+            }
         }
     }
 }

@@ -24,6 +24,24 @@ public struct GPUSpec: Hashable, Sendable {
     /// precision, where a measurement gives one (else the cost model's default).
     public var maxEfficiency: [String: Double] = [:]
 
+    public init(name: String, aliases: [String] = [], architecture: String, year: Int? = nil, memoryBytes: Double,
+                memoryBytesPerSecond: Double, peakFLOPsPerSecond: [String: Double], hostLink: String, nvlink: String? = nil,
+                source: String, measured: String? = nil, tdpWatts: Double? = nil, maxEfficiency: [String: Double] = [:]) {
+        self.name = name
+        self.aliases = aliases
+        self.architecture = architecture
+        self.year = year
+        self.memoryBytes = memoryBytes
+        self.memoryBytesPerSecond = memoryBytesPerSecond
+        self.peakFLOPsPerSecond = peakFLOPsPerSecond
+        self.hostLink = hostLink
+        self.nvlink = nvlink
+        self.source = source
+        self.measured = measured
+        self.tdpWatts = tdpWatts
+        self.maxEfficiency = maxEfficiency
+    }
+
     /// Peak FLOP/s for a precision, falling back as the hardware does: tf32 runs as
     /// fp32 without TF32 tensor cores; bf16 as fp16, and fp16 as fp32, without
     /// half-precision units.

@@ -35,15 +35,14 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
-        let calibrator = Calibrator(threads: threads)
-        let peak = cpu.peakFLOPsPerSecond(threads: threads)
-        let gemm = Calibrator.shapes.map { calibrator.timeGEMM(m: $0.0, n: $0.1, k: $0.2) }
-        let copies = Calibrator.copySizes.map { calibrator.timeCopy(bytes: $0) }
-        guard let fit = Calibrator.fitEfficiency(gemm, peak: peak), let copy = Calibrator.fitCopies(copies) else {
+        guard let profile = Calibrator.measureProfile(cpu: cpu, threads: threads) else {
             throw UsageError(message: "the measurements could not be fitted (timer too coarse?)")
         }
+        let peak = profile.peakFLOPsPerSecond, gemm = profile.gemm
+        let fit = Calibrator.EfficiencyFit(maxEfficiency: profile.maxEfficiency, halfSaturation: profile.halfSaturation,
+                                           residuals: profile.residuals)
         var text = "CPU: \(cpu.model), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS kernel \(BLAS.coreName)\n"
-        text += "peak: \(threads) cores x \(Format.fixed(cpu.gigahertz, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
+        text += "peak: \(threads) cores x \(Format.fixed(peak / Double(threads) / cpu.flopsPerCycle / 1e9, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
         var table = TextTable(headers: ["m", "n", "k", "ms", "GFLOP/s", "efficiency", "fitted", "residual"],
                               alignments: Array(repeating: .right, count: 8))
@@ -56,10 +55,11 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
         text += "\nfitted: max efficiency \(Format.fixed(fit.maxEfficiency, 3)), half-saturation dimension "
             + "\(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n"
-        text += "memory copies: \(Format.fixed(copy.bytesPerSecond / 1e9, 2)) GB/s, latency \(Format.fixed(copy.latencySeconds * 1e6, 2)) us\n"
+        text += "memory copies: \(Format.fixed(profile.copyBytesPerSecond / 1e9, 2)) GB/s, latency "
+            + "\(Format.fixed(profile.copyLatencySeconds * 1e6, 2)) us\n"
+        text += "streaming kernels (ReLU): \(Format.fixed(profile.streamBytesPerSecond / 1e9, 2)) GB/s read + written, "
+            + "\(Format.fixed(profile.kernelOverheadSeconds * 1e6, 2)) us a call\n"
         if let out {
-            let profile = CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
-                                             copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds, gemm: gemm)
             try OutputFile.write(profile.yaml, to: out, force: force)
             text += "wrote \(out)\n"
         }

@@ -1,23 +1,42 @@
 import ArgumentParser
+import Calibration
 import Foundation
 import Planning
 import Reports
 
-/// `scalecast validate --against MEASUREMENTS.csv [--profile P]`.
+/// `scalecast validate [--json]`: the executor against the simulator on this CPU;
+/// `scalecast validate --against MEASUREMENTS.csv [--profile P]`: the simulator
+/// against step times measured elsewhere.
 struct ValidateCommand: ParsableCommand, OutputProducing {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Compare the simulator's predictions with step times measured elsewhere (configurations a profile was not fitted on).",
+        abstract: "Compare the simulator's predictions with measured step times: the executor's on this CPU, "
+            + "or measurements made elsewhere (--against).",
         discussion: """
-            MEASUREMENTS.csv has the columns scenario, model, batch_per_gpu, precision, gpus, measured_step_seconds \
-            (tools/measure_step.py writes it); each scenario path is relative to the CSV. Exit 1 if any error exceeds --tolerance.
+            Without --against: runs a small CNN on the executor (one core per worker, single-threaded OpenBLAS) for 1 and 2 \
+            workers, and up to this machine's cores in powers of two: data parallelism and the hybrid with schemes a, b and c, \
+            exact and approximate, over plain memory copies and over a paced 1 Gb/s link. Each measured step is set beside the \
+            simulator's prediction under a calibration profile (--profile, from `scalecast calibrate --threads 1`; else one is \
+            measured first). Build in release mode (`swift build -c release`) for meaningful timings.
+
+            With --against: MEASUREMENTS.csv has the columns scenario, model, batch_per_gpu, precision, gpus, \
+            measured_step_seconds (tools/measure_step.py writes it); each scenario path is relative to the CSV, and --profile \
+            is a profile from `scalecast import layer-times`.
+
+            Exit 1 if any |error| exceeds --tolerance.
             """)
 
-    @Option(name: .long, help: "The measurements (CSV).")
-    var against: String
+    @Option(name: .long, help: "Measurements made elsewhere (CSV); without it the executor is measured here.")
+    var against: String?
 
-    @Option(name: .long, help: "A profile from `scalecast import layer-times` to apply to every configuration.")
+    @Option(name: .long, help: "A profile: from `scalecast calibrate` (executor), or `scalecast import layer-times` (--against).")
     var profile: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Worker counts for the executor (default: 1, 2, then powers of two up to the cores).")
+    var workers: [Int] = []
+
+    @Flag(name: .long, help: "Executor: also compare each compute task of one worker (1 and the largest worker count, data parallel).")
+    var tasks = false
 
     @Option(name: .long, help: "The largest acceptable |relative error|.")
     var tolerance: Double = 0.10
@@ -42,6 +61,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
 
     func produce() throws -> CommandOutput {
         guard tolerance > 0 else { throw UsageError(message: "--tolerance must be positive") }
+        guard let against else { return try validateExecutor() }
+        guard workers.isEmpty else { throw UsageError(message: "--workers applies to the executor, not to --against") }
         guard let text = try? String(contentsOfFile: against, encoding: .utf8) else { throw UsageError(message: "\(against): cannot read the file") }
         let base = (against as NSString).deletingLastPathComponent
         var profilePath = profile
@@ -91,5 +112,75 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             + "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(worst * 100, 1))% "
             + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
         return output
+    }
+
+    // MARK: The executor against the simulator
+
+    struct ExecutorDocument: Encodable {
+        var kernel: String
+        var cpu: String
+        var profile: String
+        var cases: [ExecutorValidation.Case]
+    }
+
+    private func validateExecutor() throws -> CommandOutput {
+        guard let cpu = CPUInfo.current() else { throw UsageError(message: "validate needs /proc/cpuinfo (Linux) to know this CPU") }
+        let counts = workers.isEmpty ? Self.defaultWorkers(cores: cpu.cores) : workers
+        if let bad = counts.first(where: { !(1...cpu.cores).contains($0) }) {
+            throw UsageError(message: "--workers: \(bad) is not between 1 and this machine's \(cpu.cores) cores (one core per worker)")
+        }
+        let calibration: CalibrationProfile, source: String
+        if let profile {
+            calibration = try wrap { try CalibrationProfile.load(path: profile, cpu: cpu.model, kernel: BLAS.coreName) }
+            source = profile
+        } else {
+            guard let measured = Calibrator.measureProfile(cpu: cpu, threads: 1) else {
+                throw UsageError(message: "calibration failed: the measurements could not be fitted (timer too coarse?)")
+            }
+            calibration = measured
+            source = "measured now (scalecast calibrate --threads 1)"
+        }
+        let validation = ExecutorValidation(profile: calibration)
+        let cases = try wrap { try validation.run(workerCounts: Array(Set(counts)).sorted()) }
+        let errors = cases.map { abs($0.relativeError) }
+        var output = CommandOutput(exitCode: errors.max()! > tolerance ? 1 : 0)
+        if json {
+            output.stdout = try ResultsJSON.encode(ExecutorDocument(kernel: BLAS.coreName, cpu: cpu.model, profile: source, cases: cases))
+            return output
+        }
+        var table = TextTable(headers: ["workers", "strategy", "link", "predicted ms", "measured ms", "error", "speedup pred.", "speedup meas."],
+                              alignments: [.right, .left, .left, .right, .right, .right, .right, .right])
+        for c in cases {
+            let name = c.strategy + (c.scheme.map { " (\($0))" } ?? "") + (c.variant.map { ", \($0)" } ?? "")
+            table.append(["\(c.workers)", name, c.link, Format.fixed(c.predictedStepSeconds * 1e3, 2), Format.fixed(c.measuredStepSeconds * 1e3, 2),
+                          Format.fixed(c.relativeError * 100, 1) + "%", Format.fixed(c.predictedSpeedup, 2), Format.fixed(c.measuredSpeedup, 2)])
+        }
+        let link = validation.slowLink
+        var text = "CPU: \(cpu.model), OpenBLAS kernel \(BLAS.coreName); profile: \(source)\n"
+        text += "network: \(validation.network.name), \(validation.batchPerWorker) images per worker; paced link: "
+            + "\(Format.fixed(link.bytesPerSecond / 1e6, 0)) MB/s, \(Format.fixed(link.latencySeconds * 1e6, 0)) us\n\n"
+        text += table.render()
+        if tasks {
+            for k in Set([counts.min()!, counts.max()!]).sorted() {
+                var detail = TextTable(headers: ["task", "predicted ms", "measured ms", "error"], alignments: [.left, .right, .right, .right])
+                for t in try wrap({ try validation.taskTimes(.data(), workers: k) }) {
+                    detail.append(["\(t.kind) \(t.label)", Format.fixed(t.predictedSeconds * 1e3, 3), Format.fixed(t.measuredSeconds * 1e3, 3),
+                                   Format.fixed((t.predictedSeconds / t.measuredSeconds - 1) * 100, 1) + "%"])
+                }
+                text += "\nworker 0's compute tasks, data parallel on \(k) worker\(k == 1 ? "" : "s"):\n" + detail.render()
+            }
+        }
+        let sorted = errors.sorted()
+        text += "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(sorted.last! * 100, 1))% "
+            + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
+        output.stdout = text
+        return output
+    }
+
+    /// 1, 2, then powers of two up to `cores`.
+    static func defaultWorkers(cores: Int) -> [Int] {
+        var counts = [1], k = 2
+        while k <= max(2, cores) { counts.append(k); k *= 2 }
+        return counts
     }
 }

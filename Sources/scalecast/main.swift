@@ -2,9 +2,9 @@ import Calibration
 import Foundation
 import ScaleCastCLI
 
-// Calibration times OpenBLAS, whose kernel is chosen when the library loads:
+// Calibration and validation time OpenBLAS, whose kernel is chosen when the library loads:
 // re-execute once with the right kernel for this CPU before anything runs.
-if CommandLine.arguments.dropFirst().first == "calibrate" { OpenBLASKernel.selectFastKernel() }
+if ["calibrate", "validate"].contains(CommandLine.arguments.dropFirst().first) { OpenBLASKernel.selectFastKernel() }
 
 let output = CLI.execute(Array(CommandLine.arguments.dropFirst()))
 FileHandle.standardOutput.write(Data(output.stdout.utf8))

@@ -52,11 +52,19 @@ import YAMLSupport
         #expect(abs(fit.latencySeconds - 2e-6) < 1e-9)
     }
 
+    @Test func streamFitRecoversBandwidthAndOverhead() throws {
+        let samples = Calibrator.streamSizes.map { Calibrator.StreamSample(elements: $0, seconds: 3e-6 + Double(8 * $0) / 20e9) }
+        let fit = try #require(Calibrator.fitStream(samples))
+        #expect(abs(fit.bytesPerSecond - 20e9) / 20e9 < 1e-6)
+        #expect(abs(fit.overheadSeconds - 3e-6) < 1e-9)
+    }
+
     func profile() -> CalibrationProfile {
         let gemm = [Calibrator.GEMMSample(m: 64, n: 64, k: 64, seconds: 1e-5), Calibrator.GEMMSample(m: 512, n: 512, k: 512, seconds: 1e-3)]
         return CalibrationProfile(cpu: "Test CPU", kernel: "SkylakeX", threads: 2, peakFLOPsPerSecond: 268.8e9,
                                   fit: .init(maxEfficiency: 0.9, halfSaturation: 31.6, residuals: [0.01, -0.02]),
-                                  copyBytesPerSecond: 10.9e9, copyLatencySeconds: 1e-6, gemm: gemm)
+                                  copyBytesPerSecond: 10.9e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 21.5e9,
+                                  kernelOverheadSeconds: 2.5e-6, gemm: gemm)
     }
 
     func write(_ text: String) throws -> String {

@@ -1,0 +1,17 @@
+#include "heap.h"
+
+#if defined(__GLIBC__)
+#include <limits.h>
+#include <malloc.h>
+
+int scalecast_keep_freed_memory(int mmap_threshold) {
+    int mmap = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    int trim = mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    return mmap == 1 && trim == 1;
+}
+#else
+int scalecast_keep_freed_memory(int mmap_threshold) {
+    (void)mmap_threshold;
+    return 0;
+}
+#endif

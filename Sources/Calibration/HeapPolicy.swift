@@ -1,0 +1,20 @@
+import CHeap
+
+/// How the process's allocator treats the kernels' arrays. The kernels return
+/// fresh arrays; glibc serves blocks above its mmap threshold (128 KiB at first)
+/// with fresh pages from the kernel and returns them on free, so every step pays
+/// a page fault per 4 KiB of every activation, which costs as much as the kernel's
+/// own memory traffic (a ReLU over 4 MiB ran at about 3.5 GB/s). Raising the mmap
+/// threshold to glibc's largest (32 MiB on 64-bit) and never trimming keeps freed
+/// blocks in the heap for the next step, as a framework's caching allocator keeps
+/// device memory. Timing code (`Calibrator`, `ExecutorValidation`) sets it before
+/// it times anything, so that calibration and execution see the same allocator.
+public enum HeapPolicy {
+    /// glibc's `DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit systems: 4 MiB × sizeof(long).
+    static let largestMmapThreshold: Int32 = 32 << 20
+
+    /// Keeps freed memory for reuse (process-wide; harmless to call more than once).
+    /// - Returns: whether the allocator took the settings (glibc does).
+    @discardableResult
+    public static func keepFreedMemory() -> Bool { scalecast_keep_freed_memory(largestMmapThreshold) == 1 }
+}
