@@ -15,8 +15,10 @@ public struct CalibrationProfile: Sendable, Equatable {
     public var copyLatencySeconds: Double
     /// Bytes read plus written per second by streaming (element-wise) kernels.
     public var streamBytesPerSecond: Double
-    /// Fixed time of one kernel call, in seconds: the streaming fit's intercept.
+    /// Fixed time of one kernel call, in seconds: the layer fit's overhead.
     public var kernelOverheadSeconds: Double
+    /// Bytes per second of a convolution's im2col traffic, fitted with the curve.
+    public var loweringBytesPerSecond: Double
     public var gemm: [Calibrator.GEMMSample]
     public var residuals: [Double]
 
@@ -33,6 +35,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         self.copyLatencySeconds = copyLatencySeconds
         self.streamBytesPerSecond = streamBytesPerSecond
         self.kernelOverheadSeconds = kernelOverheadSeconds
+        loweringBytesPerSecond = fit.loweringBytesPerSecond ?? .infinity
         self.gemm = gemm
         residuals = fit.residuals
     }
@@ -45,14 +48,22 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "fitted:\n  max_efficiency: \(Self.number(maxEfficiency))\n  half_saturation: \(Self.number(halfSaturation))\n"
         out += "  copy_gb_per_s: \(Self.number(copyBytesPerSecond / 1e9))\n  copy_latency_us: \(Self.number(copyLatencySeconds * 1e6))\n"
         out += "  stream_gb_per_s: \(Self.number(streamBytesPerSecond / 1e9))\n  kernel_overhead_us: \(Self.number(kernelOverheadSeconds * 1e6))\n"
-        out += "gemm:   # m, n, k, seconds (best of 3), residual (measured - fitted efficiency)\n"
+        out += "  lowering_gb_per_s: \(loweringBytesPerSecond.isFinite ? Self.number(loweringBytesPerSecond / 1e9) : "inf")\n"
+        out += "products:   # layer passes timed: m, n, k, im2col bytes, seconds (best of 3; backward halved), residual (efficiency)\n"
         for (sample, residual) in zip(gemm, residuals) {
-            out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.seconds)), \(Self.number(residual))]\n"
+            out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.seconds)), "
+                + "\(Self.number(residual))]\n"
         }
         return out
     }
 
     static func number(_ x: Double) -> String { String(format: "%.6g", locale: nil, x) }
+
+    /// `lowering_gb_per_s`: GB/s, or `inf` when the fit found im2col traffic free.
+    private static func loweringBandwidth(_ node: YAMLValue) throws -> Double {
+        if (try? node.string()) == "inf" { return .infinity }
+        return try node.double(in: 1e-6...1e6) * 1e9
+    }
 
     /// Reads a profile and checks it belongs to this machine.
     /// - Parameters:
@@ -62,7 +73,7 @@ public struct CalibrationProfile: Sendable, Equatable {
     ///   if it was made on another CPU or with another kernel.
     public static func load(path: String, cpu: String?, kernel: String?) throws -> CalibrationProfile {
         let root = try YAMLValue.load(path: path)
-        try root.checkKeys(["cpu", "kernel", "threads", "peak_gflops", "fitted", "gemm"])
+        try root.checkKeys(["cpu", "kernel", "threads", "peak_gflops", "fitted", "products"])
         let cpuNode = try root.required("cpu"), kernelNode = try root.required("kernel")
         let profileCPU = try cpuNode.string(), profileKernel = try kernelNode.string()
         if let cpu, cpu != profileCPU {
@@ -72,21 +83,25 @@ public struct CalibrationProfile: Sendable, Equatable {
             throw kernelNode.error("this profile was made with the OpenBLAS kernel \(profileKernel), but \(kernel) runs now; run `scalecast calibrate` again")
         }
         let fitted = try root.required("fitted")
-        try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us", "stream_gb_per_s", "kernel_overhead_us"])
+        try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us", "stream_gb_per_s", "kernel_overhead_us",
+                                "lowering_gb_per_s"])
         var gemm: [Calibrator.GEMMSample] = []
         var residuals: [Double] = []
-        for row in try root.required("gemm").items() {
+        for row in try root.required("products").items() {
             let cells = try row.items()
-            guard cells.count == 5 else { throw row.error("expected [m, n, k, seconds, residual]") }
+            guard cells.count == 6 else { throw row.error("expected [m, n, k, im2col bytes, seconds, residual]") }
             gemm.append(Calibrator.GEMMSample(m: try cells[0].int(in: 1...1_000_000), n: try cells[1].int(in: 1...1_000_000),
-                                              k: try cells[2].int(in: 1...1_000_000), seconds: try cells[3].double(in: 1e-12...1e6)))
-            residuals.append(try cells[4].double(in: -1...1))
+                                              k: try cells[2].int(in: 1...1_000_000), seconds: try cells[4].double(in: 1e-12...1e6),
+                                              loweringBytes: try cells[3].double(in: 0...1e15)))
+            residuals.append(try cells[5].double(in: -10...10))
         }
         var profile = CalibrationProfile(
             cpu: profileCPU, kernel: profileKernel, threads: try root.required("threads").int(in: 1...4096),
             peakFLOPsPerSecond: try root.required("peak_gflops").double(in: 1e-3...1e9) * 1e9,
             fit: Calibrator.EfficiencyFit(maxEfficiency: try fitted.required("max_efficiency").double(in: 1e-6...1),
-                                          halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6), residuals: residuals),
+                                          halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6),
+                                          loweringBytesPerSecond: try loweringBandwidth(try fitted.required("lowering_gb_per_s")),
+                                          residuals: residuals),
             copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e6) * 1e9,
             copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6,
             streamBytesPerSecond: try fitted.required("stream_gb_per_s").double(in: 1e-6...1e6) * 1e9,

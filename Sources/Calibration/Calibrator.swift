@@ -13,8 +13,10 @@ public struct Calibrator {
     public struct GEMMSample: Sendable, Equatable {
         public var m, n, k: Int
         public var seconds: Double
-        public init(m: Int, n: Int, k: Int, seconds: Double) {
-            (self.m, self.n, self.k, self.seconds) = (m, n, k, seconds)
+        /// im2col traffic the timed work moved beside the product, in bytes (0 for a plain product).
+        public var loweringBytes: Double
+        public init(m: Int, n: Int, k: Int, seconds: Double, loweringBytes: Double = 0) {
+            (self.m, self.n, self.k, self.seconds, self.loweringBytes) = (m, n, k, seconds, loweringBytes)
         }
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
@@ -36,6 +38,14 @@ public struct Calibrator {
     public enum LayerShape: Sendable {
         case convolution(Kernels.Convolution)
         case fullyConnected(batch: Int, inputs: Int, units: Int)
+
+        /// Bytes of im2col traffic per sample of `timeLayer` (the column matrix
+        /// written and read back, 4-byte floats; a backward sample is half of two
+        /// such products): what `CostParameters.ConvolutionLowering.im2col` adds.
+        public var loweringBytes: Double {
+            guard case .convolution(let g) = self else { return 0 }
+            return 2 * 4 * Double(g.patch) * Double(g.batch * g.pixels)
+        }
 
         /// The product the cost model prices it as (`LayerWork`): output channels (or
         /// units) × batch · output pixels × inputs per output.
@@ -61,6 +71,8 @@ public struct Calibrator {
         .convolution(.init(batch: 32, inChannels: 128, height: 8, width: 8, outChannels: 64, kernel: 1, stride: 1, pad: 0)),
         .convolution(.init(batch: 32, inChannels: 6, height: 40, width: 40, outChannels: 4, kernel: 3, stride: 1, pad: 1)),
         .convolution(.init(batch: 32, inChannels: 12, height: 20, width: 20, outChannels: 24, kernel: 3, stride: 2, pad: 1)),
+        .convolution(.init(batch: 64, inChannels: 4, height: 24, width: 24, outChannels: 16, kernel: 3, stride: 1, pad: 1)),
+        .convolution(.init(batch: 64, inChannels: 10, height: 12, width: 12, outChannels: 20, kernel: 3, stride: 1, pad: 1)),
         .fullyConnected(batch: 32, inputs: 512, units: 256),
         .fullyConnected(batch: 32, inputs: 2048, units: 128),
         .fullyConnected(batch: 32, inputs: 256, units: 32),
@@ -143,8 +155,8 @@ public struct Calibrator {
             backward = { _ = Kernels.fullyConnectedBackward(x, dy, weights: w, batch: batch, inputs: inputs, units: units) }
         }
         let (m, n, k) = layer.product
-        return [GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, forward)),
-                GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, backward) / 2)]
+        return [GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, forward), loweringBytes: layer.loweringBytes),
+                GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, backward) / 2, loweringBytes: layer.loweringBytes)]
     }
 
     /// The shortest of `repeats` timed runs of `body`, after one untimed run.
@@ -186,11 +198,11 @@ public struct Calibrator {
         cpu.gigahertz = max(cpu.gigahertz, CPUInfo.measuredGigahertz())
         let calibrator = Calibrator(threads: threads)
         let peak = cpu.peakFLOPsPerSecond(threads: threads)
-        let products = layers.flatMap { calibrator.timeLayer($0) }
         let copies = copySizes.map { calibrator.timeCopy(bytes: $0) }
         let streams = streamSizes.map { calibrator.timeStream(elements: $0) }
-        guard let fit = fitEfficiency(products, peak: peak, fitOverhead: true), let copy = fitCopies(copies),
-              let stream = fitStream(streams) else { return nil }
+        guard let copy = fitCopies(copies), let stream = fitStream(streams) else { return nil }
+        let products = layers.flatMap { calibrator.timeLayer($0) }
+        guard let fit = fitEfficiency(products, peak: peak, fitOverhead: true, fitLowering: true) else { return nil }
         return CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
                                   copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds,
                                   streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds, gemm: products)
@@ -202,14 +214,23 @@ public struct Calibrator {
         public var halfSaturation: Double
         /// Fixed time per product, in seconds (zero unless fitted).
         public var overheadSeconds: Double = 0
+        /// Bytes per second at which im2col traffic moves, if fitted (infinite: free).
+        public var loweringBytesPerSecond: Double?
         /// Measured minus modelled efficiency, per sample.
         public var residuals: [Double]
 
-        public init(maxEfficiency: Double, halfSaturation: Double, overheadSeconds: Double = 0, residuals: [Double]) {
+        public init(maxEfficiency: Double, halfSaturation: Double, overheadSeconds: Double = 0, loweringBytesPerSecond: Double? = nil,
+                    residuals: [Double]) {
             self.maxEfficiency = maxEfficiency
             self.halfSaturation = halfSaturation
             self.overheadSeconds = overheadSeconds
+            self.loweringBytesPerSecond = loweringBytesPerSecond
             self.residuals = residuals
+        }
+
+        /// The time the fit gives a sample: overhead + flops / (peak · efficiency) + lowering bytes / B.
+        public func seconds(_ s: GEMMSample, peak: Double) -> Double {
+            overheadSeconds + s.flops / (peak * efficiency(m: s.m, n: s.n, k: s.k)) + s.loweringBytes / (loweringBytesPerSecond ?? .infinity)
         }
 
         public func efficiency(m: Int, n: Int, k: Int) -> Double {
@@ -219,71 +240,109 @@ public struct Calibrator {
     }
 
     /// Fits the curve to samples measured against `peak` FLOP/s, in time:
-    /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k))`. For each candidate
-    /// x½ on a log grid (1 to 10,000, 20 a decade), the time is linear in
-    /// flops / (peak · s(m)s(n)s(k)), with slope 1/e_max (and intercept the overhead
-    /// when `fitOverhead`), fitted by weighted least squares with weights 1/t², so
-    /// every sample counts by its relative error (`gsl_fit_wmul`, `gsl_fit_wlinear`).
-    /// The x½ with the smallest weighted residual wins; e_max is kept at most 1 and the
-    /// overhead at least 0, each refitted when the other is held (`constrainedLine`).
-    public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false) -> EfficiencyFit? {
-        guard samples.count >= (fitOverhead ? 3 : 2) else { return nil }
+    /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k)) + lowering bytes / B`.
+    /// For each candidate x½ on a log grid (1 to 10,000, 20 a decade), the time is
+    /// linear in flops / (peak · s(m)s(n)s(k)) with slope 1/e_max, in the overhead
+    /// (when `fitOverhead`) and in the samples' lowering bytes with slope 1/B (when
+    /// `fitLowering`: an im2col matrix is often still in cache when the product
+    /// reads it, so B is fitted rather than taken from a streaming test).
+    /// Weighted least squares with weights 1/t², so every sample counts by its
+    /// relative error (`gsl_multifit_wlinear`), under e_max ≤ 1, overhead ≥ 0 and
+    /// 1/B ≥ 0 (`boundedFit`). The x½ with the smallest weighted residual wins.
+    public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false,
+                                     fitLowering: Bool = false) -> EfficiencyFit? {
+        guard samples.count >= (fitOverhead ? 3 : 2) + (fitLowering ? 1 : 0) else { return nil }
+        let loweringBytes = fitLowering ? samples.map(\.loweringBytes) : nil
         let y = samples.map(\.seconds)
         let w = y.map { 1 / max($0 * $0, 1e-30) }
-        var best: EfficiencyFit?
-        var bestSquares = Double.infinity
+        var best: (fit: EfficiencyFit, squares: Double)?
         for step in 0...80 {
             let half = pow(10, Double(step) / 20)
             let x = samples.map { s -> Double in
                 func f(_ v: Int) -> Double { Double(v) / (Double(v) + half) }
                 return s.flops / (peak * f(s.m) * f(s.n) * f(s.k))
             }
-            guard let line = constrainedLine(x: x, y: y, weights: w, fitOverhead: fitOverhead) else { continue }
-            let (intercept, eMax, kept) = (line.intercept, 1 / line.slope, line.squares)
-            if kept < bestSquares {
-                bestSquares = kept
-                let fit = EfficiencyFit(maxEfficiency: eMax, halfSaturation: half, overheadSeconds: intercept, residuals: [])
-                best = fit
+            var terms = [Term(values: x, lowerBound: 1)]
+            if fitOverhead { terms.append(Term(values: [Double](repeating: 1, count: x.count), lowerBound: 0)) }
+            if let loweringBytes { terms.append(Term(values: loweringBytes, lowerBound: 0)) }
+            guard let solution = boundedFit(terms, y: y, weights: w), solution.squares < (best?.squares ?? .infinity) else { continue }
+            let overhead = fitOverhead ? solution.coefficients[1] : 0
+            let lowering = loweringBytes == nil ? nil : solution.coefficients.last!
+            best = (EfficiencyFit(maxEfficiency: 1 / solution.coefficients[0], halfSaturation: half, overheadSeconds: overhead,
+                                  loweringBytesPerSecond: lowering.map { $0 > 0 ? 1 / $0 : .infinity }, residuals: []), solution.squares)
+        }
+        guard var fit = best?.fit else { return nil }
+        fit.residuals = samples.map { s in
+            let product = s.seconds - fit.overheadSeconds - s.loweringBytes / (fit.loweringBytesPerSecond ?? .infinity)
+            return s.flops / (product > 0 ? product : s.seconds) / peak - fit.efficiency(m: s.m, n: s.n, k: s.k)
+        }
+        return fit
+    }
+
+    /// One column of a linear fit and the least value its coefficient may take.
+    struct Term {
+        var values: [Double]
+        var lowerBound: Double
+    }
+
+    /// Weighted least squares `y ≈ Σ cᵢ · termᵢ` with each cᵢ ≥ its lower bound.
+    /// The objective is a convex quadratic and the bounds a box, so the constrained
+    /// minimum is the unconstrained minimum of some face: every choice of which
+    /// coefficients sit on their bounds is solved for the others
+    /// (`gsl_multifit_wlinear`), and the best feasible solution wins. Clamping one
+    /// coefficient alone would leave the others fitted to a model no longer used.
+    static func boundedFit(_ terms: [Term], y: [Double], weights w: [Double]) -> (coefficients: [Double], squares: Double)? {
+        func squares(_ c: [Double]) -> Double {
+            y.indices.reduce(0.0) { sum, i in
+                let r = y[i] - terms.indices.reduce(0.0) { $0 + c[$1] * terms[$1].values[i] }
+                return sum + w[i] * r * r
             }
         }
-        guard var fit = best else { return nil }
-        fit.residuals = samples.map { s in s.flops / (s.seconds - fit.overheadSeconds > 0 ? s.seconds - fit.overheadSeconds : s.seconds) / peak
-            - fit.efficiency(m: s.m, n: s.n, k: s.k) }
-        return fit
+        var best: (coefficients: [Double], squares: Double)?
+        for pinned in 0..<(1 << terms.count) {
+            var c = terms.map(\.lowerBound)
+            let free = terms.indices.filter { pinned & (1 << $0) == 0 }
+            if !free.isEmpty {
+                let rest = y.indices.map { i in y[i] - terms.indices.filter { !free.contains($0) }.reduce(0.0) { $0 + c[$1] * terms[$1].values[i] } }
+                guard let solved = weightedLeastSquares(free.map { terms[$0].values }, y: rest, weights: w) else { continue }
+                for (k, j) in free.enumerated() { c[j] = solved[k] }
+            }
+            guard zip(c, terms).allSatisfy({ $0.isFinite && $0 >= $1.lowerBound }) else { continue }
+            let kept = squares(c)
+            if kept < (best?.squares ?? .infinity) { best = (c, kept) }
+        }
+        return best
+    }
+
+    /// Unconstrained weighted least squares over `columns` (`gsl_multifit_wlinear`).
+    static func weightedLeastSquares(_ columns: [[Double]], y: [Double], weights: [Double]) -> [Double]? {
+        let n = y.count, p = columns.count
+        guard n >= p, p > 0 else { return nil }
+        let x = gsl_matrix_alloc(n, p), wv = gsl_vector_alloc(n), yv = gsl_vector_alloc(n)
+        let c = gsl_vector_alloc(p), cov = gsl_matrix_alloc(p, p), work = gsl_multifit_linear_alloc(n, p)
+        defer {
+            gsl_matrix_free(x); gsl_vector_free(wv); gsl_vector_free(yv)
+            gsl_vector_free(c); gsl_matrix_free(cov); gsl_multifit_linear_free(work)
+        }
+        for i in 0..<n {
+            for j in 0..<p { gsl_matrix_set(x, i, j, columns[j][i]) }
+            gsl_vector_set(wv, i, weights[i])
+            gsl_vector_set(yv, i, y[i])
+        }
+        var chi = 0.0
+        guard gsl_multifit_wlinear(x, wv, yv, c, cov, &chi, work) == GSL_SUCCESS else { return nil }
+        return (0..<p).map { gsl_vector_get(c, $0) }
     }
 
     /// The weighted least-squares line `y = intercept + slope · x` under the curve's
     /// constraints: slope ≥ 1 (e_max ≤ 1) and intercept ≥ 0, with the intercept fixed at
-    /// 0 unless `fitOverhead`. The objective is a convex quadratic, so its constrained
-    /// minimum is the unconstrained one when feasible, else the best of the minima on
-    /// the active faces (intercept = 0: `gsl_fit_wmul`; slope = 1: the weighted mean of
-    /// y − x) and their corner. Clamping one parameter alone would leave the other
-    /// fitted to a line that is no longer used.
+    /// 0 unless `fitOverhead` (see `boundedFit`).
     static func constrainedLine(x: [Double], y: [Double], weights w: [Double], fitOverhead: Bool)
         -> (intercept: Double, slope: Double, squares: Double)? {
-        func squares(_ intercept: Double, _ slope: Double) -> Double {
-            zip(x, zip(y, w)).reduce(0.0) { sum, item in
-                let r = item.1.0 - (intercept + slope * item.0)
-                return sum + item.1.1 * r * r
-            }
-        }
-        var candidates: [(Double, Double)] = [(0, 1)]
-        var slope = 0.0, c11 = 0.0, chi = 0.0
-        if gsl_fit_wmul(x, 1, w, 1, y, 1, x.count, &slope, &c11, &chi) == GSL_SUCCESS { candidates.append((0, slope)) }
-        if fitOverhead {
-            var intercept = 0.0, c00 = 0.0, c01 = 0.0
-            if gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &intercept, &slope, &c00, &c01, &c11, &chi) == GSL_SUCCESS {
-                candidates.append((intercept, slope))
-            }
-            let weight = w.reduce(0, +)
-            let mean = zip(zip(x, y), w).reduce(0.0) { $0 + $1.1 * ($1.0.1 - $1.0.0) } / weight
-            if weight > 0 { candidates.append((mean, 1)) }
-        }
-        let best = candidates
-            .filter { $0.0 >= 0 && $0.1 >= 1 && $0.0.isFinite && $0.1.isFinite }
-            .map { (intercept: $0.0, slope: $0.1, squares: squares($0.0, $0.1)) }
-            .min { $0.squares < $1.squares }
-        return best
+        var terms = [Term(values: x, lowerBound: 1)]
+        if fitOverhead { terms.append(Term(values: [Double](repeating: 1, count: x.count), lowerBound: 0)) }
+        guard let fit = boundedFit(terms, y: y, weights: w) else { return nil }
+        return (fitOverhead ? fit.coefficients[1] : 0, fit.coefficients[0], fit.squares)
     }
 
     /// Fits copy time = latency + bytes / bandwidth.

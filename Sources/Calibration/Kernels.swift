@@ -58,7 +58,14 @@ public enum Kernels {
                     for plane in 0..<(batch * channels) {
                         let base = plane * height * width
                         for i in 0..<oh {
-                            for j in 0..<ow {
+                            // 2×2 windows at stride 2 (the usual case): eight outputs at a time.
+                            let vectorized = kernel == 2 && stride == 2 ? (ow / 8) * 8 : 0
+                            if vectorized > 0 {
+                                maxPool2x2Row(xp.baseAddress! + base + 2 * i * width, width: width, outputs: vectorized,
+                                              offset: base + 2 * i * width, into: yp.baseAddress! + (plane * oh + i) * ow,
+                                              argmax: ap.baseAddress! + (plane * oh + i) * ow)
+                            }
+                            for j in vectorized..<ow {
                                 let corner = base + i * stride * width + j * stride
                                 var best = xp[corner], at = corner
                                 for a in 0..<kernel {
@@ -81,6 +88,33 @@ public enum Kernels {
             initialized = count
         }
         return (y, arg)
+    }
+
+    /// One output row of 2×2, stride-2 max pooling over `outputs` (a multiple of 8)
+    /// outputs: the four inputs of eight windows are loaded as even and odd lanes of
+    /// two rows and compared with masks, first maximum winning as in the scalar loop.
+    /// - Parameters: row: the window row's first input; offset: its index in the whole input.
+    private static func maxPool2x2Row(_ row: UnsafePointer<Float>, width: Int, outputs: Int, offset: Int,
+                                      into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int>) {
+        let lanes = SIMD8<Int>(0, 2, 4, 6, 8, 10, 12, 14)
+        for j in stride(from: 0, to: outputs, by: 8) {
+            let top = UnsafeRawPointer(row + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+            let bottom = UnsafeRawPointer(row + width + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+            // `which`: the winner's place in its window, 2 × row + column.
+            var best = top.evenHalf, which = SIMD8<Int32>()
+            func consider(_ candidate: SIMD8<Float>, code: Int32) {
+                let better = candidate .> best
+                best.replace(with: candidate, where: better)
+                which.replace(with: code, where: better)
+            }
+            consider(top.oddHalf, code: 1)
+            consider(bottom.evenHalf, code: 2)
+            consider(bottom.oddHalf, code: 3)
+            UnsafeMutableRawPointer(y + j).storeBytes(of: best, as: SIMD8<Float>.self)
+            let step = (which &>> 1) &* Int32(width) &+ (which & 1)
+            let index = SIMD8<Int>(repeating: offset + 2 * j) &+ lanes &+ SIMD8<Int>(truncatingIfNeeded: step)
+            UnsafeMutableRawPointer(argmax + j).storeBytes(of: index, as: SIMD8<Int>.self)
+        }
     }
 
     /// Routes each output gradient to the input that was the maximum.

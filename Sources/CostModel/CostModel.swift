@@ -36,14 +36,20 @@ public struct CostModel: Sendable {
 
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
     ///
-    /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`
+    /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`,
+    /// plus `lowering bytes / (bandwidth · memory efficiency)` when convolutions are
+    /// lowered by im2col (`CostParameters.convolutionLowering`; over
+    /// `loweringBytesPerSecond` where measured).
     /// - Parameter work: the task's FLOPs, bytes and product shape.
     /// - Returns: seconds, >= 0.
     public func seconds(for work: ComputeWork) -> Double {
         let peak = gpu.peakFLOPsPerSecond(precision: precision.rawValue)
         let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
-        let memoryTime = work.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
-        return Double(work.kernels) * parameters.launchOverheadSeconds + max(computeTime, memoryTime)
+        let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
+        let memoryTime = work.memoryBytes / bandwidth
+        let loweringTime = parameters.convolutionLowering == .im2col
+            ? work.loweringBytes / (parameters.loweringBytesPerSecond ?? bandwidth) : 0
+        return Double(work.kernels) * parameters.launchOverheadSeconds + max(computeTime, memoryTime) + loweringTime
     }
 }

@@ -29,11 +29,28 @@ public struct CostParameters: Sendable, Equatable {
     /// (a CUDA context alone takes 300-500 MiB).
     public var reservedMemoryBytes: Double = 1_073_741_824
 
+    /// How convolutions become matrix products. `.implicit` (the default): the
+    /// product reads the input in place, as cuDNN's implicit-GEMM kernels and
+    /// cuda-convnet do, so a pass costs its roofline alone. `.im2col`: the input is
+    /// first unfolded into a column matrix (Caffe; ScaleCast's CPU executor), and
+    /// writing and reading that matrix back adds `loweringBytes / (bandwidth ×
+    /// memory efficiency)` (or `/ loweringBytesPerSecond`) after the roofline, a
+    /// separate pass that does not overlap.
+    public var convolutionLowering: ConvolutionLowering = .implicit
+    /// Bytes per second of im2col traffic, if measured (a column matrix is often
+    /// still in cache when the product reads it); nil: the device memory bandwidth
+    /// × `memoryEfficiency`.
+    public var loweringBytesPerSecond: Double?
+
     /// Best efficiencies a scenario sets explicitly; they win over the GPU's own
     /// catalog figure, which wins over `maxEfficiency`.
     public var maxEfficiencyOverride: [Precision: Double] = [:]
 
     public init() {}
+
+    public enum ConvolutionLowering: String, CaseIterable, Sendable {
+        case implicit, im2col
+    }
 
     public func maxEfficiency(_ precision: Precision) -> Double { maxEfficiency[precision] ?? 0.76 }
     public func halfSaturation(_ precision: Precision) -> Double { halfSaturationDimension[precision] ?? 32 }

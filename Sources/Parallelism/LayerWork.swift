@@ -12,7 +12,8 @@ public enum LayerWork {
         let act = Double(precision.activationBytes)
         return ComputeWork(flops: Double(c.forwardFLOPs) * b * fraction,
                            memoryBytes: (Double(c.forwardTrafficElements) * b + Double(c.parameters)) * act * fraction,
-                           gemm: gemm(c, batch: b, fraction: fraction), kernels: 1)
+                           gemm: gemm(c, batch: b, fraction: fraction), kernels: 1,
+                           loweringBytes: 2 * columnElements(layer) * b * act)
     }
 
     /// Backward pass: gradient for the input (unless it is the image) and for the weights.
@@ -23,7 +24,8 @@ public enum LayerWork {
         let kernels = (c.backwardDataFLOPs > 0 ? 1 : 0) + (c.backwardWeightFLOPs > 0 ? 1 : 0)
         return ComputeWork(flops: Double(c.backwardFLOPs) * b * fraction,
                            memoryBytes: (Double(c.backwardTrafficElements) * b + 2 * Double(c.parameters)) * act * fraction,
-                           gemm: gemm(c, batch: b, fraction: fraction), kernels: max(1, kernels))
+                           gemm: gemm(c, batch: b, fraction: fraction), kernels: max(1, kernels),
+                           loweringBytes: 2 * Double(kernels) * columnElements(layer) * b * act)
     }
 
     /// SGD with momentum over `parameters` weights: a memory-bound pass that reads
@@ -32,6 +34,14 @@ public enum LayerWork {
     /// copy out, fp32 master and momentum).
     public static func update(parameters: Int, precision: Precision) -> ComputeWork {
         ComputeWork(flops: 4 * Double(parameters), memoryBytes: 20 * Double(parameters), gemm: nil, kernels: 1)
+    }
+
+    /// Elements of a convolution's im2col matrix per example (patch × output
+    /// pixels × groups; the whole matrix even when the output channels are split);
+    /// 0 for other layers.
+    private static func columnElements(_ layer: Layer) -> Double {
+        guard case .convolution = layer.kind, let g = layer.cost.gemm else { return 0 }
+        return Double(g.k) * Double(g.nPerExample) * Double(g.count)
     }
 
     private static func gemm(_ c: LayerCost, batch: Double, fraction: Double) -> (m: Double, n: Double, k: Double)? {

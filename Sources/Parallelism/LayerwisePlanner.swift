@@ -291,7 +291,7 @@ struct LayerwisePlanner {
         case .c:
             // Turns: in round r every worker sends its r-th piece of examples to all others.
             var previousRound: [Int] = []
-            for (r, chunk) in chunks.enumerated() {
+            for r in chunks.indices {
                 var round: [Int] = []
                 for part in layout[r] {
                     let o = part.owner, examples = part.examples.count

@@ -40,25 +40,32 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         }
         let peak = profile.peakFLOPsPerSecond, gemm = profile.gemm
         let fit = Calibrator.EfficiencyFit(maxEfficiency: profile.maxEfficiency, halfSaturation: profile.halfSaturation,
-                                           residuals: profile.residuals)
+                                           overheadSeconds: profile.kernelOverheadSeconds,
+                                           loweringBytesPerSecond: profile.loweringBytesPerSecond, residuals: profile.residuals)
         var text = "CPU: \(cpu.model), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS kernel \(BLAS.coreName)\n"
         text += "peak: \(threads) cores x \(Format.fixed(peak / Double(threads) / cpu.flopsPerCycle / 1e9, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
-        var table = TextTable(headers: ["m", "n", "k", "ms", "GFLOP/s", "efficiency", "fitted", "residual"],
+        text += "Layer passes timed (each convolution's and FC layer's forward pass, and its backward pass halved), "
+            + "as the products the cost model prices:\n"
+        var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 8))
-        for (s, r) in zip(gemm, fit.residuals) {
-            let e = s.flops / s.seconds / peak
-            table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.seconds * 1e3, 3), Format.fixed(s.flops / s.seconds / 1e9, 1),
-                          Format.fixed(e, 3), Format.fixed(fit.efficiency(m: s.m, n: s.n, k: s.k), 3), Format.fixed(r, 3)])
+        var errors: [Double] = []
+        for s in gemm {
+            let model = fit.seconds(s, peak: peak)
+            errors.append(abs(model / s.seconds - 1))
+            table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.loweringBytes / 1e6, 1), Format.fixed(s.seconds * 1e3, 3),
+                          Format.fixed(s.flops / s.seconds / 1e9, 1), Format.fixed(model * 1e3, 3), Format.fixed((model / s.seconds - 1) * 100, 1) + "%"])
         }
         text += table.render()
-        let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
-        text += "\nfitted: max efficiency \(Format.fixed(fit.maxEfficiency, 3)), half-saturation dimension "
-            + "\(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n"
+        errors.sort()
+        text += "\nfitted: time = overhead + flops / (peak x e_max x s(m)s(n)s(k)) + im2col bytes / B, s(x) = x / (x + x_half):\n"
+            + "  e_max \(Format.fixed(fit.maxEfficiency, 3)), x_half \(Format.fixed(fit.halfSaturation, 1)), overhead "
+            + "\(Format.fixed(fit.overheadSeconds * 1e6, 1)) us, B "
+            + (profile.loweringBytesPerSecond.isFinite ? "\(Format.fixed(profile.loweringBytesPerSecond / 1e9, 1)) GB/s" : "unbounded")
+            + "; median |error| \(Format.fixed(errors[errors.count / 2] * 100, 1))%, largest \(Format.fixed(errors.last! * 100, 1))%\n"
         text += "memory copies: \(Format.fixed(profile.copyBytesPerSecond / 1e9, 2)) GB/s, latency "
             + "\(Format.fixed(profile.copyLatencySeconds * 1e6, 2)) us\n"
-        text += "streaming kernels (ReLU): \(Format.fixed(profile.streamBytesPerSecond / 1e9, 2)) GB/s read + written, "
-            + "\(Format.fixed(profile.kernelOverheadSeconds * 1e6, 2)) us a call\n"
+        text += "streaming kernels (ReLU): \(Format.fixed(profile.streamBytesPerSecond / 1e9, 2)) GB/s read + written\n"
         if let out {
             try OutputFile.write(profile.yaml, to: out, force: force)
             text += "wrote \(out)\n"

@@ -217,12 +217,16 @@ extension RunSpec {
     static func readCostParameters(_ node: YAMLValue?, baseDirectory: String, gpu: GPUSpec, precision: Precision) throws -> CostParameters {
         var p = CostParameters()
         guard let node else { return p }
-        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation", "profile"])
+        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation", "profile",
+                            "convolution_lowering"])
         if let profileNode = try node.optional("profile") {
             try applyProfile(profileNode, baseDirectory: baseDirectory, gpu: gpu, precision: precision, to: &p)
         }
         if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.double(in: Limits.microseconds) * 1e-6 }
         if let v = try node.optional("memory_efficiency") { p.memoryEfficiency = try fraction(v) }
+        if let v = try node.optional("convolution_lowering") {
+            p.convolutionLowering = CostParameters.ConvolutionLowering(rawValue: try v.oneOf(CostParameters.ConvolutionLowering.allCases.map(\.rawValue)))!
+        }
         if let v = try node.optional("reserved_memory_gib") { p.reservedMemoryBytes = try v.double(in: 0...1e6) * 1_073_741_824 }
         if let table = try node.optional("max_efficiency") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))

@@ -146,7 +146,7 @@ if wants("kernels"), var cpu = CPUInfo.current() {
             print("SGEMM \(n)^3".padding(toLength: 41, withPad: " ", startingAt: 0)
                   + String(format: "%7d  %9.2f  %7.1f  %6.1f%%", threads, t * 1e3, flops / t / 1e9, flops / t / peak * 100))
         }
-        let scratch = Kernels.ConvolutionScratch()   // tunes its group size on this first call
+        let scratch = Kernels.ConvolutionScratch()
         _ = Kernels.convolutionForward(x, weights: w, bias: bias, conv, scratch: scratch)
         var walls: [Double] = []
         for _ in 0..<5 {

@@ -97,6 +97,32 @@ import Testing
         #expect(relativeError(db, (0..<units).map { u in (0..<batch).reduce(0.0) { $0 + Double(dy[$1 * units + u]) } }) < 1e-4)
     }
 
+    /// Every window against a direct search, on rows wide enough for the vectorized
+    /// 2×2 path and its scalar tail, and on 3×3 windows; values repeat, so the first
+    /// maximum (in row-major window order) must be the one recorded.
+    @Test(arguments: [(2, 2), (3, 2), (2, 1)])
+    func maxPoolingMatchesADirectSearch(kernel: Int, stride: Int) {
+        let (batch, channels, height, width) = (2, 3, 6, 38)
+        let x = random(batch * channels * height * width, 13).map { ($0 * 4).rounded() }
+        let (y, arg) = Kernels.maxPoolForward(x, batch: batch, channels: channels, height: height, width: width, kernel: kernel, stride: stride)
+        let oh = (height - kernel) / stride + 1, ow = (width - kernel) / stride + 1
+        #expect(y.count == batch * channels * oh * ow)
+        for plane in 0..<(batch * channels) { for i in 0..<oh { for j in 0..<ow {
+            var best = -Float.infinity, at = -1
+            for a in 0..<kernel { for b in 0..<kernel {
+                let idx = plane * height * width + (i * stride + a) * width + j * stride + b
+                if x[idx] > best { best = x[idx]; at = idx }
+            } }
+            let o = (plane * oh + i) * ow + j
+            #expect(y[o] == best && arg[o] == at, "window \(plane), \(i), \(j)")
+        } } }
+    }
+
+    @Test func reluBackwardMasksEveryLaneAndTheTail() {
+        let y = random(29, 14).map { max(0, $0) }, dy = random(29, 15)
+        #expect(Kernels.reluBackward(dy, output: y) == zip(dy, y).map { $1 > 0 ? $0 : 0 })
+    }
+
     @Test func maxPoolingAndReLU() {
         let x = random(2 * 3 * 6 * 6, 11)
         let (y, arg) = Kernels.maxPoolForward(x, batch: 2, channels: 3, height: 6, width: 6, kernel: 2, stride: 2)
