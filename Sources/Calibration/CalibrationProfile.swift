@@ -49,7 +49,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "  copy_gb_per_s: \(Self.number(copyBytesPerSecond / 1e9))\n  copy_latency_us: \(Self.number(copyLatencySeconds * 1e6))\n"
         out += "  stream_gb_per_s: \(Self.number(streamBytesPerSecond / 1e9))\n  kernel_overhead_us: \(Self.number(kernelOverheadSeconds * 1e6))\n"
         out += "  lowering_gb_per_s: \(loweringBytesPerSecond.isFinite ? Self.number(loweringBytesPerSecond / 1e9) : "inf")\n"
-        out += "products:   # layer passes timed: m, n, k, im2col bytes, seconds (best of 3; backward halved), residual (efficiency)\n"
+        out += "products:   # layer passes run by the executor, per kernel: m, n, k, im2col bytes, seconds, residual (efficiency)\n"
         for (sample, residual) in zip(gemm, residuals) {
             out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.seconds)), "
                 + "\(Self.number(residual))]\n"

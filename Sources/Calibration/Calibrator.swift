@@ -1,5 +1,7 @@
 import CGSL
 import Foundation
+import Parallelism
+import Workload
 
 /// Times this CPU's kernels and fits the cost model's parameters to them.
 ///
@@ -34,64 +36,18 @@ public struct Calibrator {
         (64, 3025, 363), (192, 729, 1600), (384, 169, 1728), (256, 169, 3456),
     ]
 
-    /// A layer whose kernels calibration times.
-    public enum LayerShape: Sendable {
-        case convolution(Kernels.Convolution)
-        case fullyConnected(batch: Int, inputs: Int, units: Int)
-
-        /// Bytes of im2col traffic per sample of `timeLayer` (the column matrix
-        /// written and read back, 4-byte floats; a backward sample is half of two
-        /// such products): what `CostParameters.ConvolutionLowering.im2col` adds.
-        public var loweringBytes: Double {
-            guard case .convolution(let g) = self else { return 0 }
-            return 2 * 4 * Double(g.patch) * Double(g.batch * g.pixels)
-        }
-
-        /// The product the cost model prices it as (`LayerWork`): output channels (or
-        /// units) × batch · output pixels × inputs per output.
-        public var product: (m: Int, n: Int, k: Int) {
-            switch self {
-            case .convolution(let g): return (g.outChannels, g.batch * g.pixels, g.patch)
-            case .fullyConnected(let batch, let inputs, let units): return (units, batch, inputs)
-            }
-        }
-    }
-
-    /// Layers timed to fit the cost model's efficiency curve: convolutions from 3 to
-    /// 128 channels on 8 to 64 pixel images, and fully connected layers, batch 32.
-    /// None is a layer of `ExecutorValidation.smallCNN()`, which they predict.
-    public static let layers: [LayerShape] = [
-        .convolution(.init(batch: 32, inChannels: 3, height: 64, width: 64, outChannels: 16, kernel: 5, stride: 1, pad: 2)),
-        .convolution(.init(batch: 32, inChannels: 3, height: 48, width: 48, outChannels: 32, kernel: 7, stride: 2, pad: 3)),
-        .convolution(.init(batch: 32, inChannels: 16, height: 32, width: 32, outChannels: 32, kernel: 3, stride: 1, pad: 1)),
-        .convolution(.init(batch: 32, inChannels: 4, height: 24, width: 24, outChannels: 12, kernel: 5, stride: 1, pad: 2)),
-        .convolution(.init(batch: 32, inChannels: 32, height: 16, width: 16, outChannels: 64, kernel: 3, stride: 1, pad: 1)),
-        .convolution(.init(batch: 32, inChannels: 24, height: 28, width: 28, outChannels: 48, kernel: 5, stride: 1, pad: 2)),
-        .convolution(.init(batch: 32, inChannels: 64, height: 8, width: 8, outChannels: 128, kernel: 3, stride: 1, pad: 1)),
-        .convolution(.init(batch: 32, inChannels: 128, height: 8, width: 8, outChannels: 64, kernel: 1, stride: 1, pad: 0)),
-        .convolution(.init(batch: 32, inChannels: 6, height: 40, width: 40, outChannels: 4, kernel: 3, stride: 1, pad: 1)),
-        .convolution(.init(batch: 32, inChannels: 12, height: 20, width: 20, outChannels: 24, kernel: 3, stride: 2, pad: 1)),
-        .convolution(.init(batch: 64, inChannels: 4, height: 24, width: 24, outChannels: 16, kernel: 3, stride: 1, pad: 1)),
-        .convolution(.init(batch: 64, inChannels: 10, height: 12, width: 12, outChannels: 20, kernel: 3, stride: 1, pad: 1)),
-        .fullyConnected(batch: 32, inputs: 512, units: 256),
-        .fullyConnected(batch: 32, inputs: 2048, units: 128),
-        .fullyConnected(batch: 32, inputs: 256, units: 32),
-        .fullyConnected(batch: 128, inputs: 4096, units: 1000),
-    ]
-
     public static let copySizes = [4_096, 65_536, 1 << 20, 8 << 20, 32 << 20]
 
-    /// A streaming kernel's timing: ReLU forward over `elements` floats, which reads
-    /// and writes each once (8 bytes an element) and allocates its output, as the
-    /// executor's element-wise kernels do.
+    /// A streaming kernel's timing: the bytes the cost model says the pass moves
+    /// (`LayerWork`: its activations in and out) and the time it took.
     public struct StreamSample: Sendable, Equatable {
-        public var elements: Int
+        public var bytes: Double
         public var seconds: Double
-        public var bytes: Int { 8 * elements }
+        public init(bytes: Double, seconds: Double) {
+            self.bytes = bytes
+            self.seconds = seconds
+        }
     }
-
-    /// Elements timed for streaming kernels: from a few KiB to tens of MiB.
-    public static let streamSizes = [1 << 10, 1 << 13, 1 << 16, 1 << 19, 1 << 22]
 
     public let threads: Int
     public init(threads: Int) { self.threads = threads }
@@ -132,33 +88,6 @@ public struct Calibrator {
         return CopySample(bytes: bytes, seconds: best)
     }
 
-    /// Times a layer's kernels: the best of `repeats` forward passes, and the best
-    /// of `repeats` backward passes (input and weight gradients).
-    /// - Returns: two samples of the layer's product: the forward pass, and the
-    ///   backward pass halved (the cost model prices a backward pass as two kernels
-    ///   of the forward product's shape, `LayerWork.backward`).
-    public func timeLayer(_ layer: LayerShape, repeats: Int = 3) -> [GEMMSample] {
-        BLAS.threads = threads
-        var forward: () -> Void, backward: () -> Void
-        switch layer {
-        case .convolution(let g):
-            let x = Self.pattern(g.inputCount), w = Self.pattern(g.weightCount), b = Self.pattern(g.outChannels), dy = Self.pattern(g.outputCount)
-            let scratch = Kernels.ConvolutionScratch()
-            forward = { _ = Kernels.convolutionForward(x, weights: w, bias: b, g, scratch: scratch) }
-            backward = {
-                _ = Kernels.convolutionBackwardData(dy, weights: w, g, scratch: scratch)
-                _ = Kernels.convolutionBackwardWeights(x, dy, g, scratch: scratch)
-            }
-        case .fullyConnected(let batch, let inputs, let units):
-            let x = Self.pattern(batch * inputs), w = Self.pattern(units * inputs), b = Self.pattern(units), dy = Self.pattern(batch * units)
-            forward = { _ = Kernels.fullyConnectedForward(x, weights: w, bias: b, batch: batch, inputs: inputs, units: units) }
-            backward = { _ = Kernels.fullyConnectedBackward(x, dy, weights: w, batch: batch, inputs: inputs, units: units) }
-        }
-        let (m, n, k) = layer.product
-        return [GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, forward), loweringBytes: layer.loweringBytes),
-                GEMMSample(m: m, n: n, k: k, seconds: Self.best(of: repeats, backward) / 2, loweringBytes: layer.loweringBytes)]
-    }
-
     /// The shortest of `repeats` timed runs of `body`, after one untimed run.
     public static func best(of repeats: Int, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()
@@ -170,42 +99,134 @@ public struct Calibrator {
         }.min()!
     }
 
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
     /// `count` values in [−1, 1) in a fixed pattern, signs mixed as in real activations.
     public static func pattern(_ count: Int) -> [Float] { (0..<count).map { Synthetic.unit(4, count, $0) } }
 
-    /// Times ReLU forward over `elements` floats: the best of `repeats`.
-    public func timeStream(elements: Int, repeats: Int = 5) -> StreamSample {
-        let input = (0..<elements).map { Float($0 % 7) - 3 }
-        let clock = ContinuousClock()
-        var best = Double.infinity
-        for r in 0...repeats {
-            let start = clock.now
-            let output = Kernels.reluForward(input)
-            let elapsed = Self.seconds(clock.now - start)
-            precondition(output.count == elements)
-            if r > 0 { best = min(best, elapsed) }
+    /// Networks the executor runs to calibrate by execution, with their batches:
+    /// convolutions of 1 to 48 channels with 3×3 and 5×5 kernels on 12 to 48 pixel
+    /// images, ReLUs, 2×2 pooling and fully connected layers. None is
+    /// `ExecutorValidation.smallCNN()`, whose steps the fit then predicts.
+    public static func calibrationNetworks() -> [(network: Network, batch: Int)] {
+        do {
+            var a = NetworkBuilder(name: "calibration-a", input: TensorShape(channels: 3, height: 48, width: 48))
+            try a.conv("conv1", out: 12, kernel: 5, pad: 2); try a.relu("relu1"); try a.maxPool("pool1", kernel: 2, stride: 2)
+            try a.conv("conv2", out: 24, kernel: 3, pad: 1); try a.relu("relu2"); try a.maxPool("pool2", kernel: 2, stride: 2)
+            try a.conv("conv3", out: 48, kernel: 3, pad: 1); try a.relu("relu3"); try a.maxPool("pool3", kernel: 2, stride: 2)
+            try a.fc("fc1", units: 128); try a.relu("relu4"); try a.fc("fc2", units: 20); try a.softmax("loss")
+            var b = NetworkBuilder(name: "calibration-b", input: TensorShape(channels: 1, height: 24, width: 24))
+            try b.conv("conv1", out: 6, kernel: 5, pad: 2); try b.relu("relu1")
+            try b.conv("conv2", out: 12, kernel: 3, pad: 1); try b.relu("relu2"); try b.maxPool("pool1", kernel: 2, stride: 2)
+            try b.conv("conv3", out: 32, kernel: 3, pad: 1); try b.relu("relu3"); try b.maxPool("pool2", kernel: 2, stride: 2)
+            try b.fc("fc1", units: 256); try b.relu("relu4"); try b.fc("fc2", units: 12); try b.softmax("loss")
+            return [(try a.finish(), 48), (try b.finish(), 192)]
+        } catch {
+            preconditionFailure("a built-in calibration network is malformed: \(error)")
         }
-        return StreamSample(elements: elements, seconds: best)
     }
 
-    /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads.
-    /// The peak takes the faster of the reported and the measured clock
-    /// (`CPUInfo.measuredGigahertz`): virtual machines report the nominal one.
-    /// - Returns: nil if a fit fails (a timer too coarse for the samples).
-    public static func measureProfile(cpu: CPUInfo, threads: Int) -> CalibrationProfile? {
+    /// Runs each calibration network for a few single-worker steps on the executor
+    /// and keeps each compute task's median time after the first step (over every
+    /// worker, with several; the median, because while two workers compute each is
+    /// slower, and the fastest sample is one where the other was waiting), priced in
+    /// the cost model's own terms: a convolution or FC pass as `kernels` products of
+    /// its shape (the per-kernel time, flops and im2col bytes), ReLU, pooling and
+    /// update passes by the bytes `LayerWork` says they move. Timing the kernels
+    /// where they run, between the layers that feed them, keeps what isolated loops
+    /// miss: caches holding other layers' data, fresh output arrays.
+    ///
+    /// With `busyWorkers` above 1, the networks run data parallel on that many
+    /// workers and every worker's tasks count: the kernels are timed while as many
+    /// cores compute at once as the configuration being predicted keeps busy, so
+    /// the time they lose to each other (shared caches and memory bandwidth, or on
+    /// a virtual machine perhaps one physical core's two hyperthreads) is in the fit.
+    public func executionSamples(steps: Int = 4, busyWorkers: Int = 1) throws -> (products: [GEMMSample], streams: [StreamSample]) {
+        BLAS.threads = threads
+        var products: [GEMMSample] = [], streams: [StreamSample] = []
+        for (network, batch) in Self.calibrationNetworks() {
+            let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: busyWorkers, steps: steps)
+            let graph = try Planner.plan(setup, strategy: .data())
+            let outcome = try Executor(graph: graph, setup: setup, strategy: .data()).run()
+            var times: [String: [Double]] = [:]
+            for task in graph.tasks where task.step > 0 {
+                guard case .compute = task.work else { continue }
+                times["\(task.kind.rawValue) \(task.label)", default: []].append(outcome.taskEnds[task.id] - outcome.taskStarts[task.id])
+            }
+            for task in graph.tasks where task.step == 1 && task.device == 0 {
+                guard case .compute(let work) = task.work, let all = times["\(task.kind.rawValue) \(task.label)"] else { continue }
+                let seconds = Self.median(all)
+                let kind = task.layer.map { network.layers[$0].kind }
+                switch kind {
+                case .convolution?, .fullyConnected?:
+                    guard let g = work.gemm else { continue }
+                    let kernels = Double(work.kernels)
+                    products.append(GEMMSample(m: Int(g.m.rounded()), n: Int(g.n.rounded()), k: Int(g.k.rounded()), seconds: seconds / kernels,
+                                               loweringBytes: work.loweringBytes / kernels))
+                case .relu?, .maxPool?:
+                    streams.append(StreamSample(bytes: work.memoryBytes, seconds: seconds))
+                default:
+                    if task.kind == .update { streams.append(StreamSample(bytes: work.memoryBytes, seconds: seconds)) }
+                }
+            }
+        }
+        return (products, streams)
+    }
+
+    /// One round of every timing a CPU profile is fitted from.
+    public struct Samples: Sendable {
+        public var products: [GEMMSample]
+        public var copies: [CopySample]
+        public var streams: [StreamSample]
+
+        /// Each timing's fastest over `rounds` (all from the same shapes, in order).
+        public static func fastest(_ rounds: [Samples]) -> Samples {
+            var best = rounds[0]
+            for round in rounds.dropFirst() {
+                for i in best.products.indices { best.products[i].seconds = min(best.products[i].seconds, round.products[i].seconds) }
+                for i in best.copies.indices { best.copies[i].seconds = min(best.copies[i].seconds, round.copies[i].seconds) }
+                for i in best.streams.indices { best.streams[i].seconds = min(best.streams[i].seconds, round.streams[i].seconds) }
+            }
+            return best
+        }
+    }
+
+    /// Runs the calibration networks (`executionSamples`) and times copies, once.
+    public func measureSamples(busyWorkers: Int = 1) throws -> Samples {
         HeapPolicy.keepFreedMemory()
+        let executed = try executionSamples(busyWorkers: busyWorkers)
+        return Samples(products: executed.products, copies: Self.copySizes.map { timeCopy(bytes: $0) }, streams: executed.streams)
+    }
+
+    /// This CPU with the faster of its reported and its measured clock
+    /// (`CPUInfo.measuredGigahertz`): virtual machines report the nominal one.
+    public static func clocked(_ cpu: CPUInfo) -> CPUInfo {
         var cpu = cpu
         cpu.gigahertz = max(cpu.gigahertz, CPUInfo.measuredGigahertz())
-        let calibrator = Calibrator(threads: threads)
+        return cpu
+    }
+
+    /// Fits a profile to `samples` taken on `threads` threads of `cpu` (see `clocked`).
+    /// - Returns: nil if a fit fails (a timer too coarse for the samples).
+    public static func profile(_ samples: Samples, cpu: CPUInfo, threads: Int) -> CalibrationProfile? {
         let peak = cpu.peakFLOPsPerSecond(threads: threads)
-        let copies = copySizes.map { calibrator.timeCopy(bytes: $0) }
-        let streams = streamSizes.map { calibrator.timeStream(elements: $0) }
-        guard let copy = fitCopies(copies), let stream = fitStream(streams) else { return nil }
-        let products = layers.flatMap { calibrator.timeLayer($0) }
-        guard let fit = fitEfficiency(products, peak: peak, fitOverhead: true, fitLowering: true) else { return nil }
+        guard let copy = fitCopies(samples.copies), let stream = fitStream(samples.streams),
+              let fit = fitEfficiency(samples.products, peak: peak, fitOverhead: true, fitLowering: true) else { return nil }
         return CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
                                   copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds,
-                                  streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds, gemm: products)
+                                  streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds,
+                                  gemm: samples.products)
+    }
+
+    /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads:
+    /// each timing is the fastest of `rounds` rounds.
+    public static func measureProfile(cpu: CPUInfo, threads: Int, rounds: Int = 1) throws -> CalibrationProfile? {
+        let calibrator = Calibrator(threads: threads)
+        let samples = Samples.fastest(try (0..<max(1, rounds)).map { _ in try calibrator.measureSamples() })
+        return profile(samples, cpu: clocked(cpu), threads: threads)
     }
 
     /// The fitted efficiency curve.
@@ -352,10 +373,15 @@ public struct Calibrator {
     }
 
     /// Fits streaming-kernel time = overhead + bytes / bandwidth, the cost model's
-    /// `launch + bytes / memory bandwidth` for work that is not a matrix product.
+    /// `launch + bytes / memory bandwidth` for work that is not a matrix product,
+    /// by weighted least squares (weights 1/t², so every layer counts by its relative
+    /// error) with both coefficients at least 0 (`boundedFit`).
     public static func fitStream(_ samples: [StreamSample]) -> (bytesPerSecond: Double, overheadSeconds: Double)? {
-        guard let fit = LinearFit(x: samples.map { Double($0.bytes) }, y: samples.map(\.seconds)), fit.slope > 0 else { return nil }
-        return (1 / fit.slope, max(0, fit.intercept))
+        guard samples.count >= 2 else { return nil }
+        let terms = [Term(values: samples.map(\.bytes), lowerBound: 0), Term(values: [Double](repeating: 1, count: samples.count), lowerBound: 0)]
+        guard let fit = boundedFit(terms, y: samples.map(\.seconds), weights: samples.map { 1 / max($0.seconds * $0.seconds, 1e-30) }),
+              fit.coefficients[0] > 0 else { return nil }
+        return (1 / fit.coefficients[0], fit.coefficients[1])
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -40,31 +40,46 @@ extension Executor {
                 // The receiver's own gradients are not ready yet: hold the sum until they are
                 // (a GPU buffers what arrives and reduces once its own data is there).
                 if t.pendingBucketAdds[b] == nil { t.pendingBucketAdds[b] = [Float](repeating: 0, count: buckets[b].parameters) }
-                for (k, v) in values.enumerated() { t.pendingBucketAdds[b]![range.lowerBound + k] += v }
+                Self.store(values, into: &t.pendingBucketAdds[b]!, at: range.lowerBound, adding: true)
                 return
             }
-            for (k, v) in values.enumerated() {
-                if add { t.bucketGrad[b]![range.lowerBound + k] += v } else { t.bucketGrad[b]![range.lowerBound + k] = v }
-            }
+            Self.store(values, into: &t.bucketGrad[b]!, at: range.lowerBound, adding: add)
         case .activations(_, let owner, let examples, let range)?:
             if t.boundary[owner] == nil { t.boundary[owner] = [Float](repeating: 0, count: batch * features) }
-            let base = examples.lowerBound * features + range.lowerBound
-            for (k, v) in values.enumerated() { t.boundary[owner]![base + k] = v }
+            Self.store(values, into: &t.boundary[owner]!, at: examples.lowerBound * features + range.lowerBound, adding: false)
         case .gatherSlice(let i, let c)?:
             let width = elements(i - 1), theirs = columns(i - 1, task.device)
             let n = values.count / theirs.count
             if t.gathered[c]?[i] == nil { t.gathered[c, default: [:]][i] = [Float](repeating: 0, count: n * width) }
-            for r in 0..<n { for (k, col) in theirs.enumerated() { t.gathered[c]![i]![r * width + col] = values[r * theirs.count + k] } }
+            for r in 0..<n {
+                Self.store(values[(r * theirs.count)..<((r + 1) * theirs.count)], into: &t.gathered[c]![i]!,
+                           at: r * width + theirs.lowerBound, adding: false)
+            }
         case .scatterGradient(let i, let c)?:
             if t.scattered[c]?[i] == nil { t.scattered[c, default: [:]][i] = [Float](repeating: 0, count: values.count) }
-            for (k, v) in values.enumerated() { t.scattered[c]![i]![k] += v }
+            Self.store(values, into: &t.scattered[c]![i]!, at: 0, adding: true)
         case .returnGradient(let c, let owner, let examples, let range)?:
             let n = graph.chunks[c].reduce(0) { $0 + $1.examples.count }
             if t.returned[c] == nil { t.returned[c] = [Float](repeating: 0, count: n * features) }
             let base = rowOffset(chunk: c, owner: owner, examples: examples) * features + range.lowerBound
-            for (k, v) in values.enumerated() { t.returned[c]![base + k] += v }
+            Self.store(values, into: &t.returned[c]!, at: base, adding: true)
         default:
             preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
+        }
+    }
+
+    /// Writes (or adds) `values` into `array` from `offset`, in place: one access to
+    /// the buffer, not one dictionary lookup per element (which made receiving the
+    /// boundary activations cost as much as a convolution).
+    static func store<Values: Collection<Float>>(_ values: Values, into array: inout [Float], at offset: Int, adding: Bool) {
+        precondition(offset >= 0 && offset + values.count <= array.count, "a transfer lands outside its buffer")
+        array.withUnsafeMutableBufferPointer { target in
+            var k = offset
+            if adding {
+                for v in values { target[k] += v; k += 1 }
+            } else {
+                for v in values { target[k] = v; k += 1 }
+            }
         }
     }
 

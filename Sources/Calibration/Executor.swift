@@ -206,11 +206,23 @@ public struct ExecutorError: Error, CustomStringConvertible, Sendable {
 }
 
 /// One execution of a graph: queues, dependency counters and task times.
+///
+/// Transfers behave as a GPU's copy engine does, beside the compute stream rather
+/// than in it:
+/// - The sender copies the payload out as soon as the task that made it ends, on
+///   the same thread (a copy enqueued right after the kernel), not behind whatever
+///   compute its queue took up meanwhile.
+/// - Delivery puts the payload in the receiver's mailbox and completes the transfer
+///   at once; the receiver's queue writes it into its memory at the start of its
+///   next task (`drain`), not after the task it is running. Every task that reads
+///   the data depends on the transfer, so it drains before it reads.
 final class Run: @unchecked Sendable {
     let executor: Executor
     let tasks: [TaskGraph.Task]
     let dependents: [[Int]]
     let queues: [DispatchQueue]
+    /// Deliveries not yet written into each worker's memory.
+    let mailboxes: [Mailbox]
     /// The paced link of each ordered pair (sender × workers + receiver).
     let lanes: [Lane]
     let waiting: Counter
@@ -226,39 +238,47 @@ final class Run: @unchecked Sendable {
         for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
         self.dependents = dependents
         queues = (0..<workers).map { DispatchQueue(label: "scalecast.worker\($0)") }
+        mailboxes = (0..<workers).map { _ in Mailbox() }
         lanes = (0..<(workers * workers)).map { Lane(label: "scalecast.link\($0 / workers)-\($0 % workers)") }
         waiting = Counter(tasks.map(\.dependencies.count))
         times = TaskTimes(count: tasks.count)
         began = clock.now
     }
 
-    /// Starts the tasks without dependencies and waits until every task has run.
+    /// Starts the tasks without dependencies, waits until every task has run, and
+    /// writes what is still in the mailboxes.
     func start() {
-        for task in tasks where task.dependencies.isEmpty { launch(task.id) }
+        for task in tasks where task.dependencies.isEmpty { launch(task.id, on: nil) }
         group.wait()
+        for (w, queue) in queues.enumerated() { queue.sync { drain(w) } }
     }
 
     /// Seconds since the run began.
     var now: Double { Executor.seconds(clock.now - began) }
 
-    private func finish(_ id: Int) {
+    /// Writes the deliveries waiting for worker `w`, in arrival order (on its queue).
+    private func drain(_ w: Int) {
+        for (task, payload) in mailboxes[w].takeAll() { executor.apply(task, payload, to: w) }
+    }
+
+    /// - Parameter worker: the worker whose queue this runs on, if any.
+    private func finish(_ id: Int, on worker: Int?) {
         times.setEnd(id, now)
-        for next in dependents[id] where waiting.decrement(next) == 0 { launch(next) }
+        for next in dependents[id] where waiting.decrement(next) == 0 { launch(next, on: worker) }
         group.leave()
     }
 
-    private func launch(_ id: Int) {
+    /// - Parameter worker: the worker whose queue this runs on, if any.
+    private func launch(_ id: Int, on worker: Int?) {
         group.enter()
         let task = tasks[id]
         if case .transfer(let bytes, let destination) = task.work {
-            queues[task.device].async {
+            let send: @Sendable () -> Void = {
                 self.times.setStart(id, self.now)
                 let payload = self.executor.snapshot(task, from: task.device)
                 let deliver: @Sendable () -> Void = {
-                    self.queues[destination].async {
-                        self.executor.apply(task, payload, to: destination)
-                        self.finish(id)
-                    }
+                    self.mailboxes[destination].post(task, payload)
+                    self.finish(id, on: nil)
                 }
                 if let link = self.executor.options.pacedLink {
                     self.lanes[task.device * self.queues.count + destination].carry(bytes: bytes, over: link, then: deliver)
@@ -266,13 +286,36 @@ final class Run: @unchecked Sendable {
                     deliver()
                 }
             }
+            if worker == task.device {
+                drain(task.device)
+                send()
+            } else {
+                queues[task.device].async {
+                    self.drain(task.device)
+                    send()
+                }
+            }
         } else {
             queues[task.device].async {
+                self.drain(task.device)
                 self.times.setStart(id, self.now)
                 self.executor.compute(task)
-                self.finish(id)
+                self.finish(id, on: task.device)
             }
         }
+    }
+}
+
+/// Deliveries to one worker that its queue has not written yet.
+final class Mailbox: @unchecked Sendable {
+    private var pending: [(TaskGraph.Task, [Float])] = []
+    private let lock = NSLock()
+    func post(_ task: TaskGraph.Task, _ payload: [Float]) { lock.lock(); pending.append((task, payload)); lock.unlock() }
+    func takeAll() -> [(TaskGraph.Task, [Float])] {
+        lock.lock(); defer { lock.unlock() }
+        let all = pending
+        pending = []
+        return all
     }
 }
 

@@ -8,13 +8,16 @@ import Workload
 /// Runs the same plans on the executor and in the simulator and compares their
 /// step times: the evidence that the simulator predicts what really runs.
 ///
-/// Each worker is one core running single-threaded OpenBLAS. The simulator sees
-/// it as a device described by a calibration profile (`device`, `parameters`):
-/// peak = one core's clock × FLOPs per cycle, the profile's fitted efficiency
-/// curve for matrix products, its streaming bandwidth and per-call overhead for
-/// everything else. Workers are joined pairwise, by memory copies (the profile's
-/// copy bandwidth and latency) or by a paced slow link that the executor emulates
-/// (`Executor.PacedLink`) and the simulator models with the same bandwidth and latency.
+/// The simulator sees the workers through `ExecutorModel`, from a calibration
+/// profile: one given (used for every worker count), or one measured during the
+/// validation for each worker count K, by calibration networks running on K busy
+/// workers (`Calibrator.executionSamples`): on this project's 2-vCPU machine two
+/// busy cores each run 20-40% slower than one alone, which a GPU does not.
+/// Measurements run in rounds: each round calibrates (without a given profile)
+/// and runs every configuration once, and each figure is the fastest of its
+/// per-round medians. On a shared machine whose speed drifts by tens of percent over
+/// seconds, this spreads every figure over the whole run instead of tying each to
+/// one moment.
 public struct ExecutorValidation {
     /// How the workers are joined.
     public enum Link: String, CaseIterable, Sendable {
@@ -46,21 +49,22 @@ public struct ExecutorValidation {
         }
     }
 
-    public let profile: CalibrationProfile
+    /// A profile to predict with; nil: measure one, in rounds with the executor's runs.
+    public var profile: CalibrationProfile?
     public var network: Network
     public var batchPerWorker: Int
     /// Steps run per configuration; the first (warm-up) and the last (nothing after
     /// it to overlap, see `StepMetrics.measure`) are not measured.
     public var steps = 6
-    /// Runs per configuration on the executor; the measured step is the shortest
-    /// measured step of any run. Calibration keeps the best of several timings too:
-    /// on a shared machine whose speed drifts by tens of percent from one second to
-    /// the next, the minimum is the statistic that repeats.
+    /// Rounds: runs per configuration on the executor (and calibrations, without a
+    /// profile). A run's step is the median of its measured steps, and the measured
+    /// step the fastest of those over the rounds; calibration does the same with its
+    /// task times. On a shared machine the machine's best is what repeats.
     public var repeats = 3
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
 
-    public init(profile: CalibrationProfile, network: Network = ExecutorValidation.smallCNN(), batchPerWorker: Int = 128) {
+    public init(profile: CalibrationProfile?, network: Network = ExecutorValidation.smallCNN(), batchPerWorker: Int = 128) {
         self.profile = profile
         self.network = network
         self.batchPerWorker = batchPerWorker
@@ -85,50 +89,6 @@ public struct ExecutorValidation {
         }
     }
 
-    /// One worker core as the cost model sees it.
-    public var device: GPUSpec {
-        GPUSpec(name: "cpu-core", architecture: profile.cpu, memoryBytes: Double(ProcessInfo.processInfo.physicalMemory),
-                memoryBytesPerSecond: profile.streamBytesPerSecond,
-                peakFLOPsPerSecond: ["fp32": profile.peakFLOPsPerSecond / Double(profile.threads)], hostLink: "memory",
-                source: "scalecast calibrate on this machine (\(profile.cpu), OpenBLAS \(profile.kernel))",
-                maxEfficiency: ["fp32": profile.maxEfficiency])
-    }
-
-    /// The cost model's constants from the profile: its per-call overhead, its
-    /// half-saturation dimension, streaming bandwidth used as measured (efficiency
-    /// 1), and convolutions lowered by im2col, as the executor's kernels do.
-    public var parameters: CostParameters {
-        var p = CostParameters()
-        p.launchOverheadSeconds = profile.kernelOverheadSeconds
-        p.halfSaturationDimension[.fp32] = profile.halfSaturation
-        p.memoryEfficiency = 1
-        p.reservedMemoryBytes = 0
-        p.convolutionLowering = .im2col
-        p.loweringBytesPerSecond = profile.loweringBytesPerSecond
-        return p
-    }
-
-    /// The link between two workers, per direction.
-    public func linkSpec(_ link: Link) -> LinkSpec {
-        switch link {
-        case .memory:
-            return LinkSpec(name: "memcpy", kind: .pcie, bytesPerSecond: profile.copyBytesPerSecond, latencySeconds: profile.copyLatencySeconds,
-                            source: "scalecast calibrate: memory copies on this machine")
-        case .paced:
-            return LinkSpec(name: "paced", kind: .pcie, bytesPerSecond: slowLink.bytesPerSecond, latencySeconds: slowLink.latencySeconds,
-                            source: "the executor's paced link")
-        }
-    }
-
-    /// `workers` cores, each pair joined by its own link in each direction (a mesh
-    /// whose per-worker bandwidth, spread over the K − 1 peers, gives each pair the link's).
-    public func cluster(workers: Int, link: Link) -> ClusterSpec {
-        var spec = linkSpec(link)
-        let pair = spec
-        spec.bytesPerSecond *= Double(max(1, workers - 1))
-        return ClusterSpec(gpu: device, gpusPerNode: workers, fabric: .nvlinkMesh(spec), network: nil, hostLink: pair)
-    }
-
     /// The strategies compared on `workers` workers: data parallelism (ring
     /// all-reduce) and, on more than one, the hybrid with every scheme and variant.
     public static func strategies(workers: Int) -> [Strategy] {
@@ -146,18 +106,19 @@ public struct ExecutorValidation {
 
     var measuredSteps: ClosedRange<Int> { 1...(steps - 2) }
 
-    /// The simulator's step time, in seconds.
-    public func predict(_ strategy: Strategy, workers: Int, link: Link) throws -> Double {
+    /// The simulator's step time, in seconds, under `model`.
+    public func predict(_ strategy: Strategy, workers: Int, link: Link, model: ExecutorModel) throws -> Double {
         let setup = setup(workers: workers)
         let graph = try Planner.plan(setup, strategy: strategy)
-        let topology = Topology(cluster: cluster(workers: workers, link: link), gpus: workers)
-        let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: device, precision: .fp32, parameters: parameters))
+        let topology = Topology(cluster: model.cluster(workers: workers, link: link), gpus: workers)
+        let trace = GraphSimulation.run(graph, topology: topology, cost: model.costModel)
         let times = measuredSteps.map { StepMetrics.measure(trace, gpus: workers, globalBatch: setup.globalBatch, step: $0).stepSeconds }
         return Self.median(times)
     }
 
-    /// The executor's step time, in seconds, with one OpenBLAS thread per worker.
-    public func measure(_ strategy: Strategy, workers: Int, link: Link) throws -> Double {
+    /// The executor's median measured step in one run, in seconds, with one
+    /// OpenBLAS thread per worker.
+    public func measureOnce(_ strategy: Strategy, workers: Int, link: Link) throws -> Double {
         let setup = setup(workers: workers)
         let graph = try Planner.plan(setup, strategy: strategy)
         var options = Executor.Options()
@@ -165,12 +126,8 @@ public struct ExecutorValidation {
         let threads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = threads }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let outcome = try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
-            times += measuredSteps.map { outcome.stepSeconds[$0] }
-        }
-        return times.min()!
+        let outcome = try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
+        return Self.median(measuredSteps.map { outcome.stepSeconds[$0] })
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and
@@ -188,10 +145,10 @@ public struct ExecutorValidation {
 
     /// The compute tasks of one worker, predicted and measured, in plan order: where
     /// the cost model misses the executor.
-    public func taskTimes(_ strategy: Strategy, workers: Int) throws -> [TaskTime] {
+    public func taskTimes(_ strategy: Strategy, workers: Int, model: ExecutorModel) throws -> [TaskTime] {
         let setup = setup(workers: workers)
         let graph = try Planner.plan(setup, strategy: strategy)
-        let cost = CostModel(gpu: device, precision: .fp32, parameters: parameters)
+        let cost = model.costModel
         let threads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = threads }
@@ -223,26 +180,50 @@ public struct ExecutorValidation {
         return rows
     }
 
+    /// What a validation found, and the model it predicted with for each worker count.
+    public struct Report: Sendable {
+        public var models: [Int: ExecutorModel]
+        public var cases: [Case]
+    }
+
     /// Every strategy on each worker count and link, with the speedups over one worker.
-    public func run(workerCounts: [Int], links: [Link] = Link.allCases) throws -> [Case] {
-        var cases: [Case] = []
-        for link in links {
-            var single: (predicted: Double, measured: Double)?
-            for workers in workerCounts.sorted() {
-                for strategy in Self.strategies(workers: workers) {
-                    let predicted = try predict(strategy, workers: workers, link: link)
-                    let measured = try measure(strategy, workers: workers, link: link)
-                    if workers == 1 { single = (predicted, measured) }
-                    let base = single ?? (predicted / Double(workers), measured / Double(workers))
-                    cases.append(Case(strategy: strategy.kind.rawValue, scheme: strategy.schemeIfHybrid?.rawValue,
-                                      variant: strategy.variantIfModelParallel?.rawValue, workers: workers, link: link.rawValue,
-                                      predictedStepSeconds: predicted, measuredStepSeconds: measured, relativeError: predicted / measured - 1,
-                                      predictedSpeedup: Double(workers) * base.predicted / predicted,
-                                      measuredSpeedup: Double(workers) * base.measured / measured))
-                }
+    /// - Parameter cpu: this machine's CPU, for a profile measured here.
+    /// - Throws: `ExecutorError` if a calibration cannot be fitted.
+    public func run(workerCounts: [Int], links: [Link] = Link.allCases, cpu: CPUInfo) throws -> Report {
+        let configurations = links.flatMap { link in
+            workerCounts.sorted().flatMap { workers in Self.strategies(workers: workers).map { (link, workers, $0) } }
+        }
+        let calibrator = Calibrator(threads: 1)
+        let counts = Array(Set(workerCounts)).sorted()
+        var rounds: [Int: [Calibrator.Samples]] = [:]
+        var measured = [Double](repeating: .infinity, count: configurations.count)
+        for _ in 0..<max(1, repeats) {
+            if profile == nil { for k in counts { rounds[k, default: []].append(try calibrator.measureSamples(busyWorkers: k)) } }
+            for (i, (link, workers, strategy)) in configurations.enumerated() {
+                measured[i] = min(measured[i], try measureOnce(strategy, workers: workers, link: link))
             }
         }
-        return cases
+        var models: [Int: ExecutorModel] = [:]
+        let clocked = profile == nil ? Calibrator.clocked(cpu) : cpu
+        for k in counts {
+            guard let fitted = profile ?? Calibrator.profile(.fastest(rounds[k]!), cpu: clocked, threads: 1) else {
+                throw ExecutorError("the calibration timings could not be fitted (timer too coarse?)")
+            }
+            models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)
+        }
+        var cases: [Case] = []
+        var single: [Link: (predicted: Double, measured: Double)] = [:]
+        for (i, (link, workers, strategy)) in configurations.enumerated() {
+            let predicted = try predict(strategy, workers: workers, link: link, model: models[workers]!)
+            if workers == 1 { single[link] = (predicted, measured[i]) }
+            let base = single[link] ?? (predicted / Double(workers), measured[i] / Double(workers))
+            cases.append(Case(strategy: strategy.kind.rawValue, scheme: strategy.schemeIfHybrid?.rawValue,
+                              variant: strategy.variantIfModelParallel?.rawValue, workers: workers, link: link.rawValue,
+                              predictedStepSeconds: predicted, measuredStepSeconds: measured[i], relativeError: predicted / measured[i] - 1,
+                              predictedSpeedup: Double(workers) * base.predicted / predicted,
+                              measuredSpeedup: Double(workers) * base.measured / measured[i]))
+        }
+        return Report(models: models, cases: cases)
     }
 
     static func median(_ xs: [Double]) -> Double {

@@ -9,8 +9,8 @@ import Reports
 struct CalibrateCommand: ParsableCommand, OutputProducing {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Time this CPU's SGEMM and memory copies, fit the cost model's efficiency curve and copy bandwidth, "
-            + "and write a profile.")
+        abstract: "Run small networks on the executor, time their kernels and memory copies, fit the cost model's efficiency curve, "
+            + "overhead, im2col and streaming bandwidths and copy bandwidth, and write a profile.")
 
     @Option(name: .long, help: "Write the profile here (YAML).")
     var out: String?
@@ -35,7 +35,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
-        guard let profile = Calibrator.measureProfile(cpu: cpu, threads: threads) else {
+        guard let profile = try wrap({ try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: 3) }) else {
             throw UsageError(message: "the measurements could not be fitted (timer too coarse?)")
         }
         let peak = profile.peakFLOPsPerSecond, gemm = profile.gemm
@@ -45,8 +45,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         var text = "CPU: \(cpu.model), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS kernel \(BLAS.coreName)\n"
         text += "peak: \(threads) cores x \(Format.fixed(peak / Double(threads) / cpu.flopsPerCycle / 1e9, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
-        text += "Layer passes timed (each convolution's and FC layer's forward pass, and its backward pass halved), "
-            + "as the products the cost model prices:\n"
+        text += "Calibration by execution: the executor ran \(Calibrator.calibrationNetworks().map(\.network.name).joined(separator: " and ")) "
+            + "on one worker; each convolution and FC pass, per kernel (a backward pass is two), as the product the cost model prices "
+            + "(median of the steps, fastest of 3 rounds):\n"
         var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 8))
         var errors: [Double] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Calibration
 import Foundation
+import Parallelism
 import Planning
 import Reports
 
@@ -35,7 +36,13 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, parsing: .upToNextOption, help: "Worker counts for the executor (default: 1, 2, then powers of two up to the cores).")
     var workers: [Int] = []
 
-    @Flag(name: .long, help: "Executor: also compare each compute task of one worker (1 and the largest worker count, data parallel).")
+    @Option(name: .long, help: "Executor: images per worker.")
+    var batch = 128
+
+    @Option(name: .long, help: "Executor: rounds of measurement (each figure is the fastest of its rounds).")
+    var rounds = 3
+
+    @Flag(name: .long, help: "Executor: also compare each compute task of worker 0 (data parallel on the fewest and most workers, hybrid (b) on the most).")
     var tasks = false
 
     @Option(name: .long, help: "The largest acceptable |relative error|.")
@@ -62,7 +69,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         guard tolerance > 0 else { throw UsageError(message: "--tolerance must be positive") }
         guard let against else { return try validateExecutor() }
-        guard workers.isEmpty else { throw UsageError(message: "--workers applies to the executor, not to --against") }
+        guard workers.isEmpty, !tasks else { throw UsageError(message: "--workers and --tasks apply to the executor, not to --against") }
         guard let text = try? String(contentsOfFile: against, encoding: .utf8) else { throw UsageError(message: "\(against): cannot read the file") }
         let base = (against as NSString).deletingLastPathComponent
         var profilePath = profile
@@ -129,19 +136,15 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         if let bad = counts.first(where: { !(1...cpu.cores).contains($0) }) {
             throw UsageError(message: "--workers: \(bad) is not between 1 and this machine's \(cpu.cores) cores (one core per worker)")
         }
-        let calibration: CalibrationProfile, source: String
-        if let profile {
-            calibration = try wrap { try CalibrationProfile.load(path: profile, cpu: cpu.model, kernel: BLAS.coreName) }
-            source = profile
-        } else {
-            guard let measured = Calibrator.measureProfile(cpu: cpu, threads: 1) else {
-                throw UsageError(message: "calibration failed: the measurements could not be fitted (timer too coarse?)")
-            }
-            calibration = measured
-            source = "measured now (scalecast calibrate --threads 1)"
-        }
-        let validation = ExecutorValidation(profile: calibration)
-        let cases = try wrap { try validation.run(workerCounts: Array(Set(counts)).sorted()) }
+        var given: CalibrationProfile?
+        if let profile { given = try wrap { try CalibrationProfile.load(path: profile, cpu: cpu.model, kernel: BLAS.coreName) } }
+        let source = profile ?? "measured in the same rounds (as `scalecast calibrate --threads 1`)"
+        guard (1...100_000).contains(batch) else { throw UsageError(message: "--batch must be between 1 and 100000 images per worker") }
+        guard (1...100).contains(rounds) else { throw UsageError(message: "--rounds must be between 1 and 100") }
+        var validation = ExecutorValidation(profile: given, batchPerWorker: batch)
+        validation.repeats = rounds
+        let report = try wrap { try validation.run(workerCounts: Array(Set(counts)).sorted(), cpu: cpu) }
+        let cases = report.cases
         let errors = cases.map { abs($0.relativeError) }
         var output = CommandOutput(exitCode: errors.max()! > tolerance ? 1 : 0)
         if json {
@@ -161,13 +164,16 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             + "\(Format.fixed(link.bytesPerSecond / 1e6, 0)) MB/s, \(Format.fixed(link.latencySeconds * 1e6, 0)) us\n\n"
         text += table.render()
         if tasks {
-            for k in Set([counts.min()!, counts.max()!]).sorted() {
+            let most = counts.max()!
+            var runs: [(Strategy, Int)] = [(.data(), counts.min()!)]
+            if most > 1 { runs += [(.data(), most), (.hybrid(scheme: .b, variant: .exact), most)] }
+            for (strategy, k) in runs {
                 var detail = TextTable(headers: ["task", "predicted ms", "measured ms", "error"], alignments: [.left, .right, .right, .right])
-                for t in try wrap({ try validation.taskTimes(.data(), workers: k) }) {
+                for t in try wrap({ try validation.taskTimes(strategy, workers: k, model: report.models[k]!) }) {
                     detail.append(["\(t.kind) \(t.label)", Format.fixed(t.predictedSeconds * 1e3, 3), Format.fixed(t.measuredSeconds * 1e3, 3),
-                                   Format.fixed((t.predictedSeconds / t.measuredSeconds - 1) * 100, 1) + "%"])
+                                   t.predictedSeconds > 0 ? Format.fixed((t.predictedSeconds / t.measuredSeconds - 1) * 100, 1) + "%" : ""])
                 }
-                text += "\nworker 0's compute tasks, data parallel on \(k) worker\(k == 1 ? "" : "s"):\n" + detail.render()
+                text += "\nworker 0's compute tasks, \(strategy.summary) on \(k) worker\(k == 1 ? "" : "s"), memory copies:\n" + detail.render()
             }
         }
         let sorted = errors.sorted()

@@ -29,7 +29,7 @@ OpenBLASKernel.selectFastKernel()
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 /// Sections to run (`scalecast-bench ROOT kernels validate`); all when none are named.
 let sections = Set(CommandLine.arguments.dropFirst(2))
-let allSections: Set = ["speed", "accuracy", "sweep", "kernels"]
+let allSections: Set = ["speed", "accuracy", "sweep", "kernels", "validate"]
 if let unknown = sections.subtracting(allSections).first {
     FileHandle.standardError.write(Data("error: unknown section '\(unknown)' (sections: \(allSections.sorted().joined(separator: ", ")))\n".utf8))
     exit(2)
@@ -157,5 +157,30 @@ if wants("kernels"), var cpu = CPUInfo.current() {
         let t = median(walls)
         print("conv 64->192, 5x5, 27x27, batch 8 (im2col)".padding(toLength: 41, withPad: " ", startingAt: 0)
               + String(format: "%7d  %9.2f  %7.1f  %6.1f%%", threads, t * 1e3, conv.forwardFLOPs / t / 1e9, conv.forwardFLOPs / t / peak * 100))
+    }
+}
+
+// MARK: The executor against the simulator (scalecast validate)
+
+if wants("validate"), let cpu = CPUInfo.current() {
+    let validation = ExecutorValidation(profile: nil)
+    do {
+        let start = clock.now
+        let report = try validation.run(workerCounts: [1, min(2, cpu.cores)], cpu: cpu)
+        print("\nExecutor vs simulator (scalecast validate): \(validation.network.name), \(validation.batchPerWorker) images per worker, "
+              + "profile measured in the same \(validation.repeats) rounds on 1 and 2 busy workers; \(String(format: "%.0f", seconds(clock.now - start))) s")
+        print("workers  strategy                   link    predicted ms  measured ms   error  speedup pred.  meas.")
+        for c in report.cases {
+            let name = (c.strategy + (c.scheme.map { " (\($0))" } ?? "") + (c.variant.map { ", \($0)" } ?? "")).padding(toLength: 25, withPad: " ", startingAt: 0)
+            print(String(format: "%7d  ", c.workers) + name + "  " + c.link.padding(toLength: 6, withPad: " ", startingAt: 0)
+                  + String(format: "  %12.2f  %11.2f  %+5.1f%%  %13.2f  %5.2f", c.predictedStepSeconds * 1e3, c.measuredStepSeconds * 1e3,
+                           c.relativeError * 100, c.predictedSpeedup, c.measuredSpeedup))
+        }
+        let errors = report.cases.map { abs($0.relativeError) }
+        print(String(format: "median |error| %.1f%%, largest %.1f%% (goals: median <= 5%%, every case <= 10%%)", median(errors) * 100,
+                     errors.max()! * 100))
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(2)
     }
 }

@@ -62,7 +62,9 @@ let smallScenario = """
 
     @Test(arguments: [["simulate", "/no/such/file.yaml"], ["simulate"], ["simulate", "x.yaml", "--gpus", "0"],
                       ["simulate", "x.yaml", "--gpus", "two"], ["frobnicate"],
-                      ["chart", "scaling", "x.yaml", "--format", "jpg"], ["report", "x.yaml", "--out", "r", "--format", "gif"]])
+                      ["chart", "scaling", "x.yaml", "--format", "jpg"], ["report", "x.yaml", "--out", "r", "--format", "gif"],
+                      ["validate", "--workers", "0"], ["validate", "--workers", "4096"], ["validate", "--batch", "0"],
+                      ["validate", "--profile", "/no/such/profile.yaml"], ["validate", "--against", "m.csv", "--workers", "2"]])
     func badInputExitsWithTwo(arguments: [String]) {
         let out = CLI.execute(arguments)
         #expect(out.exitCode == 2)
@@ -408,6 +410,24 @@ let smallScenario = """
         #expect(profiled.exitCode == 1)
         #expect(try medianError(profiled) < medianError(plain))
         #expect(CLI.execute(["validate", "--against", Self.steps, "--profile", Self.profile, "--tolerance", "0.9"]).exitCode == 0)
+    }
+
+    /// The executor against the simulator, small enough for a test: the JSON the
+    /// issue asks for, one case per link on one worker, and the exit code following
+    /// the tolerance.
+    @Test func executorValidationFollowsItsJSONContract() throws {
+        let out = CLI.execute(["validate", "--workers", "1", "--batch", "8", "--rounds", "1", "--json", "--tolerance", "1000"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect((object["kernel"] as? String)?.isEmpty == false)
+        let cases = try #require(object["cases"] as? [[String: Any]])
+        #expect(cases.map { $0["link"] as? String } == ["memory", "paced"])
+        for c in cases {
+            #expect(c["strategy"] as? String == "data" && c["workers"] as? Int == 1)
+            let predicted = try #require(c["predicted_step_seconds"] as? Double), measured = try #require(c["measured_step_seconds"] as? Double)
+            #expect(predicted > 0 && measured > 0)
+            #expect(abs(try #require(c["relative_error"] as? Double) - (predicted / measured - 1)) < 1e-9)
+        }
     }
 
     @Test func badMeasurementFilesExitWithTwo() throws {

@@ -45,6 +45,38 @@ import YAMLSupport
         #expect(abs(free.slope - 2) < 1e-12 && abs(free.intercept - 1) < 1e-12)
     }
 
+    /// Three coefficients with bounds: free when the data allow, and the others
+    /// refitted when one sits on its bound.
+    @Test func boundedFitSolvesEachFaceOfTheBox() throws {
+        let a = [1.0, 2, 3, 4, 5, 6], b = [2.0, 1, 4, 3, 6, 2], ones = [Double](repeating: 1, count: 6)
+        let y = (0..<6).map { 2 * a[$0] + 0.5 * b[$0] + 3 }
+        let terms = [Calibrator.Term(values: a, lowerBound: 1), Calibrator.Term(values: b, lowerBound: 0), Calibrator.Term(values: ones, lowerBound: 0)]
+        let free = try #require(Calibrator.boundedFit(terms, y: y, weights: ones))
+        for (c, expected) in zip(free.coefficients, [2, 0.5, 3]) { #expect(abs(c - expected) < 1e-9) }
+        // A negative effect of b cannot be fitted: b's coefficient sits at 0 and the rest refit.
+        let yNegative = (0..<6).map { 2 * a[$0] - 0.5 * b[$0] + 3 }
+        let bounded = try #require(Calibrator.boundedFit(terms, y: yNegative, weights: ones))
+        #expect(bounded.coefficients[1] == 0)
+        let refit = try #require(Calibrator.boundedFit([terms[0], terms[2]], y: yNegative, weights: ones))
+        #expect(abs(bounded.coefficients[0] - refit.coefficients[0]) < 1e-9 && abs(bounded.squares - refit.squares) < 1e-9)
+    }
+
+    /// Samples made from a known curve with im2col traffic give back its bandwidth.
+    @Test func efficiencyFitRecoversTheLoweringBandwidth() throws {
+        let peak = 100e9, eMax = 0.7, half = 20.0, overhead = 5e-6, lowering = 12e9
+        func s(_ x: Int) -> Double { Double(x) / (Double(x) + half) }
+        let samples = Calibrator.shapes.enumerated().map { i, shape in
+            let (m, n, k) = shape
+            let bytes = i % 2 == 0 ? 8.0 * Double(n * k) : 0
+            return Calibrator.GEMMSample(m: m, n: n, k: k, seconds: overhead + 2 * Double(m * n * k) / (peak * eMax * s(m) * s(n) * s(k))
+                                         + bytes / lowering, loweringBytes: bytes)
+        }
+        let fit = try #require(Calibrator.fitEfficiency(samples, peak: peak, fitOverhead: true, fitLowering: true))
+        #expect(abs(try #require(fit.loweringBytesPerSecond) - lowering) / lowering < 0.05)
+        #expect(abs(fit.maxEfficiency - eMax) / eMax < 0.05)
+        for sample in samples { #expect(abs(fit.seconds(sample, peak: peak) / sample.seconds - 1) < 0.05) }
+    }
+
     @Test func copyFitRecoversBandwidthAndLatency() throws {
         let samples = Calibrator.copySizes.map { Calibrator.CopySample(bytes: $0, seconds: 2e-6 + Double($0) / 10e9) }
         let fit = try #require(Calibrator.fitCopies(samples))
@@ -53,7 +85,7 @@ import YAMLSupport
     }
 
     @Test func streamFitRecoversBandwidthAndOverhead() throws {
-        let samples = Calibrator.streamSizes.map { Calibrator.StreamSample(elements: $0, seconds: 3e-6 + Double(8 * $0) / 20e9) }
+        let samples = [4e3, 6e4, 1e6, 3e7].map { Calibrator.StreamSample(bytes: $0, seconds: 3e-6 + $0 / 20e9) }
         let fit = try #require(Calibrator.fitStream(samples))
         #expect(abs(fit.bytesPerSecond - 20e9) / 20e9 < 1e-6)
         #expect(abs(fit.overheadSeconds - 3e-6) < 1e-9)

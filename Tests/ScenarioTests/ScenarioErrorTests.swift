@@ -42,6 +42,17 @@ let validScenario = """
         #expect(scenario.runs[0].cluster.gpu.name == "V100-SXM2-16GB")
     }
 
+    /// `cost_model.convolution_lowering` takes implicit or im2col, and names the key otherwise.
+    @Test func convolutionLoweringIsReadAndChecked() throws {
+        let lowered = try Scenario.load(path: try temporaryScenario(validScenario + "\ncost_model: {convolution_lowering: im2col}\n"))
+        #expect(lowered.runs[0].costParameters.convolutionLowering == .im2col)
+        #expect(try Scenario.load(path: try temporaryScenario(validScenario)).runs[0].costParameters.convolutionLowering == .implicit)
+        let e = try error(for: validScenario + "\ncost_model: {convolution_lowering: winograd}\n")
+        #expect(e.keyPath == "cost_model.convolution_lowering")
+        #expect(e.line == 8)
+        #expect(e.message.contains("im2col"))
+    }
+
     @Test func missingFile() {
         #expect(throws: ConfigError.self) { try Scenario.load(path: "/nonexistent/scenario.yaml") }
         let e = try? Scenario.load(path: "/nonexistent/scenario.yaml")

@@ -1,0 +1,70 @@
+import Hardware
+import Parallelism
+import Simulation
+import Testing
+import Workload
+@testable import Calibration
+
+/// The executor's paced links and the validation that sets it beside the simulator.
+@Suite struct ExecutorValidationTests {
+    /// A profile with round figures, so that no test has to calibrate.
+    static let profile = CalibrationProfile(
+        cpu: "Test CPU", kernel: "SkylakeX", threads: 1, peakFLOPsPerSecond: 100e9,
+        fit: .init(maxEfficiency: 0.6, halfSaturation: 16, overheadSeconds: 2e-6, loweringBytesPerSecond: 15e9, residuals: []),
+        copyBytesPerSecond: 8e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 12e9, kernelOverheadSeconds: 2e-6, gemm: [])
+
+    func run(_ link: Executor.PacedLink?, workers: Int = 2) throws -> (TaskGraph, Executor.Outcome) {
+        let setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: workers, steps: 3)
+        let graph = try Planner.plan(setup, strategy: .data())
+        var options = Executor.Options()
+        options.pacedLink = link
+        return (graph, try Executor(graph: graph, setup: setup, strategy: .data(), options: options).run())
+    }
+
+    /// A 4 MB/s link holds the all-reduce for at least the bytes worker 0 sends
+    /// over it, and pacing changes no number.
+    @Test func aPacedLinkTakesItsTimeAndChangesNoNumber() throws {
+        let link = Executor.PacedLink(bytesPerSecond: 4e6, latencySeconds: 1e-3)
+        let (graph, paced) = try run(link)
+        let sent = graph.tasks.filter { $0.step == 1 && $0.device == 0 }.map(\.bytes).reduce(0, +)
+        #expect(sent > 100_000)
+        #expect(paced.stepSeconds[1] >= 0.95 * sent / link.bytesPerSecond)
+        let (_, free) = try run(nil)
+        #expect(free.stepSeconds[1] < paced.stepSeconds[1])
+        #expect(ExecutorTests.difference(paced, free) < 1e-5)
+        #expect(paced.replicasAgree)
+    }
+
+    /// Each pair of workers gets the link's own bandwidth, whatever the worker count.
+    @Test func theModelGivesEveryPairTheLinksBandwidth() {
+        let model = ExecutorModel(profile: Self.profile, pacedLink: .init(bytesPerSecond: 125e6, latencySeconds: 50e-6))
+        for workers in [2, 3, 4] {
+            let topology = Topology(cluster: model.cluster(workers: workers, link: .paced), gpus: workers)
+            #expect(abs(topology.bottleneck(of: topology.route(from: 0, to: workers - 1)) - 125e6) < 1)
+            #expect(abs(topology.latency(of: topology.route(from: 0, to: 1)) - 50e-6) < 1e-12)
+        }
+        #expect(model.parameters.convolutionLowering == .im2col)
+        #expect(model.device.peakFLOPsPerSecond(precision: "fp32") == 100e9)
+    }
+
+    /// Every strategy on one and two workers, predicted and measured, with the
+    /// speedups over one worker on the same link.
+    @Test func validationReportsEveryConfiguration() throws {
+        var validation = ExecutorValidation(profile: Self.profile, batchPerWorker: 8)
+        validation.steps = 4
+        validation.repeats = 1
+        let cpu = try #require(CPUInfo.parse("model name : Test CPU\ncpu MHz : 2000\nflags : avx2 fma\n", cores: 2))
+        let report = try validation.run(workerCounts: [2, 1], links: [.memory], cpu: cpu)
+        #expect(report.cases.count == 1 + 7)
+        #expect(report.cases.map(\.workers) == [1, 2, 2, 2, 2, 2, 2, 2])
+        #expect(Set(report.cases.compactMap(\.scheme)) == ["a", "b", "c"])
+        let single = report.cases[0]
+        #expect(single.predictedSpeedup == 1 && single.measuredSpeedup == 1)
+        for c in report.cases {
+            #expect(c.predictedStepSeconds > 0 && c.measuredStepSeconds > 0)
+            #expect(abs(c.relativeError - (c.predictedStepSeconds / c.measuredStepSeconds - 1)) < 1e-12)
+            #expect(abs(c.measuredSpeedup - Double(c.workers) * single.measuredStepSeconds / c.measuredStepSeconds) < 1e-9)
+        }
+        #expect(report.models[1]?.profile == Self.profile)
+    }
+}

@@ -1,0 +1,52 @@
+import CostModel
+import Hardware
+import Parallelism
+import Testing
+import Workload
+
+/// The cost model's im2col lowering term (`CostParameters.convolutionLowering`).
+@Suite struct CostModelTests {
+    func layer(_ build: (inout NetworkBuilder) throws -> Void) throws -> Layer {
+        var b = NetworkBuilder(name: "one", input: TensorShape(channels: 8, height: 16, width: 16))
+        try build(&b)
+        return try b.finish().layers[1]
+    }
+
+    let gpu = GPUSpec(name: "test", architecture: "test", memoryBytes: 1e10, memoryBytesPerSecond: 1e11,
+                      peakFLOPsPerSecond: ["fp32": 1e13], hostLink: "pcie3-x16", source: "test")
+
+    /// A convolution's column matrix is patch × output pixels per example; a forward
+    /// pass writes and reads it once, a backward pass once per gradient kernel (the
+    /// first layer has no input gradient); a fully connected layer has none.
+    @Test func loweringBytesCountTheColumnMatrix() throws {
+        let conv = try layer { try $0.conv("conv", out: 16, kernel: 3, pad: 1) }
+        let column = Double(8 * 3 * 3) * Double(16 * 16) * 4 * 32
+        #expect(LayerWork.forward(conv, batch: 32, precision: .fp32).loweringBytes == 2 * column)
+        #expect(LayerWork.backward(conv, batch: 32, precision: .fp32).loweringBytes == 2 * column)
+        var b = NetworkBuilder(name: "two", input: TensorShape(channels: 8, height: 16, width: 16))
+        try b.conv("conv1", out: 8, kernel: 3, pad: 1)
+        try b.conv("conv2", out: 16, kernel: 3, pad: 1)
+        let second = try b.finish().layers[2]
+        #expect(LayerWork.backward(second, batch: 32, precision: .fp32).loweringBytes == 4 * column)
+        // Split output channels still unfold the whole input.
+        #expect(LayerWork.forward(conv, batch: 32, precision: .fp32, fraction: 0.5).loweringBytes == 2 * column)
+        let fc = try layer { try $0.fc("fc", units: 10) }
+        #expect(LayerWork.forward(fc, batch: 32, precision: .fp32).loweringBytes == 0)
+    }
+
+    /// Implicit convolutions ignore the column traffic; im2col adds it after the
+    /// roofline, at the device bandwidth or at the measured lowering bandwidth.
+    @Test func im2colAddsTheColumnTrafficAfterTheRoofline() throws {
+        let conv = try layer { try $0.conv("conv", out: 16, kernel: 3, pad: 1) }
+        let work = LayerWork.forward(conv, batch: 32, precision: .fp32)
+        var parameters = CostParameters()
+        let implicit = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
+        parameters.convolutionLowering = .im2col
+        let lowered = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
+        let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
+        #expect(abs(lowered - implicit - work.loweringBytes / bandwidth) < 1e-15)
+        parameters.loweringBytesPerSecond = 5e9
+        let measured = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
+        #expect(abs(measured - implicit - work.loweringBytes / 5e9) < 1e-15)
+    }
+}
