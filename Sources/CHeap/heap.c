@@ -7,7 +7,8 @@
 int scalecast_keep_freed_memory(int mmap_threshold) {
     int mmap = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     int trim = mallopt(M_TRIM_THRESHOLD, INT_MAX);
-    return mmap == 1 && trim == 1;
+    int arenas = mallopt(M_ARENA_MAX, 1);
+    return mmap == 1 && trim == 1 && arenas == 1;
 }
 #else
 int scalecast_keep_freed_memory(int mmap_threshold) {

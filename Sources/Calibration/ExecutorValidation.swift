@@ -60,7 +60,7 @@ public struct ExecutorValidation {
     /// profile). A run's step is the median of its measured steps, and the measured
     /// step the fastest of those over the rounds; calibration does the same with its
     /// task times. On a shared machine the machine's best is what repeats.
-    public var repeats = 3
+    public var repeats = 5
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
 

@@ -7,8 +7,12 @@ import CHeap
 /// own memory traffic (a ReLU over 4 MiB ran at about 3.5 GB/s). Raising the mmap
 /// threshold to glibc's largest (32 MiB on 64-bit) and never trimming keeps freed
 /// blocks in the heap for the next step, as a framework's caching allocator keeps
-/// device memory. Timing code (`Calibrator`, `ExecutorValidation`) sets it before
-/// it times anything, so that calibration and execution see the same allocator.
+/// device memory. One arena serves every thread: with glibc's default of one per
+/// thread, a worker whose thread's arena had shrunk ran a step 20-30% slower than
+/// the same worker a moment before (the validation's one-worker runs over memory
+/// and over a paced link, identical work, differed by that much until then).
+/// Timing code (`Calibrator`, `ExecutorValidation`) sets it before it times
+/// anything, so that calibration and execution see the same allocator.
 public enum HeapPolicy {
     /// glibc's `DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit systems: 4 MiB × sizeof(long).
     static let largestMmapThreshold: Int32 = 32 << 20
