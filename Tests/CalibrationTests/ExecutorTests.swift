@@ -6,24 +6,11 @@ import Workload
 /// The executor runs the simulator's own plans for real; one exact-variant step
 /// on K workers must equal one single-worker step on all their examples.
 @Suite struct ExecutorTests {
-    /// A scaled-down one-tower AlexNet on 32x32 inputs.
-    static func smallCNN() throws -> Network {
-        var b = NetworkBuilder(name: "small-owt", input: TensorShape(channels: 3, height: 32, width: 32))
-        try b.conv("conv1", out: 8, kernel: 3, pad: 1); try b.relu("relu1")
-        try b.maxPool("pool1", kernel: 2, stride: 2)
-        try b.conv("conv2", out: 16, kernel: 3, pad: 1); try b.relu("relu2")
-        try b.maxPool("pool2", kernel: 2, stride: 2)
-        try b.fc("fc1", units: 64); try b.relu("relu3")
-        try b.fc("fc2", units: 10)
-        try b.softmax("loss")
-        return try b.finish()
-    }
-
     static let perWorker = 128
 
     func step(_ strategy: Strategy, workers: Int, steps: Int = 1, perWorker: Int = perWorker,
               options: Executor.Options = Executor.Options()) throws -> Executor.Outcome {
-        let setup = TrainingSetup(network: try Self.smallCNN(), precision: .fp32,
+        let setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32,
                                   batchPerGPU: workers == 1 ? perWorker * singleFor : perWorker, gpus: workers, steps: steps)
         let graph = try Planner.plan(setup, strategy: strategy)
         return try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
@@ -121,7 +108,7 @@ import Workload
     }
 
     @Test func unsupportedPlansAreRefused() throws {
-        let setup = TrainingSetup(network: try Self.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2, steps: 1)
+        let setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2, steps: 1)
         #expect(throws: ExecutorError.self) {
             try Executor(graph: try Planner.plan(setup, strategy: .model()), setup: setup, strategy: .model())
         }
