@@ -140,7 +140,9 @@ extension Executor {
     private func chunkForward(_ i: Int, _ c: Int, _ s: WorkerState, _ t: StepState) {
         let n = chunkSize(c)
         let layer = network.layers[i]
-        if i == split! {
+        if i == split! && i == 1 {
+            t.chunkInput[c] = s.chunkImages[c]!   // plain model parallelism: the images are everywhere
+        } else if i == split! {
             // Assemble the chunk's boundary activations from the owners' batches.
             var x: [Float] = []
             for part in graph.chunks[c] {
@@ -148,7 +150,7 @@ extension Executor {
                 x += source[(part.examples.lowerBound * features)..<(part.examples.upperBound * features)]
             }
             t.chunkInput[c] = x
-        } else if case .relu = layer.kind {
+        } else if !needsWholeInput(i) {
         } else {
             // Put this worker's own slice beside the slices the others sent.
             let width = elements(i - 1), own = columns(i - 1, s.index)
@@ -163,11 +165,30 @@ extension Executor {
             t.chunkOutput[c, default: [:]][i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: n,
                                                                               inputs: layer.inputShapes[0].elements,
                                                                               units: units(i, s.index).count)
+        case .convolution:
+            let g = convolution(i, batch: n, outChannels: units(i, s.index).count)
+            t.chunkOutput[c, default: [:]][i] = Kernels.convolutionForward(wholeInput(i, c, t), weights: s.weights[i]!, bias: s.bias[i]!, g,
+                                                                           scratch: s.convolutionScratch)
         case .relu:
             t.chunkOutput[c, default: [:]][i] = Kernels.reluForward(t.chunkOutput[c]![i - 1]!)
+        case .maxPool(let p):
+            let x = layer.inputShapes[0], channels = channelSlice(i, s.index)!.count
+            let (y, argmax) = Kernels.maxPoolForward(t.chunkOutput[c]![i - 1]!, batch: n, channels: channels, height: x.height, width: x.width,
+                                                     kernel: p.kernel, stride: p.stride)
+            t.chunkOutput[c, default: [:]][i] = y
+            t.chunkArgmax[c, default: [:]][i] = argmax
         case .softmaxCrossEntropy:
             t.chunkOutput[c, default: [:]][i] = wholeInput(i, c, t)
         default: preconditionFailure("unsupported model-parallel layer")
+        }
+    }
+
+    /// Whether model-parallel layer `i` reads its whole input (gathered from every
+    /// worker's slice) rather than its own slice.
+    private func needsWholeInput(_ i: Int) -> Bool {
+        switch network.layers[i].kind {
+        case .fullyConnected, .convolution, .softmaxCrossEntropy: return true
+        default: return false
         }
     }
 
@@ -199,6 +220,16 @@ extension Executor {
             t.chunkOutputGrad[c, default: [:]][i - 1] = g
         case .relu:
             t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s, t), output: t.chunkOutput[c]![i]!)
+        case .maxPool:
+            t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.maxPoolBackward(chunkOutputGradient(i, c, s, t), argmax: t.chunkArgmax[c]![i]!,
+                                                                                inputCount: n * columns(i - 1, s.index).count)
+        case .convolution:
+            let g = convolution(i, batch: n, outChannels: units(i, s.index).count)
+            let x = wholeInput(i, c, t), dy = chunkOutputGradient(i, c, s, t)
+            let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g, scratch: s.convolutionScratch)
+            Kernels.accumulate(&s.weightGrad[i]!, dw)
+            Kernels.accumulate(&s.biasGrad[i]!, db)
+            if i > 1 { t.partial[c, default: [:]][i] = Kernels.convolutionBackwardData(dy, weights: s.weights[i]!, g, scratch: s.convolutionScratch) }
         case .fullyConnected:
             let x = wholeInput(i, c, t)
             let (dx, dw, db) = Kernels.fullyConnectedBackward(x, chunkOutputGradient(i, c, s, t), weights: s.weights[i]!, batch: n,

@@ -14,10 +14,11 @@ import Workload
 /// arrive from several workers at once are summed in arrival order, so results
 /// may differ in the last bits from run to run.
 ///
-/// Supported: data parallelism (ring, tree, direct; any buckets) and the hybrid
-/// (schemes a, b, c; exact and approximate), on chains of convolution, ReLU, max
-/// pooling, fully connected layers and a softmax loss, the model-parallel part
-/// being fully connected layers, ReLUs and the loss.
+/// Supported: data parallelism (ring, tree, direct; any buckets), the hybrid
+/// (schemes a, b, c; exact and approximate) and plain model parallelism (exact
+/// and approximate), on chains of convolution, ReLU, max pooling, fully connected
+/// layers and a softmax loss. A model-parallel convolution holds 1/K of the output
+/// channels, a FC layer 1/K of the units; ReLUs and pooling work on the slice.
 public final class Executor {
     /// SGD with momentum: v ← μv + g + λw; w ← w − ηv.
     public struct Options: Sendable {
@@ -70,7 +71,6 @@ public final class Executor {
     /// - Throws: `ExecutorError` for a plan or network the executor cannot run.
     public init(graph: TaskGraph, setup: TrainingSetup, strategy: Strategy, options: Options = Options()) throws {
         guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
-        guard strategy.kind != .model || graph.gpus == 1 else { throw ExecutorError("the executor does not run plain model parallelism yet") }
         self.graph = graph
         self.network = setup.network
         self.setup = setup
@@ -85,10 +85,15 @@ public final class Executor {
             throw ExecutorError("the executor needs the network to end in a softmax loss")
         }
         if let split {
-            guard split > 1 else { throw ExecutorError("the executor needs at least one data-parallel layer before the model-parallel ones") }
             for i in split..<network.layers.count {
-                if case .fullyConnected(let u, _) = network.layers[i].kind, u < graph.gpus {
-                    throw ExecutorError("\(network.layers[i].name) has \(u) units, fewer than the \(graph.gpus) workers it is split over")
+                let layer = network.layers[i]
+                if let u = Self.unitCount(layer), u < graph.gpus {
+                    throw ExecutorError("\(layer.name) has \(u) units or channels, fewer than the \(graph.gpus) workers it is split over")
+                }
+                switch layer.kind {
+                case .relu, .maxPool:
+                    guard i > split else { throw ExecutorError("the first model-parallel layer, \(layer.name), must be a convolution or FC layer") }
+                default: break
                 }
             }
         }
@@ -97,9 +102,9 @@ public final class Executor {
             switch layer.kind {
             case .convolution(let c) where c.groups == 1 && c.kernelHeight == c.kernelWidth && c.strideHeight == c.strideWidth
                                         && c.padHeight == c.padWidth && c.bias:
-                guard split == nil || i < split! else { throw ExecutorError("model-parallel convolutions are not supported") }
+                break
             case .maxPool(let p) where p.pad == 0 && !p.ceilMode:
-                guard split == nil || i < split! else { throw ExecutorError("model-parallel pooling is not supported") }
+                break
             case .relu, .fullyConnected(_, true): break
             case .softmaxCrossEntropy where i == network.layers.count - 1: break
             default: throw ExecutorError("the executor does not run \(layer.name) (\(layer.kind.shortName)) yet")
@@ -117,41 +122,75 @@ public final class Executor {
     var features: Int { elements(split! - 1) }
     func isModelParallel(_ layer: Int) -> Bool { split.map { layer >= $0 } ?? false }
 
-    /// The units of fully connected layer `layer` that worker `w` holds.
+    /// What a model-parallel layer is split by: a FC layer's units, a convolution's output channels.
+    static func unitCount(_ layer: Layer) -> Int? {
+        switch layer.kind {
+        case .fullyConnected(let u, _): return u
+        case .convolution(let c): return c.outChannels
+        default: return nil
+        }
+    }
+
+    /// The units (or output channels) of layer `layer` that worker `w` holds: a
+    /// contiguous 1/K of them when the layer is model-parallel, else all.
     func units(_ layer: Int, _ w: Int) -> Range<Int> {
-        guard isModelParallel(layer) else { return 0..<elements(layer) }
-        let u = elements(layer)
+        let u = Self.unitCount(network.layers[layer]) ?? elements(layer)
+        guard isModelParallel(layer) else { return 0..<u }
         return (w * u / workers)..<((w + 1) * u / workers)
     }
 
-    /// The columns of layer `layer`'s output that worker `w` holds (its units'
-    /// slice, carried through ReLUs), or all of them.
+    /// The channels of a model-parallel convolution's output that worker `w` holds,
+    /// carried through ReLUs and pooling; nil where the slice is a FC layer's units.
+    func channelSlice(_ layer: Int, _ w: Int) -> Range<Int>? {
+        guard isModelParallel(layer) else { return nil }
+        switch network.layers[layer].kind {
+        case .convolution: return units(layer, w)
+        case .relu, .maxPool: return channelSlice(layer - 1, w)
+        default: return nil
+        }
+    }
+
+    /// The columns of layer `layer`'s output (per example, NCHW) that worker `w`
+    /// holds: its units, or its channels' pixels (contiguous within an example),
+    /// carried through ReLUs and pooling; all of them outside the model-parallel part.
     func columns(_ layer: Int, _ w: Int) -> Range<Int> {
+        if let channels = channelSlice(layer, w) {
+            let perChannel = elements(layer) / network.layers[layer].outputShape.channels
+            return (channels.lowerBound * perChannel)..<(channels.upperBound * perChannel)
+        }
         switch network.layers[layer].kind {
         case .fullyConnected: return units(layer, w)
-        case .relu: return columns(layer - 1, w)
+        case .relu where isModelParallel(layer): return columns(layer - 1, w)
         default: return 0..<elements(layer)
         }
     }
 
-    func convolution(_ layer: Int, batch n: Int) -> Kernels.Convolution {
+    /// A convolution's geometry for `n` examples; `outChannels` for a worker's slice.
+    func convolution(_ layer: Int, batch n: Int, outChannels: Int? = nil) -> Kernels.Convolution {
         guard case .convolution(let c) = network.layers[layer].kind else { fatalError("not a convolution") }
         let x = network.layers[layer].inputShapes[0]
-        return Kernels.Convolution(batch: n, inChannels: x.channels, height: x.height, width: x.width, outChannels: c.outChannels,
+        return Kernels.Convolution(batch: n, inChannels: x.channels, height: x.height, width: x.width, outChannels: outChannels ?? c.outChannels,
                                    kernel: c.kernelHeight, stride: c.strideHeight, pad: c.padHeight)
     }
 
     /// Sets a worker's input images and its initial weights (the same on every worker).
     private func initialize(_ s: WorkerState) {
         let size = network.inputShape.elements
-        s.images = (0..<batch).flatMap { e in (0..<size).map { Synthetic.pixel(example: s.index * batch + e, $0) } }
+        func images(_ examples: [Int]) -> [Float] { examples.flatMap { e in (0..<size).map { Synthetic.pixel(example: e, $0) } } }
+        s.images = images(Array((s.index * batch)..<((s.index + 1) * batch)))
+        if split == 1 {
+            // Plain model parallelism: every worker holds every chunk's images.
+            for (c, parts) in graph.chunks.enumerated() {
+                s.chunkImages[c] = images(parts.flatMap { part in part.examples.map { part.owner * batch + $0 } })
+            }
+        }
         for (i, layer) in network.layers.enumerated() {
             let fanIn: Int, fanOut: Int, rows: Range<Int>
             switch layer.kind {
             case .convolution(let c):
                 fanIn = layer.inputShapes[0].channels * c.kernelHeight * c.kernelWidth
                 fanOut = c.outChannels
-                rows = 0..<c.outChannels
+                rows = units(i, s.index)
             case .fullyConnected(let u, _):
                 fanIn = layer.inputShapes[0].elements
                 fanOut = u

@@ -11,6 +11,8 @@ final class WorkerState {
     var weightGrad: [Int: [Float]] = [:], biasGrad: [Int: [Float]] = [:]
     /// The own batch's input images, made once: every step trains on the same examples.
     var images: [Float] = []
+    /// Plain model parallelism: every chunk's images, by chunk.
+    var chunkImages: [Int: [Float]] = [:]
     /// im2col memory the convolutions reuse.
     let convolutionScratch = Kernels.ConvolutionScratch()
     // Data-parallel activations over the own batch, and gradients of layer outputs.
@@ -45,6 +47,8 @@ final class StepState {
     var gathered: [Int: [Int: [Float]]] = [:]
     var chunkOutput: [Int: [Int: [Float]]] = [:]
     var chunkOutputGrad: [Int: [Int: [Float]]] = [:]
+    /// Where each pooled output's maximum sits in this worker's slice, by chunk then layer.
+    var chunkArgmax: [Int: [Int: [Int]]] = [:]
     /// Partial input gradients of model-parallel products (full width), by chunk then layer.
     var partial: [Int: [Int: [Float]]] = [:]
     /// What other workers' reduce-scatters added to this worker's slice, by chunk then layer.
