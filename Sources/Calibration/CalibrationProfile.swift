@@ -62,7 +62,7 @@ public struct CalibrationProfile: Sendable, Equatable {
     /// `lowering_gb_per_s`: GB/s, or `inf` when the fit found im2col traffic free.
     private static func loweringBandwidth(_ node: YAMLValue) throws -> Double {
         if (try? node.string()) == "inf" { return .infinity }
-        return try node.double(in: 1e-6...1e6) * 1e9
+        return try node.double(in: 1e-6...1e15) * 1e9
     }
 
     /// Reads a profile and checks it belongs to this machine.
@@ -102,9 +102,9 @@ public struct CalibrationProfile: Sendable, Equatable {
                                           halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6),
                                           loweringBytesPerSecond: try loweringBandwidth(try fitted.required("lowering_gb_per_s")),
                                           residuals: residuals),
-            copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e6) * 1e9,
+            copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e15) * 1e9,
             copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6,
-            streamBytesPerSecond: try fitted.required("stream_gb_per_s").double(in: 1e-6...1e6) * 1e9,
+            streamBytesPerSecond: try fitted.required("stream_gb_per_s").double(in: 1e-6...1e15) * 1e9,
             kernelOverheadSeconds: try fitted.required("kernel_overhead_us").double(in: 0...1e6) * 1e-6, gemm: gemm)
         profile.residuals = residuals
         return profile

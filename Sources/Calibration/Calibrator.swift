@@ -213,8 +213,9 @@ public struct Calibrator {
     /// - Returns: nil if a fit fails (a timer too coarse for the samples).
     public static func profile(_ samples: Samples, cpu: CPUInfo, threads: Int) -> CalibrationProfile? {
         let peak = cpu.peakFLOPsPerSecond(threads: threads)
-        guard let copy = fitCopies(samples.copies), let stream = fitStream(samples.streams),
-              let fit = fitEfficiency(samples.products, peak: peak, fitOverhead: true, fitLowering: true) else { return nil }
+        guard let copy = fitCopies(samples.copies),
+              let fit = fitEfficiency(samples.products, peak: peak, fitOverhead: true, fitLowering: true),
+              let stream = fitStream(samples.streams, overhead: fit.overheadSeconds) else { return nil }
         return CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
                                   copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds,
                                   streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds,
@@ -376,12 +377,17 @@ public struct Calibrator {
     /// `launch + bytes / memory bandwidth` for work that is not a matrix product,
     /// by weighted least squares (weights 1/t², so every layer counts by its relative
     /// error) with both coefficients at least 0 (`boundedFit`).
-    public static func fitStream(_ samples: [StreamSample]) -> (bytesPerSecond: Double, overheadSeconds: Double)? {
-        guard samples.count >= 2 else { return nil }
-        let terms = [Term(values: samples.map(\.bytes), lowerBound: 0), Term(values: [Double](repeating: 1, count: samples.count), lowerBound: 0)]
-        guard let fit = boundedFit(terms, y: samples.map(\.seconds), weights: samples.map { 1 / max($0.seconds * $0.seconds, 1e-30) }),
+    ///
+    /// - Parameter overhead: the per-call time, if already known (the cost model
+    ///   has one launch overhead for every kernel): only the bandwidth is fitted then.
+    public static func fitStream(_ samples: [StreamSample], overhead: Double? = nil) -> (bytesPerSecond: Double, overheadSeconds: Double)? {
+        guard samples.count >= (overhead == nil ? 2 : 1) else { return nil }
+        var terms = [Term(values: samples.map(\.bytes), lowerBound: 0)]
+        if overhead == nil { terms.append(Term(values: [Double](repeating: 1, count: samples.count), lowerBound: 0)) }
+        let y = samples.map { $0.seconds - (overhead ?? 0) }
+        guard let fit = boundedFit(terms, y: y, weights: samples.map { 1 / max($0.seconds * $0.seconds, 1e-30) }),
               fit.coefficients[0] > 0 else { return nil }
-        return (1 / fit.coefficients[0], fit.coefficients[1])
+        return (1 / fit.coefficients[0], overhead ?? fit.coefficients[1])
     }
 
     static func seconds(_ d: Duration) -> Double {

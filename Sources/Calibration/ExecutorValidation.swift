@@ -47,6 +47,22 @@ public struct ExecutorValidation {
                  measuredStepSeconds = "measured_step_seconds", relativeError = "relative_error",
                  predictedSpeedup = "predicted_speedup", measuredSpeedup = "measured_speedup"
         }
+
+        /// Every key, `scheme` and `variant` as null where they do not apply: the
+        /// keys are part of the contract (as in `ResultsJSON`).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(strategy, forKey: .strategy)
+            try c.encode(scheme, forKey: .scheme)
+            try c.encode(variant, forKey: .variant)
+            try c.encode(workers, forKey: .workers)
+            try c.encode(link, forKey: .link)
+            try c.encode(predictedStepSeconds, forKey: .predictedStepSeconds)
+            try c.encode(measuredStepSeconds, forKey: .measuredStepSeconds)
+            try c.encode(relativeError, forKey: .relativeError)
+            try c.encode(predictedSpeedup, forKey: .predictedSpeedup)
+            try c.encode(measuredSpeedup, forKey: .measuredSpeedup)
+        }
     }
 
     /// A profile to predict with; nil: measure one, in rounds with the executor's runs.
@@ -186,15 +202,16 @@ public struct ExecutorValidation {
         public var cases: [Case]
     }
 
-    /// Every strategy on each worker count and link, with the speedups over one worker.
+    /// Every strategy on each worker count and link, with the speedups over one
+    /// worker (one worker always runs, as the baseline, whether asked for or not).
     /// - Parameter cpu: this machine's CPU, for a profile measured here.
     /// - Throws: `ExecutorError` if a calibration cannot be fitted.
     public func run(workerCounts: [Int], links: [Link] = Link.allCases, cpu: CPUInfo) throws -> Report {
+        let counts = Array(Set(workerCounts + [1])).sorted()
         let configurations = links.flatMap { link in
-            workerCounts.sorted().flatMap { workers in Self.strategies(workers: workers).map { (link, workers, $0) } }
+            counts.flatMap { workers in Self.strategies(workers: workers).map { (link, workers, $0) } }
         }
         let calibrator = Calibrator(threads: 1)
-        let counts = Array(Set(workerCounts)).sorted()
         var rounds: [Int: [Calibrator.Samples]] = [:]
         var measured = [Double](repeating: .infinity, count: configurations.count)
         for _ in 0..<max(1, repeats) {
@@ -216,7 +233,7 @@ public struct ExecutorValidation {
         for (i, (link, workers, strategy)) in configurations.enumerated() {
             let predicted = try predict(strategy, workers: workers, link: link, model: models[workers]!)
             if workers == 1 { single[link] = (predicted, measured[i]) }
-            let base = single[link] ?? (predicted / Double(workers), measured[i] / Double(workers))
+            let base = single[link]!   // the one-worker case comes first on each link
             cases.append(Case(strategy: strategy.kind.rawValue, scheme: strategy.schemeIfHybrid?.rawValue,
                               variant: strategy.variantIfModelParallel?.rawValue, workers: workers, link: link.rawValue,
                               predictedStepSeconds: predicted, measuredStepSeconds: measured[i], relativeError: predicted / measured[i] - 1,

@@ -11,8 +11,10 @@ import CHeap
 /// thread, a worker whose thread's arena had shrunk ran a step 20-30% slower than
 /// the same worker a moment before (the validation's one-worker runs over memory
 /// and over a paced link, identical work, differed by that much until then).
-/// Timing code (`Calibrator`, `ExecutorValidation`) sets it before it times
-/// anything, so that calibration and execution see the same allocator.
+/// The executables set it first thing, before other threads exist (glibc gives
+/// threads that already allocated their own arena for good); timing code
+/// (`Calibrator`, `ExecutorValidation`) sets it again, harmlessly, for library
+/// users and tests.
 public enum HeapPolicy {
     /// glibc's `DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit systems: 4 MiB × sizeof(long).
     static let largestMmapThreshold: Int32 = 32 << 20

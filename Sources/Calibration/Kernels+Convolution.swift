@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Convolution by im2col + SGEMM, one product over a group of images: the
 /// columns of every image in the group sit side by side in one matrix, so a
@@ -41,46 +42,64 @@ extension Kernels {
         public let columnBudget: Int?
         /// Budgets (floats) tried when tuning: 512 KiB, 2 MiB and 8 MiB of columns.
         public static let tunedBudgets = [1 << 17, 1 << 19, 1 << 21]
-        /// Images per group chosen for each geometry by timing.
-        private var tuned: [Convolution: Int] = [:]
+        /// Group sizes being tried while this scratch tunes a geometry.
+        private var trying: [Convolution: Int] = [:]
+        /// Group sizes chosen by tuning, shared by every scratch in the process, so
+        /// that the workers of a run, and calibration and measurement, agree.
+        private static let chosen = Choices()
         private var columns = Buffer(), product = Buffer()
 
         /// - Parameter columnBudget: floats, or nil to choose the group size of each
-        ///   geometry by timing its forward pass once with each of `tunedBudgets` (as
-        ///   cuDNN's autotuner picks an algorithm). No one budget suits every layer:
-        ///   on this project's 2-core Xeon, the 3→8 channel 3×3 convolution of a
-        ///   32×32 batch of 128 ran in 2.5 ms with 512 KiB of columns and 4.1 ms with
-        ///   4 MiB, while the 8→16 one on 16×16 ran in 3.1 ms with 4 MiB and 3.9 ms with 512 KiB.
-        ///   Tuning costs nine forward passes the first time a geometry is seen.
+        ///   geometry by timing its forward pass with each of `tunedBudgets` (as
+        ///   cuDNN's autotuner picks an algorithm), once per process. No one budget
+        ///   suits every layer: on this project's 2-core Xeon, the 3→8 channel 3×3
+        ///   convolution of a 32×32 batch of 128 ran in 2.5 ms with 512 KiB of columns
+        ///   and 4.1 ms with 4 MiB, while the 8→16 one on 16×16 ran in 3.1 ms with 4 MiB
+        ///   and 3.9 ms with 512 KiB. Tuning costs nine forward passes the first time
+        ///   a geometry is seen.
         public init(columnBudget: Int? = nil) { self.columnBudget = columnBudget.map { max(1, $0) } }
+
+        /// A scratch with the middle budget and no tuning: the kernels' default.
+        public static func untuned() -> ConvolutionScratch { ConvolutionScratch(columnBudget: tunedBudgets[1]) }
 
         /// Images per group for convolution `g`.
         public func groupSize(_ g: Convolution) -> Int {
-            if let images = tuned[g] { return images }
+            if let images = trying[g] ?? (columnBudget == nil ? Self.chosen[g] : nil) { return images }
             return Self.groupSize(g, budget: columnBudget ?? Self.tunedBudgets[1])
         }
 
         static func groupSize(_ g: Convolution, budget: Int) -> Int { max(1, min(g.batch, budget / max(1, g.patch * g.pixels))) }
 
-        /// Chooses `g`'s group size, once, by the best of three timings of `forward`
-        /// with each candidate (one timing each picked wrongly a third of the time
-        /// on a shared machine).
+        /// Chooses `g`'s group size, once per process, by the best of three timings
+        /// of `forward` with each candidate (one timing each picked wrongly a third
+        /// of the time on a shared machine).
         func tune(_ g: Convolution, _ forward: () -> Void) {
-            guard columnBudget == nil, tuned[g] == nil else { return }
+            guard columnBudget == nil, trying[g] == nil, Self.chosen[g] == nil else { return }
             let candidates = Array(Set(Self.tunedBudgets.map { Self.groupSize(g, budget: $0) })).sorted()
-            guard candidates.count > 1 else { tuned[g] = candidates[0]; return }
+            guard candidates.count > 1 else { Self.chosen[g] = candidates[0]; return }
             let clock = ContinuousClock()
             var best: (images: Int, time: Duration)?
             for _ in 0..<3 {
                 for images in candidates {
-                    tuned[g] = images
+                    trying[g] = images
                     let start = clock.now
                     forward()
                     let time = clock.now - start
                     if best == nil || time < best!.time { best = (images, time) }
                 }
             }
-            tuned[g] = best!.images
+            trying[g] = nil
+            Self.chosen[g] = best!.images
+        }
+
+        /// The process-wide table of tuned group sizes.
+        private final class Choices: @unchecked Sendable {
+            private var sizes: [Convolution: Int] = [:]
+            private let lock = NSLock()
+            subscript(g: Convolution) -> Int? {
+                get { lock.lock(); defer { lock.unlock() }; return sizes[g] }
+                set { lock.lock(); sizes[g] = newValue; lock.unlock() }
+            }
         }
 
         /// The im2col matrix (patch × group·pixels) and product (out channels × group·pixels) of `g`'s groups.
@@ -108,7 +127,7 @@ extension Kernels {
     /// out[n] = W · im2col(x[n]) + b, for each image n.
     /// - Parameters: weights: outChannels × patch; bias: outChannels.
     public static func convolutionForward(_ x: [Float], weights: [Float], bias: [Float], _ g: Convolution,
-                                          scratch: ConvolutionScratch = ConvolutionScratch()) -> [Float] {
+                                          scratch: ConvolutionScratch = .untuned()) -> [Float] {
         scratch.tune(g) { _ = convolutionForward(x, weights: weights, bias: bias, g, scratch: scratch) }
         let (col, product) = scratch.buffers(g)
         return [Float](unsafeUninitializedCapacity: g.outputCount) { op, initialized in
@@ -134,7 +153,7 @@ extension Kernels {
 
     /// dx[n] = col2im(Wᵀ · dy[n]).
     public static func convolutionBackwardData(_ dy: [Float], weights: [Float], _ g: Convolution,
-                                               scratch: ConvolutionScratch = ConvolutionScratch()) -> [Float] {
+                                               scratch: ConvolutionScratch = .untuned()) -> [Float] {
         var dx = [Float](repeating: 0, count: g.inputCount)
         let (col, product) = scratch.buffers(g)
         dy.withUnsafeBufferPointer { dp in
@@ -155,7 +174,7 @@ extension Kernels {
 
     /// dW = Σₙ dy[n] · im2col(x[n])ᵀ and db = Σₙ Σ_pixels dy[n].
     public static func convolutionBackwardWeights(_ x: [Float], _ dy: [Float], _ g: Convolution,
-                                                  scratch: ConvolutionScratch = ConvolutionScratch()) -> (weights: [Float], bias: [Float]) {
+                                                  scratch: ConvolutionScratch = .untuned()) -> (weights: [Float], bias: [Float]) {
         var dw = [Float](repeating: 0, count: g.weightCount)
         var db = [Float](repeating: 0, count: g.outChannels)
         let (col, product) = scratch.buffers(g)

@@ -183,10 +183,10 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         return output
     }
 
-    /// 1, 2, then powers of two up to `cores`.
+    /// 1, then powers of two up to `cores` (2, 4, ...).
     static func defaultWorkers(cores: Int) -> [Int] {
         var counts = [1], k = 2
-        while k <= max(2, cores) { counts.append(k); k *= 2 }
+        while k <= cores { counts.append(k); k *= 2 }
         return counts
     }
 }

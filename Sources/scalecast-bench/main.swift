@@ -25,6 +25,7 @@ func load(_ path: String) -> Scenario {
 
 // OpenBLAS picks its kernel when it loads: re-execute once with the right one.
 OpenBLASKernel.selectFastKernel()
+HeapPolicy.keepFreedMemory()   // before any other thread allocates: one arena for every thread (HeapPolicy)
 
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 /// Sections to run (`scalecast-bench ROOT kernels validate`); all when none are named.

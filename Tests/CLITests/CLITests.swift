@@ -424,10 +424,18 @@ let smallScenario = """
         #expect(cases.map { $0["link"] as? String } == ["memory", "paced"])
         for c in cases {
             #expect(c["strategy"] as? String == "data" && c["workers"] as? Int == 1)
+            #expect(c["scheme"] is NSNull && c["variant"] is NSNull, "keys that do not apply are null, not missing")
             let predicted = try #require(c["predicted_step_seconds"] as? Double), measured = try #require(c["measured_step_seconds"] as? Double)
             #expect(predicted > 0 && measured > 0)
             #expect(abs(try #require(c["relative_error"] as? Double) - (predicted / measured - 1)) < 1e-9)
         }
+    }
+
+    /// One core gives one worker only; more cores add powers of two.
+    @Test func defaultWorkerCountsFitTheCores() {
+        #expect(ValidateCommand.defaultWorkers(cores: 1) == [1])
+        #expect(ValidateCommand.defaultWorkers(cores: 2) == [1, 2])
+        #expect(ValidateCommand.defaultWorkers(cores: 6) == [1, 2, 4])
     }
 
     @Test func badMeasurementFilesExitWithTwo() throws {

@@ -89,6 +89,8 @@ import YAMLSupport
         let fit = try #require(Calibrator.fitStream(samples))
         #expect(abs(fit.bytesPerSecond - 20e9) / 20e9 < 1e-6)
         #expect(abs(fit.overheadSeconds - 3e-6) < 1e-9)
+        let pinned = try #require(Calibrator.fitStream(samples, overhead: 3e-6))
+        #expect(abs(pinned.bytesPerSecond - 20e9) / 20e9 < 1e-6 && pinned.overheadSeconds == 3e-6)
     }
 
     func profile() -> CalibrationProfile {

@@ -48,13 +48,14 @@ import Workload
     }
 
     /// Every strategy on one and two workers, predicted and measured, with the
-    /// speedups over one worker on the same link.
+    /// speedups over one worker on the same link; one worker runs as the baseline
+    /// even when not asked for.
     @Test func validationReportsEveryConfiguration() throws {
         var validation = ExecutorValidation(profile: Self.profile, batchPerWorker: 8)
         validation.steps = 4
         validation.repeats = 1
         let cpu = try #require(CPUInfo.parse("model name : Test CPU\ncpu MHz : 2000\nflags : avx2 fma\n", cores: 2))
-        let report = try validation.run(workerCounts: [2, 1], links: [.memory], cpu: cpu)
+        let report = try validation.run(workerCounts: [2], links: [.memory], cpu: cpu)
         #expect(report.cases.count == 1 + 7)
         #expect(report.cases.map(\.workers) == [1, 2, 2, 2, 2, 2, 2, 2])
         #expect(Set(report.cases.compactMap(\.scheme)) == ["a", "b", "c"])
