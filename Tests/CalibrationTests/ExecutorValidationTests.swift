@@ -1,3 +1,4 @@
+import Dispatch
 import Hardware
 import Parallelism
 import Simulation
@@ -33,6 +34,27 @@ import Workload
         #expect(free.stepSeconds[1] < paced.stepSeconds[1])
         #expect(ExecutorTests.difference(paced, free) < 1e-5)
         #expect(paced.replicasAgree)
+    }
+
+    /// Transfers in flight on one paced link share it, as the simulator's links do:
+    /// a small transfer sent just after a large one is not held behind it.
+    @Test func transfersOnAPacedLinkShareIt() throws {
+        let lane = Lane(label: "test")
+        let link = Executor.PacedLink(bytesPerSecond: 4e6, latencySeconds: 0)
+        let clock = ContinuousClock(), start = clock.now
+        let arrivals = TaskTimes(count: 2)
+        let group = DispatchGroup()
+        for (i, bytes) in [400_000.0, 16_000].enumerated() {
+            group.enter()
+            lane.carry(bytes: bytes, over: link) {
+                arrivals.setEnd(i, Executor.seconds(clock.now - start))
+                group.leave()
+            }
+        }
+        group.wait()
+        let (_, ends) = arrivals.values
+        #expect(ends[1] < 0.03, "16 KB at half of 4 MB/s takes 8 ms, not the 100 ms of the transfer ahead of it")
+        #expect(ends[0] >= 0.95 * 416_000 / 4e6, "the large one still waits for every byte both sent")
     }
 
     /// Each pair of workers gets the link's own bandwidth, whatever the worker count.
