@@ -116,11 +116,14 @@ public struct ExecutorValidation {
         return list
     }
 
+    /// Steps actually run: at least three, so that one is measured.
+    var runSteps: Int { max(3, steps) }
+
     func setup(workers: Int) -> TrainingSetup {
-        TrainingSetup(network: network, precision: .fp32, batchPerGPU: batchPerWorker, gpus: workers, steps: steps)
+        TrainingSetup(network: network, precision: .fp32, batchPerGPU: batchPerWorker, gpus: workers, steps: runSteps)
     }
 
-    var measuredSteps: ClosedRange<Int> { 1...(steps - 2) }
+    var measuredSteps: ClosedRange<Int> { 1...(runSteps - 2) }
 
     /// The simulator's step time, in seconds, under `model`.
     public func predict(_ strategy: Strategy, workers: Int, link: Link, model: ExecutorModel) throws -> Double {
@@ -172,7 +175,7 @@ public struct ExecutorValidation {
         var stepSeconds: [Double] = [], busySeconds: [Double] = []
         for _ in 0..<repeats {
             let outcome = try Executor(graph: graph, setup: setup, strategy: strategy).run()
-            var busy = [Double](repeating: 0, count: steps)
+            var busy = [Double](repeating: 0, count: runSteps)
             for task in graph.tasks where task.device == 0 && measuredSteps.contains(task.step) {
                 guard case .compute = task.work else { continue }
                 let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
