@@ -23,7 +23,8 @@ import Workload
     }
 
     /// A 4 MB/s link holds the all-reduce for at least the bytes worker 0 sends
-    /// over it, and pacing changes no number.
+    /// over it, and pacing changes no number. (No comparison with the unpaced
+    /// step's time: on a loaded machine that one can be the slower.)
     @Test func aPacedLinkTakesItsTimeAndChangesNoNumber() throws {
         let link = Executor.PacedLink(bytesPerSecond: 4e6, latencySeconds: 1e-3)
         let (graph, paced) = try run(link)
@@ -31,7 +32,6 @@ import Workload
         #expect(sent > 100_000)
         #expect(paced.stepSeconds[1] >= 0.95 * sent / link.bytesPerSecond)
         let (_, free) = try run(nil)
-        #expect(free.stepSeconds[1] < paced.stepSeconds[1])
         #expect(ExecutorTests.difference(paced, free) < 1e-5)
         #expect(paced.replicasAgree)
     }
@@ -53,7 +53,9 @@ import Workload
         }
         group.wait()
         let (_, ends) = arrivals.values
-        #expect(ends[1] < 0.03, "16 KB at half of 4 MB/s takes 8 ms, not the 100 ms of the transfer ahead of it")
+        // Shared: the 16 KB arrive after about 8 ms; queued behind the 400 KB, after 104 ms.
+        // (Relative, so that a loaded machine's late timers cannot fail it.)
+        #expect(ends[1] < 0.5 * ends[0], "a small transfer is not held behind a large one")
         #expect(ends[0] >= 0.95 * 416_000 / 4e6, "the large one still waits for every byte both sent")
     }
 
