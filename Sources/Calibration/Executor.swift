@@ -376,6 +376,8 @@ final class Lane: @unchecked Sendable {
     }
 
     private let queue: DispatchQueue
+    /// Hands arrivals on in the order their last bytes went.
+    private let arrivals: DispatchQueue
     private let clock = ContinuousClock()
     // Touched only on `queue`.
     private var flows: [Flow] = []
@@ -385,6 +387,7 @@ final class Lane: @unchecked Sendable {
 
     init(label: String) {
         queue = DispatchQueue(label: label)
+        arrivals = DispatchQueue(label: label + ".arrivals")
         updated = clock.now
     }
 
@@ -408,11 +411,12 @@ final class Lane: @unchecked Sendable {
         updated = now
     }
 
-    /// Delivers, a latency later, every flow whose last byte has gone.
+    /// Delivers, a latency later, every flow whose last byte has gone, the one that
+    /// finished first (the most overdrawn, when a late timer finds several) first.
     private func finishDone() {
-        let done = flows.filter { $0.remainingBytes <= 1e-6 }
+        let done = flows.filter { $0.remainingBytes <= 1e-6 }.sorted { $0.remainingBytes < $1.remainingBytes }
         flows.removeAll { $0.remainingBytes <= 1e-6 }
-        for flow in done { DispatchQueue.global().asyncAfter(deadline: .now() + flow.latencySeconds, execute: flow.deliver) }
+        for flow in done { arrivals.asyncAfter(deadline: .now() + flow.latencySeconds, execute: flow.deliver) }
     }
 
     /// Wakes up when the flow with the fewest bytes left will have sent them.
