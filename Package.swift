@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism", "Hardware"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Parallelism", "CostModel", "Hardware", "Workload", "SimCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
-        .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "scalecast"]),
+        .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "Calibration", "scalecast"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore"]),

@@ -1,7 +1,8 @@
 #include "heap.h"
 
+#include <limits.h>   /* any C library header defines __GLIBC__ (through features.h) on glibc */
+
 #if defined(__GLIBC__)
-#include <limits.h>
 #include <malloc.h>
 
 int scalecast_keep_freed_memory(int mmap_threshold) {

@@ -19,12 +19,13 @@ public struct CalibrationProfile: Sendable, Equatable {
     public var kernelOverheadSeconds: Double
     /// Bytes per second of a convolution's im2col traffic, fitted with the curve.
     public var loweringBytesPerSecond: Double
-    public var gemm: [Calibrator.GEMMSample]
+    /// The layer passes the fit was made from, per kernel, as products.
+    public var products: [Calibrator.GEMMSample]
     public var residuals: [Double]
 
     public init(cpu: String, kernel: String, threads: Int, peakFLOPsPerSecond: Double, fit: Calibrator.EfficiencyFit,
                 copyBytesPerSecond: Double, copyLatencySeconds: Double, streamBytesPerSecond: Double, kernelOverheadSeconds: Double,
-                gemm: [Calibrator.GEMMSample]) {
+                products: [Calibrator.GEMMSample]) {
         self.cpu = cpu
         self.kernel = kernel
         self.threads = threads
@@ -36,7 +37,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         self.streamBytesPerSecond = streamBytesPerSecond
         self.kernelOverheadSeconds = kernelOverheadSeconds
         loweringBytesPerSecond = fit.loweringBytesPerSecond ?? .infinity
-        self.gemm = gemm
+        self.products = products
         residuals = fit.residuals
     }
 
@@ -50,7 +51,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "  stream_gb_per_s: \(Self.number(streamBytesPerSecond / 1e9))\n  kernel_overhead_us: \(Self.number(kernelOverheadSeconds * 1e6))\n"
         out += "  lowering_gb_per_s: \(loweringBytesPerSecond.isFinite ? Self.number(loweringBytesPerSecond / 1e9) : "inf")\n"
         out += "products:   # layer passes run by the executor, per kernel: m, n, k, im2col bytes, seconds, residual (efficiency)\n"
-        for (sample, residual) in zip(gemm, residuals) {
+        for (sample, residual) in zip(products, residuals) {
             out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.seconds)), "
                 + "\(Self.number(residual))]\n"
         }
@@ -85,12 +86,12 @@ public struct CalibrationProfile: Sendable, Equatable {
         let fitted = try root.required("fitted")
         try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us", "stream_gb_per_s", "kernel_overhead_us",
                                 "lowering_gb_per_s"])
-        var gemm: [Calibrator.GEMMSample] = []
+        var products: [Calibrator.GEMMSample] = []
         var residuals: [Double] = []
         for row in try root.required("products").items() {
             let cells = try row.items()
             guard cells.count == 6 else { throw row.error("expected [m, n, k, im2col bytes, seconds, residual]") }
-            gemm.append(Calibrator.GEMMSample(m: try cells[0].int(in: 1...1_000_000), n: try cells[1].int(in: 1...1_000_000),
+            products.append(Calibrator.GEMMSample(m: try cells[0].int(in: 1...1_000_000), n: try cells[1].int(in: 1...1_000_000),
                                               k: try cells[2].int(in: 1...1_000_000), seconds: try cells[4].double(in: 1e-12...1e6),
                                               loweringBytes: try cells[3].double(in: 0...1e15)))
             residuals.append(try cells[5].double(in: -10...10))
@@ -105,7 +106,7 @@ public struct CalibrationProfile: Sendable, Equatable {
             copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e15) * 1e9,
             copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6,
             streamBytesPerSecond: try fitted.required("stream_gb_per_s").double(in: 1e-6...1e15) * 1e9,
-            kernelOverheadSeconds: try fitted.required("kernel_overhead_us").double(in: 0...1e6) * 1e-6, gemm: gemm)
+            kernelOverheadSeconds: try fitted.required("kernel_overhead_us").double(in: 0...1e6) * 1e-6, products: products)
         profile.residuals = residuals
         return profile
     }

@@ -99,6 +99,7 @@ public struct Calibrator {
         }.min()!
     }
 
+    /// The median of `xs` (the mean of the middle two for an even count).
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
@@ -219,7 +220,7 @@ public struct Calibrator {
         return CalibrationProfile(cpu: cpu.model, kernel: BLAS.coreName, threads: threads, peakFLOPsPerSecond: peak, fit: fit,
                                   copyBytesPerSecond: copy.bytesPerSecond, copyLatencySeconds: copy.latencySeconds,
                                   streamBytesPerSecond: stream.bytesPerSecond, kernelOverheadSeconds: fit.overheadSeconds,
-                                  gemm: samples.products)
+                                  products: samples.products)
     }
 
     /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads:

@@ -132,7 +132,7 @@ public struct ExecutorValidation {
         let topology = Topology(cluster: model.cluster(workers: workers, link: link), gpus: workers)
         let trace = GraphSimulation.run(graph, topology: topology, cost: model.costModel)
         let times = measuredSteps.map { StepMetrics.measure(trace, gpus: workers, globalBatch: setup.globalBatch, step: $0).stepSeconds }
-        return Self.median(times)
+        return Calibrator.median(times)
     }
 
     /// The executor's median measured step in one run, in seconds, with one
@@ -146,7 +146,7 @@ public struct ExecutorValidation {
         BLAS.threads = 1
         defer { BLAS.threads = threads }
         let outcome = try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
-        return Self.median(measuredSteps.map { outcome.stepSeconds[$0] })
+        return Calibrator.median(measuredSteps.map { outcome.stepSeconds[$0] })
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and
@@ -244,10 +244,5 @@ public struct ExecutorValidation {
                               measuredSpeedup: Double(workers) * base.measured / measured[i]))
         }
         return Report(models: models, cases: cases)
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }

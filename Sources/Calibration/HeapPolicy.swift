@@ -8,9 +8,8 @@ import CHeap
 /// threshold to glibc's largest (32 MiB on 64-bit) and never trimming keeps freed
 /// blocks in the heap for the next step, as a framework's caching allocator keeps
 /// device memory. One arena serves every thread: with glibc's default of one per
-/// thread, a worker whose thread's arena had shrunk ran a step 20-30% slower than
-/// the same worker a moment before (the validation's one-worker runs over memory
-/// and over a paced link, identical work, differed by that much until then).
+/// thread, the validation's one-worker runs over memory and over a paced link,
+/// identical work, differed by 20-30%; with `MALLOC_ARENA_MAX=1` they agreed.
 /// The executables set it first thing, before other threads exist (glibc gives
 /// threads that already allocated their own arena for good); timing code
 /// (`Calibrator`, `ExecutorValidation`) sets it again, harmlessly, for library

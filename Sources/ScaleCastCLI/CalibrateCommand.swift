@@ -38,7 +38,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         guard let profile = try wrap({ try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: 3) }) else {
             throw UsageError(message: "the measurements could not be fitted (timer too coarse?)")
         }
-        let peak = profile.peakFLOPsPerSecond, gemm = profile.gemm
+        let peak = profile.peakFLOPsPerSecond
         let fit = Calibrator.EfficiencyFit(maxEfficiency: profile.maxEfficiency, halfSaturation: profile.halfSaturation,
                                            overheadSeconds: profile.kernelOverheadSeconds,
                                            loweringBytesPerSecond: profile.loweringBytesPerSecond, residuals: profile.residuals)
@@ -51,7 +51,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 8))
         var errors: [Double] = []
-        for s in gemm {
+        for s in profile.products {
             let model = fit.seconds(s, peak: peak)
             errors.append(abs(model / s.seconds - 1))
             table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.loweringBytes / 1e6, 1), Format.fixed(s.seconds * 1e3, 3),

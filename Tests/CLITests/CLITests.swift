@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ScaleCastCLI
 import Reports
+import Calibration
 
 func writeTemporary(_ text: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-cli-\(UUID().uuidString).yaml")
@@ -353,6 +354,28 @@ let smallScenario = """
         let broken = CLI.execute(["import", "nccl-tests", dir + "/s.yaml"])
         #expect(broken.exitCode == 2)
         #expect(broken.stderr.contains("s.yaml"))
+    }
+}
+
+/// Calibration by execution on this CPU, end to end: the profile it writes is
+/// one `validate --profile` accepts, and it is not written over without --force.
+@Suite struct CPUCalibrationCLITests {
+    @Test func calibrateWritesAProfileThatValidateUses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-calibrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("profile.yaml").path
+        let out = CLI.execute(["calibrate", "--threads", "1", "--out", path])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("calibration-a and calibration-b"))
+        let profile = try CalibrationProfile.load(path: path, cpu: nil, kernel: nil)
+        #expect(profile.products.count >= 10)
+        #expect(profile.maxEfficiency > 0 && profile.maxEfficiency <= 1)
+        #expect(profile.streamBytesPerSecond > 0 && profile.kernelOverheadSeconds >= 0)
+        let again = CLI.execute(["calibrate", "--threads", "1", "--out", path])
+        #expect(again.exitCode == 2, "an existing profile is not overwritten without --force")
+        let validated = CLI.execute(["validate", "--profile", path, "--workers", "1", "--batch", "8", "--rounds", "1", "--tolerance", "1000"])
+        #expect(validated.exitCode == 0, "\(validated.stderr)")
+        #expect(validated.stdout.contains("profile: \(path)"))
     }
 }
 

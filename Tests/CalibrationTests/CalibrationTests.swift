@@ -98,7 +98,7 @@ import YAMLSupport
         return CalibrationProfile(cpu: "Test CPU", kernel: "SkylakeX", threads: 2, peakFLOPsPerSecond: 268.8e9,
                                   fit: .init(maxEfficiency: 0.9, halfSaturation: 31.6, residuals: [0.01, -0.02]),
                                   copyBytesPerSecond: 10.9e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 21.5e9,
-                                  kernelOverheadSeconds: 2.5e-6, gemm: gemm)
+                                  kernelOverheadSeconds: 2.5e-6, products: gemm)
     }
 
     func write(_ text: String) throws -> String {
@@ -113,7 +113,7 @@ import YAMLSupport
         #expect(loaded.cpu == "Test CPU")
         #expect(abs(loaded.maxEfficiency - 0.9) < 1e-9)
         #expect(abs(loaded.copyBytesPerSecond - 10.9e9) < 1)
-        #expect(loaded.gemm.count == 2)
+        #expect(loaded.products.count == 2)
         #expect(loaded.residuals == [0.01, -0.02])
     }
 

@@ -13,7 +13,7 @@ import Workload
     static let profile = CalibrationProfile(
         cpu: "Test CPU", kernel: "SkylakeX", threads: 1, peakFLOPsPerSecond: 100e9,
         fit: .init(maxEfficiency: 0.6, halfSaturation: 16, overheadSeconds: 2e-6, loweringBytesPerSecond: 15e9, residuals: []),
-        copyBytesPerSecond: 8e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 12e9, kernelOverheadSeconds: 2e-6, gemm: [])
+        copyBytesPerSecond: 8e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 12e9, kernelOverheadSeconds: 2e-6, products: [])
 
     func run(_ link: Executor.PacedLink?, workers: Int = 2) throws -> (TaskGraph, Executor.Outcome) {
         let setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: workers, steps: 3)

@@ -118,6 +118,11 @@ import Testing
         } } }
     }
 
+    /// glibc takes all three allocator settings the executor is timed under.
+    @Test func heapPolicyIsAccepted() {
+        #expect(HeapPolicy.keepFreedMemory())
+    }
+
     @Test func reluBackwardMasksEveryLaneAndTheTail() {
         let y = random(29, 14).map { max(0, $0) }, dy = random(29, 15)
         #expect(Kernels.reluBackward(dy, output: y) == zip(dy, y).map { $1 > 0 ? $0 : 0 })
