@@ -130,21 +130,24 @@ public struct Calibrator {
         }
     }
 
-    /// Runs each calibration network for a few single-worker steps on the executor
-    /// and keeps each compute task's median time after the first step (over every
-    /// worker, with several; the median, because while two workers compute each is
-    /// slower, and the fastest sample is one where the other was waiting), priced in
-    /// the cost model's own terms: a convolution or FC pass as `kernels` products of
+    /// Runs each calibration network for a few steps on the executor and keeps each
+    /// compute task's median time over the steps after the first, priced in the
+    /// cost model's own terms: a convolution or FC pass as `kernels` products of
     /// its shape (the per-kernel time, flops and im2col bytes), ReLU, pooling and
     /// update passes by the bytes `LayerWork` says they move. Timing the kernels
     /// where they run, between the layers that feed them, keeps what isolated loops
     /// miss: caches holding other layers' data, fresh output arrays.
     ///
     /// With `busyWorkers` above 1, the networks run data parallel on that many
-    /// workers and every worker's tasks count: the kernels are timed while as many
-    /// cores compute at once as the configuration being predicted keeps busy, so
-    /// the time they lose to each other (shared caches and memory bandwidth, or on
-    /// a virtual machine perhaps one physical core's two hyperthreads) is in the fit.
+    /// workers, so the kernels are timed while as many cores compute at once as the
+    /// configuration being predicted keeps busy (shared caches and memory
+    /// bandwidth, or on a virtual machine the host's other work, slow them), and a
+    /// step's sample of each task is its slowest worker's: a synchronous step goes at
+    /// the pace of its slowest worker, and the simulator's workers are identical. On
+    /// this project's 2-vCPU virtual machine the two vCPUs' speeds differ by up to
+    /// 45% from moment to moment (one worker pinned to each, the same step took 19
+    /// ms on one and 28 ms on the other), so the fastest worker's or the average
+    /// worker's times predicted two-worker steps 20-30% too fast.
     public func executionSamples(steps: Int = 4, busyWorkers: Int = 1) throws -> (products: [GEMMSample], streams: [StreamSample]) {
         BLAS.threads = threads
         var products: [GEMMSample] = [], streams: [StreamSample] = []
@@ -152,14 +155,17 @@ public struct Calibrator {
             let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: busyWorkers, steps: steps)
             let graph = try Planner.plan(setup, strategy: .data())
             let outcome = try Executor(graph: graph, setup: setup, strategy: .data()).run()
-            var times: [String: [Double]] = [:]
+            // Per task, the slowest worker's time in each step after the first.
+            var slowest: [String: [Int: Double]] = [:]
             for task in graph.tasks where task.step > 0 {
                 guard case .compute = task.work else { continue }
-                times["\(task.kind.rawValue) \(task.label)", default: []].append(outcome.taskEnds[task.id] - outcome.taskStarts[task.id])
+                let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
+                slowest["\(task.kind.rawValue) \(task.label)", default: [:]][task.step] =
+                    max(slowest["\(task.kind.rawValue) \(task.label)"]?[task.step] ?? 0, took)
             }
             for task in graph.tasks where task.step == 1 && task.device == 0 {
-                guard case .compute(let work) = task.work, let all = times["\(task.kind.rawValue) \(task.label)"] else { continue }
-                let seconds = Self.median(all)
+                guard case .compute(let work) = task.work, let perStep = slowest["\(task.kind.rawValue) \(task.label)"] else { continue }
+                let seconds = Self.median(Array(perStep.values))
                 let kind = task.layer.map { network.layers[$0].kind }
                 switch kind {
                 case .convolution?, .fullyConnected?:
@@ -183,15 +189,16 @@ public struct Calibrator {
         public var copies: [CopySample]
         public var streams: [StreamSample]
 
-        /// Each timing's fastest over `rounds` (all from the same shapes, in order).
-        public static func fastest(_ rounds: [Samples]) -> Samples {
-            var best = rounds[0]
-            for round in rounds.dropFirst() {
-                for i in best.products.indices { best.products[i].seconds = min(best.products[i].seconds, round.products[i].seconds) }
-                for i in best.copies.indices { best.copies[i].seconds = min(best.copies[i].seconds, round.copies[i].seconds) }
-                for i in best.streams.indices { best.streams[i].seconds = min(best.streams[i].seconds, round.streams[i].seconds) }
-            }
-            return best
+        /// Each timing's median over `rounds` (all from the same shapes, in order):
+        /// the machine's typical speed, as a measured step time (the median of its
+        /// steps) sees it. (The fastest of each timing, one sample at a quiet moment
+        /// each, added up to steps no run achieved: every prediction came out too fast.)
+        public static func median(_ rounds: [Samples]) -> Samples {
+            var typical = rounds[0]
+            for i in typical.products.indices { typical.products[i].seconds = Calibrator.median(rounds.map { $0.products[i].seconds }) }
+            for i in typical.copies.indices { typical.copies[i].seconds = Calibrator.median(rounds.map { $0.copies[i].seconds }) }
+            for i in typical.streams.indices { typical.streams[i].seconds = Calibrator.median(rounds.map { $0.streams[i].seconds }) }
+            return typical
         }
     }
 
@@ -224,10 +231,10 @@ public struct Calibrator {
     }
 
     /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads:
-    /// each timing is the fastest of `rounds` rounds.
+    /// each timing is the median of `rounds` rounds.
     public static func measureProfile(cpu: CPUInfo, threads: Int, rounds: Int = 1) throws -> CalibrationProfile? {
         let calibrator = Calibrator(threads: threads)
-        let samples = Samples.fastest(try (0..<max(1, rounds)).map { _ in try calibrator.measureSamples() })
+        let samples = Samples.median(try (0..<max(1, rounds)).map { _ in try calibrator.measureSamples() })
         return profile(samples, cpu: clocked(cpu), threads: threads)
     }
 

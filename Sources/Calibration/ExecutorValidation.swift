@@ -11,13 +11,15 @@ import Workload
 /// The simulator sees the workers through `ExecutorModel`, from a calibration
 /// profile: one given (used for every worker count), or one measured during the
 /// validation for each worker count K, by calibration networks running on K busy
-/// workers (`Calibrator.executionSamples`): on this project's 2-vCPU machine two
-/// busy cores each run 20-40% slower than one alone, which a GPU does not.
+/// workers (`Calibrator.executionSamples`), each step's task times those of its
+/// slowest worker: on this project's 2-vCPU machine the two cores' speeds differ
+/// by up to 45% from moment to moment, and a synchronous step waits for the slower.
 /// Measurements run in rounds: each round calibrates (without a given profile)
-/// and runs every configuration once, and each figure is the fastest of its
-/// per-round medians. On a shared machine whose speed drifts by tens of percent over
-/// seconds, this spreads every figure over the whole run instead of tying each to
-/// one moment.
+/// and runs every configuration once. A measured step time is the median of every
+/// measured step of every round, and each calibration timing the median of its
+/// rounds: on a shared machine whose speed drifts by tens of percent within a
+/// second, both sides then see the same typical speed, spread over the whole run
+/// instead of tied to one moment.
 public struct ExecutorValidation {
     /// How the workers are joined.
     public enum Link: String, CaseIterable, Sendable {
@@ -73,9 +75,8 @@ public struct ExecutorValidation {
     /// it to overlap, see `StepMetrics.measure`) are not measured.
     public var steps = 6
     /// Rounds: runs per configuration on the executor (and calibrations, without a
-    /// profile). A run's step is the median of its measured steps, and the measured
-    /// step the fastest of those over the rounds; calibration does the same with its
-    /// task times. On a shared machine the machine's best is what repeats.
+    /// profile). The measured step is the median of every round's measured steps;
+    /// calibration takes the median of its rounds' task times likewise.
     public var repeats = 5
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
@@ -135,9 +136,9 @@ public struct ExecutorValidation {
         return Calibrator.median(times)
     }
 
-    /// The executor's median measured step in one run, in seconds, with one
-    /// OpenBLAS thread per worker.
-    public func measureOnce(_ strategy: Strategy, workers: Int, link: Link) throws -> Double {
+    /// The executor's measured steps in one run, in seconds, with one OpenBLAS
+    /// thread per worker.
+    public func measureOnce(_ strategy: Strategy, workers: Int, link: Link) throws -> [Double] {
         let setup = setup(workers: workers)
         let graph = try Planner.plan(setup, strategy: strategy)
         var options = Executor.Options()
@@ -146,11 +147,11 @@ public struct ExecutorValidation {
         BLAS.threads = 1
         defer { BLAS.threads = threads }
         let outcome = try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
-        return Calibrator.median(measuredSteps.map { outcome.stepSeconds[$0] })
+        return measuredSteps.map { outcome.stepSeconds[$0] }
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and
-    /// the shortest time the executor took.
+    /// the executor's median time.
     public struct TaskTime: Sendable, Encodable {
         public var kind: String
         public var label: String
@@ -189,13 +190,12 @@ public struct ExecutorValidation {
         for task in graph.tasks where task.device == 0 && task.step == measuredSteps.lowerBound {
             guard case .compute(let work) = task.work, let times = measured["\(task.kind.rawValue) \(task.label)"] else { continue }
             rows.append(TaskTime(kind: task.kind.rawValue, label: task.label, predictedSeconds: cost.seconds(for: work),
-                                 measuredSeconds: times.min()!))
+                                 measuredSeconds: Calibrator.median(times)))
         }
         // What the step took beyond its tasks on worker 0: handing tasks between
         // threads, and waiting for the other workers.
-        let fastest = stepSeconds.indices.min { stepSeconds[$0] < stepSeconds[$1] }!
-        rows.append(TaskTime(kind: "idle", label: "between tasks (fastest step)", predictedSeconds: 0,
-                             measuredSeconds: stepSeconds[fastest] - busySeconds[fastest]))
+        rows.append(TaskTime(kind: "idle", label: "between tasks (median)", predictedSeconds: 0,
+                             measuredSeconds: Calibrator.median(zip(stepSeconds, busySeconds).map { $0 - $1 })))
         return rows
     }
 
@@ -216,17 +216,18 @@ public struct ExecutorValidation {
         }
         let calibrator = Calibrator(threads: 1)
         var rounds: [Int: [Calibrator.Samples]] = [:]
-        var measured = [Double](repeating: .infinity, count: configurations.count)
+        var steps = [[Double]](repeating: [], count: configurations.count)
         for _ in 0..<max(1, repeats) {
             if profile == nil { for k in counts { rounds[k, default: []].append(try calibrator.measureSamples(busyWorkers: k)) } }
             for (i, (link, workers, strategy)) in configurations.enumerated() {
-                measured[i] = min(measured[i], try measureOnce(strategy, workers: workers, link: link))
+                steps[i] += try measureOnce(strategy, workers: workers, link: link)
             }
         }
+        let measured = steps.map(Calibrator.median)
         var models: [Int: ExecutorModel] = [:]
         let clocked = profile == nil ? Calibrator.clocked(cpu) : cpu
         for k in counts {
-            guard let fitted = profile ?? Calibrator.profile(.fastest(rounds[k]!), cpu: clocked, threads: 1) else {
+            guard let fitted = profile ?? Calibrator.profile(.median(rounds[k]!), cpu: clocked, threads: 1) else {
                 throw ExecutorError("the calibration timings could not be fitted (timer too coarse?)")
             }
             models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)

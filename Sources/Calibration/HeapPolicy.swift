@@ -7,9 +7,11 @@ import CHeap
 /// `map` ran at 3.8 GB/s, and at 5.5 GB/s with these settings). Raising the mmap
 /// threshold to glibc's largest (32 MiB on 64-bit) and never trimming keeps freed
 /// blocks in the heap for the next step, as a framework's caching allocator keeps
-/// device memory. One arena serves every thread: with glibc's default of one per
-/// thread, the validation's one-worker runs over memory and over a paced link,
-/// identical work, differed by 20-30%; with `MALLOC_ARENA_MAX=1` they agreed.
+/// device memory. One arena serves every thread, so that a block one worker frees
+/// is there for the next that allocates. (An earlier note credited one arena with
+/// making two identical one-worker runs agree instead of differing by 20-30%; that
+/// was not evidence: this machine's two vCPUs alone differ by up to 45%, moment to
+/// moment, and the thread had moved between them.)
 /// The executables set it first thing, before other threads exist (glibc gives
 /// threads that already allocated their own arena for good); timing code
 /// (`Calibrator`, `ExecutorValidation`) sets it again, harmlessly, for library

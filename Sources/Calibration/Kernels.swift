@@ -46,15 +46,17 @@ public enum Kernels {
     }
 
     /// Max pooling of square windows (no padding).
-    /// - Returns: the output and, for each output, the index of its maximum in `x`.
+    /// - Returns: the output and, for each output, the index of its maximum in `x`
+    ///   (32-bit: half the memory traffic of `Int` indices).
     public static func maxPoolForward(_ x: [Float], batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int)
-        -> (output: [Float], argmax: [Int]) {
+        -> (output: [Float], argmax: [Int32]) {
+        precondition(x.count <= Int(Int32.max), "pooling input too large for 32-bit argmax indices")
         let oh = (height - kernel) / stride + 1, ow = (width - kernel) / stride + 1
         let count = batch * channels * oh * ow
-        var arg = [Int](repeating: 0, count: count)
-        let y = [Float](unsafeUninitializedCapacity: count) { yp, initialized in
-            x.withUnsafeBufferPointer { xp in
-                arg.withUnsafeMutableBufferPointer { ap in
+        var y = [Float]()
+        let arg = [Int32](unsafeUninitializedCapacity: count) { ap, argInitialized in
+            y = [Float](unsafeUninitializedCapacity: count) { yp, initialized in
+                x.withUnsafeBufferPointer { xp in
                     for plane in 0..<(batch * channels) {
                         let base = plane * height * width
                         for i in 0..<oh {
@@ -79,13 +81,14 @@ public enum Kernels {
                                 }
                                 let o = (plane * oh + i) * ow + j
                                 yp[o] = best
-                                ap[o] = at
+                                ap[o] = Int32(truncatingIfNeeded: at)
                             }
                         }
                     }
                 }
+                initialized = count
             }
-            initialized = count
+            argInitialized = count
         }
         return (y, arg)
     }
@@ -95,8 +98,8 @@ public enum Kernels {
     /// two rows and compared with masks, first maximum winning as in the scalar loop.
     /// - Parameters: row: the window row's first input; offset: its index in the whole input.
     private static func maxPool2x2Row(_ row: UnsafePointer<Float>, width: Int, outputs: Int, offset: Int,
-                                      into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int>) {
-        let lanes = SIMD8<Int>(0, 2, 4, 6, 8, 10, 12, 14)
+                                      into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for j in stride(from: 0, to: outputs, by: 8) {
             let top = UnsafeRawPointer(row + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
             let bottom = UnsafeRawPointer(row + width + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
@@ -112,18 +115,18 @@ public enum Kernels {
             consider(bottom.oddHalf, code: 3)
             UnsafeMutableRawPointer(y + j).storeBytes(of: best, as: SIMD8<Float>.self)
             let step = (which &>> 1) &* Int32(width) &+ (which & 1)
-            let index = SIMD8<Int>(repeating: offset + 2 * j) &+ lanes &+ SIMD8<Int>(truncatingIfNeeded: step)
-            UnsafeMutableRawPointer(argmax + j).storeBytes(of: index, as: SIMD8<Int>.self)
+            let index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset + 2 * j)) &+ lanes &+ step
+            UnsafeMutableRawPointer(argmax + j).storeBytes(of: index, as: SIMD8<Int32>.self)
         }
     }
 
     /// Routes each output gradient to the input that was the maximum.
-    public static func maxPoolBackward(_ dy: [Float], argmax: [Int], inputCount: Int) -> [Float] {
+    public static func maxPoolBackward(_ dy: [Float], argmax: [Int32], inputCount: Int) -> [Float] {
         var dx = [Float](repeating: 0, count: inputCount)
         dx.withUnsafeMutableBufferPointer { xp in
             dy.withUnsafeBufferPointer { dp in
                 argmax.withUnsafeBufferPointer { ap in
-                    for o in 0..<ap.count { xp[ap[o]] += dp[o] }
+                    for o in 0..<ap.count { xp[Int(ap[o])] += dp[o] }
                 }
             }
         }

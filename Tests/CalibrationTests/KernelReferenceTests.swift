@@ -114,7 +114,7 @@ import Testing
                 if x[idx] > best { best = x[idx]; at = idx }
             } }
             let o = (plane * oh + i) * ow + j
-            #expect(y[o] == best && arg[o] == at, "window \(plane), \(i), \(j)")
+            #expect(y[o] == best && Int(arg[o]) == at, "window \(plane), \(i), \(j)")
         } } }
     }
 
@@ -132,7 +132,7 @@ import Testing
         let x = random(2 * 3 * 6 * 6, 11)
         let (y, arg) = Kernels.maxPoolForward(x, batch: 2, channels: 3, height: 6, width: 6, kernel: 2, stride: 2)
         #expect(y.count == 2 * 3 * 3 * 3)
-        for (o, i) in arg.enumerated() { #expect(y[o] == x[i]) }
+        for (o, i) in arg.enumerated() { #expect(y[o] == x[Int(i)]) }
         #expect(y[0] == max(x[0], x[1], x[6], x[7]))
         let dy = random(y.count, 12)
         let dx = Kernels.maxPoolBackward(dy, argmax: arg, inputCount: x.count)
