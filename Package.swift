@@ -40,7 +40,8 @@ let package = Package(
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "CHeap", "YAMLSupport", "Parallelism", "Workload",
-                                                    "Hardware", "CostModel", "Simulation"],
+                                                    "Hardware", "CostModel", "Simulation",
+                                                    .product(name: "DequeModule", package: "swift-collections")],
                 exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",

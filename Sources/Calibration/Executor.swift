@@ -3,14 +3,14 @@ import Foundation
 import Parallelism
 import Workload
 
-/// Runs a planned `TaskGraph` for real: one thread (a serial queue) per worker
+/// Runs a planned `TaskGraph` for real: one thread (`WorkerThread`) per worker
 /// standing in for a GPU, OpenBLAS kernels for the layers, copies between the
 /// workers' buffers for the transfers. Real numbers flow: images, activations,
 /// gradients, weight updates.
 ///
-/// A transfer reads the sender's buffer on the sender's queue and writes the
+/// A transfer reads the sender's buffer on the sender's thread and writes the
 /// receiver's on the receiver's, so each worker's memory is only ever touched by
-/// its own queue; the graph's dependencies order everything else. Additions that
+/// its own thread; the graph's dependencies order everything else. Additions that
 /// arrive from several workers at once are summed in arrival order, so results
 /// may differ in the last bits from run to run.
 ///
@@ -244,7 +244,7 @@ public struct ExecutorError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// One execution of a graph: queues, dependency counters and task times.
+/// One execution of a graph: worker threads, dependency counters and task times.
 ///
 /// Transfers behave as a GPU's copy engine does, beside the compute stream rather
 /// than in it:
@@ -259,7 +259,8 @@ final class Run: @unchecked Sendable {
     let executor: Executor
     let tasks: [TaskGraph.Task]
     let dependents: [[Int]]
-    let queues: [DispatchQueue]
+    /// One thread per worker (`WorkerThread`).
+    let threads: [WorkerThread]
     /// Deliveries not yet written into each worker's memory.
     let mailboxes: [Mailbox]
     /// The paced link of each ordered pair (sender × workers + receiver).
@@ -276,7 +277,7 @@ final class Run: @unchecked Sendable {
         var dependents = [[Int]](repeating: [], count: tasks.count)
         for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
         self.dependents = dependents
-        queues = (0..<workers).map { DispatchQueue(label: "scalecast.worker\($0)") }
+        threads = (0..<workers).map { WorkerThread(name: "scalecast.worker\($0)") }
         mailboxes = (0..<workers).map { _ in Mailbox() }
         lanes = (0..<(workers * workers)).map { Lane(label: "scalecast.link\($0 / workers)-\($0 % workers)") }
         waiting = Counter(tasks.map(\.dependencies.count))
@@ -284,12 +285,15 @@ final class Run: @unchecked Sendable {
         began = clock.now
     }
 
-    /// Starts the tasks without dependencies, waits until every task has run, and
-    /// writes what is still in the mailboxes.
+    /// Starts the tasks without dependencies, waits until every task has run,
+    /// writes what is still in the mailboxes and ends the worker threads.
     func start() {
         for task in tasks where task.dependencies.isEmpty { launch(task.id, on: nil) }
         group.wait()
-        for (w, queue) in queues.enumerated() { queue.sync { drain(w) } }
+        for (w, thread) in threads.enumerated() {
+            thread.sync { self.drain(w) }
+            thread.stop()
+        }
     }
 
     /// Seconds since the run began.
@@ -320,7 +324,7 @@ final class Run: @unchecked Sendable {
                     self.finish(id, on: nil)
                 }
                 if let link = self.executor.options.pacedLink {
-                    self.lanes[task.device * self.queues.count + destination].carry(bytes: bytes, over: link, then: deliver)
+                    self.lanes[task.device * self.threads.count + destination].carry(bytes: bytes, over: link, then: deliver)
                 } else {
                     deliver()
                 }
@@ -329,13 +333,13 @@ final class Run: @unchecked Sendable {
                 drain(task.device)
                 send()
             } else {
-                queues[task.device].async {
+                threads[task.device].async {
                     self.drain(task.device)
                     send()
                 }
             }
         } else {
-            queues[task.device].async {
+            threads[task.device].async {
                 self.drain(task.device)
                 self.times.setStart(id, self.now)
                 self.executor.compute(task)
@@ -437,7 +441,7 @@ final class Lane: @unchecked Sendable {
     }
 }
 
-/// Dependency counters shared by the queues.
+/// Dependency counters shared by the worker threads.
 final class Counter: @unchecked Sendable {
     private var values: [Int]
     private let lock = NSLock()
