@@ -56,10 +56,8 @@ extension Executor {
                                                      scratch: s.convolutionScratch)
         case .relu:
             s.output[i] = Kernels.reluForward(x)
-        case .maxPool(let p):
-            let shape = network.layers[i].inputShapes[0]
-            (s.output[i], s.argmax[i]) = Kernels.maxPoolForward(x, batch: batch, channels: shape.channels, height: shape.height,
-                                                                width: shape.width, kernel: p.kernel, stride: p.stride)
+        case .maxPool:
+            s.output[i] = Kernels.maxPoolForward(x, pooling(i, batch: batch))
         case .fullyConnected(let u, _):
             s.output[i] = Kernels.fullyConnectedForward(x, weights: s.weights[i]!, bias: s.bias[i]!, batch: batch,
                                                         inputs: network.layers[i].inputShapes[0].elements, units: u)
@@ -85,7 +83,7 @@ extension Executor {
         case .relu:
             s.outputGrad[i - 1] = Kernels.reluBackward(outputGradient(i, s, t), output: s.output[i]!)
         case .maxPool:
-            s.outputGrad[i - 1] = Kernels.maxPoolBackward(outputGradient(i, s, t), argmax: s.argmax[i]!, inputCount: x.count)
+            s.outputGrad[i - 1] = Kernels.maxPoolBackward(outputGradient(i, s, t), input: x, output: s.output[i]!, pooling(i, batch: batch))
         case .fullyConnected(let u, _):
             let (dx, dw, db) = Kernels.fullyConnectedBackward(x, outputGradient(i, s, t), weights: s.weights[i]!, batch: batch,
                                                               inputs: layer.inputShapes[0].elements, units: u)
@@ -171,12 +169,9 @@ extension Executor {
                                                                            scratch: s.convolutionScratch)
         case .relu:
             t.chunkOutput[c, default: [:]][i] = Kernels.reluForward(t.chunkOutput[c]![i - 1]!)
-        case .maxPool(let p):
-            let x = layer.inputShapes[0], channels = channelSlice(i, s.index)!.count
-            let (y, argmax) = Kernels.maxPoolForward(t.chunkOutput[c]![i - 1]!, batch: n, channels: channels, height: x.height, width: x.width,
-                                                     kernel: p.kernel, stride: p.stride)
-            t.chunkOutput[c, default: [:]][i] = y
-            t.chunkArgmax[c, default: [:]][i] = argmax
+        case .maxPool:
+            t.chunkOutput[c, default: [:]][i] = Kernels.maxPoolForward(t.chunkOutput[c]![i - 1]!,
+                                                                       pooling(i, batch: n, channels: channelSlice(i, s.index)!.count))
         case .softmaxCrossEntropy:
             t.chunkOutput[c, default: [:]][i] = wholeInput(i, c, t)
         default: preconditionFailure("unsupported model-parallel layer")
@@ -221,8 +216,9 @@ extension Executor {
         case .relu:
             t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s, t), output: t.chunkOutput[c]![i]!)
         case .maxPool:
-            t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.maxPoolBackward(chunkOutputGradient(i, c, s, t), argmax: t.chunkArgmax[c]![i]!,
-                                                                                inputCount: n * columns(i - 1, s.index).count)
+            t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.maxPoolBackward(chunkOutputGradient(i, c, s, t), input: t.chunkOutput[c]![i - 1]!,
+                                                                                output: t.chunkOutput[c]![i]!,
+                                                                                pooling(i, batch: n, channels: channelSlice(i, s.index)!.count))
         case .convolution:
             let g = convolution(i, batch: n, outChannels: units(i, s.index).count)
             let x = wholeInput(i, c, t), dy = chunkOutputGradient(i, c, s, t)

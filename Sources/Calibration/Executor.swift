@@ -173,6 +173,13 @@ public final class Executor {
                                    kernel: c.kernelHeight, stride: c.strideHeight, pad: c.padHeight)
     }
 
+    /// A pooling layer's geometry for `n` examples; `channels` for a worker's slice.
+    func pooling(_ layer: Int, batch n: Int, channels: Int? = nil) -> Kernels.Pooling {
+        guard case .maxPool(let p) = network.layers[layer].kind else { fatalError("not a pooling layer") }
+        let x = network.layers[layer].inputShapes[0]
+        return Kernels.Pooling(batch: n, channels: channels ?? x.channels, height: x.height, width: x.width, kernel: p.kernel, stride: p.stride)
+    }
+
     /// Sets a worker's input images and its initial weights (the same on every worker).
     private func initialize(_ s: WorkerState) {
         let size = network.inputShape.elements

@@ -17,7 +17,6 @@ final class WorkerState {
     let convolutionScratch = Kernels.ConvolutionScratch()
     // Data-parallel activations over the own batch, and gradients of layer outputs.
     var output: [Int: [Float]] = [:]
-    var argmax: [Int: [Int32]] = [:]
     var outputGrad: [Int: [Float]] = [:]
     /// What one training step's communication leaves on this worker, by step: a
     /// worker that is ahead may receive step s+1's data while it finishes step s.
@@ -47,8 +46,6 @@ final class StepState {
     var gathered: [Int: [Int: [Float]]] = [:]
     var chunkOutput: [Int: [Int: [Float]]] = [:]
     var chunkOutputGrad: [Int: [Int: [Float]]] = [:]
-    /// Where each pooled output's maximum sits in this worker's slice, by chunk then layer.
-    var chunkArgmax: [Int: [Int: [Int32]]] = [:]
     /// Partial input gradients of model-parallel products (full width), by chunk then layer.
     var partial: [Int: [Int: [Float]]] = [:]
     /// What other workers' reduce-scatters added to this worker's slice, by chunk then layer.

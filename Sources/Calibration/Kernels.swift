@@ -45,92 +45,116 @@ public enum Kernels {
         return (dx, dw, db)
     }
 
-    /// Max pooling of square windows (no padding).
-    /// - Returns: the output and, for each output, the index of its maximum in `x`
-    ///   (32-bit: half the memory traffic of `Int` indices).
-    public static func maxPoolForward(_ x: [Float], batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int)
-        -> (output: [Float], argmax: [Int32]) {
-        precondition(x.count <= Int(Int32.max), "pooling input too large for 32-bit argmax indices")
-        let oh = (height - kernel) / stride + 1, ow = (width - kernel) / stride + 1
-        let count = batch * channels * oh * ow
-        var y = [Float]()
-        let arg = [Int32](unsafeUninitializedCapacity: count) { ap, argInitialized in
-            y = [Float](unsafeUninitializedCapacity: count) { yp, initialized in
-                x.withUnsafeBufferPointer { xp in
-                    for plane in 0..<(batch * channels) {
-                        let base = plane * height * width
-                        for i in 0..<oh {
-                            // 2×2 windows at stride 2 (the usual case): eight outputs at a time.
-                            let vectorized = kernel == 2 && stride == 2 ? (ow / 8) * 8 : 0
-                            if vectorized > 0 {
-                                maxPool2x2Row(xp.baseAddress! + base + 2 * i * width, width: width, outputs: vectorized,
-                                              offset: base + 2 * i * width, into: yp.baseAddress! + (plane * oh + i) * ow,
-                                              argmax: ap.baseAddress! + (plane * oh + i) * ow)
-                            }
-                            for j in vectorized..<ow {
-                                let corner = base + i * stride * width + j * stride
-                                var best = xp[corner], at = corner
-                                for a in 0..<kernel {
-                                    let row = corner + a * width
-                                    for b in 0..<kernel {
-                                        // Selects, not branches: which input wins is data-dependent.
-                                        let v = xp[row + b], better = v > best
-                                        best = better ? v : best
-                                        at = better ? row + b : at
-                                    }
+    /// The geometry of a max pooling of square windows without padding, over
+    /// `batch` × `channels` planes of `height` × `width`.
+    public struct Pooling: Sendable, Equatable {
+        public var batch, channels, height, width, kernel, stride: Int
+        public init(batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int) {
+            (self.batch, self.channels, self.height, self.width, self.kernel, self.stride) = (batch, channels, height, width, kernel, stride)
+        }
+        var outputHeight: Int { (height - kernel) / stride + 1 }
+        var outputWidth: Int { (width - kernel) / stride + 1 }
+        var planes: Int { batch * channels }
+        /// 2×2 windows at stride 2, the usual case, run eight outputs at a time.
+        var isTwoByTwo: Bool { kernel == 2 && stride == 2 }
+    }
+
+    /// Max pooling. Like cuDNN, it keeps no record of where each maximum was: the
+    /// backward pass finds it again from the input and output, so the forward
+    /// pass moves only the input and output (what `LayerWork` prices) and runs at
+    /// streaming speed. (Recording 64-bit, then 32-bit, indices made it 2-3× slower
+    /// than its traffic.)
+    public static func maxPoolForward(_ x: [Float], _ g: Pooling) -> [Float] {
+        precondition(x.count == g.planes * g.height * g.width, "pooling input of the wrong size")
+        let oh = g.outputHeight, ow = g.outputWidth
+        let vectorized = g.isTwoByTwo ? (ow / 8) * 8 : 0
+        return [Float](unsafeUninitializedCapacity: g.planes * oh * ow) { yp, initialized in
+            x.withUnsafeBufferPointer { xp in
+                for plane in 0..<g.planes {
+                    let base = plane * g.height * g.width
+                    for i in 0..<oh {
+                        let top = xp.baseAddress! + base + i * g.stride * g.width, out = yp.baseAddress! + (plane * oh + i) * ow
+                        if vectorized > 0 { maxPool2x2Row(top, width: g.width, outputs: vectorized, into: out) }
+                        for j in vectorized..<ow {
+                            var best = -Float.infinity
+                            for a in 0..<g.kernel { for b in 0..<g.kernel { best = max(best, top[a * g.width + j * g.stride + b]) } }
+                            out[j] = best
+                        }
+                    }
+                }
+            }
+            initialized = g.planes * oh * ow
+        }
+    }
+
+    /// One output row of 2×2, stride-2 max pooling over `outputs` (a multiple of 8)
+    /// outputs: the larger of each column pair, then of each even and odd lane.
+    private static func maxPool2x2Row(_ row: UnsafePointer<Float>, width: Int, outputs: Int, into y: UnsafeMutablePointer<Float>) {
+        for j in stride(from: 0, to: outputs, by: 8) {
+            let top = UnsafeRawPointer(row + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+            let bottom = UnsafeRawPointer(row + width + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+            let columns = top.replacing(with: bottom, where: bottom .> top)
+            let even = columns.evenHalf, odd = columns.oddHalf
+            UnsafeMutableRawPointer(y + j).storeBytes(of: even.replacing(with: odd, where: odd .> even), as: SIMD8<Float>.self)
+        }
+    }
+
+    /// Routes each output gradient to its window's maximum: the first input, in
+    /// row-major window order, equal to the window's output (as cuDNN, from `x`
+    /// and `y` rather than recorded indices). Overlapping windows add up.
+    public static func maxPoolBackward(_ dy: [Float], input x: [Float], output y: [Float], _ g: Pooling) -> [Float] {
+        let oh = g.outputHeight, ow = g.outputWidth
+        precondition(x.count == g.planes * g.height * g.width && y.count == g.planes * oh * ow && dy.count == y.count,
+                     "pooling gradients of the wrong size")
+        let vectorized = g.isTwoByTwo ? (ow / 8) * 8 : 0
+        // When the vectorized path writes every input's gradient, none is zeroed first.
+        let writesEvery = vectorized == ow && g.height == 2 * oh && g.width == 2 * ow
+        var dx = writesEvery ? [Float](unsafeUninitializedCapacity: x.count) { _, n in n = x.count } : [Float](repeating: 0, count: x.count)
+        dx.withUnsafeMutableBufferPointer { dxp in
+            x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
+                for plane in 0..<g.planes {
+                    let base = plane * g.height * g.width
+                    for i in 0..<oh {
+                        let row = base + i * g.stride * g.width, o = (plane * oh + i) * ow
+                        for j in stride(from: 0, to: vectorized, by: 8) {
+                            maxPool2x2Backward(x: xp.baseAddress! + row + 2 * j, dx: dxp.baseAddress! + row + 2 * j, width: g.width,
+                                               y: UnsafeRawPointer(yp.baseAddress! + o + j).loadUnaligned(as: SIMD8<Float>.self),
+                                               dy: UnsafeRawPointer(dp.baseAddress! + o + j).loadUnaligned(as: SIMD8<Float>.self))
+                        }
+                        for j in vectorized..<ow {
+                            let corner = row + j * g.stride
+                            search: for a in 0..<g.kernel {
+                                for b in 0..<g.kernel where xp[corner + a * g.width + b] == yp[o + j] {
+                                    dxp[corner + a * g.width + b] += dp[o + j]
+                                    break search
                                 }
-                                let o = (plane * oh + i) * ow + j
-                                yp[o] = best
-                                ap[o] = Int32(truncatingIfNeeded: at)
                             }
                         }
                     }
                 }
-                initialized = count
-            }
-            argInitialized = count
-        }
-        return (y, arg)
-    }
-
-    /// One output row of 2×2, stride-2 max pooling over `outputs` (a multiple of 8)
-    /// outputs: the four inputs of eight windows are loaded as even and odd lanes of
-    /// two rows and compared with masks, first maximum winning as in the scalar loop.
-    /// - Parameters: row: the window row's first input; offset: its index in the whole input.
-    private static func maxPool2x2Row(_ row: UnsafePointer<Float>, width: Int, outputs: Int, offset: Int,
-                                      into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
-        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        for j in stride(from: 0, to: outputs, by: 8) {
-            let top = UnsafeRawPointer(row + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
-            let bottom = UnsafeRawPointer(row + width + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
-            // `which`: the winner's place in its window, 2 × row + column.
-            var best = top.evenHalf, which = SIMD8<Int32>()
-            func consider(_ candidate: SIMD8<Float>, code: Int32) {
-                let better = candidate .> best
-                best.replace(with: candidate, where: better)
-                which.replace(with: code, where: better)
-            }
-            consider(top.oddHalf, code: 1)
-            consider(bottom.evenHalf, code: 2)
-            consider(bottom.oddHalf, code: 3)
-            UnsafeMutableRawPointer(y + j).storeBytes(of: best, as: SIMD8<Float>.self)
-            let step = (which &>> 1) &* Int32(width) &+ (which & 1)
-            let index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset + 2 * j)) &+ lanes &+ step
-            UnsafeMutableRawPointer(argmax + j).storeBytes(of: index, as: SIMD8<Int32>.self)
-        }
-    }
-
-    /// Routes each output gradient to the input that was the maximum.
-    public static func maxPoolBackward(_ dy: [Float], argmax: [Int32], inputCount: Int) -> [Float] {
-        var dx = [Float](repeating: 0, count: inputCount)
-        dx.withUnsafeMutableBufferPointer { xp in
-            dy.withUnsafeBufferPointer { dp in
-                argmax.withUnsafeBufferPointer { ap in
-                    for o in 0..<ap.count { xp[Int(ap[o])] += dp[o] }
-                }
-            }
+            } } }
         }
         return dx
+    }
+
+    /// Eight 2×2 windows' input gradients: each window's dy goes to the first of
+    /// top-left, top-right, bottom-left, bottom-right equal to its maximum y.
+    private static func maxPool2x2Backward(x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, width: Int,
+                                           y: SIMD8<Float>, dy: SIMD8<Float>) {
+        let top = UnsafeRawPointer(x).loadUnaligned(as: SIMD16<Float>.self)
+        let bottom = UnsafeRawPointer(x + width).loadUnaligned(as: SIMD16<Float>.self)
+        let topLeft = top.evenHalf .== y
+        let topRight = top.oddHalf .== y .& .!topLeft
+        let bottomLeft = bottom.evenHalf .== y .& .!(topLeft .| topRight)
+        let bottomRight = .!(topLeft .| topRight .| bottomLeft)
+        let zero = SIMD8<Float>()
+        var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+        upper.evenHalf = zero.replacing(with: dy, where: topLeft)
+        upper.oddHalf = zero.replacing(with: dy, where: topRight)
+        lower.evenHalf = zero.replacing(with: dy, where: bottomLeft)
+        lower.oddHalf = zero.replacing(with: dy, where: bottomRight)
+        UnsafeMutableRawPointer(dx).storeBytes(of: upper, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(dx + width).storeBytes(of: lower, as: SIMD16<Float>.self)
     }
 
     /// y = max(0, x). (A loop over raw buffers: `map` with a closure ran 6x slower.)
