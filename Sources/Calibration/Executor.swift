@@ -25,9 +25,10 @@ public final class Executor {
         public var learningRate: Float = 0.01
         public var momentum: Float = 0.9
         public var weightDecay: Float = 0.0005
-        /// Emulates a slower interconnect: each transfer holds the link from its
-        /// sender to its receiver for bytes / bandwidth, then arrives a latency
-        /// later. Nil: transfers are plain copies between the workers' buffers.
+        /// Emulates a slower interconnect: each transfer shares the link from its
+        /// sender to its receiver equally with the others in flight on it, and
+        /// arrives a latency after its last byte (`PacedLinks`). Nil: transfers
+        /// are plain copies between the workers' buffers.
         public var pacedLink: PacedLink?
         public init() {}
     }
@@ -270,8 +271,8 @@ final class Run: @unchecked Sendable {
     let threads: [WorkerThread]
     /// Deliveries not yet written into each worker's memory.
     let mailboxes: [Mailbox]
-    /// The paced link of each ordered pair (sender × workers + receiver).
-    let lanes: [Lane]
+    /// The paced links, if any: a lane per ordered pair (sender × workers + receiver).
+    let links: PacedLinks?
     let waiting: Counter
     let times: TaskTimes
     let group = DispatchGroup()
@@ -286,7 +287,7 @@ final class Run: @unchecked Sendable {
         self.dependents = dependents
         threads = (0..<workers).map { WorkerThread(name: "scalecast.worker\($0)") }
         mailboxes = (0..<workers).map { _ in Mailbox() }
-        lanes = (0..<(workers * workers)).map { Lane(label: "scalecast.link\($0 / workers)-\($0 % workers)") }
+        links = executor.options.pacedLink.map { PacedLinks(lanes: workers * workers, link: $0) }
         waiting = Counter(tasks.map(\.dependencies.count))
         times = TaskTimes(count: tasks.count)
         began = clock.now
@@ -301,6 +302,7 @@ final class Run: @unchecked Sendable {
             thread.sync { self.drain(w) }
             thread.stop()
         }
+        links?.stop()
     }
 
     /// Seconds since the run began.
@@ -330,8 +332,8 @@ final class Run: @unchecked Sendable {
                     self.mailboxes[destination].post(task, payload)
                     self.finish(id, on: nil)
                 }
-                if let link = self.executor.options.pacedLink {
-                    self.lanes[task.device * self.threads.count + destination].carry(bytes: bytes, over: link, then: deliver)
+                if let links = self.links {
+                    links.carry(bytes: bytes, lane: task.device * self.threads.count + destination, then: deliver)
                 } else {
                     deliver()
                 }
@@ -366,85 +368,6 @@ final class Mailbox: @unchecked Sendable {
         let all = pending
         pending = []
         return all
-    }
-}
-
-/// One direction of a paced link. Transfers in flight share its bandwidth
-/// equally, as the simulator's links share theirs max-min fairly (the only hop
-/// between two workers is their own link, where max-min fair is equal shares),
-/// and each arrives a latency after its last byte: t = latency + bytes / share,
-/// the alpha-beta model the simulator's links use. (Holding the link for one
-/// transfer at a time instead held a 16 KB all-gather 4 ms behind a 512 KB
-/// activation transfer, where the simulator let it through in 0.3 ms.)
-///
-/// Progress is computed from the clock at each arrival and completion, not from
-/// when a timer fired, so the timer's lateness does not add up along a busy link.
-final class Lane: @unchecked Sendable {
-    private struct Flow {
-        var remainingBytes: Double
-        var latencySeconds: Double
-        var deliver: @Sendable () -> Void
-    }
-
-    private let queue: DispatchQueue
-    /// Hands arrivals on in the order their last bytes went.
-    private let arrivals: DispatchQueue
-    private let clock = ContinuousClock()
-    // Touched only on `queue`.
-    private var flows: [Flow] = []
-    private var bytesPerSecond = 0.0
-    private var updated: ContinuousClock.Instant
-    private var wakeUp: DispatchWorkItem?
-
-    init(label: String) {
-        queue = DispatchQueue(label: label)
-        arrivals = DispatchQueue(label: label + ".arrivals")
-        updated = clock.now
-    }
-
-    func carry(bytes: Double, over link: Executor.PacedLink, then deliver: @escaping @Sendable () -> Void) {
-        queue.async {
-            self.advance()
-            self.bytesPerSecond = link.bytesPerSecond
-            self.flows.append(Flow(remainingBytes: bytes, latencySeconds: link.latencySeconds, deliver: deliver))
-            self.finishDone()
-            self.schedule()
-        }
-    }
-
-    /// Moves every flow forward by its share of the bandwidth since the last update.
-    private func advance() {
-        let now = clock.now
-        if !flows.isEmpty {
-            let share = bytesPerSecond * Executor.seconds(now - updated) / Double(flows.count)
-            for i in flows.indices { flows[i].remainingBytes -= share }
-        }
-        updated = now
-    }
-
-    /// Delivers, a latency later, every flow whose last byte has gone, the one that
-    /// finished first (the most overdrawn, when a late timer finds several) first.
-    private func finishDone() {
-        let done = flows.filter { $0.remainingBytes <= 1e-6 }.sorted { $0.remainingBytes < $1.remainingBytes }
-        flows.removeAll { $0.remainingBytes <= 1e-6 }
-        for flow in done { arrivals.asyncAfter(deadline: .now() + flow.latencySeconds, execute: flow.deliver) }
-    }
-
-    /// Wakes up when the flow with the fewest bytes left will have sent them.
-    private func schedule() {
-        wakeUp?.cancel()
-        guard let fewest = flows.map(\.remainingBytes).min() else { return }
-        let item = DispatchWorkItem { [weak self] in
-            guard let self else { return }
-            self.advance()
-            // A timer that fires a little early leaves a sliver: finish it rather than spin.
-            let sliver = self.bytesPerSecond * 20e-6
-            for i in self.flows.indices where self.flows[i].remainingBytes <= sliver { self.flows[i].remainingBytes = 0 }
-            self.finishDone()
-            self.schedule()
-        }
-        wakeUp = item
-        queue.asyncAfter(deadline: .now() + fewest * Double(flows.count) / bytesPerSecond, execute: item)
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Not a `DispatchQueue`: libdispatch's thread pool on Linux holds about one
 /// thread per core, so while every worker ran a long kernel on a pool thread, the
-/// paced links' timers (`Lane`, also on the pool) waited for a free thread. With
+/// paced links' timers (then also on the pool) waited for a free thread. With
 /// two spinning pool blocks on this 2-vCPU machine, a 524 KB transfer paced to
 /// 4.2 ms arrived after 10-16 ms; beside two spinning threads of their own, in
 /// 4.3-4.5 ms. Worker threads outside the pool leave it to the links.

@@ -39,23 +39,26 @@ import Workload
 
     /// Transfers in flight on one paced link share it, as the simulator's links do:
     /// a small transfer sent just after a large one arrives first (held behind it,
-    /// it would arrive after), and the large one still waits for every byte both
-    /// sent. The order, not the times, is checked: a loaded machine fires timers late.
+    /// it would arrive after), though after the same transfer alone on another
+    /// link (at half the share), and the large one still waits for every byte both
+    /// sent. The order, not the times, is checked: a loaded machine wakes threads late.
     @Test func transfersOnAPacedLinkShareIt() throws {
-        let lane = Lane(label: "test")
         let link = Executor.PacedLink(bytesPerSecond: 4e6, latencySeconds: 0)
+        let links = PacedLinks(lanes: 2, link: link)
         let clock = ContinuousClock(), start = clock.now
         let arrivals = Arrivals()
         let group = DispatchGroup()
-        for (i, bytes) in [400_000.0, 16_000].enumerated() {
+        // Lane 0 carries a large and a small transfer; lane 1, alone, the same small one.
+        for (i, (bytes, lane)) in [(400_000.0, 0), (16_000, 0), (16_000, 1)].enumerated() {
             group.enter()
-            lane.carry(bytes: bytes, over: link) {
+            links.carry(bytes: bytes, lane: lane) {
                 arrivals.record(i, Executor.seconds(clock.now - start))
                 group.leave()
             }
         }
         group.wait()
-        #expect(arrivals.all.map(\.transfer) == [1, 0], "the 16 KB arrive before the 400 KB")
+        links.stop()
+        #expect(arrivals.all.map(\.transfer) == [2, 1, 0], "the lone 16 KB first, then the shared 16 KB, then the 400 KB")
         #expect(arrivals.all.last!.seconds >= 0.95 * 416_000 / 4e6)
     }
 
