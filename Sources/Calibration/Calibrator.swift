@@ -99,6 +99,9 @@ public struct Calibrator {
         }.min()!
     }
 
+    /// The mean of `xs`.
+    static func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }
+
     /// The median of `xs` (the mean of the middle two for an even count).
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
@@ -131,7 +134,7 @@ public struct Calibrator {
     }
 
     /// Runs each calibration network for a few steps on the executor and keeps each
-    /// compute task's median time over the steps after the first, priced in the
+    /// compute task's mean time over the steps after the first, priced in the
     /// cost model's own terms: a convolution or FC pass as `kernels` products of
     /// its shape (the per-kernel time, flops and im2col bytes), ReLU, pooling and
     /// update passes by the bytes `LayerWork` says they move. Timing the kernels
@@ -165,7 +168,7 @@ public struct Calibrator {
             }
             for task in graph.tasks where task.step == 1 && task.device == 0 {
                 guard case .compute(let work) = task.work, let perStep = slowest["\(task.kind.rawValue) \(task.label)"] else { continue }
-                let seconds = Self.median(Array(perStep.values))
+                let seconds = Self.mean(Array(perStep.values))
                 let kind = task.layer.map { network.layers[$0].kind }
                 switch kind {
                 case .convolution?, .fullyConnected?:
@@ -189,15 +192,17 @@ public struct Calibrator {
         public var copies: [CopySample]
         public var streams: [StreamSample]
 
-        /// Each timing's median over `rounds` (all from the same shapes, in order):
-        /// the machine's typical speed, as a measured step time (the median of its
-        /// steps) sees it. (The fastest of each timing, one sample at a quiet moment
-        /// each, added up to steps no run achieved: every prediction came out too fast.)
-        public static func median(_ rounds: [Samples]) -> Samples {
+        /// Each timing's mean over `rounds` (all from the same shapes, in order).
+        /// Means, because they add up: a step's mean time is the sum of its tasks'
+        /// mean times (and a training run's time its steps' mean times their
+        /// count), where medians of right-skewed task times added up to less than
+        /// the median step, and the fastest of each timing, one sample at a quiet
+        /// moment each, to steps no run achieved.
+        public static func mean(_ rounds: [Samples]) -> Samples {
             var typical = rounds[0]
-            for i in typical.products.indices { typical.products[i].seconds = Calibrator.median(rounds.map { $0.products[i].seconds }) }
-            for i in typical.copies.indices { typical.copies[i].seconds = Calibrator.median(rounds.map { $0.copies[i].seconds }) }
-            for i in typical.streams.indices { typical.streams[i].seconds = Calibrator.median(rounds.map { $0.streams[i].seconds }) }
+            for i in typical.products.indices { typical.products[i].seconds = Calibrator.mean(rounds.map { $0.products[i].seconds }) }
+            for i in typical.copies.indices { typical.copies[i].seconds = Calibrator.mean(rounds.map { $0.copies[i].seconds }) }
+            for i in typical.streams.indices { typical.streams[i].seconds = Calibrator.mean(rounds.map { $0.streams[i].seconds }) }
             return typical
         }
     }
@@ -231,10 +236,10 @@ public struct Calibrator {
     }
 
     /// Times and fits everything a CPU profile holds, on `threads` OpenBLAS threads:
-    /// each timing is the median of `rounds` rounds.
+    /// each timing is the mean of `rounds` rounds.
     public static func measureProfile(cpu: CPUInfo, threads: Int, rounds: Int = 1) throws -> CalibrationProfile? {
         let calibrator = Calibrator(threads: threads)
-        let samples = Samples.median(try (0..<max(1, rounds)).map { _ in try calibrator.measureSamples() })
+        let samples = Samples.mean(try (0..<max(1, rounds)).map { _ in try calibrator.measureSamples() })
         return profile(samples, cpu: clocked(cpu), threads: threads)
     }
 

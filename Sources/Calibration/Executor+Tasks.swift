@@ -110,13 +110,10 @@ extension Executor {
             var row = 0
             for part in parts {
                 if part.owner == s.index {
-                    let partial = t.partial[c]![split]!, returned = t.returned[c]
-                    for (k, e) in part.examples.enumerated() {
-                        for f in 0..<features {
-                            let at = (row + k) * features + f
-                            dy[e * features + f] = partial[at] + (returned?[at] ?? 0)
-                        }
-                    }
+                    // This worker's examples are consecutive rows of the chunk: copy them whole.
+                    let rows = (row * features)..<((row + part.examples.count) * features), at = part.examples.lowerBound * features
+                    Self.store(t.partial[c]![split]![rows], into: &dy, at: at, adding: false)
+                    if let returned = t.returned[c] { Self.store(returned[rows], into: &dy, at: at, adding: true) }
                 }
                 row += part.examples.count
             }
@@ -154,7 +151,7 @@ extension Executor {
             let width = elements(i - 1), own = columns(i - 1, s.index)
             var full = t.gathered[c]?[i] ?? [Float](repeating: 0, count: n * width)
             let mine = t.chunkOutput[c]![i - 1]!
-            for r in 0..<n { for (k, col) in own.enumerated() { full[r * width + col] = mine[r * own.count + k] } }
+            for r in 0..<n { Self.store(mine[(r * own.count)..<((r + 1) * own.count)], into: &full, at: r * width + own.lowerBound, adding: false) }
             t.gathered[c, default: [:]][i] = full
         }
         switch layer.kind {
@@ -193,10 +190,8 @@ extension Executor {
         // Layer i+1 is a product: its partial input gradient's own columns plus what the others sent.
         let n = chunkSize(c), width = elements(i), own = columns(i, s.index)
         let partial = t.partial[c]![i + 1]!, scattered = t.scattered[c]?[i + 1]
-        var g = [Float](repeating: 0, count: n * own.count)
-        for r in 0..<n {
-            for (k, col) in own.enumerated() { g[r * own.count + k] = partial[r * width + col] + (scattered?[r * own.count + k] ?? 0) }
-        }
+        var g = scattered ?? [Float](repeating: 0, count: n * own.count)
+        for r in 0..<n { Self.store(partial[(r * width + own.lowerBound)..<(r * width + own.upperBound)], into: &g, at: r * own.count, adding: true) }
         return g
     }
 

@@ -15,11 +15,12 @@ import Workload
 /// slowest worker: on this project's 2-vCPU machine the two cores' speeds differ
 /// by up to 45% from moment to moment, and a synchronous step waits for the slower.
 /// Measurements run in rounds: each round calibrates (without a given profile)
-/// and runs every configuration once. A measured step time is the median of every
-/// measured step of every round, and each calibration timing the median of its
-/// rounds: on a shared machine whose speed drifts by tens of percent within a
-/// second, both sides then see the same typical speed, spread over the whole run
-/// instead of tied to one moment.
+/// and runs every configuration once. A measured step time is the mean of every
+/// measured step of every round, and each calibration timing the mean of its
+/// rounds' (`Calibrator.Samples.mean`): means add up, as a step's tasks do, and a
+/// training run takes its steps' mean time their count. On a shared machine whose
+/// speed drifts by tens of percent within a second, both sides then see the same
+/// typical speed, spread over the whole run instead of tied to one moment.
 public struct ExecutorValidation {
     /// How the workers are joined.
     public enum Link: String, CaseIterable, Sendable {
@@ -75,8 +76,8 @@ public struct ExecutorValidation {
     /// it to overlap, see `StepMetrics.measure`) are not measured.
     public var steps = 6
     /// Rounds: runs per configuration on the executor (and calibrations, without a
-    /// profile). The measured step is the median of every round's measured steps;
-    /// calibration takes the median of its rounds' task times likewise.
+    /// profile). The measured step is the mean of every round's measured steps;
+    /// calibration takes the mean of its rounds' task times likewise.
     public var repeats = 5
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
@@ -151,7 +152,7 @@ public struct ExecutorValidation {
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and
-    /// the executor's median time.
+    /// the executor's mean time.
     public struct TaskTime: Sendable, Encodable {
         public var kind: String
         public var label: String
@@ -190,12 +191,12 @@ public struct ExecutorValidation {
         for task in graph.tasks where task.device == 0 && task.step == measuredSteps.lowerBound {
             guard case .compute(let work) = task.work, let times = measured["\(task.kind.rawValue) \(task.label)"] else { continue }
             rows.append(TaskTime(kind: task.kind.rawValue, label: task.label, predictedSeconds: cost.seconds(for: work),
-                                 measuredSeconds: Calibrator.median(times)))
+                                 measuredSeconds: Calibrator.mean(times)))
         }
         // What the step took beyond its tasks on worker 0: handing tasks between
         // threads, and waiting for the other workers.
-        rows.append(TaskTime(kind: "idle", label: "between tasks (median)", predictedSeconds: 0,
-                             measuredSeconds: Calibrator.median(zip(stepSeconds, busySeconds).map { $0 - $1 })))
+        rows.append(TaskTime(kind: "idle", label: "between tasks (mean)", predictedSeconds: 0,
+                             measuredSeconds: Calibrator.mean(zip(stepSeconds, busySeconds).map { $0 - $1 })))
         return rows
     }
 
@@ -223,11 +224,11 @@ public struct ExecutorValidation {
                 steps[i] += try measureOnce(strategy, workers: workers, link: link)
             }
         }
-        let measured = steps.map(Calibrator.median)
+        let measured = steps.map(Calibrator.mean)
         var models: [Int: ExecutorModel] = [:]
         let clocked = profile == nil ? Calibrator.clocked(cpu) : cpu
         for k in counts {
-            guard let fitted = profile ?? Calibrator.profile(.median(rounds[k]!), cpu: clocked, threads: 1) else {
+            guard let fitted = profile ?? Calibrator.profile(.mean(rounds[k]!), cpu: clocked, threads: 1) else {
                 throw ExecutorError("the calibration timings could not be fitted (timer too coarse?)")
             }
             models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)

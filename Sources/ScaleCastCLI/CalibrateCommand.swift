@@ -47,7 +47,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
         text += "Calibration by execution: the executor ran \(Calibrator.calibrationNetworks().map(\.network.name).joined(separator: " and ")) "
             + "on one worker; each convolution and FC pass, per kernel (a backward pass is two), as the product the cost model prices "
-            + "(median of the steps, median of 3 rounds):\n"
+            + "(mean of the steps and of 3 rounds):\n"
         var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 8))
         var errors: [Double] = []

@@ -39,7 +39,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, help: "Executor: images per worker.")
     var batch = 128
 
-    @Option(name: .long, help: "Executor: rounds of measurement (each figure is the median over its rounds).")
+    @Option(name: .long, help: "Executor: rounds of measurement (each figure is the mean over its rounds).")
     var rounds = 3
 
     @Flag(name: .long, help: "Executor: also compare each compute task of worker 0 (data parallel on the fewest and most workers, hybrid (b) on the most).")

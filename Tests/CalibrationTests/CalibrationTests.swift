@@ -93,16 +93,16 @@ import YAMLSupport
         #expect(abs(pinned.bytesPerSecond - 20e9) / 20e9 < 1e-6 && pinned.overheadSeconds == 3e-6)
     }
 
-    /// Rounds are combined timing by timing, each to its median: the typical speed,
-    /// not the one quiet moment the fastest would pick.
-    @Test func roundsCombineToEachTimingsMedian() {
+    /// Rounds are combined timing by timing, each to its mean: the typical speed,
+    /// not the one quiet moment the fastest would pick, and one that adds up.
+    @Test func roundsCombineToEachTimingsMean() {
         func round(_ product: Double, _ copy: Double, _ stream: Double) -> Calibrator.Samples {
             Calibrator.Samples(products: [Calibrator.GEMMSample(m: 8, n: 8, k: 8, seconds: product)],
                                copies: [Calibrator.CopySample(bytes: 1024, seconds: copy)],
                                streams: [Calibrator.StreamSample(bytes: 4096, seconds: stream)])
         }
-        let typical = Calibrator.Samples.median([round(1, 9, 5), round(3, 7, 4), round(2, 8, 6)])
-        #expect(typical.products[0].seconds == 2 && typical.copies[0].seconds == 8 && typical.streams[0].seconds == 5)
+        let typical = Calibrator.Samples.mean([round(1, 9, 5), round(3, 7, 4), round(2, 8, 9)])
+        #expect(typical.products[0].seconds == 2 && typical.copies[0].seconds == 8 && typical.streams[0].seconds == 6)
         #expect(typical.products[0].m == 8 && typical.copies[0].bytes == 1024 && typical.streams[0].bytes == 4096)
     }
 
