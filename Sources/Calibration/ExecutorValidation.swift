@@ -77,8 +77,10 @@ public struct ExecutorValidation {
     public var steps = 6
     /// Rounds: runs per configuration on the executor (and calibrations, without a
     /// profile). The measured step is the mean of every round's measured steps;
-    /// calibration takes the mean of its rounds' task times likewise.
-    public var repeats = 5
+    /// calibration takes the mean of its rounds' task times likewise. Eight rounds
+    /// take about 35 s here; more rounds average more of this machine's
+    /// moment-to-moment speed into every figure.
+    public var repeats = 8
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
 

@@ -40,7 +40,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     var batch = 128
 
     @Option(name: .long, help: "Executor: rounds of measurement (each figure is the mean over its rounds).")
-    var rounds = 3
+    var rounds = 8
 
     @Flag(name: .long, help: "Executor: also compare each compute task of worker 0 (data parallel on the fewest and most workers, hybrid (b) on the most).")
     var tasks = false
