@@ -146,11 +146,13 @@ public struct Calibrator {
     /// configuration being predicted keeps busy (shared caches and memory
     /// bandwidth, or on a virtual machine the host's other work, slow them), and a
     /// step's sample of each task is its slowest worker's: a synchronous step goes at
-    /// the pace of its slowest worker, and the simulator's workers are identical. On
-    /// this project's 2-vCPU virtual machine the two vCPUs' speeds differ by up to
-    /// 45% from moment to moment (one worker pinned to each, the same step took 19
-    /// ms on one and 28 ms on the other), so the fastest worker's or the average
-    /// worker's times predicted two-worker steps 20-30% too fast.
+    /// the pace of its slowest worker, and the simulator's workers are identical.
+    /// (On a virtual machine whose cores' speeds differ from moment to moment, the
+    /// workers of one step run at different speeds: BENCHMARKS.md, "third
+    /// session".) Per task rather than per step, the sum of the slowest times is
+    /// an upper bound of the slowest worker's step; it suits the hybrid, which
+    /// synchronises its workers at many of its tasks, and leaves data parallelism,
+    /// which synchronises once a step, predicted a little slow.
     public func executionSamples(steps: Int = 4, busyWorkers: Int = 1) throws -> (products: [GEMMSample], streams: [StreamSample]) {
         BLAS.threads = threads
         var products: [GEMMSample] = [], streams: [StreamSample] = []

@@ -205,8 +205,9 @@ extension Executor {
             let full = Kernels.softmaxCrossEntropy(t.chunkOutput[c]![i]!, labels: examples.map { Synthetic.label(example: $0, classes: elements(i)) },
                                                    classes: elements(i), scale: scale).gradient
             let own = columns(i - 1, s.index), width = elements(i)
-            var g = [Float](repeating: 0, count: n * own.count)
-            for r in 0..<n { for (k, col) in own.enumerated() { g[r * own.count + k] = full[r * width + col] } }
+            var g: [Float] = []
+            g.reserveCapacity(n * own.count)
+            for r in 0..<n { g += full[(r * width + own.lowerBound)..<(r * width + own.upperBound)] }
             t.chunkOutputGrad[c, default: [:]][i - 1] = g
         case .relu:
             t.chunkOutputGrad[c, default: [:]][i - 1] = Kernels.reluBackward(chunkOutputGradient(i, c, s, t), output: t.chunkOutput[c]![i]!)

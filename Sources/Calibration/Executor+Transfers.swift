@@ -2,7 +2,7 @@ import Parallelism
 
 /// What each transfer reads on the sender and writes on the receiver.
 extension Executor {
-    /// Copies what `task` sends out of the sender's memory (on the sender's queue).
+    /// Copies what `task` sends out of the sender's memory (on the sender's thread).
     func snapshot(_ task: TaskGraph.Task, from device: Int) -> [Float] {
         let s = states[device], t = s.step(task.step)
         switch task.operation {
@@ -36,7 +36,7 @@ extension Executor {
         }
     }
 
-    /// Writes what `task` delivers into the receiver's memory (on the receiver's queue).
+    /// Writes what `task` delivers into the receiver's memory (on the receiver's thread).
     func apply(_ task: TaskGraph.Task, _ values: [Float], to device: Int) {
         let t = states[device].step(task.step)
         switch task.operation {
@@ -45,13 +45,13 @@ extension Executor {
                 // The receiver's own gradients are not ready yet: hold the sum until they are
                 // (a GPU buffers what arrives and reduces once its own data is there).
                 if t.pendingBucketAdds[b] == nil { t.pendingBucketAdds[b] = [Float](repeating: 0, count: buckets[b].parameters) }
-                Self.store(values[...], into: &t.pendingBucketAdds[b]!, at: range.lowerBound, adding: true)
+                Self.store(values, into: &t.pendingBucketAdds[b]!, at: range.lowerBound, adding: true)
                 return
             }
-            Self.store(values[...], into: &t.bucketGrad[b]!, at: range.lowerBound, adding: add)
+            Self.store(values, into: &t.bucketGrad[b]!, at: range.lowerBound, adding: add)
         case .activations(_, let owner, let examples, let range)?:
             if t.boundary[owner] == nil { t.boundary[owner] = [Float](repeating: 0, count: batch * features) }
-            Self.store(values[...], into: &t.boundary[owner]!, at: examples.lowerBound * features + range.lowerBound, adding: false)
+            Self.store(values, into: &t.boundary[owner]!, at: examples.lowerBound * features + range.lowerBound, adding: false)
         case .gatherSlice(let i, let c)?:
             let width = elements(i - 1), theirs = columns(i - 1, task.device)
             let n = values.count / theirs.count
@@ -62,12 +62,12 @@ extension Executor {
             }
         case .scatterGradient(let i, let c)?:
             if t.scattered[c]?[i] == nil { t.scattered[c, default: [:]][i] = [Float](repeating: 0, count: values.count) }
-            Self.store(values[...], into: &t.scattered[c]![i]!, at: 0, adding: true)
+            Self.store(values, into: &t.scattered[c]![i]!, at: 0, adding: true)
         case .returnGradient(let c, let owner, let examples, let range)?:
             let n = graph.chunks[c].reduce(0) { $0 + $1.examples.count }
             if t.returned[c] == nil { t.returned[c] = [Float](repeating: 0, count: n * features) }
             let base = rowOffset(chunk: c, owner: owner, examples: examples) * features + range.lowerBound
-            Self.store(values[...], into: &t.returned[c]!, at: base, adding: true)
+            Self.store(values, into: &t.returned[c]!, at: base, adding: true)
         default:
             preconditionFailure("transfer \(task.id) (\(task.label)) carries no operation the executor knows")
         }
@@ -78,6 +78,11 @@ extension Executor {
     /// boundary activations cost as much as a convolution), and a loop over raw
     /// pointers that the compiler vectorizes (an element-by-element loop over the
     /// slice ran at about 2 ns per element, on the critical path of every hybrid step).
+    static func store(_ values: [Float], into array: inout [Float], at offset: Int, adding: Bool) {
+        store(values[...], into: &array, at: offset, adding: adding)
+    }
+
+    /// `store` for part of an array.
     static func store(_ values: ArraySlice<Float>, into array: inout [Float], at offset: Int, adding: Bool) {
         precondition(offset >= 0 && offset + values.count <= array.count, "a transfer lands outside its buffer")
         array.withUnsafeMutableBufferPointer { whole in

@@ -8,7 +8,7 @@ import Parallelism
 /// peak is one core's clock × FLOPs per cycle, with the profile's fitted
 /// efficiency curve, per-call overhead and im2col bandwidth for products and its
 /// streaming bandwidth for everything else. Workers are joined pairwise by
-/// memory copies (two per transfer at the profile's copy bandwidth, and its
+/// memory copies (about two per transfer, at the profile's copy bandwidth and
 /// latency) or by a paced link
 /// that the executor emulates (`Executor.PacedLink`).
 public struct ExecutorModel: Sendable {
@@ -50,8 +50,9 @@ public struct ExecutorModel: Sendable {
     public func linkSpec(_ link: ExecutorValidation.Link) -> LinkSpec {
         switch link {
         case .memory:
-            // The executor copies a transfer's bytes twice: out of the sender's
-            // buffer (a snapshot) and into the receiver's (when it drains its mailbox).
+            // The executor moves most transfers' bytes twice: copied out of the
+            // sender's buffer (a snapshot; a gathered slice goes out as it is) and
+            // written or added into the receiver's when it drains its mailbox.
             return LinkSpec(name: "memcpy", kind: .pcie, bytesPerSecond: profile.copyBytesPerSecond / 2,
                             latencySeconds: profile.copyLatencySeconds,
                             source: "scalecast calibrate: memory copies on this machine, two per transfer")

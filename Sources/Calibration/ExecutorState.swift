@@ -2,7 +2,7 @@ import Parallelism
 import Workload
 
 /// One worker's memory in the executor: its weights, activations and gradients.
-/// Only the worker's own serial queue touches it.
+/// Only the worker's own thread touches it.
 final class WorkerState {
     let index: Int
     // Data-parallel layers: whole weights; model-parallel layers: this worker's rows.

@@ -77,9 +77,10 @@ public struct ExecutorValidation {
     public var steps = 6
     /// Rounds: runs per configuration on the executor (and calibrations, without a
     /// profile). The measured step is the mean of every round's measured steps;
-    /// calibration takes the mean of its rounds' task times likewise. Eight rounds
-    /// take about 35 s here; more rounds average more of this machine's
-    /// moment-to-moment speed into every figure.
+    /// calibration takes the mean of its rounds' task times likewise. More rounds
+    /// average more of a shared machine's moment-to-moment speed into every
+    /// figure; eight took about 35 s in a release build on the 2-vCPU development
+    /// machine (BENCHMARKS.md).
     public var repeats = 8
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
@@ -136,7 +137,7 @@ public struct ExecutorValidation {
         let topology = Topology(cluster: model.cluster(workers: workers, link: link), gpus: workers)
         let trace = GraphSimulation.run(graph, topology: topology, cost: model.costModel)
         let times = measuredSteps.map { StepMetrics.measure(trace, gpus: workers, globalBatch: setup.globalBatch, step: $0).stepSeconds }
-        return Calibrator.median(times)
+        return Calibrator.mean(times)
     }
 
     /// The executor's measured steps in one run, in seconds, with one OpenBLAS

@@ -57,6 +57,11 @@ public enum Kernels {
         var planes: Int { batch * channels }
         /// 2×2 windows at stride 2, the usual case, run eight outputs at a time.
         var isTwoByTwo: Bool { kernel == 2 && stride == 2 }
+        /// Outputs per row that run eight at a time.
+        var vectorizedWidth: Int { isTwoByTwo ? (outputWidth / 8) * 8 : 0 }
+        /// Whether the eight-at-a-time backward pass writes every input's gradient
+        /// (whole rows of whole windows), so none needs zeroing first.
+        var backwardWritesEveryInput: Bool { vectorizedWidth == outputWidth && height == 2 * outputHeight && width == 2 * outputWidth }
     }
 
     /// Max pooling. Like cuDNN, it keeps no record of where each maximum was: the
@@ -66,8 +71,9 @@ public enum Kernels {
     /// than its traffic.)
     public static func maxPoolForward(_ x: [Float], _ g: Pooling) -> [Float] {
         precondition(x.count == g.planes * g.height * g.width, "pooling input of the wrong size")
+        precondition(g.kernel >= 1 && g.stride >= 1 && g.height >= g.kernel && g.width >= g.kernel, "pooling windows larger than the input")
         let oh = g.outputHeight, ow = g.outputWidth
-        let vectorized = g.isTwoByTwo ? (ow / 8) * 8 : 0
+        let vectorized = g.vectorizedWidth
         return [Float](unsafeUninitializedCapacity: g.planes * oh * ow) { yp, initialized in
             x.withUnsafeBufferPointer { xp in
                 for plane in 0..<g.planes {
@@ -101,15 +107,14 @@ public enum Kernels {
 
     /// Routes each output gradient to its window's maximum: the first input, in
     /// row-major window order, equal to the window's output (as cuDNN, from `x`
-    /// and `y` rather than recorded indices). Overlapping windows add up.
+    /// and `y` rather than recorded indices). Overlapping windows add up. Where a
+    /// window holds a NaN, which of its inputs gets the gradient is unspecified.
     public static func maxPoolBackward(_ dy: [Float], input x: [Float], output y: [Float], _ g: Pooling) -> [Float] {
         let oh = g.outputHeight, ow = g.outputWidth
         precondition(x.count == g.planes * g.height * g.width && y.count == g.planes * oh * ow && dy.count == y.count,
                      "pooling gradients of the wrong size")
-        let vectorized = g.isTwoByTwo ? (ow / 8) * 8 : 0
-        // When the vectorized path writes every input's gradient, none is zeroed first.
-        let writesEvery = vectorized == ow && g.height == 2 * oh && g.width == 2 * ow
-        var dx = writesEvery ? [Float](unsafeUninitializedCapacity: x.count) { _, n in n = x.count } : [Float](repeating: 0, count: x.count)
+        let vectorized = g.vectorizedWidth
+        var dx = g.backwardWritesEveryInput ? [Float](unsafeUninitializedCapacity: x.count) { _, n in n = x.count } : [Float](repeating: 0, count: x.count)
         dx.withUnsafeMutableBufferPointer { dxp in
             x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dp in
                 for plane in 0..<g.planes {

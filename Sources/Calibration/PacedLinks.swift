@@ -13,21 +13,22 @@ import Foundation
 ///
 /// Progress is computed from the clock, event by event (processor sharing: when
 /// the flow with the fewest bytes left ends, the others' shares grow), so a late
-/// wake-up delays only the delivery, not the model. The thread runs at the
-/// default priority, above the workers (`WorkerThread`), as a network card
-/// works beside the GPU. (On libdispatch's timers and pool, the lanes' deliveries
-/// came 1-4 ms late several times a step while both workers computed.)
+/// wake-up delays only the delivery, not the model. The thread keeps its
+/// creator's priority, which the workers lower for themselves (`WorkerThread`),
+/// as a network card works beside the GPU. (On libdispatch's timers and pool,
+/// the lanes' deliveries came 1-4 ms late several times a step while both
+/// workers computed: BENCHMARKS.md, "third session".)
 final class PacedLinks: @unchecked Sendable {
     private struct Flow {
         var remainingBytes: Double
-        var deliver: () -> Void
+        var deliver: @Sendable () -> Void
     }
 
     private struct Arrival {
         var due: ContinuousClock.Instant
         /// When its last byte went, among arrivals due at the same instant.
         var order: Int
-        var deliver: () -> Void
+        var deliver: @Sendable () -> Void
     }
 
     private let link: Executor.PacedLink
@@ -53,8 +54,9 @@ final class PacedLinks: @unchecked Sendable {
 
     /// Sends `bytes` on lane `lane` now; `deliver` runs on the links' thread when
     /// they have arrived.
-    func carry(bytes: Double, lane: Int, then deliver: @escaping () -> Void) {
+    func carry(bytes: Double, lane: Int, then deliver: @escaping @Sendable () -> Void) {
         condition.lock()
+        precondition(!stopping, "a transfer was sent on stopped links")
         advance(lane, to: clock.now)
         lanes[lane].append(Flow(remainingBytes: bytes, deliver: deliver))
         condition.signal()
@@ -62,11 +64,14 @@ final class PacedLinks: @unchecked Sendable {
     }
 
     /// Ends the thread once everything sent has arrived; waits until it has.
+    /// Calling it again returns at once.
     func stop() {
         condition.lock()
+        let first = !stopping
         stopping = true
         condition.signal()
         condition.unlock()
+        guard first else { return }
         finished.wait()
     }
 

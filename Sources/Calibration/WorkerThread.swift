@@ -1,29 +1,35 @@
 import DequeModule
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A thread of its own for one executor worker, running the blocks given to it one
 /// at a time in order, as a GPU's stream runs its kernels.
 ///
 /// Not a `DispatchQueue`: libdispatch's thread pool on Linux holds about one
-/// thread per core, so while every worker ran a long kernel on a pool thread, the
-/// paced links' timers (then also on the pool) waited for a free thread. With
-/// two spinning pool blocks on this 2-vCPU machine, a 524 KB transfer paced to
-/// 4.2 ms arrived after 10-16 ms; beside two spinning threads of their own, in
-/// 4.3-4.5 ms. Worker threads outside the pool leave it to the links.
+/// thread per core, so while every worker ran a long kernel on a pool thread,
+/// other work on the pool (the paced links' timers, then) waited for a free
+/// thread. BENCHMARKS.md ("third session") has the measurements.
 ///
-/// The thread also runs at a lower priority (nice 5): a link's timer thread that
-/// wakes while every core computes then takes a core at once, as a copy engine or
-/// a network card works beside the GPU rather than waiting for it, instead of
-/// after the running kernel's time slice. In the executor's paced hybrid runs,
-/// timers fired 1-4 ms late nine times in six steps at equal priority, four times
-/// with this. The workers lose nothing when nothing else runs.
+/// The thread lowers its own priority by `nicenessIncrease` (on Linux, where a
+/// nice value belongs to a thread): the paced links' thread (`PacedLinks`) then
+/// wins a core sooner when it wakes while every worker computes, as a network
+/// card works beside the GPU. In paced hybrid runs on the 2-vCPU development
+/// machine, 56 and 70 of 2,700 deliveries came more than 0.5 ms late with the
+/// increase, 120 and 140 without (BENCHMARKS.md). The cost: against other
+/// processes at the default priority, the workers get a smaller share of a busy
+/// core. Raising one's own nice value needs no privilege; if it fails anyway, the
+/// thread runs at its creator's priority.
 final class WorkerThread: @unchecked Sendable {
+    /// How much the thread raises its own nice value.
+    static let nicenessIncrease: Int32 = 5
+
     private let condition = NSCondition()
-    private var blocks = Deque<() -> Void>()
+    // Guarded by `condition`.
+    private var blocks = Deque<@Sendable () -> Void>()
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
-    /// The worker threads' nice value (0 is the default; higher yields more readily).
-    static let niceness: Int32 = 5
 
     /// Starts the thread, named `name` (as debuggers and `top -H` show it).
     init(name: String) {
@@ -34,7 +40,7 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Runs `block` on the thread after every block given before it.
-    func async(_ block: @escaping () -> Void) {
+    func async(_ block: @escaping @Sendable () -> Void) {
         condition.lock()
         precondition(!stopping, "a block was given to a stopped worker thread")
         blocks.append(block)
@@ -43,7 +49,7 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Runs `block` on the thread after every block given before it, and waits for it.
-    func sync(_ block: @escaping () -> Void) {
+    func sync(_ block: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
         async {
             block()
@@ -52,18 +58,35 @@ final class WorkerThread: @unchecked Sendable {
         done.wait()
     }
 
-    /// Lets the thread finish the blocks it was given, then end; waits until it has.
+    /// Lets the thread finish the blocks it was given, then end; waits until it
+    /// has. Calling it again returns at once.
     func stop() {
         condition.lock()
+        let first = !stopping
         stopping = true
         condition.signal()
         condition.unlock()
+        guard first else { return }
         finished.wait()
     }
 
+    /// The thread's nice value now, or nil where threads have none of their own.
+    static func currentNiceness() -> Int32? {
+        #if canImport(Glibc)
+        errno = 0
+        let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)   // who = 0: this thread, on Linux
+        return errno == 0 ? nice : nil
+        #else
+        return nil
+        #endif
+    }
+
     private func run() {
-        // Linux keeps a nice value per thread: who = 0 is this thread alone.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+        #if canImport(Glibc)
+        if let nice = Self.currentNiceness() {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice + Self.nicenessIncrease)
+        }
+        #endif
         while true {
             condition.lock()
             while blocks.isEmpty && !stopping { condition.wait() }

@@ -7,6 +7,9 @@ import Reports
 
 /// `scalecast calibrate [--out profile.yaml] [--threads N]`.
 struct CalibrateCommand: ParsableCommand, OutputProducing {
+    /// Rounds of calibration runs; each timing is their mean.
+    static let rounds = 3
+
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
         abstract: "Run small networks on the executor, time their kernels and memory copies, fit the cost model's efficiency curve, "
@@ -35,7 +38,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
-        guard let profile = try wrap({ try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: 3) }) else {
+        guard let profile = try wrap({ try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: Self.rounds) }) else {
             throw UsageError(message: "the measurements could not be fitted (timer too coarse?)")
         }
         let peak = profile.peakFLOPsPerSecond
@@ -47,7 +50,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
         text += "Calibration by execution: the executor ran \(Calibrator.calibrationNetworks().map(\.network.name).joined(separator: " and ")) "
             + "on one worker; each convolution and FC pass, per kernel (a backward pass is two), as the product the cost model prices "
-            + "(mean of the steps and of 3 rounds):\n"
+            + "(mean of the steps and of \(Self.rounds) rounds):\n"
         var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 8))
         var errors: [Double] = []

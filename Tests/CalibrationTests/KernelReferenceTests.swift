@@ -102,7 +102,7 @@ import Testing
     /// first), with a scalar tail, on odd sizes that leave inputs outside every
     /// window, and on overlapping 3×3 and 2×2 windows. Values repeat, so the
     /// gradient must go to the first maximum (in row-major window order) only.
-    @Test(arguments: [(2, 2, 6, 32), (2, 2, 6, 38), (2, 2, 7, 37), (3, 2, 6, 38), (2, 1, 6, 38)])
+    @Test(arguments: [(2, 2, 6, 32), (2, 2, 6, 38), (2, 2, 7, 37), (2, 2, 7, 33), (2, 2, 6, 33), (3, 2, 6, 38), (2, 1, 6, 38)])
     func maxPoolingMatchesADirectSearch(kernel: Int, stride: Int, height: Int, width: Int) {
         let (batch, channels) = (2, 3)
         let g = Kernels.Pooling(batch: batch, channels: channels, height: height, width: width, kernel: kernel, stride: stride)
@@ -125,6 +125,18 @@ import Testing
         let dx = Kernels.maxPoolBackward(dy, input: x, output: y, g)
         #expect(dx.count == x.count)
         #expect(zip(dx, expected).allSatisfy { abs($0 - $1) <= 1e-6 }, "the gradient reaches other inputs than the first maxima")
+    }
+
+    /// The backward pass skips zeroing the input gradient only where its eight-wide
+    /// 2×2 path writes every input: whole rows of whole windows.
+    @Test func poolingBackwardSkipsZeroingOnlyWhereItWritesEveryInput() {
+        func pooling(_ height: Int, _ width: Int, kernel: Int = 2, stride: Int = 2) -> Kernels.Pooling {
+            Kernels.Pooling(batch: 1, channels: 1, height: height, width: width, kernel: kernel, stride: stride)
+        }
+        #expect(pooling(6, 32).backwardWritesEveryInput)
+        for g in [pooling(7, 32), pooling(6, 33), pooling(6, 38), pooling(6, 32, kernel: 3), pooling(6, 32, stride: 1)] {
+            #expect(!g.backwardWritesEveryInput, "\(g)")
+        }
     }
 
     /// glibc takes all three allocator settings the executor is timed under.
