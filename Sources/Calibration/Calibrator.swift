@@ -160,16 +160,9 @@ public struct Calibrator {
             let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: busyWorkers, steps: steps)
             let graph = try Planner.plan(setup, strategy: .data())
             let outcome = try Executor(graph: graph, setup: setup, strategy: .data()).run()
-            // Per task, the slowest worker's time in each step after the first.
-            var slowest: [String: [Int: Double]] = [:]
-            for task in graph.tasks where task.step > 0 {
-                guard case .compute = task.work else { continue }
-                let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
-                slowest["\(task.kind.rawValue) \(task.label)", default: [:]][task.step] =
-                    max(slowest["\(task.kind.rawValue) \(task.label)"]?[task.step] ?? 0, took)
-            }
+            let slowest = Self.slowestWorkerSeconds(graph, outcome)
             for task in graph.tasks where task.step == 1 && task.device == 0 {
-                guard case .compute(let work) = task.work, let perStep = slowest["\(task.kind.rawValue) \(task.label)"] else { continue }
+                guard case .compute(let work) = task.work, let perStep = slowest[Self.key(task)] else { continue }
                 let seconds = Self.mean(Array(perStep.values))
                 let kind = task.layer.map { network.layers[$0].kind }
                 switch kind {
@@ -186,6 +179,21 @@ public struct Calibrator {
             }
         }
         return (products, streams)
+    }
+
+    /// A compute task's name across workers and steps: its kind and label.
+    static func key(_ task: TaskGraph.Task) -> String { "\(task.kind.rawValue) \(task.label)" }
+
+    /// Per compute task (`key`) and step after the first, the time its slowest
+    /// worker took, in seconds.
+    static func slowestWorkerSeconds(_ graph: TaskGraph, _ outcome: Executor.Outcome) -> [String: [Int: Double]] {
+        var slowest: [String: [Int: Double]] = [:]
+        for task in graph.tasks where task.step > 0 {
+            guard case .compute = task.work else { continue }
+            let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
+            slowest[key(task), default: [:]][task.step] = max(slowest[key(task)]?[task.step] ?? 0, took)
+        }
+        return slowest
     }
 
     /// One round of every timing a CPU profile is fitted from.

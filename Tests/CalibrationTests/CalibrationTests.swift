@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 import Testing
 import YAMLSupport
 @testable import Calibration
@@ -104,6 +105,32 @@ import YAMLSupport
         let typical = Calibrator.Samples.mean([round(1, 9, 5), round(3, 7, 4), round(2, 8, 9)])
         #expect(typical.products[0].seconds == 2 && typical.copies[0].seconds == 8 && typical.streams[0].seconds == 6)
         #expect(typical.products[0].m == 8 && typical.copies[0].bytes == 1024 && typical.streams[0].bytes == 4096)
+    }
+
+    /// With several busy workers, a task's sample in each step is its slowest
+    /// worker's time; the first (warm-up) step is left out.
+    @Test func eachStepsSampleIsTheSlowestWorkers() throws {
+        let network = ExecutorValidation.smallCNN()
+        let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: 4, gpus: 2, steps: 3)
+        let graph = try Planner.plan(setup, strategy: .data())
+        // Task t takes (t + 1) ms on worker 0 in even steps and on worker 1 in odd
+        // ones, and a tenth of that on the other worker.
+        var starts = [Double](repeating: 0, count: graph.tasks.count), ends = starts
+        for task in graph.tasks {
+            let slow = (task.step % 2 == 0) == (task.device == 0)
+            starts[task.id] = Double(task.id)
+            ends[task.id] = starts[task.id] + Double(task.id % 7 + 1) * 1e-3 * (slow ? 1 : 0.1)
+        }
+        let outcome = Executor.Outcome(weights: [:], biases: [:], stepSeconds: [0, 0, 0], replicasAgree: true, taskStarts: starts, taskEnds: ends)
+        let slowest = Calibrator.slowestWorkerSeconds(graph, outcome)
+        let computed = graph.tasks.filter { if case .compute = $0.work { return true } else { return false } }
+        #expect(!slowest.isEmpty)
+        for task in computed where task.step > 0 {
+            let same = computed.filter { Calibrator.key($0) == Calibrator.key(task) && $0.step == task.step }
+            let expected = same.map { ends[$0.id] - starts[$0.id] }.max()!
+            #expect(slowest[Calibrator.key(task)]?[task.step] == expected)
+        }
+        #expect(slowest.values.allSatisfy { $0[0] == nil }, "the warm-up step counted")
     }
 
     func profile() -> CalibrationProfile {
