@@ -102,12 +102,6 @@ public struct Calibrator {
     /// The mean of `xs`.
     static func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }
 
-    /// The median of `xs` (the mean of the middle two for an even count).
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
     /// `count` values in [−1, 1) in a fixed pattern, signs mixed as in real activations.
     public static func pattern(_ count: Int) -> [Float] { (0..<count).map { Synthetic.unit(4, count, $0) } }
 

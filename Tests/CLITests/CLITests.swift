@@ -65,7 +65,8 @@ let smallScenario = """
                       ["simulate", "x.yaml", "--gpus", "two"], ["frobnicate"],
                       ["chart", "scaling", "x.yaml", "--format", "jpg"], ["report", "x.yaml", "--out", "r", "--format", "gif"],
                       ["validate", "--workers", "0"], ["validate", "--workers", "4096"], ["validate", "--batch", "0"],
-                      ["validate", "--profile", "/no/such/profile.yaml"], ["validate", "--against", "m.csv", "--workers", "2"]])
+                      ["validate", "--profile", "/no/such/profile.yaml"], ["validate", "--against", "m.csv", "--workers", "2"],
+                      ["validate", "--rounds", "0"], ["validate", "--tolerance", "-1"], ["calibrate", "--threads", "0"]])
     func badInputExitsWithTwo(arguments: [String]) {
         let out = CLI.execute(arguments)
         #expect(out.exitCode == 2)
