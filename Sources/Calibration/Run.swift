@@ -29,13 +29,18 @@ final class Run: @unchecked Sendable {
     let clock = ContinuousClock()
     let began: ContinuousClock.Instant
 
+    /// How long an idle worker polls before it sleeps, when every worker has a
+    /// core of its own (`WorkerThread`).
+    static let idlePollSeconds = 2e-3
+
     init(executor: Executor, tasks: [TaskGraph.Task], workers: Int) {
         self.executor = executor
         self.tasks = tasks
         var dependents = [[Int]](repeating: [], count: tasks.count)
         for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
         self.dependents = dependents
-        threads = (0..<workers).map { WorkerThread(name: "scalecast.worker\($0)") }
+        let poll = workers <= ProcessInfo.processInfo.activeProcessorCount ? Self.idlePollSeconds : 0
+        threads = (0..<workers).map { WorkerThread(name: "scalecast.worker\($0)", pollSeconds: poll) }
         mailboxes = (0..<workers).map { _ in Mailbox() }
         links = executor.options.pacedLink.map { PacedLinks(lanes: workers * workers, link: $0) }
         waiting = Counter(tasks.map(\.dependencies.count))

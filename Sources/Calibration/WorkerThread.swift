@@ -21,9 +21,23 @@ import Glibc
 /// processes at the default priority, the workers get a smaller share of a busy
 /// core. Raising one's own nice value needs no privilege; if it fails anyway, the
 /// thread runs at its creator's priority.
+///
+/// With nothing to run, the thread first polls for up to `pollSeconds` before it
+/// sleeps, as a GPU stream waiting on an event polls rather than halts. A sleeping
+/// thread leaves its core idle, and a virtual machine's idle core is halted: the
+/// block that wakes it waited 0.2 ms on average, and up to 4 ms, after a paced
+/// delivery (10 runs of hybrid (b) on the 2-vCPU machine). Polling for 2 ms cut
+/// that to 0.07 ms on average and 0.7 ms at most, and the step's time lost to
+/// waking from 4.6% to 2.1% (BENCHMARKS.md, "fourth session"). Polling only
+/// pays where every worker has a core of its own: the executor passes 0 when
+/// workers outnumber cores, where polling would take the core from a worker with
+/// work.
 final class WorkerThread: @unchecked Sendable {
     /// How much the thread raises its own nice value.
     static let nicenessIncrease: Int32 = 5
+
+    /// How long an idle thread polls before it sleeps, in seconds.
+    let pollSeconds: Double
 
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -31,8 +45,10 @@ final class WorkerThread: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Starts the thread, named `name` (as debuggers and `top -H` show it).
-    init(name: String) {
+    /// Starts the thread, named `name` (as debuggers and `top -H` show it), polling
+    /// for `pollSeconds` when idle before it sleeps.
+    init(name: String, pollSeconds: Double = 0) {
+        self.pollSeconds = pollSeconds
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.stackSize = 8 << 20   // the main thread's default on Linux
@@ -81,6 +97,19 @@ final class WorkerThread: @unchecked Sendable {
         #endif
     }
 
+    /// Returns when a block is waiting or `stop` was called, or after `pollSeconds`.
+    private func pollUntilGiven() {
+        guard pollSeconds > 0 else { return }
+        let clock = ContinuousClock()
+        let limit = clock.now + .seconds(pollSeconds)
+        while true {
+            condition.lock()
+            let given = !blocks.isEmpty || stopping
+            condition.unlock()
+            if given || clock.now > limit { return }
+        }
+    }
+
     private func run() {
         #if canImport(Glibc)
         if let nice = Self.currentNiceness() {
@@ -88,6 +117,7 @@ final class WorkerThread: @unchecked Sendable {
         }
         #endif
         while true {
+            pollUntilGiven()
             condition.lock()
             while blocks.isEmpty && !stopping { condition.wait() }
             guard let block = blocks.popFirst() else {

@@ -20,8 +20,8 @@ import Testing
     /// Blocks run one at a time, in the order given, on one thread that is not the
     /// caller's; `sync` returns after its block and every block before it ran, and
     /// `stop` after the thread finished what it was given.
-    @Test func runsBlocksInOrderOnOneThread() {
-        let worker = WorkerThread(name: "test.worker")
+    @Test(arguments: [0, 2e-3]) func runsBlocksInOrderOnOneThread(pollSeconds: Double) {
+        let worker = WorkerThread(name: "test.worker", pollSeconds: pollSeconds)
         let log = Log()
         for i in 0..<200 { worker.async { log.add(i) } }
         worker.sync {}
@@ -44,5 +44,31 @@ import Testing
         // At the largest nice value (19) there is no lower priority to take.
         #expect(seen.values.entries == [Int(min(19, mine + WorkerThread.nicenessIncrease))])
         #expect(WorkerThread.currentNiceness() == mine, "the caller's own priority changed")
+    }
+
+    /// An idle thread polls for its polling time, then sleeps: over 300 ms idle, a
+    /// thread polling 10 ms spends some CPU time but far less than 300 ms, and one
+    /// that does not poll spends next to none. (Upper bounds hold however busy the
+    /// machine; the lower one asks for a tenth of the polling time.)
+    @Test func pollsThenSleepsWhenIdle() {
+        func idleCPUSeconds(pollSeconds: Double) -> Double {
+            let worker = WorkerThread(name: "test.worker", pollSeconds: pollSeconds)
+            defer { worker.stop() }
+            let before = Log(), after = Log()
+            worker.sync { before.add(Int(Self.threadCPUSeconds() * 1e6)) }
+            Thread.sleep(forTimeInterval: 0.3)
+            worker.sync { after.add(Int(Self.threadCPUSeconds() * 1e6)) }
+            return Double(after.values.entries[0] - before.values.entries[0]) / 1e6
+        }
+        let polling = idleCPUSeconds(pollSeconds: 10e-3)
+        #expect(polling > 1e-3 && polling < 0.1, "CPU time while idle: \(polling) s")
+        #expect(idleCPUSeconds(pollSeconds: 0) < 1e-3)
+    }
+
+    /// CPU time the calling thread has used, in seconds.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
