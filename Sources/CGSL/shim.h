@@ -5,3 +5,4 @@
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_cdf.h>

@@ -1,3 +1,4 @@
+import CGSL
 import CostModel
 import Foundation
 import Hardware
@@ -41,6 +42,9 @@ public struct ExecutorValidation {
         public var measuredStepSeconds: Double
         /// predicted / measured − 1.
         public var relativeError: Double
+        /// Half the width of the error's 95% confidence interval, from how much the
+        /// rounds differ (`errorMargin`); nil with a single round.
+        public var relativeErrorMargin: Double?
         /// Throughput against one worker on the same link: K · t₁ / t_K.
         public var predictedSpeedup: Double
         public var measuredSpeedup: Double
@@ -48,6 +52,7 @@ public struct ExecutorValidation {
         enum CodingKeys: String, CodingKey {
             case strategy, scheme, variant, workers, link, predictedStepSeconds = "predicted_step_seconds",
                  measuredStepSeconds = "measured_step_seconds", relativeError = "relative_error",
+                 relativeErrorMargin = "relative_error_margin",
                  predictedSpeedup = "predicted_speedup", measuredSpeedup = "measured_speedup"
         }
 
@@ -63,6 +68,7 @@ public struct ExecutorValidation {
             try c.encode(predictedStepSeconds, forKey: .predictedStepSeconds)
             try c.encode(measuredStepSeconds, forKey: .measuredStepSeconds)
             try c.encode(relativeError, forKey: .relativeError)
+            try c.encode(relativeErrorMargin, forKey: .relativeErrorMargin)
             try c.encode(predictedSpeedup, forKey: .predictedSpeedup)
             try c.encode(measuredSpeedup, forKey: .measuredSpeedup)
         }
@@ -219,22 +225,31 @@ public struct ExecutorValidation {
             counts.flatMap { workers in Self.strategies(workers: workers).map { (link, workers, $0) } }
         }
         let calibrator = Calibrator(threads: 1)
+        let roundCount = max(1, repeats)
         var rounds: [Int: [Calibrator.Samples]] = [:]
-        var steps = [[Double]](repeating: [], count: configurations.count)
-        for _ in 0..<max(1, repeats) {
+        // Per configuration and round, the round's measured steps.
+        var steps = [[[Double]]](repeating: [], count: configurations.count)
+        for _ in 0..<roundCount {
             if profile == nil { for k in counts { rounds[k, default: []].append(try calibrator.measureSamples(busyWorkers: k)) } }
             for (i, (link, workers, strategy)) in configurations.enumerated() {
-                steps[i] += try measureOnce(strategy, workers: workers, link: link)
+                steps[i].append(try measureOnce(strategy, workers: workers, link: link))
             }
         }
-        let measured = steps.map(Calibrator.mean)
+        let measured = steps.map { Calibrator.mean($0.flatMap { $0 }) }
         var models: [Int: ExecutorModel] = [:]
+        // Per worker count, each round's own model, for the margins; empty where a
+        // round's timings could not be fitted.
+        var roundModels: [Int: [ExecutorModel]] = [:]
         let clocked = profile == nil ? Calibrator.clocked(cpu) : cpu
         for k in counts {
             guard let fitted = profile ?? Calibrator.profile(.mean(rounds[k]!), cpu: clocked, threads: 1) else {
                 throw ExecutorError("the calibration timings could not be fitted (timer too coarse?)")
             }
             models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)
+            if profile == nil {
+                let fits = rounds[k]!.compactMap { Calibrator.profile($0, cpu: clocked, threads: 1) }
+                roundModels[k] = fits.count == roundCount ? fits.map { ExecutorModel(profile: $0, pacedLink: slowLink) } : []
+            }
         }
         var cases: [Case] = []
         var single: [Link: (predicted: Double, measured: Double)] = [:]
@@ -242,12 +257,42 @@ public struct ExecutorValidation {
             let predicted = try predict(strategy, workers: workers, link: link, model: models[workers]!)
             if workers == 1 { single[link] = (predicted, measured[i]) }
             let base = single[link]!   // the one-worker case comes first on each link
+            // A given profile is the same in every round; a measured one is fitted per round too.
+            let predictedRounds = try roundModels[workers].map { try $0.map { try predict(strategy, workers: workers, link: link, model: $0) } }
+                ?? Array(repeating: predicted, count: roundCount)
+            let margin = predictedRounds.count == roundCount
+                ? Self.errorMargin(predicted: predictedRounds, measured: steps[i].map(Calibrator.mean)) : nil
             cases.append(Case(strategy: strategy.kind.rawValue, scheme: strategy.schemeIfHybrid?.rawValue,
                               variant: strategy.variantIfModelParallel?.rawValue, workers: workers, link: link.rawValue,
                               predictedStepSeconds: predicted, measuredStepSeconds: measured[i], relativeError: predicted / measured[i] - 1,
+                              relativeErrorMargin: margin,
                               predictedSpeedup: Double(workers) * base.predicted / predicted,
                               measuredSpeedup: Double(workers) * base.measured / measured[i]))
         }
         return Report(models: models, cases: cases)
+    }
+
+    /// Half the width of a 95% confidence interval of a relative error
+    /// predicted / measured − 1, from per-round values (each round one sample of
+    /// both: the prediction from that round's calibration, the mean of that round's
+    /// steps). By the delta method, with round means P̄ and M̄, sample variances
+    /// s²_P and s²_M and covariance s_PM over R rounds,
+    /// `Var(P̄/M̄) ≈ (P̄/M̄)² (s²_P/P̄² + s²_M/M̄² − 2 s_PM/(P̄ M̄)) / R`,
+    /// and the margin is Student's t quantile for R − 1 degrees of freedom
+    /// (`gsl_cdf_tdist_Pinv`) times its square root. A machine phase that slows
+    /// calibration and measurement of the same round alike moves P and M together,
+    /// which the covariance takes out.
+    /// - Returns: nil with fewer than two rounds.
+    public static func errorMargin(predicted p: [Double], measured m: [Double]) -> Double? {
+        let r = p.count
+        guard r >= 2, m.count == r else { return nil }
+        let meanP = Calibrator.mean(p), meanM = Calibrator.mean(m)
+        let n = Double(r - 1)
+        let varP = p.reduce(0) { $0 + ($1 - meanP) * ($1 - meanP) } / n
+        let varM = m.reduce(0) { $0 + ($1 - meanM) * ($1 - meanM) } / n
+        let covariance = zip(p, m).reduce(0) { $0 + ($1.0 - meanP) * ($1.1 - meanM) } / n
+        let ratio = meanP / meanM
+        let variance = ratio * ratio * (varP / (meanP * meanP) + varM / (meanM * meanM) - 2 * covariance / (meanP * meanM)) / Double(r)
+        return gsl_cdf_tdist_Pinv(0.975, n) * max(0, variance).squareRoot()
     }
 }

@@ -151,12 +151,14 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             output.stdout = try ResultsJSON.encode(ExecutorDocument(kernel: BLAS.coreName, cpu: cpu.model, profile: source, cases: cases))
             return output
         }
-        var table = TextTable(headers: ["workers", "strategy", "link", "predicted ms", "measured ms", "error", "speedup pred.", "speedup meas."],
-                              alignments: [.right, .left, .left, .right, .right, .right, .right, .right])
+        var table = TextTable(headers: ["workers", "strategy", "link", "predicted ms", "measured ms", "error", "95% margin",
+                                        "speedup pred.", "speedup meas."],
+                              alignments: [.right, .left, .left, .right, .right, .right, .right, .right, .right])
         for c in cases {
             let name = c.strategy + (c.scheme.map { " (\($0))" } ?? "") + (c.variant.map { ", \($0)" } ?? "")
             table.append(["\(c.workers)", name, c.link, Format.fixed(c.predictedStepSeconds * 1e3, 2), Format.fixed(c.measuredStepSeconds * 1e3, 2),
-                          Format.fixed(c.relativeError * 100, 1) + "%", Format.fixed(c.predictedSpeedup, 2), Format.fixed(c.measuredSpeedup, 2)])
+                          Format.fixed(c.relativeError * 100, 1) + "%", c.relativeErrorMargin.map { "±" + Format.fixed($0 * 100, 1) + "%" } ?? "",
+                          Format.fixed(c.predictedSpeedup, 2), Format.fixed(c.measuredSpeedup, 2)])
         }
         let link = validation.slowLink
         var text = "CPU: \(cpu.model), OpenBLAS kernel \(BLAS.coreName); profile: \(source)\n"
@@ -179,6 +181,15 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         let sorted = errors.sorted()
         text += "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(sorted.last! * 100, 1))% "
             + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
+        let margins = cases.compactMap(\.relativeErrorMargin).sorted()
+        if !margins.isEmpty {
+            let beyond = cases.filter { abs($0.relativeError) > tolerance }
+            let withinNoise = beyond.filter { abs($0.relativeError) <= $0.relativeErrorMargin ?? 0 }
+            text += "95% margins from the \(rounds) rounds' spread: median ±\(Format.fixed(margins[margins.count / 2] * 100, 1))%, "
+                + "largest ±\(Format.fixed(margins.last! * 100, 1))%"
+                + (beyond.isEmpty ? "" : "; \(withinNoise.count) of the \(beyond.count) cases beyond the tolerance are within their margin")
+                + "\n"
+        }
         output.stdout = text
         return output
     }

@@ -170,16 +170,21 @@ if wants("validate"), let cpu = CPUInfo.current() {
         let report = try validation.run(workerCounts: [1, min(2, cpu.cores)], cpu: cpu)
         print("\nExecutor vs simulator (scalecast validate): \(validation.network.name), \(validation.batchPerWorker) images per worker, "
               + "profile measured in the same \(validation.repeats) rounds on 1 and 2 busy workers; \(String(format: "%.0f", seconds(clock.now - start))) s")
-        print("workers  strategy                   link    predicted ms  measured ms   error  speedup pred.  meas.")
+        print("workers  strategy                   link    predicted ms  measured ms   error  95% margin  speedup pred.  meas.")
         for c in report.cases {
             let name = (c.strategy + (c.scheme.map { " (\($0))" } ?? "") + (c.variant.map { ", \($0)" } ?? "")).padding(toLength: 25, withPad: " ", startingAt: 0)
             print(String(format: "%7d  ", c.workers) + name + "  " + c.link.padding(toLength: 6, withPad: " ", startingAt: 0)
-                  + String(format: "  %12.2f  %11.2f  %+5.1f%%  %13.2f  %5.2f", c.predictedStepSeconds * 1e3, c.measuredStepSeconds * 1e3,
-                           c.relativeError * 100, c.predictedSpeedup, c.measuredSpeedup))
+                  + String(format: "  %12.2f  %11.2f  %+5.1f%%  %10@  %13.2f  %5.2f", c.predictedStepSeconds * 1e3, c.measuredStepSeconds * 1e3,
+                           c.relativeError * 100, (c.relativeErrorMargin.map { String(format: "±%.1f%%", $0 * 100) } ?? "") as NSString,
+                           c.predictedSpeedup, c.measuredSpeedup))
         }
         let errors = report.cases.map { abs($0.relativeError) }
         print(String(format: "median |error| %.1f%%, largest %.1f%% (goals: median <= 5%%, every case <= 10%%)", median(errors) * 100,
                      errors.max()! * 100))
+        let margins = report.cases.compactMap(\.relativeErrorMargin)
+        if !margins.isEmpty {
+            print(String(format: "95%% margins from the rounds' spread: median ±%.1f%%, largest ±%.1f%%", median(margins) * 100, margins.max()! * 100))
+        }
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         exit(2)

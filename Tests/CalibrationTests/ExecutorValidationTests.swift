@@ -112,12 +112,12 @@ import Workload
     }
 
     /// Every strategy on one and two workers, predicted and measured, with the
-    /// speedups over one worker on the same link; one worker runs as the baseline
-    /// even when not asked for.
+    /// speedups over one worker on the same link and a margin from the rounds; one
+    /// worker runs as the baseline even when not asked for.
     @Test func validationReportsEveryConfiguration() throws {
         var validation = ExecutorValidation(profile: Self.profile, batchPerWorker: 8)
         validation.steps = 4
-        validation.repeats = 1
+        validation.repeats = 2
         let cpu = try #require(CPUInfo.parse("model name : Test CPU\ncpu MHz : 2000\nflags : avx2 fma\n", cores: 2))
         let report = try validation.run(workerCounts: [2], links: [.memory], cpu: cpu)
         #expect(report.cases.count == 1 + 7)
@@ -129,7 +129,23 @@ import Workload
             #expect(c.predictedStepSeconds > 0 && c.measuredStepSeconds > 0)
             #expect(abs(c.relativeError - (c.predictedStepSeconds / c.measuredStepSeconds - 1)) < 1e-12)
             #expect(abs(c.measuredSpeedup - Double(c.workers) * single.measuredStepSeconds / c.measuredStepSeconds) < 1e-9)
+            #expect((c.relativeErrorMargin ?? -1) >= 0, "two rounds give a margin")
         }
         #expect(report.models[1]?.profile == Self.profile)
+    }
+
+    /// The margin follows the delta method with Student's t: rounds that agree
+    /// leave none; a measurement spread alone gives t(0.975, R − 1) times the
+    /// standard error of the mean; a prediction moving with the measurement (both
+    /// slowed by the same moment) cancels, and moving against it adds up.
+    @Test func errorMarginsComeFromTheRoundsSpread() throws {
+        #expect(ExecutorValidation.errorMargin(predicted: [2, 2, 2], measured: [1, 1, 1]) == 0)
+        // M̄ = 1, s²_M = 0.02 / 3, R = 4: (s²_M / R)^½ = 0.040825; t(0.975, 3) = 3.182446.
+        let spread = try #require(ExecutorValidation.errorMargin(predicted: [1, 1, 1, 1], measured: [1, 1.1, 0.9, 1]))
+        #expect(abs(spread - 3.182446 * 0.040825) < 1e-4)
+        #expect(try #require(ExecutorValidation.errorMargin(predicted: [1, 1.1, 0.9, 1], measured: [1, 1.1, 0.9, 1])) < 1e-12)
+        let opposed = try #require(ExecutorValidation.errorMargin(predicted: [1, 0.9, 1.1, 1], measured: [1, 1.1, 0.9, 1]))
+        #expect(abs(opposed - 2 * spread) < 1e-3)
+        #expect(ExecutorValidation.errorMargin(predicted: [1], measured: [1]) == nil)
     }
 }
