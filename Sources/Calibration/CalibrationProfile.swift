@@ -19,6 +19,9 @@ public struct CalibrationProfile: Sendable, Equatable {
     public var kernelOverheadSeconds: Double
     /// Bytes per second of a convolution's im2col traffic, fitted with the curve.
     public var loweringBytesPerSecond: Double
+    /// Seconds per row segment of that traffic, fitted with the curve (0 in
+    /// profiles written before it was).
+    public var loweringRowSeconds: Double
     /// The layer passes the fit was made from, per kernel, as products.
     public var products: [Calibrator.GEMMSample]
     public var residuals: [Double]
@@ -37,6 +40,7 @@ public struct CalibrationProfile: Sendable, Equatable {
         self.streamBytesPerSecond = streamBytesPerSecond
         self.kernelOverheadSeconds = kernelOverheadSeconds
         loweringBytesPerSecond = fit.loweringBytesPerSecond ?? .infinity
+        loweringRowSeconds = fit.loweringRowSeconds
         self.products = products
         residuals = fit.residuals
     }
@@ -50,10 +54,12 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "  copy_gb_per_s: \(Self.number(copyBytesPerSecond / 1e9))\n  copy_latency_us: \(Self.number(copyLatencySeconds * 1e6))\n"
         out += "  stream_gb_per_s: \(Self.number(streamBytesPerSecond / 1e9))\n  kernel_overhead_us: \(Self.number(kernelOverheadSeconds * 1e6))\n"
         out += "  lowering_gb_per_s: \(loweringBytesPerSecond.isFinite ? Self.number(loweringBytesPerSecond / 1e9) : "inf")\n"
-        out += "products:   # layer passes run by the executor, per kernel: m, n, k, im2col bytes, seconds, residual (efficiency)\n"
+        out += "  lowering_row_ns: \(Self.number(loweringRowSeconds * 1e9))\n"
+        out += "products:   # layer passes run by the executor, per kernel: m, n, k, im2col bytes, im2col rows, seconds, "
+            + "seconds in SGEMM, residual (efficiency)\n"
         for (sample, residual) in zip(products, residuals) {
-            out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.seconds)), "
-                + "\(Self.number(residual))]\n"
+            out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.loweringRows)), "
+                + "\(Self.number(sample.seconds)), \(Self.number(sample.productSeconds ?? sample.seconds)), \(Self.number(residual))]\n"
         }
         return out
     }
@@ -85,16 +91,24 @@ public struct CalibrationProfile: Sendable, Equatable {
         }
         let fitted = try root.required("fitted")
         try fitted.checkKeys(["max_efficiency", "half_saturation", "copy_gb_per_s", "copy_latency_us", "stream_gb_per_s", "kernel_overhead_us",
-                                "lowering_gb_per_s"])
+                                "lowering_gb_per_s", "lowering_row_ns"])
         var products: [Calibrator.GEMMSample] = []
         var residuals: [Double] = []
         for row in try root.required("products").items() {
+            // Profiles from before the lowering's rows and the SGEMM time were
+            // recorded have six cells: m, n, k, im2col bytes, seconds, residual.
             let cells = try row.items()
-            guard cells.count == 6 else { throw row.error("expected [m, n, k, im2col bytes, seconds, residual]") }
+            guard cells.count == 8 || cells.count == 6 else {
+                throw row.error("expected [m, n, k, im2col bytes, im2col rows, seconds, seconds in SGEMM, residual]")
+            }
+            let full = cells.count == 8
+            let seconds = try cells[full ? 5 : 4].double(in: 1e-12...1e6)
             products.append(Calibrator.GEMMSample(m: try cells[0].int(in: 1...1_000_000), n: try cells[1].int(in: 1...1_000_000),
-                                              k: try cells[2].int(in: 1...1_000_000), seconds: try cells[4].double(in: 1e-12...1e6),
-                                              loweringBytes: try cells[3].double(in: 0...1e15)))
-            residuals.append(try cells[5].double(in: -10...10))
+                                              k: try cells[2].int(in: 1...1_000_000), seconds: seconds,
+                                              loweringBytes: try cells[3].double(in: 0...1e15),
+                                              loweringRows: full ? try cells[4].double(in: 0...1e15) : 0,
+                                              productSeconds: full ? try cells[6].double(in: 0...seconds) : nil))
+            residuals.append(try cells.last!.double(in: -10...10))
         }
         var profile = CalibrationProfile(
             cpu: profileCPU, kernel: profileKernel, threads: try root.required("threads").int(in: 1...4096),
@@ -102,6 +116,7 @@ public struct CalibrationProfile: Sendable, Equatable {
             fit: Calibrator.EfficiencyFit(maxEfficiency: try fitted.required("max_efficiency").double(in: 1e-6...1),
                                           halfSaturation: try fitted.required("half_saturation").double(in: 0...1e6),
                                           loweringBytesPerSecond: try loweringBandwidth(try fitted.required("lowering_gb_per_s")),
+                                          loweringRowSeconds: (try fitted.optional("lowering_row_ns")?.double(in: 0...1e9) ?? 0) * 1e-9,
                                           residuals: residuals),
             copyBytesPerSecond: try fitted.required("copy_gb_per_s").double(in: 1e-6...1e15) * 1e9,
             copyLatencySeconds: try fitted.required("copy_latency_us").double(in: 0...1e6) * 1e-6,

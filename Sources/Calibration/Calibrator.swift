@@ -6,10 +6,9 @@ import Workload
 /// Times this CPU's kernels and fits the cost model's parameters to them.
 ///
 /// The efficiency of a matrix product of shape (m, n, k) is modelled as the
-/// simulator's `e_max · s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`. For each
-/// candidate x½ on a log grid, `e_max` is the least-squares slope through the
-/// origin of measured efficiency against s(m)s(n)s(k) (`gsl_fit_mul`); the x½ with
-/// the smallest residual wins. Memory copies fit `t = latency + bytes / bandwidth`
+/// simulator's `e_max · s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`, beside a
+/// per-call overhead and the im2col lowering's bytes and row segments
+/// (`fitEfficiency`). Memory copies fit `t = latency + bytes / bandwidth`
 /// (`gsl_fit_linear`).
 public struct Calibrator {
     public struct GEMMSample: Sendable, Equatable {
@@ -17,8 +16,15 @@ public struct Calibrator {
         public var seconds: Double
         /// im2col traffic the timed work moved beside the product, in bytes (0 for a plain product).
         public var loweringBytes: Double
-        public init(m: Int, n: Int, k: Int, seconds: Double, loweringBytes: Double = 0) {
-            (self.m, self.n, self.k, self.seconds, self.loweringBytes) = (m, n, k, seconds, loweringBytes)
+        /// Row segments of that traffic (`ComputeWork.loweringRows`).
+        public var loweringRows: Double
+        /// Of `seconds`, the time spent in the product itself (SGEMM), where it was
+        /// measured apart from the lowering; the rest is the lowering's.
+        public var productSeconds: Double?
+        public init(m: Int, n: Int, k: Int, seconds: Double, loweringBytes: Double = 0, loweringRows: Double = 0,
+                    productSeconds: Double? = nil) {
+            (self.m, self.n, self.k, self.seconds) = (m, n, k, seconds)
+            (self.loweringBytes, self.loweringRows, self.productSeconds) = (loweringBytes, loweringRows, productSeconds)
         }
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
@@ -107,7 +113,10 @@ public struct Calibrator {
 
     /// Networks the executor runs to calibrate by execution, with their batches:
     /// convolutions of 1 to 48 channels with 3×3 and 5×5 kernels on 12 to 48 pixel
-    /// images, ReLUs, 2×2 pooling and fully connected layers. None is
+    /// images, ReLUs, 2×2 pooling and fully connected layers. In a and b the
+    /// output channels grow with the input's; c adds products whose lowering is
+    /// small (4 → 32 channels) and large (32 → 8) against their arithmetic, so
+    /// that the lowering's bytes and rows vary apart. None is
     /// `ExecutorValidation.smallCNN()`, whose steps the fit then predicts.
     public static func calibrationNetworks() -> [(network: Network, batch: Int)] {
         do {
@@ -121,7 +130,11 @@ public struct Calibrator {
             try b.conv("conv2", out: 12, kernel: 3, pad: 1); try b.relu("relu2"); try b.maxPool("pool1", kernel: 2, stride: 2)
             try b.conv("conv3", out: 32, kernel: 3, pad: 1); try b.relu("relu3"); try b.maxPool("pool2", kernel: 2, stride: 2)
             try b.fc("fc1", units: 256); try b.relu("relu4"); try b.fc("fc2", units: 12); try b.softmax("loss")
-            return [(try a.finish(), 48), (try b.finish(), 192)]
+            var c = NetworkBuilder(name: "calibration-c", input: TensorShape(channels: 4, height: 28, width: 28))
+            try c.conv("conv1", out: 32, kernel: 3, pad: 1); try c.relu("relu1"); try c.maxPool("pool1", kernel: 2, stride: 2)
+            try c.conv("conv2", out: 8, kernel: 3, pad: 1); try c.relu("relu2"); try c.maxPool("pool2", kernel: 2, stride: 2)
+            try c.fc("fc1", units: 10); try c.softmax("loss")
+            return [(try a.finish(), 48), (try b.finish(), 192), (try c.finish(), 64)]
         } catch {
             preconditionFailure("a built-in calibration network is malformed: \(error)")
         }
@@ -154,17 +167,20 @@ public struct Calibrator {
             let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: busyWorkers, steps: steps)
             let graph = try Planner.plan(setup, strategy: .data())
             let outcome = try Executor(graph: graph, setup: setup, strategy: .data()).run()
-            let slowest = Self.slowestWorkerSeconds(graph, outcome)
+            let slowest = Self.slowestWorker(graph, outcome)
             for task in graph.tasks where task.step == 1 && task.device == 0 {
                 guard case .compute(let work) = task.work, let perStep = slowest[Self.key(task)] else { continue }
-                let seconds = Self.mean(Array(perStep.values))
+                let seconds = Self.mean(perStep.values.map(\.seconds))
                 let kind = task.layer.map { network.layers[$0].kind }
                 switch kind {
                 case .convolution?, .fullyConnected?:
                     guard let g = work.gemm else { continue }
                     let kernels = Double(work.kernels)
+                    // A fully connected pass is its products; a convolution's also lowers.
+                    let product = work.loweringBytes > 0 ? Self.mean(perStep.values.map(\.productSeconds)) : seconds
                     products.append(GEMMSample(m: Int(g.m.rounded()), n: Int(g.n.rounded()), k: Int(g.k.rounded()), seconds: seconds / kernels,
-                                               loweringBytes: work.loweringBytes / kernels))
+                                               loweringBytes: work.loweringBytes / kernels, loweringRows: work.loweringRows / kernels,
+                                               productSeconds: product / kernels))
                 case .relu?, .maxPool?:
                     streams.append(StreamSample(bytes: work.memoryBytes, seconds: seconds))
                 default:
@@ -179,13 +195,15 @@ public struct Calibrator {
     static func key(_ task: TaskGraph.Task) -> String { "\(task.kind.rawValue) \(task.label)" }
 
     /// Per compute task (`key`) and step after the first, the time its slowest
-    /// worker took, in seconds.
-    static func slowestWorkerSeconds(_ graph: TaskGraph, _ outcome: Executor.Outcome) -> [String: [Int: Double]] {
-        var slowest: [String: [Int: Double]] = [:]
+    /// worker took and the part of it in SGEMM, in seconds.
+    static func slowestWorker(_ graph: TaskGraph, _ outcome: Executor.Outcome) -> [String: [Int: (seconds: Double, productSeconds: Double)]] {
+        var slowest: [String: [Int: (seconds: Double, productSeconds: Double)]] = [:]
         for task in graph.tasks where task.step > 0 {
             guard case .compute = task.work else { continue }
             let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
-            slowest[key(task), default: [:]][task.step] = max(slowest[key(task)]?[task.step] ?? 0, took)
+            if took > slowest[key(task)]?[task.step]?.seconds ?? -1 {
+                slowest[key(task), default: [:]][task.step] = (took, outcome.taskProductSeconds[task.id])
+            }
         }
         return slowest
     }
@@ -204,7 +222,11 @@ public struct Calibrator {
         /// moment each, to steps no run achieved.
         public static func mean(_ rounds: [Samples]) -> Samples {
             var typical = rounds[0]
-            for i in typical.products.indices { typical.products[i].seconds = Calibrator.mean(rounds.map { $0.products[i].seconds }) }
+            for i in typical.products.indices {
+                typical.products[i].seconds = Calibrator.mean(rounds.map { $0.products[i].seconds })
+                let apart = rounds.compactMap { $0.products[i].productSeconds }
+                typical.products[i].productSeconds = apart.count == rounds.count ? Calibrator.mean(apart) : nil
+            }
             for i in typical.copies.indices { typical.copies[i].seconds = Calibrator.mean(rounds.map { $0.copies[i].seconds }) }
             for i in typical.streams.indices { typical.streams[i].seconds = Calibrator.mean(rounds.map { $0.streams[i].seconds }) }
             return typical
@@ -255,21 +277,29 @@ public struct Calibrator {
         public var overheadSeconds: Double = 0
         /// Bytes per second at which im2col traffic moves, if fitted (infinite: free).
         public var loweringBytesPerSecond: Double?
+        /// Time per row segment of im2col traffic, in seconds (zero unless fitted).
+        public var loweringRowSeconds: Double = 0
         /// Measured minus modelled efficiency, per sample.
         public var residuals: [Double]
 
         public init(maxEfficiency: Double, halfSaturation: Double, overheadSeconds: Double = 0, loweringBytesPerSecond: Double? = nil,
-                    residuals: [Double]) {
+                    loweringRowSeconds: Double = 0, residuals: [Double]) {
             self.maxEfficiency = maxEfficiency
             self.halfSaturation = halfSaturation
             self.overheadSeconds = overheadSeconds
             self.loweringBytesPerSecond = loweringBytesPerSecond
+            self.loweringRowSeconds = loweringRowSeconds
             self.residuals = residuals
         }
 
-        /// The time the fit gives a sample: overhead + flops / (peak · efficiency) + lowering bytes / B.
+        /// The time of a sample's lowering: bytes / B + rows · row time.
+        public func loweringSeconds(_ s: GEMMSample) -> Double {
+            s.loweringBytes / (loweringBytesPerSecond ?? .infinity) + s.loweringRows * loweringRowSeconds
+        }
+
+        /// The time the fit gives a sample: overhead + flops / (peak · efficiency) + lowering.
         public func seconds(_ s: GEMMSample, peak: Double) -> Double {
-            overheadSeconds + s.flops / (peak * efficiency(m: s.m, n: s.n, k: s.k)) + s.loweringBytes / (loweringBytesPerSecond ?? .infinity)
+            overheadSeconds + s.flops / (peak * efficiency(m: s.m, n: s.n, k: s.k)) + loweringSeconds(s)
         }
 
         public func efficiency(m: Int, n: Int, k: Int) -> Double {
@@ -279,18 +309,31 @@ public struct Calibrator {
     }
 
     /// Fits the curve to samples measured against `peak` FLOP/s, in time:
-    /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k)) + lowering bytes / B`.
+    /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k)) + lowering bytes / B + lowering rows · r`.
     /// For each candidate x½ on a log grid (1 to 10,000, 20 a decade), the time is
     /// linear in flops / (peak · s(m)s(n)s(k)) with slope 1/e_max, in the overhead
-    /// (when `fitOverhead`) and in the samples' lowering bytes with slope 1/B (when
-    /// `fitLowering`: an im2col matrix is often still in cache when the product
-    /// reads it, so B is fitted rather than taken from a streaming test).
+    /// (when `fitOverhead`) and in the samples' lowering bytes and rows with slopes
+    /// 1/B and r (when `fitLowering`: an im2col matrix is often still in cache when
+    /// the product reads it, so B is fitted rather than taken from a streaming
+    /// test; the executor's im2col copies rows of a few dozen floats, each with
+    /// its setup: the alpha-beta model of a copy, per row).
     /// Weighted least squares with weights 1/t², so every sample counts by its
     /// relative error (`gsl_multifit_wlinear`), under e_max ≤ 1, overhead ≥ 0 and
     /// 1/B ≥ 0 (`boundedFit`). The x½ with the smallest weighted residual wins.
+    ///
+    /// Where every lowered sample's product was timed apart (`productSeconds`), the
+    /// curve and overhead are fitted to the products' times alone and B and r to
+    /// the rest of the lowered samples' times (`fitApart`): in whole passes, the
+    /// calibration networks' lowering grows with their products' arithmetic, and a
+    /// joint fit traded one for the other (it priced the validation network's
+    /// 3→8 channel product at 30 GFLOP/s where it ran at 85).
     public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false,
                                      fitLowering: Bool = false) -> EfficiencyFit? {
-        guard samples.count >= (fitOverhead ? 3 : 2) + (fitLowering ? 1 : 0) else { return nil }
+        let lowered = samples.filter { $0.loweringBytes > 0 }
+        if fitLowering, !lowered.isEmpty, lowered.allSatisfy({ $0.productSeconds != nil }) {
+            return fitApart(samples, peak: peak, fitOverhead: fitOverhead)
+        }
+        guard samples.count >= (fitOverhead ? 3 : 2) + (fitLowering ? 2 : 0) else { return nil }
         let loweringBytes = fitLowering ? samples.map(\.loweringBytes) : nil
         let y = samples.map(\.seconds)
         let w = y.map { 1 / max($0 * $0, 1e-30) }
@@ -303,19 +346,47 @@ public struct Calibrator {
             }
             var terms = [Term(values: x, lowerBound: 1)]
             if fitOverhead { terms.append(Term(values: [Double](repeating: 1, count: x.count), lowerBound: 0)) }
-            if let loweringBytes { terms.append(Term(values: loweringBytes, lowerBound: 0)) }
+            if let loweringBytes {
+                terms.append(Term(values: loweringBytes, lowerBound: 0))
+                terms.append(Term(values: samples.map(\.loweringRows), lowerBound: 0))
+            }
             guard let solution = boundedFit(terms, y: y, weights: w), solution.squares < (best?.squares ?? .infinity) else { continue }
             let overhead = fitOverhead ? solution.coefficients[1] : 0
-            let lowering = loweringBytes == nil ? nil : solution.coefficients.last!
-            best = (EfficiencyFit(maxEfficiency: 1 / solution.coefficients[0], halfSaturation: half, overheadSeconds: overhead,
-                                  loweringBytesPerSecond: lowering.map { $0 > 0 ? 1 / $0 : .infinity }, residuals: []), solution.squares)
+            let c = solution.coefficients
+            let perByte = loweringBytes == nil ? nil : c[c.count - 2]
+            best = (EfficiencyFit(maxEfficiency: 1 / c[0], halfSaturation: half, overheadSeconds: overhead,
+                                  loweringBytesPerSecond: perByte.map { $0 > 0 ? 1 / $0 : .infinity },
+                                  loweringRowSeconds: loweringBytes == nil ? 0 : c[c.count - 1], residuals: []), solution.squares)
         }
         guard var fit = best?.fit else { return nil }
-        fit.residuals = samples.map { s in
-            let product = s.seconds - fit.overheadSeconds - s.loweringBytes / (fit.loweringBytesPerSecond ?? .infinity)
+        fit.residuals = residuals(samples, fit, peak: peak)
+        return fit
+    }
+
+    /// The curve (and overhead) fitted to each sample's product time, and the
+    /// lowering's `bytes / B + rows · r` to the rest of the lowered samples' times,
+    /// by weighted least squares (weights 1/t²) with B and r at least 0.
+    static func fitApart(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool) -> EfficiencyFit? {
+        let products = samples.map { GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.productSeconds ?? $0.seconds) }
+        let lowered = samples.filter { $0.loweringBytes > 0 }
+        let rest = lowered.map { max(0, $0.seconds - ($0.productSeconds ?? 0)) }
+        guard var fit = fitEfficiency(products, peak: peak, fitOverhead: fitOverhead),
+              let lowering = boundedFit([Term(values: lowered.map(\.loweringBytes), lowerBound: 0),
+                                         Term(values: lowered.map(\.loweringRows), lowerBound: 0)],
+                                        y: rest, weights: rest.map { 1 / max($0 * $0, 1e-30) }) else { return nil }
+        fit.loweringBytesPerSecond = lowering.coefficients[0] > 0 ? 1 / lowering.coefficients[0] : .infinity
+        fit.loweringRowSeconds = lowering.coefficients[1]
+        fit.residuals = residuals(samples, fit, peak: peak)
+        return fit
+    }
+
+    /// Measured minus modelled efficiency of each sample's product, its time less
+    /// the fit's overhead and lowering.
+    static func residuals(_ samples: [GEMMSample], _ fit: EfficiencyFit, peak: Double) -> [Double] {
+        samples.map { s in
+            let product = s.seconds - fit.overheadSeconds - fit.loweringSeconds(s)
             return s.flops / (product > 0 ? product : s.seconds) / peak - fit.efficiency(m: s.m, n: s.n, k: s.k)
         }
-        return fit
     }
 
     /// One column of a linear fit and the least value its coefficient may take.

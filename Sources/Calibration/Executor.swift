@@ -57,6 +57,9 @@ public final class Executor {
         /// sender began copying it out.
         public var taskStarts: [Double]
         public var taskEnds: [Double]
+        /// Of each compute task's time, the seconds its convolution kernels spent in
+        /// SGEMM (0 for every other task): the product apart from its lowering.
+        public var taskProductSeconds: [Double]
     }
 
     let graph: TaskGraph
@@ -221,7 +224,7 @@ public final class Executor {
         let tasks = graph.tasks
         let run = Run(executor: self, tasks: tasks, workers: workers)
         run.start()
-        let (starts, ends) = run.times.values
+        let (starts, ends, products) = run.times.values
 
         var stepEnds = [Double](repeating: 0, count: graph.steps)
         for task in tasks { stepEnds[task.step] = max(stepEnds[task.step], ends[task.id]) }
@@ -239,7 +242,8 @@ public final class Executor {
         let agree = states.allSatisfy { s in
             s.weights.keys.allSatisfy { isModelParallel($0) || (s.weights[$0]! == states[0].weights[$0]! && s.bias[$0]! == states[0].bias[$0]!) }
         }
-        return Outcome(weights: weights, biases: biases, stepSeconds: steps, replicasAgree: agree, taskStarts: starts, taskEnds: ends)
+        return Outcome(weights: weights, biases: biases, stepSeconds: steps, replicasAgree: agree, taskStarts: starts, taskEnds: ends,
+                       taskProductSeconds: products)
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

@@ -6,7 +6,7 @@ import Parallelism
 /// How the simulator sees the executor's workers, from a calibration profile:
 /// each worker is one core running single-threaded OpenBLAS, a device whose
 /// peak is one core's clock × FLOPs per cycle, with the profile's fitted
-/// efficiency curve, per-call overhead and im2col bandwidth for products and its
+/// efficiency curve, per-call overhead and im2col bandwidth and row time for products and its
 /// streaming bandwidth for everything else. Workers are joined pairwise by
 /// memory copies (about two per transfer, at the profile's copy bandwidth and
 /// latency) or by a paced link
@@ -41,6 +41,7 @@ public struct ExecutorModel: Sendable {
         p.reservedMemoryBytes = 0
         p.convolutionLowering = .im2col
         p.loweringBytesPerSecond = profile.loweringBytesPerSecond
+        p.loweringRowSeconds = profile.loweringRowSeconds
         return p
     }
 

@@ -48,6 +48,18 @@ extension Kernels {
         /// that the workers of a run, and calibration and measurement, agree.
         private static let chosen = Choices()
         private var columns = Buffer(), product = Buffer()
+        /// Seconds the kernels given this scratch spent in SGEMM, summed since it
+        /// was made: what calibration subtracts from a convolution's time to fit
+        /// the product and its lowering (im2col, col2im, reordering) apart.
+        public private(set) var productSeconds: Double = 0
+        private let clock = ContinuousClock()
+
+        /// Runs `product`, adding its time to `productSeconds`.
+        func timeProduct(_ product: () -> Void) {
+            let start = clock.now
+            product()
+            productSeconds += Executor.seconds(clock.now - start)
+        }
 
         /// - Parameter columnBudget: floats, or nil to choose the group size of each
         ///   geometry by timing its forward pass with each of `tunedBudgets` (as
@@ -136,8 +148,10 @@ extension Kernels {
                     forEachGroup(g, scratch) { first, images in
                         let columns = images * g.pixels
                         unfold(xp.baseAddress! + first * g.inputImageCount, images: images, g, into: col)
-                        BLAS.sgemm(m: g.outChannels, n: columns, k: g.patch, a: wp.baseAddress!, lda: g.patch,
-                                   b: col, ldb: columns, c: product, ldc: columns)
+                        scratch.timeProduct {
+                            BLAS.sgemm(m: g.outChannels, n: columns, k: g.patch, a: wp.baseAddress!, lda: g.patch,
+                                       b: col, ldb: columns, c: product, ldc: columns)
+                        }
                         for n in 0..<images {
                             let o = op.baseAddress! + (first + n) * g.outputImageCount
                             for c in 0..<g.outChannels {
@@ -162,8 +176,10 @@ extension Kernels {
                     forEachGroup(g, scratch) { first, images in
                         let columns = images * g.pixels
                         gatherByChannel(dp.baseAddress! + first * g.outputImageCount, images: images, g, into: product)
-                        BLAS.sgemm(transposeA: true, m: g.patch, n: columns, k: g.outChannels, a: wp.baseAddress!, lda: g.patch,
-                                   b: product, ldb: columns, c: col, ldc: columns)
+                        scratch.timeProduct {
+                            BLAS.sgemm(transposeA: true, m: g.patch, n: columns, k: g.outChannels, a: wp.baseAddress!, lda: g.patch,
+                                       b: product, ldb: columns, c: col, ldc: columns)
+                        }
                         fold(col, images: images, g, into: xp.baseAddress! + first * g.inputImageCount)
                     }
                 }
@@ -185,8 +201,10 @@ extension Kernels {
                         let columns = images * g.pixels
                         unfold(xp.baseAddress! + first * g.inputImageCount, images: images, g, into: col)
                         gatherByChannel(dp.baseAddress! + first * g.outputImageCount, images: images, g, into: product)
-                        BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patch, k: columns, a: product, lda: columns,
-                                   b: col, ldb: columns, beta: 1, c: wp.baseAddress!, ldc: g.patch)
+                        scratch.timeProduct {
+                            BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patch, k: columns, a: product, lda: columns,
+                                       b: col, ldb: columns, beta: 1, c: wp.baseAddress!, ldc: g.patch)
+                        }
                         for c in 0..<g.outChannels { db[c] += sum(product + c * columns, count: columns) }
                     }
                 }

@@ -106,7 +106,10 @@ final class Run: @unchecked Sendable {
             threads[task.device].async {
                 self.drain(task.device)
                 self.times.setStart(id, self.now)
+                let scratch = self.executor.states[task.device].convolutionScratch
+                let productBefore = scratch.productSeconds
                 self.executor.compute(task)
+                self.times.setProduct(id, scratch.productSeconds - productBefore)
                 self.finish(id, on: task.device)
             }
         }
@@ -138,12 +141,14 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// When each task began and ended, in seconds since the run began.
+/// When each task began and ended, in seconds since the run began, and how long
+/// each compute task spent in its convolutions' SGEMM calls.
 final class TaskTimes: @unchecked Sendable {
-    private var starts: [Double], ends: [Double]
+    private var starts: [Double], ends: [Double], products: [Double]
     private let lock = NSLock()
-    init(count: Int) { (starts, ends) = ([Double](repeating: 0, count: count), [Double](repeating: 0, count: count)) }
+    init(count: Int) { (starts, ends, products) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count), Array(repeating: 0, count: count)) }
     func setStart(_ i: Int, _ t: Double) { lock.lock(); starts[i] = t; lock.unlock() }
     func setEnd(_ i: Int, _ t: Double) { lock.lock(); ends[i] = t; lock.unlock() }
-    var values: (starts: [Double], ends: [Double]) { lock.lock(); defer { lock.unlock() }; return (starts, ends) }
+    func setProduct(_ i: Int, _ seconds: Double) { lock.lock(); products[i] = seconds; lock.unlock() }
+    var values: (starts: [Double], ends: [Double], products: [Double]) { lock.lock(); defer { lock.unlock() }; return (starts, ends, products) }
 }

@@ -37,9 +37,10 @@ public struct CostModel: Sendable {
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
     ///
     /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`,
-    /// plus `lowering bytes / (bandwidth · memory efficiency)` when convolutions are
-    /// lowered by im2col (`CostParameters.convolutionLowering`; over
-    /// `loweringBytesPerSecond` where measured).
+    /// plus `lowering bytes / (bandwidth · memory efficiency) + lowering rows · row time`
+    /// when convolutions are lowered by im2col (`CostParameters.convolutionLowering`;
+    /// over `loweringBytesPerSecond` where measured; `loweringRowSeconds` a row
+    /// segment, the alpha of an alpha-beta copy model).
     /// - Parameter work: the task's FLOPs, bytes and product shape.
     /// - Returns: seconds, >= 0.
     public func seconds(for work: ComputeWork) -> Double {
@@ -49,7 +50,7 @@ public struct CostModel: Sendable {
         let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
         let memoryTime = work.memoryBytes / bandwidth
         let loweringTime = parameters.convolutionLowering == .im2col
-            ? work.loweringBytes / (parameters.loweringBytesPerSecond ?? bandwidth) : 0
+            ? work.loweringBytes / (parameters.loweringBytesPerSecond ?? bandwidth) + work.loweringRows * parameters.loweringRowSeconds : 0
         return Double(work.kernels) * parameters.launchOverheadSeconds + max(computeTime, memoryTime) + loweringTime
     }
 }

@@ -41,6 +41,12 @@ public struct CostParameters: Sendable, Equatable {
     /// still in cache when the product reads it); nil: the device memory bandwidth
     /// × `memoryEfficiency`.
     public var loweringBytesPerSecond: Double?
+    /// Fixed time per row segment of im2col traffic (`ComputeWork.loweringRows`), in
+    /// seconds, added to the bytes' time. Default 0: a GPU's lowering moves long
+    /// rows in parallel; measured for the CPU executor, whose im2col loops over
+    /// rows of a few dozen floats (about 9-13 ns a row on the development machine,
+    /// BENCHMARKS.md "fourth session").
+    public var loweringRowSeconds: Double = 0
 
     /// Best efficiencies a scenario sets explicitly; they win over the GPU's own
     /// catalog figure, which wins over `maxEfficiency`.

@@ -14,23 +14,29 @@ public struct ComputeWork: Hashable, Sendable {
     /// matrix written and read back once per product that uses it. Priced only when
     /// the cost model lowers convolutions (`CostParameters.convolutionLowering`).
     public var loweringBytes: Double
+    /// Row segments that lowering copies (im2col) or adds back (col2im): one per
+    /// input channel, kernel offset and output row, per image and product. A copy
+    /// of a few dozen floats costs its setup as much as its bytes, so short rows
+    /// cost more per byte than long ones. Priced with `loweringBytes`.
+    public var loweringRows: Double
 
     public init(flops: Double, memoryBytes: Double, gemm: (m: Double, n: Double, k: Double)? = nil, kernels: Int = 1,
-                loweringBytes: Double = 0) {
+                loweringBytes: Double = 0, loweringRows: Double = 0) {
         self.flops = flops
         self.memoryBytes = memoryBytes
         self.gemm = gemm
         self.kernels = kernels
         self.loweringBytes = loweringBytes
+        self.loweringRows = loweringRows
     }
 
     public static func == (a: ComputeWork, b: ComputeWork) -> Bool {
         a.flops == b.flops && a.memoryBytes == b.memoryBytes && a.kernels == b.kernels && a.loweringBytes == b.loweringBytes
-            && a.gemm?.m == b.gemm?.m && a.gemm?.n == b.gemm?.n && a.gemm?.k == b.gemm?.k
+            && a.loweringRows == b.loweringRows && a.gemm?.m == b.gemm?.m && a.gemm?.n == b.gemm?.n && a.gemm?.k == b.gemm?.k
     }
 
     public func hash(into h: inout Hasher) {
-        h.combine(flops); h.combine(memoryBytes); h.combine(kernels); h.combine(loweringBytes)
+        h.combine(flops); h.combine(memoryBytes); h.combine(kernels); h.combine(loweringBytes); h.combine(loweringRows)
         h.combine(gemm?.m); h.combine(gemm?.n); h.combine(gemm?.k)
     }
 }

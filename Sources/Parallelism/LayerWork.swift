@@ -13,7 +13,7 @@ public enum LayerWork {
         return ComputeWork(flops: Double(c.forwardFLOPs) * b * fraction,
                            memoryBytes: (Double(c.forwardTrafficElements) * b + Double(c.parameters)) * act * fraction,
                            gemm: gemm(c, batch: b, fraction: fraction), kernels: 1,
-                           loweringBytes: 2 * columnElements(layer) * b * act)
+                           loweringBytes: 2 * columnElements(layer) * b * act, loweringRows: columnRows(layer) * b)
     }
 
     /// Backward pass: gradient for the input (unless it is the image) and for the weights.
@@ -25,7 +25,8 @@ public enum LayerWork {
         return ComputeWork(flops: Double(c.backwardFLOPs) * b * fraction,
                            memoryBytes: (Double(c.backwardTrafficElements) * b + 2 * Double(c.parameters)) * act * fraction,
                            gemm: gemm(c, batch: b, fraction: fraction), kernels: max(1, kernels),
-                           loweringBytes: 2 * Double(kernels) * columnElements(layer) * b * act)
+                           loweringBytes: 2 * Double(kernels) * columnElements(layer) * b * act,
+                           loweringRows: Double(kernels) * columnRows(layer) * b)
     }
 
     /// SGD with momentum over `parameters` weights: a memory-bound pass that reads
@@ -42,6 +43,14 @@ public enum LayerWork {
     private static func columnElements(_ layer: Layer) -> Double {
         guard case .convolution = layer.kind, let g = layer.cost.gemm else { return 0 }
         return Double(g.k) * Double(g.nPerExample) * Double(g.count)
+    }
+
+    /// Row segments of a convolution's im2col matrix per example: its elements
+    /// over the output width (each input channel, kernel offset and output row
+    /// copies one row of output pixels); 0 for other layers.
+    private static func columnRows(_ layer: Layer) -> Double {
+        guard case .convolution = layer.kind else { return 0 }
+        return columnElements(layer) / Double(max(1, layer.outputShape.width))
     }
 
     private static func gemm(_ c: LayerCost, batch: Double, fraction: Double) -> (m: Double, n: Double, k: Double)? {

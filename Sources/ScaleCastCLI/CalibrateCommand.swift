@@ -44,28 +44,32 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         let peak = profile.peakFLOPsPerSecond
         let fit = Calibrator.EfficiencyFit(maxEfficiency: profile.maxEfficiency, halfSaturation: profile.halfSaturation,
                                            overheadSeconds: profile.kernelOverheadSeconds,
-                                           loweringBytesPerSecond: profile.loweringBytesPerSecond, residuals: profile.residuals)
+                                           loweringBytesPerSecond: profile.loweringBytesPerSecond,
+                                           loweringRowSeconds: profile.loweringRowSeconds, residuals: profile.residuals)
         var text = "CPU: \(cpu.model), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS kernel \(BLAS.coreName)\n"
         text += "peak: \(threads) cores x \(Format.fixed(peak / Double(threads) / cpu.flopsPerCycle / 1e9, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
         text += "Calibration by execution: the executor ran \(Calibrator.calibrationNetworks().map(\.network.name).joined(separator: " and ")) "
             + "on one worker; each convolution and FC pass, per kernel (a backward pass is two), as the product the cost model prices "
             + "(mean of the steps and of \(Self.rounds) rounds):\n"
-        var table = TextTable(headers: ["m", "n", "k", "im2col MB", "measured ms", "GFLOP/s", "fitted ms", "error"],
-                              alignments: Array(repeating: .right, count: 8))
+        var table = TextTable(headers: ["m", "n", "k", "im2col MB", "im2col k rows", "measured ms", "in SGEMM ms", "SGEMM GFLOP/s", "fitted ms", "error"],
+                              alignments: Array(repeating: .right, count: 10))
         var errors: [Double] = []
         for s in profile.products {
             let model = fit.seconds(s, peak: peak)
             errors.append(abs(model / s.seconds - 1))
-            table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.loweringBytes / 1e6, 1), Format.fixed(s.seconds * 1e3, 3),
-                          Format.fixed(s.flops / s.seconds / 1e9, 1), Format.fixed(model * 1e3, 3), Format.fixed((model / s.seconds - 1) * 100, 1) + "%"])
+            table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.loweringBytes / 1e6, 1), Format.fixed(s.loweringRows / 1e3, 1),
+                          Format.fixed(s.seconds * 1e3, 3), Format.fixed((s.productSeconds ?? s.seconds) * 1e3, 3),
+                          Format.fixed(s.flops / (s.productSeconds ?? s.seconds) / 1e9, 1), Format.fixed(model * 1e3, 3), Format.fixed((model / s.seconds - 1) * 100, 1) + "%"])
         }
         text += table.render()
         errors.sort()
-        text += "\nfitted: time = overhead + flops / (peak x e_max x s(m)s(n)s(k)) + im2col bytes / B, s(x) = x / (x + x_half):\n"
+        text += "\nfitted: time = overhead + flops / (peak x e_max x s(m)s(n)s(k)) + im2col bytes / B + im2col rows x r, "
+            + "s(x) = x / (x + x_half):\n"
             + "  e_max \(Format.fixed(fit.maxEfficiency, 3)), x_half \(Format.fixed(fit.halfSaturation, 1)), overhead "
             + "\(Format.fixed(fit.overheadSeconds * 1e6, 1)) us, B "
             + (profile.loweringBytesPerSecond.isFinite ? "\(Format.fixed(profile.loweringBytesPerSecond / 1e9, 1)) GB/s" : "unbounded")
+            + ", r \(Format.fixed(profile.loweringRowSeconds * 1e9, 2)) ns"
             + "; median |error| \(Format.fixed(errors[errors.count / 2] * 100, 1))%, largest \(Format.fixed(errors.last! * 100, 1))%\n"
         text += "memory copies: \(Format.fixed(profile.copyBytesPerSecond / 1e9, 2)) GB/s, latency "
             + "\(Format.fixed(profile.copyLatencySeconds * 1e6, 2)) us\n"

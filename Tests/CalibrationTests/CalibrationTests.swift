@@ -78,6 +78,31 @@ import YAMLSupport
         for sample in samples { #expect(abs(fit.seconds(sample, peak: peak) / sample.seconds - 1) < 0.05) }
     }
 
+    /// Samples whose products were timed apart from their lowering give back the
+    /// curve, the overhead, the lowering's bandwidth and its time per row, each
+    /// fitted to its own part of the time, even where the lowering grows with the
+    /// arithmetic; the whole passes fit too.
+    @Test func efficiencyFitTakesProductsAndLoweringApart() throws {
+        let peak = 100e9, eMax = 0.6, half = 8.0, overhead = 4e-6, lowering = 20e9, row = 10e-9
+        func s(_ x: Int) -> Double { Double(x) / (Double(x) + half) }
+        let samples = Calibrator.shapes.enumerated().map { i, shape in
+            let (m, n, k) = shape
+            // As in the calibration networks, the lowering's bytes grow with the
+            // arithmetic (here: as many seconds of traffic as of arithmetic), which
+            // a fit of whole passes cannot take apart; the rows grow otherwise.
+            let arithmetic = 2 * Double(m * n * k) / (peak * eMax * s(m) * s(n) * s(k))
+            let (bytes, rows) = i % 3 == 0 ? (0.0, 0.0) : (arithmetic * lowering, Double(n * k / 16) * Double(4 - i % 3))
+            let product = overhead + arithmetic
+            return Calibrator.GEMMSample(m: m, n: n, k: k, seconds: product + bytes / lowering + rows * row, loweringBytes: bytes,
+                                         loweringRows: rows, productSeconds: product)
+        }
+        let fit = try #require(Calibrator.fitEfficiency(samples, peak: peak, fitOverhead: true, fitLowering: true))
+        #expect(abs(fit.maxEfficiency - eMax) / eMax < 0.05 && abs(fit.overheadSeconds - overhead) / overhead < 0.05)
+        #expect(abs(try #require(fit.loweringBytesPerSecond) - lowering) / lowering < 1e-6)
+        #expect(abs(fit.loweringRowSeconds - row) / row < 1e-6)
+        for sample in samples { #expect(abs(fit.seconds(sample, peak: peak) / sample.seconds - 1) < 0.05) }
+    }
+
     @Test func copyFitRecoversBandwidthAndLatency() throws {
         let samples = Calibrator.copySizes.map { Calibrator.CopySample(bytes: $0, seconds: 2e-6 + Double($0) / 10e9) }
         let fit = try #require(Calibrator.fitCopies(samples))
@@ -108,35 +133,42 @@ import YAMLSupport
     }
 
     /// With several busy workers, a task's sample in each step is its slowest
-    /// worker's time; the first (warm-up) step is left out.
+    /// worker's time, with that worker's time in SGEMM; the first (warm-up) step is
+    /// left out.
     @Test func eachStepsSampleIsTheSlowestWorkers() throws {
         let network = ExecutorValidation.smallCNN()
         let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: 4, gpus: 2, steps: 3)
         let graph = try Planner.plan(setup, strategy: .data())
         // Task t takes (t + 1) ms on worker 0 in even steps and on worker 1 in odd
         // ones, and a tenth of that on the other worker.
-        var starts = [Double](repeating: 0, count: graph.tasks.count), ends = starts
+        // Its time in SGEMM is a third of its time on worker 0 and a half on worker 1.
+        var starts = [Double](repeating: 0, count: graph.tasks.count), ends = starts, products = starts
         for task in graph.tasks {
             let slow = (task.step % 2 == 0) == (task.device == 0)
             starts[task.id] = Double(task.id)
             ends[task.id] = starts[task.id] + Double(task.id % 7 + 1) * 1e-3 * (slow ? 1 : 0.1)
+            products[task.id] = (ends[task.id] - starts[task.id]) / (task.device == 0 ? 3 : 2)
         }
-        let outcome = Executor.Outcome(weights: [:], biases: [:], stepSeconds: [0, 0, 0], replicasAgree: true, taskStarts: starts, taskEnds: ends)
-        let slowest = Calibrator.slowestWorkerSeconds(graph, outcome)
+        let outcome = Executor.Outcome(weights: [:], biases: [:], stepSeconds: [0, 0, 0], replicasAgree: true, taskStarts: starts, taskEnds: ends,
+                                       taskProductSeconds: products)
+        let slowest = Calibrator.slowestWorker(graph, outcome)
         let computed = graph.tasks.filter { if case .compute = $0.work { return true } else { return false } }
         #expect(!slowest.isEmpty)
         for task in computed where task.step > 0 {
             let same = computed.filter { Calibrator.key($0) == Calibrator.key(task) && $0.step == task.step }
-            let expected = same.map { ends[$0.id] - starts[$0.id] }.max()!
-            #expect(slowest[Calibrator.key(task)]?[task.step] == expected)
+            let slowestTask = same.max { ends[$0.id] - starts[$0.id] < ends[$1.id] - starts[$1.id] }!
+            #expect(slowest[Calibrator.key(task)]?[task.step]?.seconds == ends[slowestTask.id] - starts[slowestTask.id])
+            #expect(slowest[Calibrator.key(task)]?[task.step]?.productSeconds == products[slowestTask.id])
         }
         #expect(slowest.values.allSatisfy { $0[0] == nil }, "the warm-up step counted")
     }
 
     func profile() -> CalibrationProfile {
-        let gemm = [Calibrator.GEMMSample(m: 64, n: 64, k: 64, seconds: 1e-5), Calibrator.GEMMSample(m: 512, n: 512, k: 512, seconds: 1e-3)]
+        let gemm = [Calibrator.GEMMSample(m: 64, n: 64, k: 64, seconds: 1e-5),
+                    Calibrator.GEMMSample(m: 512, n: 512, k: 512, seconds: 1e-3, loweringBytes: 2e6, loweringRows: 3e4, productSeconds: 6e-4)]
         return CalibrationProfile(cpu: "Test CPU", kernel: "SkylakeX", threads: 2, peakFLOPsPerSecond: 268.8e9,
-                                  fit: .init(maxEfficiency: 0.9, halfSaturation: 31.6, residuals: [0.01, -0.02]),
+                                  fit: .init(maxEfficiency: 0.9, halfSaturation: 31.6, loweringBytesPerSecond: 20e9, loweringRowSeconds: 9e-9,
+                                             residuals: [0.01, -0.02]),
                                   copyBytesPerSecond: 10.9e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 21.5e9,
                                   kernelOverheadSeconds: 2.5e-6, products: gemm)
     }
@@ -154,6 +186,22 @@ import YAMLSupport
         #expect(abs(loaded.maxEfficiency - 0.9) < 1e-9)
         #expect(abs(loaded.copyBytesPerSecond - 10.9e9) < 1)
         #expect(loaded.products.count == 2)
+        #expect(loaded.residuals == [0.01, -0.02])
+        #expect(abs(loaded.loweringRowSeconds - 9e-9) < 1e-18)
+        #expect(loaded.products[1].loweringRows == 3e4 && loaded.products[1].productSeconds == 6e-4)
+        #expect(loaded.products[0].productSeconds == 1e-5, "a product without lowering is all SGEMM")
+    }
+
+    /// A profile written before the lowering's rows and SGEMM time were recorded
+    /// (six cells a product, no `lowering_row_ns`) still loads, with no row cost.
+    @Test func olderProfilesStillLoad() throws {
+        let old = profile().yaml.replacingOccurrences(of: "  lowering_row_ns: 9\n", with: "")
+            .replacingOccurrences(of: "[64, 64, 64, 0, 0, 1e-05, 1e-05, 0.01]", with: "[64, 64, 64, 0, 1e-05, 0.01]")
+            .replacingOccurrences(of: "[512, 512, 512, 2e+06, 30000, 0.001, 0.0006, -0.02]", with: "[512, 512, 512, 2e+06, 0.001, -0.02]")
+        #expect(old != profile().yaml && !old.contains("lowering_row_ns"))
+        let loaded = try CalibrationProfile.load(path: try write(old), cpu: "Test CPU", kernel: "SkylakeX")
+        #expect(loaded.loweringRowSeconds == 0 && loaded.products.count == 2)
+        #expect(loaded.products[1].seconds == 1e-3 && loaded.products[1].loweringRows == 0 && loaded.products[1].productSeconds == nil)
         #expect(loaded.residuals == [0.01, -0.02])
     }
 

@@ -37,6 +37,33 @@ import Workload
         #expect(paced.replicasAgree)
     }
 
+    /// Each compute task reports the time its convolutions spent in SGEMM: some of
+    /// a convolution pass's time, and none of any other task's; the kernels'
+    /// scratch adds up every product it timed.
+    @Test func convolutionTasksReportTheirProductTime() throws {
+        let (graph, outcome) = try run(nil, workers: 1)
+        let layers = ExecutorValidation.smallCNN().layers
+        var convolutions = 0
+        for task in graph.tasks {
+            guard case .compute = task.work else { continue }
+            let product = outcome.taskProductSeconds[task.id], took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
+            if case .convolution? = task.layer.map({ layers[$0].kind }) {
+                convolutions += 1
+                #expect(product > 0 && product <= took, "\(task.label): \(product) s of \(took) s")
+            } else {
+                #expect(product == 0, "\(task.label)")
+            }
+        }
+        #expect(convolutions == 4 * 3)   // two layers, forward and backward, three steps
+        let g = Kernels.Convolution(batch: 2, inChannels: 3, height: 8, width: 8, outChannels: 4, kernel: 3, pad: 1)
+        let scratch = Kernels.ConvolutionScratch(columnBudget: 1)   // one image a group: two products a call
+        _ = Kernels.convolutionForward(Calibrator.pattern(g.inputCount), weights: Calibrator.pattern(g.weightCount), bias: [0, 0, 0, 0], g,
+                                       scratch: scratch)
+        let forward = scratch.productSeconds
+        _ = Kernels.convolutionBackwardData(Calibrator.pattern(g.outputCount), weights: Calibrator.pattern(g.weightCount), g, scratch: scratch)
+        #expect(forward > 0 && scratch.productSeconds > forward)
+    }
+
     /// Transfers in flight on one paced link share it, as the simulator's links do:
     /// a small transfer sent just after a large one arrives first (held behind it,
     /// it would arrive after), though after the same transfer alone on another

@@ -34,6 +34,22 @@ import Workload
         #expect(LayerWork.forward(fc, batch: 32, precision: .fp32).loweringBytes == 0)
     }
 
+    /// The column matrix's row segments: one per input channel, kernel offset and
+    /// output row (8 × 3 × 3 × 16 per example here), counted as its bytes are.
+    @Test func loweringRowsCountTheColumnMatrixsRowSegments() throws {
+        let conv = try layer { try $0.conv("conv", out: 16, kernel: 3, pad: 1) }
+        let rows = Double(8 * 3 * 3 * 16) * 32
+        #expect(LayerWork.forward(conv, batch: 32, precision: .fp32).loweringRows == rows)
+        #expect(LayerWork.forward(conv, batch: 32, precision: .fp32, fraction: 0.5).loweringRows == rows)
+        let strided = try layer { try $0.conv("conv", out: 16, kernel: 3, stride: 2, pad: 1) }   // 8 output rows
+        #expect(LayerWork.forward(strided, batch: 32, precision: .fp32).loweringRows == Double(8 * 3 * 3 * 8) * 32)
+        var b = NetworkBuilder(name: "two", input: TensorShape(channels: 8, height: 16, width: 16))
+        try b.conv("conv1", out: 8, kernel: 3, pad: 1)
+        try b.conv("conv2", out: 16, kernel: 3, pad: 1)
+        #expect(LayerWork.backward(try b.finish().layers[2], batch: 32, precision: .fp32).loweringRows == 2 * rows)
+        #expect(LayerWork.forward(try layer { try $0.fc("fc", units: 10) }, batch: 32, precision: .fp32).loweringRows == 0)
+    }
+
     /// Implicit convolutions ignore the column traffic; im2col adds it after the
     /// roofline, at the device bandwidth or at the measured lowering bandwidth.
     @Test func im2colAddsTheColumnTrafficAfterTheRoofline() throws {
@@ -48,5 +64,10 @@ import Workload
         parameters.loweringBytesPerSecond = 5e9
         let measured = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
         #expect(abs(measured - implicit - work.loweringBytes / 5e9) < 1e-15)
+        parameters.loweringRowSeconds = 10e-9
+        let rowed = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
+        #expect(abs(rowed - measured - work.loweringRows * 10e-9) < 1e-15 && work.loweringRows > 0)
+        parameters.convolutionLowering = .implicit
+        #expect(CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work) == implicit, "rows priced without im2col")
     }
 }
