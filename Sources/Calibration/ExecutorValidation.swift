@@ -16,12 +16,14 @@ import Workload
 /// slowest worker: on this project's 2-vCPU machine the two cores' speeds differ
 /// by up to 45% from moment to moment, and a synchronous step waits for the slower.
 /// Measurements run in rounds: each round calibrates (without a given profile)
-/// and runs every configuration once. A measured step time is the mean of every
+/// and runs every configuration once, starting one configuration further on than
+/// the round before. A measured step time is the mean of every
 /// measured step of every round, and each calibration timing the mean of its
 /// rounds' (`Calibrator.Samples.mean`): means add up, as a step's tasks do, and a
 /// training run takes its steps' mean time their count. On a shared machine whose
 /// speed drifts by tens of percent within a second, both sides then see the same
-/// typical speed, spread over the whole run instead of tied to one moment.
+/// typical speed, spread over the whole run instead of tied to one moment; how
+/// much the rounds differ gives each error its margin (`errorMargin`).
 public struct ExecutorValidation {
     /// How the workers are joined.
     public enum Link: String, CaseIterable, Sendable {
@@ -229,9 +231,13 @@ public struct ExecutorValidation {
         var rounds: [Int: [Calibrator.Samples]] = [:]
         // Per configuration and round, the round's measured steps.
         var steps = [[[Double]]](repeating: [], count: configurations.count)
-        for _ in 0..<roundCount {
+        for round in 0..<roundCount {
             if profile == nil { for k in counts { rounds[k, default: []].append(try calibrator.measureSamples(busyWorkers: k)) } }
-            for (i, (link, workers, strategy)) in configurations.enumerated() {
+            // Each round starts one configuration further on, so that no
+            // configuration always runs right after calibration or late in a round.
+            for offset in configurations.indices {
+                let i = (offset + round) % configurations.count
+                let (link, workers, strategy) = configurations[i]
                 steps[i].append(try measureOnce(strategy, workers: workers, link: link))
             }
         }
