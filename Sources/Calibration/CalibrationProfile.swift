@@ -17,9 +17,10 @@ public struct CalibrationProfile: Sendable, Equatable {
     public var streamBytesPerSecond: Double
     /// Fixed time of one kernel call, in seconds: the layer fit's overhead.
     public var kernelOverheadSeconds: Double
-    /// Bytes per second of a convolution's im2col traffic, fitted with the curve.
+    /// Bytes per second of a convolution's im2col traffic, fitted to the passes'
+    /// time outside SGEMM (`Calibrator.fitApart`).
     public var loweringBytesPerSecond: Double
-    /// Seconds per row segment of that traffic, fitted with the curve (0 in
+    /// Seconds per row segment of that traffic, fitted with the bandwidth (0 in
     /// profiles written before it was).
     public var loweringRowSeconds: Double
     /// The layer passes the fit was made from, per kernel, as products.
@@ -58,8 +59,15 @@ public struct CalibrationProfile: Sendable, Equatable {
         out += "products:   # layer passes run by the executor, per kernel: m, n, k, im2col bytes, im2col rows, seconds, "
             + "seconds in SGEMM, residual (efficiency)\n"
         for (sample, residual) in zip(products, residuals) {
+            // A pass without lowering is all product; one whose product was not
+            // timed apart (from an older profile) keeps the older six cells.
+            guard let product = sample.productSeconds ?? (sample.loweringBytes == 0 ? sample.seconds : nil) else {
+                out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.seconds)), "
+                    + "\(Self.number(residual))]\n"
+                continue
+            }
             out += "  - [\(sample.m), \(sample.n), \(sample.k), \(Self.number(sample.loweringBytes)), \(Self.number(sample.loweringRows)), "
-                + "\(Self.number(sample.seconds)), \(Self.number(sample.productSeconds ?? sample.seconds)), \(Self.number(residual))]\n"
+                + "\(Self.number(sample.seconds)), \(Self.number(product)), \(Self.number(residual))]\n"
         }
         return out
     }
@@ -99,7 +107,8 @@ public struct CalibrationProfile: Sendable, Equatable {
             // recorded have six cells: m, n, k, im2col bytes, seconds, residual.
             let cells = try row.items()
             guard cells.count == 8 || cells.count == 6 else {
-                throw row.error("expected [m, n, k, im2col bytes, im2col rows, seconds, seconds in SGEMM, residual]")
+                throw row.error("expected [m, n, k, im2col bytes, im2col rows, seconds, seconds in SGEMM, residual] "
+                                + "(or, from older profiles, [m, n, k, im2col bytes, seconds, residual])")
             }
             let full = cells.count == 8
             let seconds = try cells[full ? 5 : 4].double(in: 1e-12...1e6)

@@ -115,8 +115,9 @@ public struct Calibrator {
     /// convolutions of 1 to 48 channels with 3×3 and 5×5 kernels on 12 to 48 pixel
     /// images, ReLUs, 2×2 pooling and fully connected layers. In a and b the
     /// output channels grow with the input's; c adds products whose lowering is
-    /// small (4 → 32 channels) and large (32 → 8) against their arithmetic, so
-    /// that the lowering's bytes and rows vary apart. None is
+    /// small (4 → 32 channels) and large (32 → 8) against their arithmetic, and
+    /// rows of other widths (28 and 14 pixels; a row's bytes are 8 × its width,
+    /// written and read), so that bytes and rows vary apart. None is
     /// `ExecutorValidation.smallCNN()`, whose steps the fit then predicts.
     public static func calibrationNetworks() -> [(network: Network, batch: Int)] {
         do {
@@ -143,7 +144,8 @@ public struct Calibrator {
     /// Runs each calibration network for a few steps on the executor and keeps each
     /// compute task's mean time over the steps after the first, priced in the
     /// cost model's own terms: a convolution or FC pass as `kernels` products of
-    /// its shape (the per-kernel time, flops and im2col bytes), ReLU, pooling and
+    /// its shape (the per-kernel time, its part in SGEMM, flops, im2col bytes and
+    /// rows), ReLU, pooling and
     /// update passes by the bytes `LayerWork` says they move. Timing the kernels
     /// where they run, between the layers that feed them, keeps what isolated loops
     /// miss: caches holding other layers' data, fresh output arrays.
@@ -318,17 +320,20 @@ public struct Calibrator {
     /// test; the executor's im2col copies rows of a few dozen floats, each with
     /// its setup: the alpha-beta model of a copy, per row).
     /// Weighted least squares with weights 1/t², so every sample counts by its
-    /// relative error (`gsl_multifit_wlinear`), under e_max ≤ 1, overhead ≥ 0 and
-    /// 1/B ≥ 0 (`boundedFit`). The x½ with the smallest weighted residual wins.
+    /// relative error (`gsl_multifit_wlinear`), under e_max ≤ 1, overhead ≥ 0,
+    /// 1/B ≥ 0 and r ≥ 0 (`boundedFit`); with `reweighted`, weights from the fit
+    /// instead (`relativeFit`), for samples whose noise, not the curve's misfit,
+    /// dominates. The x½ with the smallest weighted residual wins.
     ///
     /// Where every lowered sample's product was timed apart (`productSeconds`), the
     /// curve and overhead are fitted to the products' times alone and B and r to
     /// the rest of the lowered samples' times (`fitApart`): in whole passes, the
     /// calibration networks' lowering grows with their products' arithmetic, and a
     /// joint fit traded one for the other (it priced the validation network's
-    /// 3→8 channel product at 30 GFLOP/s where it ran at 85).
+    /// 3→8 channel product at 30 GFLOP/s where it ran at 85: BENCHMARKS.md,
+    /// "fourth session").
     public static func fitEfficiency(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool = false,
-                                     fitLowering: Bool = false) -> EfficiencyFit? {
+                                     fitLowering: Bool = false, reweighted: Bool = false) -> EfficiencyFit? {
         let lowered = samples.filter { $0.loweringBytes > 0 }
         if fitLowering, !lowered.isEmpty, lowered.allSatisfy({ $0.productSeconds != nil }) {
             return fitApart(samples, peak: peak, fitOverhead: fitOverhead)
@@ -336,7 +341,6 @@ public struct Calibrator {
         guard samples.count >= (fitOverhead ? 3 : 2) + (fitLowering ? 2 : 0) else { return nil }
         let loweringBytes = fitLowering ? samples.map(\.loweringBytes) : nil
         let y = samples.map(\.seconds)
-        let w = y.map { 1 / max($0 * $0, 1e-30) }
         var best: (fit: EfficiencyFit, squares: Double)?
         for step in 0...80 {
             let half = pow(10, Double(step) / 20)
@@ -350,7 +354,8 @@ public struct Calibrator {
                 terms.append(Term(values: loweringBytes, lowerBound: 0))
                 terms.append(Term(values: samples.map(\.loweringRows), lowerBound: 0))
             }
-            guard let solution = boundedFit(terms, y: y, weights: w), solution.squares < (best?.squares ?? .infinity) else { continue }
+            let weighed = reweighted ? relativeFit(terms, y: y) : boundedFit(terms, y: y, weights: y.map { 1 / max($0 * $0, 1e-30) })
+            guard let solution = weighed, solution.squares < (best?.squares ?? .infinity) else { continue }
             let overhead = fitOverhead ? solution.coefficients[1] : 0
             let c = solution.coefficients
             let perByte = loweringBytes == nil ? nil : c[c.count - 2]
@@ -365,15 +370,20 @@ public struct Calibrator {
 
     /// The curve (and overhead) fitted to each sample's product time, and the
     /// lowering's `bytes / B + rows · r` to the rest of the lowered samples' times,
-    /// by weighted least squares (weights 1/t²) with B and r at least 0.
+    /// by least squares of relative errors weighted by the fit (`relativeFit`)
+    /// with 1/B ≥ 0 and r ≥ 0: the executor's timings are means of noisy runs on a
+    /// shared machine. (A GPU's per-layer timings, `LayerTimes`, are steady and
+    /// miss the curve more than they scatter; weighted by the measurements, the
+    /// fit of half of them predicted the other half better.) The rest
+    /// has no fixed term of its own: a convolution kernel's fixed cost outside
+    /// SGEMM (a few loops' setup) is taken to be small against its SGEMM calls'.
     static func fitApart(_ samples: [GEMMSample], peak: Double, fitOverhead: Bool) -> EfficiencyFit? {
         let products = samples.map { GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.productSeconds ?? $0.seconds) }
         let lowered = samples.filter { $0.loweringBytes > 0 }
         let rest = lowered.map { max(0, $0.seconds - ($0.productSeconds ?? 0)) }
-        guard var fit = fitEfficiency(products, peak: peak, fitOverhead: fitOverhead),
-              let lowering = boundedFit([Term(values: lowered.map(\.loweringBytes), lowerBound: 0),
-                                         Term(values: lowered.map(\.loweringRows), lowerBound: 0)],
-                                        y: rest, weights: rest.map { 1 / max($0 * $0, 1e-30) }) else { return nil }
+        guard var fit = fitEfficiency(products, peak: peak, fitOverhead: fitOverhead, reweighted: true),
+              let lowering = relativeFit([Term(values: lowered.map(\.loweringBytes), lowerBound: 0),
+                                          Term(values: lowered.map(\.loweringRows), lowerBound: 0)], y: rest) else { return nil }
         fit.loweringBytesPerSecond = lowering.coefficients[0] > 0 ? 1 / lowering.coefficients[0] : .infinity
         fit.loweringRowSeconds = lowering.coefficients[1]
         fit.residuals = residuals(samples, fit, peak: peak)
@@ -393,6 +403,27 @@ public struct Calibrator {
     struct Term {
         var values: [Double]
         var lowerBound: Double
+    }
+
+    /// Least squares of relative errors, `y ≈ Σ cᵢ · termᵢ` with each cᵢ ≥ its lower
+    /// bound: weighted least squares (`boundedFit`) with weights 1/ŷ², ŷ
+    /// the previous pass's fitted values (the first pass: the measurements),
+    /// repeated `passes` times. Weighting by the measurements themselves favours a
+    /// fit below them (a sample that ran slow weighs less), which left calibrated
+    /// passes 8% short in total (BENCHMARKS.md, "fourth session"). Weighting by
+    /// the fit is iteratively reweighted least squares for noise in proportion to
+    /// the mean, unbiased for the mean (McCullagh and Nelder, Generalized Linear
+    /// Models, 2nd ed., §8, the gamma family).
+    /// - Returns: the coefficients and the last pass's weighted sum of squares.
+    static func relativeFit(_ terms: [Term], y: [Double], passes: Int = 5) -> (coefficients: [Double], squares: Double)? {
+        var expected = y
+        var fit: (coefficients: [Double], squares: Double)?
+        for _ in 0..<passes {
+            guard let next = boundedFit(terms, y: y, weights: expected.map { 1 / max($0 * $0, 1e-30) }) else { return fit }
+            fit = next
+            expected = y.indices.map { i in terms.indices.reduce(0.0) { $0 + next.coefficients[$1] * terms[$1].values[i] } }
+        }
+        return fit
     }
 
     /// Weighted least squares `y ≈ Σ cᵢ · termᵢ` with each cᵢ ≥ its lower bound.
@@ -464,7 +495,11 @@ public struct Calibrator {
     /// Fits streaming-kernel time = overhead + bytes / bandwidth, the cost model's
     /// `launch + bytes / memory bandwidth` for work that is not a matrix product,
     /// by weighted least squares (weights 1/t², so every layer counts by its relative
-    /// error) with both coefficients at least 0 (`boundedFit`).
+    /// error) with both coefficients at least 0 (`boundedFit`). Not reweighted by
+    /// the fit (`relativeFit`): the executor's streaming passes run at two speeds
+    /// (ReLU and forward pooling at 13-16 GB/s of the traffic `LayerWork` counts,
+    /// backward pooling at 2-7), and one bandwidth fitted for their mean priced
+    /// every ReLU at half its speed (BENCHMARKS.md, "fourth session").
     ///
     /// - Parameter overhead: the per-call time, if already known (the cost model
     ///   has one launch overhead for every kernel): only the bandwidth is fitted then.

@@ -58,7 +58,9 @@ public final class Executor {
         public var taskStarts: [Double]
         public var taskEnds: [Double]
         /// Of each compute task's time, the seconds its convolution kernels spent in
-        /// SGEMM (0 for every other task): the product apart from its lowering.
+        /// SGEMM: the product apart from its lowering. 0 for every other task,
+        /// fully connected ones included (their pass is its products; nothing to
+        /// take apart).
         public var taskProductSeconds: [Double]
     }
 

@@ -44,8 +44,11 @@ public struct ExecutorValidation {
         public var measuredStepSeconds: Double
         /// predicted / measured − 1.
         public var relativeError: Double
-        /// Half the width of the error's 95% confidence interval, from how much the
-        /// rounds differ (`errorMargin`); nil with a single round.
+        /// Half the width of the error's 95% confidence interval, as a fraction like
+        /// the error, from how much the rounds differ (`errorMargin`); nil with a
+        /// single round, or when a round's calibration could not be fitted. The
+        /// spread is that of each round's own fit, which varies more than the fit
+        /// of all rounds' means the error comes from: the margin errs wide.
         public var relativeErrorMargin: Double?
         /// Throughput against one worker on the same link: K · t₁ / t_K.
         public var predictedSpeedup: Double
@@ -87,8 +90,8 @@ public struct ExecutorValidation {
     /// profile). The measured step is the mean of every round's measured steps;
     /// calibration takes the mean of its rounds' task times likewise. More rounds
     /// average more of a shared machine's moment-to-moment speed into every
-    /// figure; eight took about 35 s in a release build on the 2-vCPU development
-    /// machine (BENCHMARKS.md).
+    /// figure; eight took about 40 s in a release build on the 2-vCPU development
+    /// machine (BENCHMARKS.md, "fourth session").
     public var repeats = 8
     /// The paced link: 125 MB/s and 50 us, about a 1 Gb/s Ethernet link.
     public var slowLink = Executor.PacedLink(bytesPerSecond: 125e6, latencySeconds: 50e-6)
@@ -148,9 +151,9 @@ public struct ExecutorValidation {
         return Calibrator.mean(times)
     }
 
-    /// The executor's measured steps in one run, in seconds, with one OpenBLAS
-    /// thread per worker.
-    public func measureOnce(_ strategy: Strategy, workers: Int, link: Link) throws -> [Double] {
+    /// One run on the executor, with one OpenBLAS thread per worker: its graph and
+    /// what happened.
+    func measureOnce(_ strategy: Strategy, workers: Int, link: Link) throws -> (graph: TaskGraph, outcome: Executor.Outcome) {
         let setup = setup(workers: workers)
         let graph = try Planner.plan(setup, strategy: strategy)
         var options = Executor.Options()
@@ -158,8 +161,7 @@ public struct ExecutorValidation {
         let threads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = threads }
-        let outcome = try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run()
-        return measuredSteps.map { outcome.stepSeconds[$0] }
+        return (graph, try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run())
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and
@@ -175,46 +177,47 @@ public struct ExecutorValidation {
         }
     }
 
-    /// The compute tasks of one worker, predicted and measured, in plan order: where
-    /// the cost model misses the executor.
-    public func taskTimes(_ strategy: Strategy, workers: Int, model: ExecutorModel) throws -> [TaskTime] {
-        let setup = setup(workers: workers)
-        let graph = try Planner.plan(setup, strategy: strategy)
-        let cost = model.costModel
-        let threads = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = threads }
-        var measured: [String: [Double]] = [:]
+    /// Worker 0's compute tasks over the runs of one configuration: each task's
+    /// times (by kind and label) and each measured step's time and busy time.
+    struct TaskLog {
+        var times: [String: [Double]] = [:]
         var stepSeconds: [Double] = [], busySeconds: [Double] = []
-        for _ in 0..<repeats {
-            let outcome = try Executor(graph: graph, setup: setup, strategy: strategy).run()
-            var busy = [Double](repeating: 0, count: runSteps)
-            for task in graph.tasks where task.device == 0 && measuredSteps.contains(task.step) {
+
+        mutating func add(_ graph: TaskGraph, _ outcome: Executor.Outcome, steps: ClosedRange<Int>) {
+            var busy = [Int: Double]()
+            for task in graph.tasks where task.device == 0 && steps.contains(task.step) {
                 guard case .compute = task.work else { continue }
                 let took = outcome.taskEnds[task.id] - outcome.taskStarts[task.id]
-                measured["\(task.kind.rawValue) \(task.label)", default: []].append(took)
-                busy[task.step] += took
+                times["\(task.kind.rawValue) \(task.label)", default: []].append(took)
+                busy[task.step, default: 0] += took
             }
-            stepSeconds += measuredSteps.map { outcome.stepSeconds[$0] }
-            busySeconds += measuredSteps.map { busy[$0] }
+            stepSeconds += steps.map { outcome.stepSeconds[$0] }
+            busySeconds += steps.map { busy[$0] ?? 0 }
         }
-        var rows: [TaskTime] = []
-        for task in graph.tasks where task.device == 0 && task.step == measuredSteps.lowerBound {
-            guard case .compute(let work) = task.work, let times = measured["\(task.kind.rawValue) \(task.label)"] else { continue }
-            rows.append(TaskTime(kind: task.kind.rawValue, label: task.label, predictedSeconds: cost.seconds(for: work),
-                                 measuredSeconds: Calibrator.mean(times)))
+
+        /// Worker 0's compute tasks in plan order, each predicted by `cost` and
+        /// measured (its mean), then what a step took beyond them.
+        func rows(_ graph: TaskGraph, step: Int, cost: CostModel) -> [TaskTime] {
+            var rows: [TaskTime] = []
+            for task in graph.tasks where task.device == 0 && task.step == step {
+                guard case .compute(let work) = task.work, let measured = times["\(task.kind.rawValue) \(task.label)"] else { continue }
+                rows.append(TaskTime(kind: task.kind.rawValue, label: task.label, predictedSeconds: cost.seconds(for: work),
+                                     measuredSeconds: Calibrator.mean(measured)))
+            }
+            // Handing tasks between threads, and waiting for the other workers.
+            rows.append(TaskTime(kind: "idle", label: "between tasks (mean)", predictedSeconds: 0,
+                                 measuredSeconds: Calibrator.mean(zip(stepSeconds, busySeconds).map { $0 - $1 })))
+            return rows
         }
-        // What the step took beyond its tasks on worker 0: handing tasks between
-        // threads, and waiting for the other workers.
-        rows.append(TaskTime(kind: "idle", label: "between tasks (mean)", predictedSeconds: 0,
-                             measuredSeconds: Calibrator.mean(zip(stepSeconds, busySeconds).map { $0 - $1 })))
-        return rows
     }
 
     /// What a validation found, and the model it predicted with for each worker count.
     public struct Report: Sendable {
         public var models: [Int: ExecutorModel]
         public var cases: [Case]
+        /// For each case (same order), worker 0's compute tasks, predicted and
+        /// measured in the same runs: where the cost model misses the executor.
+        public var tasks: [[TaskTime]]
     }
 
     /// Every strategy on each worker count and link, with the speedups over one
@@ -229,8 +232,10 @@ public struct ExecutorValidation {
         let calibrator = Calibrator(threads: 1)
         let roundCount = max(1, repeats)
         var rounds: [Int: [Calibrator.Samples]] = [:]
-        // Per configuration and round, the round's measured steps.
+        // Per configuration and round, the round's measured steps; per
+        // configuration, worker 0's tasks.
         var steps = [[[Double]]](repeating: [], count: configurations.count)
+        var logs = [TaskLog](repeating: TaskLog(), count: configurations.count)
         for round in 0..<roundCount {
             if profile == nil { for k in counts { rounds[k, default: []].append(try calibrator.measureSamples(busyWorkers: k)) } }
             // Each round starts one configuration further on, so that no
@@ -238,7 +243,9 @@ public struct ExecutorValidation {
             for offset in configurations.indices {
                 let i = (offset + round) % configurations.count
                 let (link, workers, strategy) = configurations[i]
-                steps[i].append(try measureOnce(strategy, workers: workers, link: link))
+                let (graph, outcome) = try measureOnce(strategy, workers: workers, link: link)
+                steps[i].append(measuredSteps.map { outcome.stepSeconds[$0] })
+                logs[i].add(graph, outcome, steps: measuredSteps)
             }
         }
         let measured = steps.map { Calibrator.mean($0.flatMap { $0 }) }
@@ -252,12 +259,12 @@ public struct ExecutorValidation {
                 throw ExecutorError("the calibration timings could not be fitted (timer too coarse?)")
             }
             models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)
-            if profile == nil {
+            if profile == nil, roundCount >= 2 {
                 let fits = rounds[k]!.compactMap { Calibrator.profile($0, cpu: clocked, threads: 1) }
                 roundModels[k] = fits.count == roundCount ? fits.map { ExecutorModel(profile: $0, pacedLink: slowLink) } : []
             }
         }
-        var cases: [Case] = []
+        var cases: [Case] = [], tasks: [[TaskTime]] = []
         var single: [Link: (predicted: Double, measured: Double)] = [:]
         for (i, (link, workers, strategy)) in configurations.enumerated() {
             let predicted = try predict(strategy, workers: workers, link: link, model: models[workers]!)
@@ -274,8 +281,10 @@ public struct ExecutorValidation {
                               relativeErrorMargin: margin,
                               predictedSpeedup: Double(workers) * base.predicted / predicted,
                               measuredSpeedup: Double(workers) * base.measured / measured[i]))
+            let graph = try Planner.plan(setup(workers: workers), strategy: strategy)
+            tasks.append(logs[i].rows(graph, step: measuredSteps.lowerBound, cost: models[workers]!.costModel))
         }
-        return Report(models: models, cases: cases)
+        return Report(models: models, cases: cases, tasks: tasks)
     }
 
     /// Half the width of a 95% confidence interval of a relative error
@@ -293,12 +302,12 @@ public struct ExecutorValidation {
         let r = p.count
         guard r >= 2, m.count == r else { return nil }
         let meanP = Calibrator.mean(p), meanM = Calibrator.mean(m)
-        let n = Double(r - 1)
-        let varP = p.reduce(0) { $0 + ($1 - meanP) * ($1 - meanP) } / n
-        let varM = m.reduce(0) { $0 + ($1 - meanM) * ($1 - meanM) } / n
-        let covariance = zip(p, m).reduce(0) { $0 + ($1.0 - meanP) * ($1.1 - meanM) } / n
+        let degrees = Double(r - 1)
+        let varP = p.reduce(0) { $0 + ($1 - meanP) * ($1 - meanP) } / degrees
+        let varM = m.reduce(0) { $0 + ($1 - meanM) * ($1 - meanM) } / degrees
+        let covariance = zip(p, m).reduce(0) { $0 + ($1.0 - meanP) * ($1.1 - meanM) } / degrees
         let ratio = meanP / meanM
         let variance = ratio * ratio * (varP / (meanP * meanP) + varM / (meanM * meanM) - 2 * covariance / (meanP * meanM)) / Double(r)
-        return gsl_cdf_tdist_Pinv(0.975, n) * max(0, variance).squareRoot()
+        return gsl_cdf_tdist_Pinv(0.975, degrees) * max(0, variance).squareRoot()
     }
 }

@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,8 +31,11 @@ import Glibc
 /// that to 0.07 ms on average and 0.7 ms at most, and the step's time lost to
 /// waking from 4.6% to 2.1% (BENCHMARKS.md, "fourth session"). Polling only
 /// pays where every worker has a core of its own: the executor passes 0 when
-/// workers outnumber cores, where polling would take the core from a worker with
-/// work.
+/// its workers outnumber the cores, where polling would take a core from a
+/// worker with work. (It does not know of other processes' threads, or of other
+/// runs at the same time, as in the tests: those lose at most `pollSeconds` to
+/// each idle spell.) The poll reads atomics only, so that it never holds the
+/// lock a thread giving it a block needs.
 final class WorkerThread: @unchecked Sendable {
     /// How much the thread raises its own nice value.
     static let nicenessIncrease: Int32 = 5
@@ -44,6 +48,10 @@ final class WorkerThread: @unchecked Sendable {
     private var blocks = Deque<@Sendable () -> Void>()
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
+    /// Blocks given and not yet taken, and whether `stop` was called: what the
+    /// idle thread polls, without taking the lock a giver needs.
+    private let queued = Atomic<Int>(0)
+    private let stopCalled = Atomic<Bool>(false)
 
     /// Starts the thread, named `name` (as debuggers and `top -H` show it), polling
     /// for `pollSeconds` when idle before it sleeps.
@@ -60,6 +68,7 @@ final class WorkerThread: @unchecked Sendable {
         condition.lock()
         precondition(!stopping, "a block was given to a stopped worker thread")
         blocks.append(block)
+        queued.add(1, ordering: .releasing)
         condition.signal()
         condition.unlock()
     }
@@ -80,6 +89,7 @@ final class WorkerThread: @unchecked Sendable {
         condition.lock()
         let first = !stopping
         stopping = true
+        stopCalled.store(true, ordering: .releasing)
         condition.signal()
         condition.unlock()
         guard first else { return }
@@ -102,11 +112,8 @@ final class WorkerThread: @unchecked Sendable {
         guard pollSeconds > 0 else { return }
         let clock = ContinuousClock()
         let limit = clock.now + .seconds(pollSeconds)
-        while true {
-            condition.lock()
-            let given = !blocks.isEmpty || stopping
-            condition.unlock()
-            if given || clock.now > limit { return }
+        while queued.load(ordering: .acquiring) == 0 && !stopCalled.load(ordering: .acquiring) {
+            if clock.now > limit { return }
         }
     }
 
@@ -125,6 +132,7 @@ final class WorkerThread: @unchecked Sendable {
                 finished.signal()
                 return
             }
+            queued.subtract(1, ordering: .relaxed)
             condition.unlock()
             block()
         }

@@ -34,8 +34,8 @@ public struct CostParameters: Sendable, Equatable {
     /// cuda-convnet do, so a pass costs its roofline alone. `.im2col`: the input is
     /// first unfolded into a column matrix (Caffe; ScaleCast's CPU executor), and
     /// writing and reading that matrix back adds `loweringBytes / (bandwidth ×
-    /// memory efficiency)` (or `/ loweringBytesPerSecond`) after the roofline, a
-    /// separate pass that does not overlap.
+    /// memory efficiency)` (or `/ loweringBytesPerSecond`) plus `loweringRows ×
+    /// loweringRowSeconds` after the roofline, a separate pass that does not overlap.
     public var convolutionLowering: ConvolutionLowering = .implicit
     /// Bytes per second of im2col traffic, if measured (a column matrix is often
     /// still in cache when the product reads it); nil: the device memory bandwidth

@@ -12,8 +12,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
 
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Run small networks on the executor, time their kernels and memory copies, fit the cost model's efficiency curve, "
-            + "overhead, im2col and streaming bandwidths and copy bandwidth, and write a profile.")
+        abstract: "Run small networks on the executor, time their kernels (a convolution's SGEMM apart from its im2col lowering) and "
+            + "memory copies, fit the cost model's efficiency curve, overhead, im2col bandwidth and time per row, streaming and copy "
+            + "bandwidths, and write a profile.")
 
     @Option(name: .long, help: "Write the profile here (YAML).")
     var out: String?
@@ -49,10 +50,12 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         var text = "CPU: \(cpu.model), \(threads) thread\(threads == 1 ? "" : "s"), OpenBLAS kernel \(BLAS.coreName)\n"
         text += "peak: \(threads) cores x \(Format.fixed(peak / Double(threads) / cpu.flopsPerCycle / 1e9, 2)) GHz x \(Int(cpu.flopsPerCycle)) FLOP/cycle = "
             + "\(Format.fixed(peak / 1e9, 1)) GFLOP/s\n\n"
-        text += "Calibration by execution: the executor ran \(Calibrator.calibrationNetworks().map(\.network.name).joined(separator: " and ")) "
+        let names = Calibrator.calibrationNetworks().map(\.network.name)
+        text += "Calibration by execution: the executor ran \(names.dropLast().joined(separator: ", ")) and \(names.last!) "
             + "on one worker; each convolution and FC pass, per kernel (a backward pass is two), as the product the cost model prices "
             + "(mean of the steps and of \(Self.rounds) rounds):\n"
-        var table = TextTable(headers: ["m", "n", "k", "im2col MB", "im2col k rows", "measured ms", "in SGEMM ms", "SGEMM GFLOP/s", "fitted ms", "error"],
+        var table = TextTable(headers: ["m", "n", "k", "im2col MB", "im2col rows (1000s)", "measured ms", "in SGEMM ms", "SGEMM GFLOP/s",
+                                        "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 10))
         var errors: [Double] = []
         for s in profile.products {

@@ -367,7 +367,7 @@ let smallScenario = """
         let path = dir.appendingPathComponent("profile.yaml").path
         let out = CLI.execute(["calibrate", "--threads", "1", "--out", path])
         #expect(out.exitCode == 0, "\(out.stderr)")
-        #expect(out.stdout.contains("calibration-a and calibration-b"))
+        #expect(out.stdout.contains("calibration-a, calibration-b and calibration-c"))
         let profile = try CalibrationProfile.load(path: path, cpu: nil, kernel: nil)
         #expect(profile.products.count >= 10)
         #expect(profile.maxEfficiency > 0 && profile.maxEfficiency <= 1)
@@ -454,6 +454,14 @@ let smallScenario = """
             #expect(abs(try #require(c["relative_error"] as? Double) - (predicted / measured - 1)) < 1e-9)
             #expect(c["relative_error_margin"] is NSNull, "one round gives no margin; the key is there all the same")
         }
+    }
+
+    /// `--tasks` sets worker 0's compute tasks beside their predictions.
+    @Test func executorValidationListsTheTasks() {
+        let out = CLI.execute(["validate", "--workers", "1", "--batch", "8", "--rounds", "1", "--tasks", "--tolerance", "1000"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("worker 0's compute tasks, data") && out.stdout.contains("forward conv1")
+                && out.stdout.contains("idle between tasks"))
     }
 
     /// One core gives one worker only; more cores add powers of two.

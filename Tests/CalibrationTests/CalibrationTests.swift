@@ -110,6 +110,20 @@ import YAMLSupport
         #expect(abs(fit.latencySeconds - 2e-6) < 1e-9)
     }
 
+    /// Noise in proportion to the time, as on a shared machine, leaves a fit
+    /// weighted by itself unbiased: with every other sample 30% slow and every
+    /// other 30% fast, the slope is the true one. Weighted by the measurements
+    /// (1/t²), it comes out 16% low.
+    @Test func relativeNoiseLeavesTheReweightedFitUnbiased() throws {
+        let x = [4e3, 6e4, 1e6, 3e7, 5e5, 2e6]
+        let y = x.enumerated().map { i, v in v * 5e-11 * (i % 2 == 0 ? 1.3 : 0.7) }
+        let terms = [Calibrator.Term(values: x, lowerBound: 0)]
+        let slope = try #require(Calibrator.relativeFit(terms, y: y)).coefficients[0]
+        #expect(abs(slope / 5e-11 - 1) < 1e-3, "\(slope)")
+        let measured = try #require(Calibrator.boundedFit(terms, y: y, weights: y.map { 1 / ($0 * $0) })).coefficients[0]
+        #expect(measured / 5e-11 < 0.9)
+    }
+
     @Test func streamFitRecoversBandwidthAndOverhead() throws {
         let samples = [4e3, 6e4, 1e6, 3e7].map { Calibrator.StreamSample(bytes: $0, seconds: 3e-6 + $0 / 20e9) }
         let fit = try #require(Calibrator.fitStream(samples))
@@ -122,14 +136,17 @@ import YAMLSupport
     /// Rounds are combined timing by timing, each to its mean: the typical speed,
     /// not the one quiet moment the fastest would pick, and one that adds up.
     @Test func roundsCombineToEachTimingsMean() {
-        func round(_ product: Double, _ copy: Double, _ stream: Double) -> Calibrator.Samples {
-            Calibrator.Samples(products: [Calibrator.GEMMSample(m: 8, n: 8, k: 8, seconds: product)],
+        func round(_ product: Double, _ copy: Double, _ stream: Double, inSGEMM: Double? = nil) -> Calibrator.Samples {
+            Calibrator.Samples(products: [Calibrator.GEMMSample(m: 8, n: 8, k: 8, seconds: product, productSeconds: inSGEMM)],
                                copies: [Calibrator.CopySample(bytes: 1024, seconds: copy)],
                                streams: [Calibrator.StreamSample(bytes: 4096, seconds: stream)])
         }
         let typical = Calibrator.Samples.mean([round(1, 9, 5), round(3, 7, 4), round(2, 8, 9)])
         #expect(typical.products[0].seconds == 2 && typical.copies[0].seconds == 8 && typical.streams[0].seconds == 6)
         #expect(typical.products[0].m == 8 && typical.copies[0].bytes == 1024 && typical.streams[0].bytes == 4096)
+        // The time in SGEMM too, where every round has it.
+        #expect(Calibrator.Samples.mean([round(1, 9, 5, inSGEMM: 0.5), round(3, 7, 4, inSGEMM: 1.5)]).products[0].productSeconds == 1)
+        #expect(Calibrator.Samples.mean([round(1, 9, 5, inSGEMM: 0.5), round(3, 7, 4)]).products[0].productSeconds == nil)
     }
 
     /// With several busy workers, a task's sample in each step is its slowest
@@ -141,13 +158,14 @@ import YAMLSupport
         let graph = try Planner.plan(setup, strategy: .data())
         // Task t takes (t + 1) ms on worker 0 in even steps and on worker 1 in odd
         // ones, and a tenth of that on the other worker.
-        // Its time in SGEMM is a third of its time on worker 0 and a half on worker 1.
+        // Its time in SGEMM is a hundredth of its time on the slow worker and all
+        // of it on the fast one: the sample's is the slow worker's, not the largest.
         var starts = [Double](repeating: 0, count: graph.tasks.count), ends = starts, products = starts
         for task in graph.tasks {
             let slow = (task.step % 2 == 0) == (task.device == 0)
             starts[task.id] = Double(task.id)
             ends[task.id] = starts[task.id] + Double(task.id % 7 + 1) * 1e-3 * (slow ? 1 : 0.1)
-            products[task.id] = (ends[task.id] - starts[task.id]) / (task.device == 0 ? 3 : 2)
+            products[task.id] = (ends[task.id] - starts[task.id]) * (slow ? 0.01 : 1)
         }
         let outcome = Executor.Outcome(weights: [:], biases: [:], stepSeconds: [0, 0, 0], replicasAgree: true, taskStarts: starts, taskEnds: ends,
                                        taskProductSeconds: products)
@@ -202,6 +220,8 @@ import YAMLSupport
         let loaded = try CalibrationProfile.load(path: try write(old), cpu: "Test CPU", kernel: "SkylakeX")
         #expect(loaded.loweringRowSeconds == 0 && loaded.products.count == 2)
         #expect(loaded.products[1].seconds == 1e-3 && loaded.products[1].loweringRows == 0 && loaded.products[1].productSeconds == nil)
+        // Written again, the lowered product keeps its six cells: no SGEMM time is made up.
+        #expect(loaded.yaml.contains("[512, 512, 512, 2e+06, 0.001, -0.02]") && loaded.yaml.contains("[64, 64, 64, 0, 0, 1e-05, 1e-05, 0.01]"))
         #expect(loaded.residuals == [0.01, -0.02])
     }
 

@@ -12,7 +12,8 @@ import Workload
     /// A profile with round figures, so that no test has to calibrate.
     static let profile = CalibrationProfile(
         cpu: "Test CPU", kernel: "SkylakeX", threads: 1, peakFLOPsPerSecond: 100e9,
-        fit: .init(maxEfficiency: 0.6, halfSaturation: 16, overheadSeconds: 2e-6, loweringBytesPerSecond: 15e9, residuals: []),
+        fit: .init(maxEfficiency: 0.6, halfSaturation: 16, overheadSeconds: 2e-6, loweringBytesPerSecond: 15e9, loweringRowSeconds: 9e-9,
+                   residuals: []),
         copyBytesPerSecond: 8e9, copyLatencySeconds: 1e-6, streamBytesPerSecond: 12e9, kernelOverheadSeconds: 2e-6, products: [])
 
     func run(_ link: Executor.PacedLink?, workers: Int = 2) throws -> (TaskGraph, Executor.Outcome) {
@@ -135,6 +136,7 @@ import Workload
             #expect(abs(memory.bottleneck(of: memory.route(from: 0, to: workers - 1)) - Self.profile.copyBytesPerSecond / 2) < 1)
         }
         #expect(model.parameters.convolutionLowering == .im2col)
+        #expect(model.parameters.loweringBytesPerSecond == 15e9 && model.parameters.loweringRowSeconds == 9e-9)
         #expect(model.device.peakFLOPsPerSecond(precision: "fp32") == 100e9)
     }
 
@@ -157,6 +159,12 @@ import Workload
             #expect(abs(c.relativeError - (c.predictedStepSeconds / c.measuredStepSeconds - 1)) < 1e-12)
             #expect(abs(c.measuredSpeedup - Double(c.workers) * single.measuredStepSeconds / c.measuredStepSeconds) < 1e-9)
             #expect((c.relativeErrorMargin ?? -1) >= 0, "two rounds give a margin")
+        }
+        // Worker 0's tasks, from the same runs: every compute task, then the idle time.
+        #expect(report.tasks.count == report.cases.count)
+        for rows in report.tasks {
+            #expect(rows.last?.kind == "idle" && rows.dropLast().allSatisfy { $0.predictedSeconds > 0 && $0.measuredSeconds > 0 })
+            #expect(rows.contains { $0.kind == "forward" && $0.label == "conv1" })
         }
         #expect(report.models[1]?.profile == Self.profile)
     }

@@ -36,7 +36,7 @@ import Workload
 
     /// The column matrix's row segments: one per input channel, kernel offset and
     /// output row (8 × 3 × 3 × 16 per example here), counted as its bytes are.
-    @Test func loweringRowsCountTheColumnMatrixsRowSegments() throws {
+    @Test func loweringRowsCountTheColumnMatrixRowSegments() throws {
         let conv = try layer { try $0.conv("conv", out: 16, kernel: 3, pad: 1) }
         let rows = Double(8 * 3 * 3 * 16) * 32
         #expect(LayerWork.forward(conv, batch: 32, precision: .fp32).loweringRows == rows)
