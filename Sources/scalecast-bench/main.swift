@@ -174,9 +174,9 @@ if wants("validate"), let cpu = CPUInfo.current() {
         for c in report.cases {
             let name = (c.strategy + (c.scheme.map { " (\($0))" } ?? "") + (c.variant.map { ", \($0)" } ?? "")).padding(toLength: 25, withPad: " ", startingAt: 0)
             print(String(format: "%7d  ", c.workers) + name + "  " + c.link.padding(toLength: 6, withPad: " ", startingAt: 0)
-                  + String(format: "  %12.2f  %11.2f  %+5.1f%%  %10@  %13.2f  %5.2f", c.predictedStepSeconds * 1e3, c.measuredStepSeconds * 1e3,
-                           c.relativeError * 100, (c.relativeErrorMargin.map { String(format: "±%.1f%%", $0 * 100) } ?? "") as NSString,
-                           c.predictedSpeedup, c.measuredSpeedup))
+                  + String(format: "  %12.2f  %11.2f  %+5.1f%%  ", c.predictedStepSeconds * 1e3, c.measuredStepSeconds * 1e3, c.relativeError * 100)
+                  + String((String(repeating: " ", count: 10) + (c.relativeErrorMargin.map { String(format: "±%.1f%%", $0 * 100) } ?? "")).suffix(10))
+                  + String(format: "  %13.2f  %5.2f", c.predictedSpeedup, c.measuredSpeedup))
         }
         let errors = report.cases.map { abs($0.relativeError) }
         print(String(format: "median |error| %.1f%%, largest %.1f%% (goals: median <= 5%%, every case <= 10%%)", median(errors) * 100,
