@@ -28,7 +28,7 @@ import Glibc
 /// thread leaves its core idle, and a virtual machine's idle core is halted: the
 /// block that wakes it waited 0.2 ms on average, and up to 4 ms, after a paced
 /// delivery (10 runs of hybrid (b) on the 2-vCPU machine). Polling for 2 ms cut
-/// that to 0.07 ms on average and 0.7 ms at most, and the step's time lost to
+/// that to 0.07 ms on average and 0.4-2 ms at most, and the step's time lost to
 /// waking from 4.6% to 2.1% (BENCHMARKS.md, "fourth session"). Polling only
 /// pays where every worker has a core of its own: the executor passes 0 when
 /// its workers outnumber the cores, where polling would take a core from a

@@ -44,7 +44,7 @@ public struct CostParameters: Sendable, Equatable {
     /// Fixed time per row segment of im2col traffic (`ComputeWork.loweringRows`), in
     /// seconds, added to the bytes' time. Default 0: a GPU's lowering moves long
     /// rows in parallel; measured for the CPU executor, whose im2col loops over
-    /// rows of a few dozen floats (about 9-13 ns a row on the development machine,
+    /// rows of a few dozen floats (9-12 ns a row fitted on the development machine,
     /// BENCHMARKS.md "fourth session").
     public var loweringRowSeconds: Double = 0
 
