@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The thin typed wrapper over OpenBLAS: every raw C call of the project's
 /// kernels goes through here.
@@ -34,5 +35,36 @@ public enum BLAS {
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(newValue)) }
+    }
+
+    /// Runs `body` with OpenBLAS on one thread. The count is process-wide: calls
+    /// that overlap (from several threads) share one saved count, which the last
+    /// to end restores, so that none restores a count another one set.
+    static func singleThreaded(_ body: () -> Void) {
+        SingleThreaded.shared.enter()
+        defer { SingleThreaded.shared.leave() }
+        body()
+    }
+
+    private final class SingleThreaded: @unchecked Sendable {
+        static let shared = SingleThreaded()
+        private let lock = NSLock()
+        // Guarded by `lock`.
+        private var depth = 0
+        private var saved = 1
+
+        func enter() {
+            lock.lock()
+            if depth == 0 { saved = BLAS.threads; BLAS.threads = 1 }
+            depth += 1
+            lock.unlock()
+        }
+
+        func leave() {
+            lock.lock()
+            depth -= 1
+            if depth == 0 { BLAS.threads = saved }
+            lock.unlock()
+        }
     }
 }

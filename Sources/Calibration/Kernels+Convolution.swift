@@ -4,8 +4,9 @@ import Foundation
 /// Convolution by im2col + SGEMM, one product over a group of images: the
 /// columns of every image in the group sit side by side in one matrix, so a
 /// single SGEMM of shape (out channels × group·pixels × patch) does the group's
-/// arithmetic and OpenBLAS can spread it over its threads. The scratch memory is
-/// reused from call to call.
+/// arithmetic. With OpenBLAS on several threads, the groups are shared out among
+/// them, each thread running its own groups' products single-threaded
+/// (`GroupPlan`). The scratch memory is reused from call to call.
 extension Kernels {
     /// A convolution's geometry.
     public struct Convolution: Sendable, Hashable {
@@ -48,6 +49,7 @@ extension Kernels {
         /// that the workers of a run, and calibration and measurement, agree.
         private static let chosen = Choices()
         private var columns = Buffer(), product = Buffer()
+        private var children: [ConvolutionScratch] = []
         /// Seconds the kernels given this scratch spent in SGEMM, summed since it
         /// was made: what calibration subtracts from a convolution's time to fit
         /// the product and its lowering (im2col, col2im, reordering) apart.
@@ -114,11 +116,21 @@ extension Kernels {
             }
         }
 
-        /// The im2col matrix (patch × group·pixels) and product (out channels × group·pixels) of `g`'s groups.
-        func buffers(_ g: Convolution) -> (columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>) {
-            let images = groupSize(g)
-            return (columns.reserve(g.patch * g.pixels * images), product.reserve(g.outChannels * g.pixels * images))
+        /// The im2col matrix (patch × images·pixels) and product (out channels ×
+        /// images·pixels) of groups of `images` images of `g`.
+        func buffers(_ g: Convolution, images: Int) -> (columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>) {
+            (columns.reserve(g.patch * g.pixels * images), product.reserve(g.outChannels * g.pixels * images))
         }
+
+        /// `count` scratches of this one's budget, one per thread that works on a
+        /// part of a batch at once (`GroupPlan`), made on first use and kept.
+        func parts(_ count: Int) -> [ConvolutionScratch] {
+            while children.count < count { children.append(ConvolutionScratch(columnBudget: columnBudget ?? Self.tunedBudgets[1])) }
+            return Array(children.prefix(count))
+        }
+
+        /// Adds product time measured by this scratch's parts.
+        func addProductSeconds(_ seconds: Double) { productSeconds += seconds }
 
         /// A growable block of floats.
         private final class Buffer {
@@ -141,19 +153,21 @@ extension Kernels {
     public static func convolutionForward(_ x: [Float], weights: [Float], bias: [Float], _ g: Convolution,
                                           scratch: ConvolutionScratch = .untuned()) -> [Float] {
         scratch.tune(g) { _ = convolutionForward(x, weights: weights, bias: bias, g, scratch: scratch) }
-        let (col, product) = scratch.buffers(g)
+        let plan = GroupPlan(g, scratch)
         return [Float](unsafeUninitializedCapacity: g.outputCount) { op, initialized in
             x.withUnsafeBufferPointer { xp in
                 weights.withUnsafeBufferPointer { wp in
-                    forEachGroup(g, scratch) { first, images in
+                    // Each group writes its own images' outputs only.
+                    nonisolated(unsafe) let (input, w, output) = (xp.baseAddress!, wp.baseAddress!, op.baseAddress!)
+                    plan.run(scratch) { first, images, _, part in
+                        let (col, product) = part.buffers(g, images: plan.size)
                         let columns = images * g.pixels
-                        unfold(xp.baseAddress! + first * g.inputImageCount, images: images, g, into: col)
-                        scratch.timeProduct {
-                            BLAS.sgemm(m: g.outChannels, n: columns, k: g.patch, a: wp.baseAddress!, lda: g.patch,
-                                       b: col, ldb: columns, c: product, ldc: columns)
+                        unfold(input + first * g.inputImageCount, images: images, g, into: col)
+                        part.timeProduct {
+                            BLAS.sgemm(m: g.outChannels, n: columns, k: g.patch, a: w, lda: g.patch, b: col, ldb: columns, c: product, ldc: columns)
                         }
                         for n in 0..<images {
-                            let o = op.baseAddress! + (first + n) * g.outputImageCount
+                            let o = output + (first + n) * g.outputImageCount
                             for c in 0..<g.outChannels {
                                 copy(product + c * columns + n * g.pixels, adding: bias[c], into: o + c * g.pixels, count: g.pixels)
                             }
@@ -169,18 +183,21 @@ extension Kernels {
     public static func convolutionBackwardData(_ dy: [Float], weights: [Float], _ g: Convolution,
                                                scratch: ConvolutionScratch = .untuned()) -> [Float] {
         var dx = [Float](repeating: 0, count: g.inputCount)
-        let (col, product) = scratch.buffers(g)
+        let plan = GroupPlan(g, scratch)
         dy.withUnsafeBufferPointer { dp in
             weights.withUnsafeBufferPointer { wp in
                 dx.withUnsafeMutableBufferPointer { xp in
-                    forEachGroup(g, scratch) { first, images in
+                    // Each group adds into its own images' gradients only.
+                    nonisolated(unsafe) let (gradient, w, input) = (dp.baseAddress!, wp.baseAddress!, xp.baseAddress!)
+                    plan.run(scratch) { first, images, _, part in
+                        let (col, product) = part.buffers(g, images: plan.size)
                         let columns = images * g.pixels
-                        gatherByChannel(dp.baseAddress! + first * g.outputImageCount, images: images, g, into: product)
-                        scratch.timeProduct {
-                            BLAS.sgemm(transposeA: true, m: g.patch, n: columns, k: g.outChannels, a: wp.baseAddress!, lda: g.patch,
+                        gatherByChannel(gradient + first * g.outputImageCount, images: images, g, into: product)
+                        part.timeProduct {
+                            BLAS.sgemm(transposeA: true, m: g.patch, n: columns, k: g.outChannels, a: w, lda: g.patch,
                                        b: product, ldb: columns, c: col, ldc: columns)
                         }
-                        fold(col, images: images, g, into: xp.baseAddress! + first * g.inputImageCount)
+                        fold(col, images: images, g, into: input + first * g.inputImageCount)
                     }
                 }
             }
@@ -188,39 +205,84 @@ extension Kernels {
         return dx
     }
 
-    /// dW = Σₙ dy[n] · im2col(x[n])ᵀ and db = Σₙ Σ_pixels dy[n].
+    /// dW = Σₙ dy[n] · im2col(x[n])ᵀ and db = Σₙ Σ_pixels dy[n]: each run of
+    /// groups (`GroupPlan`) sums into its own dW and db, added up in run order.
     public static func convolutionBackwardWeights(_ x: [Float], _ dy: [Float], _ g: Convolution,
                                                   scratch: ConvolutionScratch = .untuned()) -> (weights: [Float], bias: [Float]) {
-        var dw = [Float](repeating: 0, count: g.weightCount)
-        var db = [Float](repeating: 0, count: g.outChannels)
-        let (col, product) = scratch.buffers(g)
+        let plan = GroupPlan(g, scratch)
+        let sums = plan.runs.indices.map { _ in (weights: UnsafeMutablePointer<Float>.allocate(capacity: g.weightCount),
+                                                 bias: UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels)) }
+        defer { for sum in sums { sum.weights.deallocate(); sum.bias.deallocate() } }
+        for sum in sums {
+            sum.weights.initialize(repeating: 0, count: g.weightCount)
+            sum.bias.initialize(repeating: 0, count: g.outChannels)
+        }
         x.withUnsafeBufferPointer { xp in
             dy.withUnsafeBufferPointer { dp in
-                dw.withUnsafeMutableBufferPointer { wp in
-                    forEachGroup(g, scratch) { first, images in
-                        let columns = images * g.pixels
-                        unfold(xp.baseAddress! + first * g.inputImageCount, images: images, g, into: col)
-                        gatherByChannel(dp.baseAddress! + first * g.outputImageCount, images: images, g, into: product)
-                        scratch.timeProduct {
-                            BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patch, k: columns, a: product, lda: columns,
-                                       b: col, ldb: columns, beta: 1, c: wp.baseAddress!, ldc: g.patch)
-                        }
-                        for c in 0..<g.outChannels { db[c] += sum(product + c * columns, count: columns) }
+                // Each run adds into its own sums only.
+                nonisolated(unsafe) let (input, gradient, runSums) = (xp.baseAddress!, dp.baseAddress!, sums)
+                plan.run(scratch) { first, images, index, part in
+                    let (col, product) = part.buffers(g, images: plan.size)
+                    let columns = images * g.pixels
+                    unfold(input + first * g.inputImageCount, images: images, g, into: col)
+                    gatherByChannel(gradient + first * g.outputImageCount, images: images, g, into: product)
+                    part.timeProduct {
+                        BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patch, k: columns, a: product, lda: columns,
+                                   b: col, ldb: columns, beta: 1, c: runSums[index].weights, ldc: g.patch)
                     }
+                    for c in 0..<g.outChannels { runSums[index].bias[c] += sum(product + c * columns, count: columns) }
                 }
             }
+        }
+        var dw = Array(UnsafeBufferPointer(start: sums[0].weights, count: g.weightCount))
+        var db = Array(UnsafeBufferPointer(start: sums[0].bias, count: g.outChannels))
+        for run in sums.dropFirst() {
+            dw.withUnsafeMutableBufferPointer { add(run.weights, into: $0.baseAddress!, count: g.weightCount) }
+            for c in 0..<g.outChannels { db[c] += run.bias[c] }
         }
         return (dw, db)
     }
 
-    /// Calls `body(first image, images)` for each group of the batch, in order.
-    private static func forEachGroup(_ g: Convolution, _ scratch: ConvolutionScratch, _ body: (Int, Int) -> Void) {
-        let size = scratch.groupSize(g)
-        var first = 0
-        while first < g.batch {
-            let images = min(size, g.batch - first)
-            body(first, images)
-            first += images
+    /// How a convolution's batch is cut: groups of `size` images (the scratch's
+    /// group size), dealt out in contiguous runs, one per thread OpenBLAS may use.
+    ///
+    /// With OpenBLAS on T > 1 threads, the runs go to T threads at once, each with
+    /// a scratch of its own (`ConvolutionScratch.parts`) and single-threaded
+    /// OpenBLAS: one product per thread ran the 2-thread benchmark convolution at
+    /// 57-59% of peak, against 35-37% for one product on both threads beside an
+    /// unfold spread over them (BENCHMARKS.md, "fourth session").
+    struct GroupPlan {
+        /// Images per group.
+        let size: Int
+        /// Per thread, its groups as (first image, images), in batch order.
+        let runs: [[(first: Int, images: Int)]]
+
+        init(_ g: Convolution, _ scratch: ConvolutionScratch) {
+            let size = scratch.groupSize(g)
+            self.size = size
+            let groups = stride(from: 0, to: g.batch, by: size).map { (first: $0, images: min(size, g.batch - $0)) }
+            let threads = max(1, min(BLAS.threads, groups.count))
+            runs = (0..<threads).map { t in Array(groups[(t * groups.count / threads)..<((t + 1) * groups.count / threads)]) }
+        }
+
+        /// Calls `body(first image, images, run index, scratch)` for every group:
+        /// with one run, in order on this thread with `scratch`; with more, each
+        /// run on a thread of its own, with its part of `scratch` and OpenBLAS on
+        /// one thread, the parts' product time added to `scratch`'s.
+        func run(_ scratch: ConvolutionScratch, _ body: @Sendable (Int, Int, Int, ConvolutionScratch) -> Void) {
+            guard runs.count > 1 else {
+                for group in runs[0] { body(group.first, group.images, 0, scratch) }
+                return
+            }
+            let parts = scratch.parts(runs.count)
+            let before = parts.map(\.productSeconds)
+            nonisolated(unsafe) let (plan, shares) = (self, parts)
+            BLAS.singleThreaded {
+                DispatchQueue.concurrentPerform(iterations: runs.count) { t in
+                    for group in plan.runs[t] { body(group.first, group.images, t, shares[t]) }
+                }
+            }
+            scratch.addProductSeconds(zip(parts, before).reduce(0) { $0 + $1.0.productSeconds - $1.1 })
         }
     }
 

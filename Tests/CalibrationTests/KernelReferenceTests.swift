@@ -58,6 +58,31 @@ import Testing
         for scratch in scratches(shapes[shape]) { checkAdjoints(shapes[shape], scratch) }
     }
 
+    /// With OpenBLAS on two threads, the batch's groups run in two parts at once
+    /// (`GroupPlan`): the same outputs and input gradients as on one thread, the
+    /// weight and bias gradients summed per part and then added (equal to 1e-6),
+    /// and the parts' SGEMM time counted in the scratch given.
+    @Test func twoThreadsSplitTheBatchAndAgreeWithOne() {
+        let g = shapes[0]
+        let x = random(g.inputCount, 7), w = random(g.weightCount, 8), b = random(g.outChannels, 9), dy = random(g.outputCount, 10)
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        func all(threads: Int) -> (y: [Float], dx: [Float], dw: [Float], db: [Float], productSeconds: Double, runs: Int) {
+            BLAS.threads = threads
+            let scratch = Kernels.ConvolutionScratch(columnBudget: 1)   // one image a group
+            let runs = Kernels.GroupPlan(g, scratch).runs.count
+            let y = Kernels.convolutionForward(x, weights: w, bias: b, g, scratch: scratch)
+            let dx = Kernels.convolutionBackwardData(dy, weights: w, g, scratch: scratch)
+            let (dw, db) = Kernels.convolutionBackwardWeights(x, dy, g, scratch: scratch)
+            return (y, dx, dw, db, scratch.productSeconds, runs)
+        }
+        let one = all(threads: 1), two = all(threads: 2)
+        #expect(one.runs == 1 && (two.runs == 2 || BLAS.threads == 1), "OpenBLAS here runs \(BLAS.threads) thread(s)")
+        #expect(two.y == one.y && two.dx == one.dx)
+        #expect(relativeError(two.dw, one.dw.map(Double.init)) < 1e-6 && relativeError(two.db, one.db.map(Double.init)) < 1e-6)
+        #expect(two.productSeconds > 0)
+    }
+
     func checkAdjoints(_ g: Kernels.Convolution, _ scratch: Kernels.ConvolutionScratch) {
         let x = random(g.inputCount, 4), w = random(g.weightCount, 5), dy = random(g.outputCount, 6)
         let zero = [Float](repeating: 0, count: g.outChannels)
