@@ -41,30 +41,37 @@ public enum BLAS {
     /// that overlap (from several threads) share one saved count, which the last
     /// to end restores, so that none restores a count another one set.
     static func singleThreaded(_ body: () -> Void) {
-        SingleThreaded.shared.enter()
-        defer { SingleThreaded.shared.leave() }
-        body()
+        SingleThreaded.openBLAS.run(body)
     }
 
-    private final class SingleThreaded: @unchecked Sendable {
-        static let shared = SingleThreaded()
+    /// Sections that set a shared thread count to one while they run, the count
+    /// from before the first restored when the last ends.
+    final class SingleThreaded: @unchecked Sendable {
+        static let openBLAS = SingleThreaded(get: { BLAS.threads }, set: { BLAS.threads = $0 })
+        private let get: @Sendable () -> Int
+        private let set: @Sendable (Int) -> Void
         private let lock = NSLock()
         // Guarded by `lock`.
         private var depth = 0
         private var saved = 1
 
-        func enter() {
-            lock.lock()
-            if depth == 0 { saved = BLAS.threads; BLAS.threads = 1 }
-            depth += 1
-            lock.unlock()
+        init(get: @escaping @Sendable () -> Int, set: @escaping @Sendable (Int) -> Void) {
+            self.get = get
+            self.set = set
         }
 
-        func leave() {
+        func run(_ body: () -> Void) {
             lock.lock()
-            depth -= 1
-            if depth == 0 { BLAS.threads = saved }
+            if depth == 0 { saved = get(); set(1) }
+            depth += 1
             lock.unlock()
+            defer {
+                lock.lock()
+                depth -= 1
+                if depth == 0 { set(saved) }
+                lock.unlock()
+            }
+            body()
         }
     }
 }

@@ -158,10 +158,10 @@ public struct ExecutorValidation {
         let graph = try Planner.plan(setup, strategy: strategy)
         var options = Executor.Options()
         options.pacedLink = link == .paced ? slowLink : nil
-        let threads = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = threads }
-        return (graph, try Executor(graph: graph, setup: setup, strategy: strategy, options: options).run())
+        let executor = try Executor(graph: graph, setup: setup, strategy: strategy, options: options)
+        var outcome: Executor.Outcome?
+        BLAS.singleThreaded { outcome = executor.run() }
+        return (graph, outcome!)
     }
 
     /// One kind of compute task on worker 0, per step: what the cost model gives and

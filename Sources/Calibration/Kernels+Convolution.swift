@@ -257,11 +257,12 @@ extension Kernels {
         /// Per thread, its groups as (first image, images), in batch order.
         let runs: [[(first: Int, images: Int)]]
 
-        init(_ g: Convolution, _ scratch: ConvolutionScratch) {
+        /// - Parameter threads: threads to share the groups among (OpenBLAS's, by default).
+        init(_ g: Convolution, _ scratch: ConvolutionScratch, threads: Int = BLAS.threads) {
             let size = scratch.groupSize(g)
             self.size = size
             let groups = stride(from: 0, to: g.batch, by: size).map { (first: $0, images: min(size, g.batch - $0)) }
-            let threads = max(1, min(BLAS.threads, groups.count))
+            let threads = max(1, min(threads, groups.count))
             runs = (0..<threads).map { t in Array(groups[(t * groups.count / threads)..<((t + 1) * groups.count / threads)]) }
         }
 
