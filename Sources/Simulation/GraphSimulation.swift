@@ -9,10 +9,12 @@ import SimCore
 /// with the transfers that overlap it.
 public enum GraphSimulation {
     /// Simulates `graph` on `topology`, pricing compute with `cost`.
+    /// - Parameter simulator: the engine to run on (a fresh one by default); nothing of
+    ///   the run keeps it, or anything it held, alive once this returns.
     /// - Returns: one record per task.
-    public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel) -> Trace {
+    public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel,
+                           on simulator: Simulator = Simulator()) -> Trace {
         precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
-        let simulator = Simulator()
         let network = FlowNetwork(simulator: simulator)
         for link in topology.links {
             network.addLink(name: link.name, bytesPerSecond: link.bytesPerSecond,
@@ -66,6 +68,9 @@ public enum GraphSimulation {
         }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }
         let makespan = simulator.run()
+        // `start` and `finish` refer to each other; break the cycle, or every
+        // simulation's engine, network and graph would outlive it (a leak per run).
+        start = { _ in }
         precondition(waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
 
         let records = tasks.map { task in
