@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation",
         ], exclude: ["README.md"]),
-        .target(name: "Reports", dependencies: ["Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
+        .target(name: "Reports", dependencies: ["YAMLSupport", "Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),
         .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "YAMLSupport", "Yams"],
                 exclude: ["README.md"]),

@@ -164,6 +164,6 @@ public struct DataParallelOptions: Sendable, Equatable {
 
 func formatMB(_ bytes: Double) -> String {
     let mb = bytes / 1e6
-    if mb == mb.rounded() { return String(Int(mb)) }
+    if mb == mb.rounded(), let whole = Int(exactly: mb) { return String(whole) }
     return "\((mb * 100).rounded() / 100)"
 }

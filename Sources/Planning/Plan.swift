@@ -100,6 +100,7 @@ public struct Plan: Sendable {
     /// Dollars: cents below $1,000, thousands separators above.
     static func money(_ x: Double) -> String {
         if abs(x) < 1000 { return String(format: "%.2f", locale: nil, x) }
+        guard x.magnitude < 1e15 else { return String(format: "%.3g", locale: nil, x) }
         let whole = Int(x.rounded())
         let digits = String(abs(whole))
         var out = ""

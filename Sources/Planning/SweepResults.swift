@@ -4,6 +4,7 @@ import Hardware
 import Parallelism
 import Scenario
 import Simulation
+import YAMLSupport
 
 /// One evaluated point of a sweep: the contract's keys, the varied values, and
 /// time and cost to train where the scenario states them.
@@ -143,7 +144,7 @@ extension Sweep {
                 globalBatch: m.globalBatch, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond, speedup: speedup,
                 efficiency: speedup / Double(p.gpus), computeSeconds: m.computeSeconds,
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
-                peakMemoryBytesPerGPU: Int(memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
+                peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
                 imagesPerSecondP10: pct(ranges.ips, 0.1), imagesPerSecondP90: pct(ranges.ips, 0.9),
                 timeToTrainSecondsP10: pct(ranges.time, 0.1), timeToTrainSecondsP90: pct(ranges.time, 0.9),

@@ -78,5 +78,5 @@ public struct TrainingEstimate: Sendable, Equatable {
 /// Locale-independent number text for prices.
 enum Format2 {
     static func money(_ x: Double) -> String { String(format: "%.2f", locale: nil, x) }
-    static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+    static func number(_ x: Double) -> String { x == x.rounded() && x.magnitude < 1e15 ? String(Int(x)) : String(x) }
 }

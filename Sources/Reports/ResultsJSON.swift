@@ -1,4 +1,5 @@
 import Foundation
+import YAMLSupport
 import Scenario
 
 /// The JSON of `scalecast simulate --json`: the stable contract of
@@ -87,9 +88,9 @@ public enum ResultsJSON {
                 breakdownSeconds: Breakdown(compute: r.metrics.computeSeconds,
                                             exposedCommunication: r.metrics.exposedCommunicationSeconds,
                                             idle: r.metrics.idleSeconds),
-                peakMemoryBytesPerGPU: Int(r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
+                peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
-                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
+                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue)
         }
         return try encode(Document(scenario: scenarioPath, results: rows))

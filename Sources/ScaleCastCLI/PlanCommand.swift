@@ -20,10 +20,12 @@ struct PlanCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, help: "Only the run with this label.")
     var run: String?
 
-    @Option(name: .customLong("deadline-hours"), help: "The training must finish within this many hours.")
+    @Option(name: .customLong("deadline-hours"), help: "The training must finish within this many hours (at most 1e6).",
+            transform: DecimalArgument.parser("--deadline-hours", in: 1e-6...1e6))
     var deadlineHours: Double?
 
-    @Option(name: .long, help: "The most the training may cost, in dollars.")
+    @Option(name: .long, help: "The most the training may cost, in dollars (at most 1e12).",
+            transform: DecimalArgument.parser("--budget", in: 1e-6...1e12))
     var budget: Double?
 
     @Option(name: .long, help: "Rows to show per table.")
@@ -48,8 +50,6 @@ struct PlanCommand: ParsableCommand, OutputProducing {
     var seed: UInt64 = 1
 
     func produce() throws -> CommandOutput {
-        if let d = deadlineHours, !(d > 0 && d.isFinite) { throw UsageError(message: "--deadline-hours must be positive") }
-        if let b = budget, !(b > 0 && b.isFinite) { throw UsageError(message: "--budget must be positive") }
         guard top > 0 else { throw UsageError(message: "--top must be positive") }
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }

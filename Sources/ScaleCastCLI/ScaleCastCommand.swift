@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Planning
+import Reports
+import Scenario
 import Workload
 import YAMLSupport
 
@@ -33,9 +36,15 @@ public enum CLI {
         } catch let error as ConfigError {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)
         } catch let error as ModelError {
-            return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)
+            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
         } catch let error as UsageError {
-            return CommandOutput(stderr: "error: \(error.message)\n", exitCode: 2)
+            return CommandOutput(stderr: "error: \(error.message.singleLine)\n", exitCode: 2)
+        } catch let error as ChartError {
+            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+        } catch let error as SweepError {
+            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+        } catch let error as WhatIfError {
+            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
         } catch {
             let code = ScaleCastCommand.exitCode(for: error)
             let message = ScaleCastCommand.fullMessage(for: error)

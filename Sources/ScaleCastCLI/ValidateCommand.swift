@@ -45,7 +45,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "Executor: also compare each compute task of worker 0, measured in the same runs (data parallel on the fewest and most workers, hybrid (b) on the most, over memory copies).")
     var tasks = false
 
-    @Option(name: .long, help: "The largest acceptable |relative error|.")
+    @Option(name: .long, help: "The largest acceptable |relative error|, a fraction (0.10 is 10%).",
+            transform: DecimalArgument.parser("--tolerance", in: 1e-9...1e6))
     var tolerance: Double = 0.10
 
     @Flag(name: .long, help: "Print JSON.")

@@ -37,9 +37,9 @@ extension LayerKind {
             }
             let ho = try windowOutput(x.height, c.kernelHeight, c.strideHeight, c.padHeight, ceil: false)
             let wo = try windowOutput(x.width, c.kernelWidth, c.strideWidth, c.padWidth, ceil: false)
-            let out = TensorShape(channels: c.outChannels, height: ho, width: wo)
+            let out = try checkedShape(channels: Double(c.outChannels), height: ho, width: wo)
+            try checkRepresentable(Double(out.elements) * Double(x.channels / c.groups) * Double(c.kernelHeight) * Double(c.kernelWidth))
             let k = (x.channels / c.groups) * c.kernelHeight * c.kernelWidth
-            try checkRepresentable(Double(out.elements) * Double(k))
             let macs = out.elements * k
             let biasFLOPs = c.bias ? out.elements : 0
             cost.parameters = c.outChannels * k + (c.bias ? c.outChannels : 0)
@@ -59,7 +59,7 @@ extension LayerKind {
             }
             let ho = try windowOutput(x.height, p.kernel, p.stride, p.pad, ceil: p.ceilMode)
             let wo = try windowOutput(x.width, p.kernel, p.stride, p.pad, ceil: p.ceilMode)
-            let out = TensorShape(channels: x.channels, height: ho, width: wo)
+            let out = try checkedShape(channels: Double(x.channels), height: ho, width: wo)
             let window = p.kernel * p.kernel
             try checkRepresentable(Double(window) * Double(out.elements))
             cost.forwardFLOPs = window * out.elements
@@ -72,8 +72,7 @@ extension LayerKind {
         case .adaptiveAveragePool(let h, let w):
             let x = try single()
             guard h > 0, w > 0 else { throw ModelError("adaptive pooling needs a positive output size") }
-            let out = TensorShape(channels: x.channels, height: h, width: w)
-            try checkRepresentable(Double(x.channels) * Double(h) * Double(w) + Double(x.elements))
+            let out = try checkedShape(channels: Double(x.channels), height: h, width: w)
             cost.forwardFLOPs = x.elements
             cost.backwardDataFLOPs = x.elements
             cost.forwardTrafficElements = x.elements + out.elements
@@ -153,6 +152,7 @@ extension LayerKind {
                 throw ModelError("add needs inputs of one shape, got \(inputs.map(\.description).joined(separator: ", "))")
             }
             let out = inputs[0]
+            try checkRepresentable(Double(inputs.count + 1) * Double(out.elements))
             cost.forwardFLOPs = (inputs.count - 1) * out.elements
             cost.forwardTrafficElements = (inputs.count + 1) * out.elements
             cost.backwardTrafficElements = 0    // the gradient passes through unchanged
@@ -164,7 +164,7 @@ extension LayerKind {
             guard inputs.allSatisfy({ $0.height == inputs[0].height && $0.width == inputs[0].width }) else {
                 throw ModelError("concat needs inputs of one height and width, got \(inputs.map(\.description).joined(separator: ", "))")
             }
-            let out = TensorShape(channels: inputs.reduce(0) { $0 + $1.channels }, height: inputs[0].height, width: inputs[0].width)
+            let out = try checkedShape(channels: inputs.reduce(0) { $0 + Double($1.channels) }, height: inputs[0].height, width: inputs[0].width)
             cost.forwardTrafficElements = 2 * out.elements
             cost.backwardTrafficElements = 2 * out.elements
             cost.storedActivationElements = out.elements
@@ -177,12 +177,26 @@ extension LayerKind {
     }
 }
 
-/// Multiply-adds per example above this are refused: a step of a batch of them
-/// would overflow the simulator's counters long before it could finish.
+/// Multiply-adds per example above `ModelLimits.operationsPerLayer` are refused:
+/// a step of a batch of them would overflow the simulator's counters long before
+/// it could finish.
 func checkRepresentable(_ operations: Double) throws {
-    guard operations < 1e15 else {
-        throw ModelError("this layer needs \(operations) operations per example, more than ScaleCast can simulate (1e15)")
+    guard operations < ModelLimits.operationsPerLayer else {
+        throw ModelError("this layer needs \(ModelLimits.scientific(operations)) operations per example, "
+                         + "more than ScaleCast can simulate (\(ModelLimits.scientific(ModelLimits.operationsPerLayer)))")
     }
+}
+
+/// An activation shape whose element count is checked before it is formed, so
+/// that no product of its sides can overflow.
+/// - Throws: `ModelError` beyond `ModelLimits.elementsPerTensor` elements per example.
+func checkedShape(channels: Double, height: Int, width: Int) throws -> TensorShape {
+    let elements = channels * Double(height) * Double(width)
+    guard elements <= ModelLimits.elementsPerTensor else {
+        throw ModelError("an activation of \(ModelLimits.scientific(elements)) elements per example is more than any GPU holds "
+                         + "(at most \(ModelLimits.scientific(ModelLimits.elementsPerTensor)))")
+    }
+    return TensorShape(channels: Int(channels), height: height, width: width)
 }
 
 /// Output length of a sliding window: floor((n + 2p − k) / s) + 1, or with

@@ -28,6 +28,11 @@ extension Network {
         guard dims.count == 3 || dims.count == 1 else {
             throw inputNode.error("input must be [channels, height, width] or [features]")
         }
+        do {
+            _ = try checkedShape(channels: Double(dims[0]), height: dims.count == 3 ? dims[1] : 1, width: dims.count == 3 ? dims[2] : 1)
+        } catch let error as ModelError {
+            throw inputNode.error(error.message)
+        }
         var builder = NetworkBuilder(name: name, input: dims.count == 3
                                      ? TensorShape(channels: dims[0], height: dims[1], width: dims[2])
                                      : TensorShape(channels: dims[0]))

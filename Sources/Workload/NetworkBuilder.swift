@@ -17,10 +17,15 @@ public struct NetworkBuilder {
     public init(name: String, input: TensorShape) {
         self.name = name
         layers = [Layer(name: "input", kind: .input, inputs: [], inputShapes: [], outputShape: input, cost: .zero)]
+        names = ["input"]
         last = 0
     }
 
     private let name: String
+    /// Every layer's name, to refuse a duplicate in constant time.
+    private var names: Set<String>
+    /// Every count of every layer so far, for one example, added up (see `ModelLimits.operationsPerNetwork`).
+    private var operations: Double = 0
 
     /// Appends a layer of any kind fed by `inputs`.
     /// - Throws: `ModelError` for a duplicate name, an unknown input, or shapes that do not fit.
@@ -28,8 +33,13 @@ public struct NetworkBuilder {
     public mutating func add(_ layerName: String, _ kind: LayerKind, inputs: [Int]? = nil) throws -> Int {
         let sources = inputs ?? [last]
         guard !layerName.isEmpty else { throw ModelError("a layer needs a name") }
-        guard !layers.contains(where: { $0.name == layerName }) else { throw ModelError("layer name '\(layerName)' is used twice") }
+        guard !names.contains(layerName) else { throw ModelError("layer name '\(layerName)' is used twice") }
         guard sources.allSatisfy({ $0 >= 0 && $0 < layers.count }) else { throw ModelError("layer '\(layerName)' names an input that does not exist") }
+        guard layers.count <= ModelLimits.layers else { throw ModelError("a model may have at most \(ModelLimits.layers) layers") }
+        if sources.contains(0) {
+            let input = layers[0].outputShape
+            _ = try checkedShape(channels: Double(input.channels), height: input.height, width: input.width)
+        }
         let shapes = sources.map { layers[$0].outputShape }
         let inputIsImage = sources.allSatisfy { $0 == 0 }
         let (out, cost): (TensorShape, LayerCost)
@@ -38,6 +48,14 @@ public struct NetworkBuilder {
         } catch let error as ModelError {
             throw ModelError("layer '\(layerName)': \(error.message)")
         }
+        let counts = [cost.parameters, cost.forwardFLOPs, cost.backwardDataFLOPs, cost.backwardWeightFLOPs,
+                      cost.forwardTrafficElements, cost.backwardTrafficElements, cost.storedActivationElements, out.elements]
+        operations += counts.reduce(0) { $0 + Double($1) }
+        guard operations <= ModelLimits.operationsPerNetwork else {
+            throw ModelError("layer '\(layerName)': the model needs more than \(ModelLimits.scientific(ModelLimits.operationsPerNetwork)) "
+                             + "operations per example, more than ScaleCast can simulate")
+        }
+        names.insert(layerName)
         layers.append(Layer(name: layerName, kind: kind, inputs: sources, inputShapes: shapes, outputShape: out, cost: cost))
         last = layers.count - 1
         return last

@@ -17,9 +17,10 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// One line, whatever the file name, key or message hold (see `String.singleLine`).
     public var description: String {
         var location = file
         if let line { location += ":\(line)" }
-        return keyPath.isEmpty ? "\(location): \(message)" : "\(location): \(keyPath): \(message)"
+        return (keyPath.isEmpty ? "\(location): \(message)" : "\(location): \(keyPath): \(message)").singleLine
     }
 }

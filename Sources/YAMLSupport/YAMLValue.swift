@@ -138,15 +138,14 @@ public struct YAMLValue {
     }
 
     public func int() throws -> Int {
-        guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+        guard case .scalar(let scalar) = node, let value = NumberText.whole(scalar.string) else {
             throw error("expected a whole number, found \(describe)")
         }
         return value
     }
 
     public func double() throws -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
-              value.isFinite else {
+        guard case .scalar(let scalar) = node, let value = NumberText.decimal(scalar.string) else {
             throw error("expected a number, found \(describe)")
         }
         return value

@@ -1,0 +1,51 @@
+/// The one way ScaleCast reads a number written by a person (YAML, CSV, logs,
+/// flags): plain decimal only.
+///
+/// Swift's `Double(String)` also accepts hexadecimal (`0x10` is 16), `nan` and
+/// `inf`; a mistyped `--budget 0x10` would silently mean $16. These accept
+/// `[+-]digits[.digits][(e|E)[+-]digits]` (a leading or trailing `.` allowed,
+/// `_` between digits as YAML allows) and nothing else.
+public enum NumberText {
+    /// A finite decimal number, or nil.
+    public static func decimal(_ text: String) -> Double? {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        guard isDecimal(cleaned), let value = Double(cleaned), value.isFinite else { return nil }
+        return value
+    }
+
+    /// A whole decimal number that fits in `Int`, or nil.
+    public static func whole(_ text: String) -> Int? {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        var digits = Substring(cleaned)
+        if let sign = digits.first, sign == "+" || sign == "-" { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
+        return Int(cleaned)
+    }
+
+    /// Whether `text` has the shape of a plain decimal number.
+    static func isDecimal(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if let sign = rest.first, sign == "+" || sign == "-" { rest = rest.dropFirst() }
+        let integer = rest.prefix(while: \.isASCIIDigit)
+        rest = rest.dropFirst(integer.count)
+        var fraction = Substring()
+        if rest.first == "." {
+            rest = rest.dropFirst()
+            fraction = rest.prefix(while: \.isASCIIDigit)
+            rest = rest.dropFirst(fraction.count)
+        }
+        guard !integer.isEmpty || !fraction.isEmpty else { return false }
+        if let e = rest.first, e == "e" || e == "E" {
+            rest = rest.dropFirst()
+            if let sign = rest.first, sign == "+" || sign == "-" { rest = rest.dropFirst() }
+            let exponent = rest.prefix(while: \.isASCIIDigit)
+            guard !exponent.isEmpty else { return false }
+            rest = rest.dropFirst(exponent.count)
+        }
+        return rest.isEmpty
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

@@ -1,0 +1,21 @@
+extension String {
+    /// This text on one line: a line break or another control character becomes
+    /// its escape (`\n`, `\r`, `\t`, `\u{1B}`), so that a value quoted in a message
+    /// cannot split it (one error, one line: `FILE:LINE: key: message`) or move a
+    /// terminal's cursor.
+    public var singleLine: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
