@@ -18,7 +18,8 @@ struct ImportCommand: ParsableCommand {
             commandName: "layer-times",
             abstract: "Fit a GPU's efficiency curve, per precision, to per-layer times from tools/profile_layers.py.",
             discussion: "Name the profile in a scenario with cost_model: {profile: profile.yaml}. --holdout fits even rows and "
-                + "reports the error on the odd ones.")
+                + "reports the error on the odd ones. The CSV may be saved by any RFC 4180 writer (quoted fields, CRLF, a BOM, "
+                + "columns in any order, extra columns); numbers must be plain decimals within the scenario loader's limits.")
 
         @Argument(help: "The CSV written by tools/profile_layers.py.")
         var csv: String
@@ -106,7 +107,10 @@ struct ImportCommand: ParsableCommand {
                 Each log gives one link: bandwidth = the fitted bus bandwidth (busbw, comparable to one link's speed); \
                 latency per hop = the fitted alpha spread over the collective's steps and the two hops of a transfer \
                 through a switch (ring all-reduce: 2(N-1) steps). Name the file in a scenario with \
-                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link.
+                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link. \
+                A link is named nccl-COLLECTIVE-NgpusBASENAME, from the log's file name (characters other than letters, \
+                digits, _ and . become -); logs with the same name in different folders get -2, -3, ... in the order \
+                given; the same log given twice is refused. Columns may be separated by spaces or tabs.
                 """)
 
         @Argument(help: "Logs printed by all_reduce_perf, all_gather_perf, reduce_scatter_perf, broadcast_perf or sendrecv_perf.")
@@ -127,7 +131,7 @@ struct ImportCommand: ParsableCommand {
         func produce() throws -> CommandOutput {
             let chosen = try collective.map { name -> NCCLTestsLog.Collective in
                 guard let c = NCCLTestsLog.Collective(rawValue: name) else {
-                    throw UsageError(message: "--collective: '\(name)' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw UsageError(message: "--collective: '\(ImportText.shown(name))' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return c
             }
