@@ -26,6 +26,32 @@ public struct LayerTimes: Sendable {
             return try b.finish().layers[1]
         }
 
+        /// Why the layer is too large to model, computed in floating point before
+        /// any integer arithmetic: its input or output tensor has more than
+        /// `Bounds.elements` elements, or a forward pass of the batch more than
+        /// `Bounds.flops` operations. Nil when it is within bounds.
+        public func sizeProblem() -> String? {
+            let input = Double(inChannels) * Double(height) * Double(width)
+            guard input <= Bounds.elements else {
+                return "the input (\(inChannels) x \(height) x \(width)) has more than \(Int(Bounds.elements)) elements"
+            }
+            let macs: Double, output: Double
+            if kind == "conv" {
+                let ho = ((Double(height) + 2 * Double(pad) - Double(kernel)) / Double(stride)).rounded(.down) + 1
+                let wo = ((Double(width) + 2 * Double(pad) - Double(kernel)) / Double(stride)).rounded(.down) + 1
+                output = Double(out) * max(ho, 0) * max(wo, 0)
+                macs = output * Double(inChannels) / Double(groups) * Double(kernel) * Double(kernel)
+            } else {
+                output = Double(out)
+                macs = input * Double(out)
+            }
+            guard output <= Bounds.elements else { return "the output has more than \(Int(Bounds.elements)) elements" }
+            guard 2 * macs * Double(batch) <= Bounds.flops else {
+                return "a forward pass of the batch would take more than \(String(format: "%g", Bounds.flops)) operations"
+            }
+            return nil
+        }
+
         /// The forward product's dimensions: m × (n per example × batch) × k, times its groups.
         public func product() throws -> (m: Int, n: Int, k: Int, flops: Double) {
             let g = try layer().cost.gemm!
@@ -37,44 +63,80 @@ public struct LayerTimes: Sendable {
     public var file: String
     public var rows: [Row]
 
+    /// The ranges each column must fall in. They are the scenario loader's
+    /// limits for a layer (`Limits.width`, `Limits.extent`, `Limits.batch`),
+    /// plus bounds on the whole layer so that its sizes stay far inside
+    /// the integers the cost model counts in.
+    public enum Bounds {
+        public static let channels = Limits.width
+        public static let extent = Limits.extent
+        public static let pad = 0...Limits.extent.upperBound
+        public static let batch = Limits.batch
+        /// Elements of one example's input or output tensor.
+        public static let elements = 1e12
+        /// Floating-point operations of one forward pass of the batch.
+        public static let flops = 1e18
+        /// A forward or backward time, milliseconds (one hour).
+        public static let milliseconds = 3.6e6
+    }
+
     /// Reads the CSV of tools/profile_layers.py.
-    /// - Throws: `ConfigError` naming the line that cannot be read.
+    ///
+    /// The CSV may be written by any tool that follows RFC 4180 (see
+    /// `CSVReader`): quoted fields, CRLF line ends, a byte order mark, the
+    /// columns in any order, and columns besides the ones read. Numbers must
+    /// be plain decimals within `Bounds`; whole numbers where the column counts.
+    /// - Throws: `ConfigError` naming the line that cannot be read, before any
+    ///   layer is built from it.
     public init(csv text: String, file: String) throws {
         self.file = file
+        let shownFile = ImportText.shown(file)
         var header: [String]?
         rows = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\r "))
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard let columns = header else { header = cells; continue }
-            func fail(_ message: String) -> ConfigError { ConfigError(file: file, keyPath: "", line: index + 1, message: message) }
+        for record in try CSVReader.records(text, file: shownFile) where record.comment == nil {
+            let cells = record.fields
+            guard let columns = header else {
+                header = cells.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                continue
+            }
+            func fail(_ message: String) -> ConfigError { ConfigError(file: shownFile, keyPath: "", line: record.line, message: message) }
             guard cells.count == columns.count else { throw fail("expected \(columns.count) columns, found \(cells.count)") }
             func cell(_ name: String) throws -> String {
                 guard let i = columns.firstIndex(of: name) else { throw fail("the header has no '\(name)' column") }
-                return cells[i]
+                return cells[i].trimmingCharacters(in: .whitespaces)
             }
-            func int(_ name: String) throws -> Int {
-                guard let v = Int(try cell(name)), v >= 0, v <= 10_000_000 else { throw fail("'\(name)' must be a whole number, got '\(try cell(name))'") }
+            func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
+                let text = try cell(name)
+                guard let v = DecimalText.int(text), range.contains(v) else {
+                    throw fail("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(ImportText.shown(text))'")
+                }
                 return v
             }
             func seconds(_ name: String) throws -> Double {
-                guard let v = Double(try cell(name)), v >= 0, v.isFinite else { throw fail("'\(name)' must be milliseconds, got '\(try cell(name))'") }
+                let text = try cell(name)
+                guard let v = DecimalText.double(text), v >= 0, v <= Bounds.milliseconds else {
+                    throw fail("'\(name)' must be milliseconds from 0 to \(Int(Bounds.milliseconds)), got '\(ImportText.shown(text))'")
+                }
                 return v / 1000
             }
             let kind = try cell("kind")
-            guard kind == "conv" || kind == "fc" else { throw fail("kind must be conv or fc, got '\(kind)'") }
-            guard let precision = Precision(rawValue: try cell("precision")) else { throw fail("unknown precision '\(try cell("precision"))'") }
-            guard try int("batch") >= 1 else { throw fail("'batch' must be at least 1") }
-            let row = Row(line: index + 1, kind: kind, batch: try int("batch"), precision: precision, inChannels: try int("in_channels"),
-                          height: try int("height"), width: try int("width"), out: try int("out"), kernel: try int("kernel"),
-                          stride: try int("stride"), pad: try int("pad"), groups: try int("groups"),
+            guard kind == "conv" || kind == "fc" else { throw fail("kind must be conv or fc, got '\(ImportText.shown(kind))'") }
+            guard let precision = Precision(rawValue: try cell("precision")) else {
+                throw fail("unknown precision '\(ImportText.shown(try cell("precision")))'")
+            }
+            let row = Row(line: record.line, kind: kind, batch: try int("batch", in: Bounds.batch), precision: precision,
+                          inChannels: try int("in_channels", in: Bounds.channels),
+                          height: try int("height", in: Bounds.extent), width: try int("width", in: Bounds.extent),
+                          out: try int("out", in: Bounds.channels), kernel: try int("kernel", in: Bounds.extent),
+                          stride: try int("stride", in: Bounds.extent), pad: try int("pad", in: Bounds.pad),
+                          groups: try int("groups", in: Bounds.channels),
                           forwardSeconds: try seconds("forward_ms"), backwardSeconds: try seconds("backward_ms"))
+            if let problem = row.sizeProblem() { throw fail(problem) }
             do { _ = try row.product() } catch let e as ModelError { throw fail("the layer does not fit its input: \(e.message)") }
             rows.append(row)
         }
         guard header != nil, !rows.isEmpty else {
-            throw ConfigError(file: file, keyPath: "", line: nil, message: "no layer times found (expected tools/profile_layers.py's CSV)")
+            throw ConfigError(file: shownFile, keyPath: "", line: nil, message: "no layer times found (expected tools/profile_layers.py's CSV)")
         }
     }
 

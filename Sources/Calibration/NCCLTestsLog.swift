@@ -35,59 +35,98 @@ public struct NCCLTestsLog: Sendable, Equatable {
     public var averageBusGBPerSecond: Double?
 
     /// Parses a log.
+    ///
+    /// Columns may be separated by spaces or tabs, lines may end in LF or CRLF,
+    /// and the header lines may come in the orders and forms the nccl-tests
+    /// versions print them (`time` or `cputime`, `#wrong` or `error`, a root
+    /// column or none, extra per-iteration or timestamp columns). Lines NCCL
+    /// itself prints into the same output (`NCCL INFO`, `NCCL WARN`,
+    /// `NCCL version`) and other text before the column header are skipped.
     /// - Parameter collective: the collective, when the file name does not say it
     ///   (`all_reduce_perf.log`); else it is inferred from busbw/algbw.
-    /// - Throws: `ConfigError` with the line that could not be read.
+    /// - Throws: `ConfigError` with the line that could not be read: a row whose
+    ///   numbers are unreadable, or whose size and time disagree with its own
+    ///   algbw column (a corrupted row would otherwise skew the fit, and could
+    ///   give a bandwidth no link has).
     public static func parse(_ text: String, file: String, collective given: Collective? = nil) throws -> NCCLTestsLog {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        func fail(_ line: Int?, _ message: String) -> ConfigError { ConfigError(file: file, keyPath: "", line: line, message: message) }
+        let shownFile = ImportText.shown(file)
+        func fail(_ line: Int?, _ message: String) -> ConfigError { ConfigError(file: shownFile, keyPath: "", line: line, message: message) }
+        func words(_ text: Substring) -> [String] {
+            text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
+        }
         var ranks: Int?, rankLines = 0
         var header: [String]?
         var rows: [Row] = []
         var average: Double?
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let shown = ImportText.shown(line)
             let number = index + 1
             if line.isEmpty { continue }
             if line.hasPrefix("#") {
                 let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
-                let words = body.split(separator: " ").map(String.init)
-                if let i = words.firstIndex(of: "nGpus"), i + 1 < words.count, let g = Int(words[i + 1]),
-                   let t = words.firstIndex(of: "nThread").flatMap({ $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }) {
+                let tokens = words(Substring(body))
+                if let i = tokens.firstIndex(of: "nGpus"), i + 1 < tokens.count, let g = Int(tokens[i + 1]),
+                   let t = tokens.firstIndex(of: "nThread").flatMap({ $0 + 1 < tokens.count ? Int(tokens[$0 + 1]) : nil }) {
                     guard (1...1_000_000).contains(g), (1...1_000_000).contains(t) else {
-                        throw fail(number, "nGpus and nThread must be between 1 and 1,000,000 in '\(line)'")
+                        throw fail(number, "nGpus and nThread must be between 1 and 1,000,000 in '\(shown)'")
                     }
                     ranks = g * t
                 }
-                if words.first == "Rank" { rankLines += 1 }
-                if words.contains("size") && words.contains("count") && words.contains("time") { header = words }
+                if tokens.first == "Rank" { rankLines += 1 }
+                if tokens.contains("size") && tokens.contains("count") && (tokens.contains("time") || tokens.contains("cputime"))
+                    && tokens.contains("algbw") && tokens.contains("busbw") {
+                    header = tokens.map { $0 == "cputime" ? "time" : $0 }
+                }
                 if body.hasPrefix("Avg bus bandwidth") {
-                    guard let value = body.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else {
-                        throw fail(number, "cannot read the average bus bandwidth in '\(line)'")
+                    // "# Avg bus bandwidth    : 56.8255" and, in new versions, " OK" or " FAILED" after it.
+                    guard let colon = body.firstIndex(of: ":"), let first = words(body[body.index(after: colon)...]).first,
+                          let value = Double(first), value.isFinite else {
+                        throw fail(number, "cannot read the average bus bandwidth in '\(shown)'")
                     }
                     average = value
                 }
                 continue
             }
-            guard let columns = header else { throw fail(number, "a data row comes before the column header: '\(line)'") }
-            let cells = line.split(separator: " ").map(String.init)
-            guard cells.count == columns.count else {
-                throw fail(number, "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(cells.count): '\(line)'")
+            if line.contains("NCCL INFO") || line.contains("NCCL WARN") || line.hasPrefix("NCCL version") { continue }
+            let cells = words(Substring(line))
+            guard let columns = header else {
+                // Text before the header (a job launcher's banner, say) is not part of the log,
+                // but a row of numbers there means the header is missing.
+                if cells.count >= 5, cells.prefix(2).allSatisfy({ Int($0) != nil }) {
+                    throw fail(number, "a data row comes before the column header: '\(shown)'")
+                }
+                continue
+            }
+            let needed = ["size", "time", "algbw", "busbw"].compactMap { columns.firstIndex(of: $0) }.max()!
+            guard cells.count > needed else {
+                throw fail(number, "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(cells.count): '\(shown)'")
             }
             func value(_ name: String) throws -> Double {
-                guard let i = columns.firstIndex(of: name), let x = Double(cells[i]), x.isFinite, x >= 0, x < 1e18 else {
-                    throw fail(number, "cannot read '\(name)' in '\(line)'")
+                guard let i = columns.firstIndex(of: name), let x = DecimalText.double(cells[i]), x >= 0, x < 1e18 else {
+                    throw fail(number, "cannot read '\(name)' in '\(shown)'")
                 }
                 return x
             }
-            rows.append(Row(bytes: try value("size"), microseconds: try value("time"), algorithmGBPerSecond: try value("algbw"),
-                            busGBPerSecond: try value("busbw")))
+            let row = Row(bytes: try value("size"), microseconds: try value("time"), algorithmGBPerSecond: try value("algbw"),
+                          busGBPerSecond: try value("busbw"))
+            guard row.microseconds > 0 else { throw fail(number, "the time must be positive in '\(shown)'") }
+            // nccl-tests prints algbw = size / time (bytes per microsecond / 1000 = GB/s), rounded to
+            // two decimals; allow that rounding and a factor of two for versions that count bytes otherwise.
+            let implied = row.bytes / row.microseconds / 1e3
+            if abs(implied - row.algorithmGBPerSecond) > 0.02 && (implied > 2 * row.algorithmGBPerSecond || row.algorithmGBPerSecond > 2 * implied) {
+                throw fail(number, "size \(Self.number(row.bytes)) B in \(Self.number(row.microseconds)) us is \(Self.number(implied)) GB/s, "
+                           + "but the row's algbw says \(Self.number(row.algorithmGBPerSecond)) GB/s: '\(shown)'")
+            }
+            rows.append(row)
         }
         guard header != nil else { throw fail(nil, "no nccl-tests column header ('#  size  count  type ... time  algbw  busbw') was found") }
         guard !rows.isEmpty else { throw fail(nil, "the log has a header but no rows (is it truncated?)") }
         let n = rankLines > 0 ? rankLines : (ranks ?? 0)
         guard n >= 2 else { throw fail(nil, "cannot tell how many GPUs ran the test (no 'nGpus' or 'Rank' lines)") }
-        let collective = try given ?? Collective.allCases.first { file.contains($0.rawValue) } ?? {
+        let base = (file as NSString).lastPathComponent
+        let collective = try given ?? Collective.allCases.first { base.contains($0.rawValue) } ?? {
             // Infer from busbw / algbw on the largest message.
             let big = rows.max { $0.bytes < $1.bytes }!
             guard big.algorithmGBPerSecond > 0 else { throw fail(nil, "cannot tell which collective this is; name it with --collective") }
@@ -95,6 +134,11 @@ public struct NCCLTestsLog: Sendable, Equatable {
             return Collective.allCases.min { abs($0.busFactor(ranks: n) - ratio) < abs($1.busFactor(ranks: n) - ratio) }!
         }()
         return NCCLTestsLog(file: file, collective: collective, ranks: n, rows: rows, averageBusGBPerSecond: average)
+    }
+
+    /// A number for a message: whole numbers without a fraction, others with `%g`'s six digits.
+    static func number(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(format: "%g", x)
     }
 
     /// Time = α + bytes / β fitted by weighted least squares (`gsl_fit_wlinear`,
@@ -112,13 +156,13 @@ public struct NCCLTestsLog: Sendable, Equatable {
 
     public func fit() throws -> AlphaBeta {
         guard rows.count >= 2, Set(rows.map(\.bytes)).count >= 2 else {
-            throw ConfigError(file: file, keyPath: "", line: nil, message: "an alpha-beta fit needs at least two message sizes")
+            throw ConfigError(file: ImportText.shown(file), keyPath: "", line: nil, message: "an alpha-beta fit needs at least two message sizes")
         }
         let x = rows.map(\.bytes), y = rows.map { $0.microseconds * 1e-6 }
         let w = y.map { 1 / max($0 * $0, 1e-30) }
         var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, chisq = 0.0
         guard gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &c0, &c1, &cov00, &cov01, &cov11, &chisq) == GSL_SUCCESS, c1 > 0 else {
-            throw ConfigError(file: file, keyPath: "", line: nil, message: "the times do not grow with the message size; no bandwidth can be fitted")
+            throw ConfigError(file: ImportText.shown(file), keyPath: "", line: nil, message: "the times do not grow with the message size; no bandwidth can be fitted")
         }
         let alpha = max(0, c0), beta = 1 / c1
         return AlphaBeta(latencySeconds: alpha, bytesPerSecond: beta, busBytesPerSecond: beta * collective.busFactor(ranks: ranks),

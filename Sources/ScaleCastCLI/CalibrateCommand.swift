@@ -88,6 +88,11 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// catalog GPU's peaks.
     private func calibrateGPU() throws -> CommandOutput {
         guard let name = gpu else { throw UsageError(message: "--cuda and --gemm-csv need --gpu NAME: the catalog GPU whose peaks apply") }
+        // The GPU fit is printed as cost_model lines, not written as a profile: refuse --out rather than ignore it.
+        guard out == nil else {
+            throw UsageError(message: "--out is not used with --cuda or --gemm-csv: they print the cost_model lines to use; "
+                             + "write a profile with `scalecast import layer-times`")
+        }
         let catalog = try Catalog.builtIn()
         guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: unknown GPU '\(name)'") }
         var device = spec.name
@@ -104,13 +109,15 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 }
             }
         }
-        var text = "GPU: \(device), peaks of the catalog's \(spec.name)\n"
+        var text = "GPU: \(ImportText.shown(device)), peaks of the catalog's \(spec.name)\n"
+        var fitted = 0
         for precision in CUDARuntime.Precision.allCases {
             let rows = samples.filter { $0.precision == precision }
             guard !rows.isEmpty else { continue }
             let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
             let gemm = rows.map { Calibrator.GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds) }
             guard let fit = Calibrator.fitEfficiency(gemm, peak: peak) else { continue }
+            fitted += 1
             var table = TextTable(headers: ["m", "n", "k", "TFLOP/s", "efficiency", "fitted", "residual"], alignments: Array(repeating: .right, count: 7))
             for (s, r) in zip(gemm, fit.residuals) {
                 table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.flops / s.seconds / 1e12, 1), Format.fixed(s.flops / s.seconds / peak, 3),
@@ -122,24 +129,68 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             text += "  use: cost_model: {max_efficiency: {\(precision.rawValue): \(Format.fixed(fit.maxEfficiency, 3))}, "
                 + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
         }
+        guard fitted > 0 else {
+            throw UsageError(message: "\(ImportText.shown(gemmCSV ?? device)): no precision's timings could be fitted "
+                             + "(each needs several shapes whose times grow with their size)")
+        }
         return CommandOutput(stdout: text)
     }
 
-    /// Reads the CSV of scalecast-cuda-check: `# device: NAME` and rows precision,m,n,k,seconds[,tflops].
+    /// Reads the CSV of scalecast-cuda-check: a `# device: NAME` comment and rows
+    /// `precision,m,n,k,seconds[,tflops]`. With a header row (one naming
+    /// `precision`, `m`, `n`, `k` and `seconds`) the columns may come in any order
+    /// and others may be added; without one they are read in that order. The
+    /// file may be any RFC 4180 CSV (`CSVReader`: quoted fields, CRLF, a BOM).
+    /// m, n and k must be whole numbers from 1 to 1e9, seconds a decimal
+    /// in (0, 3600].
+    /// - Throws: `UsageError` naming the file and line of the first row that cannot be read.
     static func readTimings(_ path: String) throws -> (String, [CUDARuntime.Sample]) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError(message: "\(path): cannot read the file") }
-        var device = "unknown", samples: [CUDARuntime.Sample] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.hasPrefix("# device:") { device = line.dropFirst(9).trimmingCharacters(in: .whitespaces); continue }
-            if line.hasPrefix("#") || line.hasPrefix("precision,") || line.isEmpty { continue }
-            let cells = line.split(separator: ",").map(String.init)
-            guard cells.count >= 5, let precision = CUDARuntime.Precision(rawValue: cells[0]), let m = Int(cells[1]), let nn = Int(cells[2]),
-                  let k = Int(cells[3]), let seconds = Double(cells[4]), m > 0, nn > 0, k > 0, seconds > 0 else {
-                throw UsageError(message: "\(path):\(n + 1): expected precision,m,n,k,seconds; found '\(line)'")
-            }
-            samples.append(CUDARuntime.Sample(precision: precision, m: m, n: nn, k: k, seconds: seconds))
+        let shownPath = ImportText.shown(path)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw UsageError(message: "\(shownPath): cannot read the file")
         }
-        guard !samples.isEmpty else { throw UsageError(message: "\(path): no timings found") }
+        let records = try CSVReader.records(text, file: shownPath)
+        var device = "unknown", samples: [CUDARuntime.Sample] = []
+        let names = ["precision", "m", "n", "k", "seconds"]
+        var columns = Array(0..<names.count)
+        var width: Int?
+        for record in records {
+            if let comment = record.comment {
+                let body = comment.trimmingCharacters(in: .whitespaces)
+                if body.hasPrefix("device:") { device = body.dropFirst(7).trimmingCharacters(in: .whitespaces) }
+                continue
+            }
+            let cells = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let lowered = cells.map { $0.lowercased() }
+            if samples.isEmpty, width == nil, lowered.contains("precision") {
+                let found = names.compactMap { lowered.firstIndex(of: $0) }
+                guard found.count == names.count else {
+                    throw UsageError(message: "\(shownPath):\(record.line): the header must name the columns \(names.joined(separator: ", "))")
+                }
+                columns = found
+                width = cells.count
+                continue
+            }
+            func bad(_ why: String) -> UsageError {
+                UsageError(message: "\(shownPath):\(record.line): \(why); found '\(ImportText.shown(record.fields.joined(separator: ",")))'")
+            }
+            if let width, cells.count != width { throw bad("expected \(width) columns, as in the header") }
+            guard cells.count > columns.max()! else { throw bad("expected precision,m,n,k,seconds") }
+            guard let precision = CUDARuntime.Precision(rawValue: cells[columns[0]]) else {
+                throw bad("the precision must be one of \(CUDARuntime.Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let dimensions = try (1...3).map { c -> Int in
+                guard let v = DecimalText.int(cells[columns[c]]), (1...1_000_000_000).contains(v) else {
+                    throw bad("\(names[c]) must be a whole number from 1 to 1000000000")
+                }
+                return v
+            }
+            guard let seconds = DecimalText.double(cells[columns[4]]), seconds > 0, seconds <= 3600 else {
+                throw bad("seconds must be a decimal number above 0 and at most 3600")
+            }
+            samples.append(CUDARuntime.Sample(precision: precision, m: dimensions[0], n: dimensions[1], k: dimensions[2], seconds: seconds))
+        }
+        guard !samples.isEmpty else { throw UsageError(message: "\(shownPath): no timings found") }
         return (device, samples)
     }
 }

@@ -5,6 +5,7 @@ import CostModel
 import Hardware
 import Reports
 import Workload
+import YAMLSupport
 
 /// `scalecast import nccl-tests LOG... --out network.yaml`.
 struct ImportCommand: ParsableCommand {
@@ -17,7 +18,8 @@ struct ImportCommand: ParsableCommand {
             commandName: "layer-times",
             abstract: "Fit a GPU's efficiency curve, per precision, to per-layer times from tools/profile_layers.py.",
             discussion: "Name the profile in a scenario with cost_model: {profile: profile.yaml}. --holdout fits even rows and "
-                + "reports the error on the odd ones.")
+                + "reports the error on the odd ones. The CSV may be saved by any RFC 4180 writer (quoted fields, CRLF, a BOM, "
+                + "columns in any order, extra columns); numbers must be plain decimals within the scenario loader's limits.")
 
         @Argument(help: "The CSV written by tools/profile_layers.py.")
         var csv: String
@@ -36,40 +38,62 @@ struct ImportCommand: ParsableCommand {
 
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
-            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu)'") }
-            guard let text = try? String(contentsOfFile: csv, encoding: .utf8) else { throw UsageError(message: "\(csv): cannot read the file") }
+            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(ImportText.shown(gpu))'") }
+            let shownCSV = ImportText.shown(csv)
+            guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
+                throw UsageError(message: "\(shownCSV): cannot read the file")
+            }
             let times = try LayerTimes(csv: text, file: csv)
-            var output = "\(csv): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
-            var profile = "# Fitted by `scalecast import layer-times` from \(csv); efficiencies are relative to the catalog's \(spec.name) peaks.\ngpu: \(spec.name)\n"
+            var output = "\(shownCSV): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
+            // The file name goes into a comment line, so it is shown escaped: a line break in it would end the comment.
+            var profile = "# Fitted by `scalecast import layer-times` from \(shownCSV); efficiencies are relative to the catalog's "
+                + "\(spec.name) peaks.\ngpu: \(ImportText.yamlQuoted(spec.name))\n"
             var efficiency: [String] = [], half: [String] = [], error: [String] = [], overhead: [String] = []
             for precision in Precision.allCases where times.rows.contains(where: { $0.precision == precision }) {
                 let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
                 let rows = times.rows.filter { $0.precision == precision }
                 let training = holdout ? rows.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) : rows
                 guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else {
-                    throw UsageError(message: "\(csv): the \(precision.rawValue) rows cannot be fitted (at least 3 layers with positive times are needed)")
+                    throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows cannot be fitted (at least 3 layers with positive times are needed)")
                 }
+                // Each figure is written as the scenario loader will read it, and checked against
+                // the loader's own ranges: a profile the tool cannot load is never written.
+                let written = (efficiency: Format.fixed(fit.curve.maxEfficiency, 4), half: Format.fixed(fit.curve.halfSaturation, 2),
+                               error: Format.fixed(fit.reportedError, 4), overhead: Format.fixed(fit.curve.overheadSeconds * 1e6, 3))
+                func refuse(_ what: String) -> UsageError {
+                    UsageError(message: "\(shownCSV): the \(precision.rawValue) rows give \(what); "
+                               + "are the times measured on the \(spec.name), in milliseconds?")
+                }
+                guard let e = Double(written.efficiency), e > 0, e <= 1 else {
+                    throw refuse("a max efficiency of \(written.efficiency), outside (0, 1] of the \(spec.name)'s peak")
+                }
+                guard let h = Double(written.half), (0...1e6).contains(h) else { throw refuse("a half-saturation dimension of \(written.half), outside 0 to 1e6") }
+                guard let o = Double(written.overhead), Limits.microseconds.contains(o) else {
+                    throw refuse("a launch overhead of \(written.overhead) us, outside 0 to 1e6 us")
+                }
+                guard fit.reportedError.isFinite else { throw refuse("no finite error") }
                 output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3)), half-saturation "
                     + "\(Format.fixed(fit.curve.halfSaturation, 1)), launch overhead \(Format.fixed(fit.curve.overheadSeconds * 1e6, 1)) us; "
                     + "forward times within \(Format.fixed(fit.reportedError * 100, 1))% for 90% of the \(training.count) layers fitted\n"
                 if holdout {
-                    let tested = rows.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                    let tested = rows.enumerated().filter { $0.offset % 2 == 1 && $0.element.forwardSeconds > 0 }.map(\.element)
+                    guard !tested.isEmpty else { throw UsageError(message: "\(shownCSV): --holdout: no \(precision.rawValue) rows are left to test the fit on") }
                     let errors = try tested.map {
                         abs(try LayerTimes.predictForward($0, curve: fit.curve, peak: peak) / $0.forwardSeconds - 1)
                     }.sorted()
                     output += "  held out: \(tested.count) layers, median |error| \(Format.fixed(errors[errors.count / 2] * 100, 1))%, "
                         + "90th percentile \(Format.fixed(LayerTimes.percentile(errors, 0.9) * 100, 1))%\n"
                 }
-                efficiency.append("\(precision.rawValue): \(Format.fixed(fit.curve.maxEfficiency, 4))")
-                half.append("\(precision.rawValue): \(Format.fixed(fit.curve.halfSaturation, 2))")
-                error.append("\(precision.rawValue): \(Format.fixed(fit.reportedError, 4))")
-                overhead.append("\(precision.rawValue): \(Format.fixed(fit.curve.overheadSeconds * 1e6, 3))")
+                efficiency.append("\(precision.rawValue): \(written.efficiency)")
+                half.append("\(precision.rawValue): \(written.half)")
+                error.append("\(precision.rawValue): \(written.error)")
+                overhead.append("\(precision.rawValue): \(written.overhead)")
             }
             profile += "max_efficiency: {\(efficiency.joined(separator: ", "))}\nhalf_saturation: {\(half.joined(separator: ", "))}\n"
                 + "launch_overhead_us: {\(overhead.joined(separator: ", "))}\nreported_error: {\(error.joined(separator: ", "))}\n"
             if let out {
                 try OutputFile.write(profile, to: out, force: force)
-                output += "wrote \(out)\n"
+                output += "wrote \(ImportText.shown(out))\n"
             }
             return CommandOutput(stdout: output)
         }
@@ -83,7 +107,10 @@ struct ImportCommand: ParsableCommand {
                 Each log gives one link: bandwidth = the fitted bus bandwidth (busbw, comparable to one link's speed); \
                 latency per hop = the fitted alpha spread over the collective's steps and the two hops of a transfer \
                 through a switch (ring all-reduce: 2(N-1) steps). Name the file in a scenario with \
-                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link.
+                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link. \
+                A link is named nccl-COLLECTIVE-NgpusBASENAME, from the log's file name (characters other than letters, \
+                digits, _ and . become -); logs with the same name in different folders get -2, -3, ... in the order \
+                given; the same log given twice is refused. Columns may be separated by spaces or tabs.
                 """)
 
         @Argument(help: "Logs printed by all_reduce_perf, all_gather_perf, reduce_scatter_perf, broadcast_perf or sendrecv_perf.")
@@ -104,15 +131,26 @@ struct ImportCommand: ParsableCommand {
         func produce() throws -> CommandOutput {
             let chosen = try collective.map { name -> NCCLTestsLog.Collective in
                 guard let c = NCCLTestsLog.Collective(rawValue: name) else {
-                    throw UsageError(message: "--collective: '\(name)' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw UsageError(message: "--collective: '\(ImportText.shown(name))' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return c
             }
             guard ["nvlink", "pcie", "infiniband", "ethernet"].contains(kind) else { throw UsageError(message: "--kind must be nvlink, pcie, infiniband or ethernet") }
-            var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
+            // The same file twice would only write the same link twice: refuse it as the slip it is.
+            var seen: [String: String] = [:]
             for path in logs {
+                let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+                if let first = seen[resolved] {
+                    throw UsageError(message: "\(ImportText.shown(path)): the same log as \(ImportText.shown(first)); give each log once")
+                }
+                seen[resolved] = path
+            }
+            var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
+            var names: Set<String> = []
+            for path in logs {
+                let shownPath = ImportText.shown(path)
                 guard let data = FileManager.default.contents(atPath: path), let content = String(data: data, encoding: .utf8) else {
-                    throw UsageError(message: "\(path): cannot read the file")
+                    throw UsageError(message: "\(shownPath): cannot read the file")
                 }
                 let log = try NCCLTestsLog.parse(content, file: path, collective: chosen)
                 let fit = try log.fit()
@@ -122,9 +160,20 @@ struct ImportCommand: ParsableCommand {
                 case .allGather, .reduceScatter: steps = Double(log.ranks - 1)
                 case .broadcast, .sendRecv: steps = 1
                 }
-                let name = "nccl-\(log.collective.rawValue)-\(log.ranks)gpus-" + ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                text += "\(path): \(log.collective.rawValue) on \(log.ranks) GPUs, \(log.rows.count) sizes from "
-                    + "\(Format.fixed(log.rows.first!.bytes, 0)) to \(Format.fixed(log.rows.last!.bytes, 0)) bytes\n"
+                let name = Self.linkName(collective: log.collective, ranks: log.ranks, path: path, taken: &names)
+                // The figures as written, checked against the catalog's ranges before anything is written.
+                let bandwidth = fit.busBytesPerSecond / 1e9, latency = fit.latencySeconds * 1e6 / steps / 2
+                guard Limits.gigabytesPerSecond.contains(bandwidth) else {
+                    throw UsageError(message: "\(shownPath): the fitted bus bandwidth, \(String(format: "%g", bandwidth)) GB/s, is outside the "
+                                     + "\(String(format: "%g", Limits.gigabytesPerSecond.lowerBound)) to \(String(format: "%g", Limits.gigabytesPerSecond.upperBound)) "
+                                     + "GB/s a link may have; are the sizes and times right?")
+                }
+                guard Limits.microseconds.contains(latency) else {
+                    throw UsageError(message: "\(shownPath): the fitted latency per hop, \(String(format: "%g", latency)) us, is above the "
+                                     + "\(String(format: "%g", Limits.microseconds.upperBound)) us a link may have; are the times right?")
+                }
+                text += "\(shownPath): \(log.collective.rawValue) on \(log.ranks) GPUs, \(log.rows.count) sizes from "
+                    + "\(Format.fixed(log.rows.first!.bytes, 0)) to \(Format.fixed(log.rows.last!.bytes, 0)) bytes; link \(name)\n"
                 text += "  alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us, algbw \(Format.fixed(fit.bytesPerSecond / 1e9, 2)) GB/s, "
                     + "busbw \(Format.fixed(fit.busBytesPerSecond / 1e9, 2)) GB/s"
                     + (log.averageBusGBPerSecond.map { " (the log's average busbw: \(Format.fixed($0, 2)))" } ?? "") + "\n"
@@ -134,18 +183,61 @@ struct ImportCommand: ParsableCommand {
                                   Format.fixed(row.microseconds * (1 + error), 2), Format.fixed(error * 100, 1) + "%"])
                 }
                 text += table.render() + "\n"
-                yaml += "  - {name: \(name), kind: \(kind), bandwidth_gb_per_s: \(Format.fixed(fit.busBytesPerSecond / 1e9, 3)), "
-                    + "latency_us: \(Format.fixed(fit.latencySeconds * 1e6 / steps / 2, 3)), "
-                    + "source: \"fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
-                    + "over \(Int(steps)) steps x 2 hops\"}\n"
+                let source = "fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
+                    + "over \(Int(steps)) steps x 2 hops"
+                yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(Self.decimal(bandwidth)), "
+                    + "latency_us: \(Format.fixed(latency, 3)), source: \(ImportText.yamlQuoted(source))}\n"
+            }
+            // The catalog's own reader must accept what is written; if it does not, nothing is written.
+            do {
+                var check = Catalog(gpus: [], links: [])
+                try check.read(gpus: nil, links: try YAMLValue.parse(yaml, file: out ?? "network.yaml").optional("links"))
+                guard check.links.count == logs.count else { throw UsageError(message: "two links got the same name") }
+            } catch let error as ConfigError {
+                throw UsageError(message: "the links fitted cannot be written as a catalog file: \(error)")
             }
             if let out {
                 try OutputFile.write(yaml, to: out, force: force)
-                text += "wrote \(out)\n"
+                text += "wrote \(ImportText.shown(out))\n"
             } else {
                 text += yaml
             }
             return CommandOutput(stdout: text)
         }
+    }
+}
+
+extension ImportCommand.NCCLTests {
+    /// The catalog name of the link fitted from the log at `path`:
+    /// `nccl-COLLECTIVE-NgpusBASENAME`, where BASENAME is the file's name
+    /// without its extension, every character but letters, digits, `_` and `.`
+    /// replaced by `-` (so a scenario can name the link without quotes). A name
+    /// already in `taken` (two logs with one base name, in different folders)
+    /// gets `-2`, `-3`, ... in the order the logs were given; names are compared
+    /// without case, as the catalog compares them.
+    static func linkName(collective: NCCLTestsLog.Collective, ranks: Int, path: String, taken: inout Set<String>) -> String {
+        let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var safe = ""
+        for c in base {
+            if c.isLetter || c.isNumber || c == "_" || c == "." { safe.append(c) } else if !safe.hasSuffix("-") { safe.append("-") }
+        }
+        safe = String(safe.drop { $0 == "-" || $0 == "." }.reversed().drop { $0 == "-" || $0 == "." }.reversed())
+        let stem = "nccl-\(collective.rawValue)-\(ranks)gpus" + (safe.isEmpty ? "" : "-" + safe)
+        var name = stem, suffix = 1
+        while taken.contains(name.lowercased()) {
+            suffix += 1
+            name = "\(stem)-\(suffix)"
+        }
+        taken.insert(name.lowercased())
+        return name
+    }
+
+    /// A positive value as a plain decimal (no exponent, which YAML 1.1 would read
+    /// as a string) with at least four significant digits: three decimals from 1
+    /// up, more below, so that a small bandwidth is not written as 0.000.
+    static func decimal(_ x: Double) -> String {
+        guard x > 0, x < 1 else { return Format.fixed(x, 3) }
+        let decimals = min(15, 3 - Int(log10(x).rounded(.down)))
+        return Format.fixed(x, decimals)
     }
 }
