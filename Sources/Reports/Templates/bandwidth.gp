@@ -1,5 +1,5 @@
 # ScaleCast chart template: what-if on link bandwidth, one curve per GPU count.
-# Placeholders (an upper-case NAME between at signs) are filled by `scalecast chart bandwidth`.
+# Filled in by `scalecast chart bandwidth`.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced

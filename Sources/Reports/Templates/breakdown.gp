@@ -1,5 +1,5 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration. Placeholders (an upper-case NAME between at signs) are filled by `scalecast chart breakdown`.
+# configuration. Filled in by `scalecast chart breakdown`.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced

@@ -1,5 +1,5 @@
 # ScaleCast chart template: one step's timeline, a lane per GPU and per busy
-# link, tasks coloured by kind. Placeholders (an upper-case NAME between at signs) are filled by `scalecast chart gantt`.
+# link, tasks coloured by kind. Filled in by `scalecast chart gantt`.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced

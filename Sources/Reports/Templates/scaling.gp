@@ -1,5 +1,5 @@
 # ScaleCast chart template: speedup against GPU count, the ideal line, efficiency
-# on the second axis. Placeholders (an upper-case NAME between at signs) are filled by `scalecast chart scaling`.
+# on the second axis. Filled in by `scalecast chart scaling`.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced
