@@ -15,10 +15,10 @@ import Foundation
 enum OutputFile {
     /// Writes bytes to an open file descriptor, as write(2) does: the count
     /// written, or -1 with `errno` set. A seam so tests can make a write fail.
-    typealias Writer = @Sendable (Int32, UnsafeRawBufferPointer) -> Int
+    typealias Writer = (Int32, UnsafeRawBufferPointer) -> Int
 
     /// write(2) itself.
-    static let systemWriter: Writer = { descriptor, bytes in
+    static func systemWriter(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
         bytes.isEmpty ? 0 : Foundation.write(descriptor, bytes.baseAddress, bytes.count)
     }
 
