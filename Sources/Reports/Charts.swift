@@ -13,19 +13,19 @@ public enum Charts {
         var plots: [String] = []
         let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
         for (i, (name, rows)) in series.enumerated() {
-            data += "# \(name)\n# gpus speedup efficiency_percent images_per_second\n"
+            data += "# \(Chart.dataComment(name))\n# gpus speedup efficiency_percent images_per_second\n"
             for r in rows.sorted(by: { $0.gpus < $1.gpus }) {
                 data += "\(r.gpus) \(Format.fixed(r.speedup, 4)) \(Format.fixed(r.efficiency * 100, 2)) \(Format.fixed(r.metrics.imagesPerSecond, 1))\n"
             }
             data += "\n\n"
             let color = palette[i % palette.count]
-            plots.append("     'scaling.dat' index \(i) using 1:2 title \"\(Chart.quoted(name))\" with linespoints lw 2 pt 7 lc rgb '\(color)'")
+            plots.append("     'scaling.dat' index \(i) using 1:2 title \(Chart.gnuplotString(name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color)'")
             plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '\(color)'")
         }
         let gpus = Set(results.map(\.gpus)).sorted()
         let script = try Chart.fill(template: "scaling", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": "scaling.\(format.rawValue)",
-            "TITLE": Chart.quoted(title + " (dotted: efficiency, right axis)"),
+            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": Chart.output("scaling.\(format.rawValue)"),
+            "TITLE": Chart.gnuplotString(title + " (dotted: efficiency, right axis)"),
             "XMIN": "\(Double(gpus.first ?? 1) / 1.3)", "XMAX": "\(Double(gpus.last ?? 1) * 1.3)",
             "XTICS": gpus.map { "\"\($0)\" \($0)" }.joined(separator: ", "),
             "PLOTS": plots.joined(separator: ", \\\n"),
@@ -45,13 +45,14 @@ public enum Charts {
         var data = "# label compute_ms exposed_communication_ms idle_ms (per GPU, per step)\n"
         for r in results {
             let m = r.metrics
-            data += "\"\(Chart.quoted(label(r)))\" \(Format.fixed(m.computeSeconds * 1e3, 3)) "
+            data += "\(Chart.dataLabel(label(r))) \(Format.fixed(m.computeSeconds * 1e3, 3)) "
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 3)) \(Format.fixed(m.idleSeconds * 1e3, 3))\n"
         }
         let longest = results.map { label($0).count }.max() ?? 8
         let script = try Chart.fill(template: "breakdown", [
             "TERMINAL": Chart.terminal(format, width: max(900, 60 * results.count + 200), height: 650),
-            "OUTPUT": "breakdown.\(format.rawValue)", "TITLE": Chart.quoted(title), "DATA": "breakdown.dat",
+            "OUTPUT": Chart.output("breakdown.\(format.rawValue)"), "TITLE": Chart.gnuplotString(title),
+            "DATA": Chart.gnuplotString("breakdown.dat"),
             "BMARGIN": "\(min(14, 2 + longest * 3 / 10))",
         ])
         return Chart(name: "breakdown", format: format, data: data, script: script)
@@ -76,7 +77,7 @@ public enum Charts {
     public static func bandwidth(_ points: [BandwidthPoint], linkDescription: String, title: String,
                                  format: Chart.Format) throws -> Chart {
         let counts = Set(points.map(\.gpus)).sorted()
-        var data = "# speedup against \(linkDescription) bandwidth; one block per GPU count\n"
+        var data = "# speedup against \(Chart.dataComment(linkDescription)) bandwidth; one block per GPU count\n"
         var plots: [String] = []
         for (i, gpus) in counts.enumerated() {
             data += "# \(gpus) GPUs\n# gigabits_per_second speedup step_ms\n"
@@ -84,11 +85,11 @@ public enum Charts {
                 data += "\(Format.fixed(p.gigabitsPerSecond, 3)) \(Format.fixed(p.speedup, 4)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
             }
             data += "\n\n"
-            plots.append("'bandwidth.dat' index \(i) using 1:2 title \"\(gpus) GPUs\" with linespoints lw 2 pt 7")
+            plots.append("'bandwidth.dat' index \(i) using 1:2 title '\(gpus) GPUs' with linespoints lw 2 pt 7")
         }
         let script = try Chart.fill(template: "bandwidth", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": "bandwidth.\(format.rawValue)",
-            "TITLE": Chart.quoted(title), "XLABEL": Chart.quoted("\(linkDescription) bandwidth per direction (Gb/s)"),
+            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": Chart.output("bandwidth.\(format.rawValue)"),
+            "TITLE": Chart.gnuplotString(title), "XLABEL": Chart.gnuplotString("\(linkDescription) bandwidth per direction (Gb/s)"),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
         return Chart(name: "bandwidth", format: format, data: data, script: script)
@@ -139,13 +140,13 @@ public enum Charts {
         var plots: [String] = []
         for (i, kind) in ganttKinds.enumerated() {
             data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
-            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title \"\(kind.name)\"")
+            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
         }
         let script = try Chart.fill(template: "gantt", [
             "TERMINAL": Chart.terminal(format, width: 1200, height: max(400, 28 * names.count + 160)),
-            "OUTPUT": "gantt.\(format.rawValue)", "TITLE": Chart.quoted(title),
+            "OUTPUT": Chart.output("gantt.\(format.rawValue)"), "TITLE": Chart.gnuplotString(title),
             "YMAX": "\(names.count)", "XMAX": Format.fixed(Double(end.nanoseconds - begin.nanoseconds) / 1e6 * 1.01, 4),
-            "YTICS": names.enumerated().map { "\"\(Chart.quoted($1))\" \($0)" }.joined(separator: ", "),
+            "YTICS": names.enumerated().map { "\(Chart.gnuplotString($1)) \($0)" }.joined(separator: ", "),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
         return Chart(name: "gantt", format: format, data: data, script: script)
@@ -164,8 +165,8 @@ public enum Charts {
                 + "set label 'deadline' at \(Format.fixed($0, 3)), graph 0.95 offset 0.5,0"
         } ?? ""
         let script = try Chart.fill(template: "costtime", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 650), "OUTPUT": "costtime.\(format.rawValue)",
-            "TITLE": Chart.quoted(title), "DEADLINE": deadline,
+            "TERMINAL": Chart.terminal(format, width: 1000, height: 650), "OUTPUT": Chart.output("costtime.\(format.rawValue)"),
+            "TITLE": Chart.gnuplotString(title), "DEADLINE": deadline,
         ])
         return Chart(name: "costtime", format: format, data: data, script: script)
     }

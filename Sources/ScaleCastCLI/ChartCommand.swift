@@ -46,14 +46,22 @@ struct ChartCommand: ParsableCommand, OutputProducing {
         let loaded = try Scenario.load(path: scenario)
         let chart = try ChartBuilder.chart(kind, scenario: loaded, run: run, gpus: counts, link: link,
                                            bandwidths: try Self.parseBandwidths(bandwidths), format: format)
-        let notes = try Gnuplot.write([chart], into: out, force: force)
-        return CommandOutput(stdout: "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n",
-                             stderr: notes.map { $0 + "\n" }.joined())
+        let outcome = try Gnuplot.write([chart], into: out, force: force)
+        let wrote = outcome.images.isEmpty ? "wrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
+            : "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n"
+        return CommandOutput(stdout: wrote, stderr: outcome.notes.map { $0 + "\n" }.joined())
     }
 
+    /// `--bandwidths`: a comma-separated list of at least one positive, finite
+    /// decimal number of Gb/s. Empty items (`''`, `1,,2`), hexadecimal (`0x10`),
+    /// `nan` and `inf` are refused, so gnuplot never gets a chart without data.
     static func parseBandwidths(_ text: String) throws -> [Double] {
-        try text.split(separator: ",").map { part in
-            guard let x = Double(part.trimmingCharacters(in: .whitespaces)), x > 0, x.isFinite else {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map { part in
+            guard !part.isEmpty else {
+                throw UsageError(message: "--bandwidths: expected comma-separated Gb/s such as 10,100,400, got '\(text)' (an empty item)")
+            }
+            guard part.allSatisfy({ $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }), let x = Double(part), x > 0, x.isFinite else {
                 throw UsageError(message: "--bandwidths: '\(part)' is not a positive number of Gb/s")
             }
             return x

@@ -3,6 +3,14 @@ import Reports
 
 /// Writes charts and renders them with gnuplot, when it is installed.
 enum Gnuplot {
+    /// What `write` did: the pictures drawn, and notes for stderr.
+    struct Outcome: Equatable {
+        /// The paths of the pictures gnuplot drew, in the charts' order; empty
+        /// when gnuplot is not installed.
+        var images: [String] = []
+        var notes: [String] = []
+    }
+
     /// The gnuplot executable on PATH, if any.
     static var executable: URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -15,37 +23,70 @@ enum Gnuplot {
 
     /// Writes each chart's `.dat` and `.gp` into `directory` and runs gnuplot on the
     /// script there.
-    /// - Returns: notes for stderr (gnuplot missing or failing); the data and
-    ///   scripts are written either way.
+    ///
+    /// gnuplot draws each picture into a temporary file beside it
+    /// (`.NAME.png.PID.tmp`, named by `gnuplot -e "outfile='...'"`), which is
+    /// renamed into place only when gnuplot succeeds, so a failure or a kill
+    /// never leaves half a picture under its real name. gnuplot runs with
+    /// `--default-settings` (no gnuplotrc or ~/.gnuplot) and an environment of
+    /// PATH alone, so it executes nothing but the script written here.
+    /// - Returns: the pictures drawn, or a note that gnuplot is missing; the
+    ///   data and scripts are written either way.
+    /// - Throws: `UsageError` if a file exists (without `force`), is not a
+    ///   regular file, cannot be written, or gnuplot fails (its temporary
+    ///   picture is removed).
     /// - Parameter gnuplot: the program to render with (default: the one on PATH, if any).
-    static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> [String] {
+    static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> Outcome {
+        for chart in charts { try OutputFile.checkTarget(directory + "/" + chart.imageFile, force: force) }
         for chart in charts {
             try OutputFile.write(chart.data, to: directory + "/" + chart.dataFile, force: force)
             try OutputFile.write(chart.script, to: directory + "/" + chart.scriptFile, force: force)
-            if !force && FileManager.default.fileExists(atPath: directory + "/" + chart.imageFile) {
-                throw UsageError(message: "\(directory)/\(chart.imageFile) exists; pass --force to overwrite it")
-            }
         }
         guard let gnuplot = gnuplot ?? executable else {
-            return ["note: gnuplot is not installed, so no pictures were drawn; the .dat and .gp files are in \(directory) "
-                    + "(install gnuplot-nox, then run `gnuplot NAME.gp` there)"]
+            return Outcome(notes: ["note: gnuplot is not installed, so no pictures were drawn; the .dat and .gp files are in \(directory) "
+                                   + "(install gnuplot-nox, then run `gnuplot NAME.gp` there)"])
         }
-        var notes: [String] = []
-        for chart in charts {
-            let process = Process()
-            process.executableURL = gnuplot
-            process.arguments = [chart.scriptFile]
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            if process.terminationStatus != 0 {
-                notes.append("note: gnuplot failed on \(directory)/\(chart.scriptFile): \(message.split(separator: "\n").last ?? "")")
-            }
+        for chart in charts { try render(chart, into: directory, gnuplot: gnuplot) }
+        return Outcome(images: charts.map { directory + "/" + $0.imageFile })
+    }
+
+    /// Runs gnuplot on `chart`'s script in `directory`, drawing into a temporary
+    /// file there that is then renamed to the picture's name.
+    private static func render(_ chart: Chart, into directory: String, gnuplot: URL) throws {
+        let image = directory + "/" + chart.imageFile
+        // Relative to gnuplot's folder, and of safe characters: the chart's name is ours.
+        let temporaryName = URL(fileURLWithPath: OutputFile.temporaryPath(for: chart.imageFile)).lastPathComponent
+        let temporary = directory + "/" + temporaryName
+        unlink(temporary)
+        let process = Process()
+        process.executableURL = gnuplot
+        process.arguments = ["--default-settings", "-e", "\(Chart.outputVariable) = \(Chart.gnuplotString(temporaryName))", chart.scriptFile]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+        let errors = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw UsageError(message: "cannot run \(gnuplot.path) on \(directory)/\(chart.scriptFile): \(error.localizedDescription)")
         }
-        return notes
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, process.terminationReason == .exit,
+              FileManager.default.fileExists(atPath: temporary) else {
+            unlink(temporary)
+            throw UsageError(message: "gnuplot failed on \(directory)/\(chart.scriptFile), so \(image) was not drawn: \(summary(of: message))")
+        }
+        try OutputFile.commit(temporary, to: image, for: image)
+    }
+
+    /// gnuplot's error, on one line: the line that names the script line (or
+    /// the last line) and any system error after it.
+    static func summary(of stderr: String) -> String {
+        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.allSatisfy { $0 == "^" } }
+        guard !lines.isEmpty else { return "no message" }
+        let start = lines.lastIndex { $0.contains(" line ") } ?? lines.count - 1
+        return lines[start...].joined(separator: "; ")
     }
 }

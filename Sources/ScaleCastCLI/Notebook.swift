@@ -103,7 +103,7 @@ struct Notebook {
         var stale: [String] = []
         switch mode {
         case .run:
-            let notes = try Gnuplot.write([chart], into: command.out, force: true)
+            let notes = try Gnuplot.write([chart], into: command.out, force: true).notes
             for note in notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         case .check:
             for (file, content) in [(chart.dataFile, chart.data), (chart.scriptFile, chart.script)] {

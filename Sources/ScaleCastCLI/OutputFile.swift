@@ -1,33 +1,133 @@
 import Foundation
 
 /// Writing files the user asked for: never over an existing file unless told,
-/// and atomically (a temporary file in the same folder, then a rename), so a
-/// reader never sees half a file.
+/// never over anything but a regular file (not a device, a FIFO, a folder or a
+/// symbolic link, even when told), and atomically, so a reader never
+/// sees half a file.
+///
+/// Each file is written to a temporary file beside it, `.NAME.PID.tmp` (PID: the
+/// writing process), flushed to disk, then renamed over `NAME`. If the write
+/// fails (a full disk, a file-size limit), the temporary file is removed, the
+/// old `NAME` is kept as it was, and the error names the path and the reason.
+/// Only a process killed mid-write (SIGKILL, power loss) can leave a
+/// `.NAME.PID.tmp` behind, one per file it was writing; no run reads such files,
+/// and a later run with the same PID overwrites it.
 enum OutputFile {
+    /// Writes bytes to an open file descriptor, as write(2) does: the count
+    /// written, or -1 with `errno` set. A seam so tests can make a write fail.
+    typealias Writer = (Int32, UnsafeRawBufferPointer) -> Int
+
+    /// write(2) itself.
+    static func systemWriter(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.isEmpty ? 0 : Foundation.write(descriptor, bytes.baseAddress, bytes.count)
+    }
+
     /// Writes `text` to `path`.
-    /// - Throws: `UsageError` if the file exists and `force` is false, or it cannot be written.
+    /// - Throws: `UsageError` if the file exists and `force` is false, is not a
+    ///   regular file, or cannot be written.
     static func write(_ text: String, to path: String, force: Bool) throws {
         try write(Data(text.utf8), to: path, force: force)
     }
 
-    static func write(_ data: Data, to path: String, force: Bool) throws {
-        let url = URL(fileURLWithPath: path)
-        if FileManager.default.fileExists(atPath: url.path) && !force {
-            throw UsageError(message: "\(path) exists; pass --force to overwrite it")
+    /// Writes `data` to `path` through `writer` (write(2) unless a test says
+    /// otherwise).
+    static func write(_ data: Data, to path: String, force: Bool, writer: Writer = systemWriter) throws {
+        ignoreFileSizeSignal()
+        let target = try checkTarget(path, force: force)
+        try createParent(of: target, for: path)
+        let temporary = temporaryPath(for: target)
+        try writeTemporary(data, to: temporary, for: path, writer: writer)
+        try commit(temporary, to: target, for: path)
+    }
+
+    /// Checks that `path` may be written: nothing is there, or (with `force`) a
+    /// regular file.
+    /// - Returns: `path`.
+    /// - Throws: `UsageError` if something is there and `force` is false, or it
+    ///   is not a regular file: a folder, a device such as /dev/null, a FIFO, a
+    ///   socket, or a symbolic link (whatever it points to: renaming over a link
+    ///   replaces the link, and following it could replace any file, e.g. the one
+    ///   behind /proc/self/fd/1). `--force` replaces files, never those.
+    @discardableResult
+    static func checkTarget(_ path: String, force: Bool) throws -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return path }   // nothing there yet
+        if !force { throw UsageError(message: "\(path) exists; pass --force to overwrite it") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw UsageError(message: "\(path) is \(kind(of: status.st_mode)), not a regular file; "
+                             + "it is never replaced, even with --force: choose another name")
         }
-        let directory = url.deletingLastPathComponent()
+        return path
+    }
+
+    /// Makes a write past the file-size limit (`ulimit -f`) fail with EFBIG,
+    /// which is reported and cleaned up, instead of killing the process with
+    /// SIGXFSZ and leaving the temporary file. gnuplot inherits the setting.
+    static func ignoreFileSizeSignal() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
+
+    /// `.NAME.PID.tmp` in the folder of `path`.
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+    }
+
+    /// Renames `temporary` over `target`; on failure removes `temporary`.
+    /// - Parameter path: the path as the user gave it, for the message.
+    static func commit(_ temporary: String, to target: String, for path: String) throws {
+        guard rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw UsageError(message: "cannot write \(path): \(reason)")
+        }
+    }
+
+    private static func createParent(of target: String, for path: String) throws {
+        let directory = URL(fileURLWithPath: target).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                try? FileManager.default.removeItem(at: temporary)
-                throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let error as UsageError {
-            throw error
         } catch {
-            throw UsageError(message: "cannot write \(path): \(error.localizedDescription)")
+            throw UsageError(message: "cannot write \(path): cannot create the folder \(directory.path)")
+        }
+    }
+
+    /// Creates `temporary` afresh (a leftover of a killed run is removed first;
+    /// a symbolic link there is not followed), writes all of `data`, and flushes
+    /// it to disk. On any failure removes `temporary`.
+    private static func writeTemporary(_ data: Data, to temporary: String, for path: String, writer: Writer) throws {
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        var failure: Int32? = nil
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = writer(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { failure = written < 0 ? errno : EIO; return }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 && errno != EINVAL { failure = errno }
+        if close(descriptor) != 0 && failure == nil { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw UsageError(message: "cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
+        }
+    }
+
+    /// What a non-regular file is, in words.
+    private static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a folder"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a special file"
         }
     }
 }

@@ -74,9 +74,10 @@ struct PlanCommand: ParsableCommand, OutputProducing {
             let point = { (r: SweepRow) in (r.time(pessimistic: pessimistic)! / 3600, r.cost(pessimistic: pessimistic)!) }
             let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.paretoFront.map(point),
                                             deadlineHours: deadlineHours, title: "\(scenario): time and cost to train", format: .png)
-            let notes = try Gnuplot.write([chart], into: out, force: force)
-            output.stderr = notes.map { $0 + "\n" }.joined()
-            output.stdout += "\nwrote \(out)/\(chart.imageFile)\n"
+            let outcome = try Gnuplot.write([chart], into: out, force: force)
+            output.stderr = outcome.notes.map { $0 + "\n" }.joined()
+            output.stdout += outcome.images.isEmpty ? "\nwrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
+                : "\nwrote \(out)/\(chart.imageFile)\n"
         }
         return output
     }

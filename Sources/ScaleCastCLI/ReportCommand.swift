@@ -45,8 +45,9 @@ struct ReportCommand: ParsableCommand, OutputProducing {
         let text = MarkdownReport.render(MarkdownReport.Input(
             scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
             charts: zip(charts, captions).map { ($0.imageFile, $1) }))
-        let notes = try Gnuplot.write(charts, into: out, force: true)
+        let drawing = try Gnuplot.write(charts, into: out, force: true)
         try OutputFile.write(text, to: out + "/report.md", force: true)
-        return CommandOutput(stdout: "wrote \(out)/report.md and \(charts.count) charts\n", stderr: notes.map { $0 + "\n" }.joined())
+        let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
+        return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: drawing.notes.map { $0 + "\n" }.joined())
     }
 }

@@ -251,7 +251,7 @@ let smallScenario = """
     @Test func missingGnuplotStillWritesDataAndScripts() throws {
         let dir = temporaryDirectory()
         let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "set terminal pngcairo\n")
-        let notes = try Gnuplot.write([chart], into: dir, force: false, gnuplot: .some(nil))
+        let notes = try Gnuplot.write([chart], into: dir, force: false, gnuplot: .some(nil)).notes
         #expect(notes.count == 1)
         #expect(notes[0].contains("gnuplot is not installed"))
         #expect(FileManager.default.fileExists(atPath: dir + "/scaling.dat"))

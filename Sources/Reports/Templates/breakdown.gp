@@ -1,8 +1,8 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration. Placeholders (@NAME@) are filled by `scalecast chart breakdown`.
+# configuration. Filled in by `scalecast chart breakdown`.
 @TERMINAL@
-set output '@OUTPUT@'
-set title "@TITLE@" font ",14"
+@OUTPUT@
+set title @TITLE@ font ",14" noenhanced
 set key outside top center horizontal maxrows 1
 set grid ytics lc rgb '#dddddd'
 set ylabel "time per step, per GPU (ms)"
@@ -15,6 +15,6 @@ set xtics rotate by 30 right noenhanced
 set bmargin @BMARGIN@
 set lmargin 18
 set rmargin 4
-plot '@DATA@' using 2:xtic(1) title "compute" lc rgb '#4C72B0', \
+plot @DATA@ using 2:xtic(1) title "compute" lc rgb '#4C72B0', \
      '' using 3 title "exposed communication" lc rgb '#DD8452', \
      '' using 4 title "idle" lc rgb '#BBBBBB'

@@ -1,8 +1,8 @@
 # ScaleCast chart template: time and cost to train of every configuration
 # searched, the Pareto front, and the deadline. Filled by `scalecast plan --out`.
 @TERMINAL@
-set output '@OUTPUT@'
-set title "@TITLE@" font ",14"
+@OUTPUT@
+set title @TITLE@ font ",14" noenhanced
 set key top right box opaque
 set grid xtics ytics lc rgb '#dddddd'
 set logscale xy

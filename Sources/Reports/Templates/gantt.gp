@@ -1,8 +1,8 @@
 # ScaleCast chart template: one step's timeline, a lane per GPU and per busy
-# link, tasks coloured by kind. Placeholders (@NAME@) are filled by `scalecast chart gantt`.
+# link, tasks coloured by kind. Filled in by `scalecast chart gantt`.
 @TERMINAL@
-set output '@OUTPUT@'
-set title "@TITLE@" font ",14"
+@OUTPUT@
+set title @TITLE@ font ",14" noenhanced
 set key outside bottom center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"

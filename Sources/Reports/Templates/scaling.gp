@@ -1,8 +1,8 @@
 # ScaleCast chart template: speedup against GPU count, the ideal line, efficiency
-# on the second axis. Placeholders (@NAME@) are filled by `scalecast chart scaling`.
+# on the second axis. Filled in by `scalecast chart scaling`.
 @TERMINAL@
-set output '@OUTPUT@'
-set title "@TITLE@" font ",14"
+@OUTPUT@
+set title @TITLE@ font ",14" noenhanced
 set key top left box opaque
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 2

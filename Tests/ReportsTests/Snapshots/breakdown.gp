@@ -1,8 +1,9 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration. Placeholders (@NAME@) are filled by `scalecast chart breakdown`.
+# configuration. Filled in by `scalecast chart breakdown`.
 set terminal svg size 900,650 dynamic enhanced font 'DejaVu Sans,11'
-set output 'breakdown.svg'
-set title "where the step goes" font ",14"
+if (!exists("outfile")) outfile = 'breakdown.svg'
+set output outfile
+set title 'where the step goes' font ",14" noenhanced
 set key outside top center horizontal maxrows 1
 set grid ytics lc rgb '#dddddd'
 set ylabel "time per step, per GPU (ms)"

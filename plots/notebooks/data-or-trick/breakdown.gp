@@ -1,8 +1,9 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration. Placeholders (@NAME@) are filled by `scalecast chart breakdown`.
+# configuration. Filled in by `scalecast chart breakdown`.
 set terminal pngcairo size 900,650 enhanced font 'DejaVu Sans,11'
-set output 'breakdown.png'
-set title "Data parallel vs the one weird trick, 2014 PCIe vs 2022 NVSwitch: where the step goes" font ",14"
+if (!exists("outfile")) outfile = 'breakdown.png'
+set output outfile
+set title 'Data parallel vs the one weird trick, 2014 PCIe vs 2022 NVSwitch: where the step goes' font ",14" noenhanced
 set key outside top center horizontal maxrows 1
 set grid ytics lc rgb '#dddddd'
 set ylabel "time per step, per GPU (ms)"

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+import Reports
+
+/// Outputs are written whole or not at all, never over a device, FIFO, folder
+/// or symbolic link, and a chart claims only the pictures it drew (issue 17).
+@Suite struct OutputSafetyTests {
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-safety-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func files(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+
+    @Test func aWriteThatFailsPartWayKeepsTheOldFileAndLeavesNoTemporary() throws {
+        let dir = try temporaryDirectory()
+        try "precious".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        var calls = 0
+        // The first write gets 10 bytes out, the second finds the disk full.
+        let fullDisk: OutputFile.Writer = { descriptor, bytes in
+            calls += 1
+            if calls == 1 { return Foundation.write(descriptor, bytes.baseAddress, min(10, bytes.count)) }
+            errno = ENOSPC
+            return -1
+        }
+        #expect {
+            try OutputFile.write(Data(repeating: 65, count: 1000), to: dir + "/t.json", force: true, writer: fullDisk)
+        } throws: { error in
+            let message = (error as? UsageError)?.message ?? ""
+            return message.contains(dir + "/t.json") && message.contains("No space left on device")
+        }
+        #expect(calls == 2)
+        #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "precious")
+        #expect(files(in: dir) == ["t.json"])
+    }
+
+    @Test func aWriteThatSucceedsLeavesOnlyTheFile() throws {
+        let dir = try temporaryDirectory()
+        try OutputFile.write("new", to: dir + "/sub/a.txt", force: false)
+        #expect(files(in: dir + "/sub") == ["a.txt"])
+        // A temporary file left by a killed run with this PID is overwritten, not read.
+        try "stale".write(toFile: OutputFile.temporaryPath(for: dir + "/sub/a.txt"), atomically: false, encoding: .utf8)
+        try OutputFile.write("newer", to: dir + "/sub/a.txt", force: true)
+        #expect(try String(contentsOfFile: dir + "/sub/a.txt", encoding: .utf8) == "newer")
+        #expect(files(in: dir + "/sub") == ["a.txt"])
+    }
+
+    @Test func forceNeverReplacesAFIFOAFolderOrASymbolicLink() throws {
+        let dir = try temporaryDirectory()
+        #expect(mkfifo(dir + "/fifo", 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: dir + "/folder", withIntermediateDirectories: false)
+        try "kept".write(toFile: dir + "/real.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.json", withDestinationPath: dir + "/real.json")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/dangling.json", withDestinationPath: dir + "/nothing")
+        let scenario = try writeTemporary(smallScenario)
+        for (name, kind) in [("fifo", "a FIFO"), ("folder", "a folder"), ("link.json", "a symbolic link"), ("dangling.json", "a symbolic link")] {
+            let out = CLI.execute(["trace", scenario, "--gpus", "2", "--out", dir + "/" + name, "--force"])
+            #expect(out.exitCode == 2)
+            #expect(out.stderr.contains("\(dir)/\(name) is \(kind), not a regular file"), "\(out.stderr)")
+            #expect(out.stderr.split(separator: "\n").count == 1)
+        }
+        var status = stat()
+        #expect(lstat(dir + "/fifo", &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO)
+        #expect(lstat(dir + "/link.json", &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK)
+        #expect(try String(contentsOfFile: dir + "/real.json", encoding: .utf8) == "kept")
+        #expect(files(in: dir) == ["dangling.json", "fifo", "folder", "link.json", "real.json"])
+        // A chart's picture is checked the same way, before anything is written.
+        #expect(mkfifo(dir + "/folder/breakdown.png", 0o644) == 0)
+        let refused = CLI.execute(["chart", "breakdown", scenario, "--out", dir + "/folder", "--force"])
+        #expect(refused.exitCode == 2)
+        #expect(refused.stderr.contains("breakdown.png is a FIFO"))
+        #expect(!files(in: dir + "/folder").contains("breakdown.dat"))
+    }
+
+    @Test func invalidBandwidthListsExitWithTwoBeforeAnyFileIsWritten() throws {
+        let dir = try temporaryDirectory()
+        let scenario = try writeTemporary(smallScenario)
+        for list in ["", "1,,2", "10,", "-5", "0", "abc", "nan", "inf", "0x10", "1e400", "1e-400", "10;20"] {
+            // `--bandwidths=-5`: argument-parser reads a separate `-5` as an option.
+            let option = list.hasPrefix("-") ? ["--bandwidths=\(list)"] : ["--bandwidths", list]
+            let out = CLI.execute(["chart", "bandwidth", scenario, "--gpus", "4"] + option + ["--out", dir])
+            #expect(out.exitCode == 2, "--bandwidths '\(list)'")
+            #expect(out.stderr.hasPrefix("error: --bandwidths"), "--bandwidths '\(list)': \(out.stderr)")
+        }
+        #expect(files(in: dir).isEmpty)
+        #expect(try ChartCommand.parseBandwidths(" 10, 2.5e1 ,100") == [10, 25, 100])
+    }
+
+    /// A stand-in for gnuplot that writes part of the picture it was asked for
+    /// (`-e "outfile = '...'"`) and fails, as a full disk would make it.
+    func failingGnuplot(in dir: String) throws -> URL {
+        let path = dir + "/fake-gnuplot"
+        try """
+            #!/bin/sh
+            out=$(printf '%s' "$3" | sed "s/^outfile = '\\(.*\\)'$/\\1/")
+            printf 'half a picture' > "$out"
+            echo '"scaling.gp" line 20: could not write the picture' >&2
+            exit 1
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(chmod(path, 0o755) == 0)
+        return URL(fileURLWithPath: path)
+    }
+
+    @Test func aFailedDrawingKeepsTheOldPictureAndLeavesNoTemporary() throws {
+        let dir = try temporaryDirectory()
+        let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "plot x\n")
+        try "old picture".write(toFile: dir + "/scaling.png", atomically: true, encoding: .utf8)
+        #expect {
+            try Gnuplot.write([chart], into: dir, force: true, gnuplot: .some(try failingGnuplot(in: dir)))
+        } throws: { error in
+            let message = (error as? UsageError)?.message ?? ""
+            return message.contains("gnuplot failed on \(dir)/scaling.gp") && message.contains("line 20: could not write")
+                && !message.contains("\n")
+        }
+        #expect(try String(contentsOfFile: dir + "/scaling.png", encoding: .utf8) == "old picture")
+        #expect(files(in: dir) == ["fake-gnuplot", "scaling.dat", "scaling.gp", "scaling.png"])
+    }
+
+    @Test(.enabled(if: Gnuplot.executable != nil, "gnuplot is not installed"))
+    func gnuplotDrawsIntoATemporaryNameThatTheScriptDefaultsAway() throws {
+        let dir = try temporaryDirectory()
+        let out = CLI.execute(["chart", "scaling", try writeTemporary(smallScenario), "--out", dir])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("wrote \(dir)/scaling.png"))
+        #expect(files(in: dir) == ["scaling.dat", "scaling.gp", "scaling.png"])
+        let script = try String(contentsOfFile: dir + "/scaling.gp", encoding: .utf8)
+        #expect(script.contains("if (!exists(\"outfile\")) outfile = 'scaling.png'\nset output outfile\n"))
+    }
+
+    @Test func withoutGnuplotTheChartDoesNotClaimAPicture() throws {
+        let executable = try #require(ExecutableTests.executable, "the scalecast executable was not built")
+        let dir = try temporaryDirectory()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["chart", "scaling", try writeTemporary(smallScenario), "--out", dir]
+        process.environment = ["PATH": dir + "/no-such-folder"]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let printed = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let notes = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!printed.contains("scaling.png"), "\(printed)")
+        #expect(printed.contains("no picture"))
+        #expect(notes.contains("gnuplot is not installed"))
+        #expect(files(in: dir) == ["scaling.dat", "scaling.gp"])
+    }
+
+    @Test func aFileSizeLimitEndsInExitTwoNotASignalOrATemporaryFile() throws {
+        let executable = try #require(ExecutableTests.executable, "the scalecast executable was not built")
+        let dir = try temporaryDirectory()
+        try "precious".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 1 block of 512 bytes; SIGXFSZ left at its default, which would kill the process.
+        process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" trace \"$1\" --gpus 2 --out \"$2\" --force",
+                             executable.path, try writeTemporary(smallScenario), dir + "/t.json"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 2)
+        #expect(message == "error: cannot write \(dir)/t.json: File too large; nothing was changed\n")
+        #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "precious")
+        #expect(files(in: dir) == ["t.json"])
+    }
+}
