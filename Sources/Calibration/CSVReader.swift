@@ -115,35 +115,3 @@ public enum CSVReader {
         return records
     }
 }
-
-/// Reading numbers from text files strictly: plain decimal notation only, so
-/// that `0x10`, `nan`, `inf` and `12abc`, which `Double(_:)` or a careless
-/// reader would accept or half-read, are refused.
-public enum DecimalText {
-    /// A finite decimal number (`12`, `-0.5`, `1.5e-3`), surrounding spaces allowed; nil for anything else.
-    public static func double(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let s = Array(t.unicodeScalars)
-        var digits = 0, seenDot = false, seenExponent = false, exponentDigits = 0
-        for (index, c) in s.enumerated() {
-            switch c {
-            case "0"..."9": if seenExponent { exponentDigits += 1 } else { digits += 1 }
-            case ".": guard !seenDot, !seenExponent else { return nil }; seenDot = true
-            case "e", "E": guard digits > 0, !seenExponent else { return nil }; seenExponent = true
-            case "+", "-":
-                guard index == 0 || s[index - 1] == "e" || s[index - 1] == "E" else { return nil }
-            default: return nil
-            }
-        }
-        guard digits > 0, !seenExponent || exponentDigits > 0, let value = Double(t), value.isFinite else { return nil }
-        return value
-    }
-
-    /// A whole decimal number (`12`, `+3`, `-4`), surrounding spaces allowed; nil for anything else.
-    public static func int(_ text: String) -> Int? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        guard !t.isEmpty, t.unicodeScalars.enumerated().allSatisfy({ ("0"..."9").contains($0.element) || ($0.offset == 0 && ($0.element == "+" || $0.element == "-")) })
-        else { return nil }
-        return Int(t)
-    }
-}

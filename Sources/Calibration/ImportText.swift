@@ -1,26 +1,6 @@
-/// Text that importers put into messages and into the YAML files they write,
-/// made safe whatever the user's file names and cells contain.
+/// Text that importers put into the YAML files they write, made safe whatever
+/// the user's file names and cells contain (messages use `String.singleLine`).
 public enum ImportText {
-    /// `text` on one line: line breaks, tabs and other control characters
-    /// (C0, DEL, C1, U+2028/U+2029) written as Swift-style escapes (`\n`,
-    /// `\t`, `\u{1B}`), so that an error message stays the one line
-    /// `FILE:LINE: message` that editors and scripts expect. Text without
-    /// such characters is returned unchanged.
-    public static func shown(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var out = ""
-        for s in text.unicodeScalars {
-            switch s {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where isControl(s): out += "\\u{\(String(s.value, radix: 16, uppercase: true))}"
-            default: out.unicodeScalars.append(s)
-            }
-        }
-        return out
-    }
-
     /// `text` as a YAML double-quoted scalar that every YAML 1.1/1.2 parser reads
     /// back as exactly `text`: backslash and quote escaped, every character
     /// YAML does not allow raw in a quoted scalar (controls, DEL, C1, the

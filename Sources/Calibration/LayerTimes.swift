@@ -90,7 +90,7 @@ public struct LayerTimes: Sendable {
     ///   layer is built from it.
     public init(csv text: String, file: String) throws {
         self.file = file
-        let shownFile = ImportText.shown(file)
+        let shownFile = file.singleLine
         var header: [String]?
         rows = []
         for record in try CSVReader.records(text, file: shownFile) where record.comment == nil {
@@ -107,22 +107,22 @@ public struct LayerTimes: Sendable {
             }
             func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
                 let text = try cell(name)
-                guard let v = DecimalText.int(text), range.contains(v) else {
-                    throw fail("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(ImportText.shown(text))'")
+                guard let v = NumberText.whole(text), range.contains(v) else {
+                    throw fail("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text.singleLine)'")
                 }
                 return v
             }
             func seconds(_ name: String) throws -> Double {
                 let text = try cell(name)
-                guard let v = DecimalText.double(text), v >= 0, v <= Bounds.milliseconds else {
-                    throw fail("'\(name)' must be milliseconds from 0 to \(Int(Bounds.milliseconds)), got '\(ImportText.shown(text))'")
+                guard let v = NumberText.decimal(text), v >= 0, v <= Bounds.milliseconds else {
+                    throw fail("'\(name)' must be milliseconds from 0 to \(Int(Bounds.milliseconds)), got '\(text.singleLine)'")
                 }
                 return v / 1000
             }
             let kind = try cell("kind")
-            guard kind == "conv" || kind == "fc" else { throw fail("kind must be conv or fc, got '\(ImportText.shown(kind))'") }
+            guard kind == "conv" || kind == "fc" else { throw fail("kind must be conv or fc, got '\(kind.singleLine)'") }
             guard let precision = Precision(rawValue: try cell("precision")) else {
-                throw fail("unknown precision '\(ImportText.shown(try cell("precision")))'")
+                throw fail("unknown precision '\((try cell("precision")).singleLine)'")
             }
             let row = Row(line: record.line, kind: kind, batch: try int("batch", in: Bounds.batch), precision: precision,
                           inChannels: try int("in_channels", in: Bounds.channels),

@@ -50,7 +50,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
     ///   give a bandwidth no link has).
     public static func parse(_ text: String, file: String, collective given: Collective? = nil) throws -> NCCLTestsLog {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        let shownFile = ImportText.shown(file)
+        let shownFile = file.singleLine
         func fail(_ line: Int?, _ message: String) -> ConfigError { ConfigError(file: shownFile, keyPath: "", line: line, message: message) }
         func words(_ text: Substring) -> [String] {
             text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
@@ -61,7 +61,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
         var average: Double?
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            let shown = ImportText.shown(line)
+            let shown = line.singleLine
             let number = index + 1
             if line.isEmpty { continue }
             if line.hasPrefix("#") {
@@ -104,7 +104,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
                 throw fail(number, "expected \(columns.count) columns (\(columns.joined(separator: " "))), found \(cells.count): '\(shown)'")
             }
             func value(_ name: String) throws -> Double {
-                guard let i = columns.firstIndex(of: name), let x = DecimalText.double(cells[i]), x >= 0, x < 1e18 else {
+                guard let i = columns.firstIndex(of: name), let x = NumberText.decimal(cells[i]), x >= 0, x < 1e18 else {
                     throw fail(number, "cannot read '\(name)' in '\(shown)'")
                 }
                 return x
@@ -156,13 +156,13 @@ public struct NCCLTestsLog: Sendable, Equatable {
 
     public func fit() throws -> AlphaBeta {
         guard rows.count >= 2, Set(rows.map(\.bytes)).count >= 2 else {
-            throw ConfigError(file: ImportText.shown(file), keyPath: "", line: nil, message: "an alpha-beta fit needs at least two message sizes")
+            throw ConfigError(file: file.singleLine, keyPath: "", line: nil, message: "an alpha-beta fit needs at least two message sizes")
         }
         let x = rows.map(\.bytes), y = rows.map { $0.microseconds * 1e-6 }
         let w = y.map { 1 / max($0 * $0, 1e-30) }
         var c0 = 0.0, c1 = 0.0, cov00 = 0.0, cov01 = 0.0, cov11 = 0.0, chisq = 0.0
         guard gsl_fit_wlinear(x, 1, w, 1, y, 1, x.count, &c0, &c1, &cov00, &cov01, &cov11, &chisq) == GSL_SUCCESS, c1 > 0 else {
-            throw ConfigError(file: ImportText.shown(file), keyPath: "", line: nil, message: "the times do not grow with the message size; no bandwidth can be fitted")
+            throw ConfigError(file: file.singleLine, keyPath: "", line: nil, message: "the times do not grow with the message size; no bandwidth can be fitted")
         }
         let alpha = max(0, c0), beta = 1 / c1
         return AlphaBeta(latencySeconds: alpha, bytesPerSecond: beta, busBytesPerSecond: beta * collective.busFactor(ranks: ranks),

@@ -25,6 +25,9 @@ struct LayerwisePlanner {
     /// One worker stands for all; all-reduces are single collective tasks.
     let aggregated: Bool
     var graph: TaskGraph
+    /// Set when planning stopped early because the plan outgrew `PlanLimits.tasks`:
+    /// the fraction of the first step's model-parallel chunks planned by then.
+    private var plannedFraction: Double?
 
     private var net: Network { setup.network }
     /// Workers laid out in the graph (one when aggregated).
@@ -43,12 +46,33 @@ struct LayerwisePlanner {
     private var dataLayers: Range<Int> { 1..<(split ?? net.layers.count) }
     private var modelLayers: Range<Int> { (split ?? net.layers.count)..<net.layers.count }
 
-    mutating func build() -> TaskGraph {
+    /// - Throws: `PlanTooLargeError` once the first step shows the whole plan would
+    ///   pass `PlanLimits`.
+    mutating func build() throws -> TaskGraph {
         var stepDone = [[Int]](repeating: [], count: workers)
         for step in 0..<setup.steps {
             stepDone = planStep(step, after: stepDone)
+            if step == 0 { try checkSize() }
         }
         return graph
+    }
+
+    /// Whether the graph planned so far is already beyond `PlanLimits`.
+    private var isOverLimits: Bool { graph.tasks.count > PlanLimits.tasks || graph.dependencyCount > PlanLimits.dependencies }
+
+    /// Refuses the plan if one step's tasks, times the steps, pass `PlanLimits`.
+    private func checkSize() throws {
+        let steps = setup.steps
+        // Stopped before any chunk was planned: what is planned already, times the steps, is a lower bound.
+        let fraction = plannedFraction.map { $0 > 0 ? $0 : 1 } ?? 1
+        let scale = Double(steps) / fraction
+        let tasks = Double(graph.tasks.count) * scale, dependencies = Double(graph.dependencyCount) * scale
+        let transfers = graph.tasks.reduce(0) { $0 + ($1.kind == .transfer ? 1 : 0) }
+        let work = split == nil ? 0 : Double(transfers) * scale * Double(workers) * Double(workers)
+        if tasks > Double(PlanLimits.tasks) || dependencies > Double(PlanLimits.dependencies) || work > PlanLimits.exchangeWork {
+            throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: dependencies, estimatedExchangeWork: work,
+                                    isLowerBound: plannedFraction == 0)
+        }
     }
 
     /// Plans one step; `after[w]` are the tasks worker w must finish first.
@@ -169,6 +193,11 @@ struct LayerwisePlanner {
         let slices = Double(workers)
         let modelParameters = modelLayers.reduce(0) { $0 + net.layers[$1].cost.parameters }
         for (c, chunk) in chunks.enumerated() {
+            // One step alone can outgrow what a run may hold: stop, and let `build` refuse it.
+            if isOverLimits {
+                plannedFraction = Double(c) / Double(chunks.count)
+                break
+            }
             let n = chunk.examples
             for w in 0..<workers { chain[w] += arrivals[c][w] }
             // Forward through the chain, all-gathering slices where a layer needs its whole input.
@@ -292,6 +321,8 @@ struct LayerwisePlanner {
             // Turns: in round r every worker sends its r-th piece of examples to all others.
             var previousRound: [Int] = []
             for r in chunks.indices {
+                // Every transfer of a round waits on the whole round before (K^2 dependencies each).
+                if isOverLimits { plannedFraction = 0; break }
                 var round: [Int] = []
                 for part in layout[r] {
                     let o = part.owner, examples = part.examples.count

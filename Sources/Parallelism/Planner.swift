@@ -15,11 +15,11 @@ public enum Planner {
         let split = try strategy.modelParallelStart(in: setup.network)
         if setup.gpus == 1 {
             var single = LayerwisePlanner(setup: setup, strategy: .data(DataParallelOptions(bucketBytes: nil)), split: nil)
-            return single.build()
+            return try single.build()
         }
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
                                        aggregated: fidelity == .aggregated && split == nil)
-        return planner.build()
+        return try planner.build()
     }
 
     /// A group of layers whose gradients are all-reduced together.

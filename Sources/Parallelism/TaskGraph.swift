@@ -94,6 +94,9 @@ public struct TaskGraph: Sendable {
     public let representedGPUs: Int
     public let steps: Int
 
+    /// Dependencies of all tasks added up (the graph's edges).
+    public private(set) var dependencyCount = 0
+
     public init(gpus: Int, steps: Int, representing represented: Int? = nil) {
         self.gpus = gpus
         self.representedGPUs = represented ?? gpus
@@ -107,6 +110,7 @@ public struct TaskGraph: Sendable {
         precondition(device >= 0 && device < gpus, "task on GPU \(device) outside 0..<\(gpus)")
         precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
         let id = tasks.count
+        dependencyCount += dependencies.count
         tasks.append(Task(id: id, kind: kind, label: label, layer: layer, device: device, work: work,
                           dependencies: dependencies, step: step, group: group, operation: operation))
         return id

@@ -4,6 +4,7 @@ import Calibration
 import Hardware
 import Foundation
 import Reports
+import YAMLSupport
 
 /// `scalecast calibrate [--out profile.yaml] [--threads N]`.
 struct CalibrateCommand: ParsableCommand, OutputProducing {
@@ -109,7 +110,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 }
             }
         }
-        var text = "GPU: \(ImportText.shown(device)), peaks of the catalog's \(spec.name)\n"
+        var text = "GPU: \(device.singleLine), peaks of the catalog's \(spec.name)\n"
         var fitted = 0
         for precision in CUDARuntime.Precision.allCases {
             let rows = samples.filter { $0.precision == precision }
@@ -130,7 +131,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
         }
         guard fitted > 0 else {
-            throw UsageError(message: "\(ImportText.shown(gemmCSV ?? device)): no precision's timings could be fitted "
+            throw UsageError(message: "\((gemmCSV ?? device).singleLine): no precision's timings could be fitted "
                              + "(each needs several shapes whose times grow with their size)")
         }
         return CommandOutput(stdout: text)
@@ -145,7 +146,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// in (0, 3600].
     /// - Throws: `UsageError` naming the file and line of the first row that cannot be read.
     static func readTimings(_ path: String) throws -> (String, [CUDARuntime.Sample]) {
-        let shownPath = ImportText.shown(path)
+        let shownPath = path.singleLine
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw UsageError(message: "\(shownPath): cannot read the file")
         }
@@ -172,7 +173,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 continue
             }
             func bad(_ why: String) -> UsageError {
-                UsageError(message: "\(shownPath):\(record.line): \(why); found '\(ImportText.shown(record.fields.joined(separator: ",")))'")
+                UsageError(message: "\(shownPath):\(record.line): \(why); found '\((record.fields.joined(separator: ",")).singleLine)'")
             }
             if let width, cells.count != width { throw bad("expected \(width) columns, as in the header") }
             guard cells.count > columns.max()! else { throw bad("expected precision,m,n,k,seconds") }
@@ -180,12 +181,12 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 throw bad("the precision must be one of \(CUDARuntime.Precision.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let dimensions = try (1...3).map { c -> Int in
-                guard let v = DecimalText.int(cells[columns[c]]), (1...1_000_000_000).contains(v) else {
+                guard let v = NumberText.whole(cells[columns[c]]), (1...1_000_000_000).contains(v) else {
                     throw bad("\(names[c]) must be a whole number from 1 to 1000000000")
                 }
                 return v
             }
-            guard let seconds = DecimalText.double(cells[columns[4]]), seconds > 0, seconds <= 3600 else {
+            guard let seconds = NumberText.decimal(cells[columns[4]]), seconds > 0, seconds <= 3600 else {
                 throw bad("seconds must be a decimal number above 0 and at most 3600")
             }
             samples.append(CUDARuntime.Sample(precision: precision, m: dimensions[0], n: dimensions[1], k: dimensions[2], seconds: seconds))

@@ -20,7 +20,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing {
     var run: String?
 
     func produce() throws -> CommandOutput {
-        guard gpus > 0 else { throw UsageError(message: "--gpus must be positive, got \(gpus)") }
+        _ = try GPUList.check(gpus)
         let loaded = try Scenario.load(path: scenario)
         var runs = loaded.runs
         if let run {
@@ -33,7 +33,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing {
         var text = ""
         for spec in runs {
             try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
-            let outcome = try ScenarioRunner.simulate(spec, gpus: gpus)
+            let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
             let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)

@@ -38,8 +38,8 @@ struct ImportCommand: ParsableCommand {
 
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
-            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(ImportText.shown(gpu))'") }
-            let shownCSV = ImportText.shown(csv)
+            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
+            let shownCSV = csv.singleLine
             guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
                 throw UsageError(message: "\(shownCSV): cannot read the file")
             }
@@ -93,7 +93,7 @@ struct ImportCommand: ParsableCommand {
                 + "launch_overhead_us: {\(overhead.joined(separator: ", "))}\nreported_error: {\(error.joined(separator: ", "))}\n"
             if let out {
                 try OutputFile.write(profile, to: out, force: force)
-                output += "wrote \(ImportText.shown(out))\n"
+                output += "wrote \(out.singleLine)\n"
             }
             return CommandOutput(stdout: output)
         }
@@ -131,7 +131,7 @@ struct ImportCommand: ParsableCommand {
         func produce() throws -> CommandOutput {
             let chosen = try collective.map { name -> NCCLTestsLog.Collective in
                 guard let c = NCCLTestsLog.Collective(rawValue: name) else {
-                    throw UsageError(message: "--collective: '\(ImportText.shown(name))' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw UsageError(message: "--collective: '\(name.singleLine)' is not one of \(NCCLTestsLog.Collective.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return c
             }
@@ -141,14 +141,14 @@ struct ImportCommand: ParsableCommand {
             for path in logs {
                 let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
                 if let first = seen[resolved] {
-                    throw UsageError(message: "\(ImportText.shown(path)): the same log as \(ImportText.shown(first)); give each log once")
+                    throw UsageError(message: "\(path.singleLine): the same log as \(first.singleLine); give each log once")
                 }
                 seen[resolved] = path
             }
             var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
             var names: Set<String> = []
             for path in logs {
-                let shownPath = ImportText.shown(path)
+                let shownPath = path.singleLine
                 guard let data = FileManager.default.contents(atPath: path), let content = String(data: data, encoding: .utf8) else {
                     throw UsageError(message: "\(shownPath): cannot read the file")
                 }
@@ -198,7 +198,7 @@ struct ImportCommand: ParsableCommand {
             }
             if let out {
                 try OutputFile.write(yaml, to: out, force: force)
-                text += "wrote \(ImportText.shown(out))\n"
+                text += "wrote \(out.singleLine)\n"
             } else {
                 text += yaml
             }

@@ -45,11 +45,16 @@ enum GPUList {
     static func parse(_ text: String) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         return try parts.map { part in
-            guard let n = Int(part) else { throw UsageError(message: "--gpus: '\(part)' is not a whole number; give a list like 1,2,4,8") }
-            guard Limits.gpus.contains(n) else {
-                throw UsageError(message: "--gpus: GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(n)")
-            }
-            return n
+            guard let n = NumberText.whole(part) else { throw UsageError(message: "--gpus: '\(part)' is not a whole number; give a list like 1,2,4,8") }
+            return try check(n)
         }
+    }
+
+    /// `n` if it is a GPU count ScaleCast simulates (`Limits.gpus`).
+    static func check(_ n: Int) throws -> Int {
+        guard Limits.gpus.contains(n) else {
+            throw UsageError(message: "--gpus: GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(n)")
+        }
+        return n
     }
 }

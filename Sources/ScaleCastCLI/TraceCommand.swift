@@ -26,7 +26,7 @@ struct TraceCommand: ParsableCommand, OutputProducing {
 
     func produce() throws -> CommandOutput {
         let (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
-        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus)
+        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title)
@@ -38,7 +38,7 @@ struct TraceCommand: ParsableCommand, OutputProducing {
 /// Picks one run of a scenario for commands that show a single configuration.
 enum RunSelection {
     static func pick(scenario path: String, run label: String?, gpus: Int) throws -> (RunSpec, Scenario) {
-        guard gpus > 0 else { throw UsageError(message: "--gpus must be positive, got \(gpus)") }
+        _ = try GPUList.check(gpus)
         let scenario = try Scenario.load(path: path)
         let spec: RunSpec
         if let label {

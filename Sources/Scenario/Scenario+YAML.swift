@@ -40,6 +40,9 @@ extension Scenario {
         if let runsNode = try root.optional("runs") {
             let items = try runsNode.items()
             guard !items.isEmpty else { throw runsNode.error("runs is empty; list at least one run or remove the key") }
+            guard items.count <= Limits.runs else {
+                throw runsNode.error("\(items.count) runs; a scenario holds at most \(Limits.runs) (use scalecast sweep for larger grids)")
+            }
             runs = try items.map { item in
                 try item.checkKeys(Scenario.runKeys)
                 let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
@@ -99,7 +102,17 @@ extension RunSpec {
             }
         }
         let gpusNode = try yaml.required("gpus")
-        let gpuCounts = try gpusNode.items().map { try $0.int(in: Limits.gpus) }
+        let gpuItems = try gpusNode.items()
+        guard gpuItems.count <= Limits.gpuCountsPerRun else {
+            throw gpusNode.error("\(gpuItems.count) GPU counts; a run lists at most \(Limits.gpuCountsPerRun) "
+                                 + "(use scalecast sweep --vary gpus=... for larger grids)")
+        }
+        var gpuCounts: [Int] = []
+        for item in gpuItems {
+            let count = try item.int(in: Limits.gpus)
+            guard !gpuCounts.contains(count) else { throw item.error("\(count) GPUs is listed twice") }
+            gpuCounts.append(count)
+        }
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
         let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
         let pricing = try yaml.optional("pricing").map(PricingSpec.init(yaml:))
@@ -203,7 +216,7 @@ extension RunSpec {
             switch try? bucket.string() {
             case "off": strategy.gradientSync.bucketBytes = nil
             case "layer": strategy.gradientSync.bucketBytes = 0
-            default: strategy.gradientSync.bucketBytes = try bucket.positiveDouble() * 1e6
+            default: strategy.gradientSync.bucketBytes = try bucket.double(in: Limits.bucketMegabytes) * 1e6
             }
         }
         do {

@@ -27,6 +27,11 @@ public enum ScenarioRunner {
     public static let expandedLimit = (data: 256, modelParallel: 64)
 
     public static func check(_ run: RunSpec, gpus: Int, location: ConfigError) throws {
+        guard Limits.gpus.contains(gpus) else {
+            var error = location
+            error.message = "GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(gpus)"
+            throw error
+        }
         if fidelity(run, gpus: gpus) == .expanded {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
             if gpus > limit {
@@ -45,16 +50,25 @@ public enum ScenarioRunner {
     }
 
     /// Simulates `run` on `gpus` GPUs.
-    /// - Throws: `ModelError` if the strategy cannot split the run's network.
+    /// - Parameter location: where the GPU count was given, for errors (default: the run's `gpus`).
+    /// - Throws: `ModelError` if the strategy cannot split the run's network;
+    ///   `ConfigError` at `location` if the plan is too large to simulate (`PlanLimits`).
     ///
     /// One step more than the run asks for is simulated, and the last asked-for
     /// step is measured: work that runs ahead into the next step (a GPU that
     /// holds its all-reduce result before its own sends are through) then falls
     /// inside the measured window instead of being cut off.
-    public static func simulate(_ run: RunSpec, gpus: Int) throws -> Outcome {
+    public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil) throws -> Outcome {
         var setup = run.setup(gpus: gpus)
         setup.steps = run.steps + 1
-        let graph = try Planner.plan(setup, strategy: run.strategy, fidelity: fidelity(run, gpus: gpus))
+        let graph: TaskGraph
+        do {
+            graph = try Planner.plan(setup, strategy: run.strategy, fidelity: fidelity(run, gpus: gpus))
+        } catch let tooLarge as PlanTooLargeError {
+            var error = location ?? run.gpusLocation
+            error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
+            throw error
+        }
         let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
         try checkDurations(graph, topology: topology, cost: cost, run: run)
@@ -113,7 +127,8 @@ public enum ScenarioRunner {
             for gpus in counts { try check(run, gpus: gpus, location: location) }
             let single = try simulate(run, gpus: 1).metrics
             for gpus in counts {
-                let metrics = gpus == 1 ? single : try simulate(run, gpus: gpus).metrics
+                let metrics: StepMetrics
+                if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
                 let setup = run.setup(gpus: gpus)
                 let memory = try MemoryFootprint.estimate(setup, strategy: run.strategy,
                                                       reservedBytes: run.costParameters.reservedMemoryBytes)

@@ -4,22 +4,30 @@
 /// Swift's `Double(String)` also accepts hexadecimal (`0x10` is 16), `nan` and
 /// `inf`; a mistyped `--budget 0x10` would silently mean $16. These accept
 /// `[+-]digits[.digits][(e|E)[+-]digits]` (a leading or trailing `.` allowed,
-/// `_` between digits as YAML allows) and nothing else.
+/// `_` between digits as YAML allows, spaces around it as CSV cells have) and
+/// nothing else.
 public enum NumberText {
     /// A finite decimal number, or nil.
     public static func decimal(_ text: String) -> Double? {
-        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        let cleaned = trimmed(text).replacingOccurrences(of: "_", with: "")
         guard isDecimal(cleaned), let value = Double(cleaned), value.isFinite else { return nil }
         return value
     }
 
     /// A whole decimal number that fits in `Int`, or nil.
     public static func whole(_ text: String) -> Int? {
-        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        let cleaned = trimmed(text).replacingOccurrences(of: "_", with: "")
         var digits = Substring(cleaned)
         if let sign = digits.first, sign == "+" || sign == "-" { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
         return Int(cleaned)
+    }
+
+    /// `text` without the spaces and tabs around it.
+    static func trimmed(_ text: String) -> Substring {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return text[first...last]
     }
 
     /// Whether `text` has the shape of a plain decimal number.

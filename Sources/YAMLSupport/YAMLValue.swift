@@ -30,6 +30,10 @@ public struct YAMLValue {
 
     /// Parses YAML text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> YAMLValue {
+        if let line = AliasBudget.lineExceedingBudget(text) {
+            throw ConfigError(file: file, keyPath: "", line: line,
+                              message: "its aliases expand to more than \(AliasBudget.maximumNodes) nodes; refusing to expand them")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -229,6 +233,10 @@ private func formatNumber(_ value: Double) -> String {
 public enum Limits {
     /// GPUs in one simulated configuration.
     public static let gpus = 1...8192
+    /// Runs in one scenario, and GPU counts in one run: a larger grid is a sweep
+    /// (`scalecast sweep`, which shards and shows progress).
+    public static let runs = 64
+    public static let gpuCountsPerRun = 64
     public static let batch = 1...1_000_000
     public static let steps = 1...100
     /// Per-node counts: GPUs per node, NICs, GPUs per switch, switches per socket.
@@ -243,6 +251,8 @@ public enum Limits {
     public static let microseconds = 0.0...1e6
     /// Peak TFLOP/s (1 MFLOP/s to 1 EFLOP/s).
     public static let teraflops = 1e-6...1e6
+    /// A gradient bucket in MB (1 kB to 1 TB, beyond any network's gradient).
+    public static let bucketMegabytes = 1e-3...1e6
     /// Memory in GiB.
     public static let gibibytes = 1e-3...1e6
 }

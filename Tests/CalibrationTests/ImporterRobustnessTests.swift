@@ -38,22 +38,22 @@ import YAMLSupport
     }
 }
 
-@Suite struct DecimalTextTests {
+@Suite struct NumberTextTests {
     @Test(arguments: ["1e400", "nan", "NaN", "inf", "-inf", "0x10", "12abc", "", " ", "1e", ".", "e5", "1.2.3", "--1", "1-2", "١٢"])
     func notPlainDecimalsAreRefused(text: String) {
-        #expect(DecimalText.double(text) == nil)
-        #expect(DecimalText.int(text) == nil)
+        #expect(NumberText.decimal(text) == nil)
+        #expect(NumberText.whole(text) == nil)
     }
 
     @Test func plainDecimalsAreRead() {
-        #expect(DecimalText.double("12") == 12)
-        #expect(DecimalText.double(" -0.5 ") == -0.5)
-        #expect(DecimalText.double("1.5e-3") == 1.5e-3)
-        #expect(DecimalText.double(".25") == 0.25)
-        #expect(DecimalText.int("+3") == 3)
-        #expect(DecimalText.int("-3") == -3)
-        #expect(DecimalText.int("1.0") == nil)
-        #expect(DecimalText.int("99999999999999999999") == nil)
+        #expect(NumberText.decimal("12") == 12)
+        #expect(NumberText.decimal(" -0.5 ") == -0.5)
+        #expect(NumberText.decimal("1.5e-3") == 1.5e-3)
+        #expect(NumberText.decimal(".25") == 0.25)
+        #expect(NumberText.whole("+3") == 3)
+        #expect(NumberText.whole("-3") == -3)
+        #expect(NumberText.whole("1.0") == nil)
+        #expect(NumberText.whole("99999999999999999999") == nil)
     }
 }
 
@@ -76,14 +76,14 @@ import YAMLSupport
 
     @Test(arguments: hostile)
     func shownTextIsOneLineWithoutControls(text: String) {
-        let shown = ImportText.shown(text)
+        let shown = text.singleLine
         #expect(!shown.unicodeScalars.contains { ImportText.isControl($0) })
         #expect(shown.split(whereSeparator: \.isNewline).count <= 1)
     }
 
     @Test func plainTextIsShownUnchanged() {
-        #expect(ImportText.shown("all_reduce perf.log") == "all_reduce perf.log")
-        #expect(ImportText.shown("x\ny") == "x\\ny")
+        #expect("all_reduce perf.log".singleLine == "all_reduce perf.log")
+        #expect("x\ny".singleLine == "x\\ny")
     }
 }
 

@@ -1,0 +1,45 @@
+import Foundation
+
+/// How large a plan ScaleCast will simulate transfer by transfer. Beyond these a
+/// configuration is refused once its first step is planned (or part of it, for a
+/// step that alone is too large), with the estimate, instead of exhausting memory
+/// or running for hours.
+///
+/// Each limit is checked against one planned step times the steps:
+/// - `tasks` and `dependencies`: a task takes a few hundred bytes in the graph and
+///   the trace, a dependency 8, so these keep a plan near 1 GB at most.
+/// - `exchangeWork`: with model-parallel layers every worker exchanges with every
+///   other, so the transfers of one phase share the same links and each start or
+///   end of one re-divides bandwidth among the others. The engine's time then grows
+///   as transfers x GPUs^2: measured 0.55-0.61 us per unit for the hybrid (b) on
+///   8, 16 and 24 K20s (release build, 2-core Xeon, 2026-11-29; BENCHMARKS.md), so
+///   1e8 units is about a minute.
+public enum PlanLimits {
+    public static let tasks = 2_000_000
+    public static let dependencies = 50_000_000
+    public static let exchangeWork = 1e8
+}
+
+/// A configuration too large to simulate transfer by transfer (see `PlanLimits`).
+public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
+    /// Tasks the whole plan would have (one step's count times the steps).
+    public var estimatedTasks: Double
+    /// Dependencies (edges) the whole plan would have.
+    public var estimatedDependencies: Double
+    /// Transfers times GPUs squared, where layers are model parallel; else 0.
+    public var estimatedExchangeWork: Double
+    /// Whether planning stopped so early that the estimates are only lower bounds.
+    public var isLowerBound = false
+
+    public var description: String {
+        func sci(_ x: Double) -> String { String(format: "%.2g", locale: nil, x) }
+        if estimatedTasks > Double(PlanLimits.tasks) || estimatedDependencies > Double(PlanLimits.dependencies) {
+            return "the plan would have \(isLowerBound ? "at least" : "about") \(sci(estimatedTasks)) tasks with \(sci(estimatedDependencies)) dependencies, "
+                + "more than ScaleCast simulates transfer by transfer (\(sci(Double(PlanLimits.tasks))) tasks, "
+                + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs or steps, "
+                + "or simulation: {fidelity: aggregated} for data parallelism"
+        }
+        return "its model-parallel exchanges need about \(sci(estimatedExchangeWork)) transfer-sharing updates, "
+            + "more than ScaleCast simulates (\(sci(PlanLimits.exchangeWork)), about a minute); use fewer GPUs"
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import YAMLSupport
+@testable import Scenario
+
+/// The smallest inputs that once trapped, hung or exhausted memory (issue 17's
+/// fuzz campaign), each now refused with a located `ConfigError`.
+@Suite struct HostileInputTests {
+    func error(for yaml: String) throws -> ConfigError {
+        let path = try temporaryScenario(yaml)
+        do {
+            let scenario = try Scenario.load(path: path)
+            _ = try ScenarioRunner.results(scenario)
+        } catch let e as ConfigError {
+            #expect(e.file == path)
+            #expect(!e.description.contains("\n"))
+            return e
+        }
+        Issue.record("expected a ConfigError")
+        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+    }
+
+    func custom(input: String, layers: String) -> String {
+        """
+        model:
+          name: huge
+          input: \(input)
+          layers:
+        \(layers)
+        batch_per_gpu: 100
+        cluster: {gpu: H200, gpus_per_node: 8}
+        gpus: [1]
+        """
+    }
+
+    @Test func anInputOfMoreElementsThanAnyGPUHoldsIsRefusedAtTheInput() throws {
+        let e = try error(for: custom(input: "[10000000, 100000, 100000]", layers: "    - {type: batchnorm}"))
+        #expect(e.keyPath == "model.input")
+        #expect(e.line == 3)
+        #expect(e.message.contains("more than any GPU holds"))
+    }
+
+    /// Each 1x1 convolution with a pad of 1e5 grows the image; the products of its
+    /// sides once overflowed `Int` (Layer+Cost.swift:42).
+    @Test func layersThatGrowPastTheLimitAreRefusedAtTheirLine() throws {
+        let grow = (0..<6).map { "    - {type: conv, name: p\($0), out: 1, kernel: 1, pad: 100000}" }.joined(separator: "\n")
+        let e = try error(for: custom(input: "[1, 100000, 100000]", layers: grow))
+        #expect(e.keyPath.hasPrefix("model.layers["))
+        #expect(e.message.contains("elements per example"))
+    }
+
+    /// Concatenating a large input with itself 100 times overflowed the channel sum.
+    @Test func aConcatOfManyLargeInputsIsRefused() throws {
+        let inputs = Array(repeating: "input", count: 100).joined(separator: ", ")
+        let e = try error(for: custom(input: "[10000, 1000, 1000]", layers: "    - {type: concat, inputs: [\(inputs)]}"))
+        #expect(e.message.contains("elements per example"))
+    }
+
+    /// A network's FLOPs summed over many layers once overflowed (Network.swift:11).
+    @Test func aNetworkWhoseTotalsPassTheLimitIsRefused() throws {
+        let layers = (0..<200).map { "    - {type: lrn, name: n\($0), size: 100000}" }.joined(separator: "\n")
+        let e = try error(for: custom(input: "[1000, 1000, 1000]", layers: layers))
+        #expect(e.message.contains("operations per example"))
+    }
+
+    @Test(arguments: ["0x10", "nan", ".inf", "1e400", "12abc", "1_0x"])
+    func numbersArePlainDecimal(text: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: \(text)"))
+        #expect(e.keyPath == "batch_per_gpu")
+    }
+
+    @Test func aBucketTooLargeForAnyNetworkIsRefused() throws {
+        let e = try error(for: validScenario + "\nstrategy: {kind: data, bucket_mb: 1e308}")
+        #expect(e.keyPath == "strategy.bucket_mb")
+    }
+
+    @Test func aValueWithALineBreakIsShownOnOneLine() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  fabric: \"line1\\nline2\""))
+        #expect(e.description.contains("line1\\nline2"))
+    }
+
+    /// Nine nested levels of ten aliases: 10^9 nodes once composed. Refused in
+    /// well under a second, at the line where the expansion passes the budget.
+    @Test func anAliasBombIsRefusedBeforeItIsExpanded() throws {
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            let refs = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            yaml += "a\(level): &a\(level) [\(refs)]\n"
+        }
+        yaml += "? *a9\n: key\n"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let e = try error(for: yaml)
+        #expect(clock.now - started < .seconds(10))
+        #expect(e.message.contains("aliases expand"))
+        #expect(e.line != nil)
+    }
+
+    @Test func aFewAliasesStillWork() throws {
+        let yaml = validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "defaults: &counts [1, 2]\ngpus: *counts")
+        let e = try error(for: yaml)
+        #expect(e.message.contains("unknown key 'defaults'"))   // parsed and composed; only the extra key is wrong
+    }
+
+    @Test func gpuCountsAreBoundedAndListedOnce() throws {
+        let many = (1...65).map(String.init).joined(separator: ", ")
+        #expect(try error(for: validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "gpus: [\(many)]")).message.contains("at most 64"))
+        let twice = try error(for: validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "gpus: [8, 8]"))
+        #expect(twice.message.contains("listed twice"))
+        #expect(twice.keyPath == "gpus[1]")
+    }
+
+    /// The hybrid (c) on 64 GPUs once planned 10^9 dependencies (every transfer of a
+    /// round after the whole round before) and died in the allocator.
+    @Test func aPlanTooLargeToSimulateIsRefusedWithItsEstimate() throws {
+        let yaml = """
+            name: too large
+            model: alexnet-owt-cc2
+            batch_per_gpu: 128
+            cluster:
+              gpu: K20
+              gpus_per_node: 64
+              fabric: pcie-tree
+              pcie: {gpu_link: pcie2-x16-p2p, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 2, switches_per_socket: 2, cross_socket: staged}
+            strategy: {kind: hybrid, scheme: c, allreduce: direct, bucket_mb: layer}
+            gpus: [64]
+            """
+        let e = try error(for: yaml)
+        #expect(e.keyPath == "gpus")
+        #expect(e.message.contains("more than ScaleCast simulates"))
+    }
+}
+
+@Suite struct NumberTextTests {
+    @Test(arguments: ["12", "-0.5", "+3", "1.5e-3", ".25", "4.", "1_000", " 7 "])
+    func plainDecimalsAreRead(text: String) {
+        #expect(NumberText.decimal(text) != nil)
+    }
+
+    @Test(arguments: ["0x10", "nan", "inf", "-inf", "1e400", "12abc", "", ".", "e5", "1e", "--1", "1.2.3"])
+    func anythingElseIsRefused(text: String) {
+        #expect(NumberText.decimal(text) == nil)
+        #expect(NumberText.whole(text) == nil)
+    }
+
+    @Test func wholeNumbersAreWholeAndFitInInt() {
+        #expect(NumberText.whole("+42") == 42)
+        #expect(NumberText.whole("1.0") == nil)
+        #expect(NumberText.whole("99999999999999999999") == nil)
+    }
+
+    @Test func saturatingConversionNeverTraps() {
+        #expect(Int(saturating: 1e300) == .max)
+        #expect(Int(saturating: -1e300) == .min)
+        #expect(Int(saturating: .nan) == 0)
+        #expect(Int(saturating: 41.9) == 41)
+    }
+
+    @Test func singleLineEscapesEveryLineBreak() {
+        #expect("a\nb\rc\td\u{1B}e\u{2028}f".singleLine == "a\\nb\\rc\\td\\u{1B}e\\u{2028}f")
+        #expect("plain".singleLine == "plain")
+    }
+}
