@@ -4,7 +4,7 @@ import Reports
 import Scenario
 
 /// `scalecast chart KIND SCENARIO [--out DIR] [--format png|svg]`.
-struct ChartCommand: ParsableCommand, OutputProducing {
+struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case scaling, breakdown, bandwidth, gantt
     }
@@ -13,6 +13,8 @@ struct ChartCommand: ParsableCommand, OutputProducing {
         commandName: "chart",
         abstract: "Draw a chart with gnuplot: scaling, breakdown, bandwidth (what-if) or gantt (one step's timeline).",
         discussion: "Writes NAME.dat and NAME.gp beside the picture, so the chart can be restyled and redrawn with gnuplot.")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "scaling | breakdown | bandwidth | gantt")
     var kind: Kind

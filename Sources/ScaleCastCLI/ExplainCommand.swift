@@ -5,10 +5,12 @@ import Scenario
 import Simulation
 
 /// `scalecast explain SCENARIO --gpus K [--run LABEL]`.
-struct ExplainCommand: ParsableCommand, OutputProducing {
+struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show where a step's time goes, per layer and per resource, and name the bottleneck.")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

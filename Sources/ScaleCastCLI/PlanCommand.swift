@@ -4,12 +4,14 @@ import Planning
 import Reports
 
 /// `scalecast plan SCENARIO --deadline-hours H [--budget USD] --vary ...`.
-struct PlanCommand: ParsableCommand, OutputProducing {
+struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Search configurations (--vary, as sweep) for the cheapest that meets a deadline, the fastest within a budget, "
             + "and the cost-time Pareto front.",
         discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned).")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

@@ -5,10 +5,12 @@ import Scenario
 import Simulation
 
 /// `scalecast report SCENARIO --out DIR [--force]`.
-struct ReportCommand: ParsableCommand, OutputProducing {
+struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write DIR/report.md: the answer first, then charts, tables, assumptions and sources.")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

@@ -32,6 +32,9 @@ public enum CLI {
             guard let producing = command as? OutputProducing else {
                 return CommandOutput(stdout: ScaleCastCommand.helpMessage() + "\n")
             }
+            if let limited = command as? TimeLimited, let seconds = limited.limit.maxSeconds {
+                Watchdog.start(seconds: seconds, command: type(of: command).configuration.commandName ?? "scalecast")
+            }
             return try producing.produce()
         } catch let error as ConfigError {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)

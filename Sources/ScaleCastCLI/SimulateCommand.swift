@@ -5,10 +5,12 @@ import Scenario
 import YAMLSupport
 
 /// `scalecast simulate SCENARIO [--gpus LIST] [--json]`.
-struct SimulateCommand: ParsableCommand, OutputProducing {
+struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate every configuration a scenario names and print a table (or JSON).")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

@@ -3,7 +3,7 @@ import Foundation
 import Planning
 
 /// `scalecast sweep SCENARIO --vary KEY=VALUES ... [--shard I/N] [--out FILE]`.
-struct SweepCommand: ParsableCommand, OutputProducing {
+struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Simulate a grid of what-ifs: every combination of the --vary values, for every run.",
@@ -13,6 +13,8 @@ struct SweepCommand: ParsableCommand, OutputProducing {
             Output: CSV (default, or --out FILE.csv) or JSON (--out FILE.json); rows in point order. \
             --shard I/N computes every N-th point from the I-th, for job arrays; `scalecast merge` joins the shards.
             """)
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

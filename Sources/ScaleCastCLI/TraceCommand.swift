@@ -4,10 +4,12 @@ import Reports
 import Scenario
 
 /// `scalecast trace SCENARIO --gpus K --out trace.json`.
-struct TraceCommand: ParsableCommand, OutputProducing {
+struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Write a step's timeline as a Chrome trace (open it in Perfetto or chrome://tracing).")
+
+    @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ScaleCastCLI
 
@@ -25,5 +26,37 @@ import Testing
     @Test func gpuCountsBeyondTheLimitNameTheLimit() {
         let output = CLI.execute(["explain", "scenarios/default.yaml", "--gpus", "9223372036854775807"])
         #expect(output.stderr == "error: --gpus: GPU counts must be between 1 and 8192, got 9223372036854775807\n")
+    }
+}
+
+/// `--max-seconds` ends a long simulation with exit 2 and one line.
+@Suite struct MaxSecondsTests {
+    @Test func aSimulationPastTheLimitGivesUpWithExitTwo() throws {
+        // The hybrid (b) on 16 K20s takes seconds even in a release build.
+        let path = try writeTemporary("""
+            name: long
+            model: alexnet-owt-cc2
+            batch_per_gpu: 128
+            cluster:
+              gpu: K20
+              gpus_per_node: 16
+              fabric: pcie-tree
+              pcie: {gpu_link: pcie2-x16-p2p, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 2, switches_per_socket: 2, cross_socket: staged}
+            strategy: {kind: hybrid, scheme: b, allreduce: direct, bucket_mb: layer}
+            gpus: [16]
+            """)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (status, stdout, stderr) = try ExecutableTests().run(["simulate", path, "--max-seconds", "0.5"])
+        #expect(clock.now - started < .seconds(30))
+        #expect(status == 2)
+        #expect(stdout.isEmpty)
+        #expect(stderr == "error: simulate: gave up after 0.5 s (--max-seconds); simulate fewer GPUs or configurations, or raise the limit\n")
+    }
+
+    @Test func aQuickSimulationIsUntouched() throws {
+        let (status, _, stderr) = try ExecutableTests().run(["simulate", "scenarios/default.yaml", "--max-seconds", "600"])
+        #expect(status == 0)
+        #expect(stderr.isEmpty)
     }
 }
