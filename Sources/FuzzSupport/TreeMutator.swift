@@ -84,7 +84,7 @@ public struct TreeMutator {
             guard !sequences.isEmpty else { return "no sequence" }
             let path = random.pick(sequences)
             guard case .sequence(let items) = tree[path] else { return "no sequence" }
-            let times = random.pick([10, 100, 1_000, 20_000])
+            let times = random.pick([10, 100, 1_000])
             tree[path] = .sequence(Array(Array(repeating: items, count: times).joined()))
             return "\(tree.keyPath(path)) repeated \(times) times"
         case .typeSwap:

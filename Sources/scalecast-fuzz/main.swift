@@ -24,7 +24,7 @@ struct FuzzCommand: ParsableCommand {
     var first = 0
 
     @Option(name: .customLong("time-limit"), help: "Seconds one run may take before it counts as a hang.")
-    var timeLimit = 20.0
+    var timeLimit = 10.0
 
     @Option(name: .customLong("memory-gb"), help: "Address-space limit of a run, GiB.")
     var memoryGB = 4.0
@@ -61,7 +61,7 @@ struct FuzzCommand: ParsableCommand {
         let writer = FindingWriter(root: work + "/findings")
         print("scalecast-fuzz: \(count) inputs from seed \(seed), \(jobs) at a time, \(Int(timeLimit)) s and \(memoryGB) GiB each, in \(work)")
 
-        let state = SharedState(next: first, end: first + count)
+        let state = SharedState(next: first, end: first + count, log: work + "/cases.tsv")
         let start = Date()
         let threads = (0..<max(jobs, 1)).map { worker in
             Thread { [seed] in
@@ -123,8 +123,13 @@ final class SharedState: @unchecked Sendable {
     private var stopped = 0
     private var lastPrint = Date.distantPast
     private(set) var summary = FuzzSummary()
+    /// `cases.tsv`: a line per case (index, family, command, verdict, seconds), to see where the time goes.
+    private let log: FileHandle?
 
-    init(next: Int, end: Int) {
+    init(next: Int, end: Int, log: String) {
+        _ = FileManager.default.createFile(atPath: log, contents: Data("index\tfamily\tcommand\tverdict\tseconds\n".utf8))
+        self.log = FileHandle(forWritingAtPath: log)
+        _ = try? self.log?.seekToEnd()
         self.next = next
         self.end = end
         total = end - next
@@ -144,6 +149,9 @@ final class SharedState: @unchecked Sendable {
         defer { lock.unlock() }
         summary.add(fuzzCase, outcome)
         done += 1
+        let line = "\(fuzzCase.index)\t\(fuzzCase.family.rawValue)\t\(fuzzCase.command)\t\(outcome.verdict.rawValue)\t"
+            + String(format: "%.3f", outcome.result.seconds) + "\n"
+        log?.write(Data(line.utf8))
         if outcome.verdict.isFailure {
             print("  case \(fuzzCase.index) \(fuzzCase.family.rawValue) \(fuzzCase.command): \(outcome.verdict.rawValue)")
         }
