@@ -46,7 +46,8 @@ public struct CaseGenerator: Sendable {
     /// A tree mutation of a scenario, or a text-level one where the tree cannot be read.
     private func mutatedYAML(_ text: String, _ random: inout FuzzRandom) -> (String, [String]) {
         guard let tree = FuzzNode.parse(text) else { return (text, ["unparsed"]) }
-        let (mutated, notes) = TreeMutator().mutate(tree, count: random.int(1...3), random: &random)
+        let count = random.pick([1, 1, 1, 1, 2, 2, 3])
+        let (mutated, notes) = TreeMutator().mutate(tree, count: count, random: &random)
         return (mutated.yaml(), notes)
     }
 

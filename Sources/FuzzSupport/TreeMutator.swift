@@ -4,9 +4,16 @@
 public struct TreeMutator {
     /// The kinds of change, each equally likely.
     public enum Kind: String, CaseIterable, Sendable {
-        case extremeNumber, hostileString, deleteKey, duplicateKey, deepNesting, aliasBomb,
+        case extremeNumber, scaleNumber, hostileString, deleteKey, duplicateKey, deepNesting, aliasBomb,
              repeatSequence, typeSwap, emptyValue, renameKey
     }
+
+    /// How likely each kind is: changed numbers most, since a number that is still a
+    /// number gets past the type checks to the arithmetic behind them.
+    static let weights: [(Kind, Int)] = [
+        (.extremeNumber, 6), (.scaleNumber, 6), (.hostileString, 3), (.deleteKey, 2), (.duplicateKey, 1), (.deepNesting, 1),
+        (.aliasBomb, 1), (.repeatSequence, 1), (.typeSwap, 2), (.emptyValue, 1), (.renameKey, 1),
+    ]
 
     public init() {}
 
@@ -15,7 +22,12 @@ public struct TreeMutator {
         var tree = tree
         var notes: [String] = []
         for _ in 0..<count {
-            let kind = random.pick(Kind.allCases)
+            var roll = random.below(Self.weights.map(\.1).reduce(0, +))
+            var kind = Kind.extremeNumber
+            for (k, weight) in Self.weights {
+                if roll < weight { kind = k; break }
+                roll -= weight
+            }
             notes.append(apply(kind, to: &tree, random: &random))
         }
         return (tree, notes)
@@ -26,10 +38,23 @@ public struct TreeMutator {
         let paths = tree.paths()
         let scalars = paths.filter { if case .scalar = tree[$0] { return true } else { return false } }
         let mappings = paths.filter { if case .mapping(let p) = tree[$0] { return !p.isEmpty } else { return false } }
+        let numbers = scalars.filter { if case .scalar(let text, false) = tree[$0] { return Double(text) != nil } else { return false } }
         let sequences = paths.filter { if case .sequence(let s) = tree[$0] { return !s.isEmpty } else { return false } }
         switch kind {
+        case .scaleNumber:
+            guard !numbers.isEmpty else { return apply(.extremeNumber, to: &tree, random: &random) }
+            let path = random.pick(numbers)
+            guard case .scalar(let text, _) = tree[path], let value = Double(text) else { return "not a number" }
+            let factor = random.pick([1e3, 1e6, 1e9, 1e12, 1e-3, 1e-6, 1e-12, -1, 0.5, 1.0 + 1e-9])
+            let scaled = value * factor
+            let printed = !text.contains(".") && !text.contains("e") && abs(scaled) < 9e18 && scaled == scaled.rounded()
+                ? String(Int64(scaled)) : String(scaled)
+            let where_ = tree.keyPath(path)
+            tree[path] = .scalar(printed, quoted: false)
+            return "\(where_) = \(printed) (was \(text))"
         case .extremeNumber, .hostileString, .emptyValue:
-            guard let path = scalars.isEmpty ? paths.last : random.pick(scalars) else { return "nothing to change" }
+            let candidates = kind == .extremeNumber && !numbers.isEmpty && random.chance(0.7) ? numbers : scalars
+            guard let path = candidates.isEmpty ? paths.last : random.pick(candidates) else { return "nothing to change" }
             let value = kind == .emptyValue ? "" : random.pick(kind == .extremeNumber ? HostileValues.numbers : HostileValues.strings)
             let node: FuzzNode = kind == .emptyValue && random.chance(0.5) ? .raw("") : .scalar(value, quoted: HostileValues.isQuoted(value))
             let where_ = tree.keyPath(path)
@@ -67,18 +92,15 @@ public struct TreeMutator {
             tree[path] = .raw(String(repeating: open, count: depth) + "1" + String(repeating: close, count: depth))
             return "\(where_) nested \(depth) deep in \(open)"
         case .aliasBomb:
-            guard case .mapping(var pairs) = tree else { return "root is not a mapping" }
+            // Anchors defined inside the value that uses them, so that no unknown key is
+            // refused first: 10 strings, then 10 aliases of the level before, `levels` times.
+            let path = random.pick(paths)
             let levels = random.int(3...9)
             var bomb = "[&b0 [x, x, x, x, x, x, x, x, x, x]"
             for level in 1..<levels { bomb += ", &b\(level) [" + Array(repeating: "*b\(level - 1)", count: 10).joined(separator: ", ") + "]" }
             bomb += "]"
-            pairs.insert(.init("x-bomb", .raw(bomb)), at: 0)
-            tree = .mapping(pairs)
-            let targets = tree.paths().filter { !$0.isEmpty && $0.first != 0 }
-            guard !targets.isEmpty else { return "alias bomb of 10^\(levels) unused" }
-            let target = random.pick(targets)
-            let where_ = tree.keyPath(target)
-            tree[target] = .raw("*b\(levels - 1)")
+            let where_ = tree.keyPath(path)
+            tree[path] = .raw(bomb)
             return "\(where_) = alias bomb of 10^\(levels) nodes"
         case .repeatSequence:
             guard !sequences.isEmpty else { return "no sequence" }

@@ -123,11 +123,11 @@ final class SharedState: @unchecked Sendable {
     private var stopped = 0
     private var lastPrint = Date.distantPast
     private(set) var summary = FuzzSummary()
-    /// `cases.tsv`: a line per case (index, family, command, verdict, seconds), to see where the time goes.
+    /// `cases.tsv`: a line per case (index, family, command, verdict, ending, seconds, the start of stderr), to see where the time goes.
     private let log: FileHandle?
 
     init(next: Int, end: Int, log: String) {
-        _ = FileManager.default.createFile(atPath: log, contents: Data("index\tfamily\tcommand\tverdict\tseconds\n".utf8))
+        _ = FileManager.default.createFile(atPath: log, contents: Data("index\tfamily\tcommand\tverdict\tending\tseconds\tstderr\n".utf8))
         self.log = FileHandle(forWritingAtPath: log)
         _ = try? self.log?.seekToEnd()
         self.next = next
@@ -149,8 +149,9 @@ final class SharedState: @unchecked Sendable {
         defer { lock.unlock() }
         summary.add(fuzzCase, outcome)
         done += 1
-        let line = "\(fuzzCase.index)\t\(fuzzCase.family.rawValue)\t\(fuzzCase.command)\t\(outcome.verdict.rawValue)\t"
-            + String(format: "%.3f", outcome.result.seconds) + "\n"
+        let line = "\(fuzzCase.index)\t\(fuzzCase.family.rawValue)\t\(fuzzCase.command)\t\(outcome.verdict.rawValue)\t\(outcome.result.ending)\t"
+            + String(format: "%.3f", outcome.result.seconds) + "\t"
+            + String(outcome.result.stderr.prefix(200)).replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: "⏎") + "\n"
         log?.write(Data(line.utf8))
         if outcome.verdict.isFailure {
             print("  case \(fuzzCase.index) \(fuzzCase.family.rawValue) \(fuzzCase.command): \(outcome.verdict.rawValue)")
