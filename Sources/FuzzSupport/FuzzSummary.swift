@@ -28,8 +28,9 @@ public struct FuzzSummary: Sendable {
 
     public func count(_ verdict: Verdict) -> Int { counts.values.reduce(0) { $0 + ($1[verdict] ?? 0) } }
 
-    /// A short, input-independent description of a failure: the Swift runtime's
-    /// "Fatal error" line without its values, or the message's first line with numbers and paths elided.
+    /// A short, input-independent description of a failure: for a crash, the Swift
+    /// runtime's reason and the first frame in a source file (`File.swift:LINE`);
+    /// otherwise the message's first line with quoted values, numbers and paths elided.
     public static func signature(_ outcome: CaseExecutor.Outcome) -> String {
         let lines = outcome.result.stderr.split(separator: "\n").map(String.init)
         switch outcome.verdict {
@@ -37,8 +38,18 @@ public struct FuzzSummary: Sendable {
         case .injection: return "PWNED created"
         default: break
         }
-        let fatal = lines.first { $0.contains("Fatal error") || $0.contains("fatal error") } ?? lines.first ?? "(no message)"
-        var text = fatal.replacingOccurrences(of: #"'[^']*'"#, with: "'…'", options: .regularExpression)
+        let reasons = ["Swift runtime failure:", "Fatal error:", "fatal error:", "Program crashed:"]
+        if let reason = lines.lazy.compactMap({ line in reasons.lazy.compactMap { line.range(of: $0) }.first.map { String(line[$0.lowerBound...]) } }).first {
+            var text = reason.replacingOccurrences(of: "*", with: "").trimmingCharacters(in: .whitespaces)
+            text = text.replacingOccurrences(of: #" at 0x[0-9a-f]+"#, with: "", options: .regularExpression)
+            if let frame = lines.first(where: { $0.range(of: #"\.swift:[0-9]+"#, options: .regularExpression) != nil }),
+               let file = frame.range(of: #"[A-Za-z0-9_+]+\.swift:[0-9]+"#, options: .regularExpression) {
+                text += " @ " + frame[file]
+            }
+            return String(text.prefix(200))
+        }
+        let first = lines.first ?? "(no message)"
+        var text = first.replacingOccurrences(of: #"'[^']*'"#, with: "'…'", options: .regularExpression)
         text = text.replacingOccurrences(of: #"-?[0-9][0-9.e+\-]*"#, with: "N", options: .regularExpression)
         text = text.replacingOccurrences(of: #"^error: [^:]*:"#, with: "error: FILE:", options: .regularExpression)
         text = text.replacingOccurrences(of: #"/[^ :]*/"#, with: "…/", options: .regularExpression)
@@ -61,9 +72,13 @@ public struct FuzzSummary: Sendable {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// The distinct failures, most frequent first.
-    public func signatureList(limit: Int = 40) -> String {
-        let sorted = signatures.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
+    /// The distinct failures: the worst verdicts first (traps before hangs before
+    /// messages), the most frequent first within a verdict.
+    public func signatureList(limit: Int = 60) -> String {
+        let sorted = signatures.sorted {
+            if $0.value.verdict != $1.value.verdict { return $0.value.verdict < $1.value.verdict }
+            return $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
+        }
         return sorted.prefix(limit).map { key, value in
             "\(String(value.count).leftPadded(5))  \(key)\n       e.g. case \(value.example): \(value.command.prefix(300))"
         }.joined(separator: "\n") + (sorted.count > limit ? "\n  ... and \(sorted.count - limit) more signatures\n" : "\n")

@@ -125,6 +125,14 @@ let testCorpus = FuzzCorpus(
         let a = CaseExecutor.Outcome(verdict: .trap, result: RunResult(ending: .signaled(4), stderr: "Fatal error: Double value cannot be converted to Int because it is either infinite or NaN at /x/y/Foo.swift:12\n"), decidingArguments: [])
         let b = CaseExecutor.Outcome(verdict: .trap, result: RunResult(ending: .signaled(4), stderr: "Fatal error: Double value cannot be converted to Int because it is either infinite or NaN at /x/y/Foo.swift:12\nmore"), decidingArguments: [])
         #expect(FuzzSummary.signature(a) == FuzzSummary.signature(b))
+        let crash = CaseExecutor.Outcome(verdict: .trap, result: RunResult(ending: .signaled(4), stderr: """
+            *** Signal 4: Backtracing from 0x561a20cd2066... done ***
+            *** Swift runtime failure: Double value cannot be converted to Int because the result would be greater than Int.max ***
+              0 [inlined] [system] 0x000056305e76bc67 ClusterSpec.nodes(for:) in scalecast at //<compiler-generated>
+              1                    0x000056305e76bc67 specialized static ScenarioRunner.check(_:gpus:location:) + 1607 in scalecast at /w/Sources/Scenario/ScenarioRunner.swift:39:24
+            """), decidingArguments: [])
+        #expect(FuzzSummary.signature(crash)
+                == "Swift runtime failure: Double value cannot be converted to Int because the result would be greater than Int.max @ ScenarioRunner.swift:39")
         #expect(CaseExecutor.firstLinkName(in: "links:\n  - {name: nccl-x-8gpus-a, kind: nvlink}\n") == "nccl-x-8gpus-a")
     }
 }
