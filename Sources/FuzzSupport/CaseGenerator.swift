@@ -12,7 +12,7 @@ public struct CaseGenerator: Sendable {
 
     public static let defaultWeights: [(FuzzFamily, Int)] = [
         (.scenario, 30), (.flags, 15), (.profile, 8), (.ncclLog, 12), (.layerTimes, 10), (.gemmCSV, 7), (.merge, 10),
-        (.fileName, 8),
+        (.fileName, 8), (.labels, 0),
     ]
 
     public init(corpus: FuzzCorpus, seed: UInt64, families: [FuzzFamily]? = nil) {
@@ -38,6 +38,7 @@ public struct CaseGenerator: Sendable {
         case .gemmCSV: return gemm(index, &random)
         case .merge: return merge(index, &random)
         case .fileName: return fileName(index, &random)
+        case .labels: return labels(index, &random)
         }
     }
 
@@ -248,6 +249,19 @@ public struct CaseGenerator: Sendable {
         if random.chance(0.3) { arguments += ["--out", random.pick(["merged.csv", "merged.json", "merged.txt"])] }
         return FuzzCase(index: index, family: .merge, arguments: arguments,
                         files: zip(names, shards).map { Self.file($0, $1) }, inputNames: names, notes: notes)
+    }
+
+    private func labels(_ index: Int, _ random: inout FuzzRandom) -> FuzzCase {
+        let hostile = HostileValues.strings.filter { $0.contains("PWNED") } + ["a\" . system(\"touch PWNED\") . \"", "'.system('touch PWNED').'"]
+        let name = random.pick(hostile), label = random.pick(hostile)
+        let scenario = FuzzCorpus.smallScenario.replacingOccurrences(of: "name: fuzz base", with: "name: \(FuzzNode.quote(name))")
+            + "runs:\n  - {label: \(FuzzNode.quote(label))}\n  - {label: second, batch_per_gpu: 32}\n"
+        let path = "scenario.yaml"
+        let arguments = random.chance(0.7)
+            ? ["chart", random.pick(["scaling", "breakdown", "bandwidth", "gantt"]), path, "--out", "chart", "--format", random.pick(["svg", "png"])]
+            : ["report", path, "--out", "report", "--format", "svg"]
+        return FuzzCase(index: index, family: .labels, arguments: arguments, files: [Self.file(path, scenario)], inputNames: [path],
+                        notes: ["name \(name.debugDescription), label \(label.debugDescription)"])
     }
 
     private func fileName(_ index: Int, _ random: inout FuzzRandom) -> FuzzCase {

@@ -16,6 +16,10 @@ public enum FuzzFamily: String, CaseIterable, Sendable, Comparable {
     case merge
     /// A valid scenario under a hostile file name, or a path that is not a regular file.
     case fileName = "file-name"
+    /// A valid scenario whose name and run labels are shell and gnuplot injections, through
+    /// chart and report (opt-in: `--family labels`; weight 0 in the default mix, which keeps
+    /// the default run's inputs those of BENCHMARKS.md).
+    case labels
 
     public static func < (a: FuzzFamily, b: FuzzFamily) -> Bool { a.rawValue < b.rawValue }
 }
