@@ -61,6 +61,13 @@ let package = Package(
         .systemLibrary(name: "CGSL", path: "Sources/CGSL",
                        providers: [.apt(["libgsl-dev"])]),
 
+        // MARK: - Tools
+        // `make fuzz`: seeded hostile inputs through the built binary, checked against issue 17's contract.
+        .target(name: "FuzzSupport", dependencies: ["SimCore", "Yams"]),
+        .executableTarget(name: "scalecast-fuzz", dependencies: [
+            "FuzzSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: - Tests
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
@@ -73,5 +80,6 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
+        .testTarget(name: "FuzzSupportTests", dependencies: ["FuzzSupport", "scalecast"]),
     ]
 )
