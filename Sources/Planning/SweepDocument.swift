@@ -74,37 +74,44 @@ public struct SweepDocument: Codable, Sendable, Equatable {
     }
 
     /// Joins the shards of one sweep, in any order, into the whole sweep.
+    /// - Parameter files: the shards' file names, in the same order, to name the one
+    ///   at fault in errors (`FILE: merge: ...`).
     /// - Throws: `SweepError` if the shards come from different sweeps, overlap,
     ///   or leave points out.
-    public static func merge(_ shards: [SweepDocument]) throws -> SweepDocument {
+    public static func merge(_ shards: [SweepDocument], files: [String] = []) throws -> SweepDocument {
+        func at(_ i: Int) -> String { i < files.count ? "\(files[i]): " : "" }
         guard let first = shards.first else { throw SweepError("merge: no shard given") }
         var header = first.sweep
         header.shard = nil
         let received = shards.reduce(0) { $0 + $1.results.count }
         guard header.points >= 0, header.points <= received else {
-            throw SweepError("merge: the shards say the sweep has \(header.points) points but hold \(received) rows; a shard is missing or damaged")
+            throw SweepError("\(at(0))merge: the shards say the sweep has \(header.points) points but hold \(received) rows; a shard is missing or damaged")
         }
         var seenShards = Set<String>()
         var byPoint: [Int: SweepRow] = [:]
+        var shardOfPoint: [Int: Int] = [:]
         for (i, shard) in shards.enumerated() {
             var h = shard.sweep
             let name = h.shard ?? "whole"
             h.shard = nil
             guard shard.scenario == first.scenario, h == header else {
-                throw SweepError("merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario or other --vary keys, values or run")
+                throw SweepError("\(at(i))merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario or other --vary keys, values or run")
             }
-            guard seenShards.insert(name).inserted else { throw SweepError("merge: shard \(name) is given twice") }
+            guard seenShards.insert(name).inserted else { throw SweepError("\(at(i))merge: shard \(name) is given twice") }
             for row in shard.results {
                 guard (0..<header.points).contains(row.point) else {
-                    throw SweepError("merge: shard \(name) has point \(row.point), outside the sweep's 0..<\(header.points)")
+                    throw SweepError("\(at(i))merge: shard \(name) has point \(row.point), outside the sweep's 0..<\(header.points)")
                 }
-                guard byPoint[row.point] == nil else { throw SweepError("merge: point \(row.point) is in two shards") }
+                if let other = shardOfPoint[row.point] {
+                    throw SweepError("\(at(i))merge: point \(row.point) is also in shard \(other + 1)\(other < files.count ? " (\(files[other]))" : "")")
+                }
                 byPoint[row.point] = row
+                shardOfPoint[row.point] = i
             }
         }
         let missing = (0..<header.points).filter { byPoint[$0] == nil }
         guard missing.isEmpty else {
-            throw SweepError("merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); is a shard left out?")
+            throw SweepError("\(at(0))merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); is a shard left out?")
         }
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }

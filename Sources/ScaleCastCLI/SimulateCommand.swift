@@ -46,10 +46,15 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
 enum GPUList {
     static func parse(_ text: String) throws -> [Int] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        return try parts.map { part in
+        let counts = try parts.map { part in
             guard let n = NumberText.whole(part) else { throw UsageError(message: "--gpus: '\(part)' is not a whole number; give a list like 1,2,4,8") }
             return try check(n)
         }
+        guard counts.count <= Limits.gpuCountsPerRun else {
+            throw UsageError(message: "--gpus: \(counts.count) GPU counts; give at most \(Limits.gpuCountsPerRun) (use scalecast sweep --vary gpus=... for larger grids)")
+        }
+        guard Set(counts).count == counts.count else { throw UsageError(message: "--gpus: a GPU count is listed twice") }
+        return counts
     }
 
     /// `n` if it is a GPU count ScaleCast simulates (`Limits.gpus`).

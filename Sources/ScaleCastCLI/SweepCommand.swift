@@ -101,7 +101,7 @@ struct MergeCommand: ParsableCommand, OutputProducing {
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`")
             }
         }
-        let merged = try wrap { try SweepDocument.merge(documents) }
+        let merged = try wrap { try SweepDocument.merge(documents, files: shards) }
         guard let out else { return CommandOutput(stdout: try merged.json()) }
         return try SweepCommand.emit(merged, to: out, force: force)
     }

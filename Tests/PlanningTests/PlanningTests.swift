@@ -82,6 +82,11 @@ let planScenario = """
         other.sweep.vary = try [Sweep.Axis.parse("gpus=1,16")]
         other.sweep.shard = "2/2"
         #expect(throws: SweepError.self) { try SweepDocument.merge([one, other]) }   // another sweep
+        // With file names, the message names the shard at fault.
+        let twice = #expect(throws: SweepError.self) { try SweepDocument.merge([one, one], files: ["a.json", "b.json"]) }
+        #expect(twice?.description.hasPrefix("b.json: merge: shard 1/2 is given twice") == true)
+        let foreign = #expect(throws: SweepError.self) { try SweepDocument.merge([one, other], files: ["a.json", "c.json"]) }
+        #expect(foreign?.description.hasPrefix("c.json: ") == true)
     }
 
     @Test func moreBandwidthIsNeverSlowerAndAFasterGPUIsNeverSlower() throws {
