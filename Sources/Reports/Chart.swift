@@ -83,12 +83,15 @@ public struct Chart: Sendable, Equatable {
     /// Inside single quotes gnuplot performs neither backquote command
     /// substitution nor `@macro` expansion, nor backslash escapes (gnuplot's
     /// documentation, "substitution" and "quote marks"); the only special
-    /// character is `'` itself, written twice. A newline would end the command,
+    /// character is `'` itself. gnuplot 5.4 reads a doubled `''` as an escaped
+    /// quote inside a string but as an empty string at its start, so `'`
+    /// becomes the typographic apostrophe `’` (U+2019) instead: these strings
+    /// are titles and labels, read by people. A newline would end the command,
     /// so every control character (and Unicode line or paragraph separator)
     /// becomes a space. Pair the literal with `noenhanced` where it is shown,
     /// so that `^`, `_`, `@`, `{` ... print as themselves.
     public static func gnuplotString(_ text: String) -> String {
-        "'" + singleLine(text).replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + singleLine(text).replacingOccurrences(of: "'", with: "\u{2019}") + "'"
     }
 
     /// `text` as a quoted label column of a `.dat` file, quotes included.

@@ -11,7 +11,7 @@ import Scenario
     /// quotes of both kinds, a backquote substitution, `system()`, a macro, a
     /// quote-breaking `'; system(...); '`, and newlines that would start new commands.
     static func hostile(_ marker: String) -> String {
-        "q' d\" `touch \(marker)` system(\"touch \(marker)\") @m '; system(\"touch \(marker)\"); ' \\\n"
+        "'; q' d\" `touch \(marker)` system(\"touch \(marker)\") @m '; system(\"touch \(marker)\"); ' \\\n"
             + "system(\"touch \(marker)\")\r\nset output '\(marker)'"
     }
 
@@ -74,7 +74,8 @@ import Scenario
     }
 
     @Test func escapedStringsAreSingleQuotedOnOneLine() {
-        #expect(Chart.gnuplotString("it's") == "'it''s'")
+        #expect(Chart.gnuplotString("it's") == "'it\u{2019}s'")
+        #expect(Chart.gnuplotString("'; x") == "'\u{2019}; x'")   // gnuplot reads a leading '' as an empty string
         #expect(Chart.gnuplotString("a\nb\r\tc\u{2028}d") == "'a b  c d'")
         #expect(Chart.gnuplotString("`x` @m \"q\" \\") == "'`x` @m \"q\" \\'")
         #expect(Chart.dataLabel("say \"hi\"\nnow") == "\"say 'hi' now\"")
