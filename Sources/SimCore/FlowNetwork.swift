@@ -332,15 +332,39 @@ struct SharingState {
     }
 
     /// Recomputes every active flow's finish instant from now; returns the earliest.
+    ///
+    /// The hottest loop of a large expanded run (it visits every active flow at
+    /// every change), so it reads the arrays through buffer pointers and rounds up
+    /// without a call to `ceil`, to the same nanosecond as `SimDuration(secondsRoundingUp:)`.
     private mutating func rescheduleAll(now: SimTime) -> SimTime? {
-        var earliest: SimTime?
-        for s in active {
-            let seconds = remaining[s] / rate[s]
-            let at = now + SimDuration(secondsRoundingUp: seconds)
-            finishAt[s] = at
-            if earliest == nil || at < earliest! { earliest = at }
+        guard !active.isEmpty else { return nil }
+        var earliest = Int64.max
+        let base = now.nanoseconds
+        active.withUnsafeBufferPointer { active in
+            remaining.withUnsafeBufferPointer { remaining in
+                rate.withUnsafeBufferPointer { rate in
+                    finishAt.withUnsafeMutableBufferPointer { finishAt in
+                        for s in active {
+                            let at = base + Self.nanosecondsRoundingUp(remaining[s] / rate[s])
+                            finishAt[s] = SimTime(nanoseconds: at)
+                            if at < earliest { earliest = at }
+                        }
+                    }
+                }
+            }
         }
-        return earliest
+        return SimTime(nanoseconds: earliest)
+    }
+
+    /// `SimDuration(secondsRoundingUp: seconds).nanoseconds`, with the same checks:
+    /// for `0 <= x < 2^63`, `ceil(x)` is `trunc(x)` plus one when `x` has a fraction.
+    @inline(__always)
+    static func nanosecondsRoundingUp(_ seconds: Double) -> Int64 {
+        precondition(seconds.isFinite && seconds >= 0, "duration must be finite and >= 0, got \(seconds)")
+        let ns = seconds * 1e9
+        precondition(ns < 9.2e18, "duration \(seconds) s overflows 64-bit nanoseconds")
+        let whole = Int64(ns)
+        return Double(whole) < ns ? whole + 1 : whole
     }
 
     /// Finds the component of links and flows reachable from `seeds` (links)

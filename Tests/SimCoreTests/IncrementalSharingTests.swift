@@ -98,6 +98,28 @@ import Testing
         }
     }
 
+    /// The network's inlined rounding gives the nanosecond `SimDuration` gives,
+    /// on whole, fractional, tiny and huge values.
+    @Test func inlinedRoundingMatchesSimDuration() {
+        var rng = SplitMix64(seed: 16)
+        var values: [Double] = [0, -0.0, 1e-9, 1e-12, 0.5e-9, 1.5e-9, 1e-3, 0.001, 1.0, 3.0, 9.1e9, 9.19e9, 4.5e9]
+        for _ in 0..<100_000 {
+            let magnitude = Double(rng.next() % 20) - 15        // 1e-15 ... 1e4 seconds
+            values.append(rng.unit() * pow10(magnitude))
+            values.append(Double(rng.next() % 1_000_000) / 1e9)   // whole nanoseconds, as a ratio
+            values.append(Double(1 + rng.next() % 4_000_000) / (1e8 + rng.unit() * 5e10))
+        }
+        for v in values {
+            #expect(SharingState.nanosecondsRoundingUp(v) == SimDuration(secondsRoundingUp: v).nanoseconds, "\(v)")
+        }
+    }
+
+    private func pow10(_ e: Double) -> Double {
+        var x = 1.0
+        if e >= 0 { for _ in 0..<Int(e) { x *= 10 } } else { for _ in 0..<Int(-e) { x /= 10 } }
+        return x
+    }
+
     /// Disjoint components: a flow starting on one link leaves the rate and the
     /// finish instant of a flow elsewhere untouched.
     @Test func aFlowElsewhereDoesNotDisturbAnIndependentComponent() {
