@@ -12,8 +12,10 @@ import Foundation
 ///   other, so the transfers of one phase share the same links and each start or
 ///   end of one re-divides bandwidth among the others. The engine's time then grows
 ///   as transfers x GPUs^2: measured 0.55-0.61 us per unit for the hybrid (b) on
-///   8, 16 and 24 K20s (release build, 2-core Xeon, 2026-11-29; BENCHMARKS.md), so
-///   1e8 units is about a minute.
+///   8, 16 and 24 K20s with the first link-sharing engine, about 0.04 us with the
+///   incremental one (release build, 2-core Xeon, 2026-11-29; BENCHMARKS.md), so
+///   1e8 units is a few seconds now; the limit was set at about a minute of the
+///   old engine and is left there until the exchanges are planned as collectives.
 public enum PlanLimits {
     public static let tasks = 2_000_000
     public static let dependencies = 50_000_000
@@ -40,6 +42,6 @@ public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
                 + "or simulation: {fidelity: aggregated} for data parallelism"
         }
         return "its model-parallel exchanges need about \(sci(estimatedExchangeWork)) transfer-sharing updates, "
-            + "more than ScaleCast simulates (\(sci(PlanLimits.exchangeWork)), about a minute); use fewer GPUs"
+            + "more than ScaleCast simulates (\(sci(PlanLimits.exchangeWork))); use fewer GPUs"
     }
 }

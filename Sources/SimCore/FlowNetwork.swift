@@ -9,14 +9,55 @@ public struct LinkID: Hashable, Comparable, Sendable {
 /// flows that cross them.
 ///
 /// A flow crosses a path of link directions. While flows are active, each gets the
-/// max-min fair rate (progressive filling, as in SimGrid's fluid models): the most
-/// contended link divides its bandwidth equally among its flows, those flows are
-/// frozen at that rate, and the rest is shared on the remaining links. Rates are
-/// recomputed whenever a flow starts or ends. A flow finishes when its bytes are
-/// through at those rates, plus its path's latency (the sum of its hops').
+/// max-min fair rate, computed by progressive filling (water-filling; Bertsekas &
+/// Gallager, *Data Networks*, 2nd ed., sec. 6.5.2; SimGrid's fluid models): the most
+/// contended link divides its remaining bandwidth equally among its unfrozen flows,
+/// those flows are frozen at that rate, their share is deducted from every other
+/// link they cross, and the rest is shared on the remaining links. A flow finishes
+/// when its bytes are through at those rates, plus its path's latency (the sum of
+/// its hops').
 ///
 /// A single flow of `b` bytes on an idle path with bottleneck bandwidth `B` and
 /// total latency `L` therefore takes exactly `ceil_ns(b / B) + L`.
+///
+/// ## Incremental recomputation
+///
+/// Rates are recomputed only where they can change. Links and flows form a
+/// bipartite graph (a flow is adjacent to the links of its path); max-min rates in
+/// one connected component depend only on that component's links and flows. When a
+/// flow starts, only the component that now contains it is refilled; when flows
+/// finish, only the components that contained them (which may have split) are.
+/// Every other flow keeps its rate, which is bit for bit the rate a refill from
+/// scratch would give it: progressive filling run over all links picks, among one
+/// component's links, the same bottlenecks in the same order as when it is run over
+/// that component alone (each step takes the smallest share, ties to the lowest
+/// link index, and a step in one component leaves the others' shares unchanged);
+/// and all flows frozen at one bottleneck subtract the same share, so the order in
+/// which a link lists its flows does not change the arithmetic.
+///
+/// What is not incremental, on purpose: at every change (a flow starting, flows
+/// finishing) every active flow's remaining bytes are advanced and its finish
+/// instant recomputed (`ceil_ns(remaining / rate)` from now). Deferring that for
+/// flows whose rate did not change would round differently (a product of the sum
+/// of intervals instead of a sum of products) and move finish instants by a
+/// nanosecond, so outputs would no longer match earlier releases exactly. It costs
+/// one pass over the active flows, a multiply, a divide and a compare each.
+///
+/// ## Complexity
+///
+/// With `F` active flows, paths of at most `P` hops, and a changed component of
+/// `Fc` flows over `Lc` links: a start or a completion costs `O(F)` for advancing
+/// and rescheduling, plus `O(Fc·P + Lc·log Lc)` to find and reset the component,
+/// plus `O(Fc·P + I·Lc)` for the filling, where `I ≤ Lc` is the number of distinct
+/// bottlenecks (each round scans the component's links that still have unfrozen
+/// flows). The former implementation paid `O(F·P + L·log L + I·L)` over all used
+/// links `L`, with an allocation per round. Removing a finished flow from a link's
+/// list costs that list's length.
+///
+/// State lives in flat arrays indexed by link or by flow slot (a slot is reused
+/// once its flow finishes), inside one struct that the network mutates through a
+/// single access per event, so the hot loops have neither per-access exclusivity
+/// checks nor reference counting.
 public final class FlowNetwork {
     /// One direction of a link.
     public struct Link: Sendable {
@@ -27,34 +68,15 @@ public final class FlowNetwork {
         public var latency: SimDuration
     }
 
-    private struct Flow {
-        var id: Int
-        var path: [LinkID]
-        var remainingBytes: Double
-        var rate: Double = 0
-        var finishAt: SimTime = .zero
-        var latency: SimDuration
-        var onFinish: (SimTime) -> Void
-    }
-
     public private(set) var links: [Link] = []
     private let simulator: Simulator
-    private var active: [Flow] = []          // in start order: deterministic iteration
-    private var lastAdvance: SimTime = .zero
+    private var state = SharingState()
     private var wakeGeneration: UInt64 = 0
-    private var nextFlowID = 0
 
     /// Bytes that have entered each link direction (counted when a flow starts).
-    public private(set) var bytesCarried: [Double] = []
+    public var bytesCarried: [Double] { state.bytesCarried }
     /// Time during which each link direction carried at least one flow.
-    public private(set) var busyTime: [SimDuration] = []
-    private var activeCount: [Int] = []
-    private var busySince: [SimTime] = []
-
-    /// Scratch space for the max-min computation, sized to `links`.
-    private var capacityLeft: [Double] = []
-    private var unfrozenOnLink: [Int] = []
-    private var flowsOnLink: [[Int]] = []
+    public var busyTime: [SimDuration] { state.busyTime }
 
     public init(simulator: Simulator) { self.simulator = simulator }
 
@@ -66,18 +88,12 @@ public final class FlowNetwork {
     public func addLink(name: String, bytesPerSecond: Double, latency: SimDuration) -> LinkID {
         precondition(bytesPerSecond > 0 && bytesPerSecond.isFinite, "link \(name) needs a positive bandwidth")
         links.append(Link(name: name, bytesPerSecond: bytesPerSecond, latency: latency))
-        bytesCarried.append(0)
-        busyTime.append(.zero)
-        activeCount.append(0)
-        busySince.append(.zero)
-        capacityLeft.append(0)
-        unfrozenOnLink.append(0)
-        flowsOnLink.append([])
+        state.addLink(bytesPerSecond: bytesPerSecond, latency: latency)
         return LinkID(links.count - 1)
     }
 
     /// Number of flows currently moving bytes.
-    public var activeFlows: Int { active.count }
+    public var activeFlows: Int { state.active.count }
 
     /// Starts a flow of `bytes` along `path` now.
     ///
@@ -88,44 +104,18 @@ public final class FlowNetwork {
     ///   - onFinish: called with the instant the last byte arrives, latency included.
     public func startFlow(bytes: Double, path: [LinkID], onFinish: @escaping (SimTime) -> Void) {
         precondition(bytes >= 0 && bytes.isFinite, "flow bytes must be finite and >= 0")
-        let latency = path.reduce(SimDuration.zero) { $0 + links[$1.index].latency }
-        for link in path { bytesCarried[link.index] += bytes }
+        let latency = state.countBytes(bytes, on: path)
         if bytes == 0 || path.isEmpty {
             simulator.schedule(after: latency) { [simulator] in onFinish(simulator.now) }
             return
         }
-        advance()
-        for link in path {
-            if activeCount[link.index] == 0 { busySince[link.index] = simulator.now }
-            activeCount[link.index] += 1
-        }
-        active.append(Flow(id: nextFlowID, path: path, remainingBytes: bytes, latency: latency, onFinish: onFinish))
-        nextFlowID += 1
-        reshare()
+        let earliest = state.start(bytes: bytes, path: path, latency: latency, onFinish: onFinish, now: simulator.now)
+        scheduleWake(at: earliest)
     }
 
-    /// Deducts the bytes moved since the last change from every active flow.
-    private func advance() {
-        let now = simulator.now
-        let dt = (now - lastAdvance).seconds
-        if dt > 0 {
-            for i in active.indices {
-                active[i].remainingBytes = max(0, active[i].remainingBytes - active[i].rate * dt)
-            }
-        }
-        lastAdvance = now
-    }
-
-    /// Recomputes max-min fair rates and schedules the next completion.
-    private func reshare() {
-        assignMaxMinRates()
-        let now = simulator.now
-        var earliest: SimTime?
-        for i in active.indices {
-            let seconds = active[i].remainingBytes / active[i].rate
-            active[i].finishAt = now + SimDuration(secondsRoundingUp: seconds)
-            if earliest == nil || active[i].finishAt < earliest! { earliest = active[i].finishAt }
-        }
+    /// Schedules the next completion check; an earlier one still pending is
+    /// superseded (it sees a newer generation and does nothing).
+    private func scheduleWake(at earliest: SimTime?) {
         wakeGeneration &+= 1
         guard let earliest else { return }
         let generation = wakeGeneration
@@ -136,72 +126,368 @@ public final class FlowNetwork {
     }
 
     private func completeDueFlows() {
-        advance()
         let now = simulator.now
-        var finished: [Flow] = []
-        active.removeAll { flow in
-            if flow.finishAt <= now { finished.append(flow); return true }
-            return false
-        }
-        for flow in finished {
-            for link in flow.path {
-                activeCount[link.index] -= 1
-                if activeCount[link.index] == 0 { busyTime[link.index] += now - busySince[link.index] }
-            }
-        }
-        reshare()
+        var finished: [(latency: SimDuration, onFinish: (SimTime) -> Void)] = []
+        let earliest = state.completeDue(now: now, into: &finished)
+        scheduleWake(at: earliest)
         for flow in finished {
             let onFinish = flow.onFinish
             simulator.schedule(after: flow.latency) { [simulator] in onFinish(simulator.now) }
         }
     }
 
-    /// Progressive filling: repeatedly find the link whose remaining capacity per
-    /// unfrozen flow is smallest, give its flows that share, and remove them.
-    /// Ties go to the lowest link index, so the result is deterministic.
-    private func assignMaxMinRates() {
-        guard !active.isEmpty else { return }
-        var usedLinks: [Int] = []
-        for (i, flow) in active.enumerated() {
-            for link in flow.path {
-                let l = link.index
-                if unfrozenOnLink[l] == 0 {
-                    usedLinks.append(l)
-                    capacityLeft[l] = links[l].bytesPerSecond
-                    flowsOnLink[l].removeAll(keepingCapacity: true)
+    /// Closes the busy intervals of links still carrying flows, for statistics.
+    public func busyTimeSoFar(_ link: LinkID) -> SimDuration {
+        var t = state.busyTime[link.index]
+        if !state.flowsOnLink[link.index].isEmpty { t += simulator.now - state.busySince[link.index] }
+        return t
+    }
+
+    // MARK: - Checks for tests
+
+    /// The rates of the active flows, in start order.
+    func _currentRates() -> [Double] { state.active.map { state.rate[$0] } }
+
+    /// The finish instants (before latency) of the active flows, in start order.
+    func _currentFinishTimes() -> [SimTime] { state.active.map { state.finishAt[$0] } }
+
+    /// Max-min rates of the active flows, in start order, by progressive filling
+    /// over every link from scratch: the reference the incremental rates must equal.
+    func _referenceRates() -> [Double] { state.referenceRates() }
+
+    /// Traps if the per-link flow lists disagree with the flows' paths.
+    func _checkInvariants() { state.checkInvariants() }
+}
+
+/// The network's mutable state, in flat arrays indexed by link or by flow slot.
+///
+/// A struct mutated through one `inout` access per event: inside its methods every
+/// array access is statically exclusive, so the hot loops carry no runtime
+/// exclusivity checks.
+struct SharingState {
+    // Per link direction.
+    var bandwidth: [Double] = []
+    var linkLatency: [SimDuration] = []
+    var bytesCarried: [Double] = []
+    var busyTime: [SimDuration] = []
+    var busySince: [SimTime] = []
+    /// Slots of the active flows crossing each link (unordered).
+    var flowsOnLink: [[Int]] = []
+    /// Scratch for filling: capacity not yet given out, flows not yet frozen.
+    var capacityLeft: [Double] = []
+    var unfrozenOnLink: [Int] = []
+    /// `epoch` when the link is in the component being refilled.
+    var linkMark: [UInt64] = []
+
+    // Per flow slot.
+    /// Each slot's path lives at `hops[pathStart[s] ..< pathStart[s] + pathCount[s]]`,
+    /// in a region of `pathCapacity[s]` entries that the slot keeps when reused.
+    var pathStart: [Int] = []
+    var pathCount: [Int] = []
+    var pathCapacity: [Int] = []
+    var hops: [Int] = []
+    var remaining: [Double] = []
+    var rate: [Double] = []
+    var finishAt: [SimTime] = []
+    var flowLatency: [SimDuration] = []
+    var onFinish: [((SimTime) -> Void)?] = []
+    /// `epoch` when the flow is in the component being refilled; `frozenMark`
+    /// is `epoch` once filling has fixed its rate.
+    var flowMark: [UInt64] = []
+    var frozenMark: [UInt64] = []
+    var freeSlots: [Int] = []
+
+    /// Slots of the active flows, in start order: completions are reported in it.
+    var active: [Int] = []
+    var lastAdvance: SimTime = .zero
+    var epoch: UInt64 = 0
+
+    // Scratch, kept to avoid allocating per event.
+    var componentLinks: [Int] = []
+    var componentFlows: [Int] = []
+    var pending: [Int] = []
+    var seeds: [Int] = []
+
+    mutating func addLink(bytesPerSecond: Double, latency: SimDuration) {
+        bandwidth.append(bytesPerSecond)
+        linkLatency.append(latency)
+        bytesCarried.append(0)
+        busyTime.append(.zero)
+        busySince.append(.zero)
+        flowsOnLink.append([])
+        capacityLeft.append(0)
+        unfrozenOnLink.append(0)
+        linkMark.append(0)
+    }
+
+    /// Counts `bytes` into every link of `path`; returns the path's latency.
+    mutating func countBytes(_ bytes: Double, on path: [LinkID]) -> SimDuration {
+        var latency = SimDuration.zero
+        for link in path {
+            latency += linkLatency[link.index]
+            bytesCarried[link.index] += bytes
+        }
+        return latency
+    }
+
+    /// Adds a flow now, refills its component; returns the earliest finish instant.
+    mutating func start(bytes: Double, path: [LinkID], latency: SimDuration,
+                        onFinish callback: @escaping (SimTime) -> Void, now: SimTime) -> SimTime? {
+        advance(to: now)
+        let s = allocateSlot(hopCount: path.count)
+        let base = pathStart[s]
+        for (k, link) in path.enumerated() {
+            let l = link.index
+            hops[base + k] = l
+            if flowsOnLink[l].isEmpty { busySince[l] = now }
+            flowsOnLink[l].append(s)
+        }
+        remaining[s] = bytes
+        rate[s] = 0
+        finishAt[s] = .zero
+        flowLatency[s] = latency
+        onFinish[s] = callback
+        active.append(s)
+        seeds.removeAll(keepingCapacity: true)
+        seeds.append(path[0].index)
+        refill(from: seeds)
+        return rescheduleAll(now: now)
+    }
+
+    /// Removes the flows due by `now`, in start order, appending their latency and
+    /// callback to `finished`; refills what they shared. Returns the earliest finish.
+    mutating func completeDue(now: SimTime, into finished: inout [(latency: SimDuration, onFinish: (SimTime) -> Void)]) -> SimTime? {
+        advance(to: now)
+        seeds.removeAll(keepingCapacity: true)
+        var kept = 0
+        for position in active.indices {
+            let s = active[position]
+            if finishAt[s] > now {
+                active[kept] = s
+                kept += 1
+                continue
+            }
+            finished.append((flowLatency[s], onFinish[s]!))
+            onFinish[s] = nil
+            let base = pathStart[s]
+            for k in 0..<pathCount[s] {
+                let l = hops[base + k]
+                removeFlow(s, fromLink: l)
+                if flowsOnLink[l].isEmpty {
+                    busyTime[l] += now - busySince[l]
+                } else {
+                    seeds.append(l)
                 }
-                unfrozenOnLink[l] += 1
-                flowsOnLink[l].append(i)
+            }
+            freeSlots.append(s)
+        }
+        active.removeLast(active.count - kept)
+        if !seeds.isEmpty { refill(from: seeds) }
+        return rescheduleAll(now: now)
+    }
+
+    private mutating func allocateSlot(hopCount: Int) -> Int {
+        let s: Int
+        if let free = freeSlots.popLast() {
+            s = free
+        } else {
+            s = remaining.count
+            pathStart.append(hops.count)
+            pathCount.append(0)
+            pathCapacity.append(0)
+            remaining.append(0)
+            rate.append(0)
+            finishAt.append(.zero)
+            flowLatency.append(.zero)
+            onFinish.append(nil)
+            flowMark.append(0)
+            frozenMark.append(0)
+        }
+        if pathCapacity[s] < hopCount {
+            pathStart[s] = hops.count
+            pathCapacity[s] = hopCount
+            hops.append(contentsOf: repeatElement(0, count: hopCount))
+        }
+        pathCount[s] = hopCount
+        return s
+    }
+
+    private mutating func removeFlow(_ s: Int, fromLink l: Int) {
+        let n = flowsOnLink[l].count
+        var k = 0
+        while flowsOnLink[l][k] != s { k += 1 }
+        flowsOnLink[l][k] = flowsOnLink[l][n - 1]
+        flowsOnLink[l].removeLast()
+    }
+
+    /// Deducts the bytes moved since the last change from every active flow.
+    private mutating func advance(to now: SimTime) {
+        let dt = (now - lastAdvance).seconds
+        if dt > 0 {
+            for s in active {
+                remaining[s] = max(0, remaining[s] - rate[s] * dt)
             }
         }
-        usedLinks.sort()
-        var frozen = [Bool](repeating: false, count: active.count)
-        var unfrozenFlows = active.count
+        lastAdvance = now
+    }
+
+    /// Recomputes every active flow's finish instant from now; returns the earliest.
+    ///
+    /// The hottest loop of a large expanded run (it visits every active flow at
+    /// every change), so it reads the arrays through buffer pointers and rounds up
+    /// without a call to `ceil`, to the same nanosecond as `SimDuration(secondsRoundingUp:)`.
+    private mutating func rescheduleAll(now: SimTime) -> SimTime? {
+        guard !active.isEmpty else { return nil }
+        var earliest = Int64.max
+        let base = now.nanoseconds
+        active.withUnsafeBufferPointer { active in
+            remaining.withUnsafeBufferPointer { remaining in
+                rate.withUnsafeBufferPointer { rate in
+                    finishAt.withUnsafeMutableBufferPointer { finishAt in
+                        for s in active {
+                            let at = base + Self.nanosecondsRoundingUp(remaining[s] / rate[s])
+                            finishAt[s] = SimTime(nanoseconds: at)
+                            if at < earliest { earliest = at }
+                        }
+                    }
+                }
+            }
+        }
+        return SimTime(nanoseconds: earliest)
+    }
+
+    /// `SimDuration(secondsRoundingUp: seconds).nanoseconds`, with the same checks:
+    /// for `0 <= x < 2^63`, `ceil(x)` is `trunc(x)` plus one when `x` has a fraction.
+    @inline(__always)
+    static func nanosecondsRoundingUp(_ seconds: Double) -> Int64 {
+        precondition(seconds.isFinite && seconds >= 0, "duration must be finite and >= 0, got \(seconds)")
+        let ns = seconds * 1e9
+        precondition(ns < 9.2e18, "duration \(seconds) s overflows 64-bit nanoseconds")
+        let whole = Int64(ns)
+        return Double(whole) < ns ? whole + 1 : whole
+    }
+
+    /// Finds the component of links and flows reachable from `seeds` (links)
+    /// and refills it by progressive filling.
+    private mutating func refill(from seeds: [Int]) {
+        epoch &+= 1
+        let mark = epoch
+        componentLinks.removeAll(keepingCapacity: true)
+        componentFlows.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
+        for l in seeds where linkMark[l] != mark && !flowsOnLink[l].isEmpty {
+            linkMark[l] = mark
+            pending.append(l)
+        }
+        // Depth-first search over the bipartite link-flow graph.
+        while let l = pending.popLast() {
+            componentLinks.append(l)
+            capacityLeft[l] = bandwidth[l]
+            unfrozenOnLink[l] = flowsOnLink[l].count
+            for k in 0..<flowsOnLink[l].count {
+                let f = flowsOnLink[l][k]
+                if flowMark[f] == mark { continue }
+                flowMark[f] = mark
+                componentFlows.append(f)
+                let base = pathStart[f]
+                for h in base..<(base + pathCount[f]) {
+                    let next = hops[h]
+                    if linkMark[next] != mark {
+                        linkMark[next] = mark
+                        pending.append(next)
+                    }
+                }
+            }
+        }
+        // Ascending link order: among equal shares the lowest index is the bottleneck.
+        componentLinks.sort()
+        var unfrozenFlows = componentFlows.count
         while unfrozenFlows > 0 {
             var bottleneck = -1
             var share = Double.infinity
-            for l in usedLinks where unfrozenOnLink[l] > 0 {
-                let s = capacityLeft[l] / Double(unfrozenOnLink[l])
+            // Scan the links that still have unfrozen flows, dropping the others.
+            var kept = 0
+            for k in 0..<componentLinks.count {
+                let l = componentLinks[k]
+                let unfrozen = unfrozenOnLink[l]
+                if unfrozen == 0 { continue }
+                componentLinks[kept] = l
+                kept += 1
+                let s = capacityLeft[l] / Double(unfrozen)
                 if s < share { share = s; bottleneck = l }
             }
+            componentLinks.removeLast(componentLinks.count - kept)
             precondition(bottleneck >= 0, "max-min sharing found no bottleneck")
-            for i in flowsOnLink[bottleneck] where !frozen[i] {
-                frozen[i] = true
+            for k in 0..<flowsOnLink[bottleneck].count {
+                let f = flowsOnLink[bottleneck][k]
+                if frozenMark[f] == mark { continue }
+                frozenMark[f] = mark
                 unfrozenFlows -= 1
-                active[i].rate = share
-                for link in active[i].path {
-                    capacityLeft[link.index] -= share
-                    unfrozenOnLink[link.index] -= 1
+                rate[f] = share
+                let base = pathStart[f]
+                for h in base..<(base + pathCount[f]) {
+                    let l = hops[h]
+                    capacityLeft[l] -= share
+                    unfrozenOnLink[l] -= 1
                 }
             }
         }
-        for l in usedLinks { unfrozenOnLink[l] = 0 }
     }
 
-    /// Closes the busy intervals of links still carrying flows, for statistics.
-    public func busyTimeSoFar(_ link: LinkID) -> SimDuration {
-        var t = busyTime[link.index]
-        if activeCount[link.index] > 0 { t += simulator.now - busySince[link.index] }
-        return t
+    // MARK: - Reference and invariants (tests)
+
+    /// Progressive filling over all links, from scratch, as the network did before
+    /// it became incremental: the active flows' rates in start order.
+    func referenceRates() -> [Double] {
+        var capacity = [Double](repeating: 0, count: bandwidth.count)
+        var unfrozen = [Int](repeating: 0, count: bandwidth.count)
+        var onLink = [[Int]](repeating: [], count: bandwidth.count)
+        var used: [Int] = []
+        for (i, s) in active.enumerated() {
+            for h in pathStart[s]..<(pathStart[s] + pathCount[s]) {
+                let l = hops[h]
+                if unfrozen[l] == 0 { used.append(l); capacity[l] = bandwidth[l] }
+                unfrozen[l] += 1
+                onLink[l].append(i)
+            }
+        }
+        used.sort()
+        var rates = [Double](repeating: 0, count: active.count)
+        var frozen = [Bool](repeating: false, count: active.count)
+        var left = active.count
+        while left > 0 {
+            var bottleneck = -1
+            var share = Double.infinity
+            for l in used where unfrozen[l] > 0 {
+                let s = capacity[l] / Double(unfrozen[l])
+                if s < share { share = s; bottleneck = l }
+            }
+            precondition(bottleneck >= 0)
+            for i in onLink[bottleneck] where !frozen[i] {
+                frozen[i] = true
+                left -= 1
+                rates[i] = share
+                let s = active[i]
+                for h in pathStart[s]..<(pathStart[s] + pathCount[s]) {
+                    capacity[hops[h]] -= share
+                    unfrozen[hops[h]] -= 1
+                }
+            }
+        }
+        return rates
+    }
+
+    func checkInvariants() {
+        var expected = [[Int]](repeating: [], count: bandwidth.count)
+        for s in active {
+            precondition(onFinish[s] != nil, "active flow \(s) has no callback")
+            precondition(rate[s] > 0, "active flow \(s) has rate \(rate[s])")
+            for h in pathStart[s]..<(pathStart[s] + pathCount[s]) { expected[hops[h]].append(s) }
+        }
+        for l in expected.indices {
+            precondition(expected[l].sorted() == flowsOnLink[l].sorted(), "link \(l) lists the wrong flows")
+        }
+        precondition(Set(active).count == active.count, "a slot is active twice")
+        precondition(Set(active).isDisjoint(with: freeSlots), "a slot is both active and free")
     }
 }

@@ -32,6 +32,20 @@ public enum GraphSimulation {
         var ends = [SimTime](repeating: .zero, count: tasks.count)
         var durationCache: [ComputeWork: SimDuration] = [:]
 
+        // What each task needs at run time, by index: events carry task indices and
+        // never copy a `TaskGraph.Task` (its strings and arrays) into a closure.
+        let devices = tasks.map(\.device)
+        let works = tasks.map(\.work)
+        // Routes depend only on the endpoints: resolve each pair once.
+        var legCache: [Int: [[LinkID]]] = [:]
+        func legs(from source: Int, to destination: Int) -> [[LinkID]] {
+            let key = source &* topology.gpuCount &+ destination
+            if let cached = legCache[key] { return cached }
+            let legs = topology.legs(from: source, to: destination).map { $0.map(LinkID.init) }
+            legCache[key] = legs
+            return legs
+        }
+
         var start: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
             ends[id] = time
@@ -41,29 +55,31 @@ public enum GraphSimulation {
             }
         }
         start = { id in
-            let task = tasks[id]
-            switch task.work {
+            let device = devices[id]
+            switch works[id] {
             case .compute(let work):
                 let duration: SimDuration
                 if let cached = durationCache[work] { duration = cached } else {
                     duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
                     durationCache[work] = duration
                 }
-                gpus[task.device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
+                gpus[device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             case .transfer(let bytes, let destination):
                 starts[id] = simulator.now
                 // Legs run one after the other (a copy staged through host memory).
-                var legs = topology.legs(from: task.device, to: destination)[...]
+                let route = legs(from: device, to: destination)
+                var leg = 0
                 func next() {
-                    let leg = legs.removeFirst().map(LinkID.init)
-                    network.startFlow(bytes: bytes, path: leg) { end in
-                        if legs.isEmpty { finish(id, at: end) } else { next() }
+                    let path = route[leg]
+                    leg += 1
+                    network.startFlow(bytes: bytes, path: path) { end in
+                        if leg == route.count { finish(id, at: end) } else { next() }
                     }
                 }
                 next()
             case .collective(let work):
                 let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
-                collectiveStreams[task.device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
+                collectiveStreams[device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             }
         }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }

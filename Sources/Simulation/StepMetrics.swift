@@ -51,9 +51,13 @@ public struct StepMetrics: Sendable, Equatable {
                 busy[r.device].append(span)
             }
         }
+        // Each member gets its group's spans merged first: a group of N GPUs with
+        // N^2 overlapping transfers hands each member a few intervals, not N^2 of
+        // them. The union is the same either way (merging is canonical).
         for key in groupOrder {
             let group = groups[key]!
-            for g in group.members.sorted() { communicating[g] += group.spans }
+            let merged = Interval.union(group.spans, within: window)
+            for g in group.members.sorted() { communicating[g] += merged }
         }
         var compute: Int64 = 0, exposed: Int64 = 0
         for g in 0..<gpus {
