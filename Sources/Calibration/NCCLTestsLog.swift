@@ -61,7 +61,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
         var average: Double?
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            let shown = line.singleLine
+            var shown: String { line.singleLine }   // for messages only: escaping every line costs
             let number = index + 1
             if line.isEmpty { continue }
             if line.hasPrefix("#") {

@@ -53,6 +53,8 @@ public struct CaseExecutor: Sendable {
     static func firstLinkName(in yaml: String) -> String? {
         guard let range = yaml.range(of: "{name: ") else { return nil }
         let rest = yaml[range.upperBound...]
+        // The importer writes names as YAML double-quoted scalars of safe characters.
         return rest.prefix { $0 != "," && $0 != "}" }.trimmingCharacters(in: .whitespaces)
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 }

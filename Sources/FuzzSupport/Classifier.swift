@@ -41,6 +41,8 @@ public struct Classifier: Sendable {
         let message = line.dropFirst("error: ".count)
         let names = inputNames.filter { !$0.isEmpty && !$0.contains("\n") && !$0.contains("\r") }
         if names.contains(where: { message.hasPrefix($0 + ":") || message.contains($0) }) { return .ok }
+        // An empty file name can only be shown as such: `'': ...`.
+        if inputNames.contains("") && message.hasPrefix("'':") { return .ok }
         let flags = arguments.filter { $0.hasPrefix("--") && $0.count > 2 }
         if flags.contains(where: { message.contains($0) }) { return .ok }
         // A name with a line break cannot appear in a one-line message; its escaped spelling may.

@@ -3,8 +3,11 @@ import Foundation
 /// Number formatting for reports: fixed decimals, locale-independent, so output
 /// is byte-identical everywhere.
 public enum Format {
+    /// `x` with `decimals` digits after the point. `locale: nil` formats as C's
+    /// printf does (a `.`, no grouping), without building an ICU number formatter
+    /// per call, which cost about 0.1 ms each (most of an import of a large log).
     public static func fixed(_ x: Double, _ decimals: Int) -> String {
-        String(format: "%.\(decimals)f", locale: Locale(identifier: "en_US_POSIX"), x)
+        String(format: "%.\(decimals)f", locale: nil, x)
     }
 
     /// Bytes as GiB (2^30) with one decimal.

@@ -33,6 +33,7 @@ enum OutputFile {
     /// otherwise).
     static func write(_ data: Data, to path: String, force: Bool, writer: Writer = systemWriter) throws {
         ignoreFileSizeSignal()
+        guard !path.isEmpty else { throw UsageError(message: "--out: the file name is empty") }
         let target = try checkTarget(path, force: force)
         try createParent(of: target, for: path)
         let temporary = temporaryPath(for: target)

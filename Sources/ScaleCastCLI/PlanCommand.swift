@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Planning
 import Reports
+import Scenario
+import YAMLSupport
 
 /// `scalecast plan SCENARIO --deadline-hours H [--budget USD] --vary ...`.
 struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
@@ -55,6 +57,15 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         guard top > 0 else { throw UsageError(message: "--top must be positive") }
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
+        // Before any simulation: a plan ranks by time and cost, so every run needs both.
+        for spec in try Scenario.load(path: scenario).runs where run == nil || spec.label == run {
+            let missing = [spec.training == nil ? "training" : nil, spec.pricing == nil ? "pricing" : nil].compactMap { $0 }
+            if let key = missing.first {
+                throw ConfigError(file: scenario, keyPath: key, line: nil,
+                                  message: "plan needs time and cost: give the scenario `training: {epochs: ...}` and "
+                                    + "`pricing: {mode: cloud}` (or owned)\(spec.label.map { "; run '\($0)' has no \(missing.joined(separator: " or "))" } ?? "")")
+            }
+        }
         let bar = ProgressBar(enabled: !quiet)
         let uncertainty = try SweepCommand.uncertainty(samples: samples ?? (pessimistic ? 16 : 0), seed: seed)
         let rows = try wrap { try sweep.evaluate(uncertainty: uncertainty, progress: bar.update) }

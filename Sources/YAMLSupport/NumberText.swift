@@ -9,18 +9,24 @@
 public enum NumberText {
     /// A finite decimal number, or nil.
     public static func decimal(_ text: String) -> Double? {
-        let cleaned = trimmed(text).replacingOccurrences(of: "_", with: "")
+        let cleaned = withoutUnderscores(trimmed(text))
         guard isDecimal(cleaned), let value = Double(cleaned), value.isFinite else { return nil }
         return value
     }
 
     /// A whole decimal number that fits in `Int`, or nil.
     public static func whole(_ text: String) -> Int? {
-        let cleaned = trimmed(text).replacingOccurrences(of: "_", with: "")
+        let cleaned = withoutUnderscores(trimmed(text))
         var digits = Substring(cleaned)
         if let sign = digits.first, sign == "+" || sign == "-" { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
         return Int(cleaned)
+    }
+
+    /// `text` without YAML's digit separators (a copy only when there are some:
+    /// importers read hundreds of thousands of cells).
+    static func withoutUnderscores(_ text: Substring) -> String {
+        text.contains("_") ? String(text.filter { $0 != "_" }) : String(text)
     }
 
     /// `text` without the spaces and tabs around it.

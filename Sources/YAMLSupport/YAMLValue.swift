@@ -17,6 +17,7 @@ public struct YAMLValue {
     /// Reads and parses the YAML file at `path`.
     /// - Throws: `ConfigError` if the file cannot be read, is not valid YAML, or is empty.
     public static func load(path: String) throws -> YAMLValue {
+        guard !path.isEmpty else { throw ConfigError(file: "''", keyPath: "", line: nil, message: "the file name is empty") }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
