@@ -103,7 +103,7 @@ public struct LayerTimes: Sendable {
             guard cells.count == columns.count else { throw fail("expected \(columns.count) columns, found \(cells.count)") }
             func cell(_ name: String) throws -> String {
                 guard let i = columns.firstIndex(of: name) else { throw fail("the header has no '\(name)' column") }
-                return cells[i].trimmingCharacters(in: .whitespaces)
+                return String(NumberText.trimmed(cells[i]))
             }
             func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
                 let text = try cell(name)

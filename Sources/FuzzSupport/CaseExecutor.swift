@@ -16,6 +16,17 @@ public struct CaseExecutor: Sendable {
         public var decidingArguments: [String]
     }
 
+    /// Commands that simulate take `--max-seconds`, scalecast's own guard against
+    /// a configuration that would take long; it is set below the hang limit, so
+    /// that a hang is a command that cannot stop itself (the contract: a long run
+    /// ends with exit 2 and one line), not legitimate work on a large input.
+    static let guardedCommands: Set = ["simulate", "explain", "trace", "chart", "report", "sweep", "plan"]
+
+    func guarded(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, Self.guardedCommands.contains(command) else { return arguments }
+        return arguments + ["--max-seconds", String(format: "%.1f", locale: nil, runner.seconds * 0.6)]
+    }
+
     /// Runs `fuzzCase` in `directory` (emptied first); output files go to `scratch`.
     public func execute(_ fuzzCase: FuzzCase, directory: String, scratch: String) -> Outcome {
         let files = FileManager.default
@@ -23,7 +34,7 @@ public struct CaseExecutor: Sendable {
         try? files.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try? files.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         for file in fuzzCase.files { Self.write(file, in: directory) }
-        let result = runner.run(fuzzCase.arguments, in: directory, outputDirectory: scratch)
+        let result = runner.run(guarded(fuzzCase.arguments), in: directory, outputDirectory: scratch)
         let verdict = classifier.classify(result, inputNames: fuzzCase.inputNames, arguments: fuzzCase.arguments)
         guard verdict == .ok, result.ending == .exited(0), let follow = fuzzCase.followUp,
               let written = try? String(contentsOfFile: directory + "/" + follow.written, encoding: .utf8) else {
@@ -34,7 +45,7 @@ public struct CaseExecutor: Sendable {
             let text = String(decoding: file.data, as: UTF8.self).replacingOccurrences(of: "@LINK@", with: link)
             Self.write(.init(name: file.name, data: Data(text.utf8)), in: directory)
         }
-        let second = runner.run(follow.arguments, in: directory, outputDirectory: scratch)
+        let second = runner.run(guarded(follow.arguments), in: directory, outputDirectory: scratch)
         var followVerdict = classifier.classify(second, inputNames: follow.files.map(\.name) + [follow.written], arguments: follow.arguments)
         if followVerdict == .ok, second.ending == .exited(2) { followVerdict = .writtenUnreadable }
         if followVerdict == .ok { return Outcome(verdict: .ok, result: result, decidingArguments: fuzzCase.arguments) }

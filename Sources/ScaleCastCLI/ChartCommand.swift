@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Reports
 import Scenario
+import YAMLSupport
 
 /// `scalecast chart KIND SCENARIO [--out DIR] [--format png|svg]`.
 struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
@@ -57,14 +58,20 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// `--bandwidths`: a comma-separated list of at least one positive, finite
     /// decimal number of Gb/s. Empty items (`''`, `1,,2`), hexadecimal (`0x10`),
     /// `nan` and `inf` are refused, so gnuplot never gets a chart without data.
+    /// The most values a bandwidth chart draws: each is a full simulation per GPU count.
+    static let maximumBandwidths = 64
+
     static func parseBandwidths(_ text: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count <= maximumBandwidths else {
+            throw UsageError(message: "--bandwidths: \(parts.count) values; a chart draws at most \(maximumBandwidths)")
+        }
         return try parts.map { part in
             guard !part.isEmpty else {
                 throw UsageError(message: "--bandwidths: expected comma-separated Gb/s such as 10,100,400, got '\(text)' (an empty item)")
             }
-            guard part.allSatisfy({ $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }), let x = Double(part), x > 0, x.isFinite else {
-                throw UsageError(message: "--bandwidths: '\(part)' is not a positive number of Gb/s")
+            guard let x = NumberText.decimal(part), x > 0, x <= 1e9 else {
+                throw UsageError(message: "--bandwidths: '\(part)' is not a positive number of Gb/s (at most 1e9)")
             }
             return x
         }

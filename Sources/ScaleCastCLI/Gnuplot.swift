@@ -37,6 +37,8 @@ enum Gnuplot {
     ///   picture is removed).
     /// - Parameter gnuplot: the program to render with (default: the one on PATH, if any).
     static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> Outcome {
+        // An empty folder name would make `"" + "/" + name` a path at the file system's root.
+        guard !directory.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
         for chart in charts { try OutputFile.checkTarget(directory + "/" + chart.imageFile, force: force) }
         for chart in charts {
             try OutputFile.write(chart.data, to: directory + "/" + chart.dataFile, force: force)

@@ -25,8 +25,9 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
+        guard !out.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
-            throw UsageError(message: "\(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
+            throw UsageError(message: "--out: \(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
         }
         let loaded = try Scenario.load(path: scenario)
         let results = try ScenarioRunner.results(loaded)

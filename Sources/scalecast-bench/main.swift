@@ -16,6 +16,13 @@ func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
+/// The process's peak resident set so far, in MB (getrusage's ru_maxrss, KiB on Linux).
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
 func load(_ path: String) -> Scenario {
     do { return try Scenario.load(path: path) } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -111,12 +118,20 @@ do {
     let setupStart = clock.now
     let sweep = try Sweep(scenarioPath: root + "/scenarios/bench/sweep.yaml", axes: sweepAxes.map(Sweep.Axis.parse))
     let setup = seconds(clock.now - setupStart)
+    // Peak RSS after a tenth of the points and after all of them: a simulation
+    // that kept anything alive would grow it tenfold (issue 16's leak did).
+    let rssBefore = peakResidentMegabytes()
+    _ = try sweep.evaluate(sweep.points(shard: 1, of: 10))
+    let rssTenth = peakResidentMegabytes()
     let start = clock.now
     let rows = try sweep.evaluate()
     let wall = seconds(clock.now - start)
+    let rssAll = peakResidentMegabytes()
     print("\nSweep: \(rows.count) points (20 GPU counts 1-512 x 10 network bandwidths x 5 models x 2 all-reduce algorithms x 5 batches),")
     print("aggregated fidelity, both cores: setup \(String(format: "%.1f", setup)) s, simulation \(String(format: "%.1f", wall)) s, "
           + "\(String(format: "%.0f", Double(rows.count) / (setup + wall))) points/s (goal: under 60 s)")
+    print("peak RSS: \(String(format: "%.0f", rssBefore)) MB before, \(String(format: "%.0f", rssTenth)) MB after \(rows.count / 10) points, "
+          + "\(String(format: "%.0f", rssAll)) MB after all \(rows.count) (flat when nothing leaks)")
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(2)

@@ -60,3 +60,23 @@ import Testing
         #expect(stderr.isEmpty)
     }
 }
+
+/// Output folders: an empty name would put files at the file system's root.
+@Suite struct OutputFolderTests {
+    @Test(arguments: [
+        ["report", "scenarios/default.yaml", "--out", ""],
+        ["chart", "scaling", "scenarios/default.yaml", "--out", ""],
+    ])
+    func anEmptyFolderNameIsRefused(arguments: [String]) {
+        let output = CLI.execute(arguments)
+        #expect(output.exitCode == 2)
+        #expect(output.stderr == "error: --out: the folder name is empty\n")
+    }
+
+    @Test func aChartDrawsAtMost64Bandwidths() {
+        let many = (1...65).map(String.init).joined(separator: ",")
+        let output = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--bandwidths", many, "--out", "/tmp/scalecast-never"])
+        #expect(output.exitCode == 2)
+        #expect(output.stderr.contains("at most 64"))
+    }
+}

@@ -139,3 +139,19 @@ let testCorpus = FuzzCorpus(
         #expect(CaseExecutor.firstLinkName(in: "links:\n  - {name: nccl-x-8gpus-a, kind: nvlink}\n") == "nccl-x-8gpus-a")
     }
 }
+
+/// Simulating commands run under scalecast's own `--max-seconds`, below the hang
+/// limit; importers, which have no such guard, do not.
+@Suite struct GuardedArgumentsTests {
+    let executor = CaseExecutor(runner: ChildRunner(binary: "/bin/true", seconds: 10, memoryBytes: 1 << 30))
+
+    @Test(arguments: ["simulate", "explain", "trace", "chart", "report", "sweep", "plan"])
+    func simulatingCommandsGetTheGuard(command: String) {
+        #expect(executor.guarded([command, "s.yaml"]) == [command, "s.yaml", "--max-seconds", "6.0"])
+    }
+
+    @Test func importersAndMergeRunAsGiven() {
+        #expect(executor.guarded(["import", "nccl-tests", "a.log"]) == ["import", "nccl-tests", "a.log"])
+        #expect(executor.guarded(["merge", "a.json"]) == ["merge", "a.json"])
+    }
+}
