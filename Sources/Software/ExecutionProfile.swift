@@ -51,7 +51,11 @@ public struct ExecutionProfile: Sendable, Equatable {
 
     /// Today's model, built in so that nothing needs the catalog to get it.
     public static let ideal = ExecutionProfile(
-        name: "ideal", summary: "the hardware alone: no host cost, the precision's gradient dtype, the scenario's buckets")
+        name: "ideal", summary: "The hardware alone: kernels launch for free, gradients travel in the precision's dtype, "
+            + "in the scenario's buckets. Today's model and the default.")
+
+    /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
+    public var isIdeal: Bool { !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets }
 
     /// Whether launching kernels costs host time: only then does the simulation
     /// give each worker a host thread.
