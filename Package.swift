@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "scalecast", targets: ["scalecast"]),
         .library(name: "ScaleCast", targets: [
             "SimCore", "Workload", "Hardware", "Parallelism", "CostModel",
-            "Simulation", "Scenario", "Reports", "Planning", "Calibration",
+            "Simulation", "Scenario", "Reports", "Planning", "Calibration", "Software",
         ]),
     ],
     dependencies: [
@@ -28,12 +28,15 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["YAMLSupport"], exclude: ["README.md"],
                 resources: [.copy("Catalog")]),
         .target(name: "Parallelism", dependencies: ["Workload", "Hardware"], exclude: ["README.md"]),
+        // Execution profiles: how a training stack runs the schedule (host dispatch, gradient dtype, sync policy).
+        .target(name: "Software", dependencies: ["YAMLSupport"], exclude: ["README.md"],
+                resources: [.copy("Profiles")]),
         .target(name: "CostModel", dependencies: ["Parallelism", "Workload", "Hardware"], exclude: ["README.md"]),
-        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel"], exclude: ["README.md"]),
+        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel", "Software"], exclude: ["README.md"]),
         .target(name: "Scenario", dependencies: [
-            "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation",
+            "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation", "Software",
         ], exclude: ["README.md"]),
-        .target(name: "Reports", dependencies: ["YAMLSupport", "Scenario", "Simulation", "CostModel", "Workload", "Hardware"],
+        .target(name: "Reports", dependencies: ["YAMLSupport", "Scenario", "Simulation", "CostModel", "Workload", "Hardware", "Software"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),
         .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "YAMLSupport", "Yams"],
                 exclude: ["README.md"]),
@@ -45,7 +48,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
             "YAMLSupport",
-            "Scenario", "Reports", "Planning", "Calibration", "CUDARuntime",
+            "Scenario", "Reports", "Planning", "Calibration", "CUDARuntime", "Software",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI", "Calibration"]),
@@ -80,6 +83,8 @@ let package = Package(
                     exclude: ["Snapshots"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
+        .testTarget(name: "SoftwareTests", dependencies: ["Software", "Scenario", "Simulation", "Parallelism", "Workload",
+                                                           "YAMLSupport", "ScaleCastCLI", "scalecast"]),
         .testTarget(name: "FuzzSupportTests", dependencies: ["FuzzSupport", "scalecast"]),
     ]
 )

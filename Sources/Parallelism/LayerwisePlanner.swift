@@ -105,7 +105,7 @@ struct LayerwisePlanner {
 
     private mutating func planDataBackward(_ step: Int, start: [[Int]]) -> [[Int]] {
         let buckets = Planner.gradientBuckets(net, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
-                                              layers: dataLayers)
+                                              layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
         var closing = [[Int]](repeating: [], count: workers)   // per worker, per bucket
         var lastBackward = start
         for w in 0..<workers {

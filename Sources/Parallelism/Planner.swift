@@ -34,8 +34,10 @@ public enum Planner {
     /// Groups weighted layers among `layers` (all of them by default) in backward
     /// order into buckets of at least `bucketBytes` gradient bytes (the last may be
     /// smaller); 0 gives each weighted layer its own bucket, nil one bucket for all.
+    /// Gradients count `bytesPerElement` each (nil: the precision's).
     public static func gradientBuckets(_ net: Network, precision: Precision, bucketBytes: Double?,
-                                       layers: Range<Int>? = nil) -> [Bucket] {
+                                       layers: Range<Int>? = nil, bytesPerElement: Int? = nil) -> [Bucket] {
+        let elementBytes = bytesPerElement ?? precision.gradientBytes
         var buckets: [Bucket] = []
         var current: Bucket?
         for index in (layers ?? net.layers.indices).reversed() where net.layers[index].cost.parameters > 0 {
@@ -44,7 +46,7 @@ public enum Planner {
             bucket.closingLayer = index
             bucket.layers.append(index)
             bucket.parameters += layer.cost.parameters
-            bucket.bytes += Double(layer.cost.parameters * precision.gradientBytes)
+            bucket.bytes += Double(layer.cost.parameters * elementBytes)
             current = bucket
             if let limit = bucketBytes, bucket.bytes >= limit {
                 buckets.append(bucket)

@@ -10,6 +10,9 @@ public struct TrainingSetup: Sendable {
     public var gpus: Int
     /// Training steps to lay out; reports use the last (steady state).
     public var steps: Int
+    /// Bytes per gradient element all-reduced: the precision's unless the training
+    /// stack sends another dtype (PyTorch autocast keeps fp32 gradients under fp16).
+    public var gradientBytesPerElement: Int
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)
@@ -18,6 +21,7 @@ public struct TrainingSetup: Sendable {
         self.batchPerGPU = batchPerGPU
         self.gpus = gpus
         self.steps = steps
+        gradientBytesPerElement = precision.gradientBytes
     }
 
     public var globalBatch: Int { batchPerGPU * gpus }

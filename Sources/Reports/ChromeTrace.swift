@@ -9,7 +9,9 @@ import Simulation
 /// Compute tasks sit on their GPU's process, thread 0 (a GPU computes one task at
 /// a time). A transfer sits on the process of the first link it crosses (the
 /// sender's way out), on the lowest thread free at its start, so events on one
-/// thread never overlap. Times are microseconds, as the format wants.
+/// thread never overlap. Under an execution profile that charges for kernel
+/// launches, each GPU's thread 2 ("host") shows its host thread's launches.
+/// Times are microseconds, as the format wants.
 public enum ChromeTrace {
     struct Event: Encodable {
         var name: String
@@ -78,6 +80,19 @@ public enum ChromeTrace {
             } else {
                 events.append(Event(name: r.label, cat: r.kind.rawValue, ph: "X", ts: ts, dur: dur, pid: r.device, tid: 0, args: args))
             }
+        }
+        // Host dispatch (an execution profile that charges for launches): thread 2 of each GPU, named "host".
+        var hostThreads = Set<Int>()
+        for h in trace.host {
+            let r = trace.records[h.task]
+            let ts = Double(h.start.nanoseconds) / 1e3, dur = Double(h.end.nanoseconds - h.start.nanoseconds) / 1e3
+            events.append(Event(name: "launch \(r.label)", cat: "host", ph: "X", ts: ts, dur: dur, pid: h.device, tid: 2,
+                                args: ["step": .number(Double(h.step)), "task": .number(Double(h.task))]))
+            hostThreads.insert(h.device)
+        }
+        for g in hostThreads.sorted() {
+            events.append(Event(name: "thread_name", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: g, tid: 2,
+                                args: ["name": .text("host")]))
         }
         for link in usedLinks.sorted() {
             events.append(Event(name: "process_name", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: linkProcess(link), tid: 0,

@@ -1,9 +1,31 @@
 import Scenario
 import Simulation
+import Software
 
 /// The text of `scalecast explain`: where the time of a step goes, per layer and
 /// per resource, and the bottleneck in one sentence.
 public enum ExplainReport {
+    /// What the execution profile adds to a step: nothing under `ideal`; otherwise
+    /// the profile and each worker's host thread time launching the step's kernels.
+    public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double) -> String {
+        guard !profile.isIdeal else { return "" }
+        var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
+        out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
+            + "sync: \(profile.gradientSync.rawValue)\n"
+        guard !trace.host.isEmpty else { return out + "kernel launches cost no host time\n" }
+        var busy: [Int: Int64] = [:], launches: [Int: Int] = [:]
+        for h in trace.host where h.step == step {
+            busy[h.device, default: 0] += h.end.nanoseconds - h.start.nanoseconds
+            launches[h.device, default: 0] += 1
+        }
+        let longest = busy.values.max() ?? 0
+        let seconds = Double(longest) / 1e9
+        out += "host thread: \(Format.fixed(seconds * 1e3, 2)) ms launching the step's \(launches.values.max() ?? 0) tasks "
+            + "(\(Format.fixed(seconds / max(stepSeconds, 1e-12) * 100, 0))% of the step on the busiest worker); "
+            + (seconds >= stepSeconds * 0.95 ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
+        return out
+    }
+
     public static func render(label: String, analysis: StepAnalysis) -> String {
         let m = analysis.metrics
         var out = "\(label)\n"

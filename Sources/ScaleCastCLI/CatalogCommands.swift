@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import Hardware
 import Reports
+import Software
 
 /// `scalecast models [--json]`.
 struct ModelsCommand: ParsableCommand, OutputProducing {
@@ -26,5 +28,52 @@ struct HardwareCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         let catalog = try Catalog.builtIn()
         return CommandOutput(stdout: json ? try CatalogReport.hardwareJSON(catalog) : CatalogReport.hardwareTable(catalog))
+    }
+}
+
+/// `scalecast software [--json]`: the built-in execution profiles with their sources.
+struct SoftwareCommand: ParsableCommand, OutputProducing {
+    static let configuration = CommandConfiguration(
+        commandName: "software",
+        abstract: "List the built-in execution profiles (scenario key software:) with their figures and sources.")
+
+    @Flag(name: .long, help: "Print the profiles as JSON.")
+    var json = false
+
+    func produce() throws -> CommandOutput {
+        let catalog = try ProfileCatalog.builtIn()
+        if json {
+            let objects: [[String: Any]] = catalog.profiles.map { p in
+                var o: [String: Any] = [
+                    "name": p.name, "summary": p.summary,
+                    "launch_us_per_kernel_forward": p.launchSecondsPerKernelForward * 1e6,
+                    "launch_us_per_kernel_backward": p.launchSecondsPerKernelBackward * 1e6,
+                    "launch_us_per_kernel_update": p.launchSecondsPerKernelUpdate * 1e6,
+                    "gradient_sync": p.gradientSync.rawValue, "sources": p.sources,
+                ]
+                o["gradient_bytes_per_element"] = p.gradientBytesPerElement ?? "precision"
+                return o
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            return CommandOutput(stdout: String(decoding: data, as: UTF8.self) + "\n")
+        }
+        func us(_ seconds: Double) -> String { String(format: "%g", seconds * 1e6) }
+        var lines = ["profile           launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync",
+                     "----------------  ---------------------------------  --------------  --------------"]
+        for p in catalog.profiles {
+            let launch = "\(us(p.launchSecondsPerKernelForward)) / \(us(p.launchSecondsPerKernelBackward)) / \(us(p.launchSecondsPerKernelUpdate))"
+            lines.append(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+                         + launch.padding(toLength: 35, withPad: " ", startingAt: 0)
+                         + (p.gradientBytesPerElement.map(String.init) ?? "precision").padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + p.gradientSync.rawValue)
+        }
+        lines.append("")
+        for p in catalog.profiles {
+            lines.append("\(p.name): \(p.summary)")
+            for key in ExecutionProfile.fieldKeys { if let source = p.sources[key] { lines.append("  \(key): \(source)") } }
+        }
+        lines.append("")
+        lines.append("Choose one with `software: NAME` in a scenario, or override fields: `software: {profile: pytorch-ddp, launch_us_per_kernel_forward: 5}`.")
+        return CommandOutput(stdout: lines.joined(separator: "\n") + "\n")
     }
 }

@@ -42,6 +42,8 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis)
+            text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
+                                           stepSeconds: outcome.metrics.stepSeconds)
         }
         return CommandOutput(stdout: text)
     }

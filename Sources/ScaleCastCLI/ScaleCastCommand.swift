@@ -17,7 +17,7 @@ public struct ScaleCastCommand: ParsableCommand {
             """,
         subcommands: [SimulateCommand.self, ExplainCommand.self, TraceCommand.self, ChartCommand.self, ReportCommand.self,
                       SweepCommand.self, MergeCommand.self, PlanCommand.self, CalibrateCommand.self, ImportCommand.self, ValidateCommand.self,
-                      NotebookCommand.self, ModelsCommand.self, HardwareCommand.self])
+                      NotebookCommand.self, ModelsCommand.self, HardwareCommand.self, SoftwareCommand.self])
 
     public init() {}
 }

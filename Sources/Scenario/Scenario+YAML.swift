@@ -2,6 +2,7 @@ import CostModel
 import Foundation
 import Hardware
 import Parallelism
+import Software
 import Workload
 import Yams
 import YAMLSupport
@@ -9,7 +10,7 @@ import YAMLSupport
 extension Scenario {
     static let topLevelKeys = ["name", "description", "catalog", "runs"] + runKeys
     static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
-                          "simulation", "gpus", "training", "pricing"]
+                          "simulation", "gpus", "training", "pricing", "software"]
 
     /// Reads and checks the scenario at `path`.
     /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
@@ -36,6 +37,7 @@ extension Scenario {
             try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))
         }
         self.catalog = catalog
+        let profiles = try ProfileCatalog.builtIn()
         let base = try Scenario.withoutKeys(root, ["name", "description", "catalog", "runs"])
         if let runsNode = try root.optional("runs") {
             let items = try runsNode.items()
@@ -46,10 +48,10 @@ extension Scenario {
             runs = try items.map { item in
                 try item.checkKeys(Scenario.runKeys)
                 let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
-                return try RunSpec(yaml: merged, catalog: catalog, baseDirectory: baseDirectory)
+                return try RunSpec(yaml: merged, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)
             }
         } else {
-            runs = [try RunSpec(yaml: base, catalog: catalog, baseDirectory: baseDirectory)]
+            runs = [try RunSpec(yaml: base, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)]
         }
     }
 
@@ -77,7 +79,7 @@ extension Scenario {
 
 extension RunSpec {
     /// Reads one run; `self` is built once all its fields are read and checked.
-    init(yaml: YAMLValue, catalog: Catalog, baseDirectory: String) throws {
+    init(yaml: YAMLValue, catalog: Catalog, profiles: ProfileCatalog, baseDirectory: String) throws {
         let label = try yaml.optional("label")?.string()
         let modelNode = try yaml.required("model")
         let network = try RunSpec.readModel(modelNode, baseDirectory: baseDirectory)
@@ -116,10 +118,12 @@ extension RunSpec {
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
         let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
         let pricing = try yaml.optional("pricing").map(PricingSpec.init(yaml:))
+        let software = try yaml.optional("software").map(profiles.read) ?? .ideal
         self.init(label: label, network: network, precision: Precision(rawValue: precisionName)!, batchPerGPU: batchPerGPU,
                   cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, fidelity: fidelity,
                   gpuCounts: gpuCounts, training: training, pricing: pricing,
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
+        self.software = software
     }
 
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {

@@ -1,6 +1,7 @@
 import CostModel
 import Hardware
 import Parallelism
+import Software
 import Workload
 import YAMLSupport
 
@@ -40,9 +41,21 @@ public struct RunSpec: Sendable {
     public var batchLocation: ConfigError
     /// Where the GPU counts were set.
     public var gpusLocation: ConfigError
+    /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
+    public var software: ExecutionProfile = .ideal
 
-    /// The setup of this run on `gpus` GPUs.
+    /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype.
     public func setup(gpus: Int) -> TrainingSetup {
-        TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
+        var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
+        if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
+        return setup
+    }
+
+    /// The strategy as the profile runs it: `after-backward` sends every gradient
+    /// in one all-reduce once backward is done, whatever `bucket_mb` says.
+    public var plannedStrategy: Strategy {
+        var planned = strategy
+        if software.gradientSync == .afterBackward { planned.gradientSync.bucketBytes = nil }
+        return planned
     }
 }

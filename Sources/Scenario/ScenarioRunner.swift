@@ -63,7 +63,7 @@ public enum ScenarioRunner {
         setup.steps = run.steps + 1
         let graph: TaskGraph
         do {
-            graph = try Planner.plan(setup, strategy: run.strategy, fidelity: fidelity(run, gpus: gpus))
+            graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
         } catch let tooLarge as PlanTooLargeError {
             var error = location ?? run.gpusLocation
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
@@ -72,7 +72,7 @@ public enum ScenarioRunner {
         let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
         try checkDurations(graph, topology: topology, cost: cost, run: run)
-        let trace = GraphSimulation.run(graph, topology: topology, cost: cost)
+        let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
         let metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
         return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1)
     }

@@ -2,17 +2,28 @@ import CostModel
 import Hardware
 import Parallelism
 import SimCore
+import Software
 
 /// Runs a `TaskGraph` on the discrete-event engine: each GPU's compute is a
 /// serial resource (tasks in the order they become ready), each transfer a flow
 /// over its route through the topology, sharing link bandwidth max-min fairly
 /// with the transfers that overlap it.
+///
+/// Under an execution profile whose kernels cost host time to launch, each
+/// worker also has a host thread (a serial resource) that launches its compute
+/// tasks' kernels in program order (task order), `kernels × launch cost` each.
+/// Launches are asynchronous, as CUDA's are: the host thread runs ahead and never
+/// waits for the GPU, but a task's GPU part starts only once its launch is done
+/// and its dependencies are, so a GPU whose kernels are shorter than their
+/// launches waits on the host. With no launch cost (`ideal`) there is no host
+/// thread and the run is the same as without a profile.
 public enum GraphSimulation {
-    /// Simulates `graph` on `topology`, pricing compute with `cost`.
+    /// Simulates `graph` on `topology`, pricing compute with `cost` and host
+    /// dispatch with `profile`.
     /// - Parameter simulator: the engine to run on (a fresh one by default); nothing of
     ///   the run keeps it, or anything it held, alive once this returns.
     /// - Returns: one record per task.
-    public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel,
+    public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile = .ideal,
                            on simulator: Simulator = Simulator()) -> Trace {
         precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
         let network = FlowNetwork(simulator: simulator)
@@ -46,6 +57,13 @@ public enum GraphSimulation {
             return legs
         }
 
+        // Host dispatch: per task, whether its launch is done and whether its dependencies are.
+        let dispatching = profile.dispatchesOnHost
+        var launched = [Bool](repeating: !dispatching, count: dispatching ? tasks.count : 0)
+        var dependenciesDone = [Bool](repeating: false, count: dispatching ? tasks.count : 0)
+        var hostStarts = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
+        var hostEnds = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
+
         var start: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
             ends[id] = time
@@ -54,16 +72,23 @@ public enum GraphSimulation {
                 if waitingOn[next] == 0 { start(next) }
             }
         }
+        func runOnGPU(_ id: Int, _ work: ComputeWork) {
+            let duration: SimDuration
+            if let cached = durationCache[work] { duration = cached } else {
+                duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
+                durationCache[work] = duration
+            }
+            gpus[devices[id]].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
+        }
         start = { id in
             let device = devices[id]
             switch works[id] {
             case .compute(let work):
-                let duration: SimDuration
-                if let cached = durationCache[work] { duration = cached } else {
-                    duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
-                    durationCache[work] = duration
+                if dispatching && !launched[id] {
+                    dependenciesDone[id] = true     // the launch, when done, submits it
+                } else {
+                    runOnGPU(id, work)
                 }
-                gpus[device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             case .transfer(let bytes, let destination):
                 starts[id] = simulator.now
                 // Legs run one after the other (a copy staged through host memory).
@@ -82,8 +107,30 @@ public enum GraphSimulation {
                 collectiveStreams[device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
             }
         }
+        // Every worker's host thread launches its compute tasks in program order, from the start.
+        // (Kept alive until the run is over: the engine's events refer to them unowned.)
+        let hosts = dispatching ? (0..<graph.gpus).map { SerialResource(name: "gpu\($0) host", simulator: simulator) } : []
+        if dispatching {
+            for task in tasks {
+                guard case .compute(let work) = task.work else { continue }
+                let perKernel: Double
+                switch task.kind {
+                case .forward: perKernel = profile.launchSecondsPerKernelForward
+                case .backward: perKernel = profile.launchSecondsPerKernelBackward
+                default: perKernel = profile.launchSecondsPerKernelUpdate
+                }
+                let id = task.id
+                hosts[task.device].submit(duration: SimDuration(secondsRoundingUp: Double(work.kernels) * perKernel),
+                                          started: { hostStarts[id] = $0 }) { end in
+                    hostEnds[id] = end
+                    launched[id] = true
+                    if dependenciesDone[id] { runOnGPU(id, work) }
+                }
+            }
+        }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }
         let makespan = simulator.run()
+        withExtendedLifetime(hosts) {}
         // `start` and `finish` refer to each other; break the cycle, or every
         // simulation's engine, network and graph would outlive it (a leak per run).
         start = { _ in }
@@ -94,6 +141,13 @@ public enum GraphSimulation {
                         destination: task.destination, start: starts[task.id], end: ends[task.id],
                         bytes: task.bytes, flops: task.flops, step: task.step, group: task.group)
         }
-        return Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
+        var trace = Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
+        if dispatching {
+            trace.host = tasks.compactMap { task in
+                guard case .compute = task.work else { return nil }
+                return HostRecord(task: task.id, device: task.device, start: hostStarts[task.id], end: hostEnds[task.id], step: task.step)
+            }
+        }
+        return trace
     }
 }

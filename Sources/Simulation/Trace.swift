@@ -22,9 +22,25 @@ public struct TraceRecord: Sendable {
     public var duration: SimDuration { end - start }
 }
 
+/// The host thread's dispatch of one compute task's kernels (an execution
+/// profile with a launch cost only): the GPU part of the task starts no earlier
+/// than `end`.
+public struct HostRecord: Sendable {
+    public var task: Int
+    /// The worker whose host thread launched the kernels.
+    public var device: Int
+    public var start: SimTime
+    public var end: SimTime
+    public var step: Int
+
+    public var duration: SimDuration { end - start }
+}
+
 /// The records of a run, in task order, with engine statistics.
 public struct Trace: Sendable {
     public var records: [TraceRecord]
+    /// Host dispatches, in task order; empty when launching kernels costs no host time.
+    public var host: [HostRecord] = []
     /// Events the engine processed.
     public var events: Int
     /// The instant the last task ended.

@@ -1,0 +1,175 @@
+import Foundation
+import YAMLSupport
+
+/// How a training stack runs the schedule: the host-side cost of launching
+/// kernels, the dtype gradients travel in, and when they are synchronized.
+///
+/// Every mechanism is a model with a cited figure (the catalog's `sources:`),
+/// not a fitted factor. `ideal` is today's model: no host cost, gradients in the
+/// precision's dtype, all-reduced in the scenario's buckets.
+public struct ExecutionProfile: Sendable, Equatable {
+    /// When gradients are all-reduced.
+    public enum GradientSync: String, Sendable, CaseIterable {
+        /// One all-reduce of every gradient once backward is done (cuda-convnet2,
+        /// 2014-2016 frameworks): nothing overlaps backward.
+        case afterBackward = "after-backward"
+        /// Buckets of the scenario's `strategy.bucket_mb`, each all-reduced as soon as
+        /// backward has produced it (PyTorch DDP, Horovod tensor fusion).
+        case buckets
+    }
+
+    public var name: String
+    /// One line: what the profile stands for.
+    public var summary: String
+    /// Host (CPU) time to launch one forward kernel: framework dispatch plus the
+    /// CUDA launch call. The GPU cannot start a kernel before its launch is done.
+    public var launchSecondsPerKernelForward: Double
+    /// Host time to launch one backward kernel (autograd bookkeeping included).
+    public var launchSecondsPerKernelBackward: Double
+    /// Host time to launch one optimizer-update kernel.
+    public var launchSecondsPerKernelUpdate: Double
+    /// Bytes per gradient element on the wire; nil: the precision's.
+    public var gradientBytesPerElement: Int?
+    public var gradientSync: GradientSync
+    /// Where each field's figure comes from, by its YAML key.
+    public var sources: [String: String]
+    /// Fields a scenario set over the built-in profile, by YAML key, in order.
+    public var overridden: [String] = []
+
+    public init(name: String, summary: String, launchSecondsPerKernelForward: Double = 0, launchSecondsPerKernelBackward: Double = 0,
+                launchSecondsPerKernelUpdate: Double = 0, gradientBytesPerElement: Int? = nil, gradientSync: GradientSync = .buckets,
+                sources: [String: String] = [:]) {
+        self.name = name
+        self.summary = summary
+        self.launchSecondsPerKernelForward = launchSecondsPerKernelForward
+        self.launchSecondsPerKernelBackward = launchSecondsPerKernelBackward
+        self.launchSecondsPerKernelUpdate = launchSecondsPerKernelUpdate
+        self.gradientBytesPerElement = gradientBytesPerElement
+        self.gradientSync = gradientSync
+        self.sources = sources
+    }
+
+    /// Today's model, built in so that nothing needs the catalog to get it.
+    public static let ideal = ExecutionProfile(
+        name: "ideal", summary: "The hardware alone: kernels launch for free, gradients travel in the precision's dtype, "
+            + "in the scenario's buckets. Today's model and the default.")
+
+    /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
+    public var isIdeal: Bool { !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets }
+
+    /// Whether launching kernels costs host time: only then does the simulation
+    /// give each worker a host thread.
+    public var dispatchesOnHost: Bool {
+        launchSecondsPerKernelForward > 0 || launchSecondsPerKernelBackward > 0 || launchSecondsPerKernelUpdate > 0
+    }
+
+    /// The profile's name with the fields a scenario overrode, e.g. `pytorch-ddp (overrides: gradient_sync)`.
+    public var label: String {
+        overridden.isEmpty ? name : "\(name) (overrides: \(overridden.joined(separator: ", ")))"
+    }
+
+    // MARK: YAML
+
+    /// The keys a profile entry or a scenario override may set, with what they mean.
+    public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
+                                   "gradient_bytes_per_element", "gradient_sync"]
+
+    /// The largest launch cost accepted, in microseconds (a second per kernel is no stack's).
+    static let launchMicroseconds: ClosedRange<Double> = 0...1e6
+
+    /// Sets the fields `node` names (a catalog entry or a scenario's overrides).
+    /// - Throws: `ConfigError` at the bad value: a negative or huge cost, an unknown policy.
+    mutating func apply(_ node: YAMLValue, recordingOverrides: Bool) throws {
+        func microseconds(_ key: String) throws -> Double? {
+            guard let value = try node.optional(key) else { return nil }
+            let x = try value.double()
+            guard x >= 0 else { throw value.error("a launch cost must not be negative, got \(x) µs") }
+            guard Self.launchMicroseconds.contains(x) else { throw value.error("must be at most 1000000 µs, got \(x)") }
+            return x * 1e-6
+        }
+        for key in Self.fieldKeys {
+            guard let value = try node.optional(key) else { continue }
+            switch key {
+            case "launch_us_per_kernel_forward": launchSecondsPerKernelForward = try microseconds(key)!
+            case "launch_us_per_kernel_backward": launchSecondsPerKernelBackward = try microseconds(key)!
+            case "launch_us_per_kernel_update": launchSecondsPerKernelUpdate = try microseconds(key)!
+            case "gradient_bytes_per_element":
+                if (try? value.string()) == "precision" { gradientBytesPerElement = nil } else {
+                    let bytes = try value.int()
+                    guard [1, 2, 4, 8].contains(bytes) else { throw value.error("must be 1, 2, 4 or 8 bytes (or 'precision'), got \(bytes)") }
+                    gradientBytesPerElement = bytes
+                }
+            default:
+                gradientSync = GradientSync(rawValue: try value.oneOf(GradientSync.allCases.map(\.rawValue)))!
+            }
+            if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
+        }
+    }
+
+    /// Reads one catalog entry: `name`, `summary`, the fields, and `sources:` (one per field set).
+    init(catalogEntry yaml: YAMLValue) throws {
+        try yaml.checkKeys(["name", "summary", "sources"] + Self.fieldKeys)
+        self.init(name: try yaml.required("name").string(), summary: try yaml.required("summary").string())
+        try apply(yaml, recordingOverrides: false)
+        if let table = try yaml.optional("sources") {
+            try table.checkKeys(Self.fieldKeys)
+            for (key, text) in try table.entries() { sources[key] = try text.string() }
+        }
+        for key in Self.fieldKeys {
+            if let value = try yaml.optional(key), sources[key] == nil {
+                throw value.error("every figure needs its source: add sources.\(key)")
+            }
+        }
+    }
+}
+
+/// The built-in execution profiles (`Profiles/profiles.yaml`).
+public struct ProfileCatalog: Sendable {
+    public var profiles: [ExecutionProfile]
+
+    public init(profiles: [ExecutionProfile]) { self.profiles = profiles }
+
+    /// The profile called `name` (case-insensitive).
+    public func profile(named name: String) -> ExecutionProfile? {
+        profiles.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    public var names: [String] { profiles.map(\.name) }
+
+    /// Reads a profiles file: `profiles:`, a list of entries.
+    public init(yaml: YAMLValue) throws {
+        try yaml.checkKeys(["profiles"])
+        profiles = []
+        for item in try yaml.required("profiles").items() {
+            let profile = try ExecutionProfile(catalogEntry: item)
+            guard self.profile(named: profile.name) == nil else { throw item.error("profile '\(profile.name)' is listed twice") }
+            profiles.append(profile)
+        }
+    }
+
+    /// The catalog that ships with ScaleCast.
+    public static func builtIn() throws -> ProfileCatalog {
+        guard let url = Bundle.module.url(forResource: "Profiles", withExtension: nil) else {
+            throw ConfigError(file: "Profiles", keyPath: "", line: nil, message: "the built-in execution profiles are missing from this build")
+        }
+        return try ProfileCatalog(yaml: YAMLValue.load(path: url.appendingPathComponent("profiles.yaml").path))
+    }
+
+    /// A scenario's `software:` value: a profile name, or `{profile: NAME, <field>: value, ...}`.
+    /// - Throws: `ConfigError` naming the file, key and line of an unknown profile or field, or a bad value.
+    public func read(_ node: YAMLValue) throws -> ExecutionProfile {
+        let nameNode: YAMLValue
+        if node.isMapping {
+            try node.checkKeys(["profile"] + ExecutionProfile.fieldKeys)
+            nameNode = try node.required("profile")
+        } else {
+            nameNode = node
+        }
+        let name = try nameNode.string()
+        guard var profile = profile(named: name) else {
+            throw nameNode.error("unknown execution profile '\(name)'; built-in profiles: \(names.joined(separator: ", "))")
+        }
+        if node.isMapping { try profile.apply(node, recordingOverrides: true) }
+        return profile
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import Parallelism
+import ScaleCastCLI
+import Scenario
+import Simulation
+import Software
+import YAMLSupport
+
+/// Writes `text` to a fresh temporary file and returns its path.
+func temporaryScenario(_ text: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-software-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent("scenario.yaml")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+func scenario(batch: Int = 64, gpus: [Int] = [1, 2], precision: String = "fp32", extra: String = "") -> String {
+    """
+    name: software-test
+    model: alexnet-owt
+    batch_per_gpu: \(batch)
+    precision: \(precision)
+    cluster:
+      gpu: V100
+      gpus_per_node: 8
+    gpus: \(gpus)
+    \(extra)
+    """
+}
+
+@Suite struct ProfileCatalogTests {
+    @Test func theBuiltInCatalogParsesAndEveryFigureHasASource() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        for name in ["ideal", "pytorch-ddp", "pytorch-compiled", "cuda-convnet2"] {
+            #expect(catalog.profile(named: name) != nil, "missing built-in profile \(name)")
+        }
+        #expect(catalog.profile(named: "ideal") == ExecutionProfile.ideal)
+        #expect(try #require(catalog.profile(named: "ideal")).isIdeal)
+        for profile in catalog.profiles where profile.name != "ideal" {
+            // The parser refuses a figure without a source; check that the texts say something.
+            #expect(!profile.sources.isEmpty, "\(profile.name) cites nothing")
+            for (key, text) in profile.sources {
+                #expect(ExecutionProfile.fieldKeys.contains(key))
+                #expect(text.count > 20, "\(profile.name).\(key): the source is too thin")
+            }
+        }
+        let ddp = try #require(catalog.profile(named: "pytorch-ddp"))
+        #expect(ddp.gradientBytesPerElement == 4 && ddp.dispatchesOnHost && ddp.gradientSync == .buckets)
+        #expect(try #require(catalog.profile(named: "cuda-convnet2")).gradientSync == .afterBackward)
+        #expect(try #require(catalog.profile(named: "pytorch-compiled")).dispatchesOnHost == false)
+    }
+
+    @Test func aFigureWithoutASourceIsRefused() throws {
+        let yaml = try YAMLValue.parse("""
+            profiles:
+              - name: unsourced
+                summary: no sources
+                launch_us_per_kernel_forward: 3
+            """, file: "p.yaml")
+        #expect(throws: ConfigError.self) { _ = try ProfileCatalog(yaml: yaml) }
+    }
+}
+
+@Suite struct SoftwareKeyTests {
+    func error(_ extra: String) throws -> ConfigError {
+        let path = try temporaryScenario(scenario(extra: extra))
+        do {
+            _ = try Scenario.load(path: path)
+        } catch let e as ConfigError {
+            #expect(e.file == path)
+            return e
+        }
+        Issue.record("expected a ConfigError for \(extra)")
+        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+    }
+
+    @Test func aNameOrOverridesAreRead() throws {
+        let named = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: pytorch-ddp")))
+        #expect(named.runs[0].software.name == "pytorch-ddp")
+        let overridden = try Scenario.load(path: try temporaryScenario(scenario(
+            extra: "software: {profile: pytorch-ddp, launch_us_per_kernel_forward: 5, gradient_sync: after-backward}")))
+        let p = overridden.runs[0].software
+        #expect(abs(p.launchSecondsPerKernelForward - 5e-6) < 1e-15 && abs(p.launchSecondsPerKernelBackward - 15e-6) < 1e-15)
+        #expect(p.gradientSync == .afterBackward && p.overridden == ["launch_us_per_kernel_forward", "gradient_sync"])
+        #expect(try Scenario.load(path: try temporaryScenario(scenario())).runs[0].software == .ideal)
+    }
+
+    @Test func badInputIsLocated() throws {
+        let unknown = try error("software: pytorch-eager")
+        #expect(unknown.keyPath == "software" && unknown.line == 9 && unknown.message.contains("pytorch-ddp"))
+        let field = try error("software: {profile: ideal, launch_cost: 3}")
+        #expect(field.line == 9 && field.message.contains("launch_cost"))
+        let negative = try error("software: {profile: ideal, launch_us_per_kernel_backward: -2}")
+        #expect(negative.keyPath == "software.launch_us_per_kernel_backward" && negative.line == 9)
+        let policy = try error("software: {profile: ideal, gradient_sync: sometimes}")
+        #expect(policy.keyPath == "software.gradient_sync")
+        let missing = try error("software: {launch_us_per_kernel_forward: 1}")
+        #expect(missing.message.contains("profile"))
+    }
+
+    @Test func badInputExitsTwo() throws {
+        let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, launch_us_per_kernel_forward: -1}"))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains(path) && out.stderr.contains("software.launch_us_per_kernel_forward"))
+    }
+}
+
+@Suite struct ExecutionProfileSimulationTests {
+    func run(_ yaml: String, gpus: Int = 1) throws -> ScenarioRunner.Outcome {
+        let s = try Scenario.load(path: try temporaryScenario(yaml))
+        return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
+    }
+
+    /// `software: ideal` is today's model: the same bytes out of `simulate --json`.
+    @Test func idealIsByteIdenticalToNoKey() throws {
+        // The same path for both: the JSON names the scenario file.
+        let path = try temporaryScenario(scenario())
+        let plain = CLI.execute(["simulate", path, "--json"])
+        try scenario(extra: "software: ideal").write(toFile: path, atomically: true, encoding: .utf8)
+        let ideal = CLI.execute(["simulate", path, "--json"])
+        #expect(plain.exitCode == 0 && ideal.exitCode == 0)
+        #expect(plain.stdout == ideal.stdout)
+        let a = try run(scenario(), gpus: 2), b = try run(scenario(extra: "software: ideal"), gpus: 2)
+        #expect(a.graph.tasks.count == b.graph.tasks.count && b.trace.host.isEmpty)
+        #expect(zip(a.trace.records, b.trace.records).allSatisfy { $0.start == $1.start && $0.end == $1.end })
+    }
+
+    /// Kernels launched per step on worker 0.
+    func kernelsPerStep(_ outcome: ScenarioRunner.Outcome) -> Int {
+        outcome.graph.tasks.reduce(0) { sum, task in
+            guard task.step == outcome.measuredStep, task.device == 0, case .compute(let work) = task.work else { return sum }
+            return sum + work.kernels
+        }
+    }
+
+    /// With a launch cost far above the kernels' run time, the step is the host's:
+    /// at least K·L, and the same whatever the batch below that point.
+    @Test func smallBatchesAreHostBound() throws {
+        let L = 1000.0   // µs per kernel, every pass
+        let software = "software: {profile: pytorch-ddp, launch_us_per_kernel_forward: \(L), launch_us_per_kernel_backward: \(L), "
+            + "launch_us_per_kernel_update: \(L)}"
+        let one = try run(scenario(batch: 1, extra: software)), two = try run(scenario(batch: 2, extra: software))
+        let K = kernelsPerStep(one)
+        #expect(K == kernelsPerStep(two) && K > 10)
+        let floor = Double(K) * L * 1e-6
+        #expect(one.metrics.stepSeconds >= floor * 0.999)
+        #expect(two.metrics.stepSeconds >= floor * 0.999)
+        #expect(abs(one.metrics.stepSeconds - two.metrics.stepSeconds) / floor < 0.01)
+        let ideal = try run(scenario(batch: 1))
+        #expect(ideal.metrics.stepSeconds < floor / 2)
+        #expect(!one.trace.host.isEmpty && one.trace.host.allSatisfy { $0.end >= $0.start })
+        // Every GPU part starts after its launch.
+        let launchEnd = Dictionary(uniqueKeysWithValues: one.trace.host.map { ($0.task, $0.end) })
+        #expect(one.trace.records.allSatisfy { r in launchEnd[r.task].map { r.start >= $0 } ?? true })
+    }
+
+    /// Large batches hide the launches behind the GPU: the step is close to ideal's.
+    @Test func largeBatchesHideTheHost() throws {
+        let eager = try run(scenario(batch: 256, extra: "software: pytorch-ddp"))
+        let ideal = try run(scenario(batch: 256))
+        #expect(eager.metrics.stepSeconds >= ideal.metrics.stepSeconds)
+        #expect(eager.metrics.stepSeconds < ideal.metrics.stepSeconds * 1.05)
+    }
+
+    @Test func compiledMatchesIdeal() throws {
+        let compiled = try run(scenario(batch: 8, extra: "software: pytorch-compiled"), gpus: 2)
+        let ideal = try run(scenario(batch: 8), gpus: 2)
+        #expect(compiled.metrics.stepSeconds == ideal.metrics.stepSeconds)
+    }
+
+    /// Bytes all-reduced per step on every worker.
+    func gradientBytes(_ outcome: ScenarioRunner.Outcome) -> Double {
+        outcome.graph.tasks.reduce(0) { $0 + ($1.kind == .transfer && $1.step == outcome.measuredStep ? $1.bytes : 0) }
+    }
+
+    @Test func fp16GradientsTravelAsFp32UnderPyTorchDDP() throws {
+        let ideal = try run(scenario(precision: "fp16"), gpus: 2)
+        let ddp = try run(scenario(precision: "fp16", extra: "software: pytorch-ddp"), gpus: 2)
+        #expect(gradientBytes(ideal) > 0)
+        #expect(gradientBytes(ddp) == 2 * gradientBytes(ideal))
+        let fp32 = try run(scenario(extra: "software: pytorch-ddp"), gpus: 2), fp32Ideal = try run(scenario(), gpus: 2)
+        #expect(gradientBytes(fp32) == gradientBytes(fp32Ideal))
+    }
+
+    @Test func afterBackwardIsOneAllReduce() throws {
+        let convnet = try run(scenario(extra: "software: cuda-convnet2"), gpus: 2)
+        let groups = Set(convnet.graph.tasks.compactMap { $0.kind == .transfer ? $0.group : nil })
+        #expect(groups == ["allreduce bucket 0"])
+    }
+}
