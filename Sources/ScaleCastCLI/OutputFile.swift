@@ -53,9 +53,9 @@ enum OutputFile {
     static func checkTarget(_ path: String, force: Bool) throws -> String {
         var status = stat()
         guard lstat(path, &status) == 0 else { return path }   // nothing there yet
-        if !force { throw UsageError(message: "\(path) exists; pass --force to overwrite it") }
+        if !force { throw UsageError(message: "--out: \(path) exists; pass --force to overwrite it") }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw UsageError(message: "\(path) is \(kind(of: status.st_mode)), not a regular file; "
+            throw UsageError(message: "--out: \(path) is \(kind(of: status.st_mode)), not a regular file; "
                              + "it is never replaced, even with --force: choose another name")
         }
         return path
@@ -81,7 +81,7 @@ enum OutputFile {
         guard rename(temporary, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw UsageError(message: "cannot write \(path): \(reason)")
+            throw UsageError(message: "--out: cannot write \(path): \(reason)")
         }
     }
 
@@ -90,7 +90,7 @@ enum OutputFile {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw UsageError(message: "cannot write \(path): cannot create the folder \(directory.path)")
+            throw UsageError(message: "--out: cannot write \(path): cannot create the folder \(directory.path)")
         }
     }
 
@@ -100,7 +100,7 @@ enum OutputFile {
     private static func writeTemporary(_ data: Data, to temporary: String, for path: String, writer: Writer) throws {
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw UsageError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw UsageError(message: "--out: cannot write \(path): \(String(cString: strerror(errno)))") }
         var failure: Int32? = nil
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var offset = 0
@@ -115,7 +115,7 @@ enum OutputFile {
         if close(descriptor) != 0 && failure == nil { failure = errno }
         if let failure {
             unlink(temporary)
-            throw UsageError(message: "cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
+            throw UsageError(message: "--out: cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
         }
     }
 

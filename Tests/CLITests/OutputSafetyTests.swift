@@ -170,7 +170,7 @@ import Reports
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 2)
-        #expect(message == "error: cannot write \(dir)/t.json: File too large; nothing was changed\n")
+        #expect(message == "error: --out: cannot write \(dir)/t.json: File too large; nothing was changed\n")
         #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "precious")
         #expect(files(in: dir) == ["t.json"])
     }
