@@ -1,7 +1,8 @@
 # ScaleCast: the two commands of the README, plus the benchmarks.
 #   make run    build a release binary and simulate the default scenario
 #   make test   run the test suite, then check that the notebooks are current
-#   make bench  simulation speed and prediction accuracy (release build)
+#   make bench  simulation speed and prediction accuracy (release build), then make validate
+#   make validate  the simulator against published measurements (scenarios/validation/published)
 #   make fuzz   issue 17's contract on seeded hostile inputs (release build; FUZZ_COUNT=300 for a short run)
 # Each installs the Debian packages it needs when they are missing.
 
@@ -13,7 +14,7 @@ FUZZ_COUNT ?= 5000
 FUZZ_SEED ?= 17
 FUZZ_ARGS ?=
 
-.PHONY: run test bench build deps clean fuzz
+.PHONY: run test bench build deps clean fuzz validate
 
 run: build
 	.build/release/scalecast simulate $(SCENARIO)
@@ -26,6 +27,15 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench
 	.build/release/scalecast-bench .
+	$(MAKE) --no-print-directory validate
+
+# Not part of `make test`: every published case of the corpus, predicted vs published,
+# median and largest |error| beside the always-linear baseline, and the goals (exit 0
+# whatever the errors; README.md, "Validation against published measurements").
+PUBLISHED ?= scenarios/validation/published
+validate: deps
+	$(SWIFT) build -c release --product scalecast
+	.build/release/scalecast validate --published $(PUBLISHED)
 
 # Not part of `make test`: minutes of seeded inputs through the release binary, each
 # checked against the bad-input contract; failing inputs land in .build/fuzz/findings.

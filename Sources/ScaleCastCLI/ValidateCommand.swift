@@ -7,12 +7,13 @@ import Reports
 
 /// `scalecast validate [--json]`: the executor against the simulator on this CPU;
 /// `scalecast validate --against MEASUREMENTS.csv [--profile P]`: the simulator
-/// against step times measured elsewhere.
+/// against step times measured elsewhere; `scalecast validate --published DIR_OR_FILES...`:
+/// the simulator against published throughput (ValidatePublished.swift).
 struct ValidateCommand: ParsableCommand, OutputProducing {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Compare the simulator's predictions with measured step times: the executor's on this CPU, "
-            + "or measurements made elsewhere (--against).",
+            + "measurements made elsewhere (--against), or published throughput (--published).",
         discussion: """
             Without --against: runs a small CNN on the executor (one core per worker, single-threaded OpenBLAS) for 1 and 2 \
             workers, and up to this machine's cores in powers of two: data parallelism and the hybrid with schemes a, b and c, \
@@ -25,10 +26,31 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             is a profile from `scalecast import layer-times`.
 
             Exit 1 if any |error| exceeds --tolerance.
+
+            With --published DIR_OR_FILES...: each file (a directory gives its *.yaml and *.yml files) is a scenario with a \
+            top-level `published` block (source, url, where, software, notes, points of {run, gpus, images_per_second}; \
+            README.md, "Validation against published measurements"). Each point is simulated at its own GPU count, and \
+            printed beside the published figure; each multi-GPU point whose run also has a published 1-GPU point gets its \
+            speedup beside the predicted one and the "always linear" baseline's (speedup = GPUs). A summary gives count, \
+            median and largest |error| for throughput (all points), speedup (model and baseline, same points) and 1-GPU \
+            throughput (all, and per precision: fp32, tf32, fp16+bf16), then the goals (speedup median <= 5%, largest <= 15%; \
+            1-GPU median <= 10%, largest <= 25%), met or not. Files are taken in file-name order, points in file order. \
+            --tolerance does not apply: exit 0 whatever the errors, 2 on bad input.
+            --json keys: cases[] {name, file, source, url, where, software, notes}; points[] {case, run, gpus, precision, \
+            published_images_per_second, predicted_images_per_second, relative_error}; speedups[] {case, run, gpus, \
+            published_speedup, predicted_speedup, relative_error, linear_baseline_error}; summary {throughput, speedup, \
+            linear_baseline, single_gpu, single_gpu_by_precision {fp32, tf32, fp16+bf16}}, each {count, median_abs_error, \
+            largest_abs_error, largest_case, largest_run, largest_gpus}; goals[] {name, limit, value, met}. Errors are \
+            predicted / published - 1 (fractions); a median of an even count is the mean of the middle two; absent values \
+            are null.
             """)
 
     @Option(name: .long, help: "Measurements made elsewhere (CSV); without it the executor is measured here.")
     var against: String?
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Scenario files with a `published` block, or directories of them: the simulator against published throughput.")
+    var published: [String] = []
 
     @Option(name: .long, help: "A profile: from `scalecast calibrate` (executor), or `scalecast import layer-times` (--against).")
     var profile: String?
@@ -69,6 +91,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
 
     func produce() throws -> CommandOutput {
         guard tolerance > 0 else { throw UsageError(message: "--tolerance must be positive") }
+        if !published.isEmpty { return try validatePublished() }
         guard let against else { return try validateExecutor() }
         guard workers.isEmpty, !tasks else { throw UsageError(message: "--workers and --tasks apply to the executor, not to --against") }
         guard let text = try? String(contentsOfFile: against, encoding: .utf8) else { throw UsageError(message: "\(against): cannot read the file") }

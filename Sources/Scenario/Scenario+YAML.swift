@@ -8,7 +8,7 @@ import Yams
 import YAMLSupport
 
 extension Scenario {
-    static let topLevelKeys = ["name", "description", "catalog", "runs"] + runKeys
+    static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
     static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
 
@@ -38,7 +38,7 @@ extension Scenario {
         }
         self.catalog = catalog
         let profiles = try ProfileCatalog.builtIn()
-        let base = try Scenario.withoutKeys(root, ["name", "description", "catalog", "runs"])
+        let base = try Scenario.withoutKeys(root, ["name", "description", "catalog", "runs", "published"])
         if let runsNode = try root.optional("runs") {
             let items = try runsNode.items()
             guard !items.isEmpty else { throw runsNode.error("runs is empty; list at least one run or remove the key") }
@@ -53,6 +53,8 @@ extension Scenario {
         } else {
             runs = [try RunSpec(yaml: base, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)]
         }
+        // Read after the runs, whose labels and clusters its points are checked against.
+        published = try root.optional("published").map { try PublishedMeasurements(yaml: $0, runs: runs) }
     }
 
     /// A mapping without `keys`.

@@ -15,6 +15,8 @@ public struct Scenario: Sendable {
     public var runs: [RunSpec]
     /// The catalog the scenario was resolved against (built-in plus its additions).
     public var catalog: Catalog
+    /// Figures published for its runs (the top-level `published` block), if any.
+    public var published: PublishedMeasurements? = nil
 }
 
 /// One run of a scenario: a model, a cluster design and a strategy, at each of

@@ -1,0 +1,197 @@
+import Foundation
+import Reports
+import Scenario
+import YAMLSupport
+
+/// `scalecast validate --published DIR_OR_FILES...`: the simulator against
+/// published measurements (scenario files with a `published` block), with the
+/// "always linear" baseline beside it. Exit 0 whatever the errors; 2 on bad input.
+extension ValidateCommand {
+    /// The scenario files named by `arguments`: a directory gives its *.yaml and
+    /// *.yml files (not its subdirectories); sorted by file name, then path; each once.
+    static func corpusFiles(_ arguments: [String]) throws -> [String] {
+        var files: [String] = []
+        let manager = FileManager.default
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw UsageError(message: "--published: \(argument.singleLine): no such file or directory")
+            }
+            if isDirectory.boolValue {
+                guard let names = try? manager.contentsOfDirectory(atPath: argument) else {
+                    throw UsageError(message: "--published: \(argument.singleLine): cannot list the directory")
+                }
+                for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                    let path = (argument as NSString).appendingPathComponent(name)
+                    var inner: ObjCBool = false
+                    if manager.fileExists(atPath: path, isDirectory: &inner), !inner.boolValue { files.append(path) }
+                }
+            } else {
+                files.append(argument)
+            }
+        }
+        var seen = Set<String>()
+        files = files.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
+        files.sort { a, b in
+            let (na, nb) = ((a as NSString).lastPathComponent, (b as NSString).lastPathComponent)
+            return na != nb ? na < nb : a < b
+        }
+        guard !files.isEmpty else {
+            throw UsageError(message: "--published: no scenario files (*.yaml) in \(arguments.joined(separator: ", ").singleLine)")
+        }
+        return files
+    }
+
+    func validatePublished() throws -> CommandOutput {
+        guard against == nil, profile == nil, workers.isEmpty, !tasks else {
+            throw UsageError(message: "--published takes none of --against, --profile, --workers, --tasks")
+        }
+        let validation = try PublishedValidation.evaluate(files: Self.corpusFiles(published))
+        if json { return CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation))) }
+        return CommandOutput(stdout: Self.publishedText(validation))
+    }
+
+    static func percent(_ x: Double) -> String { (x >= 0 ? "+" : "") + Format.fixed(x * 100, 1) + "%" }
+    static func magnitude(_ x: Double?) -> String { x.map { Format.fixed($0 * 100, 1) + "%" } ?? "-" }
+    static func rate(_ x: Double) -> String { Format.fixed(x, x < 100 ? 1 : 0) }
+    static func runName(_ run: String?) -> String { run?.singleLine ?? "-" }
+    static func at(_ s: PublishedValidation.Statistics?) -> String {
+        guard let s else { return "" }
+        return "\(s.largestCase.singleLine)" + (s.largestRun.map { " · \($0.singleLine)" } ?? "") + " · \(s.largestGPUs) GPU\(s.largestGPUs == 1 ? "" : "s")"
+    }
+
+    static func publishedText(_ v: PublishedValidation) -> String {
+        var text = "The simulator against published measurements: \(v.cases.count) case\(v.cases.count == 1 ? "" : "s"), "
+            + "\(v.points.count) point\(v.points.count == 1 ? "" : "s"); error = predicted / published - 1\n\n"
+        for c in v.cases {
+            text += "\(c.name.singleLine): \(c.published.source.singleLine)"
+                + (c.published.whereInSource.map { ", \($0.singleLine)" } ?? "") + " <\(c.published.url.singleLine)>\n"
+        }
+        var points = TextTable(headers: ["case", "run", "GPUs", "precision", "published img/s", "predicted img/s", "error"],
+                               alignments: [.left, .left, .right, .left, .right, .right, .right])
+        for p in v.points {
+            points.append([p.caseName.singleLine, runName(p.run), "\(p.gpus)", p.precision.rawValue, rate(p.publishedImagesPerSecond),
+                           rate(p.predictedImagesPerSecond), percent(p.relativeError)])
+        }
+        text += "\nThroughput (whole job)\n" + points.render()
+        if !v.speedups.isEmpty {
+            var speedups = TextTable(headers: ["case", "run", "GPUs", "published", "predicted", "error", "linear error"],
+                                     alignments: [.left, .left, .right, .right, .right, .right, .right])
+            for s in v.speedups {
+                speedups.append([s.caseName.singleLine, runName(s.run), "\(s.gpus)", Format.fixed(s.publishedSpeedup, 2),
+                                 Format.fixed(s.predictedSpeedup, 2), percent(s.relativeError), percent(s.baselineError)])
+            }
+            text += "\nSpeedup over the same run's published 1-GPU point (linear: speedup = GPUs)\n" + speedups.render()
+        }
+        var summary = TextTable(headers: ["|error|", "points", "median", "largest", "largest at"],
+                                alignments: [.left, .right, .right, .right, .left])
+        func row(_ name: String, _ s: PublishedValidation.Statistics?) {
+            summary.append([name, "\(s?.count ?? 0)", magnitude(s?.medianAbsError), magnitude(s?.largestAbsError), at(s)])
+        }
+        row("throughput, all points", v.throughput)
+        row("speedup, model", v.speedup)
+        row("speedup, always linear", v.baselineSpeedup)
+        row("1 GPU, all precisions", v.singleGPU())
+        for group in PublishedValidation.precisionGroups { row("1 GPU, \(group.name)", v.singleGPU(group.precisions)) }
+        text += "\nSummary\n" + summary.render() + "\nGoals\n"
+        for goal in v.goals {
+            let verdict = goal.met.map { $0 ? "met" : "not met" } ?? "no points"
+            text += "  \(goal.name) <= \(Format.fixed(goal.limit * 100, 0))%: \(magnitude(goal.value)), \(verdict)\n"
+        }
+        return text
+    }
+}
+
+/// The JSON of `scalecast validate --published --json`; its keys are stable
+/// (ValidateCommand's help, README.md). Absent values are null, never left out.
+struct PublishedDocument: Encodable {
+    var validation: PublishedValidation
+    init(_ validation: PublishedValidation) { self.validation = validation }
+
+    enum Keys: String, CodingKey {
+        case cases, points, speedups, summary, goals
+        case name, file, source, url, `where`, software, notes
+        case `case`, run, gpus, precision, publishedImagesPerSecond = "published_images_per_second",
+             predictedImagesPerSecond = "predicted_images_per_second", relativeError = "relative_error"
+        case publishedSpeedup = "published_speedup", predictedSpeedup = "predicted_speedup", linearBaselineError = "linear_baseline_error"
+        case throughput, speedup, linearBaseline = "linear_baseline", singleGPU = "single_gpu", singleGPUByPrecision = "single_gpu_by_precision"
+        case count, medianAbsError = "median_abs_error", largestAbsError = "largest_abs_error", largestCase = "largest_case",
+             largestRun = "largest_run", largestGPUs = "largest_gpus"
+        case limit, value, met
+    }
+
+    struct Stats: Encodable {
+        var s: PublishedValidation.Statistics?
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(s?.count ?? 0, forKey: .count)
+            try c.encode(s?.medianAbsError, forKey: .medianAbsError)
+            try c.encode(s?.largestAbsError, forKey: .largestAbsError)
+            try c.encode(s?.largestCase, forKey: .largestCase)
+            try c.encode(s?.largestRun, forKey: .largestRun)
+            try c.encode(s?.largestGPUs, forKey: .largestGPUs)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var root = encoder.container(keyedBy: Keys.self)
+        var cases = root.nestedUnkeyedContainer(forKey: .cases)
+        for k in validation.cases {
+            var c = cases.nestedContainer(keyedBy: Keys.self)
+            try c.encode(k.name, forKey: .name)
+            try c.encode(k.file, forKey: .file)
+            try c.encode(k.published.source, forKey: .source)
+            try c.encode(k.published.url, forKey: .url)
+            try c.encode(k.published.whereInSource, forKey: .where)
+            try c.encode(k.published.software, forKey: .software)
+            try c.encode(k.published.notes, forKey: .notes)
+        }
+        var points = root.nestedUnkeyedContainer(forKey: .points)
+        for p in validation.points {
+            var c = points.nestedContainer(keyedBy: Keys.self)
+            try c.encode(p.caseName, forKey: .case)
+            try c.encode(p.run, forKey: .run)
+            try c.encode(p.gpus, forKey: .gpus)
+            try c.encode(p.precision.rawValue, forKey: .precision)
+            try c.encode(p.publishedImagesPerSecond, forKey: .publishedImagesPerSecond)
+            try c.encode(p.predictedImagesPerSecond, forKey: .predictedImagesPerSecond)
+            try c.encode(p.relativeError, forKey: .relativeError)
+        }
+        var speedups = root.nestedUnkeyedContainer(forKey: .speedups)
+        for s in validation.speedups {
+            var c = speedups.nestedContainer(keyedBy: Keys.self)
+            try c.encode(s.caseName, forKey: .case)
+            try c.encode(s.run, forKey: .run)
+            try c.encode(s.gpus, forKey: .gpus)
+            try c.encode(s.publishedSpeedup, forKey: .publishedSpeedup)
+            try c.encode(s.predictedSpeedup, forKey: .predictedSpeedup)
+            try c.encode(s.relativeError, forKey: .relativeError)
+            try c.encode(s.baselineError, forKey: .linearBaselineError)
+        }
+        var summary = root.nestedContainer(keyedBy: Keys.self, forKey: .summary)
+        try summary.encode(Stats(s: validation.throughput), forKey: .throughput)
+        try summary.encode(Stats(s: validation.speedup), forKey: .speedup)
+        try summary.encode(Stats(s: validation.baselineSpeedup), forKey: .linearBaseline)
+        try summary.encode(Stats(s: validation.singleGPU()), forKey: .singleGPU)
+        var byPrecision = summary.nestedContainer(keyedBy: AnyKey.self, forKey: .singleGPUByPrecision)
+        for group in PublishedValidation.precisionGroups {
+            try byPrecision.encode(Stats(s: validation.singleGPU(group.precisions)), forKey: AnyKey(group.name))
+        }
+        var goals = root.nestedUnkeyedContainer(forKey: .goals)
+        for goal in validation.goals {
+            var c = goals.nestedContainer(keyedBy: Keys.self)
+            try c.encode(goal.name, forKey: .name)
+            try c.encode(goal.limit, forKey: .limit)
+            try c.encode(goal.value, forKey: .value)
+            try c.encode(goal.met, forKey: .met)
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
