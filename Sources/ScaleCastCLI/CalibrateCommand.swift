@@ -161,9 +161,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                 if body.hasPrefix("device:") { device = body.dropFirst(7).trimmingCharacters(in: .whitespaces) }
                 continue
             }
-            let cells = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-            let lowered = cells.map { $0.lowercased() }
-            if samples.isEmpty, width == nil, lowered.contains("precision") {
+            let cells = record.fields.map { String(NumberText.trimmed($0)) }
+            if samples.isEmpty, width == nil, cells.contains(where: { $0.lowercased() == "precision" }) {
+                let lowered = cells.map { $0.lowercased() }
                 let found = names.compactMap { lowered.firstIndex(of: $0) }
                 guard found.count == names.count else {
                     throw UsageError(message: "\(shownPath):\(record.line): the header must name the columns \(names.joined(separator: ", "))")
