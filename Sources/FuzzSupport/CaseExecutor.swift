@@ -24,7 +24,7 @@ public struct CaseExecutor: Sendable {
 
     func guarded(_ arguments: [String]) -> [String] {
         guard let command = arguments.first, Self.guardedCommands.contains(command) else { return arguments }
-        return arguments + ["--max-seconds", String(format: "%.1f", locale: nil, runner.seconds * 0.6)]
+        return arguments + ["--max-seconds", String(format: "%.1f", locale: nil, runner.seconds * 0.5)]
     }
 
     /// Runs `fuzzCase` in `directory` (emptied first); output files go to `scratch`.
@@ -34,8 +34,9 @@ public struct CaseExecutor: Sendable {
         try? files.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try? files.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         for file in fuzzCase.files { Self.write(file, in: directory) }
-        let result = runner.run(guarded(fuzzCase.arguments), in: directory, outputDirectory: scratch)
-        let verdict = classifier.classify(result, inputNames: fuzzCase.inputNames, arguments: fuzzCase.arguments)
+        let arguments = guarded(fuzzCase.arguments)
+        let result = runner.run(arguments, in: directory, outputDirectory: scratch)
+        let verdict = classifier.classify(result, inputNames: fuzzCase.inputNames, arguments: arguments)
         guard verdict == .ok, result.ending == .exited(0), let follow = fuzzCase.followUp,
               let written = try? String(contentsOfFile: directory + "/" + follow.written, encoding: .utf8) else {
             return Outcome(verdict: verdict, result: result, decidingArguments: fuzzCase.arguments)
@@ -45,8 +46,9 @@ public struct CaseExecutor: Sendable {
             let text = String(decoding: file.data, as: UTF8.self).replacingOccurrences(of: "@LINK@", with: link)
             Self.write(.init(name: file.name, data: Data(text.utf8)), in: directory)
         }
-        let second = runner.run(guarded(follow.arguments), in: directory, outputDirectory: scratch)
-        var followVerdict = classifier.classify(second, inputNames: follow.files.map(\.name) + [follow.written], arguments: follow.arguments)
+        let followArguments = guarded(follow.arguments)
+        let second = runner.run(followArguments, in: directory, outputDirectory: scratch)
+        var followVerdict = classifier.classify(second, inputNames: follow.files.map(\.name) + [follow.written], arguments: followArguments)
         if followVerdict == .ok, second.ending == .exited(2) { followVerdict = .writtenUnreadable }
         if followVerdict == .ok { return Outcome(verdict: .ok, result: result, decidingArguments: fuzzCase.arguments) }
         return Outcome(verdict: followVerdict, result: second, decidingArguments: follow.arguments)

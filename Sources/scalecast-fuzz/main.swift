@@ -24,7 +24,7 @@ struct FuzzCommand: ParsableCommand {
     var first = 0
 
     @Option(name: .customLong("time-limit"), help: "Seconds one run may take before it counts as a hang.")
-    var timeLimit = 10.0
+    var timeLimit = 20.0
 
     @Option(name: .customLong("memory-gb"), help: "Address-space limit of a run, GiB.")
     var memoryGB = 4.0

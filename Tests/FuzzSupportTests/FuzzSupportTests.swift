@@ -147,7 +147,7 @@ let testCorpus = FuzzCorpus(
 
     @Test(arguments: ["simulate", "explain", "trace", "chart", "report", "sweep", "plan"])
     func simulatingCommandsGetTheGuard(command: String) {
-        #expect(executor.guarded([command, "s.yaml"]) == [command, "s.yaml", "--max-seconds", "6.0"])
+        #expect(executor.guarded([command, "s.yaml"]) == [command, "s.yaml", "--max-seconds", "5.0"])
     }
 
     @Test func importersAndMergeRunAsGiven() {
