@@ -6,6 +6,9 @@
 /// `[+-]digits[.digits][(e|E)[+-]digits]` (a leading or trailing `.` allowed,
 /// `_` between digits as YAML allows, spaces around it as CSV cells have) and
 /// nothing else.
+///
+/// - Complexity: one pass over the UTF-8 bytes, no copy unless the text has `_`:
+///   importers read millions of cells.
 public enum NumberText {
     /// A finite decimal number, or nil.
     public static func decimal(_ text: String) -> Double? {
@@ -17,50 +20,52 @@ public enum NumberText {
     /// A whole decimal number that fits in `Int`, or nil.
     public static func whole(_ text: String) -> Int? {
         let cleaned = withoutUnderscores(trimmed(text))
-        var digits = Substring(cleaned)
-        if let sign = digits.first, sign == "+" || sign == "-" { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
+        var bytes = cleaned.utf8[...]
+        if let sign = bytes.first, sign == plus || sign == minus { bytes = bytes.dropFirst() }
+        guard !bytes.isEmpty, bytes.allSatisfy(isDigit) else { return nil }
         return Int(cleaned)
-    }
-
-    /// `text` without YAML's digit separators (a copy only when there are some:
-    /// importers read hundreds of thousands of cells).
-    static func withoutUnderscores(_ text: Substring) -> String {
-        text.contains("_") ? String(text.filter { $0 != "_" }) : String(text)
     }
 
     /// `text` without the spaces and tabs around it (cheaper than Foundation's
     /// `trimmingCharacters`, which importers would call millions of times).
     public static func trimmed(_ text: String) -> Substring {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+        let bytes = text.utf8
+        let isBlank: (UInt8) -> Bool = { $0 == space || $0 == tab }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
         return text[first...last]
     }
 
+    /// `text` without YAML's digit separators (a copy only when there are some).
+    static func withoutUnderscores(_ text: Substring) -> Substring {
+        text.utf8.contains(underscore) ? Substring(text.filter { $0 != "_" }) : text
+    }
+
     /// Whether `text` has the shape of a plain decimal number.
-    static func isDecimal(_ text: String) -> Bool {
-        var rest = Substring(text)
-        if let sign = rest.first, sign == "+" || sign == "-" { rest = rest.dropFirst() }
-        let integer = rest.prefix(while: \.isASCIIDigit)
-        rest = rest.dropFirst(integer.count)
-        var fraction = Substring()
-        if rest.first == "." {
+    static func isDecimal(_ text: Substring) -> Bool {
+        var rest = text.utf8[...]
+        if let sign = rest.first, sign == plus || sign == minus { rest = rest.dropFirst() }
+        let integer = rest.prefix(while: isDigit).count
+        rest = rest.dropFirst(integer)
+        var fraction = 0
+        if rest.first == dot {
             rest = rest.dropFirst()
-            fraction = rest.prefix(while: \.isASCIIDigit)
-            rest = rest.dropFirst(fraction.count)
+            fraction = rest.prefix(while: isDigit).count
+            rest = rest.dropFirst(fraction)
         }
-        guard !integer.isEmpty || !fraction.isEmpty else { return false }
-        if let e = rest.first, e == "e" || e == "E" {
+        guard integer > 0 || fraction > 0 else { return false }
+        if let e = rest.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             rest = rest.dropFirst()
-            if let sign = rest.first, sign == "+" || sign == "-" { rest = rest.dropFirst() }
-            let exponent = rest.prefix(while: \.isASCIIDigit)
-            guard !exponent.isEmpty else { return false }
-            rest = rest.dropFirst(exponent.count)
+            if let sign = rest.first, sign == plus || sign == minus { rest = rest.dropFirst() }
+            let exponent = rest.prefix(while: isDigit).count
+            guard exponent > 0 else { return false }
+            rest = rest.dropFirst(exponent)
         }
         return rest.isEmpty
     }
-}
 
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    private static let plus = UInt8(ascii: "+"), minus = UInt8(ascii: "-"), dot = UInt8(ascii: ".")
+    private static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), underscore = UInt8(ascii: "_")
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }
