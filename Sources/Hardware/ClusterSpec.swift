@@ -9,8 +9,12 @@ public struct ClusterSpec: Sendable {
     public var network: NetworkSpec?
     /// The GPU's link to its host (and NICs), from the catalog.
     public var hostLink: LinkSpec
+    /// CPU cores in a node (`cluster.cpu_cores_per_node`), for a loader rate given
+    /// per core; nil when the scenario does not say.
+    public var cpuCoresPerNode: Int?
 
-    public init(gpu: GPUSpec, gpusPerNode: Int, fabric: NodeFabric, network: NetworkSpec?, hostLink: LinkSpec) {
+    public init(gpu: GPUSpec, gpusPerNode: Int, fabric: NodeFabric, network: NetworkSpec?, hostLink: LinkSpec, cpuCoresPerNode: Int? = nil) {
+        self.cpuCoresPerNode = cpuCoresPerNode
         self.gpu = gpu
         self.gpusPerNode = gpusPerNode
         self.fabric = fabric

@@ -7,11 +7,13 @@ import Software
 public enum ExplainReport {
     /// What the execution profile adds to a step: nothing under `ideal`; otherwise
     /// the profile and each worker's host thread time launching the step's kernels.
-    public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double) -> String {
+    public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double,
+                                metrics: StepMetrics? = nil, ceiling: Double? = nil, nodes: Int = 1) -> String {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
             + "sync: \(profile.gradientSync.rawValue)\n"
+        out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
         guard !trace.host.isEmpty else { return out + "kernel launches cost no host time\n" }
         var busy: [Int: Int64] = [:], launches: [Int: Int] = [:]
         for h in trace.host where h.step == step {
@@ -23,6 +25,20 @@ public enum ExplainReport {
         out += "host thread: \(Format.fixed(seconds * 1e3, 2)) ms launching the step's \(launches.values.max() ?? 0) tasks "
             + "(\(Format.fixed(seconds / max(stepSeconds, 1e-12) * 100, 0))% of the step on the busiest worker); "
             + (seconds >= stepSeconds * 0.95 ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
+        return out
+    }
+
+    /// The input pipeline: its ceiling, and its share of the step when it binds.
+    static func loaderLine(_ profile: ExecutionProfile, metrics: StepMetrics?, ceiling: Double?, nodes: Int) -> String {
+        guard profile.loader == .cpu else { return "" }
+        guard let ceiling else { return "loader: cpu, no ceiling known (no per-node rate and no cluster.cpu_cores_per_node)\n" }
+        var out = "loader: cpu, at most \(Format.fixed(ceiling, 0)) images/s per node x \(nodes) node\(nodes == 1 ? "" : "s")"
+        if let m = metrics, m.isInputBound {
+            out += "; the step is input-bound: the GPUs wait \(Format.fixed(m.inputWaitSeconds * 1e3, 1)) ms "
+                + "(\(Format.fixed(m.inputWaitSeconds / m.stepSeconds * 100, 0))% of the step) for images\n"
+        } else {
+            out += "; the loader keeps up\n"
+        }
         return out
     }
 

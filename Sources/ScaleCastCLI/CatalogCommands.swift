@@ -52,20 +52,31 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                     "gradient_sync": p.gradientSync.rawValue, "sources": p.sources,
                 ]
                 o["gradient_bytes_per_element"] = p.gradientBytesPerElement ?? "precision"
+                if p.loader != .synthetic {
+                    o["loader"] = p.loader.rawValue
+                    if let x = p.loaderImagesPerSecondPerCore { o["loader_images_per_second_per_core"] = x }
+                    if let x = p.loaderImagesPerSecondPerNode { o["loader_images_per_second_per_node"] = x }
+                }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
             return CommandOutput(stdout: String(decoding: data, as: UTF8.self) + "\n")
         }
         func us(_ seconds: Double) -> String { String(format: "%g", seconds * 1e6) }
-        var lines = ["profile           launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync",
-                     "----------------  ---------------------------------  --------------  --------------"]
+        var lines = ["profile                 launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync",
+                     "----------------------  ---------------------------------  --------------  --------------"]
         for p in catalog.profiles {
             let launch = "\(us(p.launchSecondsPerKernelForward)) / \(us(p.launchSecondsPerKernelBackward)) / \(us(p.launchSecondsPerKernelUpdate))"
-            lines.append(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+            lines.append(p.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                          + launch.padding(toLength: 35, withPad: " ", startingAt: 0)
                          + (p.gradientBytesPerElement.map(String.init) ?? "precision").padding(toLength: 16, withPad: " ", startingAt: 0)
                          + p.gradientSync.rawValue)
+        }
+        lines.append("")
+        for p in catalog.profiles where p.loader == .cpu {
+            let rate = p.loaderImagesPerSecondPerNode.map { "\(String(format: "%g", $0)) images/s per node" }
+                ?? p.loaderImagesPerSecondPerCore.map { "\(String(format: "%g", $0)) images/s per CPU core x cluster.cpu_cores_per_node" } ?? "?"
+            lines.append("\(p.name) loader: cpu, at most \(rate)")
         }
         lines.append("")
         for p in catalog.profiles {

@@ -43,7 +43,9 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
-                                           stepSeconds: outcome.metrics.stepSeconds)
+                                           stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
+                                           ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),
+                                           nodes: spec.cluster.nodes(for: gpus))
         }
         return CommandOutput(stdout: text)
     }

@@ -120,7 +120,17 @@ extension RunSpec {
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
         let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
         let pricing = try yaml.optional("pricing").map(PricingSpec.init(yaml:))
-        let software = try yaml.optional("software").map(profiles.read) ?? .ideal
+        let softwareNode = try yaml.optional("software")
+        let software = try softwareNode.map(profiles.read) ?? .ideal
+        if let softwareNode, software.loader == .cpu, software.loaderImagesPerSecondPerNode == nil {
+            guard software.loaderImagesPerSecondPerCore != nil else {
+                throw softwareNode.error("a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node")
+            }
+            guard cluster.cpuCoresPerNode != nil else {
+                throw softwareNode.error("profile '\(software.name)' prices the loader per CPU core: add cluster.cpu_cores_per_node, "
+                                         + "or give software.loader_images_per_second_per_node")
+            }
+        }
         self.init(label: label, network: network, precision: Precision(rawValue: precisionName)!, batchPerGPU: batchPerGPU,
                   cluster: cluster, strategy: strategy, costParameters: costParameters, steps: steps, fidelity: fidelity,
                   gpuCounts: gpuCounts, training: training, pricing: pricing,
@@ -146,7 +156,7 @@ extension RunSpec {
     }
 
     static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {
-        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link"])
+        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node"])
         let gpuNode = try node.required("gpu")
         let gpuName = try gpuNode.string()
         guard let gpu = catalog.gpu(named: gpuName) else {
@@ -189,7 +199,8 @@ extension RunSpec {
             let nic = try link(try net.required("link"), default: nil)!
             network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1)
         }
-        return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink)
+        let cores = try node.optional("cpu_cores_per_node")?.int(in: Limits.cpuCoresPerNode)
+        return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink, cpuCoresPerNode: cores)
     }
 
     static func readStrategy(_ node: YAMLValue?, network: Network) throws -> Strategy {

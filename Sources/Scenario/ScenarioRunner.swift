@@ -73,7 +73,10 @@ public enum ScenarioRunner {
         let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
-        let metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
+        var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
+        if let ceiling = run.software.loaderCeiling(cpuCoresPerNode: run.cluster.cpuCoresPerNode) {
+            metrics = metrics.limitedByLoader(imagesPerSecondPerNode: ceiling, nodes: run.cluster.nodes(for: gpus))
+        }
         return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1)
     }
 

@@ -113,6 +113,10 @@ public struct StepAnalysis: Sendable {
         let exposed = metrics.exposedCommunicationSeconds / metrics.stepSeconds
         let idle = metrics.idleSeconds / metrics.stepSeconds
         func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+        if metrics.isInputBound {
+            return "The step is input-bound: the GPUs wait \(percent(metrics.inputWaitSeconds / metrics.stepSeconds)) of it for the "
+                + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it."
+        }
         guard let link = links.first else {
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck."
         }

@@ -16,8 +16,30 @@ public struct StepMetrics: Sendable, Equatable {
     public var computeSeconds: Double
     public var exposedCommunicationSeconds: Double
     public var idleSeconds: Double
+    /// The part of `idleSeconds` spent waiting for the input pipeline: the step
+    /// stretched to what the nodes' loaders deliver (0 when they keep up).
+    public var inputWaitSeconds: Double = 0
 
     public var imagesPerSecond: Double { Double(globalBatch) / stepSeconds }
+
+    /// Whether the loader, not the GPUs, set the step time.
+    public var isInputBound: Bool { inputWaitSeconds > 0 }
+
+    /// The step as `nodes` loaders of `imagesPerSecondPerNode` each feed it: a
+    /// prefetching loader runs alongside the GPUs, so the step takes the longer of
+    /// the simulated step and the time the loaders need for the global batch
+    /// (each node loads its own GPUs' share); the difference is idle time, waiting
+    /// for input. Below the ceiling nothing changes.
+    public func limitedByLoader(imagesPerSecondPerNode: Double, nodes: Int) -> StepMetrics {
+        let loaderSeconds = Double(globalBatch) / (Double(max(1, nodes)) * imagesPerSecondPerNode)
+        guard loaderSeconds > stepSeconds else { return self }
+        var limited = self
+        let wait = loaderSeconds - stepSeconds
+        limited.stepSeconds = loaderSeconds
+        limited.idleSeconds += wait
+        limited.inputWaitSeconds = wait
+        return limited
+    }
 
     /// Measures step `step` of `trace` (by default the last: the steady state).
     ///

@@ -18,6 +18,16 @@ public struct ExecutionProfile: Sendable, Equatable {
         case buckets
     }
 
+    /// Where the training images come from.
+    public enum Loader: String, Sendable, CaseIterable {
+        /// Images already in GPU memory (or generated there): no input ceiling.
+        case synthetic
+        /// Decoded and augmented by worker processes or threads on the node's CPU
+        /// cores, prefetched ahead of the step: a node delivers at most its
+        /// loader rate, shared by the node's GPUs.
+        case cpu
+    }
+
     public var name: String
     /// One line: what the profile stands for.
     public var summary: String
@@ -31,6 +41,13 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Bytes per gradient element on the wire; nil: the precision's.
     public var gradientBytesPerElement: Int?
     public var gradientSync: GradientSync
+    /// Where the images come from (`loader:`); `synthetic` has no ceiling.
+    public var loader: Loader = .synthetic
+    /// Images/s one CPU core prepares (decode, random resized crop, flip,
+    /// normalize), times `cluster.cpu_cores_per_node` for the node's ceiling.
+    public var loaderImagesPerSecondPerCore: Double?
+    /// A measured images/s of a whole node's loader; wins over the per-core figure.
+    public var loaderImagesPerSecondPerNode: Double?
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -55,7 +72,21 @@ public struct ExecutionProfile: Sendable, Equatable {
             + "in the scenario's buckets. Today's model and the default.")
 
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
-    public var isIdeal: Bool { !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets }
+    public var isIdeal: Bool { !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic }
+
+    /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
+    /// nil when the loader is synthetic (no ceiling), or when the profile gives
+    /// only a per-core figure and the node's core count is unknown.
+    ///
+    /// The loader prefetches (DALI, and PyTorch's DataLoader with workers, keep
+    /// batches queued ahead of the step), so it runs alongside the GPUs and the
+    /// node's steady rate is the lower of the two, not their sum of times.
+    public func loaderCeiling(cpuCoresPerNode: Int?) -> Double? {
+        guard loader == .cpu else { return nil }
+        if let node = loaderImagesPerSecondPerNode { return node }
+        guard let perCore = loaderImagesPerSecondPerCore, let cores = cpuCoresPerNode else { return nil }
+        return perCore * Double(cores)
+    }
 
     /// Whether launching kernels costs host time: only then does the simulation
     /// give each worker a host thread.
@@ -72,7 +103,11 @@ public struct ExecutionProfile: Sendable, Equatable {
 
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
-                                   "gradient_bytes_per_element", "gradient_sync"]
+                                   "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
+                                   "loader_images_per_second_per_node"]
+
+    /// The largest loader rate accepted, images/s (per core or per node).
+    static let loaderRateLimit = 1e9
 
     /// The largest launch cost accepted, in microseconds (a second per kernel is no stack's).
     static let launchMicroseconds: ClosedRange<Double> = 0...1e6
@@ -99,6 +134,13 @@ public struct ExecutionProfile: Sendable, Equatable {
                     guard [1, 2, 4, 8].contains(bytes) else { throw value.error("must be 1, 2, 4 or 8 bytes (or 'precision'), got \(bytes)") }
                     gradientBytesPerElement = bytes
                 }
+            case "loader":
+                loader = Loader(rawValue: try value.oneOf(Loader.allCases.map(\.rawValue)))!
+            case "loader_images_per_second_per_core", "loader_images_per_second_per_node":
+                let x = try value.double()
+                guard x > 0 else { throw value.error("a loader rate must be positive, got \(x) images/s") }
+                guard x <= Self.loaderRateLimit else { throw value.error("must be at most 1000000000 images/s, got \(x)") }
+                if key == "loader_images_per_second_per_core" { loaderImagesPerSecondPerCore = x } else { loaderImagesPerSecondPerNode = x }
             default:
                 gradientSync = GradientSync(rawValue: try value.oneOf(GradientSync.allCases.map(\.rawValue)))!
             }
@@ -119,6 +161,9 @@ public struct ExecutionProfile: Sendable, Equatable {
             if let value = try yaml.optional(key), sources[key] == nil {
                 throw value.error("every figure needs its source: add sources.\(key)")
             }
+        }
+        if loader == .cpu && loaderImagesPerSecondPerCore == nil && loaderImagesPerSecondPerNode == nil {
+            throw try yaml.required("loader").error("a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node")
         }
     }
 }

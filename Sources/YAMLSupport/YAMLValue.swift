@@ -242,6 +242,8 @@ public enum Limits {
     public static let steps = 1...100
     /// Per-node counts: GPUs per node, NICs, GPUs per switch, switches per socket.
     public static let perNode = 1...1024
+    /// CPU cores in one node (`cluster.cpu_cores_per_node`).
+    public static let cpuCoresPerNode = 1...65_536
     /// A layer's channels or units.
     public static let width = 1...10_000_000
     /// A layer's kernel, stride, pad, size or groups, and an input's height or width.

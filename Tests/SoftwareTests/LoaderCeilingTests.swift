@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import ScaleCastCLI
+import Scenario
+import Simulation
+import Software
+import YAMLSupport
+
+/// The input pipeline (issue 13, item 7): a node's loader delivers at most its
+/// ceiling of images/s, shared by its GPUs; the step is the longer of the
+/// simulated step and the loaders' time for the global batch.
+@Suite struct LoaderCeilingTests {
+    func outcome(_ yaml: String, gpus: Int) throws -> ScenarioRunner.Outcome {
+        let s = try Scenario.load(path: try temporaryScenario(yaml))
+        return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
+    }
+
+    func error(_ yaml: String) throws -> ConfigError {
+        let path = try temporaryScenario(yaml)
+        do {
+            _ = try Scenario.load(path: path)
+        } catch let e as ConfigError {
+            #expect(e.file == path)
+            return e
+        }
+        Issue.record("expected a ConfigError")
+        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+    }
+
+    /// A one-node scenario with the cluster's CPU cores stated.
+    func withCores(_ cores: Int, software: String) -> String {
+        """
+        name: loader-test
+        model: alexnet-owt
+        batch_per_gpu: 64
+        cluster:
+          gpu: V100
+          gpus_per_node: 8
+          cpu_cores_per_node: \(cores)
+        gpus: [1, 8]
+        software: \(software)
+        """
+    }
+
+    @Test func theCeilingBindsWhenTheGPUsOutrunIt() throws {
+        let one = try outcome(scenario(gpus: [1, 8]), gpus: 1).metrics
+        let eight = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        // Between one GPU's rate and eight GPUs' rate: binds at 8, not at 1.
+        let ceiling = 2 * one.imagesPerSecond
+        #expect(eight.imagesPerSecond > ceiling)
+        let software = "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: \(ceiling)}"
+        let bound = try outcome(scenario(gpus: [1, 8], extra: software), gpus: 8).metrics
+        #expect(abs(bound.imagesPerSecond / ceiling - 1) < 1e-9)
+        #expect(bound.isInputBound)
+        #expect(abs(bound.inputWaitSeconds - (bound.stepSeconds - eight.stepSeconds)) < 1e-12)
+        // The wait is idle time: compute, exposed communication and idle still add up to the step.
+        #expect(abs(bound.computeSeconds + bound.exposedCommunicationSeconds + bound.idleSeconds - bound.stepSeconds) < 1e-9)
+        #expect(bound.computeSeconds == eight.computeSeconds)
+        // Below the ceiling nothing changes.
+        let free = try outcome(scenario(gpus: [1, 8], extra: software), gpus: 1).metrics
+        #expect(free == one)
+        #expect(!free.isInputBound)
+    }
+
+    @Test func aPerCoreRateIsMultipliedByTheNodesCores() throws {
+        let eight = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        let perCore = eight.imagesPerSecond / 2 / 40  // 40 cores deliver half the GPUs' rate
+        let bound = try outcome(withCores(40, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore)}"),
+                                gpus: 8).metrics
+        #expect(abs(bound.imagesPerSecond / (perCore * 40) - 1) < 1e-9)
+        // A measured node rate wins over the per-core figure.
+        let node = try outcome(withCores(40, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore), "
+                                          + "loader_images_per_second_per_node: \(perCore * 20)}"), gpus: 8).metrics
+        #expect(abs(node.imagesPerSecond / (perCore * 20) - 1) < 1e-9)
+    }
+
+    @Test func idealAndASyntheticLoaderAreUnchanged() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        for profile in catalog.profiles where profile.name != "torchvision-dataloader" {
+            #expect(profile.loader == .synthetic && profile.loaderCeiling(cpuCoresPerNode: 128) == nil)
+        }
+        #expect(ExecutionProfile.ideal.isIdeal && ExecutionProfile.ideal.loaderCeiling(cpuCoresPerNode: 1) == nil)
+        let plain = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        let synthetic = try outcome(scenario(gpus: [1, 8], extra: "software: {profile: ideal, loader: synthetic}"), gpus: 8).metrics
+        #expect(plain == synthetic)
+        // The cluster key alone changes nothing.
+        #expect(try outcome(withCores(40, software: "ideal"), gpus: 8).metrics == plain)
+        // The built-in loader profile has a sourced per-node rate and nothing else beyond ideal.
+        let loader = try #require(catalog.profile(named: "torchvision-dataloader"))
+        #expect(loader.loader == .cpu && loader.loaderImagesPerSecondPerNode != nil && !loader.isIdeal)
+        #expect(!loader.dispatchesOnHost && loader.gradientBytesPerElement == nil && loader.gradientSync == .buckets)
+        #expect(loader.sources["loader_images_per_second_per_node"] != nil && loader.sources["loader"] != nil)
+    }
+
+    @Test func explainSaysInputBound() throws {
+        let one = try outcome(scenario(gpus: [1, 8]), gpus: 1).metrics
+        let path = try temporaryScenario(scenario(gpus: [1, 8], extra:
+            "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: \(2 * one.imagesPerSecond)}"))
+        let out = CLI.execute(["explain", path, "--gpus", "8"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("input-bound"))
+        #expect(out.stdout.contains("loader: cpu, at most"))
+    }
+
+    @Test func badLoaderInputIsLocated() throws {
+        let negative = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: -5}"))
+        #expect(negative.keyPath == "software.loader_images_per_second_per_node" && negative.line == 9)
+        let zero = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_core: 0}"))
+        #expect(zero.keyPath == "software.loader_images_per_second_per_core")
+        let huge = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: 1000000000000}"))
+        #expect(huge.keyPath == "software.loader_images_per_second_per_node")
+        let unknown = try error(scenario(extra: "software: {profile: ideal, loader_rate: 3}"))
+        #expect(unknown.keyPath.hasPrefix("software") && unknown.line == 9)
+        let kind = try error(scenario(extra: "software: {profile: ideal, loader: gpu}"))
+        #expect(kind.keyPath == "software.loader" && kind.message.contains("synthetic"))
+        let noRate = try error(scenario(extra: "software: {profile: ideal, loader: cpu}"))
+        #expect(noRate.keyPath == "software" && noRate.message.contains("loader_images_per_second"))
+        let noCores = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_core: 100}"))
+        #expect(noCores.keyPath == "software" && noCores.message.contains("cpu_cores_per_node"))
+        let cores = try error(withCores(0, software: "ideal"))
+        #expect(cores.keyPath == "cluster.cpu_cores_per_node" && cores.line == 7)
+        let negativeCores = try error(withCores(-4, software: "ideal"))
+        #expect(negativeCores.keyPath == "cluster.cpu_cores_per_node")
+
+        let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: -5}"))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains(path) && out.stderr.contains("software.loader_images_per_second_per_node"))
+        #expect(out.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aCatalogCPULoaderWithoutARateIsRefused() throws {
+        let yaml = try YAMLValue.parse("""
+            profiles:
+              - name: no-rate
+                summary: a loader with no rate
+                loader: cpu
+                sources:
+                  loader: "a source that says something about the loader"
+            """, file: "p.yaml")
+        #expect(throws: ConfigError.self) { _ = try ProfileCatalog(yaml: yaml) }
+    }
+}
