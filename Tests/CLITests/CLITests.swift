@@ -98,7 +98,7 @@ let smallScenario = """
         #expect(out.stdout.contains("K20"))
         #expect(out.stdout.contains("H200-SXM"))
         #expect(out.stdout.contains("ib-ndr"))
-        #expect(out.stdout.contains("hardware-facts.md"))
+        #expect(out.stdout.contains("PCI-SIG base specifications"))   // the [facts] tag, spelled out
     }
 
     @Test func helpExitsWithZero() {
