@@ -1,5 +1,6 @@
 import Hardware
 import Parallelism
+import Software
 import Workload
 
 /// Prices compute work on one GPU: a roofline whose compute roof depends on the
@@ -8,11 +9,20 @@ public struct CostModel: Sendable {
     public var gpu: GPUSpec
     public var precision: Precision
     public var parameters: CostParameters
+    /// The library whose convolution algorithms are chosen from, pass by pass
+    /// (`ConvolutionKernel`); nil: each convolution task is priced as one product
+    /// of the forward's shape, ScaleCast's earlier model.
+    public var kernelLibrary: KernelLibrary?
+    /// The most workspace one convolution kernel may use, in bytes; nil: no limit.
+    public var workspaceLimitBytes: Double?
 
-    public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters()) {
+    public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
+                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil) {
         self.gpu = gpu
         self.precision = precision
         self.parameters = parameters
+        self.kernelLibrary = kernelLibrary
+        self.workspaceLimitBytes = workspaceLimitBytes
     }
 
     /// The fraction of peak a matrix product of shape (m, n, k) reaches:
@@ -22,14 +32,23 @@ public struct CostModel: Sendable {
     /// memory traffic anyway.
     /// - Returns: a fraction in (0, e_max].
     public func efficiency(m: Double, n: Double, k: Double) -> Double {
+        efficiency(m: m, n: n, k: k, precision: precision)
+    }
+
+    /// As `efficiency(m:n:k:)`, for products run at `precision`'s rate (a Winograd
+    /// product runs on the CUDA cores, at fp32's, whatever the training precision).
+    public func efficiency(m: Double, n: Double, k: Double, precision: Precision) -> Double {
         let half = parameters.halfSaturation(precision)
         func s(_ x: Double) -> Double { x / (x + half) }
-        return maxEfficiency * s(m) * s(n) * s(k)
+        return maxEfficiency(precision) * s(m) * s(n) * s(k)
     }
 
     /// The best fraction of peak a large product reaches: the scenario's override,
     /// else the GPU's catalog figure, else the default of `CostParameters`.
-    public var maxEfficiency: Double {
+    public var maxEfficiency: Double { maxEfficiency(precision) }
+
+    /// `maxEfficiency` for products run at `precision`.
+    public func maxEfficiency(_ precision: Precision) -> Double {
         parameters.maxEfficiencyOverride[precision] ?? gpu.maxEfficiency[precision.rawValue]
             ?? parameters.maxEfficiency(precision)
     }
@@ -44,6 +63,9 @@ public struct CostModel: Sendable {
     /// - Parameter work: the task's FLOPs, bytes and product shape.
     /// - Returns: seconds, >= 0.
     public func seconds(for work: ComputeWork) -> Double {
+        if kernelLibrary != nil, let convolution = work.convolution {
+            return convolution.passes.reduce(0) { $0 + chosenKernel(for: $1, of: convolution).seconds }
+        }
         let peak = gpu.peakFLOPsPerSecond(precision: precision.rawValue)
         let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0

@@ -19,24 +19,30 @@ public struct ComputeWork: Hashable, Sendable {
     /// of a few dozen floats costs its setup as much as its bytes, so short rows
     /// cost more per byte than long ones. Priced with `loweringBytes`.
     public var loweringRows: Double
+    /// The convolution this task computes, if it is one: a cost model with a
+    /// kernel library prices its passes one by one from it (`flops`, `memoryBytes`
+    /// and `gemm` remain the library-free price).
+    public var convolution: ConvolutionWork?
 
     public init(flops: Double, memoryBytes: Double, gemm: (m: Double, n: Double, k: Double)? = nil, kernels: Int = 1,
-                loweringBytes: Double = 0, loweringRows: Double = 0) {
+                loweringBytes: Double = 0, loweringRows: Double = 0, convolution: ConvolutionWork? = nil) {
         self.flops = flops
         self.memoryBytes = memoryBytes
         self.gemm = gemm
         self.kernels = kernels
         self.loweringBytes = loweringBytes
         self.loweringRows = loweringRows
+        self.convolution = convolution
     }
 
     public static func == (a: ComputeWork, b: ComputeWork) -> Bool {
         a.flops == b.flops && a.memoryBytes == b.memoryBytes && a.kernels == b.kernels && a.loweringBytes == b.loweringBytes
-            && a.loweringRows == b.loweringRows && a.gemm?.m == b.gemm?.m && a.gemm?.n == b.gemm?.n && a.gemm?.k == b.gemm?.k
+            && a.loweringRows == b.loweringRows && a.convolution == b.convolution
+            && a.gemm?.m == b.gemm?.m && a.gemm?.n == b.gemm?.n && a.gemm?.k == b.gemm?.k
     }
 
     public func hash(into h: inout Hasher) {
-        h.combine(flops); h.combine(memoryBytes); h.combine(kernels); h.combine(loweringBytes); h.combine(loweringRows)
+        h.combine(flops); h.combine(memoryBytes); h.combine(kernels); h.combine(loweringBytes); h.combine(loweringRows); h.combine(convolution)
         h.combine(gemm?.m); h.combine(gemm?.n); h.combine(gemm?.k)
     }
 }

@@ -13,7 +13,10 @@ public enum LayerWork {
         return ComputeWork(flops: Double(c.forwardFLOPs) * b * fraction,
                            memoryBytes: (Double(c.forwardTrafficElements) * b + Double(c.parameters)) * act * fraction,
                            gemm: gemm(c, batch: b, fraction: fraction), kernels: 1,
-                           loweringBytes: 2 * columnElements(layer) * b * act, loweringRows: columnRows(layer) * b)
+                           loweringBytes: 2 * columnElements(layer) * b * act, loweringRows: columnRows(layer) * b,
+                           convolution: layer.convolutionGeometry.map {
+                               ConvolutionWork(geometry: $0, batch: b, fraction: fraction, passes: [.forward])
+                           })
     }
 
     /// Backward pass: gradient for the input (unless it is the image) and for the weights.
@@ -26,7 +29,11 @@ public enum LayerWork {
                            memoryBytes: (Double(c.backwardTrafficElements) * b + 2 * Double(c.parameters)) * act * fraction,
                            gemm: gemm(c, batch: b, fraction: fraction), kernels: max(1, kernels),
                            loweringBytes: 2 * Double(kernels) * columnElements(layer) * b * act,
-                           loweringRows: Double(kernels) * columnRows(layer) * b)
+                           loweringRows: Double(kernels) * columnRows(layer) * b,
+                           convolution: layer.convolutionGeometry.map {
+                               ConvolutionWork(geometry: $0, batch: b, fraction: fraction,
+                                               passes: c.backwardDataFLOPs > 0 ? [.backwardData, .backwardFilter] : [.backwardFilter])
+                           })
     }
 
     /// SGD with momentum over `parameters` weights: a memory-bound pass that reads

@@ -66,7 +66,7 @@ public enum MarkdownReport {
         out += "\n## Assumptions\n\n"
         for run in input.scenario.runs {
             let p = run.costParameters
-            let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: p)
+            let cost = run.costModel
             out += "- **\(run.label ?? run.network.name)**: \(run.network.name) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per step, \(run.precision.rawValue), \(run.strategy.summary); "
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"

@@ -46,6 +46,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),
                                            nodes: spec.cluster.nodes(for: gpus))
+            text += KernelReport.render(spec)
         }
         return CommandOutput(stdout: text)
     }

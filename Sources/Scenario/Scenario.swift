@@ -53,6 +53,13 @@ public struct RunSpec: Sendable {
         return setup
     }
 
+    /// The cost model of this run: its GPU, precision and cost parameters, and the
+    /// profile's kernel library and workspace limit.
+    public var costModel: CostModel {
+        CostModel(gpu: cluster.gpu, precision: precision, parameters: costParameters,
+                  kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes)
+    }
+
     /// The strategy as the profile runs it: `after-backward` sends every gradient
     /// in one all-reduce once backward is done, whatever `bucket_mb` says.
     public var plannedStrategy: Strategy {

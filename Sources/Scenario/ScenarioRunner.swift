@@ -70,7 +70,7 @@ public enum ScenarioRunner {
             throw error
         }
         let topology = Topology(cluster: run.cluster, gpus: gpus)
-        let cost = CostModel(gpu: run.cluster.gpu, precision: run.precision, parameters: run.costParameters)
+        let cost = run.costModel
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)

@@ -48,6 +48,12 @@ public struct ExecutionProfile: Sendable, Equatable {
     public var loaderImagesPerSecondPerCore: Double?
     /// A measured images/s of a whole node's loader; wins over the per-core figure.
     public var loaderImagesPerSecondPerNode: Double?
+    /// The kernel library generation whose convolution algorithms the cost model
+    /// chooses from (`kernel_library:`); nil: one implicit GEMM per pass kind.
+    public var kernelLibrary: KernelLibrary?
+    /// The most workspace, in bytes, one convolution kernel may use (`workspace_mb:`;
+    /// Caffe's 8 MB, MXNet's 1024 MB); nil: no limit (PyTorch's cudnn.benchmark).
+    public var workspaceLimitBytes: Double?
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -72,7 +78,9 @@ public struct ExecutionProfile: Sendable, Equatable {
             + "in the scenario's buckets. Today's model and the default.")
 
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
-    public var isIdeal: Bool { !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic }
+    public var isIdeal: Bool {
+        !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
+    }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
     /// nil when the loader is synthetic (no ceiling), or when the profile gives
@@ -104,7 +112,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
-                                   "loader_images_per_second_per_node"]
+                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb"]
+
+    /// The largest workspace limit accepted, in MB (a terabyte).
+    static let workspaceMegabytesLimit = 1e6
 
     /// The largest loader rate accepted, images/s (per core or per node).
     static let loaderRateLimit = 1e9
@@ -114,7 +125,7 @@ public struct ExecutionProfile: Sendable, Equatable {
 
     /// Sets the fields `node` names (a catalog entry or a scenario's overrides).
     /// - Throws: `ConfigError` at the bad value: a negative or huge cost, an unknown policy.
-    mutating func apply(_ node: YAMLValue, recordingOverrides: Bool) throws {
+    mutating func apply(_ node: YAMLValue, recordingOverrides: Bool, libraries: [KernelLibrary]) throws {
         func microseconds(_ key: String) throws -> Double? {
             guard let value = try node.optional(key) else { return nil }
             let x = try value.double()
@@ -141,6 +152,22 @@ public struct ExecutionProfile: Sendable, Equatable {
                 guard x > 0 else { throw value.error("a loader rate must be positive, got \(x) images/s") }
                 guard x <= Self.loaderRateLimit else { throw value.error("must be at most 1000000000 images/s, got \(x)") }
                 if key == "loader_images_per_second_per_core" { loaderImagesPerSecondPerCore = x } else { loaderImagesPerSecondPerNode = x }
+            case "kernel_library":
+                let name = try value.string()
+                if name == "none" { kernelLibrary = nil } else {
+                    guard let library = libraries.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                        throw value.error("unknown kernel library '\(name)'; built-in libraries: "
+                                          + (["none"] + libraries.map(\.name)).joined(separator: ", "))
+                    }
+                    kernelLibrary = library
+                }
+            case "workspace_mb":
+                if (try? value.string()) == "unlimited" { workspaceLimitBytes = nil } else {
+                    let x = try value.double()
+                    guard x >= 0 else { throw value.error("a workspace limit must not be negative, got \(x) MB") }
+                    guard x <= Self.workspaceMegabytesLimit else { throw value.error("must be at most 1000000 MB, got \(x)") }
+                    workspaceLimitBytes = x * 1_048_576
+                }
             default:
                 gradientSync = GradientSync(rawValue: try value.oneOf(GradientSync.allCases.map(\.rawValue)))!
             }
@@ -149,10 +176,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     }
 
     /// Reads one catalog entry: `name`, `summary`, the fields, and `sources:` (one per field set).
-    init(catalogEntry yaml: YAMLValue) throws {
+    init(catalogEntry yaml: YAMLValue, libraries: [KernelLibrary]) throws {
         try yaml.checkKeys(["name", "summary", "sources"] + Self.fieldKeys)
         self.init(name: try yaml.required("name").string(), summary: try yaml.required("summary").string())
-        try apply(yaml, recordingOverrides: false)
+        try apply(yaml, recordingOverrides: false, libraries: libraries)
         if let table = try yaml.optional("sources") {
             try table.checkKeys(Self.fieldKeys)
             for (key, text) in try table.entries() { sources[key] = try text.string() }
@@ -171,8 +198,13 @@ public struct ExecutionProfile: Sendable, Equatable {
 /// The built-in execution profiles (`Profiles/profiles.yaml`).
 public struct ProfileCatalog: Sendable {
     public var profiles: [ExecutionProfile]
+    /// The kernel library generations profiles may name (`Profiles/libraries.yaml`).
+    public var libraries: [KernelLibrary]
 
-    public init(profiles: [ExecutionProfile]) { self.profiles = profiles }
+    public init(profiles: [ExecutionProfile], libraries: [KernelLibrary] = []) {
+        self.profiles = profiles
+        self.libraries = libraries
+    }
 
     /// The profile called `name` (case-insensitive).
     public func profile(named name: String) -> ExecutionProfile? {
@@ -181,12 +213,13 @@ public struct ProfileCatalog: Sendable {
 
     public var names: [String] { profiles.map(\.name) }
 
-    /// Reads a profiles file: `profiles:`, a list of entries.
-    public init(yaml: YAMLValue) throws {
+    /// Reads a profiles file (`profiles:`, a list of entries) whose entries may name `libraries`.
+    public init(yaml: YAMLValue, libraries: [KernelLibrary] = []) throws {
         try yaml.checkKeys(["profiles"])
         profiles = []
+        self.libraries = libraries
         for item in try yaml.required("profiles").items() {
-            let profile = try ExecutionProfile(catalogEntry: item)
+            let profile = try ExecutionProfile(catalogEntry: item, libraries: libraries)
             guard self.profile(named: profile.name) == nil else { throw item.error("profile '\(profile.name)' is listed twice") }
             profiles.append(profile)
         }
@@ -197,7 +230,22 @@ public struct ProfileCatalog: Sendable {
         guard let url = Bundle.module.url(forResource: "Profiles", withExtension: nil) else {
             throw ConfigError(file: "Profiles", keyPath: "", line: nil, message: "the built-in execution profiles are missing from this build")
         }
-        return try ProfileCatalog(yaml: YAMLValue.load(path: url.appendingPathComponent("profiles.yaml").path))
+        let libraries = try ProfileCatalog.readLibraries(YAMLValue.load(path: url.appendingPathComponent("libraries.yaml").path))
+        return try ProfileCatalog(yaml: YAMLValue.load(path: url.appendingPathComponent("profiles.yaml").path), libraries: libraries)
+    }
+
+    /// Reads a libraries file: `libraries:`, a list of `KernelLibrary` entries.
+    public static func readLibraries(_ yaml: YAMLValue) throws -> [KernelLibrary] {
+        try yaml.checkKeys(["libraries"])
+        var libraries: [KernelLibrary] = []
+        for item in try yaml.required("libraries").items() {
+            let library = try KernelLibrary(catalogEntry: item)
+            guard !libraries.contains(where: { $0.name.lowercased() == library.name.lowercased() }) else {
+                throw item.error("library '\(library.name)' is listed twice")
+            }
+            libraries.append(library)
+        }
+        return libraries
     }
 
     /// A scenario's `software:` value: a profile name, or `{profile: NAME, <field>: value, ...}`.
@@ -214,7 +262,7 @@ public struct ProfileCatalog: Sendable {
         guard var profile = profile(named: name) else {
             throw nameNode.error("unknown execution profile '\(name)'; built-in profiles: \(names.joined(separator: ", "))")
         }
-        if node.isMapping { try profile.apply(node, recordingOverrides: true) }
+        if node.isMapping { try profile.apply(node, recordingOverrides: true, libraries: libraries) }
         return profile
     }
 }

@@ -1,0 +1,50 @@
+import Parallelism
+import Software
+import Workload
+
+extension CostModel {
+    /// A convolution kernel with its predicted time.
+    public struct PricedKernel: Sendable, Equatable {
+        public var kernel: ConvolutionKernel
+        /// Seconds on this GPU, launch included.
+        public var seconds: Double
+    }
+
+    /// Every algorithm the library offers for `pass` that applies to the shape,
+    /// priced, whether or not its workspace fits; implicit GEMM first.
+    public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
+        let offered = kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        return offered.compactMap { algorithm in
+            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision).map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
+        }
+    }
+
+    /// The kernel that runs: the fastest candidate whose workspace fits the limit,
+    /// as cuDNN's `cudnnFind*Algorithm` with a workspace bound chooses (implicit
+    /// GEMM needs none, so there always is one); ties go to the earlier listed.
+    public func chosenKernel(for pass: ConvolutionPass, of work: ConvolutionWork) -> PricedKernel {
+        let fitting = candidateKernels(for: pass, of: work).filter { $0.kernel.workspaceBytes <= (workspaceLimitBytes ?? .infinity) }
+        var best = fitting[0]
+        for candidate in fitting.dropFirst() where candidate.seconds < best.seconds { best = candidate }
+        return best
+    }
+
+    /// Time of one convolution kernel: a roofline, with separate transform kernels
+    /// added after the product.
+    ///
+    /// `t = kernels · launch + max(products / (peak · e(m, n, k)), bytes / (bandwidth · memory efficiency))`
+    /// for kernels whose transforms stay on chip (implicit GEMM, fused Winograd), and
+    /// `t = kernels · launch + products / (peak · e(m, n, k)) + max(fft / (peak · e_max), bytes / (bandwidth · memory efficiency))`
+    /// for non-fused Winograd and FFT. Products on tensor cores run at the
+    /// precision's peak, the others at the fp32 peak with fp32's efficiency curve.
+    public func seconds(for kernel: ConvolutionKernel) -> Double {
+        let rate: Precision = kernel.usesTensorCores ? precision : .fp32
+        let peak = gpu.peakFLOPsPerSecond(precision: rate.rawValue)
+        let productTime = kernel.productFLOPs / (peak * efficiency(m: kernel.gemm.m, n: kernel.gemm.n, k: kernel.gemm.k, precision: rate))
+        let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
+        let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
+        guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) }
+        let fftPeak = gpu.peakFLOPsPerSecond(precision: Precision.fp32.rawValue) * maxEfficiency(.fp32)
+        return launches + productTime + max(kernel.transformFLOPs / fftPeak, memoryTime)
+    }
+}

@@ -1,0 +1,127 @@
+import CostModel
+import Foundation
+import Hardware
+import Parallelism
+import Software
+import Testing
+import Workload
+
+/// The kernel model: each convolution algorithm's arithmetic against its closed
+/// form, and the library's choice among them.
+@Suite struct ConvolutionKernelTests {
+    /// A GPU with round figures: 10 TFLOP/s fp32, 100 TFLOP/s fp16 on tensor cores, 1 TB/s.
+    let gpu = GPUSpec(name: "test", architecture: "test", memoryBytes: 1e10, memoryBytesPerSecond: 1e12,
+                      peakFLOPsPerSecond: ["fp32": 1e13, "fp16": 1e14], hostLink: "pcie3-x16", source: "test")
+
+    /// A 3x3, stride-1, 'same' convolution of C → K channels on an H×W image.
+    func conv(c: Int = 64, k: Int = 128, size: Int = 56, kernel: Int = 3, stride: Int = 1, groups: Int = 1) -> ConvolutionGeometry {
+        let out = (size + 2 * (kernel / 2) - kernel) / stride + 1
+        return ConvolutionGeometry(inputChannels: c, outputChannels: k, groups: groups, inputHeight: size, inputWidth: size,
+                                   outputHeight: out, outputWidth: out, kernelHeight: kernel, kernelWidth: kernel,
+                                   strideHeight: stride, strideWidth: stride)
+    }
+
+    func work(_ g: ConvolutionGeometry, batch: Double = 32, passes: [ConvolutionPass] = [.forward]) -> ConvolutionWork {
+        ConvolutionWork(geometry: g, batch: batch, fraction: 1, passes: passes)
+    }
+
+    func library(_ name: String) throws -> KernelLibrary {
+        try #require(ProfileCatalog.builtIn().libraries.first { $0.name == name })
+    }
+
+    /// Implicit GEMM does 2·MACs in every pass; Winograd F(m×m, 3×3) does
+    /// 2·(m+2)²·tiles·C·K, 16 and 36 multiplies per tile for m = 2 and 4; FFT does
+    /// 8·N·C·K·P·(Q/2+1) on a power-of-two grid of at least H + kh − 1.
+    @Test func eachAlgorithmCountsItsClosedForm() throws {
+        let g = conv()   // 64 → 128, 56×56, batch 32
+        let macs = 128.0 * 56 * 56 * 64 * 9 * 32
+        for pass in ConvolutionPass.allCases {
+            let implicit = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(g), precision: .fp32))
+            #expect(implicit.productFLOPs == 2 * macs)
+            #expect(abs(implicit.gemm.m * implicit.gemm.n * implicit.gemm.k - macs) / macs < 1e-12, "\(pass): m·n·k is the MACs")
+        }
+        let fused = try #require(ConvolutionKernel(.winogradFused, pass: .forward, work: work(g), precision: .fp32))
+        #expect(fused.productFLOPs == 2 * 16 * (32 * 28 * 28) * 64 * 128)
+        #expect(fused.workspaceBytes == 0)
+        let nonfused = try #require(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(g), precision: .fp32))
+        let tiles = 32.0 * 14 * 14
+        #expect(nonfused.productFLOPs == 2 * 36 * tiles * 64 * 128)
+        #expect(nonfused.workspaceBytes == 36 * (tiles * 64 + tiles * 128 + 128 * 64) * 4)
+        // 2.25x and 4x fewer multiplies than direct convolution, less the tile padding (56 = 14 × 4 exactly).
+        #expect(abs(2 * macs / nonfused.productFLOPs - 4) < 1e-12)
+        let fft = try #require(ConvolutionKernel(.fft, pass: .backwardFilter, work: work(g), precision: .fp32))
+        #expect(fft.productFLOPs == 8 * 32 * 64 * 128 * (64 * 33))   // 56 + 3 − 1 = 58 → 64
+        let maps = 32.0 * 64 + 128 * 64 + 32 * 128
+        #expect(fft.transformFLOPs == maps * 2.5 * 4096 * 12)
+        // fp16 halves the bytes.
+        let half = try #require(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(g), precision: .fp16))
+        #expect(half.workspaceBytes * 2 == nonfused.workspaceBytes)
+    }
+
+    /// Winograd needs 3x3 (or 5x5, non-fused) filters, stride 1 and one group; FFT
+    /// stride 1 and a padded side of at most 256.
+    @Test func algorithmsRefuseShapesTheyCannotRun() {
+        #expect(ConvolutionKernel(.winogradFused, pass: .forward, work: work(conv(stride: 2)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(conv(kernel: 1)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.winogradFused, pass: .forward, work: work(conv(kernel: 5)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(conv(kernel: 5)), precision: .fp32) != nil)
+        #expect(ConvolutionKernel(.winogradFused, pass: .forward, work: work(conv(groups: 2)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.fft, pass: .forward, work: work(conv(stride: 2)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.fft, pass: .forward, work: work(conv(size: 300)), precision: .fp32) == nil)
+        #expect(ConvolutionKernel(.implicitGEMM, pass: .forward, work: work(conv(stride: 2, groups: 2)), precision: .fp32) != nil)
+    }
+
+    /// A 3x3 stride-1 layer runs Winograd where the library offers it, implicit
+    /// GEMM where it does not or the stride is 2.
+    @Test func winogradIsChosenForThreeByThreeLayersWhereOffered() throws {
+        let g = conv(c: 256, k: 256, size: 28)
+        let modern = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-7"))
+        for pass in ConvolutionPass.allCases {
+            let chosen = modern.chosenKernel(for: pass, of: work(g)).kernel.algorithm
+            #expect(chosen == .winogradNonfused || chosen == .winogradFused, "\(pass) ran \(chosen)")
+        }
+        let old = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("implicit-gemm"))
+        #expect(old.chosenKernel(for: .forward, of: work(g)).kernel.algorithm == .implicitGEMM)
+        #expect(modern.chosenKernel(for: .forward, of: work(conv(c: 256, k: 256, size: 28, stride: 2))).kernel.algorithm == .implicitGEMM)
+        // The choice is the fastest candidate.
+        let candidates = modern.candidateKernels(for: .forward, of: work(g))
+        #expect(candidates.count == 4)
+        #expect(modern.chosenKernel(for: .forward, of: work(g)).seconds == candidates.map(\.seconds).min())
+        // On tensor cores implicit GEMM's 10x peak beats Winograd on the CUDA cores.
+        let tensor = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-7"))
+        #expect(tensor.chosenKernel(for: .forward, of: work(g)).kernel.algorithm == .implicitGEMM)
+    }
+
+    /// A workspace limit below what non-fused Winograd needs makes the library
+    /// fall back to an algorithm that fits, and the pass gets slower.
+    @Test func theWorkspaceLimitChangesTheChoice() throws {
+        let g = conv(c: 256, k: 256, size: 28)
+        var model = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-5.1"))
+        let free = model.chosenKernel(for: .backwardFilter, of: work(g))
+        #expect(free.kernel.algorithm == .winogradNonfused)
+        model.workspaceLimitBytes = 8 * 1_048_576
+        let capped = model.chosenKernel(for: .backwardFilter, of: work(g))
+        #expect(capped.kernel.workspaceBytes <= 8 * 1_048_576)
+        #expect(capped.kernel.algorithm == .implicitGEMM)
+        #expect(capped.seconds > free.seconds)
+    }
+
+    /// With a library, a task's time is the sum of its passes' chosen kernels;
+    /// without one, the convolution is ignored and the earlier model prices it.
+    @Test func aTaskSumsItsPassesOnlyWithALibrary() throws {
+        var b = NetworkBuilder(name: "two", input: TensorShape(channels: 64, height: 28, width: 28))
+        try b.conv("conv1", out: 64, kernel: 3, pad: 1)
+        try b.conv("conv2", out: 64, kernel: 3, pad: 1)
+        let layer = try b.finish().layers[2]
+        let backward = LayerWork.backward(layer, batch: 16, precision: .fp32)
+        let convolution = try #require(backward.convolution)
+        #expect(convolution.passes == [.backwardData, .backwardFilter])
+        let model = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-5.1"))
+        let sum = model.chosenKernel(for: .backwardData, of: convolution).seconds + model.chosenKernel(for: .backwardFilter, of: convolution).seconds
+        #expect(model.seconds(for: backward) == sum)
+        var plain = backward
+        plain.convolution = nil
+        #expect(CostModel(gpu: gpu, precision: .fp32).seconds(for: backward) == CostModel(gpu: gpu, precision: .fp32).seconds(for: plain))
+        #expect(LayerWork.backward(try b.finish().layers[1], batch: 16, precision: .fp32).convolution?.passes == [.backwardFilter])
+    }
+}

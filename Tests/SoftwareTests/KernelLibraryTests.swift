@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import Scenario
+import ScaleCastCLI
+import Software
+import Workload
+import YAMLSupport
+
+/// `kernel_library:` and `workspace_mb:` in a profile: the built-in libraries, and bad input located.
+@Suite struct KernelLibraryTests {
+    @Test func theBuiltInLibrariesParseAndCiteTheirSource() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        let names = catalog.libraries.map(\.name)
+        for name in ["implicit-gemm", "cudnn-3", "cudnn-4", "cudnn-5", "cudnn-5.1", "cudnn-7", "cudnn-8"] {
+            #expect(names.contains(name), "missing library \(name)")
+        }
+        for library in catalog.libraries {
+            #expect(library.source.count > 40, "\(library.name): the source is too thin")
+            for pass in ConvolutionPass.allCases { #expect(library.offered(for: pass).contains(.implicitGEMM)) }
+        }
+        // Fused Winograd arrives with cuDNN 5, the non-fused kernels with 5.1.
+        let v5 = try #require(catalog.libraries.first { $0.name == "cudnn-5" })
+        #expect(v5.offered(for: .forward).contains(.winogradFused) && !v5.offered(for: .forward).contains(.winogradNonfused))
+        #expect(!v5.offered(for: .backwardFilter).contains(.winogradFused))
+    }
+
+    @Test func aScenarioNamesALibraryAndAWorkspaceLimit() throws {
+        let s = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, kernel_library: cudnn-5.1, workspace_mb: 8}")))
+        let p = s.runs[0].software
+        #expect(p.kernelLibrary?.name == "cudnn-5.1" && p.workspaceLimitBytes == 8 * 1_048_576)
+        #expect(!p.isIdeal && p.overridden == ["kernel_library", "workspace_mb"])
+        #expect(s.runs[0].costModel.kernelLibrary?.name == "cudnn-5.1")
+    }
+
+    @Test func aLibraryWithoutImplicitGEMMIsRefused() throws {
+        let yaml = try YAMLValue.parse("""
+            libraries:
+              - {name: odd, summary: s, forward: [fft], backward_data: [implicit-gemm], backward_filter: [implicit-gemm], source: x}
+            """, file: "libraries.yaml")
+        #expect(throws: ConfigError.self) { _ = try ProfileCatalog.readLibraries(yaml) }
+    }
+
+    func error(_ extra: String) throws -> ConfigError {
+        let path = try temporaryScenario(scenario(extra: extra))
+        do {
+            _ = try Scenario.load(path: path)
+        } catch let e as ConfigError {
+            #expect(e.file == path)
+            return e
+        }
+        Issue.record("expected a ConfigError for \(extra)")
+        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+    }
+
+    @Test func badInputIsLocated() throws {
+        let unknown = try error("software: {profile: ideal, kernel_library: cudnn-99}")
+        #expect(unknown.keyPath == "software.kernel_library" && unknown.line == 9 && unknown.message.contains("cudnn-8"))
+        let negative = try error("software: {profile: ideal, workspace_mb: -1}")
+        #expect(negative.keyPath == "software.workspace_mb" && negative.line == 9)
+        let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, kernel_library: winograd}"))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2 && out.stderr.contains("software.kernel_library"))
+    }
+}
