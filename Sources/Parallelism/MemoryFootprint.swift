@@ -9,8 +9,11 @@ public struct MemoryFootprint: Sendable, Equatable {
     public var activationBytes: Double
     /// What the CUDA context, framework and allocator hold beyond tensors, in bytes.
     public var reservedBytes: Double
+    /// The largest convolution workspace the chosen kernels use, in bytes (the
+    /// allocator keeps the largest block it has handed out); 0 without a kernel library.
+    public var workspaceBytes: Double = 0
 
-    public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes }
+    public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes + workspaceBytes }
 
     /// The footprint of one worker under `strategy`.
     ///
@@ -23,7 +26,7 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// Plain model parallelism holds the images of the whole global batch.
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
     /// activations = stored elements per example × examples × bytes per element.
-    /// Convolution workspaces (cuDNN chooses algorithms to fit what is free) are not counted.
+    /// Convolution workspaces are added by the caller, who knows the kernels (`workspaceBytes`).
     public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) throws -> MemoryFootprint {
         let net = setup.network
         let k = Double(setup.gpus)

@@ -124,7 +124,7 @@ extension Sweep {
         return try chosen.enumerated().map { n, p in
             let m = metrics[pointJob[n]], single = metrics[pointBaseline[n]]
             let setup = p.run.setup(gpus: p.gpus)
-            let memory = try MemoryFootprint.estimate(setup, strategy: p.run.strategy, reservedBytes: p.run.costParameters.reservedMemoryBytes)
+            let memory = try p.run.memoryFootprint(for: setup)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             let speedup = m.imagesPerSecond / single.imagesPerSecond
             var ranges: (ips: [Double], time: [Double], cost: [Double]) = ([], [], [])

@@ -7,11 +7,12 @@ import Workload
 /// pass runs, when the run's execution profile names a kernel library.
 public enum KernelReport {
     /// One row per convolution layer: the algorithm of each pass at the run's batch
-    /// per GPU and the largest workspace they use; "" without a library.
-    public static func render(_ run: RunSpec) -> String {
-        let cost = run.costModel
+    /// per GPU on `gpus` GPUs, its time and the largest workspace it uses; "" without a library.
+    /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
+    public static func render(_ run: RunSpec, gpus: Int) throws -> String {
+        let cost = try run.costModel(for: run.setup(gpus: gpus))
         guard let library = cost.kernelLibrary else { return "" }
-        let limit = cost.workspaceLimitBytes.map { "workspace limit \(Format.fixed($0 / 1_048_576, 0)) MB" } ?? "no workspace limit"
+        let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MB" } ?? "no workspace limit"
         var out = "\nConvolution kernels (\(library.name), \(limit)): the fastest algorithm that fits, per pass, "
             + "at \(run.batchPerGPU) images per GPU\n"
         var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MB"],

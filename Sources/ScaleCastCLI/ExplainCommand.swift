@@ -46,7 +46,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),
                                            nodes: spec.cluster.nodes(for: gpus))
-            text += KernelReport.render(spec)
+            text += try KernelReport.render(spec, gpus: gpus)
         }
         return CommandOutput(stdout: text)
     }

@@ -70,7 +70,7 @@ public enum ScenarioRunner {
             throw error
         }
         let topology = Topology(cluster: run.cluster, gpus: gpus)
-        let cost = run.costModel
+        let cost = try run.costModel(for: run.setup(gpus: gpus))
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
@@ -133,8 +133,7 @@ public enum ScenarioRunner {
                 let metrics: StepMetrics
                 if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
                 let setup = run.setup(gpus: gpus)
-                let memory = try MemoryFootprint.estimate(setup, strategy: run.strategy,
-                                                      reservedBytes: run.costParameters.reservedMemoryBytes)
+                let memory = try run.memoryFootprint(for: setup)
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.summary)"
                 results.append(ConfigurationResult(
                     label: run.label.map { "\($0) · \(configuration)" } ?? configuration,

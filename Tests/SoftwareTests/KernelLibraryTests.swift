@@ -1,4 +1,6 @@
+import CostModel
 import Foundation
+import Parallelism
 import Testing
 import Scenario
 import ScaleCastCLI
@@ -60,5 +62,42 @@ import YAMLSupport
         let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, kernel_library: winograd}"))
         let out = CLI.execute(["simulate", path])
         #expect(out.exitCode == 2 && out.stderr.contains("software.kernel_library"))
+    }
+
+    /// The footprint counts the largest workspace the chosen kernels use, and a
+    /// kernel whose workspace would not fit beside the tensors is not chosen.
+    @Test func workspacesCountInMemoryAndMustFitBesideTheTensors() throws {
+        func run(batch: Int) throws -> RunSpec {
+            let text = """
+                name: workspace
+                model: vgg16
+                batch_per_gpu: \(batch)
+                cluster: {gpu: V100, gpus_per_node: 1}
+                gpus: [1]
+                software: {profile: ideal, kernel_library: cudnn-7}
+                """
+            return try Scenario.load(path: try temporaryScenario(text)).runs[0]
+        }
+        let small = try run(batch: 16)
+        let setup = small.setup(gpus: 1)
+        let footprint = try small.memoryFootprint(for: setup)
+        let tensors = try MemoryFootprint.estimate(setup, strategy: small.strategy, reservedBytes: small.costParameters.reservedMemoryBytes)
+        #expect(footprint.workspaceBytes > 0)
+        #expect(footprint.totalBytes == tensors.totalBytes + footprint.workspaceBytes)
+        // At 64 images the tensors leave about 10 GB, at 128 about 4 GB: conv1_2's
+        // non-fused Winograd filter gradient (about 3.5 GB at 64, twice that at 128) no longer fits.
+        let conv12 = try #require(small.network.layers.first { $0.name == "conv1_2" })
+        for batch in [64, 128] {
+            let r = try run(batch: batch)
+            let cost = try r.costModel(for: r.setup(gpus: 1))
+            let work = try #require(LayerWork.backward(conv12, batch: batch, precision: .fp32).convolution)
+            let chosen = cost.chosenKernel(for: .backwardFilter, of: work)
+            let unlimited = CostModel(gpu: r.cluster.gpu, precision: .fp32, kernelLibrary: r.software.kernelLibrary).chosenKernel(for: .backwardFilter, of: work)
+            #expect(unlimited.kernel.algorithm == .winogradNonfused)
+            let limit = try #require(cost.workspaceLimitBytes)
+            #expect(chosen.kernel.workspaceBytes <= limit)
+            #expect((chosen.kernel.algorithm == .winogradNonfused) == (batch == 64), "batch \(batch) ran \(chosen.kernel.algorithm)")
+            #expect(try r.memoryFootprint(for: r.setup(gpus: 1)).totalBytes <= r.cluster.gpu.memoryBytes)
+        }
     }
 }
