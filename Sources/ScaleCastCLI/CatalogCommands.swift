@@ -3,6 +3,7 @@ import Foundation
 import Hardware
 import Reports
 import Software
+import Workload
 
 /// `scalecast models [--json]`.
 struct ModelsCommand: ParsableCommand, OutputProducing {
@@ -57,6 +58,8 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                     if let x = p.loaderImagesPerSecondPerCore { o["loader_images_per_second_per_core"] = x }
                     if let x = p.loaderImagesPerSecondPerNode { o["loader_images_per_second_per_node"] = x }
                 }
+                if let library = p.kernelLibrary { o["kernel_library"] = library.name }
+                if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
@@ -84,7 +87,16 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
             for key in ExecutionProfile.fieldKeys { if let source = p.sources[key] { lines.append("  \(key): \(source)") } }
         }
         lines.append("")
-        lines.append("Choose one with `software: NAME` in a scenario, or override fields: `software: {profile: pytorch-ddp, launch_us_per_kernel_forward: 5}`.")
+        lines.append("Kernel libraries (software.kernel_library; the convolution algorithms each pass may run, the fastest that fits wins):")
+        for library in catalog.libraries {
+            let passes = ConvolutionPass.allCases.map { "\($0.rawValue): \(library.offered(for: $0).map(\.rawValue).joined(separator: ", "))" }
+            lines.append("  \(library.name): \(library.summary)")
+            lines.append("    \(passes.joined(separator: "; "))")
+            lines.append("    source: \(library.source)")
+        }
+        lines.append("")
+        lines.append("Choose one with `software: NAME` in a scenario, or override fields: `software: {profile: pytorch-ddp, launch_us_per_kernel_forward: 5}`"
+                     + " or `software: {profile: ideal, kernel_library: cudnn-8, workspace_mb: 1024}`.")
         return CommandOutput(stdout: lines.joined(separator: "\n") + "\n")
     }
 }
