@@ -77,6 +77,10 @@ public final class Executor {
     /// - Throws: `ExecutorError` for a plan or network the executor cannot run.
     public init(graph: TaskGraph, setup: TrainingSetup, strategy: Strategy, options: Options = Options()) throws {
         guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
+        guard !graph.usesHostMemory else {
+            throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
+                                + "is simulated only")
+        }
         self.graph = graph
         self.network = setup.network
         self.setup = setup
