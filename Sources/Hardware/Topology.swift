@@ -63,8 +63,8 @@ public final class Topology {
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
     /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
     private var hostVertices: [Int?] = []
-    /// Paths between each node's host memory and the network switch (up) and back (down), found on demand.
-    private var hostUplinks: [Int: [Int]] = [:], hostDownlinks: [Int: [Int]] = [:]
+    /// Paths from each endpoint's vertex up to the network switch and down from it, found on demand.
+    private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]
 
     /// Wires `gpus` GPUs of `cluster`, filling nodes in order.
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
@@ -125,28 +125,32 @@ public final class Topology {
     /// (a GPU, or a node's host memory) crosses: the fewest hops, ties broken by build
     /// order (deterministic).
     ///
-    /// Between the host memories of two nodes the path is found as the path up to
-    /// the network switch joined to the path down from it, each searched once per
-    /// node: the same path a whole search finds (every path between nodes crosses
-    /// the switch, and a breadth-first search explores alike whatever it looks for),
-    /// at a cost linear in the nodes instead of quadratic for a parameter server's
-    /// all-to-all among thousands of nodes.
+    /// Between two nodes the path is found as the path up to the network switch joined
+    /// to the path down from it, each searched once per endpoint: the same path a whole
+    /// search finds (every path between nodes crosses the switch, a breadth-first search
+    /// explores alike whatever it looks for, and below the switch only the destination
+    /// node's vertices lead to it), at a cost linear in the endpoints instead of
+    /// quadratic for all-to-all patterns among thousands of GPUs (halving-doubling, a
+    /// parameter server's push and pull).
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
         let key = source * endpointCount + destination
         if let cached = routes[key] { return cached }
         let path: [Int]
-        if source >= gpuCount && destination >= gpuCount, let hub = vertexIndex[.networkSwitch] {
-            let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
-            if hostUplinks[from] == nil { hostUplinks[from] = search(from: from, to: hub) }
-            if hostDownlinks[to] == nil { hostDownlinks[to] = search(from: hub, to: to) }
-            path = hostUplinks[from]! + hostDownlinks[to]!
+        let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
+        if node(ofEndpoint: source) != node(ofEndpoint: destination), let hub = vertexIndex[.networkSwitch] {
+            if uplinks[from] == nil { uplinks[from] = search(from: from, to: hub) }
+            if downlinks[to] == nil { downlinks[to] = search(from: hub, to: to) }
+            path = uplinks[from]! + downlinks[to]!
         } else {
-            path = search(from: vertex(ofEndpoint: source), to: vertex(ofEndpoint: destination))
+            path = search(from: from, to: to)
         }
         routes[key] = path
         return path
     }
+
+    /// The node an endpoint is in.
+    private func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
 
     /// The legs a transfer from `source` to `destination` moves in, one after the
     /// other: one leg normally; two when the route between two GPUs crosses sockets

@@ -180,23 +180,28 @@ import Workload
 
     // MARK: Host memory and the plan
 
-    /// Host memory exists per node, joins a PCIe tree at the first NIC's socket, and the
-    /// host-to-host route found through the network switch is the one a whole search finds.
-    @Test func hostMemoryRoutesAreTheShortestPaths() {
+    /// Host memory exists per node and joins a PCIe tree at the first NIC's socket; every
+    /// route between nodes, found through the network switch, is the one a whole search
+    /// finds (PCIe trees with NICs on both sockets and staged copies, NVLink meshes with
+    /// one NIC per node or per GPU, NVSwitch nodes with a partly filled last node).
+    @Test func routesBetweenNodesAreTheShortestPaths() {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
         let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
-                               fabric: .pcieTree(PCIeTreeSpec(gpuLink: catalog.link(named: "pcie3-x16")!, uplink: catalog.link(named: "pcie3-x16")!,
-                                                              socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2, switchesPerSocket: 2)),
-                               network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2), hostLink: catalog.link(named: "pcie3-x16")!)
-        for c in [pcie, cluster(perNode: 4, nics: 2), cluster(perNode: 8, nics: 8)] {
-            let topology = Topology(cluster: c, gpus: 4 * c.gpusPerNode)
-            #expect(topology.endpointCount == topology.gpuCount + 4)
-            for a in 0..<4 {
-                #expect(topology.endpointName(topology.hostEndpoint(node: a)) == "n\(a).socket0")
-                for b in 0..<4 where b != a {
-                    let composed = topology.route(from: topology.hostEndpoint(node: a), to: topology.hostEndpoint(node: b))
-                    let searched = topology.search(from: topology.vertices.firstIndex(of: .hostBridge(node: a, socket: 0))!,
-                                                   to: topology.vertices.firstIndex(of: .hostBridge(node: b, socket: 0))!)
-                    #expect(composed == searched)
+                               fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                              gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
+                               network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2), hostLink: pcie3)
+        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4), hostLink: catalog.link(named: "pcie4-x16")!)
+        for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28)] {
+            let topology = Topology(cluster: c, gpus: gpus)
+            let nodes = (gpus + c.gpusPerNode - 1) / c.gpusPerNode
+            #expect(topology.endpointCount == gpus + nodes)
+            func vertex(_ e: Int) -> Int { e < gpus ? e : topology.vertices.firstIndex(of: .hostBridge(node: e - gpus, socket: 0))! }
+            for a in 0..<nodes { #expect(topology.endpointName(topology.hostEndpoint(node: a)) == "n\(a).socket0") }
+            for a in 0..<topology.endpointCount {
+                for b in 0..<topology.endpointCount where b != a {
+                    #expect(topology.route(from: a, to: b) == topology.search(from: vertex(a), to: vertex(b)),
+                            "\(topology.endpointName(a)) -> \(topology.endpointName(b))")
                 }
             }
         }
