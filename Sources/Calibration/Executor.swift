@@ -14,11 +14,13 @@ import Workload
 /// arrive from several workers at once are summed in arrival order, so results
 /// may differ in the last bits from run to run.
 ///
-/// Supported: data parallelism (ring, tree, direct; any buckets), the hybrid
+/// Supported: data parallelism (ring, tree, direct, hierarchical, halving-doubling,
+/// and parameter-server on one node, where it is the ring; any buckets), the hybrid
 /// (schemes a, b, c; exact and approximate) and plain model parallelism (exact
 /// and approximate), on chains of convolution, ReLU, max pooling, fully connected
 /// layers and a softmax loss. A model-parallel convolution holds 1/K of the output
 /// channels, a FC layer 1/K of the units; ReLUs and pooling work on the slice.
+/// Refused: a parameter server across nodes, whose shards live in host memory.
 public final class Executor {
     /// SGD with momentum: v ← μv + g + λw; w ← w − ηv.
     public struct Options: Sendable {
@@ -77,6 +79,10 @@ public final class Executor {
     /// - Throws: `ExecutorError` for a plan or network the executor cannot run.
     public init(graph: TaskGraph, setup: TrainingSetup, strategy: Strategy, options: Options = Options()) throws {
         guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
+        guard !graph.usesHostMemory else {
+            throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
+                                + "is simulated only")
+        }
         self.graph = graph
         self.network = setup.network
         self.setup = setup

@@ -3,6 +3,16 @@
 ///
 /// Link directions are numbered from 0 in the order they are built; the
 /// simulator registers them in that order, so an index here is a link id there.
+///
+/// **Endpoints.** Transfers run between endpoints: GPU `g` is endpoint `g`
+/// (`0..<gpuCount`), and the host memory of node `m` is endpoint `gpuCount + m`
+/// (`hostEndpoint(node:)`), where a parameter server keeps its shard. Host memory is
+/// the memory of the socket that the node's first NIC hangs off: on a PCIe tree
+/// that socket's host bridge, which is already a vertex (cross-socket copies are
+/// staged in it); with NVLink fabrics, whose GPUs reach their NICs directly, a
+/// socket vertex joined to every NIC of the node by the host link (PCIe), added
+/// only when the run spans nodes and after every other link, so that it changes
+/// neither the numbering nor the routes between GPUs.
 public final class Topology {
     /// What a vertex is, for names and routing.
     public enum Vertex: Hashable, Sendable {
@@ -29,7 +39,8 @@ public final class Topology {
     public struct Link: Sendable {
         public var name: String
         /// What the link is in the design: `gpu-pcie`, `pcie-uplink`, `inter-socket`,
-        /// `nvlink`, `nvswitch-port`, `nic-pcie` or `network`.
+        /// `nvlink`, `nvswitch-port`, `nic-pcie`, `network`, or `host-pcie` (a NIC to host
+        /// memory on NVLink fabrics; see "Endpoints").
         public var role: String
         public var spec: LinkSpec
         public var bytesPerSecond: Double
@@ -41,17 +52,27 @@ public final class Topology {
     public private(set) var vertices: [Vertex] = []
     public private(set) var links: [Link] = []
     public let gpuCount: Int
+    /// GPUs in a full node (the cluster's); GPU `g` is in node `g / gpusPerNode`.
+    public let gpusPerNode: Int
+    /// Nodes the run spans.
+    public let nodeCount: Int
     /// Cross-socket copies are staged through host memory (see `PCIeTreeSpec`).
     public let stagedAcrossSockets: Bool
     private var vertexIndex: [Vertex: Int] = [:]
     private var adjacency: [[(neighbor: Int, link: Int)]] = []
-    private var routes: [Int: [Int]] = [:]   // source * gpuCount + destination -> path, found on demand
+    private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
+    /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
+    private var hostVertices: [Int?] = []
+    /// Paths from each endpoint's vertex up to the network switch and down from it, found on demand.
+    private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]
 
     /// Wires `gpus` GPUs of `cluster`, filling nodes in order.
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
     public init(cluster: ClusterSpec, gpus: Int) {
         precondition(gpus > 0, "a topology needs at least one GPU")
         gpuCount = gpus
+        gpusPerNode = cluster.gpusPerNode
+        nodeCount = cluster.nodes(for: gpus)
         if case .pcieTree(let tree) = cluster.fabric { stagedAcrossSockets = !tree.crossSocketPeerToPeer } else { stagedAcrossSockets = false }
         for g in 0..<gpus { _ = vertex(.gpu(g)) }
         let nodes = cluster.nodes(for: gpus)
@@ -68,28 +89,76 @@ public final class Topology {
             precondition(cluster.network != nil, "more than one node needs a network")
             wireNetwork(cluster.network!, cluster: cluster, nodes: nodes)
         }
+        wireHostMemory(cluster: cluster, nodes: nodes)
     }
 
     /// The vertex index of GPU `g`.
     public func gpuVertex(_ g: Int) -> Int { g }
 
-    /// The link directions a transfer from GPU `source` to GPU `destination`
-    /// crosses: the fewest hops, ties broken by build order (deterministic).
+    /// The endpoint of node `node`'s host memory (see "Endpoints").
+    /// - Precondition: the node has host memory in this topology (`hasHostMemory(node:)`).
+    public func hostEndpoint(node: Int) -> Int {
+        precondition(hasHostMemory(node: node), "node \(node) has no host-memory endpoint in this topology")
+        return gpuCount + node
+    }
+
+    /// Whether node `node` has a host-memory endpoint: always on a PCIe tree, and on
+    /// NVLink fabrics when the run spans nodes (host memory is reached through the NICs).
+    public func hasHostMemory(node: Int) -> Bool { node >= 0 && node < hostVertices.count && hostVertices[node] != nil }
+
+    /// Endpoints: GPUs, then one host memory per node.
+    public var endpointCount: Int { gpuCount + nodeCount }
+
+    /// A short name of an endpoint: `gpu3`, or the host memory's vertex (`n1.socket0`).
+    public func endpointName(_ endpoint: Int) -> String {
+        endpoint < gpuCount ? vertices[endpoint].name : vertices[vertex(ofEndpoint: endpoint)].name
+    }
+
+    private func vertex(ofEndpoint endpoint: Int) -> Int {
+        if endpoint < gpuCount { return endpoint }
+        let node = endpoint - gpuCount
+        precondition(hasHostMemory(node: node), "endpoint \(endpoint) is neither a GPU nor a node's host memory")
+        return hostVertices[node]!
+    }
+
+    /// The link directions a transfer from endpoint `source` to endpoint `destination`
+    /// (a GPU, or a node's host memory) crosses: the fewest hops, ties broken by build
+    /// order (deterministic).
+    ///
+    /// Between two nodes the path is found as the path up to the network switch joined
+    /// to the path down from it, each searched once per endpoint: the same path a whole
+    /// search finds (every path between nodes crosses the switch, a breadth-first search
+    /// explores alike whatever it looks for, and below the switch only the destination
+    /// node's vertices lead to it), at a cost linear in the endpoints instead of
+    /// quadratic for all-to-all patterns among thousands of GPUs (halving-doubling, a
+    /// parameter server's push and pull).
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
-        let key = source * gpuCount + destination
+        let key = source * endpointCount + destination
         if let cached = routes[key] { return cached }
-        let path = search(from: source, to: destination)
+        let path: [Int]
+        let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
+        if node(ofEndpoint: source) != node(ofEndpoint: destination), let hub = vertexIndex[.networkSwitch] {
+            if uplinks[from] == nil { uplinks[from] = search(from: from, to: hub) }
+            if downlinks[to] == nil { downlinks[to] = search(from: hub, to: to) }
+            path = uplinks[from]! + downlinks[to]!
+        } else {
+            path = search(from: from, to: to)
+        }
         routes[key] = path
         return path
     }
 
+    /// The node an endpoint is in.
+    private func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
+
     /// The legs a transfer from `source` to `destination` moves in, one after the
-    /// other: one leg normally; two when the route crosses sockets that cannot copy
-    /// peer to peer, the first ending in the source socket's memory.
+    /// other: one leg normally; two when the route between two GPUs crosses sockets
+    /// that cannot copy peer to peer, the first ending in the source socket's memory.
+    /// (A copy to or from host memory is a DMA to or from that memory, never staged.)
     public func legs(from source: Int, to destination: Int) -> [[Int]] {
         let path = route(from: source, to: destination)
-        guard stagedAcrossSockets, let cut = path.firstIndex(where: { links[$0].role == "inter-socket" }) else { return [path] }
+        guard stagedAcrossSockets, source < gpuCount, destination < gpuCount, let cut = path.firstIndex(where: { links[$0].role == "inter-socket" }) else { return [path] }
         return [Array(path[..<cut]), Array(path[cut...])]
     }
 
@@ -180,9 +249,28 @@ public final class Topology {
         }
     }
 
-    /// Breadth-first search from `source`, stopping at `destination`; GPUs other
-    /// than the endpoints are never crossed.
-    private func search(from source: Int, to destination: Int) -> [Int] {
+    /// Host memory per node, after every other link (see "Endpoints"): on a PCIe
+    /// tree the host bridge that the node's first NIC hangs off (socket 0); on NVLink
+    /// fabrics, with more than one node, a socket vertex joined to each of the node's
+    /// NICs by the host link.
+    private func wireHostMemory(cluster: ClusterSpec, nodes: Int) {
+        for node in 0..<nodes {
+            switch cluster.fabric {
+            case .pcieTree:
+                hostVertices.append(vertexIndex[.hostBridge(node: node, socket: 0)])
+            case .nvlinkMesh, .nvswitch:
+                guard nodes > 1, let network = cluster.network else { hostVertices.append(nil); continue }
+                for k in 0..<network.nicsPerNode {
+                    connect(.nic(node: node, index: k), .hostBridge(node: node, socket: 0), spec: cluster.hostLink, role: "host-pcie")
+                }
+                hostVertices.append(vertexIndex[.hostBridge(node: node, socket: 0)])
+            }
+        }
+    }
+
+    /// Breadth-first search from vertex `source`, stopping at vertex `destination`;
+    /// GPUs other than the endpoints are never crossed.
+    func search(from source: Int, to destination: Int) -> [Int] {
         var parents = [Int](repeating: -1, count: vertices.count)
         var seen = [Bool](repeating: false, count: vertices.count)
         var frontier = [source]
@@ -204,7 +292,7 @@ public final class Topology {
         var v = destination
         while v != source {
             let link = parents[v]
-            precondition(link >= 0, "GPU \(destination) is not reachable from GPU \(source)")
+            precondition(link >= 0, "\(vertices[destination].name) is not reachable from \(vertices[source].name)")
             path.append(link)
             v = links[link].from
         }

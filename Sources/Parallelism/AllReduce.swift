@@ -11,6 +11,63 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// sum to everyone (reduce-scatter + all-gather in one hop each): "each worker
     /// owns 1/K of the gradient", as in Krizhevsky (2014).
     case direct
+    /// Two levels, as Horovod's `HOROVOD_HIERARCHICAL_ALLREDUCE` runs it (NCCL
+    /// reduce-scatter inside the node, an all-reduce of each shard across nodes, NCCL
+    /// all-gather inside the node) and as Jia et al. 2018 ("Highly Scalable Deep
+    /// Learning Training System with Mixed-Precision: Training ImageNet in Four
+    /// Minutes", arXiv:1807.11205, hierarchical all-reduce; they reduce to one master
+    /// per group instead of scattering): a ring reduce-scatter over the node's g GPUs,
+    /// then g concurrent rings across the n nodes, one per local rank, each all-reducing
+    /// its 1/g shard, then a ring all-gather inside the node. On idle links, with intra-node
+    /// latency α_i and bandwidth β_i and inter-node α_e and β_e (the share each of the g
+    /// rings gets of the NICs), it takes
+    /// 2(g−1)·(B/(g·β_i) + α_i) + 2(n−1)·(B/(g·n·β_e) + α_e):
+    /// 2(n−1) network latencies instead of a flat ring's 2(N−1), N = g·n.
+    /// On one node, or on nodes holding unequal numbers of the ranks (a partly filled
+    /// last node, which Horovod handles with a remainder reduce that is not modelled),
+    /// it is the flat `ring`.
+    case hierarchical
+    /// Recursive halving reduce-scatter then recursive doubling all-gather, as MPICH
+    /// runs Rabenseifner's all-reduce (Thakur, Rabenseifner & Gropp 2005, "Optimization
+    /// of collective communication operations in MPICH", IJHPCA 19(1); MPICH's
+    /// `allreduce_intra_reduce_scatter_allgather.c`): with p = N a power of two, step k
+    /// of the reduce-scatter exchanges half of what a rank still holds (B/2, B/4, ...,
+    /// B/p) with the rank 2^k away (distance 1 first), adding it; the all-gather runs the
+    /// steps in reverse. On idle uniform links: 2·log2(p)·α + 2·(p−1)/p·B/β.
+    /// For N not a power of two, as MPICH does, with p = 2^⌊log2 N⌋ and r = N − p: each
+    /// even rank 2i < 2r first sends its whole vector to rank 2i+1, which adds it and
+    /// stands for both in the power-of-two algorithm, and sends the result back at the
+    /// end: 2·(α + B/β) more.
+    case halvingDoubling = "halving-doubling"
+    /// Push-pull to a parameter server sharded over the nodes, as BytePS runs it with
+    /// its servers on the GPU machines (Jiang et al., OSDI 2020, "A Unified Architecture
+    /// for Accelerating Distributed DNN Training in Heterogeneous GPU/CPU Clusters") and
+    /// as MXNet's `dist_sync` kvstore does after its local reduce: the node's g GPUs first
+    /// reduce-scatter over the node's fabric (a ring, g−1 steps of B/g), each copies its
+    /// reduced 1/g to host memory, the node pushes the s-th 1/S of its sum to server shard
+    /// s (S = n shards, one in each node's host memory; its own shard stays local), each
+    /// shard, once every node's part is in, is pulled back by every node (B/S each), copied
+    /// to the GPUs (1/g each) and all-gathered inside the node (g−1 steps).
+    ///
+    /// Bytes per NIC: as a worker a node sends (S−1)/S·B and receives (S−1)/S·B; as the
+    /// host of a shard it also receives (n−1)/n·B of pushes and sends (n−1)/n·B of pulls,
+    /// so with S = n each NIC carries 2(n−1)/n·B each way, against 2(N−1)/N·B for a flat
+    /// ring over the N = g·n GPUs (whose ring crosses each node's boundary once per
+    /// direction): less whenever g > 1, and the same as `hierarchical`'s rings. (BytePS's
+    /// B per NIC needs extra CPU-only server machines, which ScaleCast does not model.)
+    /// On idle links, with D2H/H2D copies at β_h, α_h and each NIC at β_e, α_e:
+    /// 2(g−1)·(B/(g·β_i) + α_i) + 2·(B/(g·β_h) + α_h) + 2·((n−1)/n·B/β_e + α_e).
+    ///
+    /// The servers' summation is not priced: BytePS sums each partition (4,096,000
+    /// bytes by default, `BYTEPS_PARTITION_BYTES`) as it arrives, on CPU cores streaming
+    /// at memory bandwidth, several times what one NIC delivers (12.5 GB/s at 100 Gb/s),
+    /// so all but the last partition's sum hides behind the pushes; the partition
+    /// pipelining that lets BytePS overlap push, sum and pull is not modelled either
+    /// (each shard is pushed and pulled whole), which errs the other way.
+    /// Host-to-host traffic leaves through the node's first NIC (one server and one
+    /// worker process per machine, as in BytePS's runs). On one node there is no
+    /// server traffic (BytePS runs only its local NCCL phases there): the flat `ring`.
+    case parameterServer = "parameter-server"
 }
 
 /// An aggregated all-reduce: `bytes` summed across `ranks` GPUs with `algorithm`.
@@ -18,12 +75,48 @@ public struct CollectiveWork: Hashable, Sendable {
     public var algorithm: AllReduceAlgorithm
     public var bytes: Double
     public var ranks: Int
+    /// GPUs per node: ranks 0..<ranks fill nodes of this many in order (the two-level
+    /// algorithms group by node); nil puts every rank on one node.
+    public var ranksPerNode: Int?
 
-    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int) {
+    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil) {
         self.algorithm = algorithm
         self.bytes = bytes
         self.ranks = ranks
+        self.ranksPerNode = ranksPerNode
     }
+}
+
+/// Ranks grouped by the node their GPU is in, as the two-level algorithms see them.
+public struct NodeGroups: Sendable, Equatable {
+    /// For each node in order of first appearance, the positions (in `ranks`) of its ranks.
+    public var members: [[Int]]
+    /// The node of each group.
+    public var nodes: [Int]
+
+    /// Groups `ranks` (GPU indices) into nodes of `gpusPerNode` GPUs (GPU g is in node
+    /// g / gpusPerNode); nil puts them all on one node.
+    public init(ranks: [Int], gpusPerNode: Int?) {
+        guard let size = gpusPerNode, size > 0 else {
+            members = [Array(ranks.indices)]
+            nodes = [0]
+            return
+        }
+        var members: [[Int]] = [], nodes: [Int] = [], index: [Int: Int] = [:]
+        for (position, gpu) in ranks.enumerated() {
+            let node = gpu / size
+            if let i = index[node] { members[i].append(position) } else {
+                index[node] = members.count
+                members.append([position])
+                nodes.append(node)
+            }
+        }
+        self.members = members
+        self.nodes = nodes
+    }
+
+    /// Whether every node holds the same number of ranks.
+    public var isUniform: Bool { Set(members.map(\.count)).count <= 1 }
 }
 
 /// How finely a plan is simulated.
@@ -41,12 +134,17 @@ extension TaskGraph {
     /// Expands an all-reduce of `bytes` over GPUs `ranks` into transfers.
     /// - Parameters:
     ///   - ready: for each rank, the task after which its contribution is ready.
-    /// - Returns: for each rank, the tasks after which it holds the full result
-    ///   (empty when a single rank needs no communication).
     ///   - bucket: the bucket and its element count, to annotate each transfer with
     ///     the gradient elements it moves (for an executor); nil leaves them plain.
+    ///     Transfers to and from host memory (`parameterServer` across nodes) carry no
+    ///     operation: the executor has no host memory and refuses such plans.
+    ///   - gpusPerNode: GPUs per node (GPU g is in node g / gpusPerNode), for the
+    ///     two-level algorithms; nil puts every rank on one node.
+    /// - Returns: for each rank, the tasks after which it holds the full result
+    ///   (empty when a single rank needs no communication).
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
-                                   step: Int, group: String, bucket: (index: Int, elements: Int)? = nil) -> [[Int]] {
+                                   step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
+                                   gpusPerNode: Int? = nil) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
         /// The c-th of n near-equal pieces of the bucket's elements.
@@ -62,21 +160,50 @@ extension TaskGraph {
         case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                          whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
         case .direct: return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        case .hierarchical, .parameterServer:
+            let nodes = NodeGroups(ranks: ranks, gpusPerNode: gpusPerNode)
+            let whole = bucket.map { 0..<$0.elements }
+            if nodes.members.count < 2 || (algorithm == .hierarchical && !nodes.isUniform) {
+                return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+            }
+            if algorithm == .hierarchical {
+                return hierarchicalAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
+                                             whole: whole, op: op)
+            }
+            return parameterServerAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
+                                            whole: whole, op: op)
+        case .halvingDoubling:
+            return halvingDoublingAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                            whole: bucket.map { 0..<$0.elements }, op: op)
         }
     }
 
     private mutating func ringAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
                                         piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+        ringSteps(0..<(2 * (ranks.count - 1)), bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                  label: "\(group) ring", piece: piece, op: op)
+    }
+
+    /// Steps `steps` of a ring all-reduce of `bytes` over `ranks` (steps 0..<n−1 are the
+    /// reduce-scatter, n−1..<2(n−1) the all-gather), each rank sending B/n to the next.
+    /// - Parameters:
+    ///   - ready: for each rank, what its first step waits for.
+    ///   - piece: the elements of the c-th of the n pieces (empty when unannotated).
+    /// - Returns: for each rank, the tasks after which it holds the last step's result
+    ///   and its own last send is out (`ready` when there are no steps).
+    mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                            label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
+        guard n > 1, !steps.isEmpty else { return ready }
         let chunk = bytes / Double(n)
         var previous = [Int](repeating: -1, count: n)   // the transfer each rank sent in the last ring step
-        for t in 0..<(2 * (n - 1)) {
+        for t in steps {
             var current = [Int](repeating: -1, count: n)
             for i in 0..<n {
                 let left = (i + n - 1) % n
                 // Rank i forwards what it received from its left neighbour in the
                 // previous step, after its own previous send has gone out.
-                let deps = t == 0 ? ready[i] : [previous[left], previous[i]]
+                let deps = t == steps.lowerBound ? ready[i] : [previous[left], previous[i]]
                 let reducing = t < n - 1
                 let phase = reducing ? "reduce-scatter" : "all-gather"
                 // Reduce-scatter step s: rank i sends piece (i − s) mod n, added on arrival; after
@@ -84,7 +211,7 @@ extension TaskGraph {
                 // piece (i + 1 − s) mod n, copied on arrival.
                 let index = reducing ? ((i - t) % n + n) % n : ((i + 1 - (t - (n - 1))) % n + n) % n
                 current[i] = transfer(chunk, from: ranks[i], to: ranks[(i + 1) % n],
-                                      label: "\(group) ring \(phase) step \(t)", after: deps, step: step, group: group,
+                                      label: "\(label) \(phase) step \(t)", after: deps, step: step, group: group,
                                       operation: op(piece(index), reducing))
             }
             previous = current

@@ -128,12 +128,12 @@ struct LayerwisePlanner {
             if aggregated {
                 done = [[graph.add(.collective, label: group, device: 0,
                                    work: .collective(CollectiveWork(algorithm: strategy.gradientSync.algorithm, bytes: bucket.bytes,
-                                                                    ranks: setup.gpus)),
+                                                                    ranks: setup.gpus, ranksPerNode: setup.gpusPerNode)),
                                    after: [closing[0][b]], step: step, group: group)]]
             } else {
                 done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group,
-                                       bucket: (b, bucket.parameters))
+                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode)
             }
             for w in 0..<workers {
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,

@@ -1,8 +1,13 @@
 
 
 /// A training schedule as tasks with dependencies, each bound to a GPU (compute)
-/// or to a pair of GPUs (a transfer). Both the simulator and, later, the executor
-/// run this one graph.
+/// or to a pair of endpoints (a transfer). Both the simulator and, later, the
+/// executor run this one graph.
+///
+/// Transfer endpoints are GPUs `0..<representedGPUs` and, for collectives that
+/// stage data in host memory (a parameter server's shards), the host memory of
+/// node `m`, endpoint `representedGPUs + m` (`hostEndpoint(node:)`), numbered as
+/// `Topology` numbers its endpoints.
 public struct TaskGraph: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case forward, backward, update, transfer
@@ -13,7 +18,8 @@ public struct TaskGraph: Sendable {
     /// What a task does.
     public enum Work: Sendable {
         case compute(ComputeWork)
-        /// Bytes moved from `device` to `destination`.
+        /// Bytes moved from endpoint `device` to endpoint `destination` (GPUs, or a
+        /// node's host memory: see `hostEndpoint(node:)`).
         case transfer(bytes: Double, destination: Int)
         /// An all-reduce among `ranks` GPUs of which `device` stands for all
         /// (aggregated fidelity): its time comes from a closed form with the
@@ -53,7 +59,8 @@ public struct TaskGraph: Sendable {
         public var label: String
         /// The layer this task belongs to, if any.
         public var layer: Int?
-        /// The GPU that computes, or that sends.
+        /// The GPU that computes, or the endpoint that sends (a GPU, or a node's host
+        /// memory for a parameter server's transfers).
         public var device: Int
         public var work: Work
         /// Tasks that must finish before this one may start.
@@ -103,11 +110,25 @@ public struct TaskGraph: Sendable {
         self.steps = steps
     }
 
+    /// The endpoint of node `node`'s host memory, for transfers to and from it.
+    public func hostEndpoint(node: Int) -> Int { representedGPUs + node }
+
+    /// Whether transfer endpoint `endpoint` is a node's host memory rather than a GPU.
+    public func isHostEndpoint(_ endpoint: Int) -> Bool { endpoint >= representedGPUs }
+
+    /// Whether any transfer starts or ends in host memory.
+    public var usesHostMemory: Bool {
+        tasks.contains { $0.kind == .transfer && (isHostEndpoint($0.device) || isHostEndpoint($0.destination ?? 0)) }
+    }
+
     /// Appends a task; its dependencies must already be in the graph.
+    /// - Precondition: `device` is a GPU of the graph; a transfer may also start in
+    ///   host memory (`hostEndpoint(node:)`).
     @discardableResult
     public mutating func add(_ kind: Kind, label: String, layer: Int? = nil, device: Int, work: Work,
                              after dependencies: [Int], step: Int, group: String? = nil, operation: Operation? = nil) -> Int {
-        precondition(device >= 0 && device < gpus, "task on GPU \(device) outside 0..<\(gpus)")
+        precondition(device >= 0 && (device < gpus || (kind == .transfer && isHostEndpoint(device))),
+                     "task on GPU \(device) outside 0..<\(gpus)")
         precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
         let id = tasks.count
         dependencyCount += dependencies.count
@@ -116,7 +137,7 @@ public struct TaskGraph: Sendable {
         return id
     }
 
-    /// Convenience for a transfer of `bytes` from GPU `source` to GPU `destination`.
+    /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.
     @discardableResult
     public mutating func transfer(_ bytes: Double, from source: Int, to destination: Int, label: String,
                                   after dependencies: [Int], step: Int, group: String, operation: Operation? = nil) -> Int {

@@ -13,6 +13,9 @@ public struct TrainingSetup: Sendable {
     /// Bytes per gradient element all-reduced: the precision's unless the training
     /// stack sends another dtype (PyTorch autocast keeps fp32 gradients under fp16).
     public var gradientBytesPerElement: Int
+    /// GPUs per node of the cluster the GPUs fill in order, for the two-level
+    /// all-reduces (`hierarchical`, `parameter-server`); nil: all on one node.
+    public var gpusPerNode: Int?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

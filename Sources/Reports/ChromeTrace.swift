@@ -62,8 +62,8 @@ public enum ChromeTrace {
             if let layer = r.layer { args["layer"] = .text(layerNames[layer]) }
             let ts = Double(r.start.nanoseconds) / 1e3, dur = Double(r.end.nanoseconds - r.start.nanoseconds) / 1e3
             if r.kind == .transfer, let destination = r.destination {
-                args["from"] = .text("gpu\(r.device)")
-                args["to"] = .text("gpu\(destination)")
+                args["from"] = .text(topology.endpointName(r.device))
+                args["to"] = .text(topology.endpointName(destination))
                 let route = topology.route(from: r.device, to: destination)
                 guard let link = route.first else { continue }
                 usedLinks.insert(link)

@@ -46,10 +46,12 @@ public struct RunSpec: Sendable {
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
-    /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype.
+    /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
+    /// filling the cluster's nodes in order.
     public func setup(gpus: Int) -> TrainingSetup {
         var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
+        setup.gpusPerNode = cluster.gpusPerNode
         return setup
     }
 

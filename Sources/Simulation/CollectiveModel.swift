@@ -12,7 +12,16 @@ import Parallelism
 /// `t(B) = B · secondsPerByte + latencySeconds`, computed once per algorithm.
 /// - ring: 2(N−1) phases of N transfers of B/N to the next rank;
 /// - tree: up and down a binary tree, one phase per level, B per transfer;
-/// - direct: a reduce-scatter phase and an all-gather phase, N(N−1) transfers of B/N.
+/// - direct: a reduce-scatter phase and an all-gather phase, N(N−1) transfers of B/N;
+/// - hierarchical: g−1 phases of every node's ring (B/g), 2(n−1) phases of the g
+///   rings across nodes (B/(g·n)), g−1 phases of every node's ring again;
+/// - halving-doubling: MPICH's fold (B, if N is not a power of two p), log2 p phases
+///   of pairs 1, 2, 4, ... apart exchanging B/2, B/4, ..., B/p, the same in reverse,
+///   and the unfold (B);
+/// - parameter-server: g−1 intra-node ring phases (B/g), a copy of B/g from every GPU
+///   to its node's host memory, the push (every node's host to every other, B/S), the
+///   pull (the same, back), the copy back (B/g), g−1 intra-node ring phases.
+/// The server's summation is hidden behind the pushes (see `AllReduceAlgorithm`).
 /// On idle uniform links these reduce to the closed forms in `AllReduceAlgorithm`.
 public final class CollectiveModel {
     private let topology: Topology
@@ -23,20 +32,33 @@ public final class CollectiveModel {
     /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
     public func seconds(for work: CollectiveWork) -> Double {
         guard work.ranks > 1 else { return 0 }
-        let key = "\(work.algorithm.rawValue)/\(work.ranks)"
-        if cache[key] == nil { cache[key] = closedForm(work.algorithm, ranks: work.ranks) }
+        let key = "\(work.algorithm.rawValue)/\(work.ranks)/\(work.ranksPerNode ?? 0)"
+        if cache[key] == nil { cache[key] = closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode) }
         let (secondsPerByte, latency) = cache[key]!
         return work.bytes * secondsPerByte + latency
     }
 
-    /// A phase: transfers (source, destination) of `fraction` of the message each.
+    /// A phase: transfers (source, destination endpoints) of `fraction` of the message each.
     private struct Phase {
-        var pairs: [(Int, Int)]
-        var fraction: Double
+        var transfers: [(from: Int, to: Int, fraction: Double)]
+
+        init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction) } }
+        init(transfers: [(from: Int, to: Int, fraction: Double)]) { self.transfers = transfers }
     }
 
-    private func closedForm(_ algorithm: AllReduceAlgorithm, ranks n: Int) -> (secondsPerByte: Double, latency: Double) {
+    /// One step of a ring inside every node at once (nodes of one rank send nothing).
+    private func intraNodeRingStep(_ nodes: NodeGroups) -> Phase {
+        Phase(transfers: nodes.members.filter { $0.count > 1 }.flatMap { m in
+            m.indices.map { (m[$0], m[($0 + 1) % m.count], 1 / Double(m.count)) }
+        })
+    }
+
+    private func closedForm(_ algorithm: AllReduceAlgorithm, ranks n: Int, perNode: Int?) -> (secondsPerByte: Double, latency: Double) {
         var phases: [(phase: Phase, repeats: Int)] = []
+        let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: perNode)
+        var algorithm = algorithm
+        if (algorithm == .hierarchical || algorithm == .parameterServer) && nodes.members.count < 2 { algorithm = .ring }
+        if algorithm == .hierarchical && !nodes.isUniform { algorithm = .ring }
         switch algorithm {
         case .ring:
             phases = [(Phase(pairs: (0..<n).map { ($0, ($0 + 1) % n) }, fraction: 1 / Double(n)), 2 * (n - 1))]
@@ -54,16 +76,57 @@ public final class CollectiveModel {
             }
             for level in levels { phases.append((Phase(pairs: level, fraction: 1), 1)) }
             for level in levels.reversed() { phases.append((Phase(pairs: level.map { ($0.1, $0.0) }, fraction: 1), 1)) }
+        case .hierarchical:
+            let g = nodes.members[0].count, k = nodes.members.count
+            let across = (0..<g).flatMap { l in (0..<k).map { (nodes.members[$0][l], nodes.members[($0 + 1) % k][l]) } }
+            phases = [(intraNodeRingStep(nodes), g - 1),
+                      (Phase(pairs: across, fraction: 1 / Double(g * k)), 2 * (k - 1)),
+                      (intraNodeRingStep(nodes), g - 1)]
+        case .halvingDoubling:
+            var p = 1
+            while p * 2 <= n { p *= 2 }
+            let extra = n - p
+            func real(_ k: Int) -> Int { k < extra ? 2 * k + 1 : k + extra }
+            let masks = Array(sequence(first: 1) { $0 * 2 < p ? $0 * 2 : nil }.prefix(while: { $0 < p }))
+            func exchange(_ mask: Int) -> Phase {
+                Phase(pairs: (0..<p).map { (real($0), real($0 ^ mask)) }, fraction: 1 / Double(2 * mask))
+            }
+            if extra > 0 { phases.append((Phase(pairs: (0..<extra).map { (2 * $0, 2 * $0 + 1) }, fraction: 1), 1)) }
+            for mask in masks { phases.append((exchange(mask), 1)) }
+            for mask in masks.reversed() { phases.append((exchange(mask), 1)) }
+            if extra > 0 { phases.append((Phase(pairs: (0..<extra).map { (2 * $0 + 1, 2 * $0) }, fraction: 1), 1)) }
+        case .parameterServer:
+            let hosts = nodes.nodes.map { topology.hostEndpoint(node: $0) }
+            let servers = hosts.count, longest = nodes.members.map(\.count).max()!
+            // Nodes of fewer GPUs finish their rings sooner; each phase holds the rings still running.
+            func ringStep(_ t: Int) -> Phase {
+                Phase(transfers: nodes.members.filter { $0.count - 1 > t }.flatMap { m in
+                    m.indices.map { (m[$0], m[($0 + 1) % m.count], 1 / Double(m.count)) }
+                })
+            }
+            func copies(toHost: Bool) -> Phase {
+                Phase(transfers: nodes.members.indices.flatMap { a in
+                    nodes.members[a].map { toHost ? ($0, hosts[a], 1 / Double(nodes.members[a].count))
+                                                  : (hosts[a], $0, 1 / Double(nodes.members[a].count)) }
+                })
+            }
+            let push = (0..<servers).flatMap { a in (0..<servers).filter { $0 != a }.map { (hosts[a], hosts[$0]) } }
+            for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
+            phases.append((copies(toHost: true), 1))
+            phases.append((Phase(pairs: push, fraction: 1 / Double(servers)), 1))
+            phases.append((Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1))
+            phases.append((copies(toHost: false), 1))
+            for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
         }
         var perByte = 0.0, latency = 0.0
-        for (phase, repeats) in phases {
+        for (phase, repeats) in phases where repeats > 0 && !phase.transfers.isEmpty {
             var count = [Int](repeating: 0, count: topology.links.count)
-            let routes = phase.pairs.map { topology.route(from: $0.0, to: $0.1) }
+            let routes = phase.transfers.map { topology.route(from: $0.from, to: $0.to) }
             for route in routes { for link in route { count[link] += 1 } }
             var slowestPerByte = 0.0, slowestLatency = 0.0
-            for route in routes {
+            for (route, transfer) in zip(routes, phase.transfers) {
                 let share = route.map { topology.links[$0].bytesPerSecond / Double(count[$0]) }.min() ?? .infinity
-                slowestPerByte = max(slowestPerByte, phase.fraction / share)
+                slowestPerByte = max(slowestPerByte, transfer.fraction / share)
                 slowestLatency = max(slowestLatency, topology.latency(of: route))
             }
             perByte += slowestPerByte * Double(repeats)

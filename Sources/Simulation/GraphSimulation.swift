@@ -50,7 +50,7 @@ public enum GraphSimulation {
         // Routes depend only on the endpoints: resolve each pair once.
         var legCache: [Int: [[LinkID]]] = [:]
         func legs(from source: Int, to destination: Int) -> [[LinkID]] {
-            let key = source &* topology.gpuCount &+ destination
+            let key = source &* topology.endpointCount &+ destination
             if let cached = legCache[key] { return cached }
             let legs = topology.legs(from: source, to: destination).map { $0.map(LinkID.init) }
             legCache[key] = legs

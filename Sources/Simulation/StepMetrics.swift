@@ -65,8 +65,9 @@ public struct StepMetrics: Sendable, Equatable {
                 let key = "\(r.step)|\(r.group ?? "task \(r.task)")"
                 if groups[key] == nil { groupOrder.append(key); groups[key] = ([], []) }
                 groups[key]!.spans.append(span)
-                groups[key]!.members.insert(r.device)
-                if let d = r.destination { groups[key]!.members.insert(d) }
+                // Members are GPUs; host memory (a parameter server's shards) computes nothing here.
+                if r.device < gpus { groups[key]!.members.insert(r.device) }
+                if let d = r.destination, d < gpus { groups[key]!.members.insert(d) }
             } else if r.kind == .collective {
                 communicating[r.device].append(span)
             } else {

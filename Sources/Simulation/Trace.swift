@@ -8,9 +8,10 @@ public struct TraceRecord: Sendable {
     public var kind: TaskGraph.Kind
     public var label: String
     public var layer: Int?
-    /// The GPU that computed, or that sent.
+    /// The GPU that computed, or the endpoint that sent (a GPU, or a node's host
+    /// memory: `Topology.hostEndpoint(node:)`).
     public var device: Int
-    /// The receiving GPU of a transfer.
+    /// The receiving endpoint of a transfer (a GPU, or a node's host memory).
     public var destination: Int?
     public var start: SimTime
     public var end: SimTime

@@ -74,6 +74,18 @@ let smallScenario = """
         #expect(out.stdout.isEmpty)
     }
 
+    /// An unknown all-reduce algorithm: exit 2, one line with the file, the line and
+    /// the key, and the names that would be right (the new ones among them).
+    @Test func unknownAllReduceAlgorithmExitsWithTwo() throws {
+        let path = try writeTemporary(smallScenario.replacingOccurrences(of: "allreduce: ring", with: "allreduce: butterfly"))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.contains("\(path):6: strategy.allreduce: 'butterfly' is not one of:"))
+        #expect(out.stderr.contains("hierarchical, halving-doubling, parameter-server"))
+        #expect(out.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func modelThatDoesNotFitIsReportedAndExitsWithTwo() throws {
         let path = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384"))
         let out = CLI.execute(["simulate", path, "--json"])

@@ -121,6 +121,27 @@ import Workload
         }
     }
 
+    /// Across nodes (here 2 workers per node), the two-level algorithms leave the ring:
+    /// hierarchical and halving-doubling still equal one worker; a parameter server,
+    /// whose shards live in host memory, is refused.
+    @Test func collectivesAcrossNodesEqualOneWorkerOrAreRefused() throws {
+        let reference = try single(4)
+        for algorithm in [AllReduceAlgorithm.hierarchical, .halvingDoubling, .parameterServer] {
+            let strategy = Strategy.data(DataParallelOptions(algorithm: algorithm, bucketBytes: 20_000))
+            var setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: Self.perWorker, gpus: 4, steps: 1)
+            setup.gpusPerNode = 2
+            let graph = try Planner.plan(setup, strategy: strategy)
+            if algorithm == .parameterServer {
+                #expect(throws: ExecutorError.self) { try Executor(graph: graph, setup: setup, strategy: strategy) }
+                continue
+            }
+            #expect(graph.tasks.contains { $0.label.contains(algorithm == .hierarchical ? "inter-node ring" : "halving-doubling") })
+            let run = try Executor(graph: graph, setup: setup, strategy: strategy).run()
+            #expect(run.replicasAgree)
+            #expect(Self.difference(run, reference) < 1e-5, "\(algorithm) across 2 nodes")
+        }
+    }
+
     @Test func unsupportedPlansAreRefused() throws {
         let setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2, steps: 1)
         #expect(throws: ExecutorError.self) {

@@ -1,0 +1,236 @@
+import CostModel
+import Parallelism
+import SimCore
+import Testing
+import Workload
+@testable import Hardware
+@testable import Simulation
+
+/// The all-reduces libraries run at scale — hierarchical, halving-doubling and a
+/// parameter server — simulated transfer by transfer against their textbook closed
+/// forms, against the aggregated fidelity's `CollectiveModel`, and against the flat ring.
+///
+/// Figures are chosen so that every phase lasts a whole number of nanoseconds: the
+/// engine rounds each flow's time up to the nanosecond, so with other figures the
+/// simulated time may exceed the formula by up to 1 ns per phase.
+@Suite struct CollectiveAlgorithmTests {
+    let catalog = try! Catalog.builtIn()
+
+    /// Nodes of `perNode` GPUs in an NVLink mesh (`intra` bytes/s and `intraLatency` to
+    /// each peer), `nics` NICs of `network` bytes/s and `networkLatency` per node, GPUs
+    /// and host memory reaching them over a host link of `host` bytes/s and `hostLatency`.
+    func cluster(perNode: Int, intra: Double = 50e9, intraLatency: Double = 1e-6, network: Double = 10e9,
+                 networkLatency: Double = 2e-6, host: Double = 100e9, hostLatency: Double = 0.5e-6, nics: Int = 1) -> ClusterSpec {
+        let mesh = LinkSpec(name: "mesh", kind: .nvlink, bytesPerSecond: intra * Double(max(1, perNode - 1)),
+                            latencySeconds: intraLatency, source: "test")
+        let nic = LinkSpec(name: "nic", kind: .infiniband, bytesPerSecond: network, latencySeconds: networkLatency, source: "test")
+        let hostLink = LinkSpec(name: "host", kind: .pcie, bytesPerSecond: host, latencySeconds: hostLatency, source: "test")
+        return ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: perNode, fabric: .nvlinkMesh(mesh),
+                           network: NetworkSpec(nic: nic, nicsPerNode: nics), hostLink: hostLink)
+    }
+
+    /// One all-reduce of `bytes` over all GPUs, expanded and simulated.
+    func simulate(_ algorithm: AllReduceAlgorithm, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> (Trace, Topology) {
+        var graph = TaskGraph(gpus: n, steps: 1)
+        _ = graph.allReduce(algorithm, bytes: bytes, ranks: Array(0..<n), ready: Array(repeating: [], count: n),
+                            step: 0, group: "test", gpusPerNode: cluster.gpusPerNode)
+        let topology = Topology(cluster: cluster, gpus: n)
+        return (GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: cluster.gpu, precision: .fp32)), topology)
+    }
+
+    func closedForm(_ algorithm: AllReduceAlgorithm, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> Double {
+        CollectiveModel(topology: Topology(cluster: cluster, gpus: n))
+            .seconds(for: CollectiveWork(algorithm: algorithm, bytes: bytes, ranks: n, ranksPerNode: cluster.gpusPerNode))
+    }
+
+    static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / b }
+
+    // MARK: Idle links: simulated = closed form = textbook formula
+
+    /// Halving-doubling on one node's uniform mesh: 2·log2(p)·α + 2(p−1)/p·B/β, plus
+    /// MPICH's fold and unfold (2·(α + B/β)) when N is not a power of two p.
+    @Test(arguments: [2, 3, 4, 6, 8, 12, 16])
+    func halvingDoublingMatchesItsClosedForm(gpus n: Int) {
+        let bytes = 160e6, beta = 10e9, alpha = 2e-6
+        let mesh = Fixtures.meshCluster(gpus: n, bytesPerSecond: beta, latency: alpha)
+        let (trace, _) = simulate(.halvingDoubling, cluster: mesh, gpus: n, bytes: bytes)
+        var p = 1
+        while p * 2 <= n { p *= 2 }
+        let steps = Double(Int.bitWidth - 1 - p.leadingZeroBitCount)
+        var formula = 2 * steps * alpha + 2 * Double(p - 1) / Double(p) * bytes / beta
+        if p < n { formula += 2 * (alpha + bytes / beta) }
+        #expect(Self.relative(trace.makespan.seconds, formula) < 1e-9, "simulated \(trace.makespan.seconds) s, formula \(formula) s")
+        #expect(Self.relative(closedForm(.halvingDoubling, cluster: mesh, gpus: n, bytes: bytes), formula) < 1e-9)
+        // Every participant of the power-of-two part sends 2(p−1)/p·B; a folded pair's ranks B more each.
+        let sent = (0..<n).map { g in trace.records.filter { $0.device == g }.reduce(0) { $0 + $1.bytes } }
+        for g in (2 * (n - p))..<n { #expect(abs(sent[g] - 2 * Double(p - 1) / Double(p) * bytes) < 1e-3) }
+    }
+
+    /// Hierarchical on nodes of g GPUs (mesh: β_i, α_i per step), one NIC per GPU or one
+    /// per node: 2(g−1)·(B/(g·β_i) + α_i) + 2(n−1)·(B/(g·n·β_e) + α_e), with β_e the
+    /// NIC's bandwidth shared by the rings that cross it and α_e the route's latency
+    /// (host link, NIC, NIC, host link).
+    @Test(arguments: [(4, 2, 4), (4, 4, 4), (4, 2, 1), (2, 8, 1), (8, 4, 8)])
+    func hierarchicalMatchesItsClosedForm(perNode g: Int, nodes n: Int, nics: Int) {
+        let bytes = 128e6, intra = 50e9, network = 10e9
+        let c = cluster(perNode: g, intra: intra, network: network, nics: nics)
+        let (trace, _) = simulate(.hierarchical, cluster: c, gpus: g * n, bytes: bytes)
+        let ringsPerNIC = Double(g / nics)
+        let formula = 2 * Double(g - 1) * (bytes / Double(g) / intra + 1e-6)
+            + 2 * Double(n - 1) * (bytes / Double(g * n) / (network / ringsPerNIC) + 2 * 0.5e-6 + 2 * 2e-6)
+        #expect(Self.relative(trace.makespan.seconds, formula) < 1e-9, "simulated \(trace.makespan.seconds) s, formula \(formula) s")
+        #expect(Self.relative(closedForm(.hierarchical, cluster: c, gpus: g * n, bytes: bytes), formula) < 1e-9)
+    }
+
+    /// Parameter server with one NIC per node: the intra-node rings, the g copies of
+    /// B/g to host memory sharing the NIC's host link (B/β_h + 2α_h), the push and the
+    /// pull ((n−1)/n·B/β_e + 2α_h + 2α_e each: n−1 flows share each NIC), the copies back.
+    /// (Node counts whose n−1 flows split 10 GB/s into whole bytes per second: with
+    /// n = 4 each share is 3.33 GB/s and the engine rounds the push and the pull up by
+    /// 1 ns each.)
+    @Test(arguments: [(4, 2), (4, 3), (1, 5), (8, 2), (2, 5)])
+    func parameterServerMatchesItsClosedForm(perNode g: Int, nodes n: Int) {
+        let bytes = 120e6, intra = 50e9, network = 10e9, host = 100e9
+        let c = cluster(perNode: g, intra: intra, network: network, host: host)
+        let (trace, _) = simulate(.parameterServer, cluster: c, gpus: g * n, bytes: bytes)
+        let formula = 2 * Double(g - 1) * (bytes / Double(g) / intra + 1e-6)
+            + 2 * (bytes / host + 2 * 0.5e-6)
+            + 2 * (Double(n - 1) / Double(n) * bytes / network + 2 * 0.5e-6 + 2 * 2e-6)
+        #expect(Self.relative(trace.makespan.seconds, formula) < 1e-9, "simulated \(trace.makespan.seconds) s, formula \(formula) s")
+        #expect(Self.relative(closedForm(.parameterServer, cluster: c, gpus: g * n, bytes: bytes), formula) < 1e-9)
+    }
+
+    /// On one node the two-level algorithms are the flat ring, transfer for transfer.
+    @Test(arguments: [AllReduceAlgorithm.hierarchical, .parameterServer])
+    func oneNodeFallsBackToTheRing(algorithm: AllReduceAlgorithm) {
+        let c = cluster(perNode: 8)
+        let (ring, _) = simulate(.ring, cluster: c, gpus: 8, bytes: 64e6)
+        let (other, _) = simulate(algorithm, cluster: c, gpus: 8, bytes: 64e6)
+        #expect(other.makespan == ring.makespan)
+        #expect(other.records.map(\.bytes) == ring.records.map(\.bytes))
+        #expect(closedForm(algorithm, cluster: c, gpus: 8, bytes: 64e6) == closedForm(.ring, cluster: c, gpus: 8, bytes: 64e6))
+    }
+
+    // MARK: What each algorithm is for
+
+    /// Small buckets across many nodes: a flat ring pays 2(N−1) network latencies, the
+    /// hierarchical one 2(n−1) and 4(g−1) NVLink ones; simulated and in closed form.
+    @Test func hierarchicalBeatsTheFlatRingWhenLatencyDominates() {
+        let c = cluster(perNode: 8, nics: 8)
+        let (ring, _) = simulate(.ring, cluster: c, gpus: 64, bytes: 256e3)
+        let (hierarchical, _) = simulate(.hierarchical, cluster: c, gpus: 64, bytes: 256e3)
+        #expect(hierarchical.makespan.seconds < 0.5 * ring.makespan.seconds,
+                "hierarchical \(hierarchical.makespan.seconds) s, ring \(ring.makespan.seconds) s")
+        let ringAt512 = closedForm(.ring, cluster: c, gpus: 512, bytes: 256e3)
+        let hierarchicalAt512 = closedForm(.hierarchical, cluster: c, gpus: 512, bytes: 256e3)
+        #expect(hierarchicalAt512 < 0.2 * ringAt512, "hierarchical \(hierarchicalAt512) s, ring \(ringAt512) s at 512 GPUs")
+    }
+
+    /// Bytes leaving each node through its NIC: the parameter server's 2(n−1)/n·B
+    /// (pushes as a worker, pull replies as a shard's host) against the flat ring's
+    /// 2(N−1)/N·B, on 2 and 4 nodes of 8 GPUs.
+    @Test(arguments: [2, 4])
+    func parameterServerMovesFewerBytesPerNICThanTheRing(nodes n: Int) {
+        let bytes = 80e6, g = 8, total = g * n
+        let c = cluster(perNode: g)
+        func bytesOutOfEachNIC(_ algorithm: AllReduceAlgorithm) -> [Double] {
+            let (trace, topology) = simulate(algorithm, cluster: c, gpus: total, bytes: bytes)
+            let uplinks = topology.links.indices.filter {
+                topology.links[$0].role == "network" && topology.vertices[topology.links[$0].to] == .networkSwitch
+            }
+            var out = [Double](repeating: 0, count: topology.links.count)
+            for r in trace.records where r.kind == .transfer {
+                for link in topology.route(from: r.device, to: r.destination!) { out[link] += r.bytes }
+            }
+            return uplinks.map { out[$0] }
+        }
+        let ps = bytesOutOfEachNIC(.parameterServer), ring = bytesOutOfEachNIC(.ring)
+        #expect(ps.count == n && ring.count == n)
+        for (server, flat) in zip(ps, ring) {
+            #expect(abs(server - 2 * Double(n - 1) / Double(n) * bytes) < 1e-3)
+            #expect(abs(flat - 2 * Double(total - 1) / Double(total) * bytes) < 1e-3)
+            #expect(server < flat)
+        }
+    }
+
+    // MARK: Aggregated against expanded
+
+    func step(_ fidelity: Fidelity, gpus: Int, algorithm: AllReduceAlgorithm, cluster: ClusterSpec) throws -> StepMetrics {
+        let net = try #require(Zoo.model(named: "resnet50"))
+        var setup = TrainingSetup(network: net, precision: .bf16, batchPerGPU: 64, gpus: gpus, steps: 3)
+        setup.gpusPerNode = cluster.gpusPerNode
+        let graph = try Planner.plan(setup, strategy: .data(DataParallelOptions(algorithm: algorithm)), fidelity: fidelity)
+        let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: gpus), cost: CostModel(gpu: cluster.gpu, precision: .bf16))
+        return StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: 1)
+    }
+
+    /// ResNet-50 on DGX-style nodes of 4 GPUs (NVSwitch) joined by one 25 Gb/s NIC
+    /// each, so that the network sets the step: one worker with closed-form
+    /// collectives against every transfer, 2 to 16 nodes.
+    @Test(arguments: [AllReduceAlgorithm.hierarchical, .halvingDoubling, .parameterServer], [8, 16, 32, 64])
+    func aggregatedAgreesWithExpanded(algorithm: AllReduceAlgorithm, gpus: Int) throws {
+        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 4, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                              network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1),
+                              hostLink: catalog.link(named: "pcie4-x16")!)
+        let expanded = try step(.expanded, gpus: gpus, algorithm: algorithm, cluster: dgx)
+        let aggregated = try step(.aggregated, gpus: gpus, algorithm: algorithm, cluster: dgx)
+        #expect(abs(aggregated.stepSeconds / expanded.stepSeconds - 1) <= 0.05,
+                "\(algorithm) on \(gpus): aggregated \(aggregated.stepSeconds), expanded \(expanded.stepSeconds)")
+    }
+
+    // MARK: Host memory and the plan
+
+    /// Host memory exists per node and joins a PCIe tree at the first NIC's socket; every
+    /// route between nodes, found through the network switch, is the one a whole search
+    /// finds (PCIe trees with NICs on both sockets and staged copies, NVLink meshes with
+    /// one NIC per node or per GPU, NVSwitch nodes with a partly filled last node).
+    @Test func routesBetweenNodesAreTheShortestPaths() {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
+                               fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                              gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
+                               network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2), hostLink: pcie3)
+        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4), hostLink: catalog.link(named: "pcie4-x16")!)
+        for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28)] {
+            let topology = Topology(cluster: c, gpus: gpus)
+            let nodes = (gpus + c.gpusPerNode - 1) / c.gpusPerNode
+            #expect(topology.endpointCount == gpus + nodes)
+            func vertex(_ e: Int) -> Int { e < gpus ? e : topology.vertices.firstIndex(of: .hostBridge(node: e - gpus, socket: 0))! }
+            for a in 0..<nodes { #expect(topology.endpointName(topology.hostEndpoint(node: a)) == "n\(a).socket0") }
+            for a in 0..<topology.endpointCount {
+                for b in 0..<topology.endpointCount where b != a {
+                    #expect(topology.route(from: a, to: b) == topology.search(from: vertex(a), to: vertex(b)),
+                            "\(topology.endpointName(a)) -> \(topology.endpointName(b))")
+                }
+            }
+        }
+        // One node on an NVLink fabric has no NIC, hence no host-memory endpoint (nor needs one).
+        #expect(!Topology(cluster: cluster(perNode: 8), gpus: 8).hasHostMemory(node: 0))
+    }
+
+    /// Adding host memory changes no route between GPUs: the same links, in the same order.
+    @Test func hostMemoryLeavesGPURoutesAlone() {
+        let c = cluster(perNode: 4, nics: 2)
+        let topology = Topology(cluster: c, gpus: 12)
+        let hostLinks = Set(topology.links.indices.filter { topology.links[$0].role == "host-pcie" })
+        #expect(hostLinks.count == 2 * 3 * 2)
+        #expect(hostLinks.min()! == topology.links.count - hostLinks.count)   // built last
+        for a in 0..<12 { for b in 0..<12 where a != b { #expect(hostLinks.isDisjoint(with: topology.route(from: a, to: b))) } }
+    }
+
+    /// The expanded parameter server lays out what the text says: per node g−1 ring
+    /// steps each way, g copies each way, and n(n−1) pushes and pulls.
+    @Test func parameterServerPlanHasItsTransfers() {
+        let g = 4, n = 3
+        var graph = TaskGraph(gpus: g * n, steps: 1)
+        _ = graph.allReduce(.parameterServer, bytes: 12e6, ranks: Array(0..<(g * n)), ready: Array(repeating: [], count: g * n),
+                            step: 0, group: "b", gpusPerNode: g)
+        func count(_ word: String) -> Int { graph.tasks.filter { $0.label.contains(word) }.count }
+        #expect(count("intra-node ring") == 2 * (g - 1) * g * n)
+        #expect(count("copy to host") == g * n && count("copy from host") == g * n)
+        #expect(count("push") == n * (n - 1) && count("pull") == n * (n - 1))
+        #expect(graph.usesHostMemory)
+        #expect(graph.tasks.filter { graph.isHostEndpoint($0.device) }.allSatisfy { $0.operation == nil })
+    }
+}
