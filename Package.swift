@@ -44,7 +44,7 @@ let package = Package(
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "CHeap", "YAMLSupport", "Parallelism", "Workload",
-                                                    "Hardware", "CostModel", "Simulation",
+                                                    "Hardware", "CostModel", "Simulation", "Software",
                                                     .product(name: "DequeModule", package: "swift-collections")],
                 exclude: ["README.md"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ScaleCastCLI", dependencies: [
@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "Calibration", "scalecast"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore", "Hardware", "Software",
+                                                            "CostModel", "YAMLSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Scenario", "YAMLSupport"]),
         .testTarget(name: "SoftwareTests", dependencies: ["Software", "Scenario", "Simulation", "Parallelism", "Workload",
                                                            "YAMLSupport", "ScaleCastCLI", "scalecast"]),

@@ -29,10 +29,19 @@ extension CostModel {
         return best
     }
 
+    /// The best fraction of peak `pass`'s kernels reach at `precision`: the
+    /// scenario's `max_efficiency` override, else the GPU's fitted kernel efficiency
+    /// (`GPUSpec.kernelEfficiency`), else its large-GEMM `maxEfficiency`.
+    public func kernelCeiling(_ pass: ConvolutionPass, precision: Precision) -> Double {
+        if let override = parameters.maxEfficiencyOverride[precision] { return override }
+        return gpu.kernelEfficiency[precision.rawValue]?[pass.catalogKey] ?? maxEfficiency(precision)
+    }
+
     /// Time of one convolution kernel: a roofline, with separate transform kernels
     /// added after the product.
     ///
     /// `t = kernels · launch + max(products / (peak · e(m, n, k)), bytes / (bandwidth · memory efficiency))`
+    /// with `e(m, n, k) = kernelCeiling · s(m) · s(n) · s(k)`,
     /// for kernels whose transforms stay on chip (implicit GEMM, fused Winograd), and
     /// `t = kernels · launch + products / (peak · e(m, n, k)) + max(fft / (peak · e_max), bytes / (bandwidth · memory efficiency))`
     /// for non-fused Winograd and FFT. Products on tensor cores run at the
@@ -40,11 +49,25 @@ extension CostModel {
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
         let peak = gpu.peakFLOPsPerSecond(precision: rate.rawValue)
-        let productTime = kernel.productFLOPs / (peak * efficiency(m: kernel.gemm.m, n: kernel.gemm.n, k: kernel.gemm.k, precision: rate))
+        let half = parameters.halfSaturation(rate)
+        func saturation(_ x: Double) -> Double { x / (x + half) }
+        let shape = saturation(kernel.gemm.m) * saturation(kernel.gemm.n) * saturation(kernel.gemm.k)
+        let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shape)
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) }
         let fftPeak = gpu.peakFLOPsPerSecond(precision: Precision.fp32.rawValue) * maxEfficiency(.fp32)
         return launches + productTime + max(kernel.transformFLOPs / fftPeak, memoryTime)
+    }
+}
+
+extension ConvolutionPass {
+    /// The pass's key in the catalog's `kernel_efficiency` tables.
+    public var catalogKey: String {
+        switch self {
+        case .forward: return "forward"
+        case .backwardData: return "backward_data"
+        case .backwardFilter: return "backward_filter"
+        }
     }
 }

@@ -97,7 +97,8 @@ extension GPUSpec {
     /// Reads one catalog entry (see `scenarios/catalog/gpus.yaml`).
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
-                            "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts"])
+                            "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
+                            "kernel_efficiency"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -127,6 +128,23 @@ extension GPUSpec {
                 guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
                 maxEfficiency[precision] = x
             }
+        }
+        if let table = try yaml.optional("kernel_efficiency") {
+            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            for (precision, passes) in try table.entries() {
+                try passes.checkKeys(GPUSpec.kernelPassKeys)
+                var row: [String: Double] = [:]
+                for (pass, value) in try passes.entries() {
+                    let x = try value.double()
+                    guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
+                    row[pass] = x
+                }
+                guard row.count == GPUSpec.kernelPassKeys.count else {
+                    throw passes.error("give all three passes: \(GPUSpec.kernelPassKeys.joined(separator: ", "))")
+                }
+                kernelEfficiency[precision] = row
+            }
+            guard measured != nil else { throw table.error("fitted efficiencies need their source: add measured:") }
         }
     }
 }

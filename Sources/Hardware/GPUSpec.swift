@@ -23,6 +23,14 @@ public struct GPUSpec: Hashable, Sendable {
     /// The fraction of peak that large matrix products reach on this GPU, by
     /// precision, where a measurement gives one (else the cost model's default).
     public var maxEfficiency: [String: Double] = [:]
+    /// The best fraction of peak convolution kernels reach on this GPU, by
+    /// precision and pass (`forward`, `backward_data`, `backward_filter`), fitted
+    /// to measured kernel times where the catalog has them (`scalecast import
+    /// kernel-times`); used with a kernel library in place of `maxEfficiency`.
+    public var kernelEfficiency: [String: [String: Double]] = [:]
+
+    /// The keys of `kernelEfficiency`'s inner tables.
+    public static let kernelPassKeys = ["forward", "backward_data", "backward_filter"]
 
     public init(name: String, aliases: [String] = [], architecture: String, year: Int? = nil, memoryBytes: Double,
                 memoryBytesPerSecond: Double, peakFLOPsPerSecond: [String: Double], hostLink: String, nvlink: String? = nil,

@@ -4,6 +4,7 @@ import Foundation
 import CostModel
 import Hardware
 import Reports
+import Software
 import Workload
 import YAMLSupport
 
@@ -11,7 +12,7 @@ import YAMLSupport
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Turn measurements made elsewhere into catalog entries.",
-        subcommands: [NCCLTests.self, LayerTimesImport.self])
+        subcommands: [NCCLTests.self, LayerTimesImport.self, KernelTimesImport.self])
 
     struct LayerTimesImport: ParsableCommand, OutputProducing {
         static let configuration = CommandConfiguration(
@@ -93,6 +94,91 @@ struct ImportCommand: ParsableCommand {
                 + "launch_overhead_us: {\(overhead.joined(separator: ", "))}\nreported_error: {\(error.joined(separator: ", "))}\n"
             if let out {
                 try OutputFile.write(profile, to: out, force: force)
+                output += "wrote \(out.singleLine)\n"
+            }
+            return CommandOutput(stdout: output)
+        }
+    }
+
+    struct KernelTimesImport: ParsableCommand, OutputProducing {
+        static let configuration = CommandConfiguration(
+            commandName: "kernel-times",
+            abstract: "Fit a GPU's convolution kernel efficiency, per precision and pass, to measured kernel times.",
+            discussion: "The CSV has DeepBench's layout (scenarios/validation/deepbench/*-conv-train.csv): precision, w, h, c, n, k, "
+                + "filter_w, filter_h, pad_w, pad_h, stride_w, stride_h, forward_ms, backward_inputs_ms, backward_params_ms. "
+                + "Every algorithm --library offers is priced as the cost model prices it and the fastest runs; the fitted efficiency "
+                + "of a pass is the one at which half the kernels are predicted too slow and half too fast. --out writes the GPU's "
+                + "catalog entry with kernel_efficiency added; name it in a scenario with catalog: {files: [FILE]}.")
+
+        @Argument(help: "The kernel times (CSV).")
+        var csv: String
+
+        @Option(name: .long, help: "The catalog GPU the times were measured on.")
+        var gpu: String
+
+        @Option(name: .long, help: "The kernel library the measurement ran (scalecast software lists them), or none.")
+        var library: String
+
+        @Option(name: .long, help: "Fit only this precision of the file (fp32, tf32, fp16, bf16; fp16-tensor rows are fp16).")
+        var precision: String?
+
+        @Option(name: .long, help: "Write the GPU's catalog entry with the fitted kernel_efficiency here (YAML).")
+        var out: String?
+
+        @Flag(name: .long, help: "Also fit every other kernel and report the error on the rest.")
+        var holdout = false
+
+        @Flag(name: .long, help: "Overwrite --out if it exists.")
+        var force = false
+
+        func produce() throws -> CommandOutput {
+            let catalog = try Catalog.builtIn()
+            guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
+            let libraries = try ProfileCatalog.builtIn().libraries
+            let kernels: KernelLibrary?
+            if library == "none" { kernels = nil } else {
+                guard let found = libraries.first(where: { $0.name == library }) else {
+                    throw UsageError(message: "--library: unknown library '\(library.singleLine)'; built-in: "
+                                     + (["none"] + libraries.map(\.name)).joined(separator: ", "))
+                }
+                kernels = found
+            }
+            var only: Precision?
+            if let precision {
+                guard let p = Precision(rawValue: precision) else {
+                    throw UsageError(message: "--precision: unknown precision '\(precision.singleLine)'; one of fp32, tf32, fp16, bf16")
+                }
+                only = p
+            }
+            let shownCSV = csv.singleLine
+            guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
+                throw UsageError(message: "\(shownCSV): cannot read the file")
+            }
+            let times = try KernelTimes(csv: text, file: csv)
+            var output = "\(shownCSV): \(times.rows.count) kernels on the catalog's \(spec.name), library \(library.singleLine)\n"
+            var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
+                                            "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
+                                  alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
+            func percent(_ x: Double) -> String { Format.fixed(x * 100, 1) + "%" }
+            var fitted: [String: [String: Double]] = [:]
+            // fp32 first: Winograd and FFT kernels run at fp32's rate whatever the precision.
+            let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
+            for p in order where (only == nil || only == p) && times.rows.contains(where: { $0.precision == p }) {
+                for fit in KernelEfficiencyFit.fit(times.rows, gpu: spec, precision: p, library: kernels, holdout: holdout) {
+                    let written = Format.fixed(fit.efficiency, 3)
+                    fitted[p.rawValue, default: [:]][fit.pass.catalogKey] = Double(written)!
+                    table.append([p.rawValue, fit.pass.rawValue, "\(fit.after.count)", written + (fit.clamped ? " (bound)" : ""),
+                                  percent(fit.before.medianAbsolute), percent(fit.before.p90Absolute), percent(fit.before.medianSigned),
+                                  percent(fit.after.medianAbsolute), percent(fit.after.p90Absolute), percent(fit.after.medianSigned)]
+                                 + (holdout ? [fit.heldOut.map { percent($0.medianAbsolute) } ?? "-", fit.heldOut.map { percent($0.p90Absolute) } ?? "-"] : []))
+                }
+                spec.kernelEfficiency[p.rawValue] = fitted[p.rawValue]
+            }
+            guard !fitted.isEmpty else { throw UsageError(message: "\(shownCSV): no \(only?.rawValue ?? "") kernel times to fit") }
+            output += table.render()
+            if let out {
+                try OutputFile.write(GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
+                                                                  + "\(shownCSV) (library \(library.singleLine))"), to: out, force: force)
                 output += "wrote \(out.singleLine)\n"
             }
             return CommandOutput(stdout: output)

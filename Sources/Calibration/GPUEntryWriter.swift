@@ -1,0 +1,35 @@
+import Hardware
+
+/// Writes a GPU as a catalog file (`gpus:` with one entry), for importers that
+/// add a measurement to a catalog GPU: a scenario naming the file with
+/// `catalog: {files: [FILE]}` gets the GPU with the measurement in place of the built-in one.
+public enum GPUEntryWriter {
+    /// The entry in the catalog's YAML form, every figure in the catalog's units,
+    /// `measuredNote` appended to the entry's `measured:`.
+    public static func yaml(_ gpu: GPUSpec, measuredNote: String) -> String {
+        func number(_ x: Double) -> String { String(format: "%.10g", locale: nil, x) }
+        func table(_ values: [String: Double], scale: Double = 1) -> String {
+            "{" + values.keys.sorted().map { "\($0): \(number(values[$0]! / scale))" }.joined(separator: ", ") + "}"
+        }
+        var out = "# \(ImportText.yamlQuoted(gpu.name)) with measured kernel efficiencies; name this file in a scenario with "
+            + "catalog: {files: [...]}.\ngpus:\n"
+        out += "  - name: \(ImportText.yamlQuoted(gpu.name))\n"
+        if !gpu.aliases.isEmpty { out += "    aliases: [\(gpu.aliases.map(ImportText.yamlQuoted).joined(separator: ", "))]\n" }
+        out += "    architecture: \(ImportText.yamlQuoted(gpu.architecture))\n"
+        if let year = gpu.year { out += "    year: \(year)\n" }
+        out += "    memory_gib: \(number(gpu.memoryBytes / 1_073_741_824))\n"
+        out += "    memory_bandwidth_gb_per_s: \(number(gpu.memoryBytesPerSecond / 1e9))\n"
+        out += "    peak_tflops: \(table(gpu.peakFLOPsPerSecond, scale: 1e12))\n"
+        if !gpu.maxEfficiency.isEmpty { out += "    max_efficiency: \(table(gpu.maxEfficiency))\n" }
+        if !gpu.kernelEfficiency.isEmpty {
+            out += "    kernel_efficiency:\n"
+            for precision in gpu.kernelEfficiency.keys.sorted() { out += "      \(precision): \(table(gpu.kernelEfficiency[precision]!))\n" }
+        }
+        if let tdp = gpu.tdpWatts { out += "    tdp_watts: \(number(tdp))\n" }
+        out += "    host_link: \(ImportText.yamlQuoted(gpu.hostLink))\n"
+        if let nvlink = gpu.nvlink { out += "    nvlink: \(ImportText.yamlQuoted(nvlink))\n" }
+        out += "    source: \(ImportText.yamlQuoted(gpu.source))\n"
+        out += "    measured: \(ImportText.yamlQuoted((gpu.measured.map { $0 + "; " } ?? "") + measuredNote))\n"
+        return out
+    }
+}
