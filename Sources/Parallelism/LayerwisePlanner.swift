@@ -81,9 +81,10 @@ struct LayerwisePlanner {
         // Data-parallel forward.
         var forwardEnd = after
         for w in 0..<workers {
-            for i in dataLayers where Planner.hasForwardWork(net.layers[i]) {
-                forwardEnd[w] = [compute(.forward, layer: i, on: w, work: LayerWork.forward(net.layers[i], batch: setup.batchPerGPU,
-                                                                                                precision: setup.precision),
+            for i in dataLayers where Planner.hasForwardWork(net.layers[i]) && !setup.fusion.absorbed.contains(i) {
+                forwardEnd[w] = [compute(.forward, layer: i, on: w, work: fused(LayerWork.forward(net.layers[i], batch: setup.batchPerGPU,
+                                                                                                      precision: setup.precision),
+                                                                                   layer: i, batch: setup.batchPerGPU, fraction: 1),
                                          after: forwardEnd[w], step: step)]
             }
         }
@@ -101,6 +102,15 @@ struct LayerwisePlanner {
         return (0..<workers).map { dataDone[$0] + modelDone[$0] }
     }
 
+    /// `work` with what fusion adds to a batch norm that reads an addend (forward)
+    /// or writes its gradient (backward): one tensor of the addend's elements.
+    private func fused(_ work: ComputeWork, layer i: Int, batch: Int, fraction: Double) -> ComputeWork {
+        guard let elements = setup.fusion.addendElements[i] else { return work }
+        var w = work
+        w.memoryBytes += Double(elements) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+        return w
+    }
+
     // MARK: Data-parallel backward
 
     private mutating func planDataBackward(_ step: Int, start: [[Int]]) -> [[Int]] {
@@ -111,9 +121,10 @@ struct LayerwisePlanner {
         for w in 0..<workers {
             var chain = start[w]
             var closingTask = [Int: Int]()
-            for i in dataLayers.reversed() where Planner.hasBackwardWork(net.layers[i]) {
+            for i in dataLayers.reversed() where Planner.hasBackwardWork(net.layers[i]) && !setup.fusion.absorbed.contains(i) {
                 let id = compute(.backward, layer: i, on: w,
-                                 work: LayerWork.backward(net.layers[i], batch: setup.batchPerGPU, precision: setup.precision),
+                                 work: fused(LayerWork.backward(net.layers[i], batch: setup.batchPerGPU, precision: setup.precision),
+                                             layer: i, batch: setup.batchPerGPU, fraction: 1),
                                  after: chain, step: step)
                 chain = [id]
                 closingTask[i] = id
@@ -212,11 +223,12 @@ struct LayerwisePlanner {
                     gathered.insert(i)
                     sliced = false
                 }
-                if Planner.hasForwardWork(layer) {
+                if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.forward, layer: i, on: w,
-                                            work: LayerWork.forward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                            work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                                        layer: i, batch: n, fraction: fraction),
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }
@@ -225,11 +237,12 @@ struct LayerwisePlanner {
             // Backward, reduce-scattering partial input gradients of layers that gathered their input.
             for i in modelLayers.reversed() {
                 let layer = net.layers[i]
-                if Planner.hasBackwardWork(layer) {
+                if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.backward, layer: i, on: w,
-                                            work: LayerWork.backward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                            work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision, fraction: fraction),
+                                                        layer: i, batch: n, fraction: fraction),
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }

@@ -16,6 +16,8 @@ public struct TrainingSetup: Sendable {
     /// GPUs per node of the cluster the GPUs fill in order, for the two-level
     /// all-reduces (`hierarchical`, `parameter-server`); nil: all on one node.
     public var gpusPerNode: Int?
+    /// The element-wise layers the training stack runs inside batch norm kernels.
+    public var fusion: FusionPlan = .none
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

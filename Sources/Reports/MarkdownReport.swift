@@ -76,7 +76,11 @@ public enum MarkdownReport {
                 + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "
                 + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps), with one more step simulated after it.\n"
         }
-        out += "- Not modelled: the input pipeline (loading and augmenting images), stragglers and jitter, convolution workspaces in memory.\n"
+        let libraries = Set(input.scenario.runs.compactMap { $0.software.kernelLibrary?.name })
+        out += "- Convolution kernels: " + (libraries.isEmpty
+            ? "one implicit GEMM per pass kind, no workspace (no run names a kernel library).\n"
+            : "the fastest algorithm of \(libraries.sorted().joined(separator: ", ")) whose workspace fits, pass by pass; the largest workspace counts in memory.\n")
+        out += "- Not modelled: the input pipeline (loading and augmenting images), stragglers and jitter.\n"
         out += "\n## Sources of the hardware figures\n\n"
         var seen = Set<String>()
         for run in input.scenario.runs {

@@ -51,6 +51,7 @@ public struct RunSpec: Sendable {
     public func setup(gpus: Int) -> TrainingSetup {
         var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
+        setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
         setup.gpusPerNode = cluster.gpusPerNode
         return setup
     }

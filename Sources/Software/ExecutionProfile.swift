@@ -1,4 +1,5 @@
 import Foundation
+import Workload
 import YAMLSupport
 
 /// How a training stack runs the schedule: the host-side cost of launching
@@ -54,6 +55,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The most workspace, in bytes, one convolution kernel may use (`workspace_mb:`;
     /// Caffe's 8 MB, MXNet's 1024 MB); nil: no limit (PyTorch's cudnn.benchmark).
     public var workspaceLimitBytes: Double?
+    /// Which element-wise layers run inside the batch norm kernel before them
+    /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
+    public var batchNormFusion: BatchNormFusion = .none
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -80,6 +84,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
+            && batchNormFusion == .none
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -112,7 +117,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
-                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb"]
+                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm"]
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -161,6 +166,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                     }
                     kernelLibrary = library
                 }
+            case "fused_batchnorm":
+                batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":
                 if (try? value.string()) == "unlimited" { workspaceLimitBytes = nil } else {
                     let x = try value.double()
