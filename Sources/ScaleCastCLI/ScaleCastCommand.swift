@@ -30,6 +30,10 @@ public enum CLI {
         do {
             let command = try ScaleCastCommand.parseAsRoot(arguments)
             guard let producing = command as? OutputProducing else {
+                // `X --help`, `help X` and a bare command group (`import`): their run
+                // throws the help request of that command, answered below.
+                var request = command
+                try request.run()
                 return CommandOutput(stdout: ScaleCastCommand.helpMessage() + "\n")
             }
             if let limited = command as? TimeLimited, let seconds = limited.limit.maxSeconds {
