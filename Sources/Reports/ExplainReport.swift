@@ -14,6 +14,11 @@ public enum ExplainReport {
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
             + "sync: \(profile.gradientSync.rawValue)\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
+        if profile.computeJitterCV > 0, let m = metrics {
+            out += "stragglers: each GPU's compute varies with a coefficient of variation of \(Format.fixed(profile.computeJitterCV * 100, 1))%; "
+                + "waiting for the slowest adds \(Format.fixed(m.stragglerWaitSeconds * 1e3, 2)) ms "
+                + "(\(Format.fixed(m.stragglerWaitSeconds / m.stepSeconds * 100, 1))% of the step)\n"
+        }
         guard !trace.host.isEmpty else { return out + "kernel launches cost no host time\n" }
         var busy: [Int: Int64] = [:], launches: [Int: Int] = [:]
         for h in trace.host where h.step == step {

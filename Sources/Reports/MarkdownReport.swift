@@ -80,7 +80,7 @@ public enum MarkdownReport {
         out += "- Convolution kernels: " + (libraries.isEmpty
             ? "one implicit GEMM per pass kind, no workspace (no run names a kernel library).\n"
             : "the fastest algorithm of \(libraries.sorted().joined(separator: ", ")) whose workspace fits, pass by pass; the largest workspace counts in memory.\n")
-        out += "- Not modelled: the input pipeline (loading and augmenting images), stragglers and jitter.\n"
+        out += "- Modelled only where the execution profile says so: the input pipeline (a CPU loader's ceiling), waiting for the slowest GPU (compute jitter).\n"
         out += "\n## Sources of the hardware figures\n\n"
         var seen = Set<String>()
         for run in input.scenario.runs {

@@ -74,6 +74,8 @@ public enum ScenarioRunner {
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
+        // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
+        metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
         if let ceiling = run.software.loaderCeiling(cpuCoresPerNode: run.cluster.cpuCoresPerNode) {
             metrics = metrics.limitedByLoader(imagesPerSecondPerNode: ceiling, nodes: run.cluster.nodes(for: gpus))
         }

@@ -19,6 +19,9 @@ public struct StepMetrics: Sendable, Equatable {
     /// The part of `idleSeconds` spent waiting for the input pipeline: the step
     /// stretched to what the nodes' loaders deliver (0 when they keep up).
     public var inputWaitSeconds: Double = 0
+    /// The part of `idleSeconds` spent waiting for the slowest worker's compute
+    /// (`withStragglers`; 0 without compute jitter).
+    public var stragglerWaitSeconds: Double = 0
 
     public var imagesPerSecond: Double { Double(globalBatch) / stepSeconds }
 

@@ -58,6 +58,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
     public var batchNormFusion: BatchNormFusion = .none
+    /// The coefficient of variation of one worker's compute time per step
+    /// (`compute_jitter_cv:`, a fraction); a synchronous step waits for the slowest
+    /// worker. 0: every worker takes the same time.
+    public var computeJitterCV: Double = 0
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -84,7 +88,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none
+            && batchNormFusion == .none && computeJitterCV == 0
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -117,7 +121,8 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
-                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm"]
+                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
+                                   "compute_jitter_cv"]
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -166,6 +171,10 @@ public struct ExecutionProfile: Sendable, Equatable {
                     }
                     kernelLibrary = library
                 }
+            case "compute_jitter_cv":
+                let x = try value.double()
+                guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }
+                computeJitterCV = x
             case "fused_batchnorm":
                 batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":
