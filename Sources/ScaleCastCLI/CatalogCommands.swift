@@ -60,6 +60,8 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 }
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
+                if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
+                if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
