@@ -37,11 +37,35 @@ extension CostModel {
         return gpu.kernelEfficiency[precision.rawValue]?[pass.catalogKey] ?? maxEfficiency(precision)
     }
 
+    /// The depth of k one main-loop iteration of a GEMM kernel covers: 8 for CUDA-core
+    /// (SIMT) kernels and 32 for tensor-core kernels, CUTLASS's default threadblock K
+    /// for each (`cutlass/gemm/device/default_gemm_configuration.h`).
+    static func iterationDepth(_ rate: Precision) -> Double { rate == .fp32 ? 8 : 32 }
+
+    /// The share of the ceiling a kernel's product shape allows.
+    ///
+    /// Where the GPU's kernel efficiency for this precision and pass was fitted
+    /// (`GPUSpec.kernelEfficiency`, fitted with this same shape model) and its SM
+    /// count is known: `TileQuantization.utilization(m, n, k, SMs) · k / (k + k_it)`,
+    /// the SMs kept busy times the main loop's share of the kernel (its prologue and
+    /// epilogue cost about one iteration of depth `k_it`). Elsewhere, the cost model's
+    /// saturating curve `s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`.
+    func shapeEfficiency(_ kernel: ConvolutionKernel, rate: Precision) -> Double {
+        let (m, n, k) = kernel.gemm
+        if let sms = gpu.streamingMultiprocessors, gpu.kernelEfficiency[rate.rawValue]?[kernel.pass.catalogKey] != nil {
+            let depth = Self.iterationDepth(rate)
+            return TileQuantization.utilization(m: m, n: n, k: k, sms: sms) * k / (k + depth)
+        }
+        let half = parameters.halfSaturation(rate)
+        func saturation(_ x: Double) -> Double { x / (x + half) }
+        return saturation(m) * saturation(n) * saturation(k)
+    }
+
     /// Time of one convolution kernel: a roofline, with separate transform kernels
     /// added after the product.
     ///
     /// `t = kernels · launch + max(products / (peak · e(m, n, k)), bytes / (bandwidth · memory efficiency))`
-    /// with `e(m, n, k) = kernelCeiling · s(m) · s(n) · s(k)`,
+    /// with `e(m, n, k) = kernelCeiling · shapeEfficiency`,
     /// for kernels whose transforms stay on chip (implicit GEMM, fused Winograd), and
     /// `t = kernels · launch + products / (peak · e(m, n, k)) + max(fft / (peak · e_max), bytes / (bandwidth · memory efficiency))`
     /// for non-fused Winograd and FFT. Products on tensor cores run at the
@@ -49,10 +73,7 @@ extension CostModel {
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
         let peak = gpu.peakFLOPsPerSecond(precision: rate.rawValue)
-        let half = parameters.halfSaturation(rate)
-        func saturation(_ x: Double) -> Double { x / (x + half) }
-        let shape = saturation(kernel.gemm.m) * saturation(kernel.gemm.n) * saturation(kernel.gemm.k)
-        let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shape)
+        let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) }

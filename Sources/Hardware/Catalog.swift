@@ -98,7 +98,7 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency"])
+                            "kernel_efficiency", "sms"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -129,6 +129,7 @@ extension GPUSpec {
                 maxEfficiency[precision] = x
             }
         }
+        streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
         if let table = try yaml.optional("kernel_efficiency") {
             try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
             for (precision, passes) in try table.entries() {
@@ -145,6 +146,7 @@ extension GPUSpec {
                 kernelEfficiency[precision] = row
             }
             guard measured != nil else { throw table.error("fitted efficiencies need their source: add measured:") }
+            guard streamingMultiprocessors != nil else { throw table.error("fitted efficiencies need the GPU's SM count: add sms:") }
         }
     }
 }

@@ -29,6 +29,10 @@ public struct GPUSpec: Hashable, Sendable {
     /// kernel-times`); used with a kernel library in place of `maxEfficiency`.
     public var kernelEfficiency: [String: [String: Double]] = [:]
 
+    /// Streaming multiprocessors, where the catalog gives them: the shape model of
+    /// fitted kernel efficiencies counts thread blocks per SM (`TileQuantization`).
+    public var streamingMultiprocessors: Int?
+
     /// The keys of `kernelEfficiency`'s inner tables.
     public static let kernelPassKeys = ["forward", "backward_data", "backward_filter"]
 

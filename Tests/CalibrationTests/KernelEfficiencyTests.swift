@@ -80,11 +80,11 @@ import YAMLSupport
     }
 
     @Test func badCatalogEfficienciesAreRefused() throws {
-        func error(_ table: String, measured: Bool = true) -> String? {
+        func error(_ table: String, measured: Bool = true, sms: Bool = true) -> String? {
             let text = """
                 gpus:
                   - {name: T, memory_gib: 1, memory_bandwidth_gb_per_s: 100, peak_tflops: {fp32: 1}, host_link: pcie3-x16, source: s,
-                     \(measured ? "measured: m, " : "")kernel_efficiency: \(table)}
+                     \(measured ? "measured: m, " : "")\(sms ? "sms: 10, " : "")kernel_efficiency: \(table)}
                 """
             do {
                 var catalog = try Catalog.builtIn()
@@ -98,5 +98,6 @@ import YAMLSupport
         #expect(error("{fp32: {forward: 0.5, backward_data: 0.5}}")?.contains("three passes") == true)
         #expect(error("{fp32: {forward: 0.5, sideways: 0.5, backward_data: 0.5}}") != nil)
         #expect(error("{fp32: {forward: 0.5, backward_data: 0.5, backward_filter: 0.5}}", measured: false)?.contains("measured") == true)
+        #expect(error("{fp32: {forward: 0.5, backward_data: 0.5, backward_filter: 0.5}}", sms: false)?.contains("sms") == true)
     }
 }
