@@ -81,9 +81,22 @@ public struct PCIeTreeSpec: Sendable {
 public struct NetworkSpec: Sendable {
     public var nic: LinkSpec
     public var nicsPerNode: Int
+    /// Nodes under one leaf switch of a two-tier (leaf-spine) network; nil: one
+    /// switch joins every node at full bandwidth.
+    public var nodesPerLeaf: Int?
+    /// How much more bandwidth a leaf's nodes can send than its uplinks to the
+    /// spine carry (1: a non-blocking fat tree; 2: "2:1 oversubscribed"). A leaf's
+    /// uplinks are one aggregated link of `nodesPerLeaf × nicsPerNode × NIC bandwidth
+    /// / oversubscription`: the fluid view of equal-cost multipath over its uplinks.
+    public var oversubscription: Double
 
-    public init(nic: LinkSpec, nicsPerNode: Int) {
+    public init(nic: LinkSpec, nicsPerNode: Int, nodesPerLeaf: Int? = nil, oversubscription: Double = 1) {
         self.nic = nic
         self.nicsPerNode = nicsPerNode
+        self.nodesPerLeaf = nodesPerLeaf
+        self.oversubscription = oversubscription
     }
+
+    /// The leaf switch of `node`, or nil without leaves.
+    public func leaf(of node: Int) -> Int? { nodesPerLeaf.map { node / $0 } }
 }

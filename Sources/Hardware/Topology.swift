@@ -22,6 +22,9 @@ public final class Topology {
         case nvswitch(node: Int)
         case nic(node: Int, index: Int)
         case networkSwitch
+        /// A leaf switch of a two-tier network (`NetworkSpec.nodesPerLeaf`); the
+        /// `networkSwitch` is then the spine.
+        case leafSwitch(Int)
 
         public var name: String {
             switch self {
@@ -31,6 +34,7 @@ public final class Topology {
             case .nvswitch(let n): return "n\(n).nvswitch"
             case .nic(let n, let i): return "n\(n).nic\(i)"
             case .networkSwitch: return "network-switch"
+            case .leafSwitch(let i): return "leaf\(i)"
             }
         }
     }
@@ -63,8 +67,11 @@ public final class Topology {
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
     /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
     private var hostVertices: [Int?] = []
-    /// Paths from each endpoint's vertex up to the network switch and down from it, found on demand.
+    /// Paths from each endpoint's vertex up to a switch and down from it, found on
+    /// demand, by `vertex * vertices.count + switch vertex`.
     private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]
+    /// The leaf switch vertex of each node in a two-tier network; empty otherwise.
+    private var leafVertexOfNode: [Int] = []
 
     /// Wires `gpus` GPUs of `cluster`, filling nodes in order.
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
@@ -88,6 +95,9 @@ public final class Topology {
         if nodes > 1 {
             precondition(cluster.network != nil, "more than one node needs a network")
             wireNetwork(cluster.network!, cluster: cluster, nodes: nodes)
+            if let perLeaf = cluster.network!.nodesPerLeaf, nodes > perLeaf {
+                leafVertexOfNode = (0..<nodes).map { vertexIndex[.leafSwitch($0 / perLeaf)]! }
+            }
         }
         wireHostMemory(cluster: cluster, nodes: nodes)
     }
@@ -138,10 +148,17 @@ public final class Topology {
         if let cached = routes[key] { return cached }
         let path: [Int]
         let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
-        if node(ofEndpoint: source) != node(ofEndpoint: destination), let hub = vertexIndex[.networkSwitch] {
-            if uplinks[from] == nil { uplinks[from] = search(from: from, to: hub) }
-            if downlinks[to] == nil { downlinks[to] = search(from: hub, to: to) }
-            path = uplinks[from]! + downlinks[to]!
+        let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
+        if sourceNode != destinationNode, let spine = vertexIndex[.networkSwitch] {
+            // Nodes under one leaf meet at the leaf; others at the spine.
+            var hub = spine
+            if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
+                hub = leafVertexOfNode[sourceNode]
+            }
+            let up = from * vertices.count + hub, down = to * vertices.count + hub
+            if uplinks[up] == nil { uplinks[up] = search(from: from, to: hub) }
+            if downlinks[down] == nil { downlinks[down] = search(from: hub, to: to) }
+            path = uplinks[up]! + downlinks[down]!
         } else {
             path = search(from: from, to: to)
         }
@@ -222,9 +239,20 @@ public final class Topology {
     }
 
     private func wireNetwork(_ network: NetworkSpec, cluster: ClusterSpec, nodes: Int) {
+        // A two-tier network: each leaf's nodes hang off the leaf, and the leaf's uplinks
+        // to the spine (the network switch) are one link of its nodes' NIC bandwidth over
+        // the oversubscription. Nodes that fit under one leaf need no spine.
+        let leaves = network.nodesPerLeaf.map { (nodes + $0 - 1) / $0 } ?? 1
+        if leaves > 1, let perLeaf = network.nodesPerLeaf {
+            let uplink = Double(perLeaf * network.nicsPerNode) * network.nic.bytesPerSecond / network.oversubscription
+            for leaf in 0..<leaves {
+                connect(.leafSwitch(leaf), .networkSwitch, spec: network.nic, role: "spine-uplink", bytesPerSecond: uplink)
+            }
+        }
         for node in 0..<nodes {
+            let edge: Vertex = leaves > 1 ? .leafSwitch(node / network.nodesPerLeaf!) : .networkSwitch
             for k in 0..<network.nicsPerNode {
-                connect(.nic(node: node, index: k), .networkSwitch, spec: network.nic, role: "network")
+                connect(.nic(node: node, index: k), edge, spec: network.nic, role: "network")
             }
             let first = node * cluster.gpusPerNode
             let members = Array(first..<min(gpuCount, first + cluster.gpusPerNode))

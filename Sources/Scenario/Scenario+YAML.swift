@@ -195,9 +195,11 @@ extension RunSpec {
         }
         var network: NetworkSpec?
         if let net = try node.optional("network") {
-            try net.checkKeys(["link", "nics_per_node"])
+            try net.checkKeys(["link", "nics_per_node", "nodes_per_leaf", "oversubscription"])
             let nic = try link(try net.required("link"), default: nil)!
-            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1)
+            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1,
+                                  nodesPerLeaf: try net.optional("nodes_per_leaf")?.int(in: Limits.nodesPerLeaf),
+                                  oversubscription: try net.optional("oversubscription")?.double(in: Limits.oversubscription) ?? 1)
         }
         let cores = try node.optional("cpu_cores_per_node")?.int(in: Limits.cpuCoresPerNode)
         return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink, cpuCoresPerNode: cores)

@@ -244,6 +244,10 @@ public enum Limits {
     public static let perNode = 1...1024
     /// CPU cores in one node (`cluster.cpu_cores_per_node`).
     public static let cpuCoresPerNode = 1...65_536
+    /// Nodes under one leaf switch (`cluster.network.nodes_per_leaf`).
+    public static let nodesPerLeaf = 1...8192
+    /// A leaf's oversubscription, its nodes' bandwidth over its uplinks' (`cluster.network.oversubscription`).
+    public static let oversubscription = 1.0...1024
     /// A layer's channels or units.
     public static let width = 1...10_000_000
     /// A layer's kernel, stride, pad, size or groups, and an input's height or width.
