@@ -38,28 +38,13 @@ public struct KernelTimes: Sendable {
     public init(csv text: String, file: String) throws {
         self.file = file
         let shownFile = file.singleLine
-        var header: [String]?
         rows = []
         let bounds = LayerTimes.Bounds.self
-        for record in try CSVReader.records(text, file: shownFile) where record.comment == nil {
-            let cells = record.fields
-            guard let columns = header else {
-                header = cells.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                continue
-            }
-            func fail(_ message: String) -> ConfigError { ConfigError(file: shownFile, keyPath: "", line: record.line, message: message) }
-            guard cells.count == columns.count else { throw fail("expected \(columns.count) columns, found \(cells.count)") }
-            func cell(_ name: String) throws -> String {
-                guard let i = columns.firstIndex(of: name) else { throw fail("the header has no '\(name)' column") }
-                return String(NumberText.trimmed(cells[i]))
-            }
-            func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
-                let text = try cell(name)
-                guard let v = NumberText.whole(text), range.contains(v) else {
-                    throw fail("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text.singleLine)'")
-                }
-                return v
-            }
+        let table = try CSVTable(text, file: shownFile)
+        for row in table.rows {
+            func fail(_ message: String) -> ConfigError { row.fail(message) }
+            func cell(_ name: String) throws -> String { try row.cell(name) }
+            func int(_ name: String, in range: ClosedRange<Int>) throws -> Int { try row.int(name, in: range) }
             let name = try cell("precision")
             let precision: Precision
             if name == "fp16-tensor" { precision = .fp16 } else {
@@ -87,9 +72,9 @@ public struct KernelTimes: Sendable {
                 }
                 seconds[pass] = v / 1000
             }
-            rows.append(Row(line: record.line, precisionName: name, precision: precision, geometry: geometry, batch: n, seconds: seconds))
+            rows.append(Row(line: row.line, precisionName: name, precision: precision, geometry: geometry, batch: n, seconds: seconds))
         }
-        guard header != nil, !rows.isEmpty else {
+        guard table.hasHeader, !rows.isEmpty else {
             throw ConfigError(file: shownFile, keyPath: "", line: nil, message: "no kernel times found (expected DeepBench-style convolution rows)")
         }
     }

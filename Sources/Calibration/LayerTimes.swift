@@ -91,27 +91,12 @@ public struct LayerTimes: Sendable {
     public init(csv text: String, file: String) throws {
         self.file = file
         let shownFile = file.singleLine
-        var header: [String]?
         rows = []
-        for record in try CSVReader.records(text, file: shownFile) where record.comment == nil {
-            let cells = record.fields
-            guard let columns = header else {
-                header = cells.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                continue
-            }
-            func fail(_ message: String) -> ConfigError { ConfigError(file: shownFile, keyPath: "", line: record.line, message: message) }
-            guard cells.count == columns.count else { throw fail("expected \(columns.count) columns, found \(cells.count)") }
-            func cell(_ name: String) throws -> String {
-                guard let i = columns.firstIndex(of: name) else { throw fail("the header has no '\(name)' column") }
-                return String(NumberText.trimmed(cells[i]))
-            }
-            func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
-                let text = try cell(name)
-                guard let v = NumberText.whole(text), range.contains(v) else {
-                    throw fail("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text.singleLine)'")
-                }
-                return v
-            }
+        let table = try CSVTable(text, file: shownFile)
+        for tableRow in table.rows {
+            func fail(_ message: String) -> ConfigError { tableRow.fail(message) }
+            func cell(_ name: String) throws -> String { try tableRow.cell(name) }
+            func int(_ name: String, in range: ClosedRange<Int>) throws -> Int { try tableRow.int(name, in: range) }
             func seconds(_ name: String) throws -> Double {
                 let text = try cell(name)
                 guard let v = NumberText.decimal(text), v >= 0, v <= Bounds.milliseconds else {
@@ -124,7 +109,7 @@ public struct LayerTimes: Sendable {
             guard let precision = Precision(rawValue: try cell("precision")) else {
                 throw fail("unknown precision '\((try cell("precision")).singleLine)'")
             }
-            let row = Row(line: record.line, kind: kind, batch: try int("batch", in: Bounds.batch), precision: precision,
+            let row = Row(line: tableRow.line, kind: kind, batch: try int("batch", in: Bounds.batch), precision: precision,
                           inChannels: try int("in_channels", in: Bounds.channels),
                           height: try int("height", in: Bounds.extent), width: try int("width", in: Bounds.extent),
                           out: try int("out", in: Bounds.channels), kernel: try int("kernel", in: Bounds.extent),
@@ -135,7 +120,7 @@ public struct LayerTimes: Sendable {
             do { _ = try row.product() } catch let e as ModelError { throw fail("the layer does not fit its input: \(e.message)") }
             rows.append(row)
         }
-        guard header != nil, !rows.isEmpty else {
+        guard table.hasHeader, !rows.isEmpty else {
             throw ConfigError(file: shownFile, keyPath: "", line: nil, message: "no layer times found (expected tools/profile_layers.py's CSV)")
         }
     }

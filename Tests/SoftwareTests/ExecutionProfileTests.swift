@@ -63,18 +63,21 @@ func scenario(batch: Int = 64, gpus: [Int] = [1, 2], precision: String = "fp32",
     }
 }
 
-@Suite struct SoftwareKeyTests {
-    func error(_ extra: String) throws -> ConfigError {
-        let path = try temporaryScenario(scenario(extra: extra))
-        do {
-            _ = try Scenario.load(path: path)
-        } catch let e as ConfigError {
-            #expect(e.file == path)
-            return e
-        }
-        Issue.record("expected a ConfigError for \(extra)")
-        return ConfigError(file: "", keyPath: "", line: nil, message: "")
+/// The error loading `scenario(extra:)` gives, checked to name the file.
+func scenarioError(_ extra: String) throws -> ConfigError {
+    let path = try temporaryScenario(scenario(extra: extra))
+    do {
+        _ = try Scenario.load(path: path)
+    } catch let e as ConfigError {
+        #expect(e.file == path)
+        return e
     }
+    Issue.record("expected a ConfigError for \(extra)")
+    return ConfigError(file: "", keyPath: "", line: nil, message: "")
+}
+
+@Suite struct SoftwareKeyTests {
+    func error(_ extra: String) throws -> ConfigError { try scenarioError(extra) }
 
     @Test func aNameOrOverridesAreRead() throws {
         let named = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: pytorch-ddp")))

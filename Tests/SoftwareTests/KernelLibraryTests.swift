@@ -42,17 +42,7 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { _ = try ProfileCatalog.readLibraries(yaml) }
     }
 
-    func error(_ extra: String) throws -> ConfigError {
-        let path = try temporaryScenario(scenario(extra: extra))
-        do {
-            _ = try Scenario.load(path: path)
-        } catch let e as ConfigError {
-            #expect(e.file == path)
-            return e
-        }
-        Issue.record("expected a ConfigError for \(extra)")
-        return ConfigError(file: "", keyPath: "", line: nil, message: "")
-    }
+    func error(_ extra: String) throws -> ConfigError { try scenarioError(extra) }
 
     @Test func badInputIsLocated() throws {
         let unknown = try error("software: {profile: ideal, kernel_library: cudnn-99}")
