@@ -119,7 +119,14 @@ public final class Executor {
                 break
             case .relu, .fullyConnected(_, true): break
             case .softmaxCrossEntropy where i == network.layers.count - 1: break
-            default: throw ExecutorError("the executor does not run \(layer.name) (\(layer.kind.shortName)) yet")
+            case .convolution(let c) where c.groups > 1:
+                throw ExecutorError("the executor does not run \(layer.name), a grouped convolution (\(c.groups) groups), yet: "
+                                    + "it runs dense square convolutions with bias, max pooling without padding or ceil mode, ReLU, "
+                                    + "FC layers with bias and a final softmax loss; grouped convolutions are simulated only")
+            default:
+                throw ExecutorError("the executor does not run \(layer.name) (\(layer.kind.shortName)) yet: "
+                                    + "it runs dense square convolutions with bias, max pooling without padding or ceil mode, ReLU, "
+                                    + "FC layers with bias and a final softmax loss; other layers are simulated only")
             }
         }
         states = (0..<graph.gpus).map(WorkerState.init)

@@ -5,6 +5,8 @@ import Workload
 public enum CatalogReport {
     struct ModelRow: Encodable {
         var name: String
+        /// Other names the model answers to (torchvision's spelling).
+        var aliases: [String]
         var parameters: Int
         var forwardFLOPsPerImage: Int
         var trainingFLOPsPerImage: Int
@@ -13,7 +15,7 @@ public enum CatalogReport {
         var summary: String
         var reference: String
         enum CodingKeys: String, CodingKey {
-            case name, parameters, forwardFLOPsPerImage = "forward_flops_per_image",
+            case name, aliases, parameters, forwardFLOPsPerImage = "forward_flops_per_image",
                  trainingFLOPsPerImage = "training_flops_per_image", input, layers, summary, reference
         }
     }
@@ -22,7 +24,7 @@ public enum CatalogReport {
         try Zoo.entries.map { entry in
             let net = try entry.build()
             let shape = net.inputShape
-            return ModelRow(name: entry.name, parameters: net.parameters, forwardFLOPsPerImage: net.forwardFLOPsPerExample,
+            return ModelRow(name: entry.name, aliases: entry.aliases, parameters: net.parameters, forwardFLOPsPerImage: net.forwardFLOPsPerExample,
                             trainingFLOPsPerImage: net.trainingFLOPsPerExample,
                             input: [shape.channels, shape.height, shape.width], layers: net.layers.count - 1,
                             summary: entry.summary, reference: entry.reference)
@@ -37,7 +39,7 @@ public enum CatalogReport {
         for row in try modelRows() {
             table.append([row.name, Format.grouped(row.parameters), Format.flops(Double(row.forwardFLOPsPerImage)),
                           Format.flops(Double(row.trainingFLOPsPerImage)), row.input.map(String.init).joined(separator: "x"),
-                          row.summary])
+                          row.summary + (row.aliases.isEmpty ? "" : " (also: \(row.aliases.joined(separator: ", ")))")])
         }
         return table.render()
     }

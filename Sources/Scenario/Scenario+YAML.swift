@@ -150,7 +150,9 @@ extension RunSpec {
         }
         let name = try node.string()
         guard let network = Zoo.model(named: name) else {
-            throw node.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", ")) (or give a custom model as a mapping)")
+            let aliases = Zoo.entries.flatMap(\.aliases)
+            throw node.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", "))"
+                             + (aliases.isEmpty ? "" : " (also: \(aliases.joined(separator: ", ")))") + " (or give a custom model as a mapping)")
         }
         return network
     }

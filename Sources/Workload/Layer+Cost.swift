@@ -13,6 +13,18 @@ extension LayerKind {
     ///   backward-weights (normalise, scale, shift; the two reductions).
     /// - ReLU, dropout: 1 per element each way; add: (inputs − 1) per element;
     ///   softmax + cross-entropy: 5 per class forward, 1 backward; concat, flatten: 0.
+    /// - other activations (`Activation`): per element, ReLU6 2 forward and 2
+    ///   backward, sigmoid 4 and 3, hard sigmoid 4 and 3, SiLU 5 and 8, hard swish
+    ///   5 and 6; traffic 2 elements per element forward (read x, write y), 3
+    ///   backward (read dy and x or y, write dx); they keep one tensor of the
+    ///   input's size, except ReLU6, which runs in place like ReLU and keeps none.
+    /// - channel scale (x: C×H×W times gate: C×1×1): 1 per element of x forward;
+    ///   backward 3 per element (dx = dy·gate, 1; dgate = Σ over H·W of dy·x, 2);
+    ///   traffic 2·|x| + C forward, 3·|x| + 2·C backward; keeps its output.
+    /// - stochastic depth: 1 per element each way (a multiply by the example's 0
+    ///   or 1/(1 − p)); traffic 2 elements per element each way; keeps nothing (its
+    ///   output becomes the residual add's, which keeps it; the per-example factor
+    ///   is negligible).
     /// These small layers are memory-bound; their traffic, not their FLOPs, sets
     /// their time in the cost model.
     /// - Throws: `ModelError` when the shapes do not fit this kind.
@@ -98,6 +110,37 @@ extension LayerKind {
             cost.forwardTrafficElements = 2 * x.elements
             cost.backwardTrafficElements = 3 * x.elements
             cost.storedActivationElements = 0   // in place, as torchvision's ReLU(inplace=True)
+            return (x, cost)
+
+        case .activation(let a):
+            let x = try single()
+            cost.forwardFLOPs = a.forwardFLOPsPerElement * x.elements
+            cost.backwardDataFLOPs = a.backwardFLOPsPerElement * x.elements
+            cost.forwardTrafficElements = 2 * x.elements
+            cost.backwardTrafficElements = 3 * x.elements
+            cost.storedActivationElements = a.keepsATensorForBackward ? x.elements : 0
+            return (x, cost)
+
+        case .channelScale:
+            guard inputs.count == 2 else { throw ModelError("scale takes two inputs (a feature map and its per-channel gate), got \(inputs.count)") }
+            let (x, gate) = (inputs[0], inputs[1])
+            guard gate == TensorShape(channels: x.channels) else {
+                throw ModelError("scale needs a gate of \(x.channels)x1x1 for a feature map of \(x), got \(gate)")
+            }
+            cost.forwardFLOPs = x.elements
+            cost.backwardDataFLOPs = 3 * x.elements
+            cost.forwardTrafficElements = 2 * x.elements + x.channels
+            cost.backwardTrafficElements = 3 * x.elements + 2 * x.channels
+            cost.storedActivationElements = x.elements
+            return (x, cost)
+
+        case .stochasticDepth(let p):
+            let x = try single()
+            guard p >= 0, p < 1 else { throw ModelError("stochastic depth probability must be in [0, 1), got \(p)") }
+            cost.forwardFLOPs = x.elements
+            cost.backwardDataFLOPs = x.elements
+            cost.forwardTrafficElements = 2 * x.elements
+            cost.backwardTrafficElements = 2 * x.elements
             return (x, cost)
 
         case .dropout(let p):

@@ -11,7 +11,17 @@ public enum LayerKind: Hashable, Sendable {
     /// Local response normalization across `size` neighbouring channels.
     case localResponseNorm(size: Int)
     case relu
+    /// An element-wise activation other than ReLU (ReLU6, sigmoid, hard sigmoid,
+    /// SiLU, hard swish).
+    case activation(Activation)
+    /// A feature map times a per-channel gate: inputs `[x, gate]`, `x` of shape
+    /// C×H×W and `gate` of C×1×1, as squeeze-and-excitation's `scale * input`.
+    case channelScale
     case dropout(probability: Double)
+    /// Stochastic depth in "row" mode, as torchvision's `StochasticDepth`: in
+    /// training each example's residual branch is zeroed with `probability` and
+    /// otherwise scaled by 1 / (1 − probability).
+    case stochasticDepth(probability: Double)
     case batchNorm
     /// Fully connected layer with `units` outputs; flattens its input.
     case fullyConnected(units: Int, bias: Bool)
@@ -33,7 +43,10 @@ public enum LayerKind: Hashable, Sendable {
         case .adaptiveAveragePool: return "adaptive-avgpool"
         case .localResponseNorm: return "lrn"
         case .relu: return "relu"
+        case .activation(let a): return a.rawValue
+        case .channelScale: return "scale"
         case .dropout: return "dropout"
+        case .stochasticDepth: return "stochastic-depth"
         case .batchNorm: return "batchnorm"
         case .fullyConnected: return "fc"
         case .softmaxCrossEntropy: return "softmax"

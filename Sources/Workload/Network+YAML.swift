@@ -15,8 +15,9 @@ extension Network {
     /// ```
     /// Each layer feeds the next unless it names `inputs:` (layer names), as `add`
     /// and `concat` must. Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
-    /// dropout, batchnorm, fc, softmax, add, concat, flatten. Unnamed layers are
-    /// called `<type><position>`.
+    /// relu6, sigmoid, hardsigmoid, silu, hardswish, dropout, stochastic_depth,
+    /// batchnorm, fc, softmax, add, concat, scale (`inputs: [feature map, gate]`,
+    /// the gate C×1×1), flatten. Unnamed layers are called `<type><position>`.
     /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
     public init(yaml: YAMLValue) throws {
         try yaml.checkKeys(["name", "input", "layers"])
@@ -51,8 +52,9 @@ extension Network {
         "avgpool": ["kernel", "stride", "pad", "ceil_mode"],
         "adaptive_avgpool": ["size"],
         "lrn": ["size"],
-        "relu": [], "batchnorm": [], "softmax": [], "flatten": [], "add": [], "concat": [],
-        "dropout": ["p"],
+        "relu": [], "batchnorm": [], "softmax": [], "flatten": [], "add": [], "concat": [], "scale": [],
+        "relu6": [], "sigmoid": [], "hardsigmoid": [], "silu": [], "hardswish": [],
+        "dropout": ["p"], "stochastic_depth": ["p"],
         "fc": ["units", "bias"],
     ]
 
@@ -107,9 +109,14 @@ extension Network {
         case "flatten": kind = .flatten
         case "add": kind = .add
         case "concat": kind = .concat
+        case "scale": kind = .channelScale
+        case "relu6", "sigmoid", "hardsigmoid", "silu", "hardswish": kind = .activation(Activation(rawValue: type)!)
         case "dropout":
             let p = try item.optional("p")?.double() ?? 0.5
             kind = .dropout(probability: p)
+        case "stochastic_depth":
+            let p = try item.optional("p")?.double() ?? 0
+            kind = .stochasticDepth(probability: p)
         default:  // "fc"
             kind = .fullyConnected(units: try int("units"), bias: try item.optional("bias")?.bool() ?? true)
         }

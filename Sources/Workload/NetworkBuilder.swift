@@ -97,6 +97,22 @@ public struct NetworkBuilder {
     public mutating func relu(_ name: String, from: Int? = nil) throws -> Int { try add(name, .relu, inputs: from.map { [$0] }) }
 
     @discardableResult
+    public mutating func activation(_ name: String, _ activation: Activation, from: Int? = nil) throws -> Int {
+        try add(name, .activation(activation), inputs: from.map { [$0] })
+    }
+
+    /// `x` times the per-channel `gate` (squeeze-and-excitation's `scale * input`).
+    @discardableResult
+    public mutating func channelScale(_ name: String, _ x: Int, gate: Int) throws -> Int {
+        try add(name, .channelScale, inputs: [x, gate])
+    }
+
+    @discardableResult
+    public mutating func stochasticDepth(_ name: String, from: Int? = nil, probability: Double) throws -> Int {
+        try add(name, .stochasticDepth(probability: probability), inputs: from.map { [$0] })
+    }
+
+    @discardableResult
     public mutating func batchNorm(_ name: String, from: Int? = nil) throws -> Int { try add(name, .batchNorm, inputs: from.map { [$0] }) }
 
     @discardableResult
@@ -127,15 +143,29 @@ public struct NetworkBuilder {
     /// `BasicConv2d` (GoogLeNet, Inception v3) and ResNet's conv-bn-relu.
     @discardableResult
     public mutating func convBNReLU(_ name: String, from: Int? = nil, out: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
-                                    pad: (Int, Int) = (0, 0)) throws -> Int {
-        try conv(name, from: from, out: out, kernel: kernel, stride: stride, pad: pad, bias: false)
+                                    pad: (Int, Int) = (0, 0), groups: Int = 1) throws -> Int {
+        try conv(name, from: from, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups, bias: false)
         try batchNorm("\(name).bn")
         return try relu("\(name).relu")
     }
 
     @discardableResult
-    public mutating func convBNReLU(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1, pad: Int = 0) throws -> Int {
-        try convBNReLU(name, from: from, out: out, kernel: (kernel, kernel), stride: (stride, stride), pad: (pad, pad))
+    public mutating func convBNReLU(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1, pad: Int = 0,
+                                    groups: Int = 1) throws -> Int {
+        try convBNReLU(name, from: from, out: out, kernel: (kernel, kernel), stride: (stride, stride), pad: (pad, pad), groups: groups)
+    }
+
+    /// torchvision's `Conv2dNormActivation`: a convolution without bias, padded by
+    /// (kernel − 1) / 2 so that a stride of 1 keeps the size, batch norm, then
+    /// `activation` (`.relu`, `.activation(...)`, or nil for none). As in
+    /// torchvision's `nn.Sequential`, the three are named `name.0`, `name.1`, `name.2`.
+    @discardableResult
+    public mutating func convNormActivation(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1,
+                                            groups: Int = 1, activation: LayerKind?) throws -> Int {
+        try conv("\(name).0", from: from, out: out, kernel: kernel, stride: stride, pad: (kernel - 1) / 2, groups: groups, bias: false)
+        let bn = try batchNorm("\(name).1")
+        guard let activation else { return bn }
+        return try add("\(name).2", activation)
     }
 
     /// The finished network.

@@ -1,9 +1,16 @@
 extension Zoo {
-    /// torchvision's `googlenet` without auxiliary heads: `BasicConv2d` (conv
-    /// without bias, batch norm, ReLU) everywhere, and, as torchvision does, a 3x3
-    /// convolution in the branch the paper draws as 5x5.
-    @Sendable static func googLeNet() throws -> Network {
-        var b = NetworkBuilder(name: "googlenet", input: TensorShape(channels: 3, height: 224, width: 224))
+    /// torchvision's `googlenet`: `BasicConv2d` (conv without bias, batch norm,
+    /// ReLU) everywhere, and, as torchvision does, a 3x3 convolution in the branch
+    /// the paper draws as 5x5.
+    ///
+    /// With `auxLogits`, the two auxiliary classifiers torchvision trains with
+    /// (`GoogLeNet(aux_logits=True)`, its constructor's default), each ending in
+    /// its own loss: after inception4a and inception4d, adaptive average pooling to
+    /// 4x4, a 1x1 `BasicConv2d` to 128 channels, FC 1024 with ReLU, dropout 0.7 and
+    /// FC 1000. Without (`aux_logits=False`, as torchvision's pretrained weights
+    /// are loaded), the network torchvision documents, 6,624,904 parameters.
+    static func googLeNet(auxLogits: Bool = false) throws -> Network {
+        var b = NetworkBuilder(name: auxLogits ? "googlenet-aux" : "googlenet", input: TensorShape(channels: 3, height: 224, width: 224))
         try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
         try b.maxPool("maxpool1", kernel: 3, stride: 2, ceilMode: true)
         try b.convBNReLU("conv2", out: 64, kernel: 1)
@@ -30,6 +37,15 @@ extension Zoo {
             try b.maxPool("\(name).branch4.pool", from: x, kernel: 3, stride: 1, pad: 1, ceilMode: true)
             let b4 = try b.convBNReLU("\(name).branch4.1", out: w.pool, kernel: 1)
             x = try b.concat("\(name).concat", [b1, b2, b3, b4])
+            if auxLogits, let aux = ["inception4a": "aux1", "inception4d": "aux2"][name] {
+                try b.adaptiveAvgPool("\(aux).avgpool", from: x, height: 4, width: 4)
+                try b.convBNReLU("\(aux).conv", out: 128, kernel: 1)
+                try b.fc("\(aux).fc1", units: 1024)
+                try b.relu("\(aux).relu")
+                try b.dropout("\(aux).dropout", probability: 0.7)
+                try b.fc("\(aux).fc2", units: 1000)
+                try b.softmax("\(aux).loss")
+            }
         }
         try b.adaptiveAvgPool("avgpool", height: 1, width: 1)
         try b.dropout("dropout", probability: 0.2)

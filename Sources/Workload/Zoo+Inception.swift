@@ -1,8 +1,11 @@
 extension Zoo {
-    /// torchvision's `inception_v3` with its auxiliary classifier (used in
-    /// training), on 299x299 inputs.
-    @Sendable static func inceptionV3() throws -> Network {
-        var b = NetworkBuilder(name: "inception-v3", input: TensorShape(channels: 3, height: 299, width: 299))
+    /// torchvision's `inception_v3` on 299x299 inputs, with its auxiliary
+    /// classifier (`aux_logits=True`, the default, used in training: 27,161,264
+    /// parameters, the count torchvision documents) or without it
+    /// (`aux_logits=False`: 23,834,568).
+    static func inceptionV3(auxLogits: Bool = true) throws -> Network {
+        var b = NetworkBuilder(name: auxLogits ? "inception-v3" : "inception-v3-noaux",
+                               input: TensorShape(channels: 3, height: 299, width: 299))
         try b.convBNReLU("Conv2d_1a_3x3", out: 32, kernel: 3, stride: 2)
         try b.convBNReLU("Conv2d_2a_3x3", out: 32, kernel: 3)
         try b.convBNReLU("Conv2d_2b_3x3", out: 64, kernel: 3, pad: 1)
@@ -18,13 +21,15 @@ extension Zoo {
         x = try inceptionC(&b, "Mixed_6c", x, c7: 160)
         x = try inceptionC(&b, "Mixed_6d", x, c7: 160)
         x = try inceptionC(&b, "Mixed_6e", x, c7: 192)
-        // The auxiliary head branches off Mixed_6e and ends in its own loss.
-        try b.avgPool("AuxLogits.pool", from: x, kernel: 5, stride: 3)
-        try b.convBNReLU("AuxLogits.conv0", out: 128, kernel: 1)
-        try b.convBNReLU("AuxLogits.conv1", out: 768, kernel: 5)
-        try b.adaptiveAvgPool("AuxLogits.avgpool", height: 1, width: 1)
-        try b.fc("AuxLogits.fc", units: 1000)
-        try b.softmax("AuxLogits.loss")
+        if auxLogits {
+            // The auxiliary head branches off Mixed_6e and ends in its own loss.
+            try b.avgPool("AuxLogits.pool", from: x, kernel: 5, stride: 3)
+            try b.convBNReLU("AuxLogits.conv0", out: 128, kernel: 1)
+            try b.convBNReLU("AuxLogits.conv1", out: 768, kernel: 5)
+            try b.adaptiveAvgPool("AuxLogits.avgpool", height: 1, width: 1)
+            try b.fc("AuxLogits.fc", units: 1000)
+            try b.softmax("AuxLogits.loss")
+        }
         x = try inceptionD(&b, "Mixed_7a", x)
         x = try inceptionE(&b, "Mixed_7b", x)
         x = try inceptionE(&b, "Mixed_7c", x)

@@ -1,16 +1,53 @@
 extension Zoo {
-    /// torchvision's `resnet50` (v1.5: the stride sits on the 3x3 convolution of
-    /// each bottleneck).
-    @Sendable static func resnet50() throws -> Network {
-        var b = NetworkBuilder(name: "resnet50", input: TensorShape(channels: 3, height: 224, width: 224))
+    /// A torchvision ResNet variant (`torchvision/models/resnet.py`): the block,
+    /// the blocks per stage, and the bottleneck's groups and width per group.
+    struct ResNetConfig {
+        enum Block { case basic, bottleneck }
+        var name: String
+        var block: Block
+        var stages: [Int]
+        var groups = 1
+        var widthPerGroup = 64
+    }
+
+    static let resnet18Config = ResNetConfig(name: "resnet18", block: .basic, stages: [2, 2, 2, 2])
+    static let resnet34Config = ResNetConfig(name: "resnet34", block: .basic, stages: [3, 4, 6, 3])
+    static let resnet50Config = ResNetConfig(name: "resnet50", block: .bottleneck, stages: [3, 4, 6, 3])
+    static let resnet101Config = ResNetConfig(name: "resnet101", block: .bottleneck, stages: [3, 4, 23, 3])
+    static let resnet152Config = ResNetConfig(name: "resnet152", block: .bottleneck, stages: [3, 8, 36, 3])
+    /// `wide_resnet50_2`: twice the bottleneck width (width per group 128).
+    static let wideResnet50x2Config = ResNetConfig(name: "wide_resnet50_2", block: .bottleneck, stages: [3, 4, 6, 3],
+                                                   widthPerGroup: 128)
+    /// `resnext50_32x4d`: 32 groups of 4 channels per 64 of the stage's width.
+    static let resnext50x32x4dConfig = ResNetConfig(name: "resnext50_32x4d", block: .bottleneck, stages: [3, 4, 6, 3],
+                                                    groups: 32, widthPerGroup: 4)
+
+    /// A torchvision ResNet on `resolution`x`resolution` images: a 7x7 stride-2
+    /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes
+    /// (each after the first halving the size in its first block), global average
+    /// pooling and a 1000-way FC layer. Bottleneck blocks are v1.5 (the stride on
+    /// the 3x3 convolution); a stage's first block gets a projection shortcut (1x1
+    /// convolution and batch norm) whenever its stride or channels change.
+    static func resnet(_ config: ResNetConfig, resolution: Int = 224) throws -> Network {
+        var b = NetworkBuilder(name: config.name, input: TensorShape(channels: 3, height: resolution, width: resolution))
         try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
         var x = try b.maxPool("maxpool", kernel: 3, stride: 2, pad: 1)
-        let stages: [(blocks: Int, width: Int)] = [(3, 64), (4, 128), (6, 256), (3, 512)]
-        for (s, stage) in stages.enumerated() {
-            for i in 0..<stage.blocks {
+        var channels = 64
+        for (s, blocks) in config.stages.enumerated() {
+            let planes = 64 << s
+            for i in 0..<blocks {
                 let stride = (i == 0 && s > 0) ? 2 : 1
-                x = try bottleneck(&b, name: "layer\(s + 1).\(i)", from: x, width: stage.width, stride: stride,
-                                   project: i == 0)
+                let name = "layer\(s + 1).\(i)"
+                switch config.block {
+                case .basic:
+                    x = try basicBlock(&b, name: name, from: x, planes: planes, stride: stride, project: stride != 1 || channels != planes)
+                    channels = planes
+                case .bottleneck:
+                    let width = planes * config.widthPerGroup / 64 * config.groups
+                    x = try bottleneck(&b, name: name, from: x, width: width, out: 4 * planes, stride: stride,
+                                       groups: config.groups, project: stride != 1 || channels != 4 * planes)
+                    channels = 4 * planes
+                }
             }
         }
         try b.adaptiveAvgPool("avgpool", height: 1, width: 1)
@@ -19,20 +56,36 @@ extension Zoo {
         return try b.finish()
     }
 
-    /// A bottleneck block: 1x1 (width), 3x3 (width, stride), 1x1 (4 x width), plus
-    /// the shortcut (a strided 1x1 projection with batch norm in the first block).
-    private static func bottleneck(_ b: inout NetworkBuilder, name: String, from x: Int, width: Int, stride: Int,
+    /// A basic block: two 3x3 convolutions with batch norm (the first strided), plus
+    /// the shortcut.
+    private static func basicBlock(_ b: inout NetworkBuilder, name: String, from x: Int, planes: Int, stride: Int,
                                    project: Bool) throws -> Int {
-        try b.convBNReLU("\(name).conv1", from: x, out: width, kernel: 1)
-        try b.convBNReLU("\(name).conv2", out: width, kernel: 3, stride: stride, pad: 1)
-        try b.conv("\(name).conv3", out: 4 * width, kernel: 1, bias: false)
-        let main = try b.batchNorm("\(name).conv3.bn")
-        var shortcut = x
-        if project {
-            try b.conv("\(name).downsample", from: x, out: 4 * width, kernel: 1, stride: stride, bias: false)
-            shortcut = try b.batchNorm("\(name).downsample.bn")
-        }
+        try b.convBNReLU("\(name).conv1", from: x, out: planes, kernel: 3, stride: stride, pad: 1)
+        try b.conv("\(name).conv2", out: planes, kernel: 3, pad: 1, bias: false)
+        let main = try b.batchNorm("\(name).conv2.bn")
+        let shortcut = try projection(&b, name: name, from: x, out: planes, stride: stride, project: project)
         try b.addLayers("\(name).add", [main, shortcut])
         return try b.relu("\(name).relu")
+    }
+
+    /// A bottleneck block: 1x1 (width), 3x3 (width, stride, groups), 1x1 (out),
+    /// plus the shortcut.
+    private static func bottleneck(_ b: inout NetworkBuilder, name: String, from x: Int, width: Int, out: Int, stride: Int,
+                                   groups: Int, project: Bool) throws -> Int {
+        try b.convBNReLU("\(name).conv1", from: x, out: width, kernel: 1)
+        try b.convBNReLU("\(name).conv2", out: width, kernel: 3, stride: stride, pad: 1, groups: groups)
+        try b.conv("\(name).conv3", out: out, kernel: 1, bias: false)
+        let main = try b.batchNorm("\(name).conv3.bn")
+        let shortcut = try projection(&b, name: name, from: x, out: out, stride: stride, project: project)
+        try b.addLayers("\(name).add", [main, shortcut])
+        return try b.relu("\(name).relu")
+    }
+
+    /// The shortcut: `x` itself, or a strided 1x1 convolution with batch norm.
+    private static func projection(_ b: inout NetworkBuilder, name: String, from x: Int, out: Int, stride: Int,
+                                   project: Bool) throws -> Int {
+        guard project else { return x }
+        try b.conv("\(name).downsample", from: x, out: out, kernel: 1, stride: stride, bias: false)
+        return try b.batchNorm("\(name).downsample.bn")
     }
 }

@@ -1,11 +1,25 @@
 extension Zoo {
-    /// torchvision's `vgg16` (configuration D, no batch norm).
-    @Sendable static func vgg16() throws -> Network {
-        var b = NetworkBuilder(name: "vgg16", input: TensorShape(channels: 3, height: 224, width: 224))
-        let stages = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
+    /// torchvision's VGG configurations (`cfgs` in `torchvision/models/vgg.py`):
+    /// the 3x3 convolutions of each of the five stages, each stage ending in a 2x2
+    /// max pool. A (vgg11), B (vgg13), D (vgg16), E (vgg19).
+    static let vggStages: [Int: [[Int]]] = [
+        11: [[64], [128], [256, 256], [512, 512], [512, 512]],
+        13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
+        16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
+        19: [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512, 512, 512, 512]],
+    ]
+
+    /// torchvision's `vgg11`...`vgg19` and their `_bn` variants: 3x3 convolutions
+    /// with bias (batch norm after each in the `_bn` variants), ReLU, adaptive
+    /// average pooling to 7x7, then FC 4096, 4096 and 1000 with ReLU and dropout 0.5.
+    static func vgg(depth: Int, batchNorm: Bool, resolution: Int = 224) throws -> Network {
+        guard let stages = vggStages[depth] else { throw ModelError("VGG has no configuration of depth \(depth)") }
+        var b = NetworkBuilder(name: "vgg\(depth)\(batchNorm ? "_bn" : "")",
+                               input: TensorShape(channels: 3, height: resolution, width: resolution))
         for (s, widths) in stages.enumerated() {
             for (i, width) in widths.enumerated() {
                 try b.conv("conv\(s + 1)_\(i + 1)", out: width, kernel: 3, pad: 1)
+                if batchNorm { try b.batchNorm("bn\(s + 1)_\(i + 1)") }
                 try b.relu("relu\(s + 1)_\(i + 1)")
             }
             try b.maxPool("pool\(s + 1)", kernel: 2, stride: 2)

@@ -5,34 +5,114 @@
 public enum Zoo {
     public struct Entry: Sendable {
         public var name: String
+        /// Other names the model answers to (torchvision's, where the zoo's own
+        /// name differs), compared case-insensitively like `name`.
+        public var aliases: [String]
         public var summary: String
         /// Where the architecture and its parameter count come from.
         public var reference: String
         public var build: @Sendable () throws -> Network
+
+        public init(name: String, aliases: [String] = [], summary: String, reference: String,
+                    build: @escaping @Sendable () throws -> Network) {
+            self.name = name
+            self.aliases = aliases
+            self.summary = summary
+            self.reference = reference
+            self.build = build
+        }
     }
 
+    /// torchvision's documented counts are `num_params` in its weights' metadata
+    /// (https://pytorch.org/vision/stable/models.html, "Table of all available
+    /// classification weights").
     public static let entries: [Entry] = [
-        Entry(name: "alexnet-owt", summary: "One-tower AlexNet (Krizhevsky 2014), torchvision's alexnet",
+        Entry(name: "alexnet-owt", aliases: ["alexnet"], summary: "One-tower AlexNet (Krizhevsky 2014), torchvision's alexnet",
               reference: "torchvision.models.alexnet; 61,100,840 parameters", build: alexNetOWT),
         Entry(name: "alexnet-owt-cc2", summary: "One-tower AlexNet as in cuda-convnet2: no conv1 padding, response norm",
               reference: "cuda-convnet2 layers-imagenet-1gpu.cfg", build: alexNetOWTcc2),
-        Entry(name: "vgg16", summary: "VGG-16 (Simonyan & Zisserman 2014), configuration D",
-              reference: "torchvision.models.vgg16; 138,357,544 parameters", build: vgg16),
-        Entry(name: "resnet50", summary: "ResNet-50 v1.5 (He et al. 2016; stride on the 3x3 conv)",
-              reference: "torchvision.models.resnet50; 25,557,032 parameters", build: resnet50),
+        vggEntry(11, false, 132_863_336), vggEntry(11, true, 132_868_840),
+        vggEntry(13, false, 133_047_848), vggEntry(13, true, 133_053_736),
+        vggEntry(16, false, 138_357_544), vggEntry(16, true, 138_365_992),
+        vggEntry(19, false, 143_667_240), vggEntry(19, true, 143_678_248),
+        resnetEntry(resnet18Config, "ResNet-18 (He et al. 2016), basic blocks", 11_689_512),
+        resnetEntry(resnet34Config, "ResNet-34 (He et al. 2016), basic blocks", 21_797_672),
+        resnetEntry(resnet50Config, "ResNet-50 v1.5 (He et al. 2016; stride on the 3x3 conv)", 25_557_032),
+        resnetEntry(resnet101Config, "ResNet-101 v1.5 (He et al. 2016; stride on the 3x3 conv)", 44_549_160),
+        resnetEntry(resnet152Config, "ResNet-152 v1.5 (He et al. 2016; stride on the 3x3 conv)", 60_192_808),
+        resnetEntry(wideResnet50x2Config, "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): bottlenecks twice as wide", 68_883_240),
+        resnetEntry(resnext50x32x4dConfig, "ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in each 3x3 conv", 25_028_904),
+        Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
+              reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121() }),
         Entry(name: "googlenet", summary: "GoogLeNet (Szegedy et al. 2014) with batch norm, no auxiliary heads",
-              reference: "torchvision.models.googlenet; 6,624,904 parameters", build: googLeNet),
-        Entry(name: "inception-v3", summary: "Inception v3 (Szegedy et al. 2015) with its auxiliary head, 299x299",
-              reference: "torchvision.models.inception_v3; 27,161,264 parameters", build: inceptionV3),
+              reference: "torchvision.models.googlenet (aux_logits=False); 6,624,904 parameters", build: { try googLeNet() }),
+        Entry(name: "googlenet-aux", summary: "GoogLeNet with batch norm and its two auxiliary heads, as trained",
+              reference: "torchvision.models.googlenet(aux_logits=True); 13,004,888 parameters",
+              build: { try googLeNet(auxLogits: true) }),
+        Entry(name: "inception-v3", aliases: ["inception_v3"],
+              summary: "Inception v3 (Szegedy et al. 2015) with its auxiliary head, 299x299",
+              reference: "torchvision.models.inception_v3; 27,161,264 parameters", build: { try inceptionV3() }),
+        Entry(name: "inception-v3-noaux", summary: "Inception v3 without its auxiliary head, 299x299",
+              reference: "torchvision.models.inception_v3(aux_logits=False); 23,834,568 parameters",
+              build: { try inceptionV3(auxLogits: false) }),
+        Entry(name: "mobilenet_v2", summary: "MobileNet v2 (Sandler et al. 2018): inverted residuals, depthwise convs, ReLU6",
+              reference: "torchvision.models.mobilenet_v2; 3,504,872 parameters", build: { try mobilenetV2() }),
+        Entry(name: "mobilenet_v3_large", summary: "MobileNet v3 large (Howard et al. 2019): hard swish, squeeze-and-excitation",
+              reference: "torchvision.models.mobilenet_v3_large; 5,483,032 parameters", build: { try mobilenetV3(large: true) }),
+        Entry(name: "mobilenet_v3_small", summary: "MobileNet v3 small (Howard et al. 2019): hard swish, squeeze-and-excitation",
+              reference: "torchvision.models.mobilenet_v3_small; 2,542,856 parameters", build: { try mobilenetV3(large: false) }),
+        efficientNetEntry(0, 5_288_548), efficientNetEntry(1, 7_794_184),
+        efficientNetEntry(2, 9_109_994), efficientNetEntry(3, 12_233_232),
+        Entry(name: "squeezenet1_0", summary: "SqueezeNet 1.0 (Iandola et al. 2016): fire modules, no FC layer",
+              reference: "torchvision.models.squeezenet1_0; 1,248,424 parameters", build: { try squeezeNet(version: "1_0") }),
+        Entry(name: "squeezenet1_1", summary: "SqueezeNet 1.1: a 3x3 stem and earlier pooling, 2.4x less compute than 1.0",
+              reference: "torchvision.models.squeezenet1_1; 1,235,496 parameters", build: { try squeezeNet(version: "1_1") }),
         Entry(name: "nin", summary: "Network in Network (Lin et al. 2013), ImageNet model",
               reference: "the Caffe Model Zoo NIN-ImageNet prototxt; 7,595,176 parameters", build: networkInNetwork),
     ]
 
+    private static func vggEntry(_ depth: Int, _ batchNorm: Bool, _ parameters: Int) -> Entry {
+        let configuration = [11: "A", 13: "B", 16: "D", 19: "E"][depth]!
+        let name = "vgg\(depth)\(batchNorm ? "_bn" : "")"
+        return Entry(name: name,
+                     summary: "VGG-\(depth) (Simonyan & Zisserman 2014), configuration \(configuration)\(batchNorm ? ", batch norm" : "")",
+                     reference: "torchvision.models.\(name); \(grouped(parameters)) parameters",
+                     build: { try vgg(depth: depth, batchNorm: batchNorm) })
+    }
+
+    private static func resnetEntry(_ config: ResNetConfig, _ summary: String, _ parameters: Int) -> Entry {
+        Entry(name: config.name, summary: summary, reference: "torchvision.models.\(config.name); \(grouped(parameters)) parameters",
+              build: { try resnet(config) })
+    }
+
+    private static func efficientNetEntry(_ variant: Int, _ parameters: Int) -> Entry {
+        let native = efficientNetScales[variant].resolution
+        return Entry(name: "efficientnet_b\(variant)",
+                     summary: "EfficientNet-B\(variant) (Tan & Le 2019): MBConv, SiLU, squeeze-and-excitation; 224x224"
+                         + (native == 224 ? "" : " (torchvision evaluates it at \(native))"),
+                     reference: "torchvision.models.efficientnet_b\(variant); \(grouped(parameters)) parameters",
+                     build: { try efficientNet(variant) })
+    }
+
+    /// `n` with thousands separators: 25557032 as "25,557,032".
+    private static func grouped(_ n: Int) -> String {
+        var digits = String(n), out = ""
+        while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
+        return digits + out
+    }
+
     public static var names: [String] { entries.map(\.name) }
 
-    /// The model named `name` (case-insensitive), or nil.
+    /// The entry named `name` or with `name` among its aliases (case-insensitive), or nil.
+    public static func entry(named name: String) -> Entry? {
+        let key = name.lowercased()
+        return entries.first { $0.name.lowercased() == key || $0.aliases.contains { $0.lowercased() == key } }
+    }
+
+    /// The model named `name` or with `name` among its aliases (case-insensitive), or nil.
+    /// The network keeps the zoo's name (`alexnet` builds `alexnet-owt`).
     public static func model(named name: String) -> Network? {
-        guard let entry = entries.first(where: { $0.name.lowercased() == name.lowercased() }) else { return nil }
+        guard let entry = entry(named: name) else { return nil }
         return try? entry.build()
     }
 }

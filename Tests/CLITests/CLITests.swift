@@ -102,6 +102,9 @@ let smallScenario = """
         let resnet = try #require(list.first { $0["name"] as? String == "resnet50" })
         #expect(resnet["parameters"] as? Int == 25_557_032)
         #expect((resnet["forward_flops_per_image"] as? Int ?? 0) > 8_000_000_000)
+        let alexnet = try #require(list.first { $0["name"] as? String == "alexnet-owt" })
+        #expect(alexnet["aliases"] as? [String] == ["alexnet"])
+        #expect(list.contains { $0["name"] as? String == "efficientnet_b3" })
     }
 
     @Test func hardwareListsGPUsWithSources() {

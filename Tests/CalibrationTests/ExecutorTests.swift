@@ -155,4 +155,25 @@ import Workload
         let resnet = TrainingSetup(network: try #require(Zoo.model(named: "resnet50")), precision: .fp32, batchPerGPU: 1, gpus: 1, steps: 1)
         #expect(throws: ExecutorError.self) { try Executor(graph: try Planner.plan(resnet, strategy: .data()), setup: resnet, strategy: .data()) }
     }
+
+    /// The layer kinds of MobileNet and EfficientNet (grouped convolutions, hard
+    /// swish, SiLU...) are simulated only: the executor names the layer and refuses.
+    @Test func groupedConvolutionsAndNewActivationsAreRefusedByName() throws {
+        func refusal(_ build: (inout NetworkBuilder) throws -> Void) throws -> String {
+            var b = NetworkBuilder(name: "t", input: TensorShape(channels: 4, height: 8, width: 8))
+            try build(&b)
+            try b.fc("fc", units: 4); try b.softmax("loss")
+            let setup = TrainingSetup(network: try b.finish(), precision: .fp32, batchPerGPU: 2, gpus: 1, steps: 1)
+            do {
+                _ = try Executor(graph: try Planner.plan(setup, strategy: .data()), setup: setup, strategy: .data())
+                return "accepted"
+            } catch let error as ExecutorError {
+                return error.message
+            }
+        }
+        let depthwise = try refusal { try $0.conv("dw", out: 4, kernel: 3, pad: 1, groups: 4) }
+        #expect(depthwise.contains("dw, a grouped convolution (4 groups)"))
+        let hardSwish = try refusal { try $0.conv("c", out: 4, kernel: 3, pad: 1); try $0.activation("hs", .hardSwish) }
+        #expect(hardSwish.contains("hs (hardswish)") && hardSwish.contains("simulated only"))
+    }
 }

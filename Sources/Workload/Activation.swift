@@ -1,0 +1,56 @@
+/// An element-wise activation other than ReLU (which keeps its own layer kind,
+/// `LayerKind.relu`, because the CPU executor runs it).
+///
+/// Each counts FLOPs per element as below, a transcendental (`exp`) as one FLOP,
+/// a compare or a clamp bound as one; all are memory-bound on a GPU, so their
+/// traffic, not these counts, sets their time in the cost model.
+///
+/// | activation | forward | backward | kept for backward |
+/// |---|---|---|---|
+/// | ReLU6 `min(max(x, 0), 6)` | 2 | 2 (two compares give the mask, dy kept or zeroed) | nothing: in place, the mask comes from the output |
+/// | sigmoid `1 / (1 + exp(−x))` | 4 (negate, exp, add, divide) | 3 (`dy · y · (1 − y)`) | its output |
+/// | hard sigmoid `relu6(x + 3) / 6` | 4 (add, two clamps, scale) | 3 (two compares, scale) | its input |
+/// | SiLU `x · sigmoid(x)` | 5 (sigmoid, multiply) | 8 (sigmoid again, `dy · s · (1 + x · (1 − s))`) | its input |
+/// | hard swish `x · relu6(x + 3) / 6` | 5 (add, two clamps, scale, multiply) | 6 (two compares, `(2x + 3) / 6`, multiply by dy) | its input |
+///
+/// "Kept for backward" follows PyTorch's autograd: torchvision builds ReLU6,
+/// SiLU and hard swish with `inplace=True`; ReLU6 (a `hardtanh`) differentiates
+/// from its output in place, so nothing beyond that output is kept, as for ReLU;
+/// sigmoid keeps its output; hard sigmoid, SiLU and hard swish differentiate from
+/// their input, which autograd keeps (as a copy when the activation runs in place).
+public enum Activation: String, CaseIterable, Hashable, Sendable {
+    /// `nn.ReLU6` (MobileNet v2).
+    case relu6
+    /// `nn.Sigmoid` (EfficientNet's squeeze-and-excitation gate).
+    case sigmoid
+    /// `nn.Hardsigmoid` (MobileNet v3's squeeze-and-excitation gate).
+    case hardSigmoid = "hardsigmoid"
+    /// `nn.SiLU`, also called swish (EfficientNet).
+    case silu
+    /// `nn.Hardswish` (MobileNet v3).
+    case hardSwish = "hardswish"
+
+    /// FLOPs per element of the forward pass.
+    public var forwardFLOPsPerElement: Int {
+        switch self {
+        case .relu6: return 2
+        case .sigmoid, .hardSigmoid: return 4
+        case .silu, .hardSwish: return 5
+        }
+    }
+
+    /// FLOPs per element of the backward pass (the input's gradient).
+    public var backwardFLOPsPerElement: Int {
+        switch self {
+        case .relu6: return 2
+        case .sigmoid, .hardSigmoid: return 3
+        case .silu: return 8
+        case .hardSwish: return 6
+        }
+    }
+
+    /// Whether the backward pass needs a tensor of the input's size that the layer
+    /// must keep (its output for sigmoid, its input for the others); false for
+    /// ReLU6, which runs in place and differentiates from its output.
+    public var keepsATensorForBackward: Bool { self != .relu6 }
+}
