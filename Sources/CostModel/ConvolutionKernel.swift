@@ -30,8 +30,10 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// Kernels launched.
     public var kernels: Int
     /// Whether the products run on tensor cores at the precision's peak; false:
-    /// on the CUDA cores at the fp32 peak (cuDNN's Winograd and FFT kernels).
+    /// on the CUDA cores at the fp32 peak (cuDNN's Winograd and FFT kernels, direct kernels).
     public var usesTensorCores: Bool
+    /// Whether the kernel is a direct loop, priced without a matrix product's shape.
+    public var isDirect: Bool { algorithm == .direct }
 
     public static func == (a: ConvolutionKernel, b: ConvolutionKernel) -> Bool {
         a.algorithm == b.algorithm && a.pass == b.pass && a.productFLOPs == b.productFLOPs && a.gemm.m == b.gemm.m
@@ -124,6 +126,19 @@ public struct ConvolutionKernel: Sendable, Equatable {
                 workspaceBytes = transformed * act
                 kernels = 4
             }
+
+        case .direct:
+            // A depthwise convolution's per-channel products are 1 × (kh·kw) by
+            // N·Ho·Wo: no matrix product worth the name, so the kernel is a loop over
+            // taps on the CUDA cores, priced as a roofline without a product shape.
+            guard s.isDepthwise else { return nil }
+            productFLOPs = 2 * multiplyAdds
+            gemm = (k, n * Double(s.outputHeight * s.outputWidth), Double(s.kernelHeight * s.kernelWidth))
+            transformFLOPs = 0
+            memoryBytes = ioBytes
+            separateTransforms = false
+            workspaceBytes = 0
+            kernels = 1
 
         case .fft:
             // FFT convolution (Mathieu, Henaff & LeCun 2014; Vasilache et al. 2015):

@@ -13,7 +13,8 @@ extension CostModel {
     /// Every algorithm the library offers for `pass` that applies to the shape,
     /// priced, whether or not its workspace fits; implicit GEMM first.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
-        let offered = kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        // Depthwise convolutions run as direct kernels in every library.
+        let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [.direct] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
         return offered.compactMap { algorithm in
             ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision).map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
         }
@@ -42,7 +43,7 @@ extension CostModel {
     /// for each (`cutlass/gemm/device/default_gemm_configuration.h`).
     static func iterationDepth(_ rate: Precision) -> Double { rate == .fp32 ? 8 : 32 }
 
-    /// The share of the ceiling a kernel's product shape allows.
+    /// The share of the ceiling a kernel's product shape allows (1 for a direct kernel).
     ///
     /// Where the GPU's kernel efficiency for this precision and pass was fitted
     /// (`GPUSpec.kernelEfficiency`, fitted with this same shape model) and its SM
@@ -51,6 +52,7 @@ extension CostModel {
     /// epilogue cost about one iteration of depth `k_it`). Elsewhere, the cost model's
     /// saturating curve `s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`.
     func shapeEfficiency(_ kernel: ConvolutionKernel, rate: Precision) -> Double {
+        if kernel.isDirect { return 1 }
         let (m, n, k) = kernel.gemm
         if let sms = gpu.streamingMultiprocessors, gpu.kernelEfficiency[rate.rawValue]?[kernel.pass.catalogKey] != nil {
             let depth = Self.iterationDepth(rate)

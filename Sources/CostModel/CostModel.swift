@@ -66,8 +66,11 @@ public struct CostModel: Sendable {
         if kernelLibrary != nil, let convolution = work.convolution {
             return convolution.passes.reduce(0) { $0 + chosenKernel(for: $1, of: convolution).seconds }
         }
-        let peak = gpu.peakFLOPsPerSecond(precision: precision.rawValue)
-        let eff = work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
+        // A depthwise convolution is a direct kernel on the CUDA cores (`ConvolutionAlgorithm.direct`):
+        // a roofline at the fp32 peak, without a matrix product's shape.
+        let depthwise = work.convolution?.geometry.isDepthwise == true
+        let peak = gpu.peakFLOPsPerSecond(precision: depthwise ? Precision.fp32.rawValue : precision.rawValue)
+        let eff = depthwise ? maxEfficiency(.fp32) : work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
         let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
         let memoryTime = work.memoryBytes / bandwidth

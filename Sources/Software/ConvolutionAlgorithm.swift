@@ -19,4 +19,9 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// (cuDNN's FFT; Mathieu, Henaff & LeCun, "Fast Training of Convolutional
     /// Networks through FFTs", ICLR 2014; Vasilache et al., ICLR 2015).
     case fft
+    /// A direct kernel that loops over each channel's filter taps, for depthwise
+    /// convolutions (one input channel per group): PyTorch's `conv_depthwise2d`
+    /// (aten/src/ATen/native/cuda/DepthwiseConv2d.cu) and cuDNN's grouped kernels.
+    /// Every library runs depthwise convolutions this way, whatever else it offers.
+    case direct
 }

@@ -29,6 +29,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         self.strideWidth = strideWidth
     }
 
+    /// A depthwise convolution: one input channel per group (MobileNet, EfficientNet).
+    public var isDepthwise: Bool { groups > 1 && inputChannels == groups }
+
     /// Multiply-adds of the forward pass for one example:
     /// `K · Ho · Wo · (C / g) · kh · kw` (each pass of the backward does as many).
     public var multiplyAdds: Double {

@@ -124,4 +124,32 @@ import Workload
         #expect(CostModel(gpu: gpu, precision: .fp32).seconds(for: backward) == CostModel(gpu: gpu, precision: .fp32).seconds(for: plain))
         #expect(LayerWork.backward(try b.finish().layers[1], batch: 16, precision: .fp32).convolution?.passes == [.backwardFilter])
     }
+
+    /// A depthwise convolution (one input channel per group) runs as a direct kernel
+    /// in every library and without one: a roofline at the fp32 peak, no product shape.
+    @Test func depthwiseConvolutionsAreDirectRooflines() throws {
+        var b = NetworkBuilder(name: "dw", input: TensorShape(channels: 32, height: 112, width: 112))
+        try b.conv("pre", out: 32, kernel: 1)
+        try b.conv("dw", out: 32, kernel: 3, pad: 1, groups: 32)
+        let layer = try b.finish().layers[2]
+        let forward = LayerWork.forward(layer, batch: 64, precision: .fp16)
+        let convolution = try #require(forward.convolution)
+        #expect(convolution.geometry.isDepthwise)
+        let pixels: Double = 32 * 112 * 112 * 64
+        let flops: Double = 2 * pixels * 9
+        let bytes: Double = (2 * pixels + 32 * 9) * 2
+        let computeTime: Double = flops / (1e13 * 0.76)
+        let memoryTime: Double = bytes / (1e12 * 0.88)
+        let roofline = max(computeTime, memoryTime)
+        for library in [nil, try library("cudnn-8")] {
+            let model = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: library)
+            if library != nil {
+                #expect(model.candidateKernels(for: .forward, of: convolution).map(\.kernel.algorithm) == [.direct])
+            }
+            let t = model.seconds(for: forward)
+            #expect(abs(t - (roofline + 5e-6)) / t < 0.02, "\(library?.name ?? "none"): \(t) s, roofline \(roofline) s")
+        }
+        // A dense layer of the same size is not direct.
+        #expect(ConvolutionKernel(.direct, pass: .forward, work: work(conv(c: 32, k: 32, size: 112)), precision: .fp16) == nil)
+    }
 }
