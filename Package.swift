@@ -75,7 +75,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload", "YAMLSupport"]),
-        .testTarget(name: "HardwareTests", dependencies: ["Hardware"]),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "YAMLSupport"]),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism", "Hardware"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Parallelism", "CostModel", "Hardware", "Workload", "SimCore",
                                                              "Software"]),

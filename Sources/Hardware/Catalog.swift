@@ -89,7 +89,7 @@ extension LinkSpec {
         case (nil, nil): throw yaml.error("missing bandwidth: give bandwidth_gb_per_s (GB/s) or gbit_per_s (Gb/s)")
         }
         latencySeconds = try yaml.required("latency_us").double(in: Limits.microseconds) * 1e-6
-        source = try yaml.required("source").string()
+        source = try yaml.requiredSource()
     }
 }
 
@@ -118,7 +118,7 @@ extension GPUSpec {
             nvlink = try nv.string()
             guard catalog.link(named: nvlink!) != nil else { throw nv.error("unknown link '\(nvlink!)'") }
         }
-        source = try yaml.required("source").string()
+        source = try yaml.requiredSource()
         measured = try yaml.optional("measured")?.string()
         tdpWatts = try yaml.optional("tdp_watts")?.double(in: 1...100_000)
         if let table = try yaml.optional("max_efficiency") {
@@ -148,5 +148,17 @@ extension GPUSpec {
             guard measured != nil else { throw table.error("fitted efficiencies need their source: add measured:") }
             guard streamingMultiprocessors != nil else { throw table.error("fitted efficiencies need the GPU's SM count: add sms:") }
         }
+    }
+}
+
+extension YAMLValue {
+    /// An entry's `source:`, which every catalog figure needs: missing or blank is refused.
+    func requiredSource() throws -> String {
+        let node = try required("source")
+        let text = try node.string()
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw node.error("an empty source; say where the figures come from (document and date)")
+        }
+        return text
     }
 }

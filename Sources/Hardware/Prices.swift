@@ -46,7 +46,7 @@ extension Catalog {
                 gpu: try knownGPU(item.required("gpu")), provider: try item.required("provider").string(),
                 instance: try item.required("instance").string(), perHour: try item.required("per_hour").double(in: 0.0001...1e7),
                 gpusPerInstance: try item.required("gpus").int(in: 1...1024), seen: try item.required("seen").string(),
-                source: try item.required("source").string()))
+                source: try item.requiredSource()))
         }
         for item in try yaml.optional("purchase")?.items() ?? [] {
             try item.checkKeys(["gpu", "low", "high", "seen", "source"])
@@ -54,7 +54,7 @@ extension Catalog {
             let low = try lowNode.double(in: 0.01...1e9), high = try highNode.double(in: 0.01...1e9)
             guard low <= high else { throw highNode.error("high (\(high)) is below low (\(low))") }
             purchasePrices.append(PurchasePrice(gpu: try knownGPU(item.required("gpu")), low: low, high: high,
-                                                seen: try item.required("seen").string(), source: try item.required("source").string()))
+                                                seen: try item.required("seen").string(), source: try item.requiredSource()))
         }
     }
 

@@ -1,0 +1,144 @@
+import Testing
+@testable import Hardware
+import YAMLSupport
+
+/// The current accelerators and links added for issue 18, item 3, and the rule that
+/// every catalog entry says where its figures come from.
+@Suite struct CurrentCatalogTests {
+    /// The GPUs added for issue 18 with the figures their sources give (dense peaks).
+    static let added: [(name: String, alias: String, memoryGiB: Double, bandwidthGBs: Double,
+                        fp32: Double, bf16: Double, tdp: Double?, host: String, nvlink: String?, document: String)] = [
+        ("H100-PCIe", "h100-pcie", 80, 2000, 51, 756.5, 350, "pcie5-x16", nil, "NVIDIA H100 Tensor Core GPU datasheet"),
+        ("A100-PCIe-80GB", "a100-pcie", 80, 1935, 19.5, 312, 300, "pcie4-x16", nil, "NVIDIA A100 Tensor Core GPU datasheet"),
+        ("L40S", "l40s", 48, 864, 91.6, 362.05, 350, "pcie4-x16", nil, "NVIDIA L40S datasheet"),
+        ("L4", "l4", 24, 300, 30.3, 121, 72, "pcie4-x16", nil, "NVIDIA L4 Tensor Core GPU datasheet"),
+        ("B200-SXM", "b200", 180, 7700, 75, 2250, 1000, "pcie5-x16", "nvlink5", "NVIDIA GB200 NVL72 / HGX B200"),
+        ("GB200", "gb200", 186, 8000, 80, 2500, 1200, "pcie5-x16", "nvlink5", "NVIDIA GB200 NVL72 / HGX B200"),
+        ("MI300X", "mi300x", 192, 5300, 163.4, 1307.4, nil, "pcie5-x16", nil, "AMD ROCm documentation"),
+    ]
+
+    @Test func eachNewGPUParsesWithItsSourcedFigures() throws {
+        let catalog = try Catalog.builtIn()
+        for entry in Self.added {
+            let gpu = try #require(catalog.gpu(named: entry.alias), "\(entry.alias) is not in the catalog")
+            #expect(gpu.name == entry.name)
+            #expect(gpu.memoryBytes == entry.memoryGiB * 1_073_741_824)
+            #expect(gpu.memoryBytesPerSecond == entry.bandwidthGBs * 1e9)
+            #expect(gpu.peakFLOPsPerSecond["fp32"] == entry.fp32 * 1e12)
+            #expect(gpu.peakFLOPsPerSecond["bf16"] == entry.bf16 * 1e12)
+            #expect(gpu.tdpWatts == entry.tdp)
+            #expect(gpu.hostLink == entry.host)
+            #expect(gpu.nvlink == entry.nvlink)
+            #expect(gpu.year != nil && gpu.architecture != "unknown")
+            #expect(gpu.source.contains(entry.document), "\(gpu.name)'s source does not name its document")
+            #expect(gpu.source.range(of: #"20\d\d"#, options: .regularExpression) != nil, "\(gpu.name)'s source has no date")
+        }
+    }
+
+    /// Dense peaks: a tensor figure halved from "with sparsity" still sits at or above
+    /// the plain fp32 peak, and no tensor precision is cheaper than fp32.
+    @Test func newPeaksHaveSensibleRatios() throws {
+        let catalog = try Catalog.builtIn()
+        for entry in Self.added {
+            let gpu = try #require(catalog.gpu(named: entry.name))
+            let fp32 = gpu.peakFLOPsPerSecond(precision: "fp32")
+            #expect(fp32 > 0)
+            #expect(gpu.memoryBytesPerSecond > 0 && gpu.memoryBytes > 0)
+            #expect(gpu.peakFLOPsPerSecond(precision: "tf32") >= fp32)
+            #expect(gpu.peakFLOPsPerSecond(precision: "fp16") >= fp32)
+            #expect(gpu.peakFLOPsPerSecond(precision: "bf16") >= fp32)
+            #expect(gpu.peakFLOPsPerSecond(precision: "bf16") >= gpu.peakFLOPsPerSecond(precision: "tf32"))
+            // No sparse figure slipped in: every dense bf16 peak here is below 3 PFLOP/s.
+            #expect(gpu.peakFLOPsPerSecond(precision: "bf16") < 3e15)
+            if let sms = gpu.streamingMultiprocessors { #expect(sms > 0) }
+        }
+    }
+
+    @Test func currentLinkGenerationsParse() throws {
+        let catalog = try Catalog.builtIn()
+        let expected: [(String, LinkKind, Double, String)] = [
+            ("nvlink5", .nvlink, 900e9, "NVIDIA GB200 NVL72 / HGX B200"),
+            ("ib-xdr", .infiniband, 100e9, "ConnectX-8 SuperNIC"),
+            ("eth-800g", .ethernet, 100e9, "IEEE Std 802.3df-2024"),
+            ("pcie6-x16", .pcie, 128e9, "PCI Express Base Specification 6.0"),
+        ]
+        for (name, kind, bytesPerSecond, document) in expected {
+            let link = try #require(catalog.link(named: name), "\(name) is not in the catalog")
+            #expect(link.kind == kind)
+            #expect(link.bytesPerSecond == bytesPerSecond)
+            #expect(link.source.contains(document))
+        }
+        // Each generation is faster than the one before it.
+        #expect(try #require(catalog.link(named: "nvlink5")).bytesPerSecond > (try #require(catalog.link(named: "nvlink4"))).bytesPerSecond)
+        #expect(try #require(catalog.link(named: "ib-xdr")).bytesPerSecond > (try #require(catalog.link(named: "ib-ndr"))).bytesPerSecond)
+        #expect(try #require(catalog.link(named: "eth-800g")).bytesPerSecond > (try #require(catalog.link(named: "eth-400g"))).bytesPerSecond)
+        #expect(try #require(catalog.link(named: "pcie6-x16")).bytesPerSecond > (try #require(catalog.link(named: "pcie5-x16"))).bytesPerSecond)
+    }
+
+    /// Every entry of the whole built-in catalog says where its figures come from:
+    /// a tag it cites exists, or the text names a document.
+    @Test func everyCatalogEntryHasASource() throws {
+        let catalog = try Catalog.builtIn()
+        let tags = Set(catalog.sources.map(\.tag))
+        let entries = catalog.gpus.map { ($0.name, $0.source) } + catalog.links.map { ($0.name, $0.source) }
+            + catalog.cloudPrices.map { ("\($0.gpu) at \($0.provider)", $0.source) }
+            + catalog.purchasePrices.map { ($0.gpu, $0.source) }
+        #expect(entries.count > 40)
+        for (name, source) in entries {
+            #expect(!source.trimmingCharacters(in: .whitespaces).isEmpty, "\(name) has no source")
+            let cited = source.matches(of: /\[([a-z]+)\]/).map { String($0.output.1) }
+            for tag in cited { #expect(tags.contains(tag), "\(name) cites [\(tag)], which no sources: table defines") }
+            #expect(!cited.isEmpty || source.count >= 20, "\(name)'s source neither cites a tag nor names a document")
+        }
+    }
+
+    // MARK: - The parser refuses an entry without a source
+
+    static let gpuWithoutSource = """
+        gpus:
+          - name: Nameless-1
+            architecture: Test
+            memory_gib: 16
+            memory_bandwidth_gb_per_s: 500
+            peak_tflops: {fp32: 10}
+            host_link: pcie4-x16
+        """
+
+    @Test func aGPUWithoutASourceIsRefused() throws {
+        var catalog = try Catalog.builtIn()
+        let yaml = try YAMLValue.parse(Self.gpuWithoutSource, file: "gpu.yaml")
+        let error = #expect(throws: ConfigError.self) { try catalog.read(gpus: yaml.optional("gpus"), links: nil) }
+        #expect(error?.message.contains("missing required key 'source'") == true)
+        #expect(error?.keyPath.hasSuffix("source") == true)
+        #expect(catalog.gpu(named: "Nameless-1") == nil)
+    }
+
+    @Test func aBlankSourceIsRefused() throws {
+        var catalog = try Catalog.builtIn()
+        for blank in ["\"\"", "\"   \""] {
+            let text = Self.gpuWithoutSource + "\n    source: \(blank)\n"
+            let yaml = try YAMLValue.parse(text, file: "gpu.yaml")
+            let error = #expect(throws: ConfigError.self) { try catalog.read(gpus: yaml.optional("gpus"), links: nil) }
+            #expect(error?.message.contains("empty source") == true)
+        }
+        let link = try YAMLValue.parse("links:\n  - {name: x-link, kind: ethernet, gbit_per_s: 800, latency_us: 2, source: ''}\n", file: "links.yaml")
+        #expect(throws: ConfigError.self) { try catalog.read(gpus: nil, links: link.optional("links")) }
+        let price = try YAMLValue.parse(
+            "cloud:\n  - {gpu: H100-SXM5, provider: X, instance: x8, per_hour: 10, gpus: 8, seen: 2025, source: ' '}\n", file: "prices.yaml")
+        #expect(throws: ConfigError.self) { try catalog.readPrices(price) }
+    }
+
+    @Test func aLinkWithoutASourceIsRefused() throws {
+        var catalog = try Catalog.builtIn()
+        let yaml = try YAMLValue.parse("links:\n  - {name: x-link, kind: ethernet, gbit_per_s: 800, latency_us: 2}\n", file: "links.yaml")
+        let error = #expect(throws: ConfigError.self) { try catalog.read(gpus: nil, links: yaml.optional("links")) }
+        #expect(error?.message.contains("missing required key 'source'") == true)
+    }
+
+    @Test func theSameEntryWithASourceIsAccepted() throws {
+        var catalog = try Catalog.builtIn()
+        let text = Self.gpuWithoutSource + "\n    source: \"Test datasheet (2025): 10 TFLOP/s fp32\"\n"
+        try catalog.read(gpus: try YAMLValue.parse(text, file: "gpu.yaml").optional("gpus"), links: nil)
+        #expect(catalog.gpu(named: "Nameless-1")?.source == "Test datasheet (2025): 10 TFLOP/s fp32")
+    }
+}
