@@ -11,7 +11,8 @@ extension CostModel {
     }
 
     /// Every algorithm the library offers for `pass` that applies to the shape,
-    /// priced, whether or not its workspace fits; implicit GEMM first.
+    /// priced, whether or not its workspace fits; implicit GEMM first (a depthwise
+    /// convolution's one candidate is the direct kernel). The first needs no workspace.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [.direct] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
