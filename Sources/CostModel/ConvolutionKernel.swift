@@ -48,7 +48,8 @@ public struct ConvolutionKernel: Sendable, Equatable {
 
     /// `algorithm` for `pass` of `work`, or nil when the algorithm does not apply to
     /// the shape: Winograd needs square 3x3 (fused: 3x3 only) or 5x5 filters, stride 1
-    /// and one group; FFT needs stride 1, one group and a padded side of at most 256.
+    /// and one group; FFT needs stride 1, one group and a padded side of at most 256;
+    /// the direct kernel, a depthwise convolution.
     public init?(_ algorithm: ConvolutionAlgorithm, pass: ConvolutionPass, work: ConvolutionWork, precision: Precision) {
         let s = work.geometry
         let n = work.batch, f = work.fraction
@@ -59,7 +60,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
         let outputElements = n * k * Double(s.outputHeight * s.outputWidth)
         let ioBytes = (inputElements + outputElements + weights) * act
         let multiplyAdds = s.multiplyAdds * n * f
-        let unitStride = s.strideHeight == 1 && s.strideWidth == 1 && s.groups == 1
+        let strideOneOneGroup = s.strideHeight == 1 && s.strideWidth == 1 && s.groups == 1
         self.algorithm = algorithm
         self.pass = pass
         self.usesTensorCores = false
@@ -93,7 +94,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
             // pair instead of m²·r². Over T tiles of the pass's output image the
             // products are α² matrix products of 2·T·N·C·K FLOPs each.
             let r = s.kernelHeight
-            guard unitStride, s.kernelWidth == r else { return nil }
+            guard strideOneOneGroup, s.kernelWidth == r else { return nil }
             let tile: Int
             switch (algorithm, r) {
             case (.winogradFused, 3): tile = 2
@@ -147,7 +148,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
             // complex product [K × C]·[C × N] per frequency (8 real FLOPs per complex
             // multiply-add, P·(Q/2 + 1) frequencies of a real transform), and
             // transform back; a real 2-D FFT costs 2.5·P·Q·log2(P·Q) FLOPs.
-            guard unitStride else { return nil }
+            guard strideOneOneGroup else { return nil }
             func paddedSide(_ x: Int, _ r: Int) -> Int { var p = 1; while p < x + r - 1 { p *= 2 }; return p }
             let p = paddedSide(s.outputHeight, s.kernelHeight), q = paddedSide(s.outputWidth, s.kernelWidth)
             guard p <= Self.largestFFTSide, q <= Self.largestFFTSide else { return nil }
