@@ -62,7 +62,9 @@ public struct KernelTimes: Sendable {
                                                outputHeight: outH / sh + 1, outputWidth: outW / sw + 1,
                                                kernelHeight: fh, kernelWidth: fw, strideHeight: sh, strideWidth: sw)
             let operations = geometry.multiplyAdds * Double(n) * 2
-            guard operations <= bounds.flops else { throw fail("the layer does \(operations) operations, more than \(bounds.flops)") }
+            guard operations <= bounds.flops else {
+                throw fail("the layer does \(String(format: "%.3g", locale: nil, operations)) operations, more than \(String(format: "%.0e", locale: nil, bounds.flops))")
+            }
             var seconds: [ConvolutionPass: Double] = [:]
             for (pass, column) in Self.columns {
                 let text = try cell(column)
