@@ -14,6 +14,9 @@ public enum ExplainReport {
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
             + "sync: \(profile.gradientSync.rawValue)\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
+        if profile.batchNormFusion != .none {
+            out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the fused layers show 0 ms above: they run inside the batch norm's kernel)\n"
+        }
         if profile.computeJitterCV > 0, let m = metrics {
             out += "stragglers: each GPU's compute varies with a coefficient of variation of \(Format.fixed(profile.computeJitterCV * 100, 1))%; "
                 + "waiting for the slowest adds \(Format.fixed(m.stragglerWaitSeconds * 1e3, 2)) ms "
