@@ -63,10 +63,13 @@ public enum GraphSimulation {
         var dependenciesDone = [Bool](repeating: false, count: dispatching ? tasks.count : 0)
         var hostStarts = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
         var hostEnds = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
+        // Under a host sync: told of every finished task (see below).
+        var finished: (Int) -> Void = { _ in }
 
         var start: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
             ends[id] = time
+            finished(id)
             for next in dependents[id] {
                 waitingOn[next] -= 1
                 if waitingOn[next] == 0 { start(next) }
@@ -110,23 +113,61 @@ public enum GraphSimulation {
         // Every worker's host thread launches its compute tasks in program order, from the start.
         // (Kept alive until the run is over: the engine's events refer to them unowned.)
         let hosts = dispatching ? (0..<graph.gpus).map { SerialResource(name: "gpu\($0) host", simulator: simulator) } : []
-        if dispatching {
+        func submitLaunch(_ id: Int, then: (() -> Void)? = nil) {
+            guard case .compute(let work) = works[id] else { return }
+            let perKernel: Double
+            switch tasks[id].kind {
+            case .forward: perKernel = profile.launchSecondsPerKernelForward
+            case .backward: perKernel = profile.launchSecondsPerKernelBackward
+            default: perKernel = profile.launchSecondsPerKernelUpdate
+            }
+            hosts[devices[id]].submit(duration: SimDuration(secondsRoundingUp: Double(work.kernels) * perKernel),
+                                      started: { hostStarts[id] = $0 }) { end in
+                hostEnds[id] = end
+                launched[id] = true
+                if dependenciesDone[id] { runOnGPU(id, work) }
+                then?()
+            }
+        }
+        if dispatching && !profile.hostSyncBeforeUpdate {
+            for task in tasks where task.kind != .transfer { if case .compute = task.work { submitLaunch(task.id) } }
+        } else if dispatching {
+            // Once per step, before the step's first update task, the host blocks until the
+            // step's gradients are ready: every task an update of that worker's step depends on,
+            // other than updates, has finished (the AMP scaler's `.item()` on found_inf, after
+            // DDP has waited for its all-reduces). Each worker's launches are chained, the next
+            // submitted when the previous is through.
+            var queues = [[Int]](repeating: [], count: graph.gpus)
+            var firstOf: [String: Int] = [:]        // "worker/step" -> the step's first update task
+            var gates: [Int: [Int]] = [:]           // a gradient task -> the first updates it gates
+            var pending: [Int: Int] = [:]           // first update -> gradient tasks not finished yet
             for task in tasks {
-                guard case .compute(let work) = task.work else { continue }
-                let perKernel: Double
-                switch task.kind {
-                case .forward: perKernel = profile.launchSecondsPerKernelForward
-                case .backward: perKernel = profile.launchSecondsPerKernelBackward
-                default: perKernel = profile.launchSecondsPerKernelUpdate
-                }
-                let id = task.id
-                hosts[task.device].submit(duration: SimDuration(secondsRoundingUp: Double(work.kernels) * perKernel),
-                                          started: { hostStarts[id] = $0 }) { end in
-                    hostEnds[id] = end
-                    launched[id] = true
-                    if dependenciesDone[id] { runOnGPU(id, work) }
+                if case .compute = task.work { queues[task.device].append(task.id) }
+                guard task.kind == .update, case .compute = task.work else { continue }
+                let key = "\(task.device)/\(task.step)"
+                let first = firstOf[key] ?? task.id
+                firstOf[key] = first
+                for d in task.dependencies where tasks[d].kind != .update && !(gates[d]?.contains(first) ?? false) {
+                    gates[d, default: []].append(first)
+                    pending[first, default: 0] += 1
                 }
             }
+            var position = [Int](repeating: 0, count: graph.gpus)
+            var blocked = Set<Int>()
+            func launchNext(_ worker: Int) {
+                guard position[worker] < queues[worker].count else { return }
+                let id = queues[worker][position[worker]]
+                position[worker] += 1
+                if let waiting = pending[id], waiting > 0 { blocked.insert(id); return }
+                submitLaunch(id) { launchNext(worker) }
+            }
+            finished = { id in
+                for first in gates[id] ?? [] {
+                    pending[first]! -= 1
+                    if pending[first] == 0 && blocked.remove(first) != nil { submitLaunch(first) { launchNext(devices[first]) } }
+                }
+            }
+            for worker in 0..<graph.gpus { launchNext(worker) }
         }
         for task in tasks where task.dependencies.isEmpty { start(task.id) }
         let makespan = simulator.run()
@@ -134,6 +175,7 @@ public enum GraphSimulation {
         // `start` and `finish` refer to each other; break the cycle, or every
         // simulation's engine, network and graph would outlive it (a leak per run).
         start = { _ in }
+        finished = { _ in }
         precondition(waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
 
         let records = tasks.map { task in

@@ -62,6 +62,11 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// (`compute_jitter_cv:`, a fraction); a synchronous step waits for the slowest
     /// worker. 0: every worker takes the same time.
     public var computeJitterCV: Double = 0
+    /// Whether the host blocks on the GPU once per step before the optimizer step
+    /// (`host_sync_before_update:`): PyTorch's AMP GradScaler reads `found_inf` with
+    /// `.item()` before it lets the optimizer step, so the host cannot launch the
+    /// update, nor anything after it, until the step's gradients are ready.
+    public var hostSyncBeforeUpdate = false
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -88,7 +93,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && computeJitterCV == 0
+            && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -122,7 +127,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
-                                   "compute_jitter_cv"]
+                                   "compute_jitter_cv", "host_sync_before_update"]
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -171,6 +176,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                     }
                     kernelLibrary = library
                 }
+            case "host_sync_before_update":
+                hostSyncBeforeUpdate = try value.bool()
             case "compute_jitter_cv":
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }
