@@ -62,6 +62,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
                 if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
+                if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])

@@ -16,7 +16,9 @@ import Software
 /// waits for the GPU, but a task's GPU part starts only once its launch is done
 /// and its dependencies are, so a GPU whose kernels are shorter than their
 /// launches waits on the host. With no launch cost (`ideal`) there is no host
-/// thread and the run is the same as without a profile.
+/// thread and the run is the same as without a profile. Under
+/// `hostSyncBeforeUpdate` the host thread also blocks once per step, before the
+/// step's first update, until the gradients that step's updates wait for are in.
 public enum GraphSimulation {
     /// Simulates `graph` on `topology`, pricing compute with `cost` and host
     /// dispatch with `profile`.
