@@ -6,32 +6,56 @@ import Workload
 /// The part of `scalecast explain` that says which convolution algorithm each
 /// pass runs, when the run's execution profile names a kernel library.
 public enum KernelReport {
-    /// One row per convolution layer: the algorithm of each pass at the run's batch
-    /// per GPU on `gpus` GPUs, its time and the largest workspace it uses; "" without a library.
+    /// One convolution layer's kernels.
+    public struct Row: Sendable {
+        public var layer: String
+        /// The algorithm of each pass the layer runs (a first layer has no data gradient).
+        public var algorithms: [ConvolutionPass: String]
+        /// The passes' time together, seconds.
+        public var seconds: Double
+        /// The largest workspace of the passes, bytes.
+        public var workspaceBytes: Double
+    }
+
+    /// The rows of `run` on `gpus` GPUs, at its batch per GPU, with the cost model the
+    /// simulation uses (its workspace limit included); empty without a kernel library.
+    /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
+    public static func rows(_ run: RunSpec, gpus: Int) throws -> (cost: CostModel, rows: [Row]) {
+        let cost = try run.costModel(for: run.setup(gpus: gpus))
+        guard cost.kernelLibrary != nil else { return (cost, []) }
+        var rows: [Row] = []
+        for layer in run.network.layers {
+            guard let forward = LayerWork.forward(layer, batch: run.batchPerGPU, precision: run.precision).convolution,
+                  let backward = LayerWork.backward(layer, batch: run.batchPerGPU, precision: run.precision).convolution else { continue }
+            var row = Row(layer: layer.name, algorithms: [:], seconds: 0, workspaceBytes: 0)
+            for pass in ConvolutionPass.allCases {
+                let work = pass == .forward ? forward : backward
+                guard work.passes.contains(pass) else { continue }
+                let chosen = cost.chosenKernel(for: pass, of: work)
+                row.algorithms[pass] = chosen.kernel.algorithm.rawValue
+                row.seconds += chosen.seconds
+                row.workspaceBytes = max(row.workspaceBytes, chosen.kernel.workspaceBytes)
+            }
+            rows.append(row)
+        }
+        return (cost, rows)
+    }
+
+    /// The table of `rows(run, gpus:)`; "" without a library.
     /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
     public static func render(_ run: RunSpec, gpus: Int) throws -> String {
-        let cost = try run.costModel(for: run.setup(gpus: gpus))
+        let (cost, rows) = try rows(run, gpus: gpus)
         guard let library = cost.kernelLibrary else { return "" }
         let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MB" } ?? "no workspace limit"
         var out = "\nConvolution kernels (\(library.name), \(limit)): the fastest algorithm that fits, per pass, "
             + "at \(run.batchPerGPU) images per GPU\n"
         var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MB"],
                               alignments: [.left, .left, .left, .left, .right, .right])
-        for layer in run.network.layers {
-            guard let forward = LayerWork.forward(layer, batch: run.batchPerGPU, precision: run.precision).convolution,
-                  let backward = LayerWork.backward(layer, batch: run.batchPerGPU, precision: run.precision).convolution else { continue }
-            var cells = [layer.name]
-            var seconds = 0.0, workspace = 0.0
-            for pass in ConvolutionPass.allCases {
-                let work = pass == .forward ? forward : backward
-                guard work.passes.contains(pass) else { cells.append("-"); continue }
-                let chosen = cost.chosenKernel(for: pass, of: work)
-                cells.append(chosen.kernel.algorithm.rawValue)
-                seconds += chosen.seconds
-                workspace = max(workspace, chosen.kernel.workspaceBytes)
-            }
-            table.append(cells + [Format.fixed(seconds * 1e3, 2), Format.fixed(workspace / 1_048_576, 1)])
+        for row in rows {
+            table.append([row.layer] + ConvolutionPass.allCases.map { row.algorithms[$0] ?? "-" }
+                         + [Format.fixed(row.seconds * 1e3, 2), Format.fixed(row.workspaceBytes / 1_048_576, 1)])
         }
-        return out + table.render()
+        out += table.render()
+        return out
     }
 }

@@ -21,6 +21,9 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
     var run: String?
 
+    @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources and kernels.")
+    var json = false
+
     func produce() throws -> CommandOutput {
         _ = try GPUList.check(gpus)
         let loaded = try Scenario.load(path: scenario)
@@ -33,6 +36,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         var text = ""
+        var explained: [(label: String, spec: RunSpec, analysis: StepAnalysis)] = []
         for spec in runs {
             try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
             let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
@@ -40,6 +44,8 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
+            explained.append((label, spec, analysis))
+            if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
@@ -48,6 +54,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                            nodes: spec.cluster.nodes(for: gpus))
             text += try KernelReport.render(spec, gpus: gpus)
         }
+        if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }
         return CommandOutput(stdout: text)
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import Scenario
+import Simulation
+import Workload
+
+/// The JSON of `scalecast explain --json`: per run, the step's breakdown, the
+/// bottleneck sentence, per-layer compute, communication, resources and (with a
+/// kernel library) the convolution kernels chosen. Keys are snake_case; times in
+/// seconds, sizes in bytes, shares as fractions.
+public enum ExplainJSON {
+    /// The version of this layout; bumped when a key changes meaning or goes away.
+    public static let schemaVersion = 1
+
+    struct Document: Encodable {
+        var schemaVersion: Int
+        var scenario: String
+        var gpus: Int
+        var runs: [Run]
+        enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", scenario, gpus, runs }
+    }
+
+    struct Run: Encodable {
+        var label: String
+        var software: String
+        var stepSeconds: Double
+        var imagesPerSecond: Double
+        var computeSeconds: Double
+        var exposedCommunicationSeconds: Double
+        var idleSeconds: Double
+        var inputWaitSeconds: Double
+        var stragglerWaitSeconds: Double
+        var bottleneck: String
+        var layers: [Layer]
+        var communication: [Communication]
+        var resources: [Resource]
+        var kernels: [Kernel]
+        enum CodingKeys: String, CodingKey {
+            case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
+            case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
+            case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
+            case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, resources, kernels
+        }
+    }
+
+    struct Layer: Encodable {
+        var name: String
+        var forwardSeconds: Double
+        var backwardSeconds: Double
+        enum CodingKeys: String, CodingKey { case name, forwardSeconds = "forward_seconds", backwardSeconds = "backward_seconds" }
+    }
+
+    struct Communication: Encodable {
+        var what: String
+        var bytes: Double
+    }
+
+    struct Resource: Encodable {
+        var name: String
+        var role: String
+        var busyFraction: Double
+        var utilization: Double?
+        var bytes: Double?
+        var mostly: String?
+        enum CodingKeys: String, CodingKey {
+            case name, role, busyFraction = "busy_fraction", utilization, bytes, mostly
+        }
+
+        /// Absent values encode as null: the keys are the same in every row.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(role, forKey: .role)
+            try c.encode(busyFraction, forKey: .busyFraction)
+            try c.encode(utilization, forKey: .utilization)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(mostly, forKey: .mostly)
+        }
+    }
+
+    struct Kernel: Encodable {
+        var layer: String
+        /// Algorithm per pass; nil for a pass the layer does not run (a first layer's data gradient).
+        var forward: String?
+        var backwardData: String?
+        var backwardFilter: String?
+        var seconds: Double
+        var workspaceBytes: Double
+        enum CodingKeys: String, CodingKey {
+            case layer, forward, backwardData = "backward_data", backwardFilter = "backward_filter", seconds
+            case workspaceBytes = "workspace_bytes"
+        }
+
+        /// A pass the layer does not run encodes as null.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(layer, forKey: .layer)
+            try c.encode(forward, forKey: .forward)
+            try c.encode(backwardData, forKey: .backwardData)
+            try c.encode(backwardFilter, forKey: .backwardFilter)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(workspaceBytes, forKey: .workspaceBytes)
+        }
+    }
+
+    /// One run's entry.
+    static func run(label: String, spec: RunSpec, analysis: StepAnalysis, gpus: Int) throws -> Run {
+        let m = analysis.metrics
+        let kernels = try KernelReport.rows(spec, gpus: gpus).rows.map { row in
+            Kernel(layer: row.layer, forward: row.algorithms[.forward], backwardData: row.algorithms[.backwardData],
+                   backwardFilter: row.algorithms[.backwardFilter], seconds: row.seconds, workspaceBytes: row.workspaceBytes)
+        }
+        return Run(label: label, software: spec.software.label, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond,
+                   computeSeconds: m.computeSeconds, exposedCommunicationSeconds: m.exposedCommunicationSeconds,
+                   idleSeconds: m.idleSeconds, inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
+                   bottleneck: analysis.bottleneck,
+                   layers: analysis.layers.map { Layer(name: $0.name, forwardSeconds: $0.forwardSeconds, backwardSeconds: $0.backwardSeconds) },
+                   communication: analysis.bytesByCommunication.map { Communication(what: $0.kind, bytes: $0.bytes) },
+                   resources: analysis.gpus.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: nil,
+                                                           bytes: nil, mostly: nil) }
+                       + analysis.links.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: $0.utilization,
+                                                      bytes: $0.bytes, mostly: $0.topGroups.first?.group) },
+                   kernels: kernels)
+    }
+
+    /// The document for `runs`, each with its label, spec and analysis.
+    public static func encode(scenario: String, gpus: Int, runs: [(label: String, spec: RunSpec, analysis: StepAnalysis)]) throws -> String {
+        let document = Document(schemaVersion: schemaVersion, scenario: scenario, gpus: gpus,
+                                runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `scalecast explain --json`: its keys, its kernels, its determinism.
+@Suite struct ExplainJSONTests {
+    func scenario(_ software: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try """
+            name: explain-json
+            model: alexnet-owt
+            batch_per_gpu: 64
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [2]
+            runs:
+              - {label: plain}
+              - {label: library, software: \(software)}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theDocumentHasItsKeysAndKernelsOnlyWithALibrary() throws {
+        let path = try scenario("{profile: ideal, kernel_library: cudnn-7}")
+        let out = CLI.execute(["explain", path, "--gpus", "2", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(document["schema_version"] as? Int == 1 && document["gpus"] as? Int == 2)
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        #expect(runs.count == 2)
+        let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
+                                 "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
+                                 "bottleneck", "layers", "communication", "resources", "kernels"]
+        for run in runs { #expect(Set(run.keys) == keys) }
+        #expect((runs[0]["kernels"] as? [Any])?.isEmpty == true)
+        let kernels = try #require(runs[1]["kernels"] as? [[String: Any]])
+        #expect(kernels.count == 5)   // AlexNet's five convolutions
+        // The first convolution has no data gradient: null, not a missing key.
+        #expect(kernels[0]["backward_data"] is NSNull)
+        #expect(kernels[1]["backward_data"] as? String != nil)
+        // The per-layer times add up to the compute the breakdown reports (within rounding to ns).
+        let layers = try #require(runs[0]["layers"] as? [[String: Any]])
+        let sum = layers.reduce(0.0) { $0 + ($1["forward_seconds"] as! Double) + ($1["backward_seconds"] as! Double) }
+        #expect(sum > 0 && sum <= (runs[0]["compute_seconds"] as! Double) * 1.01)
+        // The same scenario gives the same bytes.
+        #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
+    }
+}
