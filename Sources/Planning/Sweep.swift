@@ -86,6 +86,9 @@ public struct Sweep {
         }
         let runIndices = baseScenario.runs.indices.filter { label == nil || baseScenario.runs[$0].label == label }
         guard !runIndices.isEmpty else { throw SweepError("--run: no run is labelled '\(label!)'") }
+        // With --run, the other runs are left out of the varied scenarios: a value that only
+        // they reject must not stop the sweep of the chosen run.
+        let varied = label.map { Self.keepingRuns(root, labelled: $0) } ?? root
 
         var combinations: [[String]] = [[]]
         for axis in axes { combinations = combinations.flatMap { prefix in axis.values.map { prefix + [$0] } } }
@@ -98,13 +101,15 @@ public struct Sweep {
                 if parsed[cacheKey] == nil {
                     do {
                         parsed[cacheKey] = yamlPairs.isEmpty ? baseScenario
-                            : try Scenario(yaml: Self.override(root, with: yamlPairs.map { ($0.0.key, $0.1) }), baseDirectory: base)
+                            : try Scenario(yaml: Self.override(varied, with: yamlPairs.map { ($0.0.key, $0.1) }), baseDirectory: base)
                     } catch var error as ConfigError {
                         error.message += " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
                         throw error
                     }
                 }
-                var run = parsed[cacheKey]!.runs[r]
+                // A varied scenario holds only the chosen runs under --run, in their order.
+                let position = label == nil || yamlPairs.isEmpty ? r : runIndices.firstIndex(of: r)!
+                var run = parsed[cacheKey]!.runs[position]
                 for (axis, value) in zip(axes, values) {
                     switch axis.key {
                     case "network_gbps":
@@ -127,6 +132,20 @@ public struct Sweep {
 
     private static func whatIf(_ body: () throws -> RunSpec) throws -> RunSpec {
         do { return try body() } catch let error as WhatIfError { throw SweepError("--vary: \(error.message)") }
+    }
+
+    /// The scenario with only the runs labelled `label` under `runs:` (unchanged without `runs:`).
+    static func keepingRuns(_ root: YAMLValue, labelled label: String) -> YAMLValue {
+        guard case .mapping(let top) = root.node else { return root }
+        let pairs: [(Node, Node)] = top.map { key, value in
+            guard key.string == "runs", case .sequence(let runs) = value else { return (key, value) }
+            let kept = runs.filter { run in
+                guard case .mapping(let fields) = run else { return false }
+                return fields.first { $0.key.string == "label" }?.value.string == label
+            }
+            return (key, .sequence(Node.Sequence(Array(kept), runs.tag, runs.style, runs.mark)))
+        }
+        return YAMLValue(node: .mapping(Node.Mapping(pairs, top.tag, top.style, top.mark)), file: root.file, keyPath: root.keyPath)
     }
 
     /// The scenario with `pairs` (key path, value) set in every run (or at the top

@@ -1,0 +1,39 @@
+import Foundation
+import Planning
+import Testing
+import YAMLSupport
+
+/// `sweep --run A` sweeps run A alone: a varied value only another run rejects does not stop it.
+@Suite struct SweepRunFilterTests {
+    func scenario() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try """
+            name: sweep-run
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            strategy: {kind: hybrid}
+            gpus: [2]
+            runs:
+              - {label: A, model: alexnet-owt}
+              - {label: B, model: resnet50}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aValueOnlyAnotherRunRejectsDoesNotStopTheChosenRun() throws {
+        let path = try scenario()
+        let axes = [Sweep.Axis(key: "strategy.model_parallel_from", values: ["fc6"])]
+        // Run B (ResNet-50) has no fc6: the whole sweep is refused, naming it...
+        #expect(throws: ConfigError.self) { _ = try Sweep(scenarioPath: path, axes: axes) }
+        // ...but run A alone sweeps.
+        let sweep = try Sweep(scenarioPath: path, axes: axes, run: "A")
+        #expect(sweep.points.count == 1)
+        #expect(sweep.points[0].runLabel == "A" && sweep.points[0].runIndex == 0)
+        #expect(sweep.points[0].run.network.name == "alexnet-owt")
+        // Choosing B keeps its position in the scenario.
+        let b = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "batch_per_gpu", values: ["16"])], run: "B")
+        #expect(b.points.map(\.runIndex) == [1] && b.points[0].run.batchPerGPU == 16 && b.points[0].run.network.name == "resnet50")
+    }
+}
