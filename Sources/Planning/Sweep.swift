@@ -67,6 +67,11 @@ public struct Sweep {
         let baseScenario = try Scenario.load(path: scenarioPath)
         catalog = baseScenario.catalog
         guard Set(axes.map(\.key)).count == axes.count else { throw SweepError("--vary: a key is varied twice") }
+        let sweepKeys = ["gpus"] + Self.whatIfKeys
+        for axis in axes where !axis.key.contains(".") && !sweepKeys.contains(axis.key) && !Scenario.runKeys.contains(axis.key) {
+            throw SweepError("--vary \(axis.key.singleLine): unknown key; vary a scenario key (\(Scenario.runKeys.joined(separator: ", "))), "
+                             + "a key path such as cluster.gpu or cluster.network.oversubscription, or one of the sweep's own: \(sweepKeys.joined(separator: ", "))")
+        }
         for axis in axes where axis.key == "gpus" {
             for value in axis.values {
                 guard let n = Int(value), Limits.gpus.contains(n) else {

@@ -9,7 +9,7 @@ import YAMLSupport
 
 extension Scenario {
     static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
-    static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
+    public static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
 
     /// Reads and checks the scenario at `path`.

@@ -36,4 +36,16 @@ import YAMLSupport
         let b = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "batch_per_gpu", values: ["16"])], run: "B")
         #expect(b.points.map(\.runIndex) == [1] && b.points[0].run.batchPerGPU == 16 && b.points[0].run.network.name == "resnet50")
     }
+
+    /// An unknown plain key names the sweep's own keys too (network_gbps and friends).
+    @Test func anUnknownKeyListsTheSweepsOwnKeys() throws {
+        do {
+            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "netwrk_gbps", values: ["10"])])
+            Issue.record("an unknown key was accepted")
+        } catch let error as SweepError {
+            for key in ["network_gbps", "gpu_link_gbps", "network_latency_us", "batch_per_gpu"] {
+                #expect(error.description.contains(key))
+            }
+        }
+    }
 }
