@@ -118,6 +118,18 @@ public struct StepAnalysis: Sendable {
                 + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it."
         }
         guard let link = links.first else {
+            // No link carried a transfer: either nothing is communicated, or the collectives were
+            // priced by their closed forms (aggregated fidelity), which leave no per-link record.
+            let communicated = !bytesByCommunication.isEmpty
+            if communicated && exposed + idle >= 0.05 {
+                return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it: "
+                    + "communication is the bottleneck (collectives priced by their closed forms, so no per-link breakdown; "
+                    + "simulation: {fidelity: expanded} gives one)."
+            }
+            if communicated {
+                return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
+                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)."
+            }
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck."
         }
         let waitingGroups = link.topGroups.prefix(2).map(\.group)

@@ -46,4 +46,29 @@ import Testing
         // The same scenario gives the same bytes.
         #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
     }
+
+    /// Under aggregated fidelity no link carries a transfer; a step that waits on its
+    /// collectives still names communication as the bottleneck.
+    @Test func aggregatedCommunicationIsStillTheBottleneck() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-agg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try """
+            name: aggregated
+            model: vgg16
+            batch_per_gpu: 32
+            precision: fp16
+            cluster: {gpu: A100, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
+            strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+            simulation: {fidelity: aggregated}
+            gpus: [64]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["explain", path, "--gpus", "64", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let exposed = try #require(run["exposed_communication_seconds"] as? Double), step = try #require(run["step_seconds"] as? Double)
+        #expect(exposed / step > 0.5)
+        let sentence = try #require(run["bottleneck"] as? String)
+        #expect(sentence.contains("communication is the bottleneck") && !sentence.contains("nothing is communicated"))
+    }
 }
