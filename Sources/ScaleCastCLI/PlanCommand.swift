@@ -41,6 +41,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Overwrite chart files in --out.")
     var force = false
 
+    @Flag(name: .long, help: "Print JSON (schema_version 1): the explanation, the rows meeting the deadline, within the budget and on the Pareto front, as sweep --json writes rows.")
+    var json = false
+
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
@@ -72,6 +75,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         bar.finish()
         let plan = try wrap {
             try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgetDollars: budget, pessimistic: pessimistic)
+        }
+        if json {
+            guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
+            return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top))
         }
         var text = "\(plan.candidates.count) configurations fit in memory, of \(rows.count) searched.\n\n"
         text += plan.explanation + "\n"
