@@ -19,15 +19,38 @@ public enum MarkdownReport {
         public var bestAnalysis: StepAnalysis
         /// Image files of the charts, relative to the report, with captions.
         public var charts: [(file: String, caption: String)]
+        /// Time (and money) to train the best configuration, when its run states a training goal.
+        public var training: TrainingAnswer?
 
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
-                    bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)]) {
+                    bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil) {
             self.scenario = scenario
             self.scenarioPath = scenarioPath
             self.results = results
             self.best = best
             self.bestAnalysis = bestAnalysis
             self.charts = charts
+            self.training = training
+        }
+    }
+
+    /// What the scenario's `training:` (and `pricing:`) make of the best configuration's rate.
+    public struct TrainingAnswer: Sendable {
+        /// Images per epoch and epochs, as the run states them.
+        public var images: Int
+        public var epochs: Double
+        /// Seconds to train at the simulated rate.
+        public var seconds: Double
+        /// Dollars for that time and where the price comes from; nil without `pricing:`.
+        public var dollars: Double?
+        public var priceBasis: String?
+
+        public init(images: Int, epochs: Double, seconds: Double, dollars: Double? = nil, priceBasis: String? = nil) {
+            self.images = images
+            self.epochs = epochs
+            self.seconds = seconds
+            self.dollars = dollars
+            self.priceBasis = priceBasis
         }
     }
 
@@ -44,8 +67,17 @@ public enum MarkdownReport {
         out += "**The answer.** The fastest configuration simulated is **\(b.label)**"
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency), "
-            + "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
-            + input.bestAnalysis.bottleneck + "\n\n"
+        if let t = input.training {
+            let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
+            out += "so the scenario's training (\(epochs) epochs of \(Format.grouped(t.images)) images) takes **\(duration(t.seconds))**"
+            if let dollars = t.dollars {
+                out += " and costs **$\(Format.grouped(Int(dollars.rounded())))** (\(t.priceBasis ?? "the scenario's pricing"))"
+            }
+            out += ". "
+        } else {
+            out += "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
+        }
+        out += input.bestAnalysis.bottleneck + "\n\n"
         if let description = input.scenario.description {
             out += description.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
         }

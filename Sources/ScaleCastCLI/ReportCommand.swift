@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Planning
 import Reports
 import Scenario
 import Simulation
@@ -45,9 +46,18 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                              step: outcome.measuredStep),
         ]
         let captions = ["Speedup as GPUs are added", "Where each step's time goes", "One step of \(best.label), GPU by GPU and link by link"]
+        // The answer in the scenario's own terms: its training goal, and its pricing if it has one.
+        var training: MarkdownReport.TrainingAnswer?
+        if let goal = spec.training {
+            let estimate = try TrainingEstimate.estimate(spec, gpus: best.gpus, imagesPerSecond: best.metrics.imagesPerSecond,
+                                                         catalog: loaded.catalog)
+            training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs,
+                                                     seconds: goal.totalImages / best.metrics.imagesPerSecond,
+                                                     dollars: estimate?.dollars, priceBasis: estimate?.priceBasis)
+        }
         let text = MarkdownReport.render(MarkdownReport.Input(
             scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
-            charts: zip(charts, captions).map { ($0.imageFile, $1) }))
+            charts: zip(charts, captions).map { ($0.imageFile, $1) }, training: training))
         let drawing = try Gnuplot.write(charts, into: out, force: true)
         try OutputFile.write(text, to: out + "/report.md", force: true)
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"

@@ -1,0 +1,18 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// The report answers in the scenario's terms: its training goal and its pricing.
+@Suite struct ReportAnswerTests {
+    @Test func theAnswerIsTimeAndCostToTrain() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", "scenarios/whatif/resnet50-deadline.yaml", "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let answer = text.components(separatedBy: "\n\n")[1]
+        #expect(answer.hasPrefix("**The answer.**"))
+        #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
+        #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour"))
+        #expect(!answer.contains("one epoch of ImageNet"))
+    }
+}
