@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ScaleCastCLI
 
-/// The report answers in the scenario's terms: its training goal and its pricing.
+/// The report and simulate answer in the scenario's terms: its training goal and its pricing.
 @Suite struct ReportAnswerTests {
     @Test func theAnswerIsTimeAndCostToTrain() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
@@ -14,5 +14,15 @@ import Testing
         #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
         #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour"))
         #expect(!answer.contains("one epoch of ImageNet"))
+    }
+
+    /// simulate adds time and cost to train for runs that state them, and only for those.
+    @Test func simulateShowsTimeAndCostToTrain() throws {
+        let priced = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml"])
+        #expect(priced.exitCode == 0)
+        let header = try #require(priced.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
+        #expect(header.hasSuffix("train h  cost $"))
+        let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
+        #expect(!plain.stdout.contains("train h"))
     }
 }
