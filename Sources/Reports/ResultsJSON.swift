@@ -43,6 +43,8 @@ public enum ResultsJSON {
             try c.encode(strategyDetail, forKey: .strategyDetail)
             try c.encode(scheme, forKey: .scheme)
             try c.encode(variant, forKey: .variant)
+            try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
+            try c.encode(costUSD, forKey: .costUSD)
         }
 
         var label: String
@@ -68,20 +70,27 @@ public enum ResultsJSON {
         var scheme: String?
         /// "exact" or "approximate" where model-parallel layers exist, null otherwise.
         var variant: String?
+        /// Seconds to train the run's `training:` goal; null without one.
+        var timeToTrainSeconds: Double?
+        /// Dollars for it under the run's `pricing:`; null without both.
+        var costUSD: Double?
 
         enum CodingKeys: String, CodingKey {
             case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu",
-                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant
+                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
+                 timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd"
         }
     }
 
     /// The document for `results` of the scenario at `scenarioPath`, as UTF-8 text
     /// with sorted keys (byte-identical for identical input).
-    public static func render(_ results: [ConfigurationResult], scenarioPath: String) throws -> String {
-        let rows = results.map { r in
+    /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
+    public static func render(_ results: [ConfigurationResult], scenarioPath: String,
+                              training: [ResultsTable.TrainingCell?] = []) throws -> String {
+        let rows = results.enumerated().map { i, r in
             Row(label: r.label, gpus: r.gpus, strategy: r.strategy.name, globalBatch: r.metrics.globalBatch,
                 stepSeconds: r.metrics.stepSeconds, imagesPerSecond: r.metrics.imagesPerSecond, speedup: r.speedup,
                 efficiency: r.efficiency,
@@ -91,7 +100,9 @@ public enum ResultsJSON {
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
                 batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
-                scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue)
+                scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
+                timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
+                costUSD: i < training.count ? training[i]?.dollars : nil)
         }
         return try encode(Document(scenario: scenarioPath, results: rows))
     }

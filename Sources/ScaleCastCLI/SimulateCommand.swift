@@ -27,18 +27,15 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let loaded = try Scenario.load(path: scenario)
         let results = try ScenarioRunner.results(loaded, gpuOverride: override)
         var output = CommandOutput()
-        if json {
-            output.stdout = try ResultsJSON.render(results, scenarioPath: scenario)
-        } else {
-            // Time (and cost) to train for runs that state a training goal (and pricing).
-            let training = try results.map { r -> ResultsTable.TrainingCell? in
-                guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
-                      let goal = spec.training else { return nil }
-                let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
-                return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars)
-            }
-            output.stdout = ResultsTable.render(results, scenarioName: loaded.name, training: training)
+        // Time (and cost) to train for runs that state a training goal (and pricing).
+        let training = try results.map { r -> ResultsTable.TrainingCell? in
+            guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
+                  let goal = spec.training else { return nil }
+            let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
+            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars)
         }
+        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
+            : ResultsTable.render(results, scenarioName: loaded.name, training: training)
         for run in loaded.runs {
             for r in results where r.runLabel == run.label && r.model == run.network.name && !r.fitsInMemory {
                 var error = run.batchLocation

@@ -24,5 +24,15 @@ import Testing
         #expect(header.hasSuffix("train h  cost $"))
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
         #expect(!plain.stdout.contains("train h"))
+        // The JSON carries them too, null where the run states no goal.
+        let json = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let row = try #require((document["results"] as? [[String: Any]])?.first)
+        let seconds = try #require(row["time_to_train_seconds"] as? Double), rate = try #require(row["images_per_second"] as? Double)
+        #expect(abs(seconds - 90 * 1_281_167 / rate) / seconds < 1e-12)
+        #expect((row["cost_usd"] as? Double ?? 0) > 0)
+        let plainJSON = CLI.execute(["simulate", "scenarios/default.yaml", "--json"])
+        let plainRow = try #require(((try JSONSerialization.jsonObject(with: Data(plainJSON.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        #expect(plainRow["time_to_train_seconds"] is NSNull && plainRow["cost_usd"] is NSNull)
     }
 }
