@@ -53,9 +53,30 @@ public enum CatalogReport {
         var hostLink: String
         var nvlink: String?
         var source: String
+        var sms: Int?
+        /// Fitted convolution kernel efficiency by precision and pass (empty where none is fitted).
+        var kernelEfficiency: [String: [String: Double]]
+        var measured: String?
         enum CodingKeys: String, CodingKey {
             case name, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
-                 peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, source
+                 peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, source, sms,
+                 kernelEfficiency = "kernel_efficiency", measured
+        }
+
+        /// Absent values encode as null: every row has every key.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(architecture, forKey: .architecture)
+            try c.encode(memoryBytes, forKey: .memoryBytes)
+            try c.encode(memoryBytesPerSecond, forKey: .memoryBytesPerSecond)
+            try c.encode(peakFLOPsPerSecond, forKey: .peakFLOPsPerSecond)
+            try c.encode(hostLink, forKey: .hostLink)
+            try c.encode(nvlink, forKey: .nvlink)
+            try c.encode(source, forKey: .source)
+            try c.encode(sms, forKey: .sms)
+            try c.encode(kernelEfficiency, forKey: .kernelEfficiency)
+            try c.encode(measured, forKey: .measured)
         }
     }
 
@@ -81,7 +102,8 @@ public enum CatalogReport {
             gpus: catalog.gpus.map {
                 GPURow(name: $0.name, architecture: $0.architecture, memoryBytes: Int($0.memoryBytes),
                        memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
-                       hostLink: $0.hostLink, nvlink: $0.nvlink, source: $0.source)
+                       hostLink: $0.hostLink, nvlink: $0.nvlink, source: $0.source, sms: $0.streamingMultiprocessors,
+                       kernelEfficiency: $0.kernelEfficiency, measured: $0.measured)
             },
             links: catalog.links.map {
                 LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
@@ -91,12 +113,15 @@ public enum CatalogReport {
     }
 
     public static func hardwareTable(_ catalog: Catalog) -> String {
-        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "host", "nvlink"],
-                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .left, .left])
+        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "host", "nvlink",
+                                       "SMs", "kernels fitted"],
+                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .left, .left, .right, .left])
         func peak(_ gpu: GPUSpec, _ p: String) -> String { gpu.peakFLOPsPerSecond[p].map { Format.fixed($0 / 1e12, 1) } ?? "-" }
         for gpu in catalog.gpus {
             gpus.append([gpu.name, gpu.architecture, Format.gib(gpu.memoryBytes), Format.fixed(gpu.memoryBytesPerSecond / 1e9, 0),
-                         peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), gpu.hostLink, gpu.nvlink ?? "-"])
+                         peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), gpu.hostLink, gpu.nvlink ?? "-",
+                         gpu.streamingMultiprocessors.map(String.init) ?? "-",
+                         gpu.kernelEfficiency.isEmpty ? "-" : gpu.kernelEfficiency.keys.sorted().joined(separator: ", ")])
         }
         var links = TextTable(headers: ["link", "kind", "GB/s per direction", "latency us/hop", "source"],
                               alignments: [.left, .left, .right, .right, .left])
@@ -117,7 +142,8 @@ public enum CatalogReport {
         }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
-        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s)\n" + gpus.render() + "\n" + sources
+        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; \"kernels fitted\": the precisions whose convolution kernel "
+            + "efficiencies are fitted to measured kernel times, docs/kernel-model.md)\n" + gpus.render() + "\n" + sources
             + "\nLinks\n" + links.render()
             + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:)\n" + prices.render() + "\n" + legend
     }
