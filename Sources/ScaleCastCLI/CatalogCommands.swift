@@ -69,14 +69,15 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
             return CommandOutput(stdout: String(decoding: data, as: UTF8.self) + "\n")
         }
         func us(_ seconds: Double) -> String { String(format: "%g", seconds * 1e6) }
-        var lines = ["profile                 launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync",
-                     "----------------------  ---------------------------------  --------------  --------------"]
+        var lines = ["profile                 launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync   kernel library",
+                     "----------------------  ---------------------------------  --------------  --------------  --------------"]
         for p in catalog.profiles {
             let launch = "\(us(p.launchSecondsPerKernelForward)) / \(us(p.launchSecondsPerKernelBackward)) / \(us(p.launchSecondsPerKernelUpdate))"
             lines.append(p.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                          + launch.padding(toLength: 35, withPad: " ", startingAt: 0)
                          + (p.gradientBytesPerElement.map(String.init) ?? "precision").padding(toLength: 16, withPad: " ", startingAt: 0)
-                         + p.gradientSync.rawValue)
+                         + p.gradientSync.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + (p.kernelLibrary?.name ?? "-"))
         }
         lines.append("")
         for p in catalog.profiles where p.loader == .cpu {
