@@ -126,8 +126,6 @@ public enum ExplainJSON {
     public static func encode(scenario: String, gpus: Int, runs: [(label: String, spec: RunSpec, analysis: StepAnalysis)]) throws -> String {
         let document = Document(schemaVersion: schemaVersion, scenario: scenario, gpus: gpus,
                                 runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+        return try ResultsJSON.encode(document)
     }
 }

@@ -64,15 +64,18 @@ func scenario(batch: Int = 64, gpus: [Int] = [1, 2], precision: String = "fp32",
 }
 
 /// The error loading `scenario(extra:)` gives, checked to name the file.
-func scenarioError(_ extra: String) throws -> ConfigError {
-    let path = try temporaryScenario(scenario(extra: extra))
+func scenarioError(_ extra: String) throws -> ConfigError { try loadError(scenario(extra: extra)) }
+
+/// The error loading the scenario `yaml` gives, checked to name the file.
+func loadError(_ yaml: String) throws -> ConfigError {
+    let path = try temporaryScenario(yaml)
     do {
         _ = try Scenario.load(path: path)
     } catch let e as ConfigError {
         #expect(e.file == path)
         return e
     }
-    Issue.record("expected a ConfigError for \(extra)")
+    Issue.record("expected a ConfigError for \(yaml)")
     return ConfigError(file: "", keyPath: "", line: nil, message: "")
 }
 

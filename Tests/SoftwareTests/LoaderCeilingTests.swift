@@ -15,17 +15,7 @@ import YAMLSupport
         return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
     }
 
-    func error(_ yaml: String) throws -> ConfigError {
-        let path = try temporaryScenario(yaml)
-        do {
-            _ = try Scenario.load(path: path)
-        } catch let e as ConfigError {
-            #expect(e.file == path)
-            return e
-        }
-        Issue.record("expected a ConfigError")
-        return ConfigError(file: "", keyPath: "", line: nil, message: "")
-    }
+    func error(_ yaml: String) throws -> ConfigError { try loadError(yaml) }
 
     /// A one-node scenario with the cluster's CPU cores stated.
     func withCores(_ cores: Int, software: String) -> String {
