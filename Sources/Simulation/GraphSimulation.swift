@@ -132,7 +132,7 @@ public enum GraphSimulation {
             }
         }
         if dispatching && !profile.hostSyncBeforeUpdate {
-            for task in tasks where task.kind != .transfer { if case .compute = task.work { submitLaunch(task.id) } }
+            for task in tasks { if case .compute = task.work { submitLaunch(task.id) } }
         } else if dispatching {
             // Once per step, before the step's first update task, the host blocks until the
             // step's gradients are ready: every task an update of that worker's step depends on,
