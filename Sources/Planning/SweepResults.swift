@@ -68,6 +68,11 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(costUSDP10, forKey: .costUSDP10); try c.encode(costUSDP90, forKey: .costUSDP90)
     }
 
+    /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
+    public var otherSettings: [String] {
+        vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
     /// The time to rank by: the pessimistic end (90th percentile) when asked and known.
     public func time(pessimistic: Bool) -> Double? { pessimistic ? (timeToTrainSecondsP90 ?? timeToTrainSeconds) : timeToTrainSeconds }
     /// The cost to rank by: the pessimistic end (90th percentile) when asked and known.

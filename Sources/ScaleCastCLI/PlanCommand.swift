@@ -91,9 +91,17 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         text += "\nCost-time Pareto front (no configuration is both cheaper and faster)\n" + table(plan.paretoFront)
         var output = CommandOutput(stdout: text)
         if let out {
-            let point = { (r: SweepRow) in (r.time(pessimistic: pessimistic)! / 3600, r.cost(pessimistic: pessimistic)!) }
+            let runs = Set(plan.candidates.map(\.run))
+            let point = { (r: SweepRow) in
+                Charts.CostTimePoint(hours: r.time(pessimistic: pessimistic)! / 3600, dollars: r.cost(pessimistic: pessimistic)!,
+                                     label: Self.configuration(r, withRun: runs.count > 1))
+            }
+            let name = try Scenario.load(path: scenario).name
+            let title = "\(name): time and cost to train, \(plan.candidates.count) configurations"
+                + (pessimistic ? " (90th percentiles)" : "")
             let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.paretoFront.map(point),
-                                            deadlineHours: deadlineHours, title: "\(scenario): time and cost to train", format: .png)
+                                            chosen: deadlineHours == nil ? nil : plan.meetingDeadline.first.map(point),
+                                            deadlineHours: deadlineHours, budgetDollars: budget, title: title, format: .png)
             let outcome = try Gnuplot.write([chart], into: out, force: force)
             output.stderr = outcome.notes.map { $0 + "\n" }.joined()
             output.stdout += outcome.images.isEmpty ? "\nwrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
@@ -107,6 +115,13 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// it on today's errors (sqrt(0.9 x 0.1 / 400) over the density there).
     static let pessimisticSamples = 400
 
+    /// A configuration in a few words: "8 x A100-SXM4-40GB, data, network_gbps=100"
+    /// (and its run first, when the plan searched more than one).
+    static func configuration(_ r: SweepRow, withRun: Bool) -> String {
+        (withRun ? "\(r.run): " : "") + "\(r.gpus) x \(r.gpuModel), \(r.strategy)" + (r.scheme.map { " (\($0))" } ?? "")
+            + r.otherSettings.map { ", " + $0 }.joined()
+    }
+
     /// Whole dollars with separators, for any size.
     static func dollars(_ x: Double) -> String {
         x.magnitude < 1e15 ? Format.grouped(Int(x.rounded())) : Format.fixed(x, 0)
@@ -119,7 +134,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                             + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
                           alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right] + (ranged ? [.right, .right] : []))
         for r in rows {
-            let varied = r.vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let varied = r.otherSettings.joined(separator: " ")
             t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
                       Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!)]
