@@ -4,7 +4,7 @@
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced
-set key outside bottom center horizontal
+set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
 set yrange [@YMAX@:-1]
