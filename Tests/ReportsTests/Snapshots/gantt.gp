@@ -5,7 +5,7 @@ set terminal pngcairo size 1200,608 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'gantt.png'
 set output outfile
 set title 'one step' font ",14" noenhanced
-set key outside bottom center horizontal
+set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
 set yrange [16:-1]
