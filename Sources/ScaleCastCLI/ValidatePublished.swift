@@ -47,7 +47,11 @@ extension ValidateCommand {
         guard against == nil, profile == nil, workers.isEmpty, !tasks else {
             throw UsageError(message: "--published takes none of --against, --profile, --workers, --tasks")
         }
-        let validation = try PublishedValidation.evaluate(files: Self.corpusFiles(published))
+        // The errors file may live beside the corpus: it is not a case.
+        let written = errorsOut.map { ($0 as NSString).standardizingPath }
+        let files = try Self.corpusFiles(published).filter { ($0 as NSString).standardizingPath != written }
+        guard !files.isEmpty else { throw UsageError(message: "--published: no scenario files besides --errors-out") }
+        let validation = try PublishedValidation.evaluate(files: files)
         var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation)))
             : CommandOutput(stdout: Self.publishedText(validation))
         if let errorsOut {

@@ -128,7 +128,7 @@ import YAMLSupport
 
     @Test func errorsOutWritesWhatUncertaintyDrawsFromAndKeepsAnExistingFile() throws {
         let dir = try Self.directory(["tiny.yaml": Self.tiny])
-        let file = dir + "/errors.yaml"
+        let file = dir + "/errors.yaml"   // beside the corpus: not read as a case on the next run
         let out = CLI.execute(["validate", "--published", dir, "--errors-out", file])
         #expect(out.exitCode == 0)
         #expect(out.stdout.contains("throughput, all points"))
