@@ -82,9 +82,10 @@ public struct MeasuredErrors: Sendable, Equatable {
     /// The scaling factors (published / predicted speedup) of the corpus points
     /// nearest `gpus` in log2(GPU count): the `scalingNeighbours` nearest, and every
     /// point as near as the farthest of them (so no tie is broken by file order);
-    /// sorted. Errors grow with the GPU count (the corpus' 2-8 GPU speedups are
-    /// within a few percent, its 64-256 GPU ones are not), so a pooled spread
-    /// would be too narrow for large clusters and too wide for one server. Beyond
+    /// sorted. Errors grow with the GPU count (10th-90th percentile of published /
+    /// predicted speedup on the corpus of 2026-11: 0.83-1.01 at 2-8 GPUs, 0.53-0.87
+    /// above 64), so a pooled spread would be too narrow for large clusters and
+    /// too wide for one server. Beyond
     /// the corpus' largest count the largest counts' errors stand in: nothing
     /// says how they grow further.
     /// - Returns: empty for one GPU or an empty corpus.
