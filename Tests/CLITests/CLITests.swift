@@ -113,7 +113,7 @@ let smallScenario = """
         #expect(out.stdout.contains("K20"))
         #expect(out.stdout.contains("H200-SXM"))
         #expect(out.stdout.contains("ib-ndr"))
-        #expect(out.stdout.contains("PCI-SIG base specifications"))   // the [facts] tag, spelled out
+        #expect(out.stdout.contains("[standards] Standards and vendor specifications: PCI Express generations"))   // a tag, spelled out
         // Which GPUs have fitted kernel efficiencies, in the table and in the JSON.
         let v100 = try? #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("V100-SXM2-16GB ") })
         #expect(v100?.hasSuffix("80  fp16, fp32") == true)
