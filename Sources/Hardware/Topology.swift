@@ -218,6 +218,7 @@ public final class Topology {
     // MARK: Building
 
     private func vertex(_ v: Vertex) -> Int {
+        if case .gpu(let g) = v, g < vertices.count { return g }   // GPUs are the first vertices, in order
         if let i = vertexIndex[v] { return i }
         vertices.append(v)
         adjacency.append([])

@@ -107,6 +107,18 @@ let smallScenario = """
         #expect(list.contains { $0["name"] as? String == "efficientnet_b3" })
     }
 
+    /// Launch costs print as the profile states them (15, not 14.999999999999998), and
+    /// the sources' URLs keep their slashes unescaped.
+    @Test func softwareJSONPrintsTheProfilesFigures() throws {
+        let out = CLI.execute(["software", "--json"])
+        #expect(out.exitCode == 0)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
+        let ddp = try #require(list.first { $0["name"] as? String == "pytorch-ddp" })
+        #expect(ddp["launch_us_per_kernel_backward"] as? Double == 15)
+        #expect(out.stdout.contains("\"launch_us_per_kernel_backward\" : 15,"))
+        #expect(!out.stdout.contains("\\/"))
+    }
+
     @Test func hardwareListsGPUsWithSources() {
         let out = CLI.execute(["hardware"])
         #expect(out.exitCode == 0)
