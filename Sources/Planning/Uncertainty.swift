@@ -14,7 +14,9 @@ import Scenario
 /// - every link's bandwidth, by one common factor, ±`bandwidth` (default ±15%:
 ///   protocol overheads put effective NVLink bandwidth about 20% under its peak,
 ///   nccl-tests issue 212, docs/hardware-facts.md);
-/// - the purchase price of an owned GPU, across the catalog's low-high range.
+/// - the catalog prices of an owned cluster (GPUs, servers, NICs, switches, cables)
+///   that the scenario does not state, each at one common point of its low-high
+///   range (prices of one market move together).
 public struct Uncertainty: Sendable, Equatable {
     public var samples: Int
     public var seed: UInt64
@@ -30,7 +32,7 @@ public struct Uncertainty: Sendable, Equatable {
 
     /// Sample `sample` of `run`, drawn from a generator keyed by `key` (a point's
     /// identity, so a shard draws what the whole sweep draws).
-    func perturbed(_ run: RunSpec, sample: Int, key: UInt64, catalog: Catalog) -> RunSpec {
+    func perturbed(_ run: RunSpec, sample: Int, key: UInt64) -> RunSpec {
         var rng = SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
         func draw(_ spread: Double) -> Double { 1 + spread * (2 * rng.unit() - 1) }
         var changed = run
@@ -38,9 +40,8 @@ public struct Uncertainty: Sendable, Equatable {
         changed.costParameters.maxEfficiencyOverride[run.precision] = min(1, cost * draw(efficiency))
         changed.cluster = run.cluster.scalingBandwidths(by: draw(bandwidth))
         let u = rng.unit()
-        if var pricing = changed.pricing, pricing.mode == .owned, pricing.purchasePerGPU == nil,
-           let range = catalog.purchasePrice(for: run.cluster.gpu) {
-            pricing.purchasePerGPU = range.low + (range.high - range.low) * u
+        if var pricing = changed.pricing, pricing.mode == .owned {
+            pricing.catalogRangePosition = u   // every catalog price the scenario does not state, at one point of its range
             changed.pricing = pricing
         }
         return changed

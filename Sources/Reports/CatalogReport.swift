@@ -140,11 +140,28 @@ public enum CatalogReport {
         for p in catalog.purchasePrices {
             prices.append([p.gpu, "purchase, per GPU", "\(Format.grouped(Int(p.low)))-\(Format.grouped(Int(p.high)))", "1", "", p.seen, p.source])
         }
+        func range(_ r: PriceRange?) -> String {
+            guard let r else { return "-" }
+            return r.low == r.high ? Format.grouped(Int(r.low.rounded())) : "\(Format.grouped(Int(r.low.rounded())))-\(Format.grouped(Int(r.high.rounded())))"
+        }
+        var servers = TextTable(headers: ["GPU", "GPUs per server", "$ per server, GPUs excluded", "host W", "seen", "source"],
+                                alignments: [.left, .right, .right, .right, .left, .left])
+        for p in catalog.serverPrices {
+            servers.append([p.gpu, "\(p.gpusPerServer)", range(p.price), Format.fixed(p.hostWatts, 0), p.seen, p.source])
+        }
+        var network = TextTable(headers: ["kind", "Gb/s", "$ per NIC", "switch ports", "$ per switch", "$ per link cable", "seen", "source"],
+                                alignments: [.left, .right, .right, .right, .right, .right, .left, .left])
+        for p in catalog.networkPrices {
+            network.append([p.kind?.rawValue ?? "any", Format.fixed(p.gbitPerSecond, 0), range(p.nic), p.switchPorts.map(String.init) ?? "-",
+                            range(p.switchPrice), range(p.cablePerLink), p.seen, p.source])
+        }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; \"kernels fitted\": the precisions whose convolution kernel "
             + "efficiencies are fitted to measured kernel times, docs/kernel-model.md)\n" + gpus.render() + "\n" + sources
             + "\nLinks\n" + links.render()
-            + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:)\n" + prices.render() + "\n" + legend
+            + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:; docs/costs.md)\n" + prices.render()
+            + "\nServers, without their GPUs (owned clusters)\n" + servers.render()
+            + "\nNetwork parts by link speed (owned clusters with more than one node)\n" + network.render() + "\n" + legend
     }
 }
