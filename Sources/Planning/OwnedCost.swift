@@ -125,7 +125,7 @@ public struct OwnedCost: Sendable, Equatable {
     /// switch also runs HDR and EDR ports), and the unit names the speed priced.
     static func networkItems(_ network: NetworkSpec, nodes: Int, pricing: PricingSpec, catalog: Catalog) throws -> [Item] {
         let kind = network.nic.kind
-        let bits = network.nic.bytesPerSecond * 8
+        let bits = pricing.purchasedNICBitsPerSecond ?? network.nic.bytesPerSecond * 8
         let speed = "\(Self.number((bits / 1e9 * 1000).rounded() / 1000)) Gb/s \(kind.rawValue)"
         // Stated entries come first, so at equal speed the scenario's price wins.
         let entries = (pricing.network + catalog.networkPrices).filter { $0.covers(kind: kind, bitsPerSecond: bits) }

@@ -42,6 +42,7 @@ public struct Uncertainty: Sendable, Equatable {
         let u = rng.unit()
         if var pricing = changed.pricing, pricing.mode == .owned {
             pricing.catalogRangePosition = u   // every catalog price the scenario does not state, at one point of its range
+            pricing.purchasedNICBitsPerSecond = run.cluster.network.map { $0.nic.bytesPerSecond * 8 }   // the NICs bought, unscaled
             changed.pricing = pricing
         }
         return changed

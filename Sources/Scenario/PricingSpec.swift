@@ -34,6 +34,10 @@ public struct PricingSpec: Sendable, Equatable {
     /// Where in each catalog price range a figure is taken (0: low end, 1: high end):
     /// the midpoint, unless an uncertainty sample draws another (`Uncertainty`).
     package var catalogRangePosition = 0.5
+    /// The NIC speed the network is bought at, in bits/s, when it differs from the
+    /// simulated one: an uncertainty sample scales the effective bandwidth, not the
+    /// hardware bought. Nil: the cluster's NIC speed.
+    package var purchasedNICBitsPerSecond: Double?
 
     /// Reads `pricing:`. Owned clusters must state their lifetime, power price and
     /// PUE: ScaleCast has no defaults for numbers only the buyer knows. Keys of the
