@@ -91,9 +91,88 @@ public enum CatalogReport {
         }
     }
 
+    /// A price as the catalog gives it: low and high ends in dollars (equal for one price).
+    struct RangeJSON: Encodable {
+        var low: Double
+        var high: Double
+        init(_ range: PriceRange) { (low, high) = (range.low, range.high) }
+    }
+
+    /// The price catalog (`prices.yaml`), every entry with its date and source; absent parts are null.
+    struct PricesDocument: Encodable {
+        struct Cloud: Encodable {
+            var gpu, provider, instance: String
+            var usdPerHour: Double
+            var gpus: Int
+            var usdPerGPUHour: Double
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case gpu, provider, instance, usdPerHour = "usd_per_hour", gpus, usdPerGPUHour = "usd_per_gpu_hour", seen, source
+            }
+        }
+        struct Purchase: Encodable {
+            var gpu: String
+            var usdPerGPU: RangeJSON
+            var seen, source: String
+            enum CodingKeys: String, CodingKey { case gpu, usdPerGPU = "usd_per_gpu", seen, source }
+        }
+        struct Server: Encodable {
+            var gpu: String
+            var gpusPerServer: Int
+            var usdPerServer: RangeJSON
+            var hostWatts: Double
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case gpu, gpusPerServer = "gpus_per_server", usdPerServer = "usd_per_server", hostWatts = "host_watts", seen, source
+            }
+        }
+        struct Network: Encodable {
+            var kind: String
+            var gbitPerSecond: Double
+            var nicUSD: RangeJSON?
+            var switchPorts: Int?
+            var switchUSD: RangeJSON?
+            var cableUSDPerLink: RangeJSON?
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case kind, gbitPerSecond = "gbit_per_s", nicUSD = "nic_usd", switchPorts = "switch_ports", switchUSD = "switch_usd"
+                case cableUSDPerLink = "cable_usd_per_link", seen, source
+            }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(kind, forKey: .kind); try c.encode(gbitPerSecond, forKey: .gbitPerSecond)
+                try c.encode(nicUSD, forKey: .nicUSD); try c.encode(switchPorts, forKey: .switchPorts)
+                try c.encode(switchUSD, forKey: .switchUSD); try c.encode(cableUSDPerLink, forKey: .cableUSDPerLink)
+                try c.encode(seen, forKey: .seen); try c.encode(source, forKey: .source)
+            }
+        }
+        var cloud: [Cloud]
+        var purchase: [Purchase]
+        var servers: [Server]
+        var network: [Network]
+
+        init(_ catalog: Catalog) {
+            cloud = catalog.cloudPrices.map {
+                Cloud(gpu: $0.gpu, provider: $0.provider, instance: $0.instance, usdPerHour: $0.perHour, gpus: $0.gpusPerInstance,
+                      usdPerGPUHour: $0.perGPUHour, seen: $0.seen, source: $0.source)
+            }
+            purchase = catalog.purchasePrices.map { Purchase(gpu: $0.gpu, usdPerGPU: RangeJSON($0.range), seen: $0.seen, source: $0.source) }
+            servers = catalog.serverPrices.map {
+                Server(gpu: $0.gpu, gpusPerServer: $0.gpusPerServer, usdPerServer: RangeJSON($0.price), hostWatts: $0.hostWatts,
+                       seen: $0.seen, source: $0.source)
+            }
+            network = catalog.networkPrices.map {
+                Network(kind: $0.kind?.rawValue ?? "any", gbitPerSecond: $0.gbitPerSecond, nicUSD: $0.nic.map(RangeJSON.init),
+                        switchPorts: $0.switchPorts, switchUSD: $0.switchPrice.map(RangeJSON.init),
+                        cableUSDPerLink: $0.cablePerLink.map(RangeJSON.init), seen: $0.seen, source: $0.source)
+            }
+        }
+    }
+
     struct HardwareDocument: Encodable {
         var gpus: [GPURow]
         var links: [LinkRow]
+        var prices: PricesDocument
         var sources: [String: String]
     }
 
@@ -109,6 +188,7 @@ public enum CatalogReport {
                 LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
                         latencySeconds: $0.latencySeconds, source: $0.source)
             },
+            prices: PricesDocument(catalog),
             sources: Dictionary(catalog.sources.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a })))
     }
 

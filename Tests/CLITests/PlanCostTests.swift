@@ -89,4 +89,23 @@ import Testing
         #expect(basis["offer"] as? String == "owned, 4-year life" && basis["seen"] as? String != nil)
         #expect((rows.first?["capex_usd"] as? Double ?? 0) > 0)
     }
+
+    /// `hardware` lists every price with its date and source, in the table and the JSON.
+    @Test func hardwareListsEveryPriceWithItsDateAndSource() throws {
+        let out = CLI.execute(["hardware"])
+        #expect(out.stdout.contains("\nServers, without their GPUs (owned clusters)\n"))
+        #expect(out.stdout.contains("\nNetwork parts by link speed (owned clusters with more than one node)\n"))
+        let json = CLI.execute(["hardware", "--json"])
+        let prices = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["prices"] as? [String: Any])
+        let purchase = try #require(prices["purchase"] as? [[String: Any]])
+        #expect(Set(purchase.compactMap { $0["gpu"] as? String }).isSuperset(of: ["V100-SXM2-16GB", "A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5",
+                                                                                  "H100-PCIe", "H200-SXM", "MI300X"]))
+        for section in ["cloud", "purchase", "servers", "network"] {
+            for entry in try #require(prices[section] as? [[String: Any]]) {
+                #expect(!((entry["seen"] as? String) ?? "").isEmpty && ((entry["source"] as? String) ?? "").count >= 8, "\(section): \(entry)")
+            }
+        }
+        let ndr = try #require((prices["network"] as? [[String: Any]])?.first { $0["gbit_per_s"] as? Double == 400 && $0["kind"] as? String == "infiniband" })
+        #expect(ndr["switch_ports"] as? Int == 64)
+    }
 }
