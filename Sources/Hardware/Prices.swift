@@ -190,12 +190,17 @@ extension Catalog {
 }
 
 extension String {
+    /// The catalog tags a source cites (`xither` for `[xither]`), in order, once each.
+    public var citedCatalogTags: [String] {
+        var tags: [String] = []
+        for match in matches(of: /\[([a-z]+)\]/) where !tags.contains(String(match.output.1)) { tags.append(String(match.output.1)) }
+        return tags
+    }
+
     /// A catalog source cut to its citation: the `[tag]`s it cites, or the whole text
     /// when it cites none (the tags' references are in the catalog's `sources:`).
     public var catalogCitation: String {
-        let tags = matches(of: /\[[a-z]+\]/).map { String($0.output) }
-        var unique: [String] = []
-        for tag in tags where !unique.contains(tag) { unique.append(tag) }
-        return unique.isEmpty ? self : unique.joined()
+        let tags = citedCatalogTags
+        return tags.isEmpty ? self : tags.map { "[\($0)]" }.joined()
     }
 }

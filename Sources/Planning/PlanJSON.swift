@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 
 /// The JSON of `scalecast plan --json`: the search's answer, one ranking per model,
 /// in the same rows as `sweep --json`. Times in seconds, money in dollars.
@@ -67,9 +68,7 @@ public enum PlanJSON {
     /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
     public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
                               sources: [(tag: String, reference: String)]) throws -> String {
-        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap { source in
-            source.matches(of: /\[([a-z]+)\]/).map { String($0.output.1) }
-        })
+        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags))
         let document = Document(
             schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
             cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,

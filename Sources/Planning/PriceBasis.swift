@@ -1,4 +1,4 @@
-import Foundation
+import Hardware
 
 /// Where a cost comes from, in the terms a buyer checks: the offer, its price per
 /// GPU-hour, when the price was seen and who published it.
@@ -23,11 +23,5 @@ public struct PriceBasis: Sendable, Equatable {
     }
 
     /// The catalog tags the basis cites (`xither` for `[xither]`), in order, once each.
-    public var citedTags: [String] {
-        var tags: [String] = []
-        for match in (source + " " + details).matches(of: /\[([a-z]+)\]/) where !tags.contains(String(match.output.1)) {
-            tags.append(String(match.output.1))
-        }
-        return tags
-    }
+    public var citedTags: [String] { (source + " " + details).citedCatalogTags }
 }
