@@ -95,8 +95,9 @@ public struct OwnedCost: Sendable, Equatable {
         }
 
         guard let tdp = gpu.tdpWatts else {
-            throw pricing.missing("no power draw for the \(gpu.name) is known (tdp_watts in the catalog)",
-                                  stateAs: "mode: cloud, or give the GPU tdp_watts in a scenario catalog: entry")
+            var error = pricing.location
+            error.message = "no power draw for the \(gpu.name) is known: give it tdp_watts in a scenario catalog: entry, or rent it (mode: cloud)"
+            throw error
         }
         let hostWatts: Double
         let hostBasis: (seen: String, source: String)
