@@ -137,7 +137,7 @@ public struct CaseGenerator: Sendable {
         case 4, 5:
             arguments = ["plan", path, "--quiet"]
             if random.chance(0.8) { arguments += ["--deadline-hours", random.pick(HostileValues.numbers)] }
-            if random.chance(0.5) { arguments += ["--budget", random.pick(HostileValues.numbers)] }
+            if random.chance(0.5) { arguments += [random.pick(["--budget", "--cloud-budget", "--capex-budget"]), random.pick(HostileValues.numbers)] }
             if random.chance(0.3) { arguments += ["--top", random.pick(HostileValues.numbers)] }
             if random.chance(0.2) { arguments += ["--samples", random.pick(["0", "1", "-1", "3", "1000000000"])] }
             if random.chance(0.7) { arguments += vary() }

@@ -10,9 +10,12 @@ public struct Catalog: Sendable {
     public var links: [LinkSpec]
     /// The references that entries cite by tag (`[facts]`), in file order.
     public var sources: [(tag: String, reference: String)] = []
-    /// Cloud offers and purchase prices, dated and sourced.
+    /// Cloud offers, purchase prices of GPUs and servers, and network parts by
+    /// speed, dated and sourced.
     public var cloudPrices: [CloudPrice] = []
     public var purchasePrices: [PurchasePrice] = []
+    public var serverPrices: [ServerPrice] = []
+    public var networkPrices: [NetworkPrice] = []
 
     public init(gpus: [GPUSpec], links: [LinkSpec]) {
         self.gpus = gpus

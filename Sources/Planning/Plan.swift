@@ -1,84 +1,65 @@
 import Foundation
 
-/// The search behind `scalecast plan`: over evaluated sweep rows, the cheapest
-/// configurations that meet a deadline, the fastest within a budget, and the
-/// cost-time Pareto front, with the reasons in words.
+/// The search behind `scalecast plan`: over evaluated sweep rows, per model, the
+/// cheapest configurations that meet a deadline, the fastest within the budgets, and
+/// the cost-time Pareto front, with the reasons in words. Configurations of different
+/// models train different things, so each model is ranked on its own (`ModelRanking`).
 public struct Plan: Sendable {
-    /// Configurations that fit in memory and have a time and a cost.
-    public let candidates: [SweepRow]
+    /// The money limits a plan respects; a configuration over either is no candidate.
+    public struct Budgets: Sendable, Equatable {
+        /// The most the training may cost: cloud rental, or an owned cluster's cost to
+        /// train (its capex spread over its life, plus power and hosting, for the hours
+        /// it trains). `--cloud-budget` (and its old name `--budget`).
+        public var costToTrainUSD: Double?
+        /// The most an owned cluster may cost up front (`--capex-budget`); cloud
+        /// configurations buy nothing and always fit it.
+        public var capexUSD: Double?
+
+        public init(costToTrainUSD: Double? = nil, capexUSD: Double? = nil) {
+            self.costToTrainUSD = costToTrainUSD
+            self.capexUSD = capexUSD
+        }
+
+        public var isEmpty: Bool { costToTrainUSD == nil && capexUSD == nil }
+
+        /// The budgets in words: "a cost to train of $20,000 and a capex of $1,000,000".
+        public var text: String {
+            [costToTrainUSD.map { "a cost to train of $\(Plan.money($0))" }, capexUSD.map { "a capex of $\(Plan.money($0))" }]
+                .compactMap { $0 }.joined(separator: " and ")
+        }
+    }
+
+    /// Every evaluated row.
+    public let rows: [SweepRow]
     public let deadlineSeconds: Double?
-    public let budgetDollars: Double?
-    /// Rank by the 90th percentile of time and cost (rows sampled under `Uncertainty`).
+    public let budgets: Budgets
+    /// Rank by the 90th percentile of time, cost and capex (rows sampled under `Uncertainty`).
     public let pessimistic: Bool
+    /// One ranking per model, in the order the models first appear in the rows.
+    public let rankings: [ModelRanking]
 
     /// - Throws: `SweepError` when rows have no time or cost (the scenario states no
     ///   `training:` or `pricing:`).
-    public init(rows: [SweepRow], deadlineSeconds: Double?, budgetDollars: Double?, pessimistic: Bool = false) throws {
+    public init(rows: [SweepRow], deadlineSeconds: Double?, budgets: Budgets = Budgets(), pessimistic: Bool = false) throws {
         guard rows.allSatisfy({ $0.timeToTrainSeconds != nil && $0.costUSD != nil }) else {
             throw SweepError("plan needs time and cost: give the scenario `training: {epochs: ...}` and `pricing: {mode: cloud}` (or owned)")
         }
-        candidates = rows.filter(\.fitsInMemory)
+        self.rows = rows
         self.deadlineSeconds = deadlineSeconds
-        self.budgetDollars = budgetDollars
+        self.budgets = budgets
         self.pessimistic = pessimistic
-    }
-
-    func time(_ r: SweepRow) -> Double { r.time(pessimistic: pessimistic)! }
-    func cost(_ r: SweepRow) -> Double { r.cost(pessimistic: pessimistic)! }
-
-    /// Cheapest first; ties by time, then by point (deterministic).
-    func byCost(_ a: SweepRow, _ b: SweepRow) -> Bool {
-        (cost(a), time(a), a.point) < (cost(b), time(b), b.point)
-    }
-
-    /// Configurations that meet the deadline (all, without one), cheapest first.
-    public var meetingDeadline: [SweepRow] {
-        candidates.filter { deadlineSeconds == nil || time($0) <= deadlineSeconds! }.sorted(by: byCost)
-    }
-
-    /// Configurations within the budget (all, without one), fastest first.
-    public var withinBudget: [SweepRow] {
-        candidates.filter { budgetDollars == nil || cost($0) <= budgetDollars! }
-            .sorted { (time($0), cost($0), $0.point) < (time($1), cost($1), $1.point) }
-    }
-
-    /// Configurations no other beats on both time and cost, cheapest first.
-    public var paretoFront: [SweepRow] {
-        var front: [SweepRow] = []
-        var bestTime = Double.infinity
-        for row in candidates.sorted(by: byCost) where time(row) < bestTime {
-            front.append(row)
-            bestTime = time(row)
+        var models: [String] = []
+        for row in rows where !models.contains(row.model ?? row.run) { models.append(row.model ?? row.run) }
+        rankings = models.map { model in
+            ModelRanking(model: model, rows: rows.filter { ($0.model ?? $0.run) == model }, deadlineSeconds: deadlineSeconds,
+                         budgets: budgets, pessimistic: pessimistic)
         }
-        return front
     }
 
-    /// Why the cheapest configuration that meets the deadline wins, in plain words.
-    public var explanation: String {
-        guard let winner = meetingDeadline.first else {
-            guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
-                return "No configuration fits in GPU memory."
-            }
-            return "No configuration meets the deadline; the fastest, \(Self.describe(fastest)), takes \(Self.hours(time(fastest))), "
-                + "because \(Self.limit(of: fastest))."
-        }
-        var text = "\(Self.describe(winner)) is the cheapest way to meet the deadline: \(Self.hours(time(winner))) "
-            + "for $\(Self.money(cost(winner)))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
-        if let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
-            text += " The cheapest configuration overall, \(Self.describe(cheapest)) ($\(Self.money(cost(cheapest)))), "
-                + "would take \(Self.hours(time(cheapest))) because \(Self.limit(of: cheapest))."
-        }
-        // The next cheapest that costs noticeably more (configurations that differ only
-        // in what they do not use, a network inside one node, cost the same).
-        let runnerUp = meetingDeadline.first { cost($0) > cost(winner) * 1.01 }
-        if let runnerUp {
-            text += " The next cheapest that meets it, \(Self.describe(runnerUp)), costs $\(Self.money(cost(runnerUp) - cost(winner))) more"
-            text += runnerUp.efficiency < winner.efficiency - 0.05
-                ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
-                : "."
-        }
-        return text
-    }
+    /// Rows that fit in GPU memory, all models.
+    public var fitting: [SweepRow] { rankings.flatMap(\.fitting) }
+    /// Rows that fit in memory and within the budgets, all models.
+    public var candidates: [SweepRow] { rankings.flatMap(\.candidates) }
 
     /// What holds a configuration back, in words.
     static func limit(of row: SweepRow) -> String {
@@ -98,7 +79,7 @@ public struct Plan: Sendable {
 
     static func hours(_ seconds: Double) -> String { String(format: "%.1f h", locale: nil, seconds / 3600) }
     /// Dollars: cents below $1,000, thousands separators above.
-    static func money(_ x: Double) -> String {
+    public static func money(_ x: Double) -> String {
         if abs(x) < 1000 { return String(format: "%.2f", locale: nil, x) }
         guard x.magnitude < 1e15 else { return String(format: "%.3g", locale: nil, x) }
         let whole = Int(x.rounded())

@@ -1,19 +1,20 @@
 import Foundation
+import Hardware
 
-/// The JSON of `scalecast plan --json`: the search's answer in the same rows as
-/// `sweep --json`. Times in seconds, money in dollars.
+/// The JSON of `scalecast plan --json`: the search's answer, one ranking per model,
+/// in the same rows as `sweep --json`. Times in seconds, money in dollars.
+///
+/// Version 2 (version 1 had one ranking for all models and a single `budget_usd`):
+/// `cloud_budget_usd` and `capex_budget_usd` replace `budget_usd`; the rankings move
+/// under `models`; `sources` expands the catalog tags the rows' `price_source` cites.
 public enum PlanJSON {
     /// The version of this layout; bumped when a key changes meaning or goes away.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
-    struct Document: Encodable {
-        var schemaVersion: Int
-        var scenario: String
-        var deadlineSeconds: Double?
-        var budgetUSD: Double?
-        var pessimistic: Bool
-        var searched: Int
+    struct Ranking: Encodable {
+        var model: String
         var fitting: Int
+        var candidates: Int
         var explanation: String
         /// Cheapest first; every candidate when there is no deadline.
         var meetingDeadline: [SweepRow]
@@ -22,9 +23,27 @@ public enum PlanJSON {
         var paretoFront: [SweepRow]
 
         enum CodingKeys: String, CodingKey {
-            case schemaVersion = "schema_version", scenario, deadlineSeconds = "deadline_seconds", budgetUSD = "budget_usd"
-            case pessimistic, searched, fitting, explanation, meetingDeadline = "meeting_deadline", withinBudget = "within_budget"
+            case model, fitting, candidates, explanation, meetingDeadline = "meeting_deadline", withinBudget = "within_budget"
             case paretoFront = "pareto_front"
+        }
+    }
+
+    struct Document: Encodable {
+        var schemaVersion: Int
+        var scenario: String
+        var deadlineSeconds: Double?
+        var cloudBudgetUSD: Double?
+        var capexBudgetUSD: Double?
+        var pessimistic: Bool
+        var searched: Int
+        var fitting: Int
+        var candidates: Int
+        var models: [Ranking]
+        var sources: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case schemaVersion = "schema_version", scenario, deadlineSeconds = "deadline_seconds", cloudBudgetUSD = "cloud_budget_usd"
+            case capexBudgetUSD = "capex_budget_usd", pessimistic, searched, fitting, candidates, models, sources
         }
 
         /// Absent limits encode as null: every document has every key.
@@ -33,24 +52,33 @@ public enum PlanJSON {
             try c.encode(schemaVersion, forKey: .schemaVersion)
             try c.encode(scenario, forKey: .scenario)
             try c.encode(deadlineSeconds, forKey: .deadlineSeconds)
-            try c.encode(budgetUSD, forKey: .budgetUSD)
+            try c.encode(cloudBudgetUSD, forKey: .cloudBudgetUSD)
+            try c.encode(capexBudgetUSD, forKey: .capexBudgetUSD)
             try c.encode(pessimistic, forKey: .pessimistic)
             try c.encode(searched, forKey: .searched)
             try c.encode(fitting, forKey: .fitting)
-            try c.encode(explanation, forKey: .explanation)
-            try c.encode(meetingDeadline, forKey: .meetingDeadline)
-            try c.encode(withinBudget, forKey: .withinBudget)
-            try c.encode(paretoFront, forKey: .paretoFront)
+            try c.encode(candidates, forKey: .candidates)
+            try c.encode(models, forKey: .models)
+            try c.encode(sources, forKey: .sources)
         }
     }
 
-    /// The document of `plan` over `searched` evaluated configurations, each list cut to `top` rows (the front whole).
-    public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int) throws -> String {
-        let document = Document(schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
-                                budgetUSD: plan.budgetDollars, pessimistic: plan.pessimistic, searched: searched,
-                                fitting: plan.candidates.count, explanation: plan.explanation,
-                                meetingDeadline: Array(plan.meetingDeadline.prefix(top)), withinBudget: Array(plan.withinBudget.prefix(top)),
-                                paretoFront: plan.paretoFront)
+    /// The document of `plan` over `searched` evaluated configurations, each list cut
+    /// to `top` rows (the front whole).
+    /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
+    public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
+                              sources: [(tag: String, reference: String)]) throws -> String {
+        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags))
+        let document = Document(
+            schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
+            cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,
+            searched: searched, fitting: plan.fitting.count, candidates: plan.candidates.count,
+            models: plan.rankings.map { r in
+                Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
+                        meetingDeadline: Array(r.meetingDeadline.prefix(top)), withinBudget: Array(r.withinBudget.prefix(top)),
+                        paretoFront: r.paretoFront)
+            },
+            sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"

@@ -55,15 +55,18 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                                                "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
                                                "fits_in_memory", "time_to_train_seconds", "cost_usd", "images_per_second_p10",
                                                "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
-                                               "cost_usd_p10", "cost_usd_p90"]).map(Self.field).joined(separator: ",")]
+                                               "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
+                                               "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source"]).map(Self.field).joined(separator: ",")]
+        func number(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
         for r in results {
-            let cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" } + [
-                "\(r.gpus)", r.gpuModel, r.strategy, r.scheme ?? "", r.variant ?? "", "\(r.globalBatch)", "\(r.stepSeconds)",
-                "\(r.imagesPerSecond)", "\(r.speedup)", "\(r.efficiency)", "\(r.computeSeconds)", "\(r.exposedCommunicationSeconds)",
-                "\(r.idleSeconds)", "\(r.peakMemoryBytesPerGPU)", r.fitsInMemory ? "true" : "false",
-                r.timeToTrainSeconds.map { "\($0)" } ?? "", r.costUSD.map { "\($0)" } ?? "",
-            ] + [r.imagesPerSecondP10, r.imagesPerSecondP90, r.timeToTrainSecondsP10, r.timeToTrainSecondsP90, r.costUSDP10, r.costUSDP90]
-                .map { $0.map { "\($0)" } ?? "" }
+            var cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" }
+            cells += ["\(r.gpus)", r.gpuModel, r.strategy, r.scheme ?? "", r.variant ?? "", "\(r.globalBatch)", "\(r.stepSeconds)"]
+            cells += ["\(r.imagesPerSecond)", "\(r.speedup)", "\(r.efficiency)", "\(r.computeSeconds)", "\(r.exposedCommunicationSeconds)"]
+            cells += ["\(r.idleSeconds)", "\(r.peakMemoryBytesPerGPU)", r.fitsInMemory ? "true" : "false"]
+            cells += [r.timeToTrainSeconds, r.costUSD, r.imagesPerSecondP10, r.imagesPerSecondP90, r.timeToTrainSecondsP10,
+                      r.timeToTrainSecondsP90, r.costUSDP10, r.costUSDP90].map(number)
+            cells += [r.model ?? ""] + [r.capexUSD, r.tcoUSD, r.capexUSDP10, r.capexUSDP90].map(number)
+            cells += [r.priceOffer ?? "", number(r.usdPerGPUHour), r.priceSeen ?? "", r.priceSource ?? ""]
             lines.append(cells.map(Self.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

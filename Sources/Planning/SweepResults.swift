@@ -37,6 +37,18 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var timeToTrainSecondsP90: Double?
     public var costUSDP10: Double?
     public var costUSDP90: Double?
+    /// The model the run trains (null in rows written before it was recorded).
+    public var model: String?
+    /// Owned configurations: dollars up front, and over the stated life (null in the cloud).
+    public var capexUSD: Double?
+    public var tcoUSD: Double?
+    public var capexUSDP10: Double?
+    public var capexUSDP90: Double?
+    /// The price basis: the offer, dollars per GPU-hour, when the price was seen, its source.
+    public var priceOffer: String?
+    public var usdPerGPUHour: Double?
+    public var priceSeen: String?
+    public var priceSource: String?
 
     enum CodingKeys: String, CodingKey {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
@@ -46,7 +58,9 @@ public struct SweepRow: Codable, Sendable, Equatable {
              timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd",
              imagesPerSecondP10 = "images_per_second_p10", imagesPerSecondP90 = "images_per_second_p90",
              timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
-             costUSDP10 = "cost_usd_p10", costUSDP90 = "cost_usd_p90"
+             costUSDP10 = "cost_usd_p10", costUSDP90 = "cost_usd_p90", model, capexUSD = "capex_usd", tcoUSD = "tco_usd",
+             capexUSDP10 = "capex_usd_p10", capexUSDP90 = "capex_usd_p90", priceOffer = "price_offer", usdPerGPUHour = "usd_per_gpu_hour",
+             priceSeen = "price_seen", priceSource = "price_source"
     }
 
     /// Optionals are written as null, not left out: every row has every key.
@@ -66,6 +80,10 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(timeToTrainSecondsP10, forKey: .timeToTrainSecondsP10)
         try c.encode(timeToTrainSecondsP90, forKey: .timeToTrainSecondsP90)
         try c.encode(costUSDP10, forKey: .costUSDP10); try c.encode(costUSDP90, forKey: .costUSDP90)
+        try c.encode(model, forKey: .model); try c.encode(capexUSD, forKey: .capexUSD); try c.encode(tcoUSD, forKey: .tcoUSD)
+        try c.encode(capexUSDP10, forKey: .capexUSDP10); try c.encode(capexUSDP90, forKey: .capexUSDP90)
+        try c.encode(priceOffer, forKey: .priceOffer); try c.encode(usdPerGPUHour, forKey: .usdPerGPUHour)
+        try c.encode(priceSeen, forKey: .priceSeen); try c.encode(priceSource, forKey: .priceSource)
     }
 
     /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
@@ -77,6 +95,8 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public func time(pessimistic: Bool) -> Double? { pessimistic ? (timeToTrainSecondsP90 ?? timeToTrainSeconds) : timeToTrainSeconds }
     /// The cost to rank by: the pessimistic end (90th percentile) when asked and known.
     public func cost(pessimistic: Bool) -> Double? { pessimistic ? (costUSDP90 ?? costUSD) : costUSD }
+    /// The up-front cost to bound: the pessimistic end when asked and known; nil in the cloud.
+    public func capex(pessimistic: Bool) -> Double? { pessimistic ? (capexUSDP90 ?? capexUSD) : capexUSD }
 }
 
 extension Sweep {
@@ -137,7 +157,11 @@ extension Sweep {
                 timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
                 imagesPerSecondP10: ranges?.imagesPerSecond.lowerBound, imagesPerSecondP90: ranges?.imagesPerSecond.upperBound,
                 timeToTrainSecondsP10: ranges?.seconds?.lowerBound, timeToTrainSecondsP90: ranges?.seconds?.upperBound,
-                costUSDP10: ranges?.dollars?.lowerBound, costUSDP90: ranges?.dollars?.upperBound)
+                costUSDP10: ranges?.dollars?.lowerBound, costUSDP90: ranges?.dollars?.upperBound,
+                model: p.run.network.name, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
+                capexUSDP10: ranges?.capex?.lowerBound, capexUSDP90: ranges?.capex?.upperBound,
+                priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
+                priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source)
         }
     }
 }

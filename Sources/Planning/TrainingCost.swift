@@ -12,19 +12,26 @@ public struct TrainingEstimate: Sendable, Equatable {
     public var dollars: Double
     /// Dollars per hour of the whole configuration.
     public var dollarsPerHour: Double
-    /// Where the price comes from, in words.
-    public var priceBasis: String
+    /// Where the price comes from.
+    public var basis: PriceBasis
+    /// The itemised bill of an owned configuration; nil in the cloud.
+    public var owned: OwnedCost?
 
     public var hours: Double { seconds / 3600 }
+    /// Where the price comes from, in one line.
+    public var priceBasis: String { basis.details }
+    /// Dollars spent up front (owned only).
+    public var capexUSD: Double? { owned?.capexUSD }
+    /// Dollars over the stated life (owned only).
+    public var tcoUSD: Double? { owned?.tcoUSD }
 
     /// Prices `run` on `gpus` GPUs running at `imagesPerSecond`.
     ///
-    /// - cloud: GPUs × price per GPU-hour × hours (no rounding to whole instances or hours);
-    /// - owned: (GPUs × purchase + ports × port price) / (lifetime × 8766 h)
-    ///   + GPUs × TDP × PUE × price per kWh, per hour, times the hours: the
-    ///   purchase spread over a lifetime in which the cluster is always busy, and
-    ///   the GPUs' power at their maximum (hosts, cooling beyond the PUE and staff
-    ///   are not counted).
+    /// - cloud: GPUs × price per GPU-hour × hours (no rounding to whole instances or
+    ///   hours); the instance's network, power and hosting are in its price.
+    /// - owned: (capex / (life years × 8766 h) + opex per hour) × hours, with capex and
+    ///   opex itemised by `OwnedCost`: the purchase spread over a life in which the
+    ///   cluster is always busy, and power at the GPUs' and hosts' maximum.
     /// - Returns: nil when the run states no training goal or no pricing.
     /// - Throws: `ConfigError` at `pricing` when a price the mode needs is unknown.
     public static func estimate(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, catalog: Catalog) throws -> TrainingEstimate? {
@@ -32,45 +39,30 @@ public struct TrainingEstimate: Sendable, Equatable {
         let seconds = goal.totalImages / imagesPerSecond
         let hours = seconds / 3600
         let gpu = run.cluster.gpu
-        func missing(_ what: String) -> ConfigError {
-            var error = pricing.location
-            error.message = "no \(what) for the \(gpu.name) is known; state it under pricing"
-            return error
-        }
         switch pricing.mode {
         case .cloud:
-            let perGPUHour: Double
-            let basis: String
-            if let stated = pricing.cloudPerGPUHour {
-                perGPUHour = stated
-                basis = "$\(Format2.money(stated)) per GPU-hour (scenario)"
+            let basis: PriceBasis
+            if let stated = pricing.cloudPerGPUHour?.value(for: gpu) {
+                basis = PriceBasis(offer: "stated in the scenario", usdPerGPUHour: stated, seen: "scenario", source: "pricing.cloud_per_gpu_hour",
+                                   details: "$\(Format2.money(stated)) per \(gpu.name)-hour (scenario)")
             } else if let offer = catalog.cheapestCloudPrice(for: gpu) {
-                perGPUHour = offer.perGPUHour
-                basis = "$\(Format2.money(offer.perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at $\(Format2.money(offer.perHour))/h, seen \(offer.seen) \(offer.source)"
+                basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: offer.perGPUHour, seen: offer.seen,
+                                   source: offer.source.catalogCitation,
+                                   details: "$\(Format2.money(offer.perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
+                                    + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance) GPUs, seen \(offer.seen) \(offer.source.catalogCitation)")
             } else {
-                throw missing("cloud price (cloud_per_gpu_hour)")
+                throw pricing.missing("no cloud price for the \(gpu.name) is known", stateAs: "cloud_per_gpu_hour")
             }
-            let perHour = perGPUHour * Double(gpus)
-            return TrainingEstimate(seconds: seconds, dollars: perHour * hours, dollarsPerHour: perHour, priceBasis: basis)
+            let perHour = basis.usdPerGPUHour * Double(gpus)
+            return TrainingEstimate(seconds: seconds, dollars: perHour * hours, dollarsPerHour: perHour, basis: basis, owned: nil)
         case .owned:
-            guard let tdp = gpu.tdpWatts else { throw missing("power draw (tdp_watts in the catalog)") }
-            let purchase: Double
-            var basis: String
-            if let stated = pricing.purchasePerGPU {
-                purchase = stated
-                basis = "$\(Format2.money(stated)) per GPU (scenario)"
-            } else if let range = catalog.purchasePrice(for: gpu) {
-                purchase = range.midpoint
-                basis = "$\(Format2.money(range.midpoint)) per GPU, the middle of $\(Format2.money(range.low))-\(Format2.money(range.high)) seen \(range.seen) \(range.source)"
-            } else {
-                throw missing("purchase price (purchase_per_gpu)")
-            }
-            let lifetimeHours = pricing.lifetimeYears! * 8766
-            let ports = Double(run.cluster.nodes(for: gpus) * (run.cluster.network?.nicsPerNode ?? 0))
-            let capital = (purchase * Double(gpus) + pricing.networkPortPrice * ports) / lifetimeHours
-            let power = Double(gpus) * tdp * pricing.pue! / 1000 * pricing.powerPerKWh!
-            basis += ", over \(Format2.number(pricing.lifetimeYears!)) years; power \(Format2.number(tdp)) W x PUE \(Format2.number(pricing.pue!)) at $\(Format2.money(pricing.powerPerKWh!))/kWh"
-            return TrainingEstimate(seconds: seconds, dollars: (capital + power) * hours, dollarsPerHour: capital + power, priceBasis: basis)
+            let bill = try OwnedCost(run, pricing: pricing, gpus: gpus, catalog: catalog)
+            let gpuItem = bill.capital[0]
+            let basis = PriceBasis(offer: "owned, \(OwnedCost.number(bill.lifetimeYears))-year life", usdPerGPUHour: bill.perHourUSD / Double(gpus),
+                                   seen: gpuItem.seen, source: gpuItem.source.catalogCitation,
+                                   details: "$\(Format2.money(bill.perHourUSD / Double(gpus))) per GPU-hour over a "
+                                    + "\(OwnedCost.number(bill.lifetimeYears))-year life: " + bill.details)
+            return TrainingEstimate(seconds: seconds, dollars: bill.perHourUSD * hours, dollarsPerHour: bill.perHourUSD, basis: basis, owned: bill)
         }
     }
 }
@@ -78,5 +70,4 @@ public struct TrainingEstimate: Sendable, Equatable {
 /// Locale-independent number text for prices.
 enum Format2 {
     static func money(_ x: Double) -> String { String(format: "%.2f", locale: nil, x) }
-    static func number(_ x: Double) -> String { x == x.rounded() && x.magnitude < 1e15 ? String(Int(x)) : String(x) }
 }

@@ -13,8 +13,9 @@ import Scenario
 ///   scaling factors (published / predicted speedup) of the corpus points nearest
 ///   N; each drawn from the empirical distribution (its quantile at a uniform
 ///   draw, interpolated between neighbouring points), independently;
-/// - an owned GPU's purchase price, uniform across the catalog's low-high range
-///   (when the scenario does not state one).
+/// - the catalog prices of an owned cluster (GPUs, servers, NICs, switches, cables)
+///   that the scenario does not state, each at one common point of its low-high
+///   range, drawn uniformly (prices of one market move together).
 /// Time to train is the training goal's images over the sampled rate, cost the
 /// price of that time. Nothing is simulated again: the errors are those of the
 /// whole prediction, as the corpus measured them.
@@ -41,6 +42,8 @@ public struct Uncertainty: Sendable, Equatable {
         public var imagesPerSecond: ClosedRange<Double>
         public var seconds: ClosedRange<Double>?
         public var dollars: ClosedRange<Double>?
+        /// Up-front purchase of an owned cluster (its prices drawn across their ranges).
+        public var capex: ClosedRange<Double>?
     }
 
     /// The ranges of `run` on `gpus` GPUs, predicted at `imagesPerSecond`, drawn
@@ -49,7 +52,7 @@ public struct Uncertainty: Sendable, Equatable {
     /// - Throws: what `TrainingEstimate.estimate` throws for a price it cannot find.
     public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, key: UInt64, catalog: Catalog) throws -> Ranges {
         let compute = errors.computeFactors, scaling = errors.scalingFactors(nearGPUs: gpus)
-        var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = []
+        var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = [], capex: [Double] = []
         for sample in 0..<max(1, samples) {
             var rng = SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
             let c = compute.isEmpty ? 1 : Self.percentile(compute, rng.unit())
@@ -60,21 +63,21 @@ public struct Uncertainty: Sendable, Equatable {
                                                             imagesPerSecond: rate, catalog: catalog) {
                 seconds.append(estimate.seconds)
                 dollars.append(estimate.dollars)
+                if let c = estimate.capexUSD { capex.append(c) }
             }
         }
         func range(_ values: [Double]) -> ClosedRange<Double>? {
             values.isEmpty ? nil : Self.percentile(values, 0.1)...Self.percentile(values, 0.9)
         }
-        return Ranges(imagesPerSecond: range(rates)!, seconds: range(seconds), dollars: range(dollars))
+        return Ranges(imagesPerSecond: range(rates)!, seconds: range(seconds), dollars: range(dollars), capex: range(capex))
     }
 
-    /// `run` with an owned GPU's unstated purchase price drawn across the
-    /// catalog's range at `u` (0...1); unchanged otherwise.
+    /// `run` with every catalog price of an owned cluster that the scenario does not
+    /// state taken at `u` (0...1) of its low-high range; unchanged otherwise.
     static func withDrawnPrice(_ run: RunSpec, _ u: Double, catalog: Catalog) -> RunSpec {
-        guard var pricing = run.pricing, pricing.mode == .owned, pricing.purchasePerGPU == nil,
-              let range = catalog.purchasePrice(for: run.cluster.gpu) else { return run }
+        guard var pricing = run.pricing, pricing.mode == .owned else { return run }
         var changed = run
-        pricing.purchasePerGPU = range.low + (range.high - range.low) * u
+        pricing.catalogRangePosition = u
         changed.pricing = pricing
         return changed
     }

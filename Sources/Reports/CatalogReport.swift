@@ -91,9 +91,88 @@ public enum CatalogReport {
         }
     }
 
+    /// A price as the catalog gives it: low and high ends in dollars (equal for one price).
+    struct RangeJSON: Encodable {
+        var low: Double
+        var high: Double
+        init(_ range: PriceRange) { (low, high) = (range.low, range.high) }
+    }
+
+    /// The price catalog (`prices.yaml`), every entry with its date and source; absent parts are null.
+    struct PricesDocument: Encodable {
+        struct Cloud: Encodable {
+            var gpu, provider, instance: String
+            var usdPerHour: Double
+            var gpus: Int
+            var usdPerGPUHour: Double
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case gpu, provider, instance, usdPerHour = "usd_per_hour", gpus, usdPerGPUHour = "usd_per_gpu_hour", seen, source
+            }
+        }
+        struct Purchase: Encodable {
+            var gpu: String
+            var usdPerGPU: RangeJSON
+            var seen, source: String
+            enum CodingKeys: String, CodingKey { case gpu, usdPerGPU = "usd_per_gpu", seen, source }
+        }
+        struct Server: Encodable {
+            var gpu: String
+            var gpusPerServer: Int
+            var usdPerServer: RangeJSON
+            var hostWatts: Double
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case gpu, gpusPerServer = "gpus_per_server", usdPerServer = "usd_per_server", hostWatts = "host_watts", seen, source
+            }
+        }
+        struct Network: Encodable {
+            var kind: String
+            var gbitPerSecond: Double
+            var nicUSD: RangeJSON?
+            var switchPorts: Int?
+            var switchUSD: RangeJSON?
+            var cableUSDPerLink: RangeJSON?
+            var seen, source: String
+            enum CodingKeys: String, CodingKey {
+                case kind, gbitPerSecond = "gbit_per_s", nicUSD = "nic_usd", switchPorts = "switch_ports", switchUSD = "switch_usd"
+                case cableUSDPerLink = "cable_usd_per_link", seen, source
+            }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(kind, forKey: .kind); try c.encode(gbitPerSecond, forKey: .gbitPerSecond)
+                try c.encode(nicUSD, forKey: .nicUSD); try c.encode(switchPorts, forKey: .switchPorts)
+                try c.encode(switchUSD, forKey: .switchUSD); try c.encode(cableUSDPerLink, forKey: .cableUSDPerLink)
+                try c.encode(seen, forKey: .seen); try c.encode(source, forKey: .source)
+            }
+        }
+        var cloud: [Cloud]
+        var purchase: [Purchase]
+        var servers: [Server]
+        var network: [Network]
+
+        init(_ catalog: Catalog) {
+            cloud = catalog.cloudPrices.map {
+                Cloud(gpu: $0.gpu, provider: $0.provider, instance: $0.instance, usdPerHour: $0.perHour, gpus: $0.gpusPerInstance,
+                      usdPerGPUHour: $0.perGPUHour, seen: $0.seen, source: $0.source)
+            }
+            purchase = catalog.purchasePrices.map { Purchase(gpu: $0.gpu, usdPerGPU: RangeJSON($0.range), seen: $0.seen, source: $0.source) }
+            servers = catalog.serverPrices.map {
+                Server(gpu: $0.gpu, gpusPerServer: $0.gpusPerServer, usdPerServer: RangeJSON($0.price), hostWatts: $0.hostWatts,
+                       seen: $0.seen, source: $0.source)
+            }
+            network = catalog.networkPrices.map {
+                Network(kind: $0.kind?.rawValue ?? "any", gbitPerSecond: $0.gbitPerSecond, nicUSD: $0.nic.map(RangeJSON.init),
+                        switchPorts: $0.switchPorts, switchUSD: $0.switchPrice.map(RangeJSON.init),
+                        cableUSDPerLink: $0.cablePerLink.map(RangeJSON.init), seen: $0.seen, source: $0.source)
+            }
+        }
+    }
+
     struct HardwareDocument: Encodable {
         var gpus: [GPURow]
         var links: [LinkRow]
+        var prices: PricesDocument
         var sources: [String: String]
     }
 
@@ -109,6 +188,7 @@ public enum CatalogReport {
                 LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
                         latencySeconds: $0.latencySeconds, source: $0.source)
             },
+            prices: PricesDocument(catalog),
             sources: Dictionary(catalog.sources.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a })))
     }
 
@@ -140,11 +220,28 @@ public enum CatalogReport {
         for p in catalog.purchasePrices {
             prices.append([p.gpu, "purchase, per GPU", "\(Format.grouped(Int(p.low)))-\(Format.grouped(Int(p.high)))", "1", "", p.seen, p.source])
         }
+        func range(_ r: PriceRange?) -> String {
+            guard let r else { return "-" }
+            return r.low == r.high ? Format.grouped(Int(r.low.rounded())) : "\(Format.grouped(Int(r.low.rounded())))-\(Format.grouped(Int(r.high.rounded())))"
+        }
+        var servers = TextTable(headers: ["GPU", "GPUs per server", "$ per server, GPUs excluded", "host W", "seen", "source"],
+                                alignments: [.left, .right, .right, .right, .left, .left])
+        for p in catalog.serverPrices {
+            servers.append([p.gpu, "\(p.gpusPerServer)", range(p.price), Format.fixed(p.hostWatts, 0), p.seen, p.source])
+        }
+        var network = TextTable(headers: ["kind", "Gb/s", "$ per NIC", "switch ports", "$ per switch", "$ per link cable", "seen", "source"],
+                                alignments: [.left, .right, .right, .right, .right, .right, .left, .left])
+        for p in catalog.networkPrices {
+            network.append([p.kind?.rawValue ?? "any", Format.fixed(p.gbitPerSecond, 0), range(p.nic), p.switchPorts.map(String.init) ?? "-",
+                            range(p.switchPrice), range(p.cablePerLink), p.seen, p.source])
+        }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; \"kernels fitted\": the precisions whose convolution kernel "
             + "efficiencies are fitted to measured kernel times, docs/kernel-model.md)\n" + gpus.render() + "\n" + sources
             + "\nLinks\n" + links.render()
-            + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:)\n" + prices.render() + "\n" + legend
+            + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:; docs/costs.md)\n" + prices.render()
+            + "\nServers, without their GPUs (owned clusters)\n" + servers.render()
+            + "\nNetwork parts by link speed (owned clusters with more than one node)\n" + network.render() + "\n" + legend
     }
 }

@@ -66,13 +66,19 @@ public enum MarkdownReport {
         /// Dollars for that time and where the price comes from; nil without `pricing:`.
         public var dollars: Double?
         public var priceBasis: String?
+        /// An owned cluster's dollars up front and over its stated life; nil in the cloud.
+        public var capexUSD: Double?
+        public var tcoUSD: Double?
 
-        public init(images: Int, epochs: Double, seconds: Double, dollars: Double? = nil, priceBasis: String? = nil) {
+        public init(images: Int, epochs: Double, seconds: Double, dollars: Double? = nil, priceBasis: String? = nil,
+                    capexUSD: Double? = nil, tcoUSD: Double? = nil) {
             self.images = images
             self.epochs = epochs
             self.seconds = seconds
             self.dollars = dollars
             self.priceBasis = priceBasis
+            self.capexUSD = capexUSD
+            self.tcoUSD = tcoUSD
         }
     }
 
@@ -94,6 +100,10 @@ public enum MarkdownReport {
             out += "so the scenario's training (\(epochs) epochs of \(Format.grouped(t.images)) images) takes **\(duration(t.seconds))**"
             if let dollars = t.dollars {
                 out += " and costs **$\(Format.grouped(Int(dollars.rounded())))** (\(t.priceBasis ?? "the scenario's pricing"))"
+            }
+            if let capex = t.capexUSD, let tco = t.tcoUSD {
+                out += "; buying it costs **$\(Format.grouped(Int(capex.rounded())))** up front and "
+                    + "$\(Format.grouped(Int(tco.rounded()))) over its life with power"
             }
             out += ". "
         } else {

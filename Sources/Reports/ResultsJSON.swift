@@ -18,6 +18,19 @@ public enum ResultsJSON {
         }
     }
 
+    /// A cost's price basis: the offer, its dollars per GPU-hour, when seen, its source, every figure.
+    struct PriceBasisJSON: Encodable {
+        var offer: String
+        var usdPerGPUHour: Double
+        var seen: String
+        var source: String
+        var details: String
+
+        enum CodingKeys: String, CodingKey {
+            case offer, usdPerGPUHour = "usd_per_gpu_hour", seen, source, details
+        }
+    }
+
     struct Row: Encodable {
         /// Optionals encode as null rather than being left out: the keys are part of the contract.
         func encode(to encoder: Encoder) throws {
@@ -44,6 +57,9 @@ public enum ResultsJSON {
             try c.encode(variant, forKey: .variant)
             try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
             try c.encode(costUSD, forKey: .costUSD)
+            try c.encode(capexUSD, forKey: .capexUSD)
+            try c.encode(tcoUSD, forKey: .tcoUSD)
+            try c.encode(priceBasis, forKey: .priceBasis)
         }
 
         var label: String
@@ -73,6 +89,11 @@ public enum ResultsJSON {
         var timeToTrainSeconds: Double?
         /// Dollars for it under the run's `pricing:`; null without both.
         var costUSD: Double?
+        /// Owned clusters: dollars up front and over the stated life; null otherwise.
+        var capexUSD: Double?
+        var tcoUSD: Double?
+        /// Where the cost comes from; null without a cost.
+        var priceBasis: PriceBasisJSON?
 
         enum CodingKeys: String, CodingKey {
             case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
@@ -80,7 +101,8 @@ public enum ResultsJSON {
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
-                 timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd"
+                 timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
+                 priceBasis = "price_basis"
         }
     }
 
@@ -101,9 +123,17 @@ public enum ResultsJSON {
                 batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
-                costUSD: i < training.count ? training[i]?.dollars : nil)
+                costUSD: i < training.count ? training[i]?.dollars : nil,
+                capexUSD: i < training.count ? training[i]?.capexUSD : nil, tcoUSD: i < training.count ? training[i]?.tcoUSD : nil,
+                priceBasis: i < training.count ? training[i].flatMap(basis) : nil)
         }
         return try encode(Document(scenario: scenarioPath, results: rows))
+    }
+
+    static func basis(_ cell: ResultsTable.TrainingCell) -> PriceBasisJSON? {
+        guard let offer = cell.offer, let perGPUHour = cell.usdPerGPUHour else { return nil }
+        return PriceBasisJSON(offer: offer, usdPerGPUHour: perGPUHour, seen: cell.priceSeen ?? "", source: cell.priceSource ?? "",
+                              details: cell.priceDetails ?? "")
     }
 
     /// Encodes any value as pretty, key-sorted JSON text ending in a newline.

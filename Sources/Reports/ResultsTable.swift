@@ -7,10 +7,28 @@ public enum ResultsTable {
         public var hours: Double
         /// Nil without `pricing:`.
         public var dollars: Double?
+        /// The price basis: the offer and its dollars per GPU-hour, when the price was
+        /// seen, its source, and every figure in one line; nil without `pricing:`.
+        public var offer: String?
+        public var usdPerGPUHour: Double?
+        public var priceSeen: String?
+        public var priceSource: String?
+        public var priceDetails: String?
+        /// Owned clusters: dollars up front and over the stated life; nil in the cloud.
+        public var capexUSD: Double?
+        public var tcoUSD: Double?
 
-        public init(hours: Double, dollars: Double?) {
+        public init(hours: Double, dollars: Double?, offer: String? = nil, usdPerGPUHour: Double? = nil, priceSeen: String? = nil,
+                    priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil) {
             self.hours = hours
             self.dollars = dollars
+            self.offer = offer
+            self.usdPerGPUHour = usdPerGPUHour
+            self.priceSeen = priceSeen
+            self.priceSource = priceSource
+            self.priceDetails = priceDetails
+            self.capexUSD = capexUSD
+            self.tcoUSD = tcoUSD
         }
     }
 
@@ -26,14 +44,17 @@ public enum ResultsTable {
             guard let first = rows.first else { continue }
             let cells = indices.map { $0 < training.count ? training[$0] : nil }
             let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
+            let owned = cells.contains { $0?.capexUSD != nil }
             out += "\n"
             out += "\(run.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision), "
                 + "batch \(first.batchPerGPU) per GPU, \(first.strategy.summary)\n"
             var table = TextTable(
                 headers: ["GPUs", "nodes", "step ms", "images/s", "speedup", "efficiency", "compute ms", "exposed comm ms",
-                          "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["train h"] : []) + (priced ? ["cost $"] : []),
+                          "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["train h"] : []) + (priced ? ["cost $", "$/GPU-h"] : [])
+                    + (owned ? ["capex $", "TCO $"] : []),
                 alignments: [.right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left]
-                    + (timed ? [.right] : []) + (priced ? [.right] : []))
+                    + (timed ? [.right] : []) + (priced ? [.right, .right] : []) + (owned ? [.right, .right] : []))
+            func dollars(_ x: Double?) -> String { x.map { Format.grouped(Int($0.rounded())) } ?? "-" }
             for (r, cell) in zip(rows, cells) {
                 let m = r.metrics
                 table.append([
@@ -43,9 +64,18 @@ public enum ResultsTable {
                     Format.fixed(m.idleSeconds * 1e3, 1),
                     "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes))", r.fitsInMemory ? "yes" : "NO",
                 ] + (timed ? [cell.map { Format.fixed($0.hours, 1) } ?? "-"] : [])
-                  + (priced ? [cell?.dollars.map { Format.grouped(Int($0.rounded())) } ?? "-"] : []))
+                  + (priced ? [dollars(cell?.dollars), cell?.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-"] : [])
+                  + (owned ? [dollars(cell?.capexUSD), dollars(cell?.tcoUSD)] : []))
             }
             out += table.render()
+            // The price basis beside the costs: each distinct one, priced for the run's largest configuration.
+            var bases: [String] = []
+            for cell in cells.reversed() {
+                if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ":") }) {
+                    bases.insert("\(offer): \(details)", at: 0)
+                }
+            }
+            for basis in bases { out += "price basis: \(basis)\n" }
         }
         return out
     }

@@ -5,13 +5,16 @@ import Reports
 import Scenario
 import YAMLSupport
 
-/// `scalecast plan SCENARIO --deadline-hours H [--budget USD] --vary ...`.
+/// `scalecast plan SCENARIO --deadline-hours H [--cloud-budget USD] [--capex-budget USD] --vary ...`.
 struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Search configurations (--vary, as sweep) for the cheapest that meets a deadline, the fastest within a budget, "
-            + "and the cost-time Pareto front.",
-        discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned).")
+            + "and the cost-time Pareto front, per model.",
+        discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned). Every cost table shows "
+            + "the time to train, the cost to train, the offer and its dollars per GPU-hour; owned clusters add their capex (bought "
+            + "up front) and TCO (capex plus power and hosting over the stated life). The price basis of each offer, with its date "
+            + "and source, follows the tables. docs/costs.md gives every formula and source.")
 
     @OptionGroup var limit: TimeLimit
 
@@ -28,7 +31,18 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             transform: DecimalArgument.parser("--deadline-hours", in: 1e-6...1e6))
     var deadlineHours: Double?
 
-    @Option(name: .long, help: "The most the training may cost, in dollars (at most 1e12).",
+    @Option(name: .customLong("cloud-budget"),
+            help: ArgumentHelp("The most the training may cost, in dollars (at most 1e12): cloud rental, or an owned cluster's cost "
+                + "to train (its capex spread over its life, plus power and hosting, for the hours it trains)."),
+            transform: DecimalArgument.parser("--cloud-budget", in: 1e-6...1e12))
+    var cloudBudget: Double?
+
+    @Option(name: .customLong("capex-budget"),
+            help: "The most an owned cluster may cost up front, in dollars (at most 1e12): GPUs, servers, NICs, switches, cables.",
+            transform: DecimalArgument.parser("--capex-budget", in: 1e-6...1e12))
+    var capexBudget: Double?
+
+    @Option(name: .long, help: "The old name of --cloud-budget: it bounds the cost to train, not the purchase (that is --capex-budget).",
             transform: DecimalArgument.parser("--budget", in: 1e-6...1e12))
     var budget: Double?
 
@@ -41,7 +55,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Overwrite chart files in --out.")
     var force = false
 
-    @Flag(name: .long, help: "Print JSON (schema_version 1): the explanation, the rows meeting the deadline, within the budget and on the Pareto front, as sweep --json writes rows.")
+    @Flag(name: .long, help: "Print JSON (schema_version 2): per model, the explanation, the rows meeting the deadline, within the budgets and on the Pareto front, as sweep --json writes rows.")
     var json = false
 
     @Flag(name: .long, help: "No progress bar.")
@@ -58,6 +72,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     func produce() throws -> CommandOutput {
         guard top > 0 else { throw UsageError(message: "--top must be positive") }
+        guard budget == nil || cloudBudget == nil else {
+            throw UsageError(message: "--budget is the old name of --cloud-budget; give one of them")
+        }
+        let budgets = Plan.Budgets(costToTrainUSD: cloudBudget ?? budget, capexUSD: capexBudget)
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
         // Before any simulation: a plan ranks by time and cost, so every run needs both.
@@ -74,21 +92,33 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let rows = try wrap { try sweep.evaluate(uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
         let plan = try wrap {
-            try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgetDollars: budget, pessimistic: pessimistic)
+            try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgets: budgets, pessimistic: pessimistic)
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
-            return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top))
+            return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
+                                                             sources: sweep.catalog.sources))
         }
-        var text = "\(plan.candidates.count) configurations fit in memory, of \(rows.count) searched.\n\n"
-        text += plan.explanation + "\n"
-        if let d = deadlineHours {
-            text += "\nCheapest that finish within \(Format.fixed(d, 1)) h\n" + table(Array(plan.meetingDeadline.prefix(top)))
+        var text = "\(plan.fitting.count) configurations fit in memory, of \(rows.count) searched"
+            + (budgets.isEmpty ? "" : "; \(plan.candidates.count) are within \(budgets.text)") + ".\n"
+        var shown: [SweepRow] = []
+        for ranking in plan.rankings {
+            if plan.rankings.count > 1 {
+                text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
+            }
+            text += "\n" + ranking.explanation + "\n"
+            var tables: [(title: String, rows: [SweepRow])] = []
+            if let d = deadlineHours {
+                tables.append(("Cheapest that finish within \(Format.fixed(d, 1)) h", Array(ranking.meetingDeadline.prefix(top))))
+            }
+            if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(ranking.withinBudget.prefix(top)))) }
+            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", ranking.paretoFront))
+            for (title, rows) in tables {
+                text += "\n\(title)\n" + table(rows)
+                shown += rows
+            }
         }
-        if let b = budget {
-            text += "\nFastest within $\(Format.fixed(b, 0))\n" + table(Array(plan.withinBudget.prefix(top)))
-        }
-        text += "\nCost-time Pareto front (no configuration is both cheaper and faster)\n" + table(plan.paretoFront)
+        text += try priceBases(shown, sweep: sweep)
         var output = CommandOutput(stdout: text)
         if let out {
             let runs = Set(plan.candidates.map(\.run))
@@ -99,9 +129,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let name = try Scenario.load(path: scenario).name
             let title = "\(name): time and cost to train, \(plan.candidates.count) configurations"
                 + (pessimistic ? " (90th percentiles)" : "")
-            let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.paretoFront.map(point),
-                                            chosen: deadlineHours == nil ? nil : plan.meetingDeadline.first.map(point),
-                                            deadlineHours: deadlineHours, budgetDollars: budget, title: title, format: .png)
+            let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.rankings.flatMap(\.paretoFront).map(point),
+                                            chosen: deadlineHours == nil || plan.rankings.count != 1 ? nil : plan.rankings[0].meetingDeadline.first.map(point),
+                                            deadlineHours: deadlineHours, budgetDollars: cloudBudget ?? budget, title: title, format: .png)
             let outcome = try Gnuplot.write([chart], into: out, force: force)
             output.stderr = outcome.notes.map { $0 + "\n" }.joined()
             output.stdout += outcome.images.isEmpty ? "\nwrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
@@ -127,20 +157,56 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         x.magnitude < 1e15 ? Format.grouped(Int(x.rounded())) : Format.fixed(x, 0)
     }
 
+    /// A cost table: time and money to train with the offer and its price per GPU-hour,
+    /// and for owned configurations their capex and TCO.
     private func table(_ rows: [SweepRow]) -> String {
         guard !rows.isEmpty else { return "(none)\n" }
         let ranged = rows.contains { $0.timeToTrainSecondsP90 != nil }
-        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $"]
-                            + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
-                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right] + (ranged ? [.right, .right] : []))
+        let owned = rows.contains { $0.capexUSD != nil }
+        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $", "$/GPU-h", "offer"]
+                            + (owned ? ["capex $", "TCO $"] : []) + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
+                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right, .right, .left]
+                            + (owned ? [.right, .right] : []) + (ranged ? [.right, .right] : []))
         for r in rows {
             let varied = r.otherSettings.joined(separator: " ")
             t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
-                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!)]
+                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!),
+                      r.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-", r.priceOffer ?? "-"]
+                     + (owned ? [r.capexUSD.map(Self.dollars) ?? "-", r.tcoUSD.map(Self.dollars) ?? "-"] : [])
                      + (ranged ? ["\(Format.fixed((r.timeToTrainSecondsP10 ?? .nan) / 3600, 1))-\(Format.fixed((r.timeToTrainSecondsP90 ?? .nan) / 3600, 1))",
                                   "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()
+    }
+
+    /// The price basis of each offer in the tables (its figures as priced for the first
+    /// row shown with it), then the sources its tags cite.
+    private func priceBases(_ rows: [SweepRow], sweep: Sweep) throws -> String {
+        // One line per model, offer and GPU, priced for its largest configuration shown (the one with most items).
+        var keys: [String] = []
+        var largest: [String: SweepRow] = [:]
+        for row in rows {
+            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)"
+            if largest[key] == nil { keys.append(key) }
+            if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
+        }
+        var lines: [String] = []
+        var tags: [String] = []
+        for row in keys.compactMap({ largest[$0] }) {
+            guard let offer = row.priceOffer, let point = sweep.points.first(where: { $0.index == row.point }),
+                  let estimate = try TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
+                                                               catalog: sweep.catalog) else { continue }
+            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel))"
+            lines.append("  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)")
+            for tag in estimate.basis.citedTags where !tags.contains(tag) { tags.append(tag) }
+        }
+        guard !lines.isEmpty else { return "" }
+        var text = "\nPrice basis (dated, not current; docs/costs.md)\n" + lines.joined(separator: "\n") + "\n"
+        let references = sweep.catalog.sources.filter { tags.contains($0.tag) }
+        if !references.isEmpty {
+            text += "Sources:\n" + references.map { "  [\($0.tag)] \($0.reference)" }.joined(separator: "\n") + "\n"
+        }
+        return text
     }
 }

@@ -59,7 +59,8 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                          catalog: loaded.catalog)
             training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs,
                                                      seconds: goal.totalImages / best.metrics.imagesPerSecond,
-                                                     dollars: estimate?.dollars, priceBasis: estimate?.priceBasis)
+                                                     dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
+                                                     capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
         let text = MarkdownReport.render(MarkdownReport.Input(
             scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,

@@ -32,7 +32,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
                   let goal = spec.training else { return nil }
             let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
-            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars)
+            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
+                                             offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
+                                             priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
+                                             priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)

@@ -119,7 +119,7 @@ extension RunSpec {
         }
         guard !gpuCounts.isEmpty else { throw gpusNode.error("list at least one GPU count") }
         let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
-        let pricing = try yaml.optional("pricing").map(PricingSpec.init(yaml:))
+        let pricing = try yaml.optional("pricing").map { try PricingSpec(yaml: $0, catalog: catalog) }
         let softwareNode = try yaml.optional("software")
         let software = try softwareNode.map(profiles.read) ?? .ideal
         if let softwareNode, software.loader == .cpu, software.loaderImagesPerSecondPerNode == nil {

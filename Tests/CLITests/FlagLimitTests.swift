@@ -7,6 +7,8 @@ import Testing
 @Suite struct FlagLimitTests {
     @Test(arguments: [
         ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--budget", "0x10", "--deadline-hours", "1"],
+        ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--cloud-budget", "-5", "--deadline-hours", "1"],
+        ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--capex-budget", "1e13", "--deadline-hours", "1"],
         ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "0x1"],
         ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "1e30"],
         ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "nan"],

@@ -31,7 +31,8 @@ import Testing
         let priced = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml"])
         #expect(priced.exitCode == 0)
         let header = try #require(priced.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
-        #expect(header.hasSuffix("train h  cost $"))
+        #expect(header.hasSuffix("train h  cost $  $/GPU-h"))
+        #expect(priced.stdout.contains("price basis: AWS p4d.24xlarge: $4.10 per GPU-hour"))
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
         #expect(!plain.stdout.contains("train h"))
         // The JSON carries them too, null where the run states no goal.

@@ -83,6 +83,8 @@ import YAMLSupport
         let entries = catalog.gpus.map { ($0.name, $0.source) } + catalog.links.map { ($0.name, $0.source) }
             + catalog.cloudPrices.map { ("\($0.gpu) at \($0.provider)", $0.source) }
             + catalog.purchasePrices.map { ($0.gpu, $0.source) }
+            + catalog.serverPrices.map { ("\($0.gpu) server", $0.source) }
+            + catalog.networkPrices.map { ("\($0.gbitPerSecond) Gb/s \($0.kind?.rawValue ?? "")", $0.source) }
         #expect(entries.count > 40)
         for (name, source) in entries {
             #expect(!source.trimmingCharacters(in: .whitespaces).isEmpty, "\(name) has no source")

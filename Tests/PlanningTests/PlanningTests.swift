@@ -131,18 +131,20 @@ let planScenario = """
         let s = try Sweep(scenarioPath: try writeScenario(planScenario),
                           axes: try ["gpus=1,2,4,8,16", "network_gbps=10,100", "cluster.gpu=A100-SXM4-40GB,H100"].map(Sweep.Axis.parse))
         let rows = try s.evaluate()
-        let plan = try Plan(rows: rows, deadlineSeconds: deadlineHours * 3600, budgetDollars: nil)
+        let plan = try Plan(rows: rows, deadlineSeconds: deadlineHours * 3600)
+        #expect(plan.rankings.count == 1, "one model, one ranking")
+        let ranking = try #require(plan.rankings.first)
         let brute = rows.filter { $0.fitsInMemory && $0.timeToTrainSeconds! <= deadlineHours * 3600 }
-        if let winner = plan.meetingDeadline.first {
+        if let winner = ranking.meetingDeadline.first {
             #expect(winner.timeToTrainSeconds! <= deadlineHours * 3600)
             #expect(!brute.contains { $0.costUSD! < winner.costUSD! })
-            #expect(plan.explanation.contains("cheapest way to meet the deadline"))
+            #expect(ranking.explanation.contains("cheapest way to meet the deadline"))
         } else {
             #expect(brute.isEmpty)
-            #expect(plan.explanation.contains("No configuration meets the deadline"))
+            #expect(ranking.explanation.contains("No configuration meets the deadline"))
         }
         // The front: sorted by cost, strictly faster as it gets dearer, and nothing dominates a member.
-        let front = plan.paretoFront
+        let front = ranking.paretoFront
         for (a, b) in zip(front, front.dropFirst()) {
             #expect(a.costUSD! <= b.costUSD! && a.timeToTrainSeconds! > b.timeToTrainSeconds!)
         }
@@ -155,16 +157,37 @@ let planScenario = """
         let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: try [Sweep.Axis.parse("gpus=1,8,16")])
         let rows = try s.evaluate()
         let budget = rows.map { $0.costUSD! }.sorted()[1]
-        let plan = try Plan(rows: rows, deadlineSeconds: nil, budgetDollars: budget)
-        #expect(plan.withinBudget.allSatisfy { $0.costUSD! <= budget })
-        let fastest = try #require(plan.withinBudget.first)
+        let plan = try Plan(rows: rows, deadlineSeconds: nil, budgets: Plan.Budgets(costToTrainUSD: budget))
+        let ranking = try #require(plan.rankings.first)
+        #expect(ranking.withinBudget.allSatisfy { $0.costUSD! <= budget })
+        let fastest = try #require(ranking.withinBudget.first)
         #expect(!rows.contains { $0.costUSD! <= budget && $0.timeToTrainSeconds! < fastest.timeToTrainSeconds! })
+        // Over budget is no candidate anywhere: not under the deadline, not on the front.
+        #expect(ranking.paretoFront.allSatisfy { $0.costUSD! <= budget })
+        #expect(ranking.explanation.hasPrefix("1 of 3 configurations that fit in memory exceed a cost to train of $"))
+    }
+
+    /// Runs of different models train different things: each model is ranked on its own.
+    @Test func differentModelsAreRankedApart() throws {
+        let twoModels = planScenario.replacingOccurrences(of: "gpus: [1, 8, 16]", with: """
+            gpus: [1, 8]
+            runs:
+              - {label: small}
+              - {label: wide, model: {name: wide-cnn, input: [3, 64, 64], layers: [{type: conv, out: 256, kernel: 3, pad: 1}, {type: relu}, {type: fc, units: 100}, {type: softmax}]}}
+            """)
+        let rows = try Sweep(scenarioPath: try writeScenario(twoModels), axes: []).evaluate()
+        let plan = try Plan(rows: rows, deadlineSeconds: 3600)
+        #expect(plan.rankings.map(\.model) == ["small-cnn", "wide-cnn"])
+        for ranking in plan.rankings {
+            #expect(ranking.fitting.count == 2)
+            for row in ranking.meetingDeadline + ranking.paretoFront + ranking.withinBudget { #expect(row.model == ranking.model) }
+        }
     }
 
     @Test func planNeedsTrainingAndPricing() throws {
         let text = planScenario.replacingOccurrences(of: "training: {images: 1281167, epochs: 10}\n", with: "")
         let rows = try Sweep(scenarioPath: try writeScenario(text), axes: []).evaluate()
-        #expect(throws: SweepError.self) { try Plan(rows: rows, deadlineSeconds: 3600, budgetDollars: nil) }
+        #expect(throws: SweepError.self) { try Plan(rows: rows, deadlineSeconds: 3600) }
     }
 }
 
@@ -181,18 +204,27 @@ let planScenario = """
         let hours = 1_281_167.0 * 10 / 1000 / 3600
         #expect(abs(e.seconds - hours * 3600) < 1e-6)
         #expect(abs(e.dollars - 8 * 32.77 / 8 * hours) < 1e-9)   // AWS p4d.24xlarge in the catalog
-        #expect(e.priceBasis.contains("p4d.24xlarge"))
+        #expect(e.basis == PriceBasis(offer: "AWS p4d.24xlarge", usdPerGPUHour: 32.77 / 8, seen: "2024-Q2", source: "[xither]",
+                                      details: e.basis.details))
+        #expect(e.priceBasis.contains("p4d.24xlarge") && e.capexUSD == nil && e.tcoUSD == nil)
         let (stated, _) = try run("pricing: {mode: cloud, cloud_per_gpu_hour: 2.5}")
         #expect(abs(try #require(try TrainingEstimate.estimate(stated, gpus: 8, imagesPerSecond: 1000, catalog: catalog)).dollars - 20 * hours) < 1e-9)
     }
 
+    /// Owned: the purchase (GPUs, the catalog's server, the stated all-in network
+    /// links) spread over the life, plus GPU and host power.
     @Test func ownedCostSpreadsThePurchaseAndAddsPower() throws {
         let (spec, catalog) = try run("pricing: {mode: owned, purchase_per_gpu: 10000, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.5, network_port_usd: 1000}")
         let e = try #require(try TrainingEstimate.estimate(spec, gpus: 16, imagesPerSecond: 1000, catalog: catalog))
         let hours = 1_281_167.0 * 10 / 1000 / 3600
-        let capital = (16 * 10000.0 + 2 * 1000.0) / (4 * 8766)   // 2 nodes x 1 NIC
-        let power = 16 * 400 * 1.5 / 1000 * 0.1                    // A100 SXM4: 400 W
-        #expect(abs(e.dollars - (capital + power) * hours) < 1e-6)
+        let server = try #require(catalog.serverPrice(for: spec.cluster.gpu))   // the 8-GPU HGX A100 server
+        let capex = 16 * 10000.0 + 2 * server.price.midpoint + 2 * 1000.0      // 2 nodes x 1 NIC, all in
+        let power = (16 * 400 + 2 * server.hostWatts) * 1.5 / 1000 * 0.1        // A100 SXM4: 400 W
+        #expect(abs(try #require(e.capexUSD) - capex) < 1e-6)
+        #expect(abs(e.dollars - (capex / (4 * 8766) + power) * hours) < 1e-6)
+        #expect(abs(try #require(e.tcoUSD) - (capex + power * 4 * 8766)) < 1e-3)
+        #expect(e.basis.offer == "owned, 4-year life" && e.basis.seen == "scenario")
+        #expect(e.priceBasis.contains("servers 2 x $53,000") && e.priceBasis.contains("hosting, staff and idle time not counted"))
     }
 
     @Test func ownedClustersMustStateWhatOnlyTheBuyerKnows() throws {
@@ -322,9 +354,32 @@ let fixtureErrors = MeasuredErrors(
         let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [try Sweep.Axis.parse("gpus=1,2,4,8")])
         let rows = try s.evaluate(uncertainty: Uncertainty(samples: 64, errors: fixtureErrors))
         let deadline = rows.map { $0.timeToTrainSecondsP90! }.sorted()[2]
-        let plan = try Plan(rows: rows, deadlineSeconds: deadline, budgetDollars: nil, pessimistic: true)
-        let winner = try #require(plan.meetingDeadline.first)
+        let plan = try Plan(rows: rows, deadlineSeconds: deadline, pessimistic: true)
+        let winner = try #require(plan.rankings.first?.meetingDeadline.first)
         #expect(winner.timeToTrainSecondsP90! <= deadline)
         #expect(!rows.contains { $0.timeToTrainSecondsP90! <= deadline && $0.costUSDP90! < winner.costUSDP90! })
+    }
+
+    /// An owned cluster's catalog prices are drawn across their ranges: capex gets a
+    /// range, and a pessimistic plan bounds its 90th percentile by the capex budget.
+    /// Prices the scenario states are not drawn.
+    @Test func ownedPricesAreDrawnAcrossTheCatalogRanges() throws {
+        let s = try Sweep(scenarioPath: try writeScenario(ownedScenario), axes: [try Sweep.Axis.parse("gpus=8,16")])
+        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 8, seed: 3, errors: fixtureErrors))
+        for r in rows {
+            let low = try #require(r.capexUSDP10), high = try #require(r.capexUSDP90)
+            #expect(low < high, "the GPU, server and network prices span ranges")
+        }
+        let budget = rows[0].capexUSDP90! - 1   // the 8-GPU configuration's pessimistic capex, just out of reach
+        #expect(rows[0].capexUSD! <= budget)
+        let optimistic = try Plan(rows: rows, deadlineSeconds: nil, budgets: Plan.Budgets(capexUSD: budget))
+        let pessimistic = try Plan(rows: rows, deadlineSeconds: nil, budgets: Plan.Budgets(capexUSD: budget), pessimistic: true)
+        #expect(optimistic.candidates.map(\.gpus) == [8])
+        #expect(pessimistic.candidates.isEmpty)
+        #expect(pessimistic.rankings[0].explanation.contains("the smallest capex is $"))
+        let stated = ownedScenario.replacingOccurrences(of: "pue: 1.3}", with: "pue: 1.3, purchase_per_gpu: 30000, server_usd_per_node: 40000}")
+        let fixed = try Sweep(scenarioPath: try writeScenario(stated), axes: [try Sweep.Axis.parse("gpus=8")])
+            .evaluate(uncertainty: Uncertainty(samples: 4, errors: fixtureErrors))
+        #expect(fixed[0].capexUSDP10 == fixed[0].capexUSDP90 && fixed[0].capexUSD == 280_000)
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The plan for one model: its configurations that fit in memory and within the
+/// budgets, ranked cheapest under the deadline, fastest, and on the cost-time front.
+public struct ModelRanking: Sendable {
+    public let model: String
+    /// This model's configurations that fit in GPU memory.
+    public let fitting: [SweepRow]
+    /// Those within the budgets: the configurations ranked.
+    public let candidates: [SweepRow]
+    public let deadlineSeconds: Double?
+    public let budgets: Plan.Budgets
+    public let pessimistic: Bool
+
+    init(model: String, rows: [SweepRow], deadlineSeconds: Double?, budgets: Plan.Budgets, pessimistic: Bool) {
+        self.model = model
+        self.deadlineSeconds = deadlineSeconds
+        self.budgets = budgets
+        self.pessimistic = pessimistic
+        fitting = rows.filter(\.fitsInMemory)
+        candidates = fitting.filter { row in
+            (budgets.costToTrainUSD.map { row.cost(pessimistic: pessimistic)! <= $0 } ?? true)
+                && (budgets.capexUSD.map { limit in row.capex(pessimistic: pessimistic).map { $0 <= limit } ?? true } ?? true)
+        }
+    }
+
+    func time(_ r: SweepRow) -> Double { r.time(pessimistic: pessimistic)! }
+    func cost(_ r: SweepRow) -> Double { r.cost(pessimistic: pessimistic)! }
+
+    /// Cheapest first; ties by time, then by point (deterministic).
+    func byCost(_ a: SweepRow, _ b: SweepRow) -> Bool {
+        (cost(a), time(a), a.point) < (cost(b), time(b), b.point)
+    }
+
+    /// Candidates that meet the deadline (all, without one), cheapest first.
+    public var meetingDeadline: [SweepRow] {
+        candidates.filter { deadlineSeconds == nil || time($0) <= deadlineSeconds! }.sorted(by: byCost)
+    }
+
+    /// Candidates (within the budgets), fastest first.
+    public var withinBudget: [SweepRow] {
+        candidates.sorted { (time($0), cost($0), $0.point) < (time($1), cost($1), $1.point) }
+    }
+
+    /// Candidates no other beats on both time and cost, cheapest first.
+    public var paretoFront: [SweepRow] {
+        var front: [SweepRow] = []
+        var bestTime = Double.infinity
+        for row in candidates.sorted(by: byCost) where time(row) < bestTime {
+            front.append(row)
+            bestTime = time(row)
+        }
+        return front
+    }
+
+    /// Why the cheapest candidate that meets the deadline wins, in plain words.
+    public var explanation: String {
+        var text = budgetNote
+        guard let winner = meetingDeadline.first else {
+            guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
+                return text + (fitting.isEmpty ? "No configuration fits in GPU memory." : "No configuration is within the budget.")
+            }
+            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.hours(time(fastest))), "
+                + "because \(Plan.limit(of: fastest))."
+        }
+        text += "\(Plan.describe(winner)) is the cheapest way to meet the deadline: \(Plan.hours(time(winner))) "
+            + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
+        if let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
+            text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
+                + "would take \(Plan.hours(time(cheapest))) because \(Plan.limit(of: cheapest))."
+        }
+        // The next cheapest that costs noticeably more (configurations that differ only
+        // in what they do not use, a network inside one node, cost the same).
+        let runnerUp = meetingDeadline.first { cost($0) > cost(winner) * 1.01 }
+        if let runnerUp {
+            text += " The next cheapest that meets it, \(Plan.describe(runnerUp)), costs $\(Plan.money(cost(runnerUp) - cost(winner))) more"
+            text += runnerUp.efficiency < winner.efficiency - 0.05
+                ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
+                : "."
+        }
+        return text
+    }
+
+    /// An owned configuration's up-front and lifetime cost, for the explanation.
+    func ownedTerms(_ row: SweepRow) -> String {
+        guard let capex = row.capex(pessimistic: pessimistic), let tco = row.tcoUSD else { return "" }
+        return " (capex $\(Plan.money(capex)), TCO $\(Plan.money(tco)) over its life)"
+    }
+
+    /// How many fitting configurations the budgets leave out, and the cheapest of them up front.
+    var budgetNote: String {
+        let over = fitting.count - candidates.count
+        guard !budgets.isEmpty, over > 0 else { return "" }
+        var text = "\(over) of \(fitting.count) configurations that fit in memory exceed \(budgets.text)"
+        if candidates.isEmpty, budgets.capexUSD != nil,
+           let smallest = fitting.compactMap({ row in row.capex(pessimistic: pessimistic).map { (row, $0) } }).min(by: { $0.1 < $1.1 }) {
+            text += "; the smallest capex is $\(Plan.money(smallest.1)), \(Plan.describe(smallest.0))"
+        }
+        return text + ". "
+    }
+}

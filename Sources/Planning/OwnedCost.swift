@@ -1,0 +1,171 @@
+import Foundation
+import Hardware
+import Scenario
+import YAMLSupport
+
+/// What an owned configuration costs, item by item: bought once (capex) and run
+/// by the hour (opex), and the total over the stated life (TCO).
+///
+/// Capex = GPUs × GPU price + nodes × server price (GPUs excluded)
+///       + (more than one node) NICs × NIC price + switches × switch price + cables × cable price,
+/// counted by `SwitchCount` at the speed of the cluster's NICs (or links × `network_port_usd`, all in).
+/// Opex per hour = (GPUs × TDP + nodes × host watts) / 1000 × PUE × $/kWh + nodes × hosting per year / 8766.
+/// TCO = capex + opex per hour × life hours (life years × 8766: the cluster busy, at full power, all along).
+/// docs/costs.md gives each term's source.
+public struct OwnedCost: Sendable, Equatable {
+    /// One line of the bill.
+    public struct Item: Sendable, Equatable {
+        /// "GPUs", "servers", "NICs", "switches", "cables", "GPU power", "host power", "hosting".
+        public var name: String
+        public var quantity: Double
+        /// Dollars per unit (capital items) or per unit-hour (running items).
+        public var unitUSD: Double
+        /// What a unit is, in words ("H100-SXM5", "700 W x PUE 1.3 at $0.12/kWh").
+        public var unit: String
+        public var seen: String
+        public var source: String
+
+        public var totalUSD: Double { quantity * unitUSD }
+    }
+
+    /// Hours in a year (365.25 days).
+    public static let hoursPerYear = 8766.0
+
+    public var capital: [Item]
+    /// Dollars per hour of running the whole configuration.
+    public var running: [Item]
+    public var lifetimeYears: Double
+
+    public var lifetimeHours: Double { lifetimeYears * Self.hoursPerYear }
+    public var capexUSD: Double { capital.reduce(0) { $0 + $1.totalUSD } }
+    public var opexPerHourUSD: Double { running.reduce(0) { $0 + $1.totalUSD } }
+    /// The capex spread over the life, plus the running cost, per hour.
+    public var perHourUSD: Double { capexUSD / lifetimeHours + opexPerHourUSD }
+    public var tcoUSD: Double { capexUSD + opexPerHourUSD * lifetimeHours }
+
+    /// The bill of `run` on `gpus` GPUs: stated prices first, then the catalog's
+    /// (at `pricing.catalogRangePosition` of each range, the midpoint by default).
+    /// - Throws: `ConfigError` at `pricing` naming the key to state when a price is unknown.
+    public init(_ run: RunSpec, pricing: PricingSpec, gpus: Int, catalog: Catalog) throws {
+        let gpu = run.cluster.gpu
+        let nodes = run.cluster.nodes(for: gpus)
+        let u = pricing.catalogRangePosition
+        let stated = (seen: "scenario", source: "stated in the scenario")
+        lifetimeYears = pricing.lifetimeYears!
+        capital = []
+        running = []
+
+        let gpuPrice: Item
+        if let price = pricing.purchasePerGPU?.value(for: gpu) {
+            gpuPrice = Item(name: "GPUs", quantity: Double(gpus), unitUSD: price, unit: gpu.name, seen: stated.seen, source: stated.source)
+        } else if let range = catalog.purchasePrice(for: gpu) {
+            gpuPrice = Item(name: "GPUs", quantity: Double(gpus), unitUSD: range.range.at(u), unit: gpu.name, seen: range.seen, source: range.source)
+        } else {
+            throw pricing.missing("no purchase price for the \(gpu.name) is known", stateAs: "purchase_per_gpu")
+        }
+        capital.append(gpuPrice)
+
+        let catalogServer = catalog.serverPrice(for: gpu)
+        let fittingServer = catalogServer.flatMap { $0.gpusPerServer == run.cluster.gpusPerNode ? $0 : nil }
+        func serverMissing(_ what: String, key: String) -> ConfigError {
+            if let server = catalogServer, fittingServer == nil {
+                return pricing.missing("the catalog prices \(server.gpusPerServer)-GPU \(gpu.name) servers, but these nodes hold "
+                                       + "\(run.cluster.gpusPerNode)", stateAs: key)
+            }
+            return pricing.missing("no \(what) for the \(gpu.name) is known", stateAs: key)
+        }
+        if let price = pricing.serverPerNode?.value(for: gpu) {
+            capital.append(Item(name: "servers", quantity: Double(nodes), unitUSD: price, unit: "server without GPUs",
+                                seen: stated.seen, source: stated.source))
+        } else if let server = fittingServer {
+            capital.append(Item(name: "servers", quantity: Double(nodes), unitUSD: server.price.at(u),
+                                unit: "\(server.gpusPerServer)-GPU server without GPUs", seen: server.seen, source: server.source))
+        } else {
+            throw serverMissing("server price (per node, without its GPUs)", key: "server_usd_per_node (0 if the GPU price includes its server)")
+        }
+
+        if nodes > 1, let network = run.cluster.network {
+            let links = nodes * network.nicsPerNode
+            if let port = pricing.networkPortPrice {
+                capital.append(Item(name: "network links", quantity: Double(links), unitUSD: port,
+                                    unit: "NIC, switch port and cable", seen: stated.seen, source: stated.source))
+            } else {
+                capital += try Self.networkItems(network, nodes: nodes, pricing: pricing, catalog: catalog)
+            }
+        }
+
+        guard let tdp = gpu.tdpWatts else {
+            var error = pricing.location
+            error.message = "no power draw for the \(gpu.name) is known: give it tdp_watts in a scenario catalog: entry, or rent it (mode: cloud)"
+            throw error
+        }
+        let hostWatts: Double
+        let hostBasis: (seen: String, source: String)
+        if let watts = pricing.hostWattsPerNode?.value(for: gpu) {
+            (hostWatts, hostBasis) = (watts, stated)
+        } else if let server = fittingServer {
+            (hostWatts, hostBasis) = (server.hostWatts, (server.seen, server.source))
+        } else {
+            throw serverMissing("server power (watts besides the GPUs)", key: "host_watts_per_node (0 to count the GPUs' power only)")
+        }
+        let pue = pricing.pue!, perKWh = pricing.powerPerKWh!
+        let energy = "x PUE \(Self.number(pue)) at $\(Self.number(perKWh))/kWh"
+        running.append(Item(name: "GPU power", quantity: Double(gpus), unitUSD: tdp / 1000 * pue * perKWh,
+                            unit: "\(Self.number(tdp)) W \(energy)", seen: "", source: "the catalog's tdp_watts"))
+        running.append(Item(name: "host power", quantity: Double(nodes), unitUSD: hostWatts / 1000 * pue * perKWh,
+                            unit: "\(Self.number(hostWatts)) W \(energy)", seen: hostBasis.seen, source: hostBasis.source))
+        if let hosting = pricing.hostingPerNodeYear {
+            running.append(Item(name: "hosting", quantity: Double(nodes), unitUSD: hosting / Self.hoursPerYear,
+                                unit: "$\(Self.number(hosting)) per node-year", seen: stated.seen, source: stated.source))
+        }
+    }
+
+    /// NICs, switches and cables of a multi-node network. Each part is priced at the
+    /// slowest speed, at least the NICs', for which the scenario (first) or the catalog
+    /// of the same link kind has a price: a port is bought at the next speed up (an NDR
+    /// switch also runs HDR and EDR ports), and the unit names the speed priced.
+    static func networkItems(_ network: NetworkSpec, nodes: Int, pricing: PricingSpec, catalog: Catalog) throws -> [Item] {
+        let kind = network.nic.kind
+        let bits = pricing.purchasedNICBitsPerSecond ?? network.nic.bytesPerSecond * 8
+        let speed = "\(Self.number((bits / 1e9 * 1000).rounded() / 1000)) Gb/s \(kind.rawValue)"
+        // Stated entries come first, so at equal speed the scenario's price wins.
+        let entries = (pricing.network + catalog.networkPrices).filter { $0.covers(kind: kind, bitsPerSecond: bits) }
+        let u = pricing.catalogRangePosition
+        func part<T>(_ what: String, _ value: (NetworkPrice) -> T?) throws -> (T, NetworkPrice) {
+            let priced = entries.compactMap { entry in value(entry).map { ($0, entry) } }
+            guard let slowest = priced.map(\.1.gbitPerSecond).min(), let chosen = priced.first(where: { $0.1.gbitPerSecond == slowest }) else {
+                throw pricing.missing("no \(what) price for \(speed) links (or faster) is known",
+                                      stateAs: "network (a list of {gbit_per_s, nic_usd, switch_ports, switch_usd, cable_usd}) or pricing.network_port_usd")
+            }
+            return chosen
+        }
+        func tier(_ entry: NetworkPrice) -> String { "\(Self.number(entry.gbitPerSecond)) Gb/s \(kind.rawValue)" }
+        let (nic, nicEntry) = try part("NIC") { $0.nic }
+        let (ports, switchEntry) = try part("switch") { $0.switchPorts }
+        let (cable, cableEntry) = try part("cable") { $0.cablePerLink }
+        let switchPrice = switchEntry.switchPrice!
+        let count = SwitchCount(network: network, nodes: nodes, ports: ports)
+        return [
+            Item(name: "NICs", quantity: Double(count.nodeLinks), unitUSD: nic.at(u), unit: "\(tier(nicEntry)) NIC",
+                 seen: nicEntry.seen, source: nicEntry.source),
+            Item(name: "switches", quantity: Double(count.switches), unitUSD: switchPrice.at(u), unit: "\(ports)-port \(tier(switchEntry)) switch",
+                 seen: switchEntry.seen, source: switchEntry.source),
+            Item(name: "cables", quantity: Double(count.cables), unitUSD: cable.at(u), unit: "\(tier(cableEntry)) cable and transceivers",
+                 seen: cableEntry.seen, source: cableEntry.source),
+        ]
+    }
+
+    /// The bill in one line: each item with its count, unit price, date and source.
+    public var details: String {
+        func basis(_ item: Item) -> String { item.seen.isEmpty ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)" }
+        let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.money($0.unitUSD)) (\($0.unit); \(basis($0)))" }
+        let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
+        return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years, run at full power: "
+            + run.joined(separator: "; ") + (running.contains { $0.name == "hosting" } ? "" : "; hosting, staff and idle time not counted")
+    }
+
+    static func money(_ x: Double) -> String { Plan.money(x) }
+    static func number(_ x: Double) -> String {
+        x == x.rounded() && x.magnitude < 1e15 ? String(Int(x)) : String(format: "%.4g", locale: nil, x)
+    }
+}

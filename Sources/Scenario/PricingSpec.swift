@@ -1,0 +1,114 @@
+import Hardware
+import YAMLSupport
+
+/// How a cluster is paid for: rented by the GPU-hour, or bought and run. Every
+/// figure left out comes from the dated price catalog (`scenarios/catalog/prices.yaml`);
+/// docs/costs.md gives the formulas.
+public struct PricingSpec: Sendable, Equatable {
+    public enum Mode: String, CaseIterable, Sendable { case cloud, owned }
+
+    public var mode: Mode
+    /// Dollars per GPU-hour (cloud); nil, or no entry for the GPU: the catalog's cheapest offer.
+    public var cloudPerGPUHour: PerGPUValue?
+    /// Dollars per GPU (owned); nil, or no entry for the GPU: the middle of the catalog's range.
+    public var purchasePerGPU: PerGPUValue?
+    /// Dollars per server without its GPUs (owned); nil: the catalog's server for the GPU.
+    public var serverPerNode: PerGPUValue?
+    /// Watts a server draws at most besides its GPUs (owned); nil: the catalog's server.
+    public var hostWattsPerNode: PerGPUValue?
+    /// Years over which the purchase is spread, the cluster busy all along.
+    public var lifetimeYears: Double?
+    /// Dollars per kWh of electricity.
+    public var powerPerKWh: Double?
+    /// Power usage effectiveness of the data centre (>= 1).
+    public var pue: Double?
+    /// Dollars per node per year for space, cooling plant and staff; nil: not counted.
+    public var hostingPerNodeYear: Double?
+    /// Dollars per network link all in (NIC, its switch port, cables), in place of the
+    /// itemised network; nil: NICs, switches and cables priced by speed.
+    public var networkPortPrice: Double?
+    /// The buyer's own network prices by speed, before the catalog's (`pricing.network`).
+    public var network: [NetworkPrice]
+    /// Where the pricing was set, for messages.
+    public var location: ConfigError
+    /// Where in each catalog price range a figure is taken (0: low end, 1: high end):
+    /// the midpoint, unless an uncertainty sample draws another (`Uncertainty`).
+    package var catalogRangePosition = 0.5
+    /// The NIC speed the network is bought at, in bits/s, when it differs from the
+    /// simulated one: an uncertainty sample scales the effective bandwidth, not the
+    /// hardware bought. Nil: the cluster's NIC speed.
+    package var purchasedNICBitsPerSecond: Double?
+
+    /// Reads `pricing:`. Owned clusters must state their lifetime, power price and
+    /// PUE: ScaleCast has no defaults for numbers only the buyer knows. Keys of the
+    /// other mode are accepted and unused, so a sweep can vary `pricing.mode`.
+    /// - Parameter catalog: resolves the GPU names of per-GPU maps.
+    init(yaml: YAMLValue, catalog: Catalog) throws {
+        try yaml.checkKeys(["mode", "cloud_per_gpu_hour", "purchase_per_gpu", "server_usd_per_node", "host_watts_per_node",
+                            "lifetime_years", "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network"])
+        mode = Mode(rawValue: try yaml.required("mode").oneOf(Mode.allCases.map(\.rawValue)))!
+        func perGPU(_ key: String, in range: ClosedRange<Double>) throws -> PerGPUValue? {
+            try yaml.optional(key).map { try PerGPUValue(yaml: $0, in: range, catalog: catalog) }
+        }
+        cloudPerGPUHour = try perGPU("cloud_per_gpu_hour", in: 0.0001...1e6)
+        purchasePerGPU = try perGPU("purchase_per_gpu", in: 0.01...1e9)
+        serverPerNode = try perGPU("server_usd_per_node", in: 0...1e9)
+        hostWattsPerNode = try perGPU("host_watts_per_node", in: 0...1e6)
+        lifetimeYears = try yaml.optional("lifetime_years")?.double(in: 0.01...100)
+        powerPerKWh = try yaml.optional("power_usd_per_kwh")?.double(in: 0...100)
+        pue = try yaml.optional("pue")?.double(in: 1...10)
+        hostingPerNodeYear = try yaml.optional("hosting_usd_per_node_year")?.double(in: 0...1e9)
+        networkPortPrice = try yaml.optional("network_port_usd")?.double(in: 0...1e9)
+        network = try yaml.optional("network")?.items().map {
+            try NetworkPrice(yaml: $0, kindRequired: false, defaultSeen: "scenario", defaultSource: "stated in the scenario")
+        } ?? []
+        location = yaml.error("")
+        if mode == .owned {
+            for key in ["lifetime_years", "power_usd_per_kwh", "pue"] where try yaml.optional(key) == nil {
+                throw ConfigError(file: yaml.file, keyPath: yaml.keyPath + "." + key, line: yaml.line,
+                                  message: "owned clusters need \(key): ScaleCast does not guess it")
+            }
+        }
+    }
+
+    /// The error for a price the mode needs and neither the scenario nor the catalog has.
+    public func missing(_ what: String, stateAs key: String) -> ConfigError {
+        var error = location
+        error.message = "\(what); state it as pricing.\(key)"
+        return error
+    }
+}
+
+/// A pricing figure given once for every GPU model, or per model so that a sweep
+/// over `cluster.gpu` prices each GPU by its own figure: `30000` or
+/// `{H100-SXM5: 30000, A100-SXM4-80GB: 15000}` (names or aliases from the catalog).
+public struct PerGPUValue: Sendable, Equatable {
+    /// The figure for every GPU, when given as one number.
+    public var everyGPU: Double?
+    /// Figures by catalog GPU name, when given as a map.
+    public var byGPU: [String: Double]
+
+    public init(everyGPU: Double? = nil, byGPU: [String: Double] = [:]) {
+        self.everyGPU = everyGPU
+        self.byGPU = byGPU
+    }
+
+    /// The figure for `gpu`; nil when a map leaves it out (the catalog's then applies).
+    public func value(for gpu: GPUSpec) -> Double? { byGPU[gpu.name] ?? everyGPU }
+
+    init(yaml: YAMLValue, in range: ClosedRange<Double>, catalog: Catalog) throws {
+        guard yaml.isMapping else {
+            self.init(everyGPU: try yaml.double(in: range))
+            return
+        }
+        var table: [String: Double] = [:]
+        for (name, value) in try yaml.entries() {
+            guard let gpu = catalog.gpu(named: name) else {
+                throw value.error("unknown GPU '\(name)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
+            }
+            guard table[gpu.name] == nil else { throw value.error("\(gpu.name) is priced twice (a name and an alias)") }
+            table[gpu.name] = try value.double(in: range)
+        }
+        self.init(byGPU: table)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `plan` on bought hardware: capex and TCO per configuration, the price basis, and
+/// the two budgets (issue 15, "Costs a buyer recognises").
+@Suite struct PlanCostTests {
+    /// Two GPU types (H100 and A100 runs), owned; 8 and 16 GPUs each. At $350,000 only
+    /// the 8-GPU configurations can be bought (capex about $312k and $163k; the 16-GPU
+    /// ones need a second server and an NDR network, $400k and more).
+    static let scenario = "scenarios/examples/buy-h100-or-a100.yaml"
+
+    @Test func ownedPlanPrintsCapexTCOAndPriceBasisAndRespectsTheCapexBudget() throws {
+        let out = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--capex-budget", "350000", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0] == "4 configurations fit in memory, of 4 searched; 2 are within a capex of $350,000.")
+        // Every cost table shows the time to train, the cost, the offer and its $/GPU-hour, capex and TCO.
+        let headers = lines.filter { $0.hasPrefix("run ") }
+        #expect(headers.count == 3)
+        for header in headers {
+            for column in ["hours", "cost $", "$/GPU-h", "offer", "capex $", "TCO $"] { #expect(header.contains(column), "\(column)") }
+        }
+        // Only the smaller configurations are ranked: both GPU types at 8 GPUs, none at 16.
+        let rows = lines.filter { $0.hasPrefix("H100 ") || $0.hasPrefix("A100 ") }
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let cells = row.split(separator: " ", omittingEmptySubsequences: true)
+            #expect(cells[1] == "8", "\(row)")
+            let capex = try #require(Double(cells[cells.count - 2].replacingOccurrences(of: ",", with: "")))
+            let tco = try #require(Double(cells[cells.count - 1].replacingOccurrences(of: ",", with: "")))
+            #expect(capex <= 350_000 && tco > capex, "\(row)")
+        }
+        #expect(Set(rows.map { $0.prefix(4) }) == ["H100", "A100"])
+        #expect(out.stdout.contains("2 of 4 configurations that fit in memory exceed a capex of $350,000."))
+        // The price basis: every figure, dated, with its sources expanded.
+        let basis = try #require(out.stdout.components(separatedBy: "Price basis (dated, not current; docs/costs.md)\n").last)
+        #expect(basis.contains("owned, 4-year life, H100-SXM5 (for 8 x H100-SXM5): $"))
+        #expect(basis.contains("bought: GPUs 8 x $") && basis.contains("servers 1 x $") && basis.contains("host power 1 x 4600 W x PUE 1.3 at $0.12/kWh"))
+        #expect(basis.contains("\n  [epoch] Epoch AI, hardware price dataset (https://github.com/epoch-research/training-cost-trends"))
+
+        // Without the budget the 16-GPU configurations come back.
+        let open = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--quiet"])
+        #expect(open.stdout.contains("H100    16  H100-SXM5") || open.stdout.contains("A100    16  A100-SXM4-80GB"))
+    }
+
+    @Test func theJSONCarriesCapexTCOAndThePriceBasis() throws {
+        let out = CLI.execute(["plan", Self.scenario, "--capex-budget", "350000", "--quiet", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(document["capex_budget_usd"] as? Double == 350_000 && document["cloud_budget_usd"] is NSNull)
+        let models = try #require(document["models"] as? [[String: Any]])
+        #expect(models.count == 1 && models[0]["model"] as? String == "resnet50")
+        let ranked = try #require(models[0]["within_budget"] as? [[String: Any]])
+        #expect(ranked.count == 2)
+        for row in ranked {
+            let capex = try #require(row["capex_usd"] as? Double), tco = try #require(row["tco_usd"] as? Double)
+            #expect(capex <= 350_000 && tco > capex && row["gpus"] as? Int == 8)
+            #expect(row["price_offer"] as? String == "owned, 4-year life")
+            #expect((row["usd_per_gpu_hour"] as? Double ?? 0) > 0 && (row["price_source"] as? String)?.contains("[epoch]") == true)
+        }
+        let sources = try #require(document["sources"] as? [String: String])
+        #expect(sources.keys.contains("epoch"))
+    }
+
+    /// --budget keeps working, as the old name of --cloud-budget; giving both is refused.
+    @Test func budgetIsTheOldNameOfCloudBudget() throws {
+        let old = CLI.execute(["plan", Self.scenario, "--budget", "8", "--quiet"])
+        let new = CLI.execute(["plan", Self.scenario, "--cloud-budget", "8", "--quiet"])
+        #expect(old.exitCode == 0 && old.stdout == new.stdout)
+        #expect(new.stdout.contains("Fastest within a cost to train of $8.00"))
+        let both = CLI.execute(["plan", Self.scenario, "--budget", "8", "--cloud-budget", "8", "--quiet"])
+        #expect(both.exitCode == 2)
+        #expect(both.stderr.contains("--budget is the old name of --cloud-budget"))
+        let help = CLI.execute(["plan", "--help"])
+        #expect(help.stdout.contains("--capex-budget") && help.stdout.contains("--cloud-budget"))
+    }
+
+    /// simulate shows the price basis and, for owned runs, capex and TCO beside the costs.
+    @Test func simulateShowsThePriceBasisBesideTheCosts() throws {
+        let out = CLI.execute(["simulate", Self.scenario])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let header = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
+        #expect(header.hasSuffix("train h  cost $  $/GPU-h  capex $    TCO $"))
+        #expect(out.stdout.contains("price basis: owned, 4-year life: $"))
+        let json = CLI.execute(["simulate", Self.scenario, "--json"])
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        let basis = try #require(rows.first?["price_basis"] as? [String: Any])
+        #expect(basis["offer"] as? String == "owned, 4-year life" && basis["seen"] as? String != nil)
+        #expect((rows.first?["capex_usd"] as? Double ?? 0) > 0)
+    }
+
+    /// `hardware` lists every price with its date and source, in the table and the JSON.
+    @Test func hardwareListsEveryPriceWithItsDateAndSource() throws {
+        let out = CLI.execute(["hardware"])
+        #expect(out.stdout.contains("\nServers, without their GPUs (owned clusters)\n"))
+        #expect(out.stdout.contains("\nNetwork parts by link speed (owned clusters with more than one node)\n"))
+        let json = CLI.execute(["hardware", "--json"])
+        let prices = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["prices"] as? [String: Any])
+        let purchase = try #require(prices["purchase"] as? [[String: Any]])
+        #expect(Set(purchase.compactMap { $0["gpu"] as? String }).isSuperset(of: ["V100-SXM2-16GB", "A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5",
+                                                                                  "H100-PCIe", "H200-SXM", "MI300X"]))
+        for section in ["cloud", "purchase", "servers", "network"] {
+            for entry in try #require(prices[section] as? [[String: Any]]) {
+                #expect(!((entry["seen"] as? String) ?? "").isEmpty && ((entry["source"] as? String) ?? "").count >= 8, "\(section): \(entry)")
+            }
+        }
+        let ndr = try #require((prices["network"] as? [[String: Any]])?.first { $0["gbit_per_s"] as? Double == 400 && $0["kind"] as? String == "infiniband" })
+        #expect(ndr["switch_ports"] as? Int == 64)
+    }
+}
