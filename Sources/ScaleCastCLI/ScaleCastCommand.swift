@@ -15,6 +15,7 @@ public struct ScaleCastCommand: ParsableCommand {
             Exit codes: 0 success; 1 the work ran but found a problem you asked about; \
             2 bad input (the message names the file, key and line).
             """,
+        version: Version.text,
         subcommands: [SimulateCommand.self, ExplainCommand.self, TraceCommand.self, ChartCommand.self, ReportCommand.self,
                       SweepCommand.self, MergeCommand.self, PlanCommand.self, CalibrateCommand.self, ImportCommand.self, ValidateCommand.self,
                       NotebookCommand.self, ModelsCommand.self, HardwareCommand.self, SoftwareCommand.self])
