@@ -1,0 +1,142 @@
+import Reports
+
+/// The JSON of `scalecast calibrate --json`: on the CPU (`mode: "cpu"`), the
+/// fitted profile and each timed pass beside its fit; on a GPU (`mode: "gpu"`,
+/// `--cuda` or `--gemm-csv`), each precision's efficiency curve and its shapes.
+/// Keys are snake_case; times in seconds, rates per second, efficiencies and
+/// errors as fractions; an absent value is null, never a missing key.
+enum CalibrateJSON {
+    /// The version of these layouts; bumped when a key changes meaning or goes away.
+    static let schemaVersion = 1
+
+    struct Pass: Encodable {
+        var m, n, k: Int
+        var loweringBytes: Double
+        var loweringRows: Double
+        var measuredSeconds: Double
+        /// Of the measured time, the part in SGEMM; null where it was not timed apart.
+        var sgemmSeconds: Double?
+        var fittedSeconds: Double
+        var relativeError: Double
+        enum CodingKeys: String, CodingKey {
+            case m, n, k, loweringBytes = "lowering_bytes", loweringRows = "lowering_rows", measuredSeconds = "measured_seconds"
+            case sgemmSeconds = "sgemm_seconds", fittedSeconds = "fitted_seconds", relativeError = "relative_error"
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(m, forKey: .m)
+            try c.encode(n, forKey: .n)
+            try c.encode(k, forKey: .k)
+            try c.encode(loweringBytes, forKey: .loweringBytes)
+            try c.encode(loweringRows, forKey: .loweringRows)
+            try c.encode(measuredSeconds, forKey: .measuredSeconds)
+            try c.encode(sgemmSeconds, forKey: .sgemmSeconds)
+            try c.encode(fittedSeconds, forKey: .fittedSeconds)
+            try c.encode(relativeError, forKey: .relativeError)
+        }
+    }
+
+    struct CPUDocument: Encodable {
+        var schemaVersion = CalibrateJSON.schemaVersion
+        var mode = "cpu"
+        var cpu: String
+        var threads: Int
+        var kernel: String
+        var peakFLOPsPerSecond: Double
+        var maxEfficiency: Double
+        var halfSaturation: Double
+        var overheadSeconds: Double
+        /// Null when the fit found the im2col traffic free (unbounded bandwidth).
+        var loweringBytesPerSecond: Double?
+        var loweringRowSeconds: Double
+        var copyBytesPerSecond: Double
+        var copyLatencySeconds: Double
+        var streamBytesPerSecond: Double
+        var medianAbsError: Double
+        var largestAbsError: Double
+        var passes: [Pass]
+        var wrote: String?
+        enum CodingKeys: String, CodingKey {
+            case schemaVersion = "schema_version", mode, cpu, threads, kernel, peakFLOPsPerSecond = "peak_flops_per_second"
+            case maxEfficiency = "max_efficiency", halfSaturation = "half_saturation", overheadSeconds = "overhead_seconds"
+            case loweringBytesPerSecond = "lowering_bytes_per_second", loweringRowSeconds = "lowering_row_seconds"
+            case copyBytesPerSecond = "copy_bytes_per_second", copyLatencySeconds = "copy_latency_seconds"
+            case streamBytesPerSecond = "stream_bytes_per_second", medianAbsError = "median_abs_error"
+            case largestAbsError = "largest_abs_error", passes, wrote
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(schemaVersion, forKey: .schemaVersion)
+            try c.encode(mode, forKey: .mode)
+            try c.encode(cpu, forKey: .cpu)
+            try c.encode(threads, forKey: .threads)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(peakFLOPsPerSecond, forKey: .peakFLOPsPerSecond)
+            try c.encode(maxEfficiency, forKey: .maxEfficiency)
+            try c.encode(halfSaturation, forKey: .halfSaturation)
+            try c.encode(overheadSeconds, forKey: .overheadSeconds)
+            try c.encode(loweringBytesPerSecond, forKey: .loweringBytesPerSecond)
+            try c.encode(loweringRowSeconds, forKey: .loweringRowSeconds)
+            try c.encode(copyBytesPerSecond, forKey: .copyBytesPerSecond)
+            try c.encode(copyLatencySeconds, forKey: .copyLatencySeconds)
+            try c.encode(streamBytesPerSecond, forKey: .streamBytesPerSecond)
+            try c.encode(medianAbsError, forKey: .medianAbsError)
+            try c.encode(largestAbsError, forKey: .largestAbsError)
+            try c.encode(passes, forKey: .passes)
+            try c.encode(wrote, forKey: .wrote)
+        }
+    }
+
+    struct Shape: Encodable {
+        var m, n, k: Int
+        var seconds: Double
+        var efficiency: Double
+        var fittedEfficiency: Double
+        var residual: Double
+        enum CodingKeys: String, CodingKey { case m, n, k, seconds, efficiency, fittedEfficiency = "fitted_efficiency", residual }
+    }
+
+    struct Precision: Encodable {
+        var precision: String
+        var peakFLOPsPerSecond: Double
+        var maxEfficiency: Double
+        var halfSaturation: Double
+        var rmsResidual: Double
+        /// 90th percentile of |relative time error| of the shapes, as the profile's `reported_error`.
+        var reportedError: Double
+        var shapes: [Shape]
+        enum CodingKeys: String, CodingKey {
+            case precision, peakFLOPsPerSecond = "peak_flops_per_second", maxEfficiency = "max_efficiency"
+            case halfSaturation = "half_saturation", rmsResidual = "rms_residual", reportedError = "reported_error", shapes
+        }
+    }
+
+    struct GPUDocument: Encodable {
+        var schemaVersion = CalibrateJSON.schemaVersion
+        var mode = "gpu"
+        /// The device the timings name (the CSV's `# device:` line, or the GPU timed).
+        var device: String
+        /// The catalog GPU whose peaks the efficiencies are fractions of.
+        var gpu: String
+        /// The CSV read; null when this machine's GPU was timed (--cuda).
+        var gemmCSV: String?
+        var precisions: [Precision]
+        /// The profile's YAML text (for cost_model: {profile: FILE}); null when a figure is outside what a scenario accepts.
+        var profile: String?
+        var wrote: String?
+        enum CodingKeys: String, CodingKey {
+            case schemaVersion = "schema_version", mode, device, gpu, gemmCSV = "gemm_csv", precisions, profile, wrote
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(schemaVersion, forKey: .schemaVersion)
+            try c.encode(mode, forKey: .mode)
+            try c.encode(device, forKey: .device)
+            try c.encode(gpu, forKey: .gpu)
+            try c.encode(gemmCSV, forKey: .gemmCSV)
+            try c.encode(precisions, forKey: .precisions)
+            try c.encode(profile, forKey: .profile)
+            try c.encode(wrote, forKey: .wrote)
+        }
+    }
+}
