@@ -89,7 +89,13 @@ public enum ResultsJSON {
     /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
     public static func render(_ results: [ConfigurationResult], scenarioPath: String,
                               training: [ResultsTable.TrainingCell?] = []) throws -> String {
-        let rows = results.enumerated().map { i, r in
+        try encode(Document(scenario: scenarioPath, results: rows(results, training: training)))
+    }
+
+    /// One row per result, as `simulate --json` writes them.
+    /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
+    static func rows(_ results: [ConfigurationResult], training: [ResultsTable.TrainingCell?]) -> [Row] {
+        results.enumerated().map { i, r in
             Row(label: r.label, gpus: r.gpus, strategy: r.strategy.name, globalBatch: r.metrics.globalBatch,
                 stepSeconds: r.metrics.stepSeconds, imagesPerSecond: r.metrics.imagesPerSecond, speedup: r.speedup,
                 efficiency: r.efficiency,
@@ -103,7 +109,6 @@ public enum ResultsJSON {
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil)
         }
-        return try encode(Document(scenario: scenarioPath, results: rows))
     }
 
     /// Encodes any value as pretty, key-sorted JSON text ending in a newline.
