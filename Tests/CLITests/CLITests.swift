@@ -154,10 +154,12 @@ let smallScenario = """
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String, String) {
+    /// Runs the executable with `arguments`, in `folder` if given.
+    func run(_ arguments: [String], in folder: String? = nil) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = try #require(Self.executable, "the scalecast executable was not built")
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
