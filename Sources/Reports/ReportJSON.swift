@@ -15,19 +15,11 @@ public enum ReportJSON {
         var epochs: Double
         var timeToTrainSeconds: Double
         /// Null without `pricing:`.
-        var costUSD: Double?
+        @NullWhenAbsent var costUSD: Double?
         /// The price the cost was computed at and where it comes from; null without `pricing:`.
-        var priceBasis: String?
+        @NullWhenAbsent var priceBasis: String?
         enum CodingKeys: String, CodingKey {
             case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis"
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(images, forKey: .images)
-            try c.encode(epochs, forKey: .epochs)
-            try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
-            try c.encode(costUSD, forKey: .costUSD)
-            try c.encode(priceBasis, forKey: .priceBasis)
         }
     }
 
@@ -63,26 +55,14 @@ public enum ReportJSON {
         var best: ResultsJSON.Row
         var bottleneck: String
         /// Null when the best configuration's run states no `training:`.
-        var training: Training?
+        @NullWhenAbsent var training: Training?
         var results: [ResultsJSON.Row]
         /// The charts beside the report; empty without --out.
         var charts: [ChartFile]
         /// The report's markdown file; null without --out.
-        var report: String?
+        @NullWhenAbsent var report: String?
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", scenario, name, best, bottleneck, training, range, results, charts, report
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(scenario, forKey: .scenario)
-            try c.encode(name, forKey: .name)
-            try c.encode(best, forKey: .best)
-            try c.encode(bottleneck, forKey: .bottleneck)
-            try c.encode(training, forKey: .training)
-            try c.encode(results, forKey: .results)
-            try c.encode(charts, forKey: .charts)
-            try c.encode(report, forKey: .report)
         }
     }
 

@@ -15,24 +15,12 @@ enum CalibrateJSON {
         var loweringRows: Double
         var measuredSeconds: Double
         /// Of the measured time, the part in SGEMM; null where it was not timed apart.
-        var sgemmSeconds: Double?
+        @NullWhenAbsent var sgemmSeconds: Double?
         var fittedSeconds: Double
         var relativeError: Double
         enum CodingKeys: String, CodingKey {
             case m, n, k, loweringBytes = "lowering_bytes", loweringRows = "lowering_rows", measuredSeconds = "measured_seconds"
             case sgemmSeconds = "sgemm_seconds", fittedSeconds = "fitted_seconds", relativeError = "relative_error"
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(m, forKey: .m)
-            try c.encode(n, forKey: .n)
-            try c.encode(k, forKey: .k)
-            try c.encode(loweringBytes, forKey: .loweringBytes)
-            try c.encode(loweringRows, forKey: .loweringRows)
-            try c.encode(measuredSeconds, forKey: .measuredSeconds)
-            try c.encode(sgemmSeconds, forKey: .sgemmSeconds)
-            try c.encode(fittedSeconds, forKey: .fittedSeconds)
-            try c.encode(relativeError, forKey: .relativeError)
         }
     }
 
@@ -47,7 +35,7 @@ enum CalibrateJSON {
         var halfSaturation: Double
         var overheadSeconds: Double
         /// Null when the fit found the im2col traffic free (unbounded bandwidth).
-        var loweringBytesPerSecond: Double?
+        @NullWhenAbsent var loweringBytesPerSecond: Double?
         var loweringRowSeconds: Double
         var copyBytesPerSecond: Double
         var copyLatencySeconds: Double
@@ -55,7 +43,7 @@ enum CalibrateJSON {
         var medianAbsError: Double
         var largestAbsError: Double
         var passes: [Pass]
-        var wrote: String?
+        @NullWhenAbsent var wrote: String?
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", mode, cpu, threads, kernel, peakFLOPsPerSecond = "peak_flops_per_second"
             case maxEfficiency = "max_efficiency", halfSaturation = "half_saturation", overheadSeconds = "overhead_seconds"
@@ -63,27 +51,6 @@ enum CalibrateJSON {
             case copyBytesPerSecond = "copy_bytes_per_second", copyLatencySeconds = "copy_latency_seconds"
             case streamBytesPerSecond = "stream_bytes_per_second", medianAbsError = "median_abs_error"
             case largestAbsError = "largest_abs_error", passes, wrote
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(mode, forKey: .mode)
-            try c.encode(cpu, forKey: .cpu)
-            try c.encode(threads, forKey: .threads)
-            try c.encode(kernel, forKey: .kernel)
-            try c.encode(peakFLOPsPerSecond, forKey: .peakFLOPsPerSecond)
-            try c.encode(maxEfficiency, forKey: .maxEfficiency)
-            try c.encode(halfSaturation, forKey: .halfSaturation)
-            try c.encode(overheadSeconds, forKey: .overheadSeconds)
-            try c.encode(loweringBytesPerSecond, forKey: .loweringBytesPerSecond)
-            try c.encode(loweringRowSeconds, forKey: .loweringRowSeconds)
-            try c.encode(copyBytesPerSecond, forKey: .copyBytesPerSecond)
-            try c.encode(copyLatencySeconds, forKey: .copyLatencySeconds)
-            try c.encode(streamBytesPerSecond, forKey: .streamBytesPerSecond)
-            try c.encode(medianAbsError, forKey: .medianAbsError)
-            try c.encode(largestAbsError, forKey: .largestAbsError)
-            try c.encode(passes, forKey: .passes)
-            try c.encode(wrote, forKey: .wrote)
         }
     }
 
@@ -119,24 +86,13 @@ enum CalibrateJSON {
         /// The catalog GPU whose peaks the efficiencies are fractions of.
         var gpu: String
         /// The CSV read; null when this machine's GPU was timed (--cuda).
-        var gemmCSV: String?
+        @NullWhenAbsent var gemmCSV: String?
         var precisions: [Precision]
         /// The profile's YAML text (for cost_model: {profile: FILE}); null when a figure is outside what a scenario accepts.
-        var profile: String?
-        var wrote: String?
+        @NullWhenAbsent var profile: String?
+        @NullWhenAbsent var wrote: String?
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", mode, device, gpu, gemmCSV = "gemm_csv", precisions, profile, wrote
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(mode, forKey: .mode)
-            try c.encode(device, forKey: .device)
-            try c.encode(gpu, forKey: .gpu)
-            try c.encode(gemmCSV, forKey: .gemmCSV)
-            try c.encode(precisions, forKey: .precisions)
-            try c.encode(profile, forKey: .profile)
-            try c.encode(wrote, forKey: .wrote)
         }
     }
 }

@@ -15,16 +15,9 @@ enum ImportJSON {
         var medianAbsolute: Double
         var p90Absolute: Double
         /// The median signed error (positive: predicted too slow); null where not computed.
-        var medianSigned: Double?
+        @NullWhenAbsent var medianSigned: Double?
         enum CodingKeys: String, CodingKey {
             case count, medianAbsolute = "median_abs_error", p90Absolute = "p90_abs_error", medianSigned = "median_signed_error"
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(count, forKey: .count)
-            try c.encode(medianAbsolute, forKey: .medianAbsolute)
-            try c.encode(p90Absolute, forKey: .p90Absolute)
-            try c.encode(medianSigned, forKey: .medianSigned)
         }
 
         init(count: Int, medianAbsolute: Double, p90Absolute: Double, medianSigned: Double?) {
@@ -48,20 +41,10 @@ enum ImportJSON {
         /// 90th percentile of |relative error| of the fitted layers' forward times.
         var reportedError: Double
         /// Null without --holdout.
-        var heldOut: Errors?
+        @NullWhenAbsent var heldOut: Errors?
         enum CodingKeys: String, CodingKey {
             case precision, layersFitted = "layers_fitted", maxEfficiency = "max_efficiency", halfSaturation = "half_saturation"
             case launchOverheadSeconds = "launch_overhead_seconds", reportedError = "reported_error", heldOut = "held_out"
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(precision, forKey: .precision)
-            try c.encode(layersFitted, forKey: .layersFitted)
-            try c.encode(maxEfficiency, forKey: .maxEfficiency)
-            try c.encode(halfSaturation, forKey: .halfSaturation)
-            try c.encode(launchOverheadSeconds, forKey: .launchOverheadSeconds)
-            try c.encode(reportedError, forKey: .reportedError)
-            try c.encode(heldOut, forKey: .heldOut)
         }
     }
 
@@ -75,19 +58,8 @@ enum ImportJSON {
         /// The profile's YAML text.
         var profile: String
         /// The file written; null without --out.
-        var wrote: String?
+        @NullWhenAbsent var wrote: String?
         enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", csv, gpu, layers, holdout, fits, profile, wrote }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(csv, forKey: .csv)
-            try c.encode(gpu, forKey: .gpu)
-            try c.encode(layers, forKey: .layers)
-            try c.encode(holdout, forKey: .holdout)
-            try c.encode(fits, forKey: .fits)
-            try c.encode(profile, forKey: .profile)
-            try c.encode(wrote, forKey: .wrote)
-        }
     }
 
     // MARK: - kernel-times
@@ -101,20 +73,9 @@ enum ImportJSON {
         var atBound: Bool
         var before: Errors
         var after: Errors
-        var heldOut: Errors?
+        @NullWhenAbsent var heldOut: Errors?
         enum CodingKeys: String, CodingKey {
             case precision, pass, kernels, efficiency, atBound = "at_bound", before, after, heldOut = "held_out"
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(precision, forKey: .precision)
-            try c.encode(pass, forKey: .pass)
-            try c.encode(kernels, forKey: .kernels)
-            try c.encode(efficiency, forKey: .efficiency)
-            try c.encode(atBound, forKey: .atBound)
-            try c.encode(before, forKey: .before)
-            try c.encode(after, forKey: .after)
-            try c.encode(heldOut, forKey: .heldOut)
         }
     }
 
@@ -127,19 +88,8 @@ enum ImportJSON {
         var fits: [KernelPassFit]
         /// The GPU's catalog entry with the fitted kernel_efficiency (YAML).
         var entry: String
-        var wrote: String?
+        @NullWhenAbsent var wrote: String?
         enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", csv, gpu, library, kernels, fits, entry, wrote }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(csv, forKey: .csv)
-            try c.encode(gpu, forKey: .gpu)
-            try c.encode(library, forKey: .library)
-            try c.encode(kernels, forKey: .kernels)
-            try c.encode(fits, forKey: .fits)
-            try c.encode(entry, forKey: .entry)
-            try c.encode(wrote, forKey: .wrote)
-        }
     }
 
     // MARK: - nccl-tests
@@ -164,7 +114,7 @@ enum ImportJSON {
         var algorithmBytesPerSecond: Double
         var busBytesPerSecond: Double
         /// The average bus bandwidth the log itself prints; null if it prints none.
-        var logAverageBusBytesPerSecond: Double?
+        @NullWhenAbsent var logAverageBusBytesPerSecond: Double?
         /// The link's latency per hop as written: alpha over the collective's steps and two hops.
         var latencyPerHopSeconds: Double
         var sizes: [NCCLSize]
@@ -173,19 +123,6 @@ enum ImportJSON {
             case busBytesPerSecond = "bus_bytes_per_second", logAverageBusBytesPerSecond = "log_average_bus_bytes_per_second"
             case latencyPerHopSeconds = "latency_per_hop_seconds", sizes
         }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(log, forKey: .log)
-            try c.encode(collective, forKey: .collective)
-            try c.encode(ranks, forKey: .ranks)
-            try c.encode(link, forKey: .link)
-            try c.encode(alphaSeconds, forKey: .alphaSeconds)
-            try c.encode(algorithmBytesPerSecond, forKey: .algorithmBytesPerSecond)
-            try c.encode(busBytesPerSecond, forKey: .busBytesPerSecond)
-            try c.encode(logAverageBusBytesPerSecond, forKey: .logAverageBusBytesPerSecond)
-            try c.encode(latencyPerHopSeconds, forKey: .latencyPerHopSeconds)
-            try c.encode(sizes, forKey: .sizes)
-        }
     }
 
     struct NCCLDocument: Encodable {
@@ -193,15 +130,8 @@ enum ImportJSON {
         var links: [NCCLLink]
         /// The catalog file's YAML text.
         var catalog: String
-        var wrote: String?
+        @NullWhenAbsent var wrote: String?
         enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", links, catalog, wrote }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(schemaVersion, forKey: .schemaVersion)
-            try c.encode(links, forKey: .links)
-            try c.encode(catalog, forKey: .catalog)
-            try c.encode(wrote, forKey: .wrote)
-        }
     }
 
     /// Pretty, key-sorted JSON text ending in a newline (byte-identical for identical input).

@@ -154,12 +154,14 @@ let smallScenario = """
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    /// Runs the executable with `arguments`, in `folder` if given.
-    func run(_ arguments: [String], in folder: String? = nil) throws -> (Int32, String, String) {
+    /// Runs the executable with `arguments`, in `folder` if given, with `environment` added to this one's.
+    func run(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = try #require(Self.executable, "the scalecast executable was not built")
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        // Slurm's variables of a test run inside a job array would shard the sweeps under test.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") }.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
