@@ -70,23 +70,6 @@ import Testing
         #expect(plain["wrote"] is NSNull)
     }
 
-    @Test func cpuCalibrationAsJSON() throws {
-        let document = try object(CLI.execute(["calibrate", "--threads", "1", "--json"]))
-        #expect(document["schema_version"] as? Int == 1)
-        #expect(document["mode"] as? String == "cpu")
-        #expect(document["threads"] as? Int == 1)
-        for key in ["cpu", "kernel", "peak_flops_per_second", "max_efficiency", "half_saturation", "overhead_seconds",
-                    "lowering_bytes_per_second", "lowering_row_seconds", "copy_bytes_per_second", "copy_latency_seconds",
-                    "stream_bytes_per_second", "median_abs_error", "largest_abs_error", "passes", "wrote"] {
-            #expect(document.keys.contains(key), "missing \(key)")
-        }
-        let passes = try #require(document["passes"] as? [[String: Any]])
-        #expect(passes.count >= 10)
-        let errors = passes.compactMap { $0["relative_error"] as? Double }.map(abs).sorted()
-        #expect(errors.count == passes.count)
-        #expect(abs(errors[errors.count / 2] - (document["median_abs_error"] as? Double ?? -1)) < 1e-12)
-    }
-
     @Test func layerTimesImportAsJSON() throws {
         let dir = try temporaryDirectory()
         let csv = Self.validation + "/resnet50-h200-layer-times.csv"
