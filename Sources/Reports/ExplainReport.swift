@@ -94,7 +94,7 @@ public enum ExplainReport {
         let shown = top.map { Array(sorted.prefix($0)) } ?? sorted
         func share(_ seconds: Double) -> String { Format.fixed(seconds / max(total, 1e-12) * 100, 1) + "%" }
         func ms(_ seconds: Double) -> String { Format.fixed(seconds * 1e3, 2) }
-        var out = "Compute per layer (mean over GPUs), slowest first"
+        let out = "Compute per layer (mean over GPUs), slowest first"
             + (shown.count < sorted.count ? ": the \(shown.count) slowest of \(sorted.count) layers (--all lists every one)" : "") + "\n"
         var table = TextTable(headers: ["#", "layer", "forward ms", "backward ms", "total ms", "share"],
                               alignments: [.right, .left, .right, .right, .right, .right])

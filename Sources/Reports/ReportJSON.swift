@@ -56,6 +56,8 @@ public enum ReportJSON {
         var bottleneck: String
         /// Null when the best configuration's run states no `training:`.
         @NullWhenAbsent var training: Training?
+        /// Null when the report states no range.
+        @NullWhenAbsent var range: Range?
         var results: [ResultsJSON.Row]
         /// The charts beside the report; empty without --out.
         var charts: [ChartFile]
