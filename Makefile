@@ -5,6 +5,7 @@
 #   make validate  the simulator against published measurements (scenarios/validation/published)
 #   make validation-errors  rewrite the measured errors that uncertainty ranges draw from (after a model change)
 #   make fuzz   issue 17's contract on seeded hostile inputs (release build; FUZZ_COUNT=300 for a short run)
+#   make man    regenerate docs/man/scalecast.1 with argument-parser's generate-manual plugin (offline)
 # Each installs the Debian packages it needs when they are missing.
 
 APT_PACKAGES := libopenblas-dev libgsl-dev gnuplot-nox fonts-dejavu-core fontconfig
@@ -15,7 +16,7 @@ FUZZ_COUNT ?= 5000
 FUZZ_SEED ?= 17
 FUZZ_ARGS ?=
 
-.PHONY: run test bench build deps clean fuzz validate validation-errors
+.PHONY: run test bench build deps clean fuzz validate validation-errors man
 
 run: build
 	.build/release/scalecast simulate $(SCENARIO)
@@ -61,6 +62,15 @@ fuzz: deps
 
 build: deps
 	$(SWIFT) build -c release --product scalecast
+
+# The manual, from the commands' own help (swift-argument-parser's GenerateManual
+# plugin, which builds the package and runs `scalecast --experimental-dump-help`).
+# Dated by the last commit that changed the CLI, so that regenerating it unchanged changes nothing.
+# A test fails when a command or option is missing from the committed page.
+man: deps
+	$(SWIFT) package generate-manual --configuration debug --date $$(git log -1 --format=%cs -- Sources/ScaleCastCLI 2>/dev/null || date +%F)
+	mkdir -p docs/man
+	cp .build/plugins/GenerateManual/outputs/scalecast/scalecast.1 docs/man/scalecast.1
 
 # Installs only what is missing, so a machine that has everything needs no root
 # and no network.

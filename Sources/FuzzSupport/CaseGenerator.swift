@@ -214,9 +214,24 @@ public struct CaseGenerator: Sendable {
         let text = sample(corpus.gemmCSV, rows: random.pick([6, 20, 45]), &random)
         let (data, notes) = TextMutator(separator: .comma).mutate(text, count: random.int(0...3), random: &random)
         var arguments = ["calibrate", "--gemm-csv", "gemm.csv", "--gpu", random.chance(0.9) ? "H200" : random.pick(HostileValues.strings)]
-        if random.chance(0.3) { arguments += ["--out", "gpu-profile.yaml"] }
+        var followUp: FuzzCase.FollowUp?
+        if random.chance(0.3) {
+            // The profile written must load in a scenario, as import layer-times' must.
+            arguments += ["--out", "gpu-profile.yaml"]
+            let scenario = """
+                name: gemm follow-up
+                model: resnet50
+                batch_per_gpu: 64
+                precision: bf16
+                cluster: {gpu: H200, gpus_per_node: 8, fabric: nvswitch}
+                cost_model: {profile: gpu-profile.yaml}
+                gpus: [1]
+
+                """
+            followUp = .init(files: [Self.file("follow.yaml", scenario)], arguments: ["simulate", "follow.yaml"], written: "gpu-profile.yaml")
+        }
         return FuzzCase(index: index, family: .gemmCSV, arguments: arguments, files: [.init(name: "gemm.csv", data: data)],
-                        inputNames: ["gemm.csv"], notes: notes)
+                        inputNames: ["gemm.csv"], notes: notes, followUp: followUp)
     }
 
     private func merge(_ index: Int, _ random: inout FuzzRandom) -> FuzzCase {

@@ -4,14 +4,24 @@ import Parallelism
 import Simulation
 
 /// A trace in the Chrome trace event format (chrome://tracing, Perfetto): a
-/// process per GPU and per link, one complete ("X") event per task.
+/// process per GPU and per link, one complete ("X") event per task, named
+/// threads, a marker where each step begins, and arrows from each transfer to
+/// the compute it feeds.
 ///
-/// Compute tasks sit on their GPU's process, thread 0 (a GPU computes one task at
-/// a time). A transfer sits on the process of the first link it crosses (the
-/// sender's way out), on the lowest thread free at its start, so events on one
-/// thread never overlap. Under an execution profile that charges for kernel
-/// launches, each GPU's thread 2 ("host") shows its host thread's launches.
-/// Times are microseconds, as the format wants.
+/// Compute tasks sit on their GPU's process, thread 0 ("compute": a GPU computes
+/// one task at a time). A transfer sits on the process of the first link it
+/// crosses (the sender's way out), on the lowest thread free at its start, so
+/// events on one thread never overlap ("transfers 1", "transfers 2", ...).
+/// Aggregated collectives run on thread 1 of each GPU ("collectives"); under an
+/// execution profile that charges for kernel launches, thread 2 ("host") shows
+/// the host thread's launches.
+///
+/// Step markers are global instant events ("i", scope "g") at the first start of
+/// each step's tasks. A flow (an "s" event inside the transfer's slice, an "f"
+/// event with binding point "e" inside the compute's slice, one id per pair)
+/// links each transfer or aggregated collective to every compute task that
+/// depends on it in the task graph. Times are microseconds, as the format wants
+/// (Trace Event Format, https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU).
 public enum ChromeTrace {
     struct Event: Encodable {
         var name: String
@@ -22,6 +32,16 @@ public enum ChromeTrace {
         var pid: Int
         var tid: Int
         var args: [String: ArgValue]?
+        /// Flow events: the id that pairs an "s" with its "f".
+        var id: Int?
+        /// Flow ends: "e" binds to the enclosing slice.
+        var bp: String?
+        /// Instant events: "g" global, "p" process, "t" thread.
+        var s: String?
+
+        static func metadata(_ name: String, pid: Int, tid: Int, _ args: [String: ArgValue]) -> Event {
+            Event(name: name, cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: pid, tid: tid, args: args)
+        }
     }
 
     enum ArgValue: Encodable {
@@ -41,26 +61,40 @@ public enum ChromeTrace {
         var otherData: [String: String]
     }
 
+    /// Where one task's slice was placed.
+    struct Lane {
+        var pid: Int
+        var tid: Int
+    }
+
     /// The process id of link `index` (GPUs use their own index).
     public static func linkProcess(_ index: Int) -> Int { 1000 + index }
 
+    /// Thread ids on a GPU's process.
+    static let computeThread = 0, collectiveThread = 1, hostThread = 2
+
     /// The trace of `trace` as JSON text.
-    public static func render(_ trace: Trace, topology: Topology, layerNames: [String], title: String) throws -> String {
+    /// - Parameter graph: the task graph `trace` ran, for the arrows from transfers
+    ///   to the compute they feed; nil draws none.
+    public static func render(_ trace: Trace, topology: Topology, layerNames: [String], title: String,
+                              graph: TaskGraph? = nil) throws -> String {
         var events: [Event] = []
         for g in 0..<topology.gpuCount {
-            events.append(Event(name: "process_name", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: g, tid: 0,
-                                args: ["name": .text("GPU \(g)")]))
-            events.append(Event(name: "process_sort_index", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: g, tid: 0,
-                                args: ["sort_index": .number(Double(g))]))
+            events.append(.metadata("process_name", pid: g, tid: 0, ["name": .text("GPU \(g)")]))
+            events.append(.metadata("process_sort_index", pid: g, tid: 0, ["sort_index": .number(Double(g))]))
+            events.append(.metadata("thread_name", pid: g, tid: computeThread, ["name": .text("compute")]))
+            events.append(.metadata("thread_sort_index", pid: g, tid: computeThread, ["sort_index": .number(0)]))
         }
         var usedLinks = Set<Int>()
         var threadFreeAt: [Int: [Int64]] = [:]   // link -> per-thread end of its last event
+        var collectiveGPUs = Set<Int>()
+        var lanes: [Int: Lane] = [:]              // task -> where its slice is
         for r in trace.records {
             var args: [String: ArgValue] = ["step": .number(Double(r.step)), "task": .number(Double(r.task))]
             if r.flops > 0 { args["flops"] = .number(r.flops) }
             if r.bytes > 0 { args["bytes"] = .number(r.bytes) }
             if let layer = r.layer { args["layer"] = .text(layerNames[layer]) }
-            let ts = Double(r.start.nanoseconds) / 1e3, dur = Double(r.end.nanoseconds - r.start.nanoseconds) / 1e3
+            let ts = microseconds(r.start.nanoseconds), dur = microseconds(r.end.nanoseconds - r.start.nanoseconds)
             if r.kind == .transfer, let destination = r.destination {
                 args["from"] = .text(topology.endpointName(r.device))
                 args["to"] = .text(topology.endpointName(destination))
@@ -74,32 +108,83 @@ public enum ChromeTrace {
                 threadFreeAt[link] = threads
                 events.append(Event(name: r.group ?? r.label, cat: "transfer", ph: "X", ts: ts, dur: dur,
                                     pid: linkProcess(link), tid: tid, args: args))
+                lanes[r.task] = Lane(pid: linkProcess(link), tid: tid)
             } else if r.kind == .collective {
                 // Aggregated collectives run beside compute: a second thread of the GPU.
-                events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device, tid: 1, args: args))
+                events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device, tid: collectiveThread, args: args))
+                collectiveGPUs.insert(r.device)
+                lanes[r.task] = Lane(pid: r.device, tid: collectiveThread)
             } else {
-                events.append(Event(name: r.label, cat: r.kind.rawValue, ph: "X", ts: ts, dur: dur, pid: r.device, tid: 0, args: args))
+                events.append(Event(name: r.label, cat: r.kind.rawValue, ph: "X", ts: ts, dur: dur, pid: r.device, tid: computeThread, args: args))
+                lanes[r.task] = Lane(pid: r.device, tid: computeThread)
             }
+        }
+        for g in collectiveGPUs.sorted() {
+            events.append(.metadata("thread_name", pid: g, tid: collectiveThread, ["name": .text("collectives")]))
+            events.append(.metadata("thread_sort_index", pid: g, tid: collectiveThread, ["sort_index": .number(1)]))
         }
         // Host dispatch (an execution profile that charges for launches): thread 2 of each GPU, named "host".
         var hostThreads = Set<Int>()
         for h in trace.host {
             let r = trace.records[h.task]
-            let ts = Double(h.start.nanoseconds) / 1e3, dur = Double(h.end.nanoseconds - h.start.nanoseconds) / 1e3
-            events.append(Event(name: "launch \(r.label)", cat: "host", ph: "X", ts: ts, dur: dur, pid: h.device, tid: 2,
+            let ts = microseconds(h.start.nanoseconds), dur = microseconds(h.end.nanoseconds - h.start.nanoseconds)
+            events.append(Event(name: "launch \(r.label)", cat: "host", ph: "X", ts: ts, dur: dur, pid: h.device, tid: hostThread,
                                 args: ["step": .number(Double(h.step)), "task": .number(Double(h.task))]))
             hostThreads.insert(h.device)
         }
         for g in hostThreads.sorted() {
-            events.append(Event(name: "thread_name", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: g, tid: 2,
-                                args: ["name": .text("host")]))
+            events.append(.metadata("thread_name", pid: g, tid: hostThread, ["name": .text("host")]))
+            events.append(.metadata("thread_sort_index", pid: g, tid: hostThread, ["sort_index": .number(2)]))
         }
         for link in usedLinks.sorted() {
-            events.append(Event(name: "process_name", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: linkProcess(link), tid: 0,
-                                args: ["name": .text("link \(topology.links[link].name) (\(topology.links[link].role))")]))
-            events.append(Event(name: "process_sort_index", cat: "__metadata", ph: "M", ts: nil, dur: nil, pid: linkProcess(link), tid: 0,
-                                args: ["sort_index": .number(Double(linkProcess(link)))]))
+            let pid = linkProcess(link)
+            events.append(.metadata("process_name", pid: pid, tid: 0,
+                                    ["name": .text("link \(topology.links[link].name) (\(topology.links[link].role))")]))
+            events.append(.metadata("process_sort_index", pid: pid, tid: 0, ["sort_index": .number(Double(pid))]))
+            for tid in threadFreeAt[link, default: []].indices {
+                events.append(.metadata("thread_name", pid: pid, tid: tid, ["name": .text("transfers \(tid + 1)")]))
+                events.append(.metadata("thread_sort_index", pid: pid, tid: tid, ["sort_index": .number(Double(tid))]))
+            }
         }
+        events += stepMarkers(trace)
+        if let graph { events += flows(trace, graph: graph, lanes: lanes) }
         return try ResultsJSON.encode(Document(traceEvents: events, displayTimeUnit: "ms", otherData: ["title": title]))
     }
+
+    /// A global instant event where each step's first task starts.
+    static func stepMarkers(_ trace: Trace) -> [Event] {
+        var first: [Int: Int64] = [:]
+        for r in trace.records { first[r.step] = min(first[r.step] ?? .max, r.start.nanoseconds) }
+        return first.keys.sorted().map { step in
+            Event(name: "step \(step)", cat: "step", ph: "i", ts: microseconds(first[step]!), dur: nil, pid: 0, tid: 0,
+                  args: ["step": .number(Double(step))], s: "g")
+        }
+    }
+
+    /// An arrow from each transfer (or aggregated collective) to each compute task
+    /// that depends on it: an "s" event 1 ns before the transfer's end and an "f"
+    /// event 1 ns after the compute's start (half the slice when it is shorter),
+    /// so that each lies inside its own slice.
+    static func flows(_ trace: Trace, graph: TaskGraph, lanes: [Int: Lane]) -> [Event] {
+        var byTask: [Int: TraceRecord] = [:]
+        for r in trace.records { byTask[r.task] = r }
+        var events: [Event] = []
+        var id = 0
+        for r in trace.records where [.forward, .backward, .update].contains(r.kind) && r.task < graph.tasks.count {
+            guard let target = lanes[r.task] else { continue }
+            for d in graph.tasks[r.task].dependencies {
+                guard let source = byTask[d], source.kind == .transfer || source.kind == .collective, let from = lanes[d] else { continue }
+                id += 1
+                let out = source.end.nanoseconds - min(1, (source.end.nanoseconds - source.start.nanoseconds) / 2)
+                let into = r.start.nanoseconds + min(1, (r.end.nanoseconds - r.start.nanoseconds) / 2)
+                events.append(Event(name: "feeds", cat: "flow", ph: "s", ts: microseconds(out), dur: nil, pid: from.pid, tid: from.tid,
+                                    args: nil, id: id))
+                events.append(Event(name: "feeds", cat: "flow", ph: "f", ts: microseconds(into), dur: nil, pid: target.pid, tid: target.tid,
+                                    args: nil, id: id, bp: "e"))
+            }
+        }
+        return events
+    }
+
+    static func microseconds(_ nanoseconds: Int64) -> Double { Double(nanoseconds) / 1e3 }
 }

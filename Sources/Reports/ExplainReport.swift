@@ -50,23 +50,16 @@ public enum ExplainReport {
         return out
     }
 
-    public static func render(label: String, analysis: StepAnalysis) -> String {
+    /// The explanation of one run's step.
+    /// - Parameter top: how many layers to list, the slowest first; nil lists them all.
+    public static func render(label: String, analysis: StepAnalysis, top: Int? = nil) -> String {
         let m = analysis.metrics
         var out = "\(label)\n"
         out += "step \(Format.fixed(m.stepSeconds * 1e3, 1)) ms, \(Format.fixed(m.imagesPerSecond, 0)) images/s; "
             + "per GPU: compute \(Format.fixed(m.computeSeconds * 1e3, 1)) ms, exposed communication "
             + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) ms, idle \(Format.fixed(m.idleSeconds * 1e3, 1)) ms\n\n"
         out += analysis.bottleneck + "\n\n"
-
-        out += "Compute per layer (mean over GPUs)\n"
-        var layers = TextTable(headers: ["layer", "forward ms", "backward ms", "share"], alignments: [.left, .right, .right, .right])
-        let total = analysis.layers.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
-        for row in analysis.layers {
-            layers.append([row.name, Format.fixed(row.forwardSeconds * 1e3, 2), Format.fixed(row.backwardSeconds * 1e3, 2),
-                           Format.fixed((row.forwardSeconds + row.backwardSeconds) / max(total, 1e-12) * 100, 1) + "%"])
-        }
-        out += layers.render()
-
+        out += layerTable(analysis.layers, top: top)
         if !analysis.bytesByCommunication.isEmpty {
             out += "\nCommunication in the step (all GPUs)\n"
             var comm = TextTable(headers: ["what", "MB"], alignments: [.left, .right])
@@ -87,6 +80,36 @@ public enum ExplainReport {
         out += resources.render()
         if analysis.links.count > 12 { out += "(\(analysis.links.count - 12) less busy links not shown)\n" }
         return out
+    }
+
+    /// Compute per layer, the slowest first (ties in network order), with each
+    /// layer's place in the network (#; the input is 0), the `top` slowest only when given, and
+    /// a total over every layer.
+    static func layerTable(_ rows: [StepAnalysis.LayerRow], top: Int?) -> String {
+        let total = rows.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
+        let sorted = rows.enumerated().sorted { a, b in
+            let x = a.element.forwardSeconds + a.element.backwardSeconds, y = b.element.forwardSeconds + b.element.backwardSeconds
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+        let shown = top.map { Array(sorted.prefix($0)) } ?? sorted
+        func share(_ seconds: Double) -> String { Format.fixed(seconds / max(total, 1e-12) * 100, 1) + "%" }
+        func ms(_ seconds: Double) -> String { Format.fixed(seconds * 1e3, 2) }
+        let out = "Compute per layer (mean over GPUs), slowest first"
+            + (shown.count < sorted.count ? ": the \(shown.count) slowest of \(sorted.count) layers (--all lists every one)" : "") + "\n"
+        var table = TextTable(headers: ["#", "layer", "forward ms", "backward ms", "total ms", "share"],
+                              alignments: [.right, .left, .right, .right, .right, .right])
+        for row in shown {
+            table.append(["\(row.layer)", row.name, ms(row.forwardSeconds), ms(row.backwardSeconds),
+                          ms(row.forwardSeconds + row.backwardSeconds), share(row.forwardSeconds + row.backwardSeconds)])
+        }
+        let rest = sorted.dropFirst(shown.count)
+        if !rest.isEmpty {
+            let f = rest.reduce(0) { $0 + $1.forwardSeconds }, b = rest.reduce(0) { $0 + $1.backwardSeconds }
+            table.append(["", "(\(rest.count) other layers)", ms(f), ms(b), ms(f + b), share(f + b)])
+        }
+        let forward = rows.reduce(0) { $0 + $1.forwardSeconds }, backward = rows.reduce(0) { $0 + $1.backwardSeconds }
+        table.setFooter(["", "total (\(rows.count) layers)", ms(forward), ms(backward), ms(forward + backward), rows.isEmpty ? "" : "100.0%"])
+        return out + table.render()
     }
 
     private static func percent(_ x: Double) -> String { Format.fixed(x * 100, 0) + "%" }

@@ -111,7 +111,13 @@ public enum ResultsJSON {
     /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
     public static func render(_ results: [ConfigurationResult], scenarioPath: String,
                               training: [ResultsTable.TrainingCell?] = []) throws -> String {
-        let rows = results.enumerated().map { i, r in
+        try encode(Document(scenario: scenarioPath, results: rows(results, training: training)))
+    }
+
+    /// One row per result, as `simulate --json` writes them.
+    /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
+    static func rows(_ results: [ConfigurationResult], training: [ResultsTable.TrainingCell?]) -> [Row] {
+        results.enumerated().map { i, r in
             Row(label: r.label, gpus: r.gpus, strategy: r.strategy.name, globalBatch: r.metrics.globalBatch,
                 stepSeconds: r.metrics.stepSeconds, imagesPerSecond: r.metrics.imagesPerSecond, speedup: r.speedup,
                 efficiency: r.efficiency,
@@ -127,7 +133,6 @@ public enum ResultsJSON {
                 capexUSD: i < training.count ? training[i]?.capexUSD : nil, tcoUSD: i < training.count ? training[i]?.tcoUSD : nil,
                 priceBasis: i < training.count ? training[i].flatMap(basis) : nil)
         }
-        return try encode(Document(scenario: scenarioPath, results: rows))
     }
 
     static func basis(_ cell: ResultsTable.TrainingCell) -> PriceBasisJSON? {

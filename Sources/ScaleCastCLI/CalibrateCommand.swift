@@ -17,7 +17,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             + "memory copies, fit the cost model's efficiency curve, overhead, im2col bandwidth and time per row, streaming and copy "
             + "bandwidths, and write a profile.")
 
-    @Option(name: .long, help: "Write the profile here (YAML).")
+    @Option(name: .long, help: "Write the profile here (YAML): the CPU's, or with --cuda or --gemm-csv the GPU's (cost_model: {profile: FILE}).")
     var out: String?
 
     @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
@@ -34,6 +34,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
 
     @Option(name: .long, help: "The catalog GPU the timings belong to (its peaks are what efficiencies are relative to).")
     var gpu: String?
+
+    @Flag(name: .long, help: "Print JSON (schema_version 1): the fitted figures and each timing beside its fit.")
+    var json = false
 
     func produce() throws -> CommandOutput {
         if cuda || gemmCSV != nil { return try calibrateGPU() }
@@ -59,9 +62,13 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                                         "fitted ms", "error"],
                               alignments: Array(repeating: .right, count: 10))
         var errors: [Double] = []
+        var passes: [CalibrateJSON.Pass] = []
         for s in profile.products {
             let model = fit.seconds(s, peak: peak)
             errors.append(abs(model / s.seconds - 1))
+            passes.append(CalibrateJSON.Pass(m: s.m, n: s.n, k: s.k, loweringBytes: s.loweringBytes, loweringRows: s.loweringRows,
+                                             measuredSeconds: s.seconds, sgemmSeconds: s.productSeconds, fittedSeconds: model,
+                                             relativeError: model / s.seconds - 1))
             table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.loweringBytes / 1e6, 1), Format.fixed(s.loweringRows / 1e3, 1),
                           Format.fixed(s.seconds * 1e3, 3), Format.fixed((s.productSeconds ?? s.seconds) * 1e3, 3),
                           Format.fixed(s.flops / (s.productSeconds ?? s.seconds) / 1e9, 1), Format.fixed(model * 1e3, 3), Format.fixed((model / s.seconds - 1) * 100, 1) + "%"])
@@ -82,18 +89,21 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             try OutputFile.write(profile.yaml, to: out, force: force)
             text += "wrote \(out)\n"
         }
-        return CommandOutput(stdout: text)
+        guard json else { return CommandOutput(stdout: text) }
+        return CommandOutput(stdout: try ResultsJSON.encode(CalibrateJSON.CPUDocument(
+            cpu: cpu.model, threads: threads, kernel: BLAS.coreName, peakFLOPsPerSecond: peak, maxEfficiency: fit.maxEfficiency,
+            halfSaturation: fit.halfSaturation, overheadSeconds: fit.overheadSeconds,
+            loweringBytesPerSecond: profile.loweringBytesPerSecond.isFinite ? profile.loweringBytesPerSecond : nil,
+            loweringRowSeconds: profile.loweringRowSeconds, copyBytesPerSecond: profile.copyBytesPerSecond,
+            copyLatencySeconds: profile.copyLatencySeconds, streamBytesPerSecond: profile.streamBytesPerSecond,
+            medianAbsError: errors[errors.count / 2], largestAbsError: errors.last!, passes: passes, wrote: out)))
     }
 
     /// Fits the efficiency curve of each precision to cuBLAS timings, against the
-    /// catalog GPU's peaks.
+    /// catalog GPU's peaks; with `--out`, writes them as the profile a scenario
+    /// names with `cost_model: {profile: FILE}` (the layout `import layer-times` writes).
     private func calibrateGPU() throws -> CommandOutput {
         guard let name = gpu else { throw UsageError(message: "--cuda and --gemm-csv need --gpu NAME: the catalog GPU whose peaks apply") }
-        // The GPU fit is printed as cost_model lines, not written as a profile: refuse --out rather than ignore it.
-        guard out == nil else {
-            throw UsageError(message: "--out is not used with --cuda or --gemm-csv: they print the cost_model lines to use; "
-                             + "write a profile with `scalecast import layer-times`")
-        }
         let catalog = try Catalog.builtIn()
         guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: unknown GPU '\(name)'") }
         var device = spec.name
@@ -111,30 +121,57 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             }
         }
         var text = "GPU: \(device.singleLine), peaks of the catalog's \(spec.name)\n"
-        var fitted = 0
+        var curves: [GPUProfileWriter.Curve] = []
+        var precisions: [CalibrateJSON.Precision] = []
         for precision in CUDARuntime.Precision.allCases {
             let rows = samples.filter { $0.precision == precision }
             guard !rows.isEmpty else { continue }
             let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
             let gemm = rows.map { Calibrator.GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds) }
             guard let fit = Calibrator.fitEfficiency(gemm, peak: peak) else { continue }
-            fitted += 1
+            // The profile's error, as import layer-times reports its own: the 90th percentile of |relative time error|.
+            let timeErrors = gemm.map { abs(fit.seconds($0, peak: peak) / $0.seconds - 1) }.sorted()
+            let curve = GPUProfileWriter.Curve(precision: precision.rawValue, maxEfficiency: fit.maxEfficiency,
+                                               halfSaturation: fit.halfSaturation, launchOverheadSeconds: nil,
+                                               reportedError: LayerTimes.percentile(timeErrors, 0.9))
+            if out != nil, let problem = curve.problem(gpu: spec.name) {
+                throw UsageError(message: "\((gemmCSV ?? device).singleLine): the \(precision.rawValue) timings give \(problem); "
+                                 + "are they timings of the \(spec.name), in seconds?")
+            }
+            curves.append(curve)
             var table = TextTable(headers: ["m", "n", "k", "TFLOP/s", "efficiency", "fitted", "residual"], alignments: Array(repeating: .right, count: 7))
             for (s, r) in zip(gemm, fit.residuals) {
                 table.append(["\(s.m)", "\(s.n)", "\(s.k)", Format.fixed(s.flops / s.seconds / 1e12, 1), Format.fixed(s.flops / s.seconds / peak, 3),
                               Format.fixed(fit.efficiency(m: s.m, n: s.n, k: s.k), 3), Format.fixed(r, 3)])
             }
             let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
+            precisions.append(CalibrateJSON.Precision(
+                precision: precision.rawValue, peakFLOPsPerSecond: peak, maxEfficiency: fit.maxEfficiency, halfSaturation: fit.halfSaturation,
+                rmsResidual: rms, reportedError: curve.reportedError,
+                shapes: zip(gemm, fit.residuals).map { s, r in
+                    CalibrateJSON.Shape(m: s.m, n: s.n, k: s.k, seconds: s.seconds, efficiency: s.flops / s.seconds / peak,
+                                        fittedEfficiency: fit.efficiency(m: s.m, n: s.n, k: s.k), residual: r)
+                }))
             text += "\n\(precision.rawValue): peak \(Format.fixed(peak / 1e12, 1)) TFLOP/s; fitted max efficiency \(Format.fixed(fit.maxEfficiency, 3)), "
                 + "half-saturation dimension \(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n" + table.render()
             text += "  use: cost_model: {max_efficiency: {\(precision.rawValue): \(Format.fixed(fit.maxEfficiency, 3))}, "
                 + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
         }
-        guard fitted > 0 else {
+        guard !curves.isEmpty else {
             throw UsageError(message: "\((gemmCSV ?? device).singleLine): no precision's timings could be fitted "
                              + "(each needs several shapes whose times grow with their size)")
         }
-        return CommandOutput(stdout: text)
+        let origin = gemmCSV.map { "`scalecast calibrate --gemm-csv` from \($0.singleLine) (\(device.singleLine))" }
+            ?? "`scalecast calibrate --cuda` on \(device.singleLine)"
+        let profile = GPUProfileWriter(gpu: spec.name, origin: origin, curves: curves).yaml
+        if let out {
+            try OutputFile.write(profile, to: out, force: force)
+            text += "wrote \(out.singleLine): name it in a scenario with cost_model: {profile: \(out.singleLine)}\n"
+        }
+        guard json else { return CommandOutput(stdout: text) }
+        let loadable = curves.allSatisfy { $0.problem(gpu: spec.name) == nil }
+        return CommandOutput(stdout: try ResultsJSON.encode(CalibrateJSON.GPUDocument(
+            device: device, gpu: spec.name, gemmCSV: gemmCSV, precisions: precisions, profile: loadable ? profile : nil, wrote: out)))
     }
 
     /// Reads the CSV of scalecast-cuda-check: a `# device: NAME` comment and rows

@@ -37,6 +37,9 @@ struct ImportCommand: ParsableCommand {
         @Flag(name: .long, help: "Overwrite --out if it exists.")
         var force = false
 
+        @Flag(name: .long, help: "Print JSON (schema_version 1): per precision the fitted curve, its error and the held-out error.")
+        var json = false
+
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
             guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
@@ -46,10 +49,8 @@ struct ImportCommand: ParsableCommand {
             }
             let times = try LayerTimes(csv: text, file: csv)
             var output = "\(shownCSV): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
-            // The file name goes into a comment line, so it is shown escaped: a line break in it would end the comment.
-            var profile = "# Fitted by `scalecast import layer-times` from \(shownCSV); efficiencies are relative to the catalog's "
-                + "\(spec.name) peaks.\ngpu: \(ImportText.yamlQuoted(spec.name))\n"
-            var efficiency: [String] = [], half: [String] = [], error: [String] = [], overhead: [String] = []
+            var curves: [GPUProfileWriter.Curve] = []
+            var fits: [ImportJSON.LayerTimesFit] = []
             for precision in Precision.allCases where times.rows.contains(where: { $0.precision == precision }) {
                 let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
                 let rows = times.rows.filter { $0.precision == precision }
@@ -57,46 +58,45 @@ struct ImportCommand: ParsableCommand {
                 guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else {
                     throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows cannot be fitted (at least 3 layers with positive times are needed)")
                 }
-                // Each figure is written as the scenario loader will read it, and checked against
-                // the loader's own ranges: a profile the tool cannot load is never written.
-                let written = (efficiency: Format.fixed(fit.curve.maxEfficiency, 4), half: Format.fixed(fit.curve.halfSaturation, 2),
-                               error: Format.fixed(fit.reportedError, 4), overhead: Format.fixed(fit.curve.overheadSeconds * 1e6, 3))
-                func refuse(_ what: String) -> UsageError {
-                    UsageError(message: "\(shownCSV): the \(precision.rawValue) rows give \(what); "
-                               + "are the times measured on the \(spec.name), in milliseconds?")
+                // Each figure is checked as it will be written against the scenario loader's own
+                // ranges: a profile the tool cannot load is never written.
+                let curve = GPUProfileWriter.Curve(precision: precision.rawValue, maxEfficiency: fit.curve.maxEfficiency,
+                                                   halfSaturation: fit.curve.halfSaturation,
+                                                   launchOverheadSeconds: fit.curve.overheadSeconds, reportedError: fit.reportedError)
+                if let problem = curve.problem(gpu: spec.name) {
+                    throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows give \(problem); "
+                                     + "are the times measured on the \(spec.name), in milliseconds?")
                 }
-                guard let e = Double(written.efficiency), e > 0, e <= 1 else {
-                    throw refuse("a max efficiency of \(written.efficiency), outside (0, 1] of the \(spec.name)'s peak")
-                }
-                guard let h = Double(written.half), (0...1e6).contains(h) else { throw refuse("a half-saturation dimension of \(written.half), outside 0 to 1e6") }
-                guard let o = Double(written.overhead), Limits.microseconds.contains(o) else {
-                    throw refuse("a launch overhead of \(written.overhead) us, outside 0 to 1e6 us")
-                }
-                guard fit.reportedError.isFinite else { throw refuse("no finite error") }
                 output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3)), half-saturation "
                     + "\(Format.fixed(fit.curve.halfSaturation, 1)), launch overhead \(Format.fixed(fit.curve.overheadSeconds * 1e6, 1)) us; "
                     + "forward times within \(Format.fixed(fit.reportedError * 100, 1))% for 90% of the \(training.count) layers fitted\n"
+                var heldOut: ImportJSON.Errors?
                 if holdout {
                     let tested = rows.enumerated().filter { $0.offset % 2 == 1 && $0.element.forwardSeconds > 0 }.map(\.element)
                     guard !tested.isEmpty else { throw UsageError(message: "\(shownCSV): --holdout: no \(precision.rawValue) rows are left to test the fit on") }
                     let errors = try tested.map {
                         abs(try LayerTimes.predictForward($0, curve: fit.curve, peak: peak) / $0.forwardSeconds - 1)
                     }.sorted()
+                    heldOut = ImportJSON.Errors(count: tested.count, medianAbsolute: errors[errors.count / 2],
+                                                p90Absolute: LayerTimes.percentile(errors, 0.9), medianSigned: nil)
                     output += "  held out: \(tested.count) layers, median |error| \(Format.fixed(errors[errors.count / 2] * 100, 1))%, "
                         + "90th percentile \(Format.fixed(LayerTimes.percentile(errors, 0.9) * 100, 1))%\n"
                 }
-                efficiency.append("\(precision.rawValue): \(written.efficiency)")
-                half.append("\(precision.rawValue): \(written.half)")
-                error.append("\(precision.rawValue): \(written.error)")
-                overhead.append("\(precision.rawValue): \(written.overhead)")
+                curves.append(curve)
+                fits.append(ImportJSON.LayerTimesFit(precision: precision.rawValue, layersFitted: training.count,
+                                                     maxEfficiency: fit.curve.maxEfficiency, halfSaturation: fit.curve.halfSaturation,
+                                                     launchOverheadSeconds: fit.curve.overheadSeconds, reportedError: fit.reportedError,
+                                                     heldOut: heldOut))
             }
-            profile += "max_efficiency: {\(efficiency.joined(separator: ", "))}\nhalf_saturation: {\(half.joined(separator: ", "))}\n"
-                + "launch_overhead_us: {\(overhead.joined(separator: ", "))}\nreported_error: {\(error.joined(separator: ", "))}\n"
+            // The file name goes into a comment line, so it is shown escaped: a line break in it would end the comment.
+            let profile = GPUProfileWriter(gpu: spec.name, origin: "`scalecast import layer-times` from \(shownCSV)", curves: curves).yaml
             if let out {
                 try OutputFile.write(profile, to: out, force: force)
                 output += "wrote \(out.singleLine)\n"
             }
-            return CommandOutput(stdout: output)
+            guard json else { return CommandOutput(stdout: output) }
+            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.LayerTimesDocument(
+                csv: csv, gpu: spec.name, layers: times.rows.count, holdout: holdout, fits: fits, profile: profile, wrote: out)))
         }
     }
 
@@ -131,6 +131,9 @@ struct ImportCommand: ParsableCommand {
         @Flag(name: .long, help: "Overwrite --out if it exists.")
         var force = false
 
+        @Flag(name: .long, help: "Print JSON (schema_version 1): per precision and pass the fitted efficiency and the errors before and after.")
+        var json = false
+
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
             guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
@@ -161,6 +164,7 @@ struct ImportCommand: ParsableCommand {
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
             func percent(_ x: Double) -> String { Format.fixed(x * 100, 1) + "%" }
             var fitted: [String: [String: Double]] = [:]
+            var fits: [ImportJSON.KernelPassFit] = []
             // fp32 first: Winograd and FFT kernels run at fp32's rate whatever the precision.
             let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
             for p in order where (only == nil || only == p) && times.rows.contains(where: { $0.precision == p }) {
@@ -171,17 +175,23 @@ struct ImportCommand: ParsableCommand {
                                   percent(fit.before.medianAbsolute), percent(fit.before.p90Absolute), percent(fit.before.medianSigned),
                                   percent(fit.after.medianAbsolute), percent(fit.after.p90Absolute), percent(fit.after.medianSigned)]
                                  + (holdout ? [fit.heldOut.map { percent($0.medianAbsolute) } ?? "-", fit.heldOut.map { percent($0.p90Absolute) } ?? "-"] : []))
+                    fits.append(ImportJSON.KernelPassFit(precision: p.rawValue, pass: fit.pass.rawValue, kernels: fit.after.count,
+                                                         efficiency: Double(written)!, atBound: fit.clamped, before: .init(fit.before),
+                                                         after: .init(fit.after), heldOut: fit.heldOut.map(ImportJSON.Errors.init)))
                 }
                 spec.kernelEfficiency[p.rawValue] = fitted[p.rawValue]
             }
             guard !fitted.isEmpty else { throw UsageError(message: "\(shownCSV): no \(only?.rawValue ?? "") kernel times to fit") }
             output += table.render()
+            let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
+                                                + "\(shownCSV) (library \(library.singleLine))")
             if let out {
-                try OutputFile.write(GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
-                                                                  + "\(shownCSV) (library \(library.singleLine))"), to: out, force: force)
+                try OutputFile.write(entry, to: out, force: force)
                 output += "wrote \(out.singleLine)\n"
             }
-            return CommandOutput(stdout: output)
+            guard json else { return CommandOutput(stdout: output) }
+            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.KernelTimesDocument(
+                csv: csv, gpu: spec.name, library: library, kernels: times.rows.count, fits: fits, entry: entry, wrote: out)))
         }
     }
 
@@ -214,6 +224,9 @@ struct ImportCommand: ParsableCommand {
         @Flag(name: .long, help: "Overwrite --out if it exists.")
         var force = false
 
+        @Flag(name: .long, help: "Print JSON (schema_version 1): per log the fit, the link written and the error per message size.")
+        var json = false
+
         func produce() throws -> CommandOutput {
             let chosen = try collective.map { name -> NCCLTestsLog.Collective in
                 guard let c = NCCLTestsLog.Collective(rawValue: name) else {
@@ -233,6 +246,7 @@ struct ImportCommand: ParsableCommand {
             }
             var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
             var names: Set<String> = []
+            var fitted: [ImportJSON.NCCLLink] = []
             for path in logs {
                 let shownPath = path.singleLine
                 guard let data = FileManager.default.contents(atPath: path), let content = String(data: data, encoding: .utf8) else {
@@ -269,6 +283,14 @@ struct ImportCommand: ParsableCommand {
                                   Format.fixed(row.microseconds * (1 + error), 2), Format.fixed(error * 100, 1) + "%"])
                 }
                 text += table.render() + "\n"
+                fitted.append(ImportJSON.NCCLLink(
+                    log: path, collective: log.collective.rawValue, ranks: log.ranks, link: name, alphaSeconds: fit.latencySeconds,
+                    algorithmBytesPerSecond: fit.bytesPerSecond, busBytesPerSecond: fit.busBytesPerSecond,
+                    logAverageBusBytesPerSecond: log.averageBusGBPerSecond.map { $0 * 1e9 }, latencyPerHopSeconds: latency * 1e-6,
+                    sizes: zip(log.rows, fit.relativeErrors).map { row, error in
+                        ImportJSON.NCCLSize(bytes: row.bytes, measuredSeconds: row.microseconds * 1e-6,
+                                            fittedSeconds: row.microseconds * (1 + error) * 1e-6, relativeError: error)
+                    }))
                 let source = "fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
                     + "over \(Int(steps)) steps x 2 hops"
                 yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(Self.decimal(bandwidth)), "
@@ -288,7 +310,8 @@ struct ImportCommand: ParsableCommand {
             } else {
                 text += yaml
             }
-            return CommandOutput(stdout: text)
+            guard json else { return CommandOutput(stdout: text) }
+            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.NCCLDocument(links: fitted, catalog: yaml, wrote: out)))
         }
     }
 }

@@ -6,19 +6,22 @@ import Reports
 import Scenario
 import Simulation
 
-/// `scalecast report SCENARIO --out DIR [--force]`.
+/// `scalecast report SCENARIO --out DIR [--force] [--json]`.
 struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write DIR/report.md: the answer first, then charts, tables, assumptions and sources.")
+        abstract: "Write DIR/report.md: the answer first, then charts, tables, assumptions and sources.",
+        discussion: "--json prints the answer as data (schema_version 1): the best configuration and every configuration as "
+            + "rows of simulate --json, the bottleneck, the time and cost to train the scenario's training: goal, and the files "
+            + "written; with --json, --out may be left out to write no files.")
 
     @OptionGroup var limit: TimeLimit
 
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The folder to write the report into (must be empty or new).")
-    var out: String
+    @Option(name: .long, help: "The folder to write the report into (must be empty or new; optional with --json).")
+    var out: String?
 
     @Option(name: .long, help: "Chart format: png or svg.")
     var format: Chart.Format = .png
@@ -26,9 +29,13 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Write into a folder that is not empty, replacing the report's files.")
     var force = false
 
+    @Flag(name: .long, help: "Print the answer as JSON (schema_version 1) instead of a line naming the files written.")
+    var json = false
+
     func produce() throws -> CommandOutput {
-        guard !out.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
-        if let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
+        guard out != nil || json else { throw UsageError(message: "--out DIR is needed (or --json to print the answer without writing files)") }
+        guard out?.isEmpty != true else { throw UsageError(message: "--out: the folder name is empty") }
+        if let out, let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
             throw UsageError(message: "--out: \(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
         }
         let loaded = try Scenario.load(path: scenario)
@@ -62,14 +69,21 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
-        let text = MarkdownReport.render(MarkdownReport.Input(
-            scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
-            charts: zip(charts, captions).map { ($0.imageFile, $1) }, training: training,
-            range: try Self.range(spec, best: best, catalog: loaded.catalog)))
+        var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
+                                         charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog))
+        guard let out else {
+            return CommandOutput(stdout: try ReportJSON.encode(input, training: try SimulateCommand.training(results, of: loaded), report: nil))
+        }
+        input.charts = zip(charts, captions).map { ($0.imageFile, $1) }
         let drawing = try Gnuplot.write(charts, into: out, force: true)
-        try OutputFile.write(text, to: out + "/report.md", force: true)
+        try OutputFile.write(MarkdownReport.render(input), to: out + "/report.md", force: true)
+        let notes = drawing.notes.map { $0 + "\n" }.joined()
+        if json {
+            return CommandOutput(stdout: try ReportJSON.encode(input, training: try SimulateCommand.training(results, of: loaded),
+                                                               report: out + "/report.md"), stderr: notes)
+        }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
-        return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: drawing.notes.map { $0 + "\n" }.joined())
+        return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)
     }
 
     /// Draws of the best configuration from the simulator's measured errors: enough

@@ -15,6 +15,7 @@ public struct ScaleCastCommand: ParsableCommand {
             Exit codes: 0 success; 1 the work ran but found a problem you asked about; \
             2 bad input (the message names the file, key and line).
             """,
+        version: Version.text,
         subcommands: [SimulateCommand.self, ExplainCommand.self, TraceCommand.self, ChartCommand.self, ReportCommand.self,
                       SweepCommand.self, MergeCommand.self, PlanCommand.self, CalibrateCommand.self, ImportCommand.self, ValidateCommand.self,
                       NotebookCommand.self, ModelsCommand.self, HardwareCommand.self, SoftwareCommand.self])
@@ -26,9 +27,18 @@ public struct ScaleCastCommand: ParsableCommand {
 /// would print. Bad input of any kind ends in exit code 2 and a one-line
 /// message, never a trap.
 public enum CLI {
-    public static func execute(_ arguments: [String]) -> CommandOutput {
+    public static func execute(_ arguments: [String]) -> CommandOutput { execute(arguments, resolvingPaths: nil) }
+
+    /// Runs the CLI on `arguments`, each relative file path among them first
+    /// rewritten by `resolve` where the command names its files (`PathArguments`):
+    /// how a notebook runs a command as if from its own folder.
+    static func execute(_ arguments: [String], resolvingPaths resolve: ((String) -> String)?) -> CommandOutput {
         do {
-            let command = try ScaleCastCommand.parseAsRoot(arguments)
+            var command = try ScaleCastCommand.parseAsRoot(arguments)
+            if let resolve, var files = command as? PathArguments & ParsableCommand {
+                files.resolvePaths(resolve)
+                command = files
+            }
             guard let producing = command as? OutputProducing else {
                 // `X --help`, `help X` and a bare command group (`import`): their run
                 // throws the help request of that command, answered below.

@@ -27,16 +27,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let loaded = try Scenario.load(path: scenario)
         let results = try ScenarioRunner.results(loaded, gpuOverride: override)
         var output = CommandOutput()
-        // Time (and cost) to train for runs that state a training goal (and pricing).
-        let training = try results.map { r -> ResultsTable.TrainingCell? in
-            guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
-                  let goal = spec.training else { return nil }
-            let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
-            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
-                                             offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
-                                             priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
-                                             priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
-        }
+        let training = try Self.training(results, of: loaded)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
         for run in loaded.runs {
@@ -50,6 +41,19 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         return output
+    }
+
+    /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.
+    static func training(_ results: [ConfigurationResult], of loaded: Scenario) throws -> [ResultsTable.TrainingCell?] {
+        try results.map { r -> ResultsTable.TrainingCell? in
+            guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
+                  let goal = spec.training else { return nil }
+            let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
+            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
+                                             offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
+                                             priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
+                                             priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
+        }
     }
 }
 

@@ -11,7 +11,9 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             KEY is a scenario key path (cluster.gpu, strategy.kind, batch_per_gpu, precision, model, \
             cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us. \
             Output: CSV (default, or --out FILE.csv) or JSON (--out FILE.json); rows in point order. \
-            --shard I/N computes every N-th point from the I-th, for job arrays; `scalecast merge` joins the shards.
+            --shard I/N computes every N-th point from the I-th, for job arrays; without --shard, a Slurm array task \
+            computes its own shard (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, and SLURM_ARRAY_TASK_MIN and \
+            SLURM_ARRAY_TASK_STEP when set: --array=A-B or A-B:S). `scalecast merge` joins the shards.
             """)
 
     @OptionGroup var limit: TimeLimit
@@ -25,7 +27,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Only the run with this label.")
     var run: String?
 
-    @Option(name: .long, help: "Compute shard I of N, e.g. 3/16.")
+    @Option(name: .long, help: "Compute shard I of N, e.g. 3/16 (default: the Slurm array task's shard, else the whole sweep).")
     var shard: String?
 
     @Option(name: .long, help: "Write to this file (.csv or .json) instead of CSV on standard output.")
@@ -45,17 +47,19 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     func produce() throws -> CommandOutput {
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
-        let (index, count) = try Self.parseShard(shard)
+        let part = try SweepShard.select(option: shard, environment: ProcessInfo.processInfo.environment)
         let uncertainty = try Self.uncertainty(samples: samples, seed: seed)
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
-        let selected = sweep.points(shard: index, of: count)
+        let selected = sweep.points(shard: part?.index ?? 1, of: part?.count ?? 1)
+        let note = part?.origin.map { "sweep: shard \(part!.text) from \($0): \(selected.count) of \(sweep.points.count) points\n" } ?? ""
         let bar = ProgressBar(enabled: !quiet)
         let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
-        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count,
-                                          shard: shard == nil ? nil : "\(index)/\(count)")
+        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text)
         let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
-        return try Self.emit(document, to: out, force: force)
+        var output = try Self.emit(document, to: out, force: force)
+        output.stderr = note + output.stderr
+        return output
     }
 
     static func emit(_ document: SweepDocument, to out: String?, force: Bool) throws -> CommandOutput {
@@ -68,15 +72,6 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     static func uncertainty(samples: Int, seed: UInt64) throws -> Uncertainty? {
         guard (0...1000).contains(samples) else { throw UsageError(message: "--samples must be between 0 and 1000, got \(samples)") }
         return samples == 0 ? nil : try Uncertainty.builtIn(samples: samples, seed: seed)
-    }
-
-    static func parseShard(_ text: String?) throws -> (Int, Int) {
-        guard let text else { return (1, 1) }
-        let parts = text.split(separator: "/").map { Int($0) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
-            throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got '\(text)'")
-        }
-        return (i, n)
     }
 }
 
@@ -110,30 +105,4 @@ struct MergeCommand: ParsableCommand, OutputProducing {
 /// Turns planning errors into usage errors (exit code 2).
 func wrap<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as SweepError { throw UsageError(message: error.message) }
-}
-
-/// A progress bar on standard error, shown only on a terminal.
-final class ProgressBar: @unchecked Sendable {
-    private let enabled: Bool
-    private let lock = NSLock()
-    private var lastDrawn = -1
-
-    init(enabled: Bool) { self.enabled = enabled && isatty(STDERR_FILENO) != 0 }
-
-    func update(_ done: Int, _ total: Int) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let percent = total == 0 ? 100 : done * 100 / total
-        guard percent != lastDrawn else { return }
-        lastDrawn = percent
-        let filled = percent * 30 / 100
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] \(done)/\(total) simulations"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        guard enabled, lastDrawn >= 0 else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
 }

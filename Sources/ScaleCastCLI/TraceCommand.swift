@@ -31,7 +31,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
-                                          layerNames: spec.network.layers.map(\.name), title: title)
+                                          layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
         try OutputFile.write(json, to: out, force: force)
         return CommandOutput(stdout: "wrote \(out): \(outcome.trace.records.count) tasks over \(outcome.graph.steps) steps of \(title)\n")
     }

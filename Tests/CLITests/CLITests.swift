@@ -154,10 +154,14 @@ let smallScenario = """
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String, String) {
+    /// Runs the executable with `arguments`, in `folder` if given, with `environment` added to this one's.
+    func run(_ arguments: [String], in folder: String? = nil, environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = try #require(Self.executable, "the scalecast executable was not built")
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        // Slurm's variables of a test run inside a job array would shard the sweeps under test.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") }.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -396,7 +400,8 @@ let smallScenario = """
 
 /// Calibration by execution on this CPU, end to end: the profile it writes is
 /// one `validate --profile` accepts, and it is not written over without --force.
-@Suite struct CPUCalibrationCLITests {
+/// Serialized: two calibrations timing the same cores at once would disturb each other's fit.
+@Suite(.serialized) struct CPUCalibrationCLITests {
     @Test func calibrateWritesAProfileThatValidateUses() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-calibrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -413,6 +418,26 @@ let smallScenario = """
         let validated = CLI.execute(["validate", "--profile", path, "--workers", "1", "--batch", "8", "--rounds", "1", "--tolerance", "1000"])
         #expect(validated.exitCode == 0, "\(validated.stderr)")
         #expect(validated.stdout.contains("profile: \(path)"))
+    }
+
+    /// `calibrate --json`: the fitted profile and every timed pass beside its fit.
+    @Test func cpuCalibrationAsJSON() throws {
+        let out = CLI.execute(["calibrate", "--threads", "1", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["mode"] as? String == "cpu")
+        #expect(document["threads"] as? Int == 1)
+        for key in ["cpu", "kernel", "peak_flops_per_second", "max_efficiency", "half_saturation", "overhead_seconds",
+                    "lowering_bytes_per_second", "lowering_row_seconds", "copy_bytes_per_second", "copy_latency_seconds",
+                    "stream_bytes_per_second", "median_abs_error", "largest_abs_error", "passes", "wrote"] {
+            #expect(document.keys.contains(key), "missing \(key)")
+        }
+        let passes = try #require(document["passes"] as? [[String: Any]])
+        #expect(passes.count >= 10)
+        let errors = passes.compactMap { $0["relative_error"] as? Double }.map(abs).sorted()
+        #expect(errors.count == passes.count)
+        #expect(abs(errors[errors.count / 2] - (document["median_abs_error"] as? Double ?? -1)) < 1e-12)
     }
 }
 

@@ -199,11 +199,18 @@ import Calibration
         #expect(out.stderr.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func gemmCSVRefusesOutWhichItNeverWrote() throws {
+    /// --out writes the fitted curves as a profile (it was refused when nothing was written); a scenario
+    /// loading it is CalibrateImportJSONTests.gemmTimingsWriteAProfileAScenarioUses.
+    @Test func gemmCSVWritesTheProfileToOut() throws {
         let original = Self.fixtures.appendingPathComponent("h200-cublas-gemm.csv").path
-        let out = CLI.execute(["calibrate", "--gemm-csv", original, "--gpu", "H200", "--out", "/tmp/never-\(UUID().uuidString).yaml"])
-        #expect(out.exitCode == 2)
-        #expect(out.stderr.contains("--out"))
+        let path = try temporaryDirectory() + "/gpu.yaml"
+        let out = CLI.execute(["calibrate", "--gemm-csv", original, "--gpu", "H200", "--out", path])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let profile = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(profile.hasPrefix("# Fitted by `scalecast calibrate --gemm-csv` from \(original) (NVIDIA H200)"))
+        for key in ["gpu: \"H200-SXM\"", "max_efficiency: {fp32: ", "half_saturation: {fp32: ", "reported_error: {fp32: "] {
+            #expect(profile.contains(key), "\(key)")
+        }
     }
 }
 

@@ -168,4 +168,55 @@ func fixtureScenario() throws -> Scenario {
         #expect(Set(events.map { $0["pid"] as! Int }.filter { $0 < 1000 }) == [0, 1, 2, 3])
         #expect(events.contains { ($0["pid"] as! Int) >= 1000 })
     }
+
+    /// Every lane has a name, every step a marker, and each transfer an arrow to
+    /// the compute that waits for it: a pair of flow events inside the two slices.
+    @Test func threadsAreNamedStepsMarkedAndTransfersPointToTheirCompute() throws {
+        let scenario = try fixtureScenario()
+        let outcome = try ScenarioRunner.simulate(scenario.runs[1], gpus: 4)
+        let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
+                                          layerNames: scenario.runs[1].network.layers.map(\.name), title: "t", graph: outcome.graph)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let events = try #require(object["traceEvents"] as? [[String: Any]])
+        func lane(_ e: [String: Any]) -> String { "\(e["pid"] as! Int)/\(e["tid"] as! Int)" }
+        let slices = events.filter { $0["ph"] as? String == "X" }
+        let named = Set(events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }.map(lane))
+        #expect(Set(slices.map(lane)).isSubset(of: named), "a lane without a thread name")
+        #expect(events.contains { $0["name"] as? String == "thread_name" && ($0["args"] as? [String: Any])?["name"] as? String == "compute" })
+        #expect(events.contains { $0["name"] as? String == "thread_name" && ($0["args"] as? [String: Any])?["name"] as? String == "transfers 1" })
+        // One global marker per step, at the first start of its tasks.
+        let markers = events.filter { $0["ph"] as? String == "i" }
+        let steps = Set(outcome.trace.records.map(\.step))
+        #expect(markers.count == steps.count)
+        for marker in markers {
+            #expect(marker["s"] as? String == "g")
+            let step = try #require((marker["args"] as? [String: Any])?["step"] as? Int)
+            let first = outcome.trace.records.filter { $0.step == step }.map(\.start.nanoseconds).min()!
+            #expect(marker["ts"] as? Double == Double(first) / 1e3)
+        }
+        // Flows: each "s" inside a transfer's slice, its "f" inside a compute slice of a task that depends on that transfer.
+        let starts = events.filter { $0["ph"] as? String == "s" }, ends = events.filter { $0["ph"] as? String == "f" }
+        #expect(!starts.isEmpty)
+        #expect(starts.count == ends.count)
+        let slicesByLane = Dictionary(grouping: slices, by: lane)
+        func enclosing(_ e: [String: Any]) -> [String: Any]? {
+            let ts = e["ts"] as! Double
+            return slicesByLane[lane(e)]?.first { ($0["ts"] as! Double) < ts && ts < ($0["ts"] as! Double) + ($0["dur"] as! Double) }
+        }
+        let endByID = Dictionary(uniqueKeysWithValues: ends.map { ($0["id"] as! Int, $0) })
+        for start in starts {
+            let end = try #require(endByID[start["id"] as! Int])
+            #expect(end["bp"] as? String == "e")
+            let from = try #require(enclosing(start)), to = try #require(enclosing(end))
+            #expect(from["cat"] as? String == "transfer")
+            #expect(["forward", "backward", "update"].contains(to["cat"] as? String))
+            let source = (from["args"] as! [String: Any])["task"] as! Int, target = (to["args"] as! [String: Any])["task"] as! Int
+            #expect(outcome.graph.tasks[target].dependencies.contains(source))
+        }
+        // Every transfer some compute depends on has its arrow.
+        let fed = Set(outcome.graph.tasks.filter { [.forward, .backward, .update].contains($0.kind) }
+            .flatMap { task in task.dependencies.filter { outcome.graph.tasks[$0].kind == .transfer }.map { "\($0)>\(task.id)" } })
+        #expect(starts.count == fed.count)
+    }
 }
+

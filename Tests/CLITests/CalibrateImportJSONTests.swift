@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `calibrate --json` and `import ... --json`: what was fitted, as data with a
+/// schema_version; and `calibrate --gemm-csv --out` writing a profile scenarios load.
+@Suite struct CalibrateImportJSONTests {
+    static let validation = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../scenarios/validation").standardized.path
+
+    func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-json-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func object(_ out: CommandOutput) throws -> [String: Any] {
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+    }
+
+    /// The fitted GPU curves become a profile file; a scenario naming it runs at the fitted efficiencies.
+    @Test func gemmTimingsWriteAProfileAScenarioUses() throws {
+        let dir = try temporaryDirectory()
+        let csv = Self.validation + "/h200-cublas-gemm.csv"
+        let out = CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--out", dir + "/h200.yaml"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("wrote \(dir)/h200.yaml"))
+        let profile = try String(contentsOfFile: dir + "/h200.yaml", encoding: .utf8)
+        #expect(profile.contains("gpu: \"H200-SXM\""))
+        #expect(profile.contains("max_efficiency: {fp32: "))
+        let scenario = """
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            cluster: {gpu: H200, gpus_per_node: 1}
+            gpus: [1]
+            """
+        try scenario.write(toFile: dir + "/plain.yaml", atomically: true, encoding: .utf8)
+        try (scenario + "\ncost_model: {profile: h200.yaml}\n").write(toFile: dir + "/profiled.yaml", atomically: true, encoding: .utf8)
+        let plain = try object(CLI.execute(["simulate", dir + "/plain.yaml", "--json"]))
+        let profiled = try object(CLI.execute(["simulate", dir + "/profiled.yaml", "--json"]))
+        let step = { (o: [String: Any]) in ((o["results"] as? [[String: Any]])?.first?["step_seconds"] as? Double) ?? 0 }
+        #expect(step(plain) > 0 && step(profiled) > 0)
+        #expect(step(plain) != step(profiled), "the profile's efficiencies change the prediction")
+        // Never over a user's file without --force.
+        let again = CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--out", dir + "/h200.yaml"])
+        #expect(again.exitCode == 2)
+        #expect(CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--out", dir + "/h200.yaml", "--force"]).exitCode == 0)
+    }
+
+    @Test func gemmCalibrationAsJSON() throws {
+        let dir = try temporaryDirectory()
+        let csv = Self.validation + "/h200-cublas-gemm.csv"
+        let document = try object(CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--json", "--out", dir + "/p.yaml"]))
+        #expect(Set(document.keys) == ["schema_version", "mode", "device", "gpu", "gemm_csv", "precisions", "profile", "wrote"])
+        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["mode"] as? String == "gpu")
+        #expect(document["device"] as? String == "NVIDIA H200")
+        #expect(document["wrote"] as? String == dir + "/p.yaml")
+        #expect(document["profile"] as? String == (try String(contentsOfFile: dir + "/p.yaml", encoding: .utf8)))
+        let precisions = try #require(document["precisions"] as? [[String: Any]])
+        #expect(precisions.compactMap { $0["precision"] as? String } == ["fp32", "tf32", "bf16"])
+        for p in precisions {
+            let e = try #require(p["max_efficiency"] as? Double)
+            #expect(e > 0 && e <= 1)
+            #expect((p["shapes"] as? [[String: Any]])?.isEmpty == false)
+        }
+        let plain = try object(CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--json"]))
+        #expect(plain["wrote"] is NSNull)
+    }
+
+    @Test func layerTimesImportAsJSON() throws {
+        let dir = try temporaryDirectory()
+        let csv = Self.validation + "/resnet50-h200-layer-times.csv"
+        let out = CLI.execute(["import", "layer-times", csv, "--gpu", "H200", "--holdout", "--json", "--out", dir + "/p.yaml"])
+        let document = try object(out)
+        #expect(Set(document.keys) == ["schema_version", "csv", "gpu", "layers", "holdout", "fits", "profile", "wrote"])
+        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["layers"] as? Int == 486)
+        #expect(document["profile"] as? String == (try String(contentsOfFile: dir + "/p.yaml", encoding: .utf8)))
+        let fits = try #require(document["fits"] as? [[String: Any]])
+        #expect(!fits.isEmpty)
+        for fit in fits {
+            let held = try #require(fit["held_out"] as? [String: Any])
+            #expect((held["count"] as? Int ?? 0) > 0)
+            #expect(held["median_signed_error"] is NSNull)
+            #expect((fit["reported_error"] as? Double ?? -1) >= 0)
+        }
+        let noHoldout = try object(CLI.execute(["import", "layer-times", csv, "--gpu", "H200", "--json"]))
+        let first = try #require((noHoldout["fits"] as? [[String: Any]])?.first)
+        #expect(first["held_out"] is NSNull)
+        // The text and the JSON tell the same fit.
+        let text = CLI.execute(["import", "layer-times", csv, "--gpu", "H200"])
+        let efficiency = String(format: "%.3f", try #require(first["max_efficiency"] as? Double))
+        #expect(text.stdout.contains("\(try #require(first["precision"] as? String)): max efficiency \(efficiency)"))
+        #expect(noHoldout["wrote"] is NSNull)
+    }
+
+    @Test func kernelTimesImportAsJSON() throws {
+        let csv = Self.validation + "/deepbench/V100-conv-train.csv"
+        let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "V100", "--library", "cudnn-7",
+                                                "--precision", "fp32", "--json"]))
+        #expect(Set(document.keys) == ["schema_version", "csv", "gpu", "library", "kernels", "fits", "entry", "wrote"])
+        let fits = try #require(document["fits"] as? [[String: Any]])
+        #expect(Set(fits.compactMap { $0["pass"] as? String }) == ["forward", "backward-data", "backward-filter"])
+        for fit in fits {
+            #expect(fit["precision"] as? String == "fp32")
+            #expect(fit["before"] is [String: Any])
+            // The fitted efficiency is the one at which half the kernels are predicted too slow and half too fast.
+            let after = try #require(fit["after"] as? [String: Any])
+            #expect(abs(after["median_signed_error"] as? Double ?? 1) < 0.01)
+        }
+        #expect((document["entry"] as? String)?.contains("kernel_efficiency:") == true)
+    }
+
+    @Test func ncclTestsImportAsJSON() throws {
+        let dir = try temporaryDirectory()
+        try ImportCLITests().log.write(toFile: dir + "/all_reduce_perf.log", atomically: true, encoding: .utf8)
+        let document = try object(CLI.execute(["import", "nccl-tests", dir + "/all_reduce_perf.log", "--json"]))
+        #expect(Set(document.keys) == ["schema_version", "links", "catalog", "wrote"])
+        let link = try #require((document["links"] as? [[String: Any]])?.first)
+        #expect(link["link"] as? String == "nccl-all_reduce-4gpus-all_reduce_perf")
+        #expect(link["ranks"] as? Int == 4)
+        #expect(abs((link["log_average_bus_bytes_per_second"] as? Double ?? 0) - 108.2135e9) < 1)
+        #expect((link["sizes"] as? [[String: Any]])?.count == 4)
+        #expect((document["catalog"] as? String)?.contains("name: \"nccl-all_reduce-4gpus-all_reduce_perf\"") == true)
+    }
+}

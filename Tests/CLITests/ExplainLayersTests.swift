@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `scalecast explain` lists layers slowest first: the 20 slowest by default,
+/// `--top N` or `--all`, with a line for the rest and a total over every layer.
+@Suite struct ExplainLayersTests {
+    static let scenario = """
+        name: explain-layers
+        model: resnet50
+        batch_per_gpu: 32
+        precision: bf16
+        cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 2}
+        strategy: {kind: data}
+        gpus: [2]
+        """
+
+    /// The layer table's rows: (#, name, total ms) for the listed layers, the rest line and the total.
+    func table(_ text: String) -> (rows: [(index: Int, name: String, ms: Double)], rest: String?, total: String?) {
+        let lines = text.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("Compute per layer") }) else { return ([], nil, nil) }
+        var rows: [(Int, String, Double)] = [], rest: String?, total: String?
+        for line in lines[(start + 3)...] {
+            if line.isEmpty { break }
+            let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if line.contains("other layers)") { rest = line } else if line.contains("total (") { total = line } else if let index = Int(cells[0]) {
+                rows.append((index, cells[1], Double(cells[4])!))
+            }
+        }
+        return (rows, rest, total)
+    }
+
+    @Test func theSlowestLayersFirstWithARestAndATotal() throws {
+        let path = try writeTemporary(Self.scenario)
+        let out = CLI.execute(["explain", path, "--gpus", "2"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let (rows, rest, total) = table(out.stdout)
+        #expect(rows.count == 20)
+        #expect(rows.map(\.ms) == rows.map(\.ms).sorted(by: >))
+        #expect(out.stdout.contains("the 20 slowest of "))
+        let others = try #require(rest)
+        #expect(others.contains("other layers)"))
+        #expect(try #require(total).hasSuffix("100.0%"))
+
+        // --all lists every layer, the same order at the top, and the rest line is gone.
+        let all = CLI.execute(["explain", path, "--gpus", "2", "--all"])
+        let every = table(all.stdout)
+        #expect(every.rows.count > 160)
+        #expect(every.rest == nil)
+        #expect(every.rows.prefix(20).map(\.name) == rows.map(\.name))
+        #expect(every.rows.map(\.ms) == every.rows.map(\.ms).sorted(by: >))
+        #expect(Set(every.rows.map(\.index)).count == every.rows.count)
+        // The total is the sum of the layers (to the table's rounding), and the JSON's.
+        let sum = every.rows.map(\.ms).reduce(0, +)
+        let totalLine = try #require(every.total)
+        let totalMs = try #require(totalLine.split(separator: " ").dropLast().last.flatMap { Double($0) })
+        #expect(abs(sum - totalMs) < 0.01 * Double(every.rows.count))
+        let json = CLI.execute(["explain", path, "--gpus", "2", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let layers = try #require(((document["runs"] as? [[String: Any]])?.first?["layers"]) as? [[String: Any]])
+        #expect(layers.count == every.rows.count)
+        let jsonMs = layers.map { (($0["forward_seconds"] as? Double ?? 0) + ($0["backward_seconds"] as? Double ?? 0)) * 1e3 }.reduce(0, +)
+        #expect(abs(jsonMs - totalMs) < 0.006)
+        // --top 5: five rows, the rest on one line.
+        let five = table(CLI.execute(["explain", path, "--gpus", "2", "--top", "5"]).stdout)
+        #expect(five.rows.map(\.name) == Array(rows.prefix(5).map(\.name)))
+        #expect(five.rest?.contains("(\(every.rows.count - 5) other layers)") == true)
+    }
+
+    @Test(arguments: [["--top", "0"], ["--top", "-3"], ["--top", "many"]])
+    func aBadTopExitsWithTwo(extra: [String]) throws {
+        let out = CLI.execute(["explain", try writeTemporary(Self.scenario), "--gpus", "2"] + extra)
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("--top") || out.stderr.contains("top"))
+    }
+}

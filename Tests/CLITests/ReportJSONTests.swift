@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `scalecast report --json`: the report's answer as data, with or without the files.
+@Suite struct ReportJSONTests {
+    func object(_ out: CommandOutput) throws -> [String: Any] {
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func theAnswerAsJSONWithoutFiles() throws {
+        let scenario = "scenarios/whatif/resnet50-deadline.yaml"
+        let printed = CLI.execute(["report", scenario, "--json"])
+        let document = try object(printed)
+        #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "bottleneck", "training", "range", "results",
+                                       "charts", "report"])
+        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["scenario"] as? String == scenario)
+        #expect(document["report"] is NSNull)
+        #expect((document["charts"] as? [Any])?.isEmpty == true)
+        let results = try #require(document["results"] as? [[String: Any]])
+        let best = try #require(document["best"] as? [String: Any])
+        // The best is the fastest configuration that fits, and one of the rows.
+        let fastest = results.filter { $0["fits_in_memory"] as? Bool == true }.compactMap { $0["images_per_second"] as? Double }.max()
+        #expect(best["images_per_second"] as? Double == fastest)
+        #expect(results.contains { $0["label"] as? String == best["label"] as? String })
+        // The training goal of the scenario: 90 epochs of ImageNet-1k, at the best rate, priced.
+        let training = try #require(document["training"] as? [String: Any])
+        #expect(training["images"] as? Int == 1_281_167)
+        #expect(training["epochs"] as? Double == 90)
+        let seconds = try #require(training["time_to_train_seconds"] as? Double), rate = try #require(fastest)
+        #expect(abs(seconds - 90 * 1_281_167 / rate) / seconds < 1e-12)
+        #expect(seconds == best["time_to_train_seconds"] as? Double)
+        #expect((training["cost_usd"] as? Double ?? 0) > 0)
+        #expect((training["price_basis"] as? String)?.contains("per GPU-hour") == true)
+        #expect((document["bottleneck"] as? String)?.isEmpty == false)
+        // The range brackets the prediction: images/s, time and cost.
+        let range = try #require(document["range"] as? [String: Any])
+        let low = try #require(range["images_per_second_p10"] as? Double), high = try #require(range["images_per_second_p90"] as? Double)
+        #expect(low <= rate && rate <= high)
+        let fast = try #require(range["time_seconds_p10"] as? Double), slow = try #require(range["time_seconds_p90"] as? Double)
+        #expect(fast <= seconds && seconds <= slow)
+        #expect((range["cost_usd_p10"] as? Double ?? .infinity) <= (range["cost_usd_p90"] as? Double ?? 0))
+        // The same scenario gives the same bytes.
+        #expect(CLI.execute(["report", scenario, "--json"]) == printed)
+    }
+
+    @Test func withOutTheJSONNamesTheFilesWritten() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-json-\(UUID().uuidString)").path
+        let document = try object(CLI.execute(["report", "scenarios/paper/one-weird-trick.yaml", "--out", out, "--json"]))
+        #expect(document["report"] as? String == out + "/report.md")
+        #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
+        let charts = try #require(document["charts"] as? [[String: Any]])
+        #expect(charts.count == 3)
+        for chart in charts {
+            let file = try #require(chart["file"] as? String)
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file.replacingOccurrences(of: ".png", with: ".gp")))
+        }
+        // No training goal in that scenario: null, not a missing key.
+        #expect(document["training"] is NSNull)
+    }
+
+    @Test func withoutOutOrJSONItExitsWithTwo() {
+        let out = CLI.execute(["report", "scenarios/default.yaml"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("--out"))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `sweep` without `--shard` inside a Slurm job array computes the array task's shard.
+@Suite struct SweepShardTests {
+    @Test func withoutSlurmOrShardTheWholeSweepRuns() throws {
+        #expect(try SweepShard.select(option: nil, environment: [:]) == nil)
+        #expect(try SweepShard.select(option: nil, environment: ["SLURM_JOB_ID": "7"]) == nil)
+    }
+
+    /// `--array=0-3`: tasks 0...3 are shards 1...4 of 4; `--array=1-4` the same from 1.
+    @Test(arguments: [(["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "4"], 1, 4),
+                      (["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4"], 4, 4),
+                      (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"], 1, 4),
+                      (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"], 4, 4),
+                      (["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1",
+                        "SLURM_ARRAY_TASK_STEP": "2"], 4, 4)])
+    func anArrayTaskComputesItsShard(environment: [String: String], index: Int, count: Int) throws {
+        let shard = try #require(try SweepShard.select(option: nil, environment: environment))
+        #expect(shard.index == index)
+        #expect(shard.count == count)
+        #expect(shard.origin?.contains("SLURM_ARRAY_TASK_ID=\(environment["SLURM_ARRAY_TASK_ID"]!)") == true)
+    }
+
+    @Test func theOptionWinsOverSlurm() throws {
+        let shard = try SweepShard.select(option: "2/3", environment: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "4"])
+        #expect(shard == SweepShard(index: 2, count: 3))
+    }
+
+    /// Each bad value exits 2 naming the variable that is wrong.
+    @Test(arguments: [(["SLURM_ARRAY_TASK_ID": "two", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID"),
+                      (["SLURM_ARRAY_TASK_ID": "-1", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID"),
+                      (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "0"], "SLURM_ARRAY_TASK_COUNT"),
+                      (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4x"], "SLURM_ARRAY_TASK_COUNT"),
+                      (["SLURM_ARRAY_TASK_ID": "1"], "SLURM_ARRAY_TASK_COUNT"),
+                      (["SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID"),
+                      (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID=4"),
+                      (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"], "SLURM_ARRAY_TASK_ID=0"),
+                      (["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1",
+                        "SLURM_ARRAY_TASK_STEP": "2"], "SLURM_ARRAY_TASK_ID=2"),
+                      (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_STEP": "0"], "SLURM_ARRAY_TASK_STEP"),
+                      (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": ""], "SLURM_ARRAY_TASK_MIN")])
+    func badSlurmValuesNameTheVariable(environment: [String: String], named: String) {
+        #expect {
+            try SweepShard.select(option: nil, environment: environment)
+        } throws: { error in
+            (error as? UsageError)?.message.contains(named) ?? false
+        }
+    }
+
+    /// The executable in a Slurm array: each task writes its shard (noting where it
+    /// came from), bad variables exit 2 naming them, and the shards merge into the whole sweep.
+    @Test func arrayTasksMergeIntoTheWholeSweep() throws {
+        let scenario = try writeTemporary(smallScenario)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-slurm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let vary = ["--vary", "gpus=1,2,4", "--vary", "batch_per_gpu=32,64", "--quiet"]
+        #expect(CLI.execute(["sweep", scenario] + vary + ["--out", dir + "/whole.json"]).exitCode == 0)
+        for task in 0..<3 {
+            let (status, _, stderr) = try ExecutableTests().run(["sweep", scenario] + vary + ["--out", dir + "/task\(task).json"],
+                                              environment: ["SLURM_ARRAY_TASK_ID": "\(task)", "SLURM_ARRAY_TASK_COUNT": "3"])
+            #expect(status == 0, "\(stderr)")
+            #expect(stderr.contains("shard \(task + 1)/3 from SLURM_ARRAY_TASK_ID=\(task)"))
+        }
+        let merged = CLI.execute(["merge", dir + "/task2.json", dir + "/task0.json", dir + "/task1.json"])
+        #expect(merged.exitCode == 0)
+        #expect(merged.stdout == (try String(contentsOfFile: dir + "/whole.json", encoding: .utf8)))
+        let (status, stdout, stderr) = try ExecutableTests().run(["sweep", scenario] + vary, environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "three"])
+        #expect(status == 2)
+        #expect(stdout.isEmpty)
+        #expect(stderr.hasPrefix("error: SLURM_ARRAY_TASK_COUNT"))
+    }
+}
