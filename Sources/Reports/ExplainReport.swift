@@ -12,7 +12,8 @@ public enum ExplainReport {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
-            + "sync: \(profile.gradientSync.rawValue)\n"
+            + "sync: \(profile.gradientSync.rawValue)"
+            + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
         if profile.batchNormFusion != .none {
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the fused layers show 0 ms above: they run inside the batch norm's kernel)\n"
