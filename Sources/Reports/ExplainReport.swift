@@ -75,6 +75,8 @@ public enum ExplainReport {
             out += comm.render()
         }
 
+        out += collectives(analysis.collectives)
+
         out += "\nResources (busy = share of the step with work on it; used = bytes / capacity)\n"
         var resources = TextTable(headers: ["resource", "role", "busy", "used", "MB", "mostly"],
                                   alignments: [.left, .left, .right, .right, .right, .left])
@@ -88,6 +90,24 @@ public enum ExplainReport {
         out += resources.render()
         if analysis.links.count > 12 { out += "(\(analysis.links.count - 12) less busy links not shown)\n" }
         return out
+    }
+
+    /// The step's gradient all-reduces: the algorithm each ran with (for NCCL, the
+    /// algorithm and protocol its tuning chose and the time it predicted) and the
+    /// simulated time, first transfer to last. Only where NCCL chose (a fixed
+    /// algorithm is named in the run's label already).
+    static func collectives(_ rows: [StepAnalysis.CollectiveRow]) -> String {
+        guard rows.contains(where: { $0.plan.nccl != nil }) else { return "" }
+        var out = "\nGradient all-reduces as NCCL runs them (its tuning model's choice per collective, "
+            + "after NVIDIA/nccl v2.30.7 src/graph/tuning.cc)\n"
+        var table = TextTable(headers: ["bucket", "MB", "algorithm", "protocol", "NCCL's estimate ms", "simulated ms"],
+                              alignments: [.left, .right, .left, .left, .right, .right])
+        for row in rows {
+            table.append([row.plan.group.replacingOccurrences(of: "allreduce ", with: ""), Format.fixed(row.plan.bytes / 1e6, 2),
+                          row.plan.nccl?.algorithm.rawValue ?? row.plan.algorithm.rawValue, row.plan.nccl?.proto.rawValue ?? "",
+                          row.plan.ncclEstimateSeconds.map { Format.fixed($0 * 1e3, 3) } ?? "", Format.fixed(row.simulatedSeconds * 1e3, 3)])
+        }
+        return out + table.render()
     }
 
     private static func percent(_ x: Double) -> String { Format.fixed(x * 100, 0) + "%" }
