@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "Software", dependencies: ["YAMLSupport", "Workload", "Parallelism"], exclude: ["README.md"],
                 resources: [.copy("Profiles")]),
         .target(name: "CostModel", dependencies: ["Parallelism", "Workload", "Hardware", "Software"], exclude: ["README.md"]),
-        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel", "Software"], exclude: ["README.md"]),
+        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel", "Software",
+                                                   .product(name: "HeapModule", package: "swift-collections")], exclude: ["README.md"]),
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation", "Software",
         ], exclude: ["README.md"]),

@@ -127,7 +127,7 @@ extension RunSpec {
         // scenario that names one in both places is asked to keep one.
         if let collective = software.collective {
             if let named = try strategyNode?.optional("allreduce") {
-                if let override = try softwareNode?.optional("collective"), softwareNode?.isMapping == true {
+                if let softwareNode, softwareNode.isMapping, let override = try softwareNode.optional("collective") {
                     throw override.error("strategy.allreduce (line \(named.line.map(String.init) ?? "?")) already names the all-reduce; "
                                          + "keep one of the two")
                 }

@@ -181,40 +181,12 @@ public final class CollectiveModel {
 
     /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's
     /// fluid tree), `bytes` in the message: each transfer gets its max-min fair rate
-    /// over the links it crosses (progressive filling: the most contended link fixes its
-    /// transfers' equal share, which the others then do without, and so on), and the
-    /// phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates are
+    /// over the links it crosses (`MaxMinRates`), and the phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates are
     /// those at the start: transfers that finish early leave their bandwidth to the rest
     /// in the simulation, so this errs long where the transfers on a link differ.
     private func fluidSeconds(_ phase: Phase, bytes: Double) -> Double {
         let routes = phase.transfers.map { topology.route(from: $0.from, to: $0.to) }
-        var capacity = topology.links.map(\.bytesPerSecond)
-        var waiting = [Int](repeating: 0, count: topology.links.count)
-        var users = [[Int]](repeating: [], count: topology.links.count)
-        for (t, route) in routes.enumerated() {
-            for link in route {
-                waiting[link] += 1
-                users[link].append(t)
-            }
-        }
-        var rate = [Double](repeating: .infinity, count: routes.count)
-        var fixed = [Bool](repeating: false, count: routes.count)
-        while true {
-            var tightest = -1, share = Double.infinity
-            for link in waiting.indices where waiting[link] > 0 {
-                let s = capacity[link] / Double(waiting[link])
-                if s < share { (tightest, share) = (link, s) }
-            }
-            guard tightest >= 0 else { break }
-            for t in users[tightest] where !fixed[t] {
-                fixed[t] = true
-                rate[t] = share
-                for link in routes[t] {
-                    capacity[link] = max(0, capacity[link] - share)
-                    waiting[link] -= 1
-                }
-            }
-        }
+        let rate = MaxMinRates.rates(routes: routes, capacities: topology.links.map(\.bytesPerSecond))
         var end = 0.0
         for (t, transfer) in phase.transfers.enumerated() {
             let wire = topology.latency(of: routes[t])

@@ -96,6 +96,10 @@ import Workload
         #expect(abs(Self.microseconds(system, .ring, .ll, 65536) - (622.0 + 65536 / (20.4e3 * 256 / 510))) < 1e-6)
         #expect(abs(Self.microseconds(system, .tree, .ll, 65536) - (65.2 + 65536 / (10.2e3 * 0.6))) < 1e-6)
         #expect(system.choose(bytes: 65536) == NCCLChoice(.tree, .ll))
+        // 256 MB: tree LL128 (bus min(142.4·120/128, 8·20) = 133.5, half, x1.0 at log2 = 21)
+        // 116.5 + 256e6/66750 = 3951.7 µs beats ring LL128 (1113.2 + 3187.5) and tree Simple (204.4 + 3995.0).
+        #expect(abs(Self.microseconds(system, .tree, .ll128, 256e6) - (14 + 2 * (7 * 1.25 + 5 * 8.5) + 256e6 / 66_750)) < 1e-6)
+        #expect(system.choose(bytes: 256e6) == NCCLChoice(.tree, .ll128))
         // With one node the ring's LL wins the same message (DGX-1: ring 15.0 µs of latency, tree 15.2).
         let single = NCCLSystem(cluster: dgx1(), gpus: 8)
         #expect(abs(Self.microseconds(single, .ring, .ll, 65536) - (6.6 + 14 * 0.6 + 65536 / (39e3 * 8 / 14))) < 1e-6)
@@ -215,6 +219,14 @@ import Workload
             #expect(a.records.map(\.end) == b.records.map(\.end))
             #expect(a.records.map(\.bytes) == b.records.map(\.bytes))
         }
+    }
+
+    /// Max-min fair rates by progressive filling: the 4 B/s link fixes its two flows at
+    /// 2; the 10 B/s link gives its other flow the 8 left; a flow alone gets its link.
+    @Test func maxMinRatesFillProgressively() {
+        #expect(MaxMinRates.rates(routes: [[0], [0, 1], [1]], capacities: [10, 4]) == [8, 2, 2])
+        #expect(MaxMinRates.rates(routes: [[2], []], capacities: [10, 4, 6]) == [6, .infinity])
+        #expect(MaxMinRates.rates(routes: [[0, 1], [0], [0]], capacities: [9, 1]) == [1, 4, 4])
     }
 
     /// NCCL's double binary tree (`ncclGetDtree`): every rank but the root has a parent

@@ -15,9 +15,13 @@ import YAMLSupport
         // `scenario` leaves the strategy's (ring by default), and no NCCL system is derived.
         let plain = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, collective: scenario}"))).runs[0]
         #expect(plain.strategy.gradientSync.algorithm == .ring && plain.software.isIdeal && plain.setup(gpus: 2).nccl == nil)
-        // A strategy that names its all-reduce keeps it under a profile that names another.
-        let pinned = try Scenario.load(path: try temporaryScenario(scenario(extra: "strategy: {kind: data, allreduce: nccl-tree}"))).runs[0]
-        #expect(pinned.strategy.gradientSync.algorithm == .ncclTree)
+        // PyTorch's DDP profiles all-reduce through NCCL's own choice...
+        let ddp = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: pytorch-ddp"))).runs[0]
+        #expect(ddp.strategy.gradientSync.algorithm == .nccl && ddp.software.sources["collective"]?.contains("nccl") == true)
+        // ...but a strategy that names its all-reduce keeps it.
+        let pinned = try Scenario.load(path: try temporaryScenario(scenario(
+            extra: "strategy: {kind: data, allreduce: ring}\nsoftware: pytorch-compiled"))).runs[0]
+        #expect(pinned.strategy.gradientSync.algorithm == .ring && pinned.software.collective == .nccl)
     }
 
     @Test func badInputIsLocated() throws {
