@@ -20,28 +20,43 @@ enum MaxMinRates {
             var version: Int
             static func < (a: Entry, b: Entry) -> Bool { (a.share, a.link) < (b.share, b.link) }
         }
-        var capacity = capacities
-        var waiting = [Int](repeating: 0, count: capacities.count)
-        var users = [[Int]](repeating: [], count: capacities.count)
+        let links = capacities.count
+        // Flat (CSR) layouts of each flow's links and each link's flows.
+        var routeStart = [Int](repeating: 0, count: routes.count + 1)
+        var waiting = [Int](repeating: 0, count: links)
         for (flow, route) in routes.enumerated() {
-            for link in route {
-                waiting[link] += 1
-                users[link].append(flow)
+            routeStart[flow + 1] = routeStart[flow] + route.count
+            for link in route { waiting[link] += 1 }
+        }
+        var routeLinks = [Int](repeating: 0, count: routeStart[routes.count])
+        var userStart = [Int](repeating: 0, count: links + 1)
+        for link in 0..<links { userStart[link + 1] = userStart[link] + waiting[link] }
+        var userFlows = [Int](repeating: 0, count: userStart[links])
+        var filled = userStart
+        for (flow, route) in routes.enumerated() {
+            for (k, link) in route.enumerated() {
+                routeLinks[routeStart[flow] + k] = link
+                userFlows[filled[link]] = flow
+                filled[link] += 1
             }
         }
-        var version = [Int](repeating: 0, count: capacities.count)
+        var capacity = capacities
+        var version = [Int](repeating: 0, count: links)
         var heap = Heap<Entry>()
-        for link in capacities.indices where waiting[link] > 0 {
+        for link in 0..<links where waiting[link] > 0 {
             heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: 0))
         }
         var rate = [Double](repeating: .infinity, count: routes.count)
         var fixed = [Bool](repeating: false, count: routes.count)
         while let entry = heap.popMin() {
             guard entry.version == version[entry.link], waiting[entry.link] > 0 else { continue }
-            for flow in users[entry.link] where !fixed[flow] {
+            for u in userStart[entry.link]..<userStart[entry.link + 1] {
+                let flow = userFlows[u]
+                guard !fixed[flow] else { continue }
                 fixed[flow] = true
                 rate[flow] = entry.share
-                for link in routes[flow] {
+                for r in routeStart[flow]..<routeStart[flow + 1] {
+                    let link = routeLinks[r]
                     capacity[link] = max(0, capacity[link] - entry.share)
                     waiting[link] -= 1
                     version[link] += 1
