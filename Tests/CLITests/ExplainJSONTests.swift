@@ -4,11 +4,17 @@ import Testing
 
 /// `scalecast explain --json`: its keys, its kernels, its determinism.
 @Suite struct ExplainJSONTests {
-    func scenario(_ software: String) throws -> String {
+    /// Writes `yaml` to a fresh temporary scenario file and returns its path.
+    func write(_ yaml: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-explain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func scenario(_ software: String) throws -> String {
+        try write("""
             name: explain-json
             model: alexnet-owt
             batch_per_gpu: 64
@@ -17,8 +23,7 @@ import Testing
             runs:
               - {label: plain}
               - {label: library, software: \(software)}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+            """)
     }
 
     @Test func theDocumentHasItsKeysAndKernelsOnlyWithALibrary() throws {
@@ -51,10 +56,7 @@ import Testing
     /// and NCCL's estimate, in the JSON and in the text: on two nodes, ResNet-50's
     /// per-layer buckets go small (batch norms: tree with LL) to large (ring).
     @Test func ncclChoicesArePerBucket() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-nccl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        let path = try write("""
             name: nccl
             model: resnet50
             batch_per_gpu: 32
@@ -63,7 +65,7 @@ import Testing
             software: {profile: ideal, collective: nccl-auto}
             simulation: {fidelity: aggregated}
             gpus: [16]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let out = CLI.execute(["explain", path, "--gpus", "16", "--json"])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
@@ -85,10 +87,7 @@ import Testing
     /// Under aggregated fidelity no link carries a transfer; a step that waits on its
     /// collectives still names communication as the bottleneck.
     @Test func aggregatedCommunicationIsStillTheBottleneck() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-agg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        let path = try write("""
             name: aggregated
             model: vgg16
             batch_per_gpu: 32
@@ -97,7 +96,7 @@ import Testing
             strategy: {kind: data, allreduce: ring, bucket_mb: 25}
             simulation: {fidelity: aggregated}
             gpus: [64]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let out = CLI.execute(["explain", path, "--gpus", "64", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let run = try #require((document["runs"] as? [[String: Any]])?.first)

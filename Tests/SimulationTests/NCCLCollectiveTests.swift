@@ -25,13 +25,9 @@ import Workload
                     network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: nics), hostLink: catalog.link(named: "pcie3-x16")!)
     }
 
-    /// 8 V100 PCIe on a 2-socket PCIe tree, one 25 GbE NIC per node.
+    /// 8 V100 PCIe on a 2-socket PCIe tree (2 GPUs per switch), one 25 GbE NIC per node.
     func pcieServer() -> ClusterSpec {
-        let pcie3 = catalog.link(named: "pcie3-x16")!
-        return ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
-                           fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
-                                                          gpusPerSwitch: 2, switchesPerSocket: 2)),
-                           network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1), hostLink: pcie3)
+        Fixtures.pcieCluster(perSwitch: 2, network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1))
     }
 
     static func microseconds(_ system: NCCLSystem, _ a: NCCLAlgorithm, _ p: NCCLProtocol, _ bytes: Double) -> Double {
