@@ -3,6 +3,7 @@
 #   make test   run the test suite, then check that the notebooks are current
 #   make bench  simulation speed and prediction accuracy (release build), then make validate
 #   make validate  the simulator against published measurements (scenarios/validation/published)
+#   make validation-errors  rewrite the measured errors that uncertainty ranges draw from (after a model change)
 #   make fuzz   issue 17's contract on seeded hostile inputs (release build; FUZZ_COUNT=300 for a short run)
 # Each installs the Debian packages it needs when they are missing.
 
@@ -14,7 +15,7 @@ FUZZ_COUNT ?= 5000
 FUZZ_SEED ?= 17
 FUZZ_ARGS ?=
 
-.PHONY: run test bench build deps clean fuzz validate
+.PHONY: run test bench build deps clean fuzz validate validation-errors
 
 run: build
 	.build/release/scalecast simulate $(SCENARIO)
@@ -36,6 +37,14 @@ PUBLISHED ?= scenarios/validation/published
 validate: deps
 	$(SWIFT) build -c release --product scalecast
 	.build/release/scalecast validate --published $(PUBLISHED)
+
+# Rewrites the simulator's measured errors on the corpus, which uncertainty ranges
+# (sweep --samples, plan --pessimistic, report) draw from and which are built into the
+# binary; run it after any change to the model (a test fails until it is run).
+ERRORS_FILE = Sources/Planning/MeasuredErrors/published-errors.yaml
+validation-errors: deps
+	$(SWIFT) build -c release --product scalecast
+	.build/release/scalecast validate --published scenarios/validation/published --errors-out $(ERRORS_FILE) --force > /dev/null
 
 # Not part of `make test`: minutes of seeded inputs through the release binary, each
 # checked against the bad-input contract; failing inputs land in .build/fuzz/findings.

@@ -41,7 +41,7 @@ let package = Package(
                                                  "Parallelism"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),
         .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "YAMLSupport", "Yams"],
-                exclude: ["README.md"]),
+                exclude: ["README.md"], resources: [.copy("MeasuredErrors")]),
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.
         .target(name: "Calibration", dependencies: ["COpenBLAS", "CGSL", "CCPUClock", "CHeap", "YAMLSupport", "Parallelism", "Workload",

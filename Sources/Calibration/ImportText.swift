@@ -6,24 +6,7 @@ public enum ImportText {
     /// YAML does not allow raw in a quoted scalar (controls, DEL, C1, the
     /// line and paragraph separators U+2028/U+2029, the byte order mark)
     /// written as a `\x`/`\u` escape, nothing folded or interpolated.
-    public static func yamlQuoted(_ text: String) -> String {
-        var out = "\""
-        for s in text.unicodeScalars {
-            switch s {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where isControl(s) || s == "\u{FEFF}":
-                let hex = String(s.value, radix: 16, uppercase: true)
-                out += s.value <= 0xFF ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                                       : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(s)
-            }
-        }
-        return out + "\""
-    }
+    public static func yamlQuoted(_ text: String) -> String { text.yamlQuoted }
 
     /// Characters that would break a line or are invisible controls.
     static func isControl(_ s: Unicode.Scalar) -> Bool {

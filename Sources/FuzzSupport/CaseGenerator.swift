@@ -258,7 +258,7 @@ public struct CaseGenerator: Sendable {
             + "runs:\n  - {label: \(FuzzNode.quote(label))}\n  - {label: second, batch_per_gpu: 32}\n"
         let path = "scenario.yaml"
         let arguments = random.chance(0.7)
-            ? ["chart", random.pick(["scaling", "breakdown", "bandwidth", "gantt"]), path, "--out", "chart", "--format", random.pick(["svg", "png"])]
+            ? ["chart", random.pick(["throughput", "time-to-train", "scaling", "breakdown", "bandwidth", "gantt"]), path, "--out", "chart", "--format", random.pick(["svg", "png"])]
             : ["report", path, "--out", "report", "--format", "svg"]
         return FuzzCase(index: index, family: .labels, arguments: arguments, files: [Self.file(path, scenario)], inputNames: [path],
                         notes: ["name \(name.debugDescription), label \(label.debugDescription)"])

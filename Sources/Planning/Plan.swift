@@ -92,7 +92,7 @@ public struct Plan: Sendable {
     }
 
     static func describe(_ row: SweepRow) -> String {
-        let varied = row.vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let varied = row.otherSettings
         return "\(row.run) on \(row.gpus) x \(row.gpuModel), \(row.strategy)" + (varied.isEmpty ? "" : " (\(varied.joined(separator: ", ")))")
     }
 

@@ -68,6 +68,11 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(costUSDP10, forKey: .costUSDP10); try c.encode(costUSDP90, forKey: .costUSDP90)
     }
 
+    /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
+    public var otherSettings: [String] {
+        vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
     /// The time to rank by: the pessimistic end (90th percentile) when asked and known.
     public func time(pessimistic: Bool) -> Double? { pessimistic ? (timeToTrainSecondsP90 ?? timeToTrainSeconds) : timeToTrainSeconds }
     /// The cost to rank by: the pessimistic end (90th percentile) when asked and known.
@@ -79,8 +84,8 @@ extension Sweep {
     /// each configuration on one GPU. Rows come back in point order whatever the
     /// scheduling, so the output is deterministic.
     /// - Parameter progress: called with (done, total) as simulations finish.
-    /// - Parameter uncertainty: also simulate each point's sampled variations and
-    ///   report their 10th and 90th percentiles.
+    /// - Parameter uncertainty: also report each point's 10th and 90th percentiles
+    ///   under the simulator's measured errors (`Uncertainty`; nothing more is simulated).
     public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
         let chosen = selected ?? points
@@ -90,7 +95,7 @@ extension Sweep {
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
-        var sampleJobs: [[Int]] = []
+        var pointKey: [UInt64] = []
         for p in chosen {
             let variant = "\(p.runIndex)\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
             if baselineJob[variant] == nil {
@@ -102,15 +107,7 @@ extension Sweep {
                 pointJob.append(jobs.count)
                 jobs.append(Job(run: p.run, gpus: p.gpus))
             }
-            var samples: [Int] = []
-            if let uncertainty {
-                let key = Uncertainty.stableHash(variant + "\u{1}\(p.gpus)")
-                for k in 0..<uncertainty.samples {
-                    samples.append(jobs.count)
-                    jobs.append(Job(run: uncertainty.perturbed(p.run, sample: k, key: key, catalog: catalog), gpus: p.gpus))
-                }
-            }
-            sampleJobs.append(samples)
+            pointKey.append(Uncertainty.stableHash(variant + "\u{1}\(p.gpus)"))
         }
         for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
         let box = ResultBox(count: jobs.count)
@@ -127,16 +124,8 @@ extension Sweep {
             let memory = try p.run.memoryFootprint(for: setup)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             let speedup = m.imagesPerSecond / single.imagesPerSecond
-            var ranges: (ips: [Double], time: [Double], cost: [Double]) = ([], [], [])
-            for j in sampleJobs[n] {
-                let rate = metrics[j].imagesPerSecond
-                ranges.ips.append(rate)
-                if let e = try TrainingEstimate.estimate(frozen[j].run, gpus: p.gpus, imagesPerSecond: rate, catalog: catalog) {
-                    ranges.time.append(e.seconds)
-                    ranges.cost.append(e.dollars)
-                }
-            }
-            func pct(_ values: [Double], _ q: Double) -> Double? { values.isEmpty ? nil : Uncertainty.percentile(values, q) }
+            let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, key: pointKey[n],
+                                                 catalog: catalog)
             return SweepRow(
                 point: p.index, run: p.runLabel, vary: Dictionary(uniqueKeysWithValues: zip(axes.map(\.key), p.values)),
                 gpus: p.gpus, gpuModel: p.run.cluster.gpu.name, strategy: p.run.strategy.name,
@@ -146,9 +135,9 @@ extension Sweep {
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
                 peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
-                imagesPerSecondP10: pct(ranges.ips, 0.1), imagesPerSecondP90: pct(ranges.ips, 0.9),
-                timeToTrainSecondsP10: pct(ranges.time, 0.1), timeToTrainSecondsP90: pct(ranges.time, 0.9),
-                costUSDP10: pct(ranges.cost, 0.1), costUSDP90: pct(ranges.cost, 0.9))
+                imagesPerSecondP10: ranges?.imagesPerSecond.lowerBound, imagesPerSecondP90: ranges?.imagesPerSecond.upperBound,
+                timeToTrainSecondsP10: ranges?.seconds?.lowerBound, timeToTrainSecondsP90: ranges?.seconds?.upperBound,
+                costUSDP10: ranges?.dollars?.lowerBound, costUSDP90: ranges?.dollars?.upperBound)
         }
     }
 }

@@ -1,48 +1,81 @@
 import Hardware
 import SimCore
-import Parallelism
 import Scenario
 
-/// Predictions as ranges: each configuration simulated again with its uncertain
-/// figures drawn at random (a fixed seed, so runs repeat), reported as the 10th
-/// and 90th percentiles.
+/// Predictions as ranges, drawn from the simulator's measured errors: each
+/// configuration's prediction multiplied by errors the simulator has made on
+/// published measurements (`MeasuredErrors`), many times over (a fixed seed, so
+/// runs repeat), and reported as the 10th and 90th percentiles.
 ///
-/// Drawn, each uniformly and independently per sample:
-/// - the best compute efficiency, ±`efficiency` (default ±20%: the median error of
-///   the uncalibrated cost model against published ResNet-50 throughput is 17.6%,
-///   BENCHMARKS.md);
-/// - every link's bandwidth, by one common factor, ±`bandwidth` (default ±15%:
-///   protocol overheads put effective NVLink bandwidth about 20% under its peak,
-///   hardware-facts.md);
-/// - the purchase price of an owned GPU, across the catalog's low-high range.
+/// A sample of a configuration predicted at R images/s on N GPUs:
+/// - R x c x s images/s, with c drawn from the compute factors (published /
+///   predicted 1-GPU images/s over the corpus) and, for N > 1, s drawn from the
+///   scaling factors (published / predicted speedup) of the corpus points nearest
+///   N; each drawn from the empirical distribution (its quantile at a uniform
+///   draw, interpolated between neighbouring points), independently;
+/// - an owned GPU's purchase price, uniform across the catalog's low-high range
+///   (when the scenario does not state one).
+/// Time to train is the training goal's images over the sampled rate, cost the
+/// price of that time. Nothing is simulated again: the errors are those of the
+/// whole prediction, as the corpus measured them.
 public struct Uncertainty: Sendable, Equatable {
     public var samples: Int
     public var seed: UInt64
-    public var efficiency: Double
-    public var bandwidth: Double
+    public var errors: MeasuredErrors
 
-    public init(samples: Int, seed: UInt64 = 1, efficiency: Double = 0.20, bandwidth: Double = 0.15) {
+    public init(samples: Int, seed: UInt64 = 1, errors: MeasuredErrors) {
         self.samples = samples
         self.seed = seed
-        self.efficiency = efficiency
-        self.bandwidth = bandwidth
+        self.errors = errors
     }
 
-    /// Sample `sample` of `run`, drawn from a generator keyed by `key` (a point's
-    /// identity, so a shard draws what the whole sweep draws).
-    func perturbed(_ run: RunSpec, sample: Int, key: UInt64, catalog: Catalog) -> RunSpec {
-        var rng = SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
-        func draw(_ spread: Double) -> Double { 1 + spread * (2 * rng.unit() - 1) }
-        var changed = run
-        let cost = CostModelProbe.maxEfficiency(run)
-        changed.costParameters.maxEfficiencyOverride[run.precision] = min(1, cost * draw(efficiency))
-        changed.cluster = run.cluster.scalingBandwidths(by: draw(bandwidth))
-        let u = rng.unit()
-        if var pricing = changed.pricing, pricing.mode == .owned, pricing.purchasePerGPU == nil,
-           let range = catalog.purchasePrice(for: run.cluster.gpu) {
-            pricing.purchasePerGPU = range.low + (range.high - range.low) * u
-            changed.pricing = pricing
+    /// With the errors built into this binary.
+    /// - Throws: `ConfigError` if they are missing from the build.
+    public static func builtIn(samples: Int, seed: UInt64 = 1) throws -> Uncertainty {
+        Uncertainty(samples: samples, seed: seed, errors: try MeasuredErrors.builtIn())
+    }
+
+    /// The 10th to 90th percentile of a configuration's images/s, and of its time
+    /// and cost to train where its run states them.
+    public struct Ranges: Sendable, Equatable {
+        public var imagesPerSecond: ClosedRange<Double>
+        public var seconds: ClosedRange<Double>?
+        public var dollars: ClosedRange<Double>?
+    }
+
+    /// The ranges of `run` on `gpus` GPUs, predicted at `imagesPerSecond`, drawn
+    /// from a generator keyed by `key` (a point's identity, so that a shard draws
+    /// what the whole sweep draws).
+    /// - Throws: what `TrainingEstimate.estimate` throws for a price it cannot find.
+    public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, key: UInt64, catalog: Catalog) throws -> Ranges {
+        let compute = errors.computeFactors, scaling = errors.scalingFactors(nearGPUs: gpus)
+        var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = []
+        for sample in 0..<max(1, samples) {
+            var rng = SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
+            let c = compute.isEmpty ? 1 : Self.percentile(compute, rng.unit())
+            let s = scaling.isEmpty ? 1 : Self.percentile(scaling, rng.unit())
+            let rate = imagesPerSecond * c * s
+            rates.append(rate)
+            if let estimate = try TrainingEstimate.estimate(Self.withDrawnPrice(run, rng.unit(), catalog: catalog), gpus: gpus,
+                                                            imagesPerSecond: rate, catalog: catalog) {
+                seconds.append(estimate.seconds)
+                dollars.append(estimate.dollars)
+            }
         }
+        func range(_ values: [Double]) -> ClosedRange<Double>? {
+            values.isEmpty ? nil : Self.percentile(values, 0.1)...Self.percentile(values, 0.9)
+        }
+        return Ranges(imagesPerSecond: range(rates)!, seconds: range(seconds), dollars: range(dollars))
+    }
+
+    /// `run` with an owned GPU's unstated purchase price drawn across the
+    /// catalog's range at `u` (0...1); unchanged otherwise.
+    static func withDrawnPrice(_ run: RunSpec, _ u: Double, catalog: Catalog) -> RunSpec {
+        guard var pricing = run.pricing, pricing.mode == .owned, pricing.purchasePerGPU == nil,
+              let range = catalog.purchasePrice(for: run.cluster.gpu) else { return run }
+        var changed = run
+        pricing.purchasePerGPU = range.low + (range.high - range.low) * u
+        changed.pricing = pricing
         return changed
     }
 
@@ -56,35 +89,9 @@ public struct Uncertainty: Sendable, Equatable {
     }
 
     /// A stable hash of text (FNV-1a), for seeds that do not change between processes.
-    static func stableHash(_ text: String) -> UInt64 {
+    public static func stableHash(_ text: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return h
-    }
-}
-
-/// The cost model's best efficiency for a run, as the simulator will use it.
-enum CostModelProbe {
-    static func maxEfficiency(_ run: RunSpec) -> Double {
-        run.costParameters.maxEfficiencyOverride[run.precision] ?? run.cluster.gpu.maxEfficiency[run.precision.rawValue]
-            ?? run.costParameters.maxEfficiency(run.precision)
-    }
-}
-
-extension ClusterSpec {
-    /// The cluster with every link's bandwidth multiplied by `factor`.
-    func scalingBandwidths(by factor: Double) -> ClusterSpec {
-        func scaled(_ link: LinkSpec) -> LinkSpec { var l = link; l.bytesPerSecond *= factor; return l }
-        var c = self
-        switch fabric {
-        case .pcieTree(var tree):
-            tree.gpuLink = scaled(tree.gpuLink); tree.uplink = scaled(tree.uplink); tree.socketLink = scaled(tree.socketLink)
-            c.fabric = .pcieTree(tree)
-        case .nvlinkMesh(let link): c.fabric = .nvlinkMesh(scaled(link))
-        case .nvswitch(let link): c.fabric = .nvswitch(scaled(link))
-        }
-        c.hostLink = scaled(hostLink)
-        if var network = c.network { network.nic = scaled(network.nic); c.network = network }
-        return c
     }
 }

@@ -5,181 +5,230 @@ import Scenario
 import Simulation
 
 /// The charts ScaleCast draws, each from results or trace records.
+///
+/// Conventions shared by every chart, so that charts side by side read alike:
+/// - GPU counts run along a log2 x axis with a tick at each count simulated;
+/// - quantities that scale with the GPU count (images/s, speedup, time to train)
+///   run along a log y axis too, so that linear scaling is a straight line of
+///   slope 1 (or -1) and a run that falls short bends away from it: on a log x
+///   with a linear y, linear scaling would be drawn as an exponential curve and a
+///   straight line between two points would not be what a reader compares;
+/// - each run keeps its colour in every chart;
+/// - titles are wrapped to the canvas and legends shortened to it (`ChartText`),
+///   so that nothing is cut at the default size.
 public enum Charts {
-    /// Speedup against GPUs, one curve per run, the ideal line, efficiency on y2.
+    /// One colour per run, in run order, in every chart.
+    static let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
+
+    static func color(_ index: Int) -> String { palette[index % palette.count] }
+
+    /// Legend entries are kept within this width (pixels at 11 points): a legend
+    /// inside a 1000-pixel canvas, beside its sample line, never reaches its edge.
+    static let legendWidth = 520.0
+
+    /// Speedup against GPUs, one curve per run, the ideal diagonal, efficiency on y2.
     public static func scaling(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
         let series = seriesByRun(results)
         var data = "# speedup against GPU count; one block per run (gnuplot index)\n"
         var plots: [String] = []
-        let palette = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD"]
-        for (i, (name, rows)) in series.enumerated() {
-            data += "# \(Chart.dataComment(name))\n# gpus speedup efficiency_percent images_per_second\n"
-            for r in rows.sorted(by: { $0.gpus < $1.gpus }) {
+        for (i, run) in series.enumerated() {
+            data += "# \(Chart.dataComment(run.name))\n# gpus speedup efficiency_percent images_per_second\n"
+            for r in run.results {
                 data += "\(r.gpus) \(Format.fixed(r.speedup, 4)) \(Format.fixed(r.efficiency * 100, 2)) \(Format.fixed(r.metrics.imagesPerSecond, 1))\n"
             }
             data += "\n\n"
-            let color = palette[i % palette.count]
-            plots.append("     'scaling.dat' index \(i) using 1:2 title \(Chart.gnuplotString(name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color)'")
-            plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '\(color)'")
+            plots.append("     'scaling.dat' index \(i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
+            plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '\(color(i))'")
         }
-        let gpus = Set(results.map(\.gpus)).sorted()
+        let gpus = gpuAxis(results)
+        let speedups = results.map(\.speedup) + [1, Double(gpus.counts.last ?? 1)]
+        let y = LogAxis(low: speedups.min()!, high: speedups.max()!, powersOfTwo: true)
         let script = try Chart.fill(template: "scaling", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": Chart.output("scaling.\(format.rawValue)"),
-            "TITLE": Chart.gnuplotString(title + " (dotted: efficiency, right axis)"),
-            "XMIN": "\(Double(gpus.first ?? 1) / 1.3)", "XMAX": "\(Double(gpus.last ?? 1) * 1.3)",
-            "XTICS": gpus.map { "\"\($0)\" \($0)" }.joined(separator: ", "),
+            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: series.count + 1)),
+            "OUTPUT": Chart.output("scaling.\(format.rawValue)"),
+            "TITLE": ChartText.title(title + " (dotted: efficiency, right axis)", canvasWidth: 1000),
+            "XRANGE": gpus.range, "XTICS": gpus.tics, "YRANGE": y.range, "YTICS": y.tics(Self.number),
             "PLOTS": plots.joined(separator: ", \\\n"),
         ])
         return Chart(name: "scaling", format: format, data: data, script: script)
     }
 
-    /// Stacked bars of compute / exposed communication / idle per configuration.
-    public static func breakdown(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
-        let runs = Set(results.map { $0.runLabel ?? $0.strategy.summary })
-        func label(_ r: ConfigurationResult) -> String {
-            let gpus = "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s")"
-            guard runs.count > 1 else { return gpus }
-            let run = r.runLabel ?? r.strategy.summary
-            return (run.count > 24 ? String(run.prefix(23)) + "…" : run) + ", " + gpus
-        }
-        var data = "# label compute_ms exposed_communication_ms idle_ms (per GPU, per step)\n"
-        for r in results {
-            let m = r.metrics
-            data += "\(Chart.dataLabel(label(r))) \(Format.fixed(m.computeSeconds * 1e3, 3)) "
-                + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 3)) \(Format.fixed(m.idleSeconds * 1e3, 3))\n"
-        }
-        let longest = results.map { label($0).count }.max() ?? 8
-        let script = try Chart.fill(template: "breakdown", [
-            "TERMINAL": Chart.terminal(format, width: max(900, 60 * results.count + 200), height: 650),
-            "OUTPUT": Chart.output("breakdown.\(format.rawValue)"), "TITLE": Chart.gnuplotString(title),
-            "DATA": Chart.gnuplotString("breakdown.dat"),
-            "BMARGIN": "\(min(14, 2 + longest * 3 / 10))",
-        ])
-        return Chart(name: "breakdown", format: format, data: data, script: script)
+    /// Images per second of the whole cluster against GPUs, every run on one axis,
+    /// so that a faster GPU type shows as a higher curve (speedup over each run's
+    /// own single GPU would put 8 fast GPUs on 8 slow ones). Dashed: each run's
+    /// linear scaling from its fewest GPUs.
+    public static func throughput(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
+        try perRunLogChart(
+            name: "throughput", results: results, title: title, format: format,
+            values: results.map(\.metrics.imagesPerSecond), comment: "images per second of the whole cluster", column: "images_per_second",
+            ylabel: "images per second, whole cluster (log scale)", tickLabel: Self.number)
     }
 
-    /// A point of a bandwidth what-if: one GPU count at one bandwidth.
-    public struct BandwidthPoint: Sendable {
-        public var gpus: Int
-        /// The varied link's bandwidth per direction, in Gb/s (1e9 bits/s).
-        public var gigabitsPerSecond: Double
-        public var speedup: Double
-        public var stepSeconds: Double
-        public init(gpus: Int, gigabitsPerSecond: Double, speedup: Double, stepSeconds: Double) {
-            self.gpus = gpus
-            self.gigabitsPerSecond = gigabitsPerSecond
-            self.speedup = speedup
-            self.stepSeconds = stepSeconds
+    /// Time to train against GPUs, every run on one axis: each run's `training:`
+    /// goal when every run states one, else the time per epoch (the run's
+    /// `training.images`, or ImageNet-1k's 1,281,167). Dashed: linear scaling.
+    /// - Parameter goals: per result (same order), its run's training goal, or nil.
+    public static func timeToTrain(_ results: [ConfigurationResult], goals: [TrainingGoal?], title: String,
+                                   format: Chart.Format) throws -> Chart {
+        let whole = !goals.isEmpty && goals.allSatisfy { $0 != nil }
+        func images(_ i: Int) -> Double {
+            let goal = i < goals.count ? goals[i] : nil
+            return whole ? goal!.totalImages : Double(goal?.images ?? MarkdownReport.imageNetTrainingImages)
         }
+        let seconds = results.enumerated().map { i, r in images(i) / r.metrics.imagesPerSecond }
+        let unit = TimeUnit.fitting(seconds.max() ?? 1)
+        let what = whole ? "time to train each run's training goal" : "time per epoch (each run's training.images, else ImageNet-1k's 1,281,167)"
+        return try perRunLogChart(
+            name: "timetotrain", results: results, title: title, format: format,
+            values: seconds.map { $0 / unit.seconds }, comment: "\(what), in \(unit.name)", column: unit.name,
+            ylabel: (whole ? "time to train" : "time per epoch") + " (\(unit.name), log scale)", tickLabel: Self.number)
     }
 
-    /// Speedup against a link's bandwidth (log axis), one curve per GPU count.
-    public static func bandwidth(_ points: [BandwidthPoint], linkDescription: String, title: String,
-                                 format: Chart.Format) throws -> Chart {
-        let counts = Set(points.map(\.gpus)).sorted()
-        var data = "# speedup against \(Chart.dataComment(linkDescription)) bandwidth; one block per GPU count\n"
+    /// A log-log chart of one value per result against GPUs, a curve per run and
+    /// each run's linear scaling from its fewest GPUs dashed: `throughput` and
+    /// `timeToTrain`.
+    private static func perRunLogChart(name: String, results: [ConfigurationResult], title: String, format: Chart.Format,
+                                       values allValues: [Double], comment: String, column: String, ylabel: String,
+                                       tickLabel: (Double) -> String) throws -> Chart {
+        let series = seriesByRun(results)
+        var data = "# \(Chart.dataComment(comment)) against GPU count; per run two blocks (gnuplot index): "
+            + "the simulated points, then linear scaling from the run's fewest GPUs\n"
         var plots: [String] = []
-        for (i, gpus) in counts.enumerated() {
-            data += "# \(gpus) GPUs\n# gigabits_per_second speedup step_ms\n"
-            for p in points.filter({ $0.gpus == gpus }).sorted(by: { $0.gigabitsPerSecond < $1.gigabitsPerSecond }) {
-                data += "\(Format.fixed(p.gigabitsPerSecond, 3)) \(Format.fixed(p.speedup, 4)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
-            }
-            data += "\n\n"
-            plots.append("'bandwidth.dat' index \(i) using 1:2 title '\(gpus) GPUs' with linespoints lw 2 pt 7")
+        var values: [Double] = []
+        for (i, run) in series.enumerated() {
+            data += "# \(Chart.dataComment(run.name))\n# gpus \(column)\n"
+            let runValues = run.indices.map { allValues[$0] }
+            for (r, v) in zip(run.results, runValues) { data += "\(r.gpus) \(Format.fixed(v, 4))\n" }
+            let first = run.results.first!, last = run.results.last!
+            // Linear scaling: the value times (or, for a time, over) the GPU ratio, a straight line on log-log axes.
+            let grows = runValues.last! >= runValues.first!
+            let ratio = Double(last.gpus) / Double(first.gpus)
+            let ideal = grows ? runValues.first! * ratio : runValues.first! / ratio
+            data += "\n\n# \(Chart.dataComment(run.name)): linear scaling from \(first.gpus) GPUs\n"
+                + "\(first.gpus) \(Format.fixed(runValues.first!, 4))\n\(last.gpus) \(Format.fixed(ideal, 4))\n\n\n"
+            values += runValues + [ideal]
+            plots.append("'\(name).dat' index \(2 * i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
+            plots.append("'\(name).dat' index \(2 * i + 1) using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '\(color(i))'")
         }
-        let script = try Chart.fill(template: "bandwidth", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 600), "OUTPUT": Chart.output("bandwidth.\(format.rawValue)"),
-            "TITLE": Chart.gnuplotString(title), "XLABEL": Chart.gnuplotString("\(linkDescription) bandwidth per direction (Gb/s)"),
+        plots.append("NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'")
+        let gpus = gpuAxis(results)
+        let y = LogAxis(low: values.min() ?? 1, high: values.max() ?? 10)
+        let script = try Chart.fill(template: "perrun", [
+            "NAME": name,
+            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: series.count + 1)),
+            "OUTPUT": Chart.output("\(name).\(format.rawValue)"),
+            "TITLE": ChartText.title(title, canvasWidth: 1000), "YLABEL": Chart.gnuplotString(ylabel),
+            "XRANGE": gpus.range, "XTICS": gpus.tics, "YRANGE": y.range, "YTICS": y.tics(tickLabel),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
-        return Chart(name: "bandwidth", format: format, data: data, script: script)
+        return Chart(name: name, format: format, data: data, script: script)
     }
 
-    /// Kinds of work in a timeline, in legend order, with their colours.
-    static let ganttKinds: [(name: String, color: String)] = [
-        ("forward", "#4C72B0"), ("backward", "#55A868"), ("update", "#8172B3"), ("transfer", "#DD8452"), ("collective", "#C44E52"),
-    ]
+    // MARK: Shared pieces
 
-    /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
-    /// busiest), tasks coloured by kind; a transfer shows on every link it crosses.
-    public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
-                             maxLinks: Int = 16) throws -> Chart {
-        let last = step ?? trace.records.map(\.step).max() ?? 0
-        let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
-        let records = trace.records.filter { $0.step == last }
-        let end = records.map(\.end).max() ?? begin
-        // Lanes: GPUs, then links by busy time in the step.
-        var linkBusy = [Int64](repeating: 0, count: topology.links.count)
-        for r in records where r.kind == .transfer {
-            for link in topology.route(from: r.device, to: r.destination!) { linkBusy[link] += r.end.nanoseconds - r.start.nanoseconds }
-        }
-        let links = topology.links.indices.filter { linkBusy[$0] > 0 }.sorted { (linkBusy[$0], $1) > (linkBusy[$1], $0) }.prefix(maxLinks)
-        var lane: [Int: Int] = [:]   // link -> lane
-        var names = (0..<topology.gpuCount).map { "gpu\($0)" }
-        for link in links { lane[link] = names.count; names.append(topology.links[link].name) }
-        func ms(_ t: Int64) -> String { Format.fixed(Double(t - begin.nanoseconds) / 1e6, 4) }
-        var blocks = [String](repeating: "", count: ganttKinds.count)
-        for r in records {
-            let kind: Int
-            switch r.kind {
-            case .forward: kind = 0
-            case .backward: kind = 1
-            case .update: kind = 2
-            case .transfer: kind = (r.group ?? "").hasPrefix("allreduce") ? 4 : 3
-            case .collective: kind = 4
-            }
-            if r.kind == .transfer {
-                for link in topology.route(from: r.device, to: r.destination!) {
-                    if let l = lane[link] { blocks[kind] += "\(l) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n" }
-                }
-            } else {
-                blocks[kind] += "\(r.device) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n"
-            }
-        }
-        var data = "# lane start_ms end_ms; one block per kind: \(ganttKinds.map(\.name).joined(separator: ", "))\n"
-        var plots: [String] = []
-        for (i, kind) in ganttKinds.enumerated() {
-            data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
-            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
-        }
-        let script = try Chart.fill(template: "gantt", [
-            "TERMINAL": Chart.terminal(format, width: 1200, height: max(400, 28 * names.count + 160)),
-            "OUTPUT": Chart.output("gantt.\(format.rawValue)"), "TITLE": Chart.gnuplotString(title),
-            "YMAX": "\(names.count)", "XMAX": Format.fixed(Double(end.nanoseconds - begin.nanoseconds) / 1e6 * 1.01, 4),
-            "YTICS": names.enumerated().map { "\(Chart.gnuplotString($1)) \($0)" }.joined(separator: ", "),
-            "PLOTS": plots.joined(separator: ", \\\n     "),
-        ])
-        return Chart(name: "gantt", format: format, data: data, script: script)
+    /// A run's results, by GPU count, their places in the list they came from,
+    /// and the run's name in legends.
+    struct Series {
+        var name: String
+        var results: [ConfigurationResult]
+        var indices: [Int]
     }
 
-    /// Time and cost to train of every configuration (hours, dollars), the Pareto
-    /// front, and the deadline as a vertical line.
-    public static func costTime(all: [(Double, Double)], front: [(Double, Double)], deadlineHours: Double?, title: String,
-                                format: Chart.Format) throws -> Chart {
-        var data = "# hours dollars: all configurations, then the Pareto front\n"
-        for (h, d) in all { data += "\(Format.fixed(h, 4)) \(Format.fixed(d, 2))\n" }
-        data += "\n\n"
-        for (h, d) in front { data += "\(Format.fixed(h, 4)) \(Format.fixed(d, 2))\n" }
-        let deadline = deadlineHours.map {
-            "set arrow from \(Format.fixed($0, 3)), graph 0 to \(Format.fixed($0, 3)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'\n"
-                + "set label 'deadline' at \(Format.fixed($0, 3)), graph 0.95 offset 0.5,0"
-        } ?? ""
-        let script = try Chart.fill(template: "costtime", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: 650), "OUTPUT": Chart.output("costtime.\(format.rawValue)"),
-            "TITLE": Chart.gnuplotString(title), "DEADLINE": deadline,
-        ])
-        return Chart(name: "costtime", format: format, data: data, script: script)
-    }
-
-    /// Results grouped by run (or by strategy when runs have no labels), in order.
-    static func seriesByRun(_ results: [ConfigurationResult]) -> [(String, [ConfigurationResult])] {
+    /// Results grouped by run (or by model and strategy when runs have no labels),
+    /// in order, each sorted by GPU count. When the runs use more than one GPU
+    /// type, a name that does not say its GPU gets it: "ResNet-50 on H100-SXM5"
+    /// ("H100 NVSwitch, data" says it already).
+    static func seriesByRun(_ results: [ConfigurationResult]) -> [Series] {
         var order: [String] = []
-        var groups: [String: [ConfigurationResult]] = [:]
-        for r in results {
+        var groups: [String: [Int]] = [:]
+        for (i, r) in results.enumerated() {
             let key = r.runLabel ?? "\(r.model), \(r.strategy.summary)"
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(r)
+            groups[key, default: []].append(i)
         }
-        return order.map { ($0, groups[$0]!) }
+        let gpuTypes = Set(results.map(\.gpuModel))
+        return order.map { key in
+            let indices = groups[key]!.sorted { (results[$0].gpus, $0) < (results[$1].gpus, $1) }
+            let gpu = results[indices[0]].gpuModel
+            let family = gpu.split(separator: "-").first.map(String.init) ?? gpu   // "H100" of "H100-SXM5"
+            let name = gpuTypes.count > 1 && !key.localizedCaseInsensitiveContains(family) ? "\(key) on \(gpu)" : key
+            return Series(name: name, results: indices.map { results[$0] }, indices: indices)
+        }
+    }
+
+    /// The height of a 1000-pixel-wide chart whose key lists `entries` lines under the plot.
+    static func keyedHeight(entries: Int) -> Int { 560 + 22 * entries }
+
+    /// A legend entry: shortened to `legendWidth`, as a gnuplot string.
+    static func legend(_ text: String) -> String {
+        Chart.gnuplotString(ChartText.shortened(Chart.singleLine(text), toWidth: legendWidth))
+    }
+
+    /// The GPU axis every GPU-count chart shares: log2, a tick at each count,
+    /// a margin of a factor 1.3 on both sides.
+    static func gpuAxis(_ results: [ConfigurationResult]) -> (counts: [Int], range: String, tics: String) {
+        let counts = Set(results.map(\.gpus)).sorted()
+        let low = Double(counts.first ?? 1) / 1.3, high = Double(counts.last ?? 1) * 1.3
+        return (counts, "[\(Format.fixed(low, 4)):\(Format.fixed(high, 4))]", counts.map { "\"\($0)\" \($0)" }.joined(separator: ", "))
+    }
+
+    /// A number for a tick or label: whole and with thousands separators from
+    /// 1,000 up, else as few digits as show it (0.25, 1.5, 800).
+    static func number(_ x: Double) -> String {
+        if x >= 1000 && x < 1e15 { return Format.grouped(Int(x.rounded())) }
+        return String(format: "%g", locale: nil, x)
+    }
+
+    /// `x` to three significant digits, as `number` writes it: 3.14, 31.4, 3,140.
+    static func threeDigits(_ x: Double) -> String {
+        number(Double(String(format: "%.3g", locale: nil, x)) ?? x)
+    }
+
+    /// A logarithmic axis: a range padded by a factor 1.25 and ticks at round
+    /// values (1, 2, 5 x 10^k; or powers of two), as explicit gnuplot tics.
+    struct LogAxis {
+        var low: Double
+        var high: Double
+        var ticks: [Double]
+
+        init(low rawLow: Double, high rawHigh: Double, powersOfTwo: Bool = false) {
+            let floorValue = max(rawLow, 1e-12)
+            let low = floorValue / 1.25, high = max(rawHigh, floorValue * 1.0001) * 1.25
+            self.low = low
+            self.high = high
+            if powersOfTwo {
+                ticks = (-40...40).map { pow(2, Double($0)) }.filter { $0 >= low && $0 <= high }
+                return
+            }
+            // The sparsest set of round values that puts at least four ticks on the axis.
+            let mantissas: [[Double]] = [[1], [1, 2, 5], [1, 1.5, 2, 3, 4, 5, 6, 8]]
+            var chosen: [Double] = []
+            for set in mantissas {
+                chosen = (Int(floor(log10(low)))...Int(ceil(log10(high)))).flatMap { k in set.map { $0 * pow(10, Double(k)) } }
+                    .filter { $0 >= low && $0 <= high }
+                if chosen.count >= 4 { break }
+            }
+            ticks = chosen
+        }
+
+        var range: String { "[\(String(format: "%.6g", locale: nil, low)):\(String(format: "%.6g", locale: nil, high))]" }
+
+        func tics(_ label: (Double) -> String) -> String {
+            ticks.map { "\"\(label($0))\" \(String(format: "%.6g", locale: nil, $0))" }.joined(separator: ", ")
+        }
+    }
+
+    /// The unit a chart of durations is drawn in: the largest that keeps the
+    /// longest duration at 2 or more.
+    struct TimeUnit {
+        var name: String
+        var seconds: Double
+
+        static func fitting(_ longest: Double) -> TimeUnit {
+            if longest >= 2 * 86400 { return TimeUnit(name: "days", seconds: 86400) }
+            if longest >= 2 * 3600 { return TimeUnit(name: "hours", seconds: 3600) }
+            if longest >= 120 { return TimeUnit(name: "minutes", seconds: 60) }
+            return TimeUnit(name: "seconds", seconds: 1)
+        }
     }
 }

@@ -21,9 +21,12 @@ public enum MarkdownReport {
         public var charts: [(file: String, caption: String)]
         /// Time (and money) to train the best configuration, when its run states a training goal.
         public var training: TrainingAnswer?
+        /// The best configuration's likely range, from the simulator's measured errors.
+        public var range: UncertaintyRange?
 
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
-                    bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil) {
+                    bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil,
+                    range: UncertaintyRange? = nil) {
             self.scenario = scenario
             self.scenarioPath = scenarioPath
             self.results = results
@@ -31,6 +34,25 @@ public enum MarkdownReport {
             self.bestAnalysis = bestAnalysis
             self.charts = charts
             self.training = training
+            self.range = range
+        }
+    }
+
+    /// The 10th to 90th percentile of the best configuration's images/s, and of its
+    /// time and cost to train where they are known, and where that range comes from.
+    public struct UncertaintyRange: Sendable {
+        public var imagesPerSecond: ClosedRange<Double>
+        /// Seconds for the training goal (or, without one, for an epoch of ImageNet).
+        public var seconds: ClosedRange<Double>?
+        public var dollars: ClosedRange<Double>?
+        /// In words, e.g. "the simulator's errors on 62 published 1-GPU measurements and ...".
+        public var source: String
+
+        public init(imagesPerSecond: ClosedRange<Double>, seconds: ClosedRange<Double>?, dollars: ClosedRange<Double>?, source: String) {
+            self.imagesPerSecond = imagesPerSecond
+            self.seconds = seconds
+            self.dollars = dollars
+            self.source = source
         }
     }
 
@@ -76,6 +98,9 @@ public enum MarkdownReport {
             out += ". "
         } else {
             out += "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
+        }
+        if let range = input.range {
+            out += rangeSentence(range, training: input.training != nil) + " "
         }
         out += input.bestAnalysis.bottleneck + "\n\n"
         if let description = input.scenario.description {
@@ -130,6 +155,20 @@ public enum MarkdownReport {
             for (tag, reference) in tags { out += "- [\(tag)] \(reference)\n" }
         }
         return out
+    }
+
+    /// "Allowing for ..., it is likely (10th to 90th percentile) A-B images/s: C to D, $E to $F."
+    static func rangeSentence(_ range: UncertaintyRange, training: Bool) -> String {
+        let rate = range.imagesPerSecond
+        var out = "Allowing for \(range.source), the rate is likely (10th to 90th percentile) "
+            + "\(Format.grouped(Int(rate.lowerBound.rounded())))-\(Format.grouped(Int(rate.upperBound.rounded()))) images/s"
+        if let seconds = range.seconds {
+            out += ", so \(training ? "the training" : "an epoch") takes \(duration(seconds.lowerBound)) to \(duration(seconds.upperBound))"
+            if let dollars = range.dollars {
+                out += " and costs $\(Format.grouped(Int(dollars.lowerBound.rounded()))) to $\(Format.grouped(Int(dollars.upperBound.rounded())))"
+            }
+        }
+        return out + "."
     }
 
     static func linksOf(_ run: RunSpec) -> [LinkSpec] {

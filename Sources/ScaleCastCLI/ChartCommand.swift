@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hardware
 import Reports
 import Scenario
 import YAMLSupport
@@ -7,17 +8,25 @@ import YAMLSupport
 /// `scalecast chart KIND SCENARIO [--out DIR] [--format png|svg]`.
 struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case scaling, breakdown, bandwidth, gantt
+        case throughput, timeToTrain = "time-to-train", scaling, breakdown, bandwidth, gantt
     }
 
     static let configuration = CommandConfiguration(
         commandName: "chart",
-        abstract: "Draw a chart with gnuplot: scaling, breakdown, bandwidth (what-if) or gantt (one step's timeline).",
-        discussion: "Writes NAME.dat and NAME.gp beside the picture, so the chart can be restyled and redrawn with gnuplot.")
+        abstract: "Draw a chart with gnuplot: throughput, time-to-train, scaling, breakdown, bandwidth (what-if) or gantt (one step's timeline).",
+        discussion: """
+            throughput: images/s of every run against GPUs on one axis (a faster GPU type is a higher curve); \
+            time-to-train: each run's training goal (or, unless every run states one, an epoch) against GPUs; \
+            scaling: speedup over each run's own single GPU, and efficiency; breakdown: the shares of each step; \
+            bandwidth: images/s as the network (or GPU link) bandwidth varies around the run's own, which is marked; \
+            gantt: one step, GPU by GPU and link by link. GPU counts and the values that scale with them are drawn on \
+            log axes, so linear scaling is a straight line. Writes NAME.dat and NAME.gp beside the picture, so the chart \
+            can be restyled and redrawn with gnuplot.
+            """)
 
     @OptionGroup var limit: TimeLimit
 
-    @Argument(help: "scaling | breakdown | bandwidth | gantt")
+    @Argument(help: "throughput | time-to-train | scaling | breakdown | bandwidth | gantt")
     var kind: Kind
 
     @Argument(help: "The scenario YAML file.")
@@ -32,8 +41,11 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "bandwidth: the link to vary, network or gpu (default: network if the run spans nodes).")
     var link: String?
 
-    @Option(name: .long, help: "bandwidth: the values to try, in Gb/s per direction.")
-    var bandwidths: String = "10,25,50,100,200,400,800"
+    @Option(name: .long, help: """
+        bandwidth: the values to try per direction, in the link's unit: Gb/s for the network, GB/s for GPU links \
+        (default: factors of two each way around the run's own, reaching the catalog's slowest and fastest such links).
+        """)
+    var bandwidths: String?
 
     @Option(name: .long, help: "The folder to write into.")
     var out: String = "."
@@ -48,7 +60,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
         let counts = try gpus.map(GPUList.parse)
         let loaded = try Scenario.load(path: scenario)
         let chart = try ChartBuilder.chart(kind, scenario: loaded, run: run, gpus: counts, link: link,
-                                           bandwidths: try Self.parseBandwidths(bandwidths), format: format)
+                                           bandwidths: try bandwidths.map(Self.parseBandwidths), format: format)
         let outcome = try Gnuplot.write([chart], into: out, force: force)
         let wrote = outcome.images.isEmpty ? "wrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
             : "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n"
@@ -56,7 +68,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 
     /// `--bandwidths`: a comma-separated list of at least one positive, finite
-    /// decimal number of Gb/s. Empty items (`''`, `1,,2`), hexadecimal (`0x10`),
+    /// decimal number (Gb/s or GB/s, the link's unit). Empty items (`''`, `1,,2`), hexadecimal (`0x10`),
     /// `nan` and `inf` are refused, so gnuplot never gets a chart without data.
     /// The most values a bandwidth chart draws: each is a full simulation per GPU count.
     static let maximumBandwidths = 64
@@ -68,10 +80,10 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         return try parts.map { part in
             guard !part.isEmpty else {
-                throw UsageError(message: "--bandwidths: expected comma-separated Gb/s such as 10,100,400, got '\(text)' (an empty item)")
+                throw UsageError(message: "--bandwidths: expected comma-separated numbers such as 10,100,400, got '\(text)' (an empty item)")
             }
             guard let x = NumberText.decimal(part), x > 0, x <= 1e9 else {
-                throw UsageError(message: "--bandwidths: '\(part)' is not a positive number of Gb/s (at most 1e9)")
+                throw UsageError(message: "--bandwidths: '\(part)' is not a positive number (at most 1e9)")
             }
             return x
         }
@@ -80,20 +92,20 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
 
 /// Makes charts from a loaded scenario; shared by `chart` and `report`.
 enum ChartBuilder {
+    /// - Parameter bandwidths: for `bandwidth`, the values in the link's unit (nil: the default range).
     static func chart(_ kind: ChartCommand.Kind, scenario: Scenario, run label: String?, gpus: [Int]?, link: String?,
-                      bandwidths: [Double], format: Chart.Format) throws -> Chart {
+                      bandwidths: [Double]?, format: Chart.Format) throws -> Chart {
         var runs = scenario.runs
         if let label {
             runs = runs.filter { $0.label == label }
             guard !runs.isEmpty else { throw UsageError(message: "--run: no run is labelled '\(label)'") }
         }
         switch kind {
-        case .scaling, .breakdown:
+        case .throughput, .timeToTrain, .scaling, .breakdown:
             var subset = scenario
             subset.runs = runs
             let results = try ScenarioRunner.results(subset, gpuOverride: gpus)
-            return kind == .scaling ? try Charts.scaling(results, title: "\(scenario.name): speedup", format: format)
-                : try Charts.breakdown(results, title: "\(scenario.name): where the step goes", format: format)
+            return try perConfiguration(kind, results: results, scenario: subset, format: format)
         case .gantt:
             let spec = runs[0]
             let count = gpus?.first ?? spec.gpuCounts.max()!
@@ -102,35 +114,69 @@ enum ChartBuilder {
             let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), \(spec.strategy.summary): one step"
             return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep)
         case .bandwidth:
-            let spec = runs[0]
-            let counts = gpus ?? spec.gpuCounts.filter { $0 > 1 }
-            guard let largest = counts.max() else { throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1") }
-            for count in counts { try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation) }
-            let choice: WhatIf.LinkChoice
-            if let link {
-                guard let c = WhatIf.LinkChoice(rawValue: link) else { throw UsageError(message: "--link must be network or gpu, got '\(link)'") }
-                choice = c
-            } else {
-                choice = WhatIf.defaultLink(spec, gpus: largest)
-            }
-            let single = try ScenarioRunner.simulate(spec, gpus: 1).metrics
-            var points: [Charts.BandwidthPoint] = []
-            for gbit in bandwidths {
-                let varied: RunSpec
-                do { varied = try WhatIf.withBandwidth(spec, link: choice, bytesPerSecond: gbit * 1e9 / 8) } catch let e as WhatIfError {
-                    throw UsageError(message: "--link \(choice.rawValue): \(e.message)")
-                }
-                for count in counts {
-                    let m = try ScenarioRunner.simulate(varied, gpus: count).metrics
-                    points.append(Charts.BandwidthPoint(gpus: count, gigabitsPerSecond: gbit,
-                                                        speedup: m.imagesPerSecond / single.imagesPerSecond, stepSeconds: m.stepSeconds))
-                }
-            }
-            let what = WhatIf.describe(choice, in: spec)
-            return try Charts.bandwidth(points, linkDescription: what,
-                                        title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower?",
-                                        format: format)
+            return try bandwidth(runs[0], catalog: scenario.catalog, gpus: gpus, link: link, values: bandwidths, format: format)
         }
+    }
+
+    /// The charts drawn from one result per configuration, titled with the scenario's name.
+    static func perConfiguration(_ kind: ChartCommand.Kind, results: [ConfigurationResult], scenario: Scenario,
+                                 format: Chart.Format) throws -> Chart {
+        switch kind {
+        case .throughput:
+            return try Charts.throughput(results, title: "\(scenario.name): images per second", format: format)
+        case .timeToTrain:
+            let goals = results.map { r in scenario.runs.first { $0.label == r.runLabel }?.training }
+            let whole = goals.allSatisfy { $0 != nil }
+            return try Charts.timeToTrain(results, goals: goals, title: "\(scenario.name): \(whole ? "time to train" : "time per epoch")",
+                                          format: format)
+        case .scaling:
+            return try Charts.scaling(results, title: "\(scenario.name): speedup", format: format)
+        case .breakdown:
+            return try Charts.breakdown(results, title: "\(scenario.name): where the step goes", format: format)
+        case .bandwidth, .gantt:
+            throw UsageError(message: "chart \(kind.rawValue) is drawn from simulations of its own, not from one result per configuration")
+        }
+    }
+
+    /// Images/s as one link's bandwidth varies around the run's own.
+    static func bandwidth(_ spec: RunSpec, catalog: Catalog, gpus: [Int]?, link: String?, values: [Double]?,
+                          format: Chart.Format) throws -> Chart {
+        let counts = gpus ?? spec.gpuCounts.filter { $0 > 1 }
+        guard let largest = counts.max() else { throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1") }
+        for count in counts { try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation) }
+        let choice: WhatIf.LinkChoice
+        if let link {
+            guard let c = WhatIf.LinkChoice(rawValue: link) else { throw UsageError(message: "--link must be network or gpu, got '\(link)'") }
+            choice = c
+        } else {
+            choice = WhatIf.defaultLink(spec, gpus: largest)
+        }
+        guard let current = WhatIf.link(choice, in: spec) else {
+            throw UsageError(message: "--link \(choice.rawValue): the cluster has no network to vary")
+        }
+        let unit = WhatIf.unit(for: choice)
+        let today = current.bytesPerSecond / unit.bytesPerSecond
+        let alternatives = catalog.links.filter { WhatIf.alternatives(for: choice).contains($0.kind) }.map { $0.bytesPerSecond / unit.bytesPerSecond }
+        var tried = values ?? WhatIf.defaultBandwidths(around: today, alternatives: alternatives)
+        if !tried.contains(today) { tried.append(today) }
+        let single = try ScenarioRunner.simulate(spec, gpus: 1).metrics
+        var points: [Charts.BandwidthPoint] = []
+        for value in Set(tried).sorted() {
+            let varied: RunSpec
+            do { varied = try WhatIf.withBandwidth(spec, link: choice, bytesPerSecond: value * unit.bytesPerSecond) } catch let e as WhatIfError {
+                throw UsageError(message: "--link \(choice.rawValue): \(e.message)")
+            }
+            for count in counts {
+                let m = try ScenarioRunner.simulate(varied, gpus: count).metrics
+                points.append(Charts.BandwidthPoint(gpus: count, bandwidth: value, imagesPerSecond: m.imagesPerSecond, stepSeconds: m.stepSeconds))
+            }
+        }
+        let what = WhatIf.describe(choice, in: spec)
+        let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
+                                            singleGPUImagesPerSecond: single.imagesPerSecond)
+        return try Charts.bandwidth(points, whatIf: whatIf,
+                                    title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower?",
+                                    format: format)
     }
 }
 

@@ -98,7 +98,7 @@ struct Notebook {
         let command = try ChartCommand.parse(arguments + (arguments.contains("--force") ? [] : ["--force"]))
         let loaded = try Scenario.load(path: command.scenario)
         let chart = try ChartBuilder.chart(command.kind, scenario: loaded, run: command.run, gpus: try command.gpus.map(GPUList.parse),
-                                           link: command.link, bandwidths: try ChartCommand.parseBandwidths(command.bandwidths),
+                                           link: command.link, bandwidths: try command.bandwidths.map(ChartCommand.parseBandwidths),
                                            format: command.format)
         var stale: [String] = []
         switch mode {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hardware
 import Planning
 import Reports
 import Scenario
@@ -39,13 +40,18 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                     layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
-        let charts = [
-            try Charts.scaling(results, title: "\(loaded.name): speedup", format: format),
-            try Charts.breakdown(results, title: "\(loaded.name): where the step goes", format: format),
-            try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(best.label): one step", format: format,
-                             step: outcome.measuredStep),
-        ]
-        let captions = ["Speedup as GPUs are added", "Where each step's time goes", "One step of \(best.label), GPU by GPU and link by link"]
+        // Images/s and time to train of every run on one axis first (what a buyer compares), then
+        // how each run scales, where its steps go, and one step of the best.
+        var kinds: [(ChartCommand.Kind, String)] = [(.throughput, "Images per second as GPUs are added, every run on one axis")]
+        if loaded.runs.contains(where: { $0.training != nil }) {
+            kinds.append((.timeToTrain, loaded.runs.allSatisfy { $0.training != nil } ? "Time to train as GPUs are added"
+                                                                                       : "Time per epoch as GPUs are added"))
+        }
+        kinds += [(.scaling, "Speedup over each run's own single GPU"), (.breakdown, "Where each step's time goes")]
+        var charts = try kinds.map { try ChartBuilder.perConfiguration($0.0, results: results, scenario: loaded, format: format) }
+        charts.append(try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(best.label): one step", format: format,
+                                       step: outcome.measuredStep))
+        let captions = kinds.map(\.1) + ["One step of \(best.label), GPU by GPU and link by link"]
         // The answer in the scenario's own terms: its training goal, and its pricing if it has one.
         var training: MarkdownReport.TrainingAnswer?
         if let goal = spec.training {
@@ -57,10 +63,29 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let text = MarkdownReport.render(MarkdownReport.Input(
             scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
-            charts: zip(charts, captions).map { ($0.imageFile, $1) }, training: training))
+            charts: zip(charts, captions).map { ($0.imageFile, $1) }, training: training,
+            range: try Self.range(spec, best: best, catalog: loaded.catalog)))
         let drawing = try Gnuplot.write(charts, into: out, force: true)
         try OutputFile.write(text, to: out + "/report.md", force: true)
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: drawing.notes.map { $0 + "\n" }.joined())
+    }
+
+    /// Draws of the best configuration from the simulator's measured errors: enough
+    /// that the percentiles do not move with the seed (drawing simulates nothing).
+    static let rangeSamples = 2000
+
+    /// The best configuration's 10th to 90th percentile under the simulator's
+    /// measured errors: of its time and cost to train when its run states them, or
+    /// else of the time per ImageNet epoch.
+    static func range(_ spec: RunSpec, best: ConfigurationResult, catalog: Catalog) throws -> MarkdownReport.UncertaintyRange {
+        let uncertainty = try Uncertainty.builtIn(samples: rangeSamples)
+        let ranges = try uncertainty.ranges(spec, gpus: best.gpus, imagesPerSecond: best.metrics.imagesPerSecond,
+                                            key: Uncertainty.stableHash(best.label), catalog: catalog)
+        let epoch = Double(MarkdownReport.imageNetTrainingImages)
+        let seconds = ranges.seconds
+            ?? (epoch / ranges.imagesPerSecond.upperBound)...(epoch / ranges.imagesPerSecond.lowerBound)
+        return MarkdownReport.UncertaintyRange(imagesPerSecond: ranges.imagesPerSecond, seconds: seconds, dollars: ranges.dollars,
+                                               source: uncertainty.errors.summary)
     }
 }

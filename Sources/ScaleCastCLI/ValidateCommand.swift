@@ -35,7 +35,9 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             median and largest |error| for throughput (all points), speedup (model and baseline, same points) and 1-GPU \
             throughput (all, and per precision: fp32, tf32, fp16+bf16), then the goals (speedup median <= 5%, largest <= 15%; \
             1-GPU median <= 10%, largest <= 25%), met or not. Files are taken in file-name order, points in file order. \
-            --tolerance does not apply: exit 0 whatever the errors, 2 on bad input.
+            --tolerance does not apply: exit 0 whatever the errors, 2 on bad input. --errors-out FILE also writes every \
+            1-GPU point's and every speedup's published and predicted figures as YAML: the errors that uncertainty ranges \
+            (sweep --samples, plan --pessimistic, report) draw from; `make validation-errors` rewrites the built-in copy.
             --json keys: cases[] {name, file, source, url, where, software, notes}; points[] {case, run, gpus, precision, \
             published_images_per_second, predicted_images_per_second, relative_error}; speedups[] {case, run, gpus, \
             published_speedup, predicted_speedup, relative_error, linear_baseline_error}; summary {throughput, speedup, \
@@ -74,6 +76,13 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Option(name: .customLong("errors-out"),
+            help: "With --published: also write the errors (every 1-GPU point and speedup) that uncertainty ranges draw from, as YAML (make validation-errors).")
+    var errorsOut: String?
+
+    @Flag(name: .long, help: "Overwrite --errors-out if it exists.")
+    var force = false
+
     struct Case: Encodable {
         var scenario, model, precision: String
         var batchPerGPU, gpus: Int
@@ -92,6 +101,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         guard tolerance > 0 else { throw UsageError(message: "--tolerance must be positive") }
         if !published.isEmpty { return try validatePublished() }
+        guard errorsOut == nil else { throw UsageError(message: "--errors-out writes the errors of --published; give --published DIR") }
         guard let against else { return try validateExecutor() }
         guard workers.isEmpty, !tasks else { throw UsageError(message: "--workers and --tasks apply to the executor, not to --against") }
         guard let text = try? String(contentsOfFile: against, encoding: .utf8) else { throw UsageError(message: "\(against): cannot read the file") }

@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 import Reports
 import Scenario
 import YAMLSupport
@@ -46,9 +47,19 @@ extension ValidateCommand {
         guard against == nil, profile == nil, workers.isEmpty, !tasks else {
             throw UsageError(message: "--published takes none of --against, --profile, --workers, --tasks")
         }
-        let validation = try PublishedValidation.evaluate(files: Self.corpusFiles(published))
-        if json { return CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation))) }
-        return CommandOutput(stdout: Self.publishedText(validation))
+        // The errors file may live beside the corpus: it is not a case.
+        let written = errorsOut.map { ($0 as NSString).standardizingPath }
+        let files = try Self.corpusFiles(published).filter { ($0 as NSString).standardizingPath != written }
+        guard !files.isEmpty else { throw UsageError(message: "--published: no scenario files besides --errors-out") }
+        let validation = try PublishedValidation.evaluate(files: files)
+        var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation)))
+            : CommandOutput(stdout: Self.publishedText(validation))
+        if let errorsOut {
+            let errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
+            try OutputFile.write(errors.yaml(), to: errorsOut, force: force)
+            output.stderr = "wrote \(errorsOut): \(errors.compute.count) 1-GPU errors and \(errors.scaling.count) speedup errors\n"
+        }
+        return output
     }
 
     static func percent(_ x: Double) -> String { (x >= 0 ? "+" : "") + Format.fixed(x * 100, 1) + "%" }

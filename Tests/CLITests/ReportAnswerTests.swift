@@ -14,6 +14,16 @@ import Testing
         #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
         #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour"))
         #expect(!answer.contains("one epoch of ImageNet"))
+        // The range says where it comes from, and holds the point prediction.
+        #expect(answer.contains("Allowing for the simulator's errors on "))
+        #expect(answer.contains("published 1-GPU measurements") && answer.contains("make validation-errors"))
+        let range = try #require(answer.range(of: #"likely \(10th to 90th percentile\) ([0-9,]+)-([0-9,]+) images/s"#,
+                                               options: .regularExpression))
+        let bounds = answer[range].split(separator: " ")[5].split(separator: "-").map { Double($0.replacingOccurrences(of: ",", with: ""))! }
+        let rate = try #require(answer.range(of: #"\*\*[0-9]+ images/s\*\*"#, options: .regularExpression))
+        let point = Double(answer[rate].dropFirst(2).split(separator: " ")[0])!
+        #expect(bounds[0] < point && point < bounds[1], "\(bounds) around \(point)")
+        #expect(answer.contains(" and costs $"))
     }
 
     /// simulate adds time and cost to train for runs that state them, and only for those.

@@ -1,5 +1,7 @@
 import Foundation
+import Planning
 import Testing
+import YAMLSupport
 @testable import ScaleCastCLI
 
 /// `scalecast validate --published`: the corpus of published measurements.
@@ -122,5 +124,27 @@ import Testing
         let out = CLI.execute(["validate", "--published", dir, "--tolerance", "0.01"])
         #expect(out.exitCode == 0)
         #expect(out.stdout.contains("not met"))
+    }
+
+    @Test func errorsOutWritesWhatUncertaintyDrawsFromAndKeepsAnExistingFile() throws {
+        let dir = try Self.directory(["tiny.yaml": Self.tiny])
+        let file = dir + "/errors.yaml"   // beside the corpus: not read as a case on the next run
+        let out = CLI.execute(["validate", "--published", dir, "--errors-out", file])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("throughput, all points"))
+        #expect(out.stderr.contains("wrote \(file): 1 1-GPU errors and 1 speedup errors"))
+        let errors = try MeasuredErrors(yaml: YAMLValue.load(path: file))
+        #expect(errors.computeFactors.count == 1)
+        #expect(errors.scaling.map(\.gpus) == [2])
+        #expect(errors.scaling[0].publishedSpeedup == 2)
+        // The same corpus gives the same file, byte for byte; an existing file needs --force.
+        let again = CLI.execute(["validate", "--published", dir, "--errors-out", file])
+        #expect(again.exitCode == 2 && again.stderr.contains("--force"), "\(again.stderr)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(CLI.execute(["validate", "--published", dir, "--errors-out", file, "--force"]).exitCode == 0)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+        // Without --published there are no errors to write.
+        let alone = CLI.execute(["validate", "--against", "m.csv", "--errors-out", file])
+        #expect(alone.exitCode == 2 && alone.stderr.contains("--errors-out"))
     }
 }

@@ -213,22 +213,32 @@ let planScenario = """
     }
 }
 
+/// Errors small enough to reason about: 1-GPU factors 0.5, 1 and 1.5; speedup
+/// factors 0.9 at 2-8 GPUs and 0.5 at 64.
+let fixtureErrors = MeasuredErrors(
+    corpus: "fixture",
+    compute: [0.5, 1.0, 1.5].enumerated().map { i, f in
+        .init(caseName: "c\(i)", run: nil, precision: "fp32", publishedImagesPerSecond: 100 * f, predictedImagesPerSecond: 100)
+    },
+    scaling: [(2, 0.9), (4, 0.9), (8, 0.9), (64, 0.5)].map { gpus, f in
+        .init(caseName: "s\(gpus)", run: "r", gpus: gpus, publishedSpeedup: Double(gpus) * 0.9 * f, predictedSpeedup: Double(gpus) * 0.9)
+    })
+
 @Suite struct UncertaintyTests {
     @Test func samplesGiveOrderedRangesThatRepeatAndSurviveSharding() throws {
         let path = try writeScenario(planScenario)
         let axes = try [Sweep.Axis.parse("gpus=4,8"), Sweep.Axis.parse("network_gbps=10,100")]
         let s = try Sweep(scenarioPath: path, axes: axes)
-        let u = Uncertainty(samples: 8, seed: 7)
+        let u = Uncertainty(samples: 64, seed: 7, errors: fixtureErrors)
         let rows = try s.evaluate(uncertainty: u)
         #expect(try s.evaluate(uncertainty: u) == rows)
         for r in rows {
             let low = try #require(r.timeToTrainSecondsP10), high = try #require(r.timeToTrainSecondsP90)
-            #expect(low <= high)
-            #expect(try #require(r.costUSDP10) <= #require(r.costUSDP90))
-            #expect(try #require(r.imagesPerSecondP10) <= #require(r.imagesPerSecondP90))
-            #expect(high > low, "a ±20% efficiency draw must move the time")
+            #expect(low < r.timeToTrainSeconds! && r.timeToTrainSeconds! < high)
+            #expect(try #require(r.costUSDP10) < #require(r.costUSDP90))
+            #expect(try #require(r.imagesPerSecondP10) < r.imagesPerSecond && r.imagesPerSecond < #require(r.imagesPerSecondP90))
         }
-        let other = try s.evaluate(uncertainty: Uncertainty(samples: 8, seed: 8))
+        let other = try s.evaluate(uncertainty: Uncertainty(samples: 64, seed: 8, errors: fixtureErrors))
         #expect(other != rows)
         let merged = try SweepDocument.merge((1...2).map { i in
             SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: 4, shard: "\(i)/2"),
@@ -237,9 +247,80 @@ let planScenario = """
         #expect(merged.results == rows)
     }
 
+    @Test func rangesAreThePredictionTimesTheMeasuredErrors() throws {
+        let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
+        let catalog = try Catalog.builtIn()
+        let u = Uncertainty(samples: 2000, errors: fixtureErrors)
+        // One GPU: only the compute factors, uniform over 0.5...1.5 once interpolated: 10th-90th percentile 0.6...1.4.
+        let one = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, key: 1, catalog: catalog)
+        #expect(abs(one.imagesPerSecond.lowerBound - 600) < 25 && abs(one.imagesPerSecond.upperBound - 1400) < 25)
+        // Time to train is the goal's images over the rate: its range is the rate's, inverted.
+        let seconds = try #require(one.seconds)
+        #expect(abs(seconds.upperBound - 12_811_670 / one.imagesPerSecond.lowerBound) / seconds.upperBound < 0.02)
+        // Eight GPUs: the neighbourhood of 8 is every point at 2-8 (factor 0.9) and, as the 16 nearest
+        // take in the whole corpus, the 64-GPU point too; the range moves down with it.
+        let eight = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 1, catalog: catalog)
+        #expect(eight.imagesPerSecond.upperBound < one.imagesPerSecond.upperBound)
+        #expect(eight.imagesPerSecond.lowerBound < one.imagesPerSecond.lowerBound)
+    }
+
+    @Test func scalingErrorsComeFromTheNearestGPUCounts() {
+        var errors = fixtureErrors
+        errors.scaling = (1...8).flatMap { k in   // 2, 4, ..., 256 GPUs, three points each, factor 1 - k/100
+            (0..<3).map { j in
+                MeasuredErrors.ScalingPoint(caseName: "s\(k)-\(j)", run: nil, gpus: 1 << k, publishedSpeedup: 1 - Double(k) / 100,
+                                            predictedSpeedup: 1)
+            }
+        }
+        #expect(errors.scalingFactors(nearGPUs: 1).isEmpty)
+        // 16 nearest of 2 GPUs: 2, 4, 8, 16, 32 (15 points) and then all three at 64 (a tie kept whole).
+        let two = errors.scalingFactors(nearGPUs: 2)
+        #expect(two.count == 18)
+        #expect(Set(two.map { ($0 * 100).rounded() }) == [94, 95, 96, 97, 98, 99])
+        // 256 and beyond: the largest counts, never a point from 2-4 GPUs.
+        for gpus in [256, 4096] {
+            let large = errors.scalingFactors(nearGPUs: gpus)
+            #expect(large.count == 18)
+            #expect(large.allSatisfy { $0 <= 0.971 })
+        }
+        // Between counts (48 GPUs): the counts on either side come first.
+        #expect(errors.scalingFactors(nearGPUs: 48).contains { abs($0 - 0.95) < 1e-12 })
+    }
+
+    @Test func theErrorsFileReadsBackAsWritten() throws {
+        var errors = fixtureErrors
+        errors.compute[0].run = "a \"quoted\": run\nwith a line break"
+        let text = errors.yaml()
+        let back = try MeasuredErrors(yaml: YAMLValue.parse(text, file: "errors.yaml"))
+        #expect(back == errors)
+        #expect(text.hasPrefix("# The simulator's errors on the published corpus"))
+        #expect(text.contains("make validation-errors"))
+        do {
+            _ = try MeasuredErrors(yaml: YAMLValue.parse(text.replacingOccurrences(of: "predicted: 100.0", with: "predicted: -1"),
+                                                         file: "errors.yaml"))
+            Issue.record("a negative prediction was accepted")
+        } catch let e as ConfigError {
+            #expect(e.file == "errors.yaml" && e.line != nil)
+        }
+    }
+
+    @Test func theBuiltInErrorsAreWhatTheCorpusGives() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        let corpus = root.appendingPathComponent("scenarios/validation/published")
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).filter { $0.hasSuffix(".yaml") }.sorted()
+            .map { corpus.appendingPathComponent($0).path }
+        let measured = MeasuredErrors(try PublishedValidation.evaluate(files: files), corpus: "scenarios/validation/published")
+        let stored = try String(contentsOf: root.appendingPathComponent("Sources/Planning/MeasuredErrors/published-errors.yaml"),
+                                encoding: .utf8)
+        #expect(measured.yaml() == stored,
+                "the simulator's errors on the corpus changed: run `make validation-errors` and commit the file")
+        #expect(try MeasuredErrors.builtIn() == measured)
+        #expect(measured.compute.count > 20 && measured.scaling.count > 20)
+    }
+
     @Test func pessimisticPlansRankByTheNinetiethPercentile() throws {
         let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [try Sweep.Axis.parse("gpus=1,2,4,8")])
-        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 6))
+        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 64, errors: fixtureErrors))
         let deadline = rows.map { $0.timeToTrainSecondsP90! }.sorted()[2]
         let plan = try Plan(rows: rows, deadlineSeconds: deadline, budgetDollars: nil, pessimistic: true)
         let winner = try #require(plan.meetingDeadline.first)

@@ -56,6 +56,54 @@ func fixtureScenario() throws -> Scenario {
         #expect(chart.script.contains("set xlabel \"GPUs\""))
     }
 
+    @Test func throughputAndTimeToTrainShowEveryRunOnOneAxis() throws {
+        let scenario = try fixtureScenario()
+        let results = try ScenarioRunner.results(scenario)
+        let throughput = try Charts.throughput(results, title: "snapshot fixture: images per second", format: .png)
+        try assertSnapshot(throughput.script, named: "throughput.gp")
+        try assertSnapshot(throughput.data, named: "throughput.dat")
+        // Both axes logarithmic: linear scaling is a straight line, drawn from each run's fewest GPUs.
+        #expect(throughput.script.contains("set logscale x 2\nset logscale y 10\n"))
+        #expect(throughput.data.contains("# data: linear scaling from 1 GPUs\n1 "))
+        let time = try Charts.timeToTrain(results, goals: results.map { _ in nil }, title: "snapshot fixture: time per epoch", format: .svg)
+        try assertSnapshot(time.script, named: "timetotrain.gp")
+        #expect(time.script.contains("time per epoch (seconds, log scale)"))
+        // Time falls as GPUs are added: the linear-scaling line ends below its start.
+        let ideal = time.data.components(separatedBy: "# data: linear scaling from 1 GPUs\n")[1].split(separator: "\n").prefix(2)
+            .map { Double($0.split(separator: " ")[1])! }
+        #expect(ideal[1] < ideal[0] / 3.9)
+    }
+
+    @Test func bandwidthWhatIfIsCentredOnTodayInOneUnit() throws {
+        let points = [0.5, 1, 2].flatMap { factor in
+            [2, 4].map { Charts.BandwidthPoint(gpus: $0, bandwidth: 300 * factor, imagesPerSecond: Double($0) * 900 * min(1, factor),
+                                               stepSeconds: 0.1) }
+        }
+        let whatIf = Charts.BandwidthWhatIf(link: "NVLink (nvlink3)", linkName: "nvlink3", unit: "GB/s", operatingPoint: 300,
+                                            singleGPUImagesPerSecond: 1000)
+        let chart = try Charts.bandwidth(points, whatIf: whatIf, title: "what if the NVLink were faster or slower?", format: .png)
+        try assertSnapshot(chart.script, named: "bandwidth.gp")
+        try assertSnapshot(chart.data, named: "bandwidth.dat")
+        #expect(chart.script.contains("'today: nvlink3, 300 GB/s'"))
+        #expect(chart.script.contains("set arrow from 300.000000, graph 0 to 300.000000, graph 1"))
+        #expect(!chart.script.contains("Gb/s") && !chart.data.contains("Gb/s"))
+        // Linear scaling (GPUs x one GPU) is a horizontal line per GPU count.
+        #expect(chart.script.contains("set arrow from graph 0, first 4000.0 to graph 1, first 4000.0 nohead dt 2"))
+    }
+
+    @Test func costTimeLabelsItsPointsAndDrawsTheDeadlineAndBudget() throws {
+        let points = [(10.0, 100.0), (5, 150), (2.5, 400), (8, 500)].enumerated().map {
+            Charts.CostTimePoint(hours: $1.0, dollars: $1.1, label: "configuration \($0 + 1)")
+        }
+        let chart = try Charts.costTime(all: points, front: Array(points.prefix(3)), chosen: points[1], deadlineHours: 6,
+                                        budgetDollars: 300, title: "fixture: time and cost to train, 4 configurations", format: .png)
+        try assertSnapshot(chart.script, named: "costtime.gp")
+        #expect(chart.script.contains("set title 'fixture: time and cost to train, 4 configurations'"))
+        #expect(chart.script.contains("title '2: configuration 2: 5 h, $150'"))
+        #expect(chart.script.contains("set label 'deadline: 6 h'") && chart.script.contains("set label 'budget: $300'"))
+        #expect(chart.data.contains("5.0000 150.00 \"2\"\n"))
+    }
+
     @Test func breakdownAndGanttScriptsMatchTheirSnapshots() throws {
         let scenario = try fixtureScenario()
         let results = try ScenarioRunner.results(scenario)
@@ -72,6 +120,8 @@ func fixtureScenario() throws -> Scenario {
         #expect(firstParagraph.hasPrefix("**The answer.**"))
         #expect(firstParagraph.contains("images/s"))
         #expect(firstParagraph.contains("epoch"))
+        #expect(firstParagraph.contains("Allowing for the fixture's errors, the rate is likely (10th to 90th percentile) 900-1,100 images/s, "
+                                        + "so an epoch takes"))
         #expect(text.contains("## Sources of the hardware figures"))
     }
 
@@ -88,7 +138,9 @@ func fixtureScenario() throws -> Scenario {
         let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                     layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics, step: outcome.measuredStep)
         return MarkdownReport.render(.init(scenario: scenario, scenarioPath: "fixture.yaml", results: results, best: best,
-                                           bestAnalysis: analysis, charts: [("scaling.png", "Speedup")]))
+                                           bestAnalysis: analysis, charts: [("scaling.png", "Speedup")],
+                                           range: .init(imagesPerSecond: 900...1100, seconds: 1164.7...1423.5, dollars: nil,
+                                                        source: "the fixture's errors")))
     }
 }
 

@@ -1,20 +1,25 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration. Filled in by `scalecast chart breakdown`.
+# configuration (shares of the step, its length above the bar). Filled in by
+# `scalecast chart breakdown`; the margins are computed from the labels.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced
-set key outside top center horizontal maxrows 1
+set key outside right top vertical Left reverse noenhanced
 set grid ytics lc rgb '#dddddd'
-set ylabel "time per step, per GPU (ms)"
-set yrange [0:*]
+set ylabel "share of the step, per GPU (%)"
+set xrange @XRANGE@
+set yrange [0:112]
+set ytics 0, 20, 100
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.85 border rgb '#333333'
 set boxwidth 0.7
-set xtics rotate by 30 right noenhanced
-set bmargin @BMARGIN@
-set lmargin 18
-set rmargin 4
+set xtics rotate by @ANGLE@ right noenhanced nomirror
+set lmargin at screen @LMARGIN@
+set rmargin at screen @RMARGIN@
+set bmargin at screen @BMARGIN@
+set tmargin at screen @TMARGIN@
 plot @DATA@ using 2:xtic(1) title "compute" lc rgb '#4C72B0', \
      '' using 3 title "exposed communication" lc rgb '#DD8452', \
-     '' using 4 title "idle" lc rgb '#BBBBBB'
+     '' using 4 title "idle" lc rgb '#BBBBBB', \
+     '' using 0:(100):5 with labels offset 0,0.8 font ",9" notitle

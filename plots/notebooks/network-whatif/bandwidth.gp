@@ -1,14 +1,24 @@
-# ScaleCast chart template: what-if on link bandwidth, one curve per GPU count.
-# Filled in by `scalecast chart bandwidth`.
-set terminal pngcairo size 1000,600 enhanced font 'DejaVu Sans,11'
+# ScaleCast chart template: what-if on a link's bandwidth, one curve per GPU
+# count, today's bandwidth marked. Filled in by `scalecast chart bandwidth`.
+# The x axis is logarithmic and the y axis linear, so linear scaling (GPUs x one
+# GPU's images/s, which no bandwidth exceeds) is drawn as a horizontal line.
+set terminal pngcairo size 1000,626 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'bandwidth.png'
 set output outfile
-set title 'VGG-16: vgg16 on A100-SXM4-80GB: what if the network (eth-25g) were faster or slower?' font ",14" noenhanced
-set key top right box opaque
+set title 'VGG-16: vgg16 on A100-SXM4-80GB: what if the network (eth-25g) were faster or'."\n".'slower?' font ",14" noenhanced
+set key bmargin left vertical Left reverse maxcols 1
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 10
-set xlabel 'network (eth-25g) bandwidth per direction (Gb/s)' noenhanced
-set ylabel "speedup over one GPU (x)"
-set yrange [0:*]
-set format x "%g"
-plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7
+set xlabel 'network (eth-25g) bandwidth per direction (Gb/s, log scale)' noenhanced
+set ylabel "images per second, whole cluster"
+set xrange [0.625:1000]
+set yrange [0:20945.8]
+set xtics ("1" 1, "10" 10, "100" 100, "1,000" 1000)
+set format y "%.0f"
+set arrow from 25.000000, graph 0 to 25.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
+set arrow from graph 0, first 18701.6 to graph 1, first 18701.6 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
+set label 'today: eth-25g, 25 Gb/s' at 25.000000, graph 0.96 left offset 0.6,0 noenhanced
+plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
+     'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
+     NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
+     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'

@@ -1,0 +1,89 @@
+import Foundation
+
+extension Charts {
+    /// A point of a bandwidth what-if: one GPU count at one bandwidth.
+    public struct BandwidthPoint: Sendable {
+        public var gpus: Int
+        /// The varied link's bandwidth per direction, in the what-if's unit.
+        public var bandwidth: Double
+        public var imagesPerSecond: Double
+        public var stepSeconds: Double
+
+        public init(gpus: Int, bandwidth: Double, imagesPerSecond: Double, stepSeconds: Double) {
+            self.gpus = gpus
+            self.bandwidth = bandwidth
+            self.imagesPerSecond = imagesPerSecond
+            self.stepSeconds = stepSeconds
+        }
+    }
+
+    /// What a bandwidth what-if varies, and where the run stands today.
+    public struct BandwidthWhatIf: Sendable {
+        /// E.g. "network (eth-25g)".
+        public var link: String
+        /// The link's name in the catalog, e.g. "eth-25g".
+        public var linkName: String
+        /// "Gb/s" or "GB/s": the one unit of the chart, its data and its labels.
+        public var unit: String
+        /// The run's own bandwidth, in `unit`.
+        public var operatingPoint: Double
+        /// Images/s of the run on one GPU, which linear scaling multiplies.
+        public var singleGPUImagesPerSecond: Double
+
+        public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: Double) {
+            self.link = link
+            self.linkName = linkName
+            self.unit = unit
+            self.operatingPoint = operatingPoint
+            self.singleGPUImagesPerSecond = singleGPUImagesPerSecond
+        }
+    }
+
+    /// Images/s against a link's bandwidth (log axis, one unit), one curve per GPU
+    /// count; each count's linear scaling (GPUs x one GPU's images/s) dashed as a
+    /// horizontal line, the ceiling no bandwidth lifts it past; today's bandwidth
+    /// marked by a vertical line and a ring on each curve.
+    public static func bandwidth(_ points: [BandwidthPoint], whatIf: BandwidthWhatIf, title: String,
+                                 format: Chart.Format) throws -> Chart {
+        let counts = Set(points.map(\.gpus)).sorted()
+        let unitName = whatIf.unit
+        var data = "# images per second against \(Chart.dataComment(whatIf.link)) bandwidth per direction (\(unitName)); "
+            + "per GPU count a block of points, then today's point (\(Format.fixed(whatIf.operatingPoint, 3)) \(unitName))\n"
+        var plots: [String] = [], ceilings: [String] = []
+        for (i, gpus) in counts.enumerated() {
+            let rows = points.filter { $0.gpus == gpus }.sorted { $0.bandwidth < $1.bandwidth }
+            data += "# \(gpus) GPUs\n# bandwidth_\(unitName == "Gb/s" ? "gbit" : "gbyte")_per_s images_per_second step_ms\n"
+            for p in rows { data += "\(Format.fixed(p.bandwidth, 4)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n" }
+            data += "\n\n# \(gpus) GPUs today\n"
+            for p in rows where abs(p.bandwidth / whatIf.operatingPoint - 1) < 1e-9 {
+                data += "\(Format.fixed(p.bandwidth, 4)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
+            }
+            data += "\n\n"
+            let ideal = Format.fixed(Double(gpus) * whatIf.singleGPUImagesPerSecond, 1)
+            ceilings.append("set arrow from graph 0, first \(ideal) to graph 1, first \(ideal) nohead dt 2 lw 1.2 lc rgb '\(color(i))'")
+            plots.append("'bandwidth.dat' index \(2 * i) using 1:2 title '\(gpus) GPU\(gpus == 1 ? "" : "s")' with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
+            plots.append("'bandwidth.dat' index \(2 * i + 1) using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '\(color(i))'")
+        }
+        plots.append("NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555'")
+        plots.append("NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'")
+        let x = LogAxis(low: (points.map(\.bandwidth) + [whatIf.operatingPoint]).min()!,
+                        high: (points.map(\.bandwidth) + [whatIf.operatingPoint]).max()!)
+        let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
+        // Today's label beside its line, on the side with more room.
+        let place = log(whatIf.operatingPoint / x.low) / log(x.high / x.low)
+        let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",
+                                        toWidth: 380)
+        let xlabel = ChartText.shortened(Chart.singleLine("\(whatIf.link) bandwidth per direction (\(unitName), log scale)"),
+                                         toWidth: 800)
+        let script = try Chart.fill(template: "bandwidth", [
+            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: counts.count + 2)),
+            "OUTPUT": Chart.output("bandwidth.\(format.rawValue)"), "CEILINGS": ceilings.joined(separator: "\n"),
+            "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
+            "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(top * 1.12, 1),
+            "TODAY": Format.fixed(whatIf.operatingPoint, 6), "TODAY_LABEL": Chart.gnuplotString(today),
+            "TODAY_SIDE": place > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0",
+            "PLOTS": plots.joined(separator: ", \\\n     "),
+        ])
+        return Chart(name: "bandwidth", format: format, data: data, script: script)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+extension Charts {
+    /// A configuration on the cost-time chart.
+    public struct CostTimePoint: Sendable, Equatable {
+        public var hours: Double
+        public var dollars: Double
+        /// What it is, e.g. "8 x A100-SXM4-40GB, network_gbps=100".
+        public var label: String
+
+        public init(hours: Double, dollars: Double, label: String) {
+            self.hours = hours
+            self.dollars = dollars
+            self.label = label
+        }
+    }
+
+    /// Pareto-front points numbered on the chart and listed in its key; more are
+    /// drawn on the front's line but not numbered.
+    static let numberedFrontPoints = 20
+
+    /// Key entries are kept within this width (pixels at 11 points), so that a key
+    /// left-aligned under the plot stays inside a 1000-pixel canvas.
+    static let costTimeEntryWidth = 760.0
+
+    /// Time and cost to train of every configuration searched (hours, dollars,
+    /// both log scales), the Pareto front with its points numbered and named in
+    /// the key, the chosen configuration ringed, and the deadline (vertical) and
+    /// budget (horizontal) as dashed lines.
+    /// - Parameters:
+    ///   - chosen: the configuration the plan recommends (the cheapest that meets the deadline), if any.
+    ///   - title: what the chart shows, in words (not a file name).
+    public static func costTime(all: [CostTimePoint], front: [CostTimePoint], chosen: CostTimePoint?, deadlineHours: Double?,
+                                budgetDollars: Double?, title: String, format: Chart.Format) throws -> Chart {
+        var data = "# hours dollars: all configurations, then the Pareto front (with its numbers), then the chosen one\n"
+        for p in all { data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2))\n" }
+        data += "\n\n# Pareto front: hours dollars number\n"
+        for (i, p) in front.enumerated() {
+            data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2)) \(Chart.dataLabel(i < numberedFrontPoints ? "\(i + 1)" : ""))\n"
+        }
+        data += "\n\n# chosen\n" + (chosen.map { "\(Format.fixed($0.hours, 4)) \(Format.fixed($0.dollars, 2))\n" } ?? "-1 -1\n")
+        var plots = [
+            "'costtime.dat' index 0 using 1:2 title 'a configuration searched' with points pt 7 ps 0.6 lc rgb '#9DB4D6'",
+            "'costtime.dat' index 1 using 1:2 title 'Pareto front: nothing is both cheaper and faster' with linespoints lw 2 pt 7 lc rgb '#C44E52'",
+            "'costtime.dat' index 1 using 1:2:3 with labels offset 0.9,0.7 font ',10' notitle",
+        ]
+        if chosen != nil {
+            plots.append("'costtime.dat' index 2 using 1:2 title 'chosen: the cheapest that meets the deadline' with points pt 4 ps 2.4 lw 2 lc rgb '#222222'")
+        }
+        for (i, p) in front.prefix(numberedFrontPoints).enumerated() {
+            let entry = "\(i + 1): \(Chart.singleLine(p.label)): \(threeDigits(p.hours)) h, $\(number(p.dollars.rounded()))"
+            plots.append("NaN title \(Chart.gnuplotString(ChartText.shortened(entry, toWidth: costTimeEntryWidth))) with points pt 7 ps 0 lc rgb '#FFFFFF'")
+        }
+        if front.count > numberedFrontPoints {
+            plots.append("NaN title '(\(front.count - numberedFrontPoints) more on the front: see the plan’s table)' with points pt 7 ps 0 lc rgb '#FFFFFF'")
+        }
+        var marks: [String] = []
+        if let d = deadlineHours {
+            marks.append("set arrow from \(Format.fixed(d, 4)), graph 0 to \(Format.fixed(d, 4)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'")
+            marks.append("set label 'deadline: \(threeDigits(d)) h' at \(Format.fixed(d, 4)), graph 0.96 left offset 0.6,0")
+        }
+        if let b = budgetDollars {
+            marks.append("set arrow from graph 0, first \(Format.fixed(b, 2)) to graph 1, first \(Format.fixed(b, 2)) nohead dt 4 lw 1.5 lc rgb '#555555'")
+            marks.append("set label 'budget: $\(number(b.rounded()))' at graph 0.98, first \(Format.fixed(b, 2)) right offset 0,0.7")
+        }
+        let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
+        let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
+        let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
+        let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
+        let entries = min(front.count, numberedFrontPoints + 1) + 3
+        let script = try Chart.fill(template: "costtime", [
+            "TERMINAL": Chart.terminal(format, width: 1000, height: 560 + 20 * entries),
+            "OUTPUT": Chart.output("costtime.\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: 1000),
+            "XRANGE": x.range, "XTICS": x.tics(number), "YRANGE": y.range, "YTICS": y.tics { "$" + number($0) },
+            "MARKS": marks.joined(separator: "\n"), "PLOTS": plots.joined(separator: ", \\\n     "),
+        ])
+        return Chart(name: "costtime", format: format, data: data, script: script)
+    }
+}

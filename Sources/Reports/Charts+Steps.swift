@@ -1,0 +1,166 @@
+import Foundation
+import Hardware
+import Scenario
+import Simulation
+
+extension Charts {
+    /// Rotation of the breakdown's configuration labels, in degrees.
+    static let labelAngle = 30.0
+
+    /// Configuration labels (the run part) are kept within this width, in pixels.
+    static let breakdownRunWidth = 260.0
+
+    /// Where each configuration's step goes: one bar per configuration, stacked
+    /// from compute, exposed communication and idle time as shares of the step
+    /// (so that a 2 ms step and a 400 ms one compare), with the step's length in
+    /// ms above the bar.
+    ///
+    /// Margins are computed from the labels (`BreakdownLayout`): the labels are
+    /// rotated, right-aligned under their bars, so the first ones reach left of the
+    /// plot and the longest sets the bottom margin; the title is wrapped.
+    public static func breakdown(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
+        let runs = Set(results.map { $0.runLabel ?? $0.strategy.summary })
+        func label(_ r: ConfigurationResult) -> String {
+            let gpus = "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s")"
+            guard runs.count > 1 else { return gpus }
+            return ChartText.shortened(Chart.singleLine(r.runLabel ?? r.strategy.summary), toWidth: breakdownRunWidth) + ", " + gpus
+        }
+        let labels = results.map(label)
+        var data = "# label compute_percent exposed_communication_percent idle_percent step_label (shares of the step, per GPU)\n"
+        for (r, text) in zip(results, labels) {
+            let m = r.metrics
+            let total = max(m.computeSeconds + m.exposedCommunicationSeconds + m.idleSeconds, 1e-30)
+            data += "\(Chart.dataLabel(text)) \(Format.fixed(m.computeSeconds / total * 100, 3)) "
+                + "\(Format.fixed(m.exposedCommunicationSeconds / total * 100, 3)) \(Format.fixed(m.idleSeconds / total * 100, 3)) "
+                + "\(Chart.dataLabel(milliseconds(m.stepSeconds)))\n"
+        }
+        let layout = BreakdownLayout(labels: labels, title: title)
+        let script = try Chart.fill(template: "breakdown", [
+            "TERMINAL": Chart.terminal(format, width: layout.width, height: layout.height),
+            "OUTPUT": Chart.output("breakdown.\(format.rawValue)"), "TITLE": ChartText.gnuplotLines(layout.titleLines),
+            "DATA": Chart.gnuplotString("breakdown.dat"), "ANGLE": Format.fixed(labelAngle, 0),
+            "XRANGE": "[\(Format.fixed(-BreakdownLayout.firstBar, 2)):\(Format.fixed(Double(labels.count) - 1 + BreakdownLayout.lastBar, 2))]",
+            "LMARGIN": ChartText.screen(layout.left, of: layout.width),
+            "RMARGIN": ChartText.screen(Double(layout.width) - layout.right, of: layout.width),
+            "BMARGIN": ChartText.screen(layout.bottom, of: layout.height),
+            "TMARGIN": ChartText.screen(Double(layout.height) - layout.top, of: layout.height),
+        ])
+        return Chart(name: "breakdown", format: format, data: data, script: script)
+    }
+
+    /// A step's length for a label: three significant digits below 100 ms, whole
+    /// milliseconds (grouped) above.
+    static func milliseconds(_ seconds: Double) -> String {
+        let ms = seconds * 1e3
+        return (ms >= 100 ? Format.grouped(Int(ms.rounded())) : String(format: "%.3g", locale: nil, ms)) + " ms"
+    }
+
+    /// The breakdown's canvas and margins (pixels), from its labels and title.
+    struct BreakdownLayout {
+        /// The x range runs from `-firstBar` to `bars - 1 + lastBar`: room for half a bar and a gap at each end.
+        static let firstBar = 0.6, lastBar = 0.6
+        /// Room for the y tic labels (up to "100") and the y label.
+        static let yAxisRoom = 80.0
+        /// The key's entries, right of the plot.
+        static let keyEntries = ["compute", "exposed communication", "idle"]
+
+        var width: Int
+        var height: Int
+        var left: Double
+        var right: Double
+        var bottom: Double
+        var top: Double
+        var titleLines: [String]
+
+        init(labels: [String], title: String) {
+            let radians = Charts.labelAngle * .pi / 180
+            let line = ChartText.lineHeight(points: ChartText.bodyPoints)
+            let widths = labels.map { ChartText.width($0) }
+            width = max(900, 70 * labels.count + 420)
+            // Right: the key, a sample line and the longest entry.
+            right = 60 + (Self.keyEntries.map { ChartText.width($0) }.max() ?? 0) + 20
+            // Bottom: the longest rotated label, its height, the tic's offset and a gap.
+            bottom = (widths.max() ?? 0) * sin(radians) + line * cos(radians) + 24
+            // Left: each label reaches w cos(angle) left of its bar; the bar sits a fraction f of
+            // the plot's width in, and the plot is (width - left - right) wide, so
+            // left >= (w cos(angle) + gap - f (width - right)) / (1 - f).
+            var left = Self.yAxisRoom
+            let span = Double(labels.count) - 1 + Self.firstBar + Self.lastBar
+            for (i, w) in widths.enumerated() {
+                let f = (Double(i) + Self.firstBar) / span
+                let reach = w * cos(radians) + line * sin(radians) + 12
+                left = max(left, (reach - f * (Double(width) - right)) / (1 - f))
+            }
+            self.left = left
+            // The title is centred over the plot: it may reach as far each way as the nearer canvas edge.
+            let centre = (left + Double(width) - right) / 2
+            titleLines = ChartText.titleLines(title, width: 2 * min(centre, Double(width) - centre) - 40)
+            top = Double(titleLines.count) * ChartText.lineHeight(points: ChartText.titlePoints) + 30
+            height = max(650, Int((top + bottom + 380).rounded(.up)))
+        }
+    }
+
+    /// Kinds of work in a timeline, in legend order, with their colours.
+    static let ganttKinds: [(name: String, color: String)] = [
+        ("forward", "#4C72B0"), ("backward", "#55A868"), ("update", "#8172B3"), ("transfer", "#DD8452"), ("collective", "#C44E52"),
+    ]
+
+    /// Lane names (9 points) are kept within this width, in pixels.
+    static let laneNameWidth = 300.0
+
+    /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
+    /// busiest), tasks coloured by kind; a transfer shows on every link it crosses.
+    public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
+                             maxLinks: Int = 16) throws -> Chart {
+        let last = step ?? trace.records.map(\.step).max() ?? 0
+        let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
+        let records = trace.records.filter { $0.step == last }
+        let end = records.map(\.end).max() ?? begin
+        // Lanes: GPUs, then links by busy time in the step.
+        var linkBusy = [Int64](repeating: 0, count: topology.links.count)
+        for r in records where r.kind == .transfer {
+            for link in topology.route(from: r.device, to: r.destination!) { linkBusy[link] += r.end.nanoseconds - r.start.nanoseconds }
+        }
+        let links = topology.links.indices.filter { linkBusy[$0] > 0 }.sorted { (linkBusy[$0], $1) > (linkBusy[$1], $0) }.prefix(maxLinks)
+        var lane: [Int: Int] = [:]   // link -> lane
+        var names = (0..<topology.gpuCount).map { "gpu\($0)" }
+        for link in links { lane[link] = names.count; names.append(topology.links[link].name) }
+        names = names.map { ChartText.shortened(Chart.singleLine($0), toWidth: laneNameWidth, points: 9) }
+        func ms(_ t: Int64) -> String { Format.fixed(Double(t - begin.nanoseconds) / 1e6, 4) }
+        var blocks = [String](repeating: "", count: ganttKinds.count)
+        for r in records {
+            let kind: Int
+            switch r.kind {
+            case .forward: kind = 0
+            case .backward: kind = 1
+            case .update: kind = 2
+            case .transfer: kind = (r.group ?? "").hasPrefix("allreduce") ? 4 : 3
+            case .collective: kind = 4
+            }
+            if r.kind == .transfer {
+                for link in topology.route(from: r.device, to: r.destination!) {
+                    if let l = lane[link] { blocks[kind] += "\(l) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n" }
+                }
+            } else {
+                blocks[kind] += "\(r.device) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n"
+            }
+        }
+        var data = "# lane start_ms end_ms; one block per kind: \(ganttKinds.map(\.name).joined(separator: ", "))\n"
+        var plots: [String] = []
+        for (i, kind) in ganttKinds.enumerated() {
+            data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
+            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
+        }
+        let width = 1200
+        let left = (names.map { ChartText.width($0, points: 9) }.max() ?? 0) + 30
+        let script = try Chart.fill(template: "gantt", [
+            "TERMINAL": Chart.terminal(format, width: width, height: max(400, 28 * names.count + 160)),
+            "OUTPUT": Chart.output("gantt.\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: width),
+            "LMARGIN": ChartText.screen(left, of: width),
+            "YMAX": "\(names.count)", "XMAX": Format.fixed(Double(end.nanoseconds - begin.nanoseconds) / 1e6 * 1.01, 4),
+            "YTICS": names.enumerated().map { "\(Chart.gnuplotString($1)) \($0)" }.joined(separator: ", "),
+            "PLOTS": plots.joined(separator: ", \\\n     "),
+        ])
+        return Chart(name: "gantt", format: format, data: data, script: script)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+@testable import Reports
+import Scenario
+
+/// Charts are read at their default size: no title, label, tick or legend may be
+/// cut at the canvas' edge, whatever the scenario's names.
+@Suite struct ChartLayoutTests {
+    /// A long name of wide letters, with a word too long for any line.
+    static let longName = String(repeating: "WMW Wide Name ", count: 12) + String(repeating: "W", count: 150)
+
+    /// Every chart kind for a scenario and runs with `longName`s, and a cost-time chart with long configurations.
+    static func charts() throws -> [Chart] {
+        let scenario = try Scenario.load(path: try writeTemporary(HostileNameTests.scenario(named: longName)))
+        var charts = try ChartCommand.Kind.allCases.map { kind in
+            try ChartBuilder.chart(kind, scenario: scenario, run: nil, gpus: kind == .gantt ? [4] : [1, 2, 4, 8], link: nil,
+                                   bandwidths: nil, format: .png)
+        }
+        let points = (1...30).map { i in
+            Charts.CostTimePoint(hours: 100 / Double(i), dollars: 1000 + 37 * Double(i), label: "\(i) x \(longName)")
+        }
+        charts.append(try Charts.costTime(all: points, front: points, chosen: points[3], deadlineHours: 20, budgetDollars: 1500,
+                                          title: longName, format: .png))
+        return charts
+    }
+
+    /// The pixels of the outermost row and column on each side of `png` that are
+    /// not white, as gnuplot reads them (x, y, r, g, b per line): ink at the edge
+    /// is something cut off.
+    static func inkAtTheEdge(_ png: String, width: Int, height: Int, in directory: String) throws -> [String] {
+        let script = """
+            set table 'edge.txt'
+            plot '\(png)' binary filetype=png using 1:2:3 with table \
+            if (($0 == 0 || $0 == \(width - 1) || column(-1) == 0 || column(-1) == \(height - 1)) && $1 + $2 + $3 < 720)
+            unset table
+            """
+        try script.write(toFile: directory + "/edge.gp", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = try #require(Gnuplot.executable)
+        process.arguments = ["--default-settings", "edge.gp"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let table = try String(contentsOfFile: directory + "/edge.txt", encoding: .utf8)
+        return table.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    @Test(.enabled(if: Gnuplot.executable != nil, "gnuplot is not installed"))
+    func nothingIsCutAtTheCanvasEdgeEvenWithLongNames() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-layout-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let charts = try Self.charts()
+        let drawn = try Gnuplot.write(charts, into: directory, force: false)
+        #expect(drawn.images.count == charts.count)
+        for chart in charts {
+            let size = try #require(chart.script.firstMatch(of: /size (\d+),(\d+)/), "\(chart.name): no canvas size")
+            let ink = try Self.inkAtTheEdge(chart.imageFile, width: Int(size.1)!, height: Int(size.2)!, in: directory)
+            #expect(ink.isEmpty, "\(chart.name).png is cut at its edge: \(ink.prefix(5))")
+        }
+    }
+
+    /// The check above can fail: a label placed past the canvas is found.
+    @Test(.enabled(if: Gnuplot.executable != nil, "gnuplot is not installed"))
+    func theEdgeCheckFindsACutLabel() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-layout-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let script = Chart.terminal(.png, width: 300, height: 200) + "\n" + Chart.output("cut.png") + "\n"
+            + "set label 'a label far too long for this canvas' at screen 0.5, screen 0.5\nplot x notitle\n"
+        _ = try Gnuplot.write([Chart(name: "cut", format: .png, data: "\n", script: script)], into: directory, force: false)
+        #expect(!(try Self.inkAtTheEdge("cut.png", width: 300, height: 200, in: directory)).isEmpty)
+    }
+
+    @Test func marginsAndTitlesFollowTheText() {
+        // The breakdown's bottom and left margins grow with its labels.
+        let short = Charts.BreakdownLayout(labels: ["a, 1 GPU", "b, 2 GPUs"], title: "t")
+        let long = Charts.BreakdownLayout(labels: [Self.longName + ", 1 GPU", "b, 2 GPUs"], title: "t")
+        #expect(long.bottom > short.bottom + 50)
+        #expect(long.left > short.left + 50)
+        // Each rotated label fits left of its bar and above the canvas' bottom.
+        let radians = Charts.labelAngle * .pi / 180
+        let width = ChartText.width(Self.longName + ", 1 GPU")
+        let plot = Double(long.width) - long.left - long.right
+        let firstBar = long.left + Charts.BreakdownLayout.firstBar / (1 + Charts.BreakdownLayout.firstBar + Charts.BreakdownLayout.lastBar) * plot
+        #expect(firstBar - width * cos(radians) > 0)
+        #expect(long.bottom - width * sin(radians) > 0)
+        // Titles wrap to the room they have; legends are shortened to theirs.
+        let lines = ChartText.titleLines(Self.longName, width: 800)
+        #expect(lines.count > 1 && lines.count <= 3)
+        #expect(lines.allSatisfy { ChartText.width($0, points: ChartText.titlePoints) <= 800 })
+        let legend = ChartText.shortened(Self.longName, toWidth: Charts.legendWidth)
+        #expect(legend.hasSuffix("…") && ChartText.width(legend) <= Charts.legendWidth)
+        #expect(ChartText.shortened("short", toWidth: Charts.legendWidth) == "short")
+    }
+
+    @Test func textWidthsAreDejaVuSans() {
+        // 11 points at 96 dpi: an em is 14.67 px; "W" is 2025/2048 em, "i" 569/2048 (plus 3%).
+        #expect(abs(ChartText.width("W") - 2025.0 / 2048 * 11 * 96 / 72 * 1.03) < 1e-9)
+        #expect(ChartText.width("iiii") < ChartText.width("WW"))
+        #expect(abs(ChartText.width("日") - 11 * 96 / 72 * 1.03) < 1e-9)
+    }
+}

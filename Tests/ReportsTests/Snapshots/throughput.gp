@@ -1,0 +1,23 @@
+# ScaleCast chart template: one value per configuration against GPU count, a
+# curve per run on one axis, each run's linear scaling from its fewest GPUs
+# dashed. Filled in by `scalecast chart throughput` and `chart time-to-train`;
+# this is throughput.gp. Both axes are logarithmic, so linear scaling is a straight line.
+set terminal pngcairo size 1000,626 enhanced font 'DejaVu Sans,11'
+if (!exists("outfile")) outfile = 'throughput.png'
+set output outfile
+set title 'snapshot fixture: images per second' font ",14" noenhanced
+set key bmargin left vertical Left reverse maxcols 1
+set grid xtics ytics lc rgb '#dddddd'
+set logscale x 2
+set logscale y 10
+set xlabel "GPUs"
+set ylabel 'images per second, whole cluster (log scale)'
+set xrange [0.7692:5.2000]
+set yrange [60538:529461]
+set xtics ("1" 1, "2" 2, "4" 4)
+set ytics ("80,000" 80000, "100,000" 100000, "150,000" 150000, "200,000" 200000, "300,000" 300000, "400,000" 400000, "500,000" 500000)
+plot 'throughput.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
+     'throughput.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
+     'throughput.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 7 lc rgb '#DD8452', \
+     'throughput.dat' index 3 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#DD8452', \
+     NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'
