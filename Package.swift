@@ -28,11 +28,12 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["YAMLSupport"], exclude: ["README.md"],
                 resources: [.copy("Catalog")]),
         .target(name: "Parallelism", dependencies: ["Workload", "Hardware"], exclude: ["README.md"]),
-        // Execution profiles: how a training stack runs the schedule (host dispatch, gradient dtype, sync policy).
-        .target(name: "Software", dependencies: ["YAMLSupport", "Workload"], exclude: ["README.md"],
+        // Execution profiles: how a training stack runs the schedule (host dispatch, gradient dtype, sync policy, collective).
+        .target(name: "Software", dependencies: ["YAMLSupport", "Workload", "Parallelism"], exclude: ["README.md"],
                 resources: [.copy("Profiles")]),
         .target(name: "CostModel", dependencies: ["Parallelism", "Workload", "Hardware", "Software"], exclude: ["README.md"]),
-        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel", "Software"], exclude: ["README.md"]),
+        .target(name: "Simulation", dependencies: ["SimCore", "Parallelism", "CostModel", "Software",
+                                                   .product(name: "HeapModule", package: "swift-collections")], exclude: ["README.md"]),
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation", "Software",
         ], exclude: ["README.md"]),

@@ -83,6 +83,10 @@ public final class Executor {
             throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
                                 + "is simulated only")
         }
+        guard !graph.collectives.contains(where: { $0.nccl?.algorithm == .tree }) else {
+            throw ExecutorError("NCCL's tree is simulated as a fluid pipeline whose transfers carry no data; "
+                                + "the executor runs its ring (allreduce: nccl-ring) and the other algorithms")
+        }
         self.graph = graph
         self.network = setup.network
         self.setup = setup

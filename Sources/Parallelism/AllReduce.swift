@@ -68,6 +68,32 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// worker process per machine, as in BytePS's runs). On one node there is no
     /// server traffic (BytePS runs only its local NCCL phases there): the flat `ring`.
     case parameterServer = "parameter-server"
+    /// NCCL as it runs an all-reduce: for each collective, the algorithm (ring or
+    /// double binary tree) and protocol (LL, LL128, Simple) its tuning model predicts
+    /// fastest for the message size, node count and GPUs per node
+    /// (`NCCLSystem.choose`, after NVIDIA/nccl v2.30.7 `src/graph/tuning.cc`), run on
+    /// NCCL's channels with the protocol's bytes on the wire and per-step latency
+    /// (`NCCLSystem+Layout`). Small messages across many nodes go to the tree with
+    /// LL; large ones to the ring with Simple (LL128 between, where enabled).
+    case nccl = "nccl-auto"
+    /// NCCL's ring (`NCCL_ALGO=ring`), the protocol still NCCL's choice: rings on
+    /// every rail and mesh stride, 2(N−1) steps of B/(N·layouts) data each, each step
+    /// at least NCCL's per-step latency, the base latency once.
+    case ncclRing = "nccl-ring"
+    /// NCCL's tree (`NCCL_ALGO=tree`), the protocol still NCCL's choice: a chain in
+    /// each node and a double binary tree across nodes, pipelined in chunks.
+    case ncclTree = "nccl-tree"
+
+    /// The NCCL algorithms this choice lets NCCL's tuning pick from; nil for the
+    /// algorithms that are not NCCL's.
+    public var ncclAlgorithms: [NCCLAlgorithm]? {
+        switch self {
+        case .nccl: return NCCLAlgorithm.allCases
+        case .ncclRing: return [.ring]
+        case .ncclTree: return [.tree]
+        default: return nil
+        }
+    }
 }
 
 /// An aggregated all-reduce: `bytes` summed across `ranks` GPUs with `algorithm`.
@@ -78,12 +104,34 @@ public struct CollectiveWork: Hashable, Sendable {
     /// GPUs per node: ranks 0..<ranks fill nodes of this many in order (the two-level
     /// algorithms group by node); nil puts every rank on one node.
     public var ranksPerNode: Int?
+    /// For NCCL's algorithms: the system NCCL tuned for and what it chose to run.
+    public var nccl: NCCLRun?
 
-    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil) {
+    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil, nccl: NCCLRun? = nil) {
+        precondition(algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
         self.algorithm = algorithm
         self.bytes = bytes
         self.ranks = ranks
         self.ranksPerNode = ranksPerNode
+        self.nccl = nccl
+    }
+}
+
+/// An NCCL collective as NCCL runs it: the system it tuned for and its choice.
+public struct NCCLRun: Hashable, Sendable {
+    public var system: NCCLSystem
+    public var choice: NCCLChoice
+
+    public init(system: NCCLSystem, choice: NCCLChoice) {
+        self.system = system
+        self.choice = choice
+    }
+
+    /// NCCL's choice for an all-reduce of `bytes` under `algorithm` (one of NCCL's),
+    /// nil for the other algorithms.
+    public init?(_ algorithm: AllReduceAlgorithm, system: NCCLSystem, bytes: Double) {
+        guard let among = algorithm.ncclAlgorithms else { return nil }
+        self.init(system: system, choice: system.choose(bytes: bytes, among: among))
     }
 }
 
@@ -142,9 +190,10 @@ extension TaskGraph {
     ///     two-level algorithms; nil puts every rank on one node.
     /// - Returns: for each rank, the tasks after which it holds the full result
     ///   (empty when a single rank needs no communication).
+    ///   - nccl: for NCCL's algorithms, the system and NCCL's choice (required for them).
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
-                                   gpusPerNode: Int? = nil) -> [[Int]] {
+                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
         /// The c-th of n near-equal pieces of the bucket's elements.
@@ -175,6 +224,10 @@ extension TaskGraph {
         case .halvingDoubling:
             return halvingDoublingAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                             whole: bucket.map { 0..<$0.elements }, op: op)
+        case .nccl, .ncclRing, .ncclTree:
+            guard let nccl else { preconditionFailure("NCCL's algorithms need NCCL's system and choice") }
+            return ncclAllReduce(nccl, bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                 whole: bucket.map { 0..<$0.elements }, op: op)
         }
     }
 
@@ -191,8 +244,10 @@ extension TaskGraph {
     ///   - piece: the elements of the c-th of the n pieces (empty when unannotated).
     /// - Returns: for each rank, the tasks after which it holds the last step's result
     ///   and its own last send is out (`ready` when there are no steps).
+    ///   - latency: the latency of ring step t's transfer from GPU a to GPU b (none by default).
     mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
-                            label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+                            label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?,
+                            latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none }) -> [[Int]] {
         let n = ranks.count
         guard n > 1, !steps.isEmpty else { return ready }
         let chunk = bytes / Double(n)
@@ -212,7 +267,7 @@ extension TaskGraph {
                 let index = reducing ? ((i - t) % n + n) % n : ((i + 1 - (t - (n - 1))) % n + n) % n
                 current[i] = transfer(chunk, from: ranks[i], to: ranks[(i + 1) % n],
                                       label: "\(label) \(phase) step \(t)", after: deps, step: step, group: group,
-                                      operation: op(piece(index), reducing))
+                                      operation: op(piece(index), reducing), latency: latency(t, ranks[i], ranks[(i + 1) % n]))
             }
             previous = current
         }

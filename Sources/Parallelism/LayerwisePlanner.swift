@@ -133,18 +133,26 @@ struct LayerwisePlanner {
             closing[w] = buckets.map { closingTask[$0.closingLayer]! }
         }
         var updates = [[Int]](repeating: [], count: workers)
+        let algorithm = strategy.gradientSync.algorithm
         for (b, bucket) in buckets.enumerated() {
             let group = "allreduce bucket \(b)"
+            // NCCL chooses its algorithm and protocol per collective, by its size.
+            let nccl = setup.nccl.flatMap { NCCLRun(algorithm, system: $0, bytes: bucket.bytes) }
+            precondition(algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need the setup's NCCL system")
+            if step == 0 {
+                graph.collectives.append(CollectivePlan(group: group, bytes: bucket.bytes, algorithm: algorithm, nccl: nccl?.choice,
+                                                        ncclEstimateSeconds: nccl.flatMap { $0.system.estimatedSeconds($0.choice, bytes: bucket.bytes) }))
+            }
             let done: [[Int]]
             if aggregated {
                 done = [[graph.add(.collective, label: group, device: 0,
-                                   work: .collective(CollectiveWork(algorithm: strategy.gradientSync.algorithm, bytes: bucket.bytes,
-                                                                    ranks: setup.gpus, ranksPerNode: setup.gpusPerNode)),
+                                   work: .collective(CollectiveWork(algorithm: algorithm, bytes: bucket.bytes, ranks: setup.gpus,
+                                                                    ranksPerNode: setup.gpusPerNode, nccl: nccl)),
                                    after: [closing[0][b]], step: step, group: group)]]
             } else {
-                done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group,
-                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode)
+                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl)
             }
             for w in 0..<workers {
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,

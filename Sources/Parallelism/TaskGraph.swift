@@ -71,6 +71,9 @@ public struct TaskGraph: Sendable {
         public var group: String?
         /// What the task does to the data, where the planner says (see `Operation`).
         public var operation: Operation?
+        /// For a transfer, the latency the software that runs it adds to the route's
+        /// (`TransferLatency`); none for every other task and for plain transfers.
+        public var latency: TransferLatency = .none
 
         public var flops: Double { if case .compute(let w) = work { return w.flops } else { return 0 } }
         public var bytes: Double {
@@ -92,6 +95,9 @@ public struct TaskGraph: Sendable {
     public private(set) var tasks: [Task] = []
     /// The model-parallel chunks of every step, in order: whose examples each holds.
     public var chunks: [[ChunkPart]] = []
+    /// The gradient all-reduces of one step, in the order they are issued, with the
+    /// algorithm each runs (the same every step).
+    public var collectives: [CollectivePlan] = []
     /// The first model-parallel layer, if the plan has any.
     public var modelParallelStart: Int?
     /// GPUs that have tasks in the graph.
@@ -126,22 +132,73 @@ public struct TaskGraph: Sendable {
     ///   host memory (`hostEndpoint(node:)`).
     @discardableResult
     public mutating func add(_ kind: Kind, label: String, layer: Int? = nil, device: Int, work: Work,
-                             after dependencies: [Int], step: Int, group: String? = nil, operation: Operation? = nil) -> Int {
+                             after dependencies: [Int], step: Int, group: String? = nil, operation: Operation? = nil,
+                             latency: TransferLatency = .none) -> Int {
         precondition(device >= 0 && (device < gpus || (kind == .transfer && isHostEndpoint(device))),
                      "task on GPU \(device) outside 0..<\(gpus)")
         precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
         let id = tasks.count
         dependencyCount += dependencies.count
         tasks.append(Task(id: id, kind: kind, label: label, layer: layer, device: device, work: work,
-                          dependencies: dependencies, step: step, group: group, operation: operation))
+                          dependencies: dependencies, step: step, group: group, operation: operation, latency: latency))
         return id
     }
 
     /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.
     @discardableResult
     public mutating func transfer(_ bytes: Double, from source: Int, to destination: Int, label: String,
-                                  after dependencies: [Int], step: Int, group: String, operation: Operation? = nil) -> Int {
+                                  after dependencies: [Int], step: Int, group: String, operation: Operation? = nil,
+                                  latency: TransferLatency = .none) -> Int {
         add(.transfer, label: label, device: source, work: .transfer(bytes: bytes, destination: destination),
-            after: dependencies, step: step, group: group, operation: operation)
+            after: dependencies, step: step, group: group, operation: operation, latency: latency)
     }
+}
+
+/// Latency a transfer takes beyond its bytes, set by the software that moves it: a
+/// collective library's per-step cost (NCCL's `hwLatencies`), its fixed cost per
+/// collective, a pipeline's fill. The simulator delivers a transfer
+/// `max(route latency, floor) + added` after its last byte leaves: the floor stands
+/// for a measured end-to-end step latency that already contains the wire's, so the
+/// two are not added.
+public struct TransferLatency: Hashable, Sendable {
+    /// The least latency of the step, seconds.
+    public var floorSeconds: Double
+    /// Seconds added after it.
+    public var addedSeconds: Double
+
+    public init(floorSeconds: Double = 0, addedSeconds: Double = 0) {
+        self.floorSeconds = floorSeconds
+        self.addedSeconds = addedSeconds
+    }
+
+    /// No latency beyond the route's.
+    public static let none = TransferLatency()
+
+    /// Seconds beyond a route whose hops' latencies sum to `routeSeconds`.
+    public func extraSeconds(beyond routeSeconds: Double) -> Double { max(0, floorSeconds - routeSeconds) + addedSeconds }
+}
+
+/// A gradient all-reduce as the plan runs it, for reports: which bucket, how many
+/// bytes, the algorithm, and for NCCL the algorithm and protocol its tuning chose and
+/// the time it predicted.
+public struct CollectivePlan: Sendable, Equatable {
+    /// The transfers' group (`allreduce bucket 3`).
+    public var group: String
+    public var bytes: Double
+    public var algorithm: AllReduceAlgorithm
+    /// NCCL's choice, for NCCL's algorithms.
+    public var nccl: NCCLChoice?
+    /// NCCL's own estimate of the collective's time, seconds (`NCCLSystem.estimatedSeconds`).
+    public var ncclEstimateSeconds: Double?
+
+    public init(group: String, bytes: Double, algorithm: AllReduceAlgorithm, nccl: NCCLChoice? = nil, ncclEstimateSeconds: Double? = nil) {
+        self.group = group
+        self.bytes = bytes
+        self.algorithm = algorithm
+        self.nccl = nccl
+        self.ncclEstimateSeconds = ncclEstimateSeconds
+    }
+
+    /// `ring`, or `nccl: tree/LL` for NCCL's algorithms.
+    public var description: String { nccl.map { "\(algorithm.rawValue): \($0)" } ?? algorithm.rawValue }
 }

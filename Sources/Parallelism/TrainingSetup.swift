@@ -18,6 +18,9 @@ public struct TrainingSetup: Sendable {
     public var gpusPerNode: Int?
     /// The element-wise layers the training stack runs inside batch norm kernels.
     public var fusion: FusionPlan = .none
+    /// The cluster as NCCL sees it, for NCCL's algorithms (`AllReduceAlgorithm.nccl`
+    /// and its pinned forms); nil where the plan runs none of them.
+    public var nccl: NCCLSystem?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

@@ -32,13 +32,14 @@ public enum ExplainJSON {
         var bottleneck: String
         var layers: [Layer]
         var communication: [Communication]
+        var collectives: [Collective]
         var resources: [Resource]
         var kernels: [Kernel]
         enum CodingKeys: String, CodingKey {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
-            case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, resources, kernels
+            case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, collectives, resources, kernels
         }
     }
 
@@ -52,6 +53,34 @@ public enum ExplainJSON {
     struct Communication: Encodable {
         var what: String
         var bytes: Double
+    }
+
+    /// One gradient all-reduce: its algorithm, NCCL's choice and estimate (null for
+    /// algorithms that are not NCCL's), and its simulated time.
+    struct Collective: Encodable {
+        var group: String
+        var bytes: Double
+        var algorithm: String
+        var ncclAlgorithm: String?
+        var ncclProtocol: String?
+        var ncclEstimateSeconds: Double?
+        var simulatedSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case group, bytes, algorithm, ncclAlgorithm = "nccl_algorithm", ncclProtocol = "nccl_protocol",
+                 ncclEstimateSeconds = "nccl_estimate_seconds", simulatedSeconds = "simulated_seconds"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(group, forKey: .group)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(algorithm, forKey: .algorithm)
+            try c.encode(ncclAlgorithm, forKey: .ncclAlgorithm)
+            try c.encode(ncclProtocol, forKey: .ncclProtocol)
+            try c.encode(ncclEstimateSeconds, forKey: .ncclEstimateSeconds)
+            try c.encode(simulatedSeconds, forKey: .simulatedSeconds)
+        }
     }
 
     struct Resource: Encodable {
@@ -115,6 +144,11 @@ public enum ExplainJSON {
                    bottleneck: analysis.bottleneck,
                    layers: analysis.layers.map { Layer(name: $0.name, forwardSeconds: $0.forwardSeconds, backwardSeconds: $0.backwardSeconds) },
                    communication: analysis.bytesByCommunication.map { Communication(what: $0.kind, bytes: $0.bytes) },
+                   collectives: analysis.collectives.map {
+                       Collective(group: $0.plan.group, bytes: $0.plan.bytes, algorithm: $0.plan.algorithm.rawValue,
+                                  ncclAlgorithm: $0.plan.nccl?.algorithm.rawValue, ncclProtocol: $0.plan.nccl?.proto.rawValue,
+                                  ncclEstimateSeconds: $0.plan.ncclEstimateSeconds, simulatedSeconds: $0.simulatedSeconds)
+                   },
                    resources: analysis.gpus.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: nil,
                                                            bytes: nil, mostly: nil) }
                        + analysis.links.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: $0.utilization,

@@ -12,7 +12,8 @@ public enum ExplainReport {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
-            + "sync: \(profile.gradientSync.rawValue)\n"
+            + "sync: \(profile.gradientSync.rawValue)"
+            + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
         if profile.batchNormFusion != .none {
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the fused layers show 0 ms above: they run inside the batch norm's kernel)\n"
@@ -67,6 +68,8 @@ public enum ExplainReport {
             out += comm.render()
         }
 
+        out += collectives(analysis.collectives)
+
         out += "\nResources (busy = share of the step with work on it; used = bytes / capacity)\n"
         var resources = TextTable(headers: ["resource", "role", "busy", "used", "MB", "mostly"],
                                   alignments: [.left, .left, .right, .right, .right, .left])
@@ -109,6 +112,24 @@ public enum ExplainReport {
         }
         let forward = rows.reduce(0) { $0 + $1.forwardSeconds }, backward = rows.reduce(0) { $0 + $1.backwardSeconds }
         table.setFooter(["", "total (\(rows.count) layers)", ms(forward), ms(backward), ms(forward + backward), rows.isEmpty ? "" : "100.0%"])
+        return out + table.render()
+    }
+
+    /// The step's gradient all-reduces: the algorithm each ran with (for NCCL, the
+    /// algorithm and protocol its tuning chose and the time it predicted) and the
+    /// simulated time, first transfer to last. Only where NCCL chose (a fixed
+    /// algorithm is named in the run's label already).
+    static func collectives(_ rows: [StepAnalysis.CollectiveRow]) -> String {
+        guard rows.contains(where: { $0.plan.nccl != nil }) else { return "" }
+        var out = "\nGradient all-reduces as NCCL runs them (its tuning model's choice per collective, "
+            + "after NVIDIA/nccl v2.30.7 src/graph/tuning.cc)\n"
+        var table = TextTable(headers: ["bucket", "MB", "algorithm", "protocol", "NCCL's estimate ms", "simulated ms"],
+                              alignments: [.left, .right, .left, .left, .right, .right])
+        for row in rows {
+            table.append([row.plan.group.replacingOccurrences(of: "allreduce ", with: ""), Format.fixed(row.plan.bytes / 1e6, 2),
+                          row.plan.nccl?.algorithm.rawValue ?? row.plan.algorithm.rawValue, row.plan.nccl?.proto.rawValue ?? "",
+                          row.plan.ncclEstimateSeconds.map { Format.fixed($0 * 1e3, 3) } ?? "", Format.fixed(row.simulatedSeconds * 1e3, 3)])
+        }
         return out + table.render()
     }
 

@@ -66,21 +66,23 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
+                if let collective = p.collective { o["collective"] = collective.rawValue }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return CommandOutput(stdout: String(decoding: data, as: UTF8.self) + "\n")
         }
         func us(_ seconds: Double) -> String { String(format: "%g", seconds * 1e6) }
-        var lines = ["profile                 launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync   kernel library",
-                     "----------------------  ---------------------------------  --------------  --------------  --------------"]
+        var lines = ["profile                 launch us/kernel (fwd/bwd/update)  gradient bytes  gradient sync   kernel library  collective",
+                     "----------------------  ---------------------------------  --------------  --------------  --------------  ----------"]
         for p in catalog.profiles {
             let launch = "\(us(p.launchSecondsPerKernelForward)) / \(us(p.launchSecondsPerKernelBackward)) / \(us(p.launchSecondsPerKernelUpdate))"
             lines.append(p.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                          + launch.padding(toLength: 35, withPad: " ", startingAt: 0)
                          + (p.gradientBytesPerElement.map(String.init) ?? "precision").padding(toLength: 16, withPad: " ", startingAt: 0)
                          + p.gradientSync.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
-                         + (p.kernelLibrary?.name ?? "-"))
+                         + (p.kernelLibrary?.name ?? "-").padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + (p.collective?.rawValue ?? "scenario's"))
         }
         lines.append("")
         for p in catalog.profiles where p.loader == .cpu {

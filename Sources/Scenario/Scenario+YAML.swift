@@ -92,7 +92,8 @@ extension RunSpec {
         let batchNode = try yaml.required("batch_per_gpu")
         let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
-        let strategy = try RunSpec.readStrategy(try yaml.optional("strategy"), network: network)
+        let strategyNode = try yaml.optional("strategy")
+        var strategy = try RunSpec.readStrategy(strategyNode, network: network)
         let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"), baseDirectory: baseDirectory,
                                                             gpu: cluster.gpu, precision: Precision(rawValue: precisionName)!)
         var steps = 2
@@ -122,6 +123,18 @@ extension RunSpec {
         let pricing = try yaml.optional("pricing").map { try PricingSpec(yaml: $0, catalog: catalog) }
         let softwareNode = try yaml.optional("software")
         let software = try softwareNode.map(profiles.read) ?? .ideal
+        // The profile's collective applies where the strategy names no all-reduce; a
+        // scenario that names one in both places is asked to keep one.
+        if let collective = software.collective {
+            if let named = try strategyNode?.optional("allreduce") {
+                if let softwareNode, softwareNode.isMapping, let override = try softwareNode.optional("collective") {
+                    throw override.error("strategy.allreduce (line \(named.line.map(String.init) ?? "?")) already names the all-reduce; "
+                                         + "keep one of the two")
+                }
+            } else {
+                strategy.gradientSync.algorithm = collective
+            }
+        }
         if let softwareNode, software.loader == .cpu, software.loaderImagesPerSecondPerNode == nil {
             guard software.loaderImagesPerSecondPerCore != nil else {
                 throw softwareNode.error("a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node")

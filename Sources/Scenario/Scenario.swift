@@ -53,6 +53,7 @@ public struct RunSpec: Sendable {
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
         setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
         setup.gpusPerNode = cluster.gpusPerNode
+        if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         return setup
     }
 

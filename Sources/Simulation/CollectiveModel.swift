@@ -25,25 +25,80 @@ import Parallelism
 /// On idle uniform links these reduce to the closed forms in `AllReduceAlgorithm`.
 public final class CollectiveModel {
     private let topology: Topology
-    private var cache: [String: (secondsPerByte: Double, latency: Double)] = [:]
+    private var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
+
+    /// What a closed form depends on: the algorithm and ranks, and for NCCL its
+    /// system and choice (and for its tree the message size, which sets the chunks).
+    private struct Key: Hashable {
+        var algorithm: AllReduceAlgorithm
+        var ranks: Int
+        var perNode: Int?
+        var nccl: NCCLRun?
+        var bytes: Double?
+    }
 
     public init(topology: Topology) { self.topology = topology }
 
     /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
     public func seconds(for work: CollectiveWork) -> Double {
         guard work.ranks > 1 else { return 0 }
-        let key = "\(work.algorithm.rawValue)/\(work.ranks)/\(work.ranksPerNode ?? 0)"
-        if cache[key] == nil { cache[key] = closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode) }
+        let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
+                      bytes: work.nccl?.choice.algorithm == .tree ? work.bytes : nil)
+        if cache[key] == nil {
+            if let nccl = work.nccl, nccl.choice.algorithm == .tree {
+                // One fluid phase whose transfers end at different times: priced at its bytes.
+                cache[key] = (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
+            } else if let nccl = work.nccl {
+                cache[key] = price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
+            } else {
+                cache[key] = closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode)
+            }
+        }
         let (secondsPerByte, latency) = cache[key]!
         return work.bytes * secondsPerByte + latency
     }
 
-    /// A phase: transfers (source, destination endpoints) of `fraction` of the message each.
+    /// A phase: transfers (source, destination endpoints) of `fraction` of the message
+    /// each, with the latency their software adds to the route's.
     private struct Phase {
-        var transfers: [(from: Int, to: Int, fraction: Double)]
+        var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)]
 
-        init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction) } }
-        init(transfers: [(from: Int, to: Int, fraction: Double)]) { self.transfers = transfers }
+        init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction, .none) } }
+        init(transfers: [(from: Int, to: Int, fraction: Double)]) { self.transfers = transfers.map { ($0.from, $0.to, $0.fraction, .none) } }
+        init(transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)]) { self.transfers = transfers }
+    }
+
+    /// NCCL's all-reduce as `TaskGraph.ncclAllReduce` lays it out. The ring: 2(N−1)
+    /// phases, each with every layout's N transfers of 1/(N·layouts) of the message
+    /// over the protocol's wire efficiency, the base latency on the first. The tree:
+    /// one phase with every edge of every channel both ways at once (the fluid
+    /// pipeline), each of 1/channels of the message over the wire efficiency, the
+    /// pipeline's fill on the transfers that deliver the result.
+    private func ncclPhases(_ run: NCCLRun, ranks n: Int, bytes: Double) -> [(phase: Phase, repeats: Int)] {
+        let system = run.system, choice = run.choice
+        let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: system.gpusPerNode)
+        let efficiency = choice.proto.wireEfficiency
+        func node(_ rank: Int) -> Int { rank / system.gpusPerNode }
+        switch choice.algorithm {
+        case .ring:
+            let orders = system.ringOrders(nodes)
+            let fraction = 1 / (Double(n * orders.count) * efficiency)
+            func step(first: Bool) -> Phase {
+                Phase(transfers: orders.flatMap { order in
+                    order.indices.map { i in
+                        let (a, b) = (order[i], order[(i + 1) % n])
+                        return (a, b, fraction, system.ringStepLatency(choice, across: node(a) != node(b), firstStep: first))
+                    }
+                })
+            }
+            return [(step(first: true), 1), (step(first: false), 2 * (n - 1) - 1)]
+        case .tree:
+            let fraction = 1 / (Double(system.treeChannels(nodes)) * efficiency)
+            let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
+            return [(Phase(transfers: edges.flatMap { e in
+                [(e.child, e.parent, fraction, e.reduceLatency), (e.parent, e.child, fraction, e.broadcastLatency)]
+            }), 1)]
+        }
     }
 
     /// One step of a ring inside every node at once (nodes of one rank send nothing).
@@ -54,6 +109,7 @@ public final class CollectiveModel {
     }
 
     private func closedForm(_ algorithm: AllReduceAlgorithm, ranks n: Int, perNode: Int?) -> (secondsPerByte: Double, latency: Double) {
+        precondition(algorithm.ncclAlgorithms == nil, "NCCL's algorithms are priced by ncclPhases")
         var phases: [(phase: Phase, repeats: Int)] = []
         let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: perNode)
         var algorithm = algorithm
@@ -117,7 +173,32 @@ public final class CollectiveModel {
             phases.append((Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1))
             phases.append((copies(toHost: false), 1))
             for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
+        case .nccl, .ncclRing, .ncclTree:
+            break
         }
+        return price(phases)
+    }
+
+    /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's
+    /// fluid tree), `bytes` in the message: each transfer gets its max-min fair rate
+    /// over the links it crosses (`MaxMinRates`), and the phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates are
+    /// those at the start: transfers that finish early leave their bandwidth to the rest
+    /// in the simulation, so this errs long where the transfers on a link differ.
+    private func fluidSeconds(_ phase: Phase, bytes: Double) -> Double {
+        let routes = phase.transfers.map { topology.route(from: $0.from, to: $0.to) }
+        let rate = MaxMinRates.rates(routes: routes, capacities: topology.links.map(\.bytesPerSecond))
+        var end = 0.0
+        for (t, transfer) in phase.transfers.enumerated() {
+            let wire = topology.latency(of: routes[t])
+            end = max(end, transfer.fraction * bytes / rate[t] + wire + transfer.latency.extraSeconds(beyond: wire))
+        }
+        return end
+    }
+
+    /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its
+    /// slowest transfer, bytes over the tightest shared link of its route plus the
+    /// route's latency and what its software adds (`TransferLatency`).
+    private func price(_ phases: [(phase: Phase, repeats: Int)]) -> (secondsPerByte: Double, latency: Double) {
         var perByte = 0.0, latency = 0.0
         for (phase, repeats) in phases where repeats > 0 && !phase.transfers.isEmpty {
             var count = [Int](repeating: 0, count: topology.links.count)
@@ -127,7 +208,8 @@ public final class CollectiveModel {
             for (route, transfer) in zip(routes, phase.transfers) {
                 let share = route.map { topology.links[$0].bytesPerSecond / Double(count[$0]) }.min() ?? .infinity
                 slowestPerByte = max(slowestPerByte, transfer.fraction / share)
-                slowestLatency = max(slowestLatency, topology.latency(of: route))
+                let wire = topology.latency(of: route)
+                slowestLatency = max(slowestLatency, wire + transfer.latency.extraSeconds(beyond: wire))
             }
             perByte += slowestPerByte * Double(repeats)
             latency += slowestLatency * Double(repeats)

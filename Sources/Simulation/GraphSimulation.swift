@@ -50,6 +50,7 @@ public enum GraphSimulation {
         // never copy a `TaskGraph.Task` (its strings and arrays) into a closure.
         let devices = tasks.map(\.device)
         let works = tasks.map(\.work)
+        let latencies = tasks.map(\.latency)
         // Routes depend only on the endpoints: resolve each pair once.
         var legCache: [Int: [[LinkID]]] = [:]
         func legs(from source: Int, to destination: Int) -> [[LinkID]] {
@@ -99,12 +100,17 @@ public enum GraphSimulation {
                 starts[id] = simulator.now
                 // Legs run one after the other (a copy staged through host memory).
                 let route = legs(from: device, to: destination)
+                // The latency the software adds beyond the route's (a collective library's step cost).
+                let extra = latencies[id] == .none ? .zero
+                    : SimDuration(secondsRoundingUp: latencies[id].extraSeconds(beyond: topology.latency(of: route.flatMap { $0.map(\.index) })))
                 var leg = 0
                 func next() {
                     let path = route[leg]
                     leg += 1
                     network.startFlow(bytes: bytes, path: path) { end in
-                        if leg == route.count { finish(id, at: end) } else { next() }
+                        if leg < route.count { next() } else if extra == .zero { finish(id, at: end) } else {
+                            simulator.schedule(after: extra) { finish(id, at: simulator.now) }
+                        }
                     }
                 }
                 next()

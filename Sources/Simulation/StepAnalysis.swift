@@ -29,9 +29,19 @@ public struct StepAnalysis: Sendable {
         public var topGroups: [(group: String, bytes: Double)]
     }
 
+    /// One gradient all-reduce of the step: what the plan ran it with and how long
+    /// it took from its first transfer's start to its last one's end.
+    public struct CollectiveRow: Sendable {
+        public var plan: CollectivePlan
+        /// Seconds in the measured step, first transfer's start to last one's end.
+        public var simulatedSeconds: Double
+    }
+
     /// Bytes moved in the step per kind of communication (`activations`,
     /// `gradient return`, `allreduce`...), in the order first seen.
     public var bytesByCommunication: [(kind: String, bytes: Double)]
+    /// The step's gradient all-reduces in the order they were issued.
+    public var collectives: [CollectiveRow]
     public var layers: [LayerRow]
     public var gpus: [ResourceRow]
     /// Link directions that carried anything, the most used (bytes / capacity) first.
@@ -56,8 +66,13 @@ public struct StepAnalysis: Sendable {
         var linkBytes = [Double](repeating: 0, count: topology.links.count)
         var linkGroups = [[String: Double]](repeating: [:], count: topology.links.count)
         var kinds: [(kind: String, bytes: Double)] = []
+        var groupSpans: [String: (start: Int64, end: Int64)] = [:]
         for r in records {
             let span = Interval(r.start.nanoseconds, r.end.nanoseconds)
+            if r.kind == .transfer || r.kind == .collective, let group = r.group {
+                let known = groupSpans[group] ?? (r.start.nanoseconds, r.end.nanoseconds)
+                groupSpans[group] = (min(known.start, r.start.nanoseconds), max(known.end, r.end.nanoseconds))
+            }
             switch r.kind {
             case .forward, .backward, .update:
                 busy[r.device].append(span)
@@ -79,6 +94,10 @@ public struct StepAnalysis: Sendable {
             }
         }
         bytesByCommunication = kinds
+        collectives = graph.collectives.map { plan in
+            let span = groupSpans[plan.group].map { Double($0.end - $0.start) / 1e9 } ?? 0
+            return CollectiveRow(plan: plan, simulatedSeconds: span)
+        }
         layers = layerNames.indices.compactMap { i in
             forward[i] + backward[i] > 0 ? LayerRow(layer: i, name: layerNames[i], forwardSeconds: forward[i], backwardSeconds: backward[i]) : nil
         }

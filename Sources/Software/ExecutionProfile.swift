@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 import Workload
 import YAMLSupport
 
@@ -67,6 +68,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// `.item()` before it lets the optimizer step, so the host cannot launch the
     /// update, nor anything after it, until the step's gradients are ready.
     public var hostSyncBeforeUpdate = false
+    /// The all-reduce the stack runs its gradients with (`collective:`), where the
+    /// scenario's `strategy.allreduce` does not name one; nil: the scenario's (ring
+    /// by default). `nccl-auto` is NCCL choosing per collective, as its tuning does.
+    public var collective: AllReduceAlgorithm?
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -93,7 +98,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate
+            && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -127,7 +132,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
-                                   "compute_jitter_cv", "host_sync_before_update"]
+                                   "compute_jitter_cv", "host_sync_before_update", "collective"]
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -178,6 +183,9 @@ public struct ExecutionProfile: Sendable, Equatable {
                 }
             case "host_sync_before_update":
                 hostSyncBeforeUpdate = try value.bool()
+            case "collective":
+                let name = try value.oneOf(["scenario"] + AllReduceAlgorithm.allCases.map(\.rawValue))
+                collective = AllReduceAlgorithm(rawValue: name)
             case "compute_jitter_cv":
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }

@@ -4,11 +4,17 @@ import Testing
 
 /// `scalecast explain --json`: its keys, its kernels, its determinism.
 @Suite struct ExplainJSONTests {
-    func scenario(_ software: String) throws -> String {
+    /// Writes `yaml` to a fresh temporary scenario file and returns its path.
+    func write(_ yaml: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-explain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func scenario(_ software: String) throws -> String {
+        try write("""
             name: explain-json
             model: alexnet-owt
             batch_per_gpu: 64
@@ -17,8 +23,7 @@ import Testing
             runs:
               - {label: plain}
               - {label: library, software: \(software)}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+            """)
     }
 
     @Test func theDocumentHasItsKeysAndKernelsOnlyWithALibrary() throws {
@@ -31,7 +36,7 @@ import Testing
         #expect(runs.count == 2)
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
-                                 "bottleneck", "layers", "communication", "resources", "kernels"]
+                                 "bottleneck", "layers", "communication", "collectives", "resources", "kernels"]
         for run in runs { #expect(Set(run.keys) == keys) }
         #expect((runs[0]["kernels"] as? [Any])?.isEmpty == true)
         let kernels = try #require(runs[1]["kernels"] as? [[String: Any]])
@@ -47,13 +52,42 @@ import Testing
         #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
     }
 
+    /// Under nccl-auto each bucket names the algorithm and protocol NCCL's tuning chose
+    /// and NCCL's estimate, in the JSON and in the text: on two nodes, ResNet-50's
+    /// per-layer buckets go small (batch norms: tree with LL) to large (ring).
+    @Test func ncclChoicesArePerBucket() throws {
+        let path = try write("""
+            name: nccl
+            model: resnet50
+            batch_per_gpu: 32
+            cluster: {gpu: A100, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            strategy: {kind: data, bucket_mb: layer}
+            software: {profile: ideal, collective: nccl-auto}
+            simulation: {fidelity: aggregated}
+            gpus: [16]
+            """)
+        let out = CLI.execute(["explain", path, "--gpus", "16", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let collectives = try #require(run["collectives"] as? [[String: Any]])
+        #expect(collectives.count == 107)   // ResNet-50: 53 convolutions, 53 batch norms, 1 FC, a bucket each
+        for c in collectives {
+            #expect(c["algorithm"] as? String == "nccl-auto")
+            #expect(["tree", "ring"].contains(c["nccl_algorithm"] as? String))
+            #expect(["LL", "LL128", "Simple"].contains(c["nccl_protocol"] as? String))
+            #expect((c["nccl_estimate_seconds"] as? Double ?? 0) > 0 && (c["simulated_seconds"] as? Double ?? 0) > 0)
+        }
+        let choices = Set(collectives.map { "\($0["nccl_algorithm"]!)/\($0["nccl_protocol"]!)" })
+        #expect(choices.contains("tree/LL") && choices.contains { $0.hasPrefix("ring/") }, "\(choices)")
+        let text = CLI.execute(["explain", path, "--gpus", "16"]).stdout
+        #expect(text.contains("Gradient all-reduces as NCCL runs them") && text.contains("tree       LL "))
+    }
+
     /// Under aggregated fidelity no link carries a transfer; a step that waits on its
     /// collectives still names communication as the bottleneck.
     @Test func aggregatedCommunicationIsStillTheBottleneck() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-agg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        let path = try write("""
             name: aggregated
             model: vgg16
             batch_per_gpu: 32
@@ -62,7 +96,7 @@ import Testing
             strategy: {kind: data, allreduce: ring, bucket_mb: 25}
             simulation: {fidelity: aggregated}
             gpus: [64]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let out = CLI.execute(["explain", path, "--gpus", "64", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let run = try #require((document["runs"] as? [[String: Any]])?.first)

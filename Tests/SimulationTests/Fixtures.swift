@@ -17,13 +17,15 @@ enum Fixtures {
                            hostLink: catalog.link(named: "pcie4-x16")!)
     }
 
-    /// A single-link bottleneck: GPUs on one PCIe switch whose GPU links have `bytesPerSecond`.
-    static func pcieCluster(gpuLink: String = "pcie3-x16", perSwitch: Int = 8, gpu: String = "V100") -> ClusterSpec {
+    /// A single-link bottleneck: GPUs on one PCIe switch whose GPU links have `bytesPerSecond`
+    /// (or `perSwitch` to a switch, two switches per socket); nodes joined by `network` if given.
+    static func pcieCluster(gpuLink: String = "pcie3-x16", perSwitch: Int = 8, gpu: String = "V100",
+                            network: NetworkSpec? = nil) -> ClusterSpec {
         let pcie = catalog.link(named: gpuLink)!
         return ClusterSpec(gpu: catalog.gpu(named: gpu)!, gpusPerNode: 8,
                            fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie, uplink: pcie, socketLink: catalog.link(named: "qpi-8gt")!,
                                                           gpusPerSwitch: perSwitch, switchesPerSocket: 2)),
-                           network: nil, hostLink: pcie)
+                           network: network, hostLink: pcie)
     }
 
     /// A small CNN that runs in microseconds of simulated time.

@@ -1,0 +1,146 @@
+/// How ScaleCast lays NCCL's rings and trees over the cluster's links, shared by
+/// the expanded plan (`TaskGraph.ncclAllReduce`) and the aggregated closed form
+/// (`CollectiveModel`), so that both price the same transfers.
+///
+/// NCCL runs a collective on many channels (one thread block each); channels that
+/// take the same route only share its bandwidth, so ScaleCast simulates one channel
+/// per distinct route, a *layout*: one per rail (the node's NICs a ring enters and
+/// leaves by) and one per ring stride on an NVLink mesh (`NCCLSystem.rails`,
+/// `strides`). Each layout carries its share of the message.
+///
+/// Latency. A step's transfer takes NCCL's per-step latency for its hop and
+/// protocol (`stepLatencyMicroseconds`, from `hwLatencies`) as a floor under the
+/// route's own latency (`TransferLatency`), and the collective's base latency is
+/// added once, to its first step.
+///
+/// The tree is pipelined: NCCL cuts each channel's data into chunks
+/// (`NCCLProtocol.treeChunkBytes`, at most the data per channel) that stream up the
+/// tree while earlier ones stream down. ScaleCast runs it as a fluid pipeline: every
+/// edge carries its whole share, up and down at once, as concurrent transfers
+/// sharing the links, and the pipeline's fill (the last chunk's climb from the
+/// deepest rank to the root and descent to each rank, one hop at a time) is added to
+/// the transfers that deliver the result: each hop costs its step latency plus a
+/// chunk at one channel's bandwidth, `chunk / (efficiency × speed per channel)`. So
+/// an idle tree takes about `(its busiest link's bytes) / bandwidth + depth up and
+/// down × (latency + chunk time)`, the pipelined tree's classic form
+/// (`(K + D − 1)` chunk times for K chunks over D hops).
+extension NCCLSystem {
+    /// One edge of a simulated tree channel: the reduce goes from `child` to `parent`,
+    /// the broadcast back; positions index the communicator's ranks.
+    public struct TreeEdge: Sendable, Equatable {
+        public var channel: Int
+        public var child: Int
+        public var parent: Int
+        /// Whether the edge joins two nodes (a network hop) or two GPUs of a node.
+        public var across: Bool
+        /// The reduce transfer's latency (the root's incoming edges carry the fill).
+        public var reduceLatency: TransferLatency
+        /// The broadcast transfer's latency (every one carries the fill to its child).
+        public var broadcastLatency: TransferLatency
+    }
+
+    /// The order in which layout `l`'s ring or chain visits the `m` ranks of one node
+    /// (positions 0..<m among the node's ranks): it starts at the rank whose NIC is
+    /// rail `l` (rank `(l mod rails)·m / rails`) and steps by the layout's stride, so
+    /// that consecutive layouts enter and leave each node through different NICs and,
+    /// on a mesh, use different links.
+    public func nodeOrder(layout l: Int, members m: Int) -> [Int] {
+        guard m > 1 else { return Array(0..<m) }
+        var stride = strides[l % strides.count]
+        if Self.gcd(stride, m) != 1 { stride = 1 }
+        let start = (l % rails) * m / rails
+        return (0..<m).map { (start + $0 * stride) % m }
+    }
+
+    /// Simulated ring layouts: enough to use every rail and every mesh stride.
+    public var layouts: Int { max(rails, strides.count) }
+
+    /// Each ring layout's order over the ranks (positions in `nodes`' rank list):
+    /// node after node, each node visited in `nodeOrder`.
+    public func ringOrders(_ nodes: NodeGroups) -> [[Int]] {
+        (0..<layouts).map { l in nodes.members.flatMap { m in nodeOrder(layout: l, members: m.count).map { m[$0] } } }
+    }
+
+    /// The latency of a ring step's transfer under `choice`: NCCL's step latency for
+    /// the hop as its floor, and on the first step the collective's base latency.
+    public func ringStepLatency(_ choice: NCCLChoice, across: Bool, firstStep: Bool) -> TransferLatency {
+        TransferLatency(floorSeconds: stepLatencyMicroseconds(choice, across: across) * 1e-6,
+                        addedSeconds: firstStep ? baseLatencyMicroseconds(choice) * 1e-6 : 0)
+    }
+
+    /// Simulated tree channels: two trees (NCCL's double binary tree) per layout
+    /// across nodes; inside one node, one chain per layout.
+    public func treeChannels(_ nodes: NodeGroups) -> Int { layouts * (nodes.members.count > 1 ? 2 : 1) }
+
+    /// The edges of every simulated tree channel for an all-reduce of `bytes` under
+    /// `choice`: in each node a chain in `nodeOrder` from its head (the first rank),
+    /// and the heads joined by NCCL's double binary tree over the nodes, channel c of
+    /// the layouts taking tree `c / layouts` (the first tree, then the mirrored or
+    /// shifted one).
+    public func treeEdges(_ choice: NCCLChoice, nodes: NodeGroups, bytes: Double) -> [TreeEdge] {
+        let k = nodes.members.count
+        let chunk = min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) / choice.proto.wireEfficiency
+        func hop(_ across: Bool) -> Double {
+            stepLatencyMicroseconds(choice, across: across) * 1e-6 + chunk / (channelGigabytesPerSecond * 1e9)
+        }
+        let base = baseLatencyMicroseconds(choice) * 1e-6
+        var edges: [TreeEdge] = []
+        for c in 0..<treeChannels(nodes) {
+            let shape = c / layouts
+            let chains = nodes.members.map { m in nodeOrder(layout: c % layouts, members: m.count).map { m[$0] } }
+            // Each rank's parent in this channel, in chain order node by node.
+            var links: [(child: Int, parent: Int, across: Bool)] = []
+            var parentOf: [Int: (parent: Int, across: Bool)] = [:]
+            for (a, chain) in chains.enumerated() {
+                if let up = Self.doubleTreeParent(a, of: k, tree: shape) {
+                    links.append((chain[0], chains[up][0], true))
+                    parentOf[chain[0]] = (chains[up][0], true)
+                }
+                for i in chain.indices.dropFirst() {
+                    links.append((chain[i], chain[i - 1], false))
+                    parentOf[chain[i]] = (chain[i - 1], false)
+                }
+            }
+            // The pipeline's cost from each rank up to the root, hop by hop.
+            var toRoot: [Int: Double] = [:]
+            func climb(_ x: Int) -> Double {
+                if let known = toRoot[x] { return known }
+                let cost = parentOf[x].map { hop($0.across) + climb($0.parent) } ?? 0
+                toRoot[x] = cost
+                return cost
+            }
+            let fill = chains.joined().map(climb).max() ?? 0
+            for link in links {
+                let floor = stepLatencyMicroseconds(choice, across: link.across) * 1e-6
+                let intoRoot = parentOf[link.parent] == nil
+                edges.append(TreeEdge(channel: c, child: link.child, parent: link.parent, across: link.across,
+                                      reduceLatency: TransferLatency(floorSeconds: floor,
+                                                                     addedSeconds: intoRoot ? base + fill - hop(link.across) : 0),
+                                      broadcastLatency: TransferLatency(floorSeconds: floor,
+                                                                        addedSeconds: base + fill + climb(link.child) - hop(link.across))))
+            }
+        }
+        return edges
+    }
+
+    /// The parent of rank `r` of `n` in NCCL's binary tree rooted at 0
+    /// (`ncclGetBtree`, `src/graph/trees.cc`): with `b` the lowest set bit of r, the
+    /// rank with b cleared and the next bit set, or, when that is beyond the last
+    /// rank, r with b cleared; nil for the root.
+    static func binaryTreeParent(_ r: Int, of n: Int) -> Int? {
+        guard r > 0 else { return nil }
+        let b = r & -r, cleared = r & ~b
+        let up = cleared | (b << 1)
+        return up < n ? up : cleared
+    }
+
+    /// The parent of rank `r` of `n` in tree 0 or 1 of NCCL's double binary tree
+    /// (`ncclGetDtree`): tree 1 is tree 0 mirrored (rank r as n − 1 − r) when n is
+    /// even, shifted by one rank when n is odd, so that a rank inner in one tree is a
+    /// leaf in the other.
+    static func doubleTreeParent(_ r: Int, of n: Int, tree: Int) -> Int? {
+        guard tree == 1 else { return binaryTreeParent(r, of: n) }
+        if n % 2 == 1 { return binaryTreeParent((r - 1 + n) % n, of: n).map { ($0 + 1) % n } }
+        return binaryTreeParent(n - 1 - r, of: n).map { n - 1 - $0 }
+    }
+}

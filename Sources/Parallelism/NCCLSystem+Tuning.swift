@@ -1,0 +1,149 @@
+/// NCCL's tuning model for all-reduce: the latency and bandwidth it assigns each
+/// algorithm and protocol on a communicator, the time it predicts for a message, and
+/// the algorithm and protocol it therefore runs.
+///
+/// Source: NVIDIA/nccl at v2.30.7 (commit 5067397c), `src/graph/tuning.cc`
+/// (`ncclTunerConstantsDefaults`, `ncclTopoTuneModel`, `treeCorrectionFactor`,
+/// `ncclTopoGetAlgoTime`) and `src/enqueue.cc` (`topoGetAlgoInfo`: the smallest
+/// predicted time wins, ties to the first in tree, ring and LL, LL128, Simple order).
+/// The tables are NCCL's; the code is ScaleCast's. Not modelled: NCCL_ALGO/NCCL_PROTO
+/// beyond naming one algorithm, tuner plugins, NVLS/CollNet/PAT, POWER CPUs, and the
+/// CPU vendor (an Intel x86 host is assumed: `llMaxBws` row 0 across nodes, a 1 µs
+/// network post overhead).
+///
+/// Times are in microseconds and bandwidths in GB/s inside, as NCCL's; the public
+/// results are in seconds.
+extension NCCLSystem {
+    /// `baseLatencies[algorithm][protocol]`, µs: a collective's fixed cost.
+    static let baseLatency: [NCCLAlgorithm: [NCCLProtocol: Double]] = [
+        .tree: [.ll: 6.8, .ll128: 14.0, .simple: 8.4],
+        .ring: [.ll: 6.6, .ll128: 14.0, .simple: 8.4],
+    ]
+    /// `hwLatencies[hop][algorithm][protocol]`, µs per step over NVLink, PCIe or the network.
+    static let hopLatency: [Hop: [NCCLAlgorithm: [NCCLProtocol: Double]]] = [
+        .nvlink: [.tree: [.ll: 0.6, .ll128: 1.25, .simple: 4.0], .ring: [.ll: 0.6, .ll128: 1.9, .simple: 3.4]],
+        .pci: [.tree: [.ll: 1.0, .ll128: 1.9, .simple: 4.0], .ring: [.ll: 1.0, .ll128: 2.5, .simple: 5.7]],
+        .net: [.tree: [.ll: 5.0, .ll128: 8.5, .simple: 14], .ring: [.ll: 2.7, .ll128: 4.0, .simple: 14.0]],
+    ]
+    /// `llMaxBws[row][nodes]`, GB/s: LL's ceiling. Row: the GPU generation inside one
+    /// node, the CPU vendor across nodes (0 Intel); column: 1, 2, more nodes.
+    static let llMaxBandwidth: [[Double]] = [[39.0, 39.0, 20.4], [87.7, 22.5, 19.0], [141.0, 45.0, 35.0], [282.0, 90.0, 70.0]]
+    /// `perChMaxRingLL128Bws[generation][nodes]`, GB/s per channel.
+    static let ringLL128PerChannel: [[Double]] = [[20, 20, 20], [20, 20, 20], [36.7, 36.7, 36.7], [40, 40, 40]]
+    /// `perChMaxTreeLL128Bws[generation][nodes]`, GB/s per channel.
+    static let treeLL128PerChannel: [[Double]] = [[20, 20, 20], [20, 20, 20], [36.7, 36.7, 29.0], [55.6, 31.67, 20.0]]
+    /// `perChMaxTreeBws[generation][nodes]`, GB/s per channel.
+    static let treePerChannel: [[Double]] = [[26.5, 18.5, 10.0], [24.0, 23.6, 17.8], [38.7, 41.4, 36.0], [70.0, 42.8, 24.0]]
+    /// `treeCorrectionFactor[protocol][log2(bytes / 64)]`: "Trees are not perfectly
+    /// sticking to the model for medium sizes", powers of two from 64 B.
+    static let treeCorrection: [NCCLProtocol: [Double]] = [
+        .ll: [1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7, 0.7, 0.7, 0.7, 0.6, 0.5, 0.4, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0],
+        .ll128: [1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.8, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.8, 0.9, 0.9, 0.9, 0.9, 1.0, 1.0, 1.0],
+        .simple: [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8, 0.7, 0.6, 0.6, 0.5, 0.5, 0.5, 0.5, 0.6, 0.7, 0.8, 0.7, 0.7, 0.8, 0.9, 0.9, 0.9],
+    ]
+    /// `getNetOverhead` for an Intel x86 host, µs: each network step's post.
+    static let networkOverhead = 1.0
+
+    /// Column of the per-node tables: 1 node, 2 nodes, more.
+    private var nodeColumn: Int { nodes <= 2 ? nodes - 1 : 2 }
+
+    /// Whether NCCL runs `proto` here (LL128 only where it enables it).
+    public func enables(_ proto: NCCLProtocol) -> Bool { proto != .ll128 || ll128Enabled }
+
+    /// The per-step latency NCCL charges `choice` on a hop, µs: inside a node the
+    /// NVLink or PCIe figure (for rings that span nodes at least the network post
+    /// overhead, 3x for Simple); across nodes the network figure (with one GPU per
+    /// node, the tree's network figure, "latencies are fully exposed").
+    public func stepLatencyMicroseconds(_ choice: NCCLChoice, across: Bool) -> Double {
+        let (a, p) = (choice.algorithm, choice.proto)
+        if across {
+            return Self.hopLatency[.net]![ranksPerNode == 1 ? .tree : a]![p]!
+        }
+        let intra = Self.hopLatency[intraHop]![a]![p]!
+        if a == .ring && nodes > 1 { return max(intra, Self.networkOverhead * (p == .simple ? 3 : 1)) }
+        return intra
+    }
+
+    /// A collective's fixed cost under `choice`, µs (`baseLatencies`).
+    public func baseLatencyMicroseconds(_ choice: NCCLChoice) -> Double { Self.baseLatency[choice.algorithm]![choice.proto]! }
+
+    /// NCCL's latency of an all-reduce under `choice`, µs: the base latency plus, for
+    /// the ring, one step latency per step (2(N−1) steps, 2(n−1) of them across nodes);
+    /// for the tree, twice the chain inside a node (N/n − 1 steps) and ⌊log2 n⌋
+    /// network steps.
+    public func latencyMicroseconds(_ choice: NCCLChoice) -> Double {
+        let base = baseLatencyMicroseconds(choice)
+        let intra = stepLatencyMicroseconds(choice, across: false), inter = stepLatencyMicroseconds(choice, across: true)
+        switch choice.algorithm {
+        case .ring:
+            let steps = 2 * (ranks - 1), across = nodes == 1 ? 0 : 2 * (nodes - 1)
+            return base + Double(steps - across) * intra + Double(across) * inter
+        case .tree:
+            return base + 2 * (Double(ranks / nodes - 1) * intra + Double(Self.log2Floor(nodes)) * inter)
+        }
+    }
+
+    /// NCCL's algorithm bandwidth of an all-reduce under `choice`, GB/s (bytes of the
+    /// message per second), before the tree's size correction; 0 where NCCL does not
+    /// run it. Bus bandwidth: channels x per-channel speed; ring LL at half of it up
+    /// to LL's ceiling; ring LL128 at 0.92 of it up to its per-channel ceiling; the
+    /// tree at 0.92 up to its per-channel ceiling, then LL at 1/3.8 of that up to LL's
+    /// ceiling, LL128 at 7/9 (one node) or 120/128 up to its per-channel ceiling. The
+    /// ring's bus bandwidth is N/(2(N−1)) of the algorithm's, the tree's 1/2.
+    public func bandwidthGigabytesPerSecond(_ choice: NCCLChoice) -> Double {
+        guard ranks > 1, enables(choice.proto) else { return 0 }
+        let generation = self.generation, column = nodeColumn, channels = Double(self.channels)
+        let llMax = Self.llMaxBandwidth[nodes == 1 ? generation : 0][column]
+        var bus = channels * channelGigabytesPerSecond
+        switch (choice.algorithm, choice.proto) {
+        case (.ring, .ll): bus = min(llMax, bus * 0.5)
+        case (.ring, .ll128): bus = min(bus * 0.92, channels * Self.ringLL128PerChannel[generation][column])
+        case (.ring, .simple): break
+        case (.tree, let p):
+            bus = min(bus * 0.92, channels * Self.treePerChannel[generation][column])
+            if p == .ll { bus = min(bus / 3.8, llMax) }
+            if p == .ll128 {
+                bus = min(bus * (nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0), channels * Self.treeLL128PerChannel[generation][column])
+            }
+        }
+        switch choice.algorithm {
+        case .ring: return bus * Double(ranks) / Double(2 * (ranks - 1))
+        case .tree: return bus * 0.5
+        }
+    }
+
+    /// NCCL's predicted time of an all-reduce of `bytes` under `choice`, in seconds;
+    /// nil where NCCL does not run it. `latency + bytes / bandwidth`, the tree's
+    /// bandwidth times its correction factor for the message size, and the ring's
+    /// Simple latency across nodes times 1.4 (1.9 before compute capability 8.0) once
+    /// each rank's share per channel reaches 64 bytes ("plateau effect of ring").
+    public func estimatedSeconds(_ choice: NCCLChoice, bytes: Double) -> Double? {
+        var bandwidth = bandwidthGigabytesPerSecond(choice)
+        guard bandwidth > 0 else { return nil }
+        var latency = latencyMicroseconds(choice)
+        let logSize = Self.log2Floor(Int(bytes) >> 6)
+        if choice.algorithm == .tree, logSize >= 0, logSize < 23 { bandwidth *= Self.treeCorrection[choice.proto]![logSize] }
+        if choice == NCCLChoice(.ring, .simple), nodes > 1, Int(bytes) / (communicatorChannels * ranks) >= 64 {
+            latency *= computeCapability < 80 ? 1.9 : 1.4
+        }
+        return (latency + bytes / (1000 * bandwidth)) * 1e-6
+    }
+
+    /// What NCCL runs an all-reduce of `bytes` with: of `algorithms` (both by default;
+    /// one to pin it, as `NCCL_ALGO` does) and every protocol it enables, the smallest
+    /// estimated time, ties to the first in NCCL's order.
+    public func choose(bytes: Double, among algorithms: [NCCLAlgorithm] = NCCLAlgorithm.allCases) -> NCCLChoice {
+        var best: (choice: NCCLChoice, seconds: Double)?
+        for a in NCCLAlgorithm.allCases where algorithms.contains(a) {
+            for p in NCCLProtocol.allCases {
+                let choice = NCCLChoice(a, p)
+                guard let t = estimatedSeconds(choice, bytes: bytes) else { continue }
+                if best == nil || t < best!.seconds { best = (choice, t) }
+            }
+        }
+        return best?.choice ?? NCCLChoice(algorithms.first ?? .ring, .simple)
+    }
+
+    /// ⌊log2 n⌋, −1 for n ≤ 0 (NCCL's `log2i`).
+    static func log2Floor(_ n: Int) -> Int { n <= 0 ? -1 : Int.bitWidth - 1 - n.leadingZeroBitCount }
+}

@@ -1,0 +1,71 @@
+import HeapModule
+
+/// Max-min fair rates of flows that share links, all running at once: the rates the
+/// flow network gives them at the instant they all start (SimGrid's and ns-3's fluid
+/// sharing; Bertsekas & Gallager, *Data Networks*, 2nd ed., section 6.5.2).
+///
+/// Progressive filling: the link whose remaining capacity divided among its unfixed
+/// flows is the smallest fixes those flows at that share; their rates come off every
+/// other link they cross; repeat. A heap of link shares, refreshed lazily when a
+/// link's capacity or flow count changes, keeps it O(E log E) for E link crossings.
+enum MaxMinRates {
+    /// - Parameters:
+    ///   - routes: each flow's links (indices into `capacities`).
+    ///   - capacities: bytes/s of each link.
+    /// - Returns: each flow's rate in bytes/s (infinite for a flow that crosses no link).
+    static func rates(routes: [[Int]], capacities: [Double]) -> [Double] {
+        struct Entry: Comparable {
+            var share: Double
+            var link: Int
+            var version: Int
+            static func < (a: Entry, b: Entry) -> Bool { (a.share, a.link) < (b.share, b.link) }
+        }
+        let links = capacities.count
+        // Flat (CSR) layouts of each flow's links and each link's flows.
+        var routeStart = [Int](repeating: 0, count: routes.count + 1)
+        var waiting = [Int](repeating: 0, count: links)
+        for (flow, route) in routes.enumerated() {
+            routeStart[flow + 1] = routeStart[flow] + route.count
+            for link in route { waiting[link] += 1 }
+        }
+        var routeLinks = [Int](repeating: 0, count: routeStart[routes.count])
+        var userStart = [Int](repeating: 0, count: links + 1)
+        for link in 0..<links { userStart[link + 1] = userStart[link] + waiting[link] }
+        var userFlows = [Int](repeating: 0, count: userStart[links])
+        var filled = userStart
+        for (flow, route) in routes.enumerated() {
+            for (k, link) in route.enumerated() {
+                routeLinks[routeStart[flow] + k] = link
+                userFlows[filled[link]] = flow
+                filled[link] += 1
+            }
+        }
+        var capacity = capacities
+        var version = [Int](repeating: 0, count: links)
+        var heap = Heap<Entry>()
+        for link in 0..<links where waiting[link] > 0 {
+            heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: 0))
+        }
+        var rate = [Double](repeating: .infinity, count: routes.count)
+        var fixed = [Bool](repeating: false, count: routes.count)
+        while let entry = heap.popMin() {
+            guard entry.version == version[entry.link], waiting[entry.link] > 0 else { continue }
+            for u in userStart[entry.link]..<userStart[entry.link + 1] {
+                let flow = userFlows[u]
+                guard !fixed[flow] else { continue }
+                fixed[flow] = true
+                rate[flow] = entry.share
+                for r in routeStart[flow]..<routeStart[flow + 1] {
+                    let link = routeLinks[r]
+                    capacity[link] = max(0, capacity[link] - entry.share)
+                    waiting[link] -= 1
+                    version[link] += 1
+                    if waiting[link] > 0 && link != entry.link {
+                        heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: version[link]))
+                    }
+                }
+            }
+        }
+        return rate
+    }
+}

@@ -1,0 +1,243 @@
+import CostModel
+import Foundation
+@testable import Parallelism
+import SimCore
+import Testing
+import Workload
+@testable import Hardware
+@testable import Simulation
+
+/// NCCL's all-reduce: its tuning model's choice checked against figures computed by
+/// hand from NVIDIA/nccl v2.30.7 `src/graph/tuning.cc`, its channels on the cluster,
+/// the expanded ring and tree against their closed forms, and determinism.
+@Suite struct NCCLCollectiveTests {
+    let catalog = try! Catalog.builtIn()
+
+    /// DGX A100-style nodes: 8 GPUs on NVSwitch (NVLink 3, 300 GB/s), `nics` NICs.
+    func dgxA100(nics: Int = 8, nic: String = "ib-hdr") -> ClusterSpec {
+        ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                    network: NetworkSpec(nic: catalog.link(named: nic)!, nicsPerNode: nics), hostLink: catalog.link(named: "pcie4-x16")!)
+    }
+
+    /// DGX-1-style nodes: 8 V100 in an NVLink mesh (NVLink 2, 150 GB/s per GPU), `nics` NICs.
+    func dgx1(nics: Int = 4) -> ClusterSpec {
+        ClusterSpec(gpu: catalog.gpu(named: "V100-SXM2-16GB")!, gpusPerNode: 8, fabric: .nvlinkMesh(catalog.link(named: "nvlink2")!),
+                    network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: nics), hostLink: catalog.link(named: "pcie3-x16")!)
+    }
+
+    /// 8 V100 PCIe on a 2-socket PCIe tree (2 GPUs per switch), one 25 GbE NIC per node.
+    func pcieServer() -> ClusterSpec {
+        Fixtures.pcieCluster(perSwitch: 2, network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1))
+    }
+
+    static func microseconds(_ system: NCCLSystem, _ a: NCCLAlgorithm, _ p: NCCLProtocol, _ bytes: Double) -> Double {
+        system.estimatedSeconds(NCCLChoice(a, p), bytes: bytes)! * 1e6
+    }
+
+    // MARK: The channels NCCL's search finds
+
+    /// DGX A100, one node: the best path is the 300 GB/s NVSwitch port, so the speed is
+    /// the intra array's first entry, 40 GB/s; 7 channels fit 300 GB/s; 40 ≥ 25 doubles
+    /// them at half the speed: 14 x 20. Two nodes: a GPU reaches its 25 GB/s HDR NIC, so
+    /// the inter array's 24; one channel per NIC: 8 x 24, not doubled. DGX-1: a 150/7
+    /// GB/s NVLink per peer gives 20 GB/s, 7 channels over the mesh.
+    @Test func channelsFollowNCCLsSearch() {
+        let one = NCCLSystem(cluster: dgxA100(), gpus: 8)
+        #expect(one.channels == 14 && one.channelGigabytesPerSecond == 20 && one.nodes == 1 && one.computeCapability == 80)
+        #expect(one.ll128Enabled && one.intraHop == .nvlink && one.rails == 1 && one.strides == [1])
+        let two = NCCLSystem(cluster: dgxA100(), gpus: 16)
+        #expect(two.channels == 8 && two.channelGigabytesPerSecond == 24 && two.nodes == 2 && two.rails == 8)
+        let mesh = NCCLSystem(cluster: dgx1(), gpus: 8)
+        #expect(mesh.channels == 7 && mesh.channelGigabytesPerSecond == 20 && mesh.strides == [1, 3, 5, 7])
+        let pcie = NCCLSystem(cluster: pcieServer(), gpus: 16)
+        #expect(pcie.intraHop == .pci && !pcie.ll128Enabled && pcie.rails == 1)
+        #expect(pcie.estimatedSeconds(NCCLChoice(.ring, .ll128), bytes: 1e6) == nil)
+    }
+
+    // MARK: NCCL's choice, against figures worked by hand from tuning.cc
+
+    /// Two DGX A100 nodes (16 ranks, 8 channels x 24 GB/s, bus 192 GB/s), in µs:
+    /// - 64 KiB: ring LL: bus min(llMaxBw 39.0, 96) → algorithm 39·16/30 = 20.8 GB/s;
+    ///   latency 6.6 + 28 · max(0.6, 1.0 network overhead) + 2 · 2.7 = 40.0 → 43.151.
+    ///   Tree LL: bus min(192·0.92, 8·23.6) = 176.64, /3.8 = 46.48 → LL's 39 → 19.5,
+    ///   corrected x0.6 (log2(65536/64) = 10) = 11.7; latency 6.8 + 2·(7·0.6 + 1·5.0) =
+    ///   25.2 → 30.801. Tree LL wins.
+    /// - 25 MB: ring LL128: bus min(176.64, 8·20) = 160 → 85.33; latency 14 + 28·1.9 +
+    ///   2·4.0 = 75.2 → 368.17. Ring Simple: 102.4 GB/s, latency (8.4 + 28·3.4 + 2·14)·1.4
+    ///   (plateau) = 184.24 → 428.38. Tree LL128: 160/2 x0.9 (log2 = 18) = 72 → 48.5 +
+    ///   347.22 = 395.72. Ring LL128 wins.
+    /// - 256 MB: ring Simple 184.24 + 2500 = 2684.24; ring LL128 75.2 + 3000 = 3075.2; tree
+    ///   LL128 48.5 + 3200 = 3248.5. Ring Simple wins.
+    @Test func twoDGXNodesGoFromTreeLLToRingLL128ToRingSimple() {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: 16)
+        #expect(abs(Self.microseconds(system, .ring, .ll, 65536) - (40.0 + 65536 / 20800)) < 1e-6)
+        #expect(abs(Self.microseconds(system, .tree, .ll, 65536) - (25.2 + 65536 / 11700)) < 1e-6)
+        #expect(system.choose(bytes: 65536) == NCCLChoice(.tree, .ll))
+        #expect(abs(Self.microseconds(system, .ring, .ll128, 25e6) - (75.2 + 25e6 / (160e3 * 16 / 30))) < 1e-6)
+        #expect(abs(Self.microseconds(system, .ring, .simple, 25e6) - ((8.4 + 28 * 3.4 + 2 * 14) * 1.4 + 25e6 / 102_400)) < 1e-6)
+        #expect(abs(Self.microseconds(system, .tree, .ll128, 25e6) - (48.5 + 25e6 / 72_000)) < 1e-6)
+        #expect(system.choose(bytes: 25e6) == NCCLChoice(.ring, .ll128))
+        #expect(abs(Self.microseconds(system, .ring, .simple, 256e6) - (184.24 + 2500)) < 1e-6)
+        #expect(system.choose(bytes: 256e6) == NCCLChoice(.ring, .simple))
+        // Pinned to the ring, small messages take LL.
+        #expect(system.choose(bytes: 65536, among: [.ring]) == NCCLChoice(.ring, .ll))
+    }
+
+    /// 32 DGX A100 nodes (256 ranks): the ring pays 510 steps, 62 of them across nodes
+    /// (LL: 6.6 + 448·1.0 + 62·2.7 = 622.0 µs), the tree 2·(7 + 5) (LL: 6.8 + 2·(7·0.6 +
+    /// 5·5.0) = 65.2 µs), so the tree wins small messages: at 64 KiB ring LL 622.0 +
+    /// 65536 / (20.4·256/510) against tree LL 65.2 + 65536 / (20.4 / 2 · 0.6).
+    @Test func manyNodesSendSmallMessagesDownTheTree() {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: 256)
+        #expect(abs(Self.microseconds(system, .ring, .ll, 65536) - (622.0 + 65536 / (20.4e3 * 256 / 510))) < 1e-6)
+        #expect(abs(Self.microseconds(system, .tree, .ll, 65536) - (65.2 + 65536 / (10.2e3 * 0.6))) < 1e-6)
+        #expect(system.choose(bytes: 65536) == NCCLChoice(.tree, .ll))
+        // 256 MB: tree LL128 (bus min(142.4·120/128, 8·20) = 133.5, half, x1.0 at log2 = 21)
+        // 116.5 + 256e6/66750 = 3951.7 µs beats ring LL128 (1113.2 + 3187.5) and tree Simple (204.4 + 3995.0).
+        #expect(abs(Self.microseconds(system, .tree, .ll128, 256e6) - (14 + 2 * (7 * 1.25 + 5 * 8.5) + 256e6 / 66_750)) < 1e-6)
+        #expect(system.choose(bytes: 256e6) == NCCLChoice(.tree, .ll128))
+        // With one node the ring's LL wins the same message (DGX-1: ring 15.0 µs of latency, tree 15.2).
+        let single = NCCLSystem(cluster: dgx1(), gpus: 8)
+        #expect(abs(Self.microseconds(single, .ring, .ll, 65536) - (6.6 + 14 * 0.6 + 65536 / (39e3 * 8 / 14))) < 1e-6)
+        #expect(single.choose(bytes: 65536) == NCCLChoice(.ring, .ll))
+    }
+
+    /// As the message grows at a fixed scale the choice never goes back from ring to
+    /// tree nor from Simple to LL, and the smallest and largest messages take the tree
+    /// with LL and the ring with Simple on two DGX nodes.
+    @Test(arguments: [16, 64])
+    func choiceMovesOneWayWithSize(gpus: Int) {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: gpus)
+        let sizes = (6...30).map { pow(2.0, Double($0)) }
+        let choices = sizes.map { system.choose(bytes: $0) }
+        let rank: [NCCLProtocol: Int] = [.ll: 0, .ll128: 1, .simple: 2]
+        for (a, b) in zip(choices, choices.dropFirst()) { #expect(rank[a.proto]! <= rank[b.proto]!, "\(a) then \(b)") }
+        #expect(choices.first == NCCLChoice(.tree, .ll))
+        if gpus == 16 { #expect(choices.last == NCCLChoice(.ring, .simple)) }
+    }
+
+    // MARK: Expanded against closed forms
+
+    func simulate(_ run: NCCLRun, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> Trace {
+        var graph = TaskGraph(gpus: n, steps: 1)
+        _ = graph.allReduce(.nccl, bytes: bytes, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0, group: "test",
+                            gpusPerNode: cluster.gpusPerNode, nccl: run)
+        return GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: n), cost: CostModel(gpu: cluster.gpu, precision: .fp32))
+    }
+
+    func closedForm(_ run: NCCLRun, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> Double {
+        CollectiveModel(topology: Topology(cluster: cluster, gpus: n))
+            .seconds(for: CollectiveWork(algorithm: .nccl, bytes: bytes, ranks: n, ranksPerNode: cluster.gpusPerNode, nccl: run))
+    }
+
+    /// NCCL's ring on one node of a uniform mesh (β per peer, α per hop): a ring per
+    /// stride coprime to N on its own links, each carrying B/(N·layouts) per step over
+    /// the protocol's wire efficiency, each step at least NCCL's NVLink step latency:
+    /// `base + 2(N−1)·(B/(N·L·η·β) + max(α, step latency))`, simulated and closed form.
+    @Test(arguments: [2, 5, 6, 8], NCCLProtocol.allCases)
+    func ringOnAnIdleMeshIsItsFormula(gpus n: Int, proto: NCCLProtocol) {
+        let bytes = 168e6, beta = 10e9, alpha = 1e-6
+        let mesh = Fixtures.meshCluster(gpus: n, bytesPerSecond: beta, latency: alpha)
+        let system = NCCLSystem(cluster: mesh, gpus: n)
+        let run = NCCLRun(system: system, choice: NCCLChoice(.ring, proto))
+        let layouts = Double(system.layouts)
+        #expect(system.layouts == (n > 2 ? (1..<n).filter { NCCLSystem.gcd($0, n) == 1 }.count : 1))
+        let step = NCCLSystem.hopLatency[.nvlink]![.ring]![proto]! * 1e-6
+        let formula = NCCLSystem.baseLatency[.ring]![proto]! * 1e-6
+            + 2 * Double(n - 1) * (bytes / (Double(n) * layouts * proto.wireEfficiency * beta) + max(alpha, step))
+        let simulated = simulate(run, cluster: mesh, gpus: n, bytes: bytes).makespan.seconds
+        #expect(abs(simulated - formula) <= Double(2 * n) * 1e-9, "simulated \(simulated) s, formula \(formula) s")
+        #expect(abs(closedForm(run, cluster: mesh, gpus: n, bytes: bytes) - formula) < 1e-12)
+    }
+
+    /// One collective, expanded against the aggregated closed form, on the topologies
+    /// the scenarios use, 8 to 256 GPUs, ring and tree at small and large messages in
+    /// each protocol NCCL would run there: within 5%.
+    @Test(arguments: [("dgx-a100 1 NIC", 8), ("dgx-a100 1 NIC", 16), ("dgx-a100 1 NIC", 64), ("dgx-a100 1 NIC", 256),
+                      ("dgx-a100 8 NICs", 16), ("dgx-a100 8 NICs", 32), ("dgx-1 4 NICs", 8), ("dgx-1 4 NICs", 32),
+                      ("pcie 1 NIC", 8), ("pcie 1 NIC", 32)])
+    func expandedAgreesWithClosedForm(cluster name: String, gpus n: Int) {
+        let clusters = ["dgx-a100 1 NIC": dgxA100(nics: 1), "dgx-a100 8 NICs": dgxA100(), "dgx-1 4 NICs": dgx1(), "pcie 1 NIC": pcieServer()]
+        let cluster = clusters[name]!
+        let system = NCCLSystem(cluster: cluster, gpus: n)
+        for bytes in [262_144.0, 25e6] {
+            for algorithm in NCCLAlgorithm.allCases {
+                if n >= 256 && algorithm == .ring && bytes > 1e6 { continue }   // 130k transfers: covered at 64
+                let run = NCCLRun(system: system, choice: system.choose(bytes: bytes, among: [algorithm]))
+                let simulated = simulate(run, cluster: cluster, gpus: n, bytes: bytes).makespan.seconds
+                let closed = closedForm(run, cluster: cluster, gpus: n, bytes: bytes)
+                #expect(abs(closed / simulated - 1) <= 0.05, "\(name), \(n) GPUs, \(bytes) B, \(run.choice): closed \(closed) s, simulated \(simulated) s")
+            }
+        }
+    }
+
+    /// ResNet-50 steps with nccl-auto on network-bound DGX nodes, expanded against
+    /// aggregated: within 5% at 8 to 64 GPUs.
+    @Test(arguments: [8, 16, 32, 64])
+    func stepsAgreeAcrossFidelities(gpus: Int) throws {
+        let cluster = dgxA100(nics: 1, nic: "eth-25g")
+        func step(_ fidelity: Fidelity) throws -> StepMetrics {
+            var setup = TrainingSetup(network: try #require(Zoo.model(named: "resnet50")), precision: .bf16, batchPerGPU: 64, gpus: gpus, steps: 3)
+            setup.gpusPerNode = cluster.gpusPerNode
+            setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus)
+            let graph = try Planner.plan(setup, strategy: .data(DataParallelOptions(algorithm: .nccl)), fidelity: fidelity)
+            let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: gpus), cost: CostModel(gpu: cluster.gpu, precision: .bf16))
+            return StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: 1)
+        }
+        let expanded = try step(.expanded), aggregated = try step(.aggregated)
+        #expect(abs(aggregated.stepSeconds / expanded.stepSeconds - 1) <= 0.05,
+                "\(gpus) GPUs: aggregated \(aggregated.stepSeconds) s, expanded \(expanded.stepSeconds) s")
+    }
+
+    // MARK: What the layouts buy, and determinism
+
+    /// Across nodes of 8 GPUs with 8 NICs, NCCL's ring puts every NIC to work where the
+    /// flat ring funnels each node's traffic through one: on two nodes it is several
+    /// times faster at 100 MB.
+    @Test func ncclRingUsesEveryRail() {
+        let cluster = dgxA100(), n = 16, bytes = 100e6
+        let system = NCCLSystem(cluster: cluster, gpus: n)
+        let nccl = simulate(NCCLRun(system: system, choice: NCCLChoice(.ring, .simple)), cluster: cluster, gpus: n, bytes: bytes)
+        var graph = TaskGraph(gpus: n, steps: 1)
+        _ = graph.allReduce(.ring, bytes: bytes, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0, group: "flat")
+        let flat = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: n), cost: CostModel(gpu: cluster.gpu, precision: .fp32))
+        #expect(nccl.makespan.seconds * 4 < flat.makespan.seconds, "nccl \(nccl.makespan.seconds) s, flat \(flat.makespan.seconds) s")
+    }
+
+    /// The same collective planned and simulated twice gives the same records.
+    @Test func simulationIsDeterministic() {
+        let cluster = dgx1(), n = 32
+        let system = NCCLSystem(cluster: cluster, gpus: n)
+        for choice in [NCCLChoice(.tree, .ll), NCCLChoice(.ring, .ll128)] {
+            let a = simulate(NCCLRun(system: system, choice: choice), cluster: cluster, gpus: n, bytes: 3e6)
+            let b = simulate(NCCLRun(system: system, choice: choice), cluster: cluster, gpus: n, bytes: 3e6)
+            #expect(a.makespan == b.makespan)
+            #expect(a.records.map(\.end) == b.records.map(\.end))
+            #expect(a.records.map(\.bytes) == b.records.map(\.bytes))
+        }
+    }
+
+    /// Max-min fair rates by progressive filling: the 4 B/s link fixes its two flows at
+    /// 2; the 10 B/s link gives its other flow the 8 left; a flow alone gets its link.
+    @Test func maxMinRatesFillProgressively() {
+        #expect(MaxMinRates.rates(routes: [[0], [0, 1], [1]], capacities: [10, 4]) == [8, 2, 2])
+        #expect(MaxMinRates.rates(routes: [[2], []], capacities: [10, 4, 6]) == [6, .infinity])
+        #expect(MaxMinRates.rates(routes: [[0, 1], [0], [0]], capacities: [9, 1]) == [1, 4, 4])
+    }
+
+    /// NCCL's double binary tree (`ncclGetDtree`): every rank but the root has a parent
+    /// in each tree, and a rank inner in one tree (with children) is a leaf in the other
+    /// for an even count, so no rank forwards both halves.
+    @Test(arguments: [2, 3, 4, 7, 8, 13, 14, 32])
+    func doubleBinaryTreeShapes(nodes n: Int) {
+        for tree in [0, 1] {
+            let parents = (0..<n).map { NCCLSystem.doubleTreeParent($0, of: n, tree: tree) }
+            #expect(parents.filter { $0 == nil }.count == 1)
+            #expect(parents.compactMap { $0 }.allSatisfy { (0..<n).contains($0) })
+        }
+        if n % 2 == 0 && n > 2 {
+            let inner = (0..<2).map { tree in Set((0..<n).compactMap { NCCLSystem.doubleTreeParent($0, of: n, tree: tree) }) }
+            #expect(inner[0].intersection(inner[1]).isEmpty, "\(inner)")
+        }
+    }
+}
