@@ -113,7 +113,7 @@ def export_torch(args) -> tuple:
     header = [f"Exported by tools/export_model.py from {args.model}({arguments}) ({versions}),",
               f"traced in training mode on a {'x'.join(map(str, shape))} input, each output followed by a loss.",
               f"Parameters {grouped(parameters)} (sum(p.numel())); forward FLOPs of the products {grouped(flops)} per example",
-              "(FlopCounterMode). Check what ScaleCast counts: scalecast models THIS_FILE"]
+              "(FlopCounterMode). ScaleCast's own count: scalecast models <this file>"]
     return model, header, failed
 
 
@@ -138,7 +138,7 @@ def export_onnx(args) -> tuple:
           "(ONNX has no FLOP counter to check them against)", file=sys.stderr)
     header = [f"Exported by tools/export_model.py from {os.path.basename(args.onnx)} (onnx {onnx.__version__}),",
               "each output followed by a loss.",
-              f"Parameters {grouped(weights)} (the file's weights). Check what ScaleCast counts: scalecast models THIS_FILE"]
+              f"Parameters {grouped(weights)} (the file's weights). ScaleCast's own count: scalecast models <this file>"]
     return model, header, failed
 
 

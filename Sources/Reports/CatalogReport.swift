@@ -32,7 +32,7 @@ public enum CatalogReport {
     /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
     static func modelRows(files: [String]) throws -> [ModelRow] {
         try files.map { path in
-            row(try Network(yaml: YAMLValue.load(path: path)), aliases: [], summary: "custom model", reference: path)
+            row(try Network(yaml: YAMLValue.load(path: path)), aliases: [], summary: "from \(path)", reference: path)
         }
     }
 

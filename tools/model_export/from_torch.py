@@ -238,15 +238,15 @@ class _Converter:
                 raise _Refused("an extra model input", "ScaleCast models take one input, the images")
             return "input"
         if node.op == "get_attr":
-            raise _Refused(f"parameter or buffer {node.target}", "a tensor used directly rather than through a module")
+            raise _Refused("a parameter or buffer used directly (not through a module)")
         if node.op == "call_function" and isinstance(node.target, type) and issubclass(node.target, tuple):
             return tuple(node.args)   # a named tuple of outputs (InceptionOutputs, GoogLeNetOutputs)
         if node.op == "call_function" and node.target is operator.getitem and isinstance(self.values.get(node.args[0]), tuple):
             item = self.values[node.args[0]][node.args[1]]
             return self.values.get(item) if isinstance(item, torch.fx.Node) else None
         if not isinstance(meta, TensorMetadata):
-            if _reads_only_shapes(node):
-                return None   # x.size(0), x.shape: arithmetic on sizes, free
+            if _reads_only_sizes(node, self.values):
+                return None   # x.size(0), x.shape, h == 224, torch._assert(...): arithmetic on sizes, free
             raise _Refused("", "its result is not a single tensor")
         out = per_example(meta.shape)
         if out is None:
@@ -275,15 +275,21 @@ class _Refused(Exception):
 _UNKNOWN = object()
 
 
-def _reads_only_shapes(node: torch.fx.Node) -> bool:
-    return (node.op == "call_method" and node.target in ("size", "dim")) or \
-        (node.op == "call_function" and node.target in (getattr, operator.getitem, operator.mul, operator.floordiv))
+def _reads_only_sizes(node: torch.fx.Node, values: dict) -> bool:
+    """A node that reads an activation's sizes (`x.size(0)`, `x.shape`, `x.dim()`)
+    or computes only with values that are not tensors (sizes, their comparisons,
+    `torch._assert`): it costs nothing on the GPU."""
+    if node.op == "call_method" and node.target in ("size", "dim"):
+        return True
+    if node.op == "call_function" and node.target is getattr and node.args[1] in ("shape", "ndim"):
+        return True
+    return node.op == "call_function" and all(values.get(n, _UNKNOWN) is None for n in node.all_input_nodes)
 
 
 def _path(node: torch.fx.Node, default: str = "(top level)") -> str:
-    """The module path of a node: its module for a module call, else the
-    innermost module whose forward made the call."""
-    if node.op == "call_module":
+    """The module path of a node: its module for a module call, the parameter's
+    path for a parameter read, else the innermost module whose forward made the call."""
+    if node.op in ("call_module", "get_attr"):
         return node.target
     stack = node.meta.get("nn_module_stack") or {}
     return next(reversed(stack)).split("@")[0] if stack else default

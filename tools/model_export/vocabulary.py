@@ -36,8 +36,13 @@ class UnpricedOperators(ExportError):
 
     def __init__(self, items: list[Unpriced]):
         self.items = items
+        groups: dict = {}   # (operator, reason) -> module paths, in the order met
+        for item in items:
+            groups.setdefault((item.operator, item.reason), []).append(item.path)
+        listed = [f"{operator} at {', '.join(dict.fromkeys(paths))}" + (f" ({reason})" if reason else "")
+                  for (operator, reason), paths in groups.items()]
         super().__init__(f"ScaleCast cannot price {len(items)} operator{'s' if len(items) != 1 else ''} of this model "
-                         f"(nothing was written): " + "; ".join(str(item) for item in items))
+                         f"(nothing was written): " + "; ".join(listed))
 
 
 Shape = tuple  # (channels, height, width) of one example; a flat vector is (features, 1, 1)

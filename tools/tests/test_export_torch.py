@@ -5,8 +5,8 @@ import os
 import tempfile
 import unittest
 
-from tests.support import (HAVE_TORCH, NO_SCALECAST, NO_TORCH, body, counted_by_scalecast, run_exporter, scalecast_binary,
-                           step_seconds)
+from tests.support import (HAVE_TORCH, NO_SCALECAST, NO_TORCH, ROOT, body, counted_by_scalecast, exported, run_exporter,
+                           scalecast_binary, step_seconds)
 
 if HAVE_TORCH:
     from model_export import from_torch
@@ -69,6 +69,15 @@ class TorchvisionTests(unittest.TestCase):
             self.assertEqual(counted_by_scalecast(path)["resnet101"]["parameters"], 44_549_160)
             times = step_seconds(SCENARIO + f"  - {{label: r101, model: {{file: {path}}}}}\n")
         self.assertGreater(times[("r101", 16)], times[("r101", 1)] * 0.5)
+
+    def test_the_committed_examples_are_what_the_exporter_writes(self):
+        for name in ("resnet101", "regnet_y_400mf"):
+            with self.subTest(name):
+                code, out, err = exported(name)
+                self.assertEqual(code, 0, err)
+                with open(os.path.join(ROOT, "scenarios", "examples", "models", f"{name}.yaml")) as file:
+                    self.assertEqual(body(file.read()), body(out), "re-export it: python3 tools/export_model.py "
+                                     f"{name} --out scenarios/examples/models/{name}.yaml --force")
 
     def test_constructor_arguments_reach_torchvision(self):
         module, _ = from_torch.build_module("inception_v3", {"aux_logits": False})

@@ -117,9 +117,10 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(m.layers[3].inputs, ["outer"])
 
     def test_unpriced_operators_are_listed_in_one_message(self):
-        error = UnpricedOperators([Unpriced("torch.nn.GELU", "blocks.0.act"), Unpriced("Tensor.permute", "(top level)", "a reason")])
-        self.assertEqual(str(error), "ScaleCast cannot price 2 operators of this model (nothing was written): "
-                                     "torch.nn.GELU at blocks.0.act; Tensor.permute at (top level) (a reason)")
+        error = UnpricedOperators([Unpriced("torch.nn.GELU", "blocks.0.act"), Unpriced("Tensor.permute", "(top level)", "a reason"),
+                                   Unpriced("torch.nn.GELU", "blocks.1.act")])
+        self.assertEqual(str(error), "ScaleCast cannot price 3 operators of this model (nothing was written): "
+                                     "torch.nn.GELU at blocks.0.act, blocks.1.act; Tensor.permute at (top level) (a reason)")
 
 
 class CommandLineTests(unittest.TestCase):
