@@ -80,6 +80,17 @@ def grouped(n: float) -> str:
     return f"{round(n):,}"
 
 
+def report_parameters(model, reference: int, counted_by: str, explanation: str = "") -> list[str]:
+    """Prints the model's layers and its parameters beside `reference`, which
+    `counted_by` counted; returns the failed check, if they differ."""
+    print(f"{model.name}: {len(model.layers)} layers, input {'x'.join(map(str, model.input_shape))}", file=sys.stderr)
+    agree = model.parameters == reference
+    print(f"parameters: {grouped(model.parameters)}; {counted_by}: {grouped(reference)}: {'equal' if agree else 'DIFFERENT'}",
+          file=sys.stderr)
+    return [] if agree else [f"the model has {grouped(model.parameters)} parameters where {counted_by} counts "
+                             f"{grouped(reference)}{explanation}"]
+
+
 def export_torch(args) -> tuple:
     """(model, header lines, failed checks) of a PyTorch model."""
     kwargs = constructor_arguments(args.arg)
@@ -92,15 +103,9 @@ def export_torch(args) -> tuple:
     module, name = from_torch.build_module(args.model, kwargs)
     model = from_torch.export(module, args.name or name, shape)
     parameters, flops = from_torch.framework_totals(module, shape)
-    failed = []
-    print(f"{model.name}: {len(model.layers)} layers, input {'x'.join(map(str, shape))}", file=sys.stderr)
-    agree = model.parameters == parameters
-    print(f"parameters: {grouped(model.parameters)}; PyTorch's sum(p.numel()): {grouped(parameters)}: "
-          f"{'equal' if agree else 'DIFFERENT'}", file=sys.stderr)
-    if not agree:
-        failed.append(f"the model has {grouped(model.parameters)} parameters where PyTorch counts {grouped(parameters)}"
-                      + (f" (modules whose parameters the forward pass does not use: {', '.join(model.idle_modules)})"
-                         if model.idle_modules else ""))
+    failed = report_parameters(model, parameters, "PyTorch's sum(p.numel())",
+                               f" (modules whose parameters the forward pass does not use: {', '.join(model.idle_modules)})"
+                               if model.idle_modules else "")
     error = (model.product_flops - flops) / flops if flops else 0.0
     print(f"forward FLOPs of convolutions and FC layers per example: {grouped(model.product_flops)}; "
           f"PyTorch's FlopCounterMode: {grouped(flops)}: {error:+.3%}", file=sys.stderr)
@@ -127,13 +132,8 @@ def export_onnx(args) -> tuple:
     if args.arg or args.input:
         raise ExportError("--arg and --input apply to PyTorch models; an ONNX file fixes its own input")
     model, weights = from_onnx.export(args.onnx, args.name)
-    failed = []
-    print(f"{model.name}: {len(model.layers)} layers, input {'x'.join(map(str, model.input_shape))}", file=sys.stderr)
-    agree = model.parameters == weights
-    print(f"parameters: {grouped(model.parameters)}; the file's weights (initializers and weight inputs, less batch "
-          f"norm's running statistics): {grouped(weights)}: {'equal' if agree else 'DIFFERENT'}", file=sys.stderr)
-    if not agree:
-        failed.append(f"the model has {grouped(model.parameters)} parameters where the file holds {grouped(weights)} weights")
+    failed = report_parameters(model, weights, "the file's weights (initializers and weight inputs, less batch norm's "
+                                               "running statistics)")
     print(f"forward FLOPs of convolutions and FC layers per example: {grouped(model.product_flops)} "
           "(ONNX has no FLOP counter to check them against)", file=sys.stderr)
     header = [f"Exported by tools/export_model.py from {os.path.basename(args.onnx)} (onnx {onnx.__version__}),",
