@@ -63,10 +63,14 @@ class _Reader:
             self.types[info.name] = (tensor.elem_type, dims)
         for t in graph.initializer:
             self.types[t.name] = (t.data_type, list(t.dims))
-        data = [i for i in graph.input if i.name not in self.initializers]
-        if not data:
-            raise ExportError("the graph has no input")
-        self.data_input = data[0].name
+        # The images: the graph input that is neither an initializer nor a weight
+        # (a file exported without its weights lists them as inputs too).
+        weights = {n.input[i] for n in graph.node if n.op_type in _WEIGHTED for i in range(1, len(n.input))}
+        data = [i.name for i in graph.input if i.name not in self.initializers and i.name not in weights]
+        if len(data) != 1:
+            raise ExportError(f"the graph has {len(data)} inputs besides its weights ({', '.join(data)}); "
+                              "ScaleCast models take one, the images")
+        self.data_input = data[0]
         dims = self.types[self.data_input][1] or []
         shape = per_example([d if d is not None else 1 for d in dims]) if len(dims) in (2, 4) else None
         if shape is None or any(d is None for d in dims[1:]):
@@ -336,6 +340,10 @@ class _Reader:
         return "fc", inputs, dict(units=w[1], bias=False)
 
 
+#: Operators whose inputs after the first are weights.
+_WEIGHTED = ("Conv", "Gemm", "MatMul", "BatchNormalization")
+
+
 class _Alias:
     def __init__(self, source: str):
         self.source = source
@@ -351,7 +359,7 @@ def _layer_name(node, type_: str, index: int) -> str:
     the node's scopes, `/layer1/layer1.0/relu/Relu` as `layer1.0.relu`, with the
     layer type after it for an operator a module's forward called
     (`/layer1/layer1.0/Add` as `layer1.0.add`); else the node's name."""
-    if node.op_type in ("Conv", "Gemm", "MatMul", "BatchNormalization") and node.input[1].endswith(".weight"):
+    if node.op_type in _WEIGHTED and node.input[1].endswith(".weight"):
         return node.input[1][:-len(".weight")]
     parts = [p for p in (node.name or "").split("/") if p]
     if parts and (parts[-1] == node.op_type or parts[-1].startswith(node.op_type + "_")):

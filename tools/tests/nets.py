@@ -112,5 +112,10 @@ class ReadsValuesInInit(nn.Module):
         return self.fc(self.drop(torch.flatten(F.adaptive_avg_pool2d(self.conv(x), 1), 1)))
 
 
+def mlp(features: int = 784, hidden: int = 256, classes: int = 10) -> nn.Module:
+    """A factory function, and a network on flat vectors: batch norm of a vector."""
+    return nn.Sequential(nn.Linear(features, hidden), nn.ReLU(), nn.BatchNorm1d(hidden), nn.Dropout(0.1), nn.Linear(hidden, classes))
+
+
 def not_a_module():
     return 42

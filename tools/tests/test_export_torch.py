@@ -124,6 +124,13 @@ class UserModuleTests(unittest.TestCase):
                 self.assertEqual(counted_by_scalecast(path)["tiny"]["parameters"],
                                  sum(p.numel() for p in nets.TinyNet(width=32).parameters()))
 
+    def test_a_factory_of_a_network_on_vectors(self):
+        code, out, err = run_exporter("nets:mlp", "--arg", "hidden=64", "--input", "784")
+        self.assertEqual(code, 0, err)
+        self.assertIn("parameters: 51,018; PyTorch's sum(p.numel()): 51,018: equal", err)   # 784·64 + 64 + 2·64 + 64·10 + 10
+        self.assertEqual(body(out).splitlines()[:2], ["name: mlp", "input: [784, 1, 1]"])
+        self.assertIn('  - {name: "2", type: batchnorm}', out)   # a name YAML would read as a number is quoted
+
     def test_unpriced_operators_exit_2_naming_each_with_its_module(self):
         code, out, err = run_exporter("nets:Transformerish")
         self.assertEqual(code, 2)
