@@ -151,12 +151,12 @@ class _Reader:
         handler = getattr(self, f"op_{op}", None) if node.domain in ("", "ai.onnx") else None
         if handler is None:
             raise _Refused()
+        layer = handler(node, inputs)   # refuses what it cannot price, even downstream of a refusal
+        if layer is None:
+            return
         if any(self.values[i] is _UNKNOWN for i in inputs):
             for output in node.output:   # priced, but downstream of an operator that is not: reported there
                 self.values[output] = _UNKNOWN
-            return
-        layer = handler(node, inputs)
-        if layer is None:
             return
         if isinstance(layer, _Alias):
             self.values[node.output[0]] = self.values[layer.source]
@@ -232,7 +232,7 @@ class _Reader:
 
     def op_Mul(self, node, inputs):
         if len(inputs) != 2:
-            raise _Refused("multiplies by a constant")
+            raise _Refused("multiplies by a tensor not computed from the input: a constant, or stochastic depth's random mask")
         if _SILU_GATE in (self.values.get(inputs[0]), self.values.get(inputs[1])):
             x = inputs[1] if self.values.get(inputs[0]) is _SILU_GATE else inputs[0]
             return "silu", [x], {}
@@ -257,6 +257,8 @@ class _Reader:
 
     def bias_add(self, node, x):
         """`MatMul` then `Add` of a bias vector: an FC layer with a bias."""
+        if self.values[x] is _UNKNOWN:
+            return _Alias(x)   # downstream of a refusal: nothing to fold into
         layer = self.model.layers[-1] if self.model.layers else None
         bias = [i for i in node.input if i != x][0]
         dims = self.types.get(bias, (None, None))[1]
