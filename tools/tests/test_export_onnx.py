@@ -69,6 +69,16 @@ class ONNXTests(unittest.TestCase):
         self.assertIn("Transpose at /Transpose", err)
         self.assertIn("at /norm/", err)
 
+    def test_stochastic_depth_in_a_training_export_is_refused_by_name(self):
+        import nets
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "sd.onnx")
+            to_onnx(nets.TinyNet(depth_drop=0.1), (3, 32, 32), path, with_weights=False)
+            code, _, err = run_exporter("--onnx", path)
+        self.assertEqual(code, 2)
+        self.assertIn("Mul at /drop_path/Mul (multiplies by a tensor not computed from the input: a constant, "
+                      "or stochastic depth's random mask)", err)
+
     def test_a_file_that_is_not_onnx_is_refused(self):
         with tempfile.NamedTemporaryFile("w", suffix=".onnx") as file:
             file.write("not a model")
