@@ -1,4 +1,4 @@
-/* OpenBLAS's cblas.h first; GSL's own gsl_cblas.h would clash with it (BUILD-NOTES.md). */
+/* OpenBLAS's cblas.h first; GSL's own gsl_cblas.h would clash with it (docs/building.md). */
 #include <cblas.h>
 #define __GSL_CBLAS_H__ 1
 #include <gsl/gsl_version.h>

@@ -55,7 +55,7 @@ public struct CPUInfo: Sendable, Equatable {
     public func peakFLOPsPerSecond(threads: Int) -> Double { Double(threads) * gigahertz * 1e9 * flopsPerCycle }
 
     /// The OpenBLAS kernel for this CPU: Debian's OpenBLAS 0.3.21 does not know
-    /// recent Xeons and falls back to a generic kernel 4.7x slower (BUILD-NOTES.md).
+    /// recent Xeons and falls back to a generic kernel 4.7x slower (BENCHMARKS.md, docs/building.md).
     /// Forcing a kernel the CPU lacks crashes (SIGILL), so it follows the flags.
     public var openBLASCore: String? {
         if flags.contains("avx512f") { return "SkylakeX" }

@@ -18,7 +18,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
     public enum Collective: String, CaseIterable, Sendable {
         case allReduce = "all_reduce", allGather = "all_gather", reduceScatter = "reduce_scatter", broadcast, sendRecv = "sendrecv"
 
-        /// busbw / algbw for n ranks (nccl-tests' PERFORMANCE.md).
+        /// busbw / algbw for n ranks (nccl-tests' doc/PERFORMANCE.md, https://github.com/NVIDIA/nccl-tests/blob/master/doc/PERFORMANCE.md).
         public func busFactor(ranks n: Int) -> Double {
             switch self {
             case .allReduce: return 2 * Double(n - 1) / Double(n)

@@ -8,7 +8,7 @@ public struct CostParameters: Sendable, Equatable {
     /// kernel launch plus framework dispatch.
     public var launchOverheadSeconds: Double = 5e-6
     /// The fraction of peak FLOP/s that a large matrix product reaches, per
-    /// precision. Defaults from one H100 SXM measurement (hardware-facts.md): an
+    /// precision. Defaults from one unpublished H100 SXM measurement (docs/hardware-facts.md): an
     /// 8192^3 GEMM ran at 51 of 66.9 TFLOP/s in fp32 (0.76), 399 of 494.7 in TF32
     /// (0.81) and 781 of 989.4 in bf16 (0.79).
     public var maxEfficiency: [Precision: Double] = [.fp32: 0.76, .tf32: 0.81, .fp16: 0.79, .bf16: 0.79]
@@ -22,7 +22,8 @@ public struct CostParameters: Sendable, Equatable {
     /// mixed precision, high for A100 TF32, low for V100).
     public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 128, .fp16: 128, .bf16: 128]
     /// The fraction of peak memory bandwidth that streaming kernels reach.
-    /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (hardware-facts.md).
+    /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (the same
+    /// unpublished measurement, docs/hardware-facts.md).
     public var memoryEfficiency: Double = 0.88
     /// Device memory the CUDA context, the framework and the allocator's
     /// fragmentation hold beyond tensors, in bytes. Default 1 GiB, a rule of thumb

@@ -63,7 +63,8 @@ public struct PCIeTreeSpec: Sendable {
     /// Sandy/Ivy Bridge era could not: such a copy is staged through host memory,
     /// a copy up to the source socket's memory and then a second one across the
     /// inter-socket link and down ("P2P through PCIe bridges, but not across socket
-    /// level links", Caffe's docs/multigpu.md).
+    /// level links", Caffe's multi-GPU notes,
+    /// https://github.com/BVLC/caffe/blob/master/docs/multigpu.md).
     public var crossSocketPeerToPeer: Bool
 
     public init(gpuLink: LinkSpec, uplink: LinkSpec, socketLink: LinkSpec, gpusPerSwitch: Int, switchesPerSocket: Int,

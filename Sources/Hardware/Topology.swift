@@ -41,7 +41,9 @@ public final class Topology {
 
     /// One direction of one link.
     public struct Link: Sendable {
-        public var name: String
+        /// `from`'s name, an arrow, `to`'s name (`n0.nic1->switch`); made when asked,
+        /// so that wiring a hundred thousand GPUs builds no strings.
+        public var name: String { "\(fromVertex.name)->\(toVertex.name)" }
         /// What the link is in the design: `gpu-pcie`, `pcie-uplink`, `inter-socket`,
         /// `nvlink`, `nvswitch-port`, `nic-pcie`, `network`, or `host-pcie` (a NIC to host
         /// memory on NVLink fabrics; see "Endpoints").
@@ -51,6 +53,9 @@ public final class Topology {
         public var latencySeconds: Double
         public var from: Int
         public var to: Int
+        /// The vertices at `from` and `to`, for the name.
+        var fromVertex: Vertex
+        var toVertex: Vertex
     }
 
     public private(set) var vertices: [Vertex] = []
@@ -72,6 +77,14 @@ public final class Topology {
     private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]
     /// The leaf switch vertex of each node in a two-tier network; empty otherwise.
     private var leafVertexOfNode: [Int] = []
+    /// The node each vertex belongs to, or -1 for the switches nodes share.
+    private var nodeOfVertex: [Int] = []
+    /// A shared switch's adjacency split by the node of the neighbor (-1: another
+    /// switch), each entry with its position in `adjacency`; built on first use.
+    private var switchAdjacency: [Int: [Int: [(position: Int, neighbor: Int, link: Int)]]] = [:]
+    /// Scratch for `search`: a vertex is seen when its stamp equals the current
+    /// generation, so a search costs what it explores, not the size of the topology.
+    private var searchStamp: [UInt32] = [], searchParent: [Int] = [], searchGeneration: UInt32 = 0
 
     /// Wires `gpus` GPUs of `cluster`, filling nodes in order.
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
@@ -81,8 +94,16 @@ public final class Topology {
         gpusPerNode = cluster.gpusPerNode
         nodeCount = cluster.nodes(for: gpus)
         if case .pcieTree(let tree) = cluster.fabric { stagedAcrossSockets = !tree.crossSocketPeerToPeer } else { stagedAcrossSockets = false }
-        for g in 0..<gpus { _ = vertex(.gpu(g)) }
         let nodes = cluster.nodes(for: gpus)
+        // Room for what a node usually brings (a switch or a PCIe tree, NICs), so that
+        // wiring tens of thousands of GPUs does not regrow the tables (a hint only).
+        let estimatedVertices = gpus + nodes * (2 + 2 * (cluster.network?.nicsPerNode ?? 0)) + gpus / 2
+        vertices.reserveCapacity(estimatedVertices)
+        adjacency.reserveCapacity(estimatedVertices)
+        nodeOfVertex.reserveCapacity(estimatedVertices)
+        vertexIndex.reserveCapacity(estimatedVertices)
+        links.reserveCapacity(4 * estimatedVertices)
+        for g in 0..<gpus { _ = vertex(.gpu(g)) }
         for node in 0..<nodes {
             let first = node * cluster.gpusPerNode
             let members = Array(first..<min(gpus, first + cluster.gpusPerNode))
@@ -142,6 +163,15 @@ public final class Topology {
     /// node's vertices lead to it), at a cost linear in the endpoints instead of
     /// quadratic for all-to-all patterns among thousands of GPUs (halving-doubling, a
     /// parameter server's push and pull).
+    ///
+    /// Routing by structure: each search explores only the vertices of the node it
+    /// starts or ends in, and the switch it meets the network at (the leaf, and the
+    /// spine when that is the hub). Every vertex kept has all its shortest paths from
+    /// the start inside the kept set (leaving a node means crossing a switch, and a
+    /// path within a node through the network is longer than one inside it), and a
+    /// breadth-first search's parents depend only on the order in which it meets the
+    /// vertices it keeps, so the path is the whole search's; a search that explores
+    /// the whole topology for each of N endpoints would cost N^2.
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
         let key = source * endpointCount + destination
@@ -156,11 +186,11 @@ public final class Topology {
                 hub = leafVertexOfNode[sourceNode]
             }
             let up = from * vertices.count + hub, down = to * vertices.count + hub
-            if uplinks[up] == nil { uplinks[up] = search(from: from, to: hub) }
-            if downlinks[down] == nil { downlinks[down] = search(from: hub, to: to) }
+            if uplinks[up] == nil { uplinks[up] = search(from: from, to: hub, within: sourceNode, hub: hub) }
+            if downlinks[down] == nil { downlinks[down] = search(from: hub, to: to, within: destinationNode, hub: hub) }
             path = uplinks[up]! + downlinks[down]!
         } else {
-            path = search(from: from, to: to)
+            path = search(from: from, to: to, within: sourceNode, hub: -1)
         }
         routes[key] = path
         return path
@@ -188,10 +218,16 @@ public final class Topology {
     // MARK: Building
 
     private func vertex(_ v: Vertex) -> Int {
+        if case .gpu(let g) = v, g < vertices.count { return g }   // GPUs are the first vertices, in order
         if let i = vertexIndex[v] { return i }
         vertices.append(v)
         adjacency.append([])
         vertexIndex[v] = vertices.count - 1
+        switch v {
+        case .gpu(let g): nodeOfVertex.append(g / gpusPerNode)
+        case .pcieSwitch(let node, _), .hostBridge(let node, _), .nvswitch(let node), .nic(let node, _): nodeOfVertex.append(node)
+        case .networkSwitch, .leafSwitch: nodeOfVertex.append(-1)
+        }
         return vertices.count - 1
     }
 
@@ -200,8 +236,8 @@ public final class Topology {
         let ia = vertex(a), ib = vertex(b)
         let bw = bytesPerSecond ?? spec.bytesPerSecond
         for (from, to) in [(ia, ib), (ib, ia)] {
-            links.append(Link(name: "\(vertices[from].name)->\(vertices[to].name)", role: role, spec: spec,
-                              bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: from, to: to))
+            links.append(Link(role: role, spec: spec, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: from, to: to,
+                              fromVertex: vertices[from], toVertex: vertices[to]))
             adjacency[from].append((to, links.count - 1))
         }
     }
@@ -296,8 +332,81 @@ public final class Topology {
         }
     }
 
+    /// The breadth-first search of `search(from:to:)` kept to the vertices of node
+    /// `node`, the node's leaf switch (if any) and `hub` (-1: none), see `route`; it
+    /// meets the kept vertices in the whole search's order. Falls back to the whole
+    /// search should the kept vertices not connect the two (no topology built here
+    /// does that).
+    private func search(from source: Int, to destination: Int, within node: Int, hub: Int) -> [Int] {
+        let leaf = leafVertexOfNode.isEmpty ? -1 : leafVertexOfNode[node]
+        func kept(_ w: Int) -> Bool { nodeOfVertex[w] == node || w == hub || w == leaf }
+        if searchStamp.count < vertices.count {
+            searchStamp = [UInt32](repeating: 0, count: vertices.count)
+            searchParent = [Int](repeating: -1, count: vertices.count)
+            searchGeneration = 0
+        }
+        searchGeneration &+= 1
+        if searchGeneration == 0 {   // wrapped: clear the stamps once
+            for i in searchStamp.indices { searchStamp[i] = 0 }
+            searchGeneration = 1
+        }
+        let generation = searchGeneration
+        var frontier = [source]
+        searchStamp[source] = generation
+        var found = false
+        search: while !frontier.isEmpty {
+            var next: [Int] = []
+            for v in frontier {
+                for (w, link) in neighbors(of: v, towards: node) where searchStamp[w] != generation && kept(w) {
+                    searchStamp[w] = generation
+                    searchParent[w] = link
+                    if w == destination { found = true; break search }
+                    if case .gpu = vertices[w] { continue }   // only GPUs may be endpoints
+                    next.append(w)
+                }
+            }
+            frontier = next
+        }
+        guard found else { return search(from: source, to: destination) }
+        var path: [Int] = []
+        var v = destination
+        while v != source {
+            let link = searchParent[v]
+            path.append(link)
+            v = links[link].from
+        }
+        return path.reversed()
+    }
+
+    /// The neighbors of `v` a search kept to node `node` may step to, in adjacency
+    /// order: all of them for a node's own vertex; for a shared switch only those in
+    /// `node` and the other switches, without scanning every node's NICs.
+    private func neighbors(of v: Int, towards node: Int) -> [(neighbor: Int, link: Int)] {
+        guard nodeOfVertex[v] < 0 else { return adjacency[v] }
+        if switchAdjacency[v] == nil {
+            var groups: [Int: [(position: Int, neighbor: Int, link: Int)]] = [:]
+            for (position, entry) in adjacency[v].enumerated() {
+                groups[nodeOfVertex[entry.neighbor], default: []].append((position, entry.neighbor, entry.link))
+            }
+            switchAdjacency[v] = groups
+        }
+        let own = switchAdjacency[v]![node] ?? [], shared = switchAdjacency[v]![-1] ?? []
+        var merged: [(neighbor: Int, link: Int)] = []
+        merged.reserveCapacity(own.count + shared.count)
+        var i = 0, j = 0
+        while i < own.count || j < shared.count {
+            if j == shared.count || (i < own.count && own[i].position < shared[j].position) {
+                merged.append((own[i].neighbor, own[i].link)); i += 1
+            } else {
+                merged.append((shared[j].neighbor, shared[j].link)); j += 1
+            }
+        }
+        return merged
+    }
+
     /// Breadth-first search from vertex `source`, stopping at vertex `destination`;
-    /// GPUs other than the endpoints are never crossed.
+    /// GPUs other than the endpoints are never crossed. Explores the whole topology:
+    /// `route` keeps its searches to a node (the same paths), and tests compare the two.
     func search(from source: Int, to destination: Int) -> [Int] {
         var parents = [Int](repeating: -1, count: vertices.count)
         var seen = [Bool](repeating: false, count: vertices.count)

@@ -13,7 +13,7 @@ import Scenario
 ///   BENCHMARKS.md);
 /// - every link's bandwidth, by one common factor, ±`bandwidth` (default ±15%:
 ///   protocol overheads put effective NVLink bandwidth about 20% under its peak,
-///   hardware-facts.md);
+///   nccl-tests issue 212, docs/hardware-facts.md);
 /// - the purchase price of an owned GPU, across the catalog's low-high range.
 public struct Uncertainty: Sendable, Equatable {
     public var samples: Int

@@ -2,8 +2,7 @@ import Foundation
 import YAMLSupport
 import Scenario
 
-/// The JSON of `scalecast simulate --json`: the stable contract of
-/// CLI-CONTRACT.md, with extra keys beside it.
+/// The JSON of `scalecast simulate --json` (keys and units in docs/json.md).
 public enum ResultsJSON {
     struct Document: Encodable {
         var scenario: String

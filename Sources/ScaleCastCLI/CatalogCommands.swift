@@ -48,12 +48,15 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         let catalog = try ProfileCatalog.builtIn()
         if json {
+            // Microseconds as written in the profile: seconds back to microseconds, rounded to
+            // the picosecond (15 us is stored as 1.5e-5 s, which times 1e6 is 14.999999999999998).
+            func microseconds(_ seconds: Double) -> Double { (seconds * 1e12).rounded() / 1e6 }
             let objects: [[String: Any]] = catalog.profiles.map { p in
                 var o: [String: Any] = [
                     "name": p.name, "summary": p.summary,
-                    "launch_us_per_kernel_forward": p.launchSecondsPerKernelForward * 1e6,
-                    "launch_us_per_kernel_backward": p.launchSecondsPerKernelBackward * 1e6,
-                    "launch_us_per_kernel_update": p.launchSecondsPerKernelUpdate * 1e6,
+                    "launch_us_per_kernel_forward": microseconds(p.launchSecondsPerKernelForward),
+                    "launch_us_per_kernel_backward": microseconds(p.launchSecondsPerKernelBackward),
+                    "launch_us_per_kernel_update": microseconds(p.launchSecondsPerKernelUpdate),
                     "gradient_sync": p.gradientSync.rawValue, "sources": p.sources,
                 ]
                 o["gradient_bytes_per_element"] = p.gradientBytesPerElement ?? "precision"
@@ -69,7 +72,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 return o
             }
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return CommandOutput(stdout: String(decoding: data, as: UTF8.self) + "\n")
         }
         func us(_ seconds: Double) -> String { String(format: "%g", seconds * 1e6) }

@@ -3,7 +3,7 @@
 public struct CommandOutput: Sendable, Equatable {
     public var stdout: String
     public var stderr: String
-    /// 0 success; 1 a problem the user asked about; 2 bad input (CLI-CONTRACT.md).
+    /// 0 success; 1 a problem the user asked about; 2 bad input (docs/json.md, docs/limits.md).
     public var exitCode: Int32
 
     public init(stdout: String = "", stderr: String = "", exitCode: Int32 = 0) {

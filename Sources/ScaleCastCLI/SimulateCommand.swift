@@ -19,7 +19,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
     var gpus: String?
 
-    @Flag(name: .long, help: "Print the machine-readable JSON of CLI-CONTRACT.md.")
+    @Flag(name: .long, help: "Print JSON: one row per configuration (keys and units in docs/json.md).")
     var json = false
 
     func produce() throws -> CommandOutput {

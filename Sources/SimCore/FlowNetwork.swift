@@ -61,7 +61,6 @@ public struct LinkID: Hashable, Comparable, Sendable {
 public final class FlowNetwork {
     /// One direction of a link.
     public struct Link: Sendable {
-        public var name: String
         /// Bandwidth of this direction, in bytes (1e0) per second.
         public var bytesPerSecond: Double
         /// Propagation and switching latency of this hop.
@@ -80,14 +79,21 @@ public final class FlowNetwork {
 
     public init(simulator: Simulator) { self.simulator = simulator }
 
+    /// Makes room for `count` link directions in all, so that adding hundreds of
+    /// thousands (a 65,536-GPU topology) does not regrow every per-link array.
+    public func reserveLinks(_ count: Int) {
+        links.reserveCapacity(count)
+        state.reserveLinks(count)
+    }
+
     /// Adds one link direction.
     /// - Parameters:
     ///   - bytesPerSecond: bandwidth in bytes per second, > 0.
     ///   - latency: added once to every flow that crosses this hop.
     @discardableResult
-    public func addLink(name: String, bytesPerSecond: Double, latency: SimDuration) -> LinkID {
-        precondition(bytesPerSecond > 0 && bytesPerSecond.isFinite, "link \(name) needs a positive bandwidth")
-        links.append(Link(name: name, bytesPerSecond: bytesPerSecond, latency: latency))
+    public func addLink(name: @autoclosure () -> String, bytesPerSecond: Double, latency: SimDuration) -> LinkID {
+        precondition(bytesPerSecond > 0 && bytesPerSecond.isFinite, "link \(name()) needs a positive bandwidth")
+        links.append(Link(bytesPerSecond: bytesPerSecond, latency: latency))
         state.addLink(bytesPerSecond: bytesPerSecond, latency: latency)
         return LinkID(links.count - 1)
     }
@@ -207,6 +213,18 @@ struct SharingState {
     var componentFlows: [Int] = []
     var pending: [Int] = []
     var seeds: [Int] = []
+
+    mutating func reserveLinks(_ count: Int) {
+        bandwidth.reserveCapacity(count)
+        linkLatency.reserveCapacity(count)
+        bytesCarried.reserveCapacity(count)
+        busyTime.reserveCapacity(count)
+        busySince.reserveCapacity(count)
+        flowsOnLink.reserveCapacity(count)
+        capacityLeft.reserveCapacity(count)
+        unfrozenOnLink.reserveCapacity(count)
+        linkMark.reserveCapacity(count)
+    }
 
     mutating func addLink(bytesPerSecond: Double, latency: SimDuration) {
         bandwidth.append(bytesPerSecond)

@@ -29,6 +29,7 @@ public enum GraphSimulation {
                            on simulator: Simulator = Simulator()) -> Trace {
         precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
         let network = FlowNetwork(simulator: simulator)
+        network.reserveLinks(topology.links.count)
         for link in topology.links {
             network.addLink(name: link.name, bytesPerSecond: link.bytesPerSecond,
                             latency: SimDuration(secondsRoundingUp: link.latencySeconds))

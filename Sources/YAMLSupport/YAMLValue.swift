@@ -232,8 +232,10 @@ private func formatNumber(_ value: Double) -> String {
 /// Limits on scenario numbers: wide enough for any real cluster, narrow enough
 /// that every product the simulator forms stays finite and representable.
 public enum Limits {
-    /// GPUs in one simulated configuration.
-    public static let gpus = 1...8192
+    /// GPUs in one simulated configuration: 2^17, twice the largest clusters built
+    /// (100,000 GPUs); expanded fidelity has its own, lower limits
+    /// (`ScenarioRunner.expandedLimit`, `PlanLimits`), so only closed forms go this far.
+    public static let gpus = 1...131_072
     /// Runs in one scenario, and GPU counts in one run: a larger grid is a sweep
     /// (`scalecast sweep`, which shards and shows progress).
     public static let runs = 64

@@ -50,15 +50,17 @@ let clock = ContinuousClock()
 if wants("speed") {
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
 print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets)")
-print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5)")
-print("fidelity     GPUs   tasks    events   wall ms   events/s")
+print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5,")
+print(" of 3 above 10,000 GPUs; peak RSS is the process's so far)")
+print("fidelity     GPUs   tasks    events    wall ms   events/s  peak RSS MB")
 var aggregated = speed
 aggregated.fidelity = .aggregated
-for (run, counts) in [(speed, speed.gpuCounts), (aggregated, [64, 512, 4096])] {
+for (run, counts) in [(speed, speed.gpuCounts + [256]), (aggregated, [64, 512, 4096, 65_536])] {
+    var measured: [(gpus: Double, seconds: Double)] = []
     for gpus in counts {
         var walls: [Double] = []
         var events = 0, tasks = 0
-        for _ in 0..<5 {
+        for _ in 0..<(gpus > 10_000 ? 3 : 5) {
             let start = clock.now
             let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
             walls.append(seconds(clock.now - start))
@@ -66,9 +68,25 @@ for (run, counts) in [(speed, speed.gpuCounts), (aggregated, [64, 512, 4096])] {
             tasks = outcome.graph.tasks.count
         }
         let wall = median(walls)
+        measured.append((Double(gpus), wall))
         let name = (run.fidelity ?? .expanded).rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-        print(name + String(format: "  %5d  %6d  %8d  %8.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
+        print(name + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
+                            peakResidentMegabytes()))
     }
+    // Growth: time ~ N^k between neighbouring counts, and k of the least-squares line through all (log-log).
+    let steps = zip(measured, measured.dropFirst()).map { a, b in
+        String(format: "%.0f->%.0f: %.2f", a.gpus, b.gpus, log(b.seconds / a.seconds) / log(b.gpus / a.gpus))
+    }
+    let xs = measured.map { log($0.gpus) }, ys = measured.map { log($0.seconds) }
+    let mx: Double = xs.reduce(0, +) / Double(xs.count)
+    let my: Double = ys.reduce(0, +) / Double(ys.count)
+    var covariance = 0.0, variance = 0.0
+    for (x, y) in zip(xs, ys) {
+        covariance += (x - mx) * (y - my)
+        variance += (x - mx) * (x - mx)
+    }
+    let slope = covariance / variance
+    print("  growth, time ~ N^k: " + steps.joined(separator: ", ") + String(format: "; overall k = %.2f", slope))
 }
 
 }

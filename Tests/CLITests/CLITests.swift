@@ -135,13 +135,25 @@ let smallScenario = """
         #expect(refused.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Launch costs print as the profile states them (15, not 14.999999999999998), and
+    /// the sources' URLs keep their slashes unescaped.
+    @Test func softwareJSONPrintsTheProfilesFigures() throws {
+        let out = CLI.execute(["software", "--json"])
+        #expect(out.exitCode == 0)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
+        let ddp = try #require(list.first { $0["name"] as? String == "pytorch-ddp" })
+        #expect(ddp["launch_us_per_kernel_backward"] as? Double == 15)
+        #expect(out.stdout.contains("\"launch_us_per_kernel_backward\" : 15,"))
+        #expect(!out.stdout.contains("\\/"))
+    }
+
     @Test func hardwareListsGPUsWithSources() {
         let out = CLI.execute(["hardware"])
         #expect(out.exitCode == 0)
         #expect(out.stdout.contains("K20"))
         #expect(out.stdout.contains("H200-SXM"))
         #expect(out.stdout.contains("ib-ndr"))
-        #expect(out.stdout.contains("PCI-SIG base specifications"))   // the [facts] tag, spelled out
+        #expect(out.stdout.contains("[standards] Standards and vendor specifications: PCI Express generations"))   // a tag, spelled out
         // Which GPUs have fitted kernel efficiencies, in the table and in the JSON.
         let v100 = try? #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("V100-SXM2-16GB ") })
         #expect(v100?.hasSuffix("80  fp16, fp32") == true)

@@ -183,7 +183,9 @@ import Workload
     /// Host memory exists per node and joins a PCIe tree at the first NIC's socket; every
     /// route between nodes, found through the network switch, is the one a whole search
     /// finds (PCIe trees with NICs on both sockets and staged copies, NVLink meshes with
-    /// one NIC per node or per GPU, NVSwitch nodes with a partly filled last node).
+    /// one NIC per node or per GPU, NVSwitch nodes with a partly filled last node,
+    /// leaf-spine networks); routes are searched within a node (`Topology.route`), so
+    /// this also checks that keeping to a node finds the whole search's paths.
     @Test func routesBetweenNodesAreTheShortestPaths() {
         let pcie3 = catalog.link(named: "pcie3-x16")!
         let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
@@ -192,7 +194,11 @@ import Workload
                                network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2), hostLink: pcie3)
         let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
                               network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4), hostLink: catalog.link(named: "pcie4-x16")!)
-        for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28)] {
+        var leafSpine = dgx, pcieLeaves = pcie
+        leafSpine.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4, nodesPerLeaf: 2, oversubscription: 2)
+        pcieLeaves.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2, nodesPerLeaf: 3)
+        for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28),
+                          (leafSpine, 44), (pcieLeaves, 40)] {
             let topology = Topology(cluster: c, gpus: gpus)
             let nodes = (gpus + c.gpusPerNode - 1) / c.gpusPerNode
             #expect(topology.endpointCount == gpus + nodes)

@@ -30,7 +30,8 @@ import Testing
         let net = try #require(Zoo.model(named: "alexnet-owt"))
         let pool5 = try #require(net.index(of: "pool5"))
         #expect(net.layers[pool5].outputShape == TensorShape(channels: 256, height: 6, width: 6))
-        // Conv layers hold about 2.5 M weights, FC about 58.6 M (one-weird-trick.md).
+        // Conv layers hold about 4% of the weights, FC the rest ("about 5% of the parameters" in the
+        // conv layers: Krizhevsky 2014, arXiv:1404.5997).
         let conv = net.layers.filter { $0.kind.shortName == "conv" }.reduce(0) { $0 + $1.cost.parameters }
         let fc = net.layers.filter { $0.kind.shortName == "fc" }.reduce(0) { $0 + $1.cost.parameters }
         #expect(conv == 2_469_696)
