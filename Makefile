@@ -1,6 +1,6 @@
 # ScaleCast: the two commands of the README, plus the benchmarks.
 #   make run    build a release binary and simulate the default scenario
-#   make test   run the test suite, then check that the notebooks are current
+#   make test   run the test suite, check that the notebooks are current, run the exporter's tests
 #   make bench  simulation speed and prediction accuracy (release build), then make validate
 #   make validate  the simulator against published measurements (scenarios/validation/published)
 #   make validation-errors  rewrite the measured errors that uncertainty ranges draw from (after a model change)
@@ -11,12 +11,13 @@
 APT_PACKAGES := libopenblas-dev libgsl-dev gnuplot-nox fonts-dejavu-core fontconfig
 SCENARIO ?= scenarios/default.yaml
 SWIFT ?= swift
+PYTHON ?= python3
 
 FUZZ_COUNT ?= 5000
 FUZZ_SEED ?= 17
 FUZZ_ARGS ?=
 
-.PHONY: run test bench build deps clean fuzz validate validation-errors man
+.PHONY: run test test-tools bench build deps clean fuzz validate validation-errors man
 
 run: build
 	.build/release/scalecast simulate $(SCENARIO)
@@ -25,6 +26,13 @@ test: deps
 	$(SWIFT) test
 	$(SWIFT) build --product scalecast
 	.build/debug/scalecast notebook check notebooks-md/*.md
+	$(MAKE) --no-print-directory test-tools
+
+# The model exporter's tests (tools/tests): those that need PyTorch, torchvision
+# or onnx are skipped, with one line saying why, where they are not installed.
+test-tools:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "tools/tests skipped: $(PYTHON) is not on PATH"; exit 0; }; \
+	SCALECAST=.build/debug/scalecast $(PYTHON) tools/tests/run.py
 
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench

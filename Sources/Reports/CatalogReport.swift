@@ -1,4 +1,5 @@
 import Hardware
+import YAMLSupport
 import Workload
 
 /// `scalecast models` and `scalecast hardware`.
@@ -22,21 +23,37 @@ public enum CatalogReport {
 
     static func modelRows() throws -> [ModelRow] {
         try Zoo.entries.map { entry in
-            let net = try entry.build()
-            let shape = net.inputShape
-            return ModelRow(name: entry.name, aliases: entry.aliases, parameters: net.parameters, forwardFLOPsPerImage: net.forwardFLOPsPerExample,
-                            trainingFLOPsPerImage: net.trainingFLOPsPerExample,
-                            input: [shape.channels, shape.height, shape.width], layers: net.layers.count - 1,
-                            summary: entry.summary, reference: entry.reference)
+            row(try entry.build(), aliases: entry.aliases, summary: entry.summary, reference: entry.reference)
         }
     }
 
-    public static func modelsJSON() throws -> String { try ResultsJSON.encode(modelRows()) }
+    /// One row per custom model file (a model YAML as `tools/export_model.py`
+    /// writes it), counted as a scenario naming it with `model: {file: ...}` counts it.
+    /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
+    static func modelRows(files: [String]) throws -> [ModelRow] {
+        try files.map { path in
+            row(try Network(yaml: YAMLValue.load(path: path)), aliases: [], summary: "from \(path)", reference: path)
+        }
+    }
 
-    public static func modelsTable() throws -> String {
+    private static func row(_ net: Network, aliases: [String], summary: String, reference: String) -> ModelRow {
+        let shape = net.inputShape
+        return ModelRow(name: net.name, aliases: aliases, parameters: net.parameters, forwardFLOPsPerImage: net.forwardFLOPsPerExample,
+                        trainingFLOPsPerImage: net.trainingFLOPsPerExample,
+                        input: [shape.channels, shape.height, shape.width], layers: net.layers.count - 1,
+                        summary: summary, reference: reference)
+    }
+
+    /// The built-in models, or with `files` the custom models in those files, as JSON.
+    public static func modelsJSON(files: [String] = []) throws -> String {
+        try ResultsJSON.encode(files.isEmpty ? modelRows() : modelRows(files: files))
+    }
+
+    /// The built-in models, or with `files` the custom models in those files, as a table.
+    public static func modelsTable(files: [String] = []) throws -> String {
         var table = TextTable(headers: ["model", "parameters", "forward/image", "train/image", "input", "description"],
                               alignments: [.left, .right, .right, .right, .left, .left])
-        for row in try modelRows() {
+        for row in try files.isEmpty ? modelRows() : modelRows(files: files) {
             table.append([row.name, Format.grouped(row.parameters), Format.flops(Double(row.forwardFLOPsPerImage)),
                           Format.flops(Double(row.trainingFLOPsPerImage)), row.input.map(String.init).joined(separator: "x"),
                           row.summary + (row.aliases.isEmpty ? "" : " (also: \(row.aliases.joined(separator: ", ")))")])

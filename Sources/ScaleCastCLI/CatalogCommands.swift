@@ -5,16 +5,20 @@ import Reports
 import Software
 import Workload
 
-/// `scalecast models [--json]`.
+/// `scalecast models [MODEL.yaml ...] [--json]`.
 struct ModelsCommand: ParsableCommand, OutputProducing {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "List the built-in models with their parameters and FLOPs per image.")
+        commandName: "models",
+        abstract: "List the built-in models, or the models in the given files, with their parameters and FLOPs per image.")
+
+    @Argument(help: "Custom model files (a model YAML, as tools/export_model.py writes): list these instead of the built-in models.")
+    var files: [String] = []
 
     @Flag(name: .long, help: "Print JSON: a list of objects with name, parameters, forward_flops_per_image.")
     var json = false
 
     func produce() throws -> CommandOutput {
-        CommandOutput(stdout: json ? try CatalogReport.modelsJSON() : try CatalogReport.modelsTable())
+        CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: files) : try CatalogReport.modelsTable(files: files))
     }
 }
 

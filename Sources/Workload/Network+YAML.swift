@@ -14,7 +14,9 @@ extension Network {
     ///   - {type: softmax}
     /// ```
     /// Each layer feeds the next unless it names `inputs:` (layer names), as `add`
-    /// and `concat` must. Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
+    /// and `concat` must. A convolution's `kernel`, `stride` and `pad`, and an
+    /// adaptive pooling's `size`, are one number for both sides or `[height, width]`
+    /// (Inception's 1x7 and 7x1 convolutions: `kernel: [1, 7], pad: [0, 3]`). Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
     /// relu6, sigmoid, hardsigmoid, silu, hardswish, dropout, stochastic_depth,
     /// batchnorm, fc, softmax, add, concat, scale (`inputs: [feature map, gate]`,
     /// the gate C×1×1), flatten. Unnamed layers are called `<type><position>`.
@@ -85,14 +87,27 @@ extension Network {
             guard let node = try item.optional("pad") else { return 0 }
             return try node.int(in: 0...Limits.extent.upperBound)
         }
+        /// `key` as `n` (both sides) or `[height, width]`, each in `range`.
+        func pair(_ key: String, in range: ClosedRange<Int>, default value: Int? = nil) throws -> (Int, Int) {
+            guard let node = try item.optional(key) else {
+                let side = try int(key, default: value)
+                return (side, side)
+            }
+            guard node.isSequence else {
+                let side = try node.int(in: range)
+                return (side, side)
+            }
+            let sides = try node.items()
+            guard sides.count == 2 else { throw node.error("\(key) must be a number or [height, width]") }
+            return (try sides[0].int(in: range), try sides[1].int(in: range))
+        }
         let kind: LayerKind
         switch type {
         case "conv":
-            let kernel = try int("kernel")
-            let stride = try int("stride", default: 1)
-            let p = try pad()
-            kind = .convolution(Convolution(outChannels: try int("out"), kernel: (kernel, kernel), stride: (stride, stride),
-                                            pad: (p, p), groups: try int("groups", default: 1),
+            kind = .convolution(Convolution(outChannels: try int("out"), kernel: try pair("kernel", in: Limits.extent),
+                                            stride: try pair("stride", in: Limits.extent, default: 1),
+                                            pad: try pair("pad", in: 0...Limits.extent.upperBound, default: 0),
+                                            groups: try int("groups", default: 1),
                                             bias: try item.optional("bias")?.bool() ?? true))
         case "maxpool", "avgpool":
             let kernel = try int("kernel")
@@ -100,8 +115,8 @@ extension Network {
                                   ceilMode: try item.optional("ceil_mode")?.bool() ?? false)
             kind = type == "maxpool" ? .maxPool(pooling) : .averagePool(pooling)
         case "adaptive_avgpool":
-            let size = try int("size", default: 1)
-            kind = .adaptiveAveragePool(height: size, width: size)
+            let (height, width) = try pair("size", in: Limits.extent, default: 1)
+            kind = .adaptiveAveragePool(height: height, width: width)
         case "lrn": kind = .localResponseNorm(size: try int("size", default: 5))
         case "relu": kind = .relu
         case "batchnorm": kind = .batchNorm

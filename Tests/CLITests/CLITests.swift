@@ -107,6 +107,34 @@ let smallScenario = """
         #expect(list.contains { $0["name"] as? String == "efficientnet_b3" })
     }
 
+    /// `models FILE` counts a custom model as a scenario naming it would, and a
+    /// bad file is one located line and exit 2.
+    @Test func modelsCountsCustomModelFiles() throws {
+        let path = try writeTemporary("""
+            name: tiny-from-file
+            input: [3, 8, 8]
+            layers:
+              - {name: c, type: conv, out: 4, kernel: [1, 3], pad: [0, 1], bias: false}
+              - {name: bn, type: batchnorm}
+              - {type: fc, units: 10}
+              - {type: softmax}
+            """)
+        let out = CLI.execute(["models", path, "--json"])
+        #expect(out.exitCode == 0)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
+        #expect(list.count == 1)
+        #expect(list.first?["name"] as? String == "tiny-from-file")
+        #expect(list.first?["parameters"] as? Int == 4 * 3 * 3 + 2 * 4 + (4 * 64 * 10 + 10))
+        #expect(list.first?["forward_flops_per_image"] as? Int == 2 * 4 * 64 * 9 + 8 * 4 * 64 + (2 * 4 * 64 * 10 + 10) + 5 * 10)
+        #expect(CLI.execute(["models", path]).stdout.contains("tiny-from-file"))
+        let bad = try writeTemporary("name: bad\ninput: [3, 8, 8]\nlayers:\n  - {type: gelu}\n")
+        let refused = CLI.execute(["models", bad])
+        #expect(refused.exitCode == 2)
+        #expect(refused.stderr.contains("\(bad):4: "))
+        #expect(refused.stderr.contains("unknown layer type 'gelu'"))
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+    }
+
     /// Launch costs print as the profile states them (15, not 14.999999999999998), and
     /// the sources' URLs keep their slashes unescaped.
     @Test func softwareJSONPrintsTheProfilesFigures() throws {

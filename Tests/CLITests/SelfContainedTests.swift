@@ -36,9 +36,6 @@ import YAMLSupport
         }
     }
 
-    /// Documents other branches add: a link to one is not checked until it lands.
-    /// Remove an entry once its document is in the repository.
-    static let pendingDocuments: Set<String> = ["docs/bring-your-model.md"]
 
     @Test func noTrackedFileReferencesAPathOutsideTheRepository() throws {
         // Built from pieces so that this file does not match itself: the shared folder
@@ -76,7 +73,7 @@ import YAMLSupport
                     }
                     if let hash = target.firstIndex(of: "#") { target = String(target[..<hash]) }
                     let resolved = Self.normalized(directory.isEmpty ? target : directory + "/" + target)
-                    if tracked.contains(resolved) || folders.contains(resolved) || Self.pendingDocuments.contains(resolved) { continue }
+                    if tracked.contains(resolved) || folders.contains(resolved) { continue }
                     dangling.append("\(file): \(target)")
                 }
             }
@@ -98,7 +95,7 @@ import YAMLSupport
             for match in name.matches(in: text, range: range) {
                 let document = String(text[Range(match.range(at: 1), in: text)!])
                 let present = document.hasPrefix("docs/")
-                    ? tracked.contains(document) || Self.pendingDocuments.contains(document)
+                    ? tracked.contains(document)
                     : basenames.contains(document)
                 if !present { missing.append("\(file): \(document)") }
             }
