@@ -36,7 +36,6 @@ import YAMLSupport
         }
     }
 
-
     @Test func noTrackedFileReferencesAPathOutsideTheRepository() throws {
         // Built from pieces so that this file does not match itself: the shared folder
         // beside the checkout, and any absolute path on the development machine.
