@@ -36,13 +36,14 @@ import Testing
     }
 
     @Test(arguments: [("2024", 2024, 12, 31), ("2024-Q2", 2024, 6, 30), ("2023-07", 2023, 7, 31), ("2024-02", 2024, 2, 29),
-                      ("2023-07-27", 2023, 7, 27), ("2024 (mid-year)", 2024, 12, 31)])
+                      ("2023-07-27", 2023, 7, 27), ("2024 (mid-year)", 2024, 12, 31),
+                      ("2020-2022", 2022, 12, 31), ("2024-03 to 2025-01", 2025, 1, 31), ("mid-2024 to 2025-03", 2025, 3, 31)])
     func datesMeanTheirLastDay(text: String, year: Int, month: Int, day: Int) throws {
         let date = try #require(CatalogDate(text))
         #expect((date.year, date.month, date.day) == (year, month, day))
     }
 
-    @Test(arguments: ["", "mid-2024", "2024-13", "2024-Q5", "2023-02-29", "24-01-01", "2024-1-1"])
+    @Test(arguments: ["", "mid-2024", "2024-13", "2024-Q5", "2023-02-29", "24-01-01", "2024-1-1", "2022-2020", "2024 to mid-2025"])
     func notDates(text: String) {
         #expect(CatalogDate(text) == nil)
     }
