@@ -1,51 +1,56 @@
 import Foundation
 
-/// A date as the catalog writes them: `2024`, `2024-07`, `2024-Q2`, `2024-07-27`,
-/// optionally followed by words (`2024 (mid-year)`), or a span (`2020-2022`,
-/// `2024-03 to 2025-01`, `mid-2024 to 2025-03`), which means its end. Compared by the
-/// last day it can mean, so that a month is not "before" a day within it.
-public struct CatalogDate: Comparable, Sendable {
+/// A date as the catalog writes them: `2024`, `2024-Q2`, `2024-07` or `2024-07-27`,
+/// each standing for the days from its `first` to its `last`. A `seen:` text
+/// may hold several (`2024-03 to 2025-01`, `2020-2022`, `mid-2024 to 2025-03`):
+/// `dates(in:)` finds them.
+public struct CatalogDate: Sendable {
+    /// A calendar day, ordered by year, month, day.
+    public struct Day: Comparable, Sendable {
+        public var year: Int, month: Int, day: Int
+        public static func < (a: Day, b: Day) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    }
+
     public enum Precision: Sendable { case year, quarter, month, day }
-    public var year: Int
-    /// The last month and day the text can mean.
-    public var month: Int
-    public var day: Int
+
+    public var first: Day
+    public var last: Day
     public var precision: Precision
 
-    /// Reads the date at the start of `text`; nil if it starts with none.
+    /// Reads `text`, which must be one date and nothing else; nil otherwise.
     public init?(_ text: String) {
-        // A span "A to B" is dated by B.
-        let end = text.range(of: " to ", options: .backwards).map { String(text[$0.upperBound...]) } ?? text
-        let head = end.prefix { !$0.isWhitespace && $0 != "(" }
-        let parts = head.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard let first = parts.first, first.count == 4, let year = Int(first), (1900...9999).contains(year) else { return nil }
-        self.year = year
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard let head = parts.first, head.count == 4, head.allSatisfy(\.isNumber), let year = Int(head), (1900...9999).contains(year) else {
+            return nil
+        }
+        func day(_ month: Int, _ day: Int) -> Day { Day(year: year, month: month, day: day) }
         switch parts.count {
         case 1:
-            (month, day, precision) = (12, 31, .year)
-        case 2 where parts[1].count == 4:
-            // Years "2020-2022": the end of the later one.
-            guard let last = Int(parts[1]), last >= year, last <= 9999 else { return nil }
-            (self.year, month, day, precision) = (last, 12, 31, .year)
+            (first, last, precision) = (day(1, 1), day(12, 31), .year)
         case 2 where parts[1].hasPrefix("Q"):
-            guard let q = Int(parts[1].dropFirst()), (1...4).contains(q) else { return nil }
-            (month, precision) = (q * 3, .quarter)
-            day = Self.days(inMonth: month, year: year)
+            guard parts[1].count == 2, let q = Int(parts[1].dropFirst()), (1...4).contains(q) else { return nil }
+            (first, last, precision) = (day(q * 3 - 2, 1), day(q * 3, Self.days(inMonth: q * 3, year: year)), .quarter)
         case 2:
-            guard parts[1].count == 2, let m = Int(parts[1]), (1...12).contains(m) else { return nil }
-            (month, precision) = (m, .month)
-            day = Self.days(inMonth: m, year: year)
+            guard parts[1].count == 2, parts[1].allSatisfy(\.isNumber), let m = Int(parts[1]), (1...12).contains(m) else { return nil }
+            (first, last, precision) = (day(m, 1), day(m, Self.days(inMonth: m, year: year)), .month)
         case 3:
-            guard parts[1].count == 2, parts[2].count == 2, let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m),
-                  (1...Self.days(inMonth: m, year: year)).contains(d) else { return nil }
-            (month, day, precision) = (m, d, .day)
+            guard parts[1].count == 2, parts[2].count == 2, parts[1].allSatisfy(\.isNumber), parts[2].allSatisfy(\.isNumber),
+                  let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...Self.days(inMonth: m, year: year)).contains(d)
+            else { return nil }
+            (first, last, precision) = (day(m, d), day(m, d), .day)
         default:
             return nil
         }
     }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
-    public static func == (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) == (b.year, b.month, b.day) }
+    /// Every date written in `text`, in order: `2020-2022` is two years, `mid-2024 to 2025-03` a year and a month.
+    public static func dates(in text: String) -> [CatalogDate] {
+        let pattern = "(?<![0-9])(19|20)[0-9]{2}(-(Q[1-4]|0[1-9]|1[0-2])(-[0-3][0-9])?)?(?![0-9])"
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return expression.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
+            Range(match.range, in: text).flatMap { CatalogDate(String(text[$0])) }
+        }
+    }
 
     static func days(inMonth month: Int, year: Int) -> Int {
         switch month {
