@@ -24,15 +24,16 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources and kernels.")
     var json = false
 
-    @Option(name: .long, help: "List the N slowest layers (with a line for the rest and a total).")
-    var top: Int = 20
+    @Option(name: .long, help: "List the N slowest layers (with a line for the rest and a total; default 20).")
+    var top: Int?
 
     @Flag(name: .long, help: "List every layer, the slowest first (--json always lists every layer, in network order).")
     var all = false
 
     func produce() throws -> CommandOutput {
         _ = try GPUList.check(gpus)
-        guard top >= 1 else { throw UsageError(message: "--top must be at least 1, got \(top)") }
+        if let top { guard top >= 1 else { throw UsageError(message: "--top must be at least 1, got \(top)") } }
+        guard !(all && top != nil) else { throw UsageError(message: "--all lists every layer and --top N the slowest N: give one of them") }
         let loaded = try Scenario.load(path: scenario)
         var runs = loaded.runs
         if let run {
@@ -54,7 +55,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             explained.append((label, spec, analysis))
             if json { continue }
             if !text.isEmpty { text += "\n" }
-            text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top)
+            text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),

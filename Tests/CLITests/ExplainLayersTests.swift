@@ -67,7 +67,7 @@ import Testing
         #expect(five.rest?.contains("(\(every.rows.count - 5) other layers)") == true)
     }
 
-    @Test(arguments: [["--top", "0"], ["--top", "-3"], ["--top", "many"]])
+    @Test(arguments: [["--top", "0"], ["--top", "-3"], ["--top", "many"], ["--all", "--top", "5"]])
     func aBadTopExitsWithTwo(extra: [String]) throws {
         let out = CLI.execute(["explain", try writeTemporary(Self.scenario), "--gpus", "2"] + extra)
         #expect(out.exitCode == 2)
