@@ -159,15 +159,35 @@ extension RunSpec {
                 if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
                 return try Network(yaml: YAMLValue.load(path: path))
             }
+            // A built-in model on another input: {name: resnet50, input: [3, 160, 160]}.
+            if try node.optional("layers") == nil, let nameNode = try node.optional("name"),
+               Zoo.entry(named: try nameNode.string()) != nil {
+                try node.checkKeys(["name", "input"])
+                return try zooModel(nameNode, input: try node.optional("input"))
+            }
             return try Network(yaml: node)
         }
-        let name = try node.string()
-        guard let network = Zoo.model(named: name) else {
+        return try zooModel(node, input: nil)
+    }
+
+    /// A built-in model by name, on its own input or on `input` (`[3, height, width]`).
+    private static func zooModel(_ nameNode: YAMLValue, input inputNode: YAMLValue?) throws -> Network {
+        let name = try nameNode.string()
+        guard let entry = Zoo.entry(named: name) else {
             let aliases = Zoo.entries.flatMap(\.aliases)
-            throw node.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", "))"
-                             + (aliases.isEmpty ? "" : " (also: \(aliases.joined(separator: ", ")))") + " (or give a custom model as a mapping)")
+            throw nameNode.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", "))"
+                                 + (aliases.isEmpty ? "" : " (also: \(aliases.joined(separator: ", ")))") + " (or give a custom model as a mapping)")
         }
-        return network
+        guard let inputNode else {
+            do { return try entry.build() } catch let error as ModelError { throw nameNode.error(error.message) }
+        }
+        let dims = try inputNode.items().enumerated().map { i, item in try item.int(in: i == 0 ? Limits.width : Limits.extent) }
+        guard dims.count == 3 else { throw inputNode.error("input must be [3, height, width] for a built-in model") }
+        do {
+            return try Zoo.model(named: entry.name, input: TensorShape(channels: dims[0], height: dims[1], width: dims[2]))!
+        } catch let error as ModelError {
+            throw inputNode.error(error.message)
+        }
     }
 
     static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {

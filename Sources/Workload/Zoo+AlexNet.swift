@@ -1,7 +1,7 @@
 extension Zoo {
     /// torchvision's `alexnet`: the one-tower variant of "One weird trick" (2014).
-    @Sendable static func alexNetOWT() throws -> Network {
-        var b = NetworkBuilder(name: "alexnet-owt", input: TensorShape(channels: 3, height: 224, width: 224))
+    @Sendable static func alexNetOWT(input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: "alexnet-owt", input: input)
         try b.conv("conv1", out: 64, kernel: 11, stride: 4, pad: 2); try b.relu("relu1")
         try b.maxPool("pool1", kernel: 3, stride: 2)
         try b.conv("conv2", out: 192, kernel: 5, pad: 2); try b.relu("relu2")
@@ -23,8 +23,8 @@ extension Zoo {
     /// The cuda-convnet2 one-tower net the paper timed: conv1 without padding (its
     /// last feature map is 5x5, not 6x6) and response normalization (size 5) after
     /// conv1 and conv2.
-    @Sendable static func alexNetOWTcc2() throws -> Network {
-        var b = NetworkBuilder(name: "alexnet-owt-cc2", input: TensorShape(channels: 3, height: 224, width: 224))
+    @Sendable static func alexNetOWTcc2(input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: "alexnet-owt-cc2", input: input)
         try b.conv("conv1", out: 64, kernel: 11, stride: 4); try b.relu("relu1")
         try b.lrn("rnorm1", size: 5)
         try b.maxPool("pool1", kernel: 3, stride: 2)

@@ -10,9 +10,9 @@ extension Zoo {
     /// ReLU, 3x3 convolution to 32. Between blocks a transition halves the
     /// channels (batch norm, ReLU, 1x1 convolution) and the size (2x2 average
     /// pool). Then batch norm, ReLU, global average pooling and FC 1000.
-    static func densenet121(resolution: Int = 224) throws -> Network {
+    static func densenet121(input: TensorShape = imageNetInput) throws -> Network {
         let growth = 32, bottleneckWidth = 4 * 32
-        var b = NetworkBuilder(name: "densenet121", input: TensorShape(channels: 3, height: resolution, width: resolution))
+        var b = NetworkBuilder(name: "densenet121", input: input)
         try b.conv("features.conv0", out: 64, kernel: 7, stride: 2, pad: 3, bias: false)
         try b.batchNorm("features.norm0")
         try b.relu("features.relu0")

@@ -10,7 +10,7 @@ extension Zoo {
     ]
 
     /// torchvision's `efficientnet_b<variant>` (`torchvision/models/efficientnet.py`),
-    /// on `resolution`x`resolution` images (224 by default, for every variant).
+    /// on `input` images (3x224x224 by default, for every variant).
     ///
     /// A 3x3 stride-2 convolution to 32 x width channels; seven stages of MBConv
     /// blocks, (expand ratio, kernel, stride, input, output, layers) = (1, 3, 1, 32,
@@ -26,7 +26,7 @@ extension Zoo {
     /// and a sigmoid gate, 1x1 projection; when the stride is 1 and the channels
     /// match, stochastic depth (probability 0.2 x block index / blocks, absent
     /// at 0) and the residual add.
-    static func efficientNet(_ variant: Int, resolution: Int = 224) throws -> Network {
+    static func efficientNet(_ variant: Int, input: TensorShape = imageNetInput) throws -> Network {
         guard efficientNetScales.indices.contains(variant) else { throw ModelError("EfficientNet has no variant b\(variant) here") }
         let scale = efficientNetScales[variant]
         func width(_ channels: Int) -> Int { makeDivisible(Double(channels) * scale.width) }
@@ -36,7 +36,7 @@ extension Zoo {
         ].map { ($0.0, $0.1, $0.2, width($0.3), width($0.4), Int(ceil(Double($0.5) * scale.depth))) }
         let totalBlocks = stages.reduce(0) { $0 + $1.layers }
 
-        var b = NetworkBuilder(name: "efficientnet_b\(variant)", input: TensorShape(channels: 3, height: resolution, width: resolution))
+        var b = NetworkBuilder(name: "efficientnet_b\(variant)", input: input)
         let silu = LayerKind.activation(.silu)
         var x = try b.convNormActivation("features.0", out: stages[0].input, kernel: 3, stride: 2, activation: silu)
         var blockIndex = 0

@@ -9,8 +9,8 @@ extension Zoo {
     /// 4x4, a 1x1 `BasicConv2d` to 128 channels, FC 1024 with ReLU, dropout 0.7 and
     /// FC 1000. Without (`aux_logits=False`, as torchvision's pretrained weights
     /// are loaded), the network torchvision documents, 6,624,904 parameters.
-    static func googLeNet(auxLogits: Bool = false) throws -> Network {
-        var b = NetworkBuilder(name: auxLogits ? "googlenet-aux" : "googlenet", input: TensorShape(channels: 3, height: 224, width: 224))
+    static func googLeNet(auxLogits: Bool = false, input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: auxLogits ? "googlenet-aux" : "googlenet", input: input)
         try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
         try b.maxPool("maxpool1", kernel: 3, stride: 2, ceilMode: true)
         try b.convBNReLU("conv2", out: 64, kernel: 1)

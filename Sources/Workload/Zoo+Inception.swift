@@ -3,9 +3,8 @@ extension Zoo {
     /// classifier (`aux_logits=True`, the default, used in training: 27,161,264
     /// parameters, the count torchvision documents) or without it
     /// (`aux_logits=False`: 23,834,568).
-    static func inceptionV3(auxLogits: Bool = true) throws -> Network {
-        var b = NetworkBuilder(name: auxLogits ? "inception-v3" : "inception-v3-noaux",
-                               input: TensorShape(channels: 3, height: 299, width: 299))
+    static func inceptionV3(auxLogits: Bool = true, input: TensorShape = inceptionInput) throws -> Network {
+        var b = NetworkBuilder(name: auxLogits ? "inception-v3" : "inception-v3-noaux", input: input)
         try b.convBNReLU("Conv2d_1a_3x3", out: 32, kernel: 3, stride: 2)
         try b.convBNReLU("Conv2d_2a_3x3", out: 32, kernel: 3)
         try b.convBNReLU("Conv2d_2b_3x3", out: 64, kernel: 3, pad: 1)

@@ -10,8 +10,8 @@ extension Zoo {
     /// stride), projects to c channels (1x1), and adds its input when the stride is
     /// 1 and the channels match. Stages (t, c, n, s): (1, 16, 1, 1), (6, 24, 2, 2),
     /// (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1).
-    static func mobilenetV2(resolution: Int = 224) throws -> Network {
-        var b = NetworkBuilder(name: "mobilenet_v2", input: TensorShape(channels: 3, height: resolution, width: resolution))
+    static func mobilenetV2(input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: "mobilenet_v2", input: input)
         let relu6 = LayerKind.activation(.relu6)
         var x = try b.convNormActivation("features.0", out: 32, kernel: 3, stride: 2, activation: relu6)
         var channels = 32
@@ -63,7 +63,7 @@ extension Zoo {
     /// channels with hard swish; global average pooling; FC to 1280 (large) or
     /// 1024 (small) with hard swish, dropout 0.2, FC 1000. Batch norm follows
     /// every convolution outside the squeeze-and-excitation.
-    static func mobilenetV3(large: Bool, resolution: Int = 224) throws -> Network {
+    static func mobilenetV3(large: Bool, input: TensorShape = imageNetInput) throws -> Network {
         let blocks: [MobileNetV3Block] = large ? [
             (16, 3, 16, 16, false, false, 1), (16, 3, 64, 24, false, false, 2), (24, 3, 72, 24, false, false, 1),
             (24, 5, 72, 40, true, false, 2), (40, 5, 120, 40, true, false, 1), (40, 5, 120, 40, true, false, 1),
@@ -78,7 +78,7 @@ extension Zoo {
         ]
         let lastChannel = large ? 1280 : 1024
         var b = NetworkBuilder(name: large ? "mobilenet_v3_large" : "mobilenet_v3_small",
-                               input: TensorShape(channels: 3, height: resolution, width: resolution))
+                               input: input)
         let hardSwish = LayerKind.activation(.hardSwish)
         var x = try b.convNormActivation("features.0", out: 16, kernel: 3, stride: 2, activation: hardSwish)
         for (i, block) in blocks.enumerated() {

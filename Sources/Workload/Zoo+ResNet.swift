@@ -22,14 +22,14 @@ extension Zoo {
     static let resnext50x32x4dConfig = ResNetConfig(name: "resnext50_32x4d", block: .bottleneck, stages: [3, 4, 6, 3],
                                                     groups: 32, widthPerGroup: 4)
 
-    /// A torchvision ResNet on `resolution`x`resolution` images: a 7x7 stride-2
+    /// A torchvision ResNet on `input` images (3x224x224 by default): a 7x7 stride-2
     /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes
     /// (each after the first halving the size in its first block), global average
     /// pooling and a 1000-way FC layer. Bottleneck blocks are v1.5 (the stride on
     /// the 3x3 convolution); a stage's first block gets a projection shortcut (1x1
     /// convolution and batch norm) whenever its stride or channels change.
-    static func resnet(_ config: ResNetConfig, resolution: Int = 224) throws -> Network {
-        var b = NetworkBuilder(name: config.name, input: TensorShape(channels: 3, height: resolution, width: resolution))
+    static func resnet(_ config: ResNetConfig, input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: config.name, input: input)
         try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
         var x = try b.maxPool("maxpool", kernel: 3, stride: 2, pad: 1)
         var channels = 64

@@ -8,10 +8,10 @@ extension Zoo {
     /// channels, ReLU) and expands (1x1 to e and 3x3 to e, each with ReLU,
     /// concatenated). The classifier: dropout 0.5, a 1x1 convolution to 1000, ReLU,
     /// global average pooling. Convolutions have biases and no batch norm.
-    static func squeezeNet(version: String, resolution: Int = 224) throws -> Network {
+    static func squeezeNet(version: String, input: TensorShape = imageNetInput) throws -> Network {
         guard version == "1_0" || version == "1_1" else { throw ModelError("SqueezeNet has no version \(version)") }
         let v10 = version == "1_0"
-        var b = NetworkBuilder(name: "squeezenet\(version)", input: TensorShape(channels: 3, height: resolution, width: resolution))
+        var b = NetworkBuilder(name: "squeezenet\(version)", input: input)
         try b.conv("features.0", out: v10 ? 96 : 64, kernel: v10 ? 7 : 3, stride: 2)
         try b.relu("features.1")
         // (squeeze, expand) of fire2 ... fire9; the pools come before the fires listed.

@@ -12,10 +12,9 @@ extension Zoo {
     /// torchvision's `vgg11`...`vgg19` and their `_bn` variants: 3x3 convolutions
     /// with bias (batch norm after each in the `_bn` variants), ReLU, adaptive
     /// average pooling to 7x7, then FC 4096, 4096 and 1000 with ReLU and dropout 0.5.
-    static func vgg(depth: Int, batchNorm: Bool, resolution: Int = 224) throws -> Network {
+    static func vgg(depth: Int, batchNorm: Bool, input: TensorShape = imageNetInput) throws -> Network {
         guard let stages = vggStages[depth] else { throw ModelError("VGG has no configuration of depth \(depth)") }
-        var b = NetworkBuilder(name: "vgg\(depth)\(batchNorm ? "_bn" : "")",
-                               input: TensorShape(channels: 3, height: resolution, width: resolution))
+        var b = NetworkBuilder(name: "vgg\(depth)\(batchNorm ? "_bn" : "")", input: input)
         for (s, widths) in stages.enumerated() {
             for (i, width) in widths.enumerated() {
                 try b.conv("conv\(s + 1)_\(i + 1)", out: width, kernel: 3, pad: 1)
@@ -36,8 +35,8 @@ extension Zoo {
     /// Zoo's NIN-ImageNet: four mlpconv blocks (a convolution and two 1x1 "cccp"
     /// layers), the last ending in 1000 maps and global average pooling.
     /// Parameters: 7,595,176 (sum of the prototxt's weights and biases).
-    @Sendable static func networkInNetwork() throws -> Network {
-        var b = NetworkBuilder(name: "nin", input: TensorShape(channels: 3, height: 224, width: 224))
+    @Sendable static func networkInNetwork(input: TensorShape = imageNetInput) throws -> Network {
+        var b = NetworkBuilder(name: "nin", input: input)
         let blocks: [(out: Int, kernel: Int, stride: Int, pad: Int, cccp: [Int])] = [
             (96, 11, 4, 0, [96, 96]), (256, 5, 1, 2, [256, 256]), (384, 3, 1, 1, [384, 384]), (1024, 3, 1, 1, [1024, 1000]),
         ]
@@ -54,6 +53,9 @@ extension Zoo {
             if i < 3 { try b.maxPool("pool\(i + 1)", kernel: 3, stride: 2, ceilMode: true) }  // Caffe rounds pooling up
         }
         let size = b.shape(of: b.last)
+        guard size.height == size.width else {
+            throw ModelError("nin pools its last \(size.height)x\(size.width) map with a square kernel, as Caffe's prototxt does: give a square input")
+        }
         try b.avgPool("pool4", kernel: size.height, stride: 1)
         try b.add("flatten", .flatten)
         try b.softmax("loss")

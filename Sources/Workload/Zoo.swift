@@ -11,26 +11,38 @@ public enum Zoo {
         public var summary: String
         /// Where the architecture and its parameter count come from.
         public var reference: String
-        public var build: @Sendable () throws -> Network
+        /// The image the model is defined on and its parameter count is stated for.
+        public var input: TensorShape
+        /// Builds the model for an input image of any size (`input` by default).
+        public var buildAt: @Sendable (TensorShape) throws -> Network
 
         public init(name: String, aliases: [String] = [], summary: String, reference: String,
-                    build: @escaping @Sendable () throws -> Network) {
+                    input: TensorShape = Zoo.imageNetInput, build: @escaping @Sendable (TensorShape) throws -> Network) {
             self.name = name
             self.aliases = aliases
             self.summary = summary
             self.reference = reference
-            self.build = build
+            self.input = input
+            self.buildAt = build
         }
+
+        /// The model on its own input (`input`).
+        public func build() throws -> Network { try buildAt(input) }
     }
+
+    /// ImageNet training crops as torchvision's reference scripts take them: 3x224x224.
+    public static let imageNetInput = TensorShape(channels: 3, height: 224, width: 224)
+    /// Inception v3's 3x299x299.
+    public static let inceptionInput = TensorShape(channels: 3, height: 299, width: 299)
 
     /// torchvision's documented counts are `num_params` in its weights' metadata
     /// (https://pytorch.org/vision/stable/models.html, "Table of all available
     /// classification weights").
     public static let entries: [Entry] = [
         Entry(name: "alexnet-owt", aliases: ["alexnet"], summary: "One-tower AlexNet (Krizhevsky 2014), torchvision's alexnet",
-              reference: "torchvision.models.alexnet; 61,100,840 parameters", build: alexNetOWT),
+              reference: "torchvision.models.alexnet; 61,100,840 parameters", build: { try alexNetOWT(input: $0) }),
         Entry(name: "alexnet-owt-cc2", summary: "One-tower AlexNet as in cuda-convnet2: no conv1 padding, response norm",
-              reference: "cuda-convnet2 layers-imagenet-1gpu.cfg", build: alexNetOWTcc2),
+              reference: "cuda-convnet2 layers-imagenet-1gpu.cfg", build: { try alexNetOWTcc2(input: $0) }),
         vggEntry(11, false, 132_863_336), vggEntry(11, true, 132_868_840),
         vggEntry(13, false, 133_047_848), vggEntry(13, true, 133_053_736),
         vggEntry(16, false, 138_357_544), vggEntry(16, true, 138_365_992),
@@ -43,32 +55,33 @@ public enum Zoo {
         resnetEntry(wideResnet50x2Config, "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): bottlenecks twice as wide", 68_883_240),
         resnetEntry(resnext50x32x4dConfig, "ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in each 3x3 conv", 25_028_904),
         Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
-              reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121() }),
+              reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121(input: $0) }),
         Entry(name: "googlenet", summary: "GoogLeNet (Szegedy et al. 2014) with batch norm, no auxiliary heads",
-              reference: "torchvision.models.googlenet (aux_logits=False); 6,624,904 parameters", build: { try googLeNet() }),
+              reference: "torchvision.models.googlenet (aux_logits=False); 6,624,904 parameters", build: { try googLeNet(input: $0) }),
         Entry(name: "googlenet-aux", summary: "GoogLeNet with batch norm and its two auxiliary heads, as trained",
               reference: "torchvision.models.googlenet(aux_logits=True); 13,004,888 parameters",
-              build: { try googLeNet(auxLogits: true) }),
+              build: { try googLeNet(auxLogits: true, input: $0) }),
         Entry(name: "inception-v3", aliases: ["inception_v3"],
               summary: "Inception v3 (Szegedy et al. 2015) with its auxiliary head, 299x299",
-              reference: "torchvision.models.inception_v3; 27,161,264 parameters", build: { try inceptionV3() }),
+              reference: "torchvision.models.inception_v3; 27,161,264 parameters", input: inceptionInput,
+              build: { try inceptionV3(input: $0) }),
         Entry(name: "inception-v3-noaux", summary: "Inception v3 without its auxiliary head, 299x299",
               reference: "torchvision.models.inception_v3(aux_logits=False); 23,834,568 parameters",
-              build: { try inceptionV3(auxLogits: false) }),
+              input: inceptionInput, build: { try inceptionV3(auxLogits: false, input: $0) }),
         Entry(name: "mobilenet_v2", summary: "MobileNet v2 (Sandler et al. 2018): inverted residuals, depthwise convs, ReLU6",
-              reference: "torchvision.models.mobilenet_v2; 3,504,872 parameters", build: { try mobilenetV2() }),
+              reference: "torchvision.models.mobilenet_v2; 3,504,872 parameters", build: { try mobilenetV2(input: $0) }),
         Entry(name: "mobilenet_v3_large", summary: "MobileNet v3 large (Howard et al. 2019): hard swish, squeeze-and-excitation",
-              reference: "torchvision.models.mobilenet_v3_large; 5,483,032 parameters", build: { try mobilenetV3(large: true) }),
+              reference: "torchvision.models.mobilenet_v3_large; 5,483,032 parameters", build: { try mobilenetV3(large: true, input: $0) }),
         Entry(name: "mobilenet_v3_small", summary: "MobileNet v3 small (Howard et al. 2019): hard swish, squeeze-and-excitation",
-              reference: "torchvision.models.mobilenet_v3_small; 2,542,856 parameters", build: { try mobilenetV3(large: false) }),
+              reference: "torchvision.models.mobilenet_v3_small; 2,542,856 parameters", build: { try mobilenetV3(large: false, input: $0) }),
         efficientNetEntry(0, 5_288_548), efficientNetEntry(1, 7_794_184),
         efficientNetEntry(2, 9_109_994), efficientNetEntry(3, 12_233_232),
         Entry(name: "squeezenet1_0", summary: "SqueezeNet 1.0 (Iandola et al. 2016): fire modules, no FC layer",
-              reference: "torchvision.models.squeezenet1_0; 1,248,424 parameters", build: { try squeezeNet(version: "1_0") }),
+              reference: "torchvision.models.squeezenet1_0; 1,248,424 parameters", build: { try squeezeNet(version: "1_0", input: $0) }),
         Entry(name: "squeezenet1_1", summary: "SqueezeNet 1.1: a 3x3 stem and earlier pooling, 2.4x less compute than 1.0",
-              reference: "torchvision.models.squeezenet1_1; 1,235,496 parameters", build: { try squeezeNet(version: "1_1") }),
+              reference: "torchvision.models.squeezenet1_1; 1,235,496 parameters", build: { try squeezeNet(version: "1_1", input: $0) }),
         Entry(name: "nin", summary: "Network in Network (Lin et al. 2013), ImageNet model",
-              reference: "the Caffe Model Zoo NIN-ImageNet prototxt; 7,595,176 parameters", build: networkInNetwork),
+              reference: "the Caffe Model Zoo NIN-ImageNet prototxt; 7,595,176 parameters", build: { try networkInNetwork(input: $0) }),
     ]
 
     private static func vggEntry(_ depth: Int, _ batchNorm: Bool, _ parameters: Int) -> Entry {
@@ -77,12 +90,12 @@ public enum Zoo {
         return Entry(name: name,
                      summary: "VGG-\(depth) (Simonyan & Zisserman 2014), configuration \(configuration)\(batchNorm ? ", batch norm" : "")",
                      reference: "torchvision.models.\(name); \(grouped(parameters)) parameters",
-                     build: { try vgg(depth: depth, batchNorm: batchNorm) })
+                     build: { try vgg(depth: depth, batchNorm: batchNorm, input: $0) })
     }
 
     private static func resnetEntry(_ config: ResNetConfig, _ summary: String, _ parameters: Int) -> Entry {
         Entry(name: config.name, summary: summary, reference: "torchvision.models.\(config.name); \(grouped(parameters)) parameters",
-              build: { try resnet(config) })
+              build: { try resnet(config, input: $0) })
     }
 
     private static func efficientNetEntry(_ variant: Int, _ parameters: Int) -> Entry {
@@ -91,7 +104,7 @@ public enum Zoo {
                      summary: "EfficientNet-B\(variant) (Tan & Le 2019): MBConv, SiLU, squeeze-and-excitation; 224x224"
                          + (native == 224 ? "" : " (torchvision evaluates it at \(native))"),
                      reference: "torchvision.models.efficientnet_b\(variant); \(grouped(parameters)) parameters",
-                     build: { try efficientNet(variant) })
+                     build: { try efficientNet(variant, input: $0) })
     }
 
     /// `n` with thousands separators: 25557032 as "25,557,032".
@@ -114,5 +127,22 @@ public enum Zoo {
     public static func model(named name: String) -> Network? {
         guard let entry = entry(named: name) else { return nil }
         return try? entry.build()
+    }
+
+    /// The model named `name` on `input` images, or nil for an unknown name. The zoo's
+    /// models end in adaptive pooling, as torchvision's do, so any image large enough
+    /// to survive their strides works; one on another input than its own is called
+    /// `<name>-<height>x<width>` (`resnet50-160x160`), so results on several sizes
+    /// can be told apart.
+    /// - Throws: `ModelError` when the input is not a 3-channel image or too small
+    ///   for the model's strides and kernels.
+    public static func model(named name: String, input: TensorShape) throws -> Network? {
+        guard let entry = entry(named: name) else { return nil }
+        guard input.channels == 3, !input.isFlat else {
+            throw ModelError("\(entry.name) takes a 3-channel image, [3, height, width], not \(input)")
+        }
+        var network = try entry.buildAt(input)
+        if input != entry.input { network.name = "\(entry.name)-\(input.height)x\(input.width)" }
+        return network
     }
 }

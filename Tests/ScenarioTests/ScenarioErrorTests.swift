@@ -72,6 +72,24 @@ let validScenario = """
         #expect(e.message.contains("unknown model 'alexnet-twt'"))
     }
 
+    /// A built-in model on another image size: `{name: resnet50, input: [3, 160, 160]}`.
+    @Test func aBuiltInModelTakesAnInputSize() throws {
+        let yaml = validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model: {name: resnet50, input: [3, 160, 160]}")
+        let network = try Scenario.load(path: try temporaryScenario(yaml)).runs[0].network
+        #expect(network.name == "resnet50-160x160")
+        #expect(network.inputShape.height == 160 && network.parameters == 25_557_032)
+    }
+
+    /// Too small for Inception's strides (the message names the layer where the map runs out), not RGB, not an image.
+    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[1, 224, 224]", "3-channel"), ("[3, 224]", "[3, height, width]")])
+    func aBuiltInModelsInputIsChecked(input: String, says: String) throws {
+        let model = input == "[3, 32, 32]" ? "inception_v3" : "resnet50"
+        let e = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model:\n  name: \(model)\n  input: \(input)"))
+        #expect(e.keyPath == "model.input")
+        #expect(e.line == 4)
+        #expect(e.message.contains(says), "\(e.message)")
+    }
+
     @Test func unknownGPU() throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: "V1000"))
         #expect(e.keyPath == "cluster.gpu")

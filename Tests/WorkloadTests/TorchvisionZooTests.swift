@@ -148,25 +148,35 @@ import Testing
     }
 
     /// ResNet-50 at other sizes: the stem and stages scale, the classifier does not.
-    @Test func anyResolutionBuilds() throws {
-        let small = try Zoo.resnet(Zoo.resnet50Config, resolution: 128)
-        let large = try Zoo.resnet(Zoo.resnet50Config, resolution: 320)
+    @Test func anyInputSizeBuilds() throws {
+        let small = try #require(try Zoo.model(named: "resnet50", input: Self.image(128)))
+        let large = try #require(try Zoo.model(named: "resnet50", input: Self.image(320)))
         #expect(small.parameters == 25_557_032 && large.parameters == 25_557_032)
+        // The products scale with the pixels: (320/128)^2 = 6.25, the stem's
+        // rounding aside.
         #expect(large.forwardFLOPsPerExample > small.forwardFLOPsPerExample * 5)
-        #expect(try Zoo.efficientNet(3, resolution: 300).layers.last?.outputShape == TensorShape(channels: 1000))
+        #expect(small.name == "resnet50-128x128" && large.inputShape == Self.image(320))
+        #expect(try Zoo.model(named: "resnet50", input: Zoo.imageNetInput)?.name == "resnet50")
+        #expect(try Zoo.efficientNet(3, input: Self.image(300)).layers.last?.outputShape == TensorShape(channels: 1000))
+        // Not square: torchvision's adaptive pooling takes any shape.
+        let wide = try #require(try Zoo.model(named: "vgg16", input: TensorShape(channels: 3, height: 224, width: 320)))
+        #expect(wide.parameters == 138_357_544 && wide.name == "vgg16-224x320")
+    }
+
+    /// An input too small for the strides, or not an RGB image, is refused with a reason.
+    @Test func inputsAModelCannotTakeAreRefused() throws {
+        #expect(throws: ModelError.self) { try Zoo.model(named: "inception_v3", input: Self.image(32)) }
+        #expect(throws: ModelError.self) { try Zoo.model(named: "resnet50", input: TensorShape(channels: 1, height: 224, width: 224)) }
+        #expect(throws: ModelError.self) { try Zoo.model(named: "nin", input: TensorShape(channels: 3, height: 224, width: 320)) }
+        #expect(try Zoo.model(named: "no-such-model", input: Self.image(224)) == nil)
     }
 
     // MARK: Helpers
 
+    static func image(_ side: Int) -> TensorShape { TensorShape(channels: 3, height: side, width: side) }
+
     static func build(_ name: String, resolution: Int) throws -> Network {
-        switch name {
-        case "efficientnet_b1", "efficientnet_b2", "efficientnet_b3":
-            return try Zoo.efficientNet(Int(name.suffix(1))!, resolution: resolution)
-        default:
-            let model = try #require(Zoo.model(named: name))
-            try #require(model.inputShape.height == resolution)
-            return model
-        }
+        try #require(try Zoo.model(named: name, input: image(resolution)))
     }
 
     /// Multiply-adds of the forward products: Σ m·n·k·groups over convolutions and FC layers.
