@@ -66,15 +66,35 @@ public struct PCIeTreeSpec: Sendable {
     /// level links", Caffe's multi-GPU notes,
     /// https://github.com/BVLC/caffe/blob/master/docs/multigpu.md).
     public var crossSocketPeerToPeer: Bool
+    /// Which of a node's GPUs can copy to which directly, as `nvidia-smi topo -p2p r`
+    /// reports it: `peerToPeer[i][j]` for local GPUs `i` and `j`. nil: every pair
+    /// under one socket can, and pairs across sockets as `crossSocketPeerToPeer` says.
+    /// A pair that cannot is staged through host memory: a copy up to the memory of
+    /// the source GPU's socket, then a second one down (and across sockets) to the
+    /// destination, as the CUDA runtime copies between devices without peer access
+    /// (with it, "peer-to-peer memory copy between these two devices no longer needs
+    /// to be staged through the host": CUDA C++ Programming Guide, "Peer-to-Peer
+    /// Memory Copy", docs.nvidia.com/cuda/cuda-c-programming-guide).
+    public var peerToPeer: [[Bool]]?
 
     public init(gpuLink: LinkSpec, uplink: LinkSpec, socketLink: LinkSpec, gpusPerSwitch: Int, switchesPerSocket: Int,
-                crossSocketPeerToPeer: Bool = true) {
+                crossSocketPeerToPeer: Bool = true, peerToPeer: [[Bool]]? = nil) {
         self.gpuLink = gpuLink
         self.uplink = uplink
         self.socketLink = socketLink
         self.gpusPerSwitch = gpusPerSwitch
         self.switchesPerSocket = switchesPerSocket
         self.crossSocketPeerToPeer = crossSocketPeerToPeer
+        self.peerToPeer = peerToPeer
+    }
+
+    /// The socket local GPU `gpu` of a node hangs off.
+    public func socket(ofLocalGPU gpu: Int) -> Int { gpu / gpusPerSwitch / switchesPerSocket }
+
+    /// Whether local GPU `source` can copy to local GPU `destination` directly.
+    public func copiesDirectly(from source: Int, to destination: Int) -> Bool {
+        if let peerToPeer { return peerToPeer[source][destination] }
+        return crossSocketPeerToPeer || socket(ofLocalGPU: source) == socket(ofLocalGPU: destination)
     }
 }
 

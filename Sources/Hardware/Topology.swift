@@ -67,9 +67,13 @@ public final class Topology {
     public let nodeCount: Int
     /// Cross-socket copies are staged through host memory (see `PCIeTreeSpec`).
     public let stagedAcrossSockets: Bool
+    /// The PCIe tree of every node, which says which GPU pairs copy peer to peer; nil on NVLink fabrics.
+    private let pcieTree: PCIeTreeSpec?
     private var vertexIndex: [Vertex: Int] = [:]
     private var adjacency: [[(neighbor: Int, link: Int)]] = []
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
+    /// The two legs of each GPU pair of a node that cannot copy peer to peer, by the same key, found on demand.
+    private var stagedLegs: [Int: [[Int]]] = [:]
     /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
     private var hostVertices: [Int?] = []
     /// Paths from each endpoint's vertex up to a switch and down from it, found on
@@ -93,7 +97,13 @@ public final class Topology {
         gpuCount = gpus
         gpusPerNode = cluster.gpusPerNode
         nodeCount = cluster.nodes(for: gpus)
-        if case .pcieTree(let tree) = cluster.fabric { stagedAcrossSockets = !tree.crossSocketPeerToPeer } else { stagedAcrossSockets = false }
+        if case .pcieTree(let tree) = cluster.fabric {
+            stagedAcrossSockets = !tree.crossSocketPeerToPeer
+            pcieTree = tree
+        } else {
+            stagedAcrossSockets = false
+            pcieTree = nil
+        }
         let nodes = cluster.nodes(for: gpus)
         // Room for what a node usually brings (a switch or a PCIe tree, NICs), so that
         // wiring tens of thousands of GPUs does not regrow the tables (a hint only).
@@ -200,12 +210,28 @@ public final class Topology {
     private func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
 
     /// The legs a transfer from `source` to `destination` moves in, one after the
-    /// other: one leg normally; two when the route between two GPUs crosses sockets
-    /// that cannot copy peer to peer, the first ending in the source socket's memory.
-    /// (A copy to or from host memory is a DMA to or from that memory, never staged.)
+    /// other: one leg normally; two when two GPUs cannot copy peer to peer, the first
+    /// ending in the memory of the source GPU's socket and the second starting there.
+    /// Within a node that is what `PCIeTreeSpec.copiesDirectly` says (a pair under one
+    /// PCIe switch then climbs to the host bridge and back down); between nodes, a
+    /// route that crosses sockets that cannot copy peer to peer is cut at the
+    /// inter-socket link. (A copy to or from host memory is a DMA to or from that
+    /// memory, never staged.)
     public func legs(from source: Int, to destination: Int) -> [[Int]] {
         let path = route(from: source, to: destination)
-        guard stagedAcrossSockets, source < gpuCount, destination < gpuCount, let cut = path.firstIndex(where: { links[$0].role == "inter-socket" }) else { return [path] }
+        guard let tree = pcieTree, source < gpuCount, destination < gpuCount, source != destination else { return [path] }
+        let node = source / gpusPerNode
+        if node == destination / gpusPerNode {
+            let local = source % gpusPerNode, other = destination % gpusPerNode
+            guard !tree.copiesDirectly(from: local, to: other),
+                  let memory = vertexIndex[.hostBridge(node: node, socket: tree.socket(ofLocalGPU: local))] else { return [path] }
+            let key = source * endpointCount + destination
+            if let cached = stagedLegs[key] { return cached }
+            let staged = [search(from: source, to: memory, within: node, hub: -1), search(from: memory, to: destination, within: node, hub: -1)]
+            stagedLegs[key] = staged
+            return staged
+        }
+        guard stagedAcrossSockets, let cut = path.firstIndex(where: { links[$0].role == "inter-socket" }) else { return [path] }
         return [Array(path[..<cut]), Array(path[cut...])]
     }
 

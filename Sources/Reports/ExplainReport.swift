@@ -121,7 +121,7 @@ public enum ExplainReport {
     /// algorithm is named in the run's label already).
     static func collectives(_ rows: [StepAnalysis.CollectiveRow]) -> String {
         guard rows.contains(where: { $0.plan.nccl != nil }) else { return "" }
-        var out = "\nGradient all-reduces as NCCL runs them (its tuning model's choice per collective, "
+        let out = "\nGradient all-reduces as NCCL runs them (its tuning model's choice per collective, "
             + "after NVIDIA/nccl v2.30.7 src/graph/tuning.cc)\n"
         var table = TextTable(headers: ["bucket", "MB", "algorithm", "protocol", "NCCL's estimate ms", "simulated ms"],
                               alignments: [.left, .right, .left, .left, .right, .right])

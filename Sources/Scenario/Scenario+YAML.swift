@@ -190,6 +190,39 @@ extension RunSpec {
         }
     }
 
+    /// Tokens of `nvidia-smi topo -p2p r` (its legend): X the GPU itself, OK peer to
+    /// peer works, and the reasons it does not.
+    static let peerToPeerTokens = ["X", "OK", "CNS", "GNS", "TNS", "NS", "U"]
+
+    /// `cluster.pcie.p2p`: which of a node's GPUs can copy to which directly, a row per
+    /// GPU as `nvidia-smi topo -p2p r` prints them, each a list of tokens or one
+    /// string of them (`"X OK NS NS"`): X on the diagonal, OK where GPU row can copy to
+    /// GPU column peer to peer, and CNS, GNS, TNS, NS or U (chipset, GPU or topology
+    /// not supported, not supported, unknown) where it cannot.
+    static func readPeerToPeer(_ node: YAMLValue, gpusPerNode: Int) throws -> [[Bool]] {
+        let rows = try node.items()
+        guard rows.count == gpusPerNode else {
+            throw node.error("p2p has \(rows.count) rows; it needs one per GPU of a node (gpus_per_node: \(gpusPerNode))")
+        }
+        return try rows.enumerated().map { i, row in
+            let tokens: [String] = row.isSequence ? try row.items().map { try $0.string() }
+                : try row.string().split(whereSeparator: \.isWhitespace).map(String.init)
+            guard tokens.count == gpusPerNode else {
+                throw row.error("p2p row \(i) has \(tokens.count) entries; it needs \(gpusPerNode), one per GPU")
+            }
+            return try tokens.enumerated().map { j, token in
+                let word = token.uppercased()
+                guard peerToPeerTokens.contains(word) else {
+                    throw row.error("p2p row \(i): '\(token)' is not one of \(peerToPeerTokens.joined(separator: ", ")) (nvidia-smi topo -p2p r)")
+                }
+                guard (word == "X") == (i == j) else {
+                    throw row.error("p2p row \(i), column \(j): X marks a GPU itself, on the diagonal only")
+                }
+                return word == "OK"
+            }
+        }
+    }
+
     static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {
         try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node"])
         let gpuNode = try node.required("gpu")
@@ -213,14 +246,18 @@ extension RunSpec {
         switch fabricName {
         case "pcie-tree":
             let pcie = try node.optional("pcie")
-            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket"])
+            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket", "p2p"])
             let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink)!
             let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
             let socketLink = try link(try pcie?.optional("socket_link"), default: "qpi-8gt")!
             fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
                                             gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.int(in: Limits.perNode) ?? 2,
                                             switchesPerSocket: try pcie?.optional("switches_per_socket")?.int(in: Limits.perNode) ?? 2,
-                                            crossSocketPeerToPeer: try pcie?.optional("cross_socket")?.oneOf(["p2p", "staged"]) != "staged"))
+                                            crossSocketPeerToPeer: try pcie?.optional("cross_socket")?.oneOf(["p2p", "staged"]) != "staged",
+                                            peerToPeer: try pcie?.optional("p2p").map { try readPeerToPeer($0, gpusPerNode: perNode) }))
+            if let p2p = try pcie?.optional("p2p"), try pcie?.optional("cross_socket") != nil {
+                throw p2p.error("cross_socket and p2p both say which GPUs copy peer to peer: give one of them")
+            }
         default:
             let nvNode = try node.optional("nvlink")
             guard let nvlink = try link(nvNode, default: gpu.nvlink) else {

@@ -184,31 +184,49 @@ public final class CollectiveModel {
     /// over the links it crosses (`MaxMinRates`), and the phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates are
     /// those at the start: transfers that finish early leave their bandwidth to the rest
     /// in the simulation, so this errs long where the transfers on a link differ.
+    /// A transfer staged through host memory (`Topology.legs`) moves its legs one after
+    /// the other: its first leg shares links with the other transfers' first legs (and
+    /// with every unstaged transfer), its second with the other second legs.
     private func fluidSeconds(_ phase: Phase, bytes: Double) -> Double {
-        let routes = phase.transfers.map { topology.route(from: $0.from, to: $0.to) }
-        let rate = MaxMinRates.rates(routes: routes, capacities: topology.links.map(\.bytesPerSecond))
+        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+        let capacities = topology.links.map(\.bytesPerSecond)
+        var seconds = [Double](repeating: 0, count: legs.count), wire = seconds
+        for k in 0..<(legs.map(\.count).max() ?? 0) {
+            let moving = legs.indices.filter { legs[$0].count > k }
+            let rate = MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities)
+            for (f, t) in moving.enumerated() {
+                seconds[t] += phase.transfers[t].fraction * bytes / rate[f]
+                wire[t] += topology.latency(of: legs[t][k])
+            }
+        }
         var end = 0.0
         for (t, transfer) in phase.transfers.enumerated() {
-            let wire = topology.latency(of: routes[t])
-            end = max(end, transfer.fraction * bytes / rate[t] + wire + transfer.latency.extraSeconds(beyond: wire))
+            end = max(end, seconds[t] + wire[t] + transfer.latency.extraSeconds(beyond: wire[t]))
         }
         return end
     }
 
     /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its
     /// slowest transfer, bytes over the tightest shared link of its route plus the
-    /// route's latency and what its software adds (`TransferLatency`).
+    /// route's latency and what its software adds (`TransferLatency`). A transfer
+    /// staged through host memory (`Topology.legs`) pays each leg in turn, its k-th leg
+    /// sharing links with the other transfers' k-th legs (unstaged transfers have
+    /// only a first), since a second leg starts when its first has ended.
     private func price(_ phases: [(phase: Phase, repeats: Int)]) -> (secondsPerByte: Double, latency: Double) {
         var perByte = 0.0, latency = 0.0
         for (phase, repeats) in phases where repeats > 0 && !phase.transfers.isEmpty {
-            var count = [Int](repeating: 0, count: topology.links.count)
-            let routes = phase.transfers.map { topology.route(from: $0.from, to: $0.to) }
-            for route in routes { for link in route { count[link] += 1 } }
+            let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+            var count = [[Int]](repeating: [Int](repeating: 0, count: topology.links.count), count: legs.map(\.count).max() ?? 0)
+            for transferLegs in legs { for (k, leg) in transferLegs.enumerated() { for link in leg { count[k][link] += 1 } } }
             var slowestPerByte = 0.0, slowestLatency = 0.0
-            for (route, transfer) in zip(routes, phase.transfers) {
-                let share = route.map { topology.links[$0].bytesPerSecond / Double(count[$0]) }.min() ?? .infinity
-                slowestPerByte = max(slowestPerByte, transfer.fraction / share)
-                let wire = topology.latency(of: route)
+            for (transferLegs, transfer) in zip(legs, phase.transfers) {
+                var transferPerByte = 0.0, wire = 0.0
+                for (k, leg) in transferLegs.enumerated() {
+                    let share = leg.map { topology.links[$0].bytesPerSecond / Double(count[k][$0]) }.min() ?? .infinity
+                    transferPerByte += transfer.fraction / share
+                    wire += topology.latency(of: leg)
+                }
+                slowestPerByte = max(slowestPerByte, transferPerByte)
                 slowestLatency = max(slowestLatency, wire + transfer.latency.extraSeconds(beyond: wire))
             }
             perByte += slowestPerByte * Double(repeats)

@@ -90,6 +90,44 @@ let validScenario = """
         #expect(e.message.contains(says), "\(e.message)")
     }
 
+    /// `cluster.pcie.p2p` as `nvidia-smi topo -p2p r` prints it: rows of tokens, as strings or lists.
+    static func peerToPeerScenario(_ p2p: String, extra: String = "") -> String {
+        """
+        name: p2p
+        model: alexnet-owt
+        batch_per_gpu: 64
+        cluster:
+          gpu: K80
+          gpus_per_node: 4
+          fabric: pcie-tree
+          pcie:
+            p2p: \(p2p)\(extra)
+        gpus: [4]
+        """
+    }
+
+    @Test func aPeerToPeerMatrixIsRead() throws {
+        let yaml = Self.peerToPeerScenario(#"["X OK NS NS", "OK X NS NS", [CNS, NS, X, ok], [NS, NS, OK, X]]"#)
+        let cluster = try Scenario.load(path: try temporaryScenario(yaml)).runs[0].cluster
+        guard case .pcieTree(let tree) = cluster.fabric else { Issue.record("not a PCIe tree"); return }
+        #expect(tree.peerToPeer == [[false, true, false, false], [true, false, false, false],
+                                    [false, false, false, true], [false, false, true, false]])
+    }
+
+    @Test(arguments: [
+        (#"["X OK", "OK X"]"#, "", 9, "one per GPU of a node"),
+        (#"["X OK NS NS", "OK X NS NS", "NS NS X OK", "NS NS OK"]"#, "", 9, "it needs 4"),
+        (#"["X OK NS NS", "OK X NS NS", "NS NS X YES", "NS NS OK X"]"#, "", 9, "'YES' is not one of"),
+        (#"["X OK NS NS", "OK X NS NS", "NS NS OK X", "NS NS OK X"]"#, "", 9, "diagonal"),
+        (#"["X OK NS NS", "OK X NS NS", "NS NS X OK", "NS NS OK X"]"#, "\n    cross_socket: staged", 9, "give one of them"),
+    ])
+    func aBadPeerToPeerMatrixIsNamed(p2p: String, extra: String, line: Int, says: String) throws {
+        let e = try error(for: Self.peerToPeerScenario(p2p, extra: extra))
+        #expect(e.keyPath.hasPrefix("cluster.pcie.p2p"), "\(e.keyPath)")
+        #expect(e.line == line)
+        #expect(e.message.contains(says), "\(e.message)")
+    }
+
     @Test func unknownGPU() throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: "V1000"))
         #expect(e.keyPath == "cluster.gpu")
