@@ -70,6 +70,11 @@ public enum KernelEfficiencyFit {
     public struct Sample: Sendable {
         public var work: ConvolutionWork
         public var seconds: Double
+
+        public init(work: ConvolutionWork, seconds: Double) {
+            self.work = work
+            self.seconds = seconds
+        }
     }
 
     /// Fits each pass of `rows` (one precision) on `gpu` under `library`.
