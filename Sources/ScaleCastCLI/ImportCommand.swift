@@ -164,10 +164,12 @@ struct ImportCommand: ParsableCommand {
             let perLayer = try CSVTable(text, file: shownCSV).columns.contains("backward_ms")
             let kernelTimes = perLayer ? nil : try KernelTimes(csv: text, file: csv)
             let layerTimes = perLayer ? try LayerTimes(csv: text, file: csv) : nil
-            let precisions = kernelTimes?.rows.map(\.precision) ?? layerTimes!.rows.filter { $0.kind == "conv" }.map(\.precision)
-            let count = kernelTimes.map { "\($0.rows.count) kernels" }
-                ?? "\(layerTimes!.rows.filter { $0.kind == "conv" }.count) convolution layers (backward: data + filter gradient)"
-            var output = "\(shownCSV): \(count) on the catalog's \(spec.name), library \(library.singleLine)\n"
+            // Only a per-layer file's convolutions are fitted: the GEMM curve prices fully connected layers.
+            let convolutions = layerTimes?.rows.filter { $0.kind == "conv" }
+            let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
+            let rowCount = kernelTimes?.rows.count ?? convolutions!.count
+            let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
+            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine)\n"
             var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
                                             "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
@@ -192,7 +194,9 @@ struct ImportCommand: ParsableCommand {
                 }
                 spec.kernelEfficiency[p.rawValue] = fitted[p.rawValue]
             }
-            guard !fitted.isEmpty else { throw UsageError(message: "\(shownCSV): no \(only?.rawValue ?? "") kernel times to fit") }
+            guard !fitted.isEmpty else {
+                throw UsageError(message: "\(shownCSV): no \(only.map { $0.rawValue + " " } ?? "")\(perLayer ? "convolution layer times" : "kernel times") to fit")
+            }
             output += table.render()
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
                                                 + "\(shownCSV) (library \(library.singleLine))")
@@ -202,7 +206,7 @@ struct ImportCommand: ParsableCommand {
             }
             guard json else { return CommandOutput(stdout: output) }
             return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.KernelTimesDocument(
-                csv: csv, gpu: spec.name, library: library, kernels: kernelTimes?.rows.count ?? layerTimes!.rows.filter { $0.kind == "conv" }.count,
+                csv: csv, gpu: spec.name, library: library, kernels: rowCount,
                 fits: fits, entry: entry, wrote: out)))
         }
     }
