@@ -34,6 +34,8 @@ public struct CSVTable: Sendable {
     public let rows: [Row]
     /// Whether the file had a header row.
     public let hasHeader: Bool
+    /// The header's column names, trimmed and lower-cased (empty without a header).
+    public let columns: [String]
 
     /// Reads `text` (RFC 4180 through `CSVReader`, `#` comment lines skipped); the first
     /// record is the header. `file` is the name errors show.
@@ -52,5 +54,6 @@ public struct CSVTable: Sendable {
         }
         self.rows = rows
         hasHeader = header != nil
+        columns = header ?? []
     }
 }

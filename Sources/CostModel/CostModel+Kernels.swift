@@ -46,16 +46,19 @@ extension CostModel {
 
     /// The share of the ceiling a kernel's product shape allows (1 for a direct kernel).
     ///
-    /// Where the GPU's kernel efficiency for this precision and pass was fitted
-    /// (`GPUSpec.kernelEfficiency`, fitted with this same shape model) and its SM
-    /// count is known: `TileQuantization.utilization(m, n, k, SMs) · k / (k + k_it)`,
+    /// Where the ceiling is the GPU's fitted kernel efficiency for this precision and
+    /// pass (`GPUSpec.kernelEfficiency`, fitted with this same shape model; no scenario
+    /// `max_efficiency` overrides it) and its SM count is known:
+    /// `TileQuantization.utilization(m, n, k, SMs) · k / (k + k_it)`,
     /// the SMs kept busy times the main loop's share of the kernel (its prologue and
     /// epilogue cost about one iteration of depth `k_it`). Elsewhere, the cost model's
-    /// saturating curve `s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`.
+    /// saturating curve `s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`, which a scenario's
+    /// `max_efficiency` (a layer-times profile's, say) was fitted with.
     func shapeEfficiency(_ kernel: ConvolutionKernel, rate: Precision) -> Double {
         if kernel.isDirect { return 1 }
         let (m, n, k) = kernel.gemm
-        if let sms = gpu.streamingMultiprocessors, gpu.kernelEfficiency[rate.rawValue]?[kernel.pass.catalogKey] != nil {
+        if let sms = gpu.streamingMultiprocessors, parameters.maxEfficiencyOverride[rate] == nil,
+           gpu.kernelEfficiency[rate.rawValue]?[kernel.pass.catalogKey] != nil {
             let depth = Self.iterationDepth(rate)
             return TileQuantization.utilization(m: m, n: n, k: k, sms: sms) * k / (k + depth)
         }

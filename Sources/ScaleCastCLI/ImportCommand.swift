@@ -105,12 +105,15 @@ struct ImportCommand: ParsableCommand {
             commandName: "kernel-times",
             abstract: "Fit a GPU's convolution kernel efficiency, per precision and pass, to measured kernel times.",
             discussion: "The CSV has DeepBench's layout (scenarios/validation/deepbench/*-conv-train.csv): precision, w, h, c, n, k, "
-                + "filter_w, filter_h, pad_w, pad_h, stride_w, stride_h, forward_ms, backward_inputs_ms, backward_params_ms. "
+                + "filter_w, filter_h, pad_w, pad_h, stride_w, stride_h, forward_ms, backward_inputs_ms, backward_params_ms; "
+                + "or it is a per-layer file of tools/profile_layers.py (a backward_ms column), whose backward is the data and "
+                + "filter gradient together: its convolutions fit the forward, and one efficiency shared by both gradients "
+                + "(fully connected rows are left out). "
                 + "Every algorithm --library offers is priced as the cost model prices it and the fastest runs; the fitted efficiency "
                 + "of a pass is the one at which half the kernels are predicted too slow and half too fast. --out writes the GPU's "
                 + "catalog entry with kernel_efficiency added; name it in a scenario with catalog: {files: [FILE]}.")
 
-        @Argument(help: "The kernel times (CSV).")
+        @Argument(help: "The kernel times (CSV): DeepBench's layout, or per-layer times from tools/profile_layers.py.")
         var csv: String
 
         @Option(name: .long, help: "The catalog GPU the times were measured on.")
@@ -157,8 +160,16 @@ struct ImportCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
                 throw UsageError(message: "\(shownCSV): cannot read the file")
             }
-            let times = try KernelTimes(csv: text, file: csv)
-            var output = "\(shownCSV): \(times.rows.count) kernels on the catalog's \(spec.name), library \(library.singleLine)\n"
+            // A per-layer file says so by its backward_ms column (data and filter gradient timed together).
+            let perLayer = try CSVTable(text, file: shownCSV).columns.contains("backward_ms")
+            let kernelTimes = perLayer ? nil : try KernelTimes(csv: text, file: csv)
+            let layerTimes = perLayer ? try LayerTimes(csv: text, file: csv) : nil
+            // Only a per-layer file's convolutions are fitted: the GEMM curve prices fully connected layers.
+            let convolutions = layerTimes?.rows.filter { $0.kind == "conv" }
+            let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
+            let rowCount = kernelTimes?.rows.count ?? convolutions!.count
+            let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
+            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine)\n"
             var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
                                             "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
@@ -167,21 +178,25 @@ struct ImportCommand: ParsableCommand {
             var fits: [ImportJSON.KernelPassFit] = []
             // fp32 first: Winograd and FFT kernels run at fp32's rate whatever the precision.
             let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
-            for p in order where (only == nil || only == p) && times.rows.contains(where: { $0.precision == p }) {
-                for fit in KernelEfficiencyFit.fit(times.rows, gpu: spec, precision: p, library: kernels, holdout: holdout) {
+            for p in order where (only == nil || only == p) && precisions.contains(p) {
+                let passFits = try kernelTimes.map { KernelEfficiencyFit.fit($0.rows, gpu: spec, precision: p, library: kernels, holdout: holdout) }
+                    ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, holdout: holdout)
+                for fit in passFits {
                     let written = Format.fixed(fit.efficiency, 3)
-                    fitted[p.rawValue, default: [:]][fit.pass.catalogKey] = Double(written)!
-                    table.append([p.rawValue, fit.pass.rawValue, "\(fit.after.count)", written + (fit.clamped ? " (bound)" : ""),
+                    for pass in fit.passes { fitted[p.rawValue, default: [:]][pass.catalogKey] = Double(written)! }
+                    table.append([p.rawValue, fit.name, "\(fit.after.count)", written + (fit.clamped ? " (bound)" : ""),
                                   percent(fit.before.medianAbsolute), percent(fit.before.p90Absolute), percent(fit.before.medianSigned),
                                   percent(fit.after.medianAbsolute), percent(fit.after.p90Absolute), percent(fit.after.medianSigned)]
                                  + (holdout ? [fit.heldOut.map { percent($0.medianAbsolute) } ?? "-", fit.heldOut.map { percent($0.p90Absolute) } ?? "-"] : []))
-                    fits.append(ImportJSON.KernelPassFit(precision: p.rawValue, pass: fit.pass.rawValue, kernels: fit.after.count,
+                    fits.append(ImportJSON.KernelPassFit(precision: p.rawValue, pass: fit.name, kernels: fit.after.count,
                                                          efficiency: Double(written)!, atBound: fit.clamped, before: .init(fit.before),
                                                          after: .init(fit.after), heldOut: fit.heldOut.map(ImportJSON.Errors.init)))
                 }
                 spec.kernelEfficiency[p.rawValue] = fitted[p.rawValue]
             }
-            guard !fitted.isEmpty else { throw UsageError(message: "\(shownCSV): no \(only?.rawValue ?? "") kernel times to fit") }
+            guard !fitted.isEmpty else {
+                throw UsageError(message: "\(shownCSV): no \(only.map { $0.rawValue + " " } ?? "")\(perLayer ? "convolution layer times" : "kernel times") to fit")
+            }
             output += table.render()
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
                                                 + "\(shownCSV) (library \(library.singleLine))")
@@ -191,7 +206,8 @@ struct ImportCommand: ParsableCommand {
             }
             guard json else { return CommandOutput(stdout: output) }
             return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.KernelTimesDocument(
-                csv: csv, gpu: spec.name, library: library, kernels: times.rows.count, fits: fits, entry: entry, wrote: out)))
+                csv: csv, gpu: spec.name, library: library, kernels: rowCount,
+                fits: fits, entry: entry, wrote: out)))
         }
     }
 

@@ -66,7 +66,10 @@ enum ImportJSON {
 
     struct KernelPassFit: Encodable {
         var precision: String
+        /// The pass fitted (`forward`, `backward-data`, `backward-filter`), or
+        /// `backward-data+backward-filter` for a per-layer file's backward.
         var pass: String
+        /// Kernels (or, from a per-layer file, convolution layers) fitted.
         var kernels: Int
         var efficiency: Double
         /// True where the fit stopped at a bound of the efficiency's range.

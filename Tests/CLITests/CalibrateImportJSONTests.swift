@@ -114,6 +114,60 @@ import Testing
         #expect((document["entry"] as? String)?.contains("kernel_efficiency:") == true)
     }
 
+    /// A per-layer file fits the forward and one backward shared by both gradients.
+    @Test func perLayerKernelTimesImportAsJSON() throws {
+        let csv = Self.validation + "/resnet50-h200-layer-times.csv"
+        let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8",
+                                                "--precision", "bf16", "--holdout", "--json"]))
+        #expect(document["kernels"] as? Int == 477)
+        let fits = try #require(document["fits"] as? [[String: Any]])
+        #expect(fits.compactMap { $0["pass"] as? String } == ["forward", "backward-data+backward-filter"])
+        for fit in fits {
+            #expect(fit["kernels"] as? Int == 159)
+            #expect((fit["held_out"] as? [String: Any])?["count"] as? Int == 79)
+        }
+        let entry = try #require(document["entry"] as? String)
+        let backward = try #require(fits.last?["efficiency"] as? Double)
+        let written = String(format: "%.3g", backward)
+        #expect(entry.contains("bf16: {backward_data: \(written), backward_filter: \(written), forward: "), "\(entry)")
+    }
+
+    /// Bad per-layer rows and bad fitted figures exit 2 naming the file, the column or key, and the line.
+    @Test func badPerLayerTimesAndEfficienciesAreLocated() throws {
+        let header = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"
+        let csv = try writeTemporary(header + "m,a,conv,64,bf16,256,14,14,256,3,1,1,1,0.2,0.5\nm,b,conv,64,bf16,256,14,14,256,3,1,1,1,0.2,\n")
+        let missing = CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8"])
+        #expect(missing.exitCode == 2)
+        #expect(missing.stderr.contains(csv) && missing.stderr.contains(":3") && missing.stderr.contains("backward_ms"), "\(missing.stderr)")
+        let dir = try temporaryDirectory()
+        try """
+            gpus:
+              - name: H200-slow
+                memory_gib: 141
+                memory_bandwidth_gb_per_s: 4800
+                peak_tflops: {fp32: 66.9, bf16: 989}
+                host_link: pcie5-x16
+                sms: 132
+                source: "a test"
+                measured: "a test"
+                kernel_efficiency:
+                  bf16: {forward: 1.5, backward_data: 0.2, backward_filter: 0.2}
+            """.write(toFile: dir + "/gpus.yaml", atomically: true, encoding: .utf8)
+        try """
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            cluster: {gpu: H200-slow, gpus_per_node: 1}
+            gpus: [1]
+            catalog: {files: [gpus.yaml]}
+            software: {profile: ideal, kernel_library: cudnn-8}
+            """.write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        let outside = CLI.execute(["simulate", dir + "/s.yaml"])
+        #expect(outside.exitCode == 2)
+        #expect(outside.stderr.contains("gpus.yaml") && outside.stderr.contains(":11") && outside.stderr.contains("forward")
+                && outside.stderr.contains("(0, 1]"), "\(outside.stderr)")
+    }
+
     @Test func ncclTestsImportAsJSON() throws {
         let dir = try temporaryDirectory()
         try ImportCLITests().log.write(toFile: dir + "/all_reduce_perf.log", atomically: true, encoding: .utf8)

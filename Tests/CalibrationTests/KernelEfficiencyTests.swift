@@ -29,8 +29,9 @@ import YAMLSupport
         let fits = KernelEfficiencyFit.fit(try times(file).rows, gpu: spec, precision: precision, library: try library(libraryName))
         #expect(fits.count == 3)
         for fit in fits {
-            let value = try #require(recorded[fit.pass.catalogKey])
-            #expect(abs(fit.efficiency - value) < 0.0005, "\(gpu) \(precision) \(fit.pass): fitted \(fit.efficiency), catalog \(value)")
+            #expect(fit.passes.count == 1)
+            let value = try #require(recorded[fit.passes[0].catalogKey])
+            #expect(abs(fit.efficiency - value) < 0.0005, "\(gpu) \(precision) \(fit.name): fitted \(fit.efficiency), catalog \(value)")
             #expect(!fit.clamped)
             // Half the kernels too slow, half too fast: the signed median error is (nearly) zero.
             #expect(abs(fit.after.medianSigned) < 0.01)
