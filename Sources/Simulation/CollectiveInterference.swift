@@ -28,14 +28,21 @@ public final class CollectiveInterference {
     private var inFlight: [[Int]]
     /// The GPUs' compute streams, by GPU.
     let compute: [VariableRateSerialResource]
+    private let simulator: Simulator
+    /// Per GPU, the span of slowed compute under way, if any.
+    private var open: [SlowedSpan?]
+    /// The spans of slowed compute so far, in the order they closed.
+    public private(set) var spans: [SlowedSpan] = []
 
     /// - Parameter compute: the GPUs' compute streams, by GPU, whose speed this sets.
-    public init(sms: Int, share: Double, compute: [VariableRateSerialResource]) {
+    public init(sms: Int, share: Double, compute: [VariableRateSerialResource], simulator: Simulator) {
         precondition(sms > 0 && share > 0 && share <= 1)
         self.sms = sms
         self.share = share
         self.compute = compute
+        self.simulator = simulator
         inFlight = [[Int]](repeating: [], count: compute.count)
+        open = [SlowedSpan?](repeating: nil, count: compute.count)
     }
 
     /// The fraction of full speed compute keeps on a GPU of `sms` SMs while `channels`
@@ -63,6 +70,14 @@ public final class CollectiveInterference {
     }
 
     private func update(_ gpu: Int) {
-        compute[gpu].setRate(Self.computeRate(sms: sms, channels: inFlight[gpu].max() ?? 0, share: share))
+        let blocks = inFlight[gpu].max() ?? 0
+        let rate = Self.computeRate(sms: sms, channels: blocks, share: share)
+        guard rate != compute[gpu].rate else { return }
+        compute[gpu].setRate(rate)
+        if var span = open[gpu] {
+            span.end = simulator.now
+            if span.end > span.start { spans.append(span) }
+        }
+        open[gpu] = rate < 1 ? SlowedSpan(device: gpu, start: simulator.now, end: simulator.now, rate: rate, blocks: blocks) : nil
     }
 }

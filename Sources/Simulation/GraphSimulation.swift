@@ -219,6 +219,7 @@ public enum GraphSimulation {
                         bytes: task.bytes, flops: task.flops, step: task.step, group: task.group)
         }
         var trace = Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
+        if let interference { trace.slowedCompute = interference.spans }
         if dispatching {
             trace.host = tasks.compactMap { task in
                 guard case .compute = task.work else { return nil }
@@ -234,6 +235,6 @@ public enum GraphSimulation {
     static func interference(profile: ExecutionProfile, gpu: GPUSpec, gpus: Int, simulator: Simulator) -> CollectiveInterference? {
         guard profile.collectiveSMShare > 0, let sms = gpu.streamingMultiprocessors, sms > 0 else { return nil }
         let compute = (0..<gpus).map { VariableRateSerialResource(name: "gpu\($0)", simulator: simulator) }
-        return CollectiveInterference(sms: sms, share: profile.collectiveSMShare, compute: compute)
+        return CollectiveInterference(sms: sms, share: profile.collectiveSMShare, compute: compute, simulator: simulator)
     }
 }

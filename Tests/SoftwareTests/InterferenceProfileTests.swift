@@ -1,3 +1,4 @@
+import Foundation
 import Scenario
 import ScaleCastCLI
 import Software
@@ -32,6 +33,16 @@ import Testing
         #expect(on > off)
         let overridden = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, collective_sm_share: 0.5}")))
         #expect(overridden.runs[0].software.collectiveSMShare == 0.5 && overridden.runs[0].software.overridden == ["collective_sm_share"])
+    }
+
+    /// `explain` says how long compute ran slowed and what it cost; not under ideal.
+    @Test func explainNamesIt() throws {
+        let path = try temporaryScenario(scenario(batch: 32, gpus: [8], extra: "software: pytorch-ddp"))
+        let out = CLI.execute(["explain", path, "--gpus", "8"])
+        #expect(out.exitCode == 0 && out.stdout.contains("collective interference: NCCL's kernels held up to"))
+        #expect(out.stdout.contains("costing"))
+        try scenario(batch: 32, gpus: [8]).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }
 
     @Test func badInputIsLocated() throws {
