@@ -27,7 +27,7 @@ public final class CollectiveInterference {
     /// Per GPU, the blocks of each collective in flight on it.
     private var inFlight: [[Int]]
     /// The GPUs' compute streams, by GPU.
-    let compute: [VariableRateSerialResource]
+    let compute: [SerialResource]
     private let simulator: Simulator
     /// Per GPU, the span of slowed compute under way, if any.
     private var open: [SlowedSpan?]
@@ -35,7 +35,7 @@ public final class CollectiveInterference {
     public private(set) var spans: [SlowedSpan] = []
 
     /// - Parameter compute: the GPUs' compute streams, by GPU, whose speed this sets.
-    public init(sms: Int, share: Double, compute: [VariableRateSerialResource], simulator: Simulator) {
+    public init(sms: Int, share: Double, compute: [SerialResource], simulator: Simulator) {
         precondition(sms > 0 && share > 0 && share <= 1)
         self.sms = sms
         self.share = share

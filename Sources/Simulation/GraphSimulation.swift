@@ -44,9 +44,8 @@ public enum GraphSimulation {
                             latency: SimDuration(secondsRoundingUp: link.latencySeconds))
         }
         let gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
-        let interference = Self.interference(profile: profile, gpu: cost.gpu, gpus: graph.gpus, simulator: simulator)
+        let interference = Self.interference(profile: profile, gpu: cost.gpu, compute: gpus, simulator: simulator)
         let collectiveBlocks = interference.map { _ in InFlightCollectives(graph) }
-        let throttled = interference?.compute ?? []
         // Aggregated collectives run one at a time per GPU, beside its compute (as NCCL's stream).
         let collectiveStreams = (0..<graph.gpus).map { SerialResource(name: "gpu\($0) collectives", simulator: simulator) }
         let collectives = CollectiveModel(topology: topology)
@@ -98,11 +97,7 @@ public enum GraphSimulation {
                 duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
                 durationCache[work] = duration
             }
-            if interference != nil {
-                throttled[devices[id]].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
-            } else {
-                gpus[devices[id]].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
-            }
+            gpus[devices[id]].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
         }
         start = { id in
             let device = devices[id]
@@ -229,12 +224,11 @@ public enum GraphSimulation {
         return trace
     }
 
-    /// The interference model of `profile` on `gpus` GPUs of kind `gpu`, with their
-    /// compute streams; nil where the profile has none or the catalog lacks the GPU's
+    /// The interference model of `profile` on GPUs of kind `gpu` whose compute streams
+    /// are `compute`; nil where the profile has none or the catalog lacks the GPU's
     /// SM count (then overlap stays free, as under `ideal`).
-    static func interference(profile: ExecutionProfile, gpu: GPUSpec, gpus: Int, simulator: Simulator) -> CollectiveInterference? {
+    static func interference(profile: ExecutionProfile, gpu: GPUSpec, compute: [SerialResource], simulator: Simulator) -> CollectiveInterference? {
         guard profile.collectiveSMShare > 0, let sms = gpu.streamingMultiprocessors, sms > 0 else { return nil }
-        let compute = (0..<gpus).map { VariableRateSerialResource(name: "gpu\($0)", simulator: simulator) }
         return CollectiveInterference(sms: sms, share: profile.collectiveSMShare, compute: compute, simulator: simulator)
     }
 }

@@ -2,12 +2,12 @@ import Testing
 @testable import SimCore
 
 /// A serial resource whose speed changes mid-job keeps the work done so far.
-@Suite struct VariableRateResourceTests {
+@Suite struct SerialResourceRateTests {
     /// A job of 1000 ns: from 200 ns at half speed, back to full speed at 1000 ns. By
     /// 1000 ns it has done 200 + 800 × 0.5 = 600 ns of work; the other 400 end it at 1400.
     @Test func aRateChangeMidJobRepricesOnlyWhatIsLeft() {
         let sim = Simulator()
-        let gpu = VariableRateSerialResource(name: "gpu", simulator: sim)
+        let gpu = SerialResource(name: "gpu", simulator: sim)
         var end: SimTime?
         gpu.submit(duration: SimDuration(nanoseconds: 1000)) { end = $0 }
         sim.schedule(at: SimTime(nanoseconds: 200)) { gpu.setRate(0.5) }
@@ -17,11 +17,11 @@ import Testing
     }
 
     /// Slowed for the whole job, it takes duration / rate; at full speed, exactly its
-    /// duration, as on `SerialResource`; jobs run one after another in submission order,
+    /// duration; jobs run one after another in submission order,
     /// also those submitted when one ends.
     @Test func wholeJobsAndOrder() {
         let sim = Simulator()
-        let gpu = VariableRateSerialResource(name: "gpu", simulator: sim)
+        let gpu = SerialResource(name: "gpu", simulator: sim)
         var log: [(String, Int64)] = []
         gpu.setRate(0.25)
         gpu.submit(duration: SimDuration(nanoseconds: 100)) { t in
@@ -39,7 +39,7 @@ import Testing
     /// same rate schedules nothing.
     @Test func idleChangesAndNoOps() {
         let sim = Simulator()
-        let gpu = VariableRateSerialResource(name: "gpu", simulator: sim)
+        let gpu = SerialResource(name: "gpu", simulator: sim)
         var end: SimTime?
         gpu.setRate(0.5)
         gpu.setRate(0.5)
