@@ -45,6 +45,17 @@ import Testing
         #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }
 
+    /// `scalecast software` lists it: the JSON field where it is on, a line per such profile.
+    @Test func theSoftwareListingShowsIt() throws {
+        let json = CLI.execute(["software", "--json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.first { $0["name"] as? String == "pytorch-ddp" }?["collective_sm_share"] as? Double == 1)
+        #expect(list.first { $0["name"] as? String == "ideal" }?["collective_sm_share"] == nil)
+        let text = CLI.execute(["software"]).stdout
+        #expect(text.contains("pytorch-ddp interference: each block of an NCCL collective takes 1 SM"))
+        #expect(text.contains("  collective_sm_share: NCCL launches each collective"))
+    }
+
     @Test func badInputIsLocated() throws {
         for value in ["-0.1", "1.5", "lots", ".nan"] {
             let e = try scenarioError("software: {profile: pytorch-ddp, collective_sm_share: \(value)}")
