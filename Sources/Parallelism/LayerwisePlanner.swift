@@ -141,7 +141,8 @@ struct LayerwisePlanner {
             precondition(algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need the setup's NCCL system")
             if step == 0 {
                 graph.collectives.append(CollectivePlan(group: group, bytes: bucket.bytes, algorithm: algorithm, nccl: nccl?.choice,
-                                                        ncclEstimateSeconds: nccl.flatMap { $0.system.estimatedSeconds($0.choice, bytes: bucket.bytes) }))
+                                                        ncclEstimateSeconds: nccl.flatMap { $0.system.estimatedSeconds($0.choice, bytes: bucket.bytes) },
+                                                        ncclChannels: nccl.map { $0.system.kernelChannels($0.choice, bytes: bucket.bytes) }))
             }
             let done: [[Int]]
             if aggregated {

@@ -190,13 +190,18 @@ public struct CollectivePlan: Sendable, Equatable {
     public var nccl: NCCLChoice?
     /// NCCL's own estimate of the collective's time, seconds (`NCCLSystem.estimatedSeconds`).
     public var ncclEstimateSeconds: Double?
+    /// For NCCL's algorithms, the thread blocks its kernel runs on every GPU, one per
+    /// channel (`NCCLSystem.kernelChannels`); nil for the other algorithms.
+    public var ncclChannels: Int?
 
-    public init(group: String, bytes: Double, algorithm: AllReduceAlgorithm, nccl: NCCLChoice? = nil, ncclEstimateSeconds: Double? = nil) {
+    public init(group: String, bytes: Double, algorithm: AllReduceAlgorithm, nccl: NCCLChoice? = nil, ncclEstimateSeconds: Double? = nil,
+                ncclChannels: Int? = nil) {
         self.group = group
         self.bytes = bytes
         self.algorithm = algorithm
         self.nccl = nccl
         self.ncclEstimateSeconds = ncclEstimateSeconds
+        self.ncclChannels = ncclChannels
     }
 
     /// `ring`, or `nccl: tree/LL` for NCCL's algorithms.

@@ -23,6 +23,7 @@ public enum ExplainReport {
                 + "waiting for the slowest adds \(Format.fixed(m.stragglerWaitSeconds * 1e3, 2)) ms "
                 + "(\(Format.fixed(m.stragglerWaitSeconds / m.stepSeconds * 100, 1))% of the step)\n"
         }
+        out += interferenceLine(profile, trace: trace, step: step)
         guard !trace.host.isEmpty else { return out + "kernel launches cost no host time\n" }
         var busy: [Int: Int64] = [:], launches: [Int: Int] = [:]
         for h in trace.host where h.step == step {
@@ -35,6 +36,31 @@ public enum ExplainReport {
             + "(\(Format.fixed(seconds / max(stepSeconds, 1e-12) * 100, 0))% of the step on the busiest worker); "
             + (seconds >= stepSeconds * 0.95 ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
         return out
+    }
+
+    /// Collective interference: how long GPU 0's compute ran slowed in the step, how
+    /// slow, and the compute time that cost (slowed time × (1 − rate), where compute ran).
+    static func interferenceLine(_ profile: ExecutionProfile, trace: Trace, step: Int) -> String {
+        guard profile.collectiveSMShare > 0 else { return "" }
+        let own = trace.records.filter { $0.step == step && $0.device == 0 }
+        guard let from = own.map(\.start).min(), let to = own.map(\.end).max() else { return "" }
+        let compute = own.filter { $0.kind == .forward || $0.kind == .backward || $0.kind == .update }
+        var slowed: Int64 = 0, lost = 0.0, slowest = 1.0, blocks = 0
+        for span in trace.slowedCompute where span.device == 0 && span.end > from && span.start < to {
+            let a = max(span.start.nanoseconds, from.nanoseconds), b = min(span.end.nanoseconds, to.nanoseconds)
+            slowed += b - a
+            slowest = min(slowest, span.rate)
+            blocks = max(blocks, span.blocks)
+            for r in compute where r.end.nanoseconds > a && r.start.nanoseconds < b {
+                lost += Double(min(r.end.nanoseconds, b) - max(r.start.nanoseconds, a)) * (1 - span.rate)
+            }
+        }
+        guard slowed > 0 else {
+            return "collective interference: no collective overlapped compute on GPU 0 (or the catalog lacks the GPU's SM count)\n"
+        }
+        return "collective interference: NCCL's kernels held up to \(blocks) thread blocks; GPU 0's compute ran slowed for "
+            + "\(Format.fixed(Double(slowed) / 1e6, 2)) ms of the step (down to \(Format.fixed(slowest * 100, 0))% of its speed), "
+            + "costing \(Format.fixed(lost / 1e6, 2)) ms of compute\n"
     }
 
     /// The input pipeline: its ceiling, and its share of the step when it binds.

@@ -71,6 +71,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }
+                if p.collectiveSMShare > 0 { o["collective_sm_share"] = p.collectiveSMShare }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -93,6 +94,10 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
             let rate = p.loaderImagesPerSecondPerNode.map { "\(String(format: "%g", $0)) images/s per node" }
                 ?? p.loaderImagesPerSecondPerCore.map { "\(String(format: "%g", $0)) images/s per CPU core x cluster.cpu_cores_per_node" } ?? "?"
             lines.append("\(p.name) loader: cpu, at most \(rate)")
+        }
+        for p in catalog.profiles where p.collectiveSMShare > 0 {
+            lines.append("\(p.name) interference: each block of an NCCL collective takes \(String(format: "%g", p.collectiveSMShare)) SM "
+                         + "from the compute it overlaps")
         }
         lines.append("")
         for p in catalog.profiles {

@@ -19,6 +19,15 @@ import Software
 /// thread and the run is the same as without a profile. Under
 /// `hostSyncBeforeUpdate` the host thread also blocks once per step, before the
 /// step's first update, until the gradients that step's updates wait for are in.
+///
+/// Under a profile whose NCCL collectives take SMs from compute (`collectiveSMShare`
+/// above 0, on a GPU whose SM count the catalog gives), each GPU's compute runs
+/// slower while a collective is in flight on it (`CollectiveInterference`): a compute
+/// task keeps the work it has done when a collective starts or ends mid-task and the
+/// rest runs at the new speed. A collective is in flight on a GPU from the start of
+/// its first transfer that GPU sends (expanded; the kernel is launched once the GPU's
+/// bucket is ready) or from its start on the collective stream (aggregated) until the
+/// last of its transfers to or from that GPU ends (or its end on the stream).
 public enum GraphSimulation {
     /// Simulates `graph` on `topology`, pricing compute with `cost` and host
     /// dispatch with `profile`.
@@ -35,6 +44,8 @@ public enum GraphSimulation {
                             latency: SimDuration(secondsRoundingUp: link.latencySeconds))
         }
         let gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
+        let interference = Self.interference(profile: profile, gpu: cost.gpu, compute: gpus, simulator: simulator)
+        let collectiveBlocks = interference.map { _ in InFlightCollectives(graph) }
         // Aggregated collectives run one at a time per GPU, beside its compute (as NCCL's stream).
         let collectiveStreams = (0..<graph.gpus).map { SerialResource(name: "gpu\($0) collectives", simulator: simulator) }
         let collectives = CollectiveModel(topology: topology)
@@ -73,6 +84,7 @@ public enum GraphSimulation {
         var start: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
             ends[id] = time
+            if let interference, let blocks = collectiveBlocks { blocks.transferEnded(id, interference) }
             finished(id)
             for next in dependents[id] {
                 waitingOn[next] -= 1
@@ -98,6 +110,7 @@ public enum GraphSimulation {
                 }
             case .transfer(let bytes, let destination):
                 starts[id] = simulator.now
+                if let interference, let blocks = collectiveBlocks { blocks.transferStarted(id, interference) }
                 // Legs run one after the other (a copy staged through host memory).
                 let route = legs(from: device, to: destination)
                 // The latency the software adds beyond the route's (a collective library's step cost).
@@ -116,7 +129,14 @@ public enum GraphSimulation {
                 next()
             case .collective(let work):
                 let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
-                collectiveStreams[device].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
+                let blocks = interference == nil ? nil : work.nccl.map { $0.system.kernelChannels($0.choice, bytes: work.bytes) }
+                collectiveStreams[device].submit(duration: duration, started: {
+                    starts[id] = $0
+                    if let blocks { interference!.begin(gpu: device, channels: blocks) }
+                }, finished: {
+                    if let blocks { interference!.end(gpu: device, channels: blocks) }
+                    finish(id, at: $0)
+                })
             }
         }
         // Every worker's host thread launches its compute tasks in program order, from the start.
@@ -181,6 +201,7 @@ public enum GraphSimulation {
         for task in tasks where task.dependencies.isEmpty { start(task.id) }
         let makespan = simulator.run()
         withExtendedLifetime(hosts) {}
+        withExtendedLifetime(interference) {}
         // `start` and `finish` refer to each other; break the cycle, or every
         // simulation's engine, network and graph would outlive it (a leak per run).
         start = { _ in }
@@ -193,6 +214,7 @@ public enum GraphSimulation {
                         bytes: task.bytes, flops: task.flops, step: task.step, group: task.group)
         }
         var trace = Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
+        if let interference { trace.slowedCompute = interference.spans }
         if dispatching {
             trace.host = tasks.compactMap { task in
                 guard case .compute = task.work else { return nil }
@@ -200,5 +222,13 @@ public enum GraphSimulation {
             }
         }
         return trace
+    }
+
+    /// The interference model of `profile` on GPUs of kind `gpu` whose compute streams
+    /// are `compute`; nil where the profile has none or the catalog lacks the GPU's
+    /// SM count (then overlap stays free, as under `ideal`).
+    static func interference(profile: ExecutionProfile, gpu: GPUSpec, compute: [SerialResource], simulator: Simulator) -> CollectiveInterference? {
+        guard profile.collectiveSMShare > 0, let sms = gpu.streamingMultiprocessors, sms > 0 else { return nil }
+        return CollectiveInterference(sms: sms, share: profile.collectiveSMShare, compute: compute, simulator: simulator)
     }
 }

@@ -37,11 +37,27 @@ public struct HostRecord: Sendable {
     public var duration: SimDuration { end - start }
 }
 
+/// A span of time during which a GPU's compute ran slower because a collective's
+/// thread blocks held some of its SMs (`CollectiveInterference`).
+public struct SlowedSpan: Sendable {
+    public var device: Int
+    public var start: SimTime
+    public var end: SimTime
+    /// The fraction of full speed compute had, in (0, 1).
+    public var rate: Double
+    /// The thread blocks the collective ran.
+    public var blocks: Int
+
+    public var duration: SimDuration { end - start }
+}
+
 /// The records of a run, in task order, with engine statistics.
 public struct Trace: Sendable {
     public var records: [TraceRecord]
     /// Host dispatches, in task order; empty when launching kernels costs no host time.
     public var host: [HostRecord] = []
+    /// Spans of slowed compute, by GPU and time; empty without collective interference.
+    public var slowedCompute: [SlowedSpan] = []
     /// Events the engine processed.
     public var events: Int
     /// The instant the last task ended.

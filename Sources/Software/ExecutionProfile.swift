@@ -72,6 +72,12 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// scenario's `strategy.allreduce` does not name one; nil: the scenario's (ring
     /// by default). `nccl-auto` is NCCL choosing per collective, as its tuning does.
     public var collective: AllReduceAlgorithm?
+    /// The share of one streaming multiprocessor each thread block of an NCCL
+    /// collective takes from the GPU's compute while the collective runs
+    /// (`collective_sm_share:`, a fraction): NCCL runs one block per channel, resident
+    /// until the collective is done, so compute overlapped with it runs at
+    /// `(SMs − channels × share) / SMs` of its speed. 0: overlap is free (no interference).
+    public var collectiveSMShare: Double = 0
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -99,6 +105,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
             && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && collectiveSMShare == 0
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -133,6 +140,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
+        + ["collective_sm_share"]
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -186,6 +194,10 @@ public struct ExecutionProfile: Sendable, Equatable {
             case "collective":
                 let name = try value.oneOf(["scenario"] + AllReduceAlgorithm.allCases.map(\.rawValue))
                 collective = AllReduceAlgorithm(rawValue: name)
+            case "collective_sm_share":
+                let x = try value.double()
+                guard (0...1).contains(x) else { throw value.error("a share of an SM must be from 0 to 1, got \(x)") }
+                collectiveSMShare = x
             case "compute_jitter_cv":
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }

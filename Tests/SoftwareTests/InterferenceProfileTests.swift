@@ -1,0 +1,71 @@
+import Foundation
+import Scenario
+import ScaleCastCLI
+import Software
+import Testing
+
+/// The profile's `collective_sm_share:`: which built-in profiles model interference,
+/// what it does to a scenario, and its bad input.
+@Suite struct InterferenceProfileTests {
+    /// The NCCL profiles take a whole SM per block; every other profile leaves overlap free.
+    @Test func theNCCLProfilesTurnItOn() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        for name in catalog.names {
+            let profile = try #require(catalog.profile(named: name))
+            let nccl = ["pytorch-ddp", "pytorch-compiled"].contains(name)
+            #expect(profile.collectiveSMShare == (nccl ? 1 : 0), "\(name)")
+            if nccl { #expect(profile.sources["collective_sm_share"]?.contains("src/enqueue.cc") == true) }
+        }
+        #expect(ExecutionProfile.ideal.collectiveSMShare == 0)
+        var p = ExecutionProfile.ideal
+        p.collectiveSMShare = 0.5
+        #expect(!p.isIdeal)
+    }
+
+    /// Under pytorch-ddp the overlapped all-reduces slow backward: a longer step than
+    /// the same profile with the share overridden to 0.
+    @Test func aScenarioStepIsLongerWithIt() throws {
+        func step(_ software: String) throws -> Double {
+            let s = try Scenario.load(path: try temporaryScenario(scenario(batch: 32, gpus: [8], extra: "software: \(software)")))
+            return try ScenarioRunner.simulate(s.runs[0], gpus: 8).metrics.stepSeconds
+        }
+        let on = try step("pytorch-ddp"), off = try step("{profile: pytorch-ddp, collective_sm_share: 0}")
+        #expect(on > off)
+        let overridden = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, collective_sm_share: 0.5}")))
+        #expect(overridden.runs[0].software.collectiveSMShare == 0.5 && overridden.runs[0].software.overridden == ["collective_sm_share"])
+    }
+
+    /// `explain` says how long compute ran slowed and what it cost; not under ideal.
+    @Test func explainNamesIt() throws {
+        let path = try temporaryScenario(scenario(batch: 32, gpus: [8], extra: "software: pytorch-ddp"))
+        let out = CLI.execute(["explain", path, "--gpus", "8"])
+        #expect(out.exitCode == 0 && out.stdout.contains("collective interference: NCCL's kernels held up to"))
+        #expect(out.stdout.contains("costing"))
+        try scenario(batch: 32, gpus: [8]).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
+    }
+
+    /// `scalecast software` lists it: the JSON field where it is on, a line per such profile.
+    @Test func theSoftwareListingShowsIt() throws {
+        let json = CLI.execute(["software", "--json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.first { $0["name"] as? String == "pytorch-ddp" }?["collective_sm_share"] as? Double == 1)
+        #expect(list.first { $0["name"] as? String == "ideal" }?["collective_sm_share"] == nil)
+        let text = CLI.execute(["software"]).stdout
+        #expect(text.contains("pytorch-ddp interference: each block of an NCCL collective takes 1 SM"))
+        #expect(text.contains("  collective_sm_share: NCCL launches each collective"))
+    }
+
+    @Test func badInputIsLocated() throws {
+        for value in ["-0.1", "1.5", "lots", ".nan"] {
+            let e = try scenarioError("software: {profile: pytorch-ddp, collective_sm_share: \(value)}")
+            #expect(e.keyPath == "software.collective_sm_share" && e.line == 9, "\(value): \(e)")
+        }
+        let unknown = try scenarioError("software: {profile: pytorch-ddp, collective_sms: 1}")
+        #expect(unknown.line == 9 && unknown.message.contains("collective_sms"))
+        let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, collective_sm_share: 2}"))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2 && out.stderr.contains(path) && out.stderr.contains("software.collective_sm_share")
+                && out.stderr.contains(":9:"))
+    }
+}
