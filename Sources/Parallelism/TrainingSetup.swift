@@ -21,6 +21,17 @@ public struct TrainingSetup: Sendable {
     /// The cluster as NCCL sees it, for NCCL's algorithms (`AllReduceAlgorithm.nccl`
     /// and its pinned forms); nil where the plan runs none of them.
     public var nccl: NCCLSystem?
+    /// The last weighted layer of a model-parallel part and the loss run whole on
+    /// worker 0 (cuda-convnet2's cost layer), not split over every worker.
+    public var lossOnFirstWorker = false
+    /// Every worker finishes a model-parallel chunk (pass) before any starts the next.
+    public var passBarrier = false
+    /// Seconds one store-and-forward stage of a copy costs the software, per chunk
+    /// and hop (`softwareLatency(messageElements:transfers:)`); 0: none.
+    public var stageSeconds = 0.0
+    /// Data-parallel gradients all-reduced one layer at a time, each after the one
+    /// before, once backward is done.
+    public var syncLayersInTurn = false
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

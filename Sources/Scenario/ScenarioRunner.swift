@@ -76,6 +76,8 @@ public enum ScenarioRunner {
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
         // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
         metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
+        metrics = metrics.withPeriodicWork(inputCopySeconds: run.inputCopySeconds(gpus: gpus, topology: topology),
+                                           evaluationSeconds: run.software.mechanisms.evaluationSecondsPerStep(globalBatch: setup.globalBatch))
         if let ceiling = run.software.loaderCeiling(cpuCoresPerNode: run.cluster.cpuCoresPerNode) {
             metrics = metrics.limitedByLoader(imagesPerSecondPerNode: ceiling, nodes: run.cluster.nodes(for: gpus))
         }

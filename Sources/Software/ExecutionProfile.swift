@@ -72,6 +72,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// scenario's `strategy.allreduce` does not name one; nil: the scenario's (ring
     /// by default). `nccl-auto` is NCCL choosing per collective, as its tuning does.
     public var collective: AllReduceAlgorithm?
+    /// How the stack's own code runs the schedule (cuda-convnet2's passes, loss
+    /// placement, copy stages, periodic housekeeping); nothing by default.
+    public var mechanisms = ScheduleMechanisms()
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -99,6 +102,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
             && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && mechanisms.isNone
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -133,6 +137,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
+        + ScheduleMechanisms.keys
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -155,6 +160,11 @@ public struct ExecutionProfile: Sendable, Equatable {
         }
         for key in Self.fieldKeys {
             guard let value = try node.optional(key) else { continue }
+            if ScheduleMechanisms.keys.contains(key) {
+                try mechanisms.apply(key, value)
+                if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
+                continue
+            }
             switch key {
             case "launch_us_per_kernel_forward": launchSecondsPerKernelForward = try microseconds(key)!
             case "launch_us_per_kernel_backward": launchSecondsPerKernelBackward = try microseconds(key)!
@@ -204,6 +214,7 @@ public struct ExecutionProfile: Sendable, Equatable {
             }
             if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
         }
+        try mechanisms.check(in: node)
     }
 
     /// Reads one catalog entry: `name`, `summary`, the fields, and `sources:` (one per field set).
