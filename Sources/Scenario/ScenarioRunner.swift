@@ -3,6 +3,7 @@ import CostModel
 import Hardware
 import Parallelism
 import Simulation
+import Software
 import YAMLSupport
 
 /// Simulates the configurations a scenario names.
@@ -149,5 +150,51 @@ public enum ScenarioRunner {
             }
         }
         return results
+    }
+}
+
+extension ScenarioRunner {
+    /// What one mechanism of a run's execution profile costs a step.
+    public struct MechanismCost: Sendable, Equatable {
+        /// What the mechanism is, with the profile keys that set it.
+        public var name: String
+        /// The step's seconds with every mechanism, less its seconds with this one
+        /// off (the others kept): what the step would save without it.
+        public var seconds: Double
+    }
+
+    /// The cost of each mechanism `run`'s profile turns on, at `gpus` GPUs, the
+    /// largest first (ties in the profile's key order). Each is measured by
+    /// simulating the run again with that mechanism off; mechanisms interact, so
+    /// the costs need not add up to the difference from `ideal`.
+    /// - Parameter stepSeconds: the step with every mechanism on (`simulate`'s).
+    public static func mechanismCosts(_ run: RunSpec, gpus: Int, stepSeconds: Double, metrics: StepMetrics) throws -> [MechanismCost] {
+        var costs: [MechanismCost] = []
+        func without(_ name: String, _ change: (inout ExecutionProfile) -> Void) throws {
+            var off = run
+            let before = off.software
+            change(&off.software)
+            guard off.software != before else { return }
+            let step = try simulate(off, gpus: gpus).metrics.stepSeconds
+            costs.append(MechanismCost(name: name, seconds: stepSeconds - step))
+        }
+        let m = run.software.mechanisms
+        try without("last weighted layer and loss on GPU 0 (loss_placement)") { $0.mechanisms.lossPlacement = .everyGPU }
+        try without("a barrier after every model-parallel pass (pass_barrier)") { $0.mechanisms.passBarrier = false }
+        try without("software cost per copy stage and chunk (stage_us)") { $0.mechanisms.stageSeconds = 0 }
+        try without("gradients synchronized layer by layer after backward (sync_layers_in_turn)") { $0.mechanisms.syncLayersInTurn = false }
+        try without("host time launching kernels (launch_us_per_kernel_*)") {
+            $0.launchSecondsPerKernelForward = 0; $0.launchSecondsPerKernelBackward = 0; $0.launchSecondsPerKernelUpdate = 0
+        }
+        if m.syncInputCopyEveryImages != nil {
+            costs.append(MechanismCost(name: "synchronous input copies at data-batch boundaries (sync_input_copy_every_images, input_*)",
+                                       seconds: metrics.inputCopySeconds))
+        }
+        if m.evaluationEveryImages != nil {
+            costs.append(MechanismCost(name: "test and checkpoint every interval (evaluation_*)", seconds: metrics.evaluationSeconds))
+        }
+        return costs.enumerated().sorted { a, b in
+            a.element.seconds > b.element.seconds || (a.element.seconds == b.element.seconds && a.offset < b.offset)
+        }.map(\.element)
     }
 }
