@@ -158,7 +158,8 @@ struct LayerwisePlanner {
                 let first = graph.tasks.count
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: ready, step: step, group: group,
-                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl)
+                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
+                                       gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false)
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
             }

@@ -32,6 +32,9 @@ public struct TrainingSetup: Sendable {
     /// Data-parallel gradients all-reduced one layer at a time, each after the one
     /// before, once backward is done.
     public var syncLayersInTurn = false
+    /// From this many GPUs on, a `direct` gradient all-reduce broadcasts each reduced
+    /// piece through host memory (`AllReduce`'s `gatherThroughHost`); nil: never.
+    public var hostStagedSyncFromGPUs: Int?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

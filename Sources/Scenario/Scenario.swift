@@ -59,6 +59,7 @@ public struct RunSpec: Sendable {
         setup.passBarrier = mechanisms.passBarrier
         setup.stageSeconds = mechanisms.stageSeconds
         setup.syncLayersInTurn = mechanisms.syncLayersInTurn
+        setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
         return setup
     }
 

@@ -62,6 +62,9 @@ public enum ScenarioRunner {
     public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil) throws -> Outcome {
         var setup = run.setup(gpus: gpus)
         setup.steps = run.steps + 1
+        let topology = Topology(cluster: run.cluster, gpus: gpus)
+        // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
+        if !topology.hasHostMemory(node: 0) { setup.hostStagedSyncFromGPUs = nil }
         let graph: TaskGraph
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
@@ -70,7 +73,6 @@ public enum ScenarioRunner {
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
             throw error
         }
-        let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
@@ -183,6 +185,9 @@ extension ScenarioRunner {
         try without("a barrier after every model-parallel pass (pass_barrier)") { $0.mechanisms.passBarrier = false }
         try without("software cost per copy stage and chunk (stage_us)") { $0.mechanisms.stageSeconds = 0 }
         try without("gradients synchronized layer by layer after backward (sync_layers_in_turn)") { $0.mechanisms.syncLayersInTurn = false }
+        try without("synchronized gradients broadcast through host memory (host_staged_sync_from_gpus)") {
+            $0.mechanisms.hostStagedSyncFromGPUs = nil
+        }
         try without("host time launching kernels (launch_us_per_kernel_*)") {
             $0.launchSecondsPerKernelForward = 0; $0.launchSecondsPerKernelBackward = 0; $0.launchSecondsPerKernelUpdate = 0
         }

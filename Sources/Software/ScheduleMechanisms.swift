@@ -32,6 +32,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `sync_layers_in_turn`: the data-parallel gradients are synchronized layer by
     /// layer, each all-reduce waiting for the one before, all after backward.
     public var syncLayersInTurn = false
+    /// `host_staged_sync_from_gpus`: from this many GPUs on, the broadcast half of a
+    /// `direct` gradient all-reduce goes through host memory; nil: never.
+    public var hostStagedSyncFromGPUs: Int?
     /// `input_bytes_per_element`: bytes of one input element copied host to GPU.
     public var inputBytesPerElement: Int?
     /// `sync_input_copy_every_images`: the input copy is synchronous (not
@@ -54,7 +57,8 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     public var isNone: Bool { self == ScheduleMechanisms() }
 
     /// The YAML keys, in the order `explain` lists them.
-    public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "input_bytes_per_element",
+    public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
+                              "input_bytes_per_element",
                               "sync_input_copy_every_images", "input_copy_gpus_per_pipe", "input_memcpy_gb_per_s",
                               "evaluation_every_images", "evaluation_seconds"]
 
@@ -72,6 +76,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         case "pass_barrier": passBarrier = try value.bool()
         case "stage_us": stageSeconds = try nonNegative(1e6, "µs") * 1e-6
         case "sync_layers_in_turn": syncLayersInTurn = try value.bool()
+        case "host_staged_sync_from_gpus": hostStagedSyncFromGPUs = try value.int(in: 2...1_000_000)
         case "input_bytes_per_element":
             let bytes = try value.int()
             guard [1, 2, 4, 8].contains(bytes) else { throw value.error("must be 1, 2, 4 or 8 bytes, got \(bytes)") }

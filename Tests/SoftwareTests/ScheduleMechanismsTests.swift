@@ -131,6 +131,21 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         }
     }
 
+    @Test func synchronizedGradientsGoThroughHostMemoryFromThreeGPUs() throws {
+        let software = "{profile: ideal, sync_layers_in_turn: true, host_staged_sync_from_gpus: 3}"
+        let four = try run(software, gpus: 4), two = try run(software, gpus: 2)
+        func hostTransfers(_ o: ScenarioRunner.Outcome) -> [TaskGraph.Task] {
+            o.graph.tasks.filter { $0.kind == .transfer && ($0.group ?? "").hasPrefix("allreduce")
+                && (o.graph.isHostEndpoint($0.device) || o.graph.isHostEndpoint($0.destination!)) }
+        }
+        #expect(hostTransfers(two).isEmpty)
+        let staged = hostTransfers(four).filter { $0.step == four.measuredStep }
+        // Per layer: each of 4 owners sends its piece up once and the host sends it down to 3 others.
+        #expect(staged.count == 5 * (4 + 4 * 3))
+        let up = staged.filter { !four.graph.isHostEndpoint($0.device) }
+        #expect(up.count == 5 * 4 && up.allSatisfy { four.graph.isHostEndpoint($0.destination!) })
+    }
+
     @Test func theBuiltInProfileCarriesTheMechanisms() throws {
         let p = try #require(try ProfileCatalog.builtIn().profile(named: "cuda-convnet2"))
         let m = p.mechanisms
@@ -149,7 +164,7 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         let costs = lines[(header + 3)...].prefix { $0.contains("(") }.compactMap { line -> Double? in
             Double(line.split(separator: " ").dropLast().last ?? "")
         }
-        #expect(costs.count == 7)
+        #expect(costs.count == 8)
         #expect(costs == costs.sorted(by: >))
         #expect(lines[header + 3].contains("loss_placement") || lines[header + 3].contains("input"))
     }
