@@ -48,7 +48,7 @@ public enum ExplainReport {
         for m in mechanisms {
             table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(m.seconds / max(stepSeconds, 1e-12) * 100, 1) + "%"])
         }
-        return "What each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render()
+        return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + "\n"
     }
 
     /// The input pipeline: its ceiling, and its share of the step when it binds.
