@@ -313,13 +313,7 @@ extension TaskGraph {
                                           piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let size = bytes / Double(n)
-        var received = [[Int]](repeating: [], count: n)
-        for i in 0..<n {
-            for j in 0..<n where j != i {
-                received[j].append(transfer(size, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
-                                            after: ready[i], step: step, group: group, operation: op(piece(j), true)))
-            }
-        }
+        let received = directReduceScatter(size, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
             for i in 0..<n where i != j {
@@ -328,6 +322,21 @@ extension TaskGraph {
             }
         }
         return (0..<n).map { done[$0] + received[$0] }
+    }
+
+    /// The reduce-scatter of `directAllReduce`: every rank sends its piece j (`size`
+    /// bytes) to rank j at once. - Returns: for each rank, the transfers it receives.
+    private mutating func directReduceScatter(_ size: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                              piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+        let n = ranks.count
+        var received = [[Int]](repeating: [], count: n)
+        for i in 0..<n {
+            for j in 0..<n where j != i {
+                received[j].append(transfer(size, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
+                                            after: ready[i], step: step, group: group, operation: op(piece(j), true)))
+            }
+        }
+        return received
     }
 
     /// `directAllReduce` with a host-staged all-gather, as cuda-convnet2 broadcasts
@@ -343,13 +352,7 @@ extension TaskGraph {
                                                              op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let size = bytes / Double(n)
-        var received = [[Int]](repeating: [], count: n)
-        for i in 0..<n {
-            for j in 0..<n where j != i {
-                received[j].append(transfer(size, from: ranks[i], to: ranks[j], label: "\(group) reduce-scatter",
-                                            after: ready[i], step: step, group: group, operation: op(piece(j), true)))
-            }
-        }
+        let received = directReduceScatter(size, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
             let host = hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0)

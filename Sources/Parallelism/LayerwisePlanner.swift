@@ -239,8 +239,8 @@ struct LayerwisePlanner {
                 if let tail, i >= tail {
                     if sliced && needsWholeInput(layer) {
                         let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                        chain = gatherToFirst(bytes, after: chain, step: step, group: "gather \(layer.name) input on gpu0, chunk \(c)",
-                                              operation: .gatherSlice(layer: i, chunk: c))
+                        chain = exchangeWithFirst(bytes, toFirst: true, after: chain, step: step, group: "gather \(layer.name) input on gpu0, chunk \(c)",
+                                                  operation: .gatherSlice(layer: i, chunk: c))
                         gathered.insert(i)
                         sliced = false
                     }
@@ -282,8 +282,8 @@ struct LayerwisePlanner {
                     }
                     if gathered.contains(i) && layer.kind.hasWeights {
                         let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                        chain = scatterFromFirst(bytes, after: chain, step: step, group: "scatter \(layer.name) gradient from gpu0, chunk \(c)",
-                                                 operation: .scatterGradient(layer: i, chunk: c))
+                        chain = exchangeWithFirst(bytes, toFirst: false, after: chain, step: step, group: "scatter \(layer.name) gradient from gpu0, chunk \(c)",
+                                                  operation: .scatterGradient(layer: i, chunk: c))
                     }
                     continue
                 }
@@ -435,30 +435,18 @@ struct LayerwisePlanner {
         return received
     }
 
-    /// Every other worker sends `bytes` (its slice) to worker 0 after its own `after` tasks.
-    /// - Returns: each worker's tasks to go on after: worker 0's include every slice's arrival.
-    private mutating func gatherToFirst(_ bytes: Double, after: [[Int]], step: Int, group: String,
-                                        operation: TaskGraph.Operation) -> [[Int]] {
+    /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker
+    /// 0 sends each of them its slice, after the sender's own `after` tasks.
+    /// - Returns: each worker's tasks to go on after: its own and what it received.
+    private mutating func exchangeWithFirst(_ bytes: Double, toFirst: Bool, after: [[Int]], step: Int, group: String,
+                                            operation: TaskGraph.Operation) -> [[Int]] {
         let first = graph.tasks.count
         defer { chargeStages(since: first) }
         var received = after
         for w in 1..<workers {
-            received[0].append(graph.transfer(bytes, from: w, to: 0, label: group, after: after[w], step: step, group: group,
-                                              operation: operation))
-        }
-        return received
-    }
-
-    /// Worker 0 sends `bytes` (each worker's slice) to every other worker after its `after` tasks.
-    /// - Returns: each worker's tasks to go on after: its own and its slice's arrival.
-    private mutating func scatterFromFirst(_ bytes: Double, after: [[Int]], step: Int, group: String,
-                                           operation: TaskGraph.Operation) -> [[Int]] {
-        let first = graph.tasks.count
-        defer { chargeStages(since: first) }
-        var received = after
-        for w in 1..<workers {
-            received[w].append(graph.transfer(bytes, from: 0, to: w, label: group, after: after[0], step: step, group: group,
-                                              operation: operation))
+            let (from, to) = toFirst ? (w, 0) : (0, w)
+            received[to].append(graph.transfer(bytes, from: from, to: to, label: group, after: after[from], step: step, group: group,
+                                               operation: operation))
         }
         return received
     }
