@@ -71,6 +71,10 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }
+                for setting in p.mechanisms.settings {
+                    o[setting.key] = setting.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) as Any : $0 as Any }
+                        ?? (setting.text == "true" ? true as Any : setting.text as Any)
+                }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -93,6 +97,9 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
             let rate = p.loaderImagesPerSecondPerNode.map { "\(String(format: "%g", $0)) images/s per node" }
                 ?? p.loaderImagesPerSecondPerCore.map { "\(String(format: "%g", $0)) images/s per CPU core x cluster.cpu_cores_per_node" } ?? "?"
             lines.append("\(p.name) loader: cpu, at most \(rate)")
+        }
+        for p in catalog.profiles where !p.mechanisms.isNone {
+            lines.append("\(p.name) schedule: " + p.mechanisms.settings.map { "\($0.key) \($0.text)" }.joined(separator: ", "))
         }
         lines.append("")
         for p in catalog.profiles {

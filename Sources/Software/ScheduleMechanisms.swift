@@ -56,6 +56,25 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// Whether nothing is modelled beyond the hardware.
     public var isNone: Bool { self == ScheduleMechanisms() }
 
+    /// The fields set away from their defaults, as YAML keys and values (seconds back
+    /// in the keys' units), in `keys` order: for listings.
+    public var settings: [(key: String, value: Double?, text: String)] {
+        var out: [(key: String, value: Double?, text: String)] = []
+        func number(_ key: String, _ x: Double) { out.append((key, x, String(format: "%g", x))) }
+        if lossPlacement != .everyGPU { out.append(("loss_placement", nil, lossPlacement.rawValue)) }
+        if passBarrier { out.append(("pass_barrier", nil, "true")) }
+        if stageSeconds > 0 { number("stage_us", (stageSeconds * 1e12).rounded() / 1e6) }
+        if syncLayersInTurn { out.append(("sync_layers_in_turn", nil, "true")) }
+        if let k = hostStagedSyncFromGPUs { number("host_staged_sync_from_gpus", Double(k)) }
+        if let b = inputBytesPerElement { number("input_bytes_per_element", Double(b)) }
+        if let n = syncInputCopyEveryImages { number("sync_input_copy_every_images", Double(n)) }
+        if inputCopyGPUsPerPipe != 1 { number("input_copy_gpus_per_pipe", Double(inputCopyGPUsPerPipe)) }
+        if let r = inputMemcpyBytesPerSecond { number("input_memcpy_gb_per_s", r / 1e9) }
+        if let n = evaluationEveryImages { number("evaluation_every_images", Double(n)) }
+        if evaluationSeconds > 0 { number("evaluation_seconds", evaluationSeconds) }
+        return out
+    }
+
     /// The YAML keys, in the order `explain` lists them.
     public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
                               "input_bytes_per_element",

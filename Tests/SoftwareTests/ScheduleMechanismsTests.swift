@@ -155,6 +155,19 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(!p.isIdeal)
     }
 
+    @Test func softwareListsTheMechanismsAsWritten() throws {
+        let json = CLI.execute(["software", "--json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let convnet = try #require(list.first { $0["name"] as? String == "cuda-convnet2" })
+        #expect(convnet["stage_us"] as? Int == 40 && convnet["pass_barrier"] as? Bool == true)
+        #expect(convnet["loss_placement"] as? String == "first-gpu" && convnet["evaluation_seconds"] as? Double == 7.76)
+        #expect(convnet["input_memcpy_gb_per_s"] as? Int == 6)
+        let ideal = try #require(list.first { $0["name"] as? String == "ideal" })
+        #expect(ideal["stage_us"] == nil)
+        let text = CLI.execute(["software"]).stdout
+        #expect(text.contains("cuda-convnet2 schedule: loss_placement first-gpu, pass_barrier true, stage_us 40,"))
+    }
+
     @Test func explainListsTheMechanismsTheCostliestFirst() throws {
         let path = try temporaryScenario(hybridScenario(software: "cuda-convnet2"))
         let out = CLI.execute(["explain", path, "--gpus", "4"])
