@@ -382,14 +382,15 @@ struct LayerwisePlanner {
                 let part = layout[r][0]
                 let first = graph.tasks.count
                 defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(chunk.examples) * perExample)) }
-                let done = graph.chainBroadcast(Double(chunk.examples) * perExample, chain: order,
-                                                ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
-                                                elements: part.examples.count * features) {
+                let done = graph.treeBroadcast(Double(chunk.examples) * perExample, root: owner, edges: broadcastEdges(from: owner),
+                                               ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
+                                               elements: part.examples.count * features) {
                     .activations(chunk: r, owner: owner, examples: part.examples, elements: $0)
                 }
-                for (position, w) in order.enumerated() { arrivals[r][w] = done[position] }
+                for w in order.dropFirst() { arrivals[r][w] = done[w]! }
                 arrivals[r][owner] = forwardEnd[owner]
-                previousRound = done.last!
+                // The next turn starts once this one has reached every GPU.
+                previousRound = setup.activationBroadcast == .chain ? done[order.last!]! : order.dropFirst().flatMap { done[$0]! }
             }
         case .c:
             // Turns: in round r every worker sends its r-th piece of examples to all others.
@@ -414,6 +415,26 @@ struct LayerwisePlanner {
             }
         }
         return arrivals
+    }
+
+    /// The edges (parent, child) that broadcast a turn's activations from `owner`, in
+    /// an order where each edge follows the edge into its parent: a chain in ring
+    /// order, or cuda-convnet2's networks (`ActivationBroadcast`).
+    private func broadcastEdges(from owner: Int) -> [(from: Int, to: Int)] {
+        let order = ring(from: owner)
+        let chain = zip(order, order.dropFirst()).map { (from: $0, to: $1) }
+        guard setup.activationBroadcast == .cudaConvnet2, workers > 2 else { return chain }
+        let host = graph.hostEndpoint(node: setup.gpusPerNode.map { owner / $0 } ?? 0)
+        let others = Array(order.dropFirst())
+        let group = setup.peerGroupSize.map { size in { (g: Int) in g / size } } ?? { _ in 0 }
+        let same = others.filter { group($0) == group(owner) }, other = others.filter { group($0) != group(owner) }
+        if workers == 8 && same.count == 3 && other.count == 4 {
+            // EightGPUBroadcaster1::makeConnections: src → host → same[0], same[1], other[0], other[1];
+            // same[1] → same[2], other[0] → other[2], other[1] → other[3].
+            return [(owner, host), (host, same[0]), (host, same[1]), (host, other[0]), (host, other[1]),
+                    (same[1], same[2]), (other[0], other[2]), (other[1], other[3])]
+        }
+        return [(owner, host)] + others.map { (from: host, to: $0) }
     }
 
     /// The workers in ring order starting at `first`.

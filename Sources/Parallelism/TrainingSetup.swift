@@ -35,6 +35,11 @@ public struct TrainingSetup: Sendable {
     /// From this many GPUs on, a `direct` gradient all-reduce broadcasts each reduced
     /// piece through host memory (`AllReduce`'s `gatherThroughHost`); nil: never.
     public var hostStagedSyncFromGPUs: Int?
+    /// How scheme (b)'s turns broadcast a worker's boundary activations.
+    public var activationBroadcast = ActivationBroadcast.chain
+    /// GPUs that can copy peer to peer with one another, in consecutive groups of
+    /// this size (the GPUs of one socket on a PCIe tree whose sockets cannot); nil: all.
+    public var peerGroupSize: Int?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)
@@ -47,4 +52,16 @@ public struct TrainingSetup: Sendable {
     }
 
     public var globalBatch: Int { batchPerGPU * gpus }
+}
+
+/// How the hybrid's turns broadcast a worker's boundary activations to the others.
+public enum ActivationBroadcast: String, Sendable, CaseIterable {
+    /// A pipelined chain from GPU to GPU in ring order.
+    case chain
+    /// As cuda-convnet2's `IBroadcastNetwork::make` builds it (cudaconvnet/src/copypipeline.cu):
+    /// two GPUs copy peer to peer; eight go source → host memory → two GPUs of the
+    /// source's peer group and two of the other, each of which forwards to one more
+    /// (`EightGPUBroadcaster1`); any other count goes source → host memory → every
+    /// other GPU (`NaiveBroadcaster`). Every hop a pipelined store-and-forward segment.
+    case cudaConvnet2 = "cuda-convnet2"
 }

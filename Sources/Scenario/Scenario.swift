@@ -60,6 +60,10 @@ public struct RunSpec: Sendable {
         setup.stageSeconds = mechanisms.stageSeconds
         setup.syncLayersInTurn = mechanisms.syncLayersInTurn
         setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
+        setup.activationBroadcast = mechanisms.activationBroadcast
+        if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
+            setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
+        }
         return setup
     }
 

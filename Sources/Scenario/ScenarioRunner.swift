@@ -64,7 +64,10 @@ public enum ScenarioRunner {
         setup.steps = run.steps + 1
         let topology = Topology(cluster: run.cluster, gpus: gpus)
         // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
-        if !topology.hasHostMemory(node: 0) { setup.hostStagedSyncFromGPUs = nil }
+        if !topology.hasHostMemory(node: 0) {
+            setup.hostStagedSyncFromGPUs = nil
+            setup.activationBroadcast = .chain
+        }
         let graph: TaskGraph
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
@@ -181,6 +184,9 @@ extension ScenarioRunner {
             costs.append(MechanismCost(name: name, seconds: stepSeconds - step))
         }
         let m = run.software.mechanisms
+        try without("activations broadcast through host memory from 3 GPUs on (activation_broadcast)") {
+            $0.mechanisms.activationBroadcast = .chain
+        }
         try without("last weighted layer and loss on GPU 0 (loss_placement)") { $0.mechanisms.lossPlacement = .everyGPU }
         try without("a barrier after every model-parallel pass (pass_barrier)") { $0.mechanisms.passBarrier = false }
         try without("software cost per copy stage and chunk (stage_us)") { $0.mechanisms.stageSeconds = 0 }

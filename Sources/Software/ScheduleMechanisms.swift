@@ -35,6 +35,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `host_staged_sync_from_gpus`: from this many GPUs on, the broadcast half of a
     /// `direct` gradient all-reduce goes through host memory; nil: never.
     public var hostStagedSyncFromGPUs: Int?
+    /// `activation_broadcast`: how the hybrid's turns broadcast activations
+    /// (`chain`, or `cuda-convnet2`'s host-staged networks).
+    public var activationBroadcast = ActivationBroadcast.chain
     /// `input_bytes_per_element`: bytes of one input element copied host to GPU.
     public var inputBytesPerElement: Int?
     /// `sync_input_copy_every_images`: the input copy is synchronous (not
@@ -66,6 +69,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         if stageSeconds > 0 { number("stage_us", (stageSeconds * 1e12).rounded() / 1e6) }
         if syncLayersInTurn { out.append(("sync_layers_in_turn", nil, "true")) }
         if let k = hostStagedSyncFromGPUs { number("host_staged_sync_from_gpus", Double(k)) }
+        if activationBroadcast != .chain { out.append(("activation_broadcast", nil, activationBroadcast.rawValue)) }
         if let b = inputBytesPerElement { number("input_bytes_per_element", Double(b)) }
         if let n = syncInputCopyEveryImages { number("sync_input_copy_every_images", Double(n)) }
         if inputCopyGPUsPerPipe != 1 { number("input_copy_gpus_per_pipe", Double(inputCopyGPUsPerPipe)) }
@@ -77,7 +81,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
 
     /// The YAML keys, in the order `explain` lists them.
     public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
-                              "input_bytes_per_element",
+                              "activation_broadcast", "input_bytes_per_element",
                               "sync_input_copy_every_images", "input_copy_gpus_per_pipe", "input_memcpy_gb_per_s",
                               "evaluation_every_images", "evaluation_seconds"]
 
@@ -96,6 +100,8 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         case "stage_us": stageSeconds = try nonNegative(1e6, "µs") * 1e-6
         case "sync_layers_in_turn": syncLayersInTurn = try value.bool()
         case "host_staged_sync_from_gpus": hostStagedSyncFromGPUs = try value.int(in: 2...1_000_000)
+        case "activation_broadcast":
+            activationBroadcast = ActivationBroadcast(rawValue: try value.oneOf(ActivationBroadcast.allCases.map(\.rawValue)))!
         case "input_bytes_per_element":
             let bytes = try value.int()
             guard [1, 2, 4, 8].contains(bytes) else { throw value.error("must be 1, 2, 4 or 8 bytes, got \(bytes)") }

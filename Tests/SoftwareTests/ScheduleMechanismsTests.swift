@@ -146,6 +146,28 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(up.count == 5 * 4 && up.allSatisfy { four.graph.isHostEndpoint($0.destination!) })
     }
 
+    @Test func activationsGoThroughHostMemoryAsCudaConvnet2BroadcastsThem() throws {
+        func firstTurn(_ gpus: Int) throws -> (graph: TaskGraph, edges: Set<[Int]>) {
+            let yaml = hybridScenario(software: "{profile: ideal, activation_broadcast: cuda-convnet2}")
+                .replacingOccurrences(of: "fabric: pcie-tree", with: "fabric: pcie-tree\n  pcie: {gpu_link: pcie2-x16-p2p, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 2, switches_per_socket: 2, cross_socket: staged}")
+            let s = try Scenario.load(path: try temporaryScenario(yaml))
+            let o = try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
+            let turn = o.graph.tasks.filter { $0.step == 0 && $0.group == "activations round 0" }
+            return (o.graph, Set(turn.map { [$0.device, $0.destination!] }))
+        }
+        // Four GPUs: source -> host -> every other GPU (NaiveBroadcaster).
+        let (four, naive) = try firstTurn(4)
+        let host4 = four.hostEndpoint(node: 0)
+        #expect(naive == [[0, host4], [host4, 1], [host4, 2], [host4, 3]])
+        // Eight GPUs in two peer groups of four: EightGPUBroadcaster1's tree.
+        let (eight, tree) = try firstTurn(8)
+        let host8 = eight.hostEndpoint(node: 0)
+        #expect(tree == [[0, host8], [host8, 1], [host8, 2], [host8, 4], [host8, 5], [2, 3], [4, 6], [5, 7]])
+        // Two GPUs copy peer to peer.
+        let (_, pair) = try firstTurn(2)
+        #expect(pair == [[0, 1]])
+    }
+
     @Test func theBuiltInProfileCarriesTheMechanisms() throws {
         let p = try #require(try ProfileCatalog.builtIn().profile(named: "cuda-convnet2"))
         let m = p.mechanisms
@@ -177,7 +199,7 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         let costs = lines[(header + 3)...].prefix { $0.contains("(") }.compactMap { line -> Double? in
             Double(line.split(separator: " ").dropLast().last ?? "")
         }
-        #expect(costs.count == 8)
+        #expect(costs.count == 9)
         #expect(costs == costs.sorted(by: >))
         #expect(lines[header + 3].contains("loss_placement") || lines[header + 3].contains("input"))
     }
