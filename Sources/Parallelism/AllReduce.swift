@@ -191,9 +191,12 @@ extension TaskGraph {
     /// - Returns: for each rank, the tasks after which it holds the full result
     ///   (empty when a single rank needs no communication).
     ///   - nccl: for NCCL's algorithms, the system and NCCL's choice (required for them).
+    ///   - gatherThroughHost: `direct` only: each owner's reduced piece goes up to its
+    ///     node's host memory once and down from there to every other rank (a
+    ///     host-staged broadcast), instead of GPU to GPU.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
-                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil) -> [[Int]] {
+                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, gatherThroughHost: Bool = false) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
         /// The c-th of n near-equal pieces of the bucket's elements.
@@ -208,7 +211,12 @@ extension TaskGraph {
         case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                          whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
-        case .direct: return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        case .direct:
+            if gatherThroughHost {
+                return directAllReduceGatheredThroughHost(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                                          gpusPerNode: gpusPerNode, piece: piece, op: op)
+            }
+            return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         case .hierarchical, .parameterServer:
             let nodes = NodeGroups(ranks: ranks, gpusPerNode: gpusPerNode)
             let whole = bucket.map { 0..<$0.elements }
@@ -305,6 +313,22 @@ extension TaskGraph {
                                           piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let size = bytes / Double(n)
+        let received = directReduceScatter(size, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        var done = [[Int]](repeating: [], count: n)
+        for j in 0..<n {
+            for i in 0..<n where i != j {
+                done[i].append(transfer(size, from: ranks[j], to: ranks[i], label: "\(group) all-gather",
+                                        after: received[j] + ready[j], step: step, group: group, operation: op(piece(j), false)))
+            }
+        }
+        return (0..<n).map { done[$0] + received[$0] }
+    }
+
+    /// The reduce-scatter of `directAllReduce`: every rank sends its piece j (`size`
+    /// bytes) to rank j at once. - Returns: for each rank, the transfers it receives.
+    private mutating func directReduceScatter(_ size: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                              piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+        let n = ranks.count
         var received = [[Int]](repeating: [], count: n)
         for i in 0..<n {
             for j in 0..<n where j != i {
@@ -312,11 +336,31 @@ extension TaskGraph {
                                             after: ready[i], step: step, group: group, operation: op(piece(j), true)))
             }
         }
+        return received
+    }
+
+    /// `directAllReduce` with a host-staged all-gather, as cuda-convnet2 broadcasts
+    /// synchronized weights to three or more GPUs (cudaconvnet/src/streambroadcast.cu,
+    /// `ISafeBroadcastNetwork::make` never builds a peer tree, so `NaiveBroadcaster`:
+    /// source → host → every other GPU): the reduce-scatter as there, then each
+    /// owner's B/n piece goes up to its node's host memory (one transfer) and down to
+    /// the n − 1 others (concurrent, sharing the host's links). Piece times:
+    /// reduce-scatter (n − 1)·B/n received per rank, then B/n up and (n − 1)·B/n down
+    /// the busiest host link, at the topology's rates.
+    private mutating func directAllReduceGatheredThroughHost(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                                             gpusPerNode: Int?, piece: (Int) -> Range<Int>,
+                                                             op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+        let n = ranks.count
+        let size = bytes / Double(n)
+        let received = directReduceScatter(size, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
+            let host = hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0)
+            // Host memory has no buffers an executor could run: the staged copies carry no operation.
+            let up = transfer(size, from: ranks[j], to: host, label: "\(group) to host", after: received[j] + ready[j],
+                              step: step, group: group)
             for i in 0..<n where i != j {
-                done[i].append(transfer(size, from: ranks[j], to: ranks[i], label: "\(group) all-gather",
-                                        after: received[j] + ready[j], step: step, group: group, operation: op(piece(j), false)))
+                done[i].append(transfer(size, from: host, to: ranks[i], label: "\(group) from host", after: [up], step: step, group: group))
             }
         }
         return (0..<n).map { done[$0] + received[$0] }

@@ -134,6 +134,7 @@ struct LayerwisePlanner {
         }
         var updates = [[Int]](repeating: [], count: workers)
         let algorithm = strategy.gradientSync.algorithm
+        var previousSync: [Int] = []      // in turn: the all-reduce before, on every worker
         for (b, bucket) in buckets.enumerated() {
             let group = "allreduce bucket \(b)"
             // NCCL chooses its algorithm and protocol per collective, by its size.
@@ -151,9 +152,17 @@ struct LayerwisePlanner {
                                                                     ranksPerNode: setup.gpusPerNode, nccl: nccl)),
                                    after: [closing[0][b]], step: step, group: group)]]
             } else {
+                // In turn (cuda-convnet2's Weights::update, weights.cu): once backward is done,
+                // and after the layer before is synchronized everywhere.
+                let ready = setup.syncLayersInTurn ? (0..<workers).map { lastBackward[$0] + previousSync }
+                    : (0..<workers).map { [closing[$0][b]] }
+                let first = graph.tasks.count
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
-                                       ready: (0..<workers).map { [closing[$0][b]] }, step: step, group: group,
-                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl)
+                                       ready: ready, step: step, group: group,
+                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
+                                       gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false)
+                chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
+                previousSync = done.flatMap { $0 }
             }
             for w in 0..<workers {
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,
@@ -212,6 +221,9 @@ struct LayerwisePlanner {
         var returned = [[Int]](repeating: [], count: workers)
         let slices = Double(workers)
         let modelParameters = modelLayers.reduce(0) { $0 + net.layers[$1].cost.parameters }
+        // cuda-convnet2's placement: the last weighted layer onwards (fc8, softmax, cost) whole on worker 0.
+        let tail = tailOnFirstWorker
+        let tailParameters = tail.map { t in modelLayers.filter { $0 >= t }.reduce(0) { $0 + net.layers[$1].cost.parameters } } ?? 0
         for (c, chunk) in chunks.enumerated() {
             // One step alone can outgrow what a run may hold: stop, and let `build` refuse it.
             if isOverLimits {
@@ -225,6 +237,22 @@ struct LayerwisePlanner {
             var gathered = Set<Int>()               // layers whose input was all-gathered
             for i in modelLayers {
                 let layer = net.layers[i]
+                if let tail, i >= tail {
+                    if sliced && needsWholeInput(layer) {
+                        let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
+                        chain = exchangeWithFirst(bytes, toFirst: true, after: chain, step: step, group: "gather \(layer.name) input on gpu0, chunk \(c)",
+                                                  operation: .gatherSlice(layer: i, chunk: c))
+                        gathered.insert(i)
+                        sliced = false
+                    }
+                    if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                        chain[0] = [compute(.forward, layer: i, on: 0,
+                                            work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision), layer: i, batch: n,
+                                                        fraction: 1),
+                                            after: chain[0], step: step, chunk: c)]
+                    }
+                    continue
+                }
                 if i != split! && sliced && needsWholeInput(layer) {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
                     chain = exchangeAllToAll(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
@@ -246,6 +274,20 @@ struct LayerwisePlanner {
             // Backward, reduce-scattering partial input gradients of layers that gathered their input.
             for i in modelLayers.reversed() {
                 let layer = net.layers[i]
+                if let tail, i >= tail {
+                    if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                        chain[0] = [compute(.backward, layer: i, on: 0,
+                                            work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision), layer: i, batch: n,
+                                                        fraction: 1),
+                                            after: chain[0], step: step, chunk: c)]
+                    }
+                    if gathered.contains(i) && layer.kind.hasWeights {
+                        let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
+                        chain = exchangeWithFirst(bytes, toFirst: false, after: chain, step: step, group: "scatter \(layer.name) gradient from gpu0, chunk \(c)",
+                                                  operation: .scatterGradient(layer: i, chunk: c))
+                    }
+                    continue
+                }
                 if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
@@ -269,6 +311,8 @@ struct LayerwisePlanner {
                 if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
                     let order = Array(ring(from: owner).dropFirst()) + [owner]
                     let part = layout[c][0]
+                    let first = graph.tasks.count
+                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(examples) * boundaryElements * bytesPerElement)) }
                     returned[owner] += graph.chainReduce(Double(examples) * boundaryElements * bytesPerElement, chain: order,
                                                          ready: order.map { chain[$0] }, step: step, group: "gradient return, chunk \(c)",
                                                          elements: examples * features) {
@@ -290,11 +334,18 @@ struct LayerwisePlanner {
             }
             if strategy.variant == .approximate || c == chunks.count - 1 {
                 for w in 0..<workers {
+                    let parameters = Int((Double(modelParameters - tailParameters) / slices).rounded(.up)) + (w == 0 ? tailParameters : 0)
                     chain[w] = [graph.add(.update, label: "update model-parallel slice", device: w,
-                                          work: .compute(LayerWork.update(parameters: Int((Double(modelParameters) / slices).rounded(.up)),
-                                                                          precision: setup.precision)),
+                                          work: .compute(LayerWork.update(parameters: parameters, precision: setup.precision)),
                                           after: chain[w], step: step, operation: .updateSlices)]
                 }
+            }
+            // cuda-convnet2 ends every pass with synchronous messages to every worker's
+            // thread (ConvNet::updateWeights, convnet.cu: sync=true, a ThreadSynchronizer
+            // barrier): no worker starts the next pass's model-parallel work before all are through.
+            if setup.passBarrier {
+                let all = chain.flatMap { $0 }
+                chain = [[Int]](repeating: all, count: workers)
             }
         }
         // Program order, as cuda-convnet2 runs it: a worker's data-parallel backward
@@ -330,14 +381,17 @@ struct LayerwisePlanner {
                 let owner = chunk.owners[0].worker
                 let order = ring(from: owner)
                 let part = layout[r][0]
-                let done = graph.chainBroadcast(Double(chunk.examples) * perExample, chain: order,
-                                                ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
-                                                elements: part.examples.count * features) {
+                let first = graph.tasks.count
+                defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(chunk.examples) * perExample)) }
+                let done = graph.treeBroadcast(Double(chunk.examples) * perExample, root: owner, edges: broadcastEdges(from: owner),
+                                               ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
+                                               elements: part.examples.count * features) {
                     .activations(chunk: r, owner: owner, examples: part.examples, elements: $0)
                 }
-                for (position, w) in order.enumerated() { arrivals[r][w] = done[position] }
+                for w in order.dropFirst() { arrivals[r][w] = done[w]! }
                 arrivals[r][owner] = forwardEnd[owner]
-                previousRound = done.last!
+                // The next turn starts once this one has reached every GPU.
+                previousRound = setup.activationBroadcast == .chain ? done[order.last!]! : order.dropFirst().flatMap { done[$0]! }
             }
         case .c:
             // Turns: in round r every worker sends its r-th piece of examples to all others.
@@ -364,6 +418,26 @@ struct LayerwisePlanner {
         return arrivals
     }
 
+    /// The edges (parent, child) that broadcast a turn's activations from `owner`, in
+    /// an order where each edge follows the edge into its parent: a chain in ring
+    /// order, or cuda-convnet2's networks (`ActivationBroadcast`).
+    private func broadcastEdges(from owner: Int) -> [(from: Int, to: Int)] {
+        let order = ring(from: owner)
+        let chain = zip(order, order.dropFirst()).map { (from: $0, to: $1) }
+        guard setup.activationBroadcast == .cudaConvnet2, workers > 2 else { return chain }
+        let host = graph.hostEndpoint(node: setup.gpusPerNode.map { owner / $0 } ?? 0)
+        let others = Array(order.dropFirst())
+        let group = setup.peerGroupSize.map { size in { (g: Int) in g / size } } ?? { _ in 0 }
+        let same = others.filter { group($0) == group(owner) }, other = others.filter { group($0) != group(owner) }
+        if workers == 8 && same.count == 3 && other.count == 4 {
+            // EightGPUBroadcaster1::makeConnections: src → host → same[0], same[1], other[0], other[1];
+            // same[1] → same[2], other[0] → other[2], other[1] → other[3].
+            return [(owner, host), (host, same[0]), (host, same[1]), (host, other[0]), (host, other[1]),
+                    (same[1], same[2]), (other[0], other[2]), (other[1], other[3])]
+        }
+        return [(owner, host)] + others.map { (from: host, to: $0) }
+    }
+
     /// The workers in ring order starting at `first`.
     private func ring(from first: Int) -> [Int] { (0..<workers).map { (first + $0) % workers } }
 
@@ -371,6 +445,8 @@ struct LayerwisePlanner {
     /// - Returns: for each worker, the tasks after which it has received everything.
     private mutating func exchangeAllToAll(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                            operation: TaskGraph.Operation) -> [[Int]] {
+        let first = graph.tasks.count
+        defer { chargeStages(since: first) }
         var received = after
         for w in 0..<workers {
             for v in 0..<workers where v != w {
@@ -379,6 +455,44 @@ struct LayerwisePlanner {
             }
         }
         return received
+    }
+
+    /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker
+    /// 0 sends each of them its slice, after the sender's own `after` tasks.
+    /// - Returns: each worker's tasks to go on after: its own and what it received.
+    private mutating func exchangeWithFirst(_ bytes: Double, toFirst: Bool, after: [[Int]], step: Int, group: String,
+                                            operation: TaskGraph.Operation) -> [[Int]] {
+        let first = graph.tasks.count
+        defer { chargeStages(since: first) }
+        var received = after
+        for w in 1..<workers {
+            let (from, to) = toFirst ? (w, 0) : (0, w)
+            received[to].append(graph.transfer(bytes, from: from, to: to, label: group, after: after[from], step: step, group: group,
+                                               operation: operation))
+        }
+        return received
+    }
+
+    /// The first model-parallel layer that runs whole on worker 0 under
+    /// `lossOnFirstWorker`: the last weighted layer (everything from it to the loss);
+    /// nil when the option is off, on one worker, or when that layer would be the
+    /// first model-parallel layer (its input is the exchange's, not slices).
+    private var tailOnFirstWorker: Int? {
+        guard setup.lossOnFirstWorker, workers > 1, let split,
+              let last = modelLayers.last(where: { net.layers[$0].kind.hasWeights }), last > split else { return nil }
+        return last
+    }
+
+    /// Charges the stack's cost per copy stage (`setup.stageSeconds`, `CopyStages`) to
+    /// the transfers planned since task `first`, each carrying 1/`pieces` of a message
+    /// of `elementBytes`-byte values.
+    private mutating func chargeStages(since first: Int, pieces: Int = 1, elementBytes: Double? = nil) {
+        guard setup.stageSeconds > 0 else { return }
+        let size = elementBytes ?? bytesPerElement
+        for id in first..<graph.tasks.count where graph.tasks[id].kind == .transfer {
+            let elements = Int((graph.tasks[id].bytes * Double(pieces) / size).rounded())
+            graph.addLatency(CopyStages.seconds(elements: elements, pieces: pieces, stageSeconds: setup.stageSeconds), toTransfer: id)
+        }
     }
 
     /// Layers that need every unit of their input: products and the loss.

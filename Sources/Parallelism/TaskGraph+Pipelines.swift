@@ -17,21 +17,38 @@ extension TaskGraph {
     public mutating func chainBroadcast(_ bytes: Double, chain: [Int], ready: [Int], step: Int, group: String,
                                         elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [[Int]] {
         guard chain.count > 1 else { return [ready] }
+        let arrivals = treeBroadcast(bytes, root: chain[0], edges: zip(chain, chain.dropFirst()).map { ($0, $1) }, ready: ready,
+                                     step: step, group: group, elements: elements, operation: operation)
+        return [ready] + chain.dropFirst().map { arrivals[$0]! }
+    }
+
+    /// A pipelined broadcast of `bytes` from `root` down a tree of `edges` (parent,
+    /// child endpoints: GPUs, or a node's host memory), each edge listed after the
+    /// edge into its parent: the message is cut into pieces (`pieces(for:)`) and each
+    /// edge forwards piece p once its parent holds it and the edge has sent piece
+    /// p − 1 (store-and-forward, every hop its own sender).
+    /// - Parameter ready: the tasks after which the root holds the message.
+    /// - Returns: for each endpoint of the tree but the root, the tasks after which it
+    ///   holds the whole message.
+    public mutating func treeBroadcast(_ bytes: Double, root: Int, edges: [(from: Int, to: Int)], ready: [Int], step: Int, group: String,
+                                       elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int: [Int]] {
         let n = Self.pieces(for: bytes)
         let piece = bytes / Double(n)
-        var done = [[Int]](repeating: [], count: chain.count)
-        done[0] = ready
-        var previousPieceOnHop = [Int?](repeating: nil, count: chain.count)   // per hop, the last piece it sent
+        var done: [Int: [Int]] = [:]
+        var previousPieceOnEdge = [Int?](repeating: nil, count: edges.count)
         for p in 0..<n {
-            var arrived = ready   // piece p is at the root
-            for hop in 1..<chain.count {
-                let deps = arrived + (previousPieceOnHop[hop].map { [$0] } ?? [])
-                let id = transfer(piece, from: chain[hop - 1], to: chain[hop], label: "\(group) piece \(p)",
-                                  after: deps, step: step, group: group,
-                                  operation: operation((p * elements / n)..<((p + 1) * elements / n)))
-                previousPieceOnHop[hop] = id
-                arrived = [id]
-                if p == n - 1 { done[hop] = [id] }
+            var holds: [Int: [Int]] = [root: ready]   // piece p is at the root
+            for (e, edge) in edges.enumerated() {
+                precondition(holds[edge.from] != nil, "an edge must come after the edge into its parent")
+                let deps = holds[edge.from]! + (previousPieceOnEdge[e].map { [$0] } ?? [])
+                // Host memory holds no buffer an executor could run: staged pieces carry no operation.
+                let annotated = isHostEndpoint(edge.from) || isHostEndpoint(edge.to) ? nil
+                    : operation((p * elements / n)..<((p + 1) * elements / n))
+                let id = transfer(piece, from: edge.from, to: edge.to, label: "\(group) piece \(p)", after: deps, step: step, group: group,
+                                  operation: annotated)
+                previousPieceOnEdge[e] = id
+                holds[edge.to] = [id]
+                if p == n - 1 { done[edge.to] = [id] }
             }
         }
         return done

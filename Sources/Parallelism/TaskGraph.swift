@@ -144,6 +144,12 @@ public struct TaskGraph: Sendable {
         return id
     }
 
+    /// Adds latency the software adds (`TransferLatency.addedSeconds`) to transfer `id`.
+    public mutating func addLatency(_ seconds: Double, toTransfer id: Int) {
+        precondition(tasks[id].kind == .transfer, "only a transfer carries latency")
+        tasks[id].latency.addedSeconds += seconds
+    }
+
     /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.
     @discardableResult
     public mutating func transfer(_ bytes: Double, from source: Int, to destination: Int, label: String,

@@ -21,6 +21,25 @@ public struct TrainingSetup: Sendable {
     /// The cluster as NCCL sees it, for NCCL's algorithms (`AllReduceAlgorithm.nccl`
     /// and its pinned forms); nil where the plan runs none of them.
     public var nccl: NCCLSystem?
+    /// The last weighted layer of a model-parallel part and the loss run whole on
+    /// worker 0 (cuda-convnet2's cost layer), not split over every worker.
+    public var lossOnFirstWorker = false
+    /// Every worker finishes a model-parallel chunk (pass) before any starts the next.
+    public var passBarrier = false
+    /// Seconds one store-and-forward stage of a copy costs the software, per chunk
+    /// and hop (`softwareLatency(messageElements:transfers:)`); 0: none.
+    public var stageSeconds = 0.0
+    /// Data-parallel gradients all-reduced one layer at a time, each after the one
+    /// before, once backward is done.
+    public var syncLayersInTurn = false
+    /// From this many GPUs on, a `direct` gradient all-reduce broadcasts each reduced
+    /// piece through host memory (`AllReduce`'s `gatherThroughHost`); nil: never.
+    public var hostStagedSyncFromGPUs: Int?
+    /// How scheme (b)'s turns broadcast a worker's boundary activations.
+    public var activationBroadcast = ActivationBroadcast.chain
+    /// GPUs that can copy peer to peer with one another, in consecutive groups of
+    /// this size (the GPUs of one socket on a PCIe tree whose sockets cannot); nil: all.
+    public var peerGroupSize: Int?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)
@@ -33,4 +52,16 @@ public struct TrainingSetup: Sendable {
     }
 
     public var globalBatch: Int { batchPerGPU * gpus }
+}
+
+/// How the hybrid's turns broadcast a worker's boundary activations to the others.
+public enum ActivationBroadcast: String, Sendable, CaseIterable {
+    /// A pipelined chain from GPU to GPU in ring order.
+    case chain
+    /// As cuda-convnet2's `IBroadcastNetwork::make` builds it (cudaconvnet/src/copypipeline.cu):
+    /// two GPUs copy peer to peer; eight go source → host memory → two GPUs of the
+    /// source's peer group and two of the other, each of which forwards to one more
+    /// (`EightGPUBroadcaster1`); any other count goes source → host memory → every
+    /// other GPU (`NaiveBroadcaster`). Every hop a pipelined store-and-forward segment.
+    case cudaConvnet2 = "cuda-convnet2"
 }

@@ -7,10 +7,14 @@ import Software
 public enum ExplainReport {
     /// What the execution profile adds to a step: nothing under `ideal`; otherwise
     /// the profile and each worker's host thread time launching the step's kernels.
+    /// - Parameter mechanisms: what each of the profile's mechanisms costs the step
+    ///   (`ScenarioRunner.mechanismCosts`), listed the costliest first.
     public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double,
-                                metrics: StepMetrics? = nil, ceiling: Double? = nil, nodes: Int = 1) -> String {
+                                metrics: StepMetrics? = nil, ceiling: Double? = nil, nodes: Int = 1,
+                                mechanisms: [ScenarioRunner.MechanismCost] = []) -> String {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
+        out += mechanismTable(mechanisms, stepSeconds: stepSeconds)
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
             + "sync: \(profile.gradientSync.rawValue)"
             + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
@@ -61,6 +65,16 @@ public enum ExplainReport {
         return "collective interference: NCCL's kernels held up to \(blocks) thread blocks; GPU 0's compute ran slowed for "
             + "\(Format.fixed(Double(slowed) / 1e6, 2)) ms of the step (down to \(Format.fixed(slowest * 100, 0))% of its speed), "
             + "costing \(Format.fixed(lost / 1e6, 2)) ms of compute\n"
+    }
+
+    /// The profile's mechanisms, the costliest first, with what each adds to the step.
+    static func mechanismTable(_ mechanisms: [ScenarioRunner.MechanismCost], stepSeconds: Double) -> String {
+        guard !mechanisms.isEmpty else { return "" }
+        var table = TextTable(headers: ["mechanism (profile keys)", "ms", "of step"], alignments: [.left, .right, .right])
+        for m in mechanisms {
+            table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(m.seconds / max(stepSeconds, 1e-12) * 100, 1) + "%"])
+        }
+        return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + "\n"
     }
 
     /// The input pipeline: its ceiling, and its share of the step when it binds.

@@ -72,6 +72,10 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }
                 if p.collectiveSMShare > 0 { o["collective_sm_share"] = p.collectiveSMShare }
+                for setting in p.mechanisms.settings {
+                    o[setting.key] = setting.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) as Any : $0 as Any }
+                        ?? (setting.text == "true" ? true as Any : setting.text as Any)
+                }
                 return o
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -98,6 +102,9 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
         for p in catalog.profiles where p.collectiveSMShare > 0 {
             lines.append("\(p.name) interference: each block of an NCCL collective takes \(String(format: "%g", p.collectiveSMShare)) SM "
                          + "from the compute it overlaps")
+        }
+        for p in catalog.profiles where !p.mechanisms.isNone {
+            lines.append("\(p.name) schedule: " + p.mechanisms.settings.map { "\($0.key) \($0.text)" }.joined(separator: ", "))
         }
         lines.append("")
         for p in catalog.profiles {

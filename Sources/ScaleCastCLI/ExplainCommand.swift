@@ -59,7 +59,9 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),
-                                           nodes: spec.cluster.nodes(for: gpus))
+                                           nodes: spec.cluster.nodes(for: gpus),
+                                           mechanisms: try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
+                                                                                         metrics: outcome.metrics))
             text += try KernelReport.render(spec, gpus: gpus)
         }
         if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }

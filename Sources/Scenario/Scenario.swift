@@ -54,6 +54,16 @@ public struct RunSpec: Sendable {
         setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
         setup.gpusPerNode = cluster.gpusPerNode
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
+        let mechanisms = software.mechanisms
+        setup.lossOnFirstWorker = mechanisms.lossPlacement == .firstGPU
+        setup.passBarrier = mechanisms.passBarrier
+        setup.stageSeconds = mechanisms.stageSeconds
+        setup.syncLayersInTurn = mechanisms.syncLayersInTurn
+        setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
+        setup.activationBroadcast = mechanisms.activationBroadcast
+        if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
+            setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
+        }
         return setup
     }
 
@@ -64,11 +74,24 @@ public struct RunSpec: Sendable {
                   kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes)
     }
 
+    /// Seconds per step of the profile's synchronous input copies, amortized
+    /// (`ScheduleMechanisms.inputCopySeconds`): the host-to-GPU leg at the bandwidth
+    /// of the narrowest link from node 0's host memory to GPU 0 (PCIe on a PCIe
+    /// tree); 0 where the topology has no host-memory endpoint.
+    public func inputCopySeconds(gpus: Int, topology: Topology) -> Double {
+        guard topology.hasHostMemory(node: 0) else { return 0 }
+        let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
+        return software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, inputElements: network.layers[0].outputShape.elements,
+                                                    hostLinkBytesPerSecond: link)
+    }
+
     /// The strategy as the profile runs it: `after-backward` sends every gradient
-    /// in one all-reduce once backward is done, whatever `bucket_mb` says.
+    /// in one all-reduce once backward is done, whatever `bucket_mb` says; with
+    /// `sync_layers_in_turn`, one all-reduce per weighted layer.
     public var plannedStrategy: Strategy {
         var planned = strategy
         if software.gradientSync == .afterBackward { planned.gradientSync.bucketBytes = nil }
+        if software.mechanisms.syncLayersInTurn { planned.gradientSync.bucketBytes = 0 }
         return planned
     }
 }

@@ -3,6 +3,7 @@ import CostModel
 import Hardware
 import Parallelism
 import Simulation
+import Software
 import YAMLSupport
 
 /// Simulates the configurations a scenario names.
@@ -61,6 +62,12 @@ public enum ScenarioRunner {
     public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil) throws -> Outcome {
         var setup = run.setup(gpus: gpus)
         setup.steps = run.steps + 1
+        let topology = Topology(cluster: run.cluster, gpus: gpus)
+        // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
+        if !topology.hasHostMemory(node: 0) {
+            setup.hostStagedSyncFromGPUs = nil
+            setup.activationBroadcast = .chain
+        }
         let graph: TaskGraph
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
@@ -69,13 +76,14 @@ public enum ScenarioRunner {
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
             throw error
         }
-        let topology = Topology(cluster: run.cluster, gpus: gpus)
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
         // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
         metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
+        metrics = metrics.withPeriodicWork(inputCopySeconds: run.inputCopySeconds(gpus: gpus, topology: topology),
+                                           evaluationSeconds: run.software.mechanisms.evaluationSecondsPerStep(globalBatch: setup.globalBatch))
         if let ceiling = run.software.loaderCeiling(cpuCoresPerNode: run.cluster.cpuCoresPerNode) {
             metrics = metrics.limitedByLoader(imagesPerSecondPerNode: ceiling, nodes: run.cluster.nodes(for: gpus))
         }
@@ -147,5 +155,57 @@ public enum ScenarioRunner {
             }
         }
         return results
+    }
+}
+
+extension ScenarioRunner {
+    /// What one mechanism of a run's execution profile costs a step.
+    public struct MechanismCost: Sendable, Equatable {
+        /// What the mechanism is, with the profile keys that set it.
+        public var name: String
+        /// The step's seconds with every mechanism, less its seconds with this one
+        /// off (the others kept): what the step would save without it.
+        public var seconds: Double
+    }
+
+    /// The cost of each mechanism `run`'s profile turns on, at `gpus` GPUs, the
+    /// largest first (ties in the profile's key order). Each is measured by
+    /// simulating the run again with that mechanism off; mechanisms interact, so
+    /// the costs need not add up to the difference from `ideal`.
+    /// - Parameter stepSeconds: the step with every mechanism on (`simulate`'s).
+    public static func mechanismCosts(_ run: RunSpec, gpus: Int, stepSeconds: Double, metrics: StepMetrics) throws -> [MechanismCost] {
+        var costs: [MechanismCost] = []
+        func without(_ name: String, _ change: (inout ExecutionProfile) -> Void) throws {
+            var off = run
+            let before = off.software
+            change(&off.software)
+            guard off.software != before else { return }
+            let step = try simulate(off, gpus: gpus).metrics.stepSeconds
+            costs.append(MechanismCost(name: name, seconds: stepSeconds - step))
+        }
+        let m = run.software.mechanisms
+        try without("activations broadcast through host memory from 3 GPUs on (activation_broadcast)") {
+            $0.mechanisms.activationBroadcast = .chain
+        }
+        try without("last weighted layer and loss on GPU 0 (loss_placement)") { $0.mechanisms.lossPlacement = .everyGPU }
+        try without("a barrier after every model-parallel pass (pass_barrier)") { $0.mechanisms.passBarrier = false }
+        try without("software cost per copy stage and chunk (stage_us)") { $0.mechanisms.stageSeconds = 0 }
+        try without("gradients synchronized layer by layer after backward (sync_layers_in_turn)") { $0.mechanisms.syncLayersInTurn = false }
+        try without("synchronized gradients broadcast through host memory (host_staged_sync_from_gpus)") {
+            $0.mechanisms.hostStagedSyncFromGPUs = nil
+        }
+        try without("host time launching kernels (launch_us_per_kernel_*)") {
+            $0.launchSecondsPerKernelForward = 0; $0.launchSecondsPerKernelBackward = 0; $0.launchSecondsPerKernelUpdate = 0
+        }
+        if m.syncInputCopyEveryImages != nil {
+            costs.append(MechanismCost(name: "synchronous input copies at data-batch boundaries (sync_input_copy_every_images, input_*)",
+                                       seconds: metrics.inputCopySeconds))
+        }
+        if m.evaluationEveryImages != nil {
+            costs.append(MechanismCost(name: "test and checkpoint every interval (evaluation_*)", seconds: metrics.evaluationSeconds))
+        }
+        return costs.enumerated().sorted { a, b in
+            a.element.seconds > b.element.seconds || (a.element.seconds == b.element.seconds && a.offset < b.offset)
+        }.map(\.element)
     }
 }

@@ -22,6 +22,11 @@ public struct StepMetrics: Sendable, Equatable {
     /// The part of `idleSeconds` spent waiting for the slowest worker's compute
     /// (`withStragglers`; 0 without compute jitter).
     public var stragglerWaitSeconds: Double = 0
+    /// The part of `idleSeconds` spent, amortized per step, on work done once per
+    /// interval outside the simulated step (`withPeriodicWork`): synchronous input
+    /// copies, and evaluation with checkpoint.
+    public var inputCopySeconds: Double = 0
+    public var evaluationSeconds: Double = 0
 
     public var imagesPerSecond: Double { Double(globalBatch) / stepSeconds }
 
@@ -42,6 +47,19 @@ public struct StepMetrics: Sendable, Equatable {
         limited.idleSeconds += wait
         limited.inputWaitSeconds = wait
         return limited
+    }
+
+    /// The step with the amortized cost of work that happens once per interval, not
+    /// every step (an input copy the loader does not prefetch, an evaluation and
+    /// checkpoint), added: the GPUs wait while it runs, so it counts as idle time.
+    public func withPeriodicWork(inputCopySeconds: Double, evaluationSeconds: Double) -> StepMetrics {
+        guard inputCopySeconds > 0 || evaluationSeconds > 0 else { return self }
+        var slowed = self
+        slowed.stepSeconds += inputCopySeconds + evaluationSeconds
+        slowed.idleSeconds += inputCopySeconds + evaluationSeconds
+        slowed.inputCopySeconds = inputCopySeconds
+        slowed.evaluationSeconds = evaluationSeconds
+        return slowed
     }
 
     /// Measures step `step` of `trace` (by default the last: the steady state).

@@ -78,6 +78,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// until the collective is done, so compute overlapped with it runs at
     /// `(SMs − channels × share) / SMs` of its speed. 0: overlap is free (no interference).
     public var collectiveSMShare: Double = 0
+    /// How the stack's own code runs the schedule (cuda-convnet2's passes, loss
+    /// placement, copy stages, periodic housekeeping); nothing by default.
+    public var mechanisms = ScheduleMechanisms()
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -106,6 +109,7 @@ public struct ExecutionProfile: Sendable, Equatable {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
             && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0
+            && mechanisms.isNone
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -141,6 +145,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share"]
+        + ScheduleMechanisms.keys
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -163,6 +168,11 @@ public struct ExecutionProfile: Sendable, Equatable {
         }
         for key in Self.fieldKeys {
             guard let value = try node.optional(key) else { continue }
+            if ScheduleMechanisms.keys.contains(key) {
+                try mechanisms.apply(key, value)
+                if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
+                continue
+            }
             switch key {
             case "launch_us_per_kernel_forward": launchSecondsPerKernelForward = try microseconds(key)!
             case "launch_us_per_kernel_backward": launchSecondsPerKernelBackward = try microseconds(key)!
@@ -216,6 +226,7 @@ public struct ExecutionProfile: Sendable, Equatable {
             }
             if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
         }
+        try mechanisms.check(in: node)
     }
 
     /// Reads one catalog entry: `name`, `summary`, the fields, and `sources:` (one per field set).

@@ -15,10 +15,12 @@ import Testing
         "approximate": [2: 1.93, 4: 3.66, 8: 6.16],
     ]
 
-    /// How far the simulator is from each row today (BENCHMARKS.md says why): within
-    /// 3% at 2 GPUs, as the issue asks, but not yet at 4 and 8. A change that
-    /// widens the gap fails here; one that narrows it should tighten these.
-    static let allowedError: [Int: Double] = [2: 0.03, 4: 0.08, 8: 0.22]
+    /// How far the simulator is from each row today with the `cuda-convnet2` profile
+    /// (BENCHMARKS.md says why): within 3% at 2 and 4 GPUs, as the issue asks, but not
+    /// yet at 8 (+8.5%: the 8-GPU reducer's CPU adds, Kepler GEMM efficiency on narrow
+    /// slices and the CPU loader are not modelled). A change that widens
+    /// the gap fails here; one that narrows it should tighten these.
+    static let allowedError: [Int: Double] = [2: 0.03, 4: 0.03, 8: 0.09]
 
     /// Simulated once for the whole suite.
     static let simulated = Result { try ScenarioRunner.results(Scenario.load(path: path)) }

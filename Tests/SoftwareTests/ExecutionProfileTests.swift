@@ -195,8 +195,12 @@ func loadError(_ yaml: String) throws -> ConfigError {
     }
 
     @Test func afterBackwardIsOneAllReduce() throws {
-        let convnet = try run(scenario(extra: "software: cuda-convnet2"), gpus: 2)
+        let convnet = try run(scenario(extra: "software: {profile: cuda-convnet2, sync_layers_in_turn: false}"), gpus: 2)
         let groups = Set(convnet.graph.tasks.compactMap { $0.kind == .transfer ? $0.group : nil })
         #expect(groups == ["allreduce bucket 0"])
+        // As cuda-convnet2 runs it: one all-reduce per weighted layer, in turn.
+        let inTurn = try run(scenario(extra: "software: cuda-convnet2"), gpus: 2)
+        let layers = inTurn.setup.network.layers.filter { $0.cost.parameters > 0 }.count
+        #expect(Set(inTurn.graph.tasks.compactMap { $0.kind == .transfer ? $0.group : nil }).count == layers)
     }
 }
