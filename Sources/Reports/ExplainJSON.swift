@@ -35,11 +35,32 @@ public enum ExplainJSON {
         var collectives: [Collective]
         var resources: [Resource]
         var kernels: [Kernel]
+        var mechanisms: [Mechanism]
+        @NullWhenAbsent var interference: Interference?
         enum CodingKeys: String, CodingKey {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
             case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, collectives, resources, kernels
+            case mechanisms, interference
+        }
+    }
+
+    /// What one of the profile's schedule mechanisms costs the step: the step less the
+    /// same step with it off (`ScenarioRunner.mechanismCosts`).
+    struct Mechanism: Encodable {
+        var name: String
+        var seconds: Double
+    }
+
+    /// Collective interference on GPU 0 (`ExplainReport.Interference`).
+    struct Interference: Encodable {
+        var blocks: Int
+        var slowedSeconds: Double
+        var slowestRate: Double
+        var lostComputeSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case blocks, slowedSeconds = "slowed_seconds", slowestRate = "slowest_rate", lostComputeSeconds = "lost_compute_seconds"
         }
     }
 
@@ -131,8 +152,9 @@ public enum ExplainJSON {
         }
     }
 
-    /// One run's entry.
-    static func run(label: String, spec: RunSpec, analysis: StepAnalysis, gpus: Int) throws -> Run {
+    /// One run's entry; `mechanisms` and `interference` as `explain` prints them.
+    static func run(label: String, spec: RunSpec, analysis: StepAnalysis, gpus: Int,
+                    mechanisms: [ScenarioRunner.MechanismCost], interference: ExplainReport.Interference?) throws -> Run {
         let m = analysis.metrics
         let kernels = try KernelReport.rows(spec, gpus: gpus).rows.map { row in
             Kernel(layer: row.layer, forward: row.algorithms[.forward], backwardData: row.algorithms[.backwardData],
@@ -153,13 +175,36 @@ public enum ExplainJSON {
                                                            bytes: nil, mostly: nil) }
                        + analysis.links.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: $0.utilization,
                                                       bytes: $0.bytes, mostly: $0.topGroups.first?.group) },
-                   kernels: kernels)
+                   kernels: kernels,
+                   mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
+                   interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
+                                                                 slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) })
     }
 
-    /// The document for `runs`, each with its label, spec and analysis.
-    public static func encode(scenario: String, gpus: Int, runs: [(label: String, spec: RunSpec, analysis: StepAnalysis)]) throws -> String {
+    /// One run to explain: its label, spec and analysis, what each of its profile's
+    /// mechanisms costs, and the interference its collectives cause.
+    public struct Explained {
+        public var label: String
+        public var spec: RunSpec
+        public var analysis: StepAnalysis
+        public var mechanisms: [ScenarioRunner.MechanismCost]
+        public var interference: ExplainReport.Interference?
+
+        public init(label: String, spec: RunSpec, analysis: StepAnalysis, mechanisms: [ScenarioRunner.MechanismCost],
+                    interference: ExplainReport.Interference?) {
+            self.label = label
+            self.spec = spec
+            self.analysis = analysis
+            self.mechanisms = mechanisms
+            self.interference = interference
+        }
+    }
+
+    /// The document for `runs`.
+    public static func encode(scenario: String, gpus: Int, runs: [Explained]) throws -> String {
         let document = Document(schemaVersion: schemaVersion, scenario: scenario, gpus: gpus,
-                                runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus) })
+                                runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus,
+                                                             mechanisms: $0.mechanisms, interference: $0.interference) })
         return try ResultsJSON.encode(document)
     }
 }

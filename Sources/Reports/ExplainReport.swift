@@ -42,12 +42,24 @@ public enum ExplainReport {
         return out
     }
 
-    /// Collective interference: how long GPU 0's compute ran slowed in the step, how
-    /// slow, and the compute time that cost (slowed time × (1 − rate), where compute ran).
-    static func interferenceLine(_ profile: ExecutionProfile, trace: Trace, step: Int) -> String {
-        guard profile.collectiveSMShare > 0 else { return "" }
+    /// Collective interference on GPU 0 in one step (`ExecutionProfile.collectiveSMShare`).
+    public struct Interference: Sendable, Equatable {
+        /// The most thread blocks NCCL's kernels held at once.
+        public var blocks: Int
+        /// How long compute ran slowed, seconds (0: no collective overlapped compute).
+        public var slowedSeconds: Double
+        /// The lowest rate compute ran at, a fraction of its speed.
+        public var slowestRate: Double
+        /// The compute time that cost: slowed time × (1 − rate) where compute ran, seconds.
+        public var lostComputeSeconds: Double
+    }
+
+    /// How long GPU 0's compute ran slowed in step `step`, how slow, and what it cost;
+    /// nil when the profile has no interference or GPU 0 ran nothing in the step.
+    public static func interference(_ profile: ExecutionProfile, trace: Trace, step: Int) -> Interference? {
+        guard profile.collectiveSMShare > 0 else { return nil }
         let own = trace.records.filter { $0.step == step && $0.device == 0 }
-        guard let from = own.map(\.start).min(), let to = own.map(\.end).max() else { return "" }
+        guard let from = own.map(\.start).min(), let to = own.map(\.end).max() else { return nil }
         let compute = own.filter { $0.kind == .forward || $0.kind == .backward || $0.kind == .update }
         var slowed: Int64 = 0, lost = 0.0, slowest = 1.0, blocks = 0
         for span in trace.slowedCompute where span.device == 0 && span.end > from && span.start < to {
@@ -59,12 +71,18 @@ public enum ExplainReport {
                 lost += Double(min(r.end.nanoseconds, b) - max(r.start.nanoseconds, a)) * (1 - span.rate)
             }
         }
-        guard slowed > 0 else {
+        return Interference(blocks: blocks, slowedSeconds: Double(slowed) / 1e9, slowestRate: slowest, lostComputeSeconds: lost / 1e9)
+    }
+
+    /// Collective interference as one line of `explain` (see `interference`).
+    static func interferenceLine(_ profile: ExecutionProfile, trace: Trace, step: Int) -> String {
+        guard let i = interference(profile, trace: trace, step: step) else { return "" }
+        guard i.slowedSeconds > 0 else {
             return "collective interference: no collective overlapped compute on GPU 0 (or the catalog lacks the GPU's SM count)\n"
         }
-        return "collective interference: NCCL's kernels held up to \(blocks) thread blocks; GPU 0's compute ran slowed for "
-            + "\(Format.fixed(Double(slowed) / 1e6, 2)) ms of the step (down to \(Format.fixed(slowest * 100, 0))% of its speed), "
-            + "costing \(Format.fixed(lost / 1e6, 2)) ms of compute\n"
+        return "collective interference: NCCL's kernels held up to \(i.blocks) thread blocks; GPU 0's compute ran slowed for "
+            + "\(Format.fixed(i.slowedSeconds * 1e3, 2)) ms of the step (down to \(Format.fixed(i.slowestRate * 100, 0))% of its speed), "
+            + "costing \(Format.fixed(i.lostComputeSeconds * 1e3, 2)) ms of compute\n"
     }
 
     /// The profile's mechanisms, the costliest first, with what each adds to the step.

@@ -44,7 +44,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         var text = ""
-        var explained: [(label: String, spec: RunSpec, analysis: StepAnalysis)] = []
+        var explained: [ExplainJSON.Explained] = []
         for spec in runs {
             try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
             let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
@@ -52,16 +52,18 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
-            explained.append((label, spec, analysis))
+            let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
+                                                               metrics: outcome.metrics)
+            explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,
+                                                   interference: ExplainReport.interference(spec.software, trace: outcome.trace,
+                                                                                            step: outcome.measuredStep)))
             if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.software.loaderCeiling(cpuCoresPerNode: spec.cluster.cpuCoresPerNode),
-                                           nodes: spec.cluster.nodes(for: gpus),
-                                           mechanisms: try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
-                                                                                         metrics: outcome.metrics))
+                                           nodes: spec.cluster.nodes(for: gpus), mechanisms: mechanisms)
             text += try KernelReport.render(spec, gpus: gpus)
         }
         if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }

@@ -36,8 +36,11 @@ import Testing
         #expect(runs.count == 2)
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
-                                 "bottleneck", "layers", "communication", "collectives", "resources", "kernels"]
+                                 "bottleneck", "layers", "communication", "collectives", "resources", "kernels",
+                                 "mechanisms", "interference"]
         for run in runs { #expect(Set(run.keys) == keys) }
+        // Neither profile has schedule mechanisms or interference: an empty list and null, not missing keys.
+        for run in runs { #expect((run["mechanisms"] as? [Any])?.isEmpty == true && run["interference"] is NSNull) }
         #expect((runs[0]["kernels"] as? [Any])?.isEmpty == true)
         let kernels = try #require(runs[1]["kernels"] as? [[String: Any]])
         #expect(kernels.count == 5)   // AlexNet's five convolutions

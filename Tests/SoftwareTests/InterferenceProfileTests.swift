@@ -41,6 +41,14 @@ import Testing
         let out = CLI.execute(["explain", path, "--gpus", "8"])
         #expect(out.exitCode == 0 && out.stdout.contains("collective interference: NCCL's kernels held up to"))
         #expect(out.stdout.contains("costing"))
+        // The JSON carries the same figures.
+        let json = CLI.execute(["explain", path, "--gpus", "8", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let interference = try #require((document["runs"] as? [[String: Any]])?.first?["interference"] as? [String: Any])
+        let blocks = try #require(interference["blocks"] as? Int), slowed = try #require(interference["slowed_seconds"] as? Double)
+        let rate = try #require(interference["slowest_rate"] as? Double), lost = try #require(interference["lost_compute_seconds"] as? Double)
+        #expect(blocks > 0 && slowed > 0 && rate > 0 && rate < 1 && lost > 0 && lost < slowed)
+        #expect(out.stdout.contains("held up to \(blocks) thread blocks"))
         try scenario(batch: 32, gpus: [8]).write(toFile: path, atomically: true, encoding: .utf8)
         #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }

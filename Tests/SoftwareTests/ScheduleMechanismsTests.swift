@@ -202,6 +202,18 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(costs.count == 9)
         #expect(costs == costs.sorted(by: >))
         #expect(lines[header + 3].contains("loss_placement") || lines[header + 3].contains("input"))
+        // explain --json carries the same costs, in the same order.
+        let json = CLI.execute(["explain", path, "--gpus", "4", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let mechanisms = try #require(run["mechanisms"] as? [[String: Any]])
+        #expect(mechanisms.count == 9)
+        let milliseconds: [Double] = mechanisms.map { entry in
+            let seconds = entry["seconds"] as? Double ?? .nan
+            return (seconds * 1e5).rounded() / 100
+        }
+        #expect(milliseconds == costs)
+        #expect((mechanisms.first?["name"] as? String).map { lines[header + 3].hasPrefix($0) } == true)
     }
 
     @Test func badValuesAreLocated() throws {
