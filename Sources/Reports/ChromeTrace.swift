@@ -14,7 +14,9 @@ import Simulation
 /// events on one thread never overlap ("transfers 1", "transfers 2", ...).
 /// Aggregated collectives run on thread 1 of each GPU ("collectives"); under an
 /// execution profile that charges for kernel launches, thread 2 ("host") shows
-/// the host thread's launches.
+/// the host thread's launches; under collective interference, thread 3 ("compute
+/// slowed") shows each span in which a collective's thread blocks slowed the GPU's
+/// compute, with the rate and the blocks.
 ///
 /// Step markers are global instant events ("i", scope "g") at the first start of
 /// each step's tasks. A flow (an "s" event inside the transfer's slice, an "f"
@@ -71,7 +73,7 @@ public enum ChromeTrace {
     public static func linkProcess(_ index: Int) -> Int { 1000 + index }
 
     /// Thread ids on a GPU's process.
-    static let computeThread = 0, collectiveThread = 1, hostThread = 2
+    static let computeThread = 0, collectiveThread = 1, hostThread = 2, slowedThread = 3
 
     /// The trace of `trace` as JSON text.
     /// - Parameter graph: the task graph `trace` ran, for the arrows from transfers
@@ -135,6 +137,19 @@ public enum ChromeTrace {
         for g in hostThreads.sorted() {
             events.append(.metadata("thread_name", pid: g, tid: hostThread, ["name": .text("host")]))
             events.append(.metadata("thread_sort_index", pid: g, tid: hostThread, ["sort_index": .number(2)]))
+        }
+        // Collective interference: thread 3 of each GPU, named "compute slowed".
+        var slowedThreads = Set<Int>()
+        for span in trace.slowedCompute {
+            let ts = microseconds(span.start.nanoseconds), dur = microseconds(span.end.nanoseconds - span.start.nanoseconds)
+            events.append(Event(name: "compute at \(Format.fixed(span.rate * 100, 0))%", cat: "interference", ph: "X", ts: ts, dur: dur,
+                                pid: span.device, tid: slowedThread,
+                                args: ["rate": .number(span.rate), "blocks": .number(Double(span.blocks))]))
+            slowedThreads.insert(span.device)
+        }
+        for g in slowedThreads.sorted() {
+            events.append(.metadata("thread_name", pid: g, tid: slowedThread, ["name": .text("compute slowed")]))
+            events.append(.metadata("thread_sort_index", pid: g, tid: slowedThread, ["sort_index": .number(3)]))
         }
         for link in usedLinks.sorted() {
             let pid = linkProcess(link)

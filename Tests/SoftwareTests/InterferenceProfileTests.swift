@@ -49,6 +49,16 @@ import Testing
         let rate = try #require(interference["slowest_rate"] as? Double), lost = try #require(interference["lost_compute_seconds"] as? Double)
         #expect(blocks > 0 && slowed > 0 && rate > 0 && rate < 1 && lost > 0 && lost < slowed)
         #expect(out.stdout.contains("held up to \(blocks) thread blocks"))
+        // The Chrome trace shows the slowed spans on a "compute slowed" thread of each GPU.
+        let tracePath = path + ".trace.json"
+        #expect(CLI.execute(["trace", path, "--gpus", "8", "--out", tracePath]).exitCode == 0)
+        let trace = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tracePath))) as? [String: Any])
+        let events = try #require(trace["traceEvents"] as? [[String: Any]])
+        let slowedLanes = Set(events.filter { $0["name"] as? String == "thread_name" && ($0["args"] as? [String: Any])?["name"] as? String == "compute slowed" }
+            .map { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" })
+        let spans = events.filter { $0["cat"] as? String == "interference" }
+        #expect(!spans.isEmpty && Set(spans.map { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" }) == slowedLanes)
+        #expect(spans.allSatisfy { (($0["args"] as? [String: Any])?["rate"] as? Double).map { $0 > 0 && $0 < 1 } == true })
         try scenario(batch: 32, gpus: [8]).write(toFile: path, atomically: true, encoding: .utf8)
         #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }
