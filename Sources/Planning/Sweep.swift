@@ -13,7 +13,9 @@ import YAMLSupport
 /// - `gpus`: the GPU count (default: each run's own counts);
 /// - `network_gbps`, `gpu_link_gbps`: the bandwidth per direction, in Gb/s, of the
 ///   network NICs or of the links joining a node's GPUs;
-/// - `network_latency_us`: the latency of each network hop.
+/// - `network_latency_us`: the latency of each network hop;
+/// - `image_size`: the side of the square RGB image every run's built-in model
+///   trains on (`model: {name: resnet50, input: [3, S, S]}`).
 public struct Sweep {
     /// One varied key and its values, as given.
     public struct Axis: Sendable, Equatable, Codable {
@@ -49,6 +51,8 @@ public struct Sweep {
     }
 
     static let whatIfKeys = ["network_gbps", "gpu_link_gbps", "network_latency_us"]
+    /// The sweep's key for the image size of built-in models (see `withImageSize`).
+    static let imageSizeKey = "image_size"
 
     public let scenarioPath: String
     public let axes: [Axis]
@@ -67,7 +71,7 @@ public struct Sweep {
         let baseScenario = try Scenario.load(path: scenarioPath)
         catalog = baseScenario.catalog
         guard Set(axes.map(\.key)).count == axes.count else { throw SweepError("--vary: a key is varied twice") }
-        let sweepKeys = ["gpus"] + Self.whatIfKeys
+        let sweepKeys = ["gpus"] + Self.whatIfKeys + [Self.imageSizeKey]
         for axis in axes where !axis.key.contains(".") && !sweepKeys.contains(axis.key) && !Scenario.runKeys.contains(axis.key) {
             throw SweepError("--vary \(axis.key.singleLine): unknown key; vary a scenario key (\(Scenario.runKeys.joined(separator: ", "))), "
                              + "a key path such as cluster.gpu or cluster.network.oversubscription, or one of the sweep's own: \(sweepKeys.joined(separator: ", "))")
@@ -76,6 +80,13 @@ public struct Sweep {
             for value in axis.values {
                 guard let n = Int(value), Limits.gpus.contains(n) else {
                     throw SweepError("--vary gpus: '\(value)' is not a GPU count between 1 and \(Limits.gpus.upperBound)")
+                }
+            }
+        }
+        for axis in axes where axis.key == Self.imageSizeKey {
+            for value in axis.values {
+                guard let side = Int(value), Limits.extent.contains(side) else {
+                    throw SweepError("--vary image_size: '\(value)' is not an image side in pixels between 1 and \(Limits.extent.upperBound)")
                 }
             }
         }
@@ -156,6 +167,9 @@ public struct Sweep {
     /// The scenario with `pairs` (key path, value) set in every run (or at the top
     /// level when it has no runs), so they win over what the runs say.
     static func override(_ root: YAMLValue, with pairs: [(String, String)]) throws -> YAMLValue {
+        if let side = pairs.first(where: { $0.0 == imageSizeKey })?.1 {
+            return try withImageSize(override(root, with: pairs.filter { $0.0 != imageSizeKey }), side: side)
+        }
         var patch = Node.mapping(Node.Mapping([]))
         for (keyPath, value) in pairs {
             var node = Node(value)
@@ -177,6 +191,37 @@ public struct Sweep {
         var node = Node.mapping(Node.Mapping(pairsOut, top.tag, top.style, top.mark))
         if !hasRuns { node = Scenario.deepMerge(node, patch) }
         return YAMLValue(node: node, file: root.file, keyPath: "")
+    }
+
+    /// The scenario with every `model:` (the top level's and each run's) on square
+    /// images of `side` pixels: a built-in model's name becomes `{name: NAME, input:
+    /// [3, side, side]}`, and a `{name: NAME}` mapping gets that `input`.
+    /// - Throws: `SweepError` for a custom model (its layers fix their own input).
+    static func withImageSize(_ root: YAMLValue, side: String) throws -> YAMLValue {
+        let input = Node.sequence(Node.Sequence([Node("3"), Node(side), Node(side)], .implicit, .flow))
+        func resized(_ model: Node) throws -> Node {
+            switch model {
+            case .scalar:
+                return .mapping(Node.Mapping([(Node("name"), model), (Node("input"), input)]))
+            case .mapping(let fields) where fields.contains(where: { $0.key.string == "name" })
+                && !fields.contains(where: { ["layers", "file"].contains($0.key.string) }):
+                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("input"), input)])))
+            default:
+                throw SweepError("--vary image_size: a custom model (layers or a file) fixes its own input; vary built-in models only")
+            }
+        }
+        func withModel(_ node: Node) throws -> Node {
+            guard case .mapping(let fields) = node else { return node }
+            let pairs: [(Node, Node)] = try fields.map { key, value in
+                if key.string == "model" { return (key, try resized(value)) }
+                if key.string == "runs", case .sequence(let runs) = value {
+                    return (key, .sequence(Node.Sequence(try runs.map(withModel), runs.tag, runs.style, runs.mark)))
+                }
+                return (key, value)
+            }
+            return .mapping(Node.Mapping(pairs, fields.tag, fields.style, fields.mark))
+        }
+        return YAMLValue(node: try withModel(root.node), file: root.file, keyPath: root.keyPath)
     }
 
     /// The points of shard `shard` of `count` (1-based): every count-th point.

@@ -9,7 +9,8 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         abstract: "Simulate a grid of what-ifs: every combination of the --vary values, for every run.",
         discussion: """
             KEY is a scenario key path (cluster.gpu, strategy.kind, batch_per_gpu, precision, model, \
-            cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us. \
+            cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us, or image_size \
+            (the side, in pixels, of the square images every run's built-in model trains on). \
             Output: CSV (default, or --out FILE.csv) or JSON (--out FILE.json); rows in point order. \
             --shard I/N computes every N-th point from the I-th, for job arrays; without --shard, a Slurm array task \
             computes its own shard (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, and SLURM_ARRAY_TASK_MIN and \

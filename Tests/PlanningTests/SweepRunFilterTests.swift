@@ -37,13 +37,38 @@ import YAMLSupport
         #expect(b.points.map(\.runIndex) == [1] && b.points[0].run.batchPerGPU == 16 && b.points[0].run.network.name == "resnet50")
     }
 
+    /// `image_size` resizes every run's built-in model, top-level or its own; it refuses
+    /// custom models and sizes the models cannot take.
+    @Test func imageSizeResizesEveryRunsModel() throws {
+        let path = try scenario()
+        let sweep = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["160", "224"])])
+        #expect(sweep.points.map(\.run.network.name) == ["alexnet-owt-160x160", "alexnet-owt", "resnet50-160x160", "resnet50"])
+        #expect(sweep.points[2].run.network.inputShape.height == 160 && sweep.points[2].run.network.parameters == 25_557_032)
+        #expect(throws: SweepError.self) { _ = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["0"])]) }
+        do {
+            _ = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["16"])])
+            Issue.record("a 16-pixel AlexNet was accepted")
+        } catch let error as ConfigError {
+            #expect(error.keyPath.hasSuffix("model.input") && error.message.contains("--vary image_size=16"), "\(error)")
+        }
+        let custom = try scenario().replacingOccurrences(of: "s.yaml", with: "custom.yaml")
+        try """
+            name: custom
+            model: {name: tiny, input: [3, 32, 32], layers: [{type: conv, out: 8, kernel: 3}, {type: fc, units: 10}, {type: softmax}]}
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [1]
+            """.write(toFile: custom, atomically: true, encoding: .utf8)
+        #expect(throws: SweepError.self) { _ = try Sweep(scenarioPath: custom, axes: [Sweep.Axis(key: "image_size", values: ["64"])]) }
+    }
+
     /// An unknown plain key names the sweep's own keys too (network_gbps and friends).
     @Test func anUnknownKeyListsTheSweepsOwnKeys() throws {
         do {
             _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "netwrk_gbps", values: ["10"])])
             Issue.record("an unknown key was accepted")
         } catch let error as SweepError {
-            for key in ["network_gbps", "gpu_link_gbps", "network_latency_us", "batch_per_gpu"] {
+            for key in ["network_gbps", "gpu_link_gbps", "network_latency_us", "image_size", "batch_per_gpu"] {
                 #expect(error.description.contains(key))
             }
         }
