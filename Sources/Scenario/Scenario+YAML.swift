@@ -122,7 +122,8 @@ extension RunSpec {
         let training = try yaml.optional("training").map(TrainingGoal.init(yaml:))
         let pricing = try yaml.optional("pricing").map { try PricingSpec(yaml: $0, catalog: catalog) }
         let softwareNode = try yaml.optional("software")
-        let software = try softwareNode.map(profiles.read) ?? .ideal
+        // Without `software:`, the stack most CNNs train on today (issue 13): eager PyTorch with DDP over NCCL.
+        let software = try softwareNode.map(profiles.read) ?? profiles.defaultProfile
         // The profile's collective applies where the strategy names no all-reduce; a
         // scenario that names one in both places is asked to keep one.
         if let collective = software.collective {

@@ -99,10 +99,10 @@ public struct ExecutionProfile: Sendable, Equatable {
         self.sources = sources
     }
 
-    /// Today's model, built in so that nothing needs the catalog to get it.
+    /// The hardware alone, built in so that nothing needs the catalog to get it.
     public static let ideal = ExecutionProfile(
         name: "ideal", summary: "The hardware alone: kernels launch for free, gradients travel in the precision's dtype, "
-            + "in the scenario's buckets. Today's model and the default.")
+            + "in the scenario's buckets. The default before 2026-11-29 (a scenario without software: now runs pytorch-ddp).")
 
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
@@ -259,6 +259,14 @@ public struct ProfileCatalog: Sendable {
         self.profiles = profiles
         self.libraries = libraries
     }
+
+    /// The name of the profile a scenario without `software:` runs.
+    public static let defaultProfileName = "pytorch-ddp"
+
+    /// The profile a scenario without `software:` runs: `pytorch-ddp`, eager PyTorch
+    /// with DistributedDataParallel over NCCL, the most common way CNNs train today
+    /// (`ideal` in a catalog without it).
+    public var defaultProfile: ExecutionProfile { profile(named: Self.defaultProfileName) ?? .ideal }
 
     /// The profile called `name` (case-insensitive).
     public func profile(named name: String) -> ExecutionProfile? {

@@ -21,7 +21,7 @@ import Testing
             cluster: {gpu: V100, gpus_per_node: 8}
             gpus: [2]
             runs:
-              - {label: plain}
+              - {label: plain, software: ideal}
               - {label: library, software: \(software)}
             """)
     }

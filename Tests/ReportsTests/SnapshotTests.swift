@@ -39,6 +39,8 @@ func fixtureScenario() throws -> Scenario {
         batch_per_gpu: 32
         cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}
         gpus: [1, 2, 4]
+        # The hardware alone: these snapshots check rendering, not the default profile.
+        software: ideal
         runs:
           - {label: data, strategy: {kind: data, allreduce: ring}}
           - {label: hybrid, strategy: {kind: hybrid, scheme: b}}

@@ -90,7 +90,9 @@ func loadError(_ yaml: String) throws -> ConfigError {
         let p = overridden.runs[0].software
         #expect(abs(p.launchSecondsPerKernelForward - 5e-6) < 1e-15 && abs(p.launchSecondsPerKernelBackward - 15e-6) < 1e-15)
         #expect(p.gradientSync == .afterBackward && p.overridden == ["launch_us_per_kernel_forward", "gradient_sync"])
-        #expect(try Scenario.load(path: try temporaryScenario(scenario())).runs[0].software == .ideal)
+        // Without `software:`, the default: eager PyTorch with DDP.
+        #expect(try Scenario.load(path: try temporaryScenario(scenario())).runs[0].software.name == ProfileCatalog.defaultProfileName)
+        #expect(ProfileCatalog.defaultProfileName == "pytorch-ddp")
     }
 
     @Test func badInputIsLocated() throws {
@@ -120,18 +122,19 @@ func loadError(_ yaml: String) throws -> ConfigError {
         return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
     }
 
-    /// `software: ideal` is today's model: the same bytes out of `simulate --json`.
-    @Test func idealIsByteIdenticalToNoKey() throws {
+    /// No `software:` key runs the default profile, pytorch-ddp: the same bytes out of
+    /// `simulate --json` as naming it; `ideal` (the hardware alone) launches for free
+    /// (the step may still be shorter under pytorch-ddp: its cuDNN picks Winograd and FFT).
+    @Test func noKeyIsByteIdenticalToTheDefaultProfile() throws {
         // The same path for both: the JSON names the scenario file.
         let path = try temporaryScenario(scenario())
         let plain = CLI.execute(["simulate", path, "--json"])
-        try scenario(extra: "software: ideal").write(toFile: path, atomically: true, encoding: .utf8)
-        let ideal = CLI.execute(["simulate", path, "--json"])
-        #expect(plain.exitCode == 0 && ideal.exitCode == 0)
-        #expect(plain.stdout == ideal.stdout)
+        try scenario(extra: "software: pytorch-ddp").write(toFile: path, atomically: true, encoding: .utf8)
+        let ddp = CLI.execute(["simulate", path, "--json"])
+        #expect(plain.exitCode == 0 && ddp.exitCode == 0)
+        #expect(plain.stdout == ddp.stdout)
         let a = try run(scenario(), gpus: 2), b = try run(scenario(extra: "software: ideal"), gpus: 2)
-        #expect(a.graph.tasks.count == b.graph.tasks.count && b.trace.host.isEmpty)
-        #expect(zip(a.trace.records, b.trace.records).allSatisfy { $0.start == $1.start && $0.end == $1.end })
+        #expect(!a.trace.host.isEmpty && b.trace.host.isEmpty)
     }
 
     /// Kernels launched per step on worker 0.
@@ -186,11 +189,11 @@ func loadError(_ yaml: String) throws -> ConfigError {
     }
 
     @Test func fp16GradientsTravelAsFp32UnderPyTorchDDP() throws {
-        let ideal = try run(scenario(precision: "fp16"), gpus: 2)
+        let ideal = try run(scenario(precision: "fp16", extra: "software: ideal"), gpus: 2)
         let ddp = try run(scenario(precision: "fp16", extra: "software: pytorch-ddp"), gpus: 2)
         #expect(gradientBytes(ideal) > 0)
         #expect(gradientBytes(ddp) == 2 * gradientBytes(ideal))
-        let fp32 = try run(scenario(extra: "software: pytorch-ddp"), gpus: 2), fp32Ideal = try run(scenario(), gpus: 2)
+        let fp32 = try run(scenario(extra: "software: pytorch-ddp"), gpus: 2), fp32Ideal = try run(scenario(extra: "software: ideal"), gpus: 2)
         #expect(gradientBytes(fp32) == gradientBytes(fp32Ideal))
     }
 

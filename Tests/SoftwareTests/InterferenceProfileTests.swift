@@ -59,7 +59,7 @@ import Testing
         let spans = events.filter { $0["cat"] as? String == "interference" }
         #expect(!spans.isEmpty && Set(spans.map { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" }) == slowedLanes)
         #expect(spans.allSatisfy { (($0["args"] as? [String: Any])?["rate"] as? Double).map { $0 > 0 && $0 < 1 } == true })
-        try scenario(batch: 32, gpus: [8]).write(toFile: path, atomically: true, encoding: .utf8)
+        try scenario(batch: 32, gpus: [8], extra: "software: ideal").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }
 

@@ -33,8 +33,8 @@ import YAMLSupport
     }
 
     @Test func theCeilingBindsWhenTheGPUsOutrunIt() throws {
-        let one = try outcome(scenario(gpus: [1, 8]), gpus: 1).metrics
-        let eight = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        let one = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 1).metrics
+        let eight = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         // Between one GPU's rate and eight GPUs' rate: binds at 8, not at 1.
         let ceiling = 2 * one.imagesPerSecond
         #expect(eight.imagesPerSecond > ceiling)
@@ -53,7 +53,7 @@ import YAMLSupport
     }
 
     @Test func aPerCoreRateIsMultipliedByTheNodesCores() throws {
-        let eight = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        let eight = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         let perCore = eight.imagesPerSecond / 2 / 40  // 40 cores deliver half the GPUs' rate
         let bound = try outcome(withCores(40, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore)}"),
                                 gpus: 8).metrics
@@ -70,7 +70,7 @@ import YAMLSupport
             #expect(profile.loader == .synthetic && profile.loaderCeiling(cpuCoresPerNode: 128) == nil)
         }
         #expect(ExecutionProfile.ideal.isIdeal && ExecutionProfile.ideal.loaderCeiling(cpuCoresPerNode: 1) == nil)
-        let plain = try outcome(scenario(gpus: [1, 8]), gpus: 8).metrics
+        let plain = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         let synthetic = try outcome(scenario(gpus: [1, 8], extra: "software: {profile: ideal, loader: synthetic}"), gpus: 8).metrics
         #expect(plain == synthetic)
         // The cluster key alone changes nothing.
@@ -83,7 +83,7 @@ import YAMLSupport
     }
 
     @Test func explainSaysInputBound() throws {
-        let one = try outcome(scenario(gpus: [1, 8]), gpus: 1).metrics
+        let one = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 1).metrics
         let path = try temporaryScenario(scenario(gpus: [1, 8], extra:
             "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: \(2 * one.imagesPerSecond)}"))
         let out = CLI.execute(["explain", path, "--gpus", "8"])
