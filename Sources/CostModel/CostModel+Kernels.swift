@@ -62,7 +62,7 @@ extension CostModel {
             let depth = Self.iterationDepth(rate)
             return TileQuantization.utilization(m: m, n: n, k: k, sms: sms) * k / (k + depth)
         }
-        let half = parameters.halfSaturation(rate)
+        let half = halfSaturation(rate)
         func saturation(_ x: Double) -> Double { x / (x + half) }
         return saturation(m) * saturation(n) * saturation(k)
     }

@@ -38,7 +38,7 @@ public struct CostModel: Sendable {
     /// As `efficiency(m:n:k:)`, for products run at `precision`'s rate (a Winograd
     /// product runs on the CUDA cores, at fp32's, whatever the training precision).
     public func efficiency(m: Double, n: Double, k: Double, precision: Precision) -> Double {
-        let half = parameters.halfSaturation(precision)
+        let half = halfSaturation(precision)
         func s(_ x: Double) -> Double { x / (x + half) }
         return maxEfficiency(precision) * s(m) * s(n) * s(k)
     }
@@ -51,6 +51,14 @@ public struct CostModel: Sendable {
     public func maxEfficiency(_ precision: Precision) -> Double {
         parameters.maxEfficiencyOverride[precision] ?? gpu.maxEfficiency[precision.rawValue]
             ?? parameters.maxEfficiency(precision)
+    }
+
+    /// The dimension x½ of the saturating curve for products run at `precision`: the
+    /// scenario's override, else the GPU's catalog figure (a measured size curve),
+    /// else the default of `CostParameters`.
+    public func halfSaturation(_ precision: Precision) -> Double {
+        parameters.halfSaturationOverride[precision] ?? gpu.halfSaturation[precision.rawValue]
+            ?? parameters.halfSaturation(precision)
     }
 
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).

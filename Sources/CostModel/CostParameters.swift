@@ -52,6 +52,9 @@ public struct CostParameters: Sendable, Equatable {
     /// Best efficiencies a scenario sets explicitly; they win over the GPU's own
     /// catalog figure, which wins over `maxEfficiency`.
     public var maxEfficiencyOverride: [Precision: Double] = [:]
+    /// Half-saturation dimensions a scenario (or its profile) sets explicitly; they
+    /// win over the GPU's own catalog figure, which wins over `halfSaturationDimension`.
+    public var halfSaturationOverride: [Precision: Double] = [:]
 
     public init() {}
 

@@ -101,7 +101,7 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency", "sms"])
+                            "kernel_efficiency", "sms", "half_saturation"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -131,6 +131,11 @@ extension GPUSpec {
                 guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
                 maxEfficiency[precision] = x
             }
+        }
+        if let table = try yaml.optional("half_saturation") {
+            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            for (precision, value) in try table.entries() { halfSaturation[precision] = try value.double(in: 1...1e6) }
+            guard measured != nil else { throw table.error("a fitted size curve needs its source: add measured:") }
         }
         streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
         if let table = try yaml.optional("kernel_efficiency") {

@@ -23,6 +23,10 @@ public struct GPUSpec: Hashable, Sendable {
     /// The fraction of peak that large matrix products reach on this GPU, by
     /// precision, where a measurement gives one (else the cost model's default).
     public var maxEfficiency: [String: Double] = [:]
+    /// The matrix dimension at which a product on this GPU runs at half its best
+    /// efficiency along that dimension, by precision, where a measured GEMM size
+    /// curve gives one (`CostModel.efficiency`; else the cost model's default).
+    public var halfSaturation: [String: Double] = [:]
     /// The best fraction of peak convolution kernels reach on this GPU, by
     /// precision and pass (`forward`, `backward_data`, `backward_filter`), fitted
     /// to measured kernel times where the catalog has them (`scalecast import

@@ -139,7 +139,7 @@ public enum MarkdownReport {
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
                 + (run.cluster.network.map { ", nodes joined by \($0.nicsPerNode) x \($0.nic.name) NICs" } ?? "") + ". "
                 + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "
-                + "\(Format.fixed(p.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
+                + "\(Format.fixed(cost.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
                 + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "
                 + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps), with one more step simulated after it.\n"
         }

@@ -339,7 +339,7 @@ extension RunSpec {
         }
         if let table = try node.optional("half_saturation") {
             try table.checkKeys(Precision.allCases.map(\.rawValue))
-            for (key, value) in try table.entries() { p.halfSaturationDimension[Precision(rawValue: key)!] = try value.double(in: 0...1e6) }
+            for (key, value) in try table.entries() { p.halfSaturationOverride[Precision(rawValue: key)!] = try value.double(in: 0...1e6) }
         }
         return p
     }
@@ -362,7 +362,7 @@ extension RunSpec {
         }
         for (key, value) in try profile.required("half_saturation").entries() {
             guard let q = Precision(rawValue: key) else { throw value.error("unknown precision '\(key)'") }
-            p.halfSaturationDimension[q] = try value.double(in: 0...1e6)
+            p.halfSaturationOverride[q] = try value.double(in: 0...1e6)
         }
         if let overheads = try profile.optional("launch_overhead_us"), let mine = try overheads.optional(precision.rawValue) {
             p.launchOverheadSeconds = try mine.double(in: Limits.microseconds) * 1e-6
