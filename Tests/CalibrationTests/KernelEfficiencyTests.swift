@@ -101,4 +101,24 @@ import YAMLSupport
         #expect(error("{fp32: {forward: 0.5, backward_data: 0.5, backward_filter: 0.5}}", measured: false)?.contains("measured") == true)
         #expect(error("{fp32: {forward: 0.5, backward_data: 0.5, backward_filter: 0.5}}", sms: false)?.contains("sms") == true)
     }
+
+    /// A catalog size curve (`half_saturation`) needs its source and a dimension of at least 1.
+    @Test func badCatalogSizeCurvesAreRefused() throws {
+        func error(_ entry: String) -> String? {
+            let text = """
+                gpus:
+                  - {name: T, memory_gib: 1, memory_bandwidth_gb_per_s: 100, peak_tflops: {fp32: 1}, host_link: pcie3-x16, source: s, \(entry)}
+                """
+            do {
+                var catalog = try Catalog.builtIn()
+                try catalog.read(gpus: try YAMLValue.parse(text, file: "c.yaml").optional("gpus"), links: nil)
+            } catch let e as ConfigError { return e.message } catch { return "\(error)" }
+            return nil
+        }
+        #expect(error("measured: m, half_saturation: {fp32: 199.5}") == nil)
+        #expect(error("half_saturation: {fp32: 199.5}")?.contains("measured") == true)
+        #expect(error("measured: m, half_saturation: {fp32: 0}") != nil)
+        #expect(error("measured: m, half_saturation: {fp64: 100}")?.contains("fp64") == true)
+        #expect(error("measured: m, half_saturation: {fp32: wide}") != nil)
+    }
 }
