@@ -121,4 +121,24 @@ import YAMLSupport
         #expect(error("measured: m, half_saturation: {fp64: 100}")?.contains("fp64") == true)
         #expect(error("measured: m, half_saturation: {fp32: wide}") != nil)
     }
+
+    /// A catalog size curve prices small products as measured; a scenario's own value still wins.
+    @Test func aCatalogSizeCurveIsUsedAndAScenarioOverrideWins() throws {
+        var catalog = try Catalog.builtIn()
+        try catalog.read(gpus: try YAMLValue.parse("""
+            gpus:
+              - {name: T, memory_gib: 1, memory_bandwidth_gb_per_s: 100, peak_tflops: {fp32: 1}, host_link: pcie3-x16, source: s,
+                 measured: m, half_saturation: {fp32: 200}}
+            """, file: "c.yaml").optional("gpus"), links: nil)
+        let gpu = try #require(catalog.gpu(named: "T"))
+        let curved = CostModel(gpu: gpu, precision: .fp32)
+        #expect(curved.halfSaturation(.fp32) == 200)
+        var parameters = CostParameters()
+        parameters.halfSaturationOverride[.fp32] = 32
+        let generic = CostModel(gpu: gpu, precision: .fp32, parameters: parameters)
+        #expect(generic.halfSaturation(.fp32) == 32)
+        // s(x) = x / (x + x_half) per dimension: a 512^3 product at (512/712)^3 of a huge one, not (512/544)^3.
+        let ratio = curved.efficiency(m: 512, n: 512, k: 512) / generic.efficiency(m: 512, n: 512, k: 512)
+        #expect(abs(ratio - pow((512.0 / 712) / (512.0 / 544), 3)) < 1e-9, "\(ratio)")
+    }
 }
