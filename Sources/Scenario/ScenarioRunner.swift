@@ -98,9 +98,10 @@ public enum ScenarioRunner {
     /// that is not finite, or steps far beyond any real training run.
     static func checkDurations(_ graph: TaskGraph, topology: Topology, cost: CostModel, run: RunSpec) throws {
         var compute = 0.0, longestTransfer = 0.0
-        let slowest = topology.links.map(\.bytesPerSecond).min() ?? .infinity
-        for task in graph.tasks {
-            switch task.work {
+        var slowest = Double.infinity
+        for link in topology.links.indices { slowest = min(slowest, topology.links[link].bytesPerSecond) }
+        for id in graph.tasks.indices {
+            switch graph.tasks[id].work {
             case .compute(let work): compute += cost.seconds(for: work)
             case .transfer(let bytes, _): longestTransfer = max(longestTransfer, bytes / slowest)
             case .collective(let work): longestTransfer = max(longestTransfer, work.bytes / slowest * 2)
