@@ -27,7 +27,7 @@ public struct ClusterSpec: Sendable {
 }
 
 /// How the GPUs inside one node are connected.
-public enum NodeFabric: Sendable {
+public enum NodeFabric: Hashable, Sendable {
     /// GPUs under PCIe switches under the sockets' host bridges.
     case pcieTree(PCIeTreeSpec)
     /// Every pair of GPUs joined directly; each GPU's NVLink bandwidth is spread
@@ -53,7 +53,7 @@ public enum NodeFabric: Sendable {
 /// between switches it crosses both switches' uplinks through the host bridge;
 /// between sockets it also crosses the inter-socket link. The uplinks and the
 /// inter-socket link are where contention costs speedup.
-public struct PCIeTreeSpec: Sendable {
+public struct PCIeTreeSpec: Hashable, Sendable {
     public var gpuLink: LinkSpec
     public var uplink: LinkSpec
     public var socketLink: LinkSpec
@@ -99,7 +99,7 @@ public struct PCIeTreeSpec: Sendable {
 }
 
 /// The network between nodes: NICs in each node, all on one non-blocking switch.
-public struct NetworkSpec: Sendable {
+public struct NetworkSpec: Hashable, Sendable {
     public var nic: LinkSpec
     public var nicsPerNode: Int
     /// Nodes under one leaf switch of a two-tier (leaf-spine) network; nil: one

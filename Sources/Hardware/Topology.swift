@@ -58,6 +58,28 @@ public final class Topology {
         var toVertex: Vertex
     }
 
+    /// Everything the wiring (vertices, links, bandwidths, latencies, routes) is built
+    /// from: two topologies with equal wirings are the same topology, whatever the rest
+    /// of their clusters (the GPU model, CPU cores). A key for what is computed from a
+    /// topology alone, shared between runs (`CollectiveModel`'s closed forms).
+    public struct Wiring: Hashable, Sendable {
+        public var gpus: Int
+        public var gpusPerNode: Int
+        public var fabric: NodeFabric
+        public var network: NetworkSpec?
+        public var hostLink: LinkSpec
+
+        public init(cluster: ClusterSpec, gpus: Int) {
+            self.gpus = gpus
+            gpusPerNode = cluster.gpusPerNode
+            fabric = cluster.fabric
+            network = cluster.network
+            hostLink = cluster.hostLink
+        }
+    }
+
+    /// What this topology was wired from.
+    public let wiring: Wiring
     public private(set) var vertices: [Vertex] = []
     public private(set) var links: [Link] = []
     public let gpuCount: Int
@@ -94,6 +116,7 @@ public final class Topology {
     /// - Precondition: `gpus > 0`, and `cluster.network` is set if more than one node is needed.
     public init(cluster: ClusterSpec, gpus: Int) {
         precondition(gpus > 0, "a topology needs at least one GPU")
+        wiring = Wiring(cluster: cluster, gpus: gpus)
         gpuCount = gpus
         gpusPerNode = cluster.gpusPerNode
         nodeCount = cluster.nodes(for: gpus)

@@ -132,10 +132,21 @@ extension Sweep {
         for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
         let box = ResultBox(count: jobs.count)
         let frozen = jobs
-        DispatchQueue.concurrentPerform(iterations: frozen.count) { i in
-            let result = Result { try ScenarioRunner.simulate(frozen[i].run, gpus: frozen[i].gpus).metrics }
-            let done = box.store(result, at: i)
-            progress?(done, frozen.count)
+        // One worker per core, each taking the next job in turn and keeping the topology of
+        // its last one: consecutive points mostly share a wiring (the GPU count and network
+        // vary slowest), and a topology reused is one neither built nor routed again.
+        let workers = max(1, min(frozen.count, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var last: Topology?
+            while let i = box.nextJob() {
+                let job = frozen[i]
+                let wiring = Topology.Wiring(cluster: job.run.cluster, gpus: job.gpus)
+                if last?.wiring != wiring { last = Topology(cluster: job.run.cluster, gpus: job.gpus) }
+                let topology = last
+                let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }
+                let done = box.store(result, at: i)
+                progress?(done, frozen.count)
+            }
         }
         let metrics = try box.results.map { try $0!.get() }
         return try chosen.enumerated().map { n, p in
@@ -171,8 +182,18 @@ final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var results: [Result<StepMetrics, Error>?]
     private var done = 0
+    private var handedOut = 0
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    /// The index of the next job no worker has taken, or nil when all are taken.
+    func nextJob() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard handedOut < results.count else { return nil }
+        handedOut += 1
+        return handedOut - 1
+    }
 
     /// Stores one result and returns how many are done.
     func store(_ result: Result<StepMetrics, Error>, at index: Int) -> Int {

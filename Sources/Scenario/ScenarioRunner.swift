@@ -52,6 +52,10 @@ public enum ScenarioRunner {
 
     /// Simulates `run` on `gpus` GPUs.
     /// - Parameter location: where the GPU count was given, for errors (default: the run's `gpus`).
+    /// - Parameter reusing: a topology of the same wiring (`Topology.Wiring`) to simulate on
+    ///   instead of building one: its routes, found for an earlier run, are the ones a fresh
+    ///   topology would find. Only from the thread that owns it (a `Topology` is not shared
+    ///   between threads); nil builds a fresh one.
     /// - Throws: `ModelError` if the strategy cannot split the run's network;
     ///   `ConfigError` at `location` if the plan is too large to simulate (`PlanLimits`).
     ///
@@ -59,10 +63,16 @@ public enum ScenarioRunner {
     /// step is measured: work that runs ahead into the next step (a GPU that
     /// holds its all-reduce result before its own sends are through) then falls
     /// inside the measured window instead of being cut off.
-    public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil) throws -> Outcome {
+    public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil, reusing reused: Topology? = nil) throws -> Outcome {
         var setup = run.setup(gpus: gpus)
         setup.steps = run.steps + 1
-        let topology = Topology(cluster: run.cluster, gpus: gpus)
+        let topology: Topology
+        if let reused {
+            precondition(reused.wiring == Topology.Wiring(cluster: run.cluster, gpus: gpus), "a reused topology must have the run's wiring")
+            topology = reused
+        } else {
+            topology = Topology(cluster: run.cluster, gpus: gpus)
+        }
         // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
         if !topology.hasHostMemory(node: 0) {
             setup.hostStagedSyncFromGPUs = nil
@@ -98,9 +108,10 @@ public enum ScenarioRunner {
     /// that is not finite, or steps far beyond any real training run.
     static func checkDurations(_ graph: TaskGraph, topology: Topology, cost: CostModel, run: RunSpec) throws {
         var compute = 0.0, longestTransfer = 0.0
-        let slowest = topology.links.map(\.bytesPerSecond).min() ?? .infinity
-        for task in graph.tasks {
-            switch task.work {
+        var slowest = Double.infinity
+        for link in topology.links.indices { slowest = min(slowest, topology.links[link].bytesPerSecond) }
+        for id in graph.tasks.indices {
+            switch graph.tasks[id].work {
             case .compute(let work): compute += cost.seconds(for: work)
             case .transfer(let bytes, _): longestTransfer = max(longestTransfer, bytes / slowest)
             case .collective(let work): longestTransfer = max(longestTransfer, work.bytes / slowest * 2)

@@ -29,7 +29,7 @@ public final class CollectiveModel {
 
     /// What a closed form depends on: the algorithm and ranks, and for NCCL its
     /// system and choice (and for its tree the message size, which sets the chunks).
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var algorithm: AllReduceAlgorithm
         var ranks: Int
         var perNode: Int?
@@ -37,7 +37,23 @@ public final class CollectiveModel {
         var bytes: Double?
     }
 
-    public init(topology: Topology) { self.topology = topology }
+    /// Prices shared between models of topologies with the same wiring (`SharedCollectivePrices`).
+    static let shared = SharedCollectivePrices<SharedKey>(capacity: 4096)
+
+    struct SharedKey: Hashable {
+        var wiring: Topology.Wiring
+        var collective: Key
+    }
+
+    /// Whether this model reads and fills `shared` (tests compare against one that does not).
+    private let sharesPrices: Bool
+
+    public convenience init(topology: Topology) { self.init(topology: topology, sharesPrices: true) }
+
+    init(topology: Topology, sharesPrices: Bool) {
+        self.topology = topology
+        self.sharesPrices = sharesPrices
+    }
 
     /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
     public func seconds(for work: CollectiveWork) -> Double {
@@ -45,17 +61,22 @@ public final class CollectiveModel {
         let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
                       bytes: work.nccl?.choice.algorithm == .tree ? work.bytes : nil)
         if cache[key] == nil {
-            if let nccl = work.nccl, nccl.choice.algorithm == .tree {
-                // One fluid phase whose transfers end at different times: priced at its bytes.
-                cache[key] = (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
-            } else if let nccl = work.nccl {
-                cache[key] = price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
-            } else {
-                cache[key] = closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode)
-            }
+            cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
+                : price(of: work)
         }
         let (secondsPerByte, latency) = cache[key]!
         return work.bytes * secondsPerByte + latency
+    }
+
+    /// Seconds per byte and seconds of latency of `work`'s collective on this topology.
+    private func price(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
+        if let nccl = work.nccl, nccl.choice.algorithm == .tree {
+            // One fluid phase whose transfers end at different times: priced at its bytes.
+            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
+        } else if let nccl = work.nccl {
+            return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
+        }
+        return closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode)
     }
 
     /// A phase: transfers (source, destination endpoints) of `fraction` of the message

@@ -37,11 +37,33 @@ public enum GraphSimulation {
     public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile = .ideal,
                            on simulator: Simulator = Simulator()) -> Trace {
         precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
+        let tasks = graph.tasks
+        // What each task needs at run time, by index, gathered in one pass: events carry
+        // task indices and never copy a `TaskGraph.Task` (its strings and arrays) into a closure.
+        var devices: [Int] = [], works: [TaskGraph.Work] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
+        devices.reserveCapacity(tasks.count)
+        works.reserveCapacity(tasks.count)
+        latencies.reserveCapacity(tasks.count)
+        waitingOn.reserveCapacity(tasks.count)
+        var dependents = [[Int]](repeating: [], count: tasks.count)
+        var movesBytes = false
+        for id in tasks.indices {
+            devices.append(tasks[id].device)
+            works.append(tasks[id].work)
+            latencies.append(tasks[id].latency)
+            waitingOn.append(tasks[id].dependencies.count)
+            for d in tasks[id].dependencies { dependents[d].append(tasks[id].id) }
+            if case .transfer = tasks[id].work { movesBytes = true }
+        }
+        // Links matter only to transfers: a graph of compute and priced collectives (the
+        // aggregated fidelity) registers none, which changes nothing it measures.
         let network = FlowNetwork(simulator: simulator)
-        network.reserveLinks(topology.links.count)
-        for link in topology.links {
-            network.addLink(name: link.name, bytesPerSecond: link.bytesPerSecond,
-                            latency: SimDuration(secondsRoundingUp: link.latencySeconds))
+        if movesBytes {
+            network.reserveLinks(topology.links.count)
+            for link in topology.links {
+                network.addLink(name: link.name, bytesPerSecond: link.bytesPerSecond,
+                                latency: SimDuration(secondsRoundingUp: link.latencySeconds))
+            }
         }
         let gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
         let interference = Self.interference(profile: profile, gpu: cost.gpu, compute: gpus, simulator: simulator)
@@ -49,19 +71,9 @@ public enum GraphSimulation {
         // Aggregated collectives run one at a time per GPU, beside its compute (as NCCL's stream).
         let collectiveStreams = (0..<graph.gpus).map { SerialResource(name: "gpu\($0) collectives", simulator: simulator) }
         let collectives = CollectiveModel(topology: topology)
-        let tasks = graph.tasks
-        var waitingOn = tasks.map(\.dependencies.count)
-        var dependents = [[Int]](repeating: [], count: tasks.count)
-        for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
         var starts = [SimTime](repeating: .zero, count: tasks.count)
         var ends = [SimTime](repeating: .zero, count: tasks.count)
         var durationCache: [ComputeWork: SimDuration] = [:]
-
-        // What each task needs at run time, by index: events carry task indices and
-        // never copy a `TaskGraph.Task` (its strings and arrays) into a closure.
-        let devices = tasks.map(\.device)
-        let works = tasks.map(\.work)
-        let latencies = tasks.map(\.latency)
         // Routes depend only on the endpoints: resolve each pair once.
         var legCache: [Int: [[LinkID]]] = [:]
         func legs(from source: Int, to destination: Int) -> [[LinkID]] {
@@ -159,7 +171,7 @@ public enum GraphSimulation {
             }
         }
         if dispatching && !profile.hostSyncBeforeUpdate {
-            for task in tasks { if case .compute = task.work { submitLaunch(task.id) } }
+            for id in tasks.indices { if case .compute = works[id] { submitLaunch(tasks[id].id) } }
         } else if dispatching {
             // Once per step, before the step's first update task, the host blocks until the
             // step's gradients are ready: every task an update of that worker's step depends on,
@@ -198,7 +210,7 @@ public enum GraphSimulation {
             }
             for worker in 0..<graph.gpus { launchNext(worker) }
         }
-        for task in tasks where task.dependencies.isEmpty { start(task.id) }
+        for id in tasks.indices where tasks[id].dependencies.isEmpty { start(tasks[id].id) }
         let makespan = simulator.run()
         withExtendedLifetime(hosts) {}
         withExtendedLifetime(interference) {}

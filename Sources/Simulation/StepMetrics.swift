@@ -70,10 +70,18 @@ public struct StepMetrics: Sendable, Equatable {
     /// it, so that the next step's early work is in its window as the same step's
     /// early work was in the previous window.
     public static func measure(_ trace: Trace, gpus: Int, globalBatch: Int, step: Int? = nil) -> StepMetrics {
-        let lastStep = trace.records.map(\.step).max() ?? 0
+        let records = trace.records
+        var lastStep = records.isEmpty ? 0 : Int.min
+        for i in records.indices { lastStep = max(lastStep, records[i].step) }
         let s = step ?? lastStep
-        let begin = trace.records.filter { $0.step == s - 1 }.map(\.end).max() ?? .zero
-        let end = trace.records.filter { $0.step == s }.map(\.end).max() ?? begin
+        // The last ends of the step before and of the step itself (read in place, no records copied).
+        var previousEnd: SimTime?, ownEnd: SimTime?
+        for i in records.indices {
+            if records[i].step == s - 1 { previousEnd = max(previousEnd ?? records[i].end, records[i].end) }
+            if records[i].step == s { ownEnd = max(ownEnd ?? records[i].end, records[i].end) }
+        }
+        let begin = previousEnd ?? .zero
+        let end = ownEnd ?? begin
         let window = Interval(begin.nanoseconds, end.nanoseconds)
         var busy = [[Interval]](repeating: [], count: gpus)
         var communicating = [[Interval]](repeating: [], count: gpus)
