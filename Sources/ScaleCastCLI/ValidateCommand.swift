@@ -54,7 +54,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             help: "Scenario files with a `published` block, or directories of them: the simulator against published throughput.")
     var published: [String] = []
 
-    @Option(name: .long, help: "A profile: from `scalecast calibrate` (executor), or `scalecast import layer-times` (--against).")
+    @Option(name: .long, help: "A profile: from `scalecast calibrate --threads 1` (executor), or `scalecast import layer-times` (--against).")
     var profile: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Worker counts for the executor (default: 1, 2, then powers of two up to the cores).")
@@ -172,6 +172,12 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         }
         var given: CalibrationProfile?
         if let profile { given = try wrap { try CalibrationProfile.load(path: profile, cpu: cpu.model, kernel: BLAS.coreName) } }
+        // The executor's workers run one BLAS thread each: a profile measured on more threads
+        // prices their kernels as something they are not.
+        if let profile, let threads = given?.threads, threads != 1 {
+            throw UsageError(message: "\(profile): the profile was measured with \(threads) threads, and the executor's workers run one "
+                             + "thread each: measure one with `scalecast calibrate --threads 1 --out FILE`")
+        }
         let source = profile ?? "measured in the same rounds (as `scalecast calibrate --threads 1`)"
         guard (1...100_000).contains(batch) else { throw UsageError(message: "--batch must be between 1 and 100000 images per worker") }
         guard (1...100).contains(rounds) else { throw UsageError(message: "--rounds must be between 1 and 100") }

@@ -446,6 +446,11 @@ let smallScenario = """
         let validated = CLI.execute(["validate", "--profile", path, "--workers", "1", "--batch", "8", "--rounds", "1", "--tolerance", "1000"])
         #expect(validated.exitCode == 0, "\(validated.stderr)")
         #expect(validated.stdout.contains("profile: \(path)"))
+        // A profile measured on more threads than the executor's workers run is refused, not used.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\nthreads: 1\n", with: "\nthreads: 2\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = CLI.execute(["validate", "--profile", path, "--workers", "1", "--batch", "8", "--rounds", "1"])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("--threads 1"), "\(refused.stderr)")
     }
 
     /// `calibrate --json`: the fitted profile and every timed pass beside its fit.
