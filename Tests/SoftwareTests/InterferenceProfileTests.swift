@@ -59,6 +59,12 @@ import Testing
         let spans = events.filter { $0["cat"] as? String == "interference" }
         #expect(!spans.isEmpty && Set(spans.map { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" }) == slowedLanes)
         #expect(spans.allSatisfy { (($0["args"] as? [String: Any])?["rate"] as? Double).map { $0 > 0 && $0 < 1 } == true })
+        // On each GPU's "compute slowed" thread the spans never overlap (one rate at a time).
+        for lane in slowedLanes {
+            let onLane = spans.filter { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" == lane }
+                .map { ($0["ts"] as! Double, ($0["ts"] as! Double) + ($0["dur"] as! Double)) }.sorted { $0.0 < $1.0 }
+            for (a, b) in zip(onLane, onLane.dropFirst()) { #expect(a.1 <= b.0 + 1e-9, "\(lane): \(a) overlaps \(b)") }
+        }
         try scenario(batch: 32, gpus: [8], extra: "software: ideal").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("interference"))
     }
