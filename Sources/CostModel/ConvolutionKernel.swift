@@ -22,6 +22,8 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// Bytes the pass reads and writes in device memory: its input, output and
     /// weights, plus whatever its transforms write to the workspace and read back.
     public var memoryBytes: Double
+    /// Bytes of the pass's operands and result alone (its input, output and weights).
+    public var operandBytes: Double
     /// Whether the transforms are separate kernels whose traffic adds to the
     /// product's time (non-fused Winograd, FFT) rather than overlapping it.
     public var separateTransforms: Bool
@@ -39,7 +41,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
         a.algorithm == b.algorithm && a.pass == b.pass && a.productFLOPs == b.productFLOPs && a.gemm.m == b.gemm.m
             && a.gemm.n == b.gemm.n && a.gemm.k == b.gemm.k && a.transformFLOPs == b.transformFLOPs && a.memoryBytes == b.memoryBytes
             && a.separateTransforms == b.separateTransforms && a.workspaceBytes == b.workspaceBytes && a.kernels == b.kernels
-            && a.usesTensorCores == b.usesTensorCores
+            && a.usesTensorCores == b.usesTensorCores && a.operandBytes == b.operandBytes
     }
 
     /// The largest padded image side cuDNN's FFT accepts (its documentation: the
@@ -64,6 +66,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
         self.algorithm = algorithm
         self.pass = pass
         self.usesTensorCores = false
+        self.operandBytes = ioBytes
         switch algorithm {
         case .implicitGEMM:
             // Implicit GEMM (Chetlur et al. 2014, §3): the forward product is

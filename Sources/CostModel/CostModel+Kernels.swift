@@ -76,15 +76,29 @@ extension CostModel {
     /// `t = kernels · launch + products / (peak · e(m, n, k)) + max(fft / (peak · e_max), bytes / (bandwidth · memory efficiency))`
     /// for non-fused Winograd and FFT. Products on tensor cores run at the
     /// precision's peak, the others at the fp32 peak with fp32's efficiency curve.
+    /// On NCHW tensors (`memoryFormat`) a tensor-core kernel also pays its layout
+    /// transposes, `layoutTransposeSeconds`.
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
         let peak = gpu.peakFLOPsPerSecond(precision: rate.rawValue)
         let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
-        guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) }
+        let transposes = layoutTransposeSeconds(kernel)
+        guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) + transposes }
         let fftPeak = gpu.peakFLOPsPerSecond(precision: Precision.fp32.rawValue) * maxEfficiency(.fp32)
-        return launches + productTime + max(kernel.transformFLOPs / fftPeak, memoryTime)
+        return launches + productTime + max(kernel.transformFLOPs / fftPeak, memoryTime) + transposes
+    }
+
+    /// Seconds a tensor-core kernel spends transposing NCHW operands to NHWC and its
+    /// result back (`MemoryFormat`); 0 on NHWC tensors and for CUDA-core kernels. Each
+    /// operand and the result is read and written once by its own memory-bound
+    /// transpose kernel:
+    /// `2 · operand bytes / (bandwidth · memory efficiency) + 2 · launch` (one
+    /// transpose kernel in, one out).
+    public func layoutTransposeSeconds(_ kernel: ConvolutionKernel) -> Double {
+        guard memoryFormat == .nchw, kernel.usesTensorCores else { return 0 }
+        return 2 * kernel.operandBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency) + 2 * parameters.launchOverheadSeconds
     }
 }
 

@@ -15,14 +15,18 @@ public struct CostModel: Sendable {
     public var kernelLibrary: KernelLibrary?
     /// The most workspace one convolution kernel may use, in bytes; nil: no limit.
     public var workspaceLimitBytes: Double?
+    /// How activations are laid out: with `nchw`, a library's tensor-core
+    /// convolution kernels pay for transposes (`seconds(for:)`).
+    public var memoryFormat: MemoryFormat
 
     public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
-                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil) {
+                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc) {
         self.gpu = gpu
         self.precision = precision
         self.parameters = parameters
         self.kernelLibrary = kernelLibrary
         self.workspaceLimitBytes = workspaceLimitBytes
+        self.memoryFormat = memoryFormat
     }
 
     /// The fraction of peak a matrix product of shape (m, n, k) reaches:

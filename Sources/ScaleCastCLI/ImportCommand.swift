@@ -125,6 +125,10 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "Fit only this precision of the file (fp32, tf32, fp16, bf16; fp16-tensor rows are fp16).")
         var precision: String?
 
+        @Option(name: .customLong("memory-format"),
+                help: "The layout the measurement's tensors had: nhwc (DeepBench's tensor-core runs), or nchw (PyTorch's default, tools/profile_layers.py), whose tensor-core kernels include transposes the model prices apart.")
+        var memoryFormat = "nhwc"
+
         @Option(name: .long, help: "Write the GPU's catalog entry with the fitted kernel_efficiency here (YAML).")
         var out: String?
 
@@ -149,6 +153,9 @@ struct ImportCommand: ParsableCommand {
                 }
                 kernels = found
             }
+            guard let format = MemoryFormat(rawValue: memoryFormat) else {
+                throw UsageError(message: "--memory-format: unknown format '\(memoryFormat.singleLine)'; one of nhwc, nchw")
+            }
             var only: Precision?
             if let precision {
                 guard let p = Precision(rawValue: precision) else {
@@ -169,7 +176,7 @@ struct ImportCommand: ParsableCommand {
             let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
             let rowCount = kernelTimes?.rows.count ?? convolutions!.count
             let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
-            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine)\n"
+            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors\n"
             var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
                                             "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
@@ -179,8 +186,9 @@ struct ImportCommand: ParsableCommand {
             // fp32 first: Winograd and FFT kernels run at fp32's rate whatever the precision.
             let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
             for p in order where (only == nil || only == p) && precisions.contains(p) {
-                let passFits = try kernelTimes.map { KernelEfficiencyFit.fit($0.rows, gpu: spec, precision: p, library: kernels, holdout: holdout) }
-                    ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, holdout: holdout)
+                let passFits = try kernelTimes.map {
+                    KernelEfficiencyFit.fit($0.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format, holdout: holdout)
+                } ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format, holdout: holdout)
                 for fit in passFits {
                     let written = Format.fixed(fit.efficiency, 3)
                     for pass in fit.passes { fitted[p.rawValue, default: [:]][pass.catalogKey] = Double(written)! }
@@ -199,7 +207,7 @@ struct ImportCommand: ParsableCommand {
             }
             output += table.render()
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
-                                                + "\(shownCSV) (library \(library.singleLine))")
+                                                + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors)")
             if let out {
                 try OutputFile.write(entry, to: out, force: force)
                 output += "wrote \(out.singleLine)\n"

@@ -68,10 +68,11 @@ public struct RunSpec: Sendable {
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the
-    /// profile's kernel library and workspace limit.
+    /// profile's kernel library, workspace limit and memory format.
     public var costModel: CostModel {
         CostModel(gpu: cluster.gpu, precision: precision, parameters: costParameters,
-                  kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes)
+                  kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes,
+                  memoryFormat: software.memoryFormat)
     }
 
     /// Seconds per step of the profile's synchronous input copies, amortized

@@ -56,6 +56,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The most workspace, in bytes, one convolution kernel may use (`workspace_mb:`;
     /// Caffe's 8 MB, MXNet's 1024 MB); nil: no limit (PyTorch's cudnn.benchmark).
     public var workspaceLimitBytes: Double?
+    /// How activations are laid out (`memory_format:`): `nhwc`, or `nchw`, whose
+    /// tensor-core convolutions pay for transposes (`MemoryFormat`).
+    public var memoryFormat: MemoryFormat = .nhwc
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
     public var batchNormFusion: BatchNormFusion = .none
@@ -107,7 +110,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && batchNormFusion == .none && memoryFormat == .nhwc && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0
             && mechanisms.isNone
     }
@@ -144,7 +147,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share"]
+        + ["collective_sm_share", "memory_format"]
         + ScheduleMechanisms.keys
 
     /// The largest workspace limit accepted, in MB (a terabyte).
@@ -212,6 +215,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }
                 computeJitterCV = x
+            case "memory_format":
+                memoryFormat = MemoryFormat(rawValue: try value.oneOf(MemoryFormat.allCases.map(\.rawValue)))!
             case "fused_batchnorm":
                 batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":

@@ -152,4 +152,37 @@ import Workload
         // A dense layer of the same size is not direct.
         #expect(ConvolutionKernel(.direct, pass: .forward, work: work(conv(c: 32, k: 32, size: 112)), precision: .fp16) == nil)
     }
+
+    /// On NCHW tensors a tensor-core kernel pays two transposes of its operands and
+    /// result, `2 · operand bytes / (bandwidth · memory efficiency) + 2 · launch`, in
+    /// every pass; on NHWC none; CUDA-core kernels (fp32, Winograd, depthwise) none.
+    @Test func nchwTensorCoreKernelsPayTheirTransposes() throws {
+        let g = conv()   // 64 → 128, 56×56, batch 32
+        let nhwc = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
+        var nchw = nhwc
+        nchw.memoryFormat = .nchw
+        let bandwidth = gpu.memoryBytesPerSecond * nhwc.parameters.memoryEfficiency
+        let launch = nhwc.parameters.launchOverheadSeconds
+        for pass in ConvolutionPass.allCases {
+            let kernel = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(g), precision: .fp16))
+            #expect(kernel.usesTensorCores)
+            // Input 32·64·56², output 32·128·56², weights 128·64·9, 2 bytes each.
+            let input: Double = 32 * 64 * 56 * 56, output: Double = 32 * 128 * 56 * 56, weights: Double = 128 * 64 * 9
+            let operands = (input + output + weights) * 2
+            #expect(kernel.operandBytes == operands)
+            #expect(nhwc.layoutTransposeSeconds(kernel) == 0)
+            let transposes = 2 * operands / bandwidth + 2 * launch
+            #expect(abs(nchw.layoutTransposeSeconds(kernel) - transposes) < 1e-15)
+            #expect(abs(nchw.seconds(for: kernel) - nhwc.seconds(for: kernel) - transposes) < 1e-12, "\(pass)")
+        }
+        // CUDA-core kernels take NCHW as it is: fp32 implicit GEMM, fp16's Winograd, a depthwise direct kernel.
+        var fp32 = nchw
+        fp32.precision = .fp32
+        let single = try #require(ConvolutionKernel(.implicitGEMM, pass: .forward, work: work(g), precision: .fp32))
+        let winograd = try #require(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(g), precision: .fp16))
+        let depthwise = try #require(ConvolutionKernel(.direct, pass: .forward, work: work(conv(c: 32, k: 32, size: 112, groups: 32)),
+                                                       precision: .fp16))
+        #expect(fp32.layoutTransposeSeconds(single) == 0)
+        #expect(nchw.layoutTransposeSeconds(winograd) == 0 && nchw.layoutTransposeSeconds(depthwise) == 0)
+    }
 }

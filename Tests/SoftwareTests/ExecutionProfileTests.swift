@@ -106,6 +106,20 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(policy.keyPath == "software.gradient_sync")
         let missing = try error("software: {launch_us_per_kernel_forward: 1}")
         #expect(missing.message.contains("profile"))
+        let format = try error("software: {profile: ideal, memory_format: chw}")
+        #expect(format.keyPath == "software.memory_format" && format.line == 9 && format.message.contains("nchw"))
+    }
+
+    /// PyTorch's profiles lay tensors out NCHW (its default), the others NHWC; a scenario
+    /// can say which its script uses.
+    @Test func theMemoryFormatIsThePyTorchDefaultOrTheScenarios() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        #expect(catalog.profile(named: "pytorch-ddp")?.memoryFormat == .nchw)
+        #expect(catalog.profile(named: "pytorch-compiled")?.memoryFormat == .nchw)
+        #expect(catalog.profile(named: "ideal")?.memoryFormat == .nhwc)
+        let channelsLast = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, memory_format: nhwc}")))
+        #expect(channelsLast.runs[0].software.memoryFormat == .nhwc && channelsLast.runs[0].costModel.memoryFormat == .nhwc)
+        #expect(try Scenario.load(path: try temporaryScenario(scenario())).runs[0].costModel.memoryFormat == .nchw)
     }
 
     @Test func badInputExitsTwo() throws {
@@ -120,6 +134,17 @@ func loadError(_ yaml: String) throws -> ConfigError {
     func run(_ yaml: String, gpus: Int = 1) throws -> ScenarioRunner.Outcome {
         let s = try Scenario.load(path: try temporaryScenario(yaml))
         return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
+    }
+
+    /// NCHW tensors slow a step on tensor cores (fp16: each convolution pass transposes)
+    /// and leave an fp32 step as it was (CUDA-core kernels take NCHW as it is).
+    @Test func nchwSlowsOnlyTensorCoreSteps() throws {
+        func step(_ precision: String, _ format: String) throws -> Double {
+            try run(scenario(precision: precision, extra: "software: {profile: ideal, kernel_library: cudnn-8, memory_format: \(format)}"))
+                .metrics.stepSeconds
+        }
+        #expect(try step("fp16", "nchw") > step("fp16", "nhwc") * 1.05)
+        #expect(try step("fp32", "nchw") == step("fp32", "nhwc"))
     }
 
     /// No `software:` key runs the default profile, pytorch-ddp: the same bytes out of
