@@ -74,6 +74,10 @@ public struct TaskGraph: Sendable {
         /// For a transfer, the latency the software that runs it adds to the route's
         /// (`TransferLatency`); none for every other task and for plain transfers.
         public var latency: TransferLatency = .none
+        /// Seconds the task waits, once its dependencies are done, before it starts
+        /// (Horovod's background thread: the rest of its cycle and the negotiation);
+        /// 0 for every task of a plan without tensor fusion.
+        public var startDelaySeconds = 0.0
 
         public var flops: Double { if case .compute(let w) = work { return w.flops } else { return 0 } }
         public var bytes: Double {
@@ -148,6 +152,12 @@ public struct TaskGraph: Sendable {
     public mutating func addLatency(_ seconds: Double, toTransfer id: Int) {
         precondition(tasks[id].kind == .transfer, "only a transfer carries latency")
         tasks[id].latency.addedSeconds += seconds
+    }
+
+    /// Makes task `id` wait `seconds` after its dependencies before it starts.
+    public mutating func delayStart(of id: Int, by seconds: Double) {
+        precondition(seconds >= 0, "a start delay must not be negative")
+        tasks[id].startDelaySeconds = seconds
     }
 
     /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.

@@ -51,6 +51,20 @@ public struct SlowedSpan: Sendable {
     public var duration: SimDuration { end - start }
 }
 
+/// A task's wait after its dependencies were done and before it started
+/// (`TaskGraph.Task.startDelaySeconds`: Horovod's background thread, the rest of its
+/// cycle, the negotiation and the copy into or out of the fusion buffer).
+public struct WaitRecord: Sendable {
+    public var task: Int
+    /// The endpoint the waiting task runs on (a GPU, or for a transfer its sender).
+    public var device: Int
+    public var start: SimTime
+    public var end: SimTime
+    public var step: Int
+
+    public var duration: SimDuration { end - start }
+}
+
 /// The records of a run, in task order, with engine statistics.
 public struct Trace: Sendable {
     public var records: [TraceRecord]
@@ -58,6 +72,8 @@ public struct Trace: Sendable {
     public var host: [HostRecord] = []
     /// Spans of slowed compute, by GPU and time; empty without collective interference.
     public var slowedCompute: [SlowedSpan] = []
+    /// Start delays, by time; empty without tensor fusion on a cycle.
+    public var waits: [WaitRecord] = []
     /// Events the engine processed.
     public var events: Int
     /// The instant the last task ended.
