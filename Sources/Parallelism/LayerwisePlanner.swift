@@ -159,17 +159,22 @@ struct LayerwisePlanner {
                 done = [[id]]
             } else if let fusion {
                 // Horovod's background thread: the group goes once its gradients are ready on
-                // every rank (the negotiation), at the next cycle, after the copy into the buffer.
+                // every rank (the negotiation), at the next cycle, after the copy into the buffer
+                // (the wait counts from the gradients), and after the group before it: the host
+                // thread enqueues without waiting, but every all-reduce runs on one stream per GPU
+                // (v0.16.4, horovod/common/ops/cuda_operations.cc, InitCUDAQueue: streams[device];
+                // HOROVOD_NUM_NCCL_STREAMS from v0.17, 1 by default), whose kernels run in order.
                 let everyone = (0..<workers).map { closing[$0][b] }
                 let first = graph.tasks.count
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
-                                       ready: (0..<workers).map { _ in everyone }, step: step, group: group,
+                                       ready: (0..<workers).map { _ in everyone + previousSync }, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
                                        gatherThroughHost: false)
                 let delay = fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)
                 for id in first..<graph.tasks.count where graph.tasks[id].dependencies.contains(where: { everyone.contains($0) }) {
-                    graph.delayStart(of: id, by: delay)
+                    graph.delayStart(of: id, by: delay, from: everyone)
                 }
+                previousSync = done.flatMap { $0 }
             } else {
                 // In turn (cuda-convnet2's Weights::update, weights.cu): once backward is done,
                 // and after the layer before is synchronized everywhere.

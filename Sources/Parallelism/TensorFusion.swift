@@ -5,7 +5,8 @@ import Workload
 /// cycle the thread collects the gradients that are ready on every rank, packs them,
 /// in the order they became ready, into fusion buffers of at most `thresholdBytes`
 /// (a gradient larger than the buffer goes alone), copies them into the buffer,
-/// all-reduces the buffer and copies the result back out.
+/// all-reduces the buffer and copies the result back out, one fused all-reduce after
+/// the other on its stream.
 ///
 /// The planner knows no durations, so the scenario layer gives it when each gradient
 /// is ready (`readySeconds`, from the start of backward, as the cost model prices the

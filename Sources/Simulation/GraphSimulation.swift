@@ -95,8 +95,10 @@ public enum GraphSimulation {
 
         var start: (Int) -> Void = { _ in }
         // Tasks that wait a while once ready (Horovod's cycle): when each became ready.
-        var delays: [Int: SimDuration] = [:]
-        for task in tasks where task.startDelaySeconds > 0 { delays[task.id] = SimDuration(secondsRoundingUp: task.startDelaySeconds) }
+        var delays: [Int: (SimDuration, from: [Int])] = [:]
+        for task in tasks where task.startDelaySeconds > 0 {
+            delays[task.id] = (SimDuration(secondsRoundingUp: task.startDelaySeconds), task.delayCountsFrom)
+        }
         var waits: [WaitRecord] = []
         var startWhenReady: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
@@ -157,9 +159,14 @@ public enum GraphSimulation {
             }
         }
         startWhenReady = { id in
-            guard let delay = delays[id] else { return start(id) }
+            guard let (delay, from) = delays[id] else { return start(id) }
+            // The wait counts from the dependencies it names (all of them by default): the
+            // task starts at the later of their last end plus the delay and now.
+            let since = from.isEmpty ? simulator.now : from.map { ends[$0] }.max()!
+            let until = since + delay
+            guard until > simulator.now else { return start(id) }
             let readyAt = simulator.now
-            simulator.schedule(after: delay) {
+            simulator.schedule(after: until - readyAt) {
                 waits.append(WaitRecord(task: id, device: devices[id], start: readyAt, end: simulator.now, step: tasks[id].step))
                 start(id)
             }

@@ -71,34 +71,24 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
     }
 
     @Test func gradientsReadyInOneCycleFuseUpToTheBuffer() throws {
-        // Four fully connected layers of about 1 MB of gradients each (250,000 to 250,500
-        // parameters), ready at 1, 2, 6 and 7 ms of backward (the last layer first). A 5 ms
-        // cycle puts the last two in cycle 0 and the first two in cycle 1.
-        let text = """
-        name: buckets
-        model:
-          name: four-fc
-          input: [499, 1, 1]
-          layers:
-            - {name: fc0, type: fc, units: 500}
-            - {name: fc1, type: fc, units: 500}
-            - {name: fc2, type: fc, units: 500}
-            - {name: fc3, type: fc, units: 500}
-        batch_per_gpu: 1
-        precision: fp32
-        cluster: {gpu: V100-SXM2-16GB, gpus_per_node: 2}
-        gpus: [2]
-        """
-        let net = try Scenario.load(path: try temporaryScenario(text)).runs[0].network
+        // fc2's gradient (16.8 MB) ready 1 ms into backward, fc1's (16.8 MB) at 6 ms.
+        let net = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "ideal"))).runs[0].network
         let weighted = net.layers.indices.filter { net.layers[$0].cost.parameters > 0 }
-        try #require(weighted.count == 4)
-        let (l1, l2, l3, l4) = (weighted[0], weighted[1], weighted[2], weighted[3])
-        let ready: [Int: Double] = [l4: 0.001, l3: 0.002, l2: 0.006, l1: 0.007]
+        try #require(weighted.count == 2)
+        let (fc1, fc2) = (weighted[0], weighted[1])
+        let ready: [Int: Double] = [fc2: 0.001, fc1: 0.006]
+        func groups(cycle: Double, threshold: Double) -> [[Int]] {
+            TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold, startDelaySeconds: 0, readySeconds: ready, copyBytesPerSecond: 1e9)
+                .buckets(net, bytesPerElement: 4).map(\.layers)
+        }
+        // A 10 ms cycle holds both in cycle 0; a 5 ms cycle puts them in cycles 0 and 1.
+        #expect(groups(cycle: 0.010, threshold: 64e6) == [[fc2, fc1]])
+        #expect(groups(cycle: 0.005, threshold: 64e6) == [[fc2], [fc1]])
+        // A 20 MB buffer holds one of them: the cycle's group splits.
+        #expect(groups(cycle: 0.010, threshold: 20e6) == [[fc2], [fc1]])
+        // A 10 MB buffer holds neither: each still goes, alone.
+        #expect(groups(cycle: 0.010, threshold: 10e6) == [[fc2], [fc1]])
         let cycled = TensorFusion(cycleSeconds: 0.005, thresholdBytes: 64e6, startDelaySeconds: 0, readySeconds: ready, copyBytesPerSecond: 1e9)
-        #expect(cycled.buckets(net, bytesPerElement: 4).map(\.layers) == [[l4, l3], [l2, l1]])
-        // A 1.5 MB buffer holds one 1 MB gradient: every group splits.
-        let small = TensorFusion(cycleSeconds: 0.005, thresholdBytes: 1.5e6, startDelaySeconds: 0, readySeconds: ready, copyBytesPerSecond: 1e9)
-        #expect(small.buckets(net, bytesPerElement: 4).map(\.layers) == [[l4], [l3], [l2], [l1]])
         // Copies read and write the bytes; a group of one is reduced in place.
         #expect(cycled.copySeconds(layers: 2, bytes: 2e6) == 4e-3)
         #expect(cycled.copySeconds(layers: 1, bytes: 2e6) == 0)
@@ -117,6 +107,16 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         let waits = fused.trace.waits.filter { $0.step == fused.measuredStep }
         #expect(waits.count == 4)
         #expect(fused.graph.collectives.count == 1)
+    }
+
+    @Test func fusedAllReducesRunOneAfterTheOther() throws {
+        // A 20 MB buffer holds one of the two 16.8 MB gradients: two groups, fc2's then fc1's.
+        let fused = try step("{profile: ideal, fusion_cycle_ms: 10, fusion_threshold_mb: 20}")
+        #expect(fused.graph.collectives.count == 2)
+        let records = fused.trace.records.filter { $0.step == fused.measuredStep && $0.kind == .transfer }
+        let firstEnds = try #require(records.filter { $0.group == "allreduce bucket 0" }.map(\.end).max())
+        let secondStarts = try #require(records.filter { $0.group == "allreduce bucket 1" }.map(\.start).min())
+        #expect(secondStarts >= firstEnds)
     }
 
     @Test func negotiationAddsItsRoundsToTheCriticalPath() throws {
