@@ -114,8 +114,10 @@ struct LayerwisePlanner {
     // MARK: Data-parallel backward
 
     private mutating func planDataBackward(_ step: Int, start: [[Int]]) -> [[Int]] {
-        let buckets = Planner.gradientBuckets(net, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
-                                              layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
+        let fusion = setup.tensorFusion
+        let buckets = fusion?.buckets(net, layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
+            ?? Planner.gradientBuckets(net, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
+                                       layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
         var closing = [[Int]](repeating: [], count: workers)   // per worker, per bucket
         var lastBackward = start
         for w in 0..<workers {
@@ -147,10 +149,32 @@ struct LayerwisePlanner {
             }
             let done: [[Int]]
             if aggregated {
-                done = [[graph.add(.collective, label: group, device: 0,
+                let id = graph.add(.collective, label: group, device: 0,
                                    work: .collective(CollectiveWork(algorithm: algorithm, bytes: bucket.bytes, ranks: setup.gpus,
                                                                     ranksPerNode: setup.gpusPerNode, nccl: nccl)),
-                                   after: [closing[0][b]], step: step, group: group)]]
+                                   after: [closing[0][b]], step: step, group: group)
+                if let fusion {
+                    graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes))
+                }
+                done = [[id]]
+            } else if let fusion {
+                // Horovod's background thread: the group goes once its gradients are ready on
+                // every rank (the negotiation), at the next cycle, after the copy into the buffer
+                // (the wait counts from the gradients), and after the group before it: the host
+                // thread enqueues without waiting, but every all-reduce runs on one stream per GPU
+                // (v0.16.4, horovod/common/ops/cuda_operations.cc, InitCUDAQueue: streams[device];
+                // HOROVOD_NUM_NCCL_STREAMS from v0.17, 1 by default), whose kernels run in order.
+                let everyone = (0..<workers).map { closing[$0][b] }
+                let first = graph.tasks.count
+                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                                       ready: (0..<workers).map { _ in everyone + previousSync }, step: step, group: group,
+                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
+                                       gatherThroughHost: false)
+                let delay = fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)
+                for id in first..<graph.tasks.count where graph.tasks[id].dependencies.contains(where: { everyone.contains($0) }) {
+                    graph.delayStart(of: id, by: delay, from: everyone)
+                }
+                previousSync = done.flatMap { $0 }
             } else {
                 // In turn (cuda-convnet2's Weights::update, weights.cu): once backward is done,
                 // and after the layer before is synchronized everywhere.
@@ -169,6 +193,8 @@ struct LayerwisePlanner {
                                    work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
                                    after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step,
                                    operation: .updateLayers(bucket.layers))
+                // The copy out of the fusion buffer, on Horovod's stream, before the gradients can be applied.
+                if let fusion { graph.delayStart(of: id, by: fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)) }
                 updates[w].append(id)
             }
         }

@@ -61,7 +61,7 @@ public enum Planner {
         layer.kind != .input && (layer.cost.forwardFLOPs > 0 || layer.cost.forwardTrafficElements > 0)
     }
 
-    static func hasBackwardWork(_ layer: Layer) -> Bool {
+    public static func hasBackwardWork(_ layer: Layer) -> Bool {
         layer.kind != .input && (layer.cost.backwardFLOPs > 0 || layer.cost.backwardTrafficElements > 0)
     }
 }

@@ -74,6 +74,13 @@ public struct TaskGraph: Sendable {
         /// For a transfer, the latency the software that runs it adds to the route's
         /// (`TransferLatency`); none for every other task and for plain transfers.
         public var latency: TransferLatency = .none
+        /// Seconds the task waits, once its dependencies are done, before it starts
+        /// (Horovod's background thread: the rest of its cycle and the negotiation);
+        /// 0 for every task of a plan without tensor fusion.
+        public var startDelaySeconds = 0.0
+        /// The dependencies the start delay counts from (empty: all of them): the task
+        /// starts at `max(last of these done + startDelaySeconds, every dependency done)`.
+        public var delayCountsFrom: [Int] = []
 
         public var flops: Double { if case .compute(let w) = work { return w.flops } else { return 0 } }
         public var bytes: Double {
@@ -148,6 +155,16 @@ public struct TaskGraph: Sendable {
     public mutating func addLatency(_ seconds: Double, toTransfer id: Int) {
         precondition(tasks[id].kind == .transfer, "only a transfer carries latency")
         tasks[id].latency.addedSeconds += seconds
+    }
+
+    /// Makes task `id` wait `seconds` after its dependencies before it starts: after
+    /// those in `from` only (each must be a dependency), if given; then it also waits
+    /// for the rest, without further delay.
+    public mutating func delayStart(of id: Int, by seconds: Double, from: [Int] = []) {
+        precondition(seconds >= 0, "a start delay must not be negative")
+        precondition(from.allSatisfy(tasks[id].dependencies.contains), "a delay counts from the task's own dependencies")
+        tasks[id].startDelaySeconds = seconds
+        tasks[id].delayCountsFrom = from
     }
 
     /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.

@@ -37,6 +37,10 @@ public struct TrainingSetup: Sendable {
     public var hostStagedSyncFromGPUs: Int?
     /// How scheme (b)'s turns broadcast a worker's boundary activations.
     public var activationBroadcast = ActivationBroadcast.chain
+    /// Horovod's tensor fusion on a cycle: which gradients travel together and when
+    /// each fused all-reduce may start; nil: the strategy's buckets, each sent as soon
+    /// as backward has produced it.
+    public var tensorFusion: TensorFusion?
     /// GPUs that can copy peer to peer with one another, in consecutive groups of
     /// this size (the GPUs of one socket on a PCIe tree whose sockets cannot); nil: all.
     public var peerGroupSize: Int?

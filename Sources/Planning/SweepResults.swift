@@ -140,8 +140,8 @@ extension Sweep {
             var last: Topology?
             while let i = box.nextJob() {
                 let job = frozen[i]
-                let wiring = Topology.Wiring(cluster: job.run.cluster, gpus: job.gpus)
-                if last?.wiring != wiring { last = Topology(cluster: job.run.cluster, gpus: job.gpus) }
+                let wiring = Topology.Wiring(cluster: job.run.simulatedCluster, gpus: job.gpus)
+                if last?.wiring != wiring { last = Topology(cluster: job.run.simulatedCluster, gpus: job.gpus) }
                 let topology = last
                 let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }
                 let done = box.store(result, at: i)

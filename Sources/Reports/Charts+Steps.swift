@@ -105,11 +105,15 @@ extension Charts {
         ("forward", "#4C72B0"), ("backward", "#55A868"), ("update", "#8172B3"), ("transfer", "#DD8452"), ("collective", "#C44E52"),
     ]
 
+    /// The colour of tensor fusion's waits, drawn only in timelines that have any.
+    static let fusionWaitColor = "#937860"
+
     /// Lane names (9 points) are kept within this width, in pixels.
     static let laneNameWidth = 300.0
 
     /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
-    /// busiest), tasks coloured by kind; a transfer shows on every link it crosses.
+    /// busiest), tasks coloured by kind; a transfer shows on every link it crosses;
+    /// under tensor fusion on a cycle, each GPU's waits as a thin strip on its lane.
     public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
                              maxLinks: Int = 16) throws -> Chart {
         let last = step ?? trace.records.map(\.step).max() ?? 0
@@ -150,6 +154,15 @@ extension Charts {
         for (i, kind) in ganttKinds.enumerated() {
             data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
             plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
+        }
+        // Tensor fusion on a cycle: each GPU's waits (the rest of the cycle, the negotiation,
+        // the fusion-buffer copies) as a thin strip along the top of its lane, beside the compute
+        // they overlap. Only where there are any, so other timelines stay as they were.
+        let waits = trace.waits.filter { $0.step == last && $0.device < topology.gpuCount && $0.end > $0.start }
+        if !waits.isEmpty {
+            data += "# fusion wait\n" + waits.map { "\($0.device) \(ms($0.start.nanoseconds)) \(ms($0.end.nanoseconds))\n" }.joined() + "\n\n"
+            plots.append("'gantt.dat' index \(ganttKinds.count) using (($2+$3)/2):($1+0.3):(($3-$2)/2):(0.08) with boxxyerror "
+                         + "lc rgb '\(fusionWaitColor)' title 'fusion wait'")
         }
         let width = 1200
         let left = (names.map { ChartText.width($0, points: 9) }.max() ?? 0) + 30

@@ -16,7 +16,10 @@ import Simulation
 /// execution profile that charges for kernel launches, thread 2 ("host") shows
 /// the host thread's launches; under collective interference, thread 3 ("compute
 /// slowed") shows each span in which a collective's thread blocks slowed the GPU's
-/// compute, with the rate and the blocks.
+/// compute, with the rate and the blocks; under tensor fusion on a cycle (`horovod`),
+/// threads 4, 5, ... ("fusion wait 1", ...) show each task's wait between its inputs
+/// being ready and its start (the rest of the cycle, the negotiation, the copies into
+/// and out of the fusion buffer), named after the all-reduce or update that waits.
 ///
 /// Step markers are global instant events ("i", scope "g") at the first start of
 /// each step's tasks. A flow (an "s" event inside the transfer's slice, an "f"
@@ -73,7 +76,7 @@ public enum ChromeTrace {
     public static func linkProcess(_ index: Int) -> Int { 1000 + index }
 
     /// Thread ids on a GPU's process.
-    static let computeThread = 0, collectiveThread = 1, hostThread = 2, slowedThread = 3
+    static let computeThread = 0, collectiveThread = 1, hostThread = 2, slowedThread = 3, waitThread = 4
 
     /// The trace of `trace` as JSON text.
     /// - Parameter graph: the task graph `trace` ran, for the arrows from transfers
@@ -150,6 +153,26 @@ public enum ChromeTrace {
         for g in slowedThreads.sorted() {
             events.append(.metadata("thread_name", pid: g, tid: slowedThread, ["name": .text("compute slowed")]))
             events.append(.metadata("thread_sort_index", pid: g, tid: slowedThread, ["sort_index": .number(3)]))
+        }
+        // Start delays (Horovod's cycle, negotiation and fusion-buffer copies): threads 4, 5, ...
+        // of each GPU, named "fusion wait", the lowest free at each wait's start, so none overlap.
+        var waitThreadsFreeAt: [Int: [Int64]] = [:]
+        for w in trace.waits where w.end > w.start {
+            let r = trace.records[w.task]
+            var threads = waitThreadsFreeAt[w.device, default: []]
+            let lane = threads.firstIndex { $0 <= w.start.nanoseconds } ?? threads.count
+            if lane == threads.count { threads.append(0) }
+            threads[lane] = w.end.nanoseconds
+            waitThreadsFreeAt[w.device] = threads
+            events.append(Event(name: "wait: \(r.group ?? r.label)", cat: "fusion wait", ph: "X", ts: microseconds(w.start.nanoseconds),
+                                dur: microseconds(w.end.nanoseconds - w.start.nanoseconds), pid: w.device, tid: waitThread + lane,
+                                args: ["step": .number(Double(w.step)), "task": .number(Double(w.task))]))
+        }
+        for (g, threads) in waitThreadsFreeAt.sorted(by: { $0.key < $1.key }) {
+            for lane in threads.indices {
+                events.append(.metadata("thread_name", pid: g, tid: waitThread + lane, ["name": .text("fusion wait \(lane + 1)")]))
+                events.append(.metadata("thread_sort_index", pid: g, tid: waitThread + lane, ["sort_index": .number(Double(waitThread + lane))]))
+            }
         }
         for link in usedLinks.sorted() {
             let pid = linkProcess(link)

@@ -72,7 +72,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }
                 if p.collectiveSMShare > 0 { o["collective_sm_share"] = p.collectiveSMShare }
-                for setting in p.mechanisms.settings {
+                for setting in p.mechanisms.settings + p.communication.settings {
                     o[setting.key] = setting.value.map { $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) as Any : $0 as Any }
                         ?? (setting.text == "true" ? true as Any : setting.text as Any)
                 }
@@ -105,6 +105,9 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
         }
         for p in catalog.profiles where !p.mechanisms.isNone {
             lines.append("\(p.name) schedule: " + p.mechanisms.settings.map { "\($0.key) \($0.text)" }.joined(separator: ", "))
+        }
+        for p in catalog.profiles where !p.communication.isNone {
+            lines.append("\(p.name) communication: " + p.communication.settings.map { "\($0.key) \($0.text)" }.joined(separator: ", "))
         }
         lines.append("")
         for p in catalog.profiles {

@@ -64,7 +64,52 @@ public struct RunSpec: Sendable {
         if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
+        setup.tensorFusion = tensorFusion(gpus: gpus, fusion: setup.fusion)
         return setup
+    }
+
+    /// The profile's tensor fusion on a cycle for `gpus` GPUs (nil without a cycle, or
+    /// on one GPU, where there is nothing to all-reduce).
+    ///
+    /// A gradient is ready when backward has run from the last layer down to its own:
+    /// `ready(i) = Σ_{j ≥ i} backward(j)`, each pass priced by the run's cost model
+    /// (seconds, from the start of backward; layers absorbed into a fused batch norm cost
+    /// nothing of their own). A fused all-reduce starts `cycle / 2 + ⌈log2 K⌉ × negotiation`
+    /// after its last gradient (`CommunicationMechanisms.fusionStartDelaySeconds`);
+    /// fusion-buffer copies run at the device memory bandwidth the cost model prices
+    /// streaming traffic at (`memoryBytesPerSecond × memory_efficiency`).
+    func tensorFusion(gpus: Int, fusion: FusionPlan) -> TensorFusion? {
+        let communication = software.communication
+        guard gpus > 1, let cycle = communication.fusionCycleSeconds, let threshold = communication.fusionThresholdBytes else { return nil }
+        let cost = costModel
+        var ready: [Int: Double] = [:]
+        var elapsed = 0.0
+        for i in network.layers.indices.reversed() {
+            if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbed.contains(i) {
+                elapsed += cost.seconds(for: LayerWork.backward(network.layers[i], batch: batchPerGPU, precision: precision))
+            }
+            ready[i] = elapsed
+        }
+        return TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold,
+                            startDelaySeconds: communication.fusionStartDelaySeconds(ranks: gpus), readySeconds: ready,
+                            copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency)
+    }
+
+    /// The cluster as the profile's transport drives it: every NIC at `min(line rate,
+    /// streams × per-stream rate)` with the transport's step latency added
+    /// (`CommunicationMechanisms.linkAsDriven`); the cluster itself where the profile
+    /// models no socket transport. Topologies are built from this.
+    public var simulatedCluster: ClusterSpec {
+        let communication = software.communication
+        guard var network = cluster.network, communication.socketStreams != nil || communication.socketStepLatencySeconds > 0 else {
+            return cluster
+        }
+        let driven = communication.linkAsDriven(bytesPerSecond: network.nic.bytesPerSecond, latencySeconds: network.nic.latencySeconds)
+        network.nic.bytesPerSecond = driven.bytesPerSecond
+        network.nic.latencySeconds = driven.latencySeconds
+        var simulated = cluster
+        simulated.network = network
+        return simulated
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the

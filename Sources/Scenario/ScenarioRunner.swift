@@ -68,10 +68,10 @@ public enum ScenarioRunner {
         setup.steps = run.steps + 1
         let topology: Topology
         if let reused {
-            precondition(reused.wiring == Topology.Wiring(cluster: run.cluster, gpus: gpus), "a reused topology must have the run's wiring")
+            precondition(reused.wiring == Topology.Wiring(cluster: run.simulatedCluster, gpus: gpus), "a reused topology must have the run's wiring")
             topology = reused
         } else {
-            topology = Topology(cluster: run.cluster, gpus: gpus)
+            topology = Topology(cluster: run.simulatedCluster, gpus: gpus)
         }
         // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
         if !topology.hasHostMemory(node: 0) {
@@ -205,6 +205,14 @@ extension ScenarioRunner {
         try without("synchronized gradients broadcast through host memory (host_staged_sync_from_gpus)") {
             $0.mechanisms.hostStagedSyncFromGPUs = nil
         }
+        try without("fused all-reduces wait for the background thread's cycle (fusion_cycle_ms, fusion_threshold_mb; off: the scenario's buckets)") {
+            $0.communication.fusionCycleSeconds = nil; $0.communication.fusionThresholdBytes = nil; $0.communication.negotiationRoundSeconds = 0
+        }
+        try without("negotiation among the ranks once per cycle (negotiation_us)") { $0.communication.negotiationRoundSeconds = 0 }
+        try without("NCCL's socket transport caps each NIC at streams x per-stream rate (net_socket_streams, net_stream_gb_per_s)") {
+            $0.communication.socketStreams = nil; $0.communication.streamBytesPerSecond = nil
+        }
+        try without("socket transport latency on every hop between nodes (net_step_latency_us)") { $0.communication.socketStepLatencySeconds = 0 }
         try without("host time launching kernels (launch_us_per_kernel_*)") {
             $0.launchSecondsPerKernelForward = 0; $0.launchSecondsPerKernelBackward = 0; $0.launchSecondsPerKernelUpdate = 0
         }

@@ -94,13 +94,20 @@ public enum GraphSimulation {
         var finished: (Int) -> Void = { _ in }
 
         var start: (Int) -> Void = { _ in }
+        // Tasks that wait a while once ready (Horovod's cycle): when each became ready.
+        var delays: [Int: (SimDuration, from: [Int])] = [:]
+        for task in tasks where task.startDelaySeconds > 0 {
+            delays[task.id] = (SimDuration(secondsRoundingUp: task.startDelaySeconds), task.delayCountsFrom)
+        }
+        var waits: [WaitRecord] = []
+        var startWhenReady: (Int) -> Void = { _ in }
         func finish(_ id: Int, at time: SimTime) {
             ends[id] = time
             if let interference, let blocks = collectiveBlocks { blocks.transferEnded(id, interference) }
             finished(id)
             for next in dependents[id] {
                 waitingOn[next] -= 1
-                if waitingOn[next] == 0 { start(next) }
+                if waitingOn[next] == 0 { startWhenReady(next) }
             }
         }
         func runOnGPU(_ id: Int, _ work: ComputeWork) {
@@ -149,6 +156,19 @@ public enum GraphSimulation {
                     if let blocks { interference!.end(gpu: device, channels: blocks) }
                     finish(id, at: $0)
                 })
+            }
+        }
+        startWhenReady = { id in
+            guard let (delay, from) = delays[id] else { return start(id) }
+            // The wait counts from the dependencies it names (all of them by default): the
+            // task starts at the later of their last end plus the delay and now.
+            let since = from.isEmpty ? simulator.now : from.map { ends[$0] }.max()!
+            let until = since + delay
+            guard until > simulator.now else { return start(id) }
+            let readyAt = simulator.now
+            simulator.schedule(after: until - readyAt) {
+                waits.append(WaitRecord(task: id, device: devices[id], start: readyAt, end: simulator.now, step: tasks[id].step))
+                start(id)
             }
         }
         // Every worker's host thread launches its compute tasks in program order, from the start.
@@ -210,13 +230,14 @@ public enum GraphSimulation {
             }
             for worker in 0..<graph.gpus { launchNext(worker) }
         }
-        for id in tasks.indices where tasks[id].dependencies.isEmpty { start(tasks[id].id) }
+        for id in tasks.indices where tasks[id].dependencies.isEmpty { startWhenReady(tasks[id].id) }
         let makespan = simulator.run()
         withExtendedLifetime(hosts) {}
         withExtendedLifetime(interference) {}
         // `start` and `finish` refer to each other; break the cycle, or every
         // simulation's engine, network and graph would outlive it (a leak per run).
         start = { _ in }
+        startWhenReady = { _ in }
         finished = { _ in }
         precondition(waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
 
@@ -227,6 +248,7 @@ public enum GraphSimulation {
         }
         var trace = Trace(records: records, events: simulator.eventsProcessed, makespan: makespan)
         if let interference { trace.slowedCompute = interference.spans }
+        trace.waits = waits.sorted { ($0.start, $0.task) < ($1.start, $1.task) }
         if dispatching {
             trace.host = tasks.compactMap { task in
                 guard case .compute = task.work else { return nil }

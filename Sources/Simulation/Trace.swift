@@ -23,12 +23,16 @@ public struct TraceRecord: Sendable {
     public var duration: SimDuration { end - start }
 }
 
-/// The host thread's dispatch of one compute task's kernels (an execution
-/// profile with a launch cost only): the GPU part of the task starts no earlier
-/// than `end`.
-public struct HostRecord: Sendable {
+/// A span of one task's life outside its own run: the host thread's dispatch of a
+/// compute task's kernels (`HostRecord`: an execution profile with a launch cost only;
+/// the GPU part of the task starts no earlier than `end`), or a task's wait between its
+/// dependencies being done and its start (`WaitRecord`:
+/// `TaskGraph.Task.startDelaySeconds`, Horovod's background thread: the rest of its
+/// cycle, the negotiation and the copy into or out of the fusion buffer).
+public struct TaskSpan: Sendable {
     public var task: Int
-    /// The worker whose host thread launched the kernels.
+    /// The worker whose host thread launched the kernels, or the endpoint the waiting
+    /// task runs on (a GPU, or for a transfer its sender).
     public var device: Int
     public var start: SimTime
     public var end: SimTime
@@ -36,6 +40,12 @@ public struct HostRecord: Sendable {
 
     public var duration: SimDuration { end - start }
 }
+
+/// The host thread's dispatch of one compute task's kernels.
+public typealias HostRecord = TaskSpan
+
+/// A task's wait before it starts (tensor fusion on a cycle).
+public typealias WaitRecord = TaskSpan
 
 /// A span of time during which a GPU's compute ran slower because a collective's
 /// thread blocks held some of its SMs (`CollectiveInterference`).
@@ -58,6 +68,8 @@ public struct Trace: Sendable {
     public var host: [HostRecord] = []
     /// Spans of slowed compute, by GPU and time; empty without collective interference.
     public var slowedCompute: [SlowedSpan] = []
+    /// Start delays, by time; empty without tensor fusion on a cycle.
+    public var waits: [WaitRecord] = []
     /// Events the engine processed.
     public var events: Int
     /// The instant the last task ended.

@@ -84,6 +84,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// How the stack's own code runs the schedule (cuda-convnet2's passes, loss
     /// placement, copy stages, periodic housekeeping); nothing by default.
     public var mechanisms = ScheduleMechanisms()
+    /// How the communication runtime sends gradients (Horovod's tensor fusion on a
+    /// cycle, NCCL's socket transport between nodes); nothing by default.
+    public var communication = CommunicationMechanisms()
     /// Where each field's figure comes from, by its YAML key.
     public var sources: [String: String]
     /// Fields a scenario set over the built-in profile, by YAML key, in order.
@@ -112,7 +115,7 @@ public struct ExecutionProfile: Sendable, Equatable {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
             && batchNormFusion == .none && memoryFormat == .nhwc && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0
-            && mechanisms.isNone
+            && mechanisms.isNone && communication.isNone
     }
 
     /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
@@ -149,6 +152,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share", "memory_format"]
         + ScheduleMechanisms.keys
+        + CommunicationMechanisms.keys
 
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
@@ -173,6 +177,11 @@ public struct ExecutionProfile: Sendable, Equatable {
             guard let value = try node.optional(key) else { continue }
             if ScheduleMechanisms.keys.contains(key) {
                 try mechanisms.apply(key, value)
+                if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
+                continue
+            }
+            if CommunicationMechanisms.keys.contains(key) {
+                try communication.apply(key, value)
                 if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
                 continue
             }
@@ -232,6 +241,7 @@ public struct ExecutionProfile: Sendable, Equatable {
             if recordingOverrides && !overridden.contains(key) { overridden.append(key) }
         }
         try mechanisms.check(in: node)
+        try communication.check(in: node)
     }
 
     /// Reads one catalog entry: `name`, `summary`, the fields, and `sources:` (one per field set).
