@@ -64,6 +64,10 @@ public struct RunSpec: Sendable {
         if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
+        if plannedStrategy.gradientSync.algorithm == .p2psyncTree, case .pcieTree(let tree) = cluster.fabric {
+            let local = (0..<cluster.gpusPerNode).map { a in (0..<cluster.gpusPerNode).map { tree.copiesDirectly(from: a, to: $0) } }
+            setup.peerAccess = PeerAccess(gpusPerNode: cluster.gpusPerNode, local: local)
+        }
         return setup
     }
 
