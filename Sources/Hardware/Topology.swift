@@ -258,6 +258,14 @@ public final class Topology {
         return [Array(path[..<cut]), Array(path[cut...])]
     }
 
+    /// Whether GPUs `a` and `b` can copy to each other peer to peer, as
+    /// `cudaDeviceCanAccessPeer` would say: GPUs of one node whose PCIe tree lets them
+    /// (any two of one node on an NVLink fabric), never GPUs of different nodes.
+    public func canCopyPeerToPeer(_ a: Int, _ b: Int) -> Bool {
+        guard a / gpusPerNode == b / gpusPerNode else { return false }
+        return pcieTree?.copiesDirectly(from: a % gpusPerNode, to: b % gpusPerNode) ?? true
+    }
+
     /// Sum of the latencies of a path's hops, in seconds.
     public func latency(of path: [Int]) -> Double { path.reduce(0) { $0 + links[$1].latencySeconds } }
 

@@ -68,6 +68,17 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// worker process per machine, as in BytePS's runs). On one node there is no
     /// server traffic (BytePS runs only its local NCCL phases there): the flat `ring`.
     case parameterServer = "parameter-server"
+    /// BVLC Caffe's `P2PSync` (2015-2016, before NCCL; `P2PSyncTree`): up a tree whose
+    /// pairs are chosen by peer-to-peer access, each GPU adding its children's
+    /// gradients and copying the whole buffer to its parent once all are in, then down
+    /// it, each parent copying the whole buffer to its children one after the other
+    /// (last child first). Copies between GPUs that cannot peer go through host memory
+    /// (`Topology.legs`). On idle links of bandwidth β and latency α: each level up
+    /// costs B/β + α, and the broadcast as many B/β + α as its longest chain of copies
+    /// that follow one another (a parent's k-th copy waits for its first k − 1).
+    /// The adds (`caffe_gpu_add`, 3B of memory traffic per child) and the root's
+    /// scaling are not priced: at a K40's ~200 GB/s they are ~1% of AlexNet's copies.
+    case p2psyncTree = "caffe-p2psync-tree"
     /// NCCL as it runs an all-reduce: for each collective, the algorithm (ring, double
     /// binary tree, or NVLS inside one NVSwitch node of Hopper or later GPUs) and
     /// protocol (LL, LL128, Simple) its tuning model predicts fastest for the message
@@ -197,7 +208,8 @@ extension TaskGraph {
     ///     host-staged broadcast), instead of GPU to GPU.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
-                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, gatherThroughHost: Bool = false) -> [[Int]] {
+                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, gatherThroughHost: Bool = false,
+                                   canPeer: (Int, Int) -> Bool = { _, _ in true }) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
         /// The c-th of n near-equal pieces of the bucket's elements.
@@ -212,6 +224,10 @@ extension TaskGraph {
         case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                          whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
+        case .p2psyncTree:
+            let tree = P2PSyncTree(ranks: n) { canPeer(ranks[$0], ranks[$1]) }
+            return p2psyncTreeAllReduce(tree, bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                        whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
         case .direct:
             if gatherThroughHost {
                 return directAllReduceGatheredThroughHost(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
@@ -306,6 +322,42 @@ extension TaskGraph {
                                     after: done[r], step: step, group: group, operation: op(whole, false))
                 done[c] = [down]
             }
+        }
+        return done
+    }
+
+    /// `P2PSyncTree`'s all-reduce: a rank copies its whole buffer up once its own
+    /// gradient and every child's copy are in; a parent copies the result down to its
+    /// children in `broadcastOrder`, each copy after the one before (Caffe synchronizes
+    /// the stream after each). A rank is done once it holds the result and its own
+    /// copies down are through (Caffe's `on_start` returns only then).
+    private mutating func p2psyncTreeAllReduce(_ tree: P2PSyncTree, bytes: Double, ranks: [Int], ready: [[Int]], step: Int,
+                                               group: String, whole: Range<Int>,
+                                               op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+        let n = ranks.count
+        var received = [[Int]](repeating: [], count: n)   // the copies up from each rank's children
+        for level in tree.reduceLevels {
+            for (child, parent) in level {
+                let id = transfer(bytes, from: ranks[child], to: ranks[parent], label: "\(group) p2psync reduce",
+                                  after: ready[child] + received[child], step: step, group: group, operation: op(whole, true))
+                received[parent].append(id)
+            }
+        }
+        var holds = [[Int]](repeating: [], count: n)
+        holds[tree.root] = ready[tree.root] + received[tree.root]
+        var done = [[Int]](repeating: [], count: n)
+        var queue = [tree.root]
+        while !queue.isEmpty {
+            let p = queue.removeFirst()
+            var previous = holds[p]
+            for c in tree.broadcastOrder[p] {
+                let id = transfer(bytes, from: ranks[p], to: ranks[c], label: "\(group) p2psync broadcast",
+                                  after: previous, step: step, group: group, operation: op(whole, false))
+                holds[c] = [id]
+                previous = [id]
+                queue.append(c)
+            }
+            done[p] = previous
         }
         return done
     }

@@ -184,7 +184,8 @@ struct LayerwisePlanner {
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: ready, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
-                                       gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false)
+                                       gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
+                                       canPeer: { [access = setup.peerAccess] a, b in access?.canPeer(a, b) ?? true })
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
             }

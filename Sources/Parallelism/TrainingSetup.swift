@@ -44,6 +44,9 @@ public struct TrainingSetup: Sendable {
     /// GPUs that can copy peer to peer with one another, in consecutive groups of
     /// this size (the GPUs of one socket on a PCIe tree whose sockets cannot); nil: all.
     public var peerGroupSize: Int?
+    /// Which GPUs can copy peer to peer, for the all-reduces that choose their pairs by
+    /// it (`p2psyncTree`); nil: every pair.
+    public var peerAccess: PeerAccess?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

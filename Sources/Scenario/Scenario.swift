@@ -65,6 +65,10 @@ public struct RunSpec: Sendable {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
         setup.tensorFusion = tensorFusion(gpus: gpus, fusion: setup.fusion)
+        if plannedStrategy.gradientSync.algorithm == .p2psyncTree, case .pcieTree(let tree) = cluster.fabric {
+            let local = (0..<cluster.gpusPerNode).map { a in (0..<cluster.gpusPerNode).map { tree.copiesDirectly(from: a, to: $0) } }
+            setup.peerAccess = PeerAccess(gpusPerNode: cluster.gpusPerNode, local: local)
+        }
         return setup
     }
 

@@ -195,6 +195,17 @@ extension ScenarioRunner {
             costs.append(MechanismCost(name: name, seconds: stepSeconds - step))
         }
         let m = run.software.mechanisms
+        if run.strategy.gradientSync.algorithm == .p2psyncTree && gpus > 1 {
+            // Against the ring every other stack of the era's corpus cases is modelled with.
+            var ring = run
+            ring.strategy.gradientSync.algorithm = .ring
+            let step = try simulate(ring, gpus: gpus).metrics.stepSeconds
+            costs.append(MechanismCost(name: "Caffe's P2P tree: whole buffers up GPU pairs chosen by peer access, copies down one after another "
+                                       + "(collective: caffe-p2psync-tree; against a ring)", seconds: stepSeconds - step))
+        }
+        if run.software.workspaceLimitBytes != nil && run.software.kernelLibrary != nil {
+            try without("convolution workspace capped (workspace_mb)") { $0.workspaceLimitBytes = nil }
+        }
         try without("activations broadcast through host memory from 3 GPUs on (activation_broadcast)") {
             $0.mechanisms.activationBroadcast = .chain
         }

@@ -12,6 +12,8 @@ import Parallelism
 /// `t(B) = B · secondsPerByte + latencySeconds`, computed once per algorithm.
 /// - ring: 2(N−1) phases of N transfers of B/N to the next rank;
 /// - tree: up and down a binary tree, one phase per level, B per transfer;
+/// - caffe-p2psync-tree: up `P2PSyncTree`, one phase per height, then one phase per
+///   broadcast turn (a parent copies to its children one after another), B per transfer;
 /// - direct: a reduce-scatter phase and an all-gather phase, N(N−1) transfers of B/N;
 /// - hierarchical: g−1 phases of every node's ring (B/g), 2(n−1) phases of the g
 ///   rings across nodes (B/(g·n)), g−1 phases of every node's ring again;
@@ -155,6 +157,12 @@ public final class CollectiveModel {
             }
             for level in levels { phases.append((Phase(pairs: level, fraction: 1), 1)) }
             for level in levels.reversed() { phases.append((Phase(pairs: level.map { ($0.1, $0.0) }, fraction: 1), 1)) }
+        case .p2psyncTree:
+            // Caffe's tree over the pairs peer access allows: the copies up, a level (the
+            // children's height) at a time, then the broadcast turns (a parent's copies in turn).
+            let tree = P2PSyncTree(ranks: n) { topology.canCopyPeerToPeer($0, $1) }
+            for level in tree.reduceLevels { phases.append((Phase(pairs: level.map { ($0.from, $0.to) }, fraction: 1), 1)) }
+            for turn in tree.broadcastTurns { phases.append((Phase(pairs: turn.map { ($0.from, $0.to) }, fraction: 1), 1)) }
         case .hierarchical:
             let g = nodes.members[0].count, k = nodes.members.count
             let across = (0..<g).flatMap { l in (0..<k).map { (nodes.members[$0][l], nodes.members[($0 + 1) % k][l]) } }
