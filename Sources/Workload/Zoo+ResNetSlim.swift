@@ -45,10 +45,7 @@ extension Zoo {
                 depthIn = 4 * bottleneck
             }
         }
-        try b.adaptiveAvgPool("pool5", height: 1, width: 1)
-        try b.fc("logits", units: 1000)
-        try b.softmax("predictions")
-        return try b.finish()
+        return try finishResNet(&b, pool: "pool5", classifier: "logits", loss: "predictions")
     }
 
     /// TF-slim's `bottleneck` unit: 1x1 (bottleneck), 3x3 (bottleneck, the unit's
