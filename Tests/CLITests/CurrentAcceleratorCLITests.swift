@@ -53,7 +53,9 @@ import Testing
         let a100 = try #require(gpus.first { $0["name"] as? String == "A100-SXM4-40GB" })
         #expect((a100["peak_flops_per_second"] as? [String: Double])?["fp8"] == nil)
         let mi300 = try #require(gpus.first { $0["name"] as? String == "MI300X" })
-        #expect(mi300["tdp_watts"] is NSNull && mi300["fabric"] as? String == "nvlink-mesh")
+        #expect(mi300["tdp_watts"] as? Double == 750 && mi300["fabric"] as? String == "nvlink-mesh")
+        let mi250 = try #require(gpus.first { $0["name"] as? String == "MI250X" })
+        #expect(mi250["tdp_watts"] is NSNull && mi250["fabric"] as? String == "pcie-tree")   // no sourced power figure
     }
 
     /// A scenario's own catalog entry with a malformed fp8 peak stops the executable

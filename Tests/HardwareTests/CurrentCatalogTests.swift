@@ -14,7 +14,7 @@ import YAMLSupport
         ("L4", "l4", 24, 300, 30.3, 121, 242.5, 72, "pcie4-x16", nil, "pcie-tree", "NVIDIA L4 Tensor Core GPU datasheet"),
         ("B200-SXM", "b200", 180, 7700, 75, 2250, 4500, 1000, "pcie5-x16", "nvlink5", "nvswitch", "NVIDIA GB200 NVL72 / HGX B200"),
         ("GB200", "gb200", 186, 8000, 80, 2500, 5000, 1200, "pcie5-x16", "nvlink5", "nvswitch", "NVIDIA GB200 NVL72 / HGX B200"),
-        ("MI300X", "mi300x", 192, 5300, 163.4, 1307.4, 2614.9, nil, "pcie5-x16", "infinity-fabric-mi300x", "nvlink-mesh",
+        ("MI300X", "mi300x", 192, 5300, 163.4, 1307.4, 2614.9, 750, "pcie5-x16", "infinity-fabric-mi300x", "nvlink-mesh",
          "AMD ROCm documentation"),
         ("H100-NVL", "h100-nvl", 94, 3900, 60, 835.5, 1670.5, 400, "pcie5-x16", nil, "pcie-tree", "NVIDIA H100 Tensor Core GPU datasheet"),
         ("A10", "a10", 24, 600, 31.2, 125, nil, 150, "pcie4-x16", nil, "pcie-tree", "NVIDIA A10 Tensor Core GPU datasheet"),
