@@ -97,6 +97,9 @@ public enum LinkKind: String, CaseIterable, Sendable {
     case pcie, nvlink, interSocket = "inter-socket", infiniband, ethernet
     /// AMD's GPU-to-GPU links (xGMI), the Instinct GPUs' scale-up fabric.
     case infinityFabric = "infinity-fabric"
+    /// Ethernet ports built into an accelerator that join the accelerators of a node
+    /// with RDMA (RoCE v2), Gaudi's scale-up fabric; not a NIC to the network.
+    case roceScaleUp = "roce-scale-up"
 }
 
 /// One kind of link: bandwidth per direction and latency per hop.

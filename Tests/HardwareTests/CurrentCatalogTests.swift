@@ -70,7 +70,7 @@ import YAMLSupport
             ("pcie6-x16", .pcie, 128e9, "PCI Express Base Specification 6.0"),
             ("infinity-fabric-cdna2", .infinityFabric, 50e9, "AMD Instinct MI250 microarchitecture"),
             ("infinity-fabric-mi300x", .infinityFabric, 448e9, "AMD Instinct MI300 series microarchitecture"),
-            ("gaudi3-roce-scale-up", .ethernet, 525e9, "Intel Gaudi Network Configuration"),
+            ("gaudi3-roce-scale-up", .roceScaleUp, 525e9, "Intel Gaudi Network Configuration"),
         ]
         for (name, kind, bytesPerSecond, document) in expected {
             let link = try #require(catalog.link(named: name), "\(name) is not in the catalog")
