@@ -87,6 +87,10 @@ public final class Executor {
             throw ExecutorError("NCCL's tree is simulated as a fluid pipeline whose transfers carry no data; "
                                 + "the executor runs its ring (allreduce: nccl-ring) and the other algorithms")
         }
+        guard !graph.collectives.contains(where: { $0.nccl?.algorithm == .nvls }) else {
+            throw ExecutorError("NCCL's NVLS sums inside the NVSwitch, which the executor has no counterpart for; "
+                                + "it runs NCCL's ring (allreduce: nccl-ring) and the other algorithms")
+        }
         self.graph = graph
         self.network = setup.network
         self.setup = setup

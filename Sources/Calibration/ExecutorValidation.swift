@@ -255,18 +255,17 @@ public struct ExecutorValidation {
         var roundModels: [Int: [ExecutorModel]] = [:]
         let clocked = profile == nil ? Calibrator.clocked(cpu) : cpu
         for k in counts {
-            var fit = profile ?? Calibrator.profile(.mean(rounds[k]!), cpu: clocked, threads: 1)
-            // Other work on the cores can leave one set of timings unfittable (a line with
-            // no positive slope): measure this worker count's calibration afresh, as
-            // `calibrate` does, up to three sets in all, before giving up.
-            var attempts = 1
-            while fit == nil, profile == nil, attempts < 3 {
-                rounds[k] = try (0..<roundCount).map { _ in try calibrator.measureSamples(busyWorkers: k) }
-                fit = Calibrator.profile(.mean(rounds[k]!), cpu: clocked, threads: 1)
-                attempts += 1
+            // An unfittable set of timings is measured afresh, as `calibrate` does
+            // (`Calibrator.firstFit`); the rounds' own sets are the first try.
+            var first = true
+            let (fit, tries) = try Calibrator.firstFit(attempts: profile == nil ? Calibrator.fitAttempts : 1) {
+                if let profile { return profile }
+                if !first { rounds[k] = try (0..<roundCount).map { _ in try calibrator.measureSamples(busyWorkers: k) } }
+                first = false
+                return Calibrator.profile(.mean(rounds[k]!), cpu: clocked, threads: 1)
             }
             guard let fitted = fit else {
-                throw ExecutorError("the calibration timings could not be fitted in \(attempts) attempts (timer too coarse, or the machine too busy?)")
+                throw ExecutorError("the calibration timings could not be fitted in \(tries) attempts (timer too coarse, or the machine too busy?)")
             }
             models[k] = ExecutorModel(profile: fitted, pacedLink: slowLink)
             if profile == nil, roundCount >= 2 {

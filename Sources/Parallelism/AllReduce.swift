@@ -68,13 +68,14 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// worker process per machine, as in BytePS's runs). On one node there is no
     /// server traffic (BytePS runs only its local NCCL phases there): the flat `ring`.
     case parameterServer = "parameter-server"
-    /// NCCL as it runs an all-reduce: for each collective, the algorithm (ring or
-    /// double binary tree) and protocol (LL, LL128, Simple) its tuning model predicts
-    /// fastest for the message size, node count and GPUs per node
-    /// (`NCCLSystem.choose`, after NVIDIA/nccl v2.30.7 `src/graph/tuning.cc`), run on
-    /// NCCL's channels with the protocol's bytes on the wire and per-step latency
-    /// (`NCCLSystem+Layout`). Small messages across many nodes go to the tree with
-    /// LL; large ones to the ring with Simple (LL128 between, where enabled).
+    /// NCCL as it runs an all-reduce: for each collective, the algorithm (ring, double
+    /// binary tree, or NVLS inside one NVSwitch node of Hopper or later GPUs) and
+    /// protocol (LL, LL128, Simple) its tuning model predicts fastest for the message
+    /// size, node count and GPUs per node (`NCCLSystem.choose`, after NVIDIA/nccl
+    /// v2.30.7 `src/graph/tuning.cc`), run on NCCL's channels with the protocol's bytes
+    /// on the wire and per-step latency (`NCCLSystem+Layout`, `NCCLSystem+NVLS`). Small
+    /// messages across many nodes go to the tree with LL; large ones to the ring with
+    /// Simple (LL128 between, where enabled), or to NVLS where a node has it.
     case nccl = "nccl-auto"
     /// NCCL's ring (`NCCL_ALGO=ring`), the protocol still NCCL's choice: rings on
     /// every rail and mesh stride, 2(N−1) steps of B/(N·layouts) data each, each step

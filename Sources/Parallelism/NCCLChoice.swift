@@ -1,15 +1,21 @@
 /// An all-reduce algorithm of NCCL that ScaleCast models.
 ///
-/// Cases are in NCCL's own index order (`NCCL_ALGO_TREE` 0, `NCCL_ALGO_RING` 1 in
-/// `src/include/device.h`), which decides ties in its choice. NCCL's other
-/// algorithms (NVLS and NVLS-tree on NVSwitch multicast, CollNet on SHARP switches,
-/// PAT for one GPU per node) need hardware ScaleCast does not model and are left out.
+/// Cases are in NCCL's own index order (`NCCL_ALGO_TREE` 0, `NCCL_ALGO_RING` 1,
+/// `NCCL_ALGO_NVLS` 4 in `src/include/device.h`), which decides ties in its choice.
+/// NCCL's other algorithms (NVLS-tree, NVLS across nodes through CollNet, CollNet on
+/// SHARP switches, PAT for one GPU per node) are left out: across nodes ScaleCast
+/// chooses among the ring and the tree.
 public enum NCCLAlgorithm: String, CaseIterable, Sendable, Hashable {
     /// The double binary tree across nodes with a chain inside each node
     /// (`src/graph/trees.cc`, `src/graph/connect.cc`), pipelined in chunks.
     case tree
     /// Rings over every rank, one per channel: reduce-scatter then all-gather.
     case ring
+    /// NVLink SHARP inside one node of Hopper or later GPUs on NVSwitch: the switch
+    /// sums (`multimem.ld_reduce`) and multicasts (`multimem.st`), so each GPU sends
+    /// and receives about the message once instead of the ring's 2(N−1)/N times
+    /// (`src/device/all_reduce.h`, `runRing`'s NVLS counterpart; `NCCLSystem+NVLS`).
+    case nvls
 }
 
 /// How NCCL moves the bytes of one step between two GPUs (`NCCL_PROTO`).

@@ -43,9 +43,10 @@ extension NCCLSystem {
     /// Thread blocks NCCL's kernel runs for an all-reduce of `bytes` under `choice`:
     /// the communicator's channels, less one while `bytes < nc × nt × threshold`, at
     /// least one (`topoGetAlgoInfo`). A 25 MB bucket runs on every channel; a 64 KB one
-    /// on one or two.
+    /// on one or two. NVLS runs its own blocks, untrimmed (`nvlsBlocks`).
     /// - Parameter bytes: the message, data bytes (NCCL's `nBytes`: count × type size).
     public func kernelChannels(_ choice: NCCLChoice, bytes: Double) -> Int {
+        if choice.algorithm == .nvls { return nvlsBlocks }
         let perChannel = Double(maxThreads(choice) * threadThreshold(choice))
         let fitting = (bytes / perChannel).rounded(.down)
         return Int(max(1, min(Double(communicatorChannels), fitting)))

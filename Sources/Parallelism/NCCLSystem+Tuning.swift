@@ -7,7 +7,7 @@
 /// `ncclTopoGetAlgoTime`) and `src/enqueue.cc` (`topoGetAlgoInfo`: the smallest
 /// predicted time wins, ties to the first in tree, ring and LL, LL128, Simple order).
 /// The tables are NCCL's; the code is ScaleCast's. Not modelled: NCCL_ALGO/NCCL_PROTO
-/// beyond naming one algorithm, tuner plugins, NVLS/CollNet/PAT, POWER CPUs, and the
+/// beyond naming one algorithm, tuner plugins, NVLS-tree/CollNet/PAT, POWER CPUs, and the
 /// CPU vendor (an Intel x86 host is assumed: `llMaxBws` row 0 across nodes, a 1 µs
 /// network post overhead).
 ///
@@ -18,12 +18,16 @@ extension NCCLSystem {
     static let baseLatency: [NCCLAlgorithm: [NCCLProtocol: Double]] = [
         .tree: [.ll: 6.8, .ll128: 14.0, .simple: 8.4],
         .ring: [.ll: 6.6, .ll128: 14.0, .simple: 8.4],
+        .nvls: [.ll: 0, .ll128: 0, .simple: 0],
     ]
     /// `hwLatencies[hop][algorithm][protocol]`, µs per step over NVLink, PCIe or the network.
     static let hopLatency: [Hop: [NCCLAlgorithm: [NCCLProtocol: Double]]] = [
-        .nvlink: [.tree: [.ll: 0.6, .ll128: 1.25, .simple: 4.0], .ring: [.ll: 0.6, .ll128: 1.9, .simple: 3.4]],
-        .pci: [.tree: [.ll: 1.0, .ll128: 1.9, .simple: 4.0], .ring: [.ll: 1.0, .ll128: 2.5, .simple: 5.7]],
-        .net: [.tree: [.ll: 5.0, .ll128: 8.5, .simple: 14], .ring: [.ll: 2.7, .ll128: 4.0, .simple: 14.0]],
+        .nvlink: [.tree: [.ll: 0.6, .ll128: 1.25, .simple: 4.0], .ring: [.ll: 0.6, .ll128: 1.9, .simple: 3.4],
+                  .nvls: [.ll: 0, .ll128: 0, .simple: 25]],
+        .pci: [.tree: [.ll: 1.0, .ll128: 1.9, .simple: 4.0], .ring: [.ll: 1.0, .ll128: 2.5, .simple: 5.7],
+               .nvls: [.ll: 0, .ll128: 0, .simple: 0]],
+        .net: [.tree: [.ll: 5.0, .ll128: 8.5, .simple: 14], .ring: [.ll: 2.7, .ll128: 4.0, .simple: 14.0],
+               .nvls: [.ll: 0, .ll128: 0, .simple: 18]],
     ]
     /// `llMaxBws[row][nodes]`, GB/s: LL's ceiling. Row: the GPU generation inside one
     /// node, the CPU vendor across nodes (0 Intel); column: 1, 2, more nodes.
@@ -50,6 +54,13 @@ extension NCCLSystem {
     /// Whether NCCL runs `proto` here (LL128 only where it enables it).
     public func enables(_ proto: NCCLProtocol) -> Bool { proto != .ll128 || ll128Enabled }
 
+    /// Whether NCCL runs `choice` here: the protocol enabled, and NVLS only with the
+    /// Simple protocol on a node that has it (`NCCLSystem+NVLS`).
+    public func runs(_ choice: NCCLChoice) -> Bool {
+        guard enables(choice.proto) else { return false }
+        return choice.algorithm != .nvls || (choice.proto == .simple && nvlsBandwidthGigabytesPerSecond > 0)
+    }
+
     /// The per-step latency NCCL charges `choice` on a hop, µs: inside a node the
     /// NVLink or PCIe figure (for rings that span nodes at least the network post
     /// overhead, 3x for Simple); across nodes the network figure (with one GPU per
@@ -70,7 +81,7 @@ extension NCCLSystem {
     /// NCCL's latency of an all-reduce under `choice`, µs: the base latency plus, for
     /// the ring, one step latency per step (2(N−1) steps, 2(n−1) of them across nodes);
     /// for the tree, twice the chain inside a node (N/n − 1 steps) and ⌊log2 n⌋
-    /// network steps.
+    /// network steps; for NVLS, one step inside the node.
     public func latencyMicroseconds(_ choice: NCCLChoice) -> Double {
         let base = baseLatencyMicroseconds(choice)
         let intra = stepLatencyMicroseconds(choice, across: false), inter = stepLatencyMicroseconds(choice, across: true)
@@ -80,6 +91,8 @@ extension NCCLSystem {
             return base + Double(steps - across) * intra + Double(across) * inter
         case .tree:
             return base + 2 * (Double(ranks / nodes - 1) * intra + Double(Self.log2Floor(nodes)) * inter)
+        case .nvls:
+            return base + intra
         }
     }
 
@@ -89,9 +102,11 @@ extension NCCLSystem {
     /// to LL's ceiling; ring LL128 at 0.92 of it up to its per-channel ceiling; the
     /// tree at 0.92 up to its per-channel ceiling, then LL at 1/3.8 of that up to LL's
     /// ceiling, LL128 at 7/9 (one node) or 120/128 up to its per-channel ceiling. The
-    /// ring's bus bandwidth is N/(2(N−1)) of the algorithm's, the tree's 1/2.
+    /// ring's bus bandwidth is N/(2(N−1)) of the algorithm's, the tree's 1/2. NVLS:
+    /// `NCCLSystem+NVLS`.
     public func bandwidthGigabytesPerSecond(_ choice: NCCLChoice) -> Double {
-        guard ranks > 1, enables(choice.proto) else { return 0 }
+        guard ranks > 1, runs(choice) else { return 0 }
+        if choice.algorithm == .nvls { return nvlsBandwidthGigabytesPerSecond }
         let generation = self.generation, column = nodeColumn, channels = Double(self.channels)
         let llMax = Self.llMaxBandwidth[nodes == 1 ? generation : 0][column]
         var bus = channels * channelGigabytesPerSecond
@@ -99,6 +114,7 @@ extension NCCLSystem {
         case (.ring, .ll): bus = min(llMax, bus * 0.5)
         case (.ring, .ll128): bus = min(bus * 0.92, channels * Self.ringLL128PerChannel[generation][column])
         case (.ring, .simple): break
+        case (.nvls, _): break
         case (.tree, let p):
             bus = min(bus * 0.92, channels * Self.treePerChannel[generation][column])
             if p == .ll { bus = min(bus / 3.8, llMax) }
@@ -107,7 +123,7 @@ extension NCCLSystem {
             }
         }
         switch choice.algorithm {
-        case .ring: return bus * Double(ranks) / Double(2 * (ranks - 1))
+        case .ring, .nvls: return bus * Double(ranks) / Double(2 * (ranks - 1))
         case .tree: return bus * 0.5
         }
     }
@@ -129,9 +145,9 @@ extension NCCLSystem {
         return (latency + bytes / (1000 * bandwidth)) * 1e-6
     }
 
-    /// What NCCL runs an all-reduce of `bytes` with: of `algorithms` (both by default;
-    /// one to pin it, as `NCCL_ALGO` does) and every protocol it enables, the smallest
-    /// estimated time, ties to the first in NCCL's order.
+    /// What NCCL runs an all-reduce of `bytes` with: of `algorithms` (every one by
+    /// default; one to pin it, as `NCCL_ALGO` does) and every protocol it runs here, the
+    /// smallest estimated time, ties to the first in NCCL's order.
     public func choose(bytes: Double, among algorithms: [NCCLAlgorithm] = NCCLAlgorithm.allCases) -> NCCLChoice {
         var best: (choice: NCCLChoice, seconds: Double)?
         for a in NCCLAlgorithm.allCases where algorithms.contains(a) {
@@ -141,7 +157,8 @@ extension NCCLSystem {
                 if best == nil || t < best!.seconds { best = (choice, t) }
             }
         }
-        return best?.choice ?? NCCLChoice(algorithms.first ?? .ring, .simple)
+        // Nothing runs (one rank, or NVLS alone where there is none): NCCL's fallback ring.
+        return best?.choice ?? NCCLChoice(algorithms.first { $0 != .nvls } ?? .ring, .simple)
     }
 
     /// ⌊log2 n⌋, −1 for n ≤ 0 (NCCL's `log2i`).

@@ -56,6 +56,12 @@ public struct NCCLSystem: Hashable, Sendable {
     /// coprime to the node's GPU count (each a ring over its own links: 1, 3, 5, 7 on 8
     /// GPUs), elsewhere 1 (an NVSwitch port or a PCIe link is shared by every ring).
     public var strides: [Int]
+    /// NVLS (`NCCLSystem+NVLS`): the NVLS graph's channels, one per head GPU; 0 where
+    /// NCCL cannot run NVLS here.
+    public var nvlsHeads: Int
+    /// The NVLS graph's `bwIntra` and `bwInter` per channel, GB/s (0 without NVLS).
+    public var nvlsIntraGigabytesPerSecond: Double
+    public var nvlsInterGigabytesPerSecond: Double
 
     /// The search's speed arrays, GB/s per channel (`src/graph/search.cc`).
     static let speedsIntra: [Double] = [40, 30, 20, 18, 15, 12, 10, 9, 7, 6, 5, 4, 3]
@@ -68,7 +74,8 @@ public struct NCCLSystem: Hashable, Sendable {
     static let maxChannels = 32
 
     public init(computeCapability: Int, ranks: Int, nodes: Int, gpusPerNode: Int, intraHop: Hop, channels: Int,
-                channelGigabytesPerSecond: Double, ll128Enabled: Bool, rails: Int = 1, strides: [Int] = [1]) {
+                channelGigabytesPerSecond: Double, ll128Enabled: Bool, rails: Int = 1, strides: [Int] = [1],
+                nvls: NVLSGraph? = nil) {
         precondition(ranks > 0 && nodes > 0 && gpusPerNode > 0 && channels > 0 && rails > 0 && !strides.isEmpty)
         self.computeCapability = computeCapability
         self.ranks = ranks
@@ -80,6 +87,9 @@ public struct NCCLSystem: Hashable, Sendable {
         self.ll128Enabled = ll128Enabled
         self.rails = rails
         self.strides = strides
+        self.nvlsHeads = nvls?.heads ?? 0
+        self.nvlsIntraGigabytesPerSecond = nvls?.intraGigabytesPerSecond ?? 0
+        self.nvlsInterGigabytesPerSecond = nvls?.interGigabytesPerSecond ?? 0
     }
 
     /// NCCL's view of `gpus` GPUs of `cluster`, filling its nodes in order.
@@ -145,8 +155,13 @@ public struct NCCLSystem: Hashable, Sendable {
         }
         var ll128 = cc >= 70 && (local == 1 || intra == .nvlink)
         if nodes > 1, case .pcieTree = cluster.fabric { ll128 = false }
+        var nvls: NVLSGraph?
+        if nodes == 1, case .nvswitch(let link) = cluster.fabric {
+            nvls = Self.nvlsGraph(computeCapability: cc, gpus: local, portGigabytesPerSecond: link.bytesPerSecond / gb)
+        }
         self.init(computeCapability: cc, ranks: gpus, nodes: nodes, gpusPerNode: cluster.gpusPerNode, intraHop: intra,
-                  channels: channels, channelGigabytesPerSecond: speed, ll128Enabled: ll128, rails: rails, strides: strides)
+                  channels: channels, channelGigabytesPerSecond: speed, ll128Enabled: ll128, rails: rails, strides: strides,
+                  nvls: nvls)
     }
 
     /// Compute capability x 10 of an architecture name as the catalog spells it; 0

@@ -44,6 +44,16 @@ extension TaskGraph {
                 done[edge.child] += [up, down]
                 done[edge.parent] += [up, down]
             }
+        case .nvls:
+            // The switch reduces once every GPU has its gradients: each transfer waits for all.
+            let everyone = Array(Set(ready.joined())).sorted()
+            let share = bytes * system.nvlsWireShare
+            for t in system.nvlsTransfers(ranks: n) {
+                let id = transfer(share, from: ranks[t.from], to: ranks[t.to], label: "\(label) nvls", after: everyone, step: step,
+                                  group: group, latency: t.latency)
+                done[t.from].append(id)
+                done[t.to].append(id)
+            }
         }
         return done
     }

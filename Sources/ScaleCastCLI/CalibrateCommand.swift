@@ -10,8 +10,6 @@ import YAMLSupport
 struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// Rounds of calibration runs; each timing is their mean.
     static let rounds = 3
-    /// Fresh measurements tried before a fit is declared impossible (see `produce`).
-    static let attempts = 3
 
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
@@ -45,14 +43,12 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
-        // Other work on the cores can make one set of timings unfittable (a copy or stream
-        // line with no positive slope): measure afresh, up to `attempts` times, before giving up.
-        var measured: CalibrationProfile?
-        for _ in 0..<Self.attempts where measured == nil {
-            measured = try wrap { try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: Self.rounds) }
+        // An unfittable set of timings is measured afresh (`Calibrator.firstFit`).
+        let (measured, tries) = try Calibrator.firstFit {
+            try wrap { try Calibrator.measureProfile(cpu: cpu, threads: threads, rounds: Self.rounds) }
         }
         guard let profile = measured else {
-            throw UsageError(message: "the measurements could not be fitted in \(Self.attempts) attempts (timer too coarse, or the machine too busy?)")
+            throw UsageError(message: "the measurements could not be fitted in \(tries) attempts (timer too coarse, or the machine too busy?)")
         }
         let peak = profile.peakFLOPsPerSecond
         let fit = Calibrator.EfficiencyFit(maxEfficiency: profile.maxEfficiency, halfSaturation: profile.halfSaturation,

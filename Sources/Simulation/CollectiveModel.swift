@@ -119,6 +119,8 @@ public final class CollectiveModel {
             return [(Phase(transfers: edges.flatMap { e in
                 [(e.child, e.parent, fraction, e.reduceLatency), (e.parent, e.child, fraction, e.broadcastLatency)]
             }), 1)]
+        case .nvls:
+            return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
     }
 

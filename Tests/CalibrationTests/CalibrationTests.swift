@@ -244,3 +244,41 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { try CalibrationProfile.load(path: path, cpu: nil, kernel: nil) }
     }
 }
+
+/// `Calibrator.firstFit`: the retry `calibrate` and `validate` use when a set of
+/// timings cannot be fitted.
+@Suite struct FirstFitTests {
+    @Test func retriesUntilAFitThenStops() {
+        var calls = 0
+        let (fit, tries) = Calibrator.firstFit { () -> Int? in
+            calls += 1
+            return calls == 2 ? 42 : nil
+        }
+        #expect(fit == 42)
+        #expect(tries == 2)
+        #expect(calls == 2)
+    }
+
+    @Test func givesUpAfterTheAttempts() {
+        var calls = 0
+        let (fit, tries) = Calibrator.firstFit(attempts: 3) { () -> Int? in
+            calls += 1
+            return nil
+        }
+        #expect(fit == nil)
+        #expect(tries == 3)
+        #expect(calls == 3)
+    }
+
+    @Test func anErrorEndsTheTriesAtOnce() {
+        struct Broken: Error {}
+        var calls = 0
+        #expect(throws: Broken.self) {
+            _ = try Calibrator.firstFit { () throws -> Int? in
+                calls += 1
+                throw Broken()
+            }
+        }
+        #expect(calls == 1)
+    }
+}

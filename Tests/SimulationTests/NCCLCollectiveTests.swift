@@ -116,6 +116,71 @@ import Workload
         if gpus == 16 { #expect(choices.last == NCCLChoice(.ring, .simple)) }
     }
 
+    // MARK: NVLS
+
+    /// DGX H100-style nodes: 8 H100 on NVSwitch (NVLink 4, 450 GB/s per direction), 8 NDR NICs.
+    func dgxH100() -> ClusterSpec {
+        ClusterSpec(gpu: catalog.gpu(named: "H100-SXM5")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink4")!),
+                    network: NetworkSpec(nic: catalog.link(named: "ib-ndr")!, nicsPerNode: 8), hostLink: catalog.link(named: "pcie5-x16")!)
+    }
+
+    /// One DGX H100 node, worked by hand from search.cc and tuning.cc: 8 heads; each
+    /// port carries 9 channel speeds, so bwIntra is the first SM90 speed at most
+    /// 450/9 = 50: 50; pass 2 raises bwInter from 50 to 60 (the array's top, below 2 x
+    /// 50). Per channel min(2·50·0.85·7/8 = 74.375, 60) = 60: bus 480 GB/s, algorithm
+    /// 480·8/14 = 274.29 GB/s, latency 25 µs. A 25 MB bucket: 25 + 25e6/274_285.7 =
+    /// 116.15 µs, against the ring's best (LL128: bus min(14·30·0.92, 14·36.7) = 386.4,
+    /// latency 14 + 14·1.9 = 40.6 → 40.6 + 25e6/(386.4e3·8/14) = 153.82 µs): NVLS. A
+    /// 64 KiB one: the ring's LL (6.6 + 14·0.6 = 15.0 µs of latency) against NVLS's 25.
+    @Test func oneHopperNodeRunsLargeBucketsOnNVLS() {
+        let system = NCCLSystem(cluster: dgxH100(), gpus: 8)
+        #expect(system.nvlsHeads == 8 && system.nvlsIntraGigabytesPerSecond == 50 && system.nvlsInterGigabytesPerSecond == 60)
+        #expect(system.channels == 14 && system.channelGigabytesPerSecond == 30)
+        #expect(abs(Self.microseconds(system, .nvls, .simple, 25e6) - (25 + 25e6 / (480e3 * 8 / 14))) < 1e-6)
+        #expect(abs(Self.microseconds(system, .ring, .ll128, 25e6) - (40.6 + 25e6 / (386.4e3 * 8 / 14))) < 1e-6)
+        #expect(system.choose(bytes: 25e6) == NCCLChoice(.nvls, .simple))
+        #expect(system.choose(bytes: 65536) == NCCLChoice(.ring, .ll))
+        // Only Simple; pinned to the ring, NCCL keeps its ring.
+        #expect(system.estimatedSeconds(NCCLChoice(.nvls, .ll128), bytes: 25e6) == nil)
+        #expect(system.choose(bytes: 25e6, among: [.ring]).algorithm == .ring)
+        // The kernel runs NCCL's 16 NVLS blocks, whatever the size.
+        #expect(system.kernelChannels(NCCLChoice(.nvls, .simple), bytes: 1e6) == 16)
+    }
+
+    /// No NVLS before Hopper (an A100 NVSwitch node), off the NVSwitch (a DGX-1 mesh), or
+    /// across nodes (two H100 nodes; NVLS-tree and CollNet are not modelled): a pin to
+    /// NVLS alone falls back to NCCL's ring.
+    @Test func nvlsOnlyOnOneHopperNVSwitchNode() {
+        for (cluster, gpus) in [(dgxA100(), 8), (dgx1(), 8), (dgxH100(), 16)] {
+            let system = NCCLSystem(cluster: cluster, gpus: gpus)
+            #expect(system.estimatedSeconds(NCCLChoice(.nvls, .simple), bytes: 25e6) == nil)
+            #expect(system.choose(bytes: 25e6).algorithm != .nvls)
+            #expect(system.choose(bytes: 25e6, among: [.nvls]) == NCCLChoice(.ring, .simple))
+        }
+        #expect(NCCLSystem(cluster: dgxA100(), gpus: 8).nvlsHeads == 0)
+        #expect(NCCLSystem(cluster: dgxH100(), gpus: 16).nvlsHeads == 0)
+    }
+
+    /// Simulated, NVLS moves (heads + 1)/heads of the message over NCCL's efficiency
+    /// through each GPU's port once every GPU is ready: on an idle DGX H100 node,
+    /// 25e6 · 9/8 / 0.85 / 450e9 + 25 µs, expanded and closed form alike.
+    @Test func nvlsOnAnIdleNodeIsItsFormula() {
+        let cluster = dgxH100(), bytes = 25e6
+        let system = NCCLSystem(cluster: cluster, gpus: 8)
+        let run = NCCLRun(system: system, choice: NCCLChoice(.nvls, .simple))
+        let formula = bytes * 9 / 8 / 0.85 / 450e9 + 25e-6
+        let simulated = simulate(run, cluster: cluster, gpus: 8, bytes: bytes)
+        #expect(abs(simulated.makespan.seconds - formula) < 1e-9, "simulated \(simulated.makespan.seconds) s, formula \(formula) s")
+        #expect(simulated.records.count == 8)
+        #expect(abs(closedForm(run, cluster: cluster, gpus: 8, bytes: bytes) - formula) < 1e-12)
+        // Four GPUs of the node: 4 heads, 5/4 of the message each way.
+        let four = NCCLSystem(cluster: cluster, gpus: 4)
+        #expect(four.nvlsHeads == 4)
+        let quarter = NCCLRun(system: four, choice: NCCLChoice(.nvls, .simple))
+        #expect(abs(simulate(quarter, cluster: cluster, gpus: 4, bytes: bytes).makespan.seconds
+                    - (bytes * 5 / 4 / 0.85 / 450e9 + 25e-6)) < 1e-9)
+    }
+
     // MARK: Expanded against closed forms
 
     func simulate(_ run: NCCLRun, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> Trace {
