@@ -28,6 +28,7 @@ public enum GPUEntryWriter {
         if let tdp = gpu.tdpWatts { out += "    tdp_watts: \(number(tdp))\n" }
         out += "    host_link: \(ImportText.yamlQuoted(gpu.hostLink))\n"
         if let nvlink = gpu.nvlink { out += "    nvlink: \(ImportText.yamlQuoted(nvlink))\n" }
+        if let fabric = gpu.defaultFabric { out += "    fabric: \(fabric)\n" }
         out += "    source: \(ImportText.yamlQuoted(gpu.source))\n"
         out += "    measured: \(ImportText.yamlQuoted((gpu.measured.map { $0 + "; " } ?? "") + measuredNote))\n"
         return out

@@ -101,7 +101,7 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency", "sms", "half_saturation"])
+                            "kernel_efficiency", "sms", "half_saturation", "fabric"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -109,7 +109,7 @@ extension GPUSpec {
         memoryBytes = try yaml.required("memory_gib").double(in: Limits.gibibytes) * 1_073_741_824
         memoryBytesPerSecond = try yaml.required("memory_bandwidth_gb_per_s").double(in: Limits.gigabytesPerSecond) * 1e9
         let peaks = try yaml.required("peak_tflops")
-        try peaks.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+        try peaks.checkKeys(GPUSpec.peakPrecisionKeys)
         var table: [String: Double] = [:]
         for (precision, value) in try peaks.entries() { table[precision] = try value.double(in: Limits.teraflops) * 1e12 }
         guard table["fp32"] != nil else { throw peaks.error("an fp32 peak is required") }
@@ -121,11 +121,15 @@ extension GPUSpec {
             nvlink = try nv.string()
             guard catalog.link(named: nvlink!) != nil else { throw nv.error("unknown link '\(nvlink!)'") }
         }
+        if let fabric = try yaml.optional("fabric") {
+            defaultFabric = try fabric.oneOf(GPUSpec.scaleUpFabrics)
+            guard nvlink != nil else { throw fabric.error("a scale-up fabric needs the GPU's scale-up link: add nvlink:") }
+        }
         source = try yaml.requiredSource()
         measured = try yaml.optional("measured")?.string()
         tdpWatts = try yaml.optional("tdp_watts")?.double(in: 1...100_000)
         if let table = try yaml.optional("max_efficiency") {
-            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
             for (precision, value) in try table.entries() {
                 let x = try value.double()
                 guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
@@ -133,13 +137,13 @@ extension GPUSpec {
             }
         }
         if let table = try yaml.optional("half_saturation") {
-            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
             for (precision, value) in try table.entries() { halfSaturation[precision] = try value.double(in: 1...1e6) }
             guard measured != nil else { throw table.error("a fitted size curve needs its source: add measured:") }
         }
         streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
         if let table = try yaml.optional("kernel_efficiency") {
-            try table.checkKeys(["fp32", "tf32", "fp16", "bf16"])
+            try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
             for (precision, passes) in try table.entries() {
                 try passes.checkKeys(GPUSpec.kernelPassKeys)
                 var row: [String: Double] = [:]

@@ -8,12 +8,20 @@ public struct GPUSpec: Hashable, Sendable {
     public var memoryBytes: Double
     /// Peak device-memory bandwidth in bytes per second.
     public var memoryBytesPerSecond: Double
-    /// Dense peak FLOP/s by precision name (`fp32`, `tf32`, `fp16`, `bf16`).
+    /// Dense peak FLOP/s by precision name (`fp32`, `tf32`, `fp16`, `bf16`, and `fp8`
+    /// where the GPU has 8-bit float matrix units: a catalog fact, not a scenario
+    /// precision; docs/add-a-gpu.md says why).
     public var peakFLOPsPerSecond: [String: Double]
     /// The catalog name of its host interface (e.g. `pcie3-x16`).
     public var hostLink: String
-    /// The catalog name of its NVLink generation, if it has one.
+    /// The catalog name of its scale-up link (NVLink, AMD Infinity Fabric, Gaudi's
+    /// integrated RoCE ports), if it has one: the GPU's total per direction.
     public var nvlink: String?
+    /// The node fabric a cluster of this GPU gets when its scenario names none:
+    /// `nvswitch` or `nvlink-mesh` (GPUs joined directly, all to all, as AMD's
+    /// Infinity Fabric and Gaudi's RoCE ports join 8 GPUs). Nil: `nvswitch` for a
+    /// GPU with a scale-up link, a PCIe tree without one.
+    public var defaultFabric: String?
     /// Where the figures come from.
     public var source: String
     /// A measurement beside the datasheet, if the catalog has one.
@@ -36,6 +44,16 @@ public struct GPUSpec: Hashable, Sendable {
     /// Streaming multiprocessors, where the catalog gives them: the shape model of
     /// fitted kernel efficiencies counts thread blocks per SM (`TileQuantization`).
     public var streamingMultiprocessors: Int?
+
+    /// The node fabric a scenario naming no `fabric:` builds for this GPU.
+    public var nodeFabric: String { defaultFabric ?? (nvlink != nil ? "nvswitch" : "pcie-tree") }
+
+    /// The precisions `peak_tflops` may give; `fp8` is listed, never simulated.
+    public static let peakPrecisionKeys = ["fp32", "tf32", "fp16", "bf16", "fp8"]
+    /// The precisions a scenario runs in, and so the keys of the fitted tables.
+    public static let scenarioPrecisionKeys = ["fp32", "tf32", "fp16", "bf16"]
+    /// The fabrics `fabric:` may name.
+    public static let scaleUpFabrics = ["nvswitch", "nvlink-mesh"]
 
     /// The keys of `kernelEfficiency`'s inner tables.
     public static let kernelPassKeys = ["forward", "backward_data", "backward_filter"]
@@ -77,6 +95,11 @@ public struct GPUSpec: Hashable, Sendable {
 /// The kind of an interconnect, which decides how a topology wires it.
 public enum LinkKind: String, CaseIterable, Sendable {
     case pcie, nvlink, interSocket = "inter-socket", infiniband, ethernet
+    /// AMD's GPU-to-GPU links (xGMI), the Instinct GPUs' scale-up fabric.
+    case infinityFabric = "infinity-fabric"
+    /// Ethernet ports built into an accelerator that join the accelerators of a node
+    /// with RDMA (RoCE v2), Gaudi's scale-up fabric; not a NIC to the network.
+    case roceScaleUp = "roce-scale-up"
 }
 
 /// One kind of link: bandwidth per direction and latency per hop.

@@ -69,6 +69,9 @@ public enum CatalogReport {
         var peakFLOPsPerSecond: [String: Double]
         var hostLink: String
         var nvlink: String?
+        /// The node fabric a cluster of this GPU gets by default (`nvswitch`, `nvlink-mesh`, `pcie-tree`).
+        var fabric: String
+        var tdpWatts: Double?
         var source: String
         var sms: Int?
         /// Fitted convolution kernel efficiency by precision and pass (empty where none is fitted).
@@ -76,7 +79,7 @@ public enum CatalogReport {
         var measured: String?
         enum CodingKeys: String, CodingKey {
             case name, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
-                 peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, source, sms,
+                 peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, fabric, tdpWatts = "tdp_watts", source, sms,
                  kernelEfficiency = "kernel_efficiency", measured
         }
 
@@ -90,6 +93,8 @@ public enum CatalogReport {
             try c.encode(peakFLOPsPerSecond, forKey: .peakFLOPsPerSecond)
             try c.encode(hostLink, forKey: .hostLink)
             try c.encode(nvlink, forKey: .nvlink)
+            try c.encode(fabric, forKey: .fabric)
+            try c.encode(tdpWatts, forKey: .tdpWatts)
             try c.encode(source, forKey: .source)
             try c.encode(sms, forKey: .sms)
             try c.encode(kernelEfficiency, forKey: .kernelEfficiency)
@@ -198,7 +203,8 @@ public enum CatalogReport {
             gpus: catalog.gpus.map {
                 GPURow(name: $0.name, architecture: $0.architecture, memoryBytes: Int($0.memoryBytes),
                        memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
-                       hostLink: $0.hostLink, nvlink: $0.nvlink, source: $0.source, sms: $0.streamingMultiprocessors,
+                       hostLink: $0.hostLink, nvlink: $0.nvlink, fabric: $0.nodeFabric, tdpWatts: $0.tdpWatts,
+                       source: $0.source, sms: $0.streamingMultiprocessors,
                        kernelEfficiency: $0.kernelEfficiency, measured: $0.measured)
             },
             links: catalog.links.map {
@@ -210,13 +216,15 @@ public enum CatalogReport {
     }
 
     public static func hardwareTable(_ catalog: Catalog) -> String {
-        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "host", "nvlink",
-                                       "SMs", "kernels fitted"],
-                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .left, .left, .right, .left])
+        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "fp8 TF", "TDP W",
+                                       "host", "scale-up", "fabric", "SMs", "kernels fitted"],
+                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .left, .left, .left,
+                                          .right, .left])
         func peak(_ gpu: GPUSpec, _ p: String) -> String { gpu.peakFLOPsPerSecond[p].map { Format.fixed($0 / 1e12, 1) } ?? "-" }
         for gpu in catalog.gpus {
             gpus.append([gpu.name, gpu.architecture, Format.gib(gpu.memoryBytes), Format.fixed(gpu.memoryBytesPerSecond / 1e9, 0),
-                         peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), gpu.hostLink, gpu.nvlink ?? "-",
+                         peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), peak(gpu, "fp8"),
+                         gpu.tdpWatts.map { Format.fixed($0, 0) } ?? "-", gpu.hostLink, gpu.nvlink ?? "-", gpu.nodeFabric,
                          gpu.streamingMultiprocessors.map(String.init) ?? "-",
                          gpu.kernelEfficiency.isEmpty ? "-" : gpu.kernelEfficiency.keys.sorted().joined(separator: ", ")])
         }
@@ -254,8 +262,9 @@ public enum CatalogReport {
         }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
-        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; \"kernels fitted\": the precisions whose convolution kernel "
-            + "efficiencies are fitted to measured kernel times, docs/kernel-model.md)\n" + gpus.render() + "\n" + sources
+        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; fp8 is listed, not simulated (docs/add-a-gpu.md); \"scale-up\": "
+            + "the GPU-to-GPU link, \"fabric\": the node a scenario gets without fabric:; \"kernels fitted\": the precisions whose "
+            + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md)\n" + gpus.render() + "\n" + sources
             + "\nLinks\n" + links.render()
             + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:; docs/costs.md)\n" + prices.render()
             + "\nServers, without their GPUs (owned clusters)\n" + servers.render()

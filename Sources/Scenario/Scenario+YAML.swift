@@ -242,7 +242,7 @@ extension RunSpec {
         }
         let hostLink = try link(try node.optional("host_link"), default: gpu.hostLink)!
         let fabricNode = try node.optional("fabric")
-        let fabricName = try fabricNode?.oneOf(["pcie-tree", "nvlink-mesh", "nvswitch"]) ?? (gpu.nvlink != nil ? "nvswitch" : "pcie-tree")
+        let fabricName = try fabricNode?.oneOf(["pcie-tree", "nvlink-mesh", "nvswitch"]) ?? gpu.nodeFabric
         let fabric: NodeFabric
         switch fabricName {
         case "pcie-tree":
@@ -262,7 +262,7 @@ extension RunSpec {
         default:
             let nvNode = try node.optional("nvlink")
             guard let nvlink = try link(nvNode, default: gpu.nvlink) else {
-                throw (fabricNode ?? node).error("the \(gpu.name) has no NVLink; use fabric: pcie-tree, or name a link under cluster.nvlink")
+                throw (fabricNode ?? node).error("the \(gpu.name) has no scale-up link (NVLink, Infinity Fabric); use fabric: pcie-tree, or name a link under cluster.nvlink")
             }
             fabric = fabricName == "nvswitch" ? .nvswitch(nvlink) : .nvlinkMesh(nvlink)
         }

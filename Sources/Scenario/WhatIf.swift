@@ -86,7 +86,7 @@ extension WhatIf {
 
     /// The kinds of catalog link a what-if on `choice` could buy instead.
     public static func alternatives(for choice: LinkChoice) -> Set<LinkKind> {
-        choice == .network ? [.ethernet, .infiniband] : [.pcie, .nvlink]
+        choice == .network ? [.ethernet, .infiniband] : [.pcie, .nvlink, .infinityFabric, .roceScaleUp]
     }
 
     /// The default bandwidths of a what-if, in bytes/s: centred on the run's own

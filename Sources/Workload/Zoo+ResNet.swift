@@ -50,9 +50,15 @@ extension Zoo {
                 }
             }
         }
-        try b.adaptiveAvgPool("avgpool", height: 1, width: 1)
-        try b.fc("fc", units: 1000)
-        try b.softmax("loss")
+        return try finishResNet(&b, pool: "avgpool", classifier: "fc", loss: "loss")
+    }
+
+    /// A ResNet's end, torchvision's or TF-slim's: global average pooling, a 1000-way
+    /// classifier with biases, the loss; the finished network.
+    static func finishResNet(_ b: inout NetworkBuilder, pool: String, classifier: String, loss: String) throws -> Network {
+        try b.adaptiveAvgPool(pool, height: 1, width: 1)
+        try b.fc(classifier, units: 1000)
+        try b.softmax(loss)
         return try b.finish()
     }
 

@@ -54,6 +54,7 @@ public enum Zoo {
         resnetEntry(resnet152Config, "ResNet-152 v1.5 (He et al. 2016; stride on the 3x3 conv)", 60_192_808),
         resnetEntry(wideResnet50x2Config, "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): bottlenecks twice as wide", 68_883_240),
         resnetEntry(resnext50x32x4dConfig, "ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in each 3x3 conv", 25_028_904),
+        slimResNetV1Entry(50, 25_557_032), slimResNetV1Entry(101, 44_549_160), slimResNetV1Entry(152, 60_192_808),
         Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
               reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121(input: $0) }),
         Entry(name: "googlenet", summary: "GoogLeNet (Szegedy et al. 2014) with batch norm, no auxiliary heads",
@@ -96,6 +97,16 @@ public enum Zoo {
     private static func resnetEntry(_ config: ResNetConfig, _ summary: String, _ parameters: Int) -> Entry {
         Entry(name: config.name, summary: summary, reference: "torchvision.models.\(config.name); \(grouped(parameters)) parameters",
               build: { try resnet(config, input: $0) })
+    }
+
+    /// TF-slim's `resnet_v1_<depth>` (`slimResNetV1`), whose parameter count, derived
+    /// from its source, equals torchvision's `resnet<depth>`: the same layers, strided elsewhere.
+    private static func slimResNetV1Entry(_ depth: Int, _ parameters: Int) -> Entry {
+        Entry(name: "resnet_v1_\(depth)",
+              summary: "ResNet-\(depth) v1 as TF-slim builds it: each block strides in its last unit's 3x3 conv",
+              reference: "tensorflow/models research/slim/nets/resnet_v1.py, resnet_v1_\(depth) (1000 classes); "
+                  + "\(grouped(parameters)) parameters, derived from the source",
+              build: { try slimResNetV1(depth: depth, input: $0) })
     }
 
     private static func efficientNetEntry(_ variant: Int, _ parameters: Int) -> Entry {

@@ -9,8 +9,10 @@ network, and each output of the model gets its own loss (`softmax`).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import io
 import operator
 import sys
 import types
@@ -151,14 +153,29 @@ def trace(module: nn.Module, input_shape: tuple) -> torch.fx.GraphModule:
         raise ExportError(f"torch.fx cannot trace the model ({type(error).__name__}: {error}); symbolic tracing needs a "
                           "forward whose control flow does not depend on tensor values") from None
     traced = torch.fx.GraphModule(module, graph)
+    propagation = _ShapeProp(traced)
     try:
-        with warnings.catch_warnings():
+        # ShapeProp prints the traceback of a failing node itself; the error below says it in one line.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
-            ShapeProp(traced).propagate(torch.empty((TRACE_BATCH, *input_shape), device="meta"))
+            propagation.propagate(torch.empty((TRACE_BATCH, *input_shape), device="meta"))
     except Exception as error:
-        raise ExportError(f"the model does not run on a {'x'.join(map(str, input_shape))} input: "
-                          f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}") from None
+        cause = error.__cause__ or error
+        node = propagation.current
+        where = f" at {node.target if node.op == 'call_module' else node.name}" if node is not None else ""
+        raise ExportError(f"the model does not run on a {'x'.join(map(str, input_shape))} input{where}: "
+                          f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}") from None
     return traced
+
+
+class _ShapeProp(ShapeProp):
+    """ShapeProp that remembers the node it runs, to name a failing one by its module path."""
+
+    current: torch.fx.Node | None = None
+
+    def run_node(self, n: torch.fx.Node):
+        self.current = n
+        return super().run_node(n)
 
 
 def export(module: nn.Module, name: str, input_shape: tuple) -> Model:

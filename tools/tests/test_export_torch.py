@@ -161,6 +161,13 @@ class UserModuleTests(unittest.TestCase):
                 self.assertEqual(len(err.splitlines()), 1, err)
                 self.assertIn(fragment, err)
 
+    def test_a_model_that_does_not_run_on_the_input_says_where_in_one_line(self):
+        code, out, err = run_exporter("nets:TinyNet", "--input", "4,32,32")   # its stem takes 3 channels
+        self.assertEqual((code, out), (2, ""), err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("the model does not run on a 4x32x32 input at stem.0: RuntimeError:", err)
+        self.assertNotIn("Traceback", err)
+
     def test_a_constructor_that_reads_values_is_built_on_the_cpu(self):
         code, out, err = run_exporter("nets:ReadsValuesInInit", "--input", "3,32,32")
         self.assertEqual(code, 0, err)

@@ -1,0 +1,78 @@
+import Testing
+@testable import Hardware
+import YAMLSupport
+
+/// The fp8 peak and the default fabric of a GPU entry are read like its other figures:
+/// a bad one is refused naming the file, the key and the line.
+@Suite struct CatalogEntryErrorTests {
+    /// A GPU entry: its peaks on line 7, `extra` from line 9.
+    static func entry(peaks: String = "{fp32: 10, bf16: 40, fp8: 80}", extra: String = "") -> String {
+        """
+        gpus:
+          - name: Test-8
+            architecture: Test
+            memory_gib: 16
+            memory_bandwidth_gb_per_s: 500
+            source: "Test datasheet (2025): 10 TFLOP/s fp32, 40 bf16, 80 fp8"
+            peak_tflops: \(peaks)
+            host_link: pcie4-x16
+        \(extra)
+        """
+    }
+
+    func read(_ text: String) throws -> Catalog {
+        var catalog = try Catalog.builtIn()
+        try catalog.read(gpus: try YAMLValue.parse(text, file: "gpus.yaml").optional("gpus"), links: nil)
+        return catalog
+    }
+
+    func refusal(_ text: String) throws -> ConfigError {
+        let thrown = #expect(throws: ConfigError.self) { try read(text) }
+        return try #require(thrown)
+    }
+
+    @Test func anFP8PeakIsReadInTFLOPs() throws {
+        let gpu = try #require(try read(Self.entry()).gpu(named: "Test-8"))
+        #expect(gpu.peakFLOPsPerSecond["fp8"] == 80e12)
+        // fp8 is not a precision a run takes: asking for it gives the fp32 peak, as any unknown name does.
+        #expect(gpu.peakFLOPsPerSecond(precision: "fp8") == 10e12)
+        #expect(gpu.nodeFabric == "pcie-tree" && gpu.defaultFabric == nil)
+    }
+
+    @Test(arguments: [
+        ("{fp32: 10, fp8: fast}", "a number"),
+        ("{fp32: 10, fp8: -80}", "must be between"),
+        ("{fp32: 10, fp8: 0}", "must be between"),
+        ("{fp32: 10, fp8: 1e9}", "must be between"),
+        ("{fp32: 10, fp8: [80]}", "found a list"),
+    ])
+    func aBadFP8PeakNamesItsKeyAndLine(peaks: String, message: String) throws {
+        let error = try refusal(Self.entry(peaks: peaks))
+        #expect(error.file == "gpus.yaml")
+        #expect(error.keyPath == "gpus[0].peak_tflops.fp8")
+        #expect(error.line == 7)
+        #expect(error.message.contains(message), "\(error.message)")
+    }
+
+    @Test func anUnknownPrecisionIsRefusedWithTheKnownOnes() throws {
+        let error = try refusal(Self.entry(peaks: "{fp32: 10, fp4: 160}"))
+        #expect(error.line == 7 && error.keyPath.hasSuffix("peak_tflops.fp4"))
+        #expect(error.message.contains("fp8"))
+    }
+
+    /// Fitted efficiencies are for the precisions a run takes: fp8 is not one of them.
+    @Test func fittedTablesRefuseFP8() throws {
+        let error = try refusal(Self.entry(extra: "    max_efficiency: {fp8: 0.7}"))
+        #expect(error.keyPath.hasSuffix("max_efficiency.fp8") && error.line == 9)
+    }
+
+    @Test func aMeshFabricNeedsAScaleUpLink() throws {
+        let error = try refusal(Self.entry(extra: "    fabric: nvlink-mesh"))
+        #expect(error.keyPath == "gpus[0].fabric" && error.line == 9)
+        #expect(error.message.contains("add nvlink:"))
+        let mesh = try read(Self.entry(extra: "    nvlink: infinity-fabric-mi300x\n    fabric: nvlink-mesh"))
+        #expect(mesh.gpu(named: "Test-8")?.nodeFabric == "nvlink-mesh")
+        let unknown = try refusal(Self.entry(extra: "    nvlink: nvlink4\n    fabric: torus"))
+        #expect(unknown.keyPath == "gpus[0].fabric" && unknown.line == 10 && unknown.message.contains("nvlink-mesh"))
+    }
+}
