@@ -15,6 +15,9 @@ public enum KernelReport {
         public var seconds: Double
         /// The largest workspace of the passes, bytes.
         public var workspaceBytes: Double
+        /// Of `seconds`, the NCHW transposes around tensor-core kernels
+        /// (`CostModel.layoutTransposeSeconds`), seconds.
+        public var transposeSeconds: Double = 0
     }
 
     /// The rows of `run` on `gpus` GPUs, at its batch per GPU, with the cost model the
@@ -35,6 +38,7 @@ public enum KernelReport {
                 row.algorithms[pass] = chosen.kernel.algorithm.rawValue
                 row.seconds += chosen.seconds
                 row.workspaceBytes = max(row.workspaceBytes, chosen.kernel.workspaceBytes)
+                row.transposeSeconds += cost.layoutTransposeSeconds(chosen.kernel)
             }
             rows.append(row)
         }
@@ -56,6 +60,12 @@ public enum KernelReport {
                          + [Format.fixed(row.seconds * 1e3, 2), Format.fixed(row.workspaceBytes / 1_048_576, 1)])
         }
         out += table.render()
+        let transposes = rows.reduce(0) { $0 + $1.transposeSeconds }, total = rows.reduce(0) { $0 + $1.seconds }
+        if transposes > 0 {
+            out += "NCHW tensors (memory_format: nchw): \(Format.fixed(transposes * 1e3, 2)) ms of the convolutions' "
+                + "\(Format.fixed(total * 1e3, 2)) ms transpose tensor-core operands to NHWC and back; "
+                + "channels-last tensors (memory_format: nhwc) would not\n"
+        }
         return out
     }
 }

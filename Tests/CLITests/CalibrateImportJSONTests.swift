@@ -132,6 +132,22 @@ import Testing
         #expect(entry.contains("bf16: {backward_data: \(written), backward_filter: \(written), forward: "), "\(entry)")
     }
 
+    /// `--memory-format nchw` prices cuDNN's transposes apart from the kernels, so the same
+    /// NCHW measurement fits a higher kernel efficiency, the catalog's; an unknown format exits 2.
+    @Test func nchwMeasurementsFitTheKernelsAlone() throws {
+        let csv = Self.validation + "/resnet50-h200-layer-times.csv"
+        func backward(_ extra: [String]) throws -> Double {
+            let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8",
+                                                    "--precision", "bf16", "--json"] + extra))
+            return try #require((document["fits"] as? [[String: Any]])?.last?["efficiency"] as? Double)
+        }
+        let nchw = try backward(["--memory-format", "nchw"]), nhwc = try backward([])
+        #expect(nchw > nhwc * 1.3, "nchw \(nchw), nhwc \(nhwc)")
+        #expect(abs(nchw - 0.259) < 0.0005, "the catalog's H200 bf16 backward figure")
+        let bad = CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8", "--memory-format", "chw"])
+        #expect(bad.exitCode == 2 && bad.stderr.contains("--memory-format") && bad.stderr.contains("nchw"), "\(bad.stderr)")
+    }
+
     /// Bad per-layer rows and bad fitted figures exit 2 naming the file, the column or key, and the line.
     @Test func badPerLayerTimesAndEfficienciesAreLocated() throws {
         let header = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"

@@ -30,6 +30,17 @@ import Testing
         return (rows, rest, total)
     }
 
+    /// The scenario names no profile, so it runs pytorch-ddp on NCHW tensors: explain says
+    /// how much of the convolutions' time the transposes take; channels-last says nothing.
+    @Test func nchwTransposesAreNamed() throws {
+        let nchw = CLI.execute(["explain", try writeTemporary(Self.scenario), "--gpus", "2"])
+        #expect(nchw.exitCode == 0, "\(nchw.stderr)")
+        #expect(nchw.stdout.contains("NCHW tensors (memory_format: nchw): "), "\(nchw.stdout)")
+        let nhwc = CLI.execute(["explain", try writeTemporary(Self.scenario + "\nsoftware: {profile: pytorch-ddp, memory_format: nhwc}"),
+                                "--gpus", "2"])
+        #expect(nhwc.exitCode == 0 && !nhwc.stdout.contains("NCHW tensors"), "\(nhwc.stderr)")
+    }
+
     @Test func theSlowestLayersFirstWithARestAndATotal() throws {
         let path = try writeTemporary(Self.scenario)
         let out = CLI.execute(["explain", path, "--gpus", "2"])

@@ -87,6 +87,21 @@ import Workload
         }
     }
 
+    /// NCCL's NVLS sums inside the NVSwitch, which the executor has nothing to run with:
+    /// a plan with an NVLS collective is refused, naming the ring to use instead.
+    @Test func nvlsIsRefused() throws {
+        let catalog = try Catalog.builtIn()
+        let cluster = ClusterSpec(gpu: catalog.gpu(named: "H100-SXM5")!, gpusPerNode: 2, fabric: .nvswitch(catalog.link(named: "nvlink4")!),
+                                  network: nil, hostLink: catalog.link(named: "pcie5-x16")!)
+        var setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: Self.perWorker, gpus: 2, steps: 1)
+        setup.nccl = NCCLSystem(cluster: cluster, gpus: 2)
+        let strategy = Strategy.data(DataParallelOptions(algorithm: .nccl, bucketBytes: 20_000))
+        var graph = try Planner.plan(setup, strategy: strategy)
+        #expect(throws: Never.self) { _ = try Executor(graph: graph, setup: setup, strategy: strategy) }
+        graph.collectives.append(CollectivePlan(group: "nvls", bytes: 25e6, algorithm: .nccl, nccl: NCCLChoice(.nvls, .simple)))
+        #expect(throws: ExecutorError.self) { _ = try Executor(graph: graph, setup: setup, strategy: strategy) }
+    }
+
     /// The approximate variant updates the FC slices after every chunk of 128
     /// examples (4 updates per step, each averaging its own chunk), so its FC
     /// weights differ from the exact step's: by about half the largest FC bias at
