@@ -46,6 +46,14 @@ public struct RunSpec: Sendable {
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
+    /// The strategy as the run carries it out, for labels: `data (ring, 25 MB buckets)`,
+    /// or, under a profile that fuses gradients on a cycle (Horovod), `data (ring, fused
+    /// up to 64 MB every 5 ms)`, since the fusion buffer then replaces the buckets.
+    public var strategySummary: String {
+        guard strategy.kind == .data, let fused = software.communication.fusionSummary else { return strategy.summary }
+        return "data (\(strategy.gradientSync.algorithm.rawValue), \(fused))"
+    }
+
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
     /// filling the cluster's nodes in order.
     public func setup(gpus: Int) -> TrainingSetup {

@@ -155,11 +155,12 @@ public enum ScenarioRunner {
                 if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
                 let setup = run.setup(gpus: gpus)
                 let memory = try run.memoryFootprint(for: setup)
-                let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.summary)"
+                let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
                 results.append(ConfigurationResult(
                     label: run.label.map { "\($0) · \(configuration)" } ?? configuration,
                     runLabel: run.label, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
-                    nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, precision: run.precision.rawValue,
+                    nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
+                    precision: run.precision.rawValue,
                     batchPerGPU: run.batchPerGPU, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))

@@ -73,7 +73,13 @@ public enum GraphSimulation {
         let collectives = CollectiveModel(topology: topology)
         var starts = [SimTime](repeating: .zero, count: tasks.count)
         var ends = [SimTime](repeating: .zero, count: tasks.count)
-        var durationCache: [ComputeWork: SimDuration] = [:]
+        // Compute prices, remembered per (layer, pass kind): the same layer's pass on every
+        // worker and in every step is usually the same work, and comparing two works is
+        // cheaper than hashing one. A different work (an uneven model-parallel slice)
+        // replaces the entry.
+        let kinds = TaskGraph.Kind.allCases
+        let priceSlots = tasks.map { task in (task.layer.map { $0 + 1 } ?? 0) * kinds.count + kinds.firstIndex(of: task.kind)! }
+        var lastPrice = [(work: ComputeWork, duration: SimDuration)?](repeating: nil, count: (priceSlots.max() ?? 0) + 1)
         // Routes depend only on the endpoints: resolve each pair once.
         var legCache: [Int: [[LinkID]]] = [:]
         func legs(from source: Int, to destination: Int) -> [[LinkID]] {
@@ -111,10 +117,11 @@ public enum GraphSimulation {
             }
         }
         func runOnGPU(_ id: Int, _ work: ComputeWork) {
+            let slot = priceSlots[id]
             let duration: SimDuration
-            if let cached = durationCache[work] { duration = cached } else {
+            if let last = lastPrice[slot], last.work == work { duration = last.duration } else {
                 duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
-                durationCache[work] = duration
+                lastPrice[slot] = (work, duration)
             }
             gpus[devices[id]].submit(duration: duration, started: { starts[id] = $0 }, finished: { finish(id, at: $0) })
         }

@@ -20,6 +20,14 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     /// `negotiation_us`: one round of the ranks' per-cycle negotiation (a small
     /// message over the network), seconds; a cycle's negotiation is ⌈log2 K⌉ rounds.
     public var negotiationRoundSeconds = 0.0
+
+    /// How gradients travel under tensor fusion, for labels (`fused up to 64 MB every
+    /// 5 ms`); nil without a fusion cycle, where the scenario's buckets apply.
+    public var fusionSummary: String? {
+        guard let cycle = fusionCycleSeconds, let threshold = fusionThresholdBytes else { return nil }
+        func shortest(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String((x * 100).rounded() / 100) }
+        return "fused up to \(shortest(threshold / 1_048_576)) MB every \(shortest(cycle * 1e3)) ms"
+    }
     /// `net_socket_streams`: TCP streams one inter-node connection of the collective
     /// library uses (NCCL_SOCKET_NTHREADS × NCCL_NSOCKS_PERTHREAD); nil: not modelled.
     public var socketStreams: Int?

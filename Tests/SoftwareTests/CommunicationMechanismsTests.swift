@@ -157,6 +157,16 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(abs(cap.seconds - Self.gradientBytes * (1 / 1.85e9 - 1 / 10e9)) < 0.2e-3)
     }
 
+    @Test func labelsNameTheFusionBufferInsteadOfTheBuckets() throws {
+        let fused = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "{profile: horovod}", bucket: "25")))
+        #expect(fused.runs[0].strategySummary == "data (ring, fused up to 64 MB every 5 ms)")
+        let result = try #require(try ScenarioRunner.results(fused).last)
+        #expect(result.label == "2 GPUs, data (ring, fused up to 64 MB every 5 ms)")
+        // Without a fusion cycle the scenario's buckets are what runs.
+        let bucketed = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "ideal", bucket: "25")))
+        #expect(bucketed.runs[0].strategySummary == "data (ring, 25 MB buckets)")
+    }
+
     @Test func badValuesStopAtTheirLine() throws {
         let cases: [(String, String)] = [
             ("{profile: horovod, fusion_cycle_ms: -1}", "software.fusion_cycle_ms: must not be negative"),
