@@ -53,7 +53,9 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(abs(c.negotiationRoundSeconds - 35e-6) < 1e-15)
         #expect(horovod.collective == .ring)
         #expect(!horovod.isIdeal)
-        for key in CommunicationMechanisms.keys + ["collective"] {
+        // Every communication field Horovod sets (all but the parameter server's) has its source.
+        #expect(horovod.communication.settings.map(\.key) == CommunicationMechanisms.keys.filter { $0 != "ps_host_gb_per_s" })
+        for key in horovod.communication.settings.map(\.key) + ["collective"] {
             #expect(horovod.sources[key]?.isEmpty == false, "horovod needs a source for \(key)")
         }
     }
