@@ -46,12 +46,15 @@ public struct RunSpec: Sendable {
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
-    /// The strategy as the run carries it out, for labels: `data (ring, 25 MB buckets)`,
-    /// or, under a profile that fuses gradients on a cycle (Horovod), `data (ring, fused
-    /// up to 64 MB every 5 ms)`, since the fusion buffer then replaces the buckets.
+    /// The strategy as the run carries it out, for labels: the planned strategy's
+    /// (`data (ring, 25 MB buckets)`, or `after backward` / `per layer` where the profile
+    /// syncs gradients so), or, under a profile that fuses gradients on a cycle
+    /// (Horovod), `data (ring, fused up to 64 MB every 5 ms)`, since the fusion buffer
+    /// then replaces the buckets.
     public var strategySummary: String {
-        guard strategy.kind == .data, let fused = software.communication.fusionSummary else { return strategy.summary }
-        return "data (\(strategy.gradientSync.algorithm.rawValue), \(fused))"
+        let planned = plannedStrategy
+        guard planned.kind == .data, let fused = software.communication.fusionSummary else { return planned.summary }
+        return "data (\(planned.gradientSync.algorithm.rawValue), \(fused))"
     }
 
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
