@@ -28,6 +28,11 @@ struct LayerwisePlanner {
     /// Set when planning stopped early because the plan outgrew `PlanLimits.tasks`:
     /// the fraction of the first step's model-parallel chunks planned by then.
     private var plannedFraction: Double?
+    /// Each data-parallel layer's forward and backward work at the batch per GPU, fusion
+    /// included, by layer index (nil where the pass has no work): the same on every
+    /// worker and in every step, so priced out once per plan.
+    private let dataForward: [ComputeWork?]
+    private let dataBackward: [ComputeWork?]
 
     private var net: Network { setup.network }
     /// Workers laid out in the graph (one when aggregated).
@@ -40,6 +45,16 @@ struct LayerwisePlanner {
         self.split = split
         self.aggregated = aggregated
         graph = TaskGraph(gpus: aggregated ? 1 : setup.gpus, steps: setup.steps, representing: setup.gpus)
+        let layers = setup.network.layers, batch = setup.batchPerGPU, precision = setup.precision
+        let data = 1..<(split ?? layers.count)
+        func works(_ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
+            layers.indices.map { i in
+                guard data.contains(i), has(layers[i]), !setup.fusion.absorbed.contains(i) else { return nil }
+                return Self.fused(work(layers[i]), layer: i, setup: setup, batch: batch, fraction: 1)
+            }
+        }
+        dataForward = works(Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
+        dataBackward = works(Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
     }
 
     /// Layers before the model-parallel part (the input excluded).
@@ -81,11 +96,9 @@ struct LayerwisePlanner {
         // Data-parallel forward.
         var forwardEnd = after
         for w in 0..<workers {
-            for i in dataLayers where Planner.hasForwardWork(net.layers[i]) && !setup.fusion.absorbed.contains(i) {
-                forwardEnd[w] = [compute(.forward, layer: i, on: w, work: fused(LayerWork.forward(net.layers[i], batch: setup.batchPerGPU,
-                                                                                                      precision: setup.precision),
-                                                                                   layer: i, batch: setup.batchPerGPU, fraction: 1),
-                                         after: forwardEnd[w], step: step)]
+            for i in dataLayers {
+                guard let work = dataForward[i] else { continue }
+                forwardEnd[w] = [compute(.forward, layer: i, on: w, work: work, after: forwardEnd[w], step: step)]
             }
         }
         // Model-parallel part; what each worker's data-parallel backward waits for.
@@ -105,6 +118,10 @@ struct LayerwisePlanner {
     /// `work` with what fusion adds to a batch norm that reads an addend (forward)
     /// or writes its gradient (backward): one tensor of the addend's elements.
     private func fused(_ work: ComputeWork, layer i: Int, batch: Int, fraction: Double) -> ComputeWork {
+        Self.fused(work, layer: i, setup: setup, batch: batch, fraction: fraction)
+    }
+
+    private static func fused(_ work: ComputeWork, layer i: Int, setup: TrainingSetup, batch: Int, fraction: Double) -> ComputeWork {
         guard let elements = setup.fusion.addendElements[i] else { return work }
         var w = work
         w.memoryBytes += Double(elements) * Double(batch) * Double(setup.precision.activationBytes) * fraction
@@ -123,11 +140,9 @@ struct LayerwisePlanner {
         for w in 0..<workers {
             var chain = start[w]
             var closingTask = [Int: Int]()
-            for i in dataLayers.reversed() where Planner.hasBackwardWork(net.layers[i]) && !setup.fusion.absorbed.contains(i) {
-                let id = compute(.backward, layer: i, on: w,
-                                 work: fused(LayerWork.backward(net.layers[i], batch: setup.batchPerGPU, precision: setup.precision),
-                                             layer: i, batch: setup.batchPerGPU, fraction: 1),
-                                 after: chain, step: step)
+            for i in dataLayers.reversed() {
+                guard let work = dataBackward[i] else { continue }
+                let id = compute(.backward, layer: i, on: w, work: work, after: chain, step: step)
                 chain = [id]
                 closingTask[i] = id
             }
