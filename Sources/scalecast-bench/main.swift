@@ -23,6 +23,23 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
+/// Growth of wall time with the GPU count, time ~ N^k: k between neighbouring counts,
+/// and the slope of the least-squares line through all of them (log-log).
+func growthLine(_ measured: [(gpus: Double, seconds: Double)]) -> String {
+    let steps = zip(measured, measured.dropFirst()).map { a, b in
+        String(format: "%.0f->%.0f: %.2f", a.gpus, b.gpus, log(b.seconds / a.seconds) / log(b.gpus / a.gpus))
+    }
+    let xs = measured.map { log($0.gpus) }, ys = measured.map { log($0.seconds) }
+    let mx: Double = xs.reduce(0, +) / Double(xs.count)
+    let my: Double = ys.reduce(0, +) / Double(ys.count)
+    var covariance = 0.0, variance = 0.0
+    for (x, y) in zip(xs, ys) {
+        covariance += (x - mx) * (y - my)
+        variance += (x - mx) * (x - mx)
+    }
+    return "  growth, time ~ N^k: " + steps.joined(separator: ", ") + String(format: "; overall k = %.2f", covariance / variance)
+}
+
 func load(_ path: String) -> Scenario {
     do { return try Scenario.load(path: path) } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -73,21 +90,32 @@ for (run, counts) in [(speed, speed.gpuCounts + [256]), (aggregated, [64, 512, 4
         print(name + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
                             peakResidentMegabytes()))
     }
-    // Growth: time ~ N^k between neighbouring counts, and k of the least-squares line through all (log-log).
-    let steps = zip(measured, measured.dropFirst()).map { a, b in
-        String(format: "%.0f->%.0f: %.2f", a.gpus, b.gpus, log(b.seconds / a.seconds) / log(b.gpus / a.gpus))
-    }
-    let xs = measured.map { log($0.gpus) }, ys = measured.map { log($0.seconds) }
-    let mx: Double = xs.reduce(0, +) / Double(xs.count)
-    let my: Double = ys.reduce(0, +) / Double(ys.count)
-    var covariance = 0.0, variance = 0.0
-    for (x, y) in zip(xs, ys) {
-        covariance += (x - mx) * (y - my)
-        variance += (x - mx) * (x - mx)
-    }
-    let slope = covariance / variance
-    print("  growth, time ~ N^k: " + steps.joined(separator: ", ") + String(format: "; overall k = %.2f", slope))
+    print(growthLine(measured))
 }
+
+// The paper's hybrid (scheme b, exact, the cuda-convnet2 profile), expanded, as issue 16
+// measures it: all N GPUs in one PCIe tree of the paper's server design.
+print("\nThe paper's hybrid, one step: AlexNet (cuda-convnet2 layout) on N K20s in one PCIe tree, scheme (b), exact")
+print("(goal: 8 GPUs under 2 ms; median of 3, one run at 24)")
+print("GPUs   tasks    events    wall ms   events/s")
+var hybrid = load(root + "/scenarios/paper/one-weird-trick.yaml").runs[0]
+var hybridMeasured: [(gpus: Double, seconds: Double)] = []
+for gpus in [8, 16, 24] {
+    hybrid.cluster.gpusPerNode = gpus
+    var walls: [Double] = []
+    var events = 0, tasks = 0
+    for _ in 0..<(gpus > 16 ? 1 : 3) {
+        let start = clock.now
+        let outcome = try! ScenarioRunner.simulate(hybrid, gpus: gpus)
+        walls.append(seconds(clock.now - start))
+        events = outcome.trace.events
+        tasks = outcome.graph.tasks.count
+    }
+    let wall = median(walls)
+    hybridMeasured.append((Double(gpus), wall))
+    print(String(format: "%4d  %6d  %8d  %9.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
+}
+print(growthLine(hybridMeasured))
 
 }
 
