@@ -396,7 +396,7 @@ public final class Topology {
             for k in 0..<network.nicsPerNode {
                 let edge = edgeSwitch(network, node: node, nic: k)
                 connect(.nic(node: node, index: k), edge, spec: network.nic, role: "network")
-                edgeOfNIC[vertexIndex[.nic(node: node, index: k)]!] = vertexIndex[edge]!
+                if routesByNIC { edgeOfNIC[vertexIndex[.nic(node: node, index: k)]!] = vertexIndex[edge]! }
             }
             let first = node * cluster.gpusPerNode
             let members = Array(first..<min(gpuCount, first + cluster.gpusPerNode))
