@@ -24,7 +24,7 @@ import Workload
                      bucketBytes: Double? = 25e6) throws -> Double {
         let net = try #require(Zoo.model(named: "resnet50"))
         var setup = TrainingSetup(network: net, precision: .bf16, batchPerGPU: 64, gpus: gpus, steps: 3)
-        setup.gpusPerNode = 8
+        setup.gpusPerNode = cluster.gpusPerNode
         let graph = try Planner.plan(setup, strategy: .data(DataParallelOptions(algorithm: algorithm, bucketBytes: bucketBytes)), fidelity: fidelity)
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: gpus), cost: CostModel(gpu: cluster.gpu, precision: .bf16))
         return StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: 1).stepSeconds
@@ -45,6 +45,19 @@ import Workload
             #expect(abs(aggregated / expanded - 1) <= tolerance,
                     "\(algorithm), \(crossRail), buckets \(bucket.map { "\($0 / 1e6) MB" } ?? "off"): aggregated \(aggregated), expanded \(expanded)")
         }
+    }
+
+    /// Four nodes of four GPUs on a 2 x 2 torus of 25 Gb/s links, one NIC each: the
+    /// collective alone (one bucket) costs the same in both fidelities.
+    @Test(arguments: [AllReduceAlgorithm.ring, .tree, .hierarchical])
+    func aggregatedAgreesWithExpandedOnATorus(algorithm: AllReduceAlgorithm) throws {
+        var cluster = railCluster(.spine)
+        cluster.gpusPerNode = 4
+        cluster.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1, layout: .torus(dimensions: [2, 2]))
+        let seconds = try [Fidelity.expanded, .aggregated].map {
+            try stepSeconds($0, gpus: 16, algorithm: algorithm, cluster: cluster, bucketBytes: nil)
+        }
+        #expect(abs(seconds[1] / seconds[0] - 1) <= 1e-4, "\(algorithm): aggregated \(seconds[1]), expanded \(seconds[0])")
     }
 
     /// The tree is priced by running its transfers: one idle tree's closed form is then
