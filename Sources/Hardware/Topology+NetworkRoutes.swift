@@ -14,6 +14,8 @@
 /// (the first local GPU whose NIC has the destination NIC's index), whose NIC then
 /// carries it along the rail.
 extension Topology {
+    /// The links from endpoint `source` to endpoint `destination` of another node, as the
+    /// type's comment lays them out.
     func structuredRoute(from source: Int, to destination: Int) -> [Int] {
         let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
         var start = pathToNIC(endpoint: source, node: sourceNode)

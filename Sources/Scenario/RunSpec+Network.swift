@@ -6,7 +6,8 @@ extension RunSpec {
     static let networkKeys = ["link", "nics_per_node", "nodes_per_leaf", "oversubscription", "topology", "cross_rail", "dimensions",
                               "gpu_nic"]
 
-    /// `cluster.network`: the NIC (already looked up in the catalog), how many per node,
+    /// `cluster.network` (its keys already checked against `networkKeys`): the NIC
+    /// (already looked up in the catalog), how many per node,
     /// which NIC each local GPU uses (`gpu_nic`), and how the NICs are joined
     /// (`topology`: `leaf-spine`, with `nodes_per_leaf` and `oversubscription`;
     /// `rail-optimized`, the same two and `cross_rail`; `torus`, with `dimensions`).
@@ -14,7 +15,6 @@ extension RunSpec {
     ///   not apply to the topology, an affinity that names a missing NIC or, on a PCIe tree,
     ///   gives one NIC GPUs under different PCIe switches.
     static func readNetwork(_ net: YAMLValue, nic: LinkSpec, gpusPerNode: Int, fabric: NodeFabric) throws -> NetworkSpec {
-        try net.checkKeys(networkKeys)
         let nics = try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1
         let topologyNode = try net.optional("topology")
         let topology = try topologyNode?.oneOf(["leaf-spine", "rail-optimized", "torus"]) ?? "leaf-spine"

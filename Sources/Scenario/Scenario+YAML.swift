@@ -268,7 +268,7 @@ extension RunSpec {
         }
         var network: NetworkSpec?
         if let net = try node.optional("network") {
-            try net.checkKeys(networkKeys)
+            try net.checkKeys(networkKeys)   // before the link, so a misspelt key is named first
             let nic = try link(try net.required("link"), default: nil)!
             network = try readNetwork(net, nic: nic, gpusPerNode: perNode, fabric: fabric)
         }
