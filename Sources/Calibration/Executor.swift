@@ -81,7 +81,7 @@ public final class Executor {
         guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
         guard !graph.usesHostMemory else {
             throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
-                                + "is simulated only")
+                                + "or in host memory (ps-host) is simulated only")
         }
         guard !graph.collectives.contains(where: { $0.nccl?.algorithm == .tree }) else {
             throw ExecutorError("NCCL's tree is simulated as a fluid pipeline whose transfers carry no data; "

@@ -80,13 +80,13 @@ extension CostModel {
     /// transposes, `layoutTransposeSeconds`.
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
-        let peak = gpu.peakFLOPsPerSecond(precision: rate.rawValue)
+        let peak = peakFLOPsPerSecond(rate)
         let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         let transposes = layoutTransposeSeconds(kernel)
         guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) + transposes }
-        let fftPeak = gpu.peakFLOPsPerSecond(precision: Precision.fp32.rawValue) * maxEfficiency(.fp32)
+        let fftPeak = peakFLOPsPerSecond(.fp32) * maxEfficiency(.fp32)
         return launches + productTime + max(kernel.transformFLOPs / fftPeak, memoryTime) + transposes
     }
 

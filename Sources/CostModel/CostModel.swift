@@ -6,9 +6,9 @@ import Workload
 /// Prices compute work on one GPU: a roofline whose compute roof depends on the
 /// shape of the matrix product and on the precision.
 public struct CostModel: Sendable {
-    public var gpu: GPUSpec
+    public var gpu: GPUSpec { didSet { rates = Self.rates(gpu: gpu, parameters: parameters) } }
     public var precision: Precision
-    public var parameters: CostParameters
+    public var parameters: CostParameters { didSet { rates = Self.rates(gpu: gpu, parameters: parameters) } }
     /// The library whose convolution algorithms are chosen from, pass by pass
     /// (`ConvolutionKernel`); nil: each convolution task is priced as one product
     /// of the forward's shape, ScaleCast's earlier model.
@@ -19,6 +19,35 @@ public struct CostModel: Sendable {
     /// convolution kernels pay for transposes (`seconds(for:)`).
     public var memoryFormat: MemoryFormat
 
+    /// What pricing reads for products run at one precision: its peak and the
+    /// efficiency curve's two figures.
+    struct Rates: Sendable {
+        var peakFLOPsPerSecond: Double
+        var maxEfficiency: Double
+        var halfSaturation: Double
+    }
+    /// `Rates` per precision, in the order `rates(_:)` reads them, resolved once from the
+    /// catalog and the overrides (dictionaries keyed by name) whenever `gpu` or
+    /// `parameters` is set, not on every task priced.
+    private var rates: [Rates]
+
+    static func rates(gpu: GPUSpec, parameters: CostParameters) -> [Rates] {
+        [Precision.fp32, .tf32, .fp16, .bf16].map { p in
+            Rates(peakFLOPsPerSecond: gpu.peakFLOPsPerSecond(precision: p.rawValue),
+                  maxEfficiency: parameters.maxEfficiencyOverride[p] ?? gpu.maxEfficiency[p.rawValue] ?? parameters.maxEfficiency(p),
+                  halfSaturation: parameters.halfSaturationOverride[p] ?? gpu.halfSaturation[p.rawValue] ?? parameters.halfSaturation(p))
+        }
+    }
+
+    private func rates(_ precision: Precision) -> Rates {
+        switch precision {
+        case .fp32: return rates[0]
+        case .tf32: return rates[1]
+        case .fp16: return rates[2]
+        case .bf16: return rates[3]
+        }
+    }
+
     public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
                 kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc) {
         self.gpu = gpu
@@ -27,7 +56,11 @@ public struct CostModel: Sendable {
         self.kernelLibrary = kernelLibrary
         self.workspaceLimitBytes = workspaceLimitBytes
         self.memoryFormat = memoryFormat
+        rates = Self.rates(gpu: gpu, parameters: parameters)
     }
+
+    /// The peak of products run at `precision` on this GPU (`GPUSpec.peakFLOPsPerSecond`).
+    public func peakFLOPsPerSecond(_ precision: Precision) -> Double { rates(precision).peakFLOPsPerSecond }
 
     /// The fraction of peak a matrix product of shape (m, n, k) reaches:
     /// `e_max · s(m) · s(n) · s(k)` with `s(x) = x / (x + x½)`, a saturating curve in
@@ -52,18 +85,12 @@ public struct CostModel: Sendable {
     public var maxEfficiency: Double { maxEfficiency(precision) }
 
     /// `maxEfficiency` for products run at `precision`.
-    public func maxEfficiency(_ precision: Precision) -> Double {
-        parameters.maxEfficiencyOverride[precision] ?? gpu.maxEfficiency[precision.rawValue]
-            ?? parameters.maxEfficiency(precision)
-    }
+    public func maxEfficiency(_ precision: Precision) -> Double { rates(precision).maxEfficiency }
 
     /// The dimension x½ of the saturating curve for products run at `precision`: the
     /// scenario's override, else the GPU's catalog figure (a measured size curve),
     /// else the default of `CostParameters`.
-    public func halfSaturation(_ precision: Precision) -> Double {
-        parameters.halfSaturationOverride[precision] ?? gpu.halfSaturation[precision.rawValue]
-            ?? parameters.halfSaturation(precision)
-    }
+    public func halfSaturation(_ precision: Precision) -> Double { rates(precision).halfSaturation }
 
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
     ///
@@ -81,7 +108,7 @@ public struct CostModel: Sendable {
         // A depthwise convolution is a direct kernel on the CUDA cores (`ConvolutionAlgorithm.direct`):
         // a roofline at the fp32 peak, without a matrix product's shape.
         let depthwise = work.convolution?.geometry.isDepthwise == true
-        let peak = gpu.peakFLOPsPerSecond(precision: depthwise ? Precision.fp32.rawValue : precision.rawValue)
+        let peak = peakFLOPsPerSecond(depthwise ? .fp32 : precision)
         let eff = depthwise ? maxEfficiency(.fp32) : work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
         let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency

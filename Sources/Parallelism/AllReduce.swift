@@ -79,6 +79,28 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// The adds (`caffe_gpu_add`, 3B of memory traffic per child) and the root's
     /// scaling are not priced: at a K40's ~200 GB/s they are ~1% of AlexNet's copies.
     case p2psyncTree = "caffe-p2psync-tree"
+    /// A parameter server in host memory, as TensorFlow 1.x runs `--variable_update=
+    /// parameter_server --local_parameter_device=cpu` on one machine (tensorflow/benchmarks,
+    /// scripts/tf_cnn_benchmarks @ fd87986, 2017-05, variable_mgr.py `VariableMgrLocalFetchFromPS`:
+    /// every variable on `/cpu:0`, each tower's gradient summed there with `tf.add_n`, the
+    /// mean applied there, and every tower reading the variables back): every GPU copies
+    /// its whole gradient B into its server's host memory (node 0's), the CPU sums, scales
+    /// and updates (`serverSeconds`), then every GPU copies the whole result back. It runs
+    /// on one GPU too (the variables still live on the CPU). On idle links with each GPU's
+    /// route to host memory at β_h, α_h and shared uplinks carrying k GPUs' copies:
+    /// 2·(k·B/β_h + α_h) + server seconds. Needs host memory in the topology (a PCIe tree,
+    /// or a run across nodes).
+    case psHost = "ps-host"
+    /// Parameter servers on the GPUs, as TensorFlow 1.x runs `--variable_update=
+    /// parameter_server` with its default `--local_parameter_device=gpu` (variable_mgr.py @
+    /// fd87986, `ParamServerDeviceSetter`: each variable placed on the GPU that holds the
+    /// fewest elements so far, in creation order): each bucket (a weighted layer) has one
+    /// GPU as its server (`serverOwners`); the other N − 1 copy their whole gradient B to
+    /// it, it sums, scales and updates (`serverSeconds`), and copies the result to the
+    /// N − 1 others. On idle links of β, α per GPU: 2·((N − 1)·B/β + α) + server seconds,
+    /// the server's own link carrying every copy: a layer as large as AlexNet's fc6 is as
+    /// slow as its server's link, however the other layers are spread.
+    case psGPUs = "ps-gpus"
     /// NCCL as it runs an all-reduce: for each collective, the algorithm (ring, double
     /// binary tree, or NVLS inside one NVSwitch node of Hopper or later GPUs) and
     /// protocol (LL, LL128, Simple) its tuning model predicts fastest for the message
@@ -206,12 +228,16 @@ extension TaskGraph {
     ///   - gatherThroughHost: `direct` only: each owner's reduced piece goes up to its
     ///     node's host memory once and down from there to every other rank (a
     ///     host-staged broadcast), instead of GPU to GPU.
+    ///   - server: `psGPUs` only: the position in `ranks` of the GPU that serves this bucket.
+    ///   - serverSeconds: `psHost` and `psGPUs`: the server's sum, mean and update
+    ///     (`ParameterServers.serverSeconds`), waited for before the pulls.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
                                    gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, gatherThroughHost: Bool = false,
+                                   server: Int = 0, serverSeconds: Double = 0,
                                    canPeer: (Int, Int) -> Bool = { _, _ in true }) -> [[Int]] {
         let n = ranks.count
-        guard n > 1 else { return ready }
+        guard n > 1 || (algorithm.communicatesOnOneGPU && n == 1) else { return ready }
         /// The c-th of n near-equal pieces of the bucket's elements.
         func piece(_ c: Int) -> Range<Int> {
             guard let bucket else { return 0..<0 }
@@ -246,6 +272,13 @@ extension TaskGraph {
             }
             return parameterServerAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
                                             whole: whole, op: op)
+        case .psHost:
+            let host = hostEndpoint(node: gpusPerNode.map { ranks[0] / $0 } ?? 0)
+            return centralServerAllReduce(bytes: bytes, ranks: ranks, server: host, serverSeconds: serverSeconds, ready: ready,
+                                            step: step, group: group, whole: bucket.map { 0..<$0.elements }, op: op)
+        case .psGPUs:
+            return centralServerAllReduce(bytes: bytes, ranks: ranks, server: ranks[server], serverSeconds: serverSeconds, ready: ready,
+                                            step: step, group: group, whole: bucket.map { 0..<$0.elements }, op: op)
         case .halvingDoubling:
             return halvingDoublingAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                             whole: bucket.map { 0..<$0.elements }, op: op)

@@ -35,6 +35,10 @@ public struct ComputeWork: Hashable, Sendable {
         self.convolution = convolution
     }
 
+    /// No work and no kernel: a task kept in the plan for its place in the order (a
+    /// worker's update under a parameter server, which the server runs).
+    public static let none = ComputeWork(flops: 0, memoryBytes: 0, kernels: 0)
+
     public static func == (a: ComputeWork, b: ComputeWork) -> Bool {
         a.flops == b.flops && a.memoryBytes == b.memoryBytes && a.kernels == b.kernels && a.loweringBytes == b.loweringBytes
             && a.loweringRows == b.loweringRows && a.convolution == b.convolution

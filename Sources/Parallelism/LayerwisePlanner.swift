@@ -137,7 +137,16 @@ struct LayerwisePlanner {
         var updates = [[Int]](repeating: [], count: workers)
         let algorithm = strategy.gradientSync.algorithm
         var previousSync: [Int] = []      // in turn: the all-reduce before, on every worker
+        // TensorFlow's local parameter servers: which GPU serves each bucket (variables are
+        // placed in creation order, the reverse of the buckets'), and the server's arithmetic.
+        let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: workers).reversed())
+        let serverRate = algorithm == .psHost ? setup.hostServerBytesPerSecond : setup.gpuServerBytesPerSecond
         for (b, bucket) in buckets.enumerated() {
+            let serverSeconds = algorithm.updatesOnServer
+                ? ParameterServers.serverSeconds(parameters: bucket.parameters, ranks: setup.gpus,
+                                                 gradientBytesPerElement: setup.gradientBytesPerElement, bytesPerSecond: serverRate,
+                                                 includingUpdate: algorithm.updatesOffGPU)
+                : 0
             let group = "allreduce bucket \(b)"
             // NCCL chooses its algorithm and protocol per collective, by its size.
             let nccl = setup.nccl.flatMap { NCCLRun(algorithm, system: $0, bytes: bucket.bytes) }
@@ -155,6 +164,9 @@ struct LayerwisePlanner {
                                    after: [closing[0][b]], step: step, group: group)
                 if let fusion {
                     graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes))
+                } else if serverSeconds > 0 {
+                    // The server's sum and update between the pushes and the pulls: the same end, waited first.
+                    graph.delayStart(of: id, by: serverSeconds)
                 }
                 done = [[id]]
             } else if let fusion {
@@ -185,13 +197,16 @@ struct LayerwisePlanner {
                                        ready: ready, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
                                        gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
+                                       server: servers[b], serverSeconds: serverSeconds,
                                        canPeer: { [access = setup.peerAccess] a, b in access?.canPeer(a, b) ?? true })
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
             }
             for w in 0..<workers {
+                // Under a parameter server in host memory the CPU updates (priced in serverSeconds); the worker applies nothing.
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,
-                                   work: .compute(LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
+                                   work: .compute(algorithm.updatesOffGPU ? ComputeWork.none
+                                                  : LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
                                    after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step,
                                    operation: .updateLayers(bucket.layers))
                 // The copy out of the fusion buffer, on Horovod's stream, before the gradients can be applied.

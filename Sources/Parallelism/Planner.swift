@@ -14,7 +14,10 @@ public enum Planner {
     public static func plan(_ setup: TrainingSetup, strategy: Strategy, fidelity: Fidelity = .expanded) throws -> TaskGraph {
         let split = try strategy.modelParallelStart(in: setup.network)
         if setup.gpus == 1 {
-            var single = LayerwisePlanner(setup: setup, strategy: .data(DataParallelOptions(bucketBytes: nil)), split: nil)
+            // One GPU synchronizes nothing, unless its variables live in host memory (`psHost`).
+            let sync = strategy.kind == .data && strategy.gradientSync.algorithm.communicatesOnOneGPU
+                ? strategy.gradientSync : DataParallelOptions(bucketBytes: nil)
+            var single = LayerwisePlanner(setup: setup, strategy: .data(sync), split: nil)
             return try single.build()
         }
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,

@@ -47,6 +47,12 @@ public struct TrainingSetup: Sendable {
     /// Which GPUs can copy peer to peer, for the all-reduces that choose their pairs by
     /// it (`p2psyncTree`); nil: every pair.
     public var peerAccess: PeerAccess?
+    /// Bytes per second a parameter server in host memory streams through while it sums,
+    /// scales and applies the gradients (`psHost`); nil: its arithmetic is not priced.
+    public var hostServerBytesPerSecond: Double?
+    /// The same for a GPU serving as parameter server (`psGPUs`): its memory bandwidth as
+    /// the cost model prices streaming traffic; nil: not priced.
+    public var gpuServerBytesPerSecond: Double?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

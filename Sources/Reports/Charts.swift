@@ -142,7 +142,7 @@ public enum Charts {
         var order: [String] = []
         var groups: [String: [Int]] = [:]
         for (i, r) in results.enumerated() {
-            let key = r.runLabel ?? "\(r.model), \(r.strategy.summary)"
+            let key = r.runLabel ?? "\(r.model), \(r.strategySummary)"
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(i)
         }

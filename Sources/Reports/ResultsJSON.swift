@@ -126,7 +126,7 @@ public enum ResultsJSON {
                                             idle: r.metrics.idleSeconds),
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
-                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategy.summary,
+                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil,

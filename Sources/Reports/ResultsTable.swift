@@ -47,7 +47,7 @@ public enum ResultsTable {
             let owned = cells.contains { $0?.capexUSD != nil }
             out += "\n"
             out += "\(run.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision), "
-                + "batch \(first.batchPerGPU) per GPU, \(first.strategy.summary)\n"
+                + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
             var table = TextTable(
                 headers: ["GPUs", "nodes", "step ms", "images/s", "speedup", "efficiency", "compute ms", "exposed comm ms",
                           "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["train h"] : []) + (priced ? ["cost $", "$/GPU-h"] : [])

@@ -111,7 +111,7 @@ enum ChartBuilder {
             let count = gpus?.first ?? spec.gpuCounts.max()!
             try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation)
             let outcome = try ScenarioRunner.simulate(spec, gpus: count)
-            let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), \(spec.strategy.summary): one step"
+            let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), \(spec.strategySummary): one step"
             return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep)
         case .bandwidth:
             return try bandwidth(runs[0], catalog: scenario.catalog, gpus: gpus, link: link, values: bandwidths, format: format)

@@ -51,7 +51,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
-            let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
+            let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
             explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,

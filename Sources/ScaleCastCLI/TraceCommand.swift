@@ -29,7 +29,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     func produce() throws -> CommandOutput {
         let (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
-        let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategy.summary)"
+        let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
         try OutputFile.write(json, to: out, force: force)

@@ -11,6 +11,8 @@ public struct ConfigurationResult: Sendable {
     public var gpus: Int
     public var nodes: Int
     public var strategy: Strategy
+    /// The strategy as the run carried it out (`RunSpec.strategySummary`).
+    public var strategySummary: String
     public var precision: String
     public var batchPerGPU: Int
     public var metrics: StepMetrics

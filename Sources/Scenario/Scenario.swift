@@ -46,6 +46,17 @@ public struct RunSpec: Sendable {
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
+    /// The strategy as the run carries it out, for labels: the planned strategy's
+    /// (`data (ring, 25 MB buckets)`, or `after backward` / `per layer` where the profile
+    /// syncs gradients so), or, under a profile that fuses gradients on a cycle
+    /// (Horovod), `data (ring, fused up to 64 MB every 5 ms)`, since the fusion buffer
+    /// then replaces the buckets.
+    public var strategySummary: String {
+        let planned = plannedStrategy
+        guard planned.kind == .data, let fused = software.communication.fusionSummary else { return planned.summary }
+        return "data (\(planned.gradientSync.algorithm.rawValue), \(fused))"
+    }
+
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
     /// filling the cluster's nodes in order.
     public func setup(gpus: Int) -> TrainingSetup {
@@ -65,6 +76,10 @@ public struct RunSpec: Sendable {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
         setup.tensorFusion = tensorFusion(gpus: gpus, fusion: setup.fusion)
+        // A parameter server's sum and update: the host's streaming rate as the profile
+        // states it, a GPU's as the cost model prices streaming traffic.
+        setup.hostServerBytesPerSecond = software.communication.serverHostBytesPerSecond
+        setup.gpuServerBytesPerSecond = cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency
         if plannedStrategy.gradientSync.algorithm == .p2psyncTree, case .pcieTree(let tree) = cluster.fabric {
             let local = (0..<cluster.gpusPerNode).map { a in (0..<cluster.gpusPerNode).map { tree.copiesDirectly(from: a, to: $0) } }
             setup.peerAccess = PeerAccess(gpusPerNode: cluster.gpusPerNode, local: local)
@@ -136,11 +151,12 @@ public struct RunSpec: Sendable {
     }
 
     /// The strategy as the profile runs it: `after-backward` sends every gradient
-    /// in one all-reduce once backward is done, whatever `bucket_mb` says; with
-    /// `sync_layers_in_turn`, one all-reduce per weighted layer.
+    /// in one all-reduce once backward is done, whatever `bucket_mb` says; `layers`
+    /// and `sync_layers_in_turn`, one all-reduce per weighted layer.
     public var plannedStrategy: Strategy {
         var planned = strategy
         if software.gradientSync == .afterBackward { planned.gradientSync.bucketBytes = nil }
+        if software.gradientSync == .layers { planned.gradientSync.bucketBytes = 0 }
         if software.mechanisms.syncLayersInTurn { planned.gradientSync.bucketBytes = 0 }
         return planned
     }

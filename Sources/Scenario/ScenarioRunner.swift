@@ -84,6 +84,12 @@ public enum ScenarioRunner {
             setup.hostStagedSyncFromGPUs = nil
             setup.activationBroadcast = .chain
         }
+        if run.plannedStrategy.gradientSync.algorithm == .psHost && !topology.hasHostMemory(node: 0) {
+            var error = location ?? run.gpusLocation
+            error.message = "\(gpus) GPUs: the ps-host all-reduce keeps the variables in host memory, which this topology does not model "
+                + "(one NVLink or NVSwitch node); use a pcie-tree cluster, or ps-gpus"
+            throw error
+        }
         let graph: TaskGraph
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
@@ -161,11 +167,12 @@ public enum ScenarioRunner {
                 if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
                 let setup = run.setup(gpus: gpus)
                 let memory = try run.memoryFootprint(for: setup)
-                let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.summary)"
+                let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
                 results.append(ConfigurationResult(
                     label: run.label.map { "\($0) · \(configuration)" } ?? configuration,
                     runLabel: run.label, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
-                    nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, precision: run.precision.rawValue,
+                    nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
+                    precision: run.precision.rawValue,
                     batchPerGPU: run.batchPerGPU, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))
@@ -208,6 +215,21 @@ extension ScenarioRunner {
             let step = try simulate(ring, gpus: gpus).metrics.stepSeconds
             costs.append(MechanismCost(name: "Caffe's P2P tree: whole buffers up GPU pairs chosen by peer access, copies down one after another "
                                        + "(collective: caffe-p2psync-tree; against a ring)", seconds: stepSeconds - step))
+        }
+        if run.strategy.gradientSync.algorithm.updatesOnServer && (gpus > 1 || run.strategy.gradientSync.algorithm.communicatesOnOneGPU) {
+            // Against the ring the replicated mode runs (each worker updating its own copy).
+            var ring = run
+            ring.strategy.gradientSync.algorithm = .ring
+            let step = try simulate(ring, gpus: gpus).metrics.stepSeconds
+            costs.append(MechanismCost(name: "parameter server: whole gradients pushed to the server, summed and applied there, "
+                                       + "whole weights pulled back (collective: \(run.strategy.gradientSync.algorithm.rawValue); against a ring)",
+                                       seconds: stepSeconds - step))
+        }
+        if run.strategy.gradientSync.algorithm == .psHost {
+            try without("the parameter server's sum and update in host memory (ps_host_gb_per_s)") { $0.communication.serverHostBytesPerSecond = nil }
+        }
+        try without("one all-reduce per layer as backward produces it (gradient_sync: layers; off: the scenario's buckets)") {
+            if $0.gradientSync == .layers { $0.gradientSync = .buckets }
         }
         if run.software.workspaceLimitBytes != nil && run.software.kernelLibrary != nil {
             try without("convolution workspace capped (workspace_mb)") { $0.workspaceLimitBytes = nil }

@@ -5,15 +5,22 @@ import HeapModule
 /// swift-collections' `Heap` is not stable among equal elements, so every entry
 /// carries a sequence number that the queue assigns: two events at one instant
 /// run in the order they were scheduled (ns-3's `(ts, uid)`, SimPy's `eid`).
+///
+/// The heap holds only keys; each key names the slot of `actions` that holds its
+/// closure. Slots freed by `pop` are reused (a free list), so pushing and popping
+/// hash nothing and the array grows only to the most events ever pending at once.
 public struct EventQueue {
     struct Key: Comparable {
         var time: SimTime
         var sequence: UInt64  // assigned by the queue, never by callers
+        var slot: Int         // where the action waits in `actions`
         static func < (a: Key, b: Key) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Key, b: Key) -> Bool { a.time == b.time && a.sequence == b.sequence }
     }
 
     private var heap = Heap<Key>()
-    private var actions: [UInt64: () -> Void] = [:]
+    private var actions: [(() -> Void)?] = []
+    private var freeSlots: [Int] = []
     private var nextSequence: UInt64 = 0
 
     public init() {}
@@ -27,17 +34,25 @@ public struct EventQueue {
     /// Adds an action to run at `time`.
     /// - Complexity: O(log n).
     public mutating func push(at time: SimTime, _ action: @escaping () -> Void) {
-        let key = Key(time: time, sequence: nextSequence)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            actions[slot] = action
+        } else {
+            slot = actions.count
+            actions.append(action)
+        }
+        heap.insert(Key(time: time, sequence: nextSequence, slot: slot))
         nextSequence += 1
-        actions[key.sequence] = action
-        heap.insert(key)
     }
 
     /// Removes and returns the earliest event.
     /// - Complexity: O(log n).
     public mutating func pop() -> (time: SimTime, action: () -> Void)? {
         guard let key = heap.popMin() else { return nil }
-        let action = actions.removeValue(forKey: key.sequence)!
+        let action = actions[key.slot]!
+        actions[key.slot] = nil
+        freeSlots.append(key.slot)
         return (key.time, action)
     }
 }

@@ -24,6 +24,9 @@ import Parallelism
 /// - parameter-server: g−1 intra-node ring phases (B/g), a copy of B/g from every GPU
 ///   to its node's host memory, the push (every node's host to every other, B/S), the
 ///   pull (the same, back), the copy back (B/g), g−1 intra-node ring phases.
+/// - ps-host, ps-gpus: every rank's whole gradient to the server (node 0's host memory,
+///   or a GPU), then the whole result back, B per transfer; the server's sum and update
+///   is a wait the planner adds (`ParameterServers.serverSeconds`).
 /// The server's summation is hidden behind the pushes (see `AllReduceAlgorithm`).
 /// On idle uniform links these reduce to the closed forms in `AllReduceAlgorithm`.
 public final class CollectiveModel {
@@ -60,7 +63,7 @@ public final class CollectiveModel {
 
     /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
     public func seconds(for work: CollectiveWork) -> Double {
-        guard work.ranks > 1 else { return 0 }
+        guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
         let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
                       bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.simulatesTree(work)) ? work.bytes : nil)
         if cache[key] == nil {
@@ -264,6 +267,12 @@ public final class CollectiveModel {
             phases.append((Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1))
             phases.append((copies(toHost: false), 1))
             for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
+        case .psHost, .psGPUs:
+            // Every rank's whole gradient to the server (node 0's host memory, or GPU 0 standing
+            // for whichever GPU serves: on uniform links they cost the same), then back.
+            let server = algorithm == .psHost ? topology.hostEndpoint(node: 0) : 0
+            let pushes = (0..<n).filter { $0 != server }.map { ($0, server) }
+            phases = [(Phase(pairs: pushes, fraction: 1), 1), (Phase(pairs: pushes.map { ($0.1, $0.0) }, fraction: 1), 1)]
         case .nccl, .ncclRing, .ncclTree:
             break
         }

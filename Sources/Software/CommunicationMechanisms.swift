@@ -20,6 +20,14 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     /// `negotiation_us`: one round of the ranks' per-cycle negotiation (a small
     /// message over the network), seconds; a cycle's negotiation is ⌈log2 K⌉ rounds.
     public var negotiationRoundSeconds = 0.0
+
+    /// How gradients travel under tensor fusion, for labels (`fused up to 64 MB every
+    /// 5 ms`); nil without a fusion cycle, where the scenario's buckets apply.
+    public var fusionSummary: String? {
+        guard let cycle = fusionCycleSeconds, let threshold = fusionThresholdBytes else { return nil }
+        func shortest(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String((x * 100).rounded() / 100) }
+        return "fused up to \(shortest(threshold / 1_048_576)) MB every \(shortest(cycle * 1e3)) ms"
+    }
     /// `net_socket_streams`: TCP streams one inter-node connection of the collective
     /// library uses (NCCL_SOCKET_NTHREADS × NCCL_NSOCKS_PERTHREAD); nil: not modelled.
     public var socketStreams: Int?
@@ -28,6 +36,10 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     /// `net_step_latency_us`: the software latency the socket transport adds to every
     /// hop between nodes (proxy thread, socket calls, host buffers), seconds.
     public var socketStepLatencySeconds = 0.0
+    /// `ps_host_gb_per_s`: bytes per second a parameter server in host memory (the
+    /// `ps-host` all-reduce) streams while it sums, scales and applies the gradients;
+    /// nil: the server's arithmetic is not priced.
+    public var serverHostBytesPerSecond: Double?
 
     public init() {}
 
@@ -36,7 +48,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
 
     /// The YAML keys, in the order `explain` and `scalecast software` list them.
     public static let keys = ["fusion_cycle_ms", "fusion_threshold_mb", "negotiation_us",
-                              "net_socket_streams", "net_stream_gb_per_s", "net_step_latency_us"]
+                              "net_socket_streams", "net_stream_gb_per_s", "net_step_latency_us", "ps_host_gb_per_s"]
 
     /// The fields set away from their defaults, as YAML keys and values in the keys'
     /// units, in `keys` order: for listings.
@@ -49,6 +61,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         if let s = socketStreams { number("net_socket_streams", Double(s)) }
         if let r = streamBytesPerSecond { number("net_stream_gb_per_s", r / 1e9) }
         if socketStepLatencySeconds > 0 { number("net_step_latency_us", (socketStepLatencySeconds * 1e12).rounded() / 1e6) }
+        if let r = serverHostBytesPerSecond { number("ps_host_gb_per_s", r / 1e9) }
         return out
     }
 
@@ -68,6 +81,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         case "negotiation_us": negotiationRoundSeconds = try number(0...1e6, "µs") * 1e-6
         case "net_socket_streams": socketStreams = try value.int(in: 1...1024)
         case "net_stream_gb_per_s": streamBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
+        case "ps_host_gb_per_s": serverHostBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
         default: socketStepLatencySeconds = try number(0...1e6, "µs") * 1e-6   // net_step_latency_us
         }
     }

@@ -18,6 +18,10 @@ public struct ExecutionProfile: Sendable, Equatable {
         /// Buckets of the scenario's `strategy.bucket_mb`, each all-reduced as soon as
         /// backward has produced it (PyTorch DDP, Horovod tensor fusion).
         case buckets
+        /// One all-reduce per weighted layer, each as soon as backward has produced the
+        /// layer's gradients, whatever `bucket_mb` says (TensorFlow 1.x's graph: an
+        /// all-reduce or parameter-server push per variable, run when its gradient exists).
+        case layers
     }
 
     /// Where the training images come from.

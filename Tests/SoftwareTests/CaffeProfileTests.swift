@@ -30,10 +30,7 @@ import YAMLSupport
         """
     }
 
-    func simulate(_ yaml: String, gpus: Int) throws -> ScenarioRunner.Outcome {
-        let s = try Scenario.load(path: try temporaryScenario(yaml))
-        return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
-    }
+    func simulate(_ yaml: String, gpus: Int) throws -> ScenarioRunner.Outcome { try simulateFirstRun(yaml, gpus: gpus) }
 
     @Test func theProfileParsesWithItsSources() throws {
         let p = try #require(try ProfileCatalog.builtIn().profile(named: "caffe-p2psync"))

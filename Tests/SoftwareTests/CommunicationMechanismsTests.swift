@@ -53,7 +53,9 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(abs(c.negotiationRoundSeconds - 35e-6) < 1e-15)
         #expect(horovod.collective == .ring)
         #expect(!horovod.isIdeal)
-        for key in CommunicationMechanisms.keys + ["collective"] {
+        // Every communication field Horovod sets (all but the parameter server's) has its source.
+        #expect(horovod.communication.settings.map(\.key) == CommunicationMechanisms.keys.filter { $0 != "ps_host_gb_per_s" })
+        for key in horovod.communication.settings.map(\.key) + ["collective"] {
             #expect(horovod.sources[key]?.isEmpty == false, "horovod needs a source for \(key)")
         }
     }
@@ -155,6 +157,16 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         // The socket cap costs what the bandwidth formula says: 1.85 GB/s instead of 10.
         let cap = try #require(costs.first { $0.name.contains("net_socket_streams") })
         #expect(abs(cap.seconds - Self.gradientBytes * (1 / 1.85e9 - 1 / 10e9)) < 0.2e-3)
+    }
+
+    @Test func labelsNameTheFusionBufferInsteadOfTheBuckets() throws {
+        let fused = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "{profile: horovod}", bucket: "25")))
+        #expect(fused.runs[0].strategySummary == "data (ring, fused up to 64 MB every 5 ms)")
+        let result = try #require(try ScenarioRunner.results(fused).last)
+        #expect(result.label == "2 GPUs, data (ring, fused up to 64 MB every 5 ms)")
+        // Without a fusion cycle the scenario's buckets are what runs.
+        let bucketed = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "ideal", bucket: "25")))
+        #expect(bucketed.runs[0].strategySummary == "data (ring, 25 MB buckets)")
     }
 
     @Test func badValuesStopAtTheirLine() throws {

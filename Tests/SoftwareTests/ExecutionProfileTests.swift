@@ -7,6 +7,12 @@ import Simulation
 import Software
 import YAMLSupport
 
+/// The first run of the scenario `yaml` simulated on `gpus` GPUs.
+func simulateFirstRun(_ yaml: String, gpus: Int) throws -> ScenarioRunner.Outcome {
+    let s = try Scenario.load(path: try temporaryScenario(yaml))
+    return try ScenarioRunner.simulate(s.runs[0], gpus: gpus)
+}
+
 /// Writes `text` to a fresh temporary file and returns its path.
 func temporaryScenario(_ text: String) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-software-tests-\(UUID().uuidString)")

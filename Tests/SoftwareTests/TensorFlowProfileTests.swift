@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import Hardware
+import Parallelism
+import ScaleCastCLI
+import Scenario
+import Simulation
+import Software
+import YAMLSupport
+
+/// The `tensorflow-1` and `tensorflow-1-ps` profiles: tf_cnn_benchmarks' replicated and
+/// parameter-server modes (tensorflow/benchmarks @ fd87986, 2017).
+@Suite struct TensorFlowProfileTests {
+    /// AlexNet, data parallel, on four K40s under one PCIe switch (host memory above it).
+    func server(software: String, strategy: String = "{kind: data}", batch: Int = 64, cluster: String? = nil) -> String {
+        let pcie = "  gpu: K40\n  gpus_per_node: 4\n  fabric: pcie-tree\n"
+            + "  pcie: {gpu_link: pcie3-x16, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 4, switches_per_socket: 1}"
+        return """
+        name: tf-test
+        model: alexnet-owt
+        batch_per_gpu: \(batch)
+        precision: fp32
+        cluster:
+        \(cluster ?? pcie)
+        strategy: \(strategy)
+        gpus: [1, 4]
+        software: \(software)
+        """
+    }
+
+    func simulate(_ yaml: String, gpus: Int) throws -> ScenarioRunner.Outcome { try simulateFirstRun(yaml, gpus: gpus) }
+
+    @Test func theProfilesParseWithTheirSources() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        let replicated = try #require(catalog.profile(named: "tensorflow-1"))
+        #expect(replicated.collective == .ring && replicated.gradientSync == .layers && replicated.gradientBytesPerElement == 4)
+        #expect(replicated.kernelLibrary?.name == "cudnn-5.1" && replicated.workspaceLimitBytes == 4096 * 1_048_576.0)
+        #expect(replicated.memoryFormat == .nchw && replicated.batchNormFusion == .none)
+        #expect(abs(replicated.launchSecondsPerKernelForward - 5e-6) < 1e-12 && abs(replicated.launchSecondsPerKernelBackward - 5e-6) < 1e-12)
+        #expect(replicated.sources["gradient_sync"]?.contains("fd87986") == true)
+        let ps = try #require(catalog.profile(named: "tensorflow-1-ps"))
+        #expect(ps.collective == .psGPUs && ps.gradientSync == .layers)
+        #expect(ps.communication.serverHostBytesPerSecond == 6e9)
+        #expect(ps.sources["collective"]?.contains("ParamServerDeviceSetter") == true)
+    }
+
+    /// `gradient_sync: layers` runs one all-reduce per weighted layer whatever
+    /// `bucket_mb` says (AlexNet: 8 weighted layers); `buckets` keeps the scenario's one.
+    @Test func layersSyncOneAllReducePerWeightedLayer() throws {
+        let strategy = "{kind: data, bucket_mb: \"off\"}"
+        let layers = try simulate(server(software: "tensorflow-1", strategy: strategy), gpus: 4)
+        let buckets = try simulate(server(software: "{profile: tensorflow-1, gradient_sync: buckets}", strategy: strategy), gpus: 4)
+        #expect(layers.graph.collectives.count == 8)
+        #expect(buckets.graph.collectives.count == 1)
+    }
+
+    /// The servers on the GPUs: TensorFlow's placement, each bucket on the GPU holding
+    /// the fewest elements so far, in creation order, the lowest index on a tie.
+    @Test func serversArePlacedOnTheLeastLoadedGPU() {
+        #expect(ParameterServers.owners(elements: [10, 5, 5, 1], gpus: 2) == [0, 1, 1, 0])
+        #expect(ParameterServers.owners(elements: [3, 3, 3], gpus: 4) == [0, 1, 2])
+    }
+
+    /// ps-gpus with one bucket after backward: the other three GPUs push the whole
+    /// gradient B into the server's link, the server sums and scales ((N + 3)·B at the
+    /// GPU's streaming bandwidth), and pushes B back to each: the 4-GPU step is the 1-GPU
+    /// step plus 2·(3B/β + α) + the server's time, expanded and aggregated alike.
+    @Test func gpuServersCostTheirClosedForm() throws {
+        let software = "{profile: tensorflow-1-ps, gradient_sync: after-backward, launch_us_per_kernel_forward: 0, "
+            + "launch_us_per_kernel_backward: 0, launch_us_per_kernel_update: 0}"
+        let yaml = server(software: software)
+        let one = try simulate(yaml, gpus: 1), four = try simulate(yaml + "\nsimulation: {fidelity: expanded}", gpus: 4)
+        let parameters = four.setup.network.parameters, bytes = Double(parameters * 4)
+        let route = four.topology.route(from: 1, to: 0)
+        let copies = 3 * bytes / four.topology.bottleneck(of: route) + four.topology.latency(of: route)
+        let serverSeconds = ParameterServers.serverSeconds(parameters: parameters, ranks: 4, gradientBytesPerElement: 4,
+                                                           bytesPerSecond: four.setup.gpuServerBytesPerSecond, includingUpdate: false)
+        #expect(serverSeconds > 0)
+        let formula = 2 * copies + serverSeconds
+        let grown = four.metrics.stepSeconds - one.metrics.stepSeconds
+        #expect(abs(grown / formula - 1) < 1e-6, "step grew \(grown) s, the formula says \(formula) s")
+        let aggregated = try simulate(yaml + "\nsimulation: {fidelity: aggregated}", gpus: 4)
+        #expect(abs((aggregated.metrics.stepSeconds - one.metrics.stepSeconds) / formula - 1) < 1e-6)
+    }
+
+    /// ps-host keeps the variables in host memory: even one GPU pushes its gradient and
+    /// pulls the weights over PCIe and waits for the CPU, so its step is longer than the
+    /// replicated one's; and the CPU's arithmetic (`ps_host_gb_per_s`) is part of it.
+    @Test func hostServerCostsOnOneGPUAndPricesTheCPU() throws {
+        let host = try simulate(server(software: "{profile: tensorflow-1-ps, collective: ps-host}"), gpus: 1)
+        let replicated = try simulate(server(software: "tensorflow-1"), gpus: 1)
+        #expect(host.metrics.stepSeconds > replicated.metrics.stepSeconds + 0.01)
+        let free = try simulate(server(software: "{profile: tensorflow-1-ps, collective: ps-host, ps_host_gb_per_s: 10000}"), gpus: 4)
+        let priced = try simulate(server(software: "{profile: tensorflow-1-ps, collective: ps-host}"), gpus: 4)
+        #expect(priced.metrics.stepSeconds > free.metrics.stepSeconds)
+        // Aggregated and expanded agree on the host server too.
+        let yaml = server(software: "{profile: tensorflow-1-ps, collective: ps-host, gradient_sync: after-backward}")
+        let e = try simulate(yaml + "\nsimulation: {fidelity: expanded}", gpus: 4)
+        let a = try simulate(yaml + "\nsimulation: {fidelity: aggregated}", gpus: 4)
+        #expect(abs(a.metrics.stepSeconds / e.metrics.stepSeconds - 1) < 0.05)
+    }
+
+    /// The graph executor's launch cost: every kernel's launch is a span on the worker's
+    /// host thread (5 us each), which the step waits for where the GPU is faster.
+    @Test func kernelsAreLaunchedFromTheHost() throws {
+        let priced = try simulate(server(software: "tensorflow-1", batch: 1), gpus: 1)
+        let free = try simulate(server(software: "{profile: tensorflow-1, launch_us_per_kernel_forward: 0, launch_us_per_kernel_backward: 0, "
+                                       + "launch_us_per_kernel_update: 0}", batch: 1), gpus: 1)
+        #expect(!priced.trace.host.isEmpty && free.trace.host.isEmpty)
+    }
+
+    /// A host server needs host memory: one NVSwitch node has none, so the run is refused.
+    @Test func hostServerOnAnNVSwitchNodeIsRefused() throws {
+        let yaml = server(software: "{profile: tensorflow-1-ps, collective: ps-host}", cluster: "  gpu: A100-SXM4-80GB\n  gpus_per_node: 8")
+        #expect(throws: ConfigError.self) { try simulate(yaml, gpus: 4) }
+    }
+
+    @Test(arguments: [("gradient_sync: later", "layers"), ("ps_host_gb_per_s: -1", "negative"), ("collective: ps-cpu", "ps-host")])
+    func badOverridesAreRefusedAtTheirLine(override: String, mentions: String) throws {
+        let yaml = server(software: "{profile: tensorflow-1-ps, \(override)}")
+        do {
+            _ = try Scenario.load(path: try temporaryScenario(yaml))
+            Issue.record("\(override) was accepted")
+        } catch let error as ConfigError {
+            #expect(error.line == 12 && "\(error)".contains(mentions), "\(error)")
+        }
+    }
+}
