@@ -98,26 +98,104 @@ public struct PCIeTreeSpec: Hashable, Sendable {
     }
 }
 
-/// The network between nodes: NICs in each node, all on one non-blocking switch.
+/// The network between nodes: NICs in each node, which of them each GPU uses, and
+/// the switches (or direct links) that join them.
 public struct NetworkSpec: Hashable, Sendable {
     public var nic: LinkSpec
     public var nicsPerNode: Int
     /// Nodes under one leaf switch of a two-tier (leaf-spine) network; nil: one
-    /// switch joins every node at full bandwidth.
+    /// switch joins every node at full bandwidth. In a rail-optimized network, the
+    /// nodes of one group (a scalable unit) whose NICs share its rail switches; nil:
+    /// every node of the run in one group.
     public var nodesPerLeaf: Int?
     /// How much more bandwidth a leaf's nodes can send than its uplinks to the
     /// spine carry (1: a non-blocking fat tree; 2: "2:1 oversubscribed"). A leaf's
     /// uplinks are one aggregated link of `nodesPerLeaf × nicsPerNode × NIC bandwidth
-    /// / oversubscription`: the fluid view of equal-cost multipath over its uplinks.
+    /// / oversubscription` (a rail switch's: `nodesPerLeaf × NIC bandwidth /
+    /// oversubscription`, one NIC per node): the fluid view of equal-cost multipath
+    /// over its uplinks.
     public var oversubscription: Double
+    /// How the NICs are joined: leaf-spine (or one switch), rail-optimized, or a torus.
+    public var layout: NetworkLayout
+    /// GPU-NIC affinity: `gpuNIC[i]` is the NIC local GPU `i` sends and receives
+    /// through (`cluster.network.gpu_nic`); nil: each GPU its even share of the NICs
+    /// in order (`defaultNIC`).
+    public var gpuNIC: [Int]?
 
-    public init(nic: LinkSpec, nicsPerNode: Int, nodesPerLeaf: Int? = nil, oversubscription: Double = 1) {
+    public init(nic: LinkSpec, nicsPerNode: Int, nodesPerLeaf: Int? = nil, oversubscription: Double = 1,
+                layout: NetworkLayout = .leafSpine, gpuNIC: [Int]? = nil) {
         self.nic = nic
         self.nicsPerNode = nicsPerNode
         self.nodesPerLeaf = nodesPerLeaf
         self.oversubscription = oversubscription
+        self.layout = layout
+        self.gpuNIC = gpuNIC
     }
 
     /// The leaf switch of `node`, or nil without leaves.
     public func leaf(of node: Int) -> Int? { nodesPerLeaf.map { node / $0 } }
+
+    /// The NIC local GPU `local` of a node of `gpusPerNode` uses: the scenario's
+    /// affinity, or else its even share in order (`local × nicsPerNode / gpusPerNode`:
+    /// GPU i on NIC i with one NIC per GPU, GPUs 2k and 2k+1 on NIC k with one NIC per two).
+    public func nic(ofLocalGPU local: Int, gpusPerNode: Int) -> Int {
+        gpuNIC?[local] ?? Self.defaultNIC(ofLocalGPU: local, nicsPerNode: nicsPerNode, gpusPerNode: gpusPerNode)
+    }
+
+    /// The even share in order (see `nic(ofLocalGPU:gpusPerNode:)`).
+    public static func defaultNIC(ofLocalGPU local: Int, nicsPerNode: Int, gpusPerNode: Int) -> Int {
+        local * nicsPerNode / gpusPerNode
+    }
+
+    /// Nodes a torus holds (the product of its dimensions); nil for switched networks.
+    public var torusCapacity: Int? {
+        guard case .torus(let dimensions) = layout else { return nil }
+        return dimensions.reduce(1, *)
+    }
+}
+
+/// How a network joins its nodes' NICs.
+public enum NetworkLayout: Hashable, Sendable {
+    /// Every NIC of a leaf's nodes on that leaf, leaves joined by a spine
+    /// (`NetworkSpec.nodesPerLeaf`); without leaves, one non-blocking switch.
+    case leafSpine
+    /// NIC k of every node of a group on rail switch k of the group, the rail
+    /// switches of every group joined by a spine, as NVIDIA's DGX SuperPOD reference
+    /// architectures wire their compute fabric ("rail-optimized": 8 rails for the 8
+    /// compute NICs of a DGX A100 or H100, a scalable unit of 20 or 32 nodes per set
+    /// of rail switches; NVIDIA DGX SuperPOD Reference Architecture, DGX A100 (2023)
+    /// and DGX H100 (2023), docs.nvidia.com/dgx-superpod). A transfer between NICs of
+    /// one rail in one group crosses its rail switch alone; every other crosses the
+    /// spine, unless `crossRail` moves it onto the destination's rail inside the node.
+    case railOptimized(crossRail: CrossRailRoute)
+    /// Nodes on a torus of these dimension sizes (2 or 3 of them), each linked to
+    /// its neighbour both ways in every dimension, with wraparound, by links of the
+    /// network's NIC; routes are dimension-ordered. Node m sits at the mixed-radix
+    /// coordinates of m, the first dimension fastest.
+    case torus(dimensions: [Int])
+
+    /// The scenario's name (`cluster.network.topology`).
+    public var name: String {
+        switch self {
+        case .leafSpine: return "leaf-spine"
+        case .railOptimized: return "rail-optimized"
+        case .torus: return "torus"
+        }
+    }
+}
+
+/// How a rail-optimized network carries a transfer between GPUs whose NICs are on
+/// different rails.
+public enum CrossRailRoute: String, Hashable, Sendable, CaseIterable {
+    /// Up the source NIC's rail switch, across the spine, down the destination's rail.
+    case spine
+    /// First over the node's NVLink to the local GPU whose NIC is on the destination
+    /// NIC's rail, then out that NIC along the rail: NCCL's PXN ("PCI x NVLink",
+    /// NCCL 2.12; on by default, `NCCL_PXN_DISABLE=0`, and used for point-to-point
+    /// traffic at `NCCL_P2P_PXN_LEVEL=2`, the default: NCCL's environment variable
+    /// documentation, docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html, and
+    /// "Doubling all2all Performance with NVIDIA Collective Communication Library 2.12",
+    /// NVIDIA technical blog, 2022). Only on NVLink fabrics (NVSwitch or mesh); on a PCIe
+    /// tree, or where the node runs no GPU on that rail, the transfer crosses the spine.
+    case pxn
 }

@@ -25,6 +25,12 @@ public final class Topology {
         /// A leaf switch of a two-tier network (`NetworkSpec.nodesPerLeaf`); the
         /// `networkSwitch` is then the spine.
         case leafSwitch(Int)
+        /// Rail switch `rail` of group `group` of a rail-optimized network (NIC `rail`
+        /// of each of the group's nodes); the `networkSwitch` is the spine.
+        case railSwitch(group: Int, rail: Int)
+        /// The router of the node at position `Int` of a torus, joined to its node's
+        /// NICs and to its neighbours' routers.
+        case router(Int)
 
         public var name: String {
             switch self {
@@ -35,6 +41,8 @@ public final class Topology {
             case .nic(let n, let i): return "n\(n).nic\(i)"
             case .networkSwitch: return "network-switch"
             case .leafSwitch(let i): return "leaf\(i)"
+            case .railSwitch(let group, let rail): return "g\(group).rail\(rail)"
+            case .router(let i): return "router\(i)"
             }
         }
     }
@@ -45,8 +53,10 @@ public final class Topology {
         /// so that wiring a hundred thousand GPUs builds no strings.
         public var name: String { "\(fromVertex.name)->\(toVertex.name)" }
         /// What the link is in the design: `gpu-pcie`, `pcie-uplink`, `inter-socket`,
-        /// `nvlink`, `nvswitch-port`, `nic-pcie`, `network`, or `host-pcie` (a NIC to host
-        /// memory on NVLink fabrics; see "Endpoints").
+        /// `nvlink`, `nvswitch-port`, `nic-pcie`, `network` (a NIC to its switch or
+        /// router), `spine-uplink` (a leaf or rail switch to the spine), `torus` (a
+        /// router to a neighbour's), or `host-pcie` (a NIC to host memory on NVLink
+        /// fabrics; see "Endpoints").
         public var role: String
         public var spec: LinkSpec
         public var bytesPerSecond: Double
@@ -90,14 +100,28 @@ public final class Topology {
     /// Cross-socket copies are staged through host memory (see `PCIeTreeSpec`).
     public let stagedAcrossSockets: Bool
     /// The PCIe tree of every node, which says which GPU pairs copy peer to peer; nil on NVLink fabrics.
-    private let pcieTree: PCIeTreeSpec?
-    private var vertexIndex: [Vertex: Int] = [:]
-    private var adjacency: [[(neighbor: Int, link: Int)]] = []
+    let pcieTree: PCIeTreeSpec?
+    /// The network, when the run spans nodes.
+    let network: NetworkSpec?
+    var vertexIndex: [Vertex: Int] = [:]
+    var adjacency: [[(neighbor: Int, link: Int)]] = []
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
     /// The two legs of each GPU pair of a node that cannot copy peer to peer, by the same key, found on demand.
     private var stagedLegs: [Int: [[Int]]] = [:]
     /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
-    private var hostVertices: [Int?] = []
+    var hostVertices: [Int?] = []
+    /// The NIC vertex each GPU sends through when that is fixed (NVLink fabrics, or a
+    /// scenario's `gpu_nic`), or -1 (a PCIe tree's NICs on the host bridges); empty on one node.
+    var nicVertexOfGPU: [Int] = []
+    /// The switch or router each NIC vertex plugs into.
+    var edgeOfNIC: [Int: Int] = [:]
+    /// The router vertex of each node position of a torus; empty otherwise.
+    var routerVertices: [Int] = []
+    /// Whether routes between nodes are laid out NIC to NIC (`structuredRoute`): rail-optimized
+    /// networks, tori, and explicit GPU-NIC affinity; otherwise through the hub as below.
+    var routesByNIC = false
+    /// Paths from an endpoint's vertex to its NIC and back, found on demand, by endpoint vertex.
+    var pathsToNIC: [Int: (nic: Int, up: [Int], down: [Int])] = [:]
     /// Paths from each endpoint's vertex up to a switch and down from it, found on
     /// demand, by `vertex * vertices.count + switch vertex`.
     private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]
@@ -128,6 +152,7 @@ public final class Topology {
             pcieTree = nil
         }
         let nodes = cluster.nodes(for: gpus)
+        network = nodes > 1 ? cluster.network : nil
         // Room for what a node usually brings (a switch or a PCIe tree, NICs), so that
         // wiring tens of thousands of GPUs does not regrow the tables (a hint only).
         let estimatedVertices = gpus + nodes * (2 + 2 * (cluster.network?.nicsPerNode ?? 0)) + gpus / 2
@@ -149,7 +174,7 @@ public final class Topology {
         if nodes > 1 {
             precondition(cluster.network != nil, "more than one node needs a network")
             wireNetwork(cluster.network!, cluster: cluster, nodes: nodes)
-            if let perLeaf = cluster.network!.nodesPerLeaf, nodes > perLeaf {
+            if cluster.network!.layout == .leafSpine, let perLeaf = cluster.network!.nodesPerLeaf, nodes > perLeaf {
                 leafVertexOfNode = (0..<nodes).map { vertexIndex[.leafSwitch($0 / perLeaf)]! }
             }
         }
@@ -178,7 +203,7 @@ public final class Topology {
         endpoint < gpuCount ? vertices[endpoint].name : vertices[vertex(ofEndpoint: endpoint)].name
     }
 
-    private func vertex(ofEndpoint endpoint: Int) -> Int {
+    func vertex(ofEndpoint endpoint: Int) -> Int {
         if endpoint < gpuCount { return endpoint }
         let node = endpoint - gpuCount
         precondition(hasHostMemory(node: node), "endpoint \(endpoint) is neither a GPU nor a node's host memory")
@@ -212,7 +237,9 @@ public final class Topology {
         let path: [Int]
         let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
         let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
-        if sourceNode != destinationNode, let spine = vertexIndex[.networkSwitch] {
+        if sourceNode != destinationNode && routesByNIC {
+            path = structuredRoute(from: source, to: destination)
+        } else if sourceNode != destinationNode, let spine = vertexIndex[.networkSwitch] {
             // Nodes under one leaf meet at the leaf; others at the spine.
             var hub = spine
             if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
@@ -230,7 +257,7 @@ public final class Topology {
     }
 
     /// The node an endpoint is in.
-    private func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
+    func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
 
     /// The legs a transfer from `source` to `destination` moves in, one after the
     /// other: one leg normally; two when two GPUs cannot copy peer to peer, the first
@@ -283,7 +310,7 @@ public final class Topology {
         switch v {
         case .gpu(let g): nodeOfVertex.append(g / gpusPerNode)
         case .pcieSwitch(let node, _), .hostBridge(let node, _), .nvswitch(let node), .nic(let node, _): nodeOfVertex.append(node)
-        case .networkSwitch, .leafSwitch: nodeOfVertex.append(-1)
+        case .networkSwitch, .leafSwitch, .railSwitch, .router: nodeOfVertex.append(-1)
         }
         return vertices.count - 1
     }
@@ -332,41 +359,109 @@ public final class Topology {
     }
 
     private func wireNetwork(_ network: NetworkSpec, cluster: ClusterSpec, nodes: Int) {
-        // A two-tier network: each leaf's nodes hang off the leaf, and the leaf's uplinks
-        // to the spine (the network switch) are one link of its nodes' NIC bandwidth over
-        // the oversubscription. Nodes that fit under one leaf need no spine.
-        let leaves = network.nodesPerLeaf.map { (nodes + $0 - 1) / $0 } ?? 1
-        if leaves > 1, let perLeaf = network.nodesPerLeaf {
-            let uplink = Double(perLeaf * network.nicsPerNode) * network.nic.bytesPerSecond / network.oversubscription
-            for leaf in 0..<leaves {
-                connect(.leafSwitch(leaf), .networkSwitch, spec: network.nic, role: "spine-uplink", bytesPerSecond: uplink)
+        switch network.layout {
+        case .leafSpine:
+            // A two-tier network: each leaf's nodes hang off the leaf, and the leaf's uplinks
+            // to the spine (the network switch) are one link of its nodes' NIC bandwidth over
+            // the oversubscription. Nodes that fit under one leaf need no spine.
+            let leaves = network.nodesPerLeaf.map { (nodes + $0 - 1) / $0 } ?? 1
+            if leaves > 1, let perLeaf = network.nodesPerLeaf {
+                let uplink = Double(perLeaf * network.nicsPerNode) * network.nic.bytesPerSecond / network.oversubscription
+                for leaf in 0..<leaves {
+                    connect(.leafSwitch(leaf), .networkSwitch, spec: network.nic, role: "spine-uplink", bytesPerSecond: uplink)
+                }
             }
+        case .railOptimized:
+            // A rail switch per NIC index and group, each with one NIC of each of the
+            // group's nodes below it and one aggregated uplink to the spine above.
+            let perGroup = network.nodesPerLeaf ?? nodes
+            let groups = (nodes + perGroup - 1) / perGroup
+            if groups > 1 || network.nicsPerNode > 1 {
+                let uplink = Double(perGroup) * network.nic.bytesPerSecond / network.oversubscription
+                for group in 0..<groups {
+                    for rail in 0..<network.nicsPerNode {
+                        connect(.railSwitch(group: group, rail: rail), .networkSwitch, spec: network.nic, role: "spine-uplink",
+                                bytesPerSecond: uplink)
+                    }
+                }
+            }
+            routesByNIC = true
+        case .torus(let dimensions):
+            wireTorus(dimensions, link: network.nic)
+            routesByNIC = true
         }
+        if network.gpuNIC != nil { routesByNIC = true }
+        nicVertexOfGPU = [Int](repeating: -1, count: gpuCount)
         for node in 0..<nodes {
-            let edge: Vertex = leaves > 1 ? .leafSwitch(node / network.nodesPerLeaf!) : .networkSwitch
             for k in 0..<network.nicsPerNode {
+                let edge = edgeSwitch(network, node: node, nic: k)
                 connect(.nic(node: node, index: k), edge, spec: network.nic, role: "network")
+                if routesByNIC { edgeOfNIC[vertexIndex[.nic(node: node, index: k)]!] = vertexIndex[edge]! }
             }
             let first = node * cluster.gpusPerNode
             let members = Array(first..<min(gpuCount, first + cluster.gpusPerNode))
             switch cluster.fabric {
             case .pcieTree(let tree):
-                // NICs hang off the host bridges, shared with the GPUs' uplinks.
+                // NICs hang off the host bridges, shared with the GPUs' uplinks; with an
+                // explicit affinity, each NIC its GPUs' PCIe switch (as DGX-1 and DGX-2 wire
+                // theirs), and a NIC no GPU of the run uses the host bridge.
                 let switches = (cluster.gpusPerNode + tree.gpusPerSwitch - 1) / tree.gpusPerSwitch
                 let sockets = (switches + tree.switchesPerSocket - 1) / tree.switchesPerSocket
                 for k in 0..<network.nicsPerNode {
+                    let users = members.filter { network.gpuNIC?[$0 - first] == k }
+                    if let user = users.first {
+                        connect(.nic(node: node, index: k), .pcieSwitch(node: node, index: (user - first) / tree.gpusPerSwitch),
+                                spec: cluster.hostLink, role: "nic-pcie")
+                        for g in users { nicVertexOfGPU[g] = vertexIndex[.nic(node: node, index: k)]! }
+                        continue
+                    }
                     let socket = k % sockets
                     if vertexIndex[.hostBridge(node: node, socket: socket)] != nil {
                         connect(.nic(node: node, index: k), .hostBridge(node: node, socket: socket), spec: cluster.hostLink, role: "nic-pcie")
                     }
                 }
             case .nvlinkMesh, .nvswitch:
-                // Each GPU reaches its own share of the NICs over PCIe (GPUDirect RDMA).
+                // Each GPU reaches its NIC over PCIe (GPUDirect RDMA): the scenario's
+                // affinity, or its own share of the NICs.
                 for (local, g) in members.enumerated() {
-                    let k = local * network.nicsPerNode / cluster.gpusPerNode
+                    let k = network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
                     connect(.gpu(g), .nic(node: node, index: k), spec: cluster.hostLink, role: "nic-pcie")
+                    nicVertexOfGPU[g] = vertexIndex[.nic(node: node, index: k)]!
                 }
             }
+        }
+    }
+
+    /// The switch (or router) NIC `nic` of node `node` plugs into: its leaf or the one
+    /// switch (leaf-spine), its group's rail switch (rail-optimized), its router (torus).
+    private func edgeSwitch(_ network: NetworkSpec, node: Int, nic: Int) -> Vertex {
+        switch network.layout {
+        case .leafSpine:
+            guard let perLeaf = network.nodesPerLeaf, (nodeCount + perLeaf - 1) / perLeaf > 1 else { return .networkSwitch }
+            return .leafSwitch(node / perLeaf)
+        case .railOptimized:
+            return .railSwitch(group: network.nodesPerLeaf.map { node / $0 } ?? 0, rail: nic)
+        case .torus:
+            return .router(node)
+        }
+    }
+
+    /// A router for every position of a torus of `dimensions` (the run's nodes take the
+    /// first positions; the rest still forward), each joined to the next position
+    /// along every dimension, the last wrapping to the first: one link pair per
+    /// neighbour (a dimension of 2 has one neighbour, of 1 none).
+    private func wireTorus(_ dimensions: [Int], link: LinkSpec) {
+        let positions = dimensions.reduce(1, *)
+        routerVertices = (0..<positions).map { vertex(.router($0)) }
+        var stride = 1
+        for size in dimensions {
+            for position in 0..<positions where size > 1 {
+                let coordinate = position / stride % size
+                if size == 2 && coordinate == 1 { continue }   // the pair is already joined
+                let next = position + ((coordinate + 1) % size - coordinate) * stride
+                connect(.router(position), .router(next), spec: link, role: "torus")
+            }
+            stride *= size
         }
     }
 
@@ -394,7 +489,7 @@ public final class Topology {
     /// meets the kept vertices in the whole search's order. Falls back to the whole
     /// search should the kept vertices not connect the two (no topology built here
     /// does that).
-    private func search(from source: Int, to destination: Int, within node: Int, hub: Int) -> [Int] {
+    func search(from source: Int, to destination: Int, within node: Int, hub: Int) -> [Int] {
         let leaf = leafVertexOfNode.isEmpty ? -1 : leafVertexOfNode[node]
         func kept(_ w: Int) -> Bool { nodeOfVertex[w] == node || w == hub || w == leaf }
         if searchStamp.count < vertices.count {

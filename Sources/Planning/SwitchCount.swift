@@ -8,6 +8,12 @@ import Hardware
 ///   d = n × NICs per node ports down and u = ⌈d / oversubscription⌉ up (none with a
 ///   single leaf); a leaf takes ⌈(d + u) / ports⌉ switches, the spine ⌈Σu / ports⌉,
 ///   and Σu switch-to-switch links.
+/// - Rail-optimized: each group of n nodes (`nodes_per_leaf`, or every node) has one
+///   rail switch per NIC index, with d = n ports down (one NIC of each node) and
+///   u = ⌈d / oversubscription⌉ up to the spine (none with one group and one rail); each
+///   takes ⌈(d + u) / ports⌉ switches, the spine ⌈Σu / ports⌉.
+/// - A torus: no switches; its NICs, each with one cable to a neighbour (a lower
+///   bound: a node of a 3D torus has six neighbours to cable).
 /// - Otherwise the scenario's single non-blocking switch, as built from switches of
 ///   `ports` ports: the fewest tiers t of a folded Clos (fat tree) that hold the
 ///   L = nodes × NICs per node links (one tier: ports; t tiers: 2·(ports/2)^t),
@@ -38,6 +44,26 @@ public struct SwitchCount: Sendable, Equatable {
             return
         }
         let links = nodes * network.nicsPerNode
+        switch network.layout {
+        case .torus:
+            self.init(nodeLinks: links, switches: 0, interSwitchLinks: 0)
+            return
+        case .railOptimized:
+            let perGroup = network.nodesPerLeaf ?? nodes
+            let groups = Self.ceilDiv(nodes, perGroup)
+            let spine = groups > 1 || network.nicsPerNode > 1
+            var switches = 0, uplinks = 0
+            for group in 0..<groups {
+                let down = min(perGroup, nodes - group * perGroup)
+                let up = spine ? Int((Double(down) / network.oversubscription).rounded(.up)) : 0
+                switches += network.nicsPerNode * Self.ceilDiv(down + up, ports)
+                uplinks += network.nicsPerNode * up
+            }
+            self.init(nodeLinks: links, switches: switches + Self.ceilDiv(uplinks, ports), interSwitchLinks: uplinks)
+            return
+        case .leafSpine:
+            break
+        }
         if let perLeaf = network.nodesPerLeaf {
             let leaves = (nodes + perLeaf - 1) / perLeaf
             var switches = 0, uplinks = 0

@@ -1,3 +1,4 @@
+import Hardware
 import Scenario
 import Simulation
 import Software
@@ -40,6 +41,15 @@ public enum ExplainReport {
             + "(\(Format.fixed(seconds / max(stepSeconds, 1e-12) * 100, 0))% of the step on the busiest worker); "
             + (seconds >= stepSeconds * 0.95 ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
         return out
+    }
+
+    /// The network a run spanning nodes uses, in one line (`NetworkSpec.summary`), for
+    /// the designs only the newer keys describe (rail-optimized, torus, `gpu_nic`); ""
+    /// otherwise and on one node, so that other runs' text stays as it was.
+    public static func network(_ cluster: ClusterSpec, gpus: Int) -> String {
+        guard cluster.nodes(for: gpus) > 1, let network = cluster.network,
+              network.layout != .leafSpine || network.gpuNIC != nil else { return "" }
+        return "\nNetwork \(network.summary(gpusPerNode: cluster.gpusPerNode))\n"
     }
 
     /// Collective interference on GPU 0 in one step (`ExecutionProfile.collectiveSMShare`).

@@ -268,11 +268,9 @@ extension RunSpec {
         }
         var network: NetworkSpec?
         if let net = try node.optional("network") {
-            try net.checkKeys(["link", "nics_per_node", "nodes_per_leaf", "oversubscription"])
+            try net.checkKeys(networkKeys)   // before the link, so a misspelt key is named first
             let nic = try link(try net.required("link"), default: nil)!
-            network = NetworkSpec(nic: nic, nicsPerNode: try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1,
-                                  nodesPerLeaf: try net.optional("nodes_per_leaf")?.int(in: Limits.nodesPerLeaf),
-                                  oversubscription: try net.optional("oversubscription")?.double(in: Limits.oversubscription) ?? 1)
+            network = try readNetwork(net, nic: nic, gpusPerNode: perNode, fabric: fabric)
         }
         let cores = try node.optional("cpu_cores_per_node")?.int(in: Limits.cpuCoresPerNode)
         return ClusterSpec(gpu: gpu, gpusPerNode: perNode, fabric: fabric, network: network, hostLink: hostLink, cpuCoresPerNode: cores)

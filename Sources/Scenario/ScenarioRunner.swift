@@ -48,6 +48,12 @@ public enum ScenarioRunner {
                 + "but the cluster has no network: add cluster.network (e.g. {link: ib-hdr, nics_per_node: 1})"
             throw error
         }
+        if let capacity = run.cluster.network?.torusCapacity, run.cluster.nodes(for: gpus) > capacity {
+            var error = location
+            error.message = "\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
+                + "but the torus (cluster.network.dimensions) holds \(capacity)"
+            throw error
+        }
     }
 
     /// Simulates `run` on `gpus` GPUs.

@@ -11,7 +11,8 @@ import Parallelism
 /// bytes / share + route latency. So the time is linear in the bytes:
 /// `t(B) = B · secondsPerByte + latencySeconds`, computed once per algorithm.
 /// - ring: 2(N−1) phases of N transfers of B/N to the next rank;
-/// - tree: up and down a binary tree, one phase per level, B per transfer;
+/// - tree: up and down a binary tree, B per transfer: up to 1,024 ranks its transfers
+///   run as flows in dependency order (`treeSeconds`), above one phase per level;
 /// - caffe-p2psync-tree: up `P2PSyncTree`, one phase per height, then one phase per
 ///   broadcast turn (a parent copies to its children one after another), B per transfer;
 /// - direct: a reduce-scatter phase and an all-gather phase, N(N−1) transfers of B/N;
@@ -64,7 +65,7 @@ public final class CollectiveModel {
     public func seconds(for work: CollectiveWork) -> Double {
         guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
         let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
-                      bytes: work.nccl?.choice.algorithm == .tree ? work.bytes : nil)
+                      bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.simulatesTree(work)) ? work.bytes : nil)
         if cache[key] == nil {
             cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
                 : price(of: work)
@@ -80,6 +81,8 @@ public final class CollectiveModel {
             return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
+        } else if Self.simulatesTree(work) {
+            return (0, treeSeconds(ranks: work.ranks, bytes: work.bytes))
         }
         return closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode)
     }
@@ -127,6 +130,63 @@ public final class CollectiveModel {
         case .nvls:
             return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
+    }
+
+    /// Ranks up to which the binary tree is priced by running its transfers (`treeSeconds`);
+    /// above, level by level (`closedForm`).
+    static let simulatedTreeRanks = 1024
+
+    static func simulatesTree(_ work: CollectiveWork) -> Bool {
+        work.algorithm == .tree && work.ranks <= simulatedTreeRanks
+    }
+
+    /// Seconds for the binary tree's all-reduce of `bytes` (parent of r is (r−1)/2) as
+    /// the expanded plan runs it, alone on the topology: a rank sends its whole buffer up
+    /// once its children's have arrived, and each child's copy down once its parent holds
+    /// the result. Transfers run as flows sharing links max-min fairly (`MaxMinRates`),
+    /// re-shared whenever one ends, each ending `bytes / rate` plus its route's latency
+    /// after it starts (a staged transfer's legs one after the other): a fluid run of the
+    /// 2(N−1) transfers, O(N) rate computations. Pricing level by level instead (each level
+    /// as long as its slowest transfer) makes every subtree wait for the slowest link at
+    /// its depth, and errs long by a third at 32 GPUs on one NIC per node.
+    private func treeSeconds(ranks n: Int, bytes: Double) -> Double {
+        let capacities = topology.links.map(\.bytesPerSecond)
+        // Transfer t < n − 1 carries rank t + 1 up to its parent; t ≥ n − 1 carries rank t − n + 2 down.
+        let pairs = (1..<n).map { ($0, ($0 - 1) / 2) } + (1..<n).map { (($0 - 1) / 2, $0) }
+        let legs = pairs.map { topology.legs(from: $0.0, to: $0.1) }
+        var waitingChildren = (0..<n).map { r in [2 * r + 1, 2 * r + 2].filter { $0 < n }.count }
+        var active: [(transfer: Int, leg: Int, remaining: Double)] = []
+        var arriving: [(time: Double, transfer: Int, leg: Int)] = []
+        var now = 0.0, end = 0.0
+        func send(_ transfer: Int) { active.append((transfer, 0, bytes)) }
+        func holdsResult(_ r: Int) { for c in [2 * r + 1, 2 * r + 2] where c < n { send(n - 2 + c) } }
+        func reduced(_ r: Int) { if r == 0 { holdsResult(0) } else { send(r - 1) } }
+        for r in 0..<n where waitingChildren[r] == 0 { reduced(r) }
+        while !active.isEmpty || !arriving.isEmpty {
+            let rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
+            var step = arriving.map { $0.time - now }.min() ?? .infinity
+            for (i, flow) in active.enumerated() { step = min(step, flow.remaining / rates[i]) }
+            now += step
+            for i in active.indices { active[i].remaining -= rates[i] * step }
+            for flow in active where flow.remaining <= bytes * 1e-12 {
+                arriving.append((now + topology.latency(of: legs[flow.transfer][flow.leg]), flow.transfer, flow.leg))
+            }
+            active.removeAll { $0.remaining <= bytes * 1e-12 }
+            let landed = arriving.filter { $0.time <= now }
+            arriving.removeAll { $0.time <= now }
+            for (_, transfer, leg) in landed {
+                if leg + 1 < legs[transfer].count { active.append((transfer, leg + 1, bytes)); continue }
+                end = now
+                if transfer < n - 1 {
+                    let parent = transfer / 2   // (rank − 1) / 2 with rank = transfer + 1
+                    waitingChildren[parent] -= 1
+                    if waitingChildren[parent] == 0 { reduced(parent) }
+                } else {
+                    holdsResult(transfer - n + 2)
+                }
+            }
+        }
+        return end
     }
 
     /// One step of a ring inside every node at once (nodes of one rank send nothing).

@@ -250,6 +250,8 @@ public enum Limits {
     public static let nodesPerLeaf = 1...8192
     /// A leaf's oversubscription, its nodes' bandwidth over its uplinks' (`cluster.network.oversubscription`).
     public static let oversubscription = 1.0...1024
+    /// Nodes along one dimension of a torus (`cluster.network.dimensions`).
+    public static let torusDimension = 1...4096
     /// A layer's channels or units.
     public static let width = 1...10_000_000
     /// A layer's kernel, stride, pad, size or groups, and an input's height or width.

@@ -159,4 +159,23 @@ let ownedScenario = planScenario
         // A single leaf needs no spine.
         #expect(SwitchCount(network: Self.network(perLeaf: 32), nodes: 20, ports: 64) == SwitchCount(nodeLinks: 20, switches: 1, interSwitchLinks: 0))
     }
+
+    /// Rail-optimized: a rail switch per NIC index and group of nodes, each with one port
+    /// per node down and its share of uplinks to the spine (NVIDIA's DGX SuperPOD: 32-node
+    /// scalable units, 8 rails).
+    @Test func railOptimizedCountsRailSwitches() {
+        var network = Self.network(nics: 8, perLeaf: 32, oversubscription: 1)
+        network.layout = .railOptimized(crossRail: .pxn)
+        // Two full groups and one of 16 nodes: 8 rails each; uplinks 32 + 32 + 16 per rail.
+        let count = SwitchCount(network: network, nodes: 80, ports: 64)
+        #expect(count == SwitchCount(nodeLinks: 640, switches: 3 * 8 + 640 / 64, interSwitchLinks: 8 * 80))
+        // One group: still a spine between the rails; one rail of one group: none.
+        network.nodesPerLeaf = nil
+        network.oversubscription = 2
+        #expect(SwitchCount(network: network, nodes: 20, ports: 64) == SwitchCount(nodeLinks: 160, switches: 8 + 2, interSwitchLinks: 80))
+        network.nicsPerNode = 1
+        #expect(SwitchCount(network: network, nodes: 20, ports: 64) == SwitchCount(nodeLinks: 20, switches: 1, interSwitchLinks: 0))
+        network.layout = .torus(dimensions: [4, 5])
+        #expect(SwitchCount(network: network, nodes: 20, ports: 64) == SwitchCount(nodeLinks: 20, switches: 0, interSwitchLinks: 0))
+    }
 }

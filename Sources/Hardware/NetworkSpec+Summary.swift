@@ -1,0 +1,24 @@
+extension NetworkSpec {
+    /// The network in one line, for `explain`: its layout, the NICs, and which NIC each
+    /// local GPU of a node of `gpusPerNode` uses, e.g. `rail-optimized: 8 rails of ib-hdr,
+    /// a rail switch per NIC index for every 32 nodes, uplinks to the spine 2:1; across
+    /// rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`.
+    public func summary(gpusPerNode: Int) -> String {
+        func ratio(_ x: Double) -> String { x == x.rounded() ? "\(Int(x)):1" : "\(x):1" }
+        var text: String
+        switch layout {
+        case .leafSpine:
+            text = "leaf-spine: \(nicsPerNode) x \(nic.name) per node, "
+                + (nodesPerLeaf.map { "\($0) nodes per leaf, uplinks to the spine \(ratio(oversubscription))" } ?? "one non-blocking switch")
+        case .railOptimized(let crossRail):
+            text = "rail-optimized: \(nicsPerNode) rail\(nicsPerNode == 1 ? "" : "s") of \(nic.name), a rail switch per NIC index for "
+                + (nodesPerLeaf.map { "every \($0) nodes" } ?? "all nodes") + ", uplinks to the spine \(ratio(oversubscription)); "
+                + "across rails: \(crossRail.rawValue)"
+        case .torus(let dimensions):
+            text = "torus: \(dimensions.map(String.init).joined(separator: " x ")) nodes, \(nicsPerNode) x \(nic.name) per node, "
+                + "\(nic.name) links to the neighbours, dimension-ordered routes"
+        }
+        let nics = (0..<gpusPerNode).map { String(nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode)) }
+        return text + "; GPU->NIC " + nics.joined(separator: " ") + (gpuNIC == nil ? " (even share)" : " (scenario)")
+    }
+}

@@ -1,0 +1,91 @@
+import Hardware
+import YAMLSupport
+
+extension RunSpec {
+    /// The keys of `cluster.network`.
+    static let networkKeys = ["link", "nics_per_node", "nodes_per_leaf", "oversubscription", "topology", "cross_rail", "dimensions",
+                              "gpu_nic"]
+
+    /// `cluster.network` (its keys already checked against `networkKeys`): the NIC
+    /// (already looked up in the catalog), how many per node,
+    /// which NIC each local GPU uses (`gpu_nic`), and how the NICs are joined
+    /// (`topology`: `leaf-spine`, with `nodes_per_leaf` and `oversubscription`;
+    /// `rail-optimized`, the same two and `cross_rail`; `torus`, with `dimensions`).
+    /// - Throws: `ConfigError` at the offending key: a value out of range, a key that does
+    ///   not apply to the topology, an affinity that names a missing NIC or, on a PCIe tree,
+    ///   gives one NIC GPUs under different PCIe switches.
+    static func readNetwork(_ net: YAMLValue, nic: LinkSpec, gpusPerNode: Int, fabric: NodeFabric) throws -> NetworkSpec {
+        let nics = try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1
+        let topologyNode = try net.optional("topology")
+        let topology = try topologyNode?.oneOf(["leaf-spine", "rail-optimized", "torus"]) ?? "leaf-spine"
+        func only(_ key: String, for topologies: [String]) throws -> YAMLValue? {
+            guard let value = try net.optional(key) else { return nil }
+            guard topologies.contains(topology) else {
+                throw value.error("\(key) applies to topology \(topologies.joined(separator: " and ")) only, not \(topology)")
+            }
+            return value
+        }
+        var spec = NetworkSpec(nic: nic, nicsPerNode: nics,
+                               nodesPerLeaf: try only("nodes_per_leaf", for: ["leaf-spine", "rail-optimized"])?.int(in: Limits.nodesPerLeaf),
+                               oversubscription: try only("oversubscription", for: ["leaf-spine", "rail-optimized"])?
+                                   .double(in: Limits.oversubscription) ?? 1)
+        let crossRailNode = try only("cross_rail", for: ["rail-optimized"])
+        let dimensionsNode = try only("dimensions", for: ["torus"])
+        switch topology {
+        case "rail-optimized":
+            var crossRail = CrossRailRoute.pxn
+            if case .pcieTree = fabric { crossRail = .spine }
+            if let crossRailNode {
+                crossRail = CrossRailRoute(rawValue: try crossRailNode.oneOf(CrossRailRoute.allCases.map(\.rawValue)))!
+                if crossRail == .pxn, case .pcieTree = fabric {
+                    throw crossRailNode.error("pxn moves traffic between rails over NVLink; a pcie-tree node has none (use spine)")
+                }
+            }
+            spec.layout = .railOptimized(crossRail: crossRail)
+        case "torus":
+            guard let dimensionsNode else { throw net.error("a torus needs dimensions: the nodes along each axis, e.g. [4, 4] or [4, 4, 4]") }
+            let items = try dimensionsNode.items()
+            guard (2...3).contains(items.count) else {
+                throw dimensionsNode.error("a torus has 2 or 3 dimensions, got \(items.count)")
+            }
+            let dimensions = try items.map { try $0.int(in: Limits.torusDimension) }
+            guard dimensions.reduce(1, *) <= Limits.gpus.upperBound else {
+                throw dimensionsNode.error("a torus of \(dimensions.map(String.init).joined(separator: " x ")) holds more than "
+                                           + "\(Limits.gpus.upperBound) nodes")
+            }
+            spec.layout = .torus(dimensions: dimensions)
+        default:
+            break
+        }
+        if let affinity = try net.optional("gpu_nic") {
+            spec.gpuNIC = try readGPUNIC(affinity, nics: nics, gpusPerNode: gpusPerNode, fabric: fabric)
+        }
+        return spec
+    }
+
+    /// `cluster.network.gpu_nic`: the NIC of each local GPU, one entry per GPU of a node.
+    private static func readGPUNIC(_ node: YAMLValue, nics: Int, gpusPerNode: Int, fabric: NodeFabric) throws -> [Int] {
+        let items = try node.items()
+        guard items.count == gpusPerNode else {
+            throw node.error("list the NIC of each of the node's \(gpusPerNode) GPUs, got \(items.count) entries")
+        }
+        let affinity = try items.map { item in
+            let nic = try item.int()
+            guard (0..<nics).contains(nic) else {
+                throw item.error("no NIC \(nic): the node's \(nics) NIC\(nics == 1 ? " is" : "s are") numbered from 0 to \(nics - 1)")
+            }
+            return nic
+        }
+        if case .pcieTree(let tree) = fabric {
+            // A NIC sits under one PCIe switch: every GPU that uses it must be under that switch.
+            for (local, nic) in affinity.enumerated() {
+                let first = affinity.firstIndex(of: nic)!
+                guard first / tree.gpusPerSwitch == local / tree.gpusPerSwitch else {
+                    throw items[local].error("NIC \(nic) is under GPU \(first)'s PCIe switch; GPU \(local) is under another "
+                                             + "(\(tree.gpusPerSwitch) GPUs per switch)")
+                }
+            }
+        }
+        return affinity
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+import YAMLSupport
+@testable import Planning
+
+/// `sweep --vary` over the network's design: its topology and its spine's oversubscription.
+@Suite struct NetworkSweepTests {
+    /// Four nodes of eight GPUs on eight 25 Gb/s NICs, each node its own leaf (or group of
+    /// rail switches): every transfer between nodes crosses the spine.
+    static let scenario = planScenario
+        .replacingOccurrences(of: "network: {link: eth-25g, nics_per_node: 1}",
+                              with: "network: {link: eth-25g, nics_per_node: 8, nodes_per_leaf: 1}")
+        .replacingOccurrences(of: "pricing: {mode: cloud}\n", with: "")
+
+    /// A leaf-spine network's leaf sends its node's eight NICs' worth up, and the ring
+    /// sends one flow through it: 8:1 still leaves that flow a NIC's bandwidth. A rail
+    /// switch's uplink carries one NIC's worth over the oversubscription: 8:1 starves it.
+    @Test func topologyAndOversubscriptionAreSweepAxes() throws {
+        let sweep = try Sweep(scenarioPath: try writeScenario(Self.scenario),
+                              axes: ["gpus=32", "cluster.network.topology=leaf-spine,rail-optimized", "cluster.network.oversubscription=1,8"]
+                                .map(Sweep.Axis.parse))
+        let rows = try sweep.evaluate()
+        #expect(rows.count == 4)
+        func step(_ topology: String, _ oversubscription: String) -> Double {
+            rows.first { $0.vary["cluster.network.topology"] == topology && $0.vary["cluster.network.oversubscription"] == oversubscription }!
+                .stepSeconds
+        }
+        #expect(step("leaf-spine", "8") == step("leaf-spine", "1"))
+        #expect(step("rail-optimized", "8") > step("rail-optimized", "1") * 1.2)
+    }
+
+    /// A value the network cannot take stops the sweep at that key, naming the --vary values.
+    @Test func badNetworkValuesNameTheVariedKey() throws {
+        for axis in ["cluster.network.topology=leaf-spine,mesh", "cluster.network.oversubscription=0.5"] {
+            do {
+                _ = try Sweep(scenarioPath: try writeScenario(Self.scenario), axes: [Sweep.Axis.parse(axis)])
+                Issue.record("--vary \(axis) was accepted")
+            } catch let error as ConfigError {
+                #expect(error.keyPath == String(axis.prefix { $0 != "=" }) && error.message.contains("--vary"), "\(error)")
+            }
+        }
+    }
+}

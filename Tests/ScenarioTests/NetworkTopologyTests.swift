@@ -1,0 +1,120 @@
+import Foundation
+import Hardware
+import Scenario
+import Testing
+import YAMLSupport
+
+/// `cluster.network.topology` (leaf-spine, rail-optimized, torus), `cross_rail`,
+/// `dimensions` and `gpu_nic` in scenarios: what they read into, what a step costs on
+/// them, and where bad values are reported.
+@Suite struct NetworkTopologyTests {
+    func scenario(_ network: String, fabric: String = "nvswitch", gpus: Int = 32, allreduce: String = "ring") throws -> Scenario {
+        let text = """
+            name: rails
+            model: resnet50
+            batch_per_gpu: 32
+            precision: bf16
+            cluster:
+              gpu: A100-SXM4-80GB
+              gpus_per_node: 8
+              fabric: \(fabric)
+              network: {link: ib-hdr\(network)}
+            strategy: {kind: data, allreduce: \(allreduce), bucket_mb: 25}
+            simulation: {fidelity: expanded}
+            gpus: [\(gpus)]
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-rails-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try Scenario.load(path: path)
+    }
+
+    func network(_ text: String, fabric: String = "nvswitch") throws -> NetworkSpec {
+        try #require(try scenario(text, fabric: fabric).runs[0].cluster.network)
+    }
+
+    @Test func keysReadIntoTheNetwork() throws {
+        let leafSpine = try network(", nics_per_node: 8")
+        #expect(leafSpine.layout == .leafSpine && leafSpine.gpuNIC == nil)
+        #expect(try network(", nics_per_node: 8, topology: rail-optimized").layout == .railOptimized(crossRail: .pxn))
+        #expect(try network(", nics_per_node: 8, topology: rail-optimized, cross_rail: spine, nodes_per_leaf: 32, oversubscription: 2")
+                == NetworkSpec(nic: leafSpine.nic, nicsPerNode: 8, nodesPerLeaf: 32, oversubscription: 2, layout: .railOptimized(crossRail: .spine)))
+        // PCIe trees have no NVLink to move traffic between rails over: the spine it is.
+        #expect(try network(", nics_per_node: 2, topology: rail-optimized", fabric: "pcie-tree").layout == .railOptimized(crossRail: .spine))
+        #expect(try network(", topology: torus, dimensions: [4, 4, 2]").layout == .torus(dimensions: [4, 4, 2]))
+        #expect(try network(", nics_per_node: 4, gpu_nic: [0, 0, 1, 1, 2, 2, 3, 3]").gpuNIC == [0, 0, 1, 1, 2, 2, 3, 3])
+    }
+
+    /// Each mistake is reported at its key (exit 2 on the command line, as every `ConfigError`).
+    @Test(arguments: [
+        (", topology: fat-tree", "cluster.network.topology"),
+        (", cross_rail: pxn", "cluster.network.cross_rail"),
+        (", topology: rail-optimized, cross_rail: nvlink", "cluster.network.cross_rail"),
+        (", topology: rail-optimized, dimensions: [2, 2]", "cluster.network.dimensions"),
+        (", topology: torus", "cluster.network"),
+        (", topology: torus, dimensions: [16]", "cluster.network.dimensions"),
+        (", topology: torus, dimensions: [4, 0]", "cluster.network.dimensions[1]"),
+        (", topology: torus, dimensions: [4096, 4096]", "cluster.network.dimensions"),
+        (", topology: torus, dimensions: [2, 2], oversubscription: 2", "cluster.network.oversubscription"),
+        (", topology: torus, dimensions: [2, 2], nodes_per_leaf: 2", "cluster.network.nodes_per_leaf"),
+        (", topology: rail-optimized, oversubscription: 0.5", "cluster.network.oversubscription"),
+        (", nics_per_node: 4, gpu_nic: [0, 1, 2, 3]", "cluster.network.gpu_nic"),
+        (", nics_per_node: 4, gpu_nic: [0, 0, 1, 1, 2, 2, 3, 4]", "cluster.network.gpu_nic[7]"),
+        (", nics_per_node: 4, gpu_nic: [0, 0, 1, 1, 2, 2, 3, -1]", "cluster.network.gpu_nic[7]"),
+        (", nic_affinity: [0]", "cluster.network.nic_affinity"),
+    ])
+    func badValuesAreLocated(text: String, key: String) throws {
+        do {
+            _ = try scenario(text)
+            Issue.record("\(text) was accepted")
+        } catch let error as ConfigError {
+            #expect(error.keyPath == key, "\(error)")
+            #expect(error.line != nil)
+        }
+    }
+
+    @Test func pcieTreeRefusesWhatItCannotWire() throws {
+        for (text, key) in [(", nics_per_node: 4, gpu_nic: [0, 1, 1, 1, 2, 2, 3, 3]", "cluster.network.gpu_nic[2]"),
+                            (", nics_per_node: 2, topology: rail-optimized, cross_rail: pxn", "cluster.network.cross_rail")] {
+            do {
+                _ = try scenario(text, fabric: "pcie-tree")
+                Issue.record("\(text) was accepted on a PCIe tree")
+            } catch let error as ConfigError {
+                #expect(error.keyPath == key, "\(error)")
+            }
+        }
+    }
+
+    /// A run needing more nodes than the torus holds is refused at its GPU count.
+    @Test func torusTooSmallForTheRunIsRefused() throws {
+        let small = try scenario(", topology: torus, dimensions: [2, 2]", gpus: 40)
+        do {
+            _ = try ScenarioRunner.results(small)
+            Issue.record("5 nodes on a 2 x 2 torus were accepted")
+        } catch let error as ConfigError {
+            #expect(error.keyPath == "gpus" && error.message.contains("holds 4"), "\(error)")
+        }
+    }
+
+    /// One ResNet-50 step on four DGX A100 nodes with eight NICs each, ring all-reduce
+    /// (expanded): the ring's hop from GPU 7 of one node to GPU 0 of the next changes
+    /// rails, so it crosses the spine, and a 4:1 spine slows it; PXN keeps it on a rail
+    /// and the spine does not matter. Hierarchical all-reduce keeps every transfer
+    /// between nodes on its rail, so a thin spine costs it nothing.
+    @Test func theSpineMattersOnlyForTrafficBetweenRails() throws {
+        func step(_ text: String, _ allreduce: String = "ring") throws -> Double {
+            try ScenarioRunner.results(try scenario(", nics_per_node: 8" + text, allreduce: allreduce))[0].metrics.stepSeconds
+        }
+        let flat = try step("")
+        let spineFull = try step(", topology: rail-optimized, cross_rail: spine")
+        let spineThin = try step(", topology: rail-optimized, cross_rail: spine, oversubscription: 8")
+        let pxnThin = try step(", topology: rail-optimized, cross_rail: pxn, oversubscription: 8")
+        #expect(abs(spineFull / flat - 1) < 0.01)
+        #expect(spineThin > spineFull * 1.05)
+        #expect(abs(pxnThin / spineFull - 1) < 0.01)
+        let hierarchicalFull = try step(", topology: rail-optimized, cross_rail: spine", "hierarchical")
+        let hierarchicalThin = try step(", topology: rail-optimized, cross_rail: spine, oversubscription: 8", "hierarchical")
+        #expect(hierarchicalThin == hierarchicalFull)
+    }
+}
