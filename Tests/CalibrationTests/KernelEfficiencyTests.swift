@@ -2,6 +2,7 @@ import Calibration
 import CostModel
 import Foundation
 import Hardware
+import Parallelism
 import Software
 import Testing
 import Workload
@@ -11,22 +12,30 @@ import YAMLSupport
 /// by the fit `scalecast import kernel-times` runs: refitting reproduces them.
 @Suite struct KernelEfficiencyTests {
     func times(_ name: String) throws -> KernelTimes {
-        let path = "scenarios/validation/deepbench/\(name)-conv-train.csv"
-        return try KernelTimes(csv: try String(contentsOfFile: path, encoding: .utf8), file: path)
+        try times(path: "scenarios/validation/deepbench/\(name)-conv-train.csv")
+    }
+
+    func times(path: String) throws -> KernelTimes {
+        try KernelTimes(csv: try String(contentsOfFile: path, encoding: .utf8), file: path)
     }
 
     func library(_ name: String) throws -> KernelLibrary {
         try #require(ProfileCatalog.builtIn().libraries.first { $0.name == name })
     }
 
-    @Test(arguments: [("V100-SXM2-16GB", "V100", "cudnn-7", Precision.fp32), ("V100-SXM2-16GB", "V100", "implicit-gemm", .fp16),
-                      ("P100-PCIe", "P100", "cudnn-5.1", .fp32), ("TitanX-Maxwell", "TitanX-Maxwell", "cudnn-5", .fp32)])
+    /// DeepBench's workbooks, and convnet-benchmarks' cuDNN R2 layer times on the Kepler Titan Black.
+    @Test(arguments: [("V100-SXM2-16GB", "deepbench/V100-conv-train", "cudnn-7", Precision.fp32),
+                      ("V100-SXM2-16GB", "deepbench/V100-conv-train", "implicit-gemm", .fp16),
+                      ("P100-PCIe", "deepbench/P100-conv-train", "cudnn-5.1", .fp32),
+                      ("TitanX-Maxwell", "deepbench/TitanX-Maxwell-conv-train", "cudnn-5", .fp32),
+                      ("TitanBlack", "convnet-benchmarks/TitanBlack-cudnn-r2-layers", "implicit-gemm", .fp32)])
     func theCatalogHoldsTheFit(gpu: String, file: String, libraryName: String, precision: Precision) throws {
         let catalog = try Catalog.builtIn()
         var spec = try #require(catalog.gpu(named: gpu))
         let recorded = try #require(spec.kernelEfficiency[precision.rawValue])
         spec.kernelEfficiency = [:]
-        let fits = KernelEfficiencyFit.fit(try times(file).rows, gpu: spec, precision: precision, library: try library(libraryName))
+        let rows = try times(path: "scenarios/validation/\(file).csv").rows
+        let fits = KernelEfficiencyFit.fit(rows, gpu: spec, precision: precision, library: try library(libraryName))
         #expect(fits.count == 3)
         for fit in fits {
             #expect(fit.passes.count == 1)
@@ -38,13 +47,41 @@ import YAMLSupport
         }
     }
 
-    /// Boards of one chip share the chip's fitted fractions of their own peaks.
+    /// Boards of one chip share the chip's fitted fractions of their own peaks; the
+    /// Tesla Keplers (GK110, GK110B, GK210: the same SMX) take the Titan Black's.
     @Test func boardsOfOneChipShareTheFit() throws {
         let catalog = try Catalog.builtIn()
-        let pairs = [("V100-SXM2-32GB", "V100-SXM2-16GB"), ("P100-SXM2", "P100-PCIe")]
+        let pairs = [("V100-SXM2-32GB", "V100-SXM2-16GB"), ("P100-SXM2", "P100-PCIe"),
+                     ("K20", "TitanBlack"), ("K20X", "TitanBlack"), ("K40", "TitanBlack"), ("K80", "TitanBlack")]
         for (copy, fitted) in pairs {
             #expect(try #require(catalog.gpu(named: copy)).kernelEfficiency == (try #require(catalog.gpu(named: fitted))).kernelEfficiency)
         }
+    }
+
+    /// A K40 prices each convolution pass at its own Kepler figure: a "same"-padded 3x3
+    /// layer with as many input as output channels runs its forward and data-gradient
+    /// products at one shape, so the data gradient takes forward / data-gradient
+    /// efficiency (0.472 / 0.303) times as long; with one flat ceiling (no per-pass
+    /// figures) the two would take the same time.
+    @Test func keplerPassesRunAtTheirOwnFittedFractions() throws {
+        let catalog = try Catalog.builtIn()
+        let k40 = try #require(catalog.gpu(named: "K40"))
+        let figures = try #require(k40.kernelEfficiency["fp32"])
+        let geometry = ConvolutionGeometry(inputChannels: 256, outputChannels: 256, inputHeight: 28, inputWidth: 28,
+                                           outputHeight: 28, outputWidth: 28, kernelHeight: 3, kernelWidth: 3)
+        let work = ConvolutionWork(geometry: geometry, batch: 64, fraction: 1, passes: [.forward])
+        let model = CostModel(gpu: k40, precision: .fp32, kernelLibrary: try library("implicit-gemm"))
+        let forward = model.chosenKernel(for: .forward, of: work)
+        let data = model.chosenKernel(for: .backwardData, of: work)
+        let (fm, fn, fk) = forward.kernel.gemm
+        let (dm, dn, dk) = data.kernel.gemm
+        #expect(fm == dm && fn == dn && fk == dk)
+        let expected = try #require(figures["forward"]) / (try #require(figures["backward_data"]))
+        #expect(abs(data.seconds / forward.seconds / expected - 1) < 0.01, "\(data.seconds / forward.seconds) against \(expected)")
+        var flat = k40
+        flat.kernelEfficiency = [:]
+        let flatModel = CostModel(gpu: flat, precision: .fp32, kernelLibrary: try library("implicit-gemm"))
+        #expect(abs(flatModel.chosenKernel(for: .backwardData, of: work).seconds / flatModel.chosenKernel(for: .forward, of: work).seconds - 1) < 0.01)
     }
 
     /// The fitted efficiency moves predictions the right way: a GPU whose kernels
