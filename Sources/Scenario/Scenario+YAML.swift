@@ -158,6 +158,13 @@ extension RunSpec {
                 try node.checkKeys(["file"])
                 var path = try fileNode.string()
                 if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+                // A file that is missing or unreadable is the scenario's error, at the key that names it;
+                // an error inside a readable model file points into that file.
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    let missing = !FileManager.default.fileExists(atPath: path)
+                    throw fileNode.error("model file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
+                                                                                       : "cannot read it"))
+                }
                 return try Network(yaml: YAMLValue.load(path: path))
             }
             // A built-in model on another input: {name: resnet50, input: [3, 160, 160]}.

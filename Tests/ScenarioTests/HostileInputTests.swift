@@ -33,6 +33,21 @@ import YAMLSupport
         """
     }
 
+    /// A model file that is not there is the scenario's error, at the key that names it
+    /// (it once pointed only at the missing file, with no line).
+    @Test func aMissingModelFileIsRefusedAtItsKey() throws {
+        let e = try error(for: """
+            batch_per_gpu: 32
+            cluster: {gpu: H200, gpus_per_node: 8}
+            gpus: [1]
+            runs:
+              - {label: exported, model: {file: models/not-there.yaml}}
+            """)
+        #expect(e.keyPath == "runs[0].model.file")
+        #expect(e.line == 5)
+        #expect(e.message.contains("not-there.yaml: no such file"))
+    }
+
     @Test func anInputOfMoreElementsThanAnyGPUHoldsIsRefusedAtTheInput() throws {
         let e = try error(for: custom(input: "[10000000, 100000, 100000]", layers: "    - {type: batchnorm}"))
         #expect(e.keyPath == "model.input")
