@@ -65,6 +65,21 @@ let clock = ContinuousClock()
 // MARK: Simulation speed
 
 if wants("speed") {
+/// The median wall time of `repeats` simulations of `run` on `gpus` GPUs, with the
+/// last one's task and event counts.
+func timeSimulation(_ run: RunSpec, gpus: Int, repeats: Int) -> (seconds: Double, tasks: Int, events: Int) {
+    var walls: [Double] = []
+    var events = 0, tasks = 0
+    for _ in 0..<repeats {
+        let start = clock.now
+        let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
+        walls.append(seconds(clock.now - start))
+        events = outcome.trace.events
+        tasks = outcome.graph.tasks.count
+    }
+    return (median(walls), tasks, events)
+}
+
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
 print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets)")
 print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5,")
@@ -75,16 +90,7 @@ aggregated.fidelity = .aggregated
 for (run, counts) in [(speed, speed.gpuCounts + [256]), (aggregated, [64, 512, 4096, 65_536])] {
     var measured: [(gpus: Double, seconds: Double)] = []
     for gpus in counts {
-        var walls: [Double] = []
-        var events = 0, tasks = 0
-        for _ in 0..<(gpus > 10_000 ? 3 : 5) {
-            let start = clock.now
-            let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
-            walls.append(seconds(clock.now - start))
-            events = outcome.trace.events
-            tasks = outcome.graph.tasks.count
-        }
-        let wall = median(walls)
+        let (wall, tasks, events) = timeSimulation(run, gpus: gpus, repeats: gpus > 10_000 ? 3 : 5)
         measured.append((Double(gpus), wall))
         let name = (run.fidelity ?? .expanded).rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
         print(name + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
@@ -102,16 +108,7 @@ var hybrid = load(root + "/scenarios/paper/one-weird-trick.yaml").runs[0]
 var hybridMeasured: [(gpus: Double, seconds: Double)] = []
 for gpus in [8, 16, 24] {
     hybrid.cluster.gpusPerNode = gpus
-    var walls: [Double] = []
-    var events = 0, tasks = 0
-    for _ in 0..<(gpus > 16 ? 1 : 3) {
-        let start = clock.now
-        let outcome = try! ScenarioRunner.simulate(hybrid, gpus: gpus)
-        walls.append(seconds(clock.now - start))
-        events = outcome.trace.events
-        tasks = outcome.graph.tasks.count
-    }
-    let wall = median(walls)
+    let (wall, tasks, events) = timeSimulation(hybrid, gpus: gpus, repeats: gpus > 16 ? 1 : 3)
     hybridMeasured.append((Double(gpus), wall))
     print(String(format: "%4d  %6d  %8d  %9.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
 }
