@@ -118,6 +118,20 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// each node and a double binary tree across nodes, pipelined in chunks.
     case ncclTree = "nccl-tree"
 
+    /// Whether a worker's all-reduces of this kind run one after another, in the order
+    /// they are issued: collectives launched on one CUDA stream per GPU (NCCL's, as
+    /// PyTorch's ProcessGroupNCCL, Horovod and TensorFlow's NcclManager issue them; the
+    /// generic ring, tree, direct, hierarchical and halving-doubling stand for such
+    /// libraries; Caffe's P2P tree runs once per step). Parameter servers push and pull
+    /// many tensors at once (BytePS schedules several partitions in flight; TensorFlow's
+    /// parameter-server ops are independent graph ops), so theirs may overlap.
+    public var runsInIssueOrder: Bool {
+        switch self {
+        case .parameterServer, .psHost, .psGPUs: return false
+        default: return true
+        }
+    }
+
     /// The NCCL algorithms this choice lets NCCL's tuning pick from; nil for the
     /// algorithms that are not NCCL's.
     public var ncclAlgorithms: [NCCLAlgorithm]? {

@@ -152,6 +152,7 @@ struct LayerwisePlanner {
         var updates = [[Int]](repeating: [], count: workers)
         let algorithm = strategy.gradientSync.algorithm
         var previousSync: [Int] = []      // in turn: the all-reduce before, on every worker
+        var previousDone = [[Int]](repeating: [], count: workers)   // per worker: where the all-reduce before ended
         // TensorFlow's local parameter servers: which GPU serves each bucket (variables are
         // placed in creation order, the reverse of the buckets'), and the server's arithmetic.
         let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: workers).reversed())
@@ -204,9 +205,12 @@ struct LayerwisePlanner {
                 previousSync = done.flatMap { $0 }
             } else {
                 // In turn (cuda-convnet2's Weights::update, weights.cu): once backward is done,
-                // and after the layer before is synchronized everywhere.
+                // and after the layer before is synchronized everywhere. Otherwise once the
+                // bucket's gradients are ready and, where the algorithm's collectives run in issue
+                // order (`runsInIssueOrder`: one CUDA stream per GPU), the worker's all-reduce before
+                // it is over, as the aggregated fidelity's collective stream runs them.
                 let ready = setup.syncLayersInTurn ? (0..<workers).map { lastBackward[$0] + previousSync }
-                    : (0..<workers).map { [closing[$0][b]] }
+                    : (0..<workers).map { [closing[$0][b]] + (algorithm.runsInIssueOrder ? previousDone[$0] : []) }
                 let first = graph.tasks.count
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: ready, step: step, group: group,
@@ -216,6 +220,7 @@ struct LayerwisePlanner {
                                        canPeer: { [access = setup.peerAccess] a, b in access?.canPeer(a, b) ?? true })
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
+                previousDone = done
             }
             for w in 0..<workers {
                 // Under a parameter server in host memory the CPU updates (priced in serverSeconds); the worker applies nothing.
