@@ -2,6 +2,20 @@ import Testing
 @testable import SimCore
 
 @Suite struct EngineTests {
+    /// The queue reuses the slots of popped actions: actions pushed into reused slots
+    /// still run in (time, insertion) order, each exactly once.
+    @Test func reusedSlotsKeepTheOrderAndRunEachActionOnce() {
+        var queue = EventQueue()
+        var ran: [Int] = []
+        for i in 0..<3 { queue.push(at: SimTime(nanoseconds: 10)) { ran.append(i) } }
+        queue.pop()!.action()                     // frees a slot
+        queue.push(at: SimTime(nanoseconds: 10)) { ran.append(3) }   // reuses it, runs after 1 and 2
+        queue.push(at: SimTime(nanoseconds: 5)) { ran.append(4) }    // a new slot, runs first
+        while let (_, action) = queue.pop() { action() }
+        #expect(ran == [0, 4, 1, 2, 3])
+        #expect(queue.isEmpty && queue.pop() == nil)
+    }
+
     /// Shaped like NIO's testScheduledTasksInOrder: two events at one instant and
     /// one earlier; they run earliest first, then in insertion order.
     @Test func sameTimeEventsRunInInsertionOrder() {

@@ -15,6 +15,22 @@ import Workload
     let gpu = GPUSpec(name: "test", architecture: "test", memoryBytes: 1e10, memoryBytesPerSecond: 1e11,
                       peakFLOPsPerSecond: ["fp32": 1e13], hostLink: "pcie3-x16", source: "test")
 
+    /// The per-precision rates are resolved when the model is built and again whenever
+    /// its GPU or parameters are set: a change after init prices the next task with it.
+    @Test func settingTheGPUOrParametersAfterInitRepricesWork() {
+        var model = CostModel(gpu: gpu, precision: .fp32)
+        let work = ComputeWork(flops: 1e12, memoryBytes: 0, kernels: 0)
+        let before = model.seconds(for: work)
+        model.parameters.maxEfficiencyOverride[.fp32] = model.maxEfficiency / 2
+        #expect(abs(model.seconds(for: work) / before - 2) < 1e-12)
+        var faster = gpu
+        faster.peakFLOPsPerSecond = ["fp32": 2e13]
+        model.gpu = faster
+        #expect(abs(model.seconds(for: work) / before - 1) < 1e-12)
+        #expect(model.peakFLOPsPerSecond(.fp32) == 2e13)
+        #expect(model.peakFLOPsPerSecond(.bf16) == 2e13)   // no bf16 figure: fp32's, as GPUSpec falls back
+    }
+
     /// A convolution's column matrix is patch × output pixels per example; a forward
     /// pass writes and reads it once, a backward pass once per gradient kernel (the
     /// first layer has no input gradient); a fully connected layer has none.
