@@ -35,7 +35,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// on the CUDA cores at the fp32 peak (cuDNN's Winograd and FFT kernels, direct kernels).
     public var usesTensorCores: Bool
     /// Whether the kernel is a direct loop, priced without a matrix product's shape.
-    public var isDirect: Bool { algorithm == .direct }
+    public var isDirect: Bool { algorithm == .direct || algorithm == .pytorchDepthwise }
 
     public static func == (a: ConvolutionKernel, b: ConvolutionKernel) -> Bool {
         a.algorithm == b.algorithm && a.pass == b.pass && a.productFLOPs == b.productFLOPs && a.gemm.m == b.gemm.m
@@ -51,7 +51,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// `algorithm` for `pass` of `work`, or nil when the algorithm does not apply to
     /// the shape: Winograd needs square 3x3 (fused: 3x3 only) or 5x5 filters, stride 1
     /// and one group; FFT needs stride 1, one group and a padded side of at most 256;
-    /// the direct kernel, a depthwise convolution.
+    /// the direct kernels, a depthwise convolution.
     public init?(_ algorithm: ConvolutionAlgorithm, pass: ConvolutionPass, work: ConvolutionWork, precision: Precision) {
         let s = work.geometry
         let n = work.batch, f = work.fraction
@@ -131,10 +131,10 @@ public struct ConvolutionKernel: Sendable, Equatable {
                 kernels = 4
             }
 
-        case .direct:
+        case .direct, .pytorchDepthwise:
             // A depthwise convolution's per-channel products are 1 × (kh·kw) by
             // N·Ho·Wo: no matrix product worth the name, so the kernel is a loop over
-            // taps on the CUDA cores, priced as a roofline without a product shape.
+            // taps on the CUDA cores, priced without a product shape (`CostModel`).
             guard s.isDepthwise else { return nil }
             productFLOPs = 2 * multiplyAdds
             gemm = (k, n * Double(s.outputHeight * s.outputWidth), Double(s.kernelHeight * s.kernelWidth))

@@ -12,10 +12,12 @@ extension CostModel {
 
     /// Every algorithm the library offers for `pass` that applies to the shape,
     /// priced, whether or not its workspace fits; implicit GEMM first (a depthwise
-    /// convolution's one candidate is the direct kernel). The first needs no workspace.
+    /// convolution's one candidate is a direct kernel, PyTorch's own where
+    /// `depthwiseKernels` says PyTorch runs them). The first needs no workspace.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
-        let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [.direct] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
+        let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
         return offered.compactMap { algorithm in
             ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision).map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
         }
@@ -29,6 +31,12 @@ extension CostModel {
         var best = fitting[0]
         for candidate in fitting.dropFirst() where candidate.seconds < best.seconds { best = candidate }
         return best
+    }
+
+    /// Whether `work` is a depthwise convolution that runs PyTorch's own kernels
+    /// (`DepthwiseKernels.runsPyTorchKernels`: NCHW tensors, not fp16).
+    func runsPyTorchDepthwiseKernels(_ work: ConvolutionWork) -> Bool {
+        work.geometry.isDepthwise && depthwiseKernels.runsPyTorchKernels(memoryFormat: memoryFormat, precision: precision)
     }
 
     /// The best fraction of peak `pass`'s kernels reach at `precision`: the
@@ -76,12 +84,17 @@ extension CostModel {
     /// `t = kernels · launch + products / (peak · e(m, n, k)) + max(fft / (peak · e_max), bytes / (bandwidth · memory efficiency))`
     /// for non-fused Winograd and FFT. Products on tensor cores run at the
     /// precision's peak, the others at the fp32 peak with fp32's efficiency curve.
+    /// PyTorch's own depthwise kernels' data and filter gradients (`pytorch-depthwise`)
+    /// reach `e = DepthwiseKernels.pytorchBackwardEfficiency` of the fp32 peak
+    /// instead, whatever the GPU's fitted figures (they are no cuDNN kernels).
     /// On NCHW tensors (`memoryFormat`) a tensor-core kernel also pays its layout
     /// transposes, `layoutTransposeSeconds`.
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
         let peak = peakFLOPsPerSecond(rate)
-        let productTime = kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
+        let ceiling = kernel.algorithm == .pytorchDepthwise && kernel.pass != .forward
+            ? DepthwiseKernels.pytorchBackwardEfficiency : kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate)
+        let productTime = kernel.productFLOPs / (peak * ceiling)
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         let transposes = layoutTransposeSeconds(kernel)

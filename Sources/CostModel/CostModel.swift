@@ -18,6 +18,9 @@ public struct CostModel: Sendable {
     /// How activations are laid out: with `nchw`, a library's tensor-core
     /// convolution kernels pay for transposes (`seconds(for:)`).
     public var memoryFormat: MemoryFormat
+    /// Whose kernels run depthwise convolutions: the library's, or PyTorch's own
+    /// where PyTorch picks them (`DepthwiseKernels`).
+    public var depthwiseKernels: DepthwiseKernels
 
     /// What pricing reads for products run at one precision: its peak and the
     /// efficiency curve's two figures.
@@ -49,13 +52,15 @@ public struct CostModel: Sendable {
     }
 
     public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
-                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc) {
+                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc,
+                depthwiseKernels: DepthwiseKernels = .library) {
         self.gpu = gpu
         self.precision = precision
         self.parameters = parameters
         self.kernelLibrary = kernelLibrary
         self.workspaceLimitBytes = workspaceLimitBytes
         self.memoryFormat = memoryFormat
+        self.depthwiseKernels = depthwiseKernels
         rates = Self.rates(gpu: gpu, parameters: parameters)
     }
 
@@ -102,10 +107,10 @@ public struct CostModel: Sendable {
     /// - Parameter work: the task's FLOPs, bytes and product shape.
     /// - Returns: seconds, >= 0.
     public func seconds(for work: ComputeWork) -> Double {
-        if kernelLibrary != nil, let convolution = work.convolution {
+        if let convolution = work.convolution, kernelLibrary != nil || runsPyTorchDepthwiseKernels(convolution) {
             return convolution.passes.reduce(0) { $0 + chosenKernel(for: $1, of: convolution).seconds }
         }
-        // A depthwise convolution is a direct kernel on the CUDA cores (`ConvolutionAlgorithm.direct`):
+        // A depthwise convolution is cuDNN's direct kernel on the CUDA cores (`ConvolutionAlgorithm.direct`):
         // a roofline at the fp32 peak, without a matrix product's shape.
         let depthwise = work.convolution?.geometry.isDepthwise == true
         let peak = peakFLOPsPerSecond(depthwise ? .fp32 : precision)

@@ -1,6 +1,7 @@
 import CostModel
 import Parallelism
 import Scenario
+import Software
 import Workload
 
 /// The part of `scalecast explain` that says which convolution algorithm each
@@ -65,6 +66,14 @@ public enum KernelReport {
             out += "NCHW tensors (memory_format: nchw): \(Format.fixed(transposes * 1e3, 2)) ms of the convolutions' "
                 + "\(Format.fixed(total * 1e3, 2)) ms transpose tensor-core operands to NHWC and back; "
                 + "channels-last tensors (memory_format: nhwc) would not\n"
+        }
+        let pytorchDepthwise = rows.filter { $0.algorithms.values.contains(ConvolutionAlgorithm.pytorchDepthwise.rawValue) }
+        if !pytorchDepthwise.isEmpty {
+            let seconds = pytorchDepthwise.reduce(0) { $0 + $1.seconds }
+            out += "PyTorch's own depthwise kernels (depthwise_kernels: pytorch, on NCHW tensors not in fp16): "
+                + "\(Format.fixed(seconds * 1e3, 2)) ms of the convolutions' \(Format.fixed(total * 1e3, 2)) ms; their gradients run at "
+                + "\(Format.fixed(DepthwiseKernels.pytorchBackwardEfficiency * 100, 1))% of the fp32 peak; "
+                + "channels-last or fp16 tensors would run cuDNN's\n"
         }
         return out
     }

@@ -132,11 +132,11 @@ public struct RunSpec: Sendable {
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the
-    /// profile's kernel library, workspace limit and memory format.
+    /// profile's kernel library, workspace limit, memory format and depthwise kernels.
     public var costModel: CostModel {
         CostModel(gpu: cluster.gpu, precision: precision, parameters: costParameters,
                   kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes,
-                  memoryFormat: software.memoryFormat)
+                  memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels)
     }
 
     /// Seconds per step of the profile's synchronous input copies, amortized

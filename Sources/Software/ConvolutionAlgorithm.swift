@@ -20,8 +20,14 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Networks through FFTs", ICLR 2014; Vasilache et al., ICLR 2015).
     case fft
     /// A direct kernel that loops over each channel's filter taps, for depthwise
-    /// convolutions (one input channel per group): PyTorch's `conv_depthwise2d`
-    /// (aten/src/ATen/native/cuda/DepthwiseConv2d.cu) and cuDNN's grouped kernels.
-    /// Every library runs depthwise convolutions this way, whatever else it offers.
+    /// convolutions (one input channel per group): cuDNN's grouped kernels, priced
+    /// at the memory roofline. Every library runs depthwise convolutions this way,
+    /// whatever else it offers.
     case direct
+    /// PyTorch's own depthwise kernels (`conv_depthwise2d`,
+    /// aten/src/ATen/native/cuda/DepthwiseConv2d.cu), which PyTorch runs instead of
+    /// cuDNN's on NCHW tensors not in fp16 (`DepthwiseKernels.pytorch`): the forward
+    /// as `direct`, the data and filter gradients bound by instructions at
+    /// `DepthwiseKernels.pytorchBackwardEfficiency` of the fp32 peak.
+    case pytorchDepthwise = "pytorch-depthwise"
 }

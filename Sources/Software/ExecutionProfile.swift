@@ -63,6 +63,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// How activations are laid out (`memory_format:`): `nhwc`, or `nchw`, whose
     /// tensor-core convolutions pay for transposes (`MemoryFormat`).
     public var memoryFormat: MemoryFormat = .nhwc
+    /// Whose kernels run depthwise convolutions (`depthwise_kernels:`): the kernel
+    /// library's (cuDNN's), or `pytorch`, PyTorch's own where PyTorch picks them
+    /// (`DepthwiseKernels`).
+    public var depthwiseKernels: DepthwiseKernels = .library
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
     public var batchNormFusion: BatchNormFusion = .none
@@ -117,7 +121,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && memoryFormat == .nhwc && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && batchNormFusion == .none && memoryFormat == .nhwc && depthwiseKernels == .library && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0
             && mechanisms.isNone && communication.isNone
     }
@@ -154,7 +158,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share", "memory_format"]
+        + ["collective_sm_share", "memory_format", "depthwise_kernels"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
 
@@ -230,6 +234,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                 computeJitterCV = x
             case "memory_format":
                 memoryFormat = MemoryFormat(rawValue: try value.oneOf(MemoryFormat.allCases.map(\.rawValue)))!
+            case "depthwise_kernels":
+                depthwiseKernels = DepthwiseKernels(rawValue: try value.oneOf(DepthwiseKernels.allCases.map(\.rawValue)))!
             case "fused_batchnorm":
                 batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":

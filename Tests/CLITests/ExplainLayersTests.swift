@@ -41,6 +41,30 @@ import Testing
         #expect(nhwc.exitCode == 0 && !nhwc.stdout.contains("NCHW tensors"), "\(nhwc.stderr)")
     }
 
+    /// A depthwise layer on NCHW fp32 tensors under pytorch-ddp runs PyTorch's own
+    /// kernels, and explain names them and their share; channels-last runs cuDNN's.
+    @Test func pytorchDepthwiseKernelsAreNamed() throws {
+        let model = """
+            name: dw
+            model:
+              name: dw
+              input: [32, 56, 56]
+              layers:
+                - {name: dw, type: conv, out: 32, kernel: 3, pad: 1, groups: 32}
+                - {name: fc, type: fc, units: 10}
+                - {type: softmax}
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 1}
+            batch_per_gpu: 64
+            precision: fp32
+            gpus: [1]
+            """
+        let nchw = CLI.execute(["explain", try writeTemporary(model), "--gpus", "1"])
+        #expect(nchw.exitCode == 0, "\(nchw.stderr)")
+        #expect(nchw.stdout.contains("pytorch-depthwise") && nchw.stdout.contains("PyTorch's own depthwise kernels"), "\(nchw.stdout)")
+        let nhwc = CLI.execute(["explain", try writeTemporary(model + "\nsoftware: {profile: pytorch-ddp, memory_format: nhwc}"), "--gpus", "1"])
+        #expect(nhwc.exitCode == 0 && !nhwc.stdout.contains("pytorch-depthwise") && nhwc.stdout.contains(" direct "), "\(nhwc.stdout)")
+    }
+
     @Test func theSlowestLayersFirstWithARestAndATotal() throws {
         let path = try writeTemporary(Self.scenario)
         let out = CLI.execute(["explain", path, "--gpus", "2"])

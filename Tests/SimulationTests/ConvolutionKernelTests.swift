@@ -153,6 +153,45 @@ import Workload
         #expect(ConvolutionKernel(.direct, pass: .forward, work: work(conv(c: 32, k: 32, size: 112)), precision: .fp16) == nil)
     }
 
+    /// Under `depthwise_kernels: pytorch`, a depthwise convolution on NCHW tensors not in
+    /// fp16 runs PyTorch's own kernels: the forward priced as cuDNN's direct kernel, the
+    /// data and filter gradients at `pytorchBackwardEfficiency` of the fp32 peak
+    /// (`2·MACs / (peak · e)`, here far above their memory time). Channels-last or
+    /// fp16 tensors, or the library's kernels, keep the direct roofline.
+    @Test func pytorchDepthwiseGradientsRunAtTheirMeasuredShareOfPeak() throws {
+        let dw = conv(c: 96, k: 96, size: 56, groups: 96)
+        let gradients = work(dw, batch: 64, passes: [.backwardData, .backwardFilter])
+        let macs: Double = 96 * 56 * 56 * 9 * 64
+        let native = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-8"), memoryFormat: .nchw, depthwiseKernels: .pytorch)
+        for pass in [ConvolutionPass.backwardData, .backwardFilter] {
+            let chosen = native.chosenKernel(for: pass, of: gradients)
+            #expect(chosen.kernel.algorithm == .pytorchDepthwise)
+            let expected = 5e-6 + 2 * macs / (1e13 * DepthwiseKernels.pytorchBackwardEfficiency)
+            #expect(abs(chosen.seconds - expected) / expected < 1e-9, "\(pass): \(chosen.seconds) s, expected \(expected) s")
+        }
+        // The forward is priced as the direct kernel is.
+        let forward = work(dw, batch: 64)
+        let direct = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-8"), memoryFormat: .nchw)
+        #expect(native.chosenKernel(for: .forward, of: forward).kernel.algorithm == .pytorchDepthwise)
+        #expect(native.chosenKernel(for: .forward, of: forward).seconds == direct.chosenKernel(for: .forward, of: forward).seconds)
+        // Gradients cost several times the direct roofline's.
+        let nativeStep = native.seconds(for: ComputeWork(flops: 0, memoryBytes: 0, convolution: gradients))
+        let directStep = direct.seconds(for: ComputeWork(flops: 0, memoryBytes: 0, convolution: gradients))
+        #expect(nativeStep > 3 * directStep, "\(nativeStep) s against \(directStep) s")
+        // No library: PyTorch's kernels still price the depthwise layer.
+        let noLibrary = CostModel(gpu: gpu, precision: .fp32, memoryFormat: .nchw, depthwiseKernels: .pytorch)
+        #expect(noLibrary.seconds(for: ComputeWork(flops: 0, memoryBytes: 0, convolution: gradients)) == nativeStep)
+        // cuDNN's kernels run on channels-last tensors, on fp16, and under `library`.
+        for model in [CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-8"), memoryFormat: .nhwc, depthwiseKernels: .pytorch),
+                      CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"), memoryFormat: .nchw, depthwiseKernels: .pytorch),
+                      direct] {
+            #expect(model.chosenKernel(for: .backwardFilter, of: gradients).kernel.algorithm == .direct)
+        }
+        // A dense convolution is untouched.
+        let dense = work(conv(c: 96, k: 96, size: 56), batch: 64, passes: [.backwardData])
+        #expect(native.chosenKernel(for: .backwardData, of: dense).seconds == direct.chosenKernel(for: .backwardData, of: dense).seconds)
+    }
+
     /// On NCHW tensors a tensor-core kernel pays two transposes of its operands and
     /// result, `2 · operand bytes / (bandwidth · memory efficiency) + 2 · launch`, in
     /// every pass; on NHWC none; CUDA-core kernels (fp32, Winograd, depthwise) none.

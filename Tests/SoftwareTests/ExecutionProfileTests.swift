@@ -114,6 +114,20 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(missing.message.contains("profile"))
         let format = try error("software: {profile: ideal, memory_format: chw}")
         #expect(format.keyPath == "software.memory_format" && format.line == 9 && format.message.contains("nchw"))
+        let depthwise = try error("software: {profile: ideal, depthwise_kernels: tensorflow}")
+        #expect(depthwise.keyPath == "software.depthwise_kernels" && depthwise.line == 9 && depthwise.message.contains("pytorch"))
+    }
+
+    /// PyTorch's profiles run PyTorch's own depthwise kernels where PyTorch does, the
+    /// others the library's; the run's cost model gets the scenario's choice.
+    @Test func depthwiseKernelsAreThePyTorchRuleOrTheScenarios() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        #expect(catalog.profile(named: "pytorch-ddp")?.depthwiseKernels == .pytorch)
+        #expect(catalog.profile(named: "pytorch-compiled")?.depthwiseKernels == .pytorch)
+        #expect(catalog.profile(named: "ideal")?.depthwiseKernels == .library && ExecutionProfile.ideal.isIdeal)
+        #expect(try Scenario.load(path: try temporaryScenario(scenario())).runs[0].costModel.depthwiseKernels == .pytorch)
+        let library = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, depthwise_kernels: library}")))
+        #expect(library.runs[0].costModel.depthwiseKernels == .library && library.runs[0].software.overridden == ["depthwise_kernels"])
     }
 
     /// PyTorch's profiles lay tensors out NCHW (its default), the others NHWC; a scenario
