@@ -269,7 +269,10 @@ extension Kernels {
         /// Calls `body(first image, images, run index, scratch)` for every group:
         /// with one run, in order on this thread with `scratch`; with more, each
         /// run on a thread of its own, with its part of `scratch` and OpenBLAS on
-        /// one thread, the parts' product time added to `scratch`'s.
+        /// one thread. The runs' products overlap in time, so what is added to
+        /// `scratch`'s product time is the longest run's, the products' share of the
+        /// call's wall time on its critical thread (a sum over runs would count
+        /// thread-seconds, up to `runs` times the wall time).
         func run(_ scratch: ConvolutionScratch, _ body: @Sendable (Int, Int, Int, ConvolutionScratch) -> Void) {
             guard runs.count > 1 else {
                 for group in runs[0] { body(group.first, group.images, 0, scratch) }
@@ -283,7 +286,7 @@ extension Kernels {
                     for group in plan.runs[t] { body(group.first, group.images, t, shares[t]) }
                 }
             }
-            scratch.addProductSeconds(zip(parts, before).reduce(0) { $0 + $1.0.productSeconds - $1.1 })
+            scratch.addProductSeconds(zip(parts, before).map { $0.productSeconds - $1 }.max() ?? 0)
         }
     }
 

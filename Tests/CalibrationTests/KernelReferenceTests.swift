@@ -85,7 +85,8 @@ import Testing
 
     /// A plan deals the groups out in contiguous runs, one per thread and no more
     /// runs than groups, and `run` visits every group once, each run with its own
-    /// part of the scratch, adding the parts' SGEMM time to the scratch given.
+    /// part of the scratch, adding the longest run's SGEMM time to the scratch given
+    /// (the runs overlap: their sum would be thread-seconds, more than the wall time).
     @Test func aGroupPlanCoversTheBatchOnce() {
         let g = Kernels.Convolution(batch: 5, inChannels: 2, height: 6, width: 6, outChannels: 3, kernel: 3, pad: 1)
         let scratch = Kernels.ConvolutionScratch(columnBudget: 2 * g.patch * g.pixels)   // groups of 2, 2, 1 images
@@ -107,7 +108,8 @@ import Testing
         }
         #expect(seen.images.sorted() == Array(0..<5))
         #expect(seen.parts == [0: ObjectIdentifier(scratch.parts(2)[0]), 1: ObjectIdentifier(scratch.parts(2)[1])])
-        #expect(scratch.productSeconds >= 0.003)
+        let parts = scratch.parts(2).map(\.productSeconds)
+        #expect(parts[1] >= 0.002 && scratch.productSeconds == parts.max()!, "\(parts), \(scratch.productSeconds)")
     }
 
     /// Overlapping single-threaded sections share one saved count: inside, the
