@@ -23,13 +23,33 @@ import Workload
         return StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: 1)
     }
 
-    @Test(arguments: [(AllReduceAlgorithm.ring, 8, 0.04), (.ring, 16, 0.04), (.ring, 32, 0.04), (.direct, 16, 0.04), (.tree, 16, 0.20)])
+    @Test(arguments: [(AllReduceAlgorithm.ring, 8, 0.04), (.ring, 16, 0.04), (.ring, 32, 0.04), (.direct, 16, 0.04), (.tree, 16, 0.05), (.hierarchical, 16, 0.05), (.tree, 32, 0.05), (.hierarchical, 32, 0.05)])
     func aggregatedAgreesWithExpanded(algorithm: AllReduceAlgorithm, gpus: Int, tolerance: Double) throws {
         let cluster = dgx(nodes: "eth-25g", nics: 1)   // network-bound, so collectives matter
         let expanded = try step(.expanded, gpus: gpus, algorithm: algorithm, cluster: cluster)
         let aggregated = try step(.aggregated, gpus: gpus, algorithm: algorithm, cluster: cluster)
         #expect(abs(aggregated.stepSeconds / expanded.stepSeconds - 1) <= tolerance,
                 "\(algorithm) on \(gpus): aggregated \(aggregated.stepSeconds), expanded \(expanded.stepSeconds)")
+    }
+
+    /// Servers of 8 GPUs on a PCIe tree (two GPUs per switch, two switches per socket,
+    /// one 25 GbE NIC): the switches' uplinks and the socket link are shared inside a
+    /// node as the NIC is between nodes, and the closed forms still agree with the
+    /// transfers within 5% for the ring and the hierarchical all-reduce. The binary
+    /// tree's closed form is 5.5% pessimistic here (4.9% with the whole gradient in one
+    /// bucket, 0.5% with a bucket per layer); why is not established (issue 16, item 6,
+    /// not met for the tree on PCIe trees).
+    @Test(arguments: [(AllReduceAlgorithm.ring, 0.05), (.tree, 0.06), (.hierarchical, 0.05)])
+    func aggregatedAgreesWithExpandedOnPCIeTrees(algorithm: AllReduceAlgorithm, tolerance: Double) throws {
+        let pcie = catalog.link(named: "pcie3-x16")!
+        let cluster = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
+                                  fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie, uplink: pcie, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                                 gpusPerSwitch: 2, switchesPerSocket: 2)),
+                                  network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1), hostLink: pcie)
+        let expanded = try step(.expanded, gpus: 16, algorithm: algorithm, cluster: cluster)
+        let aggregated = try step(.aggregated, gpus: 16, algorithm: algorithm, cluster: cluster)
+        #expect(abs(aggregated.stepSeconds / expanded.stepSeconds - 1) <= tolerance,
+                "\(algorithm): aggregated \(aggregated.stepSeconds), expanded \(expanded.stepSeconds)")
     }
 
     /// On idle uniform links the closed form is the ring formula itself.
