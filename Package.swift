@@ -55,7 +55,7 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "scalecast", dependencies: ["ScaleCastCLI", "Calibration"]),
         .executableTarget(name: "scalecast-cuda-check", dependencies: ["CUDARuntime"]),
-        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning", "Calibration"]),
+        .executableTarget(name: "scalecast-bench", dependencies: ["Scenario", "Simulation", "Planning", "Calibration", "Parallelism"]),
 
         // MARK: - Implementation details
         .target(name: "CCPUClock"),
