@@ -92,9 +92,9 @@ extension CostModel {
     public func seconds(for kernel: ConvolutionKernel) -> Double {
         let rate: Precision = kernel.usesTensorCores ? precision : .fp32
         let peak = peakFLOPsPerSecond(rate)
-        let ceiling = kernel.algorithm == .pytorchDepthwise && kernel.pass != .forward
-            ? DepthwiseKernels.pytorchBackwardEfficiency : kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate)
-        let productTime = kernel.productFLOPs / (peak * ceiling)
+        let productTime = kernel.algorithm == .pytorchDepthwise && kernel.pass != .forward
+            ? kernel.productFLOPs / (peak * DepthwiseKernels.pytorchBackwardEfficiency)
+            : kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
         let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         let transposes = layoutTransposeSeconds(kernel)
