@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Scenario
 import Simulation
 import Workload
@@ -37,12 +38,66 @@ public enum ExplainJSON {
         var kernels: [Kernel]
         var mechanisms: [Mechanism]
         @NullWhenAbsent var interference: Interference?
+        @NullWhenAbsent var network: Network?
         enum CodingKeys: String, CodingKey {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
             case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, collectives, resources, kernels
-            case mechanisms, interference
+            case mechanisms, interference, network
+        }
+    }
+
+    /// The network between the run's nodes, as the scenario describes it (null on one node).
+    struct Network: Encodable {
+        /// `leaf-spine`, `rail-optimized` or `torus`.
+        var topology: String
+        var link: String
+        var nicsPerNode: Int
+        /// Nodes per leaf (per rail group on a rail-optimized network); null: one switch or group.
+        var nodesPerLeaf: Int?
+        var oversubscription: Double
+        /// `pxn` or `spine` on a rail-optimized network, else null.
+        var crossRail: String?
+        /// The torus's dimension sizes, else null.
+        var dimensions: [Int]?
+        /// The NIC each local GPU uses.
+        var gpuNIC: [Int]
+        /// The same in one line, as `explain` prints it.
+        var summary: String
+
+        init(_ network: NetworkSpec, gpusPerNode: Int) {
+            topology = network.layout.name
+            link = network.nic.name
+            nicsPerNode = network.nicsPerNode
+            nodesPerLeaf = network.nodesPerLeaf
+            oversubscription = network.oversubscription
+            switch network.layout {
+            case .leafSpine: (crossRail, dimensions) = (nil, nil)
+            case .railOptimized(let route): (crossRail, dimensions) = (route.rawValue, nil)
+            case .torus(let sizes): (crossRail, dimensions) = (nil, sizes)
+            }
+            gpuNIC = (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
+            summary = network.summary(gpusPerNode: gpusPerNode)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case topology, link, nicsPerNode = "nics_per_node", nodesPerLeaf = "nodes_per_leaf", oversubscription
+            case crossRail = "cross_rail", dimensions, gpuNIC = "gpu_nic", summary
+        }
+
+        /// Absent values encode as null, so every key is always there.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(topology, forKey: .topology)
+            try c.encode(link, forKey: .link)
+            try c.encode(nicsPerNode, forKey: .nicsPerNode)
+            try c.encode(nodesPerLeaf, forKey: .nodesPerLeaf)
+            try c.encode(oversubscription, forKey: .oversubscription)
+            try c.encode(crossRail, forKey: .crossRail)
+            try c.encode(dimensions, forKey: .dimensions)
+            try c.encode(gpuNIC, forKey: .gpuNIC)
+            try c.encode(summary, forKey: .summary)
         }
     }
 
@@ -178,7 +233,8 @@ public enum ExplainJSON {
                    kernels: kernels,
                    mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
-                                                                 slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) })
+                                                                 slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) },
+                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode) } : nil)
     }
 
     /// One run to explain: its label, spec and analysis, what each of its profile's

@@ -37,10 +37,13 @@ import Testing
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
                                  "bottleneck", "layers", "communication", "collectives", "resources", "kernels",
-                                 "mechanisms", "interference"]
+                                 "mechanisms", "interference", "network"]
         for run in runs { #expect(Set(run.keys) == keys) }
-        // Neither profile has schedule mechanisms or interference: an empty list and null, not missing keys.
-        for run in runs { #expect((run["mechanisms"] as? [Any])?.isEmpty == true && run["interference"] is NSNull) }
+        // Neither profile has schedule mechanisms or interference, and one node has no network: an empty
+        // list and nulls, not missing keys.
+        for run in runs {
+            #expect((run["mechanisms"] as? [Any])?.isEmpty == true && run["interference"] is NSNull && run["network"] is NSNull)
+        }
         #expect((runs[0]["kernels"] as? [Any])?.isEmpty == true)
         let kernels = try #require(runs[1]["kernels"] as? [[String: Any]])
         #expect(kernels.count == 5)   // AlexNet's five convolutions
@@ -53,6 +56,40 @@ import Testing
         #expect(sum > 0 && sum <= (runs[0]["compute_seconds"] as! Double) * 1.01)
         // The same scenario gives the same bytes.
         #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
+    }
+
+    /// A run across nodes describes its network: a rail-optimized one with its rails'
+    /// cross-rail route and the scenario's GPU-NIC affinity, a torus with its dimensions,
+    /// and a plain switch with nulls for what it does not have.
+    @Test func aRunAcrossNodesDescribesItsNetwork() throws {
+        let path = try write("""
+            name: explain-network
+            model: alexnet-owt
+            batch_per_gpu: 64
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            gpus: [16]
+            runs:
+              - {label: switch}
+              - label: rails
+                cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch,
+                          network: {link: ib-hdr, nics_per_node: 4, topology: rail-optimized, nodes_per_leaf: 2, oversubscription: 2,
+                                    gpu_nic: [3, 3, 2, 2, 1, 1, 0, 0]}}
+              - label: torus
+                cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch,
+                          network: {link: ib-hdr, nics_per_node: 1, topology: torus, dimensions: [2, 1]}}
+            """)
+        let out = CLI.execute(["explain", path, "--gpus", "16", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let networks = try #require(document["runs"] as? [[String: Any]]).map { $0["network"] as? [String: Any] }
+        let plain = try #require(networks[0]), rails = try #require(networks[1]), torus = try #require(networks[2])
+        #expect(plain["topology"] as? String == "leaf-spine" && plain["link"] as? String == "ib-hdr" && plain["nics_per_node"] as? Int == 8)
+        #expect(plain["nodes_per_leaf"] is NSNull && plain["cross_rail"] is NSNull && plain["dimensions"] is NSNull)
+        #expect(plain["gpu_nic"] as? [Int] == Array(0..<8) && plain["oversubscription"] as? Double == 1)
+        #expect(rails["topology"] as? String == "rail-optimized" && rails["cross_rail"] as? String == "pxn")
+        #expect(rails["nodes_per_leaf"] as? Int == 2 && rails["oversubscription"] as? Double == 2)
+        #expect(rails["gpu_nic"] as? [Int] == [3, 3, 2, 2, 1, 1, 0, 0] && (rails["summary"] as? String)?.contains("(scenario)") == true)
+        #expect(torus["topology"] as? String == "torus" && torus["dimensions"] as? [Int] == [2, 1])
     }
 
     /// Under nccl-auto each bucket names the algorithm and protocol NCCL's tuning chose
