@@ -31,16 +31,28 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
         for run in loaded.runs {
-            for r in results where r.runLabel == run.label && r.model == run.network.name && !r.fitsInMemory {
-                var error = run.batchLocation
-                error.message = "\(r.label): \(r.model) with \(r.batchPerGPU) images per GPU needs "
-                    + "\(Format.gib(r.memory.totalBytes)) GiB per GPU, but the \(r.gpuModel) has \(Format.gib(r.gpuMemoryBytes)) GiB; "
-                    + "lower batch_per_gpu or use a precision with smaller activations"
-                output.stderr += "error: \(error)\n"
-                output.exitCode = 2
-            }
+            let tooBig = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
+            guard let first = tooBig.first else { continue }
+            var error = run.batchLocation
+            error.message = Self.doesNotFit(tooBig, first: first)
+            output.stderr += "error: \(error)\n"
+            output.exitCode = 2
         }
         return output
+    }
+
+    /// One line for a run whose configurations do not fit in GPU memory: the GPU
+    /// counts, what they need per GPU (a range where it differs) and what the GPU has.
+    static func doesNotFit(_ results: [ConfigurationResult], first: ConfigurationResult) -> String {
+        let needs = results.map(\.memory.totalBytes)
+        let (least, most) = (needs.min()!, needs.max()!)
+        let need = least == most ? Format.gib(least) : "\(Format.gib(least))-\(Format.gib(most))"
+        let counts = results.map { String($0.gpus) }
+        let at = counts.count == 1 ? "\(counts[0]) GPU\(first.gpus == 1 ? "" : "s")"
+            : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
+        return (first.runLabel.map { "\($0): " } ?? "") + "\(first.model) with \(first.batchPerGPU) images per GPU does not fit at \(at): "
+            + "it needs \(need) GiB per GPU, but the \(first.gpuModel) has \(Format.gib(first.gpuMemoryBytes)) GiB; "
+            + "lower batch_per_gpu or use a precision with smaller activations"
     }
 
     /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.

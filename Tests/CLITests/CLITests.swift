@@ -92,7 +92,12 @@ let smallScenario = """
         #expect(out.exitCode == 2)
         #expect(out.stdout.contains("\"fits_in_memory\" : false"))
         #expect(out.stderr.contains("\(path):3: batch_per_gpu:"))
-        #expect(out.stderr.contains("needs"))
+        // One line for the run, naming every GPU count that does not fit (1, 2 and 4 here).
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+        #expect(out.stderr.contains("does not fit at 1, 2 and 4 GPUs: it needs ") && out.stderr.contains("GiB per GPU, but the V100"),
+                "\(out.stderr)")
+        let one = CLI.execute(["simulate", path, "--gpus", "1"])
+        #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
     }
 
     @Test func modelsJSONListsTheZoo() throws {
