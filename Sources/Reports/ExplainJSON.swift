@@ -55,12 +55,12 @@ public enum ExplainJSON {
         var link: String
         var nicsPerNode: Int
         /// Nodes per leaf (per rail group on a rail-optimized network); null: one switch or group.
-        var nodesPerLeaf: Int?
+        @NullWhenAbsent var nodesPerLeaf: Int?
         var oversubscription: Double
         /// `pxn` or `spine` on a rail-optimized network, else null.
-        var crossRail: String?
+        @NullWhenAbsent var crossRail: String?
         /// The torus's dimension sizes, else null.
-        var dimensions: [Int]?
+        @NullWhenAbsent var dimensions: [Int]?
         /// The NIC each local GPU uses.
         var gpuNIC: [Int]
         /// The same in one line, as `explain` prints it.
@@ -72,11 +72,8 @@ public enum ExplainJSON {
             nicsPerNode = network.nicsPerNode
             nodesPerLeaf = network.nodesPerLeaf
             oversubscription = network.oversubscription
-            switch network.layout {
-            case .leafSpine: (crossRail, dimensions) = (nil, nil)
-            case .railOptimized(let route): (crossRail, dimensions) = (route.rawValue, nil)
-            case .torus(let sizes): (crossRail, dimensions) = (nil, sizes)
-            }
+            if case .railOptimized(let route) = network.layout { crossRail = route.rawValue } else { crossRail = nil }
+            if case .torus(let sizes) = network.layout { dimensions = sizes } else { dimensions = nil }
             gpuNIC = (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
             summary = network.summary(gpusPerNode: gpusPerNode)
         }
@@ -84,20 +81,6 @@ public enum ExplainJSON {
         enum CodingKeys: String, CodingKey {
             case topology, link, nicsPerNode = "nics_per_node", nodesPerLeaf = "nodes_per_leaf", oversubscription
             case crossRail = "cross_rail", dimensions, gpuNIC = "gpu_nic", summary
-        }
-
-        /// Absent values encode as null, so every key is always there.
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(topology, forKey: .topology)
-            try c.encode(link, forKey: .link)
-            try c.encode(nicsPerNode, forKey: .nicsPerNode)
-            try c.encode(nodesPerLeaf, forKey: .nodesPerLeaf)
-            try c.encode(oversubscription, forKey: .oversubscription)
-            try c.encode(crossRail, forKey: .crossRail)
-            try c.encode(dimensions, forKey: .dimensions)
-            try c.encode(gpuNIC, forKey: .gpuNIC)
-            try c.encode(summary, forKey: .summary)
         }
     }
 
