@@ -93,7 +93,12 @@ public struct RunSpec: Sendable {
     /// A gradient is ready when backward has run from the last layer down to its own:
     /// `ready(i) = Σ_{j ≥ i} backward(j)`, each pass priced by the run's cost model
     /// (seconds, from the start of backward; layers absorbed into a fused batch norm cost
-    /// nothing of their own). A fused all-reduce starts `cycle / 2 + ⌈log2 K⌉ × negotiation`
+    /// nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
+    /// only when the whole backward is: `ready(i) = Σ_j backward(j)` (MXNet's executor bulks
+    /// the whole backward into one engine operation, so no gradient is signalled before its
+    /// end, and the fusion groups are cut by the threshold alone). With `gradient_groups: N`
+    /// the weighted layers are split into N contiguous groups (`groupIndices`) and every
+    /// gradient of a group is ready when the group's last is. A fused all-reduce starts `cycle / 2 + ⌈log2 K⌉ × negotiation`
     /// after its last gradient (`CommunicationMechanisms.fusionStartDelaySeconds`);
     /// fusion-buffer copies run at the device memory bandwidth the cost model prices
     /// streaming traffic at (`memoryBytesPerSecond × memory_efficiency`).
@@ -108,6 +113,15 @@ public struct RunSpec: Sendable {
                 elapsed += cost.seconds(for: LayerWork.backward(network.layers[i], batch: batchPerGPU, precision: precision))
             }
             ready[i] = elapsed
+        }
+        if software.gradientSync == .afterBackward { for i in ready.keys { ready[i] = elapsed } }
+        let weighted = network.layers.indices.filter { network.layers[$0].cost.parameters > 0 }
+        if let groups = communication.groupIndices(count: weighted.count) {
+            // A group is handed over when its last gradient is ready: backward runs from the
+            // end, so that is the group's first layer in network order, the latest ready time.
+            var groupReady: [Int: Double] = [:]
+            for (k, i) in weighted.enumerated() { groupReady[groups[k]] = max(groupReady[groups[k]] ?? 0, ready[i] ?? 0) }
+            for (k, i) in weighted.enumerated() { ready[i] = groupReady[groups[k]] }
         }
         return TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold,
                             startDelaySeconds: communication.fusionStartDelaySeconds(ranks: gpus), readySeconds: ready,

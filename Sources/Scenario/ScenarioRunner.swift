@@ -246,8 +246,10 @@ extension ScenarioRunner {
         }
         try without("fused all-reduces wait for the background thread's cycle (fusion_cycle_ms, fusion_threshold_mb; off: the scenario's buckets)") {
             $0.communication.fusionCycleSeconds = nil; $0.communication.fusionThresholdBytes = nil; $0.communication.negotiationRoundSeconds = 0
+            $0.communication.gradientGroups = nil
         }
         try without("negotiation among the ranks once per cycle (negotiation_us)") { $0.communication.negotiationRoundSeconds = 0 }
+        try without("gradients handed to the fusion thread in groups (gradient_groups)") { $0.communication.gradientGroups = nil }
         try without("NCCL's socket transport caps each NIC at streams x per-stream rate (net_socket_streams, net_stream_gb_per_s)") {
             $0.communication.socketStreams = nil; $0.communication.streamBytesPerSecond = nil
         }

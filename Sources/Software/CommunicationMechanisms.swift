@@ -20,6 +20,11 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     /// `negotiation_us`: one round of the ranks' per-cycle negotiation (a small
     /// message over the network), seconds; a cycle's negotiation is ⌈log2 K⌉ rounds.
     public var negotiationRoundSeconds = 0.0
+    /// `gradient_groups`: how many groups the framework hands the gradients to the
+    /// runtime in (Horovod's MXNet `DistributedOptimizer(num_groups=N)`): the weighted
+    /// layers, in network order, split into N contiguous groups of near-equal count,
+    /// each group handed over when its last gradient is ready; nil: each gradient on its own.
+    public var gradientGroups: Int?
 
     /// How gradients travel under tensor fusion, for labels (`fused up to 64 MB every
     /// 5 ms`); nil without a fusion cycle, where the scenario's buckets apply.
@@ -47,7 +52,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     public var isNone: Bool { self == CommunicationMechanisms() }
 
     /// The YAML keys, in the order `explain` and `scalecast software` list them.
-    public static let keys = ["fusion_cycle_ms", "fusion_threshold_mb", "negotiation_us",
+    public static let keys = ["fusion_cycle_ms", "fusion_threshold_mb", "negotiation_us", "gradient_groups",
                               "net_socket_streams", "net_stream_gb_per_s", "net_step_latency_us", "ps_host_gb_per_s"]
 
     /// The fields set away from their defaults, as YAML keys and values in the keys'
@@ -58,6 +63,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         if let c = fusionCycleSeconds { number("fusion_cycle_ms", (c * 1e9).rounded() / 1e6) }
         if let t = fusionThresholdBytes { number("fusion_threshold_mb", t / 1_048_576) }
         if negotiationRoundSeconds > 0 { number("negotiation_us", (negotiationRoundSeconds * 1e12).rounded() / 1e6) }
+        if let g = gradientGroups { number("gradient_groups", Double(g)) }
         if let s = socketStreams { number("net_socket_streams", Double(s)) }
         if let r = streamBytesPerSecond { number("net_stream_gb_per_s", r / 1e9) }
         if socketStepLatencySeconds > 0 { number("net_step_latency_us", (socketStepLatencySeconds * 1e12).rounded() / 1e6) }
@@ -79,6 +85,7 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         case "fusion_cycle_ms": fusionCycleSeconds = try number(0...60_000, "ms", positive: true) * 1e-3
         case "fusion_threshold_mb": fusionThresholdBytes = try number(0...1e6, "MB", positive: true) * 1_048_576
         case "negotiation_us": negotiationRoundSeconds = try number(0...1e6, "µs") * 1e-6
+        case "gradient_groups": gradientGroups = try value.int(in: 1...1_000_000)
         case "net_socket_streams": socketStreams = try value.int(in: 1...1024)
         case "net_stream_gb_per_s": streamBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
         case "ps_host_gb_per_s": serverHostBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
@@ -97,9 +104,25 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         if negotiationRoundSeconds > 0 && fusionCycleSeconds == nil {
             throw node.error("negotiation_us needs fusion_cycle_ms (the negotiation happens once per cycle)")
         }
+        if gradientGroups != nil && fusionCycleSeconds == nil {
+            throw node.error("gradient_groups needs fusion_cycle_ms (the groups are handed to the fusion thread)")
+        }
         if (socketStreams == nil) != (streamBytesPerSecond == nil) {
             throw node.error("net_socket_streams and net_stream_gb_per_s go together: set both or neither")
         }
+    }
+
+    /// The group of each of `count` gradients (in network order) when they are split
+    /// into `gradientGroups` contiguous groups as Horovod's `split_list` does: with
+    /// `count = d·N + r`, the first `r` groups hold `d + 1` gradients and the rest `d`
+    /// (horovod/common/util.py, `split_list`); nil without groups. More groups than
+    /// gradients leave the extra groups empty.
+    public func groupIndices(count: Int) -> [Int]? {
+        guard let n = gradientGroups else { return nil }
+        let (d, r) = count.quotientAndRemainder(dividingBy: n)
+        var out: [Int] = []
+        for g in 0..<n { out += Array(repeating: g, count: d + (g < r ? 1 : 0)) }
+        return out
     }
 
     /// Seconds one cycle's negotiation takes among `ranks` ranks: `⌈log2 ranks⌉ ×

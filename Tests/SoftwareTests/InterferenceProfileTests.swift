@@ -7,12 +7,13 @@ import Testing
 /// The profile's `collective_sm_share:`: which built-in profiles model interference,
 /// what it does to a scenario, and its bad input.
 @Suite struct InterferenceProfileTests {
-    /// The NCCL profiles take a whole SM per block; every other profile leaves overlap free.
+    /// The NCCL profiles (PyTorch's and NVIDIA's MXNet with Horovod) take a whole SM per
+    /// block; every other profile leaves overlap free.
     @Test func theNCCLProfilesTurnItOn() throws {
         let catalog = try ProfileCatalog.builtIn()
         for name in catalog.names {
             let profile = try #require(catalog.profile(named: name))
-            let nccl = ["pytorch-ddp", "pytorch-compiled"].contains(name)
+            let nccl = ["pytorch-ddp", "pytorch-compiled", "mxnet-horovod", "mxnet-horovod-graphs"].contains(name)
             #expect(profile.collectiveSMShare == (nccl ? 1 : 0), "\(name)")
             if nccl { #expect(profile.sources["collective_sm_share"]?.contains("src/enqueue.cc") == true) }
         }
