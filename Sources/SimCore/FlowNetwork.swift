@@ -71,13 +71,35 @@ public final class FlowNetwork {
     private let simulator: Simulator
     private var state = SharingState()
     private var wakeGeneration: UInt64 = 0
+    /// The events this network schedules for the run's handler (`stamp` and `task`
+    /// aside): its completion checks and its flows' arrivals. Nil: it schedules
+    /// closures instead, and keeps each flow's callback in `callbacks`.
+    private let events: (wake: Event, arrival: Event)?
+    /// Callback API only: each flow's callback, by the token that stands in for its task.
+    private var callbacks: [Int: (SimTime) -> Void] = [:]
+    private var nextToken = 0
+    /// Scratch for the flows a completion check finds due, kept to allocate nothing per check.
+    private var due: [(latency: SimDuration, task: Int)] = []
 
     /// Bytes that have entered each link direction (counted when a flow starts).
     public var bytesCarried: [Double] { state.bytesCarried }
     /// Time during which each link direction carried at least one flow.
     public var busyTime: [SimDuration] { state.busyTime }
 
-    public init(simulator: Simulator) { self.simulator = simulator }
+    /// A network whose flows each carry their own callback (`startFlow(bytes:path:onFinish:)`).
+    public init(simulator: Simulator) {
+        self.simulator = simulator
+        self.events = nil
+    }
+
+    /// A network that reports through events to the run's handler: `wake` (its
+    /// `stamp` set) when flows may be due, which the handler passes back to
+    /// `wake(_:)`, and `arrival` (its `task` set to the flow's task) when a flow's
+    /// last byte has arrived.
+    public init(simulator: Simulator, wake: Event, arrival: Event) {
+        self.simulator = simulator
+        self.events = (wake, arrival)
+    }
 
     /// Makes room for `count` link directions in all, so that adding hundreds of
     /// thousands (a 65,536-GPU topology) does not regrow every per-link array.
@@ -101,7 +123,20 @@ public final class FlowNetwork {
     /// Number of flows currently moving bytes.
     public var activeFlows: Int { state.active.count }
 
-    /// Starts a flow of `bytes` along `path` now.
+    /// Starts task `task`'s flow of `bytes` along `path` now (a network made with
+    /// events); its `arrival` event, with `task` set, happens when the last byte
+    /// arrives, latency included.
+    ///
+    /// An empty path (source and destination are the same device) arrives after no time.
+    /// - Parameters:
+    ///   - bytes: payload in bytes, >= 0.
+    ///   - path: the link directions crossed, each at most once.
+    public func startFlow(bytes: Double, path: [LinkID], task: Int) {
+        precondition(events != nil, "this network reports its flows through callbacks: pass one")
+        begin(bytes: bytes, path: path, task: task)
+    }
+
+    /// Starts a flow of `bytes` along `path` now (a network made with `init(simulator:)`).
     ///
     /// An empty path (source and destination are the same device) finishes at once.
     /// - Parameters:
@@ -109,14 +144,29 @@ public final class FlowNetwork {
     ///   - path: the link directions crossed, each at most once.
     ///   - onFinish: called with the instant the last byte arrives, latency included.
     public func startFlow(bytes: Double, path: [LinkID], onFinish: @escaping (SimTime) -> Void) {
+        precondition(events == nil, "this network reports its flows through events: pass a task index")
+        let token = nextToken
+        nextToken += 1
+        callbacks[token] = onFinish
+        begin(bytes: bytes, path: path, task: token)
+    }
+
+    private func begin(bytes: Double, path: [LinkID], task: Int) {
         precondition(bytes >= 0 && bytes.isFinite, "flow bytes must be finite and >= 0")
         let latency = state.countBytes(bytes, on: path)
         if bytes == 0 || path.isEmpty {
-            simulator.schedule(after: latency) { [simulator] in onFinish(simulator.now) }
+            scheduleArrival(of: task, after: latency)
             return
         }
-        let earliest = state.start(bytes: bytes, path: path, latency: latency, onFinish: onFinish, now: simulator.now)
+        let earliest = state.start(bytes: bytes, path: path, latency: latency, task: task, now: simulator.now)
         scheduleWake(at: earliest)
+    }
+
+    /// The `wake` event this network scheduled is due (the handler passes it back):
+    /// the flows due by now finish. A superseded one (an older `stamp`) does nothing.
+    public func wake(_ event: Event) {
+        guard event.stamp == wakeGeneration else { return }  // superseded
+        completeDueFlows()
     }
 
     /// Schedules the next completion check; an earlier one still pending is
@@ -124,22 +174,33 @@ public final class FlowNetwork {
     private func scheduleWake(at earliest: SimTime?) {
         wakeGeneration &+= 1
         guard let earliest else { return }
-        let generation = wakeGeneration
-        simulator.schedule(at: earliest) { [unowned self] in
-            guard generation == self.wakeGeneration else { return }  // superseded
-            self.completeDueFlows()
+        if var event = events?.wake {
+            event.stamp = wakeGeneration
+            simulator.schedule(event, at: earliest)
+        } else {
+            let generation = wakeGeneration
+            simulator.schedule(at: earliest) { [unowned self] in
+                guard generation == self.wakeGeneration else { return }  // superseded
+                self.completeDueFlows()
+            }
+        }
+    }
+
+    private func scheduleArrival(of task: Int, after latency: SimDuration) {
+        if var event = events?.arrival {
+            event.task = task
+            simulator.schedule(event, after: latency)
+        } else {
+            let onFinish = callbacks.removeValue(forKey: task)!
+            simulator.schedule(after: latency) { [simulator] in onFinish(simulator.now) }
         }
     }
 
     private func completeDueFlows() {
-        let now = simulator.now
-        var finished: [(latency: SimDuration, onFinish: (SimTime) -> Void)] = []
-        let earliest = state.completeDue(now: now, into: &finished)
+        due.removeAll(keepingCapacity: true)
+        let earliest = state.completeDue(now: simulator.now, into: &due)
         scheduleWake(at: earliest)
-        for flow in finished {
-            let onFinish = flow.onFinish
-            simulator.schedule(after: flow.latency) { [simulator] in onFinish(simulator.now) }
-        }
+        for flow in due { scheduleArrival(of: flow.task, after: flow.latency) }
     }
 
     /// Closes the busy intervals of links still carrying flows, for statistics.
@@ -196,7 +257,8 @@ struct SharingState {
     var rate: [Double] = []
     var finishAt: [SimTime] = []
     var flowLatency: [SimDuration] = []
-    var onFinish: [((SimTime) -> Void)?] = []
+    /// The task (or callback token) each slot's flow stands for; −1 when free.
+    var task: [Int] = []
     /// `epoch` when the flow is in the component being refilled; `frozenMark`
     /// is `epoch` once filling has fixed its rate.
     var flowMark: [UInt64] = []
@@ -250,7 +312,7 @@ struct SharingState {
 
     /// Adds a flow now, refills its component; returns the earliest finish instant.
     mutating func start(bytes: Double, path: [LinkID], latency: SimDuration,
-                        onFinish callback: @escaping (SimTime) -> Void, now: SimTime) -> SimTime? {
+                        task flowTask: Int, now: SimTime) -> SimTime? {
         advance(to: now)
         let s = allocateSlot(hopCount: path.count)
         let base = pathStart[s]
@@ -264,7 +326,7 @@ struct SharingState {
         rate[s] = 0
         finishAt[s] = .zero
         flowLatency[s] = latency
-        onFinish[s] = callback
+        task[s] = flowTask
         active.append(s)
         seeds.removeAll(keepingCapacity: true)
         seeds.append(path[0].index)
@@ -273,8 +335,8 @@ struct SharingState {
     }
 
     /// Removes the flows due by `now`, in start order, appending their latency and
-    /// callback to `finished`; refills what they shared. Returns the earliest finish.
-    mutating func completeDue(now: SimTime, into finished: inout [(latency: SimDuration, onFinish: (SimTime) -> Void)]) -> SimTime? {
+    /// task to `finished`; refills what they shared. Returns the earliest finish.
+    mutating func completeDue(now: SimTime, into finished: inout [(latency: SimDuration, task: Int)]) -> SimTime? {
         advance(to: now)
         seeds.removeAll(keepingCapacity: true)
         var kept = 0
@@ -285,8 +347,8 @@ struct SharingState {
                 kept += 1
                 continue
             }
-            finished.append((flowLatency[s], onFinish[s]!))
-            onFinish[s] = nil
+            finished.append((flowLatency[s], task[s]))
+            task[s] = -1
             let base = pathStart[s]
             for k in 0..<pathCount[s] {
                 let l = hops[base + k]
@@ -317,7 +379,7 @@ struct SharingState {
             rate.append(0)
             finishAt.append(.zero)
             flowLatency.append(.zero)
-            onFinish.append(nil)
+            task.append(-1)
             flowMark.append(0)
             frozenMark.append(0)
         }
@@ -498,7 +560,7 @@ struct SharingState {
     func checkInvariants() {
         var expected = [[Int]](repeating: [], count: bandwidth.count)
         for s in active {
-            precondition(onFinish[s] != nil, "active flow \(s) has no callback")
+            precondition(task[s] >= 0, "active flow \(s) stands for no task")
             precondition(rate[s] > 0, "active flow \(s) has rate \(rate[s])")
             for h in pathStart[s]..<(pathStart[s] + pathCount[s]) { expected[hops[h]].append(s) }
         }

@@ -7,11 +7,35 @@ import Software
 /// The state of one `GraphSimulation.run`: what each task needs at run time, by
 /// task index, and the engine's resources, in one object.
 ///
-/// Every event the run schedules is a closure over this object and a task index,
-/// never over the run's arrays one by one (each of which a closure would retain and
-/// release) nor over a copy of a `TaskGraph.Task`. The engine and the resources hold
-/// those closures only until they run, so the object is freed once the run is over.
-final class GraphRun {
+/// Every event the run schedules is an `Event` value (a kind, a GPU, a task index),
+/// never a closure: the simulator, the serial resources and the network queue plain
+/// data, and `handle(_:)`, the run's one dispatcher, does what each says in a
+/// `switch`. Nothing is allocated per event or per job, and nothing the engine holds
+/// refers back to this object (the simulator is handed it only for `run`), so it is
+/// freed once the run is over.
+final class GraphRun: EventHandler {
+    /// What an event of the run does; `Event.kind` holds the raw value.
+    enum EventKind: UInt8 {
+        /// `target`'s compute stream: its running job is due.
+        case computeDone
+        /// `target`'s collective stream (aggregated collectives): its running job is due.
+        case collectiveDone
+        /// `target`'s host thread: its running kernel launch is due.
+        case launchDone
+        /// The network: flows may be due.
+        case networkWake
+        /// Transfer `task`: the last byte of its current leg has arrived.
+        case legArrived
+        /// Transfer `task`: the latency its software adds has elapsed.
+        case latencyElapsed
+        /// Task `task`: its start delay has elapsed.
+        case delayElapsed
+
+        func event(target: Int = -1, task: Int = -1) -> Event {
+            Event(kind: rawValue, target: Int32(target), task: task)
+        }
+    }
+
     let simulator: Simulator
     let topology: Topology
     let cost: CostModel
@@ -48,8 +72,15 @@ final class GraphRun {
     /// cheaper than hashing one. A different work (an uneven model-parallel slice)
     /// replaces the entry.
     private var lastPrice: [(work: ComputeWork, duration: SimDuration)?]
-    /// Routes depend only on the endpoints: each pair is resolved once.
-    private var legCache: [Int: [[LinkID]]] = [:]
+    /// Routes depend only on the endpoints: each pair is resolved once, into
+    /// `routes[routeIndex[source × endpoints + destination]]`, a list of legs.
+    private var routes: [[[LinkID]]] = []
+    private var routeIndex: [Int: Int] = [:]
+    /// Per task, for transfers under way: its route, its leg in flight, and the latency
+    /// its software adds after the last leg.
+    private var transfers: [(route: Int, leg: Int, extra: SimDuration)]
+    /// Per task with a start delay that is waiting it out: when it became ready.
+    private var readyAt: [Int: SimTime] = [:]
 
     // Host dispatch (profiles whose kernels cost host time to launch).
     let dispatching: Bool
@@ -98,10 +129,11 @@ final class GraphRun {
         lastPrice = Array(repeating: nil, count: (priceSlots.max() ?? 0) + 1)
         starts = [SimTime](repeating: .zero, count: tasks.count)
         ends = [SimTime](repeating: .zero, count: tasks.count)
+        transfers = Array(repeating: (0, 0, .zero), count: movesBytes ? tasks.count : 0)
 
         // Links matter only to transfers: a graph of compute and priced collectives (the
         // aggregated fidelity) registers none, which changes nothing it measures.
-        network = FlowNetwork(simulator: simulator)
+        network = FlowNetwork(simulator: simulator, wake: EventKind.networkWake.event(), arrival: EventKind.legArrived.event())
         if movesBytes {
             network.reserveLinks(topology.links.count)
             for link in topology.links {
@@ -109,11 +141,15 @@ final class GraphRun {
                                 latency: SimDuration(secondsRoundingUp: link.latencySeconds))
             }
         }
-        gpus = (0..<graph.gpus).map { SerialResource(name: "gpu\($0)", simulator: simulator) }
+        gpus = (0..<graph.gpus).map {
+            SerialResource(name: "gpu\($0)", simulator: simulator, completion: EventKind.computeDone.event(target: $0))
+        }
         interference = GraphSimulation.interference(profile: profile, gpu: cost.gpu, compute: gpus, simulator: simulator)
         collectiveBlocks = interference.map { _ in InFlightCollectives(graph) }
         // Aggregated collectives run one at a time per GPU, beside its compute (as NCCL's stream).
-        collectiveStreams = (0..<graph.gpus).map { SerialResource(name: "gpu\($0) collectives", simulator: simulator) }
+        collectiveStreams = (0..<graph.gpus).map {
+            SerialResource(name: "gpu\($0) collectives", simulator: simulator, completion: EventKind.collectiveDone.event(target: $0))
+        }
         collectives = CollectiveModel(topology: topology)
 
         dispatching = profile.dispatchesOnHost
@@ -121,7 +157,34 @@ final class GraphRun {
         dependenciesDone = [Bool](repeating: false, count: dispatching ? tasks.count : 0)
         hostStarts = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
         hostEnds = [SimTime](repeating: .zero, count: dispatching ? tasks.count : 0)
-        hosts = dispatching ? (0..<graph.gpus).map { SerialResource(name: "gpu\($0) host", simulator: simulator) } : []
+        hosts = !dispatching ? [] : (0..<graph.gpus).map {
+            SerialResource(name: "gpu\($0) host", simulator: simulator, completion: EventKind.launchDone.event(target: $0))
+        }
+    }
+
+    // MARK: Events
+
+    /// The run's dispatcher: does what `event` says, at the simulator's `now`.
+    func handle(_ event: Event) {
+        let now = simulator.now
+        switch EventKind(rawValue: event.kind)! {
+        case .computeDone:
+            gpus[Int(event.target)].complete(event, finished: { finish($0, at: now) }, started: { starts[$0] = now })
+        case .collectiveDone:
+            collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
+        case .launchDone:
+            hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
+        case .networkWake:
+            network.wake(event)
+        case .legArrived:
+            legArrived(event.task)
+        case .latencyElapsed:
+            finish(event.task, at: now)
+        case .delayElapsed:
+            let id = event.task
+            waits.append(WaitRecord(task: id, device: devices[id], start: readyAt.removeValue(forKey: id)!, end: now, step: tasks[id].step))
+            start(id)
+        }
     }
 
     // MARK: Tasks
@@ -145,11 +208,8 @@ final class GraphRun {
         let since = from.isEmpty ? simulator.now : from.map { ends[$0] }.max()!
         let until = since + delay
         guard until > simulator.now else { return start(id) }
-        let readyAt = simulator.now
-        simulator.schedule(after: until - readyAt) { [self] in
-            waits.append(WaitRecord(task: id, device: devices[id], start: readyAt, end: simulator.now, step: tasks[id].step))
-            start(id)
-        }
+        readyAt[id] = simulator.now
+        simulator.schedule(EventKind.delayElapsed.event(task: id), after: until - simulator.now)
     }
 
     func start(_ id: Int) {
@@ -163,17 +223,28 @@ final class GraphRun {
         case .transfer(let bytes, let destination):
             startTransfer(id, bytes: bytes, destination: destination)
         case .collective(let work):
-            let device = devices[id]
             let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
-            let blocks = interference == nil ? nil : work.nccl.map { $0.system.kernelChannels($0.choice, bytes: work.bytes) }
-            collectiveStreams[device].submit(duration: duration, started: { [self] time in
-                starts[id] = time
-                if let blocks { interference!.begin(gpu: device, channels: blocks) }
-            }, finished: { [self] time in
-                if let blocks { interference!.end(gpu: device, channels: blocks) }
-                finish(id, at: time)
-            })
+            collectiveStreams[devices[id]].submit(task: id, duration: duration) { [self] in collectiveStarted($0) }
         }
+    }
+
+    /// The thread blocks NCCL's kernel runs for collective task `id`, where compute
+    /// feels them (`CollectiveInterference`); nil otherwise.
+    private func collectiveBlocks(_ id: Int) -> Int? {
+        guard interference != nil, case .collective(let work) = works[id] else { return nil }
+        return work.nccl.map { $0.system.kernelChannels($0.choice, bytes: work.bytes) }
+    }
+
+    /// Collective task `id` starts on its GPU's collective stream.
+    private func collectiveStarted(_ id: Int) {
+        starts[id] = simulator.now
+        if let blocks = collectiveBlocks(id) { interference!.begin(gpu: devices[id], channels: blocks) }
+    }
+
+    /// Collective task `id` ends on its GPU's collective stream.
+    private func collectiveEnded(_ id: Int) {
+        if let blocks = collectiveBlocks(id) { interference!.end(gpu: devices[id], channels: blocks) }
+        finish(id, at: simulator.now)
     }
 
     /// Compute task `id` queues on its GPU.
@@ -185,7 +256,7 @@ final class GraphRun {
             duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
             lastPrice[slot] = (work, duration)
         }
-        gpus[devices[id]].submit(duration: duration, started: { [self] in starts[id] = $0 }, finished: { [self] in finish(id, at: $0) })
+        gpus[devices[id]].submit(task: id, duration: duration) { [self] in starts[$0] = simulator.now }
     }
 
     /// Transfer task `id` starts: its route's legs run one after the other (a copy
@@ -193,38 +264,44 @@ final class GraphRun {
     func startTransfer(_ id: Int, bytes: Double, destination: Int) {
         starts[id] = simulator.now
         if let interference, let collectiveBlocks { collectiveBlocks.transferStarted(id, interference) }
-        let route = legs(from: devices[id], to: destination)
+        let route = route(from: devices[id], to: destination)
         // The latency the software adds beyond the route's (a collective library's step cost).
         let extra = latencies[id] == .none ? .zero
-            : SimDuration(secondsRoundingUp: latencies[id].extraSeconds(beyond: topology.latency(of: route.flatMap { $0.map(\.index) })))
-        startLeg(0, of: route, task: id, bytes: bytes, then: extra)
+            : SimDuration(secondsRoundingUp: latencies[id].extraSeconds(beyond: topology.latency(of: routes[route].flatMap { $0.map(\.index) })))
+        transfers[id] = (route, 0, extra)
+        network.startFlow(bytes: bytes, path: routes[route][0], task: id)
     }
 
-    private func startLeg(_ leg: Int, of route: [[LinkID]], task id: Int, bytes: Double, then extra: SimDuration) {
-        network.startFlow(bytes: bytes, path: route[leg]) { [self] end in
-            if leg + 1 < route.count {
-                startLeg(leg + 1, of: route, task: id, bytes: bytes, then: extra)
-            } else if extra == .zero {
-                finish(id, at: end)
-            } else {
-                simulator.schedule(after: extra) { [self] in finish(id, at: simulator.now) }
-            }
+    /// The last byte of transfer `id`'s current leg has arrived: its next leg starts,
+    /// or it ends, now or once the latency its software adds has elapsed.
+    private func legArrived(_ id: Int) {
+        let (route, leg, extra) = transfers[id]
+        if leg + 1 < routes[route].count {
+            transfers[id].leg = leg + 1
+            guard case .transfer(let bytes, _) = works[id] else { return }
+            network.startFlow(bytes: bytes, path: routes[route][leg + 1], task: id)
+        } else if extra == .zero {
+            finish(id, at: simulator.now)
+        } else {
+            simulator.schedule(EventKind.latencyElapsed.event(task: id), after: extra)
         }
     }
 
-    private func legs(from source: Int, to destination: Int) -> [[LinkID]] {
+    /// The index in `routes` of the legs from `source` to `destination`.
+    private func route(from source: Int, to destination: Int) -> Int {
         let key = source &* topology.endpointCount &+ destination
-        if let cached = legCache[key] { return cached }
-        let legs = topology.legs(from: source, to: destination).map { $0.map(LinkID.init) }
-        legCache[key] = legs
-        return legs
+        if let cached = routeIndex[key] { return cached }
+        routes.append(topology.legs(from: source, to: destination).map { $0.map(LinkID.init) })
+        routeIndex[key] = routes.count - 1
+        return routes.count - 1
     }
 
     // MARK: Host dispatch
 
     /// Queues compute task `id`'s kernel launches on its worker's host thread; once
-    /// they are through, the task runs on the GPU if its dependencies are done.
-    func submitLaunch(_ id: Int, then: (() -> Void)? = nil) {
+    /// they are through, the task runs on the GPU if its dependencies are done (and,
+    /// under a host sync, the worker's next launch is submitted).
+    func submitLaunch(_ id: Int) {
         guard case .compute(let work) = works[id] else { return }
         let perKernel: Double
         switch tasks[id].kind {
@@ -232,13 +309,17 @@ final class GraphRun {
         case .backward: perKernel = profile.launchSecondsPerKernelBackward
         default: perKernel = profile.launchSecondsPerKernelUpdate
         }
-        hosts[devices[id]].submit(duration: SimDuration(secondsRoundingUp: Double(work.kernels) * perKernel),
-                                  started: { [self] in hostStarts[id] = $0 }) { [self] end in
-            hostEnds[id] = end
-            launched[id] = true
-            if dependenciesDone[id] { runOnGPU(id) }
-            then?()
+        hosts[devices[id]].submit(task: id, duration: SimDuration(secondsRoundingUp: Double(work.kernels) * perKernel)) { [self] in
+            hostStarts[$0] = simulator.now
         }
+    }
+
+    /// Compute task `id`'s kernel launches are through.
+    private func launchEnded(_ id: Int) {
+        hostEnds[id] = simulator.now
+        launched[id] = true
+        if dependenciesDone[id] { runOnGPU(id) }
+        if hostSync != nil { launchNext(devices[id]) }
     }
 
     /// Every worker's host thread launches its compute tasks in program order, from the start.
@@ -289,14 +370,14 @@ final class GraphRun {
         let id = hostSync!.queues[worker][hostSync!.position[worker]]
         hostSync!.position[worker] += 1
         if let waiting = hostSync!.pending[id], waiting > 0 { hostSync!.blocked.insert(id); return }
-        submitLaunch(id) { [self] in launchNext(worker) }
+        submitLaunch(id)
     }
 
     private func hostSyncSawFinish(_ id: Int) {
         for first in hostSync!.gates[id] ?? [] {
             hostSync!.pending[first]! -= 1
             if hostSync!.pending[first] == 0 && hostSync!.blocked.remove(first) != nil {
-                submitLaunch(first) { [self] in launchNext(devices[first]) }
+                submitLaunch(first)
             }
         }
     }

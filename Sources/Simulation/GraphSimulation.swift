@@ -45,7 +45,7 @@ public enum GraphSimulation {
         }
         let tasks = graph.tasks
         for id in tasks.indices where tasks[id].dependencies.isEmpty { run.startWhenReady(tasks[id].id) }
-        let makespan = simulator.run()
+        let makespan = simulator.run(handler: run)
         precondition(run.waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
         let (starts, ends) = (run.starts, run.ends)
 

@@ -8,10 +8,11 @@ import Testing
         var queue = EventQueue()
         var ran: [Int] = []
         for i in 0..<3 { queue.push(at: SimTime(nanoseconds: 10)) { ran.append(i) } }
-        queue.pop()!.action()                     // frees a slot
+        func run(_ pending: EventQueue.Pending) { if case .closure(let action) = pending { action() } }
+        run(queue.pop()!.pending)                 // frees a slot
         queue.push(at: SimTime(nanoseconds: 10)) { ran.append(3) }   // reuses it, runs after 1 and 2
         queue.push(at: SimTime(nanoseconds: 5)) { ran.append(4) }    // a new slot, runs first
-        while let (_, action) = queue.pop() { action() }
+        while let (_, pending) = queue.pop() { run(pending) }
         #expect(ran == [0, 4, 1, 2, 3])
         #expect(queue.isEmpty && queue.pop() == nil)
     }
