@@ -42,9 +42,19 @@ final class GraphRun: EventHandler {
     let profile: ExecutionProfile
     let tasks: [TaskGraph.Task]
 
+    /// What starting a task does.
+    enum StartKind {
+        case compute
+        case transfer(bytes: Double, destination: Int)
+        case collective
+    }
+
     // Per task, gathered in one pass.
     let devices: [Int]
     let works: [TaskGraph.Work]
+    /// Per task, what starting it does, read without copying its `Work` (a compute
+    /// task's is over a hundred bytes): a transfer's bytes and destination are here.
+    let startKinds: [StartKind]
     let latencies: [TransferLatency]
     let dependents: [[Int]]
     var waitingOn: [Int]
@@ -120,6 +130,13 @@ final class GraphRun: EventHandler {
         }
         self.devices = devices
         self.works = works
+        startKinds = works.map { work in
+            switch work {
+            case .compute: .compute
+            case .transfer(let bytes, let destination): .transfer(bytes: bytes, destination: destination)
+            case .collective: .collective
+            }
+        }
         self.latencies = latencies
         self.waitingOn = waitingOn
         self.dependents = dependents
@@ -202,7 +219,7 @@ final class GraphRun: EventHandler {
 
     /// Task `id` is ready: it starts now, or after its start delay where it has one.
     func startWhenReady(_ id: Int) {
-        guard let (delay, from) = delays[id] else { return start(id) }
+        guard !delays.isEmpty, let (delay, from) = delays[id] else { return start(id) }
         // The wait counts from the dependencies it names (all of them by default): the
         // task starts at the later of their last end plus the delay and now.
         let since = from.isEmpty ? simulator.now : from.map { ends[$0] }.max()!
@@ -213,7 +230,7 @@ final class GraphRun: EventHandler {
     }
 
     func start(_ id: Int) {
-        switch works[id] {
+        switch startKinds[id] {
         case .compute:
             if dispatching && !launched[id] {
                 dependenciesDone[id] = true     // the launch, when done, submits it
@@ -222,7 +239,8 @@ final class GraphRun: EventHandler {
             }
         case .transfer(let bytes, let destination):
             startTransfer(id, bytes: bytes, destination: destination)
-        case .collective(let work):
+        case .collective:
+            guard case .collective(let work) = works[id] else { return }
             let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
             collectiveStreams[devices[id]].submit(task: id, duration: duration) { [self] in collectiveStarted($0) }
         }
@@ -278,7 +296,7 @@ final class GraphRun: EventHandler {
         let (route, leg, extra) = transfers[id]
         if leg + 1 < routes[route].count {
             transfers[id].leg = leg + 1
-            guard case .transfer(let bytes, _) = works[id] else { return }
+            guard case .transfer(let bytes, _) = startKinds[id] else { return }
             network.startFlow(bytes: bytes, path: routes[route][leg + 1], task: id)
         } else if extra == .zero {
             finish(id, at: simulator.now)
@@ -324,7 +342,7 @@ final class GraphRun: EventHandler {
 
     /// Every worker's host thread launches its compute tasks in program order, from the start.
     func launchEverything() {
-        for id in tasks.indices { if case .compute = works[id] { submitLaunch(tasks[id].id) } }
+        for id in tasks.indices { if case .compute = startKinds[id] { submitLaunch(tasks[id].id) } }
     }
 
     /// What a host sync before the update waits for.
