@@ -56,7 +56,11 @@ final class GraphRun: EventHandler {
     /// task's is over a hundred bytes): a transfer's bytes and destination are here.
     let startKinds: [StartKind]
     let latencies: [TransferLatency]
-    let dependents: [[Int]]
+    /// Per task, the tasks that depend on it, in task order: task `id`'s are
+    /// `dependents[dependentsStart[id] ..< dependentsStart[id + 1]]` (two flat arrays
+    /// instead of one array per task).
+    let dependentsStart: [Int]
+    let dependents: [Int]
     var waitingOn: [Int]
     /// Per task, its slot in `lastPrice`: its layer and pass kind.
     let priceSlots: [Int]
@@ -114,7 +118,11 @@ final class GraphRun: EventHandler {
         works.reserveCapacity(tasks.count)
         latencies.reserveCapacity(tasks.count)
         waitingOn.reserveCapacity(tasks.count)
-        var dependents = [[Int]](repeating: [], count: tasks.count)
+        var dependentsStart = [Int](repeating: 0, count: tasks.count + 1)
+        for task in tasks { for d in task.dependencies { dependentsStart[d + 1] += 1 } }
+        for id in tasks.indices { dependentsStart[id + 1] += dependentsStart[id] }
+        var dependents = [Int](repeating: 0, count: dependentsStart[tasks.count])
+        var filled = Array(dependentsStart.dropLast())
         var movesBytes = false
         var delays: [Int: (SimDuration, from: [Int])] = [:]
         for id in tasks.indices {
@@ -122,7 +130,10 @@ final class GraphRun: EventHandler {
             works.append(tasks[id].work)
             latencies.append(tasks[id].latency)
             waitingOn.append(tasks[id].dependencies.count)
-            for d in tasks[id].dependencies { dependents[d].append(tasks[id].id) }
+            for d in tasks[id].dependencies {
+                dependents[filled[d]] = tasks[id].id
+                filled[d] += 1
+            }
             if case .transfer = tasks[id].work { movesBytes = true }
             if tasks[id].startDelaySeconds > 0 {
                 delays[tasks[id].id] = (SimDuration(secondsRoundingUp: tasks[id].startDelaySeconds), tasks[id].delayCountsFrom)
@@ -139,6 +150,7 @@ final class GraphRun: EventHandler {
         }
         self.latencies = latencies
         self.waitingOn = waitingOn
+        self.dependentsStart = dependentsStart
         self.dependents = dependents
         self.delays = delays
         let kinds = TaskGraph.Kind.allCases
@@ -211,7 +223,8 @@ final class GraphRun: EventHandler {
         ends[id] = time
         if let interference, let collectiveBlocks { collectiveBlocks.transferEnded(id, interference) }
         if hostSync != nil { hostSyncSawFinish(id) }
-        for next in dependents[id] {
+        for k in dependentsStart[id]..<dependentsStart[id + 1] {
+            let next = dependents[k]
             waitingOn[next] -= 1
             if waitingOn[next] == 0 { startWhenReady(next) }
         }
