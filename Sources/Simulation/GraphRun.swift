@@ -10,9 +10,9 @@ import Software
 /// Every event the run schedules is an `Event` value (a kind, a GPU, a task index),
 /// never a closure: the simulator, the serial resources and the network queue plain
 /// data, and `handle(_:)`, the run's one dispatcher, does what each says in a
-/// `switch`. Nothing is allocated per event or per job, and nothing the engine holds
-/// refers back to this object (the simulator is handed it only for `run`), so it is
-/// freed once the run is over.
+/// `switch`. No closure is allocated per event, job or transfer, and nothing the
+/// engine holds refers back to this object (the simulator is handed it only for
+/// `run`), so it is freed once the run is over.
 final class GraphRun: EventHandler {
     /// What an event of the run does; `Event.kind` holds the raw value.
     enum EventKind: UInt8 {
