@@ -32,9 +32,9 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
         for run in loaded.runs {
             let tooBig = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
-            guard let first = tooBig.first else { continue }
+            guard !tooBig.isEmpty else { continue }
             var error = run.batchLocation
-            error.message = Self.doesNotFit(tooBig, first: first)
+            error.message = Self.doesNotFit(tooBig)
             output.stderr += "error: \(error)\n"
             output.exitCode = 2
         }
@@ -43,7 +43,9 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// One line for a run whose configurations do not fit in GPU memory: the GPU
     /// counts, what they need per GPU (a range where it differs) and what the GPU has.
-    static func doesNotFit(_ results: [ConfigurationResult], first: ConfigurationResult) -> String {
+    /// - Parameter results: the run's configurations that do not fit; at least one.
+    static func doesNotFit(_ results: [ConfigurationResult]) -> String {
+        let first = results[0]
         let needs = results.map(\.memory.totalBytes)
         let (least, most) = (needs.min()!, needs.max()!)
         let need = least == most ? Format.gib(least) : "\(Format.gib(least))-\(Format.gib(most))"
