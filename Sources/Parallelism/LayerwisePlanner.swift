@@ -317,8 +317,8 @@ struct LayerwisePlanner {
                 }
                 if i != split! && sliced && needsWholeInput(layer) {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
-                                             operation: .gatherSlice(layer: i, chunk: c))
+                    chain = allGather(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
+                                      operation: .gatherSlice(layer: i, chunk: c))
                     gathered.insert(i)
                     sliced = false
                 }
@@ -361,16 +361,25 @@ struct LayerwisePlanner {
                 }
                 if gathered.contains(i) && layer.kind.hasWeights {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
-                    chain = exchangeAllToAll(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)",
-                                             operation: .scatterGradient(layer: i, chunk: c))
+                    chain = reduceScatter(bytes, after: chain, step: step, group: "reduce-scatter \(layer.name) gradient, chunk \(c)",
+                                          operation: .scatterGradient(layer: i, chunk: c))
                 }
             }
             // The first model-parallel layer's input gradients go back to the examples' owners,
-            // summed on the way: down a pipelined chain ending at the owner under scheme (b),
-            // directly from every worker otherwise.
+            // summed on the way: under scheme (b), by cuda-convnet2's reducer under its networks
+            // on more than two GPUs, else down a pipelined chain ending at the owner; directly
+            // from every worker otherwise.
             if !dataLayers.isEmpty {
                 let features = Int(boundaryElements)
-                if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
+                if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1,
+                   usesConvnet2Reducer {
+                    let bytes = Double(examples) * boundaryElements * bytesPerElement
+                    let first = graph.tasks.count
+                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
+                    returned[owner] += convnet2Reduce(bytes, into: owner, ready: chain, step: step, group: "gradient return, chunk \(c)",
+                                                      operation: .returnGradient(chunk: c, owner: owner, examples: layout[c][0].examples,
+                                                                                 elements: 0..<(examples * features)))
+                } else if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
                     let order = Array(ring(from: owner).dropFirst()) + [owner]
                     let part = layout[c][0]
                     let first = graph.tasks.count
@@ -489,8 +498,7 @@ struct LayerwisePlanner {
         guard setup.activationBroadcast == .cudaConvnet2, workers > 2 else { return chain }
         let host = graph.hostEndpoint(node: setup.gpusPerNode.map { owner / $0 } ?? 0)
         let others = Array(order.dropFirst())
-        let group = setup.peerGroupSize.map { size in { (g: Int) in g / size } } ?? { _ in 0 }
-        let same = others.filter { group($0) == group(owner) }, other = others.filter { group($0) != group(owner) }
+        let (same, other) = peerGroups(around: owner)
         if workers == 8 && same.count == 3 && other.count == 4 {
             // EightGPUBroadcaster1::makeConnections: src → host → same[0], same[1], other[0], other[1];
             // same[1] → same[2], other[0] → other[2], other[1] → other[3].
@@ -498,6 +506,15 @@ struct LayerwisePlanner {
                     (same[1], same[2]), (other[0], other[2]), (other[1], other[3])]
         }
         return [(owner, host)] + others.map { (from: host, to: $0) }
+    }
+
+    /// The other workers in ring order from `worker`, split into those of its peer group
+    /// (`TrainingSetup.peerGroupSize`: the GPUs of one socket, which can copy peer to
+    /// peer) and the rest; every worker is in one group when the setup names none.
+    private func peerGroups(around worker: Int) -> (same: [Int], other: [Int]) {
+        let group = { (g: Int) in self.setup.peerGroupSize.map { g / $0 } ?? 0 }
+        let others = ring(from: worker).dropFirst()
+        return (others.filter { group($0) == group(worker) }, others.filter { group($0) != group(worker) })
     }
 
     /// The workers in ring order starting at `first`.
@@ -517,6 +534,79 @@ struct LayerwisePlanner {
             }
         }
         return received
+    }
+
+    /// Whether exchanges that sum run as cuda-convnet2's reducers (`convnet2Reduce`):
+    /// under its networks (`ActivationBroadcast.cudaConvnet2`) on more than two GPUs (on
+    /// two, its reducer is the one peer-to-peer add the other paths plan too).
+    private var usesConvnet2Reducer: Bool { setup.activationBroadcast == .cudaConvnet2 && workers > 2 }
+
+    /// Every worker's `bytes` slice to every other (an all-gather of a layer's input):
+    /// each pair its own transfer, or, under cuda-convnet2's networks on more than two
+    /// GPUs, as its layers hand their output to the GPUs of the next layers: one
+    /// broadcast per worker through its network (`Layer::fpropNext` → `IBroadcastNetwork::make`,
+    /// cudaconvnet/src/layer.cu and copypipeline.cu; `broadcastEdges`), all at once.
+    /// Host-staged pieces carry no executor operation (the executor has no host memory).
+    private mutating func allGather(_ bytes: Double, after: [[Int]], step: Int, group: String,
+                                    operation: TaskGraph.Operation) -> [[Int]] {
+        guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
+        let first = graph.tasks.count
+        defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
+        var received = after
+        for w in 0..<workers {
+            let done = graph.treeBroadcast(bytes, root: w, edges: broadcastEdges(from: w), ready: after[w], step: step, group: group)
+            for v in 0..<workers where v != w { received[v] += done[v]! }
+        }
+        return received
+    }
+
+    /// Every worker's partial sums for every other, `bytes` each, summed at their
+    /// worker (a reduce-scatter of a layer's input gradient): each pair its own
+    /// transfer, or, under cuda-convnet2's networks on more than two GPUs, its reducers
+    /// (`convnet2Reduce`), one per worker, all at once.
+    private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
+                                        operation: TaskGraph.Operation) -> [[Int]] {
+        guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
+        let first = graph.tasks.count
+        defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
+        return (0..<workers).map { convnet2Reduce(bytes, into: $0, ready: after, step: step, group: group, operation: operation) }
+    }
+
+    /// Every worker's partial `bytes` summed into `target`, as cuda-convnet2 reduces a
+    /// layer's input gradients from the GPUs of the layers after it
+    /// (`IActGradReducer::makeGradReducer`, cudaconvnet/src/gradreducer.cu):
+    /// - from eight GPUs, `ParallelActGradReducer`, which first waits for every
+    ///   contribution ("TODO: make it so that you can start the reduction before you've
+    ///   received all the messages") and runs `EightGPUReducer1` (reducepipeline.cu,
+    ///   `makeConnections`): the three GPUs of the target's peer group in a chain into the
+    ///   target; the other four in two chains of two, each into host memory, whose two sums
+    ///   the CPU adds (`ReducePeer::hostAdd`) before the result goes to the target; a
+    ///   pipeline of pieces (`TaskGraph.treeReduce`);
+    /// - otherwise `SequentialActGradReducer`: one source after another in device order
+    ///   from the target's successor, each a whole two-GPU add into the target
+    ///   (`StreamBroadcast::transfer`: peer to peer, or through host memory where the pair
+    ///   cannot peer, as the topology routes it), each after the one before.
+    /// The CPU's adds are not priced: one thread streaming two pieces of 512 KB takes
+    /// about 0.1-0.2 ms at a few GB/s, pipelined with the copies around it.
+    /// - Returns: the tasks after which `target` holds the sum.
+    private mutating func convnet2Reduce(_ bytes: Double, into target: Int, ready: [[Int]], step: Int, group: String,
+                                         operation: TaskGraph.Operation) -> [Int] {
+        let (same, other) = peerGroups(around: target)
+        if workers == 8 && same.count == 3 && other.count == 4 {
+            let host = graph.hostEndpoint(node: setup.gpusPerNode.map { target / $0 } ?? 0)
+            let everything = Array(ready.joined())
+            let edges = [(same[2], same[1]), (same[1], same[0]), (same[0], target),
+                         (other[0], other[1]), (other[1], host), (other[3], other[2]), (other[2], host), (host, target)]
+            return graph.treeReduce(bytes, root: target, edges: edges.map { (from: $0.0, to: $0.1) },
+                                    ready: Dictionary(uniqueKeysWithValues: (0..<workers).map { ($0, everything) }),
+                                    step: step, group: group)
+        }
+        var done = ready[target]
+        for source in ring(from: target).dropFirst() {
+            done = [graph.transfer(bytes, from: source, to: target, label: group, after: ready[source] + done, step: step, group: group,
+                                   operation: operation)]
+        }
+        return done + ready[target]
     }
 
     /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker

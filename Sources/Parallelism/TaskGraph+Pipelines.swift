@@ -79,4 +79,40 @@ extension TaskGraph {
         }
         return last + ready[chain.count - 1]
     }
+
+    /// A pipelined reduce of `bytes` into `root` up a tree of `edges` (child, parent
+    /// endpoints: GPUs, or a node's host memory), each edge listed after every edge into
+    /// its child: the message is cut into pieces (`pieces(for:)`), and each edge sends
+    /// piece p once piece p has arrived at its child from every edge into it, the
+    /// child's own contribution is ready, and the edge has sent piece p − 1
+    /// (store-and-forward, every hop its own sender; each endpoint adds what arrives to
+    /// its own part before passing it on).
+    /// - Parameters:
+    ///   - ready: for each endpoint with a contribution, the tasks after which it is
+    ///     ready (host memory contributes nothing).
+    ///   - operation: the annotation of a GPU-to-GPU piece carrying elements r (for an
+    ///     executor); a piece to or from host memory carries none.
+    /// - Returns: the tasks after which `root` holds the sum.
+    public mutating func treeReduce(_ bytes: Double, root: Int, edges: [(from: Int, to: Int)], ready: [Int: [Int]], step: Int,
+                                    group: String, elements: Int = 0,
+                                    operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int] {
+        let n = Self.pieces(for: bytes)
+        let piece = bytes / Double(n)
+        var previousPieceOnEdge = [Int?](repeating: nil, count: edges.count)
+        var atRoot: [Int] = []
+        for p in 0..<n {
+            var arrived: [Int: [Int]] = [:]   // piece p's transfers into each endpoint so far
+            for (e, edge) in edges.enumerated() {
+                let deps = (ready[edge.from] ?? []) + (arrived[edge.from] ?? []) + (previousPieceOnEdge[e].map { [$0] } ?? [])
+                let annotated = isHostEndpoint(edge.from) || isHostEndpoint(edge.to) ? nil
+                    : operation((p * elements / n)..<((p + 1) * elements / n))
+                let id = transfer(piece, from: edge.from, to: edge.to, label: "\(group) piece \(p)", after: deps, step: step, group: group,
+                                  operation: annotated)
+                previousPieceOnEdge[e] = id
+                arrived[edge.to, default: []].append(id)
+            }
+            atRoot = arrived[root] ?? []
+        }
+        return atRoot + (ready[root] ?? [])
+    }
 }

@@ -168,6 +168,44 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(pair == [[0, 1]])
     }
 
+    /// The model-parallel layers' exchanges that sum (the input-gradient reduce-scatter
+    /// and scheme (b)'s gradient return) run as cuda-convnet2's reducers under its
+    /// networks, and its all-gathers as its broadcasts (`gradreducer.cu`, `reducepipeline.cu`).
+    @Test func summingExchangesRunAsCudaConvnet2Reducers() throws {
+        func outcome(_ gpus: Int) throws -> ScenarioRunner.Outcome {
+            let yaml = hybridScenario(software: "{profile: ideal, activation_broadcast: cuda-convnet2}")
+                .replacingOccurrences(of: "fabric: pcie-tree", with: "fabric: pcie-tree\n  pcie: {gpu_link: pcie2-x16-p2p, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 2, switches_per_socket: 2, cross_socket: staged}")
+            return try ScenarioRunner.simulate(try Scenario.load(path: try temporaryScenario(yaml)).runs[0], gpus: gpus)
+        }
+        func transfers(_ o: ScenarioRunner.Outcome, _ group: String) -> [TaskGraph.Task] {
+            o.graph.tasks.filter { $0.step == 0 && $0.kind == .transfer && $0.group == group }
+        }
+        // Eight GPUs in two peer groups of four: EightGPUReducer1 into the chunk's owner (GPU 0):
+        // a chain through its own group, two chains of two of the other group into host memory, host to owner.
+        let eight = try outcome(8)
+        let host = eight.graph.hostEndpoint(node: 0)
+        let returned = transfers(eight, "gradient return, chunk 0")
+        #expect(Set(returned.map { [$0.device, $0.destination!] })
+                == [[3, 2], [2, 1], [1, 0], [4, 5], [5, host], [7, 6], [6, host], [host, 0]])
+        // It starts once every GPU's contribution is ready: every first piece waits on all eight backward passes.
+        let firstPieces = returned.filter { !eight.graph.isHostEndpoint($0.device) && $0.label.hasSuffix("piece 0") }
+        let backward = Set(eight.graph.tasks.filter { $0.step == 0 && $0.kind == .backward }.map(\.id))
+        #expect(firstPieces.allSatisfy { Set($0.dependencies).intersection(backward).count >= 8 })
+        // The reduce-scatter runs one such reducer per GPU; the all-gather one broadcast per GPU, each through host memory.
+        let scattered = transfers(eight, "reduce-scatter fc7 gradient, chunk 0")
+        #expect(Set(scattered.filter { eight.graph.isHostEndpoint($0.device) }.map { $0.destination! }) == Set(0..<8))
+        let gathered = transfers(eight, "all-gather fc7 input, chunk 0")
+        #expect(Set(gathered.filter { eight.graph.isHostEndpoint($0.destination!) }.map(\.device)) == Set(0..<8))
+        // Four GPUs: SequentialActGradReducer, one whole add after another into the owner, from its successor on.
+        let four = try outcome(4)
+        let sequential = transfers(four, "gradient return, chunk 0")
+        #expect(sequential.map(\.device) == [1, 2, 3] && sequential.allSatisfy { $0.destination == 0 })
+        #expect(sequential[1].dependencies.contains(sequential[0].id) && sequential[2].dependencies.contains(sequential[1].id))
+        // Two GPUs: the one peer-to-peer add (in pieces).
+        let two = try outcome(2)
+        #expect(Set(transfers(two, "gradient return, chunk 0").map { [$0.device, $0.destination!] }) == [[1, 0]])
+    }
+
     @Test func theBuiltInProfileCarriesTheMechanisms() throws {
         let p = try #require(try ProfileCatalog.builtIn().profile(named: "cuda-convnet2"))
         let m = p.mechanisms
