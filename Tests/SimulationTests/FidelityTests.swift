@@ -23,7 +23,7 @@ import Workload
         return StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: 1)
     }
 
-    @Test(arguments: [(AllReduceAlgorithm.ring, 8, 0.04), (.ring, 16, 0.04), (.ring, 32, 0.04), (.direct, 16, 0.04), (.tree, 16, 0.05), (.hierarchical, 16, 0.05), (.tree, 32, 0.05), (.hierarchical, 32, 0.05)])
+    @Test(arguments: [(AllReduceAlgorithm.ring, 8, 0.04), (.ring, 16, 0.04), (.ring, 32, 0.04), (.direct, 16, 0.04), (.tree, 16, 0.01), (.hierarchical, 16, 0.05), (.tree, 32, 0.01), (.hierarchical, 32, 0.05)])
     func aggregatedAgreesWithExpanded(algorithm: AllReduceAlgorithm, gpus: Int, tolerance: Double) throws {
         let cluster = dgx(nodes: "eth-25g", nics: 1)   // network-bound, so collectives matter
         let expanded = try step(.expanded, gpus: gpus, algorithm: algorithm, cluster: cluster)
@@ -35,14 +35,12 @@ import Workload
     /// Servers of 8 GPUs on a PCIe tree (two GPUs per switch, two switches per socket,
     /// one 25 GbE NIC): the switches' uplinks and the socket link are shared inside a
     /// node as the NIC is between nodes, and the closed forms still agree with the
-    /// transfers within 5% for the ring and the hierarchical all-reduce. The binary
-    /// tree's closed form is 5.5% pessimistic here (4.9% with the whole gradient in one
-    /// bucket, 0.5% with a bucket per layer): in the expanded plan each rank starts its
-    /// next step as soon as it holds the result (the root first, the deepest leaves
-    /// last), so the tree's transfers are staggered across ranks and contend less for
-    /// the shared uplinks, while the closed form starts every rank at once (issue 16,
-    /// item 6, not met for the plain tree on PCIe trees).
-    @Test(arguments: [(AllReduceAlgorithm.ring, 0.05), (.tree, 0.06), (.hierarchical, 0.05)])
+    /// transfers within 5% for the ring and the hierarchical all-reduce, and within 1%
+    /// for the binary tree, priced at its steady stagger: in the expanded plan each rank
+    /// starts its next step as soon as it holds the result (the root first, the deepest
+    /// leaves last), so the tree's transfers contend less for the shared uplinks than if
+    /// every rank started at once (which priced it 5.5% pessimistic here).
+    @Test(arguments: [(AllReduceAlgorithm.ring, 0.05), (.tree, 0.01), (.hierarchical, 0.05)])
     func aggregatedAgreesWithExpandedOnPCIeTrees(algorithm: AllReduceAlgorithm, tolerance: Double) throws {
         let pcie = catalog.link(named: "pcie3-x16")!
         let cluster = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
