@@ -239,15 +239,16 @@ extension TaskGraph {
     /// - Returns: for each rank, the tasks after which it holds the full result
     ///   (empty when a single rank needs no communication).
     ///   - nccl: for NCCL's algorithms, the system and NCCL's choice (required for them).
-    ///   - gatherThroughHost: `direct` only: each owner's reduced piece goes up to its
-    ///     node's host memory once and down from there to every other rank (a
-    ///     host-staged broadcast), instead of GPU to GPU.
+    ///   - cudaConvnet2Networks: `direct` only: each owner's piece is reduced by
+    ///     cuda-convnet2's reducer and goes up to its node's host memory once and down
+    ///     from there to every other rank (`directAllReduceAsCudaConvnet2`), instead of
+    ///     GPU to GPU.
     ///   - server: `psGPUs` only: the position in `ranks` of the GPU that serves this bucket.
     ///   - serverSeconds: `psHost` and `psGPUs`: the server's sum, mean and update
     ///     (`ParameterServers.serverSeconds`), waited for before the pulls.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
-                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, gatherThroughHost: Bool = false,
+                                   gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, cudaConvnet2Networks: Bool = false,
                                    server: Int = 0, serverSeconds: Double = 0,
                                    canPeer: (Int, Int) -> Bool = { _, _ in true }) -> [[Int]] {
         let n = ranks.count
@@ -269,9 +270,9 @@ extension TaskGraph {
             return p2psyncTreeAllReduce(tree, bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                         whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
         case .direct:
-            if gatherThroughHost {
-                return directAllReduceGatheredThroughHost(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
-                                                          gpusPerNode: gpusPerNode, piece: piece, op: op)
+            if cudaConvnet2Networks {
+                return directAllReduceAsCudaConvnet2(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
+                                                     gpusPerNode: gpusPerNode, canPeer: canPeer, piece: piece, op: op)
             }
             return directAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
         case .hierarchical, .parameterServer:
@@ -439,20 +440,26 @@ extension TaskGraph {
         return received
     }
 
-    /// `directAllReduce` with a host-staged all-gather, as cuda-convnet2 broadcasts
-    /// synchronized weights to three or more GPUs (cudaconvnet/src/streambroadcast.cu,
-    /// `ISafeBroadcastNetwork::make` never builds a peer tree, so `NaiveBroadcaster`:
-    /// source → host → every other GPU): the reduce-scatter as there, then each
-    /// owner's B/n piece goes up to its node's host memory (one transfer) and down to
-    /// the n − 1 others (concurrent, sharing the host's links). Piece times:
-    /// reduce-scatter (n − 1)·B/n received per rank, then B/n up and (n − 1)·B/n down
-    /// the busiest host link, at the topology's rates.
-    private mutating func directAllReduceGatheredThroughHost(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
-                                                             gpusPerNode: Int?, piece: (Int) -> Range<Int>,
-                                                             op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+    /// `directAllReduce` as cuda-convnet2 synchronizes a weight matrix over three or more
+    /// replicas (cudaconvnet/src/weights.cu, `Weights::aggregateReplicaGradients`): each
+    /// replica owns a shard of B/n; its reducer sums every replica's shard into it
+    /// (`IWeightReducer::make`: `cudaConvnet2Reduce`, all shards at once), then its
+    /// broadcaster sends the result to every other replica through host memory
+    /// (streambroadcast.cu, `ISafeBroadcastNetwork::make` never builds a peer tree, so
+    /// `NaiveBroadcaster`: source → host → every other GPU): each owner's piece goes up
+    /// to its node's host memory (one transfer) and down to the n − 1 others (concurrent,
+    /// sharing the host's links).
+    private mutating func directAllReduceAsCudaConvnet2(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+                                                        gpusPerNode: Int?, canPeer: (Int, Int) -> Bool, piece: (Int) -> Range<Int>,
+                                                        op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let size = bytes / Double(n)
-        let received = directReduceScatter(size, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        let received = (0..<n).map { j in
+            cudaConvnet2Reduce(size, into: ranks[j], sources: (1..<n).map { ranks[(j + $0) % n] }, canPeer: canPeer,
+                               host: hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0),
+                               ready: { ready[ranks.firstIndex(of: $0)!] }, step: step, group: group,
+                               operation: op(piece(j), true))
+        }
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
             let host = hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0)

@@ -197,7 +197,7 @@ struct LayerwisePlanner {
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: (0..<workers).map { _ in everyone + previousSync }, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
-                                       gatherThroughHost: false)
+                                       cudaConvnet2Networks: false)
                 let delay = fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)
                 for id in first..<graph.tasks.count where graph.tasks[id].dependencies.contains(where: { everyone.contains($0) }) {
                     graph.delayStart(of: id, by: delay, from: everyone)
@@ -215,9 +215,9 @@ struct LayerwisePlanner {
                 done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
                                        ready: ready, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
-                                       gatherThroughHost: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
+                                       cudaConvnet2Networks: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
                                        server: servers[b], serverSeconds: serverSeconds,
-                                       canPeer: { [access = setup.peerAccess] a, b in access?.canPeer(a, b) ?? true })
+                                       canPeer: { [setup] a, b in Self.canPeer(a, b, setup: setup) })
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
                 previousDone = done
@@ -376,7 +376,7 @@ struct LayerwisePlanner {
                     let bytes = Double(examples) * boundaryElements * bytesPerElement
                     let first = graph.tasks.count
                     defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
-                    returned[owner] += convnet2Reduce(bytes, into: owner, ready: chain, step: step, group: "gradient return, chunk \(c)",
+                    returned[owner] += chain[owner] + convnet2Reduce(bytes, into: owner, ready: chain, step: step, group: "gradient return, chunk \(c)",
                                                       operation: .returnGradient(chunk: c, owner: owner, examples: layout[c][0].examples,
                                                                                  elements: 0..<(examples * features)))
                 } else if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
@@ -508,13 +508,19 @@ struct LayerwisePlanner {
         return [(owner, host)] + others.map { (from: host, to: $0) }
     }
 
-    /// The other workers in ring order from `worker`, split into those of its peer group
-    /// (`TrainingSetup.peerGroupSize`: the GPUs of one socket, which can copy peer to
-    /// peer) and the rest; every worker is in one group when the setup names none.
+    /// The other workers in ring order from `worker`, split into those it can copy peer
+    /// to peer with (`canPeer`) and the rest.
     private func peerGroups(around worker: Int) -> (same: [Int], other: [Int]) {
-        let group = { (g: Int) in self.setup.peerGroupSize.map { g / $0 } ?? 0 }
         let others = ring(from: worker).dropFirst()
-        return (others.filter { group($0) == group(worker) }, others.filter { group($0) != group(worker) })
+        return (others.filter { Self.canPeer(worker, $0, setup: setup) }, others.filter { !Self.canPeer(worker, $0, setup: setup) })
+    }
+
+    /// Whether GPUs `a` and `b` copy peer to peer: as the setup's matrix says
+    /// (`peerAccess`), else within consecutive groups of `peerGroupSize` (the GPUs of one
+    /// socket on a PCIe tree whose sockets cannot), else always.
+    static func canPeer(_ a: Int, _ b: Int, setup: TrainingSetup) -> Bool {
+        if let access = setup.peerAccess { return access.canPeer(a, b) }
+        return setup.peerGroupSize.map { a / $0 == b / $0 } ?? true
     }
 
     /// The workers in ring order starting at `first`.
@@ -569,44 +575,18 @@ struct LayerwisePlanner {
         guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
         let first = graph.tasks.count
         defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
-        return (0..<workers).map { convnet2Reduce(bytes, into: $0, ready: after, step: step, group: group, operation: operation) }
+        return (0..<workers).map { after[$0] + convnet2Reduce(bytes, into: $0, ready: after, step: step, group: group, operation: operation) }
     }
 
-    /// Every worker's partial `bytes` summed into `target`, as cuda-convnet2 reduces a
-    /// layer's input gradients from the GPUs of the layers after it
-    /// (`IActGradReducer::makeGradReducer`, cudaconvnet/src/gradreducer.cu):
-    /// - from eight GPUs, `ParallelActGradReducer`, which first waits for every
-    ///   contribution ("TODO: make it so that you can start the reduction before you've
-    ///   received all the messages") and runs `EightGPUReducer1` (reducepipeline.cu,
-    ///   `makeConnections`): the three GPUs of the target's peer group in a chain into the
-    ///   target; the other four in two chains of two, each into host memory, whose two sums
-    ///   the CPU adds (`ReducePeer::hostAdd`) before the result goes to the target; a
-    ///   pipeline of pieces (`TaskGraph.treeReduce`);
-    /// - otherwise `SequentialActGradReducer`: one source after another in device order
-    ///   from the target's successor, each a whole two-GPU add into the target
-    ///   (`StreamBroadcast::transfer`: peer to peer, or through host memory where the pair
-    ///   cannot peer, as the topology routes it), each after the one before.
-    /// The CPU's adds are not priced: one thread streaming two pieces of 512 KB takes
-    /// about 0.1-0.2 ms at a few GB/s, pipelined with the copies around it.
+    /// Every worker's partial `bytes` summed into `target` by cuda-convnet2's reducer
+    /// (`TaskGraph.cudaConvnet2Reduce`), its peer groups as `peerGroups` splits them.
     /// - Returns: the tasks after which `target` holds the sum.
     private mutating func convnet2Reduce(_ bytes: Double, into target: Int, ready: [[Int]], step: Int, group: String,
                                          operation: TaskGraph.Operation) -> [Int] {
-        let (same, other) = peerGroups(around: target)
-        if workers == 8 && same.count == 3 && other.count == 4 {
-            let host = graph.hostEndpoint(node: setup.gpusPerNode.map { target / $0 } ?? 0)
-            let everything = Array(ready.joined())
-            let edges = [(same[2], same[1]), (same[1], same[0]), (same[0], target),
-                         (other[0], other[1]), (other[1], host), (other[3], other[2]), (other[2], host), (host, target)]
-            return graph.treeReduce(bytes, root: target, edges: edges.map { (from: $0.0, to: $0.1) },
-                                    ready: Dictionary(uniqueKeysWithValues: (0..<workers).map { ($0, everything) }),
-                                    step: step, group: group)
-        }
-        var done = ready[target]
-        for source in ring(from: target).dropFirst() {
-            done = [graph.transfer(bytes, from: source, to: target, label: group, after: ready[source] + done, step: step, group: group,
-                                   operation: operation)]
-        }
-        return done + ready[target]
+        graph.cudaConvnet2Reduce(bytes, into: target, sources: Array(ring(from: target).dropFirst()),
+                                        canPeer: { [setup] in Self.canPeer($0, $1, setup: setup) },
+                                        host: graph.hostEndpoint(node: setup.gpusPerNode.map { target / $0 } ?? 0),
+                                        ready: { ready[$0] }, step: step, group: group, operation: operation)
     }
 
     /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker

@@ -92,7 +92,8 @@ extension TaskGraph {
     ///     ready (host memory contributes nothing).
     ///   - operation: the annotation of a GPU-to-GPU piece carrying elements r (for an
     ///     executor); a piece to or from host memory carries none.
-    /// - Returns: the tasks after which `root` holds the sum.
+    /// - Returns: the transfers into `root` of the last piece, after which it holds the
+    ///   sum once its own contribution is ready (`ready[root]`, not repeated here).
     public mutating func treeReduce(_ bytes: Double, root: Int, edges: [(from: Int, to: Int)], ready: [Int: [Int]], step: Int,
                                     group: String, elements: Int = 0,
                                     operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int] {
@@ -103,7 +104,8 @@ extension TaskGraph {
         for p in 0..<n {
             var arrived: [Int: [Int]] = [:]   // piece p's transfers into each endpoint so far
             for (e, edge) in edges.enumerated() {
-                let deps = (ready[edge.from] ?? []) + (arrived[edge.from] ?? []) + (previousPieceOnEdge[e].map { [$0] } ?? [])
+                // The first piece waits for the child's contribution; each later one follows it on the edge.
+                let deps = (previousPieceOnEdge[e].map { [$0] } ?? ready[edge.from] ?? []) + (arrived[edge.from] ?? [])
                 let annotated = isHostEndpoint(edge.from) || isHostEndpoint(edge.to) ? nil
                     : operation((p * elements / n)..<((p + 1) * elements / n))
                 let id = transfer(piece, from: edge.from, to: edge.to, label: "\(group) piece \(p)", after: deps, step: step, group: group,
@@ -113,6 +115,6 @@ extension TaskGraph {
             }
             atRoot = arrived[root] ?? []
         }
-        return atRoot + (ready[root] ?? [])
+        return atRoot
     }
 }

@@ -32,8 +32,9 @@ public struct TrainingSetup: Sendable {
     /// Data-parallel gradients all-reduced one layer at a time, each after the one
     /// before, once backward is done.
     public var syncLayersInTurn = false
-    /// From this many GPUs on, a `direct` gradient all-reduce broadcasts each reduced
-    /// piece through host memory (`AllReduce`'s `gatherThroughHost`); nil: never.
+    /// From this many GPUs on, a `direct` gradient all-reduce runs as cuda-convnet2's
+    /// weight sync: each shard summed by its reducer, broadcast through host memory
+    /// (`AllReduce`'s `cudaConvnet2Networks`); nil: never.
     public var hostStagedSyncFromGPUs: Int?
     /// How scheme (b)'s turns broadcast a worker's boundary activations.
     public var activationBroadcast = ActivationBroadcast.chain

@@ -32,8 +32,10 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `sync_layers_in_turn`: the data-parallel gradients are synchronized layer by
     /// layer, each all-reduce waiting for the one before, all after backward.
     public var syncLayersInTurn = false
-    /// `host_staged_sync_from_gpus`: from this many GPUs on, the broadcast half of a
-    /// `direct` gradient all-reduce goes through host memory; nil: never.
+    /// `host_staged_sync_from_gpus`: from this many GPUs on, a `direct` gradient
+    /// all-reduce runs as cuda-convnet2's weight sync: each shard's reduce by its reducer
+    /// (one GPU after another, or its eight-GPU reducer through host memory), the broadcast
+    /// half through host memory; nil: never.
     public var hostStagedSyncFromGPUs: Int?
     /// `activation_broadcast`: how the hybrid's turns broadcast activations
     /// (`chain`, or `cuda-convnet2`'s host-staged networks).

@@ -144,6 +144,12 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(staged.count == 5 * (4 + 4 * 3))
         let up = staged.filter { !four.graph.isHostEndpoint($0.device) }
         #expect(up.count == 5 * 4 && up.allSatisfy { four.graph.isHostEndpoint($0.destination!) })
+        // The reduce half as cuda-convnet2's SequentialWeightReducer: into each shard's owner,
+        // one replica after another from the owner's successor.
+        let intoZero = four.graph.tasks.filter { $0.step == four.measuredStep && $0.kind == .transfer && $0.destination == 0
+            && ($0.group ?? "") == "allreduce bucket 0" && !four.graph.isHostEndpoint($0.device) }
+        #expect(intoZero.map(\.device) == [1, 2, 3])
+        #expect(intoZero[1].dependencies.contains(intoZero[0].id) && intoZero[2].dependencies.contains(intoZero[1].id))
     }
 
     @Test func activationsGoThroughHostMemoryAsCudaConvnet2BroadcastsThem() throws {
