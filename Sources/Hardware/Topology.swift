@@ -132,6 +132,8 @@ public final class Topology {
     /// A shared switch's adjacency split by the node of the neighbor (-1: another
     /// switch), each entry with its position in `adjacency`; built on first use.
     private var switchAdjacency: [Int: [Int: [(position: Int, neighbor: Int, link: Int)]]] = [:]
+    /// Each link's image in node 0 under the node shift (`firstNodeImage(ofLink:)`), built on first use.
+    var firstNodeLinks: [Int] = []
     /// Scratch for `search`: a vertex is seen when its stamp equals the current
     /// generation, so a search costs what it explores, not the size of the topology.
     private var searchStamp: [UInt32] = [], searchParent: [Int] = [], searchGeneration: UInt32 = 0

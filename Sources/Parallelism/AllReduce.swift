@@ -246,13 +246,18 @@ extension TaskGraph {
     ///   - server: `psGPUs` only: the position in `ranks` of the GPU that serves this bucket.
     ///   - serverSeconds: `psHost` and `psGPUs`: the server's sum, mean and update
     ///     (`ParameterServers.serverSeconds`), waited for before the pulls.
+    ///   - symmetry: plan node 0's part only (`NodeSymmetry`): `ranks` are then all the
+    ///     run's GPUs in order, `ready` and the result hold node 0's ranks only.
+    ///     Only for the algorithms `NodeSymmetry.refusal` accepts.
     public mutating func allReduce(_ algorithm: AllReduceAlgorithm, bytes: Double, ranks: [Int], ready: [[Int]],
                                    step: Int, group: String, bucket: (index: Int, elements: Int)? = nil,
                                    gpusPerNode: Int? = nil, nccl: NCCLRun? = nil, cudaConvnet2Networks: Bool = false,
-                                   server: Int = 0, serverSeconds: Double = 0,
+                                   server: Int = 0, serverSeconds: Double = 0, symmetry: NodeSymmetry? = nil,
                                    canPeer: (Int, Int) -> Bool = { _, _ in true }) -> [[Int]] {
         let n = ranks.count
         guard n > 1 || (algorithm.communicatesOnOneGPU && n == 1) else { return ready }
+        precondition(symmetry.map { ranks == Array(0..<$0.ranks) && ready.count == $0.ranksPerNode } ?? true,
+                     "a symmetric all-reduce runs over every rank, from node 0's")
         /// The c-th of n near-equal pieces of the bucket's elements.
         func piece(_ c: Int) -> Range<Int> {
             guard let bucket else { return 0..<0 }
@@ -262,7 +267,9 @@ extension TaskGraph {
             bucket.map { .gradient(bucket: $0.index, elements: elements, add: add) }
         }
         switch algorithm {
-        case .ring: return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op)
+        case .ring:
+            return ringAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, piece: piece, op: op,
+                                 period: symmetry?.ranksPerNode)
         case .tree: return treeAllReduce(bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
                                          whole: bucket.map { 0..<$0.elements } ?? 0..<0, op: op)
         case .p2psyncTree:
@@ -283,7 +290,7 @@ extension TaskGraph {
             }
             if algorithm == .hierarchical {
                 return hierarchicalAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
-                                             whole: whole, op: op)
+                                             whole: whole, op: op, firstNodeOnly: symmetry != nil)
             }
             return parameterServerAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
                                             whole: whole, op: op)
@@ -300,14 +307,14 @@ extension TaskGraph {
         case .nccl, .ncclRing, .ncclTree:
             guard let nccl else { preconditionFailure("NCCL's algorithms need NCCL's system and choice") }
             return ncclAllReduce(nccl, bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
-                                 whole: bucket.map { 0..<$0.elements }, op: op)
+                                 whole: bucket.map { 0..<$0.elements }, op: op, symmetry: symmetry)
         }
     }
 
     private mutating func ringAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
-                                        piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+                                        piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?, period: Int? = nil) -> [[Int]] {
         ringSteps(0..<(2 * (ranks.count - 1)), bytes: bytes, ranks: ranks, ready: ready, step: step, group: group,
-                  label: "\(group) ring", piece: piece, op: op)
+                  label: "\(group) ring", piece: piece, op: op, period: period)
     }
 
     /// Steps `steps` of a ring all-reduce of `bytes` over `ranks` (steps 0..<n−1 are the
@@ -318,17 +325,24 @@ extension TaskGraph {
     /// - Returns: for each rank, the tasks after which it holds the last step's result
     ///   and its own last send is out (`ready` when there are no steps).
     ///   - latency: the latency of ring step t's transfer from GPU a to GPU b (none by default).
+    ///   - period: plan only positions 0..<period, for a ring that the node shift maps onto
+    ///     itself by `period` positions (`NodeSymmetry`): position i stands for every
+    ///     i + k·period, so the position left of 0 (n − 1) is stood for by period − 1; `ready`
+    ///     and the result then hold those positions only. nil: every position.
     mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
                             label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?,
-                            latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none }) -> [[Int]] {
+                            latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none },
+                            period: Int? = nil) -> [[Int]] {
         let n = ranks.count
         guard n > 1, !steps.isEmpty else { return ready }
+        let planned = period ?? n
+        precondition(n % planned == 0, "a ring's period divides its length")
         let chunk = bytes / Double(n)
-        var previous = [Int](repeating: -1, count: n)   // the transfer each rank sent in the last ring step
+        var previous = [Int](repeating: -1, count: planned)   // the transfer each planned rank sent in the last ring step
         for t in steps {
-            var current = [Int](repeating: -1, count: n)
-            for i in 0..<n {
-                let left = (i + n - 1) % n
+            var current = [Int](repeating: -1, count: planned)
+            for i in 0..<planned {
+                let left = (i + n - 1) % n % planned
                 // Rank i forwards what it received from its left neighbour in the
                 // previous step, after its own previous send has gone out.
                 let deps = t == steps.lowerBound ? ready[i] : [previous[left], previous[i]]
@@ -345,7 +359,7 @@ extension TaskGraph {
             previous = current
         }
         // Rank i holds the result once it has received the last step's chunk from its left.
-        return (0..<n).map { [previous[($0 + n - 1) % n], previous[$0]] }
+        return (0..<planned).map { [previous[($0 + n - 1) % n % planned], previous[$0]] }
     }
 
     private mutating func treeAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,

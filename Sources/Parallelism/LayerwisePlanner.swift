@@ -24,6 +24,8 @@ struct LayerwisePlanner {
     let split: Int?
     /// One worker stands for all; all-reduces are single collective tasks.
     let aggregated: Bool
+    /// Node 0's workers stand for every node's (`NodeSymmetry`); nil: every worker planned.
+    let symmetry: NodeSymmetry?
     var graph: TaskGraph
     /// Set when planning stopped early because the plan outgrew `PlanLimits.tasks`:
     /// the fraction of the first step's model-parallel chunks planned by then.
@@ -39,12 +41,17 @@ struct LayerwisePlanner {
     private var workers: Int { graph.gpus }
     private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
 
-    init(setup: TrainingSetup, strategy: Strategy, split: Int?, aggregated: Bool = false) {
+    /// - Parameter symmetry: plan node 0's workers only, for a data-parallel plan that
+    ///   `NodeSymmetry.refusal` accepts (expanded fidelity).
+    init(setup: TrainingSetup, strategy: Strategy, split: Int?, aggregated: Bool = false, symmetry: NodeSymmetry? = nil) {
+        precondition(symmetry == nil || (!aggregated && split == nil), "only an expanded data-parallel plan is planned for one node")
         self.setup = setup
         self.strategy = strategy
         self.split = split
         self.aggregated = aggregated
-        graph = TaskGraph(gpus: aggregated ? 1 : setup.gpus, steps: setup.steps, representing: setup.gpus)
+        self.symmetry = symmetry
+        graph = TaskGraph(gpus: aggregated ? 1 : symmetry?.ranksPerNode ?? setup.gpus, steps: setup.steps, representing: setup.gpus,
+                          symmetry: symmetry)
         let layers = setup.network.layers, batch = setup.batchPerGPU, precision = setup.precision
         let data = 1..<(split ?? layers.count)
         func works(_ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
@@ -130,11 +137,19 @@ struct LayerwisePlanner {
 
     // MARK: Data-parallel backward
 
+    /// The gradient buckets of the data-parallel layers `layers`, in the order they are
+    /// all-reduced: Horovod's fused groups under tensor fusion, else the strategy's buckets.
+    static func buckets(_ setup: TrainingSetup, strategy: Strategy, layers: Range<Int>) -> [Planner.Bucket] {
+        setup.tensorFusion?.buckets(setup.network, layers: layers, bytesPerElement: setup.gradientBytesPerElement)
+            ?? Planner.gradientBuckets(setup.network, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
+                                       layers: layers, bytesPerElement: setup.gradientBytesPerElement)
+    }
+
     private mutating func planDataBackward(_ step: Int, start: [[Int]]) -> [[Int]] {
         let fusion = setup.tensorFusion
-        let buckets = fusion?.buckets(net, layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
-            ?? Planner.gradientBuckets(net, precision: setup.precision, bucketBytes: strategy.gradientSync.bucketBytes,
-                                       layers: dataLayers, bytesPerElement: setup.gradientBytesPerElement)
+        let buckets = Self.buckets(setup, strategy: strategy, layers: dataLayers)
+        // The all-reduces run over every rank; under node symmetry only node 0's are laid out.
+        let ranks = Array(0..<(symmetry?.ranks ?? workers))
         var closing = [[Int]](repeating: [], count: workers)   // per worker, per bucket
         var lastBackward = start
         for w in 0..<workers {
@@ -194,10 +209,10 @@ struct LayerwisePlanner {
                 // HOROVOD_NUM_NCCL_STREAMS from v0.17, 1 by default), whose kernels run in order.
                 let everyone = (0..<workers).map { closing[$0][b] }
                 let first = graph.tasks.count
-                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: ranks,
                                        ready: (0..<workers).map { _ in everyone + previousSync }, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
-                                       cudaConvnet2Networks: false)
+                                       cudaConvnet2Networks: false, symmetry: symmetry)
                 let delay = fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)
                 for id in first..<graph.tasks.count where graph.tasks[id].dependencies.contains(where: { everyone.contains($0) }) {
                     graph.delayStart(of: id, by: delay, from: everyone)
@@ -212,11 +227,11 @@ struct LayerwisePlanner {
                 let ready = setup.syncLayersInTurn ? (0..<workers).map { lastBackward[$0] + previousSync }
                     : (0..<workers).map { [closing[$0][b]] + (algorithm.runsInIssueOrder ? previousDone[$0] : []) }
                 let first = graph.tasks.count
-                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: Array(0..<workers),
+                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: ranks,
                                        ready: ready, step: step, group: group,
                                        bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
                                        cudaConvnet2Networks: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
-                                       server: servers[b], serverSeconds: serverSeconds,
+                                       server: servers[b], serverSeconds: serverSeconds, symmetry: symmetry,
                                        canPeer: { [setup] a, b in Self.canPeer(a, b, setup: setup) })
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }

@@ -11,7 +11,15 @@ public enum Planner {
     /// With `aggregated` fidelity a data-parallel plan lays out one worker, which
     /// stands for all of them, and each bucket's all-reduce as one collective task;
     /// other strategies are always expanded.
-    public static func plan(_ setup: TrainingSetup, strategy: Strategy, fidelity: Fidelity = .expanded) throws -> TaskGraph {
+    ///
+    /// With `symmetry` (expanded fidelity, a plan `NodeSymmetry.refusal` accepts, on a
+    /// wiring the node shift maps onto itself) the plan lays out node 0's workers and
+    /// their transfers, which stand for every node's (`NodeSymmetry`).
+    public static func plan(_ setup: TrainingSetup, strategy: Strategy, fidelity: Fidelity = .expanded,
+                            symmetry: NodeSymmetry? = nil) throws -> TaskGraph {
+        precondition(symmetry == nil || (fidelity == .expanded && NodeSymmetry.refusal(setup, strategy: strategy) == nil
+                                         && symmetry!.ranks == setup.gpus && symmetry!.ranksPerNode == setup.gpusPerNode),
+                     "a plan laid out for one node must be the same from every node")
         let split = try strategy.modelParallelStart(in: setup.network)
         if setup.gpus == 1 {
             // One GPU synchronizes nothing, unless its variables live in host memory (`psHost`).
@@ -21,7 +29,7 @@ public enum Planner {
             return try single.build()
         }
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
-                                       aggregated: fidelity == .aggregated && split == nil)
+                                       aggregated: fidelity == .aggregated && split == nil, symmetry: symmetry)
         return try planner.build()
     }
 

@@ -13,15 +13,20 @@ extension TaskGraph {
 
     /// Intra-node ring reduce-scatter, one ring per local rank across the nodes over
     /// its 1/g shard, intra-node ring all-gather (`AllReduceAlgorithm.hierarchical`).
+    /// - Parameter firstNodeOnly: plan node 0's part of the symmetric plan (`NodeSymmetry`):
+    ///   its own rings, and its place in each ring across the nodes, which the node shift
+    ///   maps onto itself by one position; `ready` and the result hold node 0's ranks.
     /// - Precondition: at least two nodes, each with the same number of ranks.
     mutating func hierarchicalAllReduce(bytes: Double, ranks: [Int], nodes: NodeGroups, ready: [[Int]], step: Int, group: String,
-                                        whole: Range<Int>?, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+                                        whole: Range<Int>?, op: (Range<Int>, Bool) -> Operation?,
+                                        firstNodeOnly: Bool = false) -> [[Int]] {
         let g = nodes.members[0].count, n = nodes.members.count
         precondition(n > 1 && nodes.isUniform, "hierarchical all-reduce needs equal nodes")
         let local = Self.pieces(of: whole, g)
         var state = ready
+        let planned = firstNodeOnly ? Array(nodes.members.prefix(1)) : nodes.members
         // 1. Reduce-scatter inside every node: local rank l then holds piece (l + 1) mod g of the node's sum.
-        for members in nodes.members {
+        for members in planned {
             let done = ringSteps(0..<(g - 1), bytes: bytes, ranks: members.map { ranks[$0] }, ready: members.map { state[$0] },
                                  step: step, group: group, label: "\(group) intra-node ring", piece: local, op: op)
             for (j, position) in members.enumerated() { state[position] = done[j] }
@@ -31,12 +36,13 @@ extension TaskGraph {
             let column = nodes.members.map { $0[l] }
             let shard = whole.map { _ in local((l + 1) % g) }
             let done = ringSteps(0..<(2 * (n - 1)), bytes: bytes / Double(g), ranks: column.map { ranks[$0] },
-                                 ready: column.map { state[$0] }, step: step, group: group,
-                                 label: "\(group) inter-node ring \(l)", piece: Self.pieces(of: shard, n), op: op)
-            for (j, position) in column.enumerated() { state[position] = done[j] }
+                                 ready: column.prefix(firstNodeOnly ? 1 : n).map { state[$0] }, step: step, group: group,
+                                 label: "\(group) inter-node ring \(l)", piece: Self.pieces(of: shard, n), op: op,
+                                 period: firstNodeOnly ? 1 : nil)
+            for (j, position) in column.prefix(done.count).enumerated() { state[position] = done[j] }
         }
         // 3. All-gather inside every node.
-        for members in nodes.members {
+        for members in planned {
             let done = ringSteps((g - 1)..<(2 * (g - 1)), bytes: bytes, ranks: members.map { ranks[$0] },
                                  ready: members.map { state[$0] }, step: step, group: group, label: "\(group) intra-node ring",
                                  piece: local, op: op)

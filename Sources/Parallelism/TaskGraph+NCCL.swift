@@ -9,28 +9,33 @@ extension TaskGraph {
     ///     executor; nil leaves them plain. The tree's transfers carry no operation:
     ///     its fluid pipeline sends each edge's share before the subtree's sum is
     ///     complete, which an executor cannot run.
+    ///   - symmetry: plan node 0's part only (`NodeSymmetry`; rings only): every ring
+    ///     visits the nodes in order, each in the same `nodeOrder`, so the node shift maps
+    ///     it onto itself by g positions; `ready` and the result hold node 0's ranks.
     /// - Returns: for each rank, the tasks after which it holds the result and its own
     ///   sends are out.
     mutating func ncclAllReduce(_ run: NCCLRun, bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
-                                whole: Range<Int>?, op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
+                                whole: Range<Int>?, op: (Range<Int>, Bool) -> Operation?, symmetry: NodeSymmetry? = nil) -> [[Int]] {
         let system = run.system, choice = run.choice
         let n = ranks.count
         let nodes = NodeGroups(ranks: ranks, gpusPerNode: system.gpusPerNode)
         func node(_ gpu: Int) -> Int { gpu / system.gpusPerNode }
-        var done = [[Int]](repeating: [], count: n)
+        precondition(symmetry == nil || choice.algorithm == .ring, "only NCCL's rings are planned for one node")
+        var done = [[Int]](repeating: [], count: ready.count)
         let label = "\(group) nccl \(choice)"
         switch choice.algorithm {
         case .ring:
             let orders = system.ringOrders(nodes)
             let channelPieces = Self.pieces(of: whole, orders.count)
+            let planned = symmetry?.ranksPerNode ?? n   // node 0's ranks come first in every order
             for (l, order) in orders.enumerated() {
                 let channel = whole.map { _ in channelPieces(l) }
                 let result = ringSteps(0..<(2 * (n - 1)), bytes: bytes / Double(orders.count) / choice.proto.wireEfficiency,
-                                       ranks: order.map { ranks[$0] }, ready: order.map { ready[$0] }, step: step, group: group,
-                                       label: "\(label) ring \(l)", piece: Self.pieces(of: channel, n), op: op) { t, a, b in
-                    system.ringStepLatency(choice, across: node(a) != node(b), firstStep: t == 0)
-                }
-                for (j, position) in order.enumerated() { done[position] += result[j] }
+                                       ranks: order.map { ranks[$0] }, ready: order.prefix(planned).map { ready[$0] }, step: step,
+                                       group: group, label: "\(label) ring \(l)", piece: Self.pieces(of: channel, n), op: op,
+                                       latency: { t, a, b in system.ringStepLatency(choice, across: node(a) != node(b), firstStep: t == 0) },
+                                       period: symmetry?.ranksPerNode)
+                for (j, position) in order.prefix(planned).enumerated() { done[position] += result[j] }
             }
         case .tree:
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)

@@ -110,17 +110,33 @@ public struct TaskGraph: Sendable {
     /// GPUs that have tasks in the graph.
     public let gpus: Int
     /// GPUs the graph stands for: `gpus`, or more when identical workers are
-    /// simulated once (aggregated fidelity).
+    /// simulated once (aggregated fidelity) or one node stands for every node (`symmetry`).
     public let representedGPUs: Int
     public let steps: Int
+    /// Set when the graph is node 0's part of a plan that is the same seen from every
+    /// node (`NodeSymmetry`): its transfers from node 0 into another node stand for the
+    /// transfers into node 0 of the same orbit; nil for a whole plan.
+    public let symmetry: NodeSymmetry?
 
     /// Dependencies of all tasks added up (the graph's edges).
     public private(set) var dependencyCount = 0
 
-    public init(gpus: Int, steps: Int, representing represented: Int? = nil) {
+    /// - Parameter symmetry: for node 0's part of a symmetric plan, its symmetry; `gpus`
+    ///   is then its ranks per node and `represented` its ranks.
+    public init(gpus: Int, steps: Int, representing represented: Int? = nil, symmetry: NodeSymmetry? = nil) {
+        precondition(symmetry.map { $0.ranksPerNode == gpus && $0.ranks == represented } ?? true,
+                     "a symmetric graph lays out node 0's ranks and stands for all")
         self.gpus = gpus
         self.representedGPUs = represented ?? gpus
         self.steps = steps
+        self.symmetry = symmetry
+    }
+
+    /// The endpoint of the graph whose tasks stand for endpoint `endpoint`'s: itself in a
+    /// whole plan; under `symmetry`, its image in node 0 (a GPU, or node 0's host memory).
+    public func representative(ofEndpoint endpoint: Int) -> Int {
+        guard let symmetry else { return endpoint }
+        return isHostEndpoint(endpoint) ? hostEndpoint(node: 0) : symmetry.representative(of: endpoint)
     }
 
     /// The endpoint of node `node`'s host memory, for transfers to and from it.

@@ -34,6 +34,9 @@ public struct RunSpec: Sendable {
     public var steps: Int
     /// How finely to simulate; nil chooses by size (see `ScenarioRunner.fidelity`).
     public var fidelity: Fidelity?
+    /// Lay out and simulate every node even where node 0 would stand for all
+    /// (`ScenarioRunner.nodeSymmetryRefusal`): the same results, slower; for checks.
+    public var simulatesEveryNode = false
     public var gpuCounts: [Int]
     /// The training to price, if the scenario states it.
     public var training: TrainingGoal?

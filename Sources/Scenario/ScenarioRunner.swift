@@ -33,7 +33,8 @@ public enum ScenarioRunner {
             error.message = "GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(gpus)"
             throw error
         }
-        if fidelity(run, gpus: gpus) == .expanded {
+        // Node 0 standing for every node, an expanded plan grows as N, not N^2: PlanLimits bound it.
+        if fidelity(run, gpus: gpus) == .expanded && nodeSymmetryRefusal(run, gpus: gpus) != nil {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
             if gpus > limit {
                 var error = location
@@ -91,8 +92,11 @@ public enum ScenarioRunner {
             throw error
         }
         let graph: TaskGraph
+        let fidelity = fidelity(run, gpus: gpus)
+        let symmetry = fidelity == .expanded && nodeSymmetryRefusal(run, gpus: gpus) == nil
+            ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode) : nil
         do {
-            graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity(run, gpus: gpus))
+            graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity, symmetry: symmetry)
         } catch let tooLarge as PlanTooLargeError {
             var error = location ?? run.gpusLocation
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
@@ -101,7 +105,8 @@ public enum ScenarioRunner {
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         try checkDurations(graph, topology: topology, cost: cost, run: run)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
-        var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1)
+        var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1,
+                                          symmetry: graph.symmetry)
         // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
         metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
         metrics = metrics.withPeriodicWork(inputCopySeconds: run.inputCopySeconds(gpus: gpus, topology: topology),
@@ -137,6 +142,28 @@ public enum ScenarioRunner {
                 + "; check the hardware figures and the batch"
             throw error
         }
+    }
+
+    /// Why an expanded simulation of `run` on `gpus` GPUs lays out every node instead of
+    /// node 0 standing for all (`NodeSymmetry`), in a few words, or nil when node 0 stands
+    /// for all: the wiring must be the same from every node (`Topology.Wiring.nodeShiftRefusal`:
+    /// two or more full nodes under one switch) and the plan too (`NodeSymmetry.refusal`:
+    /// data parallelism with a ring-shaped all-reduce). Either way the results are the same.
+    public static func nodeSymmetryRefusal(_ run: RunSpec, gpus: Int) -> String? {
+        if run.simulatesEveryNode { return "every node asked for" }
+        return Topology.Wiring(cluster: run.simulatedCluster, gpus: gpus).nodeShiftRefusal
+            ?? NodeSymmetry.refusal(run.setup(gpus: gpus), strategy: run.plannedStrategy)
+    }
+
+    /// How a run is simulated, in a few words: `aggregated`, `expanded` on one node or
+    /// `expanded, one node simulated for all 32 (symmetric)`, or `expanded, every node
+    /// simulated (not symmetric: <why>)`.
+    public static func simulationSummary(_ run: RunSpec, gpus: Int) -> String {
+        guard fidelity(run, gpus: gpus) == .expanded else { return Fidelity.aggregated.rawValue }
+        let nodes = run.cluster.nodes(for: gpus)
+        guard nodes > 1 else { return Fidelity.expanded.rawValue }
+        if let refusal = nodeSymmetryRefusal(run, gpus: gpus) { return "expanded, every node simulated (not symmetric: \(refusal))" }
+        return "expanded, one node simulated for all \(nodes) (symmetric)"
     }
 
     /// GPU counts above which data-parallel runs are simulated aggregated unless the

@@ -87,8 +87,11 @@ final class GraphRun: EventHandler {
     /// replaces the entry.
     private var lastPrice: [(work: ComputeWork, duration: SimDuration)?]
     /// Routes depend only on the endpoints: each pair is resolved once, into
-    /// `routes[routeIndex[source × endpoints + destination]]`, a list of legs.
+    /// `routes[routeIndex[source × endpoints + destination]]`, a list of legs. Under node
+    /// symmetry (`TaskGraph.symmetry`) every link is node 0's image of the route's
+    /// (`Topology.firstNodeLegs`): node 0's links carry what every node's carry.
     private var routes: [[[LinkID]]] = []
+    private let symmetric: Bool
     private var routeIndex: [Int: Int] = [:]
     /// Per task, for transfers under way: its route, its leg in flight, and the latency
     /// its software adds after the last leg.
@@ -113,6 +116,7 @@ final class GraphRun: EventHandler {
         self.profile = profile
         let tasks = graph.tasks
         self.tasks = tasks
+        symmetric = graph.symmetry != nil
         var devices: [Int] = [], works: [TaskGraph.Work] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
         devices.reserveCapacity(tasks.count)
         works.reserveCapacity(tasks.count)
@@ -322,7 +326,8 @@ final class GraphRun: EventHandler {
     private func route(from source: Int, to destination: Int) -> Int {
         let key = source &* topology.endpointCount &+ destination
         if let cached = routeIndex[key] { return cached }
-        routes.append(topology.legs(from: source, to: destination).map { $0.map(LinkID.init) })
+        let legs = symmetric ? topology.firstNodeLegs(from: source, to: destination) : topology.legs(from: source, to: destination)
+        routes.append(legs.map { $0.map(LinkID.init) })
         routeIndex[key] = routes.count - 1
         return routes.count - 1
     }

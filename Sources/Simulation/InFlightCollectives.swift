@@ -23,7 +23,12 @@ final class InFlightCollectives {
     init(_ graph: TaskGraph) {
         gpus = graph.gpus
         senders = graph.tasks.map(\.device)
-        receivers = graph.tasks.map(\.destination)
+        // Under node symmetry a transfer into another node stands for one into node 0's image of its destination.
+        var receivers = [Int?](repeating: nil, count: graph.tasks.count)
+        for id in graph.tasks.indices {
+            if let destination = graph.tasks[id].destination { receivers[id] = graph.representative(ofEndpoint: destination) }
+        }
+        self.receivers = receivers
         collective = [Int](repeating: -1, count: graph.tasks.count)
         var channels: [String: Int] = [:]
         for plan in graph.collectives { if let c = plan.ncclChannels { channels[plan.group] = c } }
@@ -35,7 +40,7 @@ final class InFlightCollectives {
             let k = index[key] ?? blocks.count
             if k == blocks.count { index[key] = k; blocks.append(c) }
             collective[task.id] = k
-            for endpoint in [task.device, task.destination!] where endpoint < gpus { remaining[k * gpus + endpoint, default: 0] += 1 }
+            for endpoint in [task.device, receivers[task.id]!] where endpoint < gpus { remaining[k * gpus + endpoint, default: 0] += 1 }
         }
     }
 

@@ -69,7 +69,11 @@ public struct StepMetrics: Sendable, Equatable {
     /// counts, whichever step it belongs to: measure a step that has another after
     /// it, so that the next step's early work is in its window as the same step's
     /// early work was in the previous window.
-    public static func measure(_ trace: Trace, gpus: Int, globalBatch: Int, step: Int? = nil) -> StepMetrics {
+    ///
+    /// With `symmetry` (a trace of node 0's part of a symmetric plan, whose `gpus` are
+    /// node 0's), a transfer into another node counts its destination's image in node 0
+    /// as a member of its group: the transfer into node 0 it stands for (`NodeSymmetry`).
+    public static func measure(_ trace: Trace, gpus: Int, globalBatch: Int, step: Int? = nil, symmetry: NodeSymmetry? = nil) -> StepMetrics {
         let records = trace.records
         var lastStep = records.isEmpty ? 0 : Int.min
         for i in records.indices { lastStep = max(lastStep, records[i].step) }
@@ -96,7 +100,9 @@ public struct StepMetrics: Sendable, Equatable {
                 groups[key]!.spans.append(span)
                 // Members are GPUs; host memory (a parameter server's shards) computes nothing here.
                 if r.device < gpus { groups[key]!.members.insert(r.device) }
-                if let d = r.destination, d < gpus { groups[key]!.members.insert(d) }
+                if let d = r.destination.map({ d in symmetry.map { d < $0.ranks ? $0.representative(of: d) : d } ?? d }), d < gpus {
+                    groups[key]!.members.insert(d)
+                }
             } else if r.kind == .collective {
                 communicating[r.device].append(span)
             } else {

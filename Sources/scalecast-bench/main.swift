@@ -67,36 +67,47 @@ let clock = ContinuousClock()
 if wants("speed") {
 /// The median wall time of `repeats` simulations of `run` on `gpus` GPUs, with the
 /// last one's task and event counts.
-func timeSimulation(_ run: RunSpec, gpus: Int, repeats: Int) -> (seconds: Double, tasks: Int, events: Int) {
+func timeSimulation(_ run: RunSpec, gpus: Int, repeats: Int) -> (seconds: Double, tasks: Int, events: Int, stepSeconds: Double) {
     var walls: [Double] = []
-    var events = 0, tasks = 0
+    var events = 0, tasks = 0, step = 0.0
     for _ in 0..<repeats {
         let start = clock.now
         let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
         walls.append(seconds(clock.now - start))
         events = outcome.trace.events
         tasks = outcome.graph.tasks.count
+        step = outcome.metrics.stepSeconds
     }
-    return (median(walls), tasks, events)
+    return (median(walls), tasks, events, step)
 }
 
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
 print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB buckets)")
 print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5,")
 print(" of 3 above 10,000 GPUs; peak RSS is the process's so far)")
+print("(expanded: node 0 simulated for every node where the run is symmetric, ScenarioRunner.simulationSummary;")
+print(" every-node: the same runs with each node laid out, for comparison, with the step times' largest relative difference)")
 print("fidelity     GPUs   tasks    events    wall ms   events/s  peak RSS MB")
 var aggregated = speed
 aggregated.fidelity = .aggregated
-for (run, counts) in [(speed, speed.gpuCounts + [256]), (aggregated, [64, 512, 4096, 65_536])] {
+var everyNode = speed
+everyNode.simulatesEveryNode = true
+var symmetricSteps: [Int: Double] = [:]
+for (name, run, counts) in [("expanded", speed, speed.gpuCounts + [256, 1024, 4096]), ("every-node", everyNode, [64, 256]),
+                            ("aggregated", aggregated, [64, 512, 4096, 65_536])] {
     var measured: [(gpus: Double, seconds: Double)] = []
+    var largestDifference = 0.0
     for gpus in counts {
-        let (wall, tasks, events) = timeSimulation(run, gpus: gpus, repeats: gpus > 10_000 ? 3 : 5)
+        let (wall, tasks, events, step) = timeSimulation(run, gpus: gpus, repeats: gpus > 10_000 ? 3 : 5)
         measured.append((Double(gpus), wall))
-        let name = (run.fidelity ?? .expanded).rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-        print(name + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
-                            peakResidentMegabytes()))
+        if name == "expanded" { symmetricSteps[gpus] = step }
+        if name == "every-node", let symmetric = symmetricSteps[gpus] { largestDifference = max(largestDifference, abs(step / symmetric - 1)) }
+        print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
+              + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
+                       peakResidentMegabytes()))
     }
     print(growthLine(measured))
+    if name == "every-node" { print(String(format: "  step time, every node against node 0 for all: largest relative difference %.1e", largestDifference)) }
 }
 
 // The paper's hybrid (scheme b, exact, the cuda-convnet2 profile), expanded, as issue 16
@@ -108,7 +119,7 @@ var hybrid = load(root + "/scenarios/paper/one-weird-trick.yaml").runs[0]
 var hybridMeasured: [(gpus: Double, seconds: Double)] = []
 for gpus in [8, 16, 24] {
     hybrid.cluster.gpusPerNode = gpus
-    let (wall, tasks, events) = timeSimulation(hybrid, gpus: gpus, repeats: gpus > 16 ? 1 : 3)
+    let (wall, tasks, events, _) = timeSimulation(hybrid, gpus: gpus, repeats: gpus > 16 ? 1 : 3)
     hybridMeasured.append((Double(gpus), wall))
     print(String(format: "%4d  %6d  %8d  %9.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
 }
