@@ -43,6 +43,13 @@ public enum ExplainReport {
         return out
     }
 
+    /// How an expanded run spanning nodes was simulated (`ScenarioRunner.simulationSummary`),
+    /// in one line: node 0 standing for all, or every node and why; "" for a run on one
+    /// node or aggregated, so that their text stays as it was.
+    public static func simulation(_ summary: String) -> String {
+        summary.hasPrefix("expanded,") ? "\nSimulation: \(summary)\n" : ""
+    }
+
     /// The network a run spanning nodes uses, in one line (`NetworkSpec.summary`), for
     /// the designs only the newer keys describe (rail-optimized, torus, `gpu_nic`); ""
     /// otherwise and on one node, so that other runs' text stays as it was.

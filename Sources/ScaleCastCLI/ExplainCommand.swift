@@ -60,6 +60,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
+            text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus))
             text += ExplainReport.network(spec.cluster, gpus: gpus)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,

@@ -49,6 +49,11 @@ public struct StepAnalysis: Sendable {
     public var metrics: StepMetrics
 
     /// Analyses step `step` of `trace` (by default the last).
+    ///
+    /// Under node symmetry (`TaskGraph.symmetry`) the trace is node 0's: its GPUs are
+    /// node 0's, each transfer is counted on node 0's images of its links, which carry
+    /// what every node's do at the same times, so every link is reported as its image in
+    /// node 0 (the whole run's table); the bytes by communication are node 0's times the nodes.
     public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics, step: Int? = nil) {
         self.metrics = metrics
         let last = step ?? trace.records.map(\.step).max() ?? 0
@@ -58,6 +63,7 @@ public struct StepAnalysis: Sendable {
         let stepNs = Double(max(1, end.nanoseconds - begin.nanoseconds))
         let records = trace.records.filter { $0.step == last }
         let gpus = Double(graph.gpus)
+        let nodes = Double(graph.symmetry?.nodes ?? 1)
 
         var forward = [Double](repeating: 0, count: layerNames.count)
         var backward = [Double](repeating: 0, count: layerNames.count)
@@ -85,12 +91,21 @@ public struct StepAnalysis: Sendable {
             case .transfer:
                 let group = r.group ?? r.label
                 let kind = StepAnalysis.communicationKind(group)
-                if let i = kinds.firstIndex(where: { $0.kind == kind }) { kinds[i].bytes += r.bytes } else { kinds.append((kind, r.bytes)) }
-                for link in topology.route(from: r.device, to: r.destination!) {
+                let bytes = r.bytes * nodes
+                if let i = kinds.firstIndex(where: { $0.kind == kind }) { kinds[i].bytes += bytes } else { kinds.append((kind, bytes)) }
+                let route = graph.symmetry == nil ? topology.route(from: r.device, to: r.destination!)
+                    : topology.firstNodeRoute(from: r.device, to: r.destination!)
+                for link in route {
                     linkSpans[link].append(span)
                     linkBytes[link] += r.bytes
                     linkGroups[link][kind, default: 0] += r.bytes
                 }
+            }
+        }
+        if graph.symmetry != nil {
+            for l in topology.links.indices {
+                let image = topology.firstNodeImage(ofLink: l)
+                (linkSpans[l], linkBytes[l], linkGroups[l]) = (linkSpans[image], linkBytes[image], linkGroups[image])
             }
         }
         bytesByCommunication = kinds

@@ -1,0 +1,79 @@
+@testable import Hardware
+import Testing
+
+/// The node shift (`Topology+NodeShift`): which wirings it maps onto themselves, and the
+/// image in node 0 of a route into another node.
+@Suite struct NodeShiftTests {
+    let catalog = try! Catalog.builtIn()
+
+    func dgx(nics: Int = 8, perLeaf: Int? = nil, oversubscription: Double = 1, layout: NetworkLayout = .leafSpine,
+             gpuNIC: [Int]? = nil) -> ClusterSpec {
+        ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                    network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: nics, nodesPerLeaf: perLeaf,
+                                         oversubscription: oversubscription, layout: layout, gpuNIC: gpuNIC),
+                    hostLink: catalog.link(named: "pcie4-x16")!)
+    }
+
+    func pcieTree(nics: Int) -> ClusterSpec {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        let tree = PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2,
+                                switchesPerSocket: 2)
+        return ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8, fabric: .pcieTree(tree),
+                           network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: nics), hostLink: pcie3)
+    }
+
+    /// The wiring's verdict, taken from the design alone, agrees with the wired links:
+    /// symmetric exactly when every node is full, there are two or more, and no link joins
+    /// two shared switches (a spine's uplinks, a torus's links carry every node's flows).
+    @Test func theVerdictMatchesTheWiredLinks() {
+        let designs: [ClusterSpec] = [
+            dgx(), dgx(nics: 1), dgx(gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]), dgx(perLeaf: 8), dgx(perLeaf: 2),
+            dgx(perLeaf: 2, oversubscription: 2), dgx(nics: 1, layout: .railOptimized(crossRail: .spine)),
+            dgx(layout: .railOptimized(crossRail: .spine)), dgx(layout: .railOptimized(crossRail: .pxn)),
+            dgx(nics: 1, layout: .torus(dimensions: [2, 2])), pcieTree(nics: 1), pcieTree(nics: 2),
+        ]
+        var symmetric = 0
+        for cluster in designs {
+            for gpus in [8, 20, 32] {
+                let topology = Topology(cluster: cluster, gpus: gpus)
+                let sharedToShared = topology.links.contains { $0.fromVertex.isShared && $0.toVertex.isShared }
+                let expected = gpus % 8 == 0 && gpus > 8 && !sharedToShared
+                #expect((topology.nodeShiftRefusal == nil) == expected, "\(cluster.network!) on \(gpus) GPUs: \(topology.nodeShiftRefusal ?? "nil")")
+                if expected { symmetric += 1 }
+            }
+        }
+        #expect(symmetric == 7)   // the designs with one switch (or one rail switch), at 32 GPUs
+    }
+
+    /// A route from node 0 into node 1 folds onto node 0: up through node 0's NIC as
+    /// before, down through node 0's NIC to the GPU at the destination's place, the image
+    /// of the route node 3 (node −1) sends into node 0. Every link keeps its role and speed.
+    @Test func aRouteIntoAnotherNodeFoldsOntoNodeZero() {
+        let topology = Topology(cluster: dgx(), gpus: 32)
+        func names(_ route: [Int]) -> [String] { route.map { topology.links[$0].name } }
+        #expect(names(topology.route(from: 1, to: 10)) == ["gpu1->n0.nic1", "n0.nic1->network-switch", "network-switch->n1.nic2", "n1.nic2->gpu10"])
+        #expect(names(topology.firstNodeRoute(from: 1, to: 10))
+                == ["gpu1->n0.nic1", "n0.nic1->network-switch", "network-switch->n0.nic2", "n0.nic2->gpu2"])
+        #expect(topology.firstNodeRoute(from: 1, to: 10).suffix(2) == topology.route(from: 25, to: 2).suffix(2))
+        // Inside node 0 nothing moves; every link's image has its role and bandwidth.
+        #expect(topology.firstNodeRoute(from: 1, to: 2) == topology.route(from: 1, to: 2))
+        for link in topology.links.indices {
+            let image = topology.links[topology.firstNodeImage(ofLink: link)]
+            #expect(image.role == topology.links[link].role && image.bytesPerSecond == topology.links[link].bytesPerSecond)
+            #expect(image.fromVertex.node ?? 0 == 0 && image.toVertex.node ?? 0 == 0)
+        }
+    }
+}
+
+extension Topology.Vertex {
+    /// The node the vertex belongs to; nil for a switch the nodes share.
+    var node: Int? {
+        switch self {
+        case .gpu(let g): return g / 8
+        case .pcieSwitch(let n, _), .hostBridge(let n, _), .nvswitch(let n), .nic(let n, _): return n
+        case .networkSwitch, .leafSwitch, .railSwitch, .router: return nil
+        }
+    }
+
+    var isShared: Bool { node == nil }
+}
