@@ -156,14 +156,14 @@ public enum ScenarioRunner {
     }
 
     /// How a run is simulated, in a few words: `aggregated`, `expanded` on one node or
-    /// `expanded, one node simulated for all 32 (symmetric)`, or `expanded, every node
+    /// `expanded, one node simulated for all 32 nodes (symmetric)`, or `expanded, every node
     /// simulated (not symmetric: <why>)`.
     public static func simulationSummary(_ run: RunSpec, gpus: Int) -> String {
         guard fidelity(run, gpus: gpus) == .expanded else { return Fidelity.aggregated.rawValue }
         let nodes = run.cluster.nodes(for: gpus)
         guard nodes > 1 else { return Fidelity.expanded.rawValue }
         if let refusal = nodeSymmetryRefusal(run, gpus: gpus) { return "expanded, every node simulated (not symmetric: \(refusal))" }
-        return "expanded, one node simulated for all \(nodes) (symmetric)"
+        return "expanded, one node simulated for all \(nodes) nodes (symmetric)"
     }
 
     /// GPU counts above which data-parallel runs are simulated aggregated unless the

@@ -53,7 +53,8 @@ public struct StepAnalysis: Sendable {
     /// Under node symmetry (`TaskGraph.symmetry`) the trace is node 0's: its GPUs are
     /// node 0's, each transfer is counted on node 0's images of its links, which carry
     /// what every node's do at the same times, so every link is reported as its image in
-    /// node 0 (the whole run's table); the bytes by communication are node 0's times the nodes.
+    /// node 0, and every GPU as its image (the whole run's tables); the bytes by communication
+    /// are node 0's times the nodes.
     public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics, step: Int? = nil) {
         self.metrics = metrics
         let last = step ?? trace.records.map(\.step).max() ?? 0
@@ -116,9 +117,11 @@ public struct StepAnalysis: Sendable {
         layers = layerNames.indices.compactMap { i in
             forward[i] + backward[i] > 0 ? LayerRow(layer: i, name: layerNames[i], forwardSeconds: forward[i], backwardSeconds: backward[i]) : nil
         }
-        self.gpus = (0..<graph.gpus).map { g in
+        // Under node symmetry every GPU's row is its node-0 image's (the whole run's table).
+        let rows = graph.symmetry == nil ? graph.gpus : graph.representedGPUs
+        self.gpus = (0..<rows).map { g in
             ResourceRow(name: "gpu\(g)", role: "compute",
-                        busyFraction: Double(Interval.length(Interval.union(busy[g], within: window))) / stepNs,
+                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / stepNs,
                         bytes: 0, utilization: 0, topGroups: [])
         }
         links = topology.links.indices.filter { linkBytes[$0] > 0 }.map { l in

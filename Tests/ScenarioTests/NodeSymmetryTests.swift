@@ -135,7 +135,7 @@ import YAMLSupport
     /// How a run is simulated, in words, for `explain`.
     @Test func theSummarySaysWhichWay() throws {
         let ring = try Self.run(allreduce: "ring")
-        #expect(ScenarioRunner.simulationSummary(ring, gpus: 256) == "expanded, one node simulated for all 32 (symmetric)")
+        #expect(ScenarioRunner.simulationSummary(ring, gpus: 256) == "expanded, one node simulated for all 32 nodes (symmetric)")
         #expect(ScenarioRunner.simulationSummary(ring, gpus: 8) == "expanded")
         #expect(ScenarioRunner.simulationSummary(try Self.run(allreduce: "tree"), gpus: 32)
                 == "expanded, every node simulated (not symmetric: the tree all-reduce is rooted at one rank)")
