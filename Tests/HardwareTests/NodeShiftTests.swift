@@ -6,12 +6,10 @@ import Testing
 @Suite struct NodeShiftTests {
     let catalog = try! Catalog.builtIn()
 
+    /// DGX A100-style nodes on the network described (`NetworkLayoutTests.dgx`).
     func dgx(nics: Int = 8, perLeaf: Int? = nil, oversubscription: Double = 1, layout: NetworkLayout = .leafSpine,
              gpuNIC: [Int]? = nil) -> ClusterSpec {
-        ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
-                    network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: nics, nodesPerLeaf: perLeaf,
-                                         oversubscription: oversubscription, layout: layout, gpuNIC: gpuNIC),
-                    hostLink: catalog.link(named: "pcie4-x16")!)
+        NetworkLayoutTests().dgx(nics: nics, perLeaf: perLeaf, oversubscription: oversubscription, layout: layout, gpuNIC: gpuNIC)
     }
 
     func pcieTree(nics: Int) -> ClusterSpec {
