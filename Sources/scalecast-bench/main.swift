@@ -67,18 +67,28 @@ let clock = ContinuousClock()
 if wants("speed") {
 /// The median wall time of `repeats` simulations of `run` on `gpus` GPUs, with the
 /// last one's task and event counts.
-func timeSimulation(_ run: RunSpec, gpus: Int, repeats: Int) -> (seconds: Double, tasks: Int, events: Int, stepSeconds: Double) {
-    var walls: [Double] = []
+/// CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a simulation runs on
+/// one thread, so this is its time less what other processes on a shared machine take.
+func threadCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
+func timeSimulation(_ run: RunSpec, gpus: Int, repeats: Int)
+    -> (seconds: Double, cpuSeconds: Double, tasks: Int, events: Int, stepSeconds: Double) {
+    var walls: [Double] = [], cpus: [Double] = []
     var events = 0, tasks = 0, step = 0.0
     for _ in 0..<repeats {
-        let start = clock.now
+        let start = clock.now, cpu = threadCPUSeconds()
         let outcome = try! ScenarioRunner.simulate(run, gpus: gpus)
         walls.append(seconds(clock.now - start))
+        cpus.append(threadCPUSeconds() - cpu)
         events = outcome.trace.events
         tasks = outcome.graph.tasks.count
         step = outcome.metrics.stepSeconds
     }
-    return (median(walls), tasks, events, step)
+    return (median(walls), median(cpus), tasks, events, step)
 }
 
 let speed = load(root + "/scenarios/bench/resnet50-data-parallel.yaml").runs[0]
@@ -86,8 +96,9 @@ print("Simulation speed: one step of ResNet-50, data parallel (ring, 25 MB bucke
 print("(wall time covers planning, wiring the topology and simulating the step and the one after it; median of 5,")
 print(" of 3 above 10,000 GPUs; peak RSS is the process's so far)")
 print("(expanded: node 0 simulated for every node where the run is symmetric, ScenarioRunner.simulationSummary;")
-print(" every-node: the same runs with each node laid out, for comparison, with the step times' largest relative difference)")
-print("fidelity     GPUs   tasks    events    wall ms   events/s  peak RSS MB")
+print(" every-node: the same runs with each node laid out, for comparison, with the step times' largest relative difference;")
+print(" cpu ms: the simulating thread's CPU time, median; steadier than wall time on a shared machine)")
+print("fidelity     GPUs   tasks    events    wall ms     cpu ms   events/s  peak RSS MB")
 var aggregated = speed
 aggregated.fidelity = .aggregated
 var everyNode = speed
@@ -98,13 +109,13 @@ for (name, run, counts) in [("expanded", speed, speed.gpuCounts + [256, 1024, 40
     var measured: [(gpus: Double, seconds: Double)] = []
     var largestDifference = 0.0
     for gpus in counts {
-        let (wall, tasks, events, step) = timeSimulation(run, gpus: gpus, repeats: gpus > 10_000 ? 3 : 5)
+        let (wall, cpu, tasks, events, step) = timeSimulation(run, gpus: gpus, repeats: gpus > 10_000 ? 3 : 5)
         measured.append((Double(gpus), wall))
         if name == "expanded" { symmetricSteps[gpus] = step }
         if name == "every-node", let symmetric = symmetricSteps[gpus] { largestDifference = max(largestDifference, abs(step / symmetric - 1)) }
         print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
-              + String(format: "  %6d  %6d  %8d  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall,
-                       peakResidentMegabytes()))
+              + String(format: "  %6d  %6d  %8d  %9.1f  %9.1f  %9.0f  %11.0f", gpus, tasks, events, wall * 1e3, cpu * 1e3,
+                       Double(events) / wall, peakResidentMegabytes()))
     }
     print(growthLine(measured))
     if name == "every-node" { print(String(format: "  step time, every node against node 0 for all: largest relative difference %.1e", largestDifference)) }
@@ -119,7 +130,7 @@ var hybrid = load(root + "/scenarios/paper/one-weird-trick.yaml").runs[0]
 var hybridMeasured: [(gpus: Double, seconds: Double)] = []
 for gpus in [8, 16, 24] {
     hybrid.cluster.gpusPerNode = gpus
-    let (wall, tasks, events, _) = timeSimulation(hybrid, gpus: gpus, repeats: gpus > 16 ? 1 : 3)
+    let (wall, _, tasks, events, _) = timeSimulation(hybrid, gpus: gpus, repeats: gpus > 16 ? 1 : 3)
     hybridMeasured.append((Double(gpus), wall))
     print(String(format: "%4d  %6d  %8d  %9.1f  %9.0f", gpus, tasks, events, wall * 1e3, Double(events) / wall))
 }
