@@ -27,13 +27,21 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
-        let (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
+        var (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
+        // A timeline shows every GPU: a symmetric run lays out every node (the same times) as far
+        // as that is simulated; beyond, the trace is node 0's, which stands for every node.
+        let symmetric = !spec.simulatesEveryNode && ScenarioRunner.nodeSymmetryRefusal(spec, gpus: gpus) == nil
+            && ScenarioRunner.fidelity(spec, gpus: gpus) == .expanded
+        if symmetric && gpus <= ScenarioRunner.expandedLimit.data { spec.simulatesEveryNode = true }
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
         try OutputFile.write(json, to: out, force: force)
-        return CommandOutput(stdout: "wrote \(out): \(outcome.trace.records.count) tasks over \(outcome.graph.steps) steps of \(title)\n")
+        let nodeZero = outcome.graph.symmetry.map {
+            " (node 0's \($0.ranksPerNode) GPUs, which stand for all \($0.nodes) nodes: the run is the same from every node)"
+        } ?? ""
+        return CommandOutput(stdout: "wrote \(out): \(outcome.trace.records.count) tasks over \(outcome.graph.steps) steps of \(title)\(nodeZero)\n")
     }
 }
 
