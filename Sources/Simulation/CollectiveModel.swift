@@ -158,12 +158,23 @@ public final class CollectiveModel {
         var active: [(transfer: Int, leg: Int, remaining: Double)] = []
         var arriving: [(time: Double, transfer: Int, leg: Int)] = []
         var now = 0.0, end = 0.0
-        func send(_ transfer: Int) { active.append((transfer, 0, bytes)) }
+        // The rates depend only on the active flows' routes, in order: they are recomputed
+        // only when a flow has started or ended since (an arrival that starts nothing, a
+        // child's buffer at a parent still waiting for its other child, changes none).
+        var rates: [Double] = []
+        var flowsChanged = true
+        func send(_ transfer: Int) {
+            active.append((transfer, 0, bytes))
+            flowsChanged = true
+        }
         func holdsResult(_ r: Int) { for c in [2 * r + 1, 2 * r + 2] where c < n { send(n - 2 + c) } }
         func reduced(_ r: Int) { if r == 0 { holdsResult(0) } else { send(r - 1) } }
         for r in 0..<n where waitingChildren[r] == 0 { reduced(r) }
         while !active.isEmpty || !arriving.isEmpty {
-            let rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
+            if flowsChanged {
+                rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
+                flowsChanged = false
+            }
             var step = arriving.map { $0.time - now }.min() ?? .infinity
             for (i, flow) in active.enumerated() { step = min(step, flow.remaining / rates[i]) }
             now += step
@@ -171,11 +182,17 @@ public final class CollectiveModel {
             for flow in active where flow.remaining <= bytes * 1e-12 {
                 arriving.append((now + topology.latency(of: legs[flow.transfer][flow.leg]), flow.transfer, flow.leg))
             }
+            let before = active.count
             active.removeAll { $0.remaining <= bytes * 1e-12 }
+            if active.count != before { flowsChanged = true }
             let landed = arriving.filter { $0.time <= now }
             arriving.removeAll { $0.time <= now }
             for (_, transfer, leg) in landed {
-                if leg + 1 < legs[transfer].count { active.append((transfer, leg + 1, bytes)); continue }
+                if leg + 1 < legs[transfer].count {
+                    active.append((transfer, leg + 1, bytes))
+                    flowsChanged = true
+                    continue
+                }
                 end = now
                 if transfer < n - 1 {
                     let parent = transfer / 2   // (rank − 1) / 2 with rank = transfer + 1
