@@ -39,10 +39,20 @@ public struct ComputeWork: Hashable, Sendable {
     /// worker's update under a parameter server, which the server runs).
     public static let none = ComputeWork(flops: 0, memoryBytes: 0, kernels: 0)
 
+    /// Every stored property equal. Written out (the scalars, then the product shape, then
+    /// the convolution) rather than with optional chains, which copy both works whole:
+    /// a simulation compares one work per compute task (`ComputePrices`).
     public static func == (a: ComputeWork, b: ComputeWork) -> Bool {
-        a.flops == b.flops && a.memoryBytes == b.memoryBytes && a.kernels == b.kernels && a.loweringBytes == b.loweringBytes
-            && a.loweringRows == b.loweringRows && a.convolution == b.convolution
-            && a.gemm?.m == b.gemm?.m && a.gemm?.n == b.gemm?.n && a.gemm?.k == b.gemm?.k
+        guard a.flops == b.flops && a.memoryBytes == b.memoryBytes && a.kernels == b.kernels && a.loweringBytes == b.loweringBytes
+            && a.loweringRows == b.loweringRows else { return false }
+        switch (a.gemm, b.gemm) {
+        case (nil, nil): break
+        case let (x?, y?): guard x.m == y.m && x.n == y.n && x.k == y.k else { return false }
+        default: return false
+        }
+        guard let x = a.convolution else { return b.convolution == nil }
+        guard let y = b.convolution else { return false }
+        return x == y
     }
 
     public func hash(into h: inout Hasher) {

@@ -103,8 +103,9 @@ public enum ScenarioRunner {
             throw error
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
-        try checkDurations(graph, topology: topology, cost: cost, run: run)
-        let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software)
+        let computeSeconds = ComputePrices.seconds(of: graph, cost: cost)
+        try checkDurations(graph, topology: topology, computeSeconds: computeSeconds, run: run)
+        let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software, computeSeconds: computeSeconds)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1,
                                           symmetry: graph.symmetry)
         // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
@@ -123,13 +124,14 @@ public enum ScenarioRunner {
 
     /// Refuses a configuration whose step could not be simulated: a task time
     /// that is not finite, or steps far beyond any real training run.
-    static func checkDurations(_ graph: TaskGraph, topology: Topology, cost: CostModel, run: RunSpec) throws {
+    /// - Parameter computeSeconds: each task's compute price (`ComputePrices`).
+    static func checkDurations(_ graph: TaskGraph, topology: Topology, computeSeconds: [Double], run: RunSpec) throws {
         var compute = 0.0, longestTransfer = 0.0
         var slowest = Double.infinity
         for link in topology.links.indices { slowest = min(slowest, topology.links[link].bytesPerSecond) }
         for id in graph.tasks.indices {
             switch graph.tasks[id].work {
-            case .compute(let work): compute += cost.seconds(for: work)
+            case .compute: compute += computeSeconds[id]
             case .transfer(let bytes, _): longestTransfer = max(longestTransfer, bytes / slowest)
             case .collective(let work): longestTransfer = max(longestTransfer, work.bytes / slowest * 2)
             }

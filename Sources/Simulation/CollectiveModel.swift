@@ -195,7 +195,15 @@ public final class CollectiveModel {
         var wakeups: [(time: Double, rank: Int)] = []
         var finish = [Double](repeating: 0, count: n)
         var now = 0.0
-        func send(_ transfer: Int) { active.append((transfer, 0, bytes)) }
+        // The rates depend only on the active flows' routes, in order: they are recomputed
+        // only when a flow has started or ended since (an arrival that starts nothing, a
+        // child's buffer at a parent still waiting for its other child, changes none).
+        var rates: [Double] = []
+        var flowsChanged = true
+        func send(_ transfer: Int) {
+            active.append((transfer, 0, bytes))
+            flowsChanged = true
+        }
         func holdsResult(_ r: Int) {
             finish[r] = now
             for c in [2 * r + 1, 2 * r + 2] where c < n { send(n - 2 + c) }
@@ -204,7 +212,10 @@ public final class CollectiveModel {
         func childrenIn(_ r: Int) { if starts[r] <= now { reduced(r) } else { wakeups.append((starts[r], r)) } }
         for r in 0..<n where waitingChildren[r] == 0 { childrenIn(r) }
         while !active.isEmpty || !arriving.isEmpty || !wakeups.isEmpty {
-            let rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
+            if flowsChanged {
+                rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
+                flowsChanged = false
+            }
             var step = min(arriving.map { $0.time - now }.min() ?? .infinity, wakeups.map { $0.time - now }.min() ?? .infinity)
             for (i, flow) in active.enumerated() { step = min(step, flow.remaining / rates[i]) }
             now += step
@@ -212,14 +223,20 @@ public final class CollectiveModel {
             for flow in active where flow.remaining <= bytes * 1e-12 {
                 arriving.append((now + topology.latency(of: legs[flow.transfer][flow.leg]), flow.transfer, flow.leg))
             }
+            let before = active.count
             active.removeAll { $0.remaining <= bytes * 1e-12 }
+            if active.count != before { flowsChanged = true }
             let woken = wakeups.filter { $0.time <= now }
             wakeups.removeAll { $0.time <= now }
             for (_, r) in woken { reduced(r) }
             let landed = arriving.filter { $0.time <= now }
             arriving.removeAll { $0.time <= now }
             for (_, transfer, leg) in landed {
-                if leg + 1 < legs[transfer].count { active.append((transfer, leg + 1, bytes)); continue }
+                if leg + 1 < legs[transfer].count {
+                    active.append((transfer, leg + 1, bytes))
+                    flowsChanged = true
+                    continue
+                }
                 if transfer < n - 1 {
                     let parent = transfer / 2   // (rank − 1) / 2 with rank = transfer + 1
                     waitingChildren[parent] -= 1

@@ -51,10 +51,13 @@ final class GraphRun: EventHandler {
 
     // Per task, gathered in one pass.
     let devices: [Int]
-    let works: [TaskGraph.Work]
     /// Per task, what starting it does, read without copying its `Work` (a compute
     /// task's is over a hundred bytes): a transfer's bytes and destination are here.
     let startKinds: [StartKind]
+    /// Per compute task, its duration at full speed (`ComputePrices`, rounded up to the
+    /// nanosecond), ready before the run so that starting a task copies and compares no
+    /// `ComputeWork`; zero for other tasks.
+    let computeDurations: [SimDuration]
     let latencies: [TransferLatency]
     /// Per task, the tasks that depend on it, in task order: task `id`'s are
     /// `dependents[dependentsStart[id] ..< dependentsStart[id + 1]]` (two flat arrays
@@ -62,8 +65,6 @@ final class GraphRun: EventHandler {
     let dependentsStart: [Int]
     let dependents: [Int]
     var waitingOn: [Int]
-    /// Per task, its slot in `lastPrice`: its layer and pass kind.
-    let priceSlots: [Int]
     /// Per task, its start delay (Horovod's cycle) and the dependencies it counts
     /// from, for the tasks that have one.
     let delays: [Int: (SimDuration, from: [Int])]
@@ -81,11 +82,6 @@ final class GraphRun: EventHandler {
     let interference: CollectiveInterference?
     let collectiveBlocks: InFlightCollectives?
 
-    /// Compute prices, remembered per (layer, pass kind): the same layer's pass on every
-    /// worker and in every step is usually the same work, and comparing two works is
-    /// cheaper than hashing one. A different work (an uneven model-parallel slice)
-    /// replaces the entry.
-    private var lastPrice: [(work: ComputeWork, duration: SimDuration)?]
     /// Routes depend only on the endpoints: each pair is resolved once, into
     /// `routes[routeIndex[source × endpoints + destination]]`, a list of legs. Under node
     /// symmetry (`TaskGraph.symmetry`) every link is node 0's image of the route's
@@ -109,7 +105,9 @@ final class GraphRun: EventHandler {
     /// Under a host sync before the update: the gate state (`HostSync`).
     var hostSync: HostSync?
 
-    init(graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile, simulator: Simulator) {
+    /// - Parameter computeSeconds: each task's compute seconds (`ComputePrices.seconds(of:cost:)`).
+    init(graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile, computeSeconds: [Double], simulator: Simulator) {
+        precondition(computeSeconds.count == graph.tasks.count, "one compute price per task")
         self.simulator = simulator
         self.topology = topology
         self.cost = cost
@@ -117,13 +115,15 @@ final class GraphRun: EventHandler {
         let tasks = graph.tasks
         self.tasks = tasks
         symmetric = graph.symmetry != nil
-        var devices: [Int] = [], works: [TaskGraph.Work] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
+        var devices: [Int] = [], startKinds: [StartKind] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
         devices.reserveCapacity(tasks.count)
-        works.reserveCapacity(tasks.count)
+        startKinds.reserveCapacity(tasks.count)
         latencies.reserveCapacity(tasks.count)
         waitingOn.reserveCapacity(tasks.count)
+        // Tasks are read field by field (`tasks[id].device`), never copied whole: a task
+        // holds strings and arrays, and copying one retains and releases each.
         var dependentsStart = [Int](repeating: 0, count: tasks.count + 1)
-        for task in tasks { for d in task.dependencies { dependentsStart[d + 1] += 1 } }
+        for id in tasks.indices { for d in tasks[id].dependencies { dependentsStart[d + 1] += 1 } }
         for id in tasks.indices { dependentsStart[id + 1] += dependentsStart[id] }
         var dependents = [Int](repeating: 0, count: dependentsStart[tasks.count])
         var filled = Array(dependentsStart.dropLast())
@@ -131,35 +131,33 @@ final class GraphRun: EventHandler {
         var delays: [Int: (SimDuration, from: [Int])] = [:]
         for id in tasks.indices {
             devices.append(tasks[id].device)
-            works.append(tasks[id].work)
             latencies.append(tasks[id].latency)
             waitingOn.append(tasks[id].dependencies.count)
             for d in tasks[id].dependencies {
                 dependents[filled[d]] = tasks[id].id
                 filled[d] += 1
             }
-            if case .transfer = tasks[id].work { movesBytes = true }
+            switch tasks[id].work {
+            case .compute:
+                startKinds.append(.compute)
+            case .transfer(let bytes, let destination):
+                startKinds.append(.transfer(bytes: bytes, destination: destination))
+                movesBytes = true
+            case .collective:
+                startKinds.append(.collective)
+            }
             if tasks[id].startDelaySeconds > 0 {
                 delays[tasks[id].id] = (SimDuration(secondsRoundingUp: tasks[id].startDelaySeconds), tasks[id].delayCountsFrom)
             }
         }
         self.devices = devices
-        self.works = works
-        startKinds = works.map { work in
-            switch work {
-            case .compute: .compute
-            case .transfer(let bytes, let destination): .transfer(bytes: bytes, destination: destination)
-            case .collective: .collective
-            }
-        }
+        self.startKinds = startKinds
+        computeDurations = computeSeconds.map { SimDuration(secondsRoundingUp: $0) }
         self.latencies = latencies
         self.waitingOn = waitingOn
         self.dependentsStart = dependentsStart
         self.dependents = dependents
         self.delays = delays
-        let kinds = TaskGraph.Kind.allCases
-        priceSlots = tasks.map { task in (task.layer.map { $0 + 1 } ?? 0) * kinds.count + kinds.firstIndex(of: task.kind)! }
-        lastPrice = Array(repeating: nil, count: (priceSlots.max() ?? 0) + 1)
         starts = [SimTime](repeating: .zero, count: tasks.count)
         ends = [SimTime](repeating: .zero, count: tasks.count)
         transfers = Array(repeating: (0, 0, .zero), count: movesBytes ? tasks.count : 0)
@@ -257,7 +255,7 @@ final class GraphRun: EventHandler {
         case .transfer(let bytes, let destination):
             startTransfer(id, bytes: bytes, destination: destination)
         case .collective:
-            guard case .collective(let work) = works[id] else { return }
+            guard case .collective(let work) = tasks[id].work else { return }
             let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
             collectiveStreams[devices[id]].submit(task: id, duration: duration) { [self] in collectiveStarted($0) }
         }
@@ -266,7 +264,7 @@ final class GraphRun: EventHandler {
     /// The thread blocks NCCL's kernel runs for collective task `id`, where compute
     /// feels them (`CollectiveInterference`); nil otherwise.
     private func collectiveBlocks(_ id: Int) -> Int? {
-        guard interference != nil, case .collective(let work) = works[id] else { return nil }
+        guard interference != nil, case .collective(let work) = tasks[id].work else { return nil }
         return work.nccl.map { $0.system.kernelChannels($0.choice, bytes: work.bytes) }
     }
 
@@ -284,14 +282,7 @@ final class GraphRun: EventHandler {
 
     /// Compute task `id` queues on its GPU.
     func runOnGPU(_ id: Int) {
-        guard case .compute(let work) = works[id] else { return }
-        let slot = priceSlots[id]
-        let duration: SimDuration
-        if let last = lastPrice[slot], last.work == work { duration = last.duration } else {
-            duration = SimDuration(secondsRoundingUp: cost.seconds(for: work))
-            lastPrice[slot] = (work, duration)
-        }
-        gpus[devices[id]].submit(task: id, duration: duration) { [self] in starts[$0] = simulator.now }
+        gpus[devices[id]].submit(task: id, duration: computeDurations[id]) { [self] in starts[$0] = simulator.now }
     }
 
     /// Transfer task `id` starts: its route's legs run one after the other (a copy
@@ -338,7 +329,7 @@ final class GraphRun: EventHandler {
     /// they are through, the task runs on the GPU if its dependencies are done (and,
     /// under a host sync, the worker's next launch is submitted).
     func submitLaunch(_ id: Int) {
-        guard case .compute(let work) = works[id] else { return }
+        guard case .compute(let work) = tasks[id].work else { return }
         let perKernel: Double
         switch tasks[id].kind {
         case .forward: perKernel = profile.launchSecondsPerKernelForward

@@ -31,13 +31,16 @@ import Software
 public enum GraphSimulation {
     /// Simulates `graph` on `topology`, pricing compute with `cost` and host
     /// dispatch with `profile`.
+    /// - Parameter computeSeconds: each task's compute price, `ComputePrices.seconds(of: graph, cost: cost)`
+    ///   (worked out here when nil): a caller that has already priced the tasks passes them.
     /// - Parameter simulator: the engine to run on (a fresh one by default); nothing of
     ///   the run keeps it, or anything it held, alive once this returns.
     /// - Returns: one record per task.
     public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile = .ideal,
-                           on simulator: Simulator = Simulator()) -> Trace {
+                           computeSeconds: [Double]? = nil, on simulator: Simulator = Simulator()) -> Trace {
         precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
-        let run = GraphRun(graph: graph, topology: topology, cost: cost, profile: profile, simulator: simulator)
+        let run = GraphRun(graph: graph, topology: topology, cost: cost, profile: profile,
+                           computeSeconds: computeSeconds ?? ComputePrices.seconds(of: graph, cost: cost), simulator: simulator)
         if run.dispatching && !profile.hostSyncBeforeUpdate {
             run.launchEverything()
         } else if run.dispatching {

@@ -8,6 +8,12 @@ import HeapModule
 /// flows is the smallest fixes those flows at that share; their rates come off every
 /// other link they cross; repeat. A heap of link shares, refreshed lazily when a
 /// link's capacity or flow count changes, keeps it O(E log E) for E link crossings.
+///
+/// Only the links the flows cross are worked on, renumbered densely in ascending
+/// order: a 512-GPU topology has thousands of links, of which one phase of NCCL's tree
+/// crosses a few hundred, and arrays sized by all of them made the calls O(links)
+/// (three quarters of their instructions in a sweep). Ascending numbering keeps every
+/// comparison, ties to the lowest link included, and so every rate bit for bit.
 enum MaxMinRates {
     /// - Parameters:
     ///   - routes: each flow's links (indices into `capacities`).
@@ -20,27 +26,50 @@ enum MaxMinRates {
             var version: Int
             static func < (a: Entry, b: Entry) -> Bool { (a.share, a.link) < (b.share, b.link) }
         }
-        let links = capacities.count
+        // The links crossed, ascending; link `used[i]` is `i` from here on.
+        var used: [Int] = []
+        for route in routes { used.append(contentsOf: route) }
+        used.sort()
+        var kept = 0
+        for i in used.indices where kept == 0 || used[i] != used[kept - 1] {
+            used[kept] = used[i]
+            kept += 1
+        }
+        used.removeLast(used.count - kept)
+        /// The dense number of link `link` (one the routes cross): its place in `used`.
+        func dense(_ link: Int) -> Int {
+            var low = 0, high = used.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if used[mid] < link { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        let links = used.count
         // Flat (CSR) layouts of each flow's links and each link's flows.
         var routeStart = [Int](repeating: 0, count: routes.count + 1)
+        var routeLinks: [Int] = []
         var waiting = [Int](repeating: 0, count: links)
         for (flow, route) in routes.enumerated() {
             routeStart[flow + 1] = routeStart[flow] + route.count
-            for link in route { waiting[link] += 1 }
+            for link in route {
+                let d = dense(link)
+                routeLinks.append(d)
+                waiting[d] += 1
+            }
         }
-        var routeLinks = [Int](repeating: 0, count: routeStart[routes.count])
         var userStart = [Int](repeating: 0, count: links + 1)
         for link in 0..<links { userStart[link + 1] = userStart[link] + waiting[link] }
         var userFlows = [Int](repeating: 0, count: userStart[links])
         var filled = userStart
-        for (flow, route) in routes.enumerated() {
-            for (k, link) in route.enumerated() {
-                routeLinks[routeStart[flow] + k] = link
+        for flow in routes.indices {
+            for r in routeStart[flow]..<routeStart[flow + 1] {
+                let link = routeLinks[r]
                 userFlows[filled[link]] = flow
                 filled[link] += 1
             }
         }
-        var capacity = capacities
+        var capacity = used.map { capacities[$0] }
         var version = [Int](repeating: 0, count: links)
         var heap = Heap<Entry>()
         for link in 0..<links where waiting[link] > 0 {

@@ -89,33 +89,43 @@ public struct StepMetrics: Sendable, Equatable {
         let window = Interval(begin.nanoseconds, end.nanoseconds)
         var busy = [[Interval]](repeating: [], count: gpus)
         var communicating = [[Interval]](repeating: [], count: gpus)
-        // A transfer group of one step: its transfers' spans and the GPUs taking part.
-        var groupOrder: [String] = []
-        var groups: [String: (spans: [Interval], members: Set<Int>)] = [:]
-        for r in trace.records where r.end > begin && r.start < end {
-            let span = Interval(r.start.nanoseconds, r.end.nanoseconds)
-            if r.kind == .transfer {
-                let key = "\(r.step)|\(r.group ?? "task \(r.task)")"
-                if groups[key] == nil { groupOrder.append(key); groups[key] = ([], []) }
-                groups[key]!.spans.append(span)
-                // Members are GPUs; host memory (a parameter server's shards) computes nothing here.
-                if r.device < gpus { groups[key]!.members.insert(r.device) }
-                if let d = r.destination.map({ d in symmetry.map { d < $0.ranks ? $0.representative(of: d) : d } ?? d }), d < gpus {
-                    groups[key]!.members.insert(d)
+        // A transfer group of one step: its transfers' spans and the GPUs taking part,
+        // numbered in the order the records first name them.
+        var groupIndex: [TransferGroupKey: Int] = [:]
+        var groupSpans: [[Interval]] = []
+        var groupMembers: [Set<Int>] = []
+        for i in records.indices where records[i].end > begin && records[i].start < end {
+            let span = Interval(records[i].start.nanoseconds, records[i].end.nanoseconds)
+            let device = records[i].device
+            switch records[i].kind {
+            case .transfer:
+                let key = TransferGroupKey(step: records[i].step, group: records[i].group, task: records[i].group == nil ? records[i].task : -1)
+                let g: Int
+                if let known = groupIndex[key] { g = known } else {
+                    g = groupSpans.count
+                    groupIndex[key] = g
+                    groupSpans.append([])
+                    groupMembers.append([])
                 }
-            } else if r.kind == .collective {
-                communicating[r.device].append(span)
-            } else {
-                busy[r.device].append(span)
+                groupSpans[g].append(span)
+                // Members are GPUs; host memory (a parameter server's shards) computes nothing here.
+                if device < gpus { groupMembers[g].insert(device) }
+                // Under node symmetry a transfer into another node stands for one into node 0's GPU at its place.
+                if let d = records[i].destination.map({ d in symmetry.map { d < $0.ranks ? $0.representative(of: d) : d } ?? d }), d < gpus {
+                    groupMembers[g].insert(d)
+                }
+            case .collective:
+                communicating[device].append(span)
+            default:
+                busy[device].append(span)
             }
         }
         // Each member gets its group's spans merged first: a group of N GPUs with
         // N^2 overlapping transfers hands each member a few intervals, not N^2 of
         // them. The union is the same either way (merging is canonical).
-        for key in groupOrder {
-            let group = groups[key]!
-            let merged = Interval.union(group.spans, within: window)
-            for g in group.members.sorted() { communicating[g] += merged }
+        for g in groupSpans.indices {
+            let merged = Interval.union(groupSpans[g], within: window)
+            for member in groupMembers[g].sorted() { communicating[member] += merged }
         }
         var compute: Int64 = 0, exposed: Int64 = 0
         for g in 0..<gpus {
@@ -133,6 +143,16 @@ public struct StepMetrics: Sendable, Equatable {
                            exposedCommunicationSeconds: exposedSeconds,
                            idleSeconds: max(0, Double(stepNs) / 1e9 - computeSeconds - exposedSeconds))
     }
+}
+
+/// Which transfer group a transfer record belongs to: its step and group, or, for a
+/// transfer in no group, its step and task (a group of its own). A value, so that
+/// finding a record's group builds no string.
+struct TransferGroupKey: Hashable {
+    var step: Int
+    var group: String?
+    /// The task of a transfer in no group; −1 otherwise.
+    var task: Int
 }
 
 /// A half-open interval of nanoseconds, with the set operations the metrics need.

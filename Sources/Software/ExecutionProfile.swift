@@ -313,7 +313,16 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// The catalog that ships with ScaleCast.
-    public static func builtIn() throws -> ProfileCatalog {
+    ///
+    /// Read once per process and then handed out as a copy: its files are part of the
+    /// build and cannot change while the process runs, and every scenario reads it (a
+    /// sweep parses its scenario once per combination of varied keys).
+    public static func builtIn() throws -> ProfileCatalog { try builtInOnce.get() }
+
+    /// The built-in profiles, or why they could not be read, from the first call on.
+    private static let builtInOnce = Result { try readBuiltIn() }
+
+    private static func readBuiltIn() throws -> ProfileCatalog {
         guard let url = Bundle.module.url(forResource: "Profiles", withExtension: nil) else {
             throw ConfigError(file: "Profiles", keyPath: "", line: nil, message: "the built-in execution profiles are missing from this build")
         }
