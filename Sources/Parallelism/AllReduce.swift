@@ -144,8 +144,14 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     }
 }
 
-/// An aggregated all-reduce: `bytes` summed across `ranks` GPUs with `algorithm`.
+/// An aggregated collective: an all-reduce of `bytes` across `ranks` GPUs with
+/// `algorithm`, or another `kind` (a model-parallel exchange) as a library runs it.
 public struct CollectiveWork: Hashable, Sendable {
+    /// What the collective computes (`allReduce` for the gradient sync).
+    public var kind: CollectiveKind
+    /// The all-reduce's algorithm; for the other kinds, the run's, which sets nothing
+    /// yet: they run on the ring (all-gather, reduce-scatter) or the pipelined chain
+    /// (broadcast, reduce) whatever it is (`CollectiveKind`).
     public var algorithm: AllReduceAlgorithm
     public var bytes: Double
     public var ranks: Int
@@ -155,8 +161,10 @@ public struct CollectiveWork: Hashable, Sendable {
     /// For NCCL's algorithms: the system NCCL tuned for and what it chose to run.
     public var nccl: NCCLRun?
 
-    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil, nccl: NCCLRun? = nil) {
-        precondition(algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
+    public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,
+                nccl: NCCLRun? = nil) {
+        precondition(kind != .allReduce || algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
+        self.kind = kind
         self.algorithm = algorithm
         self.bytes = bytes
         self.ranks = ranks

@@ -1,0 +1,54 @@
+import Parallelism
+
+/// The model-parallel exchanges as a collective library runs them, priced as the
+/// all-reduces are (`price`: each phase as long as its slowest transfer, at the
+/// share of the tightest link it crosses among the phase's transfers, plus the
+/// route's latency), ranks 0..<N in ring order:
+/// - all-gather and reduce-scatter: N − 1 phases of the N transfers of B/N from each
+///   rank to the next (the halves of the ring all-reduce, `CollectiveKind`); on idle
+///   uniform links (N − 1)·(B/(N·β) + α) (Patarasuk & Yuan 2009, ring all-gather);
+/// - broadcast: the pipelined chain 0 → 1 → ... → N − 1 with the message cut into
+///   P = `TaskGraph.pieces(for:)` pieces, every hop carrying a piece of B/P at once
+///   (the steady state: the hops share links as in the pipeline's middle), hop h taking
+///   τ_h = B/P at its share + its latency: the first piece crosses every hop, the rest
+///   follow at the slowest hop's pace, Σ_h τ_h + (P − 1)·max_h τ_h (a linear pipeline's
+///   makespan; on idle uniform links (P + N − 2)·(B/(P·β) + α), the pipelined
+///   broadcast's time, as NCCL's ring broadcast pipelines its chunks down the ring);
+/// - reduce: the same chain run into rank 0 (1 → 2 → ... → N − 1 → 0), the same time.
+/// The root of a broadcast or reduce is rank 0: on uniform links every root costs the same.
+/// Which algorithm the run's all-reduce uses does not change these: NCCL runs its
+/// broadcast, reduce, all-gather and reduce-scatter on its ring (NCCL's user guide,
+/// "Collective Operations"); NCCL's protocols and per-step latencies are not applied to
+/// them yet.
+extension CollectiveModel {
+    /// Seconds for the exchange `work` (`work.kind` not `allReduce`) among ranks 0..<work.ranks.
+    func exchangeSeconds(for work: CollectiveWork) -> Double {
+        precondition(work.kind != .allReduce, "all-reduces are priced by their algorithm")
+        guard work.ranks > 1 else { return 0 }
+        let pipelined = work.kind == .broadcast || work.kind == .reduce
+        // A pipeline's pieces depend on the message, so its price is kept per size (all in `latency`).
+        let key = Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: nil, bytes: pipelined ? work.bytes : nil)
+        if cache[key] == nil {
+            cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { exchangePrice(of: work) }
+                : exchangePrice(of: work)
+        }
+        let (secondsPerByte, latency) = cache[key]!
+        return work.bytes * secondsPerByte + latency
+    }
+
+    /// Seconds per byte and seconds of latency of the exchange `work` on this topology.
+    private func exchangePrice(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
+        let n = work.ranks
+        switch work.kind {
+        case .allGather, .reduceScatter:
+            return price([(Phase(pairs: (0..<n).map { ($0, ($0 + 1) % n) }, fraction: 1 / Double(n)), n - 1)])
+        case .broadcast, .reduce:
+            let pieces = Double(TaskGraph.pieces(for: work.bytes))
+            let hops = work.kind == .broadcast ? (0..<(n - 1)).map { ($0, $0 + 1) } : (1..<n).map { ($0, ($0 + 1) % n) }
+            let piece = transferPrices(Phase(pairs: hops, fraction: 1 / pieces)).map { $0.secondsPerByte * work.bytes + $0.latency }
+            return (0, piece.reduce(0, +) + (pieces - 1) * (piece.max() ?? 0))
+        case .allReduce:
+            preconditionFailure("all-reduces are priced by their algorithm")
+        }
+    }
+}
