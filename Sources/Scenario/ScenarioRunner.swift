@@ -97,6 +97,7 @@ public enum ScenarioRunner {
         } catch let tooLarge as PlanTooLargeError {
             var error = location ?? run.gpusLocation
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
+                + (run.strategy.kind != .data && canAggregate(run) ? ", or simulation: {fidelity: aggregated}" : "")
             throw error
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
