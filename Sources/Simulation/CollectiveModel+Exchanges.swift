@@ -21,23 +21,15 @@ import Parallelism
 /// "Collective Operations"); NCCL's protocols and per-step latencies are not applied to
 /// them yet.
 extension CollectiveModel {
-    /// Seconds for the exchange `work` (`work.kind` not `allReduce`) among ranks 0..<work.ranks.
-    func exchangeSeconds(for work: CollectiveWork) -> Double {
-        precondition(work.kind != .allReduce, "all-reduces are priced by their algorithm")
-        guard work.ranks > 1 else { return 0 }
+    /// What the exchange `work`'s price depends on: its kind and ranks, and for a
+    /// pipeline, whose pieces follow the message, its size (the price then all in `latency`).
+    func exchangeKey(_ work: CollectiveWork) -> Key {
         let pipelined = work.kind == .broadcast || work.kind == .reduce
-        // A pipeline's pieces depend on the message, so its price is kept per size (all in `latency`).
-        let key = Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: nil, bytes: pipelined ? work.bytes : nil)
-        if cache[key] == nil {
-            cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { exchangePrice(of: work) }
-                : exchangePrice(of: work)
-        }
-        let (secondsPerByte, latency) = cache[key]!
-        return work.bytes * secondsPerByte + latency
+        return Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: nil, bytes: pipelined ? work.bytes : nil)
     }
 
     /// Seconds per byte and seconds of latency of the exchange `work` on this topology.
-    private func exchangePrice(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
+    func exchangePrice(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
         let n = work.ranks
         switch work.kind {
         case .allGather, .reduceScatter:

@@ -64,12 +64,18 @@ public final class CollectiveModel {
         self.sharesPrices = sharesPrices
     }
 
-    /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
+    /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks (or the
+    /// exchange `work.kind` says: `CollectiveModel+Exchanges`).
     public func seconds(for work: CollectiveWork) -> Double {
-        if work.kind != .allReduce { return exchangeSeconds(for: work) }
-        guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
-        let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
+        let key: Key
+        if work.kind != .allReduce {
+            guard work.ranks > 1 else { return 0 }
+            key = exchangeKey(work)
+        } else {
+            guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
+            key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
                       bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.simulatesTree(work)) ? work.bytes : nil)
+        }
         if cache[key] == nil {
             cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
                 : price(of: work)
@@ -80,7 +86,9 @@ public final class CollectiveModel {
 
     /// Seconds per byte and seconds of latency of `work`'s collective on this topology.
     private func price(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
-        if let nccl = work.nccl, nccl.choice.algorithm == .tree {
+        if work.kind != .allReduce {
+            return exchangePrice(of: work)
+        } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
             return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
         } else if let nccl = work.nccl {
