@@ -558,16 +558,22 @@ struct LayerwisePlanner {
     /// else the algorithm's transfers (`TaskGraph.exchange`), `root` sending a broadcast
     /// or receiving a reduce.
     /// - Returns: for each worker laid out, the tasks after which it holds its result.
+    /// Under NCCL's algorithms an all-gather or reduce-scatter runs on NCCL's rings, the
+    /// protocol NCCL's tuning picks for a ring of that size (`NCCLSystem.choose`).
     private mutating func collective(_ kind: CollectiveKind, bytes: Double, root: Int = 0, after: [[Int]], step: Int,
                                      group: String) -> [[Int]] {
+        let algorithm = strategy.gradientSync.algorithm
+        let ncclRing = kind == .allGather || kind == .reduceScatter
+            ? setup.nccl.flatMap { algorithm.ncclAlgorithms == nil ? nil : NCCLRun(system: $0, choice: $0.choose(bytes: bytes, among: [.ring])) }
+            : nil
         if aggregated {
-            let work = CollectiveWork(kind, algorithm: strategy.gradientSync.algorithm, bytes: bytes, ranks: ranks,
-                                      ranksPerNode: setup.gpusPerNode)
+            let work = CollectiveWork(kind, algorithm: algorithm, bytes: bytes, ranks: ranks, ranksPerNode: setup.gpusPerNode, ncclRing: ncclRing)
             return [[graph.add(.collective, label: group, device: 0, work: .collective(work), after: after[0], step: step, group: group)]]
         }
         let first = graph.tasks.count
         defer { chargeStages(since: first, pieces: kind == .broadcast || kind == .reduce ? TaskGraph.pieces(for: bytes) : 1) }
-        return graph.exchange(kind, bytes: bytes, ranks: Array(0..<workers), root: root, ready: after, step: step, group: group)
+        return graph.exchange(kind, bytes: bytes, ranks: Array(0..<workers), root: root, ready: after, step: step, group: group,
+                              ncclRing: ncclRing)
     }
 
     /// The edges (parent, child) that broadcast a turn's activations from `owner`, in

@@ -16,16 +16,20 @@ import Parallelism
 ///   broadcast's time, as NCCL's ring broadcast pipelines its chunks down the ring);
 /// - reduce: the same chain run into rank 0 (1 → 2 → ... → N − 1 → 0), the same time.
 /// The root of a broadcast or reduce is rank 0: on uniform links every root costs the same.
-/// Which algorithm the run's all-reduce uses does not change these: NCCL runs its
-/// broadcast, reduce, all-gather and reduce-scatter on its ring (NCCL's user guide,
-/// "Collective Operations"); NCCL's protocols and per-step latencies are not applied to
-/// them yet.
+/// Under NCCL's algorithms (`CollectiveWork.ncclRing`) an all-gather or reduce-scatter
+/// runs on NCCL's rings as its all-reduce's ring does (`ncclPhases`: every rail and mesh
+/// stride a ring carrying 1/layouts of the message over the protocol's wire efficiency,
+/// each step at least NCCL's step latency, the base latency once), N − 1 steps instead
+/// of 2(N − 1): NCCL's ring all-gather and reduce-scatter (NVIDIA/nccl v2.30.7,
+/// src/device/all_gather.h, reduce_scatter.h: nranks − 1 steps per chunk). Broadcast and
+/// reduce keep the one chain (NCCL's ring broadcast and reduce; their protocols and
+/// per-step latencies are not applied). Other algorithms do not change these forms.
 extension CollectiveModel {
     /// What the exchange `work`'s price depends on: its kind and ranks, and for a
     /// pipeline, whose pieces follow the message, its size (the price then all in `latency`).
     func exchangeKey(_ work: CollectiveWork) -> Key {
         let pipelined = work.kind == .broadcast || work.kind == .reduce
-        return Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: nil, bytes: pipelined ? work.bytes : nil)
+        return Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: work.ncclRing, bytes: pipelined ? work.bytes : nil)
     }
 
     /// Seconds per byte and seconds of latency of the exchange `work` on this topology.
@@ -33,6 +37,7 @@ extension CollectiveModel {
         let n = work.ranks
         switch work.kind {
         case .allGather, .reduceScatter:
+            if let run = work.ncclRing, run.choice.algorithm == .ring { return price(ncclPhases(run, ranks: n, bytes: work.bytes, ringSteps: n - 1)) }
             return price([(Phase(pairs: (0..<n).map { ($0, ($0 + 1) % n) }, fraction: 1 / Double(n)), n - 1)])
         case .broadcast, .reduce:
             let pieces = Double(TaskGraph.pieces(for: work.bytes))

@@ -115,7 +115,9 @@ public final class CollectiveModel {
     /// one phase with every edge of every channel both ways at once (the fluid
     /// pipeline), each of 1/channels of the message over the wire efficiency, the
     /// pipeline's fill on the transfers that deliver the result.
-    private func ncclPhases(_ run: NCCLRun, ranks n: Int, bytes: Double) -> [(phase: Phase, repeats: Int)] {
+    /// `ringSteps`: the ring's steps (2(N−1) for the all-reduce; N−1 for an all-gather
+    /// or a reduce-scatter, `CollectiveModel+Exchanges`).
+    func ncclPhases(_ run: NCCLRun, ranks n: Int, bytes: Double, ringSteps: Int? = nil) -> [(phase: Phase, repeats: Int)] {
         let system = run.system, choice = run.choice
         let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: system.gpusPerNode)
         let efficiency = choice.proto.wireEfficiency
@@ -132,7 +134,7 @@ public final class CollectiveModel {
                     }
                 })
             }
-            return [(step(first: true), 1), (step(first: false), 2 * (n - 1) - 1)]
+            return [(step(first: true), 1), (step(first: false), (ringSteps ?? 2 * (n - 1)) - 1)]
         case .tree:
             let fraction = 1 / (Double(system.treeChannels(nodes)) * efficiency)
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)

@@ -1,6 +1,6 @@
 import CostModel
 import Hardware
-import Parallelism
+@testable import Parallelism
 import Testing
 import Workload
 @testable import Simulation
@@ -43,6 +43,45 @@ import Workload
             #expect(expanded >= formula - 1e-12 && expanded - formula <= 1e-9 * steps,
                     "\(kind) on \(n) from root \(root): simulated \(expanded) s, formula \(formula) s")
         }
+    }
+
+    /// Under NCCL's algorithms an all-gather or reduce-scatter runs on NCCL's rings (one
+    /// per stride coprime to N on a mesh): on one node of a uniform mesh, NCCL's base
+    /// latency + (N − 1)·(B/(N·L·η·β) + max(α, step latency)), simulated and closed form
+    /// (half the steps of `NCCLCollectiveTests`' all-reduce ring); across DGX A100-style
+    /// nodes with eight NICs (a ring per rail), the expanded rings within 5% of the closed form.
+    @Test(arguments: [CollectiveKind.allGather, .reduceScatter], [4, 5, 8])
+    func ncclRingExchangesAreTheirFormula(kind: CollectiveKind, gpus n: Int) {
+        let bytes = 168e6, beta = 10e9, alpha = 1e-6
+        let mesh = Fixtures.meshCluster(gpus: n, bytesPerSecond: beta, latency: alpha)
+        let system = NCCLSystem(cluster: mesh, gpus: n)
+        for proto in NCCLProtocol.allCases {
+            let run = NCCLRun(system: system, choice: NCCLChoice(.ring, proto))
+            let layouts = Double(system.layouts)
+            let formula = NCCLSystem.baseLatency[.ring]![proto]! * 1e-6
+                + Double(n - 1) * (bytes / (Double(n) * layouts * proto.wireEfficiency * beta) + max(alpha, NCCLSystem.hopLatency[.nvlink]![.ring]![proto]! * 1e-6))
+            var graph = TaskGraph(gpus: n, steps: 1)
+            _ = graph.exchange(kind, bytes: bytes, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0, group: "test", ncclRing: run)
+            let simulated = GraphSimulation.run(graph, topology: Topology(cluster: mesh, gpus: n), cost: CostModel(gpu: mesh.gpu, precision: .fp32))
+                .makespan.seconds
+            let closed = CollectiveModel(topology: Topology(cluster: mesh, gpus: n), sharesPrices: false)
+                .seconds(for: CollectiveWork(kind, algorithm: .nccl, bytes: bytes, ranks: n, ncclRing: run))
+            #expect(abs(simulated - formula) <= Double(n) * 1e-9, "\(kind) \(proto) on \(n): simulated \(simulated) s, formula \(formula) s")
+            #expect(abs(closed - formula) < 1e-12, "\(kind) \(proto) on \(n): closed form \(closed) s, formula \(formula) s")
+        }
+        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 8), hostLink: catalog.link(named: "pcie4-x16")!)
+        let ranks = 2 * n
+        let nodes = NCCLSystem(cluster: dgx, gpus: ranks)
+        let run = NCCLRun(system: nodes, choice: nodes.choose(bytes: 25e6, among: [.ring]))
+        var graph = TaskGraph(gpus: ranks, steps: 1)
+        _ = graph.exchange(kind, bytes: 25e6, ranks: Array(0..<ranks), ready: Array(repeating: [], count: ranks), step: 0, group: "test",
+                           ncclRing: run)
+        let simulated = GraphSimulation.run(graph, topology: Topology(cluster: dgx, gpus: ranks), cost: CostModel(gpu: dgx.gpu, precision: .fp32))
+            .makespan.seconds
+        let closed = CollectiveModel(topology: Topology(cluster: dgx, gpus: ranks), sharesPrices: false)
+            .seconds(for: CollectiveWork(kind, algorithm: .nccl, bytes: 25e6, ranks: ranks, ranksPerNode: 8, ncclRing: run))
+        #expect(abs(closed / simulated - 1) <= 0.05, "\(kind) on \(ranks) DGX GPUs: closed \(closed) s, simulated \(simulated) s")
     }
 
     /// Exchanges are priced by their own forms, not the all-reduce's: an all-gather is
