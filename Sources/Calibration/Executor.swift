@@ -83,6 +83,11 @@ public final class Executor {
             throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
                                 + "or in host memory (ps-host) is simulated only")
         }
+        guard graph.modelParallelStart == nil || graph.modelParallelExchanges == .pointToPoint else {
+            throw ExecutorError("the executor runs model-parallel exchanges point to point (each slice from the worker that holds it); "
+                                + "this plan runs them as a library's collectives, whose ring steps relay other workers' slices, "
+                                + "which it does not run yet: plan with modelParallelExchanges = .pointToPoint")
+        }
         guard !graph.collectives.contains(where: { $0.nccl?.algorithm == .tree }) else {
             throw ExecutorError("NCCL's tree is simulated as a fluid pipeline whose transfers carry no data; "
                                 + "the executor runs its ring (allreduce: nccl-ring) and the other algorithms")

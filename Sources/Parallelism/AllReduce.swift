@@ -144,8 +144,14 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     }
 }
 
-/// An aggregated all-reduce: `bytes` summed across `ranks` GPUs with `algorithm`.
+/// An aggregated collective: an all-reduce of `bytes` across `ranks` GPUs with
+/// `algorithm`, or another `kind` (a model-parallel exchange) as a library runs it.
 public struct CollectiveWork: Hashable, Sendable {
+    /// What the collective computes (`allReduce` for the gradient sync).
+    public var kind: CollectiveKind
+    /// The all-reduce's algorithm; for the other kinds, the run's: they run on the
+    /// ring (all-gather, reduce-scatter) or the pipelined chain (broadcast, reduce)
+    /// whatever it is (`CollectiveKind`), on NCCL's rings where it is one of NCCL's (`ncclRing`).
     public var algorithm: AllReduceAlgorithm
     public var bytes: Double
     public var ranks: Int
@@ -154,14 +160,22 @@ public struct CollectiveWork: Hashable, Sendable {
     public var ranksPerNode: Int?
     /// For NCCL's algorithms: the system NCCL tuned for and what it chose to run.
     public var nccl: NCCLRun?
+    /// An all-gather or reduce-scatter under NCCL's algorithms: the system and the ring
+    /// and protocol it runs on (NCCL's rings over every rail and mesh stride, as its
+    /// all-reduce's ring). Kept apart from `nccl`, which also says the kernel's thread
+    /// blocks slow compute (`CollectiveInterference`): not modelled for the exchanges.
+    public var ncclRing: NCCLRun?
 
-    public init(algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil, nccl: NCCLRun? = nil) {
-        precondition(algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
+    public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,
+                nccl: NCCLRun? = nil, ncclRing: NCCLRun? = nil) {
+        precondition(kind != .allReduce || algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
+        self.kind = kind
         self.algorithm = algorithm
         self.bytes = bytes
         self.ranks = ranks
         self.ranksPerNode = ranksPerNode
         self.nccl = nccl
+        self.ncclRing = ncclRing
     }
 }
 

@@ -17,6 +17,17 @@ import Workload
 /// after the worker's model-parallel part (program order).
 /// Model-parallel weights need no synchronization; they update once per step
 /// (exact) or after every chunk (approximate).
+///
+/// The exchanges run point to point (each pair of workers its own transfer, or
+/// cuda-convnet2's copy networks), or, under `ModelParallelExchanges.collectives`,
+/// as a library's collectives: an all-gather of slices, a reduce-scatter of partial
+/// input gradients, scheme (b)'s turn a broadcast from the owner and its gradient
+/// return a reduce into it, schemes (a) and (c)'s activations an all-gather and their
+/// gradient return a reduce-scatter. Aggregated (only under collectives, and with the
+/// loss split like the layers before it), one worker stands for every worker and
+/// each exchange is one collective task priced by its closed form; that worker waits
+/// for every chunk's gradient return before its data-parallel backward, as the last
+/// owner does, whose examples come back last and whose all-reduce everyone waits for.
 struct LayerwisePlanner {
     let setup: TrainingSetup
     let strategy: Strategy
@@ -39,6 +50,10 @@ struct LayerwisePlanner {
     private var net: Network { setup.network }
     /// Workers laid out in the graph (one when aggregated).
     private var workers: Int { graph.gpus }
+    /// Workers the model-parallel layers are split over: every GPU, also when one stands for all.
+    private var ranks: Int { setup.gpus }
+    /// Whether the model-parallel exchanges run as a library's collectives.
+    private var exchangesAsCollectives: Bool { setup.modelParallelExchanges == .collectives }
     private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
 
     /// - Parameter symmetry: plan node 0's workers only, for a data-parallel plan that
@@ -263,17 +278,17 @@ struct LayerwisePlanner {
 
     /// The chunks of one step, by scheme and variant.
     func chunks() -> [Chunk] {
-        let b = setup.batchPerGPU
-        let everyone = Chunk(owners: (0..<workers).map { ($0, b) })
+        let b = setup.batchPerGPU, k = ranks
+        let everyone = Chunk(owners: (0..<k).map { ($0, b) })
         if strategy.kind == .model || strategy.scheme == .a {
-            return strategy.variant == .exact ? [everyone] : (0..<workers).map { Chunk(owners: [($0, b)]) }
+            return strategy.variant == .exact ? [everyone] : (0..<k).map { Chunk(owners: [($0, b)]) }
         }
         switch strategy.scheme {
         case .b:
-            return (0..<workers).map { Chunk(owners: [($0, b)]) }
+            return (0..<k).map { Chunk(owners: [($0, b)]) }
         default:  // .c: the r-th of K pieces of every worker's examples
-            return (0..<workers).map { r in
-                Chunk(owners: (0..<workers).map { ($0, b / workers + (r < b % workers ? 1 : 0)) }.filter { $0.1 > 0 })
+            return (0..<k).map { r in
+                Chunk(owners: (0..<k).map { ($0, b / k + (r < b % k ? 1 : 0)) }.filter { $0.1 > 0 })
             }
         }
     }
@@ -284,7 +299,7 @@ struct LayerwisePlanner {
     private mutating func planModelParallel(_ step: Int, forwardEnd: [[Int]]) -> (backwardStart: [[Int]], done: [[Int]]) {
         let chunks = chunks()
         // Where each chunk's examples sit in their owners' batches.
-        var offset = [Int](repeating: 0, count: workers)
+        var offset = [Int](repeating: 0, count: ranks)
         let layout = chunks.map { chunk in
             chunk.owners.map { owner, n -> TaskGraph.ChunkPart in
                 defer { offset[owner] += n }
@@ -293,10 +308,12 @@ struct LayerwisePlanner {
         }
         graph.chunks = layout
         graph.modelParallelStart = split
-        let arrivals = planExchange(step, chunks: chunks, layout: layout, forwardEnd: forwardEnd)
+        graph.modelParallelExchanges = setup.modelParallelExchanges
+        let arrivals = aggregated ? planAggregatedExchange(step, chunks: chunks, forwardEnd: forwardEnd)
+            : planExchange(step, chunks: chunks, layout: layout, forwardEnd: forwardEnd)
         var chain = forwardEnd                      // each worker's model-parallel program order
         var returned = [[Int]](repeating: [], count: workers)
-        let slices = Double(workers)
+        let slices = Double(ranks)
         let modelParameters = modelLayers.reduce(0) { $0 + net.layers[$1].cost.parameters }
         // cuda-convnet2's placement: the last weighted layer onwards (fc8, softmax, cost) whole on worker 0.
         let tail = tailOnFirstWorker
@@ -386,7 +403,17 @@ struct LayerwisePlanner {
             // from every worker otherwise.
             if !dataLayers.isEmpty {
                 let features = Int(boundaryElements)
-                if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1,
+                let returnBytes = Double(n) * boundaryElements * bytesPerElement
+                let returnKind: CollectiveKind = chunk.owners.count == 1 ? .reduce : .reduceScatter
+                if aggregated {
+                    returned[0] += collective(returnKind, bytes: returnBytes, after: chain, step: step, group: "gradient return, chunk \(c)")[0]
+                } else if exchangesAsCollectives && !(strategy.scheme == .b && chunk.owners.count == 1) {
+                    // Scheme (b)'s return is the pipelined chain reduce below, a library's reduce already.
+                    let owner = chunk.owners[0].worker
+                    let done = collective(returnKind, bytes: returnBytes, root: owner, after: chain, step: step,
+                                          group: "gradient return, chunk \(c)")
+                    for part in layout[c] { returned[part.owner] += done[part.owner] }
+                } else if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1,
                    usesConvnet2Reducer {
                     let bytes = Double(examples) * boundaryElements * bytesPerElement
                     let first = graph.tasks.count
@@ -447,6 +474,20 @@ struct LayerwisePlanner {
         let perExample = boundaryElements * bytesPerElement
         let features = Int(boundaryElements), b = setup.batchPerGPU
         switch strategy.scheme {
+        case .a where exchangesAsCollectives:
+            // One all-gather of every worker's examples.
+            let done = collective(.allGather, bytes: Double(ranks * b) * perExample, after: forwardEnd, step: step,
+                                  group: "activations all-gather")
+            for c in chunks.indices { arrivals[c] = done }
+        case .c where exchangesAsCollectives:
+            // Round r: one all-gather of every worker's r-th piece, after the round before.
+            var previousRound: [Int] = []
+            for (r, chunk) in chunks.enumerated() {
+                if isOverLimits { plannedFraction = 0; break }
+                arrivals[r] = collective(.allGather, bytes: Double(chunk.examples) * perExample,
+                                         after: forwardEnd.map { $0 + previousRound }, step: step, group: "activations round \(r)")
+                previousRound = Array(Set(arrivals[r].joined())).sorted()
+            }
         case .a:
             // Everyone sends all its examples to everyone at once.
             var into = [[Int]](repeating: [], count: workers)
@@ -502,6 +543,52 @@ struct LayerwisePlanner {
             }
         }
         return arrivals
+    }
+
+    /// `planExchange` when one worker stands for all (aggregated): scheme (a)'s exchange
+    /// one all-gather of every worker's examples, scheme (b)'s turns one broadcast each
+    /// and scheme (c)'s rounds one all-gather each, every turn or round after the one before.
+    /// - Returns: `arrivals[c][0]`, the task after which the worker holds chunk c's input.
+    private mutating func planAggregatedExchange(_ step: Int, chunks: [Chunk], forwardEnd: [[Int]]) -> [[[Int]]] {
+        guard !dataLayers.isEmpty else { return [[[Int]]](repeating: [[]], count: chunks.count) }
+        let perExample = boundaryElements * bytesPerElement
+        if strategy.scheme == .a {
+            let done = collective(.allGather, bytes: Double(ranks * setup.batchPerGPU) * perExample, after: forwardEnd, step: step,
+                                  group: "activations all-gather")
+            return [[[Int]]](repeating: done, count: chunks.count)
+        }
+        var arrivals: [[[Int]]] = [], previous: [Int] = []
+        for (r, chunk) in chunks.enumerated() {
+            let done = collective(strategy.scheme == .b ? .broadcast : .allGather, bytes: Double(chunk.examples) * perExample,
+                                  after: [forwardEnd[0] + previous], step: step, group: "activations round \(r)")
+            arrivals.append(done)
+            previous = done[0]
+        }
+        return arrivals
+    }
+
+    /// A model-parallel exchange of `kind` among every worker as a collective library
+    /// runs it (`CollectiveKind`; `bytes` the whole message): aggregated, one task on
+    /// worker 0's collective stream after its `after` tasks, priced by its closed form;
+    /// else the algorithm's transfers (`TaskGraph.exchange`), `root` sending a broadcast
+    /// or receiving a reduce.
+    /// - Returns: for each worker laid out, the tasks after which it holds its result.
+    /// Under NCCL's algorithms an all-gather or reduce-scatter runs on NCCL's rings, the
+    /// protocol NCCL's tuning picks for a ring of that size (`NCCLSystem.choose`).
+    private mutating func collective(_ kind: CollectiveKind, bytes: Double, root: Int = 0, after: [[Int]], step: Int,
+                                     group: String) -> [[Int]] {
+        let algorithm = strategy.gradientSync.algorithm
+        let ncclRing = kind == .allGather || kind == .reduceScatter
+            ? setup.nccl.flatMap { algorithm.ncclAlgorithms == nil ? nil : NCCLRun(system: $0, choice: $0.choose(bytes: bytes, among: [.ring])) }
+            : nil
+        if aggregated {
+            let work = CollectiveWork(kind, algorithm: algorithm, bytes: bytes, ranks: ranks, ranksPerNode: setup.gpusPerNode, ncclRing: ncclRing)
+            return [[graph.add(.collective, label: group, device: 0, work: .collective(work), after: after[0], step: step, group: group)]]
+        }
+        let first = graph.tasks.count
+        defer { chargeStages(since: first, pieces: kind == .broadcast || kind == .reduce ? TaskGraph.pieces(for: bytes) : 1) }
+        return graph.exchange(kind, bytes: bytes, ranks: Array(0..<workers), root: root, ready: after, step: step, group: group,
+                              ncclRing: ncclRing)
     }
 
     /// The edges (parent, child) that broadcast a turn's activations from `owner`, in
@@ -563,13 +650,17 @@ struct LayerwisePlanner {
     private var usesConvnet2Reducer: Bool { setup.activationBroadcast == .cudaConvnet2 && workers > 2 }
 
     /// Every worker's `bytes` slice to every other (an all-gather of a layer's input):
-    /// each pair its own transfer, or, under cuda-convnet2's networks on more than two
+    /// a library's all-gather (`collective`) under `ModelParallelExchanges.collectives`,
+    /// else each pair its own transfer, or, under cuda-convnet2's networks on more than two
     /// GPUs, as its layers hand their output to the GPUs of the next layers: one
     /// broadcast per worker through its network (`Layer::fpropNext` → `IBroadcastNetwork::make`,
     /// cudaconvnet/src/layer.cu and copypipeline.cu; `broadcastEdges`), all at once.
     /// Host-staged pieces carry no executor operation (the executor has no host memory).
     private mutating func allGather(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                     operation: TaskGraph.Operation) -> [[Int]] {
+        if exchangesAsCollectives && !usesConvnet2Reducer {
+            return collective(.allGather, bytes: bytes * Double(ranks), after: after, step: step, group: group)
+        }
         guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
         let first = graph.tasks.count
         defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
@@ -582,11 +673,14 @@ struct LayerwisePlanner {
     }
 
     /// Every worker's partial sums for every other, `bytes` each, summed at their
-    /// worker (a reduce-scatter of a layer's input gradient): each pair its own
-    /// transfer, or, under cuda-convnet2's networks on more than two GPUs, its reducers
+    /// worker (a reduce-scatter of a layer's input gradient): a library's reduce-scatter
+    /// under `ModelParallelExchanges.collectives`, else each pair its own transfer, or, under cuda-convnet2's networks on more than two GPUs, its reducers
     /// (`convnet2Reduce`), one per worker, all at once.
     private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                         operation: TaskGraph.Operation) -> [[Int]] {
+        if exchangesAsCollectives && !usesConvnet2Reducer {
+            return collective(.reduceScatter, bytes: bytes * Double(ranks), after: after, step: step, group: group)
+        }
         guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
         let first = graph.tasks.count
         defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
@@ -662,7 +756,7 @@ struct LayerwisePlanner {
     /// loss, which every worker computes whole on the gathered outputs.
     private func fractionOf(_ layer: Layer) -> Double {
         if case .softmaxCrossEntropy = layer.kind { return 1 }
-        return 1 / Double(workers)
+        return 1 / Double(ranks)
     }
 
     private mutating func compute(_ kind: TaskGraph.Kind, layer: Int, on worker: Int, work: ComputeWork, after: [Int], step: Int,

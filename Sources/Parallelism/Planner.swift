@@ -10,7 +10,8 @@ public enum Planner {
     ///
     /// With `aggregated` fidelity a data-parallel plan lays out one worker, which
     /// stands for all of them, and each bucket's all-reduce as one collective task;
-    /// other strategies are always expanded.
+    /// so does a plan with model-parallel layers whose exchanges run as collectives
+    /// (`canAggregate`), each exchange one collective task. Other plans are expanded.
     ///
     /// With `symmetry` (expanded fidelity, a plan `NodeSymmetry.refusal` accepts, on a
     /// wiring the node shift maps onto itself) the plan lays out node 0's workers and
@@ -29,8 +30,15 @@ public enum Planner {
             return try single.build()
         }
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
-                                       aggregated: fidelity == .aggregated && split == nil, symmetry: symmetry)
+                                       aggregated: fidelity == .aggregated && (split == nil || canAggregate(setup)), symmetry: symmetry)
         return try planner.build()
+    }
+
+    /// Whether a plan with model-parallel layers can be aggregated: its exchanges run as
+    /// a library's collectives, which are alike on every worker, and the loss is split
+    /// like the layers before it (`lossOnFirstWorker` makes worker 0 unlike the others).
+    public static func canAggregate(_ setup: TrainingSetup) -> Bool {
+        setup.modelParallelExchanges == .collectives && !setup.lossOnFirstWorker
     }
 
     /// A group of layers whose gradients are all-reduced together.

@@ -5,7 +5,7 @@ extension TaskGraph {
     /// (pieces + K − 2) piece times instead of K − 1 message times.
     public static let pipelinePieceBytes = 524_288.0
 
-    static func pieces(for bytes: Double) -> Int { max(1, Int(min(64, (bytes / pipelinePieceBytes).rounded(.up)))) }
+    public static func pieces(for bytes: Double) -> Int { max(1, Int(min(64, (bytes / pipelinePieceBytes).rounded(.up)))) }
 
     /// A pipelined chain broadcast of `bytes` from `chain[0]` along `chain`.
     /// - Parameter ready: the tasks after which the root holds the message.

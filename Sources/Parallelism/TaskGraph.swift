@@ -107,6 +107,8 @@ public struct TaskGraph: Sendable {
     public var collectives: [CollectivePlan] = []
     /// The first model-parallel layer, if the plan has any.
     public var modelParallelStart: Int?
+    /// How the model-parallel exchanges are planned (meaningful only with `modelParallelStart`).
+    public var modelParallelExchanges = ModelParallelExchanges.pointToPoint
     /// GPUs that have tasks in the graph.
     public let gpus: Int
     /// GPUs the graph stands for: `gpus`, or more when identical workers are

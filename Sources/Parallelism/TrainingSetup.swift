@@ -38,6 +38,10 @@ public struct TrainingSetup: Sendable {
     public var hostStagedSyncFromGPUs: Int?
     /// How scheme (b)'s turns broadcast a worker's boundary activations.
     public var activationBroadcast = ActivationBroadcast.chain
+    /// How the model-parallel exchanges run: each pair its own transfer (the default,
+    /// and the program's own copy networks under `activationBroadcast.cudaConvnet2`), or
+    /// as a collective library's broadcasts, reduces, all-gathers and reduce-scatters.
+    public var modelParallelExchanges = ModelParallelExchanges.pointToPoint
     /// Horovod's tensor fusion on a cycle: which gradients travel together and when
     /// each fused all-reduce may start; nil: the strategy's buckets, each sent as soon
     /// as backward has produced it.

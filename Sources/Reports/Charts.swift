@@ -60,8 +60,8 @@ public enum Charts {
     public static func throughput(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
         try perRunLogChart(
             name: "throughput", results: results, title: title, format: format,
-            values: results.map(\.metrics.imagesPerSecond), comment: "images per second of the whole cluster", column: "images_per_second",
-            ylabel: "images per second, whole cluster (log scale)", tickLabel: Self.number)
+            values: results.map(\.metrics.imagesPerSecond), scalesUp: true, comment: "images per second of the whole cluster",
+            column: "images_per_second", ylabel: "images per second, whole cluster (log scale)", tickLabel: Self.number)
     }
 
     /// Time to train against GPUs, every run on one axis: each run's `training:`
@@ -80,15 +80,16 @@ public enum Charts {
         let what = whole ? "time to train each run's training goal" : "time per epoch (each run's training.images, else ImageNet-1k's 1,281,167)"
         return try perRunLogChart(
             name: "timetotrain", results: results, title: title, format: format,
-            values: seconds.map { $0 / unit.seconds }, comment: "\(what), in \(unit.name)", column: unit.name,
+            values: seconds.map { $0 / unit.seconds }, scalesUp: false, comment: "\(what), in \(unit.name)", column: unit.name,
             ylabel: (whole ? "time to train" : "time per epoch") + " (\(unit.name), log scale)", tickLabel: Self.number)
     }
 
     /// A log-log chart of one value per result against GPUs, a curve per run and
     /// each run's linear scaling from its fewest GPUs dashed: `throughput` and
-    /// `timeToTrain`.
+    /// `timeToTrain`. `scalesUp`: whether linear scaling multiplies the value by the GPU
+    /// ratio (a rate) or divides it (a time), whichever way the run's own values go.
     private static func perRunLogChart(name: String, results: [ConfigurationResult], title: String, format: Chart.Format,
-                                       values allValues: [Double], comment: String, column: String, ylabel: String,
+                                       values allValues: [Double], scalesUp grows: Bool, comment: String, column: String, ylabel: String,
                                        tickLabel: (Double) -> String) throws -> Chart {
         let series = seriesByRun(results)
         var data = "# \(Chart.dataComment(comment)) against GPU count; per run two blocks (gnuplot index): "
@@ -101,7 +102,6 @@ public enum Charts {
             for (r, v) in zip(run.results, runValues) { data += "\(r.gpus) \(Format.fixed(v, 4))\n" }
             let first = run.results.first!, last = run.results.last!
             // Linear scaling: the value times (or, for a time, over) the GPU ratio, a straight line on log-log axes.
-            let grows = runValues.last! >= runValues.first!
             let ratio = Double(last.gpus) / Double(first.gpus)
             let ideal = grows ? runValues.first! * ratio : runValues.first! / ratio
             data += "\n\n# \(Chart.dataComment(run.name)): linear scaling from \(first.gpus) GPUs\n"

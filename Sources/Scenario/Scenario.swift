@@ -75,6 +75,7 @@ public struct RunSpec: Sendable {
         setup.syncLayersInTurn = mechanisms.syncLayersInTurn
         setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
         setup.activationBroadcast = mechanisms.activationBroadcast
+        setup.modelParallelExchanges = modelParallelExchanges
         if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
@@ -165,6 +166,22 @@ public struct RunSpec: Sendable {
         let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
         return software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, inputElements: network.layers[0].outputShape.elements,
                                                     hostLinkBytesPerSecond: link)
+    }
+
+    /// How the run's model-parallel exchanges run: as a collective library's broadcasts,
+    /// reduces, all-gathers and reduce-scatters wherever the stack has one, point to
+    /// point where the profile models the program's own copies instead: cuda-convnet2's
+    /// copy networks (`activation_broadcast: cuda-convnet2`, `host_staged_sync_from_gpus`),
+    /// and stacks whose gradient sync is their own copies, not a library's collective
+    /// (`caffe-p2psync-tree`, Caffe's cudaMemcpy tree; the parameter servers `ps-host` and
+    /// `ps-gpus`, TensorFlow's send and receive ops).
+    public var modelParallelExchanges: ModelParallelExchanges {
+        let mechanisms = software.mechanisms
+        if mechanisms.activationBroadcast == .cudaConvnet2 || mechanisms.hostStagedSyncFromGPUs != nil { return .pointToPoint }
+        switch plannedStrategy.gradientSync.algorithm {
+        case .p2psyncTree, .psHost, .psGPUs: return .pointToPoint
+        default: return .collectives
+        }
     }
 
     /// The strategy as the profile runs it: `after-backward` sends every gradient

@@ -23,8 +23,9 @@ public enum ScenarioRunner {
     /// - Throws: `ConfigError` at the GPU counts' location (or `--gpus`) if more than
     ///   one node is needed and the cluster has no network.
     /// The most GPUs simulated expanded: data parallelism (beyond it, aggregated
-    /// fidelity does the work), and strategies with model-parallel layers, which are
-    /// always expanded and whose exchanges grow as the square of the GPUs.
+    /// fidelity does the work), and strategies with model-parallel layers, whose
+    /// exchanges grow as the square of the GPUs (beyond it, aggregated fidelity where
+    /// they run as collectives; point-to-point exchanges are always expanded).
     public static let expandedLimit = (data: 256, modelParallel: 64)
 
     public static func check(_ run: RunSpec, gpus: Int, location: ConfigError) throws {
@@ -39,7 +40,7 @@ public enum ScenarioRunner {
             if gpus > limit {
                 var error = location
                 error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
-                    + "(at most \(limit))" + (run.strategy.kind == .data ? "; use simulation: {fidelity: aggregated}" : "")
+                    + "(at most \(limit))" + (canAggregate(run) ? "; use simulation: {fidelity: aggregated}" : "")
                 throw error
             }
         }
@@ -100,6 +101,7 @@ public enum ScenarioRunner {
         } catch let tooLarge as PlanTooLargeError {
             var error = location ?? run.gpusLocation
             error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
+                + (run.strategy.kind != .data && canAggregate(run) ? ", or simulation: {fidelity: aggregated}" : "")
             throw error
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
@@ -173,11 +175,21 @@ public enum ScenarioRunner {
     /// (BENCHMARKS.md), and past this size identical workers are simulated once.
     public static let aggregateAbove = 32
 
-    /// The fidelity `run` is simulated with on `gpus` GPUs: the scenario's choice,
-    /// else aggregated for data parallelism above `aggregateAbove` GPUs, else expanded.
+    /// The fidelity `run` is simulated with on `gpus` GPUs: expanded where it cannot be
+    /// aggregated (`canAggregate`), else the scenario's choice, else aggregated above
+    /// `aggregateAbove` GPUs, else expanded.
     public static func fidelity(_ run: RunSpec, gpus: Int) -> Fidelity {
+        guard canAggregate(run) else { return .expanded }
         if let chosen = run.fidelity { return chosen }
-        return run.strategy.kind == .data && gpus > aggregateAbove ? .aggregated : .expanded
+        return gpus > aggregateAbove ? .aggregated : .expanded
+    }
+
+    /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel
+    /// layers where their exchanges run as collectives and the loss is split like the
+    /// layers before it (`Planner.canAggregate`).
+    public static func canAggregate(_ run: RunSpec) -> Bool {
+        run.strategy.kind == .data
+            || (run.modelParallelExchanges == .collectives && run.software.mechanisms.lossPlacement == .everyGPU)
     }
 
     /// Every configuration of `scenario`: each run at each of its GPU counts (or at

@@ -29,13 +29,16 @@ import Parallelism
 ///   is a wait the planner adds (`ParameterServers.serverSeconds`).
 /// The server's summation is hidden behind the pushes (see `AllReduceAlgorithm`).
 /// On idle uniform links these reduce to the closed forms in `AllReduceAlgorithm`.
+/// The model-parallel exchanges (`CollectiveKind` other than all-reduce) are priced in
+/// `CollectiveModel+Exchanges`.
 public final class CollectiveModel {
-    private let topology: Topology
-    private var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
+    let topology: Topology
+    var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
 
     /// What a closed form depends on: the algorithm and ranks, and for NCCL its
     /// system and choice (and for its tree the message size, which sets the chunks).
     struct Key: Hashable {
+        var kind: CollectiveKind = .allReduce
         var algorithm: AllReduceAlgorithm
         var ranks: Int
         var perNode: Int?
@@ -52,7 +55,7 @@ public final class CollectiveModel {
     }
 
     /// Whether this model reads and fills `shared` (tests compare against one that does not).
-    private let sharesPrices: Bool
+    let sharesPrices: Bool
 
     public convenience init(topology: Topology) { self.init(topology: topology, sharesPrices: true) }
 
@@ -61,11 +64,18 @@ public final class CollectiveModel {
         self.sharesPrices = sharesPrices
     }
 
-    /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks.
+    /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks (or the
+    /// exchange `work.kind` says: `CollectiveModel+Exchanges`).
     public func seconds(for work: CollectiveWork) -> Double {
-        guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
-        let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
+        let key: Key
+        if work.kind != .allReduce {
+            guard work.ranks > 1 else { return 0 }
+            key = exchangeKey(work)
+        } else {
+            guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
+            key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
                       bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.simulatesTree(work)) ? work.bytes : nil)
+        }
         if cache[key] == nil {
             cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
                 : price(of: work)
@@ -76,7 +86,9 @@ public final class CollectiveModel {
 
     /// Seconds per byte and seconds of latency of `work`'s collective on this topology.
     private func price(of work: CollectiveWork) -> (secondsPerByte: Double, latency: Double) {
-        if let nccl = work.nccl, nccl.choice.algorithm == .tree {
+        if work.kind != .allReduce {
+            return exchangePrice(of: work)
+        } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
             return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
         } else if let nccl = work.nccl {
@@ -89,7 +101,7 @@ public final class CollectiveModel {
 
     /// A phase: transfers (source, destination endpoints) of `fraction` of the message
     /// each, with the latency their software adds to the route's.
-    private struct Phase {
+    struct Phase {
         var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)]
 
         init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction, .none) } }
@@ -103,7 +115,9 @@ public final class CollectiveModel {
     /// one phase with every edge of every channel both ways at once (the fluid
     /// pipeline), each of 1/channels of the message over the wire efficiency, the
     /// pipeline's fill on the transfers that deliver the result.
-    private func ncclPhases(_ run: NCCLRun, ranks n: Int, bytes: Double) -> [(phase: Phase, repeats: Int)] {
+    /// `ringSteps`: the ring's steps (2(N−1) for the all-reduce; N−1 for an all-gather
+    /// or a reduce-scatter, `CollectiveModel+Exchanges`).
+    func ncclPhases(_ run: NCCLRun, ranks n: Int, bytes: Double, ringSteps: Int? = nil) -> [(phase: Phase, repeats: Int)] {
         let system = run.system, choice = run.choice
         let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: system.gpusPerNode)
         let efficiency = choice.proto.wireEfficiency
@@ -120,7 +134,7 @@ public final class CollectiveModel {
                     }
                 })
             }
-            return [(step(first: true), 1), (step(first: false), 2 * (n - 1) - 1)]
+            return [(step(first: true), 1), (step(first: false), (ringSteps ?? 2 * (n - 1)) - 1)]
         case .tree:
             let fraction = 1 / (Double(system.treeChannels(nodes)) * efficiency)
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
@@ -372,26 +386,31 @@ public final class CollectiveModel {
     /// staged through host memory (`Topology.legs`) pays each leg in turn, its k-th leg
     /// sharing links with the other transfers' k-th legs (unstaged transfers have
     /// only a first), since a second leg starts when its first has ended.
-    private func price(_ phases: [(phase: Phase, repeats: Int)]) -> (secondsPerByte: Double, latency: Double) {
+    func price(_ phases: [(phase: Phase, repeats: Int)]) -> (secondsPerByte: Double, latency: Double) {
         var perByte = 0.0, latency = 0.0
         for (phase, repeats) in phases where repeats > 0 && !phase.transfers.isEmpty {
-            let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
-            var count = [[Int]](repeating: [Int](repeating: 0, count: topology.links.count), count: legs.map(\.count).max() ?? 0)
-            for transferLegs in legs { for (k, leg) in transferLegs.enumerated() { for link in leg { count[k][link] += 1 } } }
-            var slowestPerByte = 0.0, slowestLatency = 0.0
-            for (transferLegs, transfer) in zip(legs, phase.transfers) {
-                var transferPerByte = 0.0, wire = 0.0
-                for (k, leg) in transferLegs.enumerated() {
-                    let share = leg.map { topology.links[$0].bytesPerSecond / Double(count[k][$0]) }.min() ?? .infinity
-                    transferPerByte += transfer.fraction / share
-                    wire += topology.latency(of: leg)
-                }
-                slowestPerByte = max(slowestPerByte, transferPerByte)
-                slowestLatency = max(slowestLatency, wire + transfer.latency.extraSeconds(beyond: wire))
-            }
-            perByte += slowestPerByte * Double(repeats)
-            latency += slowestLatency * Double(repeats)
+            let transfers = transferPrices(phase)
+            perByte += (transfers.map(\.secondsPerByte).max() ?? 0) * Double(repeats)
+            latency += (transfers.map(\.latency).max() ?? 0) * Double(repeats)
         }
         return (perByte, latency)
+    }
+
+    /// Each transfer of `phase` alone: seconds per byte of the message at the share of
+    /// the tightest link of its route among the phase's transfers (leg by leg, as `price`
+    /// says), and seconds of latency (the route's and what its software adds).
+    func transferPrices(_ phase: Phase) -> [(secondsPerByte: Double, latency: Double)] {
+        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+        var count = [[Int]](repeating: [Int](repeating: 0, count: topology.links.count), count: legs.map(\.count).max() ?? 0)
+        for transferLegs in legs { for (k, leg) in transferLegs.enumerated() { for link in leg { count[k][link] += 1 } } }
+        return zip(legs, phase.transfers).map { transferLegs, transfer in
+            var transferPerByte = 0.0, wire = 0.0
+            for (k, leg) in transferLegs.enumerated() {
+                let share = leg.map { topology.links[$0].bytesPerSecond / Double(count[k][$0]) }.min() ?? .infinity
+                transferPerByte += transfer.fraction / share
+                wire += topology.latency(of: leg)
+            }
+            return (transferPerByte, wire + transfer.latency.extraSeconds(beyond: wire))
+        }
     }
 }

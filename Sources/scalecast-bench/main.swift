@@ -54,7 +54,7 @@ HeapPolicy.keepFreedMemory()   // before any other thread allocates: one arena f
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 /// Sections to run (`scalecast-bench ROOT kernels validate`); all when none are named.
 let sections = Set(CommandLine.arguments.dropFirst(2))
-let allSections: Set = ["speed", "fidelity", "accuracy", "sweep", "kernels", "validate"]
+let allSections: Set = ["speed", "hybrid", "fidelity", "accuracy", "sweep", "kernels", "validate"]
 if let unknown = sections.subtracting(allSections).first {
     FileHandle.standardError.write(Data("error: unknown section '\(unknown)' (sections: \(allSections.sorted().joined(separator: ", ")))\n".utf8))
     exit(2)
@@ -136,6 +136,12 @@ for gpus in [8, 16, 24] {
 }
 print(growthLine(hybridMeasured))
 
+}
+
+// MARK: The hybrid under a collective library, aggregated
+
+if wants("hybrid") {
+    printHybridUnderCollectives(load(root + "/scenarios/bench/hybrid-collectives.yaml").runs[0])
 }
 
 // MARK: Aggregated against expanded on contended networks

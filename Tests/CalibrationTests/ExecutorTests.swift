@@ -47,6 +47,20 @@ import Workload
 
     func single(_ k: Int) throws -> Executor.Outcome { try #require(Self.references[k]) }
 
+    /// Exchanges planned as a library's collectives relay other workers' slices around a
+    /// ring, which `Operation` cannot name: the executor refuses them instead of running them wrong.
+    @Test func collectiveExchangesAreRefused() throws {
+        var setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2)
+        setup.modelParallelExchanges = .collectives
+        for scheme in ExchangeScheme.allCases {
+            let strategy = Strategy.hybrid(scheme: scheme, variant: .exact)
+            let error = #expect(throws: ExecutorError.self) {
+                try Executor(graph: try Planner.plan(setup, strategy: strategy), setup: setup, strategy: strategy)
+            }
+            #expect(error.map { "\($0)" }?.contains("collectives") == true)
+        }
+    }
+
     @Test(arguments: [2, 4])
     func exactHybridEqualsOneWorkerOnAllExamples(workers k: Int) throws {
         let reference = try single(k)

@@ -126,8 +126,11 @@ import YAMLSupport
     }
 
     /// The hybrid (c) on 64 GPUs once planned 10^9 dependencies (every transfer of a
-    /// round after the whole round before) and died in the allocator.
-    @Test func aPlanTooLargeToSimulateIsRefusedWithItsEstimate() throws {
+    /// round after the whole round before) and died in the allocator. Expanded, under a
+    /// collective library (ring all-gathers) and point to point (cuda-convnet2's copies);
+    /// under a library `auto` would aggregate it, and the message says so.
+    @Test(arguments: ["simulation: {fidelity: expanded}", "software: cuda-convnet2"])
+    func aPlanTooLargeToSimulateIsRefusedWithItsEstimate(how: String) throws {
         let yaml = """
             name: too large
             model: alexnet-owt-cc2
@@ -139,10 +142,12 @@ import YAMLSupport
               pcie: {gpu_link: pcie2-x16-p2p, uplink: pcie3-x16, socket_link: qpi-8gt, gpus_per_switch: 2, switches_per_socket: 2, cross_socket: staged}
             strategy: {kind: hybrid, scheme: c, allreduce: direct, bucket_mb: layer}
             gpus: [64]
+            \(how)
             """
         let e = try error(for: yaml)
         #expect(e.keyPath == "gpus")
         #expect(e.message.contains("more than ScaleCast simulates"))
+        if how.hasPrefix("simulation") { #expect(e.message.contains("fidelity: aggregated")) }
     }
 }
 

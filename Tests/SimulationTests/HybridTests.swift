@@ -22,9 +22,10 @@ import Workload
     }
 
     func simulate(_ strategy: Strategy, gpus: Int, cluster: ClusterSpec? = nil, batch: Int = 128,
-                  net: Network? = nil) throws -> (TaskGraph, Trace, StepMetrics) {
+                  net: Network? = nil, exchanges: ModelParallelExchanges = .pointToPoint) throws -> (TaskGraph, Trace, StepMetrics) {
         let network = try net ?? #require(Zoo.model(named: "alexnet-owt-cc2"))
-        let setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: gpus, steps: 3)
+        var setup = TrainingSetup(network: network, precision: .fp32, batchPerGPU: batch, gpus: gpus, steps: 3)
+        setup.modelParallelExchanges = exchanges
         let graph = try Planner.plan(setup, strategy: strategy)
         let server = cluster ?? k20Server()
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: server, gpus: gpus),
@@ -35,12 +36,16 @@ import Workload
     /// An exact step moves exactly what the method implies: each worker's boundary
     /// activations to every other worker, the same bytes of input gradients back,
     /// the FC slices all-gathered and reduce-scattered around each FC layer, and
-    /// 2(K−1)/K of the conv gradients out of every worker (direct all-reduce).
-    @Test(arguments: [2, 4])
-    func exactStepMovesTheBytesTheMethodImplies(gpus k: Int) throws {
+    /// 2(K−1)/K of the conv gradients out of every worker (direct all-reduce). As a
+    /// library's collectives the exchanges move the same bytes: a ring all-gather's N − 1
+    /// steps of N slices are the N(N − 1) slices sent pair by pair, and the pipelined
+    /// chains carry each message once per hop.
+    @Test(arguments: [2, 4], ModelParallelExchanges.allCases)
+    func exactStepMovesTheBytesTheMethodImplies(gpus k: Int, exchanges: ModelParallelExchanges) throws {
         let net = try #require(Zoo.model(named: "alexnet-owt-cc2"))
         let b = 128.0, kk = Double(k), f = 4.0   // fp32 bytes
-        let (graph, trace, _) = try simulate(.hybrid(scheme: .b, variant: .exact), gpus: k)
+        let (graph, trace, _) = try simulate(.hybrid(scheme: .b, variant: .exact), gpus: k, exchanges: exchanges)
+        #expect(graph.modelParallelExchanges == exchanges)
         let last = graph.steps - 1
         func moved(_ prefix: String) -> Double {
             trace.records.filter { $0.step == last && $0.kind == .transfer && ($0.group ?? "").hasPrefix(prefix) }.reduce(0) { $0 + $1.bytes }

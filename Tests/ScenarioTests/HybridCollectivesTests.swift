@@ -1,0 +1,56 @@
+import Parallelism
+import Testing
+import YAMLSupport
+@testable import Scenario
+
+/// Which profiles plan a hybrid's model-parallel exchanges as collectives, and the
+/// aggregated hybrid that this allows at hundreds of GPUs.
+@Suite struct HybridCollectivesTests {
+    func scenario(software: String, gpus: [Int], fidelity: String? = nil, scheme: String = "b") throws -> Scenario {
+        try Scenario.load(path: try temporaryScenario("""
+            model: alexnet-owt-cc2
+            batch_per_gpu: 128
+            precision: fp32
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            strategy: {kind: hybrid, scheme: \(scheme), variant: exact, allreduce: ring}
+            software: \(software)
+            \(fidelity.map { "simulation: {fidelity: \($0)}" } ?? "")
+            gpus: \(gpus)
+            """))
+    }
+
+    /// Profiles with a collective library plan collectives; cuda-convnet2's copy networks,
+    /// Caffe's P2P tree and TensorFlow's parameter servers keep their point-to-point copies.
+    @Test(arguments: [("pytorch-ddp", ModelParallelExchanges.collectives), ("ideal", .collectives), ("horovod", .collectives),
+                      ("cuda-convnet2", .pointToPoint), ("caffe-p2psync", .pointToPoint), ("tensorflow-1-ps", .pointToPoint)])
+    func profilesPlanTheirExchanges(software: String, expected: ModelParallelExchanges) throws {
+        // The scenario's allreduce would override the profile's collective: leave it to the profile.
+        var run = try scenario(software: software, gpus: [8]).runs[0]
+        run.strategy.gradientSync.algorithm = run.software.collective ?? .ring
+        #expect(run.modelParallelExchanges == expected)
+        #expect(run.setup(gpus: 8).modelParallelExchanges == expected)
+        #expect(ScenarioRunner.canAggregate(run) == (expected == .collectives))
+    }
+
+    /// The paper's hybrid at 64 GPUs under a collective library, aggregated: simulated, not
+    /// refused, one worker standing for all; and above `aggregateAbove` GPUs auto picks it.
+    @Test func hybridAt64GPUsAggregatedSimulates() throws {
+        for fidelity in ["aggregated", nil] {
+            let run = try scenario(software: "pytorch-ddp", gpus: [64], fidelity: fidelity).runs[0]
+            #expect(ScenarioRunner.fidelity(run, gpus: 64) == .aggregated)
+            let outcome = try ScenarioRunner.simulate(run, gpus: 64)
+            #expect(outcome.graph.gpus == 1 && outcome.graph.representedGPUs == 64)
+            #expect(outcome.metrics.stepSeconds > 0 && outcome.metrics.stepSeconds.isFinite)
+        }
+    }
+
+    /// Under cuda-convnet2 the hybrid stays expanded whatever the scenario asks, and past
+    /// the expanded limit it is refused with a message that does not offer aggregation.
+    @Test func pointToPointHybridsStayExpanded() throws {
+        let run = try scenario(software: "cuda-convnet2", gpus: [128], fidelity: "aggregated").runs[0]
+        #expect(ScenarioRunner.fidelity(run, gpus: 128) == .expanded)
+        let error = #expect(throws: ConfigError.self) { try ScenarioRunner.check(run, gpus: 128, location: run.gpusLocation) }
+        #expect(error?.message.contains("transfer by transfer") == true)
+        #expect(error?.message.contains("aggregated") == false)
+    }
+}
