@@ -674,7 +674,8 @@ struct LayerwisePlanner {
 
     /// Every worker's partial sums for every other, `bytes` each, summed at their
     /// worker (a reduce-scatter of a layer's input gradient): a library's reduce-scatter
-    /// under `ModelParallelExchanges.collectives`, else each pair its own transfer, or, under cuda-convnet2's networks on more than two GPUs, its reducers
+    /// under `ModelParallelExchanges.collectives`, else each pair its own transfer, or,
+    /// under cuda-convnet2's networks on more than two GPUs, its reducers
     /// (`convnet2Reduce`), one per worker, all at once.
     private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                         operation: TaskGraph.Operation) -> [[Int]] {
@@ -693,9 +694,9 @@ struct LayerwisePlanner {
     private mutating func convnet2Reduce(_ bytes: Double, into target: Int, ready: [[Int]], step: Int, group: String,
                                          operation: TaskGraph.Operation) -> [Int] {
         graph.cudaConvnet2Reduce(bytes, into: target, sources: Array(ring(from: target).dropFirst()),
-                                        canPeer: { [setup] in Self.canPeer($0, $1, setup: setup) },
-                                        host: graph.hostEndpoint(node: setup.gpusPerNode.map { target / $0 } ?? 0),
-                                        ready: { ready[$0] }, step: step, group: group, operation: operation)
+                                 canPeer: { [setup] in Self.canPeer($0, $1, setup: setup) },
+                                 host: graph.hostEndpoint(node: setup.gpusPerNode.map { target / $0 } ?? 0),
+                                 ready: { ready[$0] }, step: step, group: group, operation: operation)
     }
 
     /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker
