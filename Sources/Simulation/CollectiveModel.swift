@@ -176,10 +176,13 @@ public final class CollectiveModel {
         // The steady state: each rank starts a collective where it finished the last one
         // (it holds the result first at the root, last at the deepest leaves), so the ranks'
         // start offsets are a fixed point of one collective's finish offsets.
+        // Transfer t < n − 1 carries rank t + 1 up to its parent; t ≥ n − 1 carries rank t − n + 2 down.
+        let pairs = (1..<n).map { ($0, ($0 - 1) / 2) } + (1..<n).map { (($0 - 1) / 2, $0) }
+        let legs = pairs.map { topology.legs(from: $0.0, to: $0.1) }
         var offsets = [Double](repeating: 0, count: n)
         var duration = 0.0
         for _ in 0..<Self.treeSteadyStateRounds {
-            let finish = treeFinishTimes(ranks: n, bytes: bytes, starts: offsets)
+            let finish = treeFinishTimes(ranks: n, bytes: bytes, legs: legs, starts: offsets)
             duration = zip(finish, offsets).map { $0 - $1 }.max() ?? 0
             let earliest = finish.min() ?? 0
             let next = finish.map { $0 - earliest }
@@ -198,11 +201,9 @@ public final class CollectiveModel {
     /// 2(N−1) transfers, re-shared max-min fairly (`MaxMinRates`) whenever one ends, each
     /// ending `bytes / rate` plus its route's latency after it starts (a staged transfer's
     /// legs one after the other); O(N) rate computations.
-    private func treeFinishTimes(ranks n: Int, bytes: Double, starts: [Double]) -> [Double] {
+    /// `legs[t]`: transfer t's route legs (t < n − 1 carries rank t + 1 up, the rest down).
+    private func treeFinishTimes(ranks n: Int, bytes: Double, legs: [[[Int]]], starts: [Double]) -> [Double] {
         let capacities = topology.links.map(\.bytesPerSecond)
-        // Transfer t < n − 1 carries rank t + 1 up to its parent; t ≥ n − 1 carries rank t − n + 2 down.
-        let pairs = (1..<n).map { ($0, ($0 - 1) / 2) } + (1..<n).map { (($0 - 1) / 2, $0) }
-        let legs = pairs.map { topology.legs(from: $0.0, to: $0.1) }
         var waitingChildren = (0..<n).map { r in [2 * r + 1, 2 * r + 2].filter { $0 < n }.count }
         var active: [(transfer: Int, leg: Int, remaining: Double)] = []
         var arriving: [(time: Double, transfer: Int, leg: Int)] = []
