@@ -398,9 +398,10 @@ struct LayerwisePlanner {
                 }
             }
             // The first model-parallel layer's input gradients go back to the examples' owners,
-            // summed on the way: under scheme (b), by cuda-convnet2's reducer under its networks
-            // on more than two GPUs, else down a pipelined chain ending at the owner; directly
-            // from every worker otherwise.
+            // summed on the way: as a library's reduce (one owner) or reduce-scatter under
+            // collectives; under scheme (b) otherwise by cuda-convnet2's reducer under its
+            // networks, else down a pipelined chain ending at the owner; directly from every
+            // worker otherwise.
             if !dataLayers.isEmpty {
                 let features = Int(boundaryElements)
                 let returnBytes = Double(n) * boundaryElements * bytesPerElement
@@ -413,23 +414,21 @@ struct LayerwisePlanner {
                     let done = collective(returnKind, bytes: returnBytes, root: owner, after: chain, step: step,
                                           group: "gradient return, chunk \(c)")
                     for part in layout[c] { returned[part.owner] += done[part.owner] }
-                } else if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1,
-                   usesConvnet2Reducer {
-                    let bytes = Double(examples) * boundaryElements * bytesPerElement
-                    let first = graph.tasks.count
-                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
-                    returned[owner] += chain[owner] + convnet2Reduce(bytes, into: owner, ready: chain, step: step, group: "gradient return, chunk \(c)",
-                                                      operation: .returnGradient(chunk: c, owner: owner, examples: layout[c][0].examples,
-                                                                                 elements: 0..<(examples * features)))
-                } else if strategy.scheme == .b, let (owner, examples) = chunk.owners.first, chunk.owners.count == 1 {
-                    let order = Array(ring(from: owner).dropFirst()) + [owner]
+                } else if strategy.scheme == .b, let owner = chunk.owners.first?.worker, chunk.owners.count == 1 {
                     let part = layout[c][0]
+                    let group = "gradient return, chunk \(c)"
                     let first = graph.tasks.count
-                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(examples) * boundaryElements * bytesPerElement)) }
-                    returned[owner] += graph.chainReduce(Double(examples) * boundaryElements * bytesPerElement, chain: order,
-                                                         ready: order.map { chain[$0] }, step: step, group: "gradient return, chunk \(c)",
-                                                         elements: examples * features) {
-                        .returnGradient(chunk: c, owner: owner, examples: part.examples, elements: $0)
+                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: returnBytes)) }
+                    func operation(_ elements: Range<Int>) -> TaskGraph.Operation {
+                        .returnGradient(chunk: c, owner: owner, examples: part.examples, elements: elements)
+                    }
+                    if usesConvnet2Reducer {
+                        returned[owner] += chain[owner] + convnet2Reduce(returnBytes, into: owner, ready: chain, step: step, group: group,
+                                                                         operation: operation(0..<(n * features)))
+                    } else {
+                        let order = Array(ring(from: owner).dropFirst()) + [owner]
+                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: order.map { chain[$0] }, step: step,
+                                                             group: group, elements: n * features, operation: operation)
                     }
                 } else {
                     for part in layout[c] {
@@ -649,43 +648,63 @@ struct LayerwisePlanner {
     /// two, its reducer is the one peer-to-peer add the other paths plan too).
     private var usesConvnet2Reducer: Bool { setup.activationBroadcast == .cudaConvnet2 && workers > 2 }
 
+    /// How the model-parallel all-gathers and reduce-scatters run.
+    private enum ExchangeRoute {
+        /// As a library's collective (`ModelParallelExchanges.collectives`).
+        case collective
+        /// Through cuda-convnet2's copy networks: its broadcasts and reducers.
+        case cudaConvnet2Networks
+        /// Every pair its own transfer.
+        case pointToPoint
+    }
+
+    private var exchangeRoute: ExchangeRoute {
+        if usesConvnet2Reducer { return .cudaConvnet2Networks }
+        return exchangesAsCollectives ? .collective : .pointToPoint
+    }
+
     /// Every worker's `bytes` slice to every other (an all-gather of a layer's input):
-    /// a library's all-gather (`collective`) under `ModelParallelExchanges.collectives`,
-    /// else each pair its own transfer, or, under cuda-convnet2's networks on more than two
-    /// GPUs, as its layers hand their output to the GPUs of the next layers: one
-    /// broadcast per worker through its network (`Layer::fpropNext` → `IBroadcastNetwork::make`,
-    /// cudaconvnet/src/layer.cu and copypipeline.cu; `broadcastEdges`), all at once.
-    /// Host-staged pieces carry no executor operation (the executor has no host memory).
+    /// a library's all-gather (`collective`), each pair its own transfer, or, under
+    /// cuda-convnet2's networks, as its layers hand their output to the GPUs of the next
+    /// layers: one broadcast per worker through its network (`Layer::fpropNext` →
+    /// `IBroadcastNetwork::make`, cudaconvnet/src/layer.cu and copypipeline.cu;
+    /// `broadcastEdges`), all at once. Host-staged pieces carry no executor operation
+    /// (the executor has no host memory).
     private mutating func allGather(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                     operation: TaskGraph.Operation) -> [[Int]] {
-        if exchangesAsCollectives && !usesConvnet2Reducer {
+        switch exchangeRoute {
+        case .collective:
             return collective(.allGather, bytes: bytes * Double(ranks), after: after, step: step, group: group)
+        case .pointToPoint:
+            return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation)
+        case .cudaConvnet2Networks:
+            let first = graph.tasks.count
+            defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
+            var received = after
+            for w in 0..<workers {
+                let done = graph.treeBroadcast(bytes, root: w, edges: broadcastEdges(from: w), ready: after[w], step: step, group: group)
+                for v in 0..<workers where v != w { received[v] += done[v]! }
+            }
+            return received
         }
-        guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
-        let first = graph.tasks.count
-        defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
-        var received = after
-        for w in 0..<workers {
-            let done = graph.treeBroadcast(bytes, root: w, edges: broadcastEdges(from: w), ready: after[w], step: step, group: group)
-            for v in 0..<workers where v != w { received[v] += done[v]! }
-        }
-        return received
     }
 
     /// Every worker's partial sums for every other, `bytes` each, summed at their
-    /// worker (a reduce-scatter of a layer's input gradient): a library's reduce-scatter
-    /// under `ModelParallelExchanges.collectives`, else each pair its own transfer, or,
-    /// under cuda-convnet2's networks on more than two GPUs, its reducers
+    /// worker (a reduce-scatter of a layer's input gradient): a library's reduce-scatter,
+    /// each pair its own transfer, or, under cuda-convnet2's networks, its reducers
     /// (`convnet2Reduce`), one per worker, all at once.
     private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                         operation: TaskGraph.Operation) -> [[Int]] {
-        if exchangesAsCollectives && !usesConvnet2Reducer {
+        switch exchangeRoute {
+        case .collective:
             return collective(.reduceScatter, bytes: bytes * Double(ranks), after: after, step: step, group: group)
+        case .pointToPoint:
+            return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation)
+        case .cudaConvnet2Networks:
+            let first = graph.tasks.count
+            defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
+            return (0..<workers).map { after[$0] + convnet2Reduce(bytes, into: $0, ready: after, step: step, group: group, operation: operation) }
         }
-        guard usesConvnet2Reducer else { return exchangeAllToAll(bytes, after: after, step: step, group: group, operation: operation) }
-        let first = graph.tasks.count
-        defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: bytes)) }
-        return (0..<workers).map { after[$0] + convnet2Reduce(bytes, into: $0, ready: after, step: step, group: group, operation: operation) }
     }
 
     /// Every worker's partial `bytes` summed into `target` by cuda-convnet2's reducer
