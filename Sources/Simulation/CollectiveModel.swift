@@ -198,27 +198,26 @@ public final class CollectiveModel {
 
     /// When each rank holds the result of one tree all-reduce, in seconds from the start of
     /// the earliest rank, when rank r sends nothing up before `starts[r]`: a fluid run of the
-    /// 2(N−1) transfers, re-shared max-min fairly (`MaxMinRates`) whenever one ends, each
+    /// 2(N−1) transfers, re-shared max-min fairly (`IncrementalMaxMinRates`) whenever one starts or ends, each
     /// ending `bytes / rate` plus its route's latency after it starts (a staged transfer's
-    /// legs one after the other); O(N) rate computations.
+    /// legs one after the other); O(N) rate computations, each over the flows a start or end touches.
     /// `legs[t]`: transfer t's route legs (t < n − 1 carries rank t + 1 up, the rest down).
     private func treeFinishTimes(ranks n: Int, bytes: Double, legs: [[[Int]]], starts: [Double]) -> [Double] {
-        let capacities = topology.links.map(\.bytesPerSecond)
         var waitingChildren = (0..<n).map { r in [2 * r + 1, 2 * r + 2].filter { $0 < n }.count }
         var active: [(transfer: Int, leg: Int, remaining: Double)] = []
         var arriving: [(time: Double, transfer: Int, leg: Int)] = []
         var wakeups: [(time: Double, rank: Int)] = []
         var finish = [Double](repeating: 0, count: n)
         var now = 0.0
-        // The rates depend only on the active flows' routes, in order: they are recomputed
-        // only when a flow has started or ended since (an arrival that starts nothing, a
-        // child's buffer at a parent still waiting for its other child, changes none).
-        var rates: [Double] = []
-        var flowsChanged = true
-        func send(_ transfer: Int) {
-            active.append((transfer, 0, bytes))
-            flowsChanged = true
+        // The rates depend only on the active flows' routes: they are recomputed after a
+        // flow has started or ended, and only for the flows that share links with it.
+        var sharing = IncrementalMaxMinRates(capacities: topology.links.map(\.bytesPerSecond))
+        func route(_ i: Int) -> [Int] { legs[active[i].transfer][active[i].leg] }
+        func start(_ transfer: Int, leg: Int) {
+            active.append((transfer, leg, bytes))
+            sharing.append(route: legs[transfer][leg])
         }
+        func send(_ transfer: Int) { start(transfer, leg: 0) }
         func holdsResult(_ r: Int) {
             finish[r] = now
             for c in [2 * r + 1, 2 * r + 2] where c < n { send(n - 2 + c) }
@@ -227,20 +226,19 @@ public final class CollectiveModel {
         func childrenIn(_ r: Int) { if starts[r] <= now { reduced(r) } else { wakeups.append((starts[r], r)) } }
         for r in 0..<n where waitingChildren[r] == 0 { childrenIn(r) }
         while !active.isEmpty || !arriving.isEmpty || !wakeups.isEmpty {
-            if flowsChanged {
-                rates = MaxMinRates.rates(routes: active.map { legs[$0.transfer][$0.leg] }, capacities: capacities)
-                flowsChanged = false
-            }
+            sharing.refresh(routes: route)
+            let rates = sharing.rates
             var step = min(arriving.map { $0.time - now }.min() ?? .infinity, wakeups.map { $0.time - now }.min() ?? .infinity)
             for (i, flow) in active.enumerated() { step = min(step, flow.remaining / rates[i]) }
             now += step
             for i in active.indices { active[i].remaining -= rates[i] * step }
-            for flow in active where flow.remaining <= bytes * 1e-12 {
+            let ended = active.indices.filter { active[$0].remaining <= bytes * 1e-12 }
+            for i in ended {
+                let flow = active[i]
                 arriving.append((now + topology.latency(of: legs[flow.transfer][flow.leg]), flow.transfer, flow.leg))
             }
-            let before = active.count
+            sharing.remove(at: ended, routes: route)
             active.removeAll { $0.remaining <= bytes * 1e-12 }
-            if active.count != before { flowsChanged = true }
             let woken = wakeups.filter { $0.time <= now }
             wakeups.removeAll { $0.time <= now }
             for (_, r) in woken { reduced(r) }
@@ -248,8 +246,7 @@ public final class CollectiveModel {
             arriving.removeAll { $0.time <= now }
             for (_, transfer, leg) in landed {
                 if leg + 1 < legs[transfer].count {
-                    active.append((transfer, leg + 1, bytes))
-                    flowsChanged = true
+                    start(transfer, leg: leg + 1)
                     continue
                 }
                 if transfer < n - 1 {
