@@ -36,6 +36,7 @@ test-tools:
 
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench
+	$(SWIFT) build -c release --product scalecast
 	.build/release/scalecast-bench .
 	$(MAKE) --no-print-directory validate
 

@@ -209,6 +209,28 @@ do {
           + "\(String(format: "%.0f", Double(rows.count) / (setup + wall))) points/s (goal: under 60 s)")
     print("peak RSS: \(String(format: "%.0f", rssBefore)) MB before, \(String(format: "%.0f", rssTenth)) MB after \(rows.count / 10) points, "
           + "\(String(format: "%.0f", rssAll)) MB after all \(rows.count) (flat when nothing leaks)")
+    // The same grid ten times over (ten bucket sizes), through the CLI in a child process, whose
+    // peak RSS is its own: the simulations, the rows and the CSV text of 100,000 points.
+    let cli = root + "/.build/release/scalecast"
+    if FileManager.default.isExecutableFile(atPath: cli) {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: cli)
+        child.arguments = ["sweep", root + "/scenarios/bench/sweep.yaml", "--quiet"]
+            + (sweepAxes + ["strategy.bucket_mb=5,10,15,20,25,30,40,50,75,100"]).flatMap { ["--vary", $0] }
+        child.standardOutput = FileHandle.nullDevice
+        let childStart = clock.now
+        try child.run()
+        child.waitUntilExit()
+        let childWall = seconds(clock.now - childStart)
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        print("100,000 points (the grid x 10 bucket sizes, 5-100 MB) through `scalecast sweep` to CSV: "
+              + "\(String(format: "%.1f", childWall)) s, \(String(format: "%.0f", 100_000 / childWall)) points/s, "
+              + "peak RSS \(String(format: "%.0f", Double(usage.ru_maxrss) / 1024)) MB (goal: 200 MB)"
+              + (child.terminationStatus == 0 ? "" : "; exit status \(child.terminationStatus)"))
+    } else {
+        print("100,000 points: skipped, \(cli) is not built (`make bench` builds it)")
+    }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(2)
