@@ -36,7 +36,6 @@ test-tools:
 
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench
-	$(SWIFT) build -c release --product scalecast
 	.build/release/scalecast-bench .
 	$(MAKE) --no-print-directory validate
 
