@@ -51,24 +51,36 @@ import YAMLSupport
         #expect(abs(cores.imagesPerSecond / (16 * perWorker) - 1) < 1e-9)
     }
 
-    @Test(arguments: [
-        // (cores, gpus, GPUs per node, images/s, limit): 17,800 per node, 8 workers per GPU at 278 each.
-        (40, 1, 8, 8 * 278.0, LoaderCeiling.Limit.workers),
-        (40, 8, 8, 40 * 278.0, .cores),
-        (128, 8, 8, 17_800.0, .node),
-        (128, 1, 8, 8 * 278.0, .workers),
+    /// A cluster and run, with the ceiling expected: 17,800 images/s per node, 8 workers per GPU at 278 each.
+    struct Case: Sendable, CustomStringConvertible {
+        var cores: Int, gpus: Int, gpusPerNode: Int
+        var expected: Double
+        var limit: LoaderCeiling.Limit
+        var description: String { "\(gpus) GPUs, \(gpusPerNode) per node, \(cores) cores" }
+    }
+
+    static let cases: [Case] = [
+        Case(cores: 40, gpus: 1, gpusPerNode: 8, expected: 8 * 278, limit: .workers),
+        Case(cores: 40, gpus: 8, gpusPerNode: 8, expected: 40 * 278, limit: .cores),
+        // 64 workers x 278 = 17,792, just under the node's 17,800.
+        Case(cores: 128, gpus: 8, gpusPerNode: 8, expected: 64 * 278, limit: .workers),
+        Case(cores: 128, gpus: 16, gpusPerNode: 16, expected: 17_800, limit: .node),
+        Case(cores: 128, gpus: 1, gpusPerNode: 8, expected: 8 * 278, limit: .workers),
         // 12 GPUs on two nodes: the fuller node's 8 GPUs share 40 cores, 5 workers' worth each.
-        (40, 12, 8, 12 * 5 * 278.0, .cores),
-    ])
-    func theCeilingIsTheLowestLimit(cores: Int, gpus: Int, gpusPerNode: Int, expected: Double, limit: LoaderCeiling.Limit) throws {
+        Case(cores: 40, gpus: 12, gpusPerNode: 8, expected: 12 * 5 * 278, limit: .cores),
+    ]
+
+    @Test(arguments: cases)
+    func theCeilingIsTheLowestLimit(_ c: Case) throws {
+        let (cores, gpus, gpusPerNode) = (c.cores, c.gpus, c.gpusPerNode)
         var profile = ExecutionProfile(name: "test", summary: "test")
         profile.loader = .cpu
         profile.loaderImagesPerSecondPerNode = 17_800
         profile.loaderImagesPerSecondPerWorker = 278
         profile.loaderWorkersPerGPU = 8
         let ceiling = try #require(profile.loaderCeiling(cpuCoresPerNode: cores, gpus: gpus, gpusPerNode: gpusPerNode))
-        #expect(abs(try #require(ceiling.imagesPerSecond) / expected - 1) < 1e-12)
-        #expect(ceiling.limit == limit)
+        #expect(abs(try #require(ceiling.imagesPerSecond) / c.expected - 1) < 1e-12)
+        #expect(ceiling.limit == c.limit)
         // Without a worker count only the node's rate applies, as before workers were modelled.
         profile.loaderWorkersPerGPU = nil
         let nodeOnly = try #require(profile.loaderCeiling(cpuCoresPerNode: cores, gpus: gpus, gpusPerNode: gpusPerNode))
