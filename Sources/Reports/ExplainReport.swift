@@ -123,19 +123,18 @@ public enum ExplainReport {
         func rate(_ x: Double) -> String { Format.fixed(x, 0) }
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         let nodeCap = ceiling.nodeImagesPerSecond.map { "\(rate($0)) images/s per node x \(count(ceiling.nodes, "node"))" }
-        var workers = ""
-        if let perGPU = ceiling.workerImagesPerSecondPerGPU, let w = ceiling.workersPerGPU, let perWorker = ceiling.imagesPerSecondPerWorker {
-            let cores = ceiling.coresBindWorkers
-                ? ", the node's \(ceiling.coresPerNode ?? 0) cores running \(w * ceiling.gpusOnNode) workers one per core at a time" : ""
-            workers = "\(rate(perGPU)) images/s per GPU x \(count(ceiling.gpus, "GPU")) from the DataLoader workers "
-                + "(\(w) per GPU x \(rate(perWorker)) images/s per worker\(cores))"
-        }
         var out = "loader: cpu, at most \(rate(total)) images/s: "
-        switch (ceiling.limit, nodeCap) {
-        case (.node, let cap?):
-            out += cap + (workers.isEmpty ? "" : "; not the \(workers)")
-        case (_, let cap):
-            out += workers + (cap.map { ", below the node's \($0)" } ?? "")
+        if let perGPU = ceiling.workerImagesPerSecondPerGPU, let w = ceiling.workersPerGPU, let perWorker = ceiling.imagesPerSecondPerWorker {
+            let workers = "\(rate(perGPU)) images/s per GPU x \(count(ceiling.gpus, "GPU"))"
+            let detail = "\(w) per GPU x \(rate(perWorker)) images/s per worker" + (ceiling.coresBindWorkers
+                ? "; the node's \(ceiling.coresPerNode ?? 0) cores run \(ceiling.coresPerNode ?? 0) of its \(w * ceiling.gpusOnNode) workers at a time" : "")
+            if ceiling.limit == .node, let nodeCap {
+                out += "\(nodeCap); the DataLoader workers would deliver \(workers) (\(detail))"
+            } else {
+                out += "\(workers) from the DataLoader workers (\(detail))" + (nodeCap.map { ", below the node's \($0)" } ?? "")
+            }
+        } else {
+            out += nodeCap ?? ""
         }
         if let m = metrics, m.isInputBound {
             out += "; the step is input-bound: the GPUs wait \(Format.fixed(m.inputWaitSeconds * 1e3, 1)) ms "

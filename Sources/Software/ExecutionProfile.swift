@@ -135,7 +135,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The node's loader rate as the profile gives it, images/s: the measured per-node
     /// figure, else the per-core figure times `cpuCoresPerNode`; nil when there is neither
     /// (or only a per-core figure and the core count is unknown).
-    func loaderImagesPerSecondPerNode(cpuCoresPerNode: Int?) -> Double? {
+    func nodeLoaderRate(cpuCoresPerNode: Int?) -> Double? {
         if let node = loaderImagesPerSecondPerNode { return node }
         guard let perCore = loaderImagesPerSecondPerCore, let cores = cpuCoresPerNode else { return nil }
         return perCore * Double(cores)
@@ -152,7 +152,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public func loaderCeiling(cpuCoresPerNode: Int?, gpus: Int, gpusPerNode: Int) -> LoaderCeiling? {
         guard loader == .cpu else { return nil }
         let nodes = (gpus + max(1, gpusPerNode) - 1) / max(1, gpusPerNode)
-        let ceiling = LoaderCeiling(nodeImagesPerSecond: loaderImagesPerSecondPerNode(cpuCoresPerNode: cpuCoresPerNode),
+        let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
                                     workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
                                     coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus)
         return ceiling.imagesPerSecond == nil ? nil : ceiling
