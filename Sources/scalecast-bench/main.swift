@@ -49,7 +49,6 @@ func load(_ path: String) -> Scenario {
 
 // OpenBLAS picks its kernel when it loads: re-execute once with the right one.
 OpenBLASKernel.selectFastKernel()
-HeapPolicy.keepFreedMemory()   // before any other thread allocates: one arena for every thread (HeapPolicy)
 
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 /// Sections to run (`scalecast-bench ROOT kernels validate`); all when none are named.
@@ -60,6 +59,9 @@ if let unknown = sections.subtracting(allSections).first {
     exit(2)
 }
 func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
+// Before any other thread allocates (HeapPolicy): the simulations measured as the CLI runs
+// them (each thread its own arena), or the executor's one arena when only its sections run.
+HeapPolicy.keepFreedMemory(oneArena: !["speed", "hybrid", "fidelity", "sweep"].contains(where: wants))
 let clock = ContinuousClock()
 
 // MARK: The sweeps, measured first

@@ -7,6 +7,8 @@ import ScaleCastCLI
 if ["calibrate", "validate"].contains(CommandLine.arguments.dropFirst().first) {
     OpenBLASKernel.selectFastKernel()
     HeapPolicy.keepFreedMemory()   // before any other thread allocates, so that one arena serves all
+} else {
+    HeapPolicy.keepFreedMemory(oneArena: false)   // a simulation's plan and trace reuse the last one's pages
 }
 
 /// Writes `text` from its own storage, not from a copy of it (a sweep's CSV is tens of MB).
