@@ -62,17 +62,8 @@ import Workload
         #expect(try task(.forward, "se.scale", autograd: AutogradPasses(reducesBroadcastGradient: true)) == task(.forward, "se.scale", autograd: .none))
     }
 
-    func run(_ software: String, precision: String = "fp32") throws -> RunSpec {
-        let text = """
-            name: autograd
-            model: efficientnet_b0
-            batch_per_gpu: 64
-            precision: \(precision)
-            cluster: {gpu: V100, gpus_per_node: 8}
-            gpus: [1]
-            software: \(software)
-            """
-        return try Scenario.load(path: try temporaryScenario(text)).runs[0]
+    func run(_ software: String) throws -> RunSpec {
+        try Scenario.load(path: try temporaryScenario(oneGPUScenario(model: "efficientnet_b0", software: software))).runs[0]
     }
 
     /// The eager PyTorch profiles run both passes; the compiled one, ideal, and the
