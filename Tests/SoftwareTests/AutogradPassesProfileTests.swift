@@ -14,7 +14,7 @@ import Workload
     static func network() throws -> Network {
         var b = NetworkBuilder(name: "tiny-mbconv", input: TensorShape(channels: 3, height: 8, width: 8))
         let x = try b.convNormActivation("c", out: 4, kernel: 3, activation: .activation(.silu))
-        // torchvision's SqueezeExcitation, module by module: its SiLU is not in place.
+        // torchvision's SqueezeExcitation, module by module, with its default `activation()`, not in place.
         try b.adaptiveAvgPool("se.avgpool", from: x, height: 1, width: 1)
         try b.conv("se.fc1", out: 2, kernel: 1)
         try b.activation("se.activation", .silu)

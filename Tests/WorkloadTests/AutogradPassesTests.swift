@@ -1,12 +1,13 @@
 import Testing
+import YAMLSupport
 @testable import Workload
 
 /// Eager PyTorch autograd's own memory passes (`AutogradPasses`): which layers they
 /// touch and by how many elements, summed by hand on a small network.
 @Suite struct AutogradPassesTests {
     /// conv 3→4 (3x3, pad 1) on 8x8, batch norm, SiLU in place (torchvision's
-    /// `Conv2dNormActivation`), squeeze-and-excitation with a SiLU not in place and a
-    /// sigmoid gate, FC 10.
+    /// `Conv2dNormActivation`), squeeze-and-excitation with a SiLU not in place
+    /// (`SqueezeExcitation`'s default `activation()`) and a sigmoid gate, FC 10.
     static func network(activation: Activation = .silu) throws -> Network {
         var b = NetworkBuilder(name: "tiny-mbconv", input: TensorShape(channels: 3, height: 8, width: 8))
         let x = try b.convNormActivation("c", out: 4, kernel: 3, activation: .activation(activation))
@@ -18,8 +19,8 @@ import Testing
     static let eager = AutogradPasses(clonesInPlaceActivationInput: true, reducesBroadcastGradient: true)
 
     /// The in-place SiLU's input is 4 × 8 × 8 = 256 elements: the clone reads and writes
-    /// it, 512 elements in one kernel. The SE's SiLU is not in place (torchvision's
-    /// `SqueezeExcitation`), the sigmoid differentiates from its output: nothing.
+    /// it, 512 elements in one kernel. The SE's SiLU is not in place here, the sigmoid
+    /// differentiates from its output: nothing.
     @Test func theInPlaceSiLUIsClonedOnce() throws {
         let net = try Self.network()
         let silu = try #require(net.index(of: "c.2")), seSiLU = try #require(net.index(of: "se.activation"))
@@ -74,15 +75,52 @@ import Testing
         #expect(!Self.eager.applies(to: Zoo.model(named: "resnet50")!))
     }
 
-    /// torchvision's EfficientNet-B0: the stem, 15 expansions, 16 depthwise convolutions
-    /// and the head run SiLU in place (33 clones); its 16 SE blocks' SiLUs do not; 16 scales.
-    @Test func efficientNetB0HasThirtyThreeClonesAndSixteenReductions() {
+    /// torchvision's EfficientNet-B0: the stem, 15 expansions, 16 depthwise convolutions,
+    /// the head and the 16 SE blocks (`partial(nn.SiLU, inplace=True)`) run SiLU in place
+    /// (49 clones); 16 scales.
+    @Test func efficientNetB0HasFortyNineClonesAndSixteenReductions() {
         let net = Zoo.model(named: "efficientnet_b0")!
-        #expect(net.layers.filter { Self.eager.forward($0) != .zero }.count == 33)
+        #expect(net.layers.filter { Self.eager.forward($0) != .zero }.count == 49)
+        #expect(net.layers.filter { $0.name.hasSuffix(".activation") && Self.eager.forward($0) != .zero }.count == 16)
         #expect(net.layers.filter { Self.eager.backward($0) != .zero }.count == 16)
-        // MobileNet v3 large: hard swish in place in its Conv2dNormActivation blocks and classifier.
+        // MobileNet v3 large: hard swish in place in its Conv2dNormActivation blocks and classifier;
+        // its SE's hard sigmoid is not in place.
         let mobile = Zoo.model(named: "mobilenet_v3_large")!
         let clonedNames = mobile.layers.filter { Self.eager.forward($0) != .zero }.map(\.name)
         #expect(clonedNames.contains("classifier.1") && clonedNames.contains("features.0.2"))
+        #expect(!clonedNames.contains { $0.hasSuffix("scale_activation") })
+    }
+}
+
+/// A custom model marks an in-place activation with `inplace: true`.
+@Suite struct InPlaceYAMLTests {
+    @Test func customModelsMarkInPlaceActivations() throws {
+        let yaml = try YAMLValue.parse("""
+            name: tiny
+            input: [4, 8, 8]
+            layers:
+              - {name: c, type: conv, out: 4, kernel: 1}
+              - {name: a, type: silu, inplace: true}
+              - {name: b, type: hardswish}
+              - {name: r, type: relu, inplace: false}
+            """, file: "m.yaml")
+        let net = try Network(yaml: yaml)
+        #expect(net.layers.map(\.runsInPlace) == [false, false, true, false, false])
+        #expect(AutogradPassesTests.eager.forward(net.layers[2]) == AutogradPasses.Extra(trafficElements: 512, kernels: 1))
+        #expect(AutogradPassesTests.eager.forward(net.layers[3]) == .zero)
+        let bad = try YAMLValue.parse("""
+            name: bad
+            input: [4, 8, 8]
+            layers:
+              - {name: c, type: conv, out: 4, kernel: 1, inplace: true}
+            """, file: "bad.yaml")
+        #expect(throws: ConfigError.self) { try Network(yaml: bad) }
+        let notABool = try YAMLValue.parse("""
+            name: bad
+            input: [4, 8, 8]
+            layers:
+              - {name: a, type: silu, inplace: maybe}
+            """, file: "bad.yaml")
+        #expect(throws: ConfigError.self) { try Network(yaml: notABool) }
     }
 }
