@@ -98,6 +98,18 @@ import Workload
         #expect(try step("{profile: ideal, inplace_activation_clone: true}") > step("ideal"))
     }
 
+    /// `explain` names the layers the passes touch, and says nothing where they touch none.
+    @Test func explainCountsTheClonesAndReductions() throws {
+        let efficientNet = try temporaryScenario(oneGPUScenario(model: "efficientnet_b0", software: "torchvision-dataloader"))
+        let out = CLI.execute(["explain", efficientNet, "--gpus", "1", "--top", "1"])
+        #expect(out.exitCode == 0)
+        #expect(out.stdout.contains("eager autograd: 49 in-place activations copy their input before the forward"))
+        #expect(out.stdout.contains("16 channel scales write their gate's gradient full size and sum it with sum_to"))
+        let resnet = try temporaryScenario(oneGPUScenario(model: "resnet50", software: "torchvision-dataloader"))
+        let plain = CLI.execute(["explain", resnet, "--gpus", "1", "--top", "1"])
+        #expect(plain.exitCode == 0 && !plain.stdout.contains("eager autograd"))
+    }
+
     @Test func badValuesAreLocated() throws {
         let path = try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, inplace_activation_clone: sometimes}"))
         let out = CLI.execute(["simulate", path])
