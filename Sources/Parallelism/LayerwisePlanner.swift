@@ -89,7 +89,11 @@ struct LayerwisePlanner {
         var stepDone = [[Int]](repeating: [], count: workers)
         for step in 0..<setup.steps {
             stepDone = planStep(step, after: stepDone)
-            if step == 0 { try checkSize() }
+            if step == 0 {
+                try checkSize()
+                // Every step plans the same tasks.
+                graph.reserveCapacity(tasks: graph.tasks.count * setup.steps)
+            }
         }
         return graph
     }

@@ -15,16 +15,18 @@ public struct TaskGraph: Sendable {
         case collective
     }
 
-    /// What a task does.
+    /// What a task does. The compute and collective payloads (about 180 and 260 bytes)
+    /// are kept out of line, so that a task stays small to copy and to store: a plan
+    /// holds thousands, most of them transfers of 16 bytes of payload.
     public enum Work: Sendable {
-        case compute(ComputeWork)
+        indirect case compute(ComputeWork)
         /// Bytes moved from endpoint `device` to endpoint `destination` (GPUs, or a
         /// node's host memory: see `hostEndpoint(node:)`).
         case transfer(bytes: Double, destination: Int)
         /// An all-reduce among `ranks` GPUs of which `device` stands for all
         /// (aggregated fidelity): its time comes from a closed form with the
         /// contention the topology implies, not from expanded transfers.
-        case collective(CollectiveWork)
+        indirect case collective(CollectiveWork)
     }
 
     /// What a task means for the data, so that an executor can run it for real.
@@ -151,6 +153,10 @@ public struct TaskGraph: Sendable {
     public var usesHostMemory: Bool {
         tasks.contains { $0.kind == .transfer && (isHostEndpoint($0.device) || isHostEndpoint($0.destination ?? 0)) }
     }
+
+    /// Room for `count` tasks in all, so that appending up to them copies none (a task is
+    /// a few hundred bytes; a plan of thousands grew its array a dozen times).
+    public mutating func reserveCapacity(tasks count: Int) { tasks.reserveCapacity(count) }
 
     /// Appends a task; its dependencies must already be in the graph.
     /// - Precondition: `device` is a GPU of the graph; a transfer may also start in

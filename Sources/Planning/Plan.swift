@@ -65,7 +65,7 @@ public struct Plan: Sendable {
     static func limit(of row: SweepRow) -> String {
         let communication = (row.exposedCommunicationSeconds + row.idleSeconds) / row.stepSeconds
         if communication > 0.3 {
-            let where_ = row.vary.keys.contains("network_gbps") ? " at \(row.vary["network_gbps"]!) Gb/s" : ""
+            let where_ = row.vary["network_gbps"].map { " at \($0) Gb/s" } ?? ""
             return "it is communication-bound\(where_): GPUs wait on communication \(Int((communication * 100).rounded()))% of each step"
         }
         if row.efficiency < 0.6 { return "it scales poorly: \(Int((row.efficiency * 100).rounded()))% efficiency" }

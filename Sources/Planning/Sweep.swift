@@ -41,13 +41,35 @@ public struct Sweep {
     /// One configuration of the grid.
     public struct Point: Sendable {
         public var index: Int
-        public var run: RunSpec
+        /// The run simulated, with every varied value but the GPU count applied.
+        public var run: RunSpec {
+            get { shared.run }
+            set { shared = SharedRun(newValue) }
+        }
+        /// The run, held once for every point of the same variant: a run is about 1.7 kB,
+        /// and a 100,000-point sweep held one per point (and one per job as it ran).
+        private(set) var shared: SharedRun
         /// The run's position in the scenario (labels may repeat or be missing).
         public var runIndex: Int
         public var runLabel: String
         /// The varied values, in axis order.
         public var values: [String]
         public var gpus: Int
+
+        init(index: Int, run: SharedRun, runIndex: Int, runLabel: String, values: [String], gpus: Int) {
+            self.index = index
+            self.shared = run
+            self.runIndex = runIndex
+            self.runLabel = runLabel
+            self.values = values
+            self.gpus = gpus
+        }
+    }
+
+    /// A run shared by reference between the points (and the jobs) of one variant.
+    final class SharedRun: Sendable {
+        let run: RunSpec
+        init(_ run: RunSpec) { self.run = run }
     }
 
     static let whatIfKeys = ["network_gbps", "gpu_link_gbps", "network_latency_us"]
@@ -109,9 +131,19 @@ public struct Sweep {
         var combinations: [[String]] = [[]]
         for axis in axes { combinations = combinations.flatMap { prefix in axis.values.map { prefix + [$0] } } }
         var parsed: [String: Scenario] = [:]
+        // A variant's run is the same for every GPU count: built and held once.
+        var variants: [String: SharedRun] = [:]
+        let gpusAxis = axes.firstIndex { $0.key == "gpus" }
         var index = 0
         for r in runIndices {
             for values in combinations {
+                let variantKey = "\(r)\u{1}" + zip(axes, values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
+                if let shared = variants[variantKey], let gpusAxis {
+                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: shared.run.label ?? shared.run.network.name,
+                                        values: values, gpus: Int(values[gpusAxis])!))
+                    index += 1
+                    continue
+                }
                 let yamlPairs = zip(axes, values).filter { $0.0.key != "gpus" && !Self.whatIfKeys.contains($0.0.key) }
                 let cacheKey = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: "\u{1}")
                 if parsed[cacheKey] == nil {
@@ -137,9 +169,11 @@ public struct Sweep {
                     default: break
                     }
                 }
-                let counts = axes.firstIndex { $0.key == "gpus" }.map { [Int(values[$0])!] } ?? run.gpuCounts
+                let counts = gpusAxis.map { [Int(values[$0])!] } ?? run.gpuCounts
+                let shared = SharedRun(run)
+                variants[variantKey] = shared
                 for gpus in counts {
-                    points.append(Point(index: index, run: run, runIndex: r, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
+                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
                     index += 1
                 }
             }

@@ -50,13 +50,16 @@ public struct SweepDocument: Codable, Sendable, Equatable {
     /// the point and run columns. Numbers are written to full precision.
     public func csv() -> String {
         let keys = sweep.vary.map(\.key).filter { $0 != "gpus" }   // gpus has its own column
-        var lines = [(["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
+        // One string grown line by line: an array of lines joined at the end held the
+        // text three times over at its peak (tens of MB for a 100,000-point sweep).
+        var text = (["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
                                                "images_per_second", "speedup", "efficiency", "compute_seconds",
                                                "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
                                                "fits_in_memory", "time_to_train_seconds", "cost_usd", "images_per_second_p10",
                                                "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
                                                "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
-                                               "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source"]).map(Self.field).joined(separator: ",")]
+                                               "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source"]).map(Self.field).joined(separator: ",")
+        text += "\n"
         func number(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
         for r in results {
             var cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" }
@@ -67,9 +70,10 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                       r.timeToTrainSecondsP90, r.costUSDP10, r.costUSDP90].map(number)
             cells += [r.model ?? ""] + [r.capexUSD, r.tcoUSD, r.capexUSDP10, r.capexUSDP90].map(number)
             cells += [r.priceOffer ?? "", number(r.usdPerGPUHour), r.priceSeen ?? "", r.priceSource ?? ""]
-            lines.append(cells.map(Self.field).joined(separator: ","))
+            text += cells.map(Self.field).joined(separator: ",")
+            text += "\n"
         }
-        return lines.joined(separator: "\n") + "\n"
+        return text
     }
 
     static func field(_ s: String) -> String {

@@ -12,7 +12,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var point: Int
     public var run: String
     /// The varied values by key.
-    public var vary: [String: String]
+    public var vary: VariedValues
     public var gpus: Int
     public var gpuModel: String
     public var strategy: String
@@ -88,7 +88,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
 
     /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
     public var otherSettings: [String] {
-        vary.filter { !["gpus", "cluster.gpu"].contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        vary.pairs.filter { !["gpus", "cluster.gpu"].contains($0.key) }.map { "\($0.key)=\($0.value)" }
     }
 
     /// The time to rank by: the pessimistic end (90th percentile) when asked and known.
@@ -110,7 +110,11 @@ extension Sweep {
                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
         let chosen = selected ?? points
         // Jobs: each point, and each distinct single-GPU baseline.
-        struct Job: Sendable { var run: RunSpec; var gpus: Int }
+        struct Job: Sendable {
+            var shared: Sweep.SharedRun
+            var gpus: Int
+            var run: RunSpec { shared.run }
+        }
         var jobs: [Job] = []
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
@@ -120,12 +124,12 @@ extension Sweep {
             let variant = "\(p.runIndex)\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
-                jobs.append(Job(run: p.run, gpus: 1))
+                jobs.append(Job(shared: p.shared, gpus: 1))
             }
             pointBaseline.append(baselineJob[variant]!)
             if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
                 pointJob.append(jobs.count)
-                jobs.append(Job(run: p.run, gpus: p.gpus))
+                jobs.append(Job(shared: p.shared, gpus: p.gpus))
             }
             pointKey.append(Uncertainty.stableHash(variant + "\u{1}\(p.gpus)"))
         }
@@ -149,6 +153,9 @@ extension Sweep {
             }
         }
         let metrics = try box.results.map { try $0!.get() }
+        // Every row's varied keys in ascending order, one array shared by all of them.
+        let varyOrder = axes.indices.sorted { axes[$0].key < axes[$1].key }
+        let varyKeys = varyOrder.map { axes[$0].key }
         return try chosen.enumerated().map { n, p in
             let m = metrics[pointJob[n]], single = metrics[pointBaseline[n]]
             let setup = p.run.setup(gpus: p.gpus)
@@ -158,7 +165,7 @@ extension Sweep {
             let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, key: pointKey[n],
                                                  catalog: catalog)
             return SweepRow(
-                point: p.index, run: p.runLabel, vary: Dictionary(uniqueKeysWithValues: zip(axes.map(\.key), p.values)),
+                point: p.index, run: p.runLabel, vary: VariedValues(keys: varyKeys, values: varyOrder.map { p.values[$0] }),
                 gpus: p.gpus, gpuModel: p.run.cluster.gpu.name, strategy: p.run.strategy.name,
                 scheme: p.run.strategy.schemeIfHybrid?.rawValue, variant: p.run.strategy.variantIfModelParallel?.rawValue,
                 globalBatch: m.globalBatch, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond, speedup: speedup,

@@ -14,7 +14,7 @@ public enum ExplainReport {
     /// - Parameter network: the run's network, to say which of its layers the profile's
     ///   autograd passes (`AutogradPasses`) touch; nil: not said.
     public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double,
-                                metrics: StepMetrics? = nil, ceiling: Double? = nil, nodes: Int = 1,
+                                metrics: StepMetrics? = nil, ceiling: LoaderCeiling? = nil,
                                 mechanisms: [ScenarioRunner.MechanismCost] = [], network: Network? = nil) -> String {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
@@ -22,7 +22,7 @@ public enum ExplainReport {
         out += "gradients on the wire: \(profile.gradientBytesPerElement.map { "\($0) bytes per element" } ?? "the precision's dtype"); "
             + "sync: \(profile.gradientSync.rawValue)"
             + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
-        out += loaderLine(profile, metrics: metrics, ceiling: ceiling, nodes: nodes)
+        out += loaderLine(profile, metrics: metrics, ceiling: ceiling)
         if profile.batchNormFusion != .none {
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the fused layers show 0 ms above: they run inside the batch norm's kernel)\n"
         }
@@ -116,8 +116,6 @@ public enum ExplainReport {
         return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + "\n"
     }
 
-    /// The input pipeline: its ceiling, and its share of the step when it binds.
-
     /// One line naming the layers of `network` the autograd passes add work to (empty
     /// when they touch none): the in-place activations cloned before the forward, the
     /// channel scales whose gate gradient is reduced by `sum_to`.
@@ -130,10 +128,31 @@ public enum ExplainReport {
         guard !parts.isEmpty else { return "" }
         return "eager autograd: " + parts.joined(separator: "; ") + " (in the layers' times above)\n"
     }
-    static func loaderLine(_ profile: ExecutionProfile, metrics: StepMetrics?, ceiling: Double?, nodes: Int) -> String {
+
+    /// The input pipeline: its ceiling, the limit that sets it (the node's rate, or the
+    /// DataLoader workers of each GPU, or the node's cores under them), and its share
+    /// of the step when it binds.
+    static func loaderLine(_ profile: ExecutionProfile, metrics: StepMetrics?, ceiling: LoaderCeiling?) -> String {
         guard profile.loader == .cpu else { return "" }
-        guard let ceiling else { return "loader: cpu, no ceiling known (no per-node rate and no cluster.cpu_cores_per_node)\n" }
-        var out = "loader: cpu, at most \(Format.fixed(ceiling, 0)) images/s per node x \(nodes) node\(nodes == 1 ? "" : "s")"
+        guard let ceiling, let total = ceiling.imagesPerSecond else {
+            return "loader: cpu, no ceiling known (no per-node rate, no cluster.cpu_cores_per_node and no loader_workers_per_gpu)\n"
+        }
+        func rate(_ x: Double) -> String { Format.fixed(x, 0) }
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        let nodeCap = ceiling.nodeImagesPerSecond.map { "\(rate($0)) images/s per node x \(count(ceiling.nodes, "node"))" }
+        var out = "loader: cpu, at most \(rate(total)) images/s: "
+        if let perGPU = ceiling.workerImagesPerSecondPerGPU, let w = ceiling.workersPerGPU, let perWorker = ceiling.imagesPerSecondPerWorker {
+            let workers = "\(rate(perGPU)) images/s per GPU x \(count(ceiling.gpus, "GPU"))"
+            let detail = "\(w) per GPU x \(rate(perWorker)) images/s per worker" + (ceiling.coresBindWorkers
+                ? "; the node's \(ceiling.coresPerNode ?? 0) cores run \(ceiling.coresPerNode ?? 0) of its \(w * ceiling.gpusOnNode) workers at a time" : "")
+            if ceiling.limit == .node, let nodeCap {
+                out += "\(nodeCap); the DataLoader workers would deliver \(workers) (\(detail))"
+            } else {
+                out += "\(workers) from the DataLoader workers (\(detail))" + (nodeCap.map { ", below the node's \($0)" } ?? "")
+            }
+        } else {
+            out += nodeCap ?? ""
+        }
         if let m = metrics, m.isInputBound {
             out += "; the step is input-bound: the GPUs wait \(Format.fixed(m.inputWaitSeconds * 1e3, 1)) ms "
                 + "(\(Format.fixed(m.inputWaitSeconds / m.stepSeconds * 100, 0))% of the step) for images\n"

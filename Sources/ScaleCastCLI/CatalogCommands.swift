@@ -64,6 +64,8 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                     o["loader"] = p.loader.rawValue
                     if let x = p.loaderImagesPerSecondPerCore { o["loader_images_per_second_per_core"] = x }
                     if let x = p.loaderImagesPerSecondPerNode { o["loader_images_per_second_per_node"] = x }
+                    if let x = p.loaderImagesPerSecondPerWorker { o["loader_images_per_second_per_worker"] = x }
+                    if let n = p.loaderWorkersPerGPU { o["loader_workers_per_gpu"] = n }
                 }
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
@@ -99,7 +101,12 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
         for p in catalog.profiles where p.loader == .cpu {
             let rate = p.loaderImagesPerSecondPerNode.map { "\(String(format: "%g", $0)) images/s per node" }
                 ?? p.loaderImagesPerSecondPerCore.map { "\(String(format: "%g", $0)) images/s per CPU core x cluster.cpu_cores_per_node" } ?? "?"
-            lines.append("\(p.name) loader: cpu, at most \(rate)")
+            let workers = p.loaderImagesPerSecondPerWorker.map { perWorker in
+                "; and at most \(String(format: "%g", perWorker)) images/s per DataLoader worker x "
+                    + (p.loaderWorkersPerGPU.map { "\($0) workers per GPU" } ?? "software.loader_workers_per_gpu (none by default: no worker limit)")
+                    + " x the node's GPUs, the workers at most one per cluster.cpu_cores_per_node"
+            } ?? ""
+            lines.append("\(p.name) loader: cpu, at most \(rate)\(workers)")
         }
         for p in catalog.profiles where p.collectiveSMShare > 0 {
             lines.append("\(p.name) interference: each block of an NCCL collective takes \(String(format: "%g", p.collectiveSMShare)) SM "

@@ -136,11 +136,13 @@ extension RunSpec {
                 strategy.gradientSync.algorithm = collective
             }
         }
-        if let softwareNode, software.loader == .cpu, software.loaderImagesPerSecondPerNode == nil {
-            guard software.loaderImagesPerSecondPerCore != nil else {
-                throw softwareNode.error("a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node")
+        if let softwareNode {
+            if let problem = software.loaderProblem {
+                let at = softwareNode.isMapping ? (try softwareNode.optional(problem.key)) ?? softwareNode : softwareNode
+                throw at.error(problem.message)
             }
-            guard cluster.cpuCoresPerNode != nil else {
+            if software.loader == .cpu, software.loaderImagesPerSecondPerNode == nil, software.loaderImagesPerSecondPerCore != nil,
+               cluster.cpuCoresPerNode == nil {
                 throw softwareNode.error("profile '\(software.name)' prices the loader per CPU core: add cluster.cpu_cores_per_node, "
                                          + "or give software.loader_images_per_second_per_node")
             }

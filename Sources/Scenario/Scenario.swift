@@ -160,6 +160,12 @@ public struct RunSpec: Sendable {
                   memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels)
     }
 
+    /// The profile's CPU loader ceiling on `gpus` GPUs of this cluster (`LoaderCeiling`);
+    /// nil where the loader is synthetic or no rate applies.
+    public func loaderCeiling(gpus: Int) -> LoaderCeiling? {
+        software.loaderCeiling(cpuCoresPerNode: cluster.cpuCoresPerNode, gpus: gpus, gpusPerNode: cluster.gpusPerNode)
+    }
+
     /// Seconds per step of the profile's synchronous input copies, amortized
     /// (`ScheduleMechanisms.inputCopySeconds`): the host-to-GPU leg at the bandwidth
     /// of the narrowest link from node 0's host memory to GPU 0 (PCIe on a PCIe

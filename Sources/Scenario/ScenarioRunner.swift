@@ -114,8 +114,8 @@ public enum ScenarioRunner {
         metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
         metrics = metrics.withPeriodicWork(inputCopySeconds: run.inputCopySeconds(gpus: gpus, topology: topology),
                                            evaluationSeconds: run.software.mechanisms.evaluationSecondsPerStep(globalBatch: setup.globalBatch))
-        if let ceiling = run.software.loaderCeiling(cpuCoresPerNode: run.cluster.cpuCoresPerNode) {
-            metrics = metrics.limitedByLoader(imagesPerSecondPerNode: ceiling, nodes: run.cluster.nodes(for: gpus))
+        if let ceiling = run.loaderCeiling(gpus: gpus)?.imagesPerSecond {
+            metrics = metrics.limitedByLoader(imagesPerSecond: ceiling)
         }
         return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1)
     }

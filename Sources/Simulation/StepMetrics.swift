@@ -33,13 +33,13 @@ public struct StepMetrics: Sendable, Equatable {
     /// Whether the loader, not the GPUs, set the step time.
     public var isInputBound: Bool { inputWaitSeconds > 0 }
 
-    /// The step as `nodes` loaders of `imagesPerSecondPerNode` each feed it: a
+    /// The step as loaders delivering `imagesPerSecond` for the whole run feed it: a
     /// prefetching loader runs alongside the GPUs, so the step takes the longer of
     /// the simulated step and the time the loaders need for the global batch
-    /// (each node loads its own GPUs' share); the difference is idle time, waiting
+    /// (`globalBatch / imagesPerSecond`, seconds); the difference is time the GPUs wait
     /// for input. Below the ceiling nothing changes.
-    public func limitedByLoader(imagesPerSecondPerNode: Double, nodes: Int) -> StepMetrics {
-        let loaderSeconds = Double(globalBatch) / (Double(max(1, nodes)) * imagesPerSecondPerNode)
+    public func limitedByLoader(imagesPerSecond: Double) -> StepMetrics {
+        let loaderSeconds = Double(globalBatch) / imagesPerSecond
         guard loaderSeconds > stepSeconds else { return self }
         var limited = self
         let wait = loaderSeconds - stepSeconds

@@ -54,6 +54,12 @@ public struct ExecutionProfile: Sendable, Equatable {
     public var loaderImagesPerSecondPerCore: Double?
     /// A measured images/s of a whole node's loader; wins over the per-core figure.
     public var loaderImagesPerSecondPerNode: Double?
+    /// Images/s one DataLoader worker process delivers (`loader_images_per_second_per_worker`),
+    /// used where the worker count is known (`LoaderCeiling`).
+    public var loaderImagesPerSecondPerWorker: Double?
+    /// DataLoader worker processes per GPU, i.e. per training process (`loader_workers_per_gpu`,
+    /// PyTorch's `num_workers`); nil: unknown, and no worker limit applies.
+    public var loaderWorkersPerGPU: Int?
     /// The kernel library generation whose convolution algorithms the cost model
     /// chooses from (`kernel_library:`); nil: one implicit GEMM per pass kind.
     public var kernelLibrary: KernelLibrary?
@@ -131,18 +137,49 @@ public struct ExecutionProfile: Sendable, Equatable {
             && mechanisms.isNone && communication.isNone
     }
 
-    /// The most images/s a node's loader delivers with `cpuCoresPerNode` cores:
-    /// nil when the loader is synthetic (no ceiling), or when the profile gives
-    /// only a per-core figure and the node's core count is unknown.
-    ///
-    /// The loader prefetches (DALI, and PyTorch's DataLoader with workers, keep
-    /// batches queued ahead of the step), so it runs alongside the GPUs and the
-    /// node's steady rate is the lower of the two, not their sum of times.
-    public func loaderCeiling(cpuCoresPerNode: Int?) -> Double? {
-        guard loader == .cpu else { return nil }
+    /// The node's loader rate as the profile gives it, images/s: the measured per-node
+    /// figure, else the per-core figure times `cpuCoresPerNode`; nil when there is neither
+    /// (or only a per-core figure and the core count is unknown).
+    func nodeLoaderRate(cpuCoresPerNode: Int?) -> Double? {
         if let node = loaderImagesPerSecondPerNode { return node }
         guard let perCore = loaderImagesPerSecondPerCore, let cores = cpuCoresPerNode else { return nil }
         return perCore * Double(cores)
+    }
+
+    /// The most images/s the loaders of a run of `gpus` GPUs deliver, `gpusPerNode` to a
+    /// node with `cpuCoresPerNode` cores: nil when the loader is synthetic (no ceiling),
+    /// or when no rate applies (only a per-core figure and an unknown core count, and
+    /// no worker count).
+    ///
+    /// The loader prefetches (DALI, and PyTorch's DataLoader with workers, keep
+    /// batches queued ahead of the step), so it runs alongside the GPUs and the
+    /// run's steady rate is the lower of the two, not their sum of times.
+    public func loaderCeiling(cpuCoresPerNode: Int?, gpus: Int, gpusPerNode: Int) -> LoaderCeiling? {
+        guard loader == .cpu else { return nil }
+        let nodes = (gpus + max(1, gpusPerNode) - 1) / max(1, gpusPerNode)
+        let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
+                                    workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
+                                    coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus)
+        return ceiling.imagesPerSecond == nil ? nil : ceiling
+    }
+
+    /// Why the profile's loader fields cannot be priced together, or nil: a worker count
+    /// needs a cpu loader and a per-worker rate; a cpu loader needs some rate.
+    public var loaderProblem: (key: String, message: String)? {
+        if loaderWorkersPerGPU != nil {
+            guard loader == .cpu else {
+                return ("loader_workers_per_gpu", "DataLoader workers apply to a cpu loader (loader: cpu), not a \(loader.rawValue) one")
+            }
+            guard loaderImagesPerSecondPerWorker != nil else {
+                return ("loader_workers_per_gpu", "a worker count needs loader_images_per_second_per_worker, the images/s one worker delivers")
+            }
+        }
+        let workerRate = loaderWorkersPerGPU != nil && loaderImagesPerSecondPerWorker != nil
+        if loader == .cpu && loaderImagesPerSecondPerCore == nil && loaderImagesPerSecondPerNode == nil && !workerRate {
+            return ("loader", "a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node "
+                    + "(or loader_images_per_second_per_worker with loader_workers_per_gpu)")
+        }
+        return nil
     }
 
     /// Whether launching kernels costs host time: only then does the simulation
@@ -161,7 +198,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
-                                   "loader_images_per_second_per_node", "kernel_library", "workspace_mb", "fused_batchnorm",
+                                   "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to"]
         + ScheduleMechanisms.keys
@@ -170,8 +207,11 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
 
-    /// The largest loader rate accepted, images/s (per core or per node).
+    /// The largest loader rate accepted, images/s (per worker, per core or per node).
     static let loaderRateLimit = 1e9
+
+    /// The DataLoader worker counts per GPU accepted.
+    static let loaderWorkers = 1...100_000
 
     /// The largest launch cost accepted, in microseconds (a second per kernel is no stack's).
     static let launchMicroseconds: ClosedRange<Double> = 0...1e6
@@ -210,11 +250,22 @@ public struct ExecutionProfile: Sendable, Equatable {
                 }
             case "loader":
                 loader = Loader(rawValue: try value.oneOf(Loader.allCases.map(\.rawValue)))!
-            case "loader_images_per_second_per_core", "loader_images_per_second_per_node":
+            case "loader_images_per_second_per_core", "loader_images_per_second_per_node", "loader_images_per_second_per_worker":
                 let x = try value.double()
                 guard x > 0 else { throw value.error("a loader rate must be positive, got \(x) images/s") }
                 guard x <= Self.loaderRateLimit else { throw value.error("must be at most 1000000000 images/s, got \(x)") }
-                if key == "loader_images_per_second_per_core" { loaderImagesPerSecondPerCore = x } else { loaderImagesPerSecondPerNode = x }
+                switch key {
+                case "loader_images_per_second_per_core": loaderImagesPerSecondPerCore = x
+                case "loader_images_per_second_per_node": loaderImagesPerSecondPerNode = x
+                default: loaderImagesPerSecondPerWorker = x
+                }
+            case "loader_workers_per_gpu":
+                let workers = try value.int()
+                guard Self.loaderWorkers.contains(workers) else {
+                    throw value.error("DataLoader workers per GPU must be a whole number from \(Self.loaderWorkers.lowerBound) "
+                                      + "to \(Self.loaderWorkers.upperBound), got \(workers)")
+                }
+                loaderWorkersPerGPU = workers
             case "kernel_library":
                 let name = try value.string()
                 if name == "none" { kernelLibrary = nil } else {
@@ -277,9 +328,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                 throw value.error("every figure needs its source: add sources.\(key)")
             }
         }
-        if loader == .cpu && loaderImagesPerSecondPerCore == nil && loaderImagesPerSecondPerNode == nil {
-            throw try yaml.required("loader").error("a cpu loader needs loader_images_per_second_per_core or loader_images_per_second_per_node")
-        }
+        if let problem = loaderProblem { throw try yaml.required(problem.key).error(problem.message) }
     }
 }
 

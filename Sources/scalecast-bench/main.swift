@@ -62,6 +62,58 @@ if let unknown = sections.subtracting(allSections).first {
 func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 let clock = ContinuousClock()
 
+// MARK: The sweeps, measured first
+
+/// A 10,000-point sweep (its points/s, and its peak RSS after a tenth and after all of
+/// them: a simulation that kept anything alive would grow it tenfold, as issue 16's leak
+/// did), then the same grid ten times over (ten bucket sizes) evaluated and written as CSV
+/// text. They run before any other section, so that the process's peak RSS is theirs (a
+/// child process would not do: on Linux a spawned child's peak counts its parent's pages);
+/// their report prints in its place below.
+let sweepAxes = [
+    "gpus=1,2,4,8,16,24,32,48,64,96,128,160,192,224,256,320,384,448,480,512",
+    "network_gbps=10,25,40,50,100,200,400,800,1600,3200",
+    "model=resnet50,alexnet-owt,vgg16,googlenet,inception-v3",
+    "strategy.allreduce=ring,tree",
+    "batch_per_gpu=32,64,96,128,256",
+]
+var sweepReport = ""
+if wants("sweep") {
+    do {
+        let path = root + "/scenarios/bench/sweep.yaml"
+        let setupStart = clock.now
+        let sweep = try Sweep(scenarioPath: path, axes: sweepAxes.map(Sweep.Axis.parse))
+        let setup = seconds(clock.now - setupStart)
+        let rssBefore = peakResidentMegabytes()
+        _ = try sweep.evaluate(sweep.points(shard: 1, of: 10))
+        let rssTenth = peakResidentMegabytes()
+        let start = clock.now
+        let rows = try sweep.evaluate()
+        let wall = seconds(clock.now - start)
+        let rssAll = peakResidentMegabytes()
+        sweepReport += "\nSweep: \(rows.count) points (20 GPU counts 1-512 x 10 network bandwidths x 5 models x 2 all-reduce algorithms x 5 batches),\n"
+            + "aggregated fidelity, both cores: setup \(String(format: "%.1f", setup)) s, simulation \(String(format: "%.1f", wall)) s, "
+            + "\(String(format: "%.0f", Double(rows.count) / (setup + wall))) points/s (goal: under 60 s)\n"
+            + "peak RSS: \(String(format: "%.0f", rssBefore)) MB before, \(String(format: "%.0f", rssTenth)) MB after \(rows.count / 10) points, "
+            + "\(String(format: "%.0f", rssAll)) MB after all \(rows.count) (flat when nothing leaks)\n"
+
+        let bigStart = clock.now
+        let bigAxes = try (sweepAxes + ["strategy.bucket_mb=5,10,15,20,25,30,40,50,75,100"]).map(Sweep.Axis.parse)
+        let big = try Sweep(scenarioPath: path, axes: bigAxes)
+        let bigRows = try big.evaluate()
+        let header = SweepDocument.Header(vary: bigAxes, run: nil, points: big.points.count, shard: nil)
+        let csv = SweepDocument(scenario: path, sweep: header, results: bigRows).csv()
+        let bigWall = seconds(clock.now - bigStart)
+        sweepReport += "\(bigRows.count) points (the same x 10 bucket sizes, 5-100 MB), evaluated and written as CSV "
+            + "(\(csv.utf8.count / 1_000_000) MB): \(String(format: "%.1f", bigWall)) s, "
+            + "\(String(format: "%.0f", Double(bigRows.count) / bigWall)) points/s, "
+            + "peak RSS \(String(format: "%.0f", peakResidentMegabytes())) MB (goals: 1,000 points/s, 200 MB)\n"
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(2)
+    }
+}
+
 // MARK: Simulation speed
 
 if wants("speed") {
@@ -180,41 +232,9 @@ print(String(format: "median |error| %.1f%%, largest %.1f%%", median(errors) * 1
 
 }
 
-// MARK: A 10,000-point sweep
+// MARK: The sweeps (measured first, above)
 
-if wants("sweep") {
-
-let sweepAxes = [
-    "gpus=1,2,4,8,16,24,32,48,64,96,128,160,192,224,256,320,384,448,480,512",
-    "network_gbps=10,25,40,50,100,200,400,800,1600,3200",
-    "model=resnet50,alexnet-owt,vgg16,googlenet,inception-v3",
-    "strategy.allreduce=ring,tree",
-    "batch_per_gpu=32,64,96,128,256",
-]
-do {
-    let setupStart = clock.now
-    let sweep = try Sweep(scenarioPath: root + "/scenarios/bench/sweep.yaml", axes: sweepAxes.map(Sweep.Axis.parse))
-    let setup = seconds(clock.now - setupStart)
-    // Peak RSS after a tenth of the points and after all of them: a simulation
-    // that kept anything alive would grow it tenfold (issue 16's leak did).
-    let rssBefore = peakResidentMegabytes()
-    _ = try sweep.evaluate(sweep.points(shard: 1, of: 10))
-    let rssTenth = peakResidentMegabytes()
-    let start = clock.now
-    let rows = try sweep.evaluate()
-    let wall = seconds(clock.now - start)
-    let rssAll = peakResidentMegabytes()
-    print("\nSweep: \(rows.count) points (20 GPU counts 1-512 x 10 network bandwidths x 5 models x 2 all-reduce algorithms x 5 batches),")
-    print("aggregated fidelity, both cores: setup \(String(format: "%.1f", setup)) s, simulation \(String(format: "%.1f", wall)) s, "
-          + "\(String(format: "%.0f", Double(rows.count) / (setup + wall))) points/s (goal: under 60 s)")
-    print("peak RSS: \(String(format: "%.0f", rssBefore)) MB before, \(String(format: "%.0f", rssTenth)) MB after \(rows.count / 10) points, "
-          + "\(String(format: "%.0f", rssAll)) MB after all \(rows.count) (flat when nothing leaks)")
-} catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(2)
-}
-
-}
+if wants("sweep") { print(sweepReport, terminator: "") }
 
 // MARK: CPU kernels: SGEMM and im2col convolution against this CPU's peak
 

@@ -9,7 +9,16 @@ if ["calibrate", "validate"].contains(CommandLine.arguments.dropFirst().first) {
     HeapPolicy.keepFreedMemory()   // before any other thread allocates, so that one arena serves all
 }
 
+/// Writes `text` from its own storage, not from a copy of it (a sweep's CSV is tens of MB).
+func write(_ text: String, to handle: FileHandle) {
+    var text = text
+    text.withUTF8 { bytes in
+        guard let base = bytes.baseAddress else { return }
+        handle.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+    }
+}
+
 let output = CLI.execute(Array(CommandLine.arguments.dropFirst()))
-FileHandle.standardOutput.write(Data(output.stdout.utf8))
-FileHandle.standardError.write(Data(output.stderr.utf8))
+write(output.stdout, to: FileHandle.standardOutput)
+write(output.stderr, to: FileHandle.standardError)
 exit(output.exitCode)

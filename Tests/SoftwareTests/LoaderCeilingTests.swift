@@ -67,9 +67,9 @@ import YAMLSupport
     @Test func idealAndASyntheticLoaderAreUnchanged() throws {
         let catalog = try ProfileCatalog.builtIn()
         for profile in catalog.profiles where profile.name != "torchvision-dataloader" {
-            #expect(profile.loader == .synthetic && profile.loaderCeiling(cpuCoresPerNode: 128) == nil)
+            #expect(profile.loader == .synthetic && profile.loaderCeiling(cpuCoresPerNode: 128, gpus: 8, gpusPerNode: 8) == nil)
         }
-        #expect(ExecutionProfile.ideal.isIdeal && ExecutionProfile.ideal.loaderCeiling(cpuCoresPerNode: 1) == nil)
+        #expect(ExecutionProfile.ideal.isIdeal && ExecutionProfile.ideal.loaderCeiling(cpuCoresPerNode: 1, gpus: 1, gpusPerNode: 1) == nil)
         let plain = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         let synthetic = try outcome(scenario(gpus: [1, 8], extra: "software: {profile: ideal, loader: synthetic}"), gpus: 8).metrics
         #expect(plain == synthetic)
@@ -104,7 +104,7 @@ import YAMLSupport
         let kind = try error(scenario(extra: "software: {profile: ideal, loader: gpu}"))
         #expect(kind.keyPath == "software.loader" && kind.message.contains("synthetic"))
         let noRate = try error(scenario(extra: "software: {profile: ideal, loader: cpu}"))
-        #expect(noRate.keyPath == "software" && noRate.message.contains("loader_images_per_second"))
+        #expect(noRate.keyPath == "software.loader" && noRate.message.contains("loader_images_per_second"))
         let noCores = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_core: 100}"))
         #expect(noCores.keyPath == "software" && noCores.message.contains("cpu_cores_per_node"))
         let cores = try error(withCores(0, software: "ideal"))

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The most images/s a CPU loader delivers in one run, and which of its limits sets it.
+///
+/// Two limits, the lower wins:
+/// - the node's rate as the profile gives it (`loader_images_per_second_per_node`, or
+///   `loader_images_per_second_per_core` × `cluster.cpu_cores_per_node`), shared by the
+///   node's GPUs;
+/// - the DataLoader's worker processes, where the run says how many there are
+///   (`loader_workers_per_gpu`) and the profile what one delivers
+///   (`loader_images_per_second_per_worker`). PyTorch's DataLoader belongs to one
+///   training process, i.e. one GPU, and runs `num_workers` worker processes
+///   (pytorch.org/docs/stable/data.html, "Multi-process data loading"), so a GPU is fed by
+///   its own workers only: on 1 GPU of an 8-GPU node, one GPU's workers decode, not the
+///   node's. A worker is one process, busy on one core at a time, so a node runs at most
+///   `cpu_cores_per_node` of them at once (where the core count is known):
+///
+///       per GPU (images/s) = min(workers_per_gpu, cores / gpus_on_node) × images_per_second_per_worker
+///
+///   with `gpus_on_node` the GPUs on the fullest node, whose GPUs wait longest.
+///
+/// Without a worker count only the node's rate applies, as it did before the worker
+/// term existed. A synchronous step waits for the slowest GPU's images, so the run's
+/// rate is `min(nodes × node rate, gpus × per GPU)`.
+public struct LoaderCeiling: Sendable, Equatable {
+    /// Which limit sets the ceiling.
+    public enum Limit: String, Sendable {
+        /// The node's measured (or per-core) rate.
+        case node
+        /// The DataLoader workers of each GPU.
+        case workers
+        /// The node's cores, fewer than its GPUs' workers.
+        case cores
+    }
+
+    /// The node's rate as the profile gives it, images/s; nil: none (a per-worker rate alone).
+    public var nodeImagesPerSecond: Double?
+    /// DataLoader worker processes per GPU; nil: unknown, no worker limit.
+    public var workersPerGPU: Int?
+    /// Images/s one worker process delivers; nil: the profile has no such rate.
+    public var imagesPerSecondPerWorker: Double?
+    /// The node's CPU cores, where the cluster states them.
+    public var coresPerNode: Int?
+    /// GPUs on the fullest node of the run.
+    public var gpusOnNode: Int
+    /// Nodes in the run.
+    public var nodes: Int
+    /// GPUs in the run.
+    public var gpus: Int
+
+    /// Images/s the loaders of one GPU deliver, from the worker term; nil when the worker
+    /// count or the per-worker rate is unknown.
+    /// - Returns: `min(workers_per_gpu, cores / gpus_on_node) × images_per_second_per_worker`.
+    public var workerImagesPerSecondPerGPU: Double? {
+        guard let workers = workersPerGPU, let perWorker = imagesPerSecondPerWorker else { return nil }
+        return min(Double(workers), Double(coresPerNode ?? Int.max) / Double(max(1, gpusOnNode))) * perWorker
+    }
+
+    /// Whether the node's cores, not the workers asked for, bound the worker term.
+    public var coresBindWorkers: Bool {
+        guard let workers = workersPerGPU, let cores = coresPerNode else { return false }
+        return workers * gpusOnNode > cores
+    }
+
+    /// The run's ceiling, images/s for all its GPUs: `min(nodes × node rate, gpus × per GPU)`;
+    /// nil when neither term is known.
+    public var imagesPerSecond: Double? {
+        let node = nodeImagesPerSecond.map { Double(max(1, nodes)) * $0 }
+        let workers = workerImagesPerSecondPerGPU.map { Double(gpus) * $0 }
+        switch (node, workers) {
+        case let (n?, w?): return min(n, w)
+        case let (n?, nil): return n
+        case let (nil, w?): return w
+        case (nil, nil): return nil
+        }
+    }
+
+    /// The limit that sets `imagesPerSecond` (the node's where the two are equal).
+    public var limit: Limit {
+        guard let workers = workerImagesPerSecondPerGPU else { return .node }
+        if let node = nodeImagesPerSecond, Double(max(1, nodes)) * node <= Double(gpus) * workers { return .node }
+        return coresBindWorkers ? .cores : .workers
+    }
+}
