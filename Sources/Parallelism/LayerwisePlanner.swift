@@ -69,14 +69,14 @@ struct LayerwisePlanner {
                           symmetry: symmetry)
         let layers = setup.network.layers, batch = setup.batchPerGPU, precision = setup.precision
         let data = 1..<(split ?? layers.count)
-        func works(_ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
+        func works(backward: Bool, _ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
             layers.indices.map { i in
                 guard data.contains(i), has(layers[i]), !setup.fusion.absorbed.contains(i) else { return nil }
-                return Self.fused(work(layers[i]), layer: i, setup: setup, batch: batch, fraction: 1)
+                return Self.fused(work(layers[i]), layer: i, backward: backward, setup: setup, batch: batch, fraction: 1)
             }
         }
-        dataForward = works(Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
-        dataBackward = works(Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
+        dataForward = works(backward: false, Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
+        dataBackward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
     }
 
     /// Layers before the model-parallel part (the input excluded).
@@ -141,16 +141,23 @@ struct LayerwisePlanner {
         return (0..<workers).map { dataDone[$0] + modelDone[$0] }
     }
 
-    /// `work` with what fusion adds to a batch norm that reads an addend (forward)
-    /// or writes its gradient (backward): one tensor of the addend's elements.
-    private func fused(_ work: ComputeWork, layer i: Int, batch: Int, fraction: Double) -> ComputeWork {
-        Self.fused(work, layer: i, setup: setup, batch: batch, fraction: fraction)
+    /// `work` (the forward pass, or with `backward` the backward pass, of layer `i`) with
+    /// what the stack adds to it: fusion, to a batch norm that reads an addend (forward)
+    /// or writes its gradient (backward), one tensor of the addend's elements; the
+    /// stack's autograd, its passes (`AutogradPasses`: an in-place activation's clone
+    /// forward, a channel scale's `sum_to` backward).
+    private func fused(_ work: ComputeWork, layer i: Int, backward: Bool, batch: Int, fraction: Double) -> ComputeWork {
+        Self.fused(work, layer: i, backward: backward, setup: setup, batch: batch, fraction: fraction)
     }
 
-    private static func fused(_ work: ComputeWork, layer i: Int, setup: TrainingSetup, batch: Int, fraction: Double) -> ComputeWork {
-        guard let elements = setup.fusion.addendElements[i] else { return work }
-        var w = work
-        w.memoryBytes += Double(elements) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+    private static func fused(_ work: ComputeWork, layer i: Int, backward: Bool, setup: TrainingSetup, batch: Int,
+                              fraction: Double) -> ComputeWork {
+        let layer = setup.network.layers[i]
+        var w = work.adding(backward ? setup.autograd.backward(layer) : setup.autograd.forward(layer), batch: batch,
+                            precision: setup.precision, fraction: fraction)
+        if let elements = setup.fusion.addendElements[i] {
+            w.memoryBytes += Double(elements) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+        }
         return w
     }
 
@@ -345,8 +352,8 @@ struct LayerwisePlanner {
                     }
                     if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                         chain[0] = [compute(.forward, layer: i, on: 0,
-                                            work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision), layer: i, batch: n,
-                                                        fraction: 1),
+                                            work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision), layer: i, backward: false,
+                                                        batch: n, fraction: 1),
                                             after: chain[0], step: step, chunk: c)]
                     }
                     continue
@@ -363,7 +370,7 @@ struct LayerwisePlanner {
                     for w in 0..<workers {
                         chain[w] = [compute(.forward, layer: i, on: w,
                                             work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision, fraction: fraction),
-                                                        layer: i, batch: n, fraction: fraction),
+                                                        layer: i, backward: false, batch: n, fraction: fraction),
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }
@@ -375,8 +382,8 @@ struct LayerwisePlanner {
                 if let tail, i >= tail {
                     if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                         chain[0] = [compute(.backward, layer: i, on: 0,
-                                            work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision), layer: i, batch: n,
-                                                        fraction: 1),
+                                            work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision), layer: i, backward: true,
+                                                        batch: n, fraction: 1),
                                             after: chain[0], step: step, chunk: c)]
                     }
                     if gathered.contains(i) && layer.kind.hasWeights {
@@ -391,7 +398,7 @@ struct LayerwisePlanner {
                     for w in 0..<workers {
                         chain[w] = [compute(.backward, layer: i, on: w,
                                             work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision, fraction: fraction),
-                                                        layer: i, batch: n, fraction: fraction),
+                                                        layer: i, backward: true, batch: n, fraction: fraction),
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }

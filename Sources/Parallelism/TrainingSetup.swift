@@ -18,6 +18,9 @@ public struct TrainingSetup: Sendable {
     public var gpusPerNode: Int?
     /// The element-wise layers the training stack runs inside batch norm kernels.
     public var fusion: FusionPlan = .none
+    /// The memory passes the stack's autograd adds to the layers' own (eager PyTorch's
+    /// in-place activation clones and `sum_to` reductions); none by default.
+    public var autograd: AutogradPasses = .none
     /// The cluster as NCCL sees it, for NCCL's algorithms (`AllReduceAlgorithm.nccl`
     /// and its pinned forms); nil where the plan runs none of them.
     public var nccl: NCCLSystem?

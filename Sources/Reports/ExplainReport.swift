@@ -2,6 +2,7 @@ import Hardware
 import Scenario
 import Simulation
 import Software
+import Workload
 
 /// The text of `scalecast explain`: where the time of a step goes, per layer and
 /// per resource, and the bottleneck in one sentence.
@@ -10,9 +11,11 @@ public enum ExplainReport {
     /// the profile and each worker's host thread time launching the step's kernels.
     /// - Parameter mechanisms: what each of the profile's mechanisms costs the step
     ///   (`ScenarioRunner.mechanismCosts`), listed the costliest first.
+    /// - Parameter network: the run's network, to say which of its layers the profile's
+    ///   autograd passes (`AutogradPasses`) touch; nil: not said.
     public static func software(_ profile: ExecutionProfile, trace: Trace, step: Int, stepSeconds: Double,
                                 metrics: StepMetrics? = nil, ceiling: LoaderCeiling? = nil,
-                                mechanisms: [ScenarioRunner.MechanismCost] = []) -> String {
+                                mechanisms: [ScenarioRunner.MechanismCost] = [], network: Network? = nil) -> String {
         guard !profile.isIdeal else { return "" }
         var out = "\nExecution profile \(profile.label): \(profile.summary)\n"
         out += mechanismTable(mechanisms, stepSeconds: stepSeconds)
@@ -23,6 +26,7 @@ public enum ExplainReport {
         if profile.batchNormFusion != .none {
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the fused layers show 0 ms above: they run inside the batch norm's kernel)\n"
         }
+        if let network { out += autogradLine(profile.autograd, network: network) }
         if profile.computeJitterCV > 0, let m = metrics {
             out += "stragglers: each GPU's compute varies with a coefficient of variation of \(Format.fixed(profile.computeJitterCV * 100, 1))%; "
                 + "waiting for the slowest adds \(Format.fixed(m.stragglerWaitSeconds * 1e3, 2)) ms "
@@ -110,6 +114,19 @@ public enum ExplainReport {
             table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(m.seconds / max(stepSeconds, 1e-12) * 100, 1) + "%"])
         }
         return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + "\n"
+    }
+
+    /// One line naming the layers of `network` the autograd passes add work to (empty
+    /// when they touch none): the in-place activations cloned before the forward, the
+    /// channel scales whose gate gradient is reduced by `sum_to`.
+    static func autogradLine(_ autograd: AutogradPasses, network: Network) -> String {
+        let cloned = network.layers.filter { autograd.forward($0) != .zero }.count
+        let reduced = network.layers.filter { autograd.backward($0) != .zero }.count
+        var parts: [String] = []
+        if cloned > 0 { parts.append("\(cloned) in-place activations copy their input before the forward (autograd saves it)") }
+        if reduced > 0 { parts.append("\(reduced) channel scales write their gate's gradient full size and sum it with sum_to") }
+        guard !parts.isEmpty else { return "" }
+        return "eager autograd: " + parts.joined(separator: "; ") + " (in the layers' times above)\n"
     }
 
     /// The input pipeline: its ceiling, the limit that sets it (the node's rate, or the

@@ -70,6 +70,8 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
                 if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
+                if p.autograd.clonesInPlaceActivationInput { o["inplace_activation_clone"] = true }
+                if p.autograd.reducesBroadcastGradient { o["broadcast_grad_sum_to"] = true }
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }

@@ -64,7 +64,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += ExplainReport.network(spec.cluster, gpus: gpus)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
-                                           ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms)
+                                           ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms, network: spec.network)
             text += try KernelReport.render(spec, gpus: gpus)
         }
         if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }

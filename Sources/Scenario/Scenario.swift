@@ -66,6 +66,7 @@ public struct RunSpec: Sendable {
         var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
         setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
+        setup.autograd = software.autograd
         setup.gpusPerNode = cluster.gpusPerNode
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         let mechanisms = software.mechanisms
@@ -96,8 +97,8 @@ public struct RunSpec: Sendable {
     ///
     /// A gradient is ready when backward has run from the last layer down to its own:
     /// `ready(i) = Σ_{j ≥ i} backward(j)`, each pass priced by the run's cost model
-    /// (seconds, from the start of backward; layers absorbed into a fused batch norm cost
-    /// nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
+    /// (seconds, from the start of backward, with the profile's autograd passes; layers
+    /// absorbed into a fused batch norm cost nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
     /// only when the whole backward is: `ready(i) = Σ_j backward(j)` (MXNet's executor bulks
     /// the whole backward into one engine operation, so no gradient is signalled before its
     /// end, and the fusion groups are cut by the threshold alone). With `gradient_groups: N`
@@ -114,7 +115,9 @@ public struct RunSpec: Sendable {
         var elapsed = 0.0
         for i in network.layers.indices.reversed() {
             if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbed.contains(i) {
-                elapsed += cost.seconds(for: LayerWork.backward(network.layers[i], batch: batchPerGPU, precision: precision))
+                let layer = network.layers[i]
+                elapsed += cost.seconds(for: LayerWork.backward(layer, batch: batchPerGPU, precision: precision)
+                    .adding(software.autograd.backward(layer), batch: batchPerGPU, precision: precision))
             }
             ready[i] = elapsed
         }

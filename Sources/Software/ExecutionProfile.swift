@@ -76,6 +76,11 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
     public var batchNormFusion: BatchNormFusion = .none
+    /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels
+    /// (`inplace_activation_clone:`, `broadcast_grad_sum_to:`; `AutogradPasses`): the
+    /// clone of an in-place activation's input, and a broadcast multiply's gradient
+    /// materialised full size and reduced by `sum_to`. Neither by default.
+    public var autograd = AutogradPasses.none
     /// The coefficient of variation of one worker's compute time per step
     /// (`compute_jitter_cv:`, a fraction); a synchronous step waits for the slowest
     /// worker. 0: every worker takes the same time.
@@ -127,7 +132,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && memoryFormat == .nhwc && depthwiseKernels == .library && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && batchNormFusion == .none && autograd == .none && memoryFormat == .nhwc && depthwiseKernels == .library && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0
             && mechanisms.isNone && communication.isNone
     }
@@ -195,7 +200,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share", "memory_format", "depthwise_kernels"]
+        + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
 
@@ -287,6 +292,10 @@ public struct ExecutionProfile: Sendable, Equatable {
                 memoryFormat = MemoryFormat(rawValue: try value.oneOf(MemoryFormat.allCases.map(\.rawValue)))!
             case "depthwise_kernels":
                 depthwiseKernels = DepthwiseKernels(rawValue: try value.oneOf(DepthwiseKernels.allCases.map(\.rawValue)))!
+            case "inplace_activation_clone":
+                autograd.clonesInPlaceActivationInput = try value.bool()
+            case "broadcast_grad_sum_to":
+                autograd.reducesBroadcastGradient = try value.bool()
             case "fused_batchnorm":
                 batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":

@@ -17,7 +17,8 @@
 /// SiLU and hard swish with `inplace=True`; ReLU6 (a `hardtanh`) differentiates
 /// from its output in place, so nothing beyond that output is kept, as for ReLU;
 /// sigmoid keeps its output; hard sigmoid, SiLU and hard swish differentiate from
-/// their input, which autograd keeps (as a copy when the activation runs in place).
+/// their input, which autograd keeps (as a copy when the activation runs in place,
+/// which costs an eager stack a copy kernel: `AutogradPasses`).
 public enum Activation: String, CaseIterable, Hashable, Sendable {
     /// `nn.ReLU6` (MobileNet v2).
     case relu6
@@ -53,4 +54,19 @@ public enum Activation: String, CaseIterable, Hashable, Sendable {
     /// must keep (its output for sigmoid, its input for the others); false for
     /// ReLU6, which runs in place and differentiates from its output.
     public var keepsATensorForBackward: Bool { self != .relu6 }
+
+    /// Whether PyTorch's derivative formula reads the activation's input (`self`),
+    /// not its output (`result`): PyTorch's `tools/autograd/derivatives.yaml` gives
+    /// `silu` `silu_backward(grad, self)`, `hardswish` `hardswish_backward(grad, self)`
+    /// and `hardsigmoid` `hardsigmoid_backward(grad, self)`, and the in-place forms
+    /// take the same formulas; sigmoid differentiates from its output and ReLU6 (a
+    /// `hardtanh`) from the output's range. Run in place, an activation whose formula
+    /// reads its input makes autograd save a copy of that input first
+    /// (`AutogradPasses`).
+    public var differentiatesFromInput: Bool {
+        switch self {
+        case .silu, .hardSwish, .hardSigmoid: return true
+        case .relu6, .sigmoid: return false
+        }
+    }
 }

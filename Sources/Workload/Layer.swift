@@ -114,4 +114,14 @@ public struct Layer: Hashable, Sendable {
     public var inputShapes: [TensorShape]
     public var outputShape: TensorShape
     public var cost: LayerCost
+    /// Whether the layer overwrites its input with its output, as PyTorch's
+    /// `inplace=True` modules do: the activations of torchvision's
+    /// `Conv2dNormActivation` (`torchvision/ops/misc.py`, `inplace: Optional[bool] = True`),
+    /// EfficientNet's squeeze-and-excitation SiLU (`activation=partial(nn.SiLU,
+    /// inplace=True)`) and MobileNet v3's classifier `nn.Hardswish(inplace=True)`; not
+    /// MobileNet v3's squeeze-and-excitation ReLU and hard sigmoid; in a custom model, the
+    /// activations its YAML marks `inplace: true` (PyTorch's modules default to `inplace=False`).
+    /// It changes no count of `cost`; an eager stack's autograd prices it
+    /// (`AutogradPasses`).
+    public var runsInPlace = false
 }

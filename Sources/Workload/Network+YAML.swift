@@ -54,8 +54,8 @@ extension Network {
         "avgpool": ["kernel", "stride", "pad", "ceil_mode"],
         "adaptive_avgpool": ["size"],
         "lrn": ["size"],
-        "relu": [], "batchnorm": [], "softmax": [], "flatten": [], "add": [], "concat": [], "scale": [],
-        "relu6": [], "sigmoid": [], "hardsigmoid": [], "silu": [], "hardswish": [],
+        "relu": ["inplace"], "batchnorm": [], "softmax": [], "flatten": [], "add": [], "concat": [], "scale": [],
+        "relu6": ["inplace"], "sigmoid": ["inplace"], "hardsigmoid": ["inplace"], "silu": ["inplace"], "hardswish": ["inplace"],
         "dropout": ["p"], "stochastic_depth": ["p"],
         "fc": ["units", "bias"],
     ]
@@ -135,8 +135,10 @@ extension Network {
         default:  // "fc"
             kind = .fullyConnected(units: try int("units"), bias: try item.optional("bias")?.bool() ?? true)
         }
+        // PyTorch's `inplace=True` (`Layer.runsInPlace`); an activation's only key.
+        let inPlace = try item.optional("inplace")?.bool() ?? false
         do {
-            try b.add(name, kind, inputs: inputs)
+            try b.add(name, kind, inputs: inputs, inPlace: inPlace)
         } catch let error as ModelError {
             throw item.error(error.message)
         }

@@ -27,10 +27,11 @@ public struct NetworkBuilder {
     /// Every count of every layer so far, for one example, added up (see `ModelLimits.operationsPerNetwork`).
     private var operations: Double = 0
 
-    /// Appends a layer of any kind fed by `inputs`.
+    /// Appends a layer of any kind fed by `inputs`; `inPlace`: it overwrites its input
+    /// (`Layer.runsInPlace`).
     /// - Throws: `ModelError` for a duplicate name, an unknown input, or shapes that do not fit.
     @discardableResult
-    public mutating func add(_ layerName: String, _ kind: LayerKind, inputs: [Int]? = nil) throws -> Int {
+    public mutating func add(_ layerName: String, _ kind: LayerKind, inputs: [Int]? = nil, inPlace: Bool = false) throws -> Int {
         let sources = inputs ?? [last]
         guard !layerName.isEmpty else { throw ModelError("a layer needs a name") }
         guard !names.contains(layerName) else { throw ModelError("layer name '\(layerName)' is used twice") }
@@ -56,7 +57,8 @@ public struct NetworkBuilder {
                              + "operations per example, more than ScaleCast can simulate")
         }
         names.insert(layerName)
-        layers.append(Layer(name: layerName, kind: kind, inputs: sources, inputShapes: shapes, outputShape: out, cost: cost))
+        layers.append(Layer(name: layerName, kind: kind, inputs: sources, inputShapes: shapes, outputShape: out, cost: cost,
+                            runsInPlace: inPlace))
         last = layers.count - 1
         return last
     }
@@ -97,8 +99,8 @@ public struct NetworkBuilder {
     public mutating func relu(_ name: String, from: Int? = nil) throws -> Int { try add(name, .relu, inputs: from.map { [$0] }) }
 
     @discardableResult
-    public mutating func activation(_ name: String, _ activation: Activation, from: Int? = nil) throws -> Int {
-        try add(name, .activation(activation), inputs: from.map { [$0] })
+    public mutating func activation(_ name: String, _ activation: Activation, from: Int? = nil, inPlace: Bool = false) throws -> Int {
+        try add(name, .activation(activation), inputs: from.map { [$0] }, inPlace: inPlace)
     }
 
     /// `x` times the per-channel `gate` (squeeze-and-excitation's `scale * input`).
@@ -157,15 +159,16 @@ public struct NetworkBuilder {
 
     /// torchvision's `Conv2dNormActivation`: a convolution without bias, padded by
     /// (kernel − 1) / 2 so that a stride of 1 keeps the size, batch norm, then
-    /// `activation` (`.relu`, `.activation(...)`, or nil for none). As in
-    /// torchvision's `nn.Sequential`, the three are named `name.0`, `name.1`, `name.2`.
+    /// `activation` (`.relu`, `.activation(...)`, or nil for none), run in place as
+    /// torchvision's default `inplace=True` runs it. As in torchvision's
+    /// `nn.Sequential`, the three are named `name.0`, `name.1`, `name.2`.
     @discardableResult
     public mutating func convNormActivation(_ name: String, from: Int? = nil, out: Int, kernel: Int, stride: Int = 1,
                                             groups: Int = 1, activation: LayerKind?) throws -> Int {
         try conv("\(name).0", from: from, out: out, kernel: kernel, stride: stride, pad: (kernel - 1) / 2, groups: groups, bias: false)
         let bn = try batchNorm("\(name).1")
         guard let activation else { return bn }
-        return try add("\(name).2", activation)
+        return try add("\(name).2", activation, inPlace: true)
     }
 
     /// The finished network.

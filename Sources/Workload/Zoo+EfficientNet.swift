@@ -23,7 +23,7 @@ extension Zoo {
     ///
     /// An MBConv block: 1x1 expansion (unless the ratio is 1), depthwise k x k with
     /// the stride, squeeze-and-excitation to max(1, input / 4) channels with SiLU
-    /// and a sigmoid gate, 1x1 projection; when the stride is 1 and the channels
+    /// (in place: `activation=partial(nn.SiLU, inplace=True)`) and a sigmoid gate, 1x1 projection; when the stride is 1 and the channels
     /// match, stochastic depth (probability 0.2 x block index / blocks, absent
     /// at 0) and the residual add.
     static func efficientNet(_ variant: Int, input: TensorShape = imageNetInput) throws -> Network {
@@ -55,7 +55,7 @@ extension Zoo {
                 y = try b.convNormActivation("\(name).block.\(part)", from: y, out: expanded, kernel: stage.kernel, stride: stride,
                                              groups: expanded, activation: silu)
                 y = try squeezeExcitation(&b, "\(name).block.\(part + 1)", from: y, channels: expanded, squeeze: max(1, input / 4),
-                                          activation: silu, gate: .sigmoid)
+                                          activation: silu, activationInPlace: true, gate: .sigmoid)
                 y = try b.convNormActivation("\(name).block.\(part + 2)", from: y, out: stage.out, kernel: 1, activation: nil)
                 if stride == 1 && input == stage.out {
                     let probability = 0.2 * Double(blockIndex) / Double(totalBlocks)

@@ -104,7 +104,7 @@ extension Zoo {
         try b.convNormActivation("features.\(blocks.count + 1)", from: x, out: 6 * blocks.last!.out, kernel: 1, activation: hardSwish)
         try b.adaptiveAvgPool("avgpool", height: 1, width: 1)
         try b.fc("classifier.0", units: lastChannel)
-        try b.activation("classifier.1", .hardSwish)
+        try b.activation("classifier.1", .hardSwish, inPlace: true)     // nn.Hardswish(inplace=True)
         try b.dropout("classifier.2", probability: 0.2)
         try b.fc("classifier.3", units: 1000)
         try b.softmax("loss")

@@ -14,13 +14,16 @@ extension Zoo {
     /// 1x1 convolution with bias to `squeeze` channels, `activation`, 1x1
     /// convolution with bias back to `channels`, the `gate` activation, then `x`
     /// times the gate, channel by channel. Layers are named as torchvision's
-    /// modules under `name` (`avgpool`, `fc1`, `activation`, `fc2`, `scale_activation`).
+    /// modules under `name` (`avgpool`, `fc1`, `activation`, `fc2`, `scale_activation`);
+    /// `activationInPlace`: the activation runs in place (`Layer.runsInPlace`), as
+    /// EfficientNet's `activation=partial(nn.SiLU, inplace=True)` does and MobileNet v3's
+    /// `nn.ReLU()` does not.
     /// - Returns: the index of the scaled feature map.
     static func squeezeExcitation(_ b: inout NetworkBuilder, _ name: String, from x: Int, channels: Int, squeeze: Int,
-                                  activation: LayerKind, gate: Activation) throws -> Int {
+                                  activation: LayerKind, activationInPlace: Bool = false, gate: Activation) throws -> Int {
         try b.adaptiveAvgPool("\(name).avgpool", from: x, height: 1, width: 1)
         try b.conv("\(name).fc1", out: squeeze, kernel: 1)
-        try b.add("\(name).activation", activation)
+        try b.add("\(name).activation", activation, inPlace: activationInPlace)
         try b.conv("\(name).fc2", out: channels, kernel: 1)
         let scale = try b.activation("\(name).scale_activation", gate)
         return try b.channelScale("\(name).scale", x, gate: scale)

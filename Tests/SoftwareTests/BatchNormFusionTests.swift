@@ -44,15 +44,7 @@ import Workload
     }
 
     func run(_ fusion: String, precision: String = "fp16") throws -> ScenarioRunner.Outcome {
-        let text = """
-            name: fusion
-            model: resnet50
-            batch_per_gpu: 64
-            precision: \(precision)
-            cluster: {gpu: V100, gpus_per_node: 8}
-            gpus: [1]
-            software: {profile: ideal, fused_batchnorm: \(fusion)}
-            """
+        let text = oneGPUScenario(model: "resnet50", precision: precision, software: "{profile: ideal, fused_batchnorm: \(fusion)}")
         let s = try Scenario.load(path: try temporaryScenario(text))
         return try ScenarioRunner.simulate(s.runs[0], gpus: 1)
     }

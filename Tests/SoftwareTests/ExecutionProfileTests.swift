@@ -36,6 +36,19 @@ func scenario(batch: Int = 64, gpus: [Int] = [1, 2], precision: String = "fp32",
     """
 }
 
+/// A scenario of `model` at batch 64 on one V100 under `software:` (a profile or its overrides).
+func oneGPUScenario(model: String, precision: String = "fp32", software: String) -> String {
+    """
+    name: one-gpu
+    model: \(model)
+    batch_per_gpu: 64
+    precision: \(precision)
+    cluster: {gpu: V100, gpus_per_node: 8}
+    gpus: [1]
+    software: \(software)
+    """
+}
+
 @Suite struct ProfileCatalogTests {
     @Test func theBuiltInCatalogParsesAndEveryFigureHasASource() throws {
         let catalog = try ProfileCatalog.builtIn()

@@ -361,7 +361,7 @@ def _module_layer(m: nn.Module, node: torch.fx.Node):
     if kind in _ACTIVATION_MODULES:
         if kind is nn.Hardtanh and (m.min_val, m.max_val) != (0.0, 6.0):
             raise _Refused("", f"bounds ({m.min_val}, {m.max_val}); only ReLU6's (0, 6) is priced")
-        return _ACTIVATION_MODULES[kind], [x], {}
+        return _activation(_ACTIVATION_MODULES[kind], x, getattr(m, "inplace", False))
     if kind in (nn.MaxPool2d, nn.AvgPool2d):
         if kind is nn.MaxPool2d and (pair(m.dilation) != (1, 1) or m.return_indices):
             raise _Refused("", "dilation or return_indices")
@@ -383,6 +383,16 @@ def _module_layer(m: nn.Module, node: torch.fx.Node):
 
 _ACTIVATION_MODULES = {nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Hardtanh: "relu6", nn.Sigmoid: "sigmoid",
                        nn.Hardsigmoid: "hardsigmoid", nn.SiLU: "silu", nn.Hardswish: "hardswish"}
+
+#: Activations whose derivative reads their input: run in place, eager autograd saves a copy of
+#: that input first (ScaleCast's `inplace: true`, `Activation.differentiatesFromInput`). Others
+#: (ReLU, ReLU6, sigmoid) differentiate from their output, so their `inplace` changes no price
+#: and is left out (ONNX, which has no in-place operators, writes the same YAML for them).
+_CLONED_IN_PLACE = ("silu", "hardswish", "hardsigmoid")
+
+
+def _activation(type_: str, x, inplace: bool):
+    return type_, [x], (dict(inplace=True) if inplace and type_ in _CLONED_IN_PLACE else {})
 
 
 def _pooling(type_: str, x, kernel, stride, padding, ceil_mode):
@@ -429,7 +439,8 @@ def _function_layer(node: torch.fx.Node):
     key = target if node.op == "call_function" else f"Tensor.{target}"
     x = node.args[0] if node.args else None
     if key in _ELEMENTWISE_FUNCTIONS:
-        return _ELEMENTWISE_FUNCTIONS[key], [x], {}
+        inplace = _arguments(node, ["input", "inplace"], dict(inplace=False))["inplace"] is True
+        return _activation(_ELEMENTWISE_FUNCTIONS[key], x, inplace)
     if key in (F.hardtanh, "Tensor.hardtanh", "Tensor.hardtanh_"):
         a = _arguments(node, ["input", "min_val", "max_val"], dict(min_val=-1.0, max_val=1.0))
         if (a["min_val"], a["max_val"]) != (0.0, 6.0):

@@ -289,6 +289,7 @@ YAML_DEFAULTS = {
     "maxpool": {"pad": 0, "ceil_mode": False},
     "avgpool": {"pad": 0, "ceil_mode": False},
     "fc": {"bias": True},
+    **{activation: {"inplace": False} for activation in ("relu", "relu6", "sigmoid", "hardsigmoid", "silu", "hardswish")},
 }
 
 
