@@ -19,10 +19,17 @@ func printFidelityAgreement(_ scenario: Scenario, gpuCounts: [Int]) {
                 var variant = run
                 variant.fidelity = fidelity
                 let start = ContinuousClock.now
-                let outcome = try! ScenarioRunner.simulate(variant, gpus: gpus)
+                do {
+                    stepSeconds.append(try ScenarioRunner.simulate(variant, gpus: gpus).metrics.stepSeconds)
+                } catch {
+                    // An expanded plan past PlanLimits (a network node symmetry cannot fold).
+                    print((run.label ?? "").padding(toLength: 30, withPad: " ", startingAt: 0)
+                          + String(format: "  %4d  ", gpus) + "\(fidelity) refused: plan too large to simulate transfer by transfer")
+                    break
+                }
                 walls.append(seconds(ContinuousClock.now - start))
-                stepSeconds.append(outcome.metrics.stepSeconds)
             }
+            guard stepSeconds.count == 2 else { continue }
             let gap = stepSeconds[1] / stepSeconds[0] - 1
             gaps.append(abs(gap))
             print((run.label ?? "").padding(toLength: 30, withPad: " ", startingAt: 0)

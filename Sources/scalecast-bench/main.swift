@@ -201,7 +201,7 @@ if wants("hybrid") {
 // MARK: Aggregated against expanded on contended networks
 
 if wants("fidelity") {
-    printFidelityAgreement(load(root + "/scenarios/bench/fidelity-agreement.yaml"), gpuCounts: [64, 256])
+    printFidelityAgreement(load(root + "/scenarios/bench/fidelity-agreement.yaml"), gpuCounts: [8, 64, 256, 1024])
 }
 
 // MARK: Accuracy against published throughput
