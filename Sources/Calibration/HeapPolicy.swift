@@ -1,4 +1,5 @@
 import CHeap
+import Foundation
 
 /// How the process's allocator treats the kernels' arrays. The kernels return
 /// fresh arrays; glibc serves blocks above its mmap threshold (128 KiB at first)
@@ -12,32 +13,52 @@ import CHeap
 /// making two identical one-worker runs agree instead of differing by 20-30%; that
 /// was not evidence: this machine's two vCPUs alone differ by up to 45%, moment to
 /// moment, and the thread had moved between them.)
-/// The executables set it first thing, before other threads exist (glibc gives
-/// threads that already allocated their own arena for good); timing code
-/// (`Calibrator`, `ExecutorValidation`) sets it again, harmlessly, for library
-/// users and tests.
+///
+/// Simulations want it too, differently (`Mode.simulation`). The executables choose
+/// first thing, before other threads exist (glibc gives threads that already allocated
+/// their own arena for good); the first choice holds for the process, so that timing
+/// code (`Calibrator`, `ExecutorValidation`), which asks for the executor's for library
+/// users and tests, leaves an executable's choice as it was.
 public enum HeapPolicy {
+    /// What the process allocates for.
+    public enum Mode: Sendable {
+        /// The executor's kernels: blocks up to glibc's largest threshold kept in one
+        /// arena shared by every thread.
+        case executor
+        /// Simulations on every core: blocks up to `simulationMmapThreshold` kept in each
+        /// thread's own arena. A sweep's threads plan and simulate a point each, allocating
+        /// and freeing megabytes per point; kept, an expanded 8-GPU point no longer
+        /// page-faults its plan in afresh (a fifth of its CPU time), while one arena shared
+        /// by the threads made them wait on its lock (400 such points: 3.6 s of CPU by
+        /// default, 2.6 s so, 4.5 s with one arena; BENCHMARKS.md).
+        case simulation
+    }
+
     /// glibc's `DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit systems: 4 MiB × sizeof(long).
     static let largestMmapThreshold: Int32 = 32 << 20
 
-    /// The mmap threshold for simulations (`keepFreedMemory(oneArena: false)`): a plan's
-    /// task array and a trace (a few MiB at most) come from the heap and are reused, while
-    /// larger blocks, such as a sweep's CSV text growing to tens of MiB, are still mapped
-    /// and returned when freed (at 32 MiB the blocks it outgrew stayed behind: a
-    /// 100,000-point sweep peaked at 212 MB instead of 190).
+    /// The mmap threshold for simulations: a plan's task array and a trace (a few MiB at
+    /// most) come from the heap and are reused, while larger blocks, such as a sweep's CSV
+    /// text growing to tens of MiB, are still mapped and returned when freed (at 32 MiB
+    /// the blocks it outgrew stayed behind: a 100,000-point sweep peaked at 212 MB
+    /// instead of 190).
     static let simulationMmapThreshold: Int32 = 4 << 20
 
-    /// Keeps freed memory for reuse (process-wide; harmless to call more than once).
-    /// - Parameter oneArena: the executor's setting: blocks up to glibc's largest threshold
-    ///   from the heap, one arena for every thread. Without it (the simulations), blocks
-    ///   up to `simulationMmapThreshold` from each thread's own arena: a sweep's threads
-    ///   plan and simulate a point each, allocating and freeing megabytes per point, and
-    ///   no longer page-fault them in afresh (a fifth of an expanded 8-GPU point's CPU
-    ///   time), where one arena shared by the threads made them wait on its lock (400 such
-    ///   points: 3.6 s of CPU by default, 2.6 s so, 4.5 s with one arena; BENCHMARKS.md).
-    /// - Returns: whether the allocator took the settings (glibc does).
+    private static let lock = NSLock()
+    /// The first mode asked for and whether the allocator took it; guarded by `lock`.
+    nonisolated(unsafe) private static var chosen: (mode: Mode, taken: Bool)?
+
+    /// Keeps freed memory for reuse as `mode` says, unless the process chose already
+    /// (the first call's settings hold; later calls change nothing).
+    /// - Returns: whether the allocator took the settings of the first call (glibc does).
     @discardableResult
-    public static func keepFreedMemory(oneArena: Bool = true) -> Bool {
-        scalecast_keep_freed_memory(oneArena ? largestMmapThreshold : simulationMmapThreshold, oneArena ? 1 : 0) == 1
+    public static func keepFreedMemory(_ mode: Mode = .executor) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let chosen { return chosen.taken }
+        let taken = mode == .executor ? scalecast_keep_freed_memory(largestMmapThreshold, 1) == 1
+                                      : scalecast_keep_freed_memory(simulationMmapThreshold, 0) == 1
+        chosen = (mode, taken)
+        return taken
     }
 }

@@ -137,7 +137,7 @@ public struct Sweep {
         var index = 0
         for r in runIndices {
             for values in combinations {
-                let variantKey = "\(r)\u{1}" + zip(axes, values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
+                let variantKey = Self.variantKey(runIndex: r, axes: axes, values: values)
                 if let shared = variants[variantKey], let gpusAxis {
                     points.append(Point(index: index, run: shared, runIndex: r, runLabel: shared.run.label ?? shared.run.network.name,
                                         values: values, gpus: Int(values[gpusAxis])!))
@@ -178,6 +178,13 @@ public struct Sweep {
                 }
             }
         }
+    }
+
+    /// What names a point's run apart from its GPU count: the scenario's run and every
+    /// varied value but `gpus`. Points with the same key share their run (`SharedRun`)
+    /// and their one-GPU baseline (`evaluate`), and seed their uncertainty from it.
+    static func variantKey(runIndex: Int, axes: [Axis], values: [String]) -> String {
+        "\(runIndex)\u{1}" + zip(axes, values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
     }
 
     private static func whatIf(_ body: () throws -> RunSpec) throws -> RunSpec {

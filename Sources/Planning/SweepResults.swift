@@ -121,7 +121,7 @@ extension Sweep {
         var pointBaseline: [Int] = []
         var pointKey: [UInt64] = []
         for p in chosen {
-            let variant = "\(p.runIndex)\u{1}" + zip(axes, p.values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
+            let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
                 jobs.append(Job(shared: p.shared, gpus: 1))

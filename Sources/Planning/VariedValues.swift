@@ -7,7 +7,7 @@ public struct VariedValues: Codable, Sendable, Equatable {
     /// `values[i]` is the value of `keys[i]`.
     private var values: [String]
 
-    /// - Parameter keys: ascending, as `sortedKeys(_:)` gives them.
+    /// - Parameter keys: ascending (the sweep sorts its axes' keys once for every row).
     init(keys: [String], values: [String]) {
         precondition(keys.count == values.count && zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 },
                      "varied keys are distinct and ascending, one value each")

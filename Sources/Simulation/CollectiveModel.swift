@@ -227,11 +227,10 @@ public final class CollectiveModel {
         for r in 0..<n where waitingChildren[r] == 0 { childrenIn(r) }
         while !active.isEmpty || !arriving.isEmpty || !wakeups.isEmpty {
             sharing.refresh(routes: route)
-            let rates = sharing.rates
             var step = min(arriving.map { $0.time - now }.min() ?? .infinity, wakeups.map { $0.time - now }.min() ?? .infinity)
-            for (i, flow) in active.enumerated() { step = min(step, flow.remaining / rates[i]) }
+            for (i, flow) in active.enumerated() { step = min(step, flow.remaining / sharing.rates[i]) }
             now += step
-            for i in active.indices { active[i].remaining -= rates[i] * step }
+            for i in active.indices { active[i].remaining -= sharing.rates[i] * step }
             let ended = active.indices.filter { active[$0].remaining <= bytes * 1e-12 }
             for i in ended {
                 let flow = active[i]

@@ -20,8 +20,10 @@ import Foundation
 ///   with `gpus_on_node` the GPUs on the fullest node, whose GPUs wait longest.
 ///
 /// Without a worker count only the node's rate applies, as it did before the worker
-/// term existed. A synchronous step waits for the slowest GPU's images, so the run's
-/// rate is `min(nodes × node rate, gpus × per GPU)`.
+/// term existed. A synchronous step waits for the slowest GPU's images, those of the
+/// fullest node, whose GPUs share its rate, so the run's rate is
+/// `gpus × min(node rate / gpus_on_node, per GPU)` (on full nodes, `min(nodes × node
+/// rate, gpus × per GPU)`).
 public struct LoaderCeiling: Sendable, Equatable {
     /// Which limit sets the ceiling.
     public enum Limit: String, Sendable {
@@ -62,10 +64,16 @@ public struct LoaderCeiling: Sendable, Equatable {
         return workers * gpusOnNode > cores
     }
 
-    /// The run's ceiling, images/s for all its GPUs: `min(nodes × node rate, gpus × per GPU)`;
-    /// nil when neither term is known.
+    /// The node term for the whole run, images/s: every GPU at the share of its node's rate
+    /// that a GPU of the fullest node gets, `gpus × node rate / gpus_on_node`.
+    var nodeImagesPerSecondForRun: Double? {
+        nodeImagesPerSecond.map { Double(gpus) * $0 / Double(max(1, gpusOnNode)) }
+    }
+
+    /// The run's ceiling, images/s for all its GPUs: `gpus × min(node rate / gpus_on_node,
+    /// per GPU)`; nil when neither term is known.
     public var imagesPerSecond: Double? {
-        let node = nodeImagesPerSecond.map { Double(max(1, nodes)) * $0 }
+        let node = nodeImagesPerSecondForRun
         let workers = workerImagesPerSecondPerGPU.map { Double(gpus) * $0 }
         switch (node, workers) {
         case let (n?, w?): return min(n, w)
@@ -78,7 +86,7 @@ public struct LoaderCeiling: Sendable, Equatable {
     /// The limit that sets `imagesPerSecond` (the node's where the two are equal).
     public var limit: Limit {
         guard let workers = workerImagesPerSecondPerGPU else { return .node }
-        if let node = nodeImagesPerSecond, Double(max(1, nodes)) * node <= Double(gpus) * workers { return .node }
+        if let node = nodeImagesPerSecondForRun, node <= Double(gpus) * workers { return .node }
         return coresBindWorkers ? .cores : .workers
     }
 }

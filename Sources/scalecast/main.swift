@@ -4,15 +4,20 @@ import ScaleCastCLI
 
 // Calibration and validation time OpenBLAS, whose kernel is chosen when the library loads:
 // re-execute once with the right kernel for this CPU before anything runs.
-if ["calibrate", "validate"].contains(CommandLine.arguments.dropFirst().first) {
+let command = CommandLine.arguments.dropFirst().first
+if ["calibrate", "validate"].contains(command) {
     OpenBLASKernel.selectFastKernel()
-    HeapPolicy.keepFreedMemory()   // before any other thread allocates, so that one arena serves all
+}
+// Before any other thread allocates (HeapPolicy): the executor's one arena where it is timed
+// (calibrate; validate, but not against the published corpus, which only simulates).
+if command == "calibrate" || (command == "validate" && !CommandLine.arguments.contains("--published")) {
+    HeapPolicy.keepFreedMemory(.executor)
 } else {
-    HeapPolicy.keepFreedMemory(oneArena: false)   // a simulation's plan and trace reuse the last one's pages
+    HeapPolicy.keepFreedMemory(.simulation)   // a simulation's plan and trace reuse the last one's pages
 }
 
 /// Writes `text` from its own storage, not from a copy of it (a sweep's CSV is tens of MB).
-func write(_ text: String, to handle: FileHandle) {
+func writeWithoutCopy(_ text: String, to handle: FileHandle) {
     var text = text
     text.withUTF8 { bytes in
         guard let base = bytes.baseAddress else { return }
@@ -21,6 +26,6 @@ func write(_ text: String, to handle: FileHandle) {
 }
 
 let output = CLI.execute(Array(CommandLine.arguments.dropFirst()))
-write(output.stdout, to: FileHandle.standardOutput)
-write(output.stderr, to: FileHandle.standardError)
+writeWithoutCopy(output.stdout, to: FileHandle.standardOutput)
+writeWithoutCopy(output.stderr, to: FileHandle.standardError)
 exit(output.exitCode)

@@ -68,6 +68,9 @@ import YAMLSupport
         Case(cores: 128, gpus: 1, gpusPerNode: 8, expected: 8 * 278, limit: .workers),
         // 12 GPUs on two nodes: the fuller node's 8 GPUs share 40 cores, 5 workers' worth each.
         Case(cores: 40, gpus: 12, gpusPerNode: 8, expected: 12 * 5 * 278, limit: .cores),
+        // 24 GPUs on two nodes of 16: the full node's 16 GPUs share its 17,800 and the step waits
+        // for them, so 24 x 17,800 / 16, not 2 x 17,800.
+        Case(cores: 128, gpus: 24, gpusPerNode: 16, expected: 24 * 17_800 / 16, limit: .node),
     ]
 
     @Test(arguments: cases)
@@ -84,7 +87,7 @@ import YAMLSupport
         // Without a worker count only the node's rate applies, as before workers were modelled.
         profile.loaderWorkersPerGPU = nil
         let nodeOnly = try #require(profile.loaderCeiling(cpuCoresPerNode: cores, gpus: gpus, gpusPerNode: gpusPerNode))
-        #expect(nodeOnly.imagesPerSecond == 17_800 * Double((gpus + gpusPerNode - 1) / gpusPerNode) && nodeOnly.limit == .node)
+        #expect(nodeOnly.imagesPerSecond == Double(gpus) * 17_800 / Double(min(gpus, gpusPerNode)) && nodeOnly.limit == .node)
     }
 
     @Test func theBuiltInProfileWithoutWorkersIsTheNodeRateAlone() throws {
