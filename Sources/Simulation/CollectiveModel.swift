@@ -16,8 +16,9 @@ import Parallelism
 /// - caffe-p2psync-tree: up `P2PSyncTree`, one phase per height, then one phase per
 ///   broadcast turn (a parent copies to its children one after another), B per transfer;
 /// - direct: a reduce-scatter phase and an all-gather phase, N(N−1) transfers of B/N;
-/// - hierarchical: g−1 phases of every node's ring (B/g), 2(n−1) phases of the g
-///   rings across nodes (B/(g·n)), g−1 phases of every node's ring again;
+/// - hierarchical: g−1 phases of every node's ring (B/g), the g rings across nodes, 2(n−1)
+///   steps of B/(g·n) each, run as flows (`hierarchicalSeconds`), g−1 phases of every
+///   node's ring again;
 /// - halving-doubling: MPICH's fold (B, if N is not a power of two p), log2 p phases
 ///   of pairs 1, 2, 4, ... apart exchanging B/2, B/4, ..., B/p, the same in reverse,
 ///   and the unfold (B);
@@ -74,7 +75,7 @@ public final class CollectiveModel {
         } else {
             guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
             key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
-                      bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.simulatesTree(work)) ? work.bytes : nil)
+                      bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.pricesByBytes(work)) ? work.bytes : nil)
         }
         if cache[key] == nil {
             cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
@@ -95,6 +96,8 @@ public final class CollectiveModel {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
             return (0, treeSeconds(ranks: work.ranks, bytes: work.bytes))
+        } else if work.algorithm == .hierarchical, let seconds = hierarchicalSeconds(ranks: work.ranks, perNode: work.ranksPerNode, bytes: work.bytes) {
+            return (0, seconds)
         }
         return closedForm(work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode)
     }
@@ -152,6 +155,76 @@ public final class CollectiveModel {
 
     static func simulatesTree(_ work: CollectiveWork) -> Bool {
         work.algorithm == .tree && work.ranks <= simulatedTreeRanks
+    }
+
+    /// Whether `work`'s price is not linear in its bytes and is kept per message size: the
+    /// simulated tree and the hierarchical all-reduce (`hierarchicalSeconds`).
+    static func pricesByBytes(_ work: CollectiveWork) -> Bool {
+        simulatesTree(work) || work.algorithm == .hierarchical
+    }
+
+    /// Seconds for the hierarchical all-reduce of `bytes` among ranks 0..<n on two or more
+    /// equal nodes of `perNode`, on a wiring that is the same seen from every node
+    /// (`Topology.nodeShiftRefusal` nil): g − 1 phases of every node's ring (B/g, `price`)
+    /// before and after the cross-node stage (`crossNodeRingsSeconds`). Nil elsewhere: the
+    /// phases' closed form (`closedForm`), where the slowest transfer of every phase, of
+    /// whichever node, sets its length (a torus, a two-tier network), or the ring.
+    private func hierarchicalSeconds(ranks n: Int, perNode: Int?, bytes: Double) -> Double? {
+        let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: perNode)
+        guard nodes.members.count > 1, nodes.isUniform, perNode == topology.gpusPerNode,
+              n == topology.gpuCount, topology.nodeShiftRefusal == nil else { return nil }
+        let g = nodes.members[0].count, k = nodes.members.count
+        let intra = price([(intraNodeRingStep(nodes), g - 1)])
+        let across = crossNodeRingsSeconds(rings: (0..<g).map { (nodes.members[0][$0], nodes.members[1][$0]) },
+                                           steps: 2 * (k - 1), stepBytes: bytes / Double(g * k))
+        return 2 * (intra.secondsPerByte * bytes + intra.latency) + across
+    }
+
+    /// The hierarchical all-reduce's cross-node stage: g rings, one per local rank l, each
+    /// 2(n − 1) steps in which every node sends B/(g·n) to the next node's rank l, a step
+    /// starting once the one before has arrived. On a wiring the same from every node
+    /// (`Topology+NodeShift`) every node's ring-l transfer of a step runs at the same time
+    /// and rate, so node 0's transfers to node 1 (`rings`: their endpoints) stand for all:
+    /// their routes hold both the sending and the receiving side of a node's links (node
+    /// 0's NIC out, node 1's NIC in).
+    ///
+    /// The rings do not wait for each other: a fluid run of the g transfers, sharing links
+    /// max-min fairly (`MaxMinRates`), each ring's next step (or a staged transfer's next
+    /// leg) starting its route's latency after the last arrived. Where the rings are alike
+    /// they stay in step and this is 2(n − 1)·(B/(g·n) at the shared rate + the latency),
+    /// the phases' closed form. Where they are not (on a PCIe tree the GPUs under the NIC's
+    /// switch reach it more directly than the others), they drift apart, and a ring in its
+    /// latency leaves the link to the rest: priced as phases, each as long as the slowest
+    /// ring with all g sharing, the step at 1,024 GPUs on PCIe trees was 6.5% above the
+    /// expanded plan's (BENCHMARKS.md).
+    /// - Complexity: O(g · steps · legs) rate computations over at most g flows.
+    private func crossNodeRingsSeconds(rings: [(Int, Int)], steps: Int, stepBytes: Double) -> Double {
+        let legs = rings.map { topology.legs(from: $0.0, to: $0.1) }
+        let capacities = topology.links.map(\.bytesPerSecond)
+        let g = rings.count
+        var step = [Int](repeating: 0, count: g), leg = [Int](repeating: 0, count: g)
+        var remaining = [Double](repeating: stepBytes, count: g)
+        var resumesAt = [Double?](repeating: nil, count: g)   // in a leg's latency until then
+        var now = 0.0
+        var running = (0..<g).filter { _ in steps > 0 }
+        while !running.isEmpty {
+            let sending = running.filter { resumesAt[$0] == nil }
+            let rates = MaxMinRates.rates(routes: sending.map { legs[$0][leg[$0]] }, capacities: capacities)
+            var dt = running.compactMap { resumesAt[$0].map { $0 - now } }.min() ?? .infinity
+            for (i, r) in sending.enumerated() { dt = min(dt, remaining[r] / rates[i]) }
+            now += dt
+            for (i, r) in sending.enumerated() {
+                remaining[r] -= rates[i] * dt
+                if remaining[r] <= stepBytes * 1e-12 { resumesAt[r] = now + topology.latency(of: legs[r][leg[r]]) }
+            }
+            for r in running where sending.contains(r) == false && resumesAt[r]! <= now {
+                resumesAt[r] = nil
+                remaining[r] = stepBytes
+                if leg[r] + 1 < legs[r].count { leg[r] += 1 } else { leg[r] = 0; step[r] += 1 }
+            }
+            running = running.filter { step[$0] < steps }
+        }
+        return now
     }
 
     /// Seconds for the binary tree's all-reduce of `bytes` (parent of r is (r−1)/2) as
