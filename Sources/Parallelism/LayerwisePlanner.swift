@@ -150,8 +150,8 @@ struct LayerwisePlanner {
         Self.fused(work, layer: i, backward: backward, setup: setup, batch: batch, fraction: fraction)
     }
 
-    private static func fused(_ work: ComputeWork, layer i: Int, backward: Bool, setup: TrainingSetup, batch: Int,
-                              fraction: Double) -> ComputeWork {
+    static func fused(_ work: ComputeWork, layer i: Int, backward: Bool, setup: TrainingSetup, batch: Int,
+                      fraction: Double) -> ComputeWork {
         let layer = setup.network.layers[i]
         var w = work.adding(backward ? setup.autograd.backward(layer) : setup.autograd.forward(layer), batch: batch,
                             precision: setup.precision, fraction: fraction)

@@ -83,4 +83,14 @@ public enum Planner {
     public static func hasBackwardWork(_ layer: Layer) -> Bool {
         layer.kind != .input && (layer.cost.backwardFLOPs > 0 || layer.cost.backwardTrafficElements > 0)
     }
+
+    /// Layer `i`'s backward work on one data-parallel worker as the plan runs it: the
+    /// layer's own at the batch per GPU, with what the stack adds (a fused batch norm's
+    /// addend gradient, eager autograd's passes; `LayerwisePlanner.fused`). For estimates
+    /// made before planning (Horovod's gradient-ready times) that must match the plan.
+    public static func dataBackwardWork(ofLayer i: Int, setup: TrainingSetup) -> ComputeWork {
+        let layer = setup.network.layers[i]
+        return LayerwisePlanner.fused(LayerWork.backward(layer, batch: setup.batchPerGPU, precision: setup.precision), layer: i,
+                                      backward: true, setup: setup, batch: setup.batchPerGPU, fraction: 1)
+    }
 }

@@ -80,7 +80,7 @@ public struct RunSpec: Sendable {
         if case .pcieTree(let tree) = cluster.fabric, !tree.crossSocketPeerToPeer {
             setup.peerGroupSize = tree.gpusPerSwitch * tree.switchesPerSocket
         }
-        setup.tensorFusion = tensorFusion(gpus: gpus, fusion: setup.fusion)
+        setup.tensorFusion = tensorFusion(setup)
         // A parameter server's sum and update: the host's streaming rate as the profile
         // states it, a GPU's as the cost model prices streaming traffic.
         setup.hostServerBytesPerSecond = software.communication.serverHostBytesPerSecond
@@ -97,8 +97,9 @@ public struct RunSpec: Sendable {
     ///
     /// A gradient is ready when backward has run from the last layer down to its own:
     /// `ready(i) = Σ_{j ≥ i} backward(j)`, each pass priced by the run's cost model
-    /// (seconds, from the start of backward, with the profile's autograd passes; layers
-    /// absorbed into a fused batch norm cost nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
+    /// (seconds, from the start of backward, each layer's work as the plan runs it:
+    /// `Planner.dataBackwardWork`, with a fused batch norm's addend and the profile's
+    /// autograd passes; layers absorbed into a fused batch norm cost nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
     /// only when the whole backward is: `ready(i) = Σ_j backward(j)` (MXNet's executor bulks
     /// the whole backward into one engine operation, so no gradient is signalled before its
     /// end, and the fusion groups are cut by the threshold alone). With `gradient_groups: N`
@@ -107,17 +108,16 @@ public struct RunSpec: Sendable {
     /// after its last gradient (`CommunicationMechanisms.fusionStartDelaySeconds`);
     /// fusion-buffer copies run at the device memory bandwidth the cost model prices
     /// streaming traffic at (`memoryBytesPerSecond × memory_efficiency`).
-    func tensorFusion(gpus: Int, fusion: FusionPlan) -> TensorFusion? {
+    func tensorFusion(_ setup: TrainingSetup) -> TensorFusion? {
         let communication = software.communication
-        guard gpus > 1, let cycle = communication.fusionCycleSeconds, let threshold = communication.fusionThresholdBytes else { return nil }
+        let fusion = setup.fusion
+        guard setup.gpus > 1, let cycle = communication.fusionCycleSeconds, let threshold = communication.fusionThresholdBytes else { return nil }
         let cost = costModel
         var ready: [Int: Double] = [:]
         var elapsed = 0.0
         for i in network.layers.indices.reversed() {
             if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbed.contains(i) {
-                let layer = network.layers[i]
-                elapsed += cost.seconds(for: LayerWork.backward(layer, batch: batchPerGPU, precision: precision)
-                    .adding(software.autograd.backward(layer), batch: batchPerGPU, precision: precision))
+                elapsed += cost.seconds(for: Planner.dataBackwardWork(ofLayer: i, setup: setup))
             }
             ready[i] = elapsed
         }
@@ -131,7 +131,7 @@ public struct RunSpec: Sendable {
             for (k, i) in weighted.enumerated() { ready[i] = groupReady[groups[k]] }
         }
         return TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold,
-                            startDelaySeconds: communication.fusionStartDelaySeconds(ranks: gpus), readySeconds: ready,
+                            startDelaySeconds: communication.fusionStartDelaySeconds(ranks: setup.gpus), readySeconds: ready,
                             copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency)
     }
 

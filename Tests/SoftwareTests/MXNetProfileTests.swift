@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Parallelism
 import ScaleCastCLI
 import Scenario
 import Simulation
@@ -103,5 +104,26 @@ import YAMLSupport
             #expect(out.exitCode == 2)
             #expect(out.stderr.contains(path) && out.stderr.contains(key) && out.stderr.contains(":19"), "\(out.stderr)")
         }
+    }
+}
+
+/// Horovod's gradient-ready times are an estimate made before planning; they must price
+/// each layer's backward as the plan runs it, the fused batch norm's addend gradient and
+/// the profile's autograd passes included.
+@Suite struct TensorFusionReadyTimesTests {
+    @Test func theWholeBackwardIsReadyWhenThePlansBackwardEnds() throws {
+        let yaml = scenario(batch: 32, gpus: [2], extra: "software: {profile: mxnet-horovod}")
+            .replacingOccurrences(of: "model: alexnet-owt", with: "model: resnet50")
+        let s = try Scenario.load(path: try temporaryScenario(yaml))
+        let run = s.runs[0]
+        let setup = run.setup(gpus: 2)
+        #expect(!setup.fusion.addendElements.isEmpty, "mxnet-horovod fuses bn-add-relu, whose addends the check needs")
+        let fusion = try #require(setup.tensorFusion)
+        let graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .aggregated)
+        let prices = ComputePrices.seconds(of: graph, cost: run.costModel)
+        let planned = graph.tasks.indices.filter { graph.tasks[$0].kind == .backward && graph.tasks[$0].step == 0 }
+            .reduce(0.0) { $0 + prices[$1] }
+        let whole = try #require(fusion.readySeconds.values.max())
+        #expect(abs(whole / planned - 1) < 1e-9, "ready \(whole) s, planned backward \(planned) s")
     }
 }
