@@ -139,7 +139,13 @@ public enum ExplainReport {
         }
         func rate(_ x: Double) -> String { Format.fixed(x, 0) }
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        let nodeCap = ceiling.nodeImagesPerSecond.map { "\(rate($0)) images/s per node x \(count(ceiling.nodes, "node"))" }
+        // On a partly filled last node the step waits for the fullest node's GPUs, which share its rate.
+        let fullNodes = ceiling.gpus == ceiling.nodes * ceiling.gpusOnNode
+        let nodeCap = ceiling.nodeImagesPerSecond.map {
+            fullNodes ? "\(rate($0)) images/s per node x \(count(ceiling.nodes, "node"))"
+                : "\(rate($0)) images/s per node shared by the fullest node's \(count(ceiling.gpusOnNode, "GPU")), "
+                  + "x \(count(ceiling.gpus, "GPU")) (the step waits for them)"
+        }
         var out = "loader: cpu, at most \(rate(total)) images/s: "
         if let perGPU = ceiling.workerImagesPerSecondPerGPU, let w = ceiling.workersPerGPU, let perWorker = ceiling.imagesPerSecondPerWorker {
             let workers = "\(rate(perGPU)) images/s per GPU x \(count(ceiling.gpus, "GPU"))"

@@ -112,6 +112,17 @@ import YAMLSupport
         #expect(out.stdout.contains("below the node's 17800 images/s per node x 1 node; the step is input-bound"))
     }
 
+    /// 12 GPUs on nodes of 8: the node term is the fullest node's share for every GPU, and
+    /// `explain` says so rather than "x 2 nodes".
+    @Test func explainSaysThePartlyFilledNodeWaitsForTheFullest() throws {
+        let path = try temporaryScenario(scenario(gpus: [12], extra: "software: {profile: torchvision-dataloader}")
+            .replacingOccurrences(of: "  gpus_per_node: 8\n", with: "  gpus_per_node: 8\n  network: {link: ib-hdr, nics_per_node: 1}\n"))
+        let out = CLI.execute(["explain", path, "--gpus", "12"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("loader: cpu, at most 26700 images/s: 17800 images/s per node shared by the fullest node's 8 GPUs, "
+                                    + "x 12 GPUs (the step waits for them)"), "\(out.stdout)")
+    }
+
     @Test(arguments: ["0", "-3", "2.5", "many", "[8]"])
     func aBadWorkerCountIsLocated(value: String) throws {
         let e = try scenarioError("software: {profile: torchvision-dataloader, loader_workers_per_gpu: \(value)}")
