@@ -206,7 +206,7 @@ public final class CollectiveModel {
         var remaining = [Double](repeating: stepBytes, count: g)
         var resumesAt = [Double?](repeating: nil, count: g)   // in a leg's latency until then
         var now = 0.0
-        var running = (0..<g).filter { _ in steps > 0 }
+        var running = steps > 0 ? Array(0..<g) : []
         while !running.isEmpty {
             let sending = running.filter { resumesAt[$0] == nil }
             let rates = MaxMinRates.rates(routes: sending.map { legs[$0][leg[$0]] }, capacities: capacities)
@@ -217,7 +217,7 @@ public final class CollectiveModel {
                 remaining[r] -= rates[i] * dt
                 if remaining[r] <= stepBytes * 1e-12 { resumesAt[r] = now + topology.latency(of: legs[r][leg[r]]) }
             }
-            for r in running where sending.contains(r) == false && resumesAt[r]! <= now {
+            for r in running where !sending.contains(r) && resumesAt[r]! <= now {
                 resumesAt[r] = nil
                 remaining[r] = stepBytes
                 if leg[r] + 1 < legs[r].count { leg[r] += 1 } else { leg[r] = 0; step[r] += 1 }
