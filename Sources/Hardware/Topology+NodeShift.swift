@@ -1,6 +1,9 @@
 /// The node shift: the map that carries every vertex and link of node `k` to the same
-/// vertex or link of node `k + 1` (GPU `x` to GPU `x + gpusPerNode`), the nodes a ring
-/// (node `n − 1` to node 0), and leaves the switches the nodes share where they are.
+/// vertex or link of node `k + s` (GPU `x` to GPU `x + s·gpusPerNode`), the nodes a ring
+/// (node `n − s` to node 0), and leaves the switches the nodes share where they are. The
+/// unit `s` (`nodeShiftNodes`) is one node, or on a two-tier network the nodes under one
+/// leaf, the shift then carrying leaf `j` to leaf `j + 1` and leaving the spine in place;
+/// "node 0" below stands for the first unit (node 0, or leaf 0's nodes).
 ///
 /// Where the wiring is the same seen from every node (`nodeShiftRefusal` is nil), the
 /// shift maps the topology onto itself: every link of a node has an image in every
@@ -19,13 +22,19 @@
 /// so the max-min problem over node 0's links is the whole run's, restricted to one
 /// member of each orbit of flows; its solution (unique) is the whole run's (which, by
 /// the same uniqueness, gives every member of an orbit the same rate). A link between
-/// two shared switches (a spine, a torus) is its own image and carries every node's
-/// flows: its load cannot be read off one node, and the wiring is refused.
+/// two switches the shift leaves in place (a spine above rail switches, a torus) is its
+/// own image and carries every node's flows: its load cannot be read off one unit, and
+/// the wiring is refused. A leaf's uplink is not: the leaf shift carries leaf j's uplink
+/// to leaf 0's, and a route climbs to the spine once and comes down once, so it crosses
+/// two images of no link there either.
 extension Topology {
     /// Why the node shift does not map this wiring onto itself, in a few words, or nil
-    /// when it does: the run spans at least two nodes, every node is full, and the nodes
-    /// meet at one switch (or one rail switch) with no link between shared switches.
+    /// when it does: the run spans at least two units, every node (and leaf) is full, and
+    /// the nodes meet at one switch (or one rail switch), or at leaves under one spine.
     public var nodeShiftRefusal: String? { wiring.nodeShiftRefusal }
+
+    /// Nodes the shift moves by: one, or the nodes under a leaf of a two-tier network.
+    public var nodeShiftNodes: Int { wiring.nodeShiftNodes }
 
     /// Link `link`'s image in node 0: the link of node 0 that the shift carries to it
     /// (itself for a link of node 0).
@@ -68,20 +77,31 @@ extension Topology {
         }
     }
 
-    /// The vertex of node 0 that the shift carries to vertex `v` (a shared switch: itself).
+    /// The vertex of the first unit that the shift carries to vertex `v` (a node's vertex
+    /// to the same vertex of node `k mod s`, a leaf to leaf 0; a shared switch: itself).
     private func firstNodeVertex(_ v: Int) -> Int {
+        let unit = nodeShiftNodes
         switch vertices[v] {
-        case .gpu(let g): return g % gpusPerNode
-        case .pcieSwitch(_, let index): return vertexIndex[.pcieSwitch(node: 0, index: index)]!
-        case .hostBridge(_, let socket): return vertexIndex[.hostBridge(node: 0, socket: socket)]!
-        case .nvswitch: return vertexIndex[.nvswitch(node: 0)]!
-        case .nic(_, let index): return vertexIndex[.nic(node: 0, index: index)]!
-        case .networkSwitch, .leafSwitch, .railSwitch, .router: return v
+        case .gpu(let g): return g % (gpusPerNode * unit)
+        case .pcieSwitch(let node, let index): return vertexIndex[.pcieSwitch(node: node % unit, index: index)]!
+        case .hostBridge(let node, let socket): return vertexIndex[.hostBridge(node: node % unit, socket: socket)]!
+        case .nvswitch(let node): return vertexIndex[.nvswitch(node: node % unit)]!
+        case .nic(let node, let index): return vertexIndex[.nic(node: node % unit, index: index)]!
+        case .leafSwitch: return vertexIndex[.leafSwitch(0)]!   // the first unit is leaf 0's nodes
+        case .networkSwitch, .railSwitch, .router: return v
         }
     }
 }
 
 extension Topology.Wiring {
+    /// Nodes the node shift moves by (see `Topology+NodeShift`): the nodes under one leaf
+    /// where a two-tier network has two or more leaves, else one.
+    public var nodeShiftNodes: Int {
+        guard let network, network.layout == .leafSpine, let perLeaf = network.nodesPerLeaf,
+              (gpus + gpusPerNode - 1) / gpusPerNode > perLeaf else { return 1 }
+        return perLeaf
+    }
+
     /// Why the node shift does not map the wiring onto itself (see `Topology+NodeShift`),
     /// or nil when it does. Decided from the design alone, without wiring it; a test
     /// checks it against the wired links (no link between two shared switches).
@@ -91,7 +111,7 @@ extension Topology.Wiring {
         guard gpus % gpusPerNode == 0 else { return "the last node is partly filled" }
         switch network.layout {
         case .leafSpine:
-            if let perLeaf = network.nodesPerLeaf, nodes > perLeaf { return "a two-tier network (leaves under a spine)" }
+            if let perLeaf = network.nodesPerLeaf, nodes > perLeaf, nodes % perLeaf != 0 { return "the last leaf is partly filled" }
         case .railOptimized:
             if network.nicsPerNode > 1 || (network.nodesPerLeaf.map { nodes > $0 } ?? false) {
                 return "a rail-optimized network (rail switches under a spine)"

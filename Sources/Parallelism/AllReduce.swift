@@ -304,7 +304,7 @@ extension TaskGraph {
             }
             if algorithm == .hierarchical {
                 return hierarchicalAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
-                                             whole: whole, op: op, firstNodeOnly: symmetry != nil)
+                                             whole: whole, op: op, firstNodes: symmetry.map { $0.ranksPerNode / nodes.members[0].count })
             }
             return parameterServerAllReduce(bytes: bytes, ranks: ranks, nodes: nodes, ready: ready, step: step, group: group,
                                             whole: whole, op: op)

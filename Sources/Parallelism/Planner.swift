@@ -19,7 +19,7 @@ public enum Planner {
     public static func plan(_ setup: TrainingSetup, strategy: Strategy, fidelity: Fidelity = .expanded,
                             symmetry: NodeSymmetry? = nil) throws -> TaskGraph {
         precondition(symmetry == nil || (fidelity == .expanded && NodeSymmetry.refusal(setup, strategy: strategy) == nil
-                                         && symmetry!.ranks == setup.gpus && symmetry!.ranksPerNode == setup.gpusPerNode),
+                                         && symmetry!.ranks == setup.gpus && symmetry!.ranksPerNode % (setup.gpusPerNode ?? 0) == 0),
                      "a plan laid out for one node must be the same from every node")
         let split = try strategy.modelParallelStart(in: setup.network)
         if setup.gpus == 1 {

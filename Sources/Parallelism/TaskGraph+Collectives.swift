@@ -13,18 +13,19 @@ extension TaskGraph {
 
     /// Intra-node ring reduce-scatter, one ring per local rank across the nodes over
     /// its 1/g shard, intra-node ring all-gather (`AllReduceAlgorithm.hierarchical`).
-    /// - Parameter firstNodeOnly: plan node 0's part of the symmetric plan (`NodeSymmetry`):
-    ///   its own rings, and its place in each ring across the nodes, which the node shift
-    ///   maps onto itself by one position; `ready` and the result hold node 0's ranks.
+    /// - Parameter firstNodes: plan only the first unit of the symmetric plan
+    ///   (`NodeSymmetry`), its first `firstNodes` nodes (one, or a leaf's): their own rings,
+    ///   and their places in each ring across the nodes, which the node shift maps onto
+    ///   itself by that many positions; `ready` and the result hold the unit's ranks.
     /// - Precondition: at least two nodes, each with the same number of ranks.
     mutating func hierarchicalAllReduce(bytes: Double, ranks: [Int], nodes: NodeGroups, ready: [[Int]], step: Int, group: String,
                                         whole: Range<Int>?, op: (Range<Int>, Bool) -> Operation?,
-                                        firstNodeOnly: Bool = false) -> [[Int]] {
+                                        firstNodes: Int? = nil) -> [[Int]] {
         let g = nodes.members[0].count, n = nodes.members.count
         precondition(n > 1 && nodes.isUniform, "hierarchical all-reduce needs equal nodes")
         let local = Self.pieces(of: whole, g)
         var state = ready
-        let planned = firstNodeOnly ? Array(nodes.members.prefix(1)) : nodes.members
+        let planned = Array(nodes.members.prefix(firstNodes ?? nodes.members.count))
         // 1. Reduce-scatter inside every node: local rank l then holds piece (l + 1) mod g of the node's sum.
         for members in planned {
             let done = ringSteps(0..<(g - 1), bytes: bytes, ranks: members.map { ranks[$0] }, ready: members.map { state[$0] },
@@ -36,9 +37,9 @@ extension TaskGraph {
             let column = nodes.members.map { $0[l] }
             let shard = whole.map { _ in local((l + 1) % g) }
             let done = ringSteps(0..<(2 * (n - 1)), bytes: bytes / Double(g), ranks: column.map { ranks[$0] },
-                                 ready: column.prefix(firstNodeOnly ? 1 : n).map { state[$0] }, step: step, group: group,
+                                 ready: column.prefix(firstNodes ?? n).map { state[$0] }, step: step, group: group,
                                  label: "\(group) inter-node ring \(l)", piece: Self.pieces(of: shard, n), op: op,
-                                 period: firstNodeOnly ? 1 : nil)
+                                 period: firstNodes)
             for (j, position) in column.prefix(done.count).enumerated() { state[position] = done[j] }
         }
         // 3. All-gather inside every node.

@@ -95,7 +95,7 @@ public enum ScenarioRunner {
         let graph: TaskGraph
         let fidelity = fidelity(run, gpus: gpus)
         let symmetry = fidelity == .expanded && nodeSymmetryRefusal(run, gpus: gpus) == nil
-            ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode) : nil
+            ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode * topology.nodeShiftNodes) : nil
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity, symmetry: symmetry)
         } catch let tooLarge as PlanTooLargeError {
@@ -167,7 +167,9 @@ public enum ScenarioRunner {
         let nodes = run.cluster.nodes(for: gpus)
         guard nodes > 1 else { return Fidelity.expanded.rawValue }
         if let refusal = nodeSymmetryRefusal(run, gpus: gpus) { return "expanded, every node simulated (not symmetric: \(refusal))" }
-        return "expanded, one node simulated for all \(nodes) nodes (symmetric)"
+        let unit = Topology.Wiring(cluster: run.simulatedCluster, gpus: gpus).nodeShiftNodes
+        return unit == 1 ? "expanded, one node simulated for all \(nodes) nodes (symmetric)"
+            : "expanded, one leaf's \(unit) nodes simulated for all \(nodes) nodes (symmetric)"
     }
 
     /// GPU counts above which data-parallel runs are simulated aggregated unless the

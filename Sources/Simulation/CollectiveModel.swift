@@ -165,14 +165,15 @@ public final class CollectiveModel {
 
     /// Seconds for the hierarchical all-reduce of `bytes` among ranks 0..<n on two or more
     /// equal nodes of `perNode`, on a wiring that is the same seen from every node
-    /// (`Topology.nodeShiftRefusal` nil): g − 1 phases of every node's ring (B/g, `price`)
+    /// (`Topology.nodeShiftRefusal` nil, the shift one node: not leaf by leaf, where node 0's
+    /// transfers to node 1 stay under one leaf): g − 1 phases of every node's ring (B/g, `price`)
     /// before and after the cross-node stage (`crossNodeRingsSeconds`). Nil elsewhere: the
     /// phases' closed form (`closedForm`), where the slowest transfer of every phase, of
     /// whichever node, sets its length (a torus, a two-tier network), or the ring.
     private func hierarchicalSeconds(ranks n: Int, perNode: Int?, bytes: Double) -> Double? {
         let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: perNode)
         guard nodes.members.count > 1, nodes.isUniform, perNode == topology.gpusPerNode,
-              n == topology.gpuCount, topology.nodeShiftRefusal == nil else { return nil }
+              n == topology.gpuCount, topology.nodeShiftRefusal == nil, topology.nodeShiftNodes == 1 else { return nil }
         let g = nodes.members[0].count, k = nodes.members.count
         let intra = price([(intraNodeRingStep(nodes), g - 1)])
         let across = crossNodeRingsSeconds(rings: (0..<g).map { (nodes.members[0][$0], nodes.members[1][$0]) },

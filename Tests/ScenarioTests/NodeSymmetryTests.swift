@@ -108,15 +108,14 @@ import YAMLSupport
     }
 
     /// Runs that are not the same from every node lay out every node: a tree rooted at
-    /// rank 0, halving-doubling, a partly filled last node, an oversubscribed spine, a
-    /// rail-optimized network, one node.
+    /// rank 0, halving-doubling, a partly filled last node or last leaf, a rail-optimized
+    /// network, one node.
     @Test func asymmetricRunsLayOutEveryNode() throws {
         let cases: [(RunSpec, Int, String)] = [
             (try Self.run(allreduce: "tree"), 32, "rooted at one rank"),
             (try Self.run(allreduce: "halving-doubling"), 32, "pairs ranks by bit"),
             (try Self.run(allreduce: "ring"), 20, "partly filled"),
-            (try Self.run(allreduce: "ring", network: "{link: eth-100g, nics_per_node: 1, nodes_per_leaf: 2, oversubscription: 2}"), 32,
-             "two-tier"),
+            (try Self.run(allreduce: "ring", network: Self.twoTier), 24, "last leaf is partly filled"),
             (try Self.run(allreduce: "ring", network: "{link: ib-hdr, nics_per_node: 8, topology: rail-optimized}"), 32, "rail-optimized"),
             (try Self.run(allreduce: "ring"), 8, "one node"),
         ]
@@ -126,10 +125,26 @@ import YAMLSupport
             let outcome = try ScenarioRunner.simulate(run, gpus: gpus)
             #expect(outcome.graph.symmetry == nil && outcome.graph.gpus == gpus)
         }
-        // The oversubscribed spine's result is the full one: the same as asking for every node.
-        let spine = try Self.run(allreduce: "ring", network: "{link: eth-100g, nics_per_node: 1, nodes_per_leaf: 2, oversubscription: 2}")
-        let (asIs, every) = try Self.both(spine, gpus: 32)
-        #expect(asIs.metrics == every.metrics)
+    }
+
+    /// Two nodes per leaf under a 2:1 oversubscribed spine, one 100 GbE NIC per node.
+    static let twoTier = "{link: eth-100g, nics_per_node: 1, nodes_per_leaf: 2, oversubscription: 2}"
+
+    /// On a two-tier network the shift moves a whole leaf: leaf 0's nodes stand for every
+    /// leaf's (a leaf's uplink images leaf 0's), to the nanosecond, for the ring, NCCL's
+    /// rings and the hierarchical all-reduce, on 2 and 4 leaves.
+    @Test(arguments: ["ring", "nccl-ring", "hierarchical"])
+    func oneLeafStandsForAll(allreduce: String) throws {
+        let run = try Self.run(allreduce: allreduce, network: Self.twoTier)
+        for gpus in [32, 64] {
+            #expect(ScenarioRunner.nodeSymmetryRefusal(run, gpus: gpus) == nil)
+            let (symmetric, every) = try Self.both(run, gpus: gpus)
+            #expect(symmetric.graph.symmetry == NodeSymmetry(ranks: gpus, ranksPerNode: 16))
+            #expect(symmetric.graph.gpus == 16 && symmetric.graph.tasks.count * (gpus / 16) == every.graph.tasks.count)
+            #expect(symmetric.metrics == every.metrics, "\(allreduce) on \(gpus) GPUs")
+            #expect(Self.nodeZeroTimes(symmetric, gpusPerNode: 16) == Self.nodeZeroTimes(every, gpusPerNode: 16), "\(allreduce) on \(gpus) GPUs")
+        }
+        #expect(ScenarioRunner.simulationSummary(run, gpus: 64) == "expanded, one leaf's 2 nodes simulated for all 8 nodes (symmetric)")
     }
 
     /// How a run is simulated, in words, for `explain`.
