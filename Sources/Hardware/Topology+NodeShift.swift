@@ -104,7 +104,7 @@ extension Topology.Wiring {
 
     /// Why the node shift does not map the wiring onto itself (see `Topology+NodeShift`),
     /// or nil when it does. Decided from the design alone, without wiring it; a test
-    /// checks it against the wired links (no link between two shared switches).
+    /// checks it against the wired links (no link between two switches the shift leaves in place).
     public var nodeShiftRefusal: String? {
         let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
         guard nodes > 1, let network else { return "one node" }
