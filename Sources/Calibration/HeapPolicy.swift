@@ -48,6 +48,13 @@ public enum HeapPolicy {
     /// The first mode asked for and whether the allocator took it; guarded by `lock`.
     nonisolated(unsafe) private static var chosen: (mode: Mode, taken: Bool)?
 
+    /// The mode the process chose (the first asked for), nil before any.
+    static var chosenMode: Mode? {
+        lock.lock()
+        defer { lock.unlock() }
+        return chosen?.mode
+    }
+
     /// Keeps freed memory for reuse as `mode` says, unless the process chose already
     /// (the first call's settings hold; later calls change nothing).
     /// - Returns: whether the allocator took the settings of the first call (glibc does).

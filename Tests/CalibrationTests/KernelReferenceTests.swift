@@ -215,9 +215,14 @@ import Testing
         }
     }
 
-    /// glibc takes all three allocator settings the executor is timed under.
-    @Test func heapPolicyIsAccepted() {
+    /// glibc takes all three allocator settings the executor is timed under, and the
+    /// process's first choice holds: a later call for the other mode changes nothing.
+    @Test func heapPolicyIsAcceptedAndTheFirstChoiceHolds() {
         #expect(HeapPolicy.keepFreedMemory())
+        let first = HeapPolicy.chosenMode
+        #expect(first != nil)
+        #expect(HeapPolicy.keepFreedMemory(first == .executor ? .simulation : .executor))
+        #expect(HeapPolicy.chosenMode == first)
     }
 
     @Test func reluBackwardMasksEveryLaneAndTheTail() {
