@@ -14,10 +14,10 @@ set xlabel "GPUs"
 set ylabel "speedup over the same run on one GPU (x, log scale)"
 set y2label "scaling efficiency (%)"
 set xrange [0.7692:5.2000]
-set yrange [0.571694:5]
+set yrange [0.499652:5]
 set y2range [0:110]
 set xtics ("1" 1, "2" 2, "4" 4)
-set ytics nomirror ("1" 1, "2" 2, "4" 4)
+set ytics nomirror ("0.5" 0.5, "1" 1, "2" 2, "4" 4)
 set y2tics 0, 20, 100
 plot x title "ideal: speedup = GPUs" with lines dt 2 lw 1.5 lc rgb '#888888', \
      'scaling.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
