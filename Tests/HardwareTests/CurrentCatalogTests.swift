@@ -85,6 +85,21 @@ import YAMLSupport
         #expect(try #require(catalog.link(named: "pcie6-x16")).bytesPerSecond > (try #require(catalog.link(named: "pcie5-x16"))).bytesPerSecond)
     }
 
+    /// PCIe 1.0-5.0 x16 carry what a copy reaches, one share of their encoded rate for
+    /// every generation (links.yaml, `pcie-measured`): the mean of bandwidthTest's two
+    /// directions on PCIe 3.0, 12.82 GB/s, over its encoded 15.75 GB/s, to 0.01 GB/s.
+    @Test func pcieLinksCarryTheMeasuredShareOfTheirEncodedRate() throws {
+        let catalog = try Catalog.builtIn()
+        let share = 12.82 / 15.75
+        let encoded: [(String, Double)] = [("pcie1-x16", 4.0), ("pcie2-x16", 8.0), ("pcie3-x16", 15.75), ("pcie4-x16", 31.5),
+                                           ("pcie5-x16", 63.0)]
+        for (name, gigabytesPerSecond) in encoded {
+            let link = try #require(catalog.link(named: name), "\(name) is not in the catalog")
+            #expect(abs(link.bytesPerSecond - gigabytesPerSecond * share * 1e9) <= 0.005e9, "\(name): \(link.bytesPerSecond)")
+            #expect(link.source.contains("[pcie-measured]"))
+        }
+    }
+
     /// Dense fp8 runs at most twice the dense bf16 rate on every catalog GPU (NVIDIA's
     /// and AMD's tensor units double it, Gaudi 3's MME keeps it): a figure above that
     /// is a "with sparsity" figure left unhalved; one below bf16 a typo. (The L40S
