@@ -71,7 +71,7 @@ struct LayerwisePlanner {
         let data = 1..<(split ?? layers.count)
         func works(backward: Bool, _ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
             layers.indices.map { i in
-                guard data.contains(i), has(layers[i]), !setup.fusion.absorbed.contains(i) else { return nil }
+                guard data.contains(i), has(layers[i]), !setup.fusion.absorbs(i, backward: backward) else { return nil }
                 return Self.fused(work(layers[i]), layer: i, backward: backward, setup: setup, batch: batch, fraction: 1)
             }
         }
@@ -155,8 +155,9 @@ struct LayerwisePlanner {
         let layer = setup.network.layers[i]
         var w = work.adding(backward ? setup.autograd.backward(layer) : setup.autograd.forward(layer), batch: batch,
                             precision: setup.precision, fraction: fraction)
-        if let elements = setup.fusion.addendElements[i] {
-            w.memoryBytes += Double(elements) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+        let addend = setup.fusion.addendElements(of: i, backward: backward)
+        if addend > 0 {
+            w.memoryBytes += Double(addend) * Double(batch) * Double(setup.precision.activationBytes) * fraction
         }
         return w
     }
@@ -350,7 +351,7 @@ struct LayerwisePlanner {
                         gathered.insert(i)
                         sliced = false
                     }
-                    if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                    if Planner.hasForwardWork(layer) && !setup.fusion.absorbs(i, backward: false) {
                         chain[0] = [compute(.forward, layer: i, on: 0,
                                             work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision), layer: i, backward: false,
                                                         batch: n, fraction: 1),
@@ -365,7 +366,7 @@ struct LayerwisePlanner {
                     gathered.insert(i)
                     sliced = false
                 }
-                if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                if Planner.hasForwardWork(layer) && !setup.fusion.absorbs(i, backward: false) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.forward, layer: i, on: w,
@@ -380,7 +381,7 @@ struct LayerwisePlanner {
             for i in modelLayers.reversed() {
                 let layer = net.layers[i]
                 if let tail, i >= tail {
-                    if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                    if Planner.hasBackwardWork(layer) && !setup.fusion.absorbs(i, backward: true) {
                         chain[0] = [compute(.backward, layer: i, on: 0,
                                             work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision), layer: i, backward: true,
                                                         batch: n, fraction: 1),
@@ -393,7 +394,7 @@ struct LayerwisePlanner {
                     }
                     continue
                 }
-                if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
+                if Planner.hasBackwardWork(layer) && !setup.fusion.absorbs(i, backward: true) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.backward, layer: i, on: w,

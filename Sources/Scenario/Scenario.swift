@@ -116,7 +116,7 @@ public struct RunSpec: Sendable {
         var ready: [Int: Double] = [:]
         var elapsed = 0.0
         for i in network.layers.indices.reversed() {
-            if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbed.contains(i) {
+            if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbs(i, backward: true) {
                 elapsed += cost.seconds(for: Planner.dataBackwardWork(ofLayer: i, setup: setup))
             }
             ready[i] = elapsed

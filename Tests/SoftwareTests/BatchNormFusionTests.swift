@@ -32,6 +32,23 @@ import Workload
         #expect(FusionPlan(network: Zoo.model(named: "alexnet-owt")!, fusion: .bnAddReLU) == .none)
     }
 
+    /// XLA fuses forward what `bn-add-relu` does; backward it keeps every ReLU's
+    /// gradient and writes no addend gradient from the batch norm.
+    @Test func xlaFusesTheForwardOnly() {
+        let full = FusionPlan(network: resnet, fusion: .bnAddReLU)
+        let xla = FusionPlan(network: resnet, fusion: .xla)
+        #expect(xla.absorbed == full.absorbed)
+        #expect(xla.addendElements == full.addendElements)
+        #expect(full.absorbedBackward == full.absorbed && full.writesAddendGradient)
+        #expect(!xla.writesAddendGradient)
+        #expect(xla.absorbedBackward.count == 16)
+        #expect(xla.absorbedBackward.allSatisfy { if case .add = resnet.layers[$0].kind { return true } else { return false } })
+        for bn in xla.addendElements.keys {
+            #expect(xla.addendElements(of: bn, backward: false) == full.addendElements(of: bn, backward: false))
+            #expect(xla.addendElements(of: bn, backward: true) == 0 && full.addendElements(of: bn, backward: true) > 0)
+        }
+    }
+
     /// A batch norm whose output something else also reads cannot take the ReLU in.
     @Test func aSharedBatchNormOutputIsNotFused() throws {
         var b = NetworkBuilder(name: "shared", input: TensorShape(channels: 8, height: 8, width: 8))
@@ -60,6 +77,20 @@ import Workload
         #expect(tasks(bnReLU) - tasks(full) == (16 + 16 * 2) * 3)
         #expect(full.metrics.stepSeconds < bnReLU.metrics.stepSeconds)
         #expect(bnReLU.metrics.stepSeconds < none.metrics.stepSeconds)
+    }
+
+    /// Under `xla` the forward runs `bn-add-relu`'s tasks and the backward `none`'s, so
+    /// the step lies between theirs: it keeps the ReLUs' 49 backward tasks per step.
+    @Test func xlaKeepsTheBackwardPrice() throws {
+        let none = try run("none"), full = try run("bn-add-relu"), xla = try run("xla")
+        func tasks(_ o: ScenarioRunner.Outcome, _ kind: TaskGraph.Kind) -> Int {
+            o.graph.tasks.filter { $0.kind == kind }.count
+        }
+        #expect(tasks(xla, .forward) == tasks(full, .forward))
+        #expect(tasks(xla, .backward) == tasks(none, .backward))
+        #expect(tasks(xla, .backward) - tasks(full, .backward) == 49 * 3)
+        #expect(full.metrics.stepSeconds < xla.metrics.stepSeconds)
+        #expect(xla.metrics.stepSeconds < none.metrics.stepSeconds)
     }
 
     @Test func badValuesAreLocated() throws {
