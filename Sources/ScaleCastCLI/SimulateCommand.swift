@@ -30,15 +30,30 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let training = try Self.training(results, of: loaded)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
-        for run in loaded.runs {
-            let tooBig = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
-            guard !tooBig.isEmpty else { continue }
-            var error = run.batchLocation
-            error.message = Self.doesNotFit(tooBig)
-            output.stderr += "error: \(error)\n"
+        // One located line, as for any bad input: the first run that does not fit, and where
+        // the others are (each still appears in the table with fits NO).
+        let tooBig = loaded.runs.compactMap { run -> (location: ConfigError, results: [ConfigurationResult])? in
+            let rows = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
+            return rows.isEmpty ? nil : (run.batchLocation, rows)
+        }
+        if let first = tooBig.first {
+            var error = first.location
+            error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.location))
+            output.stderr = "error: \(error)\n"
             output.exitCode = 2
         }
         return output
+    }
+
+    /// The end of the one error line when more runs than the first do not fit: how many,
+    /// and the lines of their `batch_per_gpu` (or their keys, where no line is known).
+    static func othersThatDoNotFit(_ locations: [ConfigError]) -> String {
+        guard !locations.isEmpty else { return "" }
+        let lines = locations.compactMap(\.line)
+        let places = lines.count == locations.count
+            ? (lines.count == 1 ? "line " : "lines ") + lines.map(String.init).joined(separator: ", ")
+            : locations.map(\.keyPath).joined(separator: ", ")
+        return "; \(locations.count) more run\(locations.count == 1 ? "" : "s") do\(locations.count == 1 ? "es" : "") not fit either (\(places))"
     }
 
     /// One line for a run whose configurations do not fit in GPU memory: the GPU

@@ -74,7 +74,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// (`DepthwiseKernels`).
     public var depthwiseKernels: DepthwiseKernels = .library
     /// Which element-wise layers run inside the batch norm kernel before them
-    /// (`fused_batchnorm:`): none, `bn-relu` or `bn-add-relu`.
+    /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu` or `xla` (`BatchNormFusion`).
     public var batchNormFusion: BatchNormFusion = .none
     /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels
     /// (`inplace_activation_clone:`, `broadcast_grad_sum_to:`; `AutogradPasses`): the

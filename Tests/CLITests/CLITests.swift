@@ -100,6 +100,25 @@ let smallScenario = """
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
     }
 
+    /// Several runs that do not fit still give one located line: the first run's, with the
+    /// lines of the others (found by the fuzzer: four runs printed four lines).
+    @Test func severalRunsThatDoNotFitGiveOneLine() throws {
+        let path = try writeTemporary(smallScenario + """
+
+            runs:
+              - {label: small, batch_per_gpu: 64}
+              - {label: huge, batch_per_gpu: 16384}
+              - {label: huger, batch_per_gpu: 32768}
+            """)
+        let out = CLI.execute(["simulate", path, "--gpus", "1"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+        #expect(out.stderr.hasPrefix("error: \(path):10: runs[1].batch_per_gpu: huge: alexnet-owt with 16384 images per GPU does not fit"),
+                "\(out.stderr)")
+        #expect(out.stderr.contains("; 1 more run does not fit either (line 11)"), "\(out.stderr)")
+        #expect(out.stdout.contains("huger"), "every run is still in the table")
+    }
+
     @Test func modelsJSONListsTheZoo() throws {
         let out = CLI.execute(["models", "--json"])
         #expect(out.exitCode == 0)
