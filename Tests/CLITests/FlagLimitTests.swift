@@ -14,7 +14,8 @@ import Testing
         ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "nan"],
         ["explain", "scenarios/default.yaml", "--gpus", "9223372036854775807"],
         ["explain", "scenarios/default.yaml", "--gpus", "131073"],
-        ["trace", "scenarios/default.yaml", "--gpus", "100000", "--out", "/tmp/scalecast-never-written.json"],
+        // A path no run has written: an existing file would be refused for its own reason.
+        ["trace", "scenarios/default.yaml", "--gpus", "131073", "--out", FlagLimitTests.neverWritten],
         ["simulate", "scenarios/default.yaml", "--gpus", "0x8"],
         ["validate", "--tolerance", "inf"],
     ])
@@ -23,7 +24,11 @@ import Testing
         #expect(output.exitCode == 2)
         #expect(output.stdout.isEmpty)
         #expect(!output.stderr.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: Self.neverWritten))
     }
+
+    /// An output path unique to this test process.
+    static let neverWritten = NSTemporaryDirectory() + "scalecast-never-written-\(UUID().uuidString).json"
 
     @Test func gpuCountsBeyondTheLimitNameTheLimit() {
         let output = CLI.execute(["explain", "scenarios/default.yaml", "--gpus", "9223372036854775807"])
