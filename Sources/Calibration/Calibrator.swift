@@ -471,7 +471,11 @@ public struct Calibrator {
             gsl_vector_set(yv, i, y[i])
         }
         var chi = 0.0
-        guard gsl_multifit_wlinear(x, wv, yv, c, cov, &chi, work) == GSL_SUCCESS else { return nil }
+        // GSL's SVD calls BLAS one vector at a time: OpenBLAS's thread pool would wake and
+        // spin for each (a 200,000-row fit spent a third of its time yielding), so one thread.
+        var status: Int32 = 0
+        BLAS.singleThreaded { status = gsl_multifit_wlinear(x, wv, yv, c, cov, &chi, work) }
+        guard status == GSL_SUCCESS else { return nil }
         return (0..<p).map { gsl_vector_get(c, $0) }
     }
 
