@@ -71,7 +71,7 @@ struct LayerwisePlanner {
         let data = 1..<(split ?? layers.count)
         func works(backward: Bool, _ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
             layers.indices.map { i in
-                guard data.contains(i), has(layers[i]), !setup.fusion.absorbs(i, backward: backward) else { return nil }
+                guard data.contains(i), has(layers[i]), !setup.fusion.absorbed.contains(i) else { return nil }
                 return Self.fused(work(layers[i]), layer: i, backward: backward, setup: setup, batch: batch, fraction: 1)
             }
         }
@@ -142,8 +142,9 @@ struct LayerwisePlanner {
     }
 
     /// `work` (the forward pass, or with `backward` the backward pass, of layer `i`) with
-    /// what the stack adds to it: fusion, to a batch norm that reads an addend (forward)
-    /// or writes its gradient (backward), one tensor of the addend's elements; the
+    /// what the stack adds to it: fusion, the tensors a batch norm's fused kernel moves
+    /// beyond its own (`FusionPlan.extraElements`: the addend read forward; backward the
+    /// addend's gradient, or XLA's reads of the fused ReLU's gradient and output); the
     /// stack's autograd, its passes (`AutogradPasses`: an in-place activation's clone
     /// forward, a channel scale's `sum_to` backward).
     private func fused(_ work: ComputeWork, layer i: Int, backward: Bool, batch: Int, fraction: Double) -> ComputeWork {
@@ -155,9 +156,9 @@ struct LayerwisePlanner {
         let layer = setup.network.layers[i]
         var w = work.adding(backward ? setup.autograd.backward(layer) : setup.autograd.forward(layer), batch: batch,
                             precision: setup.precision, fraction: fraction)
-        let addend = setup.fusion.addendElements(of: i, backward: backward)
-        if addend > 0 {
-            w.memoryBytes += Double(addend) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+        let extra = setup.fusion.extraElements(of: i, backward: backward)
+        if extra > 0 {
+            w.memoryBytes += Double(extra) * Double(batch) * Double(setup.precision.activationBytes) * fraction
         }
         return w
     }
@@ -351,7 +352,7 @@ struct LayerwisePlanner {
                         gathered.insert(i)
                         sliced = false
                     }
-                    if Planner.hasForwardWork(layer) && !setup.fusion.absorbs(i, backward: false) {
+                    if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                         chain[0] = [compute(.forward, layer: i, on: 0,
                                             work: fused(LayerWork.forward(layer, batch: n, precision: setup.precision), layer: i, backward: false,
                                                         batch: n, fraction: 1),
@@ -366,7 +367,7 @@ struct LayerwisePlanner {
                     gathered.insert(i)
                     sliced = false
                 }
-                if Planner.hasForwardWork(layer) && !setup.fusion.absorbs(i, backward: false) {
+                if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.forward, layer: i, on: w,
@@ -381,7 +382,7 @@ struct LayerwisePlanner {
             for i in modelLayers.reversed() {
                 let layer = net.layers[i]
                 if let tail, i >= tail {
-                    if Planner.hasBackwardWork(layer) && !setup.fusion.absorbs(i, backward: true) {
+                    if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                         chain[0] = [compute(.backward, layer: i, on: 0,
                                             work: fused(LayerWork.backward(layer, batch: n, precision: setup.precision), layer: i, backward: true,
                                                         batch: n, fraction: 1),
@@ -394,7 +395,7 @@ struct LayerwisePlanner {
                     }
                     continue
                 }
-                if Planner.hasBackwardWork(layer) && !setup.fusion.absorbs(i, backward: true) {
+                if Planner.hasBackwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
                     for w in 0..<workers {
                         chain[w] = [compute(.backward, layer: i, on: w,

@@ -98,8 +98,9 @@ public struct RunSpec: Sendable {
     /// A gradient is ready when backward has run from the last layer down to its own:
     /// `ready(i) = Σ_{j ≥ i} backward(j)`, each pass priced by the run's cost model
     /// (seconds, from the start of backward, each layer's work as the plan runs it:
-    /// `Planner.dataBackwardWork`, with a fused batch norm's addend and the profile's
-    /// autograd passes; layers absorbed into a fused batch norm cost nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
+    /// `Planner.dataBackwardWork`, with what a fused batch norm moves beyond its own
+    /// tensors and the profile's autograd passes; layers absorbed into a fused batch norm
+    /// cost nothing of their own). Under `gradient_sync: after-backward` every gradient is ready
     /// only when the whole backward is: `ready(i) = Σ_j backward(j)` (MXNet's executor bulks
     /// the whole backward into one engine operation, so no gradient is signalled before its
     /// end, and the fusion groups are cut by the threshold alone). With `gradient_groups: N`
@@ -116,7 +117,7 @@ public struct RunSpec: Sendable {
         var ready: [Int: Double] = [:]
         var elapsed = 0.0
         for i in network.layers.indices.reversed() {
-            if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbs(i, backward: true) {
+            if Planner.hasBackwardWork(network.layers[i]) && !fusion.absorbed.contains(i) {
                 elapsed += cost.seconds(for: Planner.dataBackwardWork(ofLayer: i, setup: setup))
             }
             ready[i] = elapsed

@@ -11,58 +11,49 @@ public enum BatchNormFusion: String, CaseIterable, Sendable {
     /// As `bnReLU`, and a residual add followed by a ReLU after a batch norm are
     /// too: the batch norm kernel reads the addend and writes its gradient.
     case bnAddReLU = "bn-add-relu"
-    /// TensorFlow's XLA on GPUs: forward as `bnAddReLU`, backward as `none`.
-    /// XLA does not call cuDNN's batch norm by default (`xla_gpu_use_cudnn_batchnorm`
-    /// false: "it does not provide a performance win on average", tensorflow/compiler/xla/debug_options_flags.cc);
-    /// `BatchNormExpander` rewrites training batch norm and its gradient into reductions
-    /// and element-wise operations "to leverage our generic fusion logic"
-    /// (tensorflow/compiler/xla/service/batchnorm_expander.h). Forward, the statistics are one
-    /// multi-output reduction over x and the normalization, the residual add and the
-    /// ReLU one loop fusion (reads x and the addend, writes y): a batch norm's 3
-    /// tensors plus the addend, the fused kernel's. Backward, the ReLU's gradient
-    /// `select(y > 0, g, 0)` is fused into both fusions of the batch norm's gradient
-    /// (the reduction reads g, y and x; the element-wise pass reads them again and
-    /// writes dx): 7 tensors, what the ReLU's own backward (3) and the batch norm's (4)
-    /// move apart, so the backward keeps the unfused price.
+    /// TensorFlow's XLA on GPUs. XLA does not call cuDNN's batch norm by default
+    /// (`xla_gpu_use_cudnn_batchnorm` false: "it does not provide a performance win on
+    /// average", tensorflow/compiler/xla/debug_options_flags.cc); `BatchNormExpander`
+    /// rewrites training batch norm and its gradient into reductions and element-wise
+    /// operations "to leverage our generic fusion logic"
+    /// (tensorflow/compiler/xla/service/batchnorm_expander.h). The same layers as
+    /// `bnAddReLU` run inside the batch norm's kernels; forward moves what cuDNN's fused
+    /// kernel does. Backward, the ReLU's gradient `select(y > 0, g, 0)` is fused into
+    /// both kernels of the batch norm's gradient, which read g and y where they would
+    /// read the ReLU's result: counted pass by pass (`FusionPlan.init`), one tensor
+    /// less than the separate kernels after a ReLU inside a block, none less at a
+    /// block's end, where the shortcut's gradient must still be written.
     case xla
 }
 
 /// What a fusion does to the layers of one network: the layers that no longer
-/// run kernels of their own, pass by pass, and the batch norms that read an addend.
+/// run kernels of their own, and what the batch norms that run them move beyond
+/// their own tensors.
 public struct FusionPlan: Sendable, Equatable {
-    /// Indices of layers whose forward runs inside a batch norm's kernel (no forward
-    /// work of their own).
+    /// Indices of layers absorbed into a batch norm's kernels (no work of their own).
     public var absorbed: Set<Int>
-    /// Indices of layers whose backward runs inside a batch norm's gradient kernel
-    /// (no backward work of their own): `absorbed`, less the ReLUs under `xla`.
-    public var absorbedBackward: Set<Int>
-    /// Batch norms that read an addend forward (and, where `writesAddendGradient`,
-    /// write its gradient backward): the addend's elements per example, by layer index.
+    /// Batch norms that read an addend forward: the addend's elements per example,
+    /// by layer index.
     public var addendElements: [Int: Int]
-    /// Whether a batch norm that reads an addend also writes the addend's gradient
-    /// (cuDNN's fused backward); under `xla` the ReLU's gradient, priced as its own
-    /// backward, is that gradient.
-    public var writesAddendGradient: Bool
+    /// Elements per example that a batch norm's fused backward moves beyond its own
+    /// gradient's (`LayerKind` prices that at 4 tensors), by layer index: cuDNN's writes
+    /// the addend's gradient (1 tensor); XLA's (`BatchNormFusion.xla`) reads the
+    /// absorbed ReLU's gradient and output in place of its result (2 tensors inside a
+    /// block, 3 at a block's end).
+    public var backwardExtraElements: [Int: Int]
 
-    public static let none = FusionPlan(absorbed: [], addendElements: [:])
+    public static let none = FusionPlan(absorbed: [], addendElements: [:], backwardExtraElements: [:])
 
-    public init(absorbed: Set<Int>, absorbedBackward: Set<Int>? = nil, addendElements: [Int: Int], writesAddendGradient: Bool = true) {
+    public init(absorbed: Set<Int>, addendElements: [Int: Int], backwardExtraElements: [Int: Int]) {
         self.absorbed = absorbed
-        self.absorbedBackward = absorbedBackward ?? absorbed
         self.addendElements = addendElements
-        self.writesAddendGradient = writesAddendGradient
+        self.backwardExtraElements = backwardExtraElements
     }
 
-    /// Whether layer `i` runs no kernel of its own in the forward (or, with `backward`,
-    /// the backward) pass.
-    public func absorbs(_ i: Int, backward: Bool) -> Bool {
-        backward ? absorbedBackward.contains(i) : absorbed.contains(i)
-    }
-
-    /// The addend elements per example that layer `i` reads forward or writes backward
-    /// (0 where it reads none).
-    public func addendElements(of i: Int, backward: Bool) -> Int {
-        backward && !writesAddendGradient ? 0 : addendElements[i] ?? 0
+    /// The elements per example that layer `i`'s fused kernel moves beyond the layer's
+    /// own, forward or backward (0 for a layer that fuses nothing).
+    public func extraElements(of i: Int, backward: Bool) -> Int {
+        (backward ? backwardExtraElements[i] : addendElements[i]) ?? 0
     }
 
     /// The plan of `fusion` on `network`. A layer is fused only when it is the sole
@@ -70,7 +61,17 @@ public struct FusionPlan: Sendable, Equatable {
     /// intermediate tensor: a ReLU whose one input is a batch norm read by nothing
     /// else; under `bnAddReLU` and `xla` also a two-input add of which one input is
     /// such a batch norm (the first, if both are) and whose output only a ReLU reads.
-    /// Under `xla` the ReLUs keep their backward and no addend gradient is written.
+    ///
+    /// The backward's extra tensors, counted kernel by kernel (a batch norm's gradient
+    /// is a reduction reading its input gradient and x, then an element-wise pass
+    /// reading them again and writing dx):
+    /// - `bnAddReLU`: the addend's gradient written at a block's end (1).
+    /// - `xla`, a batch norm and ReLU inside a block: separate, the ReLU reads g and y
+    ///   and writes g', and the two passes read g' and x, then write dx: 8; fused, the
+    ///   two passes read g, y and x, then write dx: 7. The model prices the separate
+    ///   kernels at 3 + 4, so the fused one at 4 + 2.
+    /// - `xla`, a block's end (batch norm, add, ReLU): fused as above, plus g' written
+    ///   for the shortcut: 8, as separate; priced 4 + 3, the separate 4 + 0 + 3.
     public init(network: Network, fusion: BatchNormFusion) {
         self = .none
         guard fusion != .none else { return }
@@ -83,6 +84,7 @@ public struct FusionPlan: Sendable, Equatable {
         for (i, layer) in layers.enumerated() {
             if isReLU(i), layer.inputs.count == 1, isBatchNorm(layer.inputs[0]), solelyFeeds(layer.inputs[0], i) {
                 absorbed.insert(i)
+                if fusion == .xla { backwardExtraElements[layer.inputs[0]] = 2 * layer.outputShape.elements }
             }
             guard fusion == .bnAddReLU || fusion == .xla, case .add = layer.kind, layer.inputs.count == 2,
                   consumers[i].count == 1, isReLU(consumers[i][0]),
@@ -90,8 +92,7 @@ public struct FusionPlan: Sendable, Equatable {
             absorbed.insert(i)
             absorbed.insert(consumers[i][0])
             addendElements[bn] = layer.outputShape.elements
+            backwardExtraElements[bn] = (fusion == .xla ? 3 : 1) * layer.outputShape.elements
         }
-        absorbedBackward = fusion == .xla ? absorbed.filter { !isReLU($0) } : absorbed
-        writesAddendGradient = fusion != .xla
     }
 }
