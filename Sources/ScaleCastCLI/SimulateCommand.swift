@@ -32,13 +32,13 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
         // One located line, as for any bad input: the first run that does not fit, and where
         // the others are (each still appears in the table with fits NO).
-        let tooBig = loaded.runs.compactMap { run -> (location: ConfigError, results: [ConfigurationResult])? in
+        let tooBig = loaded.runs.compactMap { run -> (run: RunSpec, results: [ConfigurationResult])? in
             let rows = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
-            return rows.isEmpty ? nil : (run.batchLocation, rows)
+            return rows.isEmpty ? nil : (run, rows)
         }
         if let first = tooBig.first {
-            var error = first.location
-            error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.location))
+            var error = first.run.batchLocation
+            error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.run))
             output.stderr = "error: \(error)\n"
             output.exitCode = 2
         }
@@ -46,14 +46,16 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 
     /// The end of the one error line when more runs than the first do not fit: how many,
-    /// and the lines of their `batch_per_gpu` (or their keys, where no line is known).
-    static func othersThatDoNotFit(_ locations: [ConfigError]) -> String {
-        guard !locations.isEmpty else { return "" }
-        let lines = locations.compactMap(\.line)
-        let places = lines.count == locations.count
-            ? (lines.count == 1 ? "line " : "lines ") + lines.map(String.init).joined(separator: ", ")
-            : locations.map(\.keyPath).joined(separator: ", ")
-        return "; \(locations.count) more run\(locations.count == 1 ? "" : "s") do\(locations.count == 1 ? "es" : "") not fit either (\(places))"
+    /// each by its label (or key) and the line of its `batch_per_gpu` (a run that takes the
+    /// scenario's batch shares that line).
+    static func othersThatDoNotFit(_ runs: [RunSpec]) -> String {
+        guard !runs.isEmpty else { return "" }
+        let names = runs.map { run in
+            let location = run.batchLocation
+            return (run.label ?? location.keyPath) + (location.line.map { " (line \($0))" } ?? "")
+        }
+        return "; \(runs.count) more run\(runs.count == 1 ? "" : "s") do\(runs.count == 1 ? "es" : "") not fit either: "
+            + names.joined(separator: ", ")
     }
 
     /// One line for a run whose configurations do not fit in GPU memory: the GPU

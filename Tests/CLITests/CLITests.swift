@@ -115,8 +115,19 @@ let smallScenario = """
         #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
         #expect(out.stderr.hasPrefix("error: \(path):10: runs[1].batch_per_gpu: huge: alexnet-owt with 16384 images per GPU does not fit"),
                 "\(out.stderr)")
-        #expect(out.stderr.contains("; 1 more run does not fit either (line 11)"), "\(out.stderr)")
+        #expect(out.stderr.contains("; 1 more run does not fit either: huger (line 11)"), "\(out.stderr)")
         #expect(out.stdout.contains("huger"), "every run is still in the table")
+        // Runs that take the scenario's batch share its line: each is still named by its label.
+        let shared = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384") + """
+
+            runs:
+              - {label: fp32}
+              - {label: fp16, precision: fp16}
+            """)
+        let both = CLI.execute(["simulate", shared, "--gpus", "1"])
+        #expect(both.exitCode == 2 && both.stderr.split(separator: "\n").count == 1, "\(both.stderr)")
+        #expect(both.stderr.hasPrefix("error: \(shared):3: runs[0].batch_per_gpu: fp32: "), "\(both.stderr)")
+        #expect(both.stderr.hasSuffix("; 1 more run does not fit either: fp16 (line 3)\n"), "\(both.stderr)")
     }
 
     @Test func modelsJSONListsTheZoo() throws {

@@ -24,6 +24,8 @@ import Testing
         #expect(output.exitCode == 2)
         #expect(output.stdout.isEmpty)
         #expect(!output.stderr.isEmpty)
+        // Refused for the flag under test (each case has one out-of-range flag), not for another reason.
+        #expect(arguments.filter { $0.hasPrefix("--") && $0 != "--out" }.contains { output.stderr.contains($0) }, "\(output.stderr)")
         #expect(!FileManager.default.fileExists(atPath: Self.neverWritten))
     }
 
