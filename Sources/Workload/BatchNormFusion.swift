@@ -36,10 +36,10 @@ public struct FusionPlan: Sendable, Equatable {
     /// by layer index.
     public var addendElements: [Int: Int]
     /// Elements per example that a batch norm's fused backward moves beyond its own
-    /// gradient's (`LayerKind` prices that at 4 tensors), by layer index: cuDNN's writes
-    /// the addend's gradient (1 tensor); XLA's (`BatchNormFusion.xla`) reads the
-    /// absorbed ReLU's gradient and output in place of its result (2 tensors inside a
-    /// block, 3 at a block's end).
+    /// gradient's (Layer+Cost.swift prices that at 4 tensors), by layer index: cuDNN's
+    /// writes the addend's gradient (1 tensor); XLA's (`BatchNormFusion.xla`) reads the
+    /// absorbed ReLU's input gradient and output in place of its result, in both of its
+    /// kernels (2 tensors), and at a block's end also writes the shortcut's gradient (3).
     public var backwardExtraElements: [Int: Int]
 
     public static let none = FusionPlan(absorbed: [], addendElements: [:], backwardExtraElements: [:])
