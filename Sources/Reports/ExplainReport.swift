@@ -24,8 +24,8 @@ public enum ExplainReport {
             + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling)
         if profile.batchNormFusion != .none {
-            out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the ReLUs and adds it fuses run inside the batch norm's kernels, "
-                + "which the table above prices: they are not listed, or show 0 ms)\n"
+            out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the ReLUs and adds it fuses run inside the batch norms' kernels "
+                + "and are priced in the batch norms' rows above, where they are not listed or show 0 ms)\n"
         }
         if let network { out += autogradLine(profile.autograd, network: network) }
         if profile.computeJitterCV > 0, let m = metrics {
