@@ -25,7 +25,7 @@ public enum ExplainReport {
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling)
         if profile.batchNormFusion != .none {
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the ReLUs and adds it fuses run inside the batch norms' kernels "
-                + "and are priced in the batch norms' rows above, where they are not listed or show 0 ms)\n"
+                + "and are priced in the batch norms' rows above; their own rows are absent or show 0 ms)\n"
         }
         if let network { out += autogradLine(profile.autograd, network: network) }
         if profile.computeJitterCV > 0, let m = metrics {
