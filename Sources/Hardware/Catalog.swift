@@ -111,7 +111,7 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency", "sms", "half_saturation", "fabric"])
+                            "kernel_efficiency", "sms", "half_saturation", "fabric", "speed_variation_cv"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -152,6 +152,10 @@ extension GPUSpec {
             guard measured != nil else { throw table.error("a fitted size curve needs its source: add measured:") }
         }
         streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
+        if let cv = try yaml.optional("speed_variation_cv") {
+            speedVariationCV = try cv.double(in: 0...1)
+            guard measured != nil else { throw cv.error("a measured spread needs its source: add measured:") }
+        }
         if let table = try yaml.optional("kernel_efficiency") {
             try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
             for (precision, passes) in try table.entries() {

@@ -41,6 +41,13 @@ public struct GPUSpec: Hashable, Sendable {
     /// kernel-times`); used with a kernel library in place of `maxEfficiency`.
     public var kernelEfficiency: [String: [String: Double]] = [:]
 
+    /// The coefficient of variation of one board's compute speed among boards of
+    /// this model (`speed_variation_cv:`, a fraction; 0 where the catalog has no
+    /// measurement): chips of one SKU leak differently, so under the same power cap
+    /// they settle at different clocks, and a slow board is slow on every step. A
+    /// synchronous step waits for the slowest of its N GPUs (`Stragglers`).
+    public var speedVariationCV: Double = 0
+
     /// Streaming multiprocessors, where the catalog gives them: the shape model of
     /// fitted kernel efficiencies counts thread blocks per SM (`TileQuantization`).
     public var streamingMultiprocessors: Int?

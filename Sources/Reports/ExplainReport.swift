@@ -28,11 +28,6 @@ public enum ExplainReport {
                 + "and are priced in the batch norms' rows above; their own rows are absent or show 0 ms)\n"
         }
         if let network { out += autogradLine(profile.autograd, network: network) }
-        if profile.computeJitterCV > 0, let m = metrics {
-            out += "stragglers: each GPU's compute varies with a coefficient of variation of \(Format.fixed(profile.computeJitterCV * 100, 1))%; "
-                + "waiting for the slowest adds \(Format.fixed(m.stragglerWaitSeconds * 1e3, 2)) ms "
-                + "(\(Format.fixed(m.stragglerWaitSeconds / m.stepSeconds * 100, 1))% of the step)\n"
-        }
         out += interferenceLine(profile, trace: trace, step: step)
         guard !trace.host.isEmpty else { return out + "kernel launches cost no host time\n" }
         var busy: [Int: Int64] = [:], launches: [Int: Int] = [:]
@@ -94,6 +89,23 @@ public enum ExplainReport {
             }
         }
         return Interference(blocks: blocks, slowedSeconds: Double(slowed) / 1e9, slowestRate: slowest, lostComputeSeconds: lost / 1e9)
+    }
+
+    /// The line on waiting for the slowest GPU (`Stragglers`): the spread of the
+    /// boards' speeds and the stack's jitter that set it, and what it adds to the
+    /// step; empty where neither varies or one GPU runs.
+    public static func stragglers(_ run: RunSpec, gpus: Int, metrics: StepMetrics) -> String {
+        guard run.computeVariationCV > 0 && gpus > 1 else { return "" }
+        var parts: [String] = []
+        if run.cluster.gpu.speedVariationCV > 0 {
+            parts.append("the \(run.cluster.gpu.name) boards' speeds spread \(Format.fixed(run.cluster.gpu.speedVariationCV * 100, 1))% (speed_variation_cv)")
+        }
+        if run.software.computeJitterCV > 0 {
+            parts.append("each step's compute jitters \(Format.fixed(run.software.computeJitterCV * 100, 1))% (compute_jitter_cv)")
+        }
+        return "\nstragglers: " + parts.joined(separator: " and ") + "; each step waits for the slowest of \(gpus) GPUs: "
+            + "\(Format.fixed(metrics.stragglerWaitSeconds * 1e3, 2)) ms "
+            + "(\(Format.fixed(metrics.stragglerWaitSeconds / metrics.stepSeconds * 100, 1))% of the step)\n"
     }
 
     /// Collective interference as one line of `explain` (see `interference`).

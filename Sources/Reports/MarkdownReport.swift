@@ -147,7 +147,12 @@ public enum MarkdownReport {
         out += "- Convolution kernels: " + (libraries.isEmpty
             ? "one implicit GEMM per pass kind, no workspace (no run names a kernel library).\n"
             : "the fastest algorithm of \(libraries.sorted().joined(separator: ", ")) whose workspace fits, pass by pass; the largest workspace counts in memory.\n")
-        out += "- Modelled only where the execution profile says so: the input pipeline (a CPU loader's ceiling), waiting for the slowest GPU (compute jitter).\n"
+        out += "- Modelled only where the execution profile says so: the input pipeline (a CPU loader's ceiling), each step's compute jitter.\n"
+        let spreads = Set(input.scenario.runs.filter { $0.cluster.gpu.speedVariationCV > 0 }
+            .map { "\($0.cluster.gpu.name) \(Format.fixed($0.cluster.gpu.speedVariationCV * 100, 1))%" })
+        out += "- Waiting for the slowest GPU: " + (spreads.isEmpty
+            ? "none (no run's GPU has a measured board-to-board spread of speed, and no cluster sets one).\n"
+            : "each step waits for the slowest of its boards, whose speeds spread (measured, docs/hardware-facts.md): \(spreads.sorted().joined(separator: ", ")).\n")
         out += "\n## Sources of the hardware figures\n\n"
         var seen = Set<String>()
         for run in input.scenario.runs {

@@ -62,6 +62,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus))
             text += ExplainReport.network(spec.cluster, gpus: gpus)
+            text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms, network: spec.network)

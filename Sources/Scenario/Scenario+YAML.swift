@@ -234,12 +234,15 @@ extension RunSpec {
     }
 
     static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {
-        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node"])
+        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node",
+                            "speed_variation_cv"])
         let gpuNode = try node.required("gpu")
         let gpuName = try gpuNode.string()
-        guard let gpu = catalog.gpu(named: gpuName) else {
+        guard var gpu = catalog.gpu(named: gpuName) else {
             throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
         }
+        // This cluster's own spread of board speeds (0: boards screened to one speed), in place of the catalog's.
+        if let cv = try node.optional("speed_variation_cv") { gpu.speedVariationCV = try cv.double(in: 0...1) }
         let perNode = try node.required("gpus_per_node").int(in: Limits.perNode)
         func link(_ value: YAMLValue?, default name: String?) throws -> LinkSpec? {
             guard let value else { return name.flatMap { catalog.link(named: $0) } }

@@ -167,6 +167,15 @@ public struct RunSpec: Sendable {
         software.loaderCeiling(cpuCoresPerNode: cluster.cpuCoresPerNode, gpus: gpus, gpusPerNode: cluster.gpusPerNode)
     }
 
+    /// The coefficient of variation of one GPU's compute time per step against its
+    /// peers, as a synchronous step's wait for the slowest prices it (`Stragglers`):
+    /// the boards' own spread of speeds (`GPUSpec.speedVariationCV`, the catalog's or
+    /// `cluster.speed_variation_cv`) and the stack's step-to-step jitter
+    /// (`compute_jitter_cv`), independent, so their variances add.
+    public var computeVariationCV: Double {
+        (cluster.gpu.speedVariationCV * cluster.gpu.speedVariationCV + software.computeJitterCV * software.computeJitterCV).squareRoot()
+    }
+
     /// Seconds per step of the profile's synchronous input copies, amortized
     /// (`ScheduleMechanisms.inputCopySeconds`): the host-to-GPU leg at the bandwidth
     /// of the narrowest link from node 0's host memory to GPU 0 (PCIe on a PCIe

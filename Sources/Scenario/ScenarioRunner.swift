@@ -111,7 +111,7 @@ public enum ScenarioRunner {
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1,
                                           symmetry: graph.symmetry)
         // The slowest worker stretches the simulated step; a loader ceiling then applies to the stretched step.
-        metrics = metrics.withStragglers(cv: run.software.computeJitterCV, workers: gpus)
+        metrics = metrics.withStragglers(cv: run.computeVariationCV, workers: gpus)
         metrics = metrics.withPeriodicWork(inputCopySeconds: run.inputCopySeconds(gpus: gpus, topology: topology),
                                            evaluationSeconds: run.software.mechanisms.evaluationSecondsPerStep(globalBatch: setup.globalBatch))
         if let ceiling = run.loaderCeiling(gpus: gpus)?.imagesPerSecond {

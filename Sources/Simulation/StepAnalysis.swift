@@ -62,6 +62,9 @@ public struct StepAnalysis: Sendable {
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
         let window = Interval(begin.nanoseconds, end.nanoseconds)
         let stepNs = Double(max(1, end.nanoseconds - begin.nanoseconds))
+        // Busy and used shares are of the whole step, including the waits priced after the simulation
+        // (the slowest GPU, periodic work, the loader), which stretch it to metrics.stepSeconds.
+        let wholeStepNs = max(stepNs, metrics.stepSeconds * 1e9)
         let records = trace.records.filter { $0.step == last }
         let gpus = Double(graph.gpus)
         let nodes = Double(graph.symmetry?.nodes ?? 1)
@@ -121,15 +124,15 @@ public struct StepAnalysis: Sendable {
         let rows = graph.symmetry == nil ? graph.gpus : graph.representedGPUs
         self.gpus = (0..<rows).map { g in
             ResourceRow(name: "gpu\(g)", role: "compute",
-                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / stepNs,
+                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / wholeStepNs,
                         bytes: 0, utilization: 0, topGroups: [])
         }
         links = topology.links.indices.filter { linkBytes[$0] > 0 }.map { l in
             let link = topology.links[l]
             let groups = linkGroups[l].sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (group: $0.key, bytes: $0.value) }
             return ResourceRow(name: link.name, role: link.role,
-                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / stepNs,
-                               bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * stepNs / 1e9),
+                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / wholeStepNs,
+                               bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * wholeStepNs / 1e9),
                                topGroups: groups)
         }.sorted { ($0.utilization, $0.busyFraction, $1.name) > ($1.utilization, $1.busyFraction, $0.name) }
     }
@@ -146,10 +149,14 @@ public struct StepAnalysis: Sendable {
 
     /// The bottleneck in one plain sentence.
     public var bottleneck: String {
+        // Shares of the whole step; the waits priced after the simulation are no communication.
         let compute = gpus.map(\.busyFraction).reduce(0, +) / Double(max(1, gpus.count))
         let exposed = metrics.exposedCommunicationSeconds / metrics.stepSeconds
-        let idle = metrics.idleSeconds / metrics.stepSeconds
+        let afterwards = metrics.stragglerWaitSeconds + metrics.inputCopySeconds + metrics.evaluationSeconds
+        let idle = max(0, metrics.idleSeconds - afterwards - metrics.inputWaitSeconds) / metrics.stepSeconds
         func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+        let slowest = metrics.stragglerWaitSeconds / metrics.stepSeconds >= 0.005
+            ? " Waiting for the slowest GPU takes \(percent(metrics.stragglerWaitSeconds / metrics.stepSeconds)) of the step." : ""
         if metrics.isInputBound {
             return "The step is input-bound: the GPUs wait \(percent(metrics.inputWaitSeconds / metrics.stepSeconds)) of it for the "
                 + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it."
@@ -161,22 +168,22 @@ public struct StepAnalysis: Sendable {
             if communicated && exposed + idle >= 0.05 {
                 return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it: "
                     + "communication is the bottleneck (collectives priced by their closed forms, so no per-link breakdown; "
-                    + "simulation: {fidelity: expanded} gives one)."
+                    + "simulation: {fidelity: expanded} gives one)." + slowest
             }
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
-                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)."
+                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)." + slowest
             }
-            return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck."
+            return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + slowest
         }
         let waitingGroups = link.topGroups.prefix(2).map(\.group)
         let waiting = waitingGroups.joined(separator: " and ") + (waitingGroups.count == 1 ? " waits" : " wait")
         if exposed + idle < 0.05 {
             return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The most used link, \(link.name) "
-                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation."
+                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation." + slowest
         }
         return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it. "
             + "The most used link, \(link.name) (\(link.role)), carries \(percent(link.utilization)) of its bandwidth "
-            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it."
+            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it." + slowest
     }
 }

@@ -75,4 +75,15 @@ import YAMLSupport
         let unknown = try refusal(Self.entry(extra: "    nvlink: nvlink4\n    fabric: torus"))
         #expect(unknown.keyPath == "gpus[0].fabric" && unknown.line == 10 && unknown.message.contains("nvlink-mesh"))
     }
+
+    /// A board-to-board spread is a measurement: it needs `measured:` and is a fraction.
+    @Test func aSpeedSpreadNeedsItsSourceAndIsAFraction() throws {
+        let measured = try read(Self.entry(extra: "    measured: \"spread measured on 100 boards (Test, 2025)\"\n    speed_variation_cv: 0.02"))
+        #expect(measured.gpu(named: "Test-8")?.speedVariationCV == 0.02)
+        #expect(try read(Self.entry()).gpu(named: "Test-8")?.speedVariationCV == 0)
+        let unsourced = try refusal(Self.entry(extra: "    speed_variation_cv: 0.02"))
+        #expect(unsourced.keyPath == "gpus[0].speed_variation_cv" && unsourced.line == 9 && unsourced.message.contains("add measured:"))
+        let negative = try refusal(Self.entry(extra: "    measured: \"Test\"\n    speed_variation_cv: -0.02"))
+        #expect(negative.keyPath == "gpus[0].speed_variation_cv" && negative.line == 10)
+    }
 }
