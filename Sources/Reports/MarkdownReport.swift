@@ -150,9 +150,12 @@ public enum MarkdownReport {
         out += "- Modelled only where the execution profile says so: the input pipeline (a CPU loader's ceiling), each step's compute jitter.\n"
         let spreads = Set(input.scenario.runs.filter { $0.cluster.gpu.speedVariationCV > 0 }
             .map { "\($0.cluster.gpu.name) \(Format.fixed($0.cluster.gpu.speedVariationCV * 100, 1))%" })
+        let jitter = input.scenario.runs.contains { $0.software.computeJitterCV > 0 }
         out += "- Waiting for the slowest GPU: " + (spreads.isEmpty
-            ? "none (no run's GPU has a measured board-to-board spread of speed, and no cluster sets one).\n"
-            : "each step waits for the slowest of its boards, whose speeds spread (measured, docs/hardware-facts.md): \(spreads.sorted().joined(separator: ", ")).\n")
+            ? (jitter ? "only the profile's step-to-step compute jitter (no run's GPU has a measured board-to-board spread of speed).\n"
+                      : "none (no run's GPU has a measured board-to-board spread of speed, no cluster sets one, no profile sets compute jitter).\n")
+            : "each step waits for the slowest of its boards, whose speeds spread (the catalog's measurement or the cluster's own figure; docs/hardware-facts.md): \(spreads.sorted().joined(separator: ", "))"
+                + (jitter ? ", and for the profile's step-to-step compute jitter.\n" : ".\n"))
         out += "\n## Sources of the hardware figures\n\n"
         var seen = Set<String>()
         for run in input.scenario.runs {

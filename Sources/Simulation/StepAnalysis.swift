@@ -47,6 +47,9 @@ public struct StepAnalysis: Sendable {
     /// Link directions that carried anything, the most used (bytes / capacity) first.
     public var links: [ResourceRow]
     public var metrics: StepMetrics
+    /// The simulated window's share of the whole step (1 unless waits priced after the
+    /// simulation stretch it); the resource rows' shares are of the simulated window.
+    public var simulatedShare: Double
 
     /// Analyses step `step` of `trace` (by default the last).
     ///
@@ -62,9 +65,9 @@ public struct StepAnalysis: Sendable {
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
         let window = Interval(begin.nanoseconds, end.nanoseconds)
         let stepNs = Double(max(1, end.nanoseconds - begin.nanoseconds))
-        // Busy and used shares are of the whole step, including the waits priced after the simulation
-        // (the slowest GPU, periodic work, the loader), which stretch it to metrics.stepSeconds.
-        let wholeStepNs = max(stepNs, metrics.stepSeconds * 1e9)
+        // The share of the whole step the simulated window is: the waits priced after the simulation
+        // (the slowest GPU, periodic work, the loader) stretch it to metrics.stepSeconds.
+        simulatedShare = min(1, stepNs / 1e9 / metrics.stepSeconds)
         let records = trace.records.filter { $0.step == last }
         let gpus = Double(graph.gpus)
         let nodes = Double(graph.symmetry?.nodes ?? 1)
@@ -124,15 +127,15 @@ public struct StepAnalysis: Sendable {
         let rows = graph.symmetry == nil ? graph.gpus : graph.representedGPUs
         self.gpus = (0..<rows).map { g in
             ResourceRow(name: "gpu\(g)", role: "compute",
-                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / wholeStepNs,
+                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / stepNs,
                         bytes: 0, utilization: 0, topGroups: [])
         }
         links = topology.links.indices.filter { linkBytes[$0] > 0 }.map { l in
             let link = topology.links[l]
             let groups = linkGroups[l].sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (group: $0.key, bytes: $0.value) }
             return ResourceRow(name: link.name, role: link.role,
-                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / wholeStepNs,
-                               bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * wholeStepNs / 1e9),
+                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / stepNs,
+                               bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * stepNs / 1e9),
                                topGroups: groups)
         }.sorted { ($0.utilization, $0.busyFraction, $1.name) > ($1.utilization, $1.busyFraction, $0.name) }
     }
@@ -150,7 +153,7 @@ public struct StepAnalysis: Sendable {
     /// The bottleneck in one plain sentence.
     public var bottleneck: String {
         // Shares of the whole step; the waits priced after the simulation are no communication.
-        let compute = gpus.map(\.busyFraction).reduce(0, +) / Double(max(1, gpus.count))
+        let compute = gpus.map(\.busyFraction).reduce(0, +) / Double(max(1, gpus.count)) * simulatedShare
         let exposed = metrics.exposedCommunicationSeconds / metrics.stepSeconds
         let afterwards = metrics.stragglerWaitSeconds + metrics.inputCopySeconds + metrics.evaluationSeconds
         let idle = max(0, metrics.idleSeconds - afterwards - metrics.inputWaitSeconds) / metrics.stepSeconds
@@ -159,7 +162,7 @@ public struct StepAnalysis: Sendable {
             ? " Waiting for the slowest GPU takes \(percent(metrics.stragglerWaitSeconds / metrics.stepSeconds)) of the step." : ""
         if metrics.isInputBound {
             return "The step is input-bound: the GPUs wait \(percent(metrics.inputWaitSeconds / metrics.stepSeconds)) of it for the "
-                + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it."
+                + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it." + slowest
         }
         guard let link = links.first else {
             // No link carried a transfer: either nothing is communicated, or the collectives were

@@ -20,7 +20,7 @@ public struct StepMetrics: Sendable, Equatable {
     /// stretched to what the nodes' loaders deliver (0 when they keep up).
     public var inputWaitSeconds: Double = 0
     /// The part of `idleSeconds` spent waiting for the slowest worker's compute
-    /// (`withStragglers`; 0 without compute jitter).
+    /// (`withStragglers`; 0 where neither the boards nor the steps vary).
     public var stragglerWaitSeconds: Double = 0
     /// The part of `idleSeconds` spent, amortized per step, on work done once per
     /// interval outside the simulated step (`withPeriodicWork`): synchronous input

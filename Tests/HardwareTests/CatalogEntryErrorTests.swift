@@ -83,7 +83,9 @@ import YAMLSupport
         #expect(try read(Self.entry()).gpu(named: "Test-8")?.speedVariationCV == 0)
         let unsourced = try refusal(Self.entry(extra: "    speed_variation_cv: 0.02"))
         #expect(unsourced.keyPath == "gpus[0].speed_variation_cv" && unsourced.line == 9 && unsourced.message.contains("add measured:"))
-        let negative = try refusal(Self.entry(extra: "    measured: \"Test\"\n    speed_variation_cv: -0.02"))
-        #expect(negative.keyPath == "gpus[0].speed_variation_cv" && negative.line == 10)
+        for bad in ["-0.02", "1.5", "wide"] {
+            let refused = try refusal(Self.entry(extra: "    measured: \"Test\"\n    speed_variation_cv: \(bad)"))
+            #expect(refused.keyPath == "gpus[0].speed_variation_cv" && refused.line == 10, "\(bad)")
+        }
     }
 }

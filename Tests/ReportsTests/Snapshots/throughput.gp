@@ -13,7 +13,7 @@ set logscale y 10
 set xlabel "GPUs"
 set ylabel 'images per second, whole cluster (log scale)'
 set xrange [0.7692:5.2000]
-set yrange [52751.3:529461]
+set yrange [52862.7:529461]
 set xtics ("1" 1, "2" 2, "4" 4)
 set ytics ("60,000" 60000, "80,000" 80000, "100,000" 100000, "150,000" 150000, "200,000" 200000, "300,000" 300000, "400,000" 400000, "500,000" 500000)
 plot 'throughput.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
