@@ -81,6 +81,24 @@ import Testing
         #expect(single.exitCode == 0 && !single.stdout.contains("stragglers"))
     }
 
+    /// The report's assumptions say what the slowest GPU's wait comes from: the boards'
+    /// spread (the catalog's V100 figure), or only the profile's jitter where the cluster
+    /// sets no spread.
+    @Test func theReportSaysWhatTheWaitComesFrom() throws {
+        func line(_ extra: String, cluster: String = "") throws -> String {
+            var text = scenario(gpus: [1, 2], extra: extra)
+            if !cluster.isEmpty { text = text.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  " + cluster) }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stragglers-report-\(UUID().uuidString)").path
+            let out = CLI.execute(["report", try temporaryScenario(text), "--out", dir])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            let report = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
+            return String(try #require(report.split(separator: "\n").first { $0.hasPrefix("- Waiting for the slowest GPU:") }))
+        }
+        #expect(try line("software: {profile: ideal}").contains("V100-SXM2-16GB 0.5%"))
+        #expect(try line("software: {profile: ideal, compute_jitter_cv: 0.01}", cluster: "speed_variation_cv: 0")
+            .contains("only the profile's step-to-step compute jitter"))
+    }
+
     @Test func badValuesAreLocated() throws {
         let path = try temporaryScenario(scenario(extra: "software: {profile: ideal, compute_jitter_cv: 1.5}"))
         let out = CLI.execute(["simulate", path])
