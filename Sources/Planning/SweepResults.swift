@@ -26,6 +26,13 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var computeSeconds: Double
     public var exposedCommunicationSeconds: Double
     public var idleSeconds: Double
+    /// The parts of `idleSeconds` that are no communication: waiting for the CPU
+    /// loaders, for the slowest worker, and for work done once per interval (input
+    /// copies, evaluation and checkpoint), as `StepMetrics` has them, seconds; null in
+    /// rows written before they were recorded.
+    public var inputWaitSeconds: Double?
+    public var stragglerWaitSeconds: Double?
+    public var periodicSeconds: Double?
     public var peakMemoryBytesPerGPU: Int
     public var fitsInMemory: Bool
     public var timeToTrainSeconds: Double?
@@ -54,7 +61,8 @@ public struct SweepRow: Codable, Sendable, Equatable {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
              stepSeconds = "step_seconds", imagesPerSecond = "images_per_second", speedup, efficiency,
              computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds",
-             idleSeconds = "idle_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
+             idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds", stragglerWaitSeconds = "straggler_wait_seconds",
+             periodicSeconds = "periodic_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
              timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd",
              imagesPerSecondP10 = "images_per_second_p10", imagesPerSecondP90 = "images_per_second_p90",
              timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
@@ -73,7 +81,9 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(speedup, forKey: .speedup); try c.encode(efficiency, forKey: .efficiency)
         try c.encode(computeSeconds, forKey: .computeSeconds)
         try c.encode(exposedCommunicationSeconds, forKey: .exposedCommunicationSeconds)
-        try c.encode(idleSeconds, forKey: .idleSeconds); try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
+        try c.encode(idleSeconds, forKey: .idleSeconds); try c.encode(inputWaitSeconds, forKey: .inputWaitSeconds)
+        try c.encode(stragglerWaitSeconds, forKey: .stragglerWaitSeconds); try c.encode(periodicSeconds, forKey: .periodicSeconds)
+        try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
         try c.encode(fitsInMemory, forKey: .fitsInMemory); try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
         try c.encode(costUSD, forKey: .costUSD)
         try c.encode(imagesPerSecondP10, forKey: .imagesPerSecondP10); try c.encode(imagesPerSecondP90, forKey: .imagesPerSecondP90)
@@ -171,6 +181,8 @@ extension Sweep {
                 globalBatch: m.globalBatch, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond, speedup: speedup,
                 efficiency: speedup / Double(p.gpus), computeSeconds: m.computeSeconds,
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
+                inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
+                periodicSeconds: m.inputCopySeconds + m.evaluationSeconds,
                 peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
                 imagesPerSecondP10: ranges?.imagesPerSecond.lowerBound, imagesPerSecondP90: ranges?.imagesPerSecond.upperBound,

@@ -184,6 +184,60 @@ let planScenario = """
         }
     }
 
+    /// A configuration whose CPU loaders set the pace is called input-bound, with the
+    /// wait the row records: faster GPUs would not help it.
+    @Test func aLoaderBoundConfigurationIsCalledInputBound() throws {
+        let fed = planScenario.replacingOccurrences(
+            of: "pricing: {mode: cloud}\n", with: "pricing: {mode: cloud}\nsoftware: {profile: ideal, loader: cpu, loader_images_per_second_per_node: 20000}\n")
+        let rows = try Sweep(scenarioPath: try writeScenario(fed), axes: [Sweep.Axis.parse("gpus=8")]).evaluate()
+        let row = try #require(rows.first)
+        let wait = try #require(row.inputWaitSeconds)
+        #expect(wait > 0.05 * row.stepSeconds)
+        #expect(abs(row.stepSeconds - Double(row.globalBatch) / 20000) < 1e-12)
+        let percent = Int((wait / row.stepSeconds * 100).rounded())
+        #expect(Plan.limit(of: row).hasPrefix("it is input-bound: its CPU loaders deliver fewer images than its GPUs can train, "
+                                              + "so the GPUs wait for them \(percent)% of each step"))
+        // Without the ceiling the same point is no longer input-bound.
+        let free = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [Sweep.Axis.parse("gpus=8")]).evaluate()[0]
+        #expect(free.inputWaitSeconds == 0 && !Plan.limit(of: free).contains("input-bound"))
+    }
+
+    /// Waiting for the slowest worker or for periodic work is no communication; a row
+    /// read from a file written before those waits were recorded (nil) counts all of
+    /// its idle time as communication, as plan did then.
+    @Test func waitsThatAreNoCommunicationDoNotMakeARowCommunicationBound() throws {
+        var row = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [Sweep.Axis.parse("gpus=8")]).evaluate()[0]
+        let extra = row.stepSeconds
+        row.stepSeconds += extra
+        row.idleSeconds += extra
+        row.stragglerWaitSeconds = extra * 0.6
+        row.periodicSeconds = extra * 0.4
+        #expect(!Plan.limit(of: row).contains("communication-bound"))
+        row.stragglerWaitSeconds = extra * 0.3
+        row.periodicSeconds = 0
+        #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
+        row.stragglerWaitSeconds = nil
+        row.periodicSeconds = nil
+        #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
+    }
+
+    /// The waits travel with the row in JSON and CSV, and a row from an older file
+    /// (without them) reads back with nil.
+    @Test func rowsCarryTheirWaitsAndOldRowsReadBack() throws {
+        let path = try writeScenario(planScenario)
+        let axes = try [Sweep.Axis.parse("gpus=8")]
+        let rows = try Sweep(scenarioPath: path, axes: axes).evaluate()
+        let document = SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: 1, shard: nil), results: rows)
+        let json = try document.json()
+        for key in ["input_wait_seconds", "straggler_wait_seconds", "periodic_seconds"] {
+            #expect(json.contains("\"\(key)\" : 0"))
+            #expect(document.csv().split(separator: "\n")[0].split(separator: ",").contains(Substring(key)))
+        }
+        let old = json.split(separator: "\n").filter { !$0.contains("_wait_seconds") && !$0.contains("periodic_seconds") }.joined(separator: "\n")
+        let read = try JSONDecoder().decode(SweepDocument.self, from: Data(old.utf8))
+        #expect(read.results[0].inputWaitSeconds == nil && read.results[0].stepSeconds == rows[0].stepSeconds)
+    }
+
     @Test func planNeedsTrainingAndPricing() throws {
         let text = planScenario.replacingOccurrences(of: "training: {images: 1281167, epochs: 10}\n", with: "")
         let rows = try Sweep(scenarioPath: try writeScenario(text), axes: []).evaluate()
