@@ -37,6 +37,17 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
+    /// Stops OpenBLAS's idle worker threads. The library starts them when it loads,
+    /// before any code of ours runs, and each spins (`sched_yield`) for 2^28 CPU cycles,
+    /// about 0.1 s, before it sleeps (`THREAD_TIMEOUT` 28 in OpenBLAS 0.3.21's
+    /// driver/others/blas_server.c): CPU taken from the simulation on a small machine,
+    /// by a process that may call no BLAS at all. OpenBLAS starts them again at the
+    /// next call that needs them (`exec_blas` calls `blas_thread_init`), so this is
+    /// safe to call anywhere no BLAS call is in flight.
+    public static func stopIdleThreads() {
+        _ = blas_thread_shutdown_()
+    }
+
     /// Runs `body` with OpenBLAS on one thread. The count is process-wide: calls
     /// that overlap (from several threads) share one saved count, which the last
     /// to end restores, so that none restores a count another one set.

@@ -63,6 +63,7 @@ func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(se
 // simulations measured as the CLI runs them, or the executor's setting when only its sections
 // run (`make bench` runs everything in one process, so its executor sections run under the
 // simulations' setting; `scalecast-bench . kernels validate` alone times them as `calibrate` does).
+BLAS.stopIdleThreads()   // as the CLI does: OpenBLAS's workers spin for ~0.1 s after it loads
 HeapPolicy.keepFreedMemory(["speed", "hybrid", "fidelity", "sweep"].contains(where: wants) ? .simulation : .executor)
 let clock = ContinuousClock()
 

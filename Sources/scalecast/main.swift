@@ -8,6 +8,8 @@ let command = CommandLine.arguments.dropFirst().first
 if ["calibrate", "validate"].contains(command) {
     OpenBLASKernel.selectFastKernel()
 }
+// OpenBLAS's workers spin for ~0.1 s after the library loads; stop them (they restart on demand).
+BLAS.stopIdleThreads()
 // Before any other thread allocates (HeapPolicy): the executor's one arena where it is timed
 // (calibrate; validate, but not against the published corpus, which only simulates).
 if command == "calibrate" || (command == "validate" && !CommandLine.arguments.contains("--published")) {
