@@ -30,6 +30,9 @@ public enum ExplainJSON {
         var idleSeconds: Double
         var inputWaitSeconds: Double
         var stragglerWaitSeconds: Double
+        /// CPU cores per GPU the loaders need to keep up with the GPUs (`ExplainReport.coresNeeded`);
+        /// null without a CPU loader with a per-core or per-worker rate.
+        @NullWhenAbsent var loaderCoresPerGPUNeeded: Int?
         var bottleneck: String
         var layers: [Layer]
         var communication: [Communication]
@@ -43,7 +46,7 @@ public enum ExplainJSON {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
-            case stragglerWaitSeconds = "straggler_wait_seconds", bottleneck, layers, communication, collectives, resources, kernels
+            case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, kernels
             case mechanisms, interference, network
         }
     }
@@ -201,6 +204,7 @@ public enum ExplainJSON {
         return Run(label: label, software: spec.software.label, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond,
                    computeSeconds: m.computeSeconds, exposedCommunicationSeconds: m.exposedCommunicationSeconds,
                    idleSeconds: m.idleSeconds, inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
+                   loaderCoresPerGPUNeeded: spec.loaderCeiling(gpus: gpus).flatMap { ExplainReport.coresNeeded(m, ceiling: $0)?.cores },
                    bottleneck: analysis.bottleneck,
                    layers: analysis.layers.map { Layer(name: $0.name, forwardSeconds: $0.forwardSeconds, backwardSeconds: $0.backwardSeconds) },
                    communication: analysis.bytesByCommunication.map { Communication(what: $0.kind, bytes: $0.bytes) },

@@ -174,11 +174,29 @@ public enum ExplainReport {
         }
         if let m = metrics, m.isInputBound {
             out += "; the step is input-bound: the GPUs wait \(Format.fixed(m.inputWaitSeconds * 1e3, 1)) ms "
-                + "(\(Format.fixed(m.inputWaitSeconds / m.stepSeconds * 100, 0))% of the step) for images\n"
+                + "(\(Format.fixed(m.inputWaitSeconds / m.stepSeconds * 100, 0))% of the step) for images"
         } else {
-            out += "; the loader keeps up\n"
+            out += "; the loader keeps up"
         }
-        return out
+        if let m = metrics, let need = coresNeeded(m, ceiling: ceiling), let perCore = ceiling.imagesPerSecondPerCore {
+            let has = ceiling.coresPerNode.map { cores -> String in
+                let perGPU = Double(cores) / Double(max(1, ceiling.gpusOnNode))
+                return " (the cluster has \(Format.fixed(perGPU, perGPU == perGPU.rounded() ? 0 : 1)) per GPU)"
+            }
+            out += ". The GPUs \(m.isInputBound ? "could train" : "train") \(rate(need.imagesPerSecondPerGPU)) images/s each, which needs "
+                + "\(count(need.cores, "CPU core")) per GPU at \(rate(perCore)) images/s per core" + (has ?? "")
+        }
+        return out + "\n"
+    }
+
+    /// The rate the GPUs train at when the loader keeps up (images/s per GPU: the global
+    /// batch over the step less its wait for input), and the CPU cores per GPU that
+    /// rate needs (`LoaderCeiling.coresPerGPU`); nil without a per-core rate.
+    static func coresNeeded(_ metrics: StepMetrics, ceiling: LoaderCeiling) -> (imagesPerSecondPerGPU: Double, cores: Int)? {
+        let gpuBound = metrics.stepSeconds - metrics.inputWaitSeconds
+        guard gpuBound > 0 else { return nil }
+        let perGPU = Double(metrics.globalBatch) / Double(max(1, ceiling.gpus)) / gpuBound
+        return ceiling.coresPerGPU(toDeliver: perGPU).map { (perGPU, $0) }
     }
 
     /// The explanation of one run's step.

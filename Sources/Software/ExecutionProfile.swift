@@ -159,7 +159,8 @@ public struct ExecutionProfile: Sendable, Equatable {
         let nodes = (gpus + max(1, gpusPerNode) - 1) / max(1, gpusPerNode)
         let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
                                     workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
-                                    coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus)
+                                    coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus,
+                                    imagesPerSecondPerCore: loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker)
         return ceiling.imagesPerSecond == nil ? nil : ceiling
     }
 

@@ -36,7 +36,7 @@ import Testing
         #expect(runs.count == 2)
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
-                                 "bottleneck", "layers", "communication", "collectives", "resources", "kernels",
+                                 "loader_cores_per_gpu_needed", "bottleneck", "layers", "communication", "collectives", "resources", "kernels",
                                  "mechanisms", "interference", "network"]
         for run in runs { #expect(Set(run.keys) == keys) }
         // Neither profile has schedule mechanisms or interference, and one node has no network: an empty

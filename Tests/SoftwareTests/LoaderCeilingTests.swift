@@ -92,6 +92,29 @@ import YAMLSupport
         #expect(out.stdout.contains("loader: cpu, at most"))
     }
 
+    /// "How many CPU cores per GPU": explain divides the rate the GPUs train at without
+    /// the loader's limit by one core's rate and rounds up, input-bound or not; with
+    /// only a node's rate it cannot say.
+    @Test func explainSaysHowManyCoresPerGPUTheGPUsNeed() throws {
+        let eight = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
+        let perGPU = eight.imagesPerSecond / 8
+        for (perCore, bound) in [(perGPU / 3.5, true), (perGPU / 2.5, false)] {
+            let path = try temporaryScenario(withCores(24, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore)}"))
+            let out = CLI.execute(["explain", path, "--gpus", "8"])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            // 24 cores over 8 GPUs: 3 each; the GPUs need 3.5 (4 cores) or 2.5 (3 cores).
+            let cores = bound ? 4 : 3
+            #expect(out.stdout.contains(bound ? "the step is input-bound" : "the loader keeps up"))
+            #expect(out.stdout.contains("The GPUs \(bound ? "could train" : "train") \(String(format: "%.0f", perGPU)) images/s each, which needs "
+                                        + "\(cores) CPU cores per GPU at \(String(format: "%.0f", perCore)) images/s per core (the cluster has 3 per GPU)"))
+            let json = CLI.execute(["explain", path, "--gpus", "8", "--json"])
+            #expect(json.stdout.contains("\"loader_cores_per_gpu_needed\" : \(cores)"))
+        }
+        let node = try temporaryScenario(withCores(24, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU)}"))
+        #expect(!CLI.execute(["explain", node, "--gpus", "8"]).stdout.contains("CPU cores per GPU"))
+        #expect(CLI.execute(["explain", node, "--gpus", "8", "--json"]).stdout.contains("\"loader_cores_per_gpu_needed\" : null"))
+    }
+
     @Test func badLoaderInputIsLocated() throws {
         let negative = try error(scenario(extra: "software: {profile: ideal, loader: cpu, loader_images_per_second_per_node: -5}"))
         #expect(negative.keyPath == "software.loader_images_per_second_per_node" && negative.line == 9)
