@@ -21,6 +21,11 @@ extension Zoo {
     /// `resnext50_32x4d`: 32 groups of 4 channels per 64 of the stage's width.
     static let resnext50x32x4dConfig = ResNetConfig(name: "resnext50_32x4d", block: .bottleneck, stages: [3, 4, 6, 3],
                                                     groups: 32, widthPerGroup: 4)
+    /// `resnext101_32x4d`: NVIDIA DeepLearningExamples' ResNeXt-101 32x4d (not in
+    /// torchvision), the same blocks in ResNet-101's stages: DLE's `resnext101-32x4d`
+    /// (widths 128-1024, expansion 2, cardinality 32) is this builder's 32 groups of 4.
+    static let resnext101x32x4dConfig = ResNetConfig(name: "resnext101_32x4d", block: .bottleneck, stages: [3, 4, 23, 3],
+                                                     groups: 32, widthPerGroup: 4)
 
     /// A torchvision ResNet on `input` images (3x224x224 by default): a 7x7 stride-2
     /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes

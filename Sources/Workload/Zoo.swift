@@ -54,6 +54,10 @@ public enum Zoo {
         resnetEntry(resnet152Config, "ResNet-152 v1.5 (He et al. 2016; stride on the 3x3 conv)", 60_192_808),
         resnetEntry(wideResnet50x2Config, "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): bottlenecks twice as wide", 68_883_240),
         resnetEntry(resnext50x32x4dConfig, "ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in each 3x3 conv", 25_028_904),
+        Entry(name: "resnext101_32x4d", summary: "ResNeXt-101 32x4d (Xie et al. 2017) as NVIDIA DeepLearningExamples trains it",
+              reference: "NVIDIA/DeepLearningExamples PyTorch/Classification/ConvNets/image_classification/models/resnet.py, "
+                  + "resnext101-32x4d (layers 3-4-23-3, widths 128-1024, expansion 2, cardinality 32); 44,177,704 parameters, "
+                  + "derived from the source", build: { try resnet(resnext101x32x4dConfig, input: $0) }),
         slimResNetV1Entry(50, 25_557_032), slimResNetV1Entry(101, 44_549_160), slimResNetV1Entry(152, 60_192_808),
         Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
               reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121(input: $0) }),

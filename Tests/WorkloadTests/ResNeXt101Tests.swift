@@ -1,0 +1,42 @@
+import Testing
+@testable import Workload
+
+/// NVIDIA DeepLearningExamples' ResNeXt-101 32x4d (`resnext101-32x4d` in
+/// PyTorch/Classification/ConvNets/image_classification/models/resnet.py: layers
+/// [3, 4, 23, 3], widths [128, 256, 512, 1024], expansion 2, cardinality 32), which
+/// torchvision does not ship, so its figures are counted here from that definition.
+@Suite struct ResNeXt101Tests {
+    /// Parameters of DLE's definition, block by block: a 7x7 stem with batch norm; per
+    /// bottleneck a 1x1 conv to the width, a grouped 3x3 (32 groups), a 1x1 conv to twice
+    /// the width, three batch norms, and on each stage's first block a 1x1 projection
+    /// with batch norm; a 1000-way classifier with biases. No conv has a bias.
+    static func parametersFromTheSource(stages: [Int]) -> Int {
+        var total = 3 * 64 * 7 * 7 + 2 * 64
+        var channels = 64
+        for (blocks, width) in zip(stages, [128, 256, 512, 1024]) {
+            let out = 2 * width
+            for block in 0..<blocks {
+                total += channels * width + width * (width / 32) * 9 + width * out + 2 * (width + width + out)
+                if block == 0 { total += channels * out + 2 * out }
+                channels = out
+            }
+        }
+        return total + 2048 * 1000 + 1000
+    }
+
+    @Test func parametersAreThoseOfDLEsDefinition() throws {
+        let net = try #require(Zoo.model(named: "resnext101_32x4d"))
+        #expect(net.parameters == Self.parametersFromTheSource(stages: [3, 4, 23, 3]))
+        #expect(net.parameters == 44_177_704)
+        // The same count for 50 layers is torchvision's resnext50_32x4d: the formula is its builder's.
+        #expect(Self.parametersFromTheSource(stages: [3, 4, 6, 3]) == 25_028_904)
+    }
+
+    @Test func theThirdStagesThreeByThreeIsGroupedAndStrided() throws {
+        let net = try #require(Zoo.model(named: "resnext101_32x4d"))
+        let conv = net.layers[try #require(net.index(of: "layer3.0.conv2"))]
+        #expect(conv.outputShape == TensorShape(channels: 512, height: 14, width: 14))
+        #expect(net.layers.filter { $0.name.hasPrefix("layer3.") && $0.name.hasSuffix(".conv2") }.count == 23)
+        #expect(net.layers.last?.outputShape == TensorShape(channels: 1000))
+    }
+}
