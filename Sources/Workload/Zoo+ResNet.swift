@@ -8,6 +8,9 @@ extension Zoo {
         var stages: [Int]
         var groups = 1
         var widthPerGroup = 64
+        /// Channels of a squeeze-and-excitation unit on each bottleneck's output (its
+        /// squeeze width); nil: none.
+        var squeezeExcitation: Int? = nil
     }
 
     static let resnet18Config = ResNetConfig(name: "resnet18", block: .basic, stages: [2, 2, 2, 2])
@@ -26,6 +29,13 @@ extension Zoo {
     /// (widths 128-1024, expansion 2, cardinality 32) is this builder's 32 groups of 4.
     static let resnext101x32x4dConfig = ResNetConfig(name: "resnext101_32x4d", block: .bottleneck, stages: [3, 4, 23, 3],
                                                      groups: 32, widthPerGroup: 4)
+    /// `se_resnext101_32x4d`: DLE's SE-ResNeXt-101 32x4d (`se-resnext101-32x4d`,
+    /// `SEBottleneck`): the same, with a squeeze-and-excitation unit of 16 channels (a
+    /// fixed width, `se_squeeze=16`, not a ratio) on each bottleneck's output. DLE
+    /// applies the gate and adds the shortcut in one kernel (`torch.addcmul`); here the
+    /// channel scale and the add are two layers, one more full-size tensor written and read.
+    static let seResnext101x32x4dConfig = ResNetConfig(name: "se_resnext101_32x4d", block: .bottleneck, stages: [3, 4, 23, 3],
+                                                       groups: 32, widthPerGroup: 4, squeezeExcitation: 16)
 
     /// A torchvision ResNet on `input` images (3x224x224 by default): a 7x7 stride-2
     /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes
@@ -50,7 +60,8 @@ extension Zoo {
                 case .bottleneck:
                     let width = planes * config.widthPerGroup / 64 * config.groups
                     x = try bottleneck(&b, name: name, from: x, width: width, out: 4 * planes, stride: stride,
-                                       groups: config.groups, project: stride != 1 || channels != 4 * planes)
+                                       groups: config.groups, squeezeExcitation: config.squeezeExcitation,
+                                       project: stride != 1 || channels != 4 * planes)
                     channels = 4 * planes
                 }
             }
@@ -79,14 +90,20 @@ extension Zoo {
         return try b.relu("\(name).relu")
     }
 
-    /// A bottleneck block: 1x1 (width), 3x3 (width, stride, groups), 1x1 (out),
-    /// plus the shortcut.
+    /// A bottleneck block: 1x1 (width), 3x3 (width, stride, groups), 1x1 (out), with
+    /// a squeeze-and-excitation unit of `squeezeExcitation` channels on its output
+    /// where given (DLE's: average pooling, 1x1 convolutions with biases, an in-place
+    /// ReLU, a sigmoid gate), plus the shortcut.
     private static func bottleneck(_ b: inout NetworkBuilder, name: String, from x: Int, width: Int, out: Int, stride: Int,
-                                   groups: Int, project: Bool) throws -> Int {
+                                   groups: Int, squeezeExcitation squeeze: Int? = nil, project: Bool) throws -> Int {
         try b.convBNReLU("\(name).conv1", from: x, out: width, kernel: 1)
         try b.convBNReLU("\(name).conv2", out: width, kernel: 3, stride: stride, pad: 1, groups: groups)
         try b.conv("\(name).conv3", out: out, kernel: 1, bias: false)
-        let main = try b.batchNorm("\(name).conv3.bn")
+        var main = try b.batchNorm("\(name).conv3.bn")
+        if let squeeze {
+            main = try squeezeExcitation(&b, "\(name).squeeze", from: main, channels: out, squeeze: squeeze, activation: .relu,
+                                         activationInPlace: true, gate: .sigmoid)
+        }
         let shortcut = try projection(&b, name: name, from: x, out: out, stride: stride, project: project)
         try b.addLayers("\(name).add", [main, shortcut])
         return try b.relu("\(name).relu")

@@ -58,6 +58,11 @@ public enum Zoo {
               reference: "NVIDIA/DeepLearningExamples PyTorch/Classification/ConvNets/image_classification/models/resnet.py, "
                   + "resnext101-32x4d (layers 3-4-23-3, widths 128-1024, expansion 2, cardinality 32); 44,177,704 parameters, "
                   + "derived from the source", build: { try resnet(resnext101x32x4dConfig, input: $0) }),
+        Entry(name: "se_resnext101_32x4d",
+              summary: "SE-ResNeXt-101 32x4d (Hu et al. 2018) as NVIDIA DeepLearningExamples trains it: 16-channel SE units",
+              reference: "NVIDIA/DeepLearningExamples PyTorch/Classification/ConvNets/image_classification/models/resnet.py, "
+                  + "se-resnext101-32x4d (resnext101-32x4d with SEBottleneck, se_squeeze=16); 45,251,128 parameters, "
+                  + "derived from the source", build: { try resnet(seResnext101x32x4dConfig, input: $0) }),
         slimResNetV1Entry(50, 25_557_032), slimResNetV1Entry(101, 44_549_160), slimResNetV1Entry(152, 60_192_808),
         Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
               reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121(input: $0) }),

@@ -10,7 +10,9 @@ import Testing
     /// bottleneck a 1x1 conv to the width, a grouped 3x3 (32 groups), a 1x1 conv to twice
     /// the width, three batch norms, and on each stage's first block a 1x1 projection
     /// with batch norm; a 1000-way classifier with biases. No conv has a bias.
-    static func parametersFromTheSource(stages: [Int]) -> Int {
+    /// With `squeeze`, DLE's `SEBottleneck`: each block adds a squeeze-and-excitation unit
+    /// of two 1x1 convolutions with biases, out -> squeeze -> out.
+    static func parametersFromTheSource(stages: [Int], squeeze: Int? = nil) -> Int {
         var total = 3 * 64 * 7 * 7 + 2 * 64
         var channels = 64
         for (blocks, width) in zip(stages, [128, 256, 512, 1024]) {
@@ -18,6 +20,7 @@ import Testing
             for block in 0..<blocks {
                 total += channels * width + width * (width / 32) * 9 + width * out + 2 * (width + width + out)
                 if block == 0 { total += channels * out + 2 * out }
+                if let squeeze { total += out * squeeze + squeeze + squeeze * out + out }
                 channels = out
             }
         }
@@ -30,6 +33,18 @@ import Testing
         #expect(net.parameters == 44_177_704)
         // The same count for 50 layers is torchvision's resnext50_32x4d: the formula is its builder's.
         #expect(Self.parametersFromTheSource(stages: [3, 4, 6, 3]) == 25_028_904)
+    }
+
+    /// DLE's SE-ResNeXt-101 32x4d: a 16-channel unit (`se_squeeze=16`, a width, not a
+    /// ratio) on every bottleneck, gating its output before the shortcut is added.
+    @Test func theSEVariantHasASixteenChannelUnitOnEveryBlock() throws {
+        let net = try #require(Zoo.model(named: "se_resnext101_32x4d"))
+        #expect(net.parameters == Self.parametersFromTheSource(stages: [3, 4, 23, 3], squeeze: 16))
+        #expect(net.parameters == 45_251_128)
+        let squeezes = net.layers.filter { $0.name.hasSuffix(".squeeze.fc1") }
+        #expect(squeezes.count == 33 && squeezes.allSatisfy { $0.outputShape.channels == 16 })
+        let add = net.layers[try #require(net.index(of: "layer4.2.add"))]
+        #expect(add.inputs.contains(try #require(net.index(of: "layer4.2.squeeze.scale"))))
     }
 
     @Test func theThirdStagesThreeByThreeIsGroupedAndStrided() throws {
