@@ -43,9 +43,10 @@ public enum BLAS {
     /// driver/others/blas_server.c): CPU taken from the simulation on a small machine,
     /// by a process that may call no BLAS at all. OpenBLAS starts them again at the
     /// next call that needs them (`exec_blas` calls `blas_thread_init`), so this is
-    /// safe to call anywhere no BLAS call is in flight.
+    /// safe to call anywhere no BLAS call is in flight. Where the library has no such
+    /// server (a serial build) it does nothing.
     public static func stopIdleThreads() {
-        _ = blas_thread_shutdown_()
+        scalecast_openblas_stop_idle_threads()
     }
 
     /// Runs `body` with OpenBLAS on one thread. The count is process-wide: calls

@@ -62,10 +62,12 @@ public struct Plan: Sendable {
     public var candidates: [SweepRow] { rankings.flatMap(\.candidates) }
 
     /// What holds a configuration back, in words: the CPU loaders when the GPUs wait for
-    /// them at all (faster GPUs would then not help), else communication when the GPUs
-    /// wait on it over 30% of the step, else poor scaling, else compute. Waiting for the
-    /// slowest worker and for work done once per interval is no communication (rows
-    /// written before those waits were recorded count all idle time as communication).
+    /// them at least 0.5% of the step (1% as printed; faster GPUs would then not help),
+    /// else communication when the GPUs wait on it over 30% of the step, else waiting for
+    /// the slowest GPU and for periodic work when those take 10% of it or more, else poor
+    /// scaling, else compute. Waiting for the slowest worker and for work done once per
+    /// interval is no communication (rows written before those waits were recorded count
+    /// all idle time as communication).
     static func limit(of row: SweepRow) -> String {
         func percent(_ seconds: Double) -> Int { Int((seconds / row.stepSeconds * 100).rounded()) }
         let input = row.inputWaitSeconds ?? 0
@@ -73,11 +75,15 @@ public struct Plan: Sendable {
             return "it is input-bound: its CPU loaders deliver fewer images than its GPUs can train, so the GPUs wait for them "
                 + "\(percent(input))% of each step; it needs more CPU cores per GPU or a faster loader, not faster GPUs"
         }
-        let notCommunication = input + (row.stragglerWaitSeconds ?? 0) + (row.periodicSeconds ?? 0)
-        let communication = row.exposedCommunicationSeconds + max(0, row.idleSeconds - notCommunication)
+        let straggler = row.stragglerWaitSeconds ?? 0, periodic = row.periodicSeconds ?? 0
+        let communication = row.exposedCommunicationSeconds + max(0, row.idleSeconds - input - straggler - periodic)
         if communication / row.stepSeconds > 0.3 {
             let where_ = row.vary["network_gbps"].map { " at \($0) Gb/s" } ?? ""
             return "it is communication-bound\(where_): GPUs wait on communication \(percent(communication))% of each step"
+        }
+        if (straggler + periodic) / row.stepSeconds >= 0.1 {
+            return "its GPUs wait \(percent(straggler + periodic))% of each step for the slowest GPU (\(percent(straggler))%) "
+                + "and for periodic work, tests, checkpoints and synchronous input copies (\(percent(periodic))%)"
         }
         if row.efficiency < 0.6 { return "it scales poorly: \(Int((row.efficiency * 100).rounded()))% efficiency" }
         return "its \(row.gpus) GPUs compute \(percent(row.computeSeconds))% of each step: it needs more or faster GPUs"

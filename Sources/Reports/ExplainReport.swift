@@ -179,12 +179,19 @@ public enum ExplainReport {
             out += "; the loader keeps up"
         }
         if let m = metrics, let need = coresNeeded(m, ceiling: ceiling), let perCore = ceiling.imagesPerSecondPerCore {
-            let has = ceiling.coresPerNode.map { cores -> String in
+            let coresPerGPU = ceiling.coresPerNode.map { cores -> String in
                 let perGPU = Double(cores) / Double(max(1, ceiling.gpusOnNode))
-                return " (the cluster has \(Format.fixed(perGPU, perGPU == perGPU.rounded() ? 0 : 1)) per GPU)"
+                return Format.fixed(perGPU, perGPU == perGPU.rounded() ? 0 : 1)
             }
             out += ". The GPUs \(m.isInputBound ? "could train" : "train") \(rate(need.imagesPerSecondPerGPU)) images/s each, which needs "
-                + "\(count(need.cores, "CPU core")) per GPU at \(rate(perCore)) images/s per core" + (has ?? "")
+            if let workers = ceiling.workersPerGPU, profile.loaderImagesPerSecondPerCore == nil {
+                // The rate is a DataLoader worker's: the lever is the workers, each on a core of its own.
+                out += "\(count(need.cores, "DataLoader worker")) per GPU, each on its own core, at \(rate(perCore)) images/s per worker "
+                    + "(the run has \(workers) per GPU" + (coresPerGPU.map { "; the cluster has \($0) cores per GPU)" } ?? ")")
+            } else {
+                out += "\(count(need.cores, "CPU core")) per GPU at \(rate(perCore)) images/s per core"
+                    + (coresPerGPU.map { " (the cluster has \($0) per GPU)" } ?? "")
+            }
         }
         return out + "\n"
     }

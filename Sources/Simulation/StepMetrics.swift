@@ -37,10 +37,11 @@ public struct StepMetrics: Sendable, Equatable {
     /// prefetching loader runs alongside the GPUs, so the step takes the longer of
     /// the simulated step and the time the loaders need for the global batch
     /// (`globalBatch / imagesPerSecond`, seconds); the difference is time the GPUs wait
-    /// for input. Below the ceiling nothing changes.
+    /// for input. Below the ceiling nothing changes, nor at it: a loader within 1e-9 of
+    /// the step (rounding) keeps up.
     public func limitedByLoader(imagesPerSecond: Double) -> StepMetrics {
         let loaderSeconds = Double(globalBatch) / imagesPerSecond
-        guard loaderSeconds > stepSeconds else { return self }
+        guard loaderSeconds > stepSeconds * (1 + 1e-9) else { return self }
         var limited = self
         let wait = loaderSeconds - stepSeconds
         limited.stepSeconds = loaderSeconds

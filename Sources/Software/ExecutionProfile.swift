@@ -160,7 +160,8 @@ public struct ExecutionProfile: Sendable, Equatable {
         let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
                                     workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
                                     coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus,
-                                    imagesPerSecondPerCore: loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker)
+                                    imagesPerSecondPerCore: loaderImagesPerSecondPerNode != nil ? nil
+                                        : loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker)
         return ceiling.imagesPerSecond == nil ? nil : ceiling
     }
 

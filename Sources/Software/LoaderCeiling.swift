@@ -49,17 +49,19 @@ public struct LoaderCeiling: Sendable, Equatable {
     public var nodes: Int
     /// GPUs in the run.
     public var gpus: Int
-    /// Images/s one CPU core delivers: the profile's per-core rate, else its per-worker
-    /// rate (a worker process runs on one core at a time); nil when the profile gives
-    /// only a node's rate.
+    /// Images/s one CPU core delivers where more cores would lift the ceiling: the
+    /// profile's per-core rate, else its per-worker rate (a worker process runs on one
+    /// core at a time); nil when the profile measures a whole node's rate (by its own
+    /// figure, more cores would not lift that) or gives no such rate.
     public var imagesPerSecondPerCore: Double? = nil
 
     /// The CPU cores one GPU's loaders need to deliver `imagesPerSecondPerGPU`,
-    /// `⌈imagesPerSecondPerGPU / imagesPerSecondPerCore⌉`: the capacity-planning answer
-    /// to "how many cores per GPU"; nil without a per-core rate.
+    /// `⌈imagesPerSecondPerGPU / imagesPerSecondPerCore⌉` (a ratio within 1e-9 of a whole
+    /// number counts as that number): the capacity-planning answer to "how many cores
+    /// per GPU"; nil without a per-core rate.
     public func coresPerGPU(toDeliver imagesPerSecondPerGPU: Double) -> Int? {
         guard let perCore = imagesPerSecondPerCore, perCore > 0, imagesPerSecondPerGPU > 0 else { return nil }
-        return Int((imagesPerSecondPerGPU / perCore).rounded(.up))
+        return Int((imagesPerSecondPerGPU / perCore * (1 - 1e-9)).rounded(.up))
     }
 
     /// Images/s the loaders of one GPU deliver, from the worker term; nil when the worker

@@ -212,7 +212,9 @@ let planScenario = """
         row.idleSeconds += extra
         row.stragglerWaitSeconds = extra * 0.6
         row.periodicSeconds = extra * 0.4
-        #expect(!Plan.limit(of: row).contains("communication-bound"))
+        // Half the step waits: 30% for the slowest GPU, 20% for periodic work.
+        #expect(Plan.limit(of: row) == "its GPUs wait 50% of each step for the slowest GPU (30%) "
+                + "and for periodic work, tests, checkpoints and synchronous input copies (20%)")
         row.stragglerWaitSeconds = extra * 0.3
         row.periodicSeconds = 0
         #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
@@ -230,9 +232,13 @@ let planScenario = """
         let document = SweepDocument(scenario: path, sweep: .init(vary: axes, run: nil, points: 1, shard: nil), results: rows)
         let json = try document.json()
         for key in ["input_wait_seconds", "straggler_wait_seconds", "periodic_seconds"] {
-            #expect(json.contains("\"\(key)\" : 0"))
-            #expect(document.csv().split(separator: "\n")[0].split(separator: ",").contains(Substring(key)))
+            #expect(json.contains("\"\(key)\" : 0,"))
         }
+        // The CSV's last three columns, in this order, with the row's values.
+        let lines = document.csv().split(separator: "\n")
+        #expect(lines[0].hasSuffix(",input_wait_seconds,straggler_wait_seconds,periodic_seconds"))
+        let row = rows[0]
+        #expect(lines[1].hasSuffix(",\(row.inputWaitSeconds!),\(row.stragglerWaitSeconds!),\(row.periodicSeconds!)"))
         let old = json.split(separator: "\n").filter { !$0.contains("_wait_seconds") && !$0.contains("periodic_seconds") }.joined(separator: "\n")
         let read = try JSONDecoder().decode(SweepDocument.self, from: Data(old.utf8))
         #expect(read.results[0].inputWaitSeconds == nil && read.results[0].stepSeconds == rows[0].stepSeconds)

@@ -93,26 +93,37 @@ import YAMLSupport
     }
 
     /// "How many CPU cores per GPU": explain divides the rate the GPUs train at without
-    /// the loader's limit by one core's rate and rounds up, input-bound or not; with
-    /// only a node's rate it cannot say.
+    /// the loader's limit by one core's rate and rounds up (a whole ratio stays whole),
+    /// input-bound or not; in workers where the rate is a DataLoader worker's; not at
+    /// all where the profile measures a whole node's rate, which more cores would not lift.
     @Test func explainSaysHowManyCoresPerGPUTheGPUsNeed() throws {
         let eight = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         let perGPU = eight.imagesPerSecond / 8
-        for (perCore, bound) in [(perGPU / 3.5, true), (perGPU / 2.5, false)] {
-            let path = try temporaryScenario(withCores(24, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore)}"))
-            let out = CLI.execute(["explain", path, "--gpus", "8"])
+        func explain(_ software: String, json: Bool = false) throws -> String {
+            let out = CLI.execute(["explain", try temporaryScenario(withCores(24, software: software)), "--gpus", "8"] + (json ? ["--json"] : []))
             #expect(out.exitCode == 0, "\(out.stderr)")
-            // 24 cores over 8 GPUs: 3 each; the GPUs need 3.5 (4 cores) or 2.5 (3 cores).
-            let cores = bound ? 4 : 3
-            #expect(out.stdout.contains(bound ? "the step is input-bound" : "the loader keeps up"))
-            #expect(out.stdout.contains("The GPUs \(bound ? "could train" : "train") \(String(format: "%.0f", perGPU)) images/s each, which needs "
-                                        + "\(cores) CPU cores per GPU at \(String(format: "%.0f", perCore)) images/s per core (the cluster has 3 per GPU)"))
-            let json = CLI.execute(["explain", path, "--gpus", "8", "--json"])
-            #expect(json.stdout.contains("\"loader_cores_per_gpu_needed\" : \(cores)"))
+            return out.stdout
         }
-        let node = try temporaryScenario(withCores(24, software: "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU)}"))
-        #expect(!CLI.execute(["explain", node, "--gpus", "8"]).stdout.contains("CPU cores per GPU"))
-        #expect(CLI.execute(["explain", node, "--gpus", "8", "--json"]).stdout.contains("\"loader_cores_per_gpu_needed\" : null"))
+        // 24 cores over 8 GPUs: 3 each; the GPUs need 3.5 (4 cores), 2.5 (3) or exactly 3 (3).
+        for (ratio, cores, bound) in [(3.5, 4, true), (2.5, 3, false), (3.0, 3, false)] {
+            let perCore = perGPU / ratio
+            let software = "{profile: ideal, loader: cpu, loader_images_per_second_per_core: \(perCore)}"
+            let text = try explain(software)
+            #expect(text.contains(bound ? "the step is input-bound" : "the loader keeps up"))
+            #expect(text.contains("The GPUs \(bound ? "could train" : "train") \(String(format: "%.0f", perGPU)) images/s each, which needs "
+                                  + "\(cores) CPU cores per GPU at \(String(format: "%.0f", perCore)) images/s per core (the cluster has 3 per GPU)"))
+            #expect(try explain(software, json: true).contains("\"loader_cores_per_gpu_needed\" : \(cores)"))
+        }
+        // A worker's rate: the answer is in workers, beside the run's own count.
+        let workers = try explain("{profile: ideal, loader: cpu, loader_images_per_second_per_worker: \(perGPU / 2), loader_workers_per_gpu: 1}")
+        #expect(workers.contains("which needs 2 DataLoader workers per GPU, each on its own core, at \(String(format: "%.0f", perGPU / 2)) "
+                                 + "images/s per worker (the run has 1 per GPU; the cluster has 3 cores per GPU)"))
+        // A measured node rate caps the node whatever its cores: no count, with or without a per-core rate.
+        for software in ["{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU)}",
+                         "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU), loader_images_per_second_per_core: 10}"] {
+            #expect(!(try explain(software)).contains("per GPU at"))
+            #expect(try explain(software, json: true).contains("\"loader_cores_per_gpu_needed\" : null"))
+        }
     }
 
     @Test func badLoaderInputIsLocated() throws {
