@@ -31,7 +31,8 @@ public enum ExplainJSON {
         var inputWaitSeconds: Double
         var stragglerWaitSeconds: Double
         /// CPU cores per GPU the loaders need to keep up with the GPUs (`ExplainReport.coresNeeded`);
-        /// null without a CPU loader with a per-core or per-worker rate.
+        /// null without a CPU loader with a per-core or per-worker rate, or where the profile
+        /// measures a whole node's rate (`LoaderCeiling.imagesPerSecondPerCore`).
         @NullWhenAbsent var loaderCoresPerGPUNeeded: Int?
         var bottleneck: String
         var layers: [Layer]
