@@ -76,7 +76,35 @@ struct LayerwisePlanner {
             }
         }
         dataForward = works(backward: false, Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
-        dataBackward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
+        var backward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
+        if setup.ddpBucketCopies && setup.gpus > 1 {
+            // PyTorch DDP's autograd hook: each parameter tensor's gradient copied into its bucket.
+            for i in data where backward[i] != nil {
+                backward[i]!.kernels += layers[i].kind.parameterTensors
+                backward[i]!.memoryBytes += 2 * Double(layers[i].cost.parameters * setup.gradientBytesPerElement)
+            }
+        }
+        dataBackward = backward
+    }
+
+    /// The update of `bucket` in one step: the optimizer (`LayerWork.update`), run in
+    /// `setup.optimizerShare` of the steps and so charged that share of its work and of
+    /// its kernels (one per bucket, or `updateKernelsPerTensor` per parameter tensor,
+    /// rounded to whole kernels), plus, under `ddpBucketCopies` with gradients to
+    /// all-reduce, every step's copy of each tensor's gradient back out of the bucket.
+    private func updateWork(_ bucket: Planner.Bucket) -> ComputeWork {
+        let tensors = bucket.layers.reduce(0) { $0 + net.layers[$1].kind.parameterTensors }
+        var work = LayerWork.update(parameters: bucket.parameters, precision: setup.precision)
+        let share = setup.optimizerShare
+        let optimizerKernels = setup.updateKernelsPerTensor > 0 ? tensors * setup.updateKernelsPerTensor : work.kernels
+        work.flops *= share
+        work.memoryBytes *= share
+        work.kernels = Int((Double(optimizerKernels) * share).rounded())
+        if setup.ddpBucketCopies && setup.gpus > 1 {
+            work.kernels += tensors
+            work.memoryBytes += 2 * Double(bucket.parameters * setup.gradientBytesPerElement)
+        }
+        return work
     }
 
     /// Layers before the model-parallel part (the input excluded).
@@ -268,8 +296,7 @@ struct LayerwisePlanner {
             for w in 0..<workers {
                 // Under a parameter server in host memory the CPU updates (priced in serverSeconds); the worker applies nothing.
                 let id = graph.add(.update, label: "update bucket \(b)", device: w,
-                                   work: .compute(algorithm.updatesOffGPU ? ComputeWork.none
-                                                  : LayerWork.update(parameters: bucket.parameters, precision: setup.precision)),
+                                   work: .compute(algorithm.updatesOffGPU ? ComputeWork.none : updateWork(bucket)),
                                    after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step,
                                    operation: .updateLayers(bucket.layers))
                 // The copy out of the fusion buffer, on Horovod's stream, before the gradients can be applied.

@@ -35,6 +35,14 @@ public struct TrainingSetup: Sendable {
     /// Data-parallel gradients all-reduced one layer at a time, each after the one
     /// before, once backward is done.
     public var syncLayersInTurn = false
+    /// Each parameter tensor's gradient copied into its bucket on its layer's backward and
+    /// back on its bucket's update, one kernel each, where gradients are all-reduced
+    /// (`ScheduleMechanisms.ddpBucketCopies`).
+    public var ddpBucketCopies = false
+    /// Optimizer kernels per parameter tensor; 0: one per bucket (`ScheduleMechanisms.updateKernelsPerTensor`).
+    public var updateKernelsPerTensor = 0
+    /// Images over all GPUs per optimizer step; nil: every step (`ScheduleMechanisms.optimizerEveryImages`).
+    public var optimizerEveryImages: Int?
     /// From this many GPUs on, a `direct` gradient all-reduce runs as cuda-convnet2's
     /// weight sync: each shard summed by its reducer, broadcast through host memory
     /// (`AllReduce`'s `cudaConvnet2Networks`); nil: never.
@@ -73,6 +81,8 @@ public struct TrainingSetup: Sendable {
     }
 
     public var globalBatch: Int { batchPerGPU * gpus }
+    /// The share of steps the optimizer runs in: `min(1, global batch / optimizerEveryImages)`.
+    public var optimizerShare: Double { optimizerEveryImages.map { min(1, Double(globalBatch) / Double($0)) } ?? 1 }
 }
 
 /// How the hybrid's turns broadcast a worker's boundary activations to the others.

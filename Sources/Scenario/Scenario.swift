@@ -74,6 +74,9 @@ public struct RunSpec: Sendable {
         setup.passBarrier = mechanisms.passBarrier
         setup.stageSeconds = mechanisms.stageSeconds
         setup.syncLayersInTurn = mechanisms.syncLayersInTurn
+        setup.ddpBucketCopies = mechanisms.ddpBucketCopies
+        setup.updateKernelsPerTensor = mechanisms.updateKernelsPerTensor
+        setup.optimizerEveryImages = mechanisms.optimizerEveryImages
         setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
         setup.activationBroadcast = mechanisms.activationBroadcast
         setup.modelParallelExchanges = modelParallelExchanges

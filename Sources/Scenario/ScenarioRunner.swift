@@ -287,6 +287,11 @@ extension ScenarioRunner {
         try without("synchronized gradients broadcast through host memory (host_staged_sync_from_gpus)") {
             $0.mechanisms.hostStagedSyncFromGPUs = nil
         }
+        try without("each gradient copied into its DDP bucket and back (ddp_bucket_copies)") { $0.mechanisms.ddpBucketCopies = false }
+        try without("the optimizer's kernels launched tensor by tensor (update_kernels_per_tensor)") { $0.mechanisms.updateKernelsPerTensor = 0 }
+        try without("the optimizer stepping once per optimizer batch (optimizer_every_images; off: every step)") {
+            $0.mechanisms.optimizerEveryImages = nil
+        }
         try without("fused all-reduces wait for the background thread's cycle (fusion_cycle_ms, fusion_threshold_mb; off: the scenario's buckets)") {
             $0.communication.fusionCycleSeconds = nil; $0.communication.fusionThresholdBytes = nil; $0.communication.negotiationRoundSeconds = 0
             $0.communication.gradientGroups = nil

@@ -55,6 +55,18 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     public var evaluationEveryImages: Int?
     /// `evaluation_seconds`: wall time of one evaluation and checkpoint.
     public var evaluationSeconds = 0.0
+    /// `ddp_bucket_copies`: where gradients are all-reduced in buckets, each parameter
+    /// tensor's gradient is copied into its bucket when its layer's backward produces
+    /// it and back after the all-reduce (PyTorch DDP without `gradient_as_bucket_view`):
+    /// one kernel per tensor on each side.
+    public var ddpBucketCopies = false
+    /// `update_kernels_per_tensor`: kernels the optimizer launches per parameter tensor
+    /// (a per-tensor loop, as `torch.optim.SGD` before multi-tensor kernels); 0: one
+    /// kernel per bucket (a fused or multi-tensor optimizer).
+    public var updateKernelsPerTensor = 0
+    /// `optimizer_every_images`: the optimizer steps once per this many images over
+    /// all GPUs (gradient accumulation to an optimizer batch); nil: every step.
+    public var optimizerEveryImages: Int?
 
     public init() {}
 
@@ -78,6 +90,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         if let r = inputMemcpyBytesPerSecond { number("input_memcpy_gb_per_s", r / 1e9) }
         if let n = evaluationEveryImages { number("evaluation_every_images", Double(n)) }
         if evaluationSeconds > 0 { number("evaluation_seconds", evaluationSeconds) }
+        if ddpBucketCopies { out.append(("ddp_bucket_copies", nil, "true")) }
+        if updateKernelsPerTensor > 0 { number("update_kernels_per_tensor", Double(updateKernelsPerTensor)) }
+        if let n = optimizerEveryImages { number("optimizer_every_images", Double(n)) }
         return out
     }
 
@@ -85,7 +100,8 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
                               "activation_broadcast", "input_bytes_per_element",
                               "sync_input_copy_every_images", "input_copy_gpus_per_pipe", "input_memcpy_gb_per_s",
-                              "evaluation_every_images", "evaluation_seconds"]
+                              "evaluation_every_images", "evaluation_seconds", "ddp_bucket_copies", "update_kernels_per_tensor",
+                              "optimizer_every_images"]
 
     /// Sets `key` from `value`.
     /// - Throws: `ConfigError` at the value: a negative or absurd figure, an unknown placement.
@@ -115,6 +131,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
             guard x > 0 else { throw value.error("a copy rate must be positive, got \(x) GB/s") }
             inputMemcpyBytesPerSecond = x * 1e9
         case "evaluation_every_images": evaluationEveryImages = try value.int(in: 1...1_000_000_000)
+        case "ddp_bucket_copies": ddpBucketCopies = try value.bool()
+        case "update_kernels_per_tensor": updateKernelsPerTensor = try value.int(in: 0...1_000)
+        case "optimizer_every_images": optimizerEveryImages = try value.int(in: 1...1_000_000_000)
         default: evaluationSeconds = try nonNegative(1e6, "s")   // evaluation_seconds
         }
     }

@@ -63,6 +63,18 @@ public enum LayerKind: Hashable, Sendable {
         default: return false
         }
     }
+
+    /// The parameter tensors a framework keeps for the layer, each its own optimizer
+    /// and bucket bookkeeping: a weight and, where the layer has one, a bias; batch
+    /// norm's scale and shift.
+    public var parameterTensors: Int {
+        switch self {
+        case .convolution(let c): return c.bias ? 2 : 1
+        case .fullyConnected(_, let bias): return bias ? 2 : 1
+        case .batchNorm: return 2
+        default: return 0
+        }
+    }
 }
 
 /// Hyper-parameters of a 2-D convolution.

@@ -265,3 +265,21 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(Set(inTurn.graph.tasks.compactMap { $0.kind == .transfer ? $0.group : nil }).count == layers)
     }
 }
+
+/// The per-tensor host fields refuse bad values at their line.
+@Suite struct PerTensorFieldErrorTests {
+    @Test(arguments: [("update_kernels_per_tensor: -1", "update_kernels_per_tensor"), ("update_kernels_per_tensor: 1.5", "update_kernels_per_tensor"),
+                      ("optimizer_every_images: 0", "optimizer_every_images"), ("ddp_bucket_copies: maybe", "ddp_bucket_copies")])
+    func badValuesAreLocated(field: String, key: String) throws {
+        let error = try scenarioError("software: {profile: ideal, \(field)}")
+        #expect(error.keyPath == "software.\(key)")
+        #expect(error.line == 9)
+    }
+
+    /// The DLE profile prices the per-tensor work and says where each figure comes from.
+    @Test func theDLEProfileCarriesItsSources() throws {
+        let profile = try #require(ProfileCatalog.builtIn().profile(named: "dle-pytorch-21.03"))
+        #expect(profile.mechanisms.ddpBucketCopies && profile.mechanisms.updateKernelsPerTensor == 4)
+        for key in ["ddp_bucket_copies", "update_kernels_per_tensor", "launch_us_per_kernel_update"] { #expect(profile.sources[key] != nil) }
+    }
+}

@@ -1,0 +1,72 @@
+import Parallelism
+import Testing
+import Workload
+
+/// Eager PyTorch's per-parameter-tensor work (`ScheduleMechanisms`: `ddp_bucket_copies`,
+/// `update_kernels_per_tensor`, `optimizer_every_images`): the kernels the planner
+/// gives the backward and update tasks, which the host thread pays a launch for.
+@Suite struct PerTensorHostWorkTests {
+    /// ResNet-18: 20 convolutions without biases, 20 batch norms (2 tensors each), a
+    /// classifier with a bias: 62 parameter tensors.
+    static let tensors = 62
+
+    func graph(gpus: Int, copies: Bool = false, perTensor: Int = 0, optimizerEvery: Int? = nil) throws -> TaskGraph {
+        var setup = TrainingSetup(network: try #require(Zoo.model(named: "resnet18")), precision: .fp32, batchPerGPU: 32,
+                                  gpus: gpus, steps: 1)
+        setup.ddpBucketCopies = copies
+        setup.updateKernelsPerTensor = perTensor
+        setup.optimizerEveryImages = optimizerEvery
+        return try Planner.plan(setup, strategy: .data(DataParallelOptions(bucketBytes: nil)))
+    }
+
+    func kernels(_ graph: TaskGraph, _ kind: TaskGraph.Kind, device: Int = 0) -> Int {
+        graph.tasks.filter { $0.kind == kind && $0.device == device }.reduce(0) { total, task in
+            guard case .compute(let work) = task.work else { return total }
+            return total + work.kernels
+        }
+    }
+
+    func updateWork(_ graph: TaskGraph) throws -> ComputeWork {
+        let task = try #require(graph.tasks.first { $0.kind == .update && $0.device == 0 })
+        guard case .compute(let work) = task.work else { throw TestFailure() }
+        return work
+    }
+    struct TestFailure: Error {}
+
+    @Test func theNetworkHasTheTensorsCounted() throws {
+        let net = try #require(Zoo.model(named: "resnet18"))
+        #expect(net.layers.reduce(0) { $0 + $1.kind.parameterTensors } == Self.tensors)
+    }
+
+    /// DDP copies each tensor's gradient into its bucket on backward and back on the
+    /// update: one kernel per tensor each way, on more than one GPU only.
+    @Test func bucketCopiesAddOneKernelPerTensorEachWay() throws {
+        let plain = try graph(gpus: 2), copied = try graph(gpus: 2, copies: true)
+        #expect(kernels(copied, .backward) - kernels(plain, .backward) == Self.tensors)
+        #expect(kernels(copied, .update) - kernels(plain, .update) == Self.tensors)
+        // One GPU all-reduces nothing: no copies.
+        #expect(kernels(try graph(gpus: 1, copies: true), .backward) == kernels(try graph(gpus: 1), .backward))
+        #expect(kernels(try graph(gpus: 1, copies: true), .update) == kernels(try graph(gpus: 1), .update))
+    }
+
+    /// A per-tensor optimizer launches that many kernels per tensor instead of one per bucket.
+    @Test func aPerTensorOptimizerLaunchesPerTensor() throws {
+        #expect(kernels(try graph(gpus: 2), .update) == 1)
+        #expect(kernels(try graph(gpus: 2, perTensor: 4), .update) == 4 * Self.tensors)
+        #expect(kernels(try graph(gpus: 1, perTensor: 4), .update) == 4 * Self.tensors)
+    }
+
+    /// Stepping once per four global batches charges each step a quarter of the
+    /// optimizer, kernels rounded; the bucket copies stay every step's.
+    @Test func anOptimizerBatchAmortizesTheOptimizerNotTheCopies() throws {
+        let every = try updateWork(try graph(gpus: 2, perTensor: 4))
+        let quarter = try updateWork(try graph(gpus: 2, perTensor: 4, optimizerEvery: 4 * 2 * 32))
+        #expect(quarter.kernels == Self.tensors)
+        #expect(abs(quarter.flops - every.flops / 4) < 1e-6 * every.flops)
+        #expect(abs(quarter.memoryBytes - every.memoryBytes / 4) < 1e-6 * every.memoryBytes)
+        let withCopies = try updateWork(try graph(gpus: 2, copies: true, perTensor: 4, optimizerEvery: 4 * 2 * 32))
+        #expect(withCopies.kernels == Self.tensors + Self.tensors)
+        // An optimizer batch no larger than the global batch: every step.
+        #expect(try updateWork(try graph(gpus: 2, perTensor: 4, optimizerEvery: 32)).kernels == 4 * Self.tensors)
+    }
+}
