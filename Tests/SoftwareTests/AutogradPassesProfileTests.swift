@@ -70,11 +70,11 @@ import Workload
     /// TensorFlow, MXNet, Caffe and cuda-convnet2 stacks run neither.
     @Test func onlyEagerPyTorchProfilesRunThem() throws {
         let eager = AutogradPasses(clonesInPlaceActivationInput: true, reducesBroadcastGradient: true)
-        for name in ["pytorch-ddp", "torchvision-dataloader"] {
+        for name in ["pytorch-ddp", "torchvision-dataloader", "dle-pytorch-21.03"] {
             #expect(try run(name).setup(gpus: 1).autograd == eager, "\(name)")
         }
         let catalog = try ProfileCatalog.builtIn()
-        for profile in catalog.profiles where !["pytorch-ddp", "torchvision-dataloader"].contains(profile.name) {
+        for profile in catalog.profiles where !["pytorch-ddp", "torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
             #expect(profile.autograd == .none, "\(profile.name)")
         }
         for name in ["ideal", "pytorch-compiled", "tensorflow-1", "mxnet-horovod", "caffe-p2psync", "cuda-convnet2"] {
