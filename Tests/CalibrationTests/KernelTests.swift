@@ -1,4 +1,6 @@
+import Foundation
 import SimCore
+import COpenBLAS
 import Testing
 @testable import Calibration
 
@@ -18,6 +20,15 @@ import Testing
             }
         }
         #expect(!BLAS.coreName.isEmpty)
+    }
+
+    /// `BLAS.stopIdleThreads` finds OpenBLAS's thread server by name at run time and
+    /// does nothing without it: a threaded OpenBLAS must export it, or the fix for the
+    /// idle workers' spin at start would silently stop working (a serial build has none).
+    @Test func aThreadedOpenBLASExportsItsServerShutdown() {
+        let threaded = openblas_get_parallel() != 0
+        let shutdown = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_")
+        #expect(!threaded || shutdown != nil, "OpenBLAS (\(BLAS.coreName)) is threaded but exports no blas_thread_shutdown_")
     }
 
     @Test func linearFitRecoversALine() throws {

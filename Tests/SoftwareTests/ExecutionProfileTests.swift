@@ -276,6 +276,20 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(error.line == 9)
     }
 
+    /// explain prices each per-tensor mechanism on a corpus case that runs them: the step
+    /// less the same step without it, each a positive cost at 8 GPUs.
+    @Test func explainPricesEachPerTensorMechanism() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scenarios/validation/published/dle-pytorch-resnext101-dgx1.yaml").standardized.path
+        let out = CLI.execute(["explain", path, "--gpus", "8", "--run", "V100-16GB AMP"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        for key in ["ddp_bucket_copies", "update_kernels_per_tensor"] {
+            let line = try #require(out.stdout.split(separator: "\n").first { $0.contains("(\(key))") }, "no line for \(key)")
+            let cost = try #require(line.split(separator: " ").reversed().dropFirst().first.flatMap { Double($0) })
+            #expect(cost > 1, "\(line)")
+        }
+    }
+
     /// The DLE profile prices the per-tensor work and says where each figure comes from.
     @Test func theDLEProfileCarriesItsSources() throws {
         let profile = try #require(ProfileCatalog.builtIn().profile(named: "dle-pytorch-21.03"))
