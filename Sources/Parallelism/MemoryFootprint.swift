@@ -9,11 +9,15 @@ public struct MemoryFootprint: Sendable, Equatable {
     public var activationBytes: Double
     /// What the CUDA context, framework and allocator hold beyond tensors, in bytes.
     public var reservedBytes: Double
+    /// PyTorch DDP's communication buckets where gradients are copied into them
+    /// (`TrainingSetup.ddpBucketCopies`, more than one GPU): a second copy of every
+    /// data-parallel gradient, in bytes; 0 otherwise.
+    public var gradientBucketBytes: Double = 0
     /// The largest convolution workspace the chosen kernels use, in bytes (the
     /// allocator keeps the largest block it has handed out); 0 without a kernel library.
     public var workspaceBytes: Double = 0
 
-    public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes + workspaceBytes }
+    public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes + gradientBucketBytes + workspaceBytes }
 
     /// The footprint of one worker under `strategy`.
     ///
@@ -26,6 +30,10 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// Plain model parallelism holds the images of the whole global batch.
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
     /// activations = stored elements per example × examples × bytes per element.
+    /// Under `ddpBucketCopies` on more than one GPU, DDP's buckets hold the data-parallel
+    /// gradients a second time: data-parallel parameters × `gradientBytesPerElement`
+    /// (PyTorch's DistributedDataParallel documents that `gradient_as_bucket_view=True`, off
+    /// by default, saves "the total gradients size" of memory).
     /// Convolution workspaces are added by the caller, who knows the kernels (`workspaceBytes`).
     public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) throws -> MemoryFootprint {
         let net = setup.network
@@ -49,6 +57,10 @@ public struct MemoryFootprint: Sendable, Equatable {
                 activations += Double(net.layers[boundary - 1].outputShape.elements) * Double(setup.batchPerGPU) * k * act
             }
         }
-        return MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
+        var footprint = MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
+        if setup.ddpBucketCopies && setup.gpus > 1 {
+            footprint.gradientBucketBytes = sum(dataRange) { $0.cost.parameters } * Double(setup.gradientBytesPerElement)
+        }
+        return footprint
     }
 }

@@ -290,6 +290,16 @@ func loadError(_ yaml: String) throws -> ConfigError {
         }
     }
 
+    /// The default profile copies gradients into DDP's buckets, as PyTorch's DDP does by
+    /// default, and cites where that comes from; the compiled profile does not.
+    @Test func theDefaultProfileCopiesGradientsIntoBuckets() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        let ddp = try #require(catalog.profile(named: "pytorch-ddp"))
+        #expect(ddp.mechanisms.ddpBucketCopies && ddp.mechanisms.updateKernelsPerTensor == 0)
+        #expect(ddp.sources["ddp_bucket_copies"]?.contains("gradient_as_bucket_view") == true)
+        #expect(try #require(catalog.profile(named: "pytorch-compiled")).mechanisms.ddpBucketCopies == false)
+    }
+
     /// The DLE profile prices the per-tensor work and says where each figure comes from.
     @Test func theDLEProfileCarriesItsSources() throws {
         let profile = try #require(ProfileCatalog.builtIn().profile(named: "dle-pytorch-21.03"))

@@ -1,0 +1,67 @@
+import Parallelism
+import Testing
+import Workload
+
+/// `MemoryFootprint.estimate` on a net small enough to sum by hand.
+@Suite struct MemoryFootprintTests {
+    /// 3x8x8 input; conv 3x3 to 4 channels, pad 1, with bias: 4·3·9 + 4 = 112 parameters,
+    /// 4·8·8 = 256 outputs kept; ReLU in place (nothing kept); fc to 10 with bias:
+    /// 256·10 + 10 = 2,570 parameters, 10 kept; softmax: 10 kept. 2,682 parameters,
+    /// 276 activations plus the 192-element image per example.
+    static func tinyNet() throws -> Network {
+        var b = NetworkBuilder(name: "tiny", input: TensorShape(channels: 3, height: 8, width: 8))
+        try b.conv("conv", out: 4, kernel: 3, pad: 1)
+        try b.relu("relu")
+        try b.fc("fc", units: 10)
+        try b.softmax("loss")
+        return try b.finish()
+    }
+
+    static let parameters = 2_682.0
+    static let keptPerExample = 276.0 + 192.0
+
+    func footprint(gpus: Int, precision: Precision = .fp32, copies: Bool = false, gradientBytes: Int? = nil) throws -> MemoryFootprint {
+        var setup = TrainingSetup(network: try Self.tinyNet(), precision: precision, batchPerGPU: 2, gpus: gpus)
+        setup.ddpBucketCopies = copies
+        if let gradientBytes { setup.gradientBytesPerElement = gradientBytes }
+        return try MemoryFootprint.estimate(setup, strategy: .data(), reservedBytes: 1_000)
+    }
+
+    /// fp32: weight, gradient and momentum, 12 bytes a parameter; 4-byte activations
+    /// for the batch of 2; the reserve as given; nothing else without DDP's buckets.
+    @Test func fp32SumsByHand() throws {
+        let f = try footprint(gpus: 2)
+        #expect(f.weightStateBytes == Self.parameters * 12)
+        #expect(f.activationBytes == Self.keptPerExample * 2 * 4)
+        #expect(f.gradientBucketBytes == 0 && f.workspaceBytes == 0)
+        #expect(f.totalBytes == 32_184 + 3_744 + 1_000)
+    }
+
+    /// Mixed precision: half weight and gradient, fp32 master and momentum (12 bytes),
+    /// 2-byte activations.
+    @Test func mixedPrecisionSumsByHand() throws {
+        let f = try footprint(gpus: 1, precision: .fp16)
+        #expect(f.weightStateBytes == Self.parameters * 12)
+        #expect(f.activationBytes == Self.keptPerExample * 2 * 2)
+    }
+
+    /// DDP's buckets hold every gradient a second time, in the gradients' dtype on the
+    /// wire, where gradients are copied into them on more than one GPU.
+    @Test func ddpBucketsHoldTheGradientsAgain() throws {
+        #expect(try footprint(gpus: 2, copies: true).gradientBucketBytes == Self.parameters * 4)
+        #expect(try footprint(gpus: 2, copies: true).totalBytes == 32_184 + 3_744 + 1_000 + 10_728)
+        #expect(try footprint(gpus: 2, precision: .fp16, copies: true, gradientBytes: 4).gradientBucketBytes == Self.parameters * 4)
+        #expect(try footprint(gpus: 2, precision: .fp16, copies: true).gradientBucketBytes == Self.parameters * 2)
+        // One GPU all-reduces nothing; without the copies the gradients are the buckets.
+        #expect(try footprint(gpus: 1, copies: true).gradientBucketBytes == 0)
+        #expect(try footprint(gpus: 8).gradientBucketBytes == 0)
+    }
+
+    /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.
+    @Test func aHybridBucketsOnlyItsDataParallelLayers() throws {
+        var setup = TrainingSetup(network: try Self.tinyNet(), precision: .fp32, batchPerGPU: 2, gpus: 2)
+        setup.ddpBucketCopies = true
+        let f = try MemoryFootprint.estimate(setup, strategy: .hybrid(scheme: .b, variant: .exact, from: "fc"), reservedBytes: 0)
+        #expect(f.gradientBucketBytes == 112 * 4)
+    }
+}
