@@ -1,11 +1,12 @@
 import Foundation
 import Hardware
+import Parallelism
 import Scenario
 import Simulation
 import Workload
 
 /// The JSON of `scalecast explain --json`: per run, the step's breakdown, the
-/// bottleneck sentence, per-layer compute, communication, resources and (with a
+/// bottleneck sentence, per-layer compute, communication, resources, memory and (with a
 /// kernel library) the convolution kernels chosen. Keys are snake_case; times in
 /// seconds, sizes in bytes, shares as fractions.
 public enum ExplainJSON {
@@ -39,6 +40,7 @@ public enum ExplainJSON {
         var communication: [Communication]
         var collectives: [Collective]
         var resources: [Resource]
+        var memory: Memory
         var kernels: [Kernel]
         var mechanisms: [Mechanism]
         @NullWhenAbsent var interference: Interference?
@@ -47,7 +49,7 @@ public enum ExplainJSON {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
-            case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, kernels
+            case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, memory, kernels
             case mechanisms, interference, network
         }
     }
@@ -169,6 +171,34 @@ public enum ExplainJSON {
         }
     }
 
+    /// One GPU's memory footprint (`MemoryFootprint`), part by part, in bytes.
+    struct Memory: Encodable {
+        var weightStateBytes: Double
+        var activationBytes: Double
+        var gradientBucketBytes: Double
+        var workspaceBytes: Double
+        var reservedBytes: Double
+        var totalBytes: Double
+        var gpuMemoryBytes: Double
+        var fits: Bool
+        enum CodingKeys: String, CodingKey {
+            case weightStateBytes = "weight_state_bytes", activationBytes = "activation_bytes"
+            case gradientBucketBytes = "gradient_bucket_bytes", workspaceBytes = "workspace_bytes", reservedBytes = "reserved_bytes"
+            case totalBytes = "total_bytes", gpuMemoryBytes = "gpu_memory_bytes", fits
+        }
+
+        init(_ f: MemoryFootprint, gpuMemoryBytes: Double) {
+            weightStateBytes = f.weightStateBytes
+            activationBytes = f.activationBytes
+            gradientBucketBytes = f.gradientBucketBytes
+            workspaceBytes = f.workspaceBytes
+            reservedBytes = f.reservedBytes
+            totalBytes = f.totalBytes
+            self.gpuMemoryBytes = gpuMemoryBytes
+            fits = f.totalBytes <= gpuMemoryBytes
+        }
+    }
+
     struct Kernel: Encodable {
         var layer: String
         /// Algorithm per pass; nil for a pass the layer does not run (a first layer's data gradient).
@@ -218,6 +248,7 @@ public enum ExplainJSON {
                                                            bytes: nil, mostly: nil) }
                        + analysis.links.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: $0.utilization,
                                                       bytes: $0.bytes, mostly: $0.topGroups.first?.group) },
+                   memory: Memory(try spec.memoryFootprint(for: spec.setup(gpus: gpus)), gpuMemoryBytes: spec.cluster.gpu.memoryBytes),
                    kernels: kernels,
                    mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,

@@ -21,7 +21,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
     var run: String?
 
-    @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources and kernels.")
+    @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources, memory and kernels.")
     var json = false
 
     @Option(name: .long, help: "List the N slowest layers (with a line for the rest and a total; default 20).")
@@ -66,6 +66,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms, network: spec.network)
+            text += MemoryReport.render(try spec.memoryFootprint(for: spec.setup(gpus: gpus)), gpuMemoryBytes: spec.cluster.gpu.memoryBytes)
             text += try KernelReport.render(spec, gpus: gpus)
         }
         if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }

@@ -36,8 +36,8 @@ import Testing
         #expect(runs.count == 2)
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
-                                 "loader_cores_per_gpu_needed", "bottleneck", "layers", "communication", "collectives", "resources", "kernels",
-                                 "mechanisms", "interference", "network"]
+                                 "loader_cores_per_gpu_needed", "bottleneck", "layers", "communication", "collectives", "resources", "memory",
+                                 "kernels", "mechanisms", "interference", "network"]
         for run in runs { #expect(Set(run.keys) == keys) }
         // Neither profile has schedule mechanisms or interference, and one node has no network: an empty
         // list and nulls, not missing keys.
@@ -56,6 +56,45 @@ import Testing
         #expect(sum > 0 && sum <= (runs[0]["compute_seconds"] as! Double) * 1.01)
         // The same scenario gives the same bytes.
         #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
+    }
+
+    /// `memory` lists the footprint's parts, which add up to the total `simulate` reports
+    /// for the same configuration; DDP's buckets appear where the profile copies gradients
+    /// into them, and a run too big for its board says so in the text.
+    @Test func memoryAddsUpToWhatSimulateReports() throws {
+        let path = try scenario("pytorch-ddp")
+        let out = CLI.execute(["explain", path, "--gpus", "2", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        let simulated = CLI.execute(["simulate", path, "--gpus", "2", "--json"])
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(simulated.stdout.utf8)) as? [String: Any])
+        let rows = try #require(results["results"] as? [[String: Any]])
+        #expect(rows.count == runs.count)
+        for (run, row) in zip(runs, rows) {
+            let memory = try #require(run["memory"] as? [String: Any])
+            let parts = ["weight_state_bytes", "activation_bytes", "gradient_bucket_bytes", "workspace_bytes", "reserved_bytes"]
+            let sum = try parts.reduce(0.0) { $0 + (try #require(memory[$1] as? Double)) }
+            let total = try #require(memory["total_bytes"] as? Double)
+            #expect(abs(sum - total) <= 1e-6 * total)
+            #expect(Double(try #require(row["peak_memory_bytes_per_gpu"] as? Int)) == total.rounded(.up))
+            #expect(memory["fits"] as? Bool == true && memory["gpu_memory_bytes"] as? Double == row["gpu_memory_bytes"] as? Double)
+        }
+        // AlexNet's 61,100,840 gradients in fp32 buckets under pytorch-ddp; none under ideal.
+        func buckets(_ run: [String: Any]) throws -> Double {
+            try #require((run["memory"] as? [String: Any])?["gradient_bucket_bytes"] as? Double)
+        }
+        #expect(try buckets(runs[0]) == 0)
+        #expect(try buckets(runs[1]) == 61_100_840.0 * 4)
+        let big = try write("""
+            name: too-big
+            model: vgg16
+            batch_per_gpu: 512
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [2]
+            """)
+        let text = CLI.execute(["explain", big, "--gpus", "2"])
+        #expect(text.stdout.contains("does NOT fit") && text.stdout.contains("activations kept for backward"), "\(text.stdout)\(text.stderr)")
     }
 
     /// A run across nodes describes its network: a rail-optimized one with its rails'
