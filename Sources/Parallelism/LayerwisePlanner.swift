@@ -46,6 +46,11 @@ struct LayerwisePlanner {
     /// worker and in every step, so priced out once per plan.
     private let dataForward: [ComputeWork?]
     private let dataBackward: [ComputeWork?]
+    /// Under gradient accumulation (`TrainingSetup.accumulationSteps` > 1), the backward
+    /// of the micro-batches that do not synchronize: the first's, whose gradients become
+    /// the parameters' own, and the later ones', which add theirs to them. Empty otherwise.
+    private let firstLocalBackward: [ComputeWork?]
+    private let laterLocalBackward: [ComputeWork?]
 
     private var net: Network { setup.network }
     /// Workers laid out in the graph (one when aggregated).
@@ -77,6 +82,16 @@ struct LayerwisePlanner {
         }
         dataForward = works(backward: false, Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
         var backward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
+        firstLocalBackward = setup.accumulationSteps > 1 ? backward : []
+        if setup.accumulationSteps > 1 {
+            // Autograd's AccumulateGrad adds each new gradient to the parameter's: one kernel
+            // per parameter tensor, reading both and writing the sum.
+            for i in data where backward[i] != nil {
+                backward[i]!.kernels += layers[i].kind.parameterTensors
+                backward[i]!.memoryBytes += 3 * Double(layers[i].cost.parameters * setup.gradientBytesPerElement)
+            }
+        }
+        laterLocalBackward = setup.accumulationSteps > 1 ? backward : []
         if setup.ddpBucketCopies && setup.gpus > 1 {
             // PyTorch DDP's autograd hook: each parameter tensor's gradient copied into its bucket.
             for i in data where backward[i] != nil {
@@ -147,8 +162,13 @@ struct LayerwisePlanner {
     /// Plans one step; `after[w]` are the tasks worker w must finish first.
     /// - Returns: for each worker, the tasks that end its step.
     private mutating func planStep(_ step: Int, after: [[Int]]) -> [[Int]] {
+        // Accumulated micro-batches: forward and backward on each worker alone.
+        var start = after
+        for micro in 0..<(setup.accumulationSteps - 1) {
+            start = planLocalPass(step, after: start, backward: micro == 0 ? firstLocalBackward : laterLocalBackward)
+        }
         // Data-parallel forward.
-        var forwardEnd = after
+        var forwardEnd = start
         for w in 0..<workers {
             for i in dataLayers {
                 guard let work = dataForward[i] else { continue }
@@ -167,6 +187,25 @@ struct LayerwisePlanner {
             dataDone = planDataBackward(step, start: backwardStart)
         }
         return (0..<workers).map { dataDone[$0] + modelDone[$0] }
+    }
+
+    /// One micro-batch of gradient accumulation on every worker: the data-parallel
+    /// forward, then `backward` in reverse, nothing exchanged.
+    /// - Returns: for each worker, the task that ends its pass.
+    private mutating func planLocalPass(_ step: Int, after: [[Int]], backward: [ComputeWork?]) -> [[Int]] {
+        precondition(split == nil, "gradient accumulation is planned for data parallelism only")
+        var end = after
+        for w in 0..<workers {
+            for i in dataLayers {
+                guard let work = dataForward[i] else { continue }
+                end[w] = [compute(.forward, layer: i, on: w, work: work, after: end[w], step: step)]
+            }
+            for i in dataLayers.reversed() {
+                guard let work = backward[i] else { continue }
+                end[w] = [compute(.backward, layer: i, on: w, work: work, after: end[w], step: step)]
+            }
+        }
+        return end
     }
 
     /// `work` (the forward pass, or with `backward` the backward pass, of layer `i`) with

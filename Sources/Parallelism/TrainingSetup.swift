@@ -43,6 +43,11 @@ public struct TrainingSetup: Sendable {
     public var updateKernelsPerTensor = 0
     /// Images over all GPUs per optimizer step; nil: every step (`ScheduleMechanisms.optimizerEveryImages`).
     public var optimizerEveryImages: Int?
+    /// Micro-batches of `batchPerGPU` per step, gradients accumulated locally (PyTorch DDP's
+    /// `no_sync()`): every micro-batch but the last runs forward and backward alone; the
+    /// last one also all-reduces the gradients and updates. 1: no accumulation. Data
+    /// parallelism only.
+    public var accumulationSteps = 1
     /// From this many GPUs on, a `direct` gradient all-reduce runs as cuda-convnet2's
     /// weight sync: each shard summed by its reducer, broadcast through host memory
     /// (`AllReduce`'s `cudaConvnet2Networks`); nil: never.
@@ -80,7 +85,8 @@ public struct TrainingSetup: Sendable {
         gradientBytesPerElement = precision.gradientBytes
     }
 
-    public var globalBatch: Int { batchPerGPU * gpus }
+    /// Images per step over every GPU: `batchPerGPU × gpus × accumulationSteps`.
+    public var globalBatch: Int { batchPerGPU * gpus * accumulationSteps }
     /// The share of steps the optimizer runs in: `min(1, global batch / optimizerEveryImages)`.
     public var optimizerShare: Double { optimizerEveryImages.map { min(1, Double(globalBatch) / Double($0)) } ?? 1 }
 }

@@ -9,7 +9,7 @@ import YAMLSupport
 
 extension Scenario {
     static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
-    public static let runKeys = ["label", "model", "batch_per_gpu", "precision", "cluster", "strategy", "cost_model",
+    public static let runKeys = ["label", "model", "batch_per_gpu", "accumulation_steps", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
 
     /// Reads and checks the scenario at `path`.
@@ -94,6 +94,12 @@ extension RunSpec {
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
         let strategyNode = try yaml.optional("strategy")
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)
+        let accumulationNode = try yaml.optional("accumulation_steps")
+        let accumulationSteps = try accumulationNode?.int(in: Limits.accumulationSteps) ?? 1
+        if let accumulationNode, accumulationSteps > 1, strategy.kind != .data {
+            throw accumulationNode.error("accumulation_steps (gradients accumulated over micro-batches, synchronized once a step) "
+                                         + "needs a data-parallel strategy; this run's is \(strategy.kind.rawValue)")
+        }
         let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"), baseDirectory: baseDirectory,
                                                             gpu: cluster.gpu, precision: Precision(rawValue: precisionName)!)
         var steps = 2
@@ -152,6 +158,7 @@ extension RunSpec {
                   gpuCounts: gpuCounts, training: training, pricing: pricing,
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
         self.software = software
+        self.accumulationSteps = accumulationSteps
     }
 
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {

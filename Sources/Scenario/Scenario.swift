@@ -27,6 +27,9 @@ public struct RunSpec: Sendable {
     public var network: Network
     public var precision: Precision
     public var batchPerGPU: Int
+    /// Micro-batches of `batchPerGPU` per step, gradients accumulated locally and
+    /// synchronized once, in the last (`accumulation_steps`; 1: none). Data parallelism only.
+    public var accumulationSteps = 1
     public var cluster: ClusterSpec
     public var strategy: Strategy
     public var costParameters: CostParameters
@@ -56,8 +59,13 @@ public struct RunSpec: Sendable {
     /// then replaces the buckets.
     public var strategySummary: String {
         let planned = plannedStrategy
-        guard planned.kind == .data, let fused = software.communication.fusionSummary else { return planned.summary }
-        return "data (\(planned.gradientSync.algorithm.rawValue), \(fused))"
+        var summary = planned.summary
+        if planned.kind == .data, let fused = software.communication.fusionSummary {
+            summary = "data (\(planned.gradientSync.algorithm.rawValue), \(fused))"
+        }
+        guard accumulationSteps > 1 else { return summary }
+        let accumulation = "\(accumulationSteps) micro-batches a step"
+        return summary.hasSuffix(")") ? summary.dropLast() + ", \(accumulation))" : summary + " (\(accumulation))"
     }
 
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
@@ -77,6 +85,7 @@ public struct RunSpec: Sendable {
         setup.ddpBucketCopies = mechanisms.ddpBucketCopies
         setup.updateKernelsPerTensor = mechanisms.updateKernelsPerTensor
         setup.optimizerEveryImages = mechanisms.optimizerEveryImages
+        setup.accumulationSteps = accumulationSteps
         setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
         setup.activationBroadcast = mechanisms.activationBroadcast
         setup.modelParallelExchanges = modelParallelExchanges
@@ -186,8 +195,10 @@ public struct RunSpec: Sendable {
     public func inputCopySeconds(gpus: Int, topology: Topology) -> Double {
         guard topology.hasHostMemory(node: 0) else { return 0 }
         let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
-        return software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, inputElements: network.layers[0].outputShape.elements,
-                                                    hostLinkBytesPerSecond: link)
+        // Per micro-batch, and a step runs `accumulationSteps` of them.
+        return Double(accumulationSteps)
+            * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, inputElements: network.layers[0].outputShape.elements,
+                                                   hostLinkBytesPerSecond: link)
     }
 
     /// How the run's model-parallel exchanges run: as a collective library's broadcasts,

@@ -241,6 +241,9 @@ public enum Limits {
     public static let runs = 64
     public static let gpuCountsPerRun = 64
     public static let batch = 1...1_000_000
+    /// Micro-batches accumulated per step (`accumulation_steps`): a step plans every one,
+    /// so the plan grows with it; 1,024 is beyond any recipe's.
+    public static let accumulationSteps = 1...1024
     public static let steps = 1...100
     /// Per-node counts: GPUs per node, NICs, GPUs per switch, switches per socket.
     public static let perNode = 1...1024
