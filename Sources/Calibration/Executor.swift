@@ -79,6 +79,9 @@ public final class Executor {
     /// - Throws: `ExecutorError` for a plan or network the executor cannot run.
     public init(graph: TaskGraph, setup: TrainingSetup, strategy: Strategy, options: Options = Options()) throws {
         guard graph.representedGPUs == graph.gpus else { throw ExecutorError("the executor runs expanded plans, not aggregated ones") }
+        guard setup.accumulationSteps == 1 else {
+            throw ExecutorError("the executor trains one batch per step; it does not accumulate gradients over micro-batches")
+        }
         guard !graph.usesHostMemory else {
             throw ExecutorError("the executor has no host memory: a parameter server across nodes (its shards in host memory) "
                                 + "or in host memory (ps-host) is simulated only")

@@ -83,14 +83,7 @@ struct LayerwisePlanner {
         dataForward = works(backward: false, Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
         var backward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
         firstLocalBackward = setup.accumulationSteps > 1 ? backward : []
-        if setup.accumulationSteps > 1 {
-            // Autograd's AccumulateGrad adds each new gradient to the parameter's: one kernel
-            // per parameter tensor, reading both and writing the sum.
-            for i in data where backward[i] != nil {
-                backward[i]!.kernels += layers[i].kind.parameterTensors
-                backward[i]!.memoryBytes += 3 * Double(layers[i].cost.parameters * setup.gradientBytesPerElement)
-            }
-        }
+        backward = backward.indices.map { i in backward[i].map { Self.accumulating($0, layer: layers[i], setup: setup) } }
         laterLocalBackward = setup.accumulationSteps > 1 ? backward : []
         if setup.ddpBucketCopies && setup.gpus > 1 {
             // PyTorch DDP's autograd hook: each parameter tensor's gradient copied into its bucket.
@@ -129,6 +122,7 @@ struct LayerwisePlanner {
     /// - Throws: `PlanTooLargeError` once the first step shows the whole plan would
     ///   pass `PlanLimits`.
     mutating func build() throws -> TaskGraph {
+        try checkAccumulatedSize()
         var stepDone = [[Int]](repeating: [], count: workers)
         for step in 0..<setup.steps {
             stepDone = planStep(step, after: stepDone)
@@ -139,6 +133,17 @@ struct LayerwisePlanner {
             }
         }
         return graph
+    }
+
+    /// Refuses, before laying out anything, a plan whose accumulated micro-batches alone
+    /// would pass `PlanLimits.tasks` (each is a forward and a backward task per layer and
+    /// worker, planned in full before `checkSize` sees the first step): a lower bound.
+    private func checkAccumulatedSize() throws {
+        guard setup.accumulationSteps > 1 else { return }
+        let passes = Double(dataForward.compactMap { $0 }.count + dataBackward.compactMap { $0 }.count)
+        let tasks = passes * Double(workers) * Double(setup.accumulationSteps) * Double(setup.steps)
+        guard tasks > Double(PlanLimits.tasks) else { return }
+        throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: tasks, estimatedExchangeWork: 0, isLowerBound: true)
     }
 
     /// Whether the graph planned so far is already beyond `PlanLimits`.
@@ -187,6 +192,18 @@ struct LayerwisePlanner {
             dataDone = planDataBackward(step, start: backwardStart)
         }
         return (0..<workers).map { dataDone[$0] + modelDone[$0] }
+    }
+
+    /// `work`, a layer's backward, with what gradient accumulation adds to it
+    /// (`TrainingSetup.accumulationSteps` > 1; else `work` itself): autograd's
+    /// AccumulateGrad adds each new gradient to the parameter's, one kernel per parameter
+    /// tensor reading both and writing the sum (3 × the gradient's bytes).
+    static func accumulating(_ work: ComputeWork, layer: Layer, setup: TrainingSetup) -> ComputeWork {
+        guard setup.accumulationSteps > 1, layer.kind.parameterTensors > 0 else { return work }
+        var w = work
+        w.kernels += layer.kind.parameterTensors
+        w.memoryBytes += 3 * Double(layer.cost.parameters * setup.gradientBytesPerElement)
+        return w
     }
 
     /// One micro-batch of gradient accumulation on every worker: the data-parallel

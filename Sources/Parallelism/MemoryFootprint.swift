@@ -13,11 +13,17 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// (`TrainingSetup.ddpBucketCopies`, more than one GPU): a second copy of every
     /// data-parallel gradient, in bytes; 0 otherwise.
     public var gradientBucketBytes: Double = 0
+    /// Autocast's 2-byte copies of the convolution and fully connected weights, each kept
+    /// by its layer from the forward to the backward (`TrainingSetup.autocastWeightCopies`,
+    /// fp16 or bf16), in bytes; 0 otherwise.
+    public var autocastCopyBytes: Double = 0
     /// The largest convolution workspace the chosen kernels use, in bytes (the
     /// allocator keeps the largest block it has handed out); 0 without a kernel library.
     public var workspaceBytes: Double = 0
 
-    public var totalBytes: Double { weightStateBytes + activationBytes + reservedBytes + gradientBucketBytes + workspaceBytes }
+    public var totalBytes: Double {
+        weightStateBytes + activationBytes + reservedBytes + gradientBucketBytes + autocastCopyBytes + workspaceBytes
+    }
 
     /// The footprint of one worker under `strategy`.
     ///
@@ -34,6 +40,11 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// gradients a second time: data-parallel parameters × `gradientBytesPerElement`
     /// (PyTorch's DistributedDataParallel documents that `gradient_as_bucket_view=True`, off
     /// by default, saves "the total gradients size" of memory).
+    /// Under `autocastWeightCopies` in fp16 or bf16, 2 bytes per convolution and fully
+    /// connected weight (biases aside: no layer keeps their casts for its backward) of the
+    /// worker's share: autocast casts a leaf parameter once per forward and caches the copy
+    /// until the autocast region ends (PyTorch, aten/src/ATen/autocast_mode.cpp, `cached_cast`),
+    /// and the convolution's or matrix product's autograd node keeps it for the backward.
     /// Convolution workspaces are added by the caller, who knows the kernels (`workspaceBytes`).
     public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) throws -> MemoryFootprint {
         let net = setup.network
@@ -58,6 +69,16 @@ public struct MemoryFootprint: Sendable, Equatable {
             }
         }
         var footprint = MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
+        if setup.autocastWeightCopies && setup.precision.activationBytes == 2 {
+            func weights(_ layer: Layer) -> Int {
+                switch layer.kind {
+                case .convolution(let c): return layer.cost.parameters - (c.bias ? c.outChannels : 0)
+                case .fullyConnected(let units, let bias): return layer.cost.parameters - (bias ? units : 0)
+                default: return 0
+                }
+            }
+            footprint.autocastCopyBytes = 2 * (sum(dataRange, weights) + (split == nil ? 0 : sum(modelRange, weights) / k))
+        }
         if setup.ddpBucketCopies && setup.gpus > 1 {
             footprint.gradientBucketBytes = sum(dataRange) { $0.cost.parameters } * Double(setup.gradientBytesPerElement)
         }

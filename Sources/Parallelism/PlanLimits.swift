@@ -38,7 +38,7 @@ public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
         if estimatedTasks > Double(PlanLimits.tasks) || estimatedDependencies > Double(PlanLimits.dependencies) {
             return "the plan would have \(isLowerBound ? "at least" : "about") \(sci(estimatedTasks)) tasks with \(sci(estimatedDependencies)) dependencies, "
                 + "more than ScaleCast simulates transfer by transfer (\(sci(Double(PlanLimits.tasks))) tasks, "
-                + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs or steps, "
+                + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs, steps or accumulation_steps, "
                 + "or simulation: {fidelity: aggregated} for data parallelism"
         }
         return "its model-parallel exchanges need about \(sci(estimatedExchangeWork)) transfer-sharing updates, "

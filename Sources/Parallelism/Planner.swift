@@ -22,6 +22,10 @@ public enum Planner {
                                          && symmetry!.ranks == setup.gpus && symmetry!.ranksPerNode % (setup.gpusPerNode ?? 0) == 0),
                      "a plan laid out for one node must be the same from every node")
         let split = try strategy.modelParallelStart(in: setup.network)
+        if setup.accumulationSteps > 1 && split != nil && setup.gpus > 1 {
+            throw ModelError("gradient accumulation (micro-batches synchronized once a step) needs data parallelism; "
+                             + "this plan splits layers from '\(setup.network.layers[split!].name)' over the GPUs")
+        }
         if setup.gpus == 1 {
             // One GPU synchronizes nothing, unless its variables live in host memory (`psHost`).
             let sync = strategy.kind == .data && strategy.gradientSync.algorithm.communicatesOnOneGPU
@@ -86,11 +90,14 @@ public enum Planner {
 
     /// Layer `i`'s backward work on one data-parallel worker as the plan runs it: the
     /// layer's own at the batch per GPU, with what the stack adds (a fused batch norm's
-    /// addend gradient, eager autograd's passes; `LayerwisePlanner.fused`). For estimates
-    /// made before planning (Horovod's gradient-ready times) that must match the plan.
+    /// addend gradient, eager autograd's passes; `LayerwisePlanner.fused`) and, under
+    /// gradient accumulation, the add of each gradient into the parameter's
+    /// (`LayerwisePlanner.accumulating`), as the step's synchronizing micro-batch runs it.
+    /// For estimates made before planning (Horovod's gradient-ready times) that must match the plan.
     public static func dataBackwardWork(ofLayer i: Int, setup: TrainingSetup) -> ComputeWork {
         let layer = setup.network.layers[i]
-        return LayerwisePlanner.fused(LayerWork.backward(layer, batch: setup.batchPerGPU, precision: setup.precision), layer: i,
-                                      backward: true, setup: setup, batch: setup.batchPerGPU, fraction: 1)
+        let work = LayerwisePlanner.fused(LayerWork.backward(layer, batch: setup.batchPerGPU, precision: setup.precision), layer: i,
+                                          backward: true, setup: setup, batch: setup.batchPerGPU, fraction: 1)
+        return LayerwisePlanner.accumulating(work, layer: layer, setup: setup)
     }
 }

@@ -4,8 +4,8 @@ import Workload
 public struct TrainingSetup: Sendable {
     public var network: Network
     public var precision: Precision
-    /// Examples each GPU processes per step (weak scaling: the global batch is
-    /// `batchPerGPU × gpus`).
+    /// Examples each GPU processes per micro-batch, which is a step unless gradients are
+    /// accumulated (weak scaling: the global batch is `batchPerGPU × gpus × accumulationSteps`).
     public var batchPerGPU: Int
     public var gpus: Int
     /// Training steps to lay out; reports use the last (steady state).
@@ -39,6 +39,9 @@ public struct TrainingSetup: Sendable {
     /// back on its bucket's update, one kernel each, where gradients are all-reduced
     /// (`ScheduleMechanisms.ddpBucketCopies`).
     public var ddpBucketCopies = false
+    /// Mixed precision as autocast runs it: each convolution and fully connected weight
+    /// also held as a 2-byte copy from its forward to its backward (`ExecutionProfile.autocastWeightCopies`).
+    public var autocastWeightCopies = false
     /// Optimizer kernels per parameter tensor; 0: one per bucket (`ScheduleMechanisms.updateKernelsPerTensor`).
     public var updateKernelsPerTensor = 0
     /// Images over all GPUs per optimizer step; nil: every step (`ScheduleMechanisms.optimizerEveryImages`).

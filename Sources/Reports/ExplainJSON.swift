@@ -3,6 +3,7 @@ import Hardware
 import Parallelism
 import Scenario
 import Simulation
+import YAMLSupport
 import Workload
 
 /// The JSON of `scalecast explain --json`: per run, the step's breakdown, the
@@ -173,28 +174,34 @@ public enum ExplainJSON {
 
     /// One GPU's memory footprint (`MemoryFootprint`), part by part, in bytes.
     struct Memory: Encodable {
-        var weightStateBytes: Double
-        var activationBytes: Double
-        var gradientBucketBytes: Double
-        var workspaceBytes: Double
-        var reservedBytes: Double
-        var totalBytes: Double
-        var gpuMemoryBytes: Double
+        var weightStateBytes: Int
+        var activationBytes: Int
+        var gradientBucketBytes: Int
+        var autocastCopyBytes: Int
+        var workspaceBytes: Int
+        var reservedBytes: Int
+        /// As `simulate`'s `peak_memory_bytes_per_gpu`: the parts' sum rounded up.
+        var totalBytes: Int
+        var gpuMemoryBytes: Int
         var fits: Bool
         enum CodingKeys: String, CodingKey {
             case weightStateBytes = "weight_state_bytes", activationBytes = "activation_bytes"
-            case gradientBucketBytes = "gradient_bucket_bytes", workspaceBytes = "workspace_bytes", reservedBytes = "reserved_bytes"
+            case gradientBucketBytes = "gradient_bucket_bytes", autocastCopyBytes = "autocast_copy_bytes"
+            case workspaceBytes = "workspace_bytes", reservedBytes = "reserved_bytes"
             case totalBytes = "total_bytes", gpuMemoryBytes = "gpu_memory_bytes", fits
         }
 
+        /// Each part rounded to whole bytes (a model-parallel share can be fractional).
         init(_ f: MemoryFootprint, gpuMemoryBytes: Double) {
-            weightStateBytes = f.weightStateBytes
-            activationBytes = f.activationBytes
-            gradientBucketBytes = f.gradientBucketBytes
-            workspaceBytes = f.workspaceBytes
-            reservedBytes = f.reservedBytes
-            totalBytes = f.totalBytes
-            self.gpuMemoryBytes = gpuMemoryBytes
+            func bytes(_ x: Double) -> Int { Int(saturating: x.rounded()) }
+            weightStateBytes = bytes(f.weightStateBytes)
+            activationBytes = bytes(f.activationBytes)
+            gradientBucketBytes = bytes(f.gradientBucketBytes)
+            autocastCopyBytes = bytes(f.autocastCopyBytes)
+            workspaceBytes = bytes(f.workspaceBytes)
+            reservedBytes = bytes(f.reservedBytes)
+            totalBytes = Int(saturating: f.totalBytes.rounded(.up))
+            self.gpuMemoryBytes = bytes(gpuMemoryBytes)
             fits = f.totalBytes <= gpuMemoryBytes
         }
     }

@@ -14,6 +14,7 @@ public enum MemoryReport {
         [Part(name: "weights, gradients and optimizer state", bytes: footprint.weightStateBytes),
          Part(name: "activations kept for backward", bytes: footprint.activationBytes),
          Part(name: "DDP's gradient buckets (ddp_bucket_copies)", bytes: footprint.gradientBucketBytes),
+         Part(name: "autocast's weight copies (autocast_weight_copies)", bytes: footprint.autocastCopyBytes),
          Part(name: "largest convolution workspace", bytes: footprint.workspaceBytes),
          Part(name: "CUDA context and allocator reserve", bytes: footprint.reservedBytes)]
     }

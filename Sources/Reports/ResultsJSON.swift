@@ -51,6 +51,7 @@ public enum ResultsJSON {
             try c.encode(nodes, forKey: .nodes)
             try c.encode(precision, forKey: .precision)
             try c.encode(batchPerGPU, forKey: .batchPerGPU)
+            try c.encode(accumulationSteps, forKey: .accumulationSteps)
             try c.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
             try c.encode(strategyDetail, forKey: .strategyDetail)
             try c.encode(scheme, forKey: .scheme)
@@ -79,6 +80,8 @@ public enum ResultsJSON {
         var nodes: Int
         var precision: String
         var batchPerGPU: Int
+        /// Micro-batches of `batchPerGPU` per step (`accumulation_steps`; 1: none).
+        var accumulationSteps: Int
         var gpuMemoryBytes: Int
         var strategyDetail: String
         /// "a", "b" or "c" for hybrid rows, null otherwise.
@@ -99,7 +102,7 @@ public enum ResultsJSON {
             case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
-                 gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu",
+                 gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
                  timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
@@ -126,7 +129,7 @@ public enum ResultsJSON {
                                             idle: r.metrics.idleSeconds),
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
-                batchPerGPU: r.batchPerGPU, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
+                batchPerGPU: r.batchPerGPU, accumulationSteps: r.metrics.globalBatch / max(1, r.batchPerGPU * r.gpus), gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil,

@@ -74,6 +74,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.autograd.reducesBroadcastGradient { o["broadcast_grad_sum_to"] = true }
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
+                if p.autocastWeightCopies { o["autocast_weight_copies"] = true }
                 if let collective = p.collective { o["collective"] = collective.rawValue }
                 if p.collectiveSMShare > 0 { o["collective_sm_share"] = p.collectiveSMShare }
                 for setting in p.mechanisms.settings + p.communication.settings {

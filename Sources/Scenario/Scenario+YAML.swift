@@ -97,8 +97,8 @@ extension RunSpec {
         let accumulationNode = try yaml.optional("accumulation_steps")
         let accumulationSteps = try accumulationNode?.int(in: Limits.accumulationSteps) ?? 1
         if let accumulationNode, accumulationSteps > 1, strategy.kind != .data {
-            throw accumulationNode.error("accumulation_steps (gradients accumulated over micro-batches, synchronized once a step) "
-                                         + "needs a data-parallel strategy; this run's is \(strategy.kind.rawValue)")
+            throw accumulationNode.error("gradient accumulation (micro-batches synchronized once a step) needs a data-parallel "
+                                         + "strategy; this run's is \(strategy.kind.rawValue)")
         }
         let costParameters = try RunSpec.readCostParameters(try yaml.optional("cost_model"), baseDirectory: baseDirectory,
                                                             gpu: cluster.gpu, precision: Precision(rawValue: precisionName)!)

@@ -75,6 +75,7 @@ public struct RunSpec: Sendable {
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
         setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
         setup.autograd = software.autograd
+        setup.autocastWeightCopies = software.autocastWeightCopies
         setup.gpusPerNode = cluster.gpusPerNode
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         let mechanisms = software.mechanisms
@@ -183,9 +184,13 @@ public struct RunSpec: Sendable {
     /// peers, as a synchronous step's wait for the slowest prices it (`Stragglers`):
     /// the boards' own spread of speeds (`GPUSpec.speedVariationCV`, the catalog's or
     /// `cluster.speed_variation_cv`) and the stack's step-to-step jitter
-    /// (`compute_jitter_cv`), independent, so their variances add.
+    /// (`compute_jitter_cv`), independent, so their variances add. The jitter is a
+    /// forward and backward pass's: over `accumulationSteps` independent micro-batches a
+    /// step's sum varies by `compute_jitter_cv / √accumulationSteps` of its mean, while a
+    /// slow board is as slow in every micro-batch.
     public var computeVariationCV: Double {
-        (cluster.gpu.speedVariationCV * cluster.gpu.speedVariationCV + software.computeJitterCV * software.computeJitterCV).squareRoot()
+        let jitter = software.computeJitterCV * software.computeJitterCV / Double(accumulationSteps)
+        return (cluster.gpu.speedVariationCV * cluster.gpu.speedVariationCV + jitter).squareRoot()
     }
 
     /// Seconds per step of the profile's synchronous input copies, amortized

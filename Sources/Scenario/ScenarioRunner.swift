@@ -141,7 +141,8 @@ public enum ScenarioRunner {
         let perStep = (compute / Double(graph.gpus) + longestTransfer) / Double(max(1, graph.steps))
         guard perStep.isFinite && perStep <= longestStepSeconds else {
             var error = run.batchLocation
-            error.message = "a step of \(run.network.name) with \(run.batchPerGPU) images per GPU on \(run.cluster.gpu.name) would take "
+            let batch = run.accumulationSteps > 1 ? "\(run.accumulationSteps) micro-batches of \(run.batchPerGPU)" : "\(run.batchPerGPU)"
+            error.message = "a step of \(run.network.name) with \(batch) images per GPU on \(run.cluster.gpu.name) would take "
                 + (perStep.isFinite ? "about \(String(format: "%.0f", perStep / 86400)) days" : "forever (the cost model gives no finite time)")
                 + "; check the hardware figures and the batch"
             throw error

@@ -90,6 +90,11 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// `.item()` before it lets the optimizer step, so the host cannot launch the
     /// update, nor anything after it, until the step's gradients are ready.
     public var hostSyncBeforeUpdate = false
+    /// Whether mixed precision is autocast's (`autocast_weight_copies:`): fp32 parameters,
+    /// each convolution and fully connected weight cast to fp16 or bf16 in the forward and
+    /// the copy kept by its layer for the backward, so that at the peak every such weight
+    /// is held a second time at 2 bytes (`MemoryFootprint`). No effect in fp32 or TF32.
+    public var autocastWeightCopies = false
     /// The all-reduce the stack runs its gradients with (`collective:`), where the
     /// scenario's `strategy.allreduce` does not name one; nil: the scenario's (ring
     /// by default). `nccl-auto` is NCCL choosing per collective, as its tuning does.
@@ -133,7 +138,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
             && batchNormFusion == .none && autograd == .none && memoryFormat == .nhwc && depthwiseKernels == .library && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
-            && collectiveSMShare == 0
+            && collectiveSMShare == 0 && !autocastWeightCopies
             && mechanisms.isNone && communication.isNone
     }
 
@@ -202,7 +207,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to"]
+        + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to",
+           "autocast_weight_copies"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
 
@@ -277,6 +283,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                     }
                     kernelLibrary = library
                 }
+            case "autocast_weight_copies":
+                autocastWeightCopies = try value.bool()
             case "host_sync_before_update":
                 hostSyncBeforeUpdate = try value.bool()
             case "collective":

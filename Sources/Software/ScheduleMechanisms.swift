@@ -157,7 +157,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `B / memcpy rate + B / hostLinkBytesPerSecond`, `B = batchPerGPU × inputElements ×
     /// inputBytesPerElement` bytes, and GPUs sharing a pipe copy one after another, so
     /// the wait is `min(gpus, inputCopyGPUsPerPipe)` such copies. It happens every
-    /// `syncInputCopyEveryImages / (batchPerGPU × gpus)` steps.
+    /// `syncInputCopyEveryImages / (batchPerGPU × gpus)` micro-batches (steps, unless the
+    /// run accumulates gradients: `RunSpec.inputCopySeconds` multiplies by the micro-batches
+    /// of a step).
     /// - Returns: 0 when no synchronous copy is modelled.
     public func inputCopySeconds(batchPerGPU: Int, gpus: Int, inputElements: Int, hostLinkBytesPerSecond: Double) -> Double {
         guard let every = syncInputCopyEveryImages, let bytesPerElement = inputBytesPerElement, let memcpy = inputMemcpyBytesPerSecond,

@@ -73,7 +73,8 @@ import Testing
         #expect(rows.count == runs.count)
         for (run, row) in zip(runs, rows) {
             let memory = try #require(run["memory"] as? [String: Any])
-            let parts = ["weight_state_bytes", "activation_bytes", "gradient_bucket_bytes", "workspace_bytes", "reserved_bytes"]
+            let parts = ["weight_state_bytes", "activation_bytes", "gradient_bucket_bytes", "autocast_copy_bytes", "workspace_bytes",
+                         "reserved_bytes"]
             let sum = try parts.reduce(0.0) { $0 + (try #require(memory[$1] as? Double)) }
             let total = try #require(memory["total_bytes"] as? Double)
             #expect(abs(sum - total) <= 1e-6 * total)

@@ -57,6 +57,22 @@ import Workload
         #expect(try footprint(gpus: 8).gradientBucketBytes == 0)
     }
 
+    /// Autocast's copies: 2 bytes per convolution and fully connected weight, biases
+    /// aside (conv 108, fc 2,560), in fp16 or bf16 only.
+    @Test func autocastCopiesTheWeightsOnceAtTwoBytes() throws {
+        func copies(_ precision: Precision, gpus: Int = 1) throws -> Double {
+            var setup = TrainingSetup(network: try Self.tinyNet(), precision: precision, batchPerGPU: 2, gpus: gpus)
+            setup.autocastWeightCopies = true
+            let f = try MemoryFootprint.estimate(setup, strategy: .data(), reservedBytes: 0)
+            #expect(f.totalBytes == f.weightStateBytes + f.activationBytes + f.autocastCopyBytes)
+            return f.autocastCopyBytes
+        }
+        #expect(try copies(.bf16) == 2 * (108 + 2_560))
+        #expect(try copies(.fp16, gpus: 4) == 2 * (108 + 2_560))
+        #expect(try copies(.fp32) == 0 && copies(.tf32) == 0)
+        #expect(try footprint(gpus: 1, precision: .bf16).autocastCopyBytes == 0)
+    }
+
     /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.
     @Test func aHybridBucketsOnlyItsDataParallelLayers() throws {
         var setup = TrainingSetup(network: try Self.tinyNet(), precision: .fp32, batchPerGPU: 2, gpus: 2)

@@ -1,3 +1,4 @@
+import Hardware
 import Parallelism
 import Simulation
 import Testing
@@ -43,6 +44,54 @@ import YAMLSupport
         // The first micro-batch's gradients become the parameters' own; the three after it add theirs.
         #expect(try kernels(tasks(four, gpus: 2, .backward)) == 4 * kernels(tasks(one, gpus: 2, .backward)) + 3 * 62)
         #expect(four.setup(gpus: 2).globalBatch == 4 * 32 * 2)
+    }
+
+    /// Under DDP's bucket copies only the synchronizing micro-batch copies gradients into
+    /// buckets (no_sync's hooks do nothing): ResNet-18's backward kernels over a step are
+    /// four passes, three adds and one set of copies, 62 tensors each.
+    @Test func onlyTheSynchronizingMicroBatchCopiesIntoBuckets() throws {
+        var one = try scenario(1).runs[0], four = try scenario(4).runs[0]
+        for run in [0, 1] {
+            var spec = run == 0 ? one : four
+            spec.software.mechanisms.ddpBucketCopies = true
+            if run == 0 { one = spec } else { four = spec }
+        }
+        func kernels(_ run: RunSpec) throws -> Int {
+            try tasks(run, gpus: 2, .backward).reduce(0) { total, task in
+                guard case .compute(let work) = task.work else { return total }
+                return total + work.kernels
+            }
+        }
+        let plain = try kernels(try scenario(1).runs[0])
+        #expect(try kernels(one) == plain + 62)
+        #expect(try kernels(four) == 4 * plain + 3 * 62 + 62)
+    }
+
+    /// Node 0 standing for every node, and one worker standing for all (aggregated), give
+    /// the expanded plan's step under accumulation too.
+    @Test func theFidelitiesAgreeUnderAccumulation() throws {
+        let cluster = "{gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}"
+        var run = try scenario(3, model: "alexnet-owt", batch: 64, gpus: [16], cluster: cluster).runs[0]
+        run.fidelity = .expanded
+        let symmetric = try ScenarioRunner.simulate(run, gpus: 16).metrics.stepSeconds
+        run.simulatesEveryNode = true
+        let every = try ScenarioRunner.simulate(run, gpus: 16).metrics.stepSeconds
+        run.simulatesEveryNode = false
+        run.fidelity = .aggregated
+        let aggregated = try ScenarioRunner.simulate(run, gpus: 16).metrics.stepSeconds
+        #expect(abs(symmetric - every) <= 1e-9 * every)
+        #expect(abs(aggregated - every) < 0.05 * every, "aggregated \(aggregated) s, expanded \(every) s")
+    }
+
+    /// cuda-convnet2's synchronous input copies are per micro-batch: a step of three pays three.
+    @Test func inputCopiesArePaidPerMicroBatch() throws {
+        let cluster = "{gpu: K20, gpus_per_node: 4, fabric: pcie-tree}"
+        let one = try scenario(1, model: "alexnet-owt", batch: 128, gpus: [2], cluster: cluster, software: "cuda-convnet2").runs[0]
+        let three = try scenario(3, model: "alexnet-owt", batch: 128, gpus: [2], cluster: cluster, software: "cuda-convnet2").runs[0]
+        let topology = Topology(cluster: one.simulatedCluster, gpus: 2)
+        let perStep = one.inputCopySeconds(gpus: 2, topology: topology)
+        #expect(perStep > 0)
+        #expect(abs(three.inputCopySeconds(gpus: 2, topology: topology) - 3 * perStep) <= 1e-12)
     }
 
     /// On one GPU a step of four micro-batches is four forward and backward passes, three

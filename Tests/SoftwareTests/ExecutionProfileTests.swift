@@ -269,7 +269,8 @@ func loadError(_ yaml: String) throws -> ConfigError {
 /// The per-tensor host fields refuse bad values at their line.
 @Suite struct PerTensorFieldErrorTests {
     @Test(arguments: [("update_kernels_per_tensor: -1", "update_kernels_per_tensor"), ("update_kernels_per_tensor: 1.5", "update_kernels_per_tensor"),
-                      ("optimizer_every_images: 0", "optimizer_every_images"), ("ddp_bucket_copies: maybe", "ddp_bucket_copies")])
+                      ("optimizer_every_images: 0", "optimizer_every_images"), ("ddp_bucket_copies: maybe", "ddp_bucket_copies"),
+                      ("autocast_weight_copies: 2", "autocast_weight_copies")])
     func badValuesAreLocated(field: String, key: String) throws {
         let error = try scenarioError("software: {profile: ideal, \(field)}")
         #expect(error.keyPath == "software.\(key)")
@@ -298,6 +299,10 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(ddp.mechanisms.ddpBucketCopies && ddp.mechanisms.updateKernelsPerTensor == 0)
         #expect(ddp.sources["ddp_bucket_copies"]?.contains("gradient_as_bucket_view") == true)
         #expect(try #require(catalog.profile(named: "pytorch-compiled")).mechanisms.ddpBucketCopies == false)
+        // Mixed precision as autocast runs it, sourced, in both eager PyTorch profiles.
+        #expect(ddp.autocastWeightCopies && ddp.sources["autocast_weight_copies"]?.contains("cached_cast") == true)
+        #expect(try #require(catalog.profile(named: "dle-pytorch-21.03")).autocastWeightCopies)
+        #expect(try #require(catalog.profile(named: "ideal")).autocastWeightCopies == false)
     }
 
     /// The DLE profile prices the per-tensor work and says where each figure comes from.
