@@ -33,6 +33,33 @@ public enum LayerKind: Hashable, Sendable {
     case concat
     case flatten
 
+    /// Whether the layer's backward reads its input tensor, so that autograd keeps the
+    /// producer's output until then (PyTorch, `tools/autograd/derivatives.yaml`): every kind
+    /// but `add` (its gradient is the output's, `handle_r_to_c(..., grad)`, nothing saved),
+    /// `concat` (`cat_tensors_backward` keeps only the inputs' sizes) and `dropout` (it
+    /// keeps its mask). An in-place ReLU counts as reading it: the output it saves is the
+    /// same storage. A view (`flatten`) counts too: its readers read the producer's storage.
+    public var readsInputInBackward: Bool {
+        switch self {
+        case .add, .concat, .dropout: return false
+        default: return true
+        }
+    }
+
+    /// Whether the layer's `LayerCost.storedActivationElements` is its own output, kept for
+    /// the layers that read it (convolutions, fully connected layers, batch norms, pools,
+    /// response norms, adds and concats), rather than a tensor its own backward reads (an
+    /// activation's input, a dropout's mask, a channel scale's operands).
+    public var storesOutputForReaders: Bool {
+        switch self {
+        case .convolution, .fullyConnected, .batchNorm, .maxPool, .averagePool, .adaptiveAveragePool, .localResponseNorm,
+             .add, .concat:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// A short name for tables: `conv`, `fc`, `maxpool`...
     public var shortName: String {
         switch self {

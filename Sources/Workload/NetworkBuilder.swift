@@ -173,8 +173,25 @@ public struct NetworkBuilder {
 
     /// The finished network.
     /// - Throws: `ModelError` if it has no layer besides the input.
+    /// The network, with the outputs no later layer's backward reads dropped from the
+    /// activations kept for backward: a layer that keeps its output for its readers
+    /// (`LayerKind.storesOutputForReaders`) keeps nothing when every layer it feeds reads
+    /// no input (`readsInputInBackward`: a residual add, a concat, a dropout). A ResNet
+    /// bottleneck's last batch norm and its shortcut's feed only the add, so autograd frees
+    /// their outputs after the forward.
     public func finish() throws -> Network {
         guard layers.count > 1 else { throw ModelError("model '\(name)' has no layers") }
-        return Network(name: name, layers: layers)
+        var finished = layers
+        var fed = [Bool](repeating: false, count: layers.count), read = fed
+        for layer in layers {
+            for i in layer.inputs {
+                fed[i] = true
+                if layer.kind.readsInputInBackward { read[i] = true }
+            }
+        }
+        for i in finished.indices where finished[i].kind.storesOutputForReaders && fed[i] && !read[i] {
+            finished[i].cost.storedActivationElements = 0
+        }
+        return Network(name: name, layers: finished)
     }
 }
