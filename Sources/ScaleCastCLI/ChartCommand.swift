@@ -142,7 +142,13 @@ enum ChartBuilder {
     static func bandwidth(_ spec: RunSpec, catalog: Catalog, gpus: [Int]?, link: String?, values: [Double]?,
                           format: Chart.Format) throws -> Chart {
         let counts = gpus ?? spec.gpuCounts.filter { $0 > 1 }
-        guard let largest = counts.max() else { throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1") }
+        guard let largest = counts.max() else {
+            guard gpus == nil else { throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1") }
+            // The counts came from the scenario: say where.
+            var error = spec.gpusLocation
+            error.message = "a bandwidth what-if needs a GPU count above 1, and this run lists only 1 GPU (add a larger count, or pass --gpus)"
+            throw error
+        }
         for count in counts { try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation) }
         let choice: WhatIf.LinkChoice
         if let link {

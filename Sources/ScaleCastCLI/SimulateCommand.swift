@@ -71,7 +71,8 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
         return (first.runLabel.map { "\($0): " } ?? "") + "\(first.model) with \(first.batchPerGPU) images per GPU does not fit at \(at): "
             + "it needs \(need) GiB per GPU, but the \(first.gpuModel) has \(Format.gib(first.gpuMemoryBytes)) GiB; "
-            + "lower batch_per_gpu or use a precision with smaller activations"
+            + "lower batch_per_gpu (with accumulation_steps to keep the global batch, under data parallelism) "
+            + "or use a precision with smaller activations"
     }
 
     /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.

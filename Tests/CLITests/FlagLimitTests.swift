@@ -82,6 +82,20 @@ import Testing
         #expect(output.stderr == "error: --out: the folder name is empty\n")
     }
 
+    /// A scenario whose run lists only one GPU gives a bandwidth chart nothing to vary: the
+    /// error names the scenario's `gpus` line, not a flag the user did not pass (found by
+    /// `make fuzz`, seed 20261204).
+    @Test func aBandwidthChartOfOneGPUNamesTheScenariosLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-bw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("one.yaml").path
+        try "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [1]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let output = CLI.execute(["chart", "bandwidth", path, "--out", dir.appendingPathComponent("chart").path])
+        #expect(output.exitCode == 2)
+        #expect(output.stderr.hasPrefix("error: \(path):4: gpus: a bandwidth what-if needs a GPU count above 1"), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("chart").path))
+    }
+
     @Test func aChartDrawsAtMost64Bandwidths() {
         let many = (1...65).map(String.init).joined(separator: ",")
         let output = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--bandwidths", many, "--out", "/tmp/scalecast-never"])
