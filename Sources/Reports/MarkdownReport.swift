@@ -82,6 +82,18 @@ public enum MarkdownReport {
         }
     }
 
+    /// What one GPU of configuration `r` holds, part by part (`MemoryReport.parts`, the
+    /// parts it has), against the board: the "does it fit" of the results table, explained.
+    static func memorySection(_ r: ConfigurationResult) -> String {
+        var out = "\n## Memory per GPU of the fastest configuration\n\n"
+        out += "\(Format.gib(r.memory.totalBytes)) GiB of the \(r.gpuModel)'s \(Format.gib(r.gpuMemoryBytes)) GiB: "
+            + (r.fitsInMemory ? "it fits" : "**it does not fit**") + ".\n\n| part | GiB |\n|---|---:|\n"
+        for part in MemoryReport.parts(r.memory) where part.bytes > 0 {
+            out += "| \(part.name) | \(Format.fixed(part.bytes / 1_073_741_824, 2)) |\n"
+        }
+        return out
+    }
+
     /// The best configuration: the most images per second among those that fit in memory.
     public static func best(of results: [ConfigurationResult]) -> ConfigurationResult? {
         let fitting = results.filter(\.fitsInMemory)
@@ -130,6 +142,7 @@ public enum MarkdownReport {
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |\n"
         }
+        out += memorySection(b)
         out += "\n## Assumptions\n\n"
         for run in input.scenario.runs {
             let p = run.costParameters

@@ -26,6 +26,22 @@ import Testing
         #expect(answer.contains(" and costs $"))
     }
 
+    /// The report explains the fastest configuration's "fits": its memory part by part,
+    /// the parts adding up to the total it states.
+    @Test func theReportBreaksDownTheFastestConfigurationsMemory() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", "scenarios/default.yaml", "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "\n## ").first { $0.hasPrefix("Memory per GPU of the fastest configuration") })
+        let stated = try #require(section.range(of: #"[0-9.]+ GiB of the A100-SXM4-80GB's 80.0 GiB: it fits"#, options: .regularExpression))
+        let total = try #require(Double(section[stated].split(separator: " ")[0]))
+        let parts = section.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| part") }
+        #expect(parts.contains { $0.hasPrefix("| activations kept for backward |") })
+        let sum = parts.compactMap { Double($0.split(separator: "|").last!.trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
+        #expect(abs(sum - total) <= 0.05 + 0.005 * Double(parts.count), "\(parts) against \(total)")
+    }
+
     /// simulate adds time and cost to train for runs that state them, and only for those.
     @Test func simulateShowsTimeAndCostToTrain() throws {
         let priced = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml"])
