@@ -70,14 +70,14 @@ public struct MemoryFootprint: Sendable, Equatable {
         }
         var footprint = MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
         if setup.autocastWeightCopies && setup.precision.activationBytes == 2 {
-            func weights(_ layer: Layer) -> Int {
+            func castWeights(_ layer: Layer) -> Int {
                 switch layer.kind {
                 case .convolution(let c): return layer.cost.parameters - (c.bias ? c.outChannels : 0)
                 case .fullyConnected(let units, let bias): return layer.cost.parameters - (bias ? units : 0)
                 default: return 0
                 }
             }
-            footprint.autocastCopyBytes = 2 * (sum(dataRange, weights) + (split == nil ? 0 : sum(modelRange, weights) / k))
+            footprint.autocastCopyBytes = 2 * (sum(dataRange, castWeights) + (split == nil ? 0 : sum(modelRange, castWeights) / k))
         }
         if setup.ddpBucketCopies && setup.gpus > 1 {
             footprint.gradientBucketBytes = sum(dataRange) { $0.cost.parameters } * Double(setup.gradientBytesPerElement)

@@ -1,6 +1,6 @@
 import Parallelism
 
-/// `explain`'s memory section: what one GPU holds to train (`MemoryFootprint`), part by
+/// `explain`'s and `report`'s memory sections: what one GPU holds to train (`MemoryFootprint`), part by
 /// part, against the board's memory, so that "does it fit" comes with why.
 public enum MemoryReport {
     /// One part of the footprint: what it is and its bytes, in the order `explain` prints them.

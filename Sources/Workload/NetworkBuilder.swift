@@ -171,14 +171,13 @@ public struct NetworkBuilder {
         return try add("\(name).2", activation, inPlace: true)
     }
 
-    /// The finished network.
-    /// - Throws: `ModelError` if it has no layer besides the input.
-    /// The network, with the outputs no later layer's backward reads dropped from the
-    /// activations kept for backward: a layer that keeps its output for its readers
+    /// The finished network, with the outputs no later layer's backward reads dropped from
+    /// the activations kept for backward: a layer that keeps its output for its readers
     /// (`LayerKind.storesOutputForReaders`) keeps nothing when every layer it feeds reads
     /// no input (`readsInputInBackward`: a residual add, a concat, a dropout). A ResNet
     /// bottleneck's last batch norm and its shortcut's feed only the add, so autograd frees
     /// their outputs after the forward.
+    /// - Throws: `ModelError` if it has no layer besides the input.
     public func finish() throws -> Network {
         guard layers.count > 1 else { throw ModelError("model '\(name)' has no layers") }
         var finished = layers
