@@ -63,7 +63,8 @@ public struct Plan: Sendable {
 
     /// What holds a configuration back, in words: the CPU loaders when the GPUs wait for
     /// them at least 0.5% of the step (1% as printed; faster GPUs would then not help),
-    /// else communication when the GPUs wait on it over 30% of the step, else waiting for
+    /// else communication when the GPUs wait on it over 30% of the step (under data
+    /// parallelism naming the two remedies, a faster network and accumulation), else waiting for
     /// the slowest GPU and for periodic work when those take 10% of it or more, else poor
     /// scaling, else compute. Waiting for the slowest worker and for work done once per
     /// interval is no communication (rows written before those waits were recorded count
@@ -79,7 +80,10 @@ public struct Plan: Sendable {
         let communication = row.exposedCommunicationSeconds + max(0, row.idleSeconds - input - straggler - periodic)
         if communication / row.stepSeconds > 0.3 {
             let where_ = row.vary["network_gbps"].map { " at \($0) Gb/s" } ?? ""
-            return "it is communication-bound\(where_): GPUs wait on communication \(percent(communication))% of each step"
+            // Under data parallelism accumulating gradients pays the all-reduce once per several micro-batches.
+            let remedy = row.strategy == "data"
+                ? "; a faster network, or gradient accumulation (accumulation_steps, a larger global batch), would help" : ""
+            return "it is communication-bound\(where_): GPUs wait on communication \(percent(communication))% of each step" + remedy
         }
         if (straggler + periodic) / row.stepSeconds >= 0.1 {
             return "its GPUs wait \(percent(straggler + periodic))% of each step for the slowest GPU (\(percent(straggler))%) "

@@ -218,6 +218,11 @@ let planScenario = """
         row.stragglerWaitSeconds = extra * 0.3
         row.periodicSeconds = 0
         #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
+        // A data-parallel run is told its two remedies; another strategy is not offered accumulation.
+        #expect(Plan.limit(of: row).hasSuffix("a faster network, or gradient accumulation (accumulation_steps, a larger global batch), would help"))
+        var hybrid = row
+        hybrid.strategy = "hybrid"
+        #expect(!Plan.limit(of: hybrid).contains("accumulation"))
         row.stragglerWaitSeconds = nil
         row.periodicSeconds = nil
         #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
