@@ -129,7 +129,7 @@ public enum ResultsJSON {
                                             idle: r.metrics.idleSeconds),
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
-                batchPerGPU: r.batchPerGPU, accumulationSteps: r.metrics.globalBatch / max(1, r.batchPerGPU * r.gpus), gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
+                batchPerGPU: r.batchPerGPU, accumulationSteps: r.accumulationSteps, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil,

@@ -15,6 +15,8 @@ public struct ConfigurationResult: Sendable {
     public var strategySummary: String
     public var precision: String
     public var batchPerGPU: Int
+    /// Micro-batches of `batchPerGPU` per step (the run's `accumulation_steps`; 1: none).
+    public var accumulationSteps = 1
     public var metrics: StepMetrics
     /// Images/s relative to the same run on one GPU.
     public var speedup: Double

@@ -217,7 +217,7 @@ public enum ScenarioRunner {
                     runLabel: run.label, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue,
-                    batchPerGPU: run.batchPerGPU, metrics: metrics,
+                    batchPerGPU: run.batchPerGPU, accumulationSteps: run.accumulationSteps, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))
             }

@@ -80,6 +80,8 @@ import Testing
             #expect(abs(sum - total) <= 1e-6 * total)
             #expect(Double(try #require(row["peak_memory_bytes_per_gpu"] as? Int)) == total.rounded(.up))
             #expect(memory["fits"] as? Bool == true && memory["gpu_memory_bytes"] as? Double == row["gpu_memory_bytes"] as? Double)
+            // The run accumulates nothing: one micro-batch a step, the global batch 64 x 2.
+            #expect(row["accumulation_steps"] as? Int == 1 && row["global_batch"] as? Int == 128)
         }
         // AlexNet's 61,100,840 gradients in fp32 buckets under pytorch-ddp; none under ideal.
         func buckets(_ run: [String: Any]) throws -> Double {

@@ -121,6 +121,13 @@ import YAMLSupport
         #expect(b.imagesPerSecond > 1.1 * a.imagesPerSecond)
     }
 
+    /// simulate's results carry the micro-batches and the global batch they make.
+    @Test func resultsCarryTheMicroBatches() throws {
+        let results = try ScenarioRunner.results(try scenario(4))
+        #expect(results.map(\.accumulationSteps) == [4, 4])
+        #expect(results.map(\.metrics.globalBatch) == [4 * 32, 4 * 32 * 2])
+    }
+
     /// The run says it accumulates in its strategy's summary (tables, JSON, explain).
     @Test func theSummaryNamesTheMicroBatches() throws {
         #expect(try scenario(4).runs[0].strategySummary == "data (ring, 25 MB buckets, 4 micro-batches a step)")
