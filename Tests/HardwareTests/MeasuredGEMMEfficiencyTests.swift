@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import Hardware
+
+/// The catalog's `max_efficiency` of the GPUs in `scenarios/validation/torch-mm/` is derived
+/// from that file, as its README says: `min(1, median TFLOP/s / dense peak)`, three decimals.
+@Suite struct MeasuredGEMMEfficiencyTests {
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../scenarios/validation/torch-mm/torch-mm-tflops.csv").standardizedFileURL
+
+    /// TFLOP/s per catalog GPU and precision, every row of the file.
+    static func rates() throws -> [String: [String: [Double]]] {
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.first == "catalog_gpu,device,contributor,setting,precision,tflops")
+        var rates: [String: [String: [Double]]] = [:]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            #expect(fields.count == 6, "\(line)")
+            let tflops = try #require(Double(fields[5]), "\(line)")
+            rates[fields[0], default: [:]][fields[4], default: []].append(tflops)
+        }
+        return rates
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    @Test func catalogEfficienciesAreTheFilesMediansOverThePeaks() throws {
+        let catalog = try Catalog.builtIn()
+        let rates = try Self.rates()
+        #expect(Set(rates.keys) == ["RTX-3090", "A100-SXM4-80GB", "H100-SXM5", "H200-SXM", "L40S", "B200-SXM"])
+        for (name, byPrecision) in rates {
+            let gpu = try #require(catalog.gpu(named: name), "\(name) is not in the catalog")
+            #expect(Set(gpu.maxEfficiency.keys) == Set(byPrecision.keys), "\(name): the catalog's precisions are not the file's")
+            for (precision, values) in byPrecision {
+                let peak = try #require(gpu.peakFLOPsPerSecond[precision], "\(name) has no \(precision) peak") / 1e12
+                let expected = (min(1, Self.median(values) / peak) * 1000).rounded() / 1000
+                #expect(gpu.maxEfficiency[precision] == expected, "\(name) \(precision): catalog \(gpu.maxEfficiency[precision] ?? 0), file \(expected)")
+            }
+            #expect(gpu.measured?.contains("torch-performance-test-data") == true, "\(name)'s measured: does not name the source")
+        }
+    }
+
+    /// The GeForce board's fp32-accumulate tensor rate is measured above its whitepaper peak,
+    /// so the catalog caps it at the whole peak; the data-centre boards stay well under it.
+    @Test func onlyTheHalfRateGeForceTensorPathReachesItsPeak() throws {
+        let rates = try Self.rates()
+        let catalog = try Catalog.builtIn()
+        let geforce = try #require(catalog.gpu(named: "RTX-3090"))
+        #expect(Self.median(try #require(rates["RTX-3090"]?["fp16"])) > 71)
+        #expect(geforce.maxEfficiency["fp16"] == 1)
+        for name in ["A100-SXM4-80GB", "H100-SXM5", "H200-SXM", "L40S", "B200-SXM"] {
+            let gpu = try #require(catalog.gpu(named: name))
+            #expect(try #require(gpu.maxEfficiency["fp16"]) < 0.9, "\(name)")
+        }
+    }
+}
