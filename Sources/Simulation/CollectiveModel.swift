@@ -45,6 +45,8 @@ public final class CollectiveModel {
         var perNode: Int?
         var nccl: NCCLRun?
         var bytes: Double?
+        /// One stage of a staged collective (`stageSeconds`); nil: the whole collective.
+        var stage: Int?
     }
 
     /// Prices shared between models of topologies with the same wiring (`SharedCollectivePrices`).
@@ -83,6 +85,34 @@ public final class CollectiveModel {
         }
         let (secondsPerByte, latency) = cache[key]!
         return work.bytes * secondsPerByte + latency
+    }
+
+    /// Seconds of each stage of `work`, in order, where its algorithm runs stages on
+    /// different resources that consecutive collectives pipeline; `[seconds(for: work)]`
+    /// elsewhere. The parameter server across nodes (`parameterServerStages`) has three:
+    /// inside the nodes (ring steps and copies to host memory), the network (push and pull),
+    /// inside the nodes again (copies back and ring steps). Its collectives do not run in
+    /// issue order (`AllReduceAlgorithm.runsInIssueOrder`): the expanded plan lets one
+    /// bucket's network stage run while the next bucket's first stage does, and shares
+    /// the NICs among the buckets in the network at once; so the aggregated run gives each
+    /// stage its own resource, shared equally among the collectives in it (`GraphRun`,
+    /// `SharedResource`). The stages sum to `seconds(for:)`.
+    public func stageSeconds(for work: CollectiveWork) -> [Double] {
+        guard work.kind == .allReduce, work.algorithm == .parameterServer, work.nccl == nil, work.ranks > 1 else {
+            return [seconds(for: work)]
+        }
+        let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
+        guard nodes.members.count > 1 else { return [seconds(for: work)] }
+        return (0..<3).map { stage in
+            let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, stage: stage)
+            if cache[key] == nil {
+                let phases = parameterServerStages(nodes)[stage]
+                cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(phases) }
+                    : price(phases)
+            }
+            let (secondsPerByte, latency) = cache[key]!
+            return work.bytes * secondsPerByte + latency
+        }
     }
 
     /// Seconds per byte and seconds of latency of `work`'s collective on this topology.
@@ -391,27 +421,7 @@ public final class CollectiveModel {
             for mask in masks.reversed() { phases.append((exchange(mask), 1)) }
             if extra > 0 { phases.append((Phase(pairs: (0..<extra).map { (2 * $0 + 1, 2 * $0) }, fraction: 1), 1)) }
         case .parameterServer:
-            let hosts = nodes.nodes.map { topology.hostEndpoint(node: $0) }
-            let servers = hosts.count, longest = nodes.members.map(\.count).max()!
-            // Nodes of fewer GPUs finish their rings sooner; each phase holds the rings still running.
-            func ringStep(_ t: Int) -> Phase {
-                Phase(transfers: nodes.members.filter { $0.count - 1 > t }.flatMap { m in
-                    m.indices.map { (m[$0], m[($0 + 1) % m.count], 1 / Double(m.count)) }
-                })
-            }
-            func copies(toHost: Bool) -> Phase {
-                Phase(transfers: nodes.members.indices.flatMap { a in
-                    nodes.members[a].map { toHost ? ($0, hosts[a], 1 / Double(nodes.members[a].count))
-                                                  : (hosts[a], $0, 1 / Double(nodes.members[a].count)) }
-                })
-            }
-            let push = (0..<servers).flatMap { a in (0..<servers).filter { $0 != a }.map { (hosts[a], hosts[$0]) } }
-            for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
-            phases.append((copies(toHost: true), 1))
-            phases.append((Phase(pairs: push, fraction: 1 / Double(servers)), 1))
-            phases.append((Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1))
-            phases.append((copies(toHost: false), 1))
-            for t in 0..<(longest - 1) { phases.append((ringStep(t), 1)) }
+            phases = parameterServerStages(nodes).flatMap { $0 }
         case .psHost, .psGPUs:
             // Every rank's whole gradient to the server (node 0's host memory, or GPU 0 standing
             // for whichever GPU serves: on uniform links they cost the same), then back.
@@ -422,6 +432,32 @@ public final class CollectiveModel {
             break
         }
         return price(phases)
+    }
+
+    /// The parameter server's phases (two or more nodes) in its three stages: g−1
+    /// intra-node ring phases (B/g) and a copy of B/g from every GPU to its node's host
+    /// memory; the push (every node's host to every other, B/S) and the pull (the same,
+    /// back); the copy back (B/g) and g−1 intra-node ring phases.
+    private func parameterServerStages(_ nodes: NodeGroups) -> [[(phase: Phase, repeats: Int)]] {
+        let hosts = nodes.nodes.map { topology.hostEndpoint(node: $0) }
+        let servers = hosts.count, longest = nodes.members.map(\.count).max()!
+        // Nodes of fewer GPUs finish their rings sooner; each phase holds the rings still running.
+        func ringStep(_ t: Int) -> Phase {
+            Phase(transfers: nodes.members.filter { $0.count - 1 > t }.flatMap { m in
+                m.indices.map { (m[$0], m[($0 + 1) % m.count], 1 / Double(m.count)) }
+            })
+        }
+        func copies(toHost: Bool) -> Phase {
+            Phase(transfers: nodes.members.indices.flatMap { a in
+                nodes.members[a].map { toHost ? ($0, hosts[a], 1 / Double(nodes.members[a].count))
+                                              : (hosts[a], $0, 1 / Double(nodes.members[a].count)) }
+            })
+        }
+        let push = (0..<servers).flatMap { a in (0..<servers).filter { $0 != a }.map { (hosts[a], hosts[$0]) } }
+        let rings = (0..<(longest - 1)).map { (phase: ringStep($0), repeats: 1) }
+        return [rings + [(copies(toHost: true), 1)],
+                [(Phase(pairs: push, fraction: 1 / Double(servers)), 1), (Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1)],
+                [(copies(toHost: false), 1)] + rings]
     }
 
     /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's

@@ -20,6 +20,9 @@ final class GraphRun: EventHandler {
         case computeDone
         /// `target`'s collective stream (aggregated collectives): its running job is due.
         case collectiveDone
+        /// A stage of staged collectives (`CollectiveModel.stageSeconds`) on GPU
+        /// `target / 3`, stage `target % 3`: a job is due.
+        case collectiveStageDone
         /// `target`'s host thread: its running kernel launch is due.
         case launchDone
         /// The network: flows may be due.
@@ -78,6 +81,13 @@ final class GraphRun: EventHandler {
     let network: FlowNetwork
     let gpus: [SerialResource]
     let collectiveStreams: [SerialResource]
+    /// Per GPU that has run a staged collective, one resource per stage, shared by the
+    /// collectives in that stage (made when first needed): such collectives do not run in
+    /// issue order (`AllReduceAlgorithm.runsInIssueOrder`), and the expanded run shares the
+    /// links among those in flight.
+    private var collectiveStages: [Int: [SharedResource]] = [:]
+    /// Per staged collective task under way, the durations of its stages.
+    private var stageDurations: [Int: [SimDuration]] = [:]
     let collectives: CollectiveModel
     let interference: CollectiveInterference?
     let collectiveBlocks: InFlightCollectives?
@@ -203,6 +213,9 @@ final class GraphRun: EventHandler {
             gpus[Int(event.target)].complete(event, finished: { finish($0, at: now) }, started: { starts[$0] = now })
         case .collectiveDone:
             collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
+        case .collectiveStageDone:
+            let gpu = Int(event.target) / 3, stage = Int(event.target) % 3
+            collectiveStages[gpu]![stage].complete(event) { collectiveStageEnded($0, stage: stage) }
         case .launchDone:
             hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
         case .networkWake:
@@ -256,8 +269,14 @@ final class GraphRun: EventHandler {
             startTransfer(id, bytes: bytes, destination: destination)
         case .collective:
             guard case .collective(let work) = tasks[id].work else { return }
-            let duration = SimDuration(secondsRoundingUp: collectives.seconds(for: work))
-            collectiveStreams[devices[id]].submit(task: id, duration: duration) { [self] in collectiveStarted($0) }
+            let stages = collectives.stageSeconds(for: work).map { SimDuration(secondsRoundingUp: $0) }
+            guard stages.count > 1 else {
+                return collectiveStreams[devices[id]].submit(task: id, duration: stages[0]) { [self] in collectiveStarted($0) }
+            }
+            precondition(stages.count <= 3, "collectiveStageDone's target encodes three stages")
+            stageDurations[id] = stages
+            collectiveStarted(id)
+            submitStage(0, of: id)
         }
     }
 
@@ -274,7 +293,28 @@ final class GraphRun: EventHandler {
         if let blocks = collectiveBlocks(id) { interference!.begin(gpu: devices[id], channels: blocks) }
     }
 
-    /// Collective task `id` ends on its GPU's collective stream.
+    /// Staged collective task `id` enters stage `stage` on its GPU's resource for it.
+    private func submitStage(_ stage: Int, of id: Int) {
+        let gpu = devices[id]
+        if collectiveStages[gpu] == nil {
+            collectiveStages[gpu] = (0..<3).map { s in
+                SharedResource(name: "gpu\(gpu) collective stage \(s)", simulator: simulator,
+                               completion: EventKind.collectiveStageDone.event(target: 3 * gpu + s))
+            }
+        }
+        collectiveStages[gpu]![stage].submit(task: id, duration: stageDurations[id]![stage])
+    }
+
+    /// Stage `stage` of staged collective task `id` has ended: it enters the next, or has ended.
+    private func collectiveStageEnded(_ id: Int, stage: Int) {
+        guard stage + 1 < stageDurations[id]!.count else {
+            stageDurations[id] = nil
+            return collectiveEnded(id)
+        }
+        submitStage(stage + 1, of: id)
+    }
+
+    /// Collective task `id` ends (on its GPU's collective stream, or its last stage).
     private func collectiveEnded(_ id: Int) {
         if let blocks = collectiveBlocks(id) { interference!.end(gpu: devices[id], channels: blocks) }
         finish(id, at: simulator.now)
