@@ -76,13 +76,16 @@ public enum CatalogReport {
         var sms: Int?
         /// Fitted convolution kernel efficiency by precision and pass (empty where none is fitted).
         var kernelEfficiency: [String: [String: Double]]
+        /// The measured fraction of peak large matrix products reach, by precision (empty where
+        /// the catalog has none and the cost model's defaults apply).
+        var maxEfficiency: [String: Double]
         /// The coefficient of variation of one board's speed among its peers (0: none measured).
         var speedVariationCV: Double
         var measured: String?
         enum CodingKeys: String, CodingKey {
             case name, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
                  peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, fabric, tdpWatts = "tdp_watts", source, sms,
-                 kernelEfficiency = "kernel_efficiency", speedVariationCV = "speed_variation_cv", measured
+                 kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", speedVariationCV = "speed_variation_cv", measured
         }
 
         /// Absent values encode as null: every row has every key.
@@ -100,6 +103,7 @@ public enum CatalogReport {
             try c.encode(source, forKey: .source)
             try c.encode(sms, forKey: .sms)
             try c.encode(kernelEfficiency, forKey: .kernelEfficiency)
+            try c.encode(maxEfficiency, forKey: .maxEfficiency)
             try c.encode(speedVariationCV, forKey: .speedVariationCV)
             try c.encode(measured, forKey: .measured)
         }
@@ -208,7 +212,8 @@ public enum CatalogReport {
                        memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
                        hostLink: $0.hostLink, nvlink: $0.nvlink, fabric: $0.nodeFabric, tdpWatts: $0.tdpWatts,
                        source: $0.source, sms: $0.streamingMultiprocessors,
-                       kernelEfficiency: $0.kernelEfficiency, speedVariationCV: $0.speedVariationCV, measured: $0.measured)
+                       kernelEfficiency: $0.kernelEfficiency, maxEfficiency: $0.maxEfficiency, speedVariationCV: $0.speedVariationCV,
+                       measured: $0.measured)
             },
             links: catalog.links.map {
                 LinkRow(name: $0.name, kind: $0.kind.rawValue, bytesPerSecond: $0.bytesPerSecond,
@@ -220,9 +225,9 @@ public enum CatalogReport {
 
     public static func hardwareTable(_ catalog: Catalog) -> String {
         var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "fp8 TF", "TDP W",
-                                       "host", "scale-up", "fabric", "SMs", "kernels fitted", "speed cv %"],
+                                       "host", "scale-up", "fabric", "SMs", "kernels fitted", "GEMM measured", "speed cv %"],
                              alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .left, .left, .left,
-                                          .right, .left, .right])
+                                          .right, .left, .left, .right])
         func peak(_ gpu: GPUSpec, _ p: String) -> String { gpu.peakFLOPsPerSecond[p].map { Format.fixed($0 / 1e12, 1) } ?? "-" }
         for gpu in catalog.gpus {
             gpus.append([gpu.name, gpu.architecture, Format.gib(gpu.memoryBytes), Format.fixed(gpu.memoryBytesPerSecond / 1e9, 0),
@@ -230,6 +235,7 @@ public enum CatalogReport {
                          gpu.tdpWatts.map { Format.fixed($0, 0) } ?? "-", gpu.hostLink, gpu.nvlink ?? "-", gpu.nodeFabric,
                          gpu.streamingMultiprocessors.map(String.init) ?? "-",
                          gpu.kernelEfficiency.isEmpty ? "-" : gpu.kernelEfficiency.keys.sorted().joined(separator: ", "),
+                         gpu.maxEfficiency.isEmpty ? "-" : gpu.maxEfficiency.keys.sorted().joined(separator: ", "),
                          gpu.speedVariationCV > 0 ? Format.fixed(gpu.speedVariationCV * 100, 1) : "-"])
         }
         var links = TextTable(headers: ["link", "kind", "GB/s per direction", "latency us/hop", "source"],
@@ -239,7 +245,10 @@ public enum CatalogReport {
                           Format.fixed(link.latencySeconds * 1e6, 1), link.source])
         }
         var sources = "GPU sources:\n"
-        for gpu in catalog.gpus { sources += "  \(gpu.name): \(gpu.source)\n" }
+        for gpu in catalog.gpus {
+            sources += "  \(gpu.name): \(gpu.source)\n"
+            if let measured = gpu.measured { sources += "    measured: \(measured)\n" }
+        }
         var prices = TextTable(headers: ["GPU", "offer", "$ per hour", "GPUs", "$ per GPU-hour", "seen", "source"],
                                alignments: [.left, .left, .right, .right, .right, .left, .left])
         for p in catalog.cloudPrices {
@@ -268,7 +277,8 @@ public enum CatalogReport {
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; fp8 is listed, not simulated (docs/add-a-gpu.md); \"scale-up\": "
             + "the GPU-to-GPU link, \"fabric\": the node a scenario gets without fabric:; \"kernels fitted\": the precisions whose "
-            + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md; \"speed cv\": the measured "
+            + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md; \"GEMM measured\": the "
+            + "precisions whose large-matrix-product ceiling (max_efficiency) is measured, the cost model's default elsewhere; \"speed cv\": the measured "
             + "spread of one board's speed among its peers, which a synchronous step waits on, docs/hardware-facts.md)\n" + gpus.render() + "\n" + sources
             + "\nLinks\n" + links.render()
             + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:; docs/costs.md)\n" + prices.render()

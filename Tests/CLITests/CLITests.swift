@@ -191,13 +191,20 @@ let smallScenario = """
         #expect(out.stdout.contains("[standards] Standards and vendor specifications: PCI Express generations"))   // a tag, spelled out
         // Which GPUs have fitted kernel efficiencies, in the table and in the JSON.
         let v100 = try? #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("V100-SXM2-16GB ") })
-        #expect(v100?.hasSuffix("80  fp16, fp32                     0.5") == true, "\(v100 ?? "")")
+        #expect(v100?.hasSuffix("80  fp16, fp32              -                        0.5") == true, "\(v100 ?? "")")
+        // Which GPUs have a measured large-GEMM ceiling, and where it comes from.
+        let rtx3090 = try? #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("RTX-3090 ") })
+        #expect(rtx3090?.hasSuffix("82  -                       bf16, fp16, fp32           -") == true, "\(rtx3090 ?? "")")
+        #expect(out.stdout.contains("\n    measured: max_efficiency: the best torch.mm rate"))
         let json = CLI.execute(["hardware", "--json"])
         let gpus = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["gpus"] as? [[String: Any]] ?? []
         let fitted = gpus.first { $0["name"] as? String == "V100-SXM2-16GB" }
         #expect((fitted?["kernel_efficiency"] as? [String: Any])?.keys.sorted() == ["fp16", "fp32"] && fitted?["sms"] as? Int == 80)
         let unfitted = gpus.first { $0["name"] as? String == "A100-SXM4-40GB" }
         #expect((unfitted?["kernel_efficiency"] as? [String: Any])?.isEmpty == true)
+        #expect((unfitted?["max_efficiency"] as? [String: Any])?.isEmpty == true)
+        let measured = gpus.first { $0["name"] as? String == "RTX-3090" }?["max_efficiency"] as? [String: Double]
+        #expect(measured == ["fp32": 0.696, "fp16": 1, "bf16": 1])
         #expect(fitted?["speed_variation_cv"] as? Double == 0.005 && gpus.first { $0["name"] as? String == "K20" }?["speed_variation_cv"] as? Double == 0)
     }
 
