@@ -91,22 +91,32 @@ public final class CollectiveModel {
     /// different resources that consecutive collectives pipeline; `[seconds(for: work)]`
     /// elsewhere. The parameter server across nodes (`parameterServerStages`) has three:
     /// inside the nodes (ring steps and copies to host memory), the network (push and pull),
-    /// inside the nodes again (copies back and ring steps). Its collectives do not run in
-    /// issue order (`AllReduceAlgorithm.runsInIssueOrder`): the expanded plan lets one
-    /// bucket's network stage run while the next bucket's first stage does, and shares
-    /// the NICs among the buckets in the network at once; so the aggregated run gives each
+    /// inside the nodes again (copies back and ring steps); a single server (`ps-host`,
+    /// `ps-gpus`: `serverStages`) two, the push and the pull. Their collectives do not run
+    /// in issue order (`AllReduceAlgorithm.runsInIssueOrder`): the expanded plan lets one
+    /// bucket's stage run while the next bucket's earlier stage does (a pull out of the
+    /// server beside the next push into it, the links' two directions), and shares the
+    /// links among the buckets in one stage at once; so the aggregated run gives each
     /// stage its own resource, shared equally among the collectives in it (`GraphRun`,
     /// `SharedResource`). The stages sum to `seconds(for:)`.
     public func stageSeconds(for work: CollectiveWork) -> [Double] {
-        guard work.kind == .allReduce, work.algorithm == .parameterServer, work.nccl == nil, work.ranks > 1 else {
+        guard work.kind == .allReduce, work.nccl == nil, work.ranks > 1 else { return [seconds(for: work)] }
+        let stages: () -> [[(phase: Phase, repeats: Int)]]
+        switch work.algorithm {
+        case .parameterServer:
+            let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
+            guard nodes.members.count > 1 else { return [seconds(for: work)] }
+            stages = { self.parameterServerStages(nodes) }
+        case .psHost, .psGPUs:
+            stages = { self.serverStages(work.algorithm, ranks: work.ranks) }
+        default:
             return [seconds(for: work)]
         }
-        let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
-        guard nodes.members.count > 1 else { return [seconds(for: work)] }
-        return (0..<3).map { stage in
+        let count = work.algorithm == .parameterServer ? 3 : 2
+        return (0..<count).map { stage in
             let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, stage: stage)
             if cache[key] == nil {
-                let phases = parameterServerStages(nodes)[stage]
+                let phases = stages()[stage]
                 cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(phases) }
                     : price(phases)
             }
@@ -423,15 +433,20 @@ public final class CollectiveModel {
         case .parameterServer:
             phases = parameterServerStages(nodes).flatMap { $0 }
         case .psHost, .psGPUs:
-            // Every rank's whole gradient to the server (node 0's host memory, or GPU 0 standing
-            // for whichever GPU serves: on uniform links they cost the same), then back.
-            let server = algorithm == .psHost ? topology.hostEndpoint(node: 0) : 0
-            let pushes = (0..<n).filter { $0 != server }.map { ($0, server) }
-            phases = [(Phase(pairs: pushes, fraction: 1), 1), (Phase(pairs: pushes.map { ($0.1, $0.0) }, fraction: 1), 1)]
+            phases = serverStages(algorithm, ranks: n).flatMap { $0 }
         case .nccl, .ncclRing, .ncclTree:
             break
         }
         return price(phases)
+    }
+
+    /// A single server's phases in their two stages (`psHost`, `psGPUs`): every rank's whole
+    /// gradient to the server (node 0's host memory, or GPU 0 standing for whichever GPU
+    /// serves: on uniform links they cost the same), then the result back.
+    private func serverStages(_ algorithm: AllReduceAlgorithm, ranks n: Int) -> [[(phase: Phase, repeats: Int)]] {
+        let server = algorithm == .psHost ? topology.hostEndpoint(node: 0) : 0
+        let pushes = (0..<n).filter { $0 != server }.map { ($0, server) }
+        return [[(Phase(pairs: pushes, fraction: 1), 1)], [(Phase(pairs: pushes.map { ($0.1, $0.0) }, fraction: 1), 1)]]
     }
 
     /// The parameter server's phases (two or more nodes) in its three stages: g−1

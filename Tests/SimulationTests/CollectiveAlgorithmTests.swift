@@ -102,7 +102,8 @@ import Workload
 
     /// The parameter server's three stages (inside the nodes, the network, inside the nodes
     /// again) are its closed form's parts: each as the textbook formula's, summing to the
-    /// whole. Every other all-reduce, and the parameter server on one node, is one stage.
+    /// whole; a single server's two (push, pull) likewise. Every other all-reduce, and the
+    /// parameter server on one node, is one stage.
     @Test(arguments: [(4, 2), (8, 2), (2, 5)])
     func parameterServerStagesSumToItsClosedForm(perNode g: Int, nodes n: Int) {
         let bytes = 120e6, intra = 50e9, network = 10e9, host = 100e9
@@ -123,6 +124,11 @@ import Workload
         }
         let oneNode = CollectiveWork(algorithm: .parameterServer, bytes: bytes, ranks: g, ranksPerNode: g)
         #expect(model.stageSeconds(for: oneNode).count == 1)
+        // A single server (here GPU 0) has two: every rank's gradient in, the result out.
+        let server = CollectiveWork(algorithm: .psGPUs, bytes: bytes, ranks: g * n, ranksPerNode: g)
+        let halves = model.stageSeconds(for: server)
+        #expect(halves.count == 2 && Self.relative(halves[0], halves[1]) < 1e-12)
+        #expect(Self.relative(halves.reduce(0, +), model.seconds(for: server)) < 1e-12)
     }
 
     /// On one node the two-level algorithms are the flat ring, transfer for transfer.
@@ -216,11 +222,12 @@ import Workload
 
     /// ResNet-50 on DGX-style nodes of 4 GPUs (NVSwitch) joined by one 25 Gb/s NIC
     /// each, so that the network sets the step: one worker with closed-form
-    /// collectives against every transfer, 2 to 16 nodes. The parameter server's buckets
-    /// overlap (one's network stage with the next one's first stage), which the aggregated
-    /// run follows by running each stage on its own resource; run one after another its
-    /// step came out 4-5% long at 32 and 64 GPUs.
-    @Test(arguments: [AllReduceAlgorithm.hierarchical, .halvingDoubling, .parameterServer], [8, 16, 32, 64])
+    /// collectives against every transfer, 2 to 16 nodes. The parameter servers' buckets
+    /// overlap (one's network stage with the next one's first; one's pull out of a single
+    /// server with the next one's push into it), which the aggregated run follows by running
+    /// each stage on its own resource; run one after another, the parameter server's step
+    /// came out 4-5% long at 32 and 64 GPUs, the single server's 10% at 8 (on a PCIe tree).
+    @Test(arguments: [AllReduceAlgorithm.hierarchical, .halvingDoubling, .parameterServer, .psGPUs], [8, 16, 32, 64])
     func aggregatedAgreesWithExpanded(algorithm: AllReduceAlgorithm, gpus: Int) throws {
         let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 4, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
                               network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1),
