@@ -207,6 +207,7 @@ if wants("hybrid") {
 
 if wants("fidelity") {
     printFidelityAgreement(load(root + "/scenarios/bench/fidelity-agreement.yaml"), gpuCounts: [8, 64, 256, 1024])
+    printFidelityAgreement(load(root + "/scenarios/bench/fidelity-parameter-servers.yaml"), gpuCounts: [8, 64, 256])
 }
 
 // MARK: Accuracy against published throughput
