@@ -214,27 +214,23 @@ if wants("fidelity") {
 
 if wants("accuracy") {
 
-/// NVIDIA DeepLearningExamples, PyTorch ResNet-50 v1.5 README, "Training
-/// performance results" (pytorch-21.03 NGC container), images/s.
-let published: [String: [Int: Double]] = [
-    "A100 TF32": [1: 938, 8: 7248], "A100 AMP": [1: 2470, 8: 16621],
-    "V100 FP32": [1: 367, 8: 2855], "V100 AMP": [1: 1200, 8: 8322],
-]
-let validation = load(root + "/scenarios/validation/dle-resnet50.yaml")
-let results: [ConfigurationResult]
-do { results = try ScenarioRunner.results(validation) } catch {
+// The corpus's cases for NVIDIA DeepLearningExamples' PyTorch ResNet-50 v1.5 (pytorch-21.03):
+// every published figure with its source and the stack's settings live in the case files,
+// which `make validate` also runs with the rest of the corpus.
+let dleCases = ["dle-pytorch-resnet50-dgxa100", "dle-pytorch-resnet50-dgx1"].map { root + "/scenarios/validation/published/\($0).yaml" }
+let dle: PublishedValidation
+do { dle = try PublishedValidation.evaluate(files: dleCases) } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(2)
 }
-print("\nPrediction vs published (ResNet-50 v1.5, NVIDIA DeepLearningExamples, pytorch-21.03)")
-print("configuration      GPUs  predicted img/s  published img/s   error")
+print("\nPrediction vs published (ResNet-50 v1.5, NVIDIA DeepLearningExamples, pytorch-21.03: the corpus's two cases)")
+print("case                          run               GPUs  predicted img/s  published img/s   error")
 var errors: [Double] = []
-for r in results {
-    guard let label = r.runLabel, let measured = published[label]?[r.gpus] else { continue }
-    let error = r.metrics.imagesPerSecond / measured - 1
-    errors.append(abs(error))
-    let name = label.padding(toLength: 17, withPad: " ", startingAt: 0)
-    print(name + String(format: "  %4d  %15.0f  %15.0f  %+6.1f%%", r.gpus, r.metrics.imagesPerSecond, measured, error * 100))
+for point in dle.points {
+    errors.append(abs(point.relativeError))
+    print(point.caseName.padding(toLength: 28, withPad: " ", startingAt: 0) + "  " + (point.run ?? "-").padding(toLength: 16, withPad: " ", startingAt: 0)
+          + String(format: "  %4d  %15.0f  %15.0f  %+6.1f%%", point.gpus, point.predictedImagesPerSecond, point.publishedImagesPerSecond,
+                   point.relativeError * 100))
 }
 print(String(format: "median |error| %.1f%%, largest %.1f%%", median(errors) * 100, (errors.max() ?? 0) * 100))
 
