@@ -163,13 +163,17 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         guard !rows.isEmpty else { return "(none)\n" }
         let ranged = rows.contains { $0.timeToTrainSecondsP90 != nil }
         let owned = rows.contains { $0.capexUSD != nil }
-        var t = TextTable(headers: ["run", "GPUs", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $", "$/GPU-h", "offer"]
+        // The global batch (images per optimizer step: per GPU x GPUs x accumulation steps) beside
+        // the GPUs: the time to train assumes the same epochs at every global batch, which the
+        // training recipe may not allow (a larger batch can need more epochs or a new learning rate).
+        var t = TextTable(headers: ["run", "GPUs", "global batch", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $",
+                                    "$/GPU-h", "offer"]
                             + (owned ? ["capex $", "TCO $"] : []) + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
-                          alignments: [.left, .right, .left, .left, .left, .right, .right, .right, .right, .right, .left]
+                          alignments: [.left, .right, .right, .left, .left, .left, .right, .right, .right, .right, .right, .left]
                             + (owned ? [.right, .right] : []) + (ranged ? [.right, .right] : []))
         for r in rows {
             let varied = r.otherSettings.joined(separator: " ")
-            t.append([r.run, "\(r.gpus)", r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
+            t.append([r.run, "\(r.gpus)", Format.grouped(r.globalBatch), r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
                       Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!),
                       r.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-", r.priceOffer ?? "-"]
