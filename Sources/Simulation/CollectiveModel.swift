@@ -101,18 +101,18 @@ public final class CollectiveModel {
     /// `SharedResource`). The stages sum to `seconds(for:)`.
     public func stageSeconds(for work: CollectiveWork) -> [Double] {
         guard work.kind == .allReduce, work.nccl == nil, work.ranks > 1 else { return [seconds(for: work)] }
-        let stages: () -> [[(phase: Phase, repeats: Int)]]
+        // How many stages, and their phases (built only when a stage is first priced).
+        let count: Int, stages: () -> [[(phase: Phase, repeats: Int)]]
         switch work.algorithm {
         case .parameterServer:
             let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
             guard nodes.members.count > 1 else { return [seconds(for: work)] }
-            stages = { self.parameterServerStages(nodes) }
+            (count, stages) = (3, { self.parameterServerStages(nodes) })
         case .psHost, .psGPUs:
-            stages = { self.serverStages(work.algorithm, ranks: work.ranks) }
+            (count, stages) = (2, { self.serverStages(work.algorithm, ranks: work.ranks) })
         default:
             return [seconds(for: work)]
         }
-        let count = work.algorithm == .parameterServer ? 3 : 2
         return (0..<count).map { stage in
             let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, stage: stage)
             if cache[key] == nil {

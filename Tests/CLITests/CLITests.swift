@@ -96,6 +96,8 @@ let smallScenario = """
         #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
         #expect(out.stderr.contains("does not fit at 1, 2 and 4 GPUs: it needs ") && out.stderr.contains("GiB per GPU, but the V100"),
                 "\(out.stderr)")
+        // The remedies: a smaller batch per GPU, keeping the global batch with accumulation.
+        #expect(out.stderr.contains("lower batch_per_gpu (with accumulation_steps to keep the global batch"), "\(out.stderr)")
         let one = CLI.execute(["simulate", path, "--gpus", "1"])
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
     }
@@ -178,6 +180,9 @@ let smallScenario = """
         let list = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
         let ddp = try #require(list.first { $0["name"] as? String == "pytorch-ddp" })
         #expect(ddp["launch_us_per_kernel_backward"] as? Double == 15)
+        // The memory mechanisms a profile switches on are listed too.
+        #expect(ddp["autocast_weight_copies"] as? Bool == true)
+        #expect(list.first { $0["name"] as? String == "ideal" }?["autocast_weight_copies"] == nil)
         #expect(out.stdout.contains("\"launch_us_per_kernel_backward\" : 15,"))
         #expect(!out.stdout.contains("\\/"))
     }

@@ -61,6 +61,18 @@ import Workload
         }
     }
 
+    /// The executor trains one batch per step: a plan of several micro-batches per step
+    /// (`accumulation_steps`) is refused, not run as if it were one.
+    @Test func accumulatedMicroBatchesAreRefused() throws {
+        var setup = TrainingSetup(network: ExecutorValidation.smallCNN(), precision: .fp32, batchPerGPU: 8, gpus: 2)
+        setup.accumulationSteps = 2
+        let strategy = Strategy.data()
+        let error = #expect(throws: ExecutorError.self) {
+            try Executor(graph: try Planner.plan(setup, strategy: strategy), setup: setup, strategy: strategy)
+        }
+        #expect(error.map { "\($0)" }?.contains("does not accumulate gradients over micro-batches") == true)
+    }
+
     @Test(arguments: [2, 4])
     func exactHybridEqualsOneWorkerOnAllExamples(workers k: Int) throws {
         let reference = try single(k)
