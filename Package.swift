@@ -46,9 +46,9 @@ let package = Package(
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation", "Software",
         ], exclude: ["README.md"]),
         .target(name: "Reports", dependencies: ["YAMLSupport", "Scenario", "Simulation", "CostModel", "Workload", "Hardware", "Software",
-                                                 "Parallelism"],
+                                                 "Parallelism", "Planning"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),
-        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "YAMLSupport", "Yams"],
+        .target(name: "Planning", dependencies: ["Scenario", "Simulation", "SimCore", "Hardware", "Workload", "YAMLSupport", "Yams"],
                 exclude: ["README.md"], resources: [.copy("MeasuredErrors")]),
         // The kernels' loops are optimized even in debug builds: unoptimized, the
         // executor's numerical tests take minutes instead of seconds.

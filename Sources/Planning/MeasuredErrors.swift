@@ -29,10 +29,16 @@ public struct MeasuredErrors: Sendable, Equatable {
         public var caseName: String
         public var run: String?
         public var precision: String
+        /// The catalog name of the GPU the point was measured on.
+        public var gpu: String
+        /// The model trained, by name.
+        public var model: String
         public var publishedImagesPerSecond: Double
         public var predictedImagesPerSecond: Double
         /// published / predicted: what a prediction is multiplied by to meet the measurement.
         public var factor: Double { publishedImagesPerSecond / predictedImagesPerSecond }
+        /// predicted / published - 1, as `validate --published` prints it (positive: the model is too fast).
+        public var relativeError: Double { predictedImagesPerSecond / publishedImagesPerSecond - 1 }
     }
 
     /// A published speedup beside its prediction.
@@ -66,7 +72,7 @@ public struct MeasuredErrors: Sendable, Equatable {
     public init(_ validation: PublishedValidation, corpus: String) {
         self.corpus = corpus
         compute = validation.points.filter { $0.gpus == 1 }.map {
-            ComputePoint(caseName: $0.caseName, run: $0.run, precision: $0.precision.rawValue,
+            ComputePoint(caseName: $0.caseName, run: $0.run, precision: $0.precision.rawValue, gpu: $0.gpu, model: $0.model,
                          publishedImagesPerSecond: $0.publishedImagesPerSecond,
                          predictedImagesPerSecond: Self.rounded($0.predictedImagesPerSecond, 1))
         }
@@ -110,8 +116,9 @@ public struct MeasuredErrors: Sendable, Equatable {
     public func yaml() -> String {
         var out = """
             # The simulator's errors on the published corpus: every 1-GPU point (published and predicted
-            # images/s) and every speedup (published and predicted). Uncertainty ranges (sweep --samples,
-            # plan --pessimistic, report) draw from them. Written by `make validation-errors`
+            # images/s, with the GPU and model it was measured on) and every speedup (published and
+            # predicted). Uncertainty ranges (sweep --samples, plan --pessimistic, report) draw from them;
+            # explain shows the points measured on the GPU it explains. Written by `make validation-errors`
             # (scalecast validate --published \(corpus) --errors-out FILE); do not edit by hand.
             # A test fails when this file no longer matches what the corpus gives.
 
@@ -120,7 +127,7 @@ public struct MeasuredErrors: Sendable, Equatable {
         out += "compute:" + (compute.isEmpty ? " []\n" : "\n")
         for p in compute {
             out += "  - {case: \(p.caseName.yamlQuoted)" + (p.run.map { ", run: \($0.yamlQuoted)" } ?? "")
-                + ", precision: \(p.precision), published: \(Self.text(p.publishedImagesPerSecond)), predicted: \(Self.fixed(p.predictedImagesPerSecond, 1))}\n"
+                + ", precision: \(p.precision), gpu: \(p.gpu.yamlQuoted), model: \(p.model.yamlQuoted), published: \(Self.text(p.publishedImagesPerSecond)), predicted: \(Self.fixed(p.predictedImagesPerSecond, 1))}\n"
         }
         out += "scaling:" + (scaling.isEmpty ? " []\n" : "\n")
         for p in scaling {
@@ -136,9 +143,10 @@ public struct MeasuredErrors: Sendable, Equatable {
         try yaml.checkKeys(["corpus", "compute", "scaling"])
         corpus = try yaml.required("corpus").string()
         compute = try yaml.required("compute").items().map { item in
-            try item.checkKeys(["case", "run", "precision", "published", "predicted"])
+            try item.checkKeys(["case", "run", "precision", "gpu", "model", "published", "predicted"])
             return ComputePoint(caseName: try item.required("case").string(), run: try item.optional("run")?.string(),
-                                precision: try item.required("precision").string(),
+                                precision: try item.required("precision").string(), gpu: try item.required("gpu").string(),
+                                model: try item.required("model").string(),
                                 publishedImagesPerSecond: try item.required("published").positiveDouble(),
                                 predictedImagesPerSecond: try item.required("predicted").positiveDouble())
         }

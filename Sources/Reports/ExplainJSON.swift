@@ -1,6 +1,7 @@
 import Foundation
 import Hardware
 import Parallelism
+import Planning
 import Scenario
 import Simulation
 import YAMLSupport
@@ -46,12 +47,58 @@ public enum ExplainJSON {
         var mechanisms: [Mechanism]
         @NullWhenAbsent var interference: Interference?
         @NullWhenAbsent var network: Network?
+        var evidence: Evidence
         enum CodingKeys: String, CodingKey {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
             case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, memory, kernels
-            case mechanisms, interference, network
+            case mechanisms, interference, network, evidence
+        }
+    }
+
+    /// The corpus's 1-GPU points on the run's GPU in its precision group
+    /// (`MeasuredErrors.Evidence`); errors are predicted / published − 1.
+    struct Evidence: Encodable {
+        var gpu: String
+        /// "fp32", "tf32" or "fp16+bf16".
+        var precisionGroup: String
+        var model: String
+        /// Those of `model` first, each group in corpus order.
+        var points: [Point]
+        /// Null when `points` is empty.
+        @NullWhenAbsent var medianAbsError: Double?
+        /// Every 1-GPU point of the corpus, whatever its GPU, and their median |error|.
+        var corpusPoints: Int
+        @NullWhenAbsent var corpusMedianAbsError: Double?
+
+        struct Point: Encodable {
+            var caseName: String
+            @NullWhenAbsent var run: String?
+            var model: String
+            var publishedImagesPerSecond: Double
+            var predictedImagesPerSecond: Double
+            var relativeError: Double
+            enum CodingKeys: String, CodingKey {
+                case caseName = "case", run, model, publishedImagesPerSecond = "published_images_per_second"
+                case predictedImagesPerSecond = "predicted_images_per_second", relativeError = "relative_error"
+            }
+        }
+
+        init(_ e: MeasuredErrors.Evidence) {
+            gpu = e.gpu
+            precisionGroup = e.precisionGroup
+            model = e.model
+            points = e.points.map { Point(caseName: $0.caseName, run: $0.run, model: $0.model, publishedImagesPerSecond: $0.publishedImagesPerSecond,
+                                          predictedImagesPerSecond: $0.predictedImagesPerSecond, relativeError: $0.relativeError) }
+            medianAbsError = e.medianAbsError
+            corpusPoints = e.corpusPoints
+            corpusMedianAbsError = e.corpusMedianAbsError
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case gpu, precisionGroup = "precision_group", model, points, medianAbsError = "median_abs_error"
+            case corpusPoints = "corpus_points", corpusMedianAbsError = "corpus_median_abs_error"
         }
     }
 
@@ -233,7 +280,8 @@ public enum ExplainJSON {
 
     /// One run's entry; `mechanisms` and `interference` as `explain` prints them.
     static func run(label: String, spec: RunSpec, analysis: StepAnalysis, gpus: Int,
-                    mechanisms: [ScenarioRunner.MechanismCost], interference: ExplainReport.Interference?) throws -> Run {
+                    mechanisms: [ScenarioRunner.MechanismCost], interference: ExplainReport.Interference?,
+                    evidence: MeasuredErrors.Evidence) throws -> Run {
         let m = analysis.metrics
         let kernels = try KernelReport.rows(spec, gpus: gpus).rows.map { row in
             Kernel(layer: row.layer, forward: row.algorithms[.forward], backwardData: row.algorithms[.backwardData],
@@ -260,25 +308,29 @@ public enum ExplainJSON {
                    mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
                                                                  slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) },
-                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode) } : nil)
+                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode) } : nil,
+                   evidence: Evidence(evidence))
     }
 
     /// One run to explain: its label, spec and analysis, what each of its profile's
-    /// mechanisms costs, and the interference its collectives cause.
+    /// mechanisms costs, the interference its collectives cause, and the corpus's
+    /// record on its GPU and precision.
     public struct Explained {
         public var label: String
         public var spec: RunSpec
         public var analysis: StepAnalysis
         public var mechanisms: [ScenarioRunner.MechanismCost]
         public var interference: ExplainReport.Interference?
+        public var evidence: MeasuredErrors.Evidence
 
         public init(label: String, spec: RunSpec, analysis: StepAnalysis, mechanisms: [ScenarioRunner.MechanismCost],
-                    interference: ExplainReport.Interference?) {
+                    interference: ExplainReport.Interference?, evidence: MeasuredErrors.Evidence) {
             self.label = label
             self.spec = spec
             self.analysis = analysis
             self.mechanisms = mechanisms
             self.interference = interference
+            self.evidence = evidence
         }
     }
 
@@ -286,7 +338,8 @@ public enum ExplainJSON {
     public static func encode(scenario: String, gpus: Int, runs: [Explained]) throws -> String {
         let document = Document(schemaVersion: schemaVersion, scenario: scenario, gpus: gpus,
                                 runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus,
-                                                             mechanisms: $0.mechanisms, interference: $0.interference) })
+                                                             mechanisms: $0.mechanisms, interference: $0.interference,
+                                                             evidence: $0.evidence) })
         return try ResultsJSON.encode(document)
     }
 }

@@ -10,6 +10,13 @@ public enum Format {
         String(format: "%.\(decimals)f", locale: nil, x)
     }
 
+    /// A fraction as a percentage with one decimal and its sign: +40.9%, -3.3%
+    /// (`validate --published`'s errors).
+    public static func signedPercent(_ fraction: Double) -> String { (fraction >= 0 ? "+" : "") + fixed(fraction * 100, 1) + "%" }
+
+    /// A fraction as a percentage with one decimal: 13.8%.
+    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
+
     /// Bytes as GiB (2^30) with one decimal.
     public static func gib(_ bytes: Double) -> String { fixed(bytes / 1_073_741_824, 1) }
 

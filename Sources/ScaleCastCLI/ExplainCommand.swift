@@ -1,5 +1,6 @@
 import ArgumentParser
 import YAMLSupport
+import Planning
 import Reports
 import Scenario
 import Simulation
@@ -21,7 +22,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
     var run: String?
 
-    @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources, memory and kernels.")
+    @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources, memory, kernels and the published evidence.")
     var json = false
 
     @Option(name: .long, help: "List the N slowest layers (with a line for the rest and a total; default 20).")
@@ -43,6 +44,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                 throw UsageError(message: "--run: no run is labelled '\(run)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
             }
         }
+        let errors = try MeasuredErrors.builtIn()
         var text = ""
         var explained: [ExplainJSON.Explained] = []
         for spec in runs {
@@ -54,15 +56,18 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
+            let evidence = errors.evidence(gpu: spec.cluster.gpu.name, precision: spec.precision, model: spec.network.name)
             explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,
                                                    interference: ExplainReport.interference(spec.software, trace: outcome.trace,
-                                                                                            step: outcome.measuredStep)))
+                                                                                            step: outcome.measuredStep),
+                                                   evidence: evidence))
             if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus))
             text += ExplainReport.network(spec.cluster, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
+            text += EvidenceReport.render(evidence)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms, network: spec.network)

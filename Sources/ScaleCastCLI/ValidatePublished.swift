@@ -62,8 +62,8 @@ extension ValidateCommand {
         return output
     }
 
-    static func percent(_ x: Double) -> String { (x >= 0 ? "+" : "") + Format.fixed(x * 100, 1) + "%" }
-    static func magnitude(_ x: Double?) -> String { x.map { Format.fixed($0 * 100, 1) + "%" } ?? "-" }
+    static func percent(_ x: Double) -> String { Format.signedPercent(x) }
+    static func magnitude(_ x: Double?) -> String { x.map(Format.percent) ?? "-" }
     static func rate(_ x: Double) -> String { Format.fixed(x, x < 100 ? 1 : 0) }
     static func runName(_ run: String?) -> String { run?.singleLine ?? "-" }
     static func at(_ s: PublishedValidation.Statistics?) -> String {

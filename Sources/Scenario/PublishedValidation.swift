@@ -24,6 +24,10 @@ public struct PublishedValidation: Sendable {
         public var run: String?
         public var gpus: Int
         public var precision: Precision
+        /// The catalog name of the GPU the run ran on (`cluster.gpu`).
+        public var gpu: String
+        /// The run's model (`model:`), by name.
+        public var model: String
         public var publishedImagesPerSecond: Double
         public var predictedImagesPerSecond: Double
         public var relativeError: Double { predictedImagesPerSecond / publishedImagesPerSecond - 1 }
@@ -97,6 +101,7 @@ public struct PublishedValidation: Sendable {
                 let rate = try ScenarioRunner.simulate(run, gpus: point.gpus, location: point.gpusLocation).metrics.imagesPerSecond
                 predicted[point.runIndex, default: [:]][point.gpus] = rate
                 points.append(Point(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
+                                    gpu: run.cluster.gpu.name, model: run.network.name,
                                     publishedImagesPerSecond: point.imagesPerSecond, predictedImagesPerSecond: rate))
             }
             for point in published.points where point.gpus > 1 {

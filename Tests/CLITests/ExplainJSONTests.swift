@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScaleCastCLI
+import Scenario
 
 /// `scalecast explain --json`: its keys, its kernels, its determinism.
 @Suite struct ExplainJSONTests {
@@ -37,7 +38,7 @@ import Testing
         let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
                                  "loader_cores_per_gpu_needed", "bottleneck", "layers", "communication", "collectives", "resources", "memory",
-                                 "kernels", "mechanisms", "interference", "network"]
+                                 "kernels", "mechanisms", "interference", "network", "evidence"]
         for run in runs { #expect(Set(run.keys) == keys) }
         // Neither profile has schedule mechanisms or interference, and one node has no network: an empty
         // list and nulls, not missing keys.
@@ -98,6 +99,46 @@ import Testing
             """)
         let text = CLI.execute(["explain", big, "--gpus", "2"])
         #expect(text.stdout.contains("does NOT fit") && text.stdout.contains("activations kept for backward"), "\(text.stdout)\(text.stderr)")
+    }
+
+    /// The evidence is the built-in corpus's 1-GPU points on the run's GPU in its
+    /// precision group, each error predicted / published - 1; the text says the same, and
+    /// for a GPU the corpus has never measured says so.
+    @Test func evidenceIsTheCorpusRecordOnTheRunsGPU() throws {
+        let path = try scenario("pytorch-ddp")
+        let out = CLI.execute(["explain", path, "--gpus", "2", "--run", "plain", "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let evidence = try #require(run["evidence"] as? [String: Any])
+        #expect(evidence["gpu"] as? String == "V100-SXM2-16GB" && evidence["precision_group"] as? String == "fp32")
+        #expect(evidence["model"] as? String == "alexnet-owt")
+        let points = try #require(evidence["points"] as? [[String: Any]])
+        #expect(points.count >= 2, "the corpus has V100 16 GB fp32 points (DeepLearningExamples' DGX-1 tables)")
+        var magnitudes: [Double] = []
+        for p in points {
+            let published = try #require(p["published_images_per_second"] as? Double)
+            let predicted = try #require(p["predicted_images_per_second"] as? Double)
+            let error = try #require(p["relative_error"] as? Double)
+            #expect(abs(error - (predicted / published - 1)) < 1e-12)
+            magnitudes.append(abs(error))
+        }
+        let median = try #require(evidence["median_abs_error"] as? Double)
+        #expect(abs(median - PublishedValidation.median(magnitudes)!) < 1e-12)
+        #expect(try #require(evidence["corpus_points"] as? Int) > points.count)
+
+        let text = CLI.execute(["explain", path, "--gpus", "2", "--run", "plain"]).stdout
+        #expect(text.contains("\(points.count) one-GPU measurements on the V100-SXM2-16GB in fp32"), "\(text)")
+        let unmeasured = try write("""
+            name: unmeasured
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            cluster: {gpu: L4, gpus_per_node: 1, fabric: pcie-tree}
+            gpus: [1]
+            """)
+        let none = CLI.execute(["explain", unmeasured, "--gpus", "1"])
+        #expect(none.stdout.contains("none of the corpus's") && none.stdout.contains("on the L4 in fp16+bf16"), "\(none.stdout)\(none.stderr)")
     }
 
     /// A run across nodes describes its network: a rail-optimized one with its rails'

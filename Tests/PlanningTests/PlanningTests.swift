@@ -315,7 +315,8 @@ let planScenario = """
 let fixtureErrors = MeasuredErrors(
     corpus: "fixture",
     compute: [0.5, 1.0, 1.5].enumerated().map { i, f in
-        .init(caseName: "c\(i)", run: nil, precision: "fp32", publishedImagesPerSecond: 100 * f, predictedImagesPerSecond: 100)
+        .init(caseName: "c\(i)", run: nil, precision: "fp32", gpu: "V100-SXM2-16GB", model: "resnet50",
+              publishedImagesPerSecond: 100 * f, predictedImagesPerSecond: 100)
     },
     scaling: [(2, 0.9), (4, 0.9), (8, 0.9), (64, 0.5)].map { gpus, f in
         .init(caseName: "s\(gpus)", run: "r", gpus: gpus, publishedSpeedup: Double(gpus) * 0.9 * f, predictedSpeedup: Double(gpus) * 0.9)
@@ -399,6 +400,34 @@ let fixtureErrors = MeasuredErrors(
         } catch let e as ConfigError {
             #expect(e.file == "errors.yaml" && e.line != nil)
         }
+    }
+
+    @Test func evidenceIsTheGPUsPointsInThePrecisionGroupTheModelsFirst() {
+        func point(_ name: String, _ gpu: String, _ precision: String, _ model: String, _ published: Double, _ predicted: Double)
+            -> MeasuredErrors.ComputePoint {
+            .init(caseName: name, run: nil, precision: precision, gpu: gpu, model: model,
+                  publishedImagesPerSecond: published, predictedImagesPerSecond: predicted)
+        }
+        var errors = fixtureErrors
+        errors.compute = [point("a", "A100-SXM4-80GB", "fp16", "vgg16", 100, 150),      // +50%
+                          point("b", "A100-SXM4-80GB", "tf32", "resnet50", 100, 90),    // another precision group
+                          point("c", "A100-SXM4-80GB", "bf16", "resnet50", 100, 80),    // -20%, fp16+bf16 like a
+                          point("d", "H100-SXM5", "fp16", "resnet50", 100, 110),        // another GPU
+                          point("e", "A100-SXM4-80GB", "fp16", "resnet50", 200, 210)]   // +5%
+        let e = errors.evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50")
+        #expect(e.precisionGroup == "fp16+bf16")
+        // resnet50's points first (c, e, in corpus order), then the others (a).
+        #expect(e.points.map(\.caseName) == ["c", "e", "a"])
+        #expect(e.sameModel.map(\.caseName) == ["c", "e"])
+        let range = e.errorRange!
+        #expect(abs(range.lowest + 0.2) < 1e-12 && abs(range.highest - 0.5) < 1e-12)
+        #expect(abs(e.medianAbsError! - 0.2) < 1e-12)   // |errors| 0.05, 0.2, 0.5
+        // The whole corpus: five points, |errors| 0.5, 0.1, 0.2, 0.1, 0.05.
+        #expect(e.corpusPoints == 5 && abs(e.corpusMedianAbsError! - 0.1) < 1e-12)
+        // TF32 is its own group; a GPU the corpus never measured has no points, only the corpus's record.
+        #expect(errors.evidence(gpu: "A100-SXM4-80GB", precision: .tf32, model: "vgg16").points.map(\.caseName) == ["b"])
+        let none = errors.evidence(gpu: "L4", precision: .fp16, model: "resnet50")
+        #expect(none.points.isEmpty && none.medianAbsError == nil && none.errorRange == nil && none.corpusPoints == 5)
     }
 
     @Test func theBuiltInErrorsAreWhatTheCorpusGives() throws {

@@ -139,7 +139,7 @@ import YAMLSupport
 
     static func point(_ name: String, _ gpus: Int, _ published: Double, _ predicted: Double,
                       _ precision: Precision = .fp32) -> PublishedValidation.Point {
-        PublishedValidation.Point(caseName: name, run: "r", gpus: gpus, precision: precision,
+        PublishedValidation.Point(caseName: name, run: "r", gpus: gpus, precision: precision, gpu: "V100-SXM2-16GB", model: "resnet50",
                                   publishedImagesPerSecond: published, predictedImagesPerSecond: predicted)
     }
 
