@@ -90,7 +90,7 @@ let package = Package(
                                                              "Software"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"]),
         .testTarget(name: "CLITests", dependencies: ["ScaleCastCLI", "Reports", "Calibration", "scalecast"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport"],
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scenario", "Simulation", "Hardware", "YAMLSupport", "Planning"],
                     exclude: ["Snapshots"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Parallelism", "Workload", "SimCore", "Hardware", "Software",
                                                             "CostModel", "YAMLSupport"]),

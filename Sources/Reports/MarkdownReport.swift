@@ -1,6 +1,7 @@
 import CostModel
 import Hardware
 import Parallelism
+import Planning
 import Scenario
 import Simulation
 
@@ -23,10 +24,12 @@ public enum MarkdownReport {
         public var training: TrainingAnswer?
         /// The best configuration's likely range, from the simulator's measured errors.
         public var range: UncertaintyRange?
+        /// The corpus's record on the best configuration's GPU and precision.
+        public var evidence: MeasuredErrors.Evidence?
 
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
                     bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil,
-                    range: UncertaintyRange? = nil) {
+                    range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil) {
             self.scenario = scenario
             self.scenarioPath = scenarioPath
             self.results = results
@@ -35,6 +38,7 @@ public enum MarkdownReport {
             self.charts = charts
             self.training = training
             self.range = range
+            self.evidence = evidence
         }
     }
 
@@ -143,6 +147,7 @@ public enum MarkdownReport {
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |\n"
         }
         out += memorySection(b)
+        if let evidence = input.evidence { out += EvidenceReport.markdown(evidence) }
         out += "\n## Assumptions\n\n"
         for run in input.scenario.runs {
             let p = run.costParameters

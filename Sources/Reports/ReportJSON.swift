@@ -58,13 +58,15 @@ public enum ReportJSON {
         @NullWhenAbsent var training: Training?
         /// Null when the report states no range.
         @NullWhenAbsent var range: Range?
+        /// The corpus's record on the best configuration's GPU and precision, as `explain --json` gives it; null when not looked up.
+        @NullWhenAbsent var evidence: ExplainJSON.Evidence?
         var results: [ResultsJSON.Row]
         /// The charts beside the report; empty without --out.
         var charts: [ChartFile]
         /// The report's markdown file; null without --out.
         @NullWhenAbsent var report: String?
         enum CodingKeys: String, CodingKey {
-            case schemaVersion = "schema_version", scenario, name, best, bottleneck, training, range, results, charts, report
+            case schemaVersion = "schema_version", scenario, name, best, bottleneck, training, range, evidence, results, charts, report
         }
     }
 
@@ -86,7 +88,8 @@ public enum ReportJSON {
         }
         return try ResultsJSON.encode(Document(
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
-            bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, results: rows,
+            bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(ExplainJSON.Evidence.init),
+            results: rows,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))
     }
 }

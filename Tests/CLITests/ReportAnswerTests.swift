@@ -40,6 +40,9 @@ import Testing
         #expect(parts.contains { $0.hasPrefix("| activations kept for backward |") })
         let sum = parts.compactMap { Double($0.split(separator: "|").last!.trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
         #expect(abs(sum - total) <= 0.05 + 0.005 * Double(parts.count), "\(parts) against \(total)")
+        // Then how close the model has come on that GPU (bf16: the fp16+bf16 group).
+        let evidence = try #require(text.components(separatedBy: "\n## ").first { $0.hasPrefix("Published evidence on this GPU") })
+        #expect(evidence.contains("one-GPU measurements on the A100-SXM4-80GB in fp16+bf16"), "\(evidence)")
     }
 
     /// simulate adds time and cost to train for runs that state them, and only for those.

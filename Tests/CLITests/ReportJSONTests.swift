@@ -13,8 +13,8 @@ import Testing
         let scenario = "scenarios/whatif/resnet50-deadline.yaml"
         let printed = CLI.execute(["report", scenario, "--json"])
         let document = try object(printed)
-        #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "bottleneck", "training", "range", "results",
-                                       "charts", "report"])
+        #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "bottleneck", "training", "range", "evidence",
+                                       "results", "charts", "report"])
         #expect(document["schema_version"] as? Int == 1)
         #expect(document["scenario"] as? String == scenario)
         #expect(document["report"] is NSNull)
@@ -42,6 +42,12 @@ import Testing
         let fast = try #require(range["time_seconds_p10"] as? Double), slow = try #require(range["time_seconds_p90"] as? Double)
         #expect(fast <= seconds && seconds <= slow)
         #expect((range["cost_usd_p10"] as? Double ?? .infinity) <= (range["cost_usd_p90"] as? Double ?? 0))
+        // The evidence is on the best configuration's GPU, in its precision group, for its model.
+        let evidence = try #require(document["evidence"] as? [String: Any])
+        #expect(evidence["gpu"] as? String == best["gpu_model"] as? String)
+        #expect(evidence["model"] as? String == best["model"] as? String)
+        let group = try #require(evidence["precision_group"] as? String)
+        #expect(group.split(separator: "+").contains { $0 == (best["precision"] as? String ?? "")[...] })
         // The same scenario gives the same bytes.
         #expect(CLI.execute(["report", scenario, "--json"]) == printed)
     }

@@ -1,0 +1,44 @@
+import Testing
+@testable import Planning
+import Reports
+
+/// `explain`'s and `report.md`'s published evidence, worked by hand.
+@Suite struct EvidenceReportTests {
+    func point(_ name: String, _ model: String, _ published: Double, _ predicted: Double) -> MeasuredErrors.ComputePoint {
+        .init(caseName: name, run: "r", precision: "fp16", gpu: "A100-SXM4-80GB", model: model,
+              publishedImagesPerSecond: published, predictedImagesPerSecond: predicted)
+    }
+
+    func evidence(_ points: [MeasuredErrors.ComputePoint]) -> MeasuredErrors.Evidence {
+        MeasuredErrors(corpus: "fixture", compute: points, scaling: []).evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50")
+    }
+
+    @Test func manyPointsGiveTheirRangeMedianAndTheFirstEight() {
+        // Ten points, errors -10% ... +80% in steps of 10% (|errors| 10, 0, 10, 20, ..., 80: the middle two
+        // 30 and 40); two of them resnet50, listed first; eight listed.
+        let points = (0..<10).map { i in point("c\(i)", i < 2 ? "resnet50" : "vgg16", 100, 90 + 10 * Double(i)) }
+        let e = evidence(points)
+        let text = EvidenceReport.render(e)
+        #expect(text.contains("10 one-GPU measurements on the A100-SXM4-80GB in fp16+bf16, 2 of them resnet50; "
+                              + "errors -10.0% to +80.0%, median |error| 35.0%"), "\(text)")
+        #expect(text.contains("\nc7 ") && !text.contains("\nc8 "))
+        #expect(text.contains("(2 more: `scalecast validate --published scenarios/validation/published`)"))
+        let markdown = EvidenceReport.markdown(e)
+        #expect(markdown.hasPrefix("\n## Published evidence on this GPU\n\n"))
+        #expect(markdown.contains("| c0 | r | resnet50 | 100 | 90 | -10.0% |"))
+        #expect(markdown.components(separatedBy: "\n").filter { $0.hasPrefix("| c") && !$0.hasPrefix("| case") }.count == EvidenceReport.listed)
+    }
+
+    @Test func oneOrEqualPointsAndNoneAreSaidInWords() {
+        #expect(EvidenceReport.sentence(evidence([point("a", "vgg16", 100, 110)]))
+                == "1 one-GPU measurement on the A100-SXM4-80GB in fp16+bf16, not of resnet50; error +10.0%")
+        #expect(EvidenceReport.sentence(evidence([point("a", "resnet50", 100, 110), point("b", "resnet50", 200, 220)]))
+                == "2 one-GPU measurements on the A100-SXM4-80GB in fp16+bf16, 2 of them resnet50; error +10.0% on each")
+        var none = evidence([point("a", "resnet50", 100, 110)])
+        none.points = []
+        #expect(EvidenceReport.render(none)
+                == "\nPublished evidence: none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
+                + "on the other GPUs the median |error| is 10.0%.\n")
+        #expect(!EvidenceReport.markdown(none).contains("| case |"))
+    }
+}
