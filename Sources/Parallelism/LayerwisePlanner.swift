@@ -81,9 +81,10 @@ struct LayerwisePlanner {
             }
         }
         dataForward = works(backward: false, Planner.hasForwardWork) { LayerWork.forward($0, batch: batch, precision: precision) }
-        var backward = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
-        firstLocalBackward = setup.accumulationSteps > 1 ? backward : []
-        backward = backward.indices.map { i in backward[i].map { Self.accumulating($0, layer: layers[i], setup: setup) } }
+        let plain = works(backward: true, Planner.hasBackwardWork) { LayerWork.backward($0, batch: batch, precision: precision) }
+        var backward = plain.indices.map { i in plain[i].map { Self.accumulating($0, layer: layers[i], setup: setup) } }
+        // The first micro-batch finds no gradient to add to, unless the optimizer left them zeroed.
+        firstLocalBackward = setup.accumulationSteps > 1 ? (setup.gradsZeroed ? backward : plain) : []
         laterLocalBackward = setup.accumulationSteps > 1 ? backward : []
         if setup.ddpBucketCopies && setup.gpus > 1 {
             // PyTorch DDP's autograd hook: each parameter tensor's gradient copied into its bucket.
@@ -95,16 +96,22 @@ struct LayerwisePlanner {
         dataBackward = backward
     }
 
-    /// The update of `bucket` in one step: the optimizer (`LayerWork.update`), run in
-    /// `setup.optimizerShare` of the steps and so charged that share of its work and of
-    /// its kernels (one per bucket, or `updateKernelsPerTensor` per parameter tensor,
-    /// rounded to whole kernels), plus, under `ddpBucketCopies` with gradients to
-    /// all-reduce, every step's copy of each tensor's gradient back out of the bucket.
+    /// The update of `bucket` in one step: the optimizer (`LayerWork.update`) and, under
+    /// `gradsZeroed`, `zero_grad`'s zero kernel per parameter tensor (one write of the
+    /// gradient), run in `setup.optimizerShare` of the steps and so charged that share of
+    /// their work and of their kernels (the optimizer's one per bucket, or
+    /// `updateKernelsPerTensor` per parameter tensor; rounded to whole kernels), plus,
+    /// under `ddpBucketCopies` with gradients to all-reduce, every step's copy of each
+    /// tensor's gradient back out of the bucket.
     private func updateWork(_ bucket: Planner.Bucket) -> ComputeWork {
         let tensors = bucket.layers.reduce(0) { $0 + net.layers[$1].kind.parameterTensors }
         var work = LayerWork.update(parameters: bucket.parameters, precision: setup.precision)
         let share = setup.optimizerShare
-        let optimizerKernels = setup.updateKernelsPerTensor > 0 ? tensors * setup.updateKernelsPerTensor : work.kernels
+        var optimizerKernels = setup.updateKernelsPerTensor > 0 ? tensors * setup.updateKernelsPerTensor : work.kernels
+        if setup.gradsZeroed {
+            optimizerKernels += tensors
+            work.memoryBytes += Double(bucket.parameters * setup.gradientBytesPerElement)
+        }
         work.flops *= share
         work.memoryBytes *= share
         work.kernels = Int((Double(optimizerKernels) * share).rounded())
@@ -194,12 +201,13 @@ struct LayerwisePlanner {
         return (0..<workers).map { dataDone[$0] + modelDone[$0] }
     }
 
-    /// `work`, a layer's backward, with what gradient accumulation adds to it
-    /// (`TrainingSetup.accumulationSteps` > 1; else `work` itself): autograd's
-    /// AccumulateGrad adds each new gradient to the parameter's, one kernel per parameter
-    /// tensor reading both and writing the sum (3 × the gradient's bytes).
+    /// `work`, a layer's backward, with what adding to an existing gradient costs where
+    /// the parameter has one (gradient accumulation, `TrainingSetup.accumulationSteps` > 1,
+    /// or gradients zeroed rather than freed, `TrainingSetup.gradsZeroed`; else `work`
+    /// itself): autograd's AccumulateGrad adds each new gradient to the parameter's, one
+    /// kernel per parameter tensor reading both and writing the sum (3 × the gradient's bytes).
     static func accumulating(_ work: ComputeWork, layer: Layer, setup: TrainingSetup) -> ComputeWork {
-        guard setup.accumulationSteps > 1, layer.kind.parameterTensors > 0 else { return work }
+        guard setup.accumulationSteps > 1 || setup.gradsZeroed, layer.kind.parameterTensors > 0 else { return work }
         var w = work
         w.kernels += layer.kind.parameterTensors
         w.memoryBytes += 3 * Double(layer.cost.parameters * setup.gradientBytesPerElement)

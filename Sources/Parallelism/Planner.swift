@@ -91,7 +91,7 @@ public enum Planner {
     /// Layer `i`'s backward work on one data-parallel worker as the plan runs it: the
     /// layer's own at the batch per GPU, with what the stack adds (a fused batch norm's
     /// addend gradient, eager autograd's passes; `LayerwisePlanner.fused`) and, under
-    /// gradient accumulation, the add of each gradient into the parameter's
+    /// gradient accumulation or zeroed gradients, the add of each gradient into the parameter's
     /// (`LayerwisePlanner.accumulating`), as the step's synchronizing micro-batch runs it.
     /// For estimates made before planning (Horovod's gradient-ready times) that must match the plan.
     public static func dataBackwardWork(ofLayer i: Int, setup: TrainingSetup) -> ComputeWork {

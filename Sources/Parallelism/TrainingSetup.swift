@@ -39,6 +39,9 @@ public struct TrainingSetup: Sendable {
     /// back on its bucket's update, one kernel each, where gradients are all-reduced
     /// (`ScheduleMechanisms.ddpBucketCopies`).
     public var ddpBucketCopies = false
+    /// Gradients are zeroed, not freed, after each optimizer step (`ScheduleMechanisms.gradsZeroed`):
+    /// a zero kernel per parameter tensor with the update, an in-place add per tensor in every backward.
+    public var gradsZeroed = false
     /// Mixed precision as autocast runs it: each convolution and fully connected weight
     /// also held as a 2-byte copy from its forward to its backward (`ExecutionProfile.autocastWeightCopies`).
     public var autocastWeightCopies = false

@@ -84,6 +84,7 @@ public struct RunSpec: Sendable {
         setup.stageSeconds = mechanisms.stageSeconds
         setup.syncLayersInTurn = mechanisms.syncLayersInTurn
         setup.ddpBucketCopies = mechanisms.ddpBucketCopies
+        setup.gradsZeroed = mechanisms.gradsZeroed
         setup.updateKernelsPerTensor = mechanisms.updateKernelsPerTensor
         setup.optimizerEveryImages = mechanisms.optimizerEveryImages
         setup.accumulationSteps = accumulationSteps

@@ -289,6 +289,7 @@ extension ScenarioRunner {
             $0.mechanisms.hostStagedSyncFromGPUs = nil
         }
         try without("each gradient copied into its DDP bucket and back (ddp_bucket_copies)") { $0.mechanisms.ddpBucketCopies = false }
+        try without("gradients zeroed after each optimizer step and added to in backward (grads_zeroed)") { $0.mechanisms.gradsZeroed = false }
         try without("the optimizer's kernels launched tensor by tensor (update_kernels_per_tensor)") { $0.mechanisms.updateKernelsPerTensor = 0 }
         try without("the optimizer stepping once per optimizer batch (optimizer_every_images; off: every step)") {
             $0.mechanisms.optimizerEveryImages = nil

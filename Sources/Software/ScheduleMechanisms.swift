@@ -60,6 +60,11 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// it and back after the all-reduce (PyTorch DDP without `gradient_as_bucket_view`):
     /// one kernel per tensor on each side.
     public var ddpBucketCopies = false
+    /// `grads_zeroed`: `optimizer.zero_grad()` fills every gradient with zeros instead of
+    /// setting it to None (PyTorch before 2.0, `set_to_none=False` by default): one zero kernel
+    /// per parameter tensor with each optimizer step, and every backward adds each new gradient
+    /// into the existing one (autograd's AccumulateGrad, in place) instead of keeping it.
+    public var gradsZeroed = false
     /// `update_kernels_per_tensor`: kernels the optimizer launches per parameter tensor
     /// (a per-tensor loop, as `torch.optim.SGD` before multi-tensor kernels); 0: one
     /// kernel per bucket (a fused or multi-tensor optimizer).
@@ -91,6 +96,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         if let n = evaluationEveryImages { number("evaluation_every_images", Double(n)) }
         if evaluationSeconds > 0 { number("evaluation_seconds", evaluationSeconds) }
         if ddpBucketCopies { out.append(("ddp_bucket_copies", nil, "true")) }
+        if gradsZeroed { out.append(("grads_zeroed", nil, "true")) }
         if updateKernelsPerTensor > 0 { number("update_kernels_per_tensor", Double(updateKernelsPerTensor)) }
         if let n = optimizerEveryImages { number("optimizer_every_images", Double(n)) }
         return out
@@ -100,7 +106,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
                               "activation_broadcast", "input_bytes_per_element",
                               "sync_input_copy_every_images", "input_copy_gpus_per_pipe", "input_memcpy_gb_per_s",
-                              "evaluation_every_images", "evaluation_seconds", "ddp_bucket_copies", "update_kernels_per_tensor",
+                              "evaluation_every_images", "evaluation_seconds", "ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor",
                               "optimizer_every_images"]
 
     /// Sets `key` from `value`.
@@ -132,6 +138,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
             inputMemcpyBytesPerSecond = x * 1e9
         case "evaluation_every_images": evaluationEveryImages = try value.int(in: 1...1_000_000_000)
         case "ddp_bucket_copies": ddpBucketCopies = try value.bool()
+        case "grads_zeroed": gradsZeroed = try value.bool()
         case "update_kernels_per_tensor": updateKernelsPerTensor = try value.int(in: 0...1_000)
         case "optimizer_every_images": optimizerEveryImages = try value.int(in: 1...1_000_000_000)
         default: evaluationSeconds = try nonNegative(1e6, "s")   // evaluation_seconds

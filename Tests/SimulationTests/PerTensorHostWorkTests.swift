@@ -10,12 +10,15 @@ import Workload
     /// classifier with a bias: 62 parameter tensors.
     static let tensors = 62
 
-    func graph(gpus: Int, copies: Bool = false, perTensor: Int = 0, optimizerEvery: Int? = nil) throws -> TaskGraph {
+    func graph(gpus: Int, copies: Bool = false, perTensor: Int = 0, optimizerEvery: Int? = nil, zeroed: Bool = false,
+               accumulation: Int = 1) throws -> TaskGraph {
         var setup = TrainingSetup(network: try #require(Zoo.model(named: "resnet18")), precision: .fp32, batchPerGPU: 32,
                                   gpus: gpus, steps: 1)
         setup.ddpBucketCopies = copies
         setup.updateKernelsPerTensor = perTensor
         setup.optimizerEveryImages = optimizerEvery
+        setup.gradsZeroed = zeroed
+        setup.accumulationSteps = accumulation
         return try Planner.plan(setup, strategy: .data(DataParallelOptions(bucketBytes: nil)))
     }
 
@@ -23,6 +26,13 @@ import Workload
         graph.tasks.filter { $0.kind == kind && $0.device == device }.reduce(0) { total, task in
             guard case .compute(let work) = task.work else { return total }
             return total + work.kernels
+        }
+    }
+
+    func bytes(_ graph: TaskGraph, _ kind: TaskGraph.Kind, device: Int = 0) -> Double {
+        graph.tasks.filter { $0.kind == kind && $0.device == device }.reduce(0) { total, task in
+            guard case .compute(let work) = task.work else { return total }
+            return total + work.memoryBytes
         }
     }
 
@@ -54,6 +64,27 @@ import Workload
         #expect(kernels(try graph(gpus: 2), .update) == 1)
         #expect(kernels(try graph(gpus: 2, perTensor: 4), .update) == 4 * Self.tensors)
         #expect(kernels(try graph(gpus: 1, perTensor: 4), .update) == 4 * Self.tensors)
+    }
+
+    /// Gradients zeroed rather than freed (PyTorch before 2.0): the optimizer step also
+    /// launches a zero kernel per tensor, writing each gradient once (4 bytes an element in
+    /// fp32), and every backward adds each new gradient into the zeroed one: a kernel per
+    /// tensor reading both and writing the sum. ResNet-18 has 11,689,512 parameters.
+    @Test func zeroedGradientsAddAZeroKernelAndAnAddPerTensor() throws {
+        let parameters = 11_689_512.0
+        let plain = try graph(gpus: 1, perTensor: 4), zeroed = try graph(gpus: 1, perTensor: 4, zeroed: true)
+        #expect(kernels(zeroed, .update) - kernels(plain, .update) == Self.tensors)
+        #expect(abs(bytes(zeroed, .update) - bytes(plain, .update) - 4 * parameters) < 1)
+        #expect(kernels(zeroed, .backward) - kernels(plain, .backward) == Self.tensors)
+        #expect(abs(bytes(zeroed, .backward) - bytes(plain, .backward) - 3 * 4 * parameters) < 1)
+        // Zeroing comes with the optimizer step: once per four global batches, a quarter of the kernels;
+        // the adds stay every backward's.
+        let quarter = try graph(gpus: 1, perTensor: 4, optimizerEvery: 4 * 32, zeroed: true)
+        #expect(kernels(quarter, .update) == Int((Double(5 * Self.tensors) / 4).rounded()))
+        #expect(kernels(quarter, .backward) == kernels(zeroed, .backward))
+        // Under gradient accumulation the first micro-batch adds too, into the zeroed gradients.
+        let accumulated = try graph(gpus: 1, accumulation: 2), accumulatedZeroed = try graph(gpus: 1, zeroed: true, accumulation: 2)
+        #expect(kernels(accumulatedZeroed, .backward) - kernels(accumulated, .backward) == Self.tensors)
     }
 
     /// Stepping once per four global batches charges each step a quarter of the
