@@ -1,12 +1,14 @@
+import Foundation
 import Scenario
 import Workload
 
 extension MeasuredErrors {
-    /// What the published corpus says about a prediction for one GPU at one precision:
-    /// every 1-GPU point measured on that GPU in the same precision group
-    /// (`PublishedValidation.precisionGroups`: fp32, tf32, fp16+bf16), beside the
-    /// model's prediction for it. A planner reads it as the model's record where the
-    /// question is asked, not its average over the whole corpus.
+    /// What the published corpus says about a prediction for one GPU at one precision
+    /// (`PublishedValidation.precisionGroups`: fp32, tf32, fp16+bf16): every 1-GPU point
+    /// measured on that GPU in that group, and, for a prediction on N > 1 GPUs, every
+    /// published speedup on it at N/2 to 2N GPUs, each beside the model's prediction. A
+    /// planner reads it as the model's record where the question is asked, not its
+    /// average over the whole corpus.
     public struct Evidence: Sendable, Equatable {
         /// The GPU asked about (catalog name).
         public var gpu: String
@@ -14,9 +16,15 @@ extension MeasuredErrors {
         public var precisionGroup: String
         /// The model asked about, by name.
         public var model: String
+        /// The GPU count asked about.
+        public var gpus: Int
         /// The corpus's 1-GPU points on `gpu` in `precisionGroup`: those of `model`
         /// first, each group in corpus order.
         public var points: [ComputePoint]
+        /// The corpus's speedups on `gpu` in `precisionGroup` at `gpus`/2 to 2 × `gpus`
+        /// GPUs (none when `gpus` is 1): those of `model` first, then the nearest GPU
+        /// counts (in log2), each in corpus order.
+        public var speedups: [ScalingPoint]
         /// Every 1-GPU point of the corpus, whatever its GPU: how many there are and
         /// their median |error|, for a GPU the corpus has not measured.
         public var corpusPoints: Int
@@ -29,21 +37,34 @@ extension MeasuredErrors {
         public var medianAbsError: Double? { PublishedValidation.median(points.map { abs($0.relativeError) }) }
 
         /// The smallest and largest signed error of `points`; nil when there are none.
-        public var errorRange: (lowest: Double, highest: Double)? {
-            let errors = points.map(\.relativeError)
+        public var errorRange: (lowest: Double, highest: Double)? { Self.range(points.map(\.relativeError)) }
+
+        /// As `medianAbsError` and `errorRange`, for `speedups`.
+        public var speedupMedianAbsError: Double? { PublishedValidation.median(speedups.map { abs($0.relativeError) }) }
+        public var speedupErrorRange: (lowest: Double, highest: Double)? { Self.range(speedups.map(\.relativeError)) }
+
+        static func range(_ errors: [Double]) -> (lowest: Double, highest: Double)? {
             guard let low = errors.min(), let high = errors.max() else { return nil }
             return (low, high)
         }
     }
 
-    /// The corpus's record on `gpu` (catalog name) at `precision` for `model`.
-    public func evidence(gpu: String, precision: Precision, model: String) -> Evidence {
+    /// The corpus's record on `gpu` (catalog name) at `precision` for `model` on `gpus` GPUs.
+    public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1) -> Evidence {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
         let ordered = matching.filter { $0.model == model } + matching.filter { $0.model != model }
-        return Evidence(gpu: gpu, precisionGroup: group?.name ?? precision.rawValue, model: model, points: ordered,
-                        corpusPoints: compute.count,
+        func distance(_ p: ScalingPoint) -> Double { abs(log2(Double(p.gpus)) - log2(Double(gpus))) }
+        let near = gpus > 1 ? scaling.filter { $0.gpu == gpu && precisions.contains($0.precision) && distance($0) <= 1 } : []
+        // A stable order: the model's first, then by distance in log2 of the GPU count, ties in corpus order.
+        let speedups = near.enumerated().sorted { a, b in
+            let key = { (p: ScalingPoint) in (p.model == model ? 0 : 1, distance(p)) }
+            let (ka, kb) = (key(a.element), key(b.element))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
+        return Evidence(gpu: gpu, precisionGroup: group?.name ?? precision.rawValue, model: model, gpus: gpus, points: ordered,
+                        speedups: speedups, corpusPoints: compute.count,
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }))
     }
 }

@@ -46,10 +46,16 @@ public struct MeasuredErrors: Sendable, Equatable {
         public var caseName: String
         public var run: String?
         public var gpus: Int
+        /// The run's precision, GPU (catalog name) and model.
+        public var precision: String
+        public var gpu: String
+        public var model: String
         public var publishedSpeedup: Double
         public var predictedSpeedup: Double
         /// published / predicted speedup.
         public var factor: Double { publishedSpeedup / predictedSpeedup }
+        /// predicted / published speedup - 1, as `validate --published` prints it (positive: the model scales too well).
+        public var relativeError: Double { predictedSpeedup / publishedSpeedup - 1 }
     }
 
     /// The corpus the errors were measured on, as it was named to `validate`.
@@ -77,7 +83,8 @@ public struct MeasuredErrors: Sendable, Equatable {
                          predictedImagesPerSecond: Self.rounded($0.predictedImagesPerSecond, 1))
         }
         scaling = validation.speedups.map {
-            ScalingPoint(caseName: $0.caseName, run: $0.run, gpus: $0.gpus, publishedSpeedup: Self.rounded($0.publishedSpeedup, 4),
+            ScalingPoint(caseName: $0.caseName, run: $0.run, gpus: $0.gpus, precision: $0.precision.rawValue, gpu: $0.gpu, model: $0.model,
+                         publishedSpeedup: Self.rounded($0.publishedSpeedup, 4),
                          predictedSpeedup: Self.rounded($0.predictedSpeedup, 4))
         }
     }
@@ -116,10 +123,11 @@ public struct MeasuredErrors: Sendable, Equatable {
     public func yaml() -> String {
         var out = """
             # The simulator's errors on the published corpus: every 1-GPU point (published and predicted
-            # images/s, with the GPU and model it was measured on) and every speedup (published and
-            # predicted). Uncertainty ranges (sweep --samples, plan --pessimistic, report) draw from them;
-            # explain shows the points measured on the GPU it explains. Written by `make validation-errors`
-            # (scalecast validate --published \(corpus) --errors-out FILE); do not edit by hand.
+            # images/s) and every speedup (published and predicted), each with the precision, GPU and model
+            # it was measured on. Uncertainty ranges (sweep --samples, plan --pessimistic, report) draw from them;
+            # explain and report show the points measured on the GPU they describe.
+            # Written by `make validation-errors` (scalecast validate --published \(corpus) --errors-out FILE);
+            # do not edit by hand.
             # A test fails when this file no longer matches what the corpus gives.
 
             """
@@ -132,7 +140,7 @@ public struct MeasuredErrors: Sendable, Equatable {
         out += "scaling:" + (scaling.isEmpty ? " []\n" : "\n")
         for p in scaling {
             out += "  - {case: \(p.caseName.yamlQuoted)" + (p.run.map { ", run: \($0.yamlQuoted)" } ?? "")
-                + ", gpus: \(p.gpus), published_speedup: \(Self.fixed(p.publishedSpeedup, 4)), predicted_speedup: \(Self.fixed(p.predictedSpeedup, 4))}\n"
+                + ", gpus: \(p.gpus), precision: \(p.precision), gpu: \(p.gpu.yamlQuoted), model: \(p.model.yamlQuoted), published_speedup: \(Self.fixed(p.publishedSpeedup, 4)), predicted_speedup: \(Self.fixed(p.predictedSpeedup, 4))}\n"
         }
         return out
     }
@@ -151,9 +159,10 @@ public struct MeasuredErrors: Sendable, Equatable {
                                 predictedImagesPerSecond: try item.required("predicted").positiveDouble())
         }
         scaling = try yaml.required("scaling").items().map { item in
-            try item.checkKeys(["case", "run", "gpus", "published_speedup", "predicted_speedup"])
+            try item.checkKeys(["case", "run", "gpus", "precision", "gpu", "model", "published_speedup", "predicted_speedup"])
             return ScalingPoint(caseName: try item.required("case").string(), run: try item.optional("run")?.string(),
-                                gpus: try item.required("gpus").int(in: 2...Int.max),
+                                gpus: try item.required("gpus").int(in: 2...Int.max), precision: try item.required("precision").string(),
+                                gpu: try item.required("gpu").string(), model: try item.required("model").string(),
                                 publishedSpeedup: try item.required("published_speedup").positiveDouble(),
                                 predictedSpeedup: try item.required("predicted_speedup").positiveDouble())
         }

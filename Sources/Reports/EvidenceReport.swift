@@ -1,66 +1,114 @@
 import Planning
 
-/// `explain`'s and `report.md`'s evidence: how close the model has come to published 1-GPU
-/// measurements on the GPU and precision it explains (`MeasuredErrors.Evidence`), so
-/// that a figure comes with the model's record where it was asked, or with the
-/// statement that the corpus has none there.
+/// `explain`'s and `report.md`'s evidence: how close the model has come to published
+/// measurements on the GPU and precision it describes (`MeasuredErrors.Evidence`): the
+/// 1-GPU throughputs, and for a multi-GPU configuration the speedups at nearby GPU
+/// counts, so that a figure comes with the model's record where it was asked, or with
+/// the statement that the corpus has none there. Errors are predicted / published − 1,
+/// as `validate --published` prints them.
 public enum EvidenceReport {
-    /// At most this many points are listed (those of the explained model first); the
-    /// summary line counts them all.
+    /// At most this many points of each kind are listed (those of the described model
+    /// first); the sentences count them all.
     public static let listed = 8
 
-    /// In one sentence (no final stop): how many points, how many of the model, the
-    /// errors' range and median; or that the corpus has none on this GPU and precision.
-    public static func sentence(_ evidence: MeasuredErrors.Evidence) -> String {
-        let place = "on the \(evidence.gpu) in \(evidence.precisionGroup)"
-        guard let range = evidence.errorRange, let median = evidence.medianAbsError else {
-            let elsewhere = evidence.corpusMedianAbsError.map { "; on the other GPUs the median |error| is \(Format.percent($0))" } ?? ""
-            return "none of the corpus's \(evidence.corpusPoints) one-GPU measurements is \(place)\(elsewhere)"
-        }
-        let n = evidence.points.count, same = evidence.sameModel.count
-        let models = n == 1 ? (same == 1 ? ", of \(evidence.model)" : ", not of \(evidence.model)")
-            : ", \(same == 0 ? "none" : String(same)) of them \(evidence.model)"
+    /// One kind of evidence as text: its sentence (no final stop), its table's headers
+    /// and the rows listed, and how many were left out.
+    struct Part {
+        var sentence: String
+        var headers: [String]
+        var rows: [[String]]
+        var unlisted: Int
+    }
+
+    /// "N things, K of them MODEL; errors A to B, median |error| M" (and the shorter
+    /// forms for one point, or all errors alike).
+    static func summary(count n: Int, noun: String, place: String, same: Int, model: String,
+                        range: (lowest: Double, highest: Double), median: Double) -> String {
+        let models = n == 1 ? (same == 1 ? ", of \(model)" : ", not of \(model)")
+            : ", \(same == 0 ? "none" : String(same)) of them \(model)"
         let (low, high) = (Format.signedPercent(range.lowest), Format.signedPercent(range.highest))
         let errors = n == 1 ? "error \(low)" : low == high ? "error \(low) on each"
             : "errors \(low) to \(high), median |error| \(Format.percent(median))"
-        return "\(n) one-GPU measurement\(n == 1 ? "" : "s") \(place)\(models); \(errors)"
+        return "\(n) \(noun)\(n == 1 ? "" : "s") \(place)\(models); \(errors)"
     }
 
-    /// The rows listed: case, run, model, published and predicted images/s, error.
-    static func rows(_ evidence: MeasuredErrors.Evidence) -> [[String]] {
-        evidence.points.prefix(listed).map { point in
-            [point.caseName, point.run ?? "-", point.model, Format.fixed(point.publishedImagesPerSecond, 0),
-             Format.fixed(point.predictedImagesPerSecond, 0), Format.signedPercent(point.relativeError)]
+    static func place(_ e: MeasuredErrors.Evidence) -> String { "on the \(e.gpu) in \(e.precisionGroup)" }
+
+    /// The 1-GPU throughputs in one sentence (no final stop); or that the corpus has none
+    /// on this GPU and precision, and its median |error| elsewhere.
+    public static func sentence(_ evidence: MeasuredErrors.Evidence) -> String {
+        guard let range = evidence.errorRange, let median = evidence.medianAbsError else {
+            let elsewhere = evidence.corpusMedianAbsError.map { "; on the other GPUs the median |error| is \(Format.percent($0))" } ?? ""
+            return "none of the corpus's \(evidence.corpusPoints) one-GPU measurements is \(place(evidence))\(elsewhere)"
         }
+        return summary(count: evidence.points.count, noun: "one-GPU measurement", place: place(evidence),
+                       same: evidence.sameModel.count, model: evidence.model, range: range, median: median)
     }
 
-    static let headers = ["case", "run", "model", "published", "predicted", "error"]
-
-    /// What is left out of the list, in words; empty when everything is listed.
-    static func more(_ evidence: MeasuredErrors.Evidence) -> String {
-        let n = evidence.points.count
-        return n > listed ? "(\(n - listed) more: `scalecast validate --published scenarios/validation/published`)\n" : ""
+    /// The GPU counts speedups are looked up at, in words: "4 to 16 GPUs".
+    static func counts(_ evidence: MeasuredErrors.Evidence) -> String {
+        "\(max(2, (evidence.gpus + 1) / 2)) to \(2 * evidence.gpus) GPUs"
     }
 
-    /// `explain`'s section: the sentence, then the points as a table (images/s as
-    /// published and predicted, error = predicted / published − 1, as `validate --published` prints it).
+    /// The speedups at nearby GPU counts in one sentence (no final stop); nil for one GPU.
+    public static func speedupSentence(_ evidence: MeasuredErrors.Evidence) -> String? {
+        guard evidence.gpus > 1 else { return nil }
+        let place = "\(place(evidence)) at \(counts(evidence))"
+        guard let range = evidence.speedupErrorRange, let median = evidence.speedupMedianAbsError else {
+            return "no published speedup \(place) is in the corpus"
+        }
+        return summary(count: evidence.speedups.count, noun: "published speedup", place: place,
+                       same: evidence.speedups.filter { $0.model == evidence.model }.count, model: evidence.model,
+                       range: range, median: median)
+    }
+
+    static func parts(_ e: MeasuredErrors.Evidence) -> [Part] {
+        var parts = [Part(sentence: sentence(e), headers: ["case", "run", "model", "published", "predicted", "error"],
+                          rows: e.points.prefix(listed).map { p in
+                              [p.caseName, p.run ?? "-", p.model, Format.fixed(p.publishedImagesPerSecond, 0),
+                               Format.fixed(p.predictedImagesPerSecond, 0), Format.signedPercent(p.relativeError)]
+                          }, unlisted: max(0, e.points.count - listed))]
+        if let speedups = speedupSentence(e) {
+            parts.append(Part(sentence: speedups, headers: ["case", "run", "model", "GPUs", "published", "predicted", "error"],
+                              rows: e.speedups.prefix(listed).map { p in
+                                  [p.caseName, p.run ?? "-", p.model, String(p.gpus), Format.fixed(p.publishedSpeedup, 2) + "x",
+                                   Format.fixed(p.predictedSpeedup, 2) + "x", Format.signedPercent(p.relativeError)]
+                              }, unlisted: max(0, e.speedups.count - listed)))
+        }
+        return parts
+    }
+
+    static func more(_ part: Part) -> String {
+        part.unlisted > 0 ? "(\(part.unlisted) more: `scalecast validate --published scenarios/validation/published`)\n" : ""
+    }
+
+    /// `explain`'s section: each sentence, then its points as a table.
     public static func render(_ evidence: MeasuredErrors.Evidence) -> String {
-        guard !evidence.points.isEmpty else { return "\nPublished evidence: \(sentence(evidence)).\n" }
-        let head = "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1): \(sentence(evidence))\n"
-        var table = TextTable(headers: headers, alignments: [.left, .left, .left, .right, .right, .right])
-        for row in rows(evidence) { table.append(row) }
-        return head + table.render() + more(evidence)
+        var out = "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1):\n"
+        for part in parts(evidence) {
+            out += part.sentence + (part.rows.isEmpty ? ".\n" : "\n")
+            guard !part.rows.isEmpty else { continue }
+            var table = TextTable(headers: part.headers, alignments: part.headers.map { ["case", "run", "model"].contains($0) ? .left : .right })
+            for row in part.rows { table.append(row) }
+            out += table.render() + more(part)
+        }
+        return out
     }
 
     /// `report.md`'s section: the same, as Markdown.
     public static func markdown(_ evidence: MeasuredErrors.Evidence) -> String {
         var out = "\n## Published evidence on this GPU\n\n"
             + "How close the model has come to published training measurements (ScaleCast's corpus, `make validate`; "
-            + "error = predicted / published − 1): \(sentence(evidence)).\n"
-        guard !evidence.points.isEmpty else { return out }
-        out += "\n| " + headers.joined(separator: " | ") + " |\n|---|---|---|---:|---:|---:|\n"
-        for row in rows(evidence) { out += "| " + row.joined(separator: " | ") + " |\n" }
-        let more = more(evidence)
-        return out + (more.isEmpty ? "" : "\n" + more)
+            + "error = predicted / published − 1):\n"
+        for part in parts(evidence) {
+            out += "\n" + part.sentence.prefix(1).uppercased() + part.sentence.dropFirst() + ".\n"
+            guard !part.rows.isEmpty else { continue }
+            out += "\n| " + part.headers.joined(separator: " | ") + " |\n|"
+                + part.headers.map { ["case", "run", "model"].contains($0) ? "---|" : "---:|" }.joined() + "\n"
+            for row in part.rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            let more = more(part)
+            if !more.isEmpty { out += "\n" + more }
+        }
+        return out
     }
 }

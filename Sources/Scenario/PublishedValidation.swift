@@ -38,6 +38,10 @@ public struct PublishedValidation: Sendable {
         public var caseName: String
         public var run: String?
         public var gpus: Int
+        /// The run's precision, GPU (catalog name) and model, as `Point` has them.
+        public var precision: Precision
+        public var gpu: String
+        public var model: String
         public var publishedSpeedup: Double
         public var predictedSpeedup: Double
         public var relativeError: Double { predictedSpeedup / publishedSpeedup - 1 }
@@ -107,7 +111,9 @@ public struct PublishedValidation: Sendable {
             for point in published.points where point.gpus > 1 {
                 guard let one = published.points.first(where: { $0.runIndex == point.runIndex && $0.gpus == 1 }),
                       let predictedOne = predicted[point.runIndex]?[1], let predictedN = predicted[point.runIndex]?[point.gpus] else { continue }
-                speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus,
+                let run = scenario.runs[point.runIndex]
+                speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
+                                        gpu: run.cluster.gpu.name, model: run.network.name,
                                         publishedSpeedup: point.imagesPerSecond / one.imagesPerSecond,
                                         predictedSpeedup: predictedN / predictedOne))
             }

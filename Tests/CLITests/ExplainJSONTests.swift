@@ -126,6 +126,17 @@ import Scenario
         let median = try #require(evidence["median_abs_error"] as? Double)
         #expect(abs(median - PublishedValidation.median(magnitudes)!) < 1e-12)
         #expect(try #require(evidence["corpus_points"] as? Int) > points.count)
+        // At 2 GPUs, the corpus's speedups on the board at 1 to 4 GPUs (DeepLearningExamples' DGX-1 MXNet table has 2 and 4).
+        #expect(evidence["gpus"] as? Int == 2)
+        let speedups = try #require(evidence["speedups"] as? [[String: Any]])
+        #expect(!speedups.isEmpty)
+        for p in speedups {
+            let gpus = try #require(p["gpus"] as? Int)
+            #expect((2...4).contains(gpus))
+            let published = try #require(p["published_speedup"] as? Double), predicted = try #require(p["predicted_speedup"] as? Double)
+            #expect(abs(try #require(p["relative_error"] as? Double) - (predicted / published - 1)) < 1e-12)
+        }
+        #expect(evidence["speedup_median_abs_error"] as? Double != nil)
 
         let text = CLI.execute(["explain", path, "--gpus", "2", "--run", "plain"]).stdout
         #expect(text.contains("\(points.count) one-GPU measurements on the V100-SXM2-16GB in fp32"), "\(text)")

@@ -314,12 +314,14 @@ let planScenario = """
 /// factors 0.9 at 2-8 GPUs and 0.5 at 64.
 let fixtureErrors = MeasuredErrors(
     corpus: "fixture",
-    compute: [0.5, 1.0, 1.5].enumerated().map { i, f in
-        .init(caseName: "c\(i)", run: nil, precision: "fp32", gpu: "V100-SXM2-16GB", model: "resnet50",
-              publishedImagesPerSecond: 100 * f, predictedImagesPerSecond: 100)
+    compute: [0.5, 1.0, 1.5].enumerated().map { (i: Int, f: Double) -> MeasuredErrors.ComputePoint in
+        MeasuredErrors.ComputePoint(caseName: "c\(i)", run: nil, precision: "fp32", gpu: "V100-SXM2-16GB", model: "resnet50",
+                                    publishedImagesPerSecond: 100 * f, predictedImagesPerSecond: 100)
     },
-    scaling: [(2, 0.9), (4, 0.9), (8, 0.9), (64, 0.5)].map { gpus, f in
-        .init(caseName: "s\(gpus)", run: "r", gpus: gpus, publishedSpeedup: Double(gpus) * 0.9 * f, predictedSpeedup: Double(gpus) * 0.9)
+    scaling: [(2, 0.9), (4, 0.9), (8, 0.9), (64, 0.5)].map { (gpus: Int, f: Double) -> MeasuredErrors.ScalingPoint in
+        let linear = Double(gpus) * 0.9
+        return MeasuredErrors.ScalingPoint(caseName: "s\(gpus)", run: "r", gpus: gpus, precision: "fp32", gpu: "V100-SXM2-16GB",
+                                           model: "resnet50", publishedSpeedup: linear * f, predictedSpeedup: linear)
     })
 
 @Suite struct UncertaintyTests {
@@ -366,7 +368,8 @@ let fixtureErrors = MeasuredErrors(
         var errors = fixtureErrors
         errors.scaling = (1...8).flatMap { k in   // 2, 4, ..., 256 GPUs, three points each, factor 1 - k/100
             (0..<3).map { j in
-                MeasuredErrors.ScalingPoint(caseName: "s\(k)-\(j)", run: nil, gpus: 1 << k, publishedSpeedup: 1 - Double(k) / 100,
+                MeasuredErrors.ScalingPoint(caseName: "s\(k)-\(j)", run: nil, gpus: 1 << k, precision: "fp32", gpu: "V100-SXM2-16GB",
+                                            model: "resnet50", publishedSpeedup: 1 - Double(k) / 100,
                                             predictedSpeedup: 1)
             }
         }

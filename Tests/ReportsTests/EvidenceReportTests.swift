@@ -37,8 +37,40 @@ import Reports
         var none = evidence([point("a", "resnet50", 100, 110)])
         none.points = []
         #expect(EvidenceReport.render(none)
-                == "\nPublished evidence: none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
+                == "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1):\n"
+                + "none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
                 + "on the other GPUs the median |error| is 10.0%.\n")
         #expect(!EvidenceReport.markdown(none).contains("| case |"))
+        #expect(EvidenceReport.markdown(none).contains("\nNone of the corpus's 1 one-GPU measurements"))
+    }
+
+    func speedup(_ name: String, _ gpu: String, _ precision: String, _ model: String, _ gpus: Int, _ published: Double,
+                 _ predicted: Double) -> MeasuredErrors.ScalingPoint {
+        .init(caseName: name, run: nil, gpus: gpus, precision: precision, gpu: gpu, model: model,
+              publishedSpeedup: published, predictedSpeedup: predicted)
+    }
+
+    /// Speedups count on the GPU, in the precision group, at half to twice the GPU count:
+    /// the model's first, then the nearest counts; none for one GPU.
+    @Test func speedupsAreThoseNearTheGPUCount() {
+        let errors = MeasuredErrors(corpus: "fixture", compute: [point("a", "resnet50", 100, 110)], scaling: [
+            speedup("far", "A100-SXM4-80GB", "fp16", "resnet50", 64, 50, 60),       // 64 GPUs: too far from 8
+            speedup("vgg4", "A100-SXM4-80GB", "bf16", "vgg16", 4, 3.6, 4.0),         // +11.1%
+            speedup("other", "H100-SXM5", "fp16", "resnet50", 8, 7, 8),             // another GPU
+            speedup("tf32", "A100-SXM4-80GB", "tf32", "resnet50", 8, 7, 8),         // another precision group
+            speedup("vgg8", "A100-SXM4-80GB", "fp16", "vgg16", 8, 7.2, 8.0),         // +11.1%
+            speedup("rn16", "A100-SXM4-80GB", "fp16", "resnet50", 16, 16, 15.2),     // -5.0%
+        ])
+        let e = errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50", gpus: 8)
+        #expect(e.speedups.map(\.caseName) == ["rn16", "vgg8", "vgg4"])
+        #expect(EvidenceReport.speedupSentence(e)
+                == "3 published speedups on the A100-SXM4-80GB in fp16+bf16 at 4 to 16 GPUs, 1 of them resnet50; "
+                + "errors -5.0% to +11.1%, median |error| 11.1%")
+        let text = EvidenceReport.render(e)
+        #expect(text.contains("rn16") && text.contains("16.00x") && text.contains("15.20x") && !text.contains("far"))
+        #expect(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50", gpus: 1).speedups.isEmpty)
+        #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50")) == nil)
+        #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "L4", precision: .fp16, model: "resnet50", gpus: 2))
+                == "no published speedup on the L4 in fp16+bf16 at 2 to 4 GPUs is in the corpus")
     }
 }

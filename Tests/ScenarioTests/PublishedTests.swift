@@ -156,8 +156,8 @@ import YAMLSupport
         let points = [Self.point("a", 1, 100, 110), Self.point("a", 4, 400, 320, .fp16),
                       Self.point("b", 1, 200, 210, .tf32), Self.point("b", 2, 100, 60)]
         // Published speedups 3.2 and 1.6 at 4 and 2 GPUs; predicted 3.0 and 1.6.
-        let speedups = [PublishedValidation.Speedup(caseName: "a", run: "r", gpus: 4, publishedSpeedup: 3.2, predictedSpeedup: 3.0),
-                        PublishedValidation.Speedup(caseName: "b", run: "r", gpus: 2, publishedSpeedup: 1.6, predictedSpeedup: 1.6)]
+        let speedups = [PublishedValidation.Speedup(caseName: "a", run: "r", gpus: 4, precision: .fp32, gpu: "V100-SXM2-16GB", model: "resnet50", publishedSpeedup: 3.2, predictedSpeedup: 3.0),
+                        PublishedValidation.Speedup(caseName: "b", run: "r", gpus: 2, precision: .fp32, gpu: "V100-SXM2-16GB", model: "resnet50", publishedSpeedup: 1.6, predictedSpeedup: 1.6)]
         let v = PublishedValidation(cases: [], points: points, speedups: speedups)
         let t = try #require(v.throughput)
         #expect(t.count == 4)
