@@ -6,8 +6,11 @@ models on this GPU, with synthetic data already on the GPU, and write a CSV that
 Usage: python3 tools/measure_step.py --models resnet50,vgg16 --batches 64,128 \
            --precisions fp32,bf16 --scenario scenarios/validation/h200-one-gpu.yaml --out steps.csv
 
-bf16 uses torch.autocast (mixed precision), tf32 allows TF32 tensor cores. Each
-row is the median of --repeats timed steps after 5 warm-up steps (CUDA events).
+bf16 and fp16 use torch.autocast (mixed precision; fp16 without a loss scaler, as
+timm's benchmark runs it), tf32 allows TF32 tensor cores. --memory-format nhwc puts
+the model and the input in torch.channels_last (the scenario should then say
+software.memory_format: nhwc); the default, nchw, is PyTorch's. Each row is the
+median of --repeats timed steps after 5 warm-up steps (CUDA events).
 """
 import argparse
 import csv
@@ -24,6 +27,8 @@ def main():
     parser.add_argument("--batches", default="64,128")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--memory-format", choices=["nchw", "nhwc"], default="nchw",
+                        help="the layout of the model's and the input's tensors (nhwc: torch.channels_last)")
     parser.add_argument("--scenario", required=True, help="the scenario describing this machine, as the CSV should name it")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -38,16 +43,18 @@ def main():
             torch.backends.cudnn.allow_tf32 = precision == "tf32"
             for batch in (int(b) for b in args.batches.split(",")):
                 kwargs = {"aux_logits": True, "init_weights": False} if model_name == "inception_v3" else {}
-                model = getattr(torchvision.models, model_name)(**kwargs).cuda().train()
+                layout = torch.channels_last if args.memory_format == "nhwc" else torch.contiguous_format
+                model = getattr(torchvision.models, model_name)(**kwargs).cuda().train().to(memory_format=layout)
                 optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
                 size = 299 if model_name == "inception_v3" else 224
-                x = torch.randn(batch, 3, size, size, device="cuda")
+                x = torch.randn(batch, 3, size, size, device="cuda").contiguous(memory_format=layout)
+                autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
                 y = torch.randint(0, 1000, (batch,), device="cuda")
                 loss_fn = torch.nn.CrossEntropyLoss()
 
                 def step():
                     optimizer.zero_grad(set_to_none=True)
-                    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                    with torch.autocast("cuda", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
                         out = model(x)
                         out = out[0] if isinstance(out, tuple) else out
                         loss = loss_fn(out, y)
