@@ -56,7 +56,8 @@ extension MeasuredErrors {
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
         let ordered = matching.filter { $0.model == model } + matching.filter { $0.model != model }
         func distance(_ p: ScalingPoint) -> Double { abs(log2(Double(p.gpus)) - log2(Double(gpus))) }
-        let near = gpus > 1 ? scaling.filter { $0.gpu == gpu && precisions.contains($0.precision) && distance($0) <= 1 } : []
+        // gpus/2 <= p.gpus <= 2 gpus, in integers (log2 of 20 less log2 of 10 is 1.0000000000000004).
+        let near = gpus > 1 ? scaling.filter { $0.gpu == gpu && precisions.contains($0.precision) && 2 * $0.gpus >= gpus && $0.gpus <= 2 * gpus } : []
         // A stable order: the model's first, then by distance in log2 of the GPU count, ties in corpus order.
         let speedups = near.enumerated().sorted { a, b in
             let key = { (p: ScalingPoint) in (p.model == model ? 0 : 1, distance(p)) }

@@ -35,11 +35,11 @@ public enum EvidenceReport {
     static func place(_ e: MeasuredErrors.Evidence) -> String { "on the \(e.gpu) in \(e.precisionGroup)" }
 
     /// The 1-GPU throughputs in one sentence (no final stop); or that the corpus has none
-    /// on this GPU and precision, and its median |error| elsewhere.
+    /// on this GPU and precision, and its median |error| over all its 1-GPU points.
     public static func sentence(_ evidence: MeasuredErrors.Evidence) -> String {
         guard let range = evidence.errorRange, let median = evidence.medianAbsError else {
-            let elsewhere = evidence.corpusMedianAbsError.map { "; on the other GPUs the median |error| is \(Format.percent($0))" } ?? ""
-            return "none of the corpus's \(evidence.corpusPoints) one-GPU measurements is \(place(evidence))\(elsewhere)"
+            let overall = evidence.corpusMedianAbsError.map { "; over all of them the median |error| is \(Format.percent($0))" } ?? ""
+            return "none of the corpus's \(evidence.corpusPoints) one-GPU measurements is \(place(evidence))\(overall)"
         }
         return summary(count: evidence.points.count, noun: "one-GPU measurement", place: place(evidence),
                        same: evidence.sameModel.count, model: evidence.model, range: range, median: median)

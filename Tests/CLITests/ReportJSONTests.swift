@@ -46,6 +46,7 @@ import Testing
         let evidence = try #require(document["evidence"] as? [String: Any])
         #expect(evidence["gpu"] as? String == best["gpu_model"] as? String)
         #expect(evidence["model"] as? String == best["model"] as? String)
+        #expect(evidence["gpus"] as? Int == best["gpus"] as? Int)
         let group = try #require(evidence["precision_group"] as? String)
         #expect(group.split(separator: "+").contains { $0 == (best["precision"] as? String ?? "")[...] })
         // The same scenario gives the same bytes.

@@ -39,7 +39,7 @@ import Reports
         #expect(EvidenceReport.render(none)
                 == "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1):\n"
                 + "none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
-                + "on the other GPUs the median |error| is 10.0%.\n")
+                + "over all of them the median |error| is 10.0%.\n")
         #expect(!EvidenceReport.markdown(none).contains("| case |"))
         #expect(EvidenceReport.markdown(none).contains("\nNone of the corpus's 1 one-GPU measurements"))
     }
@@ -72,5 +72,36 @@ import Reports
         #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50")) == nil)
         #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "L4", precision: .fp16, model: "resnet50", gpus: 2))
                 == "no published speedup on the L4 in fp16+bf16 at 2 to 4 GPUs is in the corpus")
+        // Two points, neither of the model: "none of them".
+        #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "alexnet", gpus: 4))
+                == "2 published speedups on the A100-SXM4-80GB in fp16+bf16 at 2 to 8 GPUs, none of them alexnet; "
+                + "error +11.1% on each")
+        // The markdown lists the speedups as a table of their own.
+        let markdown = EvidenceReport.markdown(e)
+        #expect(markdown.contains("\n3 published speedups on the A100-SXM4-80GB in fp16+bf16 at 4 to 16 GPUs"))
+        #expect(markdown.contains("| rn16 | - | resnet50 | 16 | 16.00x | 15.20x | -5.0% |"))
+    }
+
+    /// The window is K/2 to 2K GPUs in whole numbers, ends included, whatever K: at 10, 5 and 20 count
+    /// (log2 20 - log2 10 is a hair above 1 in floating point) and 4 and 21 do not.
+    @Test func theWindowIncludesItsEndsForAnyCount() {
+        let errors = MeasuredErrors(corpus: "fixture", compute: [], scaling: [4, 5, 20, 21].map { n in
+            speedup("n\(n)", "A100-SXM4-80GB", "fp16", "resnet50", n, Double(n), Double(n))
+        })
+        let e = errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50", gpus: 10)
+        #expect(Set(e.speedups.map(\.gpus)) == [5, 20])
+        #expect(EvidenceReport.speedupSentence(e)?.contains("at 5 to 20 GPUs") == true)
+        #expect(EvidenceReport.speedupSentence(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50", gpus: 7))?
+                    .contains("at 4 to 14 GPUs") == true)
+    }
+
+    /// More points than are listed: the first eight, then how many more and where to see them.
+    @Test func aLongListSaysHowManyMore() {
+        let errors = MeasuredErrors(corpus: "fixture", compute: [], scaling: (0..<11).map { i in
+            speedup("s\(i)", "A100-SXM4-80GB", "fp16", "resnet50", 8, 7, 7.7)
+        })
+        let markdown = EvidenceReport.markdown(errors.evidence(gpu: "A100-SXM4-80GB", precision: .fp16, model: "resnet50", gpus: 8))
+        #expect(markdown.components(separatedBy: "\n").filter { $0.hasPrefix("| s") }.count == EvidenceReport.listed)
+        #expect(markdown.contains("(3 more: `scalecast validate --published scenarios/validation/published`)"))
     }
 }

@@ -82,6 +82,12 @@ import Workload
         let quarter = try graph(gpus: 1, perTensor: 4, optimizerEvery: 4 * 32, zeroed: true)
         #expect(kernels(quarter, .update) == Int((Double(5 * Self.tensors) / 4).rounded()))
         #expect(kernels(quarter, .backward) == kernels(zeroed, .backward))
+        // Horovod's gradient-ready estimates read the same backward work as the plan.
+        var setup = TrainingSetup(network: try #require(Zoo.model(named: "resnet18")), precision: .fp32, batchPerGPU: 32, gpus: 1, steps: 1)
+        let conv = try #require(setup.network.layers.firstIndex { $0.kind.parameterTensors > 0 })
+        let before = Planner.dataBackwardWork(ofLayer: conv, setup: setup)
+        setup.gradsZeroed = true
+        #expect(Planner.dataBackwardWork(ofLayer: conv, setup: setup).kernels == before.kernels + setup.network.layers[conv].kind.parameterTensors)
         // Under gradient accumulation the first micro-batch adds too, into the zeroed gradients.
         let accumulated = try graph(gpus: 1, accumulation: 2), accumulatedZeroed = try graph(gpus: 1, zeroed: true, accumulation: 2)
         #expect(kernels(accumulatedZeroed, .backward) - kernels(accumulated, .backward) == Self.tensors)

@@ -308,7 +308,7 @@ func loadError(_ yaml: String) throws -> ConfigError {
     /// The DLE profile prices the per-tensor work and says where each figure comes from.
     @Test func theDLEProfileCarriesItsSources() throws {
         let profile = try #require(ProfileCatalog.builtIn().profile(named: "dle-pytorch-21.03"))
-        #expect(profile.mechanisms.ddpBucketCopies && profile.mechanisms.updateKernelsPerTensor == 4 && profile.mechanisms.gradsZeroed)
+        #expect(profile.mechanisms.ddpBucketCopies && profile.mechanisms.updateKernelsPerTensor == 3 && profile.mechanisms.gradsZeroed)
         for key in ["ddp_bucket_copies", "update_kernels_per_tensor", "grads_zeroed", "launch_us_per_kernel_update"] {
             #expect(profile.sources[key] != nil)
         }
