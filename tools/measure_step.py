@@ -32,6 +32,9 @@ def main():
     parser.add_argument("--scenario", required=True, help="the scenario describing this machine, as the CSV should name it")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    unknown = [p for p in args.precisions.split(",") if p not in ("fp32", "tf32", "bf16", "fp16")]
+    if unknown:
+        sys.exit(f"error: --precisions: unknown {', '.join(unknown)}; use fp32, tf32, bf16 or fp16")
     if not torch.cuda.is_available():
         sys.exit("error: no CUDA GPU is visible to PyTorch")
     names = {"alexnet": "alexnet-owt", "vgg16": "vgg16", "resnet50": "resnet50", "googlenet": "googlenet",
