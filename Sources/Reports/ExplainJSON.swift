@@ -47,84 +47,13 @@ public enum ExplainJSON {
         var mechanisms: [Mechanism]
         @NullWhenAbsent var interference: Interference?
         @NullWhenAbsent var network: Network?
-        var evidence: Evidence
+        var evidence: EvidenceJSON
         enum CodingKeys: String, CodingKey {
             case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
             case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, memory, kernels
             case mechanisms, interference, network, evidence
-        }
-    }
-
-    /// The corpus's 1-GPU points on the run's GPU in its precision group, and its speedups
-    /// there at half to twice the GPU count (`MeasuredErrors.Evidence`); errors are
-    /// predicted / published − 1.
-    struct Evidence: Encodable {
-        var gpu: String
-        /// "fp32", "tf32" or "fp16+bf16".
-        var precisionGroup: String
-        var model: String
-        var gpus: Int
-        /// Those of `model` first, each group in corpus order.
-        var points: [Point]
-        /// Null when `points` is empty.
-        @NullWhenAbsent var medianAbsError: Double?
-        /// Those of `model` first, then the nearest GPU counts; empty for one GPU.
-        var speedups: [Speedup]
-        /// Null when `speedups` is empty.
-        @NullWhenAbsent var speedupMedianAbsError: Double?
-        /// Every 1-GPU point of the corpus, whatever its GPU, and their median |error|.
-        var corpusPoints: Int
-        @NullWhenAbsent var corpusMedianAbsError: Double?
-
-        struct Point: Encodable {
-            var caseName: String
-            @NullWhenAbsent var run: String?
-            var model: String
-            var publishedImagesPerSecond: Double
-            var predictedImagesPerSecond: Double
-            var relativeError: Double
-            enum CodingKeys: String, CodingKey {
-                case caseName = "case", run, model, publishedImagesPerSecond = "published_images_per_second"
-                case predictedImagesPerSecond = "predicted_images_per_second", relativeError = "relative_error"
-            }
-        }
-
-        struct Speedup: Encodable {
-            var caseName: String
-            @NullWhenAbsent var run: String?
-            var model: String
-            var gpus: Int
-            var publishedSpeedup: Double
-            var predictedSpeedup: Double
-            var relativeError: Double
-            enum CodingKeys: String, CodingKey {
-                case caseName = "case", run, model, gpus, publishedSpeedup = "published_speedup"
-                case predictedSpeedup = "predicted_speedup", relativeError = "relative_error"
-            }
-        }
-
-        init(_ e: MeasuredErrors.Evidence) {
-            gpu = e.gpu
-            precisionGroup = e.precisionGroup
-            model = e.model
-            gpus = e.gpus
-            points = e.points.map { Point(caseName: $0.caseName, run: $0.run, model: $0.model, publishedImagesPerSecond: $0.publishedImagesPerSecond,
-                                          predictedImagesPerSecond: $0.predictedImagesPerSecond, relativeError: $0.relativeError) }
-            medianAbsError = e.medianAbsError
-            speedups = e.speedups.map { Speedup(caseName: $0.caseName, run: $0.run, model: $0.model, gpus: $0.gpus,
-                                                publishedSpeedup: $0.publishedSpeedup, predictedSpeedup: $0.predictedSpeedup,
-                                                relativeError: $0.relativeError) }
-            speedupMedianAbsError = e.speedupMedianAbsError
-            corpusPoints = e.corpusPoints
-            corpusMedianAbsError = e.corpusMedianAbsError
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case gpu, precisionGroup = "precision_group", model, gpus, points, medianAbsError = "median_abs_error"
-            case speedups, speedupMedianAbsError = "speedup_median_abs_error"
-            case corpusPoints = "corpus_points", corpusMedianAbsError = "corpus_median_abs_error"
         }
     }
 
@@ -335,7 +264,7 @@ public enum ExplainJSON {
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
                                                                  slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) },
                    network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode) } : nil,
-                   evidence: Evidence(evidence))
+                   evidence: EvidenceJSON(evidence))
     }
 
     /// One run to explain: its label, spec and analysis, what each of its profile's

@@ -59,7 +59,7 @@ public enum ReportJSON {
         /// Null when the report states no range.
         @NullWhenAbsent var range: Range?
         /// The corpus's record on the best configuration's GPU and precision, as `explain --json` gives it; null when not looked up.
-        @NullWhenAbsent var evidence: ExplainJSON.Evidence?
+        @NullWhenAbsent var evidence: EvidenceJSON?
         var results: [ResultsJSON.Row]
         /// The charts beside the report; empty without --out.
         var charts: [ChartFile]
@@ -88,7 +88,7 @@ public enum ReportJSON {
         }
         return try ResultsJSON.encode(Document(
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
-            bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(ExplainJSON.Evidence.init),
+            bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(EvidenceJSON.init),
             results: rows,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))
     }
