@@ -35,7 +35,9 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// broadcasts may run ahead of the computation, so all may be resident).
     /// Plain model parallelism holds the images of the whole global batch.
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
-    /// activations = stored elements per example × examples × bytes per element.
+    /// activations = stored elements per example × examples × bytes per element, plus
+    /// what the stack's autograd keeps beyond the layers' own counts (`AutogradPasses`:
+    /// an in-place ReLU6's input copy, in elements; max-pool indices, in bytes).
     /// Under `ddpBucketCopies` on more than one GPU, DDP's buckets hold the data-parallel
     /// gradients a second time: data-parallel parameters × `gradientBytesPerElement`
     /// (PyTorch's DistributedDataParallel documents that `gradient_as_bucket_view=True`, off
@@ -57,13 +59,17 @@ public struct MemoryFootprint: Sendable, Equatable {
         let dataRange = 0..<boundary, modelRange = boundary..<net.layers.count
         var weights = sum(dataRange) { $0.cost.parameters } * state
         let imagesHeld = Double(setup.batchPerGPU) * (strategy.kind == .model && split != nil ? k : 1)
-        var activations = sum(dataRange) { $0.cost.storedActivationElements } * Double(setup.batchPerGPU) * act
-            + Double(net.inputShape.elements) * imagesHeld * act
+        let autograd = setup.autograd
+        // Bytes kept for the backward per example by the layers of `range`.
+        func kept(_ range: Range<Int>) -> Double {
+            sum(range) { $0.cost.storedActivationElements + autograd.keptElements($0) } * act + sum(range) { autograd.keptBytes($0) }
+        }
+        var activations = kept(dataRange) * Double(setup.batchPerGPU) + Double(net.inputShape.elements) * imagesHeld * act
         if split != nil {
             let wholeBatch = strategy.kind == .model || strategy.scheme == .a
             let chunk = Double(setup.batchPerGPU) * (wholeBatch && strategy.variant == .exact ? k : 1)
             weights += sum(modelRange) { $0.cost.parameters } * state / k
-            activations += sum(modelRange) { $0.cost.storedActivationElements } * chunk * act / k
+            activations += kept(modelRange) * chunk / k
             if strategy.kind == .hybrid {
                 activations += Double(net.layers[boundary - 1].outputShape.elements) * Double(setup.batchPerGPU) * k * act
             }

@@ -131,15 +131,27 @@ public enum ExplainReport {
 
     /// One line naming the layers of `network` the autograd passes add work to (empty
     /// when they touch none): the in-place activations cloned before the forward, the
-    /// channel scales whose gate gradient is reduced by `sum_to`.
+    /// channel scales whose gate gradient is reduced by `sum_to`, the max pools that keep
+    /// int64 indices.
     static func autogradLine(_ autograd: AutogradPasses, network: Network) -> String {
-        let cloned = network.layers.filter { autograd.forward($0) != .zero }.count
-        let reduced = network.layers.filter { autograd.backward($0) != .zero }.count
+        let cloned = network.layers.filter { autograd.forward($0).kernels > 0 }.count
+        let reduced = network.layers.filter { autograd.backward($0).kernels > 0 }.count
+        let pools = network.layers.filter { autograd.keptBytes($0) > 0 }.count
         var parts: [String] = []
-        if cloned > 0 { parts.append("\(cloned) in-place activations copy their input before the forward (autograd saves it)") }
-        if reduced > 0 { parts.append("\(reduced) channel scales write their gate's gradient full size and sum it with sum_to") }
+        if cloned > 0 {
+            parts.append(cloned == 1 ? "1 in-place activation copies its input before the forward (autograd saves it)"
+                                     : "\(cloned) in-place activations copy their input before the forward (autograd saves it)")
+        }
+        if reduced > 0 {
+            parts.append(reduced == 1 ? "1 channel scale writes its gate's gradient full size and sums it with sum_to"
+                                      : "\(reduced) channel scales write their gate's gradient full size and sum it with sum_to")
+        }
+        if pools > 0 {
+            parts.append(pools == 1 ? "1 max pool keeps an int64 index per output element"
+                                    : "\(pools) max pools keep an int64 index per output element")
+        }
         guard !parts.isEmpty else { return "" }
-        return "eager autograd: " + parts.joined(separator: "; ") + " (in the layers' times above)\n"
+        return "eager autograd: " + parts.joined(separator: "; ") + " (in the layers' times above and the memory below)\n"
     }
 
     /// The input pipeline: its ceiling, the limit that sets it (the node's rate, or the

@@ -72,6 +72,8 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
                 if p.autograd.clonesInPlaceActivationInput { o["inplace_activation_clone"] = true }
                 if p.autograd.reducesBroadcastGradient { o["broadcast_grad_sum_to"] = true }
+                if p.autograd.clonesInPlaceReLU6Input { o["inplace_relu6_clone"] = true }
+                if p.autograd.keepsMaxPoolIndices { o["max_pool_indices"] = true }
                 if p.computeJitterCV > 0 { o["compute_jitter_cv"] = p.computeJitterCV }
                 if p.hostSyncBeforeUpdate { o["host_sync_before_update"] = true }
                 if p.autocastWeightCopies { o["autocast_weight_copies"] = true }

@@ -76,10 +76,12 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu` or `xla` (`BatchNormFusion`).
     public var batchNormFusion: BatchNormFusion = .none
-    /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels
-    /// (`inplace_activation_clone:`, `broadcast_grad_sum_to:`; `AutogradPasses`): the
-    /// clone of an in-place activation's input, and a broadcast multiply's gradient
-    /// materialised full size and reduced by `sum_to`. Neither by default.
+    /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels,
+    /// and what it keeps beyond the layers' own activations (`inplace_activation_clone:`,
+    /// `broadcast_grad_sum_to:`, `inplace_relu6_clone:`, `max_pool_indices:`;
+    /// `AutogradPasses`): the clone of an in-place activation's input, a broadcast
+    /// multiply's gradient materialised full size and reduced by `sum_to`, the kept
+    /// copy of an in-place ReLU6's input, and max pooling's int64 indices. None by default.
     public var autograd = AutogradPasses.none
     /// The coefficient of variation of one worker's compute time per step
     /// (`compute_jitter_cv:`, a fraction); a synchronous step waits for the slowest
@@ -208,7 +210,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to",
-           "autocast_weight_copies"]
+           "inplace_relu6_clone", "max_pool_indices", "autocast_weight_copies"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
 
@@ -306,6 +308,10 @@ public struct ExecutionProfile: Sendable, Equatable {
                 autograd.clonesInPlaceActivationInput = try value.bool()
             case "broadcast_grad_sum_to":
                 autograd.reducesBroadcastGradient = try value.bool()
+            case "inplace_relu6_clone":
+                autograd.clonesInPlaceReLU6Input = try value.bool()
+            case "max_pool_indices":
+                autograd.keepsMaxPoolIndices = try value.bool()
             case "fused_batchnorm":
                 batchNormFusion = BatchNormFusion(rawValue: try value.oneOf(BatchNormFusion.allCases.map(\.rawValue)))!
             case "workspace_mb":

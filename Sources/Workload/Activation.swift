@@ -14,11 +14,13 @@
 /// | hard swish `x · relu6(x + 3) / 6` | 5 (add, two clamps, scale, multiply) | 6 (two compares, `(2x + 3) / 6`, multiply by dy) | its input |
 ///
 /// "Kept for backward" follows PyTorch's autograd: torchvision builds ReLU6,
-/// SiLU and hard swish with `inplace=True`; ReLU6 (a `hardtanh`) differentiates
-/// from its output in place, so nothing beyond that output is kept, as for ReLU;
-/// sigmoid keeps its output; hard sigmoid, SiLU and hard swish differentiate from
-/// their input, which autograd keeps (as a copy when the activation runs in place,
-/// which costs an eager stack a copy kernel: `AutogradPasses`).
+/// SiLU and hard swish with `inplace=True`; ReLU6 (a `hardtanh`) can differentiate
+/// from its output in place, so nothing beyond that output is kept, as for ReLU
+/// (PyTorch 1.10 and later keep a copy of its input instead, an execution profile's
+/// `inplace_relu6_clone`: `AutogradPasses`); sigmoid keeps its output; hard sigmoid,
+/// SiLU and hard swish differentiate from their input, which autograd keeps (as a
+/// copy when the activation runs in place, which costs an eager stack a copy kernel:
+/// `AutogradPasses`).
 public enum Activation: String, CaseIterable, Hashable, Sendable {
     /// `nn.ReLU6` (MobileNet v2).
     case relu6
@@ -60,9 +62,10 @@ public enum Activation: String, CaseIterable, Hashable, Sendable {
     /// `silu` `silu_backward(grad, self)`, `hardswish` `hardswish_backward(grad, self)`
     /// and `hardsigmoid` `hardsigmoid_backward(grad, self)`, and the in-place forms
     /// take the same formulas; sigmoid differentiates from its output and ReLU6 (a
-    /// `hardtanh`) from the output's range. Run in place, an activation whose formula
-    /// reads its input makes autograd save a copy of that input first
-    /// (`AutogradPasses`).
+    /// `hardtanh`) from the output's range, as PyTorch did before 1.10 (since then its
+    /// formula reads the input too: `AutogradPasses.clonesInPlaceReLU6Input`). Run in
+    /// place, an activation whose formula reads its input makes autograd save a copy of
+    /// that input first (`AutogradPasses`).
     public var differentiatesFromInput: Bool {
         switch self {
         case .silu, .hardSwish, .hardSigmoid: return true

@@ -73,6 +73,31 @@ import Workload
         #expect(try footprint(gpus: 1, precision: .bf16).autocastCopyBytes == 0)
     }
 
+    /// What eager autograd keeps beyond the layers' own outputs, on conv 3→4 (3x3, pad 1)
+    /// on 8x8, an in-place ReLU6, a 2x2 max pool of stride 2, fc 10, softmax. Kept per
+    /// example without it: conv 256, pool 64, fc 10, loss 10, the image 192: 532 elements.
+    /// The ReLU6's copy adds 256 elements (at the precision's bytes), the pool's 64 int64
+    /// indices 512 bytes (at 8 bytes in any precision). Batch 2.
+    @Test func eagerAutogradKeepsTheReLU6CopyAndThePoolsIndices() throws {
+        var b = NetworkBuilder(name: "tiny-pool", input: TensorShape(channels: 3, height: 8, width: 8))
+        try b.conv("conv", out: 4, kernel: 3, pad: 1)
+        try b.activation("relu6", .relu6, inPlace: true)
+        try b.maxPool("pool", kernel: 2, stride: 2)
+        try b.fc("fc", units: 10)
+        try b.softmax("loss")
+        let net = try b.finish()
+        func activations(_ precision: Precision, _ autograd: AutogradPasses) throws -> Double {
+            var setup = TrainingSetup(network: net, precision: precision, batchPerGPU: 2, gpus: 1)
+            setup.autograd = autograd
+            return try MemoryFootprint.estimate(setup, strategy: .data(), reservedBytes: 0).activationBytes
+        }
+        let eager = AutogradPasses(clonesInPlaceReLU6Input: true, keepsMaxPoolIndices: true)
+        #expect(try activations(.fp32, .none) == 532 * 2 * 4)
+        #expect(try activations(.fp32, eager) == (532 + 256) * 2 * 4 + 512 * 2)
+        #expect(try activations(.fp16, eager) == (532 + 256) * 2 * 2 + 512 * 2)
+        #expect(try activations(.fp16, AutogradPasses(keepsMaxPoolIndices: true)) == 532 * 2 * 2 + 512 * 2)
+    }
+
     /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.
     @Test func aHybridBucketsOnlyItsDataParallelLayers() throws {
         var setup = TrainingSetup(network: try Self.tinyNet(), precision: .fp32, batchPerGPU: 2, gpus: 2)

@@ -66,13 +66,18 @@ import Workload
         try Scenario.load(path: try temporaryScenario(oneGPUScenario(model: "efficientnet_b0", software: software))).runs[0]
     }
 
-    /// The eager PyTorch profiles run both passes; the compiled one, ideal, and the
-    /// TensorFlow, MXNet, Caffe and cuda-convnet2 stacks run neither.
+    /// The eager PyTorch profiles run both passes and keep max-pool indices, and those of
+    /// PyTorch 1.10 and later clone an in-place ReLU6 (DLE's 21.03 container is 1.8); the
+    /// compiled one, ideal, and the TensorFlow, MXNet, Caffe and cuda-convnet2 stacks run none.
     @Test func onlyEagerPyTorchProfilesRunThem() throws {
-        let eager = AutogradPasses(clonesInPlaceActivationInput: true, reducesBroadcastGradient: true)
-        for name in ["pytorch-ddp", "torchvision-dataloader", "dle-pytorch-21.03"] {
+        let eager = AutogradPasses(clonesInPlaceActivationInput: true, reducesBroadcastGradient: true,
+                                   clonesInPlaceReLU6Input: true, keepsMaxPoolIndices: true)
+        for name in ["pytorch-ddp", "torchvision-dataloader"] {
             #expect(try run(name).setup(gpus: 1).autograd == eager, "\(name)")
         }
+        var older = eager
+        older.clonesInPlaceReLU6Input = false
+        #expect(try run("dle-pytorch-21.03").setup(gpus: 1).autograd == older)
         let catalog = try ProfileCatalog.builtIn()
         for profile in catalog.profiles where !["pytorch-ddp", "torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
             #expect(profile.autograd == .none, "\(profile.name)")
@@ -106,8 +111,15 @@ import Workload
         #expect(out.stdout.contains("eager autograd: 49 in-place activations copy their input before the forward"))
         #expect(out.stdout.contains("16 channel scales write their gate's gradient full size and sum it with sum_to"))
         let resnet = try temporaryScenario(oneGPUScenario(model: "resnet50", software: "torchvision-dataloader"))
-        let plain = CLI.execute(["explain", resnet, "--gpus", "1", "--top", "1"])
+        let pooled = CLI.execute(["explain", resnet, "--gpus", "1", "--top", "1"])
+        #expect(pooled.exitCode == 0 && pooled.stdout.contains("eager autograd: 1 max pool keeps an int64 index per output element ("))
+        // MobileNet v2 has no max pool, and PyTorch 1.8 (DLE's 21.03) did not clone its in-place ReLU6s.
+        let mobile = try temporaryScenario(oneGPUScenario(model: "mobilenet_v2", software: "dle-pytorch-21.03"))
+        let plain = CLI.execute(["explain", mobile, "--gpus", "1", "--top", "1"])
         #expect(plain.exitCode == 0 && !plain.stdout.contains("eager autograd"))
+        let cloned = try temporaryScenario(oneGPUScenario(model: "mobilenet_v2", software: "pytorch-ddp"))
+        #expect(CLI.execute(["explain", cloned, "--gpus", "1", "--top", "1"]).stdout
+            .contains("eager autograd: 35 in-place activations copy their input before the forward"))
     }
 
     @Test func badValuesAreLocated() throws {
@@ -117,5 +129,10 @@ import Workload
         let other = try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, broadcast_grad_sum_to: 3}"))
         let second = CLI.execute(["simulate", other])
         #expect(second.exitCode == 2 && second.stderr.contains("software.broadcast_grad_sum_to"))
+        for key in ["inplace_relu6_clone", "max_pool_indices"] {
+            let bad = try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, \(key): 1.5}"))
+            let out = CLI.execute(["simulate", bad])
+            #expect(out.exitCode == 2 && out.stderr.contains("software.\(key)"), "\(key)")
+        }
     }
 }

@@ -75,6 +75,44 @@ import YAMLSupport
         #expect(!Self.eager.applies(to: Zoo.model(named: "resnet50")!))
     }
 
+    /// ReLU6 in place on the 256-element map: under `clonesInPlaceReLU6Input` (PyTorch 1.10
+    /// and later) the clone reads and writes it (512 elements, one kernel) and autograd
+    /// keeps the copy (256 elements beyond the layer's own, which is none); without it,
+    /// or for a ReLU6 not in place, nothing.
+    @Test func theInPlaceReLU6IsClonedAndItsCopyKeptOnlyWhereTheProfileSays() throws {
+        let net = try Self.network(activation: .relu6)
+        let relu6 = net.layers[3]
+        #expect(relu6.runsInPlace && relu6.cost.storedActivationElements == 0)
+        let newer = AutogradPasses(clonesInPlaceReLU6Input: true)
+        #expect(newer.forward(relu6) == AutogradPasses.Extra(trafficElements: 512, kernels: 1))
+        #expect(newer.keptElements(relu6) == 256 && newer.keptBytes(relu6) == 0 && newer.backward(relu6) == .zero)
+        #expect(Self.eager.forward(relu6) == .zero && Self.eager.keptElements(relu6) == 0)
+        var b = NetworkBuilder(name: "out-of-place", input: TensorShape(channels: 3, height: 8, width: 8))
+        try b.conv("c", out: 4, kernel: 3, pad: 1)
+        let notInPlace = try b.activation("a", .relu6)
+        try b.fc("fc", units: 10)
+        let layer = try b.finish().layers[notInPlace]
+        #expect(!layer.runsInPlace && newer.forward(layer) == .zero && newer.keptElements(layer) == 0)
+    }
+
+    /// A 2x2 max pool of stride 2 on 4x8x8 gives 4x4x4 = 64 outputs: 8 bytes each, 512
+    /// bytes written forward, read backward and kept, in no kernel of its own and in any
+    /// precision (the extra is in bytes, not elements); an average pool keeps none.
+    @Test func aMaxPoolKeepsAnInt64IndexPerOutput() throws {
+        var b = NetworkBuilder(name: "pools", input: TensorShape(channels: 3, height: 8, width: 8))
+        try b.conv("c", out: 4, kernel: 3, pad: 1)
+        let maxPool = try b.maxPool("max", kernel: 2, stride: 2)
+        let averagePool = try b.avgPool("avg", kernel: 2, stride: 2)
+        try b.fc("fc", units: 10)
+        let net = try b.finish()
+        let pools = AutogradPasses(keepsMaxPoolIndices: true)
+        let indices = AutogradPasses.Extra(trafficElements: 0, kernels: 0, trafficBytes: 512)
+        #expect(pools.forward(net.layers[maxPool]) == indices && pools.backward(net.layers[maxPool]) == indices)
+        #expect(pools.keptBytes(net.layers[maxPool]) == 512 && pools.keptElements(net.layers[maxPool]) == 0)
+        #expect(pools.forward(net.layers[averagePool]) == .zero && pools.keptBytes(net.layers[averagePool]) == 0)
+        #expect(Self.eager.keptBytes(net.layers[maxPool]) == 0 && pools.applies(to: net) && !Self.eager.applies(to: net))
+    }
+
     /// torchvision's EfficientNet-B0: the stem, 15 expansions, 16 depthwise convolutions,
     /// the head and the 16 SE blocks (`partial(nn.SiLU, inplace=True)`) run SiLU in place
     /// (49 clones); 16 scales.

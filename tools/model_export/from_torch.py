@@ -385,10 +385,11 @@ _ACTIVATION_MODULES = {nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Hardtanh: "relu6",
                        nn.Hardsigmoid: "hardsigmoid", nn.SiLU: "silu", nn.Hardswish: "hardswish"}
 
 #: Activations whose derivative reads their input: run in place, eager autograd saves a copy of
-#: that input first (ScaleCast's `inplace: true`, `Activation.differentiatesFromInput`). Others
-#: (ReLU, ReLU6, sigmoid) differentiate from their output, so their `inplace` changes no price
-#: and is left out (ONNX, which has no in-place operators, writes the same YAML for them).
-_CLONED_IN_PLACE = ("silu", "hardswish", "hardsigmoid")
+#: that input first (ScaleCast's `inplace: true`, `Activation.differentiatesFromInput`; ReLU6 since
+#: PyTorch 1.10, the execution profile's `inplace_relu6_clone`). ReLU and sigmoid differentiate
+#: from their output, so their `inplace` changes no price and is left out (ONNX, which has no
+#: in-place operators, writes the same YAML for them).
+_CLONED_IN_PLACE = ("silu", "hardswish", "hardsigmoid", "relu6")
 
 
 def _activation(type_: str, x, inplace: bool):
@@ -442,10 +443,10 @@ def _function_layer(node: torch.fx.Node):
         inplace = _arguments(node, ["input", "inplace"], dict(inplace=False))["inplace"] is True
         return _activation(_ELEMENTWISE_FUNCTIONS[key], x, inplace)
     if key in (F.hardtanh, "Tensor.hardtanh", "Tensor.hardtanh_"):
-        a = _arguments(node, ["input", "min_val", "max_val"], dict(min_val=-1.0, max_val=1.0))
+        a = _arguments(node, ["input", "min_val", "max_val", "inplace"], dict(min_val=-1.0, max_val=1.0, inplace=False))
         if (a["min_val"], a["max_val"]) != (0.0, 6.0):
             raise _Refused("", "bounds other than ReLU6's (0, 6)")
-        return "relu6", [x], {}
+        return _activation("relu6", x, key == "Tensor.hardtanh_" or a["inplace"] is True)
     if key in (operator.add, operator.iadd, torch.add, "Tensor.add", "Tensor.add_"):
         a = _arguments(node, ["input", "other", "alpha"], dict(alpha=1))
         others = [v for v in (a["input"], a["other"]) if not isinstance(v, torch.fx.Node)]

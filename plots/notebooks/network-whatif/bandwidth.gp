@@ -12,11 +12,11 @@ set logscale x 10
 set xlabel 'network (eth-25g) bandwidth per direction (Gb/s, log scale)' noenhanced
 set ylabel "images per second, whole cluster"
 set xrange [0.625:1000]
-set yrange [0:18520.2]
+set yrange [0:18262.6]
 set xtics ("1" 1, "10" 10, "100" 100, "1,000" 1000)
 set format y "%.0f"
 set arrow from 25.000000, graph 0 to 25.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
-set arrow from graph 0, first 16535.9 to graph 1, first 16535.9 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
+set arrow from graph 0, first 16305.9 to graph 1, first 16305.9 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
 set label 'today: eth-25g, 25 Gb/s' at 25.000000, graph 0.96 left offset 0.6,0 noenhanced
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \

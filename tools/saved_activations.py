@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""What PyTorch's autograd keeps for the backward of a training step, measured on the
+CPU, beside what ScaleCast counts as the activations kept for backward
+(`scalecast explain --json`: runs[0].memory.activation_bytes).
+
+For each torchvision model the forward pass and the loss run under
+`torch.autograd.graph.saved_tensors_hooks`, which sees every tensor an autograd node
+saves for its backward. Their storages are added up, each storage once (an in-place
+ReLU's output and the next convolution's input are one storage), parameters aside
+(ScaleCast counts them with the weight state); the input batch is included, as
+ScaleCast includes it.
+
+What autograd saves is chosen by its derivative formulas (PyTorch's
+tools/autograd/derivatives.yaml), not by the device: a convolution keeps its input,
+batch norm its input and statistics, max pooling its input and int64 indices, an
+in-place ReLU6 a copy of its input (PyTorch 1.10 and later), on the CPU as on CUDA.
+So this checks ScaleCast's count without a GPU. In fp32 only: CPU autocast casts a
+different list of operations than CUDA autocast, so mixed precision would not say
+what a GPU keeps. Not covered: what the allocator holds beyond the tensors, cuDNN's
+workspaces and the CUDA context (ScaleCast's reserve), which need a GPU
+(torch.cuda.max_memory_allocated).
+
+    python3 tools/saved_activations.py [--models resnet50,mobilenet_v2] [--batch 2]
+        [--scalecast .build/release/scalecast] [--tolerance 0.02]
+
+prints, per model, autograd's and ScaleCast's bytes per image and their ratio, and
+exits 1 when a ratio is further than --tolerance from 1 (2 without the binary or torch).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+
+#: torchvision's model names and ScaleCast's zoo names for them, with the
+#: constructor arguments that make the two the same network.
+MODELS = {
+    "alexnet": ("alexnet-owt", {}), "vgg11": ("vgg11", {}), "vgg11_bn": ("vgg11_bn", {}), "vgg16": ("vgg16", {}),
+    "vgg16_bn": ("vgg16_bn", {}), "vgg19": ("vgg19", {}), "resnet18": ("resnet18", {}), "resnet34": ("resnet34", {}),
+    "resnet50": ("resnet50", {}), "resnet101": ("resnet101", {}), "resnet152": ("resnet152", {}),
+    "wide_resnet50_2": ("wide_resnet50_2", {}), "resnext50_32x4d": ("resnext50_32x4d", {}),
+    "densenet121": ("densenet121", {}), "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False}),
+    "inception_v3": ("inception-v3", {"aux_logits": True, "init_weights": False}), "mobilenet_v2": ("mobilenet_v2", {}),
+    "mobilenet_v3_large": ("mobilenet_v3_large", {}), "mobilenet_v3_small": ("mobilenet_v3_small", {}),
+    "efficientnet_b0": ("efficientnet_b0", {}), "efficientnet_b1": ("efficientnet_b1", {}),
+    "squeezenet1_0": ("squeezenet1_0", {}), "squeezenet1_1": ("squeezenet1_1", {}),
+}
+
+
+def autograd_saved_bytes(name, batch):
+    """Bytes of the distinct storages autograd saves for the backward of `name`'s
+    forward pass and cross-entropy loss on `batch` random images, parameters aside."""
+    import torch
+    from model_export.from_torch import import_torchvision
+    torchvision = import_torchvision()
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(**MODELS[name][1]).train()
+    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    size = 299 if name == "inception_v3" else 224
+    images = torch.randn(batch, 3, size, size)
+    saved = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in parameters:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        out = model(images)
+        logits = out[0] if isinstance(out, tuple) else out
+        torch.nn.functional.cross_entropy(logits, torch.zeros(batch, dtype=torch.long))
+    return sum(saved.values())
+
+
+def scalecast_activation_bytes(scalecast, zoo_name, batch):
+    """ScaleCast's activations kept for backward, fp32, one GPU, eager PyTorch (pytorch-ddp)."""
+    scenario = (f"name: saved activations\nmodel: {zoo_name}\nbatch_per_gpu: {batch}\nprecision: fp32\n"
+                "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\ngpus: [1]\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "scenario.yaml")
+        with open(path, "w") as f:
+            f.write(scenario)
+        done = subprocess.run([scalecast, "explain", path, "--gpus", "1", "--json"], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"scalecast explain failed for {zoo_name}: {done.stderr.strip()}")
+    return json.loads(done.stdout)["runs"][0]["memory"]["activation_bytes"]
+
+
+def compare(models, batch, scalecast):
+    """Per model: (torchvision name, zoo name, autograd bytes, ScaleCast bytes), for `batch` images."""
+    return [(name, MODELS[name][0], autograd_saved_bytes(name, batch), scalecast_activation_bytes(scalecast, MODELS[name][0], batch))
+            for name in models]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default=",".join(MODELS), help="torchvision model names, comma-separated (default: all)")
+    parser.add_argument("--batch", type=int, default=2, help="images per step (batch norm in training needs 2 or more)")
+    parser.add_argument("--scalecast", default=os.path.join(ROOT, ".build", "release", "scalecast"))
+    parser.add_argument("--tolerance", type=float, default=0.02, help="largest accepted |ScaleCast / autograd - 1|")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.models.split(",") if m not in MODELS]
+    if unknown:
+        print(f"error: --models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}", file=sys.stderr)
+        return 2
+    if args.batch < 2:
+        print("error: --batch must be at least 2 (batch norm in training mode needs two values per channel)", file=sys.stderr)
+        return 2
+    if not os.access(args.scalecast, os.X_OK):
+        print(f"error: no scalecast binary at {args.scalecast} (swift build -c release --product scalecast)", file=sys.stderr)
+        return 2
+    sys.path.insert(0, TOOLS)
+    try:
+        rows = compare(args.models.split(","), args.batch, args.scalecast)
+    except ImportError as error:
+        print(f"error: {error} (pip install torch torchvision; CPU-only wheels suffice)", file=sys.stderr)
+        return 2
+    print(f"{'model':22s} {'autograd MB/image':>18s} {'ScaleCast MB/image':>19s} {'ratio':>7s}")
+    worst = 0.0
+    for name, zoo_name, measured, counted in rows:
+        ratio = counted / measured
+        worst = max(worst, abs(ratio - 1))
+        print(f"{zoo_name:22s} {measured / args.batch / 1e6:18.2f} {counted / args.batch / 1e6:19.2f} {ratio:7.3f}")
+    print(f"largest |ratio - 1|: {worst:.3f} (tolerance {args.tolerance})")
+    return 0 if worst <= args.tolerance else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
