@@ -14,14 +14,20 @@ What autograd saves is chosen by its derivative formulas (PyTorch's
 tools/autograd/derivatives.yaml), not by the device: a convolution keeps its input,
 batch norm its input and statistics, max pooling its input and int64 indices, an
 in-place ReLU6 a copy of its input (PyTorch 1.10 and later), on the CPU as on CUDA.
-So this checks ScaleCast's count without a GPU. In fp32 only: CPU autocast casts a
-different list of operations than CUDA autocast, so mixed precision would not say
-what a GPU keeps. Not covered: what the allocator holds beyond the tensors, cuDNN's
-workspaces and the CUDA context (ScaleCast's reserve), which need a GPU
-(torch.cuda.max_memory_allocated).
+Two small exceptions: dropout keeps an fp32 noise tensor on the CPU where CUDA's fused
+kernel keeps a 1-byte mask (the classifiers of AlexNet, VGG and SqueezeNet, well under
+1% of their total), and batch norm's running statistics, which the sum includes (0.1 to
+0.2%). So this checks ScaleCast's count without a GPU. `--precision bf16` casts the network
+and the images to bf16 instead of running autocast, whose CPU form casts a different
+list of operations than CUDA's: the layers then keep bf16 tensors, as they do under
+CUDA autocast (its convolutions and matrix products return bf16, and batch norm,
+pooling and activations keep their input's type), but no fp32 weights and so no
+weight casts, which ScaleCast counts apart (`autocast_copy_bytes`, not compared here).
+Not covered: what the allocator holds beyond the tensors, cuDNN's workspaces and the
+CUDA context (ScaleCast's reserve), which need a GPU (torch.cuda.max_memory_allocated).
 
     python3 tools/saved_activations.py [--models resnet50,mobilenet_v2] [--batch 2]
-        [--scalecast .build/release/scalecast] [--tolerance 0.02]
+        [--precision fp32|bf16] [--scalecast .build/release/scalecast] [--tolerance 0.02]
 
 prints, per model, autograd's and ScaleCast's bytes per image and their ratio, and
 exits 1 when a ratio is further than --tolerance from 1 (2 without the binary or torch).
@@ -51,17 +57,28 @@ MODELS = {
 }
 
 
-def autograd_saved_bytes(name, batch):
+def autograd_saved_bytes(name, batch, precision="fp32"):
     """Bytes of the distinct storages autograd saves for the backward of `name`'s
-    forward pass and cross-entropy loss on `batch` random images, parameters aside."""
+    forward pass and cross-entropy loss (in fp32) on `batch` random images, parameters
+    aside, with the network and the images in `precision` (fp32 or bf16)."""
     import torch
     from model_export.from_torch import import_torchvision
     torchvision = import_torchvision()
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(**MODELS[name][1]).train()
-    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+    model = getattr(torchvision.models, name)(**MODELS[name][1]).to(dtype)
     size = 299 if name == "inception_v3" else 224
-    images = torch.randn(batch, 3, size, size)
+    return module_saved_bytes(model, torch.randn(batch, 3, size, size, dtype=dtype))
+
+
+def module_saved_bytes(model, images):
+    """Bytes of the distinct storages autograd saves for the backward of `model`'s
+    forward pass in training mode and a cross-entropy loss (in fp32) on `images`,
+    parameters aside."""
+    import torch
+    model = model.train()
+    batch = images.shape[0]
+    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved = {}
 
     def pack(tensor):
@@ -73,13 +90,14 @@ def autograd_saved_bytes(name, batch):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         out = model(images)
         logits = out[0] if isinstance(out, tuple) else out
-        torch.nn.functional.cross_entropy(logits, torch.zeros(batch, dtype=torch.long))
+        torch.nn.functional.cross_entropy(logits.float(), torch.zeros(batch, dtype=torch.long))
     return sum(saved.values())
 
 
-def scalecast_activation_bytes(scalecast, zoo_name, batch):
-    """ScaleCast's activations kept for backward, fp32, one GPU, eager PyTorch (pytorch-ddp)."""
-    scenario = (f"name: saved activations\nmodel: {zoo_name}\nbatch_per_gpu: {batch}\nprecision: fp32\n"
+def scalecast_activation_bytes(scalecast, model, batch, precision="fp32"):
+    """ScaleCast's activations kept for backward, one GPU, eager PyTorch (pytorch-ddp), of
+    `model` as a scenario names it: a zoo name, or `{file: /path/model.yaml}`."""
+    scenario = (f"name: saved activations\nmodel: {model}\nbatch_per_gpu: {batch}\nprecision: {precision}\n"
                 "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\ngpus: [1]\n")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "scenario.yaml")
@@ -87,20 +105,22 @@ def scalecast_activation_bytes(scalecast, zoo_name, batch):
             f.write(scenario)
         done = subprocess.run([scalecast, "explain", path, "--gpus", "1", "--json"], capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
-        raise RuntimeError(f"scalecast explain failed for {zoo_name}: {done.stderr.strip()}")
+        raise RuntimeError(f"scalecast explain failed for {model}: {done.stderr.strip()}")
     return json.loads(done.stdout)["runs"][0]["memory"]["activation_bytes"]
 
 
-def compare(models, batch, scalecast):
+def compare(models, batch, scalecast, precision="fp32"):
     """Per model: (torchvision name, zoo name, autograd bytes, ScaleCast bytes), for `batch` images."""
-    return [(name, MODELS[name][0], autograd_saved_bytes(name, batch), scalecast_activation_bytes(scalecast, MODELS[name][0], batch))
-            for name in models]
+    return [(name, MODELS[name][0], autograd_saved_bytes(name, batch, precision),
+             scalecast_activation_bytes(scalecast, MODELS[name][0], batch, precision)) for name in models]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=",".join(MODELS), help="torchvision model names, comma-separated (default: all)")
     parser.add_argument("--batch", type=int, default=2, help="images per step (batch norm in training needs 2 or more)")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="the network's and the images' dtype (bf16: cast, not autocast)")
     parser.add_argument("--scalecast", default=os.path.join(ROOT, ".build", "release", "scalecast"))
     parser.add_argument("--tolerance", type=float, default=0.02, help="largest accepted |ScaleCast / autograd - 1|")
     args = parser.parse_args(argv)
@@ -116,7 +136,7 @@ def main(argv=None):
         return 2
     sys.path.insert(0, TOOLS)
     try:
-        rows = compare(args.models.split(","), args.batch, args.scalecast)
+        rows = compare(args.models.split(","), args.batch, args.scalecast, args.precision)
     except ImportError as error:
         print(f"error: {error} (pip install torch torchvision; CPU-only wheels suffice)", file=sys.stderr)
         return 2

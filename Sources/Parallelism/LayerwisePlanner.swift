@@ -238,7 +238,8 @@ struct LayerwisePlanner {
     /// beyond its own (`FusionPlan.extraElements`: the addend read forward; backward the
     /// addend's gradient, or XLA's reads of the fused ReLU's gradient and output); the
     /// stack's autograd, its passes (`AutogradPasses`: an in-place activation's clone
-    /// forward, a channel scale's `sum_to` backward).
+    /// forward, a channel scale's `sum_to` backward, a max pool's indices written forward
+    /// and read backward).
     private func fused(_ work: ComputeWork, layer i: Int, backward: Bool, batch: Int, fraction: Double) -> ComputeWork {
         Self.fused(work, layer: i, backward: backward, setup: setup, batch: batch, fraction: fraction)
     }

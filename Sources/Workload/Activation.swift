@@ -7,7 +7,7 @@
 ///
 /// | activation | forward | backward | kept for backward |
 /// |---|---|---|---|
-/// | ReLU6 `min(max(x, 0), 6)` | 2 | 2 (two compares give the mask, dy kept or zeroed) | nothing: in place, the mask comes from the output |
+/// | ReLU6 `min(max(x, 0), 6)` | 2 | 2 (two compares give the mask, dy kept or zeroed) | in place, nothing: the mask can come from the output; out of place, its input |
 /// | sigmoid `1 / (1 + exp(−x))` | 4 (negate, exp, add, divide) | 3 (`dy · y · (1 − y)`) | its output |
 /// | hard sigmoid `relu6(x + 3) / 6` | 4 (add, two clamps, scale) | 3 (two compares, scale) | its input |
 /// | SiLU `x · sigmoid(x)` | 5 (sigmoid, multiply) | 8 (sigmoid again, `dy · s · (1 + x · (1 − s))`) | its input |
@@ -17,7 +17,9 @@
 /// SiLU and hard swish with `inplace=True`; ReLU6 (a `hardtanh`) can differentiate
 /// from its output in place, so nothing beyond that output is kept, as for ReLU
 /// (PyTorch 1.10 and later keep a copy of its input instead, an execution profile's
-/// `inplace_relu6_clone`: `AutogradPasses`); sigmoid keeps its output; hard sigmoid,
+/// `inplace_relu6_clone`: `AutogradPasses`), while out of place `hardtanh` keeps its
+/// input (`hardtanh_backward(grad, self, ...)`) beside the output the next layer
+/// keeps, in every PyTorch version; sigmoid keeps its output; hard sigmoid,
 /// SiLU and hard swish differentiate from their input, which autograd keeps (as a
 /// copy when the activation runs in place, which costs an eager stack a copy kernel:
 /// `AutogradPasses`).
@@ -53,9 +55,10 @@ public enum Activation: String, CaseIterable, Hashable, Sendable {
     }
 
     /// Whether the backward pass needs a tensor of the input's size that the layer
-    /// must keep (its output for sigmoid, its input for the others); false for
-    /// ReLU6, which runs in place and differentiates from its output.
-    public var keepsATensorForBackward: Bool { self != .relu6 }
+    /// must keep (its output for sigmoid, its input for the others); false only for
+    /// ReLU6 run in place, which can differentiate from its output (what PyTorch 1.10
+    /// and later keep instead is `AutogradPasses.keptElements`).
+    public func keepsATensorForBackward(inPlace: Bool) -> Bool { self != .relu6 || !inPlace }
 
     /// Whether PyTorch's derivative formula reads the activation's input (`self`),
     /// not its output (`result`): PyTorch's `tools/autograd/derivatives.yaml` gives

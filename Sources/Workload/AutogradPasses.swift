@@ -68,7 +68,7 @@ public struct AutogradPasses: Sendable, Equatable {
     /// Bytes of one max-pool index (int64).
     public static let maxPoolIndexBytes = 8
 
-    /// Neither pass: a stack whose kernels do not run them (the layers' own costs alone).
+    /// None of them: a stack whose kernels run no such pass and keep nothing more (the layers' own costs alone).
     public static let none = AutogradPasses()
 
     /// Work one pass of a layer gains, per example.

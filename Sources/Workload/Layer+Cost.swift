@@ -17,7 +17,7 @@ extension LayerKind {
     ///   backward, sigmoid 4 and 3, hard sigmoid 4 and 3, SiLU 5 and 8, hard swish
     ///   5 and 6; traffic 2 elements per element forward (read x, write y), 3
     ///   backward (read dy and x or y, write dx); they keep one tensor of the
-    ///   input's size, except ReLU6, which runs in place like ReLU and keeps none.
+    ///   input's size, except ReLU6 run in place, which keeps none (as ReLU).
     /// - channel scale (x: C×H×W times gate: C×1×1): 1 per element of x forward;
     ///   backward 3 per element (dx = dy·gate, 1; dgate = Σ over H·W of dy·x, 2);
     ///   traffic 2·|x| + C forward, 3·|x| + 2·C backward; keeps its output.
@@ -27,8 +27,9 @@ extension LayerKind {
     ///   is negligible).
     /// These small layers are memory-bound; their traffic, not their FLOPs, sets
     /// their time in the cost model.
+    /// - Parameter inPlace: whether the layer overwrites its input (`Layer.runsInPlace`).
     /// - Throws: `ModelError` when the shapes do not fit this kind.
-    func output(for inputs: [TensorShape], inputIsImage: Bool) throws -> (TensorShape, LayerCost) {
+    func output(for inputs: [TensorShape], inputIsImage: Bool, inPlace: Bool) throws -> (TensorShape, LayerCost) {
         func single() throws -> TensorShape {
             guard inputs.count == 1 else { throw ModelError("\(shortName) takes exactly one input, got \(inputs.count)") }
             return inputs[0]
@@ -118,7 +119,7 @@ extension LayerKind {
             cost.backwardDataFLOPs = a.backwardFLOPsPerElement * x.elements
             cost.forwardTrafficElements = 2 * x.elements
             cost.backwardTrafficElements = 3 * x.elements
-            cost.storedActivationElements = a.keepsATensorForBackward ? x.elements : 0
+            cost.storedActivationElements = a.keepsATensorForBackward(inPlace: inPlace) ? x.elements : 0
             return (x, cost)
 
         case .channelScale:

@@ -45,7 +45,7 @@ public struct NetworkBuilder {
         let inputIsImage = sources.allSatisfy { $0 == 0 }
         let (out, cost): (TensorShape, LayerCost)
         do {
-            (out, cost) = try kind.output(for: shapes, inputIsImage: inputIsImage)
+            (out, cost) = try kind.output(for: shapes, inputIsImage: inputIsImage, inPlace: inPlace)
         } catch let error as ModelError {
             throw ModelError("layer '\(layerName)': \(error.message)")
         }

@@ -40,3 +40,19 @@ import Workload
         #expect(work != work)
     }
 }
+
+/// `ComputeWork.adding`: an autograd pass's elements at the precision's bytes, its bytes of
+/// a dtype of their own (max-pool indices) as they are, both per example and scaled by the
+/// share of the layer this GPU computes.
+@Suite struct AutogradWorkTests {
+    @Test func indexBytesDoNotScaleWithThePrecision() {
+        let work = ComputeWork(flops: 10, memoryBytes: 100, kernels: 1)
+        let extra = AutogradPasses.Extra(trafficElements: 3, kernels: 1, trafficBytes: 8)
+        // fp32: (3 · 4 + 8) · 2 examples = 40 bytes; fp16: (3 · 2 + 8) · 2 = 28; half the layer: half.
+        #expect(work.adding(extra, batch: 2, precision: .fp32).memoryBytes == 140)
+        #expect(work.adding(extra, batch: 2, precision: .fp16).memoryBytes == 128)
+        #expect(work.adding(extra, batch: 2, precision: .fp16, fraction: 0.5).memoryBytes == 114)
+        #expect(work.adding(extra, batch: 2, precision: .fp32).kernels == 2)
+        #expect(work.adding(.zero, batch: 2, precision: .fp32) == work)
+    }
+}

@@ -96,6 +96,15 @@ import Workload
         #expect(try activations(.fp32, eager) == (532 + 256) * 2 * 4 + 512 * 2)
         #expect(try activations(.fp16, eager) == (532 + 256) * 2 * 2 + 512 * 2)
         #expect(try activations(.fp16, AutogradPasses(keepsMaxPoolIndices: true)) == 532 * 2 * 2 + 512 * 2)
+        // Hybrid (b) from fc on 2 GPUs: the conv, ReLU6 and pool are data parallel, as above; fc and the
+        // loss hold half their 20 kept elements per example for the chunk of 2 examples, and the 64
+        // boundary activations of the whole global batch of 4 are resident.
+        var setup = TrainingSetup(network: net, precision: .fp32, batchPerGPU: 2, gpus: 2)
+        setup.autograd = eager
+        let hybrid = try MemoryFootprint.estimate(setup, strategy: .hybrid(scheme: .b, variant: .exact, from: "fc"), reservedBytes: 0)
+        let dataParallel: Double = (256 + 64 + 192 + 256) * 2 * 4 + 512 * 2
+        let modelParallel: Double = 20 * 2 * 4 / 2, boundary: Double = 64 * 4 * 4
+        #expect(hybrid.activationBytes == dataParallel + modelParallel + boundary)
     }
 
     /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.

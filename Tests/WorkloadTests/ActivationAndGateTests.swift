@@ -16,7 +16,13 @@ import YAMLSupport
         #expect(cost.backwardDataFLOPs == table[activation]!.1 * n)
         #expect(cost.parameters == 0)
         #expect(cost.forwardTrafficElements == 2 * n && cost.backwardTrafficElements == 3 * n)
-        #expect(cost.storedActivationElements == (activation == .relu6 ? 0 : n))
+        // Out of place every activation keeps a tensor of its input's size, ReLU6 too (hardtanh's
+        // formula reads its input); in place ReLU6 keeps none, the others still one.
+        #expect(cost.storedActivationElements == n)
+        var inPlace = NetworkBuilder(name: "t", input: TensorShape(channels: 4, height: 5, width: 5))
+        try inPlace.conv("c", out: 8, kernel: 1)
+        try inPlace.activation("a", activation, inPlace: true)
+        #expect(try inPlace.finish().layers[2].cost.storedActivationElements == (activation == .relu6 ? 0 : n))
     }
 
     @Test func channelScaleMultipliesByAPerChannelGate() throws {

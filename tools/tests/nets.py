@@ -119,3 +119,12 @@ def mlp(features: int = 784, hidden: int = 256, classes: int = 10) -> nn.Module:
 
 def not_a_module():
     return 42
+
+
+def mobilenet_v2_out_of_place() -> nn.Module:
+    """torchvision's MobileNet v2 with its ReLU6s not in place (torchvision builds them in place)."""
+    model = torchvision.models.mobilenet_v2()
+    for module in model.modules():
+        if isinstance(module, nn.ReLU6):
+            module.inplace = False
+    return model

@@ -5,7 +5,10 @@ import io
 import contextlib
 import unittest
 
-from tests.support import HAVE_TORCH, NO_SCALECAST, NO_TORCH, scalecast_binary
+import os
+import tempfile
+
+from tests.support import HAVE_TORCH, NO_SCALECAST, NO_TORCH, run_exporter, scalecast_binary
 
 import saved_activations
 
@@ -29,10 +32,34 @@ class SavedActivationsTests(unittest.TestCase):
             with self.subTest(model=zoo_name):
                 self.assertLess(abs(counted / measured - 1), TOLERANCE, f"{zoo_name}: autograd {measured} B, ScaleCast {counted} B")
 
-    def test_mobilenet_v2_keeps_a_copy_of_each_in_place_relu6_input(self):
-        # The measurement itself, without ScaleCast: an in-place ReLU6 saves a tensor of its
-        # own (its input's copy), so MobileNet v2 keeps more than the same net with ReLU6
-        # out of place would share; the difference is the 35 ReLU6 inputs, 24.4 MB an image.
+    @unittest.skipUnless(scalecast_binary(), NO_SCALECAST)
+    def test_in_bf16_the_indices_stay_eight_bytes(self):
+        # 2-byte activations and 8-byte indices: VGG-11 with batch norm (five max pools)
+        # and MobileNet v2 (35 in-place ReLU6 copies) cast to bf16.
+        for name, zoo_name, measured, counted in saved_activations.compare(["vgg11_bn", "mobilenet_v2"], 2, scalecast_binary(), "bf16"):
+            with self.subTest(model=zoo_name):
+                self.assertLess(abs(counted / measured - 1), TOLERANCE, f"{zoo_name}: autograd {measured} B, ScaleCast {counted} B")
+
+    @unittest.skipUnless(scalecast_binary(), NO_SCALECAST)
+    def test_an_exported_model_with_relu6_out_of_place_keeps_its_inputs(self):
+        # MobileNet v2 with its 35 ReLU6s out of place, through the exporter (which writes them
+        # without `inplace`): each keeps its input beside the output the next layer keeps.
+        import torch
+        import nets
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "mobilenet_v2_out_of_place.yaml")
+            code, _, err = run_exporter("nets:mobilenet_v2_out_of_place", "--out", path)
+            self.assertEqual(code, 0, err)
+            with open(path) as f:
+                self.assertNotIn("inplace", f.read())
+            counted = saved_activations.scalecast_activation_bytes(scalecast_binary(), "{file: %s}" % path, 2)
+        measured = saved_activations.module_saved_bytes(nets.mobilenet_v2_out_of_place(), torch.randn(2, 3, 224, 224))
+        self.assertLess(abs(counted / measured - 1), TOLERANCE, f"autograd {measured} B, ScaleCast {counted} B")
+
+    def test_an_in_place_relu6_still_saves_a_copy_of_its_input(self):
+        # PyTorch itself, without ScaleCast: an in-place ReLU6 saves a tensor of its own, its
+        # input's copy (the regression of pytorch#95432). When the fix (pytorch#190506) lands this
+        # fails, and `inplace_relu6_clone` must become version-dependent.
         import torch
         x = torch.randn(2, 4, 8, 8, requires_grad=True)
         y = torch.nn.functional.relu6(x * 1.0, inplace=True)
