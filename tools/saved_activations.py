@@ -23,11 +23,15 @@ list of operations than CUDA's: the layers then keep bf16 tensors, as they do un
 CUDA autocast (its convolutions and matrix products return bf16, and batch norm,
 pooling and activations keep their input's type), but no fp32 weights and so no
 weight casts, which ScaleCast counts apart (`autocast_copy_bytes`, not compared here).
+`--autocast-copies` compares those copies instead: under CPU autocast in bf16, which
+casts convolutions and linear layers as CUDA's autocast does, the saved bf16 storages
+that hold a parameter's cast values, against ScaleCast's `autocast_copy_bytes`.
 Not covered: what the allocator holds beyond the tensors, cuDNN's workspaces and the
 CUDA context (ScaleCast's reserve), which need a GPU (torch.cuda.max_memory_allocated).
 
     python3 tools/saved_activations.py [--models resnet50,mobilenet_v2] [--batch 2]
-        [--precision fp32|bf16] [--scalecast .build/release/scalecast] [--tolerance 0.02]
+        [--precision fp32|bf16 | --autocast-copies] [--scalecast .build/release/scalecast]
+        [--tolerance 0.02]
 
 prints, per model, autograd's and ScaleCast's bytes per image and their ratio, and
 exits 1 when a ratio is further than --tolerance from 1 (2 without the binary or torch).
@@ -94,9 +98,45 @@ def module_saved_bytes(model, images):
     return sum(saved.values())
 
 
-def scalecast_activation_bytes(scalecast, model, batch, precision="fp32"):
-    """ScaleCast's activations kept for backward, one GPU, eager PyTorch (pytorch-ddp), of
-    `model` as a scenario names it: a zoo name, or `{file: /path/model.yaml}`."""
+def autocast_weight_copy_bytes(name, batch):
+    """Bytes of the bf16 copies of `name`'s parameters that autograd keeps for the
+    backward when the forward pass runs under CPU autocast in bf16: the saved bf16
+    storages whose contents are a parameter's values cast (a linear layer saves its
+    copy transposed, as a view, so contents, not shapes, identify them)."""
+    import torch
+    from model_export.from_torch import import_torchvision
+    torchvision = import_torchvision()
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(**MODELS[name][1]).train()
+    casts = {}
+    for p in model.parameters():
+        casts.setdefault(p.numel(), []).append(p.detach().to(torch.bfloat16).flatten())
+    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if tensor.dtype == torch.bfloat16 and storage.data_ptr() not in parameters:
+            saved[storage.data_ptr()] = storage
+        return tensor
+
+    size = 299 if name == "inception_v3" else 224
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(torch.randn(batch, 3, size, size))
+            logits = out[0] if isinstance(out, tuple) else out
+            torch.nn.functional.cross_entropy(logits.float(), torch.zeros(batch, dtype=torch.long))
+    copies = 0
+    for storage in saved.values():
+        values = torch.empty(0, dtype=torch.bfloat16).set_(storage).flatten()
+        if any(torch.equal(values, cast) for cast in casts.get(values.numel(), [])):
+            copies += storage.nbytes()
+    return copies
+
+
+def scalecast_memory(scalecast, model, batch, precision="fp32"):
+    """ScaleCast's memory parts (`explain --json`'s `memory`), one GPU, eager PyTorch
+    (pytorch-ddp), of `model` as a scenario names it: a zoo name, or `{file: /path/model.yaml}`."""
     scenario = (f"name: saved activations\nmodel: {model}\nbatch_per_gpu: {batch}\nprecision: {precision}\n"
                 "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\ngpus: [1]\n")
     with tempfile.TemporaryDirectory() as folder:
@@ -106,7 +146,12 @@ def scalecast_activation_bytes(scalecast, model, batch, precision="fp32"):
         done = subprocess.run([scalecast, "explain", path, "--gpus", "1", "--json"], capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"scalecast explain failed for {model}: {done.stderr.strip()}")
-    return json.loads(done.stdout)["runs"][0]["memory"]["activation_bytes"]
+    return json.loads(done.stdout)["runs"][0]["memory"]
+
+
+def scalecast_activation_bytes(scalecast, model, batch, precision="fp32"):
+    """ScaleCast's activations kept for backward (`scalecast_memory`'s `activation_bytes`)."""
+    return scalecast_memory(scalecast, model, batch, precision)["activation_bytes"]
 
 
 def compare(models, batch, scalecast, precision="fp32"):
@@ -115,12 +160,21 @@ def compare(models, batch, scalecast, precision="fp32"):
              scalecast_activation_bytes(scalecast, MODELS[name][0], batch, precision)) for name in models]
 
 
+def compare_autocast_copies(models, batch, scalecast):
+    """Per model: (torchvision name, zoo name, autograd's kept weight copies, ScaleCast's
+    `autocast_copy_bytes` in bf16), in bytes."""
+    return [(name, MODELS[name][0], autocast_weight_copy_bytes(name, batch),
+             scalecast_memory(scalecast, MODELS[name][0], batch, "bf16")["autocast_copy_bytes"]) for name in models]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=",".join(MODELS), help="torchvision model names, comma-separated (default: all)")
     parser.add_argument("--batch", type=int, default=2, help="images per step (batch norm in training needs 2 or more)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                         help="the network's and the images' dtype (bf16: cast, not autocast)")
+    parser.add_argument("--autocast-copies", action="store_true",
+                        help="compare autocast's kept bf16 weight copies instead of the activations")
     parser.add_argument("--scalecast", default=os.path.join(ROOT, ".build", "release", "scalecast"))
     parser.add_argument("--tolerance", type=float, default=0.02, help="largest accepted |ScaleCast / autograd - 1|")
     args = parser.parse_args(argv)
@@ -136,16 +190,20 @@ def main(argv=None):
         return 2
     sys.path.insert(0, TOOLS)
     try:
-        rows = compare(args.models.split(","), args.batch, args.scalecast, args.precision)
+        models = args.models.split(",")
+        rows = (compare_autocast_copies(models, args.batch, args.scalecast) if args.autocast_copies
+                else compare(models, args.batch, args.scalecast, args.precision))
     except ImportError as error:
         print(f"error: {error} (pip install torch torchvision; CPU-only wheels suffice)", file=sys.stderr)
         return 2
-    print(f"{'model':22s} {'autograd MB/image':>18s} {'ScaleCast MB/image':>19s} {'ratio':>7s}")
+    # Activations grow with the batch, one set of weight copies does not.
+    unit, per = ("MB", 1) if args.autocast_copies else ("MB/image", args.batch)
+    print(f"{'model':22s} {'autograd ' + unit:>18s} {'ScaleCast ' + unit:>19s} {'ratio':>7s}")
     worst = 0.0
     for name, zoo_name, measured, counted in rows:
         ratio = counted / measured
         worst = max(worst, abs(ratio - 1))
-        print(f"{zoo_name:22s} {measured / args.batch / 1e6:18.2f} {counted / args.batch / 1e6:19.2f} {ratio:7.3f}")
+        print(f"{zoo_name:22s} {measured / per / 1e6:18.2f} {counted / per / 1e6:19.2f} {ratio:7.3f}")
     print(f"largest |ratio - 1|: {worst:.3f} (tolerance {args.tolerance})")
     return 0 if worst <= args.tolerance else 1
 

@@ -41,6 +41,16 @@ class SavedActivationsTests(unittest.TestCase):
                 self.assertLess(abs(counted / measured - 1), TOLERANCE, f"{zoo_name}: autograd {measured} B, ScaleCast {counted} B")
 
     @unittest.skipUnless(scalecast_binary(), NO_SCALECAST)
+    def test_autocasts_kept_weight_copies_match_to_the_byte(self):
+        # Every convolution and linear weight cast once and kept at 2 bytes, biases not kept:
+        # AlexNet (linear layers save their copy transposed) and MobileNet v3 small (biased
+        # squeeze-and-excitation convolutions).
+        for name, zoo_name, measured, counted in saved_activations.compare_autocast_copies(["alexnet", "mobilenet_v3_small"], 2,
+                                                                                           scalecast_binary()):
+            with self.subTest(model=zoo_name):
+                self.assertEqual(counted, measured)
+
+    @unittest.skipUnless(scalecast_binary(), NO_SCALECAST)
     def test_an_exported_model_with_relu6_out_of_place_keeps_its_inputs(self):
         # MobileNet v2 with its 35 ReLU6s out of place, through the exporter (which writes them
         # without `inplace`): each keeps its input beside the output the next layer keeps.
