@@ -10,7 +10,11 @@ bf16 and fp16 use torch.autocast (mixed precision; fp16 without a loss scaler, a
 timm's benchmark runs it), tf32 allows TF32 tensor cores. --memory-format nhwc puts
 the model and the input in torch.channels_last (the scenario should then say
 software.memory_format: nhwc); the default, nchw, is PyTorch's. Each row is the
-median of --repeats timed steps after 5 warm-up steps (CUDA events).
+median of --repeats timed steps after 5 warm-up steps (CUDA events), and the peak
+of torch.cuda.max_memory_allocated over those steps (measured_peak_bytes: every
+tensor alive at once, weights, gradients, momentum, kept activations, autocast's
+copies and cuDNN's workspaces, but not the CUDA context or the allocator's cached
+free blocks), which `validate --against` compares with the memory footprint.
 """
 import argparse
 import csv
@@ -67,6 +71,7 @@ def main():
                 for _ in range(5):
                     step()
                 torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
                 times = []
                 for _ in range(args.repeats):
                     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -76,12 +81,13 @@ def main():
                     torch.cuda.synchronize()
                     times.append(start.elapsed_time(end) / 1000)
                 rows.append(dict(scenario=args.scenario, model=names.get(model_name, model_name), batch_per_gpu=batch,
-                                 precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}"))
+                                 precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}",
+                                 measured_peak_bytes=torch.cuda.max_memory_allocated()))
                 del model, optimizer
                 torch.cuda.empty_cache()
     with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds",
+                                               "measured_peak_bytes"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")

@@ -22,7 +22,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             measured first). Build in release mode (`swift build -c release`) for meaningful timings.
 
             With --against: MEASUREMENTS.csv has the columns scenario, model, batch_per_gpu, precision, gpus, \
-            measured_step_seconds (tools/measure_step.py writes it); each scenario path is relative to the CSV, and --profile \
+            measured_step_seconds, and optionally measured_peak_bytes (torch.cuda.max_memory_allocated, compared with the memory \
+            footprint less its reserve; tools/measure_step.py writes both); each scenario path is relative to the CSV, and --profile \
             is a profile from `scalecast import layer-times`.
 
             Exit 1 if any |error| exceeds --tolerance.
@@ -87,9 +88,36 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         var scenario, model, precision: String
         var batchPerGPU, gpus: Int
         var predictedStepSeconds, measuredStepSeconds, relativeError: Double
+        /// The tensors one GPU holds at their peak as the model adds them up: its memory
+        /// footprint less the reserve for the CUDA context and the allocator's cache, which
+        /// `torch.cuda.max_memory_allocated` does not count; in bytes.
+        var predictedAllocatedBytes: Int
+        /// `torch.cuda.max_memory_allocated` over the timed steps, where the CSV has it.
+        var measuredPeakBytes: Int?
+        var memoryRelativeError: Double? {
+            measuredPeakBytes.map { Double(predictedAllocatedBytes) / Double($0) - 1 }
+        }
         enum CodingKeys: String, CodingKey {
             case scenario, model, precision, gpus, batchPerGPU = "batch_per_gpu", predictedStepSeconds = "predicted_step_seconds",
-                 measuredStepSeconds = "measured_step_seconds", relativeError = "relative_error"
+                 measuredStepSeconds = "measured_step_seconds", relativeError = "relative_error",
+                 predictedAllocatedBytes = "predicted_allocated_bytes", measuredPeakBytes = "measured_peak_bytes",
+                 memoryRelativeError = "memory_relative_error"
+        }
+
+        /// Every key, the memory ones null where the CSV has no measurement.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(scenario, forKey: .scenario)
+            try c.encode(model, forKey: .model)
+            try c.encode(precision, forKey: .precision)
+            try c.encode(gpus, forKey: .gpus)
+            try c.encode(batchPerGPU, forKey: .batchPerGPU)
+            try c.encode(predictedStepSeconds, forKey: .predictedStepSeconds)
+            try c.encode(measuredStepSeconds, forKey: .measuredStepSeconds)
+            try c.encode(relativeError, forKey: .relativeError)
+            try c.encode(predictedAllocatedBytes, forKey: .predictedAllocatedBytes)
+            try c.encode(measuredPeakBytes, forKey: .measuredPeakBytes)
+            try c.encode(memoryRelativeError, forKey: .memoryRelativeError)
         }
     }
 
@@ -129,29 +157,54 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             var axes = [Sweep.Axis(key: "model", values: [try cell("model")]), Sweep.Axis(key: "batch_per_gpu", values: ["\(batch)"]),
                         Sweep.Axis(key: "precision", values: [try cell("precision")]), Sweep.Axis(key: "gpus", values: ["\(gpus)"])]
             if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }
+            // Optional: torch.cuda.max_memory_allocated, where tools/measure_step.py recorded it.
+            var peak: Int?
+            if columns.contains("measured_peak_bytes"), !(try cell("measured_peak_bytes")).isEmpty {
+                guard let bytes = Int(try cell("measured_peak_bytes")), bytes > 0 else {
+                    throw UsageError(message: "\(against):\(n + 1): measured_peak_bytes must be a positive whole number of bytes")
+                }
+                peak = bytes
+            }
             let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes) }
             let row = try wrap { try sweep.evaluate([sweep.points[0]]) }[0]
+            let run = sweep.points[0].run
+            let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: gpus)) }
             cases.append(Case(scenario: try cell("scenario"), model: try cell("model"), precision: try cell("precision"), batchPerGPU: batch,
                               gpus: gpus, predictedStepSeconds: row.stepSeconds, measuredStepSeconds: measured,
-                              relativeError: row.stepSeconds / measured - 1))
+                              relativeError: row.stepSeconds / measured - 1,
+                              predictedAllocatedBytes: Int((footprint.totalBytes - footprint.reservedBytes).rounded(.up)), measuredPeakBytes: peak))
         }
         guard !cases.isEmpty else { throw UsageError(message: "\(against): no measurements found") }
+        let memoryErrors = cases.compactMap(\.memoryRelativeError).map(abs).sorted()
         let worst = cases.map { abs($0.relativeError) }.max()!
-        var output = CommandOutput(exitCode: worst > tolerance ? 1 : 0)
+        var output = CommandOutput(exitCode: max(worst, memoryErrors.last ?? 0) > tolerance ? 1 : 0)
         if json {
             output.stdout = try ResultsJSON.encode(Document(profile: profile, cases: cases))
             return output
         }
-        var table = TextTable(headers: ["model", "precision", "batch", "GPUs", "predicted ms", "measured ms", "error"],
-                              alignments: [.left, .left, .right, .right, .right, .right, .right])
+        let memory = !memoryErrors.isEmpty
+        var table = TextTable(headers: ["model", "precision", "batch", "GPUs", "predicted ms", "measured ms", "error"]
+                                + (memory ? ["predicted GiB", "measured GiB", "memory error"] : []),
+                              alignments: [.left, .left, .right, .right, .right, .right, .right] + (memory ? [.right, .right, .right] : []))
         for c in cases {
-            table.append([c.model, c.precision, "\(c.batchPerGPU)", "\(c.gpus)", Format.fixed(c.predictedStepSeconds * 1e3, 2),
-                          Format.fixed(c.measuredStepSeconds * 1e3, 2), Format.fixed(c.relativeError * 100, 1) + "%"])
+            var cells = [c.model, c.precision, "\(c.batchPerGPU)", "\(c.gpus)", Format.fixed(c.predictedStepSeconds * 1e3, 2),
+                         Format.fixed(c.measuredStepSeconds * 1e3, 2), Format.fixed(c.relativeError * 100, 1) + "%"]
+            if memory {
+                cells += [Format.fixed(Double(c.predictedAllocatedBytes) / 1_073_741_824, 2),
+                          c.measuredPeakBytes.map { Format.fixed(Double($0) / 1_073_741_824, 2) } ?? "-",
+                          c.memoryRelativeError.map { Format.fixed($0 * 100, 1) + "%" } ?? "-"]
+            }
+            table.append(cells)
         }
         let sorted = cases.map { abs($0.relativeError) }.sorted()
         output.stdout = (profile.map { "profile: \($0)\n" } ?? "profile: none (the cost model's defaults)\n") + table.render()
             + "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(worst * 100, 1))% "
             + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
+        if memory {
+            output.stdout += "memory (the footprint less its reserve, against max_memory_allocated; \(memoryErrors.count) of \(cases.count) rows): "
+                + "median |error| \(Format.fixed(memoryErrors[memoryErrors.count / 2] * 100, 1))%, "
+                + "largest \(Format.fixed(memoryErrors.last! * 100, 1))%\n"
+        }
         return output
     }
 

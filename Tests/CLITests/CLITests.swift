@@ -620,5 +620,41 @@ let smallScenario = """
         let out = CLI.execute(["validate", "--against", bad])
         #expect(out.exitCode == 2)
         #expect(out.stderr.contains(":2:"))
+        let badPeak = try writeTemporary("scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds,measured_peak_bytes\n"
+                                         + "x.yaml,resnet50,64,fp32,1,0.07,lots\n")
+        let peakOut = CLI.execute(["validate", "--against", badPeak])
+        #expect(peakOut.exitCode == 2 && peakOut.stderr.contains(":2:") && peakOut.stderr.contains("measured_peak_bytes"))
+    }
+
+    /// A measured peak (`measured_peak_bytes`, torch.cuda.max_memory_allocated) is set beside the
+    /// footprint less its reserve (`explain --json`'s memory: total less reserved); a row without
+    /// one has null memory keys, and the memory error counts toward the tolerance.
+    @Test func measuredPeaksAreComparedWithTheFootprintLessItsReserve() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-peaks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let scenario = URL(fileURLWithPath: Self.steps).deletingLastPathComponent().appendingPathComponent("h200-one-gpu.yaml")
+        try FileManager.default.copyItem(at: scenario, to: folder.appendingPathComponent("h200-one-gpu.yaml"))
+        let csv = folder.appendingPathComponent("m.csv").path
+        try ("scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds,measured_peak_bytes\n"
+             + "h200-one-gpu.yaml,resnet50,64,bf16,1,0.033,5000000000\nh200-one-gpu.yaml,resnet50,128,bf16,1,0.056,\n")
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["validate", "--against", csv, "--json", "--tolerance", "10"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let cases = try #require(object["cases"] as? [[String: Any]])
+        let predicted = try #require(cases[0]["predicted_allocated_bytes"] as? Int)
+        #expect(cases[0]["measured_peak_bytes"] as? Int == 5_000_000_000)
+        #expect(abs(try #require(cases[0]["memory_relative_error"] as? Double) - (Double(predicted) / 5e9 - 1)) < 1e-12)
+        #expect(cases[1]["measured_peak_bytes"] is NSNull && cases[1]["memory_relative_error"] is NSNull)
+        // The same configuration through explain: its footprint less the reserve.
+        let yaml = try String(contentsOf: scenario, encoding: .utf8).replacingOccurrences(of: "precision: fp32", with: "precision: bf16")
+        let explained = CLI.execute(["explain", try writeTemporary(yaml), "--gpus", "1", "--json"])
+        let runs = try #require((try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]])
+        let memory = try #require(runs.first?["memory"] as? [String: Any])
+        let total = try #require(memory["total_bytes"] as? Int), reserve = try #require(memory["reserved_bytes"] as? Int)
+        #expect(abs(predicted - (total - reserve)) <= 1)
+        // Text: the memory columns and their summary line.
+        let text = CLI.execute(["validate", "--against", csv, "--tolerance", "10"])
+        #expect(text.stdout.contains("measured GiB") && text.stdout.contains("against max_memory_allocated; 1 of 2 rows): median"))
     }
 }
