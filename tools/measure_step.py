@@ -15,6 +15,10 @@ of torch.cuda.max_memory_allocated over those steps (measured_peak_bytes: every
 tensor alive at once, weights, gradients, momentum, kept activations, autocast's
 copies and cuDNN's workspaces, but not the CUDA context or the allocator's cached
 free blocks), which `validate --against` compares with the memory footprint.
+cuDNN measures its algorithms and runs the fastest (torch.backends.cudnn.benchmark,
+as torchvision's reference training script, timm and NVIDIA's DeepLearningExamples
+set it, and as ScaleCast's kernel libraries choose); --no-cudnn-benchmark leaves
+cuDNN's heuristic choice, and the column cudnn_benchmark says which ran.
 """
 import argparse
 import csv
@@ -31,6 +35,8 @@ def main():
     parser.add_argument("--batches", default="64,128")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--cudnn-benchmark", action=argparse.BooleanOptionalAction, default=True,
+                        help="let cuDNN measure its algorithms and run the fastest (default: on)")
     parser.add_argument("--memory-format", choices=["nchw", "nhwc"], default="nchw",
                         help="the layout of the model's and the input's tensors (nhwc: torch.channels_last)")
     parser.add_argument("--scenario", required=True, help="the scenario describing this machine, as the CSV should name it")
@@ -43,6 +49,7 @@ def main():
         sys.exit("error: no CUDA GPU is visible to PyTorch")
     names = {"alexnet": "alexnet-owt", "vgg16": "vgg16", "resnet50": "resnet50", "googlenet": "googlenet",
              "inception_v3": "inception-v3"}
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     rows = []
     for model_name in args.models.split(","):
         for precision in args.precisions.split(","):
@@ -82,12 +89,13 @@ def main():
                     times.append(start.elapsed_time(end) / 1000)
                 rows.append(dict(scenario=args.scenario, model=names.get(model_name, model_name), batch_per_gpu=batch,
                                  precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}",
-                                 measured_peak_bytes=torch.cuda.max_memory_allocated()))
+                                 measured_peak_bytes=torch.cuda.max_memory_allocated(),
+                                 cudnn_benchmark=str(args.cudnn_benchmark).lower()))
                 del model, optimizer
                 torch.cuda.empty_cache()
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds",
-                                               "measured_peak_bytes"], lineterminator="\n")
+                                               "measured_peak_bytes", "cudnn_benchmark"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")

@@ -9,7 +9,13 @@ Usage: python3 tools/profile_layers.py --model resnet50 --batches 32,64,128 \
 Each row: the layer's shape (so ScaleCast can count its FLOPs itself), the batch,
 the precision, and the median forward and backward times in milliseconds of
 --repeats timed runs after warm-up (CUDA events). bf16 runs the layer in bf16;
-tf32 allows TF32 tensor cores for fp32 products.
+tf32 allows TF32 tensor cores for fp32 products. cuDNN measures its algorithms and
+runs the fastest (torch.backends.cudnn.benchmark, as torchvision's reference
+training script, timm and NVIDIA's DeepLearningExamples set it, and as ScaleCast's
+kernel libraries choose); --no-cudnn-benchmark leaves cuDNN's heuristic choice, and
+the column cudnn_benchmark says which ran. Each layer runs alone, again and again, so
+inputs small enough for the GPU's L2 cache stay in it, which a whole step does not
+give them.
 """
 import argparse
 import csv
@@ -38,6 +44,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="resnet50")
     parser.add_argument("--batches", default="32,64,128")
+    parser.add_argument("--cudnn-benchmark", action=argparse.BooleanOptionalAction, default=True,
+                        help="let cuDNN measure its algorithms and run the fastest (default: on)")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--out", required=True)
@@ -62,6 +70,7 @@ def main():
         model(torch.zeros(1, 3, size, size))
     for h in hooks:
         h.remove()
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     rows = []
     for precision in args.precisions.split(","):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
@@ -85,10 +94,12 @@ def main():
                     row = dict(kind="fc", in_channels=module.in_features, height=1, width=1, out=module.out_features,
                                kernel=1, stride=1, pad=0, groups=1)
                 rows.append(dict(model=args.model, layer=name, batch=batch, precision=precision,
-                                 forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}", **row))
+                                 forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}",
+                                 cudnn_benchmark=str(args.cudnn_benchmark).lower(), **row))
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["model", "layer", "kind", "batch", "precision", "in_channels", "height",
-                                               "width", "out", "kernel", "stride", "pad", "groups", "forward_ms", "backward_ms"])
+                                               "width", "out", "kernel", "stride", "pad", "groups", "forward_ms", "backward_ms",
+                                               "cudnn_benchmark"])
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
