@@ -1,0 +1,76 @@
+"""tools/kernel_breakdown.py without a GPU: kernel names from real traces land in the
+categories the model's layers can be set beside, and the command refuses what it
+cannot run."""
+import contextlib
+import io
+import unittest
+
+import kernel_breakdown
+from tests.support import HAVE_TORCH, NO_TORCH
+
+#: Kernel names as profilers print them (cuDNN 8, PyTorch 2.x, cuBLAS), with their category
+#: and, for convolutions and GEMMs, whether they run on tensor cores.
+NAMES = [
+    ("sm80_xmma_fprop_implicit_gemm_tf32f32_tf32f32_f32_nhwckrsc_nhwc_tilesize128x128x16_stage4_warpsize2x2x1_g1_tensor16x8x8",
+     "convolution", True),
+    ("sm90_xmma_dgrad_implicit_gemm_bf16bf16_bf16f32_f32_nhwckrsc_nhwc_tilesize128x128x64_warpgroupsize1x1x1_g1_execute_kernel",
+     "convolution", True),
+    ("void implicit_convolve_sgemm<float, float, 128, 5, 5, 3, 3, 3, 1, false, false, true>(int, int, int, float const*)",
+     "convolution", False),
+    ("void cudnn::ops::nchwToNhwcKernel<float, float, float, (bool)1, (bool)1, (cudnnKernelDataType_t)2>(cudnn::ops::nchw2nhwc_params_t<float>)",
+     "layout transform", None),
+    ("void cudnn::ops::nhwcToNchwKernel<__nv_bfloat16, __nv_bfloat16, float, (bool)1, (bool)0, (cudnnKernelDataType_t)0>(...)",
+     "layout transform", None),
+    ("void cudnn::detail::bn_bw_1C11_kernel_new<float, float, float2, 512, true, 1>(float, float, float, float, cudnnTensorStruct)",
+     "batch norm", None),
+    ("void at::native::batch_norm_collect_statistics_kernel<at::native::InvStd, c10::BFloat16, float, float, int>(...)",
+     "batch norm", None),
+    ("ampere_sgemm_128x64_nn", "gemm", False),
+    ("ampere_bf16_s16816gemm_bf16_128x128_ldg8_f2f_stages_64x3_tn", "gemm", True),
+    ("void at::native::(anonymous namespace)::max_pool_forward_nchw<float, float>(int, float const*, long, long)", "pooling", None),
+    ("void at::native::(anonymous namespace)::multi_tensor_apply_kernel<at::native::(anonymous namespace)::TensorListMetadata<3>>(...)",
+     "optimizer", None),
+    ("void at::native::vectorized_elementwise_kernel<4, at::native::(anonymous namespace)::launch_clamp_scalar(...)>(int, ...)",
+     "element-wise", None),
+    ("void at::native::reduce_kernel<512, 1, at::native::ReduceOp<float, at::native::MeanOps<float, float, float, float>, unsigned int, float, 4>>(...)",
+     "reduction", None),
+    ("void at::native::(anonymous namespace)::cunn_SoftMaxForward<4, float, float, float, at::native::(anonymous namespace)::LogSoftMaxForwardEpilogue>(...)",
+     "loss", None),
+    ("Memcpy DtoD (Device -> Device)", "copy or cast", None),
+]
+
+
+class KernelBreakdownTests(unittest.TestCase):
+    def test_real_kernel_names_land_in_their_categories(self):
+        for name, expected, tensor_cores in NAMES:
+            with self.subTest(kernel=name[:60]):
+                self.assertEqual(kernel_breakdown.category(name), expected)
+                if tensor_cores is not None:
+                    self.assertEqual(kernel_breakdown.on_tensor_cores(name), tensor_cores)
+        self.assertEqual(kernel_breakdown.category("someone_elses_kernel"), "other")
+
+    def test_the_breakdown_adds_up_per_category_and_splits_tensor_cores(self):
+        times = {NAMES[0][0]: (2.0, 10), NAMES[1][0]: (3.0, 10), NAMES[2][0]: (1.0, 5), NAMES[3][0]: (0.5, 4), NAMES[4][0]: (0.25, 4)}
+        totals = kernel_breakdown.breakdown(times)
+        self.assertEqual(totals["convolution, tensor cores"], (5.0, 20))
+        self.assertEqual(totals["convolution, CUDA cores"], (1.0, 5))
+        self.assertEqual(totals["layout transform"], (0.75, 8))
+        self.assertEqual(sum(ms for ms, _ in totals.values()), sum(ms for ms, _ in times.values()))
+
+    def test_bad_arguments_exit_2(self):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(kernel_breakdown.main(["--precisions", "fp8", "--out", "/dev/null"]), 2)
+            self.assertEqual(kernel_breakdown.main(["--memory-formats", "nchw,chwn", "--out", "/dev/null"]), 2)
+        self.assertIn("unknown fp8", err.getvalue())
+        self.assertIn("chwn", err.getvalue())
+
+    @unittest.skipUnless(HAVE_TORCH, NO_TORCH)
+    def test_without_a_gpu_it_says_so(self):
+        import torch
+        if torch.cuda.is_available():
+            self.skipTest("a GPU is visible")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(kernel_breakdown.main(["--out", "/dev/null"]), 2)
+        self.assertIn("no CUDA GPU", err.getvalue())
