@@ -29,6 +29,12 @@ extension MeasuredErrors {
         /// their median |error|, for a GPU the corpus has not measured.
         public var corpusPoints: Int
         public var corpusMedianAbsError: Double?
+        /// The GPU's architecture (the catalog's `architecture`, "Hopper"); nil when unknown.
+        public var architecture: String? = nil
+        /// The corpus's 1-GPU points in `precisionGroup` on other GPUs of `architecture`:
+        /// those of `model` first, each group in corpus order. A board the corpus has not
+        /// measured gets its generation's record (an H100 NVL, its Hopper siblings').
+        public var architecturePoints: [ComputePoint] = []
 
         /// The points of the model asked about.
         public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
@@ -38,6 +44,10 @@ extension MeasuredErrors {
 
         /// The smallest and largest signed error of `points`; nil when there are none.
         public var errorRange: (lowest: Double, highest: Double)? { Self.range(points.map(\.relativeError)) }
+
+        /// As `medianAbsError` and `errorRange`, for `architecturePoints`.
+        public var architectureMedianAbsError: Double? { PublishedValidation.median(architecturePoints.map { abs($0.relativeError) }) }
+        public var architectureErrorRange: (lowest: Double, highest: Double)? { Self.range(architecturePoints.map(\.relativeError)) }
 
         /// As `medianAbsError` and `errorRange`, for `speedups`.
         public var speedupMedianAbsError: Double? { PublishedValidation.median(speedups.map { abs($0.relativeError) }) }
@@ -49,8 +59,11 @@ extension MeasuredErrors {
         }
     }
 
-    /// The corpus's record on `gpu` (catalog name) at `precision` for `model` on `gpus` GPUs.
-    public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1) -> Evidence {
+    /// The corpus's record on `gpu` (catalog name) at `precision` for `model` on `gpus` GPUs,
+    /// and, where `architecture` is known, on the other GPUs of that architecture
+    /// (`architectureOf` gives a corpus GPU's, by catalog name; nil: unknown).
+    public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1, architecture: String? = nil,
+                         architectureOf: (String) -> String? = { _ in nil }) -> Evidence {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
@@ -64,8 +77,14 @@ extension MeasuredErrors {
             let (ka, kb) = (key(a.element), key(b.element))
             return ka != kb ? ka < kb : a.offset < b.offset
         }.map(\.element)
+        let generation = architecture.flatMap { $0.isEmpty || $0 == "unknown" ? nil : $0 }
+        let siblings = generation.map { arch in
+            compute.filter { $0.gpu != gpu && precisions.contains($0.precision) && architectureOf($0.gpu) == arch }
+        } ?? []
         return Evidence(gpu: gpu, precisionGroup: group?.name ?? precision.rawValue, model: model, gpus: gpus, points: ordered,
                         speedups: speedups, corpusPoints: compute.count,
-                        corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }))
+                        corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
+                        architecture: generation,
+                        architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model })
     }
 }

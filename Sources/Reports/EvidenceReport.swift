@@ -2,7 +2,8 @@ import Planning
 
 /// `explain`'s and `report.md`'s evidence: how close the model has come to published
 /// measurements on the GPU and precision it describes (`MeasuredErrors.Evidence`): the
-/// 1-GPU throughputs, and for a multi-GPU configuration the speedups at nearby GPU
+/// 1-GPU throughputs, on that GPU and on the other GPUs of its architecture, and for a
+/// multi-GPU configuration the speedups at nearby GPU
 /// counts, so that a figure comes with the model's record where it was asked, or with
 /// the statement that the corpus has none there. Errors are predicted / published − 1,
 /// as `validate --published` prints them.
@@ -45,6 +46,17 @@ public enum EvidenceReport {
                        same: evidence.sameModel.count, model: evidence.model, range: range, median: median)
     }
 
+    /// The same precision group's 1-GPU points on the GPU's architecture siblings in one
+    /// sentence (no final stop); nil when the architecture is unknown or the corpus has none.
+    public static func architectureSentence(_ evidence: MeasuredErrors.Evidence) -> String? {
+        guard let architecture = evidence.architecture, let range = evidence.architectureErrorRange,
+              let median = evidence.architectureMedianAbsError else { return nil }
+        return summary(count: evidence.architecturePoints.count, noun: "one-GPU measurement",
+                       place: "on other \(architecture) GPUs in \(evidence.precisionGroup)",
+                       same: evidence.architecturePoints.filter { $0.model == evidence.model }.count, model: evidence.model,
+                       range: range, median: median)
+    }
+
     /// The GPU counts speedups are looked up at, in words: "4 to 16 GPUs".
     static func counts(_ evidence: MeasuredErrors.Evidence) -> String {
         "\(max(2, (evidence.gpus + 1) / 2)) to \(2 * evidence.gpus) GPUs"
@@ -68,6 +80,13 @@ public enum EvidenceReport {
                               [p.caseName, p.run ?? "-", p.model, Format.fixed(p.publishedImagesPerSecond, 0),
                                Format.fixed(p.predictedImagesPerSecond, 0), Format.signedPercent(p.relativeError)]
                           }, unlisted: max(0, e.points.count - listed))]
+        if let siblings = architectureSentence(e) {
+            parts.append(Part(sentence: siblings, headers: ["case", "run", "GPU", "model", "published", "predicted", "error"],
+                              rows: e.architecturePoints.prefix(listed).map { p in
+                                  [p.caseName, p.run ?? "-", p.gpu, p.model, Format.fixed(p.publishedImagesPerSecond, 0),
+                                   Format.fixed(p.predictedImagesPerSecond, 0), Format.signedPercent(p.relativeError)]
+                              }, unlisted: max(0, e.architecturePoints.count - listed)))
+        }
         if let speedups = speedupSentence(e) {
             parts.append(Part(sentence: speedups, headers: ["case", "run", "model", "GPUs", "published", "predicted", "error"],
                               rows: e.speedups.prefix(listed).map { p in
@@ -88,7 +107,7 @@ public enum EvidenceReport {
         for part in parts(evidence) {
             out += part.sentence + (part.rows.isEmpty ? ".\n" : "\n")
             guard !part.rows.isEmpty else { continue }
-            var table = TextTable(headers: part.headers, alignments: part.headers.map { ["case", "run", "model"].contains($0) ? .left : .right })
+            var table = TextTable(headers: part.headers, alignments: part.headers.map { ["case", "run", "GPU", "model"].contains($0) ? .left : .right })
             for row in part.rows { table.append(row) }
             out += table.render() + more(part)
         }
@@ -104,7 +123,7 @@ public enum EvidenceReport {
             out += "\n" + part.sentence.prefix(1).uppercased() + part.sentence.dropFirst() + ".\n"
             guard !part.rows.isEmpty else { continue }
             out += "\n| " + part.headers.joined(separator: " | ") + " |\n|"
-                + part.headers.map { ["case", "run", "model"].contains($0) ? "---|" : "---:|" }.joined() + "\n"
+                + part.headers.map { ["case", "run", "GPU", "model"].contains($0) ? "---|" : "---:|" }.joined() + "\n"
             for row in part.rows { out += "| " + row.joined(separator: " | ") + " |\n" }
             let more = more(part)
             if !more.isEmpty { out += "\n" + more }

@@ -121,6 +121,7 @@ import Scenario
             let predicted = try #require(p["predicted_images_per_second"] as? Double)
             let error = try #require(p["relative_error"] as? Double)
             #expect(abs(error - (predicted / published - 1)) < 1e-12)
+            #expect(p["gpu"] as? String == "V100-SXM2-16GB")
             magnitudes.append(abs(error))
         }
         let median = try #require(evidence["median_abs_error"] as? Double)
@@ -150,6 +151,30 @@ import Scenario
             """)
         let none = CLI.execute(["explain", unmeasured, "--gpus", "1"])
         #expect(none.stdout.contains("none of the corpus's") && none.stdout.contains("on the L4 in fp16+bf16"), "\(none.stdout)\(none.stderr)")
+        // An H100 NVL, which the corpus has not measured either, gets its Hopper siblings' record.
+        let sibling = try write("""
+            name: hopper sibling
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: H100-NVL, gpus_per_node: 1, fabric: pcie-tree}
+            gpus: [1]
+            """)
+        let json = CLI.execute(["explain", sibling, "--gpus", "1", "--json"])
+        let siblingRun = try #require(((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["runs"]
+                                        as? [[String: Any]])?.first)
+        let hopper = try #require(siblingRun["evidence"] as? [String: Any])
+        #expect(hopper["architecture"] as? String == "Hopper" && (hopper["points"] as? [Any])?.isEmpty == true)
+        let siblings = try #require(hopper["architecture_points"] as? [[String: Any]])
+        #expect(!siblings.isEmpty)
+        for p in siblings {
+            #expect(["H100-SXM5", "H100-PCIe", "H200-SXM"].contains(p["gpu"] as? String ?? ""), "\(p)")
+            let published = try #require(p["published_images_per_second"] as? Double)
+            let predicted = try #require(p["predicted_images_per_second"] as? Double)
+            #expect(abs(try #require(p["relative_error"] as? Double) - (predicted / published - 1)) < 1e-12)
+        }
+        #expect(hopper["architecture_median_abs_error"] as? Double != nil)
+        #expect(CLI.execute(["explain", sibling, "--gpus", "1"]).stdout.contains("one-GPU measurements on other Hopper GPUs in fp16+bf16"))
     }
 
     /// A run across nodes describes its network: a rail-optimized one with its rails'

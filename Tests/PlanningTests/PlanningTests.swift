@@ -431,6 +431,20 @@ let fixtureErrors = MeasuredErrors(
         #expect(errors.evidence(gpu: "A100-SXM4-80GB", precision: .tf32, model: "vgg16").points.map(\.caseName) == ["b"])
         let none = errors.evidence(gpu: "L4", precision: .fp16, model: "resnet50")
         #expect(none.points.isEmpty && none.medianAbsError == nil && none.errorRange == nil && none.corpusPoints == 5)
+        #expect(none.architecture == nil && none.architecturePoints.isEmpty)
+        // An H200 (Hopper), which the fixture never measured: its Hopper sibling's fp16+bf16 point (d, +10%),
+        // not the Ampere ones; an unknown architecture gets none.
+        let architectures = ["A100-SXM4-80GB": "Ampere", "H100-SXM5": "Hopper"]
+        let hopper = errors.evidence(gpu: "H200-SXM", precision: .bf16, model: "resnet50", architecture: "Hopper",
+                                     architectureOf: { architectures[$0] })
+        #expect(hopper.points.isEmpty && hopper.architecture == "Hopper" && hopper.architecturePoints.map(\.caseName) == ["d"])
+        #expect(abs(hopper.architectureMedianAbsError! - 0.1) < 1e-12)
+        // On an A100 the siblings leave the A100's own points out: no other Ampere board here.
+        let ampere = errors.evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50", architecture: "Ampere",
+                                     architectureOf: { architectures[$0] })
+        #expect(ampere.points.count == 3 && ampere.architecturePoints.isEmpty && ampere.architectureMedianAbsError == nil)
+        #expect(errors.evidence(gpu: "X", precision: .bf16, model: "resnet50", architecture: "unknown",
+                                architectureOf: { _ in "unknown" }).architecturePoints.isEmpty)
     }
 
     @Test func theBuiltInErrorsAreWhatTheCorpusGives() throws {

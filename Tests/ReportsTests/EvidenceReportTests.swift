@@ -44,6 +44,22 @@ import Reports
         #expect(EvidenceReport.markdown(none).contains("\nNone of the corpus's 1 one-GPU measurements"))
     }
 
+    /// A board the corpus has not measured shows its architecture's record, with each point's GPU.
+    @Test func architectureSiblingsAreListedWithTheirGPU() {
+        var h100 = point("h", "resnet50", 100, 140)
+        h100.gpu = "H100-SXM5"
+        let e = MeasuredErrors(corpus: "fixture", compute: [point("a", "resnet50", 100, 110), h100], scaling: [])
+            .evidence(gpu: "H200-SXM", precision: .bf16, model: "resnet50", architecture: "Hopper",
+                      architectureOf: { $0 == "H100-SXM5" ? "Hopper" : "Ampere" })
+        let text = EvidenceReport.render(e)
+        #expect(text.contains("none of the corpus's 2 one-GPU measurements is on the H200-SXM in fp16+bf16"))
+        #expect(text.contains("1 one-GPU measurement on other Hopper GPUs in fp16+bf16, of resnet50; error +40.0%\n"), "\(text)")
+        #expect(text.contains("H100-SXM5") && !text.contains("\na "))
+        #expect(EvidenceReport.markdown(e).contains("| h | r | H100-SXM5 | resnet50 | 100 | 140 | +40.0% |"))
+        // Without an architecture, no such part.
+        #expect(EvidenceReport.architectureSentence(evidence([point("a", "resnet50", 100, 110)])) == nil)
+    }
+
     func speedup(_ name: String, _ gpu: String, _ precision: String, _ model: String, _ gpus: Int, _ published: Double,
                  _ predicted: Double) -> MeasuredErrors.ScalingPoint {
         .init(caseName: name, run: nil, gpus: gpus, precision: precision, gpu: gpu, model: model,
