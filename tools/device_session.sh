@@ -15,15 +15,18 @@
 #   resnet50-layer-times.csv        every convolution alone (tools/profile_layers.py), for
 #                                   `scalecast import kernel-times`
 #   gpu.txt                         nvidia-smi's clocks, power and versions; PyTorch's and cuDNN's
-# Each step has its own time limit, so one that fails or overruns leaves the others' files.
+# Each step has its own time limit, so one that fails or overruns leaves the others' files (and
+# the tools write their rows as they go); the script exits 1 if any step failed, naming them.
 set -uo pipefail
 OUT=${OUT:-device-out}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
+failed=()
 run() {   # run LIMIT_SECONDS NAME COMMAND...: the command's output in $OUT/NAME.log
     local limit=$1 name=$2; shift 2
     echo "== $name"
-    timeout "$limit" "$@" 2>&1 | tee "$OUT/$name.log" | tail -3
+    timeout "$limit" "$@" > "$OUT/$name.log" 2>&1 || failed+=("$name (exit $?)")
+    tail -3 "$OUT/$name.log"
 }
 { nvidia-smi -q; python3 -c "import torch, torchvision; print('torch', torch.__version__, 'cuda', torch.version.cuda,
   'cudnn', torch.backends.cudnn.version(), 'torchvision', torchvision.__version__, torch.cuda.get_device_name())"; } > "$OUT/gpu.txt" 2>&1
@@ -38,3 +41,4 @@ run 90 kernels python3 tools/kernel_breakdown.py --models resnet50 --batches 256
 run 90 layer-times python3 tools/profile_layers.py --model resnet50 --batches 64,128 --precisions tf32,bf16 \
     --out "$OUT/resnet50-layer-times.csv"
 ls -l "$OUT"
+if [ ${#failed[@]} -gt 0 ]; then echo "failed: ${failed[*]}"; exit 1; fi

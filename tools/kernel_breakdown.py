@@ -27,19 +27,23 @@ import sys
 CATEGORIES = [
     ("layout transform", r"nchwtonhwc|nhwctonchw|transpose|permute"),
     ("batch norm", r"batch_norm|batchnorm|\bbn_|::bn_|welford"),
-    ("convolution", r"conv|fprop|dgrad|wgrad|implicit_gemm|implicit_convolve|winograd|fft|precomputed|scudnn"),
+    ("convolution", r"conv|fprop|dgrad|wgrad|implicit_gemm|implicit_convolve|winograd|fft|precomputed|[hs]\d*cudnn"),
     ("gemm", r"gemm|cutlass|cublas|gemv|xmma"),
     ("optimizer", r"multi_tensor_apply|foreach|sgd|adam"),
     ("pooling", r"pool"),
     ("loss", r"softmax|nll_loss|cross_entropy"),
     ("reduction", r"reduce|sum_kernel|mean_kernel"),
-    ("copy or cast", r"copy|memcpy|memset|fill|cast|catarraybatched|cat_"),
+    ("copy or cast", r"copy|memcpy|memset|fill|(?<!no)(?<!broad)cast|catarraybatched|cat_"),
     ("element-wise", r"elementwise|threshold|relu|clamp|hardtanh|silu|sigmoid|add|mul|div|where|dropout"),
 ]
 
-#: Name fragments of tensor-core kernels: cuDNN's and cuBLAS's xmma/hmma/gmma families,
-#: the sm80+/sm90+ kernel prefixes, the instruction shapes in older names (884, 1688, 16816).
-TENSOR_CORE = r"xmma|hmma|gmma|wmma|tensorop|tensor\d|h884|h1688|h16816|s1688|s16816|i8816|tf32|bf16|f16|sm8\d_|sm9\d_|sm1\d\d_"
+#: Name fragments of CUDA-core kernels, tried first: single-precision FMA and SGEMM kernels
+#: (cuDNN's and cuBLAS's xmma families have `ffma` variants), cuDNN's scudnn, SIMT kernels.
+CUDA_CORE = r"ffma|sgemm|scudnn|simt|implicit_convolve_sgemm"
+
+#: Name fragments of tensor-core kernels: the hmma/gmma/wmma families, xmma kernels that are not
+#: ffma, the instruction shapes in older names (884, 1688, 16816), tensor-core dtypes.
+TENSOR_CORE = r"xmma|hmma|gmma|wmma|tensorop|tensor\d|h884|h1688|h16816|s1688|s16816|i8816|tf32|bf16"
 
 
 def category(name):
@@ -52,8 +56,10 @@ def category(name):
 
 
 def on_tensor_cores(name):
-    """Whether a convolution or GEMM kernel's name says it runs on tensor cores."""
-    return re.search(TENSOR_CORE, name.lower()) is not None
+    """Whether a convolution or GEMM kernel's name says it runs on tensor cores (a name
+    with a CUDA-core marker does not, whatever else it says)."""
+    lowered = name.lower()
+    return re.search(CUDA_CORE, lowered) is None and re.search(TENSOR_CORE, lowered) is not None
 
 
 def kernel_times(profiler, steps):
@@ -146,7 +152,17 @@ def main(argv=None):
     if not torch.cuda.is_available():
         print("error: no CUDA GPU is visible to PyTorch", file=sys.stderr)
         return 2
-    rows, top = [], []
+    # Rows are written as each configuration finishes, so a run stopped part-way keeps what it measured.
+    fields = ["model", "batch_per_gpu", "precision", "memory_format"]
+    out = open(args.out, "w", newline="")
+    writer = csv.DictWriter(out, fieldnames=fields + ["category", "ms_per_step", "kernels_per_step", "share"], lineterminator="\n")
+    writer.writeheader()
+    top_out = open(args.top, "w", newline="") if args.top else None
+    top_writer = top_out and csv.DictWriter(top_out, fieldnames=fields + ["category", "ms_per_step", "kernels_per_step", "kernel"],
+                                            lineterminator="\n")
+    if top_writer:
+        top_writer.writeheader()
+    rows = 0
     for model_name in args.models.split(","):
         for batch in (int(b) for b in args.batches.split(",")):
             for precision in args.precisions.split(","):
@@ -155,22 +171,19 @@ def main(argv=None):
                     total = sum(ms for ms, _ in times.values())
                     key = dict(model=model_name, batch_per_gpu=batch, precision=precision, memory_format=memory_format)
                     for label, (ms, count) in sorted(breakdown(times).items(), key=lambda item: -item[1][0]):
-                        rows.append(dict(key, category=label, ms_per_step=f"{ms:.4f}", kernels_per_step=f"{count:.1f}",
-                                         share=f"{ms / total:.4f}"))
-                    for name, (ms, count) in sorted(times.items(), key=lambda item: -item[1][0])[:args.top_count]:
-                        top.append(dict(key, category=category(name), ms_per_step=f"{ms:.4f}", kernels_per_step=f"{count:.1f}",
-                                        kernel=name))
-    fields = ["model", "batch_per_gpu", "precision", "memory_format"]
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields + ["category", "ms_per_step", "kernels_per_step", "share"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    if args.top:
-        with open(args.top, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fields + ["category", "ms_per_step", "kernels_per_step", "kernel"], lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(top)
-    print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
+                        writer.writerow(dict(key, category=label, ms_per_step=f"{ms:.4f}", kernels_per_step=f"{count:.1f}",
+                                             share=f"{ms / total:.4f}"))
+                        rows += 1
+                    out.flush()
+                    if top_writer:
+                        for name, (ms, count) in sorted(times.items(), key=lambda item: -item[1][0])[:args.top_count]:
+                            top_writer.writerow(dict(key, category=category(name), ms_per_step=f"{ms:.4f}",
+                                                     kernels_per_step=f"{count:.1f}", kernel=name))
+                        top_out.flush()
+    out.close()
+    if top_out:
+        top_out.close()
+    print(f"wrote {rows} rows to {args.out} ({torch.cuda.get_device_name()})")
     return 0
 
 

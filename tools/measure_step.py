@@ -50,7 +50,12 @@ def main():
     names = {"alexnet": "alexnet-owt", "vgg16": "vgg16", "resnet50": "resnet50", "googlenet": "googlenet",
              "inception_v3": "inception-v3"}
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    rows = []
+    # Rows are written as each configuration finishes, so a run stopped part-way keeps what it measured.
+    out = open(args.out, "w", newline="")
+    writer = csv.DictWriter(out, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds",
+                                             "measured_peak_bytes", "cudnn_benchmark"], lineterminator="\n")
+    writer.writeheader()
+    rows = 0
     for model_name in args.models.split(","):
         for precision in args.precisions.split(","):
             torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
@@ -87,18 +92,16 @@ def main():
                     end.record()
                     torch.cuda.synchronize()
                     times.append(start.elapsed_time(end) / 1000)
-                rows.append(dict(scenario=args.scenario, model=names.get(model_name, model_name), batch_per_gpu=batch,
-                                 precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}",
-                                 measured_peak_bytes=torch.cuda.max_memory_allocated(),
-                                 cudnn_benchmark=str(args.cudnn_benchmark).lower()))
+                writer.writerow(dict(scenario=args.scenario, model=names.get(model_name, model_name), batch_per_gpu=batch,
+                                     precision=precision, gpus=1, measured_step_seconds=f"{statistics.median(times):.6f}",
+                                     measured_peak_bytes=torch.cuda.max_memory_allocated(),
+                                     cudnn_benchmark=str(args.cudnn_benchmark).lower()))
+                out.flush()
+                rows += 1
                 del model, optimizer
                 torch.cuda.empty_cache()
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["scenario", "model", "batch_per_gpu", "precision", "gpus", "measured_step_seconds",
-                                               "measured_peak_bytes", "cudnn_benchmark"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
+    out.close()
+    print(f"wrote {rows} rows to {args.out} ({torch.cuda.get_device_name()})")
 
 
 if __name__ == "__main__":

@@ -31,9 +31,11 @@ extension MeasuredErrors {
         public var corpusMedianAbsError: Double?
         /// The GPU's architecture (the catalog's `architecture`, "Hopper"); nil when unknown.
         public var architecture: String? = nil
-        /// The corpus's 1-GPU points in `precisionGroup` on other GPUs of `architecture`:
-        /// those of `model` first, each group in corpus order. A board the corpus has not
-        /// measured gets its generation's record (an H100 NVL, its Hopper siblings').
+        /// Where the corpus has no point on the GPU in `precisionGroup`, its 1-GPU points in
+        /// that group on other GPUs of `architecture`: those of `model` first, each group in
+        /// corpus order. A board the corpus has not measured gets its generation's record (an
+        /// H100 NVL, its Hopper siblings'); one it has measured keeps its own (an A100's is
+        /// not diluted by the GeForce boards of its architecture).
         public var architecturePoints: [ComputePoint] = []
 
         /// The points of the model asked about.
@@ -60,8 +62,9 @@ extension MeasuredErrors {
     }
 
     /// The corpus's record on `gpu` (catalog name) at `precision` for `model` on `gpus` GPUs,
-    /// and, where `architecture` is known, on the other GPUs of that architecture
-    /// (`architectureOf` gives a corpus GPU's, by catalog name; nil: unknown).
+    /// and, where it has none there and `architecture` is known, on the other GPUs of that
+    /// architecture (`architectureOf` gives a corpus GPU's, by catalog name; nil: unknown;
+    /// names compared without case or surrounding spaces).
     public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1, architecture: String? = nil,
                          architectureOf: (String) -> String? = { _ in nil }) -> Evidence {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
@@ -77,14 +80,18 @@ extension MeasuredErrors {
             let (ka, kb) = (key(a.element), key(b.element))
             return ka != kb ? ka < kb : a.offset < b.offset
         }.map(\.element)
-        let generation = architecture.flatMap { $0.isEmpty || $0 == "unknown" ? nil : $0 }
+        func key(_ name: String?) -> String? {
+            let trimmed = name?.trimmingCharacters(in: .whitespaces).lowercased()
+            return trimmed.flatMap { $0.isEmpty || $0 == "unknown" ? nil : $0 }
+        }
+        let generation = key(architecture)
         let siblings = generation.map { arch in
-            compute.filter { $0.gpu != gpu && precisions.contains($0.precision) && architectureOf($0.gpu) == arch }
+            ordered.isEmpty ? compute.filter { $0.gpu != gpu && precisions.contains($0.precision) && key(architectureOf($0.gpu)) == arch } : []
         } ?? []
         return Evidence(gpu: gpu, precisionGroup: group?.name ?? precision.rawValue, model: model, gpus: gpus, points: ordered,
                         speedups: speedups, corpusPoints: compute.count,
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
-                        architecture: generation,
+                        architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
                         architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model })
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Parallelism
 import Planning
 import Reports
+import Scenario
 
 /// `scalecast validate [--json]`: the executor against the simulator on this CPU;
 /// `scalecast validate --against MEASUREMENTS.csv [--profile P]`: the simulator
@@ -138,7 +139,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         if let p = profilePath, !p.hasPrefix("/") { profilePath = FileManager.default.currentDirectoryPath + "/" + p }
         var header: [String]?
         var cases: [Case] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line break: "\r\n" is one Character in Swift, so a split on "\n" alone would keep CRLF files in one line.
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -200,10 +202,10 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         output.stdout = (profile.map { "profile: \($0)\n" } ?? "profile: none (the cost model's defaults)\n") + table.render()
             + "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(worst * 100, 1))% "
             + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
-        if memory {
+        if memory, let median = PublishedValidation.median(memoryErrors) {
             output.stdout += "memory (the footprint less its reserve, against max_memory_allocated; \(memoryErrors.count) of \(cases.count) rows): "
-                + "median |error| \(Format.fixed(memoryErrors[memoryErrors.count / 2] * 100, 1))%, "
-                + "largest \(Format.fixed(memoryErrors.last! * 100, 1))%\n"
+                + "median |error| \(Format.fixed(median * 100, 1))%, largest \(Format.fixed(memoryErrors.last! * 100, 1))% "
+                + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
         }
         return output
     }

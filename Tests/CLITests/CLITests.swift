@@ -656,5 +656,13 @@ let smallScenario = """
         // Text: the memory columns and their summary line.
         let text = CLI.execute(["validate", "--against", csv, "--tolerance", "10"])
         #expect(text.stdout.contains("measured GiB") && text.stdout.contains("against max_memory_allocated; 1 of 2 rows): median"))
+        // The memory error alone decides the exit code: the time within a generous tolerance, the
+        // measured peak a tenth of the prediction. CRLF line ends, as a spreadsheet saves them, read alike.
+        let time = try #require(cases[0]["predicted_step_seconds"] as? Double)
+        try ("scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds,measured_peak_bytes\r\n"
+             + "h200-one-gpu.yaml,resnet50,64,bf16,1,\(time),\(predicted / 10)\r\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let memoryOnly = CLI.execute(["validate", "--against", csv, "--tolerance", "0.5"])
+        #expect(memoryOnly.exitCode == 1, "\(memoryOnly.stdout)\(memoryOnly.stderr)")
+        #expect(memoryOnly.stdout.contains("median |error| 0.0%") && memoryOnly.stdout.contains("largest 900.0% (tolerance 50.0%)"))
     }
 }

@@ -439,9 +439,13 @@ let fixtureErrors = MeasuredErrors(
                                      architectureOf: { architectures[$0] })
         #expect(hopper.points.isEmpty && hopper.architecture == "Hopper" && hopper.architecturePoints.map(\.caseName) == ["d"])
         #expect(abs(hopper.architectureMedianAbsError! - 0.1) < 1e-12)
-        // On an A100 the siblings leave the A100's own points out: no other Ampere board here.
+        // A scenario's own board may spell its architecture in another case, with spaces.
+        #expect(errors.evidence(gpu: "My-Hopper", precision: .fp16, model: "resnet50", architecture: " hopper",
+                                architectureOf: { architectures[$0] }).architecturePoints.map(\.caseName) == ["d"])
+        // A GPU the corpus has measured keeps its own record: an A100 gets no Ampere siblings, even where
+        // the corpus has some (the H100 point counted as Ampere here).
         let ampere = errors.evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50", architecture: "Ampere",
-                                     architectureOf: { architectures[$0] })
+                                     architectureOf: { $0 == "H100-SXM5" ? "Ampere" : architectures[$0] })
         #expect(ampere.points.count == 3 && ampere.architecturePoints.isEmpty && ampere.architectureMedianAbsError == nil)
         #expect(errors.evidence(gpu: "X", precision: .bf16, model: "resnet50", architecture: "unknown",
                                 architectureOf: { _ in "unknown" }).architecturePoints.isEmpty)

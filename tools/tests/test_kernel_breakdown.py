@@ -37,6 +37,16 @@ NAMES = [
     ("void at::native::(anonymous namespace)::cunn_SoftMaxForward<4, float, float, float, at::native::(anonymous namespace)::LogSoftMaxForwardEpilogue>(...)",
      "loss", None),
     ("Memcpy DtoD (Device -> Device)", "copy or cast", None),
+    # xmma kernels with fp32 FMA (cuDNN fp32 convolutions, cuBLAS SGEMM on Ampere) run on the CUDA cores.
+    ("sm80_xmma_fprop_implicit_gemm_indexed_f32f32_f32f32_f32_nchwkcrs_nchw_tilesize64x64x8_stage3_warpsize1x4x1_g1_ffma_aligna4_alignc4",
+     "convolution", False),
+    ("sm80_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize32x32x8_stage3_warpsize1x2x1_ffma_aligna4_alignc4_execute_kernel__5x_cublas",
+     "gemm", False),
+    ("volta_h884cudnn_256x64_ldg8_relu_exp_medium_nhwc_tn_v1", "convolution", True),
+    ("maxwell_scudnn_128x128_relu_small_nn_v1", "convolution", False),
+    # "nocast" is an element-wise kernel's template name, not a cast.
+    ("void at::native::unrolled_elementwise_kernel<at::native::gpu_kernel_impl_nocast<at::native::BinaryFunctor<float, float, float, "
+     "at::native::binary_internal::MulFunctor<float>>>>(int, ...)", "element-wise", None),
 ]
 
 
@@ -56,6 +66,32 @@ class KernelBreakdownTests(unittest.TestCase):
         self.assertEqual(totals["convolution, CUDA cores"], (1.0, 5))
         self.assertEqual(totals["layout transform"], (0.75, 8))
         self.assertEqual(sum(ms for ms, _ in totals.values()), sum(ms for ms, _ in times.values()))
+
+    @unittest.skipUnless(HAVE_TORCH, NO_TORCH)
+    def test_kernel_times_read_the_profilers_cuda_rows_per_step(self):
+        # A profile as torch.profiler builds it: six launches of one CUDA kernel, 40 us each, over
+        # three steps, and a CPU op around them that must not count.
+        from torch.autograd import DeviceType
+        from torch.autograd.profiler_util import EventList, FunctionEvent
+
+        def event(i, name, device, start, end):
+            return FunctionEvent(id=i, name=name, thread=1, start_us=start, end_us=end, fwd_thread=1, input_shapes=[], stack=[],
+                                 scope=0, use_device="cuda", device_type=device, device_index=0)
+
+        events = [event(i, NAMES[0][0], DeviceType.CUDA, 100 * i, 100 * i + 40) for i in range(6)]
+        events.append(event(9, "aten::conv2d", DeviceType.CPU, 0, 1000))
+
+        class Profile:
+            def key_averages(self):
+                listed = EventList(events, use_device="cuda")
+                listed._build_tree()
+                return listed.key_averages()
+
+        times = kernel_breakdown.kernel_times(Profile(), 3)
+        self.assertEqual(list(times), [NAMES[0][0]])
+        ms, count = times[NAMES[0][0]]
+        self.assertAlmostEqual(ms, 6 * 0.040 / 3)
+        self.assertAlmostEqual(count, 2)
 
     def test_bad_arguments_exit_2(self):
         err = io.StringIO()

@@ -48,6 +48,7 @@ class SavedActivationsTests(unittest.TestCase):
         for name, zoo_name, measured, counted in saved_activations.compare_autocast_copies(["alexnet", "mobilenet_v3_small"], 2,
                                                                                            scalecast_binary()):
             with self.subTest(model=zoo_name):
+                self.assertGreater(measured, 0)
                 self.assertEqual(counted, measured)
 
     @unittest.skipUnless(scalecast_binary(), NO_SCALECAST)
