@@ -61,41 +61,51 @@ MODELS = {
 }
 
 
-def autograd_saved_bytes(name, batch, precision="fp32"):
-    """Bytes of the distinct storages autograd saves for the backward of `name`'s
-    forward pass and cross-entropy loss (in fp32) on `batch` random images, parameters
-    aside, with the network and the images in `precision` (fp32 or bf16)."""
+def torchvision_model(name):
+    """`name`'s torchvision model, built as the zoo's twin (MODELS), with seed 0, and its image size."""
     import torch
     from model_export.from_torch import import_torchvision
     torchvision = import_torchvision()
     torch.manual_seed(0)
-    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
-    model = getattr(torchvision.models, name)(**MODELS[name][1]).to(dtype)
-    size = 299 if name == "inception_v3" else 224
-    return module_saved_bytes(model, torch.randn(batch, 3, size, size, dtype=dtype))
+    return getattr(torchvision.models, name)(**MODELS[name][1]), 299 if name == "inception_v3" else 224
 
 
-def module_saved_bytes(model, images):
-    """Bytes of the distinct storages autograd saves for the backward of `model`'s
-    forward pass in training mode and a cross-entropy loss (in fp32) on `images`,
-    parameters aside."""
+def saved_storages(model, images, autocast=None):
+    """{address: (storage, dtype)} of every distinct storage autograd saves for the
+    backward of `model`'s forward pass in training mode and a cross-entropy loss (in fp32)
+    on `images`, parameters aside, with the dtype of the first tensor saved on it; under
+    CPU autocast to `autocast` (a dtype) when given."""
     import torch
     model = model.train()
-    batch = images.shape[0]
     parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved = {}
 
     def pack(tensor):
         storage = tensor.untyped_storage()
         if storage.data_ptr() not in parameters:
-            saved[storage.data_ptr()] = storage.nbytes()
+            saved.setdefault(storage.data_ptr(), (storage, tensor.dtype))
         return tensor
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        out = model(images)
-        logits = out[0] if isinstance(out, tuple) else out
-        torch.nn.functional.cross_entropy(logits.float(), torch.zeros(batch, dtype=torch.long))
-    return sum(saved.values())
+        with torch.autocast("cpu", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
+            out = model(images)
+            logits = out[0] if isinstance(out, tuple) else out
+            torch.nn.functional.cross_entropy(logits.float(), torch.zeros(images.shape[0], dtype=torch.long))
+    return saved
+
+
+def module_saved_bytes(model, images):
+    """Bytes of the distinct storages autograd saves for `model` on `images` (`saved_storages`)."""
+    return sum(storage.nbytes() for storage, _ in saved_storages(model, images).values())
+
+
+def autograd_saved_bytes(name, batch, precision="fp32"):
+    """`module_saved_bytes` of `name` on `batch` random images, with the network and the
+    images in `precision` (fp32 or bf16)."""
+    import torch
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+    model, size = torchvision_model(name)
+    return module_saved_bytes(model.to(dtype), torch.randn(batch, 3, size, size, dtype=dtype))
 
 
 def autocast_weight_copy_bytes(name, batch):
@@ -104,30 +114,14 @@ def autocast_weight_copy_bytes(name, batch):
     storages whose contents are a parameter's values cast (a linear layer saves its
     copy transposed, as a view, so contents, not shapes, identify them)."""
     import torch
-    from model_export.from_torch import import_torchvision
-    torchvision = import_torchvision()
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(**MODELS[name][1]).train()
+    model, size = torchvision_model(name)
     casts = {}
     for p in model.parameters():
         casts.setdefault(p.numel(), []).append(p.detach().to(torch.bfloat16).flatten())
-    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    saved = {}
-
-    def pack(tensor):
-        storage = tensor.untyped_storage()
-        if tensor.dtype == torch.bfloat16 and storage.data_ptr() not in parameters:
-            saved[storage.data_ptr()] = storage
-        return tensor
-
-    size = 299 if name == "inception_v3" else 224
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            out = model(torch.randn(batch, 3, size, size))
-            logits = out[0] if isinstance(out, tuple) else out
-            torch.nn.functional.cross_entropy(logits.float(), torch.zeros(batch, dtype=torch.long))
     copies = 0
-    for storage in saved.values():
+    for storage, dtype in saved_storages(model, torch.randn(batch, 3, size, size), autocast=torch.bfloat16).values():
+        if dtype != torch.bfloat16:   # another dtype's bits read as bf16 could match a cast (zeros do)
+            continue
         values = torch.empty(0, dtype=torch.bfloat16).set_(storage).flatten()
         if any(torch.equal(values, cast) for cast in casts.get(values.numel(), [])):
             copies += storage.nbytes()
