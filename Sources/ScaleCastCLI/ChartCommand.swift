@@ -95,15 +95,10 @@ enum ChartBuilder {
     /// - Parameter bandwidths: for `bandwidth`, the values in the link's unit (nil: the default range).
     static func chart(_ kind: ChartCommand.Kind, scenario: Scenario, run label: String?, gpus: [Int]?, link: String?,
                       bandwidths: [Double]?, format: Chart.Format) throws -> Chart {
-        var runs = scenario.runs
-        if let label {
-            runs = runs.filter { $0.label == label }
-            guard !runs.isEmpty else { throw UsageError(message: "--run: no run is labelled '\(label)'") }
-        }
+        let subset = try RunSelection.only(label, of: scenario)
+        let runs = subset.runs
         switch kind {
         case .throughput, .timeToTrain, .scaling, .breakdown:
-            var subset = scenario
-            subset.runs = runs
             let results = try ScenarioRunner.results(subset, gpuOverride: gpus)
             return try perConfiguration(kind, results: results, scenario: subset, format: format)
         case .gantt:

@@ -36,14 +36,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         if let top { guard top >= 1 else { throw UsageError(message: "--top must be at least 1, got \(top)") } }
         guard !(all && top != nil) else { throw UsageError(message: "--all lists every layer and --top N the slowest N: give one of them") }
         let loaded = try Scenario.load(path: scenario)
-        var runs = loaded.runs
-        if let run {
-            runs = runs.filter { $0.label == run }
-            guard !runs.isEmpty else {
-                let labels = loaded.runs.compactMap(\.label)
-                throw UsageError(message: "--run: no run is labelled '\(run)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
-            }
-        }
+        let runs = try RunSelection.runs(labelled: run, in: loaded)
         let errors = try MeasuredErrors.builtIn()
         var text = ""
         var explained: [ExplainJSON.Explained] = []

@@ -6,7 +6,7 @@ import Reports
 import Scenario
 import Simulation
 
-/// `scalecast report SCENARIO --out DIR [--force] [--json]`.
+/// `scalecast report SCENARIO --out DIR [--run LABEL] [--force] [--json]`.
 struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -23,6 +23,9 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "The folder to write the report into (must be empty or new; optional with --json).")
     var out: String?
 
+    @Option(name: .long, help: "Report only the run with this label (default: every run).")
+    var run: String?
+
     @Option(name: .long, help: "Chart format: png or svg.")
     var format: Chart.Format = .png
 
@@ -38,7 +41,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         if let out, let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
             throw UsageError(message: "--out: \(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
         }
-        let loaded = try Scenario.load(path: scenario)
+        let loaded = try RunSelection.only(run, of: Scenario.load(path: scenario))
         let results = try ScenarioRunner.results(loaded)
         guard let best = MarkdownReport.best(of: results), let spec = loaded.runs.first(where: { run in
             run.label == best.runLabel && run.network.name == best.model && run.strategy == best.strategy

@@ -5,7 +5,7 @@ import Reports
 import Scenario
 import YAMLSupport
 
-/// `scalecast simulate SCENARIO [--gpus LIST] [--json]`.
+/// `scalecast simulate SCENARIO [--gpus LIST] [--run LABEL] [--json]`.
 struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -19,12 +19,15 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
     var gpus: String?
 
+    @Option(name: .long, help: "Simulate only the run with this label (default: every run).")
+    var run: String?
+
     @Flag(name: .long, help: "Print JSON: one row per configuration (keys and units in docs/json.md).")
     var json = false
 
     func produce() throws -> CommandOutput {
         let override = try gpus.map(GPUList.parse)
-        let loaded = try Scenario.load(path: scenario)
+        let loaded = try RunSelection.only(run, of: Scenario.load(path: scenario))
         let results = try ScenarioRunner.results(loaded, gpuOverride: override)
         var output = CommandOutput()
         let training = try Self.training(results, of: loaded)

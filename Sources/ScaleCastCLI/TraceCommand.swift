@@ -45,21 +45,31 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 }
 
-/// Picks one run of a scenario for commands that show a single configuration.
+/// Narrows a scenario to the run a command's `--run LABEL` names.
 enum RunSelection {
+    /// The runs labelled `label` (every run when nil), in the scenario's order.
+    /// - Throws: a `UsageError` naming the labels there are when no run has this one.
+    static func runs(labelled label: String?, in scenario: Scenario) throws -> [RunSpec] {
+        guard let label else { return scenario.runs }
+        let found = scenario.runs.filter { $0.label == label }
+        guard found.isEmpty else { return found }
+        let labels = scenario.runs.compactMap(\.label)
+        throw UsageError(message: "--run: no run is labelled '\(label)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
+    }
+
+    /// `scenario` with only the runs labelled `label` (unchanged when nil).
+    static func only(_ label: String?, of scenario: Scenario) throws -> Scenario {
+        var subset = scenario
+        subset.runs = try runs(labelled: label, in: scenario)
+        return subset
+    }
+
+    /// One run for commands that show a single configuration: the one labelled `label`,
+    /// else the first, checked against `gpus`.
     static func pick(scenario path: String, run label: String?, gpus: Int) throws -> (RunSpec, Scenario) {
         _ = try GPUList.check(gpus)
         let scenario = try Scenario.load(path: path)
-        let spec: RunSpec
-        if let label {
-            guard let found = scenario.runs.first(where: { $0.label == label }) else {
-                let labels = scenario.runs.compactMap(\.label)
-                throw UsageError(message: "--run: no run is labelled '\(label)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
-            }
-            spec = found
-        } else {
-            spec = scenario.runs[0]
-        }
+        let spec = try runs(labelled: label, in: scenario)[0]
         try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         return (spec, scenario)
     }

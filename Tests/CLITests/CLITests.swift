@@ -303,6 +303,47 @@ let smallScenario = """
         #expect(out.stderr.contains("--run"))
     }
 
+    /// Two labelled runs, to narrow with `--run`.
+    let twoRuns = """
+        model: alexnet-owt-cc2
+        batch_per_gpu: 32
+        cluster: {gpu: K20, gpus_per_node: 8, fabric: pcie-tree}
+        strategy: {kind: hybrid, scheme: c}
+        gpus: [1, 4]
+        runs:
+          - {label: exact, strategy: {variant: exact}}
+          - {label: approximate, strategy: {variant: approximate}}
+        """
+
+    @Test func simulateAndReportNarrowToOneRun() throws {
+        let path = try writeTemporary(twoRuns)
+        let every = CLI.execute(["simulate", path, "--json"]), one = CLI.execute(["simulate", path, "--json", "--run", "approximate"])
+        #expect(every.exitCode == 0 && one.exitCode == 0)
+        func labels(_ json: String) throws -> [String] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            // Each row's label is "RUN · configuration".
+            return try #require(object["results"] as? [[String: Any]]).compactMap {
+                ($0["label"] as? String)?.components(separatedBy: " · ").first
+            }
+        }
+        #expect(try labels(every.stdout) == ["exact", "exact", "approximate", "approximate"])
+        #expect(try labels(one.stdout) == ["approximate", "approximate"])
+        // The narrowed rows are the same numbers as the full table's.
+        #expect(one.stdout.components(separatedBy: "\n").filter { $0.contains("step_seconds") }
+                == every.stdout.components(separatedBy: "\n").filter { $0.contains("step_seconds") }.suffix(2))
+        let report = CLI.execute(["report", path, "--json", "--run", "exact"])
+        #expect(report.exitCode == 0)
+        #expect(try labels(report.stdout) == ["exact", "exact"])
+    }
+
+    @Test(arguments: ["simulate", "report"])
+    func rejectsAnUnknownRunNamingTheLabels(command: String) throws {
+        let out = CLI.execute([command, try writeTemporary(twoRuns), "--json", "--run", "nope"])
+        #expect(out.exitCode == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.contains("--run: no run is labelled 'nope'; the scenario's runs: exact, approximate"))
+    }
+
     @Test(arguments: [
         ("strategy: {kind: data, scheme: b}", "strategy.scheme"),
         ("strategy: {kind: hybrid, scheme: d}", "strategy.scheme"),
