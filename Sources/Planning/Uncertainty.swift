@@ -51,12 +51,11 @@ public struct Uncertainty: Sendable, Equatable {
     /// what the whole sweep draws).
     /// - Throws: what `TrainingEstimate.estimate` throws for a price it cannot find.
     public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, key: UInt64, catalog: Catalog) throws -> Ranges {
-        let compute = errors.computeFactors, scaling = errors.scalingFactors(nearGPUs: gpus)
+        let factors = Factors(errors, gpus: gpus)
         var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = [], capex: [Double] = []
         for sample in 0..<max(1, samples) {
-            var rng = SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
-            let c = compute.isEmpty ? 1 : Self.percentile(compute, rng.unit())
-            let s = scaling.isEmpty ? 1 : Self.percentile(scaling, rng.unit())
+            var rng = generator(sample: sample, key: key)
+            let (c, s) = factors.draw(&rng)
             let rate = imagesPerSecond * c * s
             rates.append(rate)
             if let estimate = try TrainingEstimate.estimate(Self.withDrawnPrice(run, rng.unit(), catalog: catalog), gpus: gpus,
@@ -72,6 +71,45 @@ public struct Uncertainty: Sendable, Equatable {
         return Ranges(imagesPerSecond: range(rates)!, seconds: range(seconds), dollars: range(dollars), capex: range(capex))
     }
 
+    /// The 10th to 90th percentile of the factor (published / predicted images/s) a
+    /// prediction on `gpus` GPUs is multiplied by: the draws of `ranges` without a
+    /// price, the same for the same `key`.
+    public func factorRange(gpus: Int, key: UInt64) -> ClosedRange<Double> {
+        let factors = Factors(errors, gpus: gpus)
+        var drawn: [Double] = []
+        for sample in 0..<max(1, samples) {
+            var rng = generator(sample: sample, key: key)
+            let (c, s) = factors.draw(&rng)
+            drawn.append(c * s)
+        }
+        drawn.sort()
+        return Self.percentile(sorted: drawn, 0.1)...Self.percentile(sorted: drawn, 0.9)
+    }
+
+    /// The errors a prediction on some GPU count draws from, sorted.
+    struct Factors {
+        var compute: [Double]
+        var scaling: [Double]
+
+        init(_ errors: MeasuredErrors, gpus: Int) {
+            compute = errors.computeFactors
+            scaling = errors.scalingFactors(nearGPUs: gpus)
+        }
+
+        /// One compute factor `c` and one scaling factor `s` (1 for an empty kind),
+        /// consuming two draws of `rng`.
+        func draw(_ rng: inout SplitMix64) -> (c: Double, s: Double) {
+            let c = compute.isEmpty ? 1 : Uncertainty.percentile(sorted: compute, rng.unit())
+            let s = scaling.isEmpty ? 1 : Uncertainty.percentile(sorted: scaling, rng.unit())
+            return (c, s)
+        }
+    }
+
+    /// The generator of one sample of a configuration's draws.
+    func generator(sample: Int, key: UInt64) -> SplitMix64 {
+        SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
+    }
+
     /// `run` with every catalog price of an owned cluster that the scenario does not
     /// state taken at `u` (0...1) of its low-high range; unchanged otherwise.
     static func withDrawnPrice(_ run: RunSpec, _ u: Double, catalog: Catalog) -> RunSpec {
@@ -84,7 +122,11 @@ public struct Uncertainty: Sendable, Equatable {
 
     /// The p-th percentile (0...1) of `values`, linearly interpolated.
     static func percentile(_ values: [Double], _ p: Double) -> Double {
-        let sorted = values.sorted()
+        percentile(sorted: values.sorted(), p)
+    }
+
+    /// `percentile` of values already sorted in increasing order.
+    static func percentile(sorted: [Double], _ p: Double) -> Double {
         guard sorted.count > 1 else { return sorted.first ?? .nan }
         let x = p * Double(sorted.count - 1)
         let i = Int(x.rounded(.down)), f = x - Double(i)

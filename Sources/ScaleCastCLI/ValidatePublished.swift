@@ -52,14 +52,27 @@ extension ValidateCommand {
         let files = try Self.corpusFiles(published).filter { ($0 as NSString).standardizingPath != written }
         guard !files.isEmpty else { throw UsageError(message: "--published: no scenario files besides --errors-out") }
         let validation = try PublishedValidation.evaluate(files: files)
-        var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation)))
-            : CommandOutput(stdout: Self.publishedText(validation))
+        let errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
+        let calibration = RangeCalibration.heldOut(errors, samples: ReportCommand.rangeSamples)
+        var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration)))
+            : CommandOutput(stdout: Self.publishedText(validation) + Self.calibrationText(calibration))
         if let errorsOut {
-            let errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
             try OutputFile.write(errors.yaml(), to: errorsOut, force: force)
             output.stderr = "wrote \(errorsOut): \(errors.compute.count) 1-GPU errors and \(errors.scaling.count) speedup errors\n"
         }
         return output
+    }
+
+    /// How often the uncertainty ranges cover points they were not drawn from (`RangeCalibration`).
+    static func calibrationText(_ c: RangeCalibration) -> String {
+        func line(_ name: String, _ k: RangeCalibration.Coverage) -> String {
+            guard let fraction = k.fraction else { return "  \(name): no points\n" }
+            return "  \(name): \(k.covered) of \(k.points) published points inside their range (\(Format.percent(fraction))), "
+                + "median width x\(Format.fixed(k.medianWidth, 2))\n"
+        }
+        return "\nUncertainty ranges (the 10th-90th percentiles of report, sweep --samples and plan --pessimistic), each point's "
+            + "drawn from the other cases' errors; a range that is honest holds about \(Format.percent(RangeCalibration.nominal)) of them\n"
+            + line("1 GPU", c.singleGPU) + line("2+ GPUs", c.multiGPU)
     }
 
     static func percent(_ x: Double) -> String { Format.signedPercent(x) }
@@ -117,7 +130,7 @@ extension ValidateCommand {
 /// (ValidateCommand's help, README.md). Absent values are null, never left out.
 struct PublishedDocument: Encodable {
     var validation: PublishedValidation
-    init(_ validation: PublishedValidation) { self.validation = validation }
+    var calibration: RangeCalibration
 
     enum Keys: String, CodingKey {
         case cases, points, speedups, summary, goals
@@ -129,6 +142,19 @@ struct PublishedDocument: Encodable {
         case count, medianAbsError = "median_abs_error", largestAbsError = "largest_abs_error", largestCase = "largest_case",
              largestRun = "largest_run", largestGPUs = "largest_gpus"
         case limit, value, met
+        case rangeCalibration = "range_calibration", nominal, multiGPU = "multi_gpu"
+    }
+
+    struct CoverageJSON: Encodable {
+        var k: RangeCalibration.Coverage
+        enum Keys: String, CodingKey { case points, covered, fraction, medianWidth = "median_width" }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(k.points, forKey: .points)
+            try c.encode(k.covered, forKey: .covered)
+            try c.encode(k.fraction, forKey: .fraction)
+            try c.encode(k.points == 0 ? nil : k.medianWidth, forKey: .medianWidth)
+        }
     }
 
     struct Stats: Encodable {
@@ -196,6 +222,10 @@ struct PublishedDocument: Encodable {
             try c.encode(goal.value, forKey: .value)
             try c.encode(goal.met, forKey: .met)
         }
+        var ranges = root.nestedContainer(keyedBy: Keys.self, forKey: .rangeCalibration)
+        try ranges.encode(RangeCalibration.nominal, forKey: .nominal)
+        try ranges.encode(CoverageJSON(k: calibration.singleGPU), forKey: .singleGPU)
+        try ranges.encode(CoverageJSON(k: calibration.multiGPU), forKey: .multiGPU)
     }
 
     struct AnyKey: CodingKey {

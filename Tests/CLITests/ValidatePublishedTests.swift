@@ -42,7 +42,7 @@ import YAMLSupport
         for text in ["dle-pytorch-resnet50-dgxa100", "krizhevsky-owt-alexnet-k20", "A100 TF32", "exact (128K, 128K)", "published img/s", "predicted img/s",
                      "linear error", "throughput, all points", "speedup, model", "speedup, always linear",
                      "1 GPU, fp32", "1 GPU, tf32", "1 GPU, fp16+bf16", "speedup median |error| <= 5%",
-                     "1-GPU throughput largest |error| <= 25%"] {
+                     "1-GPU throughput largest |error| <= 25%", "Uncertainty ranges", "1 GPU: ", "2+ GPUs: "] {
             #expect(out.stdout.contains(text), "missing \(text)")
         }
         // Sorted by file name, whatever the order given.
@@ -58,7 +58,7 @@ import YAMLSupport
         let out = CLI.execute(["validate", "--published", dir, "--json"])
         #expect(out.exitCode == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["cases", "points", "speedups", "summary", "goals"])
+        #expect(Set(object.keys) == ["cases", "points", "speedups", "summary", "goals", "range_calibration"])
         let cases = try #require(object["cases"] as? [[String: Any]])
         #expect(Set(cases[0].keys) == ["name", "file", "source", "url", "where", "software", "notes"])
         #expect(cases[0]["name"] as? String == "tiny")
@@ -87,6 +87,16 @@ import YAMLSupport
         let goals = try #require(object["goals"] as? [[String: Any]])
         #expect(goals.count == 4)
         #expect(Set(goals[0].keys) == ["name", "limit", "value", "met"])
+        // One case: held out, its points draw from no other errors, so each range is the prediction itself.
+        let ranges = try #require(object["range_calibration"] as? [String: Any])
+        #expect(Set(ranges.keys) == ["nominal", "single_gpu", "multi_gpu"])
+        #expect(ranges["nominal"] as? Double == 0.8)
+        for kind in ["single_gpu", "multi_gpu"] {
+            let coverage = try #require(ranges[kind] as? [String: Any])
+            #expect(Set(coverage.keys) == ["points", "covered", "fraction", "median_width"])
+            #expect(coverage["points"] as? Int == 1)
+            #expect(coverage["median_width"] as? Double == 1)
+        }
     }
 
     @Test(arguments: [
