@@ -45,8 +45,17 @@ extension Scenario {
             guard items.count <= Limits.runs else {
                 throw runsNode.error("\(items.count) runs; a scenario holds at most \(Limits.runs) (use scalecast sweep for larger grids)")
             }
-            runs = try items.map { item in
+            var labelled: [String: Int] = [:]   // each label's first run
+            runs = try items.enumerated().map { index, item in
                 try item.checkKeys(Scenario.runKeys)
+                // A label names one run: for --run, a sweep's rows and the published points.
+                if let labelNode = try item.optional("label") {
+                    let label = try labelNode.string()
+                    if let first = labelled[label] {
+                        throw labelNode.error("the label '\(label)' is already runs[\(first)]'s; give each run its own label")
+                    }
+                    labelled[label] = index
+                }
                 let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
                 return try RunSpec(yaml: merged, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)
             }

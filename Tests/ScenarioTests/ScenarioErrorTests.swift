@@ -53,6 +53,17 @@ let validScenario = """
         #expect(e.message.contains("im2col"))
     }
 
+    /// A label names one run (for --run and published points): a second run with it is refused
+    /// at its label; unlabelled runs may be many.
+    @Test func runLabelsAreUnique() throws {
+        let e = try error(for: validScenario + "\nruns:\n  - {label: X}\n  - {batch_per_gpu: 32}\n  - {label: X, batch_per_gpu: 16}\n")
+        #expect(e.keyPath == "runs[2].label")
+        #expect(e.line == 11)
+        #expect(e.message.contains("'X' is already runs[0]'s"))
+        let unlabelled = try Scenario.load(path: try temporaryScenario(validScenario + "\nruns:\n  - {batch_per_gpu: 32}\n  - {batch_per_gpu: 16}\n"))
+        #expect(unlabelled.runs.count == 2)
+    }
+
     @Test func missingFile() {
         #expect(throws: ConfigError.self) { try Scenario.load(path: "/nonexistent/scenario.yaml") }
         let e = try? Scenario.load(path: "/nonexistent/scenario.yaml")
