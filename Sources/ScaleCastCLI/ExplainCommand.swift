@@ -69,7 +69,28 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += MemoryReport.render(try spec.memoryFootprint(for: spec.setup(gpus: gpus)), gpuMemoryBytes: spec.cluster.gpu.memoryBytes)
             text += try KernelReport.render(spec, gpus: gpus)
         }
-        if json { return CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained)) }
-        return CommandOutput(stdout: text)
+        var output = json ? CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained))
+            : CommandOutput(stdout: text)
+        // Explained all the same (its memory table says what takes the room), and refused as simulate refuses it.
+        if let error = try Self.memoryError(runs, gpus: gpus) {
+            output.stderr = "error: \(error)\n"
+            output.exitCode = 2
+        }
+        return output
+    }
+
+    /// The located error for the first of `runs` that does not fit in GPU memory on
+    /// `gpus` GPUs (at its `batch_per_gpu`); nil when all fit.
+    static func memoryError(_ runs: [RunSpec], gpus: Int) throws -> ConfigError? {
+        for spec in runs {
+            let needs = try spec.memoryFootprint(for: spec.setup(gpus: gpus)).totalBytes, has = spec.cluster.gpu.memoryBytes
+            guard needs > has else { continue }
+            var error = spec.batchLocation
+            error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchPerGPU: spec.batchPerGPU,
+                                                       gpus: [gpus], needs: [needs], gpu: spec.cluster.gpu.name, has: has,
+                                                       precision: spec.precision.rawValue, dataParallel: spec.strategy.kind == .data)
+            return error
+        }
+        return nil
     }
 }

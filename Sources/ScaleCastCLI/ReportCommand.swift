@@ -43,6 +43,8 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let loaded = try RunSelection.only(run, of: Scenario.load(path: scenario))
         let results = try ScenarioRunner.results(loaded)
+        // Nothing to recommend when no configuration fits: say so, as simulate does, and write nothing.
+        if !results.contains(where: \.fitsInMemory), let error = SimulateCommand.memoryError(results, of: loaded) { throw error }
         guard let best = MarkdownReport.best(of: results), let spec = loaded.runs.first(where: { run in
             run.label == best.runLabel && run.network.name == best.model && run.strategy == best.strategy
         }) else { throw UsageError(message: "the scenario has no configuration to report") }

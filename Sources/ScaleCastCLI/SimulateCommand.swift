@@ -33,19 +33,25 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let training = try Self.training(results, of: loaded)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training)
-        // One located line, as for any bad input: the first run that does not fit, and where
-        // the others are (each still appears in the table with fits NO).
-        let tooBig = loaded.runs.compactMap { run -> (run: RunSpec, results: [ConfigurationResult])? in
-            let rows = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
-            return rows.isEmpty ? nil : (run, rows)
-        }
-        if let first = tooBig.first {
-            var error = first.run.batchLocation
-            error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.run))
+        // One located line, as for any bad input (each configuration still appears in the table with fits NO).
+        if let error = Self.memoryError(results, of: loaded) {
             output.stderr = "error: \(error)\n"
             output.exitCode = 2
         }
         return output
+    }
+
+    /// The located error for configurations that do not fit in GPU memory: the first run
+    /// with one, at its `batch_per_gpu`, and where the others are; nil when all fit.
+    static func memoryError(_ results: [ConfigurationResult], of loaded: Scenario) -> ConfigError? {
+        let tooBig = loaded.runs.compactMap { run -> (run: RunSpec, results: [ConfigurationResult])? in
+            let rows = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
+            return rows.isEmpty ? nil : (run, rows)
+        }
+        guard let first = tooBig.first else { return nil }
+        var error = first.run.batchLocation
+        error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.run))
+        return error
     }
 
     /// The end of the one error line when more runs than the first do not fit: how many,
@@ -66,16 +72,25 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// - Parameter results: the run's configurations that do not fit; at least one.
     static func doesNotFit(_ results: [ConfigurationResult]) -> String {
         let first = results[0]
-        let needs = results.map(\.memory.totalBytes)
+        return doesNotFit(label: first.runLabel, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
+                          needs: results.map(\.memory.totalBytes), gpu: first.gpuModel, has: first.gpuMemoryBytes,
+                          precision: first.precision, dataParallel: first.strategy.kind == .data)
+    }
+
+    /// The same line from its parts: `gpus` and `needs` (bytes per GPU) pair up.
+    static func doesNotFit(label: String?, model: String, batchPerGPU: Int, gpus: [Int], needs: [Double], gpu: String, has: Double,
+                           precision: String, dataParallel: Bool) -> String {
         let (least, most) = (needs.min()!, needs.max()!)
         let need = least == most ? Format.gib(least) : "\(Format.gib(least))-\(Format.gib(most))"
-        let counts = results.map { String($0.gpus) }
-        let at = counts.count == 1 ? "\(counts[0]) GPU\(first.gpus == 1 ? "" : "s")"
+        let counts = gpus.map(String.init)
+        let at = counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
-        return (first.runLabel.map { "\($0): " } ?? "") + "\(first.model) with \(first.batchPerGPU) images per GPU does not fit at \(at): "
-            + "it needs \(need) GiB per GPU, but the \(first.gpuModel) has \(Format.gib(first.gpuMemoryBytes)) GiB; "
-            + "lower batch_per_gpu (with accumulation_steps to keep the global batch, under data parallelism) "
-            + "or use a precision with smaller activations"
+        // Half-precision activations are the smaller ones; already there, only the batch is left to lower.
+        let wider = precision == "fp32" || precision == "tf32"
+        return (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
+            + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
+            + "lower batch_per_gpu" + (dataParallel ? " (with accumulation_steps to keep the global batch)" : "")
+            + (wider ? " or train in mixed precision (fp16 or bf16 activations are half the size)" : "")
     }
 
     /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.

@@ -100,6 +100,32 @@ let smallScenario = """
         #expect(out.stderr.contains("lower batch_per_gpu (with accumulation_steps to keep the global batch"), "\(out.stderr)")
         let one = CLI.execute(["simulate", path, "--gpus", "1"])
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
+        // In fp32 mixed precision is the other remedy; already in fp16, only the batch is left.
+        #expect(out.stderr.contains("or train in mixed precision"), "\(out.stderr)")
+        let halfScenario = smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384")
+            .replacingOccurrences(of: "precision: fp32", with: "precision: fp16")
+        let half = CLI.execute(["simulate", try writeTemporary(halfScenario), "--gpus", "1"])
+        #expect(half.exitCode == 2 && half.stderr.contains("lower batch_per_gpu") && !half.stderr.contains("mixed precision"), "\(half.stderr)")
+    }
+
+    /// report has nothing to recommend when no configuration fits: it says why, as simulate
+    /// does, and writes nothing. explain still explains (its memory table says what takes the
+    /// room) and exits 2 with the same line.
+    @Test func reportAndExplainRefuseWhatDoesNotFit() throws {
+        let path = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let report = CLI.execute(["report", path, "--out", folder])
+        #expect(report.exitCode == 2)
+        #expect(report.stderr.contains("\(path):3: batch_per_gpu:") && report.stderr.contains("does not fit at 1, 2 and 4 GPUs"), "\(report.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        let explain = CLI.execute(["explain", path, "--gpus", "2"])
+        #expect(explain.exitCode == 2)
+        #expect(explain.stdout.contains("Memory per GPU"))
+        #expect(explain.stderr.contains("\(path):3: batch_per_gpu:") && explain.stderr.contains("does not fit at 2 GPUs"), "\(explain.stderr)")
+        // Where it fits, both exit 0.
+        let fits = try writeTemporary(smallScenario)
+        #expect(CLI.execute(["explain", fits, "--gpus", "2"]).exitCode == 0)
+        #expect(CLI.execute(["report", fits, "--json"]).exitCode == 0)
     }
 
     /// Several runs that do not fit still give one located line: the first run's, with the
