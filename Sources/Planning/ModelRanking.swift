@@ -69,9 +69,9 @@ public struct ModelRanking: Sendable {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
                 + "would take \(Plan.hours(time(cheapest))) because \(Plan.limit(of: cheapest))."
         }
-        // The next cheapest that costs noticeably more (configurations that differ only
-        // in what they do not use, a network inside one node, cost the same).
-        let runnerUp = meetingDeadline.first { cost($0) > cost(winner) * 1.01 }
+        // The next cheapest that costs more, by a cent at least (configurations that differ
+        // only in what they do not use, a network inside one node, cost the same).
+        let runnerUp = meetingDeadline.first { cost($0) - cost(winner) >= 0.005 }
         if let runnerUp {
             text += " The next cheapest that meets it, \(Plan.describe(runnerUp)), costs $\(Plan.money(cost(runnerUp) - cost(winner))) more"
             text += runnerUp.efficiency < winner.efficiency - 0.05
