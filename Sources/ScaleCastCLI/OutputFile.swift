@@ -25,20 +25,20 @@ enum OutputFile {
     /// Writes `text` to `path`.
     /// - Throws: `UsageError` if the file exists and `force` is false, is not a
     ///   regular file, or cannot be written.
-    static func write(_ text: String, to path: String, force: Bool) throws {
-        try write(Data(text.utf8), to: path, force: force)
+    static func write(_ text: String, to path: String, force: Bool, flag: String = "--out") throws {
+        try write(Data(text.utf8), to: path, force: force, flag: flag)
     }
 
     /// Writes `data` to `path` through `writer` (write(2) unless a test says
     /// otherwise).
-    static func write(_ data: Data, to path: String, force: Bool, writer: Writer = systemWriter) throws {
+    static func write(_ data: Data, to path: String, force: Bool, flag: String = "--out", writer: Writer = systemWriter) throws {
         ignoreFileSizeSignal()
-        guard !path.isEmpty else { throw UsageError(message: "--out: the file name is empty") }
-        let target = try checkTarget(path, force: force)
-        try createParent(of: target, for: path)
+        guard !path.isEmpty else { throw UsageError(message: "\(flag): the file name is empty") }
+        let target = try checkTarget(path, force: force, flag: flag)
+        try createParent(of: target, for: path, flag: flag)
         let temporary = temporaryPath(for: target)
-        try writeTemporary(data, to: temporary, for: path, writer: writer)
-        try commit(temporary, to: target, for: path)
+        try writeTemporary(data, to: temporary, for: path, flag: flag, writer: writer)
+        try commit(temporary, to: target, for: path, flag: flag)
     }
 
     /// Checks that `path` may be written: nothing is there, or (with `force`) a
@@ -50,12 +50,12 @@ enum OutputFile {
     ///   replaces the link, and following it could replace any file, e.g. the one
     ///   behind /proc/self/fd/1). `--force` replaces files, never those.
     @discardableResult
-    static func checkTarget(_ path: String, force: Bool) throws -> String {
+    static func checkTarget(_ path: String, force: Bool, flag: String = "--out") throws -> String {
         var status = stat()
         guard lstat(path, &status) == 0 else { return path }   // nothing there yet
-        if !force { throw UsageError(message: "--out: \(path) exists; pass --force to overwrite it") }
+        if !force { throw UsageError(message: "\(flag): \(path) exists; pass --force to overwrite it") }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw UsageError(message: "--out: \(path) is \(kind(of: status.st_mode)), not a regular file; "
+            throw UsageError(message: "\(flag): \(path) is \(kind(of: status.st_mode)), not a regular file; "
                              + "it is never replaced, even with --force: choose another name")
         }
         return path
@@ -77,30 +77,30 @@ enum OutputFile {
 
     /// Renames `temporary` over `target`; on failure removes `temporary`.
     /// - Parameter path: the path as the user gave it, for the message.
-    static func commit(_ temporary: String, to target: String, for path: String) throws {
+    static func commit(_ temporary: String, to target: String, for path: String, flag: String = "--out") throws {
         guard rename(temporary, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw UsageError(message: "--out: cannot write \(path): \(reason)")
+            throw UsageError(message: "\(flag): cannot write \(path): \(reason)")
         }
     }
 
-    private static func createParent(of target: String, for path: String) throws {
+    private static func createParent(of target: String, for path: String, flag: String) throws {
         let directory = URL(fileURLWithPath: target).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw UsageError(message: "--out: cannot write \(path): cannot create the folder \(directory.path)")
+            throw UsageError(message: "\(flag): cannot write \(path): cannot create the folder \(directory.path)")
         }
     }
 
     /// Creates `temporary` afresh (a leftover of a killed run is removed first;
     /// a symbolic link there is not followed), writes all of `data`, and flushes
     /// it to disk. On any failure removes `temporary`.
-    private static func writeTemporary(_ data: Data, to temporary: String, for path: String, writer: Writer) throws {
+    private static func writeTemporary(_ data: Data, to temporary: String, for path: String, flag: String, writer: Writer) throws {
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw UsageError(message: "--out: cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
         var failure: Int32? = nil
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var offset = 0
@@ -115,7 +115,7 @@ enum OutputFile {
         if close(descriptor) != 0 && failure == nil { failure = errno }
         if let failure {
             unlink(temporary)
-            throw UsageError(message: "--out: cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
+            throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
         }
     }
 

@@ -57,7 +57,7 @@ extension ValidateCommand {
         var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration)))
             : CommandOutput(stdout: Self.publishedText(validation) + Self.calibrationText(calibration))
         if let errorsOut {
-            try OutputFile.write(errors.yaml(), to: errorsOut, force: force)
+            try OutputFile.write(errors.yaml(), to: errorsOut, force: force, flag: "--errors-out")
             output.stderr = "wrote \(errorsOut): \(errors.compute.count) 1-GPU errors and \(errors.scaling.count) speedup errors\n"
         }
         return output

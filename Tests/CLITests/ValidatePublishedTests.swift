@@ -150,6 +150,7 @@ import YAMLSupport
         // The same corpus gives the same file, byte for byte; an existing file needs --force.
         let again = CLI.execute(["validate", "--published", dir, "--errors-out", file])
         #expect(again.exitCode == 2 && again.stderr.contains("--force"), "\(again.stderr)")
+        #expect(again.stderr.hasPrefix("error: --errors-out: "), "the flag given, not --out: \(again.stderr)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(CLI.execute(["validate", "--published", dir, "--errors-out", file, "--force"]).exitCode == 0)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
