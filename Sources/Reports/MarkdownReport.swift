@@ -98,17 +98,42 @@ public enum MarkdownReport {
         return out
     }
 
-    /// The best configuration: the most images per second among those that fit in memory.
+    /// The best configuration the report details: the first model's (in the order the
+    /// results name them) of `bestPerModel`; images/s of different networks are never
+    /// ranked together. Among a model's configurations, the most images per second of
+    /// those that fit in memory (of all of them when none fits).
     public static func best(of results: [ConfigurationResult]) -> ConfigurationResult? {
-        let fitting = results.filter(\.fitsInMemory)
-        return (fitting.isEmpty ? results : fitting).max { $0.metrics.imagesPerSecond < $1.metrics.imagesPerSecond }
+        bestPerModel(of: results).first
+    }
+
+    /// Each model's fastest configuration (`best(of:)`'s rule), the models in the order
+    /// the results first name them.
+    public static func bestPerModel(of results: [ConfigurationResult]) -> [ConfigurationResult] {
+        var models: [String] = []
+        for r in results where !models.contains(r.model) { models.append(r.model) }
+        return models.compactMap { model in
+            let own = results.filter { $0.model == model }, fitting = own.filter(\.fitsInMemory)
+            return (fitting.isEmpty ? own : fitting).max { $0.metrics.imagesPerSecond < $1.metrics.imagesPerSecond }
+        }
     }
 
     public static func render(_ input: Input) -> String {
         let b = input.best
         let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
         var out = "# \(input.scenario.name)\n\n"
-        out += "**The answer.** The fastest configuration simulated is **\(b.label)**"
+        let perModel = bestPerModel(of: input.results)
+        if perModel.count > 1 {
+            out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
+                + "different work. The fastest configuration of each: "
+                + perModel.map { r in
+                    "**\(r.label)** (\(r.model)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
+                        + "\(Format.fixed(r.speedup, 2))x one GPU" + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
+                }.joined(separator: "; ")
+                + ". The rest of this report details the first, \(b.model).\n\n**\(b.model).**"
+        } else {
+            out += "**The answer.**"
+        }
+        out += " The fastest configuration simulated is **\(b.label)**"
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency), "
         if let t = input.training {

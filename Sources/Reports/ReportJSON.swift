@@ -53,6 +53,9 @@ public enum ReportJSON {
         var scenario: String
         var name: String
         var best: ResultsJSON.Row
+        /// Each model's fastest configuration, the models in the order the scenario names them
+        /// (the first is `best`); runs of different models are never ranked together.
+        var bestPerModel: [ResultsJSON.Row]
         var bottleneck: String
         /// Null when the best configuration's run states no `training:`.
         @NullWhenAbsent var training: Training?
@@ -66,7 +69,8 @@ public enum ReportJSON {
         /// The report's markdown file; null without --out.
         @NullWhenAbsent var report: String?
         enum CodingKeys: String, CodingKey {
-            case schemaVersion = "schema_version", scenario, name, best, bottleneck, training, range, evidence, results, charts, report
+            case schemaVersion = "schema_version", scenario, name, best, bestPerModel = "best_per_model", bottleneck, training, range, evidence,
+                 results, charts, report
         }
     }
 
@@ -76,8 +80,10 @@ public enum ReportJSON {
     ///   - report: the markdown file written, if any (`input.charts` are then the charts beside it).
     public static func encode(_ input: MarkdownReport.Input, training: [ResultsTable.TrainingCell?], report: String?) throws -> String {
         let rows = ResultsJSON.rows(input.results, training: training)
-        let b = input.best
-        let bestIndex = input.results.firstIndex { $0.runLabel == b.runLabel && $0.label == b.label && $0.gpus == b.gpus } ?? 0
+        func index(of b: ConfigurationResult) -> Int {
+            input.results.firstIndex { $0.runLabel == b.runLabel && $0.label == b.label && $0.gpus == b.gpus } ?? 0
+        }
+        let bestIndex = index(of: input.best)
         let answer = input.training.map {
             Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars, priceBasis: $0.priceBasis)
         }
@@ -88,6 +94,7 @@ public enum ReportJSON {
         }
         return try ResultsJSON.encode(Document(
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
+            bestPerModel: MarkdownReport.bestPerModel(of: input.results).map { rows[index(of: $0)] },
             bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(EvidenceJSON.init),
             results: rows,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))

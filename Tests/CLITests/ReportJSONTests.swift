@@ -9,12 +9,33 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
     }
 
+    /// Runs of different models are never ranked together (their images/s count different
+    /// work): the answer gives each model's fastest and details the first model's.
+    @Test func differentModelsAreAnsweredModelByModel() throws {
+        let scenario = "scenarios/default.yaml"   // ResNet-50 first, then AlexNet (far more images/s)
+        let document = try object(CLI.execute(["report", scenario, "--json"]))
+        let results = try #require(document["results"] as? [[String: Any]])
+        let perModel = try #require(document["best_per_model"] as? [[String: Any]])
+        #expect(perModel.map { $0["model"] as? String } == ["resnet50", "alexnet-owt"])
+        for row in perModel {
+            let own = results.filter { $0["model"] as? String == row["model"] as? String && $0["fits_in_memory"] as? Bool == true }
+            #expect(row["images_per_second"] as? Double == own.compactMap { $0["images_per_second"] as? Double }.max())
+        }
+        let best = try #require(document["best"] as? [String: Any])
+        #expect(best["model"] as? String == "resnet50", "the first model's best, not AlexNet's larger images/s")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        #expect(CLI.execute(["report", scenario, "--out", folder]).exitCode == 0)
+        let text = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(text.contains("**The answer, model by model.** Runs of different models are never ranked together"))
+        #expect(text.contains("The rest of this report details the first, resnet50.\n\n**resnet50.** The fastest configuration simulated is **ResNet-50"))
+    }
+
     @Test func theAnswerAsJSONWithoutFiles() throws {
         let scenario = "scenarios/whatif/resnet50-deadline.yaml"
         let printed = CLI.execute(["report", scenario, "--json"])
         let document = try object(printed)
-        #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "bottleneck", "training", "range", "evidence",
-                                       "results", "charts", "report"])
+        #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "best_per_model", "bottleneck", "training", "range",
+                                       "evidence", "results", "charts", "report"])
         #expect(document["schema_version"] as? Int == 1)
         #expect(document["scenario"] as? String == scenario)
         #expect(document["report"] is NSNull)
@@ -25,6 +46,9 @@ import Testing
         let fastest = results.filter { $0["fits_in_memory"] as? Bool == true }.compactMap { $0["images_per_second"] as? Double }.max()
         #expect(best["images_per_second"] as? Double == fastest)
         #expect(results.contains { $0["label"] as? String == best["label"] as? String })
+        // One model: its best is the only one per model.
+        let perModel = try #require(document["best_per_model"] as? [[String: Any]])
+        #expect(perModel.count == 1 && perModel[0]["label"] as? String == best["label"] as? String)
         // The training goal of the scenario: 90 epochs of ImageNet-1k, at the best rate, priced.
         let training = try #require(document["training"] as? [String: Any])
         #expect(training["images"] as? Int == 1_281_167)
