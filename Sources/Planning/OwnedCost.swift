@@ -157,7 +157,10 @@ public struct OwnedCost: Sendable, Equatable {
 
     /// The bill in one line: each item with its count, unit price, date and source.
     public var details: String {
-        func basis(_ item: Item) -> String { item.seen.isEmpty ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)" }
+        // A price the scenario states was seen "scenario": its source says so alone.
+        func basis(_ item: Item) -> String {
+            item.seen.isEmpty || item.seen == "scenario" ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)"
+        }
         let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.money($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
         return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years, run at full power: "

@@ -187,11 +187,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// The price basis of each offer in the tables (its figures as priced for the first
     /// row shown with it), then the sources its tags cite.
     private func priceBases(_ rows: [SweepRow], sweep: Sweep) throws -> String {
-        // One line per model, offer and GPU, priced for its largest configuration shown (the one with most items).
+        // One line per model, offer, GPU and other varied setting (a network speed prices other NICs and
+        // switches), priced for its largest configuration shown (the one with most items).
         var keys: [String] = []
         var largest: [String: SweepRow] = [:]
         for row in rows {
-            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)"
+            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(row.otherSettings.joined(separator: ","))"
             if largest[key] == nil { keys.append(key) }
             if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
         }
@@ -201,8 +202,13 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             guard let offer = row.priceOffer, let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
                                                                catalog: sweep.catalog) else { continue }
-            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel))"
-            lines.append("  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)")
+            // An owned cluster's bill changes with the settings (its NICs and switches); a cloud offer's
+            // price does not, and its line is given once.
+            let settings = row.otherSettings.isEmpty ? "" : ", " + row.otherSettings.joined(separator: ", ")
+            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel)\(settings))"
+            let line = "  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)"
+            if lines.contains(line) { continue }
+            lines.append(line)
             for tag in estimate.basis.citedTags where !tags.contains(tag) { tags.append(tag) }
         }
         guard !lines.isEmpty else { return "" }

@@ -44,6 +44,35 @@ import Testing
         #expect(open.stdout.range(of: #"(H100|A100) +16 +[0-9,]+ +(H100-SXM5|A100-SXM4-80GB)"#, options: .regularExpression) != nil)
     }
 
+    /// An owned cluster's bill depends on its network: a network what-if lists each
+    /// setting's basis (not the first one twice), and a price the scenario states says so once.
+    @Test func theBasisOfEachNetworkSettingIsListed() throws {
+        let path = try writeTemporary("""
+            name: owned network what-if
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, network: {link: eth-25g, nics_per_node: 1}}
+            strategy: {kind: data}
+            training: {epochs: 90}
+            pricing:
+              mode: owned
+              lifetime_years: 4
+              power_usd_per_kwh: 0.12
+              pue: 1.3
+              network:
+                - {gbit_per_s: 25, nic_usd: 469, switch_ports: 48, switch_usd: 8000, cable_usd: 50}
+                - {gbit_per_s: 100, nic_usd: 900, switch_ports: 32, switch_usd: 18000, cable_usd: 150}
+            gpus: [32]
+            """)
+        let out = CLI.execute(["plan", path, "--deadline-hours", "100", "--vary", "network_gbps=25,100", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let basis = try #require(out.stdout.components(separatedBy: "Price basis (dated, not current; docs/costs.md)\n").last)
+        #expect(basis.contains("(for 32 x A100-SXM4-80GB, network_gbps=25): ") && basis.contains("NICs 4 x $469.00"), "\(basis)")
+        #expect(basis.contains("(for 32 x A100-SXM4-80GB, network_gbps=100): ") && basis.contains("NICs 4 x $900.00"), "\(basis)")
+        #expect(basis.contains("(25 Gb/s ethernet NIC; stated in the scenario)") && !basis.contains("scenario stated"), "\(basis)")
+    }
+
     @Test func theJSONCarriesCapexTCOAndThePriceBasis() throws {
         let out = CLI.execute(["plan", Self.scenario, "--capex-budget", "350000", "--quiet", "--json"])
         #expect(out.exitCode == 0, "\(out.stderr)")
