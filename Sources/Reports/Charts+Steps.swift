@@ -114,8 +114,10 @@ extension Charts {
     /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
     /// busiest), tasks coloured by kind; a transfer shows on every link it crosses;
     /// under tensor fusion on a cycle, each GPU's waits as a thin strip on its lane.
+    /// - Parameter gpuLanes: how many GPUs (the first) get a lane; every GPU of the topology when nil
+    ///   (a symmetric run simulated node 0 alone passes that node's GPUs).
     public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
-                             maxLinks: Int = 16) throws -> Chart {
+                             maxLinks: Int = 16, gpuLanes: Int? = nil) throws -> Chart {
         let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let records = trace.records.filter { $0.step == last }
@@ -127,7 +129,8 @@ extension Charts {
         }
         let links = topology.links.indices.filter { linkBusy[$0] > 0 }.sorted { (linkBusy[$0], $1) > (linkBusy[$1], $0) }.prefix(maxLinks)
         var lane: [Int: Int] = [:]   // link -> lane
-        var names = (0..<topology.gpuCount).map { "gpu\($0)" }
+        let gpuCount = min(gpuLanes ?? topology.gpuCount, topology.gpuCount)
+        var names = (0..<gpuCount).map { "gpu\($0)" }
         for link in links { lane[link] = names.count; names.append(topology.links[link].name) }
         names = names.map { ChartText.shortened(Chart.singleLine($0), toWidth: laneNameWidth, points: 9) }
         func ms(_ t: Int64) -> String { Format.fixed(Double(t - begin.nanoseconds) / 1e6, 4) }
@@ -145,7 +148,7 @@ extension Charts {
                 for link in topology.route(from: r.device, to: r.destination!) {
                     if let l = lane[link] { blocks[kind] += "\(l) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n" }
                 }
-            } else {
+            } else if r.device < gpuCount {
                 blocks[kind] += "\(r.device) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n"
             }
         }
@@ -158,7 +161,7 @@ extension Charts {
         // Tensor fusion on a cycle: each GPU's waits (the rest of the cycle, the negotiation,
         // the fusion-buffer copies) as a thin strip along the top of its lane, beside the compute
         // they overlap. Only where there are any, so other timelines stay as they were.
-        let waits = trace.waits.filter { $0.step == last && $0.device < topology.gpuCount && $0.end > $0.start }
+        let waits = trace.waits.filter { $0.step == last && $0.device < gpuCount && $0.end > $0.start }
         if !waits.isEmpty {
             data += "# fusion wait\n" + waits.map { "\($0.device) \(ms($0.start.nanoseconds)) \(ms($0.end.nanoseconds))\n" }.joined() + "\n\n"
             plots.append("'gantt.dat' index \(ganttKinds.count) using (($2+$3)/2):($1+0.3):(($3-$2)/2):(0.08) with boxxyerror "

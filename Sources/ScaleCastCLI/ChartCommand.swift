@@ -62,8 +62,13 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
         let chart = try ChartBuilder.chart(kind, scenario: loaded, run: run, gpus: counts, link: link,
                                            bandwidths: try bandwidths.map(Self.parseBandwidths), format: format)
         let outcome = try Gnuplot.write([chart], into: out, force: force)
-        let wrote = outcome.images.isEmpty ? "wrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
+        var wrote = outcome.images.isEmpty ? "wrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
             : "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n"
+        // gantt and bandwidth draw one run: say which when the scenario has others.
+        if [.gantt, .bandwidth].contains(kind), run == nil, loaded.runs.count > 1 {
+            wrote += "drew the first run, \(loaded.runs[0].label.map { "'\($0)'" } ?? loaded.runs[0].network.name), of \(loaded.runs.count); "
+                + "--run LABEL draws another\n"
+        }
         return CommandOutput(stdout: wrote, stderr: outcome.notes.map { $0 + "\n" }.joined())
     }
 
@@ -102,12 +107,24 @@ enum ChartBuilder {
             let results = try ScenarioRunner.results(subset, gpuOverride: gpus)
             return try perConfiguration(kind, results: results, scenario: subset, format: format)
         case .gantt:
-            let spec = runs[0]
-            let count = gpus?.first ?? spec.gpuCounts.max()!
-            try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation)
+            if let gpus, gpus.count > 1 {
+                throw UsageError(message: "--gpus: a gantt chart draws one configuration; give one GPU count, not \(gpus.count)")
+            }
+            let count = gpus?.first ?? runs[0].gpuCounts.max()!
+            try ScenarioRunner.check(runs[0], gpus: count, location: gpus == nil ? runs[0].gpusLocation
+                                     : ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
+            let spec = RunSelection.forTimeline(runs[0], gpus: count)
             let outcome = try ScenarioRunner.simulate(spec, gpus: count)
-            let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), \(spec.strategySummary): one step"
-            return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep)
+            // Beyond what is laid out node by node, node 0's GPUs stand for every node's; aggregated,
+            // one GPU stands for all.
+            let aggregated = ScenarioRunner.fidelity(spec, gpus: count) == .aggregated
+            let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
+            let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"
+                : outcome.graph.symmetry.map { " (node 0 of \($0.nodes), the same on every node)" } ?? ""
+            let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), "
+                + "\(spec.strategySummary): one step\(standing)"
+            return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep,
+                                    gpuLanes: lanes)
         case .bandwidth:
             return try bandwidth(runs[0], catalog: scenario.catalog, gpus: gpus, link: link, values: bandwidths, format: format)
         }

@@ -27,12 +27,8 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
-        var (spec, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
-        // A timeline shows every GPU: a symmetric run lays out every node (the same times) as far
-        // as that is simulated; beyond, the trace is node 0's, which stands for every node.
-        let symmetric = !spec.simulatesEveryNode && ScenarioRunner.nodeSymmetryRefusal(spec, gpus: gpus) == nil
-            && ScenarioRunner.fidelity(spec, gpus: gpus) == .expanded
-        if symmetric && gpus <= ScenarioRunner.expandedLimit.data { spec.simulatesEveryNode = true }
+        let (picked, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
+        let spec = RunSelection.forTimeline(picked, gpus: gpus)
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
@@ -62,6 +58,17 @@ enum RunSelection {
         var subset = scenario
         subset.runs = try runs(labelled: label, in: scenario)
         return subset
+    }
+
+    /// `spec` as a timeline (trace, gantt chart) shows it: every GPU, so a symmetric run lays
+    /// out every node (the same times) as far as that is simulated; beyond, the timeline is
+    /// node 0's, which stands for every node.
+    static func forTimeline(_ spec: RunSpec, gpus: Int) -> RunSpec {
+        var laidOut = spec
+        let symmetric = !spec.simulatesEveryNode && ScenarioRunner.nodeSymmetryRefusal(spec, gpus: gpus) == nil
+            && ScenarioRunner.fidelity(spec, gpus: gpus) == .expanded
+        if symmetric && gpus <= ScenarioRunner.expandedLimit.data { laidOut.simulatesEveryNode = true }
+        return laidOut
     }
 
     /// One run for commands that show a single configuration: the one labelled `label`,

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+import Reports
+import Scenario
+
+/// A gantt chart has a lane for every GPU it shows work for, and says which GPUs stand
+/// for the others; it draws one configuration and says which run.
+@Suite struct GanttLaneTests {
+    /// Two nodes of 4 GPUs on a network, data parallel: symmetric, so node 0 alone is
+    /// simulated unless the timeline lays out every node.
+    static let scenario = """
+        name: gantt lanes
+        model: resnet50
+        batch_per_gpu: 32
+        cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 4, network: {link: ib-hdr, nics_per_node: 1}}
+        strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+        gpus: [8, 64]
+        runs:
+          - {label: first}
+          - {label: second, batch_per_gpu: 16}
+        """
+
+    /// The lane numbers that carry GPU compute in the chart's data (lanes 0..<GPUs).
+    func computeLanes(_ chart: Chart, gpus: Int) -> Set<Int> {
+        Set(chart.data.split(separator: "\n").compactMap { line -> Int? in
+            guard !line.hasPrefix("#"), let lane = Int(line.split(separator: " ").first ?? "") else { return nil }
+            return (0..<gpus).contains(lane) ? lane : nil
+        })
+    }
+
+    @Test func everyGPUOfASymmetricRunHasWork() throws {
+        let loaded = try Scenario.load(path: try writeTemporary(Self.scenario))
+        let chart = try ChartBuilder.chart(.gantt, scenario: loaded, run: "first", gpus: [8], link: nil, bandwidths: nil, format: .png)
+        #expect(computeLanes(chart, gpus: 8) == Set(0..<8), "node 1's GPUs were drawn empty")
+        #expect(chart.script.contains("'gpu7' 7"))
+    }
+
+    @Test func aggregatedDrawsTheOneGPUThatStandsForAll() throws {
+        let loaded = try Scenario.load(path: try writeTemporary(Self.scenario))
+        let chart = try ChartBuilder.chart(.gantt, scenario: loaded, run: "first", gpus: [64], link: nil, bandwidths: nil, format: .png)
+        #expect(chart.script.contains("GPU 0, which"))
+        #expect(chart.script.contains("'gpu0' 0") && !chart.script.contains("'gpu1' 1"))
+    }
+
+    @Test func oneCountAndTheRunDrawnIsNamed() throws {
+        let path = try writeTemporary(Self.scenario)
+        let two = CLI.execute(["chart", "gantt", path, "--gpus", "8,64", "--out", NSTemporaryDirectory()])
+        #expect(two.exitCode == 2 && two.stderr.contains("--gpus: a gantt chart draws one configuration"), "\(two.stderr)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-gantt-\(UUID().uuidString)").path
+        let first = CLI.execute(["chart", "gantt", path, "--gpus", "8", "--out", folder])
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("drew the first run, 'first', of 2; --run LABEL draws another"))
+        let named = CLI.execute(["chart", "gantt", path, "--gpus", "8", "--run", "second", "--out", folder, "--force"])
+        #expect(named.exitCode == 0 && !named.stdout.contains("drew the first run"))
+    }
+}
