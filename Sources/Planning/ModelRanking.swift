@@ -63,9 +63,11 @@ public struct ModelRanking: Sendable {
             return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.hours(time(fastest))), "
                 + "because \(Plan.limit(of: fastest))."
         }
-        text += "\(Plan.describe(winner)) is the cheapest way to meet the deadline: \(Plan.hours(time(winner))) "
+        // Without a deadline every candidate meets it: the winner is simply the cheapest.
+        let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
+        text += "\(Plan.describe(winner)) is \(goal): \(Plan.hours(time(winner))) "
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
-        if let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
+        if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
                 + "would take \(Plan.hours(time(cheapest))) because \(Plan.limit(of: cheapest))."
         }
@@ -73,7 +75,8 @@ public struct ModelRanking: Sendable {
         // only in what they do not use, a network inside one node, cost the same).
         let runnerUp = meetingDeadline.first { cost($0) - cost(winner) >= 0.005 }
         if let runnerUp {
-            text += " The next cheapest that meets it, \(Plan.describe(runnerUp)), costs $\(Plan.money(cost(runnerUp) - cost(winner))) more"
+            text += " The next cheapest\(deadlineSeconds == nil ? "" : " that meets it"), \(Plan.describe(runnerUp)), "
+                + "costs $\(Plan.money(cost(runnerUp) - cost(winner))) more"
             text += runnerUp.efficiency < winner.efficiency - 0.05
                 ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
                 : "."

@@ -73,6 +73,14 @@ import Testing
         #expect(basis.contains("(25 Gb/s ethernet NIC; stated in the scenario)") && !basis.contains("scenario stated"), "\(basis)")
     }
 
+    /// Without --deadline-hours there is no deadline to meet: the winner is the cheapest, said so.
+    @Test func withoutADeadlineTheCheapestIsNamedAsSuch() throws {
+        let out = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--vary", "gpus=8,16", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("is the cheapest configuration (no deadline given): "), "\(out.stdout)")
+        #expect(!out.stdout.contains("meet the deadline") && !out.stdout.contains("that meets it"), "\(out.stdout)")
+    }
+
     @Test func theJSONCarriesCapexTCOAndThePriceBasis() throws {
         let out = CLI.execute(["plan", Self.scenario, "--capex-budget", "350000", "--quiet", "--json"])
         #expect(out.exitCode == 0, "\(out.stderr)")
