@@ -33,9 +33,9 @@ public enum ExplainJSON {
         var idleSeconds: Double
         var inputWaitSeconds: Double
         var stragglerWaitSeconds: Double
-        /// CPU cores per GPU the loaders need to keep up with the GPUs (`ExplainReport.coresNeeded`);
-        /// null without a CPU loader with a per-core or per-worker rate, or where the profile
-        /// measures a whole node's rate (`LoaderCeiling.imagesPerSecondPerCore`).
+        /// CPU cores per GPU the loaders need to keep up with the GPUs, or to reach the node's
+        /// measured rate where that is lower (`ExplainReport.coresNeeded`); null without a CPU
+        /// loader with a per-core or per-worker rate.
         @NullWhenAbsent var loaderCoresPerGPUNeeded: Int?
         var bottleneck: String
         var layers: [Layer]

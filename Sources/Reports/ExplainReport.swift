@@ -196,21 +196,27 @@ public enum ExplainReport {
                 return Format.fixed(perGPU, perGPU == perGPU.rounded() ? 0 : 1)
             }
             out += ". The GPUs \(m.isInputBound ? "could train" : "train") \(rate(need.imagesPerSecondPerGPU)) images/s each, which needs "
+            // Where the node's measured rate falls short, the count reaches that rate and no more.
+            let capped = ceiling.nodeShareCaps(need.imagesPerSecondPerGPU)
+            if capped, let share = ceiling.nodeShare { out += "more than the node's measured \(rate(share)) images/s per GPU; reaching that takes " }
             if let workers = ceiling.workersPerGPU, profile.loaderImagesPerSecondPerCore == nil {
                 // The rate is a DataLoader worker's: the lever is the workers, each on a core of its own.
                 out += "\(count(need.cores, "DataLoader worker")) per GPU, each on its own core, at \(rate(perCore)) images/s per worker "
                     + "(the run has \(workers) per GPU" + (coresPerGPU.map { "; the cluster has \($0) cores per GPU)" } ?? ")")
             } else {
                 out += "\(count(need.cores, "CPU core")) per GPU at \(rate(perCore)) images/s per core"
+                    + (profile.loaderImagesPerSecondPerCore == nil ? ", a DataLoader worker on each" : "")
                     + (coresPerGPU.map { " (the cluster has \($0) per GPU)" } ?? "")
             }
+            if capped { out += ", and more cores would not lift the node's rate" }
         }
         return out + "\n"
     }
 
     /// The rate the GPUs train at when the loader keeps up (images/s per GPU: the global
     /// batch over the step less its wait for input), and the CPU cores per GPU that
-    /// rate needs (`LoaderCeiling.coresPerGPU`); nil without a per-core rate.
+    /// rate needs, or the node's measured rate where that is lower
+    /// (`LoaderCeiling.coresPerGPU`); nil without a per-core or per-worker rate.
     static func coresNeeded(_ metrics: StepMetrics, ceiling: LoaderCeiling) -> (imagesPerSecondPerGPU: Double, cores: Int)? {
         let gpuBound = metrics.stepSeconds - metrics.inputWaitSeconds
         guard gpuBound > 0 else { return nil }

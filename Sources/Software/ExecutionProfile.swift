@@ -167,8 +167,8 @@ public struct ExecutionProfile: Sendable, Equatable {
         let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
                                     workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
                                     coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus,
-                                    imagesPerSecondPerCore: loaderImagesPerSecondPerNode != nil ? nil
-                                        : loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker)
+                                    imagesPerSecondPerCore: loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker,
+                                    measuredNodeImagesPerSecond: loaderImagesPerSecondPerNode)
         return ceiling.imagesPerSecond == nil ? nil : ceiling
     }
 

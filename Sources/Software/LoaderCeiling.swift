@@ -49,19 +49,34 @@ public struct LoaderCeiling: Sendable, Equatable {
     public var nodes: Int
     /// GPUs in the run.
     public var gpus: Int
-    /// Images/s one CPU core delivers where more cores would lift the ceiling: the
-    /// profile's per-core rate, else its per-worker rate (a worker process runs on one
-    /// core at a time); nil when the profile measures a whole node's rate (by its own
-    /// figure, more cores would not lift that) or gives no such rate.
+    /// Images/s one CPU core delivers: the profile's per-core rate, else its per-worker
+    /// rate (a worker process runs on one core at a time); nil when it gives no such rate.
+    /// Where the profile also measures a whole node's rate, more cores lift a GPU's loaders
+    /// only up to its share of that rate (`measuredNodeImagesPerSecond`, `coresPerGPU(toDeliver:)`).
     public var imagesPerSecondPerCore: Double? = nil
 
-    /// The CPU cores one GPU's loaders need to deliver `imagesPerSecondPerGPU`,
-    /// `⌈imagesPerSecondPerGPU / imagesPerSecondPerCore⌉` (a ratio within 1e-9 of a whole
-    /// number counts as that number): the capacity-planning answer to "how many cores
-    /// per GPU"; nil without a per-core rate.
+    /// The CPU cores one GPU's loaders need to deliver `imagesPerSecondPerGPU`, or as much
+    /// of it as the node's measured rate lets them (`nodeShareCaps`):
+    /// `⌈min(imagesPerSecondPerGPU, node rate / gpus_on_node) / imagesPerSecondPerCore⌉` (a
+    /// ratio within 1e-9 of a whole number counts as that number): the capacity-planning
+    /// answer to "how many cores per GPU"; nil without a per-core rate.
     public func coresPerGPU(toDeliver imagesPerSecondPerGPU: Double) -> Int? {
         guard let perCore = imagesPerSecondPerCore, perCore > 0, imagesPerSecondPerGPU > 0 else { return nil }
-        return Int((imagesPerSecondPerGPU / perCore * (1 - 1e-9)).rounded(.up))
+        let deliverable = min(imagesPerSecondPerGPU, nodeShare ?? .infinity)
+        return Int((deliverable / perCore * (1 - 1e-9)).rounded(.up))
+    }
+
+    /// The node's rate where the profile measures it (`loader_images_per_second_per_node`),
+    /// images/s; nil where it is one core's rate times the cores, which more cores do lift.
+    public var measuredNodeImagesPerSecond: Double? = nil
+
+    /// A GPU's share of the node's measured rate, images/s; nil without one.
+    public var nodeShare: Double? { measuredNodeImagesPerSecond.map { $0 / Double(max(1, gpusOnNode)) } }
+
+    /// Whether the node's rate, not the cores, stops a GPU's loaders short of
+    /// `imagesPerSecondPerGPU`: more cores than `coresPerGPU(toDeliver:)` would not help.
+    public func nodeShareCaps(_ imagesPerSecondPerGPU: Double) -> Bool {
+        nodeShare.map { $0 < imagesPerSecondPerGPU } ?? false
     }
 
     /// Images/s the loaders of one GPU deliver, from the worker term; nil when the worker

@@ -94,8 +94,9 @@ import YAMLSupport
 
     /// "How many CPU cores per GPU": explain divides the rate the GPUs train at without
     /// the loader's limit by one core's rate and rounds up (a whole ratio stays whole),
-    /// input-bound or not; in workers where the rate is a DataLoader worker's; not at
-    /// all where the profile measures a whole node's rate, which more cores would not lift.
+    /// input-bound or not; in workers where the rate is a DataLoader worker's; up to the
+    /// node's share where the profile also measures a whole node's rate, which more cores
+    /// would not lift; not at all from a node's rate alone.
     @Test func explainSaysHowManyCoresPerGPUTheGPUsNeed() throws {
         let eight = try outcome(scenario(gpus: [1, 8], extra: "software: ideal"), gpus: 8).metrics
         let perGPU = eight.imagesPerSecond / 8
@@ -118,12 +119,19 @@ import YAMLSupport
         let workers = try explain("{profile: ideal, loader: cpu, loader_images_per_second_per_worker: \(perGPU / 2), loader_workers_per_gpu: 1}")
         #expect(workers.contains("which needs 2 DataLoader workers per GPU, each on its own core, at \(String(format: "%.0f", perGPU / 2)) "
                                  + "images/s per worker (the run has 1 per GPU; the cluster has 3 cores per GPU)"))
-        // A measured node rate caps the node whatever its cores: no count, with or without a per-core rate.
-        for software in ["{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU)}",
-                         "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU), loader_images_per_second_per_core: 10}"] {
-            #expect(!(try explain(software)).contains("per GPU at"))
-            #expect(try explain(software, json: true).contains("\"loader_cores_per_gpu_needed\" : null"))
-        }
+        // A measured node rate alone gives no count: nothing says what one core delivers.
+        let nodeOnly = "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU)}"
+        #expect(!(try explain(nodeOnly)).contains("per GPU at"))
+        #expect(try explain(nodeOnly, json: true).contains("\"loader_cores_per_gpu_needed\" : null"))
+        // With a per-core rate beside it, the count reaches the node's share (perGPU / 8 each) and no
+        // further: more cores would not lift the node's measured rate.
+        let both = "{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU), loader_images_per_second_per_core: 10}"
+        let share = perGPU / 8, capped = Int((share / 10).rounded(.up))
+        let text = try explain(both)
+        #expect(text.contains("which needs more than the node's measured \(String(format: "%.0f", share)) images/s per GPU; reaching that takes "
+                              + "\(capped) CPU cores per GPU at 10 images/s per core"), "\(text)")
+        #expect(text.contains("and more cores would not lift the node's rate"))
+        #expect(try explain(both, json: true).contains("\"loader_cores_per_gpu_needed\" : \(capped)"))
     }
 
     @Test func badLoaderInputIsLocated() throws {
