@@ -97,19 +97,10 @@ extension RunSpec {
         guard network.forwardFLOPsPerExample > 0 else {
             throw modelNode.error("model '\(network.name)' does no arithmetic (no convolution, fully connected or other computing layer)")
         }
-        let precisionNode = try yaml.optional("precision")
-        let precisionName = try precisionNode?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
+        let precisionName = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
         let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
-        // bf16 needs the units: frameworks refuse it (PyTorch's autocast: "Current CUDA Device does not
-        // support bfloat16") or emulate it, on GPUs before Ampere. tf32 and fp16 fall back to what the GPU
-        // has (the TF32 switch does nothing there; fp16 tensors are computed in fp32 without fp16 units).
-        if precisionName == Precision.bf16.rawValue, cluster.gpu.peakFLOPsPerSecond["bf16"] == nil, let precisionNode {
-            let has = cluster.gpu.peakFLOPsPerSecond.keys.filter { $0 != "fp8" }.sorted().joined(separator: ", ")
-            throw precisionNode.error("the \(cluster.gpu.name) has no bf16 units (its catalog peaks: \(has))"
-                                      + (cluster.gpu.peakFLOPsPerSecond["fp16"] != nil ? "; train in fp16 instead" : "; train in fp32"))
-        }
         let strategyNode = try yaml.optional("strategy")
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)
         let accumulationNode = try yaml.optional("accumulation_steps")

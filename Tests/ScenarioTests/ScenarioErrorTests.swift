@@ -64,23 +64,6 @@ let validScenario = """
         #expect(unlabelled.runs.count == 2)
     }
 
-    /// bf16 needs the units (a V100 has fp16 tensor cores, no bf16): refused at the precision;
-    /// tf32 and fp16 fall back to what the GPU has.
-    @Test func bf16IsRefusedWhereTheGPUHasNoBF16Units() throws {
-        let v100 = validScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: bf16")
-        let e = try error(for: v100)
-        #expect(e.keyPath == "precision")
-        #expect(e.line == 4)
-        #expect(e.message.contains("the V100-SXM2-16GB has no bf16 units (its catalog peaks: fp16, fp32); train in fp16 instead"))
-        for fallback in ["tf32", "fp16"] {
-            let loaded = try Scenario.load(path: try temporaryScenario(validScenario.replacingOccurrences(
-                of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: \(fallback)")))
-            #expect(loaded.runs[0].precision.rawValue == fallback)
-        }
-        let a100 = try Scenario.load(path: try temporaryScenario(v100.replacingOccurrences(of: "gpu: V100", with: "gpu: A100")))
-        #expect(a100.runs[0].precision == .bf16)
-    }
-
     @Test func missingFile() {
         #expect(throws: ConfigError.self) { try Scenario.load(path: "/nonexistent/scenario.yaml") }
         let e = try? Scenario.load(path: "/nonexistent/scenario.yaml")
