@@ -46,7 +46,8 @@ public enum ResultsTable {
             let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
             let owned = cells.contains { $0?.capexUSD != nil }
             out += "\n"
-            out += "\(run.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision), "
+            out += "\(run.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision)"
+                + (first.precisionNote.map { " (\($0))" } ?? "") + ", "
                 + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
             var table = TextTable(
                 headers: ["GPUs", "nodes", "step ms", "images/s", "speedup", "efficiency", "compute ms", "exposed comm ms",

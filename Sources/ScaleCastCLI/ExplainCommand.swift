@@ -59,6 +59,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
+            if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
             text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus))
             text += ExplainReport.network(spec.cluster, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)

@@ -14,6 +14,8 @@ public struct ConfigurationResult: Sendable {
     /// The strategy as the run carried it out (`RunSpec.strategySummary`).
     public var strategySummary: String
     public var precision: String
+    /// Why `precision` is not the scenario's (`RunSpec.precisionNote`); nil when it is.
+    public var precisionNote: String? = nil
     public var batchPerGPU: Int
     /// Micro-batches of `batchPerGPU` per step (the run's `accumulation_steps`; 1: none).
     public var accumulationSteps = 1

@@ -97,10 +97,15 @@ extension RunSpec {
         guard network.forwardFLOPsPerExample > 0 else {
             throw modelNode.error("model '\(network.name)' does no arithmetic (no convolution, fully connected or other computing layer)")
         }
-        let precisionName = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
+        let askedPrecision = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
         let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
+        // Mixed precision on a GPU without bf16 units (before Ampere) is fp16: PyTorch's autocast refused
+        // bf16 there ("Current CUDA Device does not support bfloat16. Please switch dtype to float16"), so
+        // a bf16 run, say one of a sweep across GPU generations, trains as fp16 there, and says so.
+        let halfInstead = askedPrecision == Precision.bf16.rawValue && cluster.gpu.peakFLOPsPerSecond["bf16"] == nil
+        let precisionName = halfInstead ? Precision.fp16.rawValue : askedPrecision
         let strategyNode = try yaml.optional("strategy")
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)
         let accumulationNode = try yaml.optional("accumulation_steps")
@@ -168,6 +173,7 @@ extension RunSpec {
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
         self.software = software
         self.accumulationSteps = accumulationSteps
+        if halfInstead { precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" }
     }
 
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {

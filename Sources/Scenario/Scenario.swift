@@ -49,6 +49,9 @@ public struct RunSpec: Sendable {
     public var batchLocation: ConfigError
     /// Where the GPU counts were set.
     public var gpusLocation: ConfigError
+    /// Why `precision` is not the one the scenario asked for (bf16 on a GPU without bf16
+    /// units runs as fp16); nil when it is.
+    public var precisionNote: String?
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 

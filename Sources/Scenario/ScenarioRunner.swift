@@ -216,7 +216,7 @@ public enum ScenarioRunner {
                     label: run.label.map { "\($0) · \(configuration)" } ?? configuration,
                     runLabel: run.label, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
-                    precision: run.precision.rawValue,
+                    precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU, accumulationSteps: run.accumulationSteps, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))

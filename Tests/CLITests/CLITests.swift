@@ -108,6 +108,16 @@ let smallScenario = """
         #expect(half.exitCode == 2 && half.stderr.contains("lower batch_per_gpu") && !half.stderr.contains("mixed precision"), "\(half.stderr)")
     }
 
+    /// A bf16 run on a V100 (no bf16 units) trains as fp16, and the table says so; its numbers are fp16's.
+    @Test func bf16WithoutBF16UnitsIsShownAsFP16() throws {
+        let bf16 = CLI.execute(["simulate", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: bf16"))])
+        let fp16 = CLI.execute(["simulate", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: fp16"))])
+        #expect(bf16.exitCode == 0 && fp16.exitCode == 0)
+        #expect(bf16.stdout.contains("alexnet-owt on V100-SXM2-16GB, fp16 (bf16 asked: the V100-SXM2-16GB has no bf16 units), batch 64"))
+        func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("   ") } }
+        #expect(!rows(bf16.stdout).isEmpty && rows(bf16.stdout) == rows(fp16.stdout))
+    }
+
     /// report has nothing to recommend when no configuration fits: it says why, as simulate
     /// does, and writes nothing. explain still explains (its memory table says what takes the
     /// room) and exits 2 with the same line.

@@ -64,6 +64,25 @@ let validScenario = """
         #expect(unlabelled.runs.count == 2)
     }
 
+    /// bf16 needs the units: on a V100 (fp16 tensor cores, no bf16) a bf16 run trains as fp16,
+    /// with a note; tf32 and fp16 fall back to the peaks the GPU has, unchanged in name.
+    @Test func bf16RunsAsFP16WhereTheGPUHasNoBF16Units() throws {
+        func load(_ precision: String, gpu: String = "V100") throws -> RunSpec {
+            try Scenario.load(path: try temporaryScenario(validScenario
+                .replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: \(precision)")
+                .replacingOccurrences(of: "gpu: V100", with: "gpu: \(gpu)"))).runs[0]
+        }
+        let v100 = try load("bf16")
+        #expect(v100.precision == .fp16)
+        #expect(v100.precisionNote == "bf16 asked: the V100-SXM2-16GB has no bf16 units")
+        for precision in ["tf32", "fp16"] {
+            let run = try load(precision)
+            #expect(run.precision.rawValue == precision && run.precisionNote == nil)
+        }
+        let a100 = try load("bf16", gpu: "A100")
+        #expect(a100.precision == .bf16 && a100.precisionNote == nil)
+    }
+
     @Test func missingFile() {
         #expect(throws: ConfigError.self) { try Scenario.load(path: "/nonexistent/scenario.yaml") }
         let e = try? Scenario.load(path: "/nonexistent/scenario.yaml")
