@@ -63,6 +63,8 @@ public enum CatalogReport {
 
     struct GPURow: Encodable {
         var name: String
+        /// Other names a scenario (`cluster.gpu`) or `--gpu` may give the GPU, compared without case.
+        var aliases: [String]
         var architecture: String
         var memoryBytes: Int
         var memoryBytesPerSecond: Double
@@ -83,7 +85,7 @@ public enum CatalogReport {
         var speedVariationCV: Double
         var measured: String?
         enum CodingKeys: String, CodingKey {
-            case name, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
+            case name, aliases, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
                  peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, fabric, tdpWatts = "tdp_watts", source, sms,
                  kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", speedVariationCV = "speed_variation_cv", measured
         }
@@ -92,6 +94,7 @@ public enum CatalogReport {
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(name, forKey: .name)
+            try c.encode(aliases, forKey: .aliases)
             try c.encode(architecture, forKey: .architecture)
             try c.encode(memoryBytes, forKey: .memoryBytes)
             try c.encode(memoryBytesPerSecond, forKey: .memoryBytesPerSecond)
@@ -208,7 +211,7 @@ public enum CatalogReport {
     public static func hardwareJSON(_ catalog: Catalog) throws -> String {
         try ResultsJSON.encode(HardwareDocument(
             gpus: catalog.gpus.map {
-                GPURow(name: $0.name, architecture: $0.architecture, memoryBytes: Int($0.memoryBytes),
+                GPURow(name: $0.name, aliases: $0.aliases, architecture: $0.architecture, memoryBytes: Int($0.memoryBytes),
                        memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
                        hostLink: $0.hostLink, nvlink: $0.nvlink, fabric: $0.nodeFabric, tdpWatts: $0.tdpWatts,
                        source: $0.source, sms: $0.streamingMultiprocessors,
@@ -244,6 +247,9 @@ public enum CatalogReport {
             links.append([link.name, link.kind.rawValue, Format.fixed(link.bytesPerSecond / 1e9, 2),
                           Format.fixed(link.latencySeconds * 1e6, 1), link.source])
         }
+        // The short names people type (a100, v100) pick one board each: list which.
+        var aliases = "Other names a scenario's cluster.gpu (or --gpu) may give, without regard to case:\n"
+        for gpu in catalog.gpus where !gpu.aliases.isEmpty { aliases += "  \(gpu.name): \(gpu.aliases.joined(separator: ", "))\n" }
         var sources = "GPU sources:\n"
         for gpu in catalog.gpus {
             sources += "  \(gpu.name): \(gpu.source)\n"
@@ -279,7 +285,8 @@ public enum CatalogReport {
             + "the GPU-to-GPU link, \"fabric\": the node a scenario gets without fabric:; \"kernels fitted\": the precisions whose "
             + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md; \"GEMM measured\": the "
             + "precisions whose large-matrix-product ceiling (max_efficiency) is measured, the cost model's default elsewhere; \"speed cv\": the measured "
-            + "spread of one board's speed among its peers, which a synchronous step waits on, docs/hardware-facts.md)\n" + gpus.render() + "\n" + sources
+            + "spread of one board's speed among its peers, which a synchronous step waits on, docs/hardware-facts.md)\n" + gpus.render() + "\n" + aliases
+            + "\n" + sources
             + "\nLinks\n" + links.render()
             + "\nPrices (US dollars; dated, not current: override them under a scenario's pricing:; docs/costs.md)\n" + prices.render()
             + "\nServers, without their GPUs (owned clusters)\n" + servers.render()

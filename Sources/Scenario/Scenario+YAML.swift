@@ -261,7 +261,8 @@ extension RunSpec {
         let gpuNode = try node.required("gpu")
         let gpuName = try gpuNode.string()
         guard var gpu = catalog.gpu(named: gpuName) else {
-            throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
+            throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", ")) "
+                                + "(and short names such as a100 or v100: scalecast hardware lists them)")
         }
         // This cluster's own spread of board speeds (0: boards screened to one speed), in place of the catalog's.
         if let cv = try node.optional("speed_variation_cv") { gpu.speedVariationCV = try cv.double(in: 0...1) }
