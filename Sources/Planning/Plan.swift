@@ -98,7 +98,13 @@ public struct Plan: Sendable {
         return "\(row.run) on \(row.gpus) x \(row.gpuModel), \(row.strategy)" + (varied.isEmpty ? "" : " (\(varied.joined(separator: ", ")))")
     }
 
-    static func hours(_ seconds: Double) -> String { String(format: "%.1f h", locale: nil, seconds / 3600) }
+    /// A time to train in words: hours to a tenth from one hour up, whole minutes below (0.1 h
+    /// would hide a factor of two), seconds below a minute.
+    public static func hours(_ seconds: Double) -> String {
+        if seconds >= 3600 { return String(format: "%.1f h", locale: nil, seconds / 3600) }
+        if seconds >= 60 { return String(format: "%.0f min", locale: nil, seconds / 60) }
+        return String(format: "%.0f s", locale: nil, seconds)
+    }
     /// Dollars: cents below $1,000, thousands separators above.
     public static func money(_ x: Double) -> String {
         if abs(x) < 1000 { return String(format: "%.2f", locale: nil, x) }
