@@ -498,3 +498,13 @@ let fixtureErrors = MeasuredErrors(
         #expect(fixed[0].capexUSDP10 == fixed[0].capexUSDP90 && fixed[0].capexUSD == 280_000)
     }
 }
+
+@Suite struct PlanWordingTests {
+    /// Times to train in words: hours from one up, minutes below (0.1 h would hide a factor of two), seconds below a minute.
+    @Test func hoursMinutesAndSeconds() {
+        #expect(Plan.hours(3960) == "1.1 h")
+        #expect(Plan.hours(3600) == "1.0 h")
+        #expect(Plan.hours(540) == "9 min")
+        #expect(Plan.hours(59) == "59 s")
+    }
+}

@@ -59,13 +59,3 @@ import Testing
         #expect(abs(rates.upperBound / 1000 - factor.upperBound) < 1e-12)
     }
 }
-
-@Suite struct PlanWordingTests {
-    /// Times to train in words: hours from one up, minutes below (0.1 h would hide a factor of two), seconds below a minute.
-    @Test func hoursMinutesAndSeconds() {
-        #expect(Plan.hours(3960) == "1.1 h")
-        #expect(Plan.hours(3600) == "1.0 h")
-        #expect(Plan.hours(540) == "9 min")
-        #expect(Plan.hours(59) == "59 s")
-    }
-}
