@@ -2,7 +2,7 @@ import Foundation
 import Hardware
 
 /// The JSON of `scalecast plan --json`: the search's answer, one ranking per model,
-/// in the same rows as `sweep --json`. Times in seconds, money in dollars.
+/// in the same rows as `sweep --out FILE.json` writes. Times in seconds, money in dollars.
 ///
 /// Version 2 (version 1 had one ranking for all models and a single `budget_usd`):
 /// `cloud_budget_usd` and `capex_budget_usd` replace `budget_usd`; the rankings move

@@ -55,7 +55,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Overwrite chart files in --out.")
     var force = false
 
-    @Flag(name: .long, help: "Print JSON (schema_version 2): per model, the explanation, the rows meeting the deadline, within the budgets and on the Pareto front, as sweep --json writes rows.")
+    @Flag(name: .long, help: "Print JSON (schema_version 2): per model, the explanation, the rows meeting the deadline, within the budgets and on the Pareto front, as sweep writes rows in JSON (--out FILE.json).")
     var json = false
 
     @Flag(name: .long, help: "No progress bar.")

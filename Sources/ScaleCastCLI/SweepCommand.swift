@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Compute shard I of N, e.g. 3/16 (default: the Slurm array task's shard, else the whole sweep).")
     var shard: String?
 
-    @Option(name: .long, help: "Write to this file (.csv or .json) instead of CSV on standard output.")
+    @Option(name: .long, help: "Write to this file instead of CSV on standard output: JSON when its name ends in .json, CSV otherwise.")
     var out: String?
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
@@ -84,7 +84,7 @@ struct MergeCommand: ParsableCommand, OutputProducing {
     @Argument(help: "Shard files written by `scalecast sweep --shard I/N --out FILE.json`.")
     var shards: [String]
 
-    @Option(name: .long, help: "Write to this file (.csv or .json) instead of JSON on standard output.")
+    @Option(name: .long, help: "Write to this file instead of JSON on standard output: JSON when its name ends in .json, CSV otherwise.")
     var out: String?
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
