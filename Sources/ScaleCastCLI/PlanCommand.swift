@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hardware
 import Planning
 import Reports
 import Scenario
@@ -119,6 +120,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         text += try priceBases(shown, sweep: sweep)
+        text += Self.priceAgeNote(shown)
         var output = CommandOutput(stdout: text)
         if let out {
             let runs = Set(plan.candidates.map(\.run))
@@ -182,6 +184,23 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                   "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()
+    }
+
+    /// A caution when the prices the tables compare were seen more than two years apart
+    /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
+    /// old figure beside a new one can decide the ranking; "" otherwise.
+    static func priceAgeNote(_ rows: [SweepRow]) -> String {
+        var seen: [(text: String, last: CatalogDate.Day)] = []
+        for text in Set(rows.compactMap(\.priceSeen)) {
+            guard let last = CatalogDate.dates(in: text).map(\.last).max() else { continue }
+            seen.append((text, last))
+        }
+        guard let oldest = seen.min(by: { $0.last < $1.last }), let newest = seen.max(by: { $0.last < $1.last }) else { return "" }
+        let months = (newest.last.year - oldest.last.year) * 12 + newest.last.month - oldest.last.month
+        guard months > 24 else { return "" }
+        return "\nThe prices compared were seen \(oldest.text) to \(newest.text), more than two years apart: prices fall as a GPU "
+            + "generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
+            + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
     }
 
     /// The price basis of each offer in the tables (its figures as priced for the first

@@ -81,6 +81,17 @@ import Testing
         #expect(!out.stdout.contains("meet the deadline") && !out.stdout.contains("that meets it"), "\(out.stdout)")
     }
 
+    /// Prices seen years apart (an A100 offer of 2022-08 beside an H100 offer of 2026-Q1) get a
+    /// caution; prices of one period (the owned example's, 2024-2025) do not.
+    @Test func pricesSeenYearsApartAreCautioned() throws {
+        let apart = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "12", "--vary",
+                                 "cluster.gpu=A100-SXM4-80GB,H100", "--vary", "gpus=8", "--quiet"])
+        #expect(apart.exitCode == 0, "\(apart.stderr)")
+        #expect(apart.stdout.contains("The prices compared were seen 2022-08 to 2026-Q1, more than two years apart"), "\(apart.stdout)")
+        let together = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--quiet"])
+        #expect(together.exitCode == 0 && !together.stdout.contains("more than two years apart"), "\(together.stdout)")
+    }
+
     @Test func theJSONCarriesCapexTCOAndThePriceBasis() throws {
         let out = CLI.execute(["plan", Self.scenario, "--capex-budget", "350000", "--quiet", "--json"])
         #expect(out.exitCode == 0, "\(out.stderr)")
