@@ -98,22 +98,35 @@ public enum MarkdownReport {
         return out
     }
 
-    /// The best configuration the report details: the first model's (in the order the
-    /// results name them) of `bestPerModel`; images/s of different networks are never
-    /// ranked together. Among a model's configurations, the most images per second of
-    /// those that fit in memory (of all of them when none fits).
+    /// The best configuration the report details (`bestIndex(of:)`).
     public static func best(of results: [ConfigurationResult]) -> ConfigurationResult? {
-        bestPerModel(of: results).first
+        bestIndex(of: results).map { results[$0] }
     }
 
-    /// Each model's fastest configuration (`best(of:)`'s rule), the models in the order
-    /// the results first name them.
+    /// Each model's fastest configuration (`bestIndices(of:)`).
     public static func bestPerModel(of results: [ConfigurationResult]) -> [ConfigurationResult] {
+        bestIndices(of: results).map { results[$0] }
+    }
+
+    /// Where in `results` the configuration the report details is: the first model's best
+    /// (`bestIndices(of:)`, models in the order the results name them) among the models
+    /// with a configuration that fits in memory; images/s of different networks are never
+    /// ranked together. The first model's best when none fits.
+    public static func bestIndex(of results: [ConfigurationResult]) -> Int? {
+        let perModel = bestIndices(of: results)
+        return perModel.first { results[$0].fitsInMemory } ?? perModel.first
+    }
+
+    /// Where in `results` each model's fastest configuration is, the models in the order
+    /// the results first name them: the most images per second among the model's
+    /// configurations that fit in memory (among all of them when none fits).
+    public static func bestIndices(of results: [ConfigurationResult]) -> [Int] {
         var models: [String] = []
         for r in results where !models.contains(r.model) { models.append(r.model) }
         return models.compactMap { model in
-            let own = results.filter { $0.model == model }, fitting = own.filter(\.fitsInMemory)
-            return (fitting.isEmpty ? own : fitting).max { $0.metrics.imagesPerSecond < $1.metrics.imagesPerSecond }
+            let own = results.indices.filter { results[$0].model == model }
+            let fitting = own.filter { results[$0].fitsInMemory }
+            return (fitting.isEmpty ? own : fitting).max { results[$0].metrics.imagesPerSecond < results[$1].metrics.imagesPerSecond }
         }
     }
 
@@ -129,7 +142,8 @@ public enum MarkdownReport {
                     "**\(r.label)** (\(r.model)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
                         + "\(Format.fixed(r.speedup, 2))x one GPU" + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
                 }.joined(separator: "; ")
-                + ". The rest of this report details the first, \(b.model).\n\n**\(b.model).**"
+                + ". The rest of this report details \(b.model == perModel[0].model ? "the first" : "the first that fits in GPU memory"), "
+                + "\(b.model).\n\n**\(b.model).**"
         } else {
             out += "**The answer.**"
         }

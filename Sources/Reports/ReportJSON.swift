@@ -8,7 +8,9 @@ import Scenario
 /// value is null, never a missing key.
 public enum ReportJSON {
     /// The version of this layout; bumped when a key changes meaning or goes away.
-    public static let schemaVersion = 1
+    /// Version 2: `best` is the first model's best that fits, `best_per_model` lists every
+    /// model's (version 1's `best` was the fastest configuration of any model).
+    public static let schemaVersion = 2
 
     struct Training: Encodable {
         var images: Int
@@ -80,10 +82,7 @@ public enum ReportJSON {
     ///   - report: the markdown file written, if any (`input.charts` are then the charts beside it).
     public static func encode(_ input: MarkdownReport.Input, training: [ResultsTable.TrainingCell?], report: String?) throws -> String {
         let rows = ResultsJSON.rows(input.results, training: training)
-        func index(of b: ConfigurationResult) -> Int {
-            input.results.firstIndex { $0.runLabel == b.runLabel && $0.label == b.label && $0.gpus == b.gpus } ?? 0
-        }
-        let bestIndex = index(of: input.best)
+        let bestIndex = MarkdownReport.bestIndex(of: input.results) ?? 0
         let answer = input.training.map {
             Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars, priceBasis: $0.priceBasis)
         }
@@ -94,7 +93,7 @@ public enum ReportJSON {
         }
         return try ResultsJSON.encode(Document(
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
-            bestPerModel: MarkdownReport.bestPerModel(of: input.results).map { rows[index(of: $0)] },
+            bestPerModel: MarkdownReport.bestIndices(of: input.results).map { rows[$0] },
             bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(EvidenceJSON.init),
             results: rows,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))

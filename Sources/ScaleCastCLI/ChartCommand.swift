@@ -113,21 +113,27 @@ enum ChartBuilder {
             let count = gpus?.first ?? runs[0].gpuCounts.max()!
             try ScenarioRunner.check(runs[0], gpus: count, location: gpus == nil ? runs[0].gpusLocation
                                      : ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
-            let spec = RunSelection.forTimeline(runs[0], gpus: count)
-            let outcome = try ScenarioRunner.simulate(spec, gpus: count)
-            // Beyond what is laid out node by node, node 0's GPUs stand for every node's; aggregated,
-            // one GPU stands for all.
-            let aggregated = ScenarioRunner.fidelity(spec, gpus: count) == .aggregated
-            let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
-            let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"
-                : outcome.graph.symmetry.map { " (node 0 of \($0.nodes), the same on every node)" } ?? ""
-            let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(count) x \(spec.cluster.gpu.name), "
-                + "\(spec.strategySummary): one step\(standing)"
-            return try Charts.gantt(outcome.trace, topology: outcome.topology, title: title, format: format, step: outcome.measuredStep,
-                                    gpuLanes: lanes)
+            let name = "\(runs[0].label.map { "\($0): " } ?? "")\(runs[0].network.name) on \(count) x \(runs[0].cluster.gpu.name), "
+                + "\(runs[0].strategySummary)"
+            return try gantt(runs[0], gpus: count, title: name, format: format)
         case .bandwidth:
             return try bandwidth(runs[0], catalog: scenario.catalog, gpus: gpus, link: link, values: bandwidths, format: format)
         }
+    }
+
+    /// One step of `spec` on `gpus` GPUs, GPU by GPU and link by link, laid out as a timeline
+    /// shows it (`RunSelection.forTimeline`): every GPU where every node is simulated, else
+    /// the GPUs that stand for the others (a node's or a leaf's; aggregated, GPU 0), which
+    /// the title says.
+    static func gantt(_ spec: RunSpec, gpus: Int, title: String, format: Chart.Format) throws -> Chart {
+        let laidOut = RunSelection.forTimeline(spec, gpus: gpus)
+        let outcome = try ScenarioRunner.simulate(laidOut, gpus: gpus)
+        let aggregated = ScenarioRunner.fidelity(laidOut, gpus: gpus) == .aggregated
+        let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
+        let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"
+            : lanes.map { " (GPUs 0-\($0 - 1), which stand for all \(gpus): the same on every node)" } ?? ""
+        return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one step\(standing)", format: format,
+                                step: outcome.measuredStep, gpuLanes: lanes)
     }
 
     /// The charts drawn from one result per configuration, titled with the scenario's name.

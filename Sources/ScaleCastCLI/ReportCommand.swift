@@ -45,9 +45,8 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         let results = try ScenarioRunner.results(loaded)
         // Nothing to recommend when no configuration fits: say so, as simulate does, and write nothing.
         if !results.contains(where: \.fitsInMemory), let error = SimulateCommand.memoryError(results, of: loaded) { throw error }
-        guard let best = MarkdownReport.best(of: results), let spec = loaded.runs.first(where: { run in
-            run.label == best.runLabel && run.network.name == best.model && run.strategy == best.strategy
-        }) else { throw UsageError(message: "the scenario has no configuration to report") }
+        guard let best = MarkdownReport.best(of: results) else { throw UsageError(message: "the scenario has no configuration to report") }
+        let spec = loaded.runs[best.runIndex]
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
         let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                     layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
@@ -61,8 +60,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         kinds += [(.scaling, "Speedup over each run's own single GPU"), (.breakdown, "Where each step's time goes")]
         var charts = try kinds.map { try ChartBuilder.perConfiguration($0.0, results: results, scenario: loaded, format: format) }
-        charts.append(try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(best.label): one step", format: format,
-                                       step: outcome.measuredStep))
+        charts.append(try ChartBuilder.gantt(spec, gpus: best.gpus, title: best.label, format: format))
         let captions = kinds.map(\.1) + ["One step of \(best.label), GPU by GPU and link by link"]
         // The answer in the scenario's own terms: its training goal, and its pricing if it has one.
         var training: MarkdownReport.TrainingAnswer?

@@ -6,6 +6,8 @@ public struct ConfigurationResult: Sendable {
     /// E.g. "ResNet-50 · 8 GPUs, data (ring, 25 MB buckets)".
     public var label: String
     public var runLabel: String?
+    /// The run's place in its scenario's `runs` (0 for a scenario without `runs:`).
+    public var runIndex = 0
     public var model: String
     public var gpuModel: String
     public var gpus: Int

@@ -200,7 +200,7 @@ public enum ScenarioRunner {
     /// - Throws: `ConfigError` for a configuration that cannot be laid out.
     public static func results(_ scenario: Scenario, gpuOverride: [Int]? = nil) throws -> [ConfigurationResult] {
         var results: [ConfigurationResult] = []
-        for run in scenario.runs {
+        for (runIndex, run) in scenario.runs.enumerated() {
             let counts = gpuOverride ?? run.gpuCounts
             let location = gpuOverride == nil ? run.gpusLocation
                 : ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")
@@ -214,7 +214,7 @@ public enum ScenarioRunner {
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
                 results.append(ConfigurationResult(
                     label: run.label.map { "\($0) · \(configuration)" } ?? configuration,
-                    runLabel: run.label, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
+                    runLabel: run.label, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU, accumulationSteps: run.accumulationSteps, metrics: metrics,

@@ -30,13 +30,40 @@ import Testing
         #expect(text.contains("The rest of this report details the first, resnet50.\n\n**resnet50.** The fastest configuration simulated is **ResNet-50"))
     }
 
+    /// Runs without labels are told apart by model; a model with nothing that fits is never
+    /// the answer while another model's configuration fits.
+    @Test func theAnswerIsAModelThatFitsAndUnlabelledRunsStayApart() throws {
+        let path = try writeTemporary("""
+            name: two models, the first too big
+            batch_per_gpu: 64
+            precision: fp32
+            cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}
+            strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+            gpus: [1, 2]
+            runs:
+              - {model: resnet50, batch_per_gpu: 16384}
+              - {model: alexnet-owt}
+            """)
+        let document = try object(CLI.execute(["report", path, "--json"]))
+        let perModel = try #require(document["best_per_model"] as? [[String: Any]])
+        #expect(perModel.map { $0["model"] as? String } == ["resnet50", "alexnet-owt"])
+        #expect(perModel.map { $0["fits_in_memory"] as? Bool } == [false, true])
+        let best = try #require(document["best"] as? [String: Any])
+        #expect(best["model"] as? String == "alexnet-owt" && best["fits_in_memory"] as? Bool == true)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        #expect(CLI.execute(["report", path, "--out", folder]).exitCode == 0)
+        let text = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(text.contains("but it does not fit in GPU memory"))
+        #expect(text.contains("The rest of this report details the first that fits in GPU memory, alexnet-owt."))
+    }
+
     @Test func theAnswerAsJSONWithoutFiles() throws {
         let scenario = "scenarios/whatif/resnet50-deadline.yaml"
         let printed = CLI.execute(["report", scenario, "--json"])
         let document = try object(printed)
         #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "best_per_model", "bottleneck", "training", "range",
                                        "evidence", "results", "charts", "report"])
-        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["schema_version"] as? Int == 2)
         #expect(document["scenario"] as? String == scenario)
         #expect(document["report"] is NSNull)
         #expect((document["charts"] as? [Any])?.isEmpty == true)
