@@ -190,28 +190,35 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
     /// old figure beside a new one can decide the ranking; "" otherwise.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
-        var seen: [(text: String, last: CatalogDate.Day)] = []
-        for text in Set(rows.compactMap(\.priceSeen)) {
-            guard let last = CatalogDate.dates(in: text).map(\.last).max() else { continue }
-            seen.append((text, last))
-        }
-        guard let oldest = seen.min(by: { $0.last < $1.last }), let newest = seen.max(by: { $0.last < $1.last }) else { return "" }
+        // Each distinct `seen` by the latest day it names; ties broken by the text, so the note is deterministic.
+        let seen = Set(rows.compactMap(\.priceSeen)).compactMap { text -> (last: CatalogDate.Day, text: String)? in
+            CatalogDate.dates(in: text).map(\.last).max().map { ($0, text) }
+        }.sorted { ($0.last, $0.text) < ($1.last, $1.text) }
+        guard let oldest = seen.first, let newest = seen.last else { return "" }
         let months = (newest.last.year - oldest.last.year) * 12 + newest.last.month - oldest.last.month
         guard months > 24 else { return "" }
-        return "\nThe prices compared were seen \(oldest.text) to \(newest.text), more than two years apart: prices fall as a GPU "
-            + "generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
+        return "\nThe prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
+            + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
             + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
+    }
+
+    /// The varied settings of `row` that change an owned cluster's bill: the network and the
+    /// node (NICs, switches, cables, servers) and the pricing itself; not the batch or the strategy.
+    static func billSettings(_ row: SweepRow) -> [String] {
+        row.otherSettings.filter { setting in
+            ["network_gbps=", "cluster.network", "cluster.gpus_per_node=", "pricing."].contains { setting.hasPrefix($0) }
+        }
     }
 
     /// The price basis of each offer in the tables (its figures as priced for the first
     /// row shown with it), then the sources its tags cite.
     private func priceBases(_ rows: [SweepRow], sweep: Sweep) throws -> String {
-        // One line per model, offer, GPU and other varied setting (a network speed prices other NICs and
-        // switches), priced for its largest configuration shown (the one with most items).
+        // One line per model, offer, GPU and varied setting that changes the bill (a network speed prices
+        // other NICs and switches), priced for its largest configuration shown (the one with most items).
         var keys: [String] = []
         var largest: [String: SweepRow] = [:]
         for row in rows {
-            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(row.otherSettings.joined(separator: ","))"
+            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(Self.billSettings(row).joined(separator: ","))"
             if largest[key] == nil { keys.append(key) }
             if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
         }
@@ -223,7 +230,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                                catalog: sweep.catalog) else { continue }
             // An owned cluster's bill changes with the settings (its NICs and switches); a cloud offer's
             // price does not, and its line is given once.
-            let settings = row.otherSettings.isEmpty ? "" : ", " + row.otherSettings.joined(separator: ", ")
+            let settings = Self.billSettings(row).isEmpty ? "" : ", " + Self.billSettings(row).joined(separator: ", ")
             let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel)\(settings))"
             let line = "  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)"
             if lines.contains(line) { continue }

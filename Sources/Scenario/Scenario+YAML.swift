@@ -48,15 +48,16 @@ extension Scenario {
             var labelled: [String: Int] = [:]   // each label's first run
             runs = try items.enumerated().map { index, item in
                 try item.checkKeys(Scenario.runKeys)
-                // A label names one run: for --run, a sweep's rows and the published points.
-                if let labelNode = try item.optional("label") {
-                    let label = try labelNode.string()
+                let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
+                // A label names one run: for --run, a sweep's rows and the published points. A run may
+                // inherit the scenario's label, so the merged run's is checked, at the run's own or the top-level key.
+                if let label = try merged.optional("label")?.string() {
                     if let first = labelled[label] {
-                        throw labelNode.error("the label '\(label)' is already runs[\(first)]'s; give each run its own label")
+                        let labelNode = try item.optional("label") ?? root.optional("label")
+                        throw (labelNode ?? item).error("the label '\(label)' is already runs[\(first)]'s; give each run its own label")
                     }
                     labelled[label] = index
                 }
-                let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
                 return try RunSpec(yaml: merged, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)
             }
         } else {

@@ -62,6 +62,10 @@ let validScenario = """
         #expect(e.message.contains("'X' is already runs[0]'s"))
         let unlabelled = try Scenario.load(path: try temporaryScenario(validScenario + "\nruns:\n  - {batch_per_gpu: 32}\n  - {batch_per_gpu: 16}\n"))
         #expect(unlabelled.runs.count == 2)
+        // Runs inherit a top-level label: two runs that both do are refused at that label.
+        let inherited = try error(for: "label: same\n" + validScenario + "\nruns:\n  - {batch_per_gpu: 32}\n  - {batch_per_gpu: 16}\n")
+        #expect(inherited.keyPath == "label" && inherited.line == 1, "\(inherited)")
+        #expect(inherited.message.contains("'same' is already runs[0]'s"))
     }
 
     /// bf16 needs the units: on a V100 (fp16 tensor cores, no bf16) a bf16 run trains as fp16,
