@@ -193,7 +193,7 @@ public enum MarkdownReport {
             let cost = run.costModel
             out += "- **\(run.label ?? run.network.name)**: \(run.network.name) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
-                + "\(run.precision.rawValue), \(run.strategySummary); "
+                + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
                 + (run.cluster.network.map { ", nodes joined by \($0.nicsPerNode) x \($0.nic.name) NICs" } ?? "") + ". "
                 + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "

@@ -50,6 +50,7 @@ public enum ResultsJSON {
             try c.encode(gpuModel, forKey: .gpuModel)
             try c.encode(nodes, forKey: .nodes)
             try c.encode(precision, forKey: .precision)
+            try c.encode(precisionNote, forKey: .precisionNote)
             try c.encode(batchPerGPU, forKey: .batchPerGPU)
             try c.encode(accumulationSteps, forKey: .accumulationSteps)
             try c.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
@@ -79,6 +80,8 @@ public enum ResultsJSON {
         var gpuModel: String
         var nodes: Int
         var precision: String
+        /// Why `precision` is not the scenario's (bf16 on a GPU without bf16 units runs as fp16); null when it is.
+        var precisionNote: String?
         var batchPerGPU: Int
         /// Micro-batches of `batchPerGPU` per step (`accumulation_steps`; 1: none).
         var accumulationSteps: Int
@@ -102,7 +105,7 @@ public enum ResultsJSON {
             case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
-                 gpuModel = "gpu_model", nodes, precision, batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
+                 gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
                  timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
@@ -128,7 +131,7 @@ public enum ResultsJSON {
                                             exposedCommunication: r.metrics.exposedCommunicationSeconds,
                                             idle: r.metrics.idleSeconds),
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
-                model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision,
+                model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision, precisionNote: r.precisionNote,
                 batchPerGPU: r.batchPerGPU, accumulationSteps: r.accumulationSteps, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,

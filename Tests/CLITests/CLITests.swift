@@ -116,6 +116,10 @@ let smallScenario = """
         #expect(bf16.stdout.contains("alexnet-owt on V100-SXM2-16GB, fp16 (bf16 asked: the V100-SXM2-16GB has no bf16 units), batch 64"))
         func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("   ") } }
         #expect(!rows(bf16.stdout).isEmpty && rows(bf16.stdout) == rows(fp16.stdout))
+        let json = CLI.execute(["simulate", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: bf16")), "--json"])
+        #expect(json.stdout.contains("\"precision_note\" : \"bf16 asked: the V100-SXM2-16GB has no bf16 units\""))
+        let plain = CLI.execute(["simulate", try writeTemporary(smallScenario), "--json"])
+        #expect(plain.stdout.contains("\"precision_note\" : null"))
     }
 
     /// report has nothing to recommend when no configuration fits: it says why, as simulate
