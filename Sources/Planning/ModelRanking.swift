@@ -60,16 +60,16 @@ public struct ModelRanking: Sendable {
             guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
                 return text + (fitting.isEmpty ? "No configuration fits in GPU memory." : "No configuration is within the budget.")
             }
-            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.hours(time(fastest))), "
+            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest))), "
                 + "because \(Plan.limit(of: fastest))."
         }
         // Without a deadline every candidate meets it: the winner is simply the cheapest.
         let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
-        text += "\(Plan.describe(winner)) is \(goal): \(Plan.hours(time(winner))) "
+        text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner))) "
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
-                + "would take \(Plan.hours(time(cheapest))) because \(Plan.limit(of: cheapest))."
+                + "would take \(Plan.duration(time(cheapest))) because \(Plan.limit(of: cheapest))."
         }
         // The next cheapest that costs more, by a cent at least (configurations that differ
         // only in what they do not use, a network inside one node, cost the same).

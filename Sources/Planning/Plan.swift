@@ -98,12 +98,14 @@ public struct Plan: Sendable {
         return "\(row.run) on \(row.gpus) x \(row.gpuModel), \(row.strategy)" + (varied.isEmpty ? "" : " (\(varied.joined(separator: ", ")))")
     }
 
-    /// A time to train in words: hours to a tenth from one hour up, whole minutes below (0.1 h
-    /// would hide a factor of two), seconds below a minute.
-    public static func hours(_ seconds: Double) -> String {
-        if seconds >= 3600 { return String(format: "%.1f h", locale: nil, seconds / 3600) }
-        if seconds >= 60 { return String(format: "%.0f min", locale: nil, seconds / 60) }
-        return String(format: "%.0f s", locale: nil, seconds)
+    /// A time to train in words, rounded before the unit is chosen (never "60 min" or
+    /// "60 s"): hours to a tenth from one hour up, whole minutes from one minute up (0.1 h
+    /// would hide a factor of two), whole seconds below.
+    public static func duration(_ seconds: Double) -> String {
+        let minutes = (seconds / 60).rounded()
+        if minutes >= 60 { return String(format: "%.1f h", locale: nil, seconds / 3600) }
+        if seconds.rounded() >= 60 { return String(format: "%.0f min", locale: nil, minutes) }
+        return String(format: "%.0f s", locale: nil, seconds.rounded())
     }
     /// Dollars: cents below $1,000, thousands separators above.
     public static func money(_ x: Double) -> String {

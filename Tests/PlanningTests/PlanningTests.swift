@@ -500,11 +500,15 @@ let fixtureErrors = MeasuredErrors(
 }
 
 @Suite struct PlanWordingTests {
-    /// Times to train in words: hours from one up, minutes below (0.1 h would hide a factor of two), seconds below a minute.
+    /// Times to train in words, rounded before the unit is chosen: hours from one up, minutes
+    /// below (0.1 h would hide a factor of two), seconds below a minute; no "60 min" or "60 s".
     @Test func hoursMinutesAndSeconds() {
-        #expect(Plan.hours(3960) == "1.1 h")
-        #expect(Plan.hours(3600) == "1.0 h")
-        #expect(Plan.hours(540) == "9 min")
-        #expect(Plan.hours(59) == "59 s")
+        #expect(Plan.duration(3960) == "1.1 h")
+        #expect(Plan.duration(3600) == "1.0 h")
+        #expect(Plan.duration(3599) == "1.0 h")
+        #expect(Plan.duration(3569) == "59 min")
+        #expect(Plan.duration(540) == "9 min")
+        #expect(Plan.duration(59.7) == "1 min")
+        #expect(Plan.duration(59.4) == "59 s")
     }
 }
