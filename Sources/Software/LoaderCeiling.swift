@@ -54,21 +54,22 @@ public struct LoaderCeiling: Sendable, Equatable {
     /// Where the profile also measures a whole node's rate, more cores lift a GPU's loaders
     /// only up to its share of that rate (`measuredNodeImagesPerSecond`, `coresPerGPU(toDeliver:)`).
     public var imagesPerSecondPerCore: Double? = nil
-
-    /// The CPU cores one GPU's loaders need to deliver `imagesPerSecondPerGPU`, or as much
-    /// of it as the node's measured rate lets them (`nodeShareCaps`):
-    /// `⌈min(imagesPerSecondPerGPU, node rate / gpus_on_node) / imagesPerSecondPerCore⌉` (a
-    /// ratio within 1e-9 of a whole number counts as that number): the capacity-planning
-    /// answer to "how many cores per GPU"; nil without a per-core rate.
-    public func coresPerGPU(toDeliver imagesPerSecondPerGPU: Double) -> Int? {
-        guard let perCore = imagesPerSecondPerCore, perCore > 0, imagesPerSecondPerGPU > 0 else { return nil }
-        let deliverable = min(imagesPerSecondPerGPU, nodeShare ?? .infinity)
-        return Int((deliverable / perCore * (1 - 1e-9)).rounded(.up))
-    }
-
     /// The node's rate where the profile measures it (`loader_images_per_second_per_node`),
     /// images/s; nil where it is one core's rate times the cores, which more cores do lift.
     public var measuredNodeImagesPerSecond: Double? = nil
+
+    /// The CPU cores one GPU's loaders need to deliver `imagesPerSecondPerGPU`, or as much
+    /// of it as the node's measured rate lets them (`nodeShareCaps`):
+    /// `⌈min(imagesPerSecondPerGPU, node rate / gpus_on_node) / imagesPerSecondPerCore⌉`, a
+    /// ratio within 0.1% above a whole number counting as that number (the profiles' rates are
+    /// given to about three figures: torchvision-dataloader's 278 per worker is 17,800 / 64
+    /// rounded, and 8 of them reach its node's share): the capacity-planning answer to "how
+    /// many cores per GPU"; nil without a per-core rate.
+    public func coresPerGPU(toDeliver imagesPerSecondPerGPU: Double) -> Int? {
+        guard let perCore = imagesPerSecondPerCore, perCore > 0, imagesPerSecondPerGPU > 0 else { return nil }
+        let deliverable = min(imagesPerSecondPerGPU, nodeShare ?? .infinity)
+        return Int((deliverable / perCore / (1 + 1e-3)).rounded(.up))
+    }
 
     /// A GPU's share of the node's measured rate, images/s; nil without one.
     public var nodeShare: Double? { measuredNodeImagesPerSecond.map { $0 / Double(max(1, gpusOnNode)) } }

@@ -64,6 +64,18 @@ import YAMLSupport
         #expect(abs(node.imagesPerSecond / (perCore * 20) - 1) < 1e-9)
     }
 
+    /// The built-in DataLoader profile answers "how many cores per GPU" up to its node's
+    /// measured share: 17,800 / 8 = 2,225 images/s per GPU takes 8 workers at its 278 (17,800 / 64
+    /// rounded; a ratio 0.05% above 8 counts as 8), and any need above that share takes no more.
+    @Test func theBuiltInDataLoaderNeedsEightWorkersToReachItsNodesShare() throws {
+        let loader = try #require(try ProfileCatalog.builtIn().profile(named: "torchvision-dataloader"))
+        let ceiling = try #require(loader.loaderCeiling(cpuCoresPerNode: 128, gpus: 8, gpusPerNode: 8))
+        #expect(ceiling.nodeShare == 2225)
+        #expect(ceiling.coresPerGPU(toDeliver: 2630) == 8 && ceiling.nodeShareCaps(2630))
+        #expect(ceiling.coresPerGPU(toDeliver: 600) == 3 && !ceiling.nodeShareCaps(600))
+        #expect(ceiling.coresPerGPU(toDeliver: 557) == 3, "557 / 278 = 2.0036: over by more than 0.1%")
+    }
+
     @Test func idealAndASyntheticLoaderAreUnchanged() throws {
         let catalog = try ProfileCatalog.builtIn()
         for profile in catalog.profiles where !["torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
