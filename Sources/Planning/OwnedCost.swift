@@ -50,7 +50,7 @@ public struct OwnedCost: Sendable, Equatable {
         let gpu = run.cluster.gpu
         let nodes = run.cluster.nodes(for: gpus)
         let u = pricing.catalogRangePosition
-        let stated = (seen: "scenario", source: "stated in the scenario")
+        let stated = (seen: PricingSpec.statedSeen, source: PricingSpec.statedSource)
         lifetimeYears = pricing.lifetimeYears!
         capital = []
         running = []
@@ -157,9 +157,9 @@ public struct OwnedCost: Sendable, Equatable {
 
     /// The bill in one line: each item with its count, unit price, date and source.
     public var details: String {
-        // A price the scenario states was seen "scenario": its source says so alone.
+        // A price the scenario states has no date: its source says so alone.
         func basis(_ item: Item) -> String {
-            item.seen.isEmpty || item.seen == "scenario" ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)"
+            item.seen.isEmpty || item.seen == PricingSpec.statedSeen ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)"
         }
         let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.money($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }

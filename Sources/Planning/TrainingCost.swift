@@ -43,7 +43,7 @@ public struct TrainingEstimate: Sendable, Equatable {
         case .cloud:
             let basis: PriceBasis
             if let stated = pricing.cloudPerGPUHour?.value(for: gpu) {
-                basis = PriceBasis(offer: "stated in the scenario", usdPerGPUHour: stated, seen: "scenario", source: "pricing.cloud_per_gpu_hour",
+                basis = PriceBasis(offer: PricingSpec.statedSource, usdPerGPUHour: stated, seen: PricingSpec.statedSeen, source: "pricing.cloud_per_gpu_hour",
                                    details: "$\(Format2.money(stated)) per \(gpu.name)-hour (scenario)")
             } else if let offer = catalog.cheapestCloudPrice(for: gpu) {
                 basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: offer.perGPUHour, seen: offer.seen,

@@ -249,7 +249,11 @@ public enum CatalogReport {
         }
         // The short names people type (a100, v100) pick one board each: list which.
         var aliases = "Other names a scenario's cluster.gpu (or --gpu) may give, without regard to case:\n"
-        for gpu in catalog.gpus where !gpu.aliases.isEmpty { aliases += "  \(gpu.name): \(gpu.aliases.joined(separator: ", "))\n" }
+        for gpu in catalog.gpus {
+            // The name itself in other case needs no listing: names are compared without case.
+            let others = gpu.aliases.filter { $0.lowercased() != gpu.name.lowercased() }
+            if !others.isEmpty { aliases += "  \(gpu.name): \(others.joined(separator: ", "))\n" }
+        }
         var sources = "GPU sources:\n"
         for gpu in catalog.gpus {
             sources += "  \(gpu.name): \(gpu.source)\n"

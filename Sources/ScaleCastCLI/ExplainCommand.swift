@@ -80,18 +80,20 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         return output
     }
 
-    /// The located error for the first of `runs` that does not fit in GPU memory on
-    /// `gpus` GPUs (at its `batch_per_gpu`); nil when all fit.
+    /// The located error for `runs` that do not fit in GPU memory on `gpus` GPUs: the
+    /// first, at its `batch_per_gpu`, and where the others are, as simulate words it; nil
+    /// when all fit.
     static func memoryError(_ runs: [RunSpec], gpus: Int) throws -> ConfigError? {
-        for spec in runs {
-            let needs = try spec.memoryFootprint(for: spec.setup(gpus: gpus)).totalBytes, has = spec.cluster.gpu.memoryBytes
-            guard needs > has else { continue }
-            var error = spec.batchLocation
-            error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchPerGPU: spec.batchPerGPU,
-                                                       gpus: [gpus], needs: [needs], gpu: spec.cluster.gpu.name, has: has,
-                                                       precision: spec.precision.rawValue, dataParallel: spec.strategy.kind == .data)
-            return error
+        let tooBig = try runs.compactMap { spec -> (spec: RunSpec, needs: Double)? in
+            let needs = try spec.memoryFootprint(for: spec.setup(gpus: gpus)).totalBytes
+            return needs > spec.cluster.gpu.memoryBytes ? (spec, needs) : nil
         }
-        return nil
+        guard let (spec, needs) = tooBig.first else { return nil }
+        var error = spec.batchLocation
+        error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchPerGPU: spec.batchPerGPU,
+                                                   gpus: [gpus], needs: [needs], gpu: spec.cluster.gpu.name, has: spec.cluster.gpu.memoryBytes,
+                                                   precision: spec.precision, dataParallel: spec.strategy.kind == .data)
+            + SimulateCommand.othersThatDoNotFit(tooBig.dropFirst().map(\.spec))
+        return error
     }
 }

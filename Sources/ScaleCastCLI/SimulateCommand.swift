@@ -3,6 +3,7 @@ import ArgumentParser
 import Planning
 import Reports
 import Scenario
+import Workload
 import YAMLSupport
 
 /// `scalecast simulate SCENARIO [--gpus LIST] [--run LABEL] [--json]`.
@@ -74,19 +75,19 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let first = results[0]
         return doesNotFit(label: first.runLabel, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
                           needs: results.map(\.memory.totalBytes), gpu: first.gpuModel, has: first.gpuMemoryBytes,
-                          precision: first.precision, dataParallel: first.strategy.kind == .data)
+                          precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data)
     }
 
     /// The same line from its parts: `gpus` and `needs` (bytes per GPU) pair up.
     static func doesNotFit(label: String?, model: String, batchPerGPU: Int, gpus: [Int], needs: [Double], gpu: String, has: Double,
-                           precision: String, dataParallel: Bool) -> String {
+                           precision: Precision, dataParallel: Bool) -> String {
         let (least, most) = (needs.min()!, needs.max()!)
         let need = least == most ? Format.gib(least) : "\(Format.gib(least))-\(Format.gib(most))"
         let counts = gpus.map(String.init)
         let at = counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
         // Half-precision activations are the smaller ones; already there, only the batch is left to lower.
-        let wider = precision == "fp32" || precision == "tf32"
+        let wider = precision == .fp32 || precision == .tf32
         return (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
             + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
             + "lower batch_per_gpu" + (dataParallel ? " (with accumulation_steps to keep the global batch)" : "")

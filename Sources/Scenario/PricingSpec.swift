@@ -5,6 +5,9 @@ import YAMLSupport
 /// figure left out comes from the dated price catalog (`scenarios/catalog/prices.yaml`);
 /// docs/costs.md gives the formulas.
 public struct PricingSpec: Sendable, Equatable {
+    /// The `seen` of a price the scenario states (it has no date of its own), and its source.
+    public static let statedSeen = "scenario", statedSource = "stated in the scenario"
+
     public enum Mode: String, CaseIterable, Sendable { case cloud, owned }
 
     public var mode: Mode
@@ -60,7 +63,7 @@ public struct PricingSpec: Sendable, Equatable {
         hostingPerNodeYear = try yaml.optional("hosting_usd_per_node_year")?.double(in: 0...1e9)
         networkPortPrice = try yaml.optional("network_port_usd")?.double(in: 0...1e9)
         network = try yaml.optional("network")?.items().map {
-            try NetworkPrice(yaml: $0, kindRequired: false, defaultSeen: "scenario", defaultSource: "stated in the scenario")
+            try NetworkPrice(yaml: $0, kindRequired: false, defaultSeen: Self.statedSeen, defaultSource: Self.statedSource)
         } ?? []
         location = yaml.error("")
         if mode == .owned {

@@ -96,6 +96,9 @@ import YAMLSupport
             #expect(Set(coverage.keys) == ["points", "covered", "fraction", "median_width"])
             #expect(coverage["points"] as? Int == 1)
             #expect(coverage["median_width"] as? Double == 1)
+            // The range is the prediction alone, so the point is inside only if predicted exactly.
+            let covered = try #require(coverage["covered"] as? Int)
+            #expect(coverage["fraction"] as? Double == Double(covered))
         }
     }
 

@@ -1,0 +1,43 @@
+import Scenario
+import YAMLSupport
+
+/// Narrows a scenario to the run a command's `--run LABEL` names.
+enum RunSelection {
+    /// The runs labelled `label` (every run when nil), in the scenario's order.
+    /// - Throws: a `UsageError` naming the labels there are when no run has this one.
+    static func runs(labelled label: String?, in scenario: Scenario) throws -> [RunSpec] {
+        guard let label else { return scenario.runs }
+        let found = scenario.runs.filter { $0.label == label }
+        guard found.isEmpty else { return found }
+        let labels = scenario.runs.compactMap(\.label)
+        throw UsageError(message: "--run: no run is labelled '\(label)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
+    }
+
+    /// `scenario` with only the runs labelled `label` (unchanged when nil).
+    static func only(_ label: String?, of scenario: Scenario) throws -> Scenario {
+        var subset = scenario
+        subset.runs = try runs(labelled: label, in: scenario)
+        return subset
+    }
+
+    /// `spec` as a timeline (trace, gantt chart) shows it: every GPU, so a symmetric run lays
+    /// out every node (the same times) as far as that is simulated; beyond, the timeline is
+    /// node 0's, which stands for every node.
+    static func forTimeline(_ spec: RunSpec, gpus: Int) -> RunSpec {
+        var laidOut = spec
+        let symmetric = !spec.simulatesEveryNode && ScenarioRunner.nodeSymmetryRefusal(spec, gpus: gpus) == nil
+            && ScenarioRunner.fidelity(spec, gpus: gpus) == .expanded
+        if symmetric && gpus <= ScenarioRunner.expandedLimit.data { laidOut.simulatesEveryNode = true }
+        return laidOut
+    }
+
+    /// One run for commands that show a single configuration: the one labelled `label`,
+    /// else the first, checked against `gpus`.
+    static func pick(scenario path: String, run label: String?, gpus: Int) throws -> (RunSpec, Scenario) {
+        _ = try GPUList.check(gpus)
+        let scenario = try Scenario.load(path: path)
+        let spec = try runs(labelled: label, in: scenario)[0]
+        try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
+        return (spec, scenario)
+    }
+}
