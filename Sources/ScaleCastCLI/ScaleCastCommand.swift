@@ -29,10 +29,23 @@ public struct ScaleCastCommand: ParsableCommand {
 public enum CLI {
     public static func execute(_ arguments: [String]) -> CommandOutput { execute(arguments, resolvingPaths: nil) }
 
+    /// The message for a first argument that is no command (`simulat`), naming the nearest
+    /// command within two edits; nil for a command or an option (`--help`, `--version`).
+    static func unknownCommand(_ word: String) -> String? {
+        guard !word.hasPrefix("-") else { return nil }
+        let commands = ScaleCastCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !commands.contains(word) else { return nil }
+        let near = commands.min { editDistance($0, word) < editDistance($1, word) }.flatMap { editDistance($0, word) <= 2 ? $0 : nil }
+        return "unknown command '\(word.singleLine)'" + (near.map { "; did you mean '\($0)'?" } ?? "") + " (scalecast --help lists the commands)"
+    }
+
     /// Runs the CLI on `arguments`, each relative file path among them first
     /// rewritten by `resolve` where the command names its files (`PathArguments`):
     /// how a notebook runs a command as if from its own folder.
     static func execute(_ arguments: [String], resolvingPaths resolve: ((String) -> String)?) -> CommandOutput {
+        if let first = arguments.first, let message = unknownCommand(first) {
+            return CommandOutput(stderr: "error: \(message)\n", exitCode: 2)
+        }
         do {
             var command = try ScaleCastCommand.parseAsRoot(arguments)
             if let resolve, var files = command as? PathArguments & ParsableCommand {

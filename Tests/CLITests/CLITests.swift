@@ -257,6 +257,18 @@ let smallScenario = """
         #expect(gpus.first { $0["name"] as? String == "GB200" }?["aliases"] as? [String] != nil)
     }
 
+    /// A mistyped command gets the nearest one (within two edits) and exit 2; options and real commands pass.
+    @Test func aMistypedCommandIsNamedWithTheNearestOne() {
+        let typo = CLI.execute(["simulat", "x.yaml"])
+        #expect(typo.exitCode == 2 && typo.stdout.isEmpty)
+        #expect(typo.stderr == "error: unknown command 'simulat'; did you mean 'simulate'? (scalecast --help lists the commands)\n")
+        let far = CLI.execute(["frobnicate"])
+        #expect(far.exitCode == 2 && far.stderr == "error: unknown command 'frobnicate' (scalecast --help lists the commands)\n")
+        #expect(CLI.execute(["--version"]).exitCode == 0)
+        #expect(CLI.execute(["help", "simulate"]).exitCode == 0)
+        #expect(CLI.execute(["models"]).exitCode == 0)
+    }
+
     @Test func helpExitsWithZero() {
         let out = CLI.execute(["--help"])
         #expect(out.exitCode == 0)
