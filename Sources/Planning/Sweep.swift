@@ -277,3 +277,14 @@ public struct SweepError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension Sweep {
+    /// Why some of `points` are not priced in the precision the scenario asked for (a bf16
+    /// run on a GPU without bf16 units is fp16: `RunSpec.precisionNote`), each note once,
+    /// in point order.
+    public func precisionNotes(_ points: [Point]) -> [String] {
+        var notes: [String] = []
+        for point in points { if let note = point.run.precisionNote, !notes.contains(note) { notes.append(note) } }
+        return notes
+    }
+}

@@ -121,6 +121,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         text += try priceBases(shown, sweep: sweep)
         text += Self.priceAgeNote(shown)
+        let shownPoints = Set(shown.map(\.point))
+        for note in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
+            text += "\nPrecision: \(note); those configurations are priced as fp16.\n"
+        }
         var output = CommandOutput(stdout: text)
         if let out {
             let runs = Set(plan.candidates.map(\.run))

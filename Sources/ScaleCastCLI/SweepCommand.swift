@@ -59,7 +59,9 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text)
         let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
         var output = try Self.emit(document, to: out, force: force)
-        output.stderr = note + output.stderr
+        // The rows carry no precision column: say which points are priced in another precision than asked.
+        let precision = sweep.precisionNotes(selected).map { "sweep: \($0); those points are priced as fp16\n" }.joined()
+        output.stderr = note + precision + output.stderr
         return output
     }
 

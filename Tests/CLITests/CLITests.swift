@@ -120,6 +120,15 @@ let smallScenario = """
         #expect(json.stdout.contains("\"precision_note\" : \"bf16 asked: the V100-SXM2-16GB has no bf16 units\""))
         let plain = CLI.execute(["simulate", try writeTemporary(smallScenario), "--json"])
         #expect(plain.stdout.contains("\"precision_note\" : null"))
+        // Sweep rows have no precision column: the sweep says it on standard error, once; plan in its text.
+        let sweep = CLI.execute(["sweep", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: bf16")),
+                                 "--vary", "cluster.gpu=V100,A100", "--vary", "gpus=1,2", "--quiet"])
+        #expect(sweep.exitCode == 0)
+        #expect(sweep.stderr == "sweep: bf16 asked: the V100-SXM2-16GB has no bf16 units; those points are priced as fp16\n", "\(sweep.stderr)")
+        let plan = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--vary", "cluster.gpu=V100,A100", "--vary", "gpus=8",
+                                "--deadline-hours", "100", "--quiet"])
+        #expect(plan.stdout.contains("\nPrecision: bf16 asked: the V100-SXM2-16GB has no bf16 units; those configurations are priced as fp16.\n"),
+                "\(plan.stdout)")
     }
 
     /// report has nothing to recommend when no configuration fits: it says why, as simulate
