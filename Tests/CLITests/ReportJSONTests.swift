@@ -9,6 +9,14 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
     }
 
+    /// The report.md that `report SCENARIO --out` writes into a new folder (exit 0 expected).
+    func reportText(_ scenario: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let out = CLI.execute(["report", scenario, "--out", folder])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        return try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+    }
+
     /// Runs of different models are never ranked together (their images/s count different
     /// work): the answer gives each model's fastest and details the first model's.
     @Test func differentModelsAreAnsweredModelByModel() throws {
@@ -23,9 +31,7 @@ import Testing
         }
         let best = try #require(document["best"] as? [String: Any])
         #expect(best["model"] as? String == "resnet50", "the first model's best, not AlexNet's larger images/s")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        #expect(CLI.execute(["report", scenario, "--out", folder]).exitCode == 0)
-        let text = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        let text = try reportText(scenario)
         #expect(text.contains("**The answer, model by model.** Runs of different models are never ranked together"))
         #expect(text.contains("The rest of this report details the first, resnet50.\n\n**resnet50.** The fastest configuration simulated is **ResNet-50"))
     }
@@ -50,9 +56,7 @@ import Testing
         #expect(perModel.map { $0["fits_in_memory"] as? Bool } == [false, true])
         let best = try #require(document["best"] as? [String: Any])
         #expect(best["model"] as? String == "alexnet-owt" && best["fits_in_memory"] as? Bool == true)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        #expect(CLI.execute(["report", path, "--out", folder]).exitCode == 0)
-        let text = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        let text = try reportText(path)
         #expect(text.contains("but it does not fit in GPU memory"))
         #expect(text.contains("The rest of this report details the first that fits in GPU memory, alexnet-owt."))
     }
