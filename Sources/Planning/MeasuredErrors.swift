@@ -58,25 +58,51 @@ public struct MeasuredErrors: Sendable, Equatable {
         public var relativeError: Double { predictedSpeedup / publishedSpeedup - 1 }
     }
 
+    /// How far into the tails of the drawn errors an uncertainty range reaches: a
+    /// range is the `level`-th to (1 − `level`)-th percentile of its draws, one level
+    /// for 1-GPU predictions and one for multi-GPU ones. `RangeCalibration.tails`
+    /// chooses them so that ranges drawn without a point's case hold 80% of the
+    /// corpus's points; `nominal` (0.1: the draws' own 10th-90th percentiles) where
+    /// nothing was calibrated.
+    public struct RangeTails: Sendable, Equatable {
+        public var singleGPU: Double
+        public var multiGPU: Double
+
+        public init(singleGPU: Double, multiGPU: Double) {
+            self.singleGPU = singleGPU
+            self.multiGPU = multiGPU
+        }
+
+        public static let nominal = RangeTails(singleGPU: 0.1, multiGPU: 0.1)
+
+        /// The level of a prediction on `gpus` GPUs.
+        public func level(gpus: Int) -> Double { gpus > 1 ? multiGPU : singleGPU }
+    }
+
     /// The corpus the errors were measured on, as it was named to `validate`.
     public var corpus: String
     public var compute: [ComputePoint]
     public var scaling: [ScalingPoint]
+    /// The tails the uncertainty ranges reach into (`RangeCalibration.tails`).
+    public var rangeTails: RangeTails
 
     /// At least this many scaling points make up the neighbourhood of a GPU count.
     public static let scalingNeighbours = 16
 
-    public init(corpus: String, compute: [ComputePoint], scaling: [ScalingPoint]) {
+    public init(corpus: String, compute: [ComputePoint], scaling: [ScalingPoint], rangeTails: RangeTails = .nominal) {
         self.corpus = corpus
         self.compute = compute
         self.scaling = scaling
+        self.rangeTails = rangeTails
     }
 
     /// The errors of a validation run. Predictions are rounded as the file stores
     /// them (0.1 images/s, 1e-4 of a speedup), so that a regenerated file reads
     /// back equal to the errors it was written from.
+    /// The range tails stay `nominal`: `RangeCalibration.calibrated` chooses them.
     public init(_ validation: PublishedValidation, corpus: String) {
         self.corpus = corpus
+        rangeTails = .nominal
         compute = validation.points.filter { $0.gpus == 1 }.map {
             ComputePoint(caseName: $0.caseName, run: $0.run, precision: $0.precision.rawValue, gpu: $0.gpu, model: $0.model,
                          publishedImagesPerSecond: $0.publishedImagesPerSecond,
@@ -132,6 +158,9 @@ public struct MeasuredErrors: Sendable, Equatable {
 
             """
         out += "corpus: \(corpus.yamlQuoted)\n"
+        out += "# Uncertainty ranges span the range_tails-th to (1 - range_tails)-th percentiles of their draws, the\n"
+            + "# levels at which ranges drawn without each point's case hold 80% of the points below (RangeCalibration).\n"
+        out += "range_tails: {single_gpu: \(Self.fixed(rangeTails.singleGPU, 3)), multi_gpu: \(Self.fixed(rangeTails.multiGPU, 3))}\n"
         out += "compute:" + (compute.isEmpty ? " []\n" : "\n")
         for p in compute {
             out += "  - {case: \(p.caseName.yamlQuoted)" + (p.run.map { ", run: \($0.yamlQuoted)" } ?? "")
@@ -148,8 +177,22 @@ public struct MeasuredErrors: Sendable, Equatable {
     /// Reads the file's form.
     /// - Throws: `ConfigError` naming the file, key and line of a bad entry.
     public init(yaml: YAMLValue) throws {
-        try yaml.checkKeys(["corpus", "compute", "scaling"])
+        try yaml.checkKeys(["corpus", "range_tails", "compute", "scaling"])
         corpus = try yaml.required("corpus").string()
+        if let tails = try yaml.optional("range_tails") {
+            try tails.checkKeys(["single_gpu", "multi_gpu"])
+            func level(_ key: String) throws -> Double {
+                let node = try tails.required(key)
+                let value = try node.double()
+                guard value >= 0, value < 0.5 else {
+                    throw node.error("must be at least 0 and under 0.5 (a percentile level of each tail), got \(value)")
+                }
+                return value
+            }
+            rangeTails = RangeTails(singleGPU: try level("single_gpu"), multiGPU: try level("multi_gpu"))
+        } else {
+            rangeTails = .nominal
+        }
         compute = try yaml.required("compute").items().map { item in
             try item.checkKeys(["case", "run", "precision", "gpu", "model", "published", "predicted"])
             return ComputePoint(caseName: try item.required("case").string(), run: try item.optional("run")?.string(),

@@ -95,7 +95,8 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// Draws of the best configuration from the simulator's measured errors: enough
     /// that the percentiles do not move with the seed (drawing simulates nothing).
-    static let rangeSamples = 2000
+    /// The calibration of the ranges' tails drew as many (`RangeCalibration.samples`).
+    static let rangeSamples = RangeCalibration.samples
 
     /// The best configuration's 10th to 90th percentile under the simulator's
     /// measured errors: of its time and cost to train when its run states them, or

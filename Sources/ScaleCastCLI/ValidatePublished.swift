@@ -52,8 +52,9 @@ extension ValidateCommand {
         let files = try Self.corpusFiles(published).filter { ($0 as NSString).standardizingPath != written }
         guard !files.isEmpty else { throw UsageError(message: "--published: no scenario files besides --errors-out") }
         let validation = try PublishedValidation.evaluate(files: files)
-        let errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
-        let calibration = RangeCalibration.heldOut(errors, samples: ReportCommand.rangeSamples)
+        var errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
+        let calibration = RangeCalibration.heldOut(errors)
+        errors.rangeTails = calibration.tails
         var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration)))
             : CommandOutput(stdout: Self.publishedText(validation) + Self.calibrationText(calibration))
         if let errorsOut {
@@ -70,8 +71,12 @@ extension ValidateCommand {
             return "  \(name): \(k.covered) of \(k.points) published points inside their range (\(Format.percent(fraction))), "
                 + "median width x\(Format.fixed(k.medianWidth, 2))\n"
         }
-        return "\nUncertainty ranges (the 10th-90th percentiles of report, sweep --samples and plan --pessimistic), each point's "
-            + "drawn from the other cases' errors; a range that is honest holds about \(Format.percent(RangeCalibration.nominal)) of them\n"
+        func level(_ x: Double) -> String { Format.fixed(x * 100, 1) + "th-" + Format.fixed(100 - x * 100, 1) + "th" }
+        return "\nUncertainty ranges (the p10-p90 of report, sweep --samples and plan --pessimistic): the \(level(c.tails.singleGPU)) "
+            + "percentiles of their draws at 1 GPU, the \(level(c.tails.multiGPU)) above, the widths at which ranges drawn without "
+            + "each point's case hold \(Format.percent(RangeCalibration.nominal)) of the corpus's points.\n"
+            + "Held out: each point against a range drawn from the other cases' errors, at the percentiles those cases alone "
+            + "choose (honest ranges hold about \(Format.percent(RangeCalibration.nominal)))\n"
             + line("1 GPU", c.singleGPU) + line("2+ GPUs", c.multiGPU)
     }
 
@@ -142,7 +147,7 @@ struct PublishedDocument: Encodable {
         case count, medianAbsError = "median_abs_error", largestAbsError = "largest_abs_error", largestCase = "largest_case",
              largestRun = "largest_run", largestGPUs = "largest_gpus"
         case limit, value, met
-        case rangeCalibration = "range_calibration", nominal, multiGPU = "multi_gpu"
+        case rangeCalibration = "range_calibration", nominal, multiGPU = "multi_gpu", tailLevels = "tail_levels"
     }
 
     struct CoverageJSON: Encodable {
@@ -224,6 +229,9 @@ struct PublishedDocument: Encodable {
         }
         var ranges = root.nestedContainer(keyedBy: Keys.self, forKey: .rangeCalibration)
         try ranges.encode(RangeCalibration.nominal, forKey: .nominal)
+        var tails = ranges.nestedContainer(keyedBy: Keys.self, forKey: .tailLevels)
+        try tails.encode(calibration.tails.singleGPU, forKey: .singleGPU)
+        try tails.encode(calibration.tails.multiGPU, forKey: .multiGPU)
         try ranges.encode(CoverageJSON(k: calibration.singleGPU), forKey: .singleGPU)
         try ranges.encode(CoverageJSON(k: calibration.multiGPU), forKey: .multiGPU)
     }

@@ -89,8 +89,11 @@ import YAMLSupport
         #expect(Set(goals[0].keys) == ["name", "limit", "value", "met"])
         // One case: held out, its points draw from no other errors, so each range is the prediction itself.
         let ranges = try #require(object["range_calibration"] as? [String: Any])
-        #expect(Set(ranges.keys) == ["nominal", "single_gpu", "multi_gpu"])
+        #expect(Set(ranges.keys) == ["nominal", "single_gpu", "multi_gpu", "tail_levels"])
         #expect(ranges["nominal"] as? Double == 0.8)
+        let tails = try #require(ranges["tail_levels"] as? [String: Double])
+        #expect(Set(tails.keys) == ["single_gpu", "multi_gpu"])
+        #expect(tails.values.allSatisfy { (0...0.1).contains($0) })
         for kind in ["single_gpu", "multi_gpu"] {
             let coverage = try #require(ranges[kind] as? [String: Any])
             #expect(Set(coverage.keys) == ["points", "covered", "fraction", "median_width"])

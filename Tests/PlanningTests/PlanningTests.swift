@@ -391,9 +391,21 @@ let fixtureErrors = MeasuredErrors(
     @Test func theErrorsFileReadsBackAsWritten() throws {
         var errors = fixtureErrors
         errors.compute[0].run = "a \"quoted\": run\nwith a line break"
+        errors.rangeTails = MeasuredErrors.RangeTails(singleGPU: 0.075, multiGPU: 0.1)
         let text = errors.yaml()
+        #expect(text.contains("range_tails: {single_gpu: 0.075, multi_gpu: 0.100}"))
         let back = try MeasuredErrors(yaml: YAMLValue.parse(text, file: "errors.yaml"))
         #expect(back == errors)
+        // A file without the key (written before the tails were calibrated) reads with the nominal tails.
+        let older = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("range_tails:") }.joined(separator: "\n")
+        #expect(try MeasuredErrors(yaml: YAMLValue.parse(older, file: "errors.yaml")).rangeTails == .nominal)
+        do {
+            _ = try MeasuredErrors(yaml: YAMLValue.parse(text.replacingOccurrences(of: "single_gpu: 0.075", with: "single_gpu: 0.5"),
+                                                         file: "errors.yaml"))
+            Issue.record("a tail level of 0.5 (an empty range) was accepted")
+        } catch let e as ConfigError {
+            #expect(e.file == "errors.yaml" && e.line != nil && e.keyPath.contains("single_gpu"))
+        }
         #expect(text.hasPrefix("# The simulator's errors on the published corpus"))
         #expect(text.contains("make validation-errors"))
         do {
@@ -456,7 +468,8 @@ let fixtureErrors = MeasuredErrors(
         let corpus = root.appendingPathComponent("scenarios/validation/published")
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).filter { $0.hasSuffix(".yaml") }.sorted()
             .map { corpus.appendingPathComponent($0).path }
-        let measured = MeasuredErrors(try PublishedValidation.evaluate(files: files), corpus: "scenarios/validation/published")
+        let measured = RangeCalibration.calibrated(MeasuredErrors(try PublishedValidation.evaluate(files: files),
+                                                                  corpus: "scenarios/validation/published"))
         let stored = try String(contentsOf: root.appendingPathComponent("Sources/Planning/MeasuredErrors/published-errors.yaml"),
                                 encoding: .utf8)
         #expect(measured.yaml() == stored,

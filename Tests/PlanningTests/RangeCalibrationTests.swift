@@ -41,17 +41,83 @@ import Testing
         let scaling = (0..<10).map { speedup("c\($0)", "r", gpus: 8, 1) } + [speedup("orphan", "r", gpus: 8, 1)]
         let c = RangeCalibration.heldOut(MeasuredErrors(corpus: "fixture", compute: compute, scaling: scaling), samples: 2000)
         #expect(c.multiGPU.points == 10)
-        // Every speedup factor is 1, so each multi-GPU range is its compute range. Against the
-        // other nine, the two lowest (0.9, 0.95) fall under the 10th percentile (0.98, 0.99) and
-        // the two highest above the 90th; the six between are inside, at 1 GPU as at 8.
-        #expect(c.singleGPU.covered == 6)
-        #expect(c.multiGPU.covered == 6)
-        #expect(c.singleGPU.medianWidth > 1.2 && c.singleGPU.medianWidth < 1.45)
+        // Every speedup factor is 1, so each multi-GPU range is its compute range. The other nine
+        // cases alone never reach 80% (their own lowest and highest lie beyond the rest), so their
+        // tails reach to level 0, the extreme draws: about 0.9 to 1.35 (x1.5). The lowest (0.9) and
+        // highest (1.35) points lie beyond every draw of the others; the eight between are inside,
+        // at 1 GPU as at 8.
+        #expect(c.singleGPU.covered == 8)
+        #expect(c.multiGPU.covered == 8)
+        #expect(c.singleGPU.medianWidth > 1.4 && c.singleGPU.medianWidth < 1.55)
     }
 
-    /// `factorRange` is the rate range of `ranges` over the prediction: the same draws.
+    /// Ten cases whose 1-GPU factors are spread evenly (0.9 ... 1.35): held out, the two
+    /// lowest and two highest fall outside the others' 10th-90th percentiles (6 of 10), so
+    /// the tails reach further, to the largest candidate level that covers 8 of 10, and no
+    /// further (the next narrower candidate covers fewer). Speedups at 8 GPUs, all exactly
+    /// predicted, make the multi-GPU points the same: they need wider tails too.
+    @Test func tailsReachAsFarAsEightyPercentCoverageNeeds() {
+        let compute = (0..<10).map { point("c\($0)", "r", 0.9 + 0.05 * Double($0)) }
+        let scaling = (0..<10).map { i in
+            MeasuredErrors.ScalingPoint(caseName: "c\(i)", run: "r", gpus: 8, precision: "fp32", gpu: "V100-SXM2-16GB",
+                                        model: "resnet50", publishedSpeedup: 7, predictedSpeedup: 7)
+        }
+        let errors = MeasuredErrors(corpus: "fixture", compute: compute, scaling: scaling)
+        let tails = RangeCalibration.tails(errors, samples: 2000)
+        let draws = RangeCalibration.heldOutDraws(errors, samples: 2000, seed: 1)
+        for (points, level) in [(draws.single, tails.singleGPU), (draws.multi, tails.multiGPU)] {
+            func covered(_ level: Double) -> Int { points.filter { $0.isCovered(at: level) }.count }
+            #expect(points.count == 10)
+            #expect(covered(0.1) == 6)
+            #expect(level < 0.1)
+            #expect(covered(level) >= 8)
+            #expect(covered(level + 0.005) < 8)
+        }
+        #expect(RangeCalibration.calibrated(errors, samples: 2000).rangeTails == tails)
+    }
+
+    /// Where the draws' 10th-90th percentiles already cover 80%, the ranges stay there:
+    /// never narrower. A kind without points keeps the nominal level.
+    @Test func tailsAreNeverNarrowerThanTheTenthToNinetiethPercentiles() {
+        let exact = (0..<5).map { point("exact\($0)", nil, 1) }
+        let tails = RangeCalibration.tails(MeasuredErrors(corpus: "fixture", compute: exact, scaling: []), samples: 400)
+        #expect(tails == .nominal)
+    }
+
+    /// The held-out coverage checks each case at the levels the other cases alone choose.
+    /// Eight exact cases and two outliers (factors 2 and 0.5): with all ten, exact points are
+    /// covered at any level and the outliers at none, 8 of 10, so the tails stay at 0.1. Held
+    /// out, an exact case leaves 7 of 9 (78%): those cases reach to the widest level (0),
+    /// whose range from the remaining points spans 0.5-2 and holds 1.
+    @Test func coverageIsCheckedAtLevelsChosenWithoutTheCase() {
+        let exact = (0..<8).map { point("exact\($0)", nil, 1) }
+        let errors = MeasuredErrors(corpus: "fixture", compute: exact + [point("high", nil, 2), point("low", nil, 0.5)], scaling: [])
+        let c = RangeCalibration.heldOut(errors, samples: 400)
+        #expect(c.tails.singleGPU == 0.1)
+        #expect(RangeCalibration.tails(RangeCalibration.without("exact0", errors), samples: 400).singleGPU == 0)
+        #expect(c.singleGPU.covered == 8)
+        // An exact point's range at level 0 spans the extreme draws: about 0.5 to 2, width about 4.
+        #expect(c.singleGPU.medianWidth > 3)
+    }
+
+    /// A range spans the errors' `rangeTails` percentiles of the draws: level 0 gives the
+    /// extreme draws, and a level nearer the middle a narrower range inside it.
+    @Test func rangesSpanTheErrorsTailLevels() {
+        var widest = fixtureErrors
+        widest.rangeTails = MeasuredErrors.RangeTails(singleGPU: 0, multiGPU: 0)
+        let draws = Uncertainty(samples: 500, errors: widest).factorDraws(gpus: 8, key: 42)
+        let range = Uncertainty(samples: 500, errors: widest).factorRange(gpus: 8, key: 42)
+        #expect(range.lowerBound == draws.first && range.upperBound == draws.last)
+        let nominal = Uncertainty(samples: 500, errors: fixtureErrors).factorRange(gpus: 8, key: 42)
+        #expect(nominal.lowerBound > range.lowerBound && nominal.upperBound < range.upperBound)
+    }
+
+    /// `factorRange` is the rate range of `ranges` over the prediction: the same draws,
+    /// at the same tail levels.
     @Test func factorRangeIsWhatRangesDraw() throws {
-        let u = Uncertainty(samples: 500, errors: fixtureErrors)
+        var errors = fixtureErrors
+        errors.rangeTails = MeasuredErrors.RangeTails(singleGPU: 0.1, multiGPU: 0.05)
+        let u = Uncertainty(samples: 500, errors: errors)
         let factor = u.factorRange(gpus: 8, key: 42)
         let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
         let rates = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 42, catalog: try Catalog.builtIn()).imagesPerSecond
