@@ -110,9 +110,8 @@ enum ChartBuilder {
             if let gpus, gpus.count > 1 {
                 throw UsageError(message: "--gpus: a gantt chart draws one configuration; give one GPU count, not \(gpus.count)")
             }
-            let count = gpus?.first ?? runs[0].gpuCounts.max()!
-            try ScenarioRunner.check(runs[0], gpus: count, location: gpus == nil ? runs[0].gpusLocation
-                                     : ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
+            let (count, location) = RunSelection.count(gpus?.first, of: [runs[0]])
+            try ScenarioRunner.check(runs[0], gpus: count, location: location)
             let name = "\(runs[0].label.map { "\($0): " } ?? "")\(runs[0].network.name) on \(count) x \(runs[0].cluster.gpu.name), "
                 + "\(runs[0].strategySummary)"
             return try gantt(runs[0], gpus: count, title: name, format: format)

@@ -5,7 +5,7 @@ import Reports
 import Scenario
 import Simulation
 
-/// `scalecast explain SCENARIO --gpus K [--run LABEL]`.
+/// `scalecast explain SCENARIO [--gpus K] [--run LABEL]`.
 struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "explain",
@@ -16,8 +16,8 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The GPU count to explain.")
-    var gpus: Int
+    @Option(name: .long, help: "The GPU count to explain (default: the largest the runs explained list).")
+    var gpus: Int?
 
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
     var run: String?
@@ -32,17 +32,18 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     var all = false
 
     func produce() throws -> CommandOutput {
-        _ = try GPUList.check(gpus)
+        if let gpus { _ = try GPUList.check(gpus) }
         if let top { guard top >= 1 else { throw UsageError(message: "--top must be at least 1, got \(top)") } }
         guard !(all && top != nil) else { throw UsageError(message: "--all lists every layer and --top N the slowest N: give one of them") }
         let loaded = try Scenario.load(path: scenario)
         let runs = try RunSelection.runs(labelled: run, in: loaded)
+        let (gpus, location) = RunSelection.count(self.gpus, of: runs)
         let errors = try MeasuredErrors.builtIn()
         var text = ""
         var explained: [ExplainJSON.Explained] = []
         for spec in runs {
-            try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
-            let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
+            try ScenarioRunner.check(spec, gpus: gpus, location: location)
+            let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
             let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)

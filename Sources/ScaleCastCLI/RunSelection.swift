@@ -32,12 +32,22 @@ enum RunSelection {
     }
 
     /// One run for commands that show a single configuration: the one labelled `label`,
-    /// else the first, checked against `gpus`.
-    static func pick(scenario path: String, run label: String?, gpus: Int) throws -> (RunSpec, Scenario) {
-        _ = try GPUList.check(gpus)
+    /// else the first, with the GPU count to show it at (`count`), checked.
+    static func pick(scenario path: String, run label: String?, gpus: Int?) throws -> (spec: RunSpec, scenario: Scenario, gpus: Int) {
+        if let gpus { _ = try GPUList.check(gpus) }
         let scenario = try Scenario.load(path: path)
         let spec = try runs(labelled: label, in: scenario)[0]
-        try ScenarioRunner.check(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
-        return (spec, scenario)
+        let (count, location) = self.count(gpus, of: [spec])
+        try ScenarioRunner.check(spec, gpus: count, location: location)
+        return (spec, scenario, count)
+    }
+
+    /// The GPU count a command that shows one count uses: `--gpus` where given, else the
+    /// largest count the runs list (as a gantt chart draws), with where a refusal of it
+    /// points: the flag, or the scenario's `gpus` line.
+    static func count(_ given: Int?, of runs: [RunSpec]) -> (gpus: Int, location: ConfigError) {
+        if let given { return (given, ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")) }
+        let largest = runs.max { $0.gpuCounts.max()! < $1.gpuCounts.max()! }!
+        return (largest.gpuCounts.max()!, largest.gpusLocation)
     }
 }

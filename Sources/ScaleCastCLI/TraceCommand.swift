@@ -3,7 +3,7 @@ import YAMLSupport
 import Reports
 import Scenario
 
-/// `scalecast trace SCENARIO --gpus K --out trace.json`.
+/// `scalecast trace SCENARIO [--gpus K] --out trace.json`.
 struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "trace",
@@ -14,8 +14,8 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The GPU count to trace.")
-    var gpus: Int
+    @Option(name: .long, help: "The GPU count to trace (default: the largest the run lists).")
+    var gpus: Int?
 
     @Option(name: .long, help: "The run to trace, by label (default: the first run).")
     var run: String?
@@ -27,9 +27,9 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
-        let (picked, _) = try RunSelection.pick(scenario: scenario, run: run, gpus: gpus)
+        let (picked, _, gpus) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         let spec = RunSelection.forTimeline(picked, gpus: gpus)
-        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: ConfigError(file: "--gpus", keyPath: "", line: nil, message: ""))
+        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: RunSelection.count(self.gpus, of: [picked]).location)
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
