@@ -22,12 +22,6 @@ public struct Catalog: Sendable {
         self.links = links
     }
 
-    /// The GPU called `name` or one of its aliases (case-insensitive).
-    public func gpu(named name: String) -> GPUSpec? {
-        let key = name.lowercased()
-        return gpus.first { $0.name.lowercased() == key || $0.aliases.contains { $0.lowercased() == key } }
-    }
-
     /// The link called `name` (case-insensitive).
     public func link(named name: String) -> LinkSpec? {
         let key = name.lowercased()

@@ -184,7 +184,7 @@ extension Catalog {
 
     private func knownGPU(_ node: YAMLValue) throws -> String {
         let name = try node.string()
-        guard let gpu = gpu(named: name) else { throw node.error("unknown GPU '\(name)'") }
+        guard let gpu = gpu(named: name) else { throw node.error(unknownGPUMessage(name)) }
         return gpu.name
     }
 }

@@ -63,6 +63,10 @@ public struct ModelRanking: Sendable {
             return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest))), "
                 + "because \(Plan.limit(of: fastest))."
         }
+        if winner.capexUSD != nil {
+            text += "An owned cluster's cost to train is its TCO per hour of its life times the hours of training, "
+                + "as if it were busy all its life (docs/costs.md); its capex is what is bought up front. "
+        }
         // Without a deadline every candidate meets it: the winner is simply the cheapest.
         let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
         text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner))) "
@@ -77,6 +81,12 @@ public struct ModelRanking: Sendable {
         if let runnerUp {
             text += " The next cheapest\(deadlineSeconds == nil ? "" : " that meets it"), \(Plan.describe(runnerUp)), "
                 + "costs $\(Plan.money(cost(runnerUp) - cost(winner))) more"
+            // An owned cluster's cost to train is its lifetime cost by the hour: say what each buys up front.
+            if let winnerCapex = winner.capex(pessimistic: pessimistic), let capex = runnerUp.capex(pessimistic: pessimistic),
+               abs(capex - winnerCapex) >= 0.5 {
+                text += " to train and $\(Plan.money(abs(capex - winnerCapex))) \(capex > winnerCapex ? "more" : "less") up front "
+                    + "(capex $\(Plan.money(capex)))"
+            }
             text += runnerUp.efficiency < winner.efficiency - 0.05
                 ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
                 : "."

@@ -1,3 +1,4 @@
+import Planning
 import Scenario
 
 /// The terminal table of `scalecast simulate`.
@@ -33,7 +34,8 @@ public enum ResultsTable {
     }
 
     /// - Parameter training: per result (same order), its time and cost to train; runs
-    ///   with any get "train h" (and "cost $") columns.
+    ///   with any get "to train" (as `plan` writes a duration: hours, minutes under an hour,
+    ///   seconds under a minute) and "cost $" columns.
     public static func render(_ results: [ConfigurationResult], scenarioName: String, training: [TrainingCell?] = []) -> String {
         var out = "\(scenarioName)\n"
         var runs: [String?] = []
@@ -51,7 +53,7 @@ public enum ResultsTable {
                 + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
             var table = TextTable(
                 headers: ["GPUs", "nodes", "step ms", "images/s", "speedup", "efficiency", "compute ms", "exposed comm ms",
-                          "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["train h"] : []) + (priced ? ["cost $", "$/GPU-h"] : [])
+                          "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["to train"] : []) + (priced ? ["cost $", "$/GPU-h"] : [])
                     + (owned ? ["capex $", "TCO $"] : []),
                 alignments: [.right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left]
                     + (timed ? [.right] : []) + (priced ? [.right, .right] : []) + (owned ? [.right, .right] : []))
@@ -64,7 +66,7 @@ public enum ResultsTable {
                     Format.fixed(m.computeSeconds * 1e3, 1), Format.fixed(m.exposedCommunicationSeconds * 1e3, 1),
                     Format.fixed(m.idleSeconds * 1e3, 1),
                     "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes))", r.fitsInMemory ? "yes" : "NO",
-                ] + (timed ? [cell.map { Format.fixed($0.hours, 1) } ?? "-"] : [])
+                ] + (timed ? [cell.map { Plan.duration($0.hours * 3600) } ?? "-"] : [])
                   + (priced ? [dollars(cell?.dollars), cell?.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-"] : [])
                   + (owned ? [dollars(cell?.capexUSD), dollars(cell?.tcoUSD)] : []))
             }

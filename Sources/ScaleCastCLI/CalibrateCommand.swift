@@ -109,7 +109,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     private func calibrateGPU() throws -> CommandOutput {
         guard let name = gpu else { throw UsageError(message: "--cuda and --gemm-csv need --gpu NAME: the catalog GPU whose peaks apply") }
         let catalog = try Catalog.builtIn()
-        guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: unknown GPU '\(name)'") }
+        guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(name.singleLine)) }
         var device = spec.name
         var samples: [CUDARuntime.Sample] = []
         if let path = gemmCSV {

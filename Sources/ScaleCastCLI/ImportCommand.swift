@@ -42,7 +42,7 @@ struct ImportCommand: ParsableCommand {
 
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
-            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
+            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(gpu.singleLine)) }
             let shownCSV = csv.singleLine
             guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
                 throw UsageError(message: "\(shownCSV): cannot read the file")
@@ -143,7 +143,7 @@ struct ImportCommand: ParsableCommand {
 
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
-            guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: unknown GPU '\(gpu.singleLine)'") }
+            guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(gpu.singleLine)) }
             let libraries = try ProfileCatalog.builtIn().libraries
             let kernels: KernelLibrary?
             if library == "none" { kernels = nil } else {

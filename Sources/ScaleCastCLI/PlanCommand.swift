@@ -100,8 +100,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources))
         }
-        var text = "\(plan.fitting.count) configurations fit in memory, of \(rows.count) searched"
-            + (budgets.isEmpty ? "" : "; \(plan.candidates.count) are within \(budgets.text)") + ".\n"
+        let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
+        let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
+        var text = "\(fitting) in memory, of \(rows.count) searched"
+            + (budgets.isEmpty ? "" : "; \(within) within \(budgets.text)") + ".\n"
         var shown: [SweepRow] = []
         for ranking in plan.rankings {
             if plan.rankings.count > 1 {

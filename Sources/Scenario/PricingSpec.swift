@@ -107,7 +107,7 @@ public struct PerGPUValue: Sendable, Equatable {
         var table: [String: Double] = [:]
         for (name, value) in try yaml.entries() {
             guard let gpu = catalog.gpu(named: name) else {
-                throw value.error("unknown GPU '\(name)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", "))")
+                throw value.error(catalog.unknownGPUMessage(name))
             }
             guard table[gpu.name] == nil else { throw value.error("\(gpu.name) is priced twice (a name and an alias)") }
             table[gpu.name] = try value.double(in: range)

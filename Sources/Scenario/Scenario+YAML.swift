@@ -98,7 +98,7 @@ extension RunSpec {
         guard network.forwardFLOPsPerExample > 0 else {
             throw modelNode.error("model '\(network.name)' does no arithmetic (no convolution, fully connected or other computing layer)")
         }
-        let askedPrecision = try yaml.optional("precision")?.oneOf(Precision.allCases.map(\.rawValue)) ?? "fp32"
+        let askedPrecision = try yaml.optional("precision")?.oneOfIgnoringCase(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
         let batchPerGPU = try batchNode.int(in: Limits.batch)
         let cluster = try RunSpec.readCluster(try yaml.required("cluster"), catalog: catalog)
@@ -262,8 +262,7 @@ extension RunSpec {
         let gpuNode = try node.required("gpu")
         let gpuName = try gpuNode.string()
         guard var gpu = catalog.gpu(named: gpuName) else {
-            throw gpuNode.error("unknown GPU '\(gpuName)'; the catalog has: \(catalog.gpus.map(\.name).joined(separator: ", ")) "
-                                + "(and short names such as a100 or v100: scalecast hardware lists them)")
+            throw gpuNode.error(catalog.unknownGPUMessage(gpuName))
         }
         // This cluster's own spread of board speeds (0: boards screened to one speed), in place of the catalog's.
         if let cv = try node.optional("speed_variation_cv") { gpu.speedVariationCV = try cv.double(in: 0...1) }

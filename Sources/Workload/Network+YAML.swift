@@ -60,11 +60,25 @@ extension Network {
         "fc": ["units", "bias"],
     ]
 
+    /// Keys that PyTorch's convolution and pooling layers take and the format does not,
+    /// with what they describe.
+    static let unsupportedLayerKeys: [(key: String, what: String)] = [
+        ("dilation", "dilated (atrous) convolutions and pooling windows"),
+        ("padding_mode", "padding modes other than zeros"),
+    ]
+
     private static func addLayer(_ item: YAMLValue, position: Int, to b: inout NetworkBuilder) throws {
         let typeNode = try item.required("type")
         let type = try typeNode.string()
         guard let keys = yamlLayerTypes[type] else {
             throw typeNode.error("unknown layer type '\(type)'; expected one of: \(yamlLayerTypes.keys.sorted().joined(separator: ", "))")
+        }
+        // Keys of layers the format cannot price, named as what they are rather than as typos.
+        for (key, what) in unsupportedLayerKeys where keys.contains("kernel") {
+            if let node = try item.optional(key) {
+                throw node.error("\(what) are not modelled (a \(type) layer takes: \(keys.joined(separator: ", "))); "
+                                 + "docs/bring-your-model.md lists what ScaleCast cannot price")
+            }
         }
         try item.checkKeys(["name", "type", "inputs"] + keys)
         let name = try item.optional("name")?.string() ?? "\(type)\(position)"

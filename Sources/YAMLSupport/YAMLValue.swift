@@ -209,6 +209,15 @@ public struct YAMLValue {
         return value
     }
 
+    /// As `oneOf`, whatever the case of the value's letters (`BF16` is `bf16`); returns the choice.
+    public func oneOfIgnoringCase(_ choices: [String]) throws -> String {
+        let value = try string()
+        guard let choice = choices.first(where: { $0.lowercased() == value.lowercased() }) else {
+            throw error("'\(value)' is not one of: \(choices.joined(separator: ", "))")
+        }
+        return choice
+    }
+
     // MARK: Helpers
 
     private func child(_ key: String) -> String { keyPath.isEmpty ? key : "\(keyPath).\(key)" }

@@ -219,6 +219,12 @@ let smallScenario = """
         #expect(refused.stderr.contains("\(bad):4: "))
         #expect(refused.stderr.contains("unknown layer type 'gelu'"))
         #expect(refused.stderr.split(separator: "\n").count == 1)
+        // A key PyTorch's layers take and the format does not is named as what it is, not as a typo.
+        let dilated = try writeTemporary("name: bad\ninput: [3, 8, 8]\nlayers:\n  - {type: conv, out: 4, kernel: 3, dilation: 2}\n")
+        let named = CLI.execute(["models", dilated])
+        #expect(named.exitCode == 2)
+        #expect(named.stderr.contains("\(dilated):4: layers[0].dilation: dilated (atrous) convolutions and pooling windows are not modelled"),
+                "\(named.stderr)")
     }
 
     /// Launch costs print as the profile states them (15, not 14.999999999999998), and

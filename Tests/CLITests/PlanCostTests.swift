@@ -135,7 +135,7 @@ import Testing
         let out = CLI.execute(["simulate", Self.scenario])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let header = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
-        #expect(header.hasSuffix("train h  cost $  $/GPU-h  capex $    TCO $"))
+        #expect(header.hasSuffix("to train  cost $  $/GPU-h  capex $    TCO $"))
         #expect(out.stdout.contains("price basis: owned, 4-year life: $"))
         let json = CLI.execute(["simulate", Self.scenario, "--json"])
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])

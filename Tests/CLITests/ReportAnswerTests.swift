@@ -50,10 +50,13 @@ import Testing
         let priced = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml"])
         #expect(priced.exitCode == 0)
         let header = try #require(priced.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
-        #expect(header.hasSuffix("train h  cost $  $/GPU-h"))
+        #expect(header.hasSuffix("to train  cost $  $/GPU-h"))
+        // Durations as plan writes them: the 64-GPU configuration trains in minutes, not "0.2" hours.
+        let row64 = try #require(priced.stdout.split(separator: "\n").first { $0.hasPrefix("  64 ") || $0.hasPrefix("64 ") })
+        #expect(row64.contains(" min "), "\(row64)")
         #expect(priced.stdout.contains("price basis: AWS p4d.24xlarge: $4.10 per GPU-hour"))
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
-        #expect(!plain.stdout.contains("train h"))
+        #expect(!plain.stdout.contains("to train"))
         // The JSON carries them too, null where the run states no goal.
         let json = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Testing
 import YAMLSupport
 @testable import Scenario
@@ -167,6 +168,35 @@ let validScenario = """
         #expect(e.keyPath == "cluster.gpu")
         #expect(e.line == 5)
         #expect(e.message.contains("unknown GPU 'V1000'"))
+        let far = try error(for: validScenario.replacingOccurrences(of: "V100", with: "Z9"))
+        #expect(far.message.contains("the catalog has: ") && far.message.contains("scalecast hardware"), "\(far.message)")
+    }
+
+    /// A board's name as people write it: case, separators, word order and a vendor in
+    /// front do not matter; a name with more words than the catalog's (a memory size) is
+    /// refused with the board it most likely means.
+    @Test(arguments: [("H100_SXM5", "H100-SXM5"), ("nvidia h100 sxm5", "H100-SXM5"), ("NVIDIA H100 SXM", "H100-SXM5"),
+                      ("B200-HGX", "hgx-b200"), ("sxm5-h100", "H100-SXM5"), ("a100 pcie 80gb", "A100-PCIe-80GB")])
+    func gpuNamesAsPeopleWriteThem(written: String, catalogName: String) throws {
+        let catalog = try Catalog.builtIn()
+        let expected = try #require(catalog.gpu(named: catalogName))
+        #expect(catalog.gpu(named: written)?.name == expected.name, "\(written)")
+    }
+
+    @Test(arguments: [("h100-sxm5-80gb", "H100-SXM5"), ("H100-SMX5", "H100-SXM5"), ("V100-SXM2-16GB-PCIe", "V100-SXM2-16GB")])
+    func aNearGPUNameIsSuggested(written: String, meant: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
+        #expect(e.keyPath == "cluster.gpu" && e.line == 5)
+        #expect(e.message.contains("unknown GPU '\(written)'; did you mean '\(meant)'?"), "\(e.message)")
+    }
+
+    /// Precision is a name like a GPU's: its case does not matter.
+    @Test func precisionIgnoresCase() throws {
+        let run = try Scenario.load(path: try temporaryScenario(validScenario
+            .replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: FP16"))).runs[0]
+        #expect(run.precision == .fp16)
+        let e = try error(for: validScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: fp12"))
+        #expect(e.keyPath == "precision" && e.message.contains("'fp12' is not one of: fp32, tf32, fp16, bf16"), "\(e.message)")
     }
 
     @Test(arguments: ["0", "-4", "two"])
