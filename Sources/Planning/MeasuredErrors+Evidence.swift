@@ -37,6 +37,9 @@ extension MeasuredErrors {
         /// H100 NVL, its Hopper siblings'); one it has measured keeps its own (an A100's is
         /// not diluted by the GeForce boards of its architecture).
         public var architecturePoints: [ComputePoint] = []
+        /// The published / predicted factors the corpus's 1-GPU errors span, at the tails the
+        /// uncertainty ranges use (`MeasuredErrors.singleGPUFactorRange`); nil without points.
+        public var corpusFactorRange: ClosedRange<Double>? = nil
 
         /// The points of the model asked about.
         public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
@@ -54,6 +57,30 @@ extension MeasuredErrors {
         /// As `medianAbsError` and `errorRange`, for `speedups`.
         public var speedupMedianAbsError: Double? { PublishedValidation.median(speedups.map { abs($0.relativeError) }) }
         public var speedupErrorRange: (lowest: Double, highest: Double)? { Self.range(speedups.map(\.relativeError)) }
+
+        /// What a buyer should read beside a prediction on this GPU in this precision group,
+        /// or nil when the corpus backs it as well as any:
+        /// - the corpus has measured the GPU in the group, and its points' median factor
+        ///   (published / predicted images/s) lies outside `corpusFactorRange`: the model
+        ///   is off on this GPU by more than its errors elsewhere allow;
+        /// - the corpus has no point on the GPU in the group, nor on another GPU of its
+        ///   architecture: the prediction is unchecked.
+        public var caution: String? {
+            let place = "the \(gpu) in \(precisionGroup)"
+            if points.isEmpty {
+                guard architecturePoints.isEmpty else { return nil }
+                let siblings = architecture.map { " nor on another \($0) GPU" } ?? ""
+                return "the corpus has no published training measurement on \(place)\(siblings): this prediction rests on the "
+                    + "catalog's peaks and the model's default efficiencies, unchecked against a measurement"
+            }
+            guard let range = corpusFactorRange,
+                  let factor = PublishedValidation.median(points.map(\.factor)), !range.contains(factor) else { return nil }
+            let n = points.count
+            return "the corpus's \(n == 1 ? "one" : String(n)) published one-GPU measurement\(n == 1 ? "" : "s") on \(place) ran at "
+                + String(format: "%.2f", locale: nil, factor) + "x the model's prediction\(n == 1 ? "" : " (median)"), outside the "
+                + String(format: "%.2f-%.2fx", locale: nil, range.lowerBound, range.upperBound)
+                + " its errors span over the whole corpus: on this GPU the prediction may be that far off, beyond its range"
+        }
 
         static func range(_ errors: [Double]) -> (lowest: Double, highest: Double)? {
             guard let low = errors.min(), let high = errors.max() else { return nil }
@@ -92,6 +119,16 @@ extension MeasuredErrors {
                         speedups: speedups, corpusPoints: compute.count,
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
-                        architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model })
+                        architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model },
+                        corpusFactorRange: singleGPUFactorRange)
+    }
+
+    /// The published / predicted 1-GPU factors of the corpus between the percentiles the
+    /// 1-GPU uncertainty ranges span (`rangeTails`), interpolated as `Uncertainty` draws
+    /// them; nil without points.
+    public var singleGPUFactorRange: ClosedRange<Double>? {
+        let factors = computeFactors
+        guard !factors.isEmpty else { return nil }
+        return Uncertainty.range(sorted: factors, level: rangeTails.singleGPU)
     }
 }

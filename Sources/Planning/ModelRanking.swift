@@ -63,10 +63,6 @@ public struct ModelRanking: Sendable {
             return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest))), "
                 + "because \(Plan.limit(of: fastest))."
         }
-        if winner.capexUSD != nil {
-            text += "An owned cluster's cost to train is its TCO per hour of its life times the hours of training, "
-                + "as if it were busy all its life (docs/costs.md); its capex is what is bought up front. "
-        }
         // Without a deadline every candidate meets it: the winner is simply the cheapest.
         let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
         text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner))) "
@@ -90,6 +86,10 @@ public struct ModelRanking: Sendable {
             text += runnerUp.efficiency < winner.efficiency - 0.05
                 ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
                 : "."
+        }
+        if winner.capexUSD != nil {
+            text += " An owned cluster's cost to train is its TCO per hour of its life times the hours of training, "
+                + "as if it were busy all its life (docs/costs.md); its capex is what is bought up front."
         }
         return text
     }

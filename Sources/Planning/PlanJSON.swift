@@ -40,10 +40,13 @@ public enum PlanJSON {
         var candidates: Int
         var models: [Ranking]
         var sources: [String: String]
+        /// Cautions on the GPUs of the rows listed, where the published corpus contradicts the
+        /// model or has not measured them: each "GPU in precision group: why".
+        var cautions: [String]
 
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", scenario, deadlineSeconds = "deadline_seconds", cloudBudgetUSD = "cloud_budget_usd"
-            case capexBudgetUSD = "capex_budget_usd", pessimistic, searched, fitting, candidates, models, sources
+            case capexBudgetUSD = "capex_budget_usd", pessimistic, searched, fitting, candidates, models, sources, cautions
         }
 
         /// Absent limits encode as null: every document has every key.
@@ -60,6 +63,7 @@ public enum PlanJSON {
             try c.encode(candidates, forKey: .candidates)
             try c.encode(models, forKey: .models)
             try c.encode(sources, forKey: .sources)
+            try c.encode(cautions, forKey: .cautions)
         }
     }
 
@@ -67,7 +71,7 @@ public enum PlanJSON {
     /// to `top` rows (the front whole).
     /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
     public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
-                              sources: [(tag: String, reference: String)]) throws -> String {
+                              sources: [(tag: String, reference: String)], cautions: [String] = []) throws -> String {
         let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags))
         let document = Document(
             schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
@@ -78,7 +82,8 @@ public enum PlanJSON {
                         meetingDeadline: Array(r.meetingDeadline.prefix(top)), withinBudget: Array(r.withinBudget.prefix(top)),
                         paretoFront: r.paretoFront)
             },
-            sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }))
+            sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }),
+            cautions: cautions)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"

@@ -73,7 +73,7 @@ public struct Uncertainty: Sendable, Equatable {
         }
         let level = errors.rangeTails.level(gpus: gpus)
         func range(_ values: [Double]) -> ClosedRange<Double>? {
-            values.isEmpty ? nil : Self.percentile(values, level)...Self.percentile(values, 1 - level)
+            values.isEmpty ? nil : Self.range(sorted: values.sorted(), level: level)
         }
         return Ranges(imagesPerSecond: range(rates)!, seconds: range(seconds), dollars: range(dollars), capex: range(capex))
     }
@@ -99,8 +99,11 @@ public struct Uncertainty: Sendable, Equatable {
     }
 
     /// The `level`-th to (1 − `level`)-th percentile of values sorted in increasing order.
+    /// (Interpolating between equal values can round the lower one a unit in the last place
+    /// above the upper: the two are ordered.)
     static func range(sorted: [Double], level: Double) -> ClosedRange<Double> {
-        percentile(sorted: sorted, level)...percentile(sorted: sorted, 1 - level)
+        let (low, high) = (percentile(sorted: sorted, level), percentile(sorted: sorted, 1 - level))
+        return min(low, high)...max(low, high)
     }
 
     /// The errors a prediction on some GPU count draws from, sorted.

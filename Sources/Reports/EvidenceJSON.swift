@@ -27,6 +27,9 @@ struct EvidenceJSON: Encodable {
     var architecturePoints: [Point]
     /// Null when `architecturePoints` is empty.
     @NullWhenAbsent var architectureMedianAbsError: Double?
+    /// A buyer's caution (`MeasuredErrors.Evidence.caution`); null when the corpus backs
+    /// the prediction as well as any.
+    @NullWhenAbsent var caution: String?
 
     struct Point: Encodable {
         var caseName: String
@@ -83,6 +86,7 @@ struct EvidenceJSON: Encodable {
         architecture = e.architecture
         architecturePoints = e.architecturePoints.map(Point.init)
         architectureMedianAbsError = e.architectureMedianAbsError
+        caution = e.caution
     }
 
     enum CodingKeys: String, CodingKey {
@@ -90,5 +94,6 @@ struct EvidenceJSON: Encodable {
         case speedups, speedupMedianAbsError = "speedup_median_abs_error"
         case corpusPoints = "corpus_points", corpusMedianAbsError = "corpus_median_abs_error"
         case architecture, architecturePoints = "architecture_points", architectureMedianAbsError = "architecture_median_abs_error"
+        case caution
     }
 }

@@ -111,6 +111,7 @@ public enum EvidenceReport {
             for row in part.rows { table.append(row) }
             out += table.render() + more(part)
         }
+        if let caution = evidence.caution { out += "Caution: \(caution).\n" }
         return out
     }
 

@@ -3,6 +3,7 @@ import Hardware
 import Parallelism
 import Planning
 import Scenario
+import Software
 import Simulation
 
 /// `report.md`: a one-page summary a manager can read, the answer first.
@@ -167,6 +168,12 @@ public enum MarkdownReport {
         if let range = input.range {
             out += rangeSentence(range, training: input.training != nil) + " "
         }
+        if let caution = input.evidence?.caution {
+            out += "**Caution:** " + caution + " (Published evidence, below). "
+        }
+        if b.runIndex < input.scenario.runs.count, let pipeline = inputSentence(input.scenario.runs[b.runIndex], best: b) {
+            out += pipeline + " "
+        }
         out += input.bestAnalysis.bottleneck + "\n\n"
         if let description = input.scenario.description {
             out += description.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
@@ -231,6 +238,24 @@ public enum MarkdownReport {
             for (tag, reference) in tags { out += "- [\(tag)] \(reference)\n" }
         }
         return out
+    }
+
+    /// Where the run's profile models no input pipeline (the images already in GPU memory,
+    /// no host-to-GPU input copies),
+    /// what decoding them on CPUs would take at the best configuration's rate: the cores per
+    /// node at the measured rate of one PyTorch DataLoader worker (the built-in
+    /// `torchvision-dataloader` profile's `loader_images_per_second_per_worker`); nil where a
+    /// loader is modelled.
+    static func inputSentence(_ run: RunSpec, best: ConfigurationResult) -> String? {
+        guard run.software.loader == .synthetic, run.software.mechanisms.inputBytesPerElement == nil,
+              let perWorker = (try? ProfileCatalog.builtIn())?.profile(named: "torchvision-dataloader")?.loaderImagesPerSecondPerWorker,
+              perWorker > 0 else { return nil }
+        let perNode = best.metrics.imagesPerSecond / Double(max(1, best.nodes))
+        let cores = Int((perNode / perWorker).rounded(.up))
+        return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
+            + "augmenting \(Format.grouped(Int(perNode.rounded()))) images/s per node on CPUs, as PyTorch's DataLoader does at about "
+            + "\(Format.fixed(perWorker, 0)) images/s per core (measured), would take about \(Format.grouped(cores)) cores per node; "
+            + "`software: {profile: torchvision-dataloader}` prices that pipeline."
     }
 
     /// "Allowing for ..., it is likely (10th to 90th percentile) A-B images/s: C to D, $E to $F."

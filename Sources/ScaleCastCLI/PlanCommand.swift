@@ -97,8 +97,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
+            let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }
+                .map(\.point))
+            let cautions = try Self.evidenceCautions(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
-                                                             sources: sweep.catalog.sources))
+                                                             sources: sweep.catalog.sources, cautions: cautions))
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
@@ -126,6 +129,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let shownPoints = Set(shown.map(\.point))
         for note in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
             text += "\nPrecision: \(note); those configurations are priced as fp16.\n"
+        }
+        for caution in try Self.evidenceCautions(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run), catalog: sweep.catalog) {
+            text += "\nCaution, \(caution) (`scalecast explain` lists the evidence).\n"
         }
         var output = CommandOutput(stdout: text)
         if let out {
@@ -195,6 +201,22 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// A caution when the prices the tables compare were seen more than two years apart
     /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
     /// old figure beside a new one can decide the ranking; "" otherwise.
+    /// A caution for each GPU and precision group of `runs` where the published corpus
+    /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),
+    /// each once, in the order first met: "GPU in group: why".
+    static func evidenceCautions(_ runs: [RunSpec], catalog: Catalog) throws -> [String] {
+        let errors = try MeasuredErrors.builtIn()
+        var seen = Set<String>(), cautions: [String] = []
+        for run in runs {
+            let evidence = errors.evidence(gpu: run.cluster.gpu.name, precision: run.precision, model: run.network.name,
+                                           architecture: run.cluster.gpu.architecture,
+                                           architectureOf: { catalog.gpu(named: $0)?.architecture })
+            guard seen.insert("\(evidence.gpu)/\(evidence.precisionGroup)").inserted, let caution = evidence.caution else { continue }
+            cautions.append("\(evidence.gpu) in \(evidence.precisionGroup): \(caution)")
+        }
+        return cautions
+    }
+
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
         // Each distinct `seen` by the latest day it names; ties broken by the text, so the note is deterministic.
         let seen = Set(rows.compactMap(\.priceSeen)).compactMap { text -> (last: CatalogDate.Day, text: String)? in

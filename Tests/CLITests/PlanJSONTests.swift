@@ -10,7 +10,9 @@ import Testing
         #expect(out.exitCode == 0, "\(out.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(Set(document.keys) == ["schema_version", "scenario", "deadline_seconds", "cloud_budget_usd", "capex_budget_usd", "pessimistic",
-                                       "searched", "fitting", "candidates", "models", "sources"])
+                                       "searched", "fitting", "candidates", "models", "sources", "cautions"])
+        // A100 bf16 has its published record and the model stays within its errors there: no caution.
+        #expect((document["cautions"] as? [String]) == [])
         #expect(document["schema_version"] as? Int == 2 && document["deadline_seconds"] as? Double == 360_000)
         #expect(document["cloud_budget_usd"] as? Double == 100_000 && document["capex_budget_usd"] is NSNull)
         let models = try #require(document["models"] as? [[String: Any]])
@@ -34,5 +36,32 @@ import Testing
         let open = CLI.execute(["plan", scenario, "--vary", "gpus=8", "--quiet", "--json"])
         let openDocument = try #require(try JSONSerialization.jsonObject(with: Data(open.stdout.utf8)) as? [String: Any])
         #expect(openDocument["deadline_seconds"] is NSNull)
+    }
+
+    /// The GPUs of the rows listed get a caution where the published corpus contradicts the
+    /// model (a B200 in bf16) or has not measured them (an MI300X), in the text and the JSON.
+    @Test func cautionsNameTheGPUsTheCorpusContradictsOrHasNotMeasured() throws {
+        let scenario = try writeTemporary("""
+            name: cautions
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100, gpus_per_node: 8}
+            training: {epochs: 90}
+            pricing: {mode: cloud, cloud_per_gpu_hour: 4}
+            gpus: [8]
+            """)
+        let args = ["plan", scenario, "--vary", "cluster.gpu=A100,B200,MI300X", "--deadline-hours", "100", "--quiet"]
+        let text = CLI.execute(args)
+        #expect(text.exitCode == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("\nCaution, B200-SXM in fp16+bf16: the corpus's one published one-GPU measurement on the B200-SXM"),
+                "\(text.stdout)")
+        #expect(text.stdout.contains("\nCaution, MI300X in fp16+bf16: the corpus has no published training measurement"))
+        #expect(!text.stdout.contains("Caution, A100"))
+        let json = CLI.execute(args + ["--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let cautions = try #require(document["cautions"] as? [String])
+        #expect(cautions.count == 2 && cautions.contains { $0.hasPrefix("B200-SXM in fp16+bf16: ") }
+                && cautions.contains { $0.hasPrefix("MI300X in fp16+bf16: ") }, "\(cautions)")
     }
 }

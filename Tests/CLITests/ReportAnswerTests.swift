@@ -26,6 +26,33 @@ import Testing
         #expect(answer.contains(" and costs $"))
     }
 
+    /// Where the profile feeds images already in GPU memory, the answer says what decoding
+    /// them on CPUs would take per node (at a DataLoader worker's measured rate, 278
+    /// images/s per core); where a loader is modelled, it says nothing of the kind.
+    @Test func theAnswerSaysWhatTheInputPipelineWouldTake() throws {
+        func answer(_ software: String) throws -> String {
+            let scenario = try writeTemporary("""
+                name: input
+                model: resnet50
+                batch_per_gpu: 256
+                precision: bf16
+                cluster: {gpu: A100, gpus_per_node: 8}
+                gpus: [8]
+                """ + software)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+            let result = CLI.execute(["report", scenario, "--out", out])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            return try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        }
+        let synthetic = try answer("")
+        let said = try #require(synthetic.range(of: #"decoding and augmenting ([0-9,]+) images/s per node on CPUs, as PyTorch's DataLoader does "#
+                                                + #"at about 278 images/s per core \(measured\), would take about ([0-9,]+) cores per node"#,
+                                                options: .regularExpression), "\(synthetic)")
+        let numbers = synthetic[said].split(separator: " ").compactMap { Int($0.replacingOccurrences(of: ",", with: "")) }
+        #expect(numbers.count == 3 && numbers[2] == Int((Double(numbers[0]) / 278).rounded(.up)), "\(numbers)")
+        #expect(!(try answer("\nsoftware: {profile: torchvision-dataloader}")).contains("already in GPU memory"))
+    }
+
     /// The report explains the fastest configuration's "fits": its memory part by part,
     /// the parts adding up to the total it states.
     @Test func theReportBreaksDownTheFastestConfigurationsMemory() throws {

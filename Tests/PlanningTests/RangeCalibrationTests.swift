@@ -100,6 +100,22 @@ import Testing
         #expect(c.singleGPU.medianWidth > 3)
     }
 
+    /// Equal errors give a range of one value: interpolating between equal factors (100 / 110)
+    /// rounds the 10th percentile a unit in the last place above the 90th, which once made an
+    /// invalid range, a crash (two 1-GPU points of one factor, as a small corpus has).
+    @Test func equalErrorsGiveAnOrderedRange() {
+        let errors = MeasuredErrors(corpus: "fixture", compute: [point("a", nil, 1), point("b", nil, 1)].map { p in
+            var q = p
+            q.publishedImagesPerSecond = 100
+            q.predictedImagesPerSecond = 110
+            return q
+        }, scaling: [])
+        #expect(Uncertainty.range(sorted: errors.computeFactors, level: 0.1).lowerBound <= errors.computeFactors[0])
+        let range = Uncertainty(samples: 50, errors: errors).factorRange(gpus: 1, key: 7)
+        #expect(range.upperBound - range.lowerBound < 1e-15)
+        #expect(errors.singleGPUFactorRange != nil)
+    }
+
     /// A range spans the errors' `rangeTails` percentiles of the draws: level 0 gives the
     /// extreme draws, and a level nearer the middle a narrower range inside it.
     @Test func rangesSpanTheErrorsTailLevels() {

@@ -39,9 +39,44 @@ import Reports
         #expect(EvidenceReport.render(none)
                 == "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1):\n"
                 + "none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
-                + "over all of them the median |error| is 10.0%.\n")
+                + "over all of them the median |error| is 10.0%.\n"
+                + "Caution: the corpus has no published training measurement on the A100-SXM4-80GB in fp16+bf16: this prediction "
+                + "rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement.\n")
         #expect(!EvidenceReport.markdown(none).contains("| case |"))
         #expect(EvidenceReport.markdown(none).contains("\nNone of the corpus's 1 one-GPU measurements"))
+    }
+
+    /// A caution goes with a prediction on a GPU whose own points the model misses by more
+    /// than its errors span over the corpus, and with one the corpus has not measured, nor
+    /// its architecture; none where the GPU's points lie within that span.
+    @Test func aCautionWhereTheCorpusContradictsOrHasNotMeasured() {
+        // The corpus: factors (published / predicted) 0.9 to 1.3 on another GPU, four times over, so that the
+        // A100's own points hardly move its 10th-90th percentile span (0.9-1.3).
+        func elsewhere(_ i: Int, _ factor: Double) -> MeasuredErrors.ComputePoint {
+            var p = point("o\(i)", "resnet50", 100 * factor, 100)
+            p.gpu = "V100-SXM2-16GB"
+            return p
+        }
+        let others = Array(repeating: [0.9, 1.0, 1.0, 1.1, 1.2, 1.3], count: 4).joined().enumerated().map { elsewhere($0.offset, $0.element) }
+        func caution(_ own: [Double]) -> String? {
+            let points = own.enumerated().map { point("a\($0.offset)", "resnet50", 100 * $0.element, 100) }
+            return MeasuredErrors(corpus: "fixture", compute: others + points, scaling: [])
+                .evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50").caution
+        }
+        #expect(caution([1.0]) == nil)
+        let slow = caution([0.36])
+        #expect(slow?.hasPrefix("the corpus's one published one-GPU measurement on the A100-SXM4-80GB in fp16+bf16 ran at 0.36x "
+                                + "the model's prediction, outside the 0.90-1.30x its errors span over the whole corpus") == true,
+                "\(slow ?? "nil")")
+        #expect(caution([0.4, 0.5, 1.0])?.contains("3 published one-GPU measurements") == true)
+        #expect(caution([0.4, 1.0, 1.1]) == nil)   // the median, 1.0, is inside
+        // Not measured, nor its architecture: unchecked; measured on a sibling: no caution.
+        let unmeasured = MeasuredErrors(corpus: "fixture", compute: others, scaling: [])
+        #expect(unmeasured.evidence(gpu: "MI300X", precision: .bf16, model: "resnet50", architecture: "CDNA 3").caution
+                == "the corpus has no published training measurement on the MI300X in fp16+bf16 nor on another CDNA 3 GPU: "
+                + "this prediction rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement")
+        #expect(unmeasured.evidence(gpu: "V100-SXM2-32GB", precision: .fp16, model: "resnet50", architecture: "Volta",
+                                    architectureOf: { _ in "Volta" }).caution == nil)
     }
 
     /// A board the corpus has not measured shows its architecture's record, with each point's GPU.
