@@ -58,7 +58,15 @@ extension Scenario {
                     }
                     labelled[label] = index
                 }
-                return try RunSpec(yaml: merged, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)
+                do {
+                    var spec = try RunSpec(yaml: merged, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)
+                    // Where later refusals (a batch that does not fit, a GPU count) point: the key as written.
+                    spec.batchLocation = Scenario.atItsOrigin(spec.batchLocation, run: item, base: base)
+                    spec.gpusLocation = Scenario.atItsOrigin(spec.gpusLocation, run: item, base: base)
+                    return spec
+                } catch let error as ConfigError {
+                    throw Scenario.atItsOrigin(error, run: item, base: base)
+                }
             }
         } else {
             runs = [try RunSpec(yaml: base, catalog: catalog, profiles: profiles, baseDirectory: baseDirectory)]
@@ -75,6 +83,32 @@ extension Scenario {
     }
 
     /// `override` laid over `base`: mappings merge key by key, anything else replaces.
+    /// `error`, raised reading a run merged from the top level (`base`) and its own entry
+    /// (`run`, at `runs[i]`), with the key path of where its key is written: a key the run
+    /// does not set and the top level does is the top level's (`batch_per_gpu`, not
+    /// `runs[1].batch_per_gpu`; the line already points there).
+    static func atItsOrigin(_ error: ConfigError, run: YAMLValue, base: YAMLValue) -> ConfigError {
+        let prefix = run.keyPath + "."
+        guard error.keyPath.hasPrefix(prefix) else { return error }
+        let rest = String(error.keyPath.dropFirst(prefix.count))
+        // The mapping keys along the path ("cluster.network.link", "layers[3].kernel" -> cluster, network, link / layers).
+        var keys: [String] = []
+        for component in rest.split(separator: ".") {
+            let key = String(component.prefix { $0 != "[" })
+            keys.append(key)
+            if key.count < component.count { break }   // an index: the sequence is replaced whole, so its key decides
+        }
+        func has(_ node: Node, _ path: ArraySlice<String>) -> Bool {
+            guard let key = path.first else { return true }
+            guard case .mapping(let mapping) = node, let value = mapping.first(where: { $0.key.string == key })?.value else { return false }
+            return has(value, path.dropFirst())
+        }
+        guard !has(run.node, keys[...]), has(base.node, keys[...]) else { return error }
+        var located = error
+        located.keyPath = rest
+        return located
+    }
+
     public static func deepMerge(_ base: Node, _ override: Node) -> Node {
         guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {

@@ -177,7 +177,7 @@ let smallScenario = """
             """)
         let both = CLI.execute(["simulate", shared, "--gpus", "1"])
         #expect(both.exitCode == 2 && both.stderr.split(separator: "\n").count == 1, "\(both.stderr)")
-        #expect(both.stderr.hasPrefix("error: \(shared):3: runs[0].batch_per_gpu: fp32: "), "\(both.stderr)")
+        #expect(both.stderr.hasPrefix("error: \(shared):3: batch_per_gpu: fp32: "), "\(both.stderr)")
         #expect(both.stderr.hasSuffix("; 1 more run does not fit either: fp16 (line 3)\n"), "\(both.stderr)")
     }
 

@@ -190,6 +190,28 @@ let validScenario = """
         #expect(e.message.contains("unknown GPU '\(written)'; did you mean '\(meant)'?"), "\(e.message)")
     }
 
+    /// A run inherits the top level's keys: a bad one is named where it is written, at the
+    /// top level, and a run's own at the run (with a cluster the run partly overrides).
+    @Test func aKeyIsNamedWhereItIsWritten() throws {
+        let scenario = """
+            name: runs
+            model: resnet50
+            batch_per_gpu: 4
+            cluster: {gpu: V100, gpus_per_node: 8}
+            runs:
+              - {label: a, gpus: [1], cluster: {gpus_per_node: 4}}
+              - {label: b, gpus: [2], batch_per_gpu: 8}
+            """
+        let top = try error(for: scenario.replacingOccurrences(of: "batch_per_gpu: 4", with: "batch_per_gpu: -4"))
+        #expect(top.keyPath == "batch_per_gpu" && top.line == 3, "\(top)")
+        let own = try error(for: scenario.replacingOccurrences(of: "batch_per_gpu: 8", with: "batch_per_gpu: -8"))
+        #expect(own.keyPath == "runs[1].batch_per_gpu" && own.line == 7, "\(own)")
+        let nested = try error(for: scenario.replacingOccurrences(of: "gpu: V100", with: "gpu: V1000"))
+        #expect(nested.keyPath == "cluster.gpu" && nested.line == 4, "\(nested)")
+        let overridden = try error(for: scenario.replacingOccurrences(of: "cluster: {gpus_per_node: 4}", with: "cluster: {gpus_per_node: 0}"))
+        #expect(overridden.keyPath == "runs[0].cluster.gpus_per_node" && overridden.line == 6, "\(overridden)")
+    }
+
     /// Precision is a name like a GPU's: its case does not matter.
     @Test func precisionIgnoresCase() throws {
         let run = try Scenario.load(path: try temporaryScenario(validScenario
