@@ -49,7 +49,7 @@ public struct TrainingEstimate: Sendable, Equatable {
                 basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: offer.perGPUHour, seen: offer.seen,
                                    source: offer.source.catalogCitation,
                                    details: "$\(Format2.money(offer.perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
-                                    + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance) GPUs, seen \(offer.seen) \(offer.source.catalogCitation)")
+                                    + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)")
             } else {
                 throw pricing.missing("no cloud price for the \(gpu.name) is known", stateAs: "cloud_per_gpu_hour")
             }
