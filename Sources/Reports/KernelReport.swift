@@ -46,6 +46,24 @@ public enum KernelReport {
         return (cost, rows)
     }
 
+    /// Where the kernels' fractions of peak come from, in one line: the scenario's own
+    /// `max_efficiency`, the catalog's figures fitted to measured kernel times on this board
+    /// (or its die), or, where nothing was measured, the large-GEMM ceiling with the size curve.
+    static func efficiencySource(_ run: RunSpec, cost: CostModel) -> String {
+        let precision = run.precision
+        if run.costParameters.maxEfficiencyOverride[precision] != nil {
+            return "kernel efficiencies: the scenario's max_efficiency for \(precision.rawValue) with the size curve"
+        }
+        if let fitted = run.cluster.gpu.kernelEfficiency[precision.rawValue] {
+            let passes = ConvolutionPass.allCases.compactMap { pass in fitted[pass.catalogKey].map { "\(pass.catalogKey) \(Format.fixed($0, 3))" } }
+            return "kernel efficiencies: fitted to measured kernel times (the catalog's \(run.cluster.gpu.name) \(precision.rawValue): "
+                + passes.joined(separator: ", ") + " of peak; `scalecast hardware` gives the measurement)"
+        }
+        return "kernel efficiencies: no kernel measurement on the \(run.cluster.gpu.name) in \(precision.rawValue), so the large-GEMM "
+            + "ceiling (\(Format.fixed(cost.maxEfficiency, 2)) of peak) with the size curve (docs/kernel-model.md; the published "
+            + "evidence above says how close that has come on this GPU)"
+    }
+
     /// The table of `rows(run, gpus:)`; "" without a library.
     /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
     public static func render(_ run: RunSpec, gpus: Int) throws -> String {
@@ -61,6 +79,7 @@ public enum KernelReport {
                          + [Format.fixed(row.seconds * 1e3, 2), Format.fixed(row.workspaceBytes / 1_048_576, 1)])
         }
         out += table.render()
+        out += efficiencySource(run, cost: cost) + "\n"
         let transposes = rows.reduce(0) { $0 + $1.transposeSeconds }, total = rows.reduce(0) { $0 + $1.seconds }
         if transposes > 0 {
             out += "NCHW tensors (memory_format: nchw): \(Format.fixed(transposes * 1e3, 2)) ms of the convolutions' "

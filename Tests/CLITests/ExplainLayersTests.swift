@@ -41,6 +41,19 @@ import Testing
         #expect(nhwc.exitCode == 0 && !nhwc.stdout.contains("NCHW tensors"), "\(nhwc.stderr)")
     }
 
+    /// The kernel table says where its fractions of peak come from: fitted figures where the
+    /// catalog has them (the H100 takes its H200 sibling's), else the large-GEMM ceiling.
+    @Test func kernelEfficienciesSayWhereTheyComeFrom() throws {
+        let a100 = CLI.execute(["explain", try writeTemporary(Self.scenario), "--gpus", "2"])
+        #expect(a100.exitCode == 0, "\(a100.stderr)")
+        #expect(a100.stdout.contains("kernel efficiencies: no kernel measurement on the A100-SXM4-80GB in bf16, so the large-GEMM ceiling"),
+                "\(a100.stdout)")
+        let h100 = CLI.execute(["explain", try writeTemporary(Self.scenario.replacingOccurrences(of: "A100-SXM4-80GB", with: "H100")),
+                                "--gpus", "2"])
+        #expect(h100.stdout.contains("kernel efficiencies: fitted to measured kernel times (the catalog's H100-SXM5 bf16: "
+                                     + "forward 0.278, backward_data 0.259, backward_filter 0.259 of peak"), "\(h100.stdout)")
+    }
+
     /// A depthwise layer on NCHW fp32 tensors under pytorch-ddp runs PyTorch's own
     /// kernels, and explain names them and their share; channels-last runs cuDNN's.
     @Test func pytorchDepthwiseKernelsAreNamed() throws {
