@@ -30,25 +30,44 @@ extension Catalog {
         return matches.count == 1 ? matches[0] : nil
     }
 
-    /// The catalog name a GPU name that matches none most likely means: the entry whose
-    /// words are all in the name (`h100-sxm5-80gb` is H100-SXM5), the one with most words
-    /// first, else the entry nearest in spelling (over the words run together, an edit
-    /// distance of at most a quarter of the name's letters, one at least); nil when none is near.
+    /// The catalog name a GPU name that matches none most likely means, or nil: never a
+    /// guess between equals, never another model number.
+    /// 1. The entry sharing the most words with the name, then the largest share of its own
+    ///    words, counting only entries that share a word with a digit in it (a model number
+    ///    such as `h100` or `sxm5`, not `pcie` or `rtx`), where one entry leads:
+    ///    `h100-sxm5-80gb` is H100-SXM5 (all of its words, where `h100-pcie-80gb` shares two
+    ///    of three), `V100 SXM3` the V100 SXM3 board, `RTX 4090` nothing.
+    /// 2. Else the entry nearest in spelling with the same digits in the same order (a typo in
+    ///    the letters: `H100-SMX5`), within an edit distance of a quarter of the name's
+    ///    letters (so none under four letters), where one entry is nearest (`B100` is as near A100 as H100:
+    ///    nothing).
     public func gpuSuggestion(for name: String) -> String? {
-        let words = Set(GPUName.words(name))
-        let contained = gpus.compactMap { gpu -> (name: String, words: Int)? in
-            let best = GPUName.names(of: gpu).map { Set(GPUName.words($0)) }.filter { $0.isSubset(of: words) }.map(\.count).max()
-            return best.map { (gpu.name, $0) }
+        let given = Set(GPUName.words(name))
+        func hasDigit(_ word: String) -> Bool { word.contains(where: \.isNumber) }
+        // Each entry's best name: the most words shared, then the largest share of its own words.
+        let shared = gpus.compactMap { gpu -> (name: String, count: Int, share: Double)? in
+            let scores = GPUName.names(of: gpu).map { name -> (count: Int, share: Double) in
+                let words = Set(GPUName.words(name)), common = words.intersection(given)
+                return common.contains(where: hasDigit) ? (common.count, Double(common.count) / Double(words.count)) : (0, 0)
+            }
+            guard let best = scores.max(by: { ($0.count, $0.share) < ($1.count, $1.share) }), best.count > 0 else { return nil }
+            return (gpu.name, best.count, best.share)
         }
-        if let best = contained.max(by: { $0.words < $1.words }),
-           contained.filter({ $0.words == best.words }).count == 1 { return best.name }
+        if let top = shared.max(by: { ($0.count, $0.share) < ($1.count, $1.share) }) {
+            let leaders = shared.filter { $0.count == top.count && $0.share == top.share }
+            if leaders.count == 1 { return leaders[0].name }
+        }
         let joined = GPUName.words(name).joined()
-        let reach = max(1, joined.count / 4)
+        let digits = joined.filter(\.isNumber)
+        let reach = joined.count / 4   // none for names of under four letters: T4 is no typo of L4
         let near = gpus.compactMap { gpu -> (name: String, distance: Int)? in
-            let distance = GPUName.names(of: gpu).map { editDistance(GPUName.words($0).joined(), joined) }.min()!
-            return distance <= reach ? (gpu.name, distance) : nil
+            let distance = GPUName.names(of: gpu).map { GPUName.words($0).joined() }.filter { $0.filter(\.isNumber) == digits }
+                .map { editDistance($0, joined) }.min()
+            return distance.flatMap { $0 <= reach ? (gpu.name, $0) : nil }
         }
-        return near.min { $0.distance < $1.distance }?.name
+        guard let best = near.map(\.distance).min() else { return nil }
+        let nearest = near.filter { $0.distance == best }
+        return nearest.count == 1 ? nearest[0].name : nil
     }
 
     /// The message for a GPU name the catalog does not know: the likely one, or the list.

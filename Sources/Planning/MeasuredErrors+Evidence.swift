@@ -37,9 +37,13 @@ extension MeasuredErrors {
         /// H100 NVL, its Hopper siblings'); one it has measured keeps its own (an A100's is
         /// not diluted by the GeForce boards of its architecture).
         public var architecturePoints: [ComputePoint] = []
-        /// The published / predicted factors the corpus's 1-GPU errors span, at the tails the
-        /// uncertainty ranges use (`MeasuredErrors.singleGPUFactorRange`); nil without points.
+        /// The published / predicted factors the corpus's 1-GPU errors on other GPUs span, at
+        /// the tails the uncertainty ranges use (`MeasuredErrors.singleGPUFactorRange`); nil
+        /// without points.
         public var corpusFactorRange: ClosedRange<Double>? = nil
+        /// Whether the catalog's kernel efficiencies for the GPU and precision were fitted to
+        /// measured kernel times (`GPUSpec.kernelEfficiency`), as the caller knows it.
+        public var fittedKernels = false
 
         /// The points of the model asked about.
         public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
@@ -61,17 +65,22 @@ extension MeasuredErrors {
         /// What a buyer should read beside a prediction on this GPU in this precision group,
         /// or nil when the corpus backs it as well as any:
         /// - the corpus has measured the GPU in the group, and its points' median factor
-        ///   (published / predicted images/s) lies outside `corpusFactorRange`: the model
-        ///   is off on this GPU by more than its errors elsewhere allow;
+        ///   (published / predicted images/s) lies outside `corpusFactorRange`, the span of
+        ///   the errors on the other GPUs: the model is off on this GPU by more than its
+        ///   errors elsewhere allow;
         /// - the corpus has no point on the GPU in the group, nor on another GPU of its
-        ///   architecture: the prediction is unchecked.
+        ///   architecture: no whole training step checks the prediction (its kernels may
+        ///   still be priced from measurements, `fittedKernels`).
         public var caution: String? {
             let place = "the \(gpu) in \(precisionGroup)"
             if points.isEmpty {
                 guard architecturePoints.isEmpty else { return nil }
                 let siblings = architecture.map { " nor on another \($0) GPU" } ?? ""
-                return "the corpus has no published training measurement on \(place)\(siblings): this prediction rests on the "
-                    + "catalog's peaks and the model's default efficiencies, unchecked against a measurement"
+                let basis = fittedKernels
+                    ? "its convolutions are priced from kernel times measured on this board or its die, but no measured training "
+                        + "step checks the whole prediction"
+                    : "this prediction rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement"
+                return "the corpus has no published training measurement on \(place)\(siblings): " + basis
             }
             guard let range = corpusFactorRange,
                   let factor = PublishedValidation.median(points.map(\.factor)), !range.contains(factor) else { return nil }
@@ -79,7 +88,7 @@ extension MeasuredErrors {
             return "the corpus's \(n == 1 ? "one" : String(n)) published one-GPU measurement\(n == 1 ? "" : "s") on \(place) ran at "
                 + String(format: "%.2f", locale: nil, factor) + "x the model's prediction\(n == 1 ? "" : " (median)"), outside the "
                 + String(format: "%.2f-%.2fx", locale: nil, range.lowerBound, range.upperBound)
-                + " its errors span over the whole corpus: on this GPU the prediction may be that far off, beyond its range"
+                + " its errors span on the corpus's other GPUs: on this GPU the prediction may be that far off, beyond its range"
         }
 
         static func range(_ errors: [Double]) -> (lowest: Double, highest: Double)? {
@@ -93,7 +102,7 @@ extension MeasuredErrors {
     /// architecture (`architectureOf` gives a corpus GPU's, by catalog name; nil: unknown;
     /// names compared without case or surrounding spaces).
     public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1, architecture: String? = nil,
-                         architectureOf: (String) -> String? = { _ in nil }) -> Evidence {
+                         architectureOf: (String) -> String? = { _ in nil }, fittedKernels: Bool = false) -> Evidence {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
@@ -120,14 +129,16 @@ extension MeasuredErrors {
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
                         architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model },
-                        corpusFactorRange: singleGPUFactorRange)
+                        corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels)
     }
 
-    /// The published / predicted 1-GPU factors of the corpus between the percentiles the
-    /// 1-GPU uncertainty ranges span (`rangeTails`), interpolated as `Uncertainty` draws
-    /// them; nil without points.
-    public var singleGPUFactorRange: ClosedRange<Double>? {
-        let factors = computeFactors
+    /// The published / predicted 1-GPU factors of the corpus's points on GPUs other than
+    /// `gpu`, between the percentiles the 1-GPU uncertainty ranges span (`rangeTails`),
+    /// interpolated as `Uncertainty` draws them; nil without such points. The GPU's own
+    /// points are left out, as a held-out check leaves a case out: a board is set against
+    /// what the model's errors elsewhere allow.
+    public func singleGPUFactorRange(excluding gpu: String) -> ClosedRange<Double>? {
+        let factors = compute.filter { $0.gpu != gpu }.map(\.factor).sorted()
         guard !factors.isEmpty else { return nil }
         return Uncertainty.range(sorted: factors, level: rangeTails.singleGPU)
     }

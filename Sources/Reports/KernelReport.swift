@@ -58,6 +58,7 @@ public enum KernelReport {
             let passes = ConvolutionPass.allCases.compactMap { pass in fitted[pass.catalogKey].map { "\(pass.catalogKey) \(Format.fixed($0, 3))" } }
             return "kernel efficiencies: fitted to measured kernel times (the catalog's \(run.cluster.gpu.name) \(precision.rawValue): "
                 + passes.joined(separator: ", ") + " of peak; `scalecast hardware` gives the measurement)"
+                + (precision == .fp32 ? "" : "; passes off the tensor cores (Winograd, FFT) take the fp32 figures")
         }
         return "kernel efficiencies: no kernel measurement on the \(run.cluster.gpu.name) in \(precision.rawValue), so the large-GEMM "
             + "ceiling (\(Format.fixed(cost.maxEfficiency, 2)) of peak) with the size curve (docs/kernel-model.md; the published "

@@ -16,7 +16,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The GPU count to explain (default: the largest the runs explained list).")
+    @Option(name: .long, help: "The GPU count to explain (default: the largest the runs explained list that each of them can run at).")
     var gpus: Int?
 
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
@@ -50,9 +50,10 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
-            let evidence = errors.evidence(gpu: spec.cluster.gpu.name, precision: spec.precision, model: spec.network.name, gpus: gpus,
+            let evidence = errors.evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision, model: spec.network.name, gpus: gpus,
                                            architecture: spec.cluster.gpu.architecture,
-                                           architectureOf: { loaded.catalog.gpu(named: $0)?.architecture })
+                                           architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
+                                           fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil)
             explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,
                                                    interference: ExplainReport.interference(spec.software, trace: outcome.trace,
                                                                                             step: outcome.measuredStep),

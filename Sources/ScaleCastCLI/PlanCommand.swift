@@ -198,9 +198,6 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         return t.render()
     }
 
-    /// A caution when the prices the tables compare were seen more than two years apart
-    /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
-    /// old figure beside a new one can decide the ranking; "" otherwise.
     /// A caution for each GPU and precision group of `runs` where the published corpus
     /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),
     /// each once, in the order first met: "GPU in group: why".
@@ -208,15 +205,19 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let errors = try MeasuredErrors.builtIn()
         var seen = Set<String>(), cautions: [String] = []
         for run in runs {
-            let evidence = errors.evidence(gpu: run.cluster.gpu.name, precision: run.precision, model: run.network.name,
+            let evidence = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name,
                                            architecture: run.cluster.gpu.architecture,
-                                           architectureOf: { catalog.gpu(named: $0)?.architecture })
+                                           architectureOf: { catalog.gpu(named: $0)?.architecture },
+                                           fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
             guard seen.insert("\(evidence.gpu)/\(evidence.precisionGroup)").inserted, let caution = evidence.caution else { continue }
             cautions.append("\(evidence.gpu) in \(evidence.precisionGroup): \(caution)")
         }
         return cautions
     }
 
+    /// A caution when the prices the tables compare were seen more than two years apart
+    /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
+    /// old figure beside a new one can decide the ranking; "" otherwise.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
         // Each distinct `seen` by the latest day it names; ties broken by the text, so the note is deterministic.
         let seen = Set(rows.compactMap(\.priceSeen)).compactMap { text -> (last: CatalogDate.Day, text: String)? in

@@ -74,10 +74,11 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
-                                         evidence: try MeasuredErrors.builtIn().evidence(gpu: spec.cluster.gpu.name, precision: spec.precision,
+                                         evidence: try MeasuredErrors.builtIn().evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision,
                                                                                          model: spec.network.name, gpus: best.gpus,
                                                                                          architecture: spec.cluster.gpu.architecture,
-                                                                                         architectureOf: { loaded.catalog.gpu(named: $0)?.architecture }))
+                                                                                         architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
+                                                                                         fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil))
         guard let out else {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: try SimulateCommand.training(results, of: loaded), report: nil))
         }

@@ -43,11 +43,16 @@ enum RunSelection {
     }
 
     /// The GPU count a command that shows one count uses: `--gpus` where given, else the
-    /// largest count the runs list (as a gantt chart draws), with where a refusal of it
-    /// points: the flag, or the scenario's `gpus` line.
+    /// largest count the runs list that every one of them can be simulated at (as a gantt
+    /// chart draws its run's largest; a run on one node is not asked for another run's
+    /// cluster of many), with where a refusal of it points: the flag, or the `gpus` line
+    /// of the run that lists it.
     static func count(_ given: Int?, of runs: [RunSpec]) -> (gpus: Int, location: ConfigError) {
         if let given { return (given, ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")) }
-        let largest = runs.max { $0.gpuCounts.max()! < $1.gpuCounts.max()! }!
-        return (largest.gpuCounts.max()!, largest.gpusLocation)
+        let listed = Set(runs.flatMap(\.gpuCounts)).sorted(by: >)
+        let count = listed.first { n in
+            runs.allSatisfy { (try? ScenarioRunner.check($0, gpus: n, location: $0.gpusLocation)) != nil }
+        } ?? listed[0]
+        return (count, runs.first { $0.gpuCounts.contains(count) }!.gpusLocation)
     }
 }

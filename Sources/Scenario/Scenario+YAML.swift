@@ -82,7 +82,6 @@ extension Scenario {
         return YAMLValue(node: .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark)), file: value.file, keyPath: "")
     }
 
-    /// `override` laid over `base`: mappings merge key by key, anything else replaces.
     /// `error`, raised reading a run merged from the top level (`base`) and its own entry
     /// (`run`, at `runs[i]`), with the key path of where its key is written: a key the run
     /// does not set and the top level does is the top level's (`batch_per_gpu`, not
@@ -109,6 +108,7 @@ extension Scenario {
         return located
     }
 
+    /// `override` laid over `base`: mappings merge key by key, anything else replaces.
     public static func deepMerge(_ base: Node, _ override: Node) -> Node {
         guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {

@@ -60,11 +60,15 @@ extension Network {
         "fc": ["units", "bias"],
     ]
 
-    /// Keys that PyTorch's convolution and pooling layers take and the format does not,
-    /// with what they describe.
-    static let unsupportedLayerKeys: [(key: String, what: String)] = [
-        ("dilation", "dilated (atrous) convolutions and pooling windows"),
-        ("padding_mode", "padding modes other than zeros"),
+    /// Keys that PyTorch's convolution and pooling layers take and the format prices only at
+    /// their defaults, with what other values describe and whether a value is the default
+    /// (exporters write `dilation: 1` and `padding_mode: zeros` on every layer).
+    static let defaultOnlyLayerKeys: [(key: String, what: String, isDefault: @Sendable (YAMLValue) -> Bool)] = [
+        ("dilation", "dilated (atrous) convolutions and pooling windows", { node in
+            if let one = try? node.int() { return one == 1 }
+            return (try? node.items().map { try $0.int() }).map { !$0.isEmpty && $0.allSatisfy { $0 == 1 } } ?? false
+        }),
+        ("padding_mode", "padding modes other than zeros", { node in (try? node.string()) == "zeros" }),
     ]
 
     private static func addLayer(_ item: YAMLValue, position: Int, to b: inout NetworkBuilder) throws {
@@ -73,14 +77,18 @@ extension Network {
         guard let keys = yamlLayerTypes[type] else {
             throw typeNode.error("unknown layer type '\(type)'; expected one of: \(yamlLayerTypes.keys.sorted().joined(separator: ", "))")
         }
-        // Keys of layers the format cannot price, named as what they are rather than as typos.
-        for (key, what) in unsupportedLayerKeys where keys.contains("kernel") {
-            if let node = try item.optional(key) {
+        // Keys the format prices only at their defaults: accepted there, else named as what they
+        // describe rather than as typos.
+        var defaulted: [String] = []
+        for (key, what, isDefault) in defaultOnlyLayerKeys where keys.contains("kernel") {
+            guard let node = try item.optional(key) else { continue }
+            guard isDefault(node) else {
                 throw node.error("\(what) are not modelled (a \(type) layer takes: \(keys.joined(separator: ", "))); "
                                  + "docs/bring-your-model.md lists what ScaleCast cannot price")
             }
+            defaulted.append(key)
         }
-        try item.checkKeys(["name", "type", "inputs"] + keys)
+        try item.checkKeys(["name", "type", "inputs"] + keys + defaulted)
         let name = try item.optional("name")?.string() ?? "\(type)\(position)"
         var inputs: [Int]?
         if let inputsNode = try item.optional("inputs") {

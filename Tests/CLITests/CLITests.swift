@@ -225,6 +225,10 @@ let smallScenario = """
         #expect(named.exitCode == 2)
         #expect(named.stderr.contains("\(dilated):4: layers[0].dilation: dilated (atrous) convolutions and pooling windows are not modelled"),
                 "\(named.stderr)")
+        // The defaults, as exporters write them on every layer, are no dilation: accepted.
+        let plain = try writeTemporary("name: plain\ninput: [3, 8, 8]\nlayers:\n"
+                                       + "  - {type: conv, out: 4, kernel: 3, dilation: [1, 1], padding_mode: zeros}\n  - {type: fc, units: 2}\n")
+        #expect(CLI.execute(["models", plain]).exitCode == 0)
     }
 
     /// Launch costs print as the profile states them (15, not 14.999999999999998), and

@@ -31,6 +31,26 @@ import Testing
         #expect(given.exitCode == 0 && given.stdout.contains("large: resnet50 on 1 x A100-SXM4-80GB"), "\(given.stderr)")
     }
 
+    /// A run on one node is not explained at another run's count of many nodes: the default
+    /// is the largest count every run explained can be simulated at.
+    @Test func explainTakesACountEveryRunCanRunAt() throws {
+        let path = try writeTemporary("""
+            name: two-clusters
+            model: resnet50
+            batch_per_gpu: 32
+            precision: bf16
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 4}
+            strategy: {kind: data}
+            runs:
+              - {label: one-node, gpus: [1, 4]}
+              - {label: cluster, gpus: [16], cluster: {network: {link: ib-hdr, nics_per_node: 1}}}
+            """)
+        let text = CLI.execute(["explain", path])
+        #expect(text.exitCode == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("one-node: resnet50 on 4 x A100-SXM4-80GB"), "\(text.stdout.prefix(400))")
+        #expect(CLI.execute(["explain", path, "--run", "cluster"]).stdout.contains("cluster: resnet50 on 16 x A100-SXM4-80GB"))
+    }
+
     @Test func traceTakesTheRunsLargestCount() throws {
         let path = try writeTemporary(Self.scenario)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString).json").path

@@ -183,11 +183,20 @@ let validScenario = """
         #expect(catalog.gpu(named: written)?.name == expected.name, "\(written)")
     }
 
-    @Test(arguments: [("h100-sxm5-80gb", "H100-SXM5"), ("H100-SMX5", "H100-SXM5"), ("V100-SXM2-16GB-PCIe", "V100-SXM2-16GB")])
+    @Test(arguments: [("h100-sxm5-80gb", "H100-SXM5"), ("H100-SMX5", "H100-SXM5"), ("V100-SXM2-16GB-PCIe", "V100-SXM2-16GB"),
+                      ("V100 SXM3", "V100-SXM3-32GB-H")])
     func aNearGPUNameIsSuggested(written: String, meant: String) throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
         #expect(e.keyPath == "cluster.gpu" && e.line == 5)
         #expect(e.message.contains("unknown GPU '\(written)'; did you mean '\(meant)'?"), "\(e.message)")
+    }
+
+    /// Another model number is never suggested (an A40 is no A10, an RTX 4090 no RTX 3090),
+    /// nor one of several equally near names (a B100 is as near an A100 as an H100).
+    @Test(arguments: ["A40", "T4", "RTX 4090", "B100"])
+    func noGuessAtAnotherModel(written: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
+        #expect(!e.message.contains("did you mean") && e.message.contains("the catalog has: "), "\(e.message)")
     }
 
     /// A run inherits the top level's keys: a bad one is named where it is written, at the
