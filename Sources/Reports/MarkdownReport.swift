@@ -150,7 +150,11 @@ public enum MarkdownReport {
         }
         out += " The fastest configuration simulated is **\(b.label)**"
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
-            + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency), "
+            + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
+            + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
+            + (b.gpus > 1 && input.training != nil
+                ? " (the time to train assumes the same epochs at that batch, which a training recipe may not allow)" : "")
+            + ", "
         if let t = input.training {
             let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
             out += "so the scenario's training (\(epochs) epochs of \(Format.grouped(t.images)) images) takes **\(duration(t.seconds))**"

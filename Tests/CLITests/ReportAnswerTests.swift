@@ -14,6 +14,9 @@ import Testing
         #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
         #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour"))
         #expect(!answer.contains("one epoch of ImageNet"))
+        // The global batch the time to train is for, and what that time assumes about it.
+        #expect(answer.range(of: #"at a global batch of [0-9,]+ images per step \(the time to train assumes the same epochs"#,
+                             options: .regularExpression) != nil, "\(answer)")
         // The range says where it comes from, and holds the point prediction.
         #expect(answer.contains("Allowing for the simulator's errors on "))
         #expect(answer.contains("published 1-GPU measurements") && answer.contains("make validation-errors"))
