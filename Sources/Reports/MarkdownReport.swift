@@ -245,11 +245,10 @@ public enum MarkdownReport {
     }
 
     /// Where the run's profile models no input pipeline (the images already in GPU memory,
-    /// no host-to-GPU input copies),
-    /// what decoding them on CPUs would take at the best configuration's rate: the cores per
-    /// node at the measured rate of one PyTorch DataLoader worker (the built-in
-    /// `torchvision-dataloader` profile's `loader_images_per_second_per_worker`); nil where a
-    /// loader is modelled.
+    /// no host-to-GPU input copies), what decoding them on CPUs would take at the best
+    /// configuration's rate: the cores per node at one PyTorch DataLoader worker's rate (the
+    /// built-in `torchvision-dataloader` profile's `loader_images_per_second_per_worker`, a
+    /// measured node rate over its worker processes); nil where a loader is modelled.
     static func inputSentence(_ run: RunSpec, best: ConfigurationResult) -> String? {
         guard run.software.loader == .synthetic, run.software.mechanisms.inputBytesPerElement == nil,
               let perWorker = (try? ProfileCatalog.builtIn())?.profile(named: "torchvision-dataloader")?.loaderImagesPerSecondPerWorker,
@@ -258,7 +257,7 @@ public enum MarkdownReport {
         let cores = Int((perNode / perWorker).rounded(.up))
         return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
             + "augmenting \(Format.grouped(Int(perNode.rounded()))) images/s per node on CPUs, as PyTorch's DataLoader does at about "
-            + "\(Format.fixed(perWorker, 0)) images/s per core (measured), would take about \(Format.grouped(cores)) cores per node; "
+            + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node; "
             + "`software: {profile: torchvision-dataloader}` prices that pipeline."
     }
 

@@ -32,14 +32,16 @@ enum RunSelection {
     }
 
     /// One run for commands that show a single configuration: the one labelled `label`,
-    /// else the first, with the GPU count to show it at (`count`), checked.
-    static func pick(scenario path: String, run label: String?, gpus: Int?) throws -> (spec: RunSpec, scenario: Scenario, gpus: Int) {
+    /// else the first, with the GPU count to show it at (`count`), checked, and where a
+    /// refusal of that count points.
+    static func pick(scenario path: String, run label: String?, gpus: Int?) throws
+        -> (spec: RunSpec, scenario: Scenario, gpus: Int, location: ConfigError) {
         if let gpus { _ = try GPUList.check(gpus) }
         let scenario = try Scenario.load(path: path)
         let spec = try runs(labelled: label, in: scenario)[0]
         let (count, location) = self.count(gpus, of: [spec])
         try ScenarioRunner.check(spec, gpus: count, location: location)
-        return (spec, scenario, count)
+        return (spec, scenario, count, location)
     }
 
     /// The GPU count a command that shows one count uses: `--gpus` where given, else the

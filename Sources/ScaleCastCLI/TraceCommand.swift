@@ -27,9 +27,9 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
-        let (picked, _, gpus) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
+        let (picked, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         let spec = RunSelection.forTimeline(picked, gpus: gpus)
-        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: RunSelection.count(self.gpus, of: [picked]).location)
+        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)

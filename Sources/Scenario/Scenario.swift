@@ -178,14 +178,14 @@ public struct RunSpec: Sendable {
                   memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels)
     }
 
-    /// The profile's CPU loader ceiling on `gpus` GPUs of this cluster (`LoaderCeiling`);
-    /// nil where the loader is synthetic or no rate applies.
     /// The precision whose published record applies to this run: TF32 on a GPU without
     /// TF32 units runs at fp32's rate (the cost model's fallback), so fp32's; else `precision`.
     public var evidencePrecision: Precision {
         precision == .tf32 && cluster.gpu.peakFLOPsPerSecond[Precision.tf32.rawValue] == nil ? .fp32 : precision
     }
 
+    /// The profile's CPU loader ceiling on `gpus` GPUs of this cluster (`LoaderCeiling`);
+    /// nil where the loader is synthetic or no rate applies.
     public func loaderCeiling(gpus: Int) -> LoaderCeiling? {
         software.loaderCeiling(cpuCoresPerNode: cluster.cpuCoresPerNode, gpus: gpus, gpusPerNode: cluster.gpusPerNode)
     }

@@ -5,7 +5,9 @@ import Testing
 /// `explain` and `trace` show one GPU count; without `--gpus` they take the largest the
 /// runs list, as a gantt chart does, and `--gpus` still picks any other.
 @Suite struct DefaultGPUCountTests {
-    static let scenario = """
+    /// ResNet-50 in bf16 on A100s, four to a node, with `runs` (YAML list items) below it.
+    static func scenario(runs: String) -> String {
+        """
         name: default-count
         model: resnet50
         batch_per_gpu: 32
@@ -13,9 +15,14 @@ import Testing
         cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 4}
         strategy: {kind: data}
         runs:
+
+        """ + runs
+    }
+
+    static let scenario = scenario(runs: """
           - {label: small, gpus: [1, 2]}
           - {label: large, gpus: [1, 4]}
-        """
+        """)
 
     @Test func explainTakesTheLargestCountTheRunsList() throws {
         let path = try writeTemporary(Self.scenario)
@@ -34,17 +41,10 @@ import Testing
     /// A run on one node is not explained at another run's count of many nodes: the default
     /// is the largest count every run explained can be simulated at.
     @Test func explainTakesACountEveryRunCanRunAt() throws {
-        let path = try writeTemporary("""
-            name: two-clusters
-            model: resnet50
-            batch_per_gpu: 32
-            precision: bf16
-            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 4}
-            strategy: {kind: data}
-            runs:
+        let path = try writeTemporary(Self.scenario(runs: """
               - {label: one-node, gpus: [1, 4]}
               - {label: cluster, gpus: [16], cluster: {network: {link: ib-hdr, nics_per_node: 1}}}
-            """)
+            """))
         let text = CLI.execute(["explain", path])
         #expect(text.exitCode == 0, "\(text.stderr)")
         #expect(text.stdout.contains("one-node: resnet50 on 4 x A100-SXM4-80GB"), "\(text.stdout.prefix(400))")

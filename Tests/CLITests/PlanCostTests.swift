@@ -33,6 +33,14 @@ import Testing
         }
         #expect(Set(rows.map { $0.prefix(4) }) == ["H100", "A100"])
         #expect(out.stdout.contains("2 of 4 configurations that fit in memory exceed a capex of $350,000."))
+        // The runner-up's cost to train is a share of its life: what it buys up front is said beside it, and what that share means.
+        let upFront = try #require(out.stdout.range(of: #"costs \$[0-9.,]+ more to train and \$[0-9,]+ more up front \(capex \$[0-9,]+\)"#,
+                                                     options: .regularExpression), "\(out.stdout)")
+        #expect(!out.stdout[upFront].isEmpty)
+        #expect(out.stdout.contains("An owned cluster's cost to train is its TCO per hour of its life times the hours of training"))
+        // One configuration within the budget is said in the singular.
+        let one = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--capex-budget", "200000", "--quiet"])
+        #expect(one.stdout.hasPrefix("4 configurations fit in memory, of 4 searched; 1 is within a capex of $200,000."), "\(one.stdout.prefix(200))")
         // The price basis: every figure, dated, with its sources expanded.
         let basis = try #require(out.stdout.components(separatedBy: "Price basis (dated, not current; docs/costs.md)\n").last)
         #expect(basis.contains("owned, 4-year life, H100-SXM5 (for 8 x H100-SXM5): $"))

@@ -49,7 +49,7 @@ import Testing
         }
         let synthetic = try answer("")
         let said = try #require(synthetic.range(of: #"decoding and augmenting ([0-9,]+) images/s per node on CPUs, as PyTorch's DataLoader does "#
-                                                + #"at about 278 images/s per core \(measured\), would take about ([0-9,]+) cores per node"#,
+                                                + #"at about 278 images/s per core \(a measured node rate over its worker processes\), would take about ([0-9,]+) cores per node"#,
                                                 options: .regularExpression), "\(synthetic)")
         let numbers = synthetic[said].split(separator: " ").compactMap { Int($0.replacingOccurrences(of: ",", with: "")) }
         #expect(numbers.count == 3 && numbers[2] == Int((Double(numbers[0]) / 278).rounded(.up)), "\(numbers)")
