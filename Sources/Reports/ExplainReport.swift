@@ -174,7 +174,7 @@ public enum ExplainReport {
         var out = "loader: cpu, at most \(rate(total)) images/s: "
         if let perGPU = ceiling.workerImagesPerSecondPerGPU, let w = ceiling.workersPerGPU, let perWorker = ceiling.imagesPerSecondPerWorker {
             let workers = "\(rate(perGPU)) images/s per GPU x \(count(ceiling.gpus, "GPU"))"
-            let detail = "\(w) per GPU x \(rate(perWorker)) images/s per worker" + (ceiling.coresBindWorkers
+            let detail = "\(w) per GPU x \(rate(perWorker)) images/s per worker" + augmentation(profile) + (ceiling.coresBindWorkers
                 ? "; the node's \(ceiling.coresPerNode ?? 0) cores run \(ceiling.coresPerNode ?? 0) of its \(w * ceiling.gpusOnNode) workers at a time" : "")
             if ceiling.limit == .node, let nodeCap {
                 out += "\(nodeCap); the DataLoader workers would deliver \(workers) (\(detail))"
@@ -182,7 +182,7 @@ public enum ExplainReport {
                 out += "\(workers) from the DataLoader workers (\(detail))" + (nodeCap.map { ", below the node's \($0)" } ?? "")
             }
         } else {
-            out += nodeCap ?? ""
+            out += (nodeCap ?? "") + augmentation(profile)
         }
         if let m = metrics, m.isInputBound {
             out += "; the step is input-bound: the GPUs wait \(Format.fixed(m.inputWaitSeconds * 1e3, 1)) ms "
@@ -211,6 +211,14 @@ public enum ExplainReport {
             if capped { out += ", and more cores would not lift the node's rate" }
         }
         return out + "\n"
+    }
+
+    /// The loader's augmentation policy and what it costs each image, e.g. ` (autoaugment:
+    /// +0.68 ms of CPU per image)`; empty without one.
+    static func augmentation(_ profile: ExecutionProfile) -> String {
+        let policy = profile.loaderAugmentation
+        guard policy != .none else { return "" }
+        return " (\(policy.rawValue): +\(Format.fixed(policy.extraSecondsPerImage * 1e3, 2)) ms of CPU per image)"
     }
 
     /// The rate the GPUs train at when the loader keeps up (images/s per GPU: the global

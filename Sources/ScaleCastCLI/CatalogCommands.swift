@@ -66,6 +66,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                     if let x = p.loaderImagesPerSecondPerNode { o["loader_images_per_second_per_node"] = x }
                     if let x = p.loaderImagesPerSecondPerWorker { o["loader_images_per_second_per_worker"] = x }
                     if let n = p.loaderWorkersPerGPU { o["loader_workers_per_gpu"] = n }
+                    if p.loaderAugmentation != .none { o["loader_augmentation"] = p.loaderAugmentation.rawValue }
                 }
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
@@ -134,6 +135,12 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
             lines.append("    \(passes.joined(separator: "; "))")
             lines.append("    source: \(library.source)")
         }
+        lines.append("")
+        lines.append("Loader augmentation (software.loader_augmentation, for a cpu loader; the CPU time each image adds on its worker, "
+                     + "beyond the pipeline the loader rates were measured on):")
+        lines.append("  " + LoaderAugmentation.allCases.map { "\($0.rawValue) +\(String(format: "%.3f", $0.extraSecondsPerImage * 1e3)) ms" }
+                        .joined(separator: ", "))
+        lines.append("  source: \(LoaderAugmentation.source)")
         lines.append("")
         lines.append("Choose one with `software: NAME` in a scenario, or override fields: `software: {profile: pytorch-ddp, launch_us_per_kernel_forward: 5}`"
                      + " or `software: {profile: ideal, kernel_library: cudnn-8, workspace_mb: 1024}`.")

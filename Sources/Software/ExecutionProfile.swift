@@ -60,6 +60,10 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// DataLoader worker processes per GPU, i.e. per training process (`loader_workers_per_gpu`,
     /// PyTorch's `num_workers`); nil: unknown, and no worker limit applies.
     public var loaderWorkersPerGPU: Int?
+    /// The augmentation policy the loader applies beyond the pipeline its rates were
+    /// measured on (`loader_augmentation:`): each image costs its worker that much more
+    /// CPU time (`LoaderAugmentation`). None by default.
+    public var loaderAugmentation = LoaderAugmentation.none
     /// The kernel library generation whose convolution algorithms the cost model
     /// chooses from (`kernel_library:`); nil: one implicit GEMM per pass kind.
     public var kernelLibrary: KernelLibrary?
@@ -148,9 +152,23 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// figure, else the per-core figure times `cpuCoresPerNode`; nil when there is neither
     /// (or only a per-core figure and the core count is unknown).
     func nodeLoaderRate(cpuCoresPerNode: Int?) -> Double? {
-        if let node = loaderImagesPerSecondPerNode { return node }
-        guard let perCore = loaderImagesPerSecondPerCore, let cores = cpuCoresPerNode else { return nil }
+        if let node = loaderImagesPerSecondPerNode { return node * augmentationFactor }
+        guard let perCore = augmentedPerCoreRate, let cores = cpuCoresPerNode else { return nil }
         return perCore * Double(cores)
+    }
+
+    /// The rate one core prepares images at with the run's augmentation (`LoaderAugmentation`):
+    /// the per-core figure, else the per-worker one (a worker runs on one core at a time).
+    var augmentedPerCoreRate: Double? {
+        (loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker).map(loaderAugmentation.slowed)
+    }
+
+    /// The share of its measured rate a loader keeps with the run's augmentation: a core's
+    /// (or worker's) rate with the extra time per image over its rate without; 1 without
+    /// augmentation or without a per-core or per-worker rate (`loaderProblem` refuses the latter).
+    var augmentationFactor: Double {
+        guard let rate = loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker else { return 1 }
+        return loaderAugmentation.slowed(rate) / rate
     }
 
     /// The most images/s the loaders of a run of `gpus` GPUs deliver, `gpusPerNode` to a
@@ -165,10 +183,11 @@ public struct ExecutionProfile: Sendable, Equatable {
         guard loader == .cpu else { return nil }
         let nodes = (gpus + max(1, gpusPerNode) - 1) / max(1, gpusPerNode)
         let ceiling = LoaderCeiling(nodeImagesPerSecond: nodeLoaderRate(cpuCoresPerNode: cpuCoresPerNode),
-                                    workersPerGPU: loaderWorkersPerGPU, imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker,
+                                    workersPerGPU: loaderWorkersPerGPU,
+                                    imagesPerSecondPerWorker: loaderImagesPerSecondPerWorker.map(loaderAugmentation.slowed),
                                     coresPerNode: cpuCoresPerNode, gpusOnNode: min(gpus, gpusPerNode), nodes: nodes, gpus: gpus,
-                                    imagesPerSecondPerCore: loaderImagesPerSecondPerCore ?? loaderImagesPerSecondPerWorker,
-                                    measuredNodeImagesPerSecond: loaderImagesPerSecondPerNode)
+                                    imagesPerSecondPerCore: augmentedPerCoreRate,
+                                    measuredNodeImagesPerSecond: loaderImagesPerSecondPerNode.map { $0 * augmentationFactor })
         return ceiling.imagesPerSecond == nil ? nil : ceiling
     }
 
@@ -181,6 +200,15 @@ public struct ExecutionProfile: Sendable, Equatable {
             }
             guard loaderImagesPerSecondPerWorker != nil else {
                 return ("loader_workers_per_gpu", "a worker count needs loader_images_per_second_per_worker, the images/s one worker delivers")
+            }
+        }
+        if loaderAugmentation != .none {
+            guard loader == .cpu else {
+                return ("loader_augmentation", "augmentation applies to a cpu loader (loader: cpu), not a \(loader.rawValue) one")
+            }
+            guard loaderImagesPerSecondPerCore != nil || loaderImagesPerSecondPerWorker != nil else {
+                return ("loader_augmentation", "augmentation adds CPU time per image on a core, so it needs loader_images_per_second_per_core "
+                        + "or loader_images_per_second_per_worker, not only a node's rate")
             }
         }
         let workerRate = loaderWorkersPerGPU != nil && loaderImagesPerSecondPerWorker != nil
@@ -207,7 +235,8 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The keys a profile entry or a scenario override may set, with what they mean.
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
-                                   "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "kernel_library", "workspace_mb", "fused_batchnorm",
+                                   "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "loader_augmentation",
+                                   "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to",
            "inplace_relu6_clone", "max_pool_indices", "autocast_weight_copies"]
@@ -276,6 +305,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                                       + "to \(Self.loaderWorkers.upperBound), got \(workers)")
                 }
                 loaderWorkersPerGPU = workers
+            case "loader_augmentation":
+                loaderAugmentation = LoaderAugmentation(rawValue: try value.oneOf(LoaderAugmentation.allCases.map(\.rawValue)))!
             case "kernel_library":
                 let name = try value.string()
                 if name == "none" { kernelLibrary = nil } else {
