@@ -255,10 +255,13 @@ public enum MarkdownReport {
               perWorker > 0 else { return nil }
         let perNode = best.metrics.imagesPerSecond / Double(max(1, best.nodes))
         let cores = Int((perNode / perWorker).rounded(.up))
+        let autoaugment = LoaderAugmentation.autoaugment
+        let withPolicy = Int((perNode / autoaugment.slowed(perWorker)).rounded(.up))
         return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
             + "augmenting \(Format.grouped(Int(perNode.rounded()))) images/s per node on CPUs, as PyTorch's DataLoader does at about "
-            + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node; "
-            + "`software: {profile: torchvision-dataloader}` prices that pipeline."
+            + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node "
+            + "(\(Format.grouped(withPolicy)) with AutoAugment, \(Format.fixed(autoaugment.extraSecondsPerImage * 1e3, 2)) ms more per image); "
+            + "`software: {profile: torchvision-dataloader}` prices that pipeline, and `loader_augmentation` a policy."
     }
 
     /// "Allowing for ..., it is likely (10th to 90th percentile) A-B images/s: C to D, $E to $F."

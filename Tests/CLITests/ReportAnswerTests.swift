@@ -49,10 +49,13 @@ import Testing
         }
         let synthetic = try answer("")
         let said = try #require(synthetic.range(of: #"decoding and augmenting ([0-9,]+) images/s per node on CPUs, as PyTorch's DataLoader does "#
-                                                + #"at about 278 images/s per core \(a measured node rate over its worker processes\), would take about ([0-9,]+) cores per node"#,
+                                                + #"at about 278 images/s per core \(a measured node rate over its worker processes\), would take about ([0-9,]+) cores per node "#
+                                                + #"\(([0-9,]+) with AutoAugment, 0.68 ms more per image\)"#,
                                                 options: .regularExpression), "\(synthetic)")
-        let numbers = synthetic[said].split(separator: " ").compactMap { Int($0.replacingOccurrences(of: ",", with: "")) }
-        #expect(numbers.count == 3 && numbers[2] == Int((Double(numbers[0]) / 278).rounded(.up)), "\(numbers)")
+        let numbers = synthetic[said].split(separator: " ").compactMap { Int($0.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "(", with: "")) }
+        #expect(numbers.count == 4 && numbers[2] == Int((Double(numbers[0]) / 278).rounded(.up)), "\(numbers)")
+        // AutoAugment: 1 / (1/278 + 0.00068) = 234 images/s per core.
+        #expect(numbers[3] == Int((Double(numbers[0]) / (1 / (1 / 278.0 + 0.68e-3))).rounded(.up)), "\(numbers)")
         #expect(!(try answer("\nsoftware: {profile: torchvision-dataloader}")).contains("already in GPU memory"))
     }
 
