@@ -83,9 +83,15 @@ public struct ModelRanking: Sendable {
                 text += " to train and $\(Plan.money(abs(capex - winnerCapex))) \(capex > winnerCapex ? "more" : "less") up front "
                     + "(capex $\(Plan.money(capex)))"
             }
-            text += runnerUp.efficiency < winner.efficiency - 0.05
-                ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
-                : "."
+            // An input-bound runner-up's GPUs wait for images, not for each other: say so, not "efficient".
+            let inputBound = (runnerUp.inputWaitSeconds ?? 0) >= 0.01 * runnerUp.stepSeconds
+            if inputBound {
+                text += ": \(Plan.limit(of: runnerUp))."
+            } else {
+                text += runnerUp.efficiency < winner.efficiency - 0.05
+                    ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
+                    : "."
+            }
         }
         if winner.capexUSD != nil {
             text += " An owned cluster's cost to train is its TCO per hour of its life times the hours of training, "

@@ -208,7 +208,14 @@ public enum ExplainReport {
                     + (profile.loaderImagesPerSecondPerCore == nil ? ", a DataLoader worker on each" : "")
                     + (coresPerGPU.map { " (the cluster has \($0) per GPU)" } ?? "")
             }
-            if capped { out += ", and more cores would not lift the node's rate" }
+            if capped {
+                let measured = profile.loaderImagesPerSecondPerNode.map { "\(rate($0)) images/s per node" } ?? "node rate"
+                let slowed = profile.loaderAugmentation == .none ? ""
+                    : " (\(rate(ceiling.measuredNodeImagesPerSecond ?? 0)) with \(profile.loaderAugmentation.rawValue))"
+                out += ", and more cores would not lift the node's rate: the profile's \(measured)\(slowed) is one node's measurement "
+                    + "(`scalecast software` gives its source); where your nodes deliver more, state your own measurement as "
+                    + "software.loader_images_per_second_per_node"
+            }
         }
         return out + "\n"
     }

@@ -251,8 +251,8 @@ public enum MarkdownReport {
     /// measured node rate over its worker processes); nil where a loader is modelled.
     static func inputSentence(_ run: RunSpec, best: ConfigurationResult) -> String? {
         guard run.software.loader == .synthetic, run.software.mechanisms.inputBytesPerElement == nil,
-              let perWorker = (try? ProfileCatalog.builtIn())?.profile(named: "torchvision-dataloader")?.loaderImagesPerSecondPerWorker,
-              perWorker > 0 else { return nil }
+              let dataLoader = (try? ProfileCatalog.builtIn())?.profile(named: "torchvision-dataloader"),
+              let perWorker = dataLoader.loaderImagesPerSecondPerWorker, perWorker > 0 else { return nil }
         let perNode = best.metrics.imagesPerSecond / Double(max(1, best.nodes))
         let cores = Int((perNode / perWorker).rounded(.up))
         let autoaugment = LoaderAugmentation.autoaugment
@@ -261,7 +261,23 @@ public enum MarkdownReport {
             + "augmenting \(Format.grouped(Int(perNode.rounded()))) images/s per node on CPUs, as PyTorch's DataLoader does at about "
             + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node "
             + "(\(Format.grouped(withPolicy)) with AutoAugment, \(Format.fixed(autoaugment.extraSecondsPerImage * 1e3, 2)) ms more per image); "
-            + "`software: {profile: torchvision-dataloader}` prices that pipeline, and `loader_augmentation` a policy."
+            + dataLoaderAdvice(run.software, rates: dataLoader) + "."
+    }
+
+    /// How to price a DataLoader on top of what the run models: the built-in
+    /// `pytorch-ddp-dataloader` where the run is `pytorch-ddp` as it stands, else the loader
+    /// fields of `rates` (torchvision-dataloader's) over the run's own profile, so that
+    /// nothing else the profile models changes.
+    static func dataLoaderAdvice(_ profile: ExecutionProfile, rates: ExecutionProfile) -> String {
+        let policy = "`loader_workers_per_gpu` the workers and `loader_augmentation` a policy"
+        if profile.name == ProfileCatalog.defaultProfileName && profile.overridden.isEmpty {
+            return "`software: {profile: pytorch-ddp-dataloader}` prices that pipeline with the same GPU side, \(policy)"
+        }
+        let fields = [("loader_images_per_second_per_node", rates.loaderImagesPerSecondPerNode),
+                      ("loader_images_per_second_per_worker", rates.loaderImagesPerSecondPerWorker)]
+            .compactMap { key, rate in rate.map { ", \(key): \(Format.fixed($0, 0))" } }.joined()
+        return "`software: {profile: \(profile.name), loader: cpu\(fields)}` (\(rates.name)'s rates) prices that pipeline over "
+            + "the run's profile, \(policy)"
     }
 
     /// "Allowing for ..., it is likely (10th to 90th percentile) A-B images/s: C to D, $E to $F."

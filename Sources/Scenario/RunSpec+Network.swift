@@ -29,6 +29,13 @@ extension RunSpec {
                                nodesPerLeaf: try only("nodes_per_leaf", for: ["leaf-spine", "rail-optimized"])?.int(in: Limits.nodesPerLeaf),
                                oversubscription: try only("oversubscription", for: ["leaf-spine", "rail-optimized"])?
                                    .double(in: Limits.oversubscription) ?? 1)
+        // Oversubscription thins the uplinks of leaf switches; a leaf-spine network without
+        // nodes_per_leaf is one non-blocking switch, with no uplink for it to thin. (Rail
+        // switches always have uplinks, for the traffic between rails.)
+        if topology == "leaf-spine", spec.oversubscription != 1, spec.nodesPerLeaf == nil, let value = try net.optional("oversubscription") {
+            throw value.error("oversubscription thins the uplinks from leaf switches to the spine, so it needs nodes_per_leaf "
+                              + "(the nodes under one leaf switch); without it the network is one non-blocking switch")
+        }
         let crossRailNode = try only("cross_rail", for: ["rail-optimized"])
         let dimensionsNode = try only("dimensions", for: ["torus"])
         switch topology {

@@ -306,7 +306,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                 }
                 loaderWorkersPerGPU = workers
             case "loader_augmentation":
-                loaderAugmentation = LoaderAugmentation(rawValue: try value.oneOf(LoaderAugmentation.allCases.map(\.rawValue)))!
+                loaderAugmentation = try LoaderAugmentation(yaml: value)
             case "kernel_library":
                 let name = try value.string()
                 if name == "none" { kernelLibrary = nil } else {

@@ -1,3 +1,5 @@
+import YAMLSupport
+
 /// The augmentation policy a CPU loader applies to each image beyond the pipeline its
 /// rates were measured on (`loader_augmentation:`).
 ///
@@ -37,6 +39,19 @@ public enum LoaderAugmentation: String, CaseIterable, Sendable {
         + "output/20221031-140758_output_classification_all_2e8335206.log; torchvision 0.15.0a0, one thread, stable API, "
         + "400 x 500 PIL images, no decoding): the classification pipeline's median ms per image with the policy less "
         + "without it (1.856 ms); the CPU is not stated"
+
+    /// Reads `loader_augmentation:`: a policy's name in any case, with or without its
+    /// hyphen (`AutoAugment`, `TrivialAugmentWide` and `trivialaugment-wide` are the same).
+    /// - Throws: `ConfigError` at `value` for any other name, listing the policies.
+    public init(yaml value: YAMLValue) throws {
+        func key(_ name: String) -> String { name.lowercased().filter { $0.isLetter || $0.isNumber } }
+        let written = try value.string()
+        guard let policy = Self.allCases.first(where: { key($0.rawValue) == key(written) }) else {
+            throw value.error("'\(written)' is not an augmentation policy ScaleCast has a measured cost for; one of: "
+                              + Self.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self = policy
+    }
 
     /// CPU seconds the policy adds to one image on one core.
     public var extraSecondsPerImage: Double {

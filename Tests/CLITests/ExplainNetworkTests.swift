@@ -34,4 +34,16 @@ import Testing
         #expect(result.stderr.contains(":5: cluster.network.dimensions: a torus has 2 or 3 dimensions, got 1"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
+
+    /// A leaf-spine network without leaves is one non-blocking switch: an oversubscription
+    /// there would change nothing, so it is refused where it is written (1:1 is accepted).
+    @Test func oversubscriptionWithoutLeavesIsRefused() throws {
+        let path = try writeTemporary(Self.scenario(", oversubscription: 4"))
+        let result = CLI.execute(["simulate", path])
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains(":5: cluster.network.oversubscription: oversubscription thins the uplinks from leaf switches "
+                                       + "to the spine, so it needs nodes_per_leaf"), "\(result.stderr)")
+        #expect(CLI.execute(["simulate", try writeTemporary(Self.scenario(", oversubscription: 1"))]).exitCode == 0)
+        #expect(CLI.execute(["simulate", try writeTemporary(Self.scenario(", nodes_per_leaf: 1, oversubscription: 4"))]).exitCode == 0)
+    }
 }

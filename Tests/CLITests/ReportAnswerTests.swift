@@ -56,7 +56,10 @@ import Testing
         #expect(numbers.count == 4 && numbers[2] == Int((Double(numbers[0]) / 278).rounded(.up)), "\(numbers)")
         // AutoAugment: 1 / (1/278 + 0.00068) = 234 images/s per core.
         #expect(numbers[3] == Int((Double(numbers[0]) / (1 / (1 / 278.0 + 0.68e-3))).rounded(.up)), "\(numbers)")
+        // The run is pytorch-ddp (the default): the advice keeps its GPU side.
+        #expect(synthetic.contains("`software: {profile: pytorch-ddp-dataloader}` prices that pipeline with the same GPU side"), "\(synthetic)")
         #expect(!(try answer("\nsoftware: {profile: torchvision-dataloader}")).contains("already in GPU memory"))
+        #expect(!(try answer("\nsoftware: {profile: pytorch-ddp-dataloader}")).contains("already in GPU memory"))
     }
 
     /// The report explains the fastest configuration's "fits": its memory part by part,

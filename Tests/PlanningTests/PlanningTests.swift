@@ -202,6 +202,21 @@ let planScenario = """
         #expect(free.inputWaitSeconds == 0 && !Plan.limit(of: free).contains("input-bound"))
     }
 
+    /// A runner-up whose GPUs wait for the loader is said to be input-bound, not less
+    /// "efficient": its GPUs are not what holds it back.
+    @Test func anInputBoundRunnerUpIsCalledSo() throws {
+        // 20,000 images/s per node: 8 GPUs on one node are input-bound, as are 16 on two.
+        let fed = planScenario.replacingOccurrences(
+            of: "pricing: {mode: cloud}\n", with: "pricing: {mode: cloud}\nsoftware: {profile: ideal, loader: cpu, loader_images_per_second_per_node: 20000}\n")
+        let rows = try Sweep(scenarioPath: try writeScenario(fed), axes: [Sweep.Axis.parse("gpus=1,8,16")]).evaluate()
+        let plan = try Plan(rows: rows, deadlineSeconds: nil)
+        let text = try #require(plan.rankings.first).explanation
+        let runnerUp = try #require(text.range(of: "The next cheapest, "))
+        let said = text[runnerUp.lowerBound...]
+        #expect(said.contains(": it is input-bound: its CPU loaders deliver fewer images than its GPUs can train"), "\(text)")
+        #expect(!said.contains("efficient against"), "\(text)")
+    }
+
     /// Waiting for the slowest worker or for periodic work is no communication; a row
     /// read from a file written before those waits were recorded (nil) counts all of
     /// its idle time as communication, as plan did then.
@@ -362,6 +377,22 @@ let fixtureErrors = MeasuredErrors(
         let eight = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 1, catalog: catalog)
         #expect(eight.imagesPerSecond.upperBound < one.imagesPerSecond.upperBound)
         #expect(eight.imagesPerSecond.lowerBound < one.imagesPerSecond.lowerBound)
+    }
+
+    /// A GPU faster than predicted still waits for its images: under a loader ceiling every
+    /// draw is the lower of the GPUs' drawn rate and the ceiling, so the range never
+    /// passes the rate the loaders deliver, while slower draws keep their spread.
+    @Test func aLoaderCeilingCapsTheDraws() throws {
+        let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
+        let catalog = try Catalog.builtIn()
+        let u = Uncertainty(samples: 2000, errors: fixtureErrors)
+        let free = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, key: 1, catalog: catalog)
+        let capped = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, loaderCeiling: 1100, key: 1, catalog: catalog)
+        #expect(free.imagesPerSecond.upperBound > 1300)
+        #expect(capped.imagesPerSecond.upperBound == 1100)
+        #expect(capped.imagesPerSecond.lowerBound == free.imagesPerSecond.lowerBound)
+        // A ceiling above every draw changes nothing.
+        #expect(try u.ranges(run, gpus: 1, imagesPerSecond: 1000, loaderCeiling: 1e9, key: 1, catalog: catalog) == free)
     }
 
     @Test func scalingErrorsComeFromTheNearestGPUCounts() {

@@ -68,10 +68,25 @@ import Software
         #expect(plain.isInputBound && augmented.isInputBound)
         #expect(abs(plain.imagesPerSecond - 278) < 1e-6)
         #expect(abs(augmented.imagesPerSecond - LoaderAugmentation.augmix.slowed(278)) < 1e-6)
+        // simulate says which rows wait for the loader, and for how much of the step.
+        let bound = CLI.execute(["simulate", try temporaryScenario(scenario(gpus: [1], extra: "software: \(base), loader_augmentation: augmix}"))])
+        let share = Int((augmented.inputWaitSeconds / augmented.stepSeconds * 100).rounded())
+        #expect(bound.stdout.contains("input-bound: 1 GPU wait for the CPU loader \(share)% of the step (counted in idle ms; "
+                                      + "faster GPUs would not help: `explain` names the loader's limit)"), "\(bound.stdout)")
+        let free = CLI.execute(["simulate", try temporaryScenario(scenario(gpus: [1], extra: "software: torchvision-dataloader"))])
+        #expect(free.exitCode == 0 && !free.stdout.contains("input-bound"), "\(free.stdout)")
         let path = try temporaryScenario(scenario(gpus: [1], extra: "software: \(base), loader_augmentation: autoaugment}"))
         let out = CLI.execute(["explain", path])
         #expect(out.exitCode == 0, "\(out.stderr)")
         #expect(out.stdout.contains("(1 per GPU x 234 images/s per worker (autoaugment: +0.68 ms of CPU per image)"), "\(out.stdout)")
+    }
+
+    /// A policy's name is read in any case, with or without its hyphen, as its paper or library writes it.
+    @Test(arguments: [("AutoAugment", LoaderAugmentation.autoaugment), ("RANDAUGMENT", .randaugment),
+                      ("TrivialAugmentWide", .trivialaugmentWide), ("trivial_augment_wide", .trivialaugmentWide), ("AugMix", .augmix)])
+    func aPolicyIsReadAsItIsWritten(written: String, policy: LoaderAugmentation) throws {
+        let path = try temporaryScenario(scenario(gpus: [1], extra: "software: {profile: torchvision-dataloader, loader_augmentation: \(written)}"))
+        #expect(try Scenario.load(path: path).runs[0].software.loaderAugmentation == policy)
     }
 
     @Test func anUnknownPolicyOrOneWithoutACoreRateIsLocated() throws {

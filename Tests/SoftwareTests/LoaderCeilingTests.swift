@@ -142,7 +142,16 @@ import YAMLSupport
         let text = try explain(both)
         #expect(text.contains("which needs more than the node's measured \(String(format: "%.0f", share)) images/s per GPU; reaching that takes "
                               + "\(capped) CPU cores per GPU at 10 images/s per core"), "\(text)")
-        #expect(text.contains("and more cores would not lift the node's rate"))
+        // ... and says whose rate that is and how to state one's own.
+        #expect(text.contains("and more cores would not lift the node's rate: the profile's \(String(format: "%.0f", perGPU)) images/s per node "
+                              + "is one node's measurement (`scalecast software` gives its source); where your nodes deliver more, state your "
+                              + "own measurement as software.loader_images_per_second_per_node"), "\(text)")
+        // An augmentation policy's slowed figure is named beside the measured one.
+        let augmented = try explain("{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU), loader_images_per_second_per_core: 10, "
+                                    + "loader_augmentation: augmix}")
+        let slowedNode = perGPU * LoaderAugmentation.augmix.slowed(10) / 10
+        #expect(augmented.contains("the profile's \(String(format: "%.0f", perGPU)) images/s per node (\(String(format: "%.0f", slowedNode)) with augmix) "
+                                   + "is one node's measurement"), "\(augmented)")
         #expect(try explain(both, json: true).contains("\"loader_cores_per_gpu_needed\" : \(capped)"))
     }
 

@@ -103,6 +103,25 @@ import YAMLSupport
                 && source.contains("not printed in the blog"))
     }
 
+    /// pytorch-ddp-dataloader is pytorch-ddp with torchvision-dataloader's loader, field for field.
+    @Test func theDDPDataLoaderProfileIsDDPWithTheLoader() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        let combined = try #require(catalog.profile(named: "pytorch-ddp-dataloader"))
+        var expected = try #require(catalog.profile(named: "pytorch-ddp"))
+        let loader = try #require(catalog.profile(named: "torchvision-dataloader"))
+        expected.loader = loader.loader
+        expected.loaderImagesPerSecondPerNode = loader.loaderImagesPerSecondPerNode
+        expected.loaderImagesPerSecondPerWorker = loader.loaderImagesPerSecondPerWorker
+        expected.name = combined.name
+        expected.summary = combined.summary
+        expected.sources = combined.sources
+        #expect(combined == expected)
+        // Where the loader keeps up, the step is pytorch-ddp's.
+        let one = try metrics("pytorch-ddp-dataloader", gpus: 1)
+        let ddp = try metrics("pytorch-ddp", gpus: 1)
+        #expect(!one.isInputBound && one == ddp)
+    }
+
     @Test func explainNamesTheWorkersWhenTheyBind() throws {
         let one = try metrics("ideal", gpus: 1)
         let path = try temporaryScenario(scenario(gpus: [1, 8], extra: "software: {profile: torchvision-dataloader, "
