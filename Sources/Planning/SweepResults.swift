@@ -172,8 +172,7 @@ extension Sweep {
             let memory = try p.run.memoryFootprint(for: setup)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             let speedup = m.imagesPerSecond / single.imagesPerSecond
-            let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecondWithoutLoaderWait,
-                                                 loaderCeiling: p.run.loaderCeiling(gpus: p.gpus)?.imagesPerSecond, key: pointKey[n],
+            let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, key: pointKey[n],
                                                  catalog: catalog)
             return SweepRow(
                 point: p.index, run: p.runLabel, vary: VariedValues(keys: varyKeys, values: varyOrder.map { p.values[$0] }),

@@ -49,7 +49,8 @@ public struct TrainingEstimate: Sendable, Equatable {
                 basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: offer.perGPUHour, seen: offer.seen,
                                    source: offer.source.catalogCitation,
                                    details: "$\(Format2.money(offer.perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
-                                    + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)")
+                                    + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)"
+                                    + smallInstanceCaveat(offer, run: run, gpus: gpus))
             } else {
                 throw pricing.missing("no cloud price for the \(gpu.name) is known", stateAs: "cloud_per_gpu_hour")
             }
@@ -64,6 +65,20 @@ public struct TrainingEstimate: Sendable, Equatable {
                                     + "\(OwnedCost.number(bill.lifetimeYears))-year life: " + bill.details)
             return TrainingEstimate(seconds: seconds, dollars: bill.perHourUSD * hours, dollarsPerHour: bill.perHourUSD, basis: basis, owned: bill)
         }
+    }
+}
+
+extension TrainingEstimate {
+    /// Where the cheapest offer's instance holds fewer GPUs than a node of the run, a
+    /// caveat for the price basis: the run's nodes (and the network between them) are
+    /// priced as so many small instances, which no provider promises to rent as one
+    /// cluster at that price; empty otherwise.
+    static func smallInstanceCaveat(_ offer: CloudPrice, run: RunSpec, gpus: Int) -> String {
+        let node = min(gpus, run.cluster.gpusPerNode)
+        guard offer.gpusPerInstance < node else { return "" }
+        return "; its instance holds \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), fewer than a node of this run "
+            + "(\(node)): the nodes and the network between them are priced as that many instances, which a provider may rent "
+            + "for more per GPU-hour (state pricing.cloud_per_gpu_hour from a quote for the whole cluster)"
     }
 }
 

@@ -55,22 +55,18 @@ public struct Uncertainty: Sendable, Equatable {
     /// The ranges of `run` on `gpus` GPUs, predicted at `imagesPerSecond`, drawn
     /// from a generator keyed by `key` (a point's identity, so that a shard draws
     /// what the whole sweep draws).
-    /// - Parameters:
-    ///   - imagesPerSecond: the GPUs' rate, before any wait for the CPU loader
-    ///     (`StepMetrics.imagesPerSecondWithoutLoaderWait`).
-    ///   - loaderCeiling: the images/s the run's CPU loaders deliver (`LoaderCeiling`),
-    ///     or nil where no loader is modelled: each draw is the lower of the GPUs' drawn
-    ///     rate and this, as the prediction itself is (a GPU faster than predicted still
-    ///     waits for its images).
+    ///
+    /// A prediction the CPU loader bounds is drawn like any other: the corpus's errors are
+    /// those of whole predictions, loader-bound ones among them (a loader's modelled rate
+    /// is as uncertain as a GPU's), so a range may pass the loader's modelled ceiling.
     /// - Throws: what `TrainingEstimate.estimate` throws for a price it cannot find.
-    public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, loaderCeiling: Double? = nil, key: UInt64,
-                       catalog: Catalog) throws -> Ranges {
+    public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, key: UInt64, catalog: Catalog) throws -> Ranges {
         let factors = Factors(errors, gpus: gpus)
         var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = [], capex: [Double] = []
         for sample in 0..<max(1, samples) {
             var rng = generator(sample: sample, key: key)
             let (c, s) = factors.draw(&rng)
-            let rate = min(imagesPerSecond * c * s, loaderCeiling ?? .infinity)
+            let rate = imagesPerSecond * c * s
             rates.append(rate)
             if let estimate = try TrainingEstimate.estimate(Self.withDrawnPrice(run, rng.unit(), catalog: catalog), gpus: gpus,
                                                             imagesPerSecond: rate, catalog: catalog) {

@@ -120,15 +120,37 @@ public enum MarkdownReport {
 
     /// Where in `results` each model's fastest configuration is, the models in the order
     /// the results first name them: the most images per second among the model's
-    /// configurations that fit in memory (among all of them when none fits).
+    /// configurations that fit in memory (among all of them when none fits); of equally
+    /// fast ones, the one with the fewest GPUs, then the first listed.
     public static func bestIndices(of results: [ConfigurationResult]) -> [Int] {
         var models: [String] = []
         for r in results where !models.contains(r.model) { models.append(r.model) }
         return models.compactMap { model in
             let own = results.indices.filter { results[$0].model == model }
             let fitting = own.filter { results[$0].fitsInMemory }
-            return (fitting.isEmpty ? own : fitting).max { results[$0].metrics.imagesPerSecond < results[$1].metrics.imagesPerSecond }
+            return (fitting.isEmpty ? own : fitting).max { a, b in
+                let (x, y) = (results[a], results[b])
+                if x.metrics.imagesPerSecond != y.metrics.imagesPerSecond { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
+                if x.gpus != y.gpus { return x.gpus > y.gpus }
+                return a > b
+            }
         }
+    }
+
+    /// The configurations of the best's model that fit and train exactly as fast as
+    /// it (a CPU loader that binds gives many the same rate), as a sentence; nil when none does.
+    static func tieSentence(_ results: [ConfigurationResult], best: ConfigurationResult) -> String? {
+        let ties = results.filter {
+            $0.model == best.model && $0.fitsInMemory && $0.label != best.label
+                && abs($0.metrics.imagesPerSecond / best.metrics.imagesPerSecond - 1) < 1e-9
+        }
+        guard !ties.isEmpty else { return nil }
+        let named = ties.prefix(3).map { "**\($0.label)**" }.joined(separator: ", ") + (ties.count > 3 ? " and \(ties.count - 3) more" : "")
+        let why = best.metrics.isInputBound
+            ? "the CPU loaders set the pace, so neither the GPUs nor the network decide between them; `plan` ranks them by cost"
+            : "their steps take as long; `plan` ranks them by cost"
+        return "\(ties.count == 1 ? "One other configuration trains" : "\(ties.count) other configurations train") exactly as fast "
+            + "(\(named)): \(why)."
     }
 
     public static func render(_ input: Input) -> String {
@@ -169,8 +191,13 @@ public enum MarkdownReport {
         } else {
             out += "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
         }
+        if let ties = tieSentence(input.results, best: b) { out += ties + " " }
         if let range = input.range {
             out += rangeSentence(range, training: input.training != nil) + " "
+            // The corpus's errors are whole predictions', loader-bound ones among them.
+            if b.metrics.isInputBound {
+                out += "The range may pass the loader's rate: that rate is modelled too, and the corpus's errors include it. "
+            }
         }
         if let caution = input.evidence?.caution {
             out += "**Caution:** " + caution + " (Published evidence, below). "

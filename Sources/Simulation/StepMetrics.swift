@@ -33,10 +33,6 @@ public struct StepMetrics: Sendable, Equatable {
     /// Whether the loader, not the GPUs, set the step time.
     public var isInputBound: Bool { inputWaitSeconds > 0 }
 
-    /// The images/s the step would give if the loader kept up: the global batch over the
-    /// step less its wait for input (`imagesPerSecond` where the loader keeps up).
-    public var imagesPerSecondWithoutLoaderWait: Double { Double(globalBatch) / (stepSeconds - inputWaitSeconds) }
-
     /// The step as loaders delivering `imagesPerSecond` for the whole run feed it: a
     /// prefetching loader runs alongside the GPUs, so the step takes the longer of
     /// the simulated step and the time the loaders need for the global batch

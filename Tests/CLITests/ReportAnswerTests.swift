@@ -29,6 +29,32 @@ import Testing
         #expect(answer.contains(" and costs $"))
     }
 
+    /// Where the loader sets the pace, configurations on different GPUs train exactly as
+    /// fast: the answer names the ties and why, and the best is the first of them.
+    @Test func tiesUnderTheLoaderAreNamed() throws {
+        let scenario = try writeTemporary("""
+            name: ties
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch}
+            software: {profile: pytorch-ddp-dataloader, loader_images_per_second_per_node: 5000}
+            gpus: [8]
+            runs:
+              - {label: H100}
+              - {label: H200, cluster: {gpu: H200-SXM, gpus_per_node: 8, fabric: nvswitch}}
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", scenario, "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        #expect(answer.contains("The fastest configuration simulated is **H100 · 8 GPUs, data (nccl-auto, 25 MB buckets)**: **5000 images/s**"),
+                "\(answer)")
+        #expect(answer.contains("One other configuration trains exactly as fast (**H200 · 8 GPUs, data (nccl-auto, 25 MB buckets)**): "
+                                + "the CPU loaders set the pace, so neither the GPUs nor the network decide between them"), "\(answer)")
+        #expect(answer.contains("The range may pass the loader's rate: that rate is modelled too, and the corpus's errors include it."))
+    }
+
     /// Where the profile feeds images already in GPU memory, the answer says what decoding
     /// them on CPUs would take per node (at a DataLoader worker's measured rate, 278
     /// images/s per core); where a loader is modelled, it says nothing of the kind.

@@ -291,6 +291,27 @@ let planScenario = """
         #expect(abs(try #require(try TrainingEstimate.estimate(stated, gpus: 8, imagesPerSecond: 1000, catalog: catalog)).dollars - 20 * hours) < 1e-9)
     }
 
+    /// An offer of one GPU per instance prices a run of 8-GPU nodes as so many
+    /// instances: the price basis says so, and how to state a quote for the cluster.
+    @Test func aSmallInstancePricingWholeNodesIsCaveated() throws {
+        let text = planScenario.replacingOccurrences(of: "gpu: A100-SXM4-40GB, gpus_per_node: 8, fabric: nvswitch", with: "gpu: L40S, gpus_per_node: 8, fabric: pcie-tree")
+        let scenario = try Scenario.load(path: try writeScenario(text))
+        let (spec, catalog) = (scenario.runs[0], scenario.catalog)
+        let offer = try #require(catalog.cheapestCloudPrice(for: spec.cluster.gpu))
+        #expect(offer.gpusPerInstance == 1)
+        let eight = try #require(try TrainingEstimate.estimate(spec, gpus: 8, imagesPerSecond: 1000, catalog: catalog))
+        #expect(eight.basis.details.contains("; its instance holds 1 GPU, fewer than a node of this run (8): the nodes and the network "
+                                             + "between them are priced as that many instances"), "\(eight.basis.details)")
+        #expect(eight.basis.details.hasSuffix("(state pricing.cloud_per_gpu_hour from a quote for the whole cluster)"))
+        // One GPU needs no more than the instance holds.
+        let one = try #require(try TrainingEstimate.estimate(spec, gpus: 1, imagesPerSecond: 1000, catalog: catalog))
+        #expect(!one.basis.details.contains("fewer than a node"))
+        // An 8-GPU instance for 8-GPU nodes (the A100's p4d) needs no caveat either.
+        let (a100, a100Catalog) = try run("pricing: {mode: cloud}")
+        #expect(!(try #require(try TrainingEstimate.estimate(a100, gpus: 16, imagesPerSecond: 1000, catalog: a100Catalog))).basis.details
+            .contains("fewer than a node"))
+    }
+
     /// Owned: the purchase (GPUs, the catalog's server, the stated all-in network
     /// links) spread over the life, plus GPU and host power.
     @Test func ownedCostSpreadsThePurchaseAndAddsPower() throws {
@@ -377,22 +398,6 @@ let fixtureErrors = MeasuredErrors(
         let eight = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 1, catalog: catalog)
         #expect(eight.imagesPerSecond.upperBound < one.imagesPerSecond.upperBound)
         #expect(eight.imagesPerSecond.lowerBound < one.imagesPerSecond.lowerBound)
-    }
-
-    /// A GPU faster than predicted still waits for its images: under a loader ceiling every
-    /// draw is the lower of the GPUs' drawn rate and the ceiling, so the range never
-    /// passes the rate the loaders deliver, while slower draws keep their spread.
-    @Test func aLoaderCeilingCapsTheDraws() throws {
-        let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
-        let catalog = try Catalog.builtIn()
-        let u = Uncertainty(samples: 2000, errors: fixtureErrors)
-        let free = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, key: 1, catalog: catalog)
-        let capped = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, loaderCeiling: 1100, key: 1, catalog: catalog)
-        #expect(free.imagesPerSecond.upperBound > 1300)
-        #expect(capped.imagesPerSecond.upperBound == 1100)
-        #expect(capped.imagesPerSecond.lowerBound == free.imagesPerSecond.lowerBound)
-        // A ceiling above every draw changes nothing.
-        #expect(try u.ranges(run, gpus: 1, imagesPerSecond: 1000, loaderCeiling: 1e9, key: 1, catalog: catalog) == free)
     }
 
     @Test func scalingErrorsComeFromTheNearestGPUCounts() {
