@@ -224,7 +224,12 @@ extension RunSpec {
                     throw fileNode.error("model file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
                                                                                        : "cannot read it"))
                 }
-                return try Network(yaml: YAMLValue.load(path: path))
+                do {
+                    return try Network(yaml: YAMLValue.load(path: path))
+                } catch let error as ConfigError where error.file == path && error.line == nil && error.keyPath.isEmpty {
+                    // The whole file is the problem (not UTF-8 text, a device, empty): the scenario's key names it.
+                    throw fileNode.error("model file \(path.singleLine): \(error.message)")
+                }
             }
             // A built-in model on another input: {name: resnet50, input: [3, 160, 160]}.
             if try node.optional("layers") == nil, let nameNode = try node.optional("name"),

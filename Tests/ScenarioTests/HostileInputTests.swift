@@ -48,6 +48,22 @@ import YAMLSupport
         #expect(e.message.contains("not-there.yaml: no such file"))
     }
 
+    /// A model file that is there but is no text (a device, binary data) is the scenario's
+    /// error too, at its key (the fuzzer found /dev/zero named only by itself).
+    @Test(arguments: ["/dev/zero", "/dev/null"])
+    func aModelFileThatIsNoTextIsRefusedAtItsKey(path: String) throws {
+        let e = try error(for: """
+            batch_per_gpu: 32
+            cluster: {gpu: H200, gpus_per_node: 8}
+            gpus: [1]
+            runs:
+              - {label: exported, model: {file: \(path)}}
+            """)
+        #expect(e.keyPath == "runs[0].model.file", "\(e)")
+        #expect(e.line == 5)
+        #expect(e.message.hasPrefix("model file \(path): "), "\(e)")
+    }
+
     @Test func anInputOfMoreElementsThanAnyGPUHoldsIsRefusedAtTheInput() throws {
         let e = try error(for: custom(input: "[10000000, 100000, 100000]", layers: "    - {type: batchnorm}"))
         #expect(e.keyPath == "model.input")
