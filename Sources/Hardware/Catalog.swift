@@ -64,6 +64,10 @@ public struct Catalog: Sendable {
         for file in [links, gpus, prices] {
             guard let table = try file.optional("sources") else { continue }
             for (tag, text) in try table.entries() where !catalog.sources.contains(where: { $0.tag == tag }) {
+                // An entry cites a source as [tag]: lowercase letters, digits and hyphens (String.citedCatalogTags).
+                guard !tag.isEmpty, tag.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+                    throw try table.required(tag).error("a source's tag is cited as [\(tag)], so it must be lowercase letters, digits and hyphens")
+                }
                 catalog.sources.append((tag, try text.string()))
             }
         }

@@ -17,6 +17,13 @@ enum GPUName {
 
     /// Every name a catalog entry answers to: its name and its aliases.
     static func names(of gpu: GPUSpec) -> [String] { [gpu.name] + gpu.aliases }
+
+    /// Whether a word is a memory size (`80gb`, `16g`): it tells boards of one model apart,
+    /// not models or form factors.
+    static func isMemorySize(_ word: String) -> Bool {
+        let digits = word.prefix { $0.isNumber }
+        return !digits.isEmpty && ["gb", "g"].contains(String(word.dropFirst(digits.count)))
+    }
 }
 
 extension Catalog {
@@ -33,10 +40,13 @@ extension Catalog {
     /// The catalog name a GPU name that matches none most likely means, or nil: never a
     /// guess between equals, never another model number.
     /// 1. The entry sharing the most words with the name, then the largest share of its own
-    ///    words, counting only entries that share a word with a digit in it (a model number
-    ///    such as `h100` or `sxm5`, not `pcie` or `rtx`), where one entry leads:
-    ///    `h100-sxm5-80gb` is H100-SXM5 (all of its words, where `h100-pcie-80gb` shares two
-    ///    of three), `V100 SXM3` the V100 SXM3 board, `RTX 4090` nothing.
+    ///    words, then the most memory sizes (`80gb`: they tell boards of one model apart, so
+    ///    they only break a tie), counting only entries that share a word with a digit in it
+    ///    other than a memory size (a model number such as `h100` or `sxm5`, not `pcie`,
+    ///    `rtx` or `80gb`), where one entry leads: `h100-sxm5-80gb` is H100-SXM5 (all of its
+    ///    words, where `h100-pcie-80gb` shares one of two), `H100-80GB` the H100-SXM5 (the
+    ///    `h100` itself, not the PCIe board whose alias spells 80gb), `V100 SXM3` the V100 SXM3
+    ///    board, `RTX 4090` nothing.
     /// 2. Else the entry nearest in spelling with the same digits in the same order (a typo in
     ///    the letters: `H100-SMX5`), within an edit distance of a quarter of the name's
     ///    letters (so none under four letters), where one entry is nearest (`B100` is as near A100 as H100:
@@ -44,17 +54,22 @@ extension Catalog {
     public func gpuSuggestion(for name: String) -> String? {
         let given = Set(GPUName.words(name))
         func hasDigit(_ word: String) -> Bool { word.contains(where: \.isNumber) }
-        // Each entry's best name: the most words shared, then the largest share of its own words.
-        let shared = gpus.compactMap { gpu -> (name: String, count: Int, share: Double)? in
-            let scores = GPUName.names(of: gpu).map { name -> (count: Int, share: Double) in
-                let words = Set(GPUName.words(name)), common = words.intersection(given)
-                return common.contains(where: hasDigit) ? (common.count, Double(common.count) / Double(words.count)) : (0, 0)
+        typealias Score = (count: Int, share: Double, memory: Int)
+        func less(_ a: Score, _ b: Score) -> Bool { (a.count, a.share, a.memory) < (b.count, b.share, b.memory) }
+        // Each entry's best name: the most model words shared, then the largest share of its
+        // own model words, then the most memory sizes shared.
+        let shared = gpus.compactMap { gpu -> (name: String, score: Score)? in
+            let scores = GPUName.names(of: gpu).map { name -> Score in
+                let words = Set(GPUName.words(name))
+                let model = words.filter { !GPUName.isMemorySize($0) }, common = model.intersection(given)
+                guard common.contains(where: hasDigit) else { return (0, 0, 0) }
+                return (common.count, Double(common.count) / Double(model.count), words.subtracting(model).intersection(given).count)
             }
-            guard let best = scores.max(by: { ($0.count, $0.share) < ($1.count, $1.share) }), best.count > 0 else { return nil }
-            return (gpu.name, best.count, best.share)
+            guard let best = scores.max(by: less), best.count > 0 else { return nil }
+            return (gpu.name, best)
         }
-        if let top = shared.max(by: { ($0.count, $0.share) < ($1.count, $1.share) }) {
-            let leaders = shared.filter { $0.count == top.count && $0.share == top.share }
+        if let top = shared.max(by: { less($0.score, $1.score) }) {
+            let leaders = shared.filter { !less($0.score, top.score) && !less(top.score, $0.score) }
             if leaders.count == 1 { return leaders[0].name }
         }
         let joined = GPUName.words(name).joined()

@@ -193,7 +193,7 @@ extension String {
     /// The catalog tags a source cites (`xither` for `[xither]`), in order, once each.
     public var citedCatalogTags: [String] {
         var tags: [String] = []
-        for match in matches(of: /\[([a-z]+)\]/) where !tags.contains(String(match.output.1)) { tags.append(String(match.output.1)) }
+        for match in matches(of: /\[([a-z0-9-]+)\]/) where !tags.contains(String(match.output.1)) { tags.append(String(match.output.1)) }
         return tags
     }
 

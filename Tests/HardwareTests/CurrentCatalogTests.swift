@@ -160,7 +160,7 @@ import YAMLSupport
         #expect(entries.count > 40)
         for (name, source) in entries {
             #expect(!source.trimmingCharacters(in: .whitespaces).isEmpty, "\(name) has no source")
-            let cited = source.matches(of: /\[([a-z]+)\]/).map { String($0.output.1) }
+            let cited = source.matches(of: /\[([a-z0-9-]+)\]/).map { String($0.output.1) }
             for tag in cited { #expect(tags.contains(tag), "\(name) cites [\(tag)], which no sources: table defines") }
             #expect(!cited.isEmpty || source.count >= 20, "\(name)'s source neither cites a tag nor names a document")
         }

@@ -184,7 +184,7 @@ let validScenario = """
     }
 
     @Test(arguments: [("h100-sxm5-80gb", "H100-SXM5"), ("H100-SMX5", "H100-SXM5"), ("V100-SXM2-16GB-PCIe", "V100-SXM2-16GB"),
-                      ("V100 SXM3", "V100-SXM3-32GB-H")])
+                      ("V100 SXM3", "V100-SXM3-32GB-H"), ("H100-80GB", "H100-SXM5"), ("A100 40G", "A100-SXM4-40GB")])
     func aNearGPUNameIsSuggested(written: String, meant: String) throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
         #expect(e.keyPath == "cluster.gpu" && e.line == 5)
