@@ -72,14 +72,14 @@ import Workload
     @Test func onlyEagerPyTorchProfilesRunThem() throws {
         let eager = AutogradPasses(clonesInPlaceActivationInput: true, reducesBroadcastGradient: true,
                                    clonesInPlaceReLU6Input: true, keepsMaxPoolIndices: true)
-        for name in ["pytorch-ddp", "torchvision-dataloader"] {
+        for name in ["pytorch-ddp", "pytorch-ddp-dataloader", "torchvision-dataloader"] {
             #expect(try run(name).setup(gpus: 1).autograd == eager, "\(name)")
         }
         var older = eager
         older.clonesInPlaceReLU6Input = false
         #expect(try run("dle-pytorch-21.03").setup(gpus: 1).autograd == older)
         let catalog = try ProfileCatalog.builtIn()
-        for profile in catalog.profiles where !["pytorch-ddp", "torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
+        for profile in catalog.profiles where !["pytorch-ddp", "pytorch-ddp-dataloader", "torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
             #expect(profile.autograd == .none, "\(profile.name)")
         }
         for name in ["ideal", "pytorch-compiled", "tensorflow-1", "mxnet-horovod", "caffe-p2psync", "cuda-convnet2"] {

@@ -13,7 +13,7 @@ import Testing
         let catalog = try ProfileCatalog.builtIn()
         for name in catalog.names {
             let profile = try #require(catalog.profile(named: name))
-            let nccl = ["pytorch-ddp", "pytorch-compiled", "mxnet-horovod", "mxnet-horovod-graphs"].contains(name)
+            let nccl = ["pytorch-ddp", "pytorch-ddp-dataloader", "pytorch-compiled", "mxnet-horovod", "mxnet-horovod-graphs"].contains(name)
             #expect(profile.collectiveSMShare == (nccl ? 1 : 0), "\(name)")
             if nccl { #expect(profile.sources["collective_sm_share"]?.contains("src/enqueue.cc") == true) }
         }

@@ -78,7 +78,7 @@ import YAMLSupport
 
     @Test func idealAndASyntheticLoaderAreUnchanged() throws {
         let catalog = try ProfileCatalog.builtIn()
-        for profile in catalog.profiles where !["torchvision-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
+        for profile in catalog.profiles where !["torchvision-dataloader", "pytorch-ddp-dataloader", "dle-pytorch-21.03"].contains(profile.name) {
             #expect(profile.loader == .synthetic && profile.loaderCeiling(cpuCoresPerNode: 128, gpus: 8, gpusPerNode: 8) == nil)
         }
         #expect(ExecutionProfile.ideal.isIdeal && ExecutionProfile.ideal.loaderCeiling(cpuCoresPerNode: 1, gpus: 1, gpusPerNode: 1) == nil)
