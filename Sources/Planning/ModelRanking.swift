@@ -84,7 +84,7 @@ public struct ModelRanking: Sendable {
                     + "(capex $\(Plan.money(capex)))"
             }
             // An input-bound runner-up's GPUs wait for images, not for each other: say so, not "efficient".
-            let inputBound = (runnerUp.inputWaitSeconds ?? 0) >= 0.01 * runnerUp.stepSeconds
+            let inputBound = Plan.isInputBound(runnerUp)
             if inputBound {
                 text += ": \(Plan.limit(of: runnerUp))."
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import Simulation
 
 /// The search behind `scalecast plan`: over evaluated sweep rows, per model, the
 /// cheapest configurations that meet a deadline, the fastest within the budgets, and
@@ -72,7 +73,7 @@ public struct Plan: Sendable {
     static func limit(of row: SweepRow) -> String {
         func percent(_ seconds: Double) -> Int { Int((seconds / row.stepSeconds * 100).rounded()) }
         let input = row.inputWaitSeconds ?? 0
-        if percent(input) >= 1 {
+        if isInputBound(row) {
             return "it is input-bound: its CPU loaders deliver fewer images than its GPUs can train, so the GPUs wait for them "
                 + "\(percent(input))% of each step; it needs more CPU cores per GPU or a faster loader, not faster GPUs"
         }
@@ -91,6 +92,13 @@ public struct Plan: Sendable {
         }
         if row.efficiency < 0.6 { return "it scales poorly: \(Int((row.efficiency * 100).rounded()))% efficiency" }
         return "its \(row.gpus) GPUs compute \(percent(row.computeSeconds))% of each step: it needs more or faster GPUs"
+    }
+
+    /// Whether a row's GPUs wait for the CPU loader at least `StepMetrics.inputBoundShare`
+    /// of the step, as a simulated step's `isInputBound` says.
+    static func isInputBound(_ row: SweepRow) -> Bool {
+        let wait = row.inputWaitSeconds ?? 0
+        return wait > 0 && wait >= StepMetrics.inputBoundShare * row.stepSeconds
     }
 
     static func describe(_ row: SweepRow) -> String {

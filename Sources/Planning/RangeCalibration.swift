@@ -52,6 +52,10 @@ public struct RangeCalibration: Sendable, Equatable {
     /// Coverage of each case's points at levels chosen without the case.
     public var singleGPU: Coverage
     public var multiGPU: Coverage
+    /// Coverage of the 1-GPU points with every point of their GPU's architecture held out,
+    /// at the 1-GPU level the ranges use: how the ranges fare on a GPU whose architecture
+    /// the corpus has no point on (`heldOut`'s `architectureOf`); nil without it.
+    public var newArchitecture: Coverage? = nil
 
     /// `errors` with `rangeTails` chosen by `tails`: what `make validation-errors` writes.
     public static func calibrated(_ errors: MeasuredErrors, samples: Int = samples, seed: UInt64 = 1) -> MeasuredErrors {
@@ -81,7 +85,10 @@ public struct RangeCalibration: Sendable, Equatable {
 
     /// The tails `errors` choose, and the coverage of each case's points by ranges drawn
     /// from the other cases' errors at the levels the other cases alone choose.
-    public static func heldOut(_ errors: MeasuredErrors, samples: Int = samples, seed: UInt64 = 1) -> RangeCalibration {
+    /// - Parameter architectureOf: a corpus GPU's architecture, by catalog name (nil:
+    ///   unknown); given, `newArchitecture` is measured too.
+    public static func heldOut(_ errors: MeasuredErrors, architectureOf: ((String) -> String?)? = nil, samples: Int = samples,
+                               seed: UInt64 = 1) -> RangeCalibration {
         let draws = heldOutDraws(errors, samples: samples, seed: seed)
         var single: [(covered: Bool, width: Double)] = [], multi: [(covered: Bool, width: Double)] = []
         var levels: [String: MeasuredErrors.RangeTails] = [:]
@@ -93,7 +100,33 @@ public struct RangeCalibration: Sendable, Equatable {
         }
         for point in draws.single { single.append(point.check(at: tailsWithout(point.caseName).singleGPU)) }
         for point in draws.multi { multi.append(point.check(at: tailsWithout(point.caseName).multiGPU)) }
-        return RangeCalibration(tails: tails(draws), singleGPU: coverage(single), multiGPU: coverage(multi))
+        let chosen = tails(draws)
+        var calibration = RangeCalibration(tails: chosen, singleGPU: coverage(single), multiGPU: coverage(multi))
+        if let architectureOf {
+            calibration.newArchitecture = newArchitectureCoverage(errors, architectureOf: architectureOf, level: chosen.singleGPU,
+                                                                  samples: samples, seed: seed)
+        }
+        return calibration
+    }
+
+    /// Each 1-GPU point of a known architecture against a range drawn from the errors on
+    /// the other architectures' GPUs (every case's points on its architecture held out,
+    /// 1-GPU and speedups alike), at `level`.
+    static func newArchitectureCoverage(_ errors: MeasuredErrors, architectureOf: (String) -> String?, level: Double,
+                                        samples: Int, seed: UInt64) -> Coverage {
+        var others: [String: Uncertainty] = [:]
+        var checks: [(covered: Bool, width: Double)] = []
+        for point in errors.compute {
+            guard let architecture = architectureOf(point.gpu) else { continue }
+            let uncertainty = others[architecture] ?? Uncertainty(samples: samples, seed: seed, errors: MeasuredErrors(
+                corpus: errors.corpus, compute: errors.compute.filter { architectureOf($0.gpu) != architecture },
+                scaling: errors.scaling.filter { architectureOf($0.gpu) != architecture }, rangeTails: errors.rangeTails))
+            others[architecture] = uncertainty
+            let key = Uncertainty.stableHash("\(point.caseName)/\(point.run ?? "")/1")
+            let draws = HeldOutDraws(caseName: point.caseName, factor: point.factor, sorted: uncertainty.factorDraws(gpus: 1, key: key))
+            checks.append(draws.check(at: level))
+        }
+        return coverage(checks)
     }
 
     /// A point's own factor beside the factors the other cases' errors draw for it, sorted.

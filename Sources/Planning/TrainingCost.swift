@@ -76,8 +76,9 @@ extension TrainingEstimate {
     static func smallInstanceCaveat(_ offer: CloudPrice, run: RunSpec, gpus: Int) -> String {
         let node = min(gpus, run.cluster.gpusPerNode)
         guard offer.gpusPerInstance < node else { return "" }
+        let instances = (gpus + offer.gpusPerInstance - 1) / offer.gpusPerInstance
         return "; its instance holds \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), fewer than a node of this run "
-            + "(\(node)): the nodes and the network between them are priced as that many instances, which a provider may rent "
+            + "(\(node)): the run's nodes and the network between them are priced as \(instances) such instances, which a provider may rent "
             + "for more per GPU-hour (state pricing.cloud_per_gpu_hour from a quote for the whole cluster)"
     }
 }

@@ -198,7 +198,10 @@ public enum ExplainReport {
             out += ". The GPUs \(m.isInputBound ? "could train" : "train") \(rate(need.imagesPerSecondPerGPU)) images/s each, which needs "
             // Where the node's measured rate falls short, the count reaches that rate and no more.
             let capped = ceiling.nodeShareCaps(need.imagesPerSecondPerGPU)
-            if capped, let share = ceiling.nodeShare { out += "more than the node's measured \(rate(share)) images/s per GPU; reaching that takes " }
+            if capped, let share = ceiling.nodeShare {
+                let measured = profile.loaderAugmentation == .none ? "measured" : "measured rate, slowed by the augmentation, of"
+                out += "more than the node's \(measured) \(rate(share)) images/s per GPU; reaching that takes "
+            }
             if let workers = ceiling.workersPerGPU, profile.loaderImagesPerSecondPerCore == nil {
                 // The rate is a DataLoader worker's: the lever is the workers, each on a core of its own.
                 out += "\(count(need.cores, "DataLoader worker")) per GPU, each on its own core, at \(rate(perCore)) images/s per worker "
@@ -212,20 +215,29 @@ public enum ExplainReport {
                 let measured = profile.loaderImagesPerSecondPerNode.map { "\(rate($0)) images/s per node" } ?? "node rate"
                 let slowed = profile.loaderAugmentation == .none ? ""
                     : " (\(rate(ceiling.measuredNodeImagesPerSecond ?? 0)) with \(profile.loaderAugmentation.rawValue))"
-                out += ", and more cores would not lift the node's rate: the profile's \(measured)\(slowed) is one node's measurement "
-                    + "(`scalecast software` gives its source); where your nodes deliver more, state your own measurement as "
-                    + "software.loader_images_per_second_per_node"
+                out += ", and more cores would not lift the node's rate: "
+                if profile.overridden.contains("loader_images_per_second_per_node") {
+                    out += "the \(measured) the scenario states\(slowed)"
+                        + (profile.loaderAugmentation == .none ? ""
+                            : "; a rate measured with the policy already in it counts the policy twice: state it without, or set "
+                              + "loader_augmentation: none")
+                } else {
+                    out += "the profile's \(measured)\(slowed) is one node's measurement (`scalecast software` gives its source); "
+                        + "where your nodes deliver more, state your own measurement"
+                        + (profile.loaderAugmentation == .none ? "" : ", taken without the augmentation policy,")
+                        + " as software.loader_images_per_second_per_node"
+                }
             }
         }
         return out + "\n"
     }
 
-    /// The loader's augmentation policy and what it costs each image, e.g. ` (autoaugment:
-    /// +0.68 ms of CPU per image)`; empty without one.
+    /// The loader's augmentation policy and what it costs each image, e.g. `, with
+    /// autoaugment's +0.68 ms of CPU per image`; empty without one.
     static func augmentation(_ profile: ExecutionProfile) -> String {
         let policy = profile.loaderAugmentation
         guard policy != .none else { return "" }
-        return " (\(policy.rawValue): +\(Format.fixed(policy.extraSecondsPerImage * 1e3, 2)) ms of CPU per image)"
+        return ", with \(policy.rawValue)'s +\(Format.fixed(policy.extraSecondsPerImage * 1e3, 2)) ms of CPU per image"
     }
 
     /// The rate the GPUs train at when the loader keeps up (images/s per GPU: the global

@@ -130,20 +130,23 @@ public enum MarkdownReport {
             let fitting = own.filter { results[$0].fitsInMemory }
             return (fitting.isEmpty ? own : fitting).max { a, b in
                 let (x, y) = (results[a], results[b])
-                if x.metrics.imagesPerSecond != y.metrics.imagesPerSecond { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
+                if !equallyFast(x, y) { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
                 if x.gpus != y.gpus { return x.gpus > y.gpus }
                 return a > b
             }
         }
     }
 
-    /// The configurations of the best's model that fit and train exactly as fast as
-    /// it (a CPU loader that binds gives many the same rate), as a sentence; nil when none does.
+    /// Whether two configurations train at the same images/s, within rounding (1e-9 of it):
+    /// a CPU loader that binds gives many the same rate, computed along different paths.
+    static func equallyFast(_ x: ConfigurationResult, _ y: ConfigurationResult) -> Bool {
+        abs(x.metrics.imagesPerSecond / y.metrics.imagesPerSecond - 1) < 1e-9
+    }
+
+    /// The configurations of the best's model that fit and train as fast as it
+    /// (`equallyFast`), as a sentence; nil when none does.
     static func tieSentence(_ results: [ConfigurationResult], best: ConfigurationResult) -> String? {
-        let ties = results.filter {
-            $0.model == best.model && $0.fitsInMemory && $0.label != best.label
-                && abs($0.metrics.imagesPerSecond / best.metrics.imagesPerSecond - 1) < 1e-9
-        }
+        let ties = results.filter { $0.model == best.model && $0.fitsInMemory && $0.label != best.label && equallyFast($0, best) }
         guard !ties.isEmpty else { return nil }
         let named = ties.prefix(3).map { "**\($0.label)**" }.joined(separator: ", ") + (ties.count > 3 ? " and \(ties.count - 3) more" : "")
         let why = best.metrics.isInputBound
@@ -196,7 +199,7 @@ public enum MarkdownReport {
             out += rangeSentence(range, training: input.training != nil) + " "
             // The corpus's errors are whole predictions', loader-bound ones among them.
             if b.metrics.isInputBound {
-                out += "The range may pass the loader's rate: that rate is modelled too, and the corpus's errors include it. "
+                out += "The range may exceed the loader's rate: that rate is modelled too, and the corpus's errors include it. "
             }
         }
         if let caution = input.evidence?.caution {
@@ -296,15 +299,15 @@ public enum MarkdownReport {
     /// fields of `rates` (torchvision-dataloader's) over the run's own profile, so that
     /// nothing else the profile models changes.
     static func dataLoaderAdvice(_ profile: ExecutionProfile, rates: ExecutionProfile) -> String {
-        let policy = "`loader_workers_per_gpu` the workers and `loader_augmentation` a policy"
+        let settings = "; set `loader_workers_per_gpu` to the DataLoader's `num_workers` and, if the recipe has one, `loader_augmentation`"
         if profile.name == ProfileCatalog.defaultProfileName && profile.overridden.isEmpty {
-            return "`software: {profile: pytorch-ddp-dataloader}` prices that pipeline with the same GPU side, \(policy)"
+            return "`software: {profile: pytorch-ddp-dataloader}` prices that pipeline with the same GPU side\(settings)"
         }
         let fields = [("loader_images_per_second_per_node", rates.loaderImagesPerSecondPerNode),
                       ("loader_images_per_second_per_worker", rates.loaderImagesPerSecondPerWorker)]
             .compactMap { key, rate in rate.map { ", \(key): \(Format.fixed($0, 0))" } }.joined()
-        return "`software: {profile: \(profile.name), loader: cpu\(fields)}` (\(rates.name)'s rates) prices that pipeline over "
-            + "the run's profile, \(policy)"
+        return "adding `loader: cpu\(fields)` (\(rates.name)'s rates) to the run's `software:` prices that pipeline over its "
+            + "profile\(settings)"
     }
 
     /// "Allowing for ..., it is likely (10th to 90th percentile) A-B images/s: C to D, $E to $F."

@@ -74,10 +74,10 @@ public enum ResultsTable {
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }
             if !inputBound.isEmpty {
-                out += "input-bound: " + inputBound.map { r in
-                    "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") wait for the CPU loader "
-                        + "\(Format.fixed(r.metrics.inputWaitSeconds / r.metrics.stepSeconds * 100, 0))% of the step"
-                }.joined(separator: ", ") + " (counted in idle ms; faster GPUs would not help: `explain` names the loader's limit)\n"
+                out += "input-bound (the GPUs wait for the CPU loader, counted in idle ms; faster GPUs would not help: `explain` "
+                    + "names the loader's limit): " + inputBound.map { r in
+                        "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") \(Format.fixed(r.metrics.inputWaitSeconds / r.metrics.stepSeconds * 100, 0))% of the step"
+                    }.joined(separator: ", ") + "\n"
             }
             // The price basis beside the costs: each distinct one, priced for the run's largest configuration.
             var bases: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Planning
 import Reports
 import Scenario
@@ -53,7 +54,8 @@ extension ValidateCommand {
         guard !files.isEmpty else { throw UsageError(message: "--published: no scenario files besides --errors-out") }
         let validation = try PublishedValidation.evaluate(files: files)
         var errors = MeasuredErrors(validation, corpus: published.joined(separator: " "))
-        let calibration = RangeCalibration.heldOut(errors)
+        let catalog = try Catalog.builtIn()
+        let calibration = RangeCalibration.heldOut(errors, architectureOf: { catalog.gpu(named: $0)?.architecture })
         errors.rangeTails = calibration.tails
         var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration)))
             : CommandOutput(stdout: Self.publishedText(validation) + Self.calibrationText(calibration))
@@ -78,6 +80,9 @@ extension ValidateCommand {
             + "Held out: each point against a range drawn from the other cases' errors, at the percentiles those cases alone "
             + "choose (honest ranges hold about \(Format.percent(RangeCalibration.nominal)))\n"
             + line("1 GPU", c.singleGPU) + line("2+ GPUs", c.multiGPU)
+            + (c.newArchitecture.map { "Held out by architecture: each 1-GPU point against a range drawn from the errors on the other "
+                + "architectures' GPUs, at the 1-GPU percentiles above (how the ranges fare on a GPU whose architecture the corpus "
+                + "has no point on)\n" + line("1 GPU", $0) } ?? "")
     }
 
     static func percent(_ x: Double) -> String { Format.signedPercent(x) }
@@ -147,7 +152,8 @@ struct PublishedDocument: Encodable {
         case count, medianAbsError = "median_abs_error", largestAbsError = "largest_abs_error", largestCase = "largest_case",
              largestRun = "largest_run", largestGPUs = "largest_gpus"
         case limit, value, met
-        case rangeCalibration = "range_calibration", nominal, multiGPU = "multi_gpu", tailLevels = "tail_levels"
+        case rangeCalibration = "range_calibration", nominal, multiGPU = "multi_gpu", tailLevels = "tail_levels",
+             singleGPUNewArchitecture = "single_gpu_new_architecture"
     }
 
     struct CoverageJSON: Encodable {
@@ -234,6 +240,7 @@ struct PublishedDocument: Encodable {
         try tails.encode(calibration.tails.multiGPU, forKey: .multiGPU)
         try ranges.encode(CoverageJSON(k: calibration.singleGPU), forKey: .singleGPU)
         try ranges.encode(CoverageJSON(k: calibration.multiGPU), forKey: .multiGPU)
+        try ranges.encode(calibration.newArchitecture.map { CoverageJSON(k: $0) }, forKey: .singleGPUNewArchitecture)
     }
 
     struct AnyKey: CodingKey {

@@ -153,7 +153,8 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// (or only a per-core figure and the core count is unknown).
     func nodeLoaderRate(cpuCoresPerNode: Int?) -> Double? {
         if let node = loaderImagesPerSecondPerNode { return node * augmentationFactor }
-        guard let perCore = augmentedPerCoreRate, let cores = cpuCoresPerNode else { return nil }
+        // A per-worker rate alone makes no node rate: the worker term bounds those runs (LoaderCeiling).
+        guard let perCore = loaderImagesPerSecondPerCore.map(loaderAugmentation.slowed), let cores = cpuCoresPerNode else { return nil }
         return perCore * Double(cores)
     }
 

@@ -89,7 +89,7 @@ import YAMLSupport
         #expect(Set(goals[0].keys) == ["name", "limit", "value", "met"])
         // One case: held out, its points draw from no other errors, so each range is the prediction itself.
         let ranges = try #require(object["range_calibration"] as? [String: Any])
-        #expect(Set(ranges.keys) == ["nominal", "single_gpu", "multi_gpu", "tail_levels"])
+        #expect(Set(ranges.keys) == ["nominal", "single_gpu", "multi_gpu", "tail_levels", "single_gpu_new_architecture"])
         #expect(ranges["nominal"] as? Double == 0.8)
         let tails = try #require(ranges["tail_levels"] as? [String: Double])
         #expect(Set(tails.keys) == ["single_gpu", "multi_gpu"])

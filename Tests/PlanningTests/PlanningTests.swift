@@ -300,8 +300,8 @@ let planScenario = """
         let offer = try #require(catalog.cheapestCloudPrice(for: spec.cluster.gpu))
         #expect(offer.gpusPerInstance == 1)
         let eight = try #require(try TrainingEstimate.estimate(spec, gpus: 8, imagesPerSecond: 1000, catalog: catalog))
-        #expect(eight.basis.details.contains("; its instance holds 1 GPU, fewer than a node of this run (8): the nodes and the network "
-                                             + "between them are priced as that many instances"), "\(eight.basis.details)")
+        #expect(eight.basis.details.contains("; its instance holds 1 GPU, fewer than a node of this run (8): the run's nodes and the "
+                                             + "network between them are priced as 8 such instances"), "\(eight.basis.details)")
         #expect(eight.basis.details.hasSuffix("(state pricing.cloud_per_gpu_hour from a quote for the whole cluster)"))
         // One GPU needs no more than the instance holds.
         let one = try #require(try TrainingEstimate.estimate(spec, gpus: 1, imagesPerSecond: 1000, catalog: catalog))

@@ -27,6 +27,26 @@ import Testing
         #expect(c.multiGPU.points == 0 && c.multiGPU.fraction == nil)
     }
 
+    /// Held out by architecture, a point's range comes from the other architectures' GPUs
+    /// only: five exact cases on V100s (Volta) and three points on an H100 (Hopper) predicted
+    /// at half their rate. Each Hopper point's range is the Volta cases' (exactly 1): 2 is
+    /// outside; each Volta point's range comes from the Hopper points alone (exactly 2): 1 is
+    /// outside too. Held out only by case, the five Volta points were inside.
+    @Test func eachPointIsHeldOutWithItsArchitecture() {
+        var hopper = ["a", "b", "c"].map { point("slow", $0, 2) }
+        for i in hopper.indices { hopper[i].gpu = "H100-SXM5" }
+        let errors = MeasuredErrors(corpus: "fixture", compute: (0..<5).map { point("exact\($0)", nil, 1) } + hopper, scaling: [])
+        let architectures = ["V100-SXM2-16GB": "Volta", "H100-SXM5": "Hopper"]
+        let c = RangeCalibration.heldOut(errors, architectureOf: { architectures[$0] }, samples: 400)
+        #expect(c.singleGPU.covered == 5)
+        let byArchitecture = try! #require(c.newArchitecture)
+        #expect(byArchitecture.points == 8 && byArchitecture.covered == 0, "\(byArchitecture)")
+        // A GPU of unknown architecture is left out of the check; without the mapping there is none.
+        let unknown = RangeCalibration.heldOut(errors, architectureOf: { $0 == "H100-SXM5" ? nil : architectures[$0] }, samples: 400)
+        #expect(unknown.newArchitecture?.points == 5)
+        #expect(RangeCalibration.heldOut(errors, samples: 400).newArchitecture == nil)
+    }
+
     /// A speedup is checked at its run's 1-GPU factor times its own, against a range
     /// that draws both kinds of error; a speedup without a published 1-GPU point of its
     /// run is skipped.

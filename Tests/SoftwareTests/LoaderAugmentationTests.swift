@@ -45,6 +45,21 @@ import Software
     }
 
     /// Without a policy every rate is the profile's, to the bit (1 / (1 / 278) is not 278).
+    /// A per-worker rate alone makes no node rate, with or without a policy: the workers
+    /// (at most one per core) bound the run.
+    @Test func aPerWorkerRateAloneMakesNoNodeRate() throws {
+        var profile = ExecutionProfile(name: "test", summary: "test")
+        profile.loader = .cpu
+        profile.loaderImagesPerSecondPerWorker = 100
+        profile.loaderWorkersPerGPU = 4
+        for policy in [LoaderAugmentation.none, .autoaugment] {
+            profile.loaderAugmentation = policy
+            let ceiling = try #require(profile.loaderCeiling(cpuCoresPerNode: 16, gpus: 8, gpusPerNode: 8))
+            #expect(ceiling.nodeImagesPerSecond == nil && ceiling.limit == .cores)
+            #expect(ceiling.imagesPerSecond == 16 * policy.slowed(100))
+        }
+    }
+
     @Test func withoutAugmentationTheRatesAreExactlyTheProfiles() throws {
         #expect(ExecutionProfile(name: "test", summary: "test").loaderAugmentation == .none)
         let cores = try #require(profile(.none).loaderCeiling(cpuCoresPerNode: 40, gpus: 8, gpusPerNode: 8))
@@ -71,14 +86,14 @@ import Software
         // simulate says which rows wait for the loader, and for how much of the step.
         let bound = CLI.execute(["simulate", try temporaryScenario(scenario(gpus: [1], extra: "software: \(base), loader_augmentation: augmix}"))])
         let share = Int((augmented.inputWaitSeconds / augmented.stepSeconds * 100).rounded())
-        #expect(bound.stdout.contains("input-bound: 1 GPU wait for the CPU loader \(share)% of the step (counted in idle ms; "
-                                      + "faster GPUs would not help: `explain` names the loader's limit)"), "\(bound.stdout)")
+        #expect(bound.stdout.contains("input-bound (the GPUs wait for the CPU loader, counted in idle ms; faster GPUs would not help: "
+                                      + "`explain` names the loader's limit): 1 GPU \(share)% of the step\n"), "\(bound.stdout)")
         let free = CLI.execute(["simulate", try temporaryScenario(scenario(gpus: [1], extra: "software: torchvision-dataloader"))])
         #expect(free.exitCode == 0 && !free.stdout.contains("input-bound"), "\(free.stdout)")
         let path = try temporaryScenario(scenario(gpus: [1], extra: "software: \(base), loader_augmentation: autoaugment}"))
         let out = CLI.execute(["explain", path])
         #expect(out.exitCode == 0, "\(out.stderr)")
-        #expect(out.stdout.contains("(1 per GPU x 234 images/s per worker (autoaugment: +0.68 ms of CPU per image)"), "\(out.stdout)")
+        #expect(out.stdout.contains("(1 per GPU x 234 images/s per worker, with autoaugment's +0.68 ms of CPU per image"), "\(out.stdout)")
     }
 
     /// A policy's name is read in any case, with or without its hyphen, as its paper or library writes it.

@@ -142,17 +142,47 @@ import YAMLSupport
         let text = try explain(both)
         #expect(text.contains("which needs more than the node's measured \(String(format: "%.0f", share)) images/s per GPU; reaching that takes "
                               + "\(capped) CPU cores per GPU at 10 images/s per core"), "\(text)")
-        // ... and says whose rate that is and how to state one's own.
-        #expect(text.contains("and more cores would not lift the node's rate: the profile's \(String(format: "%.0f", perGPU)) images/s per node "
-                              + "is one node's measurement (`scalecast software` gives its source); where your nodes deliver more, state your "
-                              + "own measurement as software.loader_images_per_second_per_node"), "\(text)")
-        // An augmentation policy's slowed figure is named beside the measured one.
+        // ... and says whose rate that is: here the scenario's own (ideal has none); with a policy,
+        // the slowed rate beside it and a warning not to count the policy twice.
+        #expect(text.contains("and more cores would not lift the node's rate: the \(String(format: "%.0f", perGPU)) images/s per node "
+                              + "the scenario states"), "\(text)")
         let augmented = try explain("{profile: ideal, loader: cpu, loader_images_per_second_per_node: \(perGPU), loader_images_per_second_per_core: 10, "
                                     + "loader_augmentation: augmix}")
         let slowedNode = perGPU * LoaderAugmentation.augmix.slowed(10) / 10
-        #expect(augmented.contains("the profile's \(String(format: "%.0f", perGPU)) images/s per node (\(String(format: "%.0f", slowedNode)) with augmix) "
-                                   + "is one node's measurement"), "\(augmented)")
+        #expect(augmented.contains("which needs more than the node's measured rate, slowed by the augmentation, of "
+                                   + "\(String(format: "%.0f", slowedNode / 8)) images/s per GPU"), "\(augmented)")
+        #expect(augmented.contains("the \(String(format: "%.0f", perGPU)) images/s per node the scenario states (\(String(format: "%.0f", slowedNode)) "
+                                   + "with augmix); a rate measured with the policy already in it counts the policy twice: state it without, "
+                                   + "or set loader_augmentation: none"), "\(augmented)")
         #expect(try explain(both, json: true).contains("\"loader_cores_per_gpu_needed\" : \(capped)"))
+    }
+
+    /// Where a built-in profile's measured node rate caps the loaders, explain says it is one
+    /// node's measurement and how to state one's own (taken without the policy, with one).
+    @Test func explainSaysTheProfilesNodeRateIsOneMeasurement() throws {
+        func explain(_ augmentation: String) throws -> String {
+            let path = try temporaryScenario("""
+                name: measured node
+                model: resnet50
+                batch_per_gpu: 256
+                precision: bf16
+                cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch, cpu_cores_per_node: 192}
+                software: {profile: pytorch-ddp-dataloader, loader_workers_per_gpu: 24\(augmentation)}
+                gpus: [8]
+                """)
+            let out = CLI.execute(["explain", path])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            return out.stdout
+        }
+        let plain = try explain("")
+        #expect(plain.contains("and more cores would not lift the node's rate: the profile's 17800 images/s per node is one node's "
+                               + "measurement (`scalecast software` gives its source); where your nodes deliver more, state your own "
+                               + "measurement as software.loader_images_per_second_per_node"), "\(plain)")
+        let augmented = try explain(", loader_augmentation: autoaugment")
+        let slowed = String(format: "%.0f", 17_800 * LoaderAugmentation.autoaugment.slowed(278) / 278)
+        #expect(augmented.contains("the profile's 17800 images/s per node (\(slowed) with autoaugment) is one node's measurement "
+                                   + "(`scalecast software` gives its source); where your nodes deliver more, state your own measurement, "
+                                   + "taken without the augmentation policy, as software.loader_images_per_second_per_node"), "\(augmented)")
     }
 
     @Test func badLoaderInputIsLocated() throws {
