@@ -149,8 +149,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     }
 
     /// The node's loader rate as the profile gives it, images/s: the measured per-node
-    /// figure, else the per-core figure times `cpuCoresPerNode`; nil when there is neither
-    /// (or only a per-core figure and the core count is unknown).
+    /// figure, else the per-core figure times `cpuCoresPerNode`, either slowed by the run's
+    /// augmentation (`augmentationFactor`); nil when there is neither (or only a per-core
+    /// figure and the core count is unknown).
     func nodeLoaderRate(cpuCoresPerNode: Int?) -> Double? {
         if let node = loaderImagesPerSecondPerNode { return node * augmentationFactor }
         // A per-worker rate alone makes no node rate: the worker term bounds those runs (LoaderCeiling).
