@@ -211,6 +211,15 @@ extension RunSpec {
         if halfInstead { precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" }
     }
 
+    /// The link between a PCIe tree's two sockets where the scenario names none, by the
+    /// era of the GPU's host link: `upi-16gt` (one UPI link of a 4th-generation Xeon, 2023)
+    /// beside GPUs on PCIe 4.0 or later, `qpi-8gt` (a 2013 Xeon E5 v2's) beside older ones.
+    /// Either is one link; servers that join their sockets with several are faster across them
+    /// (state `cluster.pcie.socket_link`).
+    static func defaultSocketLink(hostLink: LinkSpec) -> String {
+        hostLink.kind == .pcie && hostLink.bytesPerSecond >= 25e9 ? "upi-16gt" : "qpi-8gt"
+    }
+
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
         if node.isMapping {
             if let fileNode = try node.optional("file") {
@@ -324,7 +333,7 @@ extension RunSpec {
             try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket", "p2p"])
             let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink)!
             let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
-            let socketLink = try link(try pcie?.optional("socket_link"), default: "qpi-8gt")!
+            let socketLink = try link(try pcie?.optional("socket_link"), default: RunSpec.defaultSocketLink(hostLink: hostLink))!
             fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
                                             gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.int(in: Limits.perNode) ?? 2,
                                             switchesPerSocket: try pcie?.optional("switches_per_socket")?.int(in: Limits.perNode) ?? 2,

@@ -32,4 +32,19 @@ import Hardware
         guard case .pcieTree = try fabric("{gpu: MI250X, gpus_per_node: 8}") else { Issue.record("MI250X: not a PCIe tree"); return }
         guard case .nvswitch = try fabric("{gpu: H100, gpus_per_node: 8}") else { Issue.record("H100: not an NVSwitch"); return }
     }
+
+    /// A PCIe tree's socket link, where the scenario names none, is of the GPU's host link's
+    /// era: a 4th-generation Xeon's UPI beside PCIe 4.0 and later GPUs, a 2013 Xeon's QPI
+    /// beside older ones; a named one, or a host link the scenario states, wins.
+    @Test(arguments: [("{gpu: L40S, gpus_per_node: 8}", "upi-16gt"), ("{gpu: H100-PCIe, gpus_per_node: 8, fabric: pcie-tree}", "upi-16gt"),
+                      ("{gpu: K80, gpus_per_node: 8}", "qpi-8gt"), ("{gpu: V100, gpus_per_node: 8, fabric: pcie-tree}", "qpi-8gt"),
+                      ("{gpu: L40S, gpus_per_node: 8, host_link: pcie3-x16}", "qpi-8gt"),
+                      ("{gpu: L40S, gpus_per_node: 8, pcie: {socket_link: upi-10.4gt}}", "upi-10.4gt")])
+    func theSocketLinkIsOfTheGPUsEra(cluster: String, expected: String) throws {
+        let path = try temporaryScenario("model: resnet18\nbatch_per_gpu: 32\ncluster: \(cluster)\ngpus: [8]\n")
+        guard case .pcieTree(let tree) = try #require(try Scenario.load(path: path).runs.first).cluster.fabric else {
+            Issue.record("\(cluster): not a PCIe tree"); return
+        }
+        #expect(tree.socketLink.name == expected, "\(cluster)")
+    }
 }
