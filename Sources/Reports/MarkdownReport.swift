@@ -27,10 +27,13 @@ public enum MarkdownReport {
         public var range: UncertaintyRange?
         /// The corpus's record on the best configuration's GPU and precision.
         public var evidence: MeasuredErrors.Evidence?
+        /// Per result (same order), its time and cost to train where its run states them
+        /// (`simulate`'s cells): the Results table then gives them for every configuration.
+        public var trainingCells: [ResultsTable.TrainingCell?]
 
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
                     bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil,
-                    range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil) {
+                    range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil, trainingCells: [ResultsTable.TrainingCell?] = []) {
             self.scenario = scenario
             self.scenarioPath = scenarioPath
             self.results = results
@@ -40,6 +43,7 @@ public enum MarkdownReport {
             self.training = training
             self.range = range
             self.evidence = evidence
+            self.trainingCells = trainingCells
         }
     }
 
@@ -217,15 +221,24 @@ public enum MarkdownReport {
             out += "## \(chart.caption)\n\n![\(chart.caption)](\(chart.file))\n\n"
         }
         out += "## Results\n\n"
-        out += "| configuration | GPUs | step (ms) | images/s | speedup | efficiency | compute (ms) | exposed communication (ms) | idle (ms) | memory per GPU (GiB) | fits |\n"
-        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
-        for r in input.results {
+        // Time and cost to train beside every configuration where the runs state them: what a buyer compares.
+        let cells = input.results.indices.map { $0 < input.trainingCells.count ? input.trainingCells[$0] : nil }
+        let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
+        let owned = cells.contains { $0?.capexUSD != nil }
+        func dollars(_ x: Double?) -> String { x.map { Format.grouped(Int($0.rounded())) } ?? "-" }
+        out += "| configuration | GPUs | step (ms) | images/s | speedup | efficiency | compute (ms) | exposed communication (ms) | idle (ms) | memory per GPU (GiB) | fits |"
+            + (timed ? " to train |" : "") + (priced ? " cost ($) |" : "") + (owned ? " capex ($) |" : "") + "\n"
+        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + (timed ? "---:|" : "") + (priced ? "---:|" : "") + (owned ? "---:|" : "") + "\n"
+        for (r, cell) in zip(input.results, cells) {
             let m = r.metrics
             out += "| \(r.label) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.fixed(m.imagesPerSecond, 0)) | "
                 + "\(Format.fixed(r.speedup, 2))x | \(Format.fixed(r.efficiency * 100, 0))% | \(Format.fixed(m.computeSeconds * 1e3, 1)) | "
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
-                + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |\n"
+                + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |"
+                + (timed ? " \(cell.map { Plan.duration($0.hours * 3600) } ?? "-") |" : "")
+                + (priced ? " \(dollars(cell?.dollars)) |" : "") + (owned ? " \(dollars(cell?.capexUSD)) |" : "") + "\n"
         }
+        if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each basis).\n" }
         out += memorySection(b)
         if let evidence = input.evidence { out += EvidenceReport.markdown(evidence) }
         out += "\n## Assumptions\n\n"

@@ -72,23 +72,24 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
+        let cells = try SimulateCommand.training(results, of: loaded)
         var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
                                          evidence: try MeasuredErrors.builtIn().evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision,
                                                                                          model: spec.network.name, gpus: best.gpus,
                                                                                          architecture: spec.cluster.gpu.architecture,
                                                                                          architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
-                                                                                         fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil))
+                                                                                         fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil),
+                                         trainingCells: cells)
         guard let out else {
-            return CommandOutput(stdout: try ReportJSON.encode(input, training: try SimulateCommand.training(results, of: loaded), report: nil))
+            return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
         }
         input.charts = zip(charts, captions).map { ($0.imageFile, $1) }
         let drawing = try Gnuplot.write(charts, into: out, force: true)
         try OutputFile.write(MarkdownReport.render(input), to: out + "/report.md", force: true)
         let notes = drawing.notes.map { $0 + "\n" }.joined()
         if json {
-            return CommandOutput(stdout: try ReportJSON.encode(input, training: try SimulateCommand.training(results, of: loaded),
-                                                               report: out + "/report.md"), stderr: notes)
+            return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: out + "/report.md"), stderr: notes)
         }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)

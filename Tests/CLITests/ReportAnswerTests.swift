@@ -27,6 +27,14 @@ import Testing
         let point = Double(answer[rate].dropFirst(2).split(separator: " ")[0])!
         #expect(bounds[0] < point && point < bounds[1], "\(bounds) around \(point)")
         #expect(answer.contains(" and costs $"))
+        // Every configuration's time and cost to train, beside its speed, in the Results table.
+        let table = try #require(text.components(separatedBy: "## Results\n\n").last).split(separator: "\n")
+        #expect(table[0].hasSuffix("| fits | to train | cost ($) |"), "\(table[0])")
+        let rows = table.dropFirst(2).prefix { $0.hasPrefix("| ") }
+        #expect(!rows.isEmpty && rows.allSatisfy { row in
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return cells.count == 13 && cells[11] != "-" && Double(cells[12].replacingOccurrences(of: ",", with: "")) != nil
+        }, "\(rows)")
     }
 
     /// Where the loader sets the pace, configurations on different GPUs train exactly as
