@@ -30,10 +30,14 @@ public enum MarkdownReport {
         /// Per result (same order), its time and cost to train where its run states them
         /// (`simulate`'s cells): the Results table then gives them for every configuration.
         public var trainingCells: [ResultsTable.TrainingCell?]
+        /// The corpus's cautions on the GPUs (and precisions) of the other configurations
+        /// than the best, once each (`MeasuredErrors.Evidence.caution`).
+        public var otherCautions: [String]
 
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
                     bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil,
-                    range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil, trainingCells: [ResultsTable.TrainingCell?] = []) {
+                    range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil, trainingCells: [ResultsTable.TrainingCell?] = [],
+                    otherCautions: [String] = []) {
             self.scenario = scenario
             self.scenarioPath = scenarioPath
             self.results = results
@@ -44,6 +48,7 @@ public enum MarkdownReport {
             self.range = range
             self.evidence = evidence
             self.trainingCells = trainingCells
+            self.otherCautions = otherCautions
         }
     }
 
@@ -239,6 +244,9 @@ public enum MarkdownReport {
                 + (priced ? " \(dollars(cell?.dollars)) |" : "") + (owned ? " \(dollars(cell?.capexUSD)) |" : "") + "\n"
         }
         if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each basis).\n" }
+        if !input.otherCautions.isEmpty {
+            out += "\n**Cautions on the other configurations' GPUs:**\n\n" + input.otherCautions.map { "- " + $0 + "\n" }.joined()
+        }
         out += memorySection(b)
         if let evidence = input.evidence { out += EvidenceReport.markdown(evidence) }
         out += "\n## Assumptions\n\n"

@@ -73,6 +73,18 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
         let cells = try SimulateCommand.training(results, of: loaded)
+        // The corpus's cautions on the other configurations' GPUs (the best's is in the answer).
+        let errors = try MeasuredErrors.builtIn()
+        var otherCautions: [String] = []
+        for r in results where r.fitsInMemory && r.runIndex < loaded.runs.count {
+            let other = loaded.runs[r.runIndex]
+            guard other.cluster.gpu.name != spec.cluster.gpu.name || other.evidencePrecision != spec.evidencePrecision else { continue }
+            let evidence = errors.evidence(gpu: other.cluster.gpu.name, precision: other.evidencePrecision, model: other.network.name,
+                                           gpus: r.gpus, architecture: other.cluster.gpu.architecture,
+                                           architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
+                                           fittedKernels: other.cluster.gpu.kernelEfficiency[other.evidencePrecision.rawValue] != nil)
+            if let caution = evidence.caution, !otherCautions.contains(caution) { otherCautions.append(caution) }
+        }
         var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
                                          evidence: try MeasuredErrors.builtIn().evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision,
@@ -80,7 +92,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                                                          architecture: spec.cluster.gpu.architecture,
                                                                                          architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
                                                                                          fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil),
-                                         trainingCells: cells)
+                                         trainingCells: cells, otherCautions: otherCautions)
         guard let out else {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
         }

@@ -65,6 +65,29 @@ import Testing
         #expect(answer.contains("The range may exceed the loader's rate: that rate is modelled too, and the corpus's errors include it."))
     }
 
+    /// A caution on a GPU other than the best's is not lost: the report lists it under the
+    /// Results, once.
+    @Test func cautionsOnTheOtherConfigurationsGPUsAreListed() throws {
+        let scenario = try writeTemporary("""
+            name: two boards
+            model: resnet50
+            batch_per_gpu: 128
+            precision: bf16
+            cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch}
+            gpus: [1, 8]
+            runs:
+              - {label: H100}
+              - {label: L40S, cluster: {gpu: L40S, gpus_per_node: 8, fabric: pcie-tree}}
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", scenario, "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "**Cautions on the other configurations' GPUs:**\n\n").dropFirst().first)
+        let items = section.split(separator: "\n").prefix { $0.hasPrefix("- ") }
+        #expect(items.count == 1 && items[0].contains("the L40S in fp16+bf16"), "\(items)")
+    }
+
     /// Where the profile feeds images already in GPU memory, the answer says what decoding
     /// them on CPUs would take per node (at a DataLoader worker's measured rate, 278
     /// images/s per core); where a loader is modelled, it says nothing of the kind.
