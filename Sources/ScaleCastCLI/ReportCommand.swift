@@ -73,25 +73,20 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }
         let cells = try SimulateCommand.training(results, of: loaded)
-        // The corpus's cautions on the other configurations' GPUs (the best's is in the answer).
         let errors = try MeasuredErrors.builtIn()
+        // The corpus's cautions on the other configurations' GPUs (the best's is in the answer).
         var otherCautions: [String] = []
         for r in results where r.fitsInMemory && r.runIndex < loaded.runs.count {
             let other = loaded.runs[r.runIndex]
             guard other.cluster.gpu.name != spec.cluster.gpu.name || other.evidencePrecision != spec.evidencePrecision else { continue }
-            let evidence = errors.evidence(gpu: other.cluster.gpu.name, precision: other.evidencePrecision, model: other.network.name,
-                                           gpus: r.gpus, architecture: other.cluster.gpu.architecture,
-                                           architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
-                                           fittedKernels: other.cluster.gpu.kernelEfficiency[other.evidencePrecision.rawValue] != nil)
-            if let caution = evidence.caution, !otherCautions.contains(caution) { otherCautions.append(caution) }
+            if let caution = Self.evidence(other, gpus: r.gpus, errors: errors, catalog: loaded.catalog).caution,
+               !otherCautions.contains(caution) {
+                otherCautions.append(caution)
+            }
         }
         var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
-                                         evidence: try MeasuredErrors.builtIn().evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision,
-                                                                                         model: spec.network.name, gpus: best.gpus,
-                                                                                         architecture: spec.cluster.gpu.architecture,
-                                                                                         architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
-                                                                                         fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil),
+                                         evidence: Self.evidence(spec, gpus: best.gpus, errors: errors, catalog: loaded.catalog),
                                          trainingCells: cells, otherCautions: otherCautions)
         guard let out else {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
@@ -105,6 +100,13 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)
+    }
+
+    /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs.
+    static func evidence(_ run: RunSpec, gpus: Int, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
+        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name, gpus: gpus,
+                        architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
+                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
     }
 
     /// Draws of the best configuration from the simulator's measured errors: enough
