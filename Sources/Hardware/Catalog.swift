@@ -61,17 +61,21 @@ public struct Catalog: Sendable {
         var catalog = Catalog(gpus: [], links: [])
         try catalog.read(gpus: gpus.optional("gpus"), links: links.optional("links"))
         try catalog.readPrices(prices)
-        for file in [links, gpus, prices] {
-            guard let table = try file.optional("sources") else { continue }
-            for (tag, text) in try table.entries() where !catalog.sources.contains(where: { $0.tag == tag }) {
-                // An entry cites a source as [tag]: lowercase letters, digits and hyphens (String.citedCatalogTags).
-                guard !tag.isEmpty, tag.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
-                    throw try table.required(tag).error("a source's tag is cited as [\(tag)], so it must be lowercase letters, digits and hyphens")
-                }
-                catalog.sources.append((tag, try text.string()))
-            }
-        }
+        for file in [links, gpus, prices] { try catalog.readSources(file) }
         return catalog
+    }
+
+    /// Adds a catalog file's `sources:` table (tag: text); a tag already known keeps its first text.
+    /// - Throws: `ConfigError` at a tag that could not be cited: an entry cites a source as
+    ///   `[tag]`, lowercase letters, digits and hyphens (`String.citedCatalogTags`).
+    mutating func readSources(_ file: YAMLValue) throws {
+        guard let table = try file.optional("sources") else { return }
+        for (tag, text) in try table.entries() where !sources.contains(where: { $0.tag == tag }) {
+            guard !tag.isEmpty, tag.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+                throw try table.required(tag).error("a source's tag is cited as [\(tag)], so it must be lowercase letters, digits and hyphens")
+            }
+            sources.append((tag, try text.string()))
+        }
     }
 
     /// Reads `gpus:` and `links:` lists in the catalog's YAML form.

@@ -38,7 +38,7 @@ import Testing
     }
 
     /// Where the loader sets the pace, configurations on different GPUs train exactly as
-    /// fast: the answer names the ties and why, and the best is the first of them.
+    /// fast: the answer names the ties and why, and of them the best has the fewest GPUs.
     @Test func tiesUnderTheLoaderAreNamed() throws {
         let scenario = try writeTemporary("""
             name: ties

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ScaleCastCLI
 import Scenario
-import Simulation
+@testable import Simulation
 import Software
 
 /// An augmentation policy adds CPU time to each image on its worker
@@ -45,6 +45,17 @@ import Software
     }
 
     /// Without a policy every rate is the profile's, to the bit (1 / (1 / 278) is not 278).
+    /// A step is input-bound from a wait of 0.5% of it (as plan says): a shorter wait is the
+    /// loader keeping up within rounding, and neither simulate nor explain call it a limit.
+    @Test func inputBoundStartsAtHalfAPercentOfTheStep() {
+        let step = StepMetrics(stepSeconds: 1, globalBatch: 8, computeSeconds: 1, exposedCommunicationSeconds: 0, idleSeconds: 0)
+        for (wait, bound) in [(0.0, false), (0.004, false), (0.005, true), (0.2, true)] {
+            var m = step
+            m.inputWaitSeconds = wait
+            #expect(m.isInputBound == bound, "wait \(wait)")
+        }
+    }
+
     /// A per-worker rate alone makes no node rate, with or without a policy: the workers
     /// (at most one per core) bound the run.
     @Test func aPerWorkerRateAloneMakesNoNodeRate() throws {
