@@ -19,7 +19,9 @@ extension CostModel {
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
         let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
         return offered.compactMap { algorithm in
-            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision).map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
+            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
+                              groupsInOneKernel: kernelLibrary?.groupsInOneKernel ?? false)
+                .map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
         }
     }
 

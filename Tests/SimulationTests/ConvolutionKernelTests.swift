@@ -224,4 +224,39 @@ import Workload
         #expect(fp32.layoutTransposeSeconds(single) == 0)
         #expect(nchw.layoutTransposeSeconds(winograd) == 0 && nchw.layoutTransposeSeconds(depthwise) == 0)
     }
+
+    /// A library that runs every group in one kernel packs small groups into one
+    /// tile: ResNeXt's 32 groups of 4 channels fill a 128-wide tile, a group that
+    /// fills the tile stays alone, and the FLOPs are the grouped convolution's either way.
+    @Test func groupsInOneKernelShareATile() throws {
+        #expect(ConvolutionKernel.packedGroupDimension(4, groups: 32) == 128)
+        #expect(ConvolutionKernel.packedGroupDimension(8, groups: 64) == 128)
+        #expect(ConvolutionKernel.packedGroupDimension(48, groups: 8) == 96)
+        #expect(ConvolutionKernel.packedGroupDimension(4, groups: 2) == 8)
+        #expect(ConvolutionKernel.packedGroupDimension(128, groups: 2) == 128)
+        #expect(ConvolutionKernel.packedGroupDimension(192, groups: 2) == 192)
+        #expect(ConvolutionKernel.packedGroupDimension(64, groups: 1) == 64)
+
+        let grouped = conv(c: 128, k: 128, groups: 32)
+        for pass in ConvolutionPass.allCases {
+            let alone = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(grouped), precision: .fp16))
+            let packed = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(grouped), precision: .fp16,
+                                                        groupsInOneKernel: true))
+            #expect(alone.gemm.m == 4 && packed.gemm.m == 128, "\(pass)")
+            #expect(packed.gemm.n == alone.gemm.n && packed.gemm.k == alone.gemm.k)
+            #expect(packed.productFLOPs == alone.productFLOPs && packed.memoryBytes == alone.memoryBytes)
+        }
+        // The libraries say which runs groups in one call: cuDNN from v7 on, not before.
+        #expect(try library("cudnn-7").groupsInOneKernel && library("cudnn-8").groupsInOneKernel)
+        #expect(try !library("cudnn-5.1").groupsInOneKernel && !library("implicit-gemm").groupsInOneKernel)
+        // So cuDNN 8 prices the grouped layer faster than cuDNN 5.1, which offers the same
+        // algorithms for it (implicit GEMM alone: Winograd and FFT need one group).
+        let v8 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
+        let v51 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-5.1"))
+        let task = ComputeWork(flops: 0, memoryBytes: 0, convolution: work(grouped, passes: ConvolutionPass.allCases))
+        #expect(v8.seconds(for: task) < v51.seconds(for: task))
+        // One group: nothing to pack, the same price.
+        let dense = ComputeWork(flops: 0, memoryBytes: 0, convolution: work(conv(kernel: 1), passes: ConvolutionPass.allCases))
+        #expect(v8.seconds(for: dense) == v51.seconds(for: dense))
+    }
 }
