@@ -44,21 +44,6 @@ public struct ConvolutionKernel: Sendable, Equatable {
             && a.usesTensorCores == b.usesTensorCores && a.operandBytes == b.operandBytes
     }
 
-    /// The channel dimension m of one thread block's product in a grouped convolution
-    /// whose groups run in one kernel: as many groups' `perGroup` channels as fit the
-    /// widest output tile (`TileQuantization.tiles`, 128), at most all `groups`, and one
-    /// group's alone when it fills the tile. CUTLASS's grouped convolution does the same:
-    /// a thread block computes several groups when the tile's width is a multiple of the
-    /// channels per group (`conv::GroupMode::kMultipleGroup`), one group otherwise
-    /// (`kSingleGroup`). The FLOPs stay the grouped convolution's; only the share of the
-    /// tile the groups leave empty changes.
-    /// `m = perGroup · min(groups, ⌊128 / perGroup⌋)` when `perGroup < 128`, else `perGroup`.
-    public static func packedGroupDimension(_ perGroup: Double, groups: Double) -> Double {
-        let widest = TileQuantization.tiles.map(\.m).max()!
-        guard perGroup < widest, groups > 1 else { return perGroup }
-        return perGroup * min(groups, max(1, (widest / perGroup).rounded(.down)))
-    }
-
     /// The largest padded image side cuDNN's FFT accepts (its documentation: the
     /// input height and width plus twice the padding must be at most 256).
     public static let largestFFTSide = 256
@@ -67,10 +52,11 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// the shape: Winograd needs square 3x3 (fused: 3x3 only) or 5x5 filters, stride 1
     /// and one group; FFT needs stride 1, one group and a padded side of at most 256;
     /// the direct kernels, a depthwise convolution.
-    /// `groupsInOneKernel`: the library runs every group in one kernel (`KernelLibrary.groupsInOneKernel`),
-    /// so an implicit GEMM's channel dimension is `packedGroupDimension`'s, not one group's.
+    /// `groupedDirectKernels`: the library has direct kernels for grouped convolutions
+    /// (`KernelLibrary.groupedDirectKernels`), so `direct` also applies to a grouped
+    /// convolution that is not depthwise.
     public init?(_ algorithm: ConvolutionAlgorithm, pass: ConvolutionPass, work: ConvolutionWork, precision: Precision,
-                 groupsInOneKernel: Bool = false) {
+                 groupedDirectKernels: Bool = false) {
         let s = work.geometry
         let n = work.batch, f = work.fraction
         let c = Double(s.inputChannels), k = Double(s.outputChannels) * f, g = Double(s.groups)
@@ -92,18 +78,15 @@ public struct ConvolutionKernel: Sendable, Equatable {
             // [C/g × K/g·kh·kw] · [.. × N·Hi·Wi] and the filter gradient's
             // [K/g × N·Ho·Wo] · [N·Ho·Wo × C/g·kh·kw]. Each does 2·MACs FLOPs; the
             // data gradient's inner dimension follows from them (strides shrink it).
-            // Where the library runs all groups in one kernel, m is the channels of the
-            // groups one thread block's tile holds (`packedGroupDimension`).
             productFLOPs = 2 * multiplyAdds
-            func channels(_ perGroup: Double) -> Double { groupsInOneKernel ? Self.packedGroupDimension(perGroup, groups: g) : perGroup }
             switch pass {
             case .forward:
-                gemm = (channels(k / g), n * Double(s.outputHeight * s.outputWidth), (c / g) * Double(s.kernelHeight * s.kernelWidth))
+                gemm = (k / g, n * Double(s.outputHeight * s.outputWidth), (c / g) * Double(s.kernelHeight * s.kernelWidth))
             case .backwardData:
                 let m = c / g, cols = n * Double(s.inputHeight * s.inputWidth)
-                gemm = (channels(m), cols, multiplyAdds / (g * m * cols))
+                gemm = (m, cols, multiplyAdds / (g * m * cols))
             case .backwardFilter:
-                gemm = (channels(k / g), (c / g) * Double(s.kernelHeight * s.kernelWidth), n * Double(s.outputHeight * s.outputWidth))
+                gemm = (k / g, (c / g) * Double(s.kernelHeight * s.kernelWidth), n * Double(s.outputHeight * s.outputWidth))
             }
             transformFLOPs = 0
             memoryBytes = ioBytes
@@ -156,7 +139,10 @@ public struct ConvolutionKernel: Sendable, Equatable {
             // A depthwise convolution's per-channel products are 1 × (kh·kw) by
             // N·Ho·Wo: no matrix product worth the name, so the kernel is a loop over
             // taps on the CUDA cores, priced without a product shape (`CostModel`).
-            guard s.isDepthwise else { return nil }
+            // cuDNN's grouped direct kernels run any grouped convolution the same way
+            // where the library has them (`groupedDirectKernels`); PyTorch's own, depthwise only.
+            let groupedDirect = algorithm == .direct && groupedDirectKernels && s.groups > 1
+            guard s.isDepthwise || groupedDirect else { return nil }
             productFLOPs = 2 * multiplyAdds
             gemm = (k, n * Double(s.outputHeight * s.outputWidth), Double(s.kernelHeight * s.kernelWidth))
             transformFLOPs = 0

@@ -17,10 +17,11 @@ extension CostModel {
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
-        let offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        let groupedDirect = kernelLibrary?.groupedDirectKernels ?? false
+        var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        if groupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise { offered.append(.direct) }
         return offered.compactMap { algorithm in
-            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
-                              groupsInOneKernel: kernelLibrary?.groupsInOneKernel ?? false)
+            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision, groupedDirectKernels: groupedDirect)
                 .map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
         }
     }

@@ -21,8 +21,9 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     case fft
     /// A direct kernel that loops over each channel's filter taps, for depthwise
     /// convolutions (one input channel per group): cuDNN's grouped kernels, priced
-    /// at the memory roofline. Every library runs depthwise convolutions this way,
-    /// whatever else it offers.
+    /// as a roofline at the fp32 peak. Every library runs depthwise convolutions this
+    /// way, whatever else it offers; a library with grouped direct kernels
+    /// (`KernelLibrary.groupedDirectKernels`) offers it for every grouped convolution.
     case direct
     /// PyTorch's own depthwise kernels (`conv_depthwise2d`,
     /// aten/src/ATen/native/cuda/DepthwiseConv2d.cu), which PyTorch runs instead of

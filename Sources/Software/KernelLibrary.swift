@@ -12,20 +12,21 @@ public struct KernelLibrary: Sendable, Equatable {
     public var algorithms: [ConvolutionPass: [ConvolutionAlgorithm]]
     /// Where the list of algorithms comes from (release notes, API reference).
     public var source: String
-    /// Whether the library runs all groups of a grouped convolution in one kernel
-    /// (cuDNN from v7, `cudnnSetConvolutionGroupCount`), whose thread blocks take as
-    /// many groups as fit their output tile (`ConvolutionKernel.packedGroupDimension`);
-    /// false: the framework calls the library once per group, each group a product of
-    /// its own, as Caffe, MXNet and Torch did before cuDNN 7.
-    public var groupsInOneKernel: Bool
+    /// Whether the library takes a grouped convolution in one call and has direct
+    /// kernels for it (cuDNN from v7: `cudnnSetConvolutionGroupCount`, and kernels named
+    /// `conv2d_grouped_direct_kernel`, `dgrad2d_grouped_direct_kernel`,
+    /// `wgrad2d_grouped_direct_kernel` in profiles), so `direct` is a candidate for
+    /// every grouped convolution, not only depthwise ones; false: a grouped convolution
+    /// is one implicit GEMM per group, as frameworks ran it before cuDNN 7.
+    public var groupedDirectKernels: Bool
 
     public init(name: String, summary: String, algorithms: [ConvolutionPass: [ConvolutionAlgorithm]], source: String,
-                groupsInOneKernel: Bool = false) {
+                groupedDirectKernels: Bool = false) {
         self.name = name
         self.summary = summary
         self.algorithms = algorithms
         self.source = source
-        self.groupsInOneKernel = groupsInOneKernel
+        self.groupedDirectKernels = groupedDirectKernels
     }
 
     /// The algorithms offered for `pass` (implicit GEMM when the entry lists none).
@@ -36,9 +37,9 @@ public struct KernelLibrary: Sendable, Equatable {
     static let passKeys: [ConvolutionPass: String] = [.forward: "forward", .backwardData: "backward_data", .backwardFilter: "backward_filter"]
 
     /// Reads one entry of `libraries.yaml`: `name`, `summary`, `forward`, `backward_data`, `backward_filter`, `source`,
-    /// and optionally `groups_in_one_kernel` (default false).
+    /// and optionally `grouped_direct_kernels` (default false).
     init(catalogEntry yaml: YAMLValue) throws {
-        try yaml.checkKeys(["name", "summary", "forward", "backward_data", "backward_filter", "source", "groups_in_one_kernel"])
+        try yaml.checkKeys(["name", "summary", "forward", "backward_data", "backward_filter", "source", "grouped_direct_kernels"])
         var algorithms: [ConvolutionPass: [ConvolutionAlgorithm]] = [:]
         for pass in ConvolutionPass.allCases {
             let node = try yaml.required(Self.passKeys[pass]!)
@@ -53,6 +54,6 @@ public struct KernelLibrary: Sendable, Equatable {
         }
         self.init(name: try yaml.required("name").string(), summary: try yaml.required("summary").string(),
                   algorithms: algorithms, source: try yaml.required("source").string(),
-                  groupsInOneKernel: try yaml.optional("groups_in_one_kernel")?.bool() ?? false)
+                  groupedDirectKernels: try yaml.optional("grouped_direct_kernels")?.bool() ?? false)
     }
 }

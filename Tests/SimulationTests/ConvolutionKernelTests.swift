@@ -225,38 +225,36 @@ import Workload
         #expect(nchw.layoutTransposeSeconds(winograd) == 0 && nchw.layoutTransposeSeconds(depthwise) == 0)
     }
 
-    /// A library that runs every group in one kernel packs small groups into one
-    /// tile: ResNeXt's 32 groups of 4 channels fill a 128-wide tile, a group that
-    /// fills the tile stays alone, and the FLOPs are the grouped convolution's either way.
-    @Test func groupsInOneKernelShareATile() throws {
-        #expect(ConvolutionKernel.packedGroupDimension(4, groups: 32) == 128)
-        #expect(ConvolutionKernel.packedGroupDimension(8, groups: 64) == 128)
-        #expect(ConvolutionKernel.packedGroupDimension(48, groups: 8) == 96)
-        #expect(ConvolutionKernel.packedGroupDimension(4, groups: 2) == 8)
-        #expect(ConvolutionKernel.packedGroupDimension(128, groups: 2) == 128)
-        #expect(ConvolutionKernel.packedGroupDimension(192, groups: 2) == 192)
-        #expect(ConvolutionKernel.packedGroupDimension(64, groups: 1) == 64)
+    /// A library with grouped direct kernels (cuDNN from v7) may run any grouped
+    /// convolution as `direct`; the fastest candidate still wins, so narrow groups go
+    /// direct and wide ones stay implicit GEMM; libraries without them offer only the
+    /// per-group product.
+    @Test func groupedConvolutionsMayRunDirectKernels() throws {
+        let narrow = conv(c: 128, k: 128, groups: 32)   // ResNeXt's 4 channels per group
+        #expect(ConvolutionKernel(.direct, pass: .forward, work: work(narrow), precision: .fp16) == nil)
+        let direct = try #require(ConvolutionKernel(.direct, pass: .forward, work: work(narrow), precision: .fp16,
+                                                    groupedDirectKernels: true))
+        let implicit = try #require(ConvolutionKernel(.implicitGEMM, pass: .forward, work: work(narrow), precision: .fp16,
+                                                      groupedDirectKernels: true))
+        #expect(direct.isDirect && !direct.usesTensorCores)
+        #expect(direct.productFLOPs == implicit.productFLOPs && direct.memoryBytes == implicit.memoryBytes)
+        #expect(implicit.gemm.m == 4, "the implicit GEMM stays one group's product")
+        // One group is no grouped convolution: no direct kernel for it.
+        #expect(ConvolutionKernel(.direct, pass: .forward, work: work(conv()), precision: .fp16, groupedDirectKernels: true) == nil)
 
-        let grouped = conv(c: 128, k: 128, groups: 32)
-        for pass in ConvolutionPass.allCases {
-            let alone = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(grouped), precision: .fp16))
-            let packed = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(grouped), precision: .fp16,
-                                                        groupsInOneKernel: true))
-            #expect(alone.gemm.m == 4 && packed.gemm.m == 128, "\(pass)")
-            #expect(packed.gemm.n == alone.gemm.n && packed.gemm.k == alone.gemm.k)
-            #expect(packed.productFLOPs == alone.productFLOPs && packed.memoryBytes == alone.memoryBytes)
-        }
-        // The libraries say which runs groups in one call: cuDNN from v7 on, not before.
-        #expect(try library("cudnn-7").groupsInOneKernel && library("cudnn-8").groupsInOneKernel)
-        #expect(try !library("cudnn-5.1").groupsInOneKernel && !library("implicit-gemm").groupsInOneKernel)
-        // So cuDNN 8 prices the grouped layer faster than cuDNN 5.1, which offers the same
-        // algorithms for it (implicit GEMM alone: Winograd and FFT need one group).
+        #expect(try library("cudnn-7").groupedDirectKernels && library("cudnn-8").groupedDirectKernels)
+        #expect(try !library("cudnn-5.1").groupedDirectKernels && !library("implicit-gemm").groupedDirectKernels)
         let v8 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
         let v51 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-5.1"))
-        let task = ComputeWork(flops: 0, memoryBytes: 0, convolution: work(grouped, passes: ConvolutionPass.allCases))
-        #expect(v8.seconds(for: task) < v51.seconds(for: task))
-        // One group: nothing to pack, the same price.
-        let dense = ComputeWork(flops: 0, memoryBytes: 0, convolution: work(conv(kernel: 1), passes: ConvolutionPass.allCases))
-        #expect(v8.seconds(for: dense) == v51.seconds(for: dense))
+        for pass in ConvolutionPass.allCases {
+            let chosen = v8.chosenKernel(for: pass, of: work(narrow, passes: [pass]))
+            #expect(chosen.kernel.algorithm == .direct, "\(pass)")
+            #expect(chosen.seconds < v51.chosenKernel(for: pass, of: work(narrow, passes: [pass])).seconds)
+            #expect(!v51.candidateKernels(for: pass, of: work(narrow)).contains { $0.kernel.algorithm == .direct })
+        }
+        // Two groups of 256 channels: the product on tensor cores beats a loop on the CUDA cores.
+        let wide = conv(c: 512, k: 512, size: 28, groups: 2)
+        #expect(v8.candidateKernels(for: .forward, of: work(wide)).contains { $0.kernel.algorithm == .direct })
+        #expect(v8.chosenKernel(for: .forward, of: work(wide)).kernel.algorithm == .implicitGEMM)
     }
 }

@@ -42,6 +42,22 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { _ = try ProfileCatalog.readLibraries(yaml) }
     }
 
+    @Test func groupedDirectKernelsMustBeABoolean() throws {
+        let yaml = try YAMLValue.parse("""
+            libraries:
+              - {name: odd, summary: s, forward: [implicit-gemm], backward_data: [implicit-gemm],
+                 backward_filter: [implicit-gemm], source: x, grouped_direct_kernels: maybe}
+            """, file: "libraries.yaml")
+        let error = try #require(throws: ConfigError.self) { _ = try ProfileCatalog.readLibraries(yaml) }
+        #expect(error.file == "libraries.yaml" && error.keyPath.hasSuffix("grouped_direct_kernels") && error.line == 3)
+        let fine = try ProfileCatalog.readLibraries(YAMLValue.parse("""
+            libraries:
+              - {name: odd, summary: s, forward: [implicit-gemm], backward_data: [implicit-gemm],
+                 backward_filter: [implicit-gemm], source: x, grouped_direct_kernels: true}
+            """, file: "libraries.yaml"))
+        #expect(fine.first?.groupedDirectKernels == true)
+    }
+
     func error(_ extra: String) throws -> ConfigError { try scenarioError(extra) }
 
     @Test func badInputIsLocated() throws {
