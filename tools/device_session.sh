@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One prepared device session on one GPU (about 6 minutes on an H200), for the questions
+# One prepared device session on one GPU (about 7 minutes on an H200), for the questions
 # the CPU cannot answer (BENCHMARKS.md, seventeenth session): why eager PyTorch's NCHW
 # mixed-precision steps run slower than the model says, what peak memory PyTorch
 # allocates, and per-layer times with cuDNN benchmarking on. Run from the repository
@@ -14,6 +14,11 @@
 #                                   (tools/kernel_breakdown.py)
 #   resnet50-layer-times.csv        every convolution alone (tools/profile_layers.py), for
 #                                   `scalecast import kernel-times`
+#   grouped-kernels.csv,            ResNeXt-50 and RegNetY/X-400MF steps by kind of kernel, fp16,
+#   grouped-top-kernels.csv         NCHW and NHWC: which kernels run the grouped convolutions
+#                                   (cuDNN's grouped direct kernels or implicit GEMMs) and what
+#                                   the squeeze-and-excitation units cost (BENCHMARKS.md,
+#                                   twenty-first session)
 #   gpu.txt                         nvidia-smi's clocks, power and versions; PyTorch's and cuDNN's
 # Each step has its own time limit, so one that fails or overruns leaves the others' files (and
 # the tools write their rows as they go); the script exits 1 if any step failed, naming them.
@@ -40,5 +45,7 @@ run 90 kernels python3 tools/kernel_breakdown.py --models resnet50 --batches 256
     --memory-formats nchw,nhwc --out "$OUT/kernels.csv" --top "$OUT/top-kernels.csv"
 run 90 layer-times python3 tools/profile_layers.py --model resnet50 --batches 64,128 --precisions tf32,bf16 \
     --out "$OUT/resnet50-layer-times.csv"
+run 90 grouped python3 tools/kernel_breakdown.py --models resnext50_32x4d,regnet_y_400mf,regnet_x_400mf --batches 128 \
+    --precisions fp16 --memory-formats nchw,nhwc --out "$OUT/grouped-kernels.csv" --top "$OUT/grouped-top-kernels.csv"
 ls -l "$OUT"
 if [ ${#failed[@]} -gt 0 ]; then echo "failed: ${failed[*]}"; exit 1; fi

@@ -16,7 +16,7 @@ import Testing
 
     @Test func theBatchThatRanFitsAndTheOneTriedBeforeDoesNot() throws {
         let runs = try Scenario.load(path: Self.path).runs.filter { $0.label?.hasPrefix("NHWC") == true }
-        #expect(runs.count == 10)
+        #expect(runs.count == 11)
         for run in runs {
             /// The footprint at `batch` as a share of the board's memory.
             func share(_ batch: Int) throws -> Double {
