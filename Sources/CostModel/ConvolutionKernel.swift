@@ -51,10 +51,9 @@ public struct ConvolutionKernel: Sendable, Equatable {
     /// `algorithm` for `pass` of `work`, or nil when the algorithm does not apply to
     /// the shape: Winograd needs square 3x3 (fused: 3x3 only) or 5x5 filters, stride 1
     /// and one group; FFT needs stride 1, one group and a padded side of at most 256;
-    /// the direct kernels, a depthwise convolution.
-    /// `groupedDirectKernels`: the library has direct kernels for grouped convolutions
-    /// (`KernelLibrary.groupedDirectKernels`), so `direct` also applies to a grouped
-    /// convolution that is not depthwise.
+    /// the direct kernels, a depthwise convolution, or for `direct` any grouped one when
+    /// `groupedDirectKernels` (the library has grouped direct kernels,
+    /// `KernelLibrary.groupedDirectKernels`).
     public init?(_ algorithm: ConvolutionAlgorithm, pass: ConvolutionPass, work: ConvolutionWork, precision: Precision,
                  groupedDirectKernels: Bool = false) {
         let s = work.geometry
@@ -141,10 +140,10 @@ public struct ConvolutionKernel: Sendable, Equatable {
             // taps on the CUDA cores, priced without a product shape (`CostModel`).
             // cuDNN's grouped direct kernels run any grouped convolution the same way
             // where the library has them (`groupedDirectKernels`); PyTorch's own, depthwise only.
-            let groupedDirect = algorithm == .direct && groupedDirectKernels && s.groups > 1
-            guard s.isDepthwise || groupedDirect else { return nil }
+            let isGroupedDirect = algorithm == .direct && groupedDirectKernels && s.groups > 1
+            guard s.isDepthwise || isGroupedDirect else { return nil }
             productFLOPs = 2 * multiplyAdds
-            gemm = (k, n * Double(s.outputHeight * s.outputWidth), Double(s.kernelHeight * s.kernelWidth))
+            gemm = (k, n * Double(s.outputHeight * s.outputWidth), (c / g) * Double(s.kernelHeight * s.kernelWidth))
             transformFLOPs = 0
             memoryBytes = ioBytes
             separateTransforms = false

@@ -13,15 +13,19 @@ extension CostModel {
     /// Every algorithm the library offers for `pass` that applies to the shape,
     /// priced, whether or not its workspace fits; implicit GEMM first (a depthwise
     /// convolution's one candidate is a direct kernel, PyTorch's own where
-    /// `depthwiseKernels` says PyTorch runs them). The first needs no workspace.
+    /// `depthwiseKernels` says PyTorch runs them; another grouped convolution's are
+    /// the library's and, where it has grouped direct kernels, `direct` last). The
+    /// first needs no workspace.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
-        let groupedDirect = kernelLibrary?.groupedDirectKernels ?? false
+        let libraryHasGroupedDirect = kernelLibrary?.groupedDirectKernels ?? false
         var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
-        if groupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise { offered.append(.direct) }
+        if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
+            offered.append(.direct)
+        }
         return offered.compactMap { algorithm in
-            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision, groupedDirectKernels: groupedDirect)
+            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision, groupedDirectKernels: libraryHasGroupedDirect)
                 .map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
         }
     }

@@ -13,11 +13,12 @@ public struct KernelLibrary: Sendable, Equatable {
     /// Where the list of algorithms comes from (release notes, API reference).
     public var source: String
     /// Whether the library takes a grouped convolution in one call and has direct
-    /// kernels for it (cuDNN from v7: `cudnnSetConvolutionGroupCount`, and kernels named
-    /// `conv2d_grouped_direct_kernel`, `dgrad2d_grouped_direct_kernel`,
-    /// `wgrad2d_grouped_direct_kernel` in profiles), so `direct` is a candidate for
-    /// every grouped convolution, not only depthwise ones; false: a grouped convolution
-    /// is one implicit GEMM per group, as frameworks ran it before cuDNN 7.
+    /// kernels for it (cuDNN's `cudnnSetConvolutionGroupCount` from v7; kernels named
+    /// `conv2d_grouped_direct_kernel`, `dgrad2d_grouped_direct_kernel` and
+    /// `wgrad2d_grouped_direct_kernel` in public profiles of later versions), so
+    /// `direct` is a candidate for every grouped convolution, not only depthwise ones;
+    /// false: a grouped convolution is one implicit GEMM per group, as frameworks ran it
+    /// before cuDNN 7 (and BVLC Caffe still does: name such a library for it).
     public var groupedDirectKernels: Bool
 
     public init(name: String, summary: String, algorithms: [ConvolutionPass: [ConvolutionAlgorithm]], source: String,

@@ -45,7 +45,7 @@ import Testing
     }
 
     /// The GeForce board's fp32-accumulate tensor rate is measured above its whitepaper peak
-    /// (71 TFLOP/s at 1695 MHz), so the catalog states its peaks at the clock that rate
+    /// (71 TFLOP/s at 1695 MHz), so the catalog states its peaks at the clock the fp16 median
     /// implies (every whitepaper figure x measured / 71) and its fp16 efficiency is then 1;
     /// the data-centre boards stay well under their peaks.
     @Test func onlyTheHalfRateGeForceTensorPathReachesItsPeak() throws {

@@ -252,6 +252,23 @@ import Workload
             #expect(chosen.seconds < v51.chosenKernel(for: pass, of: work(narrow, passes: [pass])).seconds)
             #expect(!v51.candidateKernels(for: pass, of: work(narrow)).contains { $0.kernel.algorithm == .direct })
         }
+        // Its price is the depthwise direct kernel's roofline: the grouped convolution's own
+        // FLOPs at the fp32 peak and ceiling, or its operands' bytes, plus one launch.
+        let forward = work(narrow, passes: [.forward])
+        let macs: Double = 128 * 56 * 56 * 4 * 9 * 32
+        let activations: Double = 2 * 128 * 56 * 56 * 32
+        let bytes: Double = (activations + 128 * 4 * 9) * 2
+        let computeTime: Double = 2 * macs / (1e13 * 0.76)
+        let memoryTime: Double = bytes / (1e12 * 0.88)
+        let roofline = max(computeTime, memoryTime) + 5e-6
+        let priced = v8.chosenKernel(for: .forward, of: forward).seconds
+        #expect(abs(priced - roofline) / roofline < 1e-9, "\(priced) s against \(roofline) s")
+        #expect(v8.candidateKernels(for: .forward, of: forward).filter { $0.kernel.algorithm == .direct }.count == 1)
+        // A depthwise convolution keeps its own candidates: PyTorch's kernels where PyTorch runs them.
+        let nchw = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: try library("cudnn-8"), memoryFormat: .nchw,
+                             depthwiseKernels: .pytorch)
+        #expect(nchw.candidateKernels(for: .backwardData, of: work(conv(c: 32, k: 32, groups: 32))).map(\.kernel.algorithm)
+                == [.pytorchDepthwise])
         // Two groups of 256 channels: the product on tensor cores beats a loop on the CUDA cores.
         let wide = conv(c: 512, k: 512, size: 28, groups: 2)
         #expect(v8.candidateKernels(for: .forward, of: work(wide)).contains { $0.kernel.algorithm == .direct })
