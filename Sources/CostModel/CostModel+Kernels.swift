@@ -19,7 +19,7 @@ extension CostModel {
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
-        let libraryHasGroupedDirect = kernelLibrary?.groupedDirectKernels ?? false
+        let libraryHasGroupedDirect = (kernelLibrary?.groupedDirectKernels ?? false) && !groupedConvolutionsPerGroup
         var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
         if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
             offered.append(.direct)

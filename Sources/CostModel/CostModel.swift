@@ -21,6 +21,10 @@ public struct CostModel: Sendable {
     /// Whose kernels run depthwise convolutions: the library's, or PyTorch's own
     /// where PyTorch picks them (`DepthwiseKernels`).
     public var depthwiseKernels: DepthwiseKernels
+    /// Whether the framework calls the library once per group of a grouped convolution
+    /// (`ExecutionProfile.groupedConvolutionsPerGroup`), so the library's grouped direct
+    /// kernels are no candidates.
+    public var groupedConvolutionsPerGroup: Bool
 
     /// What pricing reads for products run at one precision: its peak and the
     /// efficiency curve's two figures.
@@ -53,7 +57,7 @@ public struct CostModel: Sendable {
 
     public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
                 kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc,
-                depthwiseKernels: DepthwiseKernels = .library) {
+                depthwiseKernels: DepthwiseKernels = .library, groupedConvolutionsPerGroup: Bool = false) {
         self.gpu = gpu
         self.precision = precision
         self.parameters = parameters
@@ -61,6 +65,7 @@ public struct CostModel: Sendable {
         self.workspaceLimitBytes = workspaceLimitBytes
         self.memoryFormat = memoryFormat
         self.depthwiseKernels = depthwiseKernels
+        self.groupedConvolutionsPerGroup = groupedConvolutionsPerGroup
         rates = Self.rates(gpu: gpu, parameters: parameters)
     }
 

@@ -171,11 +171,13 @@ public struct RunSpec: Sendable {
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the
-    /// profile's kernel library, workspace limit, memory format and depthwise kernels.
+    /// profile's kernel library, workspace limit, memory format, depthwise kernels and
+    /// how grouped convolutions reach the library.
     public var costModel: CostModel {
         CostModel(gpu: cluster.gpu, precision: precision, parameters: costParameters,
                   kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes,
-                  memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels)
+                  memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels,
+                  groupedConvolutionsPerGroup: software.groupedConvolutionsPerGroup)
     }
 
     /// The precision whose published record applies to this run: TF32 on a GPU without

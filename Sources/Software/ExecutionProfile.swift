@@ -77,6 +77,12 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// library's (cuDNN's), or `pytorch`, PyTorch's own where PyTorch picks them
     /// (`DepthwiseKernels`).
     public var depthwiseKernels: DepthwiseKernels = .library
+    /// Whether the framework hands a grouped convolution to the library group by group
+    /// (`grouped_convolutions: per-group`: BVLC Caffe's cuDNN layer loops over groups,
+    /// TensorFlow 1.x had no grouped convolution op), so the library's grouped direct
+    /// kernels (`KernelLibrary.groupedDirectKernels`) never run; false (`library`, the
+    /// default): the library takes the whole grouped convolution.
+    public var groupedConvolutionsPerGroup = false
     /// Which element-wise layers run inside the batch norm kernel before them
     /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu` or `xla` (`BatchNormFusion`).
     public var batchNormFusion: BatchNormFusion = .none
@@ -143,7 +149,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
         !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
-            && batchNormFusion == .none && autograd == .none && memoryFormat == .nhwc && depthwiseKernels == .library && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
+            && batchNormFusion == .none && autograd == .none && memoryFormat == .nhwc && depthwiseKernels == .library && !groupedConvolutionsPerGroup && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0 && !autocastWeightCopies
             && mechanisms.isNone && communication.isNone
     }
@@ -240,7 +246,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "loader_augmentation",
                                    "kernel_library", "workspace_mb", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share", "memory_format", "depthwise_kernels", "inplace_activation_clone", "broadcast_grad_sum_to",
+        + ["collective_sm_share", "memory_format", "depthwise_kernels", "grouped_convolutions", "inplace_activation_clone", "broadcast_grad_sum_to",
            "inplace_relu6_clone", "max_pool_indices", "autocast_weight_copies"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
@@ -337,6 +343,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                 memoryFormat = MemoryFormat(rawValue: try value.oneOf(MemoryFormat.allCases.map(\.rawValue)))!
             case "depthwise_kernels":
                 depthwiseKernels = DepthwiseKernels(rawValue: try value.oneOf(DepthwiseKernels.allCases.map(\.rawValue)))!
+            case "grouped_convolutions":
+                groupedConvolutionsPerGroup = try value.oneOf(["library", "per-group"]) == "per-group"
             case "inplace_activation_clone":
                 autograd.clonesInPlaceActivationInput = try value.bool()
             case "broadcast_grad_sum_to":

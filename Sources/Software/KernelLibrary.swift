@@ -18,7 +18,8 @@ public struct KernelLibrary: Sendable, Equatable {
     /// `wgrad2d_grouped_direct_kernel` in public profiles of later versions), so
     /// `direct` is a candidate for every grouped convolution, not only depthwise ones;
     /// false: a grouped convolution is one implicit GEMM per group, as frameworks ran it
-    /// before cuDNN 7 (and BVLC Caffe still does: name such a library for it).
+    /// before cuDNN 7 (some still call a newer library group by group:
+    /// `ExecutionProfile.groupedConvolutionsPerGroup`).
     public var groupedDirectKernels: Bool
 
     public init(name: String, summary: String, algorithms: [ConvolutionPass: [ConvolutionAlgorithm]], source: String,

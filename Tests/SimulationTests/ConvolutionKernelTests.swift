@@ -269,6 +269,10 @@ import Workload
                              depthwiseKernels: .pytorch)
         #expect(nchw.candidateKernels(for: .backwardData, of: work(conv(c: 32, k: 32, groups: 32))).map(\.kernel.algorithm)
                 == [.pytorchDepthwise])
+        // A framework that calls the library group by group never reaches its grouped kernels.
+        let perGroup = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"), groupedConvolutionsPerGroup: true)
+        #expect(!perGroup.candidateKernels(for: .forward, of: forward).contains { $0.kernel.algorithm == .direct })
+        #expect(perGroup.chosenKernel(for: .forward, of: forward).seconds == v51.chosenKernel(for: .forward, of: forward).seconds)
         // Two groups of 256 channels: the product on tensor cores beats a loop on the CUDA cores.
         let wide = conv(c: 512, k: 512, size: 28, groups: 2)
         #expect(v8.candidateKernels(for: .forward, of: work(wide)).contains { $0.kernel.algorithm == .direct })

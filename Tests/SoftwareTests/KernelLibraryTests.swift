@@ -42,6 +42,23 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { _ = try ProfileCatalog.readLibraries(yaml) }
     }
 
+    /// Stacks that call the library once per group say so (`grouped_convolutions: per-group`);
+    /// a scenario may say either way, and nothing else.
+    @Test func groupedConvolutionsPerGroupIsAProfileField() throws {
+        let catalog = try ProfileCatalog.builtIn()
+        for name in ["caffe-p2psync", "tensorflow-1", "tensorflow-1-ps"] {
+            #expect(try #require(catalog.profile(named: name)).groupedConvolutionsPerGroup, "\(name)")
+        }
+        #expect(try !#require(catalog.profile(named: "pytorch-ddp")).groupedConvolutionsPerGroup)
+        let caffe = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: caffe-p2psync, kernel_library: cudnn-7}")))
+        #expect(caffe.runs[0].costModel.groupedConvolutionsPerGroup)
+        let overridden = try Scenario.load(path: try temporaryScenario(scenario(
+            extra: "software: {profile: caffe-p2psync, kernel_library: cudnn-7, grouped_convolutions: library}")))
+        #expect(!overridden.runs[0].costModel.groupedConvolutionsPerGroup)
+        let bad = try scenarioError("software: {profile: caffe-p2psync, grouped_convolutions: sometimes}")
+        #expect(bad.keyPath == "software.grouped_convolutions" && bad.line == 9)
+    }
+
     @Test func groupedDirectKernelsMustBeABoolean() throws {
         let yaml = try YAMLValue.parse("""
             libraries:
