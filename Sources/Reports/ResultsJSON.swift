@@ -7,6 +7,8 @@ public enum ResultsJSON {
     struct Document: Encodable {
         var scenario: String
         var results: [Row]
+        /// What the published corpus says against the GPUs simulated (`scalecast plan`'s cautions).
+        var cautions: [String]
     }
 
     struct Breakdown: Encodable {
@@ -114,10 +116,12 @@ public enum ResultsJSON {
 
     /// The document for `results` of the scenario at `scenarioPath`, as UTF-8 text
     /// with sorted keys (byte-identical for identical input).
-    /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
+    /// - Parameters:
+    ///   - training: per result (same order), its time and cost to train, if its run states them.
+    ///   - cautions: the published corpus's cautions on the GPUs simulated, once each.
     public static func render(_ results: [ConfigurationResult], scenarioPath: String,
-                              training: [ResultsTable.TrainingCell?] = []) throws -> String {
-        try encode(Document(scenario: scenarioPath, results: rows(results, training: training)))
+                              training: [ResultsTable.TrainingCell?] = [], cautions: [String] = []) throws -> String {
+        try encode(Document(scenario: scenarioPath, results: rows(results, training: training), cautions: cautions))
     }
 
     /// One row per result, as `simulate --json` writes them.

@@ -99,7 +99,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
             let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }
                 .map(\.point))
-            let cautions = try Self.evidenceCautions(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
+            let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources, cautions: cautions))
         }
@@ -130,9 +130,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         for note in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
             text += "\nPrecision: \(note); those configurations are priced as fp16.\n"
         }
-        for caution in try Self.evidenceCautions(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run), catalog: sweep.catalog) {
-            text += "\nCaution, \(caution) (`scalecast explain` lists the evidence).\n"
-        }
+        text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
+                                                                 catalog: sweep.catalog))
         var output = CommandOutput(stdout: text)
         if let out {
             let runs = Set(plan.candidates.map(\.run))
@@ -196,23 +195,6 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                   "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()
-    }
-
-    /// A caution for each GPU and precision group of `runs` where the published corpus
-    /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),
-    /// each once, in the order first met: "GPU in group: why".
-    static func evidenceCautions(_ runs: [RunSpec], catalog: Catalog) throws -> [String] {
-        let errors = try MeasuredErrors.builtIn()
-        var seen = Set<String>(), cautions: [String] = []
-        for run in runs {
-            let evidence = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name,
-                                           architecture: run.cluster.gpu.architecture,
-                                           architectureOf: { catalog.gpu(named: $0)?.architecture },
-                                           fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
-            guard seen.insert("\(evidence.gpu)/\(evidence.precisionGroup)").inserted, let caution = evidence.caution else { continue }
-            cautions.append("\(evidence.gpu) in \(evidence.precisionGroup): \(caution)")
-        }
-        return cautions
     }
 
     /// A caution when the prices the tables compare were seen more than two years apart

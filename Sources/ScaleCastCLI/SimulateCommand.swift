@@ -32,8 +32,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let results = try ScenarioRunner.results(loaded, gpuOverride: override)
         var output = CommandOutput()
         let training = try Self.training(results, of: loaded)
-        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training)
-            : ResultsTable.render(results, scenarioName: loaded.name, training: training)
+        // The runs simulated, in table order: the corpus's word on their GPUs follows the table.
+        let cautions = try EvidenceCautions.lines(loaded.runs, catalog: loaded.catalog)
+        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions)
+            : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {
             output.stderr = "error: \(error)\n"

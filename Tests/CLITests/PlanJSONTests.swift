@@ -64,4 +64,32 @@ import Testing
         #expect(cautions.count == 2 && cautions.contains { $0.hasPrefix("B200-SXM in fp16+bf16: ") }
                 && cautions.contains { $0.hasPrefix("MI300X in fp16+bf16: ") }, "\(cautions)")
     }
+
+    /// `simulate` says the same under its table and in its JSON, once per GPU and precision
+    /// group, and nothing where the corpus backs the prediction (an A100 in bf16).
+    @Test func simulateCautionsAsPlanDoes() throws {
+        let scenario = try writeTemporary("""
+            name: cautions
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            gpus: [1, 8]
+            runs:
+              - {label: A100, cluster: {gpu: A100, gpus_per_node: 8}}
+              - {label: B200, cluster: {gpu: B200, gpus_per_node: 8}}
+              - {label: B200 again, cluster: {gpu: B200, gpus_per_node: 8}, batch_per_gpu: 128}
+            """)
+        let text = CLI.execute(["simulate", scenario])
+        #expect(text.exitCode == 0, "\(text.stderr)")
+        let lines = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Caution, ") }
+        #expect(lines.count == 1 && lines[0].hasPrefix("Caution, B200-SXM in fp16+bf16: the corpus's one published one-GPU measurement")
+                && lines[0].hasSuffix("(`scalecast explain` lists the evidence)."), "\(text.stdout)")
+        let json = CLI.execute(["simulate", scenario, "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let cautions = try #require(document["cautions"] as? [String])
+        #expect(cautions.count == 1 && cautions[0].hasPrefix("B200-SXM in fp16+bf16: "), "\(cautions)")
+        let alone = CLI.execute(["simulate", scenario, "--run", "A100", "--json"])
+        let backed = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
+        #expect((backed["cautions"] as? [String]) == [])
+    }
 }
