@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import ScaleCastCLI
 
-/// The accelerators added for issue 18 run a scenario end to end, and the fp8 peak
-/// shows in `hardware` and is refused, file, key and line, when malformed.
+/// The accelerators added for issue 18 (and the TITAN RTX, the corpus's Turing board) run a
+/// scenario end to end, and the fp8 peak shows in `hardware` and is refused, file, key and
+/// line, when malformed.
 @Suite struct CurrentAcceleratorCLITests {
     static func scenario(gpu: String) -> String {
         """
@@ -16,7 +17,7 @@ import Testing
         """
     }
 
-    @Test(arguments: ["H100-NVL", "A10", "MI250X", "MI300X", "Gaudi3", "B200", "L40S"])
+    @Test(arguments: ["H100-NVL", "A10", "MI250X", "MI300X", "Gaudi3", "B200", "L40S", "TITAN-RTX"])
     func aSmallScenarioSimulates(gpu: String) throws {
         let out = CLI.execute(["simulate", try writeTemporary(Self.scenario(gpu: gpu)), "--json"])
         #expect(out.exitCode == 0, "\(out.stderr)")
