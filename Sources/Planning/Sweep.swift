@@ -2,6 +2,7 @@ import Foundation
 import Hardware
 import Scenario
 import Simulation
+import Workload
 import Yams
 import YAMLSupport
 
@@ -280,11 +281,14 @@ public struct SweepError: Error, CustomStringConvertible, Sendable {
 
 extension Sweep {
     /// Why some of `points` are not priced in the precision the scenario asked for (a bf16
-    /// run on a GPU without bf16 units is fp16: `RunSpec.precisionNote`), each note once,
-    /// in point order.
-    public func precisionNotes(_ points: [Point]) -> [String] {
-        var notes: [String] = []
-        for point in points { if let note = point.run.precisionNote, !notes.contains(note) { notes.append(note) } }
+    /// run on a GPU without bf16 units is fp16, a TF32 run on a GPU without TF32 units fp32:
+    /// `RunSpec.precisionNote`), each note once, in point order, with the precision those
+    /// points are priced in.
+    public func precisionNotes(_ points: [Point]) -> [(note: String, pricedAs: Precision)] {
+        var notes: [(note: String, pricedAs: Precision)] = []
+        for point in points {
+            if let note = point.run.precisionNote, !notes.contains(where: { $0.note == note }) { notes.append((note, point.run.precision)) }
+        }
         return notes
     }
 }

@@ -120,7 +120,7 @@ public enum ResultsJSON {
     ///   - training: per result (same order), its time and cost to train, if its run states them.
     ///   - cautions: the published corpus's cautions on the GPUs simulated, once each.
     public static func render(_ results: [ConfigurationResult], scenarioPath: String,
-                              training: [ResultsTable.TrainingCell?] = [], cautions: [String] = []) throws -> String {
+                              training: [ResultsTable.TrainingCell?] = [], cautions: [String]) throws -> String {
         try encode(Document(scenario: scenarioPath, results: rows(results, training: training), cautions: cautions))
     }
 

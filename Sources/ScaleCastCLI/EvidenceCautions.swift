@@ -3,7 +3,8 @@ import Planning
 import Scenario
 
 /// What the published corpus says against the configurations a command prints: the
-/// cautions `simulate` and `plan` print under their tables (and `report` in its answer).
+/// cautions `simulate` and `plan` print under their tables (`report` and `explain` word the
+/// same `MeasuredErrors.Evidence.caution` in their own sections).
 enum EvidenceCautions {
     /// A caution for each GPU and precision group of `runs` where the published corpus
     /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),

@@ -127,8 +127,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         text += try priceBases(shown, sweep: sweep)
         text += Self.priceAgeNote(shown)
         let shownPoints = Set(shown.map(\.point))
-        for note in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
-            text += "\nPrecision: \(note); those configurations are priced as fp16.\n"
+        for (note, pricedAs) in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
+            text += "\nPrecision: \(note); those configurations are priced as \(pricedAs.rawValue).\n"
         }
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))

@@ -32,8 +32,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let results = try ScenarioRunner.results(loaded, gpuOverride: override)
         var output = CommandOutput()
         let training = try Self.training(results, of: loaded)
-        // The runs simulated, in table order: the corpus's word on their GPUs follows the table.
-        let cautions = try EvidenceCautions.lines(loaded.runs, catalog: loaded.catalog)
+        // The runs simulated that fit somewhere, in table order: the corpus's word on their GPUs follows the
+        // table (a run that fits nowhere has no prediction to caution about; its error says why).
+        let fitting = loaded.runs.filter { run in results.contains { $0.runLabel == run.label && $0.model == run.network.name && $0.fitsInMemory } }
+        let cautions = try EvidenceCautions.lines(fitting, catalog: loaded.catalog)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions)
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).

@@ -60,7 +60,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
         var output = try Self.emit(document, to: out, force: force)
         // The rows carry no precision column: say which points are priced in another precision than asked.
-        let precision = sweep.precisionNotes(selected).map { "sweep: \($0); those points are priced as fp16\n" }.joined()
+        let precision = sweep.precisionNotes(selected).map { "sweep: \($0.note); those points are priced as \($0.pricedAs.rawValue)\n" }.joined()
         output.stderr = note + precision + output.stderr
         return output
     }

@@ -140,7 +140,11 @@ extension RunSpec {
         // bf16 there ("Current CUDA Device does not support bfloat16. Please switch dtype to float16"), so
         // a bf16 run, say one of a sweep across GPU generations, trains as fp16 there, and says so.
         let halfInstead = askedPrecision == Precision.bf16.rawValue && cluster.gpu.peakFLOPsPerSecond["bf16"] == nil
-        let precisionName = halfInstead ? Precision.fp16.rawValue : askedPrecision
+        // TF32 on a GPU without TF32 units (before Ampere) is plain fp32: PyTorch's allow_tf32 and cuDNN's
+        // TF32 math apply only where the hardware has it, so such a run trains at fp32's rate, with fp32's
+        // efficiencies and kernel tables, and says so.
+        let singleInstead = askedPrecision == Precision.tf32.rawValue && cluster.gpu.peakFLOPsPerSecond["tf32"] == nil
+        let precisionName = halfInstead ? Precision.fp16.rawValue : singleInstead ? Precision.fp32.rawValue : askedPrecision
         let strategyNode = try yaml.optional("strategy")
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)
         let accumulationNode = try yaml.optional("accumulation_steps")
@@ -209,6 +213,7 @@ extension RunSpec {
         self.software = software
         self.accumulationSteps = accumulationSteps
         if halfInstead { precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" }
+        if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
     }
 
     /// The link between a PCIe tree's two sockets where the scenario names none, by the

@@ -131,6 +131,25 @@ let smallScenario = """
                 "\(plan.stdout)")
     }
 
+    /// A TF32 run on a V100 (no TF32 units) trains in plain fp32, and the table says so; its numbers
+    /// are fp32's to the last digit (fp32's peak, efficiencies and kernel tables), and sweep names it.
+    @Test func tf32WithoutTF32UnitsIsShownAsFP32() throws {
+        let tf32Scenario = try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: tf32"))
+        let tf32 = CLI.execute(["simulate", tf32Scenario])
+        let fp32 = CLI.execute(["simulate", try writeTemporary(smallScenario)])
+        #expect(tf32.exitCode == 0 && fp32.exitCode == 0)
+        #expect(tf32.stdout.contains("alexnet-owt on V100-SXM2-16GB, fp32 (tf32 asked: the V100-SXM2-16GB has no TF32 rate in the catalog), batch 64"),
+                "\(tf32.stdout)")
+        func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("   ") } }
+        #expect(rows(tf32.stdout).count == 3 && rows(tf32.stdout) == rows(fp32.stdout))
+        let json = CLI.execute(["simulate", tf32Scenario, "--json"])
+        #expect(json.stdout.contains("\"precision_note\" : \"tf32 asked: the V100-SXM2-16GB has no TF32 rate in the catalog\""))
+        let sweep = CLI.execute(["sweep", tf32Scenario, "--vary", "cluster.gpu=V100,A100", "--vary", "gpus=1", "--quiet"])
+        #expect(sweep.exitCode == 0)
+        #expect(sweep.stderr == "sweep: tf32 asked: the V100-SXM2-16GB has no TF32 rate in the catalog; those points are priced as fp32\n",
+                "\(sweep.stderr)")
+    }
+
     /// report has nothing to recommend when no configuration fits: it says why, as simulate
     /// does, and writes nothing. explain still explains (its memory table says what takes the
     /// room) and exits 2 with the same line.

@@ -85,11 +85,32 @@ import Testing
         #expect(lines.count == 1 && lines[0].hasPrefix("Caution, B200-SXM in fp16+bf16: the corpus's one published one-GPU measurement")
                 && lines[0].hasSuffix("(`scalecast explain` lists the evidence)."), "\(text.stdout)")
         let json = CLI.execute(["simulate", scenario, "--json"])
+        #expect(json.exitCode == 0, "\(json.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let cautions = try #require(document["cautions"] as? [String])
         #expect(cautions.count == 1 && cautions[0].hasPrefix("B200-SXM in fp16+bf16: "), "\(cautions)")
+        // The text's paragraph is the JSON's caution, word for word, after a blank line that ends the table.
+        #expect(lines.count == 1 && lines[0] == "Caution, \(cautions[0]) (`scalecast explain` lists the evidence).")
+        #expect(text.stdout.contains("\n\n" + lines[0] + "\n"))
         let alone = CLI.execute(["simulate", scenario, "--run", "A100", "--json"])
         let backed = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
         #expect((backed["cautions"] as? [String]) == [])
+        let aloneText = CLI.execute(["simulate", scenario, "--run", "A100"])
+        #expect(aloneText.exitCode == 0 && !aloneText.stdout.contains("Caution"), "\(aloneText.stdout)")
+    }
+
+    /// A run that fits in memory nowhere gets its error and no caution: there is no prediction
+    /// to caution about.
+    @Test func simulateCautionsOnlyWhatFits() throws {
+        let scenario = try writeTemporary("""
+            name: too big
+            model: resnet152
+            batch_per_gpu: 4096
+            precision: bf16
+            cluster: {gpu: B200, gpus_per_node: 8}
+            gpus: [1]
+            """)
+        let out = CLI.execute(["simulate", scenario])
+        #expect(out.exitCode == 2 && out.stdout.contains(" NO") && !out.stdout.contains("Caution"), "\(out.stdout)\n\(out.stderr)")
     }
 }

@@ -70,8 +70,8 @@ let validScenario = """
     }
 
     /// bf16 needs the units: on a V100 (fp16 tensor cores, no bf16) a bf16 run trains as fp16,
-    /// with a note; tf32 and fp16 fall back to the peaks the GPU has, unchanged in name.
-    @Test func bf16RunsAsFP16WhereTheGPUHasNoBF16Units() throws {
+    /// with a note; tf32 without TF32 units is plain fp32, with a note; fp16 keeps its name.
+    @Test func bf16AndTF32RunWhereTheGPUHasTheUnits() throws {
         func load(_ precision: String, gpu: String = "V100") throws -> RunSpec {
             try Scenario.load(path: try temporaryScenario(validScenario
                 .replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 64\nprecision: \(precision)")
@@ -80,10 +80,12 @@ let validScenario = """
         let v100 = try load("bf16")
         #expect(v100.precision == .fp16)
         #expect(v100.precisionNote == "bf16 asked: the V100-SXM2-16GB has no bf16 units")
-        for precision in ["tf32", "fp16"] {
-            let run = try load(precision)
-            #expect(run.precision.rawValue == precision && run.precisionNote == nil)
-        }
+        let tf32 = try load("tf32")
+        #expect(tf32.precision == .fp32 && tf32.precisionNote == "tf32 asked: the V100-SXM2-16GB has no TF32 rate in the catalog")
+        let fp16 = try load("fp16")
+        #expect(fp16.precision == .fp16 && fp16.precisionNote == nil)
+        let a100TF32 = try load("tf32", gpu: "A100")
+        #expect(a100TF32.precision == .tf32 && a100TF32.precisionNote == nil)
         let a100 = try load("bf16", gpu: "A100")
         #expect(a100.precision == .bf16 && a100.precisionNote == nil)
     }
