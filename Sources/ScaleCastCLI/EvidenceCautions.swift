@@ -2,10 +2,18 @@ import Hardware
 import Planning
 import Scenario
 
-/// What the published corpus says against the configurations a command prints: the
-/// cautions `simulate` and `plan` print under their tables (`report` and `explain` word the
-/// same `MeasuredErrors.Evidence.caution` in their own sections).
+/// What the published corpus says about the configurations a command prints: each run's
+/// record (`explain` and `report` show it) and the cautions `simulate` and `plan` print
+/// under their tables (`report` words the same `MeasuredErrors.Evidence.caution` in its answer).
 enum EvidenceCautions {
+    /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs
+    /// (`MeasuredErrors.evidence`; the GPU's architecture siblings where it has none).
+    static func evidence(_ run: RunSpec, gpus: Int = 1, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
+        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name, gpus: gpus,
+                        architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
+                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
+    }
+
     /// A caution for each GPU and precision group of `runs` where the published corpus
     /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),
     /// each once, in the order first met: "GPU in group: why".
@@ -13,12 +21,9 @@ enum EvidenceCautions {
         let errors = try MeasuredErrors.builtIn()
         var seen = Set<String>(), cautions: [String] = []
         for run in runs {
-            let evidence = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name,
-                                           architecture: run.cluster.gpu.architecture,
-                                           architectureOf: { catalog.gpu(named: $0)?.architecture },
-                                           fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
-            guard seen.insert("\(evidence.gpu)/\(evidence.precisionGroup)").inserted, let caution = evidence.caution else { continue }
-            cautions.append("\(evidence.gpu) in \(evidence.precisionGroup): \(caution)")
+            let record = evidence(run, errors: errors, catalog: catalog)
+            guard seen.insert("\(record.gpu)/\(record.precisionGroup)").inserted, let caution = record.caution else { continue }
+            cautions.append("\(record.gpu) in \(record.precisionGroup): \(caution)")
         }
         return cautions
     }

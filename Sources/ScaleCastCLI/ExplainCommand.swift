@@ -50,10 +50,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
-            let evidence = errors.evidence(gpu: spec.cluster.gpu.name, precision: spec.evidencePrecision, model: spec.network.name, gpus: gpus,
-                                           architecture: spec.cluster.gpu.architecture,
-                                           architectureOf: { loaded.catalog.gpu(named: $0)?.architecture },
-                                           fittedKernels: spec.cluster.gpu.kernelEfficiency[spec.evidencePrecision.rawValue] != nil)
+            let evidence = EvidenceCautions.evidence(spec, gpus: gpus, errors: errors, catalog: loaded.catalog)
             explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,
                                                    interference: ExplainReport.interference(spec.software, trace: outcome.trace,
                                                                                             step: outcome.measuredStep),

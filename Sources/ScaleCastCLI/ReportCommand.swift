@@ -79,14 +79,14 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         for r in results where r.fitsInMemory && r.runIndex < loaded.runs.count {
             let other = loaded.runs[r.runIndex]
             guard other.cluster.gpu.name != spec.cluster.gpu.name || other.evidencePrecision != spec.evidencePrecision else { continue }
-            if let caution = Self.evidence(other, gpus: r.gpus, errors: errors, catalog: loaded.catalog).caution,
+            if let caution = EvidenceCautions.evidence(other, gpus: r.gpus, errors: errors, catalog: loaded.catalog).caution,
                !otherCautions.contains(caution) {
                 otherCautions.append(caution)
             }
         }
         var input = MarkdownReport.Input(scenario: loaded, scenarioPath: scenario, results: results, best: best, bestAnalysis: analysis,
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
-                                         evidence: Self.evidence(spec, gpus: best.gpus, errors: errors, catalog: loaded.catalog),
+                                         evidence: EvidenceCautions.evidence(spec, gpus: best.gpus, errors: errors, catalog: loaded.catalog),
                                          trainingCells: cells, otherCautions: otherCautions)
         guard let out else {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
@@ -100,13 +100,6 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)
-    }
-
-    /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs.
-    static func evidence(_ run: RunSpec, gpus: Int, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
-        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name, gpus: gpus,
-                        architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
-                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
     }
 
     /// Draws of the best configuration from the simulator's measured errors: enough
