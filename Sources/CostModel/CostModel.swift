@@ -59,7 +59,7 @@ public struct CostModel: Sendable {
                 kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc,
                 depthwiseKernels: DepthwiseKernels = .library, groupedConvolutionsPerGroup: Bool = false) {
         self.gpu = gpu
-        self.precision = precision
+        self.precision = Self.computed(precision, on: gpu)
         self.parameters = parameters
         self.kernelLibrary = kernelLibrary
         self.workspaceLimitBytes = workspaceLimitBytes
@@ -67,6 +67,15 @@ public struct CostModel: Sendable {
         self.depthwiseKernels = depthwiseKernels
         self.groupedConvolutionsPerGroup = groupedConvolutionsPerGroup
         rates = Self.rates(gpu: gpu, parameters: parameters)
+    }
+
+    /// The precision products of `asked` compute in on `gpu`: TF32 on a GPU without a TF32
+    /// peak (before Ampere) is plain fp32, its peak, efficiencies and kernel tables alike, as
+    /// PyTorch's TF32 switch does nothing there (scenarios say so: `RunSpec.precisionNote`);
+    /// any other precision as asked (bf16 without bf16 units is fp16, decided where the
+    /// scenario is read, since the run's memory is fp16's too).
+    public static func computed(_ asked: Precision, on gpu: GPUSpec) -> Precision {
+        asked == .tf32 && gpu.peakFLOPsPerSecond[Precision.tf32.rawValue] == nil ? .fp32 : asked
     }
 
     /// The peak of products run at `precision` on this GPU (`GPUSpec.peakFLOPsPerSecond`).

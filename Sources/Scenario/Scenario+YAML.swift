@@ -143,7 +143,7 @@ extension RunSpec {
         // TF32 on a GPU without TF32 units (before Ampere) is plain fp32: PyTorch's allow_tf32 and cuDNN's
         // TF32 math apply only where the hardware has it, so such a run trains at fp32's rate, with fp32's
         // efficiencies and kernel tables, and says so.
-        let singleInstead = askedPrecision == Precision.tf32.rawValue && cluster.gpu.peakFLOPsPerSecond["tf32"] == nil
+        let singleInstead = askedPrecision == Precision.tf32.rawValue && CostModel.computed(.tf32, on: cluster.gpu) == .fp32
         let precisionName = halfInstead ? Precision.fp16.rawValue : singleInstead ? Precision.fp32.rawValue : askedPrecision
         let strategyNode = try yaml.optional("strategy")
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)

@@ -180,10 +180,10 @@ public struct RunSpec: Sendable {
                   groupedConvolutionsPerGroup: software.groupedConvolutionsPerGroup)
     }
 
-    /// The precision whose published record applies to this run: TF32 on a GPU without
-    /// TF32 units runs at fp32's rate (the cost model's fallback), so fp32's; else `precision`.
+    /// The precision whose published record applies to this run: the one its products compute
+    /// in (`CostModel.computed`: TF32 on a GPU without TF32 units is fp32).
     public var evidencePrecision: Precision {
-        precision == .tf32 && cluster.gpu.peakFLOPsPerSecond[Precision.tf32.rawValue] == nil ? .fp32 : precision
+        CostModel.computed(precision, on: cluster.gpu)
     }
 
     /// The profile's CPU loader ceiling on `gpus` GPUs of this cluster (`LoaderCeiling`);

@@ -29,6 +29,24 @@ import Workload
         try #require(ProfileCatalog.builtIn().libraries.first { $0.name == name })
     }
 
+    /// TF32 on a GPU without a TF32 peak is plain fp32 in the cost model itself, whoever
+    /// builds it: every pass and algorithm, and a matrix product, priced as fp32's to the bit;
+    /// on a GPU with a TF32 peak TF32 stays TF32 and runs faster than fp32.
+    @Test func tf32WithoutTF32UnitsPricesAsFP32() throws {
+        let cudnn8 = try library("cudnn-8")
+        let tf32 = CostModel(gpu: gpu, precision: .tf32, kernelLibrary: cudnn8)
+        let fp32 = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: cudnn8)
+        #expect(tf32.precision == .fp32)
+        let conv = ComputeWork(flops: 0, memoryBytes: 0, convolution: work(conv(), passes: ConvolutionPass.allCases))
+        #expect(tf32.seconds(for: conv) == fp32.seconds(for: conv) && fp32.seconds(for: conv) > 0)
+        let product = ComputeWork(flops: 2 * 1024 * 1024 * 64, memoryBytes: 1e6, gemm: (1024, 1024, 64))
+        #expect(tf32.seconds(for: product) == fp32.seconds(for: product))
+        var withTF32 = gpu
+        withTF32.peakFLOPsPerSecond["tf32"] = 5e13
+        let ampere = CostModel(gpu: withTF32, precision: .tf32, kernelLibrary: cudnn8)
+        #expect(ampere.precision == .tf32 && ampere.seconds(for: conv) < CostModel(gpu: withTF32, precision: .fp32, kernelLibrary: cudnn8).seconds(for: conv))
+    }
+
     /// Implicit GEMM does 2·MACs in every pass; Winograd F(m×m, 3×3) does
     /// 2·(m+2)²·tiles·C·K, 16 and 36 multiplies per tile for m = 2 and 4; FFT does
     /// 8·N·C·K·P·(Q/2+1) on a power-of-two grid of at least H + kh − 1.
