@@ -16,11 +16,14 @@
 /// in four held-out 1-GPU points of the corpus of 2026-12 (errors cluster by case, so
 /// a case held out is often unlike the rest). So for each kind (1 GPU, 2+ GPUs) the
 /// range is the `level`-th to (1 − `level`)-th percentile of the draws, `level` the
-/// largest of 0.100, 0.095, ..., 0 at which the held-out ranges cover at least 80% of
-/// the kind's points: never narrower than the draws' 10th-90th percentiles. This is
-/// split-conformal calibration with the case as the unit held out (Vovk, Gammerman
-/// and Shafer, *Algorithmic Learning in a Random World*, 2005; Lei et al., "Distribution-
-/// Free Predictive Inference for Regression", JASA 2018).
+/// largest of 0.100, 0.095, ..., 0 at which the held-out ranges cover at least
+/// ⌈0.8 · (n + 1)⌉ of the kind's n points (at most n): never narrower than the draws'
+/// 10th-90th percentiles. This is split-conformal calibration with the case as the unit
+/// held out (Vovk, Gammerman and Shafer, *Algorithmic Learning in a Random World*, 2005;
+/// Lei et al., "Distribution-Free Predictive Inference for Regression", JASA 2018),
+/// with its finite-sample correction: a new point is covered with probability at
+/// least 1 − α when the ⌈(n + 1)(1 − α)⌉-th smallest of n calibration scores is the
+/// bound (Lei et al., section 2.2), where 80% of n in-sample falls short out of sample.
 ///
 /// **Coverage** (`heldOut`): choosing the levels on the points they are then checked
 /// on would flatter them, so each case is held out twice: its ranges are drawn from
@@ -65,7 +68,7 @@ public struct RangeCalibration: Sendable, Equatable {
     }
 
     /// For each kind, the largest candidate level at which ranges drawn without each
-    /// point's case cover at least `nominal` of the kind's points (the smallest
+    /// point's case cover at least ⌈`nominal` · (n + 1)⌉ of the kind's n points (the smallest
     /// candidate where none does; the nominal 0.1 for a kind without points).
     public static func tails(_ errors: MeasuredErrors, samples: Int = samples, seed: UInt64 = 1) -> MeasuredErrors.RangeTails {
         tails(heldOutDraws(errors, samples: samples, seed: seed))
@@ -75,8 +78,8 @@ public struct RangeCalibration: Sendable, Equatable {
     static func tails(_ draws: (single: [HeldOutDraws], multi: [HeldOutDraws])) -> MeasuredErrors.RangeTails {
         func choose(_ points: [HeldOutDraws], nominalLevel: Double) -> Double {
             guard !points.isEmpty else { return nominalLevel }
-            let needed = nominal * Double(points.count)
-            return candidateLevels.first { level in Double(points.filter { $0.isCovered(at: level) }.count) >= needed - 1e-9 }
+            let needed = min(points.count, Int((nominal * Double(points.count + 1)).rounded(.up)))
+            return candidateLevels.first { level in points.filter { $0.isCovered(at: level) }.count >= needed }
                 ?? candidateLevels[candidateLevels.count - 1]
         }
         return MeasuredErrors.RangeTails(singleGPU: choose(draws.single, nominalLevel: MeasuredErrors.RangeTails.nominal.singleGPU),
