@@ -14,23 +14,34 @@ enum EvidenceCautions {
                         fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
     }
 
+    /// A caution on one GPU and precision group: `text` names both (it reads on its own, as
+    /// `explain` prints it); `json` prefixes them, "GPU in group: why", as the JSON's `cautions` list.
+    struct Caution: Equatable {
+        var gpu: String
+        var precisionGroup: String
+        var text: String
+
+        var json: String { "\(gpu) in \(precisionGroup): \(text)" }
+    }
+
     /// A caution for each GPU and precision group of `runs` where the published corpus
     /// contradicts the model or has not measured it (`MeasuredErrors.Evidence.caution`),
-    /// each once, in the order first met: "GPU in group: why".
-    static func lines(_ runs: [RunSpec], catalog: Catalog) throws -> [String] {
+    /// each once, in the order first met.
+    static func lines(_ runs: [RunSpec], catalog: Catalog) throws -> [Caution] {
         let errors = try MeasuredErrors.builtIn()
-        var seen = Set<String>(), cautions: [String] = []
+        var seen = Set<String>(), cautions: [Caution] = []
         for run in runs {
             let record = evidence(run, errors: errors, catalog: catalog)
             guard seen.insert("\(record.gpu)/\(record.precisionGroup)").inserted, let caution = record.caution else { continue }
-            cautions.append("\(record.gpu) in \(record.precisionGroup): \(caution)")
+            cautions.append(Caution(gpu: record.gpu, precisionGroup: record.precisionGroup, text: caution))
         }
         return cautions
     }
 
     /// `cautions` as the text commands print them after their tables: a blank line, then
-    /// one paragraph each; "" when there is none.
-    static func text(_ cautions: [String]) -> String {
-        cautions.map { "\nCaution, \($0) (`scalecast explain` lists the evidence).\n" }.joined()
+    /// one paragraph each, "Caution: why" (the why names the GPU and the precision group);
+    /// "" when there is none.
+    static func text(_ cautions: [Caution]) -> String {
+        cautions.map { "\nCaution: \($0.text) (`scalecast explain` lists the evidence).\n" }.joined()
     }
 }

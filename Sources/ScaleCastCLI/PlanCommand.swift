@@ -101,7 +101,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 .map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
-                                                             sources: sweep.catalog.sources, cautions: cautions))
+                                                             sources: sweep.catalog.sources, cautions: cautions.map(\.json)))
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"

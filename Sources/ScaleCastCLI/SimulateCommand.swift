@@ -36,7 +36,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         // table (a run that fits nowhere has no prediction to caution about; its error says why).
         let fitting = loaded.runs.filter { run in results.contains { $0.runLabel == run.label && $0.model == run.network.name && $0.fitsInMemory } }
         let cautions = try EvidenceCautions.lines(fitting, catalog: loaded.catalog)
-        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions)
+        output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions.map(\.json))
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {

@@ -54,10 +54,11 @@ import Testing
         let args = ["plan", scenario, "--vary", "cluster.gpu=A100,B200,MI300X", "--deadline-hours", "100", "--quiet"]
         let text = CLI.execute(args)
         #expect(text.exitCode == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("\nCaution, B200-SXM in fp16+bf16: the corpus's one published one-GPU measurement on the B200-SXM"),
+        #expect(text.stdout.contains("\nCaution: the corpus's one published one-GPU measurement on the B200-SXM in fp16+bf16"),
                 "\(text.stdout)")
-        #expect(text.stdout.contains("\nCaution, MI300X in fp16+bf16: the corpus has no published training measurement"))
-        #expect(!text.stdout.contains("Caution, A100"))
+        #expect(text.stdout.contains("\nCaution: the corpus has no published training measurement on the MI300X in fp16+bf16"))
+        let cautionLines = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Caution:") }
+        #expect(cautionLines.count == 2 && !cautionLines.contains { $0.contains("A100") }, "\(cautionLines)")
         let json = CLI.execute(args + ["--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let cautions = try #require(document["cautions"] as? [String])
@@ -81,16 +82,18 @@ import Testing
             """)
         let text = CLI.execute(["simulate", scenario])
         #expect(text.exitCode == 0, "\(text.stderr)")
-        let lines = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Caution, ") }
-        #expect(lines.count == 1 && lines[0].hasPrefix("Caution, B200-SXM in fp16+bf16: the corpus's one published one-GPU measurement")
+        let lines = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Caution") }
+        #expect(lines.count == 1 && lines[0].hasPrefix("Caution: the corpus's one published one-GPU measurement on the B200-SXM in fp16+bf16 ")
                 && lines[0].hasSuffix("(`scalecast explain` lists the evidence)."), "\(text.stdout)")
         let json = CLI.execute(["simulate", scenario, "--json"])
         #expect(json.exitCode == 0, "\(json.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let cautions = try #require(document["cautions"] as? [String])
         #expect(cautions.count == 1 && cautions[0].hasPrefix("B200-SXM in fp16+bf16: "), "\(cautions)")
-        // The text's paragraph is the JSON's caution, word for word, after a blank line that ends the table.
-        #expect(lines.count == 1 && lines[0] == "Caution, \(cautions[0]) (`scalecast explain` lists the evidence).")
+        // The text's paragraph is the JSON's caution, word for word without the JSON's "GPU in group: " key
+        // (the sentence names both), after a blank line that ends the table.
+        let body = String(cautions[0].dropFirst("B200-SXM in fp16+bf16: ".count))
+        #expect(lines.count == 1 && lines[0] == "Caution: \(body) (`scalecast explain` lists the evidence).")
         #expect(text.stdout.contains("\n\n" + lines[0] + "\n"))
         let alone = CLI.execute(["simulate", scenario, "--run", "A100", "--json"])
         let backed = try #require(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
