@@ -280,7 +280,8 @@ extension Kernels {
             }
             let parts = scratch.parts(runs.count)
             let before = parts.map(\.productSeconds)
-            nonisolated(unsafe) let (plan, shares) = (self, parts)
+            let plan = self
+            nonisolated(unsafe) let shares = parts
             BLAS.singleThreaded {
                 DispatchQueue.concurrentPerform(iterations: runs.count) { t in
                     for group in plan.runs[t] { body(group.first, group.images, t, shares[t]) }

@@ -128,7 +128,7 @@ import Testing
     /// Equal errors give a range of one value: interpolating between equal factors (100 / 110)
     /// rounds the 10th percentile a unit in the last place above the 90th, which once made an
     /// invalid range, a crash (two 1-GPU points of one factor, as a small corpus has).
-    @Test func equalErrorsGiveAnOrderedRange() {
+    @Test func equalErrorsGiveAnOrderedRange() throws {
         let errors = MeasuredErrors(corpus: "fixture", compute: [point("a", nil, 1), point("b", nil, 1)].map { p in
             var q = p
             q.publishedImagesPerSecond = 100
@@ -138,7 +138,10 @@ import Testing
         #expect(Uncertainty.range(sorted: errors.computeFactors, level: 0.1).lowerBound <= errors.computeFactors[0])
         let range = Uncertainty(samples: 50, errors: errors).factorRange(gpus: 1, key: 7)
         #expect(range.upperBound - range.lowerBound < 1e-15)
-        #expect(errors.singleGPUFactorRange != nil)
+        // The span the evidence cautions compare a GPU's median against, over the other GPUs' points.
+        let span = try #require(errors.singleGPUFactorRange(excluding: "H100-SXM5"))
+        #expect(span.upperBound - span.lowerBound < 1e-15 && abs(span.lowerBound - 100.0 / 110) < 1e-12)
+        #expect(errors.singleGPUFactorRange(excluding: "V100-SXM2-16GB") == nil)
     }
 
     /// A range spans the errors' `rangeTails` percentiles of the draws: level 0 gives the

@@ -11,7 +11,7 @@ import YAMLSupport
     static func network(activation: Activation = .silu) throws -> Network {
         var b = NetworkBuilder(name: "tiny-mbconv", input: TensorShape(channels: 3, height: 8, width: 8))
         let x = try b.convNormActivation("c", out: 4, kernel: 3, activation: .activation(activation))
-        try Zoo.squeezeExcitation(&b, "se", from: x, channels: 4, squeeze: 2, activation: .activation(.silu), gate: .sigmoid)
+        _ = try Zoo.squeezeExcitation(&b, "se", from: x, channels: 4, squeeze: 2, activation: .activation(.silu), gate: .sigmoid)
         try b.fc("fc", units: 10)
         return try b.finish()
     }
