@@ -21,9 +21,12 @@
 /// 10th-90th percentiles. This is split-conformal calibration with the case as the unit
 /// held out (Vovk, Gammerman and Shafer, *Algorithmic Learning in a Random World*, 2005;
 /// Lei et al., "Distribution-Free Predictive Inference for Regression", JASA 2018),
-/// with its finite-sample correction: a new point is covered with probability at
-/// least 1 − α when the ⌈(n + 1)(1 − α)⌉-th smallest of n calibration scores is the
-/// bound (Lei et al., section 2.2), where 80% of n in-sample falls short out of sample.
+/// counting as its finite-sample rule does: for exchangeable scores, the ⌈(n + 1)(1 − α)⌉-th
+/// smallest of n bounds a new one with probability at least 1 − α (Lei et al., section
+/// 2.2), where the ⌈n (1 − α)⌉-th falls a little short. Here the points cluster by case
+/// and the levels move in steps of 0.005, so the rule is a correction in that style, not
+/// a guarantee: a level chosen to cover 80% of the points it is chosen on covers a little
+/// less of a case it has not seen (the held-out check, `heldOut`, measures how much).
 ///
 /// **Coverage** (`heldOut`): choosing the levels on the points they are then checked
 /// on would flatter them, so each case is held out twice: its ranges are drawn from

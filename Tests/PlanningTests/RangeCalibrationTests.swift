@@ -99,6 +99,23 @@ import Testing
         #expect(RangeCalibration.calibrated(errors, samples: 2000).rangeTails == tails)
     }
 
+    /// The count a level must reach, by hand: draws 0, 1, ..., 100 for every point, so the
+    /// range at level L spans 100 L to 100 (1 − L). Four points at 50 are inside at any level;
+    /// one at 2.4 only from the 2nd-98th percentiles out (level 0.02). With n = 5 the finite-
+    /// sample rule needs ⌈0.8 · 6⌉ = 5 inside: level 0.02, where 80% of n (4) would have kept
+    /// 0.1. One point alone needs itself (the count is capped at n); no points, the nominal level.
+    @Test func theLevelMustCoverTheFiniteSampleCount() {
+        let draws = (0...100).map(Double.init)
+        func point(_ factor: Double) -> RangeCalibration.HeldOutDraws {
+            RangeCalibration.HeldOutDraws(caseName: "c\(factor)", factor: factor, sorted: draws)
+        }
+        let five = [50.0, 50, 50, 50, 2.4].map(point)
+        #expect(five.filter { $0.isCovered(at: 0.1) }.count == 4)
+        #expect(RangeCalibration.tails((single: five, multi: [])).singleGPU == 0.02)
+        #expect(RangeCalibration.tails((single: [point(50)], multi: [point(2.4)])) == MeasuredErrors.RangeTails(singleGPU: 0.1, multiGPU: 0.02))
+        #expect(RangeCalibration.tails((single: [], multi: [])) == .nominal)
+    }
+
     /// Where the draws' 10th-90th percentiles already cover 80%, the ranges stay there:
     /// never narrower. A kind without points keeps the nominal level.
     @Test func tailsAreNeverNarrowerThanTheTenthToNinetiethPercentiles() {
