@@ -57,8 +57,9 @@ extension ValidateCommand {
         let catalog = try Catalog.builtIn()
         let calibration = RangeCalibration.heldOut(errors, architectureOf: { catalog.gpu(named: $0)?.architecture })
         errors.rangeTails = calibration.tails
-        var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration)))
-            : CommandOutput(stdout: Self.publishedText(validation) + Self.calibrationText(calibration))
+        var output = json ? CommandOutput(stdout: try ResultsJSON.encode(PublishedDocument(validation: validation, calibration: calibration,
+                                                                                           catalog: catalog)))
+            : CommandOutput(stdout: Self.publishedText(validation, catalog: catalog) + Self.calibrationText(calibration))
         if let errorsOut {
             try OutputFile.write(errors.yaml(), to: errorsOut, force: force, flag: "--errors-out")
             output.stderr = "wrote \(errorsOut): \(errors.compute.count) 1-GPU errors and \(errors.scaling.count) speedup errors\n"
@@ -94,7 +95,7 @@ extension ValidateCommand {
         return "\(s.largestCase.singleLine)" + (s.largestRun.map { " · \($0.singleLine)" } ?? "") + " · \(s.largestGPUs) GPU\(s.largestGPUs == 1 ? "" : "s")"
     }
 
-    static func publishedText(_ v: PublishedValidation) -> String {
+    static func publishedText(_ v: PublishedValidation, catalog: Catalog) -> String {
         var text = "The simulator against published measurements: \(v.cases.count) case\(v.cases.count == 1 ? "" : "s"), "
             + "\(v.points.count) point\(v.points.count == 1 ? "" : "s"); error = predicted / published - 1\n\n"
         for c in v.cases {
@@ -127,6 +128,7 @@ extension ValidateCommand {
         row("speedup, always linear", v.baselineSpeedup)
         row("1 GPU, all precisions", v.singleGPU())
         for group in PublishedValidation.precisionGroups { row("1 GPU, \(group.name)", v.singleGPU(group.precisions)) }
+        for (architecture, statistics) in PublishedDocument.byArchitecture(v, catalog: catalog) { row("1 GPU, \(architecture)", statistics) }
         text += "\nSummary\n" + summary.render() + "\nGoals\n"
         for goal in v.goals {
             let verdict = goal.met.map { $0 ? "met" : "not met" } ?? "no points"
@@ -141,6 +143,17 @@ extension ValidateCommand {
 struct PublishedDocument: Encodable {
     var validation: PublishedValidation
     var calibration: RangeCalibration
+    /// The catalog the points' GPUs are looked up in for their architecture.
+    var catalog: Catalog
+
+    /// The 1-GPU statistics per architecture of the points' GPUs, oldest first
+    /// (`PublishedValidation.singleGPUArchitectures`): which generations the corpus backs.
+    static func byArchitecture(_ v: PublishedValidation, catalog: Catalog) -> [(String, PublishedValidation.Statistics?)] {
+        let architectureOf = { (gpu: String) in catalog.gpu(named: gpu)?.architecture }
+        return v.singleGPUArchitectures(architectureOf: architectureOf, yearOf: { catalog.gpu(named: $0)?.year }).map { architecture in
+            (architecture, v.singleGPU { (architectureOf($0.gpu) ?? PublishedValidation.otherArchitecture) == architecture })
+        }
+    }
 
     enum Keys: String, CodingKey {
         case cases, points, speedups, summary, goals
@@ -148,7 +161,8 @@ struct PublishedDocument: Encodable {
         case `case`, run, gpus, precision, publishedImagesPerSecond = "published_images_per_second",
              predictedImagesPerSecond = "predicted_images_per_second", relativeError = "relative_error"
         case publishedSpeedup = "published_speedup", predictedSpeedup = "predicted_speedup", linearBaselineError = "linear_baseline_error"
-        case throughput, speedup, linearBaseline = "linear_baseline", singleGPU = "single_gpu", singleGPUByPrecision = "single_gpu_by_precision"
+        case throughput, speedup, linearBaseline = "linear_baseline", singleGPU = "single_gpu", singleGPUByPrecision = "single_gpu_by_precision",
+             singleGPUByArchitecture = "single_gpu_by_architecture"
         case count, medianAbsError = "median_abs_error", largestAbsError = "largest_abs_error", largestCase = "largest_case",
              largestRun = "largest_run", largestGPUs = "largest_gpus"
         case limit, value, met
@@ -224,6 +238,10 @@ struct PublishedDocument: Encodable {
         var byPrecision = summary.nestedContainer(keyedBy: AnyKey.self, forKey: .singleGPUByPrecision)
         for group in PublishedValidation.precisionGroups {
             try byPrecision.encode(Stats(s: validation.singleGPU(group.precisions)), forKey: AnyKey(group.name))
+        }
+        var byArchitecture = summary.nestedContainer(keyedBy: AnyKey.self, forKey: .singleGPUByArchitecture)
+        for (architecture, statistics) in Self.byArchitecture(validation, catalog: catalog) {
+            try byArchitecture.encode(Stats(s: statistics), forKey: AnyKey(architecture))
         }
         var goals = root.nestedUnkeyedContainer(forKey: .goals)
         for goal in validation.goals {

@@ -151,9 +151,28 @@ public struct PublishedValidation: Sendable {
 
     /// Absolute throughput of the 1-GPU points, of precisions `precisions` (all if nil).
     public func singleGPU(_ precisions: Set<Precision>? = nil) -> Statistics? {
-        Self.statistics(points.filter { $0.gpus == 1 && (precisions?.contains($0.precision) ?? true) }
-            .map { ($0.caseName, $0.run, $0.gpus, $0.relativeError) })
+        singleGPU { precisions?.contains($0.precision) ?? true }
     }
+
+    /// Absolute throughput of the 1-GPU points `include` accepts.
+    public func singleGPU(where include: (Point) -> Bool) -> Statistics? {
+        Self.statistics(points.filter { $0.gpus == 1 && include($0) }.map { ($0.caseName, $0.run, $0.gpus, $0.relativeError) })
+    }
+
+    /// The architectures of the 1-GPU points' GPUs (`architectureOf` gives a GPU's by its
+    /// catalog name; nil, "other"), each once, oldest first: by the earliest `yearOf` among
+    /// their points' GPUs (unknown years last), ties by name.
+    public func singleGPUArchitectures(architectureOf: (String) -> String?, yearOf: (String) -> Int?) -> [String] {
+        var earliest: [String: Int] = [:]
+        for p in points where p.gpus == 1 {
+            let architecture = architectureOf(p.gpu) ?? Self.otherArchitecture
+            earliest[architecture] = min(earliest[architecture] ?? Int.max, yearOf(p.gpu) ?? Int.max)
+        }
+        return earliest.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map(\.key)
+    }
+
+    /// The group of a GPU whose architecture is unknown (one a case declares itself).
+    public static let otherArchitecture = "other"
 
     /// The goals: speedup median |error| <= 5% and largest <= 15%; 1-GPU throughput
     /// median <= 10% and largest <= 25%.

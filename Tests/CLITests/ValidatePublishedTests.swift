@@ -41,10 +41,15 @@ import YAMLSupport
         #expect(out.stderr.isEmpty)
         for text in ["dle-pytorch-resnet50-dgxa100", "krizhevsky-owt-alexnet-k20", "A100 TF32", "exact (128K, 128K)", "published img/s", "predicted img/s",
                      "linear error", "throughput, all points", "speedup, model", "speedup, always linear",
-                     "1 GPU, fp32", "1 GPU, tf32", "1 GPU, fp16+bf16", "speedup median |error| <= 5%",
+                     "1 GPU, fp32", "1 GPU, tf32", "1 GPU, fp16+bf16", "1 GPU, Kepler", "1 GPU, Ampere", "speedup median |error| <= 5%",
                      "1-GPU throughput largest |error| <= 25%", "Uncertainty ranges", "1 GPU: ", "2+ GPUs: "] {
             #expect(out.stdout.contains(text), "missing \(text)")
         }
+        // Architectures oldest first: the K20 (2012) before the A100 (2020), each row its own points.
+        let kepler = out.stdout.range(of: "\n1 GPU, Kepler ")!.lowerBound, ampere = out.stdout.range(of: "\n1 GPU, Ampere ")!.lowerBound
+        #expect(kepler < ampere)
+        #expect(out.stdout.range(of: "\n1 GPU, Kepler +2 ", options: .regularExpression) != nil, "Table 1's two runs' 1-GPU points")
+        #expect(out.stdout.range(of: "\n1 GPU, Ampere +2 ", options: .regularExpression) != nil, "the A100's TF32 and AMP points")
         // Sorted by file name, whatever the order given.
         let dle = out.stdout.range(of: "\ndle-pytorch-resnet50-dgxa100 ")!.lowerBound
         let owt = out.stdout.range(of: "\nkrizhevsky-owt-alexnet-k20 ")!.lowerBound
@@ -75,7 +80,8 @@ import YAMLSupport
         // Published scaling exactly linear: the baseline's error is 0.
         #expect(speedups[0]["linear_baseline_error"] as? Double == 0)
         let summary = try #require(object["summary"] as? [String: Any])
-        #expect(Set(summary.keys) == ["throughput", "speedup", "linear_baseline", "single_gpu", "single_gpu_by_precision"])
+        #expect(Set(summary.keys) == ["throughput", "speedup", "linear_baseline", "single_gpu", "single_gpu_by_precision",
+                                      "single_gpu_by_architecture"])
         let statKeys: Set<String> = ["count", "median_abs_error", "largest_abs_error", "largest_case", "largest_run", "largest_gpus"]
         let throughput = try #require(summary["throughput"] as? [String: Any])
         #expect(Set(throughput.keys) == statKeys)
@@ -84,6 +90,10 @@ import YAMLSupport
         #expect(Set(byPrecision.keys) == ["fp32", "tf32", "fp16+bf16"])
         #expect(byPrecision["tf32"]?["count"] as? Int == 0)
         #expect(byPrecision["tf32"]?["median_abs_error"] is NSNull)
+        // The V100's one 1-GPU point, under its architecture; only architectures with points are listed.
+        let byArchitecture = try #require(summary["single_gpu_by_architecture"] as? [String: [String: Any]])
+        #expect(Set(byArchitecture.keys) == ["Volta"])
+        #expect(byArchitecture["Volta"]?["count"] as? Int == 1)
         let goals = try #require(object["goals"] as? [[String: Any]])
         #expect(goals.count == 4)
         #expect(Set(goals[0].keys) == ["name", "limit", "value", "met"])

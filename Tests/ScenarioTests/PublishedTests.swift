@@ -193,6 +193,26 @@ import YAMLSupport
         #expect(PublishedValidation(cases: [], points: [], speedups: []).goals.allSatisfy { $0.met == nil })
     }
 
+    /// Architectures are listed oldest first by their GPUs' earliest year, each once, only
+    /// where a 1-GPU point is; a GPU of unknown architecture goes under "other" at its year,
+    /// unknown years come last, and ties order by name.
+    @Test func architecturesAreListedOldestFirst() {
+        func point(_ gpu: String, gpus: Int = 1) -> PublishedValidation.Point {
+            var p = Self.point("c", gpus, 100, 110)
+            p.gpu = gpu
+            return p
+        }
+        let architecture = ["A100": "Ampere", "V100": "Volta", "K40": "Kepler", "K80": "Kepler", "T4": "Turing", "H100": "Hopper"]
+        let year = ["A100": 2020, "V100": 2017, "K40": 2013, "K80": 2014, "T4": 2018, "H100": 2022, "mystery": 2021]
+        let v = PublishedValidation(cases: [], points: [point("A100"), point("K80"), point("mystery"), point("V100"), point("K40"),
+                                                        point("H100", gpus: 8), point("T4")], speedups: [])
+        #expect(v.singleGPUArchitectures(architectureOf: { architecture[$0] }, yearOf: { year[$0] })
+                == ["Kepler", "Volta", "Turing", "Ampere", "other"])
+        #expect(v.singleGPUArchitectures(architectureOf: { architecture[$0] }, yearOf: { _ in nil })
+                == ["Ampere", "Kepler", "Turing", "Volta", "other"])
+        #expect(v.singleGPU { architecture[$0.gpu] == "Kepler" }?.count == 2)
+    }
+
     @Test func theBaselineIsExactOnLinearScaling() throws {
         let yaml = Self.scenario(published: """
               source: s
