@@ -35,8 +35,9 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             printed beside the published figure; each multi-GPU point whose run also has a published 1-GPU point gets its \
             speedup beside the predicted one and the "always linear" baseline's (speedup = GPUs). A summary gives count, \
             median and largest |error| for throughput (all points), speedup (model and baseline, same points) and 1-GPU \
-            throughput (all, per precision: fp32, tf32, fp16+bf16, and per architecture of the GPU, oldest first), then the goals (speedup median <= 5%, largest <= 15%; \
-            1-GPU median <= 10%, largest <= 25%), met or not. Files are taken in file-name order, points in file order. \
+            throughput (all, per precision: fp32, tf32, fp16+bf16, and per architecture of the GPU, oldest first), then \
+            the goals (speedup median <= 5%, largest <= 15%; 1-GPU median <= 10%, largest <= 25%), met or not. Files are \
+            taken in file-name order, points in file order. \
             --tolerance does not apply: exit 0 whatever the errors, 2 on bad input. --errors-out FILE also writes every \
             1-GPU point's and every speedup's published and predicted figures as YAML: the errors that uncertainty ranges \
             (sweep --samples, plan --pessimistic, report) draw from; `make validation-errors` rewrites the built-in copy.
@@ -44,10 +45,9 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             published_images_per_second, predicted_images_per_second, relative_error}; speedups[] {case, run, gpus, \
             published_speedup, predicted_speedup, relative_error, linear_baseline_error}; summary {throughput, speedup, \
             linear_baseline, single_gpu, single_gpu_by_precision {fp32, tf32, fp16+bf16}, single_gpu_by_architecture \
-            {one key per architecture}}, each {count, median_abs_error, \
-            largest_abs_error, largest_case, largest_run, largest_gpus}; goals[] {name, limit, value, met}. Errors are \
-            predicted / published - 1 (fractions); a median of an even count is the mean of the middle two; absent values \
-            are null.
+            {one key per architecture}}, each {count, median_abs_error, largest_abs_error, largest_case, largest_run, \
+            largest_gpus}; goals[] {name, limit, value, met}. Errors are predicted / published - 1 (fractions); a median \
+            of an even count is the mean of the middle two; absent values are null.
             """)
 
     @Option(name: .long, help: "Measurements made elsewhere (CSV); without it the executor is measured here.")
