@@ -97,8 +97,10 @@ public struct MeasuredErrors: Sendable, Equatable {
     }
 
     /// The errors of a validation run. Predictions are rounded as the file stores
-    /// them (0.1 images/s, 1e-4 of a speedup), so that a regenerated file reads
-    /// back equal to the errors it was written from.
+    /// them (0.001 images/s, 1e-4 of a speedup), so that a regenerated file reads
+    /// back equal to the errors it was written from (and an error `explain` computes
+    /// from the file prints as `validate` prints it: at 0.001 images/s the rounding
+    /// stays under 1e-4 of a prediction down to 10 images/s).
     /// The range tails stay `nominal`: `RangeCalibration.calibrated` chooses them.
     public init(_ validation: PublishedValidation, corpus: String) {
         self.corpus = corpus
@@ -106,7 +108,7 @@ public struct MeasuredErrors: Sendable, Equatable {
         compute = validation.points.filter { $0.gpus == 1 }.map {
             ComputePoint(caseName: $0.caseName, run: $0.run, precision: $0.precision.rawValue, gpu: $0.gpu, model: $0.model,
                          publishedImagesPerSecond: $0.publishedImagesPerSecond,
-                         predictedImagesPerSecond: Self.rounded($0.predictedImagesPerSecond, 1))
+                         predictedImagesPerSecond: Self.rounded($0.predictedImagesPerSecond, 3))
         }
         scaling = validation.speedups.map {
             ScalingPoint(caseName: $0.caseName, run: $0.run, gpus: $0.gpus, precision: $0.precision.rawValue, gpu: $0.gpu, model: $0.model,
@@ -164,7 +166,7 @@ public struct MeasuredErrors: Sendable, Equatable {
         out += "compute:" + (compute.isEmpty ? " []\n" : "\n")
         for p in compute {
             out += "  - {case: \(p.caseName.yamlQuoted)" + (p.run.map { ", run: \($0.yamlQuoted)" } ?? "")
-                + ", precision: \(p.precision), gpu: \(p.gpu.yamlQuoted), model: \(p.model.yamlQuoted), published: \(Self.text(p.publishedImagesPerSecond)), predicted: \(Self.fixed(p.predictedImagesPerSecond, 1))}\n"
+                + ", precision: \(p.precision), gpu: \(p.gpu.yamlQuoted), model: \(p.model.yamlQuoted), published: \(Self.text(p.publishedImagesPerSecond)), predicted: \(Self.fixed(p.predictedImagesPerSecond, 3))}\n"
         }
         out += "scaling:" + (scaling.isEmpty ? " []\n" : "\n")
         for p in scaling {

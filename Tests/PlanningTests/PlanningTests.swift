@@ -445,7 +445,7 @@ let fixtureErrors = MeasuredErrors(
         #expect(text.hasPrefix("# The simulator's errors on the published corpus"))
         #expect(text.contains("make validation-errors"))
         do {
-            _ = try MeasuredErrors(yaml: YAMLValue.parse(text.replacingOccurrences(of: "predicted: 100.0", with: "predicted: -1"),
+            _ = try MeasuredErrors(yaml: YAMLValue.parse(text.replacingOccurrences(of: "predicted: 100.000", with: "predicted: -1"),
                                                          file: "errors.yaml"))
             Issue.record("a negative prediction was accepted")
         } catch let e as ConfigError {
