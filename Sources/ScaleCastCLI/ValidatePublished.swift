@@ -67,6 +67,12 @@ extension ValidateCommand {
         return output
     }
 
+    /// The 1-GPU statistics per architecture of the points' GPUs in the built-in catalog,
+    /// oldest first: which generations the corpus backs.
+    static func byArchitecture(_ v: PublishedValidation, catalog: Catalog) -> [(architecture: String, statistics: PublishedValidation.Statistics?)] {
+        v.singleGPUByArchitecture(architectureOf: { catalog.gpu(named: $0)?.architecture }, yearOf: { catalog.gpu(named: $0)?.year })
+    }
+
     /// How often the uncertainty ranges cover points they were not drawn from (`RangeCalibration`).
     static func calibrationText(_ c: RangeCalibration) -> String {
         func line(_ name: String, _ k: RangeCalibration.Coverage) -> String {
@@ -128,7 +134,7 @@ extension ValidateCommand {
         row("speedup, always linear", v.baselineSpeedup)
         row("1 GPU, all precisions", v.singleGPU())
         for group in PublishedValidation.precisionGroups { row("1 GPU, \(group.name)", v.singleGPU(group.precisions)) }
-        for (architecture, statistics) in PublishedDocument.byArchitecture(v, catalog: catalog) { row("1 GPU, \(architecture)", statistics) }
+        for (architecture, statistics) in Self.byArchitecture(v, catalog: catalog) { row("1 GPU, \(architecture)", statistics) }
         text += "\nSummary\n" + summary.render() + "\nGoals\n"
         for goal in v.goals {
             let verdict = goal.met.map { $0 ? "met" : "not met" } ?? "no points"
@@ -145,15 +151,6 @@ struct PublishedDocument: Encodable {
     var calibration: RangeCalibration
     /// The catalog the points' GPUs are looked up in for their architecture.
     var catalog: Catalog
-
-    /// The 1-GPU statistics per architecture of the points' GPUs, oldest first
-    /// (`PublishedValidation.singleGPUArchitectures`): which generations the corpus backs.
-    static func byArchitecture(_ v: PublishedValidation, catalog: Catalog) -> [(String, PublishedValidation.Statistics?)] {
-        let architectureOf = { (gpu: String) in catalog.gpu(named: gpu)?.architecture }
-        return v.singleGPUArchitectures(architectureOf: architectureOf, yearOf: { catalog.gpu(named: $0)?.year }).map { architecture in
-            (architecture, v.singleGPU { (architectureOf($0.gpu) ?? PublishedValidation.otherArchitecture) == architecture })
-        }
-    }
 
     enum Keys: String, CodingKey {
         case cases, points, speedups, summary, goals
@@ -240,7 +237,7 @@ struct PublishedDocument: Encodable {
             try byPrecision.encode(Stats(s: validation.singleGPU(group.precisions)), forKey: AnyKey(group.name))
         }
         var byArchitecture = summary.nestedContainer(keyedBy: AnyKey.self, forKey: .singleGPUByArchitecture)
-        for (architecture, statistics) in Self.byArchitecture(validation, catalog: catalog) {
+        for (architecture, statistics) in ValidateCommand.byArchitecture(validation, catalog: catalog) {
             try byArchitecture.encode(Stats(s: statistics), forKey: AnyKey(architecture))
         }
         var goals = root.nestedUnkeyedContainer(forKey: .goals)

@@ -159,16 +159,17 @@ public struct PublishedValidation: Sendable {
         Self.statistics(points.filter { $0.gpus == 1 && include($0) }.map { ($0.caseName, $0.run, $0.gpus, $0.relativeError) })
     }
 
-    /// The architectures of the 1-GPU points' GPUs (`architectureOf` gives a GPU's by its
-    /// catalog name; nil, "other"), each once, oldest first: by the earliest `yearOf` among
-    /// their points' GPUs (unknown years last), ties by name.
-    public func singleGPUArchitectures(architectureOf: (String) -> String?, yearOf: (String) -> Int?) -> [String] {
+    /// Absolute throughput of the 1-GPU points per architecture of their GPU
+    /// (`architectureOf` gives a GPU's by its catalog name; nil, "other"), each architecture
+    /// once, oldest first: by the earliest `yearOf` among its points' GPUs (unknown years
+    /// last), ties by name.
+    public func singleGPUByArchitecture(architectureOf: (String) -> String?,
+                                        yearOf: (String) -> Int?) -> [(architecture: String, statistics: Statistics?)] {
+        func group(_ p: Point) -> String { architectureOf(p.gpu) ?? Self.otherArchitecture }
         var earliest: [String: Int] = [:]
-        for p in points where p.gpus == 1 {
-            let architecture = architectureOf(p.gpu) ?? Self.otherArchitecture
-            earliest[architecture] = min(earliest[architecture] ?? Int.max, yearOf(p.gpu) ?? Int.max)
-        }
-        return earliest.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map(\.key)
+        for p in points where p.gpus == 1 { earliest[group(p)] = min(earliest[group(p)] ?? Int.max, yearOf(p.gpu) ?? Int.max) }
+        return earliest.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }
+            .map { architecture in (architecture.key, singleGPU { group($0) == architecture.key }) }
     }
 
     /// The group of a GPU whose architecture is unknown (one a case declares itself).

@@ -1,6 +1,6 @@
 import Foundation
 import Hardware
-import Scenario
+@testable import Scenario
 import Testing
 import YAMLSupport
 @testable import Planning
@@ -422,6 +422,20 @@ let fixtureErrors = MeasuredErrors(
         }
         // Between counts (48 GPUs): the counts on either side come first.
         #expect(errors.scalingFactors(nearGPUs: 48).contains { abs($0 - 0.95) < 1e-12 })
+    }
+
+    /// A validation's errors keep predictions to 0.001 images/s (speedups to 1e-4), as the file
+    /// stores them: an error computed from the file (explain, report) is the one validate prints,
+    /// to 1e-4, down to predictions of 10 images/s (at 0.1 images/s, 25.04449 read 25.0: -0.2%).
+    @Test func validationErrorsKeepPredictionsToAThousandth() throws {
+        let point = PublishedValidation.Point(caseName: "c", run: nil, gpus: 1, precision: .fp32, gpu: "V100-SXM2-16GB",
+                                              model: "resnet50", publishedImagesPerSecond: 38.26, predictedImagesPerSecond: 25.04449)
+        let errors = MeasuredErrors(PublishedValidation(cases: [], points: [point], speedups: []), corpus: "fixture")
+        #expect(errors.compute.first?.predictedImagesPerSecond == 25.044)
+        let back = try MeasuredErrors(yaml: YAMLValue.parse(errors.yaml(), file: "errors.yaml"))
+        #expect(back.compute == errors.compute)
+        let fromFile = 25.044 / 38.26 - 1, live = point.relativeError
+        #expect(abs(fromFile - live) < 1e-4)
     }
 
     @Test func theErrorsFileReadsBackAsWritten() throws {

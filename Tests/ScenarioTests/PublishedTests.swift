@@ -206,11 +206,11 @@ import YAMLSupport
         let year = ["A100": 2020, "V100": 2017, "K40": 2013, "K80": 2014, "T4": 2018, "H100": 2022, "mystery": 2021]
         let v = PublishedValidation(cases: [], points: [point("A100"), point("K80"), point("mystery"), point("V100"), point("K40"),
                                                         point("H100", gpus: 8), point("T4")], speedups: [])
-        #expect(v.singleGPUArchitectures(architectureOf: { architecture[$0] }, yearOf: { year[$0] })
-                == ["Kepler", "Volta", "Turing", "Ampere", "other"])
-        #expect(v.singleGPUArchitectures(architectureOf: { architecture[$0] }, yearOf: { _ in nil })
+        let groups = v.singleGPUByArchitecture(architectureOf: { architecture[$0] }, yearOf: { year[$0] })
+        #expect(groups.map(\.architecture) == ["Kepler", "Volta", "Turing", "Ampere", "other"])
+        #expect(groups.map { $0.statistics?.count } == [2, 1, 1, 1, 1])
+        #expect(v.singleGPUByArchitecture(architectureOf: { architecture[$0] }, yearOf: { _ in nil }).map(\.architecture)
                 == ["Ampere", "Kepler", "Turing", "Volta", "other"])
-        #expect(v.singleGPU { architecture[$0.gpu] == "Kepler" }?.count == 2)
     }
 
     @Test func theBaselineIsExactOnLinearScaling() throws {
