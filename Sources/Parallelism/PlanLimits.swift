@@ -16,10 +16,19 @@ import Foundation
 ///   incremental one (release build, 2-core Xeon, 2026-11-29; BENCHMARKS.md), so
 ///   1e8 units is a few seconds now; the limit was set at about a minute of the
 ///   old engine and is left there until the exchanges are planned as collectives.
+///
+/// One limit bounds the aggregated fidelity's closed forms instead:
+/// - `pricedTransfers`: the direct and parameter-server all-reduces send from every rank
+///   (or node) to every other, and their price enumerates those transfers' routes. Where the
+///   nodes are not all alike (`CollectiveModel.pricedPhaseTransfers`) that is N(N − 1): 16.7 M
+///   transfers for a direct all-reduce on 4,096 GPUs took 74 s and 4 GB, a parameter server
+///   on 1,024 nodes (1.05 M) 5.1 s and 330 MB, 8,000 nodes exhausted memory (release build,
+///   2-core AMD EPYC VM, 2026-12-01).
 public enum PlanLimits {
     public static let tasks = 2_000_000
     public static let dependencies = 50_000_000
     public static let exchangeWork = 1e8
+    public static let pricedTransfers = 1 << 20
 }
 
 /// A configuration too large to simulate transfer by transfer (see `PlanLimits`).

@@ -44,6 +44,17 @@ public enum ScenarioRunner {
                 throw error
             }
         }
+        // The direct and parameter-server closed forms enumerate every rank's (node's) transfer to every other.
+        let algorithm = run.plannedStrategy.gradientSync.algorithm, wiring = Topology.Wiring(cluster: run.simulatedCluster, gpus: gpus)
+        if fidelity(run, gpus: gpus) == .aggregated,
+           let transfers = CollectiveModel.pricedPhaseTransfers(algorithm, gpus: gpus, wiring: wiring), transfers > PlanLimits.pricedTransfers {
+            var error = location
+            error.message = "\(gpus) GPUs: the \(algorithm.rawValue) all-reduce sends from every \(algorithm == .direct ? "GPU" : "node") to every other, "
+                + "\(transfers) transfers in one phase to price" + (wiring.nodeShiftRefusal.map { " one by one (the nodes are not all alike: \($0))" } ?? "")
+                + ", more than ScaleCast prices (\(PlanLimits.pricedTransfers)); use fewer GPUs"
+                + (wiring.nodeShiftRefusal == nil ? "" : ", full nodes and leaves") + ", or strategy.allreduce: ring, tree or hierarchical"
+            throw error
+        }
         if run.cluster.nodes(for: gpus) > 1 && run.cluster.network == nil {
             var error = location
             error.message = "\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "

@@ -30,6 +30,11 @@ import Parallelism
 ///   is a wait the planner adds (`ParameterServers.serverSeconds`).
 /// The server's summation is hidden behind the pushes (see `AllReduceAlgorithm`).
 /// On idle uniform links these reduce to the closed forms in `AllReduceAlgorithm`.
+/// The direct and parameter-server phases (every rank or host to every other) have
+/// quadratically many transfers: where the ranks fill a wiring the node shift maps onto
+/// itself (`Topology+NodeShift`), only the transfers out of the first unit (into it, for
+/// the pull) are priced, on their routes' images in node 0, which gives each the share it
+/// has among all (`Phase.folded`); elsewhere `PlanLimits.pricedTransfers` bounds them.
 /// The model-parallel exchanges (`CollectiveKind` other than all-reduce) are priced in
 /// `CollectiveModel+Exchanges`.
 public final class CollectiveModel {
@@ -59,12 +64,16 @@ public final class CollectiveModel {
 
     /// Whether this model reads and fills `shared` (tests compare against one that does not).
     let sharesPrices: Bool
+    /// Whether phases the node shift maps onto themselves are priced one transfer per orbit
+    /// (`Phase.folded`; tests compare against a model that prices every transfer).
+    let foldsPhases: Bool
 
     public convenience init(topology: Topology) { self.init(topology: topology, sharesPrices: true) }
 
-    init(topology: Topology, sharesPrices: Bool) {
+    init(topology: Topology, sharesPrices: Bool, foldsPhases: Bool = true) {
         self.topology = topology
         self.sharesPrices = sharesPrices
+        self.foldsPhases = foldsPhases
     }
 
     /// Seconds for an all-reduce of `work.bytes` among ranks 0..<work.ranks (or the
@@ -146,6 +155,12 @@ public final class CollectiveModel {
     /// each, with the latency their software adds to the route's.
     struct Phase {
         var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)]
+        /// Whether the transfers stand for a larger phase that the node shift maps onto itself
+        /// (`Topology+NodeShift`), one transfer for each orbit of its transfers under the
+        /// shift: they are then priced on their routes' images in node 0 (`transferPrices`),
+        /// where each link carries one transfer for every transfer of the whole phase that
+        /// crosses it, so each gets the share it has in the whole phase.
+        var folded = false
 
         init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction, .none) } }
         init(transfers: [(from: Int, to: Int, fraction: Double)]) { self.transfers = transfers.map { ($0.from, $0.to, $0.fraction, .none) } }
@@ -392,8 +407,14 @@ public final class CollectiveModel {
         case .ring:
             phases = [(Phase(pairs: (0..<n).map { ($0, ($0 + 1) % n) }, fraction: 1 / Double(n)), 2 * (n - 1))]
         case .direct:
-            let all = (0..<n).flatMap { i in (0..<n).filter { $0 != i }.map { (i, $0) } }
-            phases = [(Phase(pairs: all, fraction: 1 / Double(n)), 2)]
+            // Every rank to every other, N(N − 1) transfers; where the node shift maps the
+            // ranks onto themselves, those out of the first unit's stand for all (`folded`).
+            let folds = foldsNodes(ranks: n, perNode: perNode)
+            let sources = folds ? topology.nodeShiftNodes * topology.gpusPerNode : n
+            let all = (0..<sources).flatMap { i in (0..<n).filter { $0 != i }.map { (i, $0) } }
+            var phase = Phase(pairs: all, fraction: 1 / Double(n))
+            phase.folded = folds
+            phases = [(phase, 2)]
         case .tree:
             // Level by level up the binary tree of ranks (parent of r is (r−1)/2), then down.
             var levels: [[(Int, Int)]] = []
@@ -453,26 +474,58 @@ public final class CollectiveModel {
     /// intra-node ring phases (B/g) and a copy of B/g from every GPU to its node's host
     /// memory; the push (every node's host to every other, B/S) and the pull (the same,
     /// back); the copy back (B/g) and g−1 intra-node ring phases.
+    /// Every phase maps onto itself under the node shift: where the nodes fill a wiring it
+    /// maps onto itself, only the first unit's transfers are priced (`Phase.folded`), those
+    /// out of its nodes (into them, for the pull), S − 1 per node instead of S(S − 1) pushes.
     private func parameterServerStages(_ nodes: NodeGroups) -> [[(phase: Phase, repeats: Int)]] {
         let hosts = nodes.nodes.map { topology.hostEndpoint(node: $0) }
         let servers = hosts.count, longest = nodes.members.map(\.count).max()!
+        let folds = foldsNodes(ranks: nodes.members.joined().count, perNode: nodes.members[0].count)
+        let priced = folds ? topology.nodeShiftNodes : servers   // the nodes whose transfers are priced
+        func phase(_ transfers: [(from: Int, to: Int, fraction: Double)]) -> Phase {
+            var phase = Phase(transfers: transfers)
+            phase.folded = folds
+            return phase
+        }
         // Nodes of fewer GPUs finish their rings sooner; each phase holds the rings still running.
         func ringStep(_ t: Int) -> Phase {
-            Phase(transfers: nodes.members.filter { $0.count - 1 > t }.flatMap { m in
+            phase(nodes.members.prefix(priced).filter { $0.count - 1 > t }.flatMap { m in
                 m.indices.map { (m[$0], m[($0 + 1) % m.count], 1 / Double(m.count)) }
             })
         }
         func copies(toHost: Bool) -> Phase {
-            Phase(transfers: nodes.members.indices.flatMap { a in
-                nodes.members[a].map { toHost ? ($0, hosts[a], 1 / Double(nodes.members[a].count))
-                                              : (hosts[a], $0, 1 / Double(nodes.members[a].count)) }
+            phase((0..<priced).flatMap { a -> [(from: Int, to: Int, fraction: Double)] in
+                let share = 1 / Double(nodes.members[a].count)
+                return nodes.members[a].map { toHost ? ($0, hosts[a], share) : (hosts[a], $0, share) }
             })
         }
-        let push = (0..<servers).flatMap { a in (0..<servers).filter { $0 != a }.map { (hosts[a], hosts[$0]) } }
+        let push = (0..<priced).flatMap { a in (0..<servers).filter { $0 != a }.map { (from: hosts[a], to: hosts[$0], fraction: 1 / Double(servers)) } }
+        let pushes = phase(push), pulls = phase(push.map { ($0.to, $0.from, $0.fraction) })
         let rings = (0..<(longest - 1)).map { (phase: ringStep($0), repeats: 1) }
-        return [rings + [(copies(toHost: true), 1)],
-                [(Phase(pairs: push, fraction: 1 / Double(servers)), 1), (Phase(pairs: push.map { ($0.1, $0.0) }, fraction: 1 / Double(servers)), 1)],
-                [(copies(toHost: false), 1)] + rings]
+        return [rings + [(copies(toHost: true), 1)], [(pushes, 1), (pulls, 1)], [(copies(toHost: false), 1)] + rings]
+    }
+
+    /// The transfers the largest phase of `algorithm` among `gpus` GPUs, `wiring.gpusPerNode`
+    /// to a node, has when it is priced: N(N − 1) for the direct all-reduce and S(S − 1) for
+    /// the parameter server's push among S nodes, or, where the node shift maps the wiring onto
+    /// itself (`Phase.folded`), those out of the first unit's u nodes, u·g·(N − 1) and
+    /// u·(S − 1); nil for the other algorithms, whose phases have at most one transfer per rank
+    /// and node. `PlanLimits.pricedTransfers` bounds it.
+    public static func pricedPhaseTransfers(_ algorithm: AllReduceAlgorithm, gpus n: Int, wiring: Topology.Wiring) -> Int? {
+        let g = wiring.gpusPerNode, nodes = (n + g - 1) / g
+        let unit = wiring.nodeShiftRefusal == nil ? wiring.nodeShiftNodes : nil
+        switch algorithm {
+        case .direct: return (unit.map { $0 * g } ?? n) * (n - 1)
+        case .parameterServer where nodes > 1: return (unit ?? nodes) * (nodes - 1)
+        default: return nil
+        }
+    }
+
+    /// Whether ranks 0..<n fill every GPU of the topology, `perNode` to a node, on a wiring
+    /// the node shift maps onto itself (`Topology.nodeShiftRefusal` nil): a phase of theirs
+    /// that the shift maps onto itself can then be priced by one transfer per orbit (`Phase.folded`).
+    func foldsNodes(ranks n: Int, perNode: Int?) -> Bool {
+        foldsPhases && n == topology.gpuCount && perNode == topology.gpusPerNode && topology.nodeShiftRefusal == nil
     }
 
     /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's
@@ -522,7 +575,9 @@ public final class CollectiveModel {
     /// the tightest link of its route among the phase's transfers (leg by leg, as `price`
     /// says), and seconds of latency (the route's and what its software adds).
     func transferPrices(_ phase: Phase) -> [(secondsPerByte: Double, latency: Double)] {
-        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+        let legs = phase.transfers.map {
+            phase.folded ? topology.firstNodeLegs(from: $0.from, to: $0.to) : topology.legs(from: $0.from, to: $0.to)
+        }
         var count = [[Int]](repeating: [Int](repeating: 0, count: topology.links.count), count: legs.map(\.count).max() ?? 0)
         for transferLegs in legs { for (k, leg) in transferLegs.enumerated() { for link in leg { count[k][link] += 1 } } }
         return zip(legs, phase.transfers).map { transferLegs, transfer in

@@ -33,6 +33,25 @@ import YAMLSupport
         """
     }
 
+    /// A parameter server across 8,000 nodes once enumerated its 64 M pushes and ran out of
+    /// memory (fuzz seed 20261701, case 668). On full nodes it is priced by node 0's pushes;
+    /// where the last node is partly filled every push is priced, and a count past
+    /// `PlanLimits.pricedTransfers` is refused at the GPU count.
+    @Test func aParameterServerTooLargeToPriceIsRefusedAtTheGPUCount() throws {
+        let e = try error(for: """
+            model: resnet50
+            batch_per_gpu: 64
+            strategy: {kind: data, allreduce: parameter-server}
+            simulation: {fidelity: aggregated}
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
+            gpus: [63996]
+            """)
+        #expect(e.keyPath == "gpus")
+        #expect(e.line == 6)
+        #expect(e.message.contains("parameter-server all-reduce sends from every node to every other, 63992000 transfers"), "\(e)")
+        #expect(e.message.contains("the last node is partly filled"), "\(e)")
+    }
+
     /// A model file that is not there is the scenario's error, at the key that names it
     /// (it once pointed only at the missing file, with no line).
     @Test func aMissingModelFileIsRefusedAtItsKey() throws {

@@ -1,0 +1,62 @@
+import Parallelism
+import Testing
+@testable import Hardware
+@testable import Simulation
+
+/// The direct and parameter-server closed forms price every rank's (or node's)
+/// transfer to every other, a quadratic count that exhausted memory at 8,000 nodes.
+/// Where the ranks fill a wiring the node shift maps onto itself, only the first
+/// unit's transfers are priced, on their routes' images in node 0 (`Phase.folded`):
+/// the prices must be the ones every transfer gives, to the last bit.
+@Suite struct CollectiveFoldingTests {
+    let catalog = Fixtures.catalog
+
+    /// Symmetric wirings of several kinds: NIC-bound nodes on one switch, NVSwitch nodes
+    /// with a NIC per GPU, full leaves under an oversubscribed spine (the unit a leaf),
+    /// PCIe trees whose cross-socket copies are staged through host memory (two legs).
+    func symmetricClusters() -> [(name: String, cluster: ClusterSpec, gpus: Int)] {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        let staged = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
+                                 fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                                gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
+                                 network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1), hostLink: pcie3)
+        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 8), hostLink: catalog.link(named: "pcie4-x16")!)
+        var oneNIC = dgx, leaves = dgx
+        oneNIC.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1)
+        leaves.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 2, nodesPerLeaf: 2, oversubscription: 2)
+        return [("one NIC per node", oneNIC, 32), ("a NIC per GPU", dgx, 40), ("2:1 spine, two nodes a leaf", leaves, 48),
+                ("PCIe trees, staged", staged, 24)]
+    }
+
+    @Test(arguments: [AllReduceAlgorithm.direct, .parameterServer])
+    func foldedPricesAreEveryTransfersPrices(algorithm: AllReduceAlgorithm) {
+        for (name, cluster, gpus) in symmetricClusters() {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let folded = CollectiveModel(topology: topology, sharesPrices: false)
+            let whole = CollectiveModel(topology: topology, sharesPrices: false, foldsPhases: false)
+            #expect(folded.foldsNodes(ranks: gpus, perNode: cluster.gpusPerNode), "\(name)")
+            let work = CollectiveWork(algorithm: algorithm, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode)
+            #expect(folded.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern, "\(name): \(algorithm)")
+            let stages = folded.stageSeconds(for: work), wholeStages = whole.stageSeconds(for: work)
+            #expect(stages.map(\.bitPattern) == wholeStages.map(\.bitPattern), "\(name): \(algorithm) \(stages) \(wholeStages)")
+        }
+    }
+
+    /// A partly filled last node breaks the symmetry: nothing is folded, and the price is
+    /// every transfer's. The count the limit reads says so too.
+    @Test func aPartlyFilledNodeIsPricedTransferByTransfer() {
+        let (_, cluster, _) = symmetricClusters()[0]
+        let topology = Topology(cluster: cluster, gpus: 30)
+        #expect(!CollectiveModel(topology: topology).foldsNodes(ranks: 30, perNode: cluster.gpusPerNode))
+        let wiring = Topology.Wiring(cluster: cluster, gpus: 30)
+        #expect(CollectiveModel.pricedPhaseTransfers(.direct, gpus: 30, wiring: wiring) == 30 * 29)
+        #expect(CollectiveModel.pricedPhaseTransfers(.parameterServer, gpus: 30, wiring: wiring) == 4 * 3)
+        let full = Topology.Wiring(cluster: cluster, gpus: 32)
+        #expect(CollectiveModel.pricedPhaseTransfers(.direct, gpus: 32, wiring: full) == 8 * 31)
+        #expect(CollectiveModel.pricedPhaseTransfers(.parameterServer, gpus: 32, wiring: full) == 3)
+        #expect(CollectiveModel.pricedPhaseTransfers(.ring, gpus: 32, wiring: full) == nil)
+        let leaves = Topology.Wiring(cluster: symmetricClusters()[2].cluster, gpus: 48)
+        #expect(CollectiveModel.pricedPhaseTransfers(.parameterServer, gpus: 48, wiring: leaves) == 2 * 5)
+    }
+}
