@@ -80,39 +80,41 @@ extension NCCLSystem {
     public func treeEdges(_ choice: NCCLChoice, nodes: NodeGroups, bytes: Double) -> [TreeEdge] {
         let k = nodes.members.count
         let chunk = min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) / choice.proto.wireEfficiency
-        func hop(_ across: Bool) -> Double {
-            stepLatencyMicroseconds(choice, across: across) * 1e-6 + chunk / (channelGigabytesPerSecond * 1e9)
-        }
+        // A hop's step latency and its pipeline cost, inside a node and across nodes.
+        let floors = [false, true].map { stepLatencyMicroseconds(choice, across: $0) * 1e-6 }
+        let hops = floors.map { $0 + chunk / (channelGigabytesPerSecond * 1e9) }
+        func hop(_ across: Bool) -> Double { hops[across ? 1 : 0] }
         let base = baseLatencyMicroseconds(choice) * 1e-6
+        let ranks = nodes.members.reduce(0) { max($0, ($1.max() ?? -1) + 1) }
         var edges: [TreeEdge] = []
         for c in 0..<treeChannels(nodes) {
             let shape = c / layouts
             let chains = nodes.members.map { m in nodeOrder(layout: c % layouts, members: m.count).map { m[$0] } }
-            // Each rank's parent in this channel, in chain order node by node.
+            // Each rank's parent in this channel (−1: the root), in chain order node by node.
             var links: [(child: Int, parent: Int, across: Bool)] = []
-            var parentOf: [Int: (parent: Int, across: Bool)] = [:]
+            var parentOf = [Int](repeating: -1, count: ranks), acrossTo = [Bool](repeating: false, count: ranks)
             for (a, chain) in chains.enumerated() {
                 if let up = Self.doubleTreeParent(a, of: k, tree: shape) {
                     links.append((chain[0], chains[up][0], true))
-                    parentOf[chain[0]] = (chains[up][0], true)
+                    (parentOf[chain[0]], acrossTo[chain[0]]) = (chains[up][0], true)
                 }
                 for i in chain.indices.dropFirst() {
                     links.append((chain[i], chain[i - 1], false))
-                    parentOf[chain[i]] = (chain[i - 1], false)
+                    (parentOf[chain[i]], acrossTo[chain[i]]) = (chain[i - 1], false)
                 }
             }
-            // The pipeline's cost from each rank up to the root, hop by hop.
-            var toRoot: [Int: Double] = [:]
+            // The pipeline's cost from each rank up to the root, hop by hop (NaN: not yet known).
+            var toRoot = [Double](repeating: .nan, count: ranks)
             func climb(_ x: Int) -> Double {
-                if let known = toRoot[x] { return known }
-                let cost = parentOf[x].map { hop($0.across) + climb($0.parent) } ?? 0
+                if !toRoot[x].isNaN { return toRoot[x] }
+                let cost = parentOf[x] < 0 ? 0 : hop(acrossTo[x]) + climb(parentOf[x])
                 toRoot[x] = cost
                 return cost
             }
             let fill = chains.joined().map(climb).max() ?? 0
             for link in links {
-                let floor = stepLatencyMicroseconds(choice, across: link.across) * 1e-6
-                let intoRoot = parentOf[link.parent] == nil
+                let floor = floors[link.across ? 1 : 0]
+                let intoRoot = parentOf[link.parent] < 0
                 edges.append(TreeEdge(channel: c, child: link.child, parent: link.parent, across: link.across,
                                       reduceLatency: TransferLatency(floorSeconds: floor,
                                                                      addedSeconds: intoRoot ? base + fill - hop(link.across) : 0),

@@ -40,6 +40,14 @@ import Parallelism
 public final class CollectiveModel {
     let topology: Topology
     var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
+    /// A fluid phase's rates and route latencies, by the collective's key without its bytes (`fluidSeconds`).
+    var fluidShares: [Key: FluidShares] = [:]
+
+    struct FluidShares {
+        var moving: [[Int]]
+        var rates: [[Double]]
+        var wire: [Double]
+    }
 
     /// What a closed form depends on: the algorithm and ranks, and for NCCL its
     /// system and choice (and for its tree the message size, which sets the chunks).
@@ -56,6 +64,10 @@ public final class CollectiveModel {
 
     /// Prices shared between models of topologies with the same wiring (`SharedCollectivePrices`).
     static let shared = SharedCollectivePrices<SharedKey>(capacity: 4096)
+
+    /// Forgets the prices shared between models (`shared`), so that the next run computes
+    /// its own: what one configuration costs alone, for `make bench`.
+    public static func forgetSharedPrices() { shared.removeAll() }
 
     struct SharedKey: Hashable {
         var wiring: Topology.Wiring
@@ -140,7 +152,8 @@ public final class CollectiveModel {
             return exchangePrice(of: work)
         } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
-            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes))
+            let shape = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: nccl)
+            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes, shape: shape))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
@@ -536,23 +549,38 @@ public final class CollectiveModel {
     /// A transfer staged through host memory (`Topology.legs`) moves its legs one after
     /// the other: its first leg shares links with the other transfers' first legs (and
     /// with every unstaged transfer), its second with the other second legs.
-    private func fluidSeconds(_ phase: Phase, bytes: Double) -> Double {
-        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
-        let capacities = topology.links.map(\.bytesPerSecond)
-        var seconds = [Double](repeating: 0, count: legs.count), wire = seconds
-        for k in 0..<(legs.map(\.count).max() ?? 0) {
-            let moving = legs.indices.filter { legs[$0].count > k }
-            let rate = MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities)
-            for (f, t) in moving.enumerated() {
-                seconds[t] += phase.transfers[t].fraction * bytes / rate[f]
-                wire[t] += topology.latency(of: legs[t][k])
-            }
+    /// The rates are the same for every message size of one collective (its transfers and
+    /// routes are; only the latencies its software adds change with the size), so they are
+    /// kept per `shape`, the collective's key without its bytes, and computed once.
+    private func fluidSeconds(_ phase: Phase, bytes: Double, shape: Key) -> Double {
+        if fluidShares[shape] == nil { fluidShares[shape] = fluidShares(of: phase) }
+        let shares = fluidShares[shape]!
+        precondition(shares.wire.count == phase.transfers.count, "one shape of collective has one set of transfers")
+        var seconds = [Double](repeating: 0, count: phase.transfers.count)
+        for (moving, rate) in zip(shares.moving, shares.rates) {
+            for (f, t) in moving.enumerated() { seconds[t] += phase.transfers[t].fraction * bytes / rate[f] }
         }
+        let wire = shares.wire
         var end = 0.0
         for (t, transfer) in phase.transfers.enumerated() {
             end = max(end, seconds[t] + wire[t] + transfer.latency.extraSeconds(beyond: wire[t]))
         }
         return end
+    }
+
+    /// The max-min fair rates of a fluid phase's transfers, leg by leg (`moving[k]`: the
+    /// transfers with a k-th leg, `rates[k]`: their rates), and each transfer's route latency.
+    private func fluidShares(of phase: Phase) -> FluidShares {
+        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+        let capacities = topology.links.map(\.bytesPerSecond)
+        var shares = FluidShares(moving: [], rates: [], wire: [Double](repeating: 0, count: legs.count))
+        for k in 0..<(legs.map(\.count).max() ?? 0) {
+            let moving = legs.indices.filter { legs[$0].count > k }
+            shares.moving.append(moving)
+            shares.rates.append(MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities))
+            for t in moving { shares.wire[t] += topology.latency(of: legs[t][k]) }
+        }
+        return shares
     }
 
     /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its

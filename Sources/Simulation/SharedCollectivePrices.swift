@@ -39,6 +39,13 @@ final class SharedCollectivePrices<Key: Hashable>: @unchecked Sendable {
         return computed
     }
 
+    /// Forgets every stored price.
+    func removeAll() {
+        lock.lock()
+        prices.removeAll()
+        lock.unlock()
+    }
+
     /// How many prices are stored (for tests).
     var count: Int {
         lock.lock()
