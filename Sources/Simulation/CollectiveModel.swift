@@ -35,6 +35,7 @@ import Parallelism
 /// itself (`Topology+NodeShift`), only the transfers out of the first unit (into it, for
 /// the pull) are priced, on their routes' images in node 0, which gives each the share it
 /// has among all (`Phase.folded`); elsewhere `PlanLimits.pricedTransfers` bounds them.
+/// Halving-doubling's phases fold the same way where N and a unit's ranks are powers of two.
 /// The model-parallel exchanges (`CollectiveKind` other than all-reduce) are priced in
 /// `CollectiveModel+Exchanges`.
 public final class CollectiveModel {
@@ -457,8 +458,15 @@ public final class CollectiveModel {
             let extra = n - p
             func real(_ k: Int) -> Int { k < extra ? 2 * k + 1 : k + extra }
             let masks = Array(sequence(first: 1) { $0 * 2 < p ? $0 * 2 : nil }.prefix(while: { $0 < p }))
+            // With N and the ranks of a node (or leaf) powers of two and no fold, a phase's pairs map
+            // onto themselves under r -> r XOR (a multiple of the unit's ranks), which permutes the
+            // nodes (or leaves) as the wiring's symmetry allows: the first unit's pairs stand for all (`folded`).
+            let unitRanks = topology.nodeShiftNodes * topology.gpusPerNode
+            let folds = extra == 0 && unitRanks & (unitRanks - 1) == 0 && foldsNodes(ranks: n, perNode: perNode)
             func exchange(_ mask: Int) -> Phase {
-                Phase(pairs: (0..<p).map { (real($0), real($0 ^ mask)) }, fraction: 1 / Double(2 * mask))
+                var phase = Phase(pairs: (0..<(folds ? unitRanks : p)).map { (real($0), real($0 ^ mask)) }, fraction: 1 / Double(2 * mask))
+                phase.folded = folds
+                return phase
             }
             if extra > 0 { phases.append((Phase(pairs: (0..<extra).map { (2 * $0, 2 * $0 + 1) }, fraction: 1), 1)) }
             for mask in masks { phases.append((exchange(mask), 1)) }

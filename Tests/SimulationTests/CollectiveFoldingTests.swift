@@ -43,6 +43,22 @@ import Testing
         }
     }
 
+    /// Halving-doubling's pairs r, r XOR mask fold under the XOR of a unit's ranks: where N and
+    /// the unit's ranks are powers of two (one node, or a leaf of two), the first unit's pairs
+    /// give every pair's price; 48 GPUs (not a power of two) fold nothing and price every pair.
+    @Test func halvingDoublingFoldsWhereTheCountsArePowersOfTwo() {
+        let clusters = symmetricClusters()
+        let cases = zip(clusters, [32, 64, 64, 32]).map { (name: $0.name, cluster: $0.cluster, gpus: $1) }
+            + [(name: clusters[0].name, cluster: clusters[0].cluster, gpus: 48)]
+        for (name, cluster, gpus) in cases {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let folded = CollectiveModel(topology: topology, sharesPrices: false)
+            let whole = CollectiveModel(topology: topology, sharesPrices: false, foldsPhases: false)
+            let work = CollectiveWork(algorithm: .halvingDoubling, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode)
+            #expect(folded.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern, "\(name), \(gpus) GPUs")
+        }
+    }
+
     /// A partly filled last node breaks the symmetry: nothing is folded, and the price is
     /// every transfer's. The count the limit reads says so too.
     @Test func aPartlyFilledNodeIsPricedTransferByTransfer() {
