@@ -35,7 +35,8 @@ import Parallelism
 /// itself (`Topology+NodeShift`), only the transfers out of the first unit (into it, for
 /// the pull) are priced, on their routes' images in node 0, which gives each the share it
 /// has among all (`Phase.folded`); elsewhere `PlanLimits.pricedTransfers` bounds them.
-/// Halving-doubling's phases fold the same way where N and a unit's ranks are powers of two.
+/// Halving-doubling's phases fold the same way where N and a unit's ranks are powers of two,
+/// and NCCL's rings (`ncclPhases`), which visit every node in the same order.
 /// The model-parallel exchanges (`CollectiveKind` other than all-reduce) are priced in
 /// `CollectiveModel+Exchanges`.
 public final class CollectiveModel {
@@ -198,13 +199,19 @@ public final class CollectiveModel {
         case .ring:
             let orders = system.ringOrders(nodes)
             let fraction = 1 / (Double(n * orders.count) * efficiency)
+            // Every node is visited in the same order, so the node shift maps each ring onto
+            // itself: where it maps the wiring too, the first unit's transfers stand for all (`folded`).
+            let folds = foldsNodes(ranks: n, perNode: system.gpusPerNode)
+            let unitRanks = topology.nodeShiftNodes * topology.gpusPerNode
             func step(first: Bool) -> Phase {
-                Phase(transfers: orders.flatMap { order in
-                    order.indices.map { i in
+                var phase = Phase(transfers: orders.flatMap { order in
+                    order.indices.filter { !folds || order[$0] < unitRanks }.map { i in
                         let (a, b) = (order[i], order[(i + 1) % n])
                         return (a, b, fraction, system.ringStepLatency(choice, across: node(a) != node(b), firstStep: first))
                     }
                 })
+                phase.folded = folds
+                return phase
             }
             return [(step(first: true), 1), (step(first: false), (ringSteps ?? 2 * (n - 1)) - 1)]
         case .tree:

@@ -59,6 +59,26 @@ import Testing
         }
     }
 
+    /// NCCL's rings visit every node in the same order, so the node shift maps them onto
+    /// themselves: the first unit's ring steps give every step's price, for the all-reduce and
+    /// for the all-gather that runs on the same rings.
+    @Test func ncclRingsFoldUnderTheNodeShift() {
+        for (name, cluster, gpus) in symmetricClusters() {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let folded = CollectiveModel(topology: topology, sharesPrices: false)
+            let whole = CollectiveModel(topology: topology, sharesPrices: false, foldsPhases: false)
+            let system = NCCLSystem(cluster: cluster, gpus: gpus)
+            for proto in [NCCLProtocol.ll, .simple] {
+                let run = NCCLRun(system: system, choice: NCCLChoice(.ring, proto))
+                let allReduce = CollectiveWork(algorithm: .ncclRing, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode, nccl: run)
+                #expect(folded.seconds(for: allReduce).bitPattern == whole.seconds(for: allReduce).bitPattern, "\(name) \(proto)")
+                let gather = CollectiveWork(.allGather, algorithm: .ncclRing, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode,
+                                            ncclRing: run)
+                #expect(folded.seconds(for: gather).bitPattern == whole.seconds(for: gather).bitPattern, "\(name) \(proto) all-gather")
+            }
+        }
+    }
+
     /// A partly filled last node breaks the symmetry: nothing is folded, and the price is
     /// every transfer's. The count the limit reads says so too.
     @Test func aPartlyFilledNodeIsPricedTransferByTransfer() {
