@@ -465,7 +465,7 @@ public final class CollectiveModel {
             let extra = n - p
             func real(_ k: Int) -> Int { k < extra ? 2 * k + 1 : k + extra }
             let masks = Array(sequence(first: 1) { $0 * 2 < p ? $0 * 2 : nil }.prefix(while: { $0 < p }))
-            // With N and the ranks of a node (or leaf) powers of two and no fold, a phase's pairs map
+            // With N a power of two (no extra ranks folded in) and a node's (or leaf's) ranks too, a phase's pairs map
             // onto themselves under r -> r XOR (a multiple of the unit's ranks), which permutes the
             // nodes (or leaves) as the wiring's symmetry allows: the first unit's pairs stand for all (`folded`).
             let unitRanks = topology.nodeShiftNodes * topology.gpusPerNode
