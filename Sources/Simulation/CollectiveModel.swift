@@ -201,8 +201,7 @@ public final class CollectiveModel {
             let fraction = 1 / (Double(n * orders.count) * efficiency)
             // Every node is visited in the same order, so the node shift maps each ring onto
             // itself: where it maps the wiring too, the first unit's transfers stand for all (`folded`).
-            let folds = foldsNodes(ranks: n, perNode: system.gpusPerNode)
-            let unitRanks = topology.nodeShiftNodes * topology.gpusPerNode
+            let folds = foldsNodes(ranks: n, perNode: system.gpusPerNode), unitRanks = firstUnitRanks
             func step(first: Bool) -> Phase {
                 var phase = Phase(transfers: orders.flatMap { order in
                     order.indices.filter { !folds || order[$0] < unitRanks }.map { i in
@@ -431,7 +430,7 @@ public final class CollectiveModel {
             // Every rank to every other, N(N − 1) transfers; where the node shift maps the
             // ranks onto themselves, those out of the first unit's stand for all (`folded`).
             let folds = foldsNodes(ranks: n, perNode: perNode)
-            let sources = folds ? topology.nodeShiftNodes * topology.gpusPerNode : n
+            let sources = folds ? firstUnitRanks : n
             let all = (0..<sources).flatMap { i in (0..<n).filter { $0 != i }.map { (i, $0) } }
             var phase = Phase(pairs: all, fraction: 1 / Double(n))
             phase.folded = folds
@@ -468,7 +467,7 @@ public final class CollectiveModel {
             // With N a power of two (no extra ranks folded in) and a node's (or leaf's) ranks too, a phase's pairs map
             // onto themselves under r -> r XOR (a multiple of the unit's ranks), which permutes the
             // nodes (or leaves) as the wiring's symmetry allows: the first unit's pairs stand for all (`folded`).
-            let unitRanks = topology.nodeShiftNodes * topology.gpusPerNode
+            let unitRanks = firstUnitRanks
             let folds = extra == 0 && unitRanks & (unitRanks - 1) == 0 && foldsNodes(ranks: n, perNode: perNode)
             func exchange(_ mask: Int) -> Phase {
                 var phase = Phase(pairs: (0..<(folds ? unitRanks : p)).map { (real($0), real($0 ^ mask)) }, fraction: 1 / Double(2 * mask))
@@ -555,6 +554,10 @@ public final class CollectiveModel {
     func foldsNodes(ranks n: Int, perNode: Int?) -> Bool {
         foldsPhases && n == topology.gpuCount && perNode == topology.gpusPerNode && topology.nodeShiftRefusal == nil
     }
+
+    /// The ranks of the first unit the node shift moves (one node, or a leaf's nodes):
+    /// those whose transfers a folded phase prices.
+    var firstUnitRanks: Int { topology.nodeShiftNodes * topology.gpusPerNode }
 
     /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's
     /// fluid tree), `bytes` in the message: each transfer gets its max-min fair rate

@@ -264,13 +264,7 @@ import Workload
     /// leaf-spine networks); routes are searched within a node (`Topology.route`), so
     /// this also checks that keeping to a node finds the whole search's paths.
     @Test func routesBetweenNodesAreTheShortestPaths() {
-        let pcie3 = catalog.link(named: "pcie3-x16")!
-        let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
-                               fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
-                                                              gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
-                               network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2), hostLink: pcie3)
-        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
-                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4), hostLink: catalog.link(named: "pcie4-x16")!)
+        let pcie = Fixtures.stagedPCIeCluster(nics: 2), dgx = Fixtures.dgxCluster(nics: 4)
         var leafSpine = dgx, pcieLeaves = pcie
         leafSpine.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4, nodesPerLeaf: 2, oversubscription: 2)
         pcieLeaves.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2, nodesPerLeaf: 3)

@@ -4,10 +4,11 @@ import Testing
 @testable import Simulation
 
 /// The direct and parameter-server closed forms price every rank's (or node's)
-/// transfer to every other, a quadratic count that exhausted memory at 8,000 nodes.
-/// Where the ranks fill a wiring the node shift maps onto itself, only the first
-/// unit's transfers are priced, on their routes' images in node 0 (`Phase.folded`):
-/// the prices must be the ones every transfer gives, to the last bit.
+/// transfer to every other, a quadratic count that exhausted memory at 8,000 nodes;
+/// halving-doubling and NCCL's rings price one transfer per rank and step. Where the ranks
+/// fill a wiring the node shift maps onto itself, only the first unit's transfers are
+/// priced, on their routes' images in node 0 (`Phase.folded`): the prices must be the
+/// ones every transfer gives, to the last bit.
 @Suite struct CollectiveFoldingTests {
     let catalog = Fixtures.catalog
 
@@ -15,18 +16,12 @@ import Testing
     /// with a NIC per GPU, full leaves under an oversubscribed spine (the unit a leaf),
     /// PCIe trees whose cross-socket copies are staged through host memory (two legs).
     func symmetricClusters() -> [(name: String, cluster: ClusterSpec, gpus: Int)] {
-        let pcie3 = catalog.link(named: "pcie3-x16")!
-        let staged = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
-                                 fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
-                                                                gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
-                                 network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1), hostLink: pcie3)
-        let dgx = ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
-                              network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 8), hostLink: catalog.link(named: "pcie4-x16")!)
+        let dgx = Fixtures.dgxCluster(nics: 8)
         var oneNIC = dgx, leaves = dgx
         oneNIC.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 1)
         leaves.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 2, nodesPerLeaf: 2, oversubscription: 2)
         return [("one NIC per node", oneNIC, 32), ("a NIC per GPU", dgx, 40), ("2:1 spine, two nodes a leaf", leaves, 48),
-                ("PCIe trees, staged", staged, 24)]
+                ("PCIe trees, staged", Fixtures.stagedPCIeCluster(nics: 1), 24)]
     }
 
     @Test(arguments: [AllReduceAlgorithm.direct, .parameterServer])

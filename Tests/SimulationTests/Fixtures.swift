@@ -28,6 +28,22 @@ enum Fixtures {
                            network: network, hostLink: pcie)
     }
 
+    /// V100 nodes of 8 on PCIe trees (two GPUs a switch, two switches a socket) whose
+    /// cross-socket copies are staged through host memory, `nics` 25 GbE NICs a node.
+    static func stagedPCIeCluster(nics: Int) -> ClusterSpec {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        return ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8,
+                           fabric: .pcieTree(PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!,
+                                                          gpusPerSwitch: 2, switchesPerSocket: 2, crossSocketPeerToPeer: false)),
+                           network: NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: nics), hostLink: pcie3)
+    }
+
+    /// DGX A100-style nodes: 8 A100s on an NVSwitch, `nics` HDR InfiniBand NICs a node.
+    static func dgxCluster(nics: Int) -> ClusterSpec {
+        ClusterSpec(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, gpusPerNode: 8, fabric: .nvswitch(catalog.link(named: "nvlink3")!),
+                    network: NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: nics), hostLink: catalog.link(named: "pcie4-x16")!)
+    }
+
     /// A small CNN that runs in microseconds of simulated time.
     static func tinyNetwork() throws -> Network {
         var b = NetworkBuilder(name: "tiny", input: TensorShape(channels: 3, height: 32, width: 32))
