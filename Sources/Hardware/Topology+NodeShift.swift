@@ -47,6 +47,48 @@ extension Topology {
         return firstNodeLinks[link]
     }
 
+    /// Whether the node shift keeps the order of link indices inside every unit: of two links of
+    /// one unit, the lower-numbered has the lower-numbered image in the first unit. Max-min filling
+    /// (`MaxMinRates`) breaks ties between equal shares by link index, so where this holds a unit's
+    /// flows that are the images of the first unit's get their rates to the bit, not only in exact
+    /// arithmetic. Links between shared switches belong to no unit.
+    /// - Precondition: the wiring is symmetric (`nodeShiftRefusal` is nil).
+    /// - Complexity: O(links), once.
+    public var nodeShiftKeepsLinkOrder: Bool {
+        if let known = shiftKeepsLinkOrder { return known }
+        var lastImage = [Int](repeating: -1, count: (nodeCount + nodeShiftNodes - 1) / nodeShiftNodes)
+        var keeps = true
+        for index in links.indices {
+            guard let unit = shiftUnit(ofLink: index), unit < lastImage.count else { continue }
+            let image = firstNodeImage(ofLink: index)
+            if image <= lastImage[unit] { keeps = false; break }
+            lastImage[unit] = image
+        }
+        shiftKeepsLinkOrder = keeps
+        return keeps
+    }
+
+    /// The unit (`nodeShiftNodes` nodes, numbered from 0) the node shift moves link `link` with:
+    /// that of its node-side end (a GPU, PCIe switch, host bridge, NVSwitch or NIC), or of its leaf
+    /// switch where the shift moves leaves; nil for a link between switches the nodes share.
+    public func shiftUnit(ofLink link: Int) -> Int? {
+        let s = nodeShiftNodes
+        func nodeUnit(_ v: Int) -> Int? {
+            switch vertices[v] {
+            case .gpu(let g): return g / (gpusPerNode * s)
+            case .pcieSwitch(let node, _), .hostBridge(let node, _), .nic(let node, _), .nvswitch(let node): return node / s
+            case .leafSwitch, .networkSwitch, .railSwitch, .router: return nil
+            }
+        }
+        func leafUnit(_ v: Int) -> Int? {
+            guard case .leafSwitch(let leaf) = vertices[v], let network, network.layout == .leafSpine,
+                  let perLeaf = network.nodesPerLeaf, nodeCount > perLeaf else { return nil }
+            return leaf
+        }
+        let (from, to) = (links[link].from, links[link].to)
+        return nodeUnit(from) ?? nodeUnit(to) ?? leafUnit(from) ?? leafUnit(to)
+    }
+
     /// The legs of the transfer from `source` to `destination` (`legs(from:to:)`), each link
     /// replaced by its image in node 0: what node 0's links carry for it.
     public func firstNodeLegs(from source: Int, to destination: Int) -> [[Int]] {

@@ -134,6 +134,8 @@ public final class Topology {
     private var switchAdjacency: [Int: [Int: [(position: Int, neighbor: Int, link: Int)]]] = [:]
     /// Each link's image in node 0 under the node shift (`firstNodeImage(ofLink:)`), built on first use.
     var firstNodeLinks: [Int] = []
+    /// Whether the node shift keeps the order of link indices in each unit (`nodeShiftKeepsLinkOrder`), found on first use.
+    var shiftKeepsLinkOrder: Bool?
     /// Scratch for `search`: a vertex is seen when its stamp equals the current
     /// generation, so a search costs what it explores, not the size of the topology.
     private var searchStamp: [UInt32] = [], searchParent: [Int] = [], searchGeneration: UInt32 = 0

@@ -89,7 +89,11 @@ extension NCCLSystem {
         var edges: [TreeEdge] = []
         for c in 0..<treeChannels(nodes) {
             let shape = c / layouts
-            let chains = nodes.members.map { m in nodeOrder(layout: c % layouts, members: m.count).map { m[$0] } }
+            var orders: [Int: [Int]] = [:]   // this layout's order through a node, by its member count
+            let chains = nodes.members.map { m in
+                if orders[m.count] == nil { orders[m.count] = nodeOrder(layout: c % layouts, members: m.count) }
+                return orders[m.count]!.map { m[$0] }
+            }
             // Each rank's parent in this channel (−1: the root), in chain order node by node.
             var links: [(child: Int, parent: Int, across: Bool)] = []
             var parentOf = [Int](repeating: -1, count: ranks), acrossTo = [Bool](repeating: false, count: ranks)

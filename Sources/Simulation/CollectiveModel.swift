@@ -155,7 +155,8 @@ public final class CollectiveModel {
         } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
             let shape = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: nccl)
-            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes, shape: shape))
+            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes, shape: shape,
+                                    foldsNodeLocal: foldsNodes(ranks: work.ranks, perNode: nccl.system.gpusPerNode)))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
@@ -216,9 +217,13 @@ public final class CollectiveModel {
         case .tree:
             let fraction = 1 / (Double(system.treeChannels(nodes)) * efficiency)
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
-            return [(Phase(transfers: edges.flatMap { e in
-                [(e.child, e.parent, fraction, e.reduceLatency), (e.parent, e.child, fraction, e.broadcastLatency)]
-            }), 1)]
+            var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)] = []
+            transfers.reserveCapacity(2 * edges.count)
+            for e in edges {
+                transfers.append((e.child, e.parent, fraction, e.reduceLatency))
+                transfers.append((e.parent, e.child, fraction, e.broadcastLatency))
+            }
+            return [(Phase(transfers: transfers), 1)]
         case .nvls:
             return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
@@ -570,8 +575,10 @@ public final class CollectiveModel {
     /// The rates are the same for every message size of one collective (its transfers and
     /// routes are; only the latencies its software adds change with the size), so they are
     /// kept per `shape`, the collective's key without its bytes, and computed once.
-    private func fluidSeconds(_ phase: Phase, bytes: Double, shape: Key) -> Double {
-        if fluidShares[shape] == nil { fluidShares[shape] = fluidShares(of: phase) }
+    /// `foldsNodeLocal`: the ranks fill a wiring the node shift maps onto itself
+    /// (`foldsNodes`), so the transfers inside each node may be priced once per unit (`NodeLocalFold`).
+    private func fluidSeconds(_ phase: Phase, bytes: Double, shape: Key, foldsNodeLocal: Bool) -> Double {
+        if fluidShares[shape] == nil { fluidShares[shape] = fluidShares(of: phase, foldsNodeLocal: foldsNodeLocal) }
         let shares = fluidShares[shape]!
         precondition(shares.wire.count == phase.transfers.count, "one shape of collective has one set of transfers")
         var seconds = [Double](repeating: 0, count: phase.transfers.count)
@@ -588,15 +595,38 @@ public final class CollectiveModel {
 
     /// The max-min fair rates of a fluid phase's transfers, leg by leg (`moving[k]`: the
     /// transfers with a k-th leg, `rates[k]`: their rates), and each transfer's route latency.
-    private func fluidShares(of phase: Phase) -> FluidShares {
-        let legs = phase.transfers.map { topology.legs(from: $0.from, to: $0.to) }
+    /// Where `foldsNodeLocal` and the phase allow it (`NodeLocalFold`), only the first unit's
+    /// transfers inside a node and the transfers between nodes are routed and shared out; every
+    /// other node's transfers inside it take the rates and latency of their images in the first unit.
+    private func fluidShares(of phase: Phase, foldsNodeLocal: Bool) -> FluidShares {
+        let fold = foldsNodeLocal ? NodeLocalFold(phase, topology: topology) : nil
+        let priced = fold?.priced ?? Array(phase.transfers.indices)
+        let legs = priced.map { topology.legs(from: phase.transfers[$0].from, to: phase.transfers[$0].to) }
+        if let fold, !fold.isolates(legs, on: topology) { return fluidShares(of: phase, foldsNodeLocal: false) }
         let capacities = topology.links.map(\.bytesPerSecond)
-        var shares = FluidShares(moving: [], rates: [], wire: [Double](repeating: 0, count: legs.count))
-        for k in 0..<(legs.map(\.count).max() ?? 0) {
+        // Rates (by leg) and route latencies of the priced transfers, by their place in `priced`.
+        let legCount = legs.map(\.count).max() ?? 0
+        var legRates = [[Double]](repeating: [Double](repeating: .nan, count: priced.count), count: legCount)
+        var pricedWire = [Double](repeating: 0, count: priced.count)
+        for k in 0..<legCount {
             let moving = legs.indices.filter { legs[$0].count > k }
-            shares.moving.append(moving)
-            shares.rates.append(MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities))
-            for t in moving { shares.wire[t] += topology.latency(of: legs[t][k]) }
+            let rates = MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities)
+            for (f, p) in moving.enumerated() {
+                legRates[k][p] = rates[f]
+                pricedWire[p] += topology.latency(of: legs[p][k])
+            }
+        }
+        // Every transfer takes its own (or its image's) rates, leg by leg, in transfer order.
+        let representative = fold?.representative ?? Array(priced.indices)
+        var shares = FluidShares(moving: Array(repeating: [], count: legCount), rates: Array(repeating: [], count: legCount),
+                                 wire: representative.map { pricedWire[$0] })
+        for k in 0..<legCount {
+            shares.moving[k].reserveCapacity(k == 0 ? representative.count : 0)
+            shares.rates[k].reserveCapacity(k == 0 ? representative.count : 0)
+            for (t, p) in representative.enumerated() where legs[p].count > k {
+                shares.moving[k].append(t)
+                shares.rates[k].append(legRates[k][p])
+            }
         }
         return shares
     }

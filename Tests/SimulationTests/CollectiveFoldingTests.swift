@@ -74,6 +74,49 @@ import Testing
         }
     }
 
+    /// NCCL's tree runs the same chain through every node in every channel: where the wiring is
+    /// symmetric and no transfer between nodes crosses a link of those chains (NVSwitch nodes,
+    /// whose NICs hang off PCIe switches), only the first unit's chains are routed and shared out
+    /// (`NodeLocalFold`); on PCIe trees, where the chains and the NIC traffic share switches, nothing
+    /// is folded. Either way the price is the one every transfer gives, to the last bit.
+    /// The PCIe trees with a NIC faster than their PCIe links (HDR InfiniBand on PCIe 3.0), so that
+    /// the chains' load on the switches the NIC traffic crosses sets the tree's price.
+    @Test func ncclTreeChainsFoldWhereNoTransferBetweenNodesCrossesThem() {
+        var pcieUnderFastNIC = Fixtures.stagedPCIeCluster(nics: 1)
+        pcieUnderFastNIC.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 1)
+        for (name, cluster, gpus) in symmetricClusters() + [("PCIe trees under HDR", pcieUnderFastNIC, 24)] {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let folded = CollectiveModel(topology: topology, sharesPrices: false)
+            let whole = CollectiveModel(topology: topology, sharesPrices: false, foldsPhases: false)
+            let system = NCCLSystem(cluster: cluster, gpus: gpus)
+            var onNVSwitch = false
+            if case .nvswitch = cluster.fabric { onNVSwitch = true }
+            for proto in [NCCLProtocol.ll, .simple] {
+                let run = NCCLRun(system: system, choice: NCCLChoice(.tree, proto))
+                let phase = folded.ncclPhases(run, ranks: gpus, bytes: 100e6)[0].phase
+                let fold = NodeLocalFold(phase, topology: topology)
+                let legs = fold.map { $0.priced.map { topology.legs(from: phase.transfers[$0].from, to: phase.transfers[$0].to) } }
+                let folds = fold.map { $0.isolates(legs!, on: topology) } ?? false
+                #expect(folds == onNVSwitch, "\(name) \(proto)")
+                if let fold, folds { #expect(fold.priced.count * 2 < phase.transfers.count, "\(name) \(proto)") }
+                for bytes in [1e6, 100e6] {
+                    let work = CollectiveWork(algorithm: .ncclTree, bytes: bytes, ranks: gpus, ranksPerNode: cluster.gpusPerNode, nccl: run)
+                    #expect(folded.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern, "\(name) \(proto) \(bytes)")
+                }
+                // Every transfer's rates and route latency, not only the slowest's.
+                #expect(folded.fluidShares.count == 1 && whole.fluidShares.count == 1)
+                for (shape, shares) in whole.fluidShares {
+                    let mine = folded.fluidShares[shape]
+                    let sameRates = mine?.rates.map { $0.map(\.bitPattern) } == shares.rates.map { $0.map(\.bitPattern) }
+                    let sameWire = mine?.wire.map(\.bitPattern) == shares.wire.map(\.bitPattern)
+                    #expect(mine?.moving == shares.moving && sameRates && sameWire, "\(name) \(proto): every transfer's rates and latency")
+                }
+                folded.fluidShares.removeAll()
+                whole.fluidShares.removeAll()
+            }
+        }
+    }
+
     /// A partly filled last node breaks the symmetry: nothing is folded, and the price is
     /// every transfer's. The count the limit reads says so too.
     @Test func aPartlyFilledNodeIsPricedTransferByTransfer() {
