@@ -620,9 +620,11 @@ public final class CollectiveModel {
         let representative = fold?.representative ?? Array(priced.indices)
         var shares = FluidShares(moving: Array(repeating: [], count: legCount), rates: Array(repeating: [], count: legCount),
                                  wire: representative.map { pricedWire[$0] })
+        if legCount > 0 {   // every transfer has a first leg
+            shares.moving[0].reserveCapacity(representative.count)
+            shares.rates[0].reserveCapacity(representative.count)
+        }
         for k in 0..<legCount {
-            shares.moving[k].reserveCapacity(k == 0 ? representative.count : 0)
-            shares.rates[k].reserveCapacity(k == 0 ? representative.count : 0)
             for (t, p) in representative.enumerated() where legs[p].count > k {
                 shares.moving[k].append(t)
                 shares.rates[k].append(legRates[k][p])
