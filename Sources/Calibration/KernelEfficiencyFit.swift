@@ -57,6 +57,12 @@ public enum KernelEfficiencyFit {
         public var after: ErrorSummary
         /// With `holdout`: fitted on every other kernel, the errors on the rest.
         public var heldOut: ErrorSummary?
+        /// After the fit, the median of predicted / measured in each quarter of the kernels
+        /// ordered by their arithmetic (the direct convolution's 2 · multiply-adds over the
+        /// passes timed), smallest first; nil under `sizeQuarterMinimum` kernels. One fitted
+        /// efficiency suits small and large kernels alike where the four are near 1; a rise
+        /// says the model prices small kernels too fast and large ones too slow.
+        public var bySize: [Double]?
 
         /// The passes as the CLI names them: `forward`, or `backward-data+backward-filter`.
         public var name: String { passes.map(\.rawValue).joined(separator: "+") }
@@ -64,6 +70,9 @@ public enum KernelEfficiencyFit {
 
     /// The bounds of a fitted efficiency.
     static let range = 0.005...1.0
+
+    /// The fewest kernels whose errors `PassFit.bySize` splits into quarters (two a quarter).
+    public static let sizeQuarterMinimum = 8
 
     /// One measured time: the passes `work.passes` of one convolution, run back to
     /// back, took `seconds`.
@@ -143,7 +152,25 @@ public enum KernelEfficiencyFit {
             let test = samples.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
             heldOut = ErrorSummary(errors(solve(train).0, test))
         }
+        let after = errors(efficiency, samples)
         return PassFit(passes: passes, efficiency: efficiency, clamped: clamped, before: ErrorSummary(errors(nil, samples)),
-                       after: ErrorSummary(errors(efficiency, samples)), heldOut: heldOut)
+                       after: ErrorSummary(after), heldOut: heldOut, bySize: sizeQuarters(after, of: samples, precision: precision))
+    }
+
+    /// `PassFit.bySize`: the median of 1 + error in each quarter of `samples` by arithmetic,
+    /// smallest first (ties in the order given); the last quarter takes the remainder.
+    static func sizeQuarters(_ errors: [Double], of samples: [Sample], precision: Precision) -> [Double]? {
+        guard samples.count >= sizeQuarterMinimum else { return nil }
+        let arithmetic = samples.map { sample in
+            sample.work.passes.reduce(0.0) { total, pass in
+                total + (ConvolutionKernel(.implicitGEMM, pass: pass, work: sample.work, precision: precision)?.productFLOPs ?? 0)
+            }
+        }
+        let order = samples.indices.sorted { (arithmetic[$0], $0) < (arithmetic[$1], $1) }
+        let quarter = samples.count / 4
+        return (0..<4).map { q in
+            let members = order[(q * quarter)..<(q == 3 ? order.count : (q + 1) * quarter)]
+            return ErrorSummary.median(members.map { 1 + errors[$0] })
+        }
     }
 }

@@ -183,6 +183,8 @@ struct ImportCommand: ParsableCommand {
             func percent(_ x: Double) -> String { Format.fixed(x * 100, 1) + "%" }
             var fitted: [String: [String: Double]] = [:]
             var fits: [ImportJSON.KernelPassFit] = []
+            var bySize = TextTable(headers: ["precision", "pass", "smallest quarter", "second", "third", "largest quarter"],
+                                   alignments: [.left, .left, .right, .right, .right, .right])
             // fp32 first: Winograd and FFT kernels run at fp32's rate whatever the precision.
             let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
             for p in order where (only == nil || only == p) && precisions.contains(p) {
@@ -198,7 +200,11 @@ struct ImportCommand: ParsableCommand {
                                  + (holdout ? [fit.heldOut.map { percent($0.medianAbsolute) } ?? "-", fit.heldOut.map { percent($0.p90Absolute) } ?? "-"] : []))
                     fits.append(ImportJSON.KernelPassFit(precision: p.rawValue, pass: fit.name, kernels: fit.after.count,
                                                          efficiency: Double(written)!, atBound: fit.clamped, before: .init(fit.before),
-                                                         after: .init(fit.after), heldOut: fit.heldOut.map(ImportJSON.Errors.init)))
+                                                         after: .init(fit.after), heldOut: fit.heldOut.map(ImportJSON.Errors.init),
+                                                         bySize: fit.bySize))
+                    if let quarters = fit.bySize {
+                        bySize.append([p.rawValue, fit.name] + quarters.map { Format.fixed($0, 2) })
+                    }
                 }
                 spec.kernelEfficiency[p.rawValue] = fitted[p.rawValue]
             }
@@ -206,6 +212,10 @@ struct ImportCommand: ParsableCommand {
                 throw UsageError(message: "\(shownCSV): no \(only.map { $0.rawValue + " " } ?? "")\(perLayer ? "convolution layer times" : "kernel times") to fit")
             }
             output += table.render()
+            if !bySize.rows.isEmpty {
+                output += "\nAfter the fit, predicted / measured by kernel size (the median in each quarter of the kernels by arithmetic;\n"
+                    + "near 1 throughout: one efficiency suits small and large kernels alike)\n" + bySize.render()
+            }
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
                                                 + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors)")
             if let out {

@@ -77,8 +77,11 @@ enum ImportJSON {
         var before: Errors
         var after: Errors
         @NullWhenAbsent var heldOut: Errors?
+        /// After the fit, the median predicted / measured in each quarter of the kernels by
+        /// arithmetic, smallest first; null under 8 kernels (`KernelEfficiencyFit.PassFit.bySize`).
+        @NullWhenAbsent var bySize: [Double]?
         enum CodingKeys: String, CodingKey {
-            case precision, pass, kernels, efficiency, atBound = "at_bound", before, after, heldOut = "held_out"
+            case precision, pass, kernels, efficiency, atBound = "at_bound", before, after, heldOut = "held_out", bySize = "by_size"
         }
     }
 

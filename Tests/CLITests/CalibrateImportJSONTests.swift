@@ -110,6 +110,9 @@ import Testing
             // The fitted efficiency is the one at which half the kernels are predicted too slow and half too fast.
             let after = try #require(fit["after"] as? [String: Any])
             #expect(abs(after["median_signed_error"] as? Double ?? 1) < 0.01)
+            // After the fit, predicted / measured by quarters of kernel size: four positive ratios.
+            let bySize = try #require(fit["by_size"] as? [Double])
+            #expect(bySize.count == 4 && bySize.allSatisfy { $0 > 0 })
         }
         #expect((document["entry"] as? String)?.contains("kernel_efficiency:") == true)
     }
