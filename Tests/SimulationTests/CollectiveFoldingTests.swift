@@ -117,6 +117,33 @@ import Testing
         }
     }
 
+    /// The shift carries every link of a unit to a link of the first unit (one of the first
+    /// unit's to itself), keeping their order on these wirings; where it would not keep the
+    /// order (forced here: no wiring the loader builds does that), ties could fall differently
+    /// in another node, so NCCL's tree is not folded, and its price is every transfer's.
+    @Test func theShiftKeepsLinkOrderOrTheTreeIsNotFolded() {
+        for (name, cluster, gpus) in symmetricClusters() {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            #expect(topology.nodeShiftKeepsLinkOrder, "\(name)")
+            for link in topology.links.indices {
+                guard let unit = topology.shiftUnit(ofLink: link) else { continue }
+                let image = topology.firstNodeImage(ofLink: link)
+                #expect(topology.shiftUnit(ofLink: image) == 0, "\(name): \(topology.links[link].name)")
+                if unit == 0 { #expect(image == link, "\(name): \(topology.links[link].name)") }
+            }
+        }
+        let (_, cluster, gpus) = symmetricClusters()[1]
+        let topology = Topology(cluster: cluster, gpus: gpus)
+        topology.shiftKeepsLinkOrder = false
+        let model = CollectiveModel(topology: topology, sharesPrices: false)
+        let run = NCCLRun(system: NCCLSystem(cluster: cluster, gpus: gpus), choice: NCCLChoice(.tree, .simple))
+        let folds = NodeLocalFold(model.ncclPhases(run, ranks: gpus, bytes: 100e6)[0].phase, topology: topology) != nil
+        #expect(!folds)
+        let work = CollectiveWork(algorithm: .ncclTree, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode, nccl: run)
+        let whole = CollectiveModel(topology: Topology(cluster: cluster, gpus: gpus), sharesPrices: false, foldsPhases: false)
+        #expect(model.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern)
+    }
+
     /// A partly filled last node breaks the symmetry: nothing is folded, and the price is
     /// every transfer's. The count the limit reads says so too.
     @Test func aPartlyFilledNodeIsPricedTransferByTransfer() {

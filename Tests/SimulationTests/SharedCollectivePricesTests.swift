@@ -90,4 +90,16 @@ import Testing
         _ = table.price(9) { computed += 1; return (-1, -1) }
         #expect(computed == 10)
     }
+
+    /// `make bench` times every run from a cold start (`CollectiveModel.forgetSharedPrices`):
+    /// after `removeAll` nothing is stored and the next price is computed afresh.
+    @Test func forgottenPricesAreComputedAgain() {
+        let table = SharedCollectivePrices<Int>(capacity: 4)
+        var computed = 0
+        _ = table.price(1) { computed += 1; return (1, 0) }
+        table.removeAll()
+        #expect(table.count == 0)
+        let again = table.price(1) { computed += 1; return (2, 0) }
+        #expect(computed == 2 && again.secondsPerByte == 2)
+    }
 }
