@@ -76,17 +76,47 @@ extension NCCLSystem {
     /// `choice`: in each node a chain in `nodeOrder` from its head (the first rank),
     /// and the heads joined by NCCL's double binary tree over the nodes, channel c of
     /// the layouts taking tree `c / layouts` (the first tree, then the mirrored or
-    /// shifted one).
+    /// shifted one). The edges are `treeLayout`'s, their latencies `treeLatencies`'.
     public func treeEdges(_ choice: NCCLChoice, nodes: NodeGroups, bytes: Double) -> [TreeEdge] {
-        let k = nodes.members.count
-        let chunk = min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) / choice.proto.wireEfficiency
-        // A hop's step latency and its pipeline cost, inside a node and across nodes.
-        let floors = [false, true].map { stepLatencyMicroseconds(choice, across: $0) * 1e-6 }
-        let hops = floors.map { $0 + chunk / (channelGigabytesPerSecond * 1e9) }
-        func hop(_ across: Bool) -> Double { hops[across ? 1 : 0] }
-        let base = baseLatencyMicroseconds(choice) * 1e-6
-        let ranks = nodes.members.reduce(0) { max($0, ($1.max() ?? -1) + 1) }
+        let layout = treeLayout(nodes)
+        let latencies = treeLatencies(choice, layout: layout, bytes: bytes)
         var edges: [TreeEdge] = []
+        edges.reserveCapacity(layout.edgeCount)
+        for (c, channel) in layout.channels.enumerated() {
+            for link in channel.links {
+                let e = edges.count
+                edges.append(TreeEdge(channel: c, child: link.child, parent: link.parent, across: link.across,
+                                      reduceLatency: latencies[2 * e], broadcastLatency: latencies[2 * e + 1]))
+            }
+        }
+        return edges
+    }
+
+    /// The simulated tree channels without their latencies, which are all that the message
+    /// size changes (`treeLatencies`): the aggregated price keeps one layout for a
+    /// collective's every bucket.
+    public struct TreeLayout: Sendable {
+        public struct Channel: Sendable {
+            /// The channel's edges (reduce from `child` to `parent`), node after node: the
+            /// node's head to its parent in the tree across nodes, then its chain.
+            public var links: [(child: Int, parent: Int, across: Bool)]
+            /// Each rank's parent in the channel (−1: the root, or a rank not in it).
+            var parentOf: [Int]
+            /// Whether each rank's edge to its parent joins two nodes.
+            var acrossTo: [Bool]
+            /// The channel's ranks, chain after chain.
+            var members: [Int]
+        }
+        public var channels: [Channel]
+        /// Edges over all channels.
+        public var edgeCount: Int { channels.reduce(0) { $0 + $1.links.count } }
+    }
+
+    /// The tree channels `treeEdges` lays out, without latencies.
+    public func treeLayout(_ nodes: NodeGroups) -> TreeLayout {
+        let k = nodes.members.count
+        let ranks = nodes.members.reduce(0) { max($0, ($1.max() ?? -1) + 1) }
+        var channels: [TreeLayout.Channel] = []
         for c in 0..<treeChannels(nodes) {
             let shape = c / layouts
             var orders: [Int: [Int]] = [:]   // this layout's order through a node, by its member count
@@ -94,8 +124,8 @@ extension NCCLSystem {
                 if orders[m.count] == nil { orders[m.count] = nodeOrder(layout: c % layouts, members: m.count) }
                 return orders[m.count]!.map { m[$0] }
             }
-            // Each rank's parent in this channel (−1: the root), in chain order node by node.
             var links: [(child: Int, parent: Int, across: Bool)] = []
+            links.reserveCapacity(ranks)
             var parentOf = [Int](repeating: -1, count: ranks), acrossTo = [Bool](repeating: false, count: ranks)
             for (a, chain) in chains.enumerated() {
                 if let up = Self.doubleTreeParent(a, of: k, tree: shape) {
@@ -107,26 +137,64 @@ extension NCCLSystem {
                     (parentOf[chain[i]], acrossTo[chain[i]]) = (chain[i - 1], false)
                 }
             }
-            // The pipeline's cost from each rank up to the root, hop by hop (NaN: not yet known).
-            var toRoot = [Double](repeating: .nan, count: ranks)
-            func climb(_ x: Int) -> Double {
-                if !toRoot[x].isNaN { return toRoot[x] }
-                let cost = parentOf[x] < 0 ? 0 : hop(acrossTo[x]) + climb(parentOf[x])
-                toRoot[x] = cost
-                return cost
-            }
-            let fill = chains.joined().map(climb).max() ?? 0
-            for link in links {
-                let floor = floors[link.across ? 1 : 0]
-                let intoRoot = parentOf[link.parent] < 0
-                edges.append(TreeEdge(channel: c, child: link.child, parent: link.parent, across: link.across,
-                                      reduceLatency: TransferLatency(floorSeconds: floor,
-                                                                     addedSeconds: intoRoot ? base + fill - hop(link.across) : 0),
-                                      broadcastLatency: TransferLatency(floorSeconds: floor,
-                                                                        addedSeconds: base + fill + climb(link.child) - hop(link.across))))
+            channels.append(TreeLayout.Channel(links: links, parentOf: parentOf, acrossTo: acrossTo, members: Array(chains.joined())))
+        }
+        return TreeLayout(channels: channels)
+    }
+
+    /// The latencies of `layout`'s transfers for an all-reduce of `bytes` under `choice`, two
+    /// per edge in edge order (the reduce's, then the broadcast's): a hop's step latency as
+    /// the floor, and the pipeline's fill (module documentation) added to the transfers into
+    /// the root and to every broadcast.
+    public func treeLatencies(_ choice: NCCLChoice, layout: TreeLayout, bytes: Double) -> [TransferLatency] {
+        var latencies: [TransferLatency] = []
+        treeLatencies(choice, layout: layout, bytes: bytes, into: &latencies)
+        return latencies
+    }
+
+    /// As `treeLatencies(_:layout:bytes:)`, written over `latencies` (whose storage a caller
+    /// pricing many message sizes keeps).
+    public func treeLatencies(_ choice: NCCLChoice, layout: TreeLayout, bytes: Double, into latencies: inout [TransferLatency]) {
+        let chunk = min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) / choice.proto.wireEfficiency
+        // A hop's step latency and its pipeline cost, inside a node and across nodes.
+        let floors = [false, true].map { stepLatencyMicroseconds(choice, across: $0) * 1e-6 }
+        let hops = floors.map { $0 + chunk / (channelGigabytesPerSecond * 1e9) }
+        let base = baseLatencyMicroseconds(choice) * 1e-6
+        latencies.removeAll(keepingCapacity: true)
+        latencies.reserveCapacity(2 * layout.edgeCount)
+        var toRoot: [Double] = []
+        for channel in layout.channels {
+            Self.pipelineCostsToRoot(channel, hops: (hops[0], hops[1]), into: &toRoot)
+            var fill = 0.0   // the deepest rank's cost: the pipeline's fill
+            for (i, x) in channel.members.enumerated() where i == 0 || toRoot[x] > fill { fill = toRoot[x] }
+            for link in channel.links {
+                let floor = floors[link.across ? 1 : 0], hop = hops[link.across ? 1 : 0]
+                let intoRoot = channel.parentOf[link.parent] < 0
+                latencies.append(TransferLatency(floorSeconds: floor, addedSeconds: intoRoot ? base + fill - hop : 0))
+                latencies.append(TransferLatency(floorSeconds: floor, addedSeconds: base + fill + toRoot[link.child] - hop))
             }
         }
-        return edges
+    }
+
+    /// The pipeline's cost from each of `channel`'s ranks up to its root, hop by hop
+    /// (`hops`: inside a node, across nodes): `toRoot[x] = hop(x) + toRoot[parent(x)]`, 0 at
+    /// the root; ranks outside the channel are left at 0.
+    static func pipelineCostsToRoot(_ channel: TreeLayout.Channel, hops: (inside: Double, across: Double), into toRoot: inout [Double]) {
+        let parentOf = channel.parentOf, acrossTo = channel.acrossTo
+        toRoot.removeAll(keepingCapacity: true)
+        toRoot.append(contentsOf: repeatElement(.nan, count: parentOf.count))
+        var path: [Int] = []
+        for start in channel.members where toRoot[start].isNaN {
+            // Climb to the root or to a rank already priced, then price the ranks on the way down.
+            var x = start
+            while toRoot[x].isNaN && parentOf[x] >= 0 {
+                path.append(x)
+                x = parentOf[x]
+            }
+            if toRoot[x].isNaN { toRoot[x] = 0 }
+            while let y = path.popLast() { toRoot[y] = (acrossTo[y] ? hops.across : hops.inside) + toRoot[parentOf[y]] }
+        }
+        for x in toRoot.indices where toRoot[x].isNaN { toRoot[x] = 0 }
     }
 
     /// The parent of rank `r` of `n` in NCCL's binary tree rooted at 0

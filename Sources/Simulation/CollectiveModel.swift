@@ -42,8 +42,33 @@ import Parallelism
 public final class CollectiveModel {
     let topology: Topology
     var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
-    /// A fluid phase's rates and route latencies, by the collective's key without its bytes (`fluidSeconds`).
-    var fluidShares: [Key: FluidShares] = [:]
+    /// NCCL's tree, by the collective's key without its bytes (`ncclTreeSeconds`).
+    var treeShapes: [Key: TreeShape] = [:]
+
+    /// Storage for the latencies of NCCL's tree at one message size (`ncclTreeSeconds`).
+    private var treeLatencies: [TransferLatency] = []
+
+    /// What NCCL's tree price keeps for every message size of one collective: its channels,
+    /// its transfers' share of the message, and their rates and route latencies.
+    struct TreeShape {
+        var layout: NCCLSystem.TreeLayout
+        var fraction: Double
+        /// Per leg, every transfer's max-min rate on it (NaN: the transfer has no such leg).
+        var legRates: [[Double]]
+        /// Every transfer's route latency, its legs' summed.
+        var wire: [Double]
+
+        init(layout: NCCLSystem.TreeLayout, fraction: Double, shares: FluidShares, transfers: Int) {
+            self.layout = layout
+            self.fraction = fraction
+            legRates = zip(shares.moving, shares.rates).map { moving, rates in
+                var byTransfer = [Double](repeating: .nan, count: transfers)
+                for (f, t) in moving.enumerated() { byTransfer[t] = rates[f] }
+                return byTransfer
+            }
+            wire = shares.wire
+        }
+    }
 
     struct FluidShares {
         var moving: [[Int]]
@@ -155,8 +180,7 @@ public final class CollectiveModel {
         } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
             let shape = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: nccl)
-            return (0, fluidSeconds(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes)[0].phase, bytes: work.bytes, shape: shape,
-                                    foldsNodeLocal: foldsNodes(ranks: work.ranks, perNode: nccl.system.gpusPerNode)))
+            return (0, ncclTreeSeconds(nccl, ranks: work.ranks, bytes: work.bytes, shape: shape))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
@@ -215,15 +239,9 @@ public final class CollectiveModel {
             }
             return [(step(first: true), 1), (step(first: false), (ringSteps ?? 2 * (n - 1)) - 1)]
         case .tree:
-            let fraction = 1 / (Double(system.treeChannels(nodes)) * efficiency)
-            let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
-            var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)] = []
-            transfers.reserveCapacity(2 * edges.count)
-            for e in edges {
-                transfers.append((e.child, e.parent, fraction, e.reduceLatency))
-                transfers.append((e.parent, e.child, fraction, e.broadcastLatency))
-            }
-            return [(Phase(transfers: transfers), 1)]
+            let layout = system.treeLayout(nodes)
+            return [(treePhase(layout, latencies: system.treeLatencies(choice, layout: layout, bytes: bytes),
+                               fraction: treeFraction(run, nodes: nodes)), 1)]
         case .nvls:
             return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
@@ -564,31 +582,60 @@ public final class CollectiveModel {
     /// those whose transfers a folded phase prices.
     var firstUnitRanks: Int { topology.nodeShiftNodes * topology.gpusPerNode }
 
-    /// Seconds for a phase whose transfers all start at once and run side by side (NCCL's
-    /// fluid tree), `bytes` in the message: each transfer gets its max-min fair rate
-    /// over the links it crosses (`MaxMinRates`), and the phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates are
-    /// those at the start: transfers that finish early leave their bandwidth to the rest
+    /// The share of the message each of NCCL's tree transfers carries: its channel's, over
+    /// the protocol's wire efficiency.
+    private func treeFraction(_ run: NCCLRun, nodes: NodeGroups) -> Double {
+        1 / (Double(run.system.treeChannels(nodes)) * run.choice.proto.wireEfficiency)
+    }
+
+    /// NCCL's tree as one fluid phase: every edge of `layout` both ways, the reduce (child to
+    /// parent) then the broadcast, with `latencies` in that order (`NCCLSystem.treeLatencies`).
+    private func treePhase(_ layout: NCCLSystem.TreeLayout, latencies: [TransferLatency], fraction: Double) -> Phase {
+        var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)] = []
+        transfers.reserveCapacity(latencies.count)
+        for link in layout.channels.lazy.flatMap(\.links) {
+            transfers.append((link.child, link.parent, fraction, latencies[transfers.count]))
+            transfers.append((link.parent, link.child, fraction, latencies[transfers.count]))
+        }
+        return Phase(transfers: transfers)
+    }
+
+    /// Seconds for NCCL's tree all-reduce of `bytes` among ranks 0..<n: one phase whose
+    /// transfers all start at once and run side by side (the fluid pipeline, `ncclPhases`).
+    /// Each transfer gets its max-min fair rate over the links it crosses (`MaxMinRates`),
+    /// and the phase ends with its last transfer, `fraction × bytes / rate + latency`. Rates
+    /// are those at the start: transfers that finish early leave their bandwidth to the rest
     /// in the simulation, so this errs long where the transfers on a link differ.
     /// A transfer staged through host memory (`Topology.legs`) moves its legs one after
     /// the other: its first leg shares links with the other transfers' first legs (and
     /// with every unstaged transfer), its second with the other second legs.
-    /// The rates are the same for every message size of one collective (its transfers and
-    /// routes are; only the latencies its software adds change with the size), so they are
-    /// kept per `shape`, the collective's key without its bytes, and computed once.
-    /// `foldsNodeLocal`: the ranks fill a wiring the node shift maps onto itself
-    /// (`foldsNodes`), so the transfers inside each node may be priced once per unit (`NodeLocalFold`).
-    private func fluidSeconds(_ phase: Phase, bytes: Double, shape: Key, foldsNodeLocal: Bool) -> Double {
-        if fluidShares[shape] == nil { fluidShares[shape] = fluidShares(of: phase, foldsNodeLocal: foldsNodeLocal) }
-        let shares = fluidShares[shape]!
-        precondition(shares.wire.count == phase.transfers.count, "one shape of collective has one set of transfers")
-        var seconds = [Double](repeating: 0, count: phase.transfers.count)
-        for (moving, rate) in zip(shares.moving, shares.rates) {
-            for (f, t) in moving.enumerated() { seconds[t] += phase.transfers[t].fraction * bytes / rate[f] }
+    /// Only the latencies the tree's pipeline adds change with the message size: the layout,
+    /// the transfers and their rates are the same for every bucket of one collective, so they
+    /// are built and shared out once per shape (the collective's key without its bytes,
+    /// `treeShapes`), and each size computes only its latencies. Where the ranks fill a
+    /// wiring the node shift maps onto itself (`foldsNodes`), the transfers inside each node
+    /// may be priced once per unit (`NodeLocalFold`).
+    private func ncclTreeSeconds(_ run: NCCLRun, ranks n: Int, bytes: Double, shape shapeKey: Key) -> Double {
+        let shape: TreeShape
+        if let known = treeShapes[shapeKey] {
+            shape = known
+        } else {
+            let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: run.system.gpusPerNode)
+            let layout = run.system.treeLayout(nodes), fraction = treeFraction(run, nodes: nodes)
+            let phase = treePhase(layout, latencies: run.system.treeLatencies(run.choice, layout: layout, bytes: bytes),
+                                  fraction: fraction)
+            shape = TreeShape(layout: layout, fraction: fraction,
+                              shares: fluidShares(of: phase, foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)),
+                              transfers: phase.transfers.count)
+            treeShapes[shapeKey] = shape
         }
-        let wire = shares.wire
+        run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
+        precondition(shape.wire.count == treeLatencies.count, "one shape of collective has one set of transfers")
         var end = 0.0
-        for (t, transfer) in phase.transfers.enumerated() {
-            end = max(end, seconds[t] + wire[t] + transfer.latency.extraSeconds(beyond: wire[t]))
+        for (t, latency) in treeLatencies.enumerated() {
+            var seconds = 0.0
+            for rates in shape.legRates where !rates[t].isNaN { seconds += shape.fraction * bytes / rates[t] }
+            end = max(end, seconds + shape.wire[t] + latency.extraSeconds(beyond: shape.wire[t]))
         }
         return end
     }

@@ -29,6 +29,14 @@ public struct YAMLValue {
         return try parse(text, file: path)
     }
 
+    /// How plain scalars are tagged on parse: only `true`/`false` (and YAML 1.1's
+    /// `yes`/`no`/`on`/`off`) need a tag, for `Node.bool`; numbers are read from the text
+    /// (`NumberText`) and null from the plain text (`NSNull.construct`). Yams's default
+    /// resolver tries up to seven regular expressions on a scalar each time a mapping's
+    /// keys are hashed (its duplicate-key check), a share of every command's start-up that
+    /// reads nothing. One consequence: `1:` and `"1":` in one mapping are one key (a duplicate).
+    static let resolver = Resolver.basic.appending(.bool)
+
     /// Parses YAML text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> YAMLValue {
         if let line = AliasBudget.lineExceedingBudget(text) {
@@ -37,7 +45,7 @@ public struct YAMLValue {
         }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try Yams.compose(yaml: text, resolver)
         } catch let error as YamlError {
             throw ConfigError(file: file, keyPath: "", line: line(of: error), message: "invalid YAML: \(problem(of: error))")
         } catch {
@@ -80,13 +88,20 @@ public struct YAMLValue {
 
     /// The key-value pairs of a mapping, in file order.
     public func entries() throws -> [(key: String, value: YAMLValue)] {
-        guard case .mapping(let mapping) = node else { throw error("expected a mapping of keys to values, found \(kindName)") }
-        return try mapping.map { pair in
-            guard let key = pair.key.string else {
-                throw ConfigError(file: file, keyPath: keyPath, line: pair.key.mark?.line, message: "keys must be strings")
-            }
+        try mapping().map { pair in
+            let key = try name(ofKey: pair.key)
             return (key, YAMLValue(node: pair.value, file: file, keyPath: child(key)))
         }
+    }
+
+    private func mapping() throws -> Node.Mapping {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping of keys to values, found \(kindName)") }
+        return mapping
+    }
+
+    private func name(ofKey key: Node) throws -> String {
+        guard let name = key.string else { throw ConfigError(file: file, keyPath: keyPath, line: key.mark?.line, message: "keys must be strings") }
+        return name
     }
 
     public var isMapping: Bool { if case .mapping = node { return true } else { return false } }
@@ -94,9 +109,11 @@ public struct YAMLValue {
 
     /// The value under `key`, or nil if absent (or null).
     public func optional(_ key: String) throws -> YAMLValue? {
-        guard let value = try entries().first(where: { $0.key == key })?.value else { return nil }
-        if case .scalar = value.node, value.node.null != nil { return nil }
-        return value
+        // As `entries().first { $0.key == key }`, without making a value of every entry.
+        var found: Node?
+        for pair in try mapping() where try name(ofKey: pair.key) == key && found == nil { found = pair.value }
+        guard let found, !(found.scalar != nil && found.null != nil) else { return nil }
+        return YAMLValue(node: found, file: file, keyPath: child(key))
     }
 
     /// The value under `key`.

@@ -104,16 +104,40 @@ import Testing
                     #expect(folded.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern, "\(name) \(proto) \(bytes)")
                 }
                 // Every transfer's rates and route latency, not only the slowest's.
-                #expect(folded.fluidShares.count == 1 && whole.fluidShares.count == 1)
-                for (shape, shares) in whole.fluidShares {
-                    let mine = folded.fluidShares[shape]
-                    let sameRates = mine?.rates.map { $0.map(\.bitPattern) } == shares.rates.map { $0.map(\.bitPattern) }
-                    let sameWire = mine?.wire.map(\.bitPattern) == shares.wire.map(\.bitPattern)
-                    #expect(mine?.moving == shares.moving && sameRates && sameWire, "\(name) \(proto): every transfer's rates and latency")
+                #expect(folded.treeShapes.count == 1 && whole.treeShapes.count == 1)
+                for (key, shape) in whole.treeShapes {
+                    let mine = folded.treeShapes[key]
+                    let sameRates = mine?.legRates.map { $0.map(\.bitPattern) } == shape.legRates.map { $0.map(\.bitPattern) }
+                    let sameWire = mine?.wire.map(\.bitPattern) == shape.wire.map(\.bitPattern)
+                    #expect(sameRates && sameWire, "\(name) \(proto): every transfer's rates and latency")
                 }
-                folded.fluidShares.removeAll()
-                whole.fluidShares.removeAll()
+                folded.treeShapes.removeAll()
+                whole.treeShapes.removeAll()
             }
+        }
+    }
+
+    /// NCCL's tree keeps its layout and rates for every bucket of one collective and computes
+    /// only its latencies per message size (`ncclTreeSeconds`): sizes priced one after another
+    /// by one model get, each, the price a fresh model gives it alone, to the bit; the small
+    /// ones, which the pipeline's latencies set, tell a kept latency from a recomputed one.
+    @Test func ncclTreeSizesPricedOneAfterAnotherAreEachPricedAsIfAlone() {
+        for (name, cluster, gpus) in symmetricClusters() {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let system = NCCLSystem(cluster: cluster, gpus: gpus)
+            let model = CollectiveModel(topology: topology, sharesPrices: false)
+            for proto in [NCCLProtocol.ll, .simple] {
+                let run = NCCLRun(system: system, choice: NCCLChoice(.tree, proto))
+                var prices: Set<UInt64> = []
+                for bytes in [4e3, 1e6, 100e6, 2e3] {
+                    let work = CollectiveWork(algorithm: .ncclTree, bytes: bytes, ranks: gpus, ranksPerNode: cluster.gpusPerNode, nccl: run)
+                    let alone = CollectiveModel(topology: topology, sharesPrices: false).seconds(for: work)
+                    #expect(model.seconds(for: work).bitPattern == alone.bitPattern, "\(name) \(proto) \(bytes)")
+                    prices.insert(alone.bitPattern)
+                }
+                #expect(prices.count == 4, "\(name) \(proto): every size has its own price")
+            }
+            #expect(model.treeShapes.count == 2, "\(name): one shape per protocol, kept for every size")
         }
     }
 

@@ -1,0 +1,50 @@
+import Testing
+import YAMLSupport
+
+/// How `YAMLValue` reads scalars and keys: the reading every scenario and catalog file goes
+/// through, with Yams resolving only booleans (`YAMLValue.resolver`).
+@Suite struct YAMLValueTests {
+    func value(_ text: String) throws -> YAMLValue { try YAMLValue.parse(text, file: "t.yaml") }
+
+    @Test func scalarsAreReadFromTheirText() throws {
+        let yaml = try value("a: true\nb: yes\nc: False\nd: 12\ne: 1.5e3\nf: \"7\"\ng: A100-SXM4-80GB\n")
+        #expect(try yaml.required("a").bool() && yaml.required("b").bool() && !yaml.required("c").bool())
+        #expect(try yaml.required("d").int() == 12 && yaml.required("e").double() == 1500)
+        #expect(try yaml.required("f").int() == 7)   // a quoted number is still a number to ScaleCast
+        #expect(try yaml.required("g").string() == "A100-SXM4-80GB")
+    }
+
+    @Test func aQuotedTrueIsTextNotABoolean() throws {
+        #expect(throws: ConfigError.self) { try value("a: \"true\"\n").required("a").bool() }
+        #expect(throws: ConfigError.self) { try value("a: 1\n").required("a").bool() }
+    }
+
+    @Test func nullIsAbsentUnlessQuoted() throws {
+        let yaml = try value("a: ~\nb: null\nc:\nd: 'null'\n")
+        #expect(try yaml.optional("a") == nil && yaml.optional("b") == nil && yaml.optional("c") == nil)
+        #expect(try yaml.optional("d")?.string() == "null")
+        #expect(try yaml.optional("e") == nil)
+    }
+
+    /// `optional` reads the first entry of a key, and refuses a mapping with a key that is
+    /// not text wherever that key stands, as `entries` does.
+    @Test func optionalReadsAsEntriesDoes() throws {
+        let yaml = try value("a: 1\nb: 2\n")
+        #expect(try yaml.optional("b")?.int() == 2)
+        #expect(try yaml.optional("b")?.keyPath == "b")
+        let nested = try value("top:\n  x: 3\n").required("top")
+        #expect(try nested.required("x").keyPath == "top.x")
+        for text in ["a: 1\n[1, 2]: 3\n", "[1, 2]: 3\na: 1\n"] {
+            let bad = try value(text)
+            #expect(throws: ConfigError.self) { try bad.optional("a") }
+            #expect(throws: ConfigError.self) { try bad.entries() }
+        }
+        #expect(throws: ConfigError.self) { try value("- 1\n").optional("a") }
+    }
+
+    @Test func aKeyWrittenTwiceIsRefusedQuotedOrNot() {
+        for text in ["a: 1\na: 2\n", "1: x\n\"1\": y\n"] {
+            #expect(throws: ConfigError.self, "\(text)") { try value(text) }
+        }
+    }
+}
