@@ -42,25 +42,28 @@ import Parallelism
 public final class CollectiveModel {
     let topology: Topology
     var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
-    /// NCCL's tree, by the collective's key without its bytes (`ncclTreeSeconds`).
-    var treeShapes: [Key: TreeShape] = [:]
+    /// NCCL's tree, by the system it runs on and its ranks (`ncclTreeSeconds`).
+    var treeShapes: [TreeShapeKey: TreeShape] = [:]
+
+    struct TreeShapeKey: Hashable {
+        var system: NCCLSystem
+        var ranks: Int
+    }
 
     /// Storage for the latencies of NCCL's tree at one message size (`ncclTreeSeconds`).
     private var treeLatencies: [TransferLatency] = []
 
-    /// What NCCL's tree price keeps for every message size of one collective: its channels,
-    /// its transfers' share of the message, and their rates and route latencies.
+    /// What NCCL's tree price keeps for every message size and protocol of one collective:
+    /// its channels, and its transfers' rates and route latencies.
     struct TreeShape {
         var layout: NCCLSystem.TreeLayout
-        var fraction: Double
         /// Per leg, every transfer's max-min rate on it (NaN: the transfer has no such leg).
         var legRates: [[Double]]
         /// Every transfer's route latency, its legs' summed.
         var wire: [Double]
 
-        init(layout: NCCLSystem.TreeLayout, fraction: Double, shares: FluidShares, transfers: Int) {
+        init(layout: NCCLSystem.TreeLayout, shares: FluidShares, transfers: Int) {
             self.layout = layout
-            self.fraction = fraction
             legRates = zip(shares.moving, shares.rates).map { moving, rates in
                 var byTransfer = [Double](repeating: .nan, count: transfers)
                 for (f, t) in moving.enumerated() { byTransfer[t] = rates[f] }
@@ -179,8 +182,7 @@ public final class CollectiveModel {
             return exchangePrice(of: work)
         } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
-            let shape = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: nccl)
-            return (0, ncclTreeSeconds(nccl, ranks: work.ranks, bytes: work.bytes, shape: shape))
+            return (0, ncclTreeSeconds(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
@@ -241,7 +243,7 @@ public final class CollectiveModel {
         case .tree:
             let layout = system.treeLayout(nodes)
             return [(treePhase(layout, latencies: system.treeLatencies(choice, layout: layout, bytes: bytes),
-                               fraction: treeFraction(run, nodes: nodes)), 1)]
+                               fraction: treeFraction(run, channels: layout.channels.count)), 1)]
         case .nvls:
             return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
@@ -584,8 +586,8 @@ public final class CollectiveModel {
 
     /// The share of the message each of NCCL's tree transfers carries: its channel's, over
     /// the protocol's wire efficiency.
-    private func treeFraction(_ run: NCCLRun, nodes: NodeGroups) -> Double {
-        1 / (Double(run.system.treeChannels(nodes)) * run.choice.proto.wireEfficiency)
+    private func treeFraction(_ run: NCCLRun, channels: Int) -> Double {
+        1 / (Double(channels) * run.choice.proto.wireEfficiency)
     }
 
     /// NCCL's tree as one fluid phase: every edge of `layout` both ways, the reduce (child to
@@ -609,33 +611,45 @@ public final class CollectiveModel {
     /// A transfer staged through host memory (`Topology.legs`) moves its legs one after
     /// the other: its first leg shares links with the other transfers' first legs (and
     /// with every unstaged transfer), its second with the other second legs.
-    /// Only the latencies the tree's pipeline adds change with the message size: the layout,
-    /// the transfers and their rates are the same for every bucket of one collective, so they
-    /// are built and shared out once per shape (the collective's key without its bytes,
-    /// `treeShapes`), and each size computes only its latencies. Where the ranks fill a
-    /// wiring the node shift maps onto itself (`foldsNodes`), the transfers inside each node
-    /// may be priced once per unit (`NodeLocalFold`).
-    private func ncclTreeSeconds(_ run: NCCLRun, ranks n: Int, bytes: Double, shape shapeKey: Key) -> Double {
+    /// Only the latencies the tree's pipeline adds change with the message size and the
+    /// protocol (and the share of the message, with the protocol's wire efficiency): the
+    /// layout, the transfers and their rates are the same for every bucket of one collective
+    /// on one system, so they are built and shared out once (`treeShapes`), and each size
+    /// computes only its latencies. Where the ranks fill a wiring the node shift maps onto
+    /// itself (`foldsNodes`), the transfers inside each node may be priced once per unit
+    /// (`NodeLocalFold`).
+    private func ncclTreeSeconds(_ run: NCCLRun, ranks n: Int, bytes: Double) -> Double {
+        let key = TreeShapeKey(system: run.system, ranks: n)
         let shape: TreeShape
-        if let known = treeShapes[shapeKey] {
+        if let known = treeShapes[key] {
             shape = known
         } else {
             let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: run.system.gpusPerNode)
-            let layout = run.system.treeLayout(nodes), fraction = treeFraction(run, nodes: nodes)
+            let layout = run.system.treeLayout(nodes)
             let phase = treePhase(layout, latencies: run.system.treeLatencies(run.choice, layout: layout, bytes: bytes),
-                                  fraction: fraction)
-            shape = TreeShape(layout: layout, fraction: fraction,
+                                  fraction: treeFraction(run, channels: layout.channels.count))
+            shape = TreeShape(layout: layout,
                               shares: fluidShares(of: phase, foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)),
                               transfers: phase.transfers.count)
-            treeShapes[shapeKey] = shape
+            treeShapes[key] = shape
         }
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
         precondition(shape.wire.count == treeLatencies.count, "one shape of collective has one set of transfers")
+        // The same sums as leg by leg over `legRates`, read through buffers: one pass of a few
+        // flops per transfer, with no array retained per transfer and leg.
+        let amount = treeFraction(run, channels: shape.layout.channels.count) * bytes
         var end = 0.0
-        for (t, latency) in treeLatencies.enumerated() {
-            var seconds = 0.0
-            for rates in shape.legRates where !rates[t].isNaN { seconds += shape.fraction * bytes / rates[t] }
-            end = max(end, seconds + shape.wire[t] + latency.extraSeconds(beyond: shape.wire[t]))
+        shape.wire.withUnsafeBufferPointer { wire in
+            treeLatencies.withUnsafeBufferPointer { latencies in
+                let firstLegs = shape.legRates.first ?? [], laterLegs = shape.legRates.dropFirst()
+                firstLegs.withUnsafeBufferPointer { first in
+                    for t in 0..<latencies.count {
+                        var seconds = first.isEmpty || first[t].isNaN ? 0.0 : 0.0 + amount / first[t]
+                        if !laterLegs.isEmpty { for leg in laterLegs where !leg[t].isNaN { seconds += amount / leg[t] } }
+                        end = max(end, seconds + wire[t] + latencies[t].extraSeconds(beyond: wire[t]))
+                    }
+                }
+            }
         }
         return end
     }

@@ -117,10 +117,11 @@ import Testing
         }
     }
 
-    /// NCCL's tree keeps its layout and rates for every bucket of one collective and computes
-    /// only its latencies per message size (`ncclTreeSeconds`): sizes priced one after another
-    /// by one model get, each, the price a fresh model gives it alone, to the bit; the small
-    /// ones, which the pipeline's latencies set, tell a kept latency from a recomputed one.
+    /// NCCL's tree keeps its layout and rates for every bucket and protocol of one collective
+    /// and computes only its latencies per message size (`ncclTreeSeconds`): sizes priced one
+    /// after another by one model get, each, the price a fresh model gives it alone, to the
+    /// bit; the small ones, which the pipeline's latencies set, tell a kept latency from a
+    /// recomputed one, and the second protocol a kept share of the message from its own.
     @Test func ncclTreeSizesPricedOneAfterAnotherAreEachPricedAsIfAlone() {
         for (name, cluster, gpus) in symmetricClusters() {
             let topology = Topology(cluster: cluster, gpus: gpus)
@@ -137,7 +138,7 @@ import Testing
                 }
                 #expect(prices.count == 4, "\(name) \(proto): every size has its own price")
             }
-            #expect(model.treeShapes.count == 2, "\(name): one shape per protocol, kept for every size")
+            #expect(model.treeShapes.count == 1, "\(name): one shape for both protocols and every size")
         }
     }
 
