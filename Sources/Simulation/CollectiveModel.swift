@@ -635,21 +635,12 @@ public final class CollectiveModel {
         }
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
         precondition(shape.wire.count == treeLatencies.count, "one shape of collective has one set of transfers")
-        // The same sums as leg by leg over `legRates`, read through buffers: one pass of a few
-        // flops per transfer, with no array retained per transfer and leg.
         let amount = treeFraction(run, channels: shape.layout.channels.count) * bytes
         var end = 0.0
-        shape.wire.withUnsafeBufferPointer { wire in
-            treeLatencies.withUnsafeBufferPointer { latencies in
-                let firstLegs = shape.legRates.first ?? [], laterLegs = shape.legRates.dropFirst()
-                firstLegs.withUnsafeBufferPointer { first in
-                    for t in 0..<latencies.count {
-                        var seconds = first.isEmpty || first[t].isNaN ? 0.0 : 0.0 + amount / first[t]
-                        if !laterLegs.isEmpty { for leg in laterLegs where !leg[t].isNaN { seconds += amount / leg[t] } }
-                        end = max(end, seconds + wire[t] + latencies[t].extraSeconds(beyond: wire[t]))
-                    }
-                }
-            }
+        for (t, latency) in treeLatencies.enumerated() {
+            var seconds = 0.0
+            for rates in shape.legRates where !rates[t].isNaN { seconds += amount / rates[t] }
+            end = max(end, seconds + shape.wire[t] + latency.extraSeconds(beyond: shape.wire[t]))
         }
         return end
     }
