@@ -41,6 +41,42 @@ import Workload
     /// them at half the speed: 14 x 20. Two nodes: a GPU reaches its 25 GB/s HDR NIC, so
     /// the inter array's 24; one channel per NIC: 8 x 24, not doubled. DGX-1: a 150/7
     /// GB/s NVLink per peer gives 20 GB/s, 7 channels over the mesh.
+    /// The tree's latencies (`NCCLSystem.treeLatencies`) against the module's formula, computed
+    /// here by recursion: a hop costs its step latency plus a chunk at one channel's speed; a
+    /// rank's climb is its hop plus its parent's climb (0 at the root); the fill is the deepest
+    /// climb; every broadcast adds base + fill + climb(child) − hop, a reduce into the root base +
+    /// fill − hop, any other reduce nothing. Five nodes, so the trees are uneven; two sizes.
+    @Test func treeLatenciesAreThePipelinesClimbAndFill() throws {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: 40)
+        let nodes = NodeGroups(ranks: Array(0..<40), gpusPerNode: 8)
+        for proto in [NCCLProtocol.ll, .simple] {
+            let choice = NCCLChoice(.tree, proto)
+            for bytes in [64e3, 256e6] {
+                let chunk = min(proto.treeChunkBytes, bytes / Double(system.communicatorChannels)) / proto.wireEfficiency
+                func hop(_ across: Bool) -> Double {
+                    system.stepLatencyMicroseconds(choice, across: across) * 1e-6 + chunk / (system.channelGigabytesPerSecond * 1e9)
+                }
+                let base = system.baseLatencyMicroseconds(choice) * 1e-6
+                let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
+                for channel in Set(edges.map(\.channel)) {
+                    let mine = edges.filter { $0.channel == channel }
+                    let up = Dictionary(uniqueKeysWithValues: mine.map { ($0.child, $0) })
+                    func climb(_ rank: Int) -> Double { up[rank].map { hop($0.across) + climb($0.parent) } ?? 0 }
+                    #expect(Set(mine.map(\.child)).count == 39, "every rank but the root has one parent")
+                    let fill = (0..<40).map(climb).max()!
+                    for e in mine {
+                        let intoRoot = up[e.parent] == nil
+                        let reduce = intoRoot ? base + fill - hop(e.across) : 0
+                        let broadcast = base + fill + climb(e.child) - hop(e.across)
+                        #expect(abs(e.reduceLatency.addedSeconds - reduce) < 1e-12, "\(proto) \(bytes) channel \(channel)")
+                        #expect(abs(e.broadcastLatency.addedSeconds - broadcast) < 1e-12, "\(proto) \(bytes) channel \(channel)")
+                        #expect(e.broadcastLatency.floorSeconds == system.stepLatencyMicroseconds(choice, across: e.across) * 1e-6)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func channelsFollowNCCLsSearch() {
         let one = NCCLSystem(cluster: dgxA100(), gpus: 8)
         #expect(one.channels == 14 && one.channelGigabytesPerSecond == 20 && one.nodes == 1 && one.computeCapability == 80)
