@@ -91,8 +91,28 @@ extension Topology {
 
     /// The legs of the transfer from `source` to `destination` (`legs(from:to:)`), each link
     /// replaced by its image in node 0: what node 0's links carry for it.
+    ///
+    /// Between the first unit and another unit they are found once per class: every transfer
+    /// from a given endpoint of the first unit to the endpoints of the other units that share
+    /// one image (and every transfer the other way) has the same legs in node 0. Such a route
+    /// leaves one unit through a switch the shift leaves in place (the network switch, a rail
+    /// switch, the spine) and enters the other from it: the part in the first unit is the
+    /// same whichever unit the other end is in (it meets the network at the same switch: a
+    /// leaf's nodes are one unit), and the part in the other unit is the shift of its image's
+    /// (`firstNodeImage` undoes it). A direct all-reduce or a parameter server's push at 65,536
+    /// GPUs then routes a few dozen transfers, not half a million.
     public func firstNodeLegs(from source: Int, to destination: Int) -> [[Int]] {
-        legs(from: source, to: destination).map { $0.map(firstNodeImage(ofLink:)) }
+        let unit = nodeShiftNodes
+        let sourceUnit = node(ofEndpoint: source) / unit, destinationUnit = node(ofEndpoint: destination) / unit
+        guard sourceUnit != destinationUnit, sourceUnit == 0 || destinationUnit == 0 else {
+            return legs(from: source, to: destination).map { $0.map(firstNodeImage(ofLink:)) }
+        }
+        let from = firstNodeVertex(vertex(ofEndpoint: source)), to = firstNodeVertex(vertex(ofEndpoint: destination))
+        let key = (from * vertices.count + to) * 2 + (sourceUnit == 0 ? 0 : 1)
+        if let known = firstNodeLegsBetweenUnits[key] { return known }
+        let found = legs(from: source, to: destination).map { $0.map(firstNodeImage(ofLink:)) }
+        firstNodeLegsBetweenUnits[key] = found
+        return found
     }
 
     /// The route from `source` to `destination` (`route(from:to:)`) with each link

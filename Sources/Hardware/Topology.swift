@@ -136,6 +136,9 @@ public final class Topology {
     var firstNodeLinks: [Int] = []
     /// Whether the node shift keeps the order of link indices in each unit (`nodeShiftKeepsLinkOrder`), found on first use.
     var shiftKeepsLinkOrder: Bool?
+    /// `firstNodeLegs` of the transfers between the first unit and another, by class (the two ends'
+    /// images in the first unit, and which end is outside it), found on demand.
+    var firstNodeLegsBetweenUnits: [Int: [[Int]]] = [:]
     /// Scratch for `search`: a vertex is seen when its stamp equals the current
     /// generation, so a search costs what it explores, not the size of the topology.
     private var searchStamp: [UInt32] = [], searchParent: [Int] = [], searchGeneration: UInt32 = 0
@@ -236,15 +239,12 @@ public final class Topology {
     /// the whole topology for each of N endpoints would cost N^2.
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
-        let key = source * endpointCount + destination
-        if let cached = routes[key] { return cached }
-        let path: [Int]
         let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
         let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
-        if sourceNode != destinationNode && routesByNIC {
-            path = structuredRoute(from: source, to: destination)
-        } else if sourceNode != destinationNode, let spine = vertexIndex[.networkSwitch] {
-            // Nodes under one leaf meet at the leaf; others at the spine.
+        if sourceNode != destinationNode && !routesByNIC, let spine = vertexIndex[.networkSwitch] {
+            // Nodes under one leaf meet at the leaf; others at the spine. The two halves are kept
+            // per endpoint and joined on every call, not kept per pair: an all-to-all pattern among
+            // N endpoints would keep N^2 routes for one use each.
             var hub = spine
             if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
                 hub = leafVertexOfNode[sourceNode]
@@ -252,7 +252,13 @@ public final class Topology {
             let up = from * vertices.count + hub, down = to * vertices.count + hub
             if uplinks[up] == nil { uplinks[up] = search(from: from, to: hub, within: sourceNode, hub: hub) }
             if downlinks[down] == nil { downlinks[down] = search(from: hub, to: to, within: destinationNode, hub: hub) }
-            path = uplinks[up]! + downlinks[down]!
+            return uplinks[up]! + downlinks[down]!
+        }
+        let key = source * endpointCount + destination
+        if let cached = routes[key] { return cached }
+        let path: [Int]
+        if sourceNode != destinationNode && routesByNIC {
+            path = structuredRoute(from: source, to: destination)
         } else {
             path = search(from: from, to: to, within: sourceNode, hub: -1)
         }

@@ -69,6 +69,34 @@ import Testing
             #expect(image.fromVertex.node ?? 0 == 0 && image.toVertex.node ?? 0 == 0)
         }
     }
+
+    /// `firstNodeLegs` finds the legs between the first unit and another once per class (the
+    /// ends' images, and which end is outside): on every symmetric design, each transfer between
+    /// two endpoints (GPUs and host memories), whatever units they are in, gets the image of its
+    /// own legs, as a topology that routes every pair afresh says. The transfers are asked in
+    /// endpoint order, so most of them are answered from the class found for an earlier one.
+    @Test func legsBetweenUnitsAreFoundOncePerClassAndAreEachTransfersOwn() {
+        let designs: [ClusterSpec] = [
+            dgx(), dgx(nics: 1), dgx(gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]), dgx(perLeaf: 2), dgx(perLeaf: 2, oversubscription: 2),
+            dgx(nics: 1, layout: .railOptimized(crossRail: .pxn)), pcieTree(nics: 1), pcieTree(nics: 2),
+        ]
+        var compared = 0
+        for cluster in designs {
+            let classes = Topology(cluster: cluster, gpus: 32), fresh = Topology(cluster: cluster, gpus: 32)
+            #expect(classes.nodeShiftRefusal == nil)
+            let endpoints = (0..<classes.endpointCount).filter {
+                $0 < classes.gpuCount || classes.hasHostMemory(node: $0 - classes.gpuCount)
+            }
+            for a in endpoints {
+                for b in endpoints where a != b {
+                    let expected = fresh.legs(from: a, to: b).map { $0.map(fresh.firstNodeImage(ofLink:)) }
+                    #expect(classes.firstNodeLegs(from: a, to: b) == expected, "\(cluster.network!): \(a) -> \(b)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > designs.count * 32 * 31)
+    }
 }
 
 extension Topology.Vertex {
