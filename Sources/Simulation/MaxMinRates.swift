@@ -6,8 +6,9 @@ import HeapModule
 ///
 /// Progressive filling: the link whose remaining capacity divided among its unfixed
 /// flows is the smallest fixes those flows at that share; their rates come off every
-/// other link they cross; repeat. A heap of link shares, refreshed lazily when a
-/// link's capacity or flow count changes, keeps it O(E log E) for E link crossings.
+/// other link they cross; repeat. A heap of link shares, refreshed lazily (one new entry
+/// per link a step changed; older entries are skipped by their version), keeps it
+/// O(E log E) for E link crossings.
 ///
 /// Only the links the flows cross are worked on, renumbered densely in ascending
 /// order: a 512-GPU topology has thousands of links, of which one phase of NCCL's tree
@@ -77,8 +78,13 @@ enum MaxMinRates {
         }
         var rate = [Double](repeating: .infinity, count: routes.count)
         var fixed = [Bool](repeating: false, count: routes.count)
+        // The links whose share a fixing step changed, each once (`touchedIn`: the step that last listed it),
+        // so that a link gets one new heap entry per step, not one per flow fixed.
+        var touched: [Int] = [], touchedIn = [Int](repeating: -1, count: links), step = 0
         while let entry = heap.popMin() {
             guard entry.version == version[entry.link], waiting[entry.link] > 0 else { continue }
+            step += 1
+            touched.removeAll(keepingCapacity: true)
             for u in userStart[entry.link]..<userStart[entry.link + 1] {
                 let flow = userFlows[u]
                 guard !fixed[flow] else { continue }
@@ -88,11 +94,15 @@ enum MaxMinRates {
                     let link = routeLinks[r]
                     capacity[link] = max(0, capacity[link] - entry.share)
                     waiting[link] -= 1
-                    version[link] += 1
-                    if waiting[link] > 0 && link != entry.link {
-                        heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: version[link]))
+                    if touchedIn[link] != step {
+                        touchedIn[link] = step
+                        touched.append(link)
                     }
                 }
+            }
+            for link in touched where waiting[link] > 0 && link != entry.link {
+                version[link] += 1
+                heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: version[link]))
             }
         }
         return rate
