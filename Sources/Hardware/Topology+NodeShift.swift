@@ -121,6 +121,29 @@ extension Topology {
         route(from: source, to: destination).map(firstNodeImage(ofLink:))
     }
 
+    /// Link `link` of the first unit carried by the shift into unit `unit`; a link between
+    /// switches the shift leaves in place is its own image.
+    /// - Precondition: the wiring is symmetric (`nodeShiftRefusal` is nil).
+    /// - Complexity: O(1); O(links) on first use.
+    func shiftedLink(_ link: Int, toUnit unit: Int) -> Int {
+        if placeInFirstUnit.isEmpty {
+            var place = [Int](repeating: -1, count: links.count), perUnit = 0
+            for index in links.indices where shiftUnit(ofLink: index) == 0 {
+                place[index] = perUnit
+                perUnit += 1
+            }
+            let units = (nodeCount + nodeShiftNodes - 1) / nodeShiftNodes
+            var table = [Int](repeating: -1, count: units * perUnit)
+            for index in links.indices {
+                guard let u = shiftUnit(ofLink: index) else { continue }
+                table[u * perUnit + place[firstNodeImage(ofLink: index)]] = index
+            }
+            (linksByUnit, placeInFirstUnit, linksPerUnit) = (table, place, perUnit)
+        }
+        let place = placeInFirstUnit[link]
+        return place < 0 ? link : linksByUnit[unit * linksPerUnit + place]
+    }
+
     /// The image in node 0 of every link, by link index: each link's two vertices carried
     /// to node 0 (shared switches stay), and the link of node 0 between those two.
     /// - Complexity: O(links).
@@ -141,7 +164,7 @@ extension Topology {
 
     /// The vertex of the first unit that the shift carries to vertex `v` (a node's vertex
     /// to the same vertex of node `k mod s`, a leaf to leaf 0; a shared switch: itself).
-    private func firstNodeVertex(_ v: Int) -> Int {
+    func firstNodeVertex(_ v: Int) -> Int {
         let unit = nodeShiftNodes
         switch vertices[v] {
         case .gpu(let g): return g % (gpusPerNode * unit)

@@ -139,6 +139,11 @@ public final class Topology {
     /// `firstNodeLegs` of the transfers between the first unit and another, by class (the two ends'
     /// images in the first unit, and which end is outside it), found on demand.
     var firstNodeLegsBetweenUnits: [Int: [[Int]]] = [:]
+    /// Whether the node shift maps the wiring onto itself (`nodeShiftRefusal` is nil), found once.
+    lazy var isSymmetric: Bool = nodeShiftRefusal == nil
+    /// Each link of a unit by unit and by its image's place among the first unit's links
+    /// (`shiftedLink`), and each first-unit link's place (-1: not a first-unit link); built on first use.
+    var linksByUnit: [Int] = [], placeInFirstUnit: [Int] = [], linksPerUnit = 0
     /// Scratch for `search`: a vertex is seen when its stamp equals the current
     /// generation, so a search costs what it explores, not the size of the topology.
     private var searchStamp: [UInt32] = [], searchParent: [Int] = [], searchGeneration: UInt32 = 0
@@ -249,10 +254,8 @@ public final class Topology {
             if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
                 hub = leafVertexOfNode[sourceNode]
             }
-            let up = from * vertices.count + hub, down = to * vertices.count + hub
-            if uplinks[up] == nil { uplinks[up] = search(from: from, to: hub, within: sourceNode, hub: hub) }
-            if downlinks[down] == nil { downlinks[down] = search(from: hub, to: to, within: destinationNode, hub: hub) }
-            return uplinks[up]! + downlinks[down]!
+            return path(between: from, and: hub, node: sourceNode, up: true)
+                + path(between: to, and: hub, node: destinationNode, up: false)
         }
         let key = source * endpointCount + destination
         if let cached = routes[key] { return cached }
@@ -268,6 +271,33 @@ public final class Topology {
 
     /// The node an endpoint is in.
     func node(ofEndpoint endpoint: Int) -> Int { endpoint < gpuCount ? endpoint / gpusPerNode : endpoint - gpuCount }
+
+    /// The path from vertex `v` of node `node` up to switch `hub` (`up`), or down from `hub` to `v`:
+    /// a search kept to the node (`search(from:to:within:hub:)`), kept per vertex and hub. Where the
+    /// node shift maps the wiring onto itself, a node outside the first unit takes the path of its
+    /// image in the first unit carried back by the shift (`shiftedLink`): the node's vertices and
+    /// links, and the hub's links into it, are the image's in the same order, so a breadth-first
+    /// search meets them alike (`CollectiveAlgorithmTests.routesBetweenNodesAreTheShortestPaths`
+    /// compares every route with the search over the whole topology, on symmetric wirings too).
+    /// At 65,536 GPUs on 8-GPU nodes that is a few dozen searches instead of 131,072.
+    private func path(between v: Int, and hub: Int, node: Int, up: Bool) -> [Int] {
+        if isSymmetric, node >= nodeShiftNodes {
+            let unit = node / nodeShiftNodes
+            return path(between: firstNodeVertex(v), and: firstNodeVertex(hub), node: node % nodeShiftNodes, up: up)
+                .map { shiftedLink($0, toUnit: unit) }
+        }
+        let key = v * vertices.count + hub
+        if up {
+            if let known = uplinks[key] { return known }
+            let found = search(from: v, to: hub, within: node, hub: hub)
+            uplinks[key] = found
+            return found
+        }
+        if let known = downlinks[key] { return known }
+        let found = search(from: hub, to: v, within: node, hub: hub)
+        downlinks[key] = found
+        return found
+    }
 
     /// The legs a transfer from `source` to `destination` moves in, one after the
     /// other: one leg normally; two when two GPUs cannot copy peer to peer, the first

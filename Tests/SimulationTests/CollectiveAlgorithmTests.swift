@@ -268,8 +268,10 @@ import Workload
         var leafSpine = dgx, pcieLeaves = pcie
         leafSpine.network = NetworkSpec(nic: catalog.link(named: "ib-hdr")!, nicsPerNode: 4, nodesPerLeaf: 2, oversubscription: 2)
         pcieLeaves.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2, nodesPerLeaf: 3)
+        // Where the wiring is symmetric (every node and leaf full), the nodes past the first unit take
+        // their paths to and from the switches from the first unit's (`Topology.shiftedLink`).
         for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28),
-                          (leafSpine, 44), (pcieLeaves, 40)] {
+                          (leafSpine, 44), (leafSpine, 32), (pcieLeaves, 40), (pcieLeaves, 48)] {
             let topology = Topology(cluster: c, gpus: gpus)
             let nodes = (gpus + c.gpusPerNode - 1) / c.gpusPerNode
             #expect(topology.endpointCount == gpus + nodes)
@@ -282,6 +284,7 @@ import Workload
                 }
             }
         }
+        #expect([(pcie, 32), (leafSpine, 32), (pcieLeaves, 48)].allSatisfy { Topology(cluster: $0, gpus: $1).isSymmetric })
         // One node on an NVLink fabric has no NIC, hence no host-memory endpoint (nor needs one).
         #expect(!Topology(cluster: cluster(perNode: 8), gpus: 8).hasHostMemory(node: 0))
     }
