@@ -227,7 +227,9 @@ public final class Topology {
     /// order (deterministic).
     ///
     /// Between two nodes the path is found as the path up to the network switch joined
-    /// to the path down from it, each searched once per endpoint: the same path a whole
+    /// to the path down from it, each searched once per endpoint (on a wiring the node
+    /// shift maps onto itself, once per endpoint of the first unit, the others' carried
+    /// from their images', `path(between:and:node:up:)`): the same path a whole
     /// search finds (every path between nodes crosses the switch, a breadth-first search
     /// explores alike whatever it looks for, and below the switch only the destination
     /// node's vertices lead to it), at a cost linear in the endpoints instead of
