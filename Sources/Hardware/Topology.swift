@@ -58,7 +58,9 @@ public final class Topology {
         /// router to a neighbour's), or `host-pcie` (a NIC to host memory on NVLink
         /// fabrics; see "Endpoints").
         public var role: String
-        public var spec: LinkSpec
+        /// Bytes per second the link carries (its `LinkSpec`'s, or what the wiring makes of it:
+        /// an NVLink peer's share, a leaf's aggregated uplink) and its latency in seconds; the
+        /// catalog entry itself is not kept (half a million links at 65,536 GPUs).
         public var bytesPerSecond: Double
         public var latencySeconds: Double
         public var from: Int
@@ -362,7 +364,7 @@ public final class Topology {
         let ia = vertex(a), ib = vertex(b)
         let bw = bytesPerSecond ?? spec.bytesPerSecond
         for (from, to) in [(ia, ib), (ib, ia)] {
-            links.append(Link(role: role, spec: spec, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: from, to: to,
+            links.append(Link(role: role, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: from, to: to,
                               fromVertex: vertices[from], toVertex: vertices[to]))
             adjacency[from].append((to, links.count - 1))
         }
