@@ -33,7 +33,7 @@ extension TaskGraph {
                                             operation: Operation? = nil) -> [Int] {
         let same = sources.filter { canPeer(target, $0) }, other = sources.filter { !canPeer(target, $0) }
         if same.count == 3 && other.count == 4 {
-            let everything = ([target] + sources).flatMap(ready)
+            let everything = Self.distinct(([target] + sources).flatMap(ready))
             let edges = [(same[2], same[1]), (same[1], same[0]), (same[0], target),
                          (other[0], other[1]), (other[1], host), (other[3], other[2]), (other[2], host), (host, target)]
             return treeReduce(bytes, root: target, edges: edges.map { (from: $0.0, to: $0.1) },

@@ -65,7 +65,7 @@ public struct TaskGraph: Sendable {
         /// memory for a parameter server's transfers).
         public var device: Int
         public var work: Work
-        /// Tasks that must finish before this one may start.
+        /// Tasks that must finish before this one may start, each once (`TaskGraph.add`).
         public var dependencies: [Int]
         /// The training step (iteration) this task belongs to, from 0.
         public var step: Int
@@ -169,10 +169,45 @@ public struct TaskGraph: Sendable {
                      "task on GPU \(device) outside 0..<\(gpus)")
         precondition(dependencies.allSatisfy { $0 >= 0 && $0 < tasks.count }, "a dependency must come before its task")
         let id = tasks.count
-        dependencyCount += dependencies.count
+        let distinct = Self.distinct(dependencies)
+        dependencyCount += distinct.count
         tasks.append(Task(id: id, kind: kind, label: label, layer: layer, device: device, work: work,
-                          dependencies: dependencies, step: step, group: group, operation: operation, latency: latency))
+                          dependencies: distinct, step: step, group: group, operation: operation, latency: latency))
         return id
+    }
+
+    /// `dependencies` without repeats, each where it first appears. Planners join the
+    /// lists of several workers (a barrier's "everyone's last tasks", a reducer waiting for
+    /// every contribution), which repeat tasks many times over; a repeat changes nothing
+    /// about when the task may start, only what the simulator walks at every finish.
+    static func distinct(_ dependencies: [Int]) -> [Int] {
+        if dependencies.count <= 16 {
+            // Short lists (nearly all): a repeat is rare, and looking back is cheaper than hashing.
+            for i in dependencies.indices.dropFirst() where dependencies[..<i].contains(dependencies[i]) {
+                var seen = Set(dependencies[..<i])
+                return Array(dependencies[..<i]) + dependencies[i...].filter { seen.insert($0).inserted }
+            }
+            return dependencies
+        }
+        // Long lists join recent tasks, whose ids lie close together: one bit per id in
+        // their span is cheaper than hashing, where the span is at most 512 ids per entry.
+        let low = dependencies.min()!, span = dependencies.max()! - low + 1
+        var kept: [Int] = []
+        kept.reserveCapacity(dependencies.count)
+        if span <= 512 * dependencies.count {
+            var seen = [UInt64](repeating: 0, count: (span + 63) / 64)
+            for d in dependencies {
+                let offset = d - low, bit = UInt64(1) << (offset % 64)
+                if seen[offset / 64] & bit == 0 {
+                    seen[offset / 64] |= bit
+                    kept.append(d)
+                }
+            }
+        } else {
+            var seen = Set<Int>(minimumCapacity: dependencies.count)
+            kept = dependencies.filter { seen.insert($0).inserted }
+        }
+        return kept.count == dependencies.count ? dependencies : kept
     }
 
     /// Adds latency the software adds (`TransferLatency.addedSeconds`) to transfer `id`.
