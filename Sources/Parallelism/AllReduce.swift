@@ -468,6 +468,13 @@ extension TaskGraph {
         return received
     }
 
+    /// The tasks in every one of `lists`.
+    static func sharedByAll(_ lists: [[Int]]) -> Set<Int> {
+        guard var shared = lists.first.map(Set.init) else { return [] }
+        for list in lists.dropFirst() where !shared.isEmpty { shared.formIntersection(list) }
+        return shared
+    }
+
     /// `directAllReduce` as cuda-convnet2 synchronizes a weight matrix over three or more
     /// replicas (cudaconvnet/src/weights.cu, `Weights::aggregateReplicaGradients`): each
     /// replica owns a shard of B/n; its reducer sums every replica's shard into it
@@ -482,18 +489,23 @@ extension TaskGraph {
                                                         op: (Range<Int>, Bool) -> Operation?) -> [[Int]] {
         let n = ranks.count
         let size = bytes / Double(n)
+        // What every rank waits for (layers synchronized in turn: the layer before, everywhere)
+        // goes once into each reducer's chain, not into each of its transfers.
+        let common = Self.sharedByAll(ready)
+        let own = ready.map { list in list.filter { !common.contains($0) } }
         let received = (0..<n).map { j in
             cudaConvnet2Reduce(size, into: ranks[j], sources: (1..<n).map { ranks[(j + $0) % n] }, canPeer: canPeer,
                                host: hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0),
-                               ready: { ready[ranks.firstIndex(of: $0)!] }, step: step, group: group,
+                               ready: { own[ranks.firstIndex(of: $0)!] }, common: common.sorted(), step: step, group: group,
                                operation: op(piece(j), true))
         }
         var done = [[Int]](repeating: [], count: n)
         for j in 0..<n {
             let host = hostEndpoint(node: gpusPerNode.map { ranks[j] / $0 } ?? 0)
             // Host memory has no buffers an executor could run: the staged copies carry no operation.
-            let up = transfer(size, from: ranks[j], to: host, label: "\(group) to host", after: received[j] + ready[j],
-                              step: step, group: group)
+            // The reduction into rank j waited for the common tasks already.
+            let up = transfer(size, from: ranks[j], to: host, label: "\(group) to host",
+                              after: received[j].isEmpty ? ready[j] : received[j] + own[j], step: step, group: group)
             for i in 0..<n where i != j {
                 done[i].append(transfer(size, from: host, to: ranks[i], label: "\(group) from host", after: [up], step: step, group: group))
             }

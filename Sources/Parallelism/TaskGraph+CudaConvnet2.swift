@@ -23,17 +23,20 @@ extension TaskGraph {
     ///     reducer needs three that can and four that cannot, as cuda-convnet2 asserts).
     ///   - host: the target node's host-memory endpoint.
     ///   - ready: for each GPU, the tasks after which its contribution is ready.
+    ///   - common: tasks every GPU's contribution waits for besides its own `ready` (a
+    ///     barrier before the reduction): the first transfer into `target` waits for them
+    ///     and every later one after it, which is the same wait with fewer edges.
     ///   - operation: the annotation of a sequential add (for an executor); the eight-GPU
     ///     reducer's pieces go through host memory, which no executor runs.
     /// - Returns: the transfers after which `target` holds the sum once its own
     ///   contribution is ready (`ready(target)`, not repeated here: callers chain these
     ///   lists, and repeating every contribution would grow them with every sync).
     public mutating func cudaConvnet2Reduce(_ bytes: Double, into target: Int, sources: [Int], canPeer: (Int, Int) -> Bool,
-                                            host: Int, ready: (Int) -> [Int], step: Int, group: String,
+                                            host: Int, ready: (Int) -> [Int], common: [Int] = [], step: Int, group: String,
                                             operation: Operation? = nil) -> [Int] {
         let same = sources.filter { canPeer(target, $0) }, other = sources.filter { !canPeer(target, $0) }
         if same.count == 3 && other.count == 4 {
-            let everything = Self.distinct(([target] + sources).flatMap(ready))
+            let everything = Self.distinct(common + ([target] + sources).flatMap(ready))
             let edges = [(same[2], same[1]), (same[1], same[0]), (same[0], target),
                          (other[0], other[1]), (other[1], host), (other[3], other[2]), (other[2], host), (host, target)]
             return treeReduce(bytes, root: target, edges: edges.map { (from: $0.0, to: $0.1) },
@@ -42,7 +45,8 @@ extension TaskGraph {
         }
         var done: [Int] = []
         for source in sources {
-            done = [transfer(bytes, from: source, to: target, label: group, after: ready(source) + (done.isEmpty ? ready(target) : done),
+            done = [transfer(bytes, from: source, to: target, label: group,
+                             after: ready(source) + (done.isEmpty ? ready(target) + common : done),
                              step: step, group: group, operation: operation)]
         }
         return done
