@@ -163,7 +163,8 @@ struct LayerwisePlanner {
         let fraction = plannedFraction.map { $0 > 0 ? $0 : 1 } ?? 1
         let scale = Double(steps) / fraction
         let tasks = Double(graph.tasks.count) * scale, dependencies = Double(graph.dependencyCount) * scale
-        let transfers = graph.tasks.reduce(0) { $0 + ($1.kind == .transfer ? 1 : 0) }
+        var transfers = 0   // by index: a closure over the tasks would copy each (its strings and arrays retained)
+        for id in graph.tasks.indices where graph.tasks[id].kind == .transfer { transfers += 1 }
         let work = split == nil ? 0 : Double(transfers) * scale * Double(workers) * Double(workers)
         if tasks > Double(PlanLimits.tasks) || dependencies > Double(PlanLimits.dependencies) || work > PlanLimits.exchangeWork {
             throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: dependencies, estimatedExchangeWork: work,
