@@ -39,8 +39,10 @@ extension TaskGraph {
             let everything = Self.distinct(common + ([target] + sources).flatMap(ready))
             let edges = [(same[2], same[1]), (same[1], same[0]), (same[0], target),
                          (other[0], other[1]), (other[1], host), (other[3], other[2]), (other[2], host), (host, target)]
+            // Every contribution first: the chains' first GPUs wait for all of them, and the rest
+            // follow the pieces those send (each edge is listed after the edge into its sender).
             return treeReduce(bytes, root: target, edges: edges.map { (from: $0.0, to: $0.1) },
-                              ready: Dictionary(uniqueKeysWithValues: ([target] + sources).map { ($0, everything) }),
+                              ready: [same[2]: everything, other[0]: everything, other[3]: everything],
                               step: step, group: group)
         }
         var done: [Int] = []

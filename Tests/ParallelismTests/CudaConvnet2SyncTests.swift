@@ -31,13 +31,17 @@ import Testing
         for id in graph.tasks.indices {
             for d in graph.tasks[id].dependencies { ancestors[id].formUnion(ancestors[d].union([d])) }
         }
+        // The eight-GPU reducer also waits for every contribution; a sequential one for its sender's.
         for id in sync {
             #expect(ancestors[id].isSuperset(of: barrier), "task \(id) (\(graph.tasks[id].label)) starts before the barrier")
+            let device = graph.tasks[id].device
+            let contributions = gpus == 8 ? backward : device < gpus ? [backward[device]] : []
+            #expect(ancestors[id].isSuperset(of: contributions), "task \(id) (\(graph.tasks[id].label)) starts before a contribution")
         }
-        // ...but lists it only where a chain begins: once per reducer, or once per first piece on
-        // each of the eight-GPU reducer's seven edges out of a GPU (the eighth leaves host memory).
+        // ...but lists it only where a chain begins: once per reducer, or once per first piece
+        // out of each of the eight-GPU reducer's three chain heads.
         let barrierSet = Set(barrier)
         let direct = sync.reduce(0) { $0 + graph.tasks[$1].dependencies.filter(barrierSet.contains).count }
-        #expect(direct == (gpus == 8 ? 7 : 1) * gpus * barrier.count)
+        #expect(direct == (gpus == 8 ? 3 : 1) * gpus * barrier.count)
     }
 }
