@@ -20,9 +20,14 @@ import Testing
         var g = graph(transfers: 20_000)
         // A short list: looked back over.
         #expect(added(&g, after: [2, 0, 2, 1, 0]) == [2, 0, 1])
-        // A long list of recent tasks (one bit per id in their span): three workers' lists of one barrier.
-        let barrier = Array(19_900..<19_950)
+        // A long list of recent tasks (one bit per id in their span, several 64-bit words, the
+        // lowest id not on a word's edge): three workers' lists of one barrier.
+        let barrier = Array(19_701..<19_950)
         #expect(added(&g, after: barrier + barrier.reversed() + barrier) == barrier)
+        // Where the two paths meet: 16 entries looked back over, 17 through the bits.
+        let sixteen = [5, 900, 3, 77] + Array(200..<211) + [900], seventeen = sixteen + [64]
+        #expect(sixteen.count == 16 && added(&g, after: sixteen) == Array(sixteen.dropLast()))
+        #expect(seventeen.count == 17 && added(&g, after: seventeen) == Array(sixteen.dropLast()) + [64])
         // A long list spread over the whole graph (hashed): more than 512 ids of span per entry.
         let spread = [19_999, 0] + Array(stride(from: 7, to: 19_000, by: 1_250))
         #expect(spread.count > 16 && 19_999 > 512 * (spread.count + 2))
