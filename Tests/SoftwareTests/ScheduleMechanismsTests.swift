@@ -193,10 +193,21 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         let returned = transfers(eight, "gradient return, chunk 0")
         #expect(Set(returned.map { [$0.device, $0.destination!] })
                 == [[3, 2], [2, 1], [1, 0], [4, 5], [5, host], [7, 6], [6, host], [host, 0]])
-        // It starts once every GPU's contribution is ready: every first piece waits on all eight backward passes.
+        // It starts once every GPU's contribution is ready: the first pieces of the three chain heads
+        // (GPUs 3, 4 and 7) list all eight backward passes, and every other first piece waits for them
+        // through the pieces it follows.
         let firstPieces = returned.filter { !eight.graph.isHostEndpoint($0.device) && $0.label.hasSuffix("piece 0") }
         let backward = Set(eight.graph.tasks.filter { $0.step == 0 && $0.kind == .backward }.map(\.id))
-        #expect(firstPieces.allSatisfy { Set($0.dependencies).intersection(backward).count >= 8 })
+        let heads = firstPieces.filter { [3, 4, 7].contains($0.device) }
+        let contributions = Set(heads.first?.dependencies ?? []).intersection(backward)
+        #expect(heads.count == 3 && contributions.count >= 8)
+        #expect(heads.allSatisfy { Set($0.dependencies).intersection(backward) == contributions })
+        func waitsFor(_ id: Int) -> Set<Int> {
+            var seen = Set<Int>(), pending = eight.graph.tasks[id].dependencies
+            while let d = pending.popLast() { if seen.insert(d).inserted { pending += eight.graph.tasks[d].dependencies } }
+            return seen
+        }
+        #expect(firstPieces.count == 7 && firstPieces.allSatisfy { waitsFor($0.id).isSuperset(of: contributions) })
         // The reduce-scatter runs one such reducer per GPU; the all-gather one broadcast per GPU, each through host memory.
         let scattered = transfers(eight, "reduce-scatter fc7 gradient, chunk 0")
         #expect(Set(scattered.filter { eight.graph.isHostEndpoint($0.device) }.map { $0.destination! }) == Set(0..<8))
