@@ -38,7 +38,7 @@ extension Topology {
 
     /// The first GPU of node `node` in this run whose NIC is NIC `rail`, if any.
     private func gpu(inNode node: Int, onRail rail: Int) -> Int? {
-        guard let nic = vertexIndex[.nic(node: node, index: rail)] else { return nil }
+        guard let nic = vertexIndex(of: .nic(node: node, index: rail)) else { return nil }
         let first = node * gpusPerNode
         return (first..<min(gpuCount, first + gpusPerNode)).first { nicVertexOfGPU[$0] == nic }
     }
@@ -53,7 +53,7 @@ extension Topology {
             best = (nic, search(from: from, to: nic, within: node, hub: -1), [])
         } else {
             for k in 0..<(network?.nicsPerNode ?? 0) {
-                guard let nic = vertexIndex[.nic(node: node, index: k)] else { continue }
+                guard let nic = vertexIndex(of: .nic(node: node, index: k)) else { continue }
                 let up = search(from: from, to: nic, within: node, hub: -1)
                 if best == nil || up.count < best!.up.count { best = (nic, up, []) }
             }
@@ -70,7 +70,7 @@ extension Topology {
         let first = link(from: a, to: up), last = link(from: down, to: b)
         if up == down { return [first, last] }
         if !routerVertices.isEmpty { return [first] + torusPath(from: up, to: down) + [last] }
-        let spine = vertexIndex[.networkSwitch]!
+        let spine = vertexIndex(of: .networkSwitch)!
         return [first, link(from: up, to: spine), link(from: spine, to: down), last]
     }
 

@@ -168,11 +168,11 @@ extension Topology {
         let unit = nodeShiftNodes
         switch vertices[v] {
         case .gpu(let g): return g % (gpusPerNode * unit)
-        case .pcieSwitch(let node, let index): return vertexIndex[.pcieSwitch(node: node % unit, index: index)]!
-        case .hostBridge(let node, let socket): return vertexIndex[.hostBridge(node: node % unit, socket: socket)]!
-        case .nvswitch(let node): return vertexIndex[.nvswitch(node: node % unit)]!
-        case .nic(let node, let index): return vertexIndex[.nic(node: node % unit, index: index)]!
-        case .leafSwitch: return vertexIndex[.leafSwitch(0)]!   // the first unit is leaf 0's nodes
+        case .pcieSwitch(let node, let i): return vertexIndex(of: .pcieSwitch(node: node % unit, index: i))!
+        case .hostBridge(let node, let socket): return vertexIndex(of: .hostBridge(node: node % unit, socket: socket))!
+        case .nvswitch(let node): return vertexIndex(of: .nvswitch(node: node % unit))!
+        case .nic(let node, let k): return vertexIndex(of: .nic(node: node % unit, index: k))!
+        case .leafSwitch: return vertexIndex(of: .leafSwitch(0))!   // the first unit is leaf 0's nodes
         case .networkSwitch, .railSwitch, .router: return v
         }
     }

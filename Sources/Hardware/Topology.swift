@@ -105,7 +105,16 @@ public final class Topology {
     let pcieTree: PCIeTreeSpec?
     /// The network, when the run spans nodes.
     let network: NetworkSpec?
-    var vertexIndex: [Vertex: Int] = [:]
+    /// Each node's own switches, host bridges and NICs by node and place (`nodeVertexPlace`),
+    /// -1 until wired: looking them up in a table keyed by `Vertex` missed the cache on every
+    /// one of the half a million links wired at 65,536 GPUs.
+    private var nodeVertices: [Int] = []
+    /// The places of a node's own vertices (`nodeVertexPlace`): its PCIe switches, then its
+    /// host bridges, its NVSwitch and its NICs.
+    private let nodeVertexLayout: (switches: Int, sockets: Int, nics: Int)
+    /// The vertices no node owns (network, leaf and rail switches, routers), and any other
+    /// outside `nodeVertexLayout`.
+    private var sharedVertexIndex: [Vertex: Int] = [:]
     var adjacency: [[(neighbor: Int, link: Int)]] = []
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
     /// The two legs of each GPU pair of a node that cannot copy peer to peer, by the same key, found on demand.
@@ -167,13 +176,19 @@ public final class Topology {
         }
         let nodes = cluster.nodes(for: gpus)
         network = nodes > 1 ? cluster.network : nil
+        var switches = 0, sockets = 1
+        if let pcieTree {
+            switches = (cluster.gpusPerNode + pcieTree.gpusPerSwitch - 1) / pcieTree.gpusPerSwitch
+            sockets = (switches + pcieTree.switchesPerSocket - 1) / pcieTree.switchesPerSocket
+        }
+        nodeVertexLayout = (switches, sockets, cluster.network?.nicsPerNode ?? 0)
+        nodeVertices = [Int](repeating: -1, count: nodes * (switches + sockets + 1 + nodeVertexLayout.nics))
         // Room for what a node usually brings (a switch or a PCIe tree, NICs), so that
         // wiring tens of thousands of GPUs does not regrow the tables (a hint only).
         let estimatedVertices = gpus + nodes * (2 + 2 * (cluster.network?.nicsPerNode ?? 0)) + gpus / 2
         vertices.reserveCapacity(estimatedVertices)
         adjacency.reserveCapacity(estimatedVertices)
         nodeOfVertex.reserveCapacity(estimatedVertices)
-        vertexIndex.reserveCapacity(estimatedVertices)
         links.reserveCapacity(4 * estimatedVertices)
         for g in 0..<gpus { _ = vertex(.gpu(g)) }
         for node in 0..<nodes {
@@ -189,7 +204,7 @@ public final class Topology {
             precondition(cluster.network != nil, "more than one node needs a network")
             wireNetwork(cluster.network!, cluster: cluster, nodes: nodes)
             if cluster.network!.layout == .leafSpine, let perLeaf = cluster.network!.nodesPerLeaf, nodes > perLeaf {
-                leafVertexOfNode = (0..<nodes).map { vertexIndex[.leafSwitch($0 / perLeaf)]! }
+                leafVertexOfNode = (0..<nodes).map { vertexIndex(of: .leafSwitch($0 / perLeaf))! }
             }
         }
         wireHostMemory(cluster: cluster, nodes: nodes)
@@ -250,7 +265,7 @@ public final class Topology {
         if source == destination { return [] }
         let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
         let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
-        if sourceNode != destinationNode && !routesByNIC, let spine = vertexIndex[.networkSwitch] {
+        if sourceNode != destinationNode && !routesByNIC, let spine = vertexIndex(of: .networkSwitch) {
             // Nodes under one leaf meet at the leaf; others at the spine. The two halves are kept
             // per endpoint and joined on every call, not kept per pair: an all-to-all pattern among
             // N endpoints would keep N^2 routes for one use each.
@@ -318,7 +333,7 @@ public final class Topology {
         if node == destination / gpusPerNode {
             let local = source % gpusPerNode, other = destination % gpusPerNode
             guard !tree.copiesDirectly(from: local, to: other),
-                  let memory = vertexIndex[.hostBridge(node: node, socket: tree.socket(ofLocalGPU: local))] else { return [path] }
+                  let memory = vertexIndex(of: .hostBridge(node: node, socket: tree.socket(ofLocalGPU: local))) else { return [path] }
             let key = source * endpointCount + destination
             if let cached = stagedLegs[key] { return cached }
             let staged = [search(from: source, to: memory, within: node, hub: -1), search(from: memory, to: destination, within: node, hub: -1)]
@@ -345,12 +360,41 @@ public final class Topology {
 
     // MARK: Building
 
+    /// The index of vertex `v`, nil if it is not wired.
+    func vertexIndex(of v: Vertex) -> Int? {
+        if case .gpu(let g) = v { return g >= 0 && g < min(gpuCount, vertices.count) ? g : nil }   // GPUs come first, in order
+        if let place = nodeVertexPlace(v) { return nodeVertices[place] >= 0 ? nodeVertices[place] : nil }
+        return sharedVertexIndex[v]
+    }
+
+    /// Where a node's own vertex `v` is kept in `nodeVertices`; nil for GPUs, the vertices no
+    /// node owns and numbers outside `nodeVertexLayout`.
+    private func nodeVertexPlace(_ v: Vertex) -> Int? {
+        let (switches, sockets, nics) = nodeVertexLayout
+        let node: Int, place: Int
+        switch v {
+        case .pcieSwitch(let n, let i) where i >= 0 && i < switches: (node, place) = (n, i)
+        case .hostBridge(let n, let s) where s >= 0 && s < sockets: (node, place) = (n, switches + s)
+        case .nvswitch(let n): (node, place) = (n, switches + sockets)
+        case .nic(let n, let k) where k >= 0 && k < nics: (node, place) = (n, switches + sockets + 1 + k)
+        default: return nil
+        }
+        let perNode = switches + sockets + 1 + nics
+        guard node >= 0, node * perNode < nodeVertices.count else { return nil }
+        return node * perNode + place
+    }
+
     private func vertex(_ v: Vertex) -> Int {
-        if case .gpu(let g) = v, g < vertices.count { return g }   // GPUs are the first vertices, in order
-        if let i = vertexIndex[v] { return i }
+        if let i = vertexIndex(of: v) { return i }
         vertices.append(v)
         adjacency.append([])
-        vertexIndex[v] = vertices.count - 1
+        if let place = nodeVertexPlace(v) {
+            nodeVertices[place] = vertices.count - 1
+        } else if case .gpu(let g) = v {
+            precondition(g == vertices.count - 1 && g < gpuCount, "GPUs are the first vertices, in order")
+        } else {
+            sharedVertexIndex[v] = vertices.count - 1
+        }
         switch v {
         case .gpu(let g): nodeOfVertex.append(g / gpusPerNode)
         case .pcieSwitch(let node, _), .hostBridge(let node, _), .nvswitch(let node), .nic(let node, _): nodeOfVertex.append(node)
@@ -363,11 +407,10 @@ public final class Topology {
     private func connect(_ a: Vertex, _ b: Vertex, spec: LinkSpec, role: String, bytesPerSecond: Double? = nil) {
         let ia = vertex(a), ib = vertex(b)
         let bw = bytesPerSecond ?? spec.bytesPerSecond
-        for (from, to) in [(ia, ib), (ib, ia)] {
-            links.append(Link(role: role, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: from, to: to,
-                              fromVertex: vertices[from], toVertex: vertices[to]))
-            adjacency[from].append((to, links.count - 1))
-        }
+        links.append(Link(role: role, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: ia, to: ib, fromVertex: a, toVertex: b))
+        adjacency[ia].append((ib, links.count - 1))
+        links.append(Link(role: role, bytesPerSecond: bw, latencySeconds: spec.latencySeconds, from: ib, to: ia, fromVertex: b, toVertex: a))
+        adjacency[ib].append((ia, links.count - 1))
     }
 
     private func wirePCIeTree(_ tree: PCIeTreeSpec, node: Int, gpus: [Int]) {
@@ -375,7 +418,7 @@ public final class Topology {
         for (local, g) in gpus.enumerated() {
             let sw = local / tree.gpusPerSwitch
             let socket = sw / tree.switchesPerSocket
-            if vertexIndex[.pcieSwitch(node: node, index: sw)] == nil {
+            if vertexIndex(of: .pcieSwitch(node: node, index: sw)) == nil {
                 connect(.pcieSwitch(node: node, index: sw), .hostBridge(node: node, socket: socket), spec: tree.uplink, role: "pcie-uplink")
             }
             connect(.gpu(g), .pcieSwitch(node: node, index: sw), spec: tree.gpuLink, role: "gpu-pcie")
@@ -440,7 +483,7 @@ public final class Topology {
             for k in 0..<network.nicsPerNode {
                 let edge = edgeSwitch(network, node: node, nic: k)
                 connect(.nic(node: node, index: k), edge, spec: network.nic, role: "network")
-                if routesByNIC { edgeOfNIC[vertexIndex[.nic(node: node, index: k)]!] = vertexIndex[edge]! }
+                if routesByNIC { edgeOfNIC[vertexIndex(of: .nic(node: node, index: k))!] = vertexIndex(of: edge)! }
             }
             let first = node * cluster.gpusPerNode
             let members = Array(first..<min(gpuCount, first + cluster.gpusPerNode))
@@ -456,11 +499,11 @@ public final class Topology {
                     if let user = users.first {
                         connect(.nic(node: node, index: k), .pcieSwitch(node: node, index: (user - first) / tree.gpusPerSwitch),
                                 spec: cluster.hostLink, role: "nic-pcie")
-                        for g in users { nicVertexOfGPU[g] = vertexIndex[.nic(node: node, index: k)]! }
+                        for g in users { nicVertexOfGPU[g] = vertexIndex(of: .nic(node: node, index: k))! }
                         continue
                     }
                     let socket = k % sockets
-                    if vertexIndex[.hostBridge(node: node, socket: socket)] != nil {
+                    if vertexIndex(of: .hostBridge(node: node, socket: socket)) != nil {
                         connect(.nic(node: node, index: k), .hostBridge(node: node, socket: socket), spec: cluster.hostLink, role: "nic-pcie")
                     }
                 }
@@ -470,7 +513,7 @@ public final class Topology {
                 for (local, g) in members.enumerated() {
                     let k = network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
                     connect(.gpu(g), .nic(node: node, index: k), spec: cluster.hostLink, role: "nic-pcie")
-                    nicVertexOfGPU[g] = vertexIndex[.nic(node: node, index: k)]!
+                    nicVertexOfGPU[g] = vertexIndex(of: .nic(node: node, index: k))!
                 }
             }
         }
@@ -517,13 +560,13 @@ public final class Topology {
         for node in 0..<nodes {
             switch cluster.fabric {
             case .pcieTree:
-                hostVertices.append(vertexIndex[.hostBridge(node: node, socket: 0)])
+                hostVertices.append(vertexIndex(of: .hostBridge(node: node, socket: 0)))
             case .nvlinkMesh, .nvswitch:
                 guard nodes > 1, let network = cluster.network else { hostVertices.append(nil); continue }
                 for k in 0..<network.nicsPerNode {
                     connect(.nic(node: node, index: k), .hostBridge(node: node, socket: 0), spec: cluster.hostLink, role: "host-pcie")
                 }
-                hostVertices.append(vertexIndex[.hostBridge(node: node, socket: 0)])
+                hostVertices.append(vertexIndex(of: .hostBridge(node: node, socket: 0)))
             }
         }
     }
