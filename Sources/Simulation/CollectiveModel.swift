@@ -50,6 +50,9 @@ public final class CollectiveModel {
         var ranks: Int
     }
 
+    /// The hierarchical all-reduce's phases inside the nodes, by rank count (`hierarchicalIntraNodePrice`).
+    private var hierarchicalIntraNodePrices: [Int: (secondsPerByte: Double, latency: Double)] = [:]
+
     /// Storage for the latencies of NCCL's tree at one message size (`ncclTreeSeconds`).
     private var treeLatencies: [TransferLatency] = []
 
@@ -62,20 +65,18 @@ public final class CollectiveModel {
         /// Every transfer's route latency, its legs' summed.
         var wire: [Double]
 
-        init(layout: NCCLSystem.TreeLayout, shares: FluidShares, transfers: Int) {
+        init(layout: NCCLSystem.TreeLayout, shares: FluidShares) {
             self.layout = layout
-            legRates = zip(shares.moving, shares.rates).map { moving, rates in
-                var byTransfer = [Double](repeating: .nan, count: transfers)
-                for (f, t) in moving.enumerated() { byTransfer[t] = rates[f] }
-                return byTransfer
-            }
+            legRates = shares.legRates
             wire = shares.wire
         }
     }
 
+    /// A fluid phase's max-min rates and route latencies (`fluidShares`).
     struct FluidShares {
-        var moving: [[Int]]
-        var rates: [[Double]]
+        /// Per leg, every transfer's rate on it in bytes/s (NaN: the transfer has no such leg).
+        var legRates: [[Double]]
+        /// Every transfer's route latency in seconds, its legs' summed.
         var wire: [Double]
     }
 
@@ -275,7 +276,7 @@ public final class CollectiveModel {
         guard nodes.members.count > 1, nodes.isUniform, perNode == topology.gpusPerNode,
               n == topology.gpuCount, topology.nodeShiftRefusal == nil, topology.nodeShiftNodes == 1 else { return nil }
         let g = nodes.members[0].count, k = nodes.members.count
-        let intra = price([(intraNodeRingStep(nodes), g - 1)])
+        let intra = hierarchicalIntraNodePrice(nodes, ranks: n)
         let across = crossNodeRingsSeconds(rings: (0..<g).map { (nodes.members[0][$0], nodes.members[1][$0]) },
                                            steps: 2 * (k - 1), stepBytes: bytes / Double(g * k))
         return 2 * (intra.secondsPerByte * bytes + intra.latency) + across
@@ -298,19 +299,33 @@ public final class CollectiveModel {
     /// latency leaves the link to the rest: priced as phases, each as long as the slowest
     /// ring with all g sharing, the step at 1,024 GPUs on PCIe trees was 6.5% above the
     /// expanded plan's (BENCHMARKS.md).
-    /// - Complexity: O(g · steps · legs) rate computations over at most g flows.
+    ///
+    /// The rates depend only on which rings send on which leg; the rings repeat a few such
+    /// sets step after step, so each set's rates are computed once (`MaxMinRates` is a
+    /// function of its routes: the same set gives the same rates to the bit).
+    /// - Complexity: O(g · steps · legs), with a rate computation over at most g flows per
+    ///   distinct set of sending rings and legs.
     private func crossNodeRingsSeconds(rings: [(Int, Int)], steps: Int, stepBytes: Double) -> Double {
         let legs = rings.map { topology.legs(from: $0.0, to: $0.1) }
         let capacities = topology.links.map(\.bytesPerSecond)
-        let g = rings.count
+        let g = rings.count, legCount = legs.map(\.count).max() ?? 1
         var step = [Int](repeating: 0, count: g), leg = [Int](repeating: 0, count: g)
         var remaining = [Double](repeating: stepBytes, count: g)
         var resumesAt = [Double?](repeating: nil, count: g)   // in a leg's latency until then
         var now = 0.0
         var running = steps > 0 ? Array(0..<g) : []
+        /// Rates by the sending rings' codes `ring · legCount + leg`, ascending by ring.
+        var ratesBySending: [[Int]: [Double]] = [:]
         while !running.isEmpty {
             let sending = running.filter { resumesAt[$0] == nil }
-            let rates = MaxMinRates.rates(routes: sending.map { legs[$0][leg[$0]] }, capacities: capacities)
+            let code = sending.map { $0 * legCount + leg[$0] }
+            let rates: [Double]
+            if let known = ratesBySending[code] {
+                rates = known
+            } else {
+                rates = MaxMinRates.rates(routes: sending.map { legs[$0][leg[$0]] }, capacities: capacities)
+                ratesBySending[code] = rates
+            }
             var dt = running.compactMap { resumesAt[$0].map { $0 - now } }.min() ?? .infinity
             for (i, r) in sending.enumerated() { dt = min(dt, remaining[r] / rates[i]) }
             now += dt
@@ -432,6 +447,24 @@ public final class CollectiveModel {
             }
         }
         return finish
+    }
+
+    /// Seconds per byte and of latency of the hierarchical all-reduce's g − 1 phases of every
+    /// node's ring (`hierarchicalSeconds`): the same for every message size, so priced once per
+    /// rank count. Where the node shift maps the wiring onto itself (`foldsNodes`), every node's
+    /// ring step is the image of node 0's, whose transfers stand for all (`Phase.folded`): a link
+    /// inside a node carries only its own node's transfers, so each keeps its share.
+    private func hierarchicalIntraNodePrice(_ nodes: NodeGroups, ranks n: Int) -> (secondsPerByte: Double, latency: Double) {
+        let g = nodes.members[0].count
+        if let known = hierarchicalIntraNodePrices[n] { return known }
+        var step = intraNodeRingStep(nodes)
+        if foldsNodes(ranks: n, perNode: g) {
+            step = intraNodeRingStep(NodeGroups(ranks: Array(0..<firstUnitRanks), gpusPerNode: g))
+            step.folded = true
+        }
+        let found = price([(step, g - 1)])
+        hierarchicalIntraNodePrices[n] = found
+        return found
     }
 
     /// One step of a ring inside every node at once (nodes of one rank send nothing).
@@ -591,13 +624,14 @@ public final class CollectiveModel {
     }
 
     /// NCCL's tree as one fluid phase: every edge of `layout` both ways, the reduce (child to
-    /// parent) then the broadcast, with `latencies` in that order (`NCCLSystem.treeLatencies`).
-    private func treePhase(_ layout: NCCLSystem.TreeLayout, latencies: [TransferLatency], fraction: Double) -> Phase {
+    /// parent) then the broadcast, with `latencies` in that order (`NCCLSystem.treeLatencies`;
+    /// nil: none, for the rates alone).
+    private func treePhase(_ layout: NCCLSystem.TreeLayout, latencies: [TransferLatency]?, fraction: Double) -> Phase {
         var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)] = []
-        transfers.reserveCapacity(latencies.count)
+        transfers.reserveCapacity(2 * layout.edgeCount)
         for link in layout.channels.lazy.flatMap(\.links) {
-            transfers.append((link.child, link.parent, fraction, latencies[transfers.count]))
-            transfers.append((link.parent, link.child, fraction, latencies[transfers.count]))
+            transfers.append((link.child, link.parent, fraction, latencies?[transfers.count] ?? .none))
+            transfers.append((link.parent, link.child, fraction, latencies?[transfers.count] ?? .none))
         }
         return Phase(transfers: transfers)
     }
@@ -626,11 +660,11 @@ public final class CollectiveModel {
         } else {
             let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: run.system.gpusPerNode)
             let layout = run.system.treeLayout(nodes)
-            let phase = treePhase(layout, latencies: run.system.treeLatencies(run.choice, layout: layout, bytes: bytes),
-                                  fraction: treeFraction(run, channels: layout.channels.count))
+            // The shape keeps rates and route latencies alone: the pipeline's latencies, which
+            // change with the message size, are computed below for each.
+            let phase = treePhase(layout, latencies: nil, fraction: treeFraction(run, channels: layout.channels.count))
             shape = TreeShape(layout: layout,
-                              shares: fluidShares(of: phase, foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)),
-                              transfers: phase.transfers.count)
+                              shares: fluidShares(of: phase, foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)))
             treeShapes[key] = shape
         }
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
@@ -645,8 +679,8 @@ public final class CollectiveModel {
         return end
     }
 
-    /// The max-min fair rates of a fluid phase's transfers, leg by leg (`moving[k]`: the
-    /// transfers with a k-th leg, `rates[k]`: their rates), and each transfer's route latency.
+    /// The max-min fair rates of a fluid phase's transfers, leg by leg, and each transfer's
+    /// route latency (`FluidShares`).
     /// Where `foldsNodeLocal` and the phase allow it (`NodeLocalFold`), only the first unit's
     /// transfers inside a node and the transfers between nodes are routed and shared out; every
     /// other node's transfers inside it take the rates and latency of their images in the first unit.
@@ -668,21 +702,10 @@ public final class CollectiveModel {
                 pricedWire[p] += topology.latency(of: legs[p][k])
             }
         }
-        // Every transfer takes its own (or its image's) rates, leg by leg, in transfer order.
-        let representative = fold?.representative ?? Array(priced.indices)
-        var shares = FluidShares(moving: Array(repeating: [], count: legCount), rates: Array(repeating: [], count: legCount),
-                                 wire: representative.map { pricedWire[$0] })
-        if legCount > 0 {   // every transfer has a first leg
-            shares.moving[0].reserveCapacity(representative.count)
-            shares.rates[0].reserveCapacity(representative.count)
-        }
-        for k in 0..<legCount {
-            for (t, p) in representative.enumerated() where legs[p].count > k {
-                shares.moving[k].append(t)
-                shares.rates[k].append(legRates[k][p])
-            }
-        }
-        return shares
+        // Every transfer takes its own (or its image's) rates, leg by leg, and route latency.
+        guard let representative = fold?.representative else { return FluidShares(legRates: legRates, wire: pricedWire) }
+        return FluidShares(legRates: legRates.map { rates in representative.map { rates[$0] } },
+                           wire: representative.map { pricedWire[$0] })
     }
 
     /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its

@@ -54,6 +54,23 @@ import Testing
         }
     }
 
+    /// The hierarchical all-reduce's rings inside the nodes are every node's the same: node 0's
+    /// steps give every node's price (`hierarchicalIntraNodePrice`), at every message size (the
+    /// price inside the nodes is kept per rank count, the rings across nodes run per size).
+    @Test func hierarchicalRingsInsideNodesFoldUnderTheNodeShift() {
+        for (name, cluster, gpus) in symmetricClusters() where Topology(cluster: cluster, gpus: gpus).nodeShiftNodes == 1 {
+            let topology = Topology(cluster: cluster, gpus: gpus)
+            let folded = CollectiveModel(topology: topology, sharesPrices: false)
+            let whole = CollectiveModel(topology: topology, sharesPrices: false, foldsPhases: false)
+            #expect(folded.foldsNodes(ranks: gpus, perNode: cluster.gpusPerNode), "\(name)")
+            for bytes in [100e6, 3e6, 100e6, 25e6] {
+                let work = CollectiveWork(algorithm: .hierarchical, bytes: bytes, ranks: gpus, ranksPerNode: cluster.gpusPerNode)
+                let (a, b) = (folded.seconds(for: work), whole.seconds(for: work))
+                #expect(a.bitPattern == b.bitPattern, "\(name), \(bytes) bytes: \(a) against \(b)")
+            }
+        }
+    }
+
     /// NCCL's rings visit every node in the same order, so the node shift maps them onto
     /// themselves: the first unit's ring steps give every step's price, for the all-reduce and
     /// for the all-gather that runs on the same rings.
