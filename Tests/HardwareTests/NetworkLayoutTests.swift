@@ -120,4 +120,42 @@ import Testing
         #expect(routers(5, 3) == ["router5", "router6", "router7", "router3"])    // (1,1) -> (3,0): first dimension first
         #expect(roles(topology, 5, 3) == ["nic-pcie", "network", "torus", "torus", "torus", "network", "nic-pcie"])
     }
+
+    /// Every wired vertex is found at its own index (a node's switches, host bridges and NICs
+    /// by node and place, GPUs by number, shared switches and routers by name), and a vertex
+    /// no wiring made is not found: on one and several nodes, PCIe trees (a partly filled
+    /// last node, NICs on the GPUs' switches), NVSwitch nodes under a leaf-spine, rails, a torus.
+    @Test func everyVertexIsFoundAtItsIndex() {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        let tree = PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2,
+                                switchesPerSocket: 2)
+        let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8, fabric: .pcieTree(tree),
+                               network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: 4, gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]),
+                               hostLink: pcie3)
+        var torus = dgx(nics: 1, layout: .torus(dimensions: [4, 3]))
+        torus.gpusPerNode = 4
+        let topologies = [Topology(cluster: pcie, gpus: 8), Topology(cluster: pcie, gpus: 20),
+                          Topology(cluster: dgx(nics: 4, perLeaf: 2, oversubscription: 2), gpus: 48),
+                          Topology(cluster: dgx(layout: .railOptimized(crossRail: .spine)), gpus: 32),
+                          Topology(cluster: torus, gpus: 40)]
+        for topology in topologies {
+            for (i, v) in topology.vertices.enumerated() {
+                #expect(topology.vertexIndex(of: v) == i, "\(v.name) in \(topology.vertices.count) vertices")
+            }
+            let nodes = topology.nodeCount
+            // Each node's NICs and host memory are wired, each its own vertex.
+            let perNode = (0..<nodes).flatMap { node in
+                (0..<(topology.network?.nicsPerNode ?? 0)).map { Topology.Vertex.nic(node: node, index: $0) }
+                    + [.hostBridge(node: node, socket: 0)]
+            }
+            for v in perNode {
+                #expect(topology.vertexIndex(of: v).map { topology.vertices[$0] } == v, "\(v.name)")
+            }
+            for missing in [Topology.Vertex.gpu(topology.gpuCount), .nic(node: nodes, index: 0), .nic(node: 0, index: 64),
+                            .pcieSwitch(node: 0, index: 64), .hostBridge(node: nodes, socket: 0), .nvswitch(node: nodes),
+                            .leafSwitch(nodes), .railSwitch(group: nodes, rail: 0), .router(1 << 20)] {
+                #expect(topology.vertexIndex(of: missing) == nil, "\(missing.name)")
+            }
+        }
+    }
 }
