@@ -214,8 +214,8 @@ public struct RunSpec: Sendable {
         let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
         // Per micro-batch, and a step runs `accumulationSteps` of them.
         return Double(accumulationSteps)
-            * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, inputElements: network.layers[0].outputShape.elements,
-                                                   hostLinkBytesPerSecond: link)
+            * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, gpusOnNode: min(gpus, cluster.gpusPerNode),
+                                                   inputElements: network.layers[0].outputShape.elements, hostLinkBytesPerSecond: link)
     }
 
     /// How the run's model-parallel exchanges run: as a collective library's broadcasts,

@@ -322,6 +322,10 @@ extension ScenarioRunner {
             costs.append(MechanismCost(name: "synchronous input copies at data-batch boundaries (sync_input_copy_every_images, input_*)",
                                        seconds: metrics.inputCopySeconds))
         }
+        if m.syncInputCopyEveryStep {
+            costs.append(MechanismCost(name: "synchronous input copies in every step (sync_input_copy_every_step, input_*)",
+                                       seconds: metrics.inputCopySeconds))
+        }
         if m.evaluationEveryImages != nil {
             costs.append(MechanismCost(name: "test and checkpoint every interval (evaluation_*)", seconds: metrics.evaluationSeconds))
         }

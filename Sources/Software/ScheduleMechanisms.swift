@@ -45,9 +45,17 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `sync_input_copy_every_images`: the input copy is synchronous (not
     /// prefetched) once per this many images (a data batch).
     public var syncInputCopyEveryImages: Int?
+    /// `sync_input_copy_every_step`: the input copy is synchronous in every step (each
+    /// forward loads its own batch while the step waits).
+    public var syncInputCopyEveryStep = false
     /// `input_copy_gpus_per_pipe`: GPUs whose input copies share one pipe and run
     /// one after another.
     public var inputCopyGPUsPerPipe = 1
+    /// `input_memcpy_threads`: host threads that make the host-side copy of every
+    /// GPU's slice on a node, one slice after another per thread, each GPU's
+    /// host-to-GPU copy running on its own once its slice is made; nil: each pipe
+    /// makes its own (`input_copy_gpus_per_pipe`).
+    public var inputMemcpyThreads: Int?
     /// `input_memcpy_gb_per_s`: the host-side copy into pinned memory before the
     /// host-to-GPU copy, bytes per second.
     public var inputMemcpyBytesPerSecond: Double?
@@ -91,7 +99,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         if activationBroadcast != .chain { out.append(("activation_broadcast", nil, activationBroadcast.rawValue)) }
         if let b = inputBytesPerElement { number("input_bytes_per_element", Double(b)) }
         if let n = syncInputCopyEveryImages { number("sync_input_copy_every_images", Double(n)) }
+        if syncInputCopyEveryStep { out.append(("sync_input_copy_every_step", nil, "true")) }
         if inputCopyGPUsPerPipe != 1 { number("input_copy_gpus_per_pipe", Double(inputCopyGPUsPerPipe)) }
+        if let n = inputMemcpyThreads { number("input_memcpy_threads", Double(n)) }
         if let r = inputMemcpyBytesPerSecond { number("input_memcpy_gb_per_s", r / 1e9) }
         if let n = evaluationEveryImages { number("evaluation_every_images", Double(n)) }
         if evaluationSeconds > 0 { number("evaluation_seconds", evaluationSeconds) }
@@ -105,7 +115,8 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// The YAML keys, in the order `explain` lists them.
     public static let keys = ["loss_placement", "pass_barrier", "stage_us", "sync_layers_in_turn", "host_staged_sync_from_gpus",
                               "activation_broadcast", "input_bytes_per_element",
-                              "sync_input_copy_every_images", "input_copy_gpus_per_pipe", "input_memcpy_gb_per_s",
+                              "sync_input_copy_every_images", "sync_input_copy_every_step", "input_copy_gpus_per_pipe",
+                              "input_memcpy_threads", "input_memcpy_gb_per_s",
                               "evaluation_every_images", "evaluation_seconds", "ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor",
                               "optimizer_every_images"]
 
@@ -131,7 +142,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
             guard [1, 2, 4, 8].contains(bytes) else { throw value.error("must be 1, 2, 4 or 8 bytes, got \(bytes)") }
             inputBytesPerElement = bytes
         case "sync_input_copy_every_images": syncInputCopyEveryImages = try value.int(in: 1...1_000_000_000)
+        case "sync_input_copy_every_step": syncInputCopyEveryStep = try value.bool()
         case "input_copy_gpus_per_pipe": inputCopyGPUsPerPipe = try value.int(in: 1...1_000_000)
+        case "input_memcpy_threads": inputMemcpyThreads = try value.int(in: 1...1_000_000)
         case "input_memcpy_gb_per_s":
             let x = try nonNegative(1e6, "GB/s")
             guard x > 0 else { throw value.error("a copy rate must be positive, got \(x) GB/s") }
@@ -145,12 +158,23 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         }
     }
 
+    /// Whether an input copy is synchronous at all (every step or every data batch).
+    public var hasSyncInputCopy: Bool { syncInputCopyEveryStep || syncInputCopyEveryImages != nil }
+
     /// Checks that the fields make one model: a synchronous input copy needs the
-    /// bytes per element and the host copy rate.
+    /// bytes per element and the host copy rate, and is either every step or every
+    /// data batch; the host-side copies are made either per pipe or by a node's threads.
     /// - Throws: `ConfigError` at `node` (the entry or override that set them).
     func check(in node: YAMLValue) throws {
-        if syncInputCopyEveryImages != nil && (inputBytesPerElement == nil || inputMemcpyBytesPerSecond == nil) {
-            throw node.error("sync_input_copy_every_images needs input_bytes_per_element and input_memcpy_gb_per_s")
+        if syncInputCopyEveryStep && syncInputCopyEveryImages != nil {
+            throw node.error("sync_input_copy_every_step and sync_input_copy_every_images exclude each other: set one")
+        }
+        if hasSyncInputCopy && (inputBytesPerElement == nil || inputMemcpyBytesPerSecond == nil) {
+            let key = syncInputCopyEveryStep ? "sync_input_copy_every_step" : "sync_input_copy_every_images"
+            throw node.error("\(key) needs input_bytes_per_element and input_memcpy_gb_per_s")
+        }
+        if inputMemcpyThreads != nil && inputCopyGPUsPerPipe != 1 {
+            throw node.error("input_memcpy_threads and input_copy_gpus_per_pipe exclude each other: a node's threads make every slice, or each pipe makes its own")
         }
         if evaluationSeconds > 0 && evaluationEveryImages == nil {
             throw node.error("evaluation_seconds needs evaluation_every_images")
@@ -159,21 +183,38 @@ public struct ScheduleMechanisms: Sendable, Equatable {
 
     /// Seconds per step of the synchronous input copy, amortized.
     ///
-    /// Once per `syncInputCopyEveryImages` images the next minibatch is not
-    /// prefetched and each GPU's input is copied while the step waits:
-    /// `B / memcpy rate + B / hostLinkBytesPerSecond`, `B = batchPerGPU × inputElements ×
-    /// inputBytesPerElement` bytes, and GPUs sharing a pipe copy one after another, so
-    /// the wait is `min(gpus, inputCopyGPUsPerPipe)` such copies. It happens every
-    /// `syncInputCopyEveryImages / (batchPerGPU × gpus)` micro-batches (steps, unless the
-    /// run accumulates gradients: `RunSpec.inputCopySeconds` multiplies by the micro-batches
-    /// of a step).
+    /// Each GPU's input, `B = batchPerGPU × inputElements × inputBytesPerElement` bytes,
+    /// is copied on the host at the memcpy rate and then to its GPU at
+    /// `hostLinkBytesPerSecond`, while the step waits:
+    /// - by pipes (`input_copy_gpus_per_pipe`, cuda-convnet2): GPUs sharing a pipe make
+    ///   both copies one after the other, so the wait is
+    ///   `min(gpusOnNode, inputCopyGPUsPerPipe) × (B / memcpy + B / hostLink)`;
+    /// - by a node's threads (`input_memcpy_threads` = T, MXNet's engine): the threads
+    ///   make the node's slices in turn and each GPU's host-to-GPU copy runs on its own
+    ///   once its slice is made, so the last GPU waits
+    ///   `⌈gpusOnNode / T⌉ × B / memcpy + B / hostLink`.
+    ///
+    /// Every step (`sync_input_copy_every_step`), or once per `syncInputCopyEveryImages`
+    /// images, i.e. every `syncInputCopyEveryImages / (batchPerGPU × gpus)` micro-batches
+    /// (steps, unless the run accumulates gradients: `RunSpec.inputCopySeconds`
+    /// multiplies by the micro-batches of a step).
+    /// - Parameters:
+    ///   - gpus: the run's GPUs.
+    ///   - gpusOnNode: the run's GPUs on its fullest node (one process's).
     /// - Returns: 0 when no synchronous copy is modelled.
-    public func inputCopySeconds(batchPerGPU: Int, gpus: Int, inputElements: Int, hostLinkBytesPerSecond: Double) -> Double {
-        guard let every = syncInputCopyEveryImages, let bytesPerElement = inputBytesPerElement, let memcpy = inputMemcpyBytesPerSecond,
+    public func inputCopySeconds(batchPerGPU: Int, gpus: Int, gpusOnNode: Int, inputElements: Int, hostLinkBytesPerSecond: Double) -> Double {
+        guard hasSyncInputCopy, let bytesPerElement = inputBytesPerElement, let memcpy = inputMemcpyBytesPerSecond,
               hostLinkBytesPerSecond > 0 else { return 0 }
         let bytes = Double(batchPerGPU) * Double(inputElements) * Double(bytesPerElement)
-        let perCopy = bytes / memcpy + bytes / hostLinkBytesPerSecond
-        let wait = Double(min(gpus, inputCopyGPUsPerPipe)) * perCopy
+        let local = max(1, min(gpus, gpusOnNode))
+        let wait: Double
+        if let threads = inputMemcpyThreads {
+            let turns = (local + threads - 1) / threads
+            wait = Double(turns) * bytes / memcpy + bytes / hostLinkBytesPerSecond
+        } else {
+            wait = Double(min(local, inputCopyGPUsPerPipe)) * (bytes / memcpy + bytes / hostLinkBytesPerSecond)
+        }
+        guard let every = syncInputCopyEveryImages else { return wait }
         return wait * Double(batchPerGPU * gpus) / Double(every)
     }
 

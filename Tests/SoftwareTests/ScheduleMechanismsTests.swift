@@ -54,16 +54,57 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         let bytes = 128.0 * Double(elements) * 4
         let copy = bytes / 6e9 + bytes / 5e9
         // One GPU copies alone, once every 24 steps.
-        #expect(abs(m.inputCopySeconds(batchPerGPU: 128, gpus: 1, inputElements: elements, hostLinkBytesPerSecond: 5e9) - copy / 24) < 1e-12)
+        #expect(abs(m.inputCopySeconds(batchPerGPU: 128, gpus: 1, gpusOnNode: 1, inputElements: elements, hostLinkBytesPerSecond: 5e9) - copy / 24) < 1e-12)
         // Two or more: a pair copies one after the other, once every 24/K steps.
         for k in [2, 4, 8] {
             let expected = 2 * copy * Double(k) / 24
-            #expect(abs(m.inputCopySeconds(batchPerGPU: 128, gpus: k, inputElements: elements, hostLinkBytesPerSecond: 5e9) - expected) < 1e-12)
+            #expect(abs(m.inputCopySeconds(batchPerGPU: 128, gpus: k, gpusOnNode: k, inputElements: elements, hostLinkBytesPerSecond: 5e9) - expected) < 1e-12)
         }
         m.evaluationEveryImages = 617_472
         m.evaluationSeconds = 7.76
         #expect(abs(m.evaluationSecondsPerStep(globalBatch: 1024) - 7.76 * 1024 / 617_472) < 1e-12)
-        #expect(ScheduleMechanisms().inputCopySeconds(batchPerGPU: 128, gpus: 8, inputElements: elements, hostLinkBytesPerSecond: 5e9) == 0)
+        #expect(ScheduleMechanisms().inputCopySeconds(batchPerGPU: 128, gpus: 8, gpusOnNode: 8, inputElements: elements, hostLinkBytesPerSecond: 5e9) == 0)
+    }
+
+    /// MXNet 0.10's input split: one engine thread crops a node's slices in turn, each GPU's
+    /// copy to the device runs on its own, and every step waits for the last GPU's.
+    @Test func aNodesThreadsCropItsSlicesInTurnEveryStep() throws {
+        var m = ScheduleMechanisms()
+        m.inputBytesPerElement = 4
+        m.syncInputCopyEveryStep = true
+        m.inputMemcpyThreads = 1
+        m.inputMemcpyBytesPerSecond = 6e9
+        let elements = 3 * 224 * 224
+        let bytes = 512.0 * Double(elements) * 4
+        let crop = bytes / 6e9, toGPU = bytes / 12e9
+        func seconds(_ gpus: Int, _ onNode: Int) -> Double {
+            m.inputCopySeconds(batchPerGPU: 512, gpus: gpus, gpusOnNode: onNode, inputElements: elements, hostLinkBytesPerSecond: 12e9)
+        }
+        // Every step, not amortized: one GPU crops its whole batch, then copies it.
+        #expect(abs(seconds(1, 1) - (crop + toGPU)) < 1e-12)
+        // The last of a node's K GPUs waits for K crops and its own copy.
+        for k in [2, 8, 16] { #expect(abs(seconds(k, k) - (Double(k) * crop + toGPU)) < 1e-12) }
+        // Nodes crop side by side: 256 GPUs on 16-GPU nodes wait as one node does.
+        #expect(abs(seconds(256, 16) - seconds(16, 16)) < 1e-15)
+        // Four threads take a node's 16 slices four at a time.
+        m.inputMemcpyThreads = 4
+        #expect(abs(seconds(16, 16) - (4 * crop + toGPU)) < 1e-12)
+        #expect(abs(seconds(15, 15) - (4 * crop + toGPU)) < 1e-12)
+    }
+
+    /// The `mxnet-0.10` profile's copies lengthen every step by the formula, as idle time,
+    /// and `explain` names them.
+    @Test func mxnetCropsLengthenEveryStep() throws {
+        let plain = try run("ideal", gpus: 2)
+        let cropped = try run("mxnet-0.10", gpus: 2)
+        let bytes = 128.0 * 3 * 224 * 224 * 4
+        #expect(cropped.metrics.inputCopySeconds > 2 * bytes / 6e9)
+        #expect(abs(cropped.metrics.stepSeconds - plain.metrics.stepSeconds - cropped.metrics.inputCopySeconds) < 1e-9)
+        let profile = try #require(try ProfileCatalog.builtIn().profile(named: "mxnet-0.10"))
+        for key in profile.mechanisms.settings.map(\.key) { #expect(profile.sources[key] != nil, "mxnet-0.10.\(key) has no source") }
+        let path = try temporaryScenario(hybridScenario(software: "mxnet-0.10"))
+        let out = CLI.execute(["explain", path, "--gpus", "2"])
+        #expect(out.exitCode == 0 && out.stdout.contains("synchronous input copies in every step"), "\(out.stdout)")
     }
 
     @Test func periodicWorkLengthensTheStepAsIdleTime() throws {
@@ -228,9 +269,10 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         let m = p.mechanisms
         #expect(m.lossPlacement == .firstGPU && m.passBarrier && m.syncLayersInTurn && m.inputCopyGPUsPerPipe == 2)
         #expect(m.syncInputCopyEveryImages == 3072 && m.evaluationEveryImages == 201 * 3072)
-        // Every mechanism but eager PyTorch's per-tensor ones, each with its source.
-        let perTensor = ["ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor", "optimizer_every_images"]
-        #expect(m.settings.map(\.key) == ScheduleMechanisms.keys.filter { !perTensor.contains($0) })
+        // Every mechanism but eager PyTorch's per-tensor ones and MXNet's input split, each with its source.
+        let others = ["ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor", "optimizer_every_images",
+                      "sync_input_copy_every_step", "input_memcpy_threads"]
+        #expect(m.settings.map(\.key) == ScheduleMechanisms.keys.filter { !others.contains($0) })
         for key in m.settings.map(\.key) { #expect(p.sources[key] != nil, "cuda-convnet2.\(key) has no source") }
         #expect(!p.isIdeal)
     }
@@ -283,6 +325,14 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(evaluation.keyPath == "software.evaluation_seconds")
         let incomplete = try scenarioError("software: {profile: ideal, sync_input_copy_every_images: 3072}")
         #expect(incomplete.line == 9 && incomplete.message.contains("input_bytes_per_element"))
+        let everyStep = try scenarioError("software: {profile: ideal, sync_input_copy_every_step: true, input_bytes_per_element: 4}")
+        #expect(everyStep.line == 9 && everyStep.message.contains("input_memcpy_gb_per_s"))
+        let both = try scenarioError("software: {profile: mxnet-0.10, sync_input_copy_every_images: 3072}")
+        #expect(both.line == 9 && both.message.contains("exclude each other"))
+        let pipesAndThreads = try scenarioError("software: {profile: mxnet-0.10, input_copy_gpus_per_pipe: 2}")
+        #expect(pipesAndThreads.line == 9 && pipesAndThreads.message.contains("input_memcpy_threads"))
+        let threads = try scenarioError("software: {profile: mxnet-0.10, input_memcpy_threads: 0}")
+        #expect(threads.keyPath == "software.input_memcpy_threads")
         let pipe = try scenarioError("software: {profile: ideal, input_copy_gpus_per_pipe: 0}")
         #expect(pipe.keyPath == "software.input_copy_gpus_per_pipe")
         let path = try temporaryScenario(scenario(extra: "software: {profile: cuda-convnet2, input_memcpy_gb_per_s: -6}"))
