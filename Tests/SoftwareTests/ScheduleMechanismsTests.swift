@@ -66,7 +66,7 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(ScheduleMechanisms().inputCopySeconds(batchPerGPU: 128, gpus: 8, gpusOnNode: 8, inputElements: elements, hostLinkBytesPerSecond: 5e9) == 0)
     }
 
-    /// MXNet 0.10's input split: one engine thread crops a node's slices in turn, each GPU's
+    /// MXNet 0.9's input split: one engine thread crops a node's slices in turn, each GPU's
     /// copy to the device runs on its own, and every step waits for the last GPU's.
     @Test func aNodesThreadsCropItsSlicesInTurnEveryStep() throws {
         var m = ScheduleMechanisms()
@@ -92,17 +92,17 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(abs(seconds(15, 15) - (4 * crop + toGPU)) < 1e-12)
     }
 
-    /// The `mxnet-0.10` profile's copies lengthen every step by the formula, as idle time,
+    /// The `mxnet-0.9` profile's copies lengthen every step by the formula, as idle time,
     /// and `explain` names them.
     @Test func mxnetCropsLengthenEveryStep() throws {
         let plain = try run("ideal", gpus: 2)
-        let cropped = try run("mxnet-0.10", gpus: 2)
+        let cropped = try run("mxnet-0.9", gpus: 2)
         let bytes = 128.0 * 3 * 224 * 224 * 4
         #expect(cropped.metrics.inputCopySeconds > 2 * bytes / 6e9)
         #expect(abs(cropped.metrics.stepSeconds - plain.metrics.stepSeconds - cropped.metrics.inputCopySeconds) < 1e-9)
-        let profile = try #require(try ProfileCatalog.builtIn().profile(named: "mxnet-0.10"))
-        for key in profile.mechanisms.settings.map(\.key) { #expect(profile.sources[key] != nil, "mxnet-0.10.\(key) has no source") }
-        let path = try temporaryScenario(hybridScenario(software: "mxnet-0.10"))
+        let profile = try #require(try ProfileCatalog.builtIn().profile(named: "mxnet-0.9"))
+        for key in profile.mechanisms.settings.map(\.key) { #expect(profile.sources[key] != nil, "mxnet-0.9.\(key) has no source") }
+        let path = try temporaryScenario(hybridScenario(software: "mxnet-0.9"))
         let out = CLI.execute(["explain", path, "--gpus", "2"])
         #expect(out.exitCode == 0 && out.stdout.contains("synchronous input copies in every step"), "\(out.stdout)")
     }
@@ -327,11 +327,11 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(incomplete.line == 9 && incomplete.message.contains("input_bytes_per_element"))
         let everyStep = try scenarioError("software: {profile: ideal, sync_input_copy_every_step: true, input_bytes_per_element: 4}")
         #expect(everyStep.line == 9 && everyStep.message.contains("input_memcpy_gb_per_s"))
-        let both = try scenarioError("software: {profile: mxnet-0.10, sync_input_copy_every_images: 3072}")
+        let both = try scenarioError("software: {profile: mxnet-0.9, sync_input_copy_every_images: 3072}")
         #expect(both.line == 9 && both.message.contains("exclude each other"))
-        let pipesAndThreads = try scenarioError("software: {profile: mxnet-0.10, input_copy_gpus_per_pipe: 2}")
+        let pipesAndThreads = try scenarioError("software: {profile: mxnet-0.9, input_copy_gpus_per_pipe: 2}")
         #expect(pipesAndThreads.line == 9 && pipesAndThreads.message.contains("input_memcpy_threads"))
-        let threads = try scenarioError("software: {profile: mxnet-0.10, input_memcpy_threads: 0}")
+        let threads = try scenarioError("software: {profile: mxnet-0.9, input_memcpy_threads: 0}")
         #expect(threads.keyPath == "software.input_memcpy_threads")
         let pipe = try scenarioError("software: {profile: ideal, input_copy_gpus_per_pipe: 0}")
         #expect(pipe.keyPath == "software.input_copy_gpus_per_pipe")
