@@ -19,6 +19,17 @@ import Testing
         topology.route(from: a, to: b).map { topology.links[$0].toVertex.name }
     }
 
+    /// Eight V100s per node on a PCIe tree (two per switch, two switches per socket) with four
+    /// EDR NICs, each under its pair of GPUs' switch (as DGX-1 places them).
+    func pcieWithNICAffinity() -> ClusterSpec {
+        let pcie3 = catalog.link(named: "pcie3-x16")!
+        let tree = PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2,
+                                switchesPerSocket: 2)
+        return ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8, fabric: .pcieTree(tree),
+                           network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: 4, gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]),
+                           hostLink: pcie3)
+    }
+
     func roles(_ topology: Topology, _ a: Int, _ b: Int) -> [String] {
         topology.route(from: a, to: b).map { topology.links[$0].role }
     }
@@ -60,13 +71,7 @@ import Testing
     /// On a PCIe tree an affinity puts each NIC under its GPUs' PCIe switch (as DGX-1
     /// does): traffic out of the node no longer climbs to the host bridge.
     @Test func pcieAffinityPutsNICsUnderTheGPUsSwitch() {
-        let pcie3 = catalog.link(named: "pcie3-x16")!
-        let tree = PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2,
-                                switchesPerSocket: 2)
-        let cluster = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8, fabric: .pcieTree(tree),
-                                  network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: 4, gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]),
-                                  hostLink: pcie3)
-        let topology = Topology(cluster: cluster, gpus: 16)
+        let topology = Topology(cluster: pcieWithNICAffinity(), gpus: 16)
         #expect(roles(topology, 2, 10) == ["gpu-pcie", "nic-pcie", "network", "network", "nic-pcie", "gpu-pcie"])
         #expect(hops(topology, 2, 10) == ["n0.pcie-switch1", "n0.nic1", "network-switch", "n1.nic1", "n1.pcie-switch1", "gpu10"])
         // Host memory (socket 0) reaches the network through the nearest NIC: NIC 0, under its first switch.
@@ -126,12 +131,7 @@ import Testing
     /// no wiring made is not found: on one and several nodes, PCIe trees (a partly filled
     /// last node, NICs on the GPUs' switches), NVSwitch nodes under a leaf-spine, rails, a torus.
     @Test func everyVertexIsFoundAtItsIndex() {
-        let pcie3 = catalog.link(named: "pcie3-x16")!
-        let tree = PCIeTreeSpec(gpuLink: pcie3, uplink: pcie3, socketLink: catalog.link(named: "qpi-8gt")!, gpusPerSwitch: 2,
-                                switchesPerSocket: 2)
-        let pcie = ClusterSpec(gpu: catalog.gpu(named: "V100")!, gpusPerNode: 8, fabric: .pcieTree(tree),
-                               network: NetworkSpec(nic: catalog.link(named: "ib-edr")!, nicsPerNode: 4, gpuNIC: [0, 0, 1, 1, 2, 2, 3, 3]),
-                               hostLink: pcie3)
+        let pcie = pcieWithNICAffinity()
         var torus = dgx(nics: 1, layout: .torus(dimensions: [4, 3]))
         torus.gpusPerNode = 4
         let topologies = [Topology(cluster: pcie, gpus: 8), Topology(cluster: pcie, gpus: 20),
