@@ -15,18 +15,22 @@ import HeapModule
 /// crosses a few hundred, and arrays sized by all of them made the calls O(links)
 /// (three quarters of their instructions in a sweep). Ascending numbering keeps every
 /// comparison, ties to the lowest link included, and so every rate bit for bit.
+///
+/// Where the flows fall apart into components that are copies of one another
+/// (`FlowComponentClasses`: NCCL's tree at 65,536 GPUs, one per rail), only one
+/// component of each class is filled and the others take its rates, again bit for bit.
 enum MaxMinRates {
+    /// Problems with fewer flows are filled whole: looking for copies costs about as
+    /// much as filling them (the rates are the same either way).
+    static let fewestFlowsToLookForCopies = 256
+
     /// - Parameters:
     ///   - routes: each flow's links (indices into `capacities`).
     ///   - capacities: bytes/s of each link.
+    ///   - fewestFlowsToLookForCopies: below this many flows, no copies are looked for.
     /// - Returns: each flow's rate in bytes/s (infinite for a flow that crosses no link).
-    static func rates(routes: [[Int]], capacities: [Double]) -> [Double] {
-        struct Entry: Comparable {
-            var share: Double
-            var link: Int
-            var version: Int
-            static func < (a: Entry, b: Entry) -> Bool { (a.share, a.link) < (b.share, b.link) }
-        }
+    static func rates(routes: [[Int]], capacities: [Double],
+                      fewestFlowsToLookForCopies: Int = Self.fewestFlowsToLookForCopies) -> [Double] {
         // The links crossed, ascending; link `used[i]` is `i` from here on.
         var used: [Int] = []
         for route in routes { used.append(contentsOf: route) }
@@ -46,38 +50,60 @@ enum MaxMinRates {
             }
             return low
         }
-        let links = used.count
-        // Flat (CSR) layouts of each flow's links and each link's flows.
+        // Each flow's dense links, flat (CSR).
         var routeStart = [Int](repeating: 0, count: routes.count + 1)
         var routeLinks: [Int] = []
-        var waiting = [Int](repeating: 0, count: links)
         for (flow, route) in routes.enumerated() {
             routeStart[flow + 1] = routeStart[flow] + route.count
-            for link in route {
-                let d = dense(link)
-                routeLinks.append(d)
-                waiting[d] += 1
-            }
+            for link in route { routeLinks.append(dense(link)) }
         }
+        let capacity = used.map { capacities[$0] }
+        guard routes.count >= fewestFlowsToLookForCopies else {
+            return fill(Array(routes.indices), routeStart: routeStart, routeLinks: routeLinks, capacities: capacity)
+        }
+        let classes = FlowComponentClasses(routeStart: routeStart, routeLinks: routeLinks, capacities: capacity)
+        guard classes.hasCopies else {
+            return fill(Array(routes.indices), routeStart: routeStart, routeLinks: routeLinks, capacities: capacity)
+        }
+        let solved = classes.flows.indices.filter { classes.representative[$0] == $0 }.flatMap { classes.flows[$0] }
+        var rate = fill(solved.sorted(), routeStart: routeStart, routeLinks: routeLinks, capacities: capacity)
+        for (c, flows) in classes.flows.enumerated() where classes.representative[c] != c {
+            for (flow, image) in zip(flows, classes.flows[classes.representative[c]]) { rate[flow] = rate[image] }
+        }
+        return rate
+    }
+
+    /// Progressive filling of `flows` (ascending) alone, as if no other flow existed.
+    /// - Returns: a rate for every flow of the CSR: the filled ones' rates, infinity for the rest.
+    private static func fill(_ flows: [Int], routeStart: [Int], routeLinks: [Int], capacities: [Double]) -> [Double] {
+        struct Entry: Comparable {
+            var share: Double
+            var link: Int
+            var version: Int
+            static func < (a: Entry, b: Entry) -> Bool { (a.share, a.link) < (b.share, b.link) }
+        }
+        let links = capacities.count
+        var waiting = [Int](repeating: 0, count: links)
+        for flow in flows { for r in routeStart[flow]..<routeStart[flow + 1] { waiting[routeLinks[r]] += 1 } }
         var userStart = [Int](repeating: 0, count: links + 1)
         for link in 0..<links { userStart[link + 1] = userStart[link] + waiting[link] }
         var userFlows = [Int](repeating: 0, count: userStart[links])
         var filled = userStart
-        for flow in routes.indices {
+        for flow in flows {
             for r in routeStart[flow]..<routeStart[flow + 1] {
                 let link = routeLinks[r]
                 userFlows[filled[link]] = flow
                 filled[link] += 1
             }
         }
-        var capacity = used.map { capacities[$0] }
+        var capacity = capacities
         var version = [Int](repeating: 0, count: links)
         var heap = Heap<Entry>()
         for link in 0..<links where waiting[link] > 0 {
             heap.insert(Entry(share: capacity[link] / Double(waiting[link]), link: link, version: 0))
         }
-        var rate = [Double](repeating: .infinity, count: routes.count)
-        var fixed = [Bool](repeating: false, count: routes.count)
+        var rate = [Double](repeating: .infinity, count: routeStart.count - 1)
+        var fixed = [Bool](repeating: false, count: routeStart.count - 1)
         // The links whose share a fixing step changed, each once (`touchedIn`: the step that last listed it),
         // so that a link gets one new heap entry per step, not one per flow fixed.
         var touched: [Int] = [], touchedIn = [Int](repeating: -1, count: links), step = 0
