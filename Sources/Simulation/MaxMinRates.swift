@@ -32,7 +32,9 @@ enum MaxMinRates {
     static func rates(routes: [[Int]], capacities: [Double],
                       fewestFlowsToLookForCopies: Int = Self.fewestFlowsToLookForCopies) -> [Double] {
         // The links crossed, ascending; link `used[i]` is `i` from here on.
+        let crossings = routes.reduce(0) { $0 + $1.count }
         var used: [Int] = []
+        used.reserveCapacity(crossings)   // grown by doubling, an array past glibc's mmap threshold is mapped afresh each time
         for route in routes { used.append(contentsOf: route) }
         used.sort()
         var kept = 0
@@ -53,6 +55,7 @@ enum MaxMinRates {
         // Each flow's dense links, flat (CSR).
         var routeStart = [Int](repeating: 0, count: routes.count + 1)
         var routeLinks: [Int] = []
+        routeLinks.reserveCapacity(crossings)
         for (flow, route) in routes.enumerated() {
             routeStart[flow + 1] = routeStart[flow] + route.count
             for link in route { routeLinks.append(dense(link)) }
