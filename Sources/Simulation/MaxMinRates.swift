@@ -20,8 +20,8 @@ import HeapModule
 /// (`FlowComponentClasses`: NCCL's tree at 65,536 GPUs, one per rail), only one
 /// component of each class is filled and the others take its rates, again bit for bit.
 enum MaxMinRates {
-    /// Problems with fewer flows are filled whole: looking for copies costs about as
-    /// much as filling them (the rates are the same either way).
+    /// Problems with fewer flows are filled whole, without looking for copies (the calls
+    /// of a sweep's small phases gain nothing from it; the rates are the same either way).
     static let fewestFlowsToLookForCopies = 256
 
     /// - Parameters:
