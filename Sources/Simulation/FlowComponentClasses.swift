@@ -28,8 +28,9 @@ struct FlowComponentClasses {
     ///   - routeStart: flow `f` crosses `routeLinks[routeStart[f]..<routeStart[f + 1]]`.
     ///   - routeLinks: dense link numbers, `0..<capacities.count`.
     ///   - capacities: bytes/s of each dense link.
-    /// - Complexity: O(E · α(L) + L) for E link crossings and L links, plus the comparison
-    ///   of each component with the classes its signature's hash names.
+    /// - Complexity: O(E log L + L) at worst for E link crossings and L links (union-find
+    ///   with path halving, no union by rank), plus the comparison of each component with
+    ///   the classes its signature's hash names.
     init(routeStart: [Int], routeLinks: [Int], capacities: [Double]) {
         let flowCount = routeStart.count - 1, linkCount = capacities.count
         // Union-find over links: a flow joins every link it crosses.
