@@ -263,19 +263,14 @@ public final class Topology {
     /// the whole topology for each of N endpoints would cost N^2.
     public func route(from source: Int, to destination: Int) -> [Int] {
         if source == destination { return [] }
+        if let hub = switchBetweenNodes(source, destination) {
+            // The two halves are kept per endpoint and joined on every call, not kept per pair: an
+            // all-to-all pattern among N endpoints would keep N^2 routes for one use each.
+            return path(between: vertex(ofEndpoint: source), and: hub, node: node(ofEndpoint: source), up: true)
+                + path(between: vertex(ofEndpoint: destination), and: hub, node: node(ofEndpoint: destination), up: false)
+        }
         let from = vertex(ofEndpoint: source), to = vertex(ofEndpoint: destination)
         let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
-        if sourceNode != destinationNode && !routesByNIC, let spine = vertexIndex(of: .networkSwitch) {
-            // Nodes under one leaf meet at the leaf; others at the spine. The two halves are kept
-            // per endpoint and joined on every call, not kept per pair: an all-to-all pattern among
-            // N endpoints would keep N^2 routes for one use each.
-            var hub = spine
-            if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
-                hub = leafVertexOfNode[sourceNode]
-            }
-            return path(between: from, and: hub, node: sourceNode, up: true)
-                + path(between: to, and: hub, node: destinationNode, up: false)
-        }
         let key = source * endpointCount + destination
         if let cached = routes[key] { return cached }
         let path: [Int]
@@ -300,11 +295,47 @@ public final class Topology {
     /// compares every route with the search over the whole topology, on symmetric wirings too).
     /// At 65,536 GPUs on 8-GPU nodes that is a few dozen searches instead of 131,072.
     private func path(between v: Int, and hub: Int, node: Int, up: Bool) -> [Int] {
-        if isSymmetric, node >= nodeShiftNodes {
-            let unit = node / nodeShiftNodes
-            return path(between: firstNodeVertex(v), and: firstNodeVertex(hub), node: node % nodeShiftNodes, up: up)
-                .map { shiftedLink($0, toUnit: unit) }
+        let (path, unit) = firstUnitPath(between: v, and: hub, node: node, up: up)
+        return unit == 0 ? path : path.map { shiftedLink($0, toUnit: unit) }
+    }
+
+    /// The switch where a transfer between endpoints `source` and `destination` of two nodes
+    /// leaves the one and enters the other on a switched network (the leaf when both nodes
+    /// hang off one, else the spine or the network switch), where `route` joins the two
+    /// halves `path(between:and:node:up:)` finds; nil for endpoints of one node and for
+    /// networks routed NIC to NIC (`structuredRoute`).
+    private func switchBetweenNodes(_ source: Int, _ destination: Int) -> Int? {
+        let sourceNode = node(ofEndpoint: source), destinationNode = node(ofEndpoint: destination)
+        guard sourceNode != destinationNode && !routesByNIC, let spine = vertexIndex(of: .networkSwitch) else { return nil }
+        if !leafVertexOfNode.isEmpty && leafVertexOfNode[sourceNode] == leafVertexOfNode[destinationNode] {
+            return leafVertexOfNode[sourceNode]
         }
+        return spine
+    }
+
+    /// `path(between:and:node:up:)` as its image in the first unit and the unit the shift
+    /// carries it to (0: the path itself).
+    private func firstUnitPath(between v: Int, and hub: Int, node: Int, up: Bool) -> (path: [Int], unit: Int) {
+        if isSymmetric, node >= nodeShiftNodes {
+            let image = firstUnitPath(between: firstNodeVertex(v), and: firstNodeVertex(hub), node: node % nodeShiftNodes, up: up)
+            return (image.path, node / nodeShiftNodes)
+        }
+        return (searchedPath(between: v, and: hub, node: node, up: up), 0)
+    }
+
+    /// Appends `path(between:and:node:up:)` to `links` without building it as an array.
+    private func appendPath(between v: Int, and hub: Int, node: Int, up: Bool, to links: inout [Int]) {
+        let (path, unit) = firstUnitPath(between: v, and: hub, node: node, up: up)
+        if unit == 0 {
+            links.append(contentsOf: path)
+        } else {
+            for link in path { links.append(shiftedLink(link, toUnit: unit)) }
+        }
+    }
+
+    /// The path from vertex `v` of node `node` up to `hub` or down from it, searched inside the
+    /// node once and kept.
+    private func searchedPath(between v: Int, and hub: Int, node: Int, up: Bool) -> [Int] {
         let key = v * vertices.count + hub
         if up {
             if let known = uplinks[key] { return known }
@@ -344,6 +375,26 @@ public final class Topology {
         return [Array(path[..<cut]), Array(path[cut...])]
     }
 
+    /// Appends the legs of the transfer from `source` to `destination` (`legs(from:to:)`)
+    /// to `links`, each leg's end (an index into `links`) to `legEnds`. A transfer of one leg
+    /// between nodes of a switched network is written straight from the two halves its route
+    /// joins (`route(from:to:)`), with no array of its own: routing NCCL's tree between the
+    /// nodes of 65,536 GPUs appends a quarter of a million routes.
+    public func appendLegs(from source: Int, to destination: Int, links: inout [Int], legEnds: inout [Int]) {
+        let oneLeg = pcieTree == nil || source >= gpuCount || destination >= gpuCount
+            || (source / gpusPerNode != destination / gpusPerNode && !stagedAcrossSockets)
+        if oneLeg, source != destination, let hub = switchBetweenNodes(source, destination) {
+            appendPath(between: vertex(ofEndpoint: source), and: hub, node: node(ofEndpoint: source), up: true, to: &links)
+            appendPath(between: vertex(ofEndpoint: destination), and: hub, node: node(ofEndpoint: destination), up: false, to: &links)
+            legEnds.append(links.count)
+            return
+        }
+        for leg in legs(from: source, to: destination) {
+            links.append(contentsOf: leg)
+            legEnds.append(links.count)
+        }
+    }
+
     /// Whether GPUs `a` and `b` can copy to each other peer to peer, as
     /// `cudaDeviceCanAccessPeer` would say: GPUs of one node whose PCIe tree lets them
     /// (any two of one node on an NVLink fabric), never GPUs of different nodes.
@@ -353,7 +404,14 @@ public final class Topology {
     }
 
     /// Sum of the latencies of a path's hops, in seconds.
-    public func latency(of path: [Int]) -> Double { path.reduce(0) { $0 + links[$1].latencySeconds } }
+    public func latency(of path: [Int]) -> Double { latency(of: path[...]) }
+
+    /// Sum of the latencies of a path's hops, in seconds (a path stored in a larger array).
+    public func latency(of path: ArraySlice<Int>) -> Double {
+        var seconds = 0.0
+        for link in path { seconds += links[link].latencySeconds }
+        return seconds
+    }
 
     /// The smallest bandwidth on a path, in bytes per second.
     public func bottleneck(of path: [Int]) -> Double { path.map { links[$0].bytesPerSecond }.min() ?? .infinity }

@@ -60,24 +60,25 @@ public final class CollectiveModel {
     /// its channels, and its transfers' rates and route latencies.
     struct TreeShape {
         var layout: NCCLSystem.TreeLayout
-        /// Per leg, every transfer's max-min rate on it (NaN: the transfer has no such leg).
-        var legRates: [[Double]]
-        /// Every transfer's route latency, its legs' summed.
-        var wire: [Double]
-
-        init(layout: NCCLSystem.TreeLayout, shares: FluidShares) {
-            self.layout = layout
-            legRates = shares.legRates
-            wire = shares.wire
-        }
+        var shares: FluidShares
     }
 
-    /// A fluid phase's max-min rates and route latencies (`fluidShares`).
+    /// A fluid phase's max-min rates and route latencies (`fluidShares`), kept for the
+    /// transfers that were priced; every transfer reads those of the one it takes them from.
     struct FluidShares {
-        /// Per leg, every transfer's rate on it in bytes/s (NaN: the transfer has no such leg).
+        /// Per leg, each priced transfer's rate on it in bytes/s (NaN: the transfer has no such leg).
         var legRates: [[Double]]
-        /// Every transfer's route latency in seconds, its legs' summed.
+        /// Each priced transfer's route latency in seconds, its legs' summed.
         var wire: [Double]
+        /// For every transfer of the phase, the priced transfer whose rates and latency it
+        /// takes (`NodeLocalFold.representative`); nil: every transfer was priced.
+        var representative: [Int]?
+
+        /// How many transfers the phase has.
+        var count: Int { representative?.count ?? wire.count }
+
+        /// The place in `legRates` and `wire` of transfer `t`'s rates and latency.
+        func place(of t: Int) -> Int { representative?[t] ?? t }
     }
 
     /// What a closed form depends on: the algorithm and ranks, and for NCCL its
@@ -623,17 +624,22 @@ public final class CollectiveModel {
         1 / (Double(channels) * run.choice.proto.wireEfficiency)
     }
 
-    /// NCCL's tree as one fluid phase: every edge of `layout` both ways, the reduce (child to
-    /// parent) then the broadcast, with `latencies` in that order (`NCCLSystem.treeLatencies`;
-    /// nil: none, for the rates alone).
-    private func treePhase(_ layout: NCCLSystem.TreeLayout, latencies: [TransferLatency]?, fraction: Double) -> Phase {
-        var transfers: [(from: Int, to: Int, fraction: Double, latency: TransferLatency)] = []
+    /// NCCL's tree as one fluid phase: every edge of `layout` both ways (`treeTransfers`),
+    /// with `latencies` in that order (`NCCLSystem.treeLatencies`).
+    private func treePhase(_ layout: NCCLSystem.TreeLayout, latencies: [TransferLatency], fraction: Double) -> Phase {
+        Phase(transfers: zip(treeTransfers(layout), latencies).map { ($0.from, $0.to, fraction, $1) })
+    }
+
+    /// The transfers of NCCL's tree: every edge of `layout` both ways, the reduce (child to
+    /// parent) then the broadcast, edge after edge.
+    private func treeTransfers(_ layout: NCCLSystem.TreeLayout) -> [(from: Int, to: Int)] {
+        var transfers: [(from: Int, to: Int)] = []
         transfers.reserveCapacity(2 * layout.edgeCount)
         for link in layout.channels.lazy.flatMap(\.links) {
-            transfers.append((link.child, link.parent, fraction, latencies?[transfers.count] ?? .none))
-            transfers.append((link.parent, link.child, fraction, latencies?[transfers.count] ?? .none))
+            transfers.append((link.child, link.parent))
+            transfers.append((link.parent, link.child))
         }
-        return Phase(transfers: transfers)
+        return transfers
     }
 
     /// Seconds for NCCL's tree all-reduce of `bytes` among ranks 0..<n: one phase whose
@@ -662,50 +668,50 @@ public final class CollectiveModel {
             let layout = run.system.treeLayout(nodes)
             // The shape keeps rates and route latencies alone: the pipeline's latencies, which
             // change with the message size, are computed below for each.
-            let phase = treePhase(layout, latencies: nil, fraction: treeFraction(run, channels: layout.channels.count))
-            shape = TreeShape(layout: layout,
-                              shares: fluidShares(of: phase, foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)))
+            shape = TreeShape(layout: layout, shares: fluidShares(of: treeTransfers(layout),
+                                                                  foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)))
             treeShapes[key] = shape
         }
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
-        precondition(shape.wire.count == treeLatencies.count, "one shape of collective has one set of transfers")
+        let shares = shape.shares
+        precondition(shares.count == treeLatencies.count, "one shape of collective has one set of transfers")
         let amount = treeFraction(run, channels: shape.layout.channels.count) * bytes
         var end = 0.0
         for (t, latency) in treeLatencies.enumerated() {
+            let p = shares.place(of: t)
             var seconds = 0.0
-            for rates in shape.legRates where !rates[t].isNaN { seconds += amount / rates[t] }
-            end = max(end, seconds + shape.wire[t] + latency.extraSeconds(beyond: shape.wire[t]))
+            for rates in shares.legRates where !rates[p].isNaN { seconds += amount / rates[p] }
+            end = max(end, seconds + shares.wire[p] + latency.extraSeconds(beyond: shares.wire[p]))
         }
         return end
     }
 
-    /// The max-min fair rates of a fluid phase's transfers, leg by leg, and each transfer's
-    /// route latency (`FluidShares`).
+    /// The max-min fair rates of a fluid phase's transfers (endpoints), leg by leg, and each
+    /// transfer's route latency (`FluidShares`).
     /// Where `foldsNodeLocal` and the phase allow it (`NodeLocalFold`), only the first unit's
     /// transfers inside a node and the transfers between nodes are routed and shared out; every
     /// other node's transfers inside it take the rates and latency of their images in the first unit.
-    private func fluidShares(of phase: Phase, foldsNodeLocal: Bool) -> FluidShares {
-        let fold = foldsNodeLocal ? NodeLocalFold(phase, topology: topology) : nil
-        let priced = fold?.priced ?? Array(phase.transfers.indices)
-        let legs = priced.map { topology.legs(from: phase.transfers[$0].from, to: phase.transfers[$0].to) }
-        if let fold, !fold.isolates(legs, on: topology) { return fluidShares(of: phase, foldsNodeLocal: false) }
+    private func fluidShares(of transfers: [(from: Int, to: Int)], foldsNodeLocal: Bool) -> FluidShares {
+        let fold = foldsNodeLocal ? NodeLocalFold(transfers, topology: topology) : nil
+        let priced = fold?.priced ?? Array(transfers.indices)
+        let legs = TransferLegs(priced.map { transfers[$0] }, on: topology)
+        if let fold, !fold.isolates(legs, on: topology) { return fluidShares(of: transfers, foldsNodeLocal: false) }
         let capacities = topology.links.map(\.bytesPerSecond)
         // Rates (by leg) and route latencies of the priced transfers, by their place in `priced`.
-        let legCount = legs.map(\.count).max() ?? 0
+        let legCount = (0..<legs.count).map(legs.legCount).max() ?? 0
         var legRates = [[Double]](repeating: [Double](repeating: .nan, count: priced.count), count: legCount)
         var pricedWire = [Double](repeating: 0, count: priced.count)
         for k in 0..<legCount {
-            let moving = legs.indices.filter { legs[$0].count > k }
-            let rates = MaxMinRates.rates(routes: moving.map { legs[$0][k] }, capacities: capacities)
+            let moving = (0..<legs.count).filter { legs.legCount(of: $0) > k }
+            let (routeStart, routeLinks) = legs.routes(leg: k, of: moving)
+            let rates = MaxMinRates.rates(routeStart: routeStart, routeLinks: routeLinks, capacities: capacities)
             for (f, p) in moving.enumerated() {
                 legRates[k][p] = rates[f]
-                pricedWire[p] += topology.latency(of: legs[p][k])
+                pricedWire[p] += topology.latency(of: legs.links(of: p, leg: k))
             }
         }
-        // Every transfer takes its own (or its image's) rates, leg by leg, and route latency.
-        guard let representative = fold?.representative else { return FluidShares(legRates: legRates, wire: pricedWire) }
-        return FluidShares(legRates: legRates.map { rates in representative.map { rates[$0] } },
-                           wire: representative.map { pricedWire[$0] })
+        // Every transfer reads its own (or its image's) rates, leg by leg, and route latency (`FluidShares.place`).
+        return FluidShares(legRates: legRates, wire: pricedWire, representative: fold?.representative)
     }
 
     /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its

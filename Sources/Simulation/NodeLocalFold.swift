@@ -29,9 +29,8 @@ struct NodeLocalFold {
     /// the first unit's, where no node has any, or where the shift may reorder ties.
     /// - Precondition: the wiring is symmetric (`Topology.nodeShiftRefusal` is nil).
     /// - Complexity: O(transfers + links).
-    init?(_ phase: CollectiveModel.Phase, topology: Topology) {
+    init?(_ transfers: [(from: Int, to: Int)], topology: Topology) {
         guard topology.nodeShiftKeepsLinkOrder else { return nil }
-        let transfers = phase.transfers
         let perNode = topology.gpusPerNode, unit = topology.nodeShiftNodes, gpus = topology.gpuCount
         /// The node both ends of transfer `t` are GPUs of, if they are of one.
         func node(_ t: Int) -> Int? {
@@ -75,16 +74,16 @@ struct NodeLocalFold {
     /// legs of `priced` (`Topology.legs`): the first unit's transfers inside nodes cross only
     /// links of the first unit, and no transfer between nodes crosses a link whose image in the
     /// first unit one of them crosses.
-    func isolates(_ legs: [[[Int]]], on topology: Topology) -> Bool {
+    func isolates(_ legs: TransferLegs, on topology: Topology) -> Bool {
         var insideNodes = [Bool](repeating: false, count: topology.links.count)
-        for (p, transferLegs) in legs.enumerated() where isInsideNode[p] {
-            for link in transferLegs.joined() {
+        for p in 0..<legs.count where isInsideNode[p] {
+            for link in legs.allLinks(of: p) {
                 guard topology.shiftUnit(ofLink: link) == 0 else { return false }
                 insideNodes[link] = true
             }
         }
-        for (p, transferLegs) in legs.enumerated() where !isInsideNode[p] {
-            for link in transferLegs.joined() where insideNodes[topology.firstNodeImage(ofLink: link)] { return false }
+        for p in 0..<legs.count where !isInsideNode[p] {
+            for link in legs.allLinks(of: p) where insideNodes[topology.firstNodeImage(ofLink: link)] { return false }
         }
         return true
     }

@@ -270,6 +270,7 @@ import Workload
         pcieLeaves.network = NetworkSpec(nic: catalog.link(named: "eth-25g")!, nicsPerNode: 2, nodesPerLeaf: 3)
         // Where the wiring is symmetric (every node and leaf full), the nodes past the first unit take
         // their paths to and from the switches from the first unit's (`Topology.shiftedLink`).
+        var stagedTransfers = 0
         for (c, gpus) in [(pcie, 32), (cluster(perNode: 4, nics: 1), 16), (cluster(perNode: 8, nics: 8), 32), (dgx, 28),
                           (leafSpine, 44), (leafSpine, 32), (pcieLeaves, 40), (pcieLeaves, 48)] {
             let topology = Topology(cluster: c, gpus: gpus)
@@ -283,7 +284,18 @@ import Workload
                             "\(topology.endpointName(a)) -> \(topology.endpointName(b))")
                 }
             }
+            // The flat legs a fluid phase routes (`Topology.appendLegs`) are `legs`, pair by pair:
+            // on the PCIe trees, those staged through host memory too.
+            let pairs = (0..<topology.endpointCount).flatMap { a in (0..<topology.endpointCount).map { (from: a, to: $0) } }
+            let flat = TransferLegs(pairs, on: topology)
+            for (t, pair) in pairs.enumerated() {
+                let legs = topology.legs(from: pair.from, to: pair.to)
+                stagedTransfers += legs.count > 1 ? 1 : 0
+                #expect((0..<flat.legCount(of: t)).map { Array(flat.links(of: t, leg: $0)) } == legs,
+                        "\(topology.endpointName(pair.from)) -> \(topology.endpointName(pair.to))")
+            }
         }
+        #expect(stagedTransfers > 0, "some pairs of the PCIe trees copy through host memory")
         #expect([(pcie, 32), (leafSpine, 32), (pcieLeaves, 48)].allSatisfy { Topology(cluster: $0, gpus: $1).isSymmetric })
         // One node on an NVLink fabric has no NIC, hence no host-memory endpoint (nor needs one).
         #expect(!Topology(cluster: cluster(perNode: 8), gpus: 8).hasHostMemory(node: 0))

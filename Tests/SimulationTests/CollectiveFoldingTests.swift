@@ -111,9 +111,9 @@ import Testing
             for proto in [NCCLProtocol.ll, .simple] {
                 let run = NCCLRun(system: system, choice: NCCLChoice(.tree, proto))
                 let phase = folded.ncclPhases(run, ranks: gpus, bytes: 100e6)[0].phase
-                let fold = NodeLocalFold(phase, topology: topology)
-                let legs = fold.map { $0.priced.map { topology.legs(from: phase.transfers[$0].from, to: phase.transfers[$0].to) } }
-                let folds = fold.map { $0.isolates(legs!, on: topology) } ?? false
+                let endpoints = phase.transfers.map { (from: $0.from, to: $0.to) }
+                let fold = NodeLocalFold(endpoints, topology: topology)
+                let folds = fold.map { $0.isolates(TransferLegs($0.priced.map { endpoints[$0] }, on: topology), on: topology) } ?? false
                 #expect(folds == onNVSwitch, "\(name) \(proto)")
                 if let fold, folds { #expect(fold.priced.count * 2 < phase.transfers.count, "\(name) \(proto)") }
                 for bytes in [1e6, 100e6] {
@@ -122,11 +122,17 @@ import Testing
                 }
                 // Every transfer's rates and route latency, not only the slowest's.
                 #expect(folded.treeShapes.count == 1 && whole.treeShapes.count == 1)
+                /// Every transfer's rates leg by leg and its route latency, as bit patterns.
+                func everyTransfer(_ shares: CollectiveModel.FluidShares) -> [[UInt64]] {
+                    (0..<shares.count).map { t in
+                        let p = shares.place(of: t)
+                        return shares.legRates.map { $0[p].bitPattern } + [shares.wire[p].bitPattern]
+                    }
+                }
                 for (key, shape) in whole.treeShapes {
-                    let mine = folded.treeShapes[key]
-                    let sameRates = mine?.legRates.map { $0.map(\.bitPattern) } == shape.legRates.map { $0.map(\.bitPattern) }
-                    let sameWire = mine?.wire.map(\.bitPattern) == shape.wire.map(\.bitPattern)
-                    #expect(sameRates && sameWire, "\(name) \(proto): every transfer's rates and latency")
+                    #expect(shape.shares.representative == nil, "\(name) \(proto): the whole model prices every transfer")
+                    let mine = folded.treeShapes[key].map { everyTransfer($0.shares) }
+                    #expect(mine == everyTransfer(shape.shares), "\(name) \(proto): every transfer's rates and latency")
                 }
                 folded.treeShapes.removeAll()
                 whole.treeShapes.removeAll()
@@ -179,7 +185,8 @@ import Testing
         topology.shiftKeepsLinkOrder = false
         let model = CollectiveModel(topology: topology, sharesPrices: false)
         let run = NCCLRun(system: NCCLSystem(cluster: cluster, gpus: gpus), choice: NCCLChoice(.tree, .simple))
-        let folds = NodeLocalFold(model.ncclPhases(run, ranks: gpus, bytes: 100e6)[0].phase, topology: topology) != nil
+        let endpoints = model.ncclPhases(run, ranks: gpus, bytes: 100e6)[0].phase.transfers.map { (from: $0.from, to: $0.to) }
+        let folds = NodeLocalFold(endpoints, topology: topology) != nil
         #expect(!folds)
         let work = CollectiveWork(algorithm: .ncclTree, bytes: 100e6, ranks: gpus, ranksPerNode: cluster.gpusPerNode, nccl: run)
         let whole = CollectiveModel(topology: Topology(cluster: cluster, gpus: gpus), sharesPrices: false, foldsPhases: false)

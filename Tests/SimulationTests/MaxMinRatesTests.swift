@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// The links crossed are numbered densely in ascending order whichever way they are found
+    /// (a table over every link where the crossings are many, a sort where they are few): the
+    /// same as numbering the set of links crossed, on both sides of the switch between the two.
+    @Test func denseNumberingIsTheAscendingOrderOfTheLinksCrossed() {
+        var rng = SplitMix64(seed: 32)
+        var tabled = 0, sorted = 0
+        for trial in 0..<2000 {
+            let links = 1 + Int(rng.next() % 400)
+            let crossings = (0..<Int(rng.next() % UInt64(links / 2 + 2))).map { _ in Int(rng.next() % UInt64(links)) }
+            crossings.count * 4 >= links ? (tabled += 1) : (sorted += 1)
+            let used = Set(crossings).sorted()
+            let (found, dense) = MaxMinRates.denseLinks(crossings, linkCount: links)
+            #expect(found == used, "trial \(trial)")
+            #expect(dense == crossings.map { used.firstIndex(of: $0)! }, "trial \(trial)")
+        }
+        #expect(tabled > 300 && sorted > 300)
+    }
+
     /// Random flows (as above) copied onto disjoint blocks of links, some copies with one
     /// capacity changed or their links in another order: every copy found is a true one,
     /// and the rates with copies looked for (`FlowComponentClasses`) are bit for bit the
