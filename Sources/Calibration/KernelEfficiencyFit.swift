@@ -89,11 +89,13 @@ public enum KernelEfficiencyFit {
     /// Fits each pass of `rows` (one precision) on `gpu` under `library`.
     /// - Parameter holdout: also fit on the even-numbered kernels and report the errors on the odd ones.
     public static func fit(_ rows: [KernelTimes.Row], gpu: GPUSpec, precision: Precision, library: KernelLibrary?,
-                           memoryFormat: MemoryFormat = .nhwc, holdout: Bool = false) -> [PassFit] {
+                           memoryFormat: MemoryFormat = .nhwc,
+                           algorithmChoice: AlgorithmChoice = .fastest, holdout: Bool = false) -> [PassFit] {
         let selected = rows.filter { $0.precision == precision }
         return ConvolutionPass.allCases.compactMap { pass in
             let samples = selected.compactMap { row in row.seconds[pass].map { Sample(work: row.work(pass), seconds: $0) } }
-            return fit(samples, passes: [pass], gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat, holdout: holdout)
+            return fit(samples, passes: [pass], gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat,
+                       algorithmChoice: algorithmChoice, holdout: holdout)
         }
     }
 
@@ -106,7 +108,8 @@ public enum KernelEfficiencyFit {
     /// Every backward is the data plus the filter gradient, the first layer's too:
     /// `tools/profile_layers.py` asks autograd for the input's gradient of every layer.
     public static func fit(_ rows: [LayerTimes.Row], gpu: GPUSpec, precision: Precision, library: KernelLibrary?,
-                           memoryFormat: MemoryFormat = .nhwc, holdout: Bool = false) throws -> [PassFit] {
+                           memoryFormat: MemoryFormat = .nhwc,
+                           algorithmChoice: AlgorithmChoice = .fastest, holdout: Bool = false) throws -> [PassFit] {
         let convolutions = try rows.filter { $0.precision == precision && $0.kind == "conv" }.map { row in
             (row, try row.layer().convolutionGeometry!)
         }
@@ -115,21 +118,25 @@ public enum KernelEfficiencyFit {
                 Sample(work: ConvolutionWork(geometry: $0.1, batch: Double($0.0.batch), fraction: 1, passes: passes), seconds: seconds($0.0))
             }
         }
-        return [fit(samples([.forward], \.forwardSeconds), passes: [.forward], gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat, holdout: holdout),
+        return [fit(samples([.forward], \.forwardSeconds), passes: [.forward], gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat,
+                       algorithmChoice: algorithmChoice, holdout: holdout),
                 fit(samples([.backwardData, .backwardFilter], \.backwardSeconds), passes: [.backwardData, .backwardFilter],
-                    gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat, holdout: holdout)].compactMap { $0 }
+                    gpu: gpu, precision: precision, library: library, memoryFormat: memoryFormat,
+                       algorithmChoice: algorithmChoice, holdout: holdout)].compactMap { $0 }
     }
 
     /// Fits one efficiency, shared by `passes`, to `samples`: each sample's
     /// predicted time is the sum over its passes of the chosen kernel's time
     /// (`CostModel.chosenKernel`). Nil without samples.
     public static func fit(_ samples: [Sample], passes: [ConvolutionPass], gpu: GPUSpec, precision: Precision, library: KernelLibrary?,
-                           memoryFormat: MemoryFormat = .nhwc, holdout: Bool = false) -> PassFit? {
+                           memoryFormat: MemoryFormat = .nhwc,
+                           algorithmChoice: AlgorithmChoice = .fastest, holdout: Bool = false) -> PassFit? {
         guard !samples.isEmpty else { return nil }
         func errors(_ efficiency: Double?, _ subset: [Sample]) -> [Double] {
             var g = gpu
             if let efficiency { for pass in passes { g.kernelEfficiency[precision.rawValue, default: [:]][pass.catalogKey] = efficiency } }
-            let model = CostModel(gpu: g, precision: precision, kernelLibrary: library, memoryFormat: memoryFormat)
+            let model = CostModel(gpu: g, precision: precision, kernelLibrary: library, algorithmChoice: algorithmChoice,
+                                  memoryFormat: memoryFormat)
             return subset.map { sample in
                 sample.work.passes.reduce(0) { $0 + model.chosenKernel(for: $1, of: sample.work).seconds } / sample.seconds - 1
             }

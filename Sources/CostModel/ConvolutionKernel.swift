@@ -17,6 +17,8 @@ public struct ConvolutionKernel: Sendable, Equatable {
     public var productFLOPs: Double
     /// The shape of each product, as the cost model's efficiency curve reads it.
     public var gemm: (m: Double, n: Double, k: Double)
+    /// How many products of that shape one batched kernel computes (1: a single product).
+    public var batchedProducts: Double = 1
     /// FLOPs of the FFTs (0 for the other algorithms).
     public var transformFLOPs: Double
     /// Bytes the pass reads and writes in device memory: its input, output and
@@ -41,7 +43,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
         a.algorithm == b.algorithm && a.pass == b.pass && a.productFLOPs == b.productFLOPs && a.gemm.m == b.gemm.m
             && a.gemm.n == b.gemm.n && a.gemm.k == b.gemm.k && a.transformFLOPs == b.transformFLOPs && a.memoryBytes == b.memoryBytes
             && a.separateTransforms == b.separateTransforms && a.workspaceBytes == b.workspaceBytes && a.kernels == b.kernels
-            && a.usesTensorCores == b.usesTensorCores && a.operandBytes == b.operandBytes
+            && a.usesTensorCores == b.usesTensorCores && a.operandBytes == b.operandBytes && a.batchedProducts == b.batchedProducts
     }
 
     /// The largest padded image side cuDNN's FFT accepts (its documentation: the
@@ -132,6 +134,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
                 separateTransforms = true
                 workspaceBytes = transformed * act
                 kernels = 4
+                batchedProducts = alpha * alpha
             }
 
         case .direct, .pytorchDepthwise:
@@ -163,6 +166,7 @@ public struct ConvolutionKernel: Sendable, Equatable {
             guard p <= Self.largestFFTSide, q <= Self.largestFFTSide else { return nil }
             let frequencies = Double(p) * Double(q / 2 + 1)
             productFLOPs = 8 * n * c * k * frequencies
+            batchedProducts = frequencies
             switch pass {
             case .forward: gemm = (k, n, c)
             case .backwardData: gemm = (c, n, k)

@@ -10,9 +10,9 @@ extension CostModel {
         public var seconds: Double
     }
 
-    /// Every algorithm the library offers for `pass` that applies to the shape,
-    /// priced, whether or not its workspace fits; implicit GEMM first (a depthwise
-    /// convolution's one candidate is a direct kernel, PyTorch's own where
+    /// Every algorithm the library offers for `pass` that applies to the shape and
+    /// that `algorithmChoice` considers, priced, whether or not its workspace fits;
+    /// implicit GEMM first (a depthwise convolution's one candidate is a direct kernel, PyTorch's own where
     /// `depthwiseKernels` says PyTorch runs them; another grouped convolution's are
     /// the library's and, where it has grouped direct kernels, `direct` last). The
     /// first needs no workspace.
@@ -20,7 +20,8 @@ extension CostModel {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
         let libraryHasGroupedDirect = (kernelLibrary?.groupedDirectKernels ?? false) && !groupedConvolutionsPerGroup
-        var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise ? [depthwise] : kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]
+        var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise
+            ? [depthwise] : (kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]).filter(algorithmChoice.considers)
         if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
             offered.append(.direct)
         }
@@ -64,10 +65,11 @@ extension CostModel {
     /// Where the ceiling is the GPU's fitted kernel efficiency for this precision and
     /// pass (`GPUSpec.kernelEfficiency`, fitted with this same shape model; no scenario
     /// `max_efficiency` overrides it) and its SM count is known:
-    /// `TileQuantization.utilization(m, n, k, SMs) · k / (k + k_it)`,
-    /// the SMs kept busy times the main loop's share of the kernel (its prologue and
-    /// epilogue cost about one iteration of depth `k_it`). Elsewhere, the cost model's
-    /// saturating curve `s(m) · s(n) · s(k)`, `s(x) = x / (x + x½)`, which a scenario's
+    /// `TileQuantization.utilization(m, n, k, SMs, batch) · k / (k + k_it)`,
+    /// the SMs kept busy by all the batch's tiles (`ConvolutionKernel.batchedProducts`)
+    /// times the main loop's share of the kernel (its prologue and epilogue cost about
+    /// one iteration of depth `k_it`). Elsewhere, the cost model's saturating curve
+    /// `s(m) · s(n · batch) · s(k)`, `s(x) = x / (x + x½)`, which a scenario's
     /// `max_efficiency` (a layer-times profile's, say) was fitted with.
     func shapeEfficiency(_ kernel: ConvolutionKernel, rate: Precision) -> Double {
         if kernel.isDirect { return 1 }
@@ -75,11 +77,11 @@ extension CostModel {
         if let sms = gpu.streamingMultiprocessors, parameters.maxEfficiencyOverride[rate] == nil,
            gpu.kernelEfficiency[rate.rawValue]?[kernel.pass.catalogKey] != nil {
             let depth = Self.iterationDepth(rate)
-            return TileQuantization.utilization(m: m, n: n, k: k, sms: sms) * k / (k + depth)
+            return TileQuantization.utilization(m: m, n: n, k: k, sms: sms, batch: kernel.batchedProducts) * k / (k + depth)
         }
         let half = halfSaturation(rate)
         func saturation(_ x: Double) -> Double { x / (x + half) }
-        return saturation(m) * saturation(n) * saturation(k)
+        return saturation(m) * saturation(n * kernel.batchedProducts) * saturation(k)
     }
 
     /// Time of one convolution kernel: a roofline, with separate transform kernels

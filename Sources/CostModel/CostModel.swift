@@ -15,6 +15,8 @@ public struct CostModel: Sendable {
     public var kernelLibrary: KernelLibrary?
     /// The most workspace one convolution kernel may use, in bytes; nil: no limit.
     public var workspaceLimitBytes: Double?
+    /// How the stack picks among the library's algorithms (`AlgorithmChoice`).
+    public var algorithmChoice: AlgorithmChoice
     /// How activations are laid out: with `nchw`, a library's tensor-core
     /// convolution kernels pay for transposes (`seconds(for:)`).
     public var memoryFormat: MemoryFormat
@@ -56,13 +58,15 @@ public struct CostModel: Sendable {
     }
 
     public init(gpu: GPUSpec, precision: Precision, parameters: CostParameters = CostParameters(),
-                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, memoryFormat: MemoryFormat = .nhwc,
+                kernelLibrary: KernelLibrary? = nil, workspaceLimitBytes: Double? = nil, algorithmChoice: AlgorithmChoice = .fastest,
+                memoryFormat: MemoryFormat = .nhwc,
                 depthwiseKernels: DepthwiseKernels = .library, groupedConvolutionsPerGroup: Bool = false) {
         self.gpu = gpu
         self.precision = Self.computed(precision, on: gpu)
         self.parameters = parameters
         self.kernelLibrary = kernelLibrary
         self.workspaceLimitBytes = workspaceLimitBytes
+        self.algorithmChoice = algorithmChoice
         self.memoryFormat = memoryFormat
         self.depthwiseKernels = depthwiseKernels
         self.groupedConvolutionsPerGroup = groupedConvolutionsPerGroup

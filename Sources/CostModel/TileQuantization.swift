@@ -20,18 +20,19 @@ public enum TileQuantization {
     /// The most slices k is split into.
     public static let maximumSplit = 64.0
 
-    /// The fraction of the GPU's `sms` SMs doing useful work for a product of shape
-    /// (m, n, k), under the best tile shape and split: in (0, 1].
-    public static func utilization(m: Double, n: Double, k: Double, sms: Int) -> Double {
+    /// The fraction of the GPU's `sms` SMs doing useful work for `batch` products of
+    /// shape (m, n, k) launched as one batched kernel, under the best tile shape and
+    /// split: in (0, 1]. The batch's tiles share the waves: `batch · tiles` blocks.
+    public static func utilization(m: Double, n: Double, k: Double, sms: Int, batch: Double = 1) -> Double {
         let count = Double(sms)
         var best = 0.0
         for tile in tiles {
             let rows = (m / tile.m).rounded(.up), columns = (n / tile.n).rounded(.up)
             let padding = (m * n) / (rows * tile.m * columns * tile.n)
             var split = 1.0
-            while split < maximumSplit && rows * columns * split < count && k / (split * 2) >= minimumSliceDepth { split *= 2 }
+            while split < maximumSplit && rows * columns * batch * split < count && k / (split * 2) >= minimumSliceDepth { split *= 2 }
             for s in split == 1 ? [1.0] : [1.0, split] {
-                let blocks = rows * columns * s
+                let blocks = rows * columns * batch * s
                 let waves = (blocks / count).rounded(.up)
                 best = max(best, padding * blocks / (waves * count))
             }

@@ -71,7 +71,9 @@ public enum KernelReport {
         let (cost, rows) = try rows(run, gpus: gpus)
         guard let library = cost.kernelLibrary else { return "" }
         let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MB" } ?? "no workspace limit"
-        var out = "\nConvolution kernels (\(library.name), \(limit)): the fastest algorithm that fits, per pass, "
+        let choice = cost.algorithmChoice == .fastest
+            ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
+        var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "
             + "at \(run.batchPerGPU) images per GPU\n"
         var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MB"],
                               alignments: [.left, .left, .left, .left, .right, .right])

@@ -70,6 +70,7 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 }
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
+                if p.algorithmChoice != .fastest { o["algorithm_choice"] = p.algorithmChoice.rawValue }
                 if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
                 if p.autograd.clonesInPlaceActivationInput { o["inplace_activation_clone"] = true }
                 if p.autograd.reducesBroadcastGradient { o["broadcast_grad_sum_to"] = true }

@@ -129,6 +129,10 @@ struct ImportCommand: ParsableCommand {
                 help: "The layout the measurement's tensors had: nhwc (DeepBench's tensor-core runs), or nchw (PyTorch's default, tools/profile_layers.py), whose tensor-core kernels include transposes the model prices apart.")
         var memoryFormat = "nhwc"
 
+        @Option(name: .customLong("algorithm-choice"),
+                help: "How the measurement picked each algorithm: fastest (cudnnFind: cudnn.benchmark, autotuning, DeepBench), or heuristic (cudnnGet: PyTorch's default, which the model prices without the FFT).")
+        var algorithmChoice = "fastest"
+
         @Option(name: .long, help: "Write the GPU's catalog entry with the fitted kernel_efficiency here (YAML).")
         var out: String?
 
@@ -156,6 +160,9 @@ struct ImportCommand: ParsableCommand {
             guard let format = MemoryFormat(rawValue: memoryFormat) else {
                 throw UsageError(message: "--memory-format: unknown format '\(memoryFormat.singleLine)'; one of nhwc, nchw")
             }
+            guard let choice = AlgorithmChoice(rawValue: algorithmChoice) else {
+                throw UsageError(message: "--algorithm-choice: unknown choice '\(algorithmChoice.singleLine)'; one of fastest, heuristic")
+            }
             var only: Precision?
             if let precision {
                 guard let p = Precision(rawValue: precision) else {
@@ -176,7 +183,8 @@ struct ImportCommand: ParsableCommand {
             let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
             let rowCount = kernelTimes?.rows.count ?? convolutions!.count
             let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
-            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors\n"
+            var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors"
+                + (choice == .heuristic ? ", heuristic algorithm choice (no FFT)" : "") + "\n"
             var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
                                             "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
@@ -189,8 +197,10 @@ struct ImportCommand: ParsableCommand {
             let order: [Precision] = [.fp32, .tf32, .fp16, .bf16]
             for p in order where (only == nil || only == p) && precisions.contains(p) {
                 let passFits = try kernelTimes.map {
-                    KernelEfficiencyFit.fit($0.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format, holdout: holdout)
-                } ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format, holdout: holdout)
+                    KernelEfficiencyFit.fit($0.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format,
+                                            algorithmChoice: choice, holdout: holdout)
+                } ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format,
+                                             algorithmChoice: choice, holdout: holdout)
                 for fit in passFits {
                     let written = Format.fixed(fit.efficiency, 3)
                     for pass in fit.passes { fitted[p.rawValue, default: [:]][pass.catalogKey] = Double(written)! }

@@ -171,11 +171,12 @@ public struct RunSpec: Sendable {
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the
-    /// profile's kernel library, workspace limit, memory format, depthwise kernels and
+    /// profile's kernel library, workspace limit, algorithm choice, memory format, depthwise kernels and
     /// how grouped convolutions reach the library.
     public var costModel: CostModel {
         CostModel(gpu: cluster.gpu, precision: precision, parameters: costParameters,
                   kernelLibrary: software.kernelLibrary, workspaceLimitBytes: software.workspaceLimitBytes,
+                  algorithmChoice: software.algorithmChoice,
                   memoryFormat: software.memoryFormat, depthwiseKernels: software.depthwiseKernels,
                   groupedConvolutionsPerGroup: software.groupedConvolutionsPerGroup)
     }

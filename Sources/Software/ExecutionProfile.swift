@@ -70,6 +70,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// The most workspace, in bytes, one convolution kernel may use (`workspace_mb:`;
     /// Caffe's 8 MB, MXNet's 1024 MB); nil: no limit (PyTorch's cudnn.benchmark).
     public var workspaceLimitBytes: Double?
+    /// How each convolution's algorithm is picked from the library's (`algorithm_choice:`):
+    /// the fastest measured, or cuDNN's heuristic (`AlgorithmChoice`).
+    public var algorithmChoice: AlgorithmChoice = .fastest
     /// How activations are laid out (`memory_format:`): `nhwc`, or `nchw`, whose
     /// tensor-core convolutions pay for transposes (`MemoryFormat`).
     public var memoryFormat: MemoryFormat = .nhwc
@@ -148,7 +151,7 @@ public struct ExecutionProfile: Sendable, Equatable {
 
     /// Whether the profile models nothing beyond the hardware (as `ideal`, whatever its name).
     public var isIdeal: Bool {
-        !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil
+        !dispatchesOnHost && gradientBytesPerElement == nil && gradientSync == .buckets && loader == .synthetic && kernelLibrary == nil && algorithmChoice == .fastest
             && batchNormFusion == .none && autograd == .none && memoryFormat == .nhwc && depthwiseKernels == .library && !groupedConvolutionsPerGroup && computeJitterCV == 0 && !hostSyncBeforeUpdate && collective == nil
             && collectiveSMShare == 0 && !autocastWeightCopies
             && mechanisms.isNone && communication.isNone
@@ -244,7 +247,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     public static let fieldKeys = ["launch_us_per_kernel_forward", "launch_us_per_kernel_backward", "launch_us_per_kernel_update",
                                    "gradient_bytes_per_element", "gradient_sync", "loader", "loader_images_per_second_per_core",
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "loader_augmentation",
-                                   "kernel_library", "workspace_mb", "fused_batchnorm",
+                                   "kernel_library", "workspace_mb", "algorithm_choice", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
         + ["collective_sm_share", "memory_format", "depthwise_kernels", "grouped_convolutions", "inplace_activation_clone", "broadcast_grad_sum_to",
            "inplace_relu6_clone", "max_pool_indices", "autocast_weight_copies"]
@@ -339,6 +342,8 @@ public struct ExecutionProfile: Sendable, Equatable {
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a coefficient of variation must be from 0 to 1, got \(x)") }
                 computeJitterCV = x
+            case "algorithm_choice":
+                algorithmChoice = AlgorithmChoice(rawValue: try value.oneOf(AlgorithmChoice.allCases.map(\.rawValue)))!
             case "memory_format":
                 memoryFormat = MemoryFormat(rawValue: try value.oneOf(MemoryFormat.allCases.map(\.rawValue)))!
             case "depthwise_kernels":

@@ -71,6 +71,10 @@ import Workload
         #expect(fft.productFLOPs == 8 * 32 * 64 * 128 * (64 * 33))   // 56 + 3 − 1 = 58 → 64
         let maps = 32.0 * 64 + 128 * 64 + 32 * 128
         #expect(fft.transformFLOPs == maps * 2.5 * 4096 * 12)
+        // The batched products: the FFT's frequencies, non-fused Winograd's α² tile elements; one product otherwise.
+        #expect(fft.batchedProducts == 64 * 33)
+        #expect(nonfused.batchedProducts == 36)
+        #expect(fused.batchedProducts == 1)
         // fp16 halves the bytes.
         let half = try #require(ConvolutionKernel(.winogradNonfused, pass: .forward, work: work(g), precision: .fp16))
         #expect(half.workspaceBytes * 2 == nonfused.workspaceBytes)
@@ -122,6 +126,31 @@ import Workload
         #expect(capped.kernel.workspaceBytes <= 8 * 1_048_576)
         #expect(capped.kernel.algorithm == .implicitGEMM)
         #expect(capped.seconds > free.seconds)
+    }
+
+    /// The FFT's products are priced batched: where its per-frequency product is one tile,
+    /// all its frequencies keep the SMs busy, so a 5x5 layer's FFT beats implicit GEMM;
+    /// cuDNN's heuristic choice (`algorithm_choice: heuristic`) never lands on the FFT and
+    /// runs the fastest of the rest, no faster than the fastest overall.
+    @Test func theHeuristicChoiceLeavesTheFFTOut() throws {
+        var sm = gpu
+        sm.streamingMultiprocessors = 80
+        sm.kernelEfficiency = ["fp32": ["forward": 0.8, "backward_data": 0.8, "backward_filter": 0.8]]
+        let g = conv(c: 128, k: 128, size: 27, kernel: 5)
+        let fastest = CostModel(gpu: sm, precision: .fp32, kernelLibrary: try library("cudnn-4"))
+        let fft = try #require(fastest.candidateKernels(for: .forward, of: work(g, batch: 128)).first { $0.kernel.algorithm == .fft })
+        #expect(fft.kernel.batchedProducts == 32 * 17)
+        #expect(fastest.chosenKernel(for: .forward, of: work(g, batch: 128)).kernel.algorithm == .fft)
+        let heuristic = CostModel(gpu: sm, precision: .fp32, kernelLibrary: try library("cudnn-4"), algorithmChoice: .heuristic)
+        for pass in ConvolutionPass.allCases {
+            #expect(!heuristic.candidateKernels(for: pass, of: work(g, batch: 128)).contains { $0.kernel.algorithm == .fft })
+            let chosen = heuristic.chosenKernel(for: pass, of: work(g, batch: 128))
+            #expect(chosen.kernel.algorithm == .implicitGEMM)
+            #expect(chosen.seconds >= fastest.chosenKernel(for: pass, of: work(g, batch: 128)).seconds)
+        }
+        #expect(AlgorithmChoice.heuristic.considers(.winogradNonfused))
+        #expect(!AlgorithmChoice.heuristic.considers(.fft))
+        #expect(AlgorithmChoice.fastest.considers(.fft))
     }
 
     /// With a library, a task's time is the sum of its passes' chosen kernels;

@@ -25,6 +25,21 @@ import Testing
         #expect(abs(TileQuantization.utilization(m: 100, n: 64 * 80, k: 64, sms: 80) - 100.0 / 128) < 1e-12)
     }
 
+    /// A batched product's tiles share the waves: one 128 × 128 product keeps 4 of 80 SMs
+    /// busy (as four 64 × 64 tiles), 80 of them in one kernel all 80, and 81 need the waves
+    /// that 81 tiles of one product do.
+    @Test func aBatchOfProductsFillsTheSMsTogether() {
+        #expect(abs(TileQuantization.utilization(m: 128, n: 128, k: 64, sms: 80) - 4.0 / 80) < 1e-12)
+        #expect(TileQuantization.utilization(m: 128, n: 128, k: 64, sms: 80, batch: 80) == 1)
+        #expect(TileQuantization.utilization(m: 128, n: 128, k: 64, sms: 80, batch: 81)
+                == TileQuantization.utilization(m: 128, n: 81 * 128, k: 64, sms: 80))
+        // A batch that fills the SMs leaves no room for split-K: 9 small blocks × 16 products.
+        let split = TileQuantization.utilization(m: 64, n: 576, k: 100_352, sms: 80)
+        let batched = TileQuantization.utilization(m: 64, n: 576, k: 100_352, sms: 80, batch: 16)
+        #expect(split > 0.8)
+        #expect(abs(batched - 144.0 / 160) < 1e-12)
+    }
+
     /// Too few tiles and a deep k: the reduction is split until the SMs are full.
     @Test func splitKFillsTheSMsWhenKIsDeep() {
         // A filter gradient's output, 64 × 576, is 9 blocks of 64 × 64; k = 100,352.
