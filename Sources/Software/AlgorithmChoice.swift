@@ -15,8 +15,9 @@ public enum AlgorithmChoice: String, CaseIterable, Sendable {
     /// What the heuristics pick is not documented; this project's own H200 per-layer
     /// and step times, taken with `cudnn.benchmark` off (scenarios/validation/h200-steps.csv,
     /// resnet50-h200-layer-times.csv), ran no faster than implicit GEMM and Winograd
-    /// price them where the FFT's batched products would be faster (AlexNet in fp32:
-    /// 19-25% slower than the FFT's price; docs/kernel-model.md), so the FFT is left out.
+    /// price them where the FFT's batched products would be faster (AlexNet's fp32 steps:
+    /// the FFT's price 19-25% under the measured times; docs/kernel-model.md), so the FFT
+    /// is left out.
     case heuristic
 
     /// Whether the choice can land on `algorithm`.
