@@ -151,6 +151,23 @@ import Testing
         #expect(bad.exitCode == 2 && bad.stderr.contains("--memory-format") && bad.stderr.contains("nchw"), "\(bad.stderr)")
     }
 
+    /// `--algorithm-choice heuristic` fits a measurement taken with cudnn.benchmark off without
+    /// the FFT: the H200's fp32 gradients give the catalog's figure, and a different one when the
+    /// FFT may run; an unknown choice exits 2 naming the flag and the choices.
+    @Test func theHeuristicChoiceFitsWithoutTheFFT() throws {
+        let csv = Self.validation + "/resnet50-h200-layer-times.csv"
+        func backward(_ extra: [String]) throws -> Double {
+            let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8",
+                                                    "--memory-format", "nchw", "--precision", "fp32", "--json"] + extra))
+            return try #require((document["fits"] as? [[String: Any]])?.last?["efficiency"] as? Double)
+        }
+        let heuristic = try backward(["--algorithm-choice", "heuristic"]), fastest = try backward([])
+        #expect(abs(heuristic - 0.281) < 0.0005, "the catalog's H200 fp32 backward figure, got \(heuristic)")
+        #expect(abs(heuristic - fastest) > 0.002, "heuristic \(heuristic), fastest \(fastest)")
+        let bad = CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8", "--algorithm-choice", "auto"])
+        #expect(bad.exitCode == 2 && bad.stderr.contains("--algorithm-choice") && bad.stderr.contains("heuristic"), "\(bad.stderr)")
+    }
+
     /// Bad per-layer rows and bad fitted figures exit 2 naming the file, the column or key, and the line.
     @Test func badPerLayerTimesAndEfficienciesAreLocated() throws {
         let header = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"

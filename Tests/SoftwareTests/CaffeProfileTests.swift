@@ -37,7 +37,8 @@ import YAMLSupport
         #expect(p.collective == .p2psyncTree && p.gradientSync == .afterBackward)
         #expect(p.workspaceLimitBytes.map { $0 == 8 * 1_048_576.0 } == true)
         #expect(p.kernelLibrary == nil && !p.dispatchesOnHost && p.mechanisms.isNone)
-        for key in ["collective", "gradient_sync", "workspace_mb"] {
+        #expect(p.algorithmChoice == .heuristic, "Caffe asks cudnnGet*, never cudnnFind*")
+        for key in ["collective", "gradient_sync", "workspace_mb", "algorithm_choice"] {
             #expect(p.sources[key]?.contains("BVLC/caffe @ 2317fa1") == true || p.sources[key]?.contains("Same commit") == true)
         }
     }

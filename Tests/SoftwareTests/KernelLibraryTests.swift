@@ -34,6 +34,19 @@ import YAMLSupport
         #expect(s.runs[0].costModel.kernelLibrary?.name == "cudnn-5.1")
     }
 
+    /// `algorithm_choice` is a profile field a scenario may override; it reaches the cost
+    /// model, and a profile that asks cuDNN's heuristic models more than the hardware alone.
+    @Test func aScenarioMayAskForCuDNNsHeuristicChoice() throws {
+        let s = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, kernel_library: cudnn-7, algorithm_choice: heuristic}")))
+        let p = s.runs[0].software
+        #expect(p.algorithmChoice == .heuristic && p.overridden == ["kernel_library", "algorithm_choice"])
+        #expect(s.runs[0].costModel.algorithmChoice == .heuristic)
+        let plain = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, algorithm_choice: heuristic}")))
+        #expect(!plain.runs[0].software.isIdeal)
+        let fastest = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, kernel_library: cudnn-7}")))
+        #expect(fastest.runs[0].costModel.algorithmChoice == .fastest)
+    }
+
     @Test func aLibraryWithoutImplicitGEMMIsRefused() throws {
         let yaml = try YAMLValue.parse("""
             libraries:
