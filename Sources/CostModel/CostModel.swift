@@ -34,6 +34,9 @@ public struct CostModel: Sendable {
         var peakFLOPsPerSecond: Double
         var maxEfficiency: Double
         var halfSaturation: Double
+        /// The curve of products that are not convolutions (`GPUSpec.gemmCurve`), else the two above.
+        var gemmMaxEfficiency: Double
+        var gemmHalfSaturation: Double
     }
     /// `Rates` per precision, in the order `rates(_:)` reads them, resolved once from the
     /// catalog and the overrides (dictionaries keyed by name) whenever `gpu` or
@@ -42,9 +45,13 @@ public struct CostModel: Sendable {
 
     static func rates(gpu: GPUSpec, parameters: CostParameters) -> [Rates] {
         [Precision.fp32, .tf32, .fp16, .bf16].map { p in
-            Rates(peakFLOPsPerSecond: gpu.peakFLOPsPerSecond(precision: p.rawValue),
-                  maxEfficiency: parameters.maxEfficiencyOverride[p] ?? gpu.maxEfficiency[p.rawValue] ?? parameters.maxEfficiency(p),
-                  halfSaturation: parameters.halfSaturationOverride[p] ?? gpu.halfSaturation[p.rawValue] ?? parameters.halfSaturation(p))
+            let best = parameters.maxEfficiencyOverride[p] ?? gpu.maxEfficiency[p.rawValue] ?? parameters.maxEfficiency(p)
+            let half = parameters.halfSaturationOverride[p] ?? gpu.halfSaturation[p.rawValue] ?? parameters.halfSaturation(p)
+            // A scenario's own curve (either figure) prices every product, the catalog's GEMM curve none.
+            let overridden = parameters.maxEfficiencyOverride[p] != nil || parameters.halfSaturationOverride[p] != nil
+            let gemm = overridden ? nil : gpu.gemmCurve[p.rawValue]
+            return Rates(peakFLOPsPerSecond: gpu.peakFLOPsPerSecond(precision: p.rawValue), maxEfficiency: best, halfSaturation: half,
+                         gemmMaxEfficiency: gemm?.maxEfficiency ?? best, gemmHalfSaturation: gemm?.halfSaturation ?? half)
         }
     }
 
@@ -103,6 +110,17 @@ public struct CostModel: Sendable {
         return maxEfficiency(precision) * s(m) * s(n) * s(k)
     }
 
+    /// The fraction of peak a matrix product that is not a convolution (a fully connected
+    /// layer, run by the vendor BLAS) reaches: `efficiency(m:n:k:)` on the GPU's measured
+    /// GEMM size curve (`GPUSpec.gemmCurve`) where the catalog has one and the scenario sets
+    /// no curve of its own, else `efficiency(m:n:k:)` itself.
+    /// - Returns: a fraction in (0, 1].
+    public func gemmEfficiency(m: Double, n: Double, k: Double) -> Double {
+        let r = rates(precision)
+        func s(_ x: Double) -> Double { x / (x + r.gemmHalfSaturation) }
+        return r.gemmMaxEfficiency * s(m) * s(n) * s(k)
+    }
+
     /// The best fraction of peak a large product reaches: the scenario's override,
     /// else the GPU's catalog figure, else the default of `CostParameters`.
     public var maxEfficiency: Double { maxEfficiency(precision) }
@@ -117,7 +135,8 @@ public struct CostModel: Sendable {
 
     /// Time for a compute task bounded by arithmetic or by memory traffic (the roofline).
     ///
-    /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`,
+    /// `t = kernels · launch + max(flops / (peak · efficiency), bytes / (bandwidth · memory efficiency))`
+    /// (`efficiency`: `gemmEfficiency` for a product that is not a convolution, `efficiency(m:n:k:)` for one),
     /// plus `lowering bytes / (bandwidth · memory efficiency) + lowering rows · row time`
     /// when convolutions are lowered by im2col (`CostParameters.convolutionLowering`;
     /// over `loweringBytesPerSecond` where measured; `loweringRowSeconds` a row
@@ -132,7 +151,14 @@ public struct CostModel: Sendable {
         // a roofline at the fp32 peak, without a matrix product's shape.
         let depthwise = work.convolution?.geometry.isDepthwise == true
         let peak = peakFLOPsPerSecond(depthwise ? .fp32 : precision)
-        let eff = depthwise ? maxEfficiency(.fp32) : work.gemm.map { efficiency(m: $0.m, n: $0.n, k: $0.k) } ?? maxEfficiency
+        let eff: Double
+        if depthwise {
+            eff = maxEfficiency(.fp32)
+        } else if let g = work.gemm {
+            eff = work.convolution == nil ? gemmEfficiency(m: g.m, n: g.n, k: g.k) : efficiency(m: g.m, n: g.n, k: g.k)
+        } else {
+            eff = maxEfficiency
+        }
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
         let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
         let memoryTime = work.memoryBytes / bandwidth

@@ -113,7 +113,7 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency", "sms", "half_saturation", "fabric", "speed_variation_cv"])
+                            "kernel_efficiency", "sms", "half_saturation", "gemm_curve", "fabric", "speed_variation_cv"])
         name = try yaml.required("name").string()
         aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
@@ -152,6 +152,18 @@ extension GPUSpec {
             try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
             for (precision, value) in try table.entries() { halfSaturation[precision] = try value.double(in: 1...1e6) }
             guard measured != nil else { throw table.error("a fitted size curve needs its source: add measured:") }
+        }
+        if let table = try yaml.optional("gemm_curve") {
+            try table.checkKeys(GPUSpec.scenarioPrecisionKeys)
+            for (precision, curve) in try table.entries() {
+                try curve.checkKeys(["max_efficiency", "half_saturation"])
+                let best = try curve.required("max_efficiency")
+                let x = try best.double()
+                guard x > 0 && x <= 1 else { throw best.error("must be a fraction in (0, 1], got \(x)") }
+                gemmCurve[precision] = GPUSpec.GEMMCurve(maxEfficiency: x,
+                                                         halfSaturation: try curve.required("half_saturation").double(in: 1...1e6))
+            }
+            guard measured != nil else { throw table.error("a measured GEMM curve needs its source: add measured:") }
         }
         streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
         if let cv = try yaml.optional("speed_variation_cv") {

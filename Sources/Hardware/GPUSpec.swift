@@ -35,6 +35,12 @@ public struct GPUSpec: Hashable, Sendable {
     /// efficiency along that dimension, by precision, where a measured GEMM size
     /// curve gives one (`CostModel.efficiency`; else the cost model's default).
     public var halfSaturation: [String: Double] = [:]
+    /// The measured size curve of the vendor BLAS's matrix products on this GPU, by
+    /// precision (`gemm_curve:`): what prices products that are not convolutions (fully
+    /// connected layers, which frameworks run as cuBLAS GEMMs) in place of
+    /// `maxEfficiency` and `halfSaturation`, which stay with convolutions that no kernel
+    /// library prices. Empty where no GEMM size curve was measured.
+    public var gemmCurve: [String: GEMMCurve] = [:]
     /// The best fraction of peak convolution kernels reach on this GPU, by
     /// precision and pass (`forward`, `backward_data`, `backward_filter`), fitted
     /// to measured kernel times where the catalog has them (`scalecast import
@@ -51,6 +57,21 @@ public struct GPUSpec: Hashable, Sendable {
     /// Streaming multiprocessors, where the catalog gives them: the shape model of
     /// fitted kernel efficiencies counts thread blocks per SM (`TileQuantization`).
     public var streamingMultiprocessors: Int?
+
+    /// A matrix product's fraction of peak as a function of its shape,
+    /// `maxEfficiency · s(m) · s(n) · s(k)` with `s(x) = x / (x + halfSaturation)`
+    /// (`CostModel.efficiency`), fitted to measured GEMM times (`scalecast calibrate --gemm-csv`).
+    public struct GEMMCurve: Hashable, Sendable {
+        /// The fraction of peak the largest products approach, in (0, 1].
+        public var maxEfficiency: Double
+        /// The dimension at which a product runs at half its best along that dimension.
+        public var halfSaturation: Double
+
+        public init(maxEfficiency: Double, halfSaturation: Double) {
+            self.maxEfficiency = maxEfficiency
+            self.halfSaturation = halfSaturation
+        }
+    }
 
     /// The node fabric a scenario naming no `fabric:` builds for this GPU.
     public var nodeFabric: String { defaultFabric ?? (nvlink != nil ? "nvswitch" : "pcie-tree") }

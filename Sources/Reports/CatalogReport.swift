@@ -81,13 +81,16 @@ public enum CatalogReport {
         /// The measured fraction of peak large matrix products reach, by precision (empty where
         /// the catalog has none and the cost model's defaults apply).
         var maxEfficiency: [String: Double]
+        /// The measured size curve of products that are not convolutions, by precision
+        /// (`max_efficiency`, `half_saturation`; empty where the catalog has none).
+        var gemmCurve: [String: [String: Double]]
         /// The coefficient of variation of one board's speed among its peers (0: none measured).
         var speedVariationCV: Double
         var measured: String?
         enum CodingKeys: String, CodingKey {
             case name, aliases, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
                  peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, fabric, tdpWatts = "tdp_watts", source, sms,
-                 kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", speedVariationCV = "speed_variation_cv", measured
+                 kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", gemmCurve = "gemm_curve", speedVariationCV = "speed_variation_cv", measured
         }
 
         /// Absent values encode as null: every row has every key.
@@ -107,6 +110,7 @@ public enum CatalogReport {
             try c.encode(sms, forKey: .sms)
             try c.encode(kernelEfficiency, forKey: .kernelEfficiency)
             try c.encode(maxEfficiency, forKey: .maxEfficiency)
+            try c.encode(gemmCurve, forKey: .gemmCurve)
             try c.encode(speedVariationCV, forKey: .speedVariationCV)
             try c.encode(measured, forKey: .measured)
         }
@@ -215,7 +219,9 @@ public enum CatalogReport {
                        memoryBytesPerSecond: $0.memoryBytesPerSecond, peakFLOPsPerSecond: $0.peakFLOPsPerSecond,
                        hostLink: $0.hostLink, nvlink: $0.nvlink, fabric: $0.nodeFabric, tdpWatts: $0.tdpWatts,
                        source: $0.source, sms: $0.streamingMultiprocessors,
-                       kernelEfficiency: $0.kernelEfficiency, maxEfficiency: $0.maxEfficiency, speedVariationCV: $0.speedVariationCV,
+                       kernelEfficiency: $0.kernelEfficiency, maxEfficiency: $0.maxEfficiency,
+                       gemmCurve: $0.gemmCurve.mapValues { ["max_efficiency": $0.maxEfficiency, "half_saturation": $0.halfSaturation] },
+                       speedVariationCV: $0.speedVariationCV,
                        measured: $0.measured)
             },
             links: catalog.links.map {
@@ -238,7 +244,8 @@ public enum CatalogReport {
                          gpu.tdpWatts.map { Format.fixed($0, 0) } ?? "-", gpu.hostLink, gpu.nvlink ?? "-", gpu.nodeFabric,
                          gpu.streamingMultiprocessors.map(String.init) ?? "-",
                          gpu.kernelEfficiency.isEmpty ? "-" : gpu.kernelEfficiency.keys.sorted().joined(separator: ", "),
-                         gpu.maxEfficiency.isEmpty ? "-" : gpu.maxEfficiency.keys.sorted().joined(separator: ", "),
+                         gpu.maxEfficiency.isEmpty && gpu.gemmCurve.isEmpty
+                             ? "-" : Set(gpu.maxEfficiency.keys).union(gpu.gemmCurve.keys).sorted().joined(separator: ", "),
                          gpu.speedVariationCV > 0 ? Format.fixed(gpu.speedVariationCV * 100, 1) : "-"])
         }
         var links = TextTable(headers: ["link", "kind", "GB/s per direction", "latency us/hop", "source"],

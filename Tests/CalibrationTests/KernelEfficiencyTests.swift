@@ -183,17 +183,7 @@ import YAMLSupport
 
     /// A catalog size curve (`half_saturation`) needs its source and a dimension of at least 1.
     @Test func badCatalogSizeCurvesAreRefused() throws {
-        func error(_ entry: String) -> String? {
-            let text = """
-                gpus:
-                  - {name: T, memory_gib: 1, memory_bandwidth_gb_per_s: 100, peak_tflops: {fp32: 1}, host_link: pcie3-x16, source: s, \(entry)}
-                """
-            do {
-                var catalog = try Catalog.builtIn()
-                try catalog.read(gpus: try YAMLValue.parse(text, file: "c.yaml").optional("gpus"), links: nil)
-            } catch let e as ConfigError { return e.message } catch { return "\(error)" }
-            return nil
-        }
+        let error = catalogEntryError
         #expect(error("measured: m, half_saturation: {fp32: 199.5}") == nil)
         #expect(error("half_saturation: {fp32: 199.5}")?.contains("measured") == true)
         #expect(error("measured: m, half_saturation: {fp32: 0}") != nil)

@@ -9,8 +9,8 @@ set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
 set yrange [24:-1]
-set xrange [0:426.0472]
-set ytics ('gpu0' 0, 'gpu1' 1, 'gpu2' 2, 'gpu3' 3, 'gpu4' 4, 'gpu5' 5, 'gpu6' 6, 'gpu7' 7, 'n0.socket0->n0.socket1' 8, 'n0.socket1->n0.pcie-switch2' 9, 'n0.socket0->n0.pcie-switch0' 10, 'n0.socket1->n0.pcie-switch3' 11, 'n0.socket0->n0.pcie-switch1' 12, 'n0.pcie-switch0->n0.socket0' 13, 'n0.pcie-switch2->gpu5' 14, 'gpu0->n0.pcie-switch0' 15, 'n0.pcie-switch3->gpu6' 16, 'n0.pcie-switch0->gpu1' 17, 'n0.pcie-switch1->gpu2' 18, 'n0.pcie-switch2->n0.socket1' 19, 'n0.pcie-switch0->gpu0' 20, 'n0.socket1->n0.socket0' 21, 'n0.pcie-switch3->gpu7' 22, 'n0.pcie-switch2->gpu4' 23) font ",9" noenhanced
+set xrange [0:454.1336]
+set ytics ('gpu0' 0, 'gpu1' 1, 'gpu2' 2, 'gpu3' 3, 'gpu4' 4, 'gpu5' 5, 'gpu6' 6, 'gpu7' 7, 'n0.socket0->n0.socket1' 8, 'n0.socket1->n0.pcie-switch2' 9, 'n0.socket1->n0.pcie-switch3' 10, 'n0.socket0->n0.pcie-switch0' 11, 'n0.socket0->n0.pcie-switch1' 12, 'n0.pcie-switch0->n0.socket0' 13, 'n0.pcie-switch2->gpu5' 14, 'n0.pcie-switch3->gpu6' 15, 'gpu0->n0.pcie-switch0' 16, 'n0.pcie-switch0->gpu1' 17, 'n0.pcie-switch1->gpu2' 18, 'n0.pcie-switch2->n0.socket1' 19, 'n0.pcie-switch0->gpu0' 20, 'n0.pcie-switch3->gpu7' 21, 'n0.pcie-switch2->gpu4' 22, 'n0.socket1->n0.socket0' 23) font ",9" noenhanced
 set lmargin at screen 0.1748
 set style fill solid 0.9 noborder
 plot 'gantt.dat' index 0 using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '#4C72B0' title 'forward', \
