@@ -105,9 +105,8 @@ public struct CostModel: Sendable {
     /// As `efficiency(m:n:k:)`, for products run at `precision`'s rate (a Winograd
     /// product runs on the CUDA cores, at fp32's, whatever the training precision).
     public func efficiency(m: Double, n: Double, k: Double, precision: Precision) -> Double {
-        let half = halfSaturation(precision)
-        func s(_ x: Double) -> Double { x / (x + half) }
-        return maxEfficiency(precision) * s(m) * s(n) * s(k)
+        let r = rates(precision)
+        return Self.saturating(best: r.maxEfficiency, half: r.halfSaturation, m: m, n: n, k: k)
     }
 
     /// The fraction of peak a matrix product that is not a convolution (a fully connected
@@ -117,8 +116,13 @@ public struct CostModel: Sendable {
     /// - Returns: a fraction in (0, 1].
     public func gemmEfficiency(m: Double, n: Double, k: Double) -> Double {
         let r = rates(precision)
-        func s(_ x: Double) -> Double { x / (x + r.gemmHalfSaturation) }
-        return r.gemmMaxEfficiency * s(m) * s(n) * s(k)
+        return Self.saturating(best: r.gemmMaxEfficiency, half: r.gemmHalfSaturation, m: m, n: n, k: k)
+    }
+
+    /// `best · s(m) · s(n) · s(k)` with `s(x) = x / (x + half)`: the saturating size curve.
+    private static func saturating(best: Double, half: Double, m: Double, n: Double, k: Double) -> Double {
+        func s(_ x: Double) -> Double { x / (x + half) }
+        return best * s(m) * s(n) * s(k)
     }
 
     /// The best fraction of peak a large product reaches: the scenario's override,
