@@ -3,6 +3,8 @@ import Hardware
 /// Writes a GPU as a catalog file (`gpus:` with one entry), for importers that
 /// add a measurement to a catalog GPU: a scenario naming the file with
 /// `catalog: {files: [FILE]}` gets the GPU with the measurement in place of the built-in one.
+/// Every field the catalog loader reads (`GPUSpec.init(yaml:catalog:)`) is written, so the
+/// entry loads back as the GPU it was written from, with the measurement added.
 public enum GPUEntryWriter {
     /// The entry in the catalog's YAML form, every figure in the catalog's units,
     /// `measuredNote` appended to the entry's `measured:`.
@@ -21,6 +23,16 @@ public enum GPUEntryWriter {
         out += "    memory_bandwidth_gb_per_s: \(number(gpu.memoryBytesPerSecond / 1e9))\n"
         out += "    peak_tflops: \(table(gpu.peakFLOPsPerSecond, scale: 1e12))\n"
         if !gpu.maxEfficiency.isEmpty { out += "    max_efficiency: \(table(gpu.maxEfficiency))\n" }
+        if !gpu.halfSaturation.isEmpty { out += "    half_saturation: \(table(gpu.halfSaturation))\n" }
+        if !gpu.gemmCurve.isEmpty {
+            out += "    gemm_curve:\n"
+            for precision in gpu.gemmCurve.keys.sorted() {
+                let curve = gpu.gemmCurve[precision]!
+                out += "      \(precision): {max_efficiency: \(number(curve.maxEfficiency)), half_saturation: \(number(curve.halfSaturation))}\n"
+            }
+        }
+        if let sms = gpu.streamingMultiprocessors { out += "    sms: \(sms)\n" }
+        if gpu.speedVariationCV > 0 { out += "    speed_variation_cv: \(number(gpu.speedVariationCV))\n" }
         if !gpu.kernelEfficiency.isEmpty {
             out += "    kernel_efficiency:\n"
             for precision in gpu.kernelEfficiency.keys.sorted() { out += "      \(precision): \(table(gpu.kernelEfficiency[precision]!))\n" }
