@@ -12,12 +12,19 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         public var points: Int
         /// "I/N" for a shard; absent for a whole sweep.
         public var shard: String?
+        /// The draws per point of the uncertainty ranges (`--samples`) and their seed
+        /// (`--seed`); both absent for a sweep without ranges. Shards drawn with other
+        /// samples or another seed are of another sweep: their ranges would not join.
+        public var samples: Int?
+        public var seed: UInt64?
 
-        public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?) {
+        public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?, samples: Int? = nil, seed: UInt64? = nil) {
             self.vary = vary
             self.run = run
             self.points = points
             self.shard = shard
+            self.samples = samples
+            self.seed = seed
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -26,6 +33,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             try c.encode(run, forKey: .run)
             try c.encode(points, forKey: .points)
             try c.encodeIfPresent(shard, forKey: .shard)
+            try c.encodeIfPresent(samples, forKey: .samples)
+            try c.encodeIfPresent(seed, forKey: .seed)
         }
     }
 
@@ -104,7 +113,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             let name = h.shard ?? "whole"
             h.shard = nil
             guard shard.scenario == first.scenario, h == header else {
-                throw SweepError("\(at(i))merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario or other --vary keys, values or run")
+                throw SweepError("\(at(i))merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario, other --vary keys, values or run, or other --samples or --seed")
             }
             guard seenShards.insert(name).inserted else { throw SweepError("\(at(i))merge: shard \(name) is given twice") }
             for row in shard.results {

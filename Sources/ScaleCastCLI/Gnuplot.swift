@@ -39,7 +39,10 @@ enum Gnuplot {
     static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> Outcome {
         // An empty folder name would make `"" + "/" + name` a path at the file system's root.
         guard !directory.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
-        for chart in charts { try OutputFile.checkTarget(directory + "/" + chart.imageFile, force: force) }
+        // Every file first: a refusal leaves the folder as it was, not with some of the charts' files written.
+        for chart in charts {
+            for file in [chart.imageFile, chart.dataFile, chart.scriptFile] { try OutputFile.checkTarget(directory + "/" + file, force: force) }
+        }
         for chart in charts {
             try OutputFile.write(chart.data, to: directory + "/" + chart.dataFile, force: force)
             try OutputFile.write(chart.script, to: directory + "/" + chart.scriptFile, force: force)

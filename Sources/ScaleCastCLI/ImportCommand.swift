@@ -148,6 +148,12 @@ struct ImportCommand: ParsableCommand {
         func produce() throws -> CommandOutput {
             let catalog = try Catalog.builtIn()
             guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(gpu.singleLine)) }
+            // Fitted efficiencies are fractions of what the GPU's SMs can run at once (TileQuantization):
+            // the catalog refuses kernel_efficiency without sms:, so nothing is fitted without it.
+            guard spec.streamingMultiprocessors != nil else {
+                throw UsageError(message: "--gpu: the catalog's \(spec.name) has no SM count (sms:), which fitted kernel efficiencies need; "
+                                 + "add the GPU with sms: in a catalog file (docs/add-a-gpu.md) and fit on a GPU that has one")
+            }
             let libraries = try ProfileCatalog.builtIn().libraries
             let kernels: KernelLibrary?
             if library == "none" { kernels = nil } else {
@@ -228,6 +234,13 @@ struct ImportCommand: ParsableCommand {
             }
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
                                                 + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors)")
+            // The catalog's own reader must accept what is written; if it does not, nothing is written.
+            do {
+                var check = catalog
+                try check.read(gpus: try YAMLValue.parse(entry, file: out ?? "gpu.yaml").optional("gpus"), links: nil)
+            } catch let error as ConfigError {
+                throw UsageError(message: "the fitted entry cannot be written as a catalog file: \(error)")
+            }
             if let out {
                 try OutputFile.write(entry, to: out, force: force)
                 output += "wrote \(out.singleLine)\n"

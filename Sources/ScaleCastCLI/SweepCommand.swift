@@ -56,7 +56,8 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let bar = ProgressBar(enabled: !quiet)
         let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
-        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text)
+        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
+                                          samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed)
         let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
         var output = try Self.emit(document, to: out, force: force)
         // The rows carry no precision column: say which points are priced in another precision than asked.

@@ -499,6 +499,21 @@ let smallScenario = """
         #expect(out.stderr.contains("notebooks run"))
     }
 
+    /// A command a notebook may run is refused when it would write a file, however the option
+    /// is spelled; nothing is written and the notebook is left as it was.
+    @Test(arguments: ["import layer-times t.csv --gpu H200 --out p.yaml", "import layer-times t.csv --gpu H200 --out=p.yaml",
+                      "validate --published c.yaml --errors-out p.yaml", "validate --published c.yaml --errors-out=p.yaml"])
+    func notebooksRefuseEveryWayOfWritingAFile(command: String) throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let notebook = dir + "/nb.md", text = "```scalecast\nscalecast \(command)\n```\n"
+        try text.write(toFile: notebook, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["notebook", "run", notebook])
+        #expect(out.exitCode == 2 && out.stderr.contains("only chart commands may write files"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/p.yaml"))
+        #expect(try String(contentsOfFile: notebook, encoding: .utf8) == text)
+    }
+
     @Test func missingGnuplotStillWritesDataAndScripts() throws {
         let dir = temporaryDirectory()
         let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "set terminal pngcairo\n")
@@ -508,6 +523,19 @@ let smallScenario = """
         #expect(FileManager.default.fileExists(atPath: dir + "/scaling.dat"))
         #expect(FileManager.default.fileExists(atPath: dir + "/scaling.gp"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/scaling.png"))
+    }
+
+    /// A chart whose script (or data) is already there is refused before anything is
+    /// written: the user's file is untouched and no other file of the chart appears.
+    @Test(arguments: ["scaling.gp", "scaling.dat"])
+    func anExistingChartFileIsRefusedBeforeAnyIsWritten(existing: String) throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "MINE\n".write(toFile: dir + "/" + existing, atomically: true, encoding: .utf8)
+        let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "set terminal pngcairo\n")
+        #expect(throws: UsageError.self) { try Gnuplot.write([chart], into: dir, force: false, gnuplot: .some(nil)) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == [existing])
+        #expect(try String(contentsOfFile: dir + "/" + existing, encoding: .utf8) == "MINE\n")
     }
 
     @Test func reportRefusesANonEmptyFolderWithoutForce() throws {
@@ -553,6 +581,25 @@ let smallScenario = """
         let csv = CLI.execute(["sweep", scenario] + vary + ["--quiet"])
         #expect(csv.stdout.hasPrefix("point,run,network_gbps,gpus,"))
         #expect(csv.stdout.split(separator: "\n").count == 9)
+    }
+
+    /// Shards drawn with other `--samples` or another `--seed` are of another sweep: their
+    /// ranges would make a file that matches no whole sweep, so `merge` refuses them.
+    @Test func shardsWithOtherSamplesOrSeedDoNotMerge() throws {
+        let scenario = try writeTemporary(priced)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-\(UUID().uuidString)").path
+        let vary = ["--vary", "gpus=1,2", "--quiet"]
+        func shard(_ i: Int, _ extra: [String], _ name: String) -> String {
+            let path = dir + "/\(name).json"
+            #expect(CLI.execute(["sweep", scenario] + vary + ["--shard", "\(i)/2", "--out", path] + extra).exitCode == 0)
+            return path
+        }
+        let first = shard(1, ["--samples", "20", "--seed", "1"], "a")
+        #expect(CLI.execute(["merge", first, shard(2, ["--samples", "20", "--seed", "1"], "b")]).exitCode == 0)
+        for (extra, name) in [([String](), "none"), (["--samples", "20", "--seed", "7"], "seed"), (["--samples", "30", "--seed", "1"], "samples")] {
+            let out = CLI.execute(["merge", first, shard(2, extra, name)])
+            #expect(out.exitCode == 2 && out.stderr.contains("another sweep") && out.stderr.contains("\(name).json"), "\(name): \(out.stderr)")
+        }
     }
 
     @Test(arguments: [["--shard", "0/3"], ["--shard", "4/3"], ["--vary", "gpus"], ["--vary", "cluster.gpu=V1000"]])

@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Testing
 @testable import ScaleCastCLI
 
@@ -115,6 +116,19 @@ import Testing
             #expect(bySize.count == 4 && bySize.allSatisfy { $0 > 0 })
         }
         #expect((document["entry"] as? String)?.contains("kernel_efficiency:") == true)
+    }
+
+    /// A GPU whose catalog entry has no SM count cannot carry fitted efficiencies (the
+    /// catalog refuses `kernel_efficiency` without `sms:`): refused with exit 2 before
+    /// anything is written, rather than writing an entry no scenario can load.
+    @Test func kernelTimesOnAGPUWithoutAnSMCountAreRefused() throws {
+        let catalog = try Catalog.builtIn()
+        let gpu = try #require(catalog.gpus.first { $0.streamingMultiprocessors == nil }, "a catalog GPU without sms")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-entry-\(UUID().uuidString).yaml").path
+        let result = CLI.execute(["import", "kernel-times", Self.validation + "/deepbench/V100-conv-train.csv", "--gpu", gpu.name,
+                                  "--library", "cudnn-7", "--precision", "fp32", "--out", out])
+        #expect(result.exitCode == 2 && result.stderr.contains("sms") && result.stderr.contains(gpu.name), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 
     /// A per-layer file fits the forward and one backward shared by both gradients.
