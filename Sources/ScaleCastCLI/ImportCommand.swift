@@ -261,7 +261,7 @@ struct ImportCommand: ParsableCommand {
                 latency per hop = the fitted alpha spread over the collective's steps and the two hops of a transfer \
                 through a switch (ring all-reduce: 2(N-1) steps). Name the file in a scenario with \
                 catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link. \
-                A link is named nccl-COLLECTIVE-NgpusBASENAME, from the log's file name (characters other than letters, \
+                A link is named nccl-COLLECTIVE-Ngpus-BASENAME, from the log's file name (characters other than letters, \
                 digits, _ and . become -); logs with the same name in different folders get -2, -3, ... in the order \
                 given; the same log given twice is refused. Columns may be separated by spaces or tabs.
                 """)
@@ -375,7 +375,7 @@ struct ImportCommand: ParsableCommand {
 
 extension ImportCommand.NCCLTests {
     /// The catalog name of the link fitted from the log at `path`:
-    /// `nccl-COLLECTIVE-NgpusBASENAME`, where BASENAME is the file's name
+    /// `nccl-COLLECTIVE-Ngpus-BASENAME`, where BASENAME is the file's name
     /// without its extension, every character but letters, digits, `_` and `.`
     /// replaced by `-` (so a scenario can name the link without quotes). A name
     /// already in `taken` (two logs with one base name, in different folders)

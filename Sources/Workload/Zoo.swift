@@ -158,9 +158,10 @@ public enum Zoo {
     ///   for the model's strides and kernels.
     public static func model(named name: String, input: TensorShape) throws -> Network? {
         guard let entry = entry(named: name) else { return nil }
-        guard input.channels == 3, !input.isFlat else {
-            throw ModelError("\(entry.name) takes a 3-channel image, [3, height, width], not \(input)")
-        }
+        let given = "[\(input.channels), \(input.height), \(input.width)]"
+        guard input.channels == 3 else { throw ModelError("\(entry.name) takes a 3-channel image, [3, height, width], not \(given)") }
+        // A 1 x 1 input is a flat vector of 3 values, not an image.
+        guard !input.isFlat else { throw ModelError("\(entry.name) takes an image larger than 1 x 1 pixel, not \(given)") }
         var network = try entry.buildAt(input)
         if input != entry.input { network.name = "\(entry.name)-\(input.height)x\(input.width)" }
         return network

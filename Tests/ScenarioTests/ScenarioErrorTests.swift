@@ -117,8 +117,10 @@ let validScenario = """
         #expect(network.inputShape.height == 160 && network.parameters == 25_557_032)
     }
 
-    /// Too small for Inception's strides (the message names the layer where the map runs out), not RGB, not an image.
-    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[1, 224, 224]", "3-channel"), ("[3, 224]", "[3, height, width]")])
+    /// Too small for Inception's strides (the message names the layer where the map runs out), not RGB, not an image;
+    /// the message repeats the input as given, a 1 x 1 one too (not as the 3 values it holds).
+    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[1, 224, 224]", "3-channel"), ("[1, 224, 224]", "not [1, 224, 224]"),
+                      ("[3, 224]", "[3, height, width]"), ("[3, 1, 1]", "larger than 1 x 1 pixel, not [3, 1, 1]")])
     func aBuiltInModelsInputIsChecked(input: String, says: String) throws {
         let model = input == "[3, 32, 32]" ? "inception_v3" : "resnet50"
         let e = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model:\n  name: \(model)\n  input: \(input)"))
