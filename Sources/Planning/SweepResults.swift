@@ -129,7 +129,6 @@ extension Sweep {
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
-        var pointKey: [UInt64] = []
         for p in chosen {
             let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
             if baselineJob[variant] == nil {
@@ -141,7 +140,6 @@ extension Sweep {
                 pointJob.append(jobs.count)
                 jobs.append(Job(shared: p.shared, gpus: p.gpus))
             }
-            pointKey.append(Uncertainty.stableHash(variant + "\u{1}\(p.gpus)"))
         }
         for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
         let box = ResultBox(count: jobs.count)
@@ -172,8 +170,7 @@ extension Sweep {
             let memory = try p.run.memoryFootprint(for: setup)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             let speedup = m.imagesPerSecond / single.imagesPerSecond
-            let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, key: pointKey[n],
-                                                 catalog: catalog)
+            let ranges = try uncertainty?.ranges(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
             return SweepRow(
                 point: p.index, run: p.runLabel, vary: VariedValues(keys: varyKeys, values: varyOrder.map { p.values[$0] }),
                 gpus: p.gpus, gpuModel: p.run.cluster.gpu.name, strategy: p.run.strategy.name,

@@ -52,19 +52,25 @@ public struct Uncertainty: Sendable, Equatable {
         public var capex: ClosedRange<Double>?
     }
 
-    /// The ranges of `run` on `gpus` GPUs, predicted at `imagesPerSecond`, drawn
-    /// from a generator keyed by `key` (a point's identity, so that a shard draws
-    /// what the whole sweep draws).
+    /// The ranges of `run` on `gpus` GPUs, predicted at `imagesPerSecond`.
+    ///
+    /// Every configuration draws the same uniform numbers (`commonKey`; common random
+    /// numbers, the standard way to compare simulated alternatives: Law, *Simulation
+    /// Modeling and Analysis*, 5th ed., 2015, section 11.2). So two identical
+    /// configurations get identical ranges, a shard draws what the whole sweep draws, and
+    /// on one GPU count a faster prediction has the higher 10th and 90th percentiles:
+    /// `plan --pessimistic` ranks configurations by their predictions and the corpus's
+    /// errors, not by which draws each happened to get.
     ///
     /// A prediction the CPU loader bounds is drawn like any other: the corpus's errors are
     /// those of whole predictions, loader-bound ones among them (a loader's modelled rate
     /// is as uncertain as a GPU's), so a range may pass the loader's modelled ceiling.
     /// - Throws: what `TrainingEstimate.estimate` throws for a price it cannot find.
-    public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, key: UInt64, catalog: Catalog) throws -> Ranges {
+    public func ranges(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, catalog: Catalog) throws -> Ranges {
         let factors = Factors(errors, gpus: gpus)
         var rates: [Double] = [], seconds: [Double] = [], dollars: [Double] = [], capex: [Double] = []
         for sample in 0..<max(1, samples) {
-            var rng = generator(sample: sample, key: key)
+            var rng = generator(sample: sample, key: Self.commonKey)
             let (c, s) = factors.draw(&rng)
             let rate = imagesPerSecond * c * s
             rates.append(rate)
@@ -84,7 +90,8 @@ public struct Uncertainty: Sendable, Equatable {
 
     /// The 10th to 90th percentile of the factor (published / predicted images/s) a
     /// prediction on `gpus` GPUs is multiplied by: the draws of `ranges` without a
-    /// price, the same for the same `key`, at the errors' `rangeTails`.
+    /// price (those of `ranges` for `commonKey`), the same for the same `key`, at the
+    /// errors' `rangeTails`.
     public func factorRange(gpus: Int, key: UInt64) -> ClosedRange<Double> {
         Self.range(sorted: factorDraws(gpus: gpus, key: key), level: errors.rangeTails.level(gpus: gpus))
     }
@@ -129,7 +136,11 @@ public struct Uncertainty: Sendable, Equatable {
         }
     }
 
-    /// The generator of one sample of a configuration's draws.
+    /// The key every configuration's ranges draw with (`ranges`); the calibration of the
+    /// ranges' tails keys each held-out point apart (`RangeCalibration`).
+    static let commonKey: UInt64 = 0
+
+    /// The generator of one sample of the draws keyed by `key`.
     func generator(sample: Int, key: UInt64) -> SplitMix64 {
         SplitMix64(seed: seed ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(sample + 1) &* 0xD1B5_4A32_D192_ED03)
     }

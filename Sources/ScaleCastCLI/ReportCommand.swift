@@ -112,8 +112,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// else of the time per ImageNet epoch.
     static func range(_ spec: RunSpec, best: ConfigurationResult, catalog: Catalog) throws -> MarkdownReport.UncertaintyRange {
         let uncertainty = try Uncertainty.builtIn(samples: rangeSamples)
-        let ranges = try uncertainty.ranges(spec, gpus: best.gpus, imagesPerSecond: best.metrics.imagesPerSecond,
-                                            key: Uncertainty.stableHash(best.label), catalog: catalog)
+        let ranges = try uncertainty.ranges(spec, gpus: best.gpus, imagesPerSecond: best.metrics.imagesPerSecond, catalog: catalog)
         let epoch = Double(MarkdownReport.imageNetTrainingImages)
         let seconds = ranges.seconds
             ?? (epoch / ranges.imagesPerSecond.upperBound)...(epoch / ranges.imagesPerSecond.lowerBound)

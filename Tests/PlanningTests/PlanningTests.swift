@@ -383,19 +383,35 @@ let fixtureErrors = MeasuredErrors(
         #expect(merged.results == rows)
     }
 
+    /// Every configuration draws the same numbers: the same configuration twice gets the same
+    /// ranges, and on one GPU count the faster configuration has the higher percentiles, so a
+    /// ranking by a range's bound is a ranking by the prediction (plan --pessimistic).
+    @Test func configurationsAreComparedOnTheSameDraws() throws {
+        let path = try writeScenario(planScenario)
+        let s = try Sweep(scenarioPath: path, axes: [try Sweep.Axis.parse("gpus=16"), try Sweep.Axis.parse("network_gbps=10,100,100.0")])
+        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 64, seed: 7, errors: fixtureErrors))
+        #expect(rows.count == 3 && rows[1].imagesPerSecond == rows[2].imagesPerSecond)
+        #expect(rows[1].imagesPerSecondP10 == rows[2].imagesPerSecondP10 && rows[1].costUSDP90 == rows[2].costUSDP90)
+        let (slow, fast) = (rows[0], rows[1])
+        #expect(slow.imagesPerSecond < fast.imagesPerSecond, "the faster network should be faster here")
+        #expect(try #require(slow.imagesPerSecondP10) < #require(fast.imagesPerSecondP10))
+        #expect(try #require(slow.imagesPerSecondP90) < #require(fast.imagesPerSecondP90))
+        #expect(try #require(slow.timeToTrainSecondsP90) > #require(fast.timeToTrainSecondsP90))
+    }
+
     @Test func rangesAreThePredictionTimesTheMeasuredErrors() throws {
         let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
         let catalog = try Catalog.builtIn()
         let u = Uncertainty(samples: 2000, errors: fixtureErrors)
         // One GPU: only the compute factors, uniform over 0.5...1.5 once interpolated: 10th-90th percentile 0.6...1.4.
-        let one = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, key: 1, catalog: catalog)
+        let one = try u.ranges(run, gpus: 1, imagesPerSecond: 1000, catalog: catalog)
         #expect(abs(one.imagesPerSecond.lowerBound - 600) < 25 && abs(one.imagesPerSecond.upperBound - 1400) < 25)
         // Time to train is the goal's images over the rate: its range is the rate's, inverted.
         let seconds = try #require(one.seconds)
         #expect(abs(seconds.upperBound - 12_811_670 / one.imagesPerSecond.lowerBound) / seconds.upperBound < 0.02)
         // Eight GPUs: the neighbourhood of 8 is every point at 2-8 (factor 0.9) and, as the 16 nearest
         // take in the whole corpus, the 64-GPU point too; the range moves down with it.
-        let eight = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 1, catalog: catalog)
+        let eight = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, catalog: catalog)
         #expect(eight.imagesPerSecond.upperBound < one.imagesPerSecond.upperBound)
         #expect(eight.imagesPerSecond.lowerBound < one.imagesPerSecond.lowerBound)
     }

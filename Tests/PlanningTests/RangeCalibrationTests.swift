@@ -179,9 +179,9 @@ import Testing
         var errors = fixtureErrors
         errors.rangeTails = MeasuredErrors.RangeTails(singleGPU: 0.1, multiGPU: 0.05)
         let u = Uncertainty(samples: 500, errors: errors)
-        let factor = u.factorRange(gpus: 8, key: 42)
+        let factor = u.factorRange(gpus: 8, key: Uncertainty.commonKey)
         let run = try Scenario.load(path: try writeScenario(planScenario)).runs[0]
-        let rates = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, key: 42, catalog: try Catalog.builtIn()).imagesPerSecond
+        let rates = try u.ranges(run, gpus: 8, imagesPerSecond: 1000, catalog: try Catalog.builtIn()).imagesPerSecond
         #expect(abs(rates.lowerBound / 1000 - factor.lowerBound) < 1e-12)
         #expect(abs(rates.upperBound / 1000 - factor.upperBound) < 1e-12)
     }
