@@ -262,7 +262,9 @@ public enum ExplainReport {
         out += analysis.bottleneck + "\n\n"
         out += layerTable(analysis.layers, top: top)
         if !analysis.bytesByCommunication.isEmpty {
-            out += "\nCommunication in the step (all GPUs)\n"
+            out += analysis.countsMessagesOnce
+                ? "\nCommunication in the step (all GPUs; a collective priced by its closed form counts its message once)\n"
+                : "\nCommunication in the step (all GPUs)\n"
             var comm = TextTable(headers: ["what", "MB"], alignments: [.left, .right])
             for (kind, bytes) in analysis.bytesByCommunication { comm.append([kind, Format.fixed(bytes / 1e6, 1)]) }
             out += comm.render()
@@ -270,7 +272,12 @@ public enum ExplainReport {
 
         out += collectives(analysis.collectives)
 
-        out += "\nResources (busy = share of the step with work on it; used = bytes / capacity)\n"
+        // The rows are shares of the simulated window; the waits priced after it (loader, slowest GPU,
+        // periodic work) stretch the step beyond it, which the heading says where they do.
+        out += analysis.simulatedShare < 0.995
+            ? "\nResources over the simulated \(Format.fixed(analysis.simulatedShare * 100, 0))% of the step (the waits priced after "
+                + "the simulation are not in it): busy = share of it with work on it; used = bytes / capacity over it\n"
+            : "\nResources (busy = share of the step with work on it; used = bytes / capacity over it)\n"
         var resources = TextTable(headers: ["resource", "role", "busy", "used", "MB", "mostly"],
                                   alignments: [.left, .left, .right, .right, .right, .left])
         for gpu in analysis.gpus {
@@ -281,7 +288,7 @@ public enum ExplainReport {
                               Format.fixed(link.bytes / 1e6, 1), link.topGroups.first?.group ?? ""])
         }
         out += resources.render()
-        if analysis.links.count > 12 { out += "(\(analysis.links.count - 12) less busy links not shown)\n" }
+        if analysis.links.count > 12 { out += "(\(analysis.links.count - 12) less used links not shown)\n" }
         return out
     }
 

@@ -182,7 +182,10 @@ public enum MarkdownReport {
         } else {
             out += "**The answer.**"
         }
-        out += " The fastest configuration simulated is **\(b.label)**"
+        // The best is chosen among the configurations that fit (bestIndices): say so where a faster one does not.
+        let fasterUnfitting = input.results.contains { $0.model == b.model && !$0.fitsInMemory && $0.metrics.imagesPerSecond > b.metrics.imagesPerSecond }
+        out += (fasterUnfitting && b.fitsInMemory ? " The fastest configuration simulated that fits in GPU memory is **\(b.label)**"
+                                                  : " The fastest configuration simulated is **\(b.label)**")
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"

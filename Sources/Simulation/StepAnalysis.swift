@@ -38,8 +38,13 @@ public struct StepAnalysis: Sendable {
     }
 
     /// Bytes moved in the step per kind of communication (`activations`,
-    /// `gradient return`, `allreduce`...), in the order first seen.
+    /// `gradient return`, `allreduce`...), in the order first seen: summed over every
+    /// sender, except that a collective priced by its closed form (aggregated fidelity)
+    /// counts its message once (`countsMessagesOnce`).
     public var bytesByCommunication: [(kind: String, bytes: Double)]
+    /// Whether some of `bytesByCommunication` are closed-form collectives' message sizes,
+    /// not bytes sent by every GPU.
+    public var countsMessagesOnce = false
     /// The step's gradient all-reduces in the order they were issued.
     public var collectives: [CollectiveRow]
     public var layers: [LayerRow]
@@ -93,6 +98,7 @@ public struct StepAnalysis: Sendable {
                     if r.kind == .forward { forward[layer] += r.duration.seconds / gpus } else { backward[layer] += r.duration.seconds / gpus }
                 }
             case .collective:
+                countsMessagesOnce = true
                 let kind = StepAnalysis.communicationKind(r.group ?? r.label)
                 if let i = kinds.firstIndex(where: { $0.kind == kind }) { kinds[i].bytes += r.bytes } else { kinds.append((kind, r.bytes)) }
             case .transfer:
@@ -153,7 +159,7 @@ public struct StepAnalysis: Sendable {
     /// The bottleneck in one plain sentence.
     public var bottleneck: String {
         // Shares of the whole step; the waits priced after the simulation are no communication.
-        let compute = gpus.map(\.busyFraction).reduce(0, +) / Double(max(1, gpus.count)) * simulatedShare
+        let compute = metrics.computeSeconds / metrics.stepSeconds   // as the header's compute ms over its step ms
         let exposed = metrics.exposedCommunicationSeconds / metrics.stepSeconds
         let afterwards = metrics.stragglerWaitSeconds + metrics.inputCopySeconds + metrics.evaluationSeconds
         let idle = max(0, metrics.idleSeconds - afterwards - metrics.inputWaitSeconds) / metrics.stepSeconds
@@ -169,8 +175,10 @@ public struct StepAnalysis: Sendable {
             // priced by their closed forms (aggregated fidelity), which leave no per-link record.
             let communicated = !bytesByCommunication.isEmpty
             if communicated && exposed + idle >= 0.05 {
-                return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it: "
-                    + "communication is the bottleneck (collectives priced by their closed forms, so no per-link breakdown; "
+                // The bottleneck only where waiting on communication takes more of the step than computing.
+                let verdict = exposed + idle > compute ? ": communication is the bottleneck" : ""
+                return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it"
+                    + "\(verdict) (collectives priced by their closed forms, so no per-link breakdown; "
                     + "simulation: {fidelity: expanded} gives one)." + slowest
             }
             if communicated {

@@ -264,4 +264,31 @@ import Scenario
         let sentence = try #require(run["bottleneck"] as? String)
         #expect(sentence.contains("communication is the bottleneck") && !sentence.contains("nothing is communicated"))
     }
+
+    /// Under aggregated fidelity a step that waits on its collectives for a small share
+    /// (5% or more, less than its compute) says how long it waits without calling
+    /// communication the bottleneck; the sentence's compute share is the header's compute
+    /// over its step; and the communication table says it counts each collective's message once.
+    @Test func aggregatedComputeBoundStepIsNotCalledCommunicationBound() throws {
+        let path = try write("""
+            name: aggregated
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
+            strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+            simulation: {fidelity: aggregated}
+            gpus: [64]
+            """)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(["explain", path, "--json"]).stdout.utf8)) as? [String: Any])
+        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let step = try #require(run["step_seconds"] as? Double)
+        let compute = try #require(run["compute_seconds"] as? Double), exposed = try #require(run["exposed_communication_seconds"] as? Double)
+        #expect(exposed / step >= 0.05 && compute > exposed, "the fixture should wait a little: compute \(compute), exposed \(exposed)")
+        let sentence = try #require(run["bottleneck"] as? String)
+        #expect(!sentence.contains("bottleneck") && sentence.hasPrefix("The GPUs compute \(Int((compute / step * 100).rounded()))% of the step"),
+                "\(sentence)")
+        let text = CLI.execute(["explain", path]).stdout
+        #expect(text.contains("Communication in the step (all GPUs; a collective priced by its closed form counts its message once)"))
+    }
 }

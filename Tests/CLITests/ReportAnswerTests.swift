@@ -65,6 +65,26 @@ import Testing
         #expect(answer.contains("The range may exceed the loader's rate: that rate is modelled too, and the corpus's errors include it."))
     }
 
+    /// The answer ranks the configurations that fit; where a faster one does not fit, it says
+    /// the one it names is the fastest that fits, not the fastest simulated.
+    @Test func aFasterConfigurationThatDoesNotFitIsNotHidden() throws {
+        let scenario = try writeTemporary("""
+            name: fits
+            model: resnet50
+            precision: fp32
+            cluster: {gpu: V100-SXM2-16GB, gpus_per_node: 8}
+            gpus: [8]
+            runs:
+              - {label: big, batch_per_gpu: 256}
+              - {label: small, batch_per_gpu: 8}
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", scenario, "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        #expect(answer.contains("The fastest configuration simulated that fits in GPU memory is **small · 8 GPUs"), "\(answer)")
+    }
+
     /// A caution on a GPU other than the best's is not lost: the report lists it under the
     /// Results, once.
     @Test func cautionsOnTheOtherConfigurationsGPUsAreListed() throws {
