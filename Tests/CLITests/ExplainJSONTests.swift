@@ -243,22 +243,27 @@ import Scenario
         #expect(text.contains("Gradient all-reduces as NCCL runs them") && text.contains("tree       LL "))
     }
 
-    /// Under aggregated fidelity no link carries a transfer; a step that waits on its
-    /// collectives still names communication as the bottleneck.
-    @Test func aggregatedCommunicationIsStillTheBottleneck() throws {
+    /// 64 GPUs of `model` on 25 GbE, one NIC per node of eight A100s, priced by closed forms
+    /// (aggregated fidelity): the scenario's path, and the one run of its `explain --json`.
+    func aggregatedRun(model: String, batch: Int, precision: String) throws -> (path: String, run: [String: Any]) {
         let path = try write("""
             name: aggregated
-            model: vgg16
-            batch_per_gpu: 32
-            precision: fp16
+            model: \(model)
+            batch_per_gpu: \(batch)
+            precision: \(precision)
             cluster: {gpu: A100, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
             strategy: {kind: data, allreduce: ring, bucket_mb: 25}
             simulation: {fidelity: aggregated}
             gpus: [64]
             """)
-        let out = CLI.execute(["explain", path, "--gpus", "64", "--json"])
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
-        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(["explain", path, "--json"]).stdout.utf8)) as? [String: Any])
+        return (path, try #require((document["runs"] as? [[String: Any]])?.first))
+    }
+
+    /// Under aggregated fidelity no link carries a transfer; a step that waits on its
+    /// collectives still names communication as the bottleneck.
+    @Test func aggregatedCommunicationIsStillTheBottleneck() throws {
+        let run = try aggregatedRun(model: "vgg16", batch: 32, precision: "fp16").run
         let exposed = try #require(run["exposed_communication_seconds"] as? Double), step = try #require(run["step_seconds"] as? Double)
         #expect(exposed / step > 0.5)
         let sentence = try #require(run["bottleneck"] as? String)
@@ -270,18 +275,7 @@ import Scenario
     /// communication the bottleneck; the sentence's compute share is the header's compute
     /// over its step; and the communication table says it counts each collective's message once.
     @Test func aggregatedComputeBoundStepIsNotCalledCommunicationBound() throws {
-        let path = try write("""
-            name: aggregated
-            model: resnet50
-            batch_per_gpu: 256
-            precision: bf16
-            cluster: {gpu: A100, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-25g, nics_per_node: 1}}
-            strategy: {kind: data, allreduce: ring, bucket_mb: 25}
-            simulation: {fidelity: aggregated}
-            gpus: [64]
-            """)
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(["explain", path, "--json"]).stdout.utf8)) as? [String: Any])
-        let run = try #require((document["runs"] as? [[String: Any]])?.first)
+        let (path, run) = try aggregatedRun(model: "resnet50", batch: 256, precision: "bf16")
         let step = try #require(run["step_seconds"] as? Double)
         let compute = try #require(run["compute_seconds"] as? Double), exposed = try #require(run["exposed_communication_seconds"] as? Double)
         #expect(exposed / step >= 0.05 && compute > exposed, "the fixture should wait a little: compute \(compute), exposed \(exposed)")
