@@ -122,7 +122,8 @@ public struct StepAnalysis: Sendable {
             }
         }
         bytesByCommunication = kinds
-        collectives = graph.collectives.map { plan in
+        // One GPU plans its buckets but communicates nothing: no collective to list.
+        collectives = graph.representedGPUs < 2 ? [] : graph.collectives.map { plan in
             let span = groupSpans[plan.group].map { Double($0.end - $0.start) / 1e9 } ?? 0
             return CollectiveRow(plan: plan, simulatedSeconds: span)
         }

@@ -57,6 +57,13 @@ import Scenario
         #expect(sum > 0 && sum <= (runs[0]["compute_seconds"] as! Double) * 1.01)
         // The same scenario gives the same bytes.
         #expect(CLI.execute(["explain", path, "--gpus", "2", "--json"]).stdout == out.stdout)
+        // Two GPUs list their all-reduces; one GPU communicates nothing and lists none.
+        #expect((runs[0]["collectives"] as? [Any])?.isEmpty == false)
+        let one = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(["explain", path, "--gpus", "1", "--json"]).stdout.utf8))
+                               as? [String: Any])
+        for run in try #require(one["runs"] as? [[String: Any]]) {
+            #expect((run["collectives"] as? [Any])?.isEmpty == true && (run["communication"] as? [Any])?.isEmpty == true)
+        }
     }
 
     /// `memory` lists the footprint's parts, which add up to the total `simulate` reports
