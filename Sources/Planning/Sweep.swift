@@ -162,11 +162,11 @@ public struct Sweep {
                 for (axis, value) in zip(axes, values) {
                     switch axis.key {
                     case "network_gbps":
-                        run = try Self.whatIf { try WhatIf.withBandwidth(run, link: .network, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .network, bytesPerSecond: Double(value)! * 1e9 / 8) }
                     case "gpu_link_gbps":
-                        run = try Self.whatIf { try WhatIf.withBandwidth(run, link: .gpu, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .gpu, bytesPerSecond: Double(value)! * 1e9 / 8) }
                     case "network_latency_us":
-                        run = try Self.whatIf { try WhatIf.withNetworkLatency(run, seconds: Double(value)! * 1e-6) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withNetworkLatency(run, seconds: Double(value)! * 1e-6) }
                     default: break
                     }
                 }
@@ -183,13 +183,14 @@ public struct Sweep {
 
     /// What names a point's run apart from its GPU count: the scenario's run and every
     /// varied value but `gpus`. Points with the same key share their run (`SharedRun`)
-    /// and their one-GPU baseline (`evaluate`), and seed their uncertainty from it.
+    /// and their one-GPU baseline (`evaluate`).
     static func variantKey(runIndex: Int, axes: [Axis], values: [String]) -> String {
         "\(runIndex)\u{1}" + zip(axes, values).filter { $0.0.key != "gpus" }.map(\.1).joined(separator: "\u{1}")
     }
 
-    private static func whatIf(_ body: () throws -> RunSpec) throws -> RunSpec {
-        do { return try body() } catch let error as WhatIfError { throw SweepError("--vary: \(error.message)") }
+    /// `body`'s what-if on `axis` at `value`; a what-if the run cannot take names both.
+    private static func whatIf(_ axis: Axis, _ value: String, _ body: () throws -> RunSpec) throws -> RunSpec {
+        do { return try body() } catch let error as WhatIfError { throw SweepError("--vary \(axis.key)=\(value): \(error.message)") }
     }
 
     /// The scenario with only the runs labelled `label` under `runs:` (unchanged without `runs:`).

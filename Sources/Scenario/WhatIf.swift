@@ -41,6 +41,9 @@ public enum WhatIf {
         case .gpu:
             switch run.cluster.fabric {
             case .pcieTree(var tree):
+                // A scenario without `uplink:` gets its GPU link's (Scenario+YAML): that uplink is the
+                // same link and takes the new speed too, as the edited scenario would.
+                if tree.uplink == tree.gpuLink { tree.uplink.bytesPerSecond = bytesPerSecond }
                 tree.gpuLink.bytesPerSecond = bytesPerSecond
                 changed.cluster.fabric = .pcieTree(tree)
             case .nvlinkMesh(var link):

@@ -89,6 +89,28 @@ let planScenario = """
         #expect(foreign?.description.hasPrefix("c.json: ") == true)
     }
 
+    /// On a PCIe tree whose switch uplinks default to the GPU link, `gpu_link_gbps` is the
+    /// scenario with that link at the new speed: the uplinks too, as the edited scenario has them.
+    @Test func gpuLinkWhatIfOnAPCIeTreeIsTheEditedScenario() throws {
+        let tree = """
+            name: pcie
+            model: vgg16
+            batch_per_gpu: 8
+            precision: bf16
+            cluster: {gpu: A100-PCIe-80GB, gpus_per_node: 8, fabric: pcie-tree}
+            strategy: {kind: data, allreduce: ring, bucket_mb: "off"}
+            gpus: [8]
+            """
+        let swept = try sweep(["gpu_link_gbps=400"], scenario: tree).evaluate()[0]
+        let edited = tree.replacingOccurrences(of: "fabric: pcie-tree}", with: "fabric: pcie-tree, pcie: {gpu_link: fast-pcie}}")
+            + "\ncatalog: {links: [{name: fast-pcie, kind: pcie, gbit_per_s: 400, latency_us: 2.5, source: test}]}\n"
+        let direct = try sweep(["gpus=8"], scenario: edited).evaluate()[0]
+        #expect(abs(swept.stepSeconds / direct.stepSeconds - 1) < 1e-9, "swept \(swept.stepSeconds), edited \(direct.stepSeconds)")
+        // A what-if the run cannot take names its axis and value.
+        let noNetwork = #expect(throws: SweepError.self) { try sweep(["network_latency_us=5"], scenario: tree) }
+        #expect(noNetwork?.description.contains("--vary network_latency_us=5:") == true, "\(String(describing: noNetwork))")
+    }
+
     @Test func moreBandwidthIsNeverSlowerAndAFasterGPUIsNeverSlower() throws {
         let unpriced = planScenario.replacingOccurrences(of: "pricing: {mode: cloud}\n", with: "")
         let rows = try sweep(["gpus=8,16", "network_gbps=10,25,100,400", "cluster.gpu=V100,A100-SXM4-40GB,H100"], scenario: unpriced).evaluate()
