@@ -60,7 +60,8 @@ public struct GPUSpec: Hashable, Sendable {
 
     /// A matrix product's fraction of peak as a function of its shape,
     /// `maxEfficiency · s(m) · s(n) · s(k)` with `s(x) = x / (x + halfSaturation)`
-    /// (`CostModel.efficiency`), fitted to measured GEMM times (`scalecast calibrate --gemm-csv`).
+    /// (`CostModel.efficiency`), fitted to measured GEMM times as `scalecast calibrate --gemm-csv`
+    /// fits them (that command writes a profile; a catalog entry carries the figures by hand).
     public struct GEMMCurve: Hashable, Sendable {
         /// The fraction of peak the largest products approach, in (0, 1].
         public var maxEfficiency: Double
