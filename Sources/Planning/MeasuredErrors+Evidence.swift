@@ -44,6 +44,10 @@ extension MeasuredErrors {
         /// Whether the catalog's kernel efficiencies for the GPU and precision were fitted to
         /// measured kernel times (`GPUSpec.kernelEfficiency`), as the caller knows it.
         public var fittedKernels = false
+        /// Whether the GPUs of `architecturePoints` have fitted kernel efficiencies in the
+        /// precision (`fittedKernels` for each, as `fitted` tells it): their record then
+        /// checks a pricing this GPU, without its own, does not share.
+        public var siblingsFittedKernels = false
 
         /// The points of the model asked about.
         public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
@@ -70,10 +74,20 @@ extension MeasuredErrors {
         ///   errors elsewhere allow;
         /// - the corpus has no point on the GPU in the group, nor on another GPU of its
         ///   architecture: no whole training step checks the prediction (its kernels may
-        ///   still be priced from measurements, `fittedKernels`).
+        ///   still be priced from measurements, `fittedKernels`);
+        /// - the corpus has measured only other GPUs of its architecture, whose kernels are
+        ///   priced from measurements where this GPU's are not (`siblingsFittedKernels`):
+        ///   their record does not check this GPU's pricing (the model's default
+        ///   efficiencies, typically well above the fitted ones).
         public var caution: String? {
             let place = "the \(gpu) in \(precisionGroup)"
             if points.isEmpty {
+                if !architecturePoints.isEmpty, siblingsFittedKernels, !fittedKernels, let architecture {
+                    return "the corpus has no published training measurement on \(place), and its convolutions are priced at the "
+                        + "model's default efficiencies, not from kernel times measured on this board or its die, unlike the other "
+                        + "\(architecture) GPUs the corpus has measured: their record does not check this prediction, which may be "
+                        + "optimistic against them"
+                }
                 guard architecturePoints.isEmpty else { return nil }
                 let siblings = architecture.map { " nor on another \($0) GPU" } ?? ""
                 let basis = fittedKernels
@@ -100,9 +114,12 @@ extension MeasuredErrors {
     /// The corpus's record on `gpu` (catalog name) at `precision` for `model` on `gpus` GPUs,
     /// and, where it has none there and `architecture` is known, on the other GPUs of that
     /// architecture (`architectureOf` gives a corpus GPU's, by catalog name; nil: unknown;
-    /// names compared without case or surrounding spaces).
+    /// names compared without case or surrounding spaces); `fittedKernels`: whether `gpu`'s
+    /// kernel efficiencies in `precision` were fitted to measured kernel times, `fitted` the
+    /// same for a corpus GPU (by catalog name).
     public func evidence(gpu: String, precision: Precision, model: String, gpus: Int = 1, architecture: String? = nil,
-                         architectureOf: (String) -> String? = { _ in nil }, fittedKernels: Bool = false) -> Evidence {
+                         architectureOf: (String) -> String? = { _ in nil }, fittedKernels: Bool = false,
+                         fitted: (String) -> Bool = { _ in false }) -> Evidence {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
@@ -129,7 +146,8 @@ extension MeasuredErrors {
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
                         architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model },
-                        corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels)
+                        corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels,
+                        siblingsFittedKernels: !siblings.isEmpty && Set(siblings.map(\.gpu)).allSatisfy(fitted))
     }
 
     /// The published / predicted 1-GPU factors of the corpus's points on GPUs other than

@@ -213,6 +213,9 @@ public struct Sweep {
         if let side = pairs.first(where: { $0.0 == imageSizeKey })?.1 {
             return try withImageSize(override(root, with: pairs.filter { $0.0 != imageSizeKey }), side: side)
         }
+        if let model = pairs.first(where: { $0.0 == "model" })?.1 {
+            return withModel(try override(root, with: pairs.filter { $0.0 != "model" }), named: model)
+        }
         var patch = Node.mapping(Node.Mapping([]))
         for (keyPath, value) in pairs {
             var node = Node(value)
@@ -234,6 +237,32 @@ public struct Sweep {
         var node = Node.mapping(Node.Mapping(pairsOut, top.tag, top.style, top.mark))
         if !hasRuns { node = Scenario.deepMerge(node, patch) }
         return YAMLValue(node: node, file: root.file, keyPath: "")
+    }
+
+    /// The scenario with every `model:` (the top level's and each run's) the built-in
+    /// model `name`: a built-in model on another input (`{name: NAME, input: [...]}`)
+    /// keeps its input, as varying the model asks for that model on the scenario's
+    /// images; any other model (a name, layers, a file) becomes `name` on its own input.
+    static func withModel(_ root: YAMLValue, named name: String) -> YAMLValue {
+        func replaced(_ model: Node) -> Node {
+            if case .mapping(let fields) = model, fields.contains(where: { $0.key.string == "input" }),
+               !fields.contains(where: { ["layers", "file"].contains($0.key.string) }) {
+                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("name"), Node(name))])))
+            }
+            return Node(name)
+        }
+        func withModel(_ node: Node) -> Node {
+            guard case .mapping(let fields) = node else { return node }
+            let pairs: [(Node, Node)] = fields.map { key, value in
+                if key.string == "model" { return (key, replaced(value)) }
+                if key.string == "runs", case .sequence(let runs) = value {
+                    return (key, .sequence(Node.Sequence(runs.map(withModel), runs.tag, runs.style, runs.mark)))
+                }
+                return (key, value)
+            }
+            return .mapping(Node.Mapping(pairs, fields.tag, fields.style, fields.mark))
+        }
+        return YAMLValue(node: withModel(root.node), file: root.file, keyPath: root.keyPath)
     }
 
     /// The scenario with every `model:` (the top level's and each run's) on square

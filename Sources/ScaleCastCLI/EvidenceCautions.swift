@@ -9,9 +9,10 @@ enum EvidenceCautions {
     /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs
     /// (`MeasuredErrors.evidence`; the GPU's architecture siblings where it has none).
     static func evidence(_ run: RunSpec, gpus: Int = 1, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
-        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.network.name, gpus: gpus,
+        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.evidenceModelName, gpus: gpus,
                         architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
-                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil)
+                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
+                        fitted: { catalog.gpu(named: $0)?.kernelEfficiency[run.evidencePrecision.rawValue] != nil })
     }
 
     /// A caution on one GPU and precision group: `text` names both (it reads on its own, as

@@ -5,6 +5,7 @@ import Parallelism
 import Planning
 import Reports
 import Scenario
+import YAMLSupport
 
 /// `scalecast validate [--json]`: the executor against the simulator on this CPU;
 /// `scalecast validate --against MEASUREMENTS.csv [--profile P]`: the simulator
@@ -23,7 +24,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             measured first). Build in release mode (`swift build -c release`) for meaningful timings.
 
             With --against: MEASUREMENTS.csv has the columns scenario, model, batch_per_gpu, precision, gpus, \
-            measured_step_seconds, and optionally measured_peak_bytes (torch.cuda.max_memory_allocated, compared with the memory \
+            measured_step_seconds (model: the scenario's own model's name, which keeps it as the scenario defines it, built-in \
+            or from a file, or a built-in model's name to put in its place), and optionally measured_peak_bytes (torch.cuda.max_memory_allocated, compared with the memory \
             footprint less its reserve; tools/measure_step.py writes both); each scenario path is relative to the CSV, and --profile \
             is a profile from `scalecast import layer-times`.
 
@@ -157,9 +159,6 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
                 throw UsageError(message: "\(against):\(n + 1): gpus, batch_per_gpu and measured_step_seconds must be numbers")
             }
             let scenario = (base as NSString).appendingPathComponent(try cell("scenario"))
-            var axes = [Sweep.Axis(key: "model", values: [try cell("model")]), Sweep.Axis(key: "batch_per_gpu", values: ["\(batch)"]),
-                        Sweep.Axis(key: "precision", values: [try cell("precision")]), Sweep.Axis(key: "gpus", values: ["\(gpus)"])]
-            if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }
             // Optional: torch.cuda.max_memory_allocated, where tools/measure_step.py recorded it.
             var peak: Int?
             if columns.contains("measured_peak_bytes"), !(try cell("measured_peak_bytes")).isEmpty {
@@ -168,8 +167,24 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
                 }
                 peak = bytes
             }
-            let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes) }
-            let row = try wrap { try sweep.evaluate([sweep.points[0]]) }[0]
+            // A value the sweep or the scenario refuses (an unknown model name) is this row's error.
+            func located<T>(_ body: () throws -> T) throws -> T {
+                do { return try body() } catch let error as SweepError {
+                    throw UsageError(message: "\(against):\(n + 1): \(error.message)")
+                } catch let error as ConfigError {
+                    throw UsageError(message: "\(against):\(n + 1): \(error)")
+                }
+            }
+            // A row naming the scenario's own model keeps it (a custom model, with its own input);
+            // another name is a built-in model put in its place.
+            let model = try cell("model")
+            let own = try located { try Scenario.load(path: scenario) }.runs.first?.network.name
+            var axes = [Sweep.Axis(key: "batch_per_gpu", values: ["\(batch)"]),
+                        Sweep.Axis(key: "precision", values: [try cell("precision")]), Sweep.Axis(key: "gpus", values: ["\(gpus)"])]
+            if model != own { axes.insert(Sweep.Axis(key: "model", values: [model]), at: 0) }
+            if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }
+            let sweep = try located { try Sweep(scenarioPath: scenario, axes: axes) }
+            let row = try located { try sweep.evaluate([sweep.points[0]]) }[0]
             let run = sweep.points[0].run
             let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: gpus)) }
             cases.append(Case(scenario: try cell("scenario"), model: try cell("model"), precision: try cell("precision"), batchPerGPU: batch,

@@ -105,7 +105,7 @@ public struct PublishedValidation: Sendable {
                 let rate = try ScenarioRunner.simulate(run, gpus: point.gpus, location: point.gpusLocation).metrics.imagesPerSecond
                 predicted[point.runIndex, default: [:]][point.gpus] = rate
                 points.append(Point(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                    gpu: run.cluster.gpu.name, model: run.network.name,
+                                    gpu: run.cluster.gpu.name, model: run.evidenceModelName,
                                     publishedImagesPerSecond: point.imagesPerSecond, predictedImagesPerSecond: rate))
             }
             for point in published.points where point.gpus > 1 {
@@ -113,7 +113,7 @@ public struct PublishedValidation: Sendable {
                       let predictedOne = predicted[point.runIndex]?[1], let predictedN = predicted[point.runIndex]?[point.gpus] else { continue }
                 let run = scenario.runs[point.runIndex]
                 speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                        gpu: run.cluster.gpu.name, model: run.network.name,
+                                        gpu: run.cluster.gpu.name, model: run.evidenceModelName,
                                         publishedSpeedup: point.imagesPerSecond / one.imagesPerSecond,
                                         predictedSpeedup: predictedN / predictedOne))
             }

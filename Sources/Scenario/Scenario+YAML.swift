@@ -212,6 +212,7 @@ extension RunSpec {
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
         self.software = software
         self.accumulationSteps = accumulationSteps
+        self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         if halfInstead { precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" }
         if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
     }
@@ -225,6 +226,14 @@ extension RunSpec {
         hostLink.kind == .pcie && hostLink.bytesPerSecond >= 25e9 ? "upi-16gt" : "qpi-8gt"
     }
 
+    /// Whether a `model:` value `readModel` has read names a built-in model (a name, or
+    /// `{name: NAME, input: ...}` without layers), not a custom one (layers, or a file).
+    static func namesBuiltInModel(_ node: YAMLValue) -> Bool {
+        guard node.isMapping else { return true }
+        let file = (try? node.optional("file")) ?? nil, layers = (try? node.optional("layers")) ?? nil
+        return file == nil && layers == nil
+    }
+
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
         if node.isMapping {
             if let fileNode = try node.optional("file") {
@@ -233,6 +242,10 @@ extension RunSpec {
                 if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
                 // A file that is missing or unreadable is the scenario's error, at the key that names it;
                 // an error inside a readable model file points into that file.
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    throw fileNode.error("model file \(path.singleLine): is a directory; name the model's YAML file")
+                }
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     let missing = !FileManager.default.fileExists(atPath: path)
                     throw fileNode.error("model file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"

@@ -25,6 +25,9 @@ public struct RunSpec: Sendable {
     /// The run's own label (e.g. "ResNet-50"), if it has one.
     public var label: String?
     public var network: Network
+    /// Whether `network` is a built-in model (by name, on its own input or another):
+    /// false for a model given by its layers or a file, whatever its name.
+    public var modelIsBuiltIn = true
     public var precision: Precision
     public var batchPerGPU: Int
     /// Micro-batches of `batchPerGPU` per step, gradients accumulated locally and
@@ -54,6 +57,13 @@ public struct RunSpec: Sendable {
     public var precisionNote: String?
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
+
+    /// The model's name as the published corpus's records are looked up by: its name, or,
+    /// for a custom model named like a built-in one, `NAME (custom)`, which matches no
+    /// record of the built-in model.
+    public var evidenceModelName: String {
+        modelIsBuiltIn || Zoo.entry(named: network.name) == nil ? network.name : "\(network.name) (custom)"
+    }
 
     /// The strategy as the run carries it out, for labels: the planned strategy's
     /// (`data (ring, 25 MB buckets)`, or `after backward` / `per layer` where the profile

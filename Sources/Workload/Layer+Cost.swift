@@ -51,7 +51,7 @@ extension LayerKind {
             let ho = try windowOutput(x.height, c.kernelHeight, c.strideHeight, c.padHeight, ceil: false)
             let wo = try windowOutput(x.width, c.kernelWidth, c.strideWidth, c.padWidth, ceil: false)
             let out = try checkedShape(channels: Double(c.outChannels), height: ho, width: wo)
-            try checkRepresentable(Double(out.elements) * Double(x.channels / c.groups) * Double(c.kernelHeight) * Double(c.kernelWidth))
+            try checkRepresentable(2 * Double(out.elements) * Double(x.channels / c.groups) * Double(c.kernelHeight) * Double(c.kernelWidth))
             let k = (x.channels / c.groups) * c.kernelHeight * c.kernelWidth
             let macs = out.elements * k
             let biasFLOPs = c.bias ? out.elements : 0
@@ -169,7 +169,7 @@ extension LayerKind {
             let x = try single()
             guard units > 0 else { throw ModelError("a fully connected layer needs a positive number of units") }
             let inputs = x.elements
-            try checkRepresentable(Double(inputs) * Double(units))
+            try checkRepresentable(2 * Double(inputs) * Double(units))
             let macs = inputs * units
             cost.parameters = macs + (bias ? units : 0)
             cost.forwardFLOPs = 2 * macs + (bias ? units : 0)
@@ -221,7 +221,8 @@ extension LayerKind {
     }
 }
 
-/// Multiply-adds per example above `ModelLimits.operationsPerLayer` are refused:
+/// Operations per example (FLOPs, two per multiply-add, as `scalecast models` counts
+/// them; or elements read) at or above `ModelLimits.operationsPerLayer` are refused:
 /// a step of a batch of them would overflow the simulator's counters long before
 /// it could finish.
 func checkRepresentable(_ operations: Double) throws {

@@ -23,7 +23,9 @@ extension Network {
     /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
     public init(yaml: YAMLValue) throws {
         try yaml.checkKeys(["name", "input", "layers"])
-        let name = try yaml.required("name").string()
+        let nameNode = try yaml.required("name")
+        let name = try nameNode.string()
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw nameNode.error("a model needs a name (tables and reports print it)") }
         let inputNode = try yaml.required("input")
         let dims = try inputNode.items().enumerated().map { i, item in
             try item.int(in: i == 0 ? Limits.width : Limits.extent)
@@ -45,6 +47,9 @@ extension Network {
             try Network.addLayer(item, position: position + 1, to: &builder)
         }
         self = try builder.finish()
+        guard forwardFLOPsPerExample > 0 else {
+            throw yaml.error("model '\(name)' does no arithmetic (no convolution, fully connected or other computing layer)")
+        }
     }
 
     /// Layer types a custom model may use, with their keys.

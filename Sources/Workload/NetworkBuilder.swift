@@ -34,6 +34,10 @@ public struct NetworkBuilder {
     public mutating func add(_ layerName: String, _ kind: LayerKind, inputs: [Int]? = nil, inPlace: Bool = false) throws -> Int {
         let sources = inputs ?? [last]
         guard !layerName.isEmpty else { throw ModelError("a layer needs a name") }
+        guard layerName != layers[0].name else {
+            throw ModelError("'\(layerName)' names the model's input image (other layers list it in `inputs` to read the image); "
+                             + "give this layer another name")
+        }
         guard !names.contains(layerName) else { throw ModelError("layer name '\(layerName)' is used twice") }
         guard sources.allSatisfy({ $0 >= 0 && $0 < layers.count }) else { throw ModelError("layer '\(layerName)' names an input that does not exist") }
         guard layers.count <= ModelLimits.layers else { throw ModelError("a model may have at most \(ModelLimits.layers) layers") }

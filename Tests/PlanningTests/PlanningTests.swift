@@ -539,6 +539,16 @@ let fixtureErrors = MeasuredErrors(
                                      architectureOf: { architectures[$0] })
         #expect(hopper.points.isEmpty && hopper.architecture == "Hopper" && hopper.architecturePoints.map(\.caseName) == ["d"])
         #expect(abs(hopper.architectureMedianAbsError! - 0.1) < 1e-12)
+        // Its sibling's record checks kernels priced from measurements: a board priced at the default
+        // efficiencies is warned that the record does not check it; one with fitted kernels, or
+        // beside siblings at the defaults, is not.
+        let unfitted = errors.evidence(gpu: "H100-NVL", precision: .bf16, model: "resnet50", architecture: "Hopper",
+                                       architectureOf: { architectures[$0] }, fitted: { $0 == "H100-SXM5" })
+        #expect(unfitted.caution?.contains("priced at the model's default efficiencies") == true
+                && unfitted.caution?.contains("other Hopper GPUs") == true, "\(unfitted.caution ?? "none")")
+        #expect(errors.evidence(gpu: "H100-NVL", precision: .bf16, model: "resnet50", architecture: "Hopper",
+                                architectureOf: { architectures[$0] }, fittedKernels: true, fitted: { _ in true }).caution == nil)
+        #expect(hopper.caution == nil)
         // A scenario's own board may spell its architecture in another case, with spaces.
         #expect(errors.evidence(gpu: "My-Hopper", precision: .fp16, model: "resnet50", architecture: " hopper",
                                 architectureOf: { architectures[$0] }).architecturePoints.map(\.caseName) == ["d"])

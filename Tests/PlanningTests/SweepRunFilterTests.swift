@@ -62,6 +62,25 @@ import YAMLSupport
         #expect(throws: SweepError.self) { _ = try Sweep(scenarioPath: custom, axes: [Sweep.Axis(key: "image_size", values: ["64"])]) }
     }
 
+    /// Varying the model keeps a built-in model's other input (the scenario's images); a
+    /// custom model is replaced by the built-in one on its own input.
+    @Test func aVariedModelKeepsTheScenariosImages() throws {
+        let path = try scenario().replacingOccurrences(of: "s.yaml", with: "small.yaml")
+        try """
+            name: small images
+            model: {name: resnet50, input: [3, 160, 160]}
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [1]
+            runs:
+              - {label: top}
+              - {label: own, model: {name: tiny, input: [3, 32, 32], layers: [{type: fc, units: 10}]}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let sweep = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "model", values: ["resnet18"])])
+        #expect(sweep.points.map(\.run.network.name) == ["resnet18-160x160", "resnet18"])
+        #expect(sweep.points[0].run.network.inputShape.height == 160 && sweep.points[1].run.network.inputShape.height == 224)
+    }
+
     /// An unknown plain key names the sweep's own keys too (network_gbps and friends).
     @Test func anUnknownKeyListsTheSweepsOwnKeys() throws {
         do {
