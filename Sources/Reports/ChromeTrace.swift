@@ -9,9 +9,10 @@ import Simulation
 /// the compute it feeds.
 ///
 /// Compute tasks sit on their GPU's process, thread 0 ("compute": a GPU computes
-/// one task at a time). A transfer sits on the process of the first link it
-/// crosses (the sender's way out), on the lowest thread free at its start, so
-/// events on one thread never overlap ("transfers 1", "transfers 2", ...).
+/// one task at a time). A transfer sits on the process of every link it crosses
+/// (one event each, its whole span, as the Gantt chart draws it), on each link's
+/// lowest thread free at its start, so events on one thread never overlap
+/// ("transfers 1", "transfers 2", ...); its flows leave from the first link's.
 /// Aggregated collectives run on thread 1 of each GPU ("collectives"); under an
 /// execution profile that charges for kernel launches, thread 2 ("host") shows
 /// the host thread's launches; under collective interference, thread 3 ("compute
@@ -103,17 +104,18 @@ public enum ChromeTrace {
             if r.kind == .transfer, let destination = r.destination {
                 args["from"] = .text(topology.endpointName(r.device))
                 args["to"] = .text(topology.endpointName(destination))
-                let route = topology.route(from: r.device, to: destination)
-                guard let link = route.first else { continue }
-                usedLinks.insert(link)
-                var threads = threadFreeAt[link, default: []]
-                let tid = threads.firstIndex { $0 <= r.start.nanoseconds } ?? threads.count
-                if tid == threads.count { threads.append(0) }
-                threads[tid] = r.end.nanoseconds
-                threadFreeAt[link] = threads
-                events.append(Event(name: r.group ?? r.label, cat: "transfer", ph: "X", ts: ts, dur: dur,
-                                    pid: linkProcess(link), tid: tid, args: args))
-                lanes[r.task] = Lane(pid: linkProcess(link), tid: tid)
+                // On every link of its route, as the Gantt chart draws it; its flows leave from the first.
+                for link in topology.route(from: r.device, to: destination) {
+                    usedLinks.insert(link)
+                    var threads = threadFreeAt[link, default: []]
+                    let tid = threads.firstIndex { $0 <= r.start.nanoseconds } ?? threads.count
+                    if tid == threads.count { threads.append(0) }
+                    threads[tid] = r.end.nanoseconds
+                    threadFreeAt[link] = threads
+                    events.append(Event(name: r.group ?? r.label, cat: "transfer", ph: "X", ts: ts, dur: dur,
+                                        pid: linkProcess(link), tid: tid, args: args))
+                    if lanes[r.task] == nil { lanes[r.task] = Lane(pid: linkProcess(link), tid: tid) }
+                }
             } else if r.kind == .collective {
                 // Aggregated collectives run beside compute: a second thread of the GPU.
                 events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device, tid: collectiveThread, args: args))

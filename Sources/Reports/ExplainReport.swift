@@ -63,9 +63,10 @@ public enum ExplainReport {
     public struct Interference: Sendable, Equatable {
         /// The most thread blocks NCCL's kernels held at once.
         public var blocks: Int
-        /// How long compute ran slowed, seconds (0: no collective overlapped compute).
+        /// How long compute ran slowed: the time compute tasks ran while a collective's
+        /// thread blocks held SMs, seconds (0: no collective overlapped compute).
         public var slowedSeconds: Double
-        /// The lowest rate compute ran at, a fraction of its speed.
+        /// The lowest rate compute ran at, a fraction of its speed (1 where none was slowed).
         public var slowestRate: Double
         /// The compute time that cost: slowed time × (1 − rate) where compute ran, seconds.
         public var lostComputeSeconds: Double
@@ -79,13 +80,16 @@ public enum ExplainReport {
         guard let from = own.map(\.start).min(), let to = own.map(\.end).max() else { return nil }
         let compute = own.filter { $0.kind == .forward || $0.kind == .backward || $0.kind == .update }
         var slowed: Int64 = 0, lost = 0.0, slowest = 1.0, blocks = 0
+        // A span slows the GPU's compute only while compute runs in it (a collective in flight
+        // while the GPU waits slows nothing).
         for span in trace.slowedCompute where span.device == 0 && span.end > from && span.start < to {
             let a = max(span.start.nanoseconds, from.nanoseconds), b = min(span.end.nanoseconds, to.nanoseconds)
-            slowed += b - a
-            slowest = min(slowest, span.rate)
             blocks = max(blocks, span.blocks)
             for r in compute where r.end.nanoseconds > a && r.start.nanoseconds < b {
-                lost += Double(min(r.end.nanoseconds, b) - max(r.start.nanoseconds, a)) * (1 - span.rate)
+                let overlap = min(r.end.nanoseconds, b) - max(r.start.nanoseconds, a)
+                slowed += overlap
+                lost += Double(overlap) * (1 - span.rate)
+                slowest = min(slowest, span.rate)
             }
         }
         return Interference(blocks: blocks, slowedSeconds: Double(slowed) / 1e9, slowestRate: slowest, lostComputeSeconds: lost / 1e9)

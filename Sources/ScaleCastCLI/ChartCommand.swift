@@ -131,8 +131,16 @@ enum ChartBuilder {
         let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
         let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"
             : lanes.map { " (GPUs 0-\($0 - 1), which stand for all \(gpus): the same on every node)" } ?? ""
-        return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one step\(standing)", format: format,
-                                step: outcome.measuredStep, gpuLanes: lanes)
+        // The chart draws the simulated step; the waits priced after the simulation (the slowest GPU,
+        // periodic work, the loader) lengthen the step the tables print, which the title then gives.
+        let step = outcome.measuredStep, records = outcome.trace.records
+        let begin = records.filter { $0.step == step - 1 }.map(\.end.nanoseconds).max() ?? 0
+        let simulated = Double((records.filter { $0.step == step }.map(\.end.nanoseconds).max() ?? begin) - begin) / 1e9
+        let stretched = outcome.metrics.stepSeconds > simulated * 1.005
+            ? "; simulated \(Format.fixed(simulated * 1e3, 1)) ms of a \(Format.fixed(outcome.metrics.stepSeconds * 1e3, 1)) ms step, "
+                + "the rest waits priced after the simulation" : ""
+        return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one step\(standing)\(stretched)", format: format,
+                                step: step, gpuLanes: lanes)
     }
 
     /// The charts drawn from one result per configuration, titled with the scenario's name.

@@ -68,12 +68,15 @@ public struct StepAnalysis: Sendable {
         let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
-        let window = Interval(begin.nanoseconds, end.nanoseconds)
         let stepNs = Double(max(1, end.nanoseconds - begin.nanoseconds))
         // The share of the whole step the simulated window is: the waits priced after the simulation
         // (the slowest GPU, periodic work, the loader) stretch it to metrics.stepSeconds.
         simulatedShare = min(1, stepNs / 1e9 / metrics.stepSeconds)
         let records = trace.records.filter { $0.step == last }
+        // A resource's busy time is its spans in the measured step, wherever they fall: a GPU
+        // that starts the step before the window (which opens when the previous step's last
+        // task ends) is busy as long per step as the others.
+        let measured = Interval(min(begin.nanoseconds, records.map(\.start.nanoseconds).min() ?? begin.nanoseconds), end.nanoseconds)
         let gpus = Double(graph.gpus)
         let nodes = Double(graph.symmetry?.nodes ?? 1)
 
@@ -134,14 +137,14 @@ public struct StepAnalysis: Sendable {
         let rows = graph.symmetry == nil ? graph.gpus : graph.representedGPUs
         self.gpus = (0..<rows).map { g in
             ResourceRow(name: "gpu\(g)", role: "compute",
-                        busyFraction: Double(Interval.length(Interval.union(busy[g % graph.gpus], within: window))) / stepNs,
+                        busyFraction: min(1, Double(Interval.length(Interval.union(busy[g % graph.gpus], within: measured))) / stepNs),
                         bytes: 0, utilization: 0, topGroups: [])
         }
         links = topology.links.indices.filter { linkBytes[$0] > 0 }.map { l in
             let link = topology.links[l]
             let groups = linkGroups[l].sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { (group: $0.key, bytes: $0.value) }
             return ResourceRow(name: link.name, role: link.role,
-                               busyFraction: Double(Interval.length(Interval.union(linkSpans[l], within: window))) / stepNs,
+                               busyFraction: min(1, Double(Interval.length(Interval.union(linkSpans[l], within: measured))) / stepNs),
                                bytes: linkBytes[l], utilization: linkBytes[l] / (link.bytesPerSecond * stepNs / 1e9),
                                topGroups: groups)
         }.sorted { ($0.utilization, $0.busyFraction, $1.name) > ($1.utilization, $1.busyFraction, $0.name) }

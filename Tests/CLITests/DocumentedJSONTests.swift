@@ -47,4 +47,21 @@ import Testing
         let range = Array(normalized(shown).prefix { $0 != "}" }) + ["}"]
         #expect(range.count > 5 && contains(normalized(out.stdout), range), "docs/json.md's report range is not what the tool prints")
     }
+
+    /// The explain example shows chosen keys out of their order, in three blocks: each of
+    /// their scalar lines (a key and a number, string, boolean or null) is one the tool prints.
+    @Test func theExplainKeysAreWhatExplainPrints() throws {
+        let marker = "From `scalecast explain scenarios/default.yaml --gpus 16 --run AlexNet --json`"
+        let page = try String(contentsOfFile: Self.root + "/docs/json.md", encoding: .utf8)
+        let after = try #require(page.range(of: marker))
+        let section = String(page[after.upperBound...]).components(separatedBy: "\n## ")[0]
+        let blocks = section.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        #expect(blocks.count == 3)
+        let out = CLI.execute(["explain", Self.root + "/scenarios/default.yaml", "--gpus", "16", "--run", "AlexNet", "--json"])
+        #expect(out.exitCode == 0)
+        let printed = Set(normalized(out.stdout))
+        let scalars = blocks.flatMap(normalized).filter { $0.hasPrefix("\"") && !$0.hasSuffix("[") && !$0.hasSuffix("{") && !$0.contains("{\"") }
+        #expect(scalars.count > 15)
+        for line in scalars { #expect(printed.contains(line), "docs/json.md's explain example shows \(line), which the tool no longer prints") }
+    }
 }

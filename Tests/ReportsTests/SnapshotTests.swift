@@ -147,6 +147,7 @@ func fixtureScenario() throws -> Scenario {
 }
 
 @Suite struct ChromeTraceTests {
+    /// Every task appears once, a transfer once on each link of its route.
     @Test func everyTaskAppearsOnceAndNoGPULaneOverlaps() throws {
         let scenario = try fixtureScenario()
         let outcome = try ScenarioRunner.simulate(scenario.runs[1], gpus: 4)
@@ -155,7 +156,12 @@ func fixtureScenario() throws -> Scenario {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let events = try #require(object["traceEvents"] as? [[String: Any]]).filter { $0["ph"] as? String == "X" }
         let tasks = events.compactMap { ($0["args"] as? [String: Any])?["task"] as? Int }
-        #expect(tasks.sorted() == Array(0..<outcome.graph.tasks.count))
+        let expected = outcome.trace.records.flatMap { r in
+            r.kind == .transfer ? Array(repeating: r.task, count: outcome.topology.route(from: r.device, to: r.destination!).count) : [r.task]
+        }
+        #expect(outcome.trace.records.contains { $0.kind == .transfer && outcome.topology.route(from: $0.device, to: $0.destination!).count > 1 })
+        #expect(tasks.sorted() == expected.sorted())
+        #expect(Set(tasks) == Set(0..<outcome.graph.tasks.count))
         // On every (process, thread) lane, complete events never overlap.
         var lanes: [String: [(Double, Double)]] = [:]
         for e in events {

@@ -4,7 +4,7 @@
 set terminal pngcairo size 1200,832 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'gantt.png'
 set output outfile
-set title 'exact (128K, 128K): alexnet-owt-cc2 on 8 x K20, hybrid (b), exact: one step' font ",14" noenhanced
+set title 'exact (128K, 128K): alexnet-owt-cc2 on 8 x K20, hybrid (b), exact: one step; simulated 449.6 ms of a'."\n".'479.6 ms step, the rest waits priced after the simulation' font ",14" noenhanced
 set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
