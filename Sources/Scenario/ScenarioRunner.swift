@@ -99,8 +99,9 @@ public enum ScenarioRunner {
         }
         if run.plannedStrategy.gradientSync.algorithm == .psHost && !topology.hasHostMemory(node: 0) {
             var error = location ?? run.gpusLocation
-            error.message = "\(gpus) GPUs: the ps-host all-reduce keeps the variables in host memory, which this topology does not model "
-                + "(one NVLink or NVSwitch node); use a pcie-tree cluster, or ps-gpus"
+            // Named without the count: a sweep meets this first at the one-GPU run its speedups are measured against.
+            error.message = "the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included), which this "
+                + "topology does not model (one NVLink or NVSwitch node); use a pcie-tree cluster, or ps-gpus"
             throw error
         }
         let graph: TaskGraph

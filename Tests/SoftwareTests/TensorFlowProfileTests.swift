@@ -100,6 +100,22 @@ import YAMLSupport
         #expect(abs(a.metrics.stepSeconds / e.metrics.stepSeconds - 1) < 0.05)
     }
 
+    /// Without host memory in the topology (one NVSwitch node) ps-host is refused at every
+    /// GPU count, one included, and the message names no count (a sweep meets it first at the
+    /// one-GPU run its speedups are measured against).
+    @Test func hostServerNeedsHostMemoryAtEveryCount() throws {
+        let yaml = server(software: "{profile: tensorflow-1-ps, collective: ps-host}", cluster: "  gpu: A100-SXM4-80GB\n  gpus_per_node: 4")
+        for gpus in [1, 4] {
+            do {
+                _ = try simulate(yaml, gpus: gpus)
+                Issue.record("ps-host ran on \(gpus) GPU(s) of an NVSwitch node")
+            } catch let error as ConfigError {
+                #expect(error.message.hasPrefix("the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included)"),
+                        "\(error)")
+            }
+        }
+    }
+
     /// The graph executor's launch cost: every kernel's launch is a span on the worker's
     /// host thread (5 us each), which the step waits for where the GPU is faster.
     @Test func kernelsAreLaunchedFromTheHost() throws {
