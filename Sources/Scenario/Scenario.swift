@@ -166,10 +166,14 @@ public struct RunSpec: Sendable {
     /// The cluster as the profile's transport drives it: every NIC at `min(line rate,
     /// streams × per-stream rate)` with the transport's step latency added
     /// (`CommunicationMechanisms.linkAsDriven`); the cluster itself where the profile
-    /// models no socket transport. Topologies are built from this.
+    /// models no socket transport, or where the NICs are InfiniBand, on which NCCL runs
+    /// its InfiniBand verbs transport instead of sockets (NVIDIA/nccl v2.4.6-1,
+    /// src/init.cc, `initNet`: the IB transport where it initializes, sockets only
+    /// otherwise). Topologies are built from this.
     public var simulatedCluster: ClusterSpec {
         let communication = software.communication
-        guard var network = cluster.network, communication.socketStreams != nil || communication.socketStepLatencySeconds > 0 else {
+        guard var network = cluster.network, network.nic.kind != .infiniband,
+              communication.socketStreams != nil || communication.socketStepLatencySeconds > 0 else {
             return cluster
         }
         let driven = communication.linkAsDriven(bytesPerSecond: network.nic.bytesPerSecond, latencySeconds: network.nic.latencySeconds)

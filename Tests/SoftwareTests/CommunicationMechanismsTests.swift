@@ -141,6 +141,19 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(fast.metrics.stepSeconds == line.metrics.stepSeconds)
     }
 
+    /// On InfiniBand NICs NCCL runs its verbs transport, not sockets: neither the streams'
+    /// cap nor the socket step latency applies there.
+    @Test func infiniBandNICsRunNoSocketTransport() throws {
+        func onInfiniBand(_ software: String) throws -> ScenarioRunner.Outcome {
+            let yaml = fusionScenario(software: software, bucket: "off").replacingOccurrences(of: "kind: ethernet", with: "kind: infiniband")
+            return try ScenarioRunner.simulate(try Scenario.load(path: try temporaryScenario(yaml)).runs[0], gpus: 2)
+        }
+        let line = try onInfiniBand("ideal")
+        let sockets = try onInfiniBand("{profile: ideal, net_socket_streams: 2, net_stream_gb_per_s: 0.5, net_step_latency_us: 100}")
+        #expect(sockets.metrics.stepSeconds == line.metrics.stepSeconds)
+        #expect(try step("{profile: ideal, net_socket_streams: 2, net_stream_gb_per_s: 0.5}").metrics.stepSeconds > line.metrics.stepSeconds)
+    }
+
     @Test func theSocketLatencyIsPaidOncePerRingStepBetweenNodes() throws {
         let line = try step("ideal")
         let slow = try step("{profile: ideal, net_step_latency_us: 100}")
