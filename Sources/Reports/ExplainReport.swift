@@ -51,11 +51,12 @@ public enum ExplainReport {
     }
 
     /// The network a run spanning nodes uses, in one line (`NetworkSpec.summary`), for
-    /// the designs only the newer keys describe (rail-optimized, torus, `gpu_nic`); ""
-    /// otherwise and on one node, so that other runs' text stays as it was.
+    /// every design but one non-blocking switch with the NICs shared evenly (leaves and a
+    /// spine, rails, a torus, `gpu_nic`); "" for that one and on one node, so that those
+    /// runs' text stays as it was.
     public static func network(_ cluster: ClusterSpec, gpus: Int) -> String {
         guard cluster.nodes(for: gpus) > 1, let network = cluster.network,
-              network.layout != .leafSpine || network.gpuNIC != nil else { return "" }
+              network.layout != .leafSpine || network.nodesPerLeaf != nil || network.gpuNIC != nil else { return "" }
         return "\nNetwork \(network.summary(gpusPerNode: cluster.gpusPerNode))\n"
     }
 
