@@ -392,10 +392,11 @@ struct LayerwisePlanner {
         switch strategy.scheme {
         case .b:
             return (0..<k).map { Chunk(owners: [($0, b)]) }
-        default:  // .c: the r-th of K pieces of every worker's examples
+        default:  // .c: the r-th of K pieces of every worker's examples; with fewer examples than
+            // workers the pieces past the last example are empty, and no round runs for them.
             return (0..<k).map { r in
                 Chunk(owners: (0..<k).map { ($0, b / k + (r < b % k ? 1 : 0)) }.filter { $0.1 > 0 })
-            }
+            }.filter { !$0.owners.isEmpty }
         }
     }
 

@@ -44,10 +44,11 @@ public enum ExplainReport {
     }
 
     /// How an expanded run spanning nodes was simulated (`ScenarioRunner.simulationSummary`),
-    /// in one line: node 0 standing for all, or every node and why; "" for a run on one
-    /// node or aggregated, so that their text stays as it was.
+    /// in one line: node 0 standing for all, or every node and why; or that a run expanded
+    /// by default ran aggregated, its plan beyond the limits; "" for a run on one node or
+    /// aggregated by choice or size, so that their text stays as it was.
     public static func simulation(_ summary: String) -> String {
-        summary.hasPrefix("expanded,") ? "\nSimulation: \(summary)\n" : ""
+        summary.hasPrefix("expanded,") || summary.hasPrefix("aggregated (") ? "\nSimulation: \(summary)\n" : ""
     }
 
     /// The network a run spanning nodes uses, in one line (`NetworkSpec.summary`), for

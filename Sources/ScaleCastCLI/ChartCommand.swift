@@ -127,7 +127,7 @@ enum ChartBuilder {
     static func gantt(_ spec: RunSpec, gpus: Int, title: String, format: Chart.Format) throws -> Chart {
         let laidOut = RunSelection.forTimeline(spec, gpus: gpus)
         let outcome = try ScenarioRunner.simulate(laidOut, gpus: gpus)
-        let aggregated = ScenarioRunner.fidelity(laidOut, gpus: gpus) == .aggregated
+        let aggregated = outcome.fidelity == .aggregated
         let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
         let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"
             : lanes.map { " (GPUs 0-\($0 - 1), which stand for all \(gpus): the same on every node)" } ?? ""

@@ -59,7 +59,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
-            text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus))
+            text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus, ran: outcome.fidelity))
             text += ExplainReport.network(spec.cluster, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
             text += EvidenceReport.render(evidence)

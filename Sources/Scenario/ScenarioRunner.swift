@@ -17,6 +17,9 @@ public enum ScenarioRunner {
         public var metrics: StepMetrics
         /// The step the metrics describe (the next one is simulated too).
         public var measuredStep: Int
+        /// The fidelity it ran with: `fidelity(_:gpus:)`'s, or aggregated where that chose
+        /// expanded by default and the expanded plan passed `PlanLimits`.
+        public var fidelity: Fidelity = .expanded
     }
 
     /// Checks that `run` can be laid out on `gpus` GPUs.
@@ -105,16 +108,22 @@ public enum ScenarioRunner {
             throw error
         }
         let graph: TaskGraph
-        let fidelity = fidelity(run, gpus: gpus)
+        var fidelity = fidelity(run, gpus: gpus)
         let symmetry = fidelity == .expanded && nodeSymmetryRefusal(run, gpus: gpus) == nil
             ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode * topology.nodeShiftNodes) : nil
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity, symmetry: symmetry)
         } catch let tooLarge as PlanTooLargeError {
-            var error = location ?? run.gpusLocation
-            error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
-                + (run.strategy.kind != .data && canAggregate(run) ? ", or simulation: {fidelity: aggregated}" : "")
-            throw error
+            // The scenario chose no fidelity and the run can be aggregated: the default is expanded
+            // only where the plan fits (model-parallel exchanges outgrow it from about 16 GPUs).
+            guard run.fidelity == nil, canAggregate(run) else {
+                var error = location ?? run.gpusLocation
+                error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
+                    + (run.strategy.kind != .data && canAggregate(run) ? ", or simulation: {fidelity: aggregated}" : "")
+                throw error
+            }
+            fidelity = .aggregated
+            graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .aggregated, symmetry: nil)
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         let computeSeconds = ComputePrices.seconds(of: graph, cost: cost)
@@ -129,7 +138,8 @@ public enum ScenarioRunner {
         if let ceiling = run.loaderCeiling(gpus: gpus)?.imagesPerSecond {
             metrics = metrics.limitedByLoader(imagesPerSecond: ceiling)
         }
-        return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1)
+        return Outcome(setup: setup, graph: graph, topology: topology, trace: trace, metrics: metrics, measuredStep: run.steps - 1,
+                       fidelity: fidelity)
     }
 
     /// The longest step ScaleCast simulates, in seconds (about three years): beyond
@@ -174,8 +184,12 @@ public enum ScenarioRunner {
 
     /// How a run is simulated, in a few words: `aggregated`, `expanded` on one node or
     /// `expanded, one node simulated for all 32 nodes (symmetric)`, or `expanded, every node
-    /// simulated (not symmetric: <why>)`.
-    public static func simulationSummary(_ run: RunSpec, gpus: Int) -> String {
+    /// simulated (not symmetric: <why>)`; given the fidelity it `ran` with (`Outcome.fidelity`),
+    /// `aggregated (...)` where the default expanded plan passed the limits.
+    public static func simulationSummary(_ run: RunSpec, gpus: Int, ran: Fidelity? = nil) -> String {
+        if ran == .aggregated && fidelity(run, gpus: gpus) == .expanded {
+            return "aggregated (transfer by transfer, the plan would pass the simulator's limits)"
+        }
         guard fidelity(run, gpus: gpus) == .expanded else { return Fidelity.aggregated.rawValue }
         let nodes = run.cluster.nodes(for: gpus)
         guard nodes > 1 else { return Fidelity.expanded.rawValue }

@@ -44,6 +44,35 @@ import YAMLSupport
         }
     }
 
+    /// At 16 GPUs auto would simulate the hybrid transfer by transfer, but its exchanges pass
+    /// the plan limits (AlexNet's 9,216-feature boundary, scheme b): a scenario that names no
+    /// fidelity runs aggregated (and says so), one that asks for expanded is refused with a
+    /// message offering aggregation.
+    @Test func aHybridPastThePlanLimitsRunsAggregatedByDefault() throws {
+        func run(_ fidelity: String?) throws -> RunSpec {
+            try Scenario.load(path: try temporaryScenario("""
+                model: alexnet-owt
+                batch_per_gpu: 128
+                precision: fp32
+                cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+                strategy: {kind: hybrid, scheme: b}
+                \(fidelity.map { "simulation: {fidelity: \($0)}" } ?? "")
+                gpus: [16]
+                """)).runs[0]
+        }
+        let auto = try run(nil)
+        #expect(ScenarioRunner.fidelity(auto, gpus: 16) == .expanded)
+        let outcome = try ScenarioRunner.simulate(auto, gpus: 16)
+        #expect(outcome.fidelity == .aggregated && outcome.graph.gpus == 1 && outcome.metrics.stepSeconds > 0)
+        #expect(ScenarioRunner.simulationSummary(auto, gpus: 16, ran: outcome.fidelity).hasPrefix("aggregated (transfer by transfer"))
+        do {
+            _ = try ScenarioRunner.simulate(try run("expanded"), gpus: 16)
+            Issue.record("an expanded plan past the limits was simulated")
+        } catch let error as ConfigError {
+            #expect(error.message.contains("or simulation: {fidelity: aggregated}"), "\(error.message)")
+        }
+    }
+
     /// Under cuda-convnet2 the hybrid stays expanded whatever the scenario asks, and past
     /// the expanded limit it is refused with a message that does not offer aggregation.
     @Test func pointToPointHybridsStayExpanded() throws {

@@ -124,6 +124,18 @@ import Workload
         }
     }
 
+    /// Scheme (c) with fewer examples per worker than workers: the pieces past the last
+    /// example are empty and get no round (b rounds, not K), under point-to-point exchanges
+    /// and a library's collectives alike.
+    @Test(arguments: ModelParallelExchanges.allCases)
+    func schemeCWithFewerExamplesThanWorkersRunsARoundPerExample(exchanges: ModelParallelExchanges) throws {
+        for (batch, gpus) in [(1, 2), (3, 4)] {
+            let (graph, _, m) = try simulate(.hybrid(scheme: .c, variant: .exact), gpus: gpus, batch: batch, exchanges: exchanges)
+            #expect(m.stepSeconds > 0)
+            #expect(graph.chunks.count == batch && graph.chunks.allSatisfy { !$0.isEmpty })
+        }
+    }
+
     @Test func plainModelParallelismSplitsEveryLayer() throws {
         let (graph, _, m) = try simulate(.model(), gpus: 2)
         #expect(m.stepSeconds > 0)
