@@ -439,7 +439,7 @@ struct LayerwisePlanner {
             for i in modelLayers {
                 let layer = net.layers[i]
                 if let tail, i >= tail {
-                    if sliced && needsWholeInput(layer) {
+                    if sliced && Self.needsWholeInput(layer) {
                         let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
                         chain = exchangeWithFirst(bytes, toFirst: true, after: chain, step: step, group: "gather \(layer.name) input on gpu0, chunk \(c)",
                                                   operation: .gatherSlice(layer: i, chunk: c))
@@ -454,7 +454,7 @@ struct LayerwisePlanner {
                     }
                     continue
                 }
-                if i != split! && sliced && needsWholeInput(layer) {
+                if i != split! && sliced && Self.needsWholeInput(layer) {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
                     chain = allGather(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
                                       operation: .gatherSlice(layer: i, chunk: c))
@@ -470,7 +470,7 @@ struct LayerwisePlanner {
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }
-                if isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
+                if Self.isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
             }
             // Backward, reduce-scattering partial input gradients of layers that gathered their input.
             for i in modelLayers.reversed() {
@@ -846,9 +846,33 @@ struct LayerwisePlanner {
     /// nil when the option is off, on one worker, or when that layer would be the
     /// first model-parallel layer (its input is the exchange's, not slices).
     private var tailOnFirstWorker: Int? {
-        guard setup.lossOnFirstWorker, workers > 1, let split,
-              let last = modelLayers.last(where: { net.layers[$0].kind.hasWeights }), last > split else { return nil }
+        Self.tailOnFirstWorker(net, split: split, workers: workers, lossOnFirstWorker: setup.lossOnFirstWorker)
+    }
+
+    /// `tailOnFirstWorker` for `net` split at `split` over `workers` workers.
+    static func tailOnFirstWorker(_ net: Network, split: Int?, workers: Int, lossOnFirstWorker: Bool) -> Int? {
+        guard lossOnFirstWorker, workers > 1, let split,
+              let last = (split..<net.layers.count).last(where: { net.layers[$0].kind.hasWeights }), last > split else { return nil }
         return last
+    }
+
+    /// The model-parallel layers (from `split`) whose whole input every worker gathers
+    /// (`allGather`), or worker 0 alone from `tail` on (`exchangeWithFirst`): a layer that
+    /// needs its whole input (`needsWholeInput`) after one whose output is split by units,
+    /// the split layer itself aside (its input is the exchange's). Each keeps that input
+    /// for its backward.
+    static func gatheredLayers(_ net: Network, split: Int, tail: Int?) -> [Int] {
+        var gathered: [Int] = [], sliced = false
+        for i in split..<net.layers.count {
+            let layer = net.layers[i]
+            if i != split && sliced && needsWholeInput(layer) {
+                gathered.append(i)
+                sliced = false
+            }
+            if tail.map({ i >= $0 }) == true { continue }
+            if isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
+        }
+        return gathered
     }
 
     /// Charges the stack's cost per copy stage (`setup.stageSeconds`, `CopyStages`) to
@@ -864,7 +888,7 @@ struct LayerwisePlanner {
     }
 
     /// Layers that need every unit of their input: products and the loss.
-    private func needsWholeInput(_ layer: Layer) -> Bool {
+    static func needsWholeInput(_ layer: Layer) -> Bool {
         switch layer.kind {
         case .fullyConnected, .convolution, .softmaxCrossEntropy: return true
         default: return false
@@ -872,7 +896,7 @@ struct LayerwisePlanner {
     }
 
     /// Layers whose output a model-parallel worker holds only a slice of.
-    private func isSplitByUnits(_ layer: Layer) -> Bool {
+    static func isSplitByUnits(_ layer: Layer) -> Bool {
         switch layer.kind {
         case .fullyConnected, .convolution: return true
         default: return false

@@ -33,7 +33,10 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// plain model parallelism exact), plus the boundary activations of the whole
     /// global batch (scheme (a) receives them at once; under (b) and (c) the
     /// broadcasts may run ahead of the computation, so all may be resident).
-    /// Plain model parallelism holds the images of the whole global batch.
+    /// Plain model parallelism holds the images of the whole global batch. The footprint
+    /// is worker 0's, the fullest: a layer that all-gathers its input (`LayerwisePlanner
+    /// .gatheredLayers`) keeps it whole for its backward, and under `lossOnFirstWorker`
+    /// worker 0 holds the last weighted layer onwards whole (weights and activations).
     /// weights = parameters × `Precision.trainingStateBytesPerParameter`;
     /// activations = stored elements per example × examples × bytes per element, plus
     /// what the stack's autograd keeps beyond the layers' own counts (`AutogradPasses`:
@@ -72,6 +75,17 @@ public struct MemoryFootprint: Sendable, Equatable {
             activations += kept(modelRange) * chunk / k
             if strategy.kind == .hybrid {
                 activations += Double(net.layers[boundary - 1].outputShape.elements) * Double(setup.batchPerGPU) * k * act
+            }
+            // Worker 0, the fullest: the inputs it gathers whole, kept for their layers' backward
+            // (its own 1/K slice of each is counted above), and under lossOnFirstWorker the tail whole.
+            let tail = LayerwisePlanner.tailOnFirstWorker(net, split: boundary, workers: setup.gpus, lossOnFirstWorker: setup.lossOnFirstWorker)
+            let gathered = LayerwisePlanner.gatheredLayers(net, split: boundary, tail: tail)
+                .reduce(0.0) { $0 + Double(net.layers[$1 - 1].outputShape.elements) }
+            activations += gathered * act * chunk * (1 - 1 / k)
+            if let tail {
+                let tailRange = tail..<net.layers.count
+                weights += sum(tailRange) { $0.cost.parameters } * state * (1 - 1 / k)
+                activations += kept(tailRange) * chunk * (1 - 1 / k)
             }
         }
         var footprint = MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)

@@ -1,4 +1,4 @@
-import Parallelism
+@testable import Parallelism
 import Testing
 import Workload
 
@@ -97,14 +97,46 @@ import Workload
         #expect(try activations(.fp16, eager) == (532 + 256) * 2 * 2 + 512 * 2)
         #expect(try activations(.fp16, AutogradPasses(keepsMaxPoolIndices: true)) == 532 * 2 * 2 + 512 * 2)
         // Hybrid (b) from fc on 2 GPUs: the conv, ReLU6 and pool are data parallel, as above; fc and the
-        // loss hold half their 20 kept elements per example for the chunk of 2 examples, and the 64
-        // boundary activations of the whole global batch of 4 are resident.
+        // loss hold half their 20 kept elements per example for the chunk of 2 examples, the 64
+        // boundary activations of the whole global batch of 4 are resident, and the loss keeps
+        // fc's gathered output whole (the other half of its 10 a example).
         var setup = TrainingSetup(network: net, precision: .fp32, batchPerGPU: 2, gpus: 2)
         setup.autograd = eager
         let hybrid = try MemoryFootprint.estimate(setup, strategy: .hybrid(scheme: .b, variant: .exact, from: "fc"), reservedBytes: 0)
         let dataParallel: Double = (256 + 64 + 192 + 256) * 2 * 4 + 512 * 2
-        let modelParallel: Double = 20 * 2 * 4 / 2, boundary: Double = 64 * 4 * 4
-        #expect(hybrid.activationBytes == dataParallel + modelParallel + boundary)
+        let modelParallel: Double = 20 * 2 * 4 / 2, boundary: Double = 64 * 4 * 4, gathered: Double = 10 * 2 * 4 / 2
+        #expect(hybrid.activationBytes == dataParallel + modelParallel + boundary + gathered)
+    }
+
+    /// conv (4 x 8 x 8) -> fc1 (16) -> ReLU -> fc2 (10) -> softmax, model-parallel from fc1 on
+    /// two workers, scheme (b), batch 2: fc2 all-gathers fc1's sliced output (16 a example) and
+    /// the loss fc2's (10); with the loss on worker 0, fc2 onwards runs whole there, fc2's input
+    /// gathered to it alone.
+    @Test func gatheredInputsAndTheLossOnWorkerZeroCount() throws {
+        var b = NetworkBuilder(name: "two-fc", input: TensorShape(channels: 3, height: 8, width: 8))
+        try b.conv("conv", out: 4, kernel: 3, pad: 1)
+        try b.relu("relu")
+        try b.fc("fc1", units: 16)
+        try b.relu("relu1")
+        try b.fc("fc2", units: 10)
+        try b.softmax("loss")
+        let net = try b.finish()
+        let fc1 = try #require(net.index(of: "fc1")), fc2 = try #require(net.index(of: "fc2")), loss = try #require(net.index(of: "loss"))
+        #expect(LayerwisePlanner.gatheredLayers(net, split: fc1, tail: nil) == [fc2, loss])
+        #expect(LayerwisePlanner.tailOnFirstWorker(net, split: fc1, workers: 2, lossOnFirstWorker: true) == fc2)
+        #expect(LayerwisePlanner.gatheredLayers(net, split: fc1, tail: fc2) == [fc2])
+        func footprint(lossOnFirst: Bool) throws -> MemoryFootprint {
+            var setup = TrainingSetup(network: net, precision: .fp32, batchPerGPU: 2, gpus: 2)
+            setup.lossOnFirstWorker = lossOnFirst
+            return try MemoryFootprint.estimate(setup, strategy: .hybrid(scheme: .b, variant: .exact, from: "fc1"), reservedBytes: 0)
+        }
+        let spread = try footprint(lossOnFirst: false), first = try footprint(lossOnFirst: true)
+        // Worker 0 holds fc2 (170 parameters) whole: the other half of its 12 bytes a parameter.
+        #expect(first.weightStateBytes - spread.weightStateBytes == 170 * 12 * 0.5)
+        // Gathered inputs, kept whole (the other half of each, 4 bytes, 2 examples): 16 + 10 spread,
+        // 16 on worker 0 with the loss; and there fc2's and the loss's own outputs (10 + 10) whole.
+        let gathered: Double = (16 - 26) * 4 * 2 * 0.5, tailOutputs: Double = 20 * 4 * 2 * 0.5
+        #expect(first.activationBytes - spread.activationBytes == gathered + tailOutputs)
     }
 
     /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.
