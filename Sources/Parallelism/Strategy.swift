@@ -81,14 +81,20 @@ public struct Strategy: Sendable, Equatable {
         case .model: start = 1
         case .hybrid:
             if let name = modelParallelFrom {
+                // The layers it could start at, for the messages.
+                let products = network.layers.filter {
+                    switch $0.kind { case .fullyConnected, .convolution: return true; default: return false }
+                }.map(\.name)
+                let listed = products.suffix(8).joined(separator: ", ") + (products.count > 8 ? " (the last 8 of \(products.count))" : "")
                 guard let index = network.index(of: name), index > 0 else {
-                    throw ModelError("\(network.name) has no layer named '\(name)' to start model parallelism at")
+                    throw ModelError("\(network.name) has no layer named '\(name)' to start model parallelism at; its fully connected "
+                                     + "and convolution layers: \(listed)")
                 }
                 switch network.layers[index].kind {
                 case .fullyConnected, .convolution: break
                 default:
                     throw ModelError("model parallelism must start at a fully connected or convolution layer, "
-                                     + "and '\(name)' is a \(network.layers[index].kind.shortName) layer")
+                                     + "and '\(name)' is a layer of kind \(network.layers[index].kind.shortName); candidates: \(listed)")
                 }
                 start = index
             } else {

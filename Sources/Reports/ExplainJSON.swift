@@ -248,7 +248,8 @@ public enum ExplainJSON {
                    loaderCoresPerGPUNeeded: spec.loaderCeiling(gpus: gpus).flatMap { ExplainReport.coresNeeded(m, ceiling: $0)?.cores },
                    bottleneck: analysis.bottleneck,
                    layers: analysis.layers.map { Layer(name: $0.name, forwardSeconds: $0.forwardSeconds, backwardSeconds: $0.backwardSeconds) },
-                   communication: analysis.bytesByCommunication.map { Communication(what: $0.kind, bytes: $0.bytes) },
+                   // Whole bytes: pieces of a message sum to it up to rounding (209715200.00000167).
+                   communication: analysis.bytesByCommunication.map { Communication(what: $0.kind, bytes: $0.bytes.rounded()) },
                    collectives: analysis.collectives.map {
                        Collective(group: $0.plan.group, bytes: $0.plan.bytes, algorithm: $0.plan.algorithm.rawValue,
                                   ncclAlgorithm: $0.plan.nccl?.algorithm.rawValue, ncclProtocol: $0.plan.nccl?.proto.rawValue,

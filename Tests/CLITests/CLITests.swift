@@ -451,6 +451,17 @@ let smallScenario = """
         #expect(out.stderr.contains(":4: \(keyPath):"), "\(out.stderr)")
     }
 
+    /// A model-parallel start that is not a product names the layers it could be.
+    @Test func aWrongModelParallelStartListsTheCandidates() throws {
+        for (start, says) in [("conv9", "has no layer named 'conv9'"), ("pool5", "'pool5' is a layer of kind")] {
+            let yaml = hybrid.replacingOccurrences(of: "strategy: {kind: hybrid, scheme: c, variant: approximate}",
+                                                   with: "strategy: {kind: hybrid, model_parallel_from: \(start)}")
+            let out = CLI.execute(["simulate", try writeTemporary(yaml)])
+            #expect(out.exitCode == 2 && out.stderr.contains(says), "\(out.stderr)")
+            #expect(out.stderr.contains("conv5, fc6, fc7, fc8"), "\(out.stderr)")
+        }
+    }
+
     @Test func modelParallelOnAResNetIsRefusedWithTheReason() throws {
         let yaml = hybrid.replacingOccurrences(of: "alexnet-owt-cc2", with: "resnet50")
             .replacingOccurrences(of: "strategy: {kind: hybrid, scheme: c, variant: approximate}", with: "strategy: {kind: model}")
