@@ -163,22 +163,32 @@ public struct RunSpec: Sendable {
                             copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency)
     }
 
-    /// The cluster as the profile's transport drives it: every NIC at `min(line rate,
-    /// streams × per-stream rate)` with the transport's step latency added
-    /// (`CommunicationMechanisms.linkAsDriven`); the cluster itself where the profile
-    /// models no socket transport, or where the NICs are InfiniBand, on which NCCL runs
-    /// its InfiniBand verbs transport instead of sockets (NVIDIA/nccl v2.4.6-1,
-    /// src/init.cc, `initNet`: the IB transport where it initializes, sockets only
-    /// otherwise). Topologies are built from this.
+    /// The cluster as the run's software drives it; topologies are built from this.
+    /// - The profile's socket transport: every NIC at `min(line rate, streams × per-stream
+    ///   rate)` with the transport's step latency added (`CommunicationMechanisms
+    ///   .linkAsDriven`), except on InfiniBand NICs, on which NCCL runs its InfiniBand verbs
+    ///   transport instead of sockets (NVIDIA/nccl v2.4.6-1, src/init.cc, `initNet`: the IB
+    ///   transport where it initializes, sockets only otherwise).
+    /// - NCCL's collectives on a rail-optimized network with `cross_rail: spine`: NCCL keeps
+    ///   each ring and tree channel on one NIC index on every node ("Ring: NET n -> GPU a ->
+    ///   ... -> GPU x -> NET n (or m if crossNic)", NVIDIA/nccl v2.18.3-1 src/graph/search.cc,
+    ///   which tries NCCL_CROSS_NIC=0, the same NIC, first), so no hop between nodes changes
+    ///   rails: their transfers take the destination's rail as under PXN
+    ///   (`CrossRailRoute.pxn`). The hop from a ring's last GPU to that NIC, over PCIe in NCCL
+    ///   without PXN, is priced as PXN's NVLink hop.
     public var simulatedCluster: ClusterSpec {
+        guard var network = cluster.network else { return cluster }
         let communication = software.communication
-        guard var network = cluster.network, network.nic.kind != .infiniband,
-              communication.socketStreams != nil || communication.socketStepLatencySeconds > 0 else {
-            return cluster
+        if network.nic.kind != .infiniband, communication.socketStreams != nil || communication.socketStepLatencySeconds > 0 {
+            let driven = communication.linkAsDriven(bytesPerSecond: network.nic.bytesPerSecond, latencySeconds: network.nic.latencySeconds)
+            network.nic.bytesPerSecond = driven.bytesPerSecond
+            network.nic.latencySeconds = driven.latencySeconds
         }
-        let driven = communication.linkAsDriven(bytesPerSecond: network.nic.bytesPerSecond, latencySeconds: network.nic.latencySeconds)
-        network.nic.bytesPerSecond = driven.bytesPerSecond
-        network.nic.latencySeconds = driven.latencySeconds
+        if case .railOptimized(crossRail: .spine) = network.layout, plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil,
+           strategy.kind == .data || modelParallelExchanges == .collectives {
+            network.layout = .railOptimized(crossRail: .pxn)
+        }
+        guard network != cluster.network else { return cluster }
         var simulated = cluster
         simulated.network = network
         return simulated

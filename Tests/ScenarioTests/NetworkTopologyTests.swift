@@ -117,4 +117,17 @@ import YAMLSupport
         let hierarchicalThin = try step(", topology: rail-optimized, cross_rail: spine, oversubscription: 8", "hierarchical")
         #expect(hierarchicalThin == hierarchicalFull)
     }
+
+    /// NCCL keeps each ring on one NIC index on every node (its topology search: NET n ->
+    /// GPU a -> ... -> GPU x -> NET n), so under its algorithms no hop between nodes of one
+    /// rail group crosses the spine, however thin, with or without PXN.
+    @Test func ncclRingsStayOnTheirRails() throws {
+        func step(_ text: String) throws -> Double {
+            try ScenarioRunner.results(try scenario(", nics_per_node: 8, topology: rail-optimized" + text, allreduce: "nccl-ring"))[0]
+                .metrics.stepSeconds
+        }
+        let spineFull = try step(", cross_rail: spine"), spineThin = try step(", cross_rail: spine, oversubscription: 8")
+        let pxnThin = try step(", cross_rail: pxn, oversubscription: 8")
+        #expect(spineThin == spineFull && spineThin == pxnThin)
+    }
 }
