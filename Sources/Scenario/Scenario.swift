@@ -233,10 +233,12 @@ public struct RunSpec: Sendable {
     /// Seconds per step of the profile's synchronous input copies, amortized
     /// (`ScheduleMechanisms.inputCopySeconds`): the host-to-GPU leg at the bandwidth
     /// of the narrowest link from node 0's host memory to GPU 0 (PCIe on a PCIe
-    /// tree); 0 where the topology has no host-memory endpoint.
+    /// tree), or, where the topology has no host-memory endpoint (NVLink and NVSwitch
+    /// nodes, which wire only the GPUs), the GPU's own host link (`ClusterSpec.hostLink`):
+    /// every GPU reads its images from host memory whatever joins it to the others.
     public func inputCopySeconds(gpus: Int, topology: Topology) -> Double {
-        guard topology.hasHostMemory(node: 0) else { return 0 }
-        let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
+        let link = topology.hasHostMemory(node: 0)
+            ? topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0)) : cluster.hostLink.bytesPerSecond
         // Per micro-batch, and a step runs `accumulationSteps` of them.
         return Double(accumulationSteps)
             * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, gpusOnNode: min(gpus, cluster.gpusPerNode),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Hardware
 import Parallelism
 import ScaleCastCLI
 import Scenario
@@ -64,6 +65,27 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         m.evaluationSeconds = 7.76
         #expect(abs(m.evaluationSecondsPerStep(globalBatch: 1024) - 7.76 * 1024 / 617_472) < 1e-12)
         #expect(ScheduleMechanisms().inputCopySeconds(batchPerGPU: 128, gpus: 8, gpusOnNode: 8, inputElements: elements, hostLinkBytesPerSecond: 5e9) == 0)
+    }
+
+    /// The input copies are priced on an NVSwitch node too, whose topology wires no host
+    /// memory: at the GPU's own host link, as on a PCIe tree of that link.
+    @Test func inputCopiesCostTheHostLinkOnNodesWithoutHostMemory() throws {
+        func copySeconds(_ cluster: String) throws -> Double {
+            let run = try Scenario.load(path: try temporaryScenario("""
+                model: alexnet-owt-cc2
+                batch_per_gpu: 128
+                precision: fp32
+                cluster: \(cluster)
+                strategy: {kind: data}
+                software: cuda-convnet2
+                gpus: [4]
+                """)).runs[0]
+            let topology = Topology(cluster: run.simulatedCluster, gpus: 4)
+            return run.inputCopySeconds(gpus: 4, topology: topology)
+        }
+        let nvswitch = try copySeconds("{gpu: H100, gpus_per_node: 4, fabric: nvswitch, host_link: pcie3-x16}")
+        let tree = try copySeconds("{gpu: H100, gpus_per_node: 4, fabric: pcie-tree, host_link: pcie3-x16, pcie: {gpu_link: pcie3-x16, uplink: pcie3-x16}}")
+        #expect(nvswitch > 0 && abs(nvswitch - tree) < 1e-12, "NVSwitch \(nvswitch) s, PCIe tree \(tree) s")
     }
 
     /// MXNet 0.9's input split: one engine thread crops a node's slices in turn, each GPU's
