@@ -408,24 +408,32 @@ final class GraphRun: EventHandler {
     }
 
     /// Once per step, before the step's first update task, the host blocks until the
-    /// step's gradients are ready: every task an update of that worker's step depends on,
+    /// step's gradients are ready: every task the updates launched with it depend on,
     /// other than updates, has finished (the AMP scaler's `.item()` on found_inf, after
-    /// DDP has waited for its all-reduces). Each worker's launches are chained, the next
-    /// submitted when the previous is through.
+    /// DDP has waited for its all-reduces). The updates launched with it are those that
+    /// follow it in the worker's program order without compute between them: all of a
+    /// data-parallel step's; under model-parallel layers, whose slices are updated
+    /// before the data-parallel backward (or after each chunk), the first block only, as
+    /// the host could not launch the compute the later updates wait for while it blocks.
+    /// Each worker's launches are chained, the next submitted when the previous is through.
     func launchWithHostSync(workers: Int) {
         var queues = [[Int]](repeating: [], count: workers)
-        var firstOf: [String: Int] = [:]        // "worker/step" -> the step's first update task
         var gates: [Int: [Int]] = [:]
         var pending: [Int: Int] = [:]
-        for task in tasks {
-            if case .compute = task.work { queues[task.device].append(task.id) }
-            guard task.kind == .update, case .compute = task.work else { continue }
-            let key = "\(task.device)/\(task.step)"
-            let first = firstOf[key] ?? task.id
-            firstOf[key] = first
-            for d in task.dependencies where tasks[d].kind != .update && !(gates[d]?.contains(first) ?? false) {
-                gates[d, default: []].append(first)
-                pending[first, default: 0] += 1
+        for task in tasks { if case .compute = task.work { queues[task.device].append(task.id) } }
+        for queue in queues {
+            var synced = Set<Int>()             // steps whose first update is gated
+            var i = 0
+            while i < queue.count {
+                let first = tasks[queue[i]]
+                guard first.kind == .update, synced.insert(first.step).inserted else { i += 1; continue }
+                while i < queue.count, tasks[queue[i]].kind == .update, tasks[queue[i]].step == first.step {
+                    for d in tasks[queue[i]].dependencies where tasks[d].kind != .update && !(gates[d]?.contains(first.id) ?? false) {
+                        gates[d, default: []].append(first.id)
+                        pending[first.id, default: 0] += 1
+                    }
+                    i += 1
+                }
             }
         }
         hostSync = HostSync(queues: queues, position: [Int](repeating: 0, count: workers), gates: gates, pending: pending)
