@@ -88,6 +88,10 @@ public struct MemoryFootprint: Sendable, Equatable {
                 activations += kept(tailRange) * chunk * (1 - 1 / k)
             }
         }
+        // Worker 0's whole tail under lossOnFirstWorker (its autocast copies too).
+        let wholeTail = split.flatMap {
+            LayerwisePlanner.tailOnFirstWorker(net, split: $0, workers: setup.gpus, lossOnFirstWorker: setup.lossOnFirstWorker)
+        }.map { $0..<net.layers.count }
         var footprint = MemoryFootprint(weightStateBytes: weights, activationBytes: activations, reservedBytes: reservedBytes)
         if setup.autocastWeightCopies && setup.precision.activationBytes == 2 {
             func castWeights(_ layer: Layer) -> Int {
@@ -97,7 +101,8 @@ public struct MemoryFootprint: Sendable, Equatable {
                 default: return 0
                 }
             }
-            footprint.autocastCopyBytes = 2 * (sum(dataRange, castWeights) + (split == nil ? 0 : sum(modelRange, castWeights) / k))
+            footprint.autocastCopyBytes = 2 * (sum(dataRange, castWeights) + (split == nil ? 0 : sum(modelRange, castWeights) / k)
+                + (wholeTail.map { sum($0, castWeights) } ?? 0) * (1 - 1 / k))
         }
         if setup.ddpBucketCopies && setup.gpus > 1 {
             footprint.gradientBucketBytes = sum(dataRange) { $0.cost.parameters } * Double(setup.gradientBytesPerElement)

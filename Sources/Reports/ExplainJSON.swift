@@ -75,7 +75,7 @@ public enum ExplainJSON {
         /// The same in one line, as `explain` prints it.
         var summary: String
 
-        init(_ network: NetworkSpec, gpusPerNode: Int) {
+        init(_ network: NetworkSpec, gpusPerNode: Int, summary: String? = nil) {
             topology = network.layout.name
             link = network.nic.name
             nicsPerNode = network.nicsPerNode
@@ -84,7 +84,7 @@ public enum ExplainJSON {
             if case .railOptimized(let route) = network.layout { crossRail = route.rawValue } else { crossRail = nil }
             if case .torus(let sizes) = network.layout { dimensions = sizes } else { dimensions = nil }
             gpuNIC = (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
-            summary = network.summary(gpusPerNode: gpusPerNode)
+            self.summary = summary ?? network.summary(gpusPerNode: gpusPerNode)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -264,7 +264,7 @@ public enum ExplainJSON {
                    mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
                                                                  slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) },
-                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode) } : nil,
+                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode, summary: spec.networkSummary) } : nil,
                    evidence: EvidenceJSON(evidence))
     }
 

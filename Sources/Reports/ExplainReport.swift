@@ -51,14 +51,14 @@ public enum ExplainReport {
         summary.hasPrefix("expanded,") || summary.hasPrefix("aggregated (") ? "\nSimulation: \(summary)\n" : ""
     }
 
-    /// The network a run spanning nodes uses, in one line (`NetworkSpec.summary`), for
+    /// The network a run spanning nodes uses, in one line (`RunSpec.networkSummary`), for
     /// every design but one non-blocking switch with the NICs shared evenly (leaves and a
     /// spine, rails, a torus, `gpu_nic`); "" for that one and on one node, so that those
     /// runs' text stays as it was.
-    public static func network(_ cluster: ClusterSpec, gpus: Int) -> String {
-        guard cluster.nodes(for: gpus) > 1, let network = cluster.network,
+    public static func network(_ run: RunSpec, gpus: Int) -> String {
+        guard run.cluster.nodes(for: gpus) > 1, let network = run.cluster.network, let summary = run.networkSummary,
               network.layout != .leafSpine || network.nodesPerLeaf != nil || network.gpuNIC != nil else { return "" }
-        return "\nNetwork \(network.summary(gpusPerNode: cluster.gpusPerNode))\n"
+        return "\nNetwork \(summary)\n"
     }
 
     /// Collective interference on GPU 0 in one step (`ExecutionProfile.collectiveSMShare`).

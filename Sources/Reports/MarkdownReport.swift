@@ -260,7 +260,7 @@ public enum MarkdownReport {
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
                 + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
-                + (run.cluster.network.map { "; the network between nodes: \($0.summary(gpusPerNode: run.cluster.gpusPerNode))" } ?? "") + ". "
+                + (run.networkSummary.map { "; the network between nodes: \($0)" } ?? "") + ". "
                 + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "
                 + "\(Format.fixed(cost.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
                 + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "

@@ -44,9 +44,10 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         for spec in runs {
             try ScenarioRunner.check(spec, gpus: gpus, location: location)
             let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
-            let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
+            var analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
+            analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(spec, gpus: gpus)
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
@@ -60,7 +61,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
             text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus, ran: outcome.fidelity))
-            text += ExplainReport.network(spec.cluster, gpus: gpus)
+            text += ExplainReport.network(spec, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
             text += EvidenceReport.render(evidence)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,

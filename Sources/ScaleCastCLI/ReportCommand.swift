@@ -48,9 +48,10 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         guard let best = MarkdownReport.best(of: results) else { throw UsageError(message: "the scenario has no configuration to report") }
         let spec = loaded.runs[best.runIndex]
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
-        let analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
+        var analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
                                     layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
+        analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(spec, gpus: best.gpus)
         // Images/s and time to train of every run on one axis first (what a buyer compares), then
         // how each run scales, where its steps go, and one step of the best.
         var kinds: [(ChartCommand.Kind, String)] = [(.throughput, "Images per second as GPUs are added, every run on one axis")]

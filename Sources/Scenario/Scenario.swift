@@ -169,13 +169,9 @@ public struct RunSpec: Sendable {
     ///   .linkAsDriven`), except on InfiniBand NICs, on which NCCL runs its InfiniBand verbs
     ///   transport instead of sockets (NVIDIA/nccl v2.4.6-1, src/init.cc, `initNet`: the IB
     ///   transport where it initializes, sockets only otherwise).
-    /// - NCCL's collectives on a rail-optimized network with `cross_rail: spine`: NCCL keeps
-    ///   each ring and tree channel on one NIC index on every node ("Ring: NET n -> GPU a ->
-    ///   ... -> GPU x -> NET n (or m if crossNic)", NVIDIA/nccl v2.18.3-1 src/graph/search.cc,
-    ///   which tries NCCL_CROSS_NIC=0, the same NIC, first), so no hop between nodes changes
-    ///   rails: their transfers take the destination's rail as under PXN
-    ///   (`CrossRailRoute.pxn`). The hop from a ring's last GPU to that NIC, over PCIe in NCCL
-    ///   without PXN, is priced as PXN's NVLink hop.
+    /// - NCCL's collectives on a rail-optimized network with `cross_rail: spine`
+    ///   (`ncclKeepsRails`): their transfers take the destination's rail as under PXN
+    ///   (`CrossRailRoute.pxn`).
     public var simulatedCluster: ClusterSpec {
         guard var network = cluster.network else { return cluster }
         let communication = software.communication
@@ -184,14 +180,36 @@ public struct RunSpec: Sendable {
             network.nic.bytesPerSecond = driven.bytesPerSecond
             network.nic.latencySeconds = driven.latencySeconds
         }
-        if case .railOptimized(crossRail: .spine) = network.layout, plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil,
-           strategy.kind == .data || modelParallelExchanges == .collectives {
-            network.layout = .railOptimized(crossRail: .pxn)
-        }
+        if ncclKeepsRails { network.layout = .railOptimized(crossRail: .pxn) }
         guard network != cluster.network else { return cluster }
         var simulated = cluster
         simulated.network = network
         return simulated
+    }
+
+    /// Whether NCCL's collectives keep this run's hops between nodes on their rails though
+    /// the rail-optimized network says `cross_rail: spine`: NCCL keeps each ring and tree
+    /// channel on one NIC index on every node ("Ring: NET n -> GPU a -> ... -> GPU x -> NET n
+    /// (or m if crossNic)", NVIDIA/nccl v2.18.3-1 src/graph/search.cc, which tries
+    /// NCCL_CROSS_NIC=0, the same NIC, first), so no such hop changes rails. Priced on NVLink
+    /// fabrics, where the hop from a ring's last GPU to that NIC (over PCIe in NCCL without
+    /// PXN) is priced as PXN's NVLink hop; not on PCIe-tree nodes, whose GPUs reach another
+    /// GPU's NIC by no modelled path, so there the hop still changes rails over the spine.
+    public var ncclKeepsRails: Bool {
+        guard case .railOptimized(crossRail: .spine)? = cluster.network?.layout,
+              plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil,
+              strategy.kind == .data || modelParallelExchanges == .collectives else { return false }
+        if case .pcieTree = cluster.fabric { return false }
+        return true
+    }
+
+    /// The network design in one line as the run is priced (`NetworkSpec.summary`), with
+    /// what NCCL's collectives change in it (`ncclKeepsRails`); nil without a network.
+    public var networkSummary: String? {
+        cluster.network.map { network in
+            network.summary(gpusPerNode: cluster.gpusPerNode)
+                + (ncclKeepsRails ? "; NCCL's collectives keep to their rails, so their hops are priced as pxn" : "")
+        }
     }
 
     /// The cost model of this run: its GPU, precision and cost parameters, and the

@@ -55,6 +55,10 @@ public struct StepAnalysis: Sendable {
     /// The simulated window's share of the whole step (1 unless waits priced after the
     /// simulation stretch it); the resource rows' shares are of the simulated window.
     public var simulatedShare: Double
+    /// Whether an expanded simulation of the run would be accepted: false where it ran
+    /// aggregated because its expanded plan passes the limits (`ScenarioRunner.Outcome
+    /// .fidelity`), and the bottleneck sentence then offers none.
+    public var expandedFits = true
 
     /// Analyses step `step` of `trace` (by default the last).
     ///
@@ -182,8 +186,8 @@ public struct StepAnalysis: Sendable {
                 // The bottleneck only where waiting on communication takes more of the step than computing.
                 let verdict = exposed + idle > compute ? ": communication is the bottleneck" : ""
                 return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it"
-                    + "\(verdict) (collectives priced by their closed forms, so no per-link breakdown; "
-                    + "simulation: {fidelity: expanded} gives one)." + slowest
+                    + "\(verdict) (collectives priced by their closed forms, so no per-link breakdown"
+                    + (expandedFits ? "; simulation: {fidelity: expanded} gives one)." : ")." ) + slowest
             }
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "

@@ -27,6 +27,26 @@ import Testing
         #expect(!CLI.execute(["explain", flat, "--gpus", "16"]).stdout.contains("Network leaf-spine"))
     }
 
+    /// Under NCCL's algorithms a `cross_rail: spine` network is priced as PXN on NVLink
+    /// fabrics, and the design line says so; PCIe-tree nodes keep crossing rails.
+    @Test func theRailLineSaysWhatNCCLChanges() throws {
+        let nvswitch = try writeTemporary(Self.scenario(network: "{link: ib-ndr, nics_per_node: 8, topology: rail-optimized, cross_rail: spine}")
+            .replacingOccurrences(of: "allreduce: ring", with: "allreduce: nccl-ring"))
+        let out = CLI.execute(["explain", nvswitch, "--gpus", "16"])
+        #expect(out.stdout.contains("across rails: spine") && out.stdout.contains("NCCL's collectives keep to their rails, so their hops are priced as pxn"),
+                "\(out.stdout)")
+        let tree = try writeTemporary("""
+            name: pcie rails
+            model: alexnet-owt
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree, network: {link: ib-edr, nics_per_node: 4, topology: rail-optimized, cross_rail: spine}}
+            strategy: {kind: data, allreduce: nccl-ring}
+            gpus: [8]
+            """)
+        let pcie = CLI.execute(["explain", tree, "--gpus", "8"])
+        #expect(pcie.exitCode == 0 && pcie.stdout.contains("across rails: spine") && !pcie.stdout.contains("keep to their rails"), "\(pcie.stdout)\(pcie.stderr)")
+    }
+
     @Test func reportStatesTheDesignItPriced() throws {
         let rails = try writeTemporary(Self.scenario(network: "{link: ib-ndr, nics_per_node: 8, topology: rail-optimized, nodes_per_leaf: 2, oversubscription: 2}"))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-network-\(UUID().uuidString)").path

@@ -137,6 +137,15 @@ import Workload
         // 16 on worker 0 with the loss; and there fc2's and the loss's own outputs (10 + 10) whole.
         let gathered: Double = (16 - 26) * 4 * 2 * 0.5, tailOutputs: Double = 20 * 4 * 2 * 0.5
         #expect(first.activationBytes - spread.activationBytes == gathered + tailOutputs)
+        // In fp16 with autocast, worker 0 also keeps the 2-byte copy of fc2's 160 weights whole.
+        func copies(lossOnFirst: Bool) throws -> Double {
+            var setup = TrainingSetup(network: net, precision: .fp16, batchPerGPU: 2, gpus: 2)
+            setup.lossOnFirstWorker = lossOnFirst
+            setup.autocastWeightCopies = true
+            return try MemoryFootprint.estimate(setup, strategy: .hybrid(scheme: .b, variant: .exact, from: "fc1"), reservedBytes: 0)
+                .autocastCopyBytes
+        }
+        #expect(try copies(lossOnFirst: true) - copies(lossOnFirst: false) == 2 * 160 * 0.5)
     }
 
     /// A hybrid all-reduces only its data-parallel layers' gradients: the conv's 112.

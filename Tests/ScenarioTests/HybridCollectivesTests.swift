@@ -1,4 +1,5 @@
 import Parallelism
+import Simulation
 import Testing
 import YAMLSupport
 @testable import Scenario
@@ -65,6 +66,12 @@ import YAMLSupport
         let outcome = try ScenarioRunner.simulate(auto, gpus: 16)
         #expect(outcome.fidelity == .aggregated && outcome.graph.gpus == 1 && outcome.metrics.stepSeconds > 0)
         #expect(ScenarioRunner.simulationSummary(auto, gpus: 16, ran: outcome.fidelity).hasPrefix("aggregated (transfer by transfer"))
+        // Its bottleneck sentence offers no expanded run, which would be refused.
+        var analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
+                                    layerNames: auto.network.layers.map(\.name), metrics: outcome.metrics, step: outcome.measuredStep)
+        #expect(analysis.bottleneck.contains("fidelity: expanded"))
+        analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(auto, gpus: 16)
+        #expect(!analysis.bottleneck.contains("fidelity: expanded"), "\(analysis.bottleneck)")
         do {
             _ = try ScenarioRunner.simulate(try run("expanded"), gpus: 16)
             Issue.record("an expanded plan past the limits was simulated")
