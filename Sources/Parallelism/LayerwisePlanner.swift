@@ -425,6 +425,8 @@ struct LayerwisePlanner {
         // cuda-convnet2's placement: the last weighted layer onwards (fc8, softmax, cost) whole on worker 0.
         let tail = tailOnFirstWorker
         let tailParameters = tail.map { t in modelLayers.filter { $0 >= t }.reduce(0) { $0 + net.layers[$1].cost.parameters } } ?? 0
+        // Layers whose input is gathered whole first (every worker's, or worker 0's in the tail).
+        let gathered = Set(Self.gatheredLayers(net, split: split!, tail: tail))
         for (c, chunk) in chunks.enumerated() {
             // One step alone can outgrow what a run may hold: stop, and let `build` refuse it.
             if isOverLimits {
@@ -434,17 +436,13 @@ struct LayerwisePlanner {
             let n = chunk.examples
             for w in 0..<workers { chain[w] += arrivals[c][w] }
             // Forward through the chain, all-gathering slices where a layer needs its whole input.
-            var sliced = false                      // is the current activation split by units?
-            var gathered = Set<Int>()               // layers whose input was all-gathered
             for i in modelLayers {
                 let layer = net.layers[i]
                 if let tail, i >= tail {
-                    if sliced && Self.needsWholeInput(layer) {
+                    if gathered.contains(i) {
                         let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
                         chain = exchangeWithFirst(bytes, toFirst: true, after: chain, step: step, group: "gather \(layer.name) input on gpu0, chunk \(c)",
                                                   operation: .gatherSlice(layer: i, chunk: c))
-                        gathered.insert(i)
-                        sliced = false
                     }
                     if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                         chain[0] = [compute(.forward, layer: i, on: 0,
@@ -454,12 +452,10 @@ struct LayerwisePlanner {
                     }
                     continue
                 }
-                if i != split! && sliced && Self.needsWholeInput(layer) {
+                if gathered.contains(i) {
                     let bytes = Double(n) * Double(net.layers[i - 1].outputShape.elements) / slices * bytesPerElement
                     chain = allGather(bytes, after: chain, step: step, group: "all-gather \(layer.name) input, chunk \(c)",
                                       operation: .gatherSlice(layer: i, chunk: c))
-                    gathered.insert(i)
-                    sliced = false
                 }
                 if Planner.hasForwardWork(layer) && !setup.fusion.absorbed.contains(i) {
                     let fraction = fractionOf(layer)
@@ -470,7 +466,6 @@ struct LayerwisePlanner {
                                             after: chain[w], step: step, chunk: c)]
                     }
                 }
-                if Self.isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
             }
             // Backward, reduce-scattering partial input gradients of layers that gathered their input.
             for i in modelLayers.reversed() {
@@ -860,7 +855,8 @@ struct LayerwisePlanner {
     /// (`allGather`), or worker 0 alone from `tail` on (`exchangeWithFirst`): a layer that
     /// needs its whole input (`needsWholeInput`) after one whose output is split by units,
     /// the split layer itself aside (its input is the exchange's). Each keeps that input
-    /// for its backward.
+    /// for its backward. The planner gathers at these layers and `MemoryFootprint` counts
+    /// what they keep, so the two cannot disagree.
     static func gatheredLayers(_ net: Network, split: Int, tail: Int?) -> [Int] {
         var gathered: [Int] = [], sliced = false
         for i in split..<net.layers.count {

@@ -56,6 +56,13 @@ import Testing
         #expect(abs(lost - slowed * (1 - rate)) < 1e-6, "lost \(lost) s, slowed \(slowed) s at \(rate)")
     }
 
+    /// explain --json counts whole bytes, though a message's pieces sum to it up to rounding.
+    @Test func communicatedBytesAreWhole() throws {
+        let run = try explained(["scenarios/paper/one-weird-trick.yaml", "--gpus", "8"])
+        let bytes = try #require(run["communication"] as? [[String: Any]]).compactMap { $0["bytes"] as? Double }
+        #expect(!bytes.isEmpty && bytes.allSatisfy { $0 == $0.rounded() }, "\(bytes)")
+    }
+
     /// The paper's hybrid prices its periodic test after the simulation: the chart's title says
     /// how much of the step it draws; a step with nothing priced after it says nothing.
     @Test func aGanttChartSaysWhenTheStepIsLongerThanItDraws() throws {
