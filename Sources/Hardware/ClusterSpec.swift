@@ -36,6 +36,11 @@ public enum NodeFabric: Hashable, Sendable {
     /// Every GPU joined to one non-blocking NVSwitch at its full NVLink bandwidth.
     case nvswitch(LinkSpec)
 
+    public var isPCIeTree: Bool {
+        if case .pcieTree = self { return true }
+        return false
+    }
+
     public var name: String {
         switch self {
         case .pcieTree: return "pcie-tree"

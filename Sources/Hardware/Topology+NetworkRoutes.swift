@@ -12,7 +12,11 @@
 /// A rail-optimized network with `CrossRailRoute.pxn` first moves a transfer whose NICs
 /// are on different rails over NVLink to the source node's GPU on the destination's rail
 /// (the first local GPU whose NIC has the destination NIC's index), whose NIC then
-/// carries it along the rail.
+/// carries it along the rail. On PCIe-tree nodes, which a scenario cannot give PXN but
+/// whose NCCL channels keep to one NIC index on every node (`RunSpec.ncclKeepsRails`),
+/// the source GPU instead reaches its node's NIC on the destination's rail over the
+/// PCIe tree, as NCCL's ring hop from a node's last GPU to the channel's NIC goes without
+/// PXN ("NET n -> GPU a -> ... -> GPU x -> NET n", NVIDIA/nccl v2.18.3-1 src/graph/search.cc).
 extension Topology {
     /// The links from endpoint `source` to endpoint `destination` of another node, as the
     /// type's comment lays them out.
@@ -21,11 +25,13 @@ extension Topology {
         var start = pathToNIC(endpoint: source, node: sourceNode)
         let end = pathToNIC(endpoint: destination, node: destinationNode)
         var head: [Int] = []
-        if case .railOptimized(.pxn) = network?.layout, pcieTree == nil, source < gpuCount,
-           rail(ofNIC: start.nic) != rail(ofNIC: end.nic),
-           let proxy = gpu(inNode: sourceNode, onRail: rail(ofNIC: end.nic)) {
-            head = search(from: vertex(ofEndpoint: source), to: proxy, within: sourceNode, hub: -1)
-            start = pathToNIC(endpoint: proxy, node: sourceNode)
+        if case .railOptimized(.pxn) = network?.layout, source < gpuCount, rail(ofNIC: start.nic) != rail(ofNIC: end.nic) {
+            if pcieTree != nil {
+                start = pathToRail(rail(ofNIC: end.nic), endpoint: source, node: sourceNode)
+            } else if let proxy = gpu(inNode: sourceNode, onRail: rail(ofNIC: end.nic)) {
+                head = search(from: vertex(ofEndpoint: source), to: proxy, within: sourceNode, hub: -1)
+                start = pathToNIC(endpoint: proxy, node: sourceNode)
+            }
         }
         return head + start.up + networkPath(fromNIC: start.nic, toNIC: end.nic) + end.down
     }
@@ -62,6 +68,17 @@ extension Topology {
         best!.down = search(from: best!.nic, to: from, within: node, hub: -1)
         pathsToNIC[from] = best!
         return best!
+    }
+
+    /// NIC `rail` of node `node` and the path inside the node from `endpoint` up to it
+    /// (the PCIe tree's, through the host bridges where the NIC hangs elsewhere).
+    private func pathToRail(_ rail: Int, endpoint: Int, node: Int) -> (nic: Int, up: [Int], down: [Int]) {
+        let from = vertex(ofEndpoint: endpoint), key = from * (network?.nicsPerNode ?? 1) + rail
+        let nic = vertexIndex(of: .nic(node: node, index: rail))!
+        if let cached = pathsToRail[key] { return (nic, cached, []) }
+        let up = search(from: from, to: nic, within: node, hub: -1)
+        pathsToRail[key] = up
+        return (nic, up, [])
     }
 
     /// The links from NIC vertex `a` to NIC vertex `b` of another node (see the type's comment).

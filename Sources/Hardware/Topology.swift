@@ -133,6 +133,9 @@ public final class Topology {
     var routesByNIC = false
     /// Paths from an endpoint's vertex to its NIC and back, found on demand, by endpoint vertex.
     var pathsToNIC: [Int: (nic: Int, up: [Int], down: [Int])] = [:]
+    /// Paths from an endpoint's vertex up to its node's NIC on another rail, found on
+    /// demand, by `vertex * NICs per node + rail` (`structuredRoute`, PCIe trees).
+    var pathsToRail: [Int: [Int]] = [:]
     /// Paths from each endpoint's vertex up to a switch and down from it, found on
     /// demand, by `vertex * vertices.count + switch vertex`.
     private var uplinks: [Int: [Int]] = [:], downlinks: [Int: [Int]] = [:]

@@ -191,15 +191,14 @@ public struct RunSpec: Sendable {
     /// the rail-optimized network says `cross_rail: spine`: NCCL keeps each ring and tree
     /// channel on one NIC index on every node ("Ring: NET n -> GPU a -> ... -> GPU x -> NET n
     /// (or m if crossNic)", NVIDIA/nccl v2.18.3-1 src/graph/search.cc, which tries
-    /// NCCL_CROSS_NIC=0, the same NIC, first), so no such hop changes rails. Priced on NVLink
-    /// fabrics, where the hop from a ring's last GPU to that NIC (over PCIe in NCCL without
-    /// PXN) is priced as PXN's NVLink hop; not on PCIe-tree nodes, whose GPUs reach another
-    /// GPU's NIC by no modelled path, so there the hop still changes rails over the spine.
+    /// NCCL_CROSS_NIC=0, the same NIC, first), so no such hop changes rails. Priced as
+    /// `CrossRailRoute.pxn` routes them (`Topology.structuredRoute`): on NVLink fabrics the
+    /// hop from a ring's last GPU to that NIC (over PCIe in NCCL without PXN) as PXN's
+    /// NVLink hop; on PCIe-tree nodes over the PCIe tree, as NCCL runs it.
     public var ncclKeepsRails: Bool {
         guard case .railOptimized(crossRail: .spine)? = cluster.network?.layout,
               plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil,
               strategy.kind == .data || modelParallelExchanges == .collectives else { return false }
-        if case .pcieTree = cluster.fabric { return false }
         return true
     }
 
@@ -208,7 +207,9 @@ public struct RunSpec: Sendable {
     public var networkSummary: String? {
         cluster.network.map { network in
             network.summary(gpusPerNode: cluster.gpusPerNode)
-                + (ncclKeepsRails ? "; NCCL's collectives keep to their rails, so their hops are priced as pxn" : "")
+                + (!ncclKeepsRails ? "" : cluster.fabric.isPCIeTree
+                    ? "; NCCL's collectives keep to their rails, so a GPU reaches another rail's NIC over PCIe"
+                    : "; NCCL's collectives keep to their rails, so their hops are priced as pxn")
         }
     }
 

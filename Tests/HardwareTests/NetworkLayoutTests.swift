@@ -95,6 +95,29 @@ import Testing
         #expect(hops(partial, 9, 6) == ["n1.nic1", "g0.rail1", "network-switch", "g0.rail6", "n0.nic6", "gpu6"])
     }
 
+    /// On PCIe-tree nodes (where NCCL keeps each channel on one NIC index and the run's
+    /// layout is priced as `pxn`, `RunSpec.ncclKeepsRails`) a transfer between rails
+    /// climbs the PCIe tree to its node's NIC on the destination's rail, never the spine.
+    @Test func pcieTreesReachAnotherRailsNICOverPCIe() {
+        var cluster = pcieWithNICAffinity()
+        cluster.network!.layout = .railOptimized(crossRail: .spine)
+        let spine = Topology(cluster: cluster, gpus: 16)
+        #expect(hops(spine, 7, 8) == ["n0.pcie-switch3", "n0.nic3", "g0.rail3", "network-switch", "g0.rail0", "n1.nic0", "n1.pcie-switch0", "gpu8"])
+        cluster.network!.layout = .railOptimized(crossRail: .pxn)
+        let kept = Topology(cluster: cluster, gpus: 16)
+        // GPU 7 (socket 1) up its switch, across the sockets and down to NIC 0 under GPU 0's switch.
+        #expect(hops(kept, 7, 8) == ["n0.pcie-switch3", "n0.socket1", "n0.socket0", "n0.pcie-switch0", "n0.nic0", "g0.rail0",
+                                     "n1.nic0", "n1.pcie-switch0", "gpu8"])
+        #expect(!roles(kept, 7, 8).contains("spine-uplink"))
+        #expect(hops(kept, 1, 9) == hops(spine, 1, 9))   // the same rail: nothing changes
+        #expect(kept.legs(from: 7, to: 8).count == 1)
+        // Where sockets cannot copy peer to peer, the copy is staged in socket 1's memory first.
+        guard case .pcieTree(var tree) = cluster.fabric else { Issue.record("not a PCIe tree"); return }
+        tree.crossSocketPeerToPeer = false
+        cluster.fabric = .pcieTree(tree)
+        #expect(Topology(cluster: cluster, gpus: 16).legs(from: 7, to: 8).map { $0.count } == [2, 7])
+    }
+
     /// Groups of nodes (scalable units) each have their own rail switches; a rail switch's
     /// uplink is its group's NICs on that rail over the oversubscription.
     @Test func railGroupsMeetAtTheSpine() {

@@ -120,14 +120,18 @@ import YAMLSupport
 
     /// NCCL keeps each ring on one NIC index on every node (its topology search: NET n ->
     /// GPU a -> ... -> GPU x -> NET n), so under its algorithms no hop between nodes of one
-    /// rail group crosses the spine, however thin, with or without PXN.
+    /// rail group crosses the spine, however thin, with or without PXN, on NVLink fabrics
+    /// and on PCIe trees (whose GPUs reach the rail's NIC over PCIe).
     @Test func ncclRingsStayOnTheirRails() throws {
-        func step(_ text: String) throws -> Double {
-            try ScenarioRunner.results(try scenario(", nics_per_node: 8, topology: rail-optimized" + text, allreduce: "nccl-ring"))[0]
+        func step(_ text: String, fabric: String = "nvswitch") throws -> Double {
+            try ScenarioRunner.results(try scenario(", nics_per_node: 8, topology: rail-optimized" + text, fabric: fabric, allreduce: "nccl-ring"))[0]
                 .metrics.stepSeconds
         }
         let spineFull = try step(", cross_rail: spine"), spineThin = try step(", cross_rail: spine, oversubscription: 8")
         let pxnThin = try step(", cross_rail: pxn, oversubscription: 8")
         #expect(spineThin == spineFull && spineThin == pxnThin)
+        let treeFull = try step(", cross_rail: spine", fabric: "pcie-tree")
+        let treeThin = try step(", cross_rail: spine, oversubscription: 8", fabric: "pcie-tree")
+        #expect(treeThin == treeFull)
     }
 }
