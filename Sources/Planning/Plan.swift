@@ -65,7 +65,8 @@ public struct Plan: Sendable {
     /// What holds a configuration back, in words: the CPU loaders when the GPUs wait for
     /// them at least 0.5% of the step (1% as printed; faster GPUs would then not help),
     /// else communication when the GPUs wait on it over 30% of the step (under data
-    /// parallelism naming the two remedies, a faster network and accumulation), else waiting for
+    /// parallelism naming the two remedies, faster links and accumulation: a row does not say
+    /// whether its GPUs share one node, so the links are named for both cases), else waiting for
     /// the slowest GPU and for periodic work when those take 10% of it or more, else poor
     /// scaling, else compute. Waiting for the slowest worker and for work done once per
     /// interval is no communication (rows written before those waits were recorded count
@@ -83,7 +84,8 @@ public struct Plan: Sendable {
             let where_ = row.vary["network_gbps"].map { " at \($0) Gb/s" } ?? ""
             // Under data parallelism accumulating gradients pays the all-reduce once per several micro-batches.
             let remedy = row.strategy == "data"
-                ? "; a faster network, or gradient accumulation (accumulation_steps, a larger global batch), would help" : ""
+                ? "; faster links between its GPUs (the fabric inside a node, the network between nodes), "
+                    + "or gradient accumulation (accumulation_steps, a larger global batch), would help" : ""
             return "it is communication-bound\(where_): GPUs wait on communication \(percent(communication))% of each step" + remedy
         }
         if (straggler + periodic) / row.stepSeconds >= 0.1 {

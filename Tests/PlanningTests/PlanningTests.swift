@@ -256,7 +256,7 @@ let planScenario = """
         row.periodicSeconds = 0
         #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
         // A data-parallel run is told its two remedies; another strategy is not offered accumulation.
-        #expect(Plan.limit(of: row).hasSuffix("a faster network, or gradient accumulation (accumulation_steps, a larger global batch), would help"))
+        #expect(Plan.limit(of: row).hasSuffix("faster links between its GPUs (the fabric inside a node, the network between nodes), or gradient accumulation (accumulation_steps, a larger global batch), would help"))
         var hybrid = row
         hybrid.strategy = "hybrid"
         #expect(!Plan.limit(of: hybrid).contains("accumulation"))
