@@ -39,13 +39,19 @@ public struct CSVTable: Sendable {
 
     /// Reads `text` (RFC 4180 through `CSVReader`, `#` comment lines skipped); the first
     /// record is the header. `file` is the name errors show.
-    /// - Throws: `ConfigError` naming the line of a record whose cell count differs from the header's.
+    /// - Throws: `ConfigError` naming the line of a record whose cell count differs from the
+    ///   header's, or of a header that names a column twice.
     public init(_ text: String, file: String) throws {
         var header: [String]?
         var rows: [Row] = []
         for record in try CSVReader.records(text, file: file) where record.comment == nil {
             guard let columns = header else {
-                header = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                if let repeated = names.indices.first(where: { names[..<$0].contains(names[$0]) }) {
+                    throw ConfigError(file: file, keyPath: "", line: record.line,
+                                      message: "the header names column '\(names[repeated])' twice; which one holds the values is not clear")
+                }
+                header = names
                 continue
             }
             let row = Row(line: record.line, columns: columns, cells: record.fields, file: file)

@@ -7,7 +7,8 @@ import Hardware
 /// entry loads back as the GPU it was written from, with the measurement added.
 public enum GPUEntryWriter {
     /// The entry in the catalog's YAML form, every figure in the catalog's units,
-    /// `measuredNote` appended to the entry's `measured:`.
+    /// `measuredNote` first in the entry's `measured:`, the catalog's own note after it
+    /// (it describes the figures the new ones replace, so it must not read as current).
     public static func yaml(_ gpu: GPUSpec, measuredNote: String) -> String {
         func number(_ x: Double) -> String { String(format: "%.10g", locale: nil, x) }
         func table(_ values: [String: Double], scale: Double = 1) -> String {
@@ -42,7 +43,8 @@ public enum GPUEntryWriter {
         if let nvlink = gpu.nvlink { out += "    nvlink: \(ImportText.yamlQuoted(nvlink))\n" }
         if let fabric = gpu.defaultFabric { out += "    fabric: \(fabric)\n" }
         out += "    source: \(ImportText.yamlQuoted(gpu.source))\n"
-        out += "    measured: \(ImportText.yamlQuoted((gpu.measured.map { $0 + "; " } ?? "") + measuredNote))\n"
+        // The catalog's note describes the figures it was written with; the new note says which it replaces.
+        out += "    measured: \(ImportText.yamlQuoted(measuredNote + (gpu.measured.map { "; before that, the catalog's note: " + $0 } ?? "")))\n"
         return out
     }
 }

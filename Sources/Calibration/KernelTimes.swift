@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Parallelism
 import Workload
 import YAMLSupport
@@ -78,6 +79,27 @@ public struct KernelTimes: Sendable {
         }
         guard table.hasHeader, !rows.isEmpty else {
             throw ConfigError(file: shownFile, keyPath: "", line: nil, message: "no kernel times found (expected DeepBench-style convolution rows)")
+        }
+    }
+
+    /// Refuses rows of `precisions` that `gpu` cannot have produced (`MeasuredRate`):
+    /// a precision it has no units for, or a pass's time that implies a rate above its
+    /// peak (each pass does the forward's multiply-adds, `ConvolutionGeometry.multiplyAdds`
+    /// per example, at most the filter area fewer with Winograd or FFT).
+    /// - Throws: `ConfigError` naming the first such row's line.
+    public func check(on gpu: GPUSpec, precisions: Set<Precision>) throws {
+        for row in rows where precisions.contains(row.precision) {
+            let fail = { (message: String) in ConfigError(file: file.singleLine, keyPath: "", line: row.line, message: message) }
+            if let problem = MeasuredRate.missingUnits(row.precision.rawValue, on: gpu) { throw fail(problem) }
+            let flops = row.geometry.multiplyAdds * Double(row.batch) * 2
+            let savings = Double(row.geometry.kernelHeight * row.geometry.kernelWidth)
+            for pass in [ConvolutionPass.forward, .backwardData, .backwardFilter] {
+                guard let seconds = row.seconds[pass], let column = Self.columns[pass] else { continue }
+                if let problem = MeasuredRate.impossible(flops: flops, seconds: seconds, precision: row.precision.rawValue, gpu: gpu,
+                                                         savings: savings) {
+                    throw fail("'\(column)': " + problem)
+                }
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import Parallelism
 import Workload
 import YAMLSupport
@@ -93,14 +94,21 @@ public struct LayerTimes: Sendable {
         let shownFile = file.singleLine
         rows = []
         let table = try CSVTable(text, file: shownFile)
+        // Where the file names its layers (tools/profile_layers.py's model and layer columns),
+        // each layer's line, to refuse a second timing of it.
+        let named = table.columns.contains("model") && table.columns.contains("layer")
+        var firstLine: [String: Int] = [:]
         for tableRow in table.rows {
             func fail(_ message: String) -> ConfigError { tableRow.fail(message) }
             func cell(_ name: String) throws -> String { try tableRow.cell(name) }
             func int(_ name: String, in range: ClosedRange<Int>) throws -> Int { try tableRow.int(name, in: range) }
-            func seconds(_ name: String) throws -> Double {
+            // A forward pass takes time; tools/profile_layers.py writes a backward time of 0
+            // where the backward pass was lost in the forward's noise (fits skip it).
+            func seconds(_ name: String, zeroAllowed: Bool) throws -> Double {
                 let text = try cell(name)
-                guard let v = NumberText.decimal(text), v >= 0, v <= Bounds.milliseconds else {
-                    throw fail("'\(name)' must be milliseconds from 0 to \(Int(Bounds.milliseconds)), got '\(text.singleLine)'")
+                guard let v = NumberText.decimal(text), zeroAllowed ? v >= 0 : v > 0, v <= Bounds.milliseconds else {
+                    throw fail("'\(name)' must be milliseconds \(zeroAllowed ? "from 0" : "above 0") and at most \(Int(Bounds.milliseconds)), "
+                               + "got '\(text.singleLine)'")
                 }
                 return v / 1000
             }
@@ -115,13 +123,42 @@ public struct LayerTimes: Sendable {
                           out: try int("out", in: Bounds.channels), kernel: try int("kernel", in: Bounds.extent),
                           stride: try int("stride", in: Bounds.extent), pad: try int("pad", in: Bounds.pad),
                           groups: try int("groups", in: Bounds.channels),
-                          forwardSeconds: try seconds("forward_ms"), backwardSeconds: try seconds("backward_ms"))
+                          forwardSeconds: try seconds("forward_ms", zeroAllowed: false),
+                          backwardSeconds: try seconds("backward_ms", zeroAllowed: true))
             if let problem = row.sizeProblem() { throw fail(problem) }
             do { _ = try row.product() } catch let e as ModelError { throw fail("the layer does not fit its input: \(e.message)") }
+            if named {
+                let key = [try cell("model"), try cell("layer"), "\(row.batch)", row.precision.rawValue].joined(separator: "\u{1F}")
+                if let earlier = firstLine[key] {
+                    throw fail("layer '\((try cell("layer")).singleLine)' of '\((try cell("model")).singleLine)' at batch \(row.batch) in "
+                               + "\(row.precision.rawValue) is timed on line \(earlier) too; give each layer once, its median time")
+                }
+                firstLine[key] = row.line
+            }
             rows.append(row)
         }
         guard table.hasHeader, !rows.isEmpty else {
             throw ConfigError(file: shownFile, keyPath: "", line: nil, message: "no layer times found (expected tools/profile_layers.py's CSV)")
+        }
+    }
+
+    /// Refuses rows of `precisions` that `gpu` cannot have produced (`MeasuredRate`): a precision it has no
+    /// units for, or a forward or backward time that implies a rate above its peak
+    /// (forward: the layer's product, `LayerTimes.Row.product`; backward: twice that,
+    /// the data and the weight gradients).
+    /// - Throws: `ConfigError` naming the first such row's line.
+    public func check(on gpu: GPUSpec, precisions: Set<Precision>) throws {
+        for row in rows where precisions.contains(row.precision) {
+            let fail = { (message: String) in ConfigError(file: file.singleLine, keyPath: "", line: row.line, message: message) }
+            if let problem = MeasuredRate.missingUnits(row.precision.rawValue, on: gpu) { throw fail(problem) }
+            let flops = try row.product().flops
+            let savings = row.kind == "conv" ? Double(row.kernel * row.kernel) : 1
+            for (column, seconds, work) in [("forward_ms", row.forwardSeconds, flops), ("backward_ms", row.backwardSeconds, 2 * flops)] {
+                if let problem = MeasuredRate.impossible(flops: work, seconds: seconds, precision: row.precision.rawValue, gpu: gpu,
+                                                         savings: savings) {
+                    throw fail("'\(column)': " + problem)
+                }
+            }
         }
     }
 

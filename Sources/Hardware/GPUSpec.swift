@@ -109,6 +109,12 @@ public struct GPUSpec: Hashable, Sendable {
     /// fp32 without TF32 tensor cores; bf16 as fp16, and fp16 as fp32, without
     /// half-precision units.
     public func peakFLOPsPerSecond(precision: String) -> Double {
+        peakFLOPsPerSecond[unitsRunning(precision)] ?? 0
+    }
+
+    /// The precision whose peak runs `precision` on this GPU (`peakFLOPsPerSecond(precision:)`):
+    /// itself where the catalog gives its peak, else the first of the fallbacks that has one.
+    public func unitsRunning(_ precision: String) -> String {
         let chain: [String]
         switch precision {
         case "tf32": chain = ["tf32", "fp32"]
@@ -116,8 +122,7 @@ public struct GPUSpec: Hashable, Sendable {
         case "fp16": chain = ["fp16", "fp32"]
         default: chain = ["fp32"]
         }
-        for p in chain { if let peak = peakFLOPsPerSecond[p] { return peak } }
-        return 0
+        return chain.first { peakFLOPsPerSecond[$0] != nil } ?? "fp32"
     }
 }
 

@@ -40,6 +40,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
 
     func produce() throws -> CommandOutput {
         if cuda || gemmCSV != nil { return try calibrateGPU() }
+        // A GPU named for a CPU calibration would be silently ignored: say what it needs instead.
+        if let gpu { throw UsageError(message: "--gpu \(gpu.singleLine): the GPU's timings come from --cuda (time cuBLAS here) or --gemm-csv FILE; "
+                                      + "without either, calibrate times this machine's CPU") }
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
@@ -113,7 +116,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         var device = spec.name
         var samples: [CUDARuntime.Sample] = []
         if let path = gemmCSV {
-            (device, samples) = try Self.readTimings(path)
+            (device, samples) = try Self.readTimings(path, gpu: spec)
         } else {
             let runtime: CUDARuntime
             do { runtime = try CUDARuntime() } catch let error as CUDAError { throw UsageError(message: error.message) }
@@ -184,9 +187,10 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// and others may be added; without one they are read in that order. The
     /// file may be any RFC 4180 CSV (`CSVReader`: quoted fields, CRLF, a BOM).
     /// m, n and k must be whole numbers from 1 to 1e9, seconds a decimal
-    /// in (0, 3600].
+    /// in (0, 3600]. Rows `gpu` cannot have produced are refused (`MeasuredRate`: a
+    /// precision it has no units for, or a time implying a rate above its peak, `2mnk / seconds`).
     /// - Throws: `UsageError` naming the file and line of the first row that cannot be read.
-    static func readTimings(_ path: String) throws -> (String, [CUDARuntime.Sample]) {
+    static func readTimings(_ path: String, gpu: GPUSpec) throws -> (String, [CUDARuntime.Sample]) {
         let shownPath = path.singleLine
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw UsageError(message: "\(shownPath): cannot read the file")
@@ -229,6 +233,11 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             }
             guard let seconds = NumberText.decimal(cells[columns[4]]), seconds > 0, seconds <= 3600 else {
                 throw bad("seconds must be a decimal number above 0 and at most 3600")
+            }
+            if let problem = MeasuredRate.missingUnits(precision.rawValue, on: gpu) { throw UsageError(message: "\(shownPath):\(record.line): \(problem)") }
+            let flops = 2 * Double(dimensions[0]) * Double(dimensions[1]) * Double(dimensions[2])
+            if let problem = MeasuredRate.impossible(flops: flops, seconds: seconds, precision: precision.rawValue, gpu: gpu) {
+                throw UsageError(message: "\(shownPath):\(record.line): \(problem)")
             }
             samples.append(CUDARuntime.Sample(precision: precision, m: dimensions[0], n: dimensions[1], k: dimensions[2], seconds: seconds))
         }

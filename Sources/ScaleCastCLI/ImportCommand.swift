@@ -48,6 +48,7 @@ struct ImportCommand: ParsableCommand {
                 throw UsageError(message: "\(shownCSV): cannot read the file")
             }
             let times = try LayerTimes(csv: text, file: csv)
+            try times.check(on: spec, precisions: Set(Precision.allCases))
             var output = "\(shownCSV): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
             var curves: [GPUProfileWriter.Curve] = []
             var fits: [ImportJSON.LayerTimesFit] = []
@@ -187,6 +188,14 @@ struct ImportCommand: ParsableCommand {
             // Only a per-layer file's convolutions are fitted: the GEMM curve prices fully connected layers.
             let convolutions = layerTimes?.rows.filter { $0.kind == "conv" }
             let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
+            let chosen = Set(precisions).filter { only == nil || only == $0 }
+            do {
+                try kernelTimes?.check(on: spec, precisions: chosen)
+                try layerTimes?.check(on: spec, precisions: chosen)
+            } catch var error as ConfigError where only == nil {
+                error.message += " (--precision fits one precision of the file)"
+                throw error
+            }
             let rowCount = kernelTimes?.rows.count ?? convolutions!.count
             let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
             var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors"
@@ -232,8 +241,9 @@ struct ImportCommand: ParsableCommand {
                 output += "\nAfter the fit, predicted / measured by kernel size (the median in each quarter of the kernels by arithmetic;\n"
                     + "near 1 throughout: one efficiency suits small and large kernels alike)\n" + bySize.render()
             }
-            let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency fitted by scalecast import kernel-times to "
-                                                + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors)")
+            let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency "
+                                                + fitted.keys.sorted().joined(separator: ", ") + " fitted by scalecast import kernel-times to "
+                                                + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors), replacing the catalog's")
             // The catalog's own reader must accept what is written; if it does not, nothing is written.
             do {
                 var check = catalog

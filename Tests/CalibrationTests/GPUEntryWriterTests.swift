@@ -25,7 +25,8 @@ import YAMLSupport
             var catalog = builtIn
             try catalog.read(gpus: try YAMLValue.parse(text, file: "\(gpu.name).yaml").optional("gpus"), links: nil)
             var read = try #require(catalog.gpu(named: gpu.name))
-            #expect(read.measured == (gpu.measured.map { $0 + "; " } ?? "") + "a note", "\(gpu.name)")
+            // The new note first; the catalog's, which describes the figures replaced, marked as the earlier one.
+            #expect(read.measured == "a note" + (gpu.measured.map { "; before that, the catalog's note: " + $0 } ?? ""), "\(gpu.name)")
             read.measured = gpu.measured
             #expect(read == gpu, "\(gpu.name) changed on the way through:\n\(text)")
         }
