@@ -55,7 +55,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
         func words(_ text: Substring) -> [String] {
             text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
         }
-        var ranks: Int?, rankLines = 0
+        var ranks: Int?, rankLines = 0, runLine: Int?
         var header: [String]?
         var rows: [Row] = []
         var average: Double?
@@ -69,6 +69,12 @@ public struct NCCLTestsLog: Sendable, Equatable {
                 let tokens = words(Substring(body))
                 if let i = tokens.firstIndex(of: "nGpus"), i + 1 < tokens.count, let g = Int(tokens[i + 1]),
                    let t = tokens.firstIndex(of: "nThread").flatMap({ $0 + 1 < tokens.count ? Int(tokens[$0 + 1]) : nil }) {
+                    // One log is one run: a second run's numbers would be fitted as if they were the first's.
+                    if let first = runLine {
+                        throw fail(number, "a second run starts here (the first's 'nThread ... nGpus' line is line \(first)); "
+                                   + "give each run as its own log")
+                    }
+                    runLine = number
                     guard (1...1_000_000).contains(g), (1...1_000_000).contains(t) else {
                         throw fail(number, "nGpus and nThread must be between 1 and 1,000,000 in '\(shown)'")
                     }
@@ -77,6 +83,9 @@ public struct NCCLTestsLog: Sendable, Equatable {
                 if tokens.first == "Rank" { rankLines += 1 }
                 if tokens.contains("size") && tokens.contains("count") && (tokens.contains("time") || tokens.contains("cputime"))
                     && tokens.contains("algbw") && tokens.contains("busbw") {
+                    guard rows.isEmpty else {
+                        throw fail(number, "a second column header after \(rows.count) rows: is this a second run? Give each run as its own log")
+                    }
                     header = tokens.map { $0 == "cputime" ? "time" : $0 }
                 }
                 if body.hasPrefix("Avg bus bandwidth") {
@@ -126,15 +135,28 @@ public struct NCCLTestsLog: Sendable, Equatable {
         let n = rankLines > 0 ? rankLines : (ranks ?? 0)
         guard n >= 2 else { throw fail(nil, "cannot tell how many GPUs ran the test (no 'nGpus' or 'Rank' lines)") }
         let base = (file as NSString).lastPathComponent
-        let collective = try given ?? Collective.allCases.first { base.contains($0.rawValue) } ?? {
-            // Infer from busbw / algbw on the largest message.
-            let big = rows.max { $0.bytes < $1.bytes }!
-            guard big.algorithmGBPerSecond > 0 else { throw fail(nil, "cannot tell which collective this is; name it with --collective") }
-            let ratio = big.busGBPerSecond / big.algorithmGBPerSecond
+        // The rows' own busbw / algbw on the largest message says which collective ran
+        // (`Collective.busFactor`); nil where algbw has too few digits to tell.
+        let big = rows.max { $0.bytes < $1.bytes }!
+        let ratio = big.algorithmGBPerSecond >= 0.1 ? big.busGBPerSecond / big.algorithmGBPerSecond : nil
+        let named = given ?? Collective.allCases.first { base.contains($0.rawValue) }
+        if let named, let ratio, abs(ratio / named.busFactor(ranks: n) - 1) > Self.busFactorTolerance {
+            let source = given == nil ? "the file name says \(named.rawValue)" : "--collective says \(named.rawValue)"
+            throw fail(nil, "\(source), whose busbw is \(Self.number(named.busFactor(ranks: n))) x algbw on \(n) GPUs, but the rows' busbw is "
+                       + "\(Self.number(ratio)) x algbw (size \(Self.number(big.bytes)) B); which collective ran?")
+        }
+        let collective = try named ?? {
+            guard let ratio else { throw fail(nil, "cannot tell which collective this is; name it with --collective") }
             return Collective.allCases.min { abs($0.busFactor(ranks: n) - ratio) < abs($1.busFactor(ranks: n) - ratio) }!
         }()
         return NCCLTestsLog(file: file, collective: collective, ranks: n, rows: rows, averageBusGBPerSecond: average)
     }
+
+    /// How far busbw / algbw may stray from the collective's bus factor: both columns
+    /// are printed with two decimals, so a ratio off by more than 10% is another
+    /// collective (at 4 GPUs or more the factors differ by 33% or more; at 2, all-reduce,
+    /// broadcast and sendrecv share a factor of 1 and are not told apart).
+    static let busFactorTolerance = 0.1
 
     /// `text` without the white space around it (Foundation's trimming costs
     /// microseconds a line, which adds up over a log of a hundred thousand rows).

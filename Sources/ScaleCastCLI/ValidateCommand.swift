@@ -140,57 +140,75 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         let base = (against as NSString).deletingLastPathComponent
         var profilePath = profile
         if let p = profilePath, !p.hasPrefix("/") { profilePath = FileManager.default.currentDirectoryPath + "/" + p }
-        var header: [String]?
         var cases: [Case] = []
-        // Any line break: "\r\n" is one Character in Swift, so a split on "\n" alone would keep CRLF files in one line.
-        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard let columns = header else { header = cells; continue }
+        // RFC 4180 as tools/measure_step.py's csv.DictWriter writes it (quoted fields, CRLF, a BOM).
+        let measurements: CSVTable
+        do { measurements = try CSVTable(text, file: against) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
+        for required in ["scenario", "model", "precision", "batch_per_gpu", "gpus", "measured_step_seconds"] where !measurements.columns.contains(required) {
+            throw UsageError(message: "\(against): the header has no '\(required)' column (columns: \(measurements.columns.joined(separator: ",")))")
+        }
+        // Every row is read and checked before any scenario runs, so a bad row is reported
+        // as itself, not as the failure of an earlier row's scenario.
+        struct Measurement {
+            var line: Int, scenario: String, model: String, precision: String, batch: Int, gpus: Int, seconds: Double, peakBytes: Int?
+        }
+        var measured: [Measurement] = []
+        var firstLine: [String: Int] = [:]   // each measured configuration's line, to refuse a second measurement of it
+        for record in measurements.rows {
+            let line = record.line
             func cell(_ name: String) throws -> String {
-                guard let i = columns.firstIndex(of: name), i < cells.count else {
-                    throw UsageError(message: "\(against):\(n + 1): no '\(name)' value (columns: \(columns.joined(separator: ",")))")
-                }
-                return cells[i]
+                do { return try record.cell(name) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
             }
-            guard let measured = Double(try cell("measured_step_seconds")), measured > 0, let gpus = Int(try cell("gpus")),
-                  let batch = Int(try cell("batch_per_gpu")) else {
-                throw UsageError(message: "\(against):\(n + 1): gpus, batch_per_gpu and measured_step_seconds must be numbers")
+            guard let gpus = Int(try cell("gpus")), let batch = Int(try cell("batch_per_gpu")) else {
+                throw UsageError(message: "\(against):\(line): gpus and batch_per_gpu must be whole numbers")
             }
-            let scenario = (base as NSString).appendingPathComponent(try cell("scenario"))
+            guard let seconds = Double(try cell("measured_step_seconds")), seconds.isFinite, seconds > 0 else {
+                throw UsageError(message: "\(against):\(line): measured_step_seconds must be a positive number of seconds, "
+                                 + "got '\(try cell("measured_step_seconds"))'")
+            }
             // Optional: torch.cuda.max_memory_allocated, where tools/measure_step.py recorded it.
             var peak: Int?
-            if columns.contains("measured_peak_bytes"), !(try cell("measured_peak_bytes")).isEmpty {
+            if measurements.columns.contains("measured_peak_bytes"), !(try cell("measured_peak_bytes")).isEmpty {
                 guard let bytes = Int(try cell("measured_peak_bytes")), bytes > 0 else {
-                    throw UsageError(message: "\(against):\(n + 1): measured_peak_bytes must be a positive whole number of bytes")
+                    throw UsageError(message: "\(against):\(line): measured_peak_bytes must be a positive whole number of bytes")
                 }
                 peak = bytes
             }
+            let row = Measurement(line: line, scenario: try cell("scenario"), model: try cell("model"), precision: try cell("precision"),
+                                  batch: batch, gpus: gpus, seconds: seconds, peakBytes: peak)
+            let configuration = [row.scenario, row.model, row.precision, "\(batch)", "\(gpus)"].joined(separator: "\u{1F}")
+            if let earlier = firstLine[configuration] {
+                throw UsageError(message: "\(against):\(line): the same configuration as line \(earlier) (scenario, model, precision, "
+                                 + "batch_per_gpu and gpus); give each configuration once, its median step")
+            }
+            firstLine[configuration] = line
+            measured.append(row)
+        }
+        for m in measured {
+            let scenario = (base as NSString).appendingPathComponent(m.scenario)
             // A value the sweep or the scenario refuses (an unknown model name) is this row's error.
             func located<T>(_ body: () throws -> T) throws -> T {
                 do { return try body() } catch let error as SweepError {
-                    throw UsageError(message: "\(against):\(n + 1): \(error.message)")
+                    throw UsageError(message: "\(against):\(m.line): \(error.message)")
                 } catch let error as ConfigError {
-                    throw UsageError(message: "\(against):\(n + 1): \(error)")
+                    throw UsageError(message: "\(against):\(m.line): \(error)")
                 }
             }
             // A row naming the scenario's own model keeps it (a custom model, with its own input);
             // another name is a built-in model put in its place.
-            let model = try cell("model")
             let own = try located { try Scenario.load(path: scenario) }.runs.first?.network.name
-            var axes = [Sweep.Axis(key: "batch_per_gpu", values: ["\(batch)"]),
-                        Sweep.Axis(key: "precision", values: [try cell("precision")]), Sweep.Axis(key: "gpus", values: ["\(gpus)"])]
-            if model != own { axes.insert(Sweep.Axis(key: "model", values: [model]), at: 0) }
+            var axes = [Sweep.Axis(key: "batch_per_gpu", values: ["\(m.batch)"]),
+                        Sweep.Axis(key: "precision", values: [m.precision]), Sweep.Axis(key: "gpus", values: ["\(m.gpus)"])]
+            if m.model != own { axes.insert(Sweep.Axis(key: "model", values: [m.model]), at: 0) }
             if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }
             let sweep = try located { try Sweep(scenarioPath: scenario, axes: axes) }
             let row = try located { try sweep.evaluate([sweep.points[0]]) }[0]
             let run = sweep.points[0].run
-            let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: gpus)) }
-            cases.append(Case(scenario: try cell("scenario"), model: try cell("model"), precision: try cell("precision"), batchPerGPU: batch,
-                              gpus: gpus, predictedStepSeconds: row.stepSeconds, measuredStepSeconds: measured,
-                              relativeError: row.stepSeconds / measured - 1,
-                              predictedAllocatedBytes: Int((footprint.totalBytes - footprint.reservedBytes).rounded(.up)), measuredPeakBytes: peak))
+            let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: m.gpus)) }
+            cases.append(Case(scenario: m.scenario, model: m.model, precision: m.precision, batchPerGPU: m.batch,
+                              gpus: m.gpus, predictedStepSeconds: row.stepSeconds, measuredStepSeconds: m.seconds,
+                              relativeError: row.stepSeconds / m.seconds - 1,
+                              predictedAllocatedBytes: Int((footprint.totalBytes - footprint.reservedBytes).rounded(.up)), measuredPeakBytes: m.peakBytes))
         }
         guard !cases.isEmpty else { throw UsageError(message: "\(against): no measurements found") }
         let memoryErrors = cases.compactMap(\.memoryRelativeError).map(abs).sorted()

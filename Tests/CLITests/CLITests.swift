@@ -743,6 +743,17 @@ let smallScenario = """
         #expect(out.exitCode == 2)
         #expect(out.stderr.contains(":2:"))
     }
+
+    /// Timings an H200 cannot have produced: 8192^3 in bf16 in a microsecond (1.1 PFLOP/s,
+    /// over the 989 TFLOP/s peak x 1.5), and a GPU named for a CPU calibration.
+    @Test func timingsFasterThanTheGPUAreRefusedAtTheirLine() throws {
+        let fast = try writeTemporary("precision,m,n,k,seconds\nbf16,8192,8192,8192,0.0015\nbf16,8192,8192,8192,0.0007\n")
+        let out = CLI.execute(["calibrate", "--gemm-csv", fast, "--gpu", "H200"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains(":3:") && out.stderr.contains("TFLOP/s"), "\(out.stderr)")
+        let cpu = CLI.execute(["calibrate", "--gpu", "H200"])
+        #expect(cpu.exitCode == 2 && cpu.stderr.contains("--cuda") && cpu.stderr.contains("--gemm-csv"), "\(cpu.stderr)")
+    }
 }
 
 @Suite struct ValidateCLITests {
@@ -817,6 +828,25 @@ let smallScenario = """
                                          + "x.yaml,resnet50,64,fp32,1,0.07,lots\n")
         let peakOut = CLI.execute(["validate", "--against", badPeak])
         #expect(peakOut.exitCode == 2 && peakOut.stderr.contains(":2:") && peakOut.stderr.contains("measured_peak_bytes"))
+    }
+
+    /// tools/measure_step.py writes with csv.DictWriter: quoted fields are read as values; a
+    /// measurement of no time, a configuration given twice, or a missing column are refused.
+    @Test func measurementFilesAreReadAsCSVAndCheckedRowByRow() throws {
+        let header = "scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds\n"
+        func refusal(_ body: String) throws -> String {
+            let out = CLI.execute(["validate", "--against", try writeTemporary(header + body)])
+            #expect(out.exitCode == 2, "\(body.debugDescription): \(out.stdout)")
+            return out.stderr
+        }
+        #expect(try refusal("x.yaml,resnet50,64,fp32,1,0\n").contains(":2: measured_step_seconds must be a positive number"))
+        let twice = try refusal("x.yaml,resnet50,64,fp32,1,0.07\nx.yaml,resnet50,128,fp32,1,0.13\n\"x.yaml\",resnet50,64,fp32,1,0.08\n")
+        #expect(twice.contains(":4: the same configuration as line 2"), "\(twice)")
+        let missing = CLI.execute(["validate", "--against", try writeTemporary("scenario,model,batch_per_gpu,precision,measured_step_seconds\n")])
+        #expect(missing.exitCode == 2 && missing.stderr.contains("no 'gpus' column"), "\(missing.stderr)")
+        // Quoted, as DictWriter quotes a field with a comma: read, so the error is the scenario's, not the CSV's.
+        let quoted = CLI.execute(["validate", "--against", try writeTemporary(header + "\"no, such.yaml\",resnet50,64,fp32,1,0.07\n")])
+        #expect(quoted.exitCode == 2 && quoted.stderr.contains("no, such.yaml"), "\(quoted.stderr)")
     }
 
     /// A measured peak (`measured_peak_bytes`, torch.cuda.max_memory_allocated) is set beside the

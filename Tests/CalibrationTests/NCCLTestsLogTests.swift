@@ -58,6 +58,28 @@ func syntheticLog(collective: NCCLTestsLog.Collective = .allReduce, ranks: Int =
         #expect(try NCCLTestsLog.parse(text, file: "\(collective.rawValue)_perf.log").collective == collective)
     }
 
+    /// Two runs appended to one file would be fitted as one run's sizes.
+    @Test func aSecondRunInOneLogIsRefusedWhereItStarts() throws {
+        let first = syntheticLog(noise: 0)
+        let firstLines = first.components(separatedBy: "\n").count - 1
+        do {
+            _ = try NCCLTestsLog.parse(first + syntheticLog(noise: 0, seed: 2), file: "all_reduce_perf.log")
+            Issue.record("two runs were read as one")
+        } catch let error as ConfigError {
+            #expect(error.line == firstLines + 1 && error.message.contains("second run"), "\(error)")
+        }
+    }
+
+    /// An all-gather log named all_reduce (or given --collective all_reduce) would be fitted with
+    /// all-reduce's bus factor, twice too fast a link; the rows' busbw / algbw says otherwise.
+    @Test func aCollectiveContradictingTheRowsIsRefused() throws {
+        let gather = syntheticLog(collective: .allGather, ranks: 8, noise: 0)
+        #expect(throws: ConfigError.self) { try NCCLTestsLog.parse(gather, file: "all_reduce_perf.log") }
+        #expect(throws: ConfigError.self) { try NCCLTestsLog.parse(gather, file: "x.log", collective: .allReduce) }
+        #expect(try NCCLTestsLog.parse(gather, file: "x.log", collective: .allGather).collective == .allGather)
+        #expect(try NCCLTestsLog.parse(gather, file: "all_gather_perf.log").collective == .allGather)
+    }
+
     @Test func truncatedAndGarbageLogsNameTheLine() throws {
         let full = syntheticLog()
         let lines = full.components(separatedBy: "\n")
