@@ -189,13 +189,14 @@ struct ImportCommand: ParsableCommand {
             let convolutions = layerTimes?.rows.filter { $0.kind == "conv" }
             let precisions = kernelTimes?.rows.map(\.precision) ?? convolutions!.map(\.precision)
             let chosen = Set(precisions).filter { only == nil || only == $0 }
-            do {
-                try kernelTimes?.check(on: spec, precisions: chosen)
-                try layerTimes?.check(on: spec, precisions: chosen)
-            } catch var error as ConfigError where only == nil {
-                error.message += " (--precision fits one precision of the file)"
-                throw error
+            // A precision the GPU has no units for, named before any row: --precision can leave it out.
+            for p in Precision.allCases where chosen.contains(p) {
+                if let problem = MeasuredRate.missingUnits(p.rawValue, on: spec) {
+                    throw UsageError(message: "\(shownCSV): \(p.rawValue) rows: \(problem)" + (only == nil ? ", or fit the others with --precision" : ""))
+                }
             }
+            try kernelTimes?.check(on: spec, precisions: chosen)
+            try layerTimes?.check(on: spec, precisions: chosen)
             let rowCount = kernelTimes?.rows.count ?? convolutions!.count
             let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
             var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors"
