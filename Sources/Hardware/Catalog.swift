@@ -78,11 +78,45 @@ public struct Catalog: Sendable {
         }
     }
 
-    /// Reads `gpus:` and `links:` lists in the catalog's YAML form.
+    /// Reads `gpus:` and `links:` lists in the catalog's YAML form. An entry named as
+    /// a catalog entry replaces it; an entry named twice in one list, or a GPU name or
+    /// alias another GPU already answers to (`gpu(named:)` would find the other one),
+    /// is a slip and refused.
     /// - Throws: `ConfigError` naming the file, key and line of a bad entry.
     public mutating func read(gpus: YAMLValue?, links: YAMLValue?) throws {
-        if let links { for item in try links.items() { merge(Catalog(gpus: [], links: [try LinkSpec(yaml: item)])) } }
-        if let gpus { for item in try gpus.items() { merge(Catalog(gpus: [try GPUSpec(yaml: item, catalog: self)], links: [])) } }
+        var firstLine: [String: Int?] = [:]   // this list's names, lowercased, and their lines
+        func once(_ name: String, _ node: YAMLValue, what: String) throws {
+            if let line = firstLine[name.lowercased()] {
+                throw node.error("\(what) '\(name)' is given twice in this list" + (line.map { " (first at line \($0))" } ?? "")
+                                 + "; one entry per name")
+            }
+            firstLine[name.lowercased()] = node.line
+        }
+        if let links {
+            for item in try links.items() {
+                let link = try LinkSpec(yaml: item)
+                try once(link.name, try item.required("name"), what: "link")
+                merge(Catalog(gpus: [], links: [link]))
+            }
+        }
+        firstLine = [:]
+        if let gpus {
+            for item in try gpus.items() {
+                let gpu = try GPUSpec(yaml: item, catalog: self)
+                let nameNode = try item.required("name")
+                try once(gpu.name, nameNode, what: "GPU")
+                // The entry this one replaces (same name) answers to nothing after it; every other keeps its names.
+                let others = self.gpus.filter { $0.name.lowercased() != gpu.name.lowercased() }
+                let aliasNodes = try item.optional("aliases")?.items() ?? []
+                for (name, node) in zip(GPUName.names(of: gpu), [nameNode] + aliasNodes) {
+                    if let holder = others.first(where: { GPUName.names(of: $0).contains { $0.lowercased() == name.lowercased() } }) {
+                        throw node.error("'\(name)' is already a name of the catalog's \(holder.name), which a scenario naming it "
+                                         + "would get; choose another name" + (name == gpu.name ? ", or replace that entry by its name \(holder.name)" : ""))
+                    }
+                }
+                merge(Catalog(gpus: [gpu], links: []))
+            }
+        }
     }
 }
 

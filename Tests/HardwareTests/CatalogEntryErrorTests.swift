@@ -31,6 +31,21 @@ import YAMLSupport
         return try #require(thrown)
     }
 
+    /// A scenario naming `h100` gets the catalog's H100-SXM5 whatever a later entry's aliases
+    /// say, and the second of two entries named alike in one list hides the first: both are
+    /// refused at their line. An entry named as a catalog GPU still replaces it.
+    @Test func namesAnotherGPUAnswersToAreRefused() throws {
+        let alias = try refusal(Self.entry(extra: "    aliases: [t8, H100]"))
+        #expect(alias.line == 9 && alias.keyPath.hasSuffix("aliases[1]") && alias.message.contains("H100-SXM5"), "\(alias)")
+        let name = try refusal(Self.entry().replacingOccurrences(of: "name: Test-8", with: "name: h100"))
+        #expect(name.line == 2 && name.message.contains("replace that entry by its name H100-SXM5"), "\(name)")
+        let twice = try refusal(Self.entry() + "\n" + Self.entry().replacingOccurrences(of: "gpus:\n", with: "")
+            .replacingOccurrences(of: "Test-8", with: "TEST-8"))
+        #expect(twice.line == 10 && twice.message.contains("first at line 2"), "\(twice)")
+        let replaced = try read(Self.entry().replacingOccurrences(of: "name: Test-8", with: "name: H100-SXM5"))
+        #expect(abs((replaced.gpu(named: "H100-SXM5")?.memoryBytes ?? 0) - 16 * 1_073_741_824) < 1)
+    }
+
     @Test func anFP8PeakIsReadInTFLOPs() throws {
         let gpu = try #require(try read(Self.entry()).gpu(named: "Test-8"))
         #expect(gpu.peakFLOPsPerSecond["fp8"] == 80e12)
