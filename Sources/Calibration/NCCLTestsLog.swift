@@ -56,6 +56,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
             text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
         }
         var ranks: Int?, rankLines = 0, runLine: Int?
+        var firstKind: [String: (line: Int, value: String)] = [:]   // the first row's type and redop, with its line
         var header: [String]?
         var rows: [Row] = []
         var average: Double?
@@ -121,6 +122,16 @@ public struct NCCLTestsLog: Sendable, Equatable {
             let row = Row(bytes: try value("size"), microseconds: try value("time"), algorithmGBPerSecond: try value("algbw"),
                           busGBPerSecond: try value("busbw"))
             guard row.microseconds > 0 else { throw fail(number, "the time must be positive in '\(shown)'") }
+            // `-d all` or `-o all` runs every data type or reduction under one header, each over all sizes:
+            // one alpha-beta fits one of them.
+            for name in ["type", "redop"] {
+                guard let i = columns.firstIndex(of: name), i < cells.count else { continue }
+                if let (line, first) = firstKind[name], first != cells[i] {
+                    throw fail(number, "\(name) \(cells[i].singleLine) after \(first.singleLine) rows (from line \(line)): "
+                               + "give one data type and one reduction per log (-d and -o)")
+                }
+                if firstKind[name] == nil { firstKind[name] = (number, cells[i]) }
+            }
             // nccl-tests prints algbw = size / time (bytes per microsecond / 1000 = GB/s), rounded to
             // two decimals; allow that rounding and a factor of two for versions that count bytes otherwise.
             let implied = row.bytes / row.microseconds / 1e3

@@ -70,6 +70,19 @@ func syntheticLog(collective: NCCLTestsLog.Collective = .allReduce, ranks: Int =
         }
     }
 
+    /// `-d all` prints every data type's sweep under one header: refused at the first row of the second type.
+    @Test func aLogMixingDataTypesIsRefusedAtTheFirstOtherRow() throws {
+        var lines = syntheticLog(noise: 0).components(separatedBy: "\n")
+        let rows = lines.indices.filter { lines[$0].hasPrefix("  ") && lines[$0].contains(" float ") }
+        for i in rows.suffix(3) { lines[i] = lines[i].replacingOccurrences(of: " float ", with: "  half ") }
+        do {
+            _ = try NCCLTestsLog.parse(lines.joined(separator: "\n"), file: "all_reduce_perf.log")
+            Issue.record("two data types were fitted as one")
+        } catch let error as ConfigError {
+            #expect(error.line == rows.suffix(3).first! + 1 && error.message.contains("half after float"), "\(error)")
+        }
+    }
+
     /// An all-gather log named all_reduce (or given --collective all_reduce) would be fitted with
     /// all-reduce's bus factor, twice too fast a link; the rows' busbw / algbw says otherwise.
     @Test func aCollectiveContradictingTheRowsIsRefused() throws {
