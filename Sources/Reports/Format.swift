@@ -20,6 +20,14 @@ public enum Format {
     /// Bytes as GiB (2^30) with one decimal.
     public static func gib(_ bytes: Double) -> String { fixed(bytes / 1_073_741_824, 1) }
 
+    /// The decimals (1 to 4) GiB figures need for `bytes` not to print as `other` where the two
+    /// differ: a need of 16.009 GiB beside a GPU's 16 reads 16.01, not 16.0 of 16.0.
+    public static func gibDecimals(_ bytes: Double, apartFrom other: Double) -> Int {
+        var decimals = 1
+        while decimals < 4, bytes != other, fixed(bytes / 1_073_741_824, decimals) == fixed(other / 1_073_741_824, decimals) { decimals += 1 }
+        return decimals
+    }
+
     /// A large count with thousands separators: 25,557,032.
     public static func grouped(_ n: Int) -> String {
         let digits = String(abs(n))

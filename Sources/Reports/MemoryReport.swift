@@ -19,7 +19,8 @@ public enum MemoryReport {
          Part(name: "CUDA context and allocator reserve", bytes: footprint.reservedBytes)]
     }
 
-    /// The section: the total against `gpuMemoryBytes` and whether it fits, then each part
+    /// The section: the total against `gpuMemoryBytes` (with the decimals it takes not to print
+    /// as the GPU's memory, `Format.gibDecimals`) and whether it fits, then each part
     /// the run has (a part of 0 bytes is left out) in GiB, two decimals so that small parts
     /// show, and its share of the total.
     public static func render(_ footprint: MemoryFootprint, gpuMemoryBytes: Double) -> String {
@@ -30,7 +31,8 @@ public enum MemoryReport {
             table.append([part.name, Format.fixed(part.bytes / 1_073_741_824, 2),
                           Format.fixed(part.bytes / max(total, 1) * 100, 1) + "%"])
         }
-        return "\nMemory per GPU: \(Format.gib(total)) of \(Format.gib(gpuMemoryBytes)) GiB, "
+        let decimals = Format.gibDecimals(total, apartFrom: gpuMemoryBytes)
+        return "\nMemory per GPU: \(Format.fixed(total / 1_073_741_824, decimals)) of \(Format.gib(gpuMemoryBytes)) GiB, "
             + (fits ? "fits" : "does NOT fit") + "\n" + table.render()
     }
 }

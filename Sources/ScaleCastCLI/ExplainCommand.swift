@@ -1,5 +1,6 @@
 import ArgumentParser
 import YAMLSupport
+import Parallelism
 import Planning
 import Reports
 import Scenario
@@ -84,15 +85,16 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// first, at its `batch_per_gpu`, and where the others are, as simulate words it; nil
     /// when all fit.
     static func memoryError(_ runs: [RunSpec], gpus: Int) throws -> ConfigError? {
-        let tooBig = try runs.compactMap { spec -> (spec: RunSpec, needs: Double)? in
-            let needs = try spec.memoryFootprint(for: spec.setup(gpus: gpus)).totalBytes
-            return needs > spec.cluster.gpu.memoryBytes ? (spec, needs) : nil
+        let tooBig = try runs.compactMap { spec -> (spec: RunSpec, needs: MemoryFootprint)? in
+            let needs = try spec.memoryFootprint(for: spec.setup(gpus: gpus))
+            return needs.totalBytes > spec.cluster.gpu.memoryBytes ? (spec, needs) : nil
         }
         guard let (spec, needs) = tooBig.first else { return nil }
         var error = spec.batchLocation
         error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchPerGPU: spec.batchPerGPU,
-                                                   gpus: [gpus], needs: [needs], gpu: spec.cluster.gpu.name, has: spec.cluster.gpu.memoryBytes,
-                                                   precision: spec.precision, dataParallel: spec.strategy.kind == .data)
+                                                   gpus: [gpus], footprints: [needs], gpu: spec.cluster.gpu.name,
+                                                   has: spec.cluster.gpu.memoryBytes, precision: spec.precision,
+                                                   dataParallel: spec.strategy.kind == .data, accumulationSteps: spec.accumulationSteps)
             + SimulateCommand.othersThatDoNotFit(tooBig.dropFirst().map(\.spec))
         return error
     }

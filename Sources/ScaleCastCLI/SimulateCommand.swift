@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Parallelism
 import Planning
 import Reports
 import Scenario
@@ -78,23 +79,41 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     static func doesNotFit(_ results: [ConfigurationResult]) -> String {
         let first = results[0]
         return doesNotFit(label: first.runLabel, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
-                          needs: results.map(\.memory.totalBytes), gpu: first.gpuModel, has: first.gpuMemoryBytes,
-                          precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data)
+                          footprints: results.map(\.memory), gpu: first.gpuModel, has: first.gpuMemoryBytes,
+                          precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data,
+                          accumulationSteps: first.accumulationSteps)
     }
 
-    /// The same line from its parts: `gpus` and `needs` (bytes per GPU) pair up.
-    static func doesNotFit(label: String?, model: String, batchPerGPU: Int, gpus: [Int], needs: [Double], gpu: String, has: Double,
-                           precision: Precision, dataParallel: Bool) -> String {
+    /// The same line from its parts: `gpus` and `footprints` (per GPU) pair up.
+    ///
+    /// The remedy follows what fills the GPU: where the weights, their gradients and
+    /// optimizer state (with the reserve, DDP's buckets and autocast's copies, none of which
+    /// shrink with the batch) alone exceed it, no batch fits and only splitting the layers or
+    /// a larger GPU helps; else a smaller batch, accumulated to keep the global batch, or
+    /// half-precision activations. Sizes get the decimals it takes for what is needed not to
+    /// print as what the GPU has (16.01 of 16.0 GiB, not 16.0 of 16.0).
+    static func doesNotFit(label: String?, model: String, batchPerGPU: Int, gpus: [Int], footprints: [MemoryFootprint], gpu: String,
+                           has: Double, precision: Precision, dataParallel: Bool, accumulationSteps: Int) -> String {
+        let needs = footprints.map(\.totalBytes)
         let (least, most) = (needs.min()!, needs.max()!)
-        let need = least == most ? Format.gib(least) : "\(Format.gib(least))-\(Format.gib(most))"
+        let decimals = Format.gibDecimals(least, apartFrom: has)
+        func gib(_ bytes: Double) -> String { Format.fixed(bytes / 1_073_741_824, decimals) }
+        let need = least == most ? gib(least) : "\(gib(least))-\(gib(most))"
         let counts = gpus.map(String.init)
         let at = counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
+        let opening = (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
+            + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
+        let fixed = footprints.map { $0.weightStateBytes + $0.reservedBytes + $0.gradientBucketBytes + $0.autocastCopyBytes }.min()!
+        guard fixed <= has else {
+            return opening + "its weights, their gradients and optimizer state, with the reserve, alone need \(gib(fixed)) GiB, "
+                + "so no batch fits: split its layers across GPUs (strategy kind model or hybrid) or choose a GPU with more memory"
+        }
         // Half-precision activations are the smaller ones; already there, only the batch is left to lower.
         let wider = precision == .fp32 || precision == .tf32
-        return (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
-            + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
-            + "lower batch_per_gpu" + (dataParallel ? " (with accumulation_steps to keep the global batch)" : "")
+        let accumulate = accumulationSteps > 1 ? " (with more accumulation_steps to keep the global batch)"
+            : " (with accumulation_steps to keep the global batch)"
+        return opening + "lower batch_per_gpu" + (dataParallel ? accumulate : "")
             + (wider ? " or train in mixed precision (fp16 or bf16 activations are half the size)" : "")
     }
 

@@ -108,6 +108,28 @@ let smallScenario = """
         #expect(half.exitCode == 2 && half.stderr.contains("lower batch_per_gpu") && !half.stderr.contains("mixed precision"), "\(half.stderr)")
     }
 
+    /// The remedy follows what fills the GPU: a layer whose weights alone outgrow it is told no
+    /// batch fits and to split the layers; a run that already accumulates is told to accumulate
+    /// more; a need just over the GPU's memory is printed with the decimals that tell them apart.
+    @Test func aModelThatDoesNotFitIsToldTheRemedyThatHelps() throws {
+        let huge = """
+            model: {name: wide, input: [3, 224, 224], layers: [{name: fc, type: fc, units: 100000}, {type: softmax}]}
+            batch_per_gpu: 1
+            precision: bf16
+            cluster: {gpu: H200, gpus_per_node: 8}
+            software: ideal
+            gpus: [1]
+            """
+        let weights = CLI.execute(["simulate", try writeTemporary(huge)])
+        #expect(weights.exitCode == 2 && weights.stderr.contains("so no batch fits: split its layers across GPUs")
+                && !weights.stderr.contains("lower batch_per_gpu"), "\(weights.stderr)")
+        let accumulating = smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384\naccumulation_steps: 4")
+        let more = CLI.execute(["simulate", try writeTemporary(accumulating), "--gpus", "1"])
+        #expect(more.exitCode == 2 && more.stderr.contains("with more accumulation_steps"), "\(more.stderr)")
+        #expect(Format.gibDecimals(17_189_246_944, apartFrom: 16 * 1_073_741_824) == 2)
+        #expect(Format.gibDecimals(16 * 1_073_741_824, apartFrom: 16 * 1_073_741_824) == 1)
+    }
+
     /// A bf16 run on a V100 (no bf16 units) trains as fp16, and the table says so; its numbers are fp16's.
     @Test func bf16WithoutBF16UnitsIsShownAsFP16() throws {
         let bf16 = CLI.execute(["simulate", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: bf16"))])
