@@ -213,7 +213,13 @@ extension RunSpec {
         self.software = software
         self.accumulationSteps = accumulationSteps
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
-        if halfInstead { precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" }
+        // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
+        let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"
+        if halfInstead {
+            precisionNote = "bf16 asked: the \(cluster.gpu.name) has no bf16 units" + (noHalfUnits ? ", nor fp16 ones: fp16 tensors computed in fp32" : "")
+        } else if noHalfUnits {
+            precisionNote = "fp16 tensors computed in fp32: the \(cluster.gpu.name) has no fp16 units"
+        }
         if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
     }
 

@@ -140,6 +140,10 @@ let smallScenario = """
         #expect(!rows(bf16.stdout).isEmpty && rows(bf16.stdout) == rows(fp16.stdout))
         let json = CLI.execute(["simulate", try writeTemporary(smallScenario.replacingOccurrences(of: "precision: fp32", with: "precision: bf16")), "--json"])
         #expect(json.stdout.contains("\"precision_note\" : \"bf16 asked: the V100-SXM2-16GB has no bf16 units\""))
+        // fp16 on a GPU without fp16 units: half-size tensors at the fp32 peak, and the table says so.
+        let kepler = smallScenario.replacingOccurrences(of: "gpu: V100", with: "gpu: K40").replacingOccurrences(of: "precision: fp32", with: "precision: fp16")
+        let k40 = CLI.execute(["simulate", try writeTemporary(kepler), "--gpus", "1"])
+        #expect(k40.stdout.contains("fp16 (fp16 tensors computed in fp32: the K40 has no fp16 units)"), "\(k40.stdout)\(k40.stderr)")
         let plain = CLI.execute(["simulate", try writeTemporary(smallScenario), "--json"])
         #expect(plain.stdout.contains("\"precision_note\" : null"))
         // Sweep rows have no precision column: the sweep says it on standard error, once; plan in its text.
