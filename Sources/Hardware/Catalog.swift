@@ -148,10 +148,17 @@ extension GPUSpec {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
                             "kernel_efficiency", "sms", "half_saturation", "gemm_curve", "fabric", "speed_variation_cv"])
-        name = try yaml.required("name").string()
-        aliases = try yaml.optional("aliases")?.items().map { try $0.string() } ?? []
+        // A blank name or alias would be answered to by nothing a user writes, and listed as blank.
+        func nonBlank(_ node: YAMLValue, _ what: String) throws -> String {
+            let text = try node.string()
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw node.error("a blank \(what)") }
+            return text
+        }
+        name = try nonBlank(try yaml.required("name"), "name")
+        aliases = try yaml.optional("aliases")?.items().map { try nonBlank($0, "alias") } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"
-        year = try yaml.optional("year")?.int()
+        // From the first programmable GPUs on; a year is a label, but -5 is a slip.
+        year = try yaml.optional("year")?.int(in: 1990...2100)
         memoryBytes = try yaml.required("memory_gib").double(in: Limits.gibibytes) * 1_073_741_824
         memoryBytesPerSecond = try yaml.required("memory_bandwidth_gb_per_s").double(in: Limits.gigabytesPerSecond) * 1e9
         let peaks = try yaml.required("peak_tflops")
@@ -172,7 +179,13 @@ extension GPUSpec {
             guard nvlink != nil else { throw fabric.error("a scale-up fabric needs the GPU's scale-up link: add nvlink:") }
         }
         source = try yaml.requiredSource()
-        measured = try yaml.optional("measured")?.string()
+        if let node = try yaml.optional("measured") {
+            // Measured figures need their source as `source:` does: blank says nothing.
+            measured = try node.string()
+            guard !measured!.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw node.error("an empty measurement note; say what was measured, where and when")
+            }
+        }
         tdpWatts = try yaml.optional("tdp_watts")?.double(in: 1...100_000)
         if let table = try yaml.optional("max_efficiency") {
             try table.checkKeys(GPUSpec.scenarioPrecisionKeys)

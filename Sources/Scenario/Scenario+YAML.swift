@@ -31,7 +31,19 @@ extension Scenario {
             for item in try extra.optional("files")?.items() ?? [] {
                 var path = try item.string()
                 if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+                // A missing file is the scenario's error, at the key that names it; a file whose top level
+                // names neither list (`gpu:` for `gpus:`) would add nothing, silently.
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    throw item.error("catalog file \(path.singleLine): is a directory; name the catalog's YAML file")
+                }
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    let missing = !FileManager.default.fileExists(atPath: path)
+                    throw item.error("catalog file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
+                                                                                 : "cannot read it"))
+                }
                 let file = try YAMLValue.load(path: path)
+                try file.checkKeys(["gpus", "links"])
                 try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
             }
             try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))

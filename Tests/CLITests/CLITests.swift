@@ -691,6 +691,24 @@ let smallScenario = """
         #expect(broken.exitCode == 2)
         #expect(broken.stderr.contains("s.yaml"))
     }
+
+    /// A catalog file whose top level names neither list (`gpu:` for `gpus:`) added nothing,
+    /// silently, so the scenario ran on the built-in figures; a missing file named no scenario
+    /// line. Both are the scenario's errors now, at their line.
+    @Test func catalogFilesAreCheckedLikeTheScenariosOwnCatalog() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-catalog-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "gpu:\n  - {name: H100-SXM5, memory_gib: 80, memory_bandwidth_gb_per_s: 335, peak_tflops: {fp32: 67}, host_link: pcie5-x16, source: s}\n"
+            .write(toFile: dir + "/typo.yaml", atomically: true, encoding: .utf8)
+        let scenario = "model: resnet50\nbatch_per_gpu: 32\ncatalog: {files: [typo.yaml]}\ncluster: {gpu: H100, gpus_per_node: 1}\ngpus: [1]\n"
+        try scenario.write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        let typo = CLI.execute(["simulate", dir + "/s.yaml"])
+        #expect(typo.exitCode == 2 && typo.stderr.contains("typo.yaml:") && typo.stderr.contains("gpu: unknown key 'gpu'"), "\(typo.stderr)")
+        try scenario.replacingOccurrences(of: "typo.yaml", with: "missing.yaml").write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+        let missing = CLI.execute(["simulate", dir + "/m.yaml"])
+        #expect(missing.exitCode == 2 && missing.stderr.contains("m.yaml:3: catalog.files[0]: catalog file") && missing.stderr.contains("no such file"),
+                "\(missing.stderr)")
+    }
 }
 
 /// Calibration by execution on this CPU, end to end: the profile it writes is

@@ -46,6 +46,16 @@ import YAMLSupport
         #expect(abs((replaced.gpu(named: "H100-SXM5")?.memoryBytes ?? 0) - 16 * 1_073_741_824) < 1)
     }
 
+    /// A blank name, alias or measurement note, and a year that cannot be one, are refused at their line.
+    @Test func blankNamesNotesAndImpossibleYearsAreRefused() throws {
+        #expect(try refusal(Self.entry().replacingOccurrences(of: "name: Test-8", with: "name: \"  \"")).message.contains("blank name"))
+        #expect(try refusal(Self.entry(extra: "    aliases: [t8, \"\"]")).message.contains("blank alias"))
+        let year = try refusal(Self.entry(extra: "    year: -5"))
+        #expect(year.line == 9 && year.keyPath.hasSuffix("year"))
+        let note = try refusal(Self.entry(extra: "    measured: \" \"\n    max_efficiency: {fp32: 0.5}"))
+        #expect(note.line == 9 && note.message.contains("empty measurement note"), "\(note)")
+    }
+
     @Test func anFP8PeakIsReadInTFLOPs() throws {
         let gpu = try #require(try read(Self.entry()).gpu(named: "Test-8"))
         #expect(gpu.peakFLOPsPerSecond["fp8"] == 80e12)
