@@ -29,19 +29,8 @@ extension Scenario {
             try extra.checkKeys(["gpus", "links", "files"])
             // Catalog files (e.g. links fitted by `scalecast import nccl-tests`), relative to the scenario.
             for item in try extra.optional("files")?.items() ?? [] {
-                var path = try item.string()
-                if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
-                // A missing file is the scenario's error, at the key that names it; a file whose top level
-                // names neither list (`gpu:` for `gpus:`) would add nothing, silently.
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                    throw item.error("catalog file \(path.singleLine): is a directory; name the catalog's YAML file")
-                }
-                guard FileManager.default.isReadableFile(atPath: path) else {
-                    let missing = !FileManager.default.fileExists(atPath: path)
-                    throw item.error("catalog file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
-                                                                                 : "cannot read it"))
-                }
+                // A file whose top level names neither list (`gpu:` for `gpus:`) would add nothing, silently.
+                let path = try RunSpec.readablePath(item, what: "catalog", baseDirectory: baseDirectory)
                 let file = try YAMLValue.load(path: path)
                 try file.checkKeys(["gpus", "links"])
                 try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
@@ -252,23 +241,30 @@ extension RunSpec {
         return file == nil && layers == nil
     }
 
+    /// The path `node` names, relative to the scenario's directory unless absolute.
+    /// - Throws: `ConfigError` at `node` (the scenario's key that names the file) for a
+    ///   `what` file (model, catalog) that is a directory, missing or unreadable.
+    static func readablePath(_ node: YAMLValue, what: String, baseDirectory: String) throws -> String {
+        var path = try node.string()
+        if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw node.error("\(what) file \(path.singleLine): is a directory; name the \(what)'s YAML file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            let missing = !FileManager.default.fileExists(atPath: path)
+            throw node.error("\(what) file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
+                                                                          : "cannot read it"))
+        }
+        return path
+    }
+
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
         if node.isMapping {
             if let fileNode = try node.optional("file") {
                 try node.checkKeys(["file"])
-                var path = try fileNode.string()
-                if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
-                // A file that is missing or unreadable is the scenario's error, at the key that names it;
-                // an error inside a readable model file points into that file.
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                    throw fileNode.error("model file \(path.singleLine): is a directory; name the model's YAML file")
-                }
-                guard FileManager.default.isReadableFile(atPath: path) else {
-                    let missing = !FileManager.default.fileExists(atPath: path)
-                    throw fileNode.error("model file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
-                                                                                       : "cannot read it"))
-                }
+                // An error inside a readable model file points into that file.
+                let path = try RunSpec.readablePath(fileNode, what: "model", baseDirectory: baseDirectory)
                 do {
                     return try Network(yaml: YAMLValue.load(path: path))
                 } catch let error as ConfigError where error.file == path && error.line == nil && error.keyPath.isEmpty {
