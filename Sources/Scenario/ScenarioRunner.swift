@@ -116,10 +116,14 @@ public enum ScenarioRunner {
         } catch let tooLarge as PlanTooLargeError {
             // The scenario chose no fidelity and the run can be aggregated: the default is expanded
             // only where the plan fits (model-parallel exchanges outgrow it from about 16 GPUs).
-            guard run.fidelity == nil, canAggregate(run) else {
+            guard run.fidelity == nil, canAggregate(run), expandedOnly(run) == nil else {
                 var error = location ?? run.gpusLocation
+                // Aggregated is offered where it was not taken by itself: model parallelism, and data
+                // parallelism under mechanisms it does not price (said, so that the choice is the user's).
+                let offer = canAggregate(run) && (run.strategy.kind != .data || expandedOnly(run) != nil)
                 error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
-                    + (run.strategy.kind != .data && canAggregate(run) ? ", or simulation: {fidelity: aggregated}" : "")
+                    + (offer ? ", or simulation: {fidelity: aggregated}" : "")
+                    + (offer ? expandedOnly(run).map { " (which leaves out the profile's \($0))" } ?? "" : "")
                 throw error
             }
             fidelity = .aggregated
@@ -210,7 +214,17 @@ public enum ScenarioRunner {
     public static func fidelity(_ run: RunSpec, gpus: Int) -> Fidelity {
         guard canAggregate(run) else { return .expanded }
         if let chosen = run.fidelity { return chosen }
-        return gpus > aggregateAbove ? .aggregated : .expanded
+        return gpus > aggregateAbove && expandedOnly(run) == nil ? .aggregated : .expanded
+    }
+
+    /// The profile's mechanisms that only expanded simulation prices, or nil: the aggregated
+    /// closed forms leave out a copy stage's software cost (`stage_us`) and the all-reduces that
+    /// wait each for the one before (`sync_layers_in_turn`), so a default fidelity stays
+    /// expanded where they are on (cuda-convnet2 at 64 GPUs ran 8x faster aggregated).
+    public static func expandedOnly(_ run: RunSpec) -> String? {
+        let keys = (run.software.mechanisms.stageSeconds > 0 ? ["stage_us"] : [])
+            + (run.software.mechanisms.syncLayersInTurn ? ["sync_layers_in_turn"] : [])
+        return keys.isEmpty ? nil : keys.joined(separator: " and ")
     }
 
     /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel
@@ -274,6 +288,9 @@ extension ScenarioRunner {
             let before = off.software
             change(&off.software)
             guard off.software != before else { return }
+            // Turning off the last mechanism only expanded prices would let `auto` aggregate the
+            // comparison run: both are simulated alike, or the difference is the fidelities'.
+            if off.fidelity == nil, expandedOnly(run) != nil, expandedOnly(off) == nil { off.fidelity = .expanded }
             let step = try simulate(off, gpus: gpus).metrics.stepSeconds
             costs.append(MechanismCost(name: name, seconds: stepSeconds - step))
         }

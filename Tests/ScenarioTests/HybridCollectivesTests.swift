@@ -33,6 +33,35 @@ import YAMLSupport
         #expect(ScenarioRunner.canAggregate(run) == (expected == .collectives))
     }
 
+    /// The aggregated closed forms leave out a copy stage's software cost and all-reduces in
+    /// turn: above `aggregateAbove` GPUs the default fidelity stays expanded where the profile
+    /// has them (cuda-convnet2's data parallelism at 64 GPUs ran 8x faster aggregated), and an
+    /// explicit choice of aggregated is still the user's.
+    @Test func profileCostsOnlyExpandedPricesKeepTheDefaultExpanded() throws {
+        func dataRun(_ software: String, fidelity: String? = nil) throws -> RunSpec {
+            try Scenario.load(path: try temporaryScenario("""
+                model: resnet50
+                batch_per_gpu: 32
+                cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+                strategy: {kind: data}
+                software: \(software)
+                \(fidelity.map { "simulation: {fidelity: \($0)}" } ?? "")
+                gpus: [64]
+                """)).runs[0]
+        }
+        #expect(ScenarioRunner.fidelity(try dataRun("ideal"), gpus: 64) == .aggregated)
+        #expect(ScenarioRunner.fidelity(try dataRun("cuda-convnet2"), gpus: 64) == .expanded)
+        #expect(ScenarioRunner.fidelity(try dataRun("{profile: ideal, stage_us: 40}"), gpus: 64) == .expanded)
+        #expect(ScenarioRunner.fidelity(try dataRun("{profile: ideal, stage_us: 40}"), gpus: 16) == .expanded)
+        #expect(ScenarioRunner.fidelity(try dataRun("cuda-convnet2", fidelity: "aggregated"), gpus: 64) == .aggregated)
+        #expect(ScenarioRunner.expandedOnly(try dataRun("cuda-convnet2")) == "stage_us and sync_layers_in_turn")
+        // explain's cost of stage_us compares two expanded runs (off, auto would aggregate the second).
+        let staged = try dataRun("{profile: ideal, stage_us: 40}")
+        let outcome = try ScenarioRunner.simulate(staged, gpus: 64)
+        let costs = try ScenarioRunner.mechanismCosts(staged, gpus: 64, stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics)
+        #expect((costs.first { $0.name.contains("stage_us") }?.seconds ?? 0) > 0.001, "\(costs)")
+    }
+
     /// The paper's hybrid at 64 GPUs under a collective library, aggregated: simulated, not
     /// refused, one worker standing for all; and above `aggregateAbove` GPUs auto picks it.
     @Test func hybridAt64GPUsAggregatedSimulates() throws {
