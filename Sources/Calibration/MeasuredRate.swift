@@ -11,14 +11,22 @@ public enum MeasuredRate {
     /// or a digit short (10x) is still refused.
     public static let margin = 1.5
 
-    /// Why `gpu` cannot have run `precision` as ScaleCast prices it, or nil: the catalog
-    /// gives it no peak in that precision, so its runs in it are priced at the figures
-    /// `GPUSpec.peakFLOPsPerSecond(precision:)` falls back to.
+    /// Why rows in `precision` measured on `gpu` would fit figures no run uses, or nil: a
+    /// run asking for tf32 on a GPU without a tf32 peak is priced as fp32
+    /// (`CostModel.computed`), one asking for bf16 without a bf16 peak as fp16 (the scenario
+    /// reader, as PyTorch's autocast asks for fp16 there), so their fits go under the other
+    /// name. fp16 without fp16 units stays fp16 (half-size tensors computed at the fp32 peak),
+    /// and its fit is the one such runs use.
     public static func missingUnits(_ precision: String, on gpu: GPUSpec) -> String? {
-        let fallback = gpu.unitsRunning(precision)
-        guard fallback != precision else { return nil }
+        let pricedAs: String
+        switch precision {
+        case "tf32": pricedAs = "fp32"
+        case "bf16": pricedAs = "fp16"
+        default: return nil
+        }
+        guard gpu.peakFLOPsPerSecond[precision] == nil else { return nil }
         return "the catalog's \(gpu.name) has no \(precision) peak (peak_tflops), so ScaleCast prices its \(precision) runs "
-            + "with its \(fallback) figures and a \(precision) fit would never be used; label these rows \(fallback)"
+            + "as \(pricedAs) and a \(precision) fit would never be used; label these rows \(pricedAs)"
     }
 
     /// Why `seconds` for `flops` of direct arithmetic in `precision` is faster than `gpu`

@@ -131,15 +131,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    /// The Titan Black has no fp16 units: a file's fp16 rows are refused, naming --precision to
-    /// fit the rest; with --precision fp32 the fp32 rows are fitted.
+    /// The Titan Black has no TF32 (its tf32 runs are priced as fp32): a file's tf32 rows are
+    /// refused, naming --precision to fit the rest; with --precision fp32 the fp32 rows are fitted.
     @Test func kernelTimesInAPrecisionTheGPULacksNameTheWayOut() throws {
         let header = "precision,w,h,c,n,k,filter_w,filter_h,pad_w,pad_h,stride_w,stride_h,forward_ms,backward_inputs_ms,backward_params_ms\n"
         var rows = ""
         for (c, k) in [(64, 64), (128, 128), (256, 256), (64, 128)] { rows += "fp32,28,28,\(c),16,\(k),3,3,1,1,1,1,5,5,5\n" }
-        let csv = try writeTemporary(header + rows + "fp16,28,28,64,16,64,3,3,1,1,1,1,5,5,5\n")
+        let csv = try writeTemporary(header + rows + "tf32,28,28,64,16,64,3,3,1,1,1,1,5,5,5\n")
         let both = CLI.execute(["import", "kernel-times", csv, "--gpu", "TitanBlack", "--library", "cudnn-5"])
-        #expect(both.exitCode == 2 && both.stderr.contains("no fp16 peak") && both.stderr.contains("--precision"), "\(both.stderr)")
+        #expect(both.exitCode == 2 && both.stderr.contains("no tf32 peak") && both.stderr.contains("--precision"), "\(both.stderr)")
         let fp32 = CLI.execute(["import", "kernel-times", csv, "--gpu", "TitanBlack", "--library", "cudnn-5", "--precision", "fp32"])
         #expect(fp32.exitCode == 0, "\(fp32.stderr)")
     }
