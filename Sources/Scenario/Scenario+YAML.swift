@@ -49,7 +49,8 @@ extension Scenario {
             var labelled: [String: Int] = [:]   // each label's first run
             runs = try items.enumerated().map { index, item in
                 try item.checkKeys(Scenario.runKeys)
-                let merged = YAMLValue(node: Scenario.deepMerge(base.node, item.node), file: root.file, keyPath: item.keyPath)
+                let merged = YAMLValue(node: Scenario.deepMerge(try Scenario.softwareNamed(base, under: item), item.node),
+                                       file: root.file, keyPath: item.keyPath)
                 // A label names one run: for --run, a sweep's rows and the published points. A run may
                 // inherit the scenario's label, so the merged run's is checked, at the run's own or the top-level key.
                 if let label = try merged.optional("label")?.string() {
@@ -107,6 +108,21 @@ extension Scenario {
         var located = error
         located.keyPath = rest
         return located
+    }
+
+    /// The top level's node for merging under `run`: where it names its profile alone (`software:
+    /// tensorflow-1`) and the run overrides fields (`software: {memory_format: nhwc}`), the name
+    /// becomes `{profile: tensorflow-1}`, so the run keeps the top level's profile rather than
+    /// falling back to the default one.
+    static func softwareNamed(_ base: YAMLValue, under run: YAMLValue) throws -> Node {
+        guard case .mapping(let mapping) = base.node,
+              let index = mapping.firstIndex(where: { $0.key.string == "software" }),
+              case .scalar(let name) = mapping[index].value,
+              let runSoftware = try run.optional("software"), runSoftware.isMapping else { return base.node }
+        var pairs = Array(mapping)
+        let key = Node.scalar(Node.Scalar("profile", .implicit, .plain, name.mark))
+        pairs[index].value = .mapping(Node.Mapping([(key, .scalar(name))], .implicit, .flow, name.mark))
+        return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
     }
 
     /// `override` laid over `base`: mappings merge key by key, anything else replaces.

@@ -464,19 +464,20 @@ public struct ProfileCatalog: Sendable {
         return libraries
     }
 
-    /// A scenario's `software:` value: a profile name, or `{profile: NAME, <field>: value, ...}`.
+    /// A scenario's `software:` value: a profile name, or `{profile: NAME, <field>: value, ...}`;
+    /// a mapping without `profile` overrides the default profile's fields (`{memory_format: nhwc}`).
     /// - Throws: `ConfigError` naming the file, key and line of an unknown profile or field, or a bad value.
     public func read(_ node: YAMLValue) throws -> ExecutionProfile {
-        let nameNode: YAMLValue
+        let nameNode: YAMLValue?
         if node.isMapping {
             try node.checkKeys(["profile"] + ExecutionProfile.fieldKeys)
-            nameNode = try node.required("profile")
+            nameNode = try node.optional("profile")
         } else {
             nameNode = node
         }
-        let name = try nameNode.string()
+        let name = try nameNode?.string() ?? Self.defaultProfileName
         guard var profile = profile(named: name) else {
-            throw nameNode.error("unknown execution profile '\(name)'; built-in profiles: \(names.joined(separator: ", "))")
+            throw (nameNode ?? node).error("unknown execution profile '\(name)'; built-in profiles: \(names.joined(separator: ", "))")
         }
         if node.isMapping { try profile.apply(node, recordingOverrides: true, libraries: libraries) }
         return profile

@@ -114,6 +114,25 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(ProfileCatalog.defaultProfileName == "pytorch-ddp")
     }
 
+    /// `software: {memory_format: nhwc}` (the README's channels-last example) overrides the
+    /// default profile; under a top level naming a profile, a run's fields override that one.
+    @Test func fieldsWithoutAProfileOverrideTheDefaultOrTheTopLevels() throws {
+        let alone = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {memory_format: nhwc}"))).runs[0].software
+        #expect(alone.name == ProfileCatalog.defaultProfileName && alone.memoryFormat == .nhwc && alone.overridden == ["memory_format"])
+        let runs = try Scenario.load(path: try temporaryScenario(scenario(extra: """
+            software: tensorflow-1
+            runs:
+              - {label: as named}
+              - {label: overridden, software: {launch_us_per_kernel_forward: 1}}
+              - {label: replaced, software: ideal}
+            """))).runs
+        #expect(runs.map(\.software.name) == ["tensorflow-1", "tensorflow-1", "ideal"])
+        #expect(runs[1].software.overridden == ["launch_us_per_kernel_forward"] && abs(runs[1].software.launchSecondsPerKernelForward - 1e-6) < 1e-15)
+        #expect(runs[0].software.overridden.isEmpty && runs[0].software.launchSecondsPerKernelForward != runs[1].software.launchSecondsPerKernelForward)
+        let unknown = try loadError(scenario(extra: "software: tensorflow-9\nruns:\n  - {software: {memory_format: nhwc}}"))
+        #expect(unknown.line == 9 && unknown.message.contains("tensorflow-9"), "\(unknown)")
+    }
+
     @Test func badInputIsLocated() throws {
         let unknown = try error("software: pytorch-eager")
         #expect(unknown.keyPath == "software" && unknown.line == 9 && unknown.message.contains("pytorch-ddp"))
@@ -123,8 +142,6 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(negative.keyPath == "software.launch_us_per_kernel_backward" && negative.line == 9)
         let policy = try error("software: {profile: ideal, gradient_sync: sometimes}")
         #expect(policy.keyPath == "software.gradient_sync")
-        let missing = try error("software: {launch_us_per_kernel_forward: 1}")
-        #expect(missing.message.contains("profile"))
         let format = try error("software: {profile: ideal, memory_format: chw}")
         #expect(format.keyPath == "software.memory_format" && format.line == 9 && format.message.contains("nchw"))
         let depthwise = try error("software: {profile: ideal, depthwise_kernels: tensorflow}")
