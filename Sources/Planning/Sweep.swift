@@ -28,12 +28,31 @@ public struct Sweep {
             self.values = values
         }
 
-        /// Parses `KEY=V1,V2,...`.
+        /// Parses `KEY=V1,V2,...`; a comma inside brackets or braces belongs to its value
+        /// (`cluster.network.torus_dims=[4,4],[2,8]` is two values, each a YAML list).
         public static func parse(_ text: String) throws -> Axis {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw SweepError("--vary '\(text)': expected KEY=VALUE,VALUE,...") }
-            let values = parts[1].split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+            var values: [String] = []
+            var current = ""
+            var depth = 0
+            for character in parts[1] {
+                switch character {
+                case "[", "{": depth += 1
+                case "]", "}":
+                    guard depth > 0 else { throw SweepError("--vary \(parts[0]): '\(character)' closes nothing in '\(parts[1])'") }
+                    depth -= 1
+                case "," where depth == 0:
+                    values.append(current)
+                    current = ""
+                    continue
+                default: break
+                }
+                current.append(character)
+            }
+            guard depth == 0 else { throw SweepError("--vary \(parts[0]): a bracket or brace is left open in '\(parts[1])'") }
+            values.append(current)
+            values = values.map { $0.trimmingCharacters(in: .whitespaces) }
             guard !values.contains(where: \.isEmpty) else { throw SweepError("--vary \(parts[0]): a value is empty in '\(parts[1])'") }
             return Axis(key: parts[0], values: values)
         }
@@ -218,7 +237,7 @@ public struct Sweep {
         }
         var patch = Node.mapping(Node.Mapping([]))
         for (keyPath, value) in pairs {
-            var node = Node(value)
+            var node = try valueNode(value, key: keyPath)
             for key in keyPath.split(separator: ".").reversed() { node = .mapping(Node.Mapping([(Node(String(key)), node)])) }
             patch = Scenario.deepMerge(patch, node)
         }
@@ -237,6 +256,28 @@ public struct Sweep {
         var node = Node.mapping(Node.Mapping(pairsOut, top.tag, top.style, top.mark))
         if !hasRuns { node = Scenario.deepMerge(node, patch) }
         return YAMLValue(node: node, file: root.file, keyPath: "")
+    }
+
+    /// A varied value as YAML: a flow list or mapping (`[4,4]`, `{kind: data}`) is parsed,
+    /// anything else is the scalar as written. Parsed nodes carry no line: the value was
+    /// not written in the scenario, and errors name the `--vary` value instead.
+    static func valueNode(_ value: String, key: String) throws -> Node {
+        guard let first = value.first, first == "[" || first == "{" else { return Node(value) }
+        let parsed: Node?
+        do { parsed = try Yams.compose(yaml: value) } catch {
+            throw SweepError("--vary \(key): '\(value)' is not a YAML \(first == "[" ? "list" : "mapping")")
+        }
+        guard let parsed else { throw SweepError("--vary \(key): '\(value)' is empty") }
+        func unmarked(_ node: Node) -> Node {
+            switch node {
+            case .scalar(let scalar): return .scalar(Node.Scalar(scalar.string, scalar.tag, scalar.style))
+            case .sequence(let sequence): return .sequence(Node.Sequence(sequence.map(unmarked), sequence.tag, sequence.style))
+            case .mapping(let mapping):
+                return .mapping(Node.Mapping(mapping.map { (unmarked($0.key), unmarked($0.value)) }, mapping.tag, mapping.style))
+            case .alias: return node
+            }
+        }
+        return unmarked(parsed)
     }
 
     /// The scenario with every `model:` (the top level's and each run's) the built-in

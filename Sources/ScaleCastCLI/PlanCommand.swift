@@ -22,7 +22,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable): the options to consider.")
+    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable; [4,4] or {kind: data} is one YAML value): the options to consider.")
     var vary: [String] = []
 
     @Option(name: .long, help: "Only the run with this label.")

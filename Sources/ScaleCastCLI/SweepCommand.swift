@@ -22,7 +22,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable).")
+    @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable; [4,4] or {kind: data} is one YAML value).")
     var vary: [String] = []
 
     @Option(name: .long, help: "Only the run with this label.")

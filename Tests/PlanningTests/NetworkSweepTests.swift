@@ -28,6 +28,23 @@ import YAMLSupport
         #expect(step("rail-optimized", "8") > step("rail-optimized", "1") * 1.2)
     }
 
+    /// A torus's dimensions are a list: commas inside brackets belong to the value, so
+    /// two shapes of the same 16 nodes are two points, and an unclosed bracket is refused.
+    @Test func listValuesKeepTheirCommas() throws {
+        let axis = try Sweep.Axis.parse("cluster.network.dimensions=[4,4], [2,8]")
+        #expect(axis.values == ["[4,4]", "[2,8]"])
+        #expect(try Sweep.Axis.parse("strategy={kind: data, allreduce: ring},{kind: data}").values == ["{kind: data, allreduce: ring}", "{kind: data}"])
+        for bad in ["cluster.network.dimensions=[4,4", "cluster.network.dimensions=4,4]"] {
+            #expect(throws: SweepError.self) { try Sweep.Axis.parse(bad) }
+        }
+        let torus = Self.scenario.replacingOccurrences(of: "nics_per_node: 8, nodes_per_leaf: 1}", with: "nics_per_node: 1, topology: torus, dimensions: [4, 4]}")
+        let sweep = try Sweep(scenarioPath: try writeScenario(torus), axes: [axis, try Sweep.Axis.parse("gpus=128")])
+        #expect(sweep.points.map { $0.run.cluster.network?.layout } == [.torus(dimensions: [4, 4]), .torus(dimensions: [2, 8])])
+        let rows = try sweep.evaluate()
+        #expect(rows.count == 2 && rows.map { $0.vary["cluster.network.dimensions"] } == ["[4,4]", "[2,8]"])
+        #expect(throws: SweepError.self) { try Sweep(scenarioPath: try writeScenario(torus), axes: [try Sweep.Axis.parse("cluster.network.dimensions=[4, {]}")]) }
+    }
+
     /// A value the network cannot take stops the sweep at that key, naming the --vary values.
     @Test func badNetworkValuesNameTheVariedKey() throws {
         for axis in ["cluster.network.topology=leaf-spine,mesh", "cluster.network.oversubscription=0.5"] {
