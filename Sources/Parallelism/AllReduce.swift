@@ -165,9 +165,22 @@ public struct CollectiveWork: Hashable, Sendable {
     /// all-reduce's ring). Kept apart from `nccl`, which also says the kernel's thread
     /// blocks slow compute (`CollectiveInterference`): not modelled for the exchanges.
     public var ncclRing: NCCLRun?
+    /// Under `psGPUs` across nodes (the aggregated fidelity): the node of the GPU serving the bucket,
+    /// the lane of stage resources its push and pull queue on (`GraphRun`, `CollectiveModel.stageSeconds`).
+    /// Buckets served on different nodes move at once, as the expanded plan runs them, each into
+    /// its own node's links, and buckets served on one node share that node's. nil elsewhere: one
+    /// collective stream (or set of stage resources) per GPU.
+    ///
+    /// Left out: a pull out of node X and a push into node Y ≠ X both cross the other nodes' NICs
+    /// in the same direction, which the lanes do not share, so where the servers spread over
+    /// the nodes the aggregated step is shorter than the expanded one. Against expanded, V100
+    /// nodes of 8 at 16-64 GPUs (BENCHMARKS.md, 2026-12-03): ResNet-50 and Inception-v3 on one
+    /// 25 GbE NIC per node 16-39% shorter (one lane for all, as before, was 19-273% longer);
+    /// AlexNet and VGG-16, whose few buckets are all served on node 0, unchanged.
+    public var stageLane: Int?
 
     public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,
-                nccl: NCCLRun? = nil, ncclRing: NCCLRun? = nil) {
+                nccl: NCCLRun? = nil, ncclRing: NCCLRun? = nil, stageLane: Int? = nil) {
         precondition(kind != .allReduce || algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
         self.kind = kind
         self.algorithm = algorithm
@@ -176,6 +189,7 @@ public struct CollectiveWork: Hashable, Sendable {
         self.ranksPerNode = ranksPerNode
         self.nccl = nccl
         self.ncclRing = ncclRing
+        self.stageLane = stageLane
     }
 }
 

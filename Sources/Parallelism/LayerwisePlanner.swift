@@ -292,7 +292,7 @@ struct LayerwisePlanner {
         var previousDone = [[Int]](repeating: [], count: workers)   // per worker: where the all-reduce before ended
         // TensorFlow's local parameter servers: which GPU serves each bucket (variables are
         // placed in creation order, the reverse of the buckets'), and the server's arithmetic.
-        let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: workers).reversed())
+        let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: setup.gpus).reversed())
         let serverRate = algorithm == .psHost ? setup.hostServerBytesPerSecond : setup.gpuServerBytesPerSecond
         for (b, bucket) in buckets.enumerated() {
             let serverSeconds = algorithm.updatesOnServer
@@ -311,9 +311,12 @@ struct LayerwisePlanner {
             }
             let done: [[Int]]
             if aggregated {
+                // Across nodes, a bucket served by a GPU moves into that GPU's node: its lane (`stageLane`).
+                let perNode = setup.gpusPerNode ?? setup.gpus
+                let lane = algorithm == .psGPUs && setup.gpus > perNode ? servers[b] / perNode : nil
                 let id = graph.add(.collective, label: group, device: 0,
                                    work: .collective(CollectiveWork(algorithm: algorithm, bytes: bucket.bytes, ranks: setup.gpus,
-                                                                    ranksPerNode: setup.gpusPerNode, nccl: nccl)),
+                                                                    ranksPerNode: setup.gpusPerNode, nccl: nccl, stageLane: lane)),
                                    after: [closing[0][b]], step: step, group: group)
                 if let fusion {
                     graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes))

@@ -145,7 +145,8 @@ public final class CollectiveModel {
     /// elsewhere. The parameter server across nodes (`parameterServerStages`) has three:
     /// inside the nodes (ring steps and copies to host memory), the network (push and pull),
     /// inside the nodes again (copies back and ring steps); a single server (`ps-host`,
-    /// `ps-gpus`: `serverStages`) two, the push and the pull. Their collectives do not run
+    /// `ps-gpus`: `serverStages`) two, the push and the pull (under `ps-gpus` across nodes, in
+    /// the lane of the bucket's server node: `CollectiveWork.stageLane`). Their collectives do not run
     /// in issue order (`AllReduceAlgorithm.runsInIssueOrder`): the expanded plan lets one
     /// bucket's stage run while the next bucket's earlier stage does (a pull out of the
     /// server beside the next push into it, the links' two directions), and shares the

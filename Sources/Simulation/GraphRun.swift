@@ -20,8 +20,8 @@ final class GraphRun: EventHandler {
         case computeDone
         /// `target`'s collective stream (aggregated collectives): its running job is due.
         case collectiveDone
-        /// A stage of staged collectives (`CollectiveModel.stageSeconds`) on GPU
-        /// `target / 3`, stage `target % 3`: a job is due.
+        /// A stage of staged collectives (`CollectiveModel.stageSeconds`): stage
+        /// `target % 3` of lane `target / 3` (`stageLanes`), a job is due.
         case collectiveStageDone
         /// `target`'s host thread: its running kernel launch is due.
         case launchDone
@@ -85,7 +85,15 @@ final class GraphRun: EventHandler {
     /// collectives in that stage (made when first needed): such collectives do not run in
     /// issue order (`AllReduceAlgorithm.runsInIssueOrder`), and the expanded run shares the
     /// links among those in flight.
-    private var collectiveStages: [Int: [SharedResource]] = [:]
+    private var collectiveStages: [[SharedResource]] = []
+    /// Each (GPU, `CollectiveWork.stageLane`)'s index in `collectiveStages`, made when first used.
+    private var stageLanes: [StageLane: Int] = [:]
+
+    /// A GPU's stage resources: its own (`lane` nil), or those of one lane (`CollectiveWork.stageLane`).
+    struct StageLane: Hashable {
+        var gpu: Int
+        var lane: Int?
+    }
     /// Per staged collective task under way, the durations of its stages.
     private var stageDurations: [Int: [SimDuration]] = [:]
     let collectives: CollectiveModel
@@ -214,8 +222,8 @@ final class GraphRun: EventHandler {
         case .collectiveDone:
             collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
         case .collectiveStageDone:
-            let gpu = Int(event.target) / 3, stage = Int(event.target) % 3
-            collectiveStages[gpu]![stage].complete(event) { collectiveStageEnded($0, stage: stage) }
+            let lane = Int(event.target) / 3, stage = Int(event.target) % 3
+            collectiveStages[lane][stage].complete(event) { collectiveStageEnded($0, stage: stage) }
         case .launchDone:
             hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
         case .networkWake:
@@ -270,7 +278,7 @@ final class GraphRun: EventHandler {
         case .collective:
             guard case .collective(let work) = tasks[id].work else { return }
             let stages = collectives.stageSeconds(for: work).map { SimDuration(secondsRoundingUp: $0) }
-            guard stages.count > 1 else {
+            guard stages.count > 1 || work.stageLane != nil else {
                 return collectiveStreams[devices[id]].submit(task: id, duration: stages[0]) { [self] in collectiveStarted($0) }
             }
             precondition(stages.count <= 3, "collectiveStageDone's target encodes three stages")
@@ -293,16 +301,22 @@ final class GraphRun: EventHandler {
         if let blocks = collectiveBlocks(id) { interference!.begin(gpu: devices[id], channels: blocks) }
     }
 
-    /// Staged collective task `id` enters stage `stage` on its GPU's resource for it.
+    /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its lane.
     private func submitStage(_ stage: Int, of id: Int) {
-        let gpu = devices[id]
-        if collectiveStages[gpu] == nil {
-            collectiveStages[gpu] = (0..<3).map { s in
-                SharedResource(name: "gpu\(gpu) collective stage \(s)", simulator: simulator,
-                               completion: EventKind.collectiveStageDone.event(target: 3 * gpu + s))
-            }
+        guard case .collective(let work) = tasks[id].work else { return }
+        let key = StageLane(gpu: devices[id], lane: work.stageLane)
+        let index: Int
+        if let known = stageLanes[key] {
+            index = known
+        } else {
+            index = collectiveStages.count
+            stageLanes[key] = index
+            collectiveStages.append((0..<3).map { s in
+                SharedResource(name: "gpu\(key.gpu) collective" + (key.lane.map { " lane \($0)" } ?? "") + " stage \(s)", simulator: simulator,
+                               completion: EventKind.collectiveStageDone.event(target: 3 * index + s))
+            })
         }
-        collectiveStages[gpu]![stage].submit(task: id, duration: stageDurations[id]![stage])
+        collectiveStages[index][stage].submit(task: id, duration: stageDurations[id]![stage])
     }
 
     /// Stage `stage` of staged collective task `id` has ended: it enters the next, or has ended.
