@@ -35,6 +35,8 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, help: "The catalog GPU the timings belong to (its peaks are what efficiencies are relative to).")
     var gpu: String?
 
+    @OptionGroup var catalogFiles: CatalogFiles
+
     @Flag(name: .long, help: "Print JSON (schema_version 1): the fitted figures and each timing beside its fit.")
     var json = false
 
@@ -43,6 +45,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         // A GPU named for a CPU calibration would be silently ignored: say what it needs instead.
         if let gpu { throw UsageError(message: "--gpu \(gpu.singleLine): the GPU's timings come from --cuda (time cuBLAS here) or --gemm-csv FILE; "
                                       + "without either, calibrate times this machine's CPU") }
+        guard catalogFiles.paths.isEmpty else {
+            throw UsageError(message: "--catalog: its GPUs are for --gpu with --cuda or --gemm-csv; a CPU calibration reads no catalog")
+        }
         guard let cpu = CPUInfo.current() else { throw UsageError(message: "calibrate needs /proc/cpuinfo (Linux) to know this CPU's peak") }
         let threads = self.threads ?? cpu.cores
         guard (1...cpu.cores).contains(threads) else { throw UsageError(message: "--threads must be between 1 and \(cpu.cores)") }
@@ -111,8 +116,8 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// names with `cost_model: {profile: FILE}` (the layout `import layer-times` writes).
     private func calibrateGPU() throws -> CommandOutput {
         guard let name = gpu else { throw UsageError(message: "--cuda and --gemm-csv need --gpu NAME: the catalog GPU whose peaks apply") }
-        let catalog = try Catalog.builtIn()
-        guard let spec = catalog.gpu(named: name) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(name.singleLine)) }
+        let catalog = try catalogFiles.catalog()
+        guard let spec = catalog.gpu(named: name) else { throw UsageError(message: catalogFiles.unknownGPU(name, in: catalog)) }
         var device = spec.name
         var samples: [CUDARuntime.Sample] = []
         if let path = gemmCSV {

@@ -28,6 +28,8 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "The catalog GPU the times were measured on.")
         var gpu: String
 
+        @OptionGroup var catalogFiles: CatalogFiles
+
         @Option(name: .long, help: "Write the profile here (YAML).")
         var out: String?
 
@@ -41,8 +43,8 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
-            let catalog = try Catalog.builtIn()
-            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(gpu.singleLine)) }
+            let catalog = try catalogFiles.catalog()
+            guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             let shownCSV = csv.singleLine
             guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
                 throw UsageError(message: "\(shownCSV): cannot read the file")
@@ -120,6 +122,8 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "The catalog GPU the times were measured on.")
         var gpu: String
 
+        @OptionGroup var catalogFiles: CatalogFiles
+
         @Option(name: .long, help: "The kernel library the measurement ran (scalecast software lists them), or none.")
         var library: String
 
@@ -147,13 +151,13 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
-            let catalog = try Catalog.builtIn()
-            guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: "--gpu: " + catalog.unknownGPUMessage(gpu.singleLine)) }
+            let catalog = try catalogFiles.catalog()
+            guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             // Fitted efficiencies are fractions of what the GPU's SMs can run at once (TileQuantization):
             // the catalog refuses kernel_efficiency without sms:, so nothing is fitted without it.
             guard spec.streamingMultiprocessors != nil else {
                 throw UsageError(message: "--gpu: the catalog's \(spec.name) has no SM count (sms:), which fitted kernel efficiencies need; "
-                                 + "add the GPU with sms: in a catalog file (docs/add-a-gpu.md) and fit on a GPU that has one")
+                                 + "give it sms: in a catalog file (docs/add-a-gpu.md) and name the file with --catalog")
             }
             let libraries = try ProfileCatalog.builtIn().libraries
             let kernels: KernelLibrary?

@@ -31,6 +31,7 @@ extension CalibrateCommand: PathArguments {
     mutating func resolvePaths(_ resolve: (String) -> String) {
         gemmCSV = gemmCSV.map(resolve)
         out = out.map(resolve)
+        catalogFiles.paths = catalogFiles.paths.map(resolve)
     }
 }
 
@@ -46,6 +47,7 @@ extension ImportCommand.LayerTimesImport: PathArguments {
     mutating func resolvePaths(_ resolve: (String) -> String) {
         csv = resolve(csv)
         out = out.map(resolve)
+        catalogFiles.paths = catalogFiles.paths.map(resolve)
     }
 }
 
@@ -53,6 +55,7 @@ extension ImportCommand.KernelTimesImport: PathArguments {
     mutating func resolvePaths(_ resolve: (String) -> String) {
         csv = resolve(csv)
         out = out.map(resolve)
+        catalogFiles.paths = catalogFiles.paths.map(resolve)
     }
 }
 

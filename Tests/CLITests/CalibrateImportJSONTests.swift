@@ -131,6 +131,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// A GPU of one's own (docs/add-a-gpu.md) is measured before any scenario names it: the
+    /// import commands read its catalog file with --catalog, and without it say so; the
+    /// entry written loads in a scenario beside the same file's GPU.
+    @Test func importsFitAGPUFromACatalogFile() throws {
+        let dir = try temporaryDirectory()
+        let gpus = dir + "/my-gpus.yaml"
+        try """
+            gpus:
+              - {name: MY-VOLTA, architecture: Volta, year: 2017, memory_gib: 16, memory_bandwidth_gb_per_s: 900,
+                 peak_tflops: {fp32: 15.7, fp16: 125}, tdp_watts: 300, host_link: pcie3-x16, sms: 80, source: "a test board"}
+            """.write(toFile: gpus, atomically: true, encoding: .utf8)
+        let csv = Self.validation + "/deepbench/V100-conv-train.csv"
+        let arguments = ["import", "kernel-times", csv, "--gpu", "MY-VOLTA", "--library", "cudnn-7", "--precision", "fp32"]
+        let unknown = CLI.execute(arguments)
+        #expect(unknown.exitCode == 2 && unknown.stderr.contains("MY-VOLTA") && unknown.stderr.contains("--catalog FILE"), "\(unknown.stderr)")
+        let entry = dir + "/entry.yaml"
+        let fitted = CLI.execute(arguments + ["--catalog", gpus, "--out", entry])
+        #expect(fitted.exitCode == 0, "\(fitted.stderr)")
+        let scenario = try writeTemporary("""
+            model: resnet50
+            batch_per_gpu: 64
+            cluster: {gpu: MY-VOLTA, gpus_per_node: 1}
+            gpus: [1]
+            catalog: {files: [\(entry)]}
+            """)
+        let run = CLI.execute(["simulate", scenario])
+        #expect(run.exitCode == 0 && run.stdout.contains("MY-VOLTA"), "\(run.stderr)")
+        let layers = CLI.execute(["import", "layer-times", Self.validation + "/resnet50-h200-layer-times.csv", "--gpu", "MY-VOLTA",
+                                  "--catalog", gpus])
+        // The H200's times are faster than this board's peaks allow: refused at a line, so the GPU was found.
+        #expect(layers.exitCode == 2 && layers.stderr.contains("MY-VOLTA") && !layers.stderr.contains("--catalog FILE"), "\(layers.stderr)")
+        let broken = try writeTemporary("gpu:\n  - {name: X}\n")
+        let refused = CLI.execute(arguments + ["--catalog", broken])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("gpu"), "\(refused.stderr)")
+        let cpu = CLI.execute(["calibrate", "--catalog", gpus])
+        #expect(cpu.exitCode == 2 && cpu.stderr.contains("--catalog"), "\(cpu.stderr)")
+    }
+
     /// The Titan Black has no TF32 (its tf32 runs are priced as fp32): a file's tf32 rows are
     /// refused, naming --precision to fit the rest; with --precision fp32 the fp32 rows are fitted.
     @Test func kernelTimesInAPrecisionTheGPULacksNameTheWayOut() throws {
