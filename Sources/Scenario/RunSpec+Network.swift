@@ -1,10 +1,32 @@
 import Hardware
+import Yams
 import YAMLSupport
 
 extension RunSpec {
     /// The keys of `cluster.network`.
     static let networkKeys = ["link", "nics_per_node", "nodes_per_leaf", "oversubscription", "topology", "cross_rail", "dimensions",
                               "gpu_nic"]
+
+    /// The keys of `cluster.network` that apply to some topologies only, and those topologies.
+    static let topologyKeys: [String: [String]] = [
+        "nodes_per_leaf": ["leaf-spine", "rail-optimized"], "oversubscription": ["leaf-spine", "rail-optimized"],
+        "cross_rail": ["rail-optimized"], "dimensions": ["torus"],
+    ]
+
+    /// `cluster.network`'s topology when it names none.
+    static let defaultTopology = "leaf-spine"
+
+    /// A `cluster.network` (`base`, the top level's) for a run or a sweep point to lay
+    /// `override` over: where `override` names another topology, without the keys that do
+    /// not apply to it (a run's `topology: torus` under a top-level rail-optimized network
+    /// drops `cross_rail` and keeps `link` and `nics_per_node`), so that a run can change
+    /// the topology without undoing the top level's keys one by one.
+    static func networkBase(_ base: Node.Mapping, under override: Node.Mapping) -> Node.Mapping {
+        func topology(_ mapping: Node.Mapping) -> String? { mapping.first { $0.key.string == "topology" }?.value.string }
+        guard let chosen = topology(override), chosen != (topology(base) ?? defaultTopology) else { return base }
+        let kept = base.filter { key, _ in topologyKeys[key.string ?? ""].map { $0.contains(chosen) } ?? true }
+        return Node.Mapping(kept, base.tag, base.style, base.mark)
+    }
 
     /// `cluster.network` (its keys already checked against `networkKeys`): the NIC
     /// (already looked up in the catalog), how many per node,
@@ -17,17 +39,18 @@ extension RunSpec {
     static func readNetwork(_ net: YAMLValue, nic: LinkSpec, gpusPerNode: Int, fabric: NodeFabric) throws -> NetworkSpec {
         let nics = try net.optional("nics_per_node")?.int(in: Limits.perNode) ?? 1
         let topologyNode = try net.optional("topology")
-        let topology = try topologyNode?.oneOf(["leaf-spine", "rail-optimized", "torus"]) ?? "leaf-spine"
-        func only(_ key: String, for topologies: [String]) throws -> YAMLValue? {
+        let topology = try topologyNode?.oneOf(["leaf-spine", "rail-optimized", "torus"]) ?? defaultTopology
+        func only(_ key: String) throws -> YAMLValue? {
             guard let value = try net.optional(key) else { return nil }
+            let topologies = topologyKeys[key]!
             guard topologies.contains(topology) else {
                 throw value.error("\(key) applies to topology \(topologies.joined(separator: " and ")) only, not \(topology)")
             }
             return value
         }
         var spec = NetworkSpec(nic: nic, nicsPerNode: nics,
-                               nodesPerLeaf: try only("nodes_per_leaf", for: ["leaf-spine", "rail-optimized"])?.int(in: Limits.nodesPerLeaf),
-                               oversubscription: try only("oversubscription", for: ["leaf-spine", "rail-optimized"])?
+                               nodesPerLeaf: try only("nodes_per_leaf")?.int(in: Limits.nodesPerLeaf),
+                               oversubscription: try only("oversubscription")?
                                    .double(in: Limits.oversubscription) ?? 1)
         // Oversubscription thins the uplinks of leaf switches; a leaf-spine network without
         // nodes_per_leaf is one non-blocking switch, with no uplink for it to thin. (Rail
@@ -36,8 +59,8 @@ extension RunSpec {
             throw value.error("oversubscription thins the uplinks from leaf switches to the spine, so it needs nodes_per_leaf "
                               + "(the nodes under one leaf switch); without it the network is one non-blocking switch")
         }
-        let crossRailNode = try only("cross_rail", for: ["rail-optimized"])
-        let dimensionsNode = try only("dimensions", for: ["torus"])
+        let crossRailNode = try only("cross_rail")
+        let dimensionsNode = try only("dimensions")
         switch topology {
         case "rail-optimized":
             var crossRail = CrossRailRoute.pxn

@@ -125,15 +125,22 @@ extension Scenario {
         return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
     }
 
-    /// `override` laid over `base`: mappings merge key by key, anything else replaces.
-    public static func deepMerge(_ base: Node, _ override: Node) -> Node {
-        guard case .mapping(let b) = base, case .mapping(let o) = override else { return override }
+    /// `override` laid over `base` (the scenario's node at `path`: keys from its root):
+    /// mappings merge key by key, anything else replaces; a `cluster.network` that names
+    /// another topology first drops the base's keys of the old one (`RunSpec.networkBase`).
+    public static func deepMerge(_ base: Node, _ override: Node, at path: [String] = []) -> Node {
+        guard case .mapping(var b) = base, case .mapping(let o) = override else { return override }
+        if path == ["cluster", "network"] { b = RunSpec.networkBase(b, under: o) }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
             mapping.first { $0.key.string == key.string }?.value
         }
         var pairs: [(Node, Node)] = []
         for (key, baseValue) in b {
-            if let replacement = value(o, key) { pairs.append((key, deepMerge(baseValue, replacement))) } else { pairs.append((key, baseValue)) }
+            if let replacement = value(o, key) {
+                pairs.append((key, deepMerge(baseValue, replacement, at: path + [key.string ?? ""])))
+            } else {
+                pairs.append((key, baseValue))
+            }
         }
         for (key, overrideValue) in o where value(b, key) == nil { pairs.append((key, overrideValue)) }
         return .mapping(Node.Mapping(pairs, o.tag, o.style, o.mark))

@@ -45,6 +45,16 @@ import YAMLSupport
         #expect(throws: SweepError.self) { try Sweep(scenarioPath: try writeScenario(torus), axes: [try Sweep.Axis.parse("cluster.network.dimensions=[4, {]}")]) }
     }
 
+    /// A swept network that names another topology drops the scenario's keys of the old
+    /// one (`nodes_per_leaf` does not apply to a torus) and keeps its NIC keys.
+    @Test func aSweptTopologyDropsTheOldTopologysKeys() throws {
+        let axis = try Sweep.Axis.parse("cluster.network={topology: torus, dimensions: [4, 4]},{topology: leaf-spine}")
+        let sweep = try Sweep(scenarioPath: try writeScenario(Self.scenario), axes: [axis, try Sweep.Axis.parse("gpus=32")])
+        let networks = sweep.points.map { $0.run.cluster.network }
+        #expect(networks.map { $0?.layout } == [.torus(dimensions: [4, 4]), .leafSpine])
+        #expect(networks.map { $0?.nodesPerLeaf } == [nil, 1] && networks.allSatisfy { $0?.nicsPerNode == 8 })
+    }
+
     /// A value the network cannot take stops the sweep at that key, naming the --vary values.
     @Test func badNetworkValuesNameTheVariedKey() throws {
         for axis in ["cluster.network.topology=leaf-spine,mesh", "cluster.network.oversubscription=0.5"] {

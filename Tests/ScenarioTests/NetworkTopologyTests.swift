@@ -74,6 +74,35 @@ import YAMLSupport
         }
     }
 
+    /// A run that names another topology than the top level's keeps the top level's NIC
+    /// keys and drops the keys of the old topology that do not apply to its own, so it
+    /// need not undo them (a torus under a rail-optimized top level was refused at
+    /// `cross_rail`); the keys both topologies take are kept.
+    @Test func aRunChangesTheTopologyWithoutUndoingTheTopLevels() throws {
+        let text = """
+            model: resnet50
+            batch_per_gpu: 32
+            cluster:
+              gpu: A100-SXM4-80GB
+              gpus_per_node: 8
+              network: {link: ib-hdr, nics_per_node: 8, topology: rail-optimized, cross_rail: spine, nodes_per_leaf: 2, oversubscription: 2}
+            gpus: [32]
+            runs:
+              - {label: rails}
+              - {label: torus, cluster: {network: {topology: torus, dimensions: [2, 2]}}}
+              - {label: leaves, cluster: {network: {topology: leaf-spine}}}
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-runs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let networks = try Scenario.load(path: path).runs.map { try #require($0.cluster.network) }
+        #expect(networks.map(\.layout) == [.railOptimized(crossRail: .spine), .torus(dimensions: [2, 2]), .leafSpine])
+        #expect(networks.allSatisfy { $0.nicsPerNode == 8 && $0.nic.name == "ib-hdr" })
+        #expect(networks[1].nodesPerLeaf == nil && networks[1].oversubscription == 1)
+        #expect(networks[2].nodesPerLeaf == 2 && networks[2].oversubscription == 2)
+    }
+
     @Test func pcieTreeRefusesWhatItCannotWire() throws {
         for (text, key) in [(", nics_per_node: 4, gpu_nic: [0, 1, 1, 1, 2, 2, 3, 3]", "cluster.network.gpu_nic[2]"),
                             (", nics_per_node: 2, topology: rail-optimized, cross_rail: pxn", "cluster.network.cross_rail")] {
