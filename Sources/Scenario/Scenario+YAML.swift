@@ -220,6 +220,7 @@ extension RunSpec {
             }
         }
         if let softwareNode {
+            try Self.checkOverridesApply(softwareNode, software: software, algorithm: strategy.gradientSync.algorithm)
             if let problem = software.loaderProblem {
                 let at = softwareNode.isMapping ? (try softwareNode.optional(problem.key)) ?? softwareNode : softwareNode
                 throw at.error(problem.message)
@@ -245,6 +246,27 @@ extension RunSpec {
             precisionNote = "fp16 tensors computed in fp32: the \(cluster.gpu.name) has no fp16 units"
         }
         if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
+    }
+
+    /// Refuses a figure the scenario's `software:` mapping sets for a mechanism the run does
+    /// not use, which would change nothing, silently: a loader rate beside a loader that is
+    /// not `cpu`, `ps_host_gb_per_s` beside an all-reduce other than `ps-host`. (What a
+    /// built-in profile carries for such a mechanism is kept: a run that sets `loader:
+    /// synthetic` on a profile with loader rates means to leave the loader out.)
+    /// - Throws: `ConfigError` at the figure's key.
+    static func checkOverridesApply(_ node: YAMLValue, software: ExecutionProfile, algorithm: AllReduceAlgorithm) throws {
+        guard node.isMapping else { return }
+        if software.loader != .cpu {
+            for key in ExecutionProfile.loaderRateKeys {
+                guard let value = try node.optional(key) else { continue }
+                throw value.error("a loader rate prices a cpu loader, and profile '\(software.name)' has a \(software.loader.rawValue) one, "
+                                  + "so it would change nothing; add loader: cpu")
+            }
+        }
+        if algorithm != .psHost, let value = try node.optional("ps_host_gb_per_s") {
+            throw value.error("ps_host_gb_per_s prices a parameter server in host memory (all-reduce ps-host), and this run's "
+                              + "all-reduce is \(algorithm.rawValue), so it would change nothing")
+        }
     }
 
     /// The link between a PCIe tree's two sockets where the scenario names none, by the

@@ -254,6 +254,10 @@ public struct ExecutionProfile: Sendable, Equatable {
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
 
+    /// The keys of the loader's rates, which price a `cpu` loader only.
+    public static let loaderRateKeys = ["loader_images_per_second_per_core", "loader_images_per_second_per_node",
+                                        "loader_images_per_second_per_worker"]
+
     /// The largest workspace limit accepted, in MB (a terabyte).
     static let workspaceMegabytesLimit = 1e6
 
@@ -300,7 +304,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                 }
             case "loader":
                 loader = Loader(rawValue: try value.oneOf(Loader.allCases.map(\.rawValue)))!
-            case "loader_images_per_second_per_core", "loader_images_per_second_per_node", "loader_images_per_second_per_worker":
+            case _ where Self.loaderRateKeys.contains(key):
                 let x = try value.double()
                 guard x > 0 else { throw value.error("a loader rate must be positive, got \(x) images/s") }
                 guard x <= Self.loaderRateLimit else { throw value.error("must be at most 1000000000 images/s, got \(x)") }

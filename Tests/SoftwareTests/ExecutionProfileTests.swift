@@ -127,6 +127,17 @@ func loadError(_ yaml: String) throws -> ConfigError {
               - {label: replaced, software: ideal}
             """))).runs
         #expect(runs.map(\.software.name) == ["tensorflow-1", "tensorflow-1", "ideal"])
+        // A run's null drops the top level's override: the profile's own value again.
+        let nulled = try Scenario.load(path: try temporaryScenario(scenario(extra: """
+            software: {memory_format: nhwc}
+            runs:
+              - {label: top}
+              - {label: nulled, software: {memory_format: ~}}
+            """))).runs
+        let profiles = try ProfileCatalog.builtIn()
+        #expect(profiles.defaultProfile.memoryFormat == .nchw)
+        #expect(nulled.map(\.software.memoryFormat) == [.nhwc, .nchw])
+        #expect(nulled[1].software.overridden.isEmpty)
         #expect(runs[1].software.overridden == ["launch_us_per_kernel_forward"] && abs(runs[1].software.launchSecondsPerKernelForward - 1e-6) < 1e-15)
         #expect(runs[0].software.overridden.isEmpty && runs[0].software.launchSecondsPerKernelForward != runs[1].software.launchSecondsPerKernelForward)
         let unknown = try loadError(scenario(extra: "software: tensorflow-9\nruns:\n  - {software: {memory_format: nhwc}}"))

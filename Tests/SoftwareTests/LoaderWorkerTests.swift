@@ -165,6 +165,22 @@ import YAMLSupport
         #expect(abs(workersOnly.imagesPerSecond - 10) < 1e-9)
     }
 
+    /// A figure set for a mechanism the run does not use would change nothing: a loader rate
+    /// beside a synthetic loader, a host server's rate beside an all-reduce that has no host
+    /// server. Both are refused at their key; a profile's own rates under `loader: synthetic`
+    /// are not (the run leaves the loader out on purpose).
+    @Test func figuresForAMechanismTheRunDoesNotUseAreRefused() throws {
+        for key in ExecutionProfile.loaderRateKeys {
+            let e = try scenarioError("software: {\(key): 1}")
+            #expect(e.keyPath == "software.\(key)" && e.message.contains("loader: cpu"), "\(e)")
+        }
+        let server = try scenarioError("software: {profile: tensorflow-1-ps, ps_host_gb_per_s: 1}")
+        #expect(server.keyPath == "software.ps_host_gb_per_s" && server.message.contains("ps-gpus"), "\(server)")
+        let withLoader = try metrics("torchvision-dataloader", gpus: 8, cores: 64)
+        let without = try metrics("{profile: torchvision-dataloader, loader: synthetic}", gpus: 8, cores: 64)
+        #expect(without.stepSeconds <= withLoader.stepSeconds)
+    }
+
     /// `scalecast software` lists the per-worker rate with its source.
     @Test func theSoftwareListingShowsTheWorkers() throws {
         let json = CLI.execute(["software", "--json"])
