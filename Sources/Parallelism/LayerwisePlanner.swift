@@ -319,10 +319,11 @@ struct LayerwisePlanner {
                                                                     ranksPerNode: setup.gpusPerNode, nccl: nccl, stageLane: lane)),
                                    after: [closing[0][b]], step: step, group: group)
                 if let fusion {
-                    graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes))
+                    graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes),
+                                     cause: .fusion)
                 } else if serverSeconds > 0 {
                     // The server's sum and update between the pushes and the pulls: the same end, waited first.
-                    graph.delayStart(of: id, by: serverSeconds)
+                    graph.delayStart(of: id, by: serverSeconds, cause: .serverUpdate)
                 }
                 done = [[id]]
             } else if let fusion {
@@ -340,7 +341,7 @@ struct LayerwisePlanner {
                                        cudaConvnet2Networks: false, symmetry: symmetry)
                 let delay = fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)
                 for id in first..<graph.tasks.count where graph.tasks[id].dependencies.contains(where: { everyone.contains($0) }) {
-                    graph.delayStart(of: id, by: delay, from: everyone)
+                    graph.delayStart(of: id, by: delay, from: everyone, cause: .fusion)
                 }
                 previousSync = done.flatMap { $0 }
             } else {
@@ -369,7 +370,7 @@ struct LayerwisePlanner {
                                    after: done[w] + lastBackward[w] + updates[w].suffix(1), step: step,
                                    operation: .updateLayers(bucket.layers))
                 // The copy out of the fusion buffer, on Horovod's stream, before the gradients can be applied.
-                if let fusion { graph.delayStart(of: id, by: fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes)) }
+                if let fusion { graph.delayStart(of: id, by: fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes), cause: .fusion) }
                 updates[w].append(id)
             }
         }

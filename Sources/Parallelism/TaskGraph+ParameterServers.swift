@@ -26,7 +26,7 @@ extension TaskGraph {
             guard rank != server else { done[i] = serverReady; continue }
             let pull = transfer(bytes, from: server, to: rank, label: "\(group) pull from server", after: serverReady, step: step,
                                 group: group, operation: onHost ? nil : op(everything, false))
-            if serverSeconds > 0 { delayStart(of: pull, by: serverSeconds, from: pushes) }
+            if serverSeconds > 0 { delayStart(of: pull, by: serverSeconds, from: pushes, cause: .serverUpdate) }
             done[i] = [pull]
         }
         return done

@@ -77,9 +77,11 @@ public struct TaskGraph: Sendable {
         /// (`TransferLatency`); none for every other task and for plain transfers.
         public var latency: TransferLatency = .none
         /// Seconds the task waits, once its dependencies are done, before it starts
-        /// (Horovod's background thread: the rest of its cycle and the negotiation);
-        /// 0 for every task of a plan without tensor fusion.
-        public var startDelaySeconds = 0.0
+        /// (Horovod's background thread: the rest of its cycle and the negotiation; a
+        /// parameter server's update); 0 for every task of a plan without either.
+        public internal(set) var startDelaySeconds = 0.0
+        /// What the start delay is (nil without one).
+        public internal(set) var startDelayCause: StartDelayCause?
         /// The dependencies the start delay counts from (empty: all of them): the task
         /// starts at `max(last of these done + startDelaySeconds, every dependency done)`.
         public var delayCountsFrom: [Int] = []
@@ -216,14 +218,15 @@ public struct TaskGraph: Sendable {
         tasks[id].latency.addedSeconds += seconds
     }
 
-    /// Makes task `id` wait `seconds` after its dependencies before it starts: after
-    /// those in `from` only (each must be a dependency), if given; then it also waits
-    /// for the rest, without further delay.
-    public mutating func delayStart(of id: Int, by seconds: Double, from: [Int] = []) {
+    /// Makes task `id` wait `seconds` after its dependencies before it starts, for
+    /// `cause`: after those in `from` only (each must be a dependency), if given; then
+    /// it also waits for the rest, without further delay.
+    public mutating func delayStart(of id: Int, by seconds: Double, from: [Int] = [], cause: StartDelayCause) {
         precondition(seconds >= 0, "a start delay must not be negative")
         precondition(from.allSatisfy(tasks[id].dependencies.contains), "a delay counts from the task's own dependencies")
         tasks[id].startDelaySeconds = seconds
         tasks[id].delayCountsFrom = from
+        tasks[id].startDelayCause = cause
     }
 
     /// Convenience for a transfer of `bytes` from endpoint `source` to endpoint `destination`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hardware
+import Parallelism
 import Scenario
 import Simulation
 
@@ -105,15 +106,17 @@ extension Charts {
         ("forward", "#4C72B0"), ("backward", "#55A868"), ("update", "#8172B3"), ("transfer", "#DD8452"), ("collective", "#C44E52"),
     ]
 
-    /// The colour of tensor fusion's waits, drawn only in timelines that have any.
-    static let fusionWaitColor = "#937860"
+    /// The colour of each cause of start delays (`StartDelayCause`), drawn only in timelines
+    /// that have any: tensor fusion's waits, and a parameter server's update.
+    static let waitColors: [StartDelayCause: String] = [.fusion: "#937860", .serverUpdate: "#8c8c8c"]
 
     /// Lane names (9 points) are kept within this width, in pixels.
     static let laneNameWidth = 300.0
 
     /// One step's timeline: a lane per GPU and per busy link (the `maxLinks`
     /// busiest), tasks coloured by kind; a transfer shows on every link it crosses;
-    /// under tensor fusion on a cycle, each GPU's waits as a thin strip on its lane.
+    /// where tasks wait before they start (tensor fusion, a parameter server's update),
+    /// each GPU's waits as a thin strip on its lane.
     /// - Parameter gpuLanes: how many GPUs (the first) get a lane; every GPU of the topology when nil
     ///   (a symmetric run simulated node 0 alone passes that node's GPUs).
     public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
@@ -158,14 +161,17 @@ extension Charts {
             data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
             plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
         }
-        // Tensor fusion on a cycle: each GPU's waits (the rest of the cycle, the negotiation,
-        // the fusion-buffer copies) as a thin strip along the top of its lane, beside the compute
-        // they overlap. Only where there are any, so other timelines stay as they were.
+        // Start delays (tensor fusion on a cycle: the rest of the cycle, the negotiation, the
+        // fusion-buffer copies; a parameter server's update): each GPU's as a thin strip along the
+        // top of its lane, beside the compute they overlap, one block per cause. Only where there
+        // are any, so other timelines stay as they were.
         let waits = trace.waits.filter { $0.step == last && $0.device < gpuCount && $0.end > $0.start }
-        if !waits.isEmpty {
-            data += "# fusion wait\n" + waits.map { "\($0.device) \(ms($0.start.nanoseconds)) \(ms($0.end.nanoseconds))\n" }.joined() + "\n\n"
-            plots.append("'gantt.dat' index \(ganttKinds.count) using (($2+$3)/2):($1+0.3):(($3-$2)/2):(0.08) with boxxyerror "
-                         + "lc rgb '\(fusionWaitColor)' title 'fusion wait'")
+        for cause in StartDelayCause.allCases {
+            let spans = waits.filter { $0.cause == cause }
+            guard !spans.isEmpty else { continue }
+            data += "# \(cause.rawValue)\n" + spans.map { "\($0.device) \(ms($0.start.nanoseconds)) \(ms($0.end.nanoseconds))\n" }.joined() + "\n\n"
+            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1+0.3):(($3-$2)/2):(0.08) with boxxyerror "
+                         + "lc rgb '\(waitColors[cause]!)' title '\(cause.rawValue)'")
         }
         let width = 1200
         let left = (names.map { ChartText.width($0, points: 9) }.max() ?? 0) + 30

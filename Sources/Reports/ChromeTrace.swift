@@ -17,10 +17,12 @@ import Simulation
 /// execution profile that charges for kernel launches, thread 2 ("host") shows
 /// the host thread's launches; under collective interference, thread 3 ("compute
 /// slowed") shows each span in which a collective's thread blocks slowed the GPU's
-/// compute, with the rate and the blocks; under tensor fusion on a cycle (`horovod`),
-/// threads 4, 5, ... ("fusion wait 1", ...) show each task's wait between its inputs
-/// being ready and its start (the rest of the cycle, the negotiation, the copies into
-/// and out of the fusion buffer), named after the all-reduce or update that waits.
+/// compute, with the rate and the blocks; where tasks wait before they start, threads
+/// 4, 5, ... show each wait between the task's inputs being ready and its start, named
+/// after the all-reduce, update or pull that waits, on lanes named by the cause
+/// (`StartDelayCause`): "fusion wait 1", ... under tensor fusion on a cycle (`horovod`:
+/// the rest of the cycle, the negotiation, the copies into and out of the fusion
+/// buffer), "server update 1", ... under a parameter server (its sum and update).
 ///
 /// Step markers are global instant events ("i", scope "g") at the first start of
 /// each step's tasks. A flow (an "s" event inside the transfer's slice, an "f"
@@ -156,9 +158,10 @@ public enum ChromeTrace {
             events.append(.metadata("thread_name", pid: g, tid: slowedThread, ["name": .text("compute slowed")]))
             events.append(.metadata("thread_sort_index", pid: g, tid: slowedThread, ["sort_index": .number(3)]))
         }
-        // Start delays (Horovod's cycle, negotiation and fusion-buffer copies): threads 4, 5, ...
-        // of each GPU, named "fusion wait", the lowest free at each wait's start, so none overlap.
-        var waitThreadsFreeAt: [Int: [Int64]] = [:]
+        // Start delays (Horovod's cycle, negotiation and fusion-buffer copies; a parameter server's
+        // update): threads 4, 5, ... of each GPU, named by their cause, the lowest free at each wait's
+        // start, so none overlap.
+        var waitThreadsFreeAt: [Int: [Int64]] = [:], waitCauses: [Int: Set<StartDelayCause>] = [:]
         for w in trace.waits where w.end > w.start {
             let r = trace.records[w.task]
             var threads = waitThreadsFreeAt[w.device, default: []]
@@ -166,13 +169,17 @@ public enum ChromeTrace {
             if lane == threads.count { threads.append(0) }
             threads[lane] = w.end.nanoseconds
             waitThreadsFreeAt[w.device] = threads
-            events.append(Event(name: "wait: \(r.group ?? r.label)", cat: "fusion wait", ph: "X", ts: microseconds(w.start.nanoseconds),
+            waitCauses[w.device, default: []].insert(w.cause)
+            events.append(Event(name: "wait: \(r.group ?? r.label)", cat: w.cause.rawValue, ph: "X", ts: microseconds(w.start.nanoseconds),
                                 dur: microseconds(w.end.nanoseconds - w.start.nanoseconds), pid: w.device, tid: waitThread + lane,
                                 args: ["step": .number(Double(w.step)), "task": .number(Double(w.task))]))
         }
         for (g, threads) in waitThreadsFreeAt.sorted(by: { $0.key < $1.key }) {
+            // One cause per run in practice (fusion and a server's update are never planned together).
+            let causes = waitCauses[g, default: []]
+            let name = causes.count == 1 ? causes.first!.rawValue : "start wait"
             for lane in threads.indices {
-                events.append(.metadata("thread_name", pid: g, tid: waitThread + lane, ["name": .text("fusion wait \(lane + 1)")]))
+                events.append(.metadata("thread_name", pid: g, tid: waitThread + lane, ["name": .text("\(name) \(lane + 1)")]))
                 events.append(.metadata("thread_sort_index", pid: g, tid: waitThread + lane, ["sort_index": .number(Double(waitThread + lane))]))
             }
         }

@@ -234,7 +234,8 @@ final class GraphRun: EventHandler {
             finish(event.task, at: now)
         case .delayElapsed:
             let id = event.task
-            waits.append(WaitRecord(task: id, device: devices[id], start: readyAt.removeValue(forKey: id)!, end: now, step: tasks[id].step))
+            waits.append(WaitRecord(task: id, device: devices[id], start: readyAt.removeValue(forKey: id)!, end: now, step: tasks[id].step,
+                                    cause: tasks[id].startDelayCause!))
             start(id)
         }
     }

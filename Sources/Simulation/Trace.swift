@@ -25,14 +25,10 @@ public struct TraceRecord: Sendable {
 
 /// A span of one task's life outside its own run: the host thread's dispatch of a
 /// compute task's kernels (`HostRecord`: an execution profile with a launch cost only;
-/// the GPU part of the task starts no earlier than `end`), or a task's wait between its
-/// dependencies being done and its start (`WaitRecord`:
-/// `TaskGraph.Task.startDelaySeconds`, Horovod's background thread: the rest of its
-/// cycle, the negotiation and the copy into or out of the fusion buffer).
+/// the GPU part of the task starts no earlier than `end`).
 public struct TaskSpan: Sendable {
     public var task: Int
-    /// The worker whose host thread launched the kernels, or the endpoint the waiting
-    /// task runs on (a GPU, or for a transfer its sender).
+    /// The worker whose host thread launched the kernels.
     public var device: Int
     public var start: SimTime
     public var end: SimTime
@@ -44,8 +40,19 @@ public struct TaskSpan: Sendable {
 /// The host thread's dispatch of one compute task's kernels.
 public typealias HostRecord = TaskSpan
 
-/// A task's wait before it starts (tensor fusion on a cycle).
-public typealias WaitRecord = TaskSpan
+/// A task's wait before it starts (`TaskGraph.Task.startDelaySeconds`): tensor fusion
+/// on a cycle, or a parameter server's update.
+public struct WaitRecord: Sendable {
+    public var task: Int
+    /// The endpoint the waiting task runs on (a GPU, or for a transfer its sender).
+    public var device: Int
+    public var start: SimTime
+    public var end: SimTime
+    public var step: Int
+    public var cause: StartDelayCause
+
+    public var duration: SimDuration { end - start }
+}
 
 /// A span of time during which a GPU's compute ran slower because a collective's
 /// thread blocks held some of its SMs (`CollectiveInterference`).
@@ -68,7 +75,7 @@ public struct Trace: Sendable {
     public var host: [HostRecord] = []
     /// Spans of slowed compute, by GPU and time; empty without collective interference.
     public var slowedCompute: [SlowedSpan] = []
-    /// Start delays, by time; empty without tensor fusion on a cycle.
+    /// Start delays, by time; empty without tensor fusion on a cycle or a server's update.
     public var waits: [WaitRecord] = []
     /// Events the engine processed.
     public var events: Int

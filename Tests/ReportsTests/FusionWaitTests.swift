@@ -5,7 +5,8 @@ import Scenario
 import Simulation
 
 /// Tensor fusion's waits (the rest of Horovod's cycle, the negotiation, the fusion-buffer
-/// copies) are in the Chrome trace and the Gantt chart, on lanes of their own.
+/// copies) and a parameter server's update are in the Chrome trace and the Gantt chart, on
+/// lanes of their own named by their cause.
 @Suite struct FusionWaitTests {
     func outcome(software: String) throws -> (Scenario, ScenarioRunner.Outcome) {
         let text = """
@@ -14,7 +15,7 @@ import Simulation
         batch_per_gpu: 16
         precision: fp32
         cluster: {gpu: V100-SXM2-16GB, gpus_per_node: 4}
-        strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+        strategy: {kind: data, bucket_mb: 25}
         gpus: [4]
         software: \(software)
         """
@@ -45,6 +46,18 @@ import Simulation
             let sorted = spans.sorted { $0.0 < $1.0 }
             for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.1 <= b.0 + 1e-9) }
         }
+    }
+
+    /// TensorFlow's parameter servers on GPUs wait for the server's sum and update between
+    /// the pushes and the pulls: named so, not as tensor fusion's waits.
+    @Test func aServersUpdateIsNamedAsSuch() throws {
+        let (scenario, served) = try outcome(software: "{profile: tensorflow-1-ps, launch_us_per_kernel_forward: 0}")
+        #expect(!served.trace.waits.isEmpty && served.trace.waits.allSatisfy { $0.cause == .serverUpdate })
+        let json = try ChromeTrace.render(served.trace, topology: served.topology,
+                                          layerNames: scenario.runs[0].network.layers.map(\.name), title: "t")
+        #expect(json.contains("\"server update 1\"") && json.contains("\"cat\" : \"server update\"") && !json.contains("fusion wait"), "\(json.prefix(300))")
+        let gantt = try Charts.gantt(served.trace, topology: served.topology, title: "t", format: .png)
+        #expect(gantt.data.contains("# server update") && gantt.script.contains("title 'server update'") && !gantt.data.contains("fusion"))
     }
 
     @Test func theGanttDrawsWaitsOnlyWhereThereAreAny() throws {

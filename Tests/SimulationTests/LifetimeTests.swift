@@ -58,7 +58,7 @@ import Workload
         setup.nccl = NCCLSystem(cluster: cluster, gpus: 4)
         var graph = try Planner.plan(setup, strategy: .data(DataParallelOptions(algorithm: .nccl)), fidelity: fidelity)
         let delayed = try #require(graph.tasks.first { !$0.dependencies.isEmpty && $0.kind != .transfer })
-        graph.delayStart(of: delayed.id, by: 1e-3)
+        graph.delayStart(of: delayed.id, by: 1e-3, cause: .fusion)
         if fidelity == .expanded {
             let transfer = try #require(graph.tasks.first { $0.kind == .transfer })
             graph.addLatency(5e-6, toTransfer: transfer.id)
