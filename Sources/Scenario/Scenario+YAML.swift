@@ -248,14 +248,20 @@ extension RunSpec {
         if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
     }
 
-    /// Refuses a figure the scenario's `software:` mapping sets for a mechanism the run does
+    /// Refuses a field the scenario's `software:` mapping sets for a mechanism the run does
     /// not use, which would change nothing, silently: a loader rate beside a loader that is
-    /// not `cpu`, `ps_host_gb_per_s` beside an all-reduce other than `ps-host`. (What a
-    /// built-in profile carries for such a mechanism is kept: a run that sets `loader:
-    /// synthetic` on a profile with loader rates means to leave the loader out.)
-    /// - Throws: `ConfigError` at the figure's key.
+    /// not `cpu`, `ps_host_gb_per_s` beside an all-reduce other than `ps-host`, a
+    /// `gradient_sync` under `sync_layers_in_turn` (which synchronizes layer by layer after
+    /// backward whatever the policy). (What a built-in profile carries for such a mechanism
+    /// is kept: a run that sets `loader: synthetic` on a profile with loader rates means to
+    /// leave the loader out.)
+    /// - Throws: `ConfigError` at the field's key.
     static func checkOverridesApply(_ node: YAMLValue, software: ExecutionProfile, algorithm: AllReduceAlgorithm) throws {
         guard node.isMapping else { return }
+        if software.mechanisms.syncLayersInTurn, let value = try node.optional("gradient_sync") {
+            throw value.error("profile '\(software.name)' synchronizes the gradients layer by layer after backward "
+                              + "(sync_layers_in_turn: true), whatever gradient_sync says; add sync_layers_in_turn: false for this policy")
+        }
         if software.loader != .cpu {
             for key in ExecutionProfile.loaderRateKeys {
                 guard let value = try node.optional(key) else { continue }

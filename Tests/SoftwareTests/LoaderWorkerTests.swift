@@ -165,15 +165,19 @@ import YAMLSupport
         #expect(abs(workersOnly.imagesPerSecond - 10) < 1e-9)
     }
 
-    /// A figure set for a mechanism the run does not use would change nothing: a loader rate
+    /// A field set for a mechanism the run does not use would change nothing: a loader rate
     /// beside a synthetic loader, a host server's rate beside an all-reduce that has no host
-    /// server. Both are refused at their key; a profile's own rates under `loader: synthetic`
+    /// server, a gradient sync policy where the profile syncs layer by layer in turn. Each is
+    /// refused at its key; a profile's own rates under `loader: synthetic`
     /// are not (the run leaves the loader out on purpose).
     @Test func figuresForAMechanismTheRunDoesNotUseAreRefused() throws {
         for key in ExecutionProfile.loaderRateKeys {
             let e = try scenarioError("software: {\(key): 1}")
             #expect(e.keyPath == "software.\(key)" && e.message.contains("loader: cpu"), "\(e)")
         }
+        let inTurn = try scenarioError("software: {profile: cuda-convnet2, gradient_sync: buckets}")
+        #expect(inTurn.keyPath == "software.gradient_sync" && inTurn.message.contains("sync_layers_in_turn: false"), "\(inTurn)")
+        _ = try metrics("{profile: cuda-convnet2, gradient_sync: buckets, sync_layers_in_turn: false}", gpus: 1)
         let server = try scenarioError("software: {profile: tensorflow-1-ps, ps_host_gb_per_s: 1}")
         #expect(server.keyPath == "software.ps_host_gb_per_s" && server.message.contains("ps-gpus"), "\(server)")
         let withLoader = try metrics("torchvision-dataloader", gpus: 8, cores: 64)
