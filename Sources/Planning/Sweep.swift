@@ -29,7 +29,7 @@ public struct Sweep {
         }
 
         /// Parses `KEY=V1,V2,...`; a comma inside brackets or braces belongs to its value
-        /// (`cluster.network.torus_dims=[4,4],[2,8]` is two values, each a YAML list).
+        /// (`cluster.network.dimensions=[4,4],[2,8]` is two values, each a YAML list).
         public static func parse(_ text: String) throws -> Axis {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw SweepError("--vary '\(text)': expected KEY=VALUE,VALUE,...") }
@@ -247,14 +247,14 @@ public struct Sweep {
         for (key, value) in top {
             if key.string == "runs", case .sequence(let runs) = value {
                 hasRuns = true
-                let patched = runs.map { Scenario.deepMerge($0, patch) }
+                let patched = runs.map { Scenario.overlay($0, patch) }
                 pairsOut.append((key, .sequence(Node.Sequence(patched, runs.tag, runs.style, runs.mark))))
             } else {
                 pairsOut.append((key, value))
             }
         }
         var node = Node.mapping(Node.Mapping(pairsOut, top.tag, top.style, top.mark))
-        if !hasRuns { node = Scenario.deepMerge(node, patch) }
+        if !hasRuns { node = Scenario.overlay(node, patch) }
         return YAMLValue(node: node, file: root.file, keyPath: "")
     }
 

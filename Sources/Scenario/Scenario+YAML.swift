@@ -49,7 +49,7 @@ extension Scenario {
             var labelled: [String: Int] = [:]   // each label's first run
             runs = try items.enumerated().map { index, item in
                 try item.checkKeys(Scenario.runKeys)
-                let merged = YAMLValue(node: Scenario.deepMerge(try Scenario.softwareNamed(base, under: item), item.node),
+                let merged = YAMLValue(node: Scenario.overlay(try Scenario.softwareNamed(base, under: item), item.node),
                                        file: root.file, keyPath: item.keyPath)
                 // A label names one run: for --run, a sweep's rows and the published points. A run may
                 // inherit the scenario's label, so the merged run's is checked, at the run's own or the top-level key.
@@ -125,10 +125,16 @@ extension Scenario {
         return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
     }
 
-    /// `override` laid over `base` (the scenario's node at `path`: keys from its root):
-    /// mappings merge key by key, anything else replaces; a `cluster.network` that names
-    /// another topology first drops the base's keys of the old one (`RunSpec.networkBase`).
-    public static func deepMerge(_ base: Node, _ override: Node, at path: [String] = []) -> Node {
+    /// `override` laid over `base`: mappings merge key by key, anything else replaces.
+    public static func deepMerge(_ base: Node, _ override: Node) -> Node { merge(base, override, path: nil) }
+
+    /// `override` (a run, or a sweep point's varied keys) laid over the scenario node `base`
+    /// as `deepMerge` lays it, except that a `cluster.network` naming another topology
+    /// first drops the base's keys of the old one (`RunSpec.networkBase`).
+    public static func overlay(_ base: Node, _ override: Node) -> Node { merge(base, override, path: []) }
+
+    /// `deepMerge`, at `path` (keys from the scenario's root) where the topology rule applies.
+    private static func merge(_ base: Node, _ override: Node, path: [String]?) -> Node {
         guard case .mapping(var b) = base, case .mapping(let o) = override else { return override }
         if path == ["cluster", "network"] { b = RunSpec.networkBase(b, under: o) }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
@@ -137,7 +143,7 @@ extension Scenario {
         var pairs: [(Node, Node)] = []
         for (key, baseValue) in b {
             if let replacement = value(o, key) {
-                pairs.append((key, deepMerge(baseValue, replacement, at: path + [key.string ?? ""])))
+                pairs.append((key, merge(baseValue, replacement, path: path.map { $0 + [key.string ?? ""] })))
             } else {
                 pairs.append((key, baseValue))
             }

@@ -53,6 +53,12 @@ import YAMLSupport
         let networks = sweep.points.map { $0.run.cluster.network }
         #expect(networks.map { $0?.layout } == [.torus(dimensions: [4, 4]), .leafSpine])
         #expect(networks.map { $0?.nodesPerLeaf } == [nil, 1] && networks.allSatisfy { $0?.nicsPerNode == 8 })
+        // What the sweep itself varies is not dropped: a torus with a varied nodes_per_leaf is refused.
+        #expect(throws: ConfigError.self) {
+            try Sweep(scenarioPath: try writeScenario(Self.scenario),
+                      axes: ["cluster.network.nodes_per_leaf=2", "cluster.network={topology: torus, dimensions: [4, 4]}", "gpus=32"]
+                        .map(Sweep.Axis.parse))
+        }
     }
 
     /// A value the network cannot take stops the sweep at that key, naming the --vary values.
