@@ -112,6 +112,13 @@ import YAMLSupport
             guard case .collective(let work) = task.work else { return true }
             return work.stageLane == nil
         })
+        // What the lanes leave out is said where `auto` aggregates, with the way to the reference.
+        let path = try temporaryScenario(yaml.replacingOccurrences(of: "gpus: [16]", with: "gpus: [64]"))
+        let run = try Scenario.load(path: path).runs[0]
+        #expect(ScenarioRunner.simulationSummary(run, gpus: 64).hasPrefix("aggregated (ps-gpus across nodes"))
+        #expect(ScenarioRunner.simulationSummary(run, gpus: 8) == "expanded")
+        let explained = CLI.execute(["explain", path, "--gpus", "64"])
+        #expect(explained.exitCode == 0 && explained.stdout.contains("Simulation: aggregated (ps-gpus across nodes"), "\(explained.stderr)")
     }
 
     /// ps-host keeps the variables in host memory: even one GPU pushes its gradient and
