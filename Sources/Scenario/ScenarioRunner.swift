@@ -201,7 +201,7 @@ public enum ScenarioRunner {
                 return Fidelity.aggregated.rawValue
             }
             return "aggregated (ps-gpus across nodes: each server node's pushes and pulls are priced as if its NIC carried "
-                + "them alone; where the servers spread over the nodes the step can be 16-38% off the expanded "
+                + "them alone; where the servers spread over the nodes the step can be 16-39% off the expanded "
                 + "reference, simulation: {fidelity: expanded})"
         }
         guard nodes > 1 else { return Fidelity.expanded.rawValue }
