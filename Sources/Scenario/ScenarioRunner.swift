@@ -226,13 +226,12 @@ public enum ScenarioRunner {
     }
 
     /// The profile's mechanisms that only expanded simulation prices, or nil: the aggregated
-    /// closed forms leave out a copy stage's software cost (`stage_us`) and the all-reduces that
-    /// wait each for the one before (`sync_layers_in_turn`), so a default fidelity stays
-    /// expanded where they are on (cuda-convnet2 at 64 GPUs ran 8x faster aggregated).
+    /// closed forms leave out a copy stage's software cost (`stage_us`), so a default fidelity
+    /// stays expanded where it is on (cuda-convnet2 at 64 GPUs ran 8x faster aggregated).
+    /// (`sync_layers_in_turn` both price: each all-reduce waits for the end of backward and the
+    /// one before.)
     public static func expandedOnly(_ run: RunSpec) -> String? {
-        let keys = (run.software.mechanisms.stageSeconds > 0 ? ["stage_us"] : [])
-            + (run.software.mechanisms.syncLayersInTurn ? ["sync_layers_in_turn"] : [])
-        return keys.isEmpty ? nil : keys.joined(separator: " and ")
+        run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
     }
 
     /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel
