@@ -2,8 +2,10 @@ extension NetworkSpec {
     /// The network in one line, for `explain`: its layout, the NICs, and which NIC each
     /// local GPU of a node of `gpusPerNode` uses, e.g. `rail-optimized: 8 rails of ib-hdr,
     /// a rail switch per NIC index for every 32 nodes, uplinks to the spine 2:1; across
-    /// rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`.
-    public func summary(gpusPerNode: Int) -> String {
+    /// rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`. On a PCIe tree without `gpu_nic`
+    /// (`nicsOnHostBridges`) no GPU is given a NIC: the NICs hang off the host bridges and each
+    /// transfer takes a shortest route through them (`Topology`), which the line says instead.
+    public func summary(gpusPerNode: Int, nicsOnHostBridges: Bool = false) -> String {
         func ratio(_ x: Double) -> String { x == x.rounded() ? "\(Int(x)):1" : "\(x):1" }
         var text: String
         switch layout {
@@ -17,6 +19,9 @@ extension NetworkSpec {
         case .torus(let dimensions):
             text = "torus: \(dimensions.map(String.init).joined(separator: " x ")) nodes, \(nicsPerNode) x \(nic.name) per node, "
                 + "\(nic.name) links to the neighbours, dimension-ordered routes"
+        }
+        if nicsOnHostBridges && gpuNIC == nil {
+            return text + "; NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic)"
         }
         let nics = (0..<gpusPerNode).map { String(nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode)) }
         return text + "; GPU->NIC " + nics.joined(separator: " ") + (gpuNIC == nil ? " (even share)" : " (scenario)")

@@ -206,7 +206,7 @@ public struct RunSpec: Sendable {
     /// what NCCL's collectives change in it (`ncclKeepsRails`); nil without a network.
     public var networkSummary: String? {
         cluster.network.map { network in
-            network.summary(gpusPerNode: cluster.gpusPerNode)
+            network.summary(gpusPerNode: cluster.gpusPerNode, nicsOnHostBridges: cluster.fabric.isPCIeTree)
                 + (!ncclKeepsRails ? "" : cluster.fabric.isPCIeTree
                     ? "; NCCL's collectives keep to their rails, so a GPU reaches another rail's NIC over PCIe"
                     : "; NCCL's collectives keep to their rails, so their hops are priced as pxn")

@@ -27,6 +27,21 @@ import Testing
         #expect(plain.exitCode == 0 && !plain.stdout.contains("\nNetwork "), "\(plain.stdout)")
     }
 
+    /// On a PCIe tree without gpu_nic no GPU has a NIC of its own (they hang off the host
+    /// bridges, each transfer routed the shortest way): the line says so, not an even share.
+    @Test func aPCIeTreesNICsAreOnTheHostBridges() throws {
+        let tree = Self.scenario(", nodes_per_leaf: 1").replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")
+        let explained = CLI.execute(["explain", try writeTemporary(tree), "--gpus", "8"])
+        #expect(explained.exitCode == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic)")
+                && !explained.stdout.contains("even share"), "\(explained.stdout)")
+        let json = CLI.execute(["explain", try writeTemporary(tree), "--gpus", "8", "--json"])
+        #expect(json.stdout.contains("host bridges") && !json.stdout.contains("even share"))
+        let pinned = CLI.execute(["explain", try writeTemporary(tree.replacingOccurrences(of: "nodes_per_leaf: 1", with: "nodes_per_leaf: 1, gpu_nic: [0, 0, 1, 1]")),
+                                  "--gpus", "8"])
+        #expect(pinned.stdout.contains("GPU->NIC 0 0 1 1 (scenario)"), "\(pinned.stdout)")
+    }
+
     @Test func badNetworkKeysExitTwoWithALocatedLine() throws {
         let path = try writeTemporary(Self.scenario(", topology: torus, dimensions: [2]"))
         let result = CLI.execute(["simulate", path])
