@@ -314,11 +314,13 @@ struct LayerwisePlanner {
                 // Across nodes, a bucket served by a GPU moves into that GPU's node: its lane (`stageLane`).
                 let perNode = setup.gpusPerNode ?? setup.gpus
                 let lane = algorithm == .psGPUs && setup.gpus > perNode ? servers[b] / perNode : nil
-                // In turn (cuda-convnet2's Weights::update): once backward is done, after the layer before.
+                // In turn (cuda-convnet2's Weights::update), as the expanded plan below: once backward
+                // is done, after the layer before (tensor fusion's cycle decides instead where it runs).
+                let inTurn = setup.syncLayersInTurn && fusion == nil
                 let id = graph.add(.collective, label: group, device: 0,
                                    work: .collective(CollectiveWork(algorithm: algorithm, bytes: bucket.bytes, ranks: setup.gpus,
                                                                     ranksPerNode: setup.gpusPerNode, nccl: nccl, stageLane: lane)),
-                                   after: setup.syncLayersInTurn ? lastBackward[0] + previousSync : [closing[0][b]], step: step, group: group)
+                                   after: inTurn ? lastBackward[0] + previousSync : [closing[0][b]], step: step, group: group)
                 previousSync = [id]
                 if let fusion {
                     graph.delayStart(of: id, by: fusion.startDelaySeconds + fusion.copySeconds(layers: bucket.layers.count, bytes: bucket.bytes),

@@ -228,8 +228,8 @@ public enum ScenarioRunner {
     /// The profile's mechanisms that only expanded simulation prices, or nil: the aggregated
     /// closed forms leave out a copy stage's software cost (`stage_us`), so a default fidelity
     /// stays expanded where it is on (cuda-convnet2 at 64 GPUs ran 8x faster aggregated).
-    /// (`sync_layers_in_turn` both price: each all-reduce waits for the end of backward and the
-    /// one before.)
+    /// (Both fidelities price `sync_layers_in_turn`: each all-reduce waits for the end of
+    /// backward and for the one before.)
     public static func expandedOnly(_ run: RunSpec) -> String? {
         run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
     }
