@@ -20,9 +20,22 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// The largest convolution workspace the chosen kernels use, in bytes (the
     /// allocator keeps the largest block it has handed out); 0 without a kernel library.
     public var workspaceBytes: Double = 0
+    /// Horovod's tensor-fusion buffer (`TrainingSetup.tensorFusion`, more than one GPU):
+    /// `HOROVOD_FUSION_THRESHOLD` bytes, allocated on the device the first time tensors are
+    /// fused and kept for the rest of the run ("Allocate fusion buffer of size
+    /// HOROVOD_FUSION_THRESHOLD if it was not allocated before", github.com/horovod/horovod/blob/master/docs/tensor-fusion.md;
+    /// `FusionBufferManager::InitializeBuffer`, horovod/common/fusion_buffer_manager.cc: "keep it
+    /// forever per device"), in bytes; 0 otherwise.
+    public var fusionBufferBytes: Double = 0
 
     public var totalBytes: Double {
-        weightStateBytes + activationBytes + reservedBytes + gradientBucketBytes + autocastCopyBytes + workspaceBytes
+        fixedBytes + activationBytes + workspaceBytes
+    }
+
+    /// The parts that do not shrink with the batch: weight state, reserve, DDP's buckets,
+    /// autocast's weight copies and the fusion buffer, in bytes.
+    public var fixedBytes: Double {
+        weightStateBytes + reservedBytes + gradientBucketBytes + autocastCopyBytes + fusionBufferBytes
     }
 
     /// The footprint of one worker under `strategy`.
@@ -50,6 +63,7 @@ public struct MemoryFootprint: Sendable, Equatable {
     /// worker's share: autocast casts a leaf parameter once per forward and caches the copy
     /// until the autocast region ends (PyTorch, aten/src/ATen/autocast_mode.cpp, `cached_cast`),
     /// and the convolution's or matrix product's autograd node keeps it for the backward.
+    /// Under tensor fusion on more than one GPU, the fusion buffer (`fusionBufferBytes`).
     /// Convolution workspaces are added by the caller, who knows the kernels (`workspaceBytes`).
     public static func estimate(_ setup: TrainingSetup, strategy: Strategy, reservedBytes: Double) throws -> MemoryFootprint {
         let net = setup.network
@@ -107,6 +121,7 @@ public struct MemoryFootprint: Sendable, Equatable {
         if setup.ddpBucketCopies && setup.gpus > 1 {
             footprint.gradientBucketBytes = sum(dataRange) { $0.cost.parameters } * Double(setup.gradientBytesPerElement)
         }
+        if let fusion = setup.tensorFusion, setup.gpus > 1 { footprint.fusionBufferBytes = fusion.thresholdBytes }
         return footprint
     }
 }

@@ -180,6 +180,7 @@ public enum ExplainJSON {
         var activationBytes: Int
         var gradientBucketBytes: Int
         var autocastCopyBytes: Int
+        var fusionBufferBytes: Int
         var workspaceBytes: Int
         var reservedBytes: Int
         /// As `simulate`'s `peak_memory_bytes_per_gpu`: the parts' sum rounded up.
@@ -189,6 +190,7 @@ public enum ExplainJSON {
         enum CodingKeys: String, CodingKey {
             case weightStateBytes = "weight_state_bytes", activationBytes = "activation_bytes"
             case gradientBucketBytes = "gradient_bucket_bytes", autocastCopyBytes = "autocast_copy_bytes"
+            case fusionBufferBytes = "fusion_buffer_bytes"
             case workspaceBytes = "workspace_bytes", reservedBytes = "reserved_bytes"
             case totalBytes = "total_bytes", gpuMemoryBytes = "gpu_memory_bytes", fits
         }
@@ -200,6 +202,7 @@ public enum ExplainJSON {
             activationBytes = bytes(f.activationBytes)
             gradientBucketBytes = bytes(f.gradientBucketBytes)
             autocastCopyBytes = bytes(f.autocastCopyBytes)
+            fusionBufferBytes = bytes(f.fusionBufferBytes)
             workspaceBytes = bytes(f.workspaceBytes)
             reservedBytes = bytes(f.reservedBytes)
             totalBytes = Int(saturating: f.totalBytes.rounded(.up))

@@ -15,6 +15,7 @@ public enum MemoryReport {
          Part(name: "activations kept for backward", bytes: footprint.activationBytes),
          Part(name: "DDP's gradient buckets (ddp_bucket_copies)", bytes: footprint.gradientBucketBytes),
          Part(name: "autocast's weight copies (autocast_weight_copies)", bytes: footprint.autocastCopyBytes),
+         Part(name: "Horovod's fusion buffer (fusion_threshold_mb)", bytes: footprint.fusionBufferBytes),
          Part(name: "largest convolution workspace", bytes: footprint.workspaceBytes),
          Part(name: "CUDA context and allocator reserve", bytes: footprint.reservedBytes)]
     }

@@ -104,7 +104,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
         let opening = (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
             + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
-        let fixed = footprints.map { $0.weightStateBytes + $0.reservedBytes + $0.gradientBucketBytes + $0.autocastCopyBytes }.min()!
+        let fixed = footprints.map(\.fixedBytes).min()!
         guard fixed <= has else {
             return opening + "its weights, their gradients and optimizer state, with the reserve, alone need \(gib(fixed)) GiB, "
                 + "so no batch fits: split its layers across GPUs (strategy kind model or hybrid) or choose a GPU with more memory"

@@ -57,6 +57,20 @@ import Workload
         #expect(try footprint(gpus: 8).gradientBucketBytes == 0)
     }
 
+    /// Horovod's fusion buffer: the threshold's bytes on every GPU of a run of more than one,
+    /// whatever the model (allocated once and kept); none on one GPU or without fusion.
+    @Test func theFusionBufferIsHeldOnEveryGPU() throws {
+        func fused(gpus: Int) throws -> MemoryFootprint {
+            var setup = TrainingSetup(network: try Self.tinyNet(), precision: .fp32, batchPerGPU: 2, gpus: gpus)
+            setup.tensorFusion = TensorFusion(cycleSeconds: 5e-3, thresholdBytes: 64 * 1_048_576, startDelaySeconds: 0,
+                                              readySeconds: [:], copyBytesPerSecond: 1e12)
+            return try MemoryFootprint.estimate(setup, strategy: .data(), reservedBytes: 1_000)
+        }
+        #expect(try fused(gpus: 2).fusionBufferBytes == 64 * 1_048_576)
+        #expect(try fused(gpus: 2).totalBytes == 32_184 + 3_744 + 1_000 + 64 * 1_048_576)
+        #expect(try fused(gpus: 1).fusionBufferBytes == 0 && (try footprint(gpus: 2)).fusionBufferBytes == 0)
+    }
+
     /// Autocast's copies: 2 bytes per convolution and fully connected weight, biases
     /// aside (conv 108, fc 2,560), in fp16 or bf16 only.
     @Test func autocastCopiesTheWeightsOnceAtTwoBytes() throws {
