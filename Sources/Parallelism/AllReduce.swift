@@ -165,18 +165,20 @@ public struct CollectiveWork: Hashable, Sendable {
     /// all-reduce's ring). Kept apart from `nccl`, which also says the kernel's thread
     /// blocks slow compute (`CollectiveInterference`): not modelled for the exchanges.
     public var ncclRing: NCCLRun?
-    /// Under `psGPUs` across nodes (the aggregated fidelity): the node of the GPU serving the bucket,
-    /// the lane of stage resources its push and pull queue on (`GraphRun`, `CollectiveModel.stageSeconds`).
-    /// Buckets served on different nodes move at once, as the expanded plan runs them, each into
-    /// its own node's links, and buckets served on one node share that node's. nil elsewhere: one
-    /// collective stream (or set of stage resources) per GPU.
+    /// Under `psGPUs` across nodes (the aggregated fidelity): the NIC of the GPU serving the
+    /// bucket (its node's, or with several NICs a node the one the GPU is pinned to,
+    /// `TrainingSetup.nicOfLocalGPU`: node × NICs per node + NIC), the lane of stage resources
+    /// its push and pull queue on (`GraphRun`, `CollectiveModel.stageSeconds`). Buckets served
+    /// through different NICs move at once, as the expanded plan runs them, each into its own
+    /// NIC's links, and buckets served through one NIC share it. nil elsewhere: one collective
+    /// stream (or set of stage resources) per GPU.
     ///
     /// Left out: a pull out of node X and a push into node Y ≠ X both cross the other nodes' NICs
     /// in the same direction, which the lanes do not share, so where the servers spread over
-    /// the nodes the aggregated step is shorter than the expanded one. Against expanded, V100
-    /// nodes of 8 at 16-64 GPUs (BENCHMARKS.md, 2026-12-03): ResNet-50 and Inception-v3 on one
-    /// 25 GbE NIC per node 16-39% shorter (one lane for all, as before, was 19-273% longer);
-    /// AlexNet and VGG-16, whose few buckets are all served on node 0, unchanged.
+    /// one-NIC nodes the aggregated step is shorter than the expanded one. Against expanded, V100
+    /// nodes of 8 at 16-64 GPUs under tensorflow-1-ps (BENCHMARKS.md, 2026-12-03): ResNet-50 and
+    /// Inception-v3 on one 25 GbE NIC per node 16-39% shorter; on four EDR NICs per node (NVLink
+    /// mesh) every model within 1.3% (a lane per node instead of per NIC was up to 28% longer).
     public var stageLane: Int?
 
     public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,

@@ -311,9 +311,12 @@ struct LayerwisePlanner {
             }
             let done: [[Int]]
             if aggregated {
-                // Across nodes, a bucket served by a GPU moves into that GPU's node: its lane (`stageLane`).
+                // Across nodes, a bucket served by a GPU moves through that GPU's NIC (its node's
+                // only one, or the one the GPU is pinned to): its lane (`stageLane`).
                 let perNode = setup.gpusPerNode ?? setup.gpus
-                let lane = algorithm == .psGPUs && setup.gpus > perNode ? servers[b] / perNode : nil
+                let nics = (setup.nicOfLocalGPU?.max() ?? 0) + 1
+                let lane = algorithm == .psGPUs && setup.gpus > perNode
+                    ? servers[b] / perNode * nics + (setup.nicOfLocalGPU?[servers[b] % perNode] ?? 0) : nil
                 // In turn (cuda-convnet2's Weights::update), as the expanded plan below: once backward
                 // is done, after the layer before (tensor fusion's cycle decides instead where it runs).
                 let inTurn = setup.syncLayersInTurn && fusion == nil

@@ -80,6 +80,10 @@ public struct TrainingSetup: Sendable {
     /// The same for a GPU serving as parameter server (`psGPUs`): its memory bandwidth as
     /// the cost model prices streaming traffic; nil: not priced.
     public var gpuServerBytesPerSecond: Double?
+    /// The NIC each GPU of a node sends and receives through, by its local index (the
+    /// scenario's `gpu_nic`, else its even share); nil where GPUs are not pinned to NICs
+    /// (no network, or a PCIe tree without `gpu_nic`, whose NICs hang off the host bridges).
+    public var nicOfLocalGPU: [Int]?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {
         precondition(batchPerGPU > 0 && gpus > 0 && steps > 0)

@@ -90,6 +90,9 @@ public struct RunSpec: Sendable {
         setup.autograd = software.autograd
         setup.autocastWeightCopies = software.autocastWeightCopies
         setup.gpusPerNode = cluster.gpusPerNode
+        if let network = cluster.network, !cluster.fabric.isPCIeTree || network.gpuNIC != nil {
+            setup.nicOfLocalGPU = (0..<cluster.gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: cluster.gpusPerNode) }
+        }
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         let mechanisms = software.mechanisms
         setup.lossOnFirstWorker = mechanisms.lossPlacement == .firstGPU

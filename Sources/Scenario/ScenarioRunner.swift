@@ -200,7 +200,7 @@ public enum ScenarioRunner {
             guard run.plannedStrategy.kind == .data, run.plannedStrategy.gradientSync.algorithm == .psGPUs, nodes > 1 else {
                 return Fidelity.aggregated.rawValue
             }
-            return "aggregated (ps-gpus across nodes: each server node's pushes and pulls are priced as if its NIC carried "
+            return "aggregated (ps-gpus across nodes: each server NIC's pushes and pulls are priced as if it carried "
                 + "them alone; where the servers spread over the nodes the step can be 16-39% off the expanded "
                 + "reference, simulation: {fidelity: expanded})"
         }

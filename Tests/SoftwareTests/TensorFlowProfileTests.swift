@@ -121,6 +121,31 @@ import YAMLSupport
         #expect(explained.exitCode == 0 && explained.stdout.contains("Simulation: aggregated (ps-gpus across nodes"), "\(explained.stderr)")
     }
 
+    /// With several NICs a node, each GPU pinned to one, buckets served by GPUs on different
+    /// NICs move at once (AlexNet's few buckets are all served on node 0, by GPUs on its four
+    /// NICs): a lane per NIC, and the aggregated step agrees with the expanded one (a lane per
+    /// node queued them all on one and came out 26% longer).
+    @Test func serversBehindDifferentNICsMoveAtOnceWhenAggregated() throws {
+        let yaml = """
+            name: ps-nics
+            model: alexnet
+            batch_per_gpu: 64
+            cluster: {gpu: V100, gpus_per_node: 8, fabric: nvlink-mesh, network: {link: ib-edr, nics_per_node: 4}}
+            strategy: {kind: data}
+            software: tensorflow-1-ps
+            gpus: [16]
+            """
+        let e = try simulate(yaml + "\nsimulation: {fidelity: expanded}", gpus: 16)
+        let a = try simulate(yaml + "\nsimulation: {fidelity: aggregated}", gpus: 16)
+        let lanes = Set(a.graph.tasks.compactMap { task -> Int? in
+            guard case .collective(let work) = task.work else { return nil }
+            return work.stageLane
+        })
+        #expect(lanes.count > 1 && lanes.allSatisfy { $0 < 4 }, "\(lanes)")   // node 0's NICs
+        let ratio = a.metrics.stepSeconds / e.metrics.stepSeconds
+        #expect(abs(ratio - 1) < 0.03, "aggregated / expanded = \(ratio)")
+    }
+
     /// ps-host keeps the variables in host memory: even one GPU pushes its gradient and
     /// pulls the weights over PCIe and waits for the CPU, so its step is longer than the
     /// replicated one's; and the CPU's arithmetic (`ps_host_gb_per_s`) is part of it.
