@@ -24,6 +24,16 @@ public struct ClusterSpec: Sendable {
 
     /// Nodes needed for `gpus` GPUs, filling each node before the next.
     public func nodes(for gpus: Int) -> Int { (gpus + gpusPerNode - 1) / gpusPerNode }
+
+    /// The NIC each local GPU of a node sends through (GPUDirect RDMA to its own NIC):
+    /// the scenario's `gpu_nic`, or else the even share (`NetworkSpec.nic(ofLocalGPU:)`).
+    /// Nil without a network, and on a PCIe tree without `gpu_nic`: there the NICs hang
+    /// off the host bridges and each transfer takes a shortest route through them
+    /// (`Topology`), so no GPU owns a NIC.
+    public var pinnedNICOfLocalGPU: [Int]? {
+        guard let network, !fabric.isPCIeTree || network.gpuNIC != nil else { return nil }
+        return (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
+    }
 }
 
 /// How the GPUs inside one node are connected.

@@ -1,11 +1,12 @@
 extension NetworkSpec {
     /// The network in one line, for `explain`: its layout, the NICs, and which NIC each
-    /// local GPU of a node of `gpusPerNode` uses, e.g. `rail-optimized: 8 rails of ib-hdr,
-    /// a rail switch per NIC index for every 32 nodes, uplinks to the spine 2:1; across
-    /// rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`. On a PCIe tree without `gpu_nic`
-    /// (`nicsOnHostBridges`) no GPU is given a NIC: the NICs hang off the host bridges and each
-    /// transfer takes a shortest route through them (`Topology`), which the line says instead.
-    public func summary(gpusPerNode: Int, nicsOnHostBridges: Bool = false) -> String {
+    /// local GPU of a node uses (`pinnedNICOfLocalGPU`, from `ClusterSpec`), e.g.
+    /// `rail-optimized: 8 rails of ib-hdr, a rail switch per NIC index for every 32 nodes,
+    /// uplinks to the spine 2:1; across rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`.
+    /// Where no GPU owns a NIC (nil: a PCIe tree without `gpu_nic`) the NICs hang off the
+    /// host bridges and each transfer takes a shortest route through them (`Topology`),
+    /// which the line says instead.
+    public func summary(pinnedNICOfLocalGPU: [Int]?) -> String {
         func ratio(_ x: Double) -> String { x == x.rounded() ? "\(Int(x)):1" : "\(x):1" }
         var text: String
         switch layout {
@@ -20,10 +21,9 @@ extension NetworkSpec {
             text = "torus: \(dimensions.map(String.init).joined(separator: " x ")) nodes, \(nicsPerNode) x \(nic.name) per node, "
                 + "\(nic.name) links to the neighbours, dimension-ordered routes"
         }
-        if nicsOnHostBridges && gpuNIC == nil {
+        guard let pinned = pinnedNICOfLocalGPU else {
             return text + "; NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic)"
         }
-        let nics = (0..<gpusPerNode).map { String(nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode)) }
-        return text + "; GPU->NIC " + nics.joined(separator: " ") + (gpuNIC == nil ? " (even share)" : " (scenario)")
+        return text + "; GPU->NIC " + pinned.map(String.init).joined(separator: " ") + (gpuNIC == nil ? " (even share)" : " (scenario)")
     }
 }

@@ -540,6 +540,7 @@ public final class Topology {
         }
         if network.gpuNIC != nil { routesByNIC = true }
         nicVertexOfGPU = [Int](repeating: -1, count: gpuCount)
+        let pinnedNIC = cluster.pinnedNICOfLocalGPU
         for node in 0..<nodes {
             for k in 0..<network.nicsPerNode {
                 let edge = edgeSwitch(network, node: node, nic: k)
@@ -556,7 +557,7 @@ public final class Topology {
                 let switches = (cluster.gpusPerNode + tree.gpusPerSwitch - 1) / tree.gpusPerSwitch
                 let sockets = (switches + tree.switchesPerSocket - 1) / tree.switchesPerSocket
                 for k in 0..<network.nicsPerNode {
-                    let users = members.filter { network.gpuNIC?[$0 - first] == k }
+                    let users = members.filter { pinnedNIC?[$0 - first] == k }
                     if let user = users.first {
                         connect(.nic(node: node, index: k), .pcieSwitch(node: node, index: (user - first) / tree.gpusPerSwitch),
                                 spec: cluster.hostLink, role: "nic-pcie")
@@ -570,9 +571,9 @@ public final class Topology {
                 }
             case .nvlinkMesh, .nvswitch:
                 // Each GPU reaches its NIC over PCIe (GPUDirect RDMA): the scenario's
-                // affinity, or its own share of the NICs.
+                // affinity, or its own share of the NICs (`ClusterSpec.pinnedNICOfLocalGPU`).
                 for (local, g) in members.enumerated() {
-                    let k = network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
+                    let k = pinnedNIC?[local] ?? network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
                     connect(.gpu(g), .nic(node: node, index: k), spec: cluster.hostLink, role: "nic-pcie")
                     nicVertexOfGPU[g] = vertexIndex(of: .nic(node: node, index: k))!
                 }

@@ -70,12 +70,13 @@ public enum ExplainJSON {
         @NullWhenAbsent var crossRail: String?
         /// The torus's dimension sizes, else null.
         @NullWhenAbsent var dimensions: [Int]?
-        /// The NIC each local GPU uses.
-        var gpuNIC: [Int]
+        /// The NIC each local GPU sends through; null where no GPU owns one (a PCIe tree
+        /// without `gpu_nic`: NICs on the host bridges).
+        @NullWhenAbsent var gpuNIC: [Int]?
         /// The same in one line, as `explain` prints it.
         var summary: String
 
-        init(_ network: NetworkSpec, gpusPerNode: Int, summary: String? = nil) {
+        init(_ network: NetworkSpec, cluster: ClusterSpec, summary: String) {
             topology = network.layout.name
             link = network.nic.name
             nicsPerNode = network.nicsPerNode
@@ -83,8 +84,8 @@ public enum ExplainJSON {
             oversubscription = network.oversubscription
             if case .railOptimized(let route) = network.layout { crossRail = route.rawValue } else { crossRail = nil }
             if case .torus(let sizes) = network.layout { dimensions = sizes } else { dimensions = nil }
-            gpuNIC = (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
-            self.summary = summary ?? network.summary(gpusPerNode: gpusPerNode)
+            gpuNIC = cluster.pinnedNICOfLocalGPU
+            self.summary = summary
         }
 
         enum CodingKeys: String, CodingKey {
@@ -267,7 +268,7 @@ public enum ExplainJSON {
                    mechanisms: mechanisms.map { Mechanism(name: $0.name, seconds: $0.seconds) },
                    interference: interference.map { Interference(blocks: $0.blocks, slowedSeconds: $0.slowedSeconds,
                                                                  slowestRate: $0.slowestRate, lostComputeSeconds: $0.lostComputeSeconds) },
-                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.map { Network($0, gpusPerNode: spec.cluster.gpusPerNode, summary: spec.networkSummary) } : nil,
+                   network: spec.cluster.nodes(for: gpus) > 1 ? spec.cluster.network.flatMap { network in spec.networkSummary.map { Network(network, cluster: spec.cluster, summary: $0) } } : nil,
                    evidence: EvidenceJSON(evidence))
     }
 

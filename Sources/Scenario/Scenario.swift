@@ -90,9 +90,7 @@ public struct RunSpec: Sendable {
         setup.autograd = software.autograd
         setup.autocastWeightCopies = software.autocastWeightCopies
         setup.gpusPerNode = cluster.gpusPerNode
-        if let network = cluster.network, !cluster.fabric.isPCIeTree || network.gpuNIC != nil {
-            setup.nicOfLocalGPU = (0..<cluster.gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: cluster.gpusPerNode) }
-        }
+        setup.nicOfLocalGPU = cluster.pinnedNICOfLocalGPU
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         let mechanisms = software.mechanisms
         setup.lossOnFirstWorker = mechanisms.lossPlacement == .firstGPU
@@ -209,7 +207,7 @@ public struct RunSpec: Sendable {
     /// what NCCL's collectives change in it (`ncclKeepsRails`); nil without a network.
     public var networkSummary: String? {
         cluster.network.map { network in
-            network.summary(gpusPerNode: cluster.gpusPerNode, nicsOnHostBridges: cluster.fabric.isPCIeTree)
+            network.summary(pinnedNICOfLocalGPU: cluster.pinnedNICOfLocalGPU)
                 + (!ncclKeepsRails ? "" : cluster.fabric.isPCIeTree
                     ? "; NCCL's collectives keep to their rails, so a GPU reaches another rail's NIC over PCIe"
                     : "; NCCL's collectives keep to their rails, so their hops are priced as pxn")

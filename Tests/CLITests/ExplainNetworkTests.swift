@@ -37,9 +37,19 @@ import Testing
                 && !explained.stdout.contains("even share"), "\(explained.stdout)")
         let json = CLI.execute(["explain", try writeTemporary(tree), "--gpus", "8", "--json"])
         #expect(json.stdout.contains("host bridges") && !json.stdout.contains("even share"))
-        let pinned = CLI.execute(["explain", try writeTemporary(tree.replacingOccurrences(of: "nodes_per_leaf: 1", with: "nodes_per_leaf: 1, gpu_nic: [0, 0, 1, 1]")),
-                                  "--gpus", "8"])
+        #expect(try Self.gpuNIC(json.stdout) == nil, "\(json.stdout)")
+        let pinnedTree = try writeTemporary(tree.replacingOccurrences(of: "nodes_per_leaf: 1", with: "nodes_per_leaf: 1, gpu_nic: [0, 0, 1, 1]"))
+        let pinned = CLI.execute(["explain", pinnedTree, "--gpus", "8"])
         #expect(pinned.stdout.contains("GPU->NIC 0 0 1 1 (scenario)"), "\(pinned.stdout)")
+        #expect(try Self.gpuNIC(CLI.execute(["explain", pinnedTree, "--gpus", "8", "--json"]).stdout) == [0, 0, 1, 1])
+    }
+
+    /// explain --json's `network.gpu_nic`: null where no GPU owns a NIC.
+    static func gpuNIC(_ json: String) throws -> [Int]? {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let network = try #require((document["runs"] as? [[String: Any]])?.first?["network"] as? [String: Any])
+        #expect(network.keys.contains("gpu_nic"))
+        return network["gpu_nic"] as? [Int]
     }
 
     @Test func badNetworkKeysExitTwoWithALocatedLine() throws {

@@ -62,6 +62,15 @@ import YAMLSupport
         let aggregated = try ScenarioRunner.simulate(try dataRun(inTurn, fidelity: "aggregated"), gpus: 16).metrics.stepSeconds
         let overlapped = try ScenarioRunner.simulate(try dataRun("ideal", fidelity: "aggregated"), gpus: 16).metrics.stepSeconds
         #expect(abs(aggregated / expanded - 1) < 0.01 && aggregated > overlapped * 1.02, "\(aggregated) \(expanded) \(overlapped)")
+        // Under tensor fusion the cycle decides when a bucket runs, in turn or not, in both fidelities.
+        func fusedStep(_ software: String, _ fidelity: String) throws -> Double {
+            try ScenarioRunner.simulate(try dataRun(software, fidelity: fidelity), gpus: 16).metrics.stepSeconds
+        }
+        let fused = "{profile: ideal, fusion_cycle_ms: 5, fusion_threshold_mb: 64}"
+        let fusedInTurn = "{profile: ideal, fusion_cycle_ms: 5, fusion_threshold_mb: 64, sync_layers_in_turn: true}"
+        for fidelity in ["aggregated", "expanded"] {
+            #expect(try fusedStep(fusedInTurn, fidelity) == (try fusedStep(fused, fidelity)), "\(fidelity)")
+        }
         // explain's cost of stage_us compares two expanded runs (off, auto would aggregate the second).
         let staged = try dataRun("{profile: ideal, stage_us: 40}")
         let outcome = try ScenarioRunner.simulate(staged, gpus: 64)

@@ -1,5 +1,6 @@
 import Foundation
 import Hardware
+import Parallelism
 import Scenario
 import Testing
 import YAMLSupport
@@ -44,6 +45,22 @@ import YAMLSupport
         #expect(try network(", nics_per_node: 2, topology: rail-optimized", fabric: "pcie-tree").layout == .railOptimized(crossRail: .spine))
         #expect(try network(", topology: torus, dimensions: [4, 4, 2]").layout == .torus(dimensions: [4, 4, 2]))
         #expect(try network(", nics_per_node: 4, gpu_nic: [0, 0, 1, 1, 2, 2, 3, 3]").gpuNIC == [0, 0, 1, 1, 2, 2, 3, 3])
+    }
+
+    /// The NIC each GPU sends through, as the topology wires it, reaches the setup (the
+    /// aggregated parameter servers' lanes, `TrainingSetup.nicOfLocalGPU`): the scenario's
+    /// gpu_nic, else the even share; none on a PCIe tree without gpu_nic, whose NICs hang
+    /// off the host bridges.
+    @Test func theSetupPinsEachGPUToTheNICTheTopologyGivesIt() throws {
+        func pinned(_ network: String, fabric: String = "nvswitch") throws -> [Int]? {
+            let run = try scenario(network, fabric: fabric).runs[0]
+            #expect(run.setup(gpus: 32).nicOfLocalGPU == run.cluster.pinnedNICOfLocalGPU)
+            return run.setup(gpus: 32).nicOfLocalGPU
+        }
+        #expect(try pinned(", nics_per_node: 4") == [0, 0, 1, 1, 2, 2, 3, 3])
+        #expect(try pinned(", nics_per_node: 4, gpu_nic: [3, 3, 2, 2, 1, 1, 0, 0]") == [3, 3, 2, 2, 1, 1, 0, 0])
+        #expect(try pinned(", nics_per_node: 2", fabric: "pcie-tree") == nil)
+        #expect(try pinned(", nics_per_node: 4, gpu_nic: [1, 1, 0, 0, 3, 3, 2, 2]", fabric: "pcie-tree") == [1, 1, 0, 0, 3, 3, 2, 2])
     }
 
     /// Each mistake is reported at its key (exit 2 on the command line, as every `ConfigError`).
