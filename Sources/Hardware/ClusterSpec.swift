@@ -34,6 +34,15 @@ public struct ClusterSpec: Sendable {
         guard let network, !fabric.isPCIeTree || network.gpuNIC != nil else { return nil }
         return (0..<gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: gpusPerNode) }
     }
+
+    /// The NIC each local GPU's traffic to other nodes leaves and enters through: its pinned
+    /// one (`pinnedNICOfLocalGPU`), or its node's only NIC. Nil without a network, and on a
+    /// PCIe tree with several NICs and no `gpu_nic`, where a transfer takes whichever NIC
+    /// is on its shortest route.
+    public var nicOfLocalGPU: [Int]? {
+        guard let network else { return nil }
+        return pinnedNICOfLocalGPU ?? (network.nicsPerNode == 1 ? [Int](repeating: 0, count: gpusPerNode) : nil)
+    }
 }
 
 /// How the GPUs inside one node are connected.

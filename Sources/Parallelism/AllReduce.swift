@@ -172,13 +172,8 @@ public struct CollectiveWork: Hashable, Sendable {
     /// through different NICs move at once, as the expanded plan runs them, each into its own
     /// NIC's links, and buckets served through one NIC share it. nil elsewhere: one collective
     /// stream (or set of stage resources) per GPU.
-    ///
-    /// Left out: a pull out of node X and a push into node Y ≠ X both cross the other nodes' NICs
-    /// in the same direction, which the lanes do not share, so where the servers spread over
-    /// one-NIC nodes the aggregated step is shorter than the expanded one. Against expanded, V100
-    /// nodes of 8 at 16-64 GPUs under tensorflow-1-ps (BENCHMARKS.md, 2026-12-03): ResNet-50 and
-    /// Inception-v3 on one 25 GbE NIC per node 16-39% shorter; on four EDR NICs per node (NVLink
-    /// mesh) every model within 1.3% (a lane per node instead of per NIC was up to 28% longer).
+    /// Where each lane is one NIC, a bucket's push and pull also load the other nodes' lanes
+    /// (`TaskGraph.crossLaneLoads`, `CrossLaneLoads`).
     public var stageLane: Int?
 
     public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,

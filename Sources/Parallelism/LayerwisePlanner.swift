@@ -72,6 +72,10 @@ struct LayerwisePlanner {
         self.symmetry = symmetry
         graph = TaskGraph(gpus: aggregated ? 1 : symmetry?.ranksPerNode ?? setup.gpus, steps: setup.steps, representing: setup.gpus,
                           symmetry: symmetry)
+        if aggregated, strategy.gradientSync.algorithm == .psGPUs, let perNode = setup.gpusPerNode, setup.gpus > perNode,
+           let nics = setup.nicOfLocalGPU {
+            graph.crossLaneLoads = CrossLaneLoads(gpus: setup.gpus, gpusPerNode: perNode, nicOfLocalGPU: nics)
+        }
         let layers = setup.network.layers, batch = setup.batchPerGPU, precision = setup.precision
         let data = 1..<(split ?? layers.count)
         func works(backward: Bool, _ has: (Layer) -> Bool, _ work: (Layer) -> ComputeWork) -> [ComputeWork?] {
@@ -312,7 +316,8 @@ struct LayerwisePlanner {
             let done: [[Int]]
             if aggregated {
                 // Across nodes, a bucket served by a GPU moves through that GPU's NIC (its node's
-                // only one, or the one the GPU is pinned to): its lane (`stageLane`).
+                // only one, or the one the GPU is pinned to): its lane (`stageLane`), and through
+                // the other nodes' NICs (`TaskGraph.crossLaneLoads`).
                 let perNode = setup.gpusPerNode ?? setup.gpus
                 let nics = (setup.nicOfLocalGPU?.max() ?? 0) + 1
                 let lane = algorithm == .psGPUs && setup.gpus > perNode

@@ -113,6 +113,9 @@ public struct TaskGraph: Sendable {
     public var modelParallelStart: Int?
     /// How the model-parallel exchanges are planned (meaningful only with `modelParallelStart`).
     public var modelParallelExchanges = ModelParallelExchanges.pointToPoint
+    /// Under `psGPUs` across nodes (aggregated), where each lane is one NIC: how a bucket's
+    /// push and pull load the other nodes' NICs (`CrossLaneLoads`); nil elsewhere.
+    public var crossLaneLoads: CrossLaneLoads?
     /// GPUs that have tasks in the graph.
     public let gpus: Int
     /// GPUs the graph stands for: `gpus`, or more when identical workers are

@@ -90,7 +90,7 @@ public struct RunSpec: Sendable {
         setup.autograd = software.autograd
         setup.autocastWeightCopies = software.autocastWeightCopies
         setup.gpusPerNode = cluster.gpusPerNode
-        setup.nicOfLocalGPU = cluster.pinnedNICOfLocalGPU
+        setup.nicOfLocalGPU = cluster.nicOfLocalGPU
         if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
         let mechanisms = software.mechanisms
         setup.lossOnFirstWorker = mechanisms.lossPlacement == .firstGPU

@@ -200,8 +200,8 @@ public enum ScenarioRunner {
             guard run.plannedStrategy.kind == .data, run.plannedStrategy.gradientSync.algorithm == .psGPUs, nodes > 1 else {
                 return Fidelity.aggregated.rawValue
             }
-            return "aggregated (ps-gpus across nodes: each server NIC's pushes and pulls are priced as if it carried "
-                + "them alone; where the servers spread over the nodes the step can be 16-39% off the expanded "
+            return "aggregated (ps-gpus across nodes: the buckets crossing a NIC share it equally, not as the expanded "
+                + "run's fair flows; where the servers spread over the nodes the step can be up to 23% off the expanded "
                 + "reference, simulation: {fidelity: expanded})"
         }
         guard nodes > 1 else { return Fidelity.expanded.rawValue }

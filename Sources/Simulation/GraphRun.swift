@@ -21,7 +21,7 @@ final class GraphRun: EventHandler {
         /// `target`'s collective stream (aggregated collectives): its running job is due.
         case collectiveDone
         /// A stage of staged collectives (`CollectiveModel.stageSeconds`): stage
-        /// `target % 3` of lane `target / 3` (`stageLanes`), a job is due.
+        /// `target % 3` of set `target / 3` of `collectiveStages`, a job is due.
         case collectiveStageDone
         /// `target`'s host thread: its running kernel launch is due.
         case launchDone
@@ -81,21 +81,29 @@ final class GraphRun: EventHandler {
     let network: FlowNetwork
     let gpus: [SerialResource]
     let collectiveStreams: [SerialResource]
-    /// Per GPU that has run a staged collective, one resource per stage, shared by the
+    /// Per GPU that has run a staged collective, and per lane (`CollectiveWork.stageLane`: a
+    /// NIC, whichever GPU issues the collective), one resource per stage, shared by the
     /// collectives in that stage (made when first needed): such collectives do not run in
     /// issue order (`AllReduceAlgorithm.runsInIssueOrder`), and the expanded run shares the
     /// links among those in flight.
     private var collectiveStages: [[SharedResource]] = []
-    /// Each (GPU, `CollectiveWork.stageLane`)'s index in `collectiveStages`, made when first used.
-    private var stageLanes: [StageLane: Int] = [:]
-
-    /// A GPU's stage resources: its own (`lane` nil), or those of one lane (`CollectiveWork.stageLane`).
-    struct StageLane: Hashable {
-        var gpu: Int
-        var lane: Int?
+    /// Each GPU's own stage resources' index in `collectiveStages`, made when first used.
+    private var gpuStages: [Int: Int] = [:]
+    /// Each lane's stage resources' index in `collectiveStages` (-1: none yet), by lane:
+    /// an array, as a stage of a bucket served through one NIC runs on every other node's.
+    private var laneStages: [Int] = []
+    /// A staged collective task under way: the durations of its stages, the stage it is in,
+    /// and the parts of that stage still running (its own, and those on other lanes:
+    /// `crossLaneLoads`).
+    private struct StagedCollective {
+        var durations: [SimDuration]
+        var stage = 0
+        var pending = 0
     }
-    /// Per staged collective task under way, the durations of its stages.
-    private var stageDurations: [Int: [SimDuration]] = [:]
+    /// By task index; nil for the tasks that are no staged collective under way.
+    private var staged: [StagedCollective?]
+    /// Under `psGPUs` across nodes: the other lanes each stage also runs on (`TaskGraph.crossLaneLoads`).
+    private let crossLaneLoads: CrossLaneLoads?
     let collectives: CollectiveModel
     let interference: CollectiveInterference?
     let collectiveBlocks: InFlightCollectives?
@@ -133,6 +141,8 @@ final class GraphRun: EventHandler {
         let tasks = graph.tasks
         self.tasks = tasks
         symmetric = graph.symmetry != nil
+        crossLaneLoads = graph.crossLaneLoads
+        staged = [StagedCollective?](repeating: nil, count: tasks.count)
         var devices: [Int] = [], startKinds: [StartKind] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
         devices.reserveCapacity(tasks.count)
         startKinds.reserveCapacity(tasks.count)
@@ -223,7 +233,7 @@ final class GraphRun: EventHandler {
             collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
         case .collectiveStageDone:
             let lane = Int(event.target) / 3, stage = Int(event.target) % 3
-            collectiveStages[lane][stage].complete(event) { collectiveStageEnded($0, stage: stage) }
+            collectiveStages[lane][stage].complete(event) { collectiveStagePartEnded($0) }
         case .launchDone:
             hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
         case .networkWake:
@@ -283,7 +293,7 @@ final class GraphRun: EventHandler {
                 return collectiveStreams[devices[id]].submit(task: id, duration: stages[0]) { [self] in collectiveStarted($0) }
             }
             precondition(stages.count <= 3, "collectiveStageDone's target encodes three stages")
-            stageDurations[id] = stages
+            staged[id] = StagedCollective(durations: stages)
             collectiveStarted(id)
             submitStage(0, of: id)
         }
@@ -302,31 +312,52 @@ final class GraphRun: EventHandler {
         if let blocks = collectiveBlocks(id) { interference!.begin(gpu: devices[id], channels: blocks) }
     }
 
-    /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its lane.
+    /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its
+    /// lane; under `crossLaneLoads`, also on every other node's lane, in the other stage's
+    /// resource (the NIC's other direction), for that lane's share of the stage's seconds.
     private func submitStage(_ stage: Int, of id: Int) {
         guard case .collective(let work) = tasks[id].work else { return }
-        let key = StageLane(gpu: devices[id], lane: work.stageLane)
-        let index: Int
-        if let known = stageLanes[key] {
-            index = known
-        } else {
-            index = collectiveStages.count
-            stageLanes[key] = index
-            collectiveStages.append((0..<3).map { s in
-                SharedResource(name: "gpu\(key.gpu) collective" + (key.lane.map { " lane \($0)" } ?? "") + " stage \(s)", simulator: simulator,
-                               completion: EventKind.collectiveStageDone.event(target: 3 * index + s))
-            })
+        let duration = staged[id]!.durations[stage]
+        staged[id]!.stage = stage
+        staged[id]!.pending = 1
+        stageResources(gpu: devices[id], lane: work.stageLane)[stage].submit(task: id, duration: duration)
+        guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2 else { return }
+        for (other, share) in crossLaneLoads.crossLanes(of: lane) {
+            staged[id]!.pending += 1
+            let part = SimDuration(nanoseconds: max(1, Int64((Double(duration.nanoseconds) * share).rounded(.up))))
+            stageResources(gpu: devices[id], lane: other)[1 - stage].submit(task: id, duration: part)
         }
-        collectiveStages[index][stage].submit(task: id, duration: stageDurations[id]![stage])
     }
 
-    /// Stage `stage` of staged collective task `id` has ended: it enters the next, or has ended.
-    private func collectiveStageEnded(_ id: Int, stage: Int) {
-        guard stage + 1 < stageDurations[id]!.count else {
-            stageDurations[id] = nil
+    /// The stage resources of `lane`, or without one `gpu`'s own, made when first used.
+    private func stageResources(gpu: Int, lane: Int?) -> [SharedResource] {
+        if let lane, lane < laneStages.count, laneStages[lane] >= 0 { return collectiveStages[laneStages[lane]] }
+        if lane == nil, let known = gpuStages[gpu] { return collectiveStages[known] }
+        let index = collectiveStages.count
+        if let lane {
+            if lane >= laneStages.count { laneStages += [Int](repeating: -1, count: lane + 1 - laneStages.count) }
+            laneStages[lane] = index
+        } else {
+            gpuStages[gpu] = index
+        }
+        collectiveStages.append((0..<3).map { s in
+            SharedResource(name: (lane.map { "lane \($0)" } ?? "gpu\(gpu)") + " collective stage \(s)", simulator: simulator,
+                           completion: EventKind.collectiveStageDone.event(target: 3 * index + s))
+        })
+        return collectiveStages[index]
+    }
+
+    /// A part of staged collective task `id`'s current stage has ended: once all have, it
+    /// enters the next stage, or has ended.
+    private func collectiveStagePartEnded(_ id: Int) {
+        staged[id]!.pending -= 1
+        guard staged[id]!.pending == 0 else { return }
+        let next = staged[id]!.stage + 1
+        guard next < staged[id]!.durations.count else {
+            staged[id] = nil
             return collectiveEnded(id)
         }
-        submitStage(stage + 1, of: id)
+        submitStage(next, of: id)
     }
 
     /// Collective task `id` ends (on its GPU's collective stream, or its last stage).

@@ -47,20 +47,24 @@ import YAMLSupport
         #expect(try network(", nics_per_node: 4, gpu_nic: [0, 0, 1, 1, 2, 2, 3, 3]").gpuNIC == [0, 0, 1, 1, 2, 2, 3, 3])
     }
 
-    /// The NIC each GPU sends through, as the topology wires it, reaches the setup (the
-    /// aggregated parameter servers' lanes, `TrainingSetup.nicOfLocalGPU`): the scenario's
-    /// gpu_nic, else the even share; none on a PCIe tree without gpu_nic, whose NICs hang
-    /// off the host bridges.
+    /// The NIC each GPU sends through reaches the setup (the aggregated parameter servers'
+    /// lanes, `TrainingSetup.nicOfLocalGPU`): the scenario's gpu_nic, else the even share,
+    /// as the topology wires them; a one-NIC node's only NIC; none on a PCIe tree of several
+    /// NICs without gpu_nic, whose NICs hang off the host bridges (nor is any GPU pinned there).
     @Test func theSetupPinsEachGPUToTheNICTheTopologyGivesIt() throws {
-        func pinned(_ network: String, fabric: String = "nvswitch") throws -> [Int]? {
+        func nics(_ network: String, fabric: String = "nvswitch") throws -> (setup: [Int]?, pinned: [Int]?) {
             let run = try scenario(network, fabric: fabric).runs[0]
-            #expect(run.setup(gpus: 32).nicOfLocalGPU == run.cluster.pinnedNICOfLocalGPU)
-            return run.setup(gpus: 32).nicOfLocalGPU
+            return (run.setup(gpus: 32).nicOfLocalGPU, run.cluster.pinnedNICOfLocalGPU)
         }
-        #expect(try pinned(", nics_per_node: 4") == [0, 0, 1, 1, 2, 2, 3, 3])
-        #expect(try pinned(", nics_per_node: 4, gpu_nic: [3, 3, 2, 2, 1, 1, 0, 0]") == [3, 3, 2, 2, 1, 1, 0, 0])
-        #expect(try pinned(", nics_per_node: 2", fabric: "pcie-tree") == nil)
-        #expect(try pinned(", nics_per_node: 4, gpu_nic: [1, 1, 0, 0, 3, 3, 2, 2]", fabric: "pcie-tree") == [1, 1, 0, 0, 3, 3, 2, 2])
+        let even = try nics(", nics_per_node: 4"), given = try nics(", nics_per_node: 4, gpu_nic: [3, 3, 2, 2, 1, 1, 0, 0]")
+        #expect(even.setup == [0, 0, 1, 1, 2, 2, 3, 3] && even.pinned == even.setup)
+        #expect(given.setup == [3, 3, 2, 2, 1, 1, 0, 0] && given.pinned == given.setup)
+        let bridges = try nics(", nics_per_node: 2", fabric: "pcie-tree")
+        #expect(bridges.setup == nil && bridges.pinned == nil)
+        let only = try nics(", nics_per_node: 1", fabric: "pcie-tree")
+        #expect(only.setup == [Int](repeating: 0, count: 8) && only.pinned == nil)
+        let tree = try nics(", nics_per_node: 4, gpu_nic: [1, 1, 0, 0, 3, 3, 2, 2]", fabric: "pcie-tree")
+        #expect(tree.setup == [1, 1, 0, 0, 3, 3, 2, 2] && tree.pinned == tree.setup)
     }
 
     /// Each mistake is reported at its key (exit 2 on the command line, as every `ConfigError`).

@@ -220,6 +220,33 @@ import Workload
         #expect(abs(aggregated / expanded - 1) <= 0.03, "on \(gpus): aggregated \(aggregated), expanded \(expanded)")
     }
 
+    /// Under ps-gpus across nodes (aggregated) a NIC's two directions are shared by every
+    /// lane whose transfers cross them (`CrossLaneLoads`). On two one-GPU nodes, bucket a is
+    /// served on node 0 and bucket b on node 1, b starting when a's push is over: a's pull
+    /// (node 0 to node 1) and b's push (node 0 to node 1 too) both cross node 0's egress and
+    /// node 1's ingress, so each takes twice its time alone; b's pull then runs alone. Without
+    /// the loads the lanes kept them apart, and both ran at full speed.
+    @Test func serversOnDifferentNodesShareTheNICDirectionsTheyBothCross() throws {
+        let two = cluster(perNode: 1)
+        let topology = Topology(cluster: two, gpus: 2)
+        func work(lane: Int) -> CollectiveWork { CollectiveWork(algorithm: .psGPUs, bytes: 1e8, ranks: 2, ranksPerNode: 1, stageLane: lane) }
+        let stages = CollectiveModel(topology: topology).stageSeconds(for: work(lane: 0))
+        try #require(stages.count == 2 && abs(stages[0] - stages[1]) < 1e-9 && stages[0] > 0.01)
+        let d = stages[0]
+        func ends(crossLoads: Bool) -> [Double] {
+            var graph = TaskGraph(gpus: 1, steps: 1, representing: 2)
+            let a = graph.add(.collective, label: "a", device: 0, work: .collective(work(lane: 0)), after: [], step: 0)
+            let b = graph.add(.collective, label: "b", device: 0, work: .collective(work(lane: 1)), after: [], step: 0)
+            graph.delayStart(of: b, by: d, cause: .serverUpdate)
+            if crossLoads { graph.crossLaneLoads = CrossLaneLoads(gpus: 2, gpusPerNode: 1, nicOfLocalGPU: [0]) }
+            let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: two.gpu, precision: .fp32))
+            return [a, b].map { id in trace.records.first { $0.task == id }!.end.seconds }
+        }
+        let shared = ends(crossLoads: true), apart = ends(crossLoads: false)
+        #expect(abs(shared[0] - 3 * d) < 1e-8 && abs(shared[1] - 4 * d) < 1e-8, "\(shared) against d = \(d)")
+        #expect(abs(apart[0] - 2 * d) < 1e-8 && abs(apart[1] - 3 * d) < 1e-8, "\(apart) against d = \(d)")
+    }
+
     /// ResNet-50 on DGX-style nodes of 4 GPUs (NVSwitch) joined by one 25 Gb/s NIC
     /// each, so that the network sets the step: one worker with closed-form
     /// collectives against every transfer, 2 to 16 nodes. The parameter servers' buckets

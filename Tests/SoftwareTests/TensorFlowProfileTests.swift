@@ -85,8 +85,9 @@ import YAMLSupport
 
     /// Across nodes, ps-gpus's buckets are served on every node (ResNet-50's weighted layers
     /// on 16 GPUs): the aggregated run gives each server node its own lane, so buckets served on
-    /// two nodes move at once, as the expanded run moves them. With one lane for all it was
-    /// 30% longer than expanded; the lanes leave it shorter (`CollectiveWork.stageLane`).
+    /// two nodes move at once, as the expanded run moves them, and each bucket's push and pull
+    /// load the other node's NIC too (`CrossLaneLoads`). With one lane for all it was 30% longer
+    /// than expanded, with lanes kept apart 19% shorter; now within 5%.
     @Test func serversOnSeveralNodesMoveAtOnceWhenAggregated() throws {
         let yaml = """
             name: ps-lanes
@@ -105,7 +106,7 @@ import YAMLSupport
         }
         #expect(lanes.count >= a.graph.collectives.count && a.graph.collectives.count > 100 && Set(lanes) == [0, 1], "\(lanes.count) \(Set(lanes))")
         let ratio = a.metrics.stepSeconds / e.metrics.stepSeconds
-        #expect(ratio > 0.75 && ratio < 1.0, "aggregated / expanded = \(ratio)")
+        #expect(abs(ratio - 1) < 0.05 && a.graph.crossLaneLoads?.gpusOfLane == [8, 8], "aggregated / expanded = \(ratio)")
         // On one node there is one lane, as before: the GPU's own stage resources.
         let oneNode = try simulate(yaml + "\nsimulation: {fidelity: aggregated}", gpus: 8)
         #expect(oneNode.graph.tasks.allSatisfy { task in

@@ -1,0 +1,46 @@
+/// Under `psGPUs` across nodes (the aggregated fidelity), where each lane of stage resources
+/// (`CollectiveWork.stageLane`) is one NIC: how a bucket's transfers load the NICs of the
+/// other nodes, not only its server's.
+///
+/// A bucket served by a GPU behind NIC Y is pushed by every GPU outside Y's node, each through
+/// its own NIC, and pulled back the same way. The push fills Y's ingress with the remote
+/// GPUs' R whole gradients and leaves every other NIC X through its egress with the gradients
+/// of X's own G_X GPUs; the pull fills Y's egress and enters every X's ingress. A NIC's
+/// egress therefore carries its servers' pulls and its workers' pushes to the other nodes'
+/// servers at once (full duplex: the two directions are separate resources), and so does its
+/// ingress the other way round. The aggregated run keeps each lane's two directions as the
+/// two stages of `CollectiveModel.stageSeconds` (stage 0: the push, into the server's NIC;
+/// stage 1: the pull, out of it), and a stage of a bucket served through Y also runs on
+/// every other node's lane X, in the other stage's resource, for the share G_X / R of its
+/// seconds (the bytes X carries against those Y carries: the stage is priced at Y's
+/// R gradients, `CollectiveModel.serverStages`); the stage ends when all its parts have
+/// (`GraphRun`). The lanes within the server's node carry nothing of it: its GPUs reach the
+/// server inside the node.
+public struct CrossLaneLoads: Hashable, Sendable {
+    /// Per lane (node × `lanesPerNode` + NIC), the run's GPUs that send through it.
+    public var gpusOfLane: [Int]
+    /// Lanes (NICs) per node.
+    public var lanesPerNode: Int
+
+    /// The loads of `gpus` GPUs filling nodes of `gpusPerNode` in order, the GPU of local
+    /// index i sending through NIC `nicOfLocalGPU[i]` of its node.
+    public init(gpus: Int, gpusPerNode: Int, nicOfLocalGPU: [Int]) {
+        lanesPerNode = (nicOfLocalGPU.max() ?? 0) + 1
+        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
+        var counts = [Int](repeating: 0, count: nodes * lanesPerNode)
+        for g in 0..<gpus { counts[g / gpusPerNode * lanesPerNode + nicOfLocalGPU[g % gpusPerNode]] += 1 }
+        gpusOfLane = counts
+    }
+
+    /// The lanes of the other nodes that a stage of a bucket served through `lane` also runs
+    /// on, in lane order, each with its share of the stage's seconds: its GPUs over the GPUs
+    /// outside `lane`'s node (lanes no GPU sends through are left out).
+    public func crossLanes(of lane: Int) -> [(lane: Int, share: Double)] {
+        let node = lane / lanesPerNode
+        let own = (node * lanesPerNode ..< (node + 1) * lanesPerNode).reduce(0) { $0 + gpusOfLane[$1] }
+        let remote = Double(gpusOfLane.reduce(0, +) - own)
+        return gpusOfLane.indices.compactMap { other in
+            other / lanesPerNode == node || gpusOfLane[other] == 0 ? nil : (other, Double(gpusOfLane[other]) / remote)
+        }
+    }
+}
