@@ -100,8 +100,8 @@ final class GraphRun: EventHandler {
         var stage = 0
         var pending = 0
     }
-    /// By task index; nil for the tasks that are no staged collective under way.
-    private var staged: [StagedCollective?]
+    /// Per staged collective task under way, by task index.
+    private var staged: [Int: StagedCollective] = [:]
     /// Under `psGPUs` across nodes: the other lanes each stage also runs on (`TaskGraph.crossLaneLoads`).
     private let crossLaneLoads: CrossLaneLoads?
     let collectives: CollectiveModel
@@ -142,7 +142,6 @@ final class GraphRun: EventHandler {
         self.tasks = tasks
         symmetric = graph.symmetry != nil
         crossLaneLoads = graph.crossLaneLoads
-        staged = [StagedCollective?](repeating: nil, count: tasks.count)
         var devices: [Int] = [], startKinds: [StartKind] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
         devices.reserveCapacity(tasks.count)
         startKinds.reserveCapacity(tasks.count)
@@ -232,8 +231,7 @@ final class GraphRun: EventHandler {
         case .collectiveDone:
             collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
         case .collectiveStageDone:
-            let lane = Int(event.target) / 3, stage = Int(event.target) % 3
-            collectiveStages[lane][stage].complete(event) { collectiveStagePartEnded($0) }
+            collectiveStages[Int(event.target) / 3][Int(event.target) % 3].complete(event) { collectiveStagePartEnded($0) }
         case .launchDone:
             hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
         case .networkWake:
