@@ -10,12 +10,13 @@
 /// servers at once (full duplex: the two directions are separate resources), and so does its
 /// ingress the other way round. The aggregated run keeps each lane's two directions as the
 /// two stages of `CollectiveModel.stageSeconds` (stage 0: the push, into the server's NIC;
-/// stage 1: the pull, out of it), and a stage of a bucket served through Y also runs on
-/// every other node's lane X, in the other stage's resource, for the share G_X / R of its
-/// seconds (the bytes X carries against those Y carries: the stage is priced at Y's
-/// R gradients, `CollectiveModel.serverStages`); the stage ends when all its parts have
-/// (`GraphRun`). The lanes within the server's node carry nothing of it: its GPUs reach the
-/// server inside the node.
+/// stage 1: the pull, out of it), and a stage of a bucket of B bytes served through Y also
+/// runs on every other node's lane X, in the other stage's resource, for the time X's NIC
+/// takes to carry its part, G_X · B / (the NIC's bytes per second): on its own lane the
+/// stage is priced whole, at whatever bounds it (`CollectiveModel.serverStages`: R
+/// gradients into one NIC, or into the server GPU's PCIe link, whichever is slower). The
+/// stage ends when all its parts have (`GraphRun`). The lanes within the server's node
+/// carry nothing of it: its GPUs reach the server inside the node.
 public struct CrossLaneLoads: Hashable, Sendable {
     /// Per lane (node × `lanesPerNode` + NIC), the run's GPUs that send through it.
     public var gpusOfLane: [Int]
@@ -33,14 +34,12 @@ public struct CrossLaneLoads: Hashable, Sendable {
     }
 
     /// The lanes of the other nodes that a stage of a bucket served through `lane` also runs
-    /// on, in lane order, each with its share of the stage's seconds: its GPUs over the GPUs
-    /// outside `lane`'s node (lanes no GPU sends through are left out).
-    public func crossLanes(of lane: Int) -> [(lane: Int, share: Double)] {
+    /// on, in lane order, each with the GPUs whose gradients (push) or weights (pull) its NIC
+    /// carries (lanes no GPU sends through are left out).
+    public func crossLanes(of lane: Int) -> [(lane: Int, gpus: Int)] {
         let node = lane / lanesPerNode
-        let own = (node * lanesPerNode ..< (node + 1) * lanesPerNode).reduce(0) { $0 + gpusOfLane[$1] }
-        let remote = Double(gpusOfLane.reduce(0, +) - own)
         return gpusOfLane.indices.compactMap { other in
-            other / lanesPerNode == node || gpusOfLane[other] == 0 ? nil : (other, Double(gpusOfLane[other]) / remote)
+            other / lanesPerNode == node || gpusOfLane[other] == 0 ? nil : (other, gpusOfLane[other])
         }
     }
 }

@@ -312,17 +312,19 @@ final class GraphRun: EventHandler {
 
     /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its
     /// lane; under `crossLaneLoads`, also on every other node's lane, in the other stage's
-    /// resource (the NIC's other direction), for that lane's share of the stage's seconds.
+    /// resource (the NIC's other direction), for the seconds that lane's NIC takes to carry
+    /// its GPUs' copies of the bucket.
     private func submitStage(_ stage: Int, of id: Int) {
         guard case .collective(let work) = tasks[id].work else { return }
         let duration = staged[id]!.durations[stage]
         staged[id]!.stage = stage
         staged[id]!.pending = 1
         stageResources(gpu: devices[id], lane: work.stageLane)[stage].submit(task: id, duration: duration)
-        guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2 else { return }
-        for (other, share) in crossLaneLoads.crossLanes(of: lane) {
+        guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2,
+              let nic = topology.wiring.network?.nic else { return }
+        for (other, gpus) in crossLaneLoads.crossLanes(of: lane) {
             staged[id]!.pending += 1
-            let part = SimDuration(nanoseconds: max(1, Int64((Double(duration.nanoseconds) * share).rounded(.up))))
+            let part = SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond)
             stageResources(gpu: devices[id], lane: other)[1 - stage].submit(task: id, duration: part)
         }
     }
