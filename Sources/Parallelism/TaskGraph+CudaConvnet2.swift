@@ -15,8 +15,13 @@ extension TaskGraph {
     ///   `SequentialWeightReducer`), each a whole two-GPU add into the target
     ///   (`StreamBroadcast::transfer`: peer to peer, or through host memory where the pair
     ///   cannot peer, as the topology routes it), each after the one before.
-    /// The CPU's adds are not priced: one thread streaming two pieces of 512 KB takes
-    /// about 0.1-0.2 ms at a few GB/s, pipelined with the copies around it.
+    /// The CPU's adds are not priced: per piece, one host thread copies the first chain's
+    /// sum into the buffer it forwards and adds the second's (`hostAdd`, a scalar loop):
+    /// 5 bytes of memory traffic per byte of piece (a read and a write, then two reads and
+    /// a write) at the 12 GB/s of traffic one Xeon E5 core's measured 6 GB/s copy implies,
+    /// about 0.2 ms a 512 KB piece, pipelined with the copies around it. Priced as a start
+    /// delay, or as an added latency, on each host-to-target piece, they lengthen Table 1's
+    /// 8-GPU step by 1.2 or 2.3 ms of 480 (BENCHMARKS.md, forty-third session).
     /// - Parameters:
     ///   - sources: the other GPUs, in the order the sequential reducer takes them.
     ///   - canPeer: whether the target and a source copy peer to peer (the eight-GPU
