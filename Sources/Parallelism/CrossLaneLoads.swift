@@ -14,9 +14,12 @@
 /// runs on every other node's lane X, in the other stage's resource, for the time X's NIC
 /// takes to carry its part, G_X · B / (the NIC's bytes per second): on its own lane the
 /// stage is priced whole, at whatever bounds it (`CollectiveModel.serverStages`: R
-/// gradients into one NIC, or into the server GPU's PCIe link, whichever is slower). The
-/// stage ends when all its parts have (`GraphRun`). The lanes within the server's node
-/// carry nothing of it: its GPUs reach the server inside the node.
+/// gradients into one NIC, or into the server GPU's PCIe link, whichever is slower), and
+/// capped at the share of the NIC it can use, R · B / (the NIC's bytes per second) over
+/// that time (`SharedResource`'s caps), so that where the server's link binds, the buckets
+/// of the NIC's other servers use the rest. The stage ends when all its parts have
+/// (`GraphRun`). The lanes within the server's node carry nothing of it: its GPUs reach the
+/// server inside the node.
 public struct CrossLaneLoads: Hashable, Sendable {
     /// Per lane (node × `lanesPerNode` + NIC), the run's GPUs that send through it.
     public var gpusOfLane: [Int]

@@ -313,19 +313,30 @@ final class GraphRun: EventHandler {
     /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its
     /// lane; under `crossLaneLoads`, also on every other node's lane, in the other stage's
     /// resource (the NIC's other direction), for the seconds that lane's NIC takes to carry
-    /// its GPUs' copies of the bucket.
+    /// its GPUs' copies of the bucket. There its own part is capped at the share of its NIC
+    /// it can use: the NIC's time for the remote GPUs' copies over the stage's time alone,
+    /// below 1 where something else bounds the stage (the server GPU's PCIe link), so that
+    /// buckets of other servers behind the NIC use what it leaves, as their transfers would.
     private func submitStage(_ stage: Int, of id: Int) {
         guard case .collective(let work) = tasks[id].work else { return }
         let duration = staged[id]!.durations[stage]
         staged[id]!.stage = stage
         staged[id]!.pending = 1
-        stageResources(gpu: devices[id], lane: work.stageLane)[stage].submit(task: id, duration: duration)
+        let own = stageResources(gpu: devices[id], lane: work.stageLane)[stage]
         guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2,
-              let nic = topology.wiring.network?.nic else { return }
-        for (other, gpus) in crossLaneLoads.crossLanes(of: lane) {
+              let nic = topology.wiring.network?.nic else { return own.submit(task: id, duration: duration) }
+        // The time a NIC takes to carry the bucket's copies of `gpus` GPUs.
+        func nicTime(gpus: Int) -> SimDuration { SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond) }
+        let others = crossLaneLoads.crossLanes(of: lane)
+        let ownNICTime = min(duration, nicTime(gpus: others.reduce(0) { $0 + $1.gpus }))
+        if ownNICTime > .zero && ownNICTime < duration {
+            own.submit(task: id, duration: ownNICTime, cap: Double(ownNICTime.nanoseconds) / Double(duration.nanoseconds))
+        } else {
+            own.submit(task: id, duration: duration)
+        }
+        for (other, gpus) in others {
             staged[id]!.pending += 1
-            let part = SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond)
-            stageResources(gpu: devices[id], lane: other)[1 - stage].submit(task: id, duration: part)
+            stageResources(gpu: devices[id], lane: other)[1 - stage].submit(task: id, duration: nicTime(gpus: gpus))
         }
     }
 

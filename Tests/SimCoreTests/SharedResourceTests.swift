@@ -2,7 +2,7 @@ import Testing
 @testable import SimCore
 
 /// A shared resource runs its jobs at once, each at 1/n of full speed with n jobs under
-/// way: processor sharing, worked out by hand below.
+/// way (processor sharing), or, where caps bind, max-min fairly: worked out by hand below.
 @Suite struct SharedResourceTests {
     final class Dispatcher: EventHandler {
         let simulator: Simulator
@@ -22,11 +22,16 @@ import Testing
 
     /// Submits each job at its instant and returns when each ended.
     func run(_ jobs: [(task: Int, at: Int64, duration: Int64)]) -> [Int: Int64] {
+        run(jobs.map { ($0.task, $0.at, $0.duration, 1) })
+    }
+
+    /// Submits each job at its instant with its cap and returns when each ended.
+    func run(_ jobs: [(task: Int, at: Int64, duration: Int64, cap: Double)]) -> [Int: Int64] {
         let sim = Simulator()
         let dispatcher = Dispatcher(sim)
         for job in jobs {
             sim.schedule(at: SimTime(nanoseconds: job.at)) {
-                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration))
+                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration), cap: job.cap)
             }
         }
         sim.run(handler: dispatcher)
@@ -56,5 +61,30 @@ import Testing
     /// A job of no work ends the instant it is submitted.
     @Test func aJobOfNoWorkEndsAtOnce() {
         #expect(run([(1, 0, 100), (2, 30, 0)]) == [1: 100, 2: 30])
+    }
+
+    /// A job capped at a quarter of the speed takes four times its work alone.
+    @Test func aCappedJobAloneRunsAtItsCap() {
+        #expect(run([(1, 0, 100, 0.25)]) == [1: 400])
+    }
+
+    /// Job 1 (100 ns, capped at 0.25) and job 2 (100 ns, uncapped) from 0: job 1 runs at
+    /// 0.25 and job 2 takes the 0.75 left, ending at ⌈133.3⌉ = 134 with job 1 at
+    /// 100 − 33.5 = 66.5 left, which at its cap takes 266 more: 400. Shared equally, job 2
+    /// would have ended at 200.
+    @Test func anUncappedJobTakesWhatACappedOneLeaves() {
+        #expect(run([(1, 0, 100, 0.25), (2, 0, 100, 1)]) == [1: 400, 2: 134])
+    }
+
+    /// Caps above the equal share do not bind: two jobs capped at 0.6 share as uncapped ones.
+    @Test func capsAboveTheEqualShareChangeNothing() {
+        #expect(run([(1, 0, 100, 0.6), (2, 0, 100, 0.6)]) == [1: 200, 2: 200])
+    }
+
+    /// Water-filling among three: job 3 capped at 0.125 gets it, jobs 1 and 2 (capped at
+    /// 0.6, above their share) split the 0.875 left, 0.4375 each, and end at ⌈228.6⌉ = 229;
+    /// job 3 then has 100 − 28.625 = 71.375 left, 571 more at its cap: 800.
+    @Test func aBindingCapLeavesItsShareToTheOthers() {
+        #expect(run([(1, 0, 100, 0.6), (2, 0, 100, 0.6), (3, 0, 100, 0.125)]) == [1: 229, 2: 229, 3: 800])
     }
 }

@@ -224,9 +224,10 @@ import Workload
     /// lane whose transfers cross them (`CrossLaneLoads`). On two one-GPU nodes, bucket a is
     /// served on node 0 and bucket b on node 1, b starting when a's push is over: a's pull
     /// (node 0 to node 1) and b's push (node 0 to node 1 too) both cross node 0's egress and
-    /// node 1's ingress. Each stage lasts d on its own lane (the NIC's time c = B / 10 GB/s
-    /// and the route's latencies) and c on the other's, shared equally: both end at 2d + c,
-    /// and b's pull, alone, at 3d + c. Without the loads the lanes kept them apart: 2d and 3d.
+    /// node 1's ingress. Alone, a stage lasts d on its own lane (the NIC's time c = B / 10 GB/s
+    /// and the route's latencies, which do not hold the NIC: the part is capped at c / d) and
+    /// c on the other's. Sharing both NICs equally, a's pull and b's push end at d + 2c, and
+    /// b's pull, alone, at 2d + 2c. Without the loads the lanes kept them apart: 2d and 3d.
     @Test func serversOnDifferentNodesShareTheNICDirectionsTheyBothCross() throws {
         let two = cluster(perNode: 1)
         let topology = Topology(cluster: two, gpus: 2)
@@ -244,8 +245,32 @@ import Workload
             return [a, b].map { id in trace.records.first { $0.task == id }!.end.seconds }
         }
         let shared = ends(crossLoads: true), apart = ends(crossLoads: false)
-        #expect(abs(shared[0] - (2 * d + c)) < 1e-8 && abs(shared[1] - (3 * d + c)) < 1e-8, "\(shared) against d = \(d), c = \(c)")
+        #expect(abs(shared[0] - (d + 2 * c)) < 1e-8 && abs(shared[1] - (2 * d + 2 * c)) < 1e-8, "\(shared) against d = \(d), c = \(c)")
         #expect(abs(apart[0] - 2 * d) < 1e-8 && abs(apart[1] - 3 * d) < 1e-8, "\(apart) against d = \(d)")
+    }
+
+    /// Two nodes of two GPUs, one 10 GB/s NIC each, each GPU's link to it 8 GB/s: buckets a
+    /// and b of 100 MB, served by node 0's two GPUs, both start at once. Alone each stage
+    /// lasts d = 2 × 100 MB / 8 GB/s (and latencies): node 1's two gradients into the
+    /// server's link. The NIC carries them in c = 2 × 100 MB / 10 GB/s, so each bucket can use
+    /// c / d = 0.8 of it; together they get half each and node 0's NIC carries both in 2c, as
+    /// node 1's carries its four copies (its lane: 2c): each stage ends at 2c, each bucket at
+    /// 4c, as the NICs would carry the transfers. Uncapped, the two stages of d would have
+    /// shared the lane as if the NIC bound both: 2d a stage, 4d a bucket.
+    @Test func bucketsOfServersBehindOneNICShareItAsTheirTransfersWould() throws {
+        let nodes = cluster(perNode: 2, host: 8e9)
+        let topology = Topology(cluster: nodes, gpus: 4)
+        let work = CollectiveWork(algorithm: .psGPUs, bytes: 1e8, ranks: 4, ranksPerNode: 2, stageLane: 0)
+        let stages = CollectiveModel(topology: topology).stageSeconds(for: work)
+        let d = stages[0], c = 2 * 1e8 / 10e9
+        try #require(stages.count == 2 && abs(stages[0] - stages[1]) < 1e-9 && abs(d / (2 * 1e8 / 8e9) - 1) < 0.01)
+        var graph = TaskGraph(gpus: 1, steps: 1, representing: 4)
+        let a = graph.add(.collective, label: "a", device: 0, work: .collective(work), after: [], step: 0)
+        let b = graph.add(.collective, label: "b", device: 0, work: .collective(work), after: [], step: 0)
+        graph.crossLaneLoads = CrossLaneLoads(gpus: 4, gpusPerNode: 2, nicOfLocalGPU: [0, 0])
+        let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: nodes.gpu, precision: .fp32))
+        let ends = [a, b].map { id in trace.records.first { $0.task == id }!.end.seconds }
+        #expect(ends.allSatisfy { abs($0 - 4 * c) < 1e-8 }, "\(ends) against c = \(c), d = \(d)")
     }
 
     /// ResNet-50 on DGX-style nodes of 4 GPUs (NVSwitch) joined by one 25 Gb/s NIC
