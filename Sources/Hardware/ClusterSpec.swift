@@ -36,12 +36,15 @@ public struct ClusterSpec: Sendable {
     }
 
     /// The NIC each local GPU's traffic to other nodes leaves and enters through: its pinned
-    /// one (`pinnedNICOfLocalGPU`), or its node's only NIC. Nil without a network, and on a
-    /// PCIe tree with several NICs and no `gpu_nic`, where a transfer takes whichever NIC
-    /// is on its shortest route.
+    /// one (`pinnedNICOfLocalGPU`), or its node's only NIC, or on a PCIe tree with several
+    /// NICs and no `gpu_nic`, where a transfer takes the NIC on its shortest route, the one
+    /// the routes of two nodes cross (`Topology.nicOfLocalGPUByRoute`: its socket's first).
+    /// Nil without a network.
     public var nicOfLocalGPU: [Int]? {
         guard let network else { return nil }
-        return pinnedNICOfLocalGPU ?? (network.nicsPerNode == 1 ? [Int](repeating: 0, count: gpusPerNode) : nil)
+        if let pinned = pinnedNICOfLocalGPU { return pinned }
+        if network.nicsPerNode == 1 { return [Int](repeating: 0, count: gpusPerNode) }
+        return Topology(cluster: self, gpus: 2 * gpusPerNode).nicOfLocalGPUByRoute
     }
 }
 

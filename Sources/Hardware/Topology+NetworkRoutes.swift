@@ -130,3 +130,25 @@ extension Topology {
         return entry.link ^ 1
     }
 }
+
+extension Topology {
+    /// For each local GPU of node 0, the index of the NIC its routes to and from node 1
+    /// cross, where one NIC carries both; nil on one node, or where a GPU's route out
+    /// and its route in cross different NICs (or none). On a PCIe tree without `gpu_nic`
+    /// this is the NIC the fewest hops away, the lowest index on a tie (the NICs hang
+    /// off the host bridges, so a socket's GPUs share its first NIC).
+    public var nicOfLocalGPUByRoute: [Int]? {
+        guard gpuCount >= 2 * gpusPerNode else { return nil }
+        func nicIndex(_ vertex: Vertex) -> Int? {
+            if case .nic(0, let index) = vertex { return index }
+            return nil
+        }
+        return (0..<gpusPerNode).reduce([Int]?([])) { nics, gpu in
+            guard let nics,
+                  let out = route(from: gpu, to: gpusPerNode).lazy.compactMap({ nicIndex(self.links[$0].fromVertex) }).first,
+                  let into = route(from: gpusPerNode, to: gpu).lazy.compactMap({ nicIndex(self.links[$0].toVertex) }).first,
+                  out == into else { return nil }
+            return nics + [out]
+        }
+    }
+}

@@ -81,9 +81,9 @@ public struct TrainingSetup: Sendable {
     /// the cost model prices streaming traffic; nil: not priced.
     public var gpuServerBytesPerSecond: Double?
     /// The NIC each GPU of a node sends and receives through, by its local index (the
-    /// scenario's `gpu_nic`, else its even share, or the node's only NIC:
-    /// `ClusterSpec.nicOfLocalGPU`); nil where no GPU keeps to one NIC (no network, or a
-    /// PCIe tree of several NICs without `gpu_nic`, whose NICs hang off the host bridges).
+    /// scenario's `gpu_nic`, else its even share, the node's only NIC, or on a PCIe tree
+    /// the NIC its routes cross: `ClusterSpec.nicOfLocalGPU`); nil where no GPU keeps to
+    /// one NIC (no network, or routes out and in through different NICs).
     public var nicOfLocalGPU: [Int]?
 
     public init(network: Network, precision: Precision, batchPerGPU: Int, gpus: Int, steps: Int = 2) {

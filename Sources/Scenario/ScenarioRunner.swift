@@ -202,7 +202,7 @@ public enum ScenarioRunner {
             }
             return "aggregated (ps-gpus across nodes: the buckets crossing a NIC share it as whole stages, each up to "
                 + "the share its server's link lets it use, not as the expanded run's fair flows; where the servers spread "
-                + "over the nodes the step can be up to 23% off the expanded reference, simulation: {fidelity: expanded})"
+                + "over the nodes the step can be up to 20% off the expanded reference, simulation: {fidelity: expanded})"
         }
         guard nodes > 1 else { return Fidelity.expanded.rawValue }
         if let refusal = nodeSymmetryRefusal(run, gpus: gpus) { return "expanded, every node simulated (not symmetric: \(refusal))" }

@@ -49,8 +49,10 @@ import YAMLSupport
 
     /// The NIC each GPU sends through reaches the setup (the aggregated parameter servers'
     /// lanes, `TrainingSetup.nicOfLocalGPU`): the scenario's gpu_nic, else the even share,
-    /// as the topology wires them; a one-NIC node's only NIC; none on a PCIe tree of several
-    /// NICs without gpu_nic, whose NICs hang off the host bridges (nor is any GPU pinned there).
+    /// as the topology wires them; a one-NIC node's only NIC; on a PCIe tree of several NICs
+    /// without gpu_nic, whose NICs hang off the host bridges (NIC k on socket k mod 2 here:
+    /// two GPUs a switch, two switches a socket), the first NIC of each GPU's socket, which
+    /// its routes to other nodes cross (no GPU is pinned there).
     @Test func theSetupPinsEachGPUToTheNICTheTopologyGivesIt() throws {
         func nics(_ network: String, fabric: String = "nvswitch") throws -> (setup: [Int]?, pinned: [Int]?) {
             let run = try scenario(network, fabric: fabric).runs[0]
@@ -59,8 +61,9 @@ import YAMLSupport
         let even = try nics(", nics_per_node: 4"), given = try nics(", nics_per_node: 4, gpu_nic: [3, 3, 2, 2, 1, 1, 0, 0]")
         #expect(even.setup == [0, 0, 1, 1, 2, 2, 3, 3] && even.pinned == even.setup)
         #expect(given.setup == [3, 3, 2, 2, 1, 1, 0, 0] && given.pinned == given.setup)
-        let bridges = try nics(", nics_per_node: 2", fabric: "pcie-tree")
-        #expect(bridges.setup == nil && bridges.pinned == nil)
+        let bridges = try nics(", nics_per_node: 2", fabric: "pcie-tree"), four = try nics(", nics_per_node: 4", fabric: "pcie-tree")
+        #expect(bridges.setup == [0, 0, 0, 0, 1, 1, 1, 1] && bridges.pinned == nil)
+        #expect(four.setup == [0, 0, 0, 0, 1, 1, 1, 1] && four.pinned == nil)
         let only = try nics(", nics_per_node: 1", fabric: "pcie-tree")
         #expect(only.setup == [Int](repeating: 0, count: 8) && only.pinned == nil)
         let tree = try nics(", nics_per_node: 4, gpu_nic: [1, 1, 0, 0, 3, 3, 2, 2]", fabric: "pcie-tree")
