@@ -5,8 +5,9 @@ extension NetworkSpec {
     /// uplinks to the spine 2:1; across rails: pxn; GPU->NIC 0 1 2 3 4 5 6 7 (scenario)`.
     /// Where no GPU owns a NIC (nil: a PCIe tree without `gpu_nic`) the NICs hang off the
     /// host bridges and each transfer takes a shortest route through them (`Topology`),
-    /// which the line says instead.
-    public func summary(pinnedNICOfLocalGPU: [Int]?) -> String {
+    /// which the line says instead, with the NIC each local GPU's routes then cross where
+    /// `routedNICOfLocalGPU` gives it (`ClusterSpec.nicOfLocalGPU`: its socket's first).
+    public func summary(pinnedNICOfLocalGPU: [Int]?, routedNICOfLocalGPU: [Int]? = nil) -> String {
         func ratio(_ x: Double) -> String { x == x.rounded() ? "\(Int(x)):1" : "\(x):1" }
         var text: String
         switch layout {
@@ -23,6 +24,7 @@ extension NetworkSpec {
         }
         guard let pinned = pinnedNICOfLocalGPU else {
             return text + "; NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic)"
+                + (routedNICOfLocalGPU.map { ": GPU->NIC " + $0.map(String.init).joined(separator: " ") } ?? "")
         }
         return text + "; GPU->NIC " + pinned.map(String.init).joined(separator: " ") + (gpuNIC == nil ? " (even share)" : " (scenario)")
     }

@@ -207,7 +207,8 @@ public struct RunSpec: Sendable {
     /// what NCCL's collectives change in it (`ncclKeepsRails`); nil without a network.
     public var networkSummary: String? {
         cluster.network.map { network in
-            network.summary(pinnedNICOfLocalGPU: cluster.pinnedNICOfLocalGPU)
+            network.summary(pinnedNICOfLocalGPU: cluster.pinnedNICOfLocalGPU,
+                            routedNICOfLocalGPU: cluster.pinnedNICOfLocalGPU == nil ? cluster.nicOfLocalGPU : nil)
                 + (!ncclKeepsRails ? "" : cluster.fabric.isPCIeTree
                     ? "; NCCL's collectives keep to their rails, so a GPU reaches another rail's NIC over PCIe"
                     : "; NCCL's collectives keep to their rails, so their hops are priced as pxn")

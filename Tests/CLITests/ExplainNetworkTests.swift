@@ -28,12 +28,14 @@ import Testing
     }
 
     /// On a PCIe tree without gpu_nic no GPU has a NIC of its own (they hang off the host
-    /// bridges, each transfer routed the shortest way): the line says so, not an even share.
+    /// bridges, each transfer routed the shortest way): the line says so, not an even share,
+    /// and names the NIC the routes cross: here one socket (two switches of two GPUs) whose
+    /// host bridge holds both NICs, so every GPU takes the lower index, NIC 0.
     @Test func aPCIeTreesNICsAreOnTheHostBridges() throws {
         let tree = Self.scenario(", nodes_per_leaf: 1").replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")
         let explained = CLI.execute(["explain", try writeTemporary(tree), "--gpus", "8"])
         #expect(explained.exitCode == 0, "\(explained.stderr)")
-        #expect(explained.stdout.contains("NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic)")
+        #expect(explained.stdout.contains("NICs on the host bridges, each transfer by a shortest route through them (no gpu_nic): GPU->NIC 0 0 0 0")
                 && !explained.stdout.contains("even share"), "\(explained.stdout)")
         let json = CLI.execute(["explain", try writeTemporary(tree), "--gpus", "8", "--json"])
         #expect(json.stdout.contains("host bridges") && !json.stdout.contains("even share"))
