@@ -38,13 +38,17 @@ public struct ClusterSpec: Sendable {
     /// The NIC each local GPU's traffic to other nodes leaves and enters through: its pinned
     /// one (`pinnedNICOfLocalGPU`), or its node's only NIC, or on a PCIe tree with several
     /// NICs and no `gpu_nic`, where a transfer takes the NIC on its shortest route, the one
-    /// the routes of two nodes cross (`Topology.nicOfLocalGPUByRoute`: its socket's first).
-    /// Nil without a network.
+    /// the routes between two nodes cross (`Topology.nicOfLocalGPUByRoute`: its socket's
+    /// first). The NIC is chosen inside the node, so two nodes on one switch tell it whatever
+    /// the network beyond (collectives that keep to NCCL's rails aside, which do not use
+    /// this). Nil without a network, or where a GPU's routes out and in cross different NICs.
     public var nicOfLocalGPU: [Int]? {
         guard let network else { return nil }
         if let pinned = pinnedNICOfLocalGPU { return pinned }
         if network.nicsPerNode == 1 { return [Int](repeating: 0, count: gpusPerNode) }
-        return Topology(cluster: self, gpus: 2 * gpusPerNode).nicOfLocalGPUByRoute
+        var twoNodes = self
+        twoNodes.network = NetworkSpec(nic: network.nic, nicsPerNode: network.nicsPerNode)
+        return Topology(cluster: twoNodes, gpus: 2 * gpusPerNode).nicOfLocalGPUByRoute
     }
 }
 

@@ -175,9 +175,12 @@ public struct CollectiveWork: Hashable, Sendable {
     /// Where each lane is one NIC, a bucket's push and pull also load the other nodes' lanes
     /// (`TaskGraph.crossLaneLoads`, `CrossLaneLoads`).
     public var stageLane: Int?
+    /// With `stageLane`: the GPU serving the bucket. Buckets of one server share its link to
+    /// the NIC, so their stages share one cap on the lane (`GraphRun`, `SharedResource`).
+    public var stageServer: Int?
 
     public init(_ kind: CollectiveKind = .allReduce, algorithm: AllReduceAlgorithm, bytes: Double, ranks: Int, ranksPerNode: Int? = nil,
-                nccl: NCCLRun? = nil, ncclRing: NCCLRun? = nil, stageLane: Int? = nil) {
+                nccl: NCCLRun? = nil, ncclRing: NCCLRun? = nil, stageLane: Int? = nil, stageServer: Int? = nil) {
         precondition(kind != .allReduce || algorithm.ncclAlgorithms == nil || nccl != nil, "NCCL's algorithms need NCCL's system and choice")
         self.kind = kind
         self.algorithm = algorithm
@@ -187,6 +190,7 @@ public struct CollectiveWork: Hashable, Sendable {
         self.nccl = nccl
         self.ncclRing = ncclRing
         self.stageLane = stageLane
+        self.stageServer = stageServer
     }
 }
 

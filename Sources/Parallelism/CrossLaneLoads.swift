@@ -15,9 +15,9 @@
 /// takes to carry its part, G_X · B / (the NIC's bytes per second): on its own lane the
 /// stage is priced whole, at whatever bounds it (`CollectiveModel.serverStages`: R
 /// gradients into one NIC, or into the server GPU's PCIe link, whichever is slower), and
-/// capped at the share of the NIC it can use, R · B / (the NIC's bytes per second) over
-/// that time (`SharedResource`'s caps), so that where the server's link binds, the buckets
-/// of the NIC's other servers use the rest. The stage ends when all its parts have
+/// capped at the share of the NIC it uses alone, R · B / (the NIC's bytes per second) over
+/// that time (`SharedResource`'s caps, one for the buckets of one server), so that where the
+/// server's link binds, the buckets of the NIC's other servers use the rest. The stage ends when all its parts have
 /// (`GraphRun`). The lanes within the server's node carry nothing of it: its GPUs reach the
 /// server inside the node.
 public struct CrossLaneLoads: Hashable, Sendable {
@@ -32,8 +32,15 @@ public struct CrossLaneLoads: Hashable, Sendable {
         lanesPerNode = (nicOfLocalGPU.max() ?? 0) + 1
         let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
         var counts = [Int](repeating: 0, count: nodes * lanesPerNode)
-        for g in 0..<gpus { counts[g / gpusPerNode * lanesPerNode + nicOfLocalGPU[g % gpusPerNode]] += 1 }
+        for g in 0..<gpus { counts[Self.lane(ofGPU: g, gpusPerNode: gpusPerNode, nicOfLocalGPU: nicOfLocalGPU)] += 1 }
         gpusOfLane = counts
+    }
+
+    /// The lane of GPU `gpu`, its node's NICs numbered from node × NICs a node: the NIC
+    /// `nicOfLocalGPU` gives its local index, or with none, its node (one lane a node).
+    public static func lane(ofGPU gpu: Int, gpusPerNode: Int, nicOfLocalGPU: [Int]?) -> Int {
+        let lanesPerNode = (nicOfLocalGPU?.max() ?? 0) + 1
+        return gpu / gpusPerNode * lanesPerNode + (nicOfLocalGPU?[gpu % gpusPerNode] ?? 0)
     }
 
     /// The lanes of the other nodes that a stage of a bucket served through `lane` also runs

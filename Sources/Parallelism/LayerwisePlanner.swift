@@ -316,18 +316,18 @@ struct LayerwisePlanner {
             let done: [[Int]]
             if aggregated {
                 // Across nodes, a bucket served by a GPU moves through that GPU's NIC (its node's
-                // only one, or the one the GPU is pinned to): its lane (`stageLane`), and through
+                // only one, the one it is pinned to, or the one its routes cross): its lane (`stageLane`), and through
                 // the other nodes' NICs (`TaskGraph.crossLaneLoads`).
                 let perNode = setup.gpusPerNode ?? setup.gpus
-                let nics = (setup.nicOfLocalGPU?.max() ?? 0) + 1
                 let lane = algorithm == .psGPUs && setup.gpus > perNode
-                    ? servers[b] / perNode * nics + (setup.nicOfLocalGPU?[servers[b] % perNode] ?? 0) : nil
+                    ? CrossLaneLoads.lane(ofGPU: servers[b], gpusPerNode: perNode, nicOfLocalGPU: setup.nicOfLocalGPU) : nil
                 // In turn (cuda-convnet2's Weights::update), as the expanded plan below: once backward
                 // is done, after the layer before (tensor fusion's cycle decides instead where it runs).
                 let inTurn = setup.syncLayersInTurn && fusion == nil
                 let id = graph.add(.collective, label: group, device: 0,
                                    work: .collective(CollectiveWork(algorithm: algorithm, bytes: bucket.bytes, ranks: setup.gpus,
-                                                                    ranksPerNode: setup.gpusPerNode, nccl: nccl, stageLane: lane)),
+                                                                    ranksPerNode: setup.gpusPerNode, nccl: nccl, stageLane: lane,
+                                                                    stageServer: lane == nil ? nil : servers[b])),
                                    after: inTurn ? lastBackward[0] + previousSync : [closing[0][b]], step: step, group: group)
                 previousSync = [id]
                 if let fusion {

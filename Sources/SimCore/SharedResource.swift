@@ -6,31 +6,33 @@
 /// bottleneck link max-min fairly (`FlowNetwork`), where each job is priced as its time
 /// alone.
 ///
-/// A job may also be capped: held by a bottleneck of its own to a fraction of the
-/// resource's speed, as a flow is by another link of its route. Speeds are then shared
-/// max-min fairly (water-filling: each job gets the least of its cap and an equal share of
-/// what the jobs capped lower leave), which is equal sharing when no cap binds; a capped
-/// job alone ends after its work divided by its cap.
+/// A job may also be capped: held to a fraction of the resource's speed by a bottleneck
+/// of its own, as a flow is by another link of its route, so that alone it still ends
+/// `duration` after it starts, having used that fraction. Jobs of one group share one such
+/// bottleneck: together they use at most the largest of their caps, split equally among
+/// them. Speeds are then shared max-min fairly (water-filling over the groups, a job of no
+/// group its own: each group gets the least of its cap and an equal share per job of what
+/// the groups capped lower leave), which is equal sharing when no cap binds.
 ///
-/// Jobs are task indices with their work at full speed, as on `SerialResource`; the
-/// resource schedules its `completion` event (its generation in `stamp`) for the next
-/// job due, and the run's handler passes the event back to `complete(_:finished:)`.
+/// Jobs are task indices with their time alone, as on `SerialResource`; the resource
+/// schedules its `completion` event (its generation in `stamp`) for the next job due, and
+/// the run's handler passes the event back to `complete(_:finished:)`.
 public final class SharedResource {
     public let name: String
     private let simulator: Simulator
     private let completion: Event
-    /// Jobs under way: (task, work left in nanoseconds at full speed, the most of the
-    /// resource's speed it can use), in submission order.
-    private var jobs: [(task: Int, remaining: Double, cap: Double)] = []
+    /// Jobs under way, in submission order: the task, its time left alone in nanoseconds,
+    /// its cap (the most of the resource's speed it uses) and its group (nil: its own).
+    private var jobs: [(task: Int, remaining: Double, cap: Double, group: Int?)] = []
     /// Jobs under way whose cap is below 1 (none: every job runs at 1/n, as computed
     /// before caps existed, to the bit).
     private var capped = 0
-    /// When `jobs`' work left was last brought up to date.
+    /// When `jobs`' time left was last brought up to date.
     private var since: SimTime = .zero
     /// Tells a completion event scheduled before the last arrival or departure to do nothing.
     private var generation: UInt64 = 0
-    /// Work left below which a job counts as done: the rounding of event times up to the
-    /// nanosecond leaves each job at most a nanosecond's share over or under.
+    /// Time left alone below which a job counts as done: the rounding of event times up to
+    /// the nanosecond leaves each job at most a nanosecond's share over or under.
     private static let doneBelow = 0.5
 
     /// A resource whose next job due ends with `completion` (its `stamp` replaced by the
@@ -44,12 +46,12 @@ public final class SharedResource {
     /// Jobs under way.
     public var count: Int { jobs.count }
 
-    /// Starts task `task`'s job of `duration` of work at full speed, now, running at most
-    /// at `cap` of the resource's speed (in (0, 1]: alone it ends `duration / cap` later).
-    public func submit(task: Int, duration: SimDuration, cap: Double = 1) {
+    /// Starts task `task`'s job, now: alone it ends `duration` later, using `cap` of the
+    /// resource's speed (in (0, 1]) all along; jobs of one `group` share their largest cap.
+    public func submit(task: Int, duration: SimDuration, cap: Double = 1, group: Int? = nil) {
         precondition(cap > 0 && cap <= 1, "a job's cap is a fraction of the resource's speed in (0, 1]")
         advance()
-        jobs.append((task, Double(duration.nanoseconds), cap))
+        jobs.append((task, Double(duration.nanoseconds), cap, group))
         if cap < 1 { capped += 1 }
         scheduleCompletion()
     }
@@ -79,25 +81,38 @@ public final class SharedResource {
                 let share = elapsed / Double(jobs.count)
                 for i in jobs.indices { jobs[i].remaining -= share }
             } else {
-                let speeds = speeds()
-                for i in jobs.indices { jobs[i].remaining -= elapsed * speeds[i] }
+                let paces = paces()
+                for i in jobs.indices { jobs[i].remaining -= elapsed * paces[i] }
             }
         }
         since = simulator.now
     }
 
-    /// Each job's share of the resource's speed, max-min fair under the jobs' caps
-    /// (water-filling): in increasing order of cap, each job gets the least of its cap and
-    /// an equal share of the speed the jobs before it left.
-    private func speeds() -> [Double] {
-        var speeds = [Double](repeating: 0, count: jobs.count)
-        var left = 1.0, unserved = jobs.count
-        for i in jobs.indices.sorted(by: { (jobs[$0].cap, $0) < (jobs[$1].cap, $1) }) {
-            speeds[i] = min(jobs[i].cap, left / Double(unserved))
-            left -= speeds[i]
-            unserved -= 1
+    /// Each job's pace: the nanoseconds of its time alone it does per nanosecond, its speed
+    /// over its cap. Speeds are max-min fair under the caps (water-filling): the groups in
+    /// increasing order of their cap per job, each gets the least of its cap and an equal
+    /// share per job of the speed the groups before it left, split equally among its jobs.
+    private func paces() -> [Double] {
+        // The units sharing a cap, in order of their first job: a group's jobs, or one job of none.
+        var units: [[Int]] = [], unitOfGroup: [Int: Int] = [:]
+        for i in jobs.indices {
+            if let group = jobs[i].group, let unit = unitOfGroup[group] {
+                units[unit].append(i)
+            } else {
+                if let group = jobs[i].group { unitOfGroup[group] = units.count }
+                units.append([i])
+            }
         }
-        return speeds
+        let capPerJob = units.map { unit in unit.map { jobs[$0].cap }.max()! / Double(unit.count) }
+        var paces = [Double](repeating: 0, count: jobs.count)
+        var left = 1.0, unserved = jobs.count
+        for u in units.indices.sorted(by: { (capPerJob[$0], $0) < (capPerJob[$1], $1) }) {
+            let speed = min(capPerJob[u], left / Double(unserved))
+            for i in units[u] { paces[i] = speed / jobs[i].cap }
+            left -= speed * Double(units[u].count)
+            unserved -= units[u].count
+        }
+        return paces
     }
 
     /// Schedules the end of the job due first, superseding any earlier event.
@@ -108,8 +123,8 @@ public final class SharedResource {
         if capped == 0 {
             due = max(0, jobs.map(\.remaining).min()!) * Double(jobs.count)
         } else {
-            let speeds = speeds()
-            due = jobs.indices.map { max(0, jobs[$0].remaining) / speeds[$0] }.min()!
+            let paces = paces()
+            due = jobs.indices.map { max(0, jobs[$0].remaining) / paces[$0] }.min()!
         }
         var event = completion
         event.stamp = generation

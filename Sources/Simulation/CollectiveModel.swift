@@ -146,13 +146,15 @@ public final class CollectiveModel {
     /// inside the nodes (ring steps and copies to host memory), the network (push and pull),
     /// inside the nodes again (copies back and ring steps); a single server (`ps-host`,
     /// `ps-gpus`: `serverStages`) two, the push and the pull (under `ps-gpus` across nodes, in
-    /// the lane of the bucket's server node: `CollectiveWork.stageLane`). Their collectives do not run
+    /// the lane of the bucket's server NIC, `CollectiveWork.stageLane`, and on the other nodes'
+    /// lanes, `CrossLaneLoads`). Their collectives do not run
     /// in issue order (`AllReduceAlgorithm.runsInIssueOrder`): the expanded plan lets one
     /// bucket's stage run while the next bucket's earlier stage does (a pull out of the
     /// server beside the next push into it, the links' two directions), and shares the
     /// links among the buckets in one stage at once; so the aggregated run gives each
-    /// stage its own resource, shared equally among the collectives in it (`GraphRun`,
-    /// `SharedResource`). The stages sum to `seconds(for:)`.
+    /// stage its own resource, shared among the collectives in it (`GraphRun`,
+    /// `SharedResource`: equally, or under `ps-gpus` across nodes up to each one's cap).
+    /// The stages sum to `seconds(for:)`.
     public func stageSeconds(for work: CollectiveWork) -> [Double] {
         guard work.kind == .allReduce, work.nccl == nil, work.ranks > 1 else { return [seconds(for: work)] }
         // How many stages, and their phases (built only when a stage is first priced).

@@ -314,9 +314,10 @@ final class GraphRun: EventHandler {
     /// lane; under `crossLaneLoads`, also on every other node's lane, in the other stage's
     /// resource (the NIC's other direction), for the seconds that lane's NIC takes to carry
     /// its GPUs' copies of the bucket. There its own part is capped at the share of its NIC
-    /// it can use: the NIC's time for the remote GPUs' copies over the stage's time alone,
-    /// below 1 where something else bounds the stage (the server GPU's PCIe link), so that
-    /// buckets of other servers behind the NIC use what it leaves, as their transfers would.
+    /// it uses: the NIC's time for the remote GPUs' copies over the stage's time alone, below
+    /// 1 where more than the NIC sets that time (the server GPU's PCIe link, the route's
+    /// latency), so that buckets of other servers behind the NIC use what it leaves; buckets
+    /// of one server share their cap, as they share its link (`CollectiveWork.stageServer`).
     private func submitStage(_ stage: Int, of id: Int) {
         guard case .collective(let work) = tasks[id].work else { return }
         let duration = staged[id]!.durations[stage]
@@ -329,11 +330,8 @@ final class GraphRun: EventHandler {
         func nicTime(gpus: Int) -> SimDuration { SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond) }
         let others = crossLaneLoads.crossLanes(of: lane)
         let ownNICTime = min(duration, nicTime(gpus: others.reduce(0) { $0 + $1.gpus }))
-        if ownNICTime > .zero && ownNICTime < duration {
-            own.submit(task: id, duration: ownNICTime, cap: Double(ownNICTime.nanoseconds) / Double(duration.nanoseconds))
-        } else {
-            own.submit(task: id, duration: duration)
-        }
+        let cap = ownNICTime > .zero && ownNICTime < duration ? Double(ownNICTime.nanoseconds) / Double(duration.nanoseconds) : 1
+        own.submit(task: id, duration: duration, cap: cap, group: work.stageServer)
         for (other, gpus) in others {
             staged[id]!.pending += 1
             stageResources(gpu: devices[id], lane: other)[1 - stage].submit(task: id, duration: nicTime(gpus: gpus))

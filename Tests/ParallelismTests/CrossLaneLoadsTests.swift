@@ -23,4 +23,12 @@ import Testing
         let unused = CrossLaneLoads(gpus: 8, gpusPerNode: 4, nicOfLocalGPU: [1, 1, 1, 1])
         #expect(unused.lanesPerNode == 2 && unused.crossLanes(of: 1).map(\.lane) == [3])
     }
+
+    /// A GPU's lane: its node's NICs numbered from node × NICs a node (GPU 6 of nodes of four
+    /// on NICs [0, 0, 1, 1]: node 1's NIC 1, lane 3), or its node without NICs to tell apart.
+    @Test func aGPUsLaneIsItsNodesNIC() {
+        #expect(CrossLaneLoads.lane(ofGPU: 6, gpusPerNode: 4, nicOfLocalGPU: [0, 0, 1, 1]) == 3)
+        #expect(CrossLaneLoads.lane(ofGPU: 5, gpusPerNode: 4, nicOfLocalGPU: [0, 0, 1, 1]) == 2)
+        #expect(CrossLaneLoads.lane(ofGPU: 6, gpusPerNode: 4, nicOfLocalGPU: nil) == 1)
+    }
 }

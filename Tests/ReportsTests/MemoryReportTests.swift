@@ -19,6 +19,7 @@ import Testing
         """
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-memory-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("scenario.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try Scenario.load(path: path).runs[0]

@@ -22,16 +22,16 @@ import Testing
 
     /// Submits each job at its instant and returns when each ended.
     func run(_ jobs: [(task: Int, at: Int64, duration: Int64)]) -> [Int: Int64] {
-        run(jobs.map { ($0.task, $0.at, $0.duration, 1) })
+        run(jobs.map { ($0.task, $0.at, $0.duration, 1, nil) })
     }
 
-    /// Submits each job at its instant with its cap and returns when each ended.
-    func run(_ jobs: [(task: Int, at: Int64, duration: Int64, cap: Double)]) -> [Int: Int64] {
+    /// Submits each job at its instant with its cap and group and returns when each ended.
+    func run(_ jobs: [(task: Int, at: Int64, duration: Int64, cap: Double, group: Int?)]) -> [Int: Int64] {
         let sim = Simulator()
         let dispatcher = Dispatcher(sim)
         for job in jobs {
             sim.schedule(at: SimTime(nanoseconds: job.at)) {
-                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration), cap: job.cap)
+                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration), cap: job.cap, group: job.group)
             }
         }
         sim.run(handler: dispatcher)
@@ -63,28 +63,38 @@ import Testing
         #expect(run([(1, 0, 100), (2, 30, 0)]) == [1: 100, 2: 30])
     }
 
-    /// A job capped at a quarter of the speed takes four times its work alone.
-    @Test func aCappedJobAloneRunsAtItsCap() {
-        #expect(run([(1, 0, 100, 0.25)]) == [1: 400])
+    /// A capped job alone takes its duration, using only its cap of the speed.
+    @Test func aCappedJobAloneTakesItsDuration() {
+        #expect(run([(1, 7, 1_000, 0.25, nil)]) == [1: 1_007])
     }
 
-    /// Job 1 (100 ns, capped at 0.25) and job 2 (100 ns, uncapped) from 0: job 1 runs at
-    /// 0.25 and job 2 takes the 0.75 left, ending at ⌈133.3⌉ = 134 with job 1 at
-    /// 100 − 33.5 = 66.5 left, which at its cap takes 266 more: 400. Shared equally, job 2
-    /// would have ended at 200.
+    /// Job 1 (400 ns alone at a cap of 0.25: 100 ns of work at full speed) and job 2 (100 ns,
+    /// uncapped) from 0: job 1 keeps its 0.25 and job 2 takes the 0.75 left, ending at
+    /// ⌈133.3⌉ = 134; job 1, at its pace all along, ends at 400. Shared equally, job 2 would
+    /// have ended at 200.
     @Test func anUncappedJobTakesWhatACappedOneLeaves() {
-        #expect(run([(1, 0, 100, 0.25), (2, 0, 100, 1)]) == [1: 400, 2: 134])
+        #expect(run([(1, 0, 400, 0.25, nil), (2, 0, 100, 1, nil)]) == [1: 400, 2: 134])
     }
 
-    /// Caps above the equal share do not bind: two jobs capped at 0.6 share as uncapped ones.
-    @Test func capsAboveTheEqualShareChangeNothing() {
-        #expect(run([(1, 0, 100, 0.6), (2, 0, 100, 0.6)]) == [1: 200, 2: 200])
+    /// Caps that sum above the speed share it equally: two jobs of 100 ns alone at a cap of
+    /// 0.6 (60 ns of work each) get 0.5 each and end at 120.
+    @Test func capsAboveTheEqualShareShareEqually() {
+        #expect(run([(1, 0, 100, 0.6, nil), (2, 0, 100, 0.6, nil)]) == [1: 120, 2: 120])
     }
 
-    /// Water-filling among three: job 3 capped at 0.125 gets it, jobs 1 and 2 (capped at
-    /// 0.6, above their share) split the 0.875 left, 0.4375 each, and end at ⌈228.6⌉ = 229;
-    /// job 3 then has 100 − 28.625 = 71.375 left, 571 more at its cap: 800.
+    /// Water-filling among three: job 3 (800 ns alone at 0.125) keeps its cap; jobs 1 and 2
+    /// (100 ns alone at 0.6) split the 0.875 left, 0.4375 each, 0.729 of their pace, and end
+    /// at ⌈137.1⌉ = 138; job 3, at its pace all along, ends at 800.
     @Test func aBindingCapLeavesItsShareToTheOthers() {
-        #expect(run([(1, 0, 100, 0.6), (2, 0, 100, 0.6), (3, 0, 100, 0.125)]) == [1: 229, 2: 229, 3: 800])
+        #expect(run([(1, 0, 100, 0.6, nil), (2, 0, 100, 0.6, nil), (3, 0, 800, 0.125, nil)]) == [1: 138, 2: 138, 3: 800])
+    }
+
+    /// Jobs 1 and 2 (100 ns alone at a cap of 0.25) with job 3 (100 ns, uncapped). Apart,
+    /// each keeps its 0.25 and ends at 100, and job 3, at 0.5 until then, at 150. As one group
+    /// they share one cap of 0.25: 0.125 each, half their pace, while job 3 takes 0.75 and
+    /// ends at ⌈133.3⌉ = 134; they then have 33 ns left, 66 more at half pace: 200.
+    @Test func jobsOfOneGroupShareTheirCap() {
+        #expect(run([(1, 0, 100, 0.25, nil), (2, 0, 100, 0.25, nil), (3, 0, 100, 1, nil)]) == [1: 100, 2: 100, 3: 150])
+        #expect(run([(1, 0, 100, 0.25, 7), (2, 0, 100, 0.25, 7), (3, 0, 100, 1, nil)]) == [1: 200, 2: 200, 3: 134])
     }
 }

@@ -250,27 +250,33 @@ import Workload
     }
 
     /// Two nodes of two GPUs, one 10 GB/s NIC each, each GPU's link to it 8 GB/s: buckets a
-    /// and b of 100 MB, served by node 0's two GPUs, both start at once. Alone each stage
-    /// lasts d = 2 × 100 MB / 8 GB/s (and latencies): node 1's two gradients into the
-    /// server's link. The NIC carries them in c = 2 × 100 MB / 10 GB/s, so each bucket can use
-    /// c / d = 0.8 of it; together they get half each and node 0's NIC carries both in 2c, as
-    /// node 1's carries its four copies (its lane: 2c): each stage ends at 2c, each bucket at
-    /// 4c, as the NICs would carry the transfers. Uncapped, the two stages of d would have
-    /// shared the lane as if the NIC bound both: 2d a stage, 4d a bucket.
+    /// and b of 100 MB served on node 0 both start at once. Alone each stage lasts d =
+    /// 2 × 100 MB / 8 GB/s (and latencies): node 1's two gradients into the server's link.
+    /// The NIC carries them in c = 2 × 100 MB / 10 GB/s, so a bucket uses c / d = 0.8 of it.
+    /// Served by different GPUs, they get half of it each and node 0's NIC carries both in 2c,
+    /// as node 1's carries its four copies (its lane: 2c): each stage ends at 2c, each bucket
+    /// at 4c, as the NICs would carry the transfers. Served by one GPU, they share its link
+    /// and its cap: 2d a stage, 4d a bucket. Without caps, the two stages of d shared the lane
+    /// as if the NIC bound both: 4d either way.
     @Test func bucketsOfServersBehindOneNICShareItAsTheirTransfersWould() throws {
         let nodes = cluster(perNode: 2, host: 8e9)
         let topology = Topology(cluster: nodes, gpus: 4)
-        let work = CollectiveWork(algorithm: .psGPUs, bytes: 1e8, ranks: 4, ranksPerNode: 2, stageLane: 0)
-        let stages = CollectiveModel(topology: topology).stageSeconds(for: work)
+        func work(server: Int) -> CollectiveWork {
+            CollectiveWork(algorithm: .psGPUs, bytes: 1e8, ranks: 4, ranksPerNode: 2, stageLane: 0, stageServer: server)
+        }
+        let stages = CollectiveModel(topology: topology).stageSeconds(for: work(server: 0))
         let d = stages[0], c = 2 * 1e8 / 10e9
         try #require(stages.count == 2 && abs(stages[0] - stages[1]) < 1e-9 && abs(d / (2 * 1e8 / 8e9) - 1) < 0.01)
-        var graph = TaskGraph(gpus: 1, steps: 1, representing: 4)
-        let a = graph.add(.collective, label: "a", device: 0, work: .collective(work), after: [], step: 0)
-        let b = graph.add(.collective, label: "b", device: 0, work: .collective(work), after: [], step: 0)
-        graph.crossLaneLoads = CrossLaneLoads(gpus: 4, gpusPerNode: 2, nicOfLocalGPU: [0, 0])
-        let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: nodes.gpu, precision: .fp32))
-        let ends = [a, b].map { id in trace.records.first { $0.task == id }!.end.seconds }
-        #expect(ends.allSatisfy { abs($0 - 4 * c) < 1e-8 }, "\(ends) against c = \(c), d = \(d)")
+        func ends(servers: [Int]) -> [Double] {
+            var graph = TaskGraph(gpus: 1, steps: 1, representing: 4)
+            let ids = servers.map { graph.add(.collective, label: "bucket", device: 0, work: .collective(work(server: $0)), after: [], step: 0) }
+            graph.crossLaneLoads = CrossLaneLoads(gpus: 4, gpusPerNode: 2, nicOfLocalGPU: [0, 0])
+            let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: nodes.gpu, precision: .fp32))
+            return ids.map { id in trace.records.first { $0.task == id }!.end.seconds }
+        }
+        let apart = ends(servers: [0, 1]), together = ends(servers: [0, 0])
+        #expect(apart.allSatisfy { abs($0 - 4 * c) < 1e-8 }, "\(apart) against c = \(c), d = \(d)")
+        #expect(together.allSatisfy { abs($0 - 4 * d) < 1e-8 }, "\(together) against c = \(c), d = \(d)")
     }
 
     /// ResNet-50 on DGX-style nodes of 4 GPUs (NVSwitch) joined by one 25 Gb/s NIC
