@@ -91,7 +91,8 @@ public final class SharedResource {
     /// Each job's pace: the nanoseconds of its time alone it does per nanosecond, its speed
     /// over its cap. Speeds are max-min fair under the caps (water-filling): the groups in
     /// increasing order of their cap per job, each gets the least of its cap and an equal
-    /// share per job of the speed the groups before it left, split equally among its jobs.
+    /// share per job of the speed the groups before it left, split equally among its jobs
+    /// (none above its own cap).
     private func paces() -> [Double] {
         // The units sharing a cap, in order of their first job: a group's jobs, or one job of none.
         var units: [[Int]] = [], unitOfGroup: [Int: Int] = [:]
@@ -108,8 +109,12 @@ public final class SharedResource {
         var left = 1.0, unserved = jobs.count
         for u in units.indices.sorted(by: { (capPerJob[$0], $0) < (capPerJob[$1], $1) }) {
             let speed = min(capPerJob[u], left / Double(unserved))
-            for i in units[u] { paces[i] = speed / jobs[i].cap }
-            left -= speed * Double(units[u].count)
+            for i in units[u] {
+                // No job runs faster than alone, even where a group's larger cap would allow it.
+                let own = min(speed, jobs[i].cap)
+                paces[i] = own / jobs[i].cap
+                left -= own
+            }
             unserved -= units[u].count
         }
         return paces
