@@ -70,6 +70,26 @@ import YAMLSupport
         #expect(tree.setup == [1, 1, 0, 0, 3, 3, 2, 2] && tree.pinned == tree.setup)
     }
 
+    /// The NIC the setup takes for each GPU of a PCIe tree without gpu_nic (found on two nodes
+    /// under one switch) is the one its routes cross in the whole run, whatever the network
+    /// beyond: four nodes, two leaves behind a 2:1 spine, and a 2 x 2 torus; out to the last
+    /// node and in from it.
+    @Test(arguments: [", nodes_per_leaf: 2, oversubscription: 2", ", topology: torus, dimensions: [2, 2]"])
+    func theRoutedNICIsTheOneEveryRouteCrosses(network: String) throws {
+        let run = try scenario(", nics_per_node: 4" + network, fabric: "pcie-tree").runs[0]
+        let nics = try #require(run.cluster.nicOfLocalGPU)
+        let topology = Topology(cluster: run.cluster, gpus: 32)
+        func nic(_ route: [Int], leaving: Bool) -> Int? {
+            let names = route.map { topology.links[$0].name }
+            let hop = leaving ? names.first { $0.hasPrefix("n0.nic") } : names.last { $0.contains("->n0.nic") }
+            return hop.flatMap { name in Int(name.split(separator: ">").map(String.init)[leaving ? 0 : 1].dropFirst("n0.nic".count).prefix(1)) }
+        }
+        for gpu in 0..<8 {
+            #expect(nic(topology.route(from: gpu, to: 31), leaving: true) == nics[gpu], "GPU \(gpu) out")
+            #expect(nic(topology.route(from: 31, to: gpu), leaving: false) == nics[gpu], "GPU \(gpu) in")
+        }
+    }
+
     /// Each mistake is reported at its key (exit 2 on the command line, as every `ConfigError`).
     @Test(arguments: [
         (", topology: fat-tree", "cluster.network.topology"),
