@@ -79,10 +79,12 @@ import YAMLSupport
         let run = try scenario(", nics_per_node: 4" + network, fabric: "pcie-tree").runs[0]
         let nics = try #require(run.cluster.nicOfLocalGPU)
         let topology = Topology(cluster: run.cluster, gpus: 32)
+        // The index of node 0's NIC a route leaves through (its first link out of one, `n0.nicK->...`)
+        // or enters through (its last link into one, `...->n0.nicK`), read from the links' names.
         func nic(_ route: [Int], leaving: Bool) -> Int? {
-            let names = route.map { topology.links[$0].name }
-            let hop = leaving ? names.first { $0.hasPrefix("n0.nic") } : names.last { $0.contains("->n0.nic") }
-            return hop.flatMap { name in Int(name.split(separator: ">").map(String.init)[leaving ? 0 : 1].dropFirst("n0.nic".count).prefix(1)) }
+            let ends = route.map { topology.links[$0].name.components(separatedBy: "->") }
+            let end = leaving ? ends.first { $0[0].hasPrefix("n0.nic") }?[0] : ends.last { $0[1].hasPrefix("n0.nic") }?[1]
+            return end.flatMap { Int($0.dropFirst("n0.nic".count)) }
         }
         for gpu in 0..<8 {
             #expect(nic(topology.route(from: gpu, to: 31), leaving: true) == nics[gpu], "GPU \(gpu) out")
