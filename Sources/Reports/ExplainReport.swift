@@ -45,7 +45,8 @@ public enum ExplainReport {
 
     /// How an expanded run spanning nodes was simulated (`ScenarioRunner.simulationSummary`),
     /// in one line: node 0 standing for all, or every node and why; or that a run expanded
-    /// by default ran aggregated, its plan beyond the limits; "" for a run on one node or
+    /// by default ran aggregated, its plan beyond the limits; or that a run asking for
+    /// aggregated ran expanded, and what kept it there; "" for a run on one node or
     /// aggregated by choice or size, so that their text stays as it was.
     public static func simulation(_ summary: String) -> String {
         summary.hasPrefix("expanded,") || summary.hasPrefix("aggregated (") ? "\nSimulation: \(summary)\n" : ""

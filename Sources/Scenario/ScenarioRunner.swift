@@ -189,10 +189,15 @@ public enum ScenarioRunner {
     /// How a run is simulated, in a few words: `aggregated`, `expanded` on one node or
     /// `expanded, one node simulated for all 32 nodes (symmetric)`, or `expanded, every node
     /// simulated (not symmetric: <why>)`; given the fidelity it `ran` with (`Outcome.fidelity`),
-    /// `aggregated (...)` where the default expanded plan passed the limits.
+    /// `aggregated (...)` where the default expanded plan passed the limits; `expanded, though
+    /// the scenario asks for aggregated: ...` where the scenario chose aggregated and the run
+    /// cannot take it (`aggregationRefusal`).
     public static func simulationSummary(_ run: RunSpec, gpus: Int, ran: Fidelity? = nil) -> String {
         if ran == .aggregated && fidelity(run, gpus: gpus) == .expanded {
             return "aggregated (transfer by transfer, the plan would pass the simulator's limits)"
+        }
+        if run.fidelity == .aggregated, let refusal = aggregationRefusal(run) {
+            return "expanded, though the scenario asks for aggregated: only expanded simulation prices \(refusal)"
         }
         let nodes = run.cluster.nodes(for: gpus)
         guard fidelity(run, gpus: gpus) == .expanded else {
@@ -237,9 +242,22 @@ public enum ScenarioRunner {
     /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel
     /// layers where their exchanges run as collectives and the loss is split like the
     /// layers before it (`Planner.canAggregate`).
-    public static func canAggregate(_ run: RunSpec) -> Bool {
-        run.strategy.kind == .data
-            || (run.modelParallelExchanges == .collectives && run.software.mechanisms.lossPlacement == .everyGPU)
+    public static func canAggregate(_ run: RunSpec) -> Bool { aggregationRefusal(run) == nil }
+
+    /// What in `run` only expanded simulation prices, in words that name the setting, or nil
+    /// where it can be simulated aggregated (`canAggregate`): model-parallel exchanges that
+    /// are the program's own copies, or a loss on one GPU.
+    public static func aggregationRefusal(_ run: RunSpec) -> String? {
+        guard run.strategy.kind != .data else { return nil }
+        let mechanisms = run.software.mechanisms
+        if run.modelParallelExchanges == .pointToPoint {
+            return mechanisms.activationBroadcast == .cudaConvnet2 || mechanisms.hostStagedSyncFromGPUs != nil
+                ? "cuda-convnet2's copy networks (model-parallel exchanges as the program's own copies)"
+                : "model-parallel exchanges as the program's own copies (allreduce: \(run.plannedStrategy.gradientSync.algorithm.rawValue)), "
+                    + "not a collective library's"
+        }
+        if mechanisms.lossPlacement != .everyGPU { return "a loss on one GPU (loss_placement: \(mechanisms.lossPlacement.rawValue))" }
+        return nil
     }
 
     /// Every configuration of `scenario`: each run at each of its GPU counts (or at

@@ -33,6 +33,26 @@ import YAMLSupport
         #expect(ScenarioRunner.canAggregate(run) == (expected == .collectives))
     }
 
+    /// A scenario that asks for aggregated fidelity where only expanded simulation prices the
+    /// run is simulated expanded, and `explain`'s summary says so, naming the setting; a run
+    /// that can aggregate, or that asks for nothing, says what it said before.
+    @Test func askedForAggregatedButOnlyExpandedPricesItSaysWhy() throws {
+        let asked = "expanded, though the scenario asks for aggregated: only expanded simulation prices "
+        let copies = try scenario(software: "cuda-convnet2", gpus: [8], fidelity: "aggregated").runs[0]
+        #expect(ScenarioRunner.fidelity(copies, gpus: 8) == .expanded)
+        #expect(ScenarioRunner.simulationSummary(copies, gpus: 8)
+                == asked + "cuda-convnet2's copy networks (model-parallel exchanges as the program's own copies)")
+        var servers = try scenario(software: "tensorflow-1-ps", gpus: [8], fidelity: "aggregated").runs[0]
+        servers.strategy.gradientSync.algorithm = servers.software.collective ?? .ring
+        #expect(ScenarioRunner.simulationSummary(servers, gpus: 8)
+                == asked + "model-parallel exchanges as the program's own copies (allreduce: ps-gpus), not a collective library's")
+        let lossOnOne = try scenario(software: "{profile: pytorch-ddp, loss_placement: first-gpu}", gpus: [8], fidelity: "aggregated").runs[0]
+        #expect(ScenarioRunner.simulationSummary(lossOnOne, gpus: 8) == asked + "a loss on one GPU (loss_placement: first-gpu)")
+        #expect(ScenarioRunner.simulationSummary(try scenario(software: "pytorch-ddp", gpus: [8], fidelity: "aggregated").runs[0], gpus: 8)
+                == "aggregated")
+        #expect(ScenarioRunner.simulationSummary(try scenario(software: "cuda-convnet2", gpus: [8]).runs[0], gpus: 8) == "expanded")
+    }
+
     /// The aggregated closed forms leave out a copy stage's software cost and all-reduces in
     /// turn: above `aggregateAbove` GPUs the default fidelity stays expanded where the profile
     /// has them (cuda-convnet2's data parallelism at 64 GPUs ran 8x faster aggregated), and an
