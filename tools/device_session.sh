@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One prepared device session on one GPU (about 7 minutes on an H200), for the questions
+# One prepared device session on one GPU (about 7 minutes on an H200 before the two heuristic
+# per-layer runs were added on 2026-12-04; they are limited to 4 minutes together), for the questions
 # the CPU cannot answer (BENCHMARKS.md, seventeenth session): why eager PyTorch's NCHW
 # mixed-precision steps run slower than the model says, what peak memory PyTorch
 # allocates, and per-layer times with cuDNN benchmarking on. Run from the repository
@@ -14,6 +15,12 @@
 #                                   (tools/kernel_breakdown.py)
 #   resnet50-layer-times.csv        every convolution alone (tools/profile_layers.py), for
 #                                   `scalecast import kernel-times`
+#   layer-events-heuristic.csv,     the same convolutions at batches 32, 64 and 128 under cuDNN's
+#   layer-kernels-heuristic.csv     heuristic choice, as scenarios/validation/resnet50-h200-layer-times.csv
+#                                   was measured: timed with CUDA events (host dispatch included),
+#                                   and as the device time of their kernels (--timing kernels); the
+#                                   difference is the host floor the forty-fourth session found in
+#                                   that file (BENCHMARKS.md)
 #   grouped-kernels.csv,            ResNeXt-50 and RegNetY/X-400MF steps by kind of kernel, fp16,
 #   grouped-top-kernels.csv         NCHW and NHWC: which kernels run the grouped convolutions
 #                                   (cuDNN's grouped direct kernels or implicit GEMMs) and what
@@ -45,6 +52,10 @@ run 90 kernels python3 tools/kernel_breakdown.py --models resnet50 --batches 256
     --memory-formats nchw,nhwc --out "$OUT/kernels.csv" --top "$OUT/top-kernels.csv"
 run 90 layer-times python3 tools/profile_layers.py --model resnet50 --batches 64,128 --precisions tf32,bf16 \
     --out "$OUT/resnet50-layer-times.csv"
+run 90 layer-events-heuristic python3 tools/profile_layers.py --model resnet50 --batches 32,64,128 \
+    --precisions fp32,tf32,bf16 --no-cudnn-benchmark --out "$OUT/layer-events-heuristic.csv"
+run 150 layer-kernels-heuristic python3 tools/profile_layers.py --model resnet50 --batches 32,64,128 \
+    --precisions fp32,tf32,bf16 --no-cudnn-benchmark --timing kernels --out "$OUT/layer-kernels-heuristic.csv"
 run 90 grouped python3 tools/kernel_breakdown.py --models resnext50_32x4d,regnet_y_400mf,regnet_x_400mf --batches 128 \
     --precisions fp16 --memory-formats nchw,nhwc --out "$OUT/grouped-kernels.csv" --top "$OUT/grouped-top-kernels.csv"
 ls -l "$OUT"

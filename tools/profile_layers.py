@@ -16,17 +16,29 @@ kernel libraries choose); --no-cudnn-benchmark leaves cuDNN's heuristic choice, 
 the column cudnn_benchmark says which ran. Each layer runs alone, again and again, so
 inputs small enough for the GPU's L2 cache stay in it, which a whole step does not
 give them.
+
+--timing says what a pass's time is (the column timing records it):
+  events   (the default) CUDA events around the Python call: the GPU's time from the
+           start event to the end event, which includes the GPU waiting while the host
+           dispatches the layer (the module call, ATen, cuDNN's launches; for backward,
+           torch.autograd.grad starting the autograd engine). Small layers are host-bound
+           under it: their times level off at a floor (BENCHMARKS.md, forty-fourth session).
+  kernels  the device time of the CUDA kernels the pass launches, summed (torch.profiler),
+           per run: what the kernel model prices. The backward is timed alone, from a
+           forward kept for it (retain_graph), not as a difference of two timings.
 """
 import argparse
 import csv
 import statistics
 import sys
 
-import torch
-import torchvision
+import kernel_breakdown
 
 
 def time_ms(fn, repeats):
+    """The median over `repeats` runs of `fn` of the GPU time between CUDA events recorded
+    before and after it, after 3 warm-up runs (--timing events)."""
+    import torch
     for _ in range(3):
         fn()
     times = []
@@ -40,7 +52,27 @@ def time_ms(fn, repeats):
     return statistics.median(times)
 
 
-def main():
+def kernels_ms(profiler, repeats):
+    """The device time per run of every CUDA kernel in a finished profile of `repeats` runs,
+    in milliseconds (the kernel times of tools/kernel_breakdown.py, summed)."""
+    return sum(ms for ms, _ in kernel_breakdown.kernel_times(profiler, repeats).values())
+
+
+def kernel_time_ms(fn, repeats):
+    """The device time per run of the CUDA kernels `fn` launches, over `repeats` profiled runs
+    after 3 warm-up runs (--timing kernels): no host time, and no GPU idle between kernels."""
+    import torch
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as profiler:
+        for _ in range(repeats):
+            fn()
+        torch.cuda.synchronize()
+    return kernels_ms(profiler, repeats)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="resnet50")
     parser.add_argument("--batches", default="32,64,128")
@@ -48,10 +80,20 @@ def main():
                         help="let cuDNN measure its algorithms and run the fastest (default: on)")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--timing", choices=["events", "kernels"], default="events",
+                        help="events: CUDA events around each pass, host dispatch included (default); "
+                             "kernels: the device time of the pass's CUDA kernels (torch.profiler)")
     parser.add_argument("--out", required=True)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    try:
+        import torch
+        import torchvision
+    except ImportError:
+        print("error: PyTorch and torchvision are not installed", file=sys.stderr)
+        return 2
     if not torch.cuda.is_available():
-        sys.exit("error: no CUDA GPU is visible to PyTorch")
+        print("error: no CUDA GPU is visible to PyTorch", file=sys.stderr)
+        return 2
     device = torch.device("cuda")
     model = getattr(torchvision.models, args.model)()
     size = 299 if args.model.startswith("inception") else 224
@@ -71,7 +113,13 @@ def main():
     for h in hooks:
         h.remove()
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    rows = []
+    # Rows are written as each layer is timed, so a run stopped part-way keeps what it measured.
+    out = open(args.out, "w", newline="")
+    writer = csv.DictWriter(out, fieldnames=["model", "layer", "kind", "batch", "precision", "in_channels", "height",
+                                             "width", "out", "kernel", "stride", "pad", "groups", "forward_ms", "backward_ms",
+                                             "cudnn_benchmark", "timing"])
+    writer.writeheader()
+    rows = 0
     for precision in args.precisions.split(","):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         torch.backends.cudnn.allow_tf32 = precision == "tf32"
@@ -84,8 +132,13 @@ def main():
                 x = torch.randn((batch,) + shapes[name][1:], device=device, dtype=dtype, requires_grad=True)
                 y = layer(x)
                 grad = torch.randn_like(y)
-                forward = time_ms(lambda: layer(x), args.repeats)
-                backward = time_ms(lambda: torch.autograd.grad(layer(x), [x] + list(layer.parameters()), grad), args.repeats) - forward
+                inputs = [x] + list(layer.parameters())
+                if args.timing == "kernels":
+                    forward = kernel_time_ms(lambda: layer(x), args.repeats)
+                    backward = kernel_time_ms(lambda: torch.autograd.grad(y, inputs, grad, retain_graph=True), args.repeats)
+                else:
+                    forward = time_ms(lambda: layer(x), args.repeats)
+                    backward = time_ms(lambda: torch.autograd.grad(layer(x), inputs, grad), args.repeats) - forward
                 if isinstance(module, torch.nn.Conv2d):
                     row = dict(kind="conv", in_channels=module.in_channels, height=shapes[name][2], width=shapes[name][3],
                                out=module.out_channels, kernel=module.kernel_size[0], stride=module.stride[0],
@@ -93,17 +146,15 @@ def main():
                 else:
                     row = dict(kind="fc", in_channels=module.in_features, height=1, width=1, out=module.out_features,
                                kernel=1, stride=1, pad=0, groups=1)
-                rows.append(dict(model=args.model, layer=name, batch=batch, precision=precision,
-                                 forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}",
-                                 cudnn_benchmark=str(args.cudnn_benchmark).lower(), **row))
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["model", "layer", "kind", "batch", "precision", "in_channels", "height",
-                                               "width", "out", "kernel", "stride", "pad", "groups", "forward_ms", "backward_ms",
-                                               "cudnn_benchmark"])
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {len(rows)} rows to {args.out} ({torch.cuda.get_device_name()})")
+                writer.writerow(dict(model=args.model, layer=name, batch=batch, precision=precision,
+                                     forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}",
+                                     cudnn_benchmark=str(args.cudnn_benchmark).lower(), timing=args.timing, **row))
+                out.flush()
+                rows += 1
+    out.close()
+    print(f"wrote {rows} rows to {args.out} ({torch.cuda.get_device_name()}, --timing {args.timing})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
