@@ -26,6 +26,9 @@ public enum ExplainJSON {
     struct Run: Encodable {
         var label: String
         var software: String
+        /// How the run was simulated (`ScenarioRunner.simulationSummary`), as `explain`'s
+        /// "Simulation:" line words it: `expanded`, `aggregated`, or either with why.
+        var simulation: String
         var stepSeconds: Double
         var imagesPerSecond: Double
         var computeSeconds: Double
@@ -49,7 +52,7 @@ public enum ExplainJSON {
         @NullWhenAbsent var network: Network?
         var evidence: EvidenceJSON
         enum CodingKeys: String, CodingKey {
-            case label, software, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
+            case label, software, simulation, stepSeconds = "step_seconds", imagesPerSecond = "images_per_second"
             case computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds"
             case idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds"
             case stragglerWaitSeconds = "straggler_wait_seconds", loaderCoresPerGPUNeeded = "loader_cores_per_gpu_needed", bottleneck, layers, communication, collectives, resources, memory, kernels
@@ -240,13 +243,14 @@ public enum ExplainJSON {
     /// One run's entry; `mechanisms` and `interference` as `explain` prints them.
     static func run(label: String, spec: RunSpec, analysis: StepAnalysis, gpus: Int,
                     mechanisms: [ScenarioRunner.MechanismCost], interference: ExplainReport.Interference?,
-                    evidence: MeasuredErrors.Evidence) throws -> Run {
+                    evidence: MeasuredErrors.Evidence, simulation: String) throws -> Run {
         let m = analysis.metrics
         let kernels = try KernelReport.rows(spec, gpus: gpus).rows.map { row in
             Kernel(layer: row.layer, forward: row.algorithms[.forward], backwardData: row.algorithms[.backwardData],
                    backwardFilter: row.algorithms[.backwardFilter], seconds: row.seconds, workspaceBytes: row.workspaceBytes)
         }
-        return Run(label: label, software: spec.software.label, stepSeconds: m.stepSeconds, imagesPerSecond: m.imagesPerSecond,
+        return Run(label: label, software: spec.software.label, simulation: simulation, stepSeconds: m.stepSeconds,
+                   imagesPerSecond: m.imagesPerSecond,
                    computeSeconds: m.computeSeconds, exposedCommunicationSeconds: m.exposedCommunicationSeconds,
                    idleSeconds: m.idleSeconds, inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
                    loaderCoresPerGPUNeeded: spec.loaderCeiling(gpus: gpus).flatMap { ExplainReport.coresNeeded(m, ceiling: $0)?.cores },
@@ -282,11 +286,14 @@ public enum ExplainJSON {
         public var mechanisms: [ScenarioRunner.MechanismCost]
         public var interference: ExplainReport.Interference?
         public var evidence: MeasuredErrors.Evidence
+        /// `ScenarioRunner.simulationSummary` for the fidelity the run ran with.
+        public var simulation: String
 
         public init(label: String, spec: RunSpec, analysis: StepAnalysis, mechanisms: [ScenarioRunner.MechanismCost],
-                    interference: ExplainReport.Interference?, evidence: MeasuredErrors.Evidence) {
+                    interference: ExplainReport.Interference?, evidence: MeasuredErrors.Evidence, simulation: String) {
             self.label = label
             self.spec = spec
+            self.simulation = simulation
             self.analysis = analysis
             self.mechanisms = mechanisms
             self.interference = interference
@@ -299,7 +306,7 @@ public enum ExplainJSON {
         let document = Document(schemaVersion: schemaVersion, scenario: scenario, gpus: gpus,
                                 runs: try runs.map { try run(label: $0.label, spec: $0.spec, analysis: $0.analysis, gpus: gpus,
                                                              mechanisms: $0.mechanisms, interference: $0.interference,
-                                                             evidence: $0.evidence) })
+                                                             evidence: $0.evidence, simulation: $0.simulation) })
         return try ResultsJSON.encode(document)
     }
 }

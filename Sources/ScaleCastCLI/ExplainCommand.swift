@@ -53,15 +53,16 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
             let evidence = EvidenceCautions.evidence(spec, gpus: gpus, errors: errors, catalog: loaded.catalog)
+            let simulation = ScenarioRunner.simulationSummary(spec, gpus: gpus, ran: outcome.fidelity)
             explained.append(ExplainJSON.Explained(label: label, spec: spec, analysis: analysis, mechanisms: mechanisms,
                                                    interference: ExplainReport.interference(spec.software, trace: outcome.trace,
                                                                                             step: outcome.measuredStep),
-                                                   evidence: evidence))
+                                                   evidence: evidence, simulation: simulation))
             if json { continue }
             if !text.isEmpty { text += "\n" }
             text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
             if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
-            text += ExplainReport.simulation(ScenarioRunner.simulationSummary(spec, gpus: gpus, ran: outcome.fidelity))
+            text += ExplainReport.simulation(simulation)
             text += ExplainReport.network(spec, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
             text += EvidenceReport.render(evidence)

@@ -27,6 +27,27 @@ import Scenario
             """)
     }
 
+    /// A hybrid under cuda-convnet2 that asks for aggregated fidelity runs expanded, and both the
+    /// text's "Simulation:" line and the JSON's `simulation` say so, naming what keeps it there.
+    @Test func aRunThatCannotAggregateSaysSoInTextAndJSON() throws {
+        let path = try write("""
+            model: alexnet-owt-cc2
+            batch_per_gpu: 32
+            cluster: {gpu: K20, gpus_per_node: 4, fabric: pcie-tree}
+            strategy: {kind: hybrid, scheme: b, variant: exact, allreduce: direct, bucket_mb: layer}
+            software: cuda-convnet2
+            simulation: {fidelity: aggregated}
+            gpus: [4]
+            """)
+        let said = "expanded, though the scenario asks for aggregated: only expanded simulation prices cuda-convnet2's copy networks"
+        let text = CLI.execute(["explain", path, "--gpus", "4"])
+        #expect(text.exitCode == 0 && text.stdout.contains("\nSimulation: " + said), "\(text.stderr)")
+        let json = CLI.execute(["explain", path, "--gpus", "4", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        #expect((runs.first?["simulation"] as? String)?.hasPrefix(said) == true, "\(runs.first?["simulation"] ?? "none")")
+    }
+
     @Test func theDocumentHasItsKeysAndKernelsOnlyWithALibrary() throws {
         let path = try scenario("{profile: ideal, kernel_library: cudnn-7}")
         let out = CLI.execute(["explain", path, "--gpus", "2", "--json"])
@@ -35,11 +56,13 @@ import Scenario
         #expect(document["schema_version"] as? Int == 1 && document["gpus"] as? Int == 2)
         let runs = try #require(document["runs"] as? [[String: Any]])
         #expect(runs.count == 2)
-        let keys: Set<String> = ["label", "software", "step_seconds", "images_per_second", "compute_seconds",
+        let keys: Set<String> = ["label", "software", "simulation", "step_seconds", "images_per_second", "compute_seconds",
                                  "exposed_communication_seconds", "idle_seconds", "input_wait_seconds", "straggler_wait_seconds",
                                  "loader_cores_per_gpu_needed", "bottleneck", "layers", "communication", "collectives", "resources", "memory",
                                  "kernels", "mechanisms", "interference", "network", "evidence"]
         for run in runs { #expect(Set(run.keys) == keys) }
+        // Two GPUs of one node, data parallel: expanded, as the text (which prints no line for it) has it.
+        #expect(runs.allSatisfy { $0["simulation"] as? String == "expanded" })
         // Neither profile has schedule mechanisms or interference, and one node has no network: an empty
         // list and nulls, not missing keys.
         for run in runs {
