@@ -2,11 +2,11 @@ import Foundation
 
 extension Zoo {
     /// The width and depth multipliers and the classifier's dropout of torchvision's
-    /// `efficientnet_b0`...`efficientnet_b3` (Tan & Le 2019, table 1 scaled by
+    /// `efficientnet_b0`...`efficientnet_b4` (Tan & Le 2019, table 1 scaled by
     /// compound coefficients), and the resolution torchvision's weights are
-    /// evaluated at (224, 240, 288, 300), at which its documentation counts FLOPs.
+    /// evaluated at (224, 240, 288, 300, 380), at which its documentation counts FLOPs.
     static let efficientNetScales: [(width: Double, depth: Double, dropout: Double, resolution: Int)] = [
-        (1.0, 1.0, 0.2, 224), (1.0, 1.1, 0.2, 240), (1.1, 1.2, 0.3, 288), (1.2, 1.4, 0.3, 300),
+        (1.0, 1.0, 0.2, 224), (1.0, 1.1, 0.2, 240), (1.1, 1.2, 0.3, 288), (1.2, 1.4, 0.3, 300), (1.4, 1.8, 0.4, 380),
     ]
 
     /// torchvision's `efficientnet_b<variant>` (`torchvision/models/efficientnet.py`),

@@ -85,7 +85,7 @@ public enum Zoo {
         Entry(name: "mobilenet_v3_small", summary: "MobileNet v3 small (Howard et al. 2019): hard swish, squeeze-and-excitation",
               reference: "torchvision.models.mobilenet_v3_small; 2,542,856 parameters", build: { try mobilenetV3(large: false, input: $0) }),
         efficientNetEntry(0, 5_288_548), efficientNetEntry(1, 7_794_184),
-        efficientNetEntry(2, 9_109_994), efficientNetEntry(3, 12_233_232),
+        efficientNetEntry(2, 9_109_994), efficientNetEntry(3, 12_233_232), efficientNetEntry(4, 19_341_616),
         Entry(name: "squeezenet1_0", summary: "SqueezeNet 1.0 (Iandola et al. 2016): fire modules, no FC layer",
               reference: "torchvision.models.squeezenet1_0; 1,248,424 parameters", build: { try squeezeNet(version: "1_0", input: $0) }),
         Entry(name: "squeezenet1_1", summary: "SqueezeNet 1.1: a 3x3 stem and earlier pooling, 2.4x less compute than 1.0",

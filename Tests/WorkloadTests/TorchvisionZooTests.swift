@@ -20,7 +20,7 @@ import Testing
         ("inception_v3", 27_161_264),
         ("mobilenet_v2", 3_504_872), ("mobilenet_v3_large", 5_483_032), ("mobilenet_v3_small", 2_542_856),
         ("efficientnet_b0", 5_288_548), ("efficientnet_b1", 7_794_184),
-        ("efficientnet_b2", 9_109_994), ("efficientnet_b3", 12_233_232),
+        ("efficientnet_b2", 9_109_994), ("efficientnet_b3", 12_233_232), ("efficientnet_b4", 19_341_616),
         ("squeezenet1_0", 1_248_424), ("squeezenet1_1", 1_235_496),
     ]
 
@@ -63,7 +63,7 @@ import Testing
         ("inception_v3", 5.713, 299),
         ("mobilenet_v2", 0.301, 224), ("mobilenet_v3_large", 0.217, 224), ("mobilenet_v3_small", 0.057, 224),
         ("efficientnet_b0", 0.386, 224), ("efficientnet_b1", 0.687, 240),
-        ("efficientnet_b2", 1.088, 288), ("efficientnet_b3", 1.827, 300),
+        ("efficientnet_b2", 1.088, 288), ("efficientnet_b3", 1.827, 300), ("efficientnet_b4", 4.394, 380),
         ("squeezenet1_0", 0.819, 224), ("squeezenet1_1", 0.349, 224),
     ]
 
