@@ -19,8 +19,8 @@
 #   layer-kernels-heuristic.csv     heuristic choice, as scenarios/validation/resnet50-h200-layer-times.csv
 #                                   was measured: timed with CUDA events (host dispatch included),
 #                                   and as the device time of their kernels (--timing kernels); the
-#                                   difference is the host floor the forty-fourth session found in
-#                                   that file (BENCHMARKS.md)
+#                                   difference is the host's share of the floor the forty-fourth
+#                                   session found in that file (BENCHMARKS.md)
 #   grouped-kernels.csv,            ResNeXt-50 and RegNetY/X-400MF steps by kind of kernel, fp16,
 #   grouped-top-kernels.csv         NCHW and NHWC: which kernels run the grouped convolutions
 #                                   (cuDNN's grouped direct kernels or implicit GEMMs) and what
