@@ -79,6 +79,20 @@ def kernel_times(profiler, steps):
     return times
 
 
+def profile_runs(fn, runs, warmups):
+    """A finished torch.profiler profile (CUDA activity) of `runs` calls of `fn`, after `warmups`
+    calls left out, the GPU idle before the first and synchronized after the last."""
+    import torch
+    for _ in range(warmups):
+        fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as profiler:
+        for _ in range(runs):
+            fn()
+        torch.cuda.synchronize()
+    return profiler
+
+
 def breakdown(times):
     """Per category (tensor cores apart for convolutions and GEMMs): (ms, kernels) per step."""
     totals = {}
@@ -116,13 +130,7 @@ def profile_step(model_name, batch, precision, memory_format, steps):
         loss.backward()
         optimizer.step()
 
-    for _ in range(5):
-        step()
-    torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as profiler:
-        for _ in range(steps):
-            step()
-        torch.cuda.synchronize()
+    profiler = profile_runs(step, steps, warmups=5)
     del model, optimizer
     torch.cuda.empty_cache()
     return kernel_times(profiler, steps)

@@ -61,15 +61,7 @@ def kernels_ms(profiler, repeats):
 def kernel_time_ms(fn, repeats):
     """The device time per run of the CUDA kernels `fn` launches, over `repeats` profiled runs
     after 3 warm-up runs (--timing kernels): no host time, and no GPU idle between kernels."""
-    import torch
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as profiler:
-        for _ in range(repeats):
-            fn()
-        torch.cuda.synchronize()
-    return kernels_ms(profiler, repeats)
+    return kernels_ms(kernel_breakdown.profile_runs(fn, repeats, warmups=3), repeats)
 
 
 def main(argv=None):

@@ -86,3 +86,22 @@ def step_seconds(scenario_text):
 def body(yaml_text):
     """A model YAML without its comment header."""
     return "\n".join(line for line in yaml_text.splitlines() if not line.startswith("#"))
+
+
+def fake_profile(events):
+    """A finished torch.profiler profile as the device tools read it (`key_averages()`), built
+    from `events`: (name, on_gpu, start_us, end_us) each; CPU ops beside CUDA kernels."""
+    from torch.autograd import DeviceType
+    from torch.autograd.profiler_util import EventList, FunctionEvent
+
+    built = [FunctionEvent(id=i, name=name, thread=1, start_us=start, end_us=end, fwd_thread=1, input_shapes=[], stack=[],
+                           scope=0, use_device="cuda", device_type=DeviceType.CUDA if on_gpu else DeviceType.CPU, device_index=0)
+             for i, (name, on_gpu, start, end) in enumerate(events)]
+
+    class Profile:
+        def key_averages(self):
+            listed = EventList(built, use_device="cuda")
+            listed._build_tree()
+            return listed.key_averages()
+
+    return Profile()

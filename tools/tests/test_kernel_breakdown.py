@@ -6,7 +6,7 @@ import io
 import unittest
 
 import kernel_breakdown
-from tests.support import HAVE_TORCH, NO_TORCH
+from tests.support import HAVE_TORCH, NO_TORCH, fake_profile
 
 #: Kernel names as profilers print them (cuDNN 8, PyTorch 2.x, cuBLAS), with their category
 #: and, for convolutions and GEMMs, whether they run on tensor cores.
@@ -71,23 +71,8 @@ class KernelBreakdownTests(unittest.TestCase):
     def test_kernel_times_read_the_profilers_cuda_rows_per_step(self):
         # A profile as torch.profiler builds it: six launches of one CUDA kernel, 40 us each, over
         # three steps, and a CPU op around them that must not count.
-        from torch.autograd import DeviceType
-        from torch.autograd.profiler_util import EventList, FunctionEvent
-
-        def event(i, name, device, start, end):
-            return FunctionEvent(id=i, name=name, thread=1, start_us=start, end_us=end, fwd_thread=1, input_shapes=[], stack=[],
-                                 scope=0, use_device="cuda", device_type=device, device_index=0)
-
-        events = [event(i, NAMES[0][0], DeviceType.CUDA, 100 * i, 100 * i + 40) for i in range(6)]
-        events.append(event(9, "aten::conv2d", DeviceType.CPU, 0, 1000))
-
-        class Profile:
-            def key_averages(self):
-                listed = EventList(events, use_device="cuda")
-                listed._build_tree()
-                return listed.key_averages()
-
-        times = kernel_breakdown.kernel_times(Profile(), 3)
+        profile = fake_profile([(NAMES[0][0], True, 100 * i, 100 * i + 40) for i in range(6)] + [("aten::conv2d", False, 0, 1000)])
+        times = kernel_breakdown.kernel_times(profile, 3)
         self.assertEqual(list(times), [NAMES[0][0]])
         ms, count = times[NAMES[0][0]]
         self.assertAlmostEqual(ms, 6 * 0.040 / 3)
