@@ -100,10 +100,14 @@ public struct ModelRanking: Sendable {
         return text
     }
 
-    /// An owned configuration's up-front and lifetime cost, for the explanation.
+    /// An owned configuration's up-front and lifetime cost, for the explanation: both at the
+    /// catalog's central prices (the TCO includes that capex), and under `--pessimistic` the
+    /// capex's 90th percentile over the prices' ranges beside them.
     func ownedTerms(_ row: SweepRow) -> String {
-        guard let capex = row.capex(pessimistic: pessimistic), let tco = row.tcoUSD else { return "" }
-        return " (capex $\(Plan.money(capex)), TCO $\(Plan.money(tco)) over its life)"
+        guard let capex = row.capexUSD, let tco = row.tcoUSD else { return "" }
+        let high = pessimistic ? row.capexUSDP90.flatMap { $0 > capex ? $0 : nil } : nil
+        return " (capex $\(Plan.money(capex))" + (high.map { ", $\(Plan.money($0)) at the 90th percentile of its prices" } ?? "")
+            + ", TCO $\(Plan.money(tco)) over its life)"
     }
 
     /// How many fitting configurations the budgets leave out, and the cheapest of them up front.

@@ -28,6 +28,17 @@ public enum Format {
         return decimals
     }
 
+    /// Dollars as tables and reports print them: cents below $100, where whole dollars
+    /// would read $0 for a short run's cost; whole dollars with thousands separators above.
+    public static func dollars(_ x: Double) -> String {
+        if x.magnitude < 100 { return fixed(x, 2) }
+        return x.magnitude < 1e15 ? grouped(Int(x.rounded())) : fixed(x, 0)
+    }
+
+    /// Hours with the decimals a short run needs not to read 0.0: one from 10 hours, two from
+    /// one hour, three below (3 minutes: 0.050).
+    public static func hours(_ h: Double) -> String { fixed(h, h >= 10 ? 1 : h >= 1 ? 2 : 3) }
+
     /// A large count with thousands separators: 25,557,032.
     public static func grouped(_ n: Int) -> String {
         let digits = String(abs(n))

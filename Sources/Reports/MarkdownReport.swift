@@ -196,7 +196,7 @@ public enum MarkdownReport {
             let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
             out += "so the scenario's training (\(epochs) epochs of \(Format.grouped(t.images)) images) takes **\(duration(t.seconds))**"
             if let dollars = t.dollars {
-                out += " and costs **$\(Format.grouped(Int(dollars.rounded())))** (\(t.priceBasis ?? "the scenario's pricing"))"
+                out += " and costs **$\(Format.dollars(dollars))** (\(t.priceBasis ?? "the scenario's pricing"))"
             }
             if let capex = t.capexUSD, let tco = t.tcoUSD {
                 out += "; buying it costs **$\(Format.grouped(Int(capex.rounded())))** up front and "
@@ -233,7 +233,7 @@ public enum MarkdownReport {
         let cells = input.results.indices.map { $0 < input.trainingCells.count ? input.trainingCells[$0] : nil }
         let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
         let owned = cells.contains { $0?.capexUSD != nil }
-        func dollars(_ x: Double?) -> String { x.map { Format.grouped(Int($0.rounded())) } ?? "-" }
+        func dollars(_ x: Double?) -> String { x.map(Format.dollars) ?? "-" }
         out += "| configuration | GPUs | step (ms) | images/s | speedup | efficiency | compute (ms) | exposed communication (ms) | idle (ms) | memory per GPU (GiB) | fits |"
             + (timed ? " to train |" : "") + (priced ? " cost ($) |" : "") + (owned ? " capex ($) |" : "") + "\n"
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + (timed ? "---:|" : "") + (priced ? "---:|" : "") + (owned ? "---:|" : "") + "\n"
@@ -342,7 +342,7 @@ public enum MarkdownReport {
         if let seconds = range.seconds {
             out += ", so \(training ? "the training" : "an epoch") takes \(duration(seconds.lowerBound)) to \(duration(seconds.upperBound))"
             if let dollars = range.dollars {
-                out += " and costs $\(Format.grouped(Int(dollars.lowerBound.rounded()))) to $\(Format.grouped(Int(dollars.upperBound.rounded())))"
+                out += " and costs $\(Format.dollars(dollars.lowerBound)) to $\(Format.dollars(dollars.upperBound))"
             }
         }
         return out + "."

@@ -57,7 +57,7 @@ public enum ResultsTable {
                     + (owned ? ["capex $", "TCO $"] : []),
                 alignments: [.right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left]
                     + (timed ? [.right] : []) + (priced ? [.right, .right] : []) + (owned ? [.right, .right] : []))
-            func dollars(_ x: Double?) -> String { x.map { Format.grouped(Int($0.rounded())) } ?? "-" }
+            func dollars(_ x: Double?) -> String { x.map(Format.dollars) ?? "-" }
             for (r, cell) in zip(rows, cells) {
                 let m = r.metrics
                 table.append([

@@ -49,6 +49,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                         layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
             analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(spec, gpus: gpus)
+                && ScenarioRunner.acceptsExpanded(spec, gpus: gpus)
             let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)

@@ -28,22 +28,24 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Only the run with this label.")
     var run: String?
 
-    @Option(name: .customLong("deadline-hours"), help: "The training must finish within this many hours (at most 1e6).",
+    // parsing: .unconditional: a value is taken whatever it looks like, so "-1" reaches the range check
+    // ("above 0") instead of being read as an unknown flag ("Missing value").
+    @Option(name: .customLong("deadline-hours"), parsing: .unconditional, help: "The training must finish within this many hours (at most 1e6).",
             transform: DecimalArgument.parser("--deadline-hours", in: 1e-6...1e6))
     var deadlineHours: Double?
 
-    @Option(name: .customLong("cloud-budget"),
+    @Option(name: .customLong("cloud-budget"), parsing: .unconditional,
             help: ArgumentHelp("The most the training may cost, in dollars (at most 1e12): cloud rental, or an owned cluster's cost "
                 + "to train (its capex spread over its life, plus power and hosting, for the hours it trains)."),
             transform: DecimalArgument.parser("--cloud-budget", in: 1e-6...1e12))
     var cloudBudget: Double?
 
-    @Option(name: .customLong("capex-budget"),
+    @Option(name: .customLong("capex-budget"), parsing: .unconditional,
             help: "The most an owned cluster may cost up front, in dollars (at most 1e12): GPUs, servers, NICs, switches, cables.",
             transform: DecimalArgument.parser("--capex-budget", in: 1e-6...1e12))
     var capexBudget: Double?
 
-    @Option(name: .long, help: "The old name of --cloud-budget: it bounds the cost to train, not the purchase (that is --capex-budget).",
+    @Option(name: .long, parsing: .unconditional, help: "The old name of --cloud-budget: it bounds the cost to train, not the purchase (that is --capex-budget).",
             transform: DecimalArgument.parser("--budget", in: 1e-6...1e12))
     var budget: Double?
 
@@ -166,9 +168,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 
     /// Whole dollars with separators, for any size.
-    static func dollars(_ x: Double) -> String {
-        x.magnitude < 1e15 ? Format.grouped(Int(x.rounded())) : Format.fixed(x, 0)
-    }
+    static func dollars(_ x: Double) -> String { Format.dollars(x) }
 
     /// A cost table: time and money to train with the offer and its price per GPU-hour,
     /// and for owned configurations their capex and TCO.
@@ -188,10 +188,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let varied = r.otherSettings.joined(separator: " ")
             t.append([r.run, "\(r.gpus)", Format.grouped(r.globalBatch), r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
-                      Format.fixed(r.timeToTrainSeconds! / 3600, 1), Self.dollars(r.costUSD!),
+                      Format.hours(r.timeToTrainSeconds! / 3600), Self.dollars(r.costUSD!),
                       r.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-", r.priceOffer ?? "-"]
                      + (owned ? [r.capexUSD.map(Self.dollars) ?? "-", r.tcoUSD.map(Self.dollars) ?? "-"] : [])
-                     + (ranged ? ["\(Format.fixed((r.timeToTrainSecondsP10 ?? .nan) / 3600, 1))-\(Format.fixed((r.timeToTrainSecondsP90 ?? .nan) / 3600, 1))",
+                     + (ranged ? ["\(Format.hours((r.timeToTrainSecondsP10 ?? .nan) / 3600))-\(Format.hours((r.timeToTrainSecondsP90 ?? .nan) / 3600))",
                                   "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()

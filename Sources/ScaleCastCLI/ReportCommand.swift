@@ -52,6 +52,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                     layerNames: spec.network.layers.map(\.name), metrics: outcome.metrics,
                                         step: outcome.measuredStep)
         analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(spec, gpus: best.gpus)
+            && ScenarioRunner.acceptsExpanded(spec, gpus: best.gpus)
         // Images/s and time to train of every run on one axis first (what a buyer compares), then
         // how each run scales, where its steps go, and one step of the best.
         var kinds: [(ChartCommand.Kind, String)] = [(.throughput, "Images per second as GPUs are added, every run on one axis")]
@@ -93,6 +94,8 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
         }
         input.charts = zip(charts, captions).map { ($0.imageFile, $1) }
+        // report.md is refused (a folder, a link...) before any chart is drawn, not after: nothing half-written.
+        try OutputFile.checkTarget(out + "/report.md", force: true)
         let drawing = try Gnuplot.write(charts, into: out, force: true)
         try OutputFile.write(MarkdownReport.render(input), to: out + "/report.md", force: true)
         let notes = drawing.notes.map { $0 + "\n" }.joined()

@@ -47,6 +47,7 @@ extension Scenario {
                 throw runsNode.error("\(items.count) runs; a scenario holds at most \(Limits.runs) (use scalecast sweep for larger grids)")
             }
             var labelled: [String: Int] = [:]   // each label's first run
+            var modelNamed: [String: (run: Int, network: Network)] = [:]   // each model name's first run
             runs = try items.enumerated().map { index, item in
                 try item.checkKeys(Scenario.runKeys)
                 let merged = YAMLValue(node: Scenario.overlay(try Scenario.softwareNamed(base, under: item), item.node),
@@ -65,6 +66,17 @@ extension Scenario {
                     // Where later refusals (a batch that does not fit, a GPU count) point: the key as written.
                     spec.batchLocation = Scenario.atItsOrigin(spec.batchLocation, run: item, base: base)
                     spec.gpusLocation = Scenario.atItsOrigin(spec.gpusLocation, run: item, base: base)
+                    // plan, report and sweep compare configurations per model by its name: one name, one network.
+                    // The same network written two ways (built in, and exported from PyTorch) keeps its name:
+                    // what is compared is what is priced, its parameters and work per image.
+                    if let first = modelNamed[spec.network.name], !Scenario.samePricedNetwork(first.network, spec.network) {
+                        let modelNode = try item.optional("model") ?? root.optional("model")
+                        throw (modelNode ?? item).error("the model name '\(spec.network.name)' is already runs[\(first.run)]'s, "
+                            + "a different network (\(first.network.parameters) against \(spec.network.parameters) parameters, "
+                            + "\(first.network.forwardFLOPsPerExample) against \(spec.network.forwardFLOPsPerExample) forward FLOPs "
+                            + "per image); give each model its own name (plan and report rank configurations per model name)")
+                    }
+                    if modelNamed[spec.network.name] == nil { modelNamed[spec.network.name] = (index, spec.network) }
                     return spec
                 } catch let error as ConfigError {
                     throw Scenario.atItsOrigin(error, run: item, base: base)
@@ -75,6 +87,14 @@ extension Scenario {
         }
         // Read after the runs, whose labels and clusters its points are checked against.
         published = try root.optional("published").map { try PublishedMeasurements(yaml: $0, runs: runs) }
+    }
+
+    /// Whether two networks of one name are the same model as far as prices go: the same
+    /// parameters and forward and backward FLOPs per image (a built-in model and its
+    /// export from PyTorch are, though their layers are written differently).
+    static func samePricedNetwork(_ a: Network, _ b: Network) -> Bool {
+        a.parameters == b.parameters && a.forwardFLOPsPerExample == b.forwardFLOPsPerExample
+            && a.backwardFLOPsPerExample == b.backwardFLOPsPerExample && a.inputShape == b.inputShape
     }
 
     /// A mapping without `keys`.

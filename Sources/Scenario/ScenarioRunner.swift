@@ -224,6 +224,26 @@ public enum ScenarioRunner {
     /// The fidelity `run` is simulated with on `gpus` GPUs: expanded where it cannot be
     /// aggregated (`canAggregate`), else the scenario's choice, else aggregated above
     /// `aggregateAbove` GPUs, else expanded.
+    /// Whether `run` with `simulation: {fidelity: expanded}` would be simulated at `gpus`
+    /// GPUs: it passes `check` (expanded simulation's GPU limits) and, where the default
+    /// fidelity is aggregated, its expanded plan stays within `PlanLimits` (planned, not
+    /// simulated: a fraction of a second at a thousand GPUs, and planning stops at the
+    /// first step that is too large). Where it would not, nothing may suggest it.
+    public static func acceptsExpanded(_ run: RunSpec, gpus: Int) -> Bool {
+        var expanded = run
+        expanded.fidelity = .expanded
+        guard (try? check(expanded, gpus: gpus, location: ConfigError(file: "", keyPath: "", line: nil, message: ""))) != nil else {
+            return false
+        }
+        guard fidelity(run, gpus: gpus) == .aggregated else { return true }
+        var setup = run.setup(gpus: gpus)
+        setup.steps = run.steps + 1
+        let symmetry = nodeSymmetryRefusal(run, gpus: gpus) == nil
+            ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode * Topology(cluster: run.simulatedCluster, gpus: gpus).nodeShiftNodes)
+            : nil
+        return (try? Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .expanded, symmetry: symmetry)) != nil
+    }
+
     public static func fidelity(_ run: RunSpec, gpus: Int) -> Fidelity {
         guard canAggregate(run) else { return .expanded }
         if let chosen = run.fidelity { return chosen }

@@ -58,6 +58,27 @@ import Testing
         #expect(builtIn.stdout.contains("of them resnet50;") && !builtIn.stdout.contains("none of them resnet50"), "\(builtIn.stdout)")
     }
 
+    /// plan and report rank configurations per model name, so two runs whose models share a
+    /// name must be one network: a different one is refused at its run's `model` key, while
+    /// one network written two ways (a file that prices as the built-in model does) is not.
+    @Test func oneModelNamePerNetwork() throws {
+        let dir = try folder(["wide.yaml": "name: resnet50\ninput: [3, 32, 32]\nlayers:\n  - {type: fc, units: 20}\n",
+                              "same.yaml": "name: resnet50\ninput: [3, 32, 32]\nlayers:\n  - {name: head, type: fc, units: 10}\n"])
+        func scenario(_ second: String) throws -> String {
+            let path = dir.appendingPathComponent("runs-\(second)").path
+            try ("name: two\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 1}\nstrategy: {kind: data}\n"
+                 + "gpus: [1]\nruns:\n  - {label: a, model: {file: tiny.yaml}}\n  - {label: b, model: {file: \(second)}}\n")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let differ = CLI.execute(["simulate", try scenario("wide.yaml")])
+        #expect(differ.exitCode == 2, "\(differ.stdout)")
+        #expect(differ.stderr.contains("runs-wide.yaml:9: runs[1].model: the model name 'resnet50' is already runs[0]'s, a different network"),
+                "\(differ.stderr)")
+        let same = CLI.execute(["simulate", try scenario("same.yaml")])
+        #expect(same.exitCode == 0, "\(same.stderr)")
+    }
+
     @Test func modelFileProblemsPointIntoTheModelFile() throws {
         let dir = try folder(["flat.yaml": "name: flat\ninput: [3, 32, 32]\nlayers:\n  - {type: flatten}\n",
                               "named.yaml": "name: named\ninput: [3, 8, 8]\nlayers:\n  - {name: input, type: conv, out: 3, kernel: 3, pad: 1}\n",

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import Reports
+@testable import ScaleCastCLI
+
+/// What a user audit of 2026-12-04 found the commands telling a user wrongly: a host-bound
+/// step called communication-bound, a fidelity offered that would be refused, costs and hours
+/// rounded to zero, a pessimistic capex printed beside a central TCO, a negative budget read
+/// as a missing value, and a report folder half written before its report.md was refused.
+@Suite struct UserAuditTests {
+    /// ResNet-50 under eager PyTorch on 8 H100s at `batch` images per GPU.
+    func eager(batch: Int) throws -> String {
+        try writeTemporary("name: eager\nmodel: resnet50\nbatch_per_gpu: \(batch)\nprecision: bf16\n"
+                           + "cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\n"
+                           + "strategy: {kind: data}\ngpus: [8]\n")
+    }
+
+    /// At one image per GPU the host thread's launches (about 10 us each) take longer than
+    /// the GPU's kernels: the GPUs' idle time is theirs, not communication's.
+    @Test func aHostBoundStepIsCalledHostBound() throws {
+        let small = CLI.execute(["explain", try eager(batch: 1), "--top", "1"])
+        #expect(small.exitCode == 0, "\(small.stderr)")
+        let verdict = small.stdout.split(separator: "\n").map(String.init)[2]
+        #expect(verdict.hasPrefix("The step is host-bound: the host thread that launches each GPU's kernels is busy 100% of it"), "\(verdict)")
+        #expect(!verdict.contains("wait on communication"), "\(verdict)")
+        // At 128 per GPU the GPUs keep up with nothing to wait for: compute, as before.
+        let large = CLI.execute(["explain", try eager(batch: 128), "--top", "1"])
+        let computeBound = large.stdout.split(separator: "\n").map(String.init)[2]
+        #expect(!computeBound.contains("host-bound") && computeBound.contains("compute is the bottleneck"), "\(computeBound)")
+    }
+
+    /// Data parallelism on 4,096 GPUs of 4-node leaves: the expanded plan is too large
+    /// (about 3.2 million tasks), so the sentence must not offer `fidelity: expanded`; on
+    /// one non-blocking switch node 0 stands for every node and the offer stands.
+    @Test func expandedIsOfferedOnlyWhereItWouldRun() throws {
+        func verdict(_ network: String) throws -> String {
+            let path = try writeTemporary("name: big\nmodel: resnet50\nbatch_per_gpu: 256\nprecision: bf16\n"
+                                          + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: \(network)}\n"
+                                          + "strategy: {kind: data, allreduce: ring, bucket_mb: 25}\ngpus: [4096]\n")
+            let out = CLI.execute(["explain", path, "--top", "1"])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            return out.stdout.split(separator: "\n").map(String.init)[2]
+        }
+        let leaves = try verdict("{link: eth-25g, nics_per_node: 1, nodes_per_leaf: 4, oversubscription: 2}")
+        #expect(leaves.contains("no per-link breakdown") && !leaves.contains("fidelity: expanded"), "\(leaves)")
+        let oneSwitch = try verdict("{link: eth-25g, nics_per_node: 1}")
+        #expect(oneSwitch.contains("simulation: {fidelity: expanded} gives one"), "\(oneSwitch)")
+    }
+
+    @Test func dollarsAndHoursKeepTheDigitsASmallFigureNeeds() {
+        #expect(Format.dollars(0.4) == "0.40")
+        #expect(Format.dollars(31.234) == "31.23")
+        #expect(Format.dollars(99.994) == "99.99")
+        #expect(Format.dollars(1_366_968.4) == "1,366,968")
+        #expect(Format.hours(0.05) == "0.050")
+        #expect(Format.hours(2.345) == "2.35")
+        #expect(Format.hours(26.26) == "26.3")
+    }
+
+    /// Under --pessimistic the capex is drawn across its prices' ranges; the TCO is not, so
+    /// the explanation gives the central capex (which the TCO includes) and the 90th
+    /// percentile beside it, never the percentile alone next to the central TCO.
+    @Test func aPessimisticCapexIsLabelledBesideTheCentralOne() throws {
+        let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--pessimistic", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let explanation = try #require(out.stdout.split(separator: "\n").map(String.init).first { $0.contains("is the cheapest way") })
+        let pattern = #/\(capex \$([0-9,]+), \$([0-9,]+) at the 90th percentile of its prices, TCO \$([0-9,]+) over its life\)/#
+        let match = try #require(explanation.firstMatch(of: pattern), "\(explanation)")
+        func number(_ s: Substring) -> Double { Double(s.replacingOccurrences(of: ",", with: "")) ?? .nan }
+        #expect(number(match.1) < number(match.2))
+        #expect(number(match.1) < number(match.3), "the TCO includes the capex it is beside")
+    }
+
+    @Test func aNegativeBudgetIsOutOfRangeNotMissing() {
+        for flag in ["--deadline-hours", "--cloud-budget", "--capex-budget"] {
+            var arguments = ["plan", PlanCostTests.scenario, flag, "-1"]
+            if flag != "--deadline-hours" { arguments += ["--deadline-hours", "12"] }
+            let out = CLI.execute(arguments)
+            #expect(out.exitCode == 2, "\(flag)")
+            #expect(out.stderr.contains("\(flag) must be between") && out.stderr.contains("got -1"), "\(flag): \(out.stderr)")
+        }
+    }
+
+    /// `report --force` into a folder whose report.md is a symbolic link: refused before a
+    /// single chart is drawn, so the folder is left as it was.
+    @Test func aRefusedReportWritesNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let target = dir.appendingPathComponent("elsewhere.md").path
+        try "keep me\n".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("report.md").path, withDestinationPath: target)
+        let out = CLI.execute(["report", "scenarios/paper/one-weird-trick.yaml", "--out", dir.path, "--force"])
+        #expect(out.exitCode == 2 && out.stderr.contains("report.md is a symbolic link"), "\(out.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["elsewhere.md", "report.md"])
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me\n")
+    }
+}
