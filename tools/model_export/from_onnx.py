@@ -52,9 +52,12 @@ class _Reader:
         self.graph = graph
         self.initializers = {t.name: t for t in graph.initializer}
         self.constants = {}   # name -> numpy array, of initializers and Constant nodes, read when asked
+        self.casts = {}       # name -> the Cast node that computes it (PyTorch casts F.relu6's bounds)
         for node in graph.node:
             if node.op_type == "Constant" and node.attribute:
                 self.constants[node.output[0]] = node
+            elif node.op_type == "Cast" and node.input:
+                self.casts[node.output[0]] = node
         self.types = {}
         for info in list(graph.input) + list(graph.value_info) + list(graph.output):
             tensor = info.type.tensor_type
@@ -92,7 +95,14 @@ class _Reader:
         return dims
 
     def constant(self, name: str):
-        """The value of an initializer or Constant output, or None."""
+        """The value of an initializer or Constant output, or of a Cast of one (without
+        constant folding, torch.onnx exports F.relu6's bounds as Cast(Constant)), or None."""
+        cast = self.casts.get(name)
+        if cast is not None:
+            value = self.constant(cast.input[0])
+            target = onnx.helper.tensor_dtype_to_np_dtype(onnx.helper.get_attribute_value(cast.attribute[0])) \
+                if cast.attribute else None
+            return None if value is None else (value.astype(target) if target is not None else value)
         if name in self.initializers:
             tensor = self.initializers[name]
             return None if tensor.data_location == onnx.TensorProto.EXTERNAL else numpy_helper.to_array(tensor)

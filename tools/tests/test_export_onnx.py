@@ -79,6 +79,25 @@ class ONNXTests(unittest.TestCase):
         self.assertIn("Mul at /drop_path/Mul (multiplies by a tensor not computed from the input: a constant, "
                       "or stochastic depth's random mask)", err)
 
+    def test_functional_relu6_exported_without_constant_folding_is_relu6(self):
+        # Without constant folding torch.onnx gives F.relu6's bounds as Cast(Constant), not
+        # as constants: the exporter follows the cast (it refused them as "bounds other than
+        # ReLU6's" before).
+        class FunctionalReLU6(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+
+            def forward(self, x):
+                return torch.nn.functional.relu6(self.conv(x))
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "r6.onnx")
+            to_onnx(FunctionalReLU6(), (3, 16, 16), path, with_weights=False)
+            code, out, err = run_exporter("--onnx", path, "--name", "r6")
+        self.assertEqual(code, 0, err)
+        self.assertIn("type: relu6", out)
+
     def test_a_file_that_is_not_onnx_is_refused(self):
         with tempfile.NamedTemporaryFile("w", suffix=".onnx") as file:
             file.write("not a model")
