@@ -169,10 +169,15 @@ extension GPUSpec {
         peakFLOPsPerSecond = table
         let host = try yaml.required("host_link")
         hostLink = try host.string()
-        guard catalog.link(named: hostLink) != nil else { throw host.error("unknown link '\(hostLink)'") }
+        guard let hostSpec = catalog.link(named: hostLink) else { throw host.error("unknown link '\(hostLink)'") }
+        guard hostSpec.kind == .pcie else { throw host.error("'\(hostLink)' is a link of kind \(hostSpec.kind.rawValue); host_link takes a pcie link") }
         if let nv = try yaml.optional("nvlink") {
             nvlink = try nv.string()
-            guard catalog.link(named: nvlink!) != nil else { throw nv.error("unknown link '\(nvlink!)'") }
+            guard let spec = catalog.link(named: nvlink!) else { throw nv.error("unknown link '\(nvlink!)'") }
+            guard LinkKind.scaleUp.contains(spec.kind) else {
+                throw nv.error("'\(nvlink!)' is a link of kind \(spec.kind.rawValue); nvlink takes a scale-up link "
+                               + "(\(LinkKind.scaleUp.map(\.rawValue).joined(separator: ", ")))")
+            }
         }
         if let fabric = try yaml.optional("fabric") {
             defaultFabric = try fabric.oneOf(GPUSpec.scaleUpFabrics)

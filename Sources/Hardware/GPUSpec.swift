@@ -134,6 +134,11 @@ public enum LinkKind: String, CaseIterable, Sendable {
     /// Ethernet ports built into an accelerator that join the accelerators of a node
     /// with RDMA (RoCE v2), Gaudi's scale-up fabric; not a NIC to the network.
     case roceScaleUp = "roce-scale-up"
+
+    /// The kinds that join the GPUs of a node as a scale-up fabric (`nvlink:`).
+    public static let scaleUp: [LinkKind] = [.nvlink, .infinityFabric, .roceScaleUp]
+    /// The kinds of NIC that join nodes (`cluster.network.link`).
+    public static let network: [LinkKind] = [.infiniband, .ethernet]
 }
 
 /// One kind of link: bandwidth per direction and latency per hop.

@@ -46,6 +46,15 @@ import YAMLSupport
         #expect(abs((replaced.gpu(named: "H100-SXM5")?.memoryBytes ?? 0) - 16 * 1_073_741_824) < 1)
     }
 
+    /// A GPU's host link is a PCIe slot and its scale-up link a scale-up fabric: a network or
+    /// an NVLink in the wrong key is refused at its line.
+    @Test func eachLinkKeyOfAGPUTakesItsKind() throws {
+        let host = try refusal(Self.entry().replacingOccurrences(of: "host_link: pcie4-x16", with: "host_link: nvlink4"))
+        #expect(host.line == 8 && host.message.contains("'nvlink4' is a link of kind nvlink; host_link takes a pcie link"), "\(host)")
+        let scaleUp = try refusal(Self.entry(extra: "    nvlink: ib-hdr"))
+        #expect(scaleUp.line == 9 && scaleUp.message.contains("'ib-hdr' is a link of kind infiniband; nvlink takes a scale-up link"), "\(scaleUp)")
+    }
+
     /// A blank name, alias or measurement note, and a year that cannot be one, are refused at their line.
     @Test func blankNamesNotesAndImpossibleYearsAreRefused() throws {
         #expect(try refusal(Self.entry().replacingOccurrences(of: "name: Test-8", with: "name: \"  \"")).message.contains("blank name"))

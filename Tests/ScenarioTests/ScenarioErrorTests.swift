@@ -167,6 +167,20 @@ let validScenario = """
         #expect(e.message.contains(says), "\(e.message)")
     }
 
+    /// Each link key takes its kind of link: a network between nodes is no NVLink, a
+    /// scale-up fabric no PCIe slot, a PCIe switch's uplink no network, the sockets' link no PCIe.
+    @Test(arguments: [("  network: {link: nvlink4, nics_per_node: 1}", "cluster.network.link", "'nvlink4' is a link of kind nvlink; this key takes infiniband or ethernet"),
+                      ("  fabric: nvswitch\n  nvlink: pcie4-x16", "cluster.nvlink", "'pcie4-x16' is a link of kind pcie; this key takes nvlink or infinity-fabric or roce-scale-up"),
+                      ("  fabric: pcie-tree\n  pcie: {uplink: ib-hdr}", "cluster.pcie.uplink", "'ib-hdr' is a link of kind infiniband; this key takes pcie"),
+                      ("  fabric: pcie-tree\n  pcie: {socket_link: pcie3-x16}", "cluster.pcie.socket_link", "'pcie3-x16' is a link of kind pcie; this key takes inter-socket")])
+    func eachLinkKeyTakesItsKindOfLink(lines: String, keyPath: String, says: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "  gpus_per_node: 8", with: "  gpus_per_node: 8\n" + lines))
+        #expect(e.keyPath == keyPath, "\(e.keyPath)")
+        // The key's own line: the last of the lines added after gpus_per_node (line 6).
+        #expect(e.line == 6 + lines.split(separator: "\n").count, "\(String(describing: e.line))")
+        #expect(e.message.contains(says), "\(e.message)")
+    }
+
     @Test func unknownGPU() throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: "V1000"))
         #expect(e.keyPath == "cluster.gpu")
