@@ -119,6 +119,10 @@ public struct ModelRanking: Sendable {
            let smallest = fitting.compactMap({ row in row.capex(pessimistic: pessimistic).map { (row, $0) } }).min(by: { $0.1 < $1.1 }) {
             text += "; the smallest capex is $\(Plan.money(smallest.1)), \(Plan.describe(smallest.0))"
         }
+        if candidates.isEmpty, budgets.costToTrainUSD != nil,
+           let cheapest = fitting.compactMap({ row in row.cost(pessimistic: pessimistic).map { (row, $0) } }).min(by: { $0.1 < $1.1 }) {
+            text += "; the cheapest to train costs $\(Plan.money(cheapest.1)), \(Plan.describe(cheapest.0))"
+        }
         return text + ". "
     }
 }

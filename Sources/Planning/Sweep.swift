@@ -233,7 +233,9 @@ public struct Sweep {
             return try withImageSize(override(root, with: pairs.filter { $0.0 != imageSizeKey }), side: side)
         }
         if let model = pairs.first(where: { $0.0 == "model" })?.1 {
-            return withModel(try override(root, with: pairs.filter { $0.0 != "model" }), named: model)
+            let rest = try override(root, with: pairs.filter { $0.0 != "model" })
+            // A mapping is a model as a scenario writes one ({file: my.yaml}, {name: resnet50, input: [...]}).
+            return model.hasPrefix("{") ? withModel(rest, replacedBy: try valueNode(model, key: "model")) : withModel(rest, named: model)
         }
         var patch = Node.mapping(Node.Mapping([]))
         for (keyPath, value) in pairs {
@@ -285,13 +287,23 @@ public struct Sweep {
     /// keeps its input, as varying the model asks for that model on the scenario's
     /// images; any other model (a name, layers, a file) becomes `name` on its own input.
     static func withModel(_ root: YAMLValue, named name: String) -> YAMLValue {
-        func replaced(_ model: Node) -> Node {
+        withModel(root) { model in
             if case .mapping(let fields) = model, fields.contains(where: { $0.key.string == "input" }),
                !fields.contains(where: { ["layers", "file"].contains($0.key.string) }) {
                 return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("name"), Node(name))])))
             }
             return Node(name)
         }
+    }
+
+    /// The scenario with every `model:` (the top level's and each run's) `model`, a model as
+    /// a scenario writes one (`{file: my.yaml}`, a path relative to the scenario's folder).
+    static func withModel(_ root: YAMLValue, replacedBy model: Node) -> YAMLValue {
+        withModel(root) { _ in model }
+    }
+
+    /// The scenario with every `model:` (the top level's and each run's) replaced by `replaced(model)`.
+    static func withModel(_ root: YAMLValue, replacing replaced: (Node) -> Node) -> YAMLValue {
         func withModel(_ node: Node) -> Node {
             guard case .mapping(let fields) = node else { return node }
             let pairs: [(Node, Node)] = fields.map { key, value in

@@ -246,7 +246,7 @@ public enum MarkdownReport {
                 + (timed ? " \(cell.map { Plan.duration($0.hours * 3600) } ?? "-") |" : "")
                 + (priced ? " \(dollars(cell?.dollars)) |" : "") + (owned ? " \(dollars(cell?.capexUSD)) |" : "") + "\n"
         }
-        if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each basis).\n" }
+        if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each offer's basis, as priced for the largest configuration that takes it).\n" }
         if !input.otherCautions.isEmpty {
             out += "\n**Cautions on the other configurations' GPUs:**\n\n" + input.otherCautions.map { "- " + $0 + "\n" }.joined()
         }

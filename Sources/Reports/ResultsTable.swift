@@ -79,11 +79,12 @@ public enum ResultsTable {
                         "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") \(Format.fixed(r.metrics.inputWaitSeconds / r.metrics.stepSeconds * 100, 0))% of the step"
                     }.joined(separator: ", ") + "\n"
             }
-            // The price basis beside the costs: each distinct one, priced for the run's largest configuration.
+            // The price basis beside the costs: each distinct one, priced for the run's largest configuration
+            // that takes it (said, since an owned cluster's switches and cables, so its $/GPU-hour, change with the GPUs).
             var bases: [String] = []
-            for cell in cells.reversed() {
-                if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ":") }) {
-                    bases.insert("\(offer): \(details)", at: 0)
+            for (row, cell) in zip(rows, cells).reversed() {
+                if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ",") }) {
+                    bases.insert("\(offer), as priced for \(row.gpus) GPU\(row.gpus == 1 ? "" : "s"): \(details)", at: 0)
                 }
             }
             for basis in bases { out += "price basis: \(basis)\n" }

@@ -143,7 +143,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
             let name = try Scenario.load(path: scenario).name
             let title = "\(name): time and cost to train, \(plan.candidates.count) configurations"
-                + (pessimistic ? " (90th percentiles)" : "")
+                + (plan.budgets.isEmpty ? "" : " within the budgets") + (pessimistic ? " (90th percentiles)" : "")
             let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.rankings.flatMap(\.paretoFront).map(point),
                                             chosen: deadlineHours == nil || plan.rankings.count != 1 ? nil : plan.rankings[0].meetingDeadline.first.map(point),
                                             deadlineHours: deadlineHours, budgetDollars: cloudBudget ?? budget, title: title, format: .png)

@@ -355,6 +355,8 @@ extension RunSpec {
                 try node.checkKeys(["name", "input"])
                 return try zooModel(nameNode, input: try node.optional("input"))
             }
+            // The keys a `model:` mapping takes, `file` among them, so that a misspelt `fiel` is named as such.
+            try node.checkKeys(["name", "input", "layers", "file"])
             return try Network(yaml: node)
         }
         return try zooModel(node, input: nil)
@@ -424,15 +426,23 @@ extension RunSpec {
         // This cluster's own spread of board speeds (0: boards screened to one speed), in place of the catalog's.
         if let cv = try node.optional("speed_variation_cv") { gpu.speedVariationCV = try cv.double(in: 0...1) }
         let perNode = try node.required("gpus_per_node").int(in: Limits.perNode)
-        func link(_ value: YAMLValue?, default name: String?) throws -> LinkSpec? {
+        /// The catalog link `value` names (else `name`), which must be of one of `kinds`: a
+        /// network between nodes is no NVLink, a GPU's PCIe slot no network.
+        func link(_ value: YAMLValue?, default name: String?, kinds: [LinkKind]) throws -> LinkSpec? {
             guard let value else { return name.flatMap { catalog.link(named: $0) } }
             let linkName = try value.string()
+            let fitting = catalog.links.filter { kinds.contains($0.kind) }.map(\.name)
             guard let spec = catalog.link(named: linkName) else {
-                throw value.error("unknown link '\(linkName)'; the catalog has: \(catalog.links.map(\.name).joined(separator: ", "))")
+                throw value.error("unknown link '\(linkName)'; the catalog's \(kinds.map(\.rawValue).joined(separator: " and ")) links are: "
+                                  + fitting.joined(separator: ", "))
+            }
+            guard kinds.contains(spec.kind) else {
+                throw value.error("'\(linkName)' is a link of kind \(spec.kind.rawValue); this key takes "
+                                  + "\(kinds.map(\.rawValue).joined(separator: " or ")): " + fitting.joined(separator: ", "))
             }
             return spec
         }
-        let hostLink = try link(try node.optional("host_link"), default: gpu.hostLink)!
+        let hostLink = try link(try node.optional("host_link"), default: gpu.hostLink, kinds: [.pcie])!
         let fabricNode = try node.optional("fabric")
         let fabricName = try fabricNode?.oneOf(["pcie-tree", "nvlink-mesh", "nvswitch"]) ?? gpu.nodeFabric
         let fabric: NodeFabric
@@ -440,9 +450,10 @@ extension RunSpec {
         case "pcie-tree":
             let pcie = try node.optional("pcie")
             try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket", "p2p"])
-            let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink)!
-            let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name)!
-            let socketLink = try link(try pcie?.optional("socket_link"), default: RunSpec.defaultSocketLink(hostLink: hostLink))!
+            let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink, kinds: [.pcie])!
+            let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name, kinds: [.pcie])!
+            let socketLink = try link(try pcie?.optional("socket_link"), default: RunSpec.defaultSocketLink(hostLink: hostLink),
+                                      kinds: [.interSocket])!
             fabric = .pcieTree(PCIeTreeSpec(gpuLink: gpuLink, uplink: uplink, socketLink: socketLink,
                                             gpusPerSwitch: try pcie?.optional("gpus_per_switch")?.int(in: Limits.perNode) ?? 2,
                                             switchesPerSocket: try pcie?.optional("switches_per_socket")?.int(in: Limits.perNode) ?? 2,
@@ -453,7 +464,7 @@ extension RunSpec {
             }
         default:
             let nvNode = try node.optional("nvlink")
-            guard let nvlink = try link(nvNode, default: gpu.nvlink) else {
+            guard let nvlink = try link(nvNode, default: gpu.nvlink, kinds: LinkKind.scaleUp) else {
                 throw (fabricNode ?? node).error("the \(gpu.name) has no scale-up link (NVLink, Infinity Fabric); use fabric: pcie-tree, or name a link under cluster.nvlink")
             }
             fabric = fabricName == "nvswitch" ? .nvswitch(nvlink) : .nvlinkMesh(nvlink)
@@ -461,7 +472,7 @@ extension RunSpec {
         var network: NetworkSpec?
         if let net = try node.optional("network") {
             try net.checkKeys(networkKeys)   // before the link, so a misspelt key is named first
-            let nic = try link(try net.required("link"), default: nil)!
+            let nic = try link(try net.required("link"), default: nil, kinds: LinkKind.network)!
             network = try readNetwork(net, nic: nic, gpusPerNode: perNode, fabric: fabric)
         }
         let cores = try node.optional("cpu_cores_per_node")?.int(in: Limits.cpuCoresPerNode)

@@ -144,7 +144,7 @@ import Testing
         #expect(out.exitCode == 0, "\(out.stderr)")
         let header = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
         #expect(header.hasSuffix("to train  cost $  $/GPU-h  capex $    TCO $"))
-        #expect(out.stdout.contains("price basis: owned, 4-year life: $"))
+        #expect(out.stdout.contains("price basis: owned, 4-year life, as priced for 16 GPUs: $"), "\(out.stdout)")
         let json = CLI.execute(["simulate", Self.scenario, "--json"])
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         let basis = try #require(rows.first?["price_basis"] as? [String: Any])

@@ -169,7 +169,8 @@ import Testing
         // Durations as plan writes them: the 64-GPU configuration trains in minutes, not "0.2" hours.
         let row64 = try #require(priced.stdout.split(separator: "\n").first { $0.hasPrefix("  64 ") || $0.hasPrefix("64 ") })
         #expect(row64.contains(" min "), "\(row64)")
-        #expect(priced.stdout.contains("price basis: AWS p4d.24xlarge: $4.10 per GPU-hour"))
+        // Each offer's basis once, as priced for the largest configuration that takes it.
+        #expect(priced.stdout.contains("price basis: AWS p4d.24xlarge, as priced for 64 GPUs: $4.10 per GPU-hour"), "\(priced.stdout)")
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
         #expect(!plain.stdout.contains("to train"))
         // The JSON carries them too, null where the run states no goal.

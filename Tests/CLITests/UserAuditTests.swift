@@ -71,6 +71,45 @@ import Reports
         #expect(number(match.1) < number(match.3), "the TCO includes the capex it is beside")
     }
 
+    /// A model file can be a swept value, written as a scenario writes it; a misspelt `file`
+    /// key is named as such.
+    @Test func aModelFileIsASweptValue() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "name: tiny\ninput: [3, 32, 32]\nlayers:\n  - {type: conv, out: 8, kernel: 3, pad: 1}\n  - {type: fc, units: 10}\n"
+            .write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let scenario = dir.appendingPathComponent("s.yaml").path
+        try "name: s\nmodel: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 1}\nstrategy: {kind: data}\ngpus: [1]\n"
+            .write(toFile: scenario, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["sweep", scenario, "--vary", "model=resnet18,{file: tiny.yaml}", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("tiny") && out.stdout.contains("resnet18"), "\(out.stdout)")
+        let typo = try writeTemporary("name: t\nmodel: {fiel: tiny.yaml}\nbatch_per_gpu: 8\ncluster: {gpu: V100, gpus_per_node: 1}\ngpus: [1]\n")
+        let refused = CLI.execute(["simulate", typo])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("did you mean 'file'?"), "\(refused.stderr)")
+    }
+
+    /// Compute the layers' rows leave out (DDP's copies into its gradient buckets) gets its own
+    /// line, so the table adds up to the header's compute.
+    @Test func computeInNoLayerIsSaid() throws {
+        let out = CLI.execute(["explain", try eager(batch: 64), "--top", "1"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let line = try #require(out.stdout.split(separator: "\n").map(String.init).first { $0.contains("of compute in no layer's row") },
+                                "\(out.stdout)")
+        let header = try #require(out.stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix("step ") })
+        let computeMatch = try #require(header.firstMatch(of: #/compute ([0-9.]+) ms/#))
+        let inAllMatch = try #require(line.firstMatch(of: #/: ([0-9.]+) ms in all, the header's compute/#))
+        let compute = try #require(Double(computeMatch.1)), inAll = try #require(Double(inAllMatch.1))
+        #expect(abs(inAll - compute) < 0.051, "\(line) / \(header)")
+    }
+
+    /// A cost budget nothing meets names the cheapest configuration, as a capex budget does.
+    @Test func aCloudBudgetNothingMeetsNamesTheCheapest() throws {
+        let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--cloud-budget", "1", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("exceed a cost to train of $1.00; the cheapest to train costs $"), "\(out.stdout)")
+    }
+
     @Test func aNegativeBudgetIsOutOfRangeNotMissing() {
         for flag in ["--deadline-hours", "--cloud-budget", "--capex-budget"] {
             var arguments = ["plan", PlanCostTests.scenario, flag, "-1"]
