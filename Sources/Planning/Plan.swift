@@ -64,7 +64,8 @@ public struct Plan: Sendable {
 
     /// What holds a configuration back, in words: the CPU loaders when the GPUs wait for
     /// them at least 0.5% of the step (1% as printed; faster GPUs would then not help),
-    /// else communication when the GPUs wait on it over 30% of the step (under data
+    /// else the host thread launching the kernels when it is busy 95% of the step or more
+    /// (`StepMetrics.isHostBound`), else communication when the GPUs wait on it over 30% of the step (under data
     /// parallelism naming the two remedies, faster links and accumulation: a row does not say
     /// whether its GPUs share one node, so the links are named for both cases), else waiting for
     /// the slowest GPU and for periodic work when those take 10% of it or more, else poor
@@ -77,6 +78,11 @@ public struct Plan: Sendable {
         if isInputBound(row) {
             return "it is input-bound: its CPU loaders deliver fewer images than its GPUs can train, so the GPUs wait for them "
                 + "\(percent(input))% of each step; it needs more CPU cores per GPU or a faster loader, not faster GPUs"
+        }
+        if let host = row.hostBusySeconds, host > 0, host >= StepMetrics.hostBoundShare * row.stepSeconds {
+            return "it is host-bound: the host thread that launches its kernels is busy \(min(100, percent(host)))% of each step and the GPUs "
+                + "wait for it; a larger batch per GPU, or compiled code or CUDA graphs (software: pytorch-compiled), would help, "
+                + "not faster GPUs or links"
         }
         let straggler = row.stragglerWaitSeconds ?? 0, periodic = row.periodicSeconds ?? 0
         let communication = row.exposedCommunicationSeconds + max(0, row.idleSeconds - input - straggler - periodic)

@@ -68,7 +68,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                                                "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
                                                "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
                                                "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
-                                               "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds"]).map(Self.field).joined(separator: ",")
+                                               "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds"]).map(Self.field).joined(separator: ",")
         text += "\n"
         func number(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
         for r in results {
@@ -80,7 +80,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                       r.timeToTrainSecondsP90, r.costUSDP10, r.costUSDP90].map(number)
             cells += [r.model ?? ""] + [r.capexUSD, r.tcoUSD, r.capexUSDP10, r.capexUSDP90].map(number)
             cells += [r.priceOffer ?? "", number(r.usdPerGPUHour), r.priceSeen ?? "", r.priceSource ?? ""]
-            cells += [r.inputWaitSeconds, r.stragglerWaitSeconds, r.periodicSeconds].map(number)
+            cells += [r.inputWaitSeconds, r.stragglerWaitSeconds, r.periodicSeconds, r.hostBusySeconds].map(number)
             text += cells.map(Self.field).joined(separator: ",")
             text += "\n"
         }

@@ -33,6 +33,9 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var inputWaitSeconds: Double?
     public var stragglerWaitSeconds: Double?
     public var periodicSeconds: Double?
+    /// Seconds the busiest worker's host thread spends launching the step's kernels
+    /// (`StepMetrics.hostBusySeconds`); null in rows written before it was recorded.
+    public var hostBusySeconds: Double? = nil
     public var peakMemoryBytesPerGPU: Int
     public var fitsInMemory: Bool
     public var timeToTrainSeconds: Double?
@@ -62,7 +65,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
              stepSeconds = "step_seconds", imagesPerSecond = "images_per_second", speedup, efficiency,
              computeSeconds = "compute_seconds", exposedCommunicationSeconds = "exposed_communication_seconds",
              idleSeconds = "idle_seconds", inputWaitSeconds = "input_wait_seconds", stragglerWaitSeconds = "straggler_wait_seconds",
-             periodicSeconds = "periodic_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
+             periodicSeconds = "periodic_seconds", hostBusySeconds = "host_busy_seconds", peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory",
              timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd",
              imagesPerSecondP10 = "images_per_second_p10", imagesPerSecondP90 = "images_per_second_p90",
              timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
@@ -83,6 +86,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(exposedCommunicationSeconds, forKey: .exposedCommunicationSeconds)
         try c.encode(idleSeconds, forKey: .idleSeconds); try c.encode(inputWaitSeconds, forKey: .inputWaitSeconds)
         try c.encode(stragglerWaitSeconds, forKey: .stragglerWaitSeconds); try c.encode(periodicSeconds, forKey: .periodicSeconds)
+        try c.encode(hostBusySeconds, forKey: .hostBusySeconds)
         try c.encode(peakMemoryBytesPerGPU, forKey: .peakMemoryBytesPerGPU)
         try c.encode(fitsInMemory, forKey: .fitsInMemory); try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
         try c.encode(costUSD, forKey: .costUSD)
@@ -179,7 +183,7 @@ extension Sweep {
                 efficiency: speedup / Double(p.gpus), computeSeconds: m.computeSeconds,
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
                 inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
-                periodicSeconds: m.inputCopySeconds + m.evaluationSeconds,
+                periodicSeconds: m.inputCopySeconds + m.evaluationSeconds, hostBusySeconds: m.hostBusySeconds,
                 peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: estimate?.seconds, costUSD: estimate?.dollars,
                 imagesPerSecondP10: ranges?.imagesPerSecond.lowerBound, imagesPerSecondP90: ranges?.imagesPerSecond.upperBound,

@@ -39,7 +39,7 @@ public enum ExplainReport {
         let seconds = Double(longest) / 1e9
         out += "host thread: \(Format.fixed(seconds * 1e3, 2)) ms launching the step's \(launches.values.max() ?? 0) tasks "
             + "(\(Format.fixed(seconds / max(stepSeconds, 1e-12) * 100, 0))% of the step on the busiest worker); "
-            + (seconds >= stepSeconds * StepAnalysis.hostBoundShare ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
+            + (seconds >= stepSeconds * StepMetrics.hostBoundShare ? "the GPUs wait on it: the step is host-bound\n" : "the GPUs rarely wait on it\n")
         return out
     }
 

@@ -59,16 +59,6 @@ public struct StepAnalysis: Sendable {
     /// aggregated because its expanded plan passes the limits (`ScenarioRunner.Outcome
     /// .fidelity`), and the bottleneck sentence then offers none.
     public var expandedFits = true
-    /// Seconds the busiest worker's host thread spends launching the measured step's
-    /// tasks (`Trace.host`); 0 where launches cost no host time.
-    public var hostBusySeconds = 0.0
-    /// The share of the step a host thread must be busy for the step to count as
-    /// host-bound: the GPUs then wait on their launches, not on communication.
-    public static let hostBoundShare = 0.95
-
-    /// Whether the host threads that launch the kernels set the step's pace
-    /// (`hostBusySeconds` at least `hostBoundShare` of the step).
-    public var isHostBound: Bool { hostBusySeconds > 0 && hostBusySeconds >= Self.hostBoundShare * metrics.stepSeconds }
 
     /// Analyses step `step` of `trace` (by default the last).
     ///
@@ -87,9 +77,6 @@ public struct StepAnalysis: Sendable {
         // (the slowest GPU, periodic work, the loader) stretch it to metrics.stepSeconds.
         simulatedShare = min(1, stepNs / 1e9 / metrics.stepSeconds)
         let records = trace.records.filter { $0.step == last }
-        var hostBusy: [Int: Int64] = [:]
-        for h in trace.host where h.step == last { hostBusy[h.device, default: 0] += h.end.nanoseconds - h.start.nanoseconds }
-        hostBusySeconds = Double(hostBusy.values.max() ?? 0) / 1e9
         // A resource's busy time is its spans in the measured step, wherever they fall: a GPU
         // that starts the step before the window (which opens when the previous step's last
         // task ends) is busy as long per step as the others.
@@ -191,9 +178,9 @@ public struct StepAnalysis: Sendable {
             return "The step is input-bound: the GPUs wait \(percent(metrics.inputWaitSeconds / metrics.stepSeconds)) of it for the "
                 + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it." + slowest
         }
-        if isHostBound && exposed + idle >= 0.05 {
+        if metrics.isHostBound && exposed + idle >= 0.05 {
             return "The step is host-bound: the host thread that launches each GPU's kernels is busy "
-                + "\(percent(min(1, hostBusySeconds / metrics.stepSeconds))) of it, and the GPUs, which compute \(percent(compute)) of it, "
+                + "\(percent(min(1, metrics.hostBusySeconds / metrics.stepSeconds))) of it, and the GPUs, which compute \(percent(compute)) of it, "
                 + "wait for their launches the rest (a larger batch per GPU gives each launch more work; compiled code or CUDA graphs, "
                 + "e.g. software: pytorch-compiled, launch less)."
                 + slowest

@@ -27,6 +27,17 @@ public struct StepMetrics: Sendable, Equatable {
     /// copies, and evaluation with checkpoint.
     public var inputCopySeconds: Double = 0
     public var evaluationSeconds: Double = 0
+    /// Seconds the busiest worker's host thread spends launching the step's tasks
+    /// (`Trace.host`; 0 where launches cost no host time).
+    public var hostBusySeconds: Double = 0
+
+    /// The share of the step a host thread must be busy for the step to count as
+    /// host-bound: the GPUs then wait for their launches, not for communication.
+    public static let hostBoundShare = 0.95
+
+    /// Whether the host threads that launch the kernels set the step's pace
+    /// (`hostBusySeconds` at least `hostBoundShare` of the step; `plan`, `explain` and `report` alike).
+    public var isHostBound: Bool { hostBusySeconds > 0 && hostBusySeconds >= Self.hostBoundShare * stepSeconds }
 
     public var imagesPerSecond: Double { Double(globalBatch) / stepSeconds }
 
@@ -146,9 +157,13 @@ public struct StepMetrics: Sendable, Equatable {
         let n = Double(gpus) * 1e9
         let computeSeconds = Double(compute) / n
         let exposedSeconds = Double(exposed) / n
-        return StepMetrics(stepSeconds: Double(stepNs) / 1e9, globalBatch: globalBatch, computeSeconds: computeSeconds,
-                           exposedCommunicationSeconds: exposedSeconds,
-                           idleSeconds: max(0, Double(stepNs) / 1e9 - computeSeconds - exposedSeconds))
+        var hostBusy: [Int: Int64] = [:]
+        for h in trace.host where h.step == s { hostBusy[h.device, default: 0] += h.end.nanoseconds - h.start.nanoseconds }
+        var metrics = StepMetrics(stepSeconds: Double(stepNs) / 1e9, globalBatch: globalBatch, computeSeconds: computeSeconds,
+                                  exposedCommunicationSeconds: exposedSeconds,
+                                  idleSeconds: max(0, Double(stepNs) / 1e9 - computeSeconds - exposedSeconds))
+        metrics.hostBusySeconds = Double(hostBusy.values.max() ?? 0) / 1e9
+        return metrics
     }
 }
 

@@ -29,6 +29,26 @@ import Reports
         #expect(!computeBound.contains("host-bound") && computeBound.contains("compute is the bottleneck"), "\(computeBound)")
     }
 
+    /// plan names the same limit: a host-bound fastest configuration is not "communication-bound",
+    /// and sweep rows carry the host thread's busy time.
+    @Test func planCallsAHostBoundConfigurationHostBound() throws {
+        let path = try writeTemporary("name: eager\nmodel: resnet50\nbatch_per_gpu: 1\nprecision: bf16\n"
+                                      + "cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\n"
+                                      + "strategy: {kind: data}\ntraining: {images: 1281167, epochs: 1}\npricing: {mode: cloud}\ngpus: [8]\n")
+        let out = CLI.execute(["plan", path, "--deadline-hours", "0.01", "--vary", "gpus=8"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("because it is host-bound: the host thread that launches its kernels is busy 100% of each step")
+                && !out.stdout.contains("communication-bound"), "\(out.stdout)")
+        let json = path + ".json"
+        let sweep = CLI.execute(["sweep", path, "--vary", "gpus=8", "--quiet", "--out", json])
+        #expect(sweep.exitCode == 0, "\(sweep.stderr)")
+        let document = try Data(contentsOf: URL(fileURLWithPath: json))
+        let rows = try #require((try JSONSerialization.jsonObject(with: document) as? [String: Any])?["results"] as? [[String: Any]])
+        let row = try #require(rows.first)
+        let host = try #require(row["host_busy_seconds"] as? Double), step = try #require(row["step_seconds"] as? Double)
+        #expect(host >= 0.95 * step && host <= step * (1 + 1e-9), "\(host) of \(step)")
+    }
+
     /// Data parallelism on 4,096 GPUs of 4-node leaves: the expanded plan is too large
     /// (about 3.2 million tasks), so the sentence must not offer `fidelity: expanded`; on
     /// one non-blocking switch node 0 stands for every node and the offer stands.
