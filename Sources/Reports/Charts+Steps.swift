@@ -122,15 +122,20 @@ extension Charts {
     public static func gantt(_ trace: Trace, topology: Topology, title: String, format: Chart.Format, step: Int? = nil,
                              maxLinks: Int = 16, gpuLanes: Int? = nil) throws -> Chart {
         let last = step ?? trace.records.map(\.step).max() ?? 0
-        let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let records = trace.records.filter { $0.step == last }
+        // Time 0 is where the step's first task starts: the previous step's last task's end, or
+        // earlier where a GPU starts this step before that (GPUs out of phase), as `trace` and
+        // explain's busy shares count the step, so that no GPU's start is cut off.
+        let previousEnd = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
+        let begin = min(previousEnd, records.map(\.start).min() ?? previousEnd)
         let end = records.map(\.end).max() ?? begin
         // Lanes: GPUs, then links by busy time in the step.
         var linkBusy = [Int64](repeating: 0, count: topology.links.count)
         for r in records where r.kind == .transfer {
             for link in topology.route(from: r.device, to: r.destination!) { linkBusy[link] += r.end.nanoseconds - r.start.nanoseconds }
         }
-        let links = topology.links.indices.filter { linkBusy[$0] > 0 }.sorted { (linkBusy[$0], $1) > (linkBusy[$1], $0) }.prefix(maxLinks)
+        let busyLinks = topology.links.indices.filter { linkBusy[$0] > 0 }.sorted { (linkBusy[$0], $1) > (linkBusy[$1], $0) }
+        let links = busyLinks.prefix(maxLinks)
         var lane: [Int: Int] = [:]   // link -> lane
         let gpuCount = min(gpuLanes ?? topology.gpuCount, topology.gpuCount)
         var names = (0..<gpuCount).map { "gpu\($0)" }
@@ -177,7 +182,10 @@ extension Charts {
         let left = (names.map { ChartText.width($0, points: 9) }.max() ?? 0) + 30
         let script = try Chart.fill(template: "gantt", [
             "TERMINAL": Chart.terminal(format, width: width, height: max(400, 28 * names.count + 160)),
-            "OUTPUT": Chart.output("gantt.\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: width),
+            "OUTPUT": Chart.output("gantt.\(format.rawValue)"),
+            // A timeline that leaves links out says how many it shows.
+            "TITLE": ChartText.title(title + (busyLinks.count > links.count ? " (the \(links.count) busiest of \(busyLinks.count) links)" : ""),
+                                     canvasWidth: width),
             "LMARGIN": ChartText.screen(left, of: width),
             "YMAX": "\(names.count)", "XMAX": Format.fixed(Double(end.nanoseconds - begin.nanoseconds) / 1e6 * 1.01, 4),
             "YTICS": names.enumerated().map { "\(Chart.gnuplotString($1)) \($0)" }.joined(separator: ", "),

@@ -20,7 +20,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, help: "Write the profile here (YAML): the CPU's, or with --cuda or --gemm-csv the GPU's (cost_model: {profile: FILE}).")
     var out: String?
 
-    @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "OpenBLAS threads (default: all cores).")
     var threads: Int?
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")

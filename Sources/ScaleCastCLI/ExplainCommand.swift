@@ -17,7 +17,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The GPU count to explain (default: the largest the runs explained list that each of them can run at).")
+    @Option(name: .long, parsing: .unconditional, help: "The GPU count to explain (default: the largest the runs explained list that each of them can run at).")
     var gpus: Int?
 
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
@@ -26,7 +26,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources, memory, kernels and the published evidence.")
     var json = false
 
-    @Option(name: .long, help: "List the N slowest layers (with a line for the rest and a total; default 20).")
+    @Option(name: .long, parsing: .unconditional, help: "List the N slowest layers (with a line for the rest and a total; default 20).")
     var top: Int?
 
     @Flag(name: .long, help: "List every layer, the slowest first (--json always lists every layer, in network order).")

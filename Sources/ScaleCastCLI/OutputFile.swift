@@ -53,11 +53,12 @@ enum OutputFile {
     static func checkTarget(_ path: String, force: Bool, flag: String = "--out") throws -> String {
         var status = stat()
         guard lstat(path, &status) == 0 else { return path }   // nothing there yet
-        if !force { throw UsageError(message: "\(flag): \(path) exists; pass --force to overwrite it") }
+        // What --force would not replace either is said first, without offering --force.
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw UsageError(message: "\(flag): \(path) is \(kind(of: status.st_mode)), not a regular file; "
                              + "it is never replaced, even with --force: choose another name")
         }
+        if !force { throw UsageError(message: "\(flag): \(path) exists; pass --force to overwrite it") }
         return path
     }
 

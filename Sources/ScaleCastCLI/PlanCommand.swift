@@ -49,7 +49,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             transform: DecimalArgument.parser("--budget", in: 1e-6...1e12))
     var budget: Double?
 
-    @Option(name: .long, help: "Rows to show per table.")
+    @Option(name: .long, parsing: .unconditional, help: "Rows to show per table.")
     var top: Int = 5
 
     @Option(name: .long, help: "Also draw the cost-time chart into this folder.")
@@ -67,10 +67,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Rank by the pessimistic end: the 90th percentiles of time and cost over --samples draws from the simulator's measured errors.")
     var pessimistic = false
 
-    @Option(name: .long, help: "Samples of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
+    @Option(name: .long, parsing: .unconditional, help: "Samples of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
     var samples: Int?
 
-    @Option(name: .long, help: "Seed for the samples.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for the samples.")
     var seed: UInt64 = 1
 
     func produce() throws -> CommandOutput {

@@ -18,7 +18,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
+    @Option(name: .long, parsing: .unconditional, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
     var gpus: String?
 
     @Option(name: .long, help: "Simulate only the run with this label (default: every run).")

@@ -40,10 +40,10 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
-    @Option(name: .long, help: "Also draw N samples of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
+    @Option(name: .long, parsing: .unconditional, help: "Also draw N samples of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
     var samples: Int = 0
 
-    @Option(name: .long, help: "Seed for --samples (the same seed gives the same ranges).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for --samples (the same seed gives the same ranges).")
     var seed: UInt64 = 1
 
     func produce() throws -> CommandOutput {

@@ -7,7 +7,7 @@ import YAMLSupport
 /// (or a script) waiting on a configuration that would take hours, the command
 /// gives up after the limit with exit code 2 and one line saying so.
 struct TimeLimit: ParsableArguments {
-    @Option(name: .customLong("max-seconds"), help: "Give up after this many seconds of wall-clock time (exit 2).",
+    @Option(name: .customLong("max-seconds"), parsing: .unconditional, help: "Give up after this many seconds of wall-clock time (exit 2).",
             transform: DecimalArgument.parser("--max-seconds", in: 0.001...1e7))
     var maxSeconds: Double?
 }

@@ -14,7 +14,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, help: "The GPU count to trace (default: the largest the run lists).")
+    @Option(name: .long, parsing: .unconditional, help: "The GPU count to trace (default: the largest the run lists).")
     var gpus: Int?
 
     @Option(name: .long, help: "The run to trace, by label (default: the first run).")

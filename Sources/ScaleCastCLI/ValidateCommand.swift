@@ -68,7 +68,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
     @Option(name: .long, help: "Executor: images per worker.")
     var batch = 128
 
-    @Option(name: .long, help: "Executor: rounds of measurement (each figure is the mean over its rounds).")
+    @Option(name: .long, parsing: .unconditional, help: "Executor: rounds of measurement (each figure is the mean over its rounds).")
     var rounds = 8
 
     @Flag(name: .long, help: "Executor: also compare each compute task of worker 0, measured in the same runs (data parallel on the fewest and most workers, hybrid (b) on the most, over memory copies).")

@@ -140,6 +140,37 @@ import Reports
         }
     }
 
+    /// A negative count is out of range wherever a flag takes one, and a folder where a file
+    /// belongs is refused without offering the --force that would not replace it either.
+    @Test func negativeCountsAndFoldersAreNamedForWhatTheyAre() throws {
+        for arguments in [["explain", "scenarios/paper/one-weird-trick.yaml", "--gpus", "-1"],
+                          ["explain", "scenarios/paper/one-weird-trick.yaml", "--top", "-1"],
+                          ["simulate", "scenarios/paper/one-weird-trick.yaml", "--gpus", "-1"]] {
+            let out = CLI.execute(arguments)
+            #expect(out.exitCode == 2 && !out.stderr.contains("Missing value"), "\(arguments): \(out.stderr)")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let trace = CLI.execute(["trace", "scenarios/paper/one-weird-trick.yaml", "--gpus", "2", "--out", folder])
+        #expect(trace.exitCode == 2 && trace.stderr.contains("never replaced") && !trace.stderr.contains("pass --force"), "\(trace.stderr)")
+    }
+
+    /// A timeline that shows only the busiest links says so in its title, and starts where the
+    /// step's first task does (two nodes: some GPUs start the step before GPU 0).
+    @Test func aGanttSaysWhichLinksItShowsAndCutsNoGPUsStart() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)").path
+        let out = CLI.execute(["chart", "gantt", "scenarios/whatif/two-nodes.yaml", "--out", dir])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let script = try String(contentsOfFile: dir + "/gantt.gp", encoding: .utf8)
+        #expect(script.contains("(the 16 busiest of") && script.contains(" links)"), "\(script.prefix(600))")
+        let data = try String(contentsOfFile: dir + "/gantt.dat", encoding: .utf8)
+        let starts = data.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> Double? in
+            let cells = line.split(separator: " ")
+            return cells.count == 3 && cells[0] != "-10" ? Double(cells[1]) : nil
+        }
+        #expect(!starts.isEmpty && starts.allSatisfy { $0 >= 0 }, "\(starts.min() ?? .nan)")
+    }
+
     /// `report --force` into a folder whose report.md is a symbolic link: refused before a
     /// single chart is drawn, so the folder is left as it was.
     @Test func aRefusedReportWritesNothing() throws {

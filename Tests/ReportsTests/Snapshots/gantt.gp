@@ -9,7 +9,7 @@ set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
 set yrange [16:-1]
-set xrange [0:1.4743]
+set xrange [0:1.4795]
 set ytics ('gpu0' 0, 'gpu1' 1, 'gpu2' 2, 'gpu3' 3, 'n0.socket0->n0.pcie-switch0' 4, 'n0.pcie-switch1->n0.socket0' 5, 'gpu3->n0.pcie-switch1' 6, 'n0.pcie-switch0->gpu0' 7, 'n0.pcie-switch0->n0.socket0' 8, 'n0.socket0->n0.pcie-switch1' 9, 'n0.pcie-switch1->gpu2' 10, 'gpu1->n0.pcie-switch0' 11, 'n0.pcie-switch1->gpu3' 12, 'gpu2->n0.pcie-switch1' 13, 'n0.pcie-switch0->gpu1' 14, 'gpu0->n0.pcie-switch0' 15) font ",9" noenhanced
 set lmargin at screen 0.1748
 set style fill solid 0.9 noborder
