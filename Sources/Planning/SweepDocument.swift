@@ -17,14 +17,34 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         /// samples or another seed are of another sweep: their ranges would not join.
         public var samples: Int?
         public var seed: UInt64?
+        /// The scenario file's contents as a 64-bit FNV-1a digest, hex (`digest(of:)`): shards
+        /// of one sweep name one scenario whatever path they give it, and a shard run on an
+        /// edited scenario at the same path is of another sweep. Absent in older files, whose
+        /// scenarios are compared by path.
+        public var scenarioDigest: String?
 
-        public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?, samples: Int? = nil, seed: UInt64? = nil) {
+        enum CodingKeys: String, CodingKey {
+            case vary, run, points, shard, samples, seed, scenarioDigest = "scenario_digest"
+        }
+
+        public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?, samples: Int? = nil, seed: UInt64? = nil,
+                    scenarioDigest: String? = nil) {
             self.vary = vary
             self.run = run
             self.points = points
             self.shard = shard
             self.samples = samples
             self.seed = seed
+            self.scenarioDigest = scenarioDigest
+        }
+
+        /// The 64-bit FNV-1a hash of `data` as 16 hex digits (Fowler, Noll and Vo; the
+        /// offset basis 14695981039346656037 and prime 1099511628211 of the 64-bit variant):
+        /// enough to tell an edited scenario from its original, not a defence against forgery.
+        public static func digest(of data: Data) -> String {
+            var hash: UInt64 = 14_695_981_039_346_656_037
+            for byte in data { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+            return String(hash, radix: 16).leftPadded(to: 16)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -35,6 +55,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             try c.encodeIfPresent(shard, forKey: .shard)
             try c.encodeIfPresent(samples, forKey: .samples)
             try c.encodeIfPresent(seed, forKey: .seed)
+            try c.encodeIfPresent(scenarioDigest, forKey: .scenarioDigest)
         }
     }
 
@@ -112,7 +133,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             var h = shard.sweep
             let name = h.shard ?? "whole"
             h.shard = nil
-            guard shard.scenario == first.scenario, h == header else {
+            // One scenario: the same contents where both shards record them, else the same path.
+            let sameScenario = h.scenarioDigest != nil && header.scenarioDigest != nil || shard.scenario == first.scenario
+            guard sameScenario, h == header else {
                 throw SweepError("\(at(i))merge: shard \(i + 1) (\(name)) is from another sweep: a different scenario, other --vary keys, values or run, or other --samples or --seed")
             }
             guard seenShards.insert(name).inserted else { throw SweepError("\(at(i))merge: shard \(name) is given twice") }
@@ -133,4 +156,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         }
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }
+}
+
+private extension String {
+    /// The string with zeros in front up to `width` characters.
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

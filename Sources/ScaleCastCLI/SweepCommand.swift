@@ -56,8 +56,11 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let bar = ProgressBar(enabled: !quiet)
         let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
         bar.finish()
+        // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
+        let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
         let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
-                                          samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed)
+                                          samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed,
+                                          scenarioDigest: digest)
         let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
         var output = try Self.emit(document, to: out, force: force)
         // The rows carry no precision column: say which points are priced in another precision than asked.

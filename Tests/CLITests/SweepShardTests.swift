@@ -71,4 +71,23 @@ import Testing
         #expect(stdout.isEmpty)
         #expect(stderr.hasPrefix("error: SLURM_ARRAY_TASK_COUNT"))
     }
+
+    /// Shards are of one sweep when their scenario's contents are the same, whatever path
+    /// names it: a shard run on an edited scenario at the same path is refused, one run on
+    /// the same file through another spelling of its path joins.
+    @Test func shardsOfAnEditedScenarioAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-digest-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenario = dir + "/s.yaml"
+        try smallScenario.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let vary = ["--vary", "gpus=1,2", "--quiet"]
+        #expect(CLI.execute(["sweep", scenario] + vary + ["--shard", "1/2", "--out", dir + "/a.json"]).exitCode == 0)
+        #expect(CLI.execute(["sweep", dir + "/./s.yaml"] + vary + ["--shard", "2/2", "--out", dir + "/b.json"]).exitCode == 0)
+        let joined = CLI.execute(["merge", dir + "/a.json", dir + "/b.json"])
+        #expect(joined.exitCode == 0, "\(joined.stderr)")
+        try (smallScenario + "# edited\n").write(toFile: scenario, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["sweep", scenario] + vary + ["--shard", "2/2", "--out", dir + "/c.json"]).exitCode == 0)
+        let mixed = CLI.execute(["merge", dir + "/a.json", dir + "/c.json"])
+        #expect(mixed.exitCode == 2 && mixed.stderr.contains("is from another sweep"), "\(mixed.stderr)")
+    }
 }
