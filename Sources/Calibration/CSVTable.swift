@@ -6,6 +6,8 @@ public struct CSVTable: Sendable {
     /// One data record: its cells by the header's (lower-cased) column names.
     public struct Row: Sendable {
         public let line: Int
+        /// The header's line: where a missing column is reported.
+        let headerLine: Int
         let columns: [String]
         let cells: [String]
         let file: String
@@ -16,7 +18,10 @@ public struct CSVTable: Sendable {
         /// The trimmed text of column `name`.
         /// - Throws: `ConfigError` when the header has no such column.
         public func cell(_ name: String) throws -> String {
-            guard let i = columns.firstIndex(of: name) else { throw fail("the header has no '\(name)' column") }
+            guard let i = columns.firstIndex(of: name) else {
+                throw ConfigError(file: file, keyPath: "", line: headerLine,
+                                  message: "the header has no '\(name)' column (columns: \(columns.joined(separator: ",")))")
+            }
             return String(NumberText.trimmed(cells[i]))
         }
 
@@ -43,6 +48,7 @@ public struct CSVTable: Sendable {
     ///   header's, or of a header that names a column twice.
     public init(_ text: String, file: String) throws {
         var header: [String]?
+        var headerLine = 0
         var rows: [Row] = []
         for record in try CSVReader.records(text, file: file) where record.comment == nil {
             guard let columns = header else {
@@ -52,9 +58,10 @@ public struct CSVTable: Sendable {
                                       message: "the header names column '\(names[repeated])' twice; which one holds the values is not clear")
                 }
                 header = names
+                headerLine = record.line
                 continue
             }
-            let row = Row(line: record.line, columns: columns, cells: record.fields, file: file)
+            let row = Row(line: record.line, headerLine: headerLine, columns: columns, cells: record.fields, file: file)
             guard record.fields.count == columns.count else { throw row.fail("expected \(columns.count) columns, found \(record.fields.count)") }
             rows.append(row)
         }

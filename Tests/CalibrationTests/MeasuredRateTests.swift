@@ -92,4 +92,12 @@ import YAMLSupport
         let error = refusal { _ = try CSVTable("a,b,A\n1,2,3\n", file: "x.csv") }
         #expect(error?.line == 1 && error?.message.contains("'a' twice") == true)
     }
+
+    /// A column the header lacks is the header's problem: reported at its line (after two
+    /// comment lines here), with the columns it has, not at the first data row.
+    @Test func aMissingColumnIsReportedAtTheHeader() throws {
+        let table = try CSVTable("# one\n# two\na,b\n1,2\n", file: "x.csv")
+        let error = refusal { _ = try table.rows[0].cell("forward_ms") }
+        #expect(error?.line == 3 && error?.message == "the header has no 'forward_ms' column (columns: a,b)", "\(String(describing: error))")
+    }
 }
