@@ -56,6 +56,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
             text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
         }
         var ranks: Int?, rankLines = 0, runLine: Int?
+        var maxBytes: Double?   // the run line's maxBytes: how far the rows should go
         var firstKind: [String: (line: Int, value: String)] = [:]   // the first row's type and redop, with its line
         var header: [String]?
         var rows: [Row] = []
@@ -80,6 +81,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
                         throw fail(number, "nGpus and nThread must be between 1 and 1,000,000 in '\(shown)'")
                     }
                     ranks = g * t
+                    if let i = tokens.firstIndex(of: "maxBytes"), i + 1 < tokens.count { maxBytes = Double(tokens[i + 1]) }
                 }
                 if tokens.first == "Rank" { rankLines += 1 }
                 if tokens.contains("size") && tokens.contains("count") && (tokens.contains("time") || tokens.contains("cputime"))
@@ -146,9 +148,25 @@ public struct NCCLTestsLog: Sendable, Equatable {
         let n = rankLines > 0 ? rankLines : (ranks ?? 0)
         guard n >= 2 else { throw fail(nil, "cannot tell how many GPUs ran the test (no 'nGpus' or 'Rank' lines)") }
         let base = (file as NSString).lastPathComponent
+        let big = rows.max { $0.bytes < $1.bytes }!
+        // A log cut short (a killed job, a copy of part of it) has no closing average and stops
+        // short of the sizes its run line asked for: its fit would lack the large messages.
+        if average == nil, let maxBytes, big.bytes * 2 <= maxBytes {
+            throw fail(nil, "the rows stop at \(Self.number(big.bytes)) B, short of the maxBytes \(Self.number(maxBytes)) B its run line "
+                       + "names, and the log has no 'Avg bus bandwidth' line: is it truncated? Give the whole log")
+        }
+        // nccl-tests' other tests, whose names contain a supported one's or whose bus factor equals one
+        // (all-to-all moves what all-gather does), are not modelled: refused by name, not guessed.
+        let unsupported = ["alltoall", "hypercube", "gather_perf", "scatter_perf", "reduce_perf"].first { name in
+            base.contains(name) && !(name == "gather_perf" && base.contains("all_gather")) && !(name == "scatter_perf" && base.contains("reduce_scatter"))
+                && !(name == "reduce_perf" && base.contains("all_reduce"))
+        }
+        if given == nil, let unsupported {
+            throw fail(nil, "'\(unsupported)' logs are not modelled; ScaleCast imports \(Collective.allCases.map(\.rawValue).joined(separator: ", ")) "
+                       + "(name the file after one, or pass --collective)")
+        }
         // The rows' own busbw / algbw on the largest message says which collective ran
         // (`Collective.busFactor`); nil where algbw has too few digits to tell.
-        let big = rows.max { $0.bytes < $1.bytes }!
         let ratio = big.algorithmGBPerSecond >= 0.1 ? big.busGBPerSecond / big.algorithmGBPerSecond : nil
         let named = given ?? Collective.allCases.first { base.contains($0.rawValue) }
         if let named, let ratio, abs(ratio / named.busFactor(ranks: n) - 1) > Self.busFactorTolerance {
@@ -158,7 +176,18 @@ public struct NCCLTestsLog: Sendable, Equatable {
         }
         let collective = try named ?? {
             guard let ratio else { throw fail(nil, "cannot tell which collective this is; name it with --collective") }
-            return Collective.allCases.min { abs($0.busFactor(ranks: n) - ratio) < abs($1.busFactor(ranks: n) - ratio) }!
+            // Inferred only where one collective's bus factor fits: at 2 GPUs all-reduce, broadcast and
+            // sendrecv share a factor of 1, and a guess would fit the wrong algorithm's latency.
+            // All-gather and reduce-scatter move the same bytes in the same ring steps: either fits alike.
+            let fitting = Collective.allCases.filter { abs(ratio / $0.busFactor(ranks: n) - 1) <= Self.busFactorTolerance }
+            let alike: Set<Collective> = [.allGather, .reduceScatter]
+            guard fitting.count == 1 || (!fitting.isEmpty && fitting.allSatisfy(alike.contains)) else {
+                throw fail(nil, "the file name does not say which collective ran, and busbw / algbw (\(Self.number(ratio)) on \(n) GPUs) "
+                           + (fitting.isEmpty ? "fits none of " : "fits each of ")
+                           + (fitting.isEmpty ? Collective.allCases : fitting).map(\.rawValue).joined(separator: ", ")
+                           + "; name it with --collective")
+            }
+            return fitting[0]
         }()
         return NCCLTestsLog(file: file, collective: collective, ranks: n, rows: rows, averageBusGBPerSecond: average)
     }

@@ -52,10 +52,40 @@ func syntheticLog(collective: NCCLTestsLog.Collective = .allReduce, ranks: Int =
     @Test(arguments: NCCLTestsLog.Collective.allCases)
     func theCollectiveIsInferredFromBusOverAlgorithmBandwidth(collective: NCCLTestsLog.Collective) throws {
         let text = syntheticLog(collective: collective, ranks: 4, noise: 0)
-        let log = try NCCLTestsLog.parse(text, file: "measured.log")
-        // sendrecv and broadcast share a factor of 1; all-gather and reduce-scatter one of (n-1)/n.
-        #expect(log.collective.busFactor(ranks: 4) == collective.busFactor(ranks: 4))
+        // All-gather and reduce-scatter share a factor of (n-1)/n and a ring's steps: either is taken.
+        // Broadcast and sendrecv share a factor of 1 but not their steps (a pipelined chain, one hop):
+        // a log that does not name one of them is refused, not guessed.
+        if collective == .broadcast || collective == .sendRecv {
+            #expect(throws: ConfigError.self) { try NCCLTestsLog.parse(text, file: "measured.log") }
+        } else {
+            let log = try NCCLTestsLog.parse(text, file: "measured.log")
+            #expect(log.collective.busFactor(ranks: 4) == collective.busFactor(ranks: 4))
+        }
         #expect(try NCCLTestsLog.parse(text, file: "\(collective.rawValue)_perf.log").collective == collective)
+    }
+
+    /// A log cut short, and the tests ScaleCast does not model, are refused rather than fitted
+    /// as something else.
+    @Test func truncatedLogsAndOtherTestsAreRefused() throws {
+        let whole = syntheticLog(noise: 0)
+        #expect(whole.contains("maxBytes"), "the synthetic log's run line names maxBytes")
+        let lines = whole.components(separatedBy: "\n")
+        let firstRow = try #require(lines.firstIndex { !$0.hasPrefix("#") && !$0.isEmpty })
+        let cut = lines.prefix(firstRow + 4).joined(separator: "\n") + "\n"
+        do {
+            _ = try NCCLTestsLog.parse(cut, file: "all_reduce_perf.log")
+            Issue.record("a truncated log was read")
+        } catch let error as ConfigError {
+            #expect(error.message.contains("is it truncated?"), "\(error)")
+        }
+        for name in ["alltoall_perf.log", "reduce_perf.log", "gather_perf.log"] {
+            do {
+                _ = try NCCLTestsLog.parse(whole, file: name)
+                Issue.record("\(name) was read")
+            } catch let error as ConfigError {
+                #expect(error.message.contains("logs are not modelled"), "\(name): \(error)")
+            }
+        }
     }
 
     /// Two runs appended to one file would be fitted as one run's sizes.
