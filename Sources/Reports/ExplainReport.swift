@@ -267,7 +267,7 @@ public enum ExplainReport {
             + "per GPU: compute \(Format.fixed(m.computeSeconds * 1e3, 1)) ms, exposed communication "
             + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) ms, idle \(Format.fixed(m.idleSeconds * 1e3, 1)) ms\n\n"
         out += analysis.bottleneck + "\n\n"
-        out += layerTable(analysis.layers, top: top, computeSeconds: analysis.metrics.computeSeconds)
+        out += layerTable(analysis.layers, top: top, unlayeredSeconds: analysis.unlayeredComputeSeconds)
         if !analysis.bytesByCommunication.isEmpty {
             out += analysis.countsMessagesOnce
                 ? "\nCommunication in the step (all GPUs; a collective priced by its closed form counts its message once)\n"
@@ -301,9 +301,9 @@ public enum ExplainReport {
 
     /// Compute per layer, the slowest first (ties in network order), with each
     /// layer's place in the network (#; the input is 0), the `top` slowest only when given, and
-    /// a total over every layer; where the GPUs' compute (`computeSeconds`, the header's) exceeds
-    /// that total by more than 0.5%, a line for the work in no layer's row.
-    static func layerTable(_ rows: [StepAnalysis.LayerRow], top: Int?, computeSeconds: Double? = nil) -> String {
+    /// a total over every layer; where the step computes more than 0.5% of that total in no
+    /// layer's row (`unlayeredSeconds`, `StepAnalysis.unlayeredComputeSeconds`), a line for it.
+    static func layerTable(_ rows: [StepAnalysis.LayerRow], top: Int?, unlayeredSeconds: Double = 0) -> String {
         let total = rows.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
         let sorted = rows.enumerated().sorted { a, b in
             let x = a.element.forwardSeconds + a.element.backwardSeconds, y = b.element.forwardSeconds + b.element.backwardSeconds
@@ -328,10 +328,10 @@ public enum ExplainReport {
         let forward = rows.reduce(0) { $0 + $1.forwardSeconds }, backward = rows.reduce(0) { $0 + $1.backwardSeconds }
         table.setFooter(["", "total (\(rows.count) layers)", ms(forward), ms(backward), ms(forward + backward), rows.isEmpty ? "" : "100.0%"])
         var outside = ""
-        if let computeSeconds, computeSeconds - total > 0.005 * computeSeconds {
-            outside = "Plus \(ms(computeSeconds - total)) ms of compute in no layer's row (work outside the layers: the optimizer's "
+        if unlayeredSeconds > 0.005 * total {
+            outside = "Plus \(ms(unlayeredSeconds)) ms of compute in no layer's row (work outside the layers: the optimizer's "
                 + "kernels that are not per layer, copies into and out of gradient buckets or a fusion buffer): "
-                + "\(ms(computeSeconds)) ms in all, the header's compute\n"
+                + "\(ms(total + unlayeredSeconds)) ms of the step's compute in all\n"
         }
         return out + table.render() + outside
     }

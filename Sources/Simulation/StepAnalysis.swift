@@ -59,6 +59,9 @@ public struct StepAnalysis: Sendable {
     /// aggregated because its expanded plan passes the limits (`ScenarioRunner.Outcome
     /// .fidelity`), and the bottleneck sentence then offers none.
     public var expandedFits = true
+    /// Compute of the step in no layer's row, seconds averaged over the GPUs: the tasks
+    /// without a layer (copies into gradient buckets, an optimizer's fused kernels).
+    public var unlayeredComputeSeconds = 0.0
 
     /// Analyses step `step` of `trace` (by default the last).
     ///
@@ -103,6 +106,8 @@ public struct StepAnalysis: Sendable {
                 busy[r.device].append(span)
                 if let layer = r.layer {
                     if r.kind == .forward { forward[layer] += r.duration.seconds / gpus } else { backward[layer] += r.duration.seconds / gpus }
+                } else {
+                    unlayeredComputeSeconds += r.duration.seconds / gpus
                 }
             case .collective:
                 countsMessagesOnce = true
