@@ -5,6 +5,7 @@ import Parallelism
 import Planning
 import Reports
 import Scenario
+import Workload
 import YAMLSupport
 
 /// `scalecast validate [--json]`: the executor against the simulator on this CPU;
@@ -162,9 +163,14 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             guard let gpus = Int(try cell("gpus")), let batch = Int(try cell("batch_per_gpu")) else {
                 throw UsageError(message: "\(against):\(line): gpus and batch_per_gpu must be whole numbers")
             }
-            guard let seconds = Double(try cell("measured_step_seconds")), seconds.isFinite, seconds > 0 else {
-                throw UsageError(message: "\(against):\(line): measured_step_seconds must be a positive number of seconds, "
-                                 + "got '\(try cell("measured_step_seconds"))'")
+            guard Limits.gpus.contains(gpus), batch >= 1 else {
+                throw UsageError(message: "\(against):\(line): gpus must be from \(Limits.gpus.lowerBound) to \(Limits.gpus.upperBound) "
+                                 + "and batch_per_gpu at least 1, got \(gpus) and \(batch)")
+            }
+            // A training step of more than a day is no measurement of one (a time in the wrong unit, a typo).
+            guard let seconds = Double(try cell("measured_step_seconds")), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw UsageError(message: "\(against):\(line): measured_step_seconds must be a positive number of seconds up to "
+                                 + "86,400 (a day), got '\(try cell("measured_step_seconds"))'")
             }
             // Optional: torch.cuda.max_memory_allocated, where tools/measure_step.py recorded it.
             var peak: Int?
@@ -176,7 +182,11 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             }
             let row = Measurement(line: line, scenario: try cell("scenario"), model: try cell("model"), precision: try cell("precision"),
                                   batch: batch, gpus: gpus, seconds: seconds, peakBytes: peak)
-            let configuration = [row.scenario, row.model, row.precision, "\(batch)", "\(gpus)"].joined(separator: "\u{1F}")
+            // One configuration however it is written: the scenario's path standardized, the model by its
+            // catalog name (an alias names the same model), the precision without case.
+            let configuration = [((base as NSString).appendingPathComponent(row.scenario) as NSString).standardizingPath,
+                                 Zoo.entry(named: row.model)?.name ?? row.model, row.precision.lowercased(), "\(batch)", "\(gpus)"]
+                .joined(separator: "\u{1F}")
             if let earlier = firstLine[configuration] {
                 throw UsageError(message: "\(against):\(line): the same configuration as line \(earlier) (scenario, model, precision, "
                                  + "batch_per_gpu and gpus); give each configuration once, its median step")
@@ -184,6 +194,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             firstLine[configuration] = line
             measured.append(row)
         }
+        var notes = ""   // rows compared though the model says they would not fit
         for m in measured {
             let scenario = (base as NSString).appendingPathComponent(m.scenario)
             // A value the sweep or the scenario refuses (an unknown model name) is this row's error.
@@ -205,6 +216,10 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             let row = try located { try sweep.evaluate([sweep.points[0]]) }[0]
             let run = sweep.points[0].run
             let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: m.gpus)) }
+            if footprint.totalBytes > run.cluster.gpu.memoryBytes {
+                notes += "\(against):\(m.line): the model needs \(Format.gib(footprint.totalBytes)) GiB a GPU, more than the "
+                    + "\(run.cluster.gpu.name)'s \(Format.gib(run.cluster.gpu.memoryBytes)): was this configuration measured as written?\n"
+            }
             cases.append(Case(scenario: m.scenario, model: m.model, precision: m.precision, batchPerGPU: m.batch,
                               gpus: m.gpus, predictedStepSeconds: row.stepSeconds, measuredStepSeconds: m.seconds,
                               relativeError: row.stepSeconds / m.seconds - 1,
@@ -214,6 +229,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         let memoryErrors = cases.compactMap(\.memoryRelativeError).map(abs).sorted()
         let worst = cases.map { abs($0.relativeError) }.max()!
         var output = CommandOutput(exitCode: max(worst, memoryErrors.last ?? 0) > tolerance ? 1 : 0)
+        output.stderr = notes
         if json {
             output.stdout = try ResultsJSON.encode(Document(profile: profile, cases: cases))
             return output

@@ -171,6 +171,31 @@ import Reports
         #expect(!starts.isEmpty && starts.allSatisfy { $0 >= 0 }, "\(starts.min() ?? .nan)")
     }
 
+    /// validate --against: one configuration written two ways is a duplicate; a GPU count of 0, a
+    /// step of 1e300 s are refused at their line; a configuration the model says does not fit is
+    /// compared, with a note saying so.
+    @Test func validateAgainstReadsConfigurationsAsTheyAreMeant() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-against-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "scenarios/validation/h200-one-gpu.yaml", toPath: dir + "/h200.yaml")
+        let header = "scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds\n"
+        func run(_ rows: String) throws -> (code: Int32, stdout: String, stderr: String) {
+            let csv = dir + "/m-\(UUID().uuidString).csv"
+            try (header + rows).write(toFile: csv, atomically: true, encoding: .utf8)
+            let out = CLI.execute(["validate", "--against", csv, "--tolerance", "1000"])
+            return (out.exitCode, out.stdout, out.stderr)
+        }
+        let twice = try run("h200.yaml,alexnet,64,fp32,1,0.1\n./h200.yaml,alexnet-owt,64,FP32,1,0.1\n")
+        #expect(twice.code == 2 && twice.stderr.contains(":3: the same configuration as line 2"), "\(twice.stderr)")
+        let none = try run("h200.yaml,resnet50,64,fp32,0,0.1\n")
+        #expect(none.code == 2 && none.stderr.contains(":2: gpus must be from 1"), "\(none.stderr)")
+        let huge = try run("h200.yaml,resnet50,64,fp32,1,1e300\n")
+        #expect(huge.code == 2 && huge.stderr.contains("up to 86,400 (a day)"), "\(huge.stderr)")
+        let oversized = try run("h200.yaml,resnet50,4096,fp32,1,10\n")
+        #expect(oversized.code == 0 && oversized.stderr.contains(":2: the model needs") && oversized.stderr.contains("measured as written?"),
+                "\(oversized.stderr)")
+    }
+
     /// `report --force` into a folder whose report.md is a symbolic link: refused before a
     /// single chart is drawn, so the folder is left as it was.
     @Test func aRefusedReportWritesNothing() throws {
