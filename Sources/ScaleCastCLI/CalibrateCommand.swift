@@ -197,9 +197,8 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
     /// - Throws: `UsageError` naming the file and line of the first row that cannot be read.
     static func readTimings(_ path: String, gpu: GPUSpec) throws -> (String, [CUDARuntime.Sample]) {
         let shownPath = path.singleLine
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw UsageError(message: "\(shownPath): cannot read the file")
-        }
+        let text: String
+        do { text = try TextFile.read(path, shownAs: shownPath) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
         let records = try CSVReader.records(text, file: shownPath)
         var device = "unknown", samples: [CUDARuntime.Sample] = []
         let names = ["precision", "m", "n", "k", "seconds"]

@@ -46,9 +46,8 @@ struct ImportCommand: ParsableCommand {
             let catalog = try catalogFiles.catalog()
             guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             let shownCSV = csv.singleLine
-            guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
-                throw UsageError(message: "\(shownCSV): cannot read the file")
-            }
+            let text: String
+            do { text = try TextFile.read(csv, shownAs: shownCSV) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
             let times = try LayerTimes(csv: text, file: csv)
             try times.check(on: spec, precisions: Set(Precision.allCases))
             var output = "\(shownCSV): \(times.rows.count) layer timings; peaks of the catalog's \(spec.name)\n"
@@ -182,9 +181,8 @@ struct ImportCommand: ParsableCommand {
                 only = p
             }
             let shownCSV = csv.singleLine
-            guard let data = FileManager.default.contents(atPath: csv), let text = String(data: data, encoding: .utf8) else {
-                throw UsageError(message: "\(shownCSV): cannot read the file")
-            }
+            let text: String
+            do { text = try TextFile.read(csv, shownAs: shownCSV) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
             // A per-layer file says so by its backward_ms column (data and filter gradient timed together).
             let perLayer = try CSVTable(text, file: shownCSV).columns.contains("backward_ms")
             let kernelTimes = perLayer ? nil : try KernelTimes(csv: text, file: csv)
@@ -321,9 +319,8 @@ struct ImportCommand: ParsableCommand {
             var fitted: [ImportJSON.NCCLLink] = []
             for path in logs {
                 let shownPath = path.singleLine
-                guard let data = FileManager.default.contents(atPath: path), let content = String(data: data, encoding: .utf8) else {
-                    throw UsageError(message: "\(shownPath): cannot read the file")
-                }
+                let content: String
+                do { content = try TextFile.read(path, shownAs: shownPath) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
                 let log = try NCCLTestsLog.parse(content, file: path, collective: chosen)
                 let fit = try log.fit()
                 let steps: Double

@@ -137,7 +137,8 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         guard errorsOut == nil else { throw UsageError(message: "--errors-out writes the errors of --published; give --published DIR") }
         guard let against else { return try validateExecutor() }
         guard workers.isEmpty, !tasks else { throw UsageError(message: "--workers and --tasks apply to the executor, not to --against") }
-        guard let text = try? String(contentsOfFile: against, encoding: .utf8) else { throw UsageError(message: "\(against): cannot read the file") }
+        let text: String
+        do { text = try TextFile.read(against) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
         let base = (against as NSString).deletingLastPathComponent
         var profilePath = profile
         if let p = profilePath, !p.hasPrefix("/") { profilePath = FileManager.default.currentDirectoryPath + "/" + p }

@@ -18,15 +18,7 @@ public struct YAMLValue {
     /// - Throws: `ConfigError` if the file cannot be read, is not valid YAML, or is empty.
     public static func load(path: String) throws -> YAMLValue {
         guard !path.isEmpty else { throw ConfigError(file: "''", keyPath: "", line: nil, message: "the file name is empty") }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(file: path, keyPath: "", line: nil,
-                              message: exists ? "cannot read the file (is it UTF-8 text?)" : "no such file")
-        }
-        return try parse(text, file: path)
+        return try parse(try TextFile.read(path), file: path)
     }
 
     /// How plain scalars are tagged on parse: only `true`/`false` (and YAML 1.1's

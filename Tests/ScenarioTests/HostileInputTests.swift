@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import YAMLSupport
+@testable import YAMLSupport
 @testable import Scenario
 
 /// The smallest inputs that once trapped, hung or exhausted memory (issue 17's
@@ -81,6 +81,23 @@ import YAMLSupport
         #expect(e.keyPath == "runs[0].model.file", "\(e)")
         #expect(e.line == 5)
         #expect(e.message.hasPrefix("model file \(path): "), "\(e)")
+    }
+
+    /// A file in another encoding is refused at the line and byte where UTF-8 breaks (a Latin-1
+    /// 'é' in a comment), not as a file that cannot be read.
+    @Test func aFileNotInUTF8IsRefusedWhereTheEncodingBreaks() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("latin1-\(UUID().uuidString).yaml").path
+        var bytes = Array("name: x\n# caf".utf8) + [0xE9] + Array("\nmodel: resnet50\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try Scenario.load(path: path)
+            Issue.record("a Latin-1 file was read")
+        } catch let e as ConfigError {
+            #expect(e.line == 2 && e.message.contains("not UTF-8 text: byte 0xE9 at byte 6 of the line"), "\(e)")
+        }
+        bytes = [0xF0, 0x9F, 0x98, 0x80]   // a well-formed 4-byte sequence (U+1F600) passes the check
+        #expect(TextFile.firstInvalidUTF8(bytes) == nil)
+        #expect(TextFile.firstInvalidUTF8([0x41, 0xED, 0xA0, 0x80]) == 1)   // a surrogate is not UTF-8
     }
 
     @Test func anInputOfMoreElementsThanAnyGPUHoldsIsRefusedAtTheInput() throws {
