@@ -202,7 +202,12 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             func located<T>(_ body: () throws -> T) throws -> T {
                 do { return try body() } catch let error as SweepError {
                     throw UsageError(message: "\(against):\(m.line): \(error.message)")
-                } catch let error as ConfigError {
+                } catch var error as ConfigError {
+                    // A problem inside the --profile file is the flag's, not this row's (and no --vary was given).
+                    if let profilePath, error.file == profilePath {
+                        error.message = error.message.replacingOccurrences(of: #" \(with --vary [^)]*\)$"#, with: "", options: .regularExpression)
+                        throw UsageError(message: "--profile: \(error)")
+                    }
                     throw UsageError(message: "\(against):\(m.line): \(error)")
                 }
             }
