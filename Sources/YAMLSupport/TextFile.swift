@@ -14,7 +14,9 @@ public enum TextFile {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw failure(nil, "no such file") }
         guard !isDirectory.boolValue else { throw failure(nil, "is a directory, not a file") }
         // A device or a FIFO is no file of text (reading /dev/zero would never end).
-        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        // A symbolic link is read through: what it points at must be a file.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
         guard type == .typeRegular else { throw failure(nil, "is not a regular file (a device or a FIFO?); name a text file") }
         guard let data = FileManager.default.contents(atPath: path) else { throw failure(nil, "cannot read the file (its permissions?)") }
         if let text = String(data: data, encoding: .utf8) { return text }

@@ -95,6 +95,10 @@ import Testing
         } catch let e as ConfigError {
             #expect(e.line == 2 && e.message.contains("not UTF-8 text: byte 0xE9 at byte 6 of the line"), "\(e)")
         }
+        // A link to a text file is read through (the shipped published-errors.yaml is one).
+        let link = path + ".link.yaml"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "scenarios/default.yaml".absolutePath)
+        #expect(try TextFile.read(link).contains("name:"))
         bytes = [0xF0, 0x9F, 0x98, 0x80]   // a well-formed 4-byte sequence (U+1F600) passes the check
         #expect(TextFile.firstInvalidUTF8(bytes) == nil)
         #expect(TextFile.firstInvalidUTF8([0x41, 0xED, 0xA0, 0x80]) == 1)   // a surrogate is not UTF-8
@@ -232,4 +236,9 @@ import Testing
         #expect("a\nb\rc\td\u{1B}e\u{2028}f".singleLine == "a\\nb\\rc\\td\\u{1B}e\\u{2028}f")
         #expect("plain".singleLine == "plain")
     }
+}
+
+private extension String {
+    /// The path from the current directory (the package root under `swift test`), absolute.
+    var absolutePath: String { FileManager.default.currentDirectoryPath + "/" + self }
 }
