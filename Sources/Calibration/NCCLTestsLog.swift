@@ -157,10 +157,10 @@ public struct NCCLTestsLog: Sendable, Equatable {
         }
         // nccl-tests' other tests, whose names contain a supported one's or whose bus factor equals one
         // (all-to-all moves what all-gather does), are not modelled: refused by name, not guessed.
-        let unsupported = ["alltoall", "hypercube", "gather_perf", "scatter_perf", "reduce_perf"].first { name in
-            base.contains(name) && !(name == "gather_perf" && base.contains("all_gather")) && !(name == "scatter_perf" && base.contains("reduce_scatter"))
-                && !(name == "reduce_perf" && base.contains("all_reduce"))
-        }
+        // Each test's name, and the supported one whose name contains it (all_gather_perf holds gather_perf).
+        let others: [(test: String, within: String?)] = [("alltoall", nil), ("hypercube", nil), ("gather_perf", "all_gather"),
+                                                         ("scatter_perf", "reduce_scatter"), ("reduce_perf", "all_reduce")]
+        let unsupported = others.first { base.contains($0.test) && !($0.within.map(base.contains) ?? false) }?.test
         if given == nil, let unsupported {
             throw fail(nil, "'\(unsupported)' logs are not modelled; ScaleCast imports \(Collective.allCases.map(\.rawValue).joined(separator: ", ")) "
                        + "(name the file after one, or pass --collective)")
