@@ -109,7 +109,7 @@ public struct Plan: Sendable {
         return wait > 0 && wait >= StepMetrics.inputBoundShare * row.stepSeconds
     }
 
-    static func describe(_ row: SweepRow) -> String {
+    public static func describe(_ row: SweepRow) -> String {
         let varied = row.otherSettings
         return "\(row.run) on \(row.gpus) x \(row.gpuModel), \(row.strategy)" + (varied.isEmpty ? "" : " (\(varied.joined(separator: ", ")))")
     }

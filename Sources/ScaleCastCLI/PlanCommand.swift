@@ -97,6 +97,14 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let plan = try wrap {
             try Plan(rows: rows, deadlineSeconds: deadlineHours.map { $0 * 3600 }, budgets: budgets, pessimistic: pessimistic)
         }
+        // Nothing to plan when no configuration fits: bad input, as simulate, explain and report treat a model that does not fit.
+        if plan.fitting.isEmpty, let smallest = rows.min(by: { $0.peakMemoryBytesPerGPU < $1.peakMemoryBytesPerGPU }) {
+            let has = sweep.catalog.gpu(named: smallest.gpuModel)?.memoryBytes
+            throw UsageError(message: "\(scenario): none of the \(rows.count) configurations searched fits in GPU memory; the one that "
+                             + "needs least, \(Plan.describe(smallest)), needs \(Format.gib(Double(smallest.peakMemoryBytesPerGPU))) GiB per GPU"
+                             + (has.map { ", where the \(smallest.gpuModel) has \(Format.gib($0)) GiB" } ?? "")
+                             + ": lower batch_per_gpu, vary gpus or cluster.gpu, or split the model's layers (strategy kind model or hybrid)")
+        }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
             let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }

@@ -123,6 +123,17 @@ import Reports
         #expect(abs(inAll - compute) < 0.051, "\(line) / \(header)")
     }
 
+    /// A plan where no configuration fits in memory is bad input, as simulate, explain and
+    /// report treat one: exit 2, naming the one that needs least and what would help.
+    @Test func aPlanWhereNothingFitsExits2() throws {
+        let path = try writeTemporary("name: huge\nmodel: vgg16\nbatch_per_gpu: 4096\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 8}\n"
+                                      + "strategy: {kind: data}\ntraining: {images: 1281167, epochs: 1}\npricing: {mode: cloud}\ngpus: [1]\n")
+        let out = CLI.execute(["plan", path, "--deadline-hours", "10", "--vary", "gpus=1,8"])
+        #expect(out.exitCode == 2 && out.stdout.isEmpty, "\(out.stdout)")
+        #expect(out.stderr.contains("none of the 2 configurations searched fits in GPU memory") && out.stderr.contains("GiB per GPU, where the V100-SXM2-16GB has 16.0 GiB")
+                && out.stderr.contains("lower batch_per_gpu"), "\(out.stderr)")
+    }
+
     /// A cost budget nothing meets names the cheapest configuration, as a capex budget does.
     @Test func aCloudBudgetNothingMeetsNamesTheCheapest() throws {
         let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--cloud-budget", "1", "--quiet"])
