@@ -134,6 +134,15 @@ import Reports
                 && out.stderr.contains("lower batch_per_gpu"), "\(out.stderr)")
     }
 
+    /// The cost-time chart draws the configurations within the budgets, and its title says so.
+    @Test func thePlanChartSaysItsConfigurationsAreWithinTheBudgets() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)").path
+        let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--capex-budget", "350000", "--quiet", "--out", dir])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let script = try String(contentsOfFile: dir + "/costtime.gp", encoding: .utf8)
+        #expect(script.contains("time and cost to train, 2") && script.contains("configurations within the budgets"), "\(script.prefix(500))")
+    }
+
     /// A cost budget nothing meets names the cheapest configuration, as a capex budget does.
     @Test func aCloudBudgetNothingMeetsNamesTheCheapest() throws {
         let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--cloud-budget", "1", "--quiet"])

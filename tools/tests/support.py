@@ -105,3 +105,15 @@ def fake_profile(events):
             return listed.key_averages()
 
     return Profile()
+
+
+def assert_refused_without_a_gpu(test, main, argv):
+    """That a device tool's `main(argv)` returns 2 and says there is no CUDA GPU, where none is
+    visible (skips `test` where one is)."""
+    import torch
+    if torch.cuda.is_available():
+        test.skipTest("a GPU is visible")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        test.assertEqual(main(argv), 2)
+    test.assertIn("no CUDA GPU", err.getvalue())

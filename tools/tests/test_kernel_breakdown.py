@@ -6,7 +6,7 @@ import io
 import unittest
 
 import kernel_breakdown
-from tests.support import HAVE_TORCH, NO_TORCH, fake_profile
+from tests.support import HAVE_TORCH, NO_TORCH, assert_refused_without_a_gpu, fake_profile
 
 #: Kernel names as profilers print them (cuDNN 8, PyTorch 2.x, cuBLAS), with their category
 #: and, for convolutions and GEMMs, whether they run on tensor cores.
@@ -88,10 +88,4 @@ class KernelBreakdownTests(unittest.TestCase):
 
     @unittest.skipUnless(HAVE_TORCH, NO_TORCH)
     def test_without_a_gpu_it_says_so(self):
-        import torch
-        if torch.cuda.is_available():
-            self.skipTest("a GPU is visible")
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            self.assertEqual(kernel_breakdown.main(["--out", "/dev/null"]), 2)
-        self.assertIn("no CUDA GPU", err.getvalue())
+        assert_refused_without_a_gpu(self, kernel_breakdown.main, ["--out", "/dev/null"])

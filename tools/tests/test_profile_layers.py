@@ -5,7 +5,7 @@ import io
 import unittest
 
 import profile_layers
-from tests.support import HAVE_TORCH, NO_TORCH, fake_profile
+from tests.support import HAVE_TORCH, NO_TORCH, assert_refused_without_a_gpu, fake_profile
 
 
 class ProfileLayersTests(unittest.TestCase):
@@ -29,10 +29,4 @@ class ProfileLayersTests(unittest.TestCase):
 
     @unittest.skipUnless(HAVE_TORCH, NO_TORCH)
     def test_without_a_gpu_it_says_so(self):
-        import torch
-        if torch.cuda.is_available():
-            self.skipTest("a GPU is visible")
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            self.assertEqual(profile_layers.main(["--timing", "kernels", "--out", "/dev/null"]), 2)
-        self.assertIn("no CUDA GPU", err.getvalue())
+        assert_refused_without_a_gpu(self, profile_layers.main, ["--timing", "kernels", "--out", "/dev/null"])
