@@ -220,9 +220,8 @@ struct ImportCommand: ParsableCommand {
                 } ?? KernelEfficiencyFit.fit(layerTimes!.rows, gpu: spec, precision: p, library: kernels, memoryFormat: format,
                                              algorithmChoice: choice, holdout: holdout)
                 for fit in passFits {
-                    // Four significant digits, as written to the catalog entry: three decimals made a
-                    // bf16 efficiency of 0.0234 read 0.023, 2% off the fit when imported again.
-                    let written = ImportCommand.NCCLTests.decimal(fit.efficiency)
+                    // Four significant digits, as written to the catalog entry (ImportText.yamlDecimal).
+                    let written = ImportText.yamlDecimal(fit.efficiency)
                     for pass in fit.passes { fitted[p.rawValue, default: [:]][pass.catalogKey] = Double(written)! }
                     table.append([p.rawValue, fit.name, "\(fit.after.count)", written + (fit.clamped ? " (bound)" : ""),
                                   percent(fit.before.medianAbsolute), percent(fit.before.p90Absolute), percent(fit.before.medianSigned),
@@ -364,7 +363,7 @@ struct ImportCommand: ParsableCommand {
                     }))
                 let source = "fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
                     + "over \(Int(steps)) steps x 2 hops"
-                yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(Self.decimal(bandwidth)), "
+                yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(ImportText.yamlDecimal(bandwidth)), "
                     + "latency_us: \(Format.fixed(latency, 3)), source: \(ImportText.yamlQuoted(source))}\n"
             }
             // The catalog's own reader must accept what is written; if it does not, nothing is written.
@@ -412,12 +411,4 @@ extension ImportCommand.NCCLTests {
         return name
     }
 
-    /// A positive value as a plain decimal (no exponent, which YAML 1.1 would read
-    /// as a string) with at least four significant digits: three decimals from 1
-    /// up, more below, so that a small bandwidth is not written as 0.000.
-    static func decimal(_ x: Double) -> String {
-        guard x > 0, x < 1 else { return Format.fixed(x, 3) }
-        let decimals = min(15, 3 - Int(log10(x).rounded(.down)))
-        return Format.fixed(x, decimals)
-    }
 }

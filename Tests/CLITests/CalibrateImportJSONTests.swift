@@ -1,3 +1,4 @@
+import Calibration
 import Foundation
 import Hardware
 import Testing
@@ -196,8 +197,8 @@ import Testing
         }
         let entry = try #require(document["entry"] as? String)
         let backward = try #require(fits.last?["efficiency"] as? Double)
-        // Written with four significant digits (ImportCommand.NCCLTests.decimal), what the JSON's efficiency reads back.
-        let written = ImportCommand.NCCLTests.decimal(backward)
+        // Written with four significant digits (ImportText.yamlDecimal), what the JSON's efficiency reads back.
+        let written = ImportText.yamlDecimal(backward)
         #expect(written.filter(\.isNumber).drop { $0 == "0" }.count >= 4, "\(written)")
         #expect(entry.contains("bf16: {backward_data: \(written), backward_filter: \(written), forward: "), "\(entry)")
     }
