@@ -71,7 +71,12 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
                 if let library = p.kernelLibrary { o["kernel_library"] = library.name }
                 if let bytes = p.workspaceLimitBytes { o["workspace_mb"] = bytes / 1_048_576 }
                 if p.algorithmChoice != .fastest { o["algorithm_choice"] = p.algorithmChoice.rawValue }
-                if p.batchNormFusion != .none { o["fused_batchnorm"] = p.batchNormFusion.rawValue }
+                // How the profile's kernels see the layers: always written, defaults too (a reader should not
+                // have to know that an absent memory_format means nhwc).
+                o["memory_format"] = p.memoryFormat.rawValue
+                o["depthwise_kernels"] = p.depthwiseKernels.rawValue
+                o["grouped_convolutions"] = p.groupedConvolutionsPerGroup ? "per-group" : "library"
+                o["fused_batchnorm"] = p.batchNormFusion.rawValue
                 if p.autograd.clonesInPlaceActivationInput { o["inplace_activation_clone"] = true }
                 if p.autograd.reducesBroadcastGradient { o["broadcast_grad_sum_to"] = true }
                 if p.autograd.clonesInPlaceReLU6Input { o["inplace_relu6_clone"] = true }
@@ -116,6 +121,10 @@ struct SoftwareCommand: ParsableCommand, OutputProducing {
         for p in catalog.profiles where p.collectiveSMShare > 0 {
             lines.append("\(p.name) interference: each block of an NCCL collective takes \(String(format: "%g", p.collectiveSMShare)) SM "
                          + "from the compute it overlaps")
+        }
+        for p in catalog.profiles {
+            lines.append("\(p.name) kernels: memory_format \(p.memoryFormat.rawValue), depthwise_kernels \(p.depthwiseKernels.rawValue), "
+                         + "grouped_convolutions \(p.groupedConvolutionsPerGroup ? "per-group" : "library"), fused_batchnorm \(p.batchNormFusion.rawValue)")
         }
         for p in catalog.profiles where !p.mechanisms.isNone {
             lines.append("\(p.name) schedule: " + p.mechanisms.settings.map { "\($0.key) \($0.text)" }.joined(separator: ", "))

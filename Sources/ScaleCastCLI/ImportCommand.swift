@@ -274,7 +274,8 @@ struct ImportCommand: ParsableCommand {
                 Each log gives one link: bandwidth = the fitted bus bandwidth (busbw, comparable to one link's speed); \
                 latency per hop = the fitted alpha spread over the collective's steps and the two hops of a transfer \
                 through a switch (ring all-reduce: 2(N-1) steps). Name the file in a scenario with \
-                catalog: {files: [network.yaml]} and the link under cluster.nvlink or cluster.network.link. \
+                catalog: {files: [network.yaml]} and the link under cluster.nvlink (links of kind nvlink, the default) or \
+                cluster.network.link (import with --kind infiniband or --kind ethernet: a network takes those kinds). \
                 A link is named nccl-COLLECTIVE-Ngpus-BASENAME, from the log's file name (characters other than letters, \
                 digits, _ and . become -); logs with the same name in different folders get -2, -3, ... in the order \
                 given; the same log given twice is refused. Columns may be separated by spaces or tabs.
@@ -289,7 +290,7 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "The collective, if the file name does not say it: all_reduce, all_gather, reduce_scatter, broadcast, sendrecv.")
         var collective: String?
 
-        @Option(name: .long, help: "The kind of the links written: nvlink, pcie, infiniband or ethernet.")
+        @Option(name: .long, help: "The kind of the links written: nvlink (for cluster.nvlink), pcie, infiniband or ethernet (for cluster.network.link).")
         var kind: String = "nvlink"
 
         @Flag(name: .long, help: "Overwrite --out if it exists.")

@@ -287,6 +287,14 @@ let smallScenario = """
         // The memory mechanisms a profile switches on are listed too.
         #expect(ddp["autocast_weight_copies"] as? Bool == true)
         #expect(list.first { $0["name"] as? String == "ideal" }?["autocast_weight_copies"] == nil)
+        // How each profile's kernels see the layers is a field, defaults too: the default profile runs NCHW.
+        #expect(ddp["memory_format"] as? String == "nchw" && ddp["depthwise_kernels"] as? String == "pytorch")
+        let ideal = try #require(list.first { $0["name"] as? String == "ideal" })
+        #expect(ideal["memory_format"] as? String == "nhwc" && ideal["grouped_convolutions"] as? String == "library"
+                && ideal["fused_batchnorm"] as? String == "none")
+        #expect(list.first { $0["name"] as? String == "caffe-p2psync" }?["grouped_convolutions"] as? String == "per-group")
+        let text = CLI.execute(["software"]).stdout
+        #expect(text.contains("pytorch-ddp kernels: memory_format nchw, depthwise_kernels pytorch, grouped_convolutions library"))
         #expect(out.stdout.contains("\"launch_us_per_kernel_backward\" : 15,"))
         #expect(!out.stdout.contains("\\/"))
     }
