@@ -10,7 +10,8 @@ extension CostModel {
         public var seconds: Double
     }
 
-    /// Every algorithm the library offers for `pass` that applies to the shape and
+    /// Every algorithm the library offers for `pass` on this GPU's architecture
+    /// (`ConvolutionAlgorithm.isOffered(onArchitecture:)`) that applies to the shape and
     /// that `algorithmChoice` considers, priced, whether or not its workspace fits;
     /// implicit GEMM first (a depthwise convolution's one candidate is a direct kernel, PyTorch's own where
     /// `depthwiseKernels` says PyTorch runs them; another grouped convolution's are
@@ -21,7 +22,9 @@ extension CostModel {
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
         let libraryHasGroupedDirect = (kernelLibrary?.groupedDirectKernels ?? false) && !groupedConvolutionsPerGroup
         var offered: [ConvolutionAlgorithm] = work.geometry.isDepthwise
-            ? [depthwise] : (kernelLibrary?.offered(for: pass) ?? [.implicitGEMM]).filter(algorithmChoice.considers)
+            ? [depthwise]
+            : (kernelLibrary?.offered(for: pass) ?? [.implicitGEMM])
+                .filter { algorithmChoice.considers($0) && $0.isOffered(onArchitecture: gpu.architecture) }
         if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
             offered.append(.direct)
         }

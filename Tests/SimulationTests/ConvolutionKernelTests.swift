@@ -114,6 +114,27 @@ import Workload
         #expect(tensor.chosenKernel(for: .forward, of: work(g)).kernel.algorithm == .implicitGEMM)
     }
 
+    /// Before Maxwell, fused Winograd is not a candidate (cuDNN's fast fused kernels are
+    /// built for compute capability 5.0 and later): under cuDNN 5.0, which offers only the
+    /// fused one, a Kepler board runs the layer as a Maxwell board would without Winograd;
+    /// the non-fused Winograd of cuDNN 5.1 stays a candidate there.
+    @Test func keplerRunsNoFusedWinograd() throws {
+        let g = conv(c: 256, k: 256, size: 28)
+        var kepler = gpu, maxwell = gpu
+        kepler.architecture = "Kepler"
+        maxwell.architecture = "Maxwell"
+        let cudnn5 = try library("cudnn-5")
+        let onKepler = CostModel(gpu: kepler, precision: .fp32, kernelLibrary: cudnn5)
+        let onMaxwell = CostModel(gpu: maxwell, precision: .fp32, kernelLibrary: cudnn5)
+        #expect(onMaxwell.chosenKernel(for: .forward, of: work(g)).kernel.algorithm == .winogradFused)
+        #expect(!onKepler.candidateKernels(for: .forward, of: work(g)).contains { $0.kernel.algorithm == .winogradFused })
+        #expect(onKepler.chosenKernel(for: .forward, of: work(g)).seconds > onMaxwell.chosenKernel(for: .forward, of: work(g)).seconds)
+        let withoutWinograd = CostModel(gpu: maxwell, precision: .fp32, kernelLibrary: try library("cudnn-4"))
+        #expect(onKepler.chosenKernel(for: .forward, of: work(g)) == withoutWinograd.chosenKernel(for: .forward, of: work(g)))
+        let cudnn51 = CostModel(gpu: kepler, precision: .fp32, kernelLibrary: try library("cudnn-5.1"))
+        #expect(cudnn51.chosenKernel(for: .backwardFilter, of: work(g)).kernel.algorithm == .winogradNonfused)
+    }
+
     /// A workspace limit below what non-fused Winograd needs makes the library
     /// fall back to an algorithm that fits, and the pass gets slower.
     @Test func theWorkspaceLimitChangesTheChoice() throws {
