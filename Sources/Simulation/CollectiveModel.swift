@@ -169,10 +169,12 @@ public final class CollectiveModel {
         default:
             return [seconds(for: work)]
         }
+        var built: [[(phase: Phase, repeats: Int)]]?   // every stage's phases, built once when a stage is first priced
         return (0..<count).map { stage in
             let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, stage: stage)
             if cache[key] == nil {
-                let phases = stages()[stage]
+                if built == nil { built = stages() }
+                let phases = built![stage]
                 cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(phases) }
                     : price(phases)
             }
@@ -590,7 +592,15 @@ public final class CollectiveModel {
         }
         let push = (0..<priced).flatMap { a in (0..<servers).filter { $0 != a }.map { (from: hosts[a], to: hosts[$0], fraction: 1 / Double(servers)) } }
         let pushes = phase(push), pulls = phase(push.map { ($0.to, $0.from, $0.fraction) })
-        let rings = (0..<(longest - 1)).map { (phase: ringStep($0), repeats: 1) }
+        // Ring steps between two node sizes run the same rings: each such run of steps is priced once, with its
+        // repeats (g − 1 phases of N transfers each would be priced one by one on 1,024-GPU nodes otherwise).
+        var rings: [(phase: Phase, repeats: Int)] = []
+        var step = 0
+        while step < longest - 1 {
+            let nextStop = nodes.members.prefix(priced).map { $0.count - 1 }.filter { $0 > step }.min() ?? (longest - 1)
+            rings.append((ringStep(step), nextStop - step))
+            step = nextStop
+        }
         return [rings + [(copies(toHost: true), 1)], [(pushes, 1), (pulls, 1)], [(copies(toHost: false), 1)] + rings]
     }
 

@@ -131,6 +131,26 @@ import Workload
         #expect(Self.relative(halves.reduce(0, +), model.seconds(for: server)) < 1e-12)
     }
 
+    /// With a partly filled last node (p of g GPUs), the parameter server's rings inside the
+    /// nodes run p − 1 steps of B/p (that node's ring, the slowest) and then g − p steps of B/g
+    /// (the full nodes' rings alone): each run of like steps is priced once with its repeats,
+    /// and the stages still match the formula and sum to the whole.
+    @Test(arguments: [(4, 2), (8, 3), (8, 1)])
+    func parameterServerWithAPartlyFilledNodeMatchesItsFormula(perNode g: Int, last p: Int) {
+        let bytes = 120e6, intra = 50e9, network = 10e9, host = 100e9, n = 3
+        let c = cluster(perNode: g, intra: intra, network: network, host: host)
+        let ranks = g * (n - 1) + p
+        let model = CollectiveModel(topology: Topology(cluster: c, gpus: ranks))
+        let work = CollectiveWork(algorithm: .parameterServer, bytes: bytes, ranks: ranks, ranksPerNode: g)
+        let stages = model.stageSeconds(for: work)
+        let rings = Double(p - 1) * (bytes / Double(p) / intra + 1e-6) + Double(g - p) * (bytes / Double(g) / intra + 1e-6)
+        let local = rings + bytes / host + 2 * 0.5e-6
+        #expect(stages.count == 3)
+        #expect(Self.relative(stages[0], local) < 1e-9, "stage \(stages[0]) s, formula \(local) s")
+        #expect(Self.relative(stages[2], local) < 1e-9)
+        #expect(Self.relative(stages.reduce(0, +), model.seconds(for: work)) < 1e-12)
+    }
+
     /// On one node the two-level algorithms are the flat ring, transfer for transfer.
     @Test(arguments: [AllReduceAlgorithm.hierarchical, .parameterServer])
     func oneNodeFallsBackToTheRing(algorithm: AllReduceAlgorithm) {
