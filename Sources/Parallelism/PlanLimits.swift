@@ -41,14 +41,17 @@ public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
     public var estimatedExchangeWork: Double
     /// Whether planning stopped so early that the estimates are only lower bounds.
     public var isLowerBound = false
+    /// Whether the plan refused was already aggregated (collectives as single tasks), so
+    /// that aggregating is no way out.
+    public var wasAggregated = false
 
     public var description: String {
         func sci(_ x: Double) -> String { String(format: "%.2g", locale: nil, x) }
         if estimatedTasks > Double(PlanLimits.tasks) || estimatedDependencies > Double(PlanLimits.dependencies) {
             return "the plan would have \(isLowerBound ? "at least" : "about") \(sci(estimatedTasks)) tasks with \(sci(estimatedDependencies)) dependencies, "
-                + "more than ScaleCast simulates transfer by transfer (\(sci(Double(PlanLimits.tasks))) tasks, "
-                + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs, steps or accumulation_steps, "
-                + "or simulation: {fidelity: aggregated} for data parallelism"
+                + "more than ScaleCast simulates\(wasAggregated ? "" : " transfer by transfer") (\(sci(Double(PlanLimits.tasks))) tasks, "
+                + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs, steps or accumulation_steps"
+                + (wasAggregated ? "" : ", or simulation: {fidelity: aggregated} for data parallelism")
         }
         return "its model-parallel exchanges need about \(sci(estimatedExchangeWork)) transfer-sharing updates, "
             + "more than ScaleCast simulates (\(sci(PlanLimits.exchangeWork))); use fewer GPUs"

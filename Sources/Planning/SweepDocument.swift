@@ -108,8 +108,11 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         return text
     }
 
+    /// A CSV field (RFC 4180): quoted where it holds a comma, a quote or a line break, a
+    /// carriage return included (read by scalar: Swift's "\r\n" is one Character, not "\n").
     static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.unicodeScalars.contains(where: { [",", "\"", "\n", "\r"].contains($0) })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     /// Joins the shards of one sweep, in any order, into the whole sweep.
@@ -129,9 +132,22 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         var seenShards = Set<String>()
         var byPoint: [Int: SweepRow] = [:]
         var shardOfPoint: [Int: Int] = [:]
+        var shardCount: (count: Int, shard: Int)?   // the N of the first "I/N" shard, and which shard said it
+        let axisValues = Dictionary(header.vary.map { ($0.key, Set($0.values)) }, uniquingKeysWith: { a, _ in a })
         for (i, shard) in shards.enumerated() {
             var h = shard.sweep
             let name = h.shard ?? "whole"
+            // A shard's name is how sweep wrote it, I/N, and every shard of one sweep has the same N.
+            let position = try h.shard.map { text -> (index: Int, count: Int) in
+                guard let position = Self.shardPosition(text) else {
+                    throw SweepError("\(at(i))merge: shard \(i + 1) is named '\(text)', not I/N with 1 <= I <= N as sweep --shard writes it")
+                }
+                if let known = shardCount, known.count != position.count {
+                    throw SweepError("\(at(i))merge: shard \(text) is one of \(position.count), shard \(known.shard + 1) one of \(known.count)")
+                }
+                shardCount = shardCount ?? (position.count, i)
+                return position
+            }
             h.shard = nil
             // One scenario: the same contents where both shards record them, else the same path.
             let sameScenario = h.scenarioDigest != nil && header.scenarioDigest != nil || shard.scenario == first.scenario
@@ -142,6 +158,13 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             for row in shard.results {
                 guard (0..<header.points).contains(row.point) else {
                     throw SweepError("\(at(i))merge: shard \(name) has point \(row.point), outside the sweep's 0..<\(header.points)")
+                }
+                if let position, row.point % position.count != position.index - 1 {
+                    throw SweepError("\(at(i))merge: shard \(name) has point \(row.point), which is shard "
+                                     + "\(row.point % position.count + 1)/\(position.count)'s (shard I/N holds the points p with p mod N = I - 1)")
+                }
+                if let problem = Self.damage(of: row, axisValues: axisValues) {
+                    throw SweepError("\(at(i))merge: shard \(name), point \(row.point): \(problem); the file is damaged or was edited")
                 }
                 if let other = shardOfPoint[row.point] {
                     throw SweepError("\(at(i))merge: point \(row.point) is also in shard \(other + 1)\(other < files.count ? " (\(files[other]))" : "")")
@@ -155,6 +178,45 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             throw SweepError("\(at(0))merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); is a shard left out?")
         }
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
+    }
+
+    /// The index and count of a shard named "I/N" (1 <= I <= N), as `sweep --shard` writes it; nil otherwise.
+    static func shardPosition(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let index = Int(parts[0]), let count = Int(parts[1]), 1 <= index, index <= count else { return nil }
+        return (index, count)
+    }
+
+    /// What a row holds that no sweep writes: varied keys or values the sweep did not vary, a
+    /// GPU count or batch below 1, a time, rate, byte count or price that is negative or not
+    /// finite; nil for a row as sweep writes it.
+    static func damage(of row: SweepRow, axisValues: [String: Set<String>]) -> String? {
+        guard Set(row.vary.keys) == Set(axisValues.keys) else {
+            return "its varied keys (\(row.vary.keys.joined(separator: ", "))) are not the sweep's (\(axisValues.keys.sorted().joined(separator: ", ")))"
+        }
+        for (key, value) in row.vary.pairs where !(axisValues[key]?.contains(value) ?? false) {
+            return "\(key) = '\(value)' is not one of the values the sweep varied"
+        }
+        guard row.gpus >= 1, row.globalBatch >= 1, row.peakMemoryBytesPerGPU >= 0 else {
+            return "gpus \(row.gpus), global_batch \(row.globalBatch), peak memory \(row.peakMemoryBytesPerGPU) bytes: one is below what a run can have"
+        }
+        let figures: [(String, Double?)] = [
+            ("step_seconds", row.stepSeconds), ("images_per_second", row.imagesPerSecond), ("speedup", row.speedup),
+            ("efficiency", row.efficiency), ("compute_seconds", row.computeSeconds),
+            ("exposed_communication_seconds", row.exposedCommunicationSeconds), ("idle_seconds", row.idleSeconds),
+            ("input_wait_seconds", row.inputWaitSeconds), ("straggler_wait_seconds", row.stragglerWaitSeconds),
+            ("periodic_seconds", row.periodicSeconds), ("host_busy_seconds", row.hostBusySeconds),
+            ("time_to_train_seconds", row.timeToTrainSeconds), ("cost_usd", row.costUSD),
+            ("images_per_second_p10", row.imagesPerSecondP10), ("images_per_second_p90", row.imagesPerSecondP90),
+            ("time_to_train_seconds_p10", row.timeToTrainSecondsP10), ("time_to_train_seconds_p90", row.timeToTrainSecondsP90),
+            ("cost_usd_p10", row.costUSDP10), ("cost_usd_p90", row.costUSDP90), ("capex_usd", row.capexUSD), ("tco_usd", row.tcoUSD),
+            ("capex_usd_p10", row.capexUSDP10), ("capex_usd_p90", row.capexUSDP90), ("usd_per_gpu_hour", row.usdPerGPUHour),
+        ]
+        for (name, value) in figures {
+            if let value, !(value.isFinite && value >= 0) { return "\(name) is \(value), which no simulation gives" }
+        }
+        return nil
     }
 }
 

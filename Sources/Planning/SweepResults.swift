@@ -145,7 +145,17 @@ extension Sweep {
                 jobs.append(Job(shared: p.shared, gpus: p.gpus))
             }
         }
-        for job in jobs { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) }
+        let variedCounts = axes.first { $0.key == "gpus" }.map { Set($0.values.compactMap { Int($0) }) }
+        for job in jobs {
+            do { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) } catch var error as ConfigError {
+                // The count came from --vary, not from the line named: say so, as for any other varied value.
+                if let variedCounts {
+                    error.message += variedCounts.contains(job.gpus) ? " (with --vary gpus=\(job.gpus))"
+                        : " (at \(job.gpus) GPU\(job.gpus == 1 ? "" : "s"), which the sweep's speedups are measured against)"
+                }
+                throw error
+            }
+        }
         let box = ResultBox(count: jobs.count)
         let frozen = jobs
         // One worker per core, each taking the next job in turn and keeping the topology of

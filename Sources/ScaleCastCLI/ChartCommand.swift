@@ -105,6 +105,8 @@ enum ChartBuilder {
         switch kind {
         case .throughput, .timeToTrain, .scaling, .breakdown:
             let results = try ScenarioRunner.results(subset, gpuOverride: gpus)
+            // A chart has no "fits" column: a configuration that cannot run is refused, as simulate words it.
+            if let error = SimulateCommand.memoryError(results, of: subset) { throw error }
             return try perConfiguration(kind, results: results, scenario: subset, format: format)
         case .gantt:
             if let gpus, gpus.count > 1 {
@@ -112,6 +114,7 @@ enum ChartBuilder {
             }
             let (count, location) = RunSelection.count(gpus?.first, of: [runs[0]])
             try ScenarioRunner.check(runs[0], gpus: count, location: location)
+            if let error = try ExplainCommand.memoryError([runs[0]], gpus: count) { throw error }
             let name = "\(runs[0].label.map { "\($0): " } ?? "")\(runs[0].network.name) on \(count) x \(runs[0].cluster.gpu.name), "
                 + "\(runs[0].strategySummary)"
             return try gantt(runs[0], gpus: count, title: name, format: format)
@@ -163,6 +166,9 @@ enum ChartBuilder {
         }
     }
 
+    /// A number in its shortest form (`%g`).
+    static func shortest(_ x: Double) -> String { String(format: "%g", locale: nil, x) }
+
     /// Images/s as one link's bandwidth varies around the run's own.
     static func bandwidth(_ spec: RunSpec, catalog: Catalog, gpus: [Int]?, link: String?, values: [Double]?,
                           format: Chart.Format) throws -> Chart {
@@ -175,6 +181,7 @@ enum ChartBuilder {
             throw error
         }
         for count in counts { try ScenarioRunner.check(spec, gpus: count, location: spec.gpusLocation) }
+        for count in counts { if let error = try ExplainCommand.memoryError([spec], gpus: count) { throw error } }
         let choice: WhatIf.LinkChoice
         if let link {
             guard let c = WhatIf.LinkChoice(rawValue: link) else { throw UsageError(message: "--link must be network or gpu, got '\(link)'") }
@@ -188,6 +195,12 @@ enum ChartBuilder {
         let unit = WhatIf.unit(for: choice)
         let today = current.bytesPerSecond / unit.bytesPerSecond
         let alternatives = catalog.links.filter { WhatIf.alternatives(for: choice).contains($0.kind) }.map { $0.bytesPerSecond / unit.bytesPerSecond }
+        // A value is a link's bandwidth: within what a catalog link may have (in GB/s), as a scenario's link is.
+        for value in values ?? [] where !Limits.gigabytesPerSecond.contains(value * unit.bytesPerSecond / 1e9) {
+            throw UsageError(message: "--bandwidths: \(Self.shortest(value)) \(unit.rawValue) is outside the "
+                             + "\(Self.shortest(Limits.gigabytesPerSecond.lowerBound * 1e9 / unit.bytesPerSecond))-"
+                             + "\(Self.shortest(Limits.gigabytesPerSecond.upperBound * 1e9 / unit.bytesPerSecond)) \(unit.rawValue) a link may have")
+        }
         var tried = values ?? WhatIf.defaultBandwidths(around: today, alternatives: alternatives)
         if !tried.contains(today) { tried.append(today) }
         let single = try ScenarioRunner.simulate(spec, gpus: 1).metrics

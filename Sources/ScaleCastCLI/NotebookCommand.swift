@@ -17,7 +17,7 @@ struct NotebookCommand: ParsableCommand {
             for file in files {
                 let original = try NotebookCommand.read(file)
                 let outcome = try Notebook(path: file).process(original, mode: .run)
-                if outcome.text != original { try OutputFile.write(outcome.text, to: file, force: true) }
+                if outcome.text != original { try OutputFile.write(outcome.text, to: file, force: true, flag: "notebook") }
                 output.stdout += "\(file): \(outcome.text == original ? "unchanged" : "updated")\n"
             }
             return output

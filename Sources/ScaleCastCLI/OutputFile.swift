@@ -9,9 +9,9 @@ import Foundation
 /// writing process), flushed to disk, then renamed over `NAME`. If the write
 /// fails (a full disk, a file-size limit), the temporary file is removed, the
 /// old `NAME` is kept as it was, and the error names the path and the reason.
-/// Only a process killed mid-write (SIGKILL, power loss) can leave a
+/// Only a process killed mid-write (SIGINT, SIGKILL, power loss) can leave a
 /// `.NAME.PID.tmp` behind, one per file it was writing; no run reads such files,
-/// and a later run with the same PID overwrites it.
+/// and the next run that writes `NAME` removes it once no live process has that PID.
 enum OutputFile {
     /// Writes bytes to an open file descriptor, as write(2) does: the count
     /// written, or -1 with `errno` set. A seam so tests can make a write fail.
@@ -83,6 +83,24 @@ enum OutputFile {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw UsageError(message: "\(flag): cannot write \(path): \(reason)")
+        }
+        removeStaleTemporaries(of: target)
+    }
+
+    /// Removes what killed runs left beside `target`: regular files `.NAME.PID.tmp` whose
+    /// writer is gone (no process has that PID; another run writing the same file now is
+    /// left alone). Nothing else is touched, and a file that cannot be removed stays.
+    static func removeStaleTemporaries(of target: String) {
+        let url = URL(fileURLWithPath: target)
+        let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).", own = ProcessInfo.processInfo.processIdentifier
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let digits = name.dropFirst(prefix.count).dropLast(4)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let pid = Int32(digits), pid != own,
+                  kill(pid, 0) == -1 && errno == ESRCH else { continue }
+            let leftover = folder + "/" + name
+            var status = stat()
+            if lstat(leftover, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { unlink(leftover) }
         }
     }
 

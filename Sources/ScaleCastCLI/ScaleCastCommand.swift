@@ -62,19 +62,23 @@ public enum CLI {
             if let limited = command as? TimeLimited, let seconds = limited.limit.maxSeconds {
                 Watchdog.start(seconds: seconds, command: type(of: command).configuration.commandName ?? "scalecast")
             }
-            return try producing.produce()
+            // Names and labels reach the tables as written: no control character reaches the terminal.
+            var output = try producing.produce()
+            output.stdout = output.stdout.terminalSafe
+            output.stderr = output.stderr.terminalSafe
+            return output
         } catch let error as ConfigError {
-            return CommandOutput(stderr: "error: \(error)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine("\(error)"), exitCode: 2)
         } catch let error as ModelError {
-            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(error.description.singleLine), exitCode: 2)
         } catch let error as UsageError {
-            return CommandOutput(stderr: "error: \(error.message.singleLine)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(error.message.singleLine), exitCode: 2)
         } catch let error as ChartError {
-            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(error.description.singleLine), exitCode: 2)
         } catch let error as SweepError {
-            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(error.description.singleLine), exitCode: 2)
         } catch let error as WhatIfError {
-            return CommandOutput(stderr: "error: \(error.description.singleLine)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(error.description.singleLine), exitCode: 2)
         } catch {
             let code = ScaleCastCommand.exitCode(for: error)
             let message = ScaleCastCommand.fullMessage(for: error)
@@ -82,6 +86,15 @@ public enum CLI {
             return CommandOutput(stderr: message + "\n", exitCode: 2)
         }
     }
+}
+
+/// The one line an error prints: `error: MESSAGE`, cut after 4,000 characters with the
+/// count left out (a value of megabytes quoted in a message would otherwise print whole;
+/// the longest message of its own, a catalog's list of names, is far shorter).
+func errorLine(_ message: String) -> String {
+    let limit = 4_000
+    guard message.count > limit else { return "error: \(message)\n" }
+    return "error: \(message.prefix(limit))... (\(message.count - limit) more characters)\n"
 }
 
 /// A command-line mistake found after parsing.

@@ -30,6 +30,8 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
         let (picked, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         let spec = RunSelection.forTimeline(picked, gpus: gpus)
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
+        // A timeline of a configuration that cannot run in GPU memory is refused, as simulate words it.
+        if let error = try ExplainCommand.memoryError([picked], gpus: gpus) { throw error }
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)

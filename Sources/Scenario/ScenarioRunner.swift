@@ -113,21 +113,30 @@ public enum ScenarioRunner {
             ? NodeSymmetry(ranks: gpus, ranksPerNode: run.cluster.gpusPerNode * topology.nodeShiftNodes) : nil
         do {
             graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: fidelity, symmetry: symmetry)
-        } catch let tooLarge as PlanTooLargeError {
+        } catch var tooLarge as PlanTooLargeError {
+            tooLarge.wasAggregated = fidelity == .aggregated
             // The scenario chose no fidelity and the run can be aggregated: the default is expanded
             // only where the plan fits (model-parallel exchanges outgrow it from about 16 GPUs).
-            guard run.fidelity == nil, canAggregate(run), expandedOnly(run) == nil else {
+            guard run.fidelity == nil, canAggregate(run), expandedOnly(run) == nil, !tooLarge.wasAggregated else {
                 var error = location ?? run.gpusLocation
                 // Aggregated is offered where it was not taken by itself: model parallelism, and data
                 // parallelism under mechanisms it does not price (said, so that the choice is the user's).
-                let offer = canAggregate(run) && (run.strategy.kind != .data || expandedOnly(run) != nil)
+                let offer = !tooLarge.wasAggregated && canAggregate(run) && (run.strategy.kind != .data || expandedOnly(run) != nil)
                 error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
                     + (offer ? ", or simulation: {fidelity: aggregated}" : "")
                     + (offer ? expandedOnly(run).map { " (which leaves out the profile's \($0))" } ?? "" : "")
                 throw error
             }
             fidelity = .aggregated
-            graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .aggregated, symmetry: nil)
+            do {
+                graph = try Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .aggregated, symmetry: nil)
+            } catch var aggregatedTooLarge as PlanTooLargeError {
+                // Too large even with every collective one task: located, and without offering what was tried.
+                aggregatedTooLarge.wasAggregated = true
+                var error = location ?? run.gpusLocation
+                error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism, even aggregated: \(aggregatedTooLarge)"
+                throw error
+            }
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         let computeSeconds = ComputePrices.seconds(of: graph, cost: cost)

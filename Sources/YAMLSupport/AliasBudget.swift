@@ -15,17 +15,19 @@ enum AliasBudget {
     static let maximumNodes = 1_000_000
 
     /// Whether `text`'s aliases keep it within `maximumNodes`; the 1-based line of
-    /// the alias that passed it, if not. Syntax errors are left to the composer.
-    static func lineExceedingBudget(_ text: String) -> Int? {
+    /// the node that passed it, if not, and whether any alias was met by then (a file
+    /// can pass it with no alias, by its size alone). Syntax errors are left to the composer.
+    static func lineExceedingBudget(_ text: String) -> (line: Int, aliased: Bool)? {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return nil }
         defer { yaml_parser_delete(&parser) }
         var bytes = Array(text.utf8)
-        return bytes.withUnsafeMutableBufferPointer { buffer -> Int? in
+        return bytes.withUnsafeMutableBufferPointer { buffer -> (line: Int, aliased: Bool)? in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             var sizes: [String: Int] = [:]       // anchor -> expanded node count
             var open: [(anchor: String?, size: Int)] = []
             var total = 0
+            var aliased = false
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
@@ -39,6 +41,7 @@ enum AliasBudget {
                     added = 1
                     if let anchor = event.data.scalar.anchor { sizes[String(cString: anchor)] = 1 }
                 case YAML_ALIAS_EVENT:
+                    aliased = true
                     added = event.data.alias.anchor.map { sizes[String(cString: $0)] ?? 1 } ?? 1
                 case YAML_SEQUENCE_START_EVENT:
                     open.append((event.data.sequence_start.anchor.map { String(cString: $0) }, 1))
@@ -53,7 +56,7 @@ enum AliasBudget {
                 }
                 if event.type != YAML_SEQUENCE_END_EVENT && event.type != YAML_MAPPING_END_EVENT { total += added }
                 if !open.isEmpty { open[open.count - 1].size += added }
-                if total > maximumNodes || (open.last?.size ?? 0) > maximumNodes { return line }
+                if total > maximumNodes || (open.last?.size ?? 0) > maximumNodes { return (line, aliased) }
             }
         }
     }

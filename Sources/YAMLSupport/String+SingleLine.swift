@@ -18,4 +18,26 @@ extension String {
         }
         return out
     }
+
+    /// This text with its line breaks and tabs kept and every other control character
+    /// escaped as `singleLine` escapes it (`\r`, `\u{1B}`): what a command prints, so that
+    /// a scenario's name or label cannot move a terminal's cursor or recolour its text.
+    public var terminalSafe: String {
+        guard unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && Self.isControl($0) }) else { return self }
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            if scalar == "\n" || scalar == "\t" || !Self.isControl(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += String(scalar).singleLine
+            }
+        }
+        return out
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
+    }
 }

@@ -11,7 +11,12 @@ public enum TextFile {
         let shown = shownPath ?? path
         func failure(_ line: Int?, _ message: String) -> ConfigError { ConfigError(file: shown, keyPath: "", line: line, message: message) }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw failure(nil, "no such file") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            // A symbolic link whose target is missing, or a loop of links, is there but leads nowhere.
+            var status = stat()
+            let isLink = lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+            throw failure(nil, isLink ? "a symbolic link that leads to no file (its target is missing, or the links loop)" : "no such file")
+        }
         guard !isDirectory.boolValue else { throw failure(nil, "is a directory, not a file") }
         // A device or a FIFO is no file of text (reading /dev/zero would never end).
         // A symbolic link is read through: what it points at must be a file.

@@ -31,15 +31,16 @@ public struct YAMLValue {
 
     /// Parses YAML text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> YAMLValue {
-        if let line = AliasBudget.lineExceedingBudget(text) {
-            throw ConfigError(file: file, keyPath: "", line: line,
-                              message: "its aliases expand to more than \(AliasBudget.maximumNodes) nodes; refusing to expand them")
+        if let passed = AliasBudget.lineExceedingBudget(text) {
+            throw ConfigError(file: file, keyPath: "", line: passed.line,
+                              message: passed.aliased ? "its aliases expand to more than \(AliasBudget.maximumNodes) nodes; refusing to expand them"
+                                : "it holds more than \(AliasBudget.maximumNodes) values, far more than any scenario, model or catalog needs; refusing to read it")
         }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text, resolver)
         } catch let error as YamlError {
-            throw ConfigError(file: file, keyPath: "", line: line(of: error), message: "invalid YAML: \(problem(of: error))")
+            throw ConfigError(file: file, keyPath: "", line: line(of: error, in: text), message: "invalid YAML: \(problem(of: error))")
         } catch {
             throw ConfigError(file: file, keyPath: "", line: nil, message: "invalid YAML: \(error)")
         }
@@ -47,10 +48,13 @@ public struct YAMLValue {
         return YAMLValue(node: node, file: file, keyPath: "")
     }
 
-    private static func line(of error: YamlError) -> Int? {
+    private static func line(of error: YamlError, in text: String) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
         case .duplicatedKeysInMapping(_, let context): return context.mark.line
+        case .reader(_, let offset?, _, _):
+            // The reader counts bytes: the line is one more than the line breaks before the byte.
+            return 1 + text.utf8.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         default: return nil
         }
     }
@@ -59,10 +63,15 @@ public struct YAMLValue {
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
              .composer(let context, let problem, _, _):
+            // libyaml's own wording names its C function (and leaves a parenthesis open).
+            if problem.hasPrefix("Maximum nesting level reached") { return "nested more than 1,000 levels deep (libyaml's limit)" }
             if let context { return "\(problem) (\(context.text))" }
             return problem
         case .duplicatedKeysInMapping(let duplicates, _):
             return "duplicate key \(duplicates.joined(separator: ", "))"
+        case .reader(let problem, _, let value, _):
+            // Without the file's text, which the default description appends.
+            return value >= 0 ? "\(problem) (character U+\(String(format: "%04X", value)))" : problem
         default:
             return "\(error)"
         }

@@ -1,0 +1,141 @@
+import Foundation
+@testable import Parallelism
+import Planning
+import Testing
+@testable import ScaleCastCLI
+
+/// What a robustness audit of 2026-12-04 found: charts and traces drawn for a configuration
+/// that cannot run, a sweep CSV broken by a carriage return, merged shards nobody could have
+/// written, a bandwidth what-if blamed on the scenario's batch, a control character reaching
+/// the terminal, leftovers of an interrupted run kept forever, and messages that named the
+/// wrong cause or no line.
+@Suite struct RobustnessAuditTests {
+    /// VGG-16 at 4,096 images per GPU needs about 283 GiB on a 5 GiB K20.
+    let tooBig = "name: nofit\nmodel: vgg16\nbatch_per_gpu: 4096\nprecision: fp32\n"
+        + "cluster: {gpu: K20, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1, 8]\n"
+
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-robust-\(UUID().uuidString)").path
+    }
+
+    /// simulate prints such configurations with fits NO and exits 2; a chart or a trace has no
+    /// such column, so it is refused the same way, and nothing is written.
+    @Test func chartsAndTracesRefuseAConfigurationThatDoesNotFit() throws {
+        let path = try writeTemporary(tooBig)
+        let out = folder()
+        for arguments in [["chart", "scaling"], ["chart", "gantt"], ["chart", "bandwidth"], ["trace"]] {
+            let target = arguments == ["trace"] ? out + "/t.json" : out
+            let result = CLI.execute(arguments + [path, "--out", target])
+            #expect(result.exitCode == 2, "\(arguments)")
+            #expect(result.stderr.contains(":3: batch_per_gpu: vgg16 with 4096 images per GPU does not fit")
+                    && result.stderr.contains("the K20 has 5.0 GiB"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A label holding a carriage return is quoted in the CSV (RFC 4180), so every row keeps its columns.
+    @Test func aCarriageReturnIsQuotedInTheCSV() throws {
+        let path = try writeTemporary("name: cr\nmodel: resnet50\nbatch_per_gpu: 64\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\n"
+                                      + "strategy: {kind: data}\ngpus: [1]\nruns:\n  - {label: \"a\\rb\"}\n")
+        let csv = folder() + ".csv"
+        let sweep = CLI.execute(["sweep", path, "--vary", "gpus=1", "--quiet", "--out", csv])
+        #expect(sweep.exitCode == 0, "\(sweep.stderr)")
+        let text = try String(contentsOfFile: csv, encoding: .utf8)
+        #expect(text.contains(",\"a\rb\","), "\(text.prefix(400))")
+    }
+
+    /// Shards are checked for what no sweep writes: a name that is not I/N, a point of another
+    /// shard, a value the sweep did not vary, a negative rate.
+    @Test func mergeRefusesShardsNoSweepWrote() throws {
+        let path = try writeTemporary("name: sw\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: bf16\n"
+                                      + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1, 8]\n")
+        let base = folder()
+        let shards = (1...2).map { "\(base)-\($0).json" }
+        for (i, shard) in shards.enumerated() {
+            let sweep = CLI.execute(["sweep", path, "--vary", "batch_per_gpu=16,32", "--shard", "\(i + 1)/2", "--out", shard, "--quiet"])
+            #expect(sweep.exitCode == 0, "\(sweep.stderr)")
+        }
+        #expect(CLI.execute(["merge"] + shards).exitCode == 0)
+        func edited(_ source: Int = 1, _ change: (inout [String: Any]) -> Void) throws -> String {
+            var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: shards[source]))) as? [String: Any])
+            change(&document)
+            let edited = base + "-edited-\(UUID().uuidString).json"
+            try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: edited))
+            return edited
+        }
+        func firstRow(_ document: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+            var rows = document["results"] as! [[String: Any]]
+            change(&rows[0])
+            document["results"] = rows
+        }
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("is named 'abc', not I/N", { d in var s = d["sweep"] as! [String: Any]; s["shard"] = "abc"; d["sweep"] = s }),
+            ("which is shard 2/2's", { d in var s = d["sweep"] as! [String: Any]; s["shard"] = "1/2"; d["sweep"] = s }),
+            ("batch_per_gpu = '999' is not one of the values the sweep varied",
+             { d in firstRow(&d) { r in r["vary"] = ["batch_per_gpu": "999"] } }),
+            ("images_per_second is -5.0, which no simulation gives", { d in firstRow(&d) { r in r["images_per_second"] = -5.0 } }),
+        ]
+        for (message, change) in cases {
+            // Shards 1 and 2 swapping names: each holds the other's points.
+            let swapped = try edited(0) { d in var s = d["sweep"] as! [String: Any]; s["shard"] = "2/2"; d["sweep"] = s }
+            let files = message.hasPrefix("which") ? [try edited(1, change), swapped] : [shards[0], try edited(1, change)]
+            let merged = CLI.execute(["merge"] + files)
+            #expect(merged.exitCode == 2 && merged.stderr.contains(message), "\(message): \(merged.stderr)")
+        }
+    }
+
+    /// The what-if's bandwidths are links' bandwidths: outside what a catalog link may have, the flag is named.
+    @Test func bandwidthsOutsideALinksRangeAreTheFlags() throws {
+        let path = try writeTemporary("name: bw\nmodel: resnet50\nbatch_per_gpu: 64\nprecision: bf16\n"
+                                      + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, network: {link: ib-hdr, nics_per_node: 1}}\n"
+                                      + "strategy: {kind: data}\ngpus: [16]\n")
+        let out = CLI.execute(["chart", "bandwidth", path, "--bandwidths", "1e-6", "--out", folder()])
+        #expect(out.exitCode == 2 && out.stderr.contains("--bandwidths: 1e-06 Gb/s is outside the 8e-06-8e+06 Gb/s a link may have"),
+                "\(out.stderr)")
+    }
+
+    /// A scenario's name or label reaches the table with its control characters escaped.
+    @Test func controlCharactersDoNotReachTheTerminal() throws {
+        let path = try writeTemporary("name: \"red \\e[31m\"\nmodel: resnet50\nbatch_per_gpu: 64\n"
+                                      + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1]\n"
+                                      + "runs:\n  - {label: \"bell\\a\"}\n")
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(!out.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" })
+        #expect(out.stdout.contains("red \\u{1B}[31m") && out.stdout.contains("bell\\u{7}"), "\(out.stdout.prefix(300))")
+    }
+
+    /// A `.NAME.PID.tmp` left by a run that was killed is removed by the next write of NAME;
+    /// one whose process still runs (PID 1) is left alone.
+    @Test func leftoversOfAKilledRunAreRemoved() throws {
+        let dir = folder()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let stale = dir + "/.out.json.2147483646.tmp", live = dir + "/.out.json.1.tmp", other = dir + "/.other.json.2147483646.tmp"
+        for leftover in [stale, live, other] { try "partial".write(toFile: leftover, atomically: false, encoding: .utf8) }
+        try OutputFile.write("{}\n", to: dir + "/out.json", force: false)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
+    }
+
+    /// The messages name the real cause at its line: a NUL byte, libyaml's nesting limit, a file
+    /// large with no alias, a GPU count from --vary, a plan too large even aggregated.
+    @Test func messagesNameTheCause() throws {
+        let nul = try writeTemporary("name: t\n\u{0}x: 1\nmodel: resnet50\n")
+        #expect(CLI.execute(["simulate", nul]).stderr.contains(":2: invalid YAML: control characters are not allowed (character U+0000)"))
+        let deep = try writeTemporary("name: " + String(repeating: "[", count: 1_100) + String(repeating: "]", count: 1_100) + "\n")
+        #expect(CLI.execute(["simulate", deep]).stderr.contains("invalid YAML: nested more than 1,000 levels deep"))
+        let large = try writeTemporary("description:\n" + String(repeating: "  - x\n", count: 1_000_001))
+        let refused = CLI.execute(["simulate", large]).stderr
+        #expect(refused.contains("it holds more than 1000000 values") && !refused.contains("aliases"), "\(refused)")
+        let noNetwork = try writeTemporary("name: n\nmodel: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\n"
+                                           + "strategy: {kind: data}\ngpus: [1, 8]\n")
+        let sweep = CLI.execute(["sweep", noNetwork, "--vary", "gpus=16", "--quiet"])
+        #expect(sweep.exitCode == 2 && sweep.stderr.contains("but the cluster has no network") && sweep.stderr.contains("(with --vary gpus=16)"),
+                "\(sweep.stderr)")
+        var aggregated = PlanTooLargeError(estimatedTasks: 3e6, estimatedDependencies: 3e6, estimatedExchangeWork: 0)
+        #expect(aggregated.description.contains("fidelity: aggregated"))
+        aggregated.wasAggregated = true
+        #expect(!aggregated.description.contains("aggregated") && !aggregated.description.contains("transfer by transfer"))
+        #expect(errorLine(String(repeating: "x", count: 5_000)) == "error: " + String(repeating: "x", count: 4_000) + "... (1000 more characters)\n")
+    }
+}
