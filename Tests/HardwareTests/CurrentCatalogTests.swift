@@ -61,6 +61,19 @@ import YAMLSupport
         }
     }
 
+    /// Every GH100 board takes the H200's fitted kernel fractions and states its SM count: a
+    /// sibling left on the generic figures (the H100 NVL until 2026-12-04) was predicted up to
+    /// 2.4 times as fast as an H100 SXM5 whose peaks are higher.
+    @Test func everyGH100BoardTakesTheH200sKernelFractions() throws {
+        let catalog = try Catalog.builtIn()
+        let h200 = try #require(catalog.gpu(named: "H200-SXM"))
+        for name in ["H100-SXM5", "H100-PCIe", "H100-NVL"] {
+            let board = try #require(catalog.gpu(named: name))
+            #expect(board.kernelEfficiency == h200.kernelEfficiency, "\(name)")
+            #expect(board.streamingMultiprocessors != nil, "\(name)")
+        }
+    }
+
     @Test func currentLinkGenerationsParse() throws {
         let catalog = try Catalog.builtIn()
         let expected: [(String, LinkKind, Double, String)] = [
