@@ -83,10 +83,14 @@ public struct StepMetrics: Sendable, Equatable {
     /// Measures step `step` of `trace` (by default the last: the steady state).
     ///
     /// The step runs from the end of the previous step's last task (0 for the
-    /// first) to the end of its own last task. Everything that runs in that window
-    /// counts, whichever step it belongs to: measure a step that has another after
-    /// it, so that the next step's early work is in its window as the same step's
-    /// early work was in the previous window.
+    /// first) to the end of its own last task. A GPU's compute is its own tasks of
+    /// this step, wherever they fall: GPUs out of phase (a parameter server's nodes of
+    /// unequal size, say) start a step before the slowest has ended the last, and a
+    /// window would cut those tasks off and count another step's instead, so that
+    /// compute read less than the layers' own sum. Communication counts where it runs
+    /// in that window and the GPU computes nothing, whichever step it belongs to (the
+    /// next step's early transfers are in it as the same step's were in the previous
+    /// window), up to what the step leaves beside the GPU's compute; idle is the rest.
     ///
     /// With `symmetry` (a trace of node 0's part of a symmetric plan, whose `gpus` are
     /// node 0's), a transfer into another node counts its destination's image in node 0
@@ -106,7 +110,14 @@ public struct StepMetrics: Sendable, Equatable {
         let end = ownEnd ?? begin
         let window = Interval(begin.nanoseconds, end.nanoseconds)
         var busy = [[Interval]](repeating: [], count: gpus)
+        var ownCompute = [[Interval]](repeating: [], count: gpus)   // this step's compute tasks, not clipped
         var communicating = [[Interval]](repeating: [], count: gpus)
+        for i in records.indices where records[i].step == s && records[i].device < gpus {
+            switch records[i].kind {
+            case .transfer, .collective: break
+            default: ownCompute[records[i].device].append(Interval(records[i].start.nanoseconds, records[i].end.nanoseconds))
+            }
+        }
         // A transfer group of one step: its transfers' spans and the GPUs taking part,
         // numbered in the order the records first name them.
         var groupIndex: [TransferGroupKey: Int] = [:]
@@ -146,14 +157,15 @@ public struct StepMetrics: Sendable, Equatable {
             for member in groupMembers[g].sorted() { communicating[member] += merged }
         }
         var compute: Int64 = 0, exposed: Int64 = 0
+        let stepNs = end.nanoseconds - begin.nanoseconds
+        let unbounded = Interval(Int64.min, Int64.max)
         for g in 0..<gpus {
             let b = Interval.union(busy[g], within: window)
             let c = Interval.union(communicating[g], within: window)
-            let busyTime = Interval.length(b)
-            compute += busyTime
-            exposed += Interval.length(c) - Interval.overlap(c, b)
+            let own = min(Interval.length(Interval.union(ownCompute[g], within: unbounded)), stepNs)
+            compute += own
+            exposed += min(Interval.length(c) - Interval.overlap(c, b), stepNs - own)
         }
-        let stepNs = end.nanoseconds - begin.nanoseconds
         let n = Double(gpus) * 1e9
         let computeSeconds = Double(compute) / n
         let exposedSeconds = Double(exposed) / n

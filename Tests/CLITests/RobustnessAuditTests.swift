@@ -138,4 +138,27 @@ import Testing
         #expect(!aggregated.description.contains("aggregated") && !aggregated.description.contains("transfer by transfer"))
         #expect(errorLine(String(repeating: "x", count: 5_000)) == "error: " + String(repeating: "x", count: 4_000) + "... (1000 more characters)\n")
     }
+
+    /// Under a parameter server whose last node is partly filled the GPUs run out of phase;
+    /// a GPU's compute is still its own layers' (the same at every GPU and NIC count under
+    /// `ideal`, which adds no interference), never a window's cut of two steps, and the
+    /// three parts still make the step.
+    @Test func computeIsTheGPUsOwnWorkWhenGPUsRunOutOfPhase() throws {
+        let path = try writeTemporary("name: ps\nmodel: alexnet\nbatch_per_gpu: 128\nprecision: bf16\nsoftware: ideal\n"
+            + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-edr, nics_per_node: 1}}\n"
+            + "strategy: {kind: data, allreduce: parameter-server, bucket_mb: 25}\ngpus: [10, 12, 16]\n"
+            + "runs:\n  - {label: one}\n  - {label: two, cluster: {network: {link: ib-edr, nics_per_node: 2}}}\n")
+        let out = CLI.execute(["simulate", path, "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(rows.count == 6)
+        var computes: [Double] = []
+        for row in rows {
+            let parts = try #require(row["breakdown_seconds"] as? [String: Double])
+            let compute = try #require(parts["compute"]), step = try #require(row["step_seconds"] as? Double)
+            computes.append(compute)
+            #expect(abs(compute + parts["exposed_communication"]! + parts["idle"]! - step) < 1e-9 * step, "\(row)")
+        }
+        #expect(computes.max()! - computes.min()! < 1e-6 * computes.max()!, "\(computes)")
+    }
 }
