@@ -198,7 +198,7 @@ enum ChartBuilder {
         // A value is a link's bandwidth: within what a catalog link may have (in GB/s), as a scenario's link is.
         for value in values ?? [] where !Limits.gigabytesPerSecond.contains(value * unit.bytesPerSecond / 1e9) {
             throw UsageError(message: "--bandwidths: \(Self.shortest(value)) \(unit.rawValue) is outside the "
-                             + "\(Self.shortest(Limits.gigabytesPerSecond.lowerBound * 1e9 / unit.bytesPerSecond))-"
+                             + "\(Self.shortest(Limits.gigabytesPerSecond.lowerBound * 1e9 / unit.bytesPerSecond)) to "
                              + "\(Self.shortest(Limits.gigabytesPerSecond.upperBound * 1e9 / unit.bytesPerSecond)) \(unit.rawValue) a link may have")
         }
         var tried = values ?? WhatIf.defaultBandwidths(around: today, alternatives: alternatives)

@@ -290,7 +290,7 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "The collective, if the file name does not say it: all_reduce, all_gather, reduce_scatter, broadcast, sendrecv.")
         var collective: String?
 
-        @Option(name: .long, help: "The kind of the links written: nvlink (for cluster.nvlink), pcie, infiniband or ethernet (for cluster.network.link).")
+        @Option(name: .long, help: "The kind of the links written: nvlink (for cluster.nvlink), pcie (for cluster.host_link and cluster.pcie's links), infiniband or ethernet (for cluster.network.link).")
         var kind: String = "nvlink"
 
         @Flag(name: .long, help: "Overwrite --out if it exists.")

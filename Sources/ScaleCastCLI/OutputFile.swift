@@ -11,7 +11,8 @@ import Foundation
 /// old `NAME` is kept as it was, and the error names the path and the reason.
 /// Only a process killed mid-write (SIGINT, SIGKILL, power loss) can leave a
 /// `.NAME.PID.tmp` behind, one per file it was writing; no run reads such files,
-/// and the next run that writes `NAME` removes it once no live process has that PID.
+/// and the next run that writes `NAME` removes it once it is `staleAfterSeconds` old and no
+/// live process here has that PID.
 enum OutputFile {
     /// Writes bytes to an open file descriptor, as write(2) does: the count
     /// written, or -1 with `errno` set. A seam so tests can make a write fail.
@@ -87,9 +88,13 @@ enum OutputFile {
         removeStaleTemporaries(of: target)
     }
 
-    /// Removes what killed runs left beside `target`: regular files `.NAME.PID.tmp` whose
-    /// writer is gone (no process has that PID; another run writing the same file now is
-    /// left alone). Nothing else is touched, and a file that cannot be removed stays.
+    /// How old a `.NAME.PID.tmp` must be to be taken for a killed run's: a writer on another
+    /// machine sharing the folder (its PID means nothing here) is not 15 minutes into a write.
+    static let staleAfterSeconds: Double = 900
+
+    /// Removes what killed runs left beside `target`: regular files `.NAME.PID.tmp` last
+    /// written `staleAfterSeconds` ago or more whose writer is gone (no process here has
+    /// that PID). Nothing else is touched, and a file that cannot be removed stays.
     static func removeStaleTemporaries(of target: String) {
         let url = URL(fileURLWithPath: target)
         let folder = url.deletingLastPathComponent().path, prefix = ".\(url.lastPathComponent).", own = ProcessInfo.processInfo.processIdentifier
@@ -100,7 +105,9 @@ enum OutputFile {
                   kill(pid, 0) == -1 && errno == ESRCH else { continue }
             let leftover = folder + "/" + name
             var status = stat()
-            if lstat(leftover, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { unlink(leftover) }
+            guard lstat(leftover, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+                  Double(time(nil) - status.st_mtim.tv_sec) >= staleAfterSeconds else { continue }
+            unlink(leftover)
         }
     }
 

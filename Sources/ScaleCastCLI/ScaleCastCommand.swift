@@ -44,7 +44,7 @@ public enum CLI {
     /// how a notebook runs a command as if from its own folder.
     static func execute(_ arguments: [String], resolvingPaths resolve: ((String) -> String)?) -> CommandOutput {
         if let first = arguments.first, let message = unknownCommand(first) {
-            return CommandOutput(stderr: "error: \(message)\n", exitCode: 2)
+            return CommandOutput(stderr: errorLine(message.singleLine), exitCode: 2)
         }
         do {
             var command = try ScaleCastCommand.parseAsRoot(arguments)
@@ -62,9 +62,10 @@ public enum CLI {
             if let limited = command as? TimeLimited, let seconds = limited.limit.maxSeconds {
                 Watchdog.start(seconds: seconds, command: type(of: command).configuration.commandName ?? "scalecast")
             }
-            // Names and labels reach the tables as written: no control character reaches the terminal.
+            // Names and labels reach the tables as written: no control character reaches the terminal
+            // in text for a person (data for a program is passed through as its encoder wrote it).
             var output = try producing.produce()
-            output.stdout = output.stdout.terminalSafe
+            if !((command as? MachineReadableOutput)?.printsData ?? false) { output.stdout = output.stdout.terminalSafe }
             output.stderr = output.stderr.terminalSafe
             return output
         } catch let error as ConfigError {
@@ -81,7 +82,10 @@ public enum CLI {
             return CommandOutput(stderr: errorLine(error.description.singleLine), exitCode: 2)
         } catch {
             let code = ScaleCastCommand.exitCode(for: error)
-            let message = ScaleCastCommand.fullMessage(for: error)
+            // The argument parser's own message (several lines: the error, the usage): each line cut
+            // and escaped as the one-line errors are, since it quotes the flag as typed.
+            let message = ScaleCastCommand.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { clipped(String($0).terminalSafe) }.joined(separator: "\n")
             if code == .success { return CommandOutput(stdout: message + "\n") }
             return CommandOutput(stderr: message + "\n", exitCode: 2)
         }
@@ -91,10 +95,16 @@ public enum CLI {
 /// The one line an error prints: `error: MESSAGE`, cut after 4,000 characters with the
 /// count left out (a value of megabytes quoted in a message would otherwise print whole;
 /// the longest message of its own, a catalog's list of names, is far shorter).
-func errorLine(_ message: String) -> String {
-    let limit = 4_000
-    guard message.count > limit else { return "error: \(message)\n" }
-    return "error: \(message.prefix(limit))... (\(message.count - limit) more characters)\n"
+func errorLine(_ message: String) -> String { "error: \(clipped(message))\n" }
+
+/// `text` cut after 4,000 Unicode scalars, with the count left out (scalars, not characters:
+/// one character can hold any number of combining marks).
+func clipped(_ text: String) -> String {
+    let limit = 4_000, count = text.unicodeScalars.count
+    guard count > limit else { return text }
+    var kept = String.UnicodeScalarView()
+    kept.append(contentsOf: text.unicodeScalars.prefix(limit))
+    return String(kept) + "... (\(count - limit) more characters)"
 }
 
 /// A command-line mistake found after parsing.

@@ -15,8 +15,9 @@ enum AliasBudget {
     static let maximumNodes = 1_000_000
 
     /// Whether `text`'s aliases keep it within `maximumNodes`; the 1-based line of
-    /// the node that passed it, if not, and whether any alias was met by then (a file
-    /// can pass it with no alias, by its size alone). Syntax errors are left to the composer.
+    /// the node that passed it, if not, and whether aliases did it: the file, read to its
+    /// end with each alias counted as one node, stays within the budget (a file can pass it
+    /// by its size alone). Syntax errors are left to the composer.
     static func lineExceedingBudget(_ text: String) -> (line: Int, aliased: Bool)? {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return nil }
@@ -27,7 +28,8 @@ enum AliasBudget {
             var sizes: [String: Int] = [:]       // anchor -> expanded node count
             var open: [(anchor: String?, size: Int)] = []
             var total = 0
-            var aliased = false
+            var written = 0                     // nodes as written, each alias one
+            var passedAt: Int?                  // the line where the expanded count passed the budget
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
@@ -36,13 +38,13 @@ enum AliasBudget {
                 var added = 0
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
-                    return nil
+                    return passedAt.map { ($0, true) }
                 case YAML_SCALAR_EVENT:
                     added = 1
                     if let anchor = event.data.scalar.anchor { sizes[String(cString: anchor)] = 1 }
                 case YAML_ALIAS_EVENT:
-                    aliased = true
                     added = event.data.alias.anchor.map { sizes[String(cString: $0)] ?? 1 } ?? 1
+                    written -= added - 1
                 case YAML_SEQUENCE_START_EVENT:
                     open.append((event.data.sequence_start.anchor.map { String(cString: $0) }, 1))
                 case YAML_MAPPING_START_EVENT:
@@ -54,9 +56,15 @@ enum AliasBudget {
                 default:
                     continue
                 }
-                if event.type != YAML_SEQUENCE_END_EVENT && event.type != YAML_MAPPING_END_EVENT { total += added }
-                if !open.isEmpty { open[open.count - 1].size += added }
-                if total > maximumNodes || (open.last?.size ?? 0) > maximumNodes { return (line, aliased) }
+                if event.type != YAML_SEQUENCE_END_EVENT && event.type != YAML_MAPPING_END_EVENT {
+                    total = min(total + added, Int.max / 2)
+                    written += added
+                }
+                if !open.isEmpty { open[open.count - 1].size = min(open[open.count - 1].size + added, Int.max / 2) }
+                // Past the budget as written: the file's size, not its aliases.
+                if written > maximumNodes { return (passedAt ?? line, false) }
+                // Past it expanded: read on (nothing is expanded, each alias is counted once) to tell which.
+                if passedAt == nil && (total > maximumNodes || (open.last?.size ?? 0) > maximumNodes) { passedAt = line }
             }
         }
     }

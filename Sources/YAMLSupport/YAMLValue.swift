@@ -53,8 +53,9 @@ public struct YAMLValue {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
         case .duplicatedKeysInMapping(_, let context): return context.mark.line
         case .reader(_, let offset?, _, _):
-            // The reader counts bytes: the line is one more than the line breaks before the byte.
-            return 1 + text.utf8.prefix(offset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            // Yams gives the offset in Characters ("\r\n" is one): the line is one more than the
+            // line breaks among the characters before it.
+            return 1 + text.prefix(offset).reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" ? 1 : 0) }
         default: return nil
         }
     }

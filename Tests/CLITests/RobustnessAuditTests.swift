@@ -90,7 +90,7 @@ import Testing
                                       + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, network: {link: ib-hdr, nics_per_node: 1}}\n"
                                       + "strategy: {kind: data}\ngpus: [16]\n")
         let out = CLI.execute(["chart", "bandwidth", path, "--bandwidths", "1e-6", "--out", folder()])
-        #expect(out.exitCode == 2 && out.stderr.contains("--bandwidths: 1e-06 Gb/s is outside the 8e-06-8e+06 Gb/s a link may have"),
+        #expect(out.exitCode == 2 && out.stderr.contains("--bandwidths: 1e-06 Gb/s is outside the 8e-06 to 8e+06 Gb/s a link may have"),
                 "\(out.stderr)")
     }
 
@@ -105,16 +105,39 @@ import Testing
         #expect(out.stdout.contains("red \\u{1B}[31m") && out.stdout.contains("bell\\u{7}"), "\(out.stdout.prefix(300))")
     }
 
-    /// A `.NAME.PID.tmp` left by a run that was killed is removed by the next write of NAME;
-    /// one whose process still runs (PID 1) is left alone.
+    /// A `.NAME.PID.tmp` left by a run that was killed (an hour old, no process with its PID)
+    /// is removed by the next write of NAME; one whose process still runs (PID 1), one written
+    /// a minute ago (perhaps by another machine sharing the folder), another NAME's and a
+    /// symbolic link are left alone.
     @Test func leftoversOfAKilledRunAreRemoved() throws {
         let dir = folder()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let stale = dir + "/.out.json.2147483646.tmp", live = dir + "/.out.json.1.tmp", other = dir + "/.other.json.2147483646.tmp"
-        for leftover in [stale, live, other] { try "partial".write(toFile: leftover, atomically: false, encoding: .utf8) }
+        let stale = dir + "/.out.json.2147483646.tmp", live = dir + "/.out.json.1.tmp", recent = dir + "/.out.json.2147483645.tmp"
+        let other = dir + "/.other.json.2147483646.tmp", link = dir + "/.out.json.2147483644.tmp"
+        for leftover in [stale, live, recent, other] { try "partial".write(toFile: leftover, atomically: false, encoding: .utf8) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: other)
+        let hourAgo = Date(timeIntervalSinceNow: -3_600)
+        for old in [stale, live, other] { try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: old) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: recent)
         try OutputFile.write("{}\n", to: dir + "/out.json", force: false)
         #expect(!FileManager.default.fileExists(atPath: stale))
-        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
+        for kept in [live, recent, other] { #expect(FileManager.default.fileExists(atPath: kept), "\(kept)") }
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == other)
+    }
+
+    /// Data for a program is passed through as its encoder wrote it: JSON with a C1 control or
+    /// U+2028 in a label still parses, and sweep's CSV on standard output is the --out file's.
+    @Test func dataOnStandardOutputIsNotEscaped() throws {
+        let path = try writeTemporary("name: t\nmodel: resnet50\nbatch_per_gpu: 64\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\n"
+                                      + "strategy: {kind: data}\ngpus: [1]\nruns:\n  - {label: \"a\\rb\\u2028c\\x9bd\"}\n")
+        let json = CLI.execute(["simulate", path, "--json"])
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        #expect((rows.first?["label"] as? String)?.hasPrefix("a\rb\u{2028}c\u{9B}d ·") == true)
+        let csv = folder() + ".csv"
+        #expect(CLI.execute(["sweep", path, "--vary", "gpus=1", "--quiet", "--out", csv]).exitCode == 0)
+        #expect(CLI.execute(["sweep", path, "--vary", "gpus=1", "--quiet"]).stdout == (try String(contentsOfFile: csv, encoding: .utf8)))
+        // The table for a person escapes them.
+        #expect(CLI.execute(["simulate", path]).stdout.contains("a\\rb\\u{2028}c\\u{9B}d"))
     }
 
     /// The messages name the real cause at its line: a NUL byte, libyaml's nesting limit, a file
@@ -122,11 +145,17 @@ import Testing
     @Test func messagesNameTheCause() throws {
         let nul = try writeTemporary("name: t\n\u{0}x: 1\nmodel: resnet50\n")
         #expect(CLI.execute(["simulate", nul]).stderr.contains(":2: invalid YAML: control characters are not allowed (character U+0000)"))
+        // Lines counted as characters: em dashes (3 bytes each) and CRLF line breaks before it do not move it.
+        let dashes = try writeTemporary(String(repeating: "# " + String(repeating: "\u{2014}", count: 40) + "\r\n", count: 6) + "name: t\r\n\u{0}x: 1\r\n")
+        #expect(CLI.execute(["simulate", dashes]).stderr.contains(":8: invalid YAML: control characters"))
         let deep = try writeTemporary("name: " + String(repeating: "[", count: 1_100) + String(repeating: "]", count: 1_100) + "\n")
         #expect(CLI.execute(["simulate", deep]).stderr.contains("invalid YAML: nested more than 1,000 levels deep"))
         let large = try writeTemporary("description:\n" + String(repeating: "  - x\n", count: 1_000_001))
         let refused = CLI.execute(["simulate", large]).stderr
         #expect(refused.contains("it holds more than 1000000 values") && !refused.contains("aliases"), "\(refused)")
+        // One small alias in such a file is not what passed the limit.
+        let aliasToo = try writeTemporary("name: &n t\nalias: *n\ndescription:\n" + String(repeating: "  - x\n", count: 1_000_001))
+        #expect(CLI.execute(["simulate", aliasToo]).stderr.contains("it holds more than 1000000 values"))
         let noNetwork = try writeTemporary("name: n\nmodel: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\n"
                                            + "strategy: {kind: data}\ngpus: [1, 8]\n")
         let sweep = CLI.execute(["sweep", noNetwork, "--vary", "gpus=16", "--quiet"])
@@ -137,6 +166,10 @@ import Testing
         aggregated.wasAggregated = true
         #expect(!aggregated.description.contains("aggregated") && !aggregated.description.contains("transfer by transfer"))
         #expect(errorLine(String(repeating: "x", count: 5_000)) == "error: " + String(repeating: "x", count: 4_000) + "... (1000 more characters)\n")
+        // One character of many combining marks is cut too; a flag as typed reaches the terminal escaped.
+        #expect(errorLine("a" + String(repeating: "\u{301}", count: 10_000)).unicodeScalars.count < 4_100)
+        let flag = CLI.execute(["simulate", nul, "--bogus\u{1B}[31m"])
+        #expect(flag.exitCode == 2 && !flag.stderr.unicodeScalars.contains("\u{1B}") && flag.stderr.contains("\\u{1B}"), "\(flag.stderr)")
     }
 
     /// Under a parameter server whose last node is partly filled the GPUs run out of phase;
