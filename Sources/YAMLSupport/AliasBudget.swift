@@ -32,7 +32,9 @@ enum AliasBudget {
             var passedAt: Int?                  // the line where the expanded count passed the budget
             while true {
                 var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
+                // A syntax error is the composer's to report, unless the budget is passed before it:
+                // the composer would expand the aliases up to there first.
+                guard yaml_parser_parse(&parser, &event) == 1 else { return passedAt.map { ($0, true) } }
                 defer { yaml_event_delete(&event) }
                 let line = Int(event.start_mark.line) + 1
                 var added = 0
@@ -50,7 +52,7 @@ enum AliasBudget {
                 case YAML_MAPPING_START_EVENT:
                     open.append((event.data.mapping_start.anchor.map { String(cString: $0) }, 1))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    guard let closed = open.popLast() else { return nil }
+                    guard let closed = open.popLast() else { return passedAt.map { ($0, true) } }
                     if let anchor = closed.anchor { sizes[anchor] = closed.size }
                     added = closed.size
                 default:

@@ -167,6 +167,21 @@ import Testing
         #expect(e.line != nil)
     }
 
+    /// The same bomb with a syntax error after it: still refused by the budget, before the
+    /// composer (which would expand the aliases up to the error) sees it.
+    @Test func anAliasBombBeforeASyntaxErrorIsRefusedByTheBudget() throws {
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            yaml += "a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", "))]\n"
+        }
+        yaml += "b: [*a9]\nc: [unclosed\n"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let e = try error(for: yaml)
+        #expect(clock.now - started < .seconds(10))
+        #expect(e.message.contains("aliases expand"), "\(e.message)")
+    }
+
     @Test func aFewAliasesStillWork() throws {
         let yaml = validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "defaults: &counts [1, 2]\ngpus: *counts")
         let e = try error(for: yaml)
