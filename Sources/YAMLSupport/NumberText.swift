@@ -12,14 +12,15 @@
 public enum NumberText {
     /// A finite decimal number, or nil.
     public static func decimal(_ text: String) -> Double? {
-        let cleaned = withoutUnderscores(trimmed(text))
-        guard isDecimal(cleaned), let value = Double(cleaned), value.isFinite else { return nil }
+        guard let cleaned = withoutUnderscores(trimmed(text)), isDecimal(cleaned), let value = Double(cleaned), value.isFinite else {
+            return nil
+        }
         return value
     }
 
     /// A whole decimal number that fits in `Int`, or nil.
     public static func whole(_ text: String) -> Int? {
-        let cleaned = withoutUnderscores(trimmed(text))
+        guard let cleaned = withoutUnderscores(trimmed(text)) else { return nil }
         var bytes = cleaned.utf8[...]
         if let sign = bytes.first, sign == plus || sign == minus { bytes = bytes.dropFirst() }
         guard !bytes.isEmpty, bytes.allSatisfy(isDigit) else { return nil }
@@ -37,9 +38,15 @@ public enum NumberText {
         return text[first...last]
     }
 
-    /// `text` without YAML's digit separators (a copy only when there are some).
-    static func withoutUnderscores(_ text: Substring) -> Substring {
-        text.utf8.contains(underscore) ? Substring(text.filter { $0 != "_" }) : text
+    /// `text` without YAML's digit separators (a copy only when there are some); nil where an
+    /// `_` is not between two digits (`_10`, `10_`, `1__0`, `1._5` are no numbers).
+    static func withoutUnderscores(_ text: Substring) -> Substring? {
+        guard text.utf8.contains(underscore) else { return text }
+        let bytes = Array(text.utf8)
+        for (i, byte) in bytes.enumerated() where byte == underscore {
+            guard i > 0, i + 1 < bytes.count, isDigit(bytes[i - 1]), isDigit(bytes[i + 1]) else { return nil }
+        }
+        return Substring(text.filter { $0 != "_" })
     }
 
     /// Whether `text` has the shape of a plain decimal number.

@@ -223,12 +223,13 @@ import Testing
 }
 
 @Suite struct NumberTextTests {
-    @Test(arguments: ["12", "-0.5", "+3", "1.5e-3", ".25", "4.", "1_000", " 7 "])
+    @Test(arguments: ["12", "-0.5", "+3", "1.5e-3", ".25", "4.", "1_000", "1_000.2_5", " 7 "])
     func plainDecimalsAreRead(text: String) {
         #expect(NumberText.decimal(text) != nil)
     }
 
-    @Test(arguments: ["0x10", "nan", "inf", "-inf", "1e400", "12abc", "", ".", "e5", "1e", "--1", "1.2.3"])
+    @Test(arguments: ["0x10", "nan", "inf", "-inf", "1e400", "12abc", "", ".", "e5", "1e", "--1", "1.2.3",
+                      "_10", "10_", "1__0", "1._5", "_"])
     func anythingElseIsRefused(text: String) {
         #expect(NumberText.decimal(text) == nil)
         #expect(NumberText.whole(text) == nil)
