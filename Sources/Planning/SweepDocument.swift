@@ -180,8 +180,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }
 
-    /// The index and count of a shard named "I/N" (1 <= I <= N), as `sweep --shard` writes it; nil otherwise.
-    static func shardPosition(_ text: String) -> (index: Int, count: Int)? {
+    /// The index and count of a shard named "I/N" (1 <= I <= N, plain digits), as `sweep --shard`
+    /// takes and writes it; nil otherwise.
+    public static func shardPosition(_ text: String) -> (index: Int, count: Int)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
               let index = Int(parts[0]), let count = Int(parts[1]), 1 <= index, index <= count else { return nil }

@@ -1,3 +1,4 @@
+import Planning
 import YAMLSupport
 
 /// The part of a sweep one process computes: shard `index` of `count`, every
@@ -53,11 +54,11 @@ struct SweepShard: Equatable {
 
     /// `I/N` with 1 <= I <= N.
     static func parse(_ text: String) throws -> SweepShard {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
+        // One reading of I/N for sweep and merge: what sweep takes, merge accepts.
+        guard let position = SweepDocument.shardPosition(text) else {
             throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got '\(text.singleLine)'")
         }
-        return SweepShard(index: i, count: n)
+        return SweepShard(index: position.index, count: position.count)
     }
 
     private static func whole(_ text: String, _ variable: String, atLeast low: Int) throws -> Int {

@@ -194,4 +194,23 @@ import Testing
         }
         #expect(computes.max()! - computes.min()! < 1e-6 * computes.max()!, "\(computes)")
     }
+
+    /// A link that leads nowhere is said to be one, not "no such file"; notebook run names no
+    /// --out flag it does not have when it cannot rewrite a notebook.
+    @Test func linksAndNotebooksAreNamedForWhatTheyAre() throws {
+        let dir = folder()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/a.yaml", withDestinationPath: dir + "/b.yaml")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/b.yaml", withDestinationPath: dir + "/a.yaml")
+        let loop = CLI.execute(["simulate", dir + "/a.yaml"])
+        #expect(loop.exitCode == 2 && loop.stderr.contains("a symbolic link that leads to no file"), "\(loop.stderr)")
+        try "# A notebook\n\n```scalecast\nscalecast models\n```\n".write(toFile: dir + "/real.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/linked.md", withDestinationPath: dir + "/real.md")
+        let notebook = CLI.execute(["notebook", "run", dir + "/linked.md"])
+        #expect(notebook.exitCode == 2 && notebook.stderr.contains("error: notebook: ") && !notebook.stderr.contains("--out"),
+                "\(notebook.stderr)")
+        // --shard reads I/N as merge does: a sign is no shard.
+        #expect(CLI.execute(["sweep", try writeTemporary(tooBig), "--vary", "gpus=1", "--shard", "+1/2"]).stderr
+                    .contains("--shard: expected I/N with 1 <= I <= N, got '+1/2'"))
+    }
 }
