@@ -37,7 +37,7 @@ public struct ExecutorModel: Sendable {
         var p = CostParameters()
         p.launchOverheadSeconds = profile.kernelOverheadSeconds
         p.halfSaturationDimension[.fp32] = profile.halfSaturation
-        p.memoryEfficiency = 1
+        p.memoryEfficiencyOverride = 1
         p.reservedMemoryBytes = 0
         p.convolutionLowering = .im2col
         p.loweringBytesPerSecond = profile.loweringBytesPerSecond

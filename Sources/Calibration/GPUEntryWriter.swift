@@ -34,6 +34,7 @@ public enum GPUEntryWriter {
         }
         if let sms = gpu.streamingMultiprocessors { out += "    sms: \(sms)\n" }
         if gpu.speedVariationCV > 0 { out += "    speed_variation_cv: \(number(gpu.speedVariationCV))\n" }
+        if let fraction = gpu.memoryEfficiency { out += "    memory_efficiency: \(number(fraction))\n" }
         if !gpu.kernelEfficiency.isEmpty {
             out += "    kernel_efficiency:\n"
             for precision in gpu.kernelEfficiency.keys.sorted() { out += "      \(precision): \(table(gpu.kernelEfficiency[precision]!))\n" }

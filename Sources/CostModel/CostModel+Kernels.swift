@@ -107,7 +107,7 @@ extension CostModel {
         let productTime = kernel.algorithm == .pytorchDepthwise && kernel.pass != .forward
             ? kernel.productFLOPs / (peak * DepthwiseKernels.pytorchBackwardEfficiency)
             : kernel.productFLOPs / (peak * kernelCeiling(kernel.pass, precision: rate) * shapeEfficiency(kernel, rate: rate))
-        let memoryTime = kernel.memoryBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
+        let memoryTime = kernel.memoryBytes / streamingBytesPerSecond
         let launches = Double(kernel.kernels) * parameters.launchOverheadSeconds
         let transposes = layoutTransposeSeconds(kernel)
         guard kernel.separateTransforms else { return launches + max(productTime, memoryTime) + transposes }
@@ -123,7 +123,7 @@ extension CostModel {
     /// transpose kernel in, one out).
     public func layoutTransposeSeconds(_ kernel: ConvolutionKernel) -> Double {
         guard memoryFormat == .nchw, kernel.usesTensorCores else { return 0 }
-        return 2 * kernel.operandBytes / (gpu.memoryBytesPerSecond * parameters.memoryEfficiency) + 2 * parameters.launchOverheadSeconds
+        return 2 * kernel.operandBytes / streamingBytesPerSecond + 2 * parameters.launchOverheadSeconds
     }
 }
 

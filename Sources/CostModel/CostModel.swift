@@ -125,6 +125,11 @@ public struct CostModel: Sendable {
         return best * s(m) * s(n) * s(k)
     }
 
+    /// Bytes per second streaming (memory-bound) kernels move on this GPU, read and
+    /// written counted: peak bandwidth × `CostParameters.memoryEfficiency(on:)` (the
+    /// scenario's figure, else the GPU's measured one, else the default).
+    public var streamingBytesPerSecond: Double { gpu.memoryBytesPerSecond * parameters.memoryEfficiency(on: gpu) }
+
     /// The best fraction of peak a large product reaches: the scenario's override,
     /// else the GPU's catalog figure, else the default of `CostParameters`.
     public var maxEfficiency: Double { maxEfficiency(precision) }
@@ -164,7 +169,7 @@ public struct CostModel: Sendable {
             eff = maxEfficiency
         }
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
-        let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
+        let bandwidth = streamingBytesPerSecond
         let memoryTime = work.memoryBytes / bandwidth
         let loweringTime = parameters.convolutionLowering == .im2col
             ? work.loweringBytes / (parameters.loweringBytesPerSecond ?? bandwidth) + work.loweringRows * parameters.loweringRowSeconds : 0

@@ -1,3 +1,4 @@
+import Hardware
 import Workload
 
 /// The tunable constants of the cost model, with their defaults and where the
@@ -21,10 +22,14 @@ public struct CostParameters: Sendable, Equatable {
     /// resulting ResNet-50 throughput with published figures (close for A100
     /// mixed precision, high for A100 TF32, low for V100).
     public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 128, .fp16: 128, .bf16: 128]
-    /// The fraction of peak memory bandwidth that streaming kernels reach.
+    /// The fraction of peak memory bandwidth that streaming kernels reach on a GPU
+    /// whose catalog entry measures none (`GPUSpec.memoryEfficiency`).
     /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (the same
     /// unpublished measurement, docs/hardware-facts.md).
     public var memoryEfficiency: Double = 0.88
+    /// The fraction a scenario (or calibration) sets explicitly; it wins over the GPU's
+    /// own measured figure, which wins over `memoryEfficiency`.
+    public var memoryEfficiencyOverride: Double?
     /// Device memory the CUDA context, the framework and the allocator's
     /// fragmentation hold beyond tensors, in bytes. Default 1 GiB, a rule of thumb
     /// (a CUDA context alone takes 300-500 MiB).
@@ -60,6 +65,12 @@ public struct CostParameters: Sendable, Equatable {
 
     public enum ConvolutionLowering: String, CaseIterable, Sendable {
         case implicit, im2col
+    }
+
+    /// The fraction of `gpu`'s peak memory bandwidth streaming kernels reach:
+    /// `memoryEfficiencyOverride`, else the GPU's measured figure, else `memoryEfficiency`.
+    public func memoryEfficiency(on gpu: GPUSpec) -> Double {
+        memoryEfficiencyOverride ?? gpu.memoryEfficiency ?? memoryEfficiency
     }
 
     public func maxEfficiency(_ precision: Precision) -> Double { maxEfficiency[precision] ?? 0.76 }

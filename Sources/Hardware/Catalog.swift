@@ -147,7 +147,8 @@ extension GPUSpec {
     public init(yaml: YAMLValue, catalog: Catalog) throws {
         try yaml.checkKeys(["name", "aliases", "architecture", "year", "memory_gib", "memory_bandwidth_gb_per_s",
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
-                            "kernel_efficiency", "sms", "half_saturation", "gemm_curve", "fabric", "speed_variation_cv"])
+                            "kernel_efficiency", "sms", "half_saturation", "gemm_curve", "fabric", "speed_variation_cv",
+                            "memory_efficiency"])
         // A blank name or alias would be answered to by nothing a user writes, and listed as blank.
         func nonBlank(_ node: YAMLValue, _ what: String) throws -> String {
             let text = try node.string()
@@ -216,6 +217,12 @@ extension GPUSpec {
                                                          halfSaturation: try curve.required("half_saturation").double(in: 1...1e6))
             }
             guard measured != nil else { throw table.error("a measured GEMM curve needs its source: add measured:") }
+        }
+        if let node = try yaml.optional("memory_efficiency") {
+            let x = try node.double()
+            guard x > 0 && x <= 1 else { throw node.error("must be a fraction in (0, 1], got \(x)") }
+            guard measured != nil else { throw node.error("a measured bandwidth needs its source: add measured:") }
+            memoryEfficiency = x
         }
         streamingMultiprocessors = try yaml.optional("sms")?.int(in: 1...100_000)
         if let cv = try yaml.optional("speed_variation_cv") {

@@ -54,6 +54,12 @@ public struct GPUSpec: Hashable, Sendable {
     /// synchronous step waits for the slowest of its N GPUs (`Stragglers`).
     public var speedVariationCV: Double = 0
 
+    /// The fraction of `memoryBytesPerSecond` that streaming kernels reach on this GPU
+    /// (`memory_efficiency:`), where a measurement gives one: bytes read plus bytes
+    /// written over the time of a large device-to-device copy, over the datasheet's
+    /// bandwidth. Nil: the cost model's default (`CostParameters.memoryEfficiency`).
+    public var memoryEfficiency: Double?
+
     /// Streaming multiprocessors, where the catalog gives them: the shape model of
     /// fitted kernel efficiencies counts thread blocks per SM (`TileQuantization`).
     public var streamingMultiprocessors: Int?

@@ -263,7 +263,7 @@ public enum MarkdownReport {
                 + (run.networkSummary.map { "; the network between nodes: \($0)" } ?? "") + ". "
                 + "Cost model: best GEMM efficiency \(Format.fixed(cost.maxEfficiency, 2)) of peak, half-saturation dimension "
                 + "\(Format.fixed(cost.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
-                + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency * 100, 0))% of peak bandwidth, "
+                + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency(on: run.cluster.gpu) * 100, 0))% of peak bandwidth, "
                 + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps), with one more step simulated after it.\n"
         }
         let libraries = Set(input.scenario.runs.compactMap { $0.software.kernelLibrary?.name })

@@ -529,7 +529,7 @@ extension RunSpec {
             try applyProfile(profileNode, baseDirectory: baseDirectory, gpu: gpu, precision: precision, to: &p)
         }
         if let v = try node.optional("launch_overhead_us") { p.launchOverheadSeconds = try v.double(in: Limits.microseconds) * 1e-6 }
-        if let v = try node.optional("memory_efficiency") { p.memoryEfficiency = try fraction(v) }
+        if let v = try node.optional("memory_efficiency") { p.memoryEfficiencyOverride = try fraction(v) }
         if let v = try node.optional("convolution_lowering") {
             p.convolutionLowering = CostParameters.ConvolutionLowering(rawValue: try v.oneOf(CostParameters.ConvolutionLowering.allCases.map(\.rawValue)))!
         }

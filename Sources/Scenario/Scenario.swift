@@ -112,7 +112,7 @@ public struct RunSpec: Sendable {
         // A parameter server's sum and update: the host's streaming rate as the profile
         // states it, a GPU's as the cost model prices streaming traffic.
         setup.hostServerBytesPerSecond = software.communication.serverHostBytesPerSecond
-        setup.gpuServerBytesPerSecond = cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency
+        setup.gpuServerBytesPerSecond = cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency(on: cluster.gpu)
         if plannedStrategy.gradientSync.algorithm == .p2psyncTree, case .pcieTree(let tree) = cluster.fabric {
             let local = (0..<cluster.gpusPerNode).map { a in (0..<cluster.gpusPerNode).map { tree.copiesDirectly(from: a, to: $0) } }
             setup.peerAccess = PeerAccess(gpusPerNode: cluster.gpusPerNode, local: local)
@@ -161,7 +161,7 @@ public struct RunSpec: Sendable {
         }
         return TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold,
                             startDelaySeconds: communication.fusionStartDelaySeconds(ranks: setup.gpus), readySeconds: ready,
-                            copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency)
+                            copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency(on: cluster.gpu))
     }
 
     /// The cluster as the run's software drives it; topologies are built from this.

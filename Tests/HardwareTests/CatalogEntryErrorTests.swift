@@ -122,4 +122,17 @@ import YAMLSupport
             #expect(refused.keyPath == "gpus[0].speed_variation_cv" && refused.line == 10, "\(bad)")
         }
     }
+
+    /// A GPU's streaming bandwidth is a measurement: it needs `measured:` and is a fraction.
+    @Test func aMeasuredMemoryEfficiencyNeedsItsSourceAndIsAFraction() throws {
+        let measured = try read(Self.entry(extra: "    measured: \"device-to-device copy (Test, 2025)\"\n    memory_efficiency: 0.7"))
+        #expect(measured.gpu(named: "Test-8")?.memoryEfficiency == 0.7)
+        #expect(try read(Self.entry()).gpu(named: "Test-8")?.memoryEfficiency == nil)
+        let unsourced = try refusal(Self.entry(extra: "    memory_efficiency: 0.7"))
+        #expect(unsourced.keyPath == "gpus[0].memory_efficiency" && unsourced.line == 9 && unsourced.message.contains("add measured:"))
+        for bad in ["0", "1.2", "fast"] {
+            let refused = try refusal(Self.entry(extra: "    measured: \"Test\"\n    memory_efficiency: \(bad)"))
+            #expect(refused.keyPath == "gpus[0].memory_efficiency" && refused.line == 10, "\(bad)")
+        }
+    }
 }

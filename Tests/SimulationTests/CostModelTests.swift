@@ -86,4 +86,25 @@ import Workload
         parameters.convolutionLowering = .implicit
         #expect(CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work) == implicit, "rows priced without im2col")
     }
+
+    /// A memory-bound layer streams at the GPU's measured fraction of its bandwidth where the
+    /// catalog has one (`memory_efficiency:`), at the default elsewhere, and at the scenario's
+    /// figure over both.
+    @Test func memoryBoundWorkStreamsAtTheGPUsMeasuredFraction() throws {
+        let relu = try layer { try $0.conv("conv", out: 16, kernel: 3, pad: 1); try $0.relu("relu") }
+        let work = LayerWork.forward(relu, batch: 32, precision: .fp32)
+        #expect(work.flops > 0 && work.memoryBytes > 0)
+        var measured = gpu
+        measured.memoryEfficiency = 0.5
+        var parameters = CostParameters()
+        let atDefault = CostModel(gpu: gpu, precision: .fp32, parameters: parameters)
+        let atMeasured = CostModel(gpu: measured, precision: .fp32, parameters: parameters)
+        #expect(atDefault.streamingBytesPerSecond == gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
+        #expect(atMeasured.streamingBytesPerSecond == gpu.memoryBytesPerSecond * 0.5)
+        let launches = Double(work.kernels) * parameters.launchOverheadSeconds
+        #expect(abs(atMeasured.seconds(for: work) - launches - work.memoryBytes / (gpu.memoryBytesPerSecond * 0.5)) < 1e-15)
+        #expect(atMeasured.seconds(for: work) > atDefault.seconds(for: work))
+        parameters.memoryEfficiencyOverride = 0.8
+        #expect(CostModel(gpu: measured, precision: .fp32, parameters: parameters).streamingBytesPerSecond == gpu.memoryBytesPerSecond * 0.8)
+    }
 }
