@@ -1,3 +1,4 @@
+import CostModel
 import Hardware
 import YAMLSupport
 import Workload
@@ -86,11 +87,15 @@ public enum CatalogReport {
         var gemmCurve: [String: [String: Double]]
         /// The coefficient of variation of one board's speed among its peers (0: none measured).
         var speedVariationCV: Double
+        /// The measured fraction of peak bandwidth streaming kernels reach (nil: none measured,
+        /// the cost model's default applies).
+        var memoryEfficiency: Double?
         var measured: String?
         enum CodingKeys: String, CodingKey {
             case name, aliases, architecture, memoryBytes = "memory_bytes", memoryBytesPerSecond = "memory_bytes_per_second",
                  peakFLOPsPerSecond = "peak_flops_per_second", hostLink = "host_link", nvlink, fabric, tdpWatts = "tdp_watts", source, sms,
-                 kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", gemmCurve = "gemm_curve", speedVariationCV = "speed_variation_cv", measured
+                 kernelEfficiency = "kernel_efficiency", maxEfficiency = "max_efficiency", gemmCurve = "gemm_curve", speedVariationCV = "speed_variation_cv",
+                 memoryEfficiency = "memory_efficiency", measured
         }
 
         /// Absent values encode as null: every row has every key.
@@ -112,6 +117,7 @@ public enum CatalogReport {
             try c.encode(maxEfficiency, forKey: .maxEfficiency)
             try c.encode(gemmCurve, forKey: .gemmCurve)
             try c.encode(speedVariationCV, forKey: .speedVariationCV)
+            try c.encode(memoryEfficiency, forKey: .memoryEfficiency)
             try c.encode(measured, forKey: .measured)
         }
     }
@@ -221,7 +227,7 @@ public enum CatalogReport {
                        source: $0.source, sms: $0.streamingMultiprocessors,
                        kernelEfficiency: $0.kernelEfficiency, maxEfficiency: $0.maxEfficiency,
                        gemmCurve: $0.gemmCurve.mapValues { ["max_efficiency": $0.maxEfficiency, "half_saturation": $0.halfSaturation] },
-                       speedVariationCV: $0.speedVariationCV,
+                       speedVariationCV: $0.speedVariationCV, memoryEfficiency: $0.memoryEfficiency,
                        measured: $0.measured)
             },
             links: catalog.links.map {
@@ -233,13 +239,14 @@ public enum CatalogReport {
     }
 
     public static func hardwareTable(_ catalog: Catalog) -> String {
-        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "fp8 TF", "TDP W",
+        var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "streams at", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "fp8 TF", "TDP W",
                                        "host", "scale-up", "fabric", "SMs", "kernels fitted", "GEMM measured", "speed cv %"],
-                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .left, .left, .left,
+                             alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left, .left, .left,
                                           .right, .left, .left, .right])
         func peak(_ gpu: GPUSpec, _ p: String) -> String { gpu.peakFLOPsPerSecond[p].map { Format.fixed($0 / 1e12, 1) } ?? "-" }
         for gpu in catalog.gpus {
             gpus.append([gpu.name, gpu.architecture, Format.gib(gpu.memoryBytes), Format.fixed(gpu.memoryBytesPerSecond / 1e9, 0),
+                         gpu.memoryEfficiency.map { Format.fixed($0, 3) } ?? "-",
                          peak(gpu, "fp32"), peak(gpu, "tf32"), peak(gpu, "fp16"), peak(gpu, "bf16"), peak(gpu, "fp8"),
                          gpu.tdpWatts.map { Format.fixed($0, 0) } ?? "-", gpu.hostLink, gpu.nvlink ?? "-", gpu.nodeFabric,
                          gpu.streamingMultiprocessors.map(String.init) ?? "-",
@@ -292,7 +299,8 @@ public enum CatalogReport {
         }
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
-        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; fp8 is listed, not simulated (docs/add-a-gpu.md); \"scale-up\": "
+        return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; fp8 is listed, not simulated (docs/add-a-gpu.md); \"streams at\": the measured fraction of the "
+            + "memory bandwidth streaming kernels reach, the cost model's \(Format.fixed(CostParameters().memoryEfficiency, 2)) where none is measured; \"scale-up\": "
             + "the GPU-to-GPU link, \"fabric\": the node a scenario gets without fabric:; \"kernels fitted\": the precisions whose "
             + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md; \"GEMM measured\": the "
             + "precisions whose large-matrix-product ceiling (max_efficiency) is measured, the cost model's default elsewhere; \"speed cv\": the measured "

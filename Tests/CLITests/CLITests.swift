@@ -323,6 +323,10 @@ let smallScenario = """
         let measured = gpus.first { $0["name"] as? String == "RTX-3090" }?["max_efficiency"] as? [String: Double]
         #expect(measured == ["fp32": 0.654, "fp16": 1, "bf16": 1])
         #expect(fitted?["speed_variation_cv"] as? Double == 0.005 && gpus.first { $0["name"] as? String == "K20" }?["speed_variation_cv"] as? Double == 0)
+        // A measured streaming fraction where the catalog has one, null where the default applies.
+        #expect(gpus.first { $0["name"] as? String == "K40" }?["memory_efficiency"] as? Double == 0.721)
+        #expect(unfitted?["memory_efficiency"] is NSNull)
+        #expect(out.stdout.split(separator: "\n").first { $0.hasPrefix("K40 ") }?.contains(" 288       0.721 ") == true)
         // The short names a scenario may use, in the text and the JSON: "a100" is the 40 GB board.
         #expect(out.stdout.contains("\n  A100-SXM4-40GB: a100, a100-40gb\n"))
         #expect(unfitted?["aliases"] as? [String] == ["a100", "a100-40gb"])

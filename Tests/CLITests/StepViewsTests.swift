@@ -70,7 +70,7 @@ import Testing
         let out = CLI.execute(["chart", "gantt", "scenarios/paper/one-weird-trick.yaml", "--gpus", "8", "--out", folder])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let script = try String(contentsOfFile: folder + "/gantt.gp", encoding: .utf8)
-        #expect(script.contains("simulated 449.6 ms of a") && script.contains("479.6 ms step, the rest waits priced after the simulation"))
+        #expect(script.contains("simulated 452.7 ms of a") && script.contains("482.7 ms step, the rest waits priced after the simulation"))
         let plain = CLI.execute(["chart", "gantt", "scenarios/default.yaml", "--gpus", "8", "--out", folder + "-plain"])
         #expect(plain.exitCode == 0, "\(plain.stderr)")
         #expect(!(try String(contentsOfFile: folder + "-plain/gantt.gp", encoding: .utf8)).contains("priced after the simulation"))
