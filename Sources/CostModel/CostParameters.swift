@@ -23,7 +23,8 @@ public struct CostParameters: Sendable, Equatable {
     /// mixed precision, high for A100 TF32, low for V100).
     public var halfSaturationDimension: [Precision: Double] = [.fp32: 32, .tf32: 128, .fp16: 128, .bf16: 128]
     /// The fraction of peak memory bandwidth that streaming kernels reach on a GPU
-    /// whose catalog entry measures none (`GPUSpec.memoryEfficiency`).
+    /// whose catalog entry measures none (`GPUSpec.memoryEfficiency`): a default, not
+    /// necessarily the figure in use; prices read `memoryEfficiency(on:)`.
     /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (the same
     /// unpublished measurement, docs/hardware-facts.md).
     public var memoryEfficiency: Double = 0.88
@@ -45,7 +46,7 @@ public struct CostParameters: Sendable, Equatable {
     public var convolutionLowering: ConvolutionLowering = .implicit
     /// Bytes per second of im2col traffic, if measured (a column matrix is often
     /// still in cache when the product reads it); nil: the device memory bandwidth
-    /// × `memoryEfficiency`.
+    /// × `memoryEfficiency(on:)`.
     public var loweringBytesPerSecond: Double?
     /// Fixed time per row segment of im2col traffic (`ComputeWork.loweringRows`), in
     /// seconds, added to the bytes' time. Default 0: a GPU's lowering moves long

@@ -43,6 +43,19 @@ let validScenario = """
         #expect(scenario.runs[0].cluster.gpu.name == "V100-SXM2-16GB")
     }
 
+    /// A scenario's `cost_model.memory_efficiency` wins over the GPU's measured streaming
+    /// fraction (the K40's), which wins over the default where the scenario says nothing.
+    @Test func aScenarioMemoryEfficiencyWinsOverTheGPUsMeasuredOne() throws {
+        let k40 = validScenario.replacingOccurrences(of: "gpu: V100", with: "gpu: K40")
+        let measured = try Scenario.load(path: try temporaryScenario(k40)).runs[0].costModel
+        #expect(measured.gpu.memoryEfficiency == 0.721)
+        #expect(measured.streamingBytesPerSecond == 288e9 * 0.721)
+        let overridden = try Scenario.load(path: try temporaryScenario(k40 + "\ncost_model: {memory_efficiency: 0.5}\n")).runs[0].costModel
+        #expect(overridden.streamingBytesPerSecond == 288e9 * 0.5)
+        let v100 = try Scenario.load(path: try temporaryScenario(validScenario)).runs[0].costModel
+        #expect(v100.gpu.memoryEfficiency == nil && v100.streamingBytesPerSecond == v100.gpu.memoryBytesPerSecond * 0.88)
+    }
+
     /// `cost_model.convolution_lowering` takes implicit or im2col, and names the key otherwise.
     @Test func convolutionLoweringIsReadAndChecked() throws {
         let lowered = try Scenario.load(path: try temporaryScenario(validScenario + "\ncost_model: {convolution_lowering: im2col}\n"))
