@@ -47,9 +47,12 @@ let validScenario = """
     /// fraction (the K40's), which wins over the default where the scenario says nothing.
     @Test func aScenarioMemoryEfficiencyWinsOverTheGPUsMeasuredOne() throws {
         let k40 = validScenario.replacingOccurrences(of: "gpu: V100", with: "gpu: K40")
-        let measured = try Scenario.load(path: try temporaryScenario(k40)).runs[0].costModel
+        let k40Run = try Scenario.load(path: try temporaryScenario(k40)).runs[0]
+        let measured = k40Run.costModel
         #expect(measured.gpu.memoryEfficiency == 0.721)
         #expect(measured.streamingBytesPerSecond == 288e9 * 0.721)
+        // A GPU parameter server's sum streams at the same rate.
+        #expect(k40Run.setup(gpus: 2).gpuServerBytesPerSecond == 288e9 * 0.721)
         let overridden = try Scenario.load(path: try temporaryScenario(k40 + "\ncost_model: {memory_efficiency: 0.5}\n")).runs[0].costModel
         #expect(overridden.streamingBytesPerSecond == 288e9 * 0.5)
         let v100 = try Scenario.load(path: try temporaryScenario(validScenario)).runs[0].costModel
