@@ -112,7 +112,7 @@ public struct RunSpec: Sendable {
         // A parameter server's sum and update: the host's streaming rate as the profile
         // states it, a GPU's as the cost model prices streaming traffic.
         setup.hostServerBytesPerSecond = software.communication.serverHostBytesPerSecond
-        setup.gpuServerBytesPerSecond = cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency(on: cluster.gpu)
+        setup.gpuServerBytesPerSecond = costModel.streamingBytesPerSecond
         if plannedStrategy.gradientSync.algorithm == .p2psyncTree, case .pcieTree(let tree) = cluster.fabric {
             let local = (0..<cluster.gpusPerNode).map { a in (0..<cluster.gpusPerNode).map { tree.copiesDirectly(from: a, to: $0) } }
             setup.peerAccess = PeerAccess(gpusPerNode: cluster.gpusPerNode, local: local)
@@ -136,7 +136,7 @@ public struct RunSpec: Sendable {
     /// gradient of a group is ready when the group's last is. A fused all-reduce starts `cycle / 2 + ⌈log2 K⌉ × negotiation`
     /// after its last gradient (`CommunicationMechanisms.fusionStartDelaySeconds`);
     /// fusion-buffer copies run at the device memory bandwidth the cost model prices
-    /// streaming traffic at (`memoryBytesPerSecond × memory_efficiency`).
+    /// streaming traffic at (`CostModel.streamingBytesPerSecond`).
     func tensorFusion(_ setup: TrainingSetup) -> TensorFusion? {
         let communication = software.communication
         let fusion = setup.fusion
@@ -161,7 +161,7 @@ public struct RunSpec: Sendable {
         }
         return TensorFusion(cycleSeconds: cycle, thresholdBytes: threshold,
                             startDelaySeconds: communication.fusionStartDelaySeconds(ranks: setup.gpus), readySeconds: ready,
-                            copyBytesPerSecond: cluster.gpu.memoryBytesPerSecond * costParameters.memoryEfficiency(on: cluster.gpu))
+                            copyBytesPerSecond: cost.streamingBytesPerSecond)
     }
 
     /// The cluster as the run's software drives it; topologies are built from this.

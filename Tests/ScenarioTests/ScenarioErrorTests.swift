@@ -53,6 +53,9 @@ let validScenario = """
         #expect(measured.streamingBytesPerSecond == 288e9 * 0.721)
         // A GPU parameter server's sum streams at the same rate.
         #expect(k40Run.setup(gpus: 2).gpuServerBytesPerSecond == 288e9 * 0.721)
+        // So do Horovod's copies into and out of its fusion buffer.
+        let fused = try Scenario.load(path: try temporaryScenario(k40 + "\nsoftware: {profile: ideal, fusion_cycle_ms: 5, fusion_threshold_mb: 64}\n")).runs[0]
+        #expect(fused.tensorFusion(fused.setup(gpus: 2))?.copyBytesPerSecond == 288e9 * 0.721)
         let overridden = try Scenario.load(path: try temporaryScenario(k40 + "\ncost_model: {memory_efficiency: 0.5}\n")).runs[0].costModel
         #expect(overridden.streamingBytesPerSecond == 288e9 * 0.5)
         let v100 = try Scenario.load(path: try temporaryScenario(validScenario)).runs[0].costModel
