@@ -42,6 +42,9 @@ import Parallelism
 public final class CollectiveModel {
     let topology: Topology
     var cache: [Key: (secondsPerByte: Double, latency: Double)] = [:]
+    /// The links more than one stage of a staged collective crosses, by the collective's key
+    /// (`sharedStageLinks`): per stage, seconds per byte of the message and transfers at once.
+    var sharedStageLinkCache: [Key: [SharedStageLink]] = [:]
     /// NCCL's tree, by the system it runs on and its ranks (`ncclTreeSeconds`).
     var treeShapes: [TreeShapeKey: TreeShape] = [:]
 
@@ -142,9 +145,9 @@ public final class CollectiveModel {
 
     /// Seconds of each stage of `work`, in order, where its algorithm runs stages on
     /// different resources that consecutive collectives pipeline; `[seconds(for: work)]`
-    /// elsewhere. The parameter server across nodes (`parameterServerStages`) has three:
-    /// inside the nodes (ring steps and copies to host memory), the network (push and pull),
-    /// inside the nodes again (copies back and ring steps); a single server (`ps-host`,
+    /// elsewhere. The parameter server across nodes (`parameterServerStages`) has four:
+    /// inside the nodes (ring steps and copies to host memory), the push, the pull, inside
+    /// the nodes again (copies back and ring steps); a single server (`ps-host`,
     /// `ps-gpus`: `serverStages`) two, the push and the pull (under `ps-gpus` across nodes, in
     /// the lane of the bucket's server NIC, `CollectiveWork.stageLane`, and on the other nodes'
     /// lanes, `CrossLaneLoads`). Their collectives do not run
@@ -154,21 +157,12 @@ public final class CollectiveModel {
     /// links among the buckets in one stage at once; so the aggregated run gives each
     /// stage its own resource, shared among the collectives in it (`GraphRun`,
     /// `SharedResource`: equally, or under `ps-gpus` across nodes up to each one's cap).
+    /// Where stages cross one link (the push and the pull the NICs; on NVLink and NVSwitch
+    /// nodes the copies and the network the NIC's host link), the run also shares that link
+    /// among the stages' transfers (`sharedStageLinks`).
     /// The stages sum to `seconds(for:)`.
     public func stageSeconds(for work: CollectiveWork) -> [Double] {
-        guard work.kind == .allReduce, work.nccl == nil, work.ranks > 1 else { return [seconds(for: work)] }
-        // How many stages, and their phases (built only when a stage is first priced).
-        let count: Int, stages: () -> [[(phase: Phase, repeats: Int)]]
-        switch work.algorithm {
-        case .parameterServer:
-            let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
-            guard nodes.members.count > 1 else { return [seconds(for: work)] }
-            (count, stages) = (3, { self.parameterServerStages(nodes) })
-        case .psHost, .psGPUs:
-            (count, stages) = (2, { self.serverStages(work.algorithm, ranks: work.ranks) })
-        default:
-            return [seconds(for: work)]
-        }
+        guard let (count, stages) = stagePlan(for: work) else { return [seconds(for: work)] }
         var built: [[(phase: Phase, repeats: Int)]]?   // every stage's phases, built once when a stage is first priced
         return (0..<count).map { stage in
             let key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, stage: stage)
@@ -180,6 +174,22 @@ public final class CollectiveModel {
             }
             let (secondsPerByte, latency) = cache[key]!
             return work.bytes * secondsPerByte + latency
+        }
+    }
+
+    /// How many stages `work` runs in and their phases (built only when called), where its
+    /// algorithm runs stages (`stageSeconds`); nil where it runs as one.
+    func stagePlan(for work: CollectiveWork) -> (count: Int, phases: () -> [[(phase: Phase, repeats: Int)]])? {
+        guard work.kind == .allReduce, work.nccl == nil, work.ranks > 1 else { return nil }
+        switch work.algorithm {
+        case .parameterServer:
+            let nodes = NodeGroups(ranks: Array(0..<work.ranks), gpusPerNode: work.ranksPerNode)
+            guard nodes.members.count > 1 else { return nil }
+            return (4, { self.parameterServerStages(nodes) })
+        case .psHost, .psGPUs:
+            return (2, { self.serverStages(work.algorithm, ranks: work.ranks) })
+        default:
+            return nil
         }
     }
 
@@ -561,10 +571,12 @@ public final class CollectiveModel {
         return [[(Phase(pairs: pushes, fraction: 1), 1)], [(Phase(pairs: pushes.map { ($0.1, $0.0) }, fraction: 1), 1)]]
     }
 
-    /// The parameter server's phases (two or more nodes) in its three stages: g−1
+    /// The parameter server's phases (two or more nodes) in its four stages: g−1
     /// intra-node ring phases (B/g) and a copy of B/g from every GPU to its node's host
-    /// memory; the push (every node's host to every other, B/S) and the pull (the same,
-    /// back); the copy back (B/g) and g−1 intra-node ring phases.
+    /// memory; the push (every node's host to every other, B/S); the pull (the same,
+    /// back); the copy back (B/g) and g−1 intra-node ring phases. The push and the pull are
+    /// stages of their own, as the expanded plan runs them: a bucket's pull runs beside the
+    /// next bucket's push, each on the links it shares with the other (`sharedStageLinks`).
     /// Every phase maps onto itself under the node shift: where the nodes fill a wiring it
     /// maps onto itself, only the first unit's transfers are priced (`Phase.folded`), those
     /// out of its nodes (into them, for the pull), S − 1 per node instead of S(S − 1) pushes.
@@ -601,7 +613,7 @@ public final class CollectiveModel {
             rings.append((ringStep(step), nextStop - step))
             step = nextStop
         }
-        return [rings + [(copies(toHost: true), 1)], [(pushes, 1), (pulls, 1)], [(copies(toHost: false), 1)] + rings]
+        return [rings + [(copies(toHost: true), 1)], [(pushes, 1)], [(pulls, 1)], [(copies(toHost: false), 1)] + rings]
     }
 
     /// The transfers the largest phase of `algorithm` among `gpus` GPUs, `wiring.gpusPerNode`

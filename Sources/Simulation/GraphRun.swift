@@ -97,9 +97,19 @@ final class GraphRun: EventHandler {
     /// `crossLaneLoads`).
     private struct StagedCollective {
         var durations: [SimDuration]
+        /// The links its stages share with other stages (`CollectiveModel.sharedStageLinks`);
+        /// empty under lanes, whose stages share NICs through `crossLaneLoads` instead.
+        var sharedLinks: [CollectiveModel.SharedStageLink] = []
         var stage = 0
         var pending = 0
     }
+    /// The most stages a staged collective has (the parameter server's four,
+    /// `CollectiveModel.stageSeconds`): a stage resource's completion event carries
+    /// `mostStages × index + stage`.
+    static let mostStages = 4
+    /// Each link that stages of staged collectives share (`StagedCollective.sharedLinks`):
+    /// its resource's index in `collectiveStages` (a list of one), made when first used.
+    private var sharedLinkStages: [Int: Int] = [:]
     /// Per staged collective task under way, by task index.
     private var staged: [Int: StagedCollective] = [:]
     /// Under `psGPUs` across nodes: the other lanes each stage also runs on (`TaskGraph.crossLaneLoads`).
@@ -231,7 +241,7 @@ final class GraphRun: EventHandler {
         case .collectiveDone:
             collectiveStreams[Int(event.target)].complete(event, finished: { collectiveEnded($0) }, started: { collectiveStarted($0) })
         case .collectiveStageDone:
-            collectiveStages[Int(event.target) / 3][Int(event.target) % 3].complete(event) { collectiveStagePartEnded($0) }
+            collectiveStages[Int(event.target) / Self.mostStages][Int(event.target) % Self.mostStages].complete(event) { collectiveStagePartEnded($0) }
         case .launchDone:
             hosts[Int(event.target)].complete(event, finished: { launchEnded($0) }, started: { hostStarts[$0] = now })
         case .networkWake:
@@ -290,8 +300,9 @@ final class GraphRun: EventHandler {
             guard stages.count > 1 || work.stageLane != nil else {
                 return collectiveStreams[devices[id]].submit(task: id, duration: stages[0]) { [self] in collectiveStarted($0) }
             }
-            precondition(stages.count <= 3, "collectiveStageDone's target encodes three stages")
-            staged[id] = StagedCollective(durations: stages)
+            precondition(stages.count <= Self.mostStages, "collectiveStageDone's target encodes at most \(Self.mostStages) stages")
+            staged[id] = StagedCollective(durations: stages,
+                                          sharedLinks: work.stageLane == nil ? collectives.sharedStageLinks(for: work) : [])
             collectiveStarted(id)
             submitStage(0, of: id)
         }
@@ -325,7 +336,10 @@ final class GraphRun: EventHandler {
         staged[id]!.pending = 1
         let own = stageResources(gpu: devices[id], lane: work.stageLane)[stage]
         guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2,
-              let nic = topology.wiring.network?.nic else { return own.submit(task: id, duration: duration) }
+              let nic = topology.wiring.network?.nic else {
+            own.submit(task: id, duration: duration)
+            return submitSharedLinkParts(stage, of: id)
+        }
         // The time a NIC takes to carry the bucket's copies of `gpus` GPUs.
         func nicTime(gpus: Int) -> SimDuration { SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond) }
         let others = crossLaneLoads.crossLanes(of: lane)
@@ -349,11 +363,41 @@ final class GraphRun: EventHandler {
         } else {
             gpuStages[gpu] = index
         }
-        collectiveStages.append((0..<3).map { s in
+        collectiveStages.append((0..<Self.mostStages).map { s in
             SharedResource(name: (lane.map { "lane \($0)" } ?? "gpu\(gpu)") + " collective stage \(s)", simulator: simulator,
-                           completion: EventKind.collectiveStageDone.event(target: 3 * index + s))
+                           completion: EventKind.collectiveStageDone.event(target: Self.mostStages * index + s))
         })
         return collectiveStages[index]
+    }
+
+    /// Staged collective task `id`'s parts of stage `stage` on the links it shares with other
+    /// stages (`StagedCollective.sharedLinks`): one per transfer the stage runs on the link at
+    /// once, each as long as the stage alone and capped at the share of the link it uses
+    /// alone (its seconds on the link per transfer over the stage's), so that the link's
+    /// transfers share it max-min fairly, as the expanded run's flows do (`SharedResource`).
+    /// A stage alone keeps its time; one whose transfers meet another stage's on a full link
+    /// waits for its share of it.
+    private func submitSharedLinkParts(_ stage: Int, of id: Int) {
+        let duration = staged[id]!.durations[stage]
+        guard duration > .zero else { return }
+        for shared in staged[id]!.sharedLinks where shared.seconds[stage] > 0 {
+            let transfers = shared.transfers[stage]
+            let cap = min(1, shared.seconds[stage] / Double(transfers) / duration.seconds)
+            for _ in 0..<transfers {
+                staged[id]!.pending += 1
+                sharedLinkResource(shared.link).submit(task: id, duration: duration, cap: cap)
+            }
+        }
+    }
+
+    /// The resource on which stages of staged collectives share link `link`, made when first used.
+    private func sharedLinkResource(_ link: Int) -> SharedResource {
+        if let index = sharedLinkStages[link] { return collectiveStages[index][0] }
+        let index = collectiveStages.count
+        sharedLinkStages[link] = index
+        collectiveStages.append([SharedResource(name: topology.links[link].name + " (collective stages)", simulator: simulator,
+                                                completion: EventKind.collectiveStageDone.event(target: Self.mostStages * index))])
+        return collectiveStages[index][0]
     }
 
     /// A part of staged collective task `id`'s current stage has ended: once all have, it

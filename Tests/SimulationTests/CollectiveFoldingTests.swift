@@ -35,6 +35,12 @@ import Testing
             #expect(folded.seconds(for: work).bitPattern == whole.seconds(for: work).bitPattern, "\(name): \(algorithm)")
             let stages = folded.stageSeconds(for: work), wholeStages = whole.stageSeconds(for: work)
             #expect(stages.map(\.bitPattern) == wholeStages.map(\.bitPattern), "\(name): \(algorithm) \(stages) \(wholeStages)")
+            // Node 0's links carry as much, as many transfers at once, folded or not.
+            let links = folded.sharedStageLinks(for: work), wholeLinks = whole.sharedStageLinks(for: work)
+            #expect(links.map(\.link) == wholeLinks.map(\.link) && links.map(\.transfers) == wholeLinks.map(\.transfers), "\(name): \(algorithm)")
+            for (a, b) in zip(links, wholeLinks) {
+                #expect(zip(a.seconds, b.seconds).allSatisfy { abs($0 - $1) <= 1e-12 * max($0, $1) }, "\(name): \(a) \(b)")
+            }
         }
     }
 
