@@ -14,6 +14,10 @@
 /// group its own: each group gets the least of its cap and an equal share per job of what
 /// the groups capped lower leave), which is equal sharing when no cap binds.
 ///
+/// A job may also stand for several flows alike (`flows`): it is shared as that many jobs
+/// of its cap split equally among them would be, each taking a share, in one job whose
+/// work ends when theirs would (a stage whose thousands of transfers cross one link).
+///
 /// Jobs are task indices with their time alone, as on `SerialResource`; the resource
 /// schedules its `completion` event (its generation in `stamp`) for the next job due, and
 /// the run's handler passes the event back to `complete(_:finished:)`.
@@ -22,10 +26,11 @@ public final class SharedResource {
     private let simulator: Simulator
     private let completion: Event
     /// Jobs under way, in submission order: the task, its time left alone in nanoseconds,
-    /// its cap (the most of the resource's speed it uses) and its group (nil: its own).
-    private var jobs: [(task: Int, remaining: Double, cap: Double, group: Int?)] = []
-    /// Jobs under way whose cap is below 1 (none: every job runs at 1/n, as computed
-    /// before caps existed, to the bit).
+    /// its cap (the most of the resource's speed it uses), its group (nil: its own) and the
+    /// flows it stands for.
+    private var jobs: [(task: Int, remaining: Double, cap: Double, group: Int?, flows: Int)] = []
+    /// Jobs under way whose cap is below 1 or that stand for more than one flow (none: every
+    /// job runs at 1/n, as computed before caps existed, to the bit).
     private var capped = 0
     /// When `jobs`' time left was last brought up to date.
     private var since: SimTime = .zero
@@ -48,11 +53,14 @@ public final class SharedResource {
 
     /// Starts task `task`'s job, now: alone it ends `duration` later, using `cap` of the
     /// resource's speed (in (0, 1]) all along; jobs of one `group` share their largest cap.
-    public func submit(task: Int, duration: SimDuration, cap: Double = 1, group: Int? = nil) {
+    /// A job of `flows` flows (no group) shares the resource as that many jobs would, each
+    /// capped at `cap / flows`.
+    public func submit(task: Int, duration: SimDuration, cap: Double = 1, group: Int? = nil, flows: Int = 1) {
         precondition(cap > 0 && cap <= 1, "a job's cap is a fraction of the resource's speed in (0, 1]")
+        precondition(flows >= 1 && (flows == 1 || group == nil), "a job of several flows has at least one and no group")
         advance()
-        jobs.append((task, Double(duration.nanoseconds), cap, group))
-        if cap < 1 { capped += 1 }
+        jobs.append((task, Double(duration.nanoseconds), cap, group, flows))
+        if cap < 1 || flows > 1 { capped += 1 }
         scheduleCompletion()
     }
 
@@ -66,7 +74,7 @@ public final class SharedResource {
         jobs.removeAll { job in
             guard job.remaining < Self.doneBelow else { return false }
             ended.append(job.task)
-            if job.cap < 1 { capped -= 1 }
+            if job.cap < 1 || job.flows > 1 { capped -= 1 }
             return true
         }
         scheduleCompletion()
@@ -90,9 +98,9 @@ public final class SharedResource {
 
     /// Each job's pace: the nanoseconds of its time alone it does per nanosecond, its speed
     /// over its cap. Speeds are max-min fair under the caps (water-filling): the groups in
-    /// increasing order of their cap per job, each gets the least of its cap and an equal
-    /// share per job of the speed the groups before it left, split equally among its jobs
-    /// (none above its own cap).
+    /// increasing order of their cap per flow, each gets the least of its cap and an equal
+    /// share per flow of the speed the groups before it left, split equally among its jobs'
+    /// flows (none above its own cap).
     private func paces() -> [Double] {
         // The units sharing a cap, in order of their first job: a group's jobs, or one job of none.
         var units: [[Int]] = [], unitOfGroup: [Int: Int] = [:]
@@ -104,18 +112,19 @@ public final class SharedResource {
                 units.append([i])
             }
         }
-        let capPerJob = units.map { unit in unit.map { jobs[$0].cap }.max()! / Double(unit.count) }
+        let flows = units.map { unit in unit.reduce(0) { $0 + jobs[$1].flows } }
+        let capPerFlow = units.indices.map { u in units[u].map { jobs[$0].cap }.max()! / Double(flows[u]) }
         var paces = [Double](repeating: 0, count: jobs.count)
-        var left = 1.0, unserved = jobs.count
-        for u in units.indices.sorted(by: { (capPerJob[$0], $0) < (capPerJob[$1], $1) }) {
-            let speed = min(capPerJob[u], left / Double(unserved))
+        var left = 1.0, unserved = flows.reduce(0, +)
+        for u in units.indices.sorted(by: { (capPerFlow[$0], $0) < (capPerFlow[$1], $1) }) {
+            let speed = min(capPerFlow[u], left / Double(unserved))
             for i in units[u] {
                 // No job runs faster than alone, even where a group's larger cap would allow it.
-                let own = min(speed, jobs[i].cap)
+                let own = min(speed * Double(jobs[i].flows), jobs[i].cap)
                 paces[i] = own / jobs[i].cap
                 left -= own
             }
-            unserved -= units[u].count
+            unserved -= flows[u]
         }
         return paces
     }

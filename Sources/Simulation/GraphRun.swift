@@ -371,22 +371,19 @@ final class GraphRun: EventHandler {
     }
 
     /// Staged collective task `id`'s parts of stage `stage` on the links it shares with other
-    /// stages (`StagedCollective.sharedLinks`): one per transfer the stage runs on the link at
-    /// once, each as long as the stage alone and capped at the share of the link it uses
-    /// alone (its seconds on the link per transfer over the stage's), so that the link's
-    /// transfers share it max-min fairly, as the expanded run's flows do (`SharedResource`).
-    /// A stage alone keeps its time; one whose transfers meet another stage's on a full link
-    /// waits for its share of it.
+    /// stages (`StagedCollective.sharedLinks`): one per link, as long as the stage alone,
+    /// capped at the share of the link the stage uses alone (its seconds on the link over
+    /// the stage's) and standing for as many flows as the stage runs transfers on the link at
+    /// once, so that the link's transfers share it max-min fairly, as the expanded run's flows
+    /// do (`SharedResource`). A stage alone keeps its time; one whose transfers meet another
+    /// stage's on a full link waits for its share of it.
     private func submitSharedLinkParts(_ stage: Int, of id: Int) {
         let duration = staged[id]!.durations[stage]
         guard duration > .zero else { return }
         for shared in staged[id]!.sharedLinks where shared.seconds[stage] > 0 {
-            let transfers = shared.transfers[stage]
-            let cap = min(1, shared.seconds[stage] / Double(transfers) / duration.seconds)
-            for _ in 0..<transfers {
-                staged[id]!.pending += 1
-                sharedLinkResource(shared.link).submit(task: id, duration: duration, cap: cap)
-            }
+            staged[id]!.pending += 1
+            sharedLinkResource(shared.link).submit(task: id, duration: duration, cap: min(1, shared.seconds[stage] / duration.seconds),
+                                                   flows: shared.transfers[stage])
         }
     }
 

@@ -27,11 +27,17 @@ import Testing
 
     /// Submits each job at its instant with its cap and group and returns when each ended.
     func run(_ jobs: [(task: Int, at: Int64, duration: Int64, cap: Double, group: Int?)]) -> [Int: Int64] {
+        run(jobs.map { ($0.task, $0.at, $0.duration, $0.cap, $0.group, 1) })
+    }
+
+    /// Submits each job at its instant with its cap, group and flows and returns when each ended.
+    func run(_ jobs: [(task: Int, at: Int64, duration: Int64, cap: Double, group: Int?, flows: Int)]) -> [Int: Int64] {
         let sim = Simulator()
         let dispatcher = Dispatcher(sim)
         for job in jobs {
             sim.schedule(at: SimTime(nanoseconds: job.at)) {
-                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration), cap: job.cap, group: job.group)
+                dispatcher.resource.submit(task: job.task, duration: SimDuration(nanoseconds: job.duration), cap: job.cap,
+                                           group: job.group, flows: job.flows)
             }
         }
         sim.run(handler: dispatcher)
@@ -96,5 +102,19 @@ import Testing
     @Test func jobsOfOneGroupShareTheirCap() {
         #expect(run([(1, 0, 100, 0.25, nil), (2, 0, 100, 0.25, nil), (3, 0, 100, 1, nil)]) == [1: 100, 2: 100, 3: 150])
         #expect(run([(1, 0, 100, 0.25, 7), (2, 0, 100, 0.25, 7), (3, 0, 100, 1, nil)]) == [1: 200, 2: 200, 3: 134])
+    }
+
+    /// A job of eight flows (310 ns alone at a cap of 0.96, 0.12 a flow) beside one of one
+    /// flow (100 ns alone at 0.5): nine flows share the speed, 1/9 each (below both caps), so
+    /// the eight run at 8/9 / 0.96 of their pace and end at ⌈334.8⌉ = 335, the one at 2/9 of
+    /// its pace (74.4 ns of its 100 done by then) and, alone after, at ⌈360.6⌉ = 361. Eight jobs
+    /// of one flow at 0.12 each end the same; the eight flows as one job of one flow would
+    /// split the speed evenly with the other (0.5 each: it ends at 100, they at ⌈357.9⌉ = 358).
+    @Test func aJobOfSeveralFlowsTakesAShareForEach() {
+        #expect(run([(1, 0, 310, 0.96, nil, 8), (2, 0, 100, 0.5, nil, 1)]) == [1: 335, 2: 361])
+        let eight = (0..<8).map { (task: 10 + $0, at: Int64(0), duration: Int64(310), cap: 0.12, group: Int?.none, flows: 1) }
+        let apart = run(eight + [(2, 0, 100, 0.5, nil, 1)])
+        #expect(apart[2] == 361 && (10..<18).allSatisfy { apart[$0] == 335 }, "\(apart)")
+        #expect(run([(1, 0, 310, 0.96, nil, 1), (2, 0, 100, 0.5, nil, 1)]) == [1: 358, 2: 100])
     }
 }
