@@ -118,11 +118,19 @@ public final class SharedResource {
         var left = 1.0, unserved = flows.reduce(0, +)
         for u in units.indices.sorted(by: { (capPerFlow[$0], $0) < (capPerFlow[$1], $1) }) {
             let speed = min(capPerFlow[u], left / Double(unserved))
-            for i in units[u] {
-                // No job runs faster than alone, even where a group's larger cap would allow it.
-                let own = min(speed * Double(jobs[i].flows), jobs[i].cap)
-                paces[i] = own / jobs[i].cap
-                left -= own
+            if units[u].count == 1 {
+                // A job of its own: its flows' speed over their cap, exactly 1 where the cap binds
+                // (speed · flows / cap may round below 1 for flows that are no power of two).
+                let i = units[u][0]
+                paces[i] = speed / capPerFlow[u]
+                left -= speed * Double(jobs[i].flows)
+            } else {
+                for i in units[u] {
+                    // No job runs faster than alone, even where a group's larger cap would allow it.
+                    let own = min(speed, jobs[i].cap)
+                    paces[i] = own / jobs[i].cap
+                    left -= own
+                }
             }
             unserved -= flows[u]
         }

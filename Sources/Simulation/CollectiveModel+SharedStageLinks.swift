@@ -44,7 +44,7 @@ extension CollectiveModel {
                             links[link, default: SharedStageLink(link: link, seconds: Array(repeating: 0, count: count),
                                                                  transfers: Array(repeating: 0, count: count))]
                                 .seconds[s] += transfer.fraction * Double(repeats) / topology.links[link].bytesPerSecond
-                            crossing[link, default: 0] += 1
+                            crossing[link, default: 0] += 1   // links are directed: a route crosses one once
                         }
                     }
                     for (link, n) in crossing { links[link]!.transfers[s] = max(links[link]!.transfers[s], n) }

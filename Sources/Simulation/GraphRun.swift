@@ -21,7 +21,8 @@ final class GraphRun: EventHandler {
         /// `target`'s collective stream (aggregated collectives): its running job is due.
         case collectiveDone
         /// A stage of staged collectives (`CollectiveModel.stageSeconds`): stage
-        /// `target % 3` of set `target / 3` of `collectiveStages`, a job is due.
+        /// `target % mostStages` of set `target / mostStages` of `collectiveStages` (a
+        /// shared link's set has one resource, stage 0), a job is due.
         case collectiveStageDone
         /// `target`'s host thread: its running kernel launch is due.
         case launchDone
@@ -85,7 +86,8 @@ final class GraphRun: EventHandler {
     /// NIC, whichever GPU issues the collective), one resource per stage, shared by the
     /// collectives in that stage (made when first needed): such collectives do not run in
     /// issue order (`AllReduceAlgorithm.runsInIssueOrder`), and the expanded run shares the
-    /// links among those in flight.
+    /// links among those in flight. Per link that stages share (`sharedLinkStages`), a list
+    /// of one resource, on which the stages crossing it run their parts.
     private var collectiveStages: [[SharedResource]] = []
     /// Each GPU's own stage resources' index in `collectiveStages`, made when first used.
     private var gpuStages: [Int: Int] = [:]
@@ -93,8 +95,8 @@ final class GraphRun: EventHandler {
     /// an array, as a stage of a bucket served through one NIC runs on every other node's.
     private var laneStages: [Int] = []
     /// A staged collective task under way: the durations of its stages, the stage it is in,
-    /// and the parts of that stage still running (its own, and those on other lanes:
-    /// `crossLaneLoads`).
+    /// and the parts of that stage still running (its own, those on other lanes:
+    /// `crossLaneLoads`, and those on the links it shares with other stages: `sharedLinks`).
     private struct StagedCollective {
         var durations: [SimDuration]
         /// The links its stages share with other stages (`CollectiveModel.sharedStageLinks`);
@@ -381,6 +383,7 @@ final class GraphRun: EventHandler {
         let duration = staged[id]!.durations[stage]
         guard duration > .zero else { return }
         for shared in staged[id]!.sharedLinks where shared.seconds[stage] > 0 {
+            precondition(shared.transfers[stage] >= 1, "a stage busy on a link crosses it with at least one transfer")
             staged[id]!.pending += 1
             sharedLinkResource(shared.link).submit(task: id, duration: duration, cap: min(1, shared.seconds[stage] / duration.seconds),
                                                    flows: shared.transfers[stage])

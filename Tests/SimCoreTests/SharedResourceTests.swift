@@ -117,4 +117,15 @@ import Testing
         #expect(apart[2] == 361 && (10..<18).allSatisfy { apart[$0] == 335 }, "\(apart)")
         #expect(run([(1, 0, 310, 0.96, nil, 1), (2, 0, 100, 0.5, nil, 1)]) == [1: 358, 2: 100])
     }
+
+    /// Where a job's cap per flow binds it keeps its cap and leaves the rest: eight flows at
+    /// 0.4 (0.05 a flow, below the ninth each could take) end at 100 as alone; the one flow
+    /// beside them gets 0.6 until then (60 of its 100 ns) and ends at 140. Three flows alone
+    /// at a cap of 0.7 end at their duration to the nanosecond, with a group beside them
+    /// taking the rest as before (two jobs of 0.1 sharing 0.1: 0.05 each, half their pace).
+    @Test func aJobOfSeveralFlowsAtItsCapKeepsIt() {
+        #expect(run([(1, 0, 100, 0.4, nil, 8), (2, 0, 100, 1, nil, 1)]) == [1: 100, 2: 140])
+        #expect(run([(1, 0, 1_000_003, 0.7, nil, 3)]) == [1: 1_000_003])
+        #expect(run([(1, 0, 100, 0.7, nil, 3), (2, 0, 100, 0.1, 4, 1), (3, 0, 100, 0.1, 4, 1)]) == [1: 100, 2: 200, 3: 200])
+    }
 }

@@ -348,6 +348,23 @@ import Workload
                 "\(algorithm) on \(gpus): aggregated \(aggregated.stepSeconds), expanded \(expanded.stepSeconds)")
     }
 
+    /// A parameter-server bucket alone keeps its price with its parts on the links its stages
+    /// share: it ends at the sum of its four stages (each rounded up to the nanosecond), to
+    /// the nanosecond, although it runs parts on 12 shared links (the NIC's two to and from host
+    /// memory, its two to and from the network, the ring's eight), some standing for 8 flows.
+    @Test func aParameterServerBucketAloneEndsAtItsStagesSum() throws {
+        let topology = Topology(cluster: cluster(perNode: 8, network: 10e9, host: 100e9), gpus: 16)
+        let work = CollectiveWork(algorithm: .parameterServer, bytes: 120e6, ranks: 16, ranksPerNode: 8)
+        let model = CollectiveModel(topology: topology)
+        try #require(model.sharedStageLinks(for: work).count == 12)
+        var graph = TaskGraph(gpus: 1, steps: 1, representing: 16)
+        let id = graph.add(.collective, label: "bucket", device: 0, work: .collective(work), after: [], step: 0)
+        let trace = GraphSimulation.run(graph, topology: topology, cost: CostModel(gpu: catalog.gpu(named: "A100-SXM4-80GB")!, precision: .fp32))
+        let end = try #require(trace.records.first { $0.task == id }).end.nanoseconds
+        let stages = model.stageSeconds(for: work).map { SimDuration(secondsRoundingUp: $0).nanoseconds }
+        #expect(stages.count == 4 && end == stages.reduce(0, +), "\(end) ns against \(stages)")
+    }
+
     /// AlexNet in fp16 (61 M parameters, 25 MB buckets) under the parameter server on NVSwitch
     /// nodes of eight A100s with one EDR NIC, whose GPUs reach host memory through the NIC's
     /// link to it: a bucket's pull out of host memory beside the previous bucket's eight copies
