@@ -232,7 +232,7 @@ if wants("hybrid") {
 if wants("fidelity") {
     printFidelityAgreement(load(root + "/scenarios/bench/fidelity-agreement.yaml"), gpuCounts: [8, 64, 256, 1024])
     printFidelityAgreement(load(root + "/scenarios/bench/fidelity-parameter-servers.yaml"), gpuCounts: [8, 64, 256])
-    printFidelityAgreement(load(root + "/scenarios/bench/fidelity-parameter-server-few-nodes.yaml"), gpuCounts: [16, 24, 32, 64],
+    printFidelityAgreement(load(root + "/scenarios/bench/fidelity-parameter-server-few-nodes.yaml"), gpuCounts: [9, 12, 16, 20, 24, 32, 64],
                            step: "AlexNet (fp16, 128 images per GPU, 25 MB buckets)")
     printFidelityAgreement(load(root + "/scenarios/bench/fidelity-tensorflow-ps.yaml"), gpuCounts: [16, 32, 64],
                            step: "ResNet-50 under tensorflow-1-ps (fp32, 64 images per GPU, servers on every node)")
