@@ -178,10 +178,18 @@ public enum ScenarioRunner {
             var error = run.batchLocation
             let batch = run.accumulationSteps > 1 ? "\(run.accumulationSteps) micro-batches of \(run.batchPerGPU)" : "\(run.batchPerGPU)"
             error.message = "a step of \(run.network.name) with \(batch) images per GPU on \(run.cluster.gpu.name) would take "
-                + (perStep.isFinite ? "about \(String(format: "%.0f", perStep / 86400)) days" : "forever (the cost model gives no finite time)")
-                + "; check the hardware figures and the batch"
+                + (perStep.isFinite ? "about \(Self.days(perStep)) days" : "forever (the cost model gives no finite time)")
+                + "; check the hardware figures (a GPU's peak, max_efficiency, memory_efficiency) and the batch"
             throw error
         }
+    }
+
+    /// `seconds` in days, as printed in `checkDurations`' refusal: whole days up to a million,
+    /// three significant figures beyond (a step of 1e-300 memory efficiency takes 10^290 days,
+    /// which written out would fill the message).
+    static func days(_ seconds: Double) -> String {
+        let days = seconds / 86400
+        return days < 1e6 ? String(format: "%.0f", days) : String(format: "%.3g", days)
     }
 
     /// Why an expanded simulation of `run` on `gpus` GPUs lays out every node instead of

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Reports
 @testable import ScaleCastCLI
+@testable import Scenario
 
 /// What a user audit of 2026-12-04 found the commands telling a user wrongly: a host-bound
 /// step called communication-bound, a fidelity offered that would be refused, costs and hours
@@ -173,6 +174,27 @@ import Reports
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let trace = CLI.execute(["trace", "scenarios/paper/one-weird-trick.yaml", "--gpus", "2", "--out", folder])
         #expect(trace.exitCode == 2 && trace.stderr.contains("never replaced") && !trace.stderr.contains("pass --force"), "\(trace.stderr)")
+    }
+
+    /// A memory efficiency of 1e-300 (a fraction in (0, 1], so the catalog and scenario checks
+    /// take it) makes a step of about 10^290 days: refused with exit 2, the days in three
+    /// figures and the figures to check named, not three hundred digits.
+    @Test func anAbsurdlySlowStepIsRefusedInAFewWords() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-slow-\(UUID().uuidString).yaml").path
+        try """
+        name: slow
+        model: resnet50
+        batch_per_gpu: 64
+        precision: bf16
+        gpus: [1]
+        cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}
+        cost_model: {memory_efficiency: 1e-300}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2, "\(out.stdout)")
+        #expect(out.stderr.contains("days; check the hardware figures") && out.stderr.contains("memory_efficiency")
+                && out.stderr.contains("e+") && out.stderr.count < 400, "\(out.stderr)")
+        #expect(ScenarioRunner.days(86400 * 3.4) == "3" && ScenarioRunner.days(86400 * 2.5e8) == "2.5e+08")
     }
 
     /// A timeline that shows only the busiest links says so in its title, and starts where the
