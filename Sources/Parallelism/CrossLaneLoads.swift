@@ -25,6 +25,9 @@ public struct CrossLaneLoads: Hashable, Sendable {
     public var gpusOfLane: [Int]
     /// Lanes (NICs) per node.
     public var lanesPerNode: Int
+    /// Whether the simulation folds the quiet nodes' lanes (`Folding`); off only to check
+    /// that folding them changes nothing.
+    public var foldsQuietNodes = true
 
     /// The loads of `gpus` GPUs filling nodes of `gpusPerNode` in order, the GPU of local
     /// index i sending through NIC `nicOfLocalGPU[i]` of its node.
@@ -51,5 +54,55 @@ public struct CrossLaneLoads: Hashable, Sendable {
         return gpusOfLane.indices.compactMap { other in
             other / lanesPerNode == node || gpusOfLane[other] == 0 ? nil : (other, gpusOfLane[other])
         }
+    }
+
+    /// The GPUs of the other nodes than `lane`'s: those whose copies of a bucket served
+    /// through `lane` reach its NIC (the sum of `crossLanes(of:)`'s GPUs).
+    public func remoteGPUs(of lane: Int) -> Int {
+        let node = lane / lanesPerNode
+        return gpusOfLane.reduce(0, +) - gpusOfLane[node * lanesPerNode..<(node + 1) * lanesPerNode].reduce(0, +)
+    }
+
+    /// The lanes grouped for simulation, given the lanes that serve buckets.
+    ///
+    /// A quiet node is one none of whose lanes serves a bucket: each of its lanes carries a
+    /// part of every bucket's push and pull (no bucket is served on its own node) and nothing
+    /// else, each part as long as its NIC takes for its GPUs' copies. Its lanes of one GPU
+    /// count therefore see the same parts at the same times and end them at the same times,
+    /// on every quiet node: one of them stands for all (`crossLanes(of:folding:)`). At
+    /// thousands of nodes and a few hundred servers this keeps a stage to a few hundred
+    /// parts instead of one per node, and gives the same step.
+    public struct Folding: Sendable {
+        /// The lanes of nodes that serve a bucket, with their GPUs, in lane order (those
+        /// without GPUs left out): each is simulated on its own.
+        public var serving: [(lane: Int, gpus: Int)]
+        /// One lane of the quiet nodes for each GPU count among their lanes (the first in
+        /// lane order), standing for all of that count.
+        public var quiet: [(lane: Int, gpus: Int)]
+        /// The nodes that serve a bucket.
+        public var servingNodes: Set<Int>
+    }
+
+    /// `Folding` for the lanes `servingLanes` (`CollectiveWork.stageLane` of every bucket).
+    public func folding(servingLanes: Set<Int>) -> Folding {
+        let servingNodes = Set(servingLanes.map { $0 / lanesPerNode })
+        var serving: [(lane: Int, gpus: Int)] = [], quiet: [(lane: Int, gpus: Int)] = []
+        for lane in gpusOfLane.indices where gpusOfLane[lane] > 0 {
+            if servingNodes.contains(lane / lanesPerNode) {
+                serving.append((lane, gpusOfLane[lane]))
+            } else if !quiet.contains(where: { $0.gpus == gpusOfLane[lane] }) {
+                quiet.append((lane, gpusOfLane[lane]))
+            }
+        }
+        return Folding(serving: serving, quiet: quiet, servingNodes: servingNodes)
+    }
+
+    /// `crossLanes(of:)` as the simulation runs them under `folding`: the serving nodes'
+    /// lanes outside `lane`'s node, then one lane for each GPU count of the quiet nodes'.
+    /// `lane` must serve a bucket (be among `folding`'s serving lanes' nodes).
+    public func crossLanes(of lane: Int, folding: Folding) -> [(lane: Int, gpus: Int)] {
+        let node = lane / lanesPerNode
+        precondition(folding.servingNodes.contains(node), "lane \(lane)'s node serves no bucket in this folding")
+        return folding.serving.filter { $0.lane / lanesPerNode != node } + folding.quiet
     }
 }

@@ -114,8 +114,10 @@ final class GraphRun: EventHandler {
     private var sharedLinkStages: [Int: Int] = [:]
     /// Per staged collective task under way, by task index.
     private var staged: [Int: StagedCollective] = [:]
-    /// Under `psGPUs` across nodes: the other lanes each stage also runs on (`TaskGraph.crossLaneLoads`).
+    /// Under `psGPUs` across nodes: the other lanes each stage also runs on (`TaskGraph.crossLaneLoads`),
+    /// with the quiet nodes' lanes folded by the lanes the graph's buckets are served through.
     private let crossLaneLoads: CrossLaneLoads?
+    private let crossLaneFolding: CrossLaneLoads.Folding?
     let collectives: CollectiveModel
     let interference: CollectiveInterference?
     let collectiveBlocks: InFlightCollectives?
@@ -154,6 +156,15 @@ final class GraphRun: EventHandler {
         self.tasks = tasks
         symmetric = graph.symmetry != nil
         crossLaneLoads = graph.crossLaneLoads
+        crossLaneFolding = graph.crossLaneLoads.map { loads in
+            var servingLanes: Set<Int> = []
+            if loads.foldsQuietNodes {
+                for id in tasks.indices { if case .collective(let work) = tasks[id].work, let lane = work.stageLane { servingLanes.insert(lane) } }
+            } else {
+                servingLanes = Set(loads.gpusOfLane.indices)
+            }
+            return loads.folding(servingLanes: servingLanes)
+        }
         var devices: [Int] = [], startKinds: [StartKind] = [], latencies: [TransferLatency] = [], waitingOn: [Int] = []
         devices.reserveCapacity(tasks.count)
         startKinds.reserveCapacity(tasks.count)
@@ -326,7 +337,8 @@ final class GraphRun: EventHandler {
     /// Staged collective task `id` enters stage `stage` on its GPU's resource for it, in its
     /// lane; under `crossLaneLoads`, also on every other node's lane, in the other stage's
     /// resource (the NIC's other direction), for the seconds that lane's NIC takes to carry
-    /// its GPUs' copies of the bucket. There its own part is capped at the share of its NIC
+    /// its GPUs' copies of the bucket (one lane standing for the quiet nodes' lanes of each
+    /// GPU count, `CrossLaneLoads.Folding`). There its own part is capped at the share of its NIC
     /// it uses: the NIC's time for the remote GPUs' copies over the stage's time alone, below
     /// 1 where more than the NIC sets that time (the server GPU's PCIe link, the route's
     /// latency), so that buckets of other servers behind the NIC use what it leaves; buckets
@@ -337,15 +349,15 @@ final class GraphRun: EventHandler {
         staged[id]!.stage = stage
         staged[id]!.pending = 1
         let own = stageResources(gpu: devices[id], lane: work.stageLane)[stage]
-        guard let crossLaneLoads, let lane = work.stageLane, staged[id]!.durations.count == 2,
+        guard let crossLaneLoads, let crossLaneFolding, let lane = work.stageLane, staged[id]!.durations.count == 2,
               let nic = topology.wiring.network?.nic else {
             own.submit(task: id, duration: duration)
             return submitSharedLinkParts(stage, of: id)
         }
         // The time a NIC takes to carry the bucket's copies of `gpus` GPUs.
         func nicTime(gpus: Int) -> SimDuration { SimDuration(secondsRoundingUp: work.bytes * Double(gpus) / nic.bytesPerSecond) }
-        let others = crossLaneLoads.crossLanes(of: lane)
-        let ownNICTime = min(duration, nicTime(gpus: others.reduce(0) { $0 + $1.gpus }))
+        let others = crossLaneLoads.crossLanes(of: lane, folding: crossLaneFolding)
+        let ownNICTime = min(duration, nicTime(gpus: crossLaneLoads.remoteGPUs(of: lane)))
         let cap = ownNICTime > .zero && ownNICTime < duration ? Double(ownNICTime.nanoseconds) / Double(duration.nanoseconds) : 1
         own.submit(task: id, duration: duration, cap: cap, group: work.stageServer)
         for (other, gpus) in others {

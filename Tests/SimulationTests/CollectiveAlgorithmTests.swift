@@ -300,6 +300,41 @@ import Workload
         #expect(abs(apart[0] - 2 * d) < 1e-8 && abs(apart[1] - 3 * d) < 1e-8, "\(apart) against d = \(d)")
     }
 
+    /// AlexNet's eight weighted layers under `psGPUs`, a bucket each, served by the least
+    /// loaded GPUs (0-7: nodes 0 and 1) across 41 nodes of four GPUs with two NICs each
+    /// (GPUs 0-1 on NIC 0, 2-3 on NIC 1), the last node with three (two lanes of 2 and 1
+    /// GPUs). Every other node is quiet: its lanes carry a part of each bucket and nothing
+    /// else, so the simulation runs one lane for each GPU count among them
+    /// (`CrossLaneLoads.Folding`: two, of 2 GPUs and of 1) instead of 78; every task ends at
+    /// the same nanosecond as with each lane run on its own.
+    @Test func quietNodesLanesFoldedEndEveryTaskAtTheSameTime() throws {
+        let net = try #require(Zoo.model(named: "alexnet"))
+        let nodes = cluster(perNode: 4, network: 12.5e9, host: 16e9, nics: 2)
+        let gpus = 163
+        var setup = TrainingSetup(network: net, precision: .fp32, batchPerGPU: 64, gpus: gpus, steps: 3)
+        setup.gpusPerNode = 4
+        setup.nicOfLocalGPU = [0, 0, 1, 1]
+        var graph = try Planner.plan(setup, strategy: .data(DataParallelOptions(algorithm: .psGPUs, bucketBytes: 0)), fidelity: .aggregated)
+        var loads = try #require(graph.crossLaneLoads)
+        let servingLanes = Set(graph.tasks.compactMap { task -> Int? in
+            if case .collective(let work) = task.work { return work.stageLane } else { return nil }
+        })
+        let folding = loads.folding(servingLanes: servingLanes)
+        #expect(servingLanes == [0, 1, 2, 3] && folding.serving.map(\.lane) == [0, 1, 2, 3])
+        #expect(folding.quiet.map(\.gpus) == [2, 1] && loads.gpusOfLane.count == 82)
+        #expect(loads.crossLanes(of: 2, folding: folding).map(\.lane) == [0, 1, 4, 81])
+        #expect(loads.remoteGPUs(of: 2) == gpus - 4)
+        func ends(_ graph: TaskGraph) -> [Int64] {
+            let trace = GraphSimulation.run(graph, topology: Topology(cluster: nodes, gpus: gpus), cost: CostModel(gpu: nodes.gpu, precision: .fp32))
+            return trace.records.sorted { $0.task < $1.task }.map(\.end.nanoseconds)
+        }
+        let folded = ends(graph)
+        loads.foldsQuietNodes = false
+        graph.crossLaneLoads = loads
+        let whole = ends(graph)
+        #expect(folded.count == graph.tasks.count && folded == whole)
+    }
+
     /// Two nodes of two GPUs, one 10 GB/s NIC each, each GPU's link to it 8 GB/s: buckets a
     /// and b of 100 MB served on node 0 both start at once. Alone each stage lasts d =
     /// 2 × 100 MB / 8 GB/s (and latencies): node 1's two gradients into the server's link.
