@@ -27,9 +27,9 @@ public struct CostParameters: Sendable, Equatable {
     /// necessarily the figure in use; prices read `memoryEfficiency(on:)`.
     /// Default 0.88: an H100 device-to-device copy moved 2.96 of 3.35 TB/s (the same
     /// unpublished measurement, docs/hardware-facts.md).
-    public var memoryEfficiency: Double = 0.88
+    public var defaultMemoryEfficiency: Double = 0.88
     /// The fraction a scenario (or calibration) sets explicitly; it wins over the GPU's
-    /// own measured figure, which wins over `memoryEfficiency`.
+    /// own measured figure, which wins over `defaultMemoryEfficiency`.
     public var memoryEfficiencyOverride: Double?
     /// Device memory the CUDA context, the framework and the allocator's
     /// fragmentation hold beyond tensors, in bytes. Default 1 GiB, a rule of thumb
@@ -69,9 +69,9 @@ public struct CostParameters: Sendable, Equatable {
     }
 
     /// The fraction of `gpu`'s peak memory bandwidth streaming kernels reach:
-    /// `memoryEfficiencyOverride`, else the GPU's measured figure, else `memoryEfficiency`.
+    /// `memoryEfficiencyOverride`, else the GPU's measured figure, else `defaultMemoryEfficiency`.
     public func memoryEfficiency(on gpu: GPUSpec) -> Double {
-        memoryEfficiencyOverride ?? gpu.memoryEfficiency ?? memoryEfficiency
+        memoryEfficiencyOverride ?? gpu.memoryEfficiency ?? defaultMemoryEfficiency
     }
 
     public func maxEfficiency(_ precision: Precision) -> Double { maxEfficiency[precision] ?? 0.76 }

@@ -300,7 +300,7 @@ public enum CatalogReport {
         var legend = "Sources cited above:\n"
         for (tag, reference) in catalog.sources { legend += "  [\(tag)] \(reference)\n" }
         return "GPUs (peaks are dense datasheet figures; TF = TFLOP/s; fp8 is listed, not simulated (docs/add-a-gpu.md); \"streams at\": the measured fraction of the "
-            + "memory bandwidth streaming kernels reach, the cost model's \(Format.fixed(CostParameters().memoryEfficiency, 2)) where none is measured; \"scale-up\": "
+            + "memory bandwidth streaming kernels reach, the cost model's \(Format.fixed(CostParameters().defaultMemoryEfficiency, 2)) where none is measured; \"scale-up\": "
             + "the GPU-to-GPU link, \"fabric\": the node a scenario gets without fabric:; \"kernels fitted\": the precisions whose "
             + "convolution kernel efficiencies are fitted to measured kernel times, docs/kernel-model.md; \"GEMM measured\": the "
             + "precisions whose large-matrix-product ceiling (max_efficiency) is measured, the cost model's default elsewhere; \"speed cv\": the measured "

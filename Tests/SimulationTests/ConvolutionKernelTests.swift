@@ -268,7 +268,7 @@ import Workload
         let nhwc = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
         var nchw = nhwc
         nchw.memoryFormat = .nchw
-        let bandwidth = gpu.memoryBytesPerSecond * nhwc.parameters.memoryEfficiency
+        let bandwidth = gpu.memoryBytesPerSecond * nhwc.parameters.defaultMemoryEfficiency
         let launch = nhwc.parameters.launchOverheadSeconds
         for pass in ConvolutionPass.allCases {
             let kernel = try #require(ConvolutionKernel(.implicitGEMM, pass: pass, work: work(g), precision: .fp16))

@@ -75,7 +75,7 @@ import Workload
         let implicit = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
         parameters.convolutionLowering = .im2col
         let lowered = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
-        let bandwidth = gpu.memoryBytesPerSecond * parameters.memoryEfficiency
+        let bandwidth = gpu.memoryBytesPerSecond * parameters.defaultMemoryEfficiency
         #expect(abs(lowered - implicit - work.loweringBytes / bandwidth) < 1e-15)
         parameters.loweringBytesPerSecond = 5e9
         let measured = CostModel(gpu: gpu, precision: .fp32, parameters: parameters).seconds(for: work)
@@ -99,7 +99,7 @@ import Workload
         var parameters = CostParameters()
         let atDefault = CostModel(gpu: gpu, precision: .fp32, parameters: parameters)
         let atMeasured = CostModel(gpu: measured, precision: .fp32, parameters: parameters)
-        #expect(atDefault.streamingBytesPerSecond == gpu.memoryBytesPerSecond * parameters.memoryEfficiency)
+        #expect(atDefault.streamingBytesPerSecond == gpu.memoryBytesPerSecond * parameters.defaultMemoryEfficiency)
         #expect(atMeasured.streamingBytesPerSecond == gpu.memoryBytesPerSecond * 0.5)
         let launches = Double(work.kernels) * parameters.launchOverheadSeconds
         #expect(abs(atMeasured.seconds(for: work) - launches - work.memoryBytes / (gpu.memoryBytesPerSecond * 0.5)) < 1e-15)
