@@ -79,9 +79,17 @@ public struct SweepDocument: Codable, Sendable, Equatable {
     /// CSV: a header line, then a row per point; the varied keys come right after
     /// the point and run columns. Numbers are written to full precision.
     public func csv() -> String {
-        let keys = sweep.vary.map(\.key).filter { $0 != "gpus" }   // gpus has its own column
-        // One string grown line by line: an array of lines joined at the end held the
-        // text three times over at its peak (tens of MB for a 100,000-point sweep).
+        Self.csvHeader(vary: sweep.vary) + Self.csvLines(results, vary: sweep.vary)
+    }
+
+    /// The CSV columns the varied keys `vary` give (`csv`), as varied columns.
+    private static func csvKeys(_ vary: [Sweep.Axis]) -> [String] {
+        vary.map(\.key).filter { $0 != "gpus" }   // gpus has its own column
+    }
+
+    /// `csv`'s header line, newline included, for a sweep that varies `vary`.
+    public static func csvHeader(vary: [Sweep.Axis]) -> String {
+        let keys = csvKeys(vary)
         var text = (["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
                                                "images_per_second", "speedup", "efficiency", "compute_seconds",
                                                "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
@@ -91,8 +99,17 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                                                "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
                                                "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds"]).map(Self.field).joined(separator: ",")
         text += "\n"
+        return text
+    }
+
+    /// `csv`'s lines for `rows` of a sweep that varies `vary`, one per row, each ending in a newline.
+    public static func csvLines(_ rows: [SweepRow], vary: [Sweep.Axis]) -> String {
+        let keys = csvKeys(vary)
+        // One string grown line by line: an array of lines joined at the end held the
+        // text three times over at its peak (tens of MB for a 100,000-point sweep).
+        var text = ""
         func number(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
-        for r in results {
+        for r in rows {
             var cells: [String] = ["\(r.point)", r.run] + keys.map { r.vary[$0] ?? "" }
             cells += ["\(r.gpus)", r.gpuModel, r.strategy, r.scheme ?? "", r.variant ?? "", "\(r.globalBatch)", "\(r.stepSeconds)"]
             cells += ["\(r.imagesPerSecond)", "\(r.speedup)", "\(r.efficiency)", "\(r.computeSeconds)", "\(r.exposedCommunicationSeconds)"]

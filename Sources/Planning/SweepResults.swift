@@ -122,14 +122,24 @@ extension Sweep {
     ///   under the simulator's measured errors (`Uncertainty`; nothing more is simulated).
     public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [SweepRow] {
+        var rows: [SweepRow] = []
+        try evaluate(selected, uncertainty: uncertainty, progress: progress, chunkPoints: Int.max) { rows += $0 }
+        return rows
+    }
+
+    /// `evaluate`, a chunk of `chunkPoints` points at a time: each chunk's rows, in point
+    /// order, go to `emit` before the next chunk is simulated, and only they and the
+    /// single-GPU baselines' metrics are kept meanwhile, so that memory does not grow with
+    /// the sweep (a 100,000-point sweep written as CSV: `SweepCommand`). The rows are those
+    /// `evaluate` returns, whatever the chunk size. Every configuration is checked before
+    /// any is simulated, so a bad one is reported before the first chunk is emitted.
+    public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
+                         progress: (@Sendable (Int, Int) -> Void)? = nil, chunkPoints: Int,
+                         emit: ([SweepRow]) throws -> Void) throws {
+        precondition(chunkPoints > 0, "a chunk holds at least one point")
         let chosen = selected ?? points
         // Jobs: each point, and each distinct single-GPU baseline.
-        struct Job: Sendable {
-            var shared: Sweep.SharedRun
-            var gpus: Int
-            var run: RunSpec { shared.run }
-        }
-        var jobs: [Job] = []
+        var jobs: [EvaluationJob] = []
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
@@ -137,12 +147,12 @@ extension Sweep {
             let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
-                jobs.append(Job(shared: p.shared, gpus: 1))
+                jobs.append(EvaluationJob(shared: p.shared, gpus: 1))
             }
             pointBaseline.append(baselineJob[variant]!)
             if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
                 pointJob.append(jobs.count)
-                jobs.append(Job(shared: p.shared, gpus: p.gpus))
+                jobs.append(EvaluationJob(shared: p.shared, gpus: p.gpus))
             }
         }
         let variedCounts = axes.first { $0.key == "gpus" }.map { Set($0.values.compactMap { Int($0) }) }
@@ -156,30 +166,10 @@ extension Sweep {
                 throw error
             }
         }
-        let box = ResultBox(count: jobs.count)
-        let frozen = jobs
-        // One worker per core, each taking the next job in turn and keeping the topology of
-        // its last one: consecutive points mostly share a wiring (the GPU count and network
-        // vary slowest), and a topology reused is one neither built nor routed again.
-        let workers = max(1, min(frozen.count, ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var last: Topology?
-            while let i = box.nextJob() {
-                let job = frozen[i]
-                let wiring = Topology.Wiring(cluster: job.run.simulatedCluster, gpus: job.gpus)
-                if last?.wiring != wiring { last = Topology(cluster: job.run.simulatedCluster, gpus: job.gpus) }
-                let topology = last
-                let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }
-                let done = box.store(result, at: i)
-                progress?(done, frozen.count)
-            }
-        }
-        let metrics = try box.results.map { try $0!.get() }
         // Every row's varied keys in ascending order, one array shared by all of them.
         let varyOrder = axes.indices.sorted { axes[$0].key < axes[$1].key }
         let varyKeys = varyOrder.map { axes[$0].key }
-        return try chosen.enumerated().map { n, p in
-            let m = metrics[pointJob[n]], single = metrics[pointBaseline[n]]
+        func row(_ p: Point, _ m: StepMetrics, single: StepMetrics) throws -> SweepRow {
             let setup = p.run.setup(gpus: p.gpus)
             let memory = try p.run.memoryFootprint(for: setup)
             let estimate = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: m.imagesPerSecond, catalog: catalog)
@@ -204,7 +194,59 @@ extension Sweep {
                 priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                 priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source)
         }
+        var metrics: [Int: StepMetrics] = [:]   // by job: the chunk's, and the baselines met so far
+        var simulated = 0
+        var chunkStart = 0
+        while chunkStart < chosen.count {
+            let chunk = chunkStart..<(chunkStart + min(chunkPoints, chosen.count - chunkStart))
+            // The chunk's jobs not simulated yet, in the order the points first need them.
+            var needed: [Int] = [], seen = Set<Int>()
+            for n in chunk {
+                for job in [pointBaseline[n], pointJob[n]] where metrics[job] == nil && seen.insert(job).inserted { needed.append(job) }
+            }
+            let before = simulated, total = jobs.count
+            let found = try Self.simulate(needed.map { jobs[$0] }, progress: progress.map { report in
+                { @Sendable done, _ in report(before + done, total) }
+            })
+            for (job, m) in zip(needed, found) { metrics[job] = m }
+            simulated += needed.count
+            try emit(chunk.map { n in try row(chosen[n], metrics[pointJob[n]]!, single: metrics[pointBaseline[n]]!) })
+            // Keep the baselines: later chunks measure their speedups against them.
+            for n in chunk where pointJob[n] != pointBaseline[n] { metrics[pointJob[n]] = nil }
+            chunkStart = chunk.upperBound
+        }
     }
+
+    /// The step metrics of `jobs`, in order, simulated on every core.
+    /// - Parameter progress: called with (done, jobs.count) as simulations finish.
+    private static func simulate(_ jobs: [EvaluationJob], progress: (@Sendable (Int, Int) -> Void)?) throws -> [StepMetrics] {
+        let box = ResultBox(count: jobs.count)
+        // One worker per core, each taking the next job in turn and keeping the topology of
+        // its last one: consecutive points mostly share a wiring (the GPU count and network
+        // vary slowest), and a topology reused is one neither built nor routed again.
+        let workers = max(1, min(jobs.count, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var last: Topology?
+            while let i = box.nextJob() {
+                let job = jobs[i]
+                let wiring = Topology.Wiring(cluster: job.run.simulatedCluster, gpus: job.gpus)
+                if last?.wiring != wiring { last = Topology(cluster: job.run.simulatedCluster, gpus: job.gpus) }
+                let topology = last
+                let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }
+                let done = box.store(result, at: i)
+                progress?(done, jobs.count)
+            }
+        }
+        return try box.results.map { try $0!.get() }
+    }
+}
+
+/// A configuration a sweep simulates: a point's run at its GPU count, or its run on one GPU
+/// (the baseline its speedup is measured against).
+struct EvaluationJob: Sendable {
+    var shared: Sweep.SharedRun
+    var gpus: Int
+    var run: RunSpec { shared.run }
 }
 
 /// Results filled in from several threads.

@@ -111,7 +111,7 @@ enum OutputFile {
         }
     }
 
-    private static func createParent(of target: String, for path: String, flag: String) throws {
+    static func createParent(of target: String, for path: String, flag: String) throws {
         let directory = URL(fileURLWithPath: target).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -127,6 +127,18 @@ enum OutputFile {
         unlink(temporary)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+        var failure = writeAll(data, to: descriptor, writer: writer)
+        if failure == nil && fsync(descriptor) != 0 && errno != EINVAL { failure = errno }
+        if close(descriptor) != 0 && failure == nil { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
+        }
+    }
+
+    /// Writes all of `data` to `descriptor` through `writer`, again after an interrupted
+    /// call: nil, or the `errno` of the call that failed.
+    static func writeAll(_ data: Data, to descriptor: Int32, writer: Writer) -> Int32? {
         var failure: Int32? = nil
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var offset = 0
@@ -137,12 +149,7 @@ enum OutputFile {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 && errno != EINVAL { failure = errno }
-        if close(descriptor) != 0 && failure == nil { failure = errno }
-        if let failure {
-            unlink(temporary)
-            throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
-        }
+        return failure
     }
 
     /// What a non-regular file is, in words.

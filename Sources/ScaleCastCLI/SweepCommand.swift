@@ -11,7 +11,8 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             KEY is a scenario key path (cluster.gpu, strategy.kind, batch_per_gpu, precision, model, \
             cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us, or image_size \
             (the side, in pixels, of the square images every run's built-in model trains on). \
-            Output: CSV (default, or --out FILE.csv) or JSON (--out FILE.json); rows in point order. \
+            Output: CSV (default, or --out FILE.csv, written as the points are simulated, a few thousand at a time, \
+            so that memory does not grow with the sweep) or JSON (--out FILE.json); rows in point order. \
             --shard I/N computes every N-th point from the I-th, for job arrays; without --shard, a Slurm array task \
             computes its own shard (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, and SLURM_ARRAY_TASK_MIN and \
             SLURM_ARRAY_TASK_STEP when set: --array=A-B or A-B:S). `scalecast merge` joins the shards.
@@ -54,20 +55,42 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let selected = sweep.points(shard: part?.index ?? 1, of: part?.count ?? 1)
         let note = part?.origin.map { "sweep: shard \(part!.text) from \($0): \(selected.count) of \(sweep.points.count) points\n" } ?? ""
         let bar = ProgressBar(enabled: !quiet)
-        let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
-        bar.finish()
-        // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
-        let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
-        let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
-                                          samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed,
-                                          scenarioDigest: digest)
-        let document = SweepDocument(scenario: scenario, sweep: header, results: rows)
-        var output = try Self.emit(document, to: out, force: force)
+        var output: CommandOutput
+        if let out, !out.hasSuffix(".json") {
+            // CSV to a file: written a chunk of rows at a time, so that memory stays flat
+            // however many points the sweep has; the file is checked before anything runs.
+            let file = try StreamedOutputFile(path: out, force: force)
+            try file.append(SweepDocument.csvHeader(vary: axes))
+            var written = 0
+            try wrap {
+                try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update, chunkPoints: Self.chunkPoints) { rows in
+                    try file.append(SweepDocument.csvLines(rows, vary: axes))
+                    written += rows.count
+                }
+            }
+            bar.finish()
+            try file.commit()
+            output = CommandOutput(stdout: "wrote \(out): \(written) points\n")
+        } else {
+            if let out { try OutputFile.checkTarget(out, force: force) }   // before the work, not after it
+            let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
+            bar.finish()
+            // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
+            let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
+            let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
+                                              samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed,
+                                              scenarioDigest: digest)
+            output = try Self.emit(SweepDocument(scenario: scenario, sweep: header, results: rows), to: out, force: force)
+        }
         // The rows carry no precision column: say which points are priced in another precision than asked.
         let precision = sweep.precisionNotes(selected).map { "sweep: \($0.note); those points are priced as \($0.pricedAs.rawValue)\n" }.joined()
         output.stderr = note + precision + output.stderr
         return output
     }
+
+    /// Points simulated and written at a time to a CSV file (`Sweep.evaluate(chunkPoints:)`):
+    /// a few MB of rows, and enough jobs to keep every core busy.
+    static let chunkPoints = 4096
 
     static func emit(_ document: SweepDocument, to out: String?, force: Bool) throws -> CommandOutput {
         guard let out else { return CommandOutput(stdout: document.csv()) }

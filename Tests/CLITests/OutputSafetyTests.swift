@@ -121,6 +121,39 @@ import Reports
         #expect(files(in: dir) == ["fake-gnuplot", "scaling.dat", "scaling.gp", "scaling.png"])
     }
 
+    /// gnuplot exits 0 after a write that a full disk or `ulimit -f` cut short: a stand-in
+    /// that writes the first 20 bytes of a PNG and succeeds leaves the old picture in place,
+    /// and the command fails (exit 2), where it said it wrote a truncated picture before.
+    @Test func aPictureWrittenInPartKeepsTheOldOne() throws {
+        let dir = try temporaryDirectory()
+        let chart = Chart(name: "scaling", format: .png, data: "1 1\n", script: "plot x\n")
+        try "old picture".write(toFile: dir + "/scaling.png", atomically: true, encoding: .utf8)
+        let path = dir + "/truncating-gnuplot"
+        try """
+            #!/bin/sh
+            out=$(printf '%s' "$3" | sed "s/^outfile = '\\(.*\\)'$/\\1/")
+            printf '\\211PNG\\r\\n\\032\\n\\0\\0\\0\\rIHDR\\0\\0' > "$out"
+            exit 0
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(chmod(path, 0o755) == 0)
+        #expect {
+            try Gnuplot.write([chart], into: dir, force: true, gnuplot: .some(URL(fileURLWithPath: path)))
+        } throws: { error in
+            ((error as? UsageError)?.message ?? "").contains("wrote only part of the picture")
+        }
+        #expect(try String(contentsOfFile: dir + "/scaling.png", encoding: .utf8) == "old picture")
+        #expect(files(in: dir) == ["scaling.dat", "scaling.gp", "scaling.png", "truncating-gnuplot"])
+        // What the check accepts: the PNG signature and the IEND chunk; an SVG's closing tag.
+        let whole = dir + "/whole.png"
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+            .write(to: URL(fileURLWithPath: whole))
+        #expect(Gnuplot.isWhole(picture: whole, format: .png) && !Gnuplot.isWhole(picture: path, format: .png))
+        try "<svg>\n</svg>\n".write(toFile: dir + "/a.svg", atomically: true, encoding: .utf8)
+        try "<svg>\n<g>".write(toFile: dir + "/b.svg", atomically: true, encoding: .utf8)
+        #expect(Gnuplot.isWhole(picture: dir + "/a.svg", format: .svg) && !Gnuplot.isWhole(picture: dir + "/b.svg", format: .svg))
+    }
+
     @Test(.enabled(if: Gnuplot.executable != nil, "gnuplot is not installed"))
     func gnuplotDrawsIntoATemporaryNameThatTheScriptDefaultsAway() throws {
         let dir = try temporaryDirectory()

@@ -70,6 +70,25 @@ let planScenario = """
         #expect(try SweepDocument.merge(decoded).json() == whole.json())
     }
 
+    /// A sweep evaluated a chunk at a time (as `sweep --out FILE.csv` writes it) gives the
+    /// rows of the whole evaluation, in order, whatever the chunk size: chunks of 1, 4 and
+    /// 5 of 12 points (the last ones short), each point's speedup against a baseline
+    /// simulated in an earlier chunk; and the CSV made chunk by chunk is the whole one.
+    @Test func aSweepInChunksGivesTheWholeSweepsRows() throws {
+        let axes = try ["gpus=1,8,16", "network_gbps=25,100", "strategy.allreduce=ring,tree"].map(Sweep.Axis.parse)
+        let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: axes)
+        let whole = try s.evaluate()
+        #expect(whole.count == 12 && Set(whole.map(\.speedup)).count > 2)
+        for size in [1, 4, 5] {
+            var chunks: [[SweepRow]] = []
+            try s.evaluate(chunkPoints: size) { chunks.append($0) }
+            #expect(chunks.map(\.count) == Array(repeating: size, count: 12 / size) + (12 % size == 0 ? [] : [12 % size]))
+            #expect(chunks.flatMap { $0 } == whole, "chunks of \(size)")
+            let csv = SweepDocument.csvHeader(vary: axes) + chunks.map { SweepDocument.csvLines($0, vary: axes) }.joined()
+            #expect(csv == SweepDocument(scenario: "", sweep: .init(vary: axes, run: nil, points: 12, shard: nil), results: whole).csv())
+        }
+    }
+
     @Test func mergeRefusesMismatchedOrIncompleteShards() throws {
         let path = try writeScenario(planScenario)
         let axes = try [Sweep.Axis.parse("gpus=1,8")]

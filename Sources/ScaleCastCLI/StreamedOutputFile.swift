@@ -1,0 +1,71 @@
+import Foundation
+
+/// A file the user asked for, written piece by piece as its text is made (a sweep's CSV,
+/// a chunk of rows at a time), under `OutputFile`'s rules: the target is checked before
+/// anything is computed (never an existing file without `--force`, never anything but a
+/// regular file), the pieces go to the temporary file `.NAME.PID.tmp` beside it, and only
+/// `commit` renames that over `NAME`, after flushing it to disk. If a piece cannot be
+/// written, or the work fails, or the file is dropped without `commit`, the temporary
+/// file is removed and `NAME` is left as it was.
+final class StreamedOutputFile {
+    private let path: String
+    private let target: String
+    private let temporary: String
+    private let flag: String
+    private let writer: OutputFile.Writer
+    private var descriptor: Int32
+
+    /// Checks `path` and opens its temporary file.
+    /// - Throws: `UsageError` as `OutputFile.write` does: the file exists and `force` is
+    ///   false, is not a regular file, or cannot be created.
+    init(path: String, force: Bool, flag: String = "--out", writer: @escaping OutputFile.Writer = OutputFile.systemWriter) throws {
+        OutputFile.ignoreFileSizeSignal()
+        guard !path.isEmpty else { throw UsageError(message: "\(flag): the file name is empty") }
+        self.path = path
+        self.flag = flag
+        self.writer = writer
+        target = try OutputFile.checkTarget(path, force: force, flag: flag)
+        try OutputFile.createParent(of: target, for: path, flag: flag)
+        temporary = OutputFile.temporaryPath(for: target)
+        unlink(temporary)
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Appends `text`.
+    /// - Throws: `UsageError` naming the path and the reason (a full disk, a file-size
+    ///   limit); the temporary file is then removed.
+    func append(_ text: String) throws {
+        precondition(descriptor >= 0, "append after commit or failure")
+        if let failure = OutputFile.writeAll(Data(text.utf8), to: descriptor, writer: writer) { try fail(failure) }
+    }
+
+    /// Flushes the text to disk and renames it over the target.
+    func commit() throws {
+        precondition(descriptor >= 0, "commit after commit or failure")
+        if fsync(descriptor) != 0 && errno != EINVAL { try fail(errno) }
+        let closed = close(descriptor)
+        descriptor = -1
+        if closed != 0 {
+            let reason = errno
+            unlink(temporary)
+            throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
+        }
+        try OutputFile.commit(temporary, to: target, for: path, flag: flag)
+    }
+
+    private func fail(_ reason: Int32) throws -> Never {
+        close(descriptor)
+        descriptor = -1
+        unlink(temporary)
+        throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
+    }
+
+    deinit {
+        // Dropped without `commit` (the work failed): the target stays as it was.
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporary)
+        }
+    }
+}
