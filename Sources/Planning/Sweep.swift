@@ -54,6 +54,14 @@ public struct Sweep {
             values.append(current)
             values = values.map { $0.trimmingCharacters(in: .whitespaces) }
             guard !values.contains(where: \.isEmpty) else { throw SweepError("--vary \(parts[0]): a value is empty in '\(parts[1])'") }
+            // Names are looked up whatever their case (h100 is H100): a value given twice would
+            // sweep one configuration twice, and a plan would list it as two.
+            var seen: [String: String] = [:]
+            for value in values {
+                if let first = seen.updateValue(value, forKey: value.lowercased()) {
+                    throw SweepError("--vary \(parts[0]): '\(value)' is listed twice" + (first == value ? "" : " (as '\(first)' too)"))
+                }
+            }
             return Axis(key: parts[0], values: values)
         }
     }
@@ -137,7 +145,7 @@ public struct Sweep {
             let range = axis.key == "network_latency_us" ? Limits.microseconds
                 : (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)
             for value in axis.values {
-                guard let x = Double(value), range.contains(x) else {
+                guard let x = NumberText.decimal(value), range.contains(x) else {
                     throw SweepError("--vary \(axis.key): '\(value)' is not a number between \(range.lowerBound) and \(range.upperBound)")
                 }
             }
@@ -181,11 +189,11 @@ public struct Sweep {
                 for (axis, value) in zip(axes, values) {
                     switch axis.key {
                     case "network_gbps":
-                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .network, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .network, bytesPerSecond: NumberText.decimal(value)! * 1e9 / 8) }
                     case "gpu_link_gbps":
-                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .gpu, bytesPerSecond: Double(value)! * 1e9 / 8) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withBandwidth(run, link: .gpu, bytesPerSecond: NumberText.decimal(value)! * 1e9 / 8) }
                     case "network_latency_us":
-                        run = try Self.whatIf(axis, value) { try WhatIf.withNetworkLatency(run, seconds: Double(value)! * 1e-6) }
+                        run = try Self.whatIf(axis, value) { try WhatIf.withNetworkLatency(run, seconds: NumberText.decimal(value)! * 1e-6) }
                     default: break
                     }
                 }

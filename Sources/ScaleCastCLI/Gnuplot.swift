@@ -82,7 +82,29 @@ enum Gnuplot {
             unlink(temporary)
             throw UsageError(message: "gnuplot failed on \(directory)/\(chart.scriptFile), so \(image) was not drawn: \(summary(of: message))")
         }
+        // gnuplot exits 0 even when it could not write the whole picture (a full disk, a
+        // file-size limit: its terminals do not check their writes), so the picture is read back.
+        guard isWhole(picture: temporary, format: chart.format) else {
+            unlink(temporary)
+            throw UsageError(message: "gnuplot on \(directory)/\(chart.scriptFile) wrote only part of the picture (is the disk full, "
+                             + "or a file-size limit set?), so \(image) was not drawn; nothing was changed")
+        }
         try OutputFile.commit(temporary, to: image, for: image)
+    }
+
+    /// Whether the picture at `path` is whole: a PNG that ends with its IEND chunk (PNG
+    /// specification, 5.6 and 11.2.5: the last chunk, empty, with the CRC AE 42 60 82), or an
+    /// SVG whose text ends with the closing `</svg>` tag.
+    static func isWhole(picture path: String, format: Chart.Format) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        switch format {
+        case .png:
+            let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+            let end: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+            return data.count >= signature.count + end.count && Array(data.prefix(8)) == signature && Array(data.suffix(12)) == end
+        case .svg:
+            return String(decoding: data.suffix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>")
+        }
     }
 
     /// gnuplot's error, on one line: the line that names the script line (or

@@ -90,6 +90,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                     + "`pricing: {mode: cloud}` (or owned)\(spec.label.map { "; run '\($0)' has no \(missing.joined(separator: " or "))" } ?? "")")
             }
         }
+        if pessimistic && samples == 0 {
+            // The 90th percentiles are drawn: without draws there are none to rank by.
+            throw UsageError(message: "--pessimistic ranks by the 90th percentiles of --samples draws: give --samples 1 or more "
+                             + "(default \(Self.pessimisticSamples)), or leave out --pessimistic")
+        }
         let bar = ProgressBar(enabled: !quiet)
         let uncertainty = try SweepCommand.uncertainty(samples: samples ?? (pessimistic ? Self.pessimisticSamples : 0), seed: seed)
         let rows = try wrap { try sweep.evaluate(uncertainty: uncertainty, progress: bar.update) }

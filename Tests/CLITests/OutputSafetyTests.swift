@@ -38,6 +38,59 @@ import Reports
         #expect(files(in: dir) == ["t.json"])
     }
 
+    /// A file written piece by piece (a sweep's CSV, a chunk at a time) under the same
+    /// rules: refused before anything is written where the target exists; on a failed piece,
+    /// or dropped without a commit, the old file stays and no temporary is left; committed,
+    /// it holds every piece.
+    @Test func aFileWrittenPieceByPieceIsWholeOrNotThere() throws {
+        let dir = try temporaryDirectory()
+        try "precious".write(toFile: dir + "/t.csv", atomically: true, encoding: .utf8)
+        #expect(throws: UsageError.self) { try StreamedOutputFile(path: dir + "/t.csv", force: false) }
+        var calls = 0
+        let fullDisk: OutputFile.Writer = { descriptor, bytes in
+            calls += 1
+            if calls == 1 { return Foundation.write(descriptor, bytes.baseAddress, bytes.count) }
+            errno = ENOSPC
+            return -1
+        }
+        let failing = try StreamedOutputFile(path: dir + "/t.csv", force: true, writer: fullDisk)
+        try failing.append("header\n")
+        #expect(files(in: dir).count == 2)   // the file and the temporary beside it
+        #expect {
+            try failing.append("row\n")
+        } throws: { error in
+            ((error as? UsageError)?.message ?? "").contains("No space left on device")
+        }
+        #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "precious")
+        #expect(files(in: dir) == ["t.csv"])
+        do {   // dropped without a commit: the work failed
+            let dropped = try StreamedOutputFile(path: dir + "/t.csv", force: true)
+            try dropped.append("half")
+        }
+        #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "precious")
+        #expect(files(in: dir) == ["t.csv"])
+        let file = try StreamedOutputFile(path: dir + "/t.csv", force: true)
+        for piece in ["a,b\n", "1,2\n", "3,4\n"] { try file.append(piece) }
+        try file.commit()
+        #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "a,b\n1,2\n3,4\n")
+        #expect(files(in: dir) == ["t.csv"])
+    }
+
+    /// `sweep --out FILE.csv` (written a chunk at a time) writes what `sweep` prints, and
+    /// refuses an existing file (checked before any configuration is simulated).
+    @Test func aSweepWrittenToAFileIsWhatItPrints() throws {
+        let dir = try temporaryDirectory()
+        let scenario = try writeTemporary(smallScenario)
+        let vary = ["--vary", "gpus=1,2,4", "--vary", "batch_per_gpu=32,64", "--quiet"]
+        let printed = CLI.execute(["sweep", scenario] + vary)
+        let written = CLI.execute(["sweep", scenario, "--out", dir + "/s.csv"] + vary)
+        #expect(printed.exitCode == 0 && written.exitCode == 0 && written.stdout == "wrote \(dir)/s.csv: 6 points\n")
+        #expect(try String(contentsOfFile: dir + "/s.csv", encoding: .utf8) == printed.stdout)
+        let again = CLI.execute(["sweep", scenario, "--out", dir + "/s.csv"] + vary)
+        #expect(again.exitCode == 2 && again.stderr.contains("exists; pass --force"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: dir + "/s.csv", encoding: .utf8) == printed.stdout)
+    }
+
     @Test func aWriteThatSucceedsLeavesOnlyTheFile() throws {
         let dir = try temporaryDirectory()
         try OutputFile.write("new", to: dir + "/sub/a.txt", force: false)

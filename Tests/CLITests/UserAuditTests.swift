@@ -258,4 +258,23 @@ import Reports
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["elsewhere.md", "report.md"])
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me\n")
     }
+
+    /// Found by the 49th session's audit of the buyer's commands: `--pessimistic --samples 0`
+    /// ranked plain predictions and called them 90th percentiles; `--vary network_gbps=0x10`
+    /// ran at 16 Gb/s though numbers are read as plain decimal (docs/limits.md); a value
+    /// listed twice (`gpus=8,8`, `cluster.gpu=H100,h100`) swept one configuration twice
+    /// and a plan listed it as two. Each is refused with exit 2 before anything runs.
+    @Test func aPlansAndSweepsDoubtfulValuesAreRefused() throws {
+        let scenario = "scenarios/whatif/resnet50-deadline.yaml"
+        let pessimistic = CLI.execute(["plan", scenario, "--deadline-hours", "12", "--vary", "gpus=8,16", "--pessimistic", "--samples", "0"])
+        #expect(pessimistic.exitCode == 2 && pessimistic.stderr.contains("give --samples 1 or more"), "\(pessimistic.stderr)")
+        for vary in ["network_gbps=0x10", "gpu_link_gbps=0X10", "network_latency_us=0x1p4"] {
+            let hex = CLI.execute(["sweep", scenario, "--vary", vary, "--quiet"])
+            #expect(hex.exitCode == 2 && hex.stderr.contains("is not a number between"), "\(vary): \(hex.stderr)")
+        }
+        let twice = CLI.execute(["sweep", scenario, "--vary", "gpus=8,8", "--quiet"])
+        #expect(twice.exitCode == 2 && twice.stderr.contains("--vary gpus: '8' is listed twice"), "\(twice.stderr)")
+        let cased = CLI.execute(["plan", scenario, "--deadline-hours", "12", "--vary", "cluster.gpu=H100,h100"])
+        #expect(cased.exitCode == 2 && cased.stderr.contains("'h100' is listed twice (as 'H100' too)"), "\(cased.stderr)")
+    }
 }
