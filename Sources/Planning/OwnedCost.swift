@@ -161,13 +161,21 @@ public struct OwnedCost: Sendable, Equatable {
         func basis(_ item: Item) -> String {
             item.seen.isEmpty || item.seen == PricingSpec.statedSeen ? item.source.catalogCitation : "\(item.seen) \(item.source.catalogCitation)"
         }
-        let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.money($0.unitUSD)) (\($0.unit); \(basis($0)))" }
+        let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.unitMoney($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
         return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years, run at full power: "
             + run.joined(separator: "; ") + (running.contains { $0.name == "hosting" } ? "" : "; hosting, staff and idle time not counted")
     }
 
     static func money(_ x: Double) -> String { Plan.money(x) }
+    /// A unit price as `money` writes it, with its cents where it has some (a catalog
+    /// range's middle, $13,749.50): rounded to the dollar, eight of them would not add up
+    /// to the capex the bill states.
+    static func unitMoney(_ x: Double) -> String {
+        let cents = (x * 100).rounded()
+        guard x >= 1000, x.magnitude < 1e15, cents.truncatingRemainder(dividingBy: 100) != 0 else { return money(x) }
+        return money((cents / 100).rounded(.down)) + String(format: ".%02d", locale: nil, Int(cents.truncatingRemainder(dividingBy: 100)))
+    }
     static func number(_ x: Double) -> String {
         x == x.rounded() && x.magnitude < 1e15 ? String(Int(x)) : String(format: "%.4g", locale: nil, x)
     }

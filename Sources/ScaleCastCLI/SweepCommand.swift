@@ -32,7 +32,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "Compute shard I of N, e.g. 3/16 (default: the Slurm array task's shard, else the whole sweep).")
     var shard: String?
 
-    @Option(name: .long, help: "Write to this file instead of CSV on standard output: JSON when its name ends in .json, CSV otherwise.")
+    @Option(name: .long, help: "Write to this file instead of CSV on standard output: JSON when its name ends in .json (any case), CSV otherwise.")
     var out: String?
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
@@ -56,7 +56,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let note = part?.origin.map { "sweep: shard \(part!.text) from \($0): \(selected.count) of \(sweep.points.count) points\n" } ?? ""
         let bar = ProgressBar(enabled: !quiet)
         var output: CommandOutput
-        if let out, !out.hasSuffix(".json") {
+        if let out, !Self.namesJSON(out) {
             // CSV to a file: written a chunk of rows at a time, so that memory stays flat
             // however many points the sweep has; the file is checked before anything runs.
             let file = try StreamedOutputFile(path: out, force: force)
@@ -94,10 +94,13 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     static func emit(_ document: SweepDocument, to out: String?, force: Bool) throws -> CommandOutput {
         guard let out else { return CommandOutput(stdout: document.csv()) }
-        let text = out.hasSuffix(".json") ? try document.json() : document.csv()
+        let text = namesJSON(out) ? try document.json() : document.csv()
         try OutputFile.write(text, to: out, force: force)
         return CommandOutput(stdout: "wrote \(out): \(document.results.count) points\n")
     }
+
+    /// Whether an output file's name asks for JSON: it ends in `.json`, in any case (`S.JSON` too).
+    static func namesJSON(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
     static func uncertainty(samples: Int, seed: UInt64) throws -> Uncertainty? {
         guard (0...1000).contains(samples) else { throw UsageError(message: "--samples must be between 0 and 1000, got \(samples)") }
@@ -113,7 +116,7 @@ struct MergeCommand: ParsableCommand, OutputProducing {
     @Argument(help: "Shard files written by `scalecast sweep --shard I/N --out FILE.json`.")
     var shards: [String]
 
-    @Option(name: .long, help: "Write to this file instead of JSON on standard output: JSON when its name ends in .json, CSV otherwise.")
+    @Option(name: .long, help: "Write to this file instead of JSON on standard output: JSON when its name ends in .json (any case), CSV otherwise.")
     var out: String?
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")

@@ -371,6 +371,27 @@ let planScenario = """
         #expect(e.priceBasis.contains("servers 2 x $53,000") && e.priceBasis.contains("hosting, staff and idle time not counted"))
     }
 
+    /// The bill's items add up to the capex it states: the built-in catalog's A100 80GB price
+    /// is the middle of a range, $13,749.50, which the bill wrote as $13,750 (eight of them $4
+    /// over), so unit prices keep their cents where they have some (a 49th-session audit's
+    /// finding); here the scenario states that price.
+    @Test func theBillsItemsAddUpToTheCapex() throws {
+        let (spec, catalog) = try run("pricing: {mode: owned, purchase_per_gpu: 13749.5, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.5, network_port_usd: 1000}")
+        let e = try #require(try TrainingEstimate.estimate(spec, gpus: 8, imagesPerSecond: 1000, catalog: catalog))
+        let bought = try #require(e.priceBasis.components(separatedBy: "bought: ").last?.components(separatedBy: ". Over").first)
+        var sum = 0.0
+        for item in bought.components(separatedBy: "; ") where item.contains(" x $") {
+            let words = item.components(separatedBy: " x $")
+            let count = try #require(words[0].split(separator: " ").last)
+            let quantity = try #require(Double(count))
+            let price = try #require(Double(words[1].prefix { $0.isNumber || $0 == "," || $0 == "." }.replacingOccurrences(of: ",", with: "")))
+            sum += quantity * price
+        }
+        #expect(e.priceBasis.contains("GPUs 8 x $13,749.50"), "\(e.priceBasis)")
+        #expect(abs(sum - (try #require(e.capexUSD))) < 0.01, "\(bought) against \(e.capexUSD ?? 0)")
+        #expect(OwnedCost.unitMoney(53000) == "53,000" && OwnedCost.unitMoney(810) == "810.00" && OwnedCost.unitMoney(1234.567) == "1,234.57")
+    }
+
     @Test func ownedClustersMustStateWhatOnlyTheBuyerKnows() throws {
         #expect(throws: ConfigError.self) { try run("pricing: {mode: owned, purchase_per_gpu: 10000}") }
     }
