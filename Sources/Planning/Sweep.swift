@@ -54,11 +54,13 @@ public struct Sweep {
             values.append(current)
             values = values.map { $0.trimmingCharacters(in: .whitespaces) }
             guard !values.contains(where: \.isEmpty) else { throw SweepError("--vary \(parts[0]): a value is empty in '\(parts[1])'") }
-            // Names are looked up whatever their case (h100 is H100): a value given twice would
-            // sweep one configuration twice, and a plan would list it as two.
+            // A value given twice would sweep one configuration twice, and a plan would list it as
+            // two. Names (GPUs, links, models) are looked up whatever their case (h100 is H100);
+            // a mapping or a list ({file: A.yaml}) is compared as written, file names being cased.
             var seen: [String: String] = [:]
             for value in values {
-                if let first = seen.updateValue(value, forKey: value.lowercased()) {
+                let key = value.contains(where: { "{[/".contains($0) }) ? value : value.lowercased()
+                if let first = seen.updateValue(value, forKey: key) {
                     throw SweepError("--vary \(parts[0]): '\(value)' is listed twice" + (first == value ? "" : " (as '\(first)' too)"))
                 }
             }
