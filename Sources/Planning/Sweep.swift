@@ -55,11 +55,12 @@ public struct Sweep {
             values = values.map { $0.trimmingCharacters(in: .whitespaces) }
             guard !values.contains(where: \.isEmpty) else { throw SweepError("--vary \(parts[0]): a value is empty in '\(parts[1])'") }
             // A value given twice would sweep one configuration twice, and a plan would list it as
-            // two. Names (GPUs, links, models) are looked up whatever their case (h100 is H100);
-            // a mapping or a list ({file: A.yaml}) is compared as written, file names being cased.
+            // two. Numbers are compared as numbers (8 and 08); names (GPUs, links, models) whatever
+            // their case (h100 is H100); labels, mappings and lists ({file: A.yaml}) as written.
             var seen: [String: String] = [:]
             for value in values {
-                let key = value.contains(where: { "{[/".contains($0) }) ? value : value.lowercased()
+                let key = NumberText.decimal(value).map { "\($0)" }
+                    ?? (parts[0] == "label" || value.contains(where: { "{[/".contains($0) }) ? value : value.lowercased())
                 if let first = seen.updateValue(value, forKey: key) {
                     throw SweepError("--vary \(parts[0]): '\(value)' is listed twice" + (first == value ? "" : " (as '\(first)' too)"))
                 }

@@ -114,6 +114,11 @@ public struct SweepRow: Codable, Sendable, Equatable {
 }
 
 extension Sweep {
+    /// Points simulated and written at a time where a sweep's rows are streamed
+    /// (`sweep --out FILE.csv`, `evaluate(chunkPoints:emit:)`): a few MB of rows, and enough
+    /// jobs to keep every core busy.
+    public static let streamingChunkPoints = 4096
+
     /// Simulates `points` (by default all) on every core, with speedups against
     /// each configuration on one GPU. Rows come back in point order whatever the
     /// scheduling, so the output is deterministic.
@@ -130,9 +135,11 @@ extension Sweep {
     /// `evaluate`, a chunk of `chunkPoints` points at a time: each chunk's rows, in point
     /// order, go to `emit` before the next chunk is simulated, and only they and the
     /// single-GPU baselines' metrics are kept meanwhile, so that memory does not grow with
-    /// the sweep (a 100,000-point sweep written as CSV: `SweepCommand`). The rows are those
-    /// `evaluate` returns, whatever the chunk size. Every configuration is checked before
-    /// any is simulated, so a bad one is reported before the first chunk is emitted.
+    /// the rows (a 100,000-point sweep written as CSV: `SweepCommand`; the grid itself, its
+    /// points and jobs, is held whole). The rows are those `evaluate` returns, whatever the
+    /// chunk size. Every configuration passes `ScenarioRunner.check` before any is
+    /// simulated; an error found later (in a simulation, or pricing a row) ends the
+    /// evaluation after the chunks already emitted.
     public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
                          progress: (@Sendable (Int, Int) -> Void)? = nil, chunkPoints: Int,
                          emit: ([SweepRow]) throws -> Void) throws {

@@ -90,6 +90,8 @@ enum OutputFile {
 
     /// How old a `.NAME.PID.tmp` must be to be taken for a killed run's: a writer on another
     /// machine sharing the folder (its PID means nothing here) is not 15 minutes into a write.
+    /// A file written piece by piece (`StreamedOutputFile`) is touched at each piece, a sweep's
+    /// chunk of points, so only a chunk that takes longer could be mistaken for a killed run's.
     static let staleAfterSeconds: Double = 900
 
     /// Removes what killed runs left beside `target`: regular files `.NAME.PID.tmp` last

@@ -4,11 +4,35 @@ import Foundation
 /// a chunk of rows at a time), under `OutputFile`'s rules: the target is checked before
 /// anything is computed (never an existing file without `--force`, never anything but a
 /// regular file), the pieces go to the temporary file `.NAME.PID.tmp` beside it, and only
-/// `commit` renames that over `NAME`, after flushing it to disk. If a piece cannot be
-/// written, or the work fails, or the file is dropped without `commit`, the temporary
-/// file is removed and `NAME` is left as it was.
+/// `commit` puts that in place of `NAME`, after flushing it to disk: without `--force`
+/// by a link that fails if a file has appeared at `NAME` meanwhile (the work can take
+/// hours), with it by a rename. If a piece cannot be written, or the work fails, or the
+/// file is dropped without `commit`, or `--max-seconds` ends the run (`Watchdog`), the
+/// temporary file is removed and `NAME` is left as it was.
 final class StreamedOutputFile {
+    /// The temporary files of the files being written, for `removeUnfinished`.
+    nonisolated(unsafe) private static var unfinished: Set<String> = []   // guarded by unfinishedLock
+    private static let unfinishedLock = NSLock()
+
+    /// Removes the temporary files of every file still being written (in `folder`, if
+    /// given): the process is about to end without finishing them (`Watchdog`).
+    static func removeUnfinished(in folder: String? = nil) {
+        unfinishedLock.lock()
+        defer { unfinishedLock.unlock() }
+        for temporary in unfinished where folder.map({ temporary.hasPrefix($0 + "/") }) ?? true {
+            unlink(temporary)
+            unfinished.remove(temporary)
+        }
+    }
+
+    private static func track(_ temporary: String, _ live: Bool) {
+        unfinishedLock.lock()
+        defer { unfinishedLock.unlock() }
+        if live { unfinished.insert(temporary) } else { unfinished.remove(temporary) }
+    }
+
     private let path: String
+    private let force: Bool
     private let target: String
     private let temporary: String
     private let flag: String
@@ -22,6 +46,7 @@ final class StreamedOutputFile {
         OutputFile.ignoreFileSizeSignal()
         guard !path.isEmpty else { throw UsageError(message: "\(flag): the file name is empty") }
         self.path = path
+        self.force = force
         self.flag = flag
         self.writer = writer
         target = try OutputFile.checkTarget(path, force: force, flag: flag)
@@ -30,6 +55,7 @@ final class StreamedOutputFile {
         unlink(temporary)
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+        Self.track(temporary, true)
     }
 
     /// Appends `text`.
@@ -48,16 +74,33 @@ final class StreamedOutputFile {
         descriptor = -1
         if closed != 0 {
             let reason = errno
-            unlink(temporary)
+            discard()
             throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
         }
-        try OutputFile.commit(temporary, to: target, for: path, flag: flag)
+        defer { Self.track(temporary, false) }
+        guard !force else { return try OutputFile.commit(temporary, to: target, for: path, flag: flag) }
+        // Checked before the work, but a file may have appeared since: a link never replaces one.
+        guard link(temporary, target) == 0 else {
+            let reason = errno
+            discard()
+            throw UsageError(message: reason == EEXIST
+                ? "\(flag): \(path) appeared while the work ran; pass --force to overwrite it (nothing was written)"
+                : "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
+        }
+        unlink(temporary)
+        OutputFile.removeStaleTemporaries(of: target)
+    }
+
+    /// Removes the temporary file, which no longer stands for anything.
+    private func discard() {
+        unlink(temporary)
+        Self.track(temporary, false)
     }
 
     private func fail(_ reason: Int32) throws -> Never {
         close(descriptor)
         descriptor = -1
-        unlink(temporary)
+        discard()
         throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
     }
 
@@ -65,7 +108,7 @@ final class StreamedOutputFile {
         // Dropped without `commit` (the work failed): the target stays as it was.
         if descriptor >= 0 {
             close(descriptor)
-            unlink(temporary)
+            discard()
         }
     }
 }

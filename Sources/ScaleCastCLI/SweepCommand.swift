@@ -12,7 +12,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             cluster.network.link, ...) or gpus, network_gbps, gpu_link_gbps, network_latency_us, or image_size \
             (the side, in pixels, of the square images every run's built-in model trains on). \
             Output: CSV (default, or --out FILE.csv, written as the points are simulated, a few thousand at a time, \
-            so that memory does not grow with the sweep) or JSON (--out FILE.json); rows in point order. \
+            so that memory does not grow with the rows) or JSON (--out FILE.json); rows in point order. \
             --shard I/N computes every N-th point from the I-th, for job arrays; without --shard, a Slurm array task \
             computes its own shard (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, and SLURM_ARRAY_TASK_MIN and \
             SLURM_ARRAY_TASK_STEP when set: --array=A-B or A-B:S). `scalecast merge` joins the shards.
@@ -57,13 +57,13 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let bar = ProgressBar(enabled: !quiet)
         var output: CommandOutput
         if let out, !Self.namesJSON(out) {
-            // CSV to a file: written a chunk of rows at a time, so that memory stays flat
-            // however many points the sweep has; the file is checked before anything runs.
+            // CSV to a file: written a chunk of rows at a time, so that the rows are never all
+            // in memory; the file is checked before anything runs, and again as it is put in place.
             let file = try StreamedOutputFile(path: out, force: force)
             try file.append(SweepDocument.csvHeader(vary: axes))
             var written = 0
             try wrap {
-                try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update, chunkPoints: Self.chunkPoints) { rows in
+                try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update, chunkPoints: Sweep.streamingChunkPoints) { rows in
                     try file.append(SweepDocument.csvLines(rows, vary: axes))
                     written += rows.count
                 }
@@ -87,10 +87,6 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         output.stderr = note + precision + output.stderr
         return output
     }
-
-    /// Points simulated and written at a time to a CSV file (`Sweep.evaluate(chunkPoints:)`):
-    /// a few MB of rows, and enough jobs to keep every core busy.
-    static let chunkPoints = 4096
 
     static func emit(_ document: SweepDocument, to out: String?, force: Bool) throws -> CommandOutput {
         guard let out else { return CommandOutput(stdout: document.csv()) }

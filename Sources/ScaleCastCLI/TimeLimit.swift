@@ -27,6 +27,7 @@ enum Watchdog {
         let thread = Thread {
             Thread.sleep(forTimeInterval: seconds)
             FileHandle.standardError.write(Data((message.singleLine + "\n").utf8))
+            StreamedOutputFile.removeUnfinished()   // a file written piece by piece is left as it was
             exit(2)
         }
         thread.start()

@@ -111,7 +111,7 @@ if wants("sweep") {
         let bigAxes = try (sweepAxes + ["strategy.bucket_mb=5,10,15,20,25,30,40,50,75,100"]).map(Sweep.Axis.parse)
         let big = try Sweep(scenarioPath: path, axes: bigAxes)
         var csvBytes = SweepDocument.csvHeader(vary: bigAxes).utf8.count, bigCount = 0
-        try big.evaluate(chunkPoints: 4096) { rows in
+        try big.evaluate(chunkPoints: Sweep.streamingChunkPoints) { rows in
             csvBytes += SweepDocument.csvLines(rows, vary: bigAxes).utf8.count
             bigCount += rows.count
         }

@@ -74,6 +74,23 @@ import Reports
         try file.commit()
         #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "a,b\n1,2\n3,4\n")
         #expect(files(in: dir) == ["t.csv"])
+        // Without --force, a file that appears while the work runs is not replaced.
+        let late = try StreamedOutputFile(path: dir + "/late.csv", force: false)
+        try late.append("rows\n")
+        try "written meanwhile".write(toFile: dir + "/late.csv", atomically: true, encoding: .utf8)
+        #expect {
+            try late.commit()
+        } throws: { error in
+            ((error as? UsageError)?.message ?? "").contains("appeared while the work ran; pass --force")
+        }
+        #expect(try String(contentsOfFile: dir + "/late.csv", encoding: .utf8) == "written meanwhile")
+        #expect(files(in: dir) == ["late.csv", "t.csv"])
+        // Ended by --max-seconds (the watchdog exits the process): its temporary file is removed first.
+        let cut = try StreamedOutputFile(path: dir + "/cut.csv", force: false)
+        try cut.append("half")
+        #expect(files(in: dir).count == 3)
+        StreamedOutputFile.removeUnfinished(in: dir)   // this folder's only: other tests write at the same time
+        #expect(files(in: dir) == ["late.csv", "t.csv"])
     }
 
     /// `sweep --out FILE.csv` (written a chunk at a time) writes what `sweep` prints, and
@@ -201,7 +218,9 @@ import Reports
         let whole = dir + "/whole.png"
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
             .write(to: URL(fileURLWithPath: whole))
-        #expect(Gnuplot.isWhole(picture: whole, format: .png) && !Gnuplot.isWhole(picture: path, format: .png))
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 0])
+            .write(to: URL(fileURLWithPath: dir + "/cut.png"))
+        #expect(Gnuplot.isWhole(picture: whole, format: .png) && !Gnuplot.isWhole(picture: dir + "/cut.png", format: .png))
         try "<svg>\n</svg>\n".write(toFile: dir + "/a.svg", atomically: true, encoding: .utf8)
         try "<svg>\n<g>".write(toFile: dir + "/b.svg", atomically: true, encoding: .utf8)
         #expect(Gnuplot.isWhole(picture: dir + "/a.svg", format: .svg) && !Gnuplot.isWhole(picture: dir + "/b.svg", format: .svg))

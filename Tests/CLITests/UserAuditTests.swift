@@ -277,9 +277,12 @@ import Reports
         #expect(twice.exitCode == 2 && twice.stderr.contains("--vary gpus: '8' is listed twice"), "\(twice.stderr)")
         let cased = CLI.execute(["plan", scenario, "--deadline-hours", "12", "--vary", "cluster.gpu=H100,h100"])
         #expect(cased.exitCode == 2 && cased.stderr.contains("'h100' is listed twice (as 'H100' too)"), "\(cased.stderr)")
-        // Files are named with their case: two models from A.yaml and a.yaml are two values.
-        let files = try Sweep.Axis.parse("model={file: A.yaml},{file: a.yaml}")
-        #expect(files.values == ["{file: A.yaml}", "{file: a.yaml}"])
+        // Numbers are compared as numbers; files and labels are named with their case.
+        for twice in ["gpus=8,08", "network_gbps=100,100.0", "network_gbps=100,1_00"] {
+            #expect(throws: SweepError.self, "\(twice)") { try Sweep.Axis.parse(twice) }
+        }
+        #expect(try Sweep.Axis.parse("model={file: A.yaml},{file: a.yaml}").values == ["{file: A.yaml}", "{file: a.yaml}"])
+        #expect(try Sweep.Axis.parse("label=A,a").values == ["A", "a"])
         // `--out S.JSON` was written as CSV without a word: a name ending in .json, in any case, asks for JSON.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-audit-\(UUID().uuidString)").path
         let upper = CLI.execute(["sweep", scenario, "--vary", "gpus=8", "--quiet", "--out", dir + "/S.JSON"])

@@ -306,7 +306,9 @@ import Workload
     /// GPUs). Every other node is quiet: its lanes carry a part of each bucket and nothing
     /// else, so the simulation runs one lane for each GPU count among them
     /// (`CrossLaneLoads.Folding`: two, of 2 GPUs and of 1) instead of 78; every task ends at
-    /// the same nanosecond as with each lane run on its own.
+    /// the same nanosecond as with each lane run on its own. (With one NIC speed a quiet
+    /// lane's part never ends a stage, its load below the serving lanes': the end times check
+    /// that folding changes nothing else, and the lanes listed, by hand, the folding itself.)
     @Test func quietNodesLanesFoldedEndEveryTaskAtTheSameTime() throws {
         let net = try #require(Zoo.model(named: "alexnet"))
         let nodes = cluster(perNode: 4, network: 12.5e9, host: 16e9, nics: 2)
