@@ -82,10 +82,16 @@ final class StreamedOutputFile {
         // Checked before the work, but a file may have appeared since: a link never replaces one.
         guard link(temporary, target) == 0 else {
             let reason = errno
-            discard()
-            throw UsageError(message: reason == EEXIST
-                ? "\(flag): \(path) appeared while the work ran; pass --force to overwrite it (nothing was written)"
-                : "\(flag): cannot write \(path): \(String(cString: strerror(reason))); nothing was changed")
+            guard reason != EEXIST else {
+                discard()
+                throw UsageError(message: "\(flag): \(path) appeared while the work ran; pass --force to overwrite it (nothing was written)")
+            }
+            // A file system without hard links: checked again, then renamed as any output is.
+            do { try OutputFile.checkTarget(target, force: false, flag: flag) } catch {
+                discard()
+                throw error
+            }
+            return try OutputFile.commit(temporary, to: target, for: path, flag: flag)
         }
         unlink(temporary)
         OutputFile.removeStaleTemporaries(of: target)
