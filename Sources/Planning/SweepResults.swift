@@ -227,7 +227,7 @@ extension Sweep {
     /// The step metrics of `jobs`, in order, simulated on every core.
     /// - Parameter progress: called with (done, jobs.count) as simulations finish.
     private static func simulate(_ jobs: [EvaluationJob], progress: (@Sendable (Int, Int) -> Void)?) throws -> [StepMetrics] {
-        let box = ResultBox(count: jobs.count)
+        let box = ResultBox<StepMetrics>(count: jobs.count)
         // One worker per core, each taking the next job in turn and keeping the topology of
         // its last one: consecutive points mostly share a wiring (the GPU count and network
         // vary slowest), and a topology reused is one neither built nor routed again.
@@ -244,7 +244,7 @@ extension Sweep {
                 progress?(done, jobs.count)
             }
         }
-        return try box.results.map { try $0!.get() }
+        return try box.values()
     }
 }
 
@@ -254,32 +254,4 @@ struct EvaluationJob: Sendable {
     var shared: Sweep.SharedRun
     var gpus: Int
     var run: RunSpec { shared.run }
-}
-
-/// Results filled in from several threads.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [Result<StepMetrics, Error>?]
-    private var done = 0
-    private var handedOut = 0
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    /// The index of the next job no worker has taken, or nil when all are taken.
-    func nextJob() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard handedOut < results.count else { return nil }
-        handedOut += 1
-        return handedOut - 1
-    }
-
-    /// Stores one result and returns how many are done.
-    func store(_ result: Result<StepMetrics, Error>, at index: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        results[index] = result
-        done += 1
-        return done
-    }
 }

@@ -86,39 +86,46 @@ public struct PublishedValidation: Sendable {
     }
 
     /// Reads and simulates every file of `paths`, each a scenario with a `published`
-    /// block, in the order given (the caller sorts them).
+    /// block, on every core; the cases, points and speedups come in the order given (the
+    /// caller sorts them).
     /// - Throws: `ConfigError` for a file that does not read, has no `published`
-    ///   block, or a point that cannot be simulated; `ModelError` likewise.
+    ///   block, or a point that cannot be simulated; `ModelError` likewise. Where several
+    ///   files fail, the first of `paths` to fail is the one reported.
     public static func evaluate(files paths: [String]) throws -> PublishedValidation {
-        var cases: [Case] = [], points: [Point] = [], speedups: [Speedup] = []
-        for path in paths {
-            let scenario = try Scenario.load(path: path)
-            guard let published = scenario.published else {
-                throw ConfigError(file: path, keyPath: "published", line: nil,
-                                  message: "no 'published' block: a corpus file states the figures it is held to")
-            }
-            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            cases.append(Case(name: name, file: path, published: published))
-            var predicted: [Int: [Int: Double]] = [:]
-            for point in published.points {
-                let run = scenario.runs[point.runIndex]
-                let rate = try ScenarioRunner.simulate(run, gpus: point.gpus, location: point.gpusLocation).metrics.imagesPerSecond
-                predicted[point.runIndex, default: [:]][point.gpus] = rate
-                points.append(Point(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                    gpu: run.cluster.gpu.name, model: run.evidenceModelName,
-                                    publishedImagesPerSecond: point.imagesPerSecond, predictedImagesPerSecond: rate))
-            }
-            for point in published.points where point.gpus > 1 {
-                guard let one = published.points.first(where: { $0.runIndex == point.runIndex && $0.gpus == 1 }),
-                      let predictedOne = predicted[point.runIndex]?[1], let predictedN = predicted[point.runIndex]?[point.gpus] else { continue }
-                let run = scenario.runs[point.runIndex]
-                speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                        gpu: run.cluster.gpu.name, model: run.evidenceModelName,
-                                        publishedSpeedup: point.imagesPerSecond / one.imagesPerSecond,
-                                        predictedSpeedup: predictedN / predictedOne))
-            }
+        let perFile = try ResultBox<PublishedValidation>.map(paths) { try evaluate(file: $0) }
+        return PublishedValidation(cases: perFile.flatMap(\.cases), points: perFile.flatMap(\.points),
+                                   speedups: perFile.flatMap(\.speedups))
+    }
+
+    /// One corpus file's case, its points in the order published, and the speedups of its
+    /// multi-GPU points over the same run's 1-GPU point.
+    private static func evaluate(file path: String) throws -> PublishedValidation {
+        let scenario = try Scenario.load(path: path)
+        guard let published = scenario.published else {
+            throw ConfigError(file: path, keyPath: "published", line: nil,
+                              message: "no 'published' block: a corpus file states the figures it is held to")
         }
-        return PublishedValidation(cases: cases, points: points, speedups: speedups)
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var points: [Point] = [], speedups: [Speedup] = []
+        var predicted: [Int: [Int: Double]] = [:]
+        for point in published.points {
+            let run = scenario.runs[point.runIndex]
+            let rate = try ScenarioRunner.simulate(run, gpus: point.gpus, location: point.gpusLocation).metrics.imagesPerSecond
+            predicted[point.runIndex, default: [:]][point.gpus] = rate
+            points.append(Point(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
+                                gpu: run.cluster.gpu.name, model: run.evidenceModelName,
+                                publishedImagesPerSecond: point.imagesPerSecond, predictedImagesPerSecond: rate))
+        }
+        for point in published.points where point.gpus > 1 {
+            guard let one = published.points.first(where: { $0.runIndex == point.runIndex && $0.gpus == 1 }),
+                  let predictedOne = predicted[point.runIndex]?[1], let predictedN = predicted[point.runIndex]?[point.gpus] else { continue }
+            let run = scenario.runs[point.runIndex]
+            speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
+                                    gpu: run.cluster.gpu.name, model: run.evidenceModelName,
+                                    publishedSpeedup: point.imagesPerSecond / one.imagesPerSecond,
+                                    predictedSpeedup: predictedN / predictedOne))
+        }
+        return PublishedValidation(cases: [Case(name: name, file: path, published: published)], points: points, speedups: speedups)
     }
 
     // MARK: Statistics

@@ -235,6 +235,36 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { try PublishedValidation.evaluate(files: [path]) }
     }
 
+    /// Files are simulated on every core, yet the cases and points come in the order given,
+    /// and where several files fail the error is the first failing file's.
+    @Test func filesKeepTheirOrderAndTheFirstFailureInOrderIsReported() throws {
+        let names = ["zeta", "alpha", "mid", "beta", "omega", "gamma"]
+        let files = try names.enumerated().map { index, name in
+            try temporaryScenario(Self.scenario(published: """
+                  source: s
+                  url: https://e.org
+                  points:
+                    - {run: fp32 run, gpus: 1, images_per_second: \(100 + index)}
+                    - {run: fp32 run, gpus: 2, images_per_second: 190}
+                """), name: "\(name).yaml")
+        }
+        let v = try PublishedValidation.evaluate(files: files)
+        #expect(v.cases.map(\.name) == names)
+        #expect(v.points.map(\.caseName) == names.flatMap { [$0, $0] })
+        #expect(v.points.filter { $0.gpus == 1 }.map(\.publishedImagesPerSecond) == (0..<names.count).map { Double(100 + $0) })
+        #expect(v.speedups.map(\.caseName) == names)
+        let unpublished = [try temporaryScenario(validScenario, name: "first-bad.yaml"),
+                           try temporaryScenario(validScenario, name: "second-bad.yaml")]
+        for order in [unpublished, unpublished.reversed()] {
+            do {
+                _ = try PublishedValidation.evaluate(files: files + order)
+                Issue.record("files without a published block were accepted")
+            } catch let error as ConfigError {
+                #expect(error.file == order[0])
+            }
+        }
+    }
+
     @Test func theSeedCasesRun() throws {
         let files = ["dle-pytorch-resnet50-dgxa100.yaml", "krizhevsky-owt-alexnet-k20.yaml"].map { (Self.corpus as NSString).appendingPathComponent($0) }
         let v = try PublishedValidation.evaluate(files: files)
