@@ -126,9 +126,7 @@ enum OutputFile {
     /// a symbolic link there is not followed), writes all of `data`, and flushes
     /// it to disk. On any failure removes `temporary`.
     private static func writeTemporary(_ data: Data, to temporary: String, for path: String, flag: String, writer: Writer) throws {
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+        let descriptor = try openTemporary(temporary, for: path, flag: flag)
         var failure = writeAll(data, to: descriptor, writer: writer)
         if failure == nil && fsync(descriptor) != 0 && errno != EINVAL { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }
@@ -136,6 +134,16 @@ enum OutputFile {
             unlink(temporary)
             throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(failure))); nothing was changed")
         }
+    }
+
+    /// Opens `temporary` (a stale one of this process's ID removed first) for writing, as a
+    /// new file that is not a link: the descriptor.
+    /// - Throws: `UsageError` naming `path` and the reason.
+    static func openTemporary(_ temporary: String, for path: String, flag: String) throws -> Int32 {
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+        return descriptor
     }
 
     /// Writes all of `data` to `descriptor` through `writer`, again after an interrupted

@@ -52,9 +52,7 @@ final class StreamedOutputFile {
         target = try OutputFile.checkTarget(path, force: force, flag: flag)
         try OutputFile.createParent(of: target, for: path, flag: flag)
         temporary = OutputFile.temporaryPath(for: target)
-        unlink(temporary)
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw UsageError(message: "\(flag): cannot write \(path): \(String(cString: strerror(errno)))") }
+        descriptor = try OutputFile.openTemporary(temporary, for: path, flag: flag)
         Self.track(temporary, true)
     }
 
