@@ -22,17 +22,23 @@ FUZZ_ARGS ?=
 run: build
 	.build/release/scalecast simulate $(SCENARIO)
 
+# The tests run optimized (docs/building.md, "The test build"): a release build with
+# testable imports, in a folder of its own so that it and `make run`'s never rebuild
+# each other. Its scalecast binary checks the notebooks and the exporter.
+TEST_BUILD ?= .build-tests
+TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path $(TEST_BUILD)
+TEST_BINARY := $(TEST_BUILD)/release/scalecast
+
 test: deps
-	$(SWIFT) test
-	$(SWIFT) build --product scalecast
-	.build/debug/scalecast notebook check notebooks-md/*.md
+	$(SWIFT) test $(TEST_FLAGS)
+	$(TEST_BINARY) notebook check notebooks-md/*.md
 	$(MAKE) --no-print-directory test-tools
 
 # The model exporter's tests (tools/tests): those that need PyTorch, torchvision
 # or onnx are skipped, with one line saying why, where they are not installed.
 test-tools:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "tools/tests skipped: $(PYTHON) is not on PATH"; exit 0; }; \
-	SCALECAST=.build/debug/scalecast $(PYTHON) tools/tests/run.py
+	SCALECAST=$(TEST_BINARY) $(PYTHON) tools/tests/run.py
 
 bench: deps
 	$(SWIFT) build -c release --product scalecast-bench
@@ -96,4 +102,4 @@ deps:
 	fi
 
 clean:
-	rm -rf .build
+	rm -rf .build $(TEST_BUILD)
