@@ -43,6 +43,7 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
+            try OutputFile.checkNotAnInput(out, inputs: [csv])
             let catalog = try catalogFiles.catalog()
             guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             let shownCSV = csv.singleLine
@@ -150,6 +151,7 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
+            try OutputFile.checkNotAnInput(out, inputs: [csv])
             let catalog = try catalogFiles.catalog()
             guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             // Fitted efficiencies are fractions of what the GPU's SMs can run at once (TileQuantization):
@@ -307,15 +309,17 @@ struct ImportCommand: ParsableCommand {
                 return c
             }
             guard ["nvlink", "pcie", "infiniband", "ethernet"].contains(kind) else { throw UsageError(message: "--kind must be nvlink, pcie, infiniband or ethernet") }
-            // The same file twice would only write the same link twice: refuse it as the slip it is.
+            // The same file twice (by another name, a symbolic or a hard link) would only write the
+            // same link twice: refuse it as the slip it is.
             var seen: [String: String] = [:]
             for path in logs {
-                let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-                if let first = seen[resolved] {
+                let identity = OutputFile.identity(of: path)
+                if let first = seen[identity] {
                     throw UsageError(message: "\(path.singleLine): the same log as \(first.singleLine); give each log once")
                 }
-                seen[resolved] = path
+                seen[identity] = path
             }
+            try OutputFile.checkNotAnInput(out, inputs: logs)
             var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
             var names: Set<String> = []
             var fitted: [ImportJSON.NCCLLink] = []

@@ -63,6 +63,25 @@ enum OutputFile {
         return path
     }
 
+    /// Which file `path` is: its device and inode where it exists (a hard link, a symbolic
+    /// link and another spelling of one file are the same file), else its resolved path.
+    static func identity(of path: String) -> String {
+        var status = stat()
+        if stat(path, &status) == 0 { return "\(status.st_dev):\(status.st_ino)" }
+        return URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Refuses an output file that is one of the command's inputs: even with `--force`,
+    /// writing it would replace the measurement it was made from.
+    /// - Throws: `UsageError` naming both.
+    static func checkNotAnInput(_ path: String?, inputs: [String], flag: String = "--out") throws {
+        guard let path else { return }
+        let target = identity(of: path)
+        if let input = inputs.first(where: { identity(of: $0) == target }) {
+            throw UsageError(message: "\(flag): \(path.singleLine) is the input \(input.singleLine); write to another file")
+        }
+    }
+
     /// Makes a write past the file-size limit (`ulimit -f`) fail with EFBIG,
     /// which is reported and cleaned up, instead of killing the process with
     /// SIGXFSZ and leaving the temporary file. gnuplot inherits the setting.

@@ -80,13 +80,31 @@ import Calibration
     @Test func theSameLogTwiceIsRefused() throws {
         let dir = try temporaryDirectory()
         try syntheticNCCLLog.write(toFile: dir + "/all_reduce_perf.log", atomically: true, encoding: .utf8)
-        for second in [dir + "/all_reduce_perf.log", dir + "/./all_reduce_perf.log"] {
+        try FileManager.default.linkItem(atPath: dir + "/all_reduce_perf.log", toPath: dir + "/hard_all_reduce_perf.log")
+        for second in [dir + "/all_reduce_perf.log", dir + "/./all_reduce_perf.log", dir + "/hard_all_reduce_perf.log"] {
             let out = CLI.execute(["import", "nccl-tests", dir + "/all_reduce_perf.log", second, "--out", dir + "/network.yaml"])
             #expect(out.exitCode == 2)
             #expect(out.stderr.contains("the same log"))
             #expect(out.stderr.filter { $0 == "\n" }.count == 1)
             #expect(!FileManager.default.fileExists(atPath: dir + "/network.yaml"))
         }
+    }
+
+    /// An `--out` that is one of the inputs would replace the measurement with what was fitted
+    /// to it: refused, even with `--force`, under any of its names, by every importer.
+    @Test func theOutputIsNeverAnInput() throws {
+        let dir = try temporaryDirectory()
+        let log = dir + "/all_reduce_perf.log", csv = dir + "/layers.csv"
+        try syntheticNCCLLog.write(toFile: log, atomically: true, encoding: .utf8)
+        try "model,layer\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        for arguments in [["nccl-tests", log, "--out", dir + "/./all_reduce_perf.log"],
+                          ["layer-times", csv, "--gpu", "H200", "--out", csv],
+                          ["kernel-times", csv, "--gpu", "H200", "--library", "none", "--out", csv]] {
+            let out = CLI.execute(["import"] + arguments + ["--force"])
+            #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains("write to another file"), "\(out.stderr)")
+        }
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == syntheticNCCLLog)
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "model,layer\n")
     }
 
     /// A size corrupted to 1e17 on one row: before, the link was written with a bandwidth the
