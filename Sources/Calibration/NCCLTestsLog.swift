@@ -146,7 +146,11 @@ public struct NCCLTestsLog: Sendable, Equatable {
         guard header != nil else { throw fail(nil, "no nccl-tests column header ('#  size  count  type ... time  algbw  busbw') was found") }
         guard !rows.isEmpty else { throw fail(nil, "the log has a header but no rows (is it truncated?)") }
         let n = rankLines > 0 ? rankLines : (ranks ?? 0)
-        guard n >= 2 else { throw fail(nil, "cannot tell how many GPUs ran the test (no 'nGpus' or 'Rank' lines)") }
+        guard n > 0 else { throw fail(nil, "cannot tell how many GPUs ran the test (no 'nGpus' or 'Rank' lines)") }
+        guard n >= 2 else {
+            throw fail(nil, "the test ran on one GPU: a collective on one GPU moves nothing between GPUs, so there is no link to fit; "
+                       + "run it on two or more")
+        }
         let base = (file as NSString).lastPathComponent
         let big = rows.max { $0.bytes < $1.bytes }!
         // A log cut short (a killed job, a copy of part of it) has no closing average and stops

@@ -64,6 +64,17 @@ func syntheticLog(collective: NCCLTestsLog.Collective = .allReduce, ranks: Int =
         #expect(try NCCLTestsLog.parse(text, file: "\(collective.rawValue)_perf.log").collective == collective)
     }
 
+    /// A test run on one GPU says so (it has the nGpus and Rank lines), rather than that the
+    /// GPU count could not be told.
+    @Test func aOneGPULogIsRefusedForWhatItIs() throws {
+        do {
+            _ = try NCCLTestsLog.parse(syntheticLog(ranks: 1), file: "all_reduce_perf.log")
+            Issue.record("a 1-GPU log was read")
+        } catch let error as ConfigError {
+            #expect(error.message.contains("the test ran on one GPU"), "\(error)")
+        }
+    }
+
     /// A log cut short, and the tests ScaleCast does not model, are refused rather than fitted
     /// as something else.
     @Test func truncatedLogsAndOtherTestsAreRefused() throws {
