@@ -43,7 +43,9 @@ public enum CLI {
     /// rewritten by `resolve` where the command names its files (`PathArguments`):
     /// how a notebook runs a command as if from its own folder.
     static func execute(_ arguments: [String], resolvingPaths resolve: ((String) -> String)?) -> CommandOutput {
-        if let first = arguments.first, let message = unknownCommand(first) {
+        // `help WORD` asks about a command too: an unknown one is refused as `WORD` alone is.
+        let asked = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+        if let asked, let message = unknownCommand(asked) {
             return CommandOutput(stderr: errorLine(message.singleLine), exitCode: 2)
         }
         do {

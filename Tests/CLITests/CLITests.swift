@@ -351,6 +351,14 @@ let smallScenario = """
         #expect(out.exitCode == 0)
         #expect(out.stdout.contains("simulate"))
     }
+
+    /// `help WORD` for a word that is no command is refused as the word alone is.
+    @Test func helpOnAnUnknownCommandExitsWithTwo() {
+        let out = CLI.execute(["help", "simulat"])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr == "error: unknown command 'simulat'; did you mean 'simulate'? (scalecast --help lists the commands)\n")
+        #expect(CLI.execute(["help", "import", "nccl-tests"]).exitCode == 0)
+    }
 }
 
 /// The built executable itself: bad input ends in a message and exit code 2, not a trap.
