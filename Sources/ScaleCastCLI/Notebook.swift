@@ -146,7 +146,8 @@ struct Notebook {
         return (["```text"] + text.components(separatedBy: "\n").dropLast(text.hasSuffix("\n") ? 1 : 0) + ["```"], [])
     }
 
-    /// A chart: drawn in run mode; in check mode, its data and script compared with the files.
+    /// A chart: drawn in run mode; in check mode, its data and script compared with the files
+    /// and its picture checked to be whole.
     private func chart(_ arguments: [String], mode: Mode) throws -> (lines: [String], staleFiles: [String]) {
         var command = try ChartCommand.parse(arguments + (arguments.contains("--force") ? [] : ["--force"]))
         command.resolvePaths(resolve)
@@ -164,6 +165,10 @@ struct Notebook {
                 let full = command.out + "/" + file
                 if (try? String(contentsOfFile: full, encoding: .utf8)) != content { stale.append(relativeToRoot(full)) }
             }
+            // The picture is not compared byte for byte (gnuplot's PNGs vary with its version and
+            // fonts), but one that is missing, empty or cut short would be drawn again.
+            let picture = command.out + "/" + chart.imageFile
+            if !Gnuplot.isWhole(picture: picture, format: chart.format) { stale.append(relativeToRoot(picture)) }
         }
         let image = relativePath(from: (path as NSString).deletingLastPathComponent, to: command.out + "/" + chart.imageFile)
         return (["![\(chart.name) chart](\(image))"], stale)

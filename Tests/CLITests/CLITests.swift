@@ -547,6 +547,27 @@ let smallScenario = """
         #expect(stale.stderr.contains("out of date"))
     }
 
+    /// A chart's picture that is missing or cut short is out of date, though its data and
+    /// script are current; running the notebook draws it again.
+    @Test func notebookCheckNoticesAMissingOrBrokenPicture() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenario = try writeTemporary(smallScenario)
+        let notebook = dir + "/nb.md", picture = dir + "/charts/throughput.png"
+        try "```scalecast\nscalecast chart throughput \(scenario) --out charts\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+        #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: picture))
+        for broken in [nil, Data(), whole.prefix(whole.count / 2)] {
+            try FileManager.default.removeItem(atPath: picture)
+            if let broken { try broken.write(to: URL(fileURLWithPath: picture)) }
+            let check = CLI.execute(["notebook", "check", notebook])
+            #expect(check.exitCode == 1 && check.stderr.contains("throughput.png"), "\(check.stderr)")
+            #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+            #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
+        }
+    }
+
     @Test func notebooksRefuseCommandsThatWriteElsewhere() throws {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
