@@ -119,6 +119,7 @@ struct MergeCommand: ParsableCommand, OutputProducing {
     var force = false
 
     func produce() throws -> CommandOutput {
+        try OutputFile.checkNotAnInput(out, inputs: shards)
         let documents = try shards.map { path -> SweepDocument in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
             do { return try JSONDecoder().decode(SweepDocument.self, from: data) } catch {

@@ -91,7 +91,8 @@ import Calibration
     }
 
     /// An `--out` that is one of the inputs would replace the measurement with what was fitted
-    /// to it: refused, even with `--force`, under any of its names, by every importer.
+    /// to it (or a shard with the merged sweep): refused, even with `--force`, under any of its
+    /// names, by every command that reads a file and writes `--out`.
     @Test func theOutputIsNeverAnInput() throws {
         let dir = try temporaryDirectory()
         let log = dir + "/all_reduce_perf.log", csv = dir + "/layers.csv"
@@ -99,8 +100,10 @@ import Calibration
         try "model,layer\n".write(toFile: csv, atomically: true, encoding: .utf8)
         for arguments in [["nccl-tests", log, "--out", dir + "/./all_reduce_perf.log"],
                           ["layer-times", csv, "--gpu", "H200", "--out", csv],
-                          ["kernel-times", csv, "--gpu", "H200", "--library", "none", "--out", csv]] {
-            let out = CLI.execute(["import"] + arguments + ["--force"])
+                          ["kernel-times", csv, "--gpu", "H200", "--library", "none", "--out", csv]].map({ ["import"] + $0 })
+                          + [["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--out", csv],
+                             ["merge", csv, log, "--out", log]] {
+            let out = CLI.execute(arguments + ["--force"])
             #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains("write to another file"), "\(out.stderr)")
         }
         #expect(try String(contentsOfFile: log, encoding: .utf8) == syntheticNCCLLog)
