@@ -16,13 +16,14 @@ public struct LayerTimes: Sendable {
         public var forwardSeconds: Double
         public var backwardSeconds: Double
 
-        /// The layer as ScaleCast models it, input included.
-        public func layer() throws -> Layer {
+        /// The layer as ScaleCast models it, input included, named `name` (the name a
+        /// `ModelError` about its geometry quotes).
+        public func layer(named name: String = "measured") throws -> Layer {
             var b = NetworkBuilder(name: "measured", input: TensorShape(channels: inChannels, height: height, width: width))
             if kind == "conv" {
-                try b.conv("layer", out: out, kernel: kernel, stride: stride, pad: pad, groups: groups)
+                try b.conv(name, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups)
             } else {
-                try b.fc("layer", units: out)
+                try b.fc(name, units: out)
             }
             return try b.finish().layers[1]
         }
@@ -126,7 +127,8 @@ public struct LayerTimes: Sendable {
                           forwardSeconds: try seconds("forward_ms", zeroAllowed: false),
                           backwardSeconds: try seconds("backward_ms", zeroAllowed: true))
             if let problem = row.sizeProblem() { throw fail(problem) }
-            do { _ = try row.product() } catch let e as ModelError { throw fail("the layer does not fit its input: \(e.message)") }
+            // Named as the file names it (tools/profile_layers.py's layer column), else by its kind.
+            do { _ = try row.layer(named: named ? try cell("layer") : kind) } catch let e as ModelError { throw fail(e.message) }
             if named {
                 let key = [try cell("model"), try cell("layer"), "\(row.batch)", row.precision.rawValue].joined(separator: "\u{1F}")
                 if let earlier = firstLine[key] {

@@ -18,7 +18,7 @@ struct NotebookCommand: ParsableCommand {
                 let original = try NotebookCommand.read(file)
                 let outcome = try Notebook(path: file).process(original, mode: .run)
                 if outcome.text != original { try OutputFile.write(outcome.text, to: file, force: true, flag: "notebook") }
-                output.stdout += "\(file): \(outcome.text == original ? "unchanged" : "updated")\n"
+                output.stdout += "\(file): \(NotebookCommand.summary(outcome, textChanged: outcome.text != original))\n"
             }
             return output
         }
@@ -33,7 +33,9 @@ struct NotebookCommand: ParsableCommand {
             for file in files {
                 let original = try NotebookCommand.read(file)
                 let outcome = try Notebook(path: file).process(original, mode: .check)
-                if outcome.text != original || !outcome.staleFiles.isEmpty {
+                if !outcome.hasBlocks {
+                    output.stdout += "\(file): \(NotebookCommand.summary(outcome, textChanged: false))\n"
+                } else if outcome.text != original || !outcome.staleFiles.isEmpty {
                     output.exitCode = 1
                     var why = outcome.text != original ? ["its outputs"] : []
                     why += outcome.staleFiles
@@ -44,6 +46,14 @@ struct NotebookCommand: ParsableCommand {
             }
             return output
         }
+    }
+
+    /// What a run did to one notebook: its text rewritten, only its charts redrawn, or nothing.
+    static func summary(_ outcome: Notebook.Outcome, textChanged: Bool) -> String {
+        if !outcome.hasBlocks { return "no scalecast blocks, nothing to run" }
+        if textChanged { return "updated" }
+        if !outcome.staleFiles.isEmpty { return "charts redrawn (\(outcome.staleFiles.joined(separator: ", ")))" }
+        return "unchanged"
     }
 
     static func read(_ file: String) throws -> String {

@@ -39,15 +39,34 @@ public enum CLI {
         return "unknown command '\(word.singleLine)'" + (near.map { "; did you mean '\($0)'?" } ?? "") + " (scalecast --help lists the commands)"
     }
 
+    /// The message for `help WORD...` whose words name no command (`help import nosuch`), each
+    /// word a subcommand of the one before; nil when they all do (or an option comes first).
+    static func unknownHelpTopic(_ words: [String]) -> String? {
+        var command: ParsableCommand.Type = ScaleCastCommand.self
+        var path = ["scalecast"]
+        for word in words {
+            guard !word.hasPrefix("-") else { return nil }
+            let subcommands = command.configuration.subcommands
+            if let next = subcommands.first(where: { $0._commandName == word }) {
+                command = next
+                path.append(word)
+                continue
+            }
+            if path.count == 1 { return unknownCommand(word) }
+            let names = subcommands.map { $0._commandName }
+            return "'\(path.joined(separator: " "))' has no command '\(word)'"
+                + (names.isEmpty ? "" : " (its commands: \(names.joined(separator: ", ")))")
+        }
+        return nil
+    }
+
     /// Runs the CLI on `arguments`, each relative file path among them first
     /// rewritten by `resolve` where the command names its files (`PathArguments`):
     /// how a notebook runs a command as if from its own folder.
     static func execute(_ arguments: [String], resolvingPaths resolve: ((String) -> String)?) -> CommandOutput {
-        // `help WORD` asks about a command too: an unknown one is refused as `WORD` alone is.
-        let asked = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
-        if let asked, let message = unknownCommand(asked) {
-            return CommandOutput(stderr: errorLine(message.singleLine), exitCode: 2)
-        }
+        // `help WORD...` asks about a command too: an unknown one is refused as `WORD...` alone is.
+        let unknown = arguments.first == "help" ? unknownHelpTopic(Array(arguments.dropFirst())) : arguments.first.flatMap(unknownCommand)
+        if let unknown { return CommandOutput(stderr: errorLine(unknown.singleLine), exitCode: 2) }
         do {
             var command = try ScaleCastCommand.parseAsRoot(arguments)
             if let resolve, var files = command as? PathArguments & ParsableCommand {

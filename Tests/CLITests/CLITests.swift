@@ -358,6 +358,13 @@ let smallScenario = """
         #expect(out.exitCode == 2)
         #expect(out.stderr == "error: unknown command 'simulat'; did you mean 'simulate'? (scalecast --help lists the commands)\n")
         #expect(CLI.execute(["help", "import", "nccl-tests"]).exitCode == 0)
+        // Every word after help is a subcommand of the one before, or refused.
+        let nested = CLI.execute(["help", "import", "nosuch"])
+        #expect(nested.exitCode == 2 && nested.stdout.isEmpty, "\(nested.stdout)")
+        #expect(nested.stderr.hasPrefix("error: 'scalecast import' has no command 'nosuch' (its commands: ") && nested.stderr.contains("nccl-tests"),
+                "\(nested.stderr)")
+        let leaf = CLI.execute(["help", "simulate", "extra"])
+        #expect(leaf.exitCode == 2 && leaf.stderr == "error: 'scalecast simulate' has no command 'extra'\n", "\(leaf.stderr)")
     }
 }
 
@@ -565,6 +572,62 @@ let smallScenario = """
             #expect(check.exitCode == 1 && check.stderr.contains("throughput.png"), "\(check.stderr)")
             #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
             #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
+        }
+    }
+
+    /// A run says what it did: the notebook rewritten, only a chart redrawn, or nothing.
+    @Test func notebookRunSaysWhenItOnlyRedrewAChart() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenario = try writeTemporary(smallScenario)
+        let notebook = dir + "/nb.md", picture = dir + "/charts/throughput.png"
+        try "```scalecast\nscalecast chart throughput \(scenario) --out charts\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).stdout == "\(notebook): updated\n")
+        #expect(CLI.execute(["notebook", "run", notebook]).stdout == "\(notebook): unchanged\n")
+        try FileManager.default.removeItem(atPath: picture)
+        let redrawn = CLI.execute(["notebook", "run", notebook])
+        #expect(redrawn.stdout == "\(notebook): charts redrawn (charts/throughput.png)\n", "\(redrawn.stdout)")
+        #expect(FileManager.default.fileExists(atPath: picture))
+    }
+
+    /// A chart replaces its files without --force only in a folder inside the notebook's root;
+    /// elsewhere it refuses, as `scalecast chart` does, and leaves the file as it was.
+    @Test func aNotebooksChartReplacesFilesOutsideItsRootOnlyWithForce() throws {
+        let dir = temporaryDirectory(), elsewhere = temporaryDirectory()
+        for folder in [dir, elsewhere] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let scenario = try writeTemporary(smallScenario)
+        let theirs = elsewhere + "/throughput.dat"
+        try "someone's data\n".write(toFile: theirs, atomically: true, encoding: .utf8)
+        let notebook = dir + "/nb.md"
+        try "```scalecast\nscalecast chart throughput \(scenario) --out \(elsewhere)\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        let refused = CLI.execute(["notebook", "run", notebook])
+        #expect(refused.exitCode == 2 && refused.stderr.contains("--force"), "\(refused.stderr)")
+        #expect(try String(contentsOfFile: theirs, encoding: .utf8) == "someone's data\n")
+        try "```scalecast\nscalecast chart throughput \(scenario) --out \(elsewhere) --force\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+        #expect(try String(contentsOfFile: theirs, encoding: .utf8) != "someone's data\n")
+    }
+
+    /// A notebook with CRLF line ends is run (its blocks found) and written back with CRLF;
+    /// one without blocks, or empty, is left as it was and said to have nothing to run.
+    @Test func notebookLineEndsAndNotebooksWithoutBlocks() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let crlf = dir + "/crlf.md"
+        try "# Models\r\n\r\n```scalecast\r\nscalecast models\r\n```\r\n".write(toFile: crlf, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", crlf]).stdout == "\(crlf): updated\n")
+        let text = try String(contentsOfFile: crlf, encoding: .utf8)
+        #expect(text.contains(Notebook.begin + "\r\n") && text.hasSuffix(Notebook.end + "\r\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "a bare LF is left in the notebook")
+        #expect(CLI.execute(["notebook", "check", crlf]).exitCode == 0)
+        for (name, content) in [("empty.md", ""), ("prose.md", "# Just prose\n\n```text\nnot a command\n```")] {
+            let file = dir + "/" + name
+            try content.write(toFile: file, atomically: true, encoding: .utf8)
+            for mode in ["run", "check"] {
+                let out = CLI.execute(["notebook", mode, file])
+                #expect(out.exitCode == 0 && out.stdout == "\(file): no scalecast blocks, nothing to run\n", "\(mode): \(out.stdout)")
+            }
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == content)
         }
     }
 

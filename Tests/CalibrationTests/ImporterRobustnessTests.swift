@@ -215,6 +215,23 @@ import YAMLSupport
         }
     }
 
+    /// A layer whose window does not fit its input is refused at its line under the name the
+    /// file gives it, or its kind where the file names none.
+    @Test func aLayerThatDoesNotFitItsInputIsNamedAsTheFileNamesIt() throws {
+        let row = "resnet50,stem,conv,32,fp32,3,5,5,8,7,1,0,1,1.0,2.0"
+        let unnamed = "conv,32,fp32,3,5,5,8,7,1,0,1,1.0,2.0"
+        let unnamedHeader = Self.header.replacingOccurrences(of: "model,layer,", with: "")
+        for (text, name) in [(Self.header + "\n" + row + "\n", "stem"), (unnamedHeader + "\n" + unnamed + "\n", "conv")] {
+            do {
+                _ = try LayerTimes(csv: text, file: "t.csv")
+                Issue.record("a 7x7 window on a 5x5 input was accepted")
+            } catch let error as ConfigError {
+                #expect(error.line == 2)
+                #expect(error.message == "layer '\(name)': a window of 7 with padding 0 does not fit an input of 5", "\(error.message)")
+            }
+        }
+    }
+
     @Test(arguments: [
         "resnet50,conv1,fc,32,fp32,10000000,10000000,10000000,10000000,7,2,3,1,0.39301,0.93800",   // the fuzzer's row
         "m,l,fc,32,fp32,10000000,100000,100000,10000000,1,1,0,1,0.1,0.1",                         // each column in range
