@@ -123,12 +123,47 @@ struct MergeCommand: ParsableCommand, OutputProducing {
         let documents = try shards.map { path -> SweepDocument in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
             do { return try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
-                throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`")
+                throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"
+                                 + ((error as? DecodingError).map { " (\(Self.describe($0)))" } ?? ""))
             }
         }
         let merged = try wrap { try SweepDocument.merge(documents, files: shards) }
         guard let out else { return CommandOutput(stdout: try merged.json()) }
         return try SweepCommand.emit(merged, to: out, force: force)
+    }
+}
+
+extension MergeCommand {
+    /// Where a shard's JSON stops being a sweep's, as a key path (`points[3].images_per_second`)
+    /// and what is wrong there; JSON that does not parse at all is said to be so.
+    static func describe(_ error: DecodingError) -> String {
+        func at(_ path: [any CodingKey]) -> String {
+            let keys = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue.singleLine)" }.joined()
+            return keys.hasPrefix(".") ? String(keys.dropFirst()) : keys
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = at(context.codingPath)
+            return "key '\(key.stringValue.singleLine)' missing" + (parent.isEmpty ? "" : " in \(parent)")
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(at(context.codingPath)): expected \(Self.kind(of: type))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the text is not valid JSON" : "\(at(context.codingPath)): a value out of range or of the wrong form"
+        @unknown default:
+            return "unreadable"
+        }
+    }
+
+    private static func kind(of type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: return "a number"
+        case is Int.Type, is UInt64.Type, is Int64.Type: return "a whole number"
+        case is String.Type: return "text"
+        case is Bool.Type: return "true or false"
+        default:
+            let name = "\(type)"
+            return name.hasPrefix("Array") ? "a list" : name.hasPrefix("Dictionary") ? "an object" : "a \(name)"
+        }
     }
 }
 

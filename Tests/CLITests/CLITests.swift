@@ -725,6 +725,30 @@ let smallScenario = """
         #expect(csv.stdout.split(separator: "\n").count == 9)
     }
 
+    /// A damaged shard is refused naming where it stops being a sweep's JSON: the key path and
+    /// what was expected there, a missing key, or text that is not JSON at all.
+    @Test func aDamagedShardIsRefusedNamingTheKey() throws {
+        let scenario = try writeTemporary(priced)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-\(UUID().uuidString)").path
+        let good = dir + "/s1.json"
+        #expect(CLI.execute(["sweep", scenario, "--vary", "gpus=1,2", "--shard", "1/2", "--out", good, "--quiet"]).exitCode == 0)
+        let text = try String(contentsOfFile: good, encoding: .utf8)
+        let speed = try #require(text.range(of: #""images_per_second" : [0-9.e+-]+"#, options: .regularExpression))
+        let point = try #require(text.range(of: #""point" : 0"#))
+        for (damaged, expected) in [
+            (text.replacingCharacters(in: speed, with: #""images_per_second" : "fast""#), "(results[0].images_per_second: expected a number)"),
+            (text.replacingCharacters(in: point, with: #""point" : "first""#), "(results[0].point: expected a whole number)"),
+            (text.replacingCharacters(in: point, with: #""pont" : 0"#), "(key 'point' missing in results[0])"),
+            (String(text.prefix(text.count / 2)), "(the text is not valid JSON)"),
+        ] {
+            let path = dir + "/damaged.json"
+            try damaged.write(toFile: path, atomically: true, encoding: .utf8)
+            let out = CLI.execute(["merge", path])
+            #expect(out.exitCode == 2 && out.stderr.hasPrefix("error: \(path): not a sweep JSON") && out.stderr.contains(expected),
+                    "\(expected): \(out.stderr)")
+        }
+    }
+
     /// Shards drawn with other `--samples` or another `--seed` are of another sweep: their
     /// ranges would make a file that matches no whole sweep, so `merge` refuses them.
     @Test func shardsWithOtherSamplesOrSeedDoNotMerge() throws {
