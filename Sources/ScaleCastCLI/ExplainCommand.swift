@@ -17,7 +17,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, parsing: .unconditional, help: "The GPU count to explain (default: the largest the runs explained list that each of them can run at).")
+    @Option(name: .long, parsing: .unconditional, help: "The GPU count to explain, one for every run explained (default: the largest count any of them lists at which all of them can be simulated, even a run that does not list it).")
     var gpus: Int?
 
     @Option(name: .long, help: "Explain only the run with this label (default: every run).")
