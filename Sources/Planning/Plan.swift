@@ -59,6 +59,10 @@ public struct Plan: Sendable {
 
     /// Rows that fit in GPU memory, all models.
     public var fitting: [SweepRow] { rankings.flatMap(\.fitting) }
+    /// Whether no configuration of any model answers what was asked: none meets the deadline
+    /// within the budgets (without a deadline, none is within the budgets). `plan` then exits 1,
+    /// "the work ran and found a problem you asked about"; never without a deadline or a budget.
+    public var nothingAnswers: Bool { rankings.allSatisfy { $0.meetingDeadline.isEmpty } }
     /// Rows that fit in memory and within the budgets, all models.
     public var candidates: [SweepRow] { rankings.flatMap(\.candidates) }
 

@@ -15,7 +15,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned). Every cost table shows "
             + "the time to train, the cost to train, the offer and its dollars per GPU-hour; owned clusters add their capex (bought "
             + "up front) and TCO (capex plus power and hosting over the stated life). The price basis of each offer, with its date "
-            + "and source, follows the tables. docs/costs.md gives every formula and source.")
+            + "and source, follows the tables. docs/costs.md gives every formula and source. Exit 1 when no configuration of any "
+            + "model meets the deadline within the budgets (the plan is printed all the same).")
 
     @OptionGroup var limit: TimeLimit
 
@@ -116,7 +117,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 .map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
-                                                             sources: sweep.catalog.sources, cautions: cautions.map(\.json)))
+                                                             sources: sweep.catalog.sources, cautions: cautions.map(\.json)),
+                                 exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
@@ -147,7 +149,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))
-        var output = CommandOutput(stdout: text)
+        var output = CommandOutput(stdout: text, exitCode: plan.nothingAnswers ? 1 : 0)
         if let out {
             let runs = Set(plan.candidates.map(\.run))
             let point = { (r: SweepRow) in

@@ -775,11 +775,25 @@ let smallScenario = """
         #expect(!out.stderr.isEmpty)
     }
 
+    /// A deadline some configuration meets: exit 0 and the cheapest named. One none meets, or a
+    /// budget none is within: the plan is printed (text or JSON) and the exit code is 1.
     @Test func planNamesTheCheapestAndWhy() throws {
-        let out = CLI.execute(["plan", try writeTemporary(priced), "--vary", "gpus=1,2,4,8", "--deadline-hours", "2", "--quiet"])
-        #expect(out.exitCode == 0)
-        #expect(out.stdout.contains("cheapest way to meet the deadline") || out.stdout.contains("No configuration meets the deadline"))
-        #expect(out.stdout.contains("Pareto front"))
+        let scenario = try writeTemporary(priced)
+        let plan = ["plan", scenario, "--vary", "gpus=1,2,4,8", "--quiet"]
+        let out = CLI.execute(plan + ["--deadline-hours", "1000"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("cheapest way to meet the deadline") && out.stdout.contains("Pareto front"), "\(out.stdout)")
+        for asked in [["--deadline-hours", "0.001"], ["--deadline-hours", "0.001", "--json"], ["--cloud-budget", "0.01"]] {
+            let unmet = CLI.execute(plan + asked)
+            #expect(unmet.exitCode == 1 && unmet.stderr.isEmpty, "\(asked): \(unmet.exitCode) \(unmet.stderr)")
+            if asked.contains("--json") {
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(unmet.stdout.utf8)) as? [String: Any])
+                let models = try #require(json["models"] as? [[String: Any]])
+                #expect(!models.isEmpty && models.allSatisfy { ($0["meeting_deadline"] as? [Any])?.isEmpty == true })
+            } else {
+                #expect(unmet.stdout.contains("No configuration"), "\(asked): \(unmet.stdout)")
+            }
+        }
         let unpriced = CLI.execute(["plan", try writeTemporary(smallScenario), "--deadline-hours", "2", "--quiet"])
         #expect(unpriced.exitCode == 2)
         #expect(unpriced.stderr.contains("training"))
