@@ -29,8 +29,12 @@ TEST_BUILD ?= .build-tests
 TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path $(TEST_BUILD)
 TEST_BINARY := $(TEST_BUILD)/release/scalecast
 
+# The suite writes its scenarios, charts and shards under TMPDIR: a folder of this run's
+# own, removed after it, so that no run leaves hundreds of files in /tmp.
 test: deps
-	$(SWIFT) test $(TEST_FLAGS)
+	@scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/scalecast-test-run.XXXXXX") || exit 1; \
+	echo "$(SWIFT) test $(TEST_FLAGS)  (TMPDIR=$$scratch, removed after)"; \
+	TMPDIR="$$scratch" $(SWIFT) test $(TEST_FLAGS); status=$$?; rm -rf "$$scratch"; exit $$status
 	$(TEST_BINARY) notebook check notebooks-md/*.md
 	$(MAKE) --no-print-directory test-tools
 

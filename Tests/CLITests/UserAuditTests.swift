@@ -38,7 +38,7 @@ import Reports
                                       + "cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch}\nsoftware: pytorch-ddp\n"
                                       + "strategy: {kind: data}\ntraining: {images: 1281167, epochs: 1}\npricing: {mode: cloud}\ngpus: [8]\n")
         let out = CLI.execute(["plan", path, "--deadline-hours", "0.01", "--vary", "gpus=8"])
-        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.exitCode == 1, "\(out.stderr)")   // nothing meets 36 seconds: the plan is printed, exit 1
         #expect(out.stdout.contains("because it is host-bound: the host thread that launches its kernels is busy 100% of each step")
                 && !out.stdout.contains("communication-bound"), "\(out.stdout)")
         let json = path + ".json"
@@ -148,7 +148,7 @@ import Reports
     /// A cost budget nothing meets names the cheapest configuration, as a capex budget does.
     @Test func aCloudBudgetNothingMeetsNamesTheCheapest() throws {
         let out = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--cloud-budget", "1", "--quiet"])
-        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.exitCode == 1, "\(out.stderr)")   // nothing within the budget: the plan is printed, exit 1
         #expect(out.stdout.contains("exceed a cost to train of $1.00; the cheapest to train costs $"), "\(out.stdout)")
     }
 
