@@ -124,7 +124,7 @@ struct MergeCommand: ParsableCommand, OutputProducing {
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
             do { return try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"
-                                 + ((error as? DecodingError).map { " (\(Self.describe($0)))" } ?? ""))
+                                 + ((error as? DecodingError).map { " (\(Self.describe($0, in: data)))" } ?? ""))
             }
         }
         let merged = try wrap { try SweepDocument.merge(documents, files: shards) }
@@ -134,9 +134,11 @@ struct MergeCommand: ParsableCommand, OutputProducing {
 }
 
 extension MergeCommand {
-    /// Where a shard's JSON stops being a sweep's, as a key path (`points[3].images_per_second`)
-    /// and what is wrong there; JSON that does not parse at all is said to be so.
-    static func describe(_ error: DecodingError) -> String {
+    /// Where a shard's JSON stops being a sweep's, as a key path (`results[3].images_per_second`)
+    /// and what is wrong there; JSON that does not parse at all is said to be so. Foundation's
+    /// decoder reports a number a field cannot hold (`"point": 0.5`) as invalid JSON with no
+    /// path, so `data` is parsed again to tell the two apart.
+    static func describe(_ error: DecodingError, in data: Data) -> String {
         func at(_ path: [any CodingKey]) -> String {
             let keys = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue.singleLine)" }.joined()
             return keys.hasPrefix(".") ? String(keys.dropFirst()) : keys
@@ -148,7 +150,9 @@ extension MergeCommand {
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             return "\(at(context.codingPath)): expected \(Self.kind(of: type))"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the text is not valid JSON" : "\(at(context.codingPath)): a value out of range or of the wrong form"
+            if !context.codingPath.isEmpty { return "\(at(context.codingPath)): a value out of range or of the wrong form" }
+            return (try? JSONSerialization.jsonObject(with: data)) == nil ? "the text is not valid JSON"
+                : "a number out of range or of the wrong form (a fraction where a whole number belongs)"
         @unknown default:
             return "unreadable"
         }

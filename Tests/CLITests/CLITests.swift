@@ -738,6 +738,7 @@ let smallScenario = """
         for (damaged, expected) in [
             (text.replacingCharacters(in: speed, with: #""images_per_second" : "fast""#), "(results[0].images_per_second: expected a number)"),
             (text.replacingCharacters(in: point, with: #""point" : "first""#), "(results[0].point: expected a whole number)"),
+            (text.replacingCharacters(in: point, with: #""point" : 0.5"#), "(a number out of range or of the wrong form"),
             (text.replacingCharacters(in: point, with: #""pont" : 0"#), "(key 'point' missing in results[0])"),
             (String(text.prefix(text.count / 2)), "(the text is not valid JSON)"),
         ] {
