@@ -124,6 +124,14 @@ public struct Sweep {
         let baseScenario = try Scenario.load(path: scenarioPath)
         catalog = baseScenario.catalog
         guard Set(axes.map(\.key)).count == axes.count else { throw SweepError("--vary: a key is varied twice") }
+        // A key inside another varied key (cluster.gpu in cluster): which value wins would depend on
+        // the flags' order, and the row would name one value while simulating the other.
+        for outer in axes {
+            if let inner = axes.first(where: { $0.key.hasPrefix(outer.key + ".") }) {
+                throw SweepError("--vary \(inner.key.singleLine) lies inside --vary \(outer.key.singleLine): vary one of them, "
+                                 + "or the inner key's values inside the outer one's")
+            }
+        }
         let sweepKeys = ["gpus"] + Self.whatIfKeys + [Self.imageSizeKey]
         for axis in axes where !axis.key.contains(".") && !sweepKeys.contains(axis.key) && !Scenario.runKeys.contains(axis.key) {
             throw SweepError("--vary \(axis.key.singleLine): unknown key; vary a scenario key (\(Scenario.runKeys.joined(separator: ", "))), "
@@ -155,6 +163,15 @@ public struct Sweep {
         }
         let runIndices = baseScenario.runs.indices.filter { label == nil || baseScenario.runs[$0].label == label }
         guard !runIndices.isEmpty else { throw SweepError("--run: no run is labelled '\(label!)'") }
+        // Counted before the grid is built (in floating point: 1,000 values on each of four axes overflow nothing).
+        let combinationCount = axes.reduce(1.0) { $0 * Double($1.values.count) }
+        let pointCount = runIndices.reduce(0.0) { total, r in
+            total + combinationCount * Double(axes.contains { $0.key == "gpus" } ? 1 : baseScenario.runs[r].gpuCounts.count)
+        }
+        guard pointCount <= Double(Limits.sweepPoints) else {
+            throw SweepError("--vary: the grid has \(String(format: "%.0f", pointCount)) points; at most \(Limits.sweepPoints) "
+                             + "(each point is held in memory, and a million take some 17 minutes on two cores): vary fewer values")
+        }
         // With --run, the other runs are left out of the varied scenarios: a value that only
         // they reject must not stop the sweep of the chosen run.
         let varied = label.map { Self.keepingRuns(root, labelled: $0) } ?? root

@@ -1,6 +1,9 @@
 import Foundation
 
 extension Charts {
+    /// The cost-time chart's file stem (`costtime.dat`, `.gp`, `.png`).
+    public static let costTimeName = "costtime"
+
     /// A configuration on the cost-time chart.
     public struct CostTimePoint: Sendable, Equatable {
         public var hours: Double
@@ -70,10 +73,10 @@ extension Charts {
         let entries = min(front.count, numberedFrontPoints + 1) + 3
         let script = try Chart.fill(template: "costtime", [
             "TERMINAL": Chart.terminal(format, width: 1000, height: 560 + 20 * entries),
-            "OUTPUT": Chart.output("costtime.\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: 1000),
+            "OUTPUT": Chart.output("\(costTimeName).\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: 1000),
             "XRANGE": x.range, "XTICS": x.tics(number), "YRANGE": y.range, "YTICS": y.tics { "$" + number($0) },
             "MARKS": marks.joined(separator: "\n"), "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
-        return Chart(name: "costtime", format: format, data: data, script: script)
+        return Chart(name: costTimeName, format: format, data: data, script: script)
     }
 }

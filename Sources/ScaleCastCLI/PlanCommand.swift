@@ -96,6 +96,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             throw UsageError(message: "--pessimistic ranks by the 90th percentiles of --samples draws: give --samples 1 or more "
                              + "(default \(Self.pessimisticSamples)), or leave out --pessimistic")
         }
+        // The chart's files are checked before the search, which can take minutes: a refusal after it would waste them.
+        if let out {
+            for suffix in ["png", "dat", "gp"] { _ = try OutputFile.checkTarget(out + "/\(Charts.costTimeName).\(suffix)", force: force) }
+        }
         let bar = ProgressBar(enabled: !quiet)
         let uncertainty = try SweepCommand.uncertainty(samples: samples ?? (pessimistic ? Self.pessimisticSamples : 0), seed: seed)
         let rows = try wrap { try sweep.evaluate(uncertainty: uncertainty, progress: bar.update) }

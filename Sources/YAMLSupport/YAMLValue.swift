@@ -268,6 +268,9 @@ public enum Limits {
     /// (`scalecast sweep`, which shards and shows progress).
     public static let runs = 64
     public static let gpuCountsPerRun = 64
+    /// Points in one sweep or plan: its grid is held in memory (about 650 bytes a point, measured
+    /// at 4 million), and at about 1,000 points/s on two cores a million take some 17 minutes.
+    public static let sweepPoints = 1_000_000
     public static let batch = 1...1_000_000
     /// Micro-batches accumulated per step (`accumulation_steps`): a step plans every one,
     /// so the plan grows with it; 1,024 is beyond any recipe's.

@@ -18,16 +18,31 @@ if command == "calibrate" || (command == "validate" && !CommandLine.arguments.co
     HeapPolicy.keepFreedMemory(.simulation)   // a simulation's plan and trace reuse the last one's pages
 }
 
-/// Writes `text` from its own storage, not from a copy of it (a sweep's CSV is tens of MB).
-func writeWithoutCopy(_ text: String, to handle: FileHandle) {
+/// Writes `text` to file descriptor `fd` from its own storage, not from a copy of it (a
+/// sweep's CSV is tens of MB), retrying short writes.
+/// - Returns: nil when all of it was written, else the system's reason (`strerror`): a full
+///   disk, a closed descriptor (`FileHandle.write(_:)` would trap on either).
+func write(_ text: String, to fd: Int32) -> String? {
     var text = text
-    text.withUTF8 { bytes in
-        guard let base = bytes.baseAddress else { return }
-        handle.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+    return text.withUTF8 { bytes -> String? in
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
     }
 }
 
 let output = CLI.execute(Array(CommandLine.arguments.dropFirst()))
-writeWithoutCopy(output.stdout, to: FileHandle.standardOutput)
-writeWithoutCopy(output.stderr, to: FileHandle.standardError)
+if let reason = write(output.stdout, to: STDOUT_FILENO) {
+    // Standard output is full or closed (`> /dev/full`, `>&-`): one line on standard error, exit 2.
+    _ = write("error: cannot write standard output: \(reason)\n", to: STDERR_FILENO)
+    exit(2)
+}
+_ = write(output.stderr, to: STDERR_FILENO)
 exit(output.exitCode)

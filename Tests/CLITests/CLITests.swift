@@ -405,6 +405,23 @@ let smallScenario = """
         #expect(!stderr.contains("Fatal error"))
     }
 
+    /// Standard output that cannot be written (a full disk, here /dev/full) ends in one line and
+    /// exit 2, not in Foundation's trap on a failed write.
+    @Test func anUnwritableStandardOutputIsOneLineAndExitTwo() throws {
+        let process = Process()
+        process.executableURL = try #require(Self.executable, "the scalecast executable was not built")
+        process.arguments = ["models"]
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let err = Pipe()
+        process.standardOutput = full
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 2, "\(process.terminationStatus)")
+        #expect(stderr.hasPrefix("error: cannot write standard output: ") && stderr.split(separator: "\n").count == 1, "\(stderr)")
+    }
+
     @Test func validScenarioPrintsATable() throws {
         let path = try writeTemporary(smallScenario)
         let (status, stdout, _) = try run(["simulate", path])
@@ -767,6 +784,38 @@ let smallScenario = """
             let out = CLI.execute(["merge", first, shard(2, extra, name)])
             #expect(out.exitCode == 2 && out.stderr.contains("another sweep") && out.stderr.contains("\(name).json"), "\(name): \(out.stderr)")
         }
+    }
+
+    /// A grid too large to hold is refused before it is built (10^9 values' combinations, times the
+    /// run's 3 GPU counts; an audit's 4 x 10^9 took 8 GB in 33 s and then trapped); a key varied inside another varied key is refused, since which value wins
+    /// would depend on the flags' order. Both for sweep and plan, in one line with exit 2.
+    @Test func aHugeGridAndNestedKeysAreRefusedBeforeAnySimulation() throws {
+        let scenario = try writeTemporary(priced)
+        let thousand = (1...1000).map(String.init).joined(separator: ",")
+        let huge = ["--vary", "network_gbps=" + thousand, "--vary", "network_latency_us=" + thousand, "--vary", "gpu_link_gbps=" + thousand]
+        let nested = ["--vary", "cluster.gpu=A100-SXM4-40GB", "--vary", "cluster={gpu: V100, gpus_per_node: 4, fabric: pcie-tree}"]
+        for (extra, message) in [(huge, "error: --vary: the grid has 3000000000 points; at most 1000000 ("),
+                                 (nested, "error: --vary cluster.gpu lies inside --vary cluster: ")] {
+            for command in [["sweep", scenario, "--quiet"], ["plan", scenario, "--deadline-hours", "1", "--quiet"]] {
+                let out = CLI.execute(command + extra)
+                #expect(out.exitCode == 2 && out.stdout.isEmpty && out.stderr.hasPrefix(message), "\(command[0]): \(out.stderr)")
+            }
+        }
+    }
+
+    /// plan --out refuses a folder whose chart files it would replace before it searches (the search
+    /// can take minutes), not after: here nothing fits in memory, which the search would find first.
+    @Test func planRefusesItsChartFolderBeforeTheSearch() throws {
+        let scenario = try writeTemporary(priced.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 100000"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-plan-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "someone's\n".write(toFile: dir + "/costtime.gp", atomically: true, encoding: .utf8)
+        let plan = ["plan", scenario, "--deadline-hours", "1", "--vary", "gpus=1,2", "--quiet", "--out", dir]
+        let refused = CLI.execute(plan)
+        #expect(refused.exitCode == 2 && refused.stderr.contains("costtime.gp exists") && refused.stdout.isEmpty, "\(refused.stderr)")
+        #expect(try String(contentsOfFile: dir + "/costtime.gp", encoding: .utf8) == "someone's\n")
+        let forced = CLI.execute(plan + ["--force"])
+        #expect(forced.exitCode == 2 && forced.stderr.contains("fits in GPU memory"), "\(forced.stderr)")
     }
 
     @Test(arguments: [["--shard", "0/3"], ["--shard", "4/3"], ["--vary", "gpus"], ["--vary", "cluster.gpu=V1000"]])
