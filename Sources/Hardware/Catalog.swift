@@ -120,12 +120,20 @@ public struct Catalog: Sendable {
     }
 }
 
+/// `node`'s text, refused when blank: a blank name or alias would be answered to by nothing a
+/// user writes, and listed (in tables, the report's network line) as nothing.
+private func nonBlank(_ node: YAMLValue, _ what: String) throws -> String {
+    let text = try node.string()
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw node.error("a blank \(what)") }
+    return text
+}
+
 extension LinkSpec {
     /// Reads one catalog entry: `name`, `kind`, `bandwidth_gb_per_s` or
     /// `gbit_per_s`, `latency_us`, `source`.
     public init(yaml: YAMLValue) throws {
         try yaml.checkKeys(["name", "kind", "bandwidth_gb_per_s", "gbit_per_s", "latency_us", "source"])
-        name = try yaml.required("name").string()
+        name = try nonBlank(try yaml.required("name"), "name")
         let kindNode = try yaml.required("kind")
         guard let kind = LinkKind(rawValue: try kindNode.string()) else {
             throw kindNode.error("unknown link kind; expected one of: \(LinkKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -149,12 +157,6 @@ extension GPUSpec {
                             "peak_tflops", "host_link", "nvlink", "source", "measured", "max_efficiency", "tdp_watts",
                             "kernel_efficiency", "sms", "half_saturation", "gemm_curve", "fabric", "speed_variation_cv",
                             "memory_efficiency"])
-        // A blank name or alias would be answered to by nothing a user writes, and listed as blank.
-        func nonBlank(_ node: YAMLValue, _ what: String) throws -> String {
-            let text = try node.string()
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw node.error("a blank \(what)") }
-            return text
-        }
         name = try nonBlank(try yaml.required("name"), "name")
         aliases = try yaml.optional("aliases")?.items().map { try nonBlank($0, "alias") } ?? []
         architecture = try yaml.optional("architecture")?.string() ?? "unknown"

@@ -56,6 +56,18 @@ import YAMLSupport
     }
 
     /// A blank name, alias or measurement note, and a year that cannot be one, are refused at their line.
+    @Test func aBlankLinkNameIsRefusedAtItsLine() throws {
+        for blank in ["\"\"", "\"   \""] {
+            let text = "links:\n  - {name: \(blank), kind: ethernet, gbit_per_s: 100, latency_us: 2, source: x}\n"
+            var catalog = try Catalog.builtIn()
+            let thrown = #expect(throws: ConfigError.self) {
+                try catalog.read(gpus: nil, links: try YAMLValue.parse(text, file: "links.yaml").optional("links"))
+            }
+            let error = try #require(thrown)
+            #expect(error.line == 2 && error.message.contains("blank name"), "\(error)")
+        }
+    }
+
     @Test func blankNamesNotesAndImpossibleYearsAreRefused() throws {
         #expect(try refusal(Self.entry().replacingOccurrences(of: "name: Test-8", with: "name: \"  \"")).message.contains("blank name"))
         #expect(try refusal(Self.entry(extra: "    aliases: [t8, \"\"]")).message.contains("blank alias"))
