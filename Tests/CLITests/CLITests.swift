@@ -571,14 +571,21 @@ let smallScenario = """
         #expect(stale.stderr.contains("out of date"))
     }
 
-    /// A chart's picture that is missing or cut short is out of date, though its data and
-    /// script are current; running the notebook draws it again.
-    @Test func notebookCheckNoticesAMissingOrBrokenPicture() throws {
+    /// A notebook in a folder of its own with one block, a throughput chart drawn into its
+    /// `charts/` folder; the notebook's path and the chart's picture's.
+    func chartNotebook() throws -> (notebook: String, picture: String) {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let scenario = try writeTemporary(smallScenario)
-        let notebook = dir + "/nb.md", picture = dir + "/charts/throughput.png"
+        let notebook = dir + "/nb.md"
         try "```scalecast\nscalecast chart throughput \(scenario) --out charts\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        return (notebook, dir + "/charts/throughput.png")
+    }
+
+    /// A chart's picture that is missing or cut short is out of date, though its data and
+    /// script are current; running the notebook draws it again.
+    @Test func notebookCheckNoticesAMissingOrBrokenPicture() throws {
+        let (notebook, picture) = try chartNotebook()
         #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
         #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
         let whole = try Data(contentsOf: URL(fileURLWithPath: picture))
@@ -594,11 +601,7 @@ let smallScenario = """
 
     /// A run says what it did: the notebook rewritten, only a chart redrawn, or nothing.
     @Test func notebookRunSaysWhenItOnlyRedrewAChart() throws {
-        let dir = temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let scenario = try writeTemporary(smallScenario)
-        let notebook = dir + "/nb.md", picture = dir + "/charts/throughput.png"
-        try "```scalecast\nscalecast chart throughput \(scenario) --out charts\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        let (notebook, picture) = try chartNotebook()
         #expect(CLI.execute(["notebook", "run", notebook]).stdout == "\(notebook): updated\n")
         #expect(CLI.execute(["notebook", "run", notebook]).stdout == "\(notebook): unchanged\n")
         try FileManager.default.removeItem(atPath: picture)
