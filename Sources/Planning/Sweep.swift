@@ -182,12 +182,15 @@ public struct Sweep {
         // A variant's run is the same for every GPU count: built and held once.
         var variants: [String: SharedRun] = [:]
         let gpusAxis = axes.firstIndex { $0.key == "gpus" }
+        // Unlabelled runs are named by their model; where the scenario has several, by their key path too.
+        let unlabelled = baseScenario.runs.filter { $0.label == nil }.count
+        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (unlabelled > 1 ? " (runs[\(r)])" : "") }
         var index = 0
         for r in runIndices {
             for values in combinations {
                 let variantKey = Self.variantKey(runIndex: r, axes: axes, values: values)
                 if let shared = variants[variantKey], let gpusAxis {
-                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: shared.run.label ?? shared.run.network.name,
+                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: name(shared.run, r),
                                         values: values, gpus: Int(values[gpusAxis])!))
                     index += 1
                     continue
@@ -221,7 +224,7 @@ public struct Sweep {
                 let shared = SharedRun(run)
                 variants[variantKey] = shared
                 for gpus in counts {
-                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: run.label ?? run.network.name, values: values, gpus: gpus))
+                    points.append(Point(index: index, run: shared, runIndex: r, runLabel: name(run, r), values: values, gpus: gpus))
                     index += 1
                 }
             }

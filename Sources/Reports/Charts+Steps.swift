@@ -20,11 +20,11 @@ extension Charts {
     /// rotated, right-aligned under their bars, so the first ones reach left of the
     /// plot and the longest sets the bottom margin; the title is wrapped.
     public static func breakdown(_ results: [ConfigurationResult], title: String, format: Chart.Format) throws -> Chart {
-        let runs = Set(results.map { $0.runLabel ?? $0.strategySummary })
+        let runs = runNames(results) { $0.strategySummary }
         func label(_ r: ConfigurationResult) -> String {
             let gpus = "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s")"
-            guard runs.count > 1 else { return gpus }
-            return ChartText.shortened(Chart.singleLine(r.runLabel ?? r.strategySummary), toWidth: breakdownRunWidth) + ", " + gpus
+            guard Set(runs.values).count > 1 else { return gpus }
+            return ChartText.shortened(Chart.singleLine(runs[r.runIndex]!), toWidth: breakdownRunWidth) + ", " + gpus
         }
         let labels = results.map(label)
         var data = "# label compute_percent exposed_communication_percent idle_percent step_label (shares of the step, per GPU)\n"

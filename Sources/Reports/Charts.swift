@@ -134,26 +134,39 @@ public enum Charts {
         var indices: [Int]
     }
 
-    /// Results grouped by run (or by model and strategy when runs have no labels),
-    /// in order, each sorted by GPU count. When the runs use more than one GPU
-    /// type, a name that does not say its GPU gets it: "ResNet-50 on H100-SXM5"
+    /// Results grouped by run, in order, each sorted by GPU count, named by `runNames`
+    /// (a run without a label by its model and strategy). When the runs use more than one
+    /// GPU type, a name that does not say its GPU gets it: "ResNet-50 on H100-SXM5"
     /// ("H100 NVSwitch, data" says it already).
     static func seriesByRun(_ results: [ConfigurationResult]) -> [Series] {
-        var order: [String] = []
-        var groups: [String: [Int]] = [:]
+        var order: [Int] = []
+        var groups: [Int: [Int]] = [:]
         for (i, r) in results.enumerated() {
-            let key = r.runLabel ?? "\(r.model), \(r.strategySummary)"
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(i)
+            if groups[r.runIndex] == nil { order.append(r.runIndex) }
+            groups[r.runIndex, default: []].append(i)
         }
         let gpuTypes = Set(results.map(\.gpuModel))
-        return order.map { key in
-            let indices = groups[key]!.sorted { (results[$0].gpus, $0) < (results[$1].gpus, $1) }
-            let gpu = results[indices[0]].gpuModel
-            let family = gpu.split(separator: "-").first.map(String.init) ?? gpu   // "H100" of "H100-SXM5"
-            let name = gpuTypes.count > 1 && !key.localizedCaseInsensitiveContains(family) ? "\(key) on \(gpu)" : key
-            return Series(name: name, results: indices.map { results[$0] }, indices: indices)
+        let names = runNames(results) { r in
+            let key = "\(r.model), \(r.strategySummary)"
+            let family = r.gpuModel.split(separator: "-").first.map(String.init) ?? r.gpuModel   // "H100" of "H100-SXM5"
+            return gpuTypes.count > 1 && !key.localizedCaseInsensitiveContains(family) ? "\(key) on \(r.gpuModel)" : key
         }
+        return order.map { run in
+            let indices = groups[run]!.sorted { (results[$0].gpus, $0) < (results[$1].gpus, $1) }
+            return Series(name: names[run]!, results: indices.map { results[$0] }, indices: indices)
+        }
+    }
+
+    /// Each run's name in a legend or bar label, by `runIndex`: its label, else `describe` of
+    /// its first result; where runs without labels read alike, each of them gets its key path
+    /// first ("runs[1]: resnet50, data", which survives shortening), so that no two runs share a name.
+    static func runNames(_ results: [ConfigurationResult], describe: (ConfigurationResult) -> String) -> [Int: String] {
+        var names: [Int: String] = [:]
+        for r in results where names[r.runIndex] == nil { names[r.runIndex] = r.runLabel ?? describe(r) }
+        let unlabelled = Set(results.filter { $0.runLabel == nil }.map(\.runIndex))
+        let clashing = names.filter { run, name in unlabelled.contains(run) && names.contains { $0.key != run && $0.value == name } }
+        for (run, name) in clashing { names[run] = "runs[\(run)]: \(name)" }
+        return names
     }
 
     /// The height of a 1000-pixel-wide chart whose key lists `entries` lines under the plot.

@@ -38,17 +38,17 @@ public enum ResultsTable {
     ///   seconds under a minute) and "cost $" columns.
     public static func render(_ results: [ConfigurationResult], scenarioName: String, training: [TrainingCell?] = []) -> String {
         var out = "\(scenarioName)\n"
-        var runs: [String?] = []
-        for r in results where !runs.contains(where: { $0 == r.runLabel }) { runs.append(r.runLabel) }
+        var runs: [Int] = []
+        for r in results where !runs.contains(r.runIndex) { runs.append(r.runIndex) }
         for run in runs {
-            let indices = results.indices.filter { results[$0].runLabel == run }
+            let indices = results.indices.filter { results[$0].runIndex == run }
             let rows = indices.map { results[$0] }
             guard let first = rows.first else { continue }
             let cells = indices.map { $0 < training.count ? training[$0] : nil }
             let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
             let owned = cells.contains { $0?.capexUSD != nil }
             out += "\n"
-            out += "\(run.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision)"
+            out += "\(first.runName.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision)"
                 + (first.precisionNote.map { " (\($0))" } ?? "") + ", "
                 + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
             var table = TextTable(

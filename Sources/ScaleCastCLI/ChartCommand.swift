@@ -153,7 +153,7 @@ enum ChartBuilder {
         case .throughput:
             return try Charts.throughput(results, title: "\(scenario.name): images per second", format: format)
         case .timeToTrain:
-            let goals = results.map { r in scenario.runs.first { $0.label == r.runLabel }?.training }
+            let goals = results.map { scenario.runs[$0.runIndex].training }
             let whole = goals.allSatisfy { $0 != nil }
             return try Charts.timeToTrain(results, goals: goals, title: "\(scenario.name): \(whole ? "time to train" : "time per epoch")",
                                           format: format)

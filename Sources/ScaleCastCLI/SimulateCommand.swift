@@ -35,7 +35,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let training = try Self.training(results, of: loaded)
         // The runs simulated that fit somewhere, in table order: the corpus's word on their GPUs follows the
         // table (a run that fits nowhere has no prediction to caution about; its error says why).
-        let fitting = loaded.runs.filter { run in results.contains { $0.runLabel == run.label && $0.model == run.network.name && $0.fitsInMemory } }
+        let fitting = loaded.runs.indices.filter { i in results.contains { $0.runIndex == i && $0.fitsInMemory } }.map { loaded.runs[$0] }
         let cautions = try EvidenceCautions.lines(fitting, catalog: loaded.catalog)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions.map(\.json))
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
@@ -50,8 +50,8 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// The located error for configurations that do not fit in GPU memory: the first run
     /// with one, at its `batch_per_gpu`, and where the others are; nil when all fit.
     static func memoryError(_ results: [ConfigurationResult], of loaded: Scenario) -> ConfigError? {
-        let tooBig = loaded.runs.compactMap { run -> (run: RunSpec, results: [ConfigurationResult])? in
-            let rows = results.filter { $0.runLabel == run.label && $0.model == run.network.name && !$0.fitsInMemory }
+        let tooBig = loaded.runs.enumerated().compactMap { i, run -> (run: RunSpec, results: [ConfigurationResult])? in
+            let rows = results.filter { $0.runIndex == i && !$0.fitsInMemory }
             return rows.isEmpty ? nil : (run, rows)
         }
         guard let first = tooBig.first else { return nil }
@@ -78,7 +78,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// - Parameter results: the run's configurations that do not fit; at least one.
     static func doesNotFit(_ results: [ConfigurationResult]) -> String {
         let first = results[0]
-        return doesNotFit(label: first.runLabel, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
+        return doesNotFit(label: first.runName, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
                           footprints: results.map(\.memory), gpu: first.gpuModel, has: first.gpuMemoryBytes,
                           precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data,
                           accumulationSteps: first.accumulationSteps)
@@ -120,8 +120,8 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.
     static func training(_ results: [ConfigurationResult], of loaded: Scenario) throws -> [ResultsTable.TrainingCell?] {
         try results.map { r -> ResultsTable.TrainingCell? in
-            guard let spec = loaded.runs.first(where: { $0.label == r.runLabel && $0.network.name == r.model && $0.strategy == r.strategy }),
-                  let goal = spec.training else { return nil }
+            let spec = loaded.runs[r.runIndex]
+            guard let goal = spec.training else { return nil }
             let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
             return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
                                              offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,

@@ -3,9 +3,15 @@ import Simulation
 
 /// The simulated outcome of one run at one GPU count.
 public struct ConfigurationResult: Sendable {
-    /// E.g. "ResNet-50 · 8 GPUs, data (ring, 25 MB buckets)".
+    /// E.g. "ResNet-50 · 8 GPUs, data (ring, 25 MB buckets)": the configuration, after
+    /// `runName` where there is one.
     public var label: String
+    /// The run's `label:`; nil where it has none.
     public var runLabel: String?
+    /// What tells the run apart from the scenario's others: its `label:`, or its key path
+    /// (`runs[1]`) for an unlabelled run of a scenario with several; nil for a scenario's
+    /// only run without a label.
+    public var runName: String? = nil
     /// The run's place in its scenario's `runs` (0 for a scenario without `runs:`).
     public var runIndex = 0
     public var model: String

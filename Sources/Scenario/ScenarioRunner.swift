@@ -314,9 +314,10 @@ public enum ScenarioRunner {
                 let setup = run.setup(gpus: gpus)
                 let memory = try run.memoryFootprint(for: setup)
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
+                let runName = run.label ?? (scenario.runs.count > 1 ? "runs[\(runIndex)]" : nil)
                 results.append(ConfigurationResult(
-                    label: run.label.map { "\($0) · \(configuration)" } ?? configuration,
-                    runLabel: run.label, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
+                    label: runName.map { "\($0) · \(configuration)" } ?? configuration,
+                    runLabel: run.label, runName: runName, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU, accumulationSteps: run.accumulationSteps, metrics: metrics,
