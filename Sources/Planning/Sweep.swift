@@ -182,9 +182,10 @@ public struct Sweep {
         // A variant's run is the same for every GPU count: built and held once.
         var variants: [String: SharedRun] = [:]
         let gpusAxis = axes.firstIndex { $0.key == "gpus" }
-        // Unlabelled runs are named by their model; where the scenario has several, by their key path too.
-        let unlabelled = baseScenario.runs.filter { $0.label == nil }.count
-        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (unlabelled > 1 ? " (runs[\(r)])" : "") }
+        // An unlabelled run is named by its model and, in a scenario of several runs, by its key path
+        // too, as `ConfigurationResult.runName` names it.
+        let severalRuns = baseScenario.runs.count > 1
+        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (severalRuns ? " (runs[\(r)])" : "") }
         var index = 0
         for r in runIndices {
             for values in combinations {

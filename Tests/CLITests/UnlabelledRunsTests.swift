@@ -63,6 +63,10 @@ import Scenario
     @Test func aSweepNamesEachUnlabelledRun() throws {
         let sweep = try Sweep(scenarioPath: try writeTemporary(Self.scenario), axes: [Sweep.Axis(key: "gpus", values: ["8"])])
         #expect(sweep.points.map(\.runLabel) == ["resnet50 (runs[0])", "resnet50 (runs[1])"])
+        // Beside a labelled run, as simulate names it: by its key path.
+        let mixed = Self.scenario.replacingOccurrences(of: "- {batch_per_gpu: 32", with: "- {label: V, batch_per_gpu: 32")
+        let both = try Sweep(scenarioPath: try writeTemporary(mixed), axes: [Sweep.Axis(key: "gpus", values: ["8"])])
+        #expect(both.points.map(\.runLabel) == ["V", "resnet50 (runs[1])"])
     }
 
     @Test func theMemoryErrorNamesTheRun() throws {
