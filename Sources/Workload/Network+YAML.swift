@@ -14,7 +14,8 @@ extension Network {
     ///   - {type: softmax}
     /// ```
     /// Each layer feeds the next unless it names `inputs:` (layer names), as `add`
-    /// and `concat` must. A convolution's `kernel`, `stride` and `pad`, and an
+    /// and `concat` must; every layer but the last feeds a later one or is a loss
+    /// (`softmax`, an auxiliary classifier's end). A convolution's `kernel`, `stride` and `pad`, and an
     /// adaptive pooling's `size`, are one number for both sides or `[height, width]`
     /// (Inception's 1x7 and 7x1 convolutions: `kernel: [1, 7], pad: [0, 3]`). Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
     /// relu6, sigmoid, hardsigmoid, silu, hardswish, dropout, stochastic_depth,
@@ -47,6 +48,12 @@ extension Network {
             try Network.addLayer(item, position: position + 1, to: &builder)
         }
         self = try builder.finish()
+        // Layer i of the network is the model's `layers[i - 1]` (layer 0 is the input).
+        if let unread = unreadLayers.first {
+            throw layers[unread - 1].error("layer '\(self.layers[unread].name)' feeds no later layer and is not a loss, so its forward, "
+                                           + "backward and gradients would be priced for a result nothing uses; name it in a later "
+                                           + "layer's `inputs`, end its branch in a `softmax` (an auxiliary classifier's loss), or remove it")
+        }
         guard forwardFLOPsPerExample > 0 else {
             throw yaml.error("model '\(name)' does no arithmetic (no convolution, fully connected or other computing layer)")
         }

@@ -18,6 +18,16 @@ public struct Network: Hashable, Sendable {
         layers.reduce(0) { $0 + $1.cost.storedActivationElements } + inputShape.elements
     }
 
+    /// Layers whose output no later layer reads, other than the last layer and the
+    /// losses (`softmax`): an auxiliary classifier's branch ends in its own loss, while
+    /// any other layer left unread is priced forward, backward and in its gradients
+    /// although nothing uses its result, almost always a misspelt or forgotten `inputs:`.
+    public var unreadLayers: [Int] {
+        var read = [Bool](repeating: false, count: layers.count)
+        for layer in layers { for i in layer.inputs { read[i] = true } }
+        return layers.indices.dropFirst().dropLast().filter { !read[$0] && layers[$0].kind != .softmaxCrossEntropy }
+    }
+
     /// The index of the layer named `name`, if any.
     public func index(of name: String) -> Int? { layers.firstIndex { $0.name == name } }
 }

@@ -370,4 +370,32 @@ let validScenario = """
         #expect(e.line == 6)
         #expect(e.message.contains("no earlier layer is named 'nowhere'"))
     }
+
+    /// A branch nothing reads (here a forgotten `inputs` on the add) would be priced for
+    /// nothing: refused at its line. A branch that ends in a loss, as an auxiliary
+    /// classifier does, is a second output and accepted.
+    @Test func aLayerNothingReadsMustBeALoss() throws {
+        func model(branchEnd: String) -> String {
+            """
+            model:
+              name: branchy
+              input: [3, 8, 8]
+              layers:
+                - {name: c, type: conv, out: 8, kernel: 3}
+                - {name: side, type: conv, out: 8, kernel: 1}
+            \(branchEnd)
+                - {name: main, type: fc, inputs: [c], units: 10}
+            batch_per_gpu: 4
+            cluster: {gpu: K20, gpus_per_node: 2}
+            gpus: [1]
+            """
+        }
+        let e = try error(for: model(branchEnd: ""))
+        #expect(e.keyPath == "model.layers[1]")
+        #expect(e.line == 6)
+        #expect(e.message.contains("layer 'side' feeds no later layer and is not a loss"))
+
+        let withLoss = try Scenario.load(path: try temporaryScenario(model(branchEnd: "    - {name: side.loss, type: softmax}")))
+        #expect(withLoss.runs[0].network.layers.map(\.name) == ["input", "c", "side", "side.loss", "main"])
+    }
 }

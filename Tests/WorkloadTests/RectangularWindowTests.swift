@@ -14,6 +14,7 @@ import YAMLSupport
               - {name: a, type: conv, out: 8, kernel: [1, 7], pad: [0, 3], bias: false}
               - {name: b, type: conv, out: 8, kernel: [7, 1], stride: [2, 1], pad: [3, 0]}
               - {name: p, type: adaptive_avgpool, size: [4, 2]}
+              - {name: p.loss, type: softmax}
               - {name: q, type: adaptive_avgpool, inputs: [b], size: 3}
             """, file: "m.yaml")
         let net = try Network(yaml: yaml)
@@ -21,6 +22,7 @@ import YAMLSupport
         try b.conv("a", out: 8, kernel: (1, 7), pad: (0, 3), bias: false)
         let strided = try b.conv("b", out: 8, kernel: (7, 1), stride: (2, 1), pad: (3, 0))
         try b.adaptiveAvgPool("p", height: 4, width: 2)
+        try b.softmax("p.loss")
         try b.adaptiveAvgPool("q", from: strided, height: 3, width: 3)
         #expect(net.layers == (try b.finish()).layers)
         #expect(net.layers[2].outputShape == TensorShape(channels: 8, height: 9, width: 17))
