@@ -5,6 +5,7 @@ import Planning
 import Scenario
 import Software
 import Simulation
+import YAMLSupport
 
 /// `report.md`: a one-page summary a manager can read, the answer first.
 public enum MarkdownReport {
@@ -157,7 +158,7 @@ public enum MarkdownReport {
     static func tieSentence(_ results: [ConfigurationResult], best: ConfigurationResult) -> String? {
         let ties = results.filter { $0.model == best.model && $0.fitsInMemory && $0.label != best.label && equallyFast($0, best) }
         guard !ties.isEmpty else { return nil }
-        let named = ties.prefix(3).map { "**\($0.label)**" }.joined(separator: ", ") + (ties.count > 3 ? " and \(ties.count - 3) more" : "")
+        let named = ties.prefix(3).map { "**\($0.label.singleLine)**" }.joined(separator: ", ") + (ties.count > 3 ? " and \(ties.count - 3) more" : "")
         let why = best.metrics.isInputBound
             ? "the CPU loaders set the pace, so neither the GPUs nor the network decide between them; `plan` ranks them by cost"
             : "their steps take as long; `plan` ranks them by cost"
@@ -168,24 +169,24 @@ public enum MarkdownReport {
     public static func render(_ input: Input) -> String {
         let b = input.best
         let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
-        var out = "# \(input.scenario.name)\n\n"
+        var out = "# \(input.scenario.name.singleLine)\n\n"
         let perModel = bestPerModel(of: input.results)
         if perModel.count > 1 {
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
                 + "different work. The fastest configuration of each: "
                 + perModel.map { r in
-                    "**\(r.label)** (\(r.model)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
+                    "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
                         + "\(Format.fixed(r.speedup, 2))x one GPU" + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
                 }.joined(separator: "; ")
                 + ". The rest of this report details \(b.model == perModel[0].model ? "the first" : "the first that fits in GPU memory"), "
-                + "\(b.model).\n\n**\(b.model).**"
+                + "\(b.model.singleLine).\n\n**\(b.model.singleLine).**"
         } else {
             out += "**The answer.**"
         }
         // The best is chosen among the configurations that fit (bestIndices): say so where a faster one does not.
         let fasterUnfitting = input.results.contains { $0.model == b.model && !$0.fitsInMemory && $0.metrics.imagesPerSecond > b.metrics.imagesPerSecond }
-        out += (fasterUnfitting && b.fitsInMemory ? " The fastest configuration simulated that fits in GPU memory is **\(b.label)**"
-                                                  : " The fastest configuration simulated is **\(b.label)**")
+        out += (fasterUnfitting && b.fitsInMemory ? " The fastest configuration simulated that fits in GPU memory is **\(b.label.singleLine)**"
+                                                  : " The fastest configuration simulated is **\(b.label.singleLine)**")
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
@@ -226,7 +227,7 @@ public enum MarkdownReport {
         }
         out += "Scenario: `\(input.scenarioPath)`. Every figure below is simulated by ScaleCast, not measured.\n\n"
         for chart in input.charts {
-            out += "## \(chart.caption)\n\n![\(chart.caption)](\(chart.file))\n\n"
+            out += "## \(chart.caption.singleLine)\n\n![\(chart.caption.singleLine)](\(chart.file))\n\n"
         }
         out += "## Results\n\n"
         // Time and cost to train beside every configuration where the runs state them: what a buyer compares.
@@ -239,7 +240,7 @@ public enum MarkdownReport {
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + (timed ? "---:|" : "") + (priced ? "---:|" : "") + (owned ? "---:|" : "") + "\n"
         for (r, cell) in zip(input.results, cells) {
             let m = r.metrics
-            out += "| \(r.label) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.fixed(m.imagesPerSecond, 0)) | "
+            out += "| \(r.label.singleLine.replacingOccurrences(of: "|", with: "\\|")) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.fixed(m.imagesPerSecond, 0)) | "
                 + "\(Format.fixed(r.speedup, 2))x | \(Format.fixed(r.efficiency * 100, 0))% | \(Format.fixed(m.computeSeconds * 1e3, 1)) | "
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |"
@@ -256,7 +257,7 @@ public enum MarkdownReport {
         for run in input.scenario.runs {
             let p = run.costParameters
             let cost = run.costModel
-            out += "- **\(run.label ?? run.network.name)**: \(run.network.name) (\(Format.grouped(run.network.parameters)) parameters), "
+            out += "- **\((run.label ?? run.network.name).singleLine)**: \(run.network.name.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
                 + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
@@ -295,7 +296,9 @@ public enum MarkdownReport {
             out += "\nWhere the tags point:\n\n"
             for (tag, reference) in tags { out += "- [\(tag)] \(reference)\n" }
         }
-        return out
+        // Names and labels are written on one line (`singleLine`, above); a scenario's description
+        // may span lines, but no other control character reaches the file.
+        return out.terminalSafe
     }
 
     /// Where the run's profile models no input pipeline (the images already in GPU memory,

@@ -37,7 +37,8 @@ public enum ResultsTable {
     ///   with any get "to train" (as `plan` writes a duration: hours, minutes under an hour,
     ///   seconds under a minute) and "cost $" columns.
     public static func render(_ results: [ConfigurationResult], scenarioName: String, training: [TrainingCell?] = []) -> String {
-        var out = "\(scenarioName)\n"
+        // A name or label is printed on its line: its own line breaks are shown as escapes (`\n`).
+        var out = "\(scenarioName.singleLine)\n"
         var runs: [Int] = []
         for r in results where !runs.contains(r.runIndex) { runs.append(r.runIndex) }
         for run in runs {
@@ -48,7 +49,7 @@ public enum ResultsTable {
             let timed = cells.contains { $0 != nil }, priced = cells.contains { $0?.dollars != nil }
             let owned = cells.contains { $0?.capexUSD != nil }
             out += "\n"
-            out += "\(first.runName.map { "\($0): " } ?? "")\(first.model) on \(first.gpuModel), \(first.precision)"
+            out += "\(first.runName.map { "\($0.singleLine): " } ?? "")\(first.model.singleLine) on \(first.gpuModel), \(first.precision)"
                 + (first.precisionNote.map { " (\($0))" } ?? "") + ", "
                 + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
             var table = TextTable(

@@ -1,4 +1,8 @@
-/// A plain-text table with aligned columns, for terminals.
+import YAMLSupport
+
+/// A plain-text table with aligned columns, for terminals. Each cell is one line: a line
+/// break or other control character in it (a layer's or run's name) is shown as its
+/// escape (`String.singleLine`), so no row splits.
 public struct TextTable {
     public enum Alignment { case left, right }
     public var headers: [String]
@@ -9,19 +13,19 @@ public struct TextTable {
 
     public init(headers: [String], alignments: [Alignment]) {
         precondition(headers.count == alignments.count)
-        self.headers = headers
+        self.headers = headers.map(\.singleLine)
         self.alignments = alignments
     }
 
     public mutating func append(_ row: [String]) {
         precondition(row.count == headers.count, "a row needs \(headers.count) cells")
-        rows.append(row)
+        rows.append(row.map(\.singleLine))
     }
 
     /// Sets the row under the others, after a rule (a total).
     public mutating func setFooter(_ row: [String]) {
         precondition(row.count == headers.count, "a row needs \(headers.count) cells")
-        footer = row
+        footer = row.map(\.singleLine)
     }
 
     /// The table as lines of text, a rule under the header (and above the footer).

@@ -61,7 +61,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                    evidence: evidence, simulation: simulation))
             if json { continue }
             if !text.isEmpty { text += "\n" }
-            text += ExplainReport.render(label: label, analysis: analysis, top: all ? nil : top ?? 20)
+            text += ExplainReport.render(label: label.singleLine, analysis: analysis, top: all ? nil : top ?? 20)
             if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
             text += ExplainReport.simulation(simulation)
             text += ExplainReport.network(spec, gpus: gpus)

@@ -184,4 +184,30 @@ import Testing
         let plainRow = try #require(((try JSONSerialization.jsonObject(with: Data(plainJSON.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(plainRow["time_to_train_seconds"] is NSNull && plainRow["cost_usd"] is NSNull)
     }
+
+    /// A label's line break would split its row of the Results table and its `|` end its
+    /// cell, and a description's escape sequence would reach whoever prints report.md: the
+    /// break and the escape are written as escapes, the bar as Markdown escapes it. simulate's
+    /// heading keeps the label on its line too.
+    @Test func reportTextCannotBreakItsTableOrTheTerminal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+            description: "Ask \\e[31mfinance\\nbefore buying."
+            label: "fast\\nrun | cheap"
+            model: alexnet-owt
+            batch_per_gpu: 64
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [1, 2]
+            """.write(toFile: dir + "/s.yaml", atomically: true, encoding: .utf8)
+        let result = CLI.execute(["report", dir + "/s.yaml", "--out", dir + "/out"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let text = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
+        #expect(!text.unicodeScalars.contains("\u{1B}"))
+        #expect(text.contains("Ask \\u{1B}[31mfinance\nbefore buying."), "\(text)")
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| fast") }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.hasPrefix("| fast\\nrun \\| cheap · ") }, "\(rows)")
+        let simulate = CLI.execute(["simulate", dir + "/s.yaml"])
+        #expect(simulate.stdout.contains("\nfast\\nrun | cheap: alexnet-owt on "), "\(simulate.stdout)")
+    }
 }
