@@ -35,7 +35,7 @@ public enum CLI {
         guard !word.hasPrefix("-") else { return nil }
         let commands = ScaleCastCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
         guard !commands.contains(word) else { return nil }
-        let near = commands.min { editDistance($0, word) < editDistance($1, word) }.flatMap { editDistance($0, word) <= 2 ? $0 : nil }
+        let near = nearest(word, in: commands, maxEdits: 2)
         return "unknown command '\(word.singleLine)'" + (near.map { "; did you mean '\($0)'?" } ?? "") + " (scalecast --help lists the commands)"
     }
 

@@ -30,8 +30,7 @@ extension Scenario {
             // Catalog files (e.g. links fitted by `scalecast import nccl-tests`), relative to the scenario.
             for item in try extra.optional("files")?.items() ?? [] {
                 // A file whose top level names neither list (`gpu:` for `gpus:`) would add nothing, silently.
-                let path = try RunSpec.readablePath(item, what: "catalog", baseDirectory: baseDirectory)
-                let file = try YAMLValue.load(path: path)
+                let file = try RunSpec.loadNamedFile(item, what: "catalog", baseDirectory: baseDirectory)
                 try file.checkKeys(["gpus", "links"])
                 try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
             }
@@ -323,6 +322,7 @@ extension RunSpec {
     ///   `what` file (model, catalog) that is a directory, missing or unreadable.
     static func readablePath(_ node: YAMLValue, what: String, baseDirectory: String) throws -> String {
         var path = try node.string()
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else { throw node.error("an empty path; name the \(what)'s YAML file") }
         if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -336,22 +336,29 @@ extension RunSpec {
         return path
     }
 
+    /// The YAML of the `what` file `node` names (`readablePath`). Where the whole file is the
+    /// problem (not UTF-8 text, a device, empty) the error is at the
+    /// scenario's key, which names the file; an error inside it points into the file.
+    static func loadNamedFile(_ node: YAMLValue, what: String, baseDirectory: String) throws -> YAMLValue {
+        let path = try readablePath(node, what: what, baseDirectory: baseDirectory)
+        do {
+            return try YAMLValue.load(path: path)
+        } catch let error as ConfigError where error.file == path && error.line == nil && error.keyPath.isEmpty {
+            throw node.error("\(what) file \(path.singleLine): \(error.message)")
+        }
+    }
+
     static func readModel(_ node: YAMLValue, baseDirectory: String) throws -> Network {
         if node.isMapping {
             if let fileNode = try node.optional("file") {
                 try node.checkKeys(["file"])
                 // An error inside a readable model file points into that file.
-                let path = try RunSpec.readablePath(fileNode, what: "model", baseDirectory: baseDirectory)
-                do {
-                    return try Network(yaml: YAMLValue.load(path: path))
-                } catch let error as ConfigError where error.file == path && error.line == nil && error.keyPath.isEmpty {
-                    // The whole file is the problem (not UTF-8 text, a device, empty): the scenario's key names it.
-                    throw fileNode.error("model file \(path.singleLine): \(error.message)")
-                }
+                return try Network(yaml: RunSpec.loadNamedFile(fileNode, what: "model", baseDirectory: baseDirectory))
             }
-            // A built-in model on another input: {name: resnet50, input: [3, 160, 160]}.
+            // A built-in model on another input: {name: resnet50, input: [3, 160, 160]}; with neither
+            // input nor layers, only a built-in model can be meant ({name: resnet5} is a misspelling).
             if try node.optional("layers") == nil, let nameNode = try node.optional("name"),
-               Zoo.entry(named: try nameNode.string()) != nil {
+               try Zoo.entry(named: try nameNode.string()) != nil || node.optional("input") == nil {
                 try node.checkKeys(["name", "input"])
                 return try zooModel(nameNode, input: try node.optional("input"))
             }
@@ -367,6 +374,9 @@ extension RunSpec {
         let name = try nameNode.string()
         guard let entry = Zoo.entry(named: name) else {
             let aliases = Zoo.entries.flatMap(\.aliases)
+            if let near = nearest(name, in: Zoo.names + aliases, maxEdits: 2) {
+                throw nameNode.error("unknown model '\(name)'; did you mean '\(near)'? (scalecast models lists the built-in models)")
+            }
             throw nameNode.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", "))"
                                  + (aliases.isEmpty ? "" : " (also: \(aliases.joined(separator: ", ")))") + " (or give a custom model as a mapping)")
         }
@@ -433,8 +443,8 @@ extension RunSpec {
             let linkName = try value.string()
             let fitting = catalog.links.filter { kinds.contains($0.kind) }.map(\.name)
             guard let spec = catalog.link(named: linkName) else {
-                throw value.error("unknown link '\(linkName)'; the catalog's \(kinds.map(\.rawValue).joined(separator: " and ")) links are: "
-                                  + fitting.joined(separator: ", "))
+                throw value.error("unknown link '\(linkName)'; " + (nearest(linkName, in: fitting, maxEdits: 2).map { "did you mean '\($0)'? " } ?? "")
+                                  + "the catalog's \(kinds.map(\.rawValue).joined(separator: " and ")) links are: " + fitting.joined(separator: ", "))
             }
             guard kinds.contains(spec.kind) else {
                 throw value.error("'\(linkName)' is a link of kind \(spec.kind.rawValue); this key takes "
@@ -549,9 +559,8 @@ extension RunSpec {
     /// every precision it has, and the launch overhead fitted for the run's precision.
     static func applyProfile(_ node: YAMLValue, baseDirectory: String, gpu: GPUSpec, precision: Precision,
                              to p: inout CostParameters) throws {
-        var path = try node.string()
-        if !path.hasPrefix("/") { path = (baseDirectory as NSString).appendingPathComponent(path) }
-        let profile = try YAMLValue.load(path: path)
+        let profile = try loadNamedFile(node, what: "profile", baseDirectory: baseDirectory)
+        let path = profile.file
         try profile.checkKeys(["gpu", "max_efficiency", "half_saturation", "launch_overhead_us", "reported_error"])
         let gpuNode = try profile.required("gpu")
         guard try gpuNode.string() == gpu.name else {

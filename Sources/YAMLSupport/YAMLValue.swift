@@ -131,7 +131,7 @@ public struct YAMLValue {
     public func checkKeys(_ allowed: [String]) throws {
         for (key, value) in try entries() where !allowed.contains(key) {
             var message = "unknown key '\(key)'"
-            if let near = allowed.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(near, key) <= 3 {
+            if let near = nearest(key, in: allowed, maxEdits: 3) {
                 message += "; did you mean '\(near)'?"
             } else {
                 message += "; expected one of: \(allowed.joined(separator: ", "))"
@@ -300,6 +300,12 @@ public enum Limits {
     public static let bucketMegabytes = 1e-3...1e6
     /// Memory in GiB.
     public static let gibibytes = 1e-3...1e6
+}
+
+/// The choice nearest `word`, if it is within `maxEdits` edits (`editDistance`): what a
+/// "did you mean" suggests for a misspelt key, command or name.
+public func nearest(_ word: String, in choices: [String], maxEdits: Int) -> String? {
+    choices.min { editDistance($0, word) < editDistance($1, word) }.flatMap { editDistance($0, word) <= maxEdits ? $0 : nil }
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

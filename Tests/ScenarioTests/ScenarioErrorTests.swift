@@ -125,7 +125,29 @@ let validScenario = """
         let e = try error(for: validScenario.replacingOccurrences(of: "alexnet-owt", with: "alexnet-twt"))
         #expect(e.keyPath == "model")
         #expect(e.line == 2)
-        #expect(e.message.contains("unknown model 'alexnet-twt'"))
+        #expect(e.message.contains("unknown model 'alexnet-twt'; did you mean 'alexnet-owt'?"), "\(e.message)")
+        // A name nothing is near lists the models; a mapping with only a name can mean only a built-in model.
+        let far = try error(for: validScenario.replacingOccurrences(of: "alexnet-owt", with: "transformer"))
+        #expect(far.message.contains("built-in models: alexnet"), "\(far.message)")
+        let named = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model: {name: resnet5}"))
+        #expect(named.keyPath == "model.name" && named.message.contains("did you mean 'resnet50'?"), "\(named)")
+    }
+
+    @Test func aMisspeltLinkIsSuggested() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  host_link: pcie3x16"))
+        #expect(e.keyPath == "cluster.host_link" && e.line == 7)
+        #expect(e.message.contains("unknown link 'pcie3x16'; did you mean 'pcie3-x16'?"), "\(e.message)")
+    }
+
+    /// A file the scenario names that cannot be read as a whole (missing, a folder, empty, no path
+    /// at all) is reported at the scenario's key that names it, as a model file is.
+    @Test(arguments: [("cost_model: {profile: nothere.yaml}", "cost_model.profile", "/nothere.yaml: no such file"),
+                      ("cost_model: {profile: .}", "cost_model.profile", "is a directory"),
+                      ("catalog: {files: [\"\"]}", "catalog.files[0]", "an empty path; name the catalog's YAML file"),
+                      ("model: {file: \" \"}", "model.file", "an empty path; name the model's YAML file")])
+    func aNamedFileThatCannotBeReadIsReportedAtItsKey(line: String, keyPath: String, message: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: line.hasPrefix("model") ? line : "model: alexnet-owt\n" + line))
+        #expect(e.keyPath == keyPath && e.message.contains(message), "\(e)")
     }
 
     /// A built-in model on another image size: `{name: resnet50, input: [3, 160, 160]}`.
