@@ -101,7 +101,20 @@ extension Network {
             defaulted.append(key)
         }
         try item.checkKeys(["name", "type", "inputs"] + keys + defaulted)
-        let name = try item.optional("name")?.string() ?? "\(type)\(position)"
+        let name: String
+        if let nameNode = try item.optional("name") {
+            name = try nameNode.string()
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw nameNode.error("a blank layer name; name the layer, or leave the key out to have it called \(type)\(position)")
+            }
+        } else {
+            name = "\(type)\(position)"
+            // The clash is the unnamed layer's only by position: say where the name came from.
+            if let other = b.layers.firstIndex(where: { $0.name == name }) {
+                throw item.error("an unnamed layer is called <type><position>, here '\(name)', which layers[\(other - 1)] is already named; "
+                                 + "give one of them another name")
+            }
+        }
         var inputs: [Int]?
         if let inputsNode = try item.optional("inputs") {
             inputs = try inputsNode.items().map { ref in

@@ -51,13 +51,30 @@ public struct YAMLValue {
     private static func line(of error: YamlError, in text: String) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        case .duplicatedKeysInMapping(_, let context): return context.mark.line
+        case .duplicatedKeysInMapping(let keys, let context):
+            return keys.first.flatMap { repeatedKeyLine($0, first: context.mark, in: text) } ?? context.mark.line
         case .reader(_, let offset?, _, _):
             // Yams gives the offset in Characters ("\r\n" is one): the line is one more than the
             // line breaks among the characters before it.
             return 1 + text.prefix(offset).reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" ? 1 : 0) }
         default: return nil
         }
+    }
+
+    /// The line where a block mapping repeats `key`, first written at `first` (Yams marks the
+    /// first occurrence; the mistake is usually the later one): the next line that starts
+    /// with `key:` at the same column, before the mapping ends (a line indented less). Nil
+    /// where the repeat is not found so (a flow mapping, a quoted key).
+    static func repeatedKeyLine(_ key: String, first: Mark, in text: String) -> Int? {
+        let indent = first.column - 1
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().dropFirst(first.line) {
+            let leading = line.prefix { $0 == " " }.count
+            let rest = line.dropFirst(leading)
+            if rest.isEmpty || rest.hasPrefix("#") || leading > indent { continue }
+            guard leading == indent else { return nil }
+            if rest.hasPrefix(key), rest.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") { return offset + 1 }
+        }
+        return nil
     }
 
     private static func problem(of error: YamlError) -> String {

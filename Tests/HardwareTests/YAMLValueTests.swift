@@ -47,4 +47,20 @@ import YAMLSupport
             #expect(throws: ConfigError.self, "\(text)") { try value(text) }
         }
     }
+
+    /// The error points at the key's second writing, the one to remove: in a block mapping at
+    /// any depth (CRLF line ends too), past comments and deeper lines; a flow mapping keeps the first's line.
+    @Test(arguments: [("a: 1\nb: 2\na: 3\n", 3),
+                      ("top:\n  a: 1\n  # note\n  deep:\n    a: 0\n\n  a: 2\nend: 1\n", 7),
+                      ("runs:\n  - a: 1\n    b: 2\n    a: 3\n  - a: 4\n", 4),
+                      ("a: 1\r\nb: 2\r\na: 3\r\n", 3),
+                      ("x: {a: 1, a: 2}\na: 3\n", 1)])
+    func aRepeatedKeyIsReportedWhereItIsRepeated(text: String, line: Int) {
+        do {
+            _ = try value(text)
+            Issue.record("expected a duplicate key")
+        } catch let error as ConfigError {
+            #expect(error.line == line && error.message.contains("duplicate key a"), "\(error)")
+        } catch { Issue.record("\(error)") }
+    }
 }

@@ -420,4 +420,18 @@ let validScenario = """
         let withLoss = try Scenario.load(path: try temporaryScenario(model(branchEnd: "    - {name: side.loss, type: softmax}")))
         #expect(withLoss.runs[0].network.layers.map(\.name) == ["input", "c", "side", "side.loss", "main"])
     }
+
+    /// An unnamed layer's name comes from its position: a clash says so and names the other
+    /// layer, and a blank name is refused at its own key.
+    @Test func layerNamesAreReportedWhereTheyComeFrom() throws {
+        func model(_ layers: String) -> String {
+            "model:\n  name: n\n  input: [3, 8, 8]\n  layers:\n\(layers)\nbatch_per_gpu: 4\ncluster: {gpu: K20, gpus_per_node: 2}\ngpus: [1]\n"
+        }
+        let clash = try error(for: model("    - {name: relu2, type: conv, out: 8, kernel: 3}\n    - {type: relu}\n    - {type: fc, units: 10}"))
+        #expect(clash.keyPath == "model.layers[1]" && clash.line == 6, "\(clash)")
+        #expect(clash.message.contains("an unnamed layer is called <type><position>, here 'relu2', which layers[0] is already named"),
+                "\(clash.message)")
+        let blank = try error(for: model("    - {name: \"\", type: conv, out: 8, kernel: 3}"))
+        #expect(blank.keyPath == "model.layers[0].name" && blank.line == 5 && blank.message.contains("a blank layer name"), "\(blank)")
+    }
 }
