@@ -68,11 +68,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Rank by the pessimistic end: the 90th percentiles of time and cost over --samples draws from the simulator's measured errors.")
     var pessimistic = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Samples of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
+    @Option(name: .long, parsing: .unconditional, help: "Samples (10 to 1000) of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
     var samples: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Seed for the samples.")
-    var seed: UInt64 = 1
+    @Option(name: .long, parsing: .unconditional, help: "Seed for the samples (default 1).")
+    var seed: UInt64?
 
     func produce() throws -> CommandOutput {
         guard top > 0 else { throw UsageError(message: "--top must be positive") }
@@ -93,7 +93,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         if pessimistic && samples == 0 {
             // The 90th percentiles are drawn: without draws there are none to rank by.
-            throw UsageError(message: "--pessimistic ranks by the 90th percentiles of --samples draws: give --samples 1 or more "
+            throw UsageError(message: "--pessimistic ranks by the 90th percentiles of --samples draws: give --samples 10 or more "
                              + "(default \(Self.pessimisticSamples)), or leave out --pessimistic")
         }
         // The chart's files are checked before the search, which can take minutes: a refusal after it would waste them.

@@ -41,11 +41,11 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Also draw N samples of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
+    @Option(name: .long, parsing: .unconditional, help: "Also draw N samples (10 to 1000) of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
     var samples: Int = 0
 
-    @Option(name: .long, parsing: .unconditional, help: "Seed for --samples (the same seed gives the same ranges).")
-    var seed: UInt64 = 1
+    @Option(name: .long, parsing: .unconditional, help: "Seed for --samples (default 1; the same seed gives the same ranges).")
+    var seed: UInt64?
 
     func produce() throws -> CommandOutput {
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
@@ -78,7 +78,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
             let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
             let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
-                                              samples: uncertainty == nil ? nil : samples, seed: uncertainty == nil ? nil : seed,
+                                              samples: uncertainty?.samples, seed: uncertainty?.seed,
                                               scenarioDigest: digest)
             output = try Self.emit(SweepDocument(scenario: scenario, sweep: header, results: rows), to: out, force: force)
         }
@@ -98,9 +98,18 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// Whether an output file's name asks for JSON: it ends in `.json`, in any case (`S.JSON` too).
     static func namesJSON(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
-    static func uncertainty(samples: Int, seed: UInt64) throws -> Uncertainty? {
-        guard (0...1000).contains(samples) else { throw UsageError(message: "--samples must be between 0 and 1000, got \(samples)") }
-        return samples == 0 ? nil : try Uncertainty.builtIn(samples: samples, seed: seed)
+    /// The draws `--samples` and `--seed` ask for; nil for none. A 10th-90th percentile
+    /// range needs at least 10 draws (fewer give a range that says nothing, often not even
+    /// around the prediction), and a seed without draws would seed nothing.
+    static func uncertainty(samples: Int, seed: UInt64?) throws -> Uncertainty? {
+        guard samples == 0 || (10...1000).contains(samples) else {
+            throw UsageError(message: "--samples must be 0 (no ranges) or 10 to 1000: its 10th-90th percentiles need at least 10 draws; got \(samples)")
+        }
+        guard samples > 0 else {
+            if seed != nil { throw UsageError(message: "--seed seeds the --samples draws: give --samples N too, or leave out --seed") }
+            return nil
+        }
+        return try Uncertainty.builtIn(samples: samples, seed: seed ?? 1)
     }
 }
 

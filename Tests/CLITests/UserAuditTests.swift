@@ -268,7 +268,14 @@ import Reports
     @Test func aPlansAndSweepsDoubtfulValuesAreRefused() throws {
         let scenario = "scenarios/whatif/resnet50-deadline.yaml"
         let pessimistic = CLI.execute(["plan", scenario, "--deadline-hours", "12", "--vary", "gpus=8,16", "--pessimistic", "--samples", "0"])
-        #expect(pessimistic.exitCode == 2 && pessimistic.stderr.contains("give --samples 1 or more"), "\(pessimistic.stderr)")
+        #expect(pessimistic.exitCode == 2 && pessimistic.stderr.contains("give --samples 10 or more"), "\(pessimistic.stderr)")
+        // Too few draws for a 10th-90th percentile, and a seed that would seed nothing.
+        for (command, extra, message) in [("sweep", ["--samples", "5"], "--samples must be 0 (no ranges) or 10 to 1000"),
+                                          ("sweep", ["--seed", "7"], "--seed seeds the --samples draws"),
+                                          ("plan", ["--seed", "7", "--deadline-hours", "12"], "--seed seeds the --samples draws")] {
+            let refused = CLI.execute([command, scenario, "--vary", "gpus=8,16", "--quiet"] + extra)
+            #expect(refused.exitCode == 2 && refused.stderr.contains(message), "\(command) \(extra): \(refused.stderr)")
+        }
         for vary in ["network_gbps=0x10", "gpu_link_gbps=0X10", "network_latency_us=0x1p4"] {
             let hex = CLI.execute(["sweep", scenario, "--vary", vary, "--quiet"])
             #expect(hex.exitCode == 2 && hex.stderr.contains("is not a number between"), "\(vary): \(hex.stderr)")
