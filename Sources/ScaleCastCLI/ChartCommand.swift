@@ -9,6 +9,9 @@ import YAMLSupport
 struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case throughput, timeToTrain = "time-to-train", scaling, breakdown, bandwidth, gantt
+
+        /// The name of the chart's files (`Chart.name`): `timetotrain.png`, the others by the kind.
+        var chartName: String { self == .timeToTrain ? "timetotrain" : rawValue }
     }
 
     static let configuration = CommandConfiguration(
@@ -59,6 +62,8 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     func produce() throws -> CommandOutput {
         let counts = try gpus.map(GPUList.parse)
         let loaded = try Scenario.load(path: scenario)
+        // The files before the simulations, which can take minutes: a refusal after them would waste them.
+        try Gnuplot.checkTargets(kind.chartName, format: format, into: out, force: force)
         let chart = try ChartBuilder.chart(kind, scenario: loaded, run: run, gpus: counts, link: link,
                                            bandwidths: try bandwidths.map(Self.parseBandwidths), format: format)
         let outcome = try Gnuplot.write([chart], into: out, force: force)

@@ -21,6 +21,17 @@ enum Gnuplot {
         return nil
     }
 
+    /// Refuses a folder, or a picture, data or script file of the chart called `name`, that
+    /// cannot be written (`OutputFile.checkTarget`): what a command checks before the
+    /// simulations a chart needs, which can take minutes, as `write` checks again.
+    static func checkTargets(_ name: String, format: Chart.Format, into directory: String, force: Bool) throws {
+        // An empty folder name would make `"" + "/" + name` a path at the file system's root.
+        guard !directory.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
+        for file in ["\(name).\(format.rawValue)", "\(name).dat", "\(name).gp"] {
+            try OutputFile.checkTarget(directory + "/" + file, force: force)
+        }
+    }
+
     /// Writes each chart's `.dat` and `.gp` into `directory` and runs gnuplot on the
     /// script there.
     ///
@@ -37,12 +48,8 @@ enum Gnuplot {
     ///   picture is removed).
     /// - Parameter gnuplot: the program to render with (default: the one on PATH, if any).
     static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> Outcome {
-        // An empty folder name would make `"" + "/" + name` a path at the file system's root.
-        guard !directory.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
         // Every file first: a refusal leaves the folder as it was, not with some of the charts' files written.
-        for chart in charts {
-            for file in [chart.imageFile, chart.dataFile, chart.scriptFile] { try OutputFile.checkTarget(directory + "/" + file, force: force) }
-        }
+        for chart in charts { try checkTargets(chart.name, format: chart.format, into: directory, force: force) }
         for chart in charts {
             try OutputFile.write(chart.data, to: directory + "/" + chart.dataFile, force: force)
             try OutputFile.write(chart.script, to: directory + "/" + chart.scriptFile, force: force)

@@ -98,7 +98,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         // The chart's files are checked before the search, which can take minutes: a refusal after it would waste them.
         if let out {
-            for suffix in ["png", "dat", "gp"] { _ = try OutputFile.checkTarget(out + "/\(Charts.costTimeName).\(suffix)", force: force) }
+            try Gnuplot.checkTargets(Charts.costTimeName, format: .png, into: out, force: force)
         }
         let bar = ProgressBar(enabled: !quiet)
         let uncertainty = try SweepCommand.uncertainty(samples: samples ?? (pessimistic ? Self.pessimisticSamples : 0), seed: seed)

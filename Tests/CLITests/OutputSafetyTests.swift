@@ -146,6 +146,27 @@ import Reports
         #expect(!files(in: dir + "/folder").contains("breakdown.dat"))
     }
 
+    /// A chart's files are checked before its simulations, which can take minutes: here the
+    /// configurations do not fit in memory, which the simulations would find, yet each kind
+    /// is refused for its existing data file first (`ChartCommand.Kind.chartName`).
+    @Test(arguments: ChartCommand.Kind.allCases)
+    func aChartsFilesAreRefusedBeforeItsSimulations(kind: ChartCommand.Kind) throws {
+        let dir = try temporaryDirectory()
+        let scenario = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384"))
+        try "keep me\n".write(toFile: dir + "/\(kind.chartName).dat", atomically: true, encoding: .utf8)
+        let out = CLI.execute(["chart", kind.rawValue, scenario, "--gpus", "4", "--out", dir])
+        #expect(out.exitCode == 2 && out.stderr.contains("\(kind.chartName).dat exists"), "\(kind): \(out.stderr)")
+        #expect(files(in: dir) == ["\(kind.chartName).dat"])
+        // Without the file, the same command reaches the simulations and the memory they need; on a
+        // batch that fits, it writes the files that were checked.
+        try FileManager.default.removeItem(atPath: dir + "/\(kind.chartName).dat")
+        let simulated = CLI.execute(["chart", kind.rawValue, scenario, "--gpus", "4", "--out", dir])
+        #expect(simulated.exitCode == 2 && simulated.stderr.contains("does not fit"), "\(kind): \(simulated.stderr)")
+        let drawn = CLI.execute(["chart", kind.rawValue, try writeTemporary(smallScenario), "--gpus", "4", "--out", dir])
+        #expect(drawn.exitCode == 0, "\(kind): \(drawn.stderr)")
+        #expect(Set(["\(kind.chartName).dat", "\(kind.chartName).gp"]).isSubset(of: files(in: dir)), "\(kind): \(files(in: dir))")
+    }
+
     @Test func invalidBandwidthListsExitWithTwoBeforeAnyFileIsWritten() throws {
         let dir = try temporaryDirectory()
         let scenario = try writeTemporary(smallScenario)
