@@ -185,7 +185,7 @@ public struct Sweep {
         // An unlabelled run is named by its model and, in a scenario of several runs, by its key path
         // too, as `ConfigurationResult.runName` names it.
         let severalRuns = baseScenario.runs.count > 1
-        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (severalRuns ? " (runs[\(r)])" : "") }
+        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (severalRuns ? " (\(Scenario.keyPath(ofRun: r)))" : "") }
         var index = 0
         for r in runIndices {
             for values in combinations {

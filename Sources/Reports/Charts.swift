@@ -165,7 +165,7 @@ public enum Charts {
         for r in results where names[r.runIndex] == nil { names[r.runIndex] = r.runLabel ?? describe(r) }
         let unlabelled = Set(results.filter { $0.runLabel == nil }.map(\.runIndex))
         let clashing = names.filter { run, name in unlabelled.contains(run) && names.contains { $0.key != run && $0.value == name } }
-        for (run, name) in clashing { names[run] = "runs[\(run)]: \(name)" }
+        for (run, name) in clashing { names[run] = "\(Scenario.keyPath(ofRun: run)): \(name)" }
         return names
     }
 

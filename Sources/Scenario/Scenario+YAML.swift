@@ -54,6 +54,10 @@ extension Scenario {
                 // A label names one run: for --run, a sweep's rows and the published points. A run may
                 // inherit the scenario's label, so the merged run's is checked, at the run's own or the top-level key.
                 if let label = try merged.optional("label")?.string() {
+                    if label.hasPrefix("runs["), label.hasSuffix("]"), Int(label.dropFirst(5).dropLast()) != nil {
+                        throw (try item.optional("label") ?? root.optional("label") ?? item)
+                            .error("'\(label)' is how an unlabelled run is named (its key path); give the run another label")
+                    }
                     if let first = labelled[label] {
                         let labelNode = try item.optional("label") ?? root.optional("label")
                         throw (labelNode ?? item).error("the label '\(label)' is already runs[\(first)]'s; give each run its own label")

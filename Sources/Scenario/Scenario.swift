@@ -17,6 +17,10 @@ public struct Scenario: Sendable {
     public var catalog: Catalog
     /// Figures published for its runs (the top-level `published` block), if any.
     public var published: PublishedMeasurements? = nil
+
+    /// What names the run at `index` where it has no label and the scenario has others: its
+    /// key path, `runs[1]` (tables, charts, sweep rows). No label may read so.
+    public static func keyPath(ofRun index: Int) -> String { "runs[\(index)]" }
 }
 
 /// One run of a scenario: a model, a cluster design and a strategy, at each of

@@ -314,7 +314,7 @@ public enum ScenarioRunner {
                 let setup = run.setup(gpus: gpus)
                 let memory = try run.memoryFootprint(for: setup)
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
-                let runName = run.label ?? (scenario.runs.count > 1 ? "runs[\(runIndex)]" : nil)
+                let runName = run.label ?? (scenario.runs.count > 1 ? Scenario.keyPath(ofRun: runIndex) : nil)
                 results.append(ConfigurationResult(
                     label: runName.map { "\($0) · \(configuration)" } ?? configuration,
                     runLabel: run.label, runName: runName, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,

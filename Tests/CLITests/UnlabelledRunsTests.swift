@@ -4,6 +4,7 @@ import Testing
 @testable import Reports
 @testable import ScaleCastCLI
 import Scenario
+import YAMLSupport
 
 /// Runs without labels are told apart by their place in `runs`: two of them on the same model
 /// once printed under one heading (the second run's numbers under the first's GPU), shared one
@@ -74,5 +75,29 @@ import Scenario
         let loaded = try Scenario.load(path: try writeTemporary(tooBig))
         let error = try #require(SimulateCommand.memoryError(try ScenarioRunner.results(loaded, gpuOverride: [1]), of: loaded))
         #expect(error.keyPath == "runs[1].batch_per_gpu" && error.message.hasPrefix("runs[1]: resnet50 with 4096 images per GPU"), "\(error)")
+    }
+
+    /// The time-to-train chart takes each run's own goal: two unlabelled runs alike but for their
+    /// epochs are drawn a factor of two apart, at every GPU count.
+    @Test func theTimeToTrainChartTakesEachRunsGoal() throws {
+        let goals = Self.scenario
+            .replacingOccurrences(of: "- {batch_per_gpu: 32, cluster: {gpu: V100-SXM2-16GB, gpus_per_node: 8}}",
+                                  with: "- {batch_per_gpu: 64, cluster: {gpu: A100-SXM4-40GB, gpus_per_node: 8}, training: {epochs: 2}}")
+        let loaded = try Scenario.load(path: try writeTemporary(goals))
+        let chart = try ChartBuilder.chart(.timeToTrain, scenario: loaded, run: nil, gpus: nil, link: nil, bandwidths: nil, format: .png)
+        // Per run, its simulated points (the first block), then its linear scaling.
+        let blocks = chart.data.components(separatedBy: "\n\n\n").map { block in
+            block.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { Double($0.split(separator: " ")[1])! }
+        }
+        let first = blocks[0], second = blocks[2]
+        #expect(first.count == 2 && second.count == 2, "\(chart.data)")
+        for (a, b) in zip(first, second) { #expect(abs(a / b - 2) < 2e-3, "\(first) against \(second)") }
+    }
+
+    @Test func noLabelReadsAsAKeyPath() throws {
+        let clash = Self.scenario.replacingOccurrences(of: "- {batch_per_gpu: 32", with: "- {label: \"runs[1]\", batch_per_gpu: 32")
+        #expect(throws: ConfigError.self) { try Scenario.load(path: try writeTemporary(clash)) }
+        let fine = Self.scenario.replacingOccurrences(of: "- {batch_per_gpu: 32", with: "- {label: \"runs[a]\", batch_per_gpu: 32")
+        #expect(try Scenario.load(path: try writeTemporary(fine)).runs[0].label == "runs[a]")
     }
 }
