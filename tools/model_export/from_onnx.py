@@ -142,6 +142,7 @@ class _Reader:
             raise ExportError("the graph has no output computed from its input")
         for i, output in enumerate(outputs):
             self.model.insert_after(output, "loss" if i == 0 else f"{output}.loss", "softmax")
+        self.model.refuse_unused_layers()
         self.model.drop_free_flattens()
         self.model.merge_nested_concats()
         return self.model, self.file_weights()

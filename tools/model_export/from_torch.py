@@ -225,6 +225,7 @@ class _Converter:
         for i, output in enumerate(outputs):
             prefix = output.rsplit(".", 1)[0] if "." in output else ""
             self.model.insert_after(output, "loss" if i == 0 else f"{prefix}.loss" if prefix else f"{output}.loss", "softmax")
+        self.model.refuse_unused_layers()
         self.model.drop_free_flattens()
         self.model.merge_nested_concats()
         return self.model

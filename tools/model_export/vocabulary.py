@@ -164,6 +164,23 @@ class Model:
             consumer.inputs = [r for i in consumer.inputs for r in (replacement if i == layer.name else [i])]
         self.layers.remove(layer)
 
+    def refuse_unused_layers(self) -> None:
+        """Raises `ExportError` naming every layer whose result reaches no loss: computed in
+        the forward pass and then left unused. PyTorch runs its forward but no backward, which
+        a ScaleCast layer cannot be priced as (`scalecast` refuses a layer nothing reads
+        that is not a loss), so it is refused here, before a file is written."""
+        reaching = set()
+        for layer in reversed(self.layers):
+            if layer.type == "softmax" or layer.name in reaching:
+                reaching.add(layer.name)
+                reaching.update(layer.inputs)
+        unused = [layer.name for layer in self.layers if layer.name not in reaching]
+        if unused:
+            listed = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
+            raise ExportError(f"the forward pass computes {len(unused)} layer{'s' if len(unused) > 1 else ''} whose result no "
+                              f"output uses ({listed}): PyTorch runs their forward but no backward, which ScaleCast cannot "
+                              "price; leave them out of the forward pass, or return them as outputs")
+
     def drop_free_flattens(self) -> None:
         """Removes each `flatten` that changes no cost: one whose input is already
         flat, or whose output reaches only FC layers (which flatten their input

@@ -85,6 +85,22 @@ class IdleHead(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.conv(x), 1), 1))
 
 
+class DeadBranch(nn.Module):
+    """A branch computed in the forward pass and then left unused (a side convolution
+    and the activation after it): PyTorch runs its forward but no backward."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.side = nn.Conv2d(8, 8, 1)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.conv(x)
+        unused = F.relu(self.side(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 class DataDependent(nn.Module):
     """Control flow on a tensor's value: torch.fx cannot trace it."""
 

@@ -150,6 +150,13 @@ class UserModuleTests(unittest.TestCase):
         self.assertIn("DIFFERENT", err)
         self.assertIn("the forward pass does not use: old_fc", err)
 
+    def test_a_branch_no_output_uses_is_refused(self):
+        code, out, err = run_exporter("nets:DeadBranch", "--input", "3,32,32")
+        self.assertEqual(code, 2, err)
+        self.assertEqual(out, "")
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("computes 2 layers whose result no output uses (side, relu)", err)
+
     def test_untraceable_and_unbuildable_models_exit_2(self):
         for spec, fragment in [("nets:DataDependent", "torch.fx cannot trace the model"),
                                ("nets:not_a_module", "returned int, not a torch.nn.Module"),
