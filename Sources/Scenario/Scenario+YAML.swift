@@ -60,7 +60,7 @@ extension Scenario {
                     }
                     if let first = labelled[label] {
                         let labelNode = try item.optional("label") ?? root.optional("label")
-                        throw (labelNode ?? item).error("the label '\(label)' is already runs[\(first)]'s; give each run its own label")
+                        throw (labelNode ?? item).error("the label '\(label)' is already \(Scenario.keyPath(ofRun: first))'s; give each run its own label")
                     }
                     labelled[label] = index
                 }
@@ -341,8 +341,8 @@ extension RunSpec {
     }
 
     /// The YAML of the `what` file `node` names (`readablePath`). Where the whole file is the
-    /// problem (not UTF-8 text, a device, empty) the error is at the
-    /// scenario's key, which names the file; an error inside it points into the file.
+    /// problem (not UTF-8 text, a device, empty) the error is at the scenario's key, which
+    /// names the file; an error inside it points into the file.
     static func loadNamedFile(_ node: YAMLValue, what: String, baseDirectory: String) throws -> YAMLValue {
         let path = try readablePath(node, what: what, baseDirectory: baseDirectory)
         do {
