@@ -14,8 +14,8 @@ extension Network {
     ///   - {type: softmax}
     /// ```
     /// Each layer feeds the next unless it names `inputs:` (layer names), as `add`
-    /// and `concat` must; every layer but the last feeds a later one or is a loss
-    /// (`softmax`, an auxiliary classifier's end). A convolution's `kernel`, `stride`
+    /// and `concat` must; every layer feeds a later one or is a loss (`softmax`, an
+    /// auxiliary classifier's end), but for the last of a model without a loss. A convolution's `kernel`, `stride`
     /// and `pad`, and an adaptive pooling's `size`, are one number for both sides or `[height, width]`
     /// (Inception's 1x7 and 7x1 convolutions: `kernel: [1, 7], pad: [0, 3]`). Types: conv, maxpool, avgpool, adaptive_avgpool, lrn, relu,
     /// relu6, sigmoid, hardsigmoid, silu, hardswish, dropout, stochastic_depth,

@@ -18,14 +18,18 @@ public struct Network: Hashable, Sendable {
         layers.reduce(0) { $0 + $1.cost.storedActivationElements } + inputShape.elements
     }
 
-    /// Layers whose output no later layer reads, other than the last layer and the
-    /// losses (`softmax`): an auxiliary classifier's branch ends in its own loss, while
-    /// any other layer left unread is priced forward, backward and in its gradients
-    /// although nothing uses its result, almost always a misspelt or forgotten `inputs:`.
+    /// Layers whose output no later layer reads, other than the losses (`softmax`) and,
+    /// in a model without a loss, the last layer (its output): an auxiliary classifier's
+    /// branch ends in its own loss, while any other layer left unread, after the loss
+    /// too, is priced forward, backward and in its gradients although nothing uses its
+    /// result, almost always a misspelt or forgotten `inputs:`.
     public var unreadLayers: [Int] {
         var read = [Bool](repeating: false, count: layers.count)
         for layer in layers { for i in layer.inputs { read[i] = true } }
-        return layers.indices.dropFirst().dropLast().filter { !read[$0] && layers[$0].kind != .softmaxCrossEntropy }
+        let hasLoss = layers.contains { $0.kind == .softmaxCrossEntropy }
+        return layers.indices.dropFirst().filter { i in
+            !read[i] && layers[i].kind != .softmaxCrossEntropy && (hasLoss || i != layers.count - 1)
+        }
     }
 
     /// The index of the layer named `name`, if any.

@@ -393,11 +393,11 @@ let validScenario = """
         #expect(e.message.contains("no earlier layer is named 'nowhere'"))
     }
 
-    /// A branch nothing reads (here a forgotten `inputs` on the add) would be priced for
-    /// nothing: refused at its line. A branch that ends in a loss, as an auxiliary
-    /// classifier does, is a second output and accepted.
+    /// A branch nothing reads would be priced for nothing: refused at its line, after the
+    /// model's loss too (an audit's model was priced 12.7x slower so). A branch that ends in a
+    /// loss, as an auxiliary classifier does, is a second output and accepted.
     @Test func aLayerNothingReadsMustBeALoss() throws {
-        func model(branchEnd: String) -> String {
+        func model(branchEnd: String, after: String = "") -> String {
             """
             model:
               name: branchy
@@ -407,6 +407,8 @@ let validScenario = """
                 - {name: side, type: conv, out: 8, kernel: 1}
             \(branchEnd)
                 - {name: main, type: fc, inputs: [c], units: 10}
+                - {name: loss, type: softmax}
+            \(after)
             batch_per_gpu: 4
             cluster: {gpu: K20, gpus_per_node: 2}
             gpus: [1]
@@ -417,8 +419,12 @@ let validScenario = """
         #expect(e.line == 6)
         #expect(e.message.contains("layer 'side' feeds no later layer and is not a loss"))
 
-        let withLoss = try Scenario.load(path: try temporaryScenario(model(branchEnd: "    - {name: side.loss, type: softmax}")))
-        #expect(withLoss.runs[0].network.layers.map(\.name) == ["input", "c", "side", "side.loss", "main"])
+        let auxiliary = "    - {name: side.loss, type: softmax}"
+        let last = try error(for: model(branchEnd: auxiliary, after: "    - {name: extra, type: conv, out: 8, kernel: 1, inputs: [c]}"))
+        #expect(last.keyPath == "model.layers[5]" && last.message.contains("layer 'extra' feeds no later layer"), "\(last)")
+
+        let withLoss = try Scenario.load(path: try temporaryScenario(model(branchEnd: auxiliary)))
+        #expect(withLoss.runs[0].network.layers.map(\.name) == ["input", "c", "side", "side.loss", "main", "loss"])
     }
 
     /// An unnamed layer's name comes from its position: a clash says so and names the other

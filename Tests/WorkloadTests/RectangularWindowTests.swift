@@ -16,6 +16,7 @@ import YAMLSupport
               - {name: p, type: adaptive_avgpool, size: [4, 2]}
               - {name: p.loss, type: softmax}
               - {name: q, type: adaptive_avgpool, inputs: [b], size: 3}
+              - {name: q.loss, type: softmax}
             """, file: "m.yaml")
         let net = try Network(yaml: yaml)
         var b = NetworkBuilder(name: "inception-c-branch", input: TensorShape(channels: 16, height: 17, width: 17))
@@ -24,6 +25,7 @@ import YAMLSupport
         try b.adaptiveAvgPool("p", height: 4, width: 2)
         try b.softmax("p.loss")
         try b.adaptiveAvgPool("q", from: strided, height: 3, width: 3)
+        try b.softmax("q.loss")
         #expect(net.layers == (try b.finish()).layers)
         #expect(net.layers[2].outputShape == TensorShape(channels: 8, height: 9, width: 17))
         #expect(net.layers[1].cost.parameters == 8 * 16 * 7)
