@@ -39,6 +39,10 @@ public struct YAMLValue {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text, resolver)
+        } catch YamlError.duplicatedKeysInMapping(let keys, let context) where keys.count == 1 {
+            let second = RepeatedKey.find(keys[0], first: context.mark, in: text, resolver: resolver)
+            throw ConfigError(file: file, keyPath: second?.keyPath ?? "", line: second?.line ?? context.mark.line,
+                              message: "invalid YAML: duplicate key \(keys[0])" + (second == nil ? "" : " (first written at line \(context.mark.line))"))
         } catch let error as YamlError {
             throw ConfigError(file: file, keyPath: "", line: line(of: error, in: text), message: "invalid YAML: \(problem(of: error))")
         } catch {
@@ -51,30 +55,13 @@ public struct YAMLValue {
     private static func line(of error: YamlError, in text: String) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        case .duplicatedKeysInMapping(let keys, let context):
-            return keys.first.flatMap { repeatedKeyLine($0, first: context.mark, in: text) } ?? context.mark.line
+        case .duplicatedKeysInMapping(_, let context): return context.mark.line   // several keys: the first's first writing
         case .reader(_, let offset?, _, _):
             // Yams gives the offset in Characters ("\r\n" is one): the line is one more than the
             // line breaks among the characters before it.
             return 1 + text.prefix(offset).reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" ? 1 : 0) }
         default: return nil
         }
-    }
-
-    /// The line where a block mapping repeats `key`, first written at `first` (Yams marks the
-    /// first occurrence; the mistake is usually the later one): the next line that starts
-    /// with `key:` at the same column, before the mapping ends (a line indented less). Nil
-    /// where the repeat is not found so (a flow mapping, a quoted key).
-    static func repeatedKeyLine(_ key: String, first: Mark, in text: String) -> Int? {
-        let indent = first.column - 1
-        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().dropFirst(first.line) {
-            let leading = line.prefix { $0 == " " }.count
-            let rest = line.dropFirst(leading)
-            if rest.isEmpty || rest.hasPrefix("#") || leading > indent { continue }
-            guard leading == indent else { return nil }
-            if rest.hasPrefix(key), rest.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") { return offset + 1 }
-        }
-        return nil
     }
 
     private static func problem(of error: YamlError) -> String {
@@ -322,7 +309,12 @@ public enum Limits {
 /// The choice nearest `word`, if it is within `maxEdits` edits (`editDistance`): what a
 /// "did you mean" suggests for a misspelt key, command or name.
 public func nearest(_ word: String, in choices: [String], maxEdits: Int) -> String? {
-    choices.min { editDistance($0, word) < editDistance($1, word) }.flatMap { editDistance($0, word) <= maxEdits ? $0 : nil }
+    // Case does not count (`VGG-16` is vgg16); of equals, one that begins with the word (`eth-100` is more
+    // likely eth-100g, cut short, than eth-10g), then the first.
+    let lower = word.lowercased()
+    let scored = choices.map { (choice: $0, edits: editDistance($0.lowercased(), lower), cut: $0.lowercased().hasPrefix(lower) ? 0 : 1) }
+    let best = scored.min { ($0.edits, $0.cut) < ($1.edits, $1.cut) }
+    return best.flatMap { $0.edits <= maxEdits ? $0.choice : nil }
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

@@ -48,19 +48,28 @@ import YAMLSupport
         }
     }
 
-    /// The error points at the key's second writing, the one to remove: in a block mapping at
-    /// any depth (CRLF line ends too), past comments and deeper lines; a flow mapping keeps the first's line.
-    @Test(arguments: [("a: 1\nb: 2\na: 3\n", 3),
-                      ("top:\n  a: 1\n  # note\n  deep:\n    a: 0\n\n  a: 2\nend: 1\n", 7),
-                      ("runs:\n  - a: 1\n    b: 2\n    a: 3\n  - a: 4\n", 4),
-                      ("a: 1\r\nb: 2\r\na: 3\r\n", 3),
-                      ("x: {a: 1, a: 2}\na: 3\n", 1)])
-    func aRepeatedKeyIsReportedWhereItIsRepeated(text: String, line: Int) {
+    /// The error points at the key's second writing, the one to remove, with its key path: in a
+    /// block mapping at any depth (CRLF line ends too), past comments and deeper lines, quoted,
+    /// written `? key`, in a flow mapping across lines; the third writing of a key is reported
+    /// at the second.
+    @Test(arguments: [("a: 1\nb: 2\na: 3\n", 3, "a"),
+                      ("top:\n  a: 1\n  # note\n  deep:\n    a: 0\n\n  a: 2\nend: 1\n", 7, "top.a"),
+                      ("runs:\n  - a: 1\n    b: 2\n    a: 3\n  - a: 4\n", 4, "runs[0].a"),
+                      ("a: 1\r\nb: 2\r\na: 3\r\n", 3, "a"),
+                      ("x: {a: 1, a: 2}\na: 3\n", 1, "x.a"),
+                      ("\"a\": 1\nb: 2\n\"a\": 3\n", 3, "a"),
+                      ("'a': 1\na: 3\n", 2, "a"),
+                      ("? a\n: 1\nb: 2\n? a\n: 3\n", 4, "a"),
+                      ("x: {a: 1,\n    b: 2,\n    a: 3}\n", 3, "x.a"),
+                      ("é: 1\nx: {é: 2, y: 1,\n  é: 3}\n", 3, "x.é"),
+                      ("a: 1\nb: 2\na: 3\na: 4\n", 3, "")])
+    func aRepeatedKeyIsReportedWhereItIsRepeated(text: String, line: Int, keyPath: String) {
         do {
             _ = try value(text)
             Issue.record("expected a duplicate key")
         } catch let error as ConfigError {
-            #expect(error.line == line && error.message.contains("duplicate key a"), "\(error)")
+            #expect(error.line == line && error.keyPath == keyPath && error.message.contains("duplicate key \(keyPath.split(separator: ".").last ?? "a")"),
+                    "\(error)")
         } catch { Issue.record("\(error)") }
     }
 }
