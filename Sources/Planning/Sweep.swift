@@ -161,8 +161,8 @@ public struct Sweep {
                 }
             }
         }
-        let runIndices = baseScenario.runs.indices.filter { label == nil || baseScenario.runs[$0].label == label }
-        guard !runIndices.isEmpty else { throw SweepError("--run: no run is labelled '\(label!)'") }
+        let runIndices = baseScenario.runIndices(selectedBy: label)
+        guard !runIndices.isEmpty else { throw SweepError(baseScenario.noRunSelected(by: label!)) }
         // Counted before the grid is built (in floating point: 1,000 values on each of four axes overflow nothing).
         let combinationCount = axes.reduce(1.0) { $0 * Double($1.values.count) }
         let pointCount = runIndices.reduce(0.0) { total, r in
@@ -174,7 +174,7 @@ public struct Sweep {
         }
         // With --run, the other runs are left out of the varied scenarios: a value that only
         // they reject must not stop the sweep of the chosen run.
-        let varied = label.map { Self.keepingRuns(root, labelled: $0) } ?? root
+        let varied = label == nil ? root : Self.keepingRuns(root, at: runIndices)
 
         var combinations: [[String]] = [[]]
         for axis in axes { combinations = combinations.flatMap { prefix in axis.values.map { prefix + [$0] } } }
@@ -244,15 +244,12 @@ public struct Sweep {
         do { return try body() } catch let error as WhatIfError { throw SweepError("--vary \(axis.key)=\(value): \(error.message)") }
     }
 
-    /// The scenario with only the runs labelled `label` under `runs:` (unchanged without `runs:`).
-    static func keepingRuns(_ root: YAMLValue, labelled label: String) -> YAMLValue {
+    /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`).
+    static func keepingRuns(_ root: YAMLValue, at indices: [Int]) -> YAMLValue {
         guard case .mapping(let top) = root.node else { return root }
         let pairs: [(Node, Node)] = top.map { key, value in
             guard key.string == "runs", case .sequence(let runs) = value else { return (key, value) }
-            let kept = runs.filter { run in
-                guard case .mapping(let fields) = run else { return false }
-                return fields.first { $0.key.string == "label" }?.value.string == label
-            }
+            let kept = runs.enumerated().filter { indices.contains($0.offset) }.map(\.element)
             return (key, .sequence(Node.Sequence(Array(kept), runs.tag, runs.style, runs.mark)))
         }
         return YAMLValue(node: .mapping(Node.Mapping(pairs, top.tag, top.style, top.mark)), file: root.file, keyPath: root.keyPath)

@@ -38,7 +38,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, parsing: .unconditional, help: "GPU counts (scaling, breakdown, bandwidth) or the one count (gantt), e.g. 1,2,4,8.")
     var gpus: String?
 
-    @Option(name: .long, help: "Only the run with this label.")
+    @Option(name: .long, help: "Only the run with this label (an unlabelled run: runs[N]).")
     var run: String?
 
     @Option(name: .long, help: "bandwidth: the link to vary, network or gpu (default: network if the run spans nodes).")
@@ -71,8 +71,10 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
             : "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n"
         // gantt and bandwidth draw one run: say which when the scenario has others.
         if [.gantt, .bandwidth].contains(kind), run == nil, loaded.runs.count > 1 {
-            wrote += "drew the first run, \(loaded.runs[0].label.map { "'\($0)'" } ?? loaded.runs[0].network.name), of \(loaded.runs.count); "
-                + "--run LABEL draws another\n"
+            // The next run by its label, else its key path: quoted for a shell (`[` is a glob).
+            let next = (loaded.runs[1].label ?? Scenario.keyPath(ofRun: 1)).singleLine.replacingOccurrences(of: "'", with: "'\\''")
+            wrote += "drew the first run, \(loaded.runs[0].label.map { "'\($0.singleLine)'" } ?? loaded.runs[0].network.name), of \(loaded.runs.count); "
+                + "--run '\(next)' draws the next\n"
         }
         return CommandOutput(stdout: wrote, stderr: outcome.notes.map { $0 + "\n" }.joined())
     }

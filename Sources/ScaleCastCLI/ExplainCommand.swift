@@ -20,7 +20,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, parsing: .unconditional, help: "The GPU count to explain, one for every run explained (default: the largest count any of them lists at which all of them can be simulated, even a run that does not list it).")
     var gpus: Int?
 
-    @Option(name: .long, help: "Explain only the run with this label (default: every run).")
+    @Option(name: .long, help: "Explain only the run with this label, or runs[N] (default: every run).")
     var run: String?
 
     @Flag(name: .long, help: "Print JSON (schema_version 1): per run the breakdown, bottleneck, layers, communication, resources, memory, kernels and the published evidence.")
@@ -42,7 +42,8 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         let errors = try MeasuredErrors.builtIn()
         var text = ""
         var explained: [ExplainJSON.Explained] = []
-        for spec in runs {
+        let indices = loaded.runIndices(selectedBy: run)
+        for (index, spec) in zip(indices, runs) {
             try ScenarioRunner.check(spec, gpus: gpus, location: location)
             let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
             var analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
@@ -50,7 +51,9 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                         step: outcome.measuredStep)
             analysis.expandedFits = outcome.fidelity == ScenarioRunner.fidelity(spec, gpus: gpus)
                 && ScenarioRunner.acceptsExpanded(spec, gpus: gpus)
-            let label = (spec.label.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
+            // An unlabelled run among others is named by its key path, as simulate's table names it.
+            let name = spec.label ?? (loaded.runs.count > 1 ? Scenario.keyPath(ofRun: index) : nil)
+            let label = (name.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
             let evidence = EvidenceCautions.evidence(spec, gpus: gpus, errors: errors, catalog: loaded.catalog)

@@ -27,6 +27,7 @@ enum Gnuplot {
     static func checkTargets(_ name: String, format: Chart.Format, into directory: String, force: Bool) throws {
         // An empty folder name would make `"" + "/" + name` a path at the file system's root.
         guard !directory.isEmpty else { throw UsageError(message: "--out: the folder name is empty") }
+        try OutputFile.checkFolderName(directory, writes: "the chart's picture, data and script")
         for file in ["\(name).\(format.rawValue)", "\(name).dat", "\(name).gp"] {
             try OutputFile.checkTarget(directory + "/" + file, force: force)
         }

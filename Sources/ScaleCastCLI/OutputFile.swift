@@ -82,6 +82,21 @@ enum OutputFile {
         }
     }
 
+    /// Refuses a new folder named as a file (`--out plan.json`): the command writes several
+    /// files into `path`, and a folder called `plan.json` is never what was meant. A folder
+    /// of that name that exists already is used as it is.
+    /// - Throws: `UsageError` saying what the flag takes.
+    static func checkFolderName(_ path: String, writes what: String, flag: String = "--out") throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return }
+        let suffix = (path as NSString).pathExtension.lowercased()
+        guard fileSuffixes.contains(suffix) else { return }
+        throw UsageError(message: "\(flag): \(path.singleLine) names a file; \(flag) takes the folder to write \(what) into")
+    }
+
+    /// The file name suffixes no output folder is likely to be named with.
+    static let fileSuffixes: Set<String> = ["json", "csv", "png", "svg", "pdf", "md", "html", "yaml", "yml", "txt", "dat", "gp"]
+
     /// Makes a write past the file-size limit (`ulimit -f`) fail with EFBIG,
     /// which is reported and cleaned up, instead of killing the process with
     /// SIGXFSZ and leaving the temporary file. gnuplot inherits the setting.

@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable; [4,4] or {kind: data} is one YAML value): the options to consider.")
     var vary: [String] = []
 
-    @Option(name: .long, help: "Only the run with this label.")
+    @Option(name: .long, help: "Only the run with this label (an unlabelled run: runs[N]).")
     var run: String?
 
     // parsing: .unconditional: a value is taken whatever it looks like, so "-1" reaches the range check
@@ -83,7 +83,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
         // Before any simulation: a plan ranks by time and cost, so every run needs both.
-        for spec in try Scenario.load(path: scenario).runs where run == nil || spec.label == run {
+        let loaded = try Scenario.load(path: scenario)
+        for spec in loaded.runIndices(selectedBy: run).map({ loaded.runs[$0] }) {
             let missing = [spec.training == nil ? "training" : nil, spec.pricing == nil ? "pricing" : nil].compactMap { $0 }
             if let key = missing.first {
                 throw ConfigError(file: scenario, keyPath: key, line: nil,

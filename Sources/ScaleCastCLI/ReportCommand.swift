@@ -23,7 +23,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "The folder to write the report into (must be empty or new; optional with --json).")
     var out: String?
 
-    @Option(name: .long, help: "Report only the run with this label (default: every run).")
+    @Option(name: .long, help: "Report only the run with this label, or runs[N] (default: every run).")
     var run: String?
 
     @Option(name: .long, help: "Chart format: png or svg.")
@@ -38,6 +38,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     func produce() throws -> CommandOutput {
         guard out != nil || json else { throw UsageError(message: "--out DIR is needed (or --json to print the answer without writing files)") }
         guard out?.isEmpty != true else { throw UsageError(message: "--out: the folder name is empty") }
+        if let out { try OutputFile.checkFolderName(out, writes: "report.md and its charts") }
         if let out, let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty, !force {
             throw UsageError(message: "--out: \(out) is not empty; choose a new folder or pass --force to replace the report's files in it")
         }

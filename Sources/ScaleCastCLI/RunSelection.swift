@@ -1,16 +1,16 @@
 import Scenario
 import YAMLSupport
 
-/// Narrows a scenario to the run a command's `--run LABEL` names.
+/// Narrows a scenario to the run a command's `--run LABEL` names (or `--run runs[N]`, an
+/// unlabelled run's key path).
 enum RunSelection {
-    /// The runs labelled `label` (every run when nil), in the scenario's order.
-    /// - Throws: a `UsageError` naming the labels there are when no run has this one.
+    /// The runs `--run SELECTOR` names (every run when nil), in the scenario's order: those
+    /// labelled so, else the unlabelled run's key path (`runs[1]`).
+    /// - Throws: a `UsageError` naming the runs there are when it names none.
     static func runs(labelled label: String?, in scenario: Scenario) throws -> [RunSpec] {
-        guard let label else { return scenario.runs }
-        let found = scenario.runs.filter { $0.label == label }
-        guard found.isEmpty else { return found }
-        let labels = scenario.runs.compactMap(\.label)
-        throw UsageError(message: "--run: no run is labelled '\(label)'; the scenario's runs: \(labels.isEmpty ? "(none labelled)" : labels.joined(separator: ", "))")
+        let indices = scenario.runIndices(selectedBy: label)
+        guard let label, indices.isEmpty else { return indices.map { scenario.runs[$0] } }
+        throw UsageError(message: scenario.noRunSelected(by: label))
     }
 
     /// `scenario` with only the runs labelled `label` (unchanged when nil).

@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, parsing: .unconditional, help: "GPU counts to simulate instead of the scenario's, e.g. 1,2,4,8.")
     var gpus: String?
 
-    @Option(name: .long, help: "Simulate only the run with this label (default: every run).")
+    @Option(name: .long, help: "Simulate only the run with this label, or runs[N] (default: every run).")
     var run: String?
 
     @Flag(name: .long, help: "Print JSON: one row per configuration (keys and units in docs/json.md).")

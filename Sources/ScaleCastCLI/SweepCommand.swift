@@ -26,7 +26,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "KEY=VALUE,VALUE,... (repeatable; [4,4] or {kind: data} is one YAML value).")
     var vary: [String] = []
 
-    @Option(name: .long, help: "Only the run with this label.")
+    @Option(name: .long, help: "Only the run with this label (an unlabelled run: runs[N]).")
     var run: String?
 
     @Option(name: .long, help: "Compute shard I of N, e.g. 3/16 (default: the Slurm array task's shard, else the whole sweep).")
@@ -48,6 +48,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     var seed: UInt64?
 
     func produce() throws -> CommandOutput {
+        try OutputFile.checkNotAnInput(out, inputs: [scenario])
         let axes = try vary.map { text in try wrap { try Sweep.Axis.parse(text) } }
         let part = try SweepShard.select(option: shard, environment: ProcessInfo.processInfo.environment)
         let uncertainty = try Self.uncertainty(samples: samples, seed: seed)

@@ -17,7 +17,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, parsing: .unconditional, help: "The GPU count to trace (default: the largest the run lists).")
     var gpus: Int?
 
-    @Option(name: .long, help: "The run to trace, by label (default: the first run).")
+    @Option(name: .long, help: "The run to trace, by label or runs[N] (default: the first run).")
     var run: String?
 
     @Option(name: .long, help: "Where to write the trace JSON.")
@@ -27,6 +27,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
+        try OutputFile.checkNotAnInput(out, inputs: [scenario])
         let (picked, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         let spec = RunSelection.forTimeline(picked, gpus: gpus)
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)

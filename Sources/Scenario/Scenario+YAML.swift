@@ -179,12 +179,15 @@ extension Scenario {
 extension RunSpec {
     /// Reads one run; `self` is built once all its fields are read and checked.
     init(yaml: YAMLValue, catalog: Catalog, profiles: ProfileCatalog, baseDirectory: String) throws {
-        let label = try yaml.optional("label")?.string()
+        let labelNode = try yaml.optional("label")
+        let label = try labelNode?.string()
+        // A blank label names the run as nothing: tables and headings would start ": resnet18".
+        if let labelNode, let label, label.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw labelNode.error("a blank label; give the run a label, or leave the key out (an unlabelled run is named by its model)")
+        }
         let modelNode = try yaml.required("model")
         let network = try RunSpec.readModel(modelNode, baseDirectory: baseDirectory)
-        guard network.forwardFLOPsPerExample > 0 else {
-            throw modelNode.error("model '\(network.name)' does no arithmetic (no convolution, fully connected or other computing layer)")
-        }
+        guard network.hasWeightedLayer else { throw modelNode.error(network.noWeightedLayerMessage) }
         let askedPrecision = try yaml.optional("precision")?.oneOfIgnoringCase(Precision.allCases.map(\.rawValue)) ?? "fp32"
         let batchNode = try yaml.required("batch_per_gpu")
         let batchPerGPU = try batchNode.int(in: Limits.batch)

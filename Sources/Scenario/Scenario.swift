@@ -21,6 +21,22 @@ public struct Scenario: Sendable {
     /// What names the run at `index` where it has no label and the scenario has others: its
     /// key path, `runs[1]` (tables, charts, sweep rows). No label may read so.
     public static func keyPath(ofRun index: Int) -> String { "runs[\(index)]" }
+
+    /// The positions of the runs a command's `--run SELECTOR` names, in the scenario's order:
+    /// those labelled `selector`, else the one whose key path it is (`runs[1]`, how an
+    /// unlabelled run is named); every run when `selector` is nil, none when it names no run.
+    public func runIndices(selectedBy selector: String?) -> [Int] {
+        guard let selector else { return Array(runs.indices) }
+        let labelled = runs.indices.filter { runs[$0].label == selector }
+        return labelled.isEmpty ? runs.indices.filter { Self.keyPath(ofRun: $0) == selector } : labelled
+    }
+
+    /// Why `--run SELECTOR` selects nothing, with the name of each run there is: its label,
+    /// else its key path.
+    public func noRunSelected(by selector: String) -> String {
+        let names = runs.indices.map { runs[$0].label ?? Self.keyPath(ofRun: $0) }
+        return "--run: no run is labelled '\(selector.singleLine)'; the scenario's runs: \(names.map(\.singleLine).joined(separator: ", "))"
+    }
 }
 
 /// One run of a scenario: a model, a cluster design and a strategy, at each of

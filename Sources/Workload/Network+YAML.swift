@@ -54,9 +54,7 @@ extension Network {
                                            + "backward and gradients would be priced for a result nothing uses; name it in a later "
                                            + "layer's `inputs`, end its branch in a `softmax` (an auxiliary classifier's loss), or remove it")
         }
-        guard forwardFLOPsPerExample > 0 else {
-            throw yaml.error("model '\(name)' does no arithmetic (no convolution, fully connected or other computing layer)")
-        }
+        guard hasWeightedLayer else { throw yaml.error(noWeightedLayerMessage) }
     }
 
     /// Layer types a custom model may use, with their keys.
@@ -120,7 +118,8 @@ extension Network {
             inputs = try inputsNode.items().map { ref in
                 let refName = try ref.string()
                 guard let index = b.layers.firstIndex(where: { $0.name == refName }) else {
-                    throw ref.error("no earlier layer is named '\(refName)'")
+                    let near = nearest(refName, in: b.layers.map(\.name), maxEdits: 2)
+                    throw ref.error("no earlier layer is named '\(refName)'" + (near.map { "; did you mean '\($0)'?" } ?? ""))
                 }
                 return index
             }

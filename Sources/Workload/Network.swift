@@ -32,6 +32,24 @@ public struct Network: Hashable, Sendable {
         }
     }
 
+    /// Whether the network has a layer that trains weights by matrix products, a convolution
+    /// or a fully connected layer: without one (pools, activations and a loss alone) a model
+    /// has nothing to learn and nothing a GPU's matrix units would price.
+    public var hasWeightedLayer: Bool {
+        layers.contains { layer in
+            switch layer.kind {
+            case .convolution, .fullyConnected: return true
+            default: return false
+            }
+        }
+    }
+
+    /// The message for a model without a weighted layer (`hasWeightedLayer`).
+    public var noWeightedLayerMessage: String {
+        "model '\(name)' has no convolution or fully connected layer, so nothing to train "
+            + "(pools, activations, batch norms and a loss alone are no model)"
+    }
+
     /// The index of the layer named `name`, if any.
     public func index(of name: String) -> Int? { layers.firstIndex { $0.name == name } }
 }

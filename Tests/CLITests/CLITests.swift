@@ -501,6 +501,43 @@ let smallScenario = """
         #expect(try labels(report.stdout) == ["exact", "exact"])
     }
 
+    /// sweep and trace never write over the scenario they read, even with --force; chart,
+    /// plan and report, which write a folder of files, refuse a new folder named as a file.
+    @Test func theScenarioIsNeverTheOutputAndAFolderIsNoFile() throws {
+        let path = try writeTemporary(twoRuns)
+        for arguments in [["sweep", path, "--vary", "gpus=4", "--out", path], ["trace", path, "--out", path]] {
+            let out = CLI.execute(arguments + ["--force"])
+            #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains("write to another file"), "\(out.stderr)")
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == twoRuns)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-named-\(UUID().uuidString)").path
+        for arguments in [["chart", "throughput", path, "--out", folder + "/plan.json"], ["report", path, "--out", folder + "/report.md"]] {
+            let out = CLI.execute(arguments)
+            #expect(out.exitCode == 2 && out.stderr.contains("names a file; --out takes the folder"), "\(out.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder), "a folder was made for a refused --out")
+    }
+
+    /// An unlabelled run is selected by its key path, as the tables name it.
+    @Test func anUnlabelledRunIsSelectedByItsKeyPath() throws {
+        let path = try writeTemporary(twoRuns.replacingOccurrences(of: "label: exact, ", with: "")
+            .replacingOccurrences(of: "label: approximate, ", with: ""))
+        let every = CLI.execute(["simulate", path, "--json"]), second = CLI.execute(["simulate", path, "--json", "--run", "runs[1]"])
+        #expect(every.exitCode == 0 && second.exitCode == 0, "\(second.stderr)")
+        func steps(_ json: String) -> [String] { json.components(separatedBy: "\n").filter { $0.contains("step_seconds") } }
+        #expect(steps(second.stdout) == Array(steps(every.stdout).suffix(2)) && steps(every.stdout).count == 4)
+        let sweep = CLI.execute(["sweep", path, "--run", "runs[1]", "--vary", "gpus=4"])
+        #expect(sweep.exitCode == 0 && sweep.stdout.contains("runs[1]") && !sweep.stdout.contains("runs[0]"), "\(sweep.stdout)\(sweep.stderr)")
+        let explain = CLI.execute(["explain", path, "--gpus", "4"])
+        #expect(explain.exitCode == 0 && explain.stdout.contains("runs[0]: alexnet") && explain.stdout.contains("runs[1]: alexnet"),
+                "two unlabelled runs had the same heading")
+        let none = CLI.execute(["simulate", path, "--run", "runs[2]"])
+        #expect(none.exitCode == 2 && none.stderr.contains("no run is labelled 'runs[2]'; the scenario's runs: runs[0], runs[1]"), "\(none.stderr)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-runs-\(UUID().uuidString)").path
+        let chart = CLI.execute(["chart", "gantt", path, "--gpus", "4", "--out", folder])
+        #expect(chart.exitCode == 0 && chart.stdout.contains("of 2; --run 'runs[1]' draws the next"), "\(chart.stdout)")
+    }
+
     @Test(arguments: ["simulate", "report"])
     func rejectsAnUnknownRunNamingTheLabels(command: String) throws {
         let out = CLI.execute([command, try writeTemporary(twoRuns), "--json", "--run", "nope"])

@@ -131,6 +131,15 @@ let validScenario = """
         #expect(far.message.contains("built-in models: alexnet"), "\(far.message)")
         let named = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model: {name: resnet5}"))
         #expect(named.keyPath == "model.name" && named.message.contains("did you mean 'resnet50'?"), "\(named)")
+        // Case does not count: a model as a paper spells it.
+        let paper = try error(for: validScenario.replacingOccurrences(of: "alexnet-owt", with: "VGG-16"))
+        #expect(paper.message.contains("unknown model 'VGG-16'; did you mean 'vgg16'?"), "\(paper.message)")
+    }
+
+    /// Of equally near links, the one the name begins (a unit left off) is suggested.
+    @Test func aLinkCutShortIsSuggestedWhole() throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  network: {link: eth-100}"))
+        #expect(e.keyPath == "cluster.network.link" && e.message.contains("did you mean 'eth-100g'?"), "\(e.message)")
     }
 
     @Test func aMisspeltLinkIsSuggested() throws {
@@ -248,6 +257,13 @@ let validScenario = """
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
         #expect(e.keyPath == "cluster.gpu" && e.line == 5)
         #expect(e.message.contains("unknown GPU '\(written)'; did you mean '\(meant)'?"), "\(e.message)")
+    }
+
+    /// A name that fits several boards of one model equally names them all.
+    @Test(arguments: ["A100-SXM4", "a100-sxm"])
+    func theBoardsANameMayMeanAreSuggested(written: String) throws {
+        let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
+        #expect(e.message.contains("unknown GPU '\(written)'; did you mean 'A100-SXM4-40GB' or 'A100-SXM4-80GB'?"), "\(e.message)")
     }
 
     /// Another model number is never suggested (an A40 is no A10, an RTX 4090 no RTX 3090),
@@ -390,7 +406,10 @@ let validScenario = """
         let e = try error(for: yaml)
         #expect(e.keyPath == "model.layers[1].inputs[1]")
         #expect(e.line == 6)
-        #expect(e.message.contains("no earlier layer is named 'nowhere'"))
+        #expect(e.message.contains("no earlier layer is named 'nowhere'") && !e.message.contains("did you mean"))
+        let misspelt = try error(for: yaml.replacingOccurrences(of: "name: c,", with: "name: conv1,")
+            .replacingOccurrences(of: "[c, nowhere]", with: "[conv1, conv]"))
+        #expect(misspelt.message.contains("no earlier layer is named 'conv'; did you mean 'conv1'?"), "\(misspelt)")
     }
 
     /// A branch nothing reads would be priced for nothing: refused at its line, after the
@@ -439,5 +458,23 @@ let validScenario = """
                 "\(clash.message)")
         let blank = try error(for: model("    - {name: \"\", type: conv, out: 8, kernel: 3}"))
         #expect(blank.keyPath == "model.layers[0].name" && blank.line == 5 && blank.message.contains("a blank layer name"), "\(blank)")
+    }
+
+    /// A model without a convolution or fully connected layer has nothing to train, whatever
+    /// else it computes.
+    @Test(arguments: ["    - {type: softmax}", "    - {type: maxpool, kernel: 2}", "    - {type: relu}\n    - {type: softmax}",
+                      "    - {type: batchnorm}\n    - {type: softmax}"])
+    func aModelWithNothingToTrainIsRefused(layers: String) throws {
+        let e = try error(for: "model:\n  name: n\n  input: [3, 8, 8]\n  layers:\n\(layers)\nbatch_per_gpu: 4\ncluster: {gpu: K20, gpus_per_node: 2}\ngpus: [1]\n")
+        #expect(e.message.contains("model 'n' has no convolution or fully connected layer, so nothing to train"), "\(e)")
+    }
+
+    /// A blank label would name the run as nothing: refused at the label.
+    @Test(arguments: ["''", "' '", "\"\\t\""])
+    func aBlankLabelIsRefused(label: String) throws {
+        let e = try error(for: validScenario + "\nruns:\n  - {label: \(label)}\n  - {label: b}\n")
+        #expect(e.keyPath == "runs[0].label" && e.line == 9 && e.message.contains("a blank label"), "\(e)")
+        let single = try error(for: validScenario + "\nlabel: \(label)\n")
+        #expect(single.keyPath == "label" && single.line == 8 && single.message.contains("a blank label"), "\(single)")
     }
 }
