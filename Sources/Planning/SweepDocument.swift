@@ -146,6 +146,12 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         guard header.points >= 0, header.points <= received else {
             throw SweepError("\(at(0))merge: the shards say the sweep has \(header.points) points but hold \(received) rows; a shard is missing or damaged")
         }
+        // sweep refuses a key varied twice; a header that lists one twice was edited (which value a row's
+        // column holds would be a guess).
+        var varied = Set<String>()
+        if let twice = header.vary.map(\.key).first(where: { !varied.insert($0).inserted }) {
+            throw SweepError("\(at(0))merge: the sweep's vary lists '\(twice.singleLine)' twice, as sweep never writes it; the file is damaged or was edited")
+        }
         var seenShards = Set<String>()
         var byPoint: [Int: SweepRow] = [:]
         var shardOfPoint: [Int: Int] = [:]

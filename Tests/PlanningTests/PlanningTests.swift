@@ -106,6 +106,14 @@ let planScenario = """
         #expect(twice?.description.hasPrefix("b.json: merge: shard 1/2 is given twice") == true)
         let foreign = #expect(throws: SweepError.self) { try SweepDocument.merge([one, other], files: ["a.json", "c.json"]) }
         #expect(foreign?.description.hasPrefix("c.json: ") == true)
+        // A header edited to vary one key twice: which value a row's column holds would be a guess.
+        var edited = one, rest = one
+        edited.sweep.vary = axes + axes
+        rest.sweep.vary = axes + axes
+        rest.sweep.shard = "2/2"
+        rest.results = try s.evaluate(s.points(shard: 2, of: 2))
+        let repeated = #expect(throws: SweepError.self) { try SweepDocument.merge([edited, rest]) }
+        #expect(repeated?.description.contains("merge: the sweep's vary lists 'gpus' twice") == true, "\(String(describing: repeated))")
     }
 
     /// On a PCIe tree whose switch uplinks default to the GPU link, `gpu_link_gbps` is the
