@@ -13,7 +13,7 @@ enum RunSelection {
         throw UsageError(message: scenario.noRunSelected(by: label))
     }
 
-    /// `scenario` with only the runs labelled `label` (unchanged when nil).
+    /// `scenario` with only the runs `--run` selects (`runs(labelled:in:)`; unchanged when nil).
     static func only(_ label: String?, of scenario: Scenario) throws -> Scenario {
         var subset = scenario
         subset.runs = try runs(labelled: label, in: scenario)

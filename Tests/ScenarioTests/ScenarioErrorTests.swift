@@ -333,6 +333,15 @@ let validScenario = """
         #expect(e.message.contains("must be between"))
     }
 
+    /// An unknown key is reported at its own line, not its value's (a list below it, an
+    /// anchor's lines above it); a YAML 1.1 merge key is told it is not read.
+    @Test func anUnknownKeyIsAtItsOwnLine() throws {
+        let below = try error(for: validScenario.replacingOccurrences(of: "gpus: [1, 2]", with: "gpuz:\n  - 1"))
+        #expect(below.keyPath == "gpuz" && below.line == 7, "\(below)")
+        let merged = try error(for: validScenario + "\nruns:\n  - &d\n    label: a\n  - <<: *d\n    label: b\n")
+        #expect(merged.keyPath == "runs[1].<<" && merged.line == 11 && merged.message.contains("a merge key (<<) is not read"), "\(merged)")
+    }
+
     @Test func unknownKeySuggestsTheNearestOne() throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node", with: "gpu_per_node"))
         #expect(e.keyPath == "cluster.gpu_per_node")
