@@ -39,12 +39,22 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let cautions = try EvidenceCautions.lines(fitting, catalog: loaded.catalog)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions.map(\.json))
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
+        output.stderr = Self.unusedKeyNotes(loaded.runs)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {
-            output.stderr = "error: \(error)\n"
+            output.stderr += "error: \(error)\n"
             output.exitCode = 2
         }
         return output
+    }
+
+    /// A note per key the runs are given that changes nothing in them (`RunSpec.unusedKeys`),
+    /// in file order, once where several runs inherit it: accepted, since a sweep varies what
+    /// makes them count.
+    static func unusedKeyNotes(_ runs: [RunSpec]) -> String {
+        var seen = Set<String>()
+        return runs.flatMap(\.unusedKeys).filter { seen.insert("\($0)").inserted }
+            .sorted { ($0.file, $0.line ?? 0) < ($1.file, $1.line ?? 0) }.map { "note: \($0)\n" }.joined()
     }
 
     /// The located error for configurations that do not fit in GPU memory: the first run

@@ -42,6 +42,10 @@ public struct PricingSpec: Sendable, Equatable {
     /// hardware bought. Nil: the cluster's NIC speed.
     package var purchasedNICBitsPerSecond: Double?
 
+    /// The keys only owned clusters read (`cloud_per_gpu_hour` is the one only cloud prices read).
+    public static let ownedKeys = ["purchase_per_gpu", "server_usd_per_node", "host_watts_per_node", "lifetime_years",
+                                   "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network"]
+
     /// Reads `pricing:`. Owned clusters must state their lifetime, power price and
     /// PUE: ScaleCast has no defaults for numbers only the buyer knows. Keys of the
     /// other mode are accepted and unused, so a sweep can vary `pricing.mode`.

@@ -69,6 +69,8 @@ extension Scenario {
                     // Where later refusals (a batch that does not fit, a GPU count) point: the key as written.
                     spec.batchLocation = Scenario.atItsOrigin(spec.batchLocation, run: item, base: base)
                     spec.gpusLocation = Scenario.atItsOrigin(spec.gpusLocation, run: item, base: base)
+                    spec.unusedKeys = spec.unusedKeys.map { Scenario.atItsOrigin($0, run: item, base: base) }
+                    if let pricing = spec.pricing { spec.pricing?.location = Scenario.atItsOrigin(pricing.location, run: item, base: base) }
                     // plan, report and sweep compare configurations per model by its name: one name, one network.
                     // The same network written two ways (built in, and exported from PyTorch) keeps its name:
                     // what is compared is what is priced, its parameters and work per image.
@@ -269,6 +271,7 @@ extension RunSpec {
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
         self.software = software
         self.accumulationSteps = accumulationSteps
+        self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"

@@ -72,6 +72,9 @@ public struct RunSpec: Sendable {
     public var batchLocation: ConfigError
     /// Where the GPU counts were set.
     public var gpusLocation: ConfigError
+    /// Keys the run is given that change nothing in it, each where it is written and why
+    /// (`RunSpec.unusedKeys(in:cluster:pricing:)`).
+    public var unusedKeys: [ConfigError] = []
     /// Why `precision` is not the one the scenario asked for (bf16 on a GPU without bf16
     /// units runs as fp16); nil when it is.
     public var precisionNote: String?

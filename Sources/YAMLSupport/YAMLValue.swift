@@ -122,6 +122,13 @@ public struct YAMLValue {
         return YAMLValue(node: found, file: file, keyPath: child(key))
     }
 
+    /// An error at `key` where it is written (its own line; a value's may be below it, or an
+    /// anchor's above it), nil when the mapping has no such key.
+    public func error(atKey key: String, _ message: String) throws -> ConfigError? {
+        guard let pair = try mapping().first(where: { try name(ofKey: $0.key) == key }) else { return nil }
+        return ConfigError(file: file, keyPath: child(key), line: pair.key.mark?.line ?? pair.value.mark?.line, message: message)
+    }
+
     /// The value under `key`.
     /// - Throws: `ConfigError` naming the missing key.
     public func required(_ key: String) throws -> YAMLValue {

@@ -53,6 +53,44 @@ let smallScenario = """
         #expect(CLI.execute(["simulate", path]) == CLI.execute(["simulate", path]))
     }
 
+    /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
+    /// noted once each, at their own lines, in file order; a scenario without any gets no note.
+    @Test func keysThatChangeNothingAreNoted() throws {
+        let scenario = """
+            model: resnet18
+            batch_per_gpu: 32
+            cluster:
+              gpu: V100
+              gpus_per_node: 8
+              fabric: nvswitch
+              pcie:
+                gpus_per_switch: 2
+            gpus: [8]
+            training: {epochs: 1}
+            pricing:
+              mode: cloud
+              pue: 1.2
+              network:
+                - {gbit_per_s: 100, nic_usd: 1000}
+            runs:
+              - {label: a}
+              - {label: b, batch_per_gpu: 16}
+            """
+        let out = CLI.execute(["simulate", try writeTemporary(scenario)])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let notes = out.stderr.split(separator: "\n").map(String.init)
+        #expect(notes.count == 3, "\(out.stderr)")
+        #expect(notes.first?.hasSuffix(":7: cluster.pcie: not used while the fabric is nvswitch (it describes a pcie-tree fabric)") == true)
+        #expect(notes.dropFirst().first?.hasSuffix(":13: pricing.pue: not used while pricing.mode is cloud (it prices owned clusters)") == true)
+        #expect(notes.last?.hasSuffix(":14: pricing.network: not used while pricing.mode is cloud (it prices owned clusters)") == true)
+        let owned = CLI.execute(["simulate", try writeTemporary(scenario.replacingOccurrences(of: "mode: cloud", with: "mode: owned\n  lifetime_years: 4\n  power_usd_per_kwh: 0.1\n  server_usd_per_node: 0\n  host_watts_per_node: 0\n  cloud_per_gpu_hour: 2")
+            .replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree"))])
+        #expect(owned.exitCode == 0 && owned.stderr.split(separator: "\n").count == 1
+                && owned.stderr.contains(": pricing.cloud_per_gpu_hour: not used while pricing.mode is owned (it prices cloud rental)"), "\(owned.stderr)")
+        let plain = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
+        #expect(CLI.execute(["simulate", try writeTemporary(plain)]).stderr.isEmpty)
+    }
+
     @Test func gpusOptionOverridesTheScenario() throws {
         let path = try writeTemporary(smallScenario)
         let out = CLI.execute(["simulate", path, "--gpus", "1,3", "--json"])

@@ -1,0 +1,27 @@
+import Hardware
+import YAMLSupport
+
+extension RunSpec {
+    /// Keys the run is given that change nothing in it, each located at the key with why:
+    /// under `pricing.mode: cloud` the owned cluster's keys (`PricingSpec.ownedKeys`) and under
+    /// `owned` the cloud price, and `cluster.pcie` under a fabric that is no PCIe tree. They are
+    /// accepted, not refused, because a sweep varies `pricing.mode` and `cluster.fabric` and the
+    /// other value reads them; `simulate` notes them so that no one takes them for settings.
+    static func unusedKeys(in yaml: YAMLValue, cluster: ClusterSpec, pricing: PricingSpec?) throws -> [ConfigError] {
+        var unused: [ConfigError] = []
+        if let pricingNode = try yaml.optional("pricing"), let pricing {
+            let otherModeKeys = pricing.mode == .cloud ? PricingSpec.ownedKeys : ["cloud_per_gpu_hour"]
+            let why = pricing.mode == .cloud ? "it prices owned clusters" : "it prices cloud rental"
+            for key in otherModeKeys {
+                if let note = try pricingNode.error(atKey: key, "not used while pricing.mode is \(pricing.mode.rawValue) (\(why))") {
+                    unused.append(note)
+                }
+            }
+        }
+        if !cluster.fabric.isPCIeTree,
+           let note = try yaml.optional("cluster")?.error(atKey: "pcie", "not used while the fabric is \(cluster.fabric.name) (it describes a pcie-tree fabric)") {
+            unused.append(note)
+        }
+        return unused
+    }
+}
