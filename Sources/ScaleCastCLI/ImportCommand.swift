@@ -43,7 +43,7 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
-            try OutputFile.checkNotAnInput(out, inputs: [csv])
+            try OutputFile.checkNotAnInput(out, inputs: [csv] + catalogFiles.paths)
             let catalog = try catalogFiles.catalog()
             guard let spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             let shownCSV = csv.singleLine
@@ -151,7 +151,7 @@ struct ImportCommand: ParsableCommand {
         var json = false
 
         func produce() throws -> CommandOutput {
-            try OutputFile.checkNotAnInput(out, inputs: [csv])
+            try OutputFile.checkNotAnInput(out, inputs: [csv] + catalogFiles.paths)
             let catalog = try catalogFiles.catalog()
             guard var spec = catalog.gpu(named: gpu) else { throw UsageError(message: catalogFiles.unknownGPU(gpu, in: catalog)) }
             // Fitted efficiencies are fractions of what the GPU's SMs can run at once (TileQuantization):

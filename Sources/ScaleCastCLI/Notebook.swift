@@ -116,14 +116,15 @@ struct Notebook {
             i += 1
             guard line.trimmingCharacters(in: .whitespaces) == "```scalecast" else { continue }
             hasBlocks = true
-            var commands: [String] = []
+            let opening = i   // the fence's line number (1-based)
+            var commands: [(line: Int, text: String)] = []
             while i < lines.count && lines[i].trimmingCharacters(in: .whitespaces) != "```" {
                 out.append(lines[i])
                 let command = lines[i].trimmingCharacters(in: .whitespaces)
-                if !command.isEmpty && !command.hasPrefix("#") { commands.append(command) }
+                if !command.isEmpty && !command.hasPrefix("#") { commands.append((i + 1, command)) }
                 i += 1
             }
-            guard i < lines.count else { throw UsageError(message: "\(path): a ```scalecast block is not closed") }
+            guard i < lines.count else { throw UsageError(message: "\(path):\(opening): a ```scalecast block is not closed") }
             out.append(lines[i])
             i += 1
             // Drop the output of an earlier run.
@@ -138,7 +139,7 @@ struct Notebook {
             out.append("")
             out.append(Self.begin)
             for command in commands {
-                let (rendered, files) = try execute(command, mode: mode)
+                let (rendered, files) = try execute(command.text, at: command.line, mode: mode)
                 out.append(contentsOf: rendered)
                 stale += files
             }
@@ -147,26 +148,38 @@ struct Notebook {
         return (out, stale, hasBlocks)
     }
 
-    /// Runs one command line and renders its output as markdown lines.
-    private func execute(_ line: String, mode: Mode) throws -> (lines: [String], staleFiles: [String]) {
-        var words = try Self.split(line)
+    /// Runs one command line (line `number` of the notebook) and renders its output as
+    /// markdown lines. A command that exits 2 (bad input: a misspelt file, key or option)
+    /// stops the notebook, which would otherwise record the error as its analysis; exit 1
+    /// (an answer such as "no configuration meets the deadline") is recorded.
+    private func execute(_ line: String, at number: Int, mode: Mode) throws -> (lines: [String], staleFiles: [String]) {
+        let at = "\(path):\(number)"
+        if line.hasSuffix("\\") {
+            throw UsageError(message: "\(at): a notebook's command is one line; it cannot continue on the next with '\\'")
+        }
+        var words: [String]
+        do { words = try Self.split(line) } catch let error as UsageError { throw UsageError(message: "\(at): \(error.message)") }
         guard words.first == "scalecast", words.count >= 2 else {
-            throw UsageError(message: "\(path): a scalecast block line must start with 'scalecast': \(line)")
+            throw UsageError(message: "\(at): a scalecast block line must start with 'scalecast' (one command per line, no continuations): \(line)")
         }
         words.removeFirst()
         guard Self.allowed.contains(words[0]) else {
-            throw UsageError(message: "\(path): notebooks run \(Self.allowed.joined(separator: ", ")); not '\(words[0])'")
+            throw UsageError(message: "\(at): notebooks run \(Self.allowed.joined(separator: ", ")); not '\(words[0])'")
         }
         if words[0] == "chart" { return try chart(Array(words.dropFirst()), mode: mode) }
         /// Whether the command gives `option`, as `--option VALUE` or `--option=VALUE`.
         func gives(_ option: String) -> Bool { words.contains { $0 == option || $0.hasPrefix(option + "=") } }
         if let writer = Self.writingOptions.first(where: gives) {
-            throw UsageError(message: "\(path): in a notebook, only chart commands may write files (\(writer))")
+            throw UsageError(message: "\(at): in a notebook, only chart commands may write files (\(writer))")
         }
         if words[0] == "calibrate" && !gives("--gemm-csv") {
-            throw UsageError(message: "\(path): a notebook may only calibrate from recorded timings (--gemm-csv): timing this machine is not repeatable")
+            throw UsageError(message: "\(at): a notebook may only calibrate from recorded timings (--gemm-csv): timing this machine is not repeatable")
         }
         let result = CLI.execute(words, resolvingPaths: resolve)
+        if result.exitCode == 2 {
+            let reason = relativeToRoot(result.stderr).split(separator: "\n").first.map(String.init) ?? "no message"
+            throw UsageError(message: "\(at): the command failed (exit code 2): \(reason)")
+        }
         var text = relativeToRoot(result.stdout)
         if !result.stderr.isEmpty { text += relativeToRoot(result.stderr) }
         if result.exitCode != 0 { text += "(exit code \(result.exitCode))\n" }

@@ -105,8 +105,10 @@ public enum CLI {
             let code = ScaleCastCommand.exitCode(for: error)
             // The argument parser's own message (several lines: the error, the usage): each line cut
             // and escaped as the one-line errors are, since it quotes the flag as typed.
-            let message = ScaleCastCommand.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+            var message = ScaleCastCommand.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
                 .map { clipped(String($0).terminalSafe) }.joined(separator: "\n")
+            // Its "Error: " spelt as every other error line is, for scripts that look for "error:".
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
             if code == .success { return CommandOutput(stdout: message + "\n") }
             return CommandOutput(stderr: message + "\n", exitCode: 2)
         }

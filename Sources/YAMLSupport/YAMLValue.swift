@@ -133,6 +133,8 @@ public struct YAMLValue {
     /// - Throws: `ConfigError` naming the missing key.
     public func required(_ key: String) throws -> YAMLValue {
         guard let value = try optional(key) else {
+            // Written with no value (`gpus:`, `~`, `null`): at its line, said so.
+            if let empty = try error(atKey: key, "'\(key)' has no value (null); give it one") { throw empty }
             throw ConfigError(file: file, keyPath: child(key), line: line, message: "missing required key '\(key)'")
         }
         return value
@@ -180,7 +182,7 @@ public struct YAMLValue {
 
     public func int() throws -> Int {
         guard case .scalar(let scalar) = node, let value = NumberText.whole(scalar.string) else {
-            throw error("expected a whole number, found \(describe)")
+            throw error("expected a whole number written in digits (such as 128), found \(describe)")
         }
         return value
     }

@@ -674,6 +674,25 @@ let smallScenario = """
         }
     }
 
+    /// A notebook's mistakes are named at their lines, and a command that fails on bad input
+    /// (exit 2) stops the notebook, which is left as it was, rather than be recorded as its result.
+    @Test func aNotebooksMistakesAreNamedAtTheirLines() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let cases = [("intro\n\n```scalecast\nscalecast models\n", ":3: a ```scalecast block is not closed"),
+                     ("```scalecast\nscalecast simulate x.yaml \\\n  --run a\n```\n", ":2: a notebook's command is one line"),
+                     ("```scalecast\nsimulate x.yaml\n```\n", ":2: a scalecast block line must start with 'scalecast'"),
+                     ("```scalecast\n\nscalecast sweep x.yaml\n```\n", ":3: notebooks run "),
+                     ("```scalecast\nscalecast simulate nonexistent.yaml\n```\n", ":2: the command failed (exit code 2): error: nonexistent.yaml")]
+        for (text, message) in cases {
+            let notebook = dir + "/nb.md"
+            try text.write(toFile: notebook, atomically: true, encoding: .utf8)
+            let run = CLI.execute(["notebook", "run", notebook])
+            #expect(run.exitCode == 2 && run.stderr.contains(notebook + message), "\(run.stderr)")
+            #expect(try String(contentsOfFile: notebook, encoding: .utf8) == text)
+        }
+    }
+
     /// A run says what it did: the notebook rewritten, only a chart redrawn, or nothing.
     @Test func notebookRunSaysWhenItOnlyRedrewAChart() throws {
         let (notebook, picture) = try chartNotebook()

@@ -102,7 +102,11 @@ import Calibration
                           ["layer-times", csv, "--gpu", "H200", "--out", csv],
                           ["kernel-times", csv, "--gpu", "H200", "--library", "none", "--out", csv]].map({ ["import"] + $0 })
                           + [["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--out", csv],
-                             ["merge", csv, log, "--out", log]] {
+                             ["merge", csv, log, "--out", log],
+                             // A --catalog file is an input too: writing over it would lose its other entries.
+                             ["import", "layer-times", csv, "--gpu", "H200", "--catalog", log, "--out", log],
+                             ["import", "kernel-times", csv, "--gpu", "H200", "--library", "none", "--catalog", log, "--out", log],
+                             ["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--catalog", log, "--out", log]] {
             let out = CLI.execute(arguments + ["--force"])
             #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains("write to another file"), "\(out.stderr)")
         }

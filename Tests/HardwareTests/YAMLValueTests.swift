@@ -42,6 +42,19 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { try value("- 1\n").optional("a") }
     }
 
+    /// A required key written without a value is said to be so at its own line, not missing
+    /// at the mapping's; one not written at all is missing.
+    @Test func aRequiredKeyWithoutAValueIsNamedAtItsLine() throws {
+        for text in ["a: 1\nb:\n", "a: 1\nb: ~\n", "a: 1\nb: null\n"] {
+            let e = #expect(throws: ConfigError.self) { try value(text).required("b") }
+            #expect(e?.line == 2 && e?.keyPath == "b" && e?.message == "'b' has no value (null); give it one", "\(String(describing: e))")
+        }
+        let missing = #expect(throws: ConfigError.self) { try value("a: 1\n").required("b") }
+        #expect(missing?.message == "missing required key 'b'")
+        let digits = #expect(throws: ConfigError.self) { try value("a: 1e2\n").required("a").int() }
+        #expect(digits?.message.contains("expected a whole number written in digits (such as 128), found '1e2'") == true, "\(String(describing: digits))")
+    }
+
     @Test func aKeyWrittenTwiceIsRefusedQuotedOrNot() {
         for text in ["a: 1\na: 2\n", "1: x\n\"1\": y\n"] {
             #expect(throws: ConfigError.self, "\(text)") { try value(text) }
