@@ -59,7 +59,8 @@ struct ImportCommand: ParsableCommand {
                 let rows = times.rows.filter { $0.precision == precision }
                 let training = holdout ? rows.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) : rows
                 guard let fit = try LayerTimes.fit(training, precision: precision, peak: peak) else {
-                    throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows cannot be fitted (at least 3 layers with positive times are needed)")
+                    throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows cannot be fitted (at least 3 layers of different shapes "
+                                     + "with positive times are needed" + (holdout ? "; --holdout fits every other row, \(training.count) here)" : ")"))
                 }
                 // Each figure is checked as it will be written against the scenario loader's own
                 // ranges: a profile the tool cannot load is never written.
@@ -70,7 +71,10 @@ struct ImportCommand: ParsableCommand {
                     throw UsageError(message: "\(shownCSV): the \(precision.rawValue) rows give \(problem); "
                                      + "are the times measured on the \(spec.name), in milliseconds?")
                 }
-                output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3)), half-saturation "
+                // At its bound the layers ran as fast as the whole peak allows (Winograd or FFT kernels do fewer
+                // operations than the product priced), or the times do not grow with the work: said, not hidden.
+                let bound = fit.curve.maxEfficiency >= 0.9995 ? " (bound: the whole peak)" : ""
+                output += "\n\(precision.rawValue): max efficiency \(Format.fixed(fit.curve.maxEfficiency, 3))\(bound), half-saturation "
                     + "\(Format.fixed(fit.curve.halfSaturation, 1)), launch overhead \(Format.fixed(fit.curve.overheadSeconds * 1e6, 1)) us; "
                     + "forward times within \(Format.fixed(fit.reportedError * 100, 1))% for 90% of the \(training.count) layers fitted\n"
                 var heldOut: ImportJSON.Errors?
@@ -256,6 +260,14 @@ struct ImportCommand: ParsableCommand {
                 try check.read(gpus: try YAMLValue.parse(entry, file: out ?? "gpu.yaml").optional("gpus"), links: nil)
             } catch let error as ConfigError {
                 throw UsageError(message: "the fitted entry cannot be written as a catalog file: \(error)")
+            }
+            // A fit at its bound is no measurement of the efficiency, only of the data's disagreement with the
+            // model (too few kernels, or times not of this GPU or not in milliseconds): shown, never written.
+            let atBound = fits.filter(\.atBound).map { "\($0.precision) \($0.pass) (\($0.kernels) kernels)" }
+            if let out, !atBound.isEmpty {
+                return CommandOutput(stdout: output, stderr: errorLine("--out: nothing written to \(out.singleLine): the fit of "
+                    + atBound.joined(separator: ", ") + " sits at its bound, where the times say nothing of the efficiency; "
+                    + "give more kernels, or check that they were timed on the \(spec.name), in milliseconds"), exitCode: 2)
             }
             if let out {
                 try OutputFile.write(entry, to: out, force: force)

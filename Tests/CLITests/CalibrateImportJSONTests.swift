@@ -183,6 +183,28 @@ import Testing
         #expect(fp32.exitCode == 0, "\(fp32.stderr)")
     }
 
+    /// A fit that rests on too little is never written: kernel times whose fit sits at its
+    /// bound (two kernels) and one GEMM shape given three times are refused, and no file
+    /// appears; layer times that fall as the work grows are fitted at the whole peak, said so.
+    @Test func aDegenerateFitIsNeverWritten() throws {
+        let dir = try temporaryDirectory()
+        let deepBench = "precision,w,h,c,n,k,filter_w,filter_h,pad_w,pad_h,stride_w,stride_h,forward_ms,backward_inputs_ms,backward_params_ms\n"
+            + "fp32,341,79,32,4,32,10,5,0,0,2,2,0.307,0.861,0.295\nfp32,341,79,32,8,32,10,5,0,0,2,2,0.425,1.411,0.556\n"
+        let kernels = CLI.execute(["import", "kernel-times", try writeTemporary(deepBench), "--gpu", "V100-SXM2-16GB", "--library", "cudnn-7",
+                                   "--out", dir + "/entry.yaml"])
+        #expect(kernels.exitCode == 2 && kernels.stdout.contains("(bound)")
+                && kernels.stderr.contains("nothing written") && kernels.stderr.contains("sits at its bound"), "\(kernels.stderr)")
+        let gemm = try writeTemporary("precision,m,n,k,seconds,tflops\n" + String(repeating: "fp32,512,512,512,2e-05,13.42\n", count: 3))
+        let once = CLI.execute(["calibrate", "--gemm-csv", gemm, "--gpu", "V100-SXM2-16GB", "--out", dir + "/gemm.yaml"])
+        #expect(once.exitCode == 2 && once.stderr.contains("no precision's timings could be fitted"), "\(once.stderr)")
+        let layers = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"
+            + [(32, 4.0), (64, 2.0), (128, 1.0)].map { "m,c,conv,\($0.0),fp32,64,56,56,64,3,1,1,1,\($0.1),\($0.1 * 2)\n" }.joined()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        // Layer times that fall as the work grows fit the whole peak: said so beside the figure.
+        let falling = CLI.execute(["import", "layer-times", try writeTemporary(layers), "--gpu", "H200"])
+        #expect(falling.exitCode == 0 && falling.stdout.contains("max efficiency 1.000 (bound: the whole peak)"), "\(falling.stdout)\(falling.stderr)")
+    }
+
     /// A per-layer file fits the forward and one backward shared by both gradients.
     @Test func perLayerKernelTimesImportAsJSON() throws {
         let csv = Self.validation + "/resnet50-h200-layer-times.csv"
