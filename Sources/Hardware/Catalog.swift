@@ -102,8 +102,13 @@ public struct Catalog: Sendable {
         firstLine = [:]
         if let gpus {
             for item in try gpus.items() {
-                let gpu = try GPUSpec(yaml: item, catalog: self)
+                var gpu = try GPUSpec(yaml: item, catalog: self)
                 let nameNode = try item.required("name")
+                // An entry that replaces another without `aliases:` keeps its short names (`gpu: h100` still names
+                // it); `aliases: []` drops them.
+                if try item.optional("aliases") == nil, let replaced = self.gpus.first(where: { $0.name.lowercased() == gpu.name.lowercased() }) {
+                    gpu.aliases = replaced.aliases
+                }
                 try once(gpu.name, nameNode, what: "GPU")
                 // The entry this one replaces (same name) answers to nothing after it; every other keeps its names.
                 let others = self.gpus.filter { $0.name.lowercased() != gpu.name.lowercased() }

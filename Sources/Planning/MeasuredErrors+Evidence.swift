@@ -48,6 +48,18 @@ extension MeasuredErrors {
         /// precision (`fittedKernels` for each, as `fitted` tells it): their record then
         /// checks a pricing this GPU, without its own, does not share.
         public var siblingsFittedKernels = false
+        /// Whether the GPU is a scenario's own entry under a built-in board's name with other
+        /// peaks or memory: the corpus measured the built-in board, so none of its points
+        /// checks this one, and `points`, `speedups` and `architecturePoints` are empty.
+        public var replacesBuiltInBoard = false
+
+        /// The evidence with none of the corpus's points: for a board the corpus never
+        /// measured under the name it gives (`replacesBuiltInBoard`).
+        public func replacingBuiltInBoard() -> Evidence {
+            var own = self
+            (own.points, own.speedups, own.architecturePoints, own.replacesBuiltInBoard) = ([], [], [], true)
+            return own
+        }
 
         /// The points of the model asked about.
         public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
@@ -81,6 +93,10 @@ extension MeasuredErrors {
         ///   efficiencies, typically well above the fitted ones).
         public var caution: String? {
             let place = "the \(gpu) in \(precisionGroup)"
+            if replacesBuiltInBoard {
+                return "the scenario's catalog gives the \(gpu) other peaks or memory than the built-in board of that name, which the "
+                    + "corpus's measurements are of: none of them checks this prediction, which rests on the figures given"
+            }
             if points.isEmpty {
                 if !architecturePoints.isEmpty, siblingsFittedKernels, !fittedKernels, let architecture {
                     return "the corpus has no published training measurement on \(place), and its convolutions are priced at the "

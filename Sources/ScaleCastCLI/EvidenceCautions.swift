@@ -9,10 +9,17 @@ enum EvidenceCautions {
     /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs
     /// (`MeasuredErrors.evidence`; the GPU's architecture siblings where it has none).
     static func evidence(_ run: RunSpec, gpus: Int = 1, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
-        errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.evidenceModelName, gpus: gpus,
-                        architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
-                        fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
-                        fitted: { catalog.gpu(named: $0)?.kernelEfficiency[run.evidencePrecision.rawValue] != nil })
+        let record = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.evidenceModelName, gpus: gpus,
+                                     architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
+                                     fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
+                                     fitted: { catalog.gpu(named: $0)?.kernelEfficiency[run.evidencePrecision.rawValue] != nil })
+        // A scenario's entry under a built-in name with other hardware figures is another board (an entry that only
+        // refits efficiencies, as `import kernel-times` writes, is the same board, which the corpus measured).
+        let gpu = run.cluster.gpu
+        guard let builtIn = try? Catalog.builtIn().gpus.first(where: { $0.name == gpu.name }),
+              builtIn.peakFLOPsPerSecond != gpu.peakFLOPsPerSecond || builtIn.memoryBytesPerSecond != gpu.memoryBytesPerSecond
+                || builtIn.memoryBytes != gpu.memoryBytes else { return record }
+        return record.replacingBuiltInBoard()
     }
 
     /// A caution on one GPU and precision group: `text` names both (it reads on its own, as

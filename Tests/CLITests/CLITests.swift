@@ -53,6 +53,31 @@ let smallScenario = """
         #expect(CLI.execute(["simulate", path]) == CLI.execute(["simulate", path]))
     }
 
+    /// A scenario's own board under a built-in name keeps the built-in's short names, and,
+    /// with other peaks, is shown none of the corpus's measurements of the built-in board.
+    @Test func aReplacedBuiltInBoardKeepsItsNamesButNotItsEvidence() throws {
+        func scenario(peaks: String) -> String {
+            """
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            cluster: {gpu: h100, gpus_per_node: 8}
+            gpus: [1]
+            catalog:
+              gpus:
+                - {name: H100-SXM5, architecture: Hopper, memory_gib: 80, memory_bandwidth_gb_per_s: 3350,
+                   peak_tflops: {\(peaks)}, host_link: pcie5-x16, nvlink: nvlink4, sms: 132, source: "a test"}
+            """
+        }
+        let faster = CLI.execute(["explain", try writeTemporary(scenario(peaks: "fp32: 669, bf16: 9894"))])
+        #expect(faster.exitCode == 0, "\(faster.stderr)")
+        #expect(faster.stdout.contains("Caution: the scenario's catalog gives the H100-SXM5 other peaks or memory than the built-in board"),
+                "\(faster.stdout)")
+        #expect(!faster.stdout.contains("error +"), "a measurement of the built-in board was shown")
+        let same = CLI.execute(["explain", try writeTemporary(scenario(peaks: "fp32: 66.9, tf32: 494.7, fp16: 989.4, bf16: 989.4, fp8: 1978.9"))])
+        #expect(same.exitCode == 0 && !same.stdout.contains("other peaks or memory"), "\(same.stdout)")
+    }
+
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
     /// noted once each, at their own lines, in file order; a scenario without any gets no note.
     @Test func keysThatChangeNothingAreNoted() throws {
