@@ -9,13 +9,24 @@ public enum GPUEntryWriter {
     /// The entry in the catalog's YAML form, every figure in the catalog's units,
     /// `measuredNote` first in the entry's `measured:`, the catalog's own note after it
     /// (it describes the figures the new ones replace, so it must not read as current).
-    public static func yaml(_ gpu: GPUSpec, measuredNote: String) -> String {
+    /// - Parameter links: the links the entry names that the built-in catalog lacks (or has
+    ///   with other figures), written beside it so that the file loads on its own.
+    public static func yaml(_ gpu: GPUSpec, measuredNote: String, links: [LinkSpec] = []) -> String {
         func number(_ x: Double) -> String { String(format: "%.10g", locale: nil, x) }
         func table(_ values: [String: Double], scale: Double = 1) -> String {
             "{" + values.keys.sorted().map { "\($0): \(number(values[$0]! / scale))" }.joined(separator: ", ") + "}"
         }
         var out = "# \(ImportText.yamlQuoted(gpu.name)) with measured kernel efficiencies; name this file in a scenario with "
-            + "catalog: {files: [...]}.\ngpus:\n"
+            + "catalog: {files: [...]}.\n"
+        if !links.isEmpty {
+            out += "links:\n"
+            for link in links {
+                out += "  - {name: \(ImportText.yamlQuoted(link.name)), kind: \(link.kind.rawValue), "
+                    + "bandwidth_gb_per_s: \(number(link.bytesPerSecond / 1e9)), latency_us: \(number(link.latencySeconds * 1e6)), "
+                    + "source: \(ImportText.yamlQuoted(link.source))}\n"
+            }
+        }
+        out += "gpus:\n"
         out += "  - name: \(ImportText.yamlQuoted(gpu.name))\n"
         if !gpu.aliases.isEmpty { out += "    aliases: [\(gpu.aliases.map(ImportText.yamlQuoted).joined(separator: ", "))]\n" }
         out += "    architecture: \(ImportText.yamlQuoted(gpu.architecture))\n"

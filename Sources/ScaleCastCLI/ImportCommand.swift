@@ -251,13 +251,20 @@ struct ImportCommand: ParsableCommand {
                 output += "\nAfter the fit, predicted / measured by kernel size (the median in each quarter of the kernels by arithmetic;\n"
                     + "near 1 throughout: one efficiency suits small and large kernels alike)\n" + bySize.render()
             }
+            // The links the entry names that only the --catalog files define go with it: the file must load alone.
+            let builtIn = try Catalog.builtIn()
+            let ownLinks = [spec.hostLink, spec.nvlink].compactMap { $0 }.compactMap { catalog.link(named: $0) }
+                .filter { builtIn.link(named: $0.name) != $0 }
             let entry = GPUEntryWriter.yaml(spec, measuredNote: "kernel_efficiency "
                                                 + fitted.keys.sorted().joined(separator: ", ") + " fitted by scalecast import kernel-times to "
-                                                + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors), replacing the catalog's")
-            // The catalog's own reader must accept what is written; if it does not, nothing is written.
+                                                + "\(shownCSV) (library \(library.singleLine), \(format.rawValue) tensors), replacing the catalog's",
+                                            links: ownLinks)
+            // The catalog's own reader must accept what is written, over the built-in catalog alone (as a scenario
+            // naming only this file reads it); if it does not, nothing is written.
             do {
-                var check = catalog
-                try check.read(gpus: try YAMLValue.parse(entry, file: out ?? "gpu.yaml").optional("gpus"), links: nil)
+                var check = builtIn
+                let written = try YAMLValue.parse(entry, file: out ?? "gpu.yaml")
+                try check.read(gpus: try written.optional("gpus"), links: try written.optional("links"))
             } catch let error as ConfigError {
                 throw UsageError(message: "the fitted entry cannot be written as a catalog file: \(error)")
             }

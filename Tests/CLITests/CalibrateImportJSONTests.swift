@@ -183,6 +183,28 @@ import Testing
         #expect(fp32.exitCode == 0, "\(fp32.stderr)")
     }
 
+    /// The entry kernel-times writes loads on its own: a link it names that only a --catalog
+    /// file defines is written beside it.
+    @Test func aWrittenEntryCarriesTheLinksItNames() throws {
+        let dir = try temporaryDirectory()
+        try """
+            links:
+              - {name: my-link, kind: pcie, bandwidth_gb_per_s: 32, latency_us: 1, source: "a test"}
+            gpus:
+              - {name: MY-V100, architecture: Volta, memory_gib: 16, memory_bandwidth_gb_per_s: 900, peak_tflops: {fp32: 15.7, fp16: 125},
+                 host_link: my-link, nvlink: nvlink2, sms: 80, source: "a test"}
+            """.write(toFile: dir + "/mine.yaml", atomically: true, encoding: .utf8)
+        let fitted = CLI.execute(["import", "kernel-times", Self.validation + "/deepbench/V100-conv-train.csv", "--gpu", "MY-V100",
+                                  "--catalog", dir + "/mine.yaml", "--library", "cudnn-7", "--precision", "fp32", "--out", dir + "/fitted.yaml"])
+        #expect(fitted.exitCode == 0, "\(fitted.stderr)")
+        let entry = try String(contentsOfFile: dir + "/fitted.yaml", encoding: .utf8)
+        #expect(entry.contains("links:\n  - {name: \"my-link\", kind: pcie, bandwidth_gb_per_s: 32, latency_us: 1,") && !entry.contains("nvlink2,"), "\(entry)")
+        let scenario = "model: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: MY-V100, gpus_per_node: 8}\ngpus: [1]\n"
+            + "catalog: {files: [\(dir)/fitted.yaml]}\n"
+        let run = CLI.execute(["simulate", try writeTemporary(scenario)])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+    }
+
     /// A fit that rests on too little is never written: kernel times whose fit sits at its
     /// bound (two kernels) and one GEMM shape given three times are refused, and no file
     /// appears; layer times that fall as the work grows are fitted at the whole peak, said so.
