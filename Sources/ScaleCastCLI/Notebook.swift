@@ -114,11 +114,17 @@ struct Notebook {
             let line = lines[i]
             out.append(line)
             i += 1
-            guard line.trimmingCharacters(in: .whitespaces) == "```scalecast" else { continue }
+            guard let fence = Fence(opening: line) else { continue }
+            guard fence.info == "scalecast" else {
+                // Another fenced block (a notebook showing the syntax in a ````markdown block) is text, copied whole.
+                while i < lines.count, !fence.isClosed(by: lines[i]) { out.append(lines[i]); i += 1 }
+                if i < lines.count { out.append(lines[i]); i += 1 }
+                continue
+            }
             hasBlocks = true
             let opening = i   // the fence's line number (1-based)
             var commands: [(line: Int, text: String)] = []
-            while i < lines.count && lines[i].trimmingCharacters(in: .whitespaces) != "```" {
+            while i < lines.count && !fence.isClosed(by: lines[i]) {
                 out.append(lines[i])
                 let command = lines[i].trimmingCharacters(in: .whitespaces)
                 if !command.isEmpty && !command.hasPrefix("#") { commands.append((i + 1, command)) }
@@ -146,6 +152,33 @@ struct Notebook {
             out.append(Self.end)
         }
         return (out, stale, hasBlocks)
+    }
+
+    /// A fenced code block's opening line as CommonMark reads one: at most three spaces of
+    /// indent (four make an indented code block, which runs nothing), three or more backticks
+    /// or tildes, then the info string (`scalecast` for a block of commands).
+    struct Fence {
+        let marker: Character
+        let length: Int
+        let info: String
+
+        init?(opening line: String) {
+            let indent = line.prefix { $0 == " " }.count
+            guard indent <= 3, let marker = line.dropFirst(indent).first, marker == "`" || marker == "~" else { return nil }
+            let length = line.dropFirst(indent).prefix { $0 == marker }.count
+            guard length >= 3 else { return nil }
+            let info = line.dropFirst(indent + length).trimmingCharacters(in: .whitespaces)
+            guard marker == "~" || !info.contains("`") else { return nil }   // a backtick fence's info has none
+            (self.marker, self.length, self.info) = (marker, length, info)
+        }
+
+        /// Whether `line` closes the block: at most three spaces, at least as many of the
+        /// same marker, then nothing but spaces.
+        func isClosed(by line: String) -> Bool {
+            let indent = line.prefix { $0 == " " }.count
+            let rest = line.dropFirst(indent).trimmingCharacters(in: .whitespaces)
+            return indent <= 3 && rest.count >= length && rest.allSatisfy { $0 == marker }
+        }
     }
 
     /// Runs one command line (line `number` of the notebook) and renders its output as

@@ -56,10 +56,13 @@ struct NotebookCommand: ParsableCommand {
         return "unchanged"
     }
 
+    /// The notebook's text, a byte order mark kept (Foundation's decoder drops it, and a run
+    /// would then change a byte outside the generated output).
     static func read(_ file: String) throws -> String {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw UsageError(message: "\(file): cannot read the notebook (no such file, or not UTF-8 text)")
         }
-        return text
+        let hasMark = data.starts(with: [0xEF, 0xBB, 0xBF])
+        return hasMark && !text.hasPrefix("\u{FEFF}") ? "\u{FEFF}" + text : text
     }
 }

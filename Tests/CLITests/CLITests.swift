@@ -718,6 +718,25 @@ let smallScenario = """
         }
     }
 
+    /// Only a fenced `scalecast` block runs, as CommonMark reads fences: not one shown inside
+    /// another fence, nor one indented four spaces (a code block); a `~~~scalecast` fence runs.
+    /// A byte order mark is kept.
+    @Test func aNotebookRunsOnlyItsOwnFencedBlocks() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let notebook = dir + "/nb.md"
+        let shown = "````markdown\n```scalecast\nscalecast models\n```\n````\n\n    ```scalecast\n    scalecast models\n    ```\n"
+        try ("\u{FEFF}# Notes\n\n" + shown).write(toFile: notebook, atomically: true, encoding: .utf8)
+        let run = CLI.execute(["notebook", "run", notebook])
+        #expect(run.exitCode == 0 && run.stderr.isEmpty, "\(run.stderr)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: notebook))
+        #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF]))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains(Notebook.begin), "a block that is only shown was run")
+        try ("~~~scalecast\nscalecast models\n~~~\n").write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+        #expect(try String(contentsOfFile: notebook, encoding: .utf8).contains(Notebook.begin))
+    }
+
     /// A run says what it did: the notebook rewritten, only a chart redrawn, or nothing.
     @Test func notebookRunSaysWhenItOnlyRedrewAChart() throws {
         let (notebook, picture) = try chartNotebook()
