@@ -62,13 +62,23 @@ public struct TrainingEstimate: Sendable, Equatable {
             let basis = PriceBasis(offer: "owned, \(OwnedCost.number(bill.lifetimeYears))-year life", usdPerGPUHour: bill.perHourUSD / Double(gpus),
                                    seen: gpuItem.seen, source: gpuItem.source.catalogCitation,
                                    details: "$\(Format2.money(bill.perHourUSD / Double(gpus))) per GPU-hour over a "
-                                    + "\(OwnedCost.number(bill.lifetimeYears))-year life: " + bill.details)
+                                    + "\(OwnedCost.number(bill.lifetimeYears))-year life: " + bill.details + Self.outlasting(hours, bill))
             return TrainingEstimate(seconds: seconds, dollars: bill.perHourUSD * hours, dollarsPerHour: bill.perHourUSD, basis: basis, owned: bill)
         }
     }
 }
 
 extension TrainingEstimate {
+    /// Where the training outlasts the cluster's life, a caveat for the price basis: its cost
+    /// counts the capex again for every life it spans, a cluster bought more than once;
+    /// empty otherwise.
+    static func outlasting(_ hours: Double, _ bill: OwnedCost) -> String {
+        guard hours > bill.lifetimeHours else { return "" }
+        return "; the training (\(OwnedCost.number((hours).rounded())) h) outlasts the cluster's life "
+            + "(\(OwnedCost.number(bill.lifetimeHours.rounded())) h): its cost counts the cluster bought "
+            + "\(String(format: "%.1f", locale: nil, hours / bill.lifetimeHours)) times over"
+    }
+
     /// Where the cheapest offer's instance holds fewer GPUs than a node of the run, a
     /// caveat for the price basis: the run's nodes (and the network between them) are
     /// priced as so many small instances, which no provider promises to rent as one

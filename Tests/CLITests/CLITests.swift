@@ -78,6 +78,20 @@ let smallScenario = """
         #expect(same.exitCode == 0 && !same.stdout.contains("other peaks or memory"), "\(same.stdout)")
     }
 
+    /// An owned cluster's training that outlasts its life says so in its price basis: the
+    /// cost counts the cluster bought again.
+    @Test func aTrainingLongerThanTheClustersLifeSaysSo() throws {
+        func scenario(years: String) -> String {
+            "model: resnet50\nbatch_per_gpu: 64\nprecision: bf16\ncluster: {gpu: H100-SXM5, gpus_per_node: 8}\ngpus: [8]\n"
+                + "training: {epochs: 9000}\npricing: {mode: owned, lifetime_years: \(years), power_usd_per_kwh: 0.1, pue: 1.2}\n"
+        }
+        let short = CLI.execute(["simulate", try writeTemporary(scenario(years: "0.01"))])
+        #expect(short.exitCode == 0 && short.stdout.contains("outlasts the cluster's life (88 h): its cost counts the cluster bought"),
+                "\(short.stdout)")
+        let long = CLI.execute(["simulate", try writeTemporary(scenario(years: "5"))])
+        #expect(long.exitCode == 0 && !long.stdout.contains("outlasts"))
+    }
+
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
     /// noted once each, at their own lines, in file order; a scenario without any gets no note.
     @Test func keysThatChangeNothingAreNoted() throws {
