@@ -338,8 +338,9 @@ public struct Calibrator {
         if fitLowering, !lowered.isEmpty, lowered.allSatisfy({ $0.productSeconds != nil }) {
             return fitApart(samples, peak: peak, fitOverhead: fitOverhead)
         }
-        // Distinct shapes, not rows: one shape timed three times is one point of the curve, however many rows hold it.
-        let shapes = Set(samples.map { [$0.m, $0.n, $0.k] }).count
+        // Distinct shapes, not rows: one shape timed three times, or with m, n and k in another order (the curve
+        // s(m)s(n)s(k) and the work 2mnk do not tell them apart), is one point of the curve.
+        let shapes = Set(samples.map { [$0.m, $0.n, $0.k].sorted() }).count
         guard shapes >= (fitOverhead ? 3 : 2) + (fitLowering ? 2 : 0) else { return nil }
         let loweringBytes = fitLowering ? samples.map(\.loweringBytes) : nil
         let y = samples.map(\.seconds)

@@ -50,7 +50,8 @@ extension Catalog {
     /// 2. Where several lead, the one of them nearest in spelling with the same digits in the
     ///    same order (a typo in the letters: `H100-SMX5`), within an edit distance of a
     ///    quarter of the name's letters (so none under four letters); else all of them where
-    ///    they are at most `maximumSuggestions` (`A100-SXM4`: the 40 GB and the 80 GB board).
+    ///    they are at most `maximumSuggestions` and of one architecture (`A100-SXM4`: the 40 GB
+    ///    and the 80 GB board; `SXM2` names a P100 and two V100s: nothing).
     ///    Where none shares a model word, the one entry nearest in spelling so (`B100` is as
     ///    near A100 as H100: nothing).
     public func gpuSuggestions(for name: String) -> [String] {
@@ -85,7 +86,9 @@ extension Catalog {
         if let best = near.map(\.distance).min(), near.filter({ $0.distance == best }).count == 1 {
             return [near.first { $0.distance == best }!.name]
         }
-        return top != nil && leaders.count <= Self.maximumSuggestions ? leaders.map(\.name) : []
+        // Several boards only of one model's generation (a form factor such as `SXM2` is shared across models).
+        let oneGeneration = Set(leaders.map { $0.architecture.lowercased() }).count == 1
+        return top != nil && oneGeneration && leaders.count <= Self.maximumSuggestions ? leaders.map(\.name) : []
     }
 
     /// The most boards a "did you mean" names; more is no suggestion but the list.

@@ -95,7 +95,7 @@ extension MeasuredErrors {
             let place = "the \(gpu) in \(precisionGroup)"
             if replacesBuiltInBoard {
                 return "the scenario's catalog gives the \(gpu) other peaks or memory than the built-in board of that name, which the "
-                    + "corpus's measurements are of: none of them checks this prediction, which rests on the figures given"
+                    + "corpus's measurements are of: none of them checks this prediction on \(place), which rests on the figures given"
             }
             if points.isEmpty {
                 if !architecturePoints.isEmpty, siblingsFittedKernels, !fittedKernels, let architecture {

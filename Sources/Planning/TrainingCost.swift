@@ -74,9 +74,9 @@ extension TrainingEstimate {
     /// empty otherwise.
     static func outlasting(_ hours: Double, _ bill: OwnedCost) -> String {
         guard hours > bill.lifetimeHours else { return "" }
-        return "; the training (\(OwnedCost.number((hours).rounded())) h) outlasts the cluster's life "
-            + "(\(OwnedCost.number(bill.lifetimeHours.rounded())) h): its cost counts the cluster bought "
-            + "\(String(format: "%.1f", locale: nil, hours / bill.lifetimeHours)) times over"
+        return "; the training (" + String(format: "%.1f", locale: nil, hours) + " h) outlasts the cluster's life ("
+            + String(format: "%.1f", locale: nil, bill.lifetimeHours) + " h): its cost counts the cluster bought "
+            + String(format: "%.2f", locale: nil, hours / bill.lifetimeHours) + " times over"
     }
 
     /// Where the cheapest offer's instance holds fewer GPUs than a node of the run, a

@@ -141,7 +141,11 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             guard !rows.isEmpty else { continue }
             let peak = spec.peakFLOPsPerSecond(precision: precision.rawValue)
             let gemm = rows.map { Calibrator.GEMMSample(m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds) }
-            guard let fit = Calibrator.fitEfficiency(gemm, peak: peak) else { continue }
+            guard let fit = Calibrator.fitEfficiency(gemm, peak: peak) else {
+                // Said, not dropped silently: the profile will have no curve for it.
+                text += "\n\(precision.rawValue): not fitted (\(rows.count) rows; a fit needs at least 2 shapes that differ beyond the order of m, n and k)\n"
+                continue
+            }
             // The profile's error, as import layer-times reports its own: the 90th percentile of |relative time error|.
             let timeErrors = gemm.map { abs(fit.seconds($0, peak: peak) / $0.seconds - 1) }.sorted()
             let curve = GPUProfileWriter.Curve(precision: precision.rawValue, maxEfficiency: fit.maxEfficiency,

@@ -71,10 +71,10 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
             : "wrote \(out)/\(chart.imageFile) (data \(chart.dataFile), script \(chart.scriptFile))\n"
         // gantt and bandwidth draw one run: say which when the scenario has others.
         if [.gantt, .bandwidth].contains(kind), run == nil, loaded.runs.count > 1 {
-            // The next run by its label, else its key path: quoted for a shell (`[` is a glob).
-            let next = (loaded.runs[1].label ?? Scenario.keyPath(ofRun: 1)).singleLine.replacingOccurrences(of: "'", with: "'\\''")
-            wrote += "drew the first run, \(loaded.runs[0].label.map { "'\($0.singleLine)'" } ?? loaded.runs[0].network.name), of \(loaded.runs.count); "
-                + "--run '\(next)' draws the next\n"
+            // Each run by its label, else its key path; the next quoted for a shell (`[` is a glob).
+            func name(_ i: Int) -> String { (loaded.runs[i].label ?? Scenario.keyPath(ofRun: i)).singleLine }
+            wrote += "drew the first run, '\(name(0))' (\(loaded.runs[0].network.name)), of \(loaded.runs.count); "
+                + "--run '\(name(1).replacingOccurrences(of: "'", with: "'\\''"))' draws the next\n"
         }
         return CommandOutput(stdout: wrote, stderr: outcome.notes.map { $0 + "\n" }.joined())
     }

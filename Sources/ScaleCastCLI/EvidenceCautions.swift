@@ -16,7 +16,8 @@ enum EvidenceCautions {
         // A scenario's entry under a built-in name with other hardware figures is another board (an entry that only
         // refits efficiencies, as `import kernel-times` writes, is the same board, which the corpus measured).
         let gpu = run.cluster.gpu
-        guard let builtIn = try? Catalog.builtIn().gpus.first(where: { $0.name == gpu.name }),
+        // Compared as the catalog replaces entries: by name, case-insensitively.
+        guard let builtIn = try? Catalog.builtIn().gpus.first(where: { $0.name.lowercased() == gpu.name.lowercased() }),
               builtIn.peakFLOPsPerSecond != gpu.peakFLOPsPerSecond || builtIn.memoryBytesPerSecond != gpu.memoryBytesPerSecond
                 || builtIn.memoryBytes != gpu.memoryBytes else { return record }
         return record.replacingBuiltInBoard()

@@ -271,19 +271,19 @@ struct ImportCommand: ParsableCommand {
             // A fit at its bound is no measurement of the efficiency, only of the data's disagreement with the
             // model (too few kernels, or times not of this GPU or not in milliseconds): shown, never written.
             let atBound = fits.filter(\.atBound).map { "\($0.precision) \($0.pass) (\($0.kernels) kernels)" }
+            var refusal: String?
             if let out, !atBound.isEmpty {
-                return CommandOutput(stdout: output, stderr: errorLine("--out: nothing written to \(out.singleLine): the fit of "
+                refusal = errorLine("--out: nothing written to \(out.singleLine): the fit of "
                     + atBound.joined(separator: ", ") + " sits at its bound, where the times say nothing of the efficiency; "
-                    + "give more kernels, or check that they were timed on the \(spec.name), in milliseconds"), exitCode: 2)
-            }
-            if let out {
+                    + "give more kernels, or check that they were timed on the \(spec.name), in milliseconds")
+            } else if let out {
                 try OutputFile.write(entry, to: out, force: force)
                 output += "wrote \(out.singleLine)\n"
             }
-            guard json else { return CommandOutput(stdout: output) }
-            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.KernelTimesDocument(
+            let shown = json ? try ImportJSON.encode(ImportJSON.KernelTimesDocument(
                 csv: csv, gpu: spec.name, library: library, kernels: rowCount,
-                fits: fits, entry: entry, wrote: out)))
+                fits: fits, entry: entry, wrote: refusal == nil ? out : nil)) : output
+            return CommandOutput(stdout: shown, stderr: refusal ?? "", exitCode: refusal == nil ? 0 : 2)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Reports
 import Scenario
+import YAMLSupport
 
 /// A markdown notebook whose fenced `scalecast` blocks are commands: running it
 /// inserts each block's output below it, between markers, replacing what an
@@ -51,8 +52,11 @@ struct Notebook {
     /// - Throws: `UsageError` for a command a notebook may not run or cannot parse,
     ///   or a root line that names no folder.
     func process(_ text: String, mode: Mode) throws -> Outcome {
+        // A byte order mark is no part of the first line (a fence or root line there must be read as one) and is
+        // written back as it was.
+        let mark = text.hasPrefix("\u{FEFF}") ? "\u{FEFF}" : ""
         // Lines end in LF or CRLF; a notebook with any CRLF is written back with CRLF throughout.
-        var (lines, crlf) = Self.lines(text)
+        var (lines, crlf) = Self.lines(String(text.dropFirst(mark.count)))
         let lineEnd = crlf ? "\r\n" : "\n"
         if lines.last == "" { lines.removeLast() }
         var notebook = self
@@ -60,7 +64,7 @@ struct Notebook {
         let outcome = try notebook.process(lines, mode: mode)
         // Nothing to run: the text stays as it is (an empty file is not given a line end).
         guard outcome.hasBlocks else { return Outcome(text: text, staleFiles: [], hasBlocks: false) }
-        return Outcome(text: outcome.lines.joined(separator: lineEnd) + lineEnd, staleFiles: outcome.staleFiles, hasBlocks: true)
+        return Outcome(text: mark + outcome.lines.joined(separator: lineEnd) + lineEnd, staleFiles: outcome.staleFiles, hasBlocks: true)
     }
 
     /// `text` split at each LF, a CR before it dropped, and whether any line ended in CRLF.
@@ -199,7 +203,16 @@ struct Notebook {
         guard Self.allowed.contains(words[0]) else {
             throw UsageError(message: "\(at): notebooks run \(Self.allowed.joined(separator: ", ")); not '\(words[0])'")
         }
-        if words[0] == "chart" { return try chart(Array(words.dropFirst()), mode: mode) }
+        if words[0] == "chart" {
+            // Its errors as the other commands' read: at the notebook's line, paths from the root.
+            do { return try chart(Array(words.dropFirst()), mode: mode) } catch let error as UsageError {
+                throw UsageError(message: "\(at): \(relativeToRoot(error.message))")
+            } catch let error as ConfigError {
+                throw UsageError(message: "\(at): \(relativeToRoot("\(error)"))")
+            } catch let error as ChartError {
+                throw UsageError(message: "\(at): \(relativeToRoot(error.description))")
+            }
+        }
         /// Whether the command gives `option`, as `--option VALUE` or `--option=VALUE`.
         func gives(_ option: String) -> Bool { words.contains { $0 == option || $0.hasPrefix(option + "=") } }
         if let writer = Self.writingOptions.first(where: gives) {
@@ -210,7 +223,9 @@ struct Notebook {
         }
         let result = CLI.execute(words, resolvingPaths: resolve)
         if result.exitCode == 2 {
-            let reason = relativeToRoot(result.stderr).split(separator: "\n").first.map(String.init) ?? "no message"
+            // The error line, not a note printed before it.
+            let lines = relativeToRoot(result.stderr).split(separator: "\n").map(String.init)
+            let reason = lines.first { $0.lowercased().hasPrefix("error:") } ?? lines.first ?? "no message"
             throw UsageError(message: "\(at): the command failed (exit code 2): \(reason)")
         }
         var text = relativeToRoot(result.stdout)

@@ -51,8 +51,7 @@ public struct PricingSpec: Sendable, Equatable {
     /// other mode are accepted and unused, so a sweep can vary `pricing.mode`.
     /// - Parameter catalog: resolves the GPU names of per-GPU maps.
     init(yaml: YAMLValue, catalog: Catalog) throws {
-        try yaml.checkKeys(["mode", "cloud_per_gpu_hour", "purchase_per_gpu", "server_usd_per_node", "host_watts_per_node",
-                            "lifetime_years", "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network"])
+        try yaml.checkKeys(["mode", "cloud_per_gpu_hour"] + Self.ownedKeys)
         mode = Mode(rawValue: try yaml.required("mode").oneOf(Mode.allCases.map(\.rawValue)))!
         func perGPU(_ key: String, in range: ClosedRange<Double>) throws -> PerGPUValue? {
             try yaml.optional(key).map { try PerGPUValue(yaml: $0, in: range, catalog: catalog) }

@@ -183,10 +183,11 @@ extension RunSpec {
     init(yaml: YAMLValue, catalog: Catalog, profiles: ProfileCatalog, baseDirectory: String) throws {
         let labelNode = try yaml.optional("label")
         let label = try labelNode?.string()
-        // A blank label names the run as nothing: tables and headings would start ": resnet18".
-        if let labelNode, let label, label.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw labelNode.error("a blank label; give the run a label, or leave the key out (an unlabelled run is named by its model)")
-        }
+        // A blank label names the run as nothing: tables and headings would start ": resnet18". One written without
+        // a value (`label:`) is as blank, not the key left out.
+        let blank = "a blank label; give the run a label, or leave the key out (an unlabelled run is named by its model)"
+        if let labelNode, let label, label.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw labelNode.error(blank) }
+        if labelNode == nil, let empty = try yaml.error(atKey: "label", blank) { throw empty }
         let modelNode = try yaml.required("model")
         let network = try RunSpec.readModel(modelNode, baseDirectory: baseDirectory)
         guard network.hasWeightedLayer else { throw modelNode.error(network.noWeightedLayerMessage) }

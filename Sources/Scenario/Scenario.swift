@@ -32,10 +32,12 @@ public struct Scenario: Sendable {
     }
 
     /// Why `--run SELECTOR` selects nothing, with the name of each run there is: its label,
-    /// else its key path.
+    /// else its key path (a scenario of one unlabelled run has none to give).
     public func noRunSelected(by selector: String) -> String {
         let names = runs.indices.map { runs[$0].label ?? Self.keyPath(ofRun: $0) }
-        return "--run: no run is labelled '\(selector.singleLine)'; the scenario's runs: \(names.map(\.singleLine).joined(separator: ", "))"
+        let there = runs.count == 1 && runs[0].label == nil ? "the scenario has one run, unlabelled"
+            : "the scenario's runs: \(names.map(\.singleLine).joined(separator: ", "))"
+        return "--run: no run is labelled or at '\(selector.singleLine)'; " + there
     }
 }
 

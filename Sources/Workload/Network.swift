@@ -33,8 +33,8 @@ public struct Network: Hashable, Sendable {
     }
 
     /// Whether the network has a layer that trains weights by matrix products, a convolution
-    /// or a fully connected layer: without one (pools, activations and a loss alone) a model
-    /// has nothing to learn and nothing a GPU's matrix units would price.
+    /// or a fully connected layer: without one (pools, activations, batch norms and a loss
+    /// alone) a model is no CNN, and nothing a GPU's matrix units would price.
     public var hasWeightedLayer: Bool {
         layers.contains { layer in
             switch layer.kind {
@@ -47,7 +47,7 @@ public struct Network: Hashable, Sendable {
     /// The message for a model without a weighted layer (`hasWeightedLayer`).
     public var noWeightedLayerMessage: String {
         "model '\(name)' has no convolution or fully connected layer, so nothing to train "
-            + "(pools, activations, batch norms and a loss alone are no model)"
+            + "(the matrix products those layers run are what ScaleCast prices a model by)"
     }
 
     /// The index of the layer named `name`, if any.

@@ -21,8 +21,10 @@ struct RepeatedKey {
     static func find(_ key: String, first: Mark, in text: String, resolver: Resolver) -> RepeatedKey? {
         guard let renamed = renamingWriting(of: key, at: first, in: text) else { return nil }
         do {
-            guard let root = try Yams.compose(yaml: renamed, resolver) else { return nil }
-            return search(root, keyPath: "", for: key)
+            guard let root = try Yams.compose(yaml: renamed, resolver), let found = search(root, keyPath: "", for: key) else { return nil }
+            // A key written through an alias (`*k : 1`) carries its anchor's mark, before the first writing: not
+            // where it is written, so not said to be.
+            return found.line >= first.line ? found : nil
         } catch YamlError.duplicatedKeysInMapping(let keys, let context) where keys == [key] {
             // Written three times or more: the second writing is now the one Yams marks.
             return RepeatedKey(line: context.mark.line, keyPath: "")

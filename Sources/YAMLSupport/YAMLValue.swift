@@ -149,7 +149,7 @@ public struct YAMLValue {
             var message = "unknown key '\(key)'"
             if key == "<<" {
                 // YAML 1.1's merge key: Yams, like YAML 1.2, reads it as a plain key.
-                message = "a merge key (<<) is not read: write the keys out; the top level's keys are every run's, so shared settings belong there"
+                message = "a merge key (<<) is not read: write the keys out (in a scenario, the top level's keys are every run's)"
             } else if let near = nearest(key, in: allowed, maxEdits: 3) {
                 message += "; did you mean '\(near)'?"
             } else {

@@ -216,7 +216,14 @@ import Testing
                                    "--out", dir + "/entry.yaml"])
         #expect(kernels.exitCode == 2 && kernels.stdout.contains("(bound)")
                 && kernels.stderr.contains("nothing written") && kernels.stderr.contains("sits at its bound"), "\(kernels.stderr)")
-        let gemm = try writeTemporary("precision,m,n,k,seconds,tflops\n" + String(repeating: "fp32,512,512,512,2e-05,13.42\n", count: 3))
+        // With --json, the document (wrote: null), the refusal on stderr.
+        let json = CLI.execute(["import", "kernel-times", try writeTemporary(deepBench), "--gpu", "V100-SXM2-16GB", "--library", "cudnn-7",
+                                "--out", dir + "/entry.yaml", "--json"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(json.exitCode == 2 && document?["wrote"] is NSNull && json.stderr.contains("sits at its bound"), "\(json.stdout)")
+        // One shape: three times over, and with m, n and k in other orders (the curve cannot tell them apart).
+        let gemm = try writeTemporary("precision,m,n,k,seconds,tflops\n" + String(repeating: "fp32,512,1024,512,4e-05,13.42\n", count: 3)
+                                      + "fp32,1024,512,512,4e-05,13.42\nfp32,512,512,1024,4e-05,13.42\n")
         let once = CLI.execute(["calibrate", "--gemm-csv", gemm, "--gpu", "V100-SXM2-16GB", "--out", dir + "/gemm.yaml"])
         #expect(once.exitCode == 2 && once.stderr.contains("no precision's timings could be fitted"), "\(once.stderr)")
         let layers = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"

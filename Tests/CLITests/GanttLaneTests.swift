@@ -50,7 +50,7 @@ import Scenario
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-gantt-\(UUID().uuidString)").path
         let first = CLI.execute(["chart", "gantt", path, "--gpus", "8", "--out", folder])
         #expect(first.exitCode == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("drew the first run, 'first', of 2; --run 'second' draws the next"))
+        #expect(first.stdout.contains("drew the first run, 'first' (resnet50), of 2; --run 'second' draws the next"))
         let named = CLI.execute(["chart", "gantt", path, "--gpus", "8", "--run", "second", "--out", folder, "--force"])
         #expect(named.exitCode == 0 && !named.stdout.contains("drew the first run"))
     }

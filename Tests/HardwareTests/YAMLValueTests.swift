@@ -42,6 +42,13 @@ import YAMLSupport
         #expect(throws: ConfigError.self) { try value("- 1\n").optional("a") }
     }
 
+    /// A key repeated through an alias carries its anchor's line, before the first writing: the
+    /// error stays at the first writing rather than name a line where nothing is repeated.
+    @Test func aKeyRepeatedThroughAnAliasStaysAtTheFirstWriting() {
+        let e = #expect(throws: ConfigError.self) { try value("x: &k model\nmodel: 1\n*k : 2\n") }
+        #expect(e?.line == 2 && e?.message == "invalid YAML: duplicate key model", "\(String(describing: e))")
+    }
+
     /// A required key written without a value is said to be so at its own line, not missing
     /// at the mapping's; one not written at all is missing.
     @Test func aRequiredKeyWithoutAValueIsNamedAtItsLine() throws {
