@@ -83,23 +83,26 @@ public struct SweepDocument: Codable, Sendable, Equatable {
     }
 
     /// The CSV columns the varied keys `vary` give (`csv`), as varied columns.
+    /// The varied keys' columns: `gpus` has its own; a key named as another column (`model`,
+    /// `strategy`) is `vary.KEY`, as the JSON's `vary` object holds it, so no header names two
+    /// columns alike.
     private static func csvKeys(_ vary: [Sweep.Axis]) -> [String] {
-        vary.map(\.key).filter { $0 != "gpus" }   // gpus has its own column
+        vary.map(\.key).filter { $0 != "gpus" }.map { resultColumns.contains($0) ? "vary.\($0)" : $0 }
     }
+
+    /// The CSV's columns after the varied keys, in order.
+    static let resultColumns = ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
+                                "images_per_second", "speedup", "efficiency", "compute_seconds",
+                                "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
+                                "fits_in_memory", "time_to_train_seconds", "cost_usd", "images_per_second_p10",
+                                "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
+                                "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
+                                "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
+                                "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds"]
 
     /// `csv`'s header line, newline included, for a sweep that varies `vary`.
     public static func csvHeader(vary: [Sweep.Axis]) -> String {
-        let keys = csvKeys(vary)
-        var text = (["point", "run"] + keys + ["gpus", "gpu_model", "strategy", "scheme", "variant", "global_batch", "step_seconds",
-                                               "images_per_second", "speedup", "efficiency", "compute_seconds",
-                                               "exposed_communication_seconds", "idle_seconds", "peak_memory_bytes_per_gpu",
-                                               "fits_in_memory", "time_to_train_seconds", "cost_usd", "images_per_second_p10",
-                                               "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
-                                               "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
-                                               "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
-                                               "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds"]).map(Self.field).joined(separator: ",")
-        text += "\n"
-        return text
+        (["point", "run"] + csvKeys(vary) + resultColumns).map(Self.field).joined(separator: ",") + "\n"
     }
 
     /// `csv`'s lines for `rows` of a sweep that varies `vary`, one per row, each ending in a newline.

@@ -599,6 +599,16 @@ let smallScenario = """
         #expect(!FileManager.default.fileExists(atPath: folder), "a folder was made for a refused --out")
     }
 
+    /// A varied key named as a result column (`model`, `strategy`) gets a column of its own,
+    /// `vary.KEY`: a CSV header never names two columns alike.
+    @Test func aSweepsCSVHeaderNamesEachColumnOnce() throws {
+        let path = try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n")
+        let out = CLI.execute(["sweep", path, "--vary", "model=resnet18,resnet34", "--vary", "strategy={kind: data}"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let header = out.stdout.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+        #expect(Set(header).count == header.count && header.starts(with: ["point", "run", "vary.model", "vary.strategy", "gpus"]), "\(header)")
+    }
+
     /// An unlabelled run is selected by its key path, as the tables name it.
     @Test func anUnlabelledRunIsSelectedByItsKeyPath() throws {
         let path = try writeTemporary(twoRuns.replacingOccurrences(of: "label: exact, ", with: "")
