@@ -740,6 +740,7 @@ let smallScenario = """
                      ("```scalecast\n\nscalecast sweep x.yaml\n```\n", ":3: notebooks run "),
                      ("```scalecast\nscalecast simulate nonexistent.yaml\n```\n", ":2: the command failed (exit code 2): error: nonexistent.yaml"),
                      ("```scalecast\nscalecast chart throughput nonexistent.yaml --out c\n```\n", ":2: nonexistent.yaml"),
+                     ("```scalecast\n! scalecast models\n```\n", ":2: the command is shown failing ('! ') but exited 0, not 2"),
                      // The error is quoted, not the note simulate prints before it.
                      ("```scalecast\nscalecast simulate \(try writeTemporary(noteAndError))\n```\n", ":2: the command failed (exit code 2): error: ")]
         for (text, message) in cases {
@@ -749,6 +750,13 @@ let smallScenario = """
             #expect(run.exitCode == 2 && run.stderr.contains(notebook + message), "\(run.stderr)")
             #expect(try String(contentsOfFile: notebook, encoding: .utf8) == text)
         }
+        // A refusal shown on purpose (`! `) is recorded, exit code and all.
+        let notebook = dir + "/nb.md"
+        try "```scalecast\n! scalecast simulate nonexistent.yaml\n```\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+        let shown = try String(contentsOfFile: notebook, encoding: .utf8)
+        #expect(shown.contains("error: nonexistent.yaml: no such file") && shown.contains("(exit code 2)"), "\(shown)")
+        #expect(CLI.execute(["notebook", "check", notebook]).exitCode == 0)
     }
 
     /// Only a fenced `scalecast` block runs, as CommonMark reads fences: not one shown inside
