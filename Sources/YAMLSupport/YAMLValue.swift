@@ -126,7 +126,12 @@ public struct YAMLValue {
     /// anchor's above it), nil when the mapping has no such key.
     public func error(atKey key: String, _ message: String) throws -> ConfigError? {
         guard let pair = try mapping().first(where: { try name(ofKey: $0.key) == key }) else { return nil }
-        return ConfigError(file: file, keyPath: child(key), line: pair.key.mark?.line ?? pair.value.mark?.line, message: message)
+        return error(at: pair, key: key, message)
+    }
+
+    /// An error at `pair`'s key, named `key`, on the key's own line.
+    private func error(at pair: (key: Node, value: Node), key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, keyPath: child(key), line: pair.key.mark?.line ?? pair.value.mark?.line, message: message)
     }
 
     /// The value under `key`.
@@ -155,7 +160,7 @@ public struct YAMLValue {
             } else {
                 message += "; expected one of: \(allowed.joined(separator: ", "))"
             }
-            throw ConfigError(file: file, keyPath: child(key), line: pair.key.mark?.line ?? pair.value.mark?.line, message: message)
+            throw error(at: pair, key: key, message)
         }
     }
 

@@ -132,6 +132,10 @@ let smallScenario = """
                 && owned.stderr.contains(": pricing.cloud_per_gpu_hour: not used while pricing.mode is owned (it prices cloud rental)"), "\(owned.stderr)")
         let plain = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
         #expect(CLI.execute(["simulate", try writeTemporary(plain)]).stderr.isEmpty)
+        // A price missing from a top-level pricing block is named at the top level, not at the first run.
+        let missing = CLI.execute(["simulate", try writeTemporary(plain + "training: {epochs: 1}\n"
+            + "pricing: {mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.2, server_usd_per_node: 0}\nruns:\n  - {label: a}\n")])
+        #expect(missing.exitCode == 2 && missing.stderr.contains(":6: pricing: no server power"), "\(missing.stderr)")
     }
 
     @Test func gpusOptionOverridesTheScenario() throws {
@@ -622,6 +626,13 @@ let smallScenario = """
         let explain = CLI.execute(["explain", path, "--gpus", "4"])
         #expect(explain.exitCode == 0 && explain.stdout.contains("runs[0]: alexnet") && explain.stdout.contains("runs[1]: alexnet"),
                 "two unlabelled runs had the same heading")
+        // A scenario of one unlabelled run has no names to list.
+        let single = CLI.execute(["simulate", try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"),
+                                  "--run", "a"])
+        #expect(single.exitCode == 2 && single.stderr.contains("no run is labelled or at 'a'; the scenario has one run, unlabelled"), "\(single.stderr)")
+        // The argument parser's own errors are spelt as every other error line.
+        let parser = CLI.execute(["simulate", path, "--no-such-flag"])
+        #expect(parser.exitCode == 2 && parser.stderr.hasPrefix("error: "), "\(parser.stderr)")
         let none = CLI.execute(["simulate", path, "--run", "runs[2]"])
         #expect(none.exitCode == 2 && none.stderr.contains("no run is labelled or at 'runs[2]'; the scenario's runs: runs[0], runs[1]"), "\(none.stderr)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-runs-\(UUID().uuidString)").path

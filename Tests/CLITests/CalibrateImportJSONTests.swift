@@ -226,6 +226,11 @@ import Testing
                                       + "fp32,1024,512,512,4e-05,13.42\nfp32,512,512,1024,4e-05,13.42\n")
         let once = CLI.execute(["calibrate", "--gemm-csv", gemm, "--gpu", "V100-SXM2-16GB", "--out", dir + "/gemm.yaml"])
         #expect(once.exitCode == 2 && once.stderr.contains("no precision's timings could be fitted"), "\(once.stderr)")
+        // A precision that cannot be fitted beside one that can is said to be left out.
+        let mixed = try writeTemporary("precision,m,n,k,seconds,tflops\n" + [256, 512, 1024, 2048].map { n in
+            "fp32,\(n),\(n),\(n),\(2e-13 * Double(n * n * n) + 1e-5),1\n" }.joined() + "tf32,512,512,512,2e-05,13.42\n")
+        let partly = CLI.execute(["calibrate", "--gemm-csv", mixed, "--gpu", "H200"])
+        #expect(partly.exitCode == 0 && partly.stdout.contains("tf32: not fitted (1 rows;"), "\(partly.stdout)\(partly.stderr)")
         let layers = "model,layer,kind,batch,precision,in_channels,height,width,out,kernel,stride,pad,groups,forward_ms,backward_ms\n"
             + [(32, 4.0), (64, 2.0), (128, 1.0)].map { "m,c,conv,\($0.0),fp32,64,56,56,64,3,1,1,1,\($0.1),\($0.1 * 2)\n" }.joined()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
