@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Planning
+import YAMLSupport
 
 /// `scalecast sweep SCENARIO --vary KEY=VALUES ... [--shard I/N] [--out FILE]`.
 struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
@@ -132,10 +133,18 @@ struct MergeCommand: ParsableCommand, OutputProducing {
         try OutputFile.checkNotAnInput(out, inputs: shards)
         let documents = try shards.map { path -> SweepDocument in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
-            do { return try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
+            let document: SweepDocument
+            do { document = try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"
                                  + ((error as? DecodingError).map { " (\(Self.describe($0, in: data)))" } ?? ""))
             }
+            // The decoder keeps one of a repeated key's values without a word; no sweep writes one.
+            if let repeated = JSONRepeatedKey.first(in: data) {
+                throw ConfigError(file: path, keyPath: repeated.keyPath, line: repeated.line,
+                                  message: "duplicate key \(repeated.key.singleLine) (first written at line \(repeated.firstLine)); "
+                                  + "a sweep writes each key once: keep the one you mean")
+            }
+            return document
         }
         let merged = try wrap { try SweepDocument.merge(documents, files: shards) }
         guard let out else { return CommandOutput(stdout: try merged.json()) }

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// A key written twice in one JSON object is found at its second writing, with its key path;
+/// what only looks like a repeat (a sibling object's key, a nested object's, a string value,
+/// braces inside a string) is not.
+@Suite struct JSONRepeatedKeyTests {
+    @Test(arguments: [
+        (#"{"a": 1, "b": 2, "a": 3}"#, "a", 1, 1, "a"),
+        ("{\n \"results\": [\n  {\"point\": 0},\n  {\"point\": 1,\n   \"point\": 2}\n ]\n}", "point", 5, 4, "results[1].point"),
+        (#"{"a": 1, "\u0061": 2}"#, "a", 1, 1, "a"),
+        (#"{"o": {"x": 1}, "o": [2]}"#, "o", 1, 1, "o"),
+        ("{\r\n\"a\": 1,\r\n\"a\": 2}", "a", 3, 2, "a"),
+        ("{\r\"a\": true,\r\"s\": {\"n\": null, \"n\": 1}}", "n", 3, 3, "s.n"),
+        (#"{"x": [[{"k": 1}], [{"j": 1, "k": 1, "k": 2}]]}"#, "k", 1, 1, "x[1][0].k"),
+        (#"{"\ud83d\ude00": 1, "😀": 2}"#, "😀", 1, 1, "😀"),
+    ])
+    func aRepeatedKeyIsFoundAtItsSecondWriting(text: String, key: String, line: Int, firstLine: Int, keyPath: String) throws {
+        let found = try #require(JSONRepeatedKey.first(in: Data(text.utf8)))
+        #expect(found == JSONRepeatedKey(key: key, line: line, firstLine: firstLine, keyPath: keyPath))
+    }
+
+    @Test(arguments: [
+        #"[{"a": 1}, {"a": 2}]"#,
+        #"{"a": {"a": 1}}"#,
+        #"{"a": "a", "b": "a"}"#,
+        #"{"x": "{\"a\": 1, \"a\": 2}", "y": 1}"#,
+        #"{"a": [1, 2, {"b": 1}], "b": {"a": 1}}"#,
+        #"{"a\"": 1, "a": 2}"#,
+        "[]",
+    ])
+    func keysWrittenOncePerObjectAreNotRepeats(text: String) {
+        #expect(JSONRepeatedKey.first(in: Data(text.utf8)) == nil)
+    }
+
+    /// A hand-edited shard with a row's `point` written twice merged as whichever value the
+    /// decoder kept; it is refused at the second writing.
+    @Test func mergeRefusesAShardWithARepeatedKey() throws {
+        let path = try writeTemporary("name: sw\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: bf16\n"
+                                      + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1]\n")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-repeat-\(UUID().uuidString)").path
+        let shards = (1...2).map { "\(base)-\($0).json" }
+        for (i, shard) in shards.enumerated() {
+            let sweep = CLI.execute(["sweep", path, "--vary", "batch_per_gpu=16,32", "--shard", "\(i + 1)/2", "--out", shard, "--quiet"])
+            #expect(sweep.exitCode == 0, "\(sweep.stderr)")
+        }
+        #expect(CLI.execute(["merge"] + shards).exitCode == 0)
+        let text = try String(contentsOfFile: shards[1], encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        let pointLine = try #require(lines.firstIndex { $0.contains("\"point\" :") })
+        var edited = lines
+        edited.insert(lines[pointLine].replacingOccurrences(of: "\"point\" : 1", with: "\"point\" : 0"), at: pointLine + 1)
+        try edited.joined(separator: "\n").write(toFile: shards[1], atomically: true, encoding: .utf8)
+        let merged = CLI.execute(["merge"] + shards)
+        #expect(merged.exitCode == 2)
+        #expect(merged.stderr.contains("\(shards[1]):\(pointLine + 2): results[0].point: duplicate key point (first written at line "
+                                       + "\(pointLine + 1))"), "\(merged.stderr)")
+    }
+}
