@@ -46,6 +46,19 @@ public struct CalibrationProfile: Sendable, Equatable {
         residuals = fit.residuals
     }
 
+    /// The fitted figures that stopped at an end of their range: the curve's
+    /// (`Calibrator.curveFiguresAtBounds`), a kernel overhead, im2col row time or copy
+    /// latency of 0 (each fitted at least 0), an im2col bandwidth without bound (its
+    /// inverse fitted at least 0). Each is where the fit stopped, not a measurement.
+    public var figuresAtBounds: [FittedFigure] {
+        var figures = Calibrator.curveFiguresAtBounds(maxEfficiency: maxEfficiency, halfSaturation: halfSaturation)
+        if kernelOverheadSeconds <= 0 { figures.append(.overhead) }
+        if !loweringBytesPerSecond.isFinite { figures.append(.loweringBandwidth) }
+        if loweringRowSeconds <= 0 { figures.append(.loweringRowTime) }
+        if copyLatencySeconds <= 0 { figures.append(.copyLatency) }
+        return figures
+    }
+
     /// The profile as YAML text.
     public var yaml: String {
         var out = "# ScaleCast calibration profile: written by `scalecast calibrate`; valid only on the machine below.\n"

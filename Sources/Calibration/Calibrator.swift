@@ -310,6 +310,19 @@ public struct Calibrator {
         }
     }
 
+    /// The half-saturation dimensions `fitEfficiency` tries: a log grid from 1 to 10,000, 20 a decade.
+    static let halfSaturationGrid = (0...80).map { pow(10, Double($0) / 20) }
+
+    /// The figures of a fitted curve that stopped at an end of their range (e_max at the
+    /// peak; x½ at an end of `halfSaturationGrid`): there the timings do not pin the figure,
+    /// which is where the fit was stopped, not a measurement. Empty for a curve inside both.
+    public static func curveFiguresAtBounds(maxEfficiency: Double, halfSaturation: Double) -> [FittedFigure] {
+        var figures: [FittedFigure] = []
+        if maxEfficiency >= 1 { figures.append(.maxEfficiency) }
+        if halfSaturation <= halfSaturationGrid.first! || halfSaturation >= halfSaturationGrid.last! { figures.append(.halfSaturation) }
+        return figures
+    }
+
     /// Fits the curve to samples measured against `peak` FLOP/s, in time:
     /// `t = overhead + flops / (peak · e_max · s(m)s(n)s(k)) + lowering bytes / B + lowering rows · r`.
     /// For each candidate x½ on a log grid (1 to 10,000, 20 a decade), the time is
@@ -345,8 +358,7 @@ public struct Calibrator {
         let loweringBytes = fitLowering ? samples.map(\.loweringBytes) : nil
         let y = samples.map(\.seconds)
         var best: (fit: EfficiencyFit, squares: Double)?
-        for step in 0...80 {
-            let half = pow(10, Double(step) / 20)
+        for half in halfSaturationGrid {
             let x = samples.map { s -> Double in
                 func f(_ v: Int) -> Double { Double(v) / (Double(v) + half) }
                 return s.flops / (peak * f(s.m) * f(s.n) * f(s.k))

@@ -98,6 +98,8 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         text += "memory copies: \(Format.fixed(profile.copyBytesPerSecond / 1e9, 2)) GB/s, latency "
             + "\(Format.fixed(profile.copyLatencySeconds * 1e6, 2)) us\n"
         text += "streaming kernels (ReLU): \(Format.fixed(profile.streamBytesPerSecond / 1e9, 2)) GB/s read + written\n"
+        let atBounds = profile.figuresAtBounds
+        text += Self.boundsLine(atBounds)
         if let out {
             try OutputFile.write(profile.yaml, to: out, force: force)
             text += "wrote \(out)\n"
@@ -109,7 +111,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             loweringBytesPerSecond: profile.loweringBytesPerSecond.isFinite ? profile.loweringBytesPerSecond : nil,
             loweringRowSeconds: profile.loweringRowSeconds, copyBytesPerSecond: profile.copyBytesPerSecond,
             copyLatencySeconds: profile.copyLatencySeconds, streamBytesPerSecond: profile.streamBytesPerSecond,
-            medianAbsError: errors[errors.count / 2], largestAbsError: errors.last!, passes: passes, wrote: out)))
+            figuresAtBound: atBounds.map(\.rawValue), medianAbsError: errors[errors.count / 2], largestAbsError: errors.last!, passes: passes, wrote: out)))
     }
 
     /// Fits the efficiency curve of each precision to cuBLAS timings, against the
@@ -162,15 +164,17 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
                               Format.fixed(fit.efficiency(m: s.m, n: s.n, k: s.k), 3), Format.fixed(r, 3)])
             }
             let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
+            let atBounds = Calibrator.curveFiguresAtBounds(maxEfficiency: fit.maxEfficiency, halfSaturation: fit.halfSaturation)
             precisions.append(CalibrateJSON.Precision(
                 precision: precision.rawValue, peakFLOPsPerSecond: peak, maxEfficiency: fit.maxEfficiency, halfSaturation: fit.halfSaturation,
-                rmsResidual: rms, reportedError: curve.reportedError,
+                rmsResidual: rms, reportedError: curve.reportedError, figuresAtBound: atBounds.map(\.rawValue),
                 shapes: zip(gemm, fit.residuals).map { s, r in
                     CalibrateJSON.Shape(m: s.m, n: s.n, k: s.k, seconds: s.seconds, efficiency: s.flops / s.seconds / peak,
                                         fittedEfficiency: fit.efficiency(m: s.m, n: s.n, k: s.k), residual: r)
                 }))
             text += "\n\(precision.rawValue): peak \(Format.fixed(peak / 1e12, 1)) TFLOP/s; fitted max efficiency \(Format.fixed(fit.maxEfficiency, 3)), "
-                + "half-saturation dimension \(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n" + table.render()
+                + "half-saturation dimension \(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n"
+                + (atBounds.isEmpty ? "" : "  " + Self.boundsLine(atBounds)) + table.render()
             text += "  use: cost_model: {max_efficiency: {\(precision.rawValue): \(Format.fixed(fit.maxEfficiency, 3))}, "
                 + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
         }
@@ -189,6 +193,13 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         let loadable = curves.allSatisfy { $0.problem(gpu: spec.name) == nil }
         return CommandOutput(stdout: try ResultsJSON.encode(CalibrateJSON.GPUDocument(
             device: device, gpu: spec.name, gemmCSV: gemmCSV, precisions: precisions, profile: loadable ? profile : nil, wrote: out)))
+    }
+
+    /// The line that names the fitted figures stopped at an end of their range, or nothing.
+    static func boundsLine(_ figures: [FittedFigure]) -> String {
+        guard !figures.isEmpty else { return "" }
+        return "at a bound, so not measured (the fit stopped there; the timings do not pin \(figures.count == 1 ? "it" : "them")): "
+            + figures.map(\.printed).joined(separator: ", ") + "\n"
     }
 
     /// Reads the CSV of scalecast-cuda-check: a `# device: NAME` comment and rows

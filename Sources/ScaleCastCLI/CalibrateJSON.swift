@@ -40,6 +40,8 @@ enum CalibrateJSON {
         var copyBytesPerSecond: Double
         var copyLatencySeconds: Double
         var streamBytesPerSecond: Double
+        /// The keys above whose fit stopped at an end of its range (`FittedFigure`).
+        var figuresAtBound: [String]
         var medianAbsError: Double
         var largestAbsError: Double
         var passes: [Pass]
@@ -49,7 +51,7 @@ enum CalibrateJSON {
             case maxEfficiency = "max_efficiency", halfSaturation = "half_saturation", overheadSeconds = "overhead_seconds"
             case loweringBytesPerSecond = "lowering_bytes_per_second", loweringRowSeconds = "lowering_row_seconds"
             case copyBytesPerSecond = "copy_bytes_per_second", copyLatencySeconds = "copy_latency_seconds"
-            case streamBytesPerSecond = "stream_bytes_per_second", medianAbsError = "median_abs_error"
+            case streamBytesPerSecond = "stream_bytes_per_second", figuresAtBound = "figures_at_bound", medianAbsError = "median_abs_error"
             case largestAbsError = "largest_abs_error", passes, wrote
         }
     }
@@ -71,10 +73,13 @@ enum CalibrateJSON {
         var rmsResidual: Double
         /// 90th percentile of |relative time error| of the shapes, as the profile's `reported_error`.
         var reportedError: Double
+        /// `max_efficiency` and/or `half_saturation` where the fit stopped at an end of its range.
+        var figuresAtBound: [String]
         var shapes: [Shape]
         enum CodingKeys: String, CodingKey {
             case precision, peakFLOPsPerSecond = "peak_flops_per_second", maxEfficiency = "max_efficiency"
-            case halfSaturation = "half_saturation", rmsResidual = "rms_residual", reportedError = "reported_error", shapes
+            case halfSaturation = "half_saturation", rmsResidual = "rms_residual", reportedError = "reported_error"
+            case figuresAtBound = "figures_at_bound", shapes
         }
     }
 

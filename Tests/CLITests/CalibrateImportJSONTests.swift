@@ -70,6 +70,27 @@ import Testing
         }
         let plain = try object(CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--json"]))
         #expect(plain["wrote"] is NSNull)
+        // The H200's curves are fitted inside their ranges.
+        #expect(precisions.allSatisfy { ($0["figures_at_bound"] as? [String]) == [] })
+    }
+
+    /// Timings that run at 95% of the peak at every size want no size curve at all: the fit
+    /// stops at the smallest half-saturation it searches, which the text and the JSON say.
+    @Test func aGEMMFitStoppedAtItsBoundIsSaid() throws {
+        let dir = try temporaryDirectory()
+        let peak = try #require(try Catalog.builtIn().gpu(named: "H200")).peakFLOPsPerSecond(precision: "fp32")
+        let rows = [1024, 2048, 4096, 8192].map { n in
+            "fp32,\(n),\(n),\(n),\(2 * Double(n * n * n) / (0.95 * peak))"
+        }
+        let csv = dir + "/flat.csv"
+        try ("precision,m,n,k,seconds\n" + rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let document = try object(CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200", "--json"]))
+        let fp32 = try #require((document["precisions"] as? [[String: Any]])?.first)
+        #expect(fp32["figures_at_bound"] as? [String] == ["half_saturation"])
+        #expect(fp32["half_saturation"] as? Double == 1)
+        let text = CLI.execute(["calibrate", "--gemm-csv", csv, "--gpu", "H200"])
+        #expect(text.stdout.contains("at a bound, so not measured (the fit stopped there; the timings do not pin it): "
+                                     + "x_half at an end of the 1-10000 it is searched over"), "\(text.stdout)")
     }
 
     @Test func layerTimesImportAsJSON() throws {

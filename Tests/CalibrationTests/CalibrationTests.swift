@@ -225,6 +225,21 @@ import YAMLSupport
         #expect(loaded.residuals == [0.01, -0.02])
     }
 
+    /// A figure the fit stopped at an end of its range is named; one inside it is not.
+    @Test func figuresAtTheirBoundsAreNamed() {
+        #expect(profile().figuresAtBounds == [])
+        var stopped = profile()
+        stopped.copyLatencySeconds = 0
+        stopped.kernelOverheadSeconds = 0
+        stopped.loweringBytesPerSecond = .infinity
+        stopped.loweringRowSeconds = 0
+        stopped.maxEfficiency = 1
+        stopped.halfSaturation = 10_000
+        #expect(stopped.figuresAtBounds == [.maxEfficiency, .halfSaturation, .overhead, .loweringBandwidth, .loweringRowTime, .copyLatency])
+        #expect(Calibrator.curveFiguresAtBounds(maxEfficiency: 0.7, halfSaturation: 1) == [.halfSaturation])
+        #expect(Calibrator.curveFiguresAtBounds(maxEfficiency: 0.7, halfSaturation: 1.12) == [])
+    }
+
     @Test func aProfileFromAnotherMachineIsRefusedByName() throws {
         let path = try write(profile().yaml)
         do {
