@@ -98,8 +98,15 @@ public struct TrainingSetup: Sendable {
 
     /// Images per step over every GPU: `batchPerGPU × gpus × accumulationSteps`.
     public var globalBatch: Int { batchPerGPU * gpus * accumulationSteps }
-    /// The share of steps the optimizer runs in: `min(1, global batch / optimizerEveryImages)`.
-    public var optimizerShare: Double { optimizerEveryImages.map { min(1, Double(globalBatch) / Double($0)) } ?? 1 }
+    /// Whether the step runs the optimizer at all (`ScheduleMechanisms.optimizerStep`):
+    /// false for a benchmark that times forward and backward only.
+    public var optimizerStep = true
+    /// The share of steps the optimizer runs in: `min(1, global batch / optimizerEveryImages)`,
+    /// 0 without an optimizer step.
+    public var optimizerShare: Double {
+        guard optimizerStep else { return 0 }
+        return optimizerEveryImages.map { min(1, Double(globalBatch) / Double($0)) } ?? 1
+    }
 }
 
 /// How the hybrid's turns broadcast a worker's boundary activations to the others.

@@ -126,6 +126,7 @@ public struct RunSpec: Sendable {
         setup.gradsZeroed = mechanisms.gradsZeroed
         setup.updateKernelsPerTensor = mechanisms.updateKernelsPerTensor
         setup.optimizerEveryImages = mechanisms.optimizerEveryImages
+        setup.optimizerStep = mechanisms.optimizerStep
         setup.accumulationSteps = accumulationSteps
         setup.hostStagedSyncFromGPUs = mechanisms.hostStagedSyncFromGPUs
         setup.activationBroadcast = mechanisms.activationBroadcast

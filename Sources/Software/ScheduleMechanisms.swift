@@ -80,6 +80,13 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// `optimizer_every_images`: the optimizer steps once per this many images over
     /// all GPUs (gradient accumulation to an optimizer batch); nil: every step.
     public var optimizerEveryImages: Int?
+    /// `optimizer_step`: false where the measured step runs no optimizer update at all,
+    /// forward and backward only, as network benchmarks time it (convnet-benchmarks'
+    /// `updateOutput`, `updateGradInput` and `accGradParameters`; cnn-benchmarks'
+    /// `model:forward` and `model:backward`): the update's work and kernels are charged
+    /// in no step (`zero_grad`'s with them); the gradients are still computed and, on
+    /// several GPUs, exchanged.
+    public var optimizerStep = true
 
     public init() {}
 
@@ -109,6 +116,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         if gradsZeroed { out.append(("grads_zeroed", nil, "true")) }
         if updateKernelsPerTensor > 0 { number("update_kernels_per_tensor", Double(updateKernelsPerTensor)) }
         if let n = optimizerEveryImages { number("optimizer_every_images", Double(n)) }
+        if !optimizerStep { out.append(("optimizer_step", nil, "false")) }
         return out
     }
 
@@ -118,7 +126,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
                               "sync_input_copy_every_images", "sync_input_copy_every_step", "input_copy_gpus_per_pipe",
                               "input_memcpy_threads", "input_memcpy_gb_per_s",
                               "evaluation_every_images", "evaluation_seconds", "ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor",
-                              "optimizer_every_images"]
+                              "optimizer_every_images", "optimizer_step"]
 
     /// Sets `key` from `value`.
     /// - Throws: `ConfigError` at the value: a negative or absurd figure, an unknown placement.
@@ -154,6 +162,7 @@ public struct ScheduleMechanisms: Sendable, Equatable {
         case "grads_zeroed": gradsZeroed = try value.bool()
         case "update_kernels_per_tensor": updateKernelsPerTensor = try value.int(in: 0...1_000)
         case "optimizer_every_images": optimizerEveryImages = try value.int(in: 1...1_000_000_000)
+        case "optimizer_step": optimizerStep = try value.bool()
         default: evaluationSeconds = try nonNegative(1e6, "s")   // evaluation_seconds
         }
     }

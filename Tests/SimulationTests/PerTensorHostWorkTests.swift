@@ -11,7 +11,7 @@ import Workload
     static let tensors = 62
 
     func graph(gpus: Int, copies: Bool = false, perTensor: Int = 0, optimizerEvery: Int? = nil, zeroed: Bool = false,
-               accumulation: Int = 1) throws -> TaskGraph {
+               accumulation: Int = 1, optimizerStep: Bool = true) throws -> TaskGraph {
         var setup = TrainingSetup(network: try #require(Zoo.model(named: "resnet18")), precision: .fp32, batchPerGPU: 32,
                                   gpus: gpus, steps: 1)
         setup.ddpBucketCopies = copies
@@ -19,6 +19,7 @@ import Workload
         setup.optimizerEveryImages = optimizerEvery
         setup.gradsZeroed = zeroed
         setup.accumulationSteps = accumulation
+        setup.optimizerStep = optimizerStep
         return try Planner.plan(setup, strategy: .data(DataParallelOptions(bucketBytes: nil)))
     }
 
@@ -105,5 +106,19 @@ import Workload
         #expect(withCopies.kernels == Self.tensors + Self.tensors)
         // An optimizer batch no larger than the global batch: every step.
         #expect(try updateWork(try graph(gpus: 2, perTensor: 4, optimizerEvery: 32)).kernels == 4 * Self.tensors)
+    }
+
+    /// A benchmark that times forward and backward only (`optimizer_step: false`) is
+    /// charged no optimizer and no `zero_grad`, however often the optimizer would step; the
+    /// backward keeps its work and the bucket copies stay every step's.
+    @Test func withoutAnOptimizerStepTheUpdateCostsNothing() throws {
+        for (gpus, every) in [(1, nil), (2, 4 * 2 * 32)] as [(Int, Int?)] {
+            let none = try updateWork(try graph(gpus: gpus, perTensor: 4, optimizerEvery: every, zeroed: true, optimizerStep: false))
+            #expect(none.kernels == 0 && none.flops == 0 && none.memoryBytes == 0, "\(gpus) GPUs")
+        }
+        let plain = try graph(gpus: 1, zeroed: true), timed = try graph(gpus: 1, zeroed: true, optimizerStep: false)
+        #expect(kernels(timed, .backward) == kernels(plain, .backward) && bytes(timed, .backward) == bytes(plain, .backward))
+        let copies = try updateWork(try graph(gpus: 2, copies: true, optimizerStep: false))
+        #expect(copies.kernels == Self.tensors)
     }
 }

@@ -298,7 +298,8 @@ func loadError(_ yaml: String) throws -> ConfigError {
 @Suite struct PerTensorFieldErrorTests {
     @Test(arguments: [("update_kernels_per_tensor: -1", "update_kernels_per_tensor"), ("update_kernels_per_tensor: 1.5", "update_kernels_per_tensor"),
                       ("optimizer_every_images: 0", "optimizer_every_images"), ("ddp_bucket_copies: maybe", "ddp_bucket_copies"),
-                      ("autocast_weight_copies: 2", "autocast_weight_copies"), ("grads_zeroed: sometimes", "grads_zeroed")])
+                      ("autocast_weight_copies: 2", "autocast_weight_copies"), ("grads_zeroed: sometimes", "grads_zeroed"),
+                      ("optimizer_step: 0", "optimizer_step")])
     func badValuesAreLocated(field: String, key: String) throws {
         let error = try scenarioError("software: {profile: ideal, \(field)}")
         #expect(error.keyPath == "software.\(key)")

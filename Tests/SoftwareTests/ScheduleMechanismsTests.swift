@@ -292,7 +292,7 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(m.lossPlacement == .firstGPU && m.passBarrier && m.syncLayersInTurn && m.inputCopyGPUsPerPipe == 2)
         #expect(m.syncInputCopyEveryImages == 3072 && m.evaluationEveryImages == 201 * 3072)
         // Every mechanism but eager PyTorch's per-tensor ones and MXNet's input split, each with its source.
-        let others = ["ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor", "optimizer_every_images",
+        let others = ["ddp_bucket_copies", "grads_zeroed", "update_kernels_per_tensor", "optimizer_every_images", "optimizer_step",
                       "sync_input_copy_every_step", "input_memcpy_threads"]
         #expect(m.settings.map(\.key) == ScheduleMechanisms.keys.filter { !others.contains($0) })
         for key in m.settings.map(\.key) { #expect(p.sources[key] != nil, "cuda-convnet2.\(key) has no source") }
