@@ -17,12 +17,33 @@ struct JSONRepeatedKey: Equatable {
     var keyPath: String
 
     /// The first key written twice in one object of `data`, in text order, or nil. `data` is
-    /// expected to be JSON a decoder accepted: the scan checks no grammar, it only follows
-    /// objects, arrays and strings (so a `{` inside a string opens nothing). Lines are
-    /// counted at `\n`, and at a `\r` not followed by one.
+    /// expected to be JSON a decoder accepts: the scan checks no grammar, it only follows
+    /// objects, arrays and strings (so a `{` inside a string opens nothing). Keys are equal
+    /// when their code points are (RFC 8259, section 8.3), escapes decoded; UTF-16 and
+    /// UTF-32 texts, which the decoder also reads, are scanned as UTF-8. Lines are counted
+    /// at `\n`, and at a `\r` not followed by one.
     static func first(in data: Data) -> JSONRepeatedKey? {
-        var scan = Scan(bytes: [UInt8](data))
+        var scan = Scan(bytes: utf8(data))
         return scan.run()
+    }
+
+    /// `data` as UTF-8 bytes: UTF-16 and UTF-32 found as JSONDecoder finds them, by a byte
+    /// order mark or by the zero bytes of the first two characters (RFC 4627, section 3);
+    /// other text as it is.
+    static func utf8(_ data: Data) -> [UInt8] {
+        let b = [UInt8](data.prefix(4))
+        let encoding: String.Encoding?
+        switch b.count < 4 ? [] : b {
+        case [0, 0, 0xFE, 0xFF], [0xFF, 0xFE, 0, 0]: encoding = .utf32
+        case _ where b.count >= 2 && (b[0] == 0xFE && b[1] == 0xFF || b[0] == 0xFF && b[1] == 0xFE): encoding = .utf16
+        case _ where b.count == 4 && b[0] == 0 && b[1] == 0 && b[2] == 0: encoding = .utf32BigEndian
+        case _ where b.count == 4 && b[1] == 0 && b[2] == 0 && b[3] == 0: encoding = .utf32LittleEndian
+        case _ where b.count == 4 && b[0] == 0 && b[2] == 0: encoding = .utf16BigEndian
+        case _ where b.count == 4 && b[1] == 0 && b[3] == 0: encoding = .utf16LittleEndian
+        default: encoding = nil
+        }
+        guard let encoding, let text = String(data: data, encoding: encoding) else { return [UInt8](data) }
+        return Array(text.utf8)
     }
 
     /// One pass over the text with an explicit stack (no recursion, whatever the nesting).
@@ -32,10 +53,11 @@ struct JSONRepeatedKey: Equatable {
             var isObject: Bool
             /// An array's element being read (its index).
             var index = 0
-            /// An object's key whose value comes next; nil while a key is expected.
-            var key: String?
+            /// An object's key whose value comes next (its UTF-8 bytes, escapes decoded);
+            /// nil while a key is expected.
+            var key: [UInt8]?
             /// An object's keys so far, with the line each is written at.
-            var keys: [String: Int] = [:]
+            var keys: [[UInt8]: Int] = [:]
         }
 
         let bytes: [UInt8]
@@ -77,7 +99,8 @@ struct JSONRepeatedKey: Equatable {
                     let startLine = line
                     let key = readString()
                     if let firstLine = stack[top].keys[key] {
-                        return JSONRepeatedKey(key: key, line: startLine, firstLine: firstLine, keyPath: keyPath(to: key))
+                        return JSONRepeatedKey(key: String(decoding: key, as: UTF8.self), line: startLine, firstLine: firstLine,
+                                               keyPath: keyPath(to: key))
                     }
                     stack[top].keys[key] = startLine
                     stack[top].key = key
@@ -91,16 +114,25 @@ struct JSONRepeatedKey: Equatable {
 
         /// The key path of `key` in the innermost open object: each open frame's key or
         /// index leads to the next one.
-        private func keyPath(to key: String) -> String {
+        private func keyPath(to key: [UInt8]) -> String {
             var path = ""
             for frame in stack.dropLast() {
                 if frame.isObject {
-                    path += (path.isEmpty ? "" : ".") + (frame.key ?? "").singleLine
+                    path += (path.isEmpty ? "" : ".") + Self.segment(frame.key ?? [])
                 } else {
                     path += "[\(frame.index)]"
                 }
             }
-            return path + (path.isEmpty ? "" : ".") + key.singleLine
+            return path + (path.isEmpty ? "" : ".") + Self.segment(key)
+        }
+
+        /// A key as a key path shows it: as it is when it is a plain name (letters, digits,
+        /// `_`, `-`), else quoted, so that a key holding a dot or nothing at all reads as one.
+        static func segment(_ key: [UInt8]) -> String {
+            let text = String(decoding: key, as: UTF8.self)
+            let plain = !key.isEmpty && key.allSatisfy { $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter
+                                                                       || Character(Unicode.Scalar($0)).isNumber || $0 == 0x5F || $0 == 0x2D) }
+            return plain ? text : "\"" + text.singleLine + "\""
         }
 
         /// Moves past the string value starting at `position` (its opening quote).
@@ -121,7 +153,7 @@ struct JSONRepeatedKey: Equatable {
         /// Reads the string starting at `position` (its opening quote) and decodes its
         /// escapes (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX` with surrogate
         /// pairs), so that `"a"` and `"\u0061"` are one key, as a decoder reads them.
-        private mutating func readString() -> String {
+        private mutating func readString() -> [UInt8] {
             position += 1
             var utf8: [UInt8] = []
             var pendingHigh: UInt16?
@@ -152,7 +184,7 @@ struct JSONRepeatedKey: Equatable {
                 }
             }
             position += 1   // the closing quote
-            return String(decoding: utf8, as: UTF8.self)
+            return utf8
         }
     }
 }

@@ -133,17 +133,21 @@ struct MergeCommand: ParsableCommand, OutputProducing {
         try OutputFile.checkNotAnInput(out, inputs: shards)
         let documents = try shards.map { path -> SweepDocument in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
+            // The decoder keeps one of a repeated key's values without a word (and may fail on the one it
+            // kept); no sweep writes one, so a repeat is named first wherever the text is JSON.
+            func refuseRepeatedKey() throws {
+                guard let repeated = JSONRepeatedKey.first(in: data) else { return }
+                throw ConfigError(file: path, keyPath: repeated.keyPath, line: repeated.line,
+                                  message: "duplicate key \"\(repeated.key.singleLine)\" (first written at line \(repeated.firstLine)); "
+                                  + "a sweep writes each key once: keep the one you mean")
+            }
             let document: SweepDocument
             do { document = try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
+                if (try? JSONSerialization.jsonObject(with: data)) != nil { try refuseRepeatedKey() }
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"
                                  + ((error as? DecodingError).map { " (\(Self.describe($0, in: data)))" } ?? ""))
             }
-            // The decoder keeps one of a repeated key's values without a word; no sweep writes one.
-            if let repeated = JSONRepeatedKey.first(in: data) {
-                throw ConfigError(file: path, keyPath: repeated.keyPath, line: repeated.line,
-                                  message: "duplicate key \(repeated.key.singleLine) (first written at line \(repeated.firstLine)); "
-                                  + "a sweep writes each key once: keep the one you mean")
-            }
+            try refuseRepeatedKey()
             return document
         }
         let merged = try wrap { try SweepDocument.merge(documents, files: shards) }

@@ -1139,9 +1139,17 @@ let smallScenario = """
         #expect(document["threads"] as? Int == 1)
         for key in ["cpu", "kernel", "peak_flops_per_second", "max_efficiency", "half_saturation", "overhead_seconds",
                     "lowering_bytes_per_second", "lowering_row_seconds", "copy_bytes_per_second", "copy_latency_seconds",
-                    "stream_bytes_per_second", "median_abs_error", "largest_abs_error", "passes", "wrote"] {
+                    "stream_bytes_per_second", "figures_at_bound", "median_abs_error", "largest_abs_error", "passes", "wrote"] {
             #expect(document.keys.contains(key), "missing \(key)")
         }
+        // The figures at a bound are the JSON's own keys, each at its bound.
+        let atBound = try #require(document["figures_at_bound"] as? [String])
+        for key in atBound {
+            #expect(FittedFigure(rawValue: key) != nil, "\(key)")
+            if ["overhead_seconds", "lowering_row_seconds", "copy_latency_seconds"].contains(key) { #expect(document[key] as? Double == 0) }
+            if key == "lowering_bytes_per_second" { #expect(document[key] is NSNull) }
+        }
+        if (document["copy_latency_seconds"] as? Double) == 0 { #expect(atBound.contains("copy_latency_seconds")) }
         let passes = try #require(document["passes"] as? [[String: Any]])
         #expect(passes.count >= 10)
         let errors = passes.compactMap { $0["relative_error"] as? Double }.map(abs).sorted()

@@ -14,7 +14,7 @@ import Testing
         ("{\r\n\"a\": 1,\r\n\"a\": 2}", "a", 3, 2, "a"),
         ("{\r\"a\": true,\r\"s\": {\"n\": null, \"n\": 1}}", "n", 3, 3, "s.n"),
         (#"{"x": [[{"k": 1}], [{"j": 1, "k": 1, "k": 2}]]}"#, "k", 1, 1, "x[1][0].k"),
-        (#"{"\ud83d\ude00": 1, "😀": 2}"#, "😀", 1, 1, "😀"),
+        (#"{"\ud83d\ude00": 1, "😀": 2}"#, "😀", 1, 1, #""😀""#),
     ])
     func aRepeatedKeyIsFoundAtItsSecondWriting(text: String, key: String, line: Int, firstLine: Int, keyPath: String) throws {
         let found = try #require(JSONRepeatedKey.first(in: Data(text.utf8)))
@@ -54,7 +54,33 @@ import Testing
         try edited.joined(separator: "\n").write(toFile: shards[1], atomically: true, encoding: .utf8)
         let merged = CLI.execute(["merge"] + shards)
         #expect(merged.exitCode == 2)
-        #expect(merged.stderr.contains("\(shards[1]):\(pointLine + 2): results[0].point: duplicate key point (first written at line "
+        #expect(merged.stderr.contains("\(shards[1]):\(pointLine + 2): results[0].point: duplicate key \"point\" (first written at line "
                                        + "\(pointLine + 1))"), "\(merged.stderr)")
+        // A repeat the decoder fails on (it kept the other value) is named as the repeat, at its line.
+        var wrongType = lines
+        wrongType.insert(lines[pointLine].replacingOccurrences(of: "\"point\" : 1", with: "\"point\" : \"x\""), at: pointLine)
+        try wrongType.joined(separator: "\n").write(toFile: shards[1], atomically: true, encoding: .utf8)
+        let refused = CLI.execute(["merge"] + shards)
+        #expect(refused.exitCode == 2 && refused.stderr.contains(":\(pointLine + 2): results[0].point: duplicate key \"point\""),
+                "\(refused.stderr)")
+    }
+
+    /// UTF-16 and UTF-32 texts (which the decoder reads) are scanned as their characters,
+    /// not their bytes: a value's zero bytes open nothing and a repeat is found at its line.
+    @Test(arguments: [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf16, .utf32LittleEndian, .utf32])
+    func wideEncodingsAreScannedAsText(encoding: String.Encoding) throws {
+        let clean = "{\n\"a\": \"\u{2200},\",\n\"b\": [\"x,y\"]\n}"
+        #expect(JSONRepeatedKey.first(in: try #require(clean.data(using: encoding))) == nil)
+        let repeated = "{\n\"a\": \"\u{2200}\",\n\"a\": 2\n}"
+        #expect(JSONRepeatedKey.first(in: try #require(repeated.data(using: encoding)))
+                == JSONRepeatedKey(key: "a", line: 3, firstLine: 2, keyPath: "a"))
+    }
+
+    /// Keys are compared by code point, as RFC 8259 compares names: a precomposed é and an e
+    /// with a combining accent are two keys. A key that is not a plain name is quoted in the path.
+    @Test func keysAreCodePointsAndOddKeysAreQuoted() {
+        #expect(JSONRepeatedKey.first(in: Data("{\"\u{E9}\": 1, \"e\u{301}\": 2}".utf8)) == nil)
+        #expect(JSONRepeatedKey.first(in: Data(#"{"v": {"a.b": 1, "a.b": 2}}"#.utf8))?.keyPath == #"v."a.b""#)
+        #expect(JSONRepeatedKey.first(in: Data(#"{"": {"x": 1, "x": 2}}"#.utf8))?.keyPath == #""".x"#)
     }
 }
