@@ -126,6 +126,15 @@ struct LayerwisePlanner {
         return work
     }
 
+    /// The update of a model-parallel slice of `parameters`: the optimizer's work every
+    /// step it runs (`optimizer_every_images` does not amortize it), none without an
+    /// optimizer step (`setup.optimizerStep`).
+    private func sliceUpdateWork(parameters: Int) -> ComputeWork {
+        var work = LayerWork.update(parameters: parameters, precision: setup.precision)
+        if !setup.optimizerStep { (work.flops, work.memoryBytes, work.kernels) = (0, 0, 0) }
+        return work
+    }
+
     /// Layers before the model-parallel part (the input excluded).
     private var dataLayers: Range<Int> { 1..<(split ?? net.layers.count) }
     private var modelLayers: Range<Int> { (split ?? net.layers.count)..<net.layers.count }
@@ -302,7 +311,7 @@ struct LayerwisePlanner {
             let serverSeconds = algorithm.updatesOnServer
                 ? ParameterServers.serverSeconds(parameters: bucket.parameters, ranks: setup.gpus,
                                                  gradientBytesPerElement: setup.gradientBytesPerElement, bytesPerSecond: serverRate,
-                                                 includingUpdate: algorithm.updatesOffGPU)
+                                                 includingUpdate: algorithm.updatesOffGPU && setup.optimizerStep)
                 : 0
             let group = "allreduce bucket \(b)"
             // NCCL chooses its algorithm and protocol per collective, by its size.
@@ -566,7 +575,7 @@ struct LayerwisePlanner {
                 for w in 0..<workers {
                     let parameters = Int((Double(modelParameters - tailParameters) / slices).rounded(.up)) + (w == 0 ? tailParameters : 0)
                     chain[w] = [graph.add(.update, label: "update model-parallel slice", device: w,
-                                          work: .compute(LayerWork.update(parameters: parameters, precision: setup.precision)),
+                                          work: .compute(sliceUpdateWork(parameters: parameters)),
                                           after: chain[w], step: step, operation: .updateSlices)]
                 }
             }

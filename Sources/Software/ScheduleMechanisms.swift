@@ -84,8 +84,9 @@ public struct ScheduleMechanisms: Sendable, Equatable {
     /// forward and backward only, as network benchmarks time it (convnet-benchmarks'
     /// `updateOutput`, `updateGradInput` and `accGradParameters`; cnn-benchmarks'
     /// `model:forward` and `model:backward`): the update's work and kernels are charged
-    /// in no step (`zero_grad`'s with them); the gradients are still computed and, on
-    /// several GPUs, exchanged.
+    /// in no step (`zero_grad`'s with them), the data-parallel buckets', the model-parallel
+    /// slices' and a host parameter server's alike; the gradients are still computed and,
+    /// on several GPUs, exchanged.
     public var optimizerStep = true
 
     public init() {}

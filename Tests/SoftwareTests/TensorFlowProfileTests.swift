@@ -188,6 +188,32 @@ import YAMLSupport
         #expect(abs(a.metrics.stepSeconds / e.metrics.stepSeconds - 1) < 0.05)
     }
 
+    /// `optimizer_step: false` (a benchmark of forward and backward alone) takes the
+    /// optimizer out of the step under every strategy that updates: the data-parallel
+    /// buckets, a host parameter server, the hybrid's model-parallel slices; and it is read
+    /// from the scenario (a run without it is the slower).
+    @Test func withoutAnOptimizerStepEveryStrategyIsFaster() throws {
+        let cases: [(String, String, Int)] = [
+            ("ideal", "{kind: data}", 1),
+            ("{profile: tensorflow-1-ps, collective: ps-host}", "{kind: data}", 4),
+            ("ideal", "{kind: hybrid, scheme: b}", 4),
+        ]
+        for (software, strategy, gpus) in cases {
+            let withUpdate = try simulate(server(software: software, strategy: strategy), gpus: gpus).metrics.stepSeconds
+            let overridden = software.hasPrefix("{") ? String(software.dropLast()) + ", optimizer_step: false}"
+                : "{profile: \(software), optimizer_step: false}"
+            let outcome = try simulate(server(software: overridden, strategy: strategy), gpus: gpus)
+            let without = outcome.metrics.stepSeconds
+            #expect(without < withUpdate, "\(software), \(strategy): \(without) s against \(withUpdate) s")
+            // Every update task, the hybrid's model-parallel slices' included, does no work.
+            let updates = outcome.graph.tasks.filter { $0.kind == .update }
+            #expect(!updates.isEmpty && updates.allSatisfy { task in
+                guard case .compute(let work) = task.work else { return false }
+                return work.flops == 0 && work.memoryBytes == 0 && work.kernels == 0
+            }, "\(software), \(strategy)")
+        }
+    }
+
     /// Without host memory in the topology (one NVSwitch node) ps-host is refused at every
     /// GPU count, one included, and the message names no count (a sweep meets it first at the
     /// one-GPU run its speedups are measured against).
