@@ -11,6 +11,9 @@ extension Zoo {
         /// Channels of a squeeze-and-excitation unit on each bottleneck's output (its
         /// squeeze width); nil: none.
         var squeezeExcitation: Int? = nil
+        /// Whether a downsampling bottleneck strides in its first 1x1 convolution (v1, as
+        /// MSRA's released Caffe models) rather than its 3x3 (v1.5, torchvision's).
+        var strideOnFirstConv = false
     }
 
     static let resnet18Config = ResNetConfig(name: "resnet18", block: .basic, stages: [2, 2, 2, 2])
@@ -18,6 +21,13 @@ extension Zoo {
     static let resnet50Config = ResNetConfig(name: "resnet50", block: .bottleneck, stages: [3, 4, 6, 3])
     static let resnet101Config = ResNetConfig(name: "resnet101", block: .bottleneck, stages: [3, 4, 23, 3])
     static let resnet152Config = ResNetConfig(name: "resnet152", block: .bottleneck, stages: [3, 8, 36, 3])
+    /// ResNet v1 as He et al. released it (KaimingHe/deep-residual-networks, `prototxt/`):
+    /// the same layers as v1.5, but `res3a`, `res4a` and `res5a` stride in their first 1x1
+    /// convolution (`branch2a`, and the `branch1` projection), so the 3x3 runs at the lower
+    /// resolution. Ported as Lasagne's and caffe-tensorflow's ResNet-50.
+    static let resnet50MSRAConfig = ResNetConfig(name: "resnet50-msra", block: .bottleneck, stages: [3, 4, 6, 3], strideOnFirstConv: true)
+    static let resnet101MSRAConfig = ResNetConfig(name: "resnet101-msra", block: .bottleneck, stages: [3, 4, 23, 3], strideOnFirstConv: true)
+    static let resnet152MSRAConfig = ResNetConfig(name: "resnet152-msra", block: .bottleneck, stages: [3, 8, 36, 3], strideOnFirstConv: true)
     /// `wide_resnet50_2`: twice the bottleneck width (width per group 128).
     static let wideResnet50x2Config = ResNetConfig(name: "wide_resnet50_2", block: .bottleneck, stages: [3, 4, 6, 3],
                                                    widthPerGroup: 128)
@@ -41,8 +51,9 @@ extension Zoo {
     /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes
     /// (each after the first halving the size in its first block), global average
     /// pooling and a 1000-way FC layer. Bottleneck blocks are v1.5 (the stride on
-    /// the 3x3 convolution); a stage's first block gets a projection shortcut (1x1
-    /// convolution and batch norm) whenever its stride or channels change.
+    /// the 3x3 convolution) unless the config strides the first 1x1 (v1); a stage's
+    /// first block gets a projection shortcut (1x1 convolution and batch norm) whenever
+    /// its stride or channels change.
     static func resnet(_ config: ResNetConfig, input: TensorShape = imageNetInput) throws -> Network {
         var b = NetworkBuilder(name: config.name, input: input)
         try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
@@ -60,8 +71,8 @@ extension Zoo {
                 case .bottleneck:
                     let width = planes * config.widthPerGroup / 64 * config.groups
                     x = try bottleneck(&b, name: name, from: x, width: width, out: 4 * planes, stride: stride,
-                                       groups: config.groups, squeezeExcitation: config.squeezeExcitation,
-                                       project: stride != 1 || channels != 4 * planes)
+                                       strideOnFirstConv: config.strideOnFirstConv, groups: config.groups,
+                                       squeezeExcitation: config.squeezeExcitation, project: stride != 1 || channels != 4 * planes)
                     channels = 4 * planes
                 }
             }
@@ -93,11 +104,13 @@ extension Zoo {
     /// A bottleneck block: 1x1 (width), 3x3 (width, stride, groups), 1x1 (out), with
     /// a squeeze-and-excitation unit of `squeezeExcitation` channels on its output
     /// where given (DLE's: average pooling, 1x1 convolutions with biases, an in-place
-    /// ReLU, a sigmoid gate), plus the shortcut.
+    /// ReLU, a sigmoid gate), plus the shortcut. With `strideOnFirstConv` the first 1x1
+    /// strides instead of the 3x3 (v1).
     private static func bottleneck(_ b: inout NetworkBuilder, name: String, from x: Int, width: Int, out: Int, stride: Int,
-                                   groups: Int, squeezeExcitation squeeze: Int? = nil, project: Bool) throws -> Int {
-        try b.convBNReLU("\(name).conv1", from: x, out: width, kernel: 1)
-        try b.convBNReLU("\(name).conv2", out: width, kernel: 3, stride: stride, pad: 1, groups: groups)
+                                   strideOnFirstConv: Bool = false, groups: Int, squeezeExcitation squeeze: Int? = nil,
+                                   project: Bool) throws -> Int {
+        try b.convBNReLU("\(name).conv1", from: x, out: width, kernel: 1, stride: strideOnFirstConv ? stride : 1)
+        try b.convBNReLU("\(name).conv2", out: width, kernel: 3, stride: strideOnFirstConv ? 1 : stride, pad: 1, groups: groups)
         try b.conv("\(name).conv3", out: out, kernel: 1, bias: false)
         var main = try b.batchNorm("\(name).conv3.bn")
         if let squeeze {
