@@ -143,9 +143,12 @@ struct MergeCommand: ParsableCommand, OutputProducing {
             }
             let document: SweepDocument
             do { document = try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
-                if (try? JSONSerialization.jsonObject(with: data)) != nil { try refuseRepeatedKey() }
+                if let invalid = Self.invalidJSON(data) {
+                    throw ConfigError(file: path, keyPath: "", line: invalid.line, message: "not valid JSON: \(invalid.reason)")
+                }
+                try refuseRepeatedKey()
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"
-                                 + ((error as? DecodingError).map { " (\(Self.describe($0, in: data)))" } ?? ""))
+                                 + ((error as? DecodingError).map { " (\(Self.describe($0)))" } ?? ""))
             }
             try refuseRepeatedKey()
             return document
@@ -158,10 +161,10 @@ struct MergeCommand: ParsableCommand, OutputProducing {
 
 extension MergeCommand {
     /// Where a shard's JSON stops being a sweep's, as a key path (`results[3].images_per_second`)
-    /// and what is wrong there; JSON that does not parse at all is said to be so. Foundation's
-    /// decoder reports a number a field cannot hold (`"point": 0.5`) as invalid JSON with no
-    /// path, so `data` is parsed again to tell the two apart.
-    static func describe(_ error: DecodingError, in data: Data) -> String {
+    /// and what is wrong there, for JSON that parses (`invalidJSON` refuses the rest first).
+    /// Foundation's decoder reports a number a field cannot hold (`"point": 0.5`) as invalid
+    /// JSON with no path.
+    static func describe(_ error: DecodingError) -> String {
         func at(_ path: [any CodingKey]) -> String {
             let keys = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue.singleLine)" }.joined()
             return keys.hasPrefix(".") ? String(keys.dropFirst()) : keys
@@ -174,10 +177,33 @@ extension MergeCommand {
             return "\(at(context.codingPath)): expected \(Self.kind(of: type))"
         case .dataCorrupted(let context):
             if !context.codingPath.isEmpty { return "\(at(context.codingPath)): a value out of range or of the wrong form" }
-            return (try? JSONSerialization.jsonObject(with: data)) == nil ? "the text is not valid JSON"
-                : "a number out of range or of the wrong form (a fraction where a whole number belongs)"
+            // Text that is not JSON at all is refused before (`invalidJSON`, at its line).
+            return "a number out of range or of the wrong form (a fraction where a whole number belongs)"
         @unknown default:
             return "unreadable"
+        }
+    }
+
+    /// Where `data` stops being JSON, as Foundation's reader says it ("Invalid value around
+    /// character 31."; the character a byte offset into the UTF-8 text), turned into a line;
+    /// nil for valid JSON.
+    static func invalidJSON(_ data: Data) -> (line: Int?, reason: String)? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+            return nil
+        } catch {
+            let text = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "unreadable"
+            var reason = text.hasSuffix(".") ? String(text.dropLast()) : text
+            var line: Int?
+            func lines(_ bytes: Data.SubSequence) -> Int { 1 + bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
+            if let range = reason.range(of: " around character "), let offset = Int(reason[range.upperBound...]) {
+                reason = String(reason[..<range.lowerBound])
+                line = lines(data.prefix(max(0, offset)))
+            } else if reason.lowercased().contains("end of file") {
+                // Cut short: the text's last line.
+                line = lines(data.last == UInt8(ascii: "\n") ? data.dropLast() : data[...])
+            }
+            return (line, (reason.first.map { $0.lowercased() + reason.dropFirst() } ?? reason).singleLine)
         }
     }
 

@@ -955,7 +955,6 @@ let smallScenario = """
             (text.replacingCharacters(in: point, with: #""point" : "first""#), "(results[0].point: expected a whole number)"),
             (text.replacingCharacters(in: point, with: #""point" : 0.5"#), "(a number out of range or of the wrong form"),
             (text.replacingCharacters(in: point, with: #""pont" : 0"#), "(key 'point' missing in results[0])"),
-            (String(text.prefix(text.count / 2)), "(the text is not valid JSON)"),
         ] {
             let path = dir + "/damaged.json"
             try damaged.write(toFile: path, atomically: true, encoding: .utf8)
@@ -963,6 +962,13 @@ let smallScenario = """
             #expect(out.exitCode == 2 && out.stderr.hasPrefix("error: \(path): not a sweep JSON") && out.stderr.contains(expected),
                     "\(expected): \(out.stderr)")
         }
+        // A shard cut short is not JSON: refused at the line where the text ends.
+        let cut = String(text.prefix(text.count / 2))
+        try cut.write(toFile: dir + "/cut.json", atomically: true, encoding: .utf8)
+        let out = CLI.execute(["merge", dir + "/cut.json"])
+        let lastLine = cut.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(out.exitCode == 2 && out.stderr.hasPrefix("error: \(dir)/cut.json:") && out.stderr.contains("not valid JSON"), "\(out.stderr)")
+        #expect(out.stderr.contains("cut.json:\(lastLine):") || out.stderr.contains("cut.json:\(lastLine - 1):"), "\(out.stderr)")
     }
 
     /// Shards drawn with other `--samples` or another `--seed` are of another sweep: their

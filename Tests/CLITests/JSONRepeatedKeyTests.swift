@@ -65,6 +65,19 @@ import Testing
                 "\(refused.stderr)")
     }
 
+    /// A shard that is not JSON is refused at the line where it stops being JSON, nesting too
+    /// deep for the reader included.
+    @Test func invalidJSONIsRefusedAtItsLine() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-invalid-\(UUID().uuidString)").path
+        try "{\n \"sweep\": {\n  \"points\": 1,\n  x\n}\n".write(toFile: base + "-a.json", atomically: true, encoding: .utf8)
+        let bad = CLI.execute(["merge", base + "-a.json"])
+        #expect(bad.exitCode == 2 && bad.stderr.contains("\(base)-a.json:4: not valid JSON: invalid value"), "\(bad.stderr)")
+        try ("{\n\"results\":\n" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}")
+            .write(toFile: base + "-b.json", atomically: true, encoding: .utf8)
+        let deep = CLI.execute(["merge", base + "-b.json"])
+        #expect(deep.exitCode == 2 && deep.stderr.contains("\(base)-b.json:3: not valid JSON: too many nested"), "\(deep.stderr)")
+    }
+
     /// UTF-16 and UTF-32 texts (which the decoder reads) are scanned as their characters,
     /// not their bytes: a value's zero bytes open nothing and a repeat is found at its line.
     @Test(arguments: [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf16, .utf32LittleEndian, .utf32])
