@@ -46,6 +46,18 @@ struct JSONRepeatedKey: Equatable {
         return Array(text.utf8)
     }
 
+    /// The line (1-based) of byte `offset` of `text`, lines counted as the scan counts them:
+    /// at `\n`, and at a `\r` not followed by one.
+    static func line(atOffset offset: Int, in text: [UInt8]) -> Int {
+        var line = 1
+        for i in 0..<min(max(0, offset), text.count) {
+            if text[i] == UInt8(ascii: "\n") || text[i] == UInt8(ascii: "\r") && (i + 1 >= text.count || text[i + 1] != UInt8(ascii: "\n")) {
+                line += 1
+            }
+        }
+        return line
+    }
+
     /// One pass over the text with an explicit stack (no recursion, whatever the nesting).
     private struct Scan {
         /// An open object or array.
@@ -132,7 +144,8 @@ struct JSONRepeatedKey: Equatable {
             let text = String(decoding: key, as: UTF8.self)
             let plain = !key.isEmpty && key.allSatisfy { $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter
                                                                        || Character(Unicode.Scalar($0)).isNumber || $0 == 0x5F || $0 == 0x2D) }
-            return plain ? text : "\"" + text.singleLine + "\""
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return plain ? text : "\"" + escaped.singleLine + "\""
         }
 
         /// Moves past the string value starting at `position` (its opening quote).

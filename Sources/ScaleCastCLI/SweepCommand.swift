@@ -143,7 +143,10 @@ struct MergeCommand: ParsableCommand, OutputProducing {
             }
             let document: SweepDocument
             do { document = try JSONDecoder().decode(SweepDocument.self, from: data) } catch {
-                if let invalid = Self.invalidJSON(data) {
+                // The decoder reports text that is not JSON as data corrupted at the top; only then is it read
+                // again (Foundation's JSONSerialization takes several times the text's size in memory).
+                if case .dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty,
+                   let invalid = Self.invalidJSON(data) {
                     throw ConfigError(file: path, keyPath: "", line: invalid.line, message: "not valid JSON: \(invalid.reason)")
                 }
                 try refuseRepeatedKey()
@@ -178,15 +181,16 @@ extension MergeCommand {
         case .dataCorrupted(let context):
             if !context.codingPath.isEmpty { return "\(at(context.codingPath)): a value out of range or of the wrong form" }
             // Text that is not JSON at all is refused before (`invalidJSON`, at its line).
-            return "a number out of range or of the wrong form (a fraction where a whole number belongs)"
+            return "a number out of range or of the wrong form (too large, or a fraction where a whole number belongs)"
         @unknown default:
             return "unreadable"
         }
     }
 
     /// Where `data` stops being JSON, as Foundation's reader says it ("Invalid value around
-    /// character 31."; the character a byte offset into the UTF-8 text), turned into a line;
-    /// nil for valid JSON.
+    /// character 31.", or "... starting from character N": a byte offset into the text as
+    /// UTF-8, without a byte order mark; or "Unexpected end of file during JSON parse"),
+    /// turned into a line of the text (`JSONRepeatedKey.line(atOffset:in:)`); nil for valid JSON.
     static func invalidJSON(_ data: Data) -> (line: Int?, reason: String)? {
         do {
             _ = try JSONSerialization.jsonObject(with: data)
@@ -194,14 +198,16 @@ extension MergeCommand {
         } catch {
             let text = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "unreadable"
             var reason = text.hasSuffix(".") ? String(text.dropLast()) : text
+            var utf8 = JSONRepeatedKey.utf8(data)
+            if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8.removeFirst(3) }
             var line: Int?
-            func lines(_ bytes: Data.SubSequence) -> Int { 1 + bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
-            if let range = reason.range(of: " around character "), let offset = Int(reason[range.upperBound...]) {
+            if let range = reason.range(of: " around character ") ?? reason.range(of: " starting from character "),
+               let offset = Int(reason[range.upperBound...].prefix { $0.isNumber }) {
                 reason = String(reason[..<range.lowerBound])
-                line = lines(data.prefix(max(0, offset)))
-            } else if reason.lowercased().contains("end of file") {
+                line = JSONRepeatedKey.line(atOffset: offset, in: utf8)
+            } else if reason.hasPrefix("Unexpected end of file during JSON parse") {
                 // Cut short: the text's last line.
-                line = lines(data.last == UInt8(ascii: "\n") ? data.dropLast() : data[...])
+                line = JSONRepeatedKey.line(atOffset: utf8.count - (utf8.last == UInt8(ascii: "\n") ? 1 : 0), in: utf8)
             }
             return (line, (reason.first.map { $0.lowercased() + reason.dropFirst() } ?? reason).singleLine)
         }

@@ -14,6 +14,8 @@ extension Zoo {
         /// Whether a downsampling bottleneck strides in its first 1x1 convolution (v1, as
         /// MSRA's released Caffe models) rather than its 3x3 (v1.5, torchvision's).
         var strideOnFirstConv = false
+        /// Whether the 7x7 stem convolution has a bias beside its batch norm (MSRA's ResNet-50).
+        var stemBias = false
     }
 
     static let resnet18Config = ResNetConfig(name: "resnet18", block: .basic, stages: [2, 2, 2, 2])
@@ -25,7 +27,9 @@ extension Zoo {
     /// the same layers as v1.5, but `res3a`, `res4a` and `res5a` stride in their first 1x1
     /// convolution (`branch2a`, and the `branch1` projection), so the 3x3 runs at the lower
     /// resolution. Ported as Lasagne's and caffe-tensorflow's ResNet-50.
-    static let resnet50MSRAConfig = ResNetConfig(name: "resnet50-msra", block: .bottleneck, stages: [3, 4, 6, 3], strideOnFirstConv: true)
+    /// MSRA's ResNet-50 (ResNet-50-deploy.prototxt) also gives conv1 a bias; its 101 and 152 do not.
+    static let resnet50MSRAConfig = ResNetConfig(name: "resnet50-msra", block: .bottleneck, stages: [3, 4, 6, 3], strideOnFirstConv: true,
+                                                 stemBias: true)
     static let resnet101MSRAConfig = ResNetConfig(name: "resnet101-msra", block: .bottleneck, stages: [3, 4, 23, 3], strideOnFirstConv: true)
     static let resnet152MSRAConfig = ResNetConfig(name: "resnet152-msra", block: .bottleneck, stages: [3, 8, 36, 3], strideOnFirstConv: true)
     /// `wide_resnet50_2`: twice the bottleneck width (width per group 128).
@@ -56,7 +60,13 @@ extension Zoo {
     /// its stride or channels change.
     static func resnet(_ config: ResNetConfig, input: TensorShape = imageNetInput) throws -> Network {
         var b = NetworkBuilder(name: config.name, input: input)
-        try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
+        if config.stemBias {
+            try b.conv("conv1", out: 64, kernel: 7, stride: 2, pad: 3, bias: true)
+            try b.batchNorm("conv1.bn")
+            try b.relu("conv1.relu")
+        } else {
+            try b.convBNReLU("conv1", out: 64, kernel: 7, stride: 2, pad: 3)
+        }
         var x = try b.maxPool("maxpool", kernel: 3, stride: 2, pad: 1)
         var channels = 64
         for (s, blocks) in config.stages.enumerated() {

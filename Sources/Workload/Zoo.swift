@@ -52,7 +52,7 @@ public enum Zoo {
         resnetEntry(resnet50Config, "ResNet-50 v1.5 (He et al. 2016; stride on the 3x3 conv)", 25_557_032),
         resnetEntry(resnet101Config, "ResNet-101 v1.5 (He et al. 2016; stride on the 3x3 conv)", 44_549_160),
         resnetEntry(resnet152Config, "ResNet-152 v1.5 (He et al. 2016; stride on the 3x3 conv)", 60_192_808),
-        msraResNetEntry(resnet50MSRAConfig, 50, 25_557_032), msraResNetEntry(resnet101MSRAConfig, 101, 44_549_160),
+        msraResNetEntry(resnet50MSRAConfig, 50, 25_557_096), msraResNetEntry(resnet101MSRAConfig, 101, 44_549_160),
         msraResNetEntry(resnet152MSRAConfig, 152, 60_192_808),
         resnetEntry(wideResnet50x2Config, "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): bottlenecks twice as wide", 68_883_240),
         resnetEntry(resnext50x32x4dConfig, "ResNeXt-50 32x4d (Xie et al. 2017): 32 groups in each 3x3 conv", 25_028_904),
@@ -115,8 +115,9 @@ public enum Zoo {
     private static func msraResNetEntry(_ config: ResNetConfig, _ depth: Int, _ parameters: Int) -> Entry {
         Entry(name: config.name,
               summary: "ResNet-\(depth) v1 as He et al. released it (MSRA's Caffe model): stride on the first 1x1 conv",
-              reference: "KaimingHe/deep-residual-networks prototxt (ResNet-101-deploy.prototxt @ 872cc54 read: res3a, res4a and "
-                  + "res5a stride 2 in branch2a and branch1); \(grouped(parameters)) parameters, torchvision's layers",
+              reference: "KaimingHe/deep-residual-networks prototxt (ResNet-50-deploy @ 097a3ce and ResNet-101-deploy @ 872cc54 read: "
+                  + "res3a, res4a and res5a stride 2 in branch2a and branch1; ResNet-50's conv1 has a bias); "
+                  + "\(grouped(parameters)) parameters, torchvision's layers\(depth == 50 ? " and conv1's bias" : "")",
               build: { try resnet(config, input: $0) })
     }
 

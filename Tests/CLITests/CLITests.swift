@@ -968,7 +968,7 @@ let smallScenario = """
         let out = CLI.execute(["merge", dir + "/cut.json"])
         let lastLine = cut.split(separator: "\n", omittingEmptySubsequences: false).count
         #expect(out.exitCode == 2 && out.stderr.hasPrefix("error: \(dir)/cut.json:") && out.stderr.contains("not valid JSON"), "\(out.stderr)")
-        #expect(out.stderr.contains("cut.json:\(lastLine):") || out.stderr.contains("cut.json:\(lastLine - 1):"), "\(out.stderr)")
+        #expect(out.stderr.contains("cut.json:\(lastLine): not valid JSON"), "\(out.stderr)")
     }
 
     /// Shards drawn with other `--samples` or another `--seed` are of another sweep: their

@@ -76,6 +76,14 @@ import Testing
             .write(toFile: base + "-b.json", atomically: true, encoding: .utf8)
         let deep = CLI.execute(["merge", base + "-b.json"])
         #expect(deep.exitCode == 2 && deep.stderr.contains("\(base)-b.json:3: not valid JSON: too many nested"), "\(deep.stderr)")
+        // The line is the text's, whatever its encoding or line ends: UTF-16 with its byte order mark, \r alone.
+        let text = "{\n \"sweep\": {\n  \"name\": \"\u{4E0A}\",\n  x\n}\n"
+        for (name, data) in [("c", try #require(text.data(using: .utf16))), ("d", Data(text.replacingOccurrences(of: "\n", with: "\r").utf8)),
+                             ("e", Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)))] {
+            try data.write(to: URL(fileURLWithPath: base + "-\(name).json"))
+            let out = CLI.execute(["merge", base + "-\(name).json"])
+            #expect(out.exitCode == 2 && out.stderr.contains("\(base)-\(name).json:4: not valid JSON"), "\(name): \(out.stderr)")
+        }
     }
 
     /// UTF-16 and UTF-32 texts (which the decoder reads) are scanned as their characters,
@@ -95,5 +103,6 @@ import Testing
         #expect(JSONRepeatedKey.first(in: Data("{\"\u{E9}\": 1, \"e\u{301}\": 2}".utf8)) == nil)
         #expect(JSONRepeatedKey.first(in: Data(#"{"v": {"a.b": 1, "a.b": 2}}"#.utf8))?.keyPath == #"v."a.b""#)
         #expect(JSONRepeatedKey.first(in: Data(#"{"": {"x": 1, "x": 2}}"#.utf8))?.keyPath == #""".x"#)
+        #expect(JSONRepeatedKey.first(in: Data(#"{"a\".b": {"x": 1, "x": 2}}"#.utf8))?.keyPath == #""a\".b".x"#)
     }
 }
