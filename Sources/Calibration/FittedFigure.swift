@@ -1,6 +1,6 @@
 /// A figure `scalecast calibrate` fits, by its JSON key (`rawValue`) and by the name its
 /// table prints (`printed`), with the end of its range where a fit can stop.
-public enum FittedFigure: String, Sendable, CaseIterable {
+public enum FittedFigure: String, Sendable {
     case maxEfficiency = "max_efficiency"
     case halfSaturation = "half_saturation"
     case overhead = "overhead_seconds"

@@ -31,16 +31,22 @@ struct JSONRepeatedKey: Equatable {
     /// order mark or by the zero bytes of the first two characters (RFC 4627, section 3);
     /// other text as it is.
     static func utf8(_ data: Data) -> [UInt8] {
-        let b = [UInt8](data.prefix(4))
+        let b = [UInt8](data.prefix(4)) + [UInt8](repeating: 1, count: max(0, 4 - data.count))   // short texts: no zeros
         let encoding: String.Encoding?
-        switch b.count < 4 ? [] : b {
-        case [0, 0, 0xFE, 0xFF], [0xFF, 0xFE, 0, 0]: encoding = .utf32
-        case _ where b.count >= 2 && (b[0] == 0xFE && b[1] == 0xFF || b[0] == 0xFF && b[1] == 0xFE): encoding = .utf16
-        case _ where b.count == 4 && b[0] == 0 && b[1] == 0 && b[2] == 0: encoding = .utf32BigEndian
-        case _ where b.count == 4 && b[1] == 0 && b[2] == 0 && b[3] == 0: encoding = .utf32LittleEndian
-        case _ where b.count == 4 && b[0] == 0 && b[2] == 0: encoding = .utf16BigEndian
-        case _ where b.count == 4 && b[1] == 0 && b[3] == 0: encoding = .utf16LittleEndian
-        default: encoding = nil
+        if b == [0, 0, 0xFE, 0xFF] || b == [0xFF, 0xFE, 0, 0] {
+            encoding = .utf32                                        // with a byte order mark
+        } else if b[0] == 0xFE && b[1] == 0xFF || b[0] == 0xFF && b[1] == 0xFE {
+            encoding = .utf16                                        // with a byte order mark
+        } else if b[0] == 0 && b[1] == 0 && b[2] == 0 {
+            encoding = .utf32BigEndian
+        } else if b[1] == 0 && b[2] == 0 && b[3] == 0 {
+            encoding = .utf32LittleEndian
+        } else if b[0] == 0 && b[2] == 0 {
+            encoding = .utf16BigEndian
+        } else if b[1] == 0 && b[3] == 0 {
+            encoding = .utf16LittleEndian
+        } else {
+            encoding = nil
         }
         guard let encoding, let text = String(data: data, encoding: encoding) else { return [UInt8](data) }
         return Array(text.utf8)
