@@ -11,6 +11,10 @@ extension Zoo {
         /// Channels of a squeeze-and-excitation unit on each bottleneck's output (its
         /// squeeze width); nil: none.
         var squeezeExcitation: Int? = nil
+        /// A squeeze-and-excitation unit on each bottleneck's output whose width is that
+        /// output's channels divided by this ratio (Hu et al.'s reduction ratio); nil: none,
+        /// or the fixed width above.
+        var squeezeExcitationRatio: Int? = nil
         /// Whether a downsampling bottleneck strides in its first 1x1 convolution (v1, as
         /// MSRA's released Caffe models) rather than its 3x3 (v1.5, torchvision's).
         var strideOnFirstConv = false
@@ -50,6 +54,13 @@ extension Zoo {
     /// channel scale and the add are two layers, one more full-size tensor written and read.
     static let seResnext101x32x4dConfig = ResNetConfig(name: "se_resnext101_32x4d", block: .bottleneck, stages: [3, 4, 23, 3],
                                                        groups: 32, widthPerGroup: 4, squeezeExcitation: 16)
+    /// `se_resnext101_32x4d-tf`: DLE's SE-ResNeXt-101 32x4d as its TensorFlow code builds it
+    /// (TensorFlow/Classification/ConvNets: `model/layers/squeeze_excitation_layer.py`,
+    /// `units=num_channels // ratio`, with `se_ratio` 16 in `model/resnet.py`): the unit's width
+    /// is the block's output over 16, 16 to 128 channels by stage, where the PyTorch code's is 16
+    /// throughout.
+    static let seResnext101x32x4dTFConfig = ResNetConfig(name: "se_resnext101_32x4d-tf", block: .bottleneck, stages: [3, 4, 23, 3],
+                                                         groups: 32, widthPerGroup: 4, squeezeExcitationRatio: 16)
 
     /// A torchvision ResNet on `input` images (3x224x224 by default): a 7x7 stride-2
     /// stem, a 3x3 stride-2 max pool, four stages of 64, 128, 256 and 512 planes
@@ -82,7 +93,8 @@ extension Zoo {
                     let width = planes * config.widthPerGroup / 64 * config.groups
                     x = try bottleneck(&b, name: name, from: x, width: width, out: 4 * planes, stride: stride,
                                        strideOnFirstConv: config.strideOnFirstConv, groups: config.groups,
-                                       squeezeExcitation: config.squeezeExcitation, project: stride != 1 || channels != 4 * planes)
+                                       squeezeExcitation: config.squeezeExcitation ?? config.squeezeExcitationRatio.map { 4 * planes / $0 },
+                                       project: stride != 1 || channels != 4 * planes)
                     channels = 4 * planes
                 }
             }

@@ -65,6 +65,11 @@ public enum Zoo {
               reference: "NVIDIA/DeepLearningExamples PyTorch/Classification/ConvNets/image_classification/models/resnet.py, "
                   + "se-resnext101-32x4d (resnext101-32x4d with SEBottleneck, se_squeeze=16); 45,251,128 parameters, "
                   + "derived from the source", build: { try resnet(seResnext101x32x4dConfig, input: $0) }),
+        Entry(name: "se_resnext101_32x4d-tf",
+              summary: "SE-ResNeXt-101 32x4d as NVIDIA DeepLearningExamples' TensorFlow code builds it: SE units of 1/16 of each block",
+              reference: "NVIDIA/DeepLearningExamples TensorFlow/Classification/ConvNets model/layers/squeeze_excitation_layer.py "
+                  + "(units=num_channels // ratio) with se_ratio 16 (model/resnet.py); 48,955,416 parameters (1000 classes; "
+                  + "the code's 1001 add 2,049), derived from the source", build: { try resnet(seResnext101x32x4dTFConfig, input: $0) }),
         slimResNetV1Entry(50, 25_557_032), slimResNetV1Entry(101, 44_549_160), slimResNetV1Entry(152, 60_192_808),
         Entry(name: "densenet121", summary: "DenseNet-121 (Huang et al. 2017), growth rate 32",
               reference: "torchvision.models.densenet121; 7,978,856 parameters", build: { try densenet121(input: $0) }),
@@ -166,17 +171,23 @@ public enum Zoo {
     /// models end in adaptive pooling, as torchvision's do, so any image large enough
     /// to survive their strides works; one on another input than its own is called
     /// `<name>-<height>x<width>` (`resnet50-160x160`), so results on several sizes
-    /// can be told apart.
-    /// - Throws: `ModelError` when the input is not a 3-channel image or too small
-    ///   for the model's strides and kernels.
+    /// can be told apart. The stem takes as many channels as the image has: one for a
+    /// grayscale image, four where a loader pads RGB to a fourth channel for the tensor
+    /// cores (as NVIDIA's DALI pipelines do, `pad_output`); a model on other than three
+    /// is called `<name>-<channels>x<height>x<width>` (`resnet50-4x224x224`).
+    /// - Throws: `ModelError` when the input is not an image or too small for the
+    ///   model's strides and kernels.
     public static func model(named name: String, input: TensorShape) throws -> Network? {
         guard let entry = entry(named: name) else { return nil }
         let given = "[\(input.channels), \(input.height), \(input.width)]"
-        guard input.channels == 3 else { throw ModelError("\(entry.name) takes a 3-channel image, [3, height, width], not \(given)") }
-        // A 1 x 1 input is a flat vector of 3 values, not an image.
+        // A 1 x 1 input is a flat vector of values, not an image.
         guard !input.isFlat else { throw ModelError("\(entry.name) takes an image larger than 1 x 1 pixel, not \(given)") }
         var network = try entry.buildAt(input)
-        if input != entry.input { network.name = "\(entry.name)-\(input.height)x\(input.width)" }
+        if input.channels != entry.input.channels {
+            network.name = "\(entry.name)-\(input.channels)x\(input.height)x\(input.width)"
+        } else if input != entry.input {
+            network.name = "\(entry.name)-\(input.height)x\(input.width)"
+        }
         return network
     }
 }

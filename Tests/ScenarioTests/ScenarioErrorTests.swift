@@ -167,10 +167,19 @@ let validScenario = """
         #expect(network.inputShape.height == 160 && network.parameters == 25_557_032)
     }
 
-    /// Too small for Inception's strides (the message names the layer where the map runs out), not RGB, not an image;
+    /// A built-in model on another channel count: DALI's RGB padded to four channels (`[4, 224, 224]`) or
+    /// grayscale; the stem takes them (64 x 7 x 7 weights a channel) and the name says so.
+    @Test(arguments: [(4, 25_557_032 + 64 * 7 * 7), (1, 25_557_032 - 2 * 64 * 7 * 7)])
+    func aBuiltInModelTakesAChannelCount(channels: Int, parameters: Int) throws {
+        let yaml = validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model: {name: resnet50, input: [\(channels), 224, 224]}")
+        let network = try Scenario.load(path: try temporaryScenario(yaml)).runs[0].network
+        #expect(network.name == "resnet50-\(channels)x224x224")
+        #expect(network.inputShape.channels == channels && network.parameters == parameters)
+    }
+
+    /// Too small for Inception's strides (the message names the layer where the map runs out), not an image;
     /// the message repeats the input as given, a 1 x 1 one too (not as the 3 values it holds).
-    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[1, 224, 224]", "3-channel"), ("[1, 224, 224]", "not [1, 224, 224]"),
-                      ("[3, 224]", "[3, height, width]"), ("[3, 1, 1]", "larger than 1 x 1 pixel, not [3, 1, 1]")])
+    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[3, 224]", "[3, height, width]"), ("[3, 1, 1]", "larger than 1 x 1 pixel, not [3, 1, 1]")])
     func aBuiltInModelsInputIsChecked(input: String, says: String) throws {
         let model = input == "[3, 32, 32]" ? "inception_v3" : "resnet50"
         let e = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model:\n  name: \(model)\n  input: \(input)"))

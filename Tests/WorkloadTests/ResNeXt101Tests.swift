@@ -11,8 +11,9 @@ import Testing
     /// the width, three batch norms, and on each stage's first block a 1x1 projection
     /// with batch norm; a 1000-way classifier with biases. No conv has a bias.
     /// With `squeeze`, DLE's `SEBottleneck`: each block adds a squeeze-and-excitation unit
-    /// of two 1x1 convolutions with biases, out -> squeeze -> out.
-    static func parametersFromTheSource(stages: [Int], squeeze: Int? = nil) -> Int {
+    /// of two 1x1 convolutions with biases, out -> squeeze -> out; with `squeezeRatio`, its
+    /// TensorFlow code's unit of two dense layers with biases, out -> out / ratio -> out.
+    static func parametersFromTheSource(stages: [Int], squeeze: Int? = nil, squeezeRatio: Int? = nil) -> Int {
         var total = 3 * 64 * 7 * 7 + 2 * 64
         var channels = 64
         for (blocks, width) in zip(stages, [128, 256, 512, 1024]) {
@@ -20,7 +21,7 @@ import Testing
             for block in 0..<blocks {
                 total += channels * width + width * (width / 32) * 9 + width * out + 2 * (width + width + out)
                 if block == 0 { total += channels * out + 2 * out }
-                if let squeeze { total += out * squeeze + squeeze + squeeze * out + out }
+                if let squeeze = squeeze ?? squeezeRatio.map({ out / $0 }) { total += out * squeeze + squeeze + squeeze * out + out }
                 channels = out
             }
         }
@@ -45,6 +46,18 @@ import Testing
         #expect(squeezes.count == 33 && squeezes.allSatisfy { $0.outputShape.channels == 16 })
         let add = net.layers[try #require(net.index(of: "layer4.2.add"))]
         #expect(add.inputs.contains(try #require(net.index(of: "layer4.2.squeeze.scale"))))
+    }
+
+    /// DLE's TensorFlow SE-ResNeXt-101 32x4d: the unit is 1/16 of its block's output
+    /// (`units=num_channels // ratio`, `se_ratio` 16), 16, 32, 64 and 128 channels by stage.
+    @Test func theTensorFlowSEVariantsUnitIsASixteenthOfItsBlock() throws {
+        let net = try #require(Zoo.model(named: "se_resnext101_32x4d-tf"))
+        #expect(net.parameters == Self.parametersFromTheSource(stages: [3, 4, 23, 3], squeezeRatio: 16))
+        #expect(net.parameters == 48_955_416)
+        let widths = ["layer1.0", "layer2.0", "layer3.0", "layer4.0"].map { block in
+            net.layers.first { $0.name == "\(block).squeeze.fc1" }?.outputShape.channels
+        }
+        #expect(widths == [16, 32, 64, 128])
     }
 
     @Test func theThirdStagesThreeByThreeIsGroupedAndStrided() throws {

@@ -163,10 +163,12 @@ import Testing
         #expect(wide.parameters == 138_357_544 && wide.name == "vgg16-224x320")
     }
 
-    /// An input too small for the strides, or not an RGB image, is refused with a reason.
+    /// An input too small for the strides, or not an image, is refused with a reason; another channel count
+    /// than RGB's is taken (the stem follows it).
     @Test func inputsAModelCannotTakeAreRefused() throws {
         #expect(throws: ModelError.self) { try Zoo.model(named: "inception_v3", input: Self.image(32)) }
-        #expect(throws: ModelError.self) { try Zoo.model(named: "resnet50", input: TensorShape(channels: 1, height: 224, width: 224)) }
+        #expect(throws: ModelError.self) { try Zoo.model(named: "resnet50", input: TensorShape(channels: 3, height: 1, width: 1)) }
+        #expect(try Zoo.model(named: "resnet50", input: TensorShape(channels: 1, height: 224, width: 224))?.name == "resnet50-1x224x224")
         #expect(throws: ModelError.self) { try Zoo.model(named: "nin", input: TensorShape(channels: 3, height: 224, width: 320)) }
         #expect(try Zoo.model(named: "no-such-model", input: Self.image(224)) == nil)
     }
