@@ -191,6 +191,8 @@ extension MergeCommand {
     /// character 31.", or "... starting from character N": a byte offset into the text as
     /// UTF-8, without a byte order mark; or "Unexpected end of file during JSON parse"),
     /// turned into a line of the text (`JSONRepeatedKey.line(atOffset:in:)`); nil for valid JSON.
+    /// The reader names no position for a number a Double cannot hold or a lone half of a
+    /// UTF-16 surrogate pair: those are found in the text (`JSONUnplacedError`) and said plainly.
     static func invalidJSON(_ data: Data) -> (line: Int?, reason: String)? {
         do {
             _ = try JSONSerialization.jsonObject(with: data)
@@ -208,6 +210,14 @@ extension MergeCommand {
             } else if reason.hasPrefix("Unexpected end of file during JSON parse") {
                 // Cut short: the text's last line.
                 line = JSONRepeatedKey.line(atOffset: utf8.count - (utf8.last == UInt8(ascii: "\n") ? 1 : 0), in: utf8)
+            } else if let start = reason.range(of: "Number "), let end = reason.range(of: " is not representable"),
+                      start.upperBound <= end.lowerBound {
+                let literal = String(reason[start.upperBound..<end.lowerBound])
+                reason = "the number \(literal) is out of a 64-bit float's range"
+                line = JSONUnplacedError.offset(ofNumber: literal, in: utf8).map { JSONRepeatedKey.line(atOffset: $0, in: utf8) }
+            } else if reason.contains("surrogate") || reason.contains("hex escape sequence") {
+                reason = "a \\u escape that is half of a UTF-16 surrogate pair without its other half"
+                line = JSONUnplacedError.offsetOfUnpairedSurrogate(in: utf8).map { JSONRepeatedKey.line(atOffset: $0, in: utf8) }
             }
             return (line, (reason.first.map { $0.lowercased() + reason.dropFirst() } ?? reason).singleLine)
         }

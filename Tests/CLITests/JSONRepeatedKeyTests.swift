@@ -86,6 +86,43 @@ import Testing
         }
     }
 
+    /// The two errors Foundation's reader names no position for, a number a Double cannot hold and a lone
+    /// half of a surrogate pair, are refused at their line too, in words.
+    @Test func unplacedErrorsAreRefusedAtTheirLine() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-unplaced-\(UUID().uuidString)").path
+        // A number is read only once the text is JSON throughout: a real shard, one figure edited.
+        let path = try writeTemporary("name: sw\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: bf16\n"
+                                      + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1]\n")
+        #expect(CLI.execute(["sweep", path, "--vary", "batch_per_gpu=16,32", "--out", base + "-a.json", "--quiet"]).exitCode == 0)
+        var lines = try String(contentsOfFile: base + "-a.json", encoding: .utf8).components(separatedBy: "\n")
+        let figure = try #require(lines.firstIndex { $0.contains("\"images_per_second\" :") })
+        lines[figure] = lines[figure].replacingOccurrences(of: #"("images_per_second" : )[0-9.e+-]+"#, with: "$11e400",
+                                                           options: .regularExpression)
+        try lines.joined(separator: "\n").write(toFile: base + "-a.json", atomically: true, encoding: .utf8)
+        let number = CLI.execute(["merge", base + "-a.json"])
+        #expect(number.exitCode == 2 && number.stderr.contains("\(base)-a.json:\(figure + 1): not valid JSON: the number 1e400 is out of a "
+                                                               + "64-bit float's range"), "\(number.stderr)")
+        // A string is read as the text is scanned: a lone half is found wherever it is, here before a line that is not JSON.
+        for (name, field) in [("b", #""run": "\ud800""#), ("c", #""run": "x\udc00""#)] {
+            try ("{\n \"sweep\": {\n  \"shard\": " + #""1e400 \"\ud83d\ude00""# + ",\n  \(field),\n  x\n}\n}\n")
+                .write(toFile: base + "-\(name).json", atomically: true, encoding: .utf8)
+            let out = CLI.execute(["merge", base + "-\(name).json"])
+            #expect(out.exitCode == 2 && out.stderr.contains("\(base)-\(name).json:4: not valid JSON: a \\u escape that is half of a UTF-16 "
+                                                             + "surrogate pair"), "\(name): \(out.stderr)")
+        }
+    }
+
+    /// The scan behind those lines: a number is matched as a whole token outside strings, and a surrogate
+    /// half only where its pair is missing.
+    @Test func unplacedErrorsAreFoundInTheText() {
+        let text = Array(#"{"1e400": "1e400", "a": 11e400, "b": 1e400}"#.utf8)
+        #expect(JSONUnplacedError.offset(ofNumber: "1e400", in: text) == 37)
+        #expect(JSONUnplacedError.offset(ofNumber: "2", in: text) == nil)
+        #expect(JSONUnplacedError.offsetOfUnpairedSurrogate(in: Array(#"{"a": "\ud83d\ude00 \\ud800", "b": "\ud800x"}"#.utf8)) == 36)
+        #expect(JSONUnplacedError.offsetOfUnpairedSurrogate(in: Array(#"{"a": "\ud83d\ude00"}"#.utf8)) == nil)
+        #expect(JSONUnplacedError.offsetOfUnpairedSurrogate(in: Array(#"["\udc00"]"#.utf8)) == 2)
+    }
+
     /// UTF-16 and UTF-32 texts (which the decoder reads) are scanned as their characters,
     /// not their bytes: a value's zero bytes open nothing and a repeat is found at its line.
     @Test(arguments: [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf16, .utf32LittleEndian, .utf32])
