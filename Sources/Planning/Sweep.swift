@@ -15,8 +15,8 @@ import YAMLSupport
 /// - `network_gbps`, `gpu_link_gbps`: the bandwidth per direction, in Gb/s, of the
 ///   network NICs or of the links joining a node's GPUs;
 /// - `network_latency_us`: the latency of each network hop;
-/// - `image_size`: the side of the square RGB image every run's built-in model
-///   trains on (`model: {name: resnet50, input: [3, S, S]}`).
+/// - `image_size`: the side of the square image every run's built-in model trains on
+///   (`model: {name: resnet50, input: [3, S, S]}`, or the channels the model's input gives).
 public struct Sweep {
     /// One varied key and its values, as given.
     public struct Axis: Sendable, Equatable, Codable {
@@ -349,17 +349,22 @@ public struct Sweep {
 
     /// The scenario with every `model:` (the top level's and each run's) on square
     /// images of `side` pixels: a built-in model's name becomes `{name: NAME, input:
-    /// [3, side, side]}`, and a `{name: NAME}` mapping gets that `input`.
+    /// [3, side, side]}`, and a `{name: NAME}` mapping gets that `input`, with the channels
+    /// of the `input` it already has.
     /// - Throws: `SweepError` for a custom model (its layers fix their own input).
     static func withImageSize(_ root: YAMLValue, side: String) throws -> YAMLValue {
-        let input = Node.sequence(Node.Sequence([Node("3"), Node(side), Node(side)], .implicit, .flow))
+        // An S x S image with the model's channel count (three unless its input says otherwise).
+        func input(channels: Node) -> Node { .sequence(Node.Sequence([channels, Node(side), Node(side)], .implicit, .flow)) }
         func resized(_ model: Node) throws -> Node {
             switch model {
             case .scalar:
-                return .mapping(Node.Mapping([(Node("name"), model), (Node("input"), input)]))
+                return .mapping(Node.Mapping([(Node("name"), model), (Node("input"), input(channels: Node("3")))]))
             case .mapping(let fields) where fields.contains(where: { $0.key.string == "name" })
                 && !fields.contains(where: { ["layers", "file"].contains($0.key.string) }):
-                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("input"), input)])))
+                let given = fields.first { $0.key.string == "input" }.flatMap { field -> Node? in
+                    if case .sequence(let dims) = field.value, dims.count == 3 { return dims[0] } else { return nil }
+                }
+                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("input"), input(channels: given ?? Node("3")))])))
             default:
                 throw SweepError("--vary image_size: a custom model (layers or a file) fixes its own input; vary built-in models only")
             }

@@ -67,6 +67,11 @@ enum JSONUnplacedError {
 
     /// The bytes a JSON number is written with: digits, sign, point and exponent.
     private static func isNumberByte(_ byte: UInt8) -> Bool {
-        isDigit(byte) || [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(byte)
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"):
+            return true
+        default:
+            return false
+        }
     }
 }

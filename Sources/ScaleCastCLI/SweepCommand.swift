@@ -192,7 +192,8 @@ extension MergeCommand {
     /// UTF-8, without a byte order mark; or "Unexpected end of file during JSON parse"),
     /// turned into a line of the text (`JSONRepeatedKey.line(atOffset:in:)`); nil for valid JSON.
     /// The reader names no position for a number a Double cannot hold or a lone half of a
-    /// UTF-16 surrogate pair: those are found in the text (`JSONUnplacedError`) and said plainly.
+    /// UTF-16 surrogate pair: those are found in the text (`JSONUnplacedError`) and said plainly;
+    /// a bad `\u` escape it places "at N", a byte offset as above.
     static func invalidJSON(_ data: Data) -> (line: Int?, reason: String)? {
         do {
             _ = try JSONSerialization.jsonObject(with: data)
@@ -203,7 +204,8 @@ extension MergeCommand {
             var utf8 = JSONRepeatedKey.utf8(data)
             if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8.removeFirst(3) }
             var line: Int?
-            if let range = reason.range(of: " around character ") ?? reason.range(of: " starting from character "),
+            if let range = reason.range(of: " around character ") ?? reason.range(of: " starting from character ")
+                ?? reason.range(of: " at ", options: .backwards),   // "Invalid hex encoded sequence in \"ZZZZ\" at 652"
                let offset = Int(reason[range.upperBound...].prefix { $0.isNumber }) {
                 reason = String(reason[..<range.lowerBound])
                 line = JSONRepeatedKey.line(atOffset: offset, in: utf8)
@@ -213,7 +215,8 @@ extension MergeCommand {
             } else if let start = reason.range(of: "Number "), let end = reason.range(of: " is not representable"),
                       start.upperBound <= end.lowerBound {
                 let literal = String(reason[start.upperBound..<end.lowerBound])
-                reason = "the number \(literal) is out of a 64-bit float's range"
+                let shown = literal.count > 24 ? "\(literal.prefix(20))... (\(literal.count) characters)" : literal
+                reason = "the number \(shown) is out of a 64-bit float's range"
                 line = JSONUnplacedError.offset(ofNumber: literal, in: utf8).map { JSONRepeatedKey.line(atOffset: $0, in: utf8) }
             } else if reason.contains("surrogate") || reason.contains("hex escape sequence") {
                 reason = "a \\u escape that is half of a UTF-16 surrogate pair without its other half"

@@ -380,7 +380,7 @@ extension RunSpec {
         return try zooModel(node, input: nil)
     }
 
-    /// A built-in model by name, on its own input or on `input` (`[3, height, width]`).
+    /// A built-in model by name, on its own input or on `input` (`[channels, height, width]`).
     private static func zooModel(_ nameNode: YAMLValue, input inputNode: YAMLValue?) throws -> Network {
         let name = try nameNode.string()
         guard let entry = Zoo.entry(named: name) else {
@@ -395,7 +395,7 @@ extension RunSpec {
             do { return try entry.build() } catch let error as ModelError { throw nameNode.error(error.message) }
         }
         let dims = try inputNode.items().enumerated().map { i, item in try item.int(in: i == 0 ? Limits.width : Limits.extent) }
-        guard dims.count == 3 else { throw inputNode.error("input must be [3, height, width] for a built-in model") }
+        guard dims.count == 3 else { throw inputNode.error("input must be [channels, height, width] for a built-in model") }
         do {
             return try Zoo.model(named: entry.name, input: TensorShape(channels: dims[0], height: dims[1], width: dims[2]))!
         } catch let error as ModelError {

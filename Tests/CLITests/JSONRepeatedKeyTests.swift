@@ -102,14 +102,21 @@ import Testing
         let number = CLI.execute(["merge", base + "-a.json"])
         #expect(number.exitCode == 2 && number.stderr.contains("\(base)-a.json:\(figure + 1): not valid JSON: the number 1e400 is out of a "
                                                                + "64-bit float's range"), "\(number.stderr)")
-        // A string is read as the text is scanned: a lone half is found wherever it is, here before a line that is not JSON.
-        for (name, field) in [("b", #""run": "\ud800""#), ("c", #""run": "x\udc00""#)] {
+        // A string is read as the text is scanned: a lone half is found wherever it is, here before a line that is not JSON;
+        // an escape that is no hex number at all is placed by the reader itself, and is no surrogate.
+        let half = "a \\u escape that is half of a UTF-16 surrogate pair"
+        for (name, field, says) in [("b", #""run": "\ud800""#, half), ("c", #""run": "x\udc00""#, half),
+                                    ("d", #""run": "\uZZZZ""#, "invalid hex encoded sequence")] {
             try ("{\n \"sweep\": {\n  \"shard\": " + #""1e400 \"\ud83d\ude00""# + ",\n  \(field),\n  x\n}\n}\n")
                 .write(toFile: base + "-\(name).json", atomically: true, encoding: .utf8)
             let out = CLI.execute(["merge", base + "-\(name).json"])
-            #expect(out.exitCode == 2 && out.stderr.contains("\(base)-\(name).json:4: not valid JSON: a \\u escape that is half of a UTF-16 "
-                                                             + "surrogate pair"), "\(name): \(out.stderr)")
+            #expect(out.exitCode == 2 && out.stderr.contains("\(base)-\(name).json:4: not valid JSON: \(says)"), "\(name): \(out.stderr)")
         }
+        // A number's text is cut in the message past 24 characters.
+        lines[figure] = lines[figure].replacingOccurrences(of: "1e400", with: String(repeating: "9", count: 400) + "e400")
+        try lines.joined(separator: "\n").write(toFile: base + "-a.json", atomically: true, encoding: .utf8)
+        let long = CLI.execute(["merge", base + "-a.json"])
+        #expect(long.stderr.contains(String(repeating: "9", count: 20) + "... (404 characters) is out of"), "\(long.stderr)")
     }
 
     /// The scan behind those lines: a number is matched as a whole token outside strings, and a surrogate

@@ -51,6 +51,17 @@ import YAMLSupport
         } catch let error as ConfigError {
             #expect(error.keyPath.hasSuffix("model.input") && error.message.contains("--vary image_size=16"), "\(error)")
         }
+        // A model on four channels (DALI's padded RGB) keeps them at every size.
+        let padded = try scenario().replacingOccurrences(of: "s.yaml", with: "padded.yaml")
+        try """
+            name: padded
+            model: {name: resnet50, input: [4, 224, 224]}
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [1]
+            """.write(toFile: padded, atomically: true, encoding: .utf8)
+        let sizes = try Sweep(scenarioPath: padded, axes: [Sweep.Axis(key: "image_size", values: ["160", "224"])])
+        #expect(sizes.points.map(\.run.network.name) == ["resnet50-4x160x160", "resnet50-4x224x224"])
         let custom = try scenario().replacingOccurrences(of: "s.yaml", with: "custom.yaml")
         try """
             name: custom

@@ -179,7 +179,7 @@ let validScenario = """
 
     /// Too small for Inception's strides (the message names the layer where the map runs out), not an image;
     /// the message repeats the input as given, a 1 x 1 one too (not as the 3 values it holds).
-    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[3, 224]", "[3, height, width]"), ("[3, 1, 1]", "larger than 1 x 1 pixel, not [3, 1, 1]")])
+    @Test(arguments: [("[3, 32, 32]", "layer '"), ("[3, 224]", "[channels, height, width]"), ("[3, 1, 1]", "larger than 1 x 1 pixel, not [3, 1, 1]")])
     func aBuiltInModelsInputIsChecked(input: String, says: String) throws {
         let model = input == "[3, 32, 32]" ? "inception_v3" : "resnet50"
         let e = try error(for: validScenario.replacingOccurrences(of: "model: alexnet-owt", with: "model:\n  name: \(model)\n  input: \(input)"))
