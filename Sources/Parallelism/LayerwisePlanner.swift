@@ -249,8 +249,9 @@ struct LayerwisePlanner {
 
     /// `work` (the forward pass, or with `backward` the backward pass, of layer `i`) with
     /// what the stack adds to it: fusion, the tensors a batch norm's fused kernel moves
-    /// beyond its own (`FusionPlan.extraElements`: the addend read forward; backward the
-    /// addend's gradient, or XLA's reads of the fused ReLU's gradient and output); the
+    /// beyond its own or no longer moves (`FusionPlan.extraElements`: the addend read forward,
+    /// less what a convolution's epilogue or prologue does for it; backward the addend's
+    /// gradient, or XLA's reads of the fused ReLU's gradient and output); the
     /// stack's autograd, its passes (`AutogradPasses`: an in-place activation's clone
     /// forward, a channel scale's `sum_to` backward, a max pool's indices written forward
     /// and read backward).
@@ -264,8 +265,8 @@ struct LayerwisePlanner {
         var w = work.adding(backward ? setup.autograd.backward(layer) : setup.autograd.forward(layer), batch: batch,
                             precision: setup.precision, fraction: fraction)
         let extra = setup.fusion.extraElements(of: i, backward: backward)
-        if extra > 0 {
-            w.memoryBytes += Double(extra) * Double(batch) * Double(setup.precision.activationBytes) * fraction
+        if extra != 0 {
+            w.memoryBytes = max(0, w.memoryBytes + Double(extra) * Double(batch) * Double(setup.precision.activationBytes) * fraction)
         }
         return w
     }

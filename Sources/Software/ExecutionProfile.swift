@@ -87,7 +87,7 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// default): the library takes the whole grouped convolution.
     public var groupedConvolutionsPerGroup = false
     /// Which element-wise layers run inside the batch norm kernel before them
-    /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu` or `xla` (`BatchNormFusion`).
+    /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu`, `xla`, `conv-stats` or `norm-conv` (`BatchNormFusion`).
     public var batchNormFusion: BatchNormFusion = .none
     /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels,
     /// and what it keeps beyond the layers' own activations (`inplace_activation_clone:`,

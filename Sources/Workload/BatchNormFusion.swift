@@ -24,6 +24,24 @@ public enum BatchNormFusion: String, CaseIterable, Sendable {
     /// less than the separate kernels after a ReLU inside a block, none less at a
     /// block's end, where the shortcut's gradient must still be written.
     case xla
+    /// NVIDIA's MXNet with cuDNN's fused operations, MLPerf's `resnet-v1b-stats-fl` network
+    /// (`NormConvolution` with `CUDNN_FUSED_SCALE_BIAS_ACTIVATION_CONV_BNSTATS`): as `bnAddReLU`,
+    /// and every convolution after the stem computes its batch norm's statistics in its
+    /// epilogue, so the batch norm no longer reads its input for them (`ScaleBiasAddRelu`
+    /// applies it); a projection's batch norm is applied inside the block's last kernel with
+    /// the main path's (dual scale and bias), which reads the projection's raw output as its addend.
+    case convStats = "conv-stats"
+    /// As `bnAddReLU`, and a batch norm whose ReLU feeds only convolutions, after a convolution
+    /// other than the stem, is computed inside them (`NormalizedConvolution`: statistics in
+    /// the convolution's epilogue; scale, bias and ReLU applied by the next convolution to its
+    /// input as it reads it), so it moves nothing forward of its own: MLPerf's
+    /// `resnet-v1b-normconv-fl` (v0.6), and the bottlenecks' first two batch norms of
+    /// `-dbar-fl` (v0.7) and `-mainloop-fl` (v3.0), which also fold part of their block-end
+    /// and projection batch norms (not counted here).
+    case normConv = "norm-conv"
+
+    /// Whether the stack runs a residual add and its ReLU inside the batch norm's kernel.
+    var fusesAdd: Bool { self != .none && self != .bnReLU }
 }
 
 /// What a fusion does to the layers of one network: the layers that no longer
@@ -41,19 +59,29 @@ public struct FusionPlan: Sendable, Equatable {
     /// absorbed ReLU's input gradient and output in place of its result, in both of its
     /// kernels (2 tensors), and at a block's end also writes the shortcut's gradient (3).
     public var backwardExtraElements: [Int: Int]
+    /// Elements per example that a batch norm's forward no longer moves, by layer index
+    /// (`convStats`, `normConv`; Layer+Cost.swift prices a batch norm's forward at 3
+    /// tensors: its input read for the statistics, read again and normalized, written):
+    /// the statistics' read (1 tensor) where the convolution before it computes them;
+    /// all 3 where the normalization runs in another kernel's prologue (the next
+    /// convolutions' under `normConv`, or the block's last kernel for a projection).
+    public var forwardSavedElements: [Int: Int]
 
     public static let none = FusionPlan(absorbed: [], addendElements: [:], backwardExtraElements: [:])
 
-    public init(absorbed: Set<Int>, addendElements: [Int: Int], backwardExtraElements: [Int: Int]) {
+    public init(absorbed: Set<Int>, addendElements: [Int: Int], backwardExtraElements: [Int: Int],
+                forwardSavedElements: [Int: Int] = [:]) {
         self.absorbed = absorbed
         self.addendElements = addendElements
         self.backwardExtraElements = backwardExtraElements
+        self.forwardSavedElements = forwardSavedElements
     }
 
     /// The elements per example that layer `i`'s fused kernel moves beyond the layer's
-    /// own, forward or backward (0 for a layer that fuses nothing).
+    /// own, forward or backward: negative where it moves fewer (0 for a layer that fuses
+    /// nothing).
     public func extraElements(of i: Int, backward: Bool) -> Int {
-        (backward ? backwardExtraElements[i] : addendElements[i]) ?? 0
+        backward ? backwardExtraElements[i] ?? 0 : (addendElements[i] ?? 0) - (forwardSavedElements[i] ?? 0)
     }
 
     /// The plan of `fusion` on `network`. A layer is fused only when it is the sole
@@ -72,6 +100,11 @@ public struct FusionPlan: Sendable, Equatable {
     ///   kernels at 3 + 4, so the fused one at 4 + 2.
     /// - `xla`, a block's end (batch norm, add, ReLU): fused as above, plus g' written
     ///   for the shortcut: 8, as separate; priced 4 + 3, the separate 4 + 0 + 3.
+    ///
+    /// The forward tensors saved (`convStats`, `normConv`), a batch norm after any convolution
+    /// but the stem: under `convStats` 1 (its statistics' read) and 3 for a projection's
+    /// batch norm, the other input of a fused add; under `normConv` 3 where its absorbed ReLU
+    /// feeds only convolutions. Their backward is `bnAddReLU`'s.
     public init(network: Network, fusion: BatchNormFusion) {
         self = .none
         guard fusion != .none else { return }
@@ -86,13 +119,33 @@ public struct FusionPlan: Sendable, Equatable {
                 absorbed.insert(i)
                 if fusion == .xla { backwardExtraElements[layer.inputs[0]] = 2 * layer.outputShape.elements }
             }
-            guard fusion == .bnAddReLU || fusion == .xla, case .add = layer.kind, layer.inputs.count == 2,
+            guard fusion.fusesAdd, case .add = layer.kind, layer.inputs.count == 2,
                   consumers[i].count == 1, isReLU(consumers[i][0]),
                   let bn = layer.inputs.first(where: { isBatchNorm($0) && solelyFeeds($0, i) }) else { continue }
             absorbed.insert(i)
             absorbed.insert(consumers[i][0])
             addendElements[bn] = layer.outputShape.elements
             backwardExtraElements[bn] = (fusion == .xla ? 3 : 1) * layer.outputShape.elements
+        }
+        guard fusion == .convStats || fusion == .normConv else { return }
+        // Statistics come from a NormConvolution: any convolution but one reading the network's input
+        // (the stem stays a plain convolution in these networks).
+        func afterNormConvolution(_ bn: Int) -> Bool {
+            guard layers[bn].inputs.count == 1, case .convolution = layers[layers[bn].inputs[0]].kind else { return false }
+            return layers[layers[bn].inputs[0]].inputs.allSatisfy { if case .input = layers[$0].kind { return false } else { return true } }
+        }
+        func isConvolution(_ i: Int) -> Bool { if case .convolution = layers[i].kind { return true } else { return false } }
+        func isAdd(_ i: Int) -> Bool { if case .add = layers[i].kind { return true } else { return false } }
+        for (i, layer) in layers.enumerated() where isBatchNorm(i) && afterNormConvolution(i) {
+            let elements = layer.outputShape.elements
+            let consumer = consumers[i].count == 1 && absorbed.contains(consumers[i][0]) ? consumers[i][0] : nil
+            if fusion == .convStats {
+                // A fused add's other input is the projection's batch norm, applied in the add's kernel.
+                let projection = consumer.map(isAdd) == true && addendElements[i] == nil
+                forwardSavedElements[i] = (projection ? 3 : 1) * elements
+            } else if let relu = consumer, isReLU(relu), !consumers[relu].isEmpty, consumers[relu].allSatisfy(isConvolution) {
+                forwardSavedElements[i] = 3 * elements
+            }
         }
     }
 }
