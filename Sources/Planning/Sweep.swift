@@ -353,34 +353,40 @@ public struct Sweep {
     /// of the `input` it already has.
     /// - Throws: `SweepError` for a custom model (its layers fix their own input).
     static func withImageSize(_ root: YAMLValue, side: String) throws -> YAMLValue {
-        // An S x S image with the model's channel count (three unless its input says otherwise).
+        // An S x S image with the model's channel count: its input's, else (a run's model mapping) the
+        // top-level model's, which the run's mapping is merged over, else three.
         func input(channels: Node) -> Node { .sequence(Node.Sequence([channels, Node(side), Node(side)], .implicit, .flow)) }
-        func resized(_ model: Node) throws -> Node {
+        func channels(of model: Node?) -> Node? {
+            guard case .mapping(let fields)? = model, let field = fields.first(where: { $0.key.string == "input" }),
+                  case .sequence(let dims) = field.value, dims.count == 3 else { return nil }
+            return dims[0]
+        }
+        func resized(_ model: Node, inheriting inherited: Node?) throws -> Node {
             switch model {
             case .scalar:
                 return .mapping(Node.Mapping([(Node("name"), model), (Node("input"), input(channels: Node("3")))]))
             case .mapping(let fields) where fields.contains(where: { $0.key.string == "name" })
                 && !fields.contains(where: { ["layers", "file"].contains($0.key.string) }):
-                let given = fields.first { $0.key.string == "input" }.flatMap { field -> Node? in
-                    if case .sequence(let dims) = field.value, dims.count == 3 { return dims[0] } else { return nil }
-                }
-                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("input"), input(channels: given ?? Node("3")))])))
+                let count = channels(of: model) ?? inherited ?? Node("3")
+                return Scenario.deepMerge(model, .mapping(Node.Mapping([(Node("input"), input(channels: count))])))
             default:
                 throw SweepError("--vary image_size: a custom model (layers or a file) fixes its own input; vary built-in models only")
             }
         }
-        func withModel(_ node: Node) throws -> Node {
+        func withModel(_ node: Node, inheriting inherited: Node?) throws -> Node {
             guard case .mapping(let fields) = node else { return node }
+            let own = fields.first { $0.key.string == "model" }?.value
             let pairs: [(Node, Node)] = try fields.map { key, value in
-                if key.string == "model" { return (key, try resized(value)) }
+                if key.string == "model" { return (key, try resized(value, inheriting: inherited)) }
                 if key.string == "runs", case .sequence(let runs) = value {
-                    return (key, .sequence(Node.Sequence(try runs.map(withModel), runs.tag, runs.style, runs.mark)))
+                    let top = channels(of: own)
+                    return (key, .sequence(Node.Sequence(try runs.map { try withModel($0, inheriting: top) }, runs.tag, runs.style, runs.mark)))
                 }
                 return (key, value)
             }
             return .mapping(Node.Mapping(pairs, fields.tag, fields.style, fields.mark))
         }
-        return YAMLValue(node: try withModel(root.node), file: root.file, keyPath: root.keyPath)
+        return YAMLValue(node: try withModel(root.node, inheriting: nil), file: root.file, keyPath: root.keyPath)
     }
 
     /// The points of shard `shard` of `count` (1-based): every count-th point.

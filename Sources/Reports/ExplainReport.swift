@@ -24,8 +24,11 @@ public enum ExplainReport {
             + (profile.collective.map { "; all-reduce: \($0.rawValue) where the strategy names none" } ?? "") + "\n"
         out += loaderLine(profile, metrics: metrics, ceiling: ceiling)
         if profile.batchNormFusion != .none {
+            let intoConvolutions = [.convStats, .normConv, .normConvStats].contains(profile.batchNormFusion)
             out += "fused batch norm: \(profile.batchNormFusion.rawValue) (the ReLUs and adds it fuses run inside the batch norms' kernels "
-                + "and are priced in the batch norms' rows above; their own rows are absent or show 0 ms)\n"
+                + "and are priced in the batch norms' rows above; their own rows are absent or show 0 ms"
+                + (intoConvolutions ? "; the batch norms' statistics or normalization done inside the convolutions are "
+                    + "left out of the batch norms' rows, and the convolutions' rows are priced as plain convolutions" : "") + ")\n"
         }
         if let network { out += autogradLine(profile.autograd, network: network) }
         out += interferenceLine(profile, trace: trace, step: step)

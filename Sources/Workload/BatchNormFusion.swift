@@ -26,19 +26,24 @@ public enum BatchNormFusion: String, CaseIterable, Sendable {
     case xla
     /// NVIDIA's MXNet with cuDNN's fused operations, MLPerf's `resnet-v1b-stats-fl` network
     /// (`NormConvolution` with `CUDNN_FUSED_SCALE_BIAS_ACTIVATION_CONV_BNSTATS`): as `bnAddReLU`,
-    /// and every convolution after the stem computes its batch norm's statistics in its
+    /// and every dense convolution after the stem computes its batch norm's statistics in its
     /// epilogue, so the batch norm no longer reads its input for them (`ScaleBiasAddRelu`
     /// applies it); a projection's batch norm is applied inside the block's last kernel with
     /// the main path's (dual scale and bias), which reads the projection's raw output as its addend.
     case convStats = "conv-stats"
-    /// As `bnAddReLU`, and a batch norm whose ReLU feeds only convolutions, after a convolution
-    /// other than the stem, is computed inside them (`NormalizedConvolution`: statistics in
-    /// the convolution's epilogue; scale, bias and ReLU applied by the next convolution to its
-    /// input as it reads it), so it moves nothing forward of its own: MLPerf's
-    /// `resnet-v1b-normconv-fl` (v0.6), and the bottlenecks' first two batch norms of
-    /// `-dbar-fl` (v0.7) and `-mainloop-fl` (v3.0), which also fold part of their block-end
-    /// and projection batch norms (not counted here).
+    /// As `bnAddReLU`, and a batch norm after a dense convolution other than the stem, whose
+    /// ReLU feeds only dense convolutions, is computed inside them (`NormalizedConvolution`:
+    /// statistics in the convolution's epilogue; scale, bias and ReLU applied by the next
+    /// convolution to its input as it reads it), so it moves nothing forward of its own:
+    /// MLPerf v0.6's `resnet-v1b-normconv-fl`, whose block-end and projection batch norms stay
+    /// cuDNN's fused ones.
     case normConv = "norm-conv"
+    /// `normConv` and `convStats` together, each batch norm saving the larger of the two: MLPerf
+    /// v0.7's `resnet-v1b-dbar-fl` and v3.0's `-mainloop-fl` (the bottlenecks' first two batch norms
+    /// in the next convolution's prologue, the block end's statistics in its convolution, the
+    /// projection's batch norm in the block's last kernel; v0.7 does that last only for the
+    /// stride-1 projection, which this counts for all four) and PaddlePaddle's `fuse_resunit_pass`.
+    case normConvStats = "norm-conv-stats"
 
     /// Whether the stack runs a residual add and its ReLU inside the batch norm's kernel.
     var fusesAdd: Bool { self != .none && self != .bnReLU }
@@ -60,7 +65,7 @@ public struct FusionPlan: Sendable, Equatable {
     /// kernels (2 tensors), and at a block's end also writes the shortcut's gradient (3).
     public var backwardExtraElements: [Int: Int]
     /// Elements per example that a batch norm's forward no longer moves, by layer index
-    /// (`convStats`, `normConv`; Layer+Cost.swift prices a batch norm's forward at 3
+    /// (`convStats`, `normConv`, `normConvStats`; Layer+Cost.swift prices a batch norm's forward at 3
     /// tensors: its input read for the statistics, read again and normalized, written):
     /// the statistics' read (1 tensor) where the convolution before it computes them;
     /// all 3 where the normalization runs in another kernel's prologue (the next
@@ -101,10 +106,11 @@ public struct FusionPlan: Sendable, Equatable {
     /// - `xla`, a block's end (batch norm, add, ReLU): fused as above, plus g' written
     ///   for the shortcut: 8, as separate; priced 4 + 3, the separate 4 + 0 + 3.
     ///
-    /// The forward tensors saved (`convStats`, `normConv`), a batch norm after any convolution
-    /// but the stem: under `convStats` 1 (its statistics' read) and 3 for a projection's
-    /// batch norm, the other input of a fused add; under `normConv` 3 where its absorbed ReLU
-    /// feeds only convolutions. Their backward is `bnAddReLU`'s.
+    /// The forward tensors saved (`convStats`, `normConv`, `normConvStats`), a batch norm after
+    /// a dense convolution but the stem: under `convStats` 1 (its statistics' read) and 3 for a
+    /// projection's batch norm, the other input of a fused add; under `normConv` 3 where its
+    /// absorbed ReLU feeds only dense convolutions; under `normConvStats` the larger of the two.
+    /// Their backward is `bnAddReLU`'s.
     public init(network: Network, fusion: BatchNormFusion) {
         self = .none
         guard fusion != .none else { return }
@@ -127,25 +133,30 @@ public struct FusionPlan: Sendable, Equatable {
             addendElements[bn] = layer.outputShape.elements
             backwardExtraElements[bn] = (fusion == .xla ? 3 : 1) * layer.outputShape.elements
         }
-        guard fusion == .convStats || fusion == .normConv else { return }
-        // Statistics come from a NormConvolution: any convolution but one reading the network's input
-        // (the stem stays a plain convolution in these networks).
+        guard fusion == .convStats || fusion == .normConv || fusion == .normConvStats else { return }
+        // cuDNN's fused operations take dense convolutions (the cited networks' every convolution but the
+        // stem, which stays a plain one): grouped and depthwise convolutions compute no statistics and
+        // apply no prologue.
+        func isDenseConvolution(_ i: Int) -> Bool {
+            if case .convolution(let conv) = layers[i].kind { return conv.groups == 1 } else { return false }
+        }
         func afterNormConvolution(_ bn: Int) -> Bool {
-            guard layers[bn].inputs.count == 1, case .convolution = layers[layers[bn].inputs[0]].kind else { return false }
+            guard layers[bn].inputs.count == 1, isDenseConvolution(layers[bn].inputs[0]) else { return false }
             return layers[layers[bn].inputs[0]].inputs.allSatisfy { if case .input = layers[$0].kind { return false } else { return true } }
         }
-        func isConvolution(_ i: Int) -> Bool { if case .convolution = layers[i].kind { return true } else { return false } }
         func isAdd(_ i: Int) -> Bool { if case .add = layers[i].kind { return true } else { return false } }
         for (i, layer) in layers.enumerated() where isBatchNorm(i) && afterNormConvolution(i) {
             let elements = layer.outputShape.elements
             let consumer = consumers[i].count == 1 && absorbed.contains(consumers[i][0]) ? consumers[i][0] : nil
-            if fusion == .convStats {
-                // A fused add's other input is the projection's batch norm, applied in the add's kernel.
-                let projection = consumer.map(isAdd) == true && addendElements[i] == nil
-                forwardSavedElements[i] = (projection ? 3 : 1) * elements
-            } else if let relu = consumer, isReLU(relu), !consumers[relu].isEmpty, consumers[relu].allSatisfy(isConvolution) {
-                forwardSavedElements[i] = 3 * elements
-            }
+            // conv-stats: the statistics' read, and a fused add's other input (the projection's batch
+            // norm) applied in the add's kernel.
+            let projection = consumer.map(isAdd) == true && addendElements[i] == nil
+            let statistics = (projection ? 3 : 1) * elements
+            // norm-conv: a batch norm whose ReLU feeds only dense convolutions, applied in their prologue.
+            let prologue = consumer.map { relu in isReLU(relu) && !consumers[relu].isEmpty && consumers[relu].allSatisfy(isDenseConvolution) } == true
+                ? 3 * elements : 0
+            let saved = fusion == .convStats ? statistics : fusion == .normConv ? prologue : max(statistics, prologue)
+            if saved > 0 { forwardSavedElements[i] = saved }
         }
     }
 }

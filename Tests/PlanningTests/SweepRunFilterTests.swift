@@ -59,9 +59,11 @@ import YAMLSupport
             batch_per_gpu: 32
             cluster: {gpu: V100, gpus_per_node: 8}
             gpus: [1]
+            runs: [{label: R50}, {label: R101, model: {name: resnet101}}]
             """.write(toFile: padded, atomically: true, encoding: .utf8)
         let sizes = try Sweep(scenarioPath: padded, axes: [Sweep.Axis(key: "image_size", values: ["160", "224"])])
-        #expect(sizes.points.map(\.run.network.name) == ["resnet50-4x160x160", "resnet50-4x224x224"])
+        // A run's model mapping is merged over the top level's, whose channels it takes.
+        #expect(sizes.points.map(\.run.network.name) == ["resnet50-4x160x160", "resnet50-4x224x224", "resnet101-4x160x160", "resnet101-4x224x224"])
         let custom = try scenario().replacingOccurrences(of: "s.yaml", with: "custom.yaml")
         try """
             name: custom

@@ -86,11 +86,13 @@ import Workload
     /// a convolution but the stem (52 of ResNet-50's 53) reads its input once less (the statistics come from
     /// the convolution's epilogue), and the 4 projections' batch norms, applied in the block's last kernel,
     /// move nothing of their own; `norm-conv`: the 32 batch norms whose ReLU feeds a convolution (each
-    /// bottleneck's first two) move nothing forward. Both fuse and price backward as `bn-add-relu`.
+    /// bottleneck's first two) move nothing forward; `norm-conv-stats` both. All fuse and price backward as
+    /// `bn-add-relu`, and leave grouped convolutions alone.
     @Test func convolutionFusionsMoveBatchNormForwardIntoTheConvolutions() throws {
         let full = FusionPlan(network: resnet, fusion: .bnAddReLU)
         let stats = FusionPlan(network: resnet, fusion: .convStats), normConv = FusionPlan(network: resnet, fusion: .normConv)
-        for plan in [stats, normConv] {
+        let both = FusionPlan(network: resnet, fusion: .normConvStats)
+        for plan in [stats, normConv, both] {
             #expect(plan.absorbed == full.absorbed && plan.addendElements == full.addendElements)
             #expect(plan.backwardExtraElements == full.backwardExtraElements)
         }
@@ -104,15 +106,25 @@ import Workload
         #expect(normConv.forwardSavedElements.count == 32)
         #expect(normConv.forwardSavedElements.allSatisfy { $0.value == 3 * elements($0.key)
                                                            && (name($0.key).hasSuffix(".conv1.bn") || name($0.key).hasSuffix(".conv2.bn")) })
+        // norm-conv-stats saves the larger of the two on each batch norm.
+        #expect(both.forwardSavedElements.keys.sorted() == stats.forwardSavedElements.keys.sorted())
+        #expect(both.forwardSavedElements.allSatisfy { $0.value == max(stats.forwardSavedElements[$0.key] ?? 0,
+                                                                        normConv.forwardSavedElements[$0.key] ?? 0) })
+        // Grouped convolutions take no part: ResNeXt's bottleneck keeps only its 1x1 convolutions' statistics.
+        let resnext = try #require(Zoo.model(named: "resnext50_32x4d"))
+        let grouped = FusionPlan(network: resnext, fusion: .normConvStats)
+        let afterGrouped = try #require(resnext.index(of: "layer1.0.conv2.bn")), afterDense = try #require(resnext.index(of: "layer1.0.conv1.bn"))
+        #expect(grouped.forwardSavedElements[afterGrouped] == nil)
+        #expect(grouped.forwardSavedElements[afterDense] == resnext.layers[afterDense].outputShape.elements)
         // A block's last batch norm reads the addend and, under conv-stats, not its input for the statistics.
         let last = try #require(resnet.index(of: "layer2.1.conv3.bn"))
         #expect(stats.extraElements(of: last, backward: false) == 0 && normConv.extraElements(of: last, backward: false) == elements(last))
         let inner = try #require(resnet.index(of: "layer2.1.conv2.bn"))
         #expect(normConv.extraElements(of: inner, backward: false) == -3 * elements(inner) && stats.extraElements(of: inner, backward: true) == 0)
-        let steps = try ["bn-add-relu", "conv-stats", "norm-conv"].map { try run($0).metrics.stepSeconds }
+        let steps = try ["bn-add-relu", "conv-stats", "norm-conv", "norm-conv-stats"].map { try run($0).metrics.stepSeconds }
         // Either saves forward bytes bn-add-relu moves (which saves more depends on the widths: conv-stats
         // saves a little on the wide block ends, norm-conv all of the narrow inner batch norms).
-        #expect(steps[0] > steps[1] && steps[0] > steps[2], "\(steps)")
+        #expect(steps[0] > steps[1] && steps[0] > steps[2] && steps[3] < min(steps[1], steps[2]), "\(steps)")
     }
 
     /// A batch norm whose output something else also reads cannot take the ReLU in.
