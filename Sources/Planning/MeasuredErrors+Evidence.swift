@@ -3,6 +3,19 @@ import Scenario
 import Workload
 
 extension MeasuredErrors {
+    /// The network a model's name names, without the input a built-in model was given
+    /// (`Zoo.model(named:input:)` names `resnet50` on 160 x 160 images `resnet50-160x160`, on
+    /// four channels `resnet50-4x224x224`): `resnet50` for all three. Other names are their own.
+    public static func network(ofModel name: String) -> String {
+        guard let range = name.range(of: #"-[0-9]+x[0-9]+(x[0-9]+)?$"#, options: .regularExpression),
+              Zoo.entry(named: String(name[..<range.lowerBound])) != nil else { return name }
+        return String(name[..<range.lowerBound])
+    }
+
+    /// Whether two models' names are one network, whatever the input each was given:
+    /// the corpus's points of a model on another image size or channel count count as its own.
+    public static func sameNetwork(_ a: String, _ b: String) -> Bool { network(ofModel: a) == network(ofModel: b) }
+
     /// What the published corpus says about a prediction for one GPU at one precision
     /// (`PublishedValidation.precisionGroups`: fp32, tf32, fp16+bf16): every 1-GPU point
     /// measured on that GPU in that group, and, for a prediction on N > 1 GPUs, every
@@ -18,8 +31,8 @@ extension MeasuredErrors {
         public var model: String
         /// The GPU count asked about.
         public var gpus: Int
-        /// The corpus's 1-GPU points on `gpu` in `precisionGroup`: those of `model`
-        /// first, each group in corpus order.
+        /// The corpus's 1-GPU points on `gpu` in `precisionGroup`: those of `model`'s
+        /// network first (`MeasuredErrors.sameNetwork`), each group in corpus order.
         public var points: [ComputePoint]
         /// The corpus's speedups on `gpu` in `precisionGroup` at `gpus`/2 to 2 × `gpus`
         /// GPUs (none when `gpus` is 1): those of `model` first, then the nearest GPU
@@ -61,8 +74,8 @@ extension MeasuredErrors {
             return own
         }
 
-        /// The points of the model asked about.
-        public var sameModel: [ComputePoint] { points.filter { $0.model == model } }
+        /// The points of the model asked about, on any input (`MeasuredErrors.sameNetwork`).
+        public var sameModel: [ComputePoint] { points.filter { MeasuredErrors.sameNetwork($0.model, model) } }
 
         /// The median |predicted / published − 1| of `points`; nil when there are none.
         public var medianAbsError: Double? { PublishedValidation.median(points.map { abs($0.relativeError) }) }
@@ -139,13 +152,13 @@ extension MeasuredErrors {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
-        let ordered = matching.filter { $0.model == model } + matching.filter { $0.model != model }
+        let ordered = matching.filter { Self.sameNetwork($0.model, model) } + matching.filter { !Self.sameNetwork($0.model, model) }
         func distance(_ p: ScalingPoint) -> Double { abs(log2(Double(p.gpus)) - log2(Double(gpus))) }
         // gpus/2 <= p.gpus <= 2 gpus, in integers (log2 of 20 less log2 of 10 is 1.0000000000000004).
         let near = gpus > 1 ? scaling.filter { $0.gpu == gpu && precisions.contains($0.precision) && 2 * $0.gpus >= gpus && $0.gpus <= 2 * gpus } : []
         // A stable order: the model's first, then by distance in log2 of the GPU count, ties in corpus order.
         let speedups = near.enumerated().sorted { a, b in
-            let key = { (p: ScalingPoint) in (p.model == model ? 0 : 1, distance(p)) }
+            let key = { (p: ScalingPoint) in (Self.sameNetwork(p.model, model) ? 0 : 1, distance(p)) }
             let (ka, kb) = (key(a.element), key(b.element))
             return ka != kb ? ka < kb : a.offset < b.offset
         }.map(\.element)
@@ -161,7 +174,7 @@ extension MeasuredErrors {
                         speedups: speedups, corpusPoints: compute.count,
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
-                        architecturePoints: siblings.filter { $0.model == model } + siblings.filter { $0.model != model },
+                        architecturePoints: siblings.filter { Self.sameNetwork($0.model, model) } + siblings.filter { !Self.sameNetwork($0.model, model) },
                         corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels,
                         siblingsFittedKernels: !siblings.isEmpty && Set(siblings.map(\.gpu)).allSatisfy(fitted))
     }

@@ -22,11 +22,13 @@ public enum EvidenceReport {
     }
 
     /// "N things, K of them MODEL; errors A to B, median |error| M" (and the shorter
-    /// forms for one point, or all errors alike).
+    /// forms for one point, or all errors alike): MODEL is the network, on any input
+    /// (`MeasuredErrors.network(ofModel:)`).
     static func summary(count n: Int, noun: String, place: String, same: Int, model: String,
                         range: (lowest: Double, highest: Double), median: Double) -> String {
-        let models = n == 1 ? (same == 1 ? ", of \(model)" : ", not of \(model)")
-            : ", \(same == 0 ? "none" : String(same)) of them \(model)"
+        let network = MeasuredErrors.network(ofModel: model)
+        let models = n == 1 ? (same == 1 ? ", of \(network)" : ", not of \(network)")
+            : ", \(same == 0 ? "none" : String(same)) of them \(network)"
         let (low, high) = (Format.signedPercent(range.lowest), Format.signedPercent(range.highest))
         let errors = n == 1 ? "error \(low)" : low == high ? "error \(low) on each"
             : "errors \(low) to \(high), median |error| \(Format.percent(median))"
@@ -53,7 +55,7 @@ public enum EvidenceReport {
               let median = evidence.architectureMedianAbsError else { return nil }
         return summary(count: evidence.architecturePoints.count, noun: "one-GPU measurement",
                        place: "on other \(architecture) GPUs in \(evidence.precisionGroup)",
-                       same: evidence.architecturePoints.filter { $0.model == evidence.model }.count, model: evidence.model,
+                       same: evidence.architecturePoints.filter { MeasuredErrors.sameNetwork($0.model, evidence.model) }.count, model: evidence.model,
                        range: range, median: median)
     }
 
@@ -70,7 +72,7 @@ public enum EvidenceReport {
             return "no published speedup \(place) is in the corpus"
         }
         return summary(count: evidence.speedups.count, noun: "published speedup", place: place,
-                       same: evidence.speedups.filter { $0.model == evidence.model }.count, model: evidence.model,
+                       same: evidence.speedups.filter { MeasuredErrors.sameNetwork($0.model, evidence.model) }.count, model: evidence.model,
                        range: range, median: median)
     }
 

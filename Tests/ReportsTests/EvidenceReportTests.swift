@@ -29,6 +29,20 @@ import Reports
         #expect(markdown.components(separatedBy: "\n").filter { $0.hasPrefix("| c") && !$0.hasPrefix("| case") }.count == EvidenceReport.listed)
     }
 
+    /// A built-in model on another input is the same network: its points count as the model's, listed first,
+    /// and the sentence names the network. A name that merely ends like an input is its own.
+    @Test func aModelOnAnotherInputIsTheSameNetwork() {
+        #expect(MeasuredErrors.network(ofModel: "resnet50-4x224x224") == "resnet50")
+        #expect(MeasuredErrors.network(ofModel: "efficientnet_b4-380x380") == "efficientnet_b4")
+        #expect(MeasuredErrors.network(ofModel: "resnet50-msra") == "resnet50-msra")
+        #expect(MeasuredErrors.network(ofModel: "alexnet-bvlc-group1-227") == "alexnet-bvlc-group1-227")
+        #expect(MeasuredErrors.network(ofModel: "mynet-3x32x32") == "mynet-3x32x32")
+        let e = MeasuredErrors(corpus: "fixture", compute: [point("a", "vgg16", 100, 110), point("b", "resnet50-4x224x224", 100, 90)],
+                               scaling: []).evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50-160x160")
+        #expect(e.points.map(\.caseName) == ["b", "a"] && e.sameModel.count == 1)
+        #expect(EvidenceReport.sentence(e).contains(", 1 of them resnet50;"), "\(EvidenceReport.sentence(e))")
+    }
+
     @Test func oneOrEqualPointsAndNoneAreSaidInWords() {
         #expect(EvidenceReport.sentence(evidence([point("a", "vgg16", 100, 110)]))
                 == "1 one-GPU measurement on the A100-SXM4-80GB in fp16+bf16, not of resnet50; error +10.0%")
