@@ -6,11 +6,11 @@ extension MeasuredErrors {
     /// The network a model's name names, without the input a built-in model was given
     /// (`Zoo.model(named:input:)` names `resnet50` on 160 x 160 images `resnet50-160x160`, on
     /// four channels `resnet50-4x224x224`): `resnet50` for all three. Other names are their own.
-    public static func network(ofModel name: String) -> String {
-        guard let range = name.range(of: #"-[0-9]+x[0-9]+(x[0-9]+)?$"#, options: .regularExpression),
-              Zoo.entry(named: String(name[..<range.lowerBound])) != nil else { return name }
-        return String(name[..<range.lowerBound])
-    }
+    public static func network(ofModel name: String) -> String { Zoo.network(ofModelNamed: name) ?? name }
+
+    /// How near a point's model is to the one asked about, for ordering: 0 the same name,
+    /// 1 the same network on another input, 2 another network.
+    static func nearness(_ model: String, to asked: String) -> Int { model == asked ? 0 : sameNetwork(model, asked) ? 1 : 2 }
 
     /// Whether two models' names are one network, whatever the input each was given:
     /// the corpus's points of a model on another image size or channel count count as its own.
@@ -31,11 +31,12 @@ extension MeasuredErrors {
         public var model: String
         /// The GPU count asked about.
         public var gpus: Int
-        /// The corpus's 1-GPU points on `gpu` in `precisionGroup`: those of `model`'s
-        /// network first (`MeasuredErrors.sameNetwork`), each group in corpus order.
+        /// The corpus's 1-GPU points on `gpu` in `precisionGroup`: those of `model` first,
+        /// then those of its network on other inputs (`MeasuredErrors.sameNetwork`), then the
+        /// rest, each group in corpus order.
         public var points: [ComputePoint]
         /// The corpus's speedups on `gpu` in `precisionGroup` at `gpus`/2 to 2 × `gpus`
-        /// GPUs (none when `gpus` is 1): those of `model` first, then the nearest GPU
+        /// GPUs (none when `gpus` is 1): those of `model`, then of its network, first, then the nearest GPU
         /// counts (in log2), each in corpus order.
         public var speedups: [ScalingPoint]
         /// Every 1-GPU point of the corpus, whatever its GPU: how many there are and
@@ -45,7 +46,7 @@ extension MeasuredErrors {
         /// The GPU's architecture (the catalog's `architecture`, "Hopper"); nil when unknown.
         public var architecture: String? = nil
         /// Where the corpus has no point on the GPU in `precisionGroup`, its 1-GPU points in
-        /// that group on other GPUs of `architecture`: those of `model` first, each group in
+        /// that group on other GPUs of `architecture`: those of `model`, then of its network, first, each group in
         /// corpus order. A board the corpus has not measured gets its generation's record (an
         /// H100 NVL, its Hopper siblings'); one it has measured keeps its own (an A100's is
         /// not diluted by the GeForce boards of its architecture).
@@ -152,13 +153,13 @@ extension MeasuredErrors {
         let group = PublishedValidation.precisionGroups.first { $0.precisions.contains(precision) }
         let precisions = Set((group?.precisions ?? [precision]).map(\.rawValue))
         let matching = compute.filter { $0.gpu == gpu && precisions.contains($0.precision) }
-        let ordered = matching.filter { Self.sameNetwork($0.model, model) } + matching.filter { !Self.sameNetwork($0.model, model) }
+        let ordered = (0...2).flatMap { rank in matching.filter { Self.nearness($0.model, to: model) == rank } }
         func distance(_ p: ScalingPoint) -> Double { abs(log2(Double(p.gpus)) - log2(Double(gpus))) }
         // gpus/2 <= p.gpus <= 2 gpus, in integers (log2 of 20 less log2 of 10 is 1.0000000000000004).
         let near = gpus > 1 ? scaling.filter { $0.gpu == gpu && precisions.contains($0.precision) && 2 * $0.gpus >= gpus && $0.gpus <= 2 * gpus } : []
-        // A stable order: the model's first, then by distance in log2 of the GPU count, ties in corpus order.
+        // A stable order: the model's first, then its network's, then by distance in log2 of the GPU count, ties in corpus order.
         let speedups = near.enumerated().sorted { a, b in
-            let key = { (p: ScalingPoint) in (Self.sameNetwork(p.model, model) ? 0 : 1, distance(p)) }
+            let key = { (p: ScalingPoint) in (Self.nearness(p.model, to: model), distance(p)) }
             let (ka, kb) = (key(a.element), key(b.element))
             return ka != kb ? ka < kb : a.offset < b.offset
         }.map(\.element)
@@ -174,7 +175,7 @@ extension MeasuredErrors {
                         speedups: speedups, corpusPoints: compute.count,
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
-                        architecturePoints: siblings.filter { Self.sameNetwork($0.model, model) } + siblings.filter { !Self.sameNetwork($0.model, model) },
+                        architecturePoints: (0...2).flatMap { rank in siblings.filter { Self.nearness($0.model, to: model) == rank } },
                         corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels,
                         siblingsFittedKernels: !siblings.isEmpty && Set(siblings.map(\.gpu)).allSatisfy(fitted))
     }

@@ -10,11 +10,12 @@ struct EvidenceJSON: Encodable {
     var precisionGroup: String
     var model: String
     var gpus: Int
-    /// Those of `model` first, each group in corpus order.
+    /// Those of `model` first, then of its network on other inputs (`resnet50-4x224x224` for
+    /// `resnet50`), then the rest, each group in corpus order.
     var points: [Point]
     /// Null when `points` is empty.
     @NullWhenAbsent var medianAbsError: Double?
-    /// Those of `model` first, then the nearest GPU counts; empty for one GPU.
+    /// Those of `model`, then of its network, first, then the nearest GPU counts; empty for one GPU.
     var speedups: [Speedup]
     /// Null when `speedups` is empty.
     @NullWhenAbsent var speedupMedianAbsError: Double?
@@ -23,7 +24,7 @@ struct EvidenceJSON: Encodable {
     @NullWhenAbsent var corpusMedianAbsError: Double?
     /// The GPU's architecture; null when unknown.
     @NullWhenAbsent var architecture: String?
-    /// The precision group's 1-GPU points on the architecture's other GPUs, `model`'s first.
+    /// The precision group's 1-GPU points on the architecture's other GPUs, `model`'s and its network's first.
     var architecturePoints: [Point]
     /// Null when `architecturePoints` is empty.
     @NullWhenAbsent var architectureMedianAbsError: Double?

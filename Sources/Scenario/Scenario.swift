@@ -84,10 +84,10 @@ public struct RunSpec: Sendable {
     public var software: ExecutionProfile = .ideal
 
     /// The model's name as the published corpus's records are looked up by: its name, or,
-    /// for a custom model named like a built-in one, `NAME (custom)`, which matches no
-    /// record of the built-in model.
+    /// for a custom model named like a built-in one (on some input: `resnet50-32x32`),
+    /// `NAME (custom)`, which matches no record of the built-in model.
     public var evidenceModelName: String {
-        modelIsBuiltIn || Zoo.entry(named: network.name) == nil ? network.name : "\(network.name) (custom)"
+        modelIsBuiltIn || Zoo.network(ofModelNamed: network.name) == nil ? network.name : "\(network.name) (custom)"
     }
 
     /// The strategy as the run carries it out, for labels: the planned strategy's

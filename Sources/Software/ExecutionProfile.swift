@@ -87,7 +87,8 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// default): the library takes the whole grouped convolution.
     public var groupedConvolutionsPerGroup = false
     /// Which element-wise layers run inside the batch norm kernel before them
-    /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu`, `xla`, `conv-stats` or `norm-conv` (`BatchNormFusion`).
+    /// (`fused_batchnorm:`): none, `bn-relu`, `bn-add-relu`, `xla`, `conv-stats`, `norm-conv` or
+    /// `norm-conv-stats` (`BatchNormFusion`).
     public var batchNormFusion: BatchNormFusion = .none
     /// The memory passes eager PyTorch's autograd runs beyond the layers' own kernels,
     /// and what it keeps beyond the layers' own activations (`inplace_activation_clone:`,

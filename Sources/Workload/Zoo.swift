@@ -154,6 +154,16 @@ public enum Zoo {
 
     public static var names: [String] { entries.map(\.name) }
 
+    /// The built-in network a model's name names, without the input `model(named:input:)`
+    /// gave it (`resnet50-160x160` and `resnet50-4x224x224` are `resnet50`); nil for a name
+    /// that is no built-in model on some input.
+    public static func network(ofModelNamed name: String) -> String? {
+        if entry(named: name) != nil { return name }
+        guard let range = name.range(of: #"-[0-9]+x[0-9]+(x[0-9]+)?$"#, options: .regularExpression) else { return nil }
+        let base = String(name[..<range.lowerBound])
+        return entry(named: base) != nil ? base : nil
+    }
+
     /// The entry named `name` or with `name` among its aliases (case-insensitive), or nil.
     public static func entry(named name: String) -> Entry? {
         let key = name.lowercased()

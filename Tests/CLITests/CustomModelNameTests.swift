@@ -51,6 +51,11 @@ import Testing
         let out = CLI.execute(["explain", dir.appendingPathComponent("scenario.yaml").path, "--gpus", "1"])
         #expect(out.exitCode == 0, "\(out.stderr)")
         #expect(out.stdout.contains("none of them resnet50 (custom)"), "\(out.stdout)")
+        // Named like the built-in model on another input, it is still the user's own.
+        try "name: resnet50-32x32\ninput: [3, 32, 32]\nlayers:\n  - {type: fc, units: 10}\n"
+            .write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let resized = CLI.execute(["explain", dir.appendingPathComponent("scenario.yaml").path, "--gpus", "1"])
+        #expect(resized.stdout.contains("none of them resnet50-32x32 (custom)"), "\(resized.stdout)")
         // The built-in model on the same GPU is credited with its own measurements.
         let zoo = try writeTemporary("name: zoo\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: fp32\n"
                                      + "cluster: {gpu: V100, gpus_per_node: 1}\nstrategy: {kind: data}\ngpus: [1]\n")
