@@ -25,12 +25,13 @@ public enum KernelReport {
     /// simulation uses (its workspace limit included); empty without a kernel library.
     /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
     public static func rows(_ run: RunSpec, gpus: Int) throws -> (cost: CostModel, rows: [Row]) {
-        let cost = try run.costModel(for: run.setup(gpus: gpus))
+        let setup = run.setup(gpus: gpus)
+        let cost = try run.costModel(for: setup)
         guard cost.kernelLibrary != nil else { return (cost, []) }
         var rows: [Row] = []
         for layer in run.network.layers {
-            guard let forward = LayerWork.forward(layer, batch: run.batchPerGPU, precision: run.precision).convolution,
-                  let backward = LayerWork.backward(layer, batch: run.batchPerGPU, precision: run.precision).convolution else { continue }
+            guard let forward = LayerWork.forward(layer, batch: setup.batchPerGPU, precision: run.precision).convolution,
+                  let backward = LayerWork.backward(layer, batch: setup.batchPerGPU, precision: run.precision).convolution else { continue }
             var row = Row(layer: layer.name, algorithms: [:], seconds: 0, workspaceBytes: 0)
             for pass in ConvolutionPass.allCases {
                 let work = pass == .forward ? forward : backward
@@ -74,7 +75,7 @@ public enum KernelReport {
         let choice = cost.algorithmChoice == .fastest
             ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
         var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "
-            + "at \(run.batchPerGPU) images per GPU\n"
+            + "at \(run.batchPerGPU(at: gpus)) images per GPU\n"
         var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MB"],
                               alignments: [.left, .left, .left, .left, .right, .right])
         for row in rows {

@@ -191,7 +191,8 @@ public enum MarkdownReport {
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
             + (b.gpus > 1 && input.training != nil
-                ? " (the time to train assumes the same epochs at that batch, which a training recipe may not allow)" : "")
+                ? " (the time to train assumes the same epochs at that batch, which a training recipe may not allow"
+                    + (input.scenario.runs[b.runIndex].maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")") : "")
             + ", "
         if let t = input.training {
             let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
@@ -259,6 +260,7 @@ public enum MarkdownReport {
             let cost = run.costModel
             out += "- **\((run.label ?? run.network.name).singleLine)**: \(run.network.name.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
+                + (run.maxGlobalBatch.map { "fewer where more than \(Format.grouped($0)) images a step in all would be needed (max_global_batch), " } ?? "")
                 + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
                 + "\(run.cluster.gpu.name) in nodes of \(run.cluster.gpusPerNode) joined by \(run.cluster.fabric.name)"
                 + (run.networkSummary.map { "; the network between nodes: \($0)" } ?? "") + ". "

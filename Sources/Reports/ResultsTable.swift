@@ -51,7 +51,7 @@ public enum ResultsTable {
             out += "\n"
             out += "\(first.runName.map { "\($0.singleLine): " } ?? "")\(first.model.singleLine) on \(first.gpuModel), \(first.precision)"
                 + (first.precisionNote.map { " (\($0))" } ?? "") + ", "
-                + "batch \(first.batchPerGPU) per GPU, \(first.strategySummary)\n"
+                + "\(batchText(rows)), \(first.strategySummary)\n"
             var table = TextTable(
                 headers: ["GPUs", "nodes", "step ms", "images/s", "speedup", "efficiency", "compute ms", "exposed comm ms",
                           "idle ms", "memory/GPU GiB", "fits"] + (timed ? ["to train"] : []) + (priced ? ["cost $", "$/GPU-h"] : [])
@@ -101,5 +101,17 @@ public enum ResultsTable {
             for basis in bases { out += "price basis: \(basis)\n" }
         }
         return out
+    }
+
+    /// The run's batch per GPU: `batch 256 per GPU`, or, where `max_global_batch` cuts it at
+    /// larger GPU counts, each value from the count it starts at:
+    /// `batch per GPU 256, 128 from 256 GPUs, 64 from 512 (max_global_batch)`.
+    static func batchText(_ rows: [ConfigurationResult]) -> String {
+        guard let first = rows.first else { return "" }
+        let changes = rows.indices.dropFirst().filter { rows[$0].batchPerGPU != rows[$0 - 1].batchPerGPU }
+        guard !changes.isEmpty else { return "batch \(first.batchPerGPU) per GPU" }
+        return "batch per GPU \(first.batchPerGPU), " + changes.enumerated().map { k, i in
+            "\(rows[i].batchPerGPU) from \(rows[i].gpus)" + (k == 0 ? " GPUs" : "")
+        }.joined(separator: ", ") + " (max_global_batch)"
     }
 }

@@ -88,7 +88,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// - Parameter results: the run's configurations that do not fit; at least one.
     static func doesNotFit(_ results: [ConfigurationResult]) -> String {
         let first = results[0]
-        return doesNotFit(label: first.runName, model: first.model, batchPerGPU: first.batchPerGPU, gpus: results.map(\.gpus),
+        return doesNotFit(label: first.runName, model: first.model, batchesPerGPU: results.map(\.batchPerGPU), gpus: results.map(\.gpus),
                           footprints: results.map(\.memory), gpu: first.gpuModel, has: first.gpuMemoryBytes,
                           precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data,
                           accumulationSteps: first.accumulationSteps)
@@ -102,7 +102,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// a larger GPU helps; else a smaller batch, accumulated to keep the global batch, or
     /// half-precision activations. Sizes get the decimals it takes for what is needed not to
     /// print as what the GPU has (16.01 of 16.0 GiB, not 16.0 of 16.0).
-    static func doesNotFit(label: String?, model: String, batchPerGPU: Int, gpus: [Int], footprints: [MemoryFootprint], gpu: String,
+    static func doesNotFit(label: String?, model: String, batchesPerGPU: [Int], gpus: [Int], footprints: [MemoryFootprint], gpu: String,
                            has: Double, precision: Precision, dataParallel: Bool, accumulationSteps: Int) -> String {
         let needs = footprints.map(\.totalBytes)
         let (least, most) = (needs.min()!, needs.max()!)
@@ -112,7 +112,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let counts = gpus.map(String.init)
         let at = counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
             : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
-        let opening = (label.map { "\($0): " } ?? "") + "\(model) with \(batchPerGPU) images per GPU does not fit at \(at): "
+        // Under max_global_batch the batch per GPU shrinks with the GPUs: the range of those listed.
+        let (smallest, largest) = (batchesPerGPU.min()!, batchesPerGPU.max()!)
+        let batch = smallest == largest ? "\(largest)" : "\(smallest)-\(largest)"
+        let opening = (label.map { "\($0): " } ?? "") + "\(model) with \(batch) images per GPU does not fit at \(at): "
             + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
         let fixed = footprints.map(\.fixedBytes).min()!
         guard fixed <= has else {

@@ -9,7 +9,7 @@ import YAMLSupport
 
 extension Scenario {
     static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
-    public static let runKeys = ["label", "model", "batch_per_gpu", "accumulation_steps", "precision", "cluster", "strategy", "cost_model",
+    public static let runKeys = ["label", "model", "batch_per_gpu", "max_global_batch", "accumulation_steps", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
 
     /// Reads and checks the scenario at `path`.
@@ -208,6 +208,8 @@ extension RunSpec {
         var strategy = try RunSpec.readStrategy(strategyNode, network: network)
         let accumulationNode = try yaml.optional("accumulation_steps")
         let accumulationSteps = try accumulationNode?.int(in: Limits.accumulationSteps) ?? 1
+        let maxGlobalBatchNode = try yaml.optional("max_global_batch")
+        let maxGlobalBatch = try maxGlobalBatchNode?.int(in: Limits.globalBatch)
         if let accumulationNode, accumulationSteps > 1, strategy.kind != .data {
             throw accumulationNode.error("gradient accumulation (micro-batches synchronized once a step) needs a data-parallel "
                                          + "strategy; this run's is \(strategy.kind.rawValue)")
@@ -272,6 +274,8 @@ extension RunSpec {
                   batchLocation: batchNode.error(""), gpusLocation: gpusNode.error(""))
         self.software = software
         self.accumulationSteps = accumulationSteps
+        self.maxGlobalBatch = maxGlobalBatch
+        self.maxGlobalBatchLocation = maxGlobalBatchNode?.error("")
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).

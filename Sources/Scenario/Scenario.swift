@@ -55,6 +55,13 @@ public struct RunSpec: Sendable {
     /// Micro-batches of `batchPerGPU` per step, gradients accumulated locally and
     /// synchronized once, in the last (`accumulation_steps`; 1: none). Data parallelism only.
     public var accumulationSteps = 1
+    /// The most images one step may take on all GPUs together (`max_global_batch`); nil: no
+    /// limit. Above it each GPU's batch is cut (`batchPerGPU(at:)`), as large runs cut theirs to
+    /// keep the global batch their optimizer converges at: NVIDIA's MLPerf v0.6 ResNet-50 trained
+    /// 208 images per GPU on one DGX-1 and 52 on 130 of them, a global batch of 54,080.
+    public var maxGlobalBatch: Int? = nil
+    /// Where `max_global_batch` was set, for messages; nil when it was not.
+    public var maxGlobalBatchLocation: ConfigError? = nil
     public var cluster: ClusterSpec
     public var strategy: Strategy
     public var costParameters: CostParameters
@@ -106,10 +113,19 @@ public struct RunSpec: Sendable {
         return summary.hasSuffix(")") ? summary.dropLast() + ", \(accumulation))" : summary + " (\(accumulation))"
     }
 
+    /// Images per GPU per micro-batch on `gpus` GPUs: `batchPerGPU`, or, where the global
+    /// batch would exceed `maxGlobalBatch`, the most that keeps it within:
+    /// ⌊max_global_batch / (gpus · accumulation_steps)⌋. Below 1 where not even one image per
+    /// GPU fits (`ScenarioRunner.check` refuses such a count).
+    public func batchPerGPU(at gpus: Int) -> Int {
+        guard let maxGlobalBatch else { return batchPerGPU }
+        return min(batchPerGPU, maxGlobalBatch / (gpus * accumulationSteps))
+    }
+
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
-    /// filling the cluster's nodes in order.
+    /// filling the cluster's nodes in order, each GPU's batch as `batchPerGPU(at:)` gives it.
     public func setup(gpus: Int) -> TrainingSetup {
-        var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU, gpus: gpus, steps: steps)
+        var setup = TrainingSetup(network: network, precision: precision, batchPerGPU: batchPerGPU(at: gpus), gpus: gpus, steps: steps)
         if let bytes = software.gradientBytesPerElement { setup.gradientBytesPerElement = bytes }
         setup.fusion = FusionPlan(network: network, fusion: software.batchNormFusion)
         setup.autograd = software.autograd
@@ -288,7 +304,7 @@ public struct RunSpec: Sendable {
             ? topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0)) : cluster.hostLink.bytesPerSecond
         // Per micro-batch, and a step runs `accumulationSteps` of them.
         return Double(accumulationSteps)
-            * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU, gpus: gpus, gpusOnNode: min(gpus, cluster.gpusPerNode),
+            * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU(at: gpus), gpus: gpus, gpusOnNode: min(gpus, cluster.gpusPerNode),
                                                    inputElements: network.layers[0].outputShape.elements, hostLinkBytesPerSecond: link)
     }
 

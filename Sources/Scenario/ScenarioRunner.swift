@@ -37,6 +37,7 @@ public enum ScenarioRunner {
             error.message = "GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(gpus)"
             throw error
         }
+        try checkBatch(run, gpus: gpus)
         // Node 0 standing for every node, an expanded plan grows as N, not N^2: PlanLimits bound it.
         if fidelity(run, gpus: gpus) == .expanded && nodeSymmetryRefusal(run, gpus: gpus) != nil {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
@@ -72,6 +73,17 @@ public enum ScenarioRunner {
         }
     }
 
+    /// Checks that `max_global_batch` leaves each of `gpus` GPUs at least one image.
+    /// - Throws: `ConfigError` at `max_global_batch` when it does not.
+    static func checkBatch(_ run: RunSpec, gpus: Int) throws {
+        guard run.batchPerGPU(at: gpus) < 1, let maximum = run.maxGlobalBatch else { return }
+        var error = run.maxGlobalBatchLocation ?? run.batchLocation
+        let micro = run.accumulationSteps > 1 ? " in each of \(run.accumulationSteps) micro-batches" : ""
+        error.message = "\(maximum) images a step leave fewer than one per GPU\(micro) at \(gpus) GPUs; "
+            + "raise max_global_batch to at least \(gpus * run.accumulationSteps), or use fewer GPUs"
+        throw error
+    }
+
     /// Simulates `run` on `gpus` GPUs.
     /// - Parameter location: where the GPU count was given, for errors (default: the run's `gpus`).
     /// - Parameter reusing: a topology of the same wiring (`Topology.Wiring`) to simulate on
@@ -86,6 +98,7 @@ public enum ScenarioRunner {
     /// holds its all-reduce result before its own sends are through) then falls
     /// inside the measured window instead of being cut off.
     public static func simulate(_ run: RunSpec, gpus: Int, location: ConfigError? = nil, reusing reused: Topology? = nil) throws -> Outcome {
+        try checkBatch(run, gpus: gpus)
         var setup = run.setup(gpus: gpus)
         setup.steps = run.steps + 1
         let topology: Topology
@@ -140,7 +153,7 @@ public enum ScenarioRunner {
         }
         let cost = try run.costModel(for: run.setup(gpus: gpus))
         let computeSeconds = ComputePrices.seconds(of: graph, cost: cost)
-        try checkDurations(graph, topology: topology, computeSeconds: computeSeconds, run: run)
+        try checkDurations(graph, topology: topology, computeSeconds: computeSeconds, run: run, batchPerGPU: setup.batchPerGPU)
         let trace = GraphSimulation.run(graph, topology: topology, cost: cost, profile: run.software, computeSeconds: computeSeconds)
         var metrics = StepMetrics.measure(trace, gpus: graph.gpus, globalBatch: setup.globalBatch, step: run.steps - 1,
                                           symmetry: graph.symmetry)
@@ -162,7 +175,8 @@ public enum ScenarioRunner {
     /// Refuses a configuration whose step could not be simulated: a task time
     /// that is not finite, or steps far beyond any real training run.
     /// - Parameter computeSeconds: each task's compute price (`ComputePrices`).
-    static func checkDurations(_ graph: TaskGraph, topology: Topology, computeSeconds: [Double], run: RunSpec) throws {
+    /// - Parameter batchPerGPU: the images each GPU trains a micro-batch (`RunSpec.batchPerGPU(at:)`), for the message.
+    static func checkDurations(_ graph: TaskGraph, topology: Topology, computeSeconds: [Double], run: RunSpec, batchPerGPU: Int) throws {
         var compute = 0.0, longestTransfer = 0.0
         var slowest = Double.infinity
         for link in topology.links.indices { slowest = min(slowest, topology.links[link].bytesPerSecond) }
@@ -176,7 +190,7 @@ public enum ScenarioRunner {
         let perStep = (compute / Double(graph.gpus) + longestTransfer) / Double(max(1, graph.steps))
         guard perStep.isFinite && perStep <= longestStepSeconds else {
             var error = run.batchLocation
-            let batch = run.accumulationSteps > 1 ? "\(run.accumulationSteps) micro-batches of \(run.batchPerGPU)" : "\(run.batchPerGPU)"
+            let batch = run.accumulationSteps > 1 ? "\(run.accumulationSteps) micro-batches of \(batchPerGPU)" : "\(batchPerGPU)"
             error.message = "a step of \(run.network.name) with \(batch) images per GPU on \(run.cluster.gpu.name) would take "
                 + (perStep.isFinite ? "about \(Self.days(perStep)) days" : "forever (the cost model gives no finite time)")
                 + "; check the hardware figures (a GPU's peak, max_efficiency, memory_efficiency) and the batch"
@@ -320,7 +334,7 @@ public enum ScenarioRunner {
                     runLabel: run.label, runName: runName, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
-                    batchPerGPU: run.batchPerGPU, accumulationSteps: run.accumulationSteps, metrics: metrics,
+                    batchPerGPU: run.batchPerGPU(at: gpus), accumulationSteps: run.accumulationSteps, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))
             }

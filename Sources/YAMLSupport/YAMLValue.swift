@@ -296,6 +296,9 @@ public enum Limits {
     /// at 4 million), and at about 1,000 points/s on two cores a million take some 17 minutes.
     public static let sweepPoints = 1_000_000
     public static let batch = 1...1_000_000
+    /// The most images one step may take on all GPUs (`max_global_batch`): the largest
+    /// GPU count times the largest batch, so any product of the two can be cut to it.
+    public static let globalBatch = 1...131_072_000_000
     /// Micro-batches accumulated per step (`accumulation_steps`): a step plans every one,
     /// so the plan grows with it; 1,024 is beyond any recipe's.
     public static let accumulationSteps = 1...1024

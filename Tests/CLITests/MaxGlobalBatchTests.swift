@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import Reports
+@testable import ScaleCastCLI
+import Scenario
+import YAMLSupport
+
+/// `max_global_batch`: above it each GPU's batch is cut to keep the global batch within it,
+/// as large runs cut theirs (NVIDIA's MLPerf v0.6 ResNet-50: 208 per GPU on one DGX-1, 52 on 130).
+@Suite struct MaxGlobalBatchTests {
+    static func scenario(cap: Int, accumulation: Int = 1, gpus: [Int] = [1, 8, 32, 64]) -> String {
+        """
+        name: capped
+        model: resnet18
+        batch_per_gpu: 64
+        max_global_batch: \(cap)
+        accumulation_steps: \(accumulation)
+        precision: fp16
+        cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+        strategy: {kind: data, allreduce: ring, bucket_mb: 25}
+        software: ideal
+        gpus: \(gpus)
+        """
+    }
+
+    /// ⌊cap / (GPUs · accumulation_steps)⌋ where that is below `batch_per_gpu`, else `batch_per_gpu`.
+    @Test func theBatchPerGPUIsCutWhereTheGlobalBatchWouldPassTheCap() throws {
+        let run = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1000))).runs[0]
+        #expect([1, 8, 15, 16, 32, 64, 1000].map(run.batchPerGPU(at:)) == [64, 64, 64, 62, 31, 15, 1])
+        #expect(run.setup(gpus: 32).batchPerGPU == 31)
+        let accumulating = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1000, accumulation: 2))).runs[0]
+        #expect([8, 16, 32].map(accumulating.batchPerGPU(at:)) == [62, 31, 15])
+        #expect(accumulating.setup(gpus: 32).globalBatch == 15 * 32 * 2)
+    }
+
+    /// The simulated step takes the cut batch: its global batch stays within the cap, the step
+    /// is shorter than at the full batch, and each row says the batch it ran and needs less memory.
+    @Test func simulationAndResultsRunTheCutBatch() throws {
+        let capped = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1024)))
+        let uncapped = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1_000_000)))
+        let cut = try ScenarioRunner.results(capped), full = try ScenarioRunner.results(uncapped)
+        #expect(cut.map(\.batchPerGPU) == [64, 64, 32, 16])
+        #expect(cut.map(\.metrics.globalBatch) == [64, 512, 1024, 1024])
+        #expect(full.map(\.metrics.globalBatch) == [64, 512, 2048, 4096])
+        // Up to 8 GPUs the cap changes nothing; above, a step of a quarter of the batch is shorter and needs less memory.
+        #expect(cut[1].metrics.stepSeconds == full[1].metrics.stepSeconds)
+        #expect(cut[3].metrics.stepSeconds < 0.5 * full[3].metrics.stepSeconds)
+        #expect(cut[3].memory.totalBytes < full[3].memory.totalBytes)
+        #expect(ResultsTable.batchText(cut) == "batch per GPU 64, 32 from 32 GPUs, 16 from 64 (max_global_batch)")
+        #expect(ResultsTable.batchText(full) == "batch 64 per GPU")
+    }
+
+    /// A cap below one image per GPU is refused where it is written, naming the GPU count.
+    @Test func aCapBelowOneImagePerGPUIsRefusedAtItsLine() throws {
+        let path = try writeTemporary(Self.scenario(cap: 40))
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("\(path):4: max_global_batch: 40 images a step leave fewer than one per GPU at 64 GPUs"), "\(out.stderr)")
+        #expect(out.stderr.contains("at least 64"), "\(out.stderr)")
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+        // The same from a sweep's varied GPU count.
+        let swept = CLI.execute(["sweep", try writeTemporary(Self.scenario(cap: 40, gpus: [1, 8])), "--vary", "gpus=8,64"])
+        #expect(swept.exitCode == 2)
+        #expect(swept.stderr.contains("fewer than one per GPU at 64 GPUs"), "\(swept.stderr)")
+    }
+}
