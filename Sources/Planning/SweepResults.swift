@@ -59,6 +59,9 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var usdPerGPUHour: Double?
     public var priceSeen: String?
     public var priceSource: String?
+    /// Whether `max_global_batch` cut this row's batch per GPU below the run's `batch_per_gpu`,
+    /// for the plan's advice; not written (the rows' files carry `global_batch`), false when read.
+    public var batchCut = false
 
     enum CodingKeys: String, CodingKey {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
@@ -170,6 +173,11 @@ extension Sweep {
                     error.message += variedCounts.contains(job.gpus) ? " (with --vary gpus=\(job.gpus))"
                         : " (at \(job.gpus) GPU\(job.gpus == 1 ? "" : "s"), which the sweep's speedups are measured against)"
                 }
+                // A varied cap has no line of its own: name the value.
+                if error.keyPath.hasSuffix("max_global_batch"), axes.contains(where: { $0.key == "max_global_batch" }),
+                   let cap = job.run.maxGlobalBatch {
+                    error.message += " (with --vary max_global_batch=\(cap))"
+                }
                 throw error
             }
         }
@@ -199,7 +207,8 @@ extension Sweep {
                 model: p.run.network.name, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
                 capexUSDP10: ranges?.capex?.lowerBound, capexUSDP90: ranges?.capex?.upperBound,
                 priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
-                priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source)
+                priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
+                batchCut: p.run.batchPerGPU(at: p.gpus) < p.run.batchPerGPU)
         }
         var metrics: [Int: StepMetrics] = [:]   // by job: the chunk's, and the baselines met so far
         var simulated = 0

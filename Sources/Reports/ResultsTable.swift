@@ -104,14 +104,17 @@ public enum ResultsTable {
     }
 
     /// The run's batch per GPU: `batch 256 per GPU`, or, where `max_global_batch` cuts it at
-    /// larger GPU counts, each value from the count it starts at:
-    /// `batch per GPU 256, 128 from 256 GPUs, 64 from 512 (max_global_batch)`.
+    /// larger GPU counts, each value from the count it starts at, in ascending counts:
+    /// `batch per GPU 256, 128 from 256 GPUs, 64 from 512 (max_global_batch)`; a batch cut
+    /// at every count listed says so: `batch 32 per GPU (max_global_batch)`.
     static func batchText(_ rows: [ConfigurationResult]) -> String {
+        let rows = rows.sorted { $0.gpus < $1.gpus }
         guard let first = rows.first else { return "" }
+        let cut = rows.contains(where: \.batchCut) ? " (max_global_batch)" : ""
         let changes = rows.indices.dropFirst().filter { rows[$0].batchPerGPU != rows[$0 - 1].batchPerGPU }
-        guard !changes.isEmpty else { return "batch \(first.batchPerGPU) per GPU" }
+        guard !changes.isEmpty else { return "batch \(first.batchPerGPU) per GPU" + cut }
         return "batch per GPU \(first.batchPerGPU), " + changes.enumerated().map { k, i in
             "\(rows[i].batchPerGPU) from \(rows[i].gpus)" + (k == 0 ? " GPUs" : "")
-        }.joined(separator: ", ") + " (max_global_batch)"
+        }.joined(separator: ", ") + cut
     }
 }

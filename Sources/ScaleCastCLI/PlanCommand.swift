@@ -148,6 +148,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         text += try priceBases(shown, sweep: sweep)
         text += Self.priceAgeNote(shown)
+        text += Self.globalBatchNote(shown, runs: Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a }))
         let shownPoints = Set(shown.map(\.point))
         for (note, pricedAs) in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
             text += "\nPrecision: \(note); those configurations are priced as \(pricedAs.rawValue).\n"
@@ -231,6 +232,22 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         return "\nThe prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
             + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
             + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
+    }
+
+    /// A caution where a configuration shown takes more images a step than its training goal's
+    /// epoch holds: its time to train counts steps of part of a batch, which no run takes, and no
+    /// recipe trains in the same epochs at such a batch; "" otherwise.
+    static func globalBatchNote(_ rows: [SweepRow], runs: [Int: RunSpec]) -> String {
+        let over = rows.compactMap { row -> (row: SweepRow, images: Int)? in
+            guard let images = runs[row.point]?.training?.images, row.globalBatch > images else { return nil }
+            return (row, images)
+        }
+        guard let largest = over.max(by: { $0.row.globalBatch < $1.row.globalBatch }) else { return "" }
+        let count = Set(over.map(\.row.point)).count
+        return "\n\(count == 1 ? "One configuration shown takes" : "\(count) configurations shown take") more images a step than an epoch "
+            + "of the training holds (the largest, \(largest.row.gpus) GPUs: \(Format.grouped(largest.row.globalBatch)) images a step against "
+            + "\(Format.grouped(largest.images)) an epoch), so \(count == 1 ? "its" : "their") time to train counts part-steps no run takes: state the largest "
+            + "global batch your recipe trains at as max_global_batch (README, \"The global batch at scale\").\n"
     }
 
     /// The varied settings of `row` that change an owned cluster's bill: the network and the

@@ -214,7 +214,9 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             // A row naming the scenario's own model keeps it (a custom model, with its own input);
             // another name is a built-in model put in its place.
             let own = try located { try Scenario.load(path: scenario) }.runs.first?.network.name
+            // The batch as measured: a scenario's max_global_batch would cut it to another one.
             var axes = [Sweep.Axis(key: "batch_per_gpu", values: ["\(m.batch)"]),
+                        Sweep.Axis(key: "max_global_batch", values: ["\(Limits.globalBatch.upperBound)"]),
                         Sweep.Axis(key: "precision", values: [m.precision]), Sweep.Axis(key: "gpus", values: ["\(m.gpus)"])]
             if m.model != own { axes.insert(Sweep.Axis(key: "model", values: [m.model]), at: 0) }
             if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }

@@ -33,6 +33,8 @@ public struct ConfigurationResult: Sendable {
     public var memory: MemoryFootprint
     /// Device memory of one GPU, in bytes.
     public var gpuMemoryBytes: Double
+    /// Whether `max_global_batch` cut `batchPerGPU` below the run's `batch_per_gpu` here.
+    public var batchCut = false
 
     public var efficiency: Double { speedup / Double(gpus) }
     public var fitsInMemory: Bool { memory.totalBytes <= gpuMemoryBytes }

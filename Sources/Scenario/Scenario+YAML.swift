@@ -69,6 +69,7 @@ extension Scenario {
                     // Where later refusals (a batch that does not fit, a GPU count) point: the key as written.
                     spec.batchLocation = Scenario.atItsOrigin(spec.batchLocation, run: item, base: base)
                     spec.gpusLocation = Scenario.atItsOrigin(spec.gpusLocation, run: item, base: base)
+                    spec.maxGlobalBatchLocation = spec.maxGlobalBatchLocation.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     spec.unusedKeys = spec.unusedKeys.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     if let pricing = spec.pricing { spec.pricing?.location = Scenario.atItsOrigin(pricing.location, run: item, base: base) }
                     // plan, report and sweep compare configurations per model by its name: one name, one network.

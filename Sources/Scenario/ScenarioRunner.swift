@@ -79,7 +79,7 @@ public enum ScenarioRunner {
         guard run.batchPerGPU(at: gpus) < 1, let maximum = run.maxGlobalBatch else { return }
         var error = run.maxGlobalBatchLocation ?? run.batchLocation
         let micro = run.accumulationSteps > 1 ? " in each of \(run.accumulationSteps) micro-batches" : ""
-        error.message = "\(maximum) images a step leave fewer than one per GPU\(micro) at \(gpus) GPUs; "
+        error.message = "\(maximum) images a step leave fewer than one per GPU\(micro) at \(gpus) GPU\(gpus == 1 ? "" : "s"); "
             + "raise max_global_batch to at least \(gpus * run.accumulationSteps), or use fewer GPUs"
         throw error
     }
@@ -336,7 +336,7 @@ public enum ScenarioRunner {
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU(at: gpus), accumulationSteps: run.accumulationSteps, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond,
-                    memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes))
+                    memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU))
             }
         }
         return results

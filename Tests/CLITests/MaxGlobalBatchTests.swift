@@ -64,3 +64,79 @@ import YAMLSupport
         #expect(swept.stderr.contains("fewer than one per GPU at 64 GPUs"), "\(swept.stderr)")
     }
 }
+
+extension MaxGlobalBatchTests {
+    /// `plan` cautions where a configuration shown takes more images a step than an epoch
+    /// holds, and not where every step fits in one.
+    @Test func planCautionsWhereAStepIsLargerThanAnEpoch() throws {
+        let path = try writeTemporary("""
+            name: big
+            model: resnet18
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            gpus: [8]
+            training: {epochs: 90, images: 100000}
+            pricing: {mode: cloud}
+            """)
+        let large = CLI.execute(["plan", path, "--deadline-hours", "1", "--vary", "gpus=8,512", "--quiet"])
+        #expect(large.stdout.contains("One configuration shown takes more images a step than an epoch of the training holds "
+                                      + "(the largest, 512 GPUs: 131,072 images a step against 100,000 an epoch), so its time"), "\(large.stdout)")
+        let small = CLI.execute(["plan", path, "--deadline-hours", "1", "--vary", "gpus=8,64", "--quiet"])
+        #expect(small.exitCode == 0 || small.exitCode == 1, "\(small.stderr)")
+        #expect(!small.stdout.contains("more images a step than an epoch"), "\(small.stdout)")
+    }
+}
+
+extension MaxGlobalBatchTests {
+    /// Exactly one image per GPU is allowed; a cap set in one run is refused at that run's line.
+    @Test func oneImagePerGPUIsTheLeastAndARunsOwnCapIsNamedWhereItIs() throws {
+        let path = try writeTemporary(Self.scenario(cap: 128, accumulation: 2))
+        let run = try Scenario.load(path: path).runs[0]
+        #expect(run.batchPerGPU(at: 64) == 1)
+        #expect(CLI.execute(["simulate", path]).exitCode == 0)
+        let perRun = try writeTemporary("""
+            name: per run
+            model: resnet18
+            batch_per_gpu: 64
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            software: ideal
+            gpus: [1, 16]
+            runs:
+              - {label: free}
+              - {label: capped, max_global_batch: 8, accumulation_steps: 2}
+            """)
+        let out = CLI.execute(["simulate", perRun])
+        #expect(out.exitCode == 2)
+        #expect(out.stderr.contains("\(perRun):9: runs[1].max_global_batch: 8 images a step leave fewer than one per GPU "
+                                    + "in each of 2 micro-batches at 16 GPUs; raise max_global_batch to at least 32"), "\(out.stderr)")
+    }
+
+    /// The heading lists the batches in ascending GPU counts whatever order the run lists them in,
+    /// and names the cap where it cut every count listed.
+    @Test func theHeadingFollowsTheGPUCounts() throws {
+        let unordered = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1024, gpus: [64, 1, 32])))
+        #expect(ResultsTable.batchText(try ScenarioRunner.results(unordered)) == "batch per GPU 64, 32 from 32 GPUs, 16 from 64 (max_global_batch)")
+        #expect(ResultsTable.batchText(try ScenarioRunner.results(unordered, gpuOverride: [64])) == "batch 16 per GPU (max_global_batch)")
+    }
+
+    /// `validate --against` predicts each measurement at the batch it was measured at, whatever
+    /// the scenario's cap would make of it.
+    @Test func measurementsArePredictedAtTheirOwnBatch() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-cap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Self.scenario(cap: 1024).write(to: dir.appendingPathComponent("capped.yaml"), atomically: true, encoding: .utf8)
+        try Self.scenario(cap: 1_000_000).write(to: dir.appendingPathComponent("free.yaml"), atomically: true, encoding: .utf8)
+        let csv = dir.appendingPathComponent("steps.csv")
+        try """
+            scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds
+            capped.yaml,resnet18,64,fp16,64,0.05
+            free.yaml,resnet18,64,fp16,64,0.05
+            """.write(to: csv, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["validate", "--against", csv.path, "--json"])
+        #expect(out.exitCode == 0 || out.exitCode == 1, "\(out.stderr)")
+        let cases = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])["cases"] as? [[String: Any]]
+        let predicted = try #require(cases).compactMap { $0["predicted_step_seconds"] as? Double }
+        #expect(predicted.count == 2 && predicted[0] == predicted[1], "\(out.stdout)")
+    }
+}

@@ -292,6 +292,22 @@ let planScenario = """
         #expect(Plan.limit(of: row).hasPrefix("it is communication-bound"))
     }
 
+    /// Where max_global_batch cut a row's batch, accumulating (or a larger batch per GPU) is
+    /// what the cap rules out: the plan advises fewer GPUs instead.
+    @Test func underABindingCapThePlanAdvisesFewerGPUs() throws {
+        let capped = planScenario.replacingOccurrences(of: "batch_per_gpu: 64\n", with: "batch_per_gpu: 64\nmax_global_batch: 512\n")
+        var rows = try Sweep(scenarioPath: try writeScenario(capped), axes: [Sweep.Axis.parse("gpus=8,16")]).evaluate()
+        #expect(rows.map(\.batchCut) == [false, true])
+        #expect(rows.map(\.globalBatch) == [512, 512])
+        // Made communication-bound: half the step waiting on it.
+        rows[1].exposedCommunicationSeconds = rows[1].stepSeconds
+        rows[1].stepSeconds *= 2
+        #expect(Plan.limit(of: rows[1]).hasSuffix("the network between nodes), or fewer GPUs, each with a larger batch "
+                                                  + "(max_global_batch cut it here), would help"), "\(Plan.limit(of: rows[1]))")
+        rows[1].batchCut = false
+        #expect(Plan.limit(of: rows[1]).contains("or gradient accumulation"))
+    }
+
     /// The waits travel with the row in JSON and CSV, and a row from an older file
     /// (without them) reads back with nil.
     @Test func rowsCarryTheirWaitsAndOldRowsReadBack() throws {
