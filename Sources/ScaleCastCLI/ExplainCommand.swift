@@ -53,7 +53,10 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                 && ScenarioRunner.acceptsExpanded(spec, gpus: gpus)
             // An unlabelled run among others is named by its key path, as simulate's table names it.
             let name = spec.label ?? (loaded.runs.count > 1 ? Scenario.keyPath(ofRun: index) : nil)
-            let label = (name.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
+            // Where max_global_batch cut the batch here, the label says so: the step is that batch's.
+            let cut = spec.batchPerGPU(at: gpus) < spec.batchPerGPU
+                ? ", \(spec.batchPerGPU(at: gpus)) images per GPU (cut from \(spec.batchPerGPU) by max_global_batch)" : ""
+            let label = (name.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)" + cut
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
             let evidence = EvidenceCautions.evidence(spec, gpus: gpus, errors: errors, catalog: loaded.catalog)

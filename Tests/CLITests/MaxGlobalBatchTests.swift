@@ -118,6 +118,11 @@ extension MaxGlobalBatchTests {
         let unordered = try Scenario.load(path: try writeTemporary(Self.scenario(cap: 1024, gpus: [64, 1, 32])))
         #expect(ResultsTable.batchText(try ScenarioRunner.results(unordered)) == "batch per GPU 64, 32 from 32 GPUs, 16 from 64 (max_global_batch)")
         #expect(ResultsTable.batchText(try ScenarioRunner.results(unordered, gpuOverride: [64])) == "batch 16 per GPU (max_global_batch)")
+        // explain names the cut batch beside the run; not where the cap does not bind.
+        let path = try writeTemporary(Self.scenario(cap: 1024))
+        #expect(CLI.execute(["explain", path, "--gpus", "64"]).stdout.hasPrefix(
+            "resnet18 on 64 x A100-SXM4-80GB, data (ring, 25 MB buckets), 16 images per GPU (cut from 64 by max_global_batch)\n"))
+        #expect(!CLI.execute(["explain", path, "--gpus", "8"]).stdout.contains("max_global_batch"))
     }
 
     /// `validate --against` predicts each measurement at the batch it was measured at, whatever
