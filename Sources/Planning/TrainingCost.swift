@@ -6,7 +6,8 @@ import YAMLSupport
 
 /// Time and money to train, for one configuration.
 public struct TrainingEstimate: Sendable, Equatable {
-    /// Seconds to process the training goal's images at the simulated rate.
+    /// Seconds to process the training goal's images at the simulated rate (its epochs
+    /// at the run's global batch, `TrainingGoal.epochs(atGlobalBatch:)`).
     public var seconds: Double
     /// Dollars for that time.
     public var dollars: Double
@@ -36,7 +37,7 @@ public struct TrainingEstimate: Sendable, Equatable {
     /// - Throws: `ConfigError` at `pricing` when a price the mode needs is unknown.
     public static func estimate(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, catalog: Catalog) throws -> TrainingEstimate? {
         guard let goal = run.training, let pricing = run.pricing else { return nil }
-        let seconds = goal.totalImages / imagesPerSecond
+        let seconds = goal.totalImages(atGlobalBatch: run.globalBatch(at: gpus)) / imagesPerSecond
         let hours = seconds / 3600
         let gpu = run.cluster.gpu
         switch pricing.mode {

@@ -73,7 +73,8 @@ public enum Charts {
         let whole = !goals.isEmpty && goals.allSatisfy { $0 != nil }
         func images(_ i: Int) -> Double {
             let goal = i < goals.count ? goals[i] : nil
-            return whole ? goal!.totalImages : Double(goal?.images ?? MarkdownReport.imageNetTrainingImages)
+            return whole ? goal!.totalImages(atGlobalBatch: results[i].metrics.globalBatch)
+                : Double(goal?.images ?? MarkdownReport.imageNetTrainingImages)
         }
         let seconds = results.enumerated().map { i, r in images(i) / r.metrics.imagesPerSecond }
         let unit = TimeUnit.fitting(seconds.max() ?? 1)

@@ -190,7 +190,7 @@ public enum MarkdownReport {
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
-            + (b.gpus > 1 && input.training != nil
+            + (b.gpus > 1 && input.training != nil && input.scenario.runs[b.runIndex].training?.fixedEpochs != nil
                 ? " (the time to train assumes the same epochs at that batch, which a training recipe may not allow"
                     + (input.scenario.runs[b.runIndex].maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")") : "")
             + ", "

@@ -198,8 +198,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let ranged = rows.contains { $0.timeToTrainSecondsP90 != nil }
         let owned = rows.contains { $0.capexUSD != nil }
         // The global batch (images per optimizer step: per GPU x GPUs x accumulation steps) beside
-        // the GPUs: the time to train assumes the same epochs at every global batch, which the
-        // training recipe may not allow (a larger batch can need more epochs or a new learning rate).
+        // the GPUs: the time to train takes the epochs training.epochs gives for it, the same at
+        // every batch unless stated by batch (a larger batch can need more epochs or a new learning rate).
         var t = TextTable(headers: ["run", "GPUs", "global batch", "GPU", "strategy", "varied", "images/s", "efficiency", "hours", "cost $",
                                     "$/GPU-h", "offer"]
                             + (owned ? ["capex $", "TCO $"] : []) + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),

@@ -70,8 +70,9 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         if let goal = spec.training {
             let estimate = try TrainingEstimate.estimate(spec, gpus: best.gpus, imagesPerSecond: best.metrics.imagesPerSecond,
                                                          catalog: loaded.catalog)
-            training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs,
-                                                     seconds: goal.totalImages / best.metrics.imagesPerSecond,
+            let batch = best.metrics.globalBatch
+            training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs(atGlobalBatch: batch),
+                                                     seconds: goal.totalImages(atGlobalBatch: batch) / best.metrics.imagesPerSecond,
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
         }

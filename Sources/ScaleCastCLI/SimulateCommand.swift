@@ -136,7 +136,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             let spec = loaded.runs[r.runIndex]
             guard let goal = spec.training else { return nil }
             let estimate = try TrainingEstimate.estimate(spec, gpus: r.gpus, imagesPerSecond: r.metrics.imagesPerSecond, catalog: loaded.catalog)
-            return ResultsTable.TrainingCell(hours: goal.totalImages / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
+            return ResultsTable.TrainingCell(hours: goal.totalImages(atGlobalBatch: r.metrics.globalBatch) / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
                                              offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                                              priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
                                              priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)

@@ -122,6 +122,10 @@ public struct RunSpec: Sendable {
         return min(batchPerGPU, maxGlobalBatch / (gpus * accumulationSteps))
     }
 
+    /// Images per optimizer step over all `gpus` GPUs: the batch per GPU there
+    /// (`batchPerGPU(at:)`) x GPUs x `accumulationSteps`, as `TrainingSetup.globalBatch`.
+    public func globalBatch(at gpus: Int) -> Int { batchPerGPU(at: gpus) * gpus * accumulationSteps }
+
     /// The setup of this run on `gpus` GPUs: gradients in the profile's dtype, GPUs
     /// filling the cluster's nodes in order, each GPU's batch as `batchPerGPU(at:)` gives it.
     public func setup(gpus: Int) -> TrainingSetup {

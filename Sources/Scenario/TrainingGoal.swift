@@ -1,19 +1,74 @@
+import Foundation
 import YAMLSupport
 
 /// How much training a run stands for: images × epochs, to turn images/s into
 /// time to train.
+///
+/// The epochs may depend on the global batch: a recipe trained at a larger batch often
+/// needs more of them (NVIDIA's MLPerf Training v0.6 ResNet-50 configs schedule 72 epochs
+/// at 1,664 images a step and 90 at 54,080: `NUMEPOCHS` in `config_DGX1.sh` and
+/// `config_DGX1_multi.sh`, mlcommons/training_results_v0.6). `epochs: {8192: 90, 65536: 100}`
+/// states them by global batch; between two stated batches the epochs are interpolated
+/// linearly in log2 of the batch, and outside the stated ones they are the nearest end's.
 public struct TrainingGoal: Sendable, Equatable {
+    /// Epochs stated for one global batch.
+    public struct EpochsAtBatch: Sendable, Equatable {
+        /// Images per optimizer step over all GPUs.
+        public var globalBatch: Int
+        public var epochs: Double
+    }
+
     /// Images in one epoch.
     public var images: Int
-    public var epochs: Double
+    /// The epochs at any global batch (`epochs: 90`), or nil where they are stated by batch.
+    public var fixedEpochs: Double?
+    /// The epochs stated by global batch, in ascending batch; empty under `fixedEpochs`.
+    public var epochsByGlobalBatch: [EpochsAtBatch] = []
 
-    public var totalImages: Double { Double(images) * epochs }
+    /// Epochs at `globalBatch` images a step: the fixed figure, or the stated table's,
+    /// interpolated linearly in log2 of the batch between the stated batches around it and
+    /// held at the nearest end outside them.
+    public func epochs(atGlobalBatch globalBatch: Int) -> Double {
+        if let fixedEpochs { return fixedEpochs }
+        let table = epochsByGlobalBatch
+        guard let first = table.first, let last = table.last else { return 0 }
+        if globalBatch <= first.globalBatch { return first.epochs }
+        if globalBatch >= last.globalBatch { return last.epochs }
+        let upper = table.firstIndex { $0.globalBatch >= globalBatch }!
+        let (a, b) = (table[upper - 1], table[upper])
+        let t = log2(Double(globalBatch) / Double(a.globalBatch)) / log2(Double(b.globalBatch) / Double(a.globalBatch))
+        return a.epochs + t * (b.epochs - a.epochs)
+    }
+
+    /// Images to train at `globalBatch` images a step: images × epochs at that batch.
+    public func totalImages(atGlobalBatch globalBatch: Int) -> Double {
+        Double(images) * epochs(atGlobalBatch: globalBatch)
+    }
 
     /// Reads `training: {images: 1281167, epochs: 90}` (images defaults to
-    /// ImageNet-1k's training set, 1,281,167).
+    /// ImageNet-1k's training set, 1,281,167), or `epochs` by global batch,
+    /// `epochs: {8192: 90, 65536: 100}`.
     init(yaml: YAMLValue) throws {
         try yaml.checkKeys(["images", "epochs"])
         images = try yaml.optional("images")?.int(in: 1...1_000_000_000_000) ?? 1_281_167
-        epochs = try yaml.required("epochs").double(in: 0.001...1e6)
+        let epochsNode = try yaml.required("epochs")
+        guard epochsNode.isMapping else {
+            fixedEpochs = try epochsNode.double(in: Self.epochRange)
+            return
+        }
+        var table: [EpochsAtBatch] = []
+        for (key, value) in try epochsNode.entries() {
+            guard let batch = Int(key), Limits.globalBatch.contains(batch) else {
+                throw value.error("'\(key.singleLine)' is no global batch: key each figure by the images a step takes on all GPUs, "
+                                  + "a whole number from \(Limits.globalBatch.lowerBound) to \(Limits.globalBatch.upperBound) "
+                                  + "(epochs: {8192: 90, 65536: 100})")
+            }
+            guard !table.contains(where: { $0.globalBatch == batch }) else { throw value.error("global batch \(batch) is stated twice") }
+            table.append(EpochsAtBatch(globalBatch: batch, epochs: try value.double(in: Self.epochRange)))
+        }
+        guard !table.isEmpty else { throw epochsNode.error("state the epochs at one global batch or more (epochs: {8192: 90, 65536: 100}), or one figure") }
+        epochsByGlobalBatch = table.sorted { $0.globalBatch < $1.globalBatch }
     }
+
+    static let epochRange = 0.001...1e6
 }
