@@ -190,9 +190,7 @@ public enum MarkdownReport {
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
-            + (b.gpus > 1 && input.training != nil && input.scenario.runs[b.runIndex].training?.fixedEpochs != nil
-                ? " (the time to train assumes the same epochs at that batch, which a training recipe may not allow"
-                    + (input.scenario.runs[b.runIndex].maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")") : "")
+            + (b.gpus > 1 && input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch) : "")
             + ", "
         if let t = input.training {
             let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
@@ -301,6 +299,18 @@ public enum MarkdownReport {
         // Names and labels are written on one line (`singleLine`, above); a scenario's description
         // may span lines, but no other control character reaches the file.
         return out.terminalSafe
+    }
+
+    /// Where the time to train takes epochs no figure states for the best configuration's global
+    /// batch, in parentheses: a fixed figure taken at every batch, or a table's largest batch's
+    /// held beyond it; "" where the table covers the batch.
+    static func epochsCaution(_ run: RunSpec, globalBatch: Int) -> String {
+        guard let goal = run.training else { return "" }
+        let cap = run.maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")"
+        if goal.fixedEpochs != nil { return " (the time to train assumes the same epochs at that batch, which a training recipe may not allow" + cap }
+        guard let last = goal.epochsByGlobalBatch.last, globalBatch > last.globalBatch else { return "" }
+        return " (the time to train holds the epochs stated for \(Format.grouped(last.globalBatch)) images a step, the largest batch "
+            + "training.epochs gives; a recipe may need more at this one" + cap
     }
 
     /// Where the run's profile models no input pipeline (the images already in GPU memory,

@@ -156,12 +156,15 @@ extension Scenario {
 
     /// `override` (a run, or a sweep point's varied keys) laid over the scenario node `base`
     /// as `deepMerge` lays it, except that a `cluster.network` naming another topology
-    /// first drops the base's keys of the old one (`RunSpec.networkBase`).
+    /// first drops the base's keys of the old one (`RunSpec.networkBase`), and a
+    /// `training.epochs` table replaces the base's whole.
     public static func overlay(_ base: Node, _ override: Node) -> Node { merge(base, override, path: []) }
 
     /// `deepMerge`, at `path` (keys from the scenario's root) where the topology rule applies.
     private static func merge(_ base: Node, _ override: Node, path: [String]?) -> Node {
         guard case .mapping(var b) = base, case .mapping(let o) = override else { return override }
+        // Epochs by global batch are one table: a run's or a sweep point's replaces the scenario's whole.
+        if path == ["training", "epochs"] { return override }
         if path == ["cluster", "network"] { b = RunSpec.networkBase(b, under: o) }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
             mapping.first { $0.key.string == key.string }?.value

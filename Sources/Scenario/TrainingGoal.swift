@@ -57,13 +57,19 @@ public struct TrainingGoal: Sendable, Equatable {
             return
         }
         var table: [EpochsAtBatch] = []
+        var keyLines: [Int: Int?] = [:]
         for (key, value) in try epochsNode.entries() {
-            guard let batch = Int(key), Limits.globalBatch.contains(batch) else {
-                throw value.error("'\(key.singleLine)' is no global batch: key each figure by the images a step takes on all GPUs, "
-                                  + "a whole number from \(Limits.globalBatch.lowerBound) to \(Limits.globalBatch.upperBound) "
-                                  + "(epochs: {8192: 90, 65536: 100})")
+            // Errors about a key name its own line (a block mapping's value may be on the next).
+            let atKey = { (message: String) in try epochsNode.error(atKey: key, message) ?? value.error(message) }
+            guard let batch = NumberText.whole(key), Limits.globalBatch.contains(batch) else {
+                throw try atKey("'\(key.singleLine)' is no global batch: key each figure by the images a step takes on all GPUs, "
+                                + "a whole number from \(Limits.globalBatch.lowerBound) to \(Limits.globalBatch.upperBound) "
+                                + "(epochs: {8192: 90, 65536: 100})")
             }
-            guard !table.contains(where: { $0.globalBatch == batch }) else { throw value.error("global batch \(batch) is stated twice") }
+            if let first = keyLines[batch] {
+                throw try atKey("global batch \(batch) is stated twice" + (first.map { " (first at line \($0))" } ?? ""))
+            }
+            keyLines[batch] = try atKey("").line
             table.append(EpochsAtBatch(globalBatch: batch, epochs: try value.double(in: Self.epochRange)))
         }
         guard !table.isEmpty else { throw epochsNode.error("state the epochs at one global batch or more (epochs: {8192: 90, 65536: 100}), or one figure") }

@@ -57,4 +57,47 @@ import YAMLSupport
             "\(error)".contains(message) && "\(error)".hasPrefix("\(path):7: ")
         }
     }
+
+    /// Three stated batches: each stretch between two is its own line in log2 of the batch.
+    @Test func eachStretchOfATableIsItsOwnLine() throws {
+        let goal = try #require(try Scenario.load(path: try writeScenario(Self.scenario(epochs: "{1024: 80, 8192: 90, 65536: 120}"))).runs[0].training)
+        #expect(abs(goal.epochs(atGlobalBatch: 2048) - (80 + 10.0 / 3)) < 1e-12)
+        #expect(abs(goal.epochs(atGlobalBatch: 16384) - 100) < 1e-12)
+    }
+
+    /// The batch is the one the configuration trains at: under max_global_batch and
+    /// accumulation_steps, 16 images a GPU x 8 GPUs x 2 micro-batches = 256 a step.
+    @Test func theBatchIsTheCutAndAccumulatedOne() throws {
+        let text = Self.scenario(epochs: "{64: 10, 4096: 40}").replacingOccurrences(
+            of: "batch_per_gpu: 64\n", with: "batch_per_gpu: 64\nmax_global_batch: 256\naccumulation_steps: 2\nstrategy: {kind: data}\n")
+        let run = try Scenario.load(path: try writeScenario(text)).runs[0]
+        #expect(run.globalBatch(at: 8) == 256)
+        let estimate = try #require(try TrainingEstimate.estimate(run, gpus: 8, imagesPerSecond: 1000, catalog: try Catalog.builtIn()))
+        // 256 = 64 x 2^2 of the 2^6 between the stated batches: a third of the way, 20 epochs.
+        #expect(abs(estimate.seconds - 100_000 * 20 / 1000) < 1e-9)
+    }
+
+    /// A run's table, or a sweep's varied one, replaces the scenario's whole: no stated batch
+    /// of the scenario's stays beside it.
+    @Test func aRunsOrAVariedTableReplacesTheScenarios() throws {
+        let text = Self.scenario(epochs: "{2048: 90, 32768: 100}") + "\nruns:\n  - {label: own, training: {epochs: {8192: 95}}}\n  - {label: inherited}\n"
+        let runs = try Scenario.load(path: try writeScenario(text)).runs
+        #expect(runs[0].training?.epochsByGlobalBatch.map(\.globalBatch) == [8192])
+        #expect(runs[1].training?.epochsByGlobalBatch.map(\.globalBatch) == [2048, 32768])
+        let sweep = try Sweep(scenarioPath: try writeScenario(Self.scenario(epochs: "{2048: 90, 32768: 100}")),
+                              axes: [Sweep.Axis.parse("training.epochs={8192: 95}")])
+        #expect(sweep.points[0].run.training?.epochsByGlobalBatch.map(\.epochs) == [95])
+    }
+
+    /// A bad key is named on its own line, not its value's.
+    @Test func aBadKeyIsNamedOnItsLine() throws {
+        let text = Self.scenario(epochs: "90").replacingOccurrences(
+            of: "training: {images: 100000, epochs: 90}", with: "training:\n  epochs:\n    abc:\n      90")
+        let path = try writeScenario(text)
+        #expect {
+            _ = try Scenario.load(path: path)
+        } throws: { error in
+            "\(error)".hasPrefix("\(path):9: ") && "\(error)".contains("'abc' is no global batch")
+        }
+    }
 }

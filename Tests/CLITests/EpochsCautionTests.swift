@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+@testable import Reports
+import Scenario
+
+/// The report's caution on the epochs where `training.epochs` states none for the best
+/// configuration's global batch.
+@Suite struct EpochsCautionTests {
+    static func scenario(epochs: String) -> String {
+        """
+        name: epochs caution
+        model: resnet18
+        batch_per_gpu: 64
+        cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}
+        gpus: [1, 8]
+        training: {epochs: \(epochs)}
+        """
+    }
+
+    /// The report cautions where no stated figure covers the best configuration's batch: a fixed
+    /// one at every batch, or a table's largest held beyond it; not inside the table.
+    @Test func theReportCautionsWhereNoFigureCoversTheBatch() throws {
+        let fixed = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "90"))).runs[0]
+        let table = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "{2048: 90, 32768: 100}"))).runs[0]
+        #expect(MarkdownReport.epochsCaution(fixed, globalBatch: 512).contains("assumes the same epochs at that batch"))
+        #expect(MarkdownReport.epochsCaution(table, globalBatch: 8192) == "")
+        #expect(MarkdownReport.epochsCaution(table, globalBatch: 65536).contains("holds the epochs stated for 32,768 images a step"))
+    }
+}
