@@ -76,21 +76,24 @@ public enum Charts {
             return whole ? goal!.totalImages(atGlobalBatch: results[i].metrics.globalBatch)
                 : Double(goal?.images ?? MarkdownReport.imageNetTrainingImages)
         }
-        let seconds = results.enumerated().map { i, r in images(i) / r.metrics.imagesPerSecond }
+        let work = results.indices.map(images)
+        let seconds = results.enumerated().map { i, r in work[i] / r.metrics.imagesPerSecond }
         let unit = TimeUnit.fitting(seconds.max() ?? 1)
         let what = whole ? "time to train each run's training goal" : "time per epoch (each run's training.images, else ImageNet-1k's 1,281,167)"
         return try perRunLogChart(
             name: "timetotrain", results: results, title: title, format: format,
-            values: seconds.map { $0 / unit.seconds }, scalesUp: false, comment: "\(what), in \(unit.name)", column: unit.name,
+            values: seconds.map { $0 / unit.seconds }, scalesUp: false, work: work, comment: "\(what), in \(unit.name)", column: unit.name,
             ylabel: (whole ? "time to train" : "time per epoch") + " (\(unit.name), log scale)", tickLabel: Self.number)
     }
 
     /// A log-log chart of one value per result against GPUs, a curve per run and
     /// each run's linear scaling from its fewest GPUs dashed: `throughput` and
     /// `timeToTrain`. `scalesUp`: whether linear scaling multiplies the value by the GPU
-    /// ratio (a rate) or divides it (a time), whichever way the run's own values go.
+    /// ratio (a rate) or divides it (a time), whichever way the run's own values go. `work`
+    /// (per result, for a time): what each point has to do, images to train, so that linear
+    /// scaling of a time also grows with the epochs a larger global batch trains.
     private static func perRunLogChart(name: String, results: [ConfigurationResult], title: String, format: Chart.Format,
-                                       values allValues: [Double], scalesUp grows: Bool, comment: String, column: String, ylabel: String,
+                                       values allValues: [Double], scalesUp grows: Bool, work: [Double]? = nil, comment: String, column: String, ylabel: String,
                                        tickLabel: (Double) -> String) throws -> Chart {
         let series = seriesByRun(results)
         var data = "# \(Chart.dataComment(comment)) against GPU count; per run two blocks (gnuplot index): "
@@ -104,7 +107,8 @@ public enum Charts {
             let first = run.results.first!, last = run.results.last!
             // Linear scaling: the value times (or, for a time, over) the GPU ratio, a straight line on log-log axes.
             let ratio = Double(last.gpus) / Double(first.gpus)
-            let ideal = grows ? runValues.first! * ratio : runValues.first! / ratio
+            let workRatio = work.map { $0[run.indices.last!] / $0[run.indices.first!] } ?? 1
+            let ideal = (grows ? runValues.first! * ratio : runValues.first! / ratio) * workRatio
             data += "\n\n# \(Chart.dataComment(run.name)): linear scaling from \(first.gpus) GPUs\n"
                 + "\(first.gpus) \(Format.fixed(runValues.first!, 4))\n\(last.gpus) \(Format.fixed(ideal, 4))\n\n\n"
             values += runValues + [ideal]

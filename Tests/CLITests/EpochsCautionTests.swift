@@ -26,4 +26,18 @@ import Scenario
         #expect(MarkdownReport.epochsCaution(table, globalBatch: 8192) == "")
         #expect(MarkdownReport.epochsCaution(table, globalBatch: 65536).contains("holds the epochs stated for 32,768 images a step"))
     }
+
+    /// The time-to-train chart's linear scaling grows with the epochs: 10 at 64 images a step
+    /// (1 GPU), 40 at 512 (8 GPUs), so the 8-GPU ideal is the 1-GPU time / 8 x 4.
+    @Test func theChartsLinearScalingTrainsTheEpochsOfEachBatch() throws {
+        let loaded = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "{64: 10, 512: 40}")))
+        let results = try ScenarioRunner.results(loaded)
+        let chart = try Charts.timeToTrain(results, goals: results.map { _ in loaded.runs[0].training }, title: "t", format: .png)
+        let lines = chart.data.split(separator: "\n")
+        let linear = try #require(lines.firstIndex { $0.contains("linear scaling from 1 GPUs") })
+        let first = try #require(Double(lines[linear + 1].split(separator: " ")[1]))
+        let ideal = try #require(Double(lines[linear + 2].split(separator: " ")[1]))
+        #expect(abs(ideal / (first / 8 * 4) - 1) < 1e-3, "\(chart.data)")
+    }
 }
+
