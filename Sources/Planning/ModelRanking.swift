@@ -53,6 +53,15 @@ public struct ModelRanking: Sendable {
         return front
     }
 
+    /// How many more epochs, as a fraction, `row` trains than `other`: the images each trains
+    /// (time to train x images/s) differ where `training.epochs` gives their global batches
+    /// different figures; nil below half a percent or without a time.
+    static func moreEpochs(_ row: SweepRow, than other: SweepRow) -> Double? {
+        guard let t = row.timeToTrainSeconds, let u = other.timeToTrainSeconds, u > 0 else { return nil }
+        let more = t * row.imagesPerSecond / (u * other.imagesPerSecond) - 1
+        return more >= 0.005 ? more : nil
+    }
+
     /// Why the cheapest candidate that meets the deadline wins, in plain words.
     public var explanation: String {
         var text = budgetNote
@@ -88,9 +97,15 @@ public struct ModelRanking: Sendable {
             if inputBound {
                 text += ": \(Plan.limit(of: runnerUp))."
             } else {
-                text += runnerUp.efficiency < winner.efficiency - 0.05
-                    ? ": its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%."
-                    : "."
+                var reasons: [String] = []
+                if runnerUp.efficiency < winner.efficiency - 0.05 {
+                    reasons.append("its GPUs are \(Int((runnerUp.efficiency * 100).rounded()))% efficient against \(Int((winner.efficiency * 100).rounded()))%")
+                }
+                // Images trained (time x rate): more where training.epochs gives its larger global batch more epochs.
+                if let more = Self.moreEpochs(runnerUp, than: winner) {
+                    reasons.append("at its global batch of \(runnerUp.globalBatch) images it trains \(Int((more * 100).rounded()))% more epochs (training.epochs)")
+                }
+                text += reasons.isEmpty ? "." : ": " + reasons.joined(separator: "; ") + "."
             }
         }
         if winner.capexUSD != nil {

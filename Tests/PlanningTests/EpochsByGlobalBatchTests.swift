@@ -100,4 +100,16 @@ import YAMLSupport
             "\(error)".hasPrefix("\(path):9: ") && "\(error)".contains("'abc' is no global batch")
         }
     }
+
+    /// The plan names more epochs as a reason a runner-up costs more.
+    @Test func thePlanNamesMoreEpochsAsTheRunnerUpsCost() throws {
+        let rows = try Sweep(scenarioPath: try writeScenario(Self.scenario(epochs: "{64: 10, 512: 40}")),
+                             axes: [Sweep.Axis.parse("gpus=1,8")]).evaluate()
+        let text = try #require(try Plan(rows: rows, deadlineSeconds: nil).rankings.first).explanation
+        #expect(text.contains("costs $"), "\(text)")
+        #expect(text.contains("at its global batch of 512 images it trains 300% more epochs (training.epochs)."), "\(text)")
+        let fixed = try Sweep(scenarioPath: try writeScenario(Self.scenario(epochs: "10")), axes: [Sweep.Axis.parse("gpus=1,8")]).evaluate()
+        #expect(!(try #require(try Plan(rows: fixed, deadlineSeconds: nil).rankings.first).explanation.contains("more epochs")))
+    }
 }
+
