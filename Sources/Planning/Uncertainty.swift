@@ -42,8 +42,8 @@ public struct Uncertainty: Sendable, Equatable {
         Uncertainty(samples: samples, seed: seed, errors: try MeasuredErrors.builtIn())
     }
 
-    /// The 10th to 90th percentile of a configuration's images/s, and of its time
-    /// and cost to train where its run states them.
+    /// The 10th to 90th percentile of a configuration's images/s, of its time to train
+    /// where its run states a training goal, and of its cost where it states pricing too.
     public struct Ranges: Sendable, Equatable {
         public var imagesPerSecond: ClosedRange<Double>
         public var seconds: ClosedRange<Double>?
@@ -74,9 +74,10 @@ public struct Uncertainty: Sendable, Equatable {
             let (c, s) = factors.draw(&rng)
             let rate = imagesPerSecond * c * s
             rates.append(rate)
+            // The time to train needs only the goal; its cost needs a price too.
+            if let goal = run.training { seconds.append(goal.totalImages(atGlobalBatch: run.globalBatch(at: gpus)) / rate) }
             if let estimate = try TrainingEstimate.estimate(Self.withDrawnPrice(run, rng.unit(), catalog: catalog), gpus: gpus,
                                                             imagesPerSecond: rate, catalog: catalog) {
-                seconds.append(estimate.seconds)
                 dollars.append(estimate.dollars)
                 if let c = estimate.capexUSD { capex.append(c) }
             }

@@ -471,6 +471,22 @@ let fixtureErrors = MeasuredErrors(
         #expect(merged.results == rows)
     }
 
+    /// A time to train needs a training goal, not a price: a sweep of a run without `pricing:`
+    /// still gives each point's time (as `simulate` does) and its range, and no cost.
+    @Test func aGoalWithoutPricingStillGivesTheTimeToTrain() throws {
+        let path = try writeScenario(planScenario.replacingOccurrences(of: "pricing: {mode: cloud}\n", with: ""))
+        let s = try Sweep(scenarioPath: path, axes: [try Sweep.Axis.parse("gpus=8,16")])
+        let rows = try s.evaluate(uncertainty: Uncertainty(samples: 64, seed: 7, errors: fixtureErrors))
+        #expect(rows.count == 2)
+        for r in rows {
+            let seconds = try #require(r.timeToTrainSeconds)
+            #expect(abs(seconds - 1_281_167 * 10 / r.imagesPerSecond) <= 1e-9 * seconds)
+            let low = try #require(r.timeToTrainSecondsP10), high = try #require(r.timeToTrainSecondsP90)
+            #expect(low < seconds && seconds < high)
+            #expect(r.costUSD == nil && r.costUSDP10 == nil && r.costUSDP90 == nil)
+        }
+    }
+
     /// Every configuration draws the same numbers: the same configuration twice gets the same
     /// ranges, and on one GPU count the faster configuration has the higher percentiles, so a
     /// ranking by a range's bound is a ranking by the prediction (plan --pessimistic).
