@@ -84,8 +84,8 @@ public struct Plan: Sendable {
                 + "\(percent(input))% of each step; it needs more CPU cores per GPU or a faster loader, not faster GPUs"
         }
         if let host = row.hostBusySeconds, host > 0, host >= StepMetrics.hostBoundShare * row.stepSeconds {
-            // Under a binding max_global_batch a larger batch per GPU means fewer GPUs.
-            let larger = row.batchCut ? "fewer GPUs, each with a larger batch (max_global_batch cut it here)" : "a larger batch per GPU"
+            // Where max_global_batch holds the global batch, a larger batch per GPU means fewer GPUs.
+            let larger = row.batchAtCap ? "fewer GPUs, each with a larger batch (the global batch is at max_global_batch here)" : "a larger batch per GPU"
             return "it is host-bound: the host thread that launches its kernels is busy \(min(100, percent(host)))% of each step and the GPUs "
                 + "wait for it; \(larger), or compiled code or CUDA graphs (software: pytorch-compiled), would help, "
                 + "not faster GPUs or links"
@@ -95,8 +95,8 @@ public struct Plan: Sendable {
         if communication / row.stepSeconds > 0.3 {
             let where_ = row.vary["network_gbps"].map { " at \($0) Gb/s" } ?? ""
             // Under data parallelism accumulating gradients pays the all-reduce once per several micro-batches.
-            // Under a binding max_global_batch accumulating only cuts each micro-batch further: fewer GPUs instead.
-            let other = row.batchCut ? "or fewer GPUs, each with a larger batch (max_global_batch cut it here)"
+            // At max_global_batch accumulating only cuts each micro-batch further: fewer GPUs instead.
+            let other = row.batchAtCap ? "or fewer GPUs, each with a larger batch (the global batch is at max_global_batch here)"
                 : "or gradient accumulation (accumulation_steps, a larger global batch)"
             let remedy = row.strategy == "data"
                 ? "; faster links between its GPUs (the fabric inside a node, the network between nodes), \(other), would help" : ""

@@ -70,9 +70,11 @@ public enum PlanJSON {
     /// The document of `plan` over `searched` evaluated configurations, each list cut
     /// to `top` rows (the front whole).
     /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
+    /// - Parameter citing: more tags to expand: those the listed rows' bills cite beyond their
+    ///   `price_source` (an owned cluster's network and servers).
     public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
-                              sources: [(tag: String, reference: String)], cautions: [String] = []) throws -> String {
-        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags))
+                              sources: [(tag: String, reference: String)], citing: [String] = [], cautions: [String] = []) throws -> String {
+        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags)).union(citing)
         let document = Document(
             schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
             cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,

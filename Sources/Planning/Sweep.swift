@@ -204,7 +204,7 @@ public struct Sweep {
                             : try Scenario(yaml: Self.override(varied, with: yamlPairs.map { ($0.0.key, $0.1) }), baseDirectory: base)
                     } catch var error as ConfigError {
                         error.message += " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
-                        throw error
+                        throw label == nil ? error : Self.renumberingRun(error) { runIndices[$0] }
                     }
                 }
                 // A varied scenario holds only the chosen runs under --run, in their order.
@@ -245,6 +245,17 @@ public struct Sweep {
     }
 
     /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`).
+    /// `error` with the run its key path starts with (`runs[k]`) renamed `runs[original(k)]`: a
+    /// varied scenario under `--run` holds only the chosen runs (`keepingRuns`), so its `runs[0]`
+    /// may be the scenario's `runs[2]`, which is what the user wrote and must be told.
+    static func renumberingRun(_ error: ConfigError, _ original: (Int) -> Int) -> ConfigError {
+        guard error.keyPath.hasPrefix("runs["), let close = error.keyPath.firstIndex(of: "]"),
+              let k = Int(error.keyPath[error.keyPath.index(error.keyPath.startIndex, offsetBy: 5)..<close]) else { return error }
+        var renamed = error
+        renamed.keyPath = "runs[\(original(k))]" + error.keyPath[error.keyPath.index(after: close)...]
+        return renamed
+    }
+
     static func keepingRuns(_ root: YAMLValue, at indices: [Int]) -> YAMLValue {
         guard case .mapping(let top) = root.node else { return root }
         let pairs: [(Node, Node)] = top.map { key, value in

@@ -107,7 +107,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
 
     /// `csv`'s lines for `rows` of a sweep that varies `vary`, one per row, each ending in a newline.
     public static func csvLines(_ rows: [SweepRow], vary: [Sweep.Axis]) -> String {
-        let keys = csvKeys(vary)
+        // The varied keys themselves (a column may be named `vary.KEY`: `csvKeys`).
+        let keys = vary.map(\.key).filter { $0 != "gpus" }
         // One string grown line by line: an array of lines joined at the end held the
         // text three times over at its peak (tens of MB for a 100,000-point sweep).
         var text = ""

@@ -59,9 +59,11 @@ public struct SweepRow: Codable, Sendable, Equatable {
     public var usdPerGPUHour: Double?
     public var priceSeen: String?
     public var priceSource: String?
-    /// Whether `max_global_batch` cut this row's batch per GPU below the run's `batch_per_gpu`,
+    /// Whether `max_global_batch` holds this row's global batch: one more image in each GPU's
+    /// micro-batch would pass it, and so would more accumulation of micro-batches of at least
+    /// as many images as there are accumulation steps (true wherever it cut `batch_per_gpu`),
     /// for the plan's advice; not written (the rows' files carry `global_batch`), false when read.
-    public var batchCut = false
+    public var batchAtCap = false
 
     enum CodingKeys: String, CodingKey {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
@@ -157,17 +159,19 @@ extension Sweep {
             let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
-                jobs.append(EvaluationJob(shared: p.shared, gpus: 1))
+                jobs.append(EvaluationJob(shared: p.shared, gpus: 1, runIndex: p.runIndex))
             }
             pointBaseline.append(baselineJob[variant]!)
             if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
                 pointJob.append(jobs.count)
-                jobs.append(EvaluationJob(shared: p.shared, gpus: p.gpus))
+                jobs.append(EvaluationJob(shared: p.shared, gpus: p.gpus, runIndex: p.runIndex))
             }
         }
         let variedCounts = axes.first { $0.key == "gpus" }.map { Set($0.values.compactMap { Int($0) }) }
         for job in jobs {
-            do { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) } catch var error as ConfigError {
+            do { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) } catch let checked as ConfigError {
+                // Named as the scenario numbers its runs (a varied scenario under --run holds only the chosen ones).
+                var error = Self.renumberingRun(checked) { _ in job.runIndex }
                 // The count came from --vary, not from the line named: say so, as for any other varied value.
                 if let variedCounts {
                     error.message += variedCounts.contains(job.gpus) ? " (with --vary gpus=\(job.gpus))"
@@ -209,7 +213,7 @@ extension Sweep {
                 capexUSDP10: ranges?.capex?.lowerBound, capexUSDP90: ranges?.capex?.upperBound,
                 priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                 priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
-                batchCut: p.run.batchPerGPU(at: p.gpus) < p.run.batchPerGPU)
+                batchAtCap: p.run.maxGlobalBatch.map { m.globalBatch + p.gpus * p.run.accumulationSteps > $0 } ?? false)
         }
         var metrics: [Int: StepMetrics] = [:]   // by job: the chunk's, and the baselines met so far
         var simulated = 0
@@ -263,5 +267,7 @@ extension Sweep {
 struct EvaluationJob: Sendable {
     var shared: Sweep.SharedRun
     var gpus: Int
+    /// The scenario's index of the job's run (`Sweep.Point.runIndex`), for errors.
+    var runIndex: Int
     var run: RunSpec { shared.run }
 }

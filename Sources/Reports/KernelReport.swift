@@ -71,7 +71,7 @@ public enum KernelReport {
     public static func render(_ run: RunSpec, gpus: Int) throws -> String {
         let (cost, rows) = try rows(run, gpus: gpus)
         guard let library = cost.kernelLibrary else { return "" }
-        let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MB" } ?? "no workspace limit"
+        let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MiB" } ?? "no workspace limit"
         let choice = cost.algorithmChoice == .fastest
             ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
         var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "

@@ -190,7 +190,7 @@ public enum MarkdownReport {
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
-            + (b.gpus > 1 && input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch) : "")
+            + (input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch, gpus: b.gpus) : "")
             + ", "
         if let t = input.training {
             let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
@@ -301,11 +301,18 @@ public enum MarkdownReport {
         return out.terminalSafe
     }
 
-    /// Where the time to train takes epochs no figure states for the best configuration's global
-    /// batch, in parentheses: a fixed figure taken at every batch, or a table's largest batch's
-    /// held beyond it; "" where the table covers the batch.
-    static func epochsCaution(_ run: RunSpec, globalBatch: Int) -> String {
+    /// A caution on the best configuration's global batch, in parentheses: where one step holds
+    /// more images than an epoch (its time to train counts part-steps no run takes, as `plan`
+    /// cautions), or, on several GPUs, where the time to train takes epochs no figure states
+    /// for it: a fixed figure taken at every batch, or a table's largest batch's held beyond
+    /// it; "" where the table covers the batch.
+    static func epochsCaution(_ run: RunSpec, globalBatch: Int, gpus: Int) -> String {
         guard let goal = run.training else { return "" }
+        if globalBatch > goal.images {
+            return " (more than the \(Format.grouped(goal.images)) images of an epoch, so the time to train counts part-steps no run "
+                + "takes: state the largest global batch your recipe trains at as max_global_batch)"
+        }
+        guard gpus > 1 else { return "" }
         let cap = run.maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")"
         if goal.fixedEpochs != nil { return " (the time to train assumes the same epochs at that batch, which a training recipe may not allow" + cap }
         guard let last = goal.epochsByGlobalBatch.last, globalBatch > last.globalBatch else { return "" }

@@ -121,8 +121,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }
                 .map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
+            let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
-                                                             sources: sweep.catalog.sources, cautions: cautions.map(\.json)),
+                                                             sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json)),
                                  exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
@@ -261,6 +262,19 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// The price basis of each offer in the tables (its figures as priced for the first
     /// row shown with it), then the sources its tags cite.
     private func priceBases(_ rows: [SweepRow], sweep: Sweep) throws -> String {
+        let (lines, tags) = try priceBasisLines(rows, sweep: sweep)
+        guard !lines.isEmpty else { return "" }
+        var text = "\nPrice basis (dated, not current; docs/costs.md)\n" + lines.joined(separator: "\n") + "\n"
+        let references = sweep.catalog.sources.filter { tags.contains($0.tag) }
+        if !references.isEmpty {
+            text += "Sources:\n" + references.map { "  [\($0.tag)] \($0.reference)" }.joined(separator: "\n") + "\n"
+        }
+        return text
+    }
+
+    /// `priceBases`' lines, and the catalog tags their bills cite: an owned cluster's NICs,
+    /// switches, cables and servers as well as its GPUs (a row's `price_source` names the GPU's alone).
+    private func priceBasisLines(_ rows: [SweepRow], sweep: Sweep) throws -> (lines: [String], tags: [String]) {
         // One line per model, offer, GPU and varied setting that changes the bill (a network speed prices
         // other NICs and switches), priced for its largest configuration shown (the one with most items).
         var keys: [String] = []
@@ -285,12 +299,6 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             lines.append(line)
             for tag in estimate.basis.citedTags where !tags.contains(tag) { tags.append(tag) }
         }
-        guard !lines.isEmpty else { return "" }
-        var text = "\nPrice basis (dated, not current; docs/costs.md)\n" + lines.joined(separator: "\n") + "\n"
-        let references = sweep.catalog.sources.filter { tags.contains($0.tag) }
-        if !references.isEmpty {
-            text += "Sources:\n" + references.map { "  [\($0.tag)] \($0.reference)" }.joined(separator: "\n") + "\n"
-        }
-        return text
+        return (lines, tags)
     }
 }

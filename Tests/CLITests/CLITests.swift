@@ -604,13 +604,29 @@ let smallScenario = """
     }
 
     /// A varied key named as a result column (`model`, `strategy`) gets a column of its own,
-    /// `vary.KEY`: a CSV header never names two columns alike.
+    /// `vary.KEY`, which holds the point's value: a CSV header never names two columns alike.
     @Test func aSweepsCSVHeaderNamesEachColumnOnce() throws {
         let path = try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n")
-        let out = CLI.execute(["sweep", path, "--vary", "model=resnet18,resnet34", "--vary", "strategy={kind: data}"])
+        let out = CLI.execute(["sweep", path, "--quiet", "--vary", "model=resnet18,resnet34", "--vary", "strategy={kind: data}"])
         #expect(out.exitCode == 0, "\(out.stderr)")
-        let header = out.stdout.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let lines = out.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines.first ?? []
         #expect(Set(header).count == header.count && header.starts(with: ["point", "run", "vary.model", "vary.strategy", "gpus"]), "\(header)")
+        // The strategy's value is one YAML mapping with no comma, so the cells split plainly.
+        #expect(lines.dropFirst().map { Array($0.prefix(4).dropFirst(2)) } == [["resnet18", "{kind: data}"], ["resnet34", "{kind: data}"]],
+                "\(out.stdout)")
+    }
+
+    /// Under --run the varied scenario holds only the chosen run, yet an error names it as the
+    /// scenario numbers it: the value's own (varied, so lineless) and the checks after it.
+    @Test func aSweepsErrorNamesTheChosenRunAsTheScenarioNumbersIt() throws {
+        let path = try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
+            + "runs:\n  - {label: a}\n  - {label: b}\n  - {label: c, accumulation_steps: 2}\n")
+        let parsed = CLI.execute(["sweep", path, "--quiet", "--run", "c", "--vary", "batch_per_gpu=0"])
+        #expect(parsed.exitCode == 2 && parsed.stderr.contains("runs[2].batch_per_gpu") && !parsed.stderr.contains("runs[0]"), "\(parsed.stderr)")
+        let checked = CLI.execute(["sweep", path, "--quiet", "--run", "c", "--vary", "max_global_batch=8"])
+        #expect(checked.exitCode == 2 && checked.stderr.contains("runs[2].max_global_batch") && checked.stderr.contains("--vary max_global_batch=8"),
+                "\(checked.stderr)")
     }
 
     /// An unlabelled run is selected by its key path, as the tables name it.

@@ -22,9 +22,21 @@ import Scenario
     @Test func theReportCautionsWhereNoFigureCoversTheBatch() throws {
         let fixed = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "90"))).runs[0]
         let table = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "{2048: 90, 32768: 100}"))).runs[0]
-        #expect(MarkdownReport.epochsCaution(fixed, globalBatch: 512).contains("assumes the same epochs at that batch"))
-        #expect(MarkdownReport.epochsCaution(table, globalBatch: 8192) == "")
-        #expect(MarkdownReport.epochsCaution(table, globalBatch: 65536).contains("holds the epochs stated for 32,768 images a step"))
+        #expect(MarkdownReport.epochsCaution(fixed, globalBatch: 512, gpus: 8).contains("assumes the same epochs at that batch"))
+        #expect(MarkdownReport.epochsCaution(fixed, globalBatch: 64, gpus: 1) == "")
+        #expect(MarkdownReport.epochsCaution(table, globalBatch: 8192, gpus: 128) == "")
+        #expect(MarkdownReport.epochsCaution(table, globalBatch: 65536, gpus: 1024).contains("holds the epochs stated for 32,768 images a step"))
+    }
+
+    /// A step of more images than an epoch holds is cautioned as `plan` cautions it, on any GPU count.
+    @Test func theReportCautionsWhereAStepHoldsMoreThanAnEpoch() throws {
+        let small = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "90")
+            .replacingOccurrences(of: "training: {epochs: 90}", with: "training: {images: 20000, epochs: 90}"))).runs[0]
+        for (batch, gpus) in [(65536, 1024), (32768, 1)] {
+            #expect(MarkdownReport.epochsCaution(small, globalBatch: batch, gpus: gpus)
+                .contains("more than the 20,000 images of an epoch, so the time to train counts part-steps"))
+        }
+        #expect(!MarkdownReport.epochsCaution(small, globalBatch: 512, gpus: 8).contains("part-steps"))
     }
 
     /// The time-to-train chart's linear scaling grows with the epochs: 10 at 64 images a step

@@ -123,6 +123,11 @@ import Testing
         }
         let sources = try #require(document["sources"] as? [String: String])
         #expect(sources.keys.contains("epoch"))
+        // The bills cite more than the GPUs' price (servers, power): the JSON spells out what the text's Sources list.
+        let text = CLI.execute(["plan", Self.scenario, "--capex-budget", "350000", "--quiet"])
+        let listed = try #require(text.stdout.components(separatedBy: "\nSources:\n").last).split(separator: "\n")
+            .compactMap { line in line.hasPrefix("  [") ? line.dropFirst(3).split(separator: "]").first.map(String.init) : nil }
+        #expect(listed.count > 1 && Set(listed).isSubset(of: sources.keys), "text \(listed), JSON \(sources.keys.sorted())")
     }
 
     /// --budget keeps working, as the old name of --cloud-budget; giving both is refused.

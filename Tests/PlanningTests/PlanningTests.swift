@@ -296,16 +296,20 @@ let planScenario = """
     /// what the cap rules out: the plan advises fewer GPUs instead.
     @Test func underABindingCapThePlanAdvisesFewerGPUs() throws {
         let capped = planScenario.replacingOccurrences(of: "batch_per_gpu: 64\n", with: "batch_per_gpu: 64\nmax_global_batch: 512\n")
-        var rows = try Sweep(scenarioPath: try writeScenario(capped), axes: [Sweep.Axis.parse("gpus=8,16")]).evaluate()
-        #expect(rows.map(\.batchCut) == [false, true])
-        #expect(rows.map(\.globalBatch) == [512, 512])
+        var rows = try Sweep(scenarioPath: try writeScenario(capped), axes: [Sweep.Axis.parse("gpus=4,8,16")]).evaluate()
+        // Below the cap at 4 GPUs; at it, uncut, at 8 (8 x 64 = 512); cut to 32 per GPU at 16.
+        #expect(rows.map(\.batchAtCap) == [false, true, true])
+        #expect(rows.map(\.globalBatch) == [256, 512, 512])
         // Made communication-bound: half the step waiting on it.
-        rows[1].exposedCommunicationSeconds = rows[1].stepSeconds
-        rows[1].stepSeconds *= 2
-        #expect(Plan.limit(of: rows[1]).hasSuffix("the network between nodes), or fewer GPUs, each with a larger batch "
-                                                  + "(max_global_batch cut it here), would help"), "\(Plan.limit(of: rows[1]))")
-        rows[1].batchCut = false
-        #expect(Plan.limit(of: rows[1]).contains("or gradient accumulation"))
+        for i in rows.indices {
+            rows[i].exposedCommunicationSeconds = rows[i].stepSeconds
+            rows[i].stepSeconds *= 2
+        }
+        for row in rows.dropFirst() {
+            #expect(Plan.limit(of: row).hasSuffix("the network between nodes), or fewer GPUs, each with a larger batch "
+                                                  + "(the global batch is at max_global_batch here), would help"), "\(Plan.limit(of: row))")
+        }
+        #expect(Plan.limit(of: rows[0]).contains("or gradient accumulation"))
     }
 
     /// The waits travel with the row in JSON and CSV, and a row from an older file
