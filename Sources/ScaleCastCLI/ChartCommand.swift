@@ -35,7 +35,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(name: .long, parsing: .unconditional, help: "GPU counts (scaling, breakdown, bandwidth) or the one count (gantt), e.g. 1,2,4,8.")
+    @Option(name: .long, parsing: .unconditional, help: "GPU counts (throughput, time-to-train, scaling, breakdown, bandwidth) or the one count (gantt), e.g. 1,2,4,8.")
     var gpus: String?
 
     @Option(name: .long, help: "Only the run with this label (an unlabelled run: runs[N]).")
