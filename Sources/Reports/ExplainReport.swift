@@ -136,7 +136,10 @@ public enum ExplainReport {
         for m in mechanisms {
             table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(m.seconds / max(stepSeconds, 1e-12) * 100, 1) + "%"])
         }
-        return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + "\n"
+        // Off, a mechanism gives way to another (a GPU-to-GPU chain for a host-staged broadcast): that one may be slower.
+        let cheaper = mechanisms.contains { $0.seconds < 0 }
+            ? "A negative cost: the step is faster with the mechanism than with what the profile does with it off.\n" : ""
+        return "\nWhat each mechanism costs the step (the step less the same step with it off, the others kept):\n" + table.render() + cheaper + "\n"
     }
 
     /// One line naming the layers of `network` the autograd passes add work to (empty
