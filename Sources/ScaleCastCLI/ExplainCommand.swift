@@ -103,7 +103,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                    gpus: [gpus], footprints: [needs], gpu: spec.cluster.gpu.name,
                                                    has: spec.cluster.gpu.memoryBytes, precision: spec.precision,
                                                    dataParallel: spec.strategy.kind == .data, accumulationSteps: spec.accumulationSteps)
-            + SimulateCommand.othersThatDoNotFit(tooBig.dropFirst().map(\.spec))
+            + SimulateCommand.othersThatDoNotFit(tooBig.dropFirst().map { (run: $0.spec, gpus: nil) })
         return error
     }
 }

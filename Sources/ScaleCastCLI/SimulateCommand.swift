@@ -66,18 +66,25 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         guard let first = tooBig.first else { return nil }
         var error = first.run.batchLocation
-        error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(tooBig.dropFirst().map(\.run))
+        // A run that fits at some of its counts is named with the counts at which it does not.
+        let others = tooBig.dropFirst().map { other in
+            (run: other.run, gpus: results.contains { $0.runIndex == other.results[0].runIndex && $0.fitsInMemory }
+                ? other.results.map(\.gpus) : nil)
+        }
+        error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(others)
         return error
     }
 
     /// The end of the one error line when more runs than the first do not fit: how many,
-    /// each by its label (or key) and the line of its `batch_per_gpu` (a run that takes the
-    /// scenario's batch shares that line).
-    static func othersThatDoNotFit(_ runs: [RunSpec]) -> String {
+    /// each by its label (or key), the GPU counts at which it does not where it fits at
+    /// others, and the line of its `batch_per_gpu` (a run that takes the scenario's batch
+    /// shares that line).
+    static func othersThatDoNotFit(_ runs: [(run: RunSpec, gpus: [Int]?)]) -> String {
         guard !runs.isEmpty else { return "" }
-        let names = runs.map { run in
+        let names = runs.map { run, gpus in
             let location = run.batchLocation
-            return (run.label ?? location.keyPath) + (location.line.map { " (line \($0))" } ?? "")
+            let counts = gpus.map { " at " + Self.counts($0) } ?? ""
+            return (run.label ?? location.keyPath) + counts + (location.line.map { " (line \($0))" } ?? "")
         }
         return "; \(runs.count) more run\(runs.count == 1 ? "" : "s") do\(runs.count == 1 ? "es" : "") not fit either: "
             + names.joined(separator: ", ")
@@ -92,6 +99,13 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
                           footprints: results.map(\.memory), gpu: first.gpuModel, has: first.gpuMemoryBytes,
                           precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data,
                           accumulationSteps: first.accumulationSteps)
+    }
+
+    /// GPU counts as a sentence says them: "8 GPUs", "1 GPU", "8, 16 and 64 GPUs".
+    static func counts(_ gpus: [Int]) -> String {
+        let counts = gpus.map(String.init)
+        return counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
+            : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
     }
 
     /// The same line from its parts: `gpus` and `footprints` (per GPU) pair up.
@@ -109,9 +123,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let decimals = Format.gibDecimals(least, apartFrom: has)
         func gib(_ bytes: Double) -> String { Format.fixed(bytes / 1_073_741_824, decimals) }
         let need = least == most ? gib(least) : "\(gib(least))-\(gib(most))"
-        let counts = gpus.map(String.init)
-        let at = counts.count == 1 ? "\(counts[0]) GPU\(gpus[0] == 1 ? "" : "s")"
-            : counts.dropLast().joined(separator: ", ") + " and \(counts.last!) GPUs"
+        let at = Self.counts(gpus)
         // Under max_global_batch the batch per GPU shrinks with the GPUs: the range of those listed.
         let (smallest, largest) = (batchesPerGPU.min()!, batchesPerGPU.max()!)
         let batch = smallest == largest ? "\(largest)" : "\(smallest)-\(largest)"

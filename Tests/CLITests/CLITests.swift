@@ -309,6 +309,15 @@ let smallScenario = """
         #expect(both.exitCode == 2 && both.stderr.split(separator: "\n").count == 1, "\(both.stderr)")
         #expect(both.stderr.hasPrefix("error: \(shared):3: batch_per_gpu: fp32: "), "\(both.stderr)")
         #expect(both.stderr.hasSuffix("; 1 more run does not fit either: fp16 (line 3)\n"), "\(both.stderr)")
+        // A run that fits at some counts (max_global_batch cuts its batch there) is named with those at which it does not.
+        let capped = try writeTemporary(smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384") + """
+
+            runs:
+              - {label: whole}
+              - {label: capped, max_global_batch: 8192}
+            """)
+        let some = CLI.execute(["simulate", capped, "--gpus", "1,4"])
+        #expect(some.exitCode == 2 && some.stderr.hasSuffix("; 1 more run does not fit either: capped at 1 GPU (line 3)\n"), "\(some.stderr)")
     }
 
     @Test func modelsJSONListsTheZoo() throws {
