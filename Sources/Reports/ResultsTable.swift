@@ -72,6 +72,11 @@ public enum ResultsTable {
                   + (owned ? [dollars(cell?.capexUSD), dollars(cell?.tcoUSD)] : []))
             }
             out += table.render()
+            // Speedups divide by the run on one GPU: say where that configuration could not run.
+            if !first.baselineFits, rows.contains(where: { $0.gpus > 1 }) {
+                out += "speedups are against the run on 1 GPU, which does not fit in its memory: the simulator times it all the "
+                    + "same, so they compare with a configuration that cannot run\n"
+            }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }
             if !inputBound.isEmpty {

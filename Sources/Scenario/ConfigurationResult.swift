@@ -30,6 +30,9 @@ public struct ConfigurationResult: Sendable {
     public var metrics: StepMetrics
     /// Images/s relative to the same run on one GPU.
     public var speedup: Double
+    /// Whether that one-GPU configuration, which `speedup` divides by, fits in GPU memory:
+    /// where it does not, the speedup is against a configuration that cannot run.
+    public var baselineFits = true
     public var memory: MemoryFootprint
     /// Device memory of one GPU, in bytes.
     public var gpuMemoryBytes: Double

@@ -322,6 +322,7 @@ public enum ScenarioRunner {
                 : ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")
             for gpus in counts { try check(run, gpus: gpus, location: location) }
             let single = try simulate(run, gpus: 1).metrics
+            let singleFits = try run.memoryFootprint(for: run.setup(gpus: 1)).totalBytes <= run.cluster.gpu.memoryBytes
             for gpus in counts {
                 let metrics: StepMetrics
                 if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
@@ -335,7 +336,7 @@ public enum ScenarioRunner {
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU(at: gpus), accumulationSteps: run.accumulationSteps, metrics: metrics,
-                    speedup: metrics.imagesPerSecond / single.imagesPerSecond,
+                    speedup: metrics.imagesPerSecond / single.imagesPerSecond, baselineFits: singleFits,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU))
             }
         }

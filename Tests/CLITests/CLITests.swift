@@ -318,6 +318,10 @@ let smallScenario = """
             """)
         let some = CLI.execute(["simulate", capped, "--gpus", "1,4"])
         #expect(some.exitCode == 2 && some.stderr.hasSuffix("; 1 more run does not fit either: capped at 1 GPU (line 3)\n"), "\(some.stderr)")
+        // Its speedups divide by a 1-GPU run that does not fit: said under each table; not where the 1-GPU run fits.
+        let note = "speedups are against the run on 1 GPU, which does not fit in its memory"
+        #expect(some.stdout.components(separatedBy: note).count == 3, "\(some.stdout)")
+        #expect(!CLI.execute(["simulate", try writeTemporary(smallScenario)]).stdout.contains(note))
     }
 
     @Test func modelsJSONListsTheZoo() throws {
