@@ -244,7 +244,6 @@ public struct Sweep {
         do { return try body() } catch let error as WhatIfError { throw SweepError("--vary \(axis.key)=\(value): \(error.message)") }
     }
 
-    /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`).
     /// `error` with the run its key path starts with (`runs[k]`) renamed `runs[original(k)]`: a
     /// varied scenario under `--run` holds only the chosen runs (`keepingRuns`), so its `runs[0]`
     /// may be the scenario's `runs[2]`, which is what the user wrote and must be told.
@@ -256,6 +255,7 @@ public struct Sweep {
         return renamed
     }
 
+    /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`).
     static func keepingRuns(_ root: YAMLValue, at indices: [Int]) -> YAMLValue {
         guard case .mapping(let top) = root.node else { return root }
         let pairs: [(Node, Node)] = top.map { key, value in
