@@ -58,6 +58,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let note = part?.origin.map { "sweep: shard \(part!.text) from \($0): \(selected.count) of \(sweep.points.count) points\n" } ?? ""
         let bar = ProgressBar(enabled: !quiet)
         var output: CommandOutput
+        var unfit = 0   // points that do not fit in GPU memory
         if let out, !Self.namesJSON(out) {
             // CSV to a file: written a chunk of rows at a time, so that the rows are never all
             // in memory; the file is checked before anything runs, and again as it is put in place.
@@ -68,6 +69,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
                 try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update, chunkPoints: Sweep.streamingChunkPoints) { rows in
                     try file.append(SweepDocument.csvLines(rows, vary: axes))
                     written += rows.count
+                    unfit += rows.filter { !$0.fitsInMemory }.count
                 }
             }
             bar.finish()
@@ -77,6 +79,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             if let out { try OutputFile.checkTarget(out, force: force) }   // before the work, not after it
             let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
             bar.finish()
+            unfit = rows.filter { !$0.fitsInMemory }.count
             // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
             let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
             let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
@@ -86,7 +89,10 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         // The rows carry no precision column: say which points are priced in another precision than asked.
         let precision = sweep.precisionNotes(selected).map { "sweep: \($0.note); those points are priced as \($0.pricedAs.rawValue)\n" }.joined()
-        output.stderr = note + precision + output.stderr
+        // A grid explores: points that do not fit are rows like the others (fits_in_memory false), counted here, exit 0.
+        let memory = unfit == 0 ? "" : "sweep: \(unfit) of \(selected.count) points do not fit in GPU memory (fits_in_memory false); "
+            + "they are simulated all the same, as simulate does, and plan leaves them out\n"
+        output.stderr = note + precision + memory + output.stderr
         return output
     }
 

@@ -630,6 +630,20 @@ let smallScenario = """
                 "\(out.stdout)")
     }
 
+    /// A sweep's points that do not fit in GPU memory are rows like the others, counted on
+    /// standard error (streamed to a CSV file or not), and the sweep exits 0.
+    @Test func aSweepCountsThePointsThatDoNotFit() throws {
+        let path = try writeTemporary(smallScenario + "\nruns:\n  - {label: fits}\n  - {label: huge, batch_per_gpu: 16384}\n")
+        let out = CLI.execute(["sweep", path, "--quiet", "--vary", "gpus=1,2"])
+        #expect(out.exitCode == 0 && out.stderr.contains("sweep: 2 of 4 points do not fit in GPU memory (fits_in_memory false)"), "\(out.stderr)")
+        #expect(out.stdout.components(separatedBy: ",false,").count == 3, "\(out.stdout)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-unfit-\(UUID().uuidString).csv").path
+        let streamed = CLI.execute(["sweep", path, "--quiet", "--vary", "gpus=1,2", "--out", file])
+        #expect(streamed.exitCode == 0 && streamed.stderr.contains("sweep: 2 of 4 points do not fit"), "\(streamed.stderr)")
+        let fitting = CLI.execute(["sweep", path, "--quiet", "--run", "fits", "--vary", "gpus=1,2"])
+        #expect(fitting.exitCode == 0 && !fitting.stderr.contains("do not fit"), "\(fitting.stderr)")
+    }
+
     /// Under --run the varied scenario holds only the chosen run, yet an error names it as the
     /// scenario numbers it: the value's own (varied, so lineless) and the checks after it.
     @Test func aSweepsErrorNamesTheChosenRunAsTheScenarioNumbersIt() throws {
