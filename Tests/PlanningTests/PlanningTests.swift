@@ -310,6 +310,12 @@ let planScenario = """
                                                   + "(the global batch is at max_global_batch here), would help"), "\(Plan.limit(of: row))")
         }
         #expect(Plan.limit(of: rows[0]).contains("or gradient accumulation"))
+        // With accumulation one more image per GPU is one per micro-batch: 4 GPUs x 64 x 2 = 512 under a cap of
+        // 517 leave room for 4 more images a step but not for the 8 one more per micro-batch would add.
+        let accumulated = planScenario.replacingOccurrences(of: "batch_per_gpu: 64\n",
+                                                            with: "batch_per_gpu: 64\naccumulation_steps: 2\nmax_global_batch: 517\n")
+        let atCap = try Sweep(scenarioPath: try writeScenario(accumulated), axes: [Sweep.Axis.parse("gpus=4")]).evaluate()
+        #expect(atCap.map(\.globalBatch) == [512] && atCap.map(\.batchAtCap) == [true])
     }
 
     /// The waits travel with the row in JSON and CSV, and a row from an older file
