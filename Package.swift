@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: engineSettings),
         .target(name: "Scenario", dependencies: [
             "YAMLSupport", "Workload", "Hardware", "Parallelism", "CostModel", "Simulation", "Software",
-        ], exclude: ["README.md"]),
+        ], exclude: ["README.md"], resources: [.copy("Recipes")]),
         .target(name: "Reports", dependencies: ["YAMLSupport", "Scenario", "Simulation", "CostModel", "Workload", "Hardware", "Software",
                                                  "Parallelism", "Planning"],
                 exclude: ["README.md"], resources: [.copy("Templates")]),

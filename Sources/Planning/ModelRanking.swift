@@ -103,7 +103,7 @@ public struct ModelRanking: Sendable {
                 }
                 // Images trained (time x rate): more where training.epochs gives its larger global batch more epochs.
                 if let more = Self.moreEpochs(runnerUp, than: winner) {
-                    reasons.append("at its global batch of \(runnerUp.globalBatch) images it trains \(Int((more * 100).rounded()))% more epochs (training.epochs)")
+                    reasons.append("at its global batch of \(runnerUp.globalBatch) images it trains \(Int((more * 100).rounded()))% more epochs (the training goal states them by batch)")
                 }
                 text += reasons.isEmpty ? "." : ": " + reasons.joined(separator: "; ") + "."
             }

@@ -315,9 +315,9 @@ public enum MarkdownReport {
         guard gpus > 1 else { return "" }
         let cap = run.maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")"
         if goal.fixedEpochs != nil { return " (the time to train assumes the same epochs at that batch, which a training recipe may not allow" + cap }
-        guard let last = goal.epochsByGlobalBatch.last, globalBatch > last.globalBatch else { return "" }
-        return " (the time to train holds the epochs stated for \(Format.grouped(last.globalBatch)) images a step, the largest batch "
-            + "training.epochs gives; a recipe may need more at this one" + cap
+        guard let held = goal.batchHeld(atGlobalBatch: globalBatch) else { return "" }
+        return " (the time to train holds the epochs stated for \(Format.grouped(held)) images a step, the largest batch "
+            + (goal.recipe.map { "recipe \($0) was run at" } ?? "training.epochs gives") + "; a recipe may need more at this one" + cap
     }
 
     /// Where the run's profile models no input pipeline (the images already in GPU memory,

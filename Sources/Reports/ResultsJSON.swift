@@ -60,6 +60,7 @@ public enum ResultsJSON {
             try c.encode(scheme, forKey: .scheme)
             try c.encode(variant, forKey: .variant)
             try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
+            try c.encode(epochs, forKey: .epochs)
             try c.encode(costUSD, forKey: .costUSD)
             try c.encode(capexUSD, forKey: .capexUSD)
             try c.encode(tcoUSD, forKey: .tcoUSD)
@@ -95,6 +96,8 @@ public enum ResultsJSON {
         var variant: String?
         /// Seconds to train the run's `training:` goal; null without one.
         var timeToTrainSeconds: Double?
+        /// The epochs that time trains, at the row's global batch; null without a goal.
+        var epochs: Double?
         /// Dollars for it under the run's `pricing:`; null without both.
         var costUSD: Double?
         /// Owned clusters: dollars up front and over the stated life; null otherwise.
@@ -109,7 +112,7 @@ public enum ResultsJSON {
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
-                 timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
+                 timeToTrainSeconds = "time_to_train_seconds", epochs, costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
         }
     }
@@ -139,6 +142,7 @@ public enum ResultsJSON {
                 batchPerGPU: r.batchPerGPU, accumulationSteps: r.accumulationSteps, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
+                epochs: i < training.count ? training[i]?.epochs : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil,
                 capexUSD: i < training.count ? training[i]?.capexUSD : nil, tcoUSD: i < training.count ? training[i]?.tcoUSD : nil,
                 priceBasis: i < training.count ? training[i].flatMap(basis) : nil)

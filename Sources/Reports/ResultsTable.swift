@@ -18,9 +18,22 @@ public enum ResultsTable {
         /// Owned clusters: dollars up front and over the stated life; nil in the cloud.
         public var capexUSD: Double?
         public var tcoUSD: Double?
+        /// The epochs trained at this row's global batch (`TrainingGoal.epochs(atGlobalBatch:)`).
+        public var epochs: Double?
+        /// Whether the goal states its epochs by global batch (a table, or a recipe's).
+        public var epochsByBatch = false
+        /// The table's largest batch, where this row's batch lies above it (its epochs held there).
+        public var epochsHeldAtBatch: Int?
+        /// The built-in recipe the epochs come from (`training.recipe`), or nil.
+        public var recipe: String?
 
         public init(hours: Double, dollars: Double?, offer: String? = nil, usdPerGPUHour: Double? = nil, priceSeen: String? = nil,
-                    priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil) {
+                    priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil,
+                    epochs: Double? = nil, epochsByBatch: Bool = false, epochsHeldAtBatch: Int? = nil, recipe: String? = nil) {
+            self.epochs = epochs
+            self.epochsByBatch = epochsByBatch
+            self.epochsHeldAtBatch = epochsHeldAtBatch
+            self.recipe = recipe
             self.hours = hours
             self.dollars = dollars
             self.offer = offer
@@ -77,6 +90,21 @@ public enum ResultsTable {
                 out += "speedups are against the run on 1 GPU, which does not fit in its memory: the simulator times it all the "
                     + "same, so they compare with a configuration that cannot run\n"
             }
+            // The epochs each row trains where the goal states them by global batch, and where a row's
+            // batch lies above every batch stated, that its epochs are the largest batch's, held.
+            let byBatch = zip(rows, cells).compactMap { r, cell in cell.flatMap { $0.epochsByBatch ? (row: r, cell: $0) : nil } }
+            if let first = byBatch.first {
+                let source = first.cell.recipe.map { "recipe \($0)" } ?? "training.epochs"
+                out += "epochs to train (\(source), by the global batch in images a step): " + byBatch.map { r, cell in
+                    "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") \(cell.epochs.map(Self.epochsText) ?? "-") at \(Format.grouped(r.metrics.globalBatch))"
+                }.joined(separator: ", ") + "\n"
+                let held = byBatch.filter { $0.cell.epochsHeldAtBatch != nil }
+                if let batch = held.first?.cell.epochsHeldAtBatch {
+                    out += "above \(Format.grouped(batch)) images a step, the largest batch \(source) states, its epochs are held "
+                        + "(GPUs: \(held.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run shows the recipe converging in them there, "
+                        + "so that time to train is a lower bound; max_global_batch keeps the batch to one it states\n"
+                }
+            }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }
             if !inputBound.isEmpty {
@@ -106,6 +134,11 @@ public enum ResultsTable {
             for basis in bases { out += "price basis: \(basis)\n" }
         }
         return out
+    }
+
+    /// Epochs as a goal states them: whole where whole, else to two decimals.
+    static func epochsText(_ epochs: Double) -> String {
+        epochs == epochs.rounded() ? Format.grouped(Int(epochs)) : Format.fixed(epochs, 2)
     }
 
     /// The run's batch per GPU: `batch 256 per GPU`, or, where `max_global_batch` cuts it at

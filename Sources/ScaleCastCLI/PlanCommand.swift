@@ -12,7 +12,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         commandName: "plan",
         abstract: "Search configurations (--vary, as sweep) for the cheapest that meets a deadline, the fastest within a budget, "
             + "and the cost-time Pareto front, per model.",
-        discussion: "The scenario must state `training:` (epochs, images) and `pricing:` (cloud or owned). Every cost table shows "
+        discussion: "The scenario must state `training:` (epochs and images, or a recipe: training: {recipe: mlperf-resnet50}) and `pricing:` (cloud or owned). Every cost table shows "
             + "the time to train, the cost to train, the offer and its dollars per GPU-hour; owned clusters add their capex (bought "
             + "up front) and TCO (capex plus power and hosting over the stated life). The price basis of each offer, with its date "
             + "and source, follows the tables. docs/costs.md gives every formula and source. Exit 1 when no configuration of any "
@@ -149,7 +149,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         text += try priceBases(shown, sweep: sweep)
         text += Self.priceAgeNote(shown)
-        text += Self.globalBatchNote(shown, runs: Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a }))
+        let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
+        text += Self.globalBatchNote(shown, runs: runsByPoint)
+        text += Self.heldEpochsNote(shown, runs: runsByPoint)
         let shownPoints = Set(shown.map(\.point))
         for (note, pricedAs) in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
             text += "\nPrecision: \(note); those configurations are priced as \(pricedAs.rawValue).\n"
@@ -249,6 +251,24 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             + "of the training holds (the largest, \(largest.row.gpus) GPUs: \(Format.grouped(largest.row.globalBatch)) images a step against "
             + "\(Format.grouped(largest.images)) an epoch), so \(count == 1 ? "its" : "their") time to train counts part-steps no run takes: state the largest "
             + "global batch your recipe trains at as max_global_batch (README, \"The global batch at scale\").\n"
+    }
+
+    /// A caution where a configuration shown trains at a global batch above the largest its
+    /// goal states epochs for (`training.epochs` by batch, or a recipe's): it takes that batch's
+    /// epochs, which no run at its own batch measured, so its time to train is a lower bound
+    /// (larger batches need more epochs where they converge at all); "" otherwise.
+    static func heldEpochsNote(_ rows: [SweepRow], runs: [Int: RunSpec]) -> String {
+        let over = rows.compactMap { row -> (row: SweepRow, held: Int, source: String)? in
+            guard let goal = runs[row.point]?.training, let held = goal.batchHeld(atGlobalBatch: row.globalBatch) else { return nil }
+            return (row, held, goal.recipe.map { "recipe \($0)" } ?? "training.epochs")
+        }
+        guard let largest = over.max(by: { $0.row.globalBatch < $1.row.globalBatch }) else { return "" }
+        let count = Set(over.map(\.row.point)).count
+        return "\n\(count == 1 ? "One configuration shown trains" : "\(count) configurations shown train") above the largest global batch "
+            + "\(largest.source) states epochs for (the largest, \(largest.row.gpus) GPUs: \(Format.grouped(largest.row.globalBatch)) images a step "
+            + "against \(Format.grouped(largest.held))), so \(count == 1 ? "it takes" : "they take") that batch's epochs, which no run at "
+            + "\(count == 1 ? "its" : "their") own batch measured: \(count == 1 ? "its" : "their") time to train is a lower bound. State max_global_batch "
+            + "to keep the batch to one the epochs are known at (README, \"The global batch at scale\").\n"
     }
 
     /// The varied settings of `row` that change an owned cluster's bill: the network and the

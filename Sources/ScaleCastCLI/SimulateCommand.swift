@@ -151,7 +151,9 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             return ResultsTable.TrainingCell(hours: goal.totalImages(atGlobalBatch: r.metrics.globalBatch) / r.metrics.imagesPerSecond / 3600, dollars: estimate?.dollars,
                                              offer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                                              priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
-                                             priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
+                                             priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
+                                             epochs: goal.epochs(atGlobalBatch: r.metrics.globalBatch), epochsByBatch: goal.fixedEpochs == nil,
+                                             epochsHeldAtBatch: goal.batchHeld(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe)
         }
     }
 }

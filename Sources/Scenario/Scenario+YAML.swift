@@ -156,8 +156,9 @@ extension Scenario {
 
     /// `override` (a run, or a sweep point's varied keys) laid over the scenario node `base`
     /// as `deepMerge` lays it, except that a `cluster.network` naming another topology
-    /// first drops the base's keys of the old one (`RunSpec.networkBase`), and a
-    /// `training.epochs` table replaces the base's whole.
+    /// first drops the base's keys of the old one (`RunSpec.networkBase`), a `training.epochs`
+    /// table replaces the base's whole, and a `training.recipe` replaces the base's images and
+    /// epochs, as epochs replace its recipe (`trainingBase`).
     public static func overlay(_ base: Node, _ override: Node) -> Node { merge(base, override, path: []) }
 
     /// `deepMerge`, at `path` (keys from the scenario's root) where the topology rule applies.
@@ -166,6 +167,7 @@ extension Scenario {
         // Epochs by global batch are one table: a run's or a sweep point's replaces the scenario's whole.
         if path == ["training", "epochs"] { return override }
         if path == ["cluster", "network"] { b = RunSpec.networkBase(b, under: o) }
+        if path == ["training"] { b = trainingBase(b, under: o) }
         func value(_ mapping: Node.Mapping, _ key: Node) -> Node? {
             mapping.first { $0.key.string == key.string }?.value
         }
@@ -179,6 +181,15 @@ extension Scenario {
         }
         for (key, overrideValue) in o where value(b, key) == nil { pairs.append((key, overrideValue)) }
         return .mapping(Node.Mapping(pairs, o.tag, o.style, o.mark))
+    }
+
+    /// The scenario's `training:` keys a run's (or a sweep point's) `training:` leaves: a
+    /// recipe (`training.recipe`) states the images and the epochs, so an override naming a
+    /// recipe drops the base's `images` and `epochs`, and one stating `epochs` drops its recipe.
+    static func trainingBase(_ base: Node.Mapping, under override: Node.Mapping) -> Node.Mapping {
+        func has(_ mapping: Node.Mapping, _ key: String) -> Bool { mapping.contains { $0.key.string == key } }
+        let replaced: Set<String> = has(override, "recipe") ? ["images", "epochs"] : has(override, "epochs") ? ["recipe"] : []
+        return Node.Mapping(base.filter { !replaced.contains($0.key.string ?? "") }, base.tag, base.style, base.mark)
     }
 }
 
@@ -282,6 +293,9 @@ extension RunSpec {
         self.maxGlobalBatchLocation = maxGlobalBatchNode?.error("")
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
+        if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: evidenceModelName) {
+            self.unusedKeys.append(note)
+        }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"
         if halfInstead {

@@ -82,7 +82,8 @@ public struct RunSpec: Sendable {
     /// Where the GPU counts were set.
     public var gpusLocation: ConfigError
     /// Keys the run is given that change nothing in it, each where it is written and why
-    /// (`RunSpec.unusedKeys(in:cluster:pricing:)`).
+    /// (`RunSpec.unusedKeys(in:cluster:pricing:)`), and a training recipe of another model
+    /// (`RunSpec.recipeForAnotherModel`): notes `simulate` prints.
     public var unusedKeys: [ConfigError] = []
     /// Why `precision` is not the one the scenario asked for (bf16 on a GPU without bf16
     /// units runs as fp16); nil when it is.

@@ -24,6 +24,9 @@ public struct TrainingGoal: Sendable, Equatable {
     public var fixedEpochs: Double?
     /// The epochs stated by global batch, in ascending batch; empty under `fixedEpochs`.
     public var epochsByGlobalBatch: [EpochsAtBatch] = []
+    /// The built-in recipe the images and epochs come from (`training: {recipe: NAME}`), or
+    /// nil where the scenario states them.
+    public var recipe: String?
 
     /// Epochs at `globalBatch` images a step: the fixed figure, or the stated table's,
     /// interpolated linearly in log2 of the batch between the stated batches around it and
@@ -40,6 +43,14 @@ public struct TrainingGoal: Sendable, Equatable {
         return a.epochs + t * (b.epochs - a.epochs)
     }
 
+    /// The largest global batch the table states, where `globalBatch` lies above it (the
+    /// epochs are held at that batch's figure, with no data on whether the recipe converges
+    /// at the larger batch); nil under fixed epochs or within the table.
+    public func batchHeld(atGlobalBatch globalBatch: Int) -> Int? {
+        guard let last = epochsByGlobalBatch.last, globalBatch > last.globalBatch else { return nil }
+        return last.globalBatch
+    }
+
     /// Images to train at `globalBatch` images a step: images × epochs at that batch.
     public func totalImages(atGlobalBatch globalBatch: Int) -> Double {
         Double(images) * epochs(atGlobalBatch: globalBatch)
@@ -47,11 +58,31 @@ public struct TrainingGoal: Sendable, Equatable {
 
     /// Reads `training: {images: 1281167, epochs: 90}` (images defaults to
     /// ImageNet-1k's training set, 1,281,167), or `epochs` by global batch,
-    /// `epochs: {8192: 90, 65536: 100}`.
+    /// `epochs: {8192: 90, 65536: 100}`, or a built-in recipe's,
+    /// `training: {recipe: mlperf-resnet50}` (`TrainingRecipe`).
     init(yaml: YAMLValue) throws {
-        try yaml.checkKeys(["images", "epochs"])
-        images = try yaml.optional("images")?.int(in: 1...1_000_000_000_000) ?? 1_281_167
-        let epochsNode = try yaml.required("epochs")
+        try yaml.checkKeys(["images", "epochs", "recipe"])
+        guard let recipeNode = try yaml.optional("recipe") else {
+            try self.init(images: yaml.optional("images"), epochs: yaml.required("epochs"))
+            return
+        }
+        for key in ["images", "epochs"] {
+            if let both = try yaml.error(atKey: key, "the recipe (training.recipe) states the images and the epochs: keep one of the two") {
+                throw both
+            }
+        }
+        let name = try recipeNode.string()
+        guard let recipe = try TrainingRecipe.named(name) else {
+            throw recipeNode.error("'\(name.singleLine)' is no built-in training recipe; the recipes: "
+                                   + (try TrainingRecipe.builtIn().map(\.name).joined(separator: ", ")))
+        }
+        self = recipe.goal
+    }
+
+    /// Reads the images of an epoch (nil: ImageNet-1k's 1,281,167) and the epochs, one figure
+    /// or a map by global batch, from a scenario's `training:` or a built-in recipe.
+    init(images imagesNode: YAMLValue?, epochs epochsNode: YAMLValue) throws {
+        images = try imagesNode?.int(in: 1...1_000_000_000_000) ?? 1_281_167
         guard epochsNode.isMapping else {
             fixedEpochs = try epochsNode.double(in: Self.epochRange)
             return

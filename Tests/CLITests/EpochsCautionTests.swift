@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Reports
+@testable import ScaleCastCLI
 import Scenario
 
 /// The report's caution on the epochs where `training.epochs` states none for the best
@@ -51,5 +52,34 @@ import Scenario
         let ideal = try #require(Double(lines[linear + 2].split(separator: " ")[1]))
         #expect(abs(ideal / (first / 8 * 4) - 1) < 1e-3, "\(chart.data)")
     }
-}
 
+    /// simulate lists the epochs each row trains where they are stated by batch, and says
+    /// which rows train above the largest stated batch, whose epochs are held there.
+    @Test func simulateListsTheEpochsByBatchAndTheRowsAboveTheTable() throws {
+        let text = Self.scenario(epochs: "{64: 10, 256: 20}").replacingOccurrences(of: "gpus: [1, 8]", with: "gpus: [1, 4, 8]")
+        let out = CLI.execute(["simulate", try writeTemporary(text)])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("epochs to train (training.epochs, by the global batch in images a step): 1 GPU 10 at 64, 4 GPUs 20 at 256, "
+                                    + "8 GPUs 20 at 512\n"), "\(out.stdout)")
+        #expect(out.stdout.contains("above 256 images a step, the largest batch training.epochs states, its epochs are held (GPUs: 8)"), "\(out.stdout)")
+        let covered = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "{64: 10, 512: 20}"))])
+        #expect(covered.stdout.contains("epochs to train") && !covered.stdout.contains("are held"), "\(covered.stdout)")
+        let fixed = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90"))])
+        #expect(!fixed.stdout.contains("epochs to train"), "\(fixed.stdout)")
+        let recipe = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90").replacingOccurrences(
+            of: "training: {epochs: 90}", with: "training: {recipe: mlperf-resnet50}")), "--json"])
+        #expect(recipe.stdout.contains("\"epochs\" : 35,"), "\(recipe.stdout)")
+    }
+
+    /// plan cautions where a configuration shown trains above the largest stated batch.
+    @Test func thePlanCautionsWhereARowTrainsAboveTheTable() throws {
+        let text = Self.scenario(epochs: "{64: 10, 256: 20}").replacingOccurrences(of: "gpus: [1, 8]", with: "gpus: [1]")
+            + "\npricing: {mode: cloud, cloud_per_gpu_hour: 2}\n"
+        let path = try writeTemporary(text)
+        let over = CLI.execute(["plan", path, "--vary", "gpus=4,8"])
+        #expect(over.stdout.contains("One configuration shown trains above the largest global batch training.epochs states epochs for "
+                                     + "(the largest, 8 GPUs: 512 images a step against 256)"), "\(over.stdout)")
+        let within = CLI.execute(["plan", path, "--vary", "gpus=1,4"])
+        #expect(within.exitCode == 0 && !within.stdout.contains("above the largest global batch"), "\(within.stdout)")
+    }
+}

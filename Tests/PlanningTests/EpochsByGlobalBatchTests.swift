@@ -107,7 +107,7 @@ import YAMLSupport
                              axes: [Sweep.Axis.parse("gpus=1,8")]).evaluate()
         let text = try #require(try Plan(rows: rows, deadlineSeconds: nil).rankings.first).explanation
         #expect(text.contains("costs $"), "\(text)")
-        #expect(text.contains("at its global batch of 512 images it trains 300% more epochs (training.epochs)."), "\(text)")
+        #expect(text.contains("at its global batch of 512 images it trains 300% more epochs (the training goal states them by batch)."), "\(text)")
         let fixed = try Sweep(scenarioPath: try writeScenario(Self.scenario(epochs: "10")), axes: [Sweep.Axis.parse("gpus=1,8")]).evaluate()
         #expect(!(try #require(try Plan(rows: fixed, deadlineSeconds: nil).rankings.first).explanation.contains("more epochs")))
     }
