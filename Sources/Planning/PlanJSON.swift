@@ -43,10 +43,12 @@ public enum PlanJSON {
         /// Cautions on the GPUs of the rows listed, where the published corpus contradicts the
         /// model or has not measured them: each "GPU in precision group: why".
         var cautions: [String]
+        /// The text's other cautions on the rows listed (`PlanCommand.notes`), each a paragraph.
+        var notes: [String]
 
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", scenario, deadlineSeconds = "deadline_seconds", cloudBudgetUSD = "cloud_budget_usd"
-            case capexBudgetUSD = "capex_budget_usd", pessimistic, searched, fitting, candidates, models, sources, cautions
+            case capexBudgetUSD = "capex_budget_usd", pessimistic, searched, fitting, candidates, models, sources, cautions, notes
         }
 
         /// Absent limits encode as null: every document has every key.
@@ -64,6 +66,7 @@ public enum PlanJSON {
             try c.encode(models, forKey: .models)
             try c.encode(sources, forKey: .sources)
             try c.encode(cautions, forKey: .cautions)
+            try c.encode(notes, forKey: .notes)
         }
     }
 
@@ -72,8 +75,10 @@ public enum PlanJSON {
     /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
     /// - Parameter citing: more tags to expand: those the listed rows' bills cite beyond their
     ///   `price_source` (an owned cluster's network and servers).
+    /// - Parameter notes: the text's cautions on the rows listed beside the evidence's.
     public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
-                              sources: [(tag: String, reference: String)], citing: [String] = [], cautions: [String] = []) throws -> String {
+                              sources: [(tag: String, reference: String)], citing: [String] = [], cautions: [String] = [],
+                              notes: [String] = []) throws -> String {
         let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags)).union(citing)
         let document = Document(
             schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
@@ -85,7 +90,7 @@ public enum PlanJSON {
                         paretoFront: r.paretoFront)
             },
             sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }),
-            cautions: cautions)
+            cautions: cautions, notes: notes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"

@@ -121,9 +121,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }
                 .map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
-            let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
+            let listedRows = rows.filter { listed.contains($0.point) }
+            let billTags = try priceBasisLines(listedRows, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
-                                                             sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json)),
+                                                             sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json),
+                                                             notes: Self.notes(listedRows, sweep: sweep)),
                                  exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
@@ -148,14 +150,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         text += try priceBases(shown, sweep: sweep)
-        text += Self.priceAgeNote(shown)
-        let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
-        text += Self.globalBatchNote(shown, runs: runsByPoint)
-        text += Self.heldEpochsNote(shown, runs: runsByPoint)
+        for note in Self.notes(shown, sweep: sweep) { text += "\n\(note)\n" }
         let shownPoints = Set(shown.map(\.point))
-        for (note, pricedAs) in sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }) {
-            text += "\nPrecision: \(note); those configurations are priced as \(pricedAs.rawValue).\n"
-        }
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))
         var output = CommandOutput(stdout: text, exitCode: plan.nothingAnswers ? 1 : 0)
@@ -219,6 +215,20 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                   "\(Self.dollars(r.costUSDP10 ?? 0))-\(Self.dollars(r.costUSDP90 ?? 0))"] : []))
         }
         return t.render()
+    }
+
+    /// The cautions on the rows shown beside the published evidence's, each a paragraph without
+    /// its surrounding blank lines: prices seen years apart, a step of more images than an
+    /// epoch, epochs held above the largest stated batch, and a precision priced as another.
+    /// The text prints them under the tables; `--json` lists them as `notes`.
+    static func notes(_ shown: [SweepRow], sweep: Sweep) -> [String] {
+        let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
+        let shownPoints = Set(shown.map(\.point))
+        let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
+            "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
+        }
+        return ([priceAgeNote(shown), globalBatchNote(shown, runs: runsByPoint), heldEpochsNote(shown, runs: runsByPoint)]
+            .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision
     }
 
     /// A caution when the prices the tables compare were seen more than two years apart

@@ -10,7 +10,7 @@ import Testing
         #expect(out.exitCode == 0, "\(out.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(Set(document.keys) == ["schema_version", "scenario", "deadline_seconds", "cloud_budget_usd", "capex_budget_usd", "pessimistic",
-                                       "searched", "fitting", "candidates", "models", "sources", "cautions"])
+                                       "searched", "fitting", "candidates", "models", "sources", "cautions", "notes"])
         // A100 bf16 has its published record and the model stays within its errors there: no caution.
         #expect((document["cautions"] as? [String]) == [])
         #expect(document["schema_version"] as? Int == 2 && document["deadline_seconds"] as? Double == 360_000)
@@ -36,6 +36,29 @@ import Testing
         let open = CLI.execute(["plan", scenario, "--vary", "gpus=8", "--quiet", "--json"])
         let openDocument = try #require(try JSONSerialization.jsonObject(with: Data(open.stdout.utf8)) as? [String: Any])
         #expect(openDocument["deadline_seconds"] is NSNull)
+    }
+
+    /// The text's cautions on the rows (here: epochs held above the largest stated batch)
+    /// are the JSON's `notes`, word for word.
+    @Test func theTextsCautionsAreTheJSONsNotes() throws {
+        let path = try writeTemporary("""
+            name: notes
+            model: resnet18
+            batch_per_gpu: 64
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}
+            gpus: [1]
+            training: {epochs: {64: 10, 256: 20}}
+            pricing: {mode: cloud, cloud_per_gpu_hour: 2}
+            """)
+        let text = CLI.execute(["plan", path, "--vary", "gpus=4,8", "--quiet"])
+        let json = CLI.execute(["plan", path, "--vary", "gpus=4,8", "--quiet", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notes = try #require(document["notes"] as? [String])
+        #expect(notes.count == 1 && notes[0].hasPrefix("One configuration shown trains above the largest global batch"), "\(notes)")
+        #expect(text.stdout.contains("\n\n" + notes[0] + "\n"), "\(text.stdout)")
+        let within = CLI.execute(["plan", path, "--vary", "gpus=1,4", "--quiet", "--json"])
+        let quiet = try #require(try JSONSerialization.jsonObject(with: Data(within.stdout.utf8)) as? [String: Any])
+        #expect((quiet["notes"] as? [String]) == [])
     }
 
     /// The GPUs of the rows listed get a caution where the published corpus contradicts the
