@@ -98,7 +98,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                                 "images_per_second_p90", "time_to_train_seconds_p10", "time_to_train_seconds_p90",
                                 "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
                                 "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
-                                "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds"]
+                                "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds",
+                                "batch_per_gpu", "epochs"]
 
     /// `csv`'s header line, newline included, for a sweep that varies `vary`.
     public static func csvHeader(vary: [Sweep.Axis]) -> String {
@@ -123,6 +124,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             cells += [r.model ?? ""] + [r.capexUSD, r.tcoUSD, r.capexUSDP10, r.capexUSDP90].map(number)
             cells += [r.priceOffer ?? "", number(r.usdPerGPUHour), r.priceSeen ?? "", r.priceSource ?? ""]
             cells += [r.inputWaitSeconds, r.stragglerWaitSeconds, r.periodicSeconds, r.hostBusySeconds].map(number)
+            cells += [r.batchPerGPU.map { "\($0)" } ?? "", number(r.epochs)]
             text += cells.map(Self.field).joined(separator: ",")
             text += "\n"
         }
@@ -226,8 +228,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         for (key, value) in row.vary.pairs where !(axisValues[key]?.contains(value) ?? false) {
             return "\(key) = '\(value)' is not one of the values the sweep varied"
         }
-        guard row.gpus >= 1, row.globalBatch >= 1, row.peakMemoryBytesPerGPU >= 0 else {
-            return "gpus \(row.gpus), global_batch \(row.globalBatch), peak memory \(row.peakMemoryBytesPerGPU) bytes: one is below what a run can have"
+        guard row.gpus >= 1, row.globalBatch >= 1, row.peakMemoryBytesPerGPU >= 0, (row.batchPerGPU ?? 1) >= 1 else {
+            return "gpus \(row.gpus), global_batch \(row.globalBatch), batch_per_gpu \(row.batchPerGPU.map { "\($0)" } ?? "null"), "
+                + "peak memory \(row.peakMemoryBytesPerGPU) bytes: one is below what a run can have"
         }
         let figures: [(String, Double?)] = [
             ("step_seconds", row.stepSeconds), ("images_per_second", row.imagesPerSecond), ("speedup", row.speedup),
@@ -240,6 +243,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             ("time_to_train_seconds_p10", row.timeToTrainSecondsP10), ("time_to_train_seconds_p90", row.timeToTrainSecondsP90),
             ("cost_usd_p10", row.costUSDP10), ("cost_usd_p90", row.costUSDP90), ("capex_usd", row.capexUSD), ("tco_usd", row.tcoUSD),
             ("capex_usd_p10", row.capexUSDP10), ("capex_usd_p90", row.capexUSDP90), ("usd_per_gpu_hour", row.usdPerGPUHour),
+            ("epochs", row.epochs),
         ]
         for (name, value) in figures {
             if let value, !(value.isFinite && value >= 0) { return "\(name) is \(value), which no simulation gives" }

@@ -36,6 +36,12 @@ public struct SweepRow: Codable, Sendable, Equatable {
     /// Seconds the busiest worker's host thread spends launching the step's kernels
     /// (`StepMetrics.hostBusySeconds`); null in rows written before it was recorded.
     public var hostBusySeconds: Double? = nil
+    /// Images per GPU per micro-batch, as `max_global_batch` leaves `batch_per_gpu` at this
+    /// GPU count; null in rows written before it was recorded.
+    public var batchPerGPU: Int? = nil
+    /// The epochs `timeToTrainSeconds` trains at this row's global batch (the goal's figure,
+    /// or its table's or recipe's there); null without `training:` or in rows written before.
+    public var epochs: Double? = nil
     public var peakMemoryBytesPerGPU: Int
     public var fitsInMemory: Bool
     public var timeToTrainSeconds: Double?
@@ -76,7 +82,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
              timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
              costUSDP10 = "cost_usd_p10", costUSDP90 = "cost_usd_p90", model, capexUSD = "capex_usd", tcoUSD = "tco_usd",
              capexUSDP10 = "capex_usd_p10", capexUSDP90 = "capex_usd_p90", priceOffer = "price_offer", usdPerGPUHour = "usd_per_gpu_hour",
-             priceSeen = "price_seen", priceSource = "price_source"
+             priceSeen = "price_seen", priceSource = "price_source", batchPerGPU = "batch_per_gpu", epochs
     }
 
     /// Optionals are written as null, not left out: every row has every key.
@@ -103,6 +109,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(capexUSDP10, forKey: .capexUSDP10); try c.encode(capexUSDP90, forKey: .capexUSDP90)
         try c.encode(priceOffer, forKey: .priceOffer); try c.encode(usdPerGPUHour, forKey: .usdPerGPUHour)
         try c.encode(priceSeen, forKey: .priceSeen); try c.encode(priceSource, forKey: .priceSource)
+        try c.encode(batchPerGPU, forKey: .batchPerGPU); try c.encode(epochs, forKey: .epochs)
     }
 
     /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
@@ -203,6 +210,7 @@ extension Sweep {
                 exposedCommunicationSeconds: m.exposedCommunicationSeconds, idleSeconds: m.idleSeconds,
                 inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
                 periodicSeconds: m.inputCopySeconds + m.evaluationSeconds, hostBusySeconds: m.hostBusySeconds,
+                batchPerGPU: p.run.batchPerGPU(at: p.gpus), epochs: p.run.training?.epochs(atGlobalBatch: m.globalBatch),
                 peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: p.run.training.map { $0.totalImages(atGlobalBatch: m.globalBatch) / m.imagesPerSecond },
                 costUSD: estimate?.dollars,

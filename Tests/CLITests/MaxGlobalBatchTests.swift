@@ -145,3 +145,26 @@ extension MaxGlobalBatchTests {
         #expect(predicted.count == 2 && predicted[0] == predicted[1], "\(out.stdout)")
     }
 }
+
+extension MaxGlobalBatchTests {
+    /// Sweep rows carry the batch each GPU trains under the cap and the epochs the time to
+    /// train takes at the row's global batch, in the JSON and as the CSV's last two columns.
+    @Test func sweepRowsCarryTheCutBatchAndTheEpochs() throws {
+        let path = try writeTemporary(Self.scenario(cap: 1024, gpus: [1]) + "\ntraining: {epochs: {64: 10, 1024: 50}}\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-batch-\(UUID().uuidString).json").path
+        let json = CLI.execute(["sweep", path, "--vary", "gpus=1,32", "--out", file, "--quiet"])
+        #expect(json.exitCode == 0, "\(json.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let rows = try #require(document["results"] as? [[String: Any]])
+        #expect(rows.map { $0["batch_per_gpu"] as? Int } == [64, 32])
+        // 64 images a step: the table's first figure; 32 x 32 = 1,024: its last.
+        #expect(rows.map { $0["epochs"] as? Double } == [10, 50])
+        let csv = CLI.execute(["sweep", path, "--vary", "gpus=1,32", "--quiet"])
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first?.hasSuffix(",host_busy_seconds,batch_per_gpu,epochs") == true, "\(lines.first ?? "")")
+        #expect(lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).suffix(2).joined(separator: ",") }
+                == ["64,10.0", "32,50.0"], "\(csv.stdout)")
+        let untimed = CLI.execute(["sweep", try writeTemporary(Self.scenario(cap: 1024, gpus: [1])), "--vary", "gpus=32", "--quiet"])
+        #expect(untimed.stdout.split(separator: "\n").last?.hasSuffix(",32,") == true, "\(untimed.stdout)")
+    }
+}

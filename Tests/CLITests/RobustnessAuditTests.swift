@@ -74,6 +74,8 @@ import Testing
             ("batch_per_gpu = '999' is not one of the values the sweep varied",
              { d in firstRow(&d) { r in r["vary"] = ["batch_per_gpu": "999"] } }),
             ("images_per_second is -5.0, which no simulation gives", { d in firstRow(&d) { r in r["images_per_second"] = -5.0 } }),
+            ("epochs is -1.0, which no simulation gives", { d in firstRow(&d) { r in r["epochs"] = -1.0 } }),
+            ("batch_per_gpu 0, peak memory", { d in firstRow(&d) { r in r["batch_per_gpu"] = 0 } }),
         ]
         for (message, change) in cases {
             // Shards 1 and 2 swapping names: each holds the other's points.
