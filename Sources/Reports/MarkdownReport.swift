@@ -84,9 +84,12 @@ public enum MarkdownReport {
         /// An owned cluster's dollars up front and over its stated life; nil in the cloud.
         public var capexUSD: Double?
         public var tcoUSD: Double?
+        /// The built-in recipe the epochs come from (`training.recipe`); nil where the scenario states them.
+        public var recipe: String?
 
         public init(images: Int, epochs: Double, seconds: Double, dollars: Double? = nil, priceBasis: String? = nil,
-                    capexUSD: Double? = nil, tcoUSD: Double? = nil) {
+                    capexUSD: Double? = nil, tcoUSD: Double? = nil, recipe: String? = nil) {
+            self.recipe = recipe
             self.images = images
             self.epochs = epochs
             self.seconds = seconds
@@ -193,8 +196,9 @@ public enum MarkdownReport {
             + (input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch, gpus: b.gpus) : "")
             + ", "
         if let t = input.training {
-            let epochs = t.epochs == t.epochs.rounded() ? Format.grouped(Int(t.epochs)) : Format.fixed(t.epochs, 2)
-            out += "so the scenario's training (\(epochs) epochs of \(Format.grouped(t.images)) images) takes **\(duration(t.seconds))**"
+            let recipe = t.recipe.map { ", as recipe \($0) gives them at that batch" } ?? ""
+            out += "so the scenario's training (\(ResultsTable.epochsText(t.epochs)) epochs of \(Format.grouped(t.images)) images\(recipe)) "
+                + "takes **\(duration(t.seconds))**"
             if let dollars = t.dollars {
                 out += " and costs **$\(Format.dollars(dollars))** (\(t.priceBasis ?? "the scenario's pricing"))"
             }

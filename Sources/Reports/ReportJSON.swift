@@ -20,8 +20,10 @@ public enum ReportJSON {
         @NullWhenAbsent var costUSD: Double?
         /// The price the cost was computed at and where it comes from; null without `pricing:`.
         @NullWhenAbsent var priceBasis: String?
+        /// The built-in recipe the epochs come from (`training.recipe`); null where the scenario states them.
+        @NullWhenAbsent var recipe: String?
         enum CodingKeys: String, CodingKey {
-            case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis"
+            case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis", recipe
         }
     }
 
@@ -84,7 +86,8 @@ public enum ReportJSON {
         let rows = ResultsJSON.rows(input.results, training: training)
         let bestIndex = MarkdownReport.bestIndex(of: input.results) ?? 0
         let answer = input.training.map {
-            Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars, priceBasis: $0.priceBasis)
+            Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars, priceBasis: $0.priceBasis,
+                     recipe: $0.recipe)
         }
         let range = input.range.map {
             Range(imagesPerSecondP10: $0.imagesPerSecond.lowerBound, imagesPerSecondP90: $0.imagesPerSecond.upperBound,

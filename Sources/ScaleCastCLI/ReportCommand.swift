@@ -74,7 +74,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs(atGlobalBatch: batch),
                                                      seconds: goal.totalImages(atGlobalBatch: batch) / best.metrics.imagesPerSecond,
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
-                                                     capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD)
+                                                     capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD, recipe: goal.recipe)
         }
         let cells = try SimulateCommand.training(results, of: loaded)
         let errors = try MeasuredErrors.builtIn()

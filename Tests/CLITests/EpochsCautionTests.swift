@@ -82,4 +82,19 @@ import Scenario
         let within = CLI.execute(["plan", path, "--vary", "gpus=1,4"])
         #expect(within.exitCode == 0 && !within.stdout.contains("above the largest global batch"), "\(within.stdout)")
     }
+
+    /// The report names the recipe its epochs come from, in the answer and the JSON.
+    @Test func theReportNamesTheRecipe() throws {
+        let path = try writeTemporary(Self.scenario(epochs: "90").replacingOccurrences(of: "training: {epochs: 90}",
+                                                                                      with: "training: {recipe: mlperf-resnet50}"))
+        let out = CLI.execute(["report", path, "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let training = try #require(document["training"] as? [String: Any])
+        #expect(training["recipe"] as? String == "mlperf-resnet50" && training["epochs"] as? Double == 35)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-recipe-\(UUID().uuidString)").path
+        #expect(CLI.execute(["report", path, "--out", folder]).exitCode == 0)
+        let report = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(report.contains("(35 epochs of 1,281,167 images, as recipe mlperf-resnet50 gives them at that batch)"), "\(report.prefix(900))")
+    }
 }

@@ -89,6 +89,7 @@ import Testing
         #expect(seconds == best["time_to_train_seconds"] as? Double)
         #expect((training["cost_usd"] as? Double ?? 0) > 0)
         #expect((training["price_basis"] as? String)?.contains("per GPU-hour") == true)
+        #expect(training["recipe"] is NSNull)
         #expect((document["bottleneck"] as? String)?.isEmpty == false)
         // The range brackets the prediction: images/s, time and cost.
         let range = try #require(document["range"] as? [String: Any])
