@@ -250,6 +250,12 @@ public enum MarkdownReport {
                 + (timed ? " \(cell.map { Plan.duration($0.hours * 3600) } ?? "-") |" : "")
                 + (priced ? " \(dollars(cell?.dollars)) |" : "") + (owned ? " \(dollars(cell?.capexUSD)) |" : "") + "\n"
         }
+        // Times to train at a batch above every batch the epochs are stated for: lower bounds (as simulate says under its table).
+        let heldAbove = zip(input.results, cells).filter { $0.1?.epochsHeldAboveBatch != nil }.map { "\($0.0.label.singleLine)" }
+        if !heldAbove.isEmpty {
+            out += "\nAbove the largest global batch its epochs are stated for, a configuration's time to train holds that batch's epochs, "
+                + "which no run at the larger batch measured, so it is a lower bound: " + heldAbove.joined(separator: "; ") + ".\n"
+        }
         if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each offer's basis, as priced for the largest configuration that takes it).\n" }
         if !input.otherCautions.isEmpty {
             out += "\n**Cautions on the other configurations' GPUs:**\n\n" + input.otherCautions.map { "- " + $0 + "\n" }.joined()
@@ -270,6 +276,18 @@ public enum MarkdownReport {
                 + "\(Format.fixed(cost.halfSaturation(run.precision), 0)), kernel launch \(Format.fixed(p.launchOverheadSeconds * 1e6, 1)) us, "
                 + "memory-bound kernels at \(Format.fixed(p.memoryEfficiency(on: run.cluster.gpu) * 100, 0))% of peak bandwidth, "
                 + "\(Format.gib(p.reservedMemoryBytes)) GiB reserved per GPU; metrics from step \(run.steps), with one more step simulated after it.\n"
+        }
+        // The epochs to train: where a built-in recipe gives them, which, its target and source.
+        var recipes = Set<String>()
+        for run in input.scenario.runs {
+            guard let name = run.training?.recipe, let recipe = try? TrainingRecipe.named(name), recipes.insert(name).inserted else { continue }
+            out += "- Epochs to train: recipe \(recipe.name), those \(recipe.model) needs to reach \(recipe.target), by global batch "
+                + "(docs/costs.md); source: \(recipe.source)\n"
+        }
+        for run in input.scenario.runs {
+            guard let recipe = run.recipeOfAnotherModel else { continue }
+            out += "- **\((run.label ?? run.network.name).singleLine)** trains \(run.evidenceModelName.singleLine) on recipe \(recipe.name)'s "
+                + "epochs, which were measured on \(recipe.model), not on it.\n"
         }
         let libraries = Set(input.scenario.runs.compactMap { $0.software.kernelLibrary?.name })
         out += "- Convolution kernels: " + (libraries.isEmpty
@@ -319,7 +337,7 @@ public enum MarkdownReport {
         guard gpus > 1 else { return "" }
         let cap = run.maxGlobalBatch == nil ? "; max_global_batch keeps it to one the recipe does)" : ")"
         if goal.fixedEpochs != nil { return " (the time to train assumes the same epochs at that batch, which a training recipe may not allow" + cap }
-        guard let held = goal.batchHeld(atGlobalBatch: globalBatch) else { return "" }
+        guard let held = goal.batchHeldAbove(atGlobalBatch: globalBatch) else { return "" }
         return " (the time to train holds the epochs stated for \(Format.grouped(held)) images a step, the largest batch "
             + (goal.recipe.map { "recipe \($0) was run at" } ?? "training.epochs gives") + "; a recipe may need more at this one" + cap
     }

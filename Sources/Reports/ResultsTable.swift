@@ -23,16 +23,20 @@ public enum ResultsTable {
         /// Whether the goal states its epochs by global batch (a table, or a recipe's).
         public var epochsByBatch = false
         /// The table's largest batch, where this row's batch lies above it (its epochs held there).
-        public var epochsHeldAtBatch: Int?
+        public var epochsHeldAboveBatch: Int?
+        /// The table's smallest batch, where this row's batch lies below it (its epochs held there).
+        public var epochsHeldBelowBatch: Int?
         /// The built-in recipe the epochs come from (`training.recipe`), or nil.
         public var recipe: String?
 
         public init(hours: Double, dollars: Double?, offer: String? = nil, usdPerGPUHour: Double? = nil, priceSeen: String? = nil,
                     priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil,
-                    epochs: Double? = nil, epochsByBatch: Bool = false, epochsHeldAtBatch: Int? = nil, recipe: String? = nil) {
+                    epochs: Double? = nil, epochsByBatch: Bool = false, epochsHeldAboveBatch: Int? = nil, epochsHeldBelowBatch: Int? = nil,
+                    recipe: String? = nil) {
             self.epochs = epochs
             self.epochsByBatch = epochsByBatch
-            self.epochsHeldAtBatch = epochsHeldAtBatch
+            self.epochsHeldAboveBatch = epochsHeldAboveBatch
+            self.epochsHeldBelowBatch = epochsHeldBelowBatch
             self.recipe = recipe
             self.hours = hours
             self.dollars = dollars
@@ -91,18 +95,23 @@ public enum ResultsTable {
                     + "same, so they compare with a configuration that cannot run\n"
             }
             // The epochs each row trains where the goal states them by global batch, and where a row's
-            // batch lies above every batch stated, that its epochs are the largest batch's, held.
+            // batch lies outside the batches stated, that its epochs are the nearest end's, held.
             let byBatch = zip(rows, cells).compactMap { r, cell in cell.flatMap { $0.epochsByBatch ? (row: r, cell: $0) : nil } }
             if let first = byBatch.first {
                 let source = first.cell.recipe.map { "recipe \($0)" } ?? "training.epochs"
                 out += "epochs to train (\(source), by the global batch in images a step): " + byBatch.map { r, cell in
                     "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") \(cell.epochs.map(Self.epochsText) ?? "-") at \(Format.grouped(r.metrics.globalBatch))"
                 }.joined(separator: ", ") + "\n"
-                let held = byBatch.filter { $0.cell.epochsHeldAtBatch != nil }
-                if let batch = held.first?.cell.epochsHeldAtBatch {
+                let held = byBatch.filter { $0.cell.epochsHeldAboveBatch != nil }
+                if let batch = held.first?.cell.epochsHeldAboveBatch {
                     out += "above \(Format.grouped(batch)) images a step, the largest batch \(source) states, its epochs are held "
                         + "(GPUs: \(held.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run shows the recipe converging in them there, "
                         + "so that time to train is a lower bound; max_global_batch keeps the batch to one it states\n"
+                }
+                let below = byBatch.filter { $0.cell.epochsHeldBelowBatch != nil }
+                if let batch = below.first?.cell.epochsHeldBelowBatch {
+                    out += "below \(Format.grouped(batch)) images a step, the smallest batch \(source) states, its epochs are held "
+                        + "(GPUs: \(below.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run measured them at the smaller batch\n"
                 }
             }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.

@@ -228,7 +228,21 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
         }
         return ([priceAgeNote(shown), globalBatchNote(shown, runs: runsByPoint), heldEpochsNote(shown, runs: runsByPoint)]
-            .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision
+            .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
+    }
+
+    /// A caution per built-in recipe and model where configurations shown train a model on another
+    /// model's recipe (`RunSpec.recipeOfAnotherModel`): their epochs are no measurement of it.
+    static func recipeNotes(_ rows: [SweepRow], runs: [Int: RunSpec]) -> [String] {
+        var seen = Set<String>(), notes: [String] = []
+        for row in rows {
+            guard let run = runs[row.point], let recipe = run.recipeOfAnotherModel,
+                  seen.insert(recipe.name + "\u{0}" + run.evidenceModelName).inserted else { continue }
+            notes.append("Recipe \(recipe.name) gives the epochs \(recipe.model) needs (\(recipe.target)); the configurations shown that train "
+                         + "\(run.evidenceModelName.singleLine) take them all the same, which no run of that model measured: state training.epochs "
+                         + "from its own recipe where there is one.")
+        }
+        return notes
     }
 
     /// A caution when the prices the tables compare were seen more than two years apart
@@ -269,7 +283,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// (larger batches need more epochs where they converge at all); "" otherwise.
     static func heldEpochsNote(_ rows: [SweepRow], runs: [Int: RunSpec]) -> String {
         let over = rows.compactMap { row -> (row: SweepRow, held: Int, source: String)? in
-            guard let goal = runs[row.point]?.training, let held = goal.batchHeld(atGlobalBatch: row.globalBatch) else { return nil }
+            guard let goal = runs[row.point]?.training, let held = goal.batchHeldAbove(atGlobalBatch: row.globalBatch) else { return nil }
             return (row, held, goal.recipe.map { "recipe \($0)" } ?? "training.epochs")
         }
         guard let largest = over.max(by: { $0.row.globalBatch < $1.row.globalBatch }) else { return "" }

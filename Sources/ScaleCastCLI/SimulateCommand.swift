@@ -153,7 +153,8 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
                                              priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
                                              priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
                                              epochs: goal.epochs(atGlobalBatch: r.metrics.globalBatch), epochsByBatch: goal.fixedEpochs == nil,
-                                             epochsHeldAtBatch: goal.batchHeld(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe)
+                                             epochsHeldAboveBatch: goal.batchHeldAbove(atGlobalBatch: r.metrics.globalBatch),
+                                             epochsHeldBelowBatch: goal.batchHeldBelow(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe)
         }
     }
 }

@@ -29,9 +29,12 @@ extension RunSpec {
     /// model: its epochs are what that model needed, and say nothing of this one's. Noted, not
     /// refused, as the closest figures a user may have (ResNet-50's for a ResNet variant).
     static func recipeForAnotherModel(in yaml: YAMLValue, training: TrainingGoal?, modelName: String) throws -> ConfigError? {
-        guard let name = training?.recipe, let recipe = try TrainingRecipe.named(name), recipe.model != modelName else { return nil }
+        guard let recipe = TrainingRecipe.ofAnotherModel(training, modelName: modelName) else { return nil }
         return try yaml.optional("training")?.error(atKey: "recipe", "recipe \(recipe.name) gives the epochs \(recipe.model) needs "
             + "(\(recipe.target)); this run trains \(modelName.singleLine), for which they are no measurement: state training.epochs "
             + "from its own recipe where there is one")
     }
+
+    /// The built-in recipe the run's epochs come from, where it is another model's (`TrainingRecipe.ofAnotherModel`).
+    public var recipeOfAnotherModel: TrainingRecipe? { TrainingRecipe.ofAnotherModel(training, modelName: evidenceModelName) }
 }

@@ -46,9 +46,17 @@ public struct TrainingGoal: Sendable, Equatable {
     /// The largest global batch the table states, where `globalBatch` lies above it (the
     /// epochs are held at that batch's figure, with no data on whether the recipe converges
     /// at the larger batch); nil under fixed epochs or within the table.
-    public func batchHeld(atGlobalBatch globalBatch: Int) -> Int? {
+    public func batchHeldAbove(atGlobalBatch globalBatch: Int) -> Int? {
         guard let last = epochsByGlobalBatch.last, globalBatch > last.globalBatch else { return nil }
         return last.globalBatch
+    }
+
+    /// The smallest global batch the table states, where `globalBatch` lies below it (the
+    /// epochs are held at that batch's figure, which no run at the smaller batch measured);
+    /// nil under fixed epochs or within the table.
+    public func batchHeldBelow(atGlobalBatch globalBatch: Int) -> Int? {
+        guard let first = epochsByGlobalBatch.first, globalBatch < first.globalBatch else { return nil }
+        return first.globalBatch
     }
 
     /// Images to train at `globalBatch` images a step: images × epochs at that batch.
@@ -63,7 +71,11 @@ public struct TrainingGoal: Sendable, Equatable {
     init(yaml: YAMLValue) throws {
         try yaml.checkKeys(["images", "epochs", "recipe"])
         guard let recipeNode = try yaml.optional("recipe") else {
-            try self.init(images: yaml.optional("images"), epochs: yaml.required("epochs"))
+            guard let epochs = try yaml.optional("epochs") else {
+                throw yaml.error("state the epochs (epochs: 90, or by global batch: epochs: {8192: 90, 65536: 100}), "
+                                 + "or name a built-in recipe (recipe: \(try TrainingRecipe.builtIn().map(\.name).joined(separator: ", ")))")
+            }
+            try self.init(images: yaml.optional("images"), epochs: epochs)
             return
         }
         for key in ["images", "epochs"] {

@@ -24,6 +24,13 @@ public struct TrainingRecipe: Sendable, Equatable {
         try builtIn().first { $0.name.lowercased() == name.lowercased() }
     }
 
+    /// The built-in recipe `goal` takes its epochs from, where it is another model's than
+    /// `modelName` (its epochs say nothing of that model's); nil otherwise.
+    public static func ofAnotherModel(_ goal: TrainingGoal?, modelName: String) -> TrainingRecipe? {
+        guard let name = goal?.recipe, let recipe = try? named(name), recipe.model != modelName else { return nil }
+        return recipe
+    }
+
     private static let builtInOnce = Result { try read(YAMLValue.load(path: try builtInPath())) }
 
     private static func builtInPath() throws -> String {

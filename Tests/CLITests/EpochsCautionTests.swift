@@ -64,6 +64,9 @@ import Scenario
         #expect(out.stdout.contains("above 256 images a step, the largest batch training.epochs states, its epochs are held (GPUs: 8)"), "\(out.stdout)")
         let covered = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "{64: 10, 512: 20}"))])
         #expect(covered.stdout.contains("epochs to train") && !covered.stdout.contains("are held"), "\(covered.stdout)")
+        let small = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "{512: 10, 1024: 20}"))])
+        #expect(small.stdout.contains("below 512 images a step, the smallest batch training.epochs states, its epochs are held (GPUs: 1)"),
+                "\(small.stdout)")
         let fixed = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90"))])
         #expect(!fixed.stdout.contains("epochs to train"), "\(fixed.stdout)")
         let recipe = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90").replacingOccurrences(
@@ -96,5 +99,30 @@ import Scenario
         #expect(CLI.execute(["report", path, "--out", folder]).exitCode == 0)
         let report = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
         #expect(report.contains("(35 epochs of 1,281,167 images, as recipe mlperf-resnet50 gives them at that batch)"), "\(report.prefix(900))")
+    }
+
+    /// plan and report say where a model trains on another model's recipe, and report lists
+    /// the configurations whose time to train holds the epochs above the stated batches.
+    @Test func planAndReportSayWhatTheEpochsAreNot() throws {
+        let text = Self.scenario(epochs: "90").replacingOccurrences(of: "training: {epochs: 90}", with: "training: {recipe: mlperf-resnet50}")
+            .replacingOccurrences(of: "gpus: [1, 8]", with: "gpus: [1]") + "\npricing: {mode: cloud, cloud_per_gpu_hour: 2}\n"
+        let plan = CLI.execute(["plan", try writeTemporary(text), "--vary", "gpus=8", "--quiet"])
+        #expect(plan.stdout.contains("Recipe mlperf-resnet50 gives the epochs resnet50 needs (75.90% top-1")
+                && plan.stdout.contains("the configurations shown that train resnet18 take them all the same"), "\(plan.stdout)")
+        let own = CLI.execute(["plan", try writeTemporary(text.replacingOccurrences(of: "model: resnet18", with: "model: resnet50")),
+                               "--vary", "gpus=8", "--quiet"])
+        #expect(own.exitCode == 0 && !own.stdout.contains("take them all the same"), "\(own.stdout)")
+        let table = Self.scenario(epochs: "{64: 10, 256: 20}")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-held-\(UUID().uuidString)").path
+        #expect(CLI.execute(["report", try writeTemporary(table), "--out", folder]).exitCode == 0)
+        let report = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(report.contains("so it is a lower bound: 8 GPUs, data (nccl-auto, 25 MB buckets).\n"), "\(report)")
+        let recipeFolder = folder + "-recipe"
+        #expect(CLI.execute(["report", try writeTemporary(text), "--out", recipeFolder]).exitCode == 0)
+        let recipeReport = try String(contentsOfFile: recipeFolder + "/report.md", encoding: .utf8)
+        #expect(recipeReport.contains("- Epochs to train: recipe mlperf-resnet50, those resnet50 needs to reach 75.90% top-1")
+                && recipeReport.contains("source: MLCommons, mlcommons/logging")
+                && recipeReport.contains("trains resnet18 on recipe mlperf-resnet50's epochs, which were measured on resnet50, not on it."),
+                "\(recipeReport)")
     }
 }
