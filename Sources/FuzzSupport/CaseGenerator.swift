@@ -115,7 +115,7 @@ public struct CaseGenerator: Sendable {
         let path = "scenario.yaml"
         let keys = ["gpus", "batch_per_gpu", "precision", "model", "cluster.gpu", "strategy.kind", "strategy.allreduce",
                     "strategy.bucket_mb", "network_gbps", "gpu_link_gbps", "network_latency_us", "cluster.gpus_per_node",
-                    "simulation.steps", "nokey", "", "a..b", "cluster", "runs[0].model", "training.epochs", "pricing.mode"]
+                    "simulation.steps", "nokey", "", "a..b", "cluster", "runs[0].model", "training.epochs", "training.recipe", "pricing.mode"]
         func vary() -> [String] {
             let form = random.below(5)
             let key = random.pick(keys)

@@ -66,7 +66,9 @@ public enum Charts {
 
     /// Time to train against GPUs, every run on one axis: each run's `training:`
     /// goal when every run states one, else the time per epoch (the run's
-    /// `training.images`, or ImageNet-1k's 1,281,167). Dashed: linear scaling.
+    /// `training.images`, or ImageNet-1k's 1,281,167). Dashed: linear scaling. Ringed:
+    /// the points whose global batch lies above the largest the epochs are stated for
+    /// (`TrainingGoal.batchHeldAbove`), whose times are lower bounds.
     /// - Parameter goals: per result (same order), its run's training goal, or nil.
     public static func timeToTrain(_ results: [ConfigurationResult], goals: [TrainingGoal?], title: String,
                                    format: Chart.Format) throws -> Chart {
@@ -80,10 +82,12 @@ public enum Charts {
         let seconds = results.enumerated().map { i, r in work[i] / r.metrics.imagesPerSecond }
         let unit = TimeUnit.fitting(seconds.max() ?? 1)
         let what = whole ? "time to train each run's training goal" : "time per epoch (each run's training.images, else ImageNet-1k's 1,281,167)"
+        let held = whole ? results.indices.filter { goals[$0]!.batchHeldAbove(atGlobalBatch: results[$0].metrics.globalBatch) != nil } : []
         return try perRunLogChart(
             name: "timetotrain", results: results, title: title, format: format,
             values: seconds.map { $0 / unit.seconds }, scalesUp: false, work: work, comment: "\(what), in \(unit.name)", column: unit.name,
-            ylabel: (whole ? "time to train" : "time per epoch") + " (\(unit.name), log scale)", tickLabel: Self.number)
+            ylabel: (whole ? "time to train" : "time per epoch") + " (\(unit.name), log scale)", tickLabel: Self.number,
+            ringed: held.isEmpty ? nil : (held, "ringed: lower bound (batch above those with epochs)"))
     }
 
     /// A log-log chart of one value per result against GPUs, a curve per run and
@@ -91,10 +95,11 @@ public enum Charts {
     /// `timeToTrain`. `scalesUp`: whether linear scaling multiplies the value by the GPU
     /// ratio (a rate) or divides it (a time), whichever way the run's own values go. `work`
     /// (per result, for a time): what each point has to do, images to train, so that linear
-    /// scaling of a time also grows with the epochs a larger global batch trains.
+    /// scaling of a time also grows with the epochs a larger global batch trains. `ringed`: results
+    /// (indices) drawn again as open circles, in a last data block, with a legend entry saying why.
     private static func perRunLogChart(name: String, results: [ConfigurationResult], title: String, format: Chart.Format,
                                        values allValues: [Double], scalesUp grows: Bool, work: [Double]? = nil, comment: String, column: String, ylabel: String,
-                                       tickLabel: (Double) -> String) throws -> Chart {
+                                       tickLabel: (Double) -> String, ringed: (indices: [Int], why: String)? = nil) throws -> Chart {
         let series = seriesByRun(results)
         var data = "# \(Chart.dataComment(comment)) against GPU count; per run two blocks (gnuplot index): "
             + "the simulated points, then linear scaling from the run's fewest GPUs\n"
@@ -116,11 +121,17 @@ public enum Charts {
             plots.append("'\(name).dat' index \(2 * i + 1) using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '\(color(i))'")
         }
         plots.append("NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'")
+        if let ringed {
+            data += "# \(Chart.dataComment(ringed.why))\n# gpus \(column)\n"
+            for i in ringed.indices { data += "\(results[i].gpus) \(Format.fixed(allValues[i], 4))\n" }
+            plots.append("'\(name).dat' index \(2 * series.count) using 1:2 title \(legend(ringed.why)) noenhanced "
+                         + "with points pt 6 ps 2.2 lw 1.5 lc rgb '#222222'")
+        }
         let gpus = gpuAxis(results)
         let y = LogAxis(low: values.min() ?? 1, high: values.max() ?? 10)
         let script = try Chart.fill(template: "perrun", [
             "NAME": name,
-            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: series.count + 1)),
+            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: series.count + 1 + (ringed == nil ? 0 : 1))),
             "OUTPUT": Chart.output("\(name).\(format.rawValue)"),
             "TITLE": ChartText.title(title, canvasWidth: 1000), "YLABEL": Chart.gnuplotString(ylabel),
             "XRANGE": gpus.range, "XTICS": gpus.tics, "YRANGE": y.range, "YTICS": y.tics(tickLabel),

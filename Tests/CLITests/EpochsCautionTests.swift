@@ -53,6 +53,23 @@ import Scenario
         #expect(abs(ideal / (first / 8 * 4) - 1) < 1e-3, "\(chart.data)")
     }
 
+    /// The time-to-train chart rings the points whose epochs are held above the stated batches,
+    /// and draws no ring where the table covers every batch.
+    @Test func theChartRingsTheTimesThatAreLowerBounds() throws {
+        func chart(_ epochs: String) throws -> Chart {
+            let loaded = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: epochs)))
+            let results = try ScenarioRunner.results(loaded)
+            return try Charts.timeToTrain(results, goals: results.map { _ in loaded.runs[0].training }, title: "t", format: .png)
+        }
+        let held = try chart("{64: 10, 256: 20}")
+        let blocks = held.data.components(separatedBy: "\n\n\n")
+        #expect(blocks.last?.hasPrefix("# ringed: lower bound (batch above those with epochs)\n# gpus ") == true, "\(held.data)")
+        #expect(blocks.last?.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ")[0] } == ["8"], "\(held.data)")
+        #expect(held.script.contains("index 2 using 1:2 title 'ringed: lower bound (batch above") && held.script.contains("pt 6"), "\(held.script)")
+        let covered = try chart("{64: 10, 512: 20}")
+        #expect(!covered.data.contains("ringed") && !covered.script.contains("ringed"))
+    }
+
     /// simulate lists the epochs each row trains where they are stated by batch, and says
     /// which rows train above the largest stated batch, whose epochs are held there.
     @Test func simulateListsTheEpochsByBatchAndTheRowsAboveTheTable() throws {
