@@ -219,8 +219,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// The cautions on the rows shown beside the published evidence's, each a paragraph without
     /// its surrounding blank lines: prices seen years apart, a step of more images than an
-    /// epoch, epochs held above the largest stated batch, and a precision priced as another.
-    /// The text prints them under the tables; `--json` lists them as `notes`.
+    /// epoch, epochs held above the largest stated batch, a precision priced as another, and a
+    /// model trained on another model's recipe. The text prints them under the tables; `--json`
+    /// lists them as `notes`.
     static func notes(_ shown: [SweepRow], sweep: Sweep) -> [String] {
         let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
         let shownPoints = Set(shown.map(\.point))
