@@ -94,6 +94,15 @@ extension ValidateCommand {
 
     static func percent(_ x: Double) -> String { Format.signedPercent(x) }
     static func magnitude(_ x: Double?) -> String { x.map(Format.percent) ?? "-" }
+    /// A goal's value in percent to one decimal, or to as many more (up to four) as it takes not
+    /// to print the limit itself for a value beside it: "10.04%, not met", not "10.0%, not met".
+    static func goalValue(_ value: Double?, limit: Double) -> String {
+        guard let value else { return "-" }
+        for decimals in 1...4 where value == limit || Format.fixed(value * 100, decimals) != Format.fixed(limit * 100, decimals) {
+            return Format.fixed(value * 100, decimals) + "%"
+        }
+        return Format.fixed(value * 100, 4) + "%"
+    }
     static func rate(_ x: Double) -> String { Format.fixed(x, x < 100 ? 1 : 0) }
     static func runName(_ run: String?) -> String { run?.singleLine ?? "-" }
     static func at(_ s: PublishedValidation.Statistics?) -> String {
@@ -138,7 +147,7 @@ extension ValidateCommand {
         text += "\nSummary\n" + summary.render() + "\nGoals\n"
         for goal in v.goals {
             let verdict = goal.met.map { $0 ? "met" : "not met" } ?? "no points"
-            text += "  \(goal.name) <= \(Format.fixed(goal.limit * 100, 0))%: \(magnitude(goal.value)), \(verdict)\n"
+            text += "  \(goal.name) <= \(Format.fixed(goal.limit * 100, 0))%: \(goalValue(goal.value, limit: goal.limit)), \(verdict)\n"
         }
         return text
     }

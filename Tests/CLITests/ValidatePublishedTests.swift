@@ -58,6 +58,16 @@ import YAMLSupport
         #expect(reversed == out)
     }
 
+    /// A goal's value shows which side of its limit it lies on: 10.045% is no "10.0%, not met".
+    @Test func aGoalsValueShowsWhichSideOfTheLimitItIs() {
+        #expect(ValidateCommand.goalValue(0.100445, limit: 0.10) == "10.04%")
+        #expect(ValidateCommand.goalValue(0.0999, limit: 0.10) == "9.99%")
+        #expect(ValidateCommand.goalValue(0.10, limit: 0.10) == "10.0%")
+        #expect(ValidateCommand.goalValue(0.035, limit: 0.05) == "3.5%")
+        #expect(ValidateCommand.goalValue(0.1000000001, limit: 0.10) == "10.0000%")
+        #expect(ValidateCommand.goalValue(nil, limit: 0.10) == "-")
+    }
+
     @Test func jsonHasTheDocumentedKeys() throws {
         let dir = try Self.directory(["tiny.yaml": Self.tiny])
         let out = CLI.execute(["validate", "--published", dir, "--json"])
