@@ -109,18 +109,26 @@ public enum Charts {
             data += "# \(Chart.dataComment(run.name))\n# gpus \(column)\n"
             let runValues = run.indices.map { allValues[$0] }
             for (r, v) in zip(run.results, runValues) { data += "\(r.gpus) \(Format.fixed(v, 4))\n" }
-            let first = run.results.first!, last = run.results.last!
-            // Linear scaling: the value times (or, for a time, over) the GPU ratio, a straight line on log-log axes.
-            let ratio = Double(last.gpus) / Double(first.gpus)
-            let workRatio = work.map { $0[run.indices.last!] / $0[run.indices.first!] } ?? 1
-            let ideal = (grows ? runValues.first! * ratio : runValues.first! / ratio) * workRatio
-            data += "\n\n# \(Chart.dataComment(run.name)): linear scaling from \(first.gpus) GPUs\n"
-                + "\(first.gpus) \(Format.fixed(runValues.first!, 4))\n\(last.gpus) \(Format.fixed(ideal, 4))\n\n\n"
-            values += runValues + [ideal]
+            let first = run.results.first!
+            // Linear scaling: the value times (or, for a time, over) the GPU ratio, a straight line on log-log axes
+            // where every point has the same work; a point at each GPU count, since a time to train also scales
+            // with the epochs its global batch trains, which need not follow a straight line.
+            let ideal = zip(run.results, run.indices).map { r, index in
+                let ratio = Double(r.gpus) / Double(first.gpus)
+                let workRatio = work.map { $0[index] / $0[run.indices.first!] } ?? 1
+                return (grows ? runValues.first! * ratio : runValues.first! / ratio) * workRatio
+            }
+            data += "\n\n# \(Chart.dataComment(run.name)): linear scaling from \(first.gpus) GPU\(first.gpus == 1 ? "" : "s")\n"
+            for (r, v) in zip(run.results, ideal) { data += "\(r.gpus) \(Format.fixed(v, 4))\n" }
+            data += "\n\n"
+            values += runValues + ideal
             plots.append("'\(name).dat' index \(2 * i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
             plots.append("'\(name).dat' index \(2 * i + 1) using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '\(color(i))'")
         }
-        plots.append("NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'")
+        // Where the work differs along a run (a time to train whose epochs grow with the batch), the line bends with it.
+        let workVaries = work.map { w in series.contains { run in Set(run.indices.map { w[$0] }).count > 1 } } ?? false
+        plots.append("NaN title 'dashed: linear scaling from the run’s fewest GPUs\(workVaries ? ", at each point’s epochs" : "")' "
+                     + "with lines dt 2 lw 1.2 lc rgb '#555555'")
         if let ringed {
             data += "# \(Chart.dataComment(ringed.why))\n# gpus \(column)\n"
             for i in ringed.indices { data += "\(results[i].gpus) \(Format.fixed(allValues[i], 4))\n" }

@@ -40,17 +40,23 @@ import Scenario
         #expect(!MarkdownReport.epochsCaution(small, globalBatch: 512, gpus: 8).contains("part-steps"))
     }
 
-    /// The time-to-train chart's linear scaling grows with the epochs: 10 at 64 images a step
-    /// (1 GPU), 40 at 512 (8 GPUs), so the 8-GPU ideal is the 1-GPU time / 8 x 4.
+    /// The time-to-train chart's linear scaling grows with the epochs of each point's batch: 10 at
+    /// 64 and 128 images a step (1 and 2 GPUs), 40 at 512 (8 GPUs), so the ideal at 2 GPUs is the
+    /// 1-GPU time / 2 and at 8 GPUs the 1-GPU time / 8 x 4. A line through the ends alone would put
+    /// the 2-GPU ideal at a quarter of the 1-GPU time, not a half, where the epochs have not grown.
     @Test func theChartsLinearScalingTrainsTheEpochsOfEachBatch() throws {
-        let loaded = try Scenario.load(path: try writeTemporary(Self.scenario(epochs: "{64: 10, 512: 40}")))
+        let yaml = Self.scenario(epochs: "{64: 10, 128: 10, 512: 40}").replacingOccurrences(of: "gpus: [1, 8]", with: "gpus: [1, 2, 8]")
+        let loaded = try Scenario.load(path: try writeTemporary(yaml))
         let results = try ScenarioRunner.results(loaded)
         let chart = try Charts.timeToTrain(results, goals: results.map { _ in loaded.runs[0].training }, title: "t", format: .png)
         let lines = chart.data.split(separator: "\n")
-        let linear = try #require(lines.firstIndex { $0.contains("linear scaling from 1 GPUs") })
-        let first = try #require(Double(lines[linear + 1].split(separator: " ")[1]))
-        let ideal = try #require(Double(lines[linear + 2].split(separator: " ")[1]))
-        #expect(abs(ideal / (first / 8 * 4) - 1) < 1e-3, "\(chart.data)")
+        let linear = try #require(lines.firstIndex { $0.hasSuffix("linear scaling from 1 GPU") })
+        let points = lines[(linear + 1)...].prefix(3).map { $0.split(separator: " ") }
+        #expect(points.map { $0[0] } == ["1", "2", "8"], "\(chart.data)")
+        let ideal = try points.map { try #require(Double($0[1])) }
+        #expect(abs(ideal[1] / (ideal[0] / 2) - 1) < 1e-3, "\(chart.data)")
+        #expect(abs(ideal[2] / (ideal[0] / 8 * 4) - 1) < 1e-3, "\(chart.data)")
+        #expect(chart.script.contains("linear scaling from the run’s fewest GPUs, at each point’s epochs"), "\(chart.script)")
     }
 
     /// The time-to-train chart rings the points whose epochs are held above the stated batches,

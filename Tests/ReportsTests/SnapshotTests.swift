@@ -66,14 +66,15 @@ func fixtureScenario() throws -> Scenario {
         try assertSnapshot(throughput.data, named: "throughput.dat")
         // Both axes logarithmic: linear scaling is a straight line, drawn from each run's fewest GPUs.
         #expect(throughput.script.contains("set logscale x 2\nset logscale y 10\n"))
-        #expect(throughput.data.contains("# data: linear scaling from 1 GPUs\n1 "))
+        #expect(throughput.data.contains("# data: linear scaling from 1 GPU\n1 "))
         let time = try Charts.timeToTrain(results, goals: results.map { _ in nil }, title: "snapshot fixture: time per epoch", format: .svg)
         try assertSnapshot(time.script, named: "timetotrain.gp")
         #expect(time.script.contains("time per epoch (seconds, log scale)"))
-        // Time falls as GPUs are added: the linear-scaling line ends below its start.
-        let ideal = time.data.components(separatedBy: "# data: linear scaling from 1 GPUs\n")[1].split(separator: "\n").prefix(2)
-            .map { Double($0.split(separator: " ")[1])! }
-        #expect(ideal[1] < ideal[0] / 3.9)
+        // Time falls as GPUs are added: the linear-scaling line, a point at each count (1, 2, 4), ends at a quarter of its start.
+        let ideal = time.data.components(separatedBy: "# data: linear scaling from 1 GPU\n")[1].components(separatedBy: "\n\n")[0]
+            .split(separator: "\n").map { Double($0.split(separator: " ")[1])! }
+        #expect(ideal.count == 3 && abs(ideal[2] / (ideal[0] / 4) - 1) < 1e-6)
+        #expect(!time.script.contains("each point’s epochs"))
     }
 
     @Test func bandwidthWhatIfIsCentredOnTodayInOneUnit() throws {
