@@ -28,11 +28,14 @@ public enum ResultsTable {
         public var epochsHeldBelowBatch: Int?
         /// The built-in recipe the epochs come from (`training.recipe`), or nil.
         public var recipe: String?
+        /// The images of one epoch of the goal (`training.images`); nil where not given.
+        public var epochImages: Int?
 
         public init(hours: Double, dollars: Double?, offer: String? = nil, usdPerGPUHour: Double? = nil, priceSeen: String? = nil,
                     priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil,
                     epochs: Double? = nil, epochsByBatch: Bool = false, epochsHeldAboveBatch: Int? = nil, epochsHeldBelowBatch: Int? = nil,
-                    recipe: String? = nil) {
+                    recipe: String? = nil, epochImages: Int? = nil) {
+            self.epochImages = epochImages
             self.epochs = epochs
             self.epochsByBatch = epochsByBatch
             self.epochsHeldAboveBatch = epochsHeldAboveBatch
@@ -106,13 +109,24 @@ public enum ResultsTable {
                 if let batch = held.first?.cell.epochsHeldAboveBatch {
                     out += "above \(Format.grouped(batch)) images a step, the largest batch \(source) states, its epochs are held "
                         + "(GPUs: \(held.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run shows the recipe converging in them there, "
-                        + "so that time to train is a lower bound; max_global_batch keeps the batch to one it states\n"
+                        + "so that time to train is a lower bound; a max_global_batch of at most \(Format.grouped(batch)) keeps the batch "
+                        + "to one it states\n"
                 }
                 let below = byBatch.filter { $0.cell.epochsHeldBelowBatch != nil }
                 if let batch = below.first?.cell.epochsHeldBelowBatch {
                     out += "below \(Format.grouped(batch)) images a step, the smallest batch \(source) states, its epochs are held "
                         + "(GPUs: \(below.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run measured them at the smaller batch\n"
                 }
+            }
+            // A step of more images than an epoch: the time to train counts part-steps, as plan and report caution.
+            let overEpoch = zip(rows, cells).compactMap { r, cell -> (row: ConfigurationResult, images: Int)? in
+                guard let images = cell?.epochImages, r.metrics.globalBatch > images else { return nil }
+                return (r, images)
+            }
+            if let images = overEpoch.first?.images {
+                out += "more images a step than the \(Format.grouped(images)) of an epoch (GPUs: "
+                    + "\(overEpoch.map { "\($0.row.gpus)" }.joined(separator: ", "))): that time to train counts part-steps no run takes; "
+                    + "state the largest global batch the recipe trains at as max_global_batch\n"
             }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }

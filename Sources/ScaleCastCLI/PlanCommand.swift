@@ -87,9 +87,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         for spec in loaded.runIndices(selectedBy: run).map({ loaded.runs[$0] }) {
             let missing = [spec.training == nil ? "training" : nil, spec.pricing == nil ? "pricing" : nil].compactMap { $0 }
             if let key = missing.first {
+                // Ask for what is missing: a scenario with a training goal and no pricing needs only the pricing.
+                let asks = [spec.training == nil ? "`training: {epochs: ...}` (or `{recipe: ...}`)" : nil,
+                            spec.pricing == nil ? "`pricing: {mode: cloud}` (or owned)" : nil].compactMap { $0 }
                 throw ConfigError(file: scenario, keyPath: key, line: nil,
-                                  message: "plan needs time and cost: give the scenario `training: {epochs: ...}` and "
-                                    + "`pricing: {mode: cloud}` (or owned)\(spec.label.map { "; run '\($0)' has no \(missing.joined(separator: " or "))" } ?? "")")
+                                  message: "plan needs time and cost: give the scenario \(asks.joined(separator: " and "))"
+                                    + (spec.label.map { "; run '\($0)' has no \(missing.joined(separator: " or "))" } ?? ""))
             }
         }
         if pessimistic && samples == 0 {

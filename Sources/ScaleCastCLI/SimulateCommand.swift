@@ -154,7 +154,8 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
                                              priceDetails: estimate?.basis.details, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
                                              epochs: goal.epochs(atGlobalBatch: r.metrics.globalBatch), epochsByBatch: goal.fixedEpochs == nil,
                                              epochsHeldAboveBatch: goal.batchHeldAbove(atGlobalBatch: r.metrics.globalBatch),
-                                             epochsHeldBelowBatch: goal.batchHeldBelow(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe)
+                                             epochsHeldBelowBatch: goal.batchHeldBelow(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe,
+                                             epochImages: goal.images)
         }
     }
 }

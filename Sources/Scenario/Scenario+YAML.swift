@@ -118,19 +118,19 @@ extension Scenario {
         let prefix = run.keyPath + "."
         guard error.keyPath.hasPrefix(prefix) else { return error }
         let rest = String(error.keyPath.dropFirst(prefix.count))
-        // The mapping keys along the path ("cluster.network.link", "layers[3].kernel" -> cluster, network, link / layers).
-        var keys: [String] = []
-        for component in rest.split(separator: ".") {
-            let key = String(component.prefix { $0 != "[" })
-            keys.append(key)
-            if key.count < component.count { break }   // an index: the sequence is replaced whole, so its key decides
+        // Whether `node` holds the mapping keys along `path` ("cluster.network.link"; at "layers[3].kernel"
+        // the sequence's key decides, since a sequence is replaced whole). Matched key by key, not split
+        // at dots: a key may hold one ("8192.0", a table's bad key).
+        func has(_ node: Node, _ path: Substring) -> Bool {
+            guard !path.isEmpty else { return true }
+            guard case .mapping(let mapping) = node else { return false }
+            return mapping.contains { pair in
+                guard let key = pair.key.string, path.hasPrefix(key) else { return false }
+                let after = path.dropFirst(key.count)
+                return after.isEmpty || after.hasPrefix("[") || (after.hasPrefix(".") && has(pair.value, after.dropFirst()))
+            }
         }
-        func has(_ node: Node, _ path: ArraySlice<String>) -> Bool {
-            guard let key = path.first else { return true }
-            guard case .mapping(let mapping) = node, let value = mapping.first(where: { $0.key.string == key })?.value else { return false }
-            return has(value, path.dropFirst())
-        }
-        guard !has(run.node, keys[...]), has(base.node, keys[...]) else { return error }
+        guard !has(run.node, rest[...]), has(base.node, rest[...]) else { return error }
         var located = error
         located.keyPath = rest
         return located
