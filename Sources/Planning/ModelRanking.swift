@@ -62,6 +62,14 @@ public struct ModelRanking: Sendable {
         return more >= 0.005 ? more : nil
     }
 
+    /// Words after a row's time to train where it is a lower bound (`SweepRow.epochsHeld`
+    /// above): the epochs of the largest batch the goal states are held at a larger one.
+    static func lowerBound(_ row: SweepRow) -> String {
+        guard row.epochsHeld == .above else { return "" }
+        return " (a lower bound: its global batch of \(row.globalBatch) images lies above the largest its epochs are stated for, "
+            + "whose epochs are held)"
+    }
+
     /// Why the cheapest candidate that meets the deadline wins, in plain words.
     public var explanation: String {
         var text = budgetNote
@@ -69,12 +77,13 @@ public struct ModelRanking: Sendable {
             guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
                 return text + (fitting.isEmpty ? "No configuration fits in GPU memory." : "No configuration is within the budget.")
             }
-            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest))), "
+            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"
+                + "\(Self.lowerBound(fastest)), "
                 + "because \(Plan.limit(of: fastest))."
         }
         // Without a deadline every candidate meets it: the winner is simply the cheapest.
         let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
-        text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner))) "
+        text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner)))\(Self.lowerBound(winner)) "
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "

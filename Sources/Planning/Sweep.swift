@@ -425,4 +425,20 @@ extension Sweep {
         }
         return notes
     }
+
+    /// A note for each run of `points` that trains on a built-in recipe of another model
+    /// (`RunSpec.recipeOfAnotherModel`), once per run label, model and recipe, in point order:
+    /// the rows' epochs and times to train come from that model's reference runs.
+    public func recipeNotes(_ points: [Point]) -> [String] {
+        var notes: [String] = []
+        for point in points {
+            let run = point.run
+            guard let recipe = run.recipeOfAnotherModel else { continue }
+            let note = "run '\(point.runLabel.singleLine)' trains \(run.network.name.singleLine) on recipe \(recipe.name), the epochs "
+                + "\(recipe.model) needs (\(recipe.target)): no measurement of \(run.network.name.singleLine), so its rows' epochs and "
+                + "time_to_train_seconds are \(recipe.model)'s"
+            if !notes.contains(note) { notes.append(note) }
+        }
+        return notes
+    }
 }

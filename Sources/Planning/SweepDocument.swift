@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 /// The output of a sweep or of one of its shards: what was varied, and a row
 /// per point. Merging every shard of a sweep gives the unsharded document, byte
@@ -99,7 +100,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
                                 "cost_usd_p10", "cost_usd_p90", "model", "capex_usd", "tco_usd", "capex_usd_p10",
                                 "capex_usd_p90", "price_offer", "usd_per_gpu_hour", "price_seen", "price_source",
                                 "input_wait_seconds", "straggler_wait_seconds", "periodic_seconds", "host_busy_seconds",
-                                "batch_per_gpu", "epochs"]
+                                "batch_per_gpu", "epochs", "epochs_held"]
 
     /// `csv`'s header line, newline included, for a sweep that varies `vary`.
     public static func csvHeader(vary: [Sweep.Axis]) -> String {
@@ -124,7 +125,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             cells += [r.model ?? ""] + [r.capexUSD, r.tcoUSD, r.capexUSDP10, r.capexUSDP90].map(number)
             cells += [r.priceOffer ?? "", number(r.usdPerGPUHour), r.priceSeen ?? "", r.priceSource ?? ""]
             cells += [r.inputWaitSeconds, r.stragglerWaitSeconds, r.periodicSeconds, r.hostBusySeconds].map(number)
-            cells += [r.batchPerGPU.map { "\($0)" } ?? "", number(r.epochs)]
+            cells += [r.batchPerGPU.map { "\($0)" } ?? "", number(r.epochs), r.epochsHeld?.rawValue ?? ""]
             text += cells.map(Self.field).joined(separator: ",")
             text += "\n"
         }
@@ -220,7 +221,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
 
     /// What a row holds that no sweep writes: varied keys or values the sweep did not vary, a
     /// GPU count or batch below 1, a time, rate, byte count or price that is negative or not
-    /// finite; nil for a row as sweep writes it.
+    /// finite, a global batch that is no whole number of steps of the batch on the GPUs, epochs
+    /// outside a scenario's range or without a time to train, held epochs without epochs; nil
+    /// for a row as sweep writes it.
     static func damage(of row: SweepRow, axisValues: [String: Set<String>]) -> String? {
         guard Set(row.vary.keys) == Set(axisValues.keys) else {
             return "its varied keys (\(row.vary.keys.joined(separator: ", "))) are not the sweep's (\(axisValues.keys.sorted().joined(separator: ", ")))"
@@ -248,6 +251,20 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         for (name, value) in figures {
             if let value, !(value.isFinite && value >= 0) { return "\(name) is \(value), which no simulation gives" }
         }
+        // A step is batch_per_gpu images on each of the GPUs, accumulated a whole number of times.
+        if let batch = row.batchPerGPU, case let step = batch.multipliedReportingOverflow(by: row.gpus),
+           step.overflow || row.globalBatch % step.partialValue != 0 {
+            return "global_batch \(row.globalBatch) is no whole number of steps of batch_per_gpu \(batch) on \(row.gpus) GPU\(row.gpus == 1 ? "" : "s")"
+        }
+        // Epochs come with a time to train, within what a scenario may state; held epochs with epochs.
+        if let epochs = row.epochs {
+            guard TrainingGoal.epochRange.contains(epochs) else {
+                return "epochs is \(epochs), outside the \(TrainingGoal.epochRange.lowerBound) to \(Int(TrainingGoal.epochRange.upperBound)) "
+                    + "a scenario may state"
+            }
+            guard row.timeToTrainSeconds != nil else { return "epochs is \(epochs) where time_to_train_seconds is null" }
+        }
+        if let held = row.epochsHeld, row.epochs == nil { return "epochs_held is '\(held.rawValue)' where epochs is null" }
         return nil
     }
 }

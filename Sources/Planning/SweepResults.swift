@@ -42,6 +42,11 @@ public struct SweepRow: Codable, Sendable, Equatable {
     /// The epochs `timeToTrainSeconds` trains at this row's global batch (the goal's figure,
     /// or its table's or recipe's there); null without `training:` or in rows written before.
     public var epochs: Double? = nil
+    /// "above" where the global batch lies above the largest the epochs are stated for (their
+    /// figure held: `timeToTrainSeconds` is a lower bound), "below" under the smallest
+    /// (`TrainingGoal.EpochsHeld`); null within them, under fixed epochs, without `training:`
+    /// or in rows written before it was recorded.
+    public var epochsHeld: TrainingGoal.EpochsHeld? = nil
     public var peakMemoryBytesPerGPU: Int
     public var fitsInMemory: Bool
     public var timeToTrainSeconds: Double?
@@ -82,7 +87,8 @@ public struct SweepRow: Codable, Sendable, Equatable {
              timeToTrainSecondsP10 = "time_to_train_seconds_p10", timeToTrainSecondsP90 = "time_to_train_seconds_p90",
              costUSDP10 = "cost_usd_p10", costUSDP90 = "cost_usd_p90", model, capexUSD = "capex_usd", tcoUSD = "tco_usd",
              capexUSDP10 = "capex_usd_p10", capexUSDP90 = "capex_usd_p90", priceOffer = "price_offer", usdPerGPUHour = "usd_per_gpu_hour",
-             priceSeen = "price_seen", priceSource = "price_source", batchPerGPU = "batch_per_gpu", epochs
+             priceSeen = "price_seen", priceSource = "price_source", batchPerGPU = "batch_per_gpu", epochs,
+             epochsHeld = "epochs_held"
     }
 
     /// Optionals are written as null, not left out: every row has every key.
@@ -110,6 +116,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
         try c.encode(priceOffer, forKey: .priceOffer); try c.encode(usdPerGPUHour, forKey: .usdPerGPUHour)
         try c.encode(priceSeen, forKey: .priceSeen); try c.encode(priceSource, forKey: .priceSource)
         try c.encode(batchPerGPU, forKey: .batchPerGPU); try c.encode(epochs, forKey: .epochs)
+        try c.encode(epochsHeld, forKey: .epochsHeld)
     }
 
     /// The varied values other than the GPU count and type, as `key=value`, sorted by key.
@@ -211,6 +218,7 @@ extension Sweep {
                 inputWaitSeconds: m.inputWaitSeconds, stragglerWaitSeconds: m.stragglerWaitSeconds,
                 periodicSeconds: m.inputCopySeconds + m.evaluationSeconds, hostBusySeconds: m.hostBusySeconds,
                 batchPerGPU: p.run.batchPerGPU(at: p.gpus), epochs: p.run.training?.epochs(atGlobalBatch: m.globalBatch),
+                epochsHeld: p.run.training?.epochsHeld(atGlobalBatch: m.globalBatch),
                 peakMemoryBytesPerGPU: Int(saturating: memory.totalBytes.rounded(.up)), fitsInMemory: memory.totalBytes <= p.run.cluster.gpu.memoryBytes,
                 timeToTrainSeconds: p.run.training.map { $0.totalImages(atGlobalBatch: m.globalBatch) / m.imagesPerSecond },
                 costUSD: estimate?.dollars,

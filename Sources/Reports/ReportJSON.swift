@@ -10,7 +10,9 @@ public enum ReportJSON {
     /// The version of this layout; bumped when a key changes meaning or goes away.
     /// Version 2: `best` is the first model's best that fits, `best_per_model` lists every
     /// model's (version 1's `best` was the fastest configuration of any model).
-    public static let schemaVersion = 2
+    /// Version 3: `training.price_basis` is the object `simulate --json`'s rows carry (version 2's
+    /// was that basis in one line of text); `training.epochs_held` added.
+    public static let schemaVersion = 3
 
     struct Training: Encodable {
         var images: Int
@@ -18,12 +20,16 @@ public enum ReportJSON {
         var timeToTrainSeconds: Double
         /// Null without `pricing:`.
         @NullWhenAbsent var costUSD: Double?
-        /// The price the cost was computed at and where it comes from; null without `pricing:`.
-        @NullWhenAbsent var priceBasis: String?
+        /// The price the cost was computed at and where it comes from, as the best row's
+        /// `price_basis`; null without `pricing:`.
+        @NullWhenAbsent var priceBasis: ResultsJSON.PriceBasisJSON?
         /// The built-in recipe the epochs come from (`training.recipe`); null where the scenario states them.
         @NullWhenAbsent var recipe: String?
+        /// As the best row's `epochs_held`: "above" where the time to train is a lower bound.
+        @NullWhenAbsent var epochsHeld: String?
         enum CodingKeys: String, CodingKey {
-            case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis", recipe
+            case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis", recipe,
+                 epochsHeld = "epochs_held"
         }
     }
 
@@ -86,8 +92,9 @@ public enum ReportJSON {
         let rows = ResultsJSON.rows(input.results, training: training)
         let bestIndex = MarkdownReport.bestIndex(of: input.results) ?? 0
         let answer = input.training.map {
-            Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars, priceBasis: $0.priceBasis,
-                     recipe: $0.recipe)
+            Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars,
+                     priceBasis: $0.dollars == nil ? nil : rows[bestIndex].priceBasis, recipe: $0.recipe,
+                     epochsHeld: rows[bestIndex].epochsHeld)
         }
         let range = input.range.map {
             Range(imagesPerSecondP10: $0.imagesPerSecond.lowerBound, imagesPerSecondP90: $0.imagesPerSecond.upperBound,

@@ -59,6 +59,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let bar = ProgressBar(enabled: !quiet)
         var output: CommandOutput
         var unfit = 0   // points that do not fit in GPU memory
+        var heldAbove = 0   // points whose time to train is a lower bound (epochs_held "above")
         if let out, !Self.namesJSON(out) {
             // CSV to a file: written a chunk of rows at a time, so that the rows are never all
             // in memory; the file is checked before anything runs, and again as it is put in place.
@@ -70,6 +71,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
                     try file.append(SweepDocument.csvLines(rows, vary: axes))
                     written += rows.count
                     unfit += rows.filter { !$0.fitsInMemory }.count
+                    heldAbove += rows.filter { $0.epochsHeld == .above }.count
                 }
             }
             bar.finish()
@@ -80,6 +82,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
             bar.finish()
             unfit = rows.filter { !$0.fitsInMemory }.count
+            heldAbove = rows.filter { $0.epochsHeld == .above }.count
             // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
             let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
             let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
@@ -92,7 +95,12 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         // A grid explores: points that do not fit are rows like the others (fits_in_memory false), counted here, exit 0.
         let memory = unfit == 0 ? "" : "sweep: \(unfit) of \(selected.count) points do not fit in GPU memory (fits_in_memory false); "
             + "they are simulated all the same, as simulate does, and plan leaves them out\n"
-        output.stderr = note + precision + memory + output.stderr
+        // Times to train that are lower bounds, and epochs from another model's recipe: in the rows, said here too.
+        let held = heldAbove == 0 ? "" : "sweep: \(heldAbove) of \(selected.count) points train a global batch above the largest "
+            + "their epochs are stated for (epochs_held \"above\"): the largest's epochs are held, so their time_to_train_seconds "
+            + "is a lower bound\n"
+        let recipes = sweep.recipeNotes(selected).map { "sweep: \($0)\n" }.joined()
+        output.stderr = note + precision + memory + held + recipes + output.stderr
         return output
     }
 

@@ -59,6 +59,25 @@ public struct TrainingGoal: Sendable, Equatable {
         return first.globalBatch
     }
 
+    /// Which side of the table's stated batches `globalBatch` lies on, where it lies outside
+    /// them and the nearest figure is held (`batchHeldAbove`, `batchHeldBelow`); nil under
+    /// fixed epochs or within the table. Above, the time to train is a lower bound.
+    public func epochsHeld(atGlobalBatch globalBatch: Int) -> EpochsHeld? {
+        if batchHeldAbove(atGlobalBatch: globalBatch) != nil { return .above }
+        if batchHeldBelow(atGlobalBatch: globalBatch) != nil { return .below }
+        return nil
+    }
+
+    /// The side of an epochs table a global batch lies beyond (`epochsHeld(atGlobalBatch:)`);
+    /// its raw value is the `epochs_held` of every JSON row and sweep CSV.
+    public enum EpochsHeld: String, Sendable, Codable, CaseIterable {
+        /// Above the largest stated batch: its epochs are held, with no data on whether the
+        /// recipe converges that fast at the larger batch, so the time to train is a lower bound.
+        case above
+        /// Below the smallest stated batch: its epochs are held, which no run at the smaller batch measured.
+        case below
+    }
+
     /// Images to train at `globalBatch` images a step: images × epochs at that batch.
     public func totalImages(atGlobalBatch globalBatch: Int) -> Double {
         Double(images) * epochs(atGlobalBatch: globalBatch)
@@ -119,5 +138,5 @@ public struct TrainingGoal: Sendable, Equatable {
         epochsByGlobalBatch = table.sorted { $0.globalBatch < $1.globalBatch }
     }
 
-    static let epochRange = 0.001...1e6
+    public static let epochRange = 0.001...1e6
 }

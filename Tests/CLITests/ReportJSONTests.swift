@@ -67,7 +67,7 @@ import Testing
         let document = try object(printed)
         #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "best_per_model", "bottleneck", "training", "range",
                                        "evidence", "results", "charts", "report"])
-        #expect(document["schema_version"] as? Int == 2)
+        #expect(document["schema_version"] as? Int == 3)
         #expect(document["scenario"] as? String == scenario)
         #expect(document["report"] is NSNull)
         #expect((document["charts"] as? [Any])?.isEmpty == true)
@@ -88,7 +88,14 @@ import Testing
         #expect(abs(seconds - 90 * 1_281_167 / rate) / seconds < 1e-12)
         #expect(seconds == best["time_to_train_seconds"] as? Double)
         #expect((training["cost_usd"] as? Double ?? 0) > 0)
-        #expect((training["price_basis"] as? String)?.contains("per GPU-hour") == true)
+        // The price basis is the best row's object, and the cost is its rate over the GPU-hours trained.
+        let basis = try #require(training["price_basis"] as? [String: Any])
+        let bestBasis = try #require(best["price_basis"] as? [String: Any])
+        #expect(NSDictionary(dictionary: basis).isEqual(to: bestBasis))
+        #expect((basis["offer"] as? String)?.isEmpty == false)
+        let perGPUHour = try #require(basis["usd_per_gpu_hour"] as? Double), gpus = try #require(best["gpus"] as? Int)
+        let cost = try #require(training["cost_usd"] as? Double)
+        #expect(abs(perGPUHour * Double(gpus) * seconds / 3600 - cost) / cost < 1e-9)
         #expect(training["recipe"] is NSNull)
         #expect((document["bottleneck"] as? String)?.isEmpty == false)
         // The range brackets the prediction: images/s, time and cost.

@@ -45,7 +45,7 @@ import Testing
     }
 
     /// Shards are checked for what no sweep writes: a name that is not I/N, a point of another
-    /// shard, a value the sweep did not vary, a negative rate.
+    /// shard, a value the sweep did not vary, a negative rate, figures that do not add up.
     @Test func mergeRefusesShardsNoSweepWrote() throws {
         let path = try writeTemporary("name: sw\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: bf16\n"
                                       + "cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\nstrategy: {kind: data}\ngpus: [1, 8]\n")
@@ -76,6 +76,13 @@ import Testing
             ("images_per_second is -5.0, which no simulation gives", { d in firstRow(&d) { r in r["images_per_second"] = -5.0 } }),
             ("epochs is -1.0, which no simulation gives", { d in firstRow(&d) { r in r["epochs"] = -1.0 } }),
             ("batch_per_gpu 0, peak memory", { d in firstRow(&d) { r in r["batch_per_gpu"] = 0 } }),
+            // Rows that add up no sweep writes: a global batch of no whole number of steps, epochs outside a
+            // scenario's range or without a time to train, held epochs without epochs or of another side.
+            ("is no whole number of steps of batch_per_gpu 17 on 8 GPUs", { d in firstRow(&d) { r in r["batch_per_gpu"] = 17 } }),
+            ("epochs is 1e+300, outside the 0.001 to 1000000 a scenario may state", { d in firstRow(&d) { r in r["epochs"] = 1e300 } }),
+            ("epochs is 2.0 where time_to_train_seconds is null", { d in firstRow(&d) { r in r["epochs"] = 2.0 } }),
+            ("epochs_held is 'above' where epochs is null", { d in firstRow(&d) { r in r["epochs_held"] = "above" } }),
+            ("epochs_held", { d in firstRow(&d) { r in r["epochs_held"] = "sideways" } }),
         ]
         for (message, change) in cases {
             // Shards 1 and 2 swapping names: each holds the other's points.

@@ -331,15 +331,16 @@ let planScenario = """
         }
         // The four columns before the batch and the epochs, in this order, with the row's values (the host thread's busy time last).
         let lines = document.csv().split(separator: "\n")
-        #expect(lines[0].hasSuffix(",input_wait_seconds,straggler_wait_seconds,periodic_seconds,host_busy_seconds,batch_per_gpu,epochs"))
+        #expect(lines[0].hasSuffix(",input_wait_seconds,straggler_wait_seconds,periodic_seconds,host_busy_seconds,batch_per_gpu,epochs,epochs_held"))
         let row = rows[0]
-        #expect(lines[1].hasSuffix(",\(row.inputWaitSeconds!),\(row.stragglerWaitSeconds!),\(row.periodicSeconds!),\(row.hostBusySeconds!),64,10.0"))
+        #expect(lines[1].hasSuffix(",\(row.inputWaitSeconds!),\(row.stragglerWaitSeconds!),\(row.periodicSeconds!),\(row.hostBusySeconds!),64,10.0,"))
         #expect(row.hostBusySeconds! > 0, "the plan scenario's profile launches its kernels from a host thread")
-        let newer = ["_wait_seconds", "periodic_seconds", "host_busy", "\"batch_per_gpu\"", "\"epochs\""]
+        let newer = ["_wait_seconds", "periodic_seconds", "host_busy", "\"batch_per_gpu\"", "\"epochs\"", "\"epochs_held\""]
         let old = json.split(separator: "\n").filter { line in !newer.contains { line.contains($0) } }.joined(separator: "\n")
         let read = try JSONDecoder().decode(SweepDocument.self, from: Data(old.utf8))
         #expect(read.results[0].inputWaitSeconds == nil && read.results[0].hostBusySeconds == nil && read.results[0].stepSeconds == rows[0].stepSeconds)
         #expect(read.results[0].batchPerGPU == nil && read.results[0].epochs == nil && rows[0].batchPerGPU == 64 && rows[0].epochs == 10)
+        #expect(read.results[0].epochsHeld == nil)
     }
 
     @Test func planNeedsTrainingAndPricing() throws {
