@@ -77,6 +77,18 @@ public struct ModelRanking: Sendable {
             guard let fastest = candidates.min(by: { time($0) < time($1) }) else {
                 return text + (fitting.isEmpty ? "No configuration fits in GPU memory." : "No configuration is within the budget.")
             }
+            // Configurations over the budgets that would meet the deadline: the budget, not the GPUs, is what rules them out.
+            if let deadline = deadlineSeconds, !budgets.isEmpty {
+                let candidatePoints = Set(candidates.map(\.point))
+                let overBudget = fitting.filter { !candidatePoints.contains($0.point) && time($0) <= deadline }.sorted(by: byCost)
+                if let cheapest = overBudget.first {
+                    return text + "No configuration within \(budgets.text) meets the deadline, but \(overBudget.count) over the budget "
+                        + "\(overBudget.count == 1 ? "does" : "do"): the cheapest of them, \(Plan.describe(cheapest)), takes "
+                        + "\(Plan.duration(time(cheapest)))\(Self.lowerBound(cheapest)) for $\(Plan.money(cost(cheapest)))\(ownedTerms(cheapest)). "
+                        + "Within the budget the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"
+                        + "\(Self.lowerBound(fastest)), because \(Plan.limit(of: fastest))."
+                }
+            }
             return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"
                 + "\(Self.lowerBound(fastest)), "
                 + "because \(Plan.limit(of: fastest))."

@@ -28,10 +28,13 @@ extension RunSpec {
     /// A note where the run names a built-in training recipe (`training.recipe`) of another
     /// model: its epochs are what that model needed, and say nothing of this one's. Noted, not
     /// refused, as the closest figures a user may have (ResNet-50's for a ResNet variant).
-    static func recipeForAnotherModel(in yaml: YAMLValue, training: TrainingGoal?, modelName: String) throws -> ConfigError? {
+    /// The run is named by its label where it has one (the note may point at the top level's `training:`,
+    /// which every run inherits).
+    static func recipeForAnotherModel(in yaml: YAMLValue, training: TrainingGoal?, modelName: String, label: String?) throws -> ConfigError? {
         guard let recipe = TrainingRecipe.ofAnotherModel(training, modelName: modelName) else { return nil }
+        let run = label.map { "run '\($0.singleLine)'" } ?? "this run"
         return try yaml.optional("training")?.error(atKey: "recipe", "recipe \(recipe.name) gives the epochs \(recipe.model) needs "
-            + "(\(recipe.target)); this run trains \(modelName.singleLine), for which they are no measurement: state training.epochs "
+            + "(\(recipe.target)); \(run) trains \(modelName.singleLine), for which they are no measurement: state training.epochs "
             + "from its own recipe where there is one")
     }
 

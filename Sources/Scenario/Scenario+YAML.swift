@@ -293,7 +293,7 @@ extension RunSpec {
         self.maxGlobalBatchLocation = maxGlobalBatchNode?.error("")
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
-        if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: evidenceModelName) {
+        if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: evidenceModelName, label: label) {
             self.unusedKeys.append(note)
         }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).

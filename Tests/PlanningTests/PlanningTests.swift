@@ -202,6 +202,28 @@ let planScenario = """
         }
     }
 
+    /// Where configurations over the budget would meet the deadline, the answer says so and names the
+    /// cheapest of them, instead of asking for more or faster GPUs.
+    @Test func aDeadlineOnlyTheBudgetRulesOutIsSaidToBeTheBudgets() throws {
+        let rows = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [Sweep.Axis.parse("gpus=1,2,4,8,16")]).evaluate()
+        // The deadline: the fastest row's time; the budget: below that row's cost and every row's that meets it.
+        let fastest = try #require(rows.min { $0.timeToTrainSeconds! < $1.timeToTrainSeconds! })
+        let meeting = rows.filter { $0.timeToTrainSeconds! <= fastest.timeToTrainSeconds! }
+        let budget = meeting.map { $0.costUSD! }.min()! * 0.999
+        try #require(rows.contains { $0.costUSD! <= budget }, "some row must be within the budget")
+        let ranking = try #require(try Plan(rows: rows, deadlineSeconds: fastest.timeToTrainSeconds!,
+                                            budgets: Plan.Budgets(costToTrainUSD: budget)).rankings.first)
+        #expect(ranking.meetingDeadline.isEmpty)
+        let cheapest = try #require(meeting.min { $0.costUSD! < $1.costUSD! })
+        #expect(ranking.explanation.contains("meets the deadline, but \(meeting.count) over the budget")
+                && ranking.explanation.contains("the cheapest of them, \(Plan.describe(cheapest)), takes")
+                && ranking.explanation.contains("Within the budget the fastest") && !ranking.explanation.contains("No configuration meets"),
+                "\(ranking.explanation)")
+        // Without a budget nothing is over it: the plain answer.
+        let unbounded = try #require(try Plan(rows: rows, deadlineSeconds: fastest.timeToTrainSeconds! * 0.5).rankings.first)
+        #expect(unbounded.explanation.contains("No configuration meets the deadline"), "\(unbounded.explanation)")
+    }
+
     @Test func fastestWithinBudgetRespectsIt() throws {
         let s = try Sweep(scenarioPath: try writeScenario(planScenario), axes: try [Sweep.Axis.parse("gpus=1,8,16")])
         let rows = try s.evaluate()

@@ -83,6 +83,12 @@ import YAMLSupport
         let note = try #require(run.unusedKeys.first)
         #expect("\(note)".contains(":7: training.recipe: recipe mlperf-resnet50 gives the epochs resnet50 needs"), "\(note)")
         #expect("\(note)".contains("this run trains vgg16"), "\(note)")
+        // Inherited from the top level by a labelled run, the note names the run.
+        let labelled = try Scenario.load(path: try writeScenario(Self.scenario(training: "{recipe: mlperf-resnet50}", model: "vgg16",
+                                                                               runs: "\nruns:\n  - {label: big}\n"))).runs[0]
+        #expect("\(try #require(labelled.unusedKeys.first))".contains(":7: training.recipe: recipe mlperf-resnet50 gives the epochs "
+                                                                       + "resnet50 needs") && "\(labelled.unusedKeys[0])".contains("run 'big' trains vgg16"),
+                "\(labelled.unusedKeys)")
     }
 
     /// A run's recipe replaces the scenario's images and epochs, and a run's epochs its recipe,
