@@ -231,7 +231,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
             "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
         }
-        return ([priceAgeNote(shown), globalBatchNote(shown, runs: runsByPoint), heldEpochsNote(shown, runs: runsByPoint)]
+        return ([priceAgeNote(shown), billAgeNote(shown, sweep: sweep), globalBatchNote(shown, runs: runsByPoint),
+                 heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
     }
 
@@ -263,6 +264,34 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         return "\nThe prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
             + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
             + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
+    }
+
+    /// A caution where an owned cluster's bill prices a part with a figure seen more than two
+    /// years before or after its GPUs' price (the date `price_seen` gives its rows, and
+    /// `priceAgeNote` compares): a server bought with one GPU generation beside GPUs priced in
+    /// another's years. Per GPU type, its bill for its largest configuration shown, each part by
+    /// the latest date its `seen` names; "" where no part is that far from its GPUs' price.
+    static func billAgeNote(_ rows: [SweepRow], sweep: Sweep) -> String {
+        var largest: [String: SweepRow] = [:], order: [String] = []
+        for row in rows where row.capexUSD != nil {
+            if largest[row.gpuModel] == nil { order.append(row.gpuModel) }
+            if row.gpus > largest[row.gpuModel]?.gpus ?? 0 { largest[row.gpuModel] = row }
+        }
+        func latest(_ seen: String) -> CatalogDate.Day? { CatalogDate.dates(in: seen).map(\.last).max() }
+        func months(_ a: CatalogDate.Day, _ b: CatalogDate.Day) -> Int { abs((b.year - a.year) * 12 + b.month - a.month) }
+        let apart = order.compactMap { gpu -> String? in
+            guard let row = largest[gpu], let point = sweep.points.first(where: { $0.index == row.point }),
+                  let estimate = try? TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
+                                                                catalog: sweep.catalog),
+                  let bill = estimate.owned, let gpuItem = bill.capital.first, let gpuDay = latest(gpuItem.seen) else { return nil }
+            let far = bill.capital.dropFirst().filter { item in latest(item.seen).map { months(gpuDay, $0) > 24 } ?? false }
+            guard !far.isEmpty else { return nil }
+            return "\(gpu): GPUs seen \(gpuItem.seen), " + far.map { "\($0.name) seen \($0.seen)" }.joined(separator: ", ")
+        }
+        guard !apart.isEmpty else { return "" }
+        return "\nAn owned cluster's bill prices parts with figures seen more than two years from its GPUs' price (\(apart.joined(separator: "; "))): "
+            + "such a part may cost something else today. State today's prices under pricing: (server_usd_per_node, network_port_usd, "
+            + "purchase_per_gpu) before buying.\n"
     }
 
     /// A caution where a configuration shown takes more images a step than its training goal's

@@ -10,6 +10,23 @@ import Testing
     /// ones need a second server and an NDR network, $400k and more).
     static let scenario = "scenarios/examples/buy-h100-or-a100.yaml"
 
+    /// The A100's bill prices its servers with figures of 2020-05 to 2022-01 beside GPUs seen mid-2024 to
+    /// 2025-03: cautioned, in the text and the JSON's notes; the H100's parts lie within two years of its GPUs'.
+    @Test func anOwnedBillOfPartsYearsFromItsGPUsPriceIsCautioned() throws {
+        let out = CLI.execute(["plan", Self.scenario, "--quiet"])
+        #expect(out.stdout.contains("An owned cluster's bill prices parts with figures seen more than two years from its GPUs' price "
+                                    + "(A100-SXM4-80GB: GPUs seen mid-2024 to 2025-03, servers seen 2020-05 to 2022-01): "), "\(out.stdout)")
+        #expect(!out.stdout.contains("H100-SXM5: GPUs seen"), "\(out.stdout)")
+        let json = CLI.execute(["plan", Self.scenario, "--json", "--quiet"])
+        let notes = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["notes"] as? [String])
+        #expect(notes.contains { $0.hasPrefix("An owned cluster's bill prices parts") }, "\(notes)")
+        // The parts' prices stated in the scenario carry no date: nothing to caution.
+        let stated = try String(contentsOfFile: Self.scenario, encoding: .utf8).replacingOccurrences(
+            of: "pricing: {mode: owned,", with: "pricing: {mode: owned, server_usd_per_node: 40000,")
+        let restated = CLI.execute(["plan", try writeTemporary(stated), "--quiet"])
+        #expect(restated.exitCode == 0 && !restated.stdout.contains("bill prices parts"), "\(restated.stderr)\(restated.stdout)")
+    }
+
     @Test func ownedPlanPrintsCapexTCOAndPriceBasisAndRespectsTheCapexBudget() throws {
         let out = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--capex-budget", "350000", "--quiet"])
         #expect(out.exitCode == 0, "\(out.stderr)")
