@@ -29,20 +29,39 @@ extension Charts {
         public var operatingPoint: Double
         /// Images/s of the run on one GPU, which linear scaling multiplies.
         public var singleGPUImagesPerSecond: Double
+        /// A link the varied link's traffic also crosses, which the what-if leaves as it is (the
+        /// GPUs' PCIe link to their NIC, under a network what-if): where the varied bandwidth
+        /// passes it, that link may bind instead, and the curves flatten there. Nil: none drawn.
+        public var alsoCrossed: AlsoCrossed?
 
-        public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: Double) {
+        /// A link the varied traffic also crosses: what it is, its catalog name, its bandwidth in the what-if's unit.
+        public struct AlsoCrossed: Sendable {
+            public var what: String
+            public var linkName: String
+            public var bandwidth: Double
+            public init(what: String, linkName: String, bandwidth: Double) {
+                self.what = what
+                self.linkName = linkName
+                self.bandwidth = bandwidth
+            }
+        }
+
+        public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: Double,
+                    alsoCrossed: AlsoCrossed? = nil) {
             self.link = link
             self.linkName = linkName
             self.unit = unit
             self.operatingPoint = operatingPoint
             self.singleGPUImagesPerSecond = singleGPUImagesPerSecond
+            self.alsoCrossed = alsoCrossed
         }
     }
 
     /// Images/s against a link's bandwidth (log axis, one unit), one curve per GPU
     /// count; each count's linear scaling (GPUs x one GPU's images/s) dashed as a
     /// horizontal line, the ceiling no bandwidth lifts it past; today's bandwidth
-    /// marked by a vertical line and a ring on each curve.
+    /// marked by a vertical line and a ring on each curve; a link the traffic also crosses
+    /// (`BandwidthWhatIf.alsoCrossed`), where it lies inside the range, by a dotted line.
     public static func bandwidth(_ points: [BandwidthPoint], whatIf: BandwidthWhatIf, title: String,
                                  format: Chart.Format) throws -> Chart {
         let counts = Set(points.map(\.gpus)).sorted()
@@ -68,6 +87,19 @@ extension Charts {
         plots.append("NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'")
         let x = LogAxis(low: (points.map(\.bandwidth) + [whatIf.operatingPoint]).min()!,
                         high: (points.map(\.bandwidth) + [whatIf.operatingPoint]).max()!)
+        // The link the traffic also crosses, where the range reaches it: past it that link may bind, not the varied one.
+        if let other = whatIf.alsoCrossed, (x.low...x.high).contains(other.bandwidth) {
+            let at = Format.fixed(other.bandwidth, 6)
+            let side = log(other.bandwidth / x.low) / log(x.high / x.low) > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0"
+            ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'")
+            ceilings.append("set label \(Chart.gnuplotString(ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380))) "
+                            + "at \(at), graph 0.90 \(side) noenhanced tc rgb '#aa3333'")
+            plots.append("NaN title \(legend("dotted: \(other.what) (\(other.linkName)), crossed too")) noenhanced "
+                         + "with lines dt 3 lw 1.5 lc rgb '#aa3333'")
+            data = data.replacingOccurrences(of: "\n", with: "; the traffic also crosses \(Chart.dataComment(other.what)) "
+                                             + "(\(Chart.dataComment(other.linkName)), \(Format.fixed(other.bandwidth, 3)) \(unitName))\n",
+                                             options: [], range: data.range(of: "\n"))
+        }
         let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
         // Today's label beside its line, on the side with more room.
         let place = log(whatIf.operatingPoint / x.low) / log(x.high / x.low)
@@ -76,7 +108,7 @@ extension Charts {
         let xlabel = ChartText.shortened(Chart.singleLine("\(whatIf.link) bandwidth per direction (\(unitName), log scale)"),
                                          toWidth: 800)
         let script = try Chart.fill(template: "bandwidth", [
-            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: counts.count + 2)),
+            "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: plots.count - counts.count)),
             "OUTPUT": Chart.output("bandwidth.\(format.rawValue)"), "CEILINGS": ceilings.joined(separator: "\n"),
             "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
             "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(top * 1.12, 1),

@@ -223,8 +223,14 @@ enum ChartBuilder {
             }
         }
         let what = WhatIf.describe(choice, in: spec)
+        // Between nodes the traffic also crosses each GPU's PCIe link to its NIC (GPUDirect RDMA, or the host bridge the
+        // NIC hangs off), which a faster NIC does not speed up: marked, so that where the curves flatten is explained.
+        let hostLink = spec.cluster.hostLink
+        let alsoCrossed = choice == .network
+            ? Charts.BandwidthWhatIf.AlsoCrossed(what: "the GPU-NIC PCIe link", linkName: hostLink.name,
+                                                 bandwidth: hostLink.bytesPerSecond / unit.bytesPerSecond) : nil
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
-                                            singleGPUImagesPerSecond: single.imagesPerSecond)
+                                            singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed)
         return try Charts.bandwidth(points, whatIf: whatIf,
                                     title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower?",
                                     format: format)

@@ -99,6 +99,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("chart").path))
     }
 
+    /// A network what-if marks the GPUs' PCIe link to their NIC (the default scenario's A100s: PCIe 4.0
+    /// x16, 205 Gb/s), which its traffic crosses too; a GPU-link what-if has no such mark.
+    @Test func aNetworkWhatIfMarksTheGPUsLinkToTheirNIC() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-bwnic-\(UUID().uuidString)").path
+        let network = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--run", "AlexNet", "--gpus", "16",
+                                   "--bandwidths", "100,400", "--out", dir + "/network"])
+        #expect(network.exitCode == 0, "\(network.stderr)")
+        let script = try String(contentsOfFile: dir + "/network/bandwidth.gp", encoding: .utf8)
+        #expect(script.contains("'pcie4-x16, 205 Gb/s'") && script.contains("dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too"), "\(script)")
+        let gpu = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--run", "AlexNet", "--gpus", "8", "--link", "gpu",
+                               "--bandwidths", "100,600", "--out", dir + "/gpu"])
+        #expect(gpu.exitCode == 0, "\(gpu.stderr)")
+        #expect(!(try String(contentsOfFile: dir + "/gpu/bandwidth.gp", encoding: .utf8)).contains("crossed too"))
+    }
+
     @Test func aChartDrawsAtMost64Bandwidths() {
         let many = (1...65).map(String.init).joined(separator: ",")
         let output = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--bandwidths", many, "--out", "/tmp/scalecast-never"])

@@ -77,6 +77,25 @@ func fixtureScenario() throws -> Scenario {
         #expect(!time.script.contains("each point’s epochs"))
     }
 
+    /// A link the traffic also crosses is drawn where the range reaches it, and named in the
+    /// legend and the data; outside the range nothing is drawn.
+    @Test func aLinkTheTrafficAlsoCrossesIsMarkedInsideTheRange() throws {
+        let points = [50.0, 100, 200, 400, 800].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 205) * 100, stepSeconds: 0.1) }
+        func chart(at bandwidth: Double) throws -> Chart {
+            let whatIf = Charts.BandwidthWhatIf(link: "network (eth-100g)", linkName: "eth-100g", unit: "Gb/s", operatingPoint: 100,
+                                                singleGPUImagesPerSecond: 2000,
+                                                alsoCrossed: .init(what: "the GPU-NIC PCIe link", linkName: "pcie4-x16", bandwidth: bandwidth))
+            return try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png)
+        }
+        let inside = try chart(at: 205.12)
+        #expect(inside.script.contains("set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3"), "\(inside.script)")
+        #expect(inside.script.contains("'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.90"), "\(inside.script)")
+        #expect(inside.script.contains("title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too'"), "\(inside.script)")
+        #expect(inside.data.split(separator: "\n")[0].hasSuffix("; the traffic also crosses the GPU-NIC PCIe link (pcie4-x16, 205.120 Gb/s)"))
+        let outside = try chart(at: 4000)
+        #expect(!outside.script.contains("dt 3") && !outside.data.contains("also crosses"), "\(outside.script)")
+    }
+
     @Test func bandwidthWhatIfIsCentredOnTodayInOneUnit() throws {
         let points = [0.5, 1, 2].flatMap { factor in
             [2, 4].map { Charts.BandwidthPoint(gpus: $0, bandwidth: 300 * factor, imagesPerSecond: Double($0) * 900 * min(1, factor),

@@ -2,7 +2,7 @@
 # count, today's bandwidth marked. Filled in by `scalecast chart bandwidth`.
 # The x axis is logarithmic and the y axis linear, so linear scaling (GPUs x one
 # GPU's images/s, which no bandwidth exceeds) is drawn as a horizontal line.
-set terminal pngcairo size 1000,626 enhanced font 'DejaVu Sans,11'
+set terminal pngcairo size 1000,648 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'bandwidth.png'
 set output outfile
 set title 'VGG-16: vgg16 on A100-SXM4-80GB: what if the network (eth-25g) were faster or'."\n".'slower?' font ",14" noenhanced
@@ -17,8 +17,11 @@ set xtics ("1" 1, "10" 10, "100" 100, "1,000" 1000)
 set format y "%.0f"
 set arrow from 25.000000, graph 0 to 25.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
 set arrow from graph 0, first 16305.9 to graph 1, first 16305.9 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
+set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'
+set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.90 right offset -0.6,0 noenhanced tc rgb '#aa3333'
 set label 'today: eth-25g, 25 Gb/s' at 25.000000, graph 0.96 left offset 0.6,0 noenhanced
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'
+     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
+     NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 1.5 lc rgb '#aa3333'

@@ -2,7 +2,7 @@
 # count, today's bandwidth marked. Filled in by `scalecast chart bandwidth`.
 # The x axis is logarithmic and the y axis linear, so linear scaling (GPUs x one
 # GPU's images/s, which no bandwidth exceeds) is drawn as a horizontal line.
-set terminal pngcairo size 1000,670 enhanced font 'DejaVu Sans,11'
+set terminal pngcairo size 1000,692 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'bandwidth.png'
 set output outfile
 set title 'resnet50 on A100-SXM4-40GB: what if the network (ib-hdr) were faster or slower?' font ",14" noenhanced
@@ -19,6 +19,8 @@ set arrow from 200.000000, graph 0 to 200.000000, graph 1 nohead dt 2 lw 1.5 lc 
 set arrow from graph 0, first 24819.4 to graph 1, first 24819.4 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
 set arrow from graph 0, first 49638.7 to graph 1, first 49638.7 nohead dt 2 lw 1.2 lc rgb '#DD8452'
 set arrow from graph 0, first 99277.4 to graph 1, first 99277.4 nohead dt 2 lw 1.2 lc rgb '#55A868'
+set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'
+set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.90 left offset 0.6,0 noenhanced tc rgb '#aa3333'
 set label 'today: ib-hdr, 200 Gb/s' at 200.000000, graph 0.96 left offset 0.6,0 noenhanced
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
@@ -27,4 +29,5 @@ plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 
      'bandwidth.dat' index 4 using 1:2 title '64 GPUs' with linespoints lw 2 pt 7 lc rgb '#55A868', \
      'bandwidth.dat' index 5 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#55A868', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'
+     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
+     NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 1.5 lc rgb '#aa3333'
