@@ -9,6 +9,8 @@ public struct CatalogDate: Sendable {
     public struct Day: Comparable, Sendable {
         public var year: Int, month: Int, day: Int
         public static func < (a: Day, b: Day) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+        /// Calendar months from `self` to `other` by year and month alone (negative when `other` is earlier).
+        public func months(to other: Day) -> Int { (other.year - year) * 12 + other.month - month }
     }
 
     public enum Precision: Sendable { case year, quarter, month, day }
@@ -42,6 +44,10 @@ public struct CatalogDate: Sendable {
             return nil
         }
     }
+
+    /// The latest day the dates written in `text` stand for (`2024-03 to 2025-01`: 2025-01-31);
+    /// nil where it names none (a price stated in a scenario).
+    public static func latestDay(in text: String) -> Day? { dates(in: text).map(\.last).max() }
 
     /// Every date written in `text`, in order: `2020-2022` is two years, `mid-2024 to 2025-03` a year and a month.
     public static func dates(in text: String) -> [CatalogDate] {

@@ -62,11 +62,29 @@ public struct ModelRanking: Sendable {
         return more >= 0.005 ? more : nil
     }
 
+    /// How far `row` lies beyond the budgets, as a fraction of each budget it exceeds: the largest
+    /// (0 within them); ranks the configurations that only the budgets keep from the deadline.
+    func excess(_ row: SweepRow) -> Double {
+        let overCost = budgets.costToTrainUSD.map { cost(row) / $0 - 1 } ?? 0
+        let overCapex = budgets.capexUSD.flatMap { limit in row.capex(pessimistic: pessimistic).map { $0 / limit - 1 } } ?? 0
+        return max(0, overCost, overCapex)
+    }
+
+    /// By how much `row` exceeds each budget it exceeds, in words ("$210,000 over the capex budget").
+    func overshoot(_ row: SweepRow) -> String {
+        var parts: [String] = []
+        if let limit = budgets.costToTrainUSD, cost(row) > limit { parts.append("$\(Plan.money(cost(row) - limit)) over the cost-to-train budget") }
+        if let limit = budgets.capexUSD, let capex = row.capex(pessimistic: pessimistic), capex > limit {
+            parts.append("$\(Plan.money(capex - limit)) over the capex budget")
+        }
+        return parts.joined(separator: " and ")
+    }
+
     /// Words after a row's time to train where it is a lower bound (`SweepRow.epochsHeld`
     /// above): the epochs of the largest batch the goal states are held at a larger one.
     static func lowerBound(_ row: SweepRow) -> String {
         guard row.epochsHeld == .above else { return "" }
-        return " (a lower bound: its global batch of \(row.globalBatch) images lies above the largest its epochs are stated for, "
+        return " (a lower bound: its global batch of \(Plan.grouped(row.globalBatch)) images lies above the largest its epochs are stated for, "
             + "whose epochs are held)"
     }
 
@@ -80,13 +98,16 @@ public struct ModelRanking: Sendable {
             // Configurations over the budgets that would meet the deadline: the budget, not the GPUs, is what rules them out.
             if let deadline = deadlineSeconds, !budgets.isEmpty {
                 let candidatePoints = Set(candidates.map(\.point))
-                let overBudget = fitting.filter { !candidatePoints.contains($0.point) && time($0) <= deadline }.sorted(by: byCost)
-                if let cheapest = overBudget.first {
-                    return text + "No configuration within \(budgets.text) meets the deadline, but \(overBudget.count) over the budget "
-                        + "\(overBudget.count == 1 ? "does" : "do"): the cheapest of them, \(Plan.describe(cheapest)), takes "
-                        + "\(Plan.duration(time(cheapest)))\(Self.lowerBound(cheapest)) for $\(Plan.money(cost(cheapest)))\(ownedTerms(cheapest)). "
-                        + "Within the budget the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"
-                        + "\(Self.lowerBound(fastest)), because \(Plan.limit(of: fastest))."
+                let overBudget = fitting.filter { !candidatePoints.contains($0.point) && time($0) <= deadline }
+                if let nearest = overBudget.min(by: { (excess($0), $0.point) < (excess($1), $1.point) }) {
+                    let percentiles = pessimistic ? " (90th percentiles of time and cost)" : ""
+                    return text + "No configuration within \(budgets.text) meets the deadline, but \(overBudget.count) beyond "
+                        + "\(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "the budgets" : "the budget") "
+                        + "\(overBudget.count == 1 ? "does" : "do"): the nearest to \(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "them" : "it"), "
+                        + "\(Plan.describe(nearest)), takes \(Plan.duration(time(nearest)))\(Self.lowerBound(nearest)) for "
+                        + "$\(Plan.money(cost(nearest)))\(ownedTerms(nearest))\(percentiles), \(overshoot(nearest)). "
+                        + "Within \(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "them" : "it") the fastest, "
+                        + "\(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))\(Self.lowerBound(fastest))\(percentiles)."
                 }
             }
             return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"

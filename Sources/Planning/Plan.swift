@@ -137,13 +137,17 @@ public struct Plan: Sendable {
     public static func money(_ x: Double) -> String {
         if abs(x) < 1000 { return String(format: "%.2f", locale: nil, x) }
         guard x.magnitude < 1e15 else { return String(format: "%.3g", locale: nil, x) }
-        let whole = Int(x.rounded())
-        let digits = String(abs(whole))
+        return grouped(Int(x.rounded()))
+    }
+
+    /// A whole number with thousands separators: 262,144.
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.reversed().enumerated() {
             if i > 0 && i % 3 == 0 { out.append(",") }
             out.append(c)
         }
-        return (whole < 0 ? "-" : "") + String(out.reversed())
+        return (n < 0 ? "-" : "") + String(out.reversed())
     }
 }

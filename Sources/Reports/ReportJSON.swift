@@ -26,7 +26,7 @@ public enum ReportJSON {
         /// The built-in recipe the epochs come from (`training.recipe`); null where the scenario states them.
         @NullWhenAbsent var recipe: String?
         /// As the best row's `epochs_held`: "above" where the time to train is a lower bound.
-        @NullWhenAbsent var epochsHeld: String?
+        @NullWhenAbsent var epochsHeld: TrainingGoal.EpochsHeld?
         enum CodingKeys: String, CodingKey {
             case images, epochs, timeToTrainSeconds = "time_to_train_seconds", costUSD = "cost_usd", priceBasis = "price_basis", recipe,
                  epochsHeld = "epochs_held"

@@ -62,6 +62,7 @@ public enum ResultsJSON {
             try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
             try c.encode(epochs, forKey: .epochs)
             try c.encode(epochsHeld, forKey: .epochsHeld)
+            try c.encode(epochImages, forKey: .epochImages)
             try c.encode(costUSD, forKey: .costUSD)
             try c.encode(capexUSD, forKey: .capexUSD)
             try c.encode(tcoUSD, forKey: .tcoUSD)
@@ -102,7 +103,10 @@ public enum ResultsJSON {
         /// "above" where the row's global batch lies above the largest the epochs are stated for
         /// (their figure held: the time to train is a lower bound), "below" under the smallest;
         /// null within them, under fixed epochs or without a goal (`TrainingGoal.epochsHeld`).
-        var epochsHeld: String?
+        var epochsHeld: TrainingGoal.EpochsHeld?
+        /// The images of one epoch of the run's goal (`training.images`); null without one. A row
+        /// whose `globalBatch` exceeds it counts part-steps in its time to train, which no run takes.
+        var epochImages: Int?
         /// Dollars for it under the run's `pricing:`; null without both.
         var costUSD: Double?
         /// Owned clusters: dollars up front and over the stated life; null otherwise.
@@ -117,7 +121,7 @@ public enum ResultsJSON {
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
-                 timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
+                 timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", epochImages = "epoch_images", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
         }
     }
@@ -148,18 +152,12 @@ public enum ResultsJSON {
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 epochs: i < training.count ? training[i]?.epochs : nil,
-                epochsHeld: i < training.count ? training[i].flatMap(epochsHeld) : nil,
+                epochsHeld: i < training.count ? training[i]?.epochsHeld : nil,
+                epochImages: i < training.count ? training[i]?.epochImages : nil,
                 costUSD: i < training.count ? training[i]?.dollars : nil,
                 capexUSD: i < training.count ? training[i]?.capexUSD : nil, tcoUSD: i < training.count ? training[i]?.tcoUSD : nil,
                 priceBasis: i < training.count ? training[i].flatMap(basis) : nil)
         }
-    }
-
-    /// `epochs_held` of a row with `cell`: "above", "below" or nil (`TrainingGoal.EpochsHeld`).
-    static func epochsHeld(_ cell: ResultsTable.TrainingCell) -> String? {
-        if cell.epochsHeldAboveBatch != nil { return TrainingGoal.EpochsHeld.above.rawValue }
-        if cell.epochsHeldBelowBatch != nil { return TrainingGoal.EpochsHeld.below.rawValue }
-        return nil
     }
 
     static func basis(_ cell: ResultsTable.TrainingCell) -> PriceBasisJSON? {

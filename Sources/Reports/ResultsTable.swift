@@ -30,12 +30,15 @@ public enum ResultsTable {
         public var recipe: String?
         /// The images of one epoch of the goal (`training.images`); nil where not given.
         public var epochImages: Int?
+        /// Which side of the stated batches this row's batch lies on, where outside them (`TrainingGoal.epochsHeld`).
+        public var epochsHeld: TrainingGoal.EpochsHeld?
 
         public init(hours: Double, dollars: Double?, offer: String? = nil, usdPerGPUHour: Double? = nil, priceSeen: String? = nil,
                     priceSource: String? = nil, priceDetails: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil,
                     epochs: Double? = nil, epochsByBatch: Bool = false, epochsHeldAboveBatch: Int? = nil, epochsHeldBelowBatch: Int? = nil,
-                    recipe: String? = nil, epochImages: Int? = nil) {
+                    recipe: String? = nil, epochImages: Int? = nil, epochsHeld: TrainingGoal.EpochsHeld? = nil) {
             self.epochImages = epochImages
+            self.epochsHeld = epochsHeld
             self.epochs = epochs
             self.epochsByBatch = epochsByBatch
             self.epochsHeldAboveBatch = epochsHeldAboveBatch

@@ -223,12 +223,16 @@ enum ChartBuilder {
             }
         }
         let what = WhatIf.describe(choice, in: spec)
-        // Between nodes the traffic also crosses each GPU's PCIe link to its NIC (GPUDirect RDMA, or the host bridge the
-        // NIC hangs off), which a faster NIC does not speed up: marked, so that where the curves flatten is explained.
-        let hostLink = spec.cluster.hostLink
+        // Between nodes the traffic also crosses each GPU's PCIe path to its NIC, which a faster NIC does not speed up:
+        // marked, so that where the curves flatten is explained. On NVLink fabrics the GPU's PCIe link (GPUDirect RDMA);
+        // on a PCIe tree also the GPU's link and its switch's uplink to the host bridge the NIC hangs off (the path
+        // NCCLSystem bounds the same way), the narrowest of them named.
+        var path = [spec.cluster.hostLink]
+        if case .pcieTree(let tree) = spec.cluster.fabric { path += [tree.gpuLink, tree.uplink] }
+        let narrowest = path.min { $0.bytesPerSecond < $1.bytesPerSecond }!
         let alsoCrossed = choice == .network
-            ? Charts.BandwidthWhatIf.AlsoCrossed(what: "the GPU-NIC PCIe link", linkName: hostLink.name,
-                                                 bandwidth: hostLink.bytesPerSecond / unit.bytesPerSecond) : nil
+            ? Charts.BandwidthWhatIf.AlsoCrossed(what: "the GPU-NIC PCIe link", linkName: narrowest.name,
+                                                 bandwidth: narrowest.bytesPerSecond / unit.bytesPerSecond) : nil
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
                                             singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed)
         return try Charts.bandwidth(points, whatIf: whatIf,

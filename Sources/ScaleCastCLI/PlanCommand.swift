@@ -256,40 +256,46 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
         // Each distinct `seen` by the latest day it names; ties broken by the text, so the note is deterministic.
         let seen = Set(rows.compactMap(\.priceSeen)).compactMap { text -> (last: CatalogDate.Day, text: String)? in
-            CatalogDate.dates(in: text).map(\.last).max().map { ($0, text) }
+            CatalogDate.latestDay(in: text).map { ($0, text) }
         }.sorted { ($0.last, $0.text) < ($1.last, $1.text) }
-        guard let oldest = seen.first, let newest = seen.last else { return "" }
-        let months = (newest.last.year - oldest.last.year) * 12 + newest.last.month - oldest.last.month
-        guard months > 24 else { return "" }
+        guard let oldest = seen.first, let newest = seen.last, oldest.last.months(to: newest.last) > 24 else { return "" }
         return "\nThe prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
             + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
             + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
     }
 
     /// A caution where an owned cluster's bill prices a part with a figure seen more than two
-    /// years before or after its GPUs' price (the date `price_seen` gives its rows, and
-    /// `priceAgeNote` compares): a server bought with one GPU generation beside GPUs priced in
-    /// another's years. Per GPU type, its bill for its largest configuration shown, each part by
-    /// the latest date its `seen` names; "" where no part is that far from its GPUs' price.
+    /// years from its GPUs' price (the date `price_seen` gives its rows, and `priceAgeNote`
+    /// compares), or, where the GPUs' price is stated in the scenario and so undated, from the
+    /// newest dated part: a server bought with one GPU generation beside GPUs priced in
+    /// another's years. Each part by the latest date its `seen` names; a bill per run, GPU type
+    /// and varied setting that changes it (`billSettings`), for its largest configuration shown;
+    /// "" where no bill has such a part.
     static func billAgeNote(_ rows: [SweepRow], sweep: Sweep) -> String {
         var largest: [String: SweepRow] = [:], order: [String] = []
         for row in rows where row.capexUSD != nil {
-            if largest[row.gpuModel] == nil { order.append(row.gpuModel) }
-            if row.gpus > largest[row.gpuModel]?.gpus ?? 0 { largest[row.gpuModel] = row }
+            let key = "\(row.run)\u{1}\(row.gpuModel)\u{1}\(Self.billSettings(row).joined(separator: ","))"
+            if largest[key] == nil { order.append(key) }
+            if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
         }
-        func latest(_ seen: String) -> CatalogDate.Day? { CatalogDate.dates(in: seen).map(\.last).max() }
-        func months(_ a: CatalogDate.Day, _ b: CatalogDate.Day) -> Int { abs((b.year - a.year) * 12 + b.month - a.month) }
-        let apart = order.compactMap { gpu -> String? in
-            guard let row = largest[gpu], let point = sweep.points.first(where: { $0.index == row.point }),
+        let apart = order.compactMap { key -> String? in
+            guard let row = largest[key], let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try? TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
                                                                 catalog: sweep.catalog),
-                  let bill = estimate.owned, let gpuItem = bill.capital.first, let gpuDay = latest(gpuItem.seen) else { return nil }
-            let far = bill.capital.dropFirst().filter { item in latest(item.seen).map { months(gpuDay, $0) > 24 } ?? false }
+                  let bill = estimate.owned else { return nil }
+            let dated = bill.capital.compactMap { item in CatalogDate.latestDay(in: item.seen).map { (item: item, day: $0) } }
+            // The GPUs' date where it has one (the bill's first item), else the newest part's.
+            guard let reference = dated.first(where: { $0.item.name == bill.capital.first?.name }) ?? dated.max(by: { $0.day < $1.day })
+            else { return nil }
+            let far = dated.filter { abs(reference.day.months(to: $0.day)) > 24 }
             guard !far.isEmpty else { return nil }
-            return "\(gpu): GPUs seen \(gpuItem.seen), " + far.map { "\($0.name) seen \($0.seen)" }.joined(separator: ", ")
+            let settings = Self.billSettings(row).isEmpty ? "" : " (\(Self.billSettings(row).joined(separator: ", ")))"
+            let run = Set(rows.map(\.run)).count > 1 ? "\(row.run.singleLine) on " : ""
+            return "\(run)\(row.gpuModel)\(settings): \(reference.item.name) seen \(reference.item.seen), "
+                + far.map { "\($0.item.name) seen \($0.item.seen)" }.joined(separator: ", ")
         }
         guard !apart.isEmpty else { return "" }
-        return "\nAn owned cluster's bill prices parts with figures seen more than two years from its GPUs' price (\(apart.joined(separator: "; "))): "
+        return "\nAn owned cluster's bill prices parts with figures seen more than two years apart (\(apart.joined(separator: "; "))): "
             + "such a part may cost something else today. State today's prices under pricing: (server_usd_per_node, network_port_usd, "
             + "purchase_per_gpu) before buying.\n"
     }

@@ -155,7 +155,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
                                              epochs: goal.epochs(atGlobalBatch: r.metrics.globalBatch), epochsByBatch: goal.fixedEpochs == nil,
                                              epochsHeldAboveBatch: goal.batchHeldAbove(atGlobalBatch: r.metrics.globalBatch),
                                              epochsHeldBelowBatch: goal.batchHeldBelow(atGlobalBatch: r.metrics.globalBatch), recipe: goal.recipe,
-                                             epochImages: goal.images)
+                                             epochImages: goal.images, epochsHeld: goal.epochsHeld(atGlobalBatch: r.metrics.globalBatch))
         }
     }
 }

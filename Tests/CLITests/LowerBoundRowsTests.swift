@@ -74,6 +74,12 @@ import Scenario
                 "\(out.stdout)")
         let fine = CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90"))])
         #expect(!fine.stdout.contains("part-steps"), "\(fine.stdout)")
+        // In the JSON, each row carries the images of an epoch beside its global batch.
+        let rows = try #require(try Self.object(CLI.execute(["simulate", path, "--json"]).stdout)["results"] as? [[String: Any]])
+        #expect(rows.map { $0["epoch_images"] as? Int } == [100, 100] && rows.map { $0["global_batch"] as? Int } == [64, 512], "\(rows)")
+        let untimed = try Self.object(CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90")
+            .replacingOccurrences(of: "training: {epochs: 90}", with: "")), "--json"]).stdout)
+        #expect((untimed["results"] as? [[String: Any]])?.allSatisfy { $0["epoch_images"] is NSNull } == true)
     }
 
     /// plan asks for what the scenario lacks, not for what it has.

@@ -215,9 +215,10 @@ let planScenario = """
                                             budgets: Plan.Budgets(costToTrainUSD: budget)).rankings.first)
         #expect(ranking.meetingDeadline.isEmpty)
         let cheapest = try #require(meeting.min { $0.costUSD! < $1.costUSD! })
-        #expect(ranking.explanation.contains("meets the deadline, but \(meeting.count) over the budget")
-                && ranking.explanation.contains("the cheapest of them, \(Plan.describe(cheapest)), takes")
-                && ranking.explanation.contains("Within the budget the fastest") && !ranking.explanation.contains("No configuration meets"),
+        #expect(ranking.explanation.contains("meets the deadline, but \(meeting.count) beyond the budget")
+                && ranking.explanation.contains("the nearest to it, \(Plan.describe(cheapest)), takes")
+                && ranking.explanation.contains("over the cost-to-train budget. Within it the fastest")
+                && !ranking.explanation.contains("No configuration meets") && !ranking.explanation.contains("because"),
                 "\(ranking.explanation)")
         // Without a budget nothing is over it: the plain answer.
         let unbounded = try #require(try Plan(rows: rows, deadlineSeconds: fastest.timeToTrainSeconds! * 0.5).rankings.first)
