@@ -55,6 +55,9 @@ extension MeasuredErrors {
         /// the tails the uncertainty ranges use (`MeasuredErrors.singleGPUFactorRange`); nil
         /// without points.
         public var corpusFactorRange: ClosedRange<Double>? = nil
+        /// As `corpusFactorRange`, leaving out every GPU of `architecturePoints` (nil without
+        /// them): the span their median factor is set against where the GPU has no point of its own.
+        public var architectureFactorRange: ClosedRange<Double>? = nil
         /// Whether the catalog's kernel efficiencies for the GPU and precision were fitted to
         /// measured kernel times (`GPUSpec.kernelEfficiency`), as the caller knows it.
         public var fittedKernels = false
@@ -104,7 +107,11 @@ extension MeasuredErrors {
         /// - the corpus has measured only other GPUs of its architecture, whose kernels are
         ///   priced from measurements where this GPU's are not (`siblingsFittedKernels`):
         ///   their record does not check this GPU's pricing (the model's default
-        ///   efficiencies, typically well above the fitted ones).
+        ///   efficiencies, typically well above the fitted ones);
+        /// - the corpus has measured only other GPUs of its architecture, and their points'
+        ///   median factor lies outside `architectureFactorRange`: the model is off on the
+        ///   generation by more than its errors elsewhere allow, and nothing says this board
+        ///   escapes it (a board a scenario adds under a catalog architecture's name).
         public var caution: String? {
             let place = "the \(gpu) in \(precisionGroup)"
             if replacesBuiltInBoard {
@@ -118,7 +125,19 @@ extension MeasuredErrors {
                         + "\(architecture) GPUs the corpus has measured: their record does not check this prediction, which may be "
                         + "optimistic against them"
                 }
-                guard architecturePoints.isEmpty else { return nil }
+                guard architecturePoints.isEmpty else {
+                    guard let architecture, let range = architectureFactorRange,
+                          let factor = PublishedValidation.median(architecturePoints.map(\.factor)), !range.contains(factor) else { return nil }
+                    var boards: [String] = []
+                    for point in architecturePoints where !boards.contains(point.gpu) { boards.append(point.gpu) }
+                    let n = architecturePoints.count
+                    let record = n == 1 ? "its only one-GPU measurement on another \(architecture) GPU"
+                        : "its \(n) one-GPU measurements on other \(architecture) GPUs"
+                    return "the corpus has no published training measurement on \(place); \(record) (\(boards.joined(separator: ", "))) ran at "
+                        + String(format: "%.2f", locale: nil, factor) + "x the model's prediction\(n == 1 ? "" : " (median)"), outside the "
+                        + String(format: "%.2f-%.2fx", locale: nil, range.lowerBound, range.upperBound)
+                        + " its errors span on the corpus's other GPUs: on this GPU too the prediction may be that far off, beyond its range"
+                }
                 let siblings = architecture.map { " nor on another \($0) GPU" } ?? ""
                 let basis = fittedKernels
                     ? "its convolutions are priced from kernel times measured on this board or its die, but no measured training "
@@ -176,7 +195,9 @@ extension MeasuredErrors {
                         corpusMedianAbsError: PublishedValidation.median(compute.map { abs($0.relativeError) }),
                         architecture: generation == nil ? nil : architecture?.trimmingCharacters(in: .whitespaces),
                         architecturePoints: (0...2).flatMap { rank in siblings.filter { Self.nearness($0.model, to: model) == rank } },
-                        corpusFactorRange: singleGPUFactorRange(excluding: gpu), fittedKernels: fittedKernels,
+                        corpusFactorRange: singleGPUFactorRange(excluding: gpu),
+                        architectureFactorRange: siblings.isEmpty ? nil : singleGPUFactorRange(excluding: Set(siblings.map(\.gpu)).union([gpu])),
+                        fittedKernels: fittedKernels,
                         siblingsFittedKernels: !siblings.isEmpty && Set(siblings.map(\.gpu)).allSatisfy(fitted))
     }
 
@@ -185,8 +206,11 @@ extension MeasuredErrors {
     /// interpolated as `Uncertainty` draws them; nil without such points. The GPU's own
     /// points are left out, as a held-out check leaves a case out: a board is set against
     /// what the model's errors elsewhere allow.
-    public func singleGPUFactorRange(excluding gpu: String) -> ClosedRange<Double>? {
-        let factors = compute.filter { $0.gpu != gpu }.map(\.factor).sorted()
+    public func singleGPUFactorRange(excluding gpu: String) -> ClosedRange<Double>? { singleGPUFactorRange(excluding: [gpu]) }
+
+    /// As `singleGPUFactorRange(excluding:)`, leaving out the points of every GPU of `gpus`.
+    public func singleGPUFactorRange(excluding gpus: Set<String>) -> ClosedRange<Double>? {
+        let factors = compute.filter { !gpus.contains($0.gpu) }.map(\.factor).sorted()
         guard !factors.isEmpty else { return nil }
         return Uncertainty.range(sorted: factors, level: rangeTails.singleGPU)
     }

@@ -18,7 +18,12 @@ struct ModelsCommand: ParsableCommand, OutputProducing {
     var json = false
 
     func produce() throws -> CommandOutput {
-        CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: files) : try CatalogReport.modelsTable(files: files))
+        // A built-in model's name given as a file: say what it is, rather than only that no file has the name.
+        for file in files where !FileManager.default.fileExists(atPath: file) && Zoo.entry(named: file) != nil {
+            throw UsageError(message: "\(file.singleLine): no such file; it is a built-in model's name, which `scalecast models` "
+                             + "without files lists (a scenario takes it as model: \(file.singleLine))")
+        }
+        return CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: files) : try CatalogReport.modelsTable(files: files))
     }
 }
 

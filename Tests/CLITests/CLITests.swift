@@ -360,6 +360,9 @@ let smallScenario = """
         let refused = CLI.execute(["models", bad])
         #expect(refused.exitCode == 2)
         #expect(refused.stderr.contains("\(bad):4: "))
+        // A built-in model's name given as a file is said to be one.
+        let builtIn = CLI.execute(["models", "resnet50"])
+        #expect(builtIn.exitCode == 2 && builtIn.stderr.contains("resnet50: no such file; it is a built-in model's name"), "\(builtIn.stderr)")
         #expect(refused.stderr.contains("unknown layer type 'gelu'"))
         #expect(refused.stderr.split(separator: "\n").count == 1)
         // A key PyTorch's layers take and the format does not is named as what it is, not as a typo.

@@ -623,7 +623,7 @@ let fixtureErrors = MeasuredErrors(
         }
     }
 
-    @Test func evidenceIsTheGPUsPointsInThePrecisionGroupTheModelsFirst() {
+    @Test func evidenceIsTheGPUsPointsInThePrecisionGroupTheModelsFirst() throws {
         func point(_ name: String, _ gpu: String, _ precision: String, _ model: String, _ published: Double, _ predicted: Double)
             -> MeasuredErrors.ComputePoint {
             .init(caseName: name, run: nil, precision: precision, gpu: gpu, model: model,
@@ -667,6 +667,17 @@ let fixtureErrors = MeasuredErrors(
         #expect(errors.evidence(gpu: "H100-NVL", precision: .bf16, model: "resnet50", architecture: "Hopper",
                                 architectureOf: { architectures[$0] }, fittedKernels: true, fitted: { _ in true }).caution == nil)
         #expect(hopper.caution == nil)
+        // A board the corpus never measured whose architecture's record contradicts the model (its one sibling point ran at
+        // 0.36x the prediction, outside the span of the errors on the GPUs outside the architecture) is cautioned by it.
+        var blackwell = errors
+        blackwell.compute.append(point("f", "B200-SXM", "bf16", "resnet50", 100, 278))
+        let sibling = blackwell.evidence(gpu: "GB200", precision: .bf16, model: "resnet50", architecture: "Blackwell",
+                                         architectureOf: { $0 == "B200-SXM" ? "Blackwell" : architectures[$0] })
+        let span = try #require(blackwell.singleGPUFactorRange(excluding: Set(["B200-SXM", "GB200"])))
+        #expect(!span.contains(100.0 / 278) && sibling.architectureFactorRange == span)
+        #expect(sibling.caution?.contains("no published training measurement on the GB200 in fp16+bf16; its only one-GPU measurement "
+                                          + "on another Blackwell GPU (B200-SXM) ran at 0.36x the model's prediction") == true,
+                "\(sibling.caution ?? "none")")
         // A scenario's own board may spell its architecture in another case, with spaces.
         #expect(errors.evidence(gpu: "My-Hopper", precision: .fp16, model: "resnet50", architecture: " hopper",
                                 architectureOf: { architectures[$0] }).architecturePoints.map(\.caseName) == ["d"])
