@@ -19,7 +19,7 @@ import os
 import onnx
 from onnx import numpy_helper, shape_inference
 
-from .vocabulary import ExportError, Model, Unpriced, UnpricedOperators, per_example
+from .vocabulary import ExportError, Model, Unpriced, UnpricedOperators, gate_of_vector, per_example
 
 _FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16, onnx.TensorProto.DOUBLE}
 
@@ -333,9 +333,20 @@ class _Reader:
 
     def op_Reshape(self, node, inputs):
         out, source = self.shape_of(node.output[0]), self.shape_of(node.input[0])
+        if out and source and gate_of_vector(tuple(source), tuple(out)):
+            return _Alias(node.input[0])   # a gate's C to Cx1x1: ScaleCast's C is already Cx1x1
         if out and source and len(out) == 2 and out[0] == source[0]:
             return "flatten", [node.input[0]], {}
-        raise _Refused("a reshape other than flattening each example")
+        raise _Refused("a reshape other than flattening each example or turning a vector into a gate (C to Cx1x1)")
+
+    def op_Unsqueeze(self, node, inputs):
+        """`g[:, :, None, None]` exports as two Unsqueeze nodes, [N, C] to [N, C, 1] to
+        [N, C, 1, 1]: each adds trailing 1s to a vector, which ScaleCast's C is already."""
+        out, source = self.shape_of(node.output[0]), self.shape_of(node.input[0])
+        if out and source and 2 <= len(source) < len(out) <= 4 and tuple(out[:2]) == tuple(source[:2]) \
+                and all(d == 1 for d in (*source[2:], *out[2:])):
+            return _Alias(node.input[0])
+        raise _Refused("an unsqueeze other than turning a vector into a gate (C to Cx1x1)")
 
     def op_Gemm(self, node, inputs):
         if self.attribute(node, "transA", 0) or self.attribute(node, "alpha", 1.0) != 1.0 or self.attribute(node, "beta", 1.0) != 1.0:

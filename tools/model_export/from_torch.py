@@ -24,7 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
-from .vocabulary import ExportError, Model, Unpriced, UnpricedOperators, pair, per_example
+from .vocabulary import ExportError, Model, Unpriced, UnpricedOperators, gate_of_vector, pair, per_example
 
 #: The batch the trace runs with: two examples, so that batch norm in training
 #: mode has more than one value per channel even on a 1x1 map.
@@ -466,12 +466,16 @@ def _function_layer(node: torch.fx.Node):
     if key in (torch.flatten, "Tensor.flatten"):
         a = _arguments(node, ["input", "start_dim", "end_dim"], dict(start_dim=0, end_dim=-1))
         return _flatten(node, x, a["start_dim"], a["end_dim"])
-    if key in ("Tensor.view", "Tensor.reshape", torch.reshape):
+    if key in ("Tensor.view", "Tensor.reshape", torch.reshape, operator.getitem):
         shape = node.meta["tensor_meta"].shape
         source = x.meta["tensor_meta"].shape if isinstance(x, torch.fx.Node) and "tensor_meta" in x.meta else None
+        if source is not None and gate_of_vector(tuple(source), tuple(shape)):
+            return _Alias(x)   # g.view(n, -1, 1, 1), g[:, :, None, None]: ScaleCast's C is already Cx1x1
+        if key is operator.getitem:
+            raise _Refused("", "indexing other than adding two trailing dimensions of 1 to a vector (a gate's C to Cx1x1)")
         if len(shape) == 2 and source is not None and shape[0] == source[0]:
             return "flatten", [x], {}
-        raise _Refused("", "a reshape other than flattening each example")
+        raise _Refused("", "a reshape other than flattening each example or turning a vector into a gate (C to Cx1x1)")
     if key in ("Tensor.contiguous", "Tensor.clone", torch.clone):
         return _Alias(x)
     if key is F.max_pool2d:

@@ -60,6 +60,14 @@ def per_example(dims) -> Shape | None:
     return None
 
 
+def gate_of_vector(source, out) -> bool:
+    """Whether a reshape turns a framework's [N, C] vector into [N, C, 1, 1], as a
+    squeeze-and-excitation gate written with FC layers does (`g.view(n, -1, 1, 1)`,
+    `g[:, :, None, None]`): ScaleCast's per-example shape is (C, 1, 1) for both, so
+    the reshape is no layer."""
+    return len(source) == 2 and len(out) == 4 and tuple(out[:2]) == tuple(source) and tuple(out[2:]) == (1, 1)
+
+
 def shape_text(shape: Shape) -> str:
     """(C, H, W) as ScaleCast prints it: `CxHxW`, or `C` for a flat vector."""
     return str(shape[0]) if shape[1:] == (1, 1) else "x".join(str(d) for d in shape)

@@ -23,6 +23,37 @@ class HandMadeSE(nn.Module):
         return x * gate
 
 
+class LinearSE(nn.Module):
+    """Squeeze-and-excitation with FC layers, as many repositories write it: the
+    gate, a vector, reshaped to C×1×1 by `view` or by indexing with None."""
+
+    def __init__(self, channels: int, squeeze: int, index: bool):
+        super().__init__()
+        self.reduce = nn.Linear(channels, squeeze)
+        self.expand = nn.Linear(squeeze, channels)
+        self.index = index
+
+    def forward(self, x):
+        gate = torch.sigmoid(self.expand(F.relu(self.reduce(x.mean((2, 3))))))
+        gate = gate[:, :, None, None] if self.index else gate.view(gate.size(0), -1, 1, 1)
+        return x * gate
+
+
+class LinearSENet(nn.Module):
+    """Two FC squeeze-and-excitation blocks, one gate reshaped by `view`, one by indexing."""
+
+    def __init__(self, width: int = 16, classes: int = 10):
+        super().__init__()
+        self.stem = nn.Conv2d(3, width, 3, padding=1)
+        self.se1 = LinearSE(width, width // 4, index=False)
+        self.se2 = LinearSE(width, width // 4, index=True)
+        self.fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        x = self.se2(self.se1(F.relu(self.stem(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 class TinyNet(nn.Module):
     """Every construct the exporter maps: a strided stem, a depthwise convolution
     with hard swish, a hand-made squeeze-and-excitation, a 1x3 and a 3x1

@@ -57,6 +57,16 @@ class ONNXTests(unittest.TestCase):
         self.assertIn("type: silu", text)             # Sigmoid then Mul by its input
         self.assertIn("type: adaptive_avgpool", text)  # ReduceMean over height and width
 
+    def test_a_gate_of_fc_layers_reshaped_or_unsqueezed_counts_as_in_pytorch(self):
+        import nets
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "se.onnx")
+            to_onnx(nets.LinearSENet(), (3, 16, 16), path, with_weights=True)
+            code, out, err = run_exporter("--onnx", path)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sum(1 for line in out.splitlines() if "type: scale" in line), 2, out)
+        self.assertIn(f"parameters: {sum(p.numel() for p in nets.LinearSENet().parameters()):,}; the file's weights", err)
+
     def test_unpriced_onnx_operators_exit_2_naming_each_node(self):
         import nets
         with tempfile.TemporaryDirectory() as folder:

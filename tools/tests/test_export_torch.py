@@ -124,6 +124,15 @@ class UserModuleTests(unittest.TestCase):
                 self.assertEqual(counted_by_scalecast(path)["tiny"]["parameters"],
                                  sum(p.numel() for p in nets.TinyNet(width=32).parameters()))
 
+    def test_a_gate_of_fc_layers_reshaped_to_cx1x1_is_no_layer(self):
+        code, out, err = run_exporter("nets:LinearSENet", "--input", "3,16,16")
+        self.assertEqual(code, 0, err)
+        layers = [line.split("type: ")[1].split(",")[0].rstrip("}") for line in out.splitlines() if line.startswith("  - ")]
+        self.assertEqual(layers.count("scale"), 2, out)
+        self.assertEqual(layers.count("fc"), 5, out)   # two per gate, the classifier
+        self.assertIn("parameters: 914; PyTorch's sum(p.numel()): 914: equal", err)   # 3·16·9 + 16, 2 × (16·4 + 4 + 4·16 + 16), 16·10 + 10
+        self.assertNotIn("reshape", out)
+
     def test_a_factory_of_a_network_on_vectors(self):
         code, out, err = run_exporter("nets:mlp", "--arg", "hidden=64", "--input", "784")
         self.assertEqual(code, 0, err)
