@@ -4,6 +4,7 @@ import Hardware
 import Reports
 import Software
 import Workload
+import YAMLSupport
 
 /// `scalecast models [MODEL.yaml ...] [--json]`.
 struct ModelsCommand: ParsableCommand, OutputProducing {
@@ -22,6 +23,14 @@ struct ModelsCommand: ParsableCommand, OutputProducing {
         for file in files where !FileManager.default.fileExists(atPath: file) && Zoo.entry(named: file) != nil {
             throw UsageError(message: "\(file.singleLine): no such file; it is a built-in model's name, which `scalecast models` "
                              + "without files lists (a scenario takes it as model: \(file.singleLine))")
+        }
+        // A scenario given where a model file goes: say so, where the model reader would name a key it does not know.
+        for file in files {
+            guard let yaml = try? YAMLValue.load(path: file), yaml.isMapping, (try? yaml.optional("layers")) == nil,
+                  let key = ["model", "runs", "cluster", "batch_per_gpu"].first(where: { (try? yaml.optional($0)) != nil }),
+                  let node = try? yaml.optional(key) else { continue }
+            throw node.error("this is a scenario (it has \(key):), not a model file (name, input, layers); "
+                              + "`scalecast explain` lists a scenario's layers, and `scalecast models` without files the built-in models")
         }
         return CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: files) : try CatalogReport.modelsTable(files: files))
     }

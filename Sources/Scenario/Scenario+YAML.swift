@@ -410,6 +410,11 @@ extension RunSpec {
             if let near = nearest(name, in: Zoo.names + aliases, maxEdits: 2) {
                 throw nameNode.error("unknown model '\(name)'; did you mean '\(near)'? (scalecast models lists the built-in models)")
             }
+            // A path where a name goes: the model file is given as a mapping.
+            if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
+                throw nameNode.error("unknown model '\(name.singleLine)'; a model file is given as model: {file: \(name.singleLine)} "
+                                     + "(relative to the scenario's directory), a built-in model by its name")
+            }
             throw nameNode.error("unknown model '\(name)'; built-in models: \(Zoo.names.joined(separator: ", "))"
                                  + (aliases.isEmpty ? "" : " (also: \(aliases.joined(separator: ", ")))") + " (or give a custom model as a mapping)")
         }

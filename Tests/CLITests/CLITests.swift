@@ -363,6 +363,15 @@ let smallScenario = """
         // A built-in model's name given as a file is said to be one.
         let builtIn = CLI.execute(["models", "resnet50"])
         #expect(builtIn.exitCode == 2 && builtIn.stderr.contains("resnet50: no such file; it is a built-in model's name"), "\(builtIn.stderr)")
+        // A scenario given as a model file is said to be one, at its scenario key.
+        let scenario = CLI.execute(["models", "scenarios/default.yaml"])
+        #expect(scenario.exitCode == 2 && scenario.stderr.contains("scenarios/default.yaml:")
+                && scenario.stderr.contains("this is a scenario (it has runs:), not a model file"), "\(scenario.stderr)")
+        // A model file's path where a model's name goes: the way to give it.
+        let modelPath = CLI.execute(["simulate", try writeTemporary("name: p\nmodel: ../nets/tiny.yaml\nbatch_per_gpu: 8\n"
+                                                               + "cluster: {gpu: A100, gpus_per_node: 1}\ngpus: [1]\n")])
+        #expect(modelPath.exitCode == 2 && modelPath.stderr.contains(":2: model: unknown model '../nets/tiny.yaml'; a model file is given as "
+                                                                     + "model: {file: ../nets/tiny.yaml}"), "\(modelPath.stderr)")
         #expect(refused.stderr.contains("unknown layer type 'gelu'"))
         #expect(refused.stderr.split(separator: "\n").count == 1)
         // A key PyTorch's layers take and the format does not is named as what it is, not as a typo.
