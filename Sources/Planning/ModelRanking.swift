@@ -101,12 +101,12 @@ public struct ModelRanking: Sendable {
                 let overBudget = fitting.filter { !candidatePoints.contains($0.point) && time($0) <= deadline }
                 if let nearest = overBudget.min(by: { (excess($0), $0.point) < (excess($1), $1.point) }) {
                     let percentiles = pessimistic ? " (90th percentiles of time and cost)" : ""
+                    let both = budgets.capexUSD != nil && budgets.costToTrainUSD != nil
                     return text + "No configuration within \(budgets.text) meets the deadline, but \(overBudget.count) beyond "
-                        + "\(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "the budgets" : "the budget") "
-                        + "\(overBudget.count == 1 ? "does" : "do"): the nearest to \(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "them" : "it"), "
+                        + "\(both ? "the budgets" : "the budget") \(overBudget.count == 1 ? "does" : "do"): the nearest to \(both ? "them" : "it"), "
                         + "\(Plan.describe(nearest)), takes \(Plan.duration(time(nearest)))\(Self.lowerBound(nearest)) for "
                         + "$\(Plan.money(cost(nearest)))\(ownedTerms(nearest))\(percentiles), \(overshoot(nearest)). "
-                        + "Within \(budgets.capexUSD != nil && budgets.costToTrainUSD != nil ? "them" : "it") the fastest, "
+                        + "Within \(both ? "them" : "it") the fastest, "
                         + "\(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))\(Self.lowerBound(fastest))\(percentiles)."
                 }
             }

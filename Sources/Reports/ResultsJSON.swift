@@ -121,7 +121,8 @@ public enum ResultsJSON {
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
-                 timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", epochImages = "epoch_images", costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
+                 timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", epochImages = "epoch_images",
+                 costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
         }
     }
