@@ -55,24 +55,25 @@ public struct OwnedCost: Sendable, Equatable {
         capital = []
         running = []
 
-        let gpuPrice: Item
+        // The GPUs', the servers' and the servers' power figures: any missing are asked for in one error.
+        var missing: [(what: String, key: String)] = []
         if let price = pricing.purchasePerGPU?.value(for: gpu) {
-            gpuPrice = Item(name: "GPUs", quantity: Double(gpus), unitUSD: price, unit: gpu.name, seen: stated.seen, source: stated.source)
+            capital.append(Item(name: "GPUs", quantity: Double(gpus), unitUSD: price, unit: gpu.name, seen: stated.seen, source: stated.source))
         } else if let range = catalog.purchasePrice(for: gpu) {
-            gpuPrice = Item(name: "GPUs", quantity: Double(gpus), unitUSD: range.range.at(u), unit: gpu.name, seen: range.seen, source: range.source)
+            capital.append(Item(name: "GPUs", quantity: Double(gpus), unitUSD: range.range.at(u), unit: gpu.name, seen: range.seen,
+                                source: range.source))
         } else {
-            throw pricing.missing("no purchase price for the \(gpu.name) is known", stateAs: "purchase_per_gpu")
+            missing.append(("no purchase price for the \(gpu.name) is known", "purchase_per_gpu"))
         }
-        capital.append(gpuPrice)
 
         let catalogServer = catalog.serverPrice(for: gpu)
         let fittingServer = catalogServer.flatMap { $0.gpusPerServer == run.cluster.gpusPerNode ? $0 : nil }
-        func serverMissing(_ what: String, key: String) -> ConfigError {
+        func serverMissing(_ what: String, key: String) -> (what: String, key: String) {
             if let server = catalogServer, fittingServer == nil {
-                return pricing.missing("the catalog prices \(server.gpusPerServer)-GPU \(gpu.name) servers, but these nodes hold "
-                                       + "\(run.cluster.gpusPerNode)", stateAs: key)
+                return ("the catalog prices \(server.gpusPerServer)-GPU \(gpu.name) servers, but these nodes hold "
+                        + "\(run.cluster.gpusPerNode)", key)
             }
-            return pricing.missing("no \(what) for the \(gpu.name) is known", stateAs: key)
+            return ("no \(what) for the \(gpu.name) is known", key)
         }
         if let price = pricing.serverPerNode?.value(for: gpu) {
             capital.append(Item(name: "servers", quantity: Double(nodes), unitUSD: price, unit: "server without GPUs",
@@ -81,8 +82,18 @@ public struct OwnedCost: Sendable, Equatable {
             capital.append(Item(name: "servers", quantity: Double(nodes), unitUSD: server.price.at(u),
                                 unit: "\(server.gpusPerServer)-GPU server without GPUs", seen: server.seen, source: server.source))
         } else {
-            throw serverMissing("server price (per node, without its GPUs)", key: "server_usd_per_node (0 if the GPU price includes its server)")
+            missing.append(serverMissing("server price (per node, without its GPUs)", key: "server_usd_per_node (0 if the GPU price includes its server)"))
         }
+
+        var host: (watts: Double, seen: String, source: String)?
+        if let watts = pricing.hostWattsPerNode?.value(for: gpu) {
+            host = (watts, stated.seen, stated.source)
+        } else if let server = fittingServer {
+            host = (server.hostWatts, server.seen, server.source)
+        } else {
+            missing.append(serverMissing("server power (watts besides the GPUs)", key: "host_watts_per_node (0 to count the GPUs' power only)"))
+        }
+        guard missing.isEmpty, let host else { throw pricing.missing(missing) }
 
         if nodes > 1, let network = run.cluster.network {
             let links = nodes * network.nicsPerNode
@@ -99,15 +110,8 @@ public struct OwnedCost: Sendable, Equatable {
             error.message = "no power draw for the \(gpu.name) is known: give it tdp_watts in a scenario catalog: entry, or rent it (mode: cloud)"
             throw error
         }
-        let hostWatts: Double
-        let hostBasis: (seen: String, source: String)
-        if let watts = pricing.hostWattsPerNode?.value(for: gpu) {
-            (hostWatts, hostBasis) = (watts, stated)
-        } else if let server = fittingServer {
-            (hostWatts, hostBasis) = (server.hostWatts, (server.seen, server.source))
-        } else {
-            throw serverMissing("server power (watts besides the GPUs)", key: "host_watts_per_node (0 to count the GPUs' power only)")
-        }
+        let hostWatts = host.watts
+        let hostBasis = (seen: host.seen, source: host.source)
         let pue = pricing.pue!, perKWh = pricing.powerPerKWh!
         let energy = "x PUE \(Self.number(pue)) at $\(Self.number(perKWh))/kWh"
         running.append(Item(name: "GPU power", quantity: Double(gpus), unitUSD: tdp / 1000 * pue * perKWh,

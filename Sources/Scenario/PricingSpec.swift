@@ -78,9 +78,15 @@ public struct PricingSpec: Sendable, Equatable {
     }
 
     /// The error for a price the mode needs and neither the scenario nor the catalog has.
-    public func missing(_ what: String, stateAs key: String) -> ConfigError {
+    public func missing(_ what: String, stateAs key: String) -> ConfigError { missing([(what, key)]) }
+
+    /// One error for every figure missing at once, so that a user states them all in one edit:
+    /// "WHAT; WHAT; state them as pricing.KEY, pricing.KEY".
+    public func missing(_ figures: [(what: String, key: String)]) -> ConfigError {
         var error = location
-        error.message = "\(what); state it as pricing.\(key)"
+        let keys = figures.map { "pricing.\($0.key)" }
+        error.message = figures.map(\.what).joined(separator: "; ") + "; state " + (figures.count == 1 ? "it" : "them") + " as "
+            + keys.joined(separator: ", ")
         return error
     }
 }

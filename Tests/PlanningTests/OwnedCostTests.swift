@@ -98,8 +98,8 @@ let ownedScenario = planScenario
 
     /// Prices the catalog lacks stop the plan at `pricing`, naming the key to state.
     @Test(arguments: [
-        ("gpu: H100-SXM5, gpus_per_node: 8", "gpu: K40, gpus_per_node: 8", 8, "no purchase price for the K40 is known; state it as pricing.purchase_per_gpu"),
-        ("gpu: H100-SXM5, gpus_per_node: 8", "gpu: H100-PCIe, gpus_per_node: 8", 8, "no server price (per node, without its GPUs) for the H100-PCIe is known; state it as pricing.server_usd_per_node"),
+        ("gpu: H100-SXM5, gpus_per_node: 8", "gpu: K40, gpus_per_node: 8", 8, "no purchase price for the K40 is known; "),
+        ("gpu: H100-SXM5, gpus_per_node: 8", "gpu: H100-PCIe, gpus_per_node: 8", 8, "no server price (per node, without its GPUs) for the H100-PCIe is known; "),
         ("gpu: H100-SXM5, gpus_per_node: 8", "gpu: H100-SXM5, gpus_per_node: 4", 4, "the catalog prices 8-GPU H100-SXM5 servers, but these nodes hold 4"),
         ("link: ib-ndr", "link: eth-100g", 16, "no switch price for 100 Gb/s ethernet links (or faster) is known"),
     ])
@@ -109,6 +109,24 @@ let ownedScenario = planScenario
         #expect(error?.keyPath == "pricing")
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
         #expect(error?.line != nil)
+    }
+
+    /// Every figure the catalog lacks for a GPU is asked for in one error, not one run at a time: the L40S
+    /// has no purchase, server or server-power figure.
+    @Test func everyMissingFigureIsAskedForAtOnce() throws {
+        let text = ownedScenario.replacingOccurrences(of: "gpu: H100-SXM5", with: "gpu: L40S").replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")
+        let error = #expect(throws: ConfigError.self) { try self.bill(text, gpus: 8) }
+        #expect(error?.message == "no purchase price for the L40S is known; no server price (per node, without its GPUs) for the L40S is known; "
+                + "no server power (watts besides the GPUs) for the L40S is known; state them as pricing.purchase_per_gpu, "
+                + "pricing.server_usd_per_node (0 if the GPU price includes its server), pricing.host_watts_per_node (0 to count the "
+                + "GPUs' power only)", "\(error?.message ?? "")")
+        #expect(error?.keyPath == "pricing" && error?.line != nil)
+        // One stated, two asked for.
+        let one = #expect(throws: ConfigError.self) {
+            try self.bill(text.replacingOccurrences(of: "pue: 1.3}", with: "pue: 1.3, purchase_per_gpu: 8000}"), gpus: 8)
+        }
+        #expect(one?.message.hasPrefix("no server price") == true && one?.message.contains("; state them as pricing.server_usd_per_node") == true,
+                "\(one?.message ?? "")")
     }
 
     /// Stating the missing figure (0: the GPU price includes its server) clears the error.
