@@ -87,13 +87,16 @@ extension Charts {
         plots.append("NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'")
         let x = LogAxis(low: (points.map(\.bandwidth) + [whatIf.operatingPoint]).min()!,
                         high: (points.map(\.bandwidth) + [whatIf.operatingPoint]).max()!)
+        // A label beside a vertical line at `bandwidth`, on the side with more room.
+        func side(of bandwidth: Double) -> String {
+            log(bandwidth / x.low) / log(x.high / x.low) > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0"
+        }
         // The link the traffic also crosses, where the range reaches it: past it that link may bind, not the varied one.
         if let other = whatIf.alsoCrossed, (x.low...x.high).contains(other.bandwidth) {
             let at = Format.fixed(other.bandwidth, 6)
-            let side = log(other.bandwidth / x.low) / log(x.high / x.low) > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0"
+            let label = ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380)
             ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'")
-            ceilings.append("set label \(Chart.gnuplotString(ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380))) "
-                            + "at \(at), graph 0.90 \(side) noenhanced tc rgb '#aa3333'")
+            ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph 0.90 \(side(of: other.bandwidth)) noenhanced tc rgb '#aa3333'")
             plots.append("NaN title \(legend("dotted: \(other.what) (\(other.linkName)), crossed too")) noenhanced "
                          + "with lines dt 3 lw 1.5 lc rgb '#aa3333'")
             data = data.replacingOccurrences(of: "\n", with: "; the traffic also crosses \(Chart.dataComment(other.what)) "
@@ -102,7 +105,6 @@ extension Charts {
         }
         let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
         // Today's label beside its line, on the side with more room.
-        let place = log(whatIf.operatingPoint / x.low) / log(x.high / x.low)
         let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",
                                         toWidth: 380)
         let xlabel = ChartText.shortened(Chart.singleLine("\(whatIf.link) bandwidth per direction (\(unitName), log scale)"),
@@ -113,7 +115,7 @@ extension Charts {
             "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
             "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(top * 1.12, 1),
             "TODAY": Format.fixed(whatIf.operatingPoint, 6), "TODAY_LABEL": Chart.gnuplotString(today),
-            "TODAY_SIDE": place > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0",
+            "TODAY_SIDE": side(of: whatIf.operatingPoint),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
         return Chart(name: "bandwidth", format: format, data: data, script: script)
