@@ -238,6 +238,25 @@ public enum CatalogReport {
             sources: Dictionary(catalog.sources.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a })))
     }
 
+    /// One line saying what `source` changed from `builtIn` to `catalog`: the GPUs and links
+    /// it added and those it put in place of built-in entries (by name, without regard to case).
+    public static func changes(from builtIn: Catalog, to catalog: Catalog, by source: String) -> String {
+        func sorted(_ names: [String], against known: [String]) -> (added: [String], replaced: [String]) {
+            let lowered = Set(known.map { $0.lowercased() })
+            return (names.filter { !lowered.contains($0.lowercased()) }, names.filter { lowered.contains($0.lowercased()) })
+        }
+        // An entry equal to a built-in one changes nothing.
+        let gpus = sorted(catalog.gpus.filter { !builtIn.gpus.contains($0) }.map(\.name), against: builtIn.gpus.map(\.name))
+        let links = sorted(catalog.links.filter { !builtIn.links.contains($0) }.map(\.name), against: builtIn.links.map(\.name))
+        var parts: [String] = []
+        for (what, names) in [("GPUs added", gpus.added), ("GPUs replaced", gpus.replaced), ("links added", links.added),
+                              ("links replaced", links.replaced)] where !names.isEmpty {
+            parts.append("\(what): \(names.joined(separator: ", "))")
+        }
+        guard !parts.isEmpty else { return "\(source) adds or replaces no entry: the built-in catalog.\n" }
+        return "The built-in catalog with \(source)'s entries (" + parts.joined(separator: "; ") + ").\n"
+    }
+
     public static func hardwareTable(_ catalog: Catalog) -> String {
         var gpus = TextTable(headers: ["GPU", "arch", "memory GiB", "mem GB/s", "streams at", "fp32 TF", "tf32 TF", "fp16 TF", "bf16 TF", "fp8 TF", "TDP W",
                                        "host", "scale-up", "fabric", "SMs", "kernels fitted", "GEMM measured", "speed cv %"],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hardware
 import Reports
+import Scenario
 import Software
 import Workload
 import YAMLSupport
@@ -36,17 +37,47 @@ struct ModelsCommand: ParsableCommand, OutputProducing {
     }
 }
 
-/// `scalecast hardware [--json]`.
+/// `scalecast hardware [FILE] [--json]`.
 struct HardwareCommand: ParsableCommand, OutputProducing {
     static let configuration = CommandConfiguration(
-        commandName: "hardware", abstract: "List the GPUs and links of the built-in catalog, with sources.")
+        commandName: "hardware",
+        abstract: "List the GPUs and links of the built-in catalog, or of the catalog a scenario or catalog file makes, with sources.")
+
+    @Argument(help: ArgumentHelp(
+        "A scenario or a catalog file: list the catalog its runs see, the built-in one with the file's entries added or in place of "
+            + "built-in ones of the same name (a scenario's catalog: key and the files it lists; a catalog file's gpus: and links:).",
+        valueName: "file"))
+    var file: String?
 
     @Flag(name: .long, help: "Print the catalog as JSON.")
     var json = false
 
     func produce() throws -> CommandOutput {
-        let catalog = try Catalog.builtIn()
-        return CommandOutput(stdout: json ? try CatalogReport.hardwareJSON(catalog) : CatalogReport.hardwareTable(catalog))
+        let builtIn = try Catalog.builtIn()
+        guard let file else {
+            return CommandOutput(stdout: json ? try CatalogReport.hardwareJSON(builtIn) : CatalogReport.hardwareTable(builtIn))
+        }
+        let catalog = try Self.catalog(seenBy: file)
+        if json { return CommandOutput(stdout: try CatalogReport.hardwareJSON(catalog)) }
+        return CommandOutput(stdout: CatalogReport.changes(from: builtIn, to: catalog, by: file.singleLine) + "\n"
+                             + CatalogReport.hardwareTable(catalog))
+    }
+
+    /// The catalog `path` makes: a catalog file's (top-level `gpus:`, `links:` and nothing
+    /// else) read over the built-in one, as a scenario's `catalog.files` reads it; else a
+    /// scenario's (`Scenario.catalog`). A file that is neither is refused.
+    static func catalog(seenBy path: String) throws -> Catalog {
+        let root = try YAMLValue.load(path: path)
+        let keys = root.isMapping ? try root.entries().map(\.key) : []
+        if !keys.isEmpty && keys.allSatisfy({ ["gpus", "links"].contains($0) }) {
+            var catalog = try Catalog.builtIn()
+            try catalog.read(gpus: root.optional("gpus"), links: root.optional("links"))
+            return catalog
+        }
+        guard keys.contains(where: { Scenario.topLevelKeys.contains($0) }) else {
+            throw root.error("neither a catalog file (gpus:, links:) nor a scenario (catalog:, runs:, cluster:, ...)")
+        }
+        return try Scenario.catalog(yaml: root, baseDirectory: (path as NSString).deletingLastPathComponent)
     }
 }
 

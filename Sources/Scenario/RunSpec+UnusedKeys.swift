@@ -1,4 +1,6 @@
+import CostModel
 import Hardware
+import Software
 import YAMLSupport
 
 extension RunSpec {
@@ -7,7 +9,10 @@ extension RunSpec {
     /// `owned` the cloud price, and `cluster.pcie` under a fabric that is no PCIe tree. They are
     /// accepted, not refused, because a sweep varies `pricing.mode` and `cluster.fabric` and the
     /// other value reads them; `simulate` notes them so that no one takes them for settings.
-    static func unusedKeys(in yaml: YAMLValue, cluster: ClusterSpec, pricing: PricingSpec?) throws -> [ConfigError] {
+    /// Also `cost_model.convolution_lowering: im2col` under a kernel library, whose algorithms
+    /// price convolutions in its place (`CostModel.seconds(for:)`).
+    static func unusedKeys(in yaml: YAMLValue, cluster: ClusterSpec, pricing: PricingSpec?, costParameters: CostParameters,
+                           software: ExecutionProfile) throws -> [ConfigError] {
         var unused: [ConfigError] = []
         if let pricingNode = try yaml.optional("pricing"), let pricing {
             let otherModeKeys = pricing.mode == .cloud ? PricingSpec.ownedKeys : ["cloud_per_gpu_hour"]
@@ -20,6 +25,11 @@ extension RunSpec {
         }
         if !cluster.fabric.isPCIeTree,
            let note = try yaml.optional("cluster")?.error(atKey: "pcie", "not used while the fabric is \(cluster.fabric.name) (it describes a pcie-tree fabric)") {
+            unused.append(note)
+        }
+        if costParameters.convolutionLowering == .im2col, let library = software.kernelLibrary,
+           let note = try yaml.optional("cost_model")?.error(atKey: "convolution_lowering", "not used while the run's convolutions run "
+               + "\(library.name)'s algorithms (software '\(software.name)'); it prices an im2col lowering where software.kernel_library is none") {
             unused.append(note)
         }
         return unused

@@ -8,7 +8,7 @@ import Yams
 import YAMLSupport
 
 extension Scenario {
-    static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
+    public static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
     public static let runKeys = ["label", "model", "batch_per_gpu", "max_global_batch", "accumulation_steps", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
 
@@ -18,24 +18,31 @@ extension Scenario {
         try Scenario(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
     }
 
+    /// The catalog a scenario's runs see: the built-in one, then the files its `catalog.files`
+    /// lists (relative to `baseDirectory`) in order, then its own `catalog.gpus` and
+    /// `catalog.links`; an entry replaces an earlier one of the same name.
+    public static func catalog(yaml root: YAMLValue, baseDirectory: String) throws -> Catalog {
+        var catalog = try Catalog.builtIn()
+        guard let extra = try root.optional("catalog") else { return catalog }
+        try extra.checkKeys(["gpus", "links", "files"])
+        // Catalog files (e.g. links fitted by `scalecast import nccl-tests`), relative to the scenario.
+        for item in try extra.optional("files")?.items() ?? [] {
+            // A file whose top level names neither list (`gpu:` for `gpus:`) would add nothing, silently.
+            let file = try RunSpec.loadNamedFile(item, what: "catalog", baseDirectory: baseDirectory)
+            try file.checkKeys(["gpus", "links"])
+            try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
+        }
+        try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))
+        return catalog
+    }
+
     /// Reads a scenario from parsed YAML; `baseDirectory` resolves relative model files.
     public init(yaml root: YAMLValue, baseDirectory: String) throws {
         try root.checkKeys(Scenario.topLevelKeys)
         file = root.file
         name = try root.optional("name")?.string() ?? ((root.file as NSString).lastPathComponent as NSString).deletingPathExtension
         description = try root.optional("description")?.string()
-        var catalog = try Catalog.builtIn()
-        if let extra = try root.optional("catalog") {
-            try extra.checkKeys(["gpus", "links", "files"])
-            // Catalog files (e.g. links fitted by `scalecast import nccl-tests`), relative to the scenario.
-            for item in try extra.optional("files")?.items() ?? [] {
-                // A file whose top level names neither list (`gpu:` for `gpus:`) would add nothing, silently.
-                let file = try RunSpec.loadNamedFile(item, what: "catalog", baseDirectory: baseDirectory)
-                try file.checkKeys(["gpus", "links"])
-                try catalog.read(gpus: file.optional("gpus"), links: file.optional("links"))
-            }
-            try catalog.read(gpus: extra.optional("gpus"), links: extra.optional("links"))
-        }
+        let catalog = try Scenario.catalog(yaml: root, baseDirectory: baseDirectory)
         self.catalog = catalog
         let profiles = try ProfileCatalog.builtIn()
         let base = try Scenario.withoutKeys(root, ["name", "description", "catalog", "runs", "published"])
@@ -291,7 +298,8 @@ extension RunSpec {
         self.accumulationSteps = accumulationSteps
         self.maxGlobalBatch = maxGlobalBatch
         self.maxGlobalBatchLocation = maxGlobalBatchNode?.error("")
-        self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing)
+        self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing, costParameters: costParameters,
+                                                 software: software)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: evidenceModelName, label: label) {
             self.unusedKeys.append(note)

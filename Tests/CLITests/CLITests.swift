@@ -132,6 +132,14 @@ let smallScenario = """
                 && owned.stderr.contains(": pricing.cloud_per_gpu_hour: not used while pricing.mode is owned (it prices cloud rental)"), "\(owned.stderr)")
         let plain = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
         #expect(CLI.execute(["simulate", try writeTemporary(plain)]).stderr.isEmpty)
+        // An im2col lowering under a kernel library, whose algorithms price the convolutions: noted; without one it is used.
+        let im2col = plain + "cost_model: {convolution_lowering: im2col}\n"
+        #expect(CLI.execute(["simulate", try writeTemporary(im2col)]).stderr.hasSuffix(":5: cost_model.convolution_lowering: not used "
+            + "while the run's convolutions run cudnn-8's algorithms (software 'pytorch-ddp'); it prices an im2col lowering where "
+            + "software.kernel_library is none\n"))
+        let lowered = CLI.execute(["simulate", try writeTemporary(im2col + "software: {profile: pytorch-ddp, kernel_library: none}\n")])
+        let implicit = CLI.execute(["simulate", try writeTemporary(plain + "software: {profile: pytorch-ddp, kernel_library: none}\n")])
+        #expect(lowered.exitCode == 0 && lowered.stderr.isEmpty && lowered.stdout != implicit.stdout, "\(lowered.stderr)")
         // A price missing from a top-level pricing block is named at the top level, not at the first run.
         let missing = CLI.execute(["simulate", try writeTemporary(plain + "training: {epochs: 1}\n"
             + "pricing: {mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.2, server_usd_per_node: 0}\nruns:\n  - {label: a}\n")])
@@ -442,6 +450,46 @@ let smallScenario = """
         #expect(out.stdout.contains("\n  A100-SXM4-40GB: a100, a100-40gb\n"))
         #expect(unfitted?["aliases"] as? [String] == ["a100", "a100-40gb"])
         #expect(gpus.first { $0["name"] as? String == "GB200" }?["aliases"] as? [String] != nil)
+    }
+
+    /// `hardware FILE` lists the catalog a scenario's runs see, or a catalog file makes: its entries beside the built-in
+    /// ones, what it adds and replaces named first; a file that is neither is refused with exit 2.
+    @Test func hardwareListsTheCatalogAScenarioOrCatalogFileMakes() throws {
+        let catalogFile = try writeTemporary("""
+            links:
+              - {name: ib-ndr, kind: infiniband, gbit_per_s: 380, latency_us: 1.5, source: "a measurement, 2026"}
+              - {name: my-eth, kind: ethernet, gbit_per_s: 100, latency_us: 5, source: "a vendor sheet"}
+            """)
+        let file = CLI.execute(["hardware", catalogFile])
+        #expect(file.exitCode == 0 && file.stderr.isEmpty)
+        #expect(file.stdout.hasPrefix("The built-in catalog with \(catalogFile)'s entries (links added: my-eth; links replaced: ib-ndr).\n"))
+        let ndr = file.stdout.split(separator: "\n").first { $0.hasPrefix("ib-ndr ") }
+        #expect(ndr?.hasSuffix("47.50             1.5  a measurement, 2026") == true, "\(ndr ?? "")")
+        #expect(file.stdout.contains("\nH200-SXM "))   // the built-in entries stay
+        // A scenario sees the files its catalog: lists, then its own entries.
+        let scenario = try writeTemporary(smallScenario + """
+
+            catalog:
+              files: [\(catalogFile)]
+              gpus:
+                - {name: My-GPU, architecture: Hopper, memory_gib: 96, memory_bandwidth_gb_per_s: 4000,
+                   peak_tflops: {fp32: 60}, host_link: pcie5-x16, source: "a datasheet"}
+            """)
+        let seen = CLI.execute(["hardware", scenario, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(seen.stdout.utf8)) as? [String: Any])
+        let links = try #require(object["links"] as? [[String: Any]])
+        #expect(links.first { $0["name"] as? String == "ib-ndr" }?["bytes_per_second"] as? Double == 47.5e9)
+        #expect((object["gpus"] as? [[String: Any]])?.contains { $0["name"] as? String == "My-GPU" } == true)
+        #expect(CLI.execute(["hardware", scenario]).stdout.hasPrefix(
+            "The built-in catalog with \(scenario)'s entries (GPUs added: My-GPU; links added: my-eth; links replaced: ib-ndr).\n"))
+        let plain = try writeTemporary(smallScenario)
+        #expect(CLI.execute(["hardware", plain]).stdout.hasPrefix("\(plain) adds or replaces no entry: the built-in catalog.\n"))
+        // Neither kind of file, and a bad entry: exit 2, the file and line named.
+        let neither = try writeTemporary("foo: 1\n")
+        #expect(CLI.execute(["hardware", neither]).stderr
+                == "error: \(neither):1: neither a catalog file (gpus:, links:) nor a scenario (catalog:, runs:, cluster:, ...)\n")
+        let bad = CLI.execute(["hardware", try writeTemporary("gpus:\n  - {name: X1, architecture: Hopper}\n")])
+        #expect(bad.exitCode == 2 && bad.stderr.contains(":2: gpus[0].memory_gib: missing required key 'memory_gib'"))
     }
 
     /// A mistyped command gets the nearest one (within two edits) and exit 2; options and real commands pass.
