@@ -369,6 +369,8 @@ extension TaskGraph {
         let chunk = bytes / Double(n)
         var previous = [Int](repeating: -1, count: planned)   // the transfer each planned rank sent in the last ring step
         for t in steps {
+            // A plan past its limits is refused once planned this far; its first step is what the refusal needs.
+            if isFull && t > steps.lowerBound { break }
             var current = [Int](repeating: -1, count: planned)
             for i in 0..<planned {
                 let left = (i + n - 1) % n % planned

@@ -72,6 +72,7 @@ struct LayerwisePlanner {
         self.symmetry = symmetry
         graph = TaskGraph(gpus: aggregated ? 1 : symmetry?.ranksPerNode ?? setup.gpus, steps: setup.steps, representing: setup.gpus,
                           symmetry: symmetry)
+        (graph.taskLimit, graph.dependencyLimit) = (PlanLimits.tasks, PlanLimits.dependencies)
         if aggregated, strategy.gradientSync.algorithm == .psGPUs, let perNode = setup.gpusPerNode, setup.gpus > perNode,
            let nics = setup.nicOfLocalGPU {
             graph.crossLaneLoads = CrossLaneLoads(gpus: setup.gpus, gpusPerNode: perNode, nicOfLocalGPU: nics)
@@ -167,7 +168,7 @@ struct LayerwisePlanner {
     }
 
     /// Whether the graph planned so far is already beyond `PlanLimits`.
-    private var isOverLimits: Bool { graph.tasks.count > PlanLimits.tasks || graph.dependencyCount > PlanLimits.dependencies }
+    private var isOverLimits: Bool { graph.isFull }
 
     /// Refuses the plan if one step's tasks, times the steps, pass `PlanLimits`.
     private func checkSize() throws {
@@ -179,9 +180,10 @@ struct LayerwisePlanner {
         var transfers = 0   // by index: a closure over the tasks would copy each (its strings and arrays retained)
         for id in graph.tasks.indices where graph.tasks[id].kind == .transfer { transfers += 1 }
         let work = split == nil ? 0 : Double(transfers) * scale * Double(workers) * Double(workers)
-        if tasks > Double(PlanLimits.tasks) || dependencies > Double(PlanLimits.dependencies) || work > PlanLimits.exchangeWork {
+        // A full graph stopped planning part of its step (`TaskGraph.limits`): refused whatever the estimate says.
+        if graph.isFull || tasks > Double(PlanLimits.tasks) || dependencies > Double(PlanLimits.dependencies) || work > PlanLimits.exchangeWork {
             throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: dependencies, estimatedExchangeWork: work,
-                                    isLowerBound: plannedFraction == 0)
+                                    isLowerBound: plannedFraction == 0 || graph.isFull)
         }
     }
 
@@ -196,6 +198,7 @@ struct LayerwisePlanner {
         // Data-parallel forward.
         var forwardEnd = start
         for w in 0..<workers {
+            if isOverLimits { plannedFraction = 0; break }
             for i in dataLayers {
                 guard let work = dataForward[i] else { continue }
                 forwardEnd[w] = [compute(.forward, layer: i, on: w, work: work, after: forwardEnd[w], step: step)]
@@ -289,6 +292,8 @@ struct LayerwisePlanner {
         var closing = [[Int]](repeating: [], count: workers)   // per worker, per bucket
         var lastBackward = start
         for w in 0..<workers {
+            // A plan past its limits stops here (before any bucket waits on a worker's backward), to be refused.
+            if isOverLimits { plannedFraction = 0; return start }
             var chain = start[w]
             var closingTask = [Int: Int]()
             for i in dataLayers.reversed() {
@@ -309,6 +314,7 @@ struct LayerwisePlanner {
         let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: setup.gpus).reversed())
         let serverRate = algorithm == .psHost ? setup.hostServerBytesPerSecond : setup.gpuServerBytesPerSecond
         for (b, bucket) in buckets.enumerated() {
+            if isOverLimits { plannedFraction = 0; break }
             let serverSeconds = algorithm.updatesOnServer
                 ? ParameterServers.serverSeconds(parameters: bucket.parameters, ranks: setup.gpus,
                                                  gradientBytesPerElement: setup.gradientBytesPerElement, bytesPerSecond: serverRate,

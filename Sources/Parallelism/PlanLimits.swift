@@ -47,7 +47,9 @@ public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         func sci(_ x: Double) -> String { String(format: "%.2g", locale: nil, x) }
-        if estimatedTasks > Double(PlanLimits.tasks) || estimatedDependencies > Double(PlanLimits.dependencies) {
+        // The exchanges' message where they alone are over their limit; else the plan's size.
+        if estimatedExchangeWork <= PlanLimits.exchangeWork || estimatedTasks > Double(PlanLimits.tasks)
+            || estimatedDependencies > Double(PlanLimits.dependencies) {
             return "the plan would have \(isLowerBound ? "at least" : "about") \(sci(estimatedTasks)) tasks with \(sci(estimatedDependencies)) dependencies, "
                 + "more than ScaleCast simulates\(wasAggregated ? "" : " transfer by transfer") (\(sci(Double(PlanLimits.tasks))) tasks, "
                 + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs, steps or accumulation_steps"

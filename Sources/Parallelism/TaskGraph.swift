@@ -130,6 +130,18 @@ public struct TaskGraph: Sendable {
     /// Dependencies of all tasks added up (the graph's edges).
     public private(set) var dependencyCount = 0
 
+    /// Tasks or dependencies past which a planner stops laying out the plan it is about to
+    /// refuse (`PlanLimits`): the loops that expand one collective into transfers, one per
+    /// rank and step, check `isFull` and stop, so that a plan far past the limits is refused
+    /// at about the memory of the limits, not of the plan (a ring over 131,072 GPUs adds
+    /// millions of transfers per bucket before the planner's next check). Unlimited by default.
+    public var taskLimit = Int.max
+    /// Dependencies past which it stops, as `taskLimit`.
+    public var dependencyLimit = Int.max
+
+    /// Whether the graph has reached its limits: what is planned from here on will be refused.
+    public var isFull: Bool { tasks.count >= taskLimit || dependencyCount >= dependencyLimit }
+
     /// - Parameter symmetry: for node 0's part of a symmetric plan, its symmetry; `gpus`
     ///   is then its ranks per node and `represented` its ranks.
     public init(gpus: Int, steps: Int, representing represented: Int? = nil, symmetry: NodeSymmetry? = nil) {
