@@ -144,6 +144,7 @@ struct LayerwisePlanner {
     ///   pass `PlanLimits`.
     mutating func build() throws -> TaskGraph {
         try checkAccumulatedSize()
+        try checkRingSize()
         var stepDone = [[Int]](repeating: [], count: workers)
         for step in 0..<setup.steps {
             stepDone = planStep(step, after: stepDone)
@@ -165,6 +166,17 @@ struct LayerwisePlanner {
         let tasks = passes * Double(workers) * Double(setup.accumulationSteps) * Double(setup.steps)
         guard tasks > Double(PlanLimits.tasks) else { return }
         throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: tasks, estimatedExchangeWork: 0, isLowerBound: true)
+    }
+
+    /// Refuses, before laying out anything, a data-parallel plan whose ring all-reduces alone
+    /// would pass `PlanLimits.tasks`: each bucket's ring is 2(N − 1) transfers from each
+    /// worker laid out (node 0's under node symmetry), every step; a lower bound of the plan.
+    private func checkRingSize() throws {
+        guard split == nil, !aggregated, strategy.gradientSync.algorithm == .ring, ranks > 1 else { return }
+        let buckets = Self.buckets(setup, strategy: strategy, layers: dataLayers).count
+        let transfers = Double(workers) * Double(buckets) * Double(2 * (ranks - 1)) * Double(setup.steps)
+        guard transfers > Double(PlanLimits.tasks) else { return }
+        throw PlanTooLargeError(estimatedTasks: transfers, estimatedDependencies: transfers, estimatedExchangeWork: 0, isLowerBound: true)
     }
 
     /// Whether the graph planned so far is already beyond `PlanLimits`.

@@ -131,6 +131,12 @@ public enum ResultsTable {
                     + "\(overEpoch.map { "\($0.row.gpus)" }.joined(separator: ", "))): that time to train counts part-steps no run takes; "
                     + "state the largest global batch the recipe trains at as max_global_batch\n"
             }
+            // A hierarchical all-reduce over a partly filled last node runs as a flat ring: the header names the strategy's.
+            let asRing = rows.filter(\.hierarchicalRanAsRing)
+            if !asRing.isEmpty {
+                out += "hierarchical all-reduce run as a flat ring where the last node is partly filled (GPUs: "
+                    + asRing.map { "\($0.gpus)" }.joined(separator: ", ") + "): its two levels need every node full\n"
+            }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }
             if !inputBound.isEmpty {

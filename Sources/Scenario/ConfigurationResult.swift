@@ -38,6 +38,9 @@ public struct ConfigurationResult: Sendable {
     public var gpuMemoryBytes: Double
     /// Whether `max_global_batch` cut `batchPerGPU` below the run's `batch_per_gpu` here.
     public var batchCut = false
+    /// Whether the strategy's hierarchical all-reduce ran as a flat ring here: its two levels
+    /// need every node full (`TaskGraph.allReduce`, `CollectiveModel`), and the last is not.
+    public var hierarchicalRanAsRing = false
 
     public var efficiency: Double { speedup / Double(gpus) }
     public var fitsInMemory: Bool { memory.totalBytes <= gpuMemoryBytes }

@@ -337,7 +337,9 @@ public enum ScenarioRunner {
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU(at: gpus), accumulationSteps: run.accumulationSteps, metrics: metrics,
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond, baselineFits: singleFits,
-                    memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU))
+                    memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU,
+                    hierarchicalRanAsRing: run.plannedStrategy.gradientSync.algorithm == .hierarchical
+                        && gpus > run.cluster.gpusPerNode && gpus % run.cluster.gpusPerNode != 0))
             }
         }
         return results

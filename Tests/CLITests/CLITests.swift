@@ -452,6 +452,24 @@ let smallScenario = """
         #expect(gpus.first { $0["name"] as? String == "GB200" }?["aliases"] as? [String] != nil)
     }
 
+    /// A hierarchical all-reduce needs every node full; over a partly filled last node it runs as a flat ring, and
+    /// the table says so under the strategy's name (an audit found 1,017 GPUs 2.7x slower than 1,016 with nothing said).
+    @Test func aHierarchicalAllReduceRunAsARingIsSaid() throws {
+        let scenario = try writeTemporary("""
+            model: resnet18
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8, network: {link: ib-edr, nics_per_node: 1}}
+            strategy: {kind: data, allreduce: hierarchical}
+            gpus: [8, 12, 16, 20]
+            """)
+        let out = CLI.execute(["simulate", scenario])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("\nhierarchical all-reduce run as a flat ring where the last node is partly filled (GPUs: 12, 20): "
+                                    + "its two levels need every node full\n"), "\(out.stdout)")
+        let full = CLI.execute(["simulate", scenario, "--gpus", "8,16"])
+        #expect(full.exitCode == 0 && !full.stdout.contains("flat ring"))
+    }
+
     /// `hardware FILE` lists the catalog a scenario's runs see, or a catalog file makes: its entries beside the built-in
     /// ones, what it adds and replaces named first; a file that is neither is refused with exit 2.
     @Test func hardwareListsTheCatalogAScenarioOrCatalogFileMakes() throws {
