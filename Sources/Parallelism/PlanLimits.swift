@@ -53,7 +53,6 @@ public struct PlanTooLargeError: Error, CustomStringConvertible, Sendable {
             return "the plan would have \(isLowerBound ? "at least" : "about") \(sci(estimatedTasks)) tasks with \(sci(estimatedDependencies)) dependencies, "
                 + "more than ScaleCast simulates\(wasAggregated ? "" : " transfer by transfer") (\(sci(Double(PlanLimits.tasks))) tasks, "
                 + "\(sci(Double(PlanLimits.dependencies))) dependencies); use fewer GPUs, steps or accumulation_steps"
-                + (wasAggregated ? "" : ", or simulation: {fidelity: aggregated} for data parallelism")
         }
         return "its model-parallel exchanges need about \(sci(estimatedExchangeWork)) transfer-sharing updates, "
             + "more than ScaleCast simulates (\(sci(PlanLimits.exchangeWork))); use fewer GPUs"

@@ -26,6 +26,7 @@ public enum Planner {
             throw ModelError("gradient accumulation (micro-batches synchronized once a step) needs data parallelism; "
                              + "this plan splits layers from '\(setup.network.layers[split!].name)' over the GPUs")
         }
+        if let short = try tooFewUnits(setup.network, strategy: strategy, gpus: setup.gpus) { throw ModelError(short) }
         if setup.gpus == 1 {
             // One GPU synchronizes nothing, unless its variables live in host memory (`psHost`).
             let sync = strategy.kind == .data && strategy.gradientSync.algorithm.communicatesOnOneGPU
@@ -36,6 +37,28 @@ public enum Planner {
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
                                        aggregated: fidelity == .aggregated && (split == nil || canAggregate(setup)), symmetry: symmetry)
         return try planner.build()
+    }
+
+    /// Why `strategy` cannot split `network` over `gpus` GPUs, or nil: each GPU takes 1/K of
+    /// a model-parallel layer's units (an FC layer's outputs, a convolution's channels), so a
+    /// layer of fewer units than GPUs would leave some with none, and the fraction priced
+    /// (1/K of the layer) would be no GPU's work.
+    /// - Throws: `ModelError` if the strategy names a layer the network lacks.
+    public static func tooFewUnits(_ network: Network, strategy: Strategy, gpus: Int) throws -> String? {
+        guard gpus > 1, let split = try strategy.modelParallelStart(in: network) else { return nil }
+        for layer in network.layers[split...] {
+            let units: Int
+            switch layer.kind {
+            case .fullyConnected(let n, _): units = n
+            case .convolution(let c): units = c.outChannels
+            default: continue
+            }
+            if units < gpus {
+                return "\(strategy.kind.rawValue) parallelism splits layer '\(layer.name)' (\(units) units) over \(gpus) GPUs, "
+                    + "fewer units than GPUs: use at most \(units) GPUs, or data parallelism"
+            }
+        }
+        return nil
     }
 
     /// Whether a plan with model-parallel layers can be aggregated: its exchanges run as

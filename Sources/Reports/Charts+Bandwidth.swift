@@ -1,6 +1,13 @@
 import Foundation
 
 extension Charts {
+    /// A bandwidth in a chart's data: four decimals (as every chart wrote them), or six
+    /// significant digits below 0.01, which four decimals would write as 0.0000, a point
+    /// the log axis then drops.
+    static func bandwidthText(_ x: Double) -> String {
+        x >= 0.01 ? Format.fixed(x, 4) : String(format: "%.6g", locale: nil, x)
+    }
+
     /// A point of a bandwidth what-if: one GPU count at one bandwidth.
     public struct BandwidthPoint: Sendable {
         public var gpus: Int
@@ -72,10 +79,10 @@ extension Charts {
         for (i, gpus) in counts.enumerated() {
             let rows = points.filter { $0.gpus == gpus }.sorted { $0.bandwidth < $1.bandwidth }
             data += "# \(gpus) GPUs\n# bandwidth_\(unitName == "Gb/s" ? "gbit" : "gbyte")_per_s images_per_second step_ms\n"
-            for p in rows { data += "\(Format.fixed(p.bandwidth, 4)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n" }
+            for p in rows { data += "\(Self.bandwidthText(p.bandwidth)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n" }
             data += "\n\n# \(gpus) GPUs today\n"
             for p in rows where abs(p.bandwidth / whatIf.operatingPoint - 1) < 1e-9 {
-                data += "\(Format.fixed(p.bandwidth, 4)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
+                data += "\(Self.bandwidthText(p.bandwidth)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
             }
             data += "\n\n"
             let ideal = Format.fixed(Double(gpus) * whatIf.singleGPUImagesPerSecond, 1)

@@ -143,6 +143,9 @@ extension Charts {
         names = names.map { ChartText.shortened(Chart.singleLine($0), toWidth: laneNameWidth, points: 9) }
         func ms(_ t: Int64) -> String { Format.fixed(Double(t - begin.nanoseconds) / 1e6, 4) }
         var blocks = [String](repeating: "", count: ganttKinds.count)
+        // A collective on a GPU's lane (aggregated: one task beside the compute it overlaps) is a thin
+        // strip along the lane's upper edge (the lanes run down the chart), so that the backward it overlaps stays visible.
+        var gpuCollectives = ""
         for r in records {
             let kind: Int
             switch r.kind {
@@ -156,6 +159,8 @@ extension Charts {
                 for link in topology.route(from: r.device, to: r.destination!) {
                     if let l = lane[link] { blocks[kind] += "\(l) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n" }
                 }
+            } else if r.kind == .collective, r.device < gpuCount {
+                gpuCollectives += "\(r.device) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n"
             } else if r.device < gpuCount {
                 blocks[kind] += "\(r.device) \(ms(r.start.nanoseconds)) \(ms(r.end.nanoseconds))\n"
             }
@@ -164,7 +169,15 @@ extension Charts {
         var plots: [String] = []
         for (i, kind) in ganttKinds.enumerated() {
             data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
-            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' title '\(kind.name)'")
+            // Collectives only on GPU lanes: their thin strip's entry alone names them.
+            let titled = !(i == 4 && blocks[i].isEmpty && !gpuCollectives.isEmpty)
+            plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' "
+                         + (titled ? "title '\(kind.name)'" : "notitle"))
+        }
+        if !gpuCollectives.isEmpty {
+            data += "# collective on its GPU's lane, a thin strip beside the compute it overlaps\n" + gpuCollectives + "\n\n"
+            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1-0.28):(($3-$2)/2):(0.1) with boxxyerror "
+                         + "lc rgb '\(ganttKinds[4].color)' title 'collective (thin: beside the compute it overlaps)'")
         }
         // Start delays (tensor fusion on a cycle: the rest of the cycle, the negotiation, the
         // fusion-buffer copies; a parameter server's update): each GPU's as a thin strip along the

@@ -38,13 +38,18 @@ public enum ScenarioRunner {
             throw error
         }
         try checkBatch(run, gpus: gpus)
+        if let short = try Planner.tooFewUnits(run.network, strategy: run.plannedStrategy, gpus: gpus) {
+            var error = location
+            error.message = short
+            throw error
+        }
         // Node 0 standing for every node, an expanded plan grows as N, not N^2: PlanLimits bound it.
         if fidelity(run, gpus: gpus) == .expanded && nodeSymmetryRefusal(run, gpus: gpus) != nil {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
             if gpus > limit {
                 var error = location
                 error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
-                    + "(at most \(limit))" + (canAggregate(run) ? "; use simulation: {fidelity: aggregated}" : "")
+                    + "(at most \(limit))" + (canAggregate(run) ? "; use simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
                 throw error
             }
         }
@@ -134,10 +139,9 @@ public enum ScenarioRunner {
                 var error = location ?? run.gpusLocation
                 // Aggregated is offered where it was not taken by itself: model parallelism, and data
                 // parallelism under mechanisms it does not price (said, so that the choice is the user's).
-                let offer = !tooLarge.wasAggregated && canAggregate(run) && (run.strategy.kind != .data || expandedOnly(run) != nil)
+                let offer = !tooLarge.wasAggregated && canAggregate(run)
                 error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
-                    + (offer ? ", or simulation: {fidelity: aggregated}" : "")
-                    + (offer ? expandedOnly(run).map { " (which leaves out the profile's \($0))" } ?? "" : "")
+                    + (offer ? ", or simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
                 throw error
             }
             fidelity = .aggregated
@@ -233,6 +237,11 @@ public enum ScenarioRunner {
         let nodes = run.cluster.nodes(for: gpus)
         guard fidelity(run, gpus: gpus) == .expanded else {
             // Where the aggregated price is known to miss a mechanism, say so and name the reference.
+            if let missed = expandedOnly(run) {
+                return "aggregated (the profile's \(missed), the software cost of every copy stage, left out: the step comes out "
+                    + "shorter than the profile's schedule; simulation: {fidelity: expanded} prices it, up to "
+                    + "\(run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel) GPUs)"
+            }
             guard run.plannedStrategy.kind == .data, run.plannedStrategy.gradientSync.algorithm == .psGPUs, nodes > 1 else {
                 return Fidelity.aggregated.rawValue
             }
@@ -288,6 +297,13 @@ public enum ScenarioRunner {
     /// backward and for the one before.)
     public static func expandedOnly(_ run: RunSpec) -> String? {
         run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
+    }
+
+    /// Where aggregated fidelity is offered in place of expanded, what it would leave out of
+    /// `run` (`expandedOnly`), said so that the faster step it gives is not taken for the same
+    /// schedule's; "" where it leaves out nothing.
+    static func aggregatedLeavesOut(_ run: RunSpec) -> String {
+        expandedOnly(run).map { " (which leaves out the profile's \($0), the software cost of every copy stage: its steps come out shorter)" } ?? ""
     }
 
     /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel

@@ -43,6 +43,21 @@ import Scenario
         #expect(chart.script.contains("'gpu0' 0") && !chart.script.contains("'gpu1' 1"))
     }
 
+    /// Aggregated, a collective runs on the GPU's lane beside the backward it overlaps: it is drawn as a thin strip along
+    /// the lane's edge, not over the compute (a chart audit read a 23 ms backward as 1 ms under a full-height collective).
+    @Test func aCollectiveOnAGPULaneLeavesTheComputeItOverlapsVisible() throws {
+        let loaded = try Scenario.load(path: try writeTemporary(Self.scenario))
+        let chart = try ChartBuilder.chart(.gantt, scenario: loaded, run: "first", gpus: [64], link: nil, bandwidths: nil, format: .png)
+        let blocks = chart.data.components(separatedBy: "\n\n\n")
+        let thin = try #require(blocks.first { $0.hasPrefix("# collective on its GPU's lane") })
+        #expect(thin.split(separator: "\n").count > 1)
+        // The full-height collective block holds no GPU lane's collective, only the placeholder row.
+        let full = try #require(blocks.first { $0.hasPrefix("# collective\n") })
+        #expect(full == "# collective\n-10 0 0", "\(full)")
+        #expect(chart.script.contains("($1-0.28):(($3-$2)/2):(0.1) with boxxyerror lc rgb '#C44E52' title 'collective (thin: beside the compute it overlaps)'"))
+        #expect(chart.script.contains("index 4 using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '#C44E52' notitle"))
+    }
+
     @Test func oneCountAndTheRunDrawnIsNamed() throws {
         let path = try writeTemporary(Self.scenario)
         let two = CLI.execute(["chart", "gantt", path, "--gpus", "8,64", "--out", NSTemporaryDirectory()])

@@ -96,6 +96,15 @@ func fixtureScenario() throws -> Scenario {
         #expect(!outside.script.contains("dt 3") && !outside.data.contains("also crosses"), "\(outside.script)")
     }
 
+    /// A bandwidth below 0.01 keeps its digits in the data (four decimals wrote 1e-5 Gb/s as 0.0000, which the log axis drops).
+    @Test func aTinyBandwidthKeepsItsDigitsInTheData() throws {
+        let points = [1e-5, 0.5, 100].map { Charts.BandwidthPoint(gpus: 2, bandwidth: $0, imagesPerSecond: 100, stepSeconds: 0.1) }
+        let whatIf = Charts.BandwidthWhatIf(link: "network (eth-100g)", linkName: "eth-100g", unit: "Gb/s", operatingPoint: 100,
+                                            singleGPUImagesPerSecond: 60)
+        let rows = try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png).data.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(rows.prefix(3).map { String($0.split(separator: " ")[0]) } == ["1e-05", "0.5000", "100.0000"], "\(rows)")
+    }
+
     @Test func bandwidthWhatIfIsCentredOnTodayInOneUnit() throws {
         let points = [0.5, 1, 2].flatMap { factor in
             [2, 4].map { Charts.BandwidthPoint(gpus: $0, bandwidth: 300 * factor, imagesPerSecond: Double($0) * 900 * min(1, factor),

@@ -218,7 +218,24 @@ import Testing
         let e = try error(for: yaml)
         #expect(e.keyPath == "gpus")
         #expect(e.message.contains("more than ScaleCast simulates"))
-        if how.hasPrefix("simulation") { #expect(e.message.contains("fidelity: aggregated")) }
+        if how.hasPrefix("simulation") { #expect(e.message.components(separatedBy: "fidelity: aggregated").count == 2, "\(e.message)") }
+    }
+
+    /// Each GPU takes 1/K of a model-parallel layer's units: a layer of fewer units than GPUs is refused at the
+    /// GPU count (an audit found a 10-unit layer "scaling" to 64.00x on 64 GPUs).
+    @Test func aModelParallelLayerOfFewerUnitsThanGPUsIsRefused() throws {
+        let yaml = """
+            name: narrow
+            model: {name: narrow, input: [3, 8, 8], layers: [{type: flatten}, {name: fc, type: fc, units: 10}, {type: softmax}]}
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 16}
+            strategy: {kind: model}
+            gpus: [10, 16]
+            """
+        let e = try error(for: yaml)
+        #expect(e.keyPath == "gpus" && e.line == 6, "\(e)")
+        #expect(e.message == "model parallelism splits layer 'fc' (10 units) over 16 GPUs, fewer units than GPUs: use at most 10 GPUs, "
+                + "or data parallelism")
     }
 }
 
