@@ -205,7 +205,8 @@ import Workload
         try tiny.conv("conv", out: 2, kernel: 3, pad: 1); try tiny.fc("fc1", units: 8); try tiny.fc("fc2", units: 2); try tiny.softmax("loss")
         let few = TrainingSetup(network: try tiny.finish(), precision: .fp32, batchPerGPU: 4, gpus: 4, steps: 1)
         let hybrid = Strategy.hybrid(scheme: .a, variant: .exact)
-        #expect(throws: ExecutorError.self) { try Executor(graph: try Planner.plan(few, strategy: hybrid), setup: few, strategy: hybrid) }
+        // A layer of fewer units than GPUs: the planner refuses the split before the executor sees a plan.
+        #expect(throws: ModelError.self) { try Planner.plan(few, strategy: hybrid) }
         let resnet = TrainingSetup(network: try #require(Zoo.model(named: "resnet50")), precision: .fp32, batchPerGPU: 1, gpus: 1, steps: 1)
         #expect(throws: ExecutorError.self) { try Executor(graph: try Planner.plan(resnet, strategy: .data()), setup: resnet, strategy: .data()) }
     }
