@@ -1,3 +1,4 @@
+import Foundation
 import Workload
 
 /// How the GPUs of a run share the training work, layer by layer.
@@ -171,5 +172,7 @@ public struct DataParallelOptions: Sendable, Equatable {
 func formatMB(_ bytes: Double) -> String {
     let mb = bytes / 1e6
     if mb == mb.rounded(), let whole = Int(exactly: mb) { return String(whole) }
+    // Below 0.01 MB two decimals would say 0.0: the significant digits instead (0.001).
+    if mb < 0.01 { return String(format: "%g", locale: nil, mb) }
     return "\((mb * 100).rounded() / 100)"
 }

@@ -75,6 +75,10 @@ public struct SweepRow: Codable, Sendable, Equatable {
     /// as many images as there are accumulation steps (true wherever it cut `batch_per_gpu`),
     /// for the plan's advice; not written (the rows' files carry `global_batch`), false when read.
     public var batchAtCap = false
+    /// Whether a step takes more images than an epoch of the run's training goal, so that
+    /// `timeToTrainSeconds` counts part of a step no run takes; for sweep's note, not written
+    /// (the rows carry `global_batch`), false when read.
+    public var stepExceedsEpoch = false
 
     enum CodingKeys: String, CodingKey {
         case point, run, vary, gpus, gpuModel = "gpu_model", strategy, scheme, variant, globalBatch = "global_batch",
@@ -229,7 +233,8 @@ extension Sweep {
                 capexUSDP10: ranges?.capex?.lowerBound, capexUSDP90: ranges?.capex?.upperBound,
                 priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                 priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,
-                batchAtCap: p.run.maxGlobalBatch.map { m.globalBatch + p.gpus * p.run.accumulationSteps > $0 } ?? false)
+                batchAtCap: p.run.maxGlobalBatch.map { m.globalBatch + p.gpus * p.run.accumulationSteps > $0 } ?? false,
+                stepExceedsEpoch: p.run.training.map { m.globalBatch > $0.images } ?? false)
         }
         var metrics: [Int: StepMetrics] = [:]   // by job: the chunk's, and the baselines met so far
         var simulated = 0

@@ -57,18 +57,21 @@ extension Charts {
         if front.count > numberedFrontPoints {
             plots.append("NaN title '(\(front.count - numberedFrontPoints) more on the front: see the plan’s table)' with points pt 7 ps 0 lc rgb '#FFFFFF'")
         }
+        let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
+        let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         var marks: [String] = []
         if let d = deadlineHours {
             marks.append("set arrow from \(Format.fixed(d, 4)), graph 0 to \(Format.fixed(d, 4)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'")
-            marks.append("set label 'deadline: \(threeDigits(d)) h' at \(Format.fixed(d, 4)), graph 0.96 left offset 0.6,0")
+            // Right of its line, or left of it in the axis' last fifth, where it would run off the canvas.
+            let across = log(d / x.low) / log(x.high / x.low)
+            marks.append("set label 'deadline: \(threeDigits(d)) h' at \(Format.fixed(d, 4)), graph 0.96 "
+                         + (across > 0.8 ? "right offset -0.6,0" : "left offset 0.6,0"))
         }
         if let b = budgetDollars {
             marks.append("set arrow from graph 0, first \(Format.fixed(b, 2)) to graph 1, first \(Format.fixed(b, 2)) nohead dt 4 lw 1.5 lc rgb '#555555'")
             marks.append("set label 'budget: $\(number(b.rounded()))' at graph 0.98, first \(Format.fixed(b, 2)) right offset 0,0.7")
         }
-        let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
         let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
-        let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
         let entries = min(front.count, numberedFrontPoints + 1) + 3
         let script = try Chart.fill(template: "costtime", [

@@ -209,6 +209,10 @@ public enum MarkdownReport {
             out += ". "
         } else {
             out += "so one epoch of ImageNet (\(Format.grouped(imageNetTrainingImages)) images) takes **\(duration(epochSeconds))**. "
+            if b.metrics.globalBatch > imageNetTrainingImages {
+                out += "Its step of \(Format.grouped(b.metrics.globalBatch)) images is more than that epoch, so that time counts part "
+                    + "of a step no run takes; state the largest global batch the recipe trains at as max_global_batch. "
+            }
         }
         if let ties = tieSentence(input.results, best: b) { out += ties + " " }
         if let range = input.range {

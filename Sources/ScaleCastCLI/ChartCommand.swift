@@ -149,7 +149,7 @@ enum ChartBuilder {
         let stretched = outcome.metrics.stepSeconds > simulated * 1.005
             ? "; simulated \(Format.fixed(simulated * 1e3, 1)) ms of a \(Format.fixed(outcome.metrics.stepSeconds * 1e3, 1)) ms step, "
                 + "the rest waits priced after the simulation" : ""
-        return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one step\(standing)\(stretched)", format: format,
+        return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one simulated step\(standing)\(stretched)", format: format,
                                 step: step, gpuLanes: lanes)
     }
 
@@ -158,16 +158,16 @@ enum ChartBuilder {
                                  format: Chart.Format) throws -> Chart {
         switch kind {
         case .throughput:
-            return try Charts.throughput(results, title: "\(scenario.name): images per second", format: format)
+            return try Charts.throughput(results, title: "\(scenario.name): images per second, simulated", format: format)
         case .timeToTrain:
             let goals = results.map { scenario.runs[$0.runIndex].training }
             let whole = goals.allSatisfy { $0 != nil }
-            return try Charts.timeToTrain(results, goals: goals, title: "\(scenario.name): \(whole ? "time to train" : "time per epoch")",
+            return try Charts.timeToTrain(results, goals: goals, title: "\(scenario.name): \(whole ? "time to train" : "time per epoch"), simulated",
                                           format: format)
         case .scaling:
-            return try Charts.scaling(results, title: "\(scenario.name): speedup", format: format)
+            return try Charts.scaling(results, title: "\(scenario.name): speedup, simulated", format: format)
         case .breakdown:
-            return try Charts.breakdown(results, title: "\(scenario.name): where the step goes", format: format)
+            return try Charts.breakdown(results, title: "\(scenario.name): where the simulated step goes", format: format)
         case .bandwidth, .gantt:
             throw UsageError(message: "chart \(kind.rawValue) is drawn from simulations of its own, not from one result per configuration")
         }
@@ -236,7 +236,7 @@ enum ChartBuilder {
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
                                             singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed)
         return try Charts.bandwidth(points, whatIf: whatIf,
-                                    title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower?",
+                                    title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower? (simulated)",
                                     format: format)
     }
 }

@@ -165,7 +165,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                      label: Self.configuration(r, withRun: runs.count > 1))
             }
             let name = try Scenario.load(path: scenario).name
-            let title = "\(name): time and cost to train, \(plan.candidates.count) configurations"
+            let title = "\(name): simulated time and cost to train, \(plan.candidates.count) configurations"
                 + (plan.budgets.isEmpty ? "" : " within the budgets") + (pessimistic ? " (90th percentiles)" : "")
             let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.rankings.flatMap(\.paretoFront).map(point),
                                             chosen: deadlineHours == nil || plan.rankings.count != 1 ? nil : plan.rankings[0].meetingDeadline.first.map(point),

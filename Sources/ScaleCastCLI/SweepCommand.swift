@@ -60,6 +60,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         var output: CommandOutput
         var unfit = 0   // points that do not fit in GPU memory
         var heldAbove = 0   // points whose time to train is a lower bound (epochs_held "above")
+        var overEpoch = 0   // points whose step takes more images than an epoch
         if let out, !Self.namesJSON(out) {
             // CSV to a file: written a chunk of rows at a time, so that the rows are never all
             // in memory; the file is checked before anything runs, and again as it is put in place.
@@ -72,6 +73,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
                     written += rows.count
                     unfit += rows.filter { !$0.fitsInMemory }.count
                     heldAbove += rows.filter { $0.epochsHeld == .above }.count
+                    overEpoch += rows.filter(\.stepExceedsEpoch).count
                 }
             }
             bar.finish()
@@ -83,6 +85,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             bar.finish()
             unfit = rows.filter { !$0.fitsInMemory }.count
             heldAbove = rows.filter { $0.epochsHeld == .above }.count
+            overEpoch = rows.filter(\.stepExceedsEpoch).count
             // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
             let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
             let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
@@ -99,8 +102,10 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let held = heldAbove == 0 ? "" : "sweep: \(heldAbove) of \(selected.count) points train a global batch above the largest "
             + "their epochs are stated for (epochs_held \"above\"): the largest's epochs are held, so their time_to_train_seconds "
             + "is a lower bound\n"
+        let epoch = overEpoch == 0 ? "" : "sweep: \(overEpoch) of \(selected.count) points take more images a step than an epoch "
+            + "(global_batch above training.images): their time_to_train_seconds counts part of a step no run takes\n"
         let recipes = sweep.recipeNotes(selected).map { "sweep: \($0)\n" }.joined()
-        output.stderr = note + precision + memory + held + recipes + output.stderr
+        output.stderr = note + precision + memory + held + epoch + recipes + output.stderr
         return output
     }
 

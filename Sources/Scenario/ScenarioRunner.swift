@@ -140,7 +140,7 @@ public enum ScenarioRunner {
                 // Aggregated is offered where it was not taken by itself: model parallelism, and data
                 // parallelism under mechanisms it does not price (said, so that the choice is the user's).
                 let offer = !tooLarge.wasAggregated && canAggregate(run)
-                error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism: \(tooLarge)"
+                error.message = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.name) parallelism: \(tooLarge)"
                     + (offer ? ", or simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
                 throw error
             }
@@ -151,7 +151,7 @@ public enum ScenarioRunner {
                 // Too large even with every collective one task: located, and without offering what was tried.
                 aggregatedTooLarge.wasAggregated = true
                 var error = location ?? run.gpusLocation
-                error.message = "\(gpus) GPUs, \(run.strategy.name) parallelism, even aggregated: \(aggregatedTooLarge)"
+                error.message = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.name) parallelism, even aggregated: \(aggregatedTooLarge)"
                 throw error
             }
         }

@@ -85,6 +85,26 @@ extension MaxGlobalBatchTests {
         let small = CLI.execute(["plan", path, "--deadline-hours", "1", "--vary", "gpus=8,64", "--quiet"])
         #expect(small.exitCode == 0 || small.exitCode == 1, "\(small.stderr)")
         #expect(!small.stdout.contains("more images a step than an epoch"), "\(small.stdout)")
+        // sweep counts such points on stderr, as it counts lower bounds.
+        let swept = CLI.execute(["sweep", path, "--vary", "gpus=8,512", "--quiet"])
+        #expect(swept.exitCode == 0 && swept.stderr.contains("sweep: 1 of 2 points take more images a step than an epoch "
+                                                              + "(global_batch above training.images)"), "\(swept.stderr)")
+        #expect(!CLI.execute(["sweep", path, "--vary", "gpus=8,64", "--quiet"]).stderr.contains("than an epoch"))
+        // report without training: prices an ImageNet epoch, and says where a step holds more than one.
+        let untrained = try writeTemporary("""
+            name: big
+            model: resnet18
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            gpus: [8, 8192]
+            """)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-epoch-\(UUID().uuidString)").path
+        let report = CLI.execute(["report", untrained, "--out", folder])
+        #expect(report.exitCode == 0, "\(report.stderr)")
+        let text = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
+        #expect(text.contains("Its step of 2,097,152 images is more than that epoch, so that time counts part of a step no run takes"),
+                "\(text.prefix(1500))")
     }
 }
 

@@ -133,6 +133,10 @@ func fixtureScenario() throws -> Scenario {
         #expect(chart.script.contains("title '2: configuration 2: 5 h, $150'"))
         #expect(chart.script.contains("set label 'deadline: 6 h'") && chart.script.contains("set label 'budget: $300'"))
         #expect(chart.data.contains("5.0000 150.00 \"2\"\n"))
+        // A deadline at the right end of the axis puts its label left of its line, inside the canvas (an audit saw it clipped).
+        let late = try Charts.costTime(all: points, front: Array(points.prefix(3)), chosen: nil, deadlineHours: 12, budgetDollars: nil,
+                                       title: "t", format: .png)
+        #expect(late.script.contains("set label 'deadline: 12 h' at 12.0000, graph 0.96 right offset -0.6,0"), "\(late.script)")
     }
 
     @Test func breakdownAndGanttScriptsMatchTheirSnapshots() throws {

@@ -5,7 +5,7 @@
 set terminal pngcairo size 1000,648 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'bandwidth.png'
 set output outfile
-set title 'VGG-16: vgg16 on A100-SXM4-80GB: what if the network (eth-25g) were faster or'."\n".'slower?' font ",14" noenhanced
+set title 'VGG-16: vgg16 on A100-SXM4-80GB: what if the network (eth-25g) were faster or'."\n".'slower? (simulated)' font ",14" noenhanced
 set key bmargin left vertical Left reverse maxcols 1
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 10

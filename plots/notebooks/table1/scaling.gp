@@ -5,7 +5,7 @@
 set terminal pngcairo size 1000,626 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'scaling.png'
 set output outfile
-set title 'One weird trick, Table 1: 8 K20s on PCIe: speedup (dotted: efficiency, right axis)' font ",14" noenhanced
+set title 'One weird trick, Table 1: 8 K20s on PCIe: speedup, simulated (dotted: efficiency,'."\n".'right axis)' font ",14" noenhanced
 set key bmargin left vertical Left reverse maxcols 1
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 2
