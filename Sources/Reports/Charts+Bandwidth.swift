@@ -98,12 +98,21 @@ extension Charts {
         func side(of bandwidth: Double) -> String {
             log(bandwidth / x.low) / log(x.high / x.low) > 0.55 ? "right offset -0.6,0" : "left offset 0.6,0"
         }
+        /// The side of a label at `bandwidth` away from another line drawn at `other` (where the axis leaves room),
+        /// so that that line does not run through the text; `side(of:)` without one in the range.
+        func side(of bandwidth: Double, awayFrom other: Double?) -> String {
+            guard let other, (x.low...x.high).contains(other) else { return side(of: bandwidth) }
+            let across = log(bandwidth / x.low) / log(x.high / x.low)
+            return (other <= bandwidth ? across <= 0.8 : across < 0.2) ? "left offset 0.6,0" : "right offset -0.6,0"
+        }
         // The link the traffic also crosses, where the range reaches it: past it that link may bind, not the varied one.
         if let other = whatIf.alsoCrossed, (x.low...x.high).contains(other.bandwidth) {
             let at = Format.fixed(other.bandwidth, 6)
             let label = ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380)
             ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'")
-            ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph 0.90 \(side(of: other.bandwidth)) noenhanced tc rgb '#aa3333'")
+            // Above the top dashed ceiling (at 1/1.12 of the height), on the side away from today's line.
+            ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph 0.93 "
+                            + "\(side(of: other.bandwidth, awayFrom: whatIf.operatingPoint)) noenhanced tc rgb '#aa3333'")
             plots.append("NaN title \(legend("dotted: \(other.what) (\(other.linkName)), crossed too")) noenhanced "
                          + "with lines dt 3 lw 1.5 lc rgb '#aa3333'")
             data = data.replacingOccurrences(of: "\n", with: "; the traffic also crosses \(Chart.dataComment(other.what)) "
@@ -111,7 +120,7 @@ extension Charts {
                                              options: [], range: data.range(of: "\n"))
         }
         let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
-        // Today's label beside its line, on the side with more room.
+        // Today's label beside its line, on the side with more room, or away from the link crossed too.
         let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",
                                         toWidth: 380)
         let xlabel = ChartText.shortened(Chart.singleLine("\(whatIf.link) bandwidth per direction (\(unitName), log scale)"),
@@ -122,7 +131,7 @@ extension Charts {
             "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
             "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(top * 1.12, 1),
             "TODAY": Format.fixed(whatIf.operatingPoint, 6), "TODAY_LABEL": Chart.gnuplotString(today),
-            "TODAY_SIDE": side(of: whatIf.operatingPoint),
+            "TODAY_SIDE": side(of: whatIf.operatingPoint, awayFrom: whatIf.alsoCrossed?.bandwidth),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
         return Chart(name: "bandwidth", format: format, data: data, script: script)

@@ -147,7 +147,7 @@ enum ChartBuilder {
         let begin = records.filter { $0.step == step - 1 }.map(\.end.nanoseconds).max() ?? 0
         let simulated = Double((records.filter { $0.step == step }.map(\.end.nanoseconds).max() ?? begin) - begin) / 1e9
         let stretched = outcome.metrics.stepSeconds > simulated * 1.005
-            ? "; simulated \(Format.fixed(simulated * 1e3, 1)) ms of a \(Format.fixed(outcome.metrics.stepSeconds * 1e3, 1)) ms step, "
+            ? "; \(Format.fixed(simulated * 1e3, 1)) ms drawn of a \(Format.fixed(outcome.metrics.stepSeconds * 1e3, 1)) ms step, "
                 + "the rest waits priced after the simulation" : ""
         return try Charts.gantt(outcome.trace, topology: outcome.topology, title: "\(title): one simulated step\(standing)\(stretched)", format: format,
                                 step: step, gpuLanes: lanes)
@@ -156,18 +156,20 @@ enum ChartBuilder {
     /// The charts drawn from one result per configuration, titled with the scenario's name.
     static func perConfiguration(_ kind: ChartCommand.Kind, results: [ConfigurationResult], scenario: Scenario,
                                  format: Chart.Format) throws -> Chart {
+        // A name that ends in its own punctuation ("H100 or A100?") takes a dash, not a colon, before what is drawn.
+        let named = scenario.name.last.map { "?!.:".contains($0) } == true ? "\(scenario.name) —" : "\(scenario.name):"
         switch kind {
         case .throughput:
-            return try Charts.throughput(results, title: "\(scenario.name): images per second, simulated", format: format)
+            return try Charts.throughput(results, title: "\(named) images per second, simulated", format: format)
         case .timeToTrain:
             let goals = results.map { scenario.runs[$0.runIndex].training }
             let whole = goals.allSatisfy { $0 != nil }
-            return try Charts.timeToTrain(results, goals: goals, title: "\(scenario.name): \(whole ? "time to train" : "time per epoch"), simulated",
+            return try Charts.timeToTrain(results, goals: goals, title: "\(named) \(whole ? "time to train" : "time per epoch"), simulated",
                                           format: format)
         case .scaling:
-            return try Charts.scaling(results, title: "\(scenario.name): speedup, simulated", format: format)
+            return try Charts.scaling(results, title: "\(named) speedup, simulated", format: format)
         case .breakdown:
-            return try Charts.breakdown(results, title: "\(scenario.name): where the simulated step goes", format: format)
+            return try Charts.breakdown(results, title: "\(named) where the simulated step goes", format: format)
         case .bandwidth, .gantt:
             throw UsageError(message: "chart \(kind.rawValue) is drawn from simulations of its own, not from one result per configuration")
         }

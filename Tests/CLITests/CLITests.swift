@@ -3,6 +3,7 @@ import Testing
 @testable import ScaleCastCLI
 import Reports
 import Calibration
+import Scenario
 
 func writeTemporary(_ text: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-cli-\(UUID().uuidString).yaml")
@@ -468,6 +469,18 @@ let smallScenario = """
                                     + "its two levels need every node full\n"), "\(out.stdout)")
         let full = CLI.execute(["simulate", scenario, "--gpus", "8,16"])
         #expect(full.exitCode == 0 && !full.stdout.contains("flat ring"))
+    }
+
+    /// A chart's title says its numbers are simulated, and a scenario's name that ends in its own punctuation is
+    /// followed by a dash, not "?:".
+    @Test func chartTitlesSaySimulatedAndKeepTheNamesPunctuation() throws {
+        let asked = try Scenario.load(path: try writeTemporary(smallScenario.replacingOccurrences(of: "name: cli test", with: "name: V100 or not?")))
+        let results = try ScenarioRunner.results(asked)
+        let throughput = try ChartBuilder.perConfiguration(.throughput, results: results, scenario: asked, format: .png)
+        #expect(throughput.script.contains("set title 'V100 or not? — images per second, simulated'"), "\(throughput.script.prefix(400))")
+        let plain = try Scenario.load(path: try writeTemporary(smallScenario))
+        let scaling = try ChartBuilder.perConfiguration(.scaling, results: try ScenarioRunner.results(plain), scenario: plain, format: .png)
+        #expect(scaling.script.contains("set title 'cli test: speedup, simulated'"))
     }
 
     /// `hardware FILE` lists the catalog a scenario's runs see, or a catalog file makes: its entries beside the built-in

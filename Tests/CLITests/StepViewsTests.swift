@@ -69,8 +69,10 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-views-\(UUID().uuidString)").path
         let out = CLI.execute(["chart", "gantt", "scenarios/paper/one-weird-trick.yaml", "--gpus", "8", "--out", folder])
         #expect(out.exitCode == 0, "\(out.stderr)")
-        let script = try String(contentsOfFile: folder + "/gantt.gp", encoding: .utf8)
-        #expect(script.contains("simulated 452.7 ms of a") && script.contains("482.7 ms step, the rest waits priced after the simulation"))
+        // The title as one line (a long one is wrapped where it fits, as '...'."\n".'...').
+        let script = try String(contentsOfFile: folder + "/gantt.gp", encoding: .utf8).replacingOccurrences(of: "'.\"\\n\".'", with: " ")
+        #expect(script.contains("one simulated step; 452.7 ms drawn of a 482.7 ms step, the rest waits priced after the simulation"),
+                "\(script.prefix(600))")
         let plain = CLI.execute(["chart", "gantt", "scenarios/default.yaml", "--gpus", "8", "--out", folder + "-plain"])
         #expect(plain.exitCode == 0, "\(plain.stderr)")
         #expect(!(try String(contentsOfFile: folder + "-plain/gantt.gp", encoding: .utf8)).contains("priced after the simulation"))

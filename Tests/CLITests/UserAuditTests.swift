@@ -205,7 +205,9 @@ import Reports
         let out = CLI.execute(["chart", "gantt", "scenarios/whatif/two-nodes.yaml", "--out", dir])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let script = try String(contentsOfFile: dir + "/gantt.gp", encoding: .utf8)
-        #expect(script.contains("(the 16 busiest of") && script.contains(" links)"), "\(script.prefix(600))")
+        // The title as one line (a long one is wrapped where it fits, as '...'."\n".'...').
+        let title = script.replacingOccurrences(of: "'.\"\\n\".'", with: " ")
+        #expect(title.contains("(the 16 busiest of") && title.contains(" links)"), "\(script.prefix(600))")
         let data = try String(contentsOfFile: dir + "/gantt.dat", encoding: .utf8)
         let starts = data.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> Double? in
             let cells = line.split(separator: " ")

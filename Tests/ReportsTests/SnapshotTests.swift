@@ -89,7 +89,7 @@ func fixtureScenario() throws -> Scenario {
         }
         let inside = try chart(at: 205.12)
         #expect(inside.script.contains("set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3"), "\(inside.script)")
-        #expect(inside.script.contains("'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.90"), "\(inside.script)")
+        #expect(inside.script.contains("'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.93"), "\(inside.script)")
         #expect(inside.script.contains("title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too'"), "\(inside.script)")
         #expect(inside.data.split(separator: "\n")[0].hasSuffix("; the traffic also crosses the GPU-NIC PCIe link (pcie4-x16, 205.120 Gb/s)"))
         let outside = try chart(at: 4000)

@@ -20,8 +20,8 @@ set arrow from graph 0, first 24819.4 to graph 1, first 24819.4 nohead dt 2 lw 1
 set arrow from graph 0, first 49638.7 to graph 1, first 49638.7 nohead dt 2 lw 1.2 lc rgb '#DD8452'
 set arrow from graph 0, first 99277.4 to graph 1, first 99277.4 nohead dt 2 lw 1.2 lc rgb '#55A868'
 set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'
-set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.90 left offset 0.6,0 noenhanced tc rgb '#aa3333'
-set label 'today: ib-hdr, 200 Gb/s' at 200.000000, graph 0.96 left offset 0.6,0 noenhanced
+set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.93 left offset 0.6,0 noenhanced tc rgb '#aa3333'
+set label 'today: ib-hdr, 200 Gb/s' at 200.000000, graph 0.96 right offset -0.6,0 noenhanced
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
      'bandwidth.dat' index 2 using 1:2 title '32 GPUs' with linespoints lw 2 pt 7 lc rgb '#DD8452', \

@@ -4,7 +4,7 @@
 set terminal pngcairo size 1200,832 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'gantt.png'
 set output outfile
-set title 'exact (128K, 128K): alexnet-owt-cc2 on 8 x K20, hybrid (b), exact: one simulated step; simulated 452.7'."\n".'ms of a 482.7 ms step, the rest waits priced after the simulation (the 16 busiest of 26 links)' font ",14" noenhanced
+set title 'exact (128K, 128K): alexnet-owt-cc2 on 8 x K20, hybrid (b), exact: one simulated step; 452.7 ms drawn'."\n".'of a 482.7 ms step, the rest waits priced after the simulation (the 16 busiest of 26 links)' font ",14" noenhanced
 set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
