@@ -22,6 +22,13 @@ public enum Charts {
 
     static func color(_ index: Int) -> String { palette[index % palette.count] }
 
+    /// One point marker per run, in run order (gnuplot point types: filled circle, square, triangle,
+    /// inverted triangle, diamond, pentagon, then their open forms), so that runs whose points coincide
+    /// (the same model built in and exported) stay told apart where one colour covers the other.
+    static let markers = [7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14]
+
+    static func marker(_ index: Int) -> Int { markers[index % markers.count] }
+
     /// Legend entries are kept within this width (pixels at 11 points): a legend
     /// inside a 1000-pixel canvas, beside its sample line, never reaches its edge.
     static let legendWidth = 520.0
@@ -37,7 +44,7 @@ public enum Charts {
                 data += "\(r.gpus) \(Format.fixed(r.speedup, 4)) \(Format.fixed(r.efficiency * 100, 2)) \(Format.fixed(r.metrics.imagesPerSecond, 1))\n"
             }
             data += "\n\n"
-            plots.append("     'scaling.dat' index \(i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
+            plots.append("     'scaling.dat' index \(i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt \(marker(i)) lc rgb '\(color(i))'")
             plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '\(color(i))'")
         }
         let gpus = gpuAxis(results)
@@ -122,7 +129,7 @@ public enum Charts {
             for (r, v) in zip(run.results, ideal) { data += "\(r.gpus) \(Format.fixed(v, 4))\n" }
             data += "\n\n"
             values += runValues + ideal
-            plots.append("'\(name).dat' index \(2 * i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
+            plots.append("'\(name).dat' index \(2 * i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt \(marker(i)) lc rgb '\(color(i))'")
             plots.append("'\(name).dat' index \(2 * i + 1) using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '\(color(i))'")
         }
         // Where the work differs along a run (a time to train whose epochs grow with the batch), the line bends with it.

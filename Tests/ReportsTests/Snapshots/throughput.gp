@@ -18,6 +18,6 @@ set xtics ("1" 1, "2" 2, "4" 4)
 set ytics ("60,000" 60000, "80,000" 80000, "100,000" 100000, "150,000" 150000, "200,000" 200000, "300,000" 300000, "400,000" 400000, "500,000" 500000)
 plot 'throughput.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'throughput.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
-     'throughput.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 7 lc rgb '#DD8452', \
+     'throughput.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \
      'throughput.dat' index 3 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#DD8452', \
      NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'

@@ -18,6 +18,6 @@ set xtics ("1" 1, "2" 2, "4" 4)
 set ytics ("3" 3, "4" 4, "5" 5, "6" 6, "8" 8, "10" 10, "15" 15, "20" 20)
 plot 'timetotrain.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'timetotrain.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
-     'timetotrain.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 7 lc rgb '#DD8452', \
+     'timetotrain.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \
      'timetotrain.dat' index 3 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#DD8452', \
      NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'

@@ -18,6 +18,6 @@ set xtics ("8" 8, "64" 64, "256" 256, "512" 512, "1024" 1024)
 set ytics ("20,000" 20000, "50,000" 50000, "100,000" 100000, "200,000" 200000, "500,000" 500000, "1,000,000" 1e+06, "2,000,000" 2e+06)
 plot 'throughput.dat' index 0 using 1:2 title '256 per GPU at any scale' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'throughput.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
-     'throughput.dat' index 2 using 1:2 title 'at most 32,768 a step' noenhanced with linespoints lw 2 pt 7 lc rgb '#DD8452', \
+     'throughput.dat' index 2 using 1:2 title 'at most 32,768 a step' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \
      'throughput.dat' index 3 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#DD8452', \
      NaN title 'dashed: linear scaling from the run’s fewest GPUs' with lines dt 2 lw 1.2 lc rgb '#555555'

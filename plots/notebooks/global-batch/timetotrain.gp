@@ -18,7 +18,7 @@ set xtics ("8" 8, "64" 64, "256" 256, "512" 512, "1024" 1024)
 set ytics ("1" 1, "2" 2, "5" 5, "10" 10, "20" 20, "50" 50)
 plot 'timetotrain.dat' index 0 using 1:2 title '256 per GPU at any scale' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'timetotrain.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
-     'timetotrain.dat' index 2 using 1:2 title 'at most 32,768 a step' noenhanced with linespoints lw 2 pt 7 lc rgb '#DD8452', \
+     'timetotrain.dat' index 2 using 1:2 title 'at most 32,768 a step' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \
      'timetotrain.dat' index 3 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#DD8452', \
      NaN title 'dashed: linear scaling from the run’s fewest GPUs, at each point’s epochs' with lines dt 2 lw 1.2 lc rgb '#555555', \
      'timetotrain.dat' index 4 using 1:2 title 'ringed: lower bound (batch above those with epochs)' noenhanced with points pt 6 ps 2.2 lw 1.5 lc rgb '#222222'
