@@ -480,7 +480,7 @@ let smallScenario = """
         #expect(throughput.script.contains("set title 'V100 or not? — images per second, simulated'"), "\(throughput.script.prefix(400))")
         let plain = try Scenario.load(path: try writeTemporary(smallScenario))
         let scaling = try ChartBuilder.perConfiguration(.scaling, results: try ScenarioRunner.results(plain), scenario: plain, format: .png)
-        #expect(scaling.script.contains("set title 'cli test: speedup, simulated'"))
+        #expect(scaling.script.contains("set title 'cli test: speedup, simulated (dotted: efficiency, right axis)'"))
     }
 
     /// `hardware FILE` lists the catalog a scenario's runs see, or a catalog file makes: its entries beside the built-in
