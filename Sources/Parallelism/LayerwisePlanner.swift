@@ -192,7 +192,7 @@ struct LayerwisePlanner {
         var transfers = 0   // by index: a closure over the tasks would copy each (its strings and arrays retained)
         for id in graph.tasks.indices where graph.tasks[id].kind == .transfer { transfers += 1 }
         let work = split == nil ? 0 : Double(transfers) * scale * Double(workers) * Double(workers)
-        // A full graph stopped planning part of its step (`TaskGraph.limits`): refused whatever the estimate says.
+        // A full graph stopped planning part of its step (`TaskGraph.taskLimit`, `dependencyLimit`): refused whatever the estimate says.
         if graph.isFull || tasks > Double(PlanLimits.tasks) || dependencies > Double(PlanLimits.dependencies) || work > PlanLimits.exchangeWork {
             throw PlanTooLargeError(estimatedTasks: tasks, estimatedDependencies: dependencies, estimatedExchangeWork: work,
                                     isLowerBound: plannedFraction == 0 || graph.isFull)

@@ -241,13 +241,13 @@ public enum CatalogReport {
     /// One line saying what `source` changed from `builtIn` to `catalog`: the GPUs and links
     /// it added and those it put in place of built-in entries (by name, without regard to case).
     public static func changes(from builtIn: Catalog, to catalog: Catalog, by source: String) -> String {
-        func sorted(_ names: [String], against known: [String]) -> (added: [String], replaced: [String]) {
+        func partition(_ names: [String], against known: [String]) -> (added: [String], replaced: [String]) {
             let lowered = Set(known.map { $0.lowercased() })
             return (names.filter { !lowered.contains($0.lowercased()) }, names.filter { lowered.contains($0.lowercased()) })
         }
         // An entry equal to a built-in one changes nothing.
-        let gpus = sorted(catalog.gpus.filter { !builtIn.gpus.contains($0) }.map(\.name), against: builtIn.gpus.map(\.name))
-        let links = sorted(catalog.links.filter { !builtIn.links.contains($0) }.map(\.name), against: builtIn.links.map(\.name))
+        let gpus = partition(catalog.gpus.filter { !builtIn.gpus.contains($0) }.map(\.name), against: builtIn.gpus.map(\.name))
+        let links = partition(catalog.links.filter { !builtIn.links.contains($0) }.map(\.name), against: builtIn.links.map(\.name))
         var parts: [String] = []
         for (what, names) in [("GPUs added", gpus.added), ("GPUs replaced", gpus.replaced), ("links added", links.added),
                               ("links replaced", links.replaced)] where !names.isEmpty {

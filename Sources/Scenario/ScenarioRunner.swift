@@ -137,8 +137,8 @@ public enum ScenarioRunner {
             // only where the plan fits (model-parallel exchanges outgrow it from about 16 GPUs).
             guard run.fidelity == nil, canAggregate(run), expandedOnly(run) == nil, !tooLarge.wasAggregated else {
                 var error = location ?? run.gpusLocation
-                // Aggregated is offered where it was not taken by itself: model parallelism, and data
-                // parallelism under mechanisms it does not price (said, so that the choice is the user's).
+                // Aggregated is offered where it was not taken by itself (the scenario chose expanded, model
+                // parallelism, mechanisms it does not price), with what it leaves out, so that the choice is the user's.
                 let offer = !tooLarge.wasAggregated && canAggregate(run)
                 error.message = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.name) parallelism: \(tooLarge)"
                     + (offer ? ", or simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
