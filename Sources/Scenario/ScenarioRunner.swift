@@ -299,6 +299,14 @@ public enum ScenarioRunner {
         run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
     }
 
+    /// Whether `gpus` GPUs fill nodes of `gpusPerNode` unevenly (several nodes, the last partly
+    /// filled), by the node grouping the two-level all-reduces use (`NodeGroups`): there both
+    /// fidelities run a hierarchical all-reduce as a flat ring.
+    static func nodesAreUneven(gpus: Int, gpusPerNode: Int) -> Bool {
+        let nodes = NodeGroups(ranks: Array(0..<gpus), gpusPerNode: gpusPerNode)
+        return nodes.members.count > 1 && !nodes.isUniform
+    }
+
     /// Where aggregated fidelity is offered in place of expanded, what it would leave out of
     /// `run` (`expandedOnly`), said so that the faster step it gives is not taken for the same
     /// schedule's; "" where it leaves out nothing.
@@ -355,7 +363,7 @@ public enum ScenarioRunner {
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond, baselineFits: singleFits,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU,
                     hierarchicalRanAsRing: run.plannedStrategy.gradientSync.algorithm == .hierarchical
-                        && gpus > run.cluster.gpusPerNode && gpus % run.cluster.gpusPerNode != 0))
+                        && Self.nodesAreUneven(gpus: gpus, gpusPerNode: run.cluster.gpusPerNode)))
             }
         }
         return results

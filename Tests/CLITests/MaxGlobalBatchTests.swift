@@ -67,18 +67,19 @@ import YAMLSupport
 
 extension MaxGlobalBatchTests {
     /// `plan` cautions where a configuration shown takes more images a step than an epoch
-    /// holds, and not where every step fits in one.
+    /// holds, and not where every step fits in one; `sweep` counts such points, and `report`
+    /// says so beside the ImageNet epoch it prices without a training goal.
     @Test func planCautionsWhereAStepIsLargerThanAnEpoch() throws {
-        let path = try writeTemporary("""
+        // One cluster, with a training goal of 100,000-image epochs, and without one (report prices an ImageNet epoch).
+        let cluster = """
             name: big
             model: resnet18
             batch_per_gpu: 256
             precision: bf16
             cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
-            gpus: [8]
-            training: {epochs: 90, images: 100000}
-            pricing: {mode: cloud}
-            """)
+
+            """
+        let path = try writeTemporary(cluster + "gpus: [8]\ntraining: {epochs: 90, images: 100000}\npricing: {mode: cloud}\n")
         let large = CLI.execute(["plan", path, "--deadline-hours", "1", "--vary", "gpus=8,512", "--quiet"])
         #expect(large.stdout.contains("One configuration shown takes more images a step than an epoch of the training holds "
                                       + "(the largest, 512 GPUs: 131,072 images a step against 100,000 an epoch), so its time"), "\(large.stdout)")
@@ -91,14 +92,7 @@ extension MaxGlobalBatchTests {
                                                               + "(global_batch above training.images)"), "\(swept.stderr)")
         #expect(!CLI.execute(["sweep", path, "--vary", "gpus=8,64", "--quiet"]).stderr.contains("than an epoch"))
         // report without training: prices an ImageNet epoch, and says where a step holds more than one.
-        let untrained = try writeTemporary("""
-            name: big
-            model: resnet18
-            batch_per_gpu: 256
-            precision: bf16
-            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
-            gpus: [8, 8192]
-            """)
+        let untrained = try writeTemporary(cluster + "gpus: [8, 8192]\n")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-epoch-\(UUID().uuidString)").path
         let report = CLI.execute(["report", untrained, "--out", folder])
         #expect(report.exitCode == 0, "\(report.stderr)")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import YAMLSupport
 @testable import Scenario
+import Software
 
 /// The smallest inputs that once trapped, hung or exhausted memory (issue 17's
 /// fuzz campaign), each now refused with a located `ConfigError`.
@@ -219,6 +220,31 @@ import Testing
         #expect(e.keyPath == "gpus")
         #expect(e.message.contains("more than ScaleCast simulates"))
         if how.hasPrefix("simulation") { #expect(e.message.components(separatedBy: "fidelity: aggregated").count == 2, "\(e.message)") }
+    }
+
+    /// Aggregated fidelity leaves out cuda-convnet2's per-stage copy cost (`stage_us`), so its steps come out shorter
+    /// (an audit: 180 ms against 1,258 ms expanded at 64 GPUs): the refusal that offers it and the summary of a run that
+    /// takes it say so; a profile without stage costs gets neither.
+    @Test func whatAggregatedLeavesOutIsSaidWhereItIsOffered() throws {
+        let yaml = """
+            name: cc2
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            cluster: {gpu: H100, gpus_per_node: 8, network: {link: ib-ndr, nics_per_node: 8}, cpu_cores_per_node: 64}
+            strategy: {kind: data}
+            software: cuda-convnet2
+            gpus: [512]
+            """
+        let e = try error(for: yaml)
+        #expect(e.message.hasSuffix("use simulation: {fidelity: aggregated} (which leaves out the profile's stage_us, the software "
+                                    + "cost of every copy stage: its steps come out shorter)"), "\(e.message)")
+        var run = try Scenario.load(path: try temporaryScenario(yaml)).runs[0]
+        run.fidelity = .aggregated
+        #expect(ScenarioRunner.simulationSummary(run, gpus: 64).hasPrefix("aggregated (the profile's stage_us, the software cost of "
+                                                                           + "every copy stage, left out"))
+        run.software = .ideal
+        #expect(ScenarioRunner.simulationSummary(run, gpus: 64) == "aggregated")
     }
 
     /// Each GPU takes 1/K of a model-parallel layer's units: a layer of fewer units than GPUs is refused at the
