@@ -57,6 +57,7 @@ public enum ResultsJSON {
             try c.encode(accumulationSteps, forKey: .accumulationSteps)
             try c.encode(gpuMemoryBytes, forKey: .gpuMemoryBytes)
             try c.encode(strategyDetail, forKey: .strategyDetail)
+            try c.encode(hierarchicalRanAsRing, forKey: .hierarchicalRanAsRing)
             try c.encode(scheme, forKey: .scheme)
             try c.encode(variant, forKey: .variant)
             try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
@@ -92,6 +93,8 @@ public enum ResultsJSON {
         var accumulationSteps: Int
         var gpuMemoryBytes: Int
         var strategyDetail: String
+        /// Whether the strategy's hierarchical all-reduce ran as a flat ring at this count (a partly filled last node).
+        var hierarchicalRanAsRing: Bool
         /// "a", "b" or "c" for hybrid rows, null otherwise.
         var scheme: String?
         /// "exact" or "approximate" where model-parallel layers exist, null otherwise.
@@ -120,7 +123,8 @@ public enum ResultsJSON {
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
-                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail", scheme, variant,
+                 gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail",
+                 hierarchicalRanAsRing = "hierarchical_ran_as_ring", scheme, variant,
                  timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", epochImages = "epoch_images",
                  costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
@@ -150,6 +154,7 @@ public enum ResultsJSON {
                 peakMemoryBytesPerGPU: Int(saturating: r.memory.totalBytes.rounded(.up)), fitsInMemory: r.fitsInMemory,
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision, precisionNote: r.precisionNote,
                 batchPerGPU: r.batchPerGPU, accumulationSteps: r.accumulationSteps, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
+                hierarchicalRanAsRing: r.hierarchicalRanAsRing,
                 scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 epochs: i < training.count ? training[i]?.epochs : nil,

@@ -469,6 +469,11 @@ let smallScenario = """
                                     + "its two levels need every node full\n"), "\(out.stdout)")
         let full = CLI.execute(["simulate", scenario, "--gpus", "8,16"])
         #expect(full.exitCode == 0 && !full.stdout.contains("flat ring"))
+        // The JSON says it per row.
+        let json = CLI.execute(["simulate", scenario, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
+        let asRing = try #require(rows).compactMap { row in (row["hierarchical_ran_as_ring"] as? Bool).map { "\(row["gpus"] as? Int ?? 0): \($0)" } }
+        #expect(asRing == ["8: false", "12: true", "16: false", "20: true"], "\(asRing)")
     }
 
     /// A chart's title says its numbers are simulated, and a scenario's name that ends in its own punctuation is
