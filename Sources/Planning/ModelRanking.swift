@@ -107,10 +107,11 @@ public struct ModelRanking: Sendable {
                         + "\(Plan.describe(nearest)), takes \(Plan.duration(time(nearest)))\(Self.lowerBound(nearest)) for "
                         + "$\(Plan.money(cost(nearest)))\(ownedTerms(nearest))\(percentiles), \(overshoot(nearest)). "
                         + "Within \(both ? "them" : "it") the fastest, "
-                        + "\(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))\(Self.lowerBound(fastest))\(percentiles)."
+                        + "\(Plan.describe(fastest)), takes \(Plan.duration(time(fastest), missing: deadline))\(Self.lowerBound(fastest))\(percentiles)."
                 }
             }
-            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes \(Plan.duration(time(fastest)))"
+            return text + "No configuration meets the deadline; the fastest, \(Plan.describe(fastest)), takes "
+                + Plan.duration(time(fastest), missing: deadlineSeconds)
                 + "\(Self.lowerBound(fastest)), "
                 + "because \(Plan.limit(of: fastest))."
         }
@@ -120,7 +121,7 @@ public struct ModelRanking: Sendable {
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
-                + "would take \(Plan.duration(time(cheapest))) because \(Plan.limit(of: cheapest))."
+                + "would take \(Plan.duration(time(cheapest), missing: deadlineSeconds)) because \(Plan.limit(of: cheapest))."
         }
         // The next cheapest that costs more, by a cent at least (configurations that differ
         // only in what they do not use, a network inside one node, cost the same).

@@ -133,6 +133,27 @@ public struct Plan: Sendable {
         if seconds.rounded() >= 10 { return String(format: "%.0f s", locale: nil, seconds.rounded()) }
         return String(format: "%.2f s", locale: nil, seconds)
     }
+    /// A deadline of `hours` as the user gave it (1.26 h, 12 h), not rounded as a time to train
+    /// is: a table headed "within 1.3 h" beside a time of 1.29 h that misses it reads as a contradiction.
+    public static func deadline(hours: Double) -> String { String(format: "%g h", locale: nil, hours) }
+
+    /// `duration(seconds)` for a time that misses a deadline of `deadline` seconds, with as many
+    /// more digits (up to four) as it takes to read longer than the deadline does: 1.31 h, not
+    /// 1.3 h, against a deadline of 1.3 h. Without a deadline, or within it, `duration(seconds)`.
+    public static func duration(_ seconds: Double, missing deadline: Double?) -> String {
+        let plain = duration(seconds)
+        guard let deadline, seconds > deadline else { return plain }
+        let parts = plain.split(separator: " ")
+        guard parts.count == 2, let shown = Double(parts[0]) else { return plain }
+        let scale = parts[1] == "h" ? 3600.0 : parts[1] == "min" ? 60 : 1
+        guard shown <= deadline / scale else { return plain }
+        for digits in 1...4 {
+            let text = String(format: "%.\(digits)f", locale: nil, seconds / scale)
+            if Double(text)! > deadline / scale { return "\(text) \(parts[1])" }
+        }
+        return plain
+    }
+
     /// Dollars: cents below $1,000, thousands separators above.
     public static func money(_ x: Double) -> String {
         if abs(x) < 1000 { return String(format: "%.2f", locale: nil, x) }

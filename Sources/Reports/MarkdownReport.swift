@@ -35,6 +35,9 @@ public enum MarkdownReport {
         /// than the best, once each (`MeasuredErrors.Evidence.caution`).
         public var otherCautions: [String]
 
+        /// Each result's time to train in hours (`trainingCells`), nil where its run states no goal.
+        public var trainingHours: [Double?] { results.indices.map { $0 < trainingCells.count ? trainingCells[$0]?.hours : nil } }
+
         public init(scenario: Scenario, scenarioPath: String, results: [ConfigurationResult], best: ConfigurationResult,
                     bestAnalysis: StepAnalysis, charts: [(file: String, caption: String)], training: TrainingAnswer? = nil,
                     range: UncertaintyRange? = nil, evidence: MeasuredErrors.Evidence? = nil, trainingCells: [ResultsTable.TrainingCell?] = [],
@@ -112,42 +115,68 @@ public enum MarkdownReport {
         return out
     }
 
-    /// The best configuration the report details (`bestIndex(of:)`).
-    public static func best(of results: [ConfigurationResult]) -> ConfigurationResult? {
-        bestIndex(of: results).map { results[$0] }
+    /// The best configuration the report details (`bestIndex(of:trainingHours:)`).
+    public static func best(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> ConfigurationResult? {
+        bestIndex(of: results, trainingHours: trainingHours).map { results[$0] }
     }
 
-    /// Each model's fastest configuration (`bestIndices(of:)`).
-    public static func bestPerModel(of results: [ConfigurationResult]) -> [ConfigurationResult] {
-        bestIndices(of: results).map { results[$0] }
+    /// Each model's fastest configuration (`bestIndices(of:trainingHours:)`).
+    public static func bestPerModel(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> [ConfigurationResult] {
+        bestIndices(of: results, trainingHours: trainingHours).map { results[$0] }
     }
 
     /// Where in `results` the configuration the report details is: the first model's best
-    /// (`bestIndices(of:)`, models in the order the results name them) among the models
-    /// with a configuration that fits in memory; images/s of different networks are never
+    /// (`bestIndices(of:trainingHours:)`, models in the order the results name them) among the
+    /// models with a configuration that fits in memory; images/s of different networks are never
     /// ranked together. The first model's best when none fits.
-    public static func bestIndex(of results: [ConfigurationResult]) -> Int? {
-        let perModel = bestIndices(of: results)
+    public static func bestIndex(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> Int? {
+        let perModel = bestIndices(of: results, trainingHours: trainingHours)
         return perModel.first { results[$0].fitsInMemory } ?? perModel.first
     }
 
     /// Where in `results` each model's fastest configuration is, the models in the order
-    /// the results first name them: the most images per second among the model's
-    /// configurations that fit in memory (among all of them when none fits); of equally
-    /// fast ones, the one with the fewest GPUs, then the first listed.
-    public static func bestIndices(of results: [ConfigurationResult]) -> [Int] {
+    /// the results first name them, among the model's configurations that fit in memory (among
+    /// all of them when none fits): the shortest time to train where every one of them has one
+    /// (`trainingHours`, per result in the same order: where the epochs depend on the global
+    /// batch, the most images/s is not the soonest trained), else the most images per second;
+    /// of equally fast ones, the one with the fewest GPUs, then the first listed.
+    public static func bestIndices(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> [Int] {
+        func hours(_ i: Int) -> Double? { i < trainingHours.count ? trainingHours[i] : nil }
         var models: [String] = []
         for r in results where !models.contains(r.model) { models.append(r.model) }
         return models.compactMap { model in
             let own = results.indices.filter { results[$0].model == model }
             let fitting = own.filter { results[$0].fitsInMemory }
-            return (fitting.isEmpty ? own : fitting).max { a, b in
+            let candidates = fitting.isEmpty ? own : fitting
+            let byTime = candidates.allSatisfy { hours($0) != nil }
+            return candidates.max { a, b in
                 let (x, y) = (results[a], results[b])
-                if !equallyFast(x, y) { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
+                if byTime, let ha = hours(a), let hb = hours(b), abs(ha / hb - 1) >= 1e-9 { return ha > hb }
+                if !byTime && !equallyFast(x, y) { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
                 if x.gpus != y.gpus { return x.gpus > y.gpus }
                 return a > b
             }
         }
+    }
+
+    /// Where the best was ranked by its time to train and a configuration of its model that fits
+    /// has more images/s, that one and why it trains later (its global batch needs more epochs);
+    /// nil otherwise.
+    static func moreImagesSentence(_ input: Input, best: ConfigurationResult) -> String? {
+        let hours = input.trainingHours
+        guard let bestIndex = input.results.firstIndex(where: { $0.label == best.label }), let bestHours = hours[bestIndex] else { return nil }
+        let faster = input.results.indices.filter { i in
+            let r = input.results[i]
+            return r.model == best.model && r.fitsInMemory && !equallyFast(r, best) && r.metrics.imagesPerSecond > best.metrics.imagesPerSecond
+                && hours[i] != nil
+        }
+        guard let top = faster.max(by: { input.results[$0].metrics.imagesPerSecond < input.results[$1].metrics.imagesPerSecond }),
+              let topHours = hours[top], topHours > bestHours,
+              let cell = input.trainingCells[top] else { return nil }
+        let r = input.results[top]
+        let epochs = cell.epochs.map { "its global batch of \(Format.grouped(r.metrics.globalBatch)) images trains \(ResultsTable.epochsText($0)) epochs, so " } ?? ""
+        return "**\(r.label.singleLine)** runs more images a second (\(Format.grouped(Int(r.metrics.imagesPerSecond.rounded())))), but "
+            + epochs + "it takes " + (cell.epochsHeldAboveBatch != nil ? "at least " : "") + "\(duration(topHours * 3600)) to train."
     }
 
     /// Whether two configurations train at the same images/s, within rounding (1e-9 of it):
@@ -173,7 +202,7 @@ public enum MarkdownReport {
         let b = input.best
         let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
         var out = "# \(input.scenario.name.singleLine)\n\n"
-        let perModel = bestPerModel(of: input.results)
+        let perModel = bestPerModel(of: input.results, trainingHours: input.trainingHours)
         if perModel.count > 1 {
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
                 + "different work. The fastest configuration of each: "
@@ -188,8 +217,11 @@ public enum MarkdownReport {
         }
         // The best is chosen among the configurations that fit (bestIndices): say so where a faster one does not.
         let fasterUnfitting = input.results.contains { $0.model == b.model && !$0.fitsInMemory && $0.metrics.imagesPerSecond > b.metrics.imagesPerSecond }
-        out += (fasterUnfitting && b.fitsInMemory ? " The fastest configuration simulated that fits in GPU memory is **\(b.label.singleLine)**"
-                                                  : " The fastest configuration simulated is **\(b.label.singleLine)**")
+        // Ranked by time to train, a configuration with more images/s may train later: the answer says which it is.
+        let moreImages = moreImagesSentence(input, best: b)
+        let fastest = moreImages != nil ? "configuration simulated that trains soonest" : "fastest configuration simulated"
+        out += (fasterUnfitting && b.fitsInMemory ? " The \(fastest) that fits in GPU memory is **\(b.label.singleLine)**"
+                                                  : " The \(fastest) is **\(b.label.singleLine)**")
             + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
@@ -215,6 +247,7 @@ public enum MarkdownReport {
             }
         }
         if let ties = tieSentence(input.results, best: b) { out += ties + " " }
+        if let moreImages { out += moreImages + " " }
         if let range = input.range {
             out += rangeSentence(range, training: input.training != nil) + " "
             // The corpus's errors are whole predictions', loader-bound ones among them.

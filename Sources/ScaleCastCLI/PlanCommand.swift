@@ -143,7 +143,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             text += "\n" + ranking.explanation + "\n"
             var tables: [(title: String, rows: [SweepRow])] = []
             if let d = deadlineHours {
-                tables.append(("Cheapest that finish within \(Plan.duration(d * 3600))", Array(ranking.meetingDeadline.prefix(top))))
+                tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", Array(ranking.meetingDeadline.prefix(top))))
             }
             if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(ranking.withinBudget.prefix(top)))) }
             tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", ranking.paretoFront))

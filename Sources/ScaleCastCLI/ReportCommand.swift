@@ -46,7 +46,10 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         let results = try ScenarioRunner.results(loaded)
         // Nothing to recommend when no configuration fits: say so, as simulate does, and write nothing.
         if !results.contains(where: \.fitsInMemory), let error = SimulateCommand.memoryError(results, of: loaded) { throw error }
-        guard let best = MarkdownReport.best(of: results) else { throw UsageError(message: "the scenario has no configuration to report") }
+        // Time and cost to train beside each configuration, where its run states them: with them the best is the soonest trained.
+        let cells = try SimulateCommand.training(results, of: loaded)
+        guard let best = MarkdownReport.best(of: results, trainingHours: cells.map { $0?.hours })
+        else { throw UsageError(message: "the scenario has no configuration to report") }
         let spec = loaded.runs[best.runIndex]
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
         var analysis = StepAnalysis(trace: outcome.trace, graph: outcome.graph, topology: outcome.topology,
@@ -76,7 +79,6 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD, recipe: goal.recipe)
         }
-        let cells = try SimulateCommand.training(results, of: loaded)
         let errors = try MeasuredErrors.builtIn()
         // The corpus's cautions on the other configurations' GPUs (the best's is in the answer).
         var otherCautions: [String] = []

@@ -65,6 +65,42 @@ import Testing
         #expect(answer.contains("The range may exceed the loader's rate: that rate is modelled too, and the corpus's errors include it."))
     }
 
+    /// Where the epochs depend on the global batch, the most images/s is not the soonest trained: the
+    /// answer (and the JSON's best) is the configuration that trains soonest, and it names the one with
+    /// more images/s and why it trains later (an audit found the report naming the slower to train).
+    @Test func theAnswerIsTheConfigurationThatTrainsSoonest() throws {
+        let scenario = try writeTemporary("""
+            name: soonest
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            training: {images: 1281167, epochs: {4096: 30, 16384: 90}}
+            gpus: [64]
+            runs:
+              - {label: uncapped}
+              - {label: capped, max_global_batch: 4096}
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+        let result = CLI.execute(["report", scenario, "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        #expect(answer.contains("The configuration simulated that trains soonest is **capped · 64 GPUs"), "\(answer)")
+        #expect(answer.contains("the scenario's training (30 epochs of 1,281,167 images) takes **"), "\(answer)")
+        #expect(answer.range(of: #"\*\*uncapped · 64 GPUs, [^*]+\*\* runs more images a second \([0-9,]+\), but its global batch of "#
+                             + #"16,384 images trains 90 epochs, so it takes [0-9]+ minutes to train\."#, options: .regularExpression) != nil,
+                "\(answer)")
+        let json = CLI.execute(["report", scenario, "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((document["best"] as? [String: Any])?["label"] as? String == "capped · 64 GPUs, data (nccl-auto, 25 MB buckets)")
+        // Without a goal, images/s ranks them.
+        let untimed = try writeTemporary(try String(contentsOfFile: scenario, encoding: .utf8)
+            .replacingOccurrences(of: "training: {images: 1281167, epochs: {4096: 30, 16384: 90}}\n", with: ""))
+        let plain = CLI.execute(["report", untimed, "--json"])
+        let best = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])["best"] as? [String: Any]
+        #expect(best?["label"] as? String == "uncapped · 64 GPUs, data (nccl-auto, 25 MB buckets)")
+    }
+
     /// The answer ranks the configurations that fit; where a faster one does not fit, it says
     /// the one it names is the fastest that fits, not the fastest simulated.
     @Test func aFasterConfigurationThatDoesNotFitIsNotHidden() throws {

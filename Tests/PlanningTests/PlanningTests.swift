@@ -753,4 +753,18 @@ let fixtureErrors = MeasuredErrors(
         #expect(Plan.duration(9.996) == "10 s")
         #expect(Plan.duration(0.36) == "0.36 s")
     }
+
+    /// A deadline reads as given, and a time that misses it reads longer than it: an audit found
+    /// "Cheapest that finish within 1.3 h" above a configuration that "would take 1.3 h" (1.26 h and 1.29 h).
+    @Test func aTimeThatMissesTheDeadlineReadsLongerThanIt() {
+        #expect(Plan.deadline(hours: 1.26) == "1.26 h" && Plan.deadline(hours: 12) == "12 h")
+        #expect(Plan.duration(1.31 * 3600, missing: 1.3 * 3600) == "1.31 h")
+        #expect(Plan.duration(1.3001 * 3600, missing: 1.3 * 3600) == "1.3001 h")
+        #expect(Plan.duration(1.29 * 3600, missing: 1.26 * 3600) == "1.3 h")
+        #expect(Plan.duration(30.2 * 60, missing: 1800) == "30.2 min")
+        #expect(Plan.duration(5.004, missing: 5) == "5.004 s")
+        // Within the deadline, or without one, the time reads as usual.
+        #expect(Plan.duration(1.27 * 3600, missing: 1.3 * 3600) == "1.3 h")
+        #expect(Plan.duration(1.31 * 3600, missing: nil) == "1.3 h")
+    }
 }
