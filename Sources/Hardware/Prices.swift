@@ -34,6 +34,9 @@ public struct CloudPrice: Sendable, Equatable {
     public var source: String
 
     public var perGPUHour: Double { perHour / Double(gpusPerInstance) }
+
+    /// Instances rented for `gpus` GPUs: ⌈gpus / gpusPerInstance⌉ (a provider rents them whole).
+    public func instances(for gpus: Int) -> Int { (gpus + gpusPerInstance - 1) / gpusPerInstance }
 }
 
 /// The price range of one GPU bought for a server.
@@ -136,8 +139,13 @@ extension PriceRange {
 
 extension Catalog {
     /// The cheapest known cloud offer for `gpu`, per GPU-hour.
-    public func cheapestCloudPrice(for gpu: GPUSpec) -> CloudPrice? {
-        cloudPrices.filter { $0.gpu == gpu.name }.min { ($0.perGPUHour, $0.provider) < ($1.perGPUHour, $1.provider) }
+    /// The catalog's offer that rents `gpus` of `gpu` cheapest, billed by whole instances
+    /// (`CloudPrice.instances(for:)` × $ per instance-hour): a 1-GPU run on an 8-GPU instance pays
+    /// for all 8. Ties go to the lower $ per GPU-hour, then the provider's name.
+    public func cheapestCloudPrice(for gpu: GPUSpec, gpus: Int) -> CloudPrice? {
+        func billed(_ offer: CloudPrice) -> Double { Double(offer.instances(for: gpus)) * offer.perHour }
+        return cloudPrices.filter { $0.gpu == gpu.name }
+            .min { (billed($0), $0.perGPUHour, $0.provider) < (billed($1), $1.perGPUHour, $1.provider) }
     }
 
     public func purchasePrice(for gpu: GPUSpec) -> PurchasePrice? {

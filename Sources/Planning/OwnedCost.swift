@@ -168,7 +168,8 @@ public struct OwnedCost: Sendable, Equatable {
         let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.unitMoney($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
         return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years, run at full power: "
-            + run.joined(separator: "; ") + (running.contains { $0.name == "hosting" } ? "" : "; hosting, staff and idle time not counted")
+            + run.joined(separator: "; ") + (running.contains { $0.name == "hosting" } ? "" : "; hosting and staff not counted")
+            + "; the purchase spread over every hour of the life, as if the cluster were busy all of it"
     }
 
     static func money(_ x: Double) -> String { Plan.money(x) }

@@ -133,9 +133,13 @@ public struct Plan: Sendable {
         if seconds.rounded() >= 10 { return String(format: "%.0f s", locale: nil, seconds.rounded()) }
         return String(format: "%.2f s", locale: nil, seconds)
     }
-    /// A deadline of `hours` as the user gave it (1.26 h, 12 h), not rounded as a time to train
+    /// A deadline of `hours` as the user gave it (1.26 h, 12 h; 15 min below an hour), not rounded as a time to train
     /// is: a table headed "within 1.3 h" beside a time of 1.29 h that misses it reads as a contradiction.
-    public static func deadline(hours: Double) -> String { String(format: "%g h", locale: nil, hours) }
+    public static func deadline(hours: Double) -> String {
+        if hours >= 1 { return String(format: "%g h", locale: nil, hours) }
+        if hours * 60 >= 1 { return String(format: "%g min", locale: nil, hours * 60) }
+        return String(format: "%g s", locale: nil, hours * 3600)
+    }
 
     /// `duration(seconds)` for a time that misses a deadline of `deadline` seconds, with as many
     /// more digits (up to four) as it takes to read longer than the deadline does: 1.31 h, not

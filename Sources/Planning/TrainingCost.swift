@@ -28,8 +28,10 @@ public struct TrainingEstimate: Sendable, Equatable {
 
     /// Prices `run` on `gpus` GPUs running at `imagesPerSecond`.
     ///
-    /// - cloud: GPUs × price per GPU-hour × hours (no rounding to whole instances or
-    ///   hours); the instance's network, power and hosting are in its price.
+    /// - cloud: a catalog offer's ⌈GPUs / GPUs per instance⌉ instances × its price per
+    ///   instance-hour × hours (instances are rented whole), or GPUs × a stated price per
+    ///   GPU-hour × hours; no rounding to whole hours. The instance's network, power and
+    ///   hosting are in its price.
     /// - owned: (capex / (life years × 8766 h) + opex per hour) × hours, with capex and
     ///   opex itemised by `OwnedCost`: the purchase spread over a life in which the
     ///   cluster is always busy, and power at the GPUs' and hosts' maximum.
@@ -46,12 +48,15 @@ public struct TrainingEstimate: Sendable, Equatable {
             if let stated = pricing.cloudPerGPUHour?.value(for: gpu) {
                 basis = PriceBasis(offer: PricingSpec.statedSource, usdPerGPUHour: stated, seen: PricingSpec.statedSeen, source: "pricing.cloud_per_gpu_hour",
                                    details: "$\(Format2.money(stated)) per \(gpu.name)-hour (scenario)")
-            } else if let offer = catalog.cheapestCloudPrice(for: gpu) {
-                basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: offer.perGPUHour, seen: offer.seen,
+            } else if let offer = catalog.cheapestCloudPrice(for: gpu, gpus: gpus) {
+                // Instances are rented whole: the $ per GPU-hour the run pays is the instances' over its own GPUs.
+                let instances = offer.instances(for: gpus)
+                let perGPUHour = Double(instances) * offer.perHour / Double(gpus)
+                basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: perGPUHour, seen: offer.seen,
                                    source: offer.source.catalogCitation,
-                                   details: "$\(Format2.money(offer.perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
+                                   details: "$\(Format2.money(perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
                                     + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)"
-                                    + smallInstanceCaveat(offer, run: run, gpus: gpus))
+                                    + wholeInstanceNote(offer, gpus: gpus) + smallInstanceCaveat(offer, run: run, gpus: gpus))
             } else {
                 throw pricing.missing("no cloud price for the \(gpu.name) is known", stateAs: "cloud_per_gpu_hour")
             }
@@ -84,6 +89,14 @@ extension TrainingEstimate {
     /// caveat for the price basis: the run's nodes (and the network between them) are
     /// priced as so many small instances, which no provider promises to rent as one
     /// cluster at that price; empty otherwise.
+    /// Where the run leaves part of its last instance unused: "; rented whole: 1 instance of 8 GPUs
+    /// for the run's 1" ("" where the instances hold exactly its GPUs).
+    static func wholeInstanceNote(_ offer: CloudPrice, gpus: Int) -> String {
+        let instances = offer.instances(for: gpus)
+        guard instances * offer.gpusPerInstance > gpus else { return "" }
+        return "; rented whole: \(instances) instance\(instances == 1 ? "" : "s") of \(offer.gpusPerInstance) GPUs for the run's \(gpus)"
+    }
+
     static func smallInstanceCaveat(_ offer: CloudPrice, run: RunSpec, gpus: Int) -> String {
         let node = min(gpus, run.cluster.gpusPerNode)
         guard offer.gpusPerInstance < node else { return "" }

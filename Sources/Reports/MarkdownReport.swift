@@ -34,6 +34,10 @@ public enum MarkdownReport {
         /// The corpus's cautions on the GPUs (and precisions) of the other configurations
         /// than the best, once each (`MeasuredErrors.Evidence.caution`).
         public var otherCautions: [String]
+        /// Each offer's price basis, as simulate prints them (`ResultsTable.priceBases`), named by run
+        /// where the scenario has several; and the cautions on prices seen years apart (`PriceAgeCautions`).
+        public var priceBases: [String] = []
+        public var priceCautions: [String] = []
 
         /// Each result's time to train in hours (`trainingCells`), nil where its run states no goal.
         public var trainingHours: [Double?] { results.indices.map { $0 < trainingCells.count ? trainingCells[$0]?.hours : nil } }
@@ -293,7 +297,11 @@ public enum MarkdownReport {
             out += "\nAbove the largest global batch its epochs are stated for, a configuration's time to train holds that batch's epochs, "
                 + "which no run at the larger batch measured, so it is a lower bound: " + heldAbove.joined(separator: "; ") + ".\n"
         }
-        if priced { out += "\nCosts to train at each configuration's own price basis (`scalecast simulate` prints each offer's basis, as priced for the largest configuration that takes it).\n" }
+        if priced {
+            out += "\nCosts to train at each configuration's own price basis (dated, not current; each offer as priced for the largest "
+                + "configuration that takes it):\n\n" + input.priceBases.map { "- " + $0 + "\n" }.joined()
+            for caution in input.priceCautions { out += "\n**Caution:** " + caution + "\n" }
+        }
         if !input.otherCautions.isEmpty {
             out += "\n**Cautions on the other configurations' GPUs:**\n\n" + input.otherCautions.map { "- " + $0 + "\n" }.joined()
         }

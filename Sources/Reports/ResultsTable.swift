@@ -157,15 +157,23 @@ public enum ResultsTable {
             }
             // The price basis beside the costs: each distinct one, priced for the run's largest configuration
             // that takes it (said, since an owned cluster's switches and cables, so its $/GPU-hour, change with the GPUs).
-            var bases: [String] = []
-            for (row, cell) in zip(rows, cells).reversed() {
-                if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ",") }) {
-                    bases.insert("\(offer), as priced for \(row.gpus) GPU\(row.gpus == 1 ? "" : "s"): \(details)", at: 0)
-                }
-            }
-            for basis in bases { out += "price basis: \(basis)\n" }
+            for basis in priceBases(rows, cells: cells) { out += "price basis: \(basis)\n" }
         }
         return out
+    }
+
+    /// Each distinct offer's price basis, in words, priced for the largest configuration of
+    /// `rows` that takes it (an owned cluster's switches and cables, so its $/GPU-hour, change
+    /// with the GPUs): "Lambda 8x H100 SXM, as priced for 16 GPUs: $3.00 per GPU-hour: ...".
+    /// `cells` per row, in the same order.
+    public static func priceBases(_ rows: [ConfigurationResult], cells: [TrainingCell?]) -> [String] {
+        var bases: [String] = []
+        for (row, cell) in zip(rows, cells).reversed() {
+            if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ",") }) {
+                bases.insert("\(offer), as priced for \(row.gpus) GPU\(row.gpus == 1 ? "" : "s"): \(details)", at: 0)
+            }
+        }
+        return bases
     }
 
     /// Epochs as a goal states them: whole where whole, else to two decimals.

@@ -231,7 +231,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
             "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
         }
-        return ([priceAgeNote(shown), billAgeNote(shown, sweep: sweep), globalBatchNote(shown, runs: runsByPoint),
+        return ([priceAgeNote(shown), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
+                 globalBatchNote(shown, runs: runsByPoint),
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
     }
@@ -250,27 +251,14 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         return notes
     }
 
-    /// A caution when the prices the tables compare were seen more than two years apart
-    /// (by the latest date each `seen` names): prices fall as a GPU generation ages, so an
-    /// old figure beside a new one can decide the ranking; "" otherwise.
+    /// `PriceAgeCautions.offersApart` on the offers the tables compare, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
-        // Each distinct `seen` by the latest day it names; ties broken by the text, so the note is deterministic.
-        let seen = Set(rows.compactMap(\.priceSeen)).compactMap { text -> (last: CatalogDate.Day, text: String)? in
-            CatalogDate.latestDay(in: text).map { ($0, text) }
-        }.sorted { ($0.last, $0.text) < ($1.last, $1.text) }
-        guard let oldest = seen.first, let newest = seen.last, oldest.last.months(to: newest.last) > 24 else { return "" }
-        return "\nThe prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
-            + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "
-            + "(cloud_per_gpu_hour, purchase_per_gpu) before buying.\n"
+        PriceAgeCautions.offersApart(rows.compactMap(\.priceSeen)).map { "\n\($0)\n" } ?? ""
     }
 
-    /// A caution where an owned cluster's bill prices a part with a figure seen more than two
-    /// years from its GPUs' price (the date `price_seen` gives its rows, and `priceAgeNote`
-    /// compares), or, where the GPUs' price is stated in the scenario and so undated, from the
-    /// newest dated part: a server bought with one GPU generation beside GPUs priced in
-    /// another's years. Each part by the latest date its `seen` names; a bill per run, GPU type
-    /// and varied setting that changes it (`billSettings`), for its largest configuration shown;
-    /// "" where no bill has such a part.
+    /// `PriceAgeCautions.billPartsApart` on the owned bills shown, as a note: a bill per run, GPU
+    /// type and varied setting that changes it (`billSettings`), for its largest configuration
+    /// shown; "" where no bill has parts priced years apart.
     static func billAgeNote(_ rows: [SweepRow], sweep: Sweep) -> String {
         var largest: [String: SweepRow] = [:], order: [String] = []
         for row in rows where row.capexUSD != nil {
@@ -278,26 +266,34 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             if largest[key] == nil { order.append(key) }
             if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
         }
-        let apart = order.compactMap { key -> String? in
+        let bills = order.compactMap { key -> (name: String, bill: OwnedCost)? in
             guard let row = largest[key], let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try? TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
                                                                 catalog: sweep.catalog),
                   let bill = estimate.owned else { return nil }
-            let dated = bill.capital.compactMap { item in CatalogDate.latestDay(in: item.seen).map { (item: item, day: $0) } }
-            // The GPUs' date where it has one (the bill's first item), else the newest part's.
-            guard let reference = dated.first(where: { $0.item.name == bill.capital.first?.name }) ?? dated.max(by: { $0.day < $1.day })
-            else { return nil }
-            let far = dated.filter { abs(reference.day.months(to: $0.day)) > 24 }
-            guard !far.isEmpty else { return nil }
             let settings = Self.billSettings(row).isEmpty ? "" : " (\(Self.billSettings(row).joined(separator: ", ")))"
             let run = Set(rows.map(\.run)).count > 1 ? "\(row.run.singleLine) on " : ""
-            return "\(run)\(row.gpuModel)\(settings): \(reference.item.name) seen \(reference.item.seen), "
-                + far.map { "\($0.item.name) seen \($0.item.seen)" }.joined(separator: ", ")
+            return ("\(run)\(row.gpuModel)\(settings)", bill)
         }
-        guard !apart.isEmpty else { return "" }
-        return "\nAn owned cluster's bill prices parts with figures seen more than two years apart (\(apart.joined(separator: "; "))): "
-            + "such a part may cost something else today. State today's prices under pricing: (server_usd_per_node, network_port_usd, "
-            + "purchase_per_gpu) before buying.\n"
+        return PriceAgeCautions.billPartsApart(bills).map { "\n\($0)\n" } ?? ""
+    }
+
+    /// A note where a configuration shown leaves part of its last cloud instance idle: it pays for
+    /// the whole instance (`TrainingEstimate`), so its $/GPU-h is above the offer's; "" otherwise.
+    static func idleInstanceNote(_ rows: [SweepRow], sweep: Sweep) -> String {
+        var named: [String] = []
+        for row in rows {
+            guard let point = sweep.points.first(where: { $0.index == row.point }), let pricing = point.run.pricing,
+                  pricing.mode == .cloud, pricing.cloudPerGPUHour?.value(for: point.run.cluster.gpu) == nil,
+                  let offer = sweep.catalog.cheapestCloudPrice(for: point.run.cluster.gpu, gpus: row.gpus) else { continue }
+            let instances = offer.instances(for: row.gpus)
+            guard instances * offer.gpusPerInstance > row.gpus else { continue }
+            let text = "\(row.gpus) x \(row.gpuModel) on \(instances) \(offer.provider) \(offer.instance) of \(offer.gpusPerInstance) GPUs"
+            if !named.contains(text) { named.append(text) }
+        }
+        guard !named.isEmpty else { return "" }
+        return "\nA cloud instance is rented whole: a configuration that leaves part of one idle pays for all of it, so its $/GPU-h "
+            + "is above the offer's (\(named.joined(separator: "; "))).\n"
     }
 
     /// A caution where a configuration shown takes more images a step than its training goal's

@@ -94,6 +94,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                          charts: [], training: training, range: try Self.range(spec, best: best, catalog: loaded.catalog),
                                          evidence: EvidenceCautions.evidence(spec, gpus: best.gpus, errors: errors, catalog: loaded.catalog),
                                          trainingCells: cells, otherCautions: otherCautions)
+        (input.priceBases, input.priceCautions) = try Self.priceNotes(results, cells: cells, scenario: loaded)
         guard let out else {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
         }
@@ -108,6 +109,33 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)
+    }
+
+    /// The price basis of each run's offers (`ResultsTable.priceBases`, named by run where the
+    /// scenario has several), and the cautions `plan` gives on prices seen years apart: the offers
+    /// compared, and each run's owned bill for its largest configuration that fits.
+    /// `cells` per result, in the same order.
+    static func priceNotes(_ results: [ConfigurationResult], cells: [ResultsTable.TrainingCell?], scenario: Scenario) throws
+        -> (bases: [String], cautions: [String]) {
+        var runs: [Int] = []
+        for r in results where !runs.contains(r.runIndex) { runs.append(r.runIndex) }
+        var bases: [String] = [], bills: [(name: String, bill: OwnedCost)] = []
+        for run in runs {
+            let indices = results.indices.filter { results[$0].runIndex == run }
+            let name = runs.count > 1 ? results[indices[0]].runName.map { "\($0.singleLine): " } ?? "" : ""
+            for basis in ResultsTable.priceBases(indices.map { results[$0] }, cells: indices.map { $0 < cells.count ? cells[$0] : nil })
+            where !bases.contains(name + basis) {
+                bases.append(name + basis)
+            }
+            guard let largest = indices.filter({ results[$0].fitsInMemory }).max(by: { results[$0].gpus < results[$1].gpus }),
+                  run < scenario.runs.count,
+                  let bill = try TrainingEstimate.estimate(scenario.runs[run], gpus: results[largest].gpus,
+                                                           imagesPerSecond: results[largest].metrics.imagesPerSecond,
+                                                           catalog: scenario.catalog)?.owned else { continue }
+            bills.append(("\(name.isEmpty ? "" : name.dropLast(2) + " on ")\(results[largest].gpuModel)", bill))
+        }
+        let cautions = [PriceAgeCautions.offersApart(cells.compactMap { $0?.priceSeen }), PriceAgeCautions.billPartsApart(bills)]
+        return (bases, cautions.compactMap { $0 })
     }
 
     /// Draws of the best configuration from the simulator's measured errors: enough

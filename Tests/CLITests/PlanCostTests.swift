@@ -51,6 +51,18 @@ import Testing
                 "\(undated.stderr)\(undated.stdout)")
     }
 
+    /// In the cloud an instance is rented whole: 4 H100s on Lambda's 8-GPU instance pay for 8, the plan says
+    /// so and does not recommend them over the 8 that fill it (an audit found 1 GPU of 8 priced at an eighth).
+    @Test func aCloudConfigurationThatLeavesPartOfAnInstanceIdlePaysForIt() throws {
+        let cloud = try String(contentsOfFile: Self.scenario, encoding: .utf8)
+            .replacingOccurrences(of: #"pricing: \{mode: owned[^}]*\}"#, with: "pricing: {mode: cloud}", options: .regularExpression)
+        let out = CLI.execute(["plan", try writeTemporary(cloud), "--run", "H100", "--vary", "gpus=4,8", "--deadline-hours", "12", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("H100 on 8 x H100-SXM5, data is the cheapest way to meet the deadline"), "\(out.stdout)")
+        #expect(out.stdout.contains("A cloud instance is rented whole: a configuration that leaves part of one idle pays for all of it, so its "
+                                    + "$/GPU-h is above the offer's (4 x H100-SXM5 on 1 Lambda 8x H100 SXM of 8 GPUs)."), "\(out.stdout)")
+    }
+
     @Test func ownedPlanPrintsCapexTCOAndPriceBasisAndRespectsTheCapexBudget() throws {
         let out = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--capex-budget", "350000", "--quiet"])
         #expect(out.exitCode == 0, "\(out.stderr)")

@@ -101,6 +101,29 @@ import Testing
         #expect(best?["label"] as? String == "uncapped · 64 GPUs, data (nccl-auto, 25 MB buckets)")
     }
 
+    /// The report gives each offer's price basis and the cautions plan gives on prices seen years
+    /// apart (an audit found them in plan's output only): the A100's servers priced with 2020-2022
+    /// figures beside GPUs of 2024-2025, and in the cloud an AWS offer of 2022 beside Lambda's of 2026.
+    @Test func theReportGivesThePriceBasesAndTheirAgeCautions() throws {
+        let scenario = "scenarios/examples/buy-h100-or-a100.yaml"
+        func results(_ path: String) throws -> String {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
+            let result = CLI.execute(["report", path, "--out", out])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            return try #require(try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "## Results\n\n").last)
+        }
+        let owned = try results(scenario)
+        #expect(owned.contains("\n- H100: owned, 4-year life, as priced for 16 GPUs: $") && owned.contains("\n- A100: owned, 4-year life, as priced for 16 GPUs: $"),
+                "\(owned)")
+        #expect(owned.contains("\n**Caution:** An owned cluster's bill prices parts with figures seen more than two years apart "
+                               + "(A100 on A100-SXM4-80GB: GPUs seen mid-2024 to 2025-03, servers seen 2020-05 to 2022-01)"), "\(owned)")
+        let cloud = try results(try writeTemporary(try String(contentsOfFile: scenario, encoding: .utf8)
+            .replacingOccurrences(of: #"pricing: \{mode: owned[^}]*\}"#, with: "pricing: {mode: cloud}", options: .regularExpression)))
+        #expect(cloud.contains("\n- A100: AWS p4de.24xlarge, as priced for 16 GPUs: $5.12 per GPU-hour"), "\(cloud)")
+        #expect(cloud.contains("\n**Caution:** The prices compared were seen more than two years apart (the oldest: 2022-08; the newest: 2026-Q1)"),
+                "\(cloud)")
+    }
+
     /// The answer ranks the configurations that fit; where a faster one does not fit, it says
     /// the one it names is the fastest that fits, not the fastest simulated.
     @Test func aFasterConfigurationThatDoesNotFitIsNotHidden() throws {

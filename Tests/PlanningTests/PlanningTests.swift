@@ -393,13 +393,31 @@ let planScenario = """
         #expect(abs(try #require(try TrainingEstimate.estimate(stated, gpus: 8, imagesPerSecond: 1000, catalog: catalog)).dollars - 20 * hours) < 1e-9)
     }
 
+    /// A provider rents an instance whole: fewer GPUs than an instance holds pay for all of it, and
+    /// a count past a whole number of instances pays for the next one (an audit found a 1-GPU run on
+    /// an 8-GPU instance priced at an eighth of its bill, and plan recommending it).
+    @Test func cloudInstancesAreRentedWhole() throws {
+        let (spec, catalog) = try run("pricing: {mode: cloud}")   // A100 40 GB: AWS p4d.24xlarge, 8 GPUs at $32.77/h
+        let hours = 1_281_167.0 * 10 / 1000 / 3600
+        for (gpus, instances) in [(1, 1), (4, 1), (8, 1), (12, 2), (16, 2)] {
+            let e = try #require(try TrainingEstimate.estimate(spec, gpus: gpus, imagesPerSecond: 1000, catalog: catalog))
+            #expect(abs(e.dollars - Double(instances) * 32.77 * hours) < 1e-9, "\(gpus) GPUs: \(e.dollars)")
+            #expect(abs(e.basis.usdPerGPUHour - Double(instances) * 32.77 / Double(gpus)) < 1e-12)
+            #expect(e.basis.details.contains("; rented whole: \(instances) instance\(instances == 1 ? "" : "s") of 8 GPUs for the run's \(gpus)")
+                    == (gpus % 8 != 0), "\(e.basis.details)")
+        }
+        // A price stated per GPU-hour is taken as stated.
+        let (stated, _) = try run("pricing: {mode: cloud, cloud_per_gpu_hour: 2.5}")
+        #expect(abs(try #require(try TrainingEstimate.estimate(stated, gpus: 1, imagesPerSecond: 1000, catalog: catalog)).dollars - 2.5 * hours) < 1e-9)
+    }
+
     /// An offer of one GPU per instance prices a run of 8-GPU nodes as so many
     /// instances: the price basis says so, and how to state a quote for the cluster.
     @Test func aSmallInstancePricingWholeNodesIsCaveated() throws {
         let text = planScenario.replacingOccurrences(of: "gpu: A100-SXM4-40GB, gpus_per_node: 8, fabric: nvswitch", with: "gpu: L40S, gpus_per_node: 8, fabric: pcie-tree")
         let scenario = try Scenario.load(path: try writeScenario(text))
         let (spec, catalog) = (scenario.runs[0], scenario.catalog)
-        let offer = try #require(catalog.cheapestCloudPrice(for: spec.cluster.gpu))
+        let offer = try #require(catalog.cheapestCloudPrice(for: spec.cluster.gpu, gpus: 8))
         #expect(offer.gpusPerInstance == 1)
         let eight = try #require(try TrainingEstimate.estimate(spec, gpus: 8, imagesPerSecond: 1000, catalog: catalog))
         #expect(eight.basis.details.contains("; its instance holds 1 GPU, fewer than a node of this run (8): the run's nodes and the "
@@ -427,7 +445,8 @@ let planScenario = """
         #expect(abs(e.dollars - (capex / (4 * 8766) + power) * hours) < 1e-6)
         #expect(abs(try #require(e.tcoUSD) - (capex + power * 4 * 8766)) < 1e-3)
         #expect(e.basis.offer == "owned, 4-year life" && e.basis.seen == "scenario")
-        #expect(e.priceBasis.contains("servers 2 x $53,000") && e.priceBasis.contains("hosting, staff and idle time not counted"))
+        #expect(e.priceBasis.contains("servers 2 x $53,000") && e.priceBasis.contains("hosting and staff not counted")
+                && e.priceBasis.hasSuffix("; the purchase spread over every hour of the life, as if the cluster were busy all of it"))
     }
 
     /// The bill's items add up to the capex it states: the built-in catalog's A100 80GB price
@@ -757,7 +776,7 @@ let fixtureErrors = MeasuredErrors(
     /// A deadline reads as given, and a time that misses it reads longer than it: an audit found
     /// "Cheapest that finish within 1.3 h" above a configuration that "would take 1.3 h" (1.26 h and 1.29 h).
     @Test func aTimeThatMissesTheDeadlineReadsLongerThanIt() {
-        #expect(Plan.deadline(hours: 1.26) == "1.26 h" && Plan.deadline(hours: 12) == "12 h")
+        #expect(Plan.deadline(hours: 1.26) == "1.26 h" && Plan.deadline(hours: 12) == "12 h" && Plan.deadline(hours: 0.25) == "15 min")
         #expect(Plan.duration(1.31 * 3600, missing: 1.3 * 3600) == "1.31 h")
         #expect(Plan.duration(1.3001 * 3600, missing: 1.3 * 3600) == "1.3001 h")
         #expect(Plan.duration(1.29 * 3600, missing: 1.26 * 3600) == "1.3 h")
