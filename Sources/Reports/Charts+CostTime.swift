@@ -10,11 +10,14 @@ extension Charts {
         public var dollars: Double
         /// What it is, e.g. "8 x A100-SXM4-40GB, network_gbps=100".
         public var label: String
+        /// An owned cluster's purchase, in dollars (the key gives it beside the cost to train); nil in the cloud.
+        public var capexUSD: Double?
 
-        public init(hours: Double, dollars: Double, label: String) {
+        public init(hours: Double, dollars: Double, label: String, capexUSD: Double? = nil) {
             self.hours = hours
             self.dollars = dollars
             self.label = label
+            self.capexUSD = capexUSD
         }
     }
 
@@ -51,7 +54,8 @@ extension Charts {
             plots.append("'costtime.dat' index 2 using 1:2 title 'chosen: the cheapest that meets the deadline' with points pt 4 ps 2.4 lw 2 lc rgb '#222222'")
         }
         for (i, p) in front.prefix(numberedFrontPoints).enumerated() {
-            let entry = "\(i + 1): \(Chart.singleLine(p.label)): \(threeDigits(p.hours)) h, $\(number(p.dollars.rounded()))"
+            let entry = "\(i + 1): \(Chart.singleLine(p.label)): \(threeDigits(p.hours)) h, $\(Format.dollars(p.dollars))"
+                + (p.capexUSD.map { " (capex $\(Format.dollars($0)))" } ?? "")
             plots.append("NaN title \(Chart.gnuplotString(ChartText.shortened(entry, toWidth: costTimeEntryWidth))) with points pt 7 ps 0 lc rgb '#FFFFFF'")
         }
         if front.count > numberedFrontPoints {

@@ -218,6 +218,12 @@ public enum Charts {
 
     /// A number for a tick or label: whole and with thousands separators from
     /// 1,000 up, else as few digits as show it (0.25, 1.5, 800).
+    /// A scenario's name before what a chart draws: "name:", or "name —" where the name ends in
+    /// its own punctuation ("H100 or A100?" would read "A100?:").
+    public static func titlePrefix(_ name: String) -> String {
+        name.last.map { "?!.:".contains($0) } == true ? "\(name) —" : "\(name):"
+    }
+
     static func number(_ x: Double) -> String {
         if x >= 1000 && x < 1e15 { return Format.grouped(Int(x.rounded())) }
         return String(format: "%g", locale: nil, x)

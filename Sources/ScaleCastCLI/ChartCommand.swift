@@ -156,8 +156,7 @@ enum ChartBuilder {
     /// The charts drawn from one result per configuration, titled with the scenario's name.
     static func perConfiguration(_ kind: ChartCommand.Kind, results: [ConfigurationResult], scenario: Scenario,
                                  format: Chart.Format) throws -> Chart {
-        // A name that ends in its own punctuation ("H100 or A100?") takes a dash, not a colon, before what is drawn.
-        let named = scenario.name.last.map { "?!.:".contains($0) } == true ? "\(scenario.name) —" : "\(scenario.name):"
+        let named = Charts.titlePrefix(scenario.name)
         switch kind {
         case .throughput:
             return try Charts.throughput(results, title: "\(named) images per second, simulated", format: format)

@@ -162,10 +162,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let runs = Set(plan.candidates.map(\.run))
             let point = { (r: SweepRow) in
                 Charts.CostTimePoint(hours: r.time(pessimistic: pessimistic)! / 3600, dollars: r.cost(pessimistic: pessimistic)!,
-                                     label: Self.configuration(r, withRun: runs.count > 1))
+                                     label: Self.configuration(r, withRun: runs.count > 1), capexUSD: r.capex(pessimistic: pessimistic))
             }
             let name = try Scenario.load(path: scenario).name
-            let title = "\(name): simulated time and cost to train, \(plan.candidates.count) configurations"
+            let title = "\(Charts.titlePrefix(name)) simulated time and cost to train, \(plan.candidates.count) configurations"
                 + (plan.budgets.isEmpty ? "" : " within the budgets") + (pessimistic ? " (90th percentiles)" : "")
             let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.rankings.flatMap(\.paretoFront).map(point),
                                             chosen: deadlineHours == nil || plan.rankings.count != 1 ? nil : plan.rankings[0].meetingDeadline.first.map(point),

@@ -137,6 +137,12 @@ func fixtureScenario() throws -> Scenario {
         let late = try Charts.costTime(all: points, front: Array(points.prefix(3)), chosen: nil, deadlineHours: 12, budgetDollars: nil,
                                        title: "t", format: .png)
         #expect(late.script.contains("set label 'deadline: 12 h' at 12.0000, graph 0.96 right offset -0.6,0"), "\(late.script)")
+        // Costs under $100 keep their cents (four costs of $30.98-$31.50 read "$31" alike); an owned cluster's capex is in the key.
+        let owned = [Charts.CostTimePoint(hours: 2.16, dollars: 12.21, label: "8 x A100", capexUSD: 162_996),
+                     Charts.CostTimePoint(hours: 1.29, dollars: 13.53, label: "8 x H100", capexUSD: 311_707)]
+        let bought = try Charts.costTime(all: owned, front: owned, chosen: nil, deadlineHours: nil, budgetDollars: nil, title: "t", format: .png)
+        #expect(bought.script.contains("title '1: 8 x A100: 2.16 h, $12.21 (capex $162,996)'")
+                && bought.script.contains("title '2: 8 x H100: 1.29 h, $13.53 (capex $311,707)'"), "\(bought.script)")
     }
 
     @Test func breakdownAndGanttScriptsMatchTheirSnapshots() throws {
