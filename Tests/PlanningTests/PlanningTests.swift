@@ -205,7 +205,9 @@ let planScenario = """
     /// Where configurations over the budget would meet the deadline, the answer says so and names the
     /// cheapest of them, instead of asking for more or faster GPUs.
     @Test func aDeadlineOnlyTheBudgetRulesOutIsSaidToBeTheBudgets() throws {
-        let rows = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [Sweep.Axis.parse("gpus=1,2,4,8,16")]).evaluate()
+        // Priced per GPU-hour as stated: whole 8-GPU instances would make every count below 8 dearer than 8, leaving none within the budget.
+        let perGPU = planScenario.replacingOccurrences(of: "pricing: {mode: cloud}\n", with: "pricing: {mode: cloud, cloud_per_gpu_hour: 4.1}\n")
+        let rows = try Sweep(scenarioPath: try writeScenario(perGPU), axes: [Sweep.Axis.parse("gpus=1,2,4,8,16")]).evaluate()
         // The deadline: the fastest row's time; the budget: below that row's cost and every row's that meets it.
         let fastest = try #require(rows.min { $0.timeToTrainSeconds! < $1.timeToTrainSeconds! })
         let meeting = rows.filter { $0.timeToTrainSeconds! <= fastest.timeToTrainSeconds! }
@@ -277,9 +279,11 @@ let planScenario = """
     /// A runner-up whose GPUs wait for the loader is said to be input-bound, not less
     /// "efficient": its GPUs are not what holds it back.
     @Test func anInputBoundRunnerUpIsCalledSo() throws {
-        // 20,000 images/s per node: 8 GPUs on one node are input-bound, as are 16 on two.
+        // 20,000 images/s per node: 8 GPUs on one node are input-bound, as are 16 on two. Priced per GPU-hour as stated
+        // (whole 8-GPU instances would make 1 GPU dearer than 8).
         let fed = planScenario.replacingOccurrences(
-            of: "pricing: {mode: cloud}\n", with: "pricing: {mode: cloud}\nsoftware: {profile: ideal, loader: cpu, loader_images_per_second_per_node: 20000}\n")
+            of: "pricing: {mode: cloud}\n",
+            with: "pricing: {mode: cloud, cloud_per_gpu_hour: 4.1}\nsoftware: {profile: ideal, loader: cpu, loader_images_per_second_per_node: 20000}\n")
         let rows = try Sweep(scenarioPath: try writeScenario(fed), axes: [Sweep.Axis.parse("gpus=1,8,16")]).evaluate()
         let plan = try Plan(rows: rows, deadlineSeconds: nil)
         let text = try #require(plan.rankings.first).explanation
