@@ -162,7 +162,8 @@ extension Scenario {
     public static func deepMerge(_ base: Node, _ override: Node) -> Node { merge(base, override, path: nil) }
 
     /// `override` (a run, or a sweep point's varied keys) laid over the scenario node `base`
-    /// as `deepMerge` lays it, except that a `cluster.network` naming another topology
+    /// as `deepMerge` lays it, except that a `software` profile named alone takes the override's
+    /// fields as `{profile: NAME}` would, a `cluster.network` naming another topology
     /// first drops the base's keys of the old one (`RunSpec.networkBase`), a `training.epochs`
     /// table replaces the base's whole, and a `training.recipe` replaces the base's images and
     /// epochs, as epochs replace its recipe (`trainingBase`).
@@ -170,6 +171,12 @@ extension Scenario {
 
     /// `deepMerge`, at `path` (keys from the scenario's root) where the topology rule applies.
     private static func merge(_ base: Node, _ override: Node, path: [String]?) -> Node {
+        // A profile named alone (`software: ideal`) under fields (a sweep's `software.memory_format`) is
+        // `{profile: ideal}`: the fields are laid over it, not over the default profile (`softwareNamed`).
+        if path == ["software"], case .scalar(let name) = base, case .mapping = override {
+            let key = Node.scalar(Node.Scalar("profile", .implicit, .plain, name.mark))
+            return merge(.mapping(Node.Mapping([(key, .scalar(name))], .implicit, .flow, name.mark)), override, path: path)
+        }
         guard case .mapping(var b) = base, case .mapping(let o) = override else { return override }
         // Epochs by global batch are one table: a run's or a sweep point's replaces the scenario's whole.
         if path == ["training", "epochs"] { return override }

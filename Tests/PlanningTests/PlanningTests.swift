@@ -138,6 +138,28 @@ let planScenario = """
         #expect(noNetwork?.description.contains("--vary network_latency_us=5:") == true, "\(String(describing: noNetwork))")
     }
 
+    /// A swept profile field is laid over the profile the scenario names, as a run's `software:` is:
+    /// an audit found `--vary software.memory_format=...` on `software: ideal` pricing the default
+    /// pytorch-ddp profile instead (26.2 ms by simulate, 37.3 ms by the sweep).
+    @Test func aSweptProfileFieldKeepsTheNamedProfile() throws {
+        let named = """
+            name: named profile
+            model: resnet50
+            batch_per_gpu: 64
+            precision: bf16
+            software: ideal
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}
+            gpus: [1]
+            """
+        let plain = try sweep(["gpus=1"], scenario: named).evaluate()[0]
+        let swept = try sweep(["software.memory_format=nhwc"], scenario: named).evaluate()[0]
+        let asRun = try sweep(["gpus=1"], scenario: named + "\nruns:\n  - {label: nhwc, software: {memory_format: nhwc}}\n").evaluate()[0]
+        #expect(swept.stepSeconds == plain.stepSeconds && swept.stepSeconds == asRun.stepSeconds, "\(swept.stepSeconds), \(plain.stepSeconds)")
+        // The default profile prices the same step otherwise: the check can tell them apart.
+        let unnamed = named.replacingOccurrences(of: "software: ideal\n", with: "")
+        #expect(try sweep(["software.memory_format=nhwc"], scenario: unnamed).evaluate()[0].stepSeconds != plain.stepSeconds)
+    }
+
     @Test func moreBandwidthIsNeverSlowerAndAFasterGPUIsNeverSlower() throws {
         let unpriced = planScenario.replacingOccurrences(of: "pricing: {mode: cloud}\n", with: "")
         let rows = try sweep(["gpus=8,16", "network_gbps=10,25,100,400", "cluster.gpu=V100,A100-SXM4-40GB,H100"], scenario: unpriced).evaluate()
