@@ -137,6 +137,13 @@ public enum ResultsTable {
                 out += "hierarchical all-reduce run as a flat ring where the last node is partly filled (GPUs: "
                     + asRing.map { "\($0.gpus)" }.joined(separator: ", ") + "): its two levels need every node full\n"
             }
+            // A flat ring on rails: its hop between nodes crosses the spine, where NCCL's rings would keep to a rail.
+            let acrossRails = rows.filter(\.flatRingCrossesRails)
+            if !acrossRails.isEmpty {
+                out += "flat ring across rails (GPUs: " + acrossRails.map { "\($0.gpus)" }.joined(separator: ", ")
+                    + "): its hop from one node to the next changes rails over the spine; NCCL's rings keep to one rail "
+                    + "(allreduce: nccl-auto), so this ring may understate the rail-optimized network\n"
+            }
             // Idle time that is the wait for the CPU loader: the GPUs are not the limit there.
             let inputBound = rows.filter { $0.metrics.isInputBound }
             if !inputBound.isEmpty {

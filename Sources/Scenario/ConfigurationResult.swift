@@ -41,6 +41,10 @@ public struct ConfigurationResult: Sendable {
     /// Whether the strategy's hierarchical all-reduce ran as a flat ring here: its two levels
     /// need every node full (`TaskGraph.allReduce`, `CollectiveModel`), and the last is not.
     public var hierarchicalRanAsRing = false
+    /// Whether the gradients' flat ring changes rails between nodes over the spine here: on a
+    /// rail-optimized network, the last GPU of a node and the first of the next send through NICs
+    /// on different rails (`ScenarioRunner.flatRingCrossesRails`); NCCL's rings keep to one rail.
+    public var flatRingCrossesRails = false
 
     public var efficiency: Double { speedup / Double(gpus) }
     public var fitsInMemory: Bool { memory.totalBytes <= gpuMemoryBytes }

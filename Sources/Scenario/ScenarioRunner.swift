@@ -363,7 +363,8 @@ public enum ScenarioRunner {
                     speedup: metrics.imagesPerSecond / single.imagesPerSecond, baselineFits: singleFits,
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU,
                     hierarchicalRanAsRing: run.plannedStrategy.gradientSync.algorithm == .hierarchical
-                        && Self.nodesAreUneven(gpus: gpus, gpusPerNode: run.cluster.gpusPerNode)))
+                        && Self.nodesAreUneven(gpus: gpus, gpusPerNode: run.cluster.gpusPerNode),
+                    flatRingCrossesRails: Self.flatRingCrossesRails(run, gpus: gpus)))
             }
         }
         return results
@@ -371,6 +372,22 @@ public enum ScenarioRunner {
 }
 
 extension ScenarioRunner {
+    /// Whether `run`'s gradients go round a flat ring (`allreduce: ring`, or a hierarchical one run
+    /// as a ring over uneven nodes) whose hops between nodes change rails across the spine, at `gpus`
+    /// GPUs on more than one node: on a rail-optimized network, the NIC of a node's last GPU (which
+    /// sends to the next node's first) is on another rail than the first GPU's, and the route between
+    /// rails is the spine's (`cross_rail: spine`, or a PCIe tree, where PXN does not apply). NCCL's
+    /// own algorithms keep each ring on one rail (README, "Networks between nodes").
+    public static func flatRingCrossesRails(_ run: RunSpec, gpus: Int) -> Bool {
+        let algorithm = run.plannedStrategy.gradientSync.algorithm
+        guard algorithm == .ring || (algorithm == .hierarchical && nodesAreUneven(gpus: gpus, gpusPerNode: run.cluster.gpusPerNode)),
+              run.strategy.kind != .model, run.cluster.nodes(for: gpus) > 1,
+              let network = run.cluster.network, network.nicsPerNode > 1,
+              case .railOptimized(let crossRail) = network.layout, crossRail == .spine || run.cluster.fabric.isPCIeTree,
+              let nics = run.cluster.nicOfLocalGPU, let first = nics.first, let last = nics.last else { return false }
+        return first != last
+    }
+
     /// What one mechanism of a run's execution profile costs a step.
     public struct MechanismCost: Sendable, Equatable {
         /// What the mechanism is, with the profile keys that set it.
