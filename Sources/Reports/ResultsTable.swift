@@ -137,6 +137,13 @@ public enum ResultsTable {
                 out += "hierarchical all-reduce run as a flat ring where the last node is partly filled (GPUs: "
                     + asRing.map { "\($0.gpus)" }.joined(separator: ", ") + "): its two levels need every node full\n"
             }
+            // Above linear: model-parallel slices of weights make each GPU's share cheaper per image than one GPU's whole.
+            let superlinear = rows.filter { $0.gpus > 1 && $0.speedup > Double($0.gpus) * (1 + 1e-9) && $0.strategy.kind != .data }
+            if !superlinear.isEmpty {
+                out += "above linear (GPUs: " + superlinear.map { "\($0.gpus)" }.joined(separator: ", ")
+                    + "): each GPU holds a slice of the model-parallel layers' weights, so their memory-bound reads and updates "
+                    + "take less per image than on one GPU\n"
+            }
             // A flat ring on rails: its hop between nodes crosses the spine, where NCCL's rings would keep to a rail.
             let acrossRails = rows.filter(\.flatRingCrossesRails)
             if !acrossRails.isEmpty {
