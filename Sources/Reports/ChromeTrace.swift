@@ -148,14 +148,32 @@ public enum ChromeTrace {
             events.append(.metadata("thread_name", pid: g, tid: hostThread, ["name": .text("host")]))
             events.append(.metadata("thread_sort_index", pid: g, tid: hostThread, ["sort_index": .number(2)]))
         }
-        // Collective interference: thread 3 of each GPU, named "compute slowed".
+        // Collective interference: thread 3 of each GPU, named "compute slowed": each span in which a
+        // collective's blocks held SMs, cut to the compute that ran in it (a GPU waiting is slowed in nothing),
+        // as `explain` counts it. A GPU's compute tasks run one at a time, in start order.
+        var computeSpans: [Int: [(start: Int64, end: Int64)]] = [:]
+        if !trace.slowedCompute.isEmpty {
+            for r in trace.records where r.kind == .forward || r.kind == .backward || r.kind == .update {
+                computeSpans[r.device, default: []].append((r.start.nanoseconds, r.end.nanoseconds))
+            }
+            for g in computeSpans.keys { computeSpans[g]!.sort { $0.start < $1.start } }
+        }
         var slowedThreads = Set<Int>()
         for span in trace.slowedCompute {
-            let ts = microseconds(span.start.nanoseconds), dur = microseconds(span.end.nanoseconds - span.start.nanoseconds)
-            events.append(Event(name: "compute at \(Format.fixed(span.rate * 100, 0))%", cat: "interference", ph: "X", ts: ts, dur: dur,
-                                pid: span.device, tid: slowedThread,
-                                args: ["rate": .number(span.rate), "blocks": .number(Double(span.blocks))]))
-            slowedThreads.insert(span.device)
+            let computing = computeSpans[span.device] ?? []
+            // The first compute task that ends after the span starts (binary search), then each that starts before it ends.
+            var low = 0, high = computing.count
+            while low < high { let mid = (low + high) / 2; if computing[mid].end <= span.start.nanoseconds { low = mid + 1 } else { high = mid } }
+            var k = low
+            while k < computing.count && computing[k].start < span.end.nanoseconds {
+                let a = max(computing[k].start, span.start.nanoseconds), b = min(computing[k].end, span.end.nanoseconds)
+                k += 1
+                guard b > a else { continue }
+                events.append(Event(name: "compute at \(Format.fixed(span.rate * 100, 0))%", cat: "interference", ph: "X",
+                                    ts: microseconds(a), dur: microseconds(b - a), pid: span.device, tid: slowedThread,
+                                    args: ["rate": .number(span.rate), "blocks": .number(Double(span.blocks))]))
+                slowedThreads.insert(span.device)
+            }
         }
         for g in slowedThreads.sorted() {
             events.append(.metadata("thread_name", pid: g, tid: slowedThread, ["name": .text("compute slowed")]))

@@ -76,7 +76,7 @@ public enum KernelReport {
             ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
         var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "
             + "at \(run.batchPerGPU(at: gpus)) images per GPU\n"
-        var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MB"],
+        var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MiB"],
                               alignments: [.left, .left, .left, .left, .right, .right])
         for row in rows {
             table.append([row.layer] + ConvolutionPass.allCases.map { row.algorithms[$0] ?? "-" }

@@ -177,18 +177,26 @@ public struct StepAnalysis: Sendable {
         let afterwards = metrics.stragglerWaitSeconds + metrics.inputCopySeconds + metrics.evaluationSeconds
         let idle = max(0, metrics.idleSeconds - afterwards - metrics.inputWaitSeconds) / metrics.stepSeconds
         func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
-        let slowest = metrics.stragglerWaitSeconds / metrics.stepSeconds >= 0.005
+        // The waits priced after the simulation, each said where it takes half a percent of the step or more.
+        var waitsAfter = metrics.stragglerWaitSeconds / metrics.stepSeconds >= 0.005
             ? " Waiting for the slowest GPU takes \(percent(metrics.stragglerWaitSeconds / metrics.stepSeconds)) of the step." : ""
+        let periodic = (metrics.inputCopySeconds + metrics.evaluationSeconds) / metrics.stepSeconds
+        if periodic >= 0.005 && !metrics.isInputBound {
+            waitsAfter += " Periodic work (input copies, evaluation and checkpoints) takes \(percent(periodic)) of the step."
+        }
+        // Idle time in the simulation is waiting on other GPUs: their transfers, or more work on one of them (the loss on GPU 0).
+        let split = idle >= 0.005 ? " (\(percent(exposed)) on their own transfers, \(percent(idle)) on other GPUs: their transfers, "
+            + "or more work on one of them)" : ""
         if metrics.isInputBound {
             return "The step is input-bound: the GPUs wait \(percent(metrics.inputWaitSeconds / metrics.stepSeconds)) of it for the "
-                + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it." + slowest
+                + "loader to deliver images, and compute \(percent(metrics.computeSeconds / metrics.stepSeconds)) of it." + waitsAfter
         }
         if metrics.isHostBound && exposed + idle >= 0.05 {
             return "The step is host-bound: the host thread that launches each GPU's kernels is busy "
                 + "\(percent(min(1, metrics.hostBusySeconds / metrics.stepSeconds))) of it, and the GPUs, which compute \(percent(compute)) of it, "
                 + "wait for their launches the rest (a larger batch per GPU gives each launch more work; compiled code or CUDA graphs, "
                 + "e.g. software: pytorch-compiled, launch less)."
-                + slowest
+                + waitsAfter
         }
         guard let link = links.first else {
             // No link carried a transfer: either nothing is communicated, or the collectives were
@@ -197,24 +205,24 @@ public struct StepAnalysis: Sendable {
             if communicated && exposed + idle >= 0.05 {
                 // The bottleneck only where waiting on communication takes more of the step than computing.
                 let verdict = exposed + idle > compute ? ": communication is the bottleneck" : ""
-                return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it"
+                return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it\(split)"
                     + "\(verdict) (collectives priced by their closed forms, so no per-link breakdown"
-                    + (expandedFits ? "; simulation: {fidelity: expanded} gives one)." : ")." ) + slowest
+                    + (expandedFits ? "; simulation: {fidelity: expanded} gives one)." : ")." ) + waitsAfter
             }
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
-                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)." + slowest
+                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)." + waitsAfter
             }
-            return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + slowest
+            return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + waitsAfter
         }
         let waitingGroups = link.topGroups.prefix(2).map(\.group)
         let waiting = waitingGroups.joined(separator: " and ") + (waitingGroups.count == 1 ? " waits" : " wait")
         if exposed + idle < 0.05 {
             return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The most used link, \(link.name) "
-                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation." + slowest
+                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation." + waitsAfter
         }
-        return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it. "
+        return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it\(split). "
             + "The most used link, \(link.name) (\(link.role)), carries \(percent(link.utilization)) of its bandwidth "
-            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it." + slowest
+            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it." + waitsAfter
     }
 }

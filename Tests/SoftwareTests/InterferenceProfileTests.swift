@@ -60,6 +60,14 @@ import Testing
         let spans = events.filter { $0["cat"] as? String == "interference" }
         #expect(!spans.isEmpty && Set(spans.map { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" }) == slowedLanes)
         #expect(spans.allSatisfy { (($0["args"] as? [String: Any])?["rate"] as? Double).map { $0 > 0 && $0 < 1 } == true })
+        // Each span lies within a compute task of its GPU: a collective in flight while the GPU waits slows nothing
+        // (an audit found spans running 1.6 ms past the compute they slowed).
+        let computeTasks = events.filter { $0["ph"] as? String == "X" && $0["tid"] as? Int == 0 && $0["cat"] as? String != "transfer" }
+        for span in spans {
+            let (pid, ts) = (span["pid"] as! Int, span["ts"] as! Double), end = ts + (span["dur"] as! Double)
+            #expect(computeTasks.contains { $0["pid"] as? Int == pid && ($0["ts"] as! Double) <= ts + 1e-6
+                                            && ($0["ts"] as! Double) + ($0["dur"] as! Double) >= end - 1e-6 }, "\(span)")
+        }
         // On each GPU's "compute slowed" thread the spans never overlap (one rate at a time).
         for lane in slowedLanes {
             let onLane = spans.filter { "\($0["pid"] as! Int)/\($0["tid"] as! Int)" == lane }
