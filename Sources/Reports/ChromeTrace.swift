@@ -219,7 +219,8 @@ public enum ChromeTrace {
         return try ResultsJSON.encode(Document(traceEvents: events, displayTimeUnit: "ms", otherData: ["title": title]))
     }
 
-    /// A global instant event where each step's first task starts.
+    /// A global instant event where each step's first task starts on a GPU or a link (the host's
+    /// launches, which run ahead, are not tasks of the trace's records).
     static func stepMarkers(_ trace: Trace) -> [Event] {
         var first: [Int: Int64] = [:]
         for r in trace.records { first[r.step] = min(first[r.step] ?? .max, r.start.nanoseconds) }

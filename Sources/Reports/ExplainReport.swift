@@ -334,7 +334,8 @@ public enum ExplainReport {
         let forward = rows.reduce(0) { $0 + $1.forwardSeconds }, backward = rows.reduce(0) { $0 + $1.backwardSeconds }
         table.setFooter(["", "total (\(rows.count) layers)", ms(forward), ms(backward), ms(forward + backward), rows.isEmpty ? "" : "100.0%"])
         var outside = ""
-        if unlayeredSeconds > 0.005 * total {
+        // Said wherever it shows at the table's precision, so the rows and this line add up to the compute above.
+        if ms(unlayeredSeconds) != ms(0) {
             outside = "Plus \(ms(unlayeredSeconds)) ms of compute in no layer's row (work outside the layers: the optimizer's "
                 + "kernels that are not per layer, copies into and out of gradient buckets or a fusion buffer): "
                 + "\(ms(total + unlayeredSeconds)) ms of the step's compute in all\n"
