@@ -138,7 +138,6 @@ extension PriceRange {
 }
 
 extension Catalog {
-    /// The cheapest known cloud offer for `gpu`, per GPU-hour.
     /// The catalog's offer that rents `gpus` of `gpu` cheapest, billed by whole instances
     /// (`CloudPrice.instances(for:)` × $ per instance-hour): a 1-GPU run on an 8-GPU instance pays
     /// for all 8. Ties go to the lower $ per GPU-hour, then the provider's name.

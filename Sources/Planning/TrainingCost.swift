@@ -85,10 +85,6 @@ extension TrainingEstimate {
             + String(format: "%.2f", locale: nil, hours / bill.lifetimeHours) + " times over"
     }
 
-    /// Where the cheapest offer's instance holds fewer GPUs than a node of the run, a
-    /// caveat for the price basis: the run's nodes (and the network between them) are
-    /// priced as so many small instances, which no provider promises to rent as one
-    /// cluster at that price; empty otherwise.
     /// Where the run leaves part of its last instance unused: "; rented whole: 1 instance of 8 GPUs
     /// for the run's 1" ("" where the instances hold exactly its GPUs).
     static func wholeInstanceNote(_ offer: CloudPrice, gpus: Int) -> String {
@@ -97,6 +93,10 @@ extension TrainingEstimate {
         return "; rented whole: \(instances) instance\(instances == 1 ? "" : "s") of \(offer.gpusPerInstance) GPUs for the run's \(gpus)"
     }
 
+    /// Where the cheapest offer's instance holds fewer GPUs than a node of the run, a
+    /// caveat for the price basis: the run's nodes (and the network between them) are
+    /// priced as so many small instances, which no provider promises to rent as one
+    /// cluster at that price; empty otherwise.
     static func smallInstanceCaveat(_ offer: CloudPrice, run: RunSpec, gpus: Int) -> String {
         let node = min(gpus, run.cluster.gpusPerNode)
         guard offer.gpusPerInstance < node else { return "" }

@@ -74,13 +74,15 @@ public enum ReportJSON {
         /// The corpus's record on the best configuration's GPU and precision, as `explain --json` gives it; null when not looked up.
         @NullWhenAbsent var evidence: EvidenceJSON?
         var results: [ResultsJSON.Row]
+        /// The cautions on prices seen years apart (`PriceAgeCautions`), as the report gives them; empty where none.
+        var priceCautions: [String]
         /// The charts beside the report; empty without --out.
         var charts: [ChartFile]
         /// The report's markdown file; null without --out.
         @NullWhenAbsent var report: String?
         enum CodingKeys: String, CodingKey {
             case schemaVersion = "schema_version", scenario, name, best, bestPerModel = "best_per_model", bottleneck, training, range, evidence,
-                 results, charts, report
+                 results, priceCautions = "price_cautions", charts, report
         }
     }
 
@@ -105,7 +107,7 @@ public enum ReportJSON {
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
             bestPerModel: MarkdownReport.bestIndices(of: input.results, trainingHours: input.trainingHours).map { rows[$0] },
             bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(EvidenceJSON.init),
-            results: rows,
+            results: rows, priceCautions: input.priceCautions,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))
     }
 }

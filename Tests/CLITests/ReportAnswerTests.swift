@@ -117,6 +117,10 @@ import Testing
                 "\(owned)")
         #expect(owned.contains("\n**Caution:** An owned cluster's bill prices parts with figures seen more than two years apart "
                                + "(A100 on A100-SXM4-80GB: GPUs seen mid-2024 to 2025-03, servers seen 2020-05 to 2022-01)"), "\(owned)")
+        // The JSON carries the same cautions.
+        let json = CLI.execute(["report", scenario, "--json"])
+        let cautions = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["price_cautions"] as? [String]
+        #expect(cautions?.count == 1 && cautions?.first?.hasPrefix("An owned cluster's bill prices parts") == true, "\(String(describing: cautions))")
         let cloud = try results(try writeTemporary(try String(contentsOfFile: scenario, encoding: .utf8)
             .replacingOccurrences(of: #"pricing: \{mode: owned[^}]*\}"#, with: "pricing: {mode: cloud}", options: .regularExpression)))
         #expect(cloud.contains("\n- A100: AWS p4de.24xlarge, as priced for 16 GPUs: $5.12 per GPU-hour"), "\(cloud)")
