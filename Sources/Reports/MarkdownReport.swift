@@ -431,7 +431,14 @@ public enum MarkdownReport {
         if let seconds = range.seconds {
             out += ", so \(training ? "the training" : "an epoch") takes \(duration(seconds.lowerBound)) to \(duration(seconds.upperBound))"
             if let dollars = range.dollars {
-                out += " and costs $\(Format.dollars(dollars.lowerBound)) to $\(Format.dollars(dollars.upperBound))"
+                // Both ends to the cents where one is under $100 ("$72.50 to $125.40", not "$72.50 to $125").
+                let cents = dollars.lowerBound < 100
+                func end(_ x: Double) -> String {
+                    guard cents, x < 1e13 else { return Format.dollars(x) }
+                    let c = Int((x * 100).rounded())
+                    return Format.grouped(c / 100) + "." + String(format: "%02d", locale: nil, c % 100)
+                }
+                out += " and costs $\(end(dollars.lowerBound)) to $\(end(dollars.upperBound))"
             }
         }
         return out + "."

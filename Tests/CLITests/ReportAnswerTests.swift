@@ -27,6 +27,8 @@ import Testing
         let point = Double(answer[rate].dropFirst(2).split(separator: " ")[0])!
         #expect(bounds[0] < point && point < bounds[1], "\(bounds) around \(point)")
         #expect(answer.contains(" and costs $"))
+        // Both ends of the cost range to the cents when one is under $100 (an audit read "$72.50 to $125").
+        #expect(answer.range(of: #" and costs \$[0-9]{2}\.[0-9]{2} to \$[0-9,]+\.[0-9]{2}"#, options: .regularExpression) != nil, "\(answer)")
         // Every configuration's time and cost to train, beside its speed, in the Results table.
         let table = try #require(text.components(separatedBy: "## Results\n\n").last).split(separator: "\n")
         #expect(table[0].hasSuffix("| fits | to train | cost ($) |"), "\(table[0])")
