@@ -134,7 +134,9 @@ public enum ExplainReport {
         guard !mechanisms.isEmpty else { return "" }
         var table = TextTable(headers: ["mechanism (profile keys)", "ms", "of step"], alignments: [.left, .right, .right])
         for m in mechanisms {
-            table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(m.seconds / max(stepSeconds, 1e-12) * 100, 1) + "%"])
+            // A share under 0.05% keeps two decimals: "-0.04%", not "-0.0%".
+            let percent = m.seconds / max(stepSeconds, 1e-12) * 100
+            table.append([m.name, Format.fixed(m.seconds * 1e3, 2), Format.fixed(percent, abs(percent) < 0.05 && percent != 0 ? 2 : 1) + "%"])
         }
         // Off, a mechanism gives way to another (a GPU-to-GPU chain for a host-staged broadcast): that one may be slower.
         let cheaper = mechanisms.contains { $0.seconds < 0 }

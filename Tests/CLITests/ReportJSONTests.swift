@@ -66,7 +66,7 @@ import Testing
         let printed = CLI.execute(["report", scenario, "--json"])
         let document = try object(printed)
         #expect(Set(document.keys) == ["schema_version", "scenario", "name", "best", "best_per_model", "bottleneck", "training", "range",
-                                       "evidence", "results", "charts", "report"])
+                                       "evidence", "results", "price_cautions", "charts", "report"])
         #expect(document["schema_version"] as? Int == 3)
         #expect(document["scenario"] as? String == scenario)
         #expect(document["report"] is NSNull)
