@@ -42,11 +42,16 @@ public struct ModelRanking: Sendable {
         candidates.sorted { (time($0), cost($0), $0.point) < (time($1), cost($1), $1.point) }
     }
 
-    /// Candidates no other beats on both time and cost, cheapest first.
+    /// Candidates no other beats on both time and cost, cheapest first (of exact ties, one per run and GPU).
     public var paretoFront: [SweepRow] {
         var front: [SweepRow] = []
         var bestTime = Double.infinity
-        for row in candidates.sorted(by: byCost) where time(row) < bestTime {
+        for row in candidates.sorted(by: byCost) {
+            // Equal in cost and time to the last on the front, neither dominates: another run or GPU is kept beside
+            // it (a built-in and an exported ResNet-101); the same run with a setting it does not use (a network
+            // speed inside one node) is not listed again.
+            let tie = front.last.map { cost($0) == cost(row) && time($0) == time(row) && ($0.run != row.run || $0.gpuModel != row.gpuModel) }
+            guard time(row) < bestTime || tie == true else { continue }
             front.append(row)
             bestTime = time(row)
         }
