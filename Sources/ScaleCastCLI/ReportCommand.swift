@@ -122,17 +122,18 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         var bases: [String] = [], bills: [(name: String, bill: OwnedCost)] = []
         for run in runs {
             let indices = results.indices.filter { results[$0].runIndex == run }
-            let name = runs.count > 1 ? results[indices[0]].runName.map { "\($0.singleLine): " } ?? "" : ""
+            // Named by run where the scenario has several: "H100: Lambda 8x H100 SXM, ...", "H100 on H100-SXM5".
+            let runName = runs.count > 1 ? results[indices[0]].runName?.singleLine : nil
             for basis in ResultsTable.priceBases(indices.map { results[$0] }, cells: indices.map { $0 < cells.count ? cells[$0] : nil })
-            where !bases.contains(name + basis) {
-                bases.append(name + basis)
+            where !bases.contains((runName.map { "\($0): " } ?? "") + basis) {
+                bases.append((runName.map { "\($0): " } ?? "") + basis)
             }
             guard let largest = indices.filter({ results[$0].fitsInMemory }).max(by: { results[$0].gpus < results[$1].gpus }),
                   run < scenario.runs.count,
                   let bill = try TrainingEstimate.estimate(scenario.runs[run], gpus: results[largest].gpus,
                                                            imagesPerSecond: results[largest].metrics.imagesPerSecond,
                                                            catalog: scenario.catalog)?.owned else { continue }
-            bills.append(("\(name.isEmpty ? "" : name.dropLast(2) + " on ")\(results[largest].gpuModel)", bill))
+            bills.append(((runName.map { "\($0) on " } ?? "") + results[largest].gpuModel, bill))
         }
         let cautions = [PriceAgeCautions.offersApart(cells.compactMap { $0?.priceSeen }), PriceAgeCautions.billPartsApart(bills)]
         return (bases, cautions.compactMap { $0 })

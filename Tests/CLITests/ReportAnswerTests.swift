@@ -4,11 +4,16 @@ import Testing
 
 /// The report and simulate answer in the scenario's terms: its training goal and its pricing.
 @Suite struct ReportAnswerTests {
-    @Test func theAnswerIsTimeAndCostToTrain() throws {
+    /// report.md of `scenario`, written into a new temporary folder; the command must succeed.
+    static func report(_ scenario: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", "scenarios/whatif/resnet50-deadline.yaml", "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let result = CLI.execute(["report", scenario, "--out", out])
+        #expect(result.exitCode == 0, "\(result.stderr)", sourceLocation: sourceLocation)
+        return try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+    }
+
+    @Test func theAnswerIsTimeAndCostToTrain() throws {
+        let text = try Self.report("scenarios/whatif/resnet50-deadline.yaml")
         let answer = text.components(separatedBy: "\n\n")[1]
         #expect(answer.hasPrefix("**The answer.**"))
         #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
@@ -54,10 +59,7 @@ import Testing
               - {label: H100}
               - {label: H200, cluster: {gpu: H200-SXM, gpus_per_node: 8, fabric: nvswitch}}
             """)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", scenario, "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
         // Two and eight GPUs of one node share its 5,000 images/s: of the equally fast, the fewest GPUs are named.
         #expect(answer.contains("The fastest configuration simulated is **H100 · 2 GPUs, data (nccl-auto, 25 MB buckets)**: **5000 images/s**"),
                 "\(answer)")
@@ -83,10 +85,7 @@ import Testing
               - {label: uncapped}
               - {label: capped, max_global_batch: 4096}
             """)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", scenario, "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
         #expect(answer.contains("The configuration simulated that trains soonest is **capped · 64 GPUs"), "\(answer)")
         #expect(answer.contains("the scenario's training (30 epochs of 1,281,167 images) takes **"), "\(answer)")
         #expect(answer.range(of: #"\*\*uncapped · 64 GPUs, [^*]+\*\* runs more images a second \([0-9,]+\), but its global batch of "#
@@ -108,12 +107,7 @@ import Testing
     /// figures beside GPUs of 2024-2025, and in the cloud an AWS offer of 2022 beside Lambda's of 2026.
     @Test func theReportGivesThePriceBasesAndTheirAgeCautions() throws {
         let scenario = "scenarios/examples/buy-h100-or-a100.yaml"
-        func results(_ path: String) throws -> String {
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-            let result = CLI.execute(["report", path, "--out", out])
-            #expect(result.exitCode == 0, "\(result.stderr)")
-            return try #require(try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "## Results\n\n").last)
-        }
+        func results(_ path: String) throws -> String { try #require(try Self.report(path).components(separatedBy: "## Results\n\n").last) }
         let owned = try results(scenario)
         #expect(owned.contains("\n- H100: owned, 4-year life, as priced for 16 GPUs: $") && owned.contains("\n- A100: owned, 4-year life, as priced for 16 GPUs: $"),
                 "\(owned)")
@@ -143,10 +137,7 @@ import Testing
               - {label: big, batch_per_gpu: 256}
               - {label: small, batch_per_gpu: 8}
             """)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", scenario, "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let answer = try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+        let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
         #expect(answer.contains("The fastest configuration simulated that fits in GPU memory is **small · 8 GPUs"), "\(answer)")
     }
 
@@ -164,10 +155,7 @@ import Testing
               - {label: H100}
               - {label: L40S, cluster: {gpu: L40S, gpus_per_node: 8, fabric: pcie-tree}}
             """)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", scenario, "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let text = try Self.report(scenario)
         let section = try #require(text.components(separatedBy: "**Cautions on the other configurations' GPUs:**\n\n").dropFirst().first)
         let items = section.split(separator: "\n").prefix { $0.hasPrefix("- ") }
         #expect(items.count == 1 && items[0].contains("the L40S in fp16+bf16"), "\(items)")
@@ -186,10 +174,7 @@ import Testing
                 cluster: {gpu: A100, gpus_per_node: 8}
                 gpus: [8]
                 """ + software)
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-            let result = CLI.execute(["report", scenario, "--out", out])
-            #expect(result.exitCode == 0, "\(result.stderr)")
-            return try String(contentsOfFile: out + "/report.md", encoding: .utf8).components(separatedBy: "\n\n")[1]
+            return try Self.report(scenario).components(separatedBy: "\n\n")[1]
         }
         let synthetic = try answer("")
         let said = try #require(synthetic.range(of: #"decoding and augmenting ([0-9,]+) images/s per node on CPUs, as PyTorch's DataLoader does "#
@@ -209,10 +194,7 @@ import Testing
     /// The report explains the fastest configuration's "fits": its memory part by part,
     /// the parts adding up to the total it states.
     @Test func theReportBreaksDownTheFastestConfigurationsMemory() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-report-\(UUID().uuidString)").path
-        let result = CLI.execute(["report", "scenarios/default.yaml", "--out", out])
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let text = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let text = try Self.report("scenarios/default.yaml")
         let section = try #require(text.components(separatedBy: "\n## ").first { $0.hasPrefix("Memory per GPU of the fastest configuration") })
         let stated = try #require(section.range(of: #"[0-9.]+ GiB of the A100-SXM4-80GB's 80.0 GiB: it fits"#, options: .regularExpression))
         let total = try #require(Double(section[stated].split(separator: " ")[0]))
