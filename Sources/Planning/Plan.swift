@@ -123,13 +123,15 @@ public struct Plan: Sendable {
     }
 
     /// A time to train in words, rounded before the unit is chosen (never "60 min" or
-    /// "60 s"): hours to a tenth from one hour up, whole minutes from one minute up (0.1 h
-    /// would hide a factor of two), whole seconds from ten seconds up, hundredths below
-    /// (a deadline of 0.0001 h is not "0 s").
+    /// "60 s"), within 5% from a tenth of a second up: hours to a tenth from one hour up, whole minutes
+    /// from ten minutes up (0.1 h would hide a factor of two), tenths of a minute from one
+    /// minute up (1.44 min is not "1 min"), whole seconds from ten seconds up, hundredths
+    /// below (a deadline of 0.0001 h is not "0 s").
     public static func duration(_ seconds: Double) -> String {
         let minutes = (seconds / 60).rounded()
         if minutes >= 60 { return String(format: "%.1f h", locale: nil, seconds / 3600) }
-        if seconds.rounded() >= 60 { return String(format: "%.0f min", locale: nil, minutes) }
+        if (seconds / 6).rounded() >= 100 { return String(format: "%.0f min", locale: nil, minutes) }
+        if seconds.rounded() >= 60 { return String(format: "%.1f min", locale: nil, seconds / 60) }
         if seconds.rounded() >= 10 { return String(format: "%.0f s", locale: nil, seconds.rounded()) }
         return String(format: "%.2f s", locale: nil, seconds)
     }

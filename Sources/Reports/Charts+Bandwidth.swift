@@ -64,6 +64,10 @@ extension Charts {
         }
     }
 
+    /// The colour of the link the traffic also crosses: near black, apart from every GPU count's
+    /// (a dark red read as the 16-GPU curve's, the palette's fourth).
+    static let crossedColor = "#222222"
+
     /// Images/s against a link's bandwidth (log axis, one unit), one curve per GPU
     /// count; each count's linear scaling (GPUs x one GPU's images/s) dashed as a
     /// horizontal line, the ceiling no bandwidth lifts it past; today's bandwidth
@@ -109,17 +113,18 @@ extension Charts {
         if let other = whatIf.alsoCrossed, (x.low...x.high).contains(other.bandwidth) {
             let at = Format.fixed(other.bandwidth, 6)
             let label = ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380)
-            ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'")
+            ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 2 lc rgb '\(crossedColor)'")
             // Above the top dashed ceiling (at 1/1.12 of the height), on the side away from today's line.
             ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph 0.93 "
-                            + "\(side(of: other.bandwidth, awayFrom: whatIf.operatingPoint)) noenhanced tc rgb '#aa3333'")
+                            + "\(side(of: other.bandwidth, awayFrom: whatIf.operatingPoint)) noenhanced tc rgb '\(crossedColor)'")
             plots.append("NaN title \(legend("dotted: \(other.what) (\(other.linkName)), crossed too")) noenhanced "
-                         + "with lines dt 3 lw 1.5 lc rgb '#aa3333'")
+                         + "with lines dt 3 lw 2 lc rgb '\(crossedColor)'")
             data = data.replacingOccurrences(of: "\n", with: "; the traffic also crosses \(Chart.dataComment(other.what)) "
                                              + "(\(Chart.dataComment(other.linkName)), \(Format.fixed(other.bandwidth, 3)) \(unitName))\n",
                                              options: [], range: data.range(of: "\n"))
         }
         let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
+        let y = LinearAxis(high: top * 1.12)
         // Today's label beside its line, on the side with more room, or away from the link crossed too.
         let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",
                                         toWidth: 380)
@@ -129,7 +134,7 @@ extension Charts {
             "TERMINAL": Chart.terminal(format, width: 1000, height: keyedHeight(entries: plots.count - counts.count)),
             "OUTPUT": Chart.output("bandwidth.\(format.rawValue)"), "CEILINGS": ceilings.joined(separator: "\n"),
             "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
-            "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(top * 1.12, 1),
+            "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(y.high, 1), "YTICS": y.tics(number),
             "TODAY": Format.fixed(whatIf.operatingPoint, 6), "TODAY_LABEL": Chart.gnuplotString(today),
             "TODAY_SIDE": side(of: whatIf.operatingPoint, awayFrom: whatIf.alsoCrossed?.bandwidth),
             "PLOTS": plots.joined(separator: ", \\\n     "),

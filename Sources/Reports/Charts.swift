@@ -45,7 +45,7 @@ public enum Charts {
             }
             data += "\n\n"
             plots.append("     'scaling.dat' index \(i) using 1:2 title \(legend(run.name)) noenhanced with linespoints lw 2 pt \(marker(i)) lc rgb '\(color(i))'")
-            plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '\(color(i))'")
+            plots.append("     'scaling.dat' index \(i) using 1:3 axes x1y2 notitle with lines dt 3 lw 2 lc rgb '\(color(i))'")
         }
         let gpus = gpuAxis(results)
         let speedups = results.map(\.speedup) + [1, Double(gpus.counts.last ?? 1)]
@@ -262,6 +262,26 @@ public enum Charts {
         }
 
         var range: String { "[\(String(format: "%.6g", locale: nil, low)):\(String(format: "%.6g", locale: nil, high))]" }
+
+        func tics(_ label: (Double) -> String) -> String {
+            ticks.map { "\"\(label($0))\" \(String(format: "%.6g", locale: nil, $0))" }.joined(separator: ", ")
+        }
+    }
+
+    /// A linear axis from zero: ticks at multiples of a round step (1, 2, 2.5 or 5 x 10^k) that
+    /// puts five to nine of them on the axis, labelled as `number` writes them ("60,000"), so
+    /// that its figures read as the log axes' do ("%.0f" wrote 60000).
+    struct LinearAxis {
+        var high: Double
+        var ticks: [Double]
+
+        init(high: Double) {
+            self.high = high
+            let rough = max(high, 1e-12) / 8
+            let magnitude = pow(10, floor(log10(rough)))
+            let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+            ticks = (0...Int((high / step).rounded(.down))).map { Double($0) * step }
+        }
 
         func tics(_ label: (Double) -> String) -> String {
             ticks.map { "\"\(label($0))\" \(String(format: "%.6g", locale: nil, $0))" }.joined(separator: ", ")

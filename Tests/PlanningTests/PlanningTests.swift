@@ -800,14 +800,18 @@ let fixtureErrors = MeasuredErrors(
 
 @Suite struct PlanWordingTests {
     /// Times to train in words, rounded before the unit is chosen: hours from one up, minutes
-    /// below (0.1 h would hide a factor of two), seconds below a minute, hundredths below ten; no "60 min" or "60 s".
+    /// below (0.1 h would hide a factor of two; tenths below ten minutes, as 1.44 min is not "1 min"), seconds below a
+    /// minute, hundredths below ten; no "60 min", "10.0 min" or "60 s".
     @Test func hoursMinutesAndSeconds() {
         #expect(Plan.duration(3960) == "1.1 h")
         #expect(Plan.duration(3600) == "1.0 h")
         #expect(Plan.duration(3599) == "1.0 h")
         #expect(Plan.duration(3569) == "59 min")
-        #expect(Plan.duration(540) == "9 min")
-        #expect(Plan.duration(59.7) == "1 min")
+        #expect(Plan.duration(540) == "9.0 min")
+        #expect(Plan.duration(86.4) == "1.4 min")
+        #expect(Plan.duration(599) == "10 min")
+        #expect(Plan.duration(594) == "9.9 min")
+        #expect(Plan.duration(59.7) == "1.0 min")
         #expect(Plan.duration(59.4) == "59 s")
         #expect(Plan.duration(9.996) == "10 s")
         #expect(Plan.duration(0.36) == "0.36 s")

@@ -94,6 +94,24 @@ func fixtureScenario() throws -> Scenario {
         #expect(inside.data.split(separator: "\n")[0].hasSuffix("; the traffic also crosses the GPU-NIC PCIe link (pcie4-x16, 205.120 Gb/s)"))
         let outside = try chart(at: 4000)
         #expect(!outside.script.contains("dt 3") && !outside.data.contains("also crosses"), "\(outside.script)")
+        // Its line is drawn in a colour no GPU count's curve has (dark red read as the fourth count's).
+        #expect(inside.script.contains("dt 3 lw 2 lc rgb '\(Charts.crossedColor)'") && !Charts.palette.contains(Charts.crossedColor))
+        // The images/s axis reads as the log axes do, with thousands separators, from zero to the top's round step.
+        #expect(inside.script.contains("set ytics (\"0\" 0, \"5,000\" 5000, \"10,000\" 10000, \"15,000\" 15000, \"20,000\" 20000, "
+                                       + "\"25,000\" 25000, \"30,000\" 30000, \"35,000\" 35000)"), "\(inside.script)")
+    }
+
+    /// A linear axis from zero takes a round step (1, 2, 2.5 or 5 x 10^k) that puts five to nine ticks on it.
+    @Test func aLinearAxisTakesARoundStep() {
+        for high in [0.9, 7.5, 67_277.2, 1.12e6, 3.3e9] {
+            let axis = Charts.LinearAxis(high: high)
+            let step = axis.ticks[1] - axis.ticks[0]
+            let mantissa = step / pow(10, floor(log10(step)))
+            #expect([1, 2, 2.5, 5].contains { abs($0 - mantissa) < 1e-9 }, "\(high): step \(step)")
+            #expect((5...9).contains(axis.ticks.count) && axis.ticks.first == 0 && axis.ticks.last! <= high
+                    && axis.ticks.last! + step > high, "\(high): \(axis.ticks)")
+        }
+        #expect(Charts.LinearAxis(high: 67_277.2).tics(Charts.number).hasSuffix("\"60,000\" 60000"))
     }
 
     /// A bandwidth below 0.01 keeps its digits in the data (four decimals wrote 1e-5 Gb/s as 0.0000, which the log axis drops).

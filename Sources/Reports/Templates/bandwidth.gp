@@ -13,7 +13,7 @@ set ylabel "images per second, whole cluster"
 set xrange @XRANGE@
 set yrange [0:@YMAX@]
 set xtics (@XTICS@)
-set format y "%.0f"
+set ytics (@YTICS@)
 set arrow from @TODAY@, graph 0 to @TODAY@, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
 @CEILINGS@
 set label @TODAY_LABEL@ at @TODAY@, graph 0.96 @TODAY_SIDE@ noenhanced

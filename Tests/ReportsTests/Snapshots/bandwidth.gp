@@ -14,7 +14,7 @@ set ylabel "images per second, whole cluster"
 set xrange [120:750]
 set yrange [0:4480.0]
 set xtics ("150" 150, "200" 200, "300" 300, "400" 400, "500" 500, "600" 600)
-set format y "%.0f"
+set ytics ("0" 0, "1,000" 1000, "2,000" 2000, "3,000" 3000, "4,000" 4000)
 set arrow from 300.000000, graph 0 to 300.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
 set arrow from graph 0, first 2000.0 to graph 1, first 2000.0 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
 set arrow from graph 0, first 4000.0 to graph 1, first 4000.0 nohead dt 2 lw 1.2 lc rgb '#DD8452'
