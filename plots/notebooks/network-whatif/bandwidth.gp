@@ -14,14 +14,14 @@ set ylabel "images per second, whole cluster"
 set xrange [0.625:1000]
 set yrange [0:18262.6]
 set xtics ("1" 1, "10" 10, "100" 100, "1,000" 1000)
-set format y "%.0f"
+set ytics ("0" 0, "2,500" 2500, "5,000" 5000, "7,500" 7500, "10,000" 10000, "12,500" 12500, "15,000" 15000, "17,500" 17500)
 set arrow from 25.000000, graph 0 to 25.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
 set arrow from graph 0, first 16305.9 to graph 1, first 16305.9 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
-set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3 lw 1.5 lc rgb '#aa3333'
-set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.93 left offset 0.6,0 noenhanced tc rgb '#aa3333'
+set arrow from 205.120000, graph 0 to 205.120000, graph 1 nohead dt 3 lw 2 lc rgb '#222222'
+set label 'pcie4-x16, 205 Gb/s' at 205.120000, graph 0.93 left offset 0.6,0 noenhanced tc rgb '#222222'
 set label 'today: eth-25g, 25 Gb/s' at 25.000000, graph 0.96 right offset -0.6,0 noenhanced
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
      NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
-     NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 1.5 lc rgb '#aa3333'
+     NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 2 lc rgb '#222222'

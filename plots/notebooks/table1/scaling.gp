@@ -21,6 +21,6 @@ set ytics nomirror ("1" 1, "2" 2, "4" 4, "8" 8)
 set y2tics 0, 20, 100
 plot x title "ideal: speedup = GPUs" with lines dt 2 lw 1.5 lc rgb '#888888', \
      'scaling.dat' index 0 using 1:2 title 'exact (128K, 128K)' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
-     'scaling.dat' index 0 using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '#4C72B0', \
+     'scaling.dat' index 0 using 1:3 axes x1y2 notitle with lines dt 3 lw 2 lc rgb '#4C72B0', \
      'scaling.dat' index 1 using 1:2 title 'approximate (128K, 128)' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \
-     'scaling.dat' index 1 using 1:3 axes x1y2 notitle with lines dt 3 lw 1 lc rgb '#DD8452'
+     'scaling.dat' index 1 using 1:3 axes x1y2 notitle with lines dt 3 lw 2 lc rgb '#DD8452'

@@ -14,7 +14,7 @@ set ylabel "images per second, whole cluster"
 set xrange [7.5:12000]
 set yrange [0:9131.3]
 set xtics ("10" 10, "100" 100, "1,000" 1000, "10,000" 10000)
-set format y "%.0f"
+set ytics ("0" 0, "2,000" 2000, "4,000" 4000, "6,000" 6000, "8,000" 8000)
 set arrow from 300.000000, graph 0 to 300.000000, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
 set arrow from graph 0, first 8153.0 to graph 1, first 8153.0 nohead dt 2 lw 1.2 lc rgb '#4C72B0'
 set label 'today: nvlink3, 300 GB/s' at 300.000000, graph 0.96 left offset 0.6,0 noenhanced
