@@ -12,9 +12,11 @@ extension Charts {
     static let breakdownRunWidth = 260.0
 
     /// Where each configuration's step goes: one bar per configuration, stacked
-    /// from compute, exposed communication and idle time as shares of the step
-    /// (so that a 2 ms step and a 400 ms one compare), with the step's length in
-    /// ms above the bar.
+    /// from compute, exposed communication and the GPUs' waits as shares of the whole
+    /// step (so that a 2 ms step and a 400 ms one compare), with the step's length in
+    /// ms above the bar. The waits priced after the simulated part (for the loader, for
+    /// the slowest GPU, periodic work) are parts of their own where any configuration
+    /// has them; "idle" is what is left (waiting for another GPU or a dependency).
     ///
     /// Margins are computed from the labels (`BreakdownLayout`): the labels are
     /// rotated, right-aligned under their bars, so the first ones reach left of the
@@ -27,19 +29,27 @@ extension Charts {
             return ChartText.shortened(Chart.singleLine(runs[r.runIndex]!), toWidth: breakdownRunWidth) + ", " + gpus
         }
         let labels = results.map(label)
-        var data = "# label compute_percent exposed_communication_percent idle_percent step_label (shares of the step, per GPU)\n"
+        var data = "# label " + breakdownParts.map { "\($0.column)_percent" }.joined(separator: " ")
+            + " step_label (shares of the step, per GPU)\n"
         for (r, text) in zip(results, labels) {
-            let m = r.metrics
-            let total = max(m.computeSeconds + m.exposedCommunicationSeconds + m.idleSeconds, 1e-30)
-            data += "\(Chart.dataLabel(text)) \(Format.fixed(m.computeSeconds / total * 100, 3)) "
-                + "\(Format.fixed(m.exposedCommunicationSeconds / total * 100, 3)) \(Format.fixed(m.idleSeconds / total * 100, 3)) "
-                + "\(Chart.dataLabel(milliseconds(m.stepSeconds)))\n"
+            let seconds = breakdownParts.map { $0.seconds(r.metrics) }
+            let total = max(seconds.reduce(0, +), 1e-30)
+            data += "\(Chart.dataLabel(text)) " + seconds.map { Format.fixed($0 / total * 100, 3) }.joined(separator: " ")
+                + " \(Chart.dataLabel(milliseconds(r.metrics.stepSeconds)))\n"
         }
-        let layout = BreakdownLayout(labels: labels, title: title)
+        // Compute, communication and idle always; a wait only where some configuration has one.
+        let shown = breakdownParts.indices.filter { i in
+            breakdownParts[i].always || results.contains { breakdownParts[i].seconds($0.metrics) > 0 }
+        }
+        let plots = shown.enumerated().map { n, i in
+            (n == 0 ? "\(Chart.gnuplotString("breakdown.dat")) using \(i + 2):xtic(1)" : "'' using \(i + 2)")
+                + " title \(Chart.gnuplotString(breakdownParts[i].title)) lc rgb '\(breakdownParts[i].color)'"
+        } + ["'' using 0:(100):\(breakdownParts.count + 2) with labels offset 0,0.8 font \",9\" notitle"]
+        let layout = BreakdownLayout(labels: labels, title: title, keyEntries: shown.map { breakdownParts[$0].title })
         let script = try Chart.fill(template: "breakdown", [
             "TERMINAL": Chart.terminal(format, width: layout.width, height: layout.height),
             "OUTPUT": Chart.output("breakdown.\(format.rawValue)"), "TITLE": ChartText.gnuplotLines(layout.titleLines),
-            "DATA": Chart.gnuplotString("breakdown.dat"), "ANGLE": Format.fixed(labelAngle, 0),
+            "PLOTS": plots.joined(separator: ", \\\n     "), "ANGLE": Format.fixed(labelAngle, 0),
             "XRANGE": "[\(Format.fixed(-BreakdownLayout.firstBar, 2)):\(Format.fixed(Double(labels.count) - 1 + BreakdownLayout.lastBar, 2))]",
             "LMARGIN": ChartText.screen(layout.left, of: layout.width),
             "RMARGIN": ChartText.screen(Double(layout.width) - layout.right, of: layout.width),
@@ -48,6 +58,34 @@ extension Charts {
         ])
         return Chart(name: "breakdown", format: format, data: data, script: script)
     }
+
+    /// The parts of the breakdown's bars, bottom to top: what the data's columns hold (seconds per
+    /// GPU, adding up to the step), their key entries and colours; `always` parts are drawn even where
+    /// every configuration has none.
+    struct BreakdownPart: Sendable {
+        var column: String
+        var title: String
+        var color: String
+        var always: Bool
+        var seconds: @Sendable (StepMetrics) -> Double
+    }
+
+    static let breakdownParts: [BreakdownPart] = [
+        BreakdownPart(column: "compute", title: "compute", color: "#4C72B0", always: true) { $0.computeSeconds },
+        BreakdownPart(column: "exposed_communication", title: "exposed communication", color: "#DD8452", always: true) {
+            $0.exposedCommunicationSeconds
+        },
+        BreakdownPart(column: "input_wait", title: "waiting for the loader", color: "#55A868", always: false) { $0.inputWaitSeconds },
+        BreakdownPart(column: "straggler_wait", title: "waiting for the slowest GPU", color: "#8172B3", always: false) {
+            $0.stragglerWaitSeconds
+        },
+        BreakdownPart(column: "periodic", title: "periodic work", color: "#CCB974", always: false) {
+            $0.inputCopySeconds + $0.evaluationSeconds
+        },
+        BreakdownPart(column: "idle", title: "idle", color: "#BBBBBB", always: true) {
+            max(0, $0.idleSeconds - $0.inputWaitSeconds - $0.stragglerWaitSeconds - $0.inputCopySeconds - $0.evaluationSeconds)
+        },
+    ]
 
     /// A step's length for a label: three significant digits below 100 ms, whole
     /// milliseconds (grouped) above.
@@ -62,9 +100,6 @@ extension Charts {
         static let firstBar = 0.6, lastBar = 0.6
         /// Room for the y tic labels (up to "100") and the y label.
         static let yAxisRoom = 80.0
-        /// The key's entries, right of the plot.
-        static let keyEntries = ["compute", "exposed communication", "idle"]
-
         var width: Int
         var height: Int
         var left: Double
@@ -73,13 +108,14 @@ extension Charts {
         var top: Double
         var titleLines: [String]
 
-        init(labels: [String], title: String) {
+        /// - Parameter keyEntries: the key's entries, right of the plot.
+        init(labels: [String], title: String, keyEntries: [String]) {
             let radians = Charts.labelAngle * .pi / 180
             let line = ChartText.lineHeight(points: ChartText.bodyPoints)
             let widths = labels.map { ChartText.width($0) }
             width = max(900, 70 * labels.count + 420)
             // Right: the key, a sample line and the longest entry.
-            right = 60 + (Self.keyEntries.map { ChartText.width($0) }.max() ?? 0) + 20
+            right = 60 + (keyEntries.map { ChartText.width($0) }.max() ?? 0) + 20
             // Bottom: the longest rotated label, its height, the tic's offset and a gap.
             bottom = (widths.max() ?? 0) * sin(radians) + line * cos(radians) + 24
             // Left: each label reaches w cos(angle) left of its bar; the bar sits a fraction f of

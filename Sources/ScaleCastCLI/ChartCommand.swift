@@ -168,7 +168,7 @@ enum ChartBuilder {
         case .scaling:
             return try Charts.scaling(results, title: "\(named) speedup, simulated", format: format)
         case .breakdown:
-            return try Charts.breakdown(results, title: "\(named) where the simulated step goes", format: format)
+            return try Charts.breakdown(results, title: "\(named) where the step goes, simulated", format: format)
         case .bandwidth, .gantt:
             throw UsageError(message: "chart \(kind.rawValue) is drawn from simulations of its own, not from one result per configuration")
         }

@@ -74,8 +74,8 @@ import Scenario
 
     @Test func marginsAndTitlesFollowTheText() {
         // The breakdown's bottom and left margins grow with its labels.
-        let short = Charts.BreakdownLayout(labels: ["a, 1 GPU", "b, 2 GPUs"], title: "t")
-        let long = Charts.BreakdownLayout(labels: [Self.longName + ", 1 GPU", "b, 2 GPUs"], title: "t")
+        let short = Charts.BreakdownLayout(labels: ["a, 1 GPU", "b, 2 GPUs"], title: "t", keyEntries: ["idle"])
+        let long = Charts.BreakdownLayout(labels: [Self.longName + ", 1 GPU", "b, 2 GPUs"], title: "t", keyEntries: ["idle"])
         #expect(long.bottom > short.bottom + 50)
         #expect(long.left > short.left + 50)
         // Each rotated label fits left of its bar and above the canvas' bottom.

@@ -172,6 +172,24 @@ func fixtureScenario() throws -> Scenario {
         try assertSnapshot(gantt.script, named: "gantt.gp")
     }
 
+    /// The waits priced after the simulated part are parts of the bars of their own: a step stretched to
+    /// what the loader delivers drew that wait as grey "idle", as if the GPUs waited for each other.
+    @Test func theBreakdownDrawsTheLoaderWaitApartFromIdle() throws {
+        var scenario = try fixtureScenario()
+        scenario.runs[0].software.loader = .cpu
+        scenario.runs[0].software.loaderImagesPerSecondPerNode = 2000
+        let results = try ScenarioRunner.results(scenario).filter { $0.runIndex == 0 }
+        let waiting = try #require(results.last)
+        #expect(waiting.metrics.isInputBound, "the fixture's loader should bind at 4 GPUs")
+        let chart = try Charts.breakdown(results, title: "t", format: .png)
+        #expect(chart.script.contains("'' using 4 title 'waiting for the loader' lc rgb '#55A868'"), "\(chart.script)")
+        #expect(!chart.script.contains("slowest GPU") && !chart.script.contains("periodic work"), "\(chart.script)")
+        let row = try #require(chart.data.split(separator: "\n").last).split(separator: " ")
+        let m = waiting.metrics
+        #expect(abs(Double(row[row.count - 5])! - m.inputWaitSeconds / m.stepSeconds * 100) < 0.001, "\(row)")
+        #expect(abs(Double(row[row.count - 2])! - (m.idleSeconds - m.inputWaitSeconds) / m.stepSeconds * 100) < 0.001, "\(row)")
+    }
+
     @Test func reportMatchesItsSnapshotAndAnswersFirst() throws {
         let text = try report()
         try assertSnapshot(text, named: "report.md")

@@ -1,5 +1,6 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration (shares of the step, its length above the bar). Filled in by
+# configuration (shares of the step, its length above the bar; the parts and
+# their colours are filled in). Filled in by
 # `scalecast chart breakdown`; the margins are computed from the labels.
 @TERMINAL@
 @OUTPUT@
@@ -19,7 +20,4 @@ set lmargin at screen @LMARGIN@
 set rmargin at screen @RMARGIN@
 set bmargin at screen @BMARGIN@
 set tmargin at screen @TMARGIN@
-plot @DATA@ using 2:xtic(1) title "compute" lc rgb '#4C72B0', \
-     '' using 3 title "exposed communication" lc rgb '#DD8452', \
-     '' using 4 title "idle" lc rgb '#BBBBBB', \
-     '' using 0:(100):5 with labels offset 0,0.8 font ",9" notitle
+plot @PLOTS@
