@@ -29,23 +29,26 @@ extension Charts {
             return ChartText.shortened(Chart.singleLine(runs[r.runIndex]!), toWidth: breakdownRunWidth) + ", " + gpus
         }
         let labels = results.map(label)
-        var data = "# label " + breakdownParts.map { "\($0.column)_percent" }.joined(separator: " ")
-            + " step_label (shares of the step, per GPU)\n"
+        // Compute, communication and idle always; a wait only where it takes at least 0.5% of some configuration's step
+        // (`StepMetrics.inputBoundShare`: less is rounding, and a key entry for a sliver no bar shows). Idle is what
+        // the parts drawn leave of the step, so that every bar adds up to it.
+        let shown = breakdownParts.filter { part in
+            part.always || results.contains { part.seconds($0.metrics) >= StepMetrics.inputBoundShare * $0.metrics.stepSeconds }
+        }
+        var data = "# label " + shown.map { "\($0.column)_percent" }.joined(separator: " ") + " step_label (shares of the step, per GPU)\n"
         for (r, text) in zip(results, labels) {
-            let seconds = breakdownParts.map { $0.seconds(r.metrics) }
-            let total = max(seconds.reduce(0, +), 1e-30)
+            let m = r.metrics
+            let total = max(m.computeSeconds + m.exposedCommunicationSeconds + m.idleSeconds, 1e-30)
+            var seconds = shown.map { $0.seconds(m) }
+            seconds[seconds.count - 1] = max(0, total - seconds.dropLast().reduce(0, +))
             data += "\(Chart.dataLabel(text)) " + seconds.map { Format.fixed($0 / total * 100, 3) }.joined(separator: " ")
-                + " \(Chart.dataLabel(milliseconds(r.metrics.stepSeconds)))\n"
+                + " \(Chart.dataLabel(milliseconds(m.stepSeconds)))\n"
         }
-        // Compute, communication and idle always; a wait only where some configuration has one.
-        let shown = breakdownParts.indices.filter { i in
-            breakdownParts[i].always || results.contains { breakdownParts[i].seconds($0.metrics) > 0 }
-        }
-        let plots = shown.enumerated().map { n, i in
-            (n == 0 ? "\(Chart.gnuplotString("breakdown.dat")) using \(i + 2):xtic(1)" : "'' using \(i + 2)")
-                + " title \(Chart.gnuplotString(breakdownParts[i].title)) lc rgb '\(breakdownParts[i].color)'"
-        } + ["'' using 0:(100):\(breakdownParts.count + 2) with labels offset 0,0.8 font \",9\" notitle"]
-        let layout = BreakdownLayout(labels: labels, title: title, keyEntries: shown.map { breakdownParts[$0].title })
+        let plots = shown.enumerated().map { i, part in
+            (i == 0 ? "\(Chart.gnuplotString("breakdown.dat")) using \(i + 2):xtic(1)" : "'' using \(i + 2)")
+                + " title \(Chart.gnuplotString(part.title)) lc rgb '\(part.color)'"
+        } + ["'' using 0:(100):\(shown.count + 2) with labels offset 0,0.8 font \",9\" notitle"]
+        let layout = BreakdownLayout(labels: labels, title: title, keyEntries: shown.map(\.title))
         let script = try Chart.fill(template: "breakdown", [
             "TERMINAL": Chart.terminal(format, width: layout.width, height: layout.height),
             "OUTPUT": Chart.output("breakdown.\(format.rawValue)"), "TITLE": ChartText.gnuplotLines(layout.titleLines),
@@ -59,9 +62,9 @@ extension Charts {
         return Chart(name: "breakdown", format: format, data: data, script: script)
     }
 
-    /// The parts of the breakdown's bars, bottom to top: what the data's columns hold (seconds per
-    /// GPU, adding up to the step), their key entries and colours; `always` parts are drawn even where
-    /// every configuration has none.
+    /// The parts of the breakdown's bars, bottom to top: their data columns, key entries, colours
+    /// and seconds per GPU (adding up to the step; idle last, as what the others leave); `always`
+    /// parts are drawn even where every configuration has none.
     struct BreakdownPart: Sendable {
         var column: String
         var title: String
