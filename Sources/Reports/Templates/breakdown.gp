@@ -1,7 +1,7 @@
 # ScaleCast chart template: where a step's time goes, one stacked bar per
-# configuration (shares of the step, its length above the bar; the parts and
-# their colours are filled in). Filled in by
-# `scalecast chart breakdown`; the margins are computed from the labels.
+# configuration (shares of the step, its length above the bar). Filled in by
+# `scalecast chart breakdown`, with the bars' parts (the waits only where a
+# configuration has them); the margins are computed from the labels.
 @TERMINAL@
 @OUTPUT@
 set title @TITLE@ font ",14" noenhanced
