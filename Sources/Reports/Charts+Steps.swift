@@ -208,8 +208,9 @@ extension Charts {
         var plots: [String] = []
         for (i, kind) in ganttKinds.enumerated() {
             data += "# \(kind.name)\n" + (blocks[i].isEmpty ? "-10 0 0\n" : blocks[i]) + "\n\n"
-            // Collectives only on GPU lanes: their thin strip's entry alone names them.
-            let titled = !(i == 4 && blocks[i].isEmpty && !gpuCollectives.isEmpty)
+            // The key names only the kinds drawn (an aggregated timeline has no transfers); collectives only on
+            // GPU lanes are named by their thin strip's entry alone.
+            let titled = !blocks[i].isEmpty
             plots.append("'gantt.dat' index \(i) using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '\(kind.color)' "
                          + (titled ? "title '\(kind.name)'" : "notitle"))
         }

@@ -56,6 +56,9 @@ import Scenario
         #expect(full == "# collective\n-10 0 0", "\(full)")
         #expect(chart.script.contains("($1-0.28):(($3-$2)/2):(0.1) with boxxyerror lc rgb '#C44E52' title 'collective (thin: beside the compute it overlaps)'"))
         #expect(chart.script.contains("index 4 using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '#C44E52' notitle"))
+        // Nothing is a transfer in an aggregated timeline: the key does not name one (an audit found "transfer" listed).
+        #expect(blocks.contains("# transfer\n-10 0 0") && !chart.script.contains("title 'transfer'"), "\(chart.script)")
+        #expect(chart.script.contains("title 'forward'") && chart.script.contains("title 'backward'"))
     }
 
     @Test func oneCountAndTheRunDrawnIsNamed() throws {
