@@ -40,6 +40,10 @@ extension Charts {
         /// GPUs' PCIe link to their NIC, under a network what-if): where the varied bandwidth
         /// passes it, that link may bind instead, and the curves flatten there. Nil: none drawn.
         public var alsoCrossed: AlsoCrossed?
+        /// A rate the software drives every varied link at, at most (the collective library's TCP
+        /// sockets, `net_socket_streams` x `net_stream_gb_per_s`): past it a faster link changes
+        /// nothing, and the curves are flat. Nil: none drawn.
+        public var softwareCap: AlsoCrossed?
 
         /// A link the varied traffic also crosses: what it is, its catalog name, its bandwidth in the what-if's unit.
         public struct AlsoCrossed: Sendable {
@@ -54,13 +58,14 @@ extension Charts {
         }
 
         public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: Double,
-                    alsoCrossed: AlsoCrossed? = nil) {
+                    alsoCrossed: AlsoCrossed? = nil, softwareCap: AlsoCrossed? = nil) {
             self.link = link
             self.linkName = linkName
             self.unit = unit
             self.operatingPoint = operatingPoint
             self.singleGPUImagesPerSecond = singleGPUImagesPerSecond
             self.alsoCrossed = alsoCrossed
+            self.softwareCap = softwareCap
         }
     }
 
@@ -72,7 +77,8 @@ extension Charts {
     /// count; each count's linear scaling (GPUs x one GPU's images/s) dashed as a
     /// horizontal line, the ceiling no bandwidth lifts it past; today's bandwidth
     /// marked by a vertical line and a ring on each curve; a link the traffic also crosses
-    /// (`BandwidthWhatIf.alsoCrossed`), where it lies inside the range, by a dotted line.
+    /// (`BandwidthWhatIf.alsoCrossed`), where it lies inside the range, by a dotted line, and
+    /// the software's cap on the varied link (`softwareCap`) by a dash-dotted one.
     public static func bandwidth(_ points: [BandwidthPoint], whatIf: BandwidthWhatIf, title: String,
                                  format: Chart.Format) throws -> Chart {
         let counts = Set(points.map(\.gpus)).sorted()
@@ -109,23 +115,31 @@ extension Charts {
             let across = log(bandwidth / x.low) / log(x.high / x.low)
             return (other <= bandwidth ? across <= 0.8 : across < 0.2) ? "left offset 0.6,0" : "right offset -0.6,0"
         }
-        // The link the traffic also crosses, where the range reaches it: past it that link may bind, not the varied one.
-        if let other = whatIf.alsoCrossed, (x.low...x.high).contains(other.bandwidth) {
-            let at = Format.fixed(other.bandwidth, 6)
-            let label = ChartText.shortened("\(Chart.singleLine(other.linkName)), \(threeDigits(other.bandwidth)) \(unitName)", toWidth: 380)
-            ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt 3 lw 2 lc rgb '\(crossedColor)'")
-            // Above the top dashed ceiling (at 1/1.12 of the height), on the side away from today's line.
-            ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph 0.93 "
-                            + "\(side(of: other.bandwidth, awayFrom: whatIf.operatingPoint)) noenhanced tc rgb '\(crossedColor)'")
-            plots.append("NaN title \(legend("dotted: \(other.what) (\(other.linkName)), crossed too")) noenhanced "
-                         + "with lines dt 3 lw 2 lc rgb '\(crossedColor)'")
-            data = data.replacingOccurrences(of: "\n", with: "; the traffic also crosses \(Chart.dataComment(other.what)) "
-                                             + "(\(Chart.dataComment(other.linkName)), \(Format.fixed(other.bandwidth, 3)) \(unitName))\n",
+        // The link the traffic also crosses, and the software's cap, where the range reaches them: past either the
+        // varied link no longer binds. Each is a near-black vertical line (dotted; the cap dash-dotted), labelled above
+        // the top dashed ceiling (at 1/1.12 of the height; the cap a line lower) on the side away from today's line.
+        var firstLine = true
+        for (mark, style, legendStyle, height) in [(whatIf.alsoCrossed, 3, "dotted", "0.93"), (whatIf.softwareCap, 4, "dash-dotted", "0.88")] {
+            guard let mark, (x.low...x.high).contains(mark.bandwidth) else { continue }
+            let at = Format.fixed(mark.bandwidth, 6)
+            let label = ChartText.shortened("\(Chart.singleLine(mark.linkName)), \(threeDigits(mark.bandwidth)) \(unitName)", toWidth: 380)
+            ceilings.append("set arrow from \(at), graph 0 to \(at), graph 1 nohead dt \(style) lw 2 lc rgb '\(crossedColor)'")
+            ceilings.append("set label \(Chart.gnuplotString(label)) at \(at), graph \(height) "
+                            + "\(side(of: mark.bandwidth, awayFrom: whatIf.operatingPoint)) noenhanced tc rgb '\(crossedColor)'")
+            let what = style == 3 ? "\(mark.what) (\(mark.linkName)), crossed too" : mark.what
+            plots.append("NaN title \(legend("\(legendStyle): \(what)")) noenhanced with lines dt \(style) lw 2 lc rgb '\(crossedColor)'")
+            let comment = style == 3 ? "the traffic also crosses" : "the software caps the link:"
+            data = data.replacingOccurrences(of: "\n", with: "\(firstLine ? ";" : ",") \(comment) \(Chart.dataComment(mark.what)) "
+                                             + "(\(Chart.dataComment(mark.linkName)), \(Format.fixed(mark.bandwidth, 3)) \(unitName))\n",
                                              options: [], range: data.range(of: "\n"))
+            firstLine = false
         }
+        // Today's label goes away from the nearest line marked in the range (on a log axis), so that it does not run through it.
+        let nearestMark = [whatIf.alsoCrossed, whatIf.softwareCap].compactMap { $0?.bandwidth }.filter { (x.low...x.high).contains($0) }
+            .min { abs(log($0 / whatIf.operatingPoint)) < abs(log($1 / whatIf.operatingPoint)) }
         let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
         let y = LinearAxis(high: top * 1.12)
-        // Today's label beside its line, on the side with more room, or away from the link crossed too.
+        // Today's label beside its line, on the side with more room, or away from the nearest line marked.
         let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",
                                         toWidth: 380)
         let xlabel = ChartText.shortened(Chart.singleLine("\(whatIf.link) bandwidth per direction (\(unitName), log scale)"),
@@ -136,7 +150,7 @@ extension Charts {
             "TITLE": ChartText.title(title, canvasWidth: 1000), "XLABEL": Chart.gnuplotString(xlabel),
             "XRANGE": x.range, "XTICS": x.tics(number), "YMAX": Format.fixed(y.high, 1), "YTICS": y.tics(number),
             "TODAY": Format.fixed(whatIf.operatingPoint, 6), "TODAY_LABEL": Chart.gnuplotString(today),
-            "TODAY_SIDE": side(of: whatIf.operatingPoint, awayFrom: whatIf.alsoCrossed?.bandwidth),
+            "TODAY_SIDE": side(of: whatIf.operatingPoint, awayFrom: nearestMark),
             "PLOTS": plots.joined(separator: ", \\\n     "),
         ])
         return Chart(name: "bandwidth", format: format, data: data, script: script)

@@ -234,8 +234,19 @@ enum ChartBuilder {
         let alsoCrossed = choice == .network
             ? Charts.BandwidthWhatIf.AlsoCrossed(what: "the GPU-NIC PCIe link", linkName: narrowest.name,
                                                  bandwidth: narrowest.bytesPerSecond / unit.bytesPerSecond) : nil
+        // Between nodes, a socket transport drives every NIC at most at its streams' rate (`Scenario.simulatedCluster`,
+        // not on InfiniBand): marked too, as the rate past which a faster NIC buys nothing.
+        let communication = spec.software.communication
+        var softwareCap: Charts.BandwidthWhatIf.AlsoCrossed?
+        if choice == .network, current.kind != .infiniband, let streams = communication.socketStreams,
+           let perStream = communication.streamBytesPerSecond {
+            softwareCap = .init(what: "TCP sockets cap each NIC (\(streams) stream\(streams == 1 ? "" : "s") x "
+                                + "\(Self.shortest(perStream / 1e9)) GB/s)",
+                                linkName: "sockets", bandwidth: Double(streams) * perStream / unit.bytesPerSecond)
+        }
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
-                                            singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed)
+                                            singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed,
+                                            softwareCap: softwareCap)
         return try Charts.bandwidth(points, whatIf: whatIf,
                                     title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower? (simulated)",
                                     format: format)

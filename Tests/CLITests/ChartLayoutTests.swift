@@ -101,3 +101,38 @@ import Scenario
         #expect(abs(ChartText.width("日") - 11 * 96 / 72 * 1.03) < 1e-9)
     }
 }
+
+/// A network what-if under a profile whose sockets cap every Ethernet NIC marks the cap, the rate past which a
+/// faster NIC buys nothing (the curves flattened there with nothing drawn to say why); on InfiniBand, where NCCL
+/// runs its verbs transport instead, none is drawn.
+@Suite struct BandwidthCapTests {
+    static func scenario(link: String) -> String {
+        """
+        name: sockets
+        model:
+          name: tiny
+          input: [3, 32, 32]
+          layers:
+            - {name: conv1, type: conv, out: 32, kernel: 3, pad: 1}
+            - {type: relu}
+            - {name: fc1, type: fc, units: 4096}
+            - {name: fc2, type: fc, units: 10}
+            - {type: softmax}
+        batch_per_gpu: 32
+        software: horovod
+        cluster: {gpu: V100, gpus_per_node: 2, fabric: nvswitch, network: {link: \(link), nics_per_node: 1}}
+        strategy: {kind: data, allreduce: ring}
+        gpus: [4]
+        """
+    }
+
+    @Test func theSocketsCapIsMarkedOnEthernetOnly() throws {
+        let ethernet = try Scenario.load(path: try writeTemporary(Self.scenario(link: "eth-25g")))
+        let capped = try ChartBuilder.chart(.bandwidth, scenario: ethernet, run: nil, gpus: nil, link: nil, bandwidths: nil, format: .png)
+        #expect(capped.script.contains("title 'dash-dotted: TCP sockets cap each NIC (1 stream x "), "\(capped.script)")
+        #expect(capped.script.contains("'sockets, "), "\(capped.script)")
+        let infiniband = try Scenario.load(path: try writeTemporary(Self.scenario(link: "ib-edr")))
+        let verbs = try ChartBuilder.chart(.bandwidth, scenario: infiniband, run: nil, gpus: nil, link: nil, bandwidths: nil, format: .png)
+        #expect(!verbs.script.contains("sockets") && !verbs.script.contains("dt 4"), "\(verbs.script)")
+    }
+}

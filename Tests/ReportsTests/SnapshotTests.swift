@@ -114,6 +114,24 @@ func fixtureScenario() throws -> Scenario {
         #expect(Charts.LinearAxis(high: 67_277.2).tics(Charts.number).hasSuffix("\"60,000\" 60000"))
     }
 
+    /// A socket transport's cap on every NIC is drawn dash-dotted where the range reaches it, named in the legend and the
+    /// data; today's label goes away from the nearest line marked (it ran through the cap's line).
+    @Test func theSoftwaresCapOnTheLinkIsMarked() throws {
+        let points = [5.0, 10, 20, 40, 80].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 14.8) * 100, stepSeconds: 0.1) }
+        let whatIf = Charts.BandwidthWhatIf(link: "network (eth-20g)", linkName: "eth-20g", unit: "Gb/s", operatingPoint: 20,
+                                            singleGPUImagesPerSecond: 200,
+                                            alsoCrossed: .init(what: "the GPU-NIC PCIe link", linkName: "pcie3-x16", bandwidth: 102.56),
+                                            softwareCap: .init(what: "TCP sockets cap each NIC (1 stream x 1.85 GB/s)", linkName: "sockets",
+                                                               bandwidth: 14.8))
+        let chart = try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png)
+        #expect(chart.script.contains("set arrow from 14.800000, graph 0 to 14.800000, graph 1 nohead dt 4 lw 2"), "\(chart.script)")
+        #expect(chart.script.contains("'sockets, 14.8 Gb/s' at 14.800000, graph 0.88"), "\(chart.script)")
+        #expect(chart.script.contains("title 'dash-dotted: TCP sockets cap each NIC (1 stream x 1.85 GB/s)'"), "\(chart.script)")
+        #expect(chart.script.contains("'today: eth-20g, 20 Gb/s' at 20.000000, graph 0.96 left"), "\(chart.script)")
+        #expect(chart.data.split(separator: "\n")[0].hasSuffix("; the traffic also crosses the GPU-NIC PCIe link (pcie3-x16, 102.560 Gb/s), "
+                                                               + "the software caps the link: TCP sockets cap each NIC (1 stream x 1.85 GB/s) (sockets, 14.800 Gb/s)"))
+    }
+
     /// A bandwidth below 0.01 keeps its digits in the data (four decimals wrote 1e-5 Gb/s as 0.0000, which the log axis drops).
     @Test func aTinyBandwidthKeepsItsDigitsInTheData() throws {
         let points = [1e-5, 0.5, 100].map { Charts.BandwidthPoint(gpus: 2, bandwidth: $0, imagesPerSecond: 100, stepSeconds: 0.1) }
