@@ -215,14 +215,17 @@ public struct StepAnalysis: Sendable {
             }
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + waitsAfter
         }
+        // A link's figures are over the simulated window, which the waits priced after it (the loader, the slowest
+        // GPU, periodic work) stretch to the step: said so where they take 0.5% or more of it, as the resources table does.
+        let window = simulatedShare < 0.995 ? "over the simulated \(percent(simulatedShare)) of the step" : "over the step"
         let waitingGroups = link.topGroups.prefix(2).map(\.group)
         let waiting = waitingGroups.joined(separator: " and ") + (waitingGroups.count == 1 ? " waits" : " wait")
         if exposed + idle < 0.05 {
             return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The most used link, \(link.name) "
-                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth over the step, hidden behind computation." + waitsAfter
+                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth \(window), hidden behind computation." + waitsAfter
         }
         return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it\(split). "
             + "The most used link, \(link.name) (\(link.role)), carries \(percent(link.utilization)) of its bandwidth "
-            + "over the step and is busy \(percent(link.busyFraction)) of it; \(waiting) on it." + waitsAfter
+            + "\(window) and is busy \(percent(link.busyFraction)) of it; \(waiting) on it." + waitsAfter
     }
 }

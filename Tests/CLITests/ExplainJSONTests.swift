@@ -27,6 +27,23 @@ import Scenario
             """)
     }
 
+    /// Where waits priced after the simulation stretch the step (Table 1's periodic test and input copies), the bottleneck
+    /// sentence gives the busiest link's figures over the simulated part, as the resources table does: it said "over the step".
+    @Test func theBottleneckSaysItsLinkFiguresAreOverTheSimulatedPart() throws {
+        let output = CLI.execute(["explain", "scenarios/paper/one-weird-trick.yaml", "--gpus", "8", "--run", "exact (128K, 128K)"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let bottleneck = try #require(output.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("The GPUs compute") })
+        // "... over the simulated 94% of the step ... Periodic work (...) takes 6% of the step."
+        func percent(after phrase: String) throws -> Int {
+            let tail = try #require(bottleneck.components(separatedBy: phrase).dropFirst().first, "no '\(phrase)' in \(bottleneck)")
+            return try #require(Int(tail.prefix { $0.isNumber }))
+        }
+        let simulated = try percent(after: "of its bandwidth over the simulated ")
+        let periodic = try percent(after: "Periodic work (input copies, evaluation and checkpoints) takes ")
+        #expect(abs(simulated + periodic - 100) <= 1, "\(bottleneck)")
+        #expect(!bottleneck.contains("bandwidth over the step"), "\(bottleneck)")
+    }
+
     /// A hybrid under cuda-convnet2 that asks for aggregated fidelity runs expanded, and both the
     /// text's "Simulation:" line and the JSON's `simulation` say so, naming what keeps it there.
     @Test func aRunThatCannotAggregateSaysSoInTextAndJSON() throws {
