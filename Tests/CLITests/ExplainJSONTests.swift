@@ -31,7 +31,7 @@ import Scenario
     /// sentence gives the busiest link's figures over the simulated part, as the resources table does: it said "over the step".
     @Test func theBottleneckSaysItsLinkFiguresAreOverTheSimulatedPart() throws {
         let output = CLI.execute(["explain", "scenarios/paper/one-weird-trick.yaml", "--gpus", "8", "--run", "exact (128K, 128K)"])
-        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.exitCode == 0, "\(output.stderr)")
         let bottleneck = try #require(output.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("The GPUs compute") })
         // "... over the simulated 94% of the step ... Periodic work (...) takes 6% of the step."
         func percent(after phrase: String) throws -> Int {
