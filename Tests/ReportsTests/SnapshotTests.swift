@@ -117,7 +117,7 @@ func fixtureScenario() throws -> Scenario {
     /// A socket transport's cap on every NIC is drawn dash-dotted where the range reaches it, named in the legend and the
     /// data; today's label goes away from the nearest line marked (it ran through the cap's line).
     @Test func theSoftwaresCapOnTheLinkIsMarked() throws {
-        let points = [5.0, 10, 20, 40, 80].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 14.8) * 100, stepSeconds: 0.1) }
+        let points = [5.0, 10, 20, 40, 80, 160].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 14.8) * 100, stepSeconds: 0.1) }
         let whatIf = Charts.BandwidthWhatIf(link: "network (eth-20g)", linkName: "eth-20g", unit: "Gb/s", operatingPoint: 20,
                                             singleGPUImagesPerSecond: 200,
                                             alsoCrossed: .init(what: "the GPU-NIC PCIe link", linkName: "pcie3-x16", bandwidth: 102.56),
