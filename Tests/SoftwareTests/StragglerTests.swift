@@ -74,9 +74,11 @@ import Testing
         let slow = try temporaryScenario(scenario(gpus: [8], extra: "software: {profile: ideal, compute_jitter_cv: 0.2}"))
         let sentence = try #require(CLI.execute(["explain", slow, "--gpus", "8"]).stdout.split(separator: "\n").first { $0.hasPrefix("The GPUs") })
         let shares = sentence.split(separator: " ").compactMap { $0.hasSuffix("%") ? Int($0.dropLast()) : nil }
-        // "The GPUs compute C% of the step: compute is the bottleneck. The most used link ... L% ... slowest GPU takes W%"
+        // "The GPUs compute C% of the step: compute is the bottleneck. The most used link ... L% of its bandwidth over the
+        // simulated S% of the step ... slowest GPU takes W%": the link's figures are over the part the wait leaves, S = 100 - W.
         #expect(sentence.contains("compute is the bottleneck") && !sentence.contains("wait on communication"), "\(sentence)")
-        #expect(sentence.contains("Waiting for the slowest GPU takes") && shares.count == 3 && abs(shares[0] + shares[2] - 100) <= 1, "\(sentence)")
+        #expect(sentence.contains("Waiting for the slowest GPU takes") && shares.count == 4 && abs(shares[0] + shares[3] - 100) <= 1
+                && abs(shares[2] + shares[3] - 100) <= 1, "\(sentence)")
         let single = CLI.execute(["explain", path, "--gpus", "1"])
         #expect(single.exitCode == 0 && !single.stdout.contains("stragglers"))
     }
