@@ -120,7 +120,7 @@ extension MeasuredErrors {
             }
             if points.isEmpty {
                 if !architecturePoints.isEmpty, siblingsFittedKernels, !fittedKernels, let architecture {
-                    return "the corpus has no published training measurement on \(place), and its convolutions are priced at the "
+                    return "the corpus has no published one-GPU training measurement on \(place), and its convolutions are priced at the "
                         + "model's default efficiencies, not from kernel times measured on this board or its die, unlike the other "
                         + "\(architecture) GPUs the corpus has measured: their record does not check this prediction, which may be "
                         + "optimistic against them"
@@ -133,7 +133,7 @@ extension MeasuredErrors {
                     let n = architecturePoints.count
                     let record = n == 1 ? "its only one-GPU measurement on another \(architecture) GPU"
                         : "its \(n) one-GPU measurements on other \(architecture) GPUs"
-                    return "the corpus has no published training measurement on \(place); \(record) (\(boards.joined(separator: ", "))) ran at "
+                    return "the corpus has no published one-GPU training measurement on \(place); \(record) (\(boards.joined(separator: ", "))) ran at "
                         + String(format: "%.2f", locale: nil, factor) + "x the model's prediction\(n == 1 ? "" : " (median)"), outside the "
                         + String(format: "%.2f-%.2fx", locale: nil, range.lowerBound, range.upperBound)
                         + " its errors span on the corpus's other GPUs: on this GPU too the prediction may be that far off, beyond its range"
@@ -143,7 +143,7 @@ extension MeasuredErrors {
                     ? "its convolutions are priced from kernel times measured on this board or its die, but no measured training "
                         + "step checks the whole prediction"
                     : "this prediction rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement"
-                return "the corpus has no published training measurement on \(place)\(siblings): " + basis
+                return "the corpus has no published one-GPU training measurement on \(place)\(siblings): " + basis
             }
             guard let range = corpusFactorRange,
                   let factor = PublishedValidation.median(points.map(\.factor)), !range.contains(factor) else { return nil }

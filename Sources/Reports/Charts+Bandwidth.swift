@@ -116,10 +116,11 @@ extension Charts {
             return (other <= bandwidth ? across <= 0.8 : across < 0.2) ? "left offset 0.6,0" : "right offset -0.6,0"
         }
         // The link the traffic also crosses, and the software's cap, where the range reaches them: past either the
-        // varied link no longer binds. Each is a near-black vertical line (dotted; the cap dash-dotted), labelled above
-        // the top dashed ceiling (at 1/1.12 of the height; the cap a line lower) on the side away from today's line.
+        // varied link no longer binds. Each is a near-black vertical line (dotted; the cap dash-dotted), labelled on the
+        // side away from today's line: the link above the top dashed ceiling (at 1/1.12 of the height), the cap clear
+        // below it (at 0.84), so that neither label sits on that line.
         var firstLine = true
-        for (mark, style, legendStyle, height) in [(whatIf.alsoCrossed, 3, "dotted", "0.93"), (whatIf.softwareCap, 4, "dash-dotted", "0.88")] {
+        for (mark, style, legendStyle, height) in [(whatIf.alsoCrossed, 3, "dotted", "0.93"), (whatIf.softwareCap, 4, "dash-dotted", "0.84")] {
             guard let mark, (x.low...x.high).contains(mark.bandwidth) else { continue }
             let at = Format.fixed(mark.bandwidth, 6)
             let label = ChartText.shortened("\(Chart.singleLine(mark.linkName)), \(threeDigits(mark.bandwidth)) \(unitName)", toWidth: 380)

@@ -33,7 +33,9 @@ extension Charts {
         // (`StepMetrics.inputBoundShare`: less is rounding, and a key entry for a sliver no bar shows). Idle is what
         // the parts drawn leave of the step, so that every bar adds up to it.
         let shown = breakdownParts.filter { part in
-            part.always || results.contains { part.seconds($0.metrics) >= StepMetrics.inputBoundShare * $0.metrics.stepSeconds }
+            part.always || results.contains {
+                part.seconds($0.metrics) > 0 && part.seconds($0.metrics) >= StepMetrics.inputBoundShare * $0.metrics.stepSeconds
+            }
         }
         var data = "# label " + shown.map { "\($0.column)_percent" }.joined(separator: " ") + " step_label (shares of the step, per GPU)\n"
         for (r, text) in zip(results, labels) {
@@ -82,7 +84,7 @@ extension Charts {
         BreakdownPart(column: "straggler_wait", title: "waiting for the slowest GPU", color: "#8172B3", always: false) {
             $0.stragglerWaitSeconds
         },
-        BreakdownPart(column: "periodic", title: "periodic work", color: "#CCB974", always: false) {
+        BreakdownPart(column: "periodic", title: "periodic work (input copies, evaluation, checkpoints)", color: "#CCB974", always: false) {
             $0.inputCopySeconds + $0.evaluationSeconds
         },
         BreakdownPart(column: "idle", title: "idle", color: "#BBBBBB", always: true) {

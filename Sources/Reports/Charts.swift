@@ -277,7 +277,9 @@ public enum Charts {
 
         init(high: Double) {
             self.high = high
-            let rough = max(high, 1e-12) / 8
+            // Nothing to divide (a zero, negative or non-finite top): the axis's zero alone.
+            guard high.isFinite, high > 1e-9 else { ticks = [0]; return }
+            let rough = high / 8
             let magnitude = pow(10, floor(log10(rough)))
             let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
             ticks = (0...Int((high / step).rounded(.down))).map { Double($0) * step }

@@ -455,11 +455,13 @@ public enum MarkdownReport {
         return links
     }
 
-    /// A duration in words: "3.2 hours", "41 minutes", "12.5 s".
+    /// A duration in words: "3.2 hours", "41 minutes", "2.6 minutes", "12.5 s": a tenth of a minute under ten
+    /// minutes, as `Plan.duration` keeps (whole minutes wrote 155 s as "3 minutes").
     static func duration(_ seconds: Double) -> String {
         if seconds >= 3600 * 48 { return Format.fixed(seconds / 86400, 1) + " days" }
         if seconds >= 3600 { return Format.fixed(seconds / 3600, 1) + " hours" }
-        if seconds >= 120 { return Format.fixed(seconds / 60, 0) + " minutes" }
+        if (seconds / 6).rounded() >= 100 { return Format.fixed(seconds / 60, 0) + " minutes" }
+        if seconds >= 120 { return Format.fixed(seconds / 60, 1) + " minutes" }
         return Format.fixed(seconds, 1) + " s"
     }
 }

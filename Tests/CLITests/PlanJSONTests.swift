@@ -79,7 +79,7 @@ import Testing
         #expect(text.exitCode == 0, "\(text.stderr)")
         #expect(text.stdout.contains("\nCaution: the corpus's one published one-GPU measurement on the B200-SXM in fp16+bf16"),
                 "\(text.stdout)")
-        #expect(text.stdout.contains("\nCaution: the corpus has no published training measurement on the MI300X in fp16+bf16"))
+        #expect(text.stdout.contains("\nCaution: the corpus has no published one-GPU training measurement on the MI300X in fp16+bf16"))
         let cautionLines = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Caution:") }
         #expect(cautionLines.count == 2 && !cautionLines.contains { $0.contains("A100") }, "\(cautionLines)")
         let json = CLI.execute(args + ["--json"])

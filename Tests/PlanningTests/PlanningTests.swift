@@ -734,7 +734,7 @@ let fixtureErrors = MeasuredErrors(
                                          architectureOf: { $0 == "B200-SXM" ? "Blackwell" : architectures[$0] })
         let span = try #require(blackwell.singleGPUFactorRange(excluding: Set(["B200-SXM", "GB200"])))
         #expect(!span.contains(100.0 / 278) && sibling.architectureFactorRange == span)
-        #expect(sibling.caution?.contains("no published training measurement on the GB200 in fp16+bf16; its only one-GPU measurement "
+        #expect(sibling.caution?.contains("no published one-GPU training measurement on the GB200 in fp16+bf16; its only one-GPU measurement "
                                           + "on another Blackwell GPU (B200-SXM) ran at 0.36x the model's prediction") == true,
                 "\(sibling.caution ?? "none")")
         // A scenario's own board may spell its architecture in another case, with spaces.

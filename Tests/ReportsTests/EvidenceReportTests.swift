@@ -54,7 +54,7 @@ import Reports
                 == "\nPublished evidence (`make validate`'s corpus; error = predicted / published - 1):\n"
                 + "none of the corpus's 1 one-GPU measurements is on the A100-SXM4-80GB in fp16+bf16; "
                 + "over all of them the median |error| is 10.0%.\n"
-                + "Caution: the corpus has no published training measurement on the A100-SXM4-80GB in fp16+bf16: this prediction "
+                + "Caution: the corpus has no published one-GPU training measurement on the A100-SXM4-80GB in fp16+bf16: this prediction "
                 + "rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement.\n")
         #expect(!EvidenceReport.markdown(none).contains("| case |"))
         #expect(EvidenceReport.markdown(none).contains("\nNone of the corpus's 1 one-GPU measurements"))
@@ -87,11 +87,11 @@ import Reports
         // Not measured, nor its architecture: unchecked; measured on a sibling: no caution.
         let unmeasured = MeasuredErrors(corpus: "fixture", compute: others, scaling: [])
         #expect(unmeasured.evidence(gpu: "MI300X", precision: .bf16, model: "resnet50", architecture: "CDNA 3").caution
-                == "the corpus has no published training measurement on the MI300X in fp16+bf16 nor on another CDNA 3 GPU: "
+                == "the corpus has no published one-GPU training measurement on the MI300X in fp16+bf16 nor on another CDNA 3 GPU: "
                 + "this prediction rests on the catalog's peaks and the model's default efficiencies, unchecked against a measurement")
         // Unmeasured in training, its kernels priced from measurements: said so, not "default efficiencies".
         #expect(unmeasured.evidence(gpu: "H200-SXM", precision: .fp32, model: "resnet50", architecture: "Hopper", fittedKernels: true).caution
-                == "the corpus has no published training measurement on the H200-SXM in fp32 nor on another Hopper GPU: its convolutions "
+                == "the corpus has no published one-GPU training measurement on the H200-SXM in fp32 nor on another Hopper GPU: its convolutions "
                 + "are priced from kernel times measured on this board or its die, but no measured training step checks the whole prediction")
         #expect(unmeasured.evidence(gpu: "V100-SXM2-32GB", precision: .fp16, model: "resnet50", architecture: "Volta",
                                     architectureOf: { _ in "Volta" }).caution == nil)

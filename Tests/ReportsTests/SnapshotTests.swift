@@ -101,6 +101,12 @@ func fixtureScenario() throws -> Scenario {
                                        + "\"25,000\" 25000, \"30,000\" 30000, \"35,000\" 35000)"), "\(inside.script)")
     }
 
+    /// The report's prose keeps a tenth of a minute under ten minutes, as `Plan.duration` does (155 s read "3 minutes").
+    @Test func theReportsDurationsKeepATenthUnderTenMinutes() {
+        #expect(MarkdownReport.duration(155) == "2.6 minutes" && MarkdownReport.duration(599) == "10 minutes")
+        #expect(MarkdownReport.duration(105.5) == "105.5 s" && MarkdownReport.duration(1440) == "24 minutes")
+    }
+
     /// A linear axis from zero takes a round step (1, 2, 2.5 or 5 x 10^k) that puts five to nine ticks on it.
     @Test func aLinearAxisTakesARoundStep() {
         for high in [0.9, 7.5, 67_277.2, 1.12e6, 3.3e9] {
@@ -112,6 +118,8 @@ func fixtureScenario() throws -> Scenario {
                     && axis.ticks.last! + step > high, "\(high): \(axis.ticks)")
         }
         #expect(Charts.LinearAxis(high: 67_277.2).tics(Charts.number).hasSuffix("\"60,000\" 60000"))
+        // Nothing to divide: zero alone, not a trap.
+        for high in [0, -5, Double.nan, Double.infinity] { #expect(Charts.LinearAxis(high: high).ticks == [0]) }
     }
 
     /// A socket transport's cap on every NIC is drawn dash-dotted where the range reaches it, named in the legend and the
@@ -125,7 +133,7 @@ func fixtureScenario() throws -> Scenario {
                                                                bandwidth: 14.8))
         let chart = try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png)
         #expect(chart.script.contains("set arrow from 14.800000, graph 0 to 14.800000, graph 1 nohead dt 4 lw 2"), "\(chart.script)")
-        #expect(chart.script.contains("'sockets, 14.8 Gb/s' at 14.800000, graph 0.88"), "\(chart.script)")
+        #expect(chart.script.contains("'sockets, 14.8 Gb/s' at 14.800000, graph 0.84"), "\(chart.script)")
         #expect(chart.script.contains("title 'dash-dotted: TCP sockets cap each NIC (1 stream x 1.85 GB/s)'"), "\(chart.script)")
         #expect(chart.script.contains("'today: eth-20g, 20 Gb/s' at 20.000000, graph 0.96 left"), "\(chart.script)")
         #expect(chart.data.split(separator: "\n")[0].hasSuffix("; the traffic also crosses the GPU-NIC PCIe link (pcie3-x16, 102.560 Gb/s), "
