@@ -59,6 +59,7 @@ public enum ResultsJSON {
             try c.encode(strategyDetail, forKey: .strategyDetail)
             try c.encode(hierarchicalRanAsRing, forKey: .hierarchicalRanAsRing)
             try c.encode(flatRingCrossesRails, forKey: .flatRingCrossesRails)
+            try c.encode(fidelity, forKey: .fidelity)
             try c.encode(scheme, forKey: .scheme)
             try c.encode(variant, forKey: .variant)
             try c.encode(timeToTrainSeconds, forKey: .timeToTrainSeconds)
@@ -98,6 +99,8 @@ public enum ResultsJSON {
         var hierarchicalRanAsRing: Bool
         /// Whether the gradients' flat ring changes rails over the spine between nodes at this count.
         var flatRingCrossesRails: Bool
+        /// "expanded" or "aggregated": how this count was simulated.
+        var fidelity: String
         /// "a", "b" or "c" for hybrid rows, null otherwise.
         var scheme: String?
         /// "exact" or "approximate" where model-parallel layers exist, null otherwise.
@@ -127,7 +130,7 @@ public enum ResultsJSON {
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
                  gpuMemoryBytes = "gpu_memory_bytes", strategyDetail = "strategy_detail",
-                 hierarchicalRanAsRing = "hierarchical_ran_as_ring", flatRingCrossesRails = "flat_ring_crosses_rails", scheme, variant,
+                 hierarchicalRanAsRing = "hierarchical_ran_as_ring", flatRingCrossesRails = "flat_ring_crosses_rails", fidelity, scheme, variant,
                  timeToTrainSeconds = "time_to_train_seconds", epochs, epochsHeld = "epochs_held", epochImages = "epoch_images",
                  costUSD = "cost_usd", capexUSD = "capex_usd", tcoUSD = "tco_usd",
                  priceBasis = "price_basis"
@@ -158,7 +161,7 @@ public enum ResultsJSON {
                 model: r.model, gpuModel: r.gpuModel, nodes: r.nodes, precision: r.precision, precisionNote: r.precisionNote,
                 batchPerGPU: r.batchPerGPU, accumulationSteps: r.accumulationSteps, gpuMemoryBytes: Int(saturating: r.gpuMemoryBytes), strategyDetail: r.strategySummary,
                 hierarchicalRanAsRing: r.hierarchicalRanAsRing, flatRingCrossesRails: r.flatRingCrossesRails,
-                scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
+                fidelity: r.fidelity.rawValue, scheme: r.strategy.schemeIfHybrid?.rawValue, variant: r.strategy.variantIfModelParallel?.rawValue,
                 timeToTrainSeconds: i < training.count ? training[i].map { $0.hours * 3600 } : nil,
                 epochs: i < training.count ? training[i]?.epochs : nil,
                 epochsHeld: i < training.count ? training[i]?.epochsHeld : nil,

@@ -45,6 +45,9 @@ public struct ConfigurationResult: Sendable {
     /// rail-optimized network, the last GPU of a node and the first of the next send through NICs
     /// on different rails (`ScenarioRunner.flatRingCrossesRails`); NCCL's rings keep to one rail.
     public var flatRingCrossesRails = false
+    /// How the step was simulated: transfer by transfer (expanded) or with each collective priced
+    /// by its closed form (aggregated), as `ScenarioRunner.simulate` chose for this GPU count.
+    public var fidelity: Fidelity = .expanded
 
     public var efficiency: Double { speedup / Double(gpus) }
     public var fitsInMemory: Bool { memory.totalBytes <= gpuMemoryBytes }

@@ -345,11 +345,12 @@ public enum ScenarioRunner {
             let location = gpuOverride == nil ? run.gpusLocation
                 : ConfigError(file: "--gpus", keyPath: "", line: nil, message: "")
             for gpus in counts { try check(run, gpus: gpus, location: location) }
-            let single = try simulate(run, gpus: 1).metrics
+            let singleOutcome = try simulate(run, gpus: 1)
+            let single = singleOutcome.metrics
             let singleFits = try run.memoryFootprint(for: run.setup(gpus: 1)).totalBytes <= run.cluster.gpu.memoryBytes
             for gpus in counts {
-                let metrics: StepMetrics
-                if gpus == 1 { metrics = single } else { metrics = try simulate(run, gpus: gpus, location: location).metrics }
+                let outcome = gpus == 1 ? singleOutcome : try simulate(run, gpus: gpus, location: location)
+                let metrics = outcome.metrics
                 let setup = run.setup(gpus: gpus)
                 let memory = try run.memoryFootprint(for: setup)
                 let configuration = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategySummary)"
@@ -364,7 +365,7 @@ public enum ScenarioRunner {
                     memory: memory, gpuMemoryBytes: run.cluster.gpu.memoryBytes, batchCut: run.batchPerGPU(at: gpus) < run.batchPerGPU,
                     hierarchicalRanAsRing: run.plannedStrategy.gradientSync.algorithm == .hierarchical
                         && Self.nodesAreUneven(gpus: gpus, gpusPerNode: run.cluster.gpusPerNode),
-                    flatRingCrossesRails: Self.flatRingCrossesRails(run, gpus: gpus)))
+                    flatRingCrossesRails: Self.flatRingCrossesRails(run, gpus: gpus), fidelity: outcome.fidelity))
             }
         }
         return results

@@ -476,6 +476,30 @@ let smallScenario = """
         #expect(asRing == ["8: false", "12: true", "16: false", "20: true"], "\(asRing)")
     }
 
+    /// Where a run's counts were simulated by different methods (auto aggregates above 32 GPUs), the text says which
+    /// were which, and for model-parallel layers that the two are priced apart (the hybrid under a collective library:
+    /// +9-13% aggregated at 12-16 GPUs, so a curve bent at the switch); the JSON gives each row's `fidelity`.
+    @Test func countsSimulatedByDifferentMethodsAreSaid() throws {
+        let hybrid = """
+            model: alexnet-owt-cc2
+            batch_per_gpu: 128
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            strategy: {kind: hybrid, scheme: b, variant: exact, allreduce: ring}
+            software: pytorch-ddp
+            gpus: [8, 64]
+            """
+        let out = CLI.execute(["simulate", try writeTemporary(hybrid)])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("\nsimulated transfer by transfer (expanded) at 8 GPUs and with closed forms (aggregated) at 64: "
+                                    + "for model-parallel layers the two differ by up to 13%"), "\(out.stdout)")
+        let json = CLI.execute(["simulate", try writeTemporary(hybrid), "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
+        #expect(try #require(rows).map { $0["fidelity"] as? String } == ["expanded", "aggregated"])
+        // One method for every count: nothing said.
+        let one = CLI.execute(["simulate", try writeTemporary(hybrid.replacingOccurrences(of: "gpus: [8, 64]", with: "gpus: [8, 16]"))])
+        #expect(one.exitCode == 0 && !one.stdout.contains("simulated transfer by transfer"), "\(one.stdout)")
+    }
+
     /// A flat ring on a rail-optimized network changes rails over the spine at each node boundary, where NCCL's
     /// rings keep to one rail: the table says so (a metamorphic audit found 2 NICs a node 38% slower than 1 with
     /// nothing said), and the JSON per row; not with one NIC a node, nor under nccl-auto.
