@@ -231,14 +231,16 @@ enum ChartBuilder {
         var path = [spec.cluster.hostLink]
         if case .pcieTree(let tree) = spec.cluster.fabric { path += [tree.gpuLink, tree.uplink] }
         let narrowest = path.min { $0.bytesPerSecond < $1.bytesPerSecond }!
-        let alsoCrossed = choice == .network
+        // Only where some count spans nodes: on one node the network carries nothing, and lines over flat curves explain nothing.
+        let acrossNodes = choice == .network && counts.contains { spec.cluster.nodes(for: $0) > 1 }
+        let alsoCrossed = acrossNodes
             ? Charts.BandwidthWhatIf.AlsoCrossed(what: "the GPU-NIC PCIe link", linkName: narrowest.name,
                                                  bandwidth: narrowest.bytesPerSecond / unit.bytesPerSecond) : nil
         // Between nodes, a socket transport drives every NIC at most at its streams' rate (`Scenario.simulatedCluster`,
         // not on InfiniBand): marked too, as the rate past which a faster NIC buys nothing.
         let communication = spec.software.communication
         var softwareCap: Charts.BandwidthWhatIf.AlsoCrossed?
-        if choice == .network, current.kind != .infiniband, let streams = communication.socketStreams,
+        if acrossNodes, current.kind != .infiniband, let streams = communication.socketStreams,
            let perStream = communication.streamBytesPerSecond {
             softwareCap = .init(what: "TCP sockets cap each NIC (\(streams) stream\(streams == 1 ? "" : "s") x "
                                 + "\(Self.shortest(perStream / 1e9)) GB/s)",

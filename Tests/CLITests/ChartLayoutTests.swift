@@ -134,5 +134,8 @@ import Scenario
         let infiniband = try Scenario.load(path: try writeTemporary(Self.scenario(link: "ib-edr")))
         let verbs = try ChartBuilder.chart(.bandwidth, scenario: infiniband, run: nil, gpus: nil, link: nil, bandwidths: nil, format: .png)
         #expect(!verbs.script.contains("sockets") && !verbs.script.contains("dt 4"), "\(verbs.script)")
+        // On one node the network carries nothing: neither the cap nor the PCIe link is drawn over the flat curves.
+        let oneNode = try ChartBuilder.chart(.bandwidth, scenario: ethernet, run: nil, gpus: [2], link: "network", bandwidths: nil, format: .png)
+        #expect(!oneNode.script.contains("dt 4") && !oneNode.script.contains("dt 3"), "\(oneNode.script)")
     }
 }
