@@ -22,6 +22,13 @@ let smallScenario = """
     """
 
 @Suite struct CLITests {
+    /// `simulate PATH --json`'s result rows.
+    func simulatedRows(_ path: String) throws -> [[String: Any]] {
+        let json = CLI.execute(["simulate", path, "--json"])
+        #expect(json.exitCode == 0, "\(json.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
+    }
+
     @Test func simulateJSONFollowsTheContract() throws {
         let path = try writeTemporary(smallScenario)
         let out = CLI.execute(["simulate", path, "--json"])
@@ -470,9 +477,8 @@ let smallScenario = """
         let full = CLI.execute(["simulate", scenario, "--gpus", "8,16"])
         #expect(full.exitCode == 0 && !full.stdout.contains("flat ring"))
         // The JSON says it per row.
-        let json = CLI.execute(["simulate", scenario, "--json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
-        let asRing = try #require(rows).compactMap { row in (row["hierarchical_ran_as_ring"] as? Bool).map { "\(row["gpus"] as? Int ?? 0): \($0)" } }
+        let rows = try simulatedRows(scenario)
+        let asRing = rows.compactMap { row in (row["hierarchical_ran_as_ring"] as? Bool).map { "\(row["gpus"] as? Int ?? 0): \($0)" } }
         #expect(asRing == ["8: false", "12: true", "16: false", "20: true"], "\(asRing)")
     }
 
@@ -492,9 +498,7 @@ let smallScenario = """
         #expect(out.exitCode == 0, "\(out.stderr)")
         #expect(out.stdout.contains("\nsimulated transfer by transfer (expanded) at 8 GPUs and with closed forms (aggregated) at 64: "
                                     + "for model-parallel layers the two differ by up to 13%"), "\(out.stdout)")
-        let json = CLI.execute(["simulate", try writeTemporary(hybrid), "--json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
-        #expect(try #require(rows).map { $0["fidelity"] as? String } == ["expanded", "aggregated"])
+        #expect(try simulatedRows(writeTemporary(hybrid)).map { $0["fidelity"] as? String } == ["expanded", "aggregated"])
         // One method for every count: nothing said.
         let one = CLI.execute(["simulate", try writeTemporary(hybrid.replacingOccurrences(of: "gpus: [8, 64]", with: "gpus: [8, 16]"))])
         #expect(one.exitCode == 0 && !one.stdout.contains("simulated transfer by transfer"), "\(one.stdout)")
@@ -519,9 +523,7 @@ let smallScenario = """
         #expect(out.exitCode == 0, "\(out.stderr)")
         #expect(out.stdout.contains("\nflat ring across rails (GPUs: 16): its hop from one node to the next changes rails over the spine; "
                                     + "NCCL's rings keep to one rail (allreduce: nccl-auto)"), "\(out.stdout)")
-        let json = CLI.execute(["simulate", try writeTemporary(scenario), "--json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
-        #expect(try #require(rows).map { $0["flat_ring_crosses_rails"] as? Bool } == [false, true])
+        #expect(try simulatedRows(writeTemporary(scenario)).map { $0["flat_ring_crosses_rails"] as? Bool } == [false, true])
         for other in [scenario.replacingOccurrences(of: "nics_per_node: 2", with: "nics_per_node: 1"),
                       scenario.replacingOccurrences(of: "allreduce: ring", with: "allreduce: nccl-auto")] {
             let quiet = CLI.execute(["simulate", try writeTemporary(other)])
