@@ -26,7 +26,8 @@ let smallScenario = """
     func simulatedRows(_ path: String) throws -> [[String: Any]] {
         let json = CLI.execute(["simulate", path, "--json"])
         #expect(json.exitCode == 0, "\(json.stderr)")
-        return try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["results"] as? [[String: Any]]
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        return try #require(document["results"] as? [[String: Any]])
     }
 
     @Test func simulateJSONFollowsTheContract() throws {
