@@ -350,6 +350,7 @@ extension TaskGraph {
     /// reduce-scatter, n−1..<2(n−1) the all-gather), each rank sending B/n to the next.
     /// - Parameters:
     ///   - ready: for each rank, what its first step waits for.
+    ///   - receiverReady: for each rank (empty: none), what the first step into it also waits for.
     ///   - piece: the elements of the c-th of the n pieces (empty when unannotated).
     /// - Returns: for each rank, the tasks after which it holds the last step's result
     ///   and its own last send is out (`ready` when there are no steps).
@@ -358,7 +359,7 @@ extension TaskGraph {
     ///     itself by `period` positions (`NodeSymmetry`): position i stands for every
     ///     i + k·period, so the position left of 0 (n − 1) is stood for by period − 1; `ready`
     ///     and the result then hold those positions only. nil: every position.
-    mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,
+    mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], receiverReady: [[Int]] = [], step: Int, group: String,
                             label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?,
                             latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none },
                             period: Int? = nil) -> [[Int]] {
@@ -376,7 +377,10 @@ extension TaskGraph {
                 let left = (i + n - 1) % n % planned
                 // Rank i forwards what it received from its left neighbour in the
                 // previous step, after its own previous send has gone out.
-                let deps = t == steps.lowerBound ? ready[i] : [previous[left], previous[i]]
+                // The first step also waits until its receiver can receive (`receiverReady`, by position).
+                let next = (i + 1) % n
+                let deps = t == steps.lowerBound ? ready[i] + (next < receiverReady.count ? receiverReady[next] : [])
+                    : [previous[left], previous[i]]
                 let reducing = t < n - 1
                 let phase = reducing ? "reduce-scatter" : "all-gather"
                 // Reduce-scatter step s: rank i sends piece (i − s) mod n, added on arrival; after

@@ -41,6 +41,9 @@ struct LayerwisePlanner {
     /// Set when planning stopped early because the plan outgrew `PlanLimits.tasks`:
     /// the fraction of the first step's model-parallel chunks planned by then.
     private var plannedFraction: Double?
+    /// Under `exchangesInIssueOrder`, per worker laid out: the tasks that end its part of
+    /// the collective issued last (`fence(since:)`), which its part of the next one waits for.
+    private var exchangeFence: [[Int]] = []
     /// Each data-parallel layer's forward and backward work at the batch per GPU, fusion
     /// included, by layer index (nil where the pass has no work): the same on every
     /// worker and in every step, so priced out once per plan.
@@ -59,6 +62,15 @@ struct LayerwisePlanner {
     private var ranks: Int { setup.gpus }
     /// Whether the model-parallel exchanges run as a library's collectives.
     private var exchangesAsCollectives: Bool { setup.modelParallelExchanges == .collectives }
+    /// Whether the model-parallel exchanges run one after another on each GPU, in one issue
+    /// order every worker shares: a library's collectives launched on one CUDA stream per
+    /// GPU (`AllReduceAlgorithm.runsInIssueOrder`), as the all-reduces after them are (one
+    /// PyTorch process group runs every collective on one NCCL stream per device,
+    /// ProcessGroupNCCL; NCCL requires every rank to issue its collectives in the same order).
+    /// The order is the program's: a turn's (or round's) activations are issued one turn
+    /// ahead, before the exchanges of the turn before (`roundsAhead`), then that turn's
+    /// all-gathers, reduce-scatters and gradient return in the order its layers run.
+    private var exchangesInIssueOrder: Bool { exchangesAsCollectives && strategy.gradientSync.algorithm.runsInIssueOrder }
     private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
 
     /// - Parameter symmetry: plan node 0's workers only, for a data-parallel plan that
@@ -99,6 +111,7 @@ struct LayerwisePlanner {
             }
         }
         dataBackward = backward
+        if exchangesInIssueOrder { exchangeFence = [[Int]](repeating: [], count: graph.gpus) }
     }
 
     /// The update of `bucket` in one step: the optimizer (`LayerWork.update`) and, under
@@ -320,7 +333,8 @@ struct LayerwisePlanner {
         var updates = [[Int]](repeating: [], count: workers)
         let algorithm = strategy.gradientSync.algorithm
         var previousSync: [Int] = []      // in turn: the all-reduce before, on every worker
-        var previousDone = [[Int]](repeating: [], count: workers)   // per worker: where the all-reduce before ended
+        // Per worker: where the all-reduce before ended (the model-parallel collectives' end, on the same stream).
+        var previousDone = (0..<workers).map { fenceOf($0) }
         // TensorFlow's local parameter servers: which GPU serves each bucket (variables are
         // placed in creation order, the reverse of the buckets'), and the server's arithmetic.
         let servers = Array(ParameterServers.owners(elements: buckets.reversed().map(\.parameters), gpus: setup.gpus).reversed())
@@ -402,6 +416,7 @@ struct LayerwisePlanner {
                 chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
                 previousSync = done.flatMap { $0 }
                 previousDone = done
+                if exchangesInIssueOrder { exchangeFence = done }
             }
             for w in 0..<workers {
                 // Under a parameter server in host memory the CPU updates (priced in serverSeconds); the worker applies nothing.
@@ -460,8 +475,12 @@ struct LayerwisePlanner {
         graph.chunks = layout
         graph.modelParallelStart = split
         graph.modelParallelExchanges = setup.modelParallelExchanges
-        let arrivals = aggregated ? planAggregatedExchange(step, chunks: chunks, forwardEnd: forwardEnd)
-            : planExchange(step, chunks: chunks, layout: layout, forwardEnd: forwardEnd)
+        // The activations each chunk needs, round by round: every round before the first
+        // chunk, or, in issue order, each round one ahead of its chunk (`roundsAhead`).
+        var arrivals: [[[Int]]] = [], previousRound: [Int] = []
+        let roundsAhead = exchangesInIssueOrder ? 1 : chunks.count
+        planRounds(through: roundsAhead - 1, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd,
+                   arrivals: &arrivals, previousRound: &previousRound)
         var chain = forwardEnd                      // each worker's model-parallel program order
         var returned = [[Int]](repeating: [], count: workers)
         let slices = Double(ranks)
@@ -474,6 +493,12 @@ struct LayerwisePlanner {
         for (c, chunk) in chunks.enumerated() {
             // One step alone can outgrow what a run may hold: stop, and let `build` refuse it.
             if isOverLimits {
+                plannedFraction = Double(c) / Double(chunks.count)
+                break
+            }
+            planRounds(through: c + roundsAhead, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd,
+                       arrivals: &arrivals, previousRound: &previousRound)
+            guard c < arrivals.count else {   // the rounds outgrew the limits
                 plannedFraction = Double(c) / Double(chunks.count)
                 break
             }
@@ -572,9 +597,14 @@ struct LayerwisePlanner {
                         returned[owner] += chain[owner] + convnet2Reduce(returnBytes, into: owner, ready: chain, step: step, group: group,
                                                                          operation: operation(0..<(n * features)))
                     } else {
+                        // In issue order, each hop once its sender and its receiver are through the collective before.
                         let order = Array(ring(from: owner).dropFirst()) + [owner]
-                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: order.map { chain[$0] }, step: step,
+                        let ready = order.indices.map { j in
+                            chain[order[j]] + fenceOf(order[j]) + (j + 1 < order.count ? fenceOf(order[j + 1]) : [])
+                        }
+                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: ready, step: step,
                                                              group: group, elements: n * features, operation: operation)
+                        fence(since: first)
                     }
                 } else {
                     for part in layout[c] {
@@ -611,28 +641,46 @@ struct LayerwisePlanner {
         return ((0..<workers).map { returned[$0] + chain[$0] }, chain)
     }
 
-    /// The transfers that bring each chunk's boundary activations to every worker.
-    /// - Returns: `arrivals[c][w]`, the tasks after which worker w holds chunk c's input.
-    private mutating func planExchange(_ step: Int, chunks: [Chunk], layout: [[TaskGraph.ChunkPart]], forwardEnd: [[Int]]) -> [[[Int]]] {
-        var arrivals = [[[Int]]](repeating: [[Int]](repeating: [], count: workers), count: chunks.count)
-        guard !dataLayers.isEmpty else { return arrivals }   // plain model parallelism: the images are everywhere
+    /// Plans the exchanges that bring each chunk's boundary activations to every worker,
+    /// from round `arrivals.count` through round `last` (or the last chunk's), appending
+    /// each round's to `arrivals` (`arrivals[c][w]`: the tasks after which worker w holds
+    /// chunk c's input); `previousRound` is where the round before ended, which the next
+    /// waits for. Stops early where the plan passes its limits.
+    private mutating func planRounds(through last: Int, step: Int, chunks: [Chunk], layout: [[TaskGraph.ChunkPart]],
+                                     forwardEnd: [[Int]], arrivals: inout [[[Int]]], previousRound: inout [Int]) {
+        while arrivals.count <= min(last, chunks.count - 1) {
+            let r = arrivals.count
+            if dataLayers.isEmpty {
+                // Plain model parallelism: the images are everywhere.
+                arrivals.append([[Int]](repeating: [], count: workers))
+            } else if strategy.scheme == .a && r > 0 {
+                // Scheme (a) exchanges every example at once, for every chunk.
+                arrivals.append(arrivals[0])
+            } else {
+                if isOverLimits { return }
+                arrivals.append(aggregated ? planAggregatedRound(r, step: step, chunks: chunks, forwardEnd: forwardEnd, previousRound: &previousRound)
+                                : planRound(r, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd, previousRound: &previousRound))
+            }
+        }
+    }
+
+    /// Round `r`'s transfers of boundary activations (scheme (a): the one exchange of
+    /// every example), after the round before (`previousRound`, updated).
+    /// - Returns: for each worker, the tasks after which it holds chunk r's input.
+    private mutating func planRound(_ r: Int, step: Int, chunks: [Chunk], layout: [[TaskGraph.ChunkPart]], forwardEnd: [[Int]],
+                                    previousRound: inout [Int]) -> [[Int]] {
         let perExample = boundaryElements * bytesPerElement
         let features = Int(boundaryElements), b = setup.batchPerGPU
         switch strategy.scheme {
         case .a where exchangesAsCollectives:
             // One all-gather of every worker's examples.
-            let done = collective(.allGather, bytes: Double(ranks * b) * perExample, after: forwardEnd, step: step,
-                                  group: "activations all-gather")
-            for c in chunks.indices { arrivals[c] = done }
+            return collective(.allGather, bytes: Double(ranks * b) * perExample, after: forwardEnd, step: step, group: "activations all-gather")
         case .c where exchangesAsCollectives:
             // Round r: one all-gather of every worker's r-th piece, after the round before.
-            var previousRound: [Int] = []
-            for (r, chunk) in chunks.enumerated() {
-                if isOverLimits { plannedFraction = 0; break }
-                arrivals[r] = collective(.allGather, bytes: Double(chunk.examples) * perExample,
-                                         after: forwardEnd.map { $0 + previousRound }, step: step, group: "activations round \(r)")
-                previousRound = Array(Set(arrivals[r].joined())).sorted()
-            }
+            let done = collective(.allGather, bytes: Double(chunks[r].examples) * perExample,
+                                  after: forwardEnd.map { $0 + previousRound }, step: step, group: "activations round \(r)")
+            previousRound = Array(Set(done.joined())).sorted()
+            return done
         case .a:
             // Everyone sends all its examples to everyone at once.
             var into = [[Int]](repeating: [], count: workers)
@@ -644,72 +692,64 @@ struct LayerwisePlanner {
                                                   operation: .activations(chunk: 0, owner: o, examples: 0..<b, elements: 0..<(b * features))))
                 }
             }
-            for c in chunks.indices { arrivals[c] = into }
+            return into
         case .b:
             // Turns: worker r broadcasts its examples down a pipelined chain (r, r+1, ...)
-            // once round r−1's broadcast is through.
-            var previousRound: [Int] = []
-            for (r, chunk) in chunks.enumerated() {
-                let owner = chunk.owners[0].worker
-                let order = ring(from: owner)
-                let part = layout[r][0]
-                let first = graph.tasks.count
-                defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(chunk.examples) * perExample)) }
-                let done = graph.treeBroadcast(Double(chunk.examples) * perExample, root: owner, edges: broadcastEdges(from: owner),
-                                               ready: forwardEnd[owner] + previousRound, step: step, group: "activations round \(r)",
-                                               elements: part.examples.count * features) {
-                    .activations(chunk: r, owner: owner, examples: part.examples, elements: $0)
-                }
-                for w in order.dropFirst() { arrivals[r][w] = done[w]! }
-                arrivals[r][owner] = forwardEnd[owner]
-                // The next turn starts once this one has reached every GPU.
-                previousRound = setup.activationBroadcast == .chain ? done[order.last!]! : order.dropFirst().flatMap { done[$0]! }
+            // once round r−1's broadcast is through (and, in issue order, each GPU once it
+            // is through the collective before).
+            let chunk = chunks[r], owner = chunk.owners[0].worker
+            let order = ring(from: owner)
+            let part = layout[r][0]
+            let first = graph.tasks.count
+            defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: Double(chunk.examples) * perExample)) }
+            let done = graph.treeBroadcast(Double(chunk.examples) * perExample, root: owner, edges: broadcastEdges(from: owner),
+                                           ready: forwardEnd[owner] + previousRound + fenceOf(owner), receiverReady: exchangeFence,
+                                           step: step, group: "activations round \(r)", elements: part.examples.count * features) {
+                .activations(chunk: r, owner: owner, examples: part.examples, elements: $0)
             }
+            fence(since: first)
+            var arrived = [[Int]](repeating: [], count: workers)
+            for w in order.dropFirst() { arrived[w] = done[w]! }
+            arrived[owner] = forwardEnd[owner]
+            // The next turn starts once this one has reached every GPU.
+            previousRound = setup.activationBroadcast == .chain ? done[order.last!]! : order.dropFirst().flatMap { done[$0]! }
+            return arrived
         case .c:
-            // Turns: in round r every worker sends its r-th piece of examples to all others.
-            var previousRound: [Int] = []
-            for r in chunks.indices {
-                // Every transfer of a round waits on the whole round before (K^2 dependencies each).
-                if isOverLimits { plannedFraction = 0; break }
-                var round: [Int] = []
-                for part in layout[r] {
-                    let o = part.owner, examples = part.examples.count
-                    arrivals[r][o] += forwardEnd[o]
-                    for v in 0..<workers where v != o {
-                        let id = graph.transfer(Double(examples) * perExample, from: o, to: v, label: "activations round \(r)",
-                                                after: forwardEnd[o] + previousRound, step: step, group: "activations round \(r)",
-                                                operation: .activations(chunk: r, owner: o, examples: part.examples,
-                                                                        elements: 0..<(examples * features)))
-                        arrivals[r][v].append(id)
-                        round.append(id)
-                    }
+            // Turns: in round r every worker sends its r-th piece of examples to all others,
+            // each transfer after the whole round before (K^2 dependencies each).
+            var arrived = [[Int]](repeating: [], count: workers), round: [Int] = []
+            for part in layout[r] {
+                let o = part.owner, examples = part.examples.count
+                arrived[o] += forwardEnd[o]
+                for v in 0..<workers where v != o {
+                    let id = graph.transfer(Double(examples) * perExample, from: o, to: v, label: "activations round \(r)",
+                                            after: forwardEnd[o] + previousRound, step: step, group: "activations round \(r)",
+                                            operation: .activations(chunk: r, owner: o, examples: part.examples,
+                                                                    elements: 0..<(examples * features)))
+                    arrived[v].append(id)
+                    round.append(id)
                 }
-                previousRound = round
             }
+            previousRound = round
+            return arrived
         }
-        return arrivals
     }
 
-    /// `planExchange` when one worker stands for all (aggregated): scheme (a)'s exchange
-    /// one all-gather of every worker's examples, scheme (b)'s turns one broadcast each
-    /// and scheme (c)'s rounds one all-gather each, every turn or round after the one before.
-    /// - Returns: `arrivals[c][0]`, the task after which the worker holds chunk c's input.
-    private mutating func planAggregatedExchange(_ step: Int, chunks: [Chunk], forwardEnd: [[Int]]) -> [[[Int]]] {
-        guard !dataLayers.isEmpty else { return [[[Int]]](repeating: [[]], count: chunks.count) }
+    /// `planRound` when one worker stands for all (aggregated): scheme (a)'s exchange one
+    /// all-gather of every worker's examples, scheme (b)'s turn one broadcast and scheme
+    /// (c)'s round one all-gather, after the turn or round before.
+    /// - Returns: `[arrival]`, the tasks after which the worker holds chunk r's input.
+    private mutating func planAggregatedRound(_ r: Int, step: Int, chunks: [Chunk], forwardEnd: [[Int]],
+                                              previousRound: inout [Int]) -> [[Int]] {
         let perExample = boundaryElements * bytesPerElement
         if strategy.scheme == .a {
-            let done = collective(.allGather, bytes: Double(ranks * setup.batchPerGPU) * perExample, after: forwardEnd, step: step,
-                                  group: "activations all-gather")
-            return [[[Int]]](repeating: done, count: chunks.count)
+            return collective(.allGather, bytes: Double(ranks * setup.batchPerGPU) * perExample, after: forwardEnd, step: step,
+                              group: "activations all-gather")
         }
-        var arrivals: [[[Int]]] = [], previous: [Int] = []
-        for (r, chunk) in chunks.enumerated() {
-            let done = collective(strategy.scheme == .b ? .broadcast : .allGather, bytes: Double(chunk.examples) * perExample,
-                                  after: [forwardEnd[0] + previous], step: step, group: "activations round \(r)")
-            arrivals.append(done)
-            previous = done[0]
-        }
-        return arrivals
+        let done = collective(strategy.scheme == .b ? .broadcast : .allGather, bytes: Double(chunks[r].examples) * perExample,
+                              after: [forwardEnd[0] + previousRound], step: step, group: "activations round \(r)")
+        previousRound = done[0]
+        return done
     }
 
     /// A model-parallel exchange of `kind` among every worker as a collective library
@@ -723,6 +763,9 @@ struct LayerwisePlanner {
     private mutating func collective(_ kind: CollectiveKind, bytes: Double, root: Int = 0, after: [[Int]], step: Int,
                                      group: String) -> [[Int]] {
         let algorithm = strategy.gradientSync.algorithm
+        let after = after.indices.map { after[$0] + fenceOf($0) }
+        let first = graph.tasks.count
+        defer { fence(since: first) }
         let ncclRing = kind == .allGather || kind == .reduceScatter
             ? setup.nccl.flatMap { algorithm.ncclAlgorithms == nil ? nil : NCCLRun(system: $0, choice: $0.choose(bytes: bytes, among: [.ring])) }
             : nil
@@ -730,10 +773,9 @@ struct LayerwisePlanner {
             let work = CollectiveWork(kind, algorithm: algorithm, bytes: bytes, ranks: ranks, ranksPerNode: setup.gpusPerNode, ncclRing: ncclRing)
             return [[graph.add(.collective, label: group, device: 0, work: .collective(work), after: after[0], step: step, group: group)]]
         }
-        let first = graph.tasks.count
         defer { chargeStages(since: first, pieces: kind == .broadcast || kind == .reduce ? TaskGraph.pieces(for: bytes) : 1) }
         return graph.exchange(kind, bytes: bytes, ranks: Array(0..<workers), root: root, ready: after, step: step, group: group,
-                              ncclRing: ncclRing)
+                              ncclRing: ncclRing, receiverReady: exchangeFence)
     }
 
     /// The edges (parent, child) that broadcast a turn's activations from `owner`, in
@@ -874,9 +916,10 @@ struct LayerwisePlanner {
         var received = after
         for w in 1..<workers {
             let (from, to) = toFirst ? (w, 0) : (0, w)
-            received[to].append(graph.transfer(bytes, from: from, to: to, label: group, after: after[from], step: step, group: group,
-                                               operation: operation))
+            received[to].append(graph.transfer(bytes, from: from, to: to, label: group, after: after[from] + fenceOf(from) + fenceOf(to),
+                                               step: step, group: group, operation: operation))
         }
+        fence(since: first)
         return received
     }
 
@@ -913,6 +956,30 @@ struct LayerwisePlanner {
             if isSplitByUnits(layer) { sliced = true } else if case .softmaxCrossEntropy = layer.kind { sliced = false }
         }
         return gathered
+    }
+
+    /// Under `exchangesInIssueOrder`, what worker `w`'s part of the next collective waits
+    /// for (`exchangeFence`); nothing otherwise.
+    private func fenceOf(_ w: Int) -> [Int] { w < exchangeFence.count ? exchangeFence[w] : [] }
+
+    /// Under `exchangesInIssueOrder`, sets `exchangeFence` to where each worker's part of
+    /// the collective planned since task `first` ends: the last task on each link it sends
+    /// or receives on (a pipeline's later pieces follow its earlier ones on the same link),
+    /// or, aggregated, the collective task itself. A worker the collective leaves out keeps
+    /// its fence.
+    private mutating func fence(since first: Int) {
+        guard exchangesInIssueOrder else { return }
+        var last = [[Int: Int]](repeating: [:], count: workers)   // per worker: by link end (the other end, the direction)
+        for id in first..<graph.tasks.count {
+            let from = graph.tasks[id].device
+            if let to = graph.tasks[id].destination {
+                if from < workers { last[from][2 * to] = id }
+                if to < workers { last[to][2 * from + 1] = id }
+            } else if from < workers {
+                last[from][-1] = id
+            }
+        }
+        for w in 0..<workers where !last[w].isEmpty { exchangeFence[w] = last[w].values.sorted() }
     }
 
     /// Charges the stack's cost per copy stage (`setup.stageSeconds`, `CopyStages`) to

@@ -9,6 +9,9 @@ extension TaskGraph {
     ///   - root: for a broadcast or a reduce, the position in `ranks` of the rank that
     ///     sends or receives the message.
     ///   - ready: for each rank, the tasks after which its part is ready.
+    ///   - receiverReady: for each rank (empty: none), the tasks after which it can
+    ///     receive: the first transfer into it waits for them too (as a collective's
+    ///     kernel must run on both ends of a hop).
     ///   - ncclRing: an all-gather or reduce-scatter on NCCL's rings (every layout of
     ///     `NCCLSystem.ringOrders` carrying 1/layouts of the message over the protocol's
     ///     wire efficiency, each step at least NCCL's step latency, the base latency on the
@@ -19,9 +22,10 @@ extension TaskGraph {
     /// The transfers carry no executor operation: a ring step relays another rank's
     /// part, which `Operation` cannot name (the executor refuses such plans).
     public mutating func exchange(_ kind: CollectiveKind, bytes: Double, ranks: [Int], root: Int = 0, ready: [[Int]], step: Int,
-                                  group: String, ncclRing: NCCLRun? = nil) -> [[Int]] {
+                                  group: String, ncclRing: NCCLRun? = nil, receiverReady: [[Int]] = []) -> [[Int]] {
         let n = ranks.count
         guard n > 1 else { return ready }
+        func receiver(_ position: Int) -> [Int] { position < receiverReady.count ? receiverReady[position] : [] }
         let fromRoot = (0..<n).map { (root + $0) % n }
         switch kind {
         case .allGather, .reduceScatter, .allReduce:
@@ -32,7 +36,8 @@ extension TaskGraph {
                 var done = [[Int]](repeating: [], count: n)
                 for (l, order) in orders.enumerated() {
                     let result = ringSteps(steps, bytes: bytes / Double(orders.count) / choice.proto.wireEfficiency,
-                                           ranks: order.map { ranks[$0] }, ready: order.map { ready[$0] }, step: step, group: group,
+                                           ranks: order.map { ranks[$0] }, ready: order.map { ready[$0] }, receiverReady: order.map(receiver),
+                                           step: step, group: group,
                                            label: "\(group) nccl \(choice) ring \(l)", piece: { _ in 0..<0 }, op: { _, _ in nil }) { t, a, b in
                         system.ringStepLatency(choice, across: a / system.gpusPerNode != b / system.gpusPerNode, firstStep: t == steps.lowerBound)
                     }
@@ -41,17 +46,22 @@ extension TaskGraph {
                 return done
             }
             // ringSteps sends 1/n of its bytes per step, the same count as the whole message's 1/N here.
-            return ringSteps(steps, bytes: bytes, ranks: ranks, ready: ready, step: step, group: group, label: "\(group) ring",
-                             piece: { _ in 0..<0 }, op: { _, _ in nil })
+            return ringSteps(steps, bytes: bytes, ranks: ranks, ready: ready, receiverReady: receiverReady, step: step, group: group,
+                             label: "\(group) ring", piece: { _ in 0..<0 }, op: { _, _ in nil })
         case .broadcast:
-            let held = chainBroadcast(bytes, chain: fromRoot.map { ranks[$0] }, ready: ready[root], step: step, group: group)
+            let chain = fromRoot.map { ranks[$0] }
+            var byEndpoint = [[Int]](repeating: [], count: receiverReady.isEmpty ? 0 : (chain.max() ?? 0) + 1)
+            for (k, position) in fromRoot.enumerated() where !byEndpoint.isEmpty { byEndpoint[chain[k]] = receiver(position) }
+            let held = chainBroadcast(bytes, chain: chain, ready: ready[root], receiverReady: byEndpoint, step: step, group: group)
             var out = ready
             for (k, position) in fromRoot.enumerated() { out[position] = held[k] }
             return out
         case .reduce:
+            // Each hop after its sender's part and its receiver's readiness.
             let chain = Array(fromRoot.dropFirst()) + [root]
+            let hopReady = chain.indices.map { j in ready[chain[j]] + (j + 1 < chain.count ? receiver(chain[j + 1]) : []) }
             var out = ready
-            out[root] = chainReduce(bytes, chain: chain.map { ranks[$0] }, ready: chain.map { ready[$0] }, step: step, group: group)
+            out[root] = chainReduce(bytes, chain: chain.map { ranks[$0] }, ready: hopReady, step: step, group: group)
             return out
         }
     }

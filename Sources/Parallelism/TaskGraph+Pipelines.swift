@@ -12,13 +12,14 @@ extension TaskGraph {
     /// - Returns: for each position of the chain, the tasks after which that GPU holds
     ///   the whole message (the root's `ready` for the root).
     /// - Parameters:
+    ///   - receiverReady: by endpoint, what its first piece waits for (`treeBroadcast`).
     ///   - elements, operation: the message's element count and the annotation of the
     ///     transfer carrying elements r (for an executor).
-    public mutating func chainBroadcast(_ bytes: Double, chain: [Int], ready: [Int], step: Int, group: String,
+    public mutating func chainBroadcast(_ bytes: Double, chain: [Int], ready: [Int], receiverReady: [[Int]] = [], step: Int, group: String,
                                         elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [[Int]] {
         guard chain.count > 1 else { return [ready] }
         let arrivals = treeBroadcast(bytes, root: chain[0], edges: zip(chain, chain.dropFirst()).map { ($0, $1) }, ready: ready,
-                                     step: step, group: group, elements: elements, operation: operation)
+                                     receiverReady: receiverReady, step: step, group: group, elements: elements, operation: operation)
         return [ready] + chain.dropFirst().map { arrivals[$0]! }
     }
 
@@ -27,10 +28,14 @@ extension TaskGraph {
     /// edge into its parent: the message is cut into pieces (`pieces(for:)`) and each
     /// edge forwards piece p once its parent holds it and the edge has sent piece
     /// p − 1 (store-and-forward, every hop its own sender).
-    /// - Parameter ready: the tasks after which the root holds the message.
+    /// - Parameters:
+    ///   - ready: the tasks after which the root holds the message.
+    ///   - receiverReady: by endpoint (those past its end: none), the tasks after which it
+    ///     can receive: its edge's first piece waits for them too.
     /// - Returns: for each endpoint of the tree but the root, the tasks after which it
     ///   holds the whole message.
-    public mutating func treeBroadcast(_ bytes: Double, root: Int, edges: [(from: Int, to: Int)], ready: [Int], step: Int, group: String,
+    public mutating func treeBroadcast(_ bytes: Double, root: Int, edges: [(from: Int, to: Int)], ready: [Int], receiverReady: [[Int]] = [],
+                                       step: Int, group: String,
                                        elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int: [Int]] {
         let n = Self.pieces(for: bytes)
         let piece = bytes / Double(n)
@@ -40,7 +45,8 @@ extension TaskGraph {
             var holds: [Int: [Int]] = [root: ready]   // piece p is at the root
             for (e, edge) in edges.enumerated() {
                 precondition(holds[edge.from] != nil, "an edge must come after the edge into its parent")
-                let deps = holds[edge.from]! + (previousPieceOnEdge[e].map { [$0] } ?? [])
+                let deps = holds[edge.from]!
+                    + (previousPieceOnEdge[e].map { [$0] } ?? (edge.to < receiverReady.count ? receiverReady[edge.to] : []))
                 // Host memory holds no buffer an executor could run: staged pieces carry no operation.
                 let annotated = isHostEndpoint(edge.from) || isHostEndpoint(edge.to) ? nil
                     : operation((p * elements / n)..<((p + 1) * elements / n))

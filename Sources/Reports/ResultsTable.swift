@@ -145,16 +145,13 @@ public enum ResultsTable {
                     + "take less per image than on one GPU\n"
             }
             // Counts simulated by different methods (`simulation: {fidelity: auto}` aggregates above 32 GPUs, or where the
-            // expanded plan is past its limits): said, since a curve can bend where the method changes; hybrid and model
-            // parallelism's exchanges are priced further apart than the data-parallel all-reduces (BENCHMARKS.md, 2026-12-06).
+            // expanded plan is past its limits): said, since a curve can bend where the method changes.
             let aggregated = rows.filter { $0.fidelity == .aggregated }, expanded = rows.filter { $0.fidelity == .expanded && $0.gpus > 1 }
             if !aggregated.isEmpty && !expanded.isEmpty {
                 out += "simulated transfer by transfer (expanded) at " + expanded.map { "\($0.gpus)" }.joined(separator: ", ")
                     + " GPUs and with closed forms (aggregated) at " + aggregated.map { "\($0.gpus)" }.joined(separator: ", ")
-                    + (rows.contains { $0.strategy.kind != .data }
-                        ? ": for model-parallel layers the two differ by up to 13% (expanded overlaps their exchanges, aggregated "
-                            + "runs them one at a time), so compare counts under one simulation: {fidelity: ...}\n"
-                        : " (make bench prints how far apart the two are, per all-reduce algorithm and network)\n")
+                    + " (make bench prints how far apart the two are, per all-reduce algorithm and network"
+                    + (rows.contains { $0.strategy.kind != .data } ? ", and for a hybrid's exchanges)\n" : ")\n")
             }
             // A flat ring on rails: its hop between nodes crosses the spine, where NCCL's rings would keep to a rail.
             let acrossRails = rows.filter(\.flatRingCrossesRails)

@@ -9,8 +9,8 @@ set key tmargin center horizontal
 set grid xtics lc rgb '#eeeeee'
 set xlabel "time in the step (ms)"
 set yrange [16:-1]
-set xrange [0:1.4795]
-set ytics ('gpu0' 0, 'gpu1' 1, 'gpu2' 2, 'gpu3' 3, 'n0.socket0->n0.pcie-switch0' 4, 'n0.pcie-switch1->n0.socket0' 5, 'gpu3->n0.pcie-switch1' 6, 'n0.pcie-switch0->gpu0' 7, 'n0.pcie-switch0->n0.socket0' 8, 'n0.socket0->n0.pcie-switch1' 9, 'n0.pcie-switch1->gpu2' 10, 'gpu1->n0.pcie-switch0' 11, 'n0.pcie-switch1->gpu3' 12, 'gpu2->n0.pcie-switch1' 13, 'n0.pcie-switch0->gpu1' 14, 'gpu0->n0.pcie-switch0' 15) font ",9" noenhanced
+set xrange [0:2.3247]
+set ytics ('gpu0' 0, 'gpu1' 1, 'gpu2' 2, 'gpu3' 3, 'n0.socket0->n0.pcie-switch0' 4, 'n0.pcie-switch1->n0.socket0' 5, 'n0.pcie-switch0->n0.socket0' 6, 'n0.socket0->n0.pcie-switch1' 7, 'gpu3->n0.pcie-switch1' 8, 'n0.pcie-switch1->gpu2' 9, 'n0.pcie-switch0->gpu0' 10, 'gpu1->n0.pcie-switch0' 11, 'n0.pcie-switch0->gpu1' 12, 'n0.pcie-switch1->gpu3' 13, 'gpu0->n0.pcie-switch0' 14, 'gpu2->n0.pcie-switch1' 15) font ",9" noenhanced
 set lmargin at screen 0.1748
 set style fill solid 0.9 noborder
 plot 'gantt.dat' index 0 using (($2+$3)/2):1:(($3-$2)/2):(0.38) with boxxyerror lc rgb '#4C72B0' title 'forward', \

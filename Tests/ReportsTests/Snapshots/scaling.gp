@@ -14,7 +14,7 @@ set xlabel "GPUs"
 set ylabel "speedup over the same run on one GPU (x, log scale)"
 set y2label "scaling efficiency (%)"
 set xrange [0.7692:5.2000]
-set yrange [0.499212:5]
+set yrange [0.420648:5]
 set y2range [0:110]
 set xtics ("1" 1, "2" 2, "4" 4)
 set ytics nomirror ("0.5" 0.5, "1" 1, "2" 2, "4" 4)

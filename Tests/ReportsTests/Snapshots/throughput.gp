@@ -13,9 +13,9 @@ set logscale y 10
 set xlabel "GPUs"
 set ylabel 'images per second, whole cluster (log scale)'
 set xrange [0.7692:5.2000]
-set yrange [52862.7:529461]
+set yrange [44543.4:529461]
 set xtics ("1" 1, "2" 2, "4" 4)
-set ytics ("60,000" 60000, "80,000" 80000, "100,000" 100000, "150,000" 150000, "200,000" 200000, "300,000" 300000, "400,000" 400000, "500,000" 500000)
+set ytics ("50,000" 50000, "100,000" 100000, "200,000" 200000, "500,000" 500000)
 plot 'throughput.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'throughput.dat' index 1 using 1:2 notitle with lines dt 2 lw 1.2 lc rgb '#4C72B0', \
      'throughput.dat' index 2 using 1:2 title 'hybrid' noenhanced with linespoints lw 2 pt 5 lc rgb '#DD8452', \

@@ -13,7 +13,7 @@ set logscale y 10
 set xlabel "GPUs"
 set ylabel 'time per epoch (seconds, log scale)'
 set xrange [0.7692:5.2000]
-set yrange [2.41976:24.2357]
+set yrange [2.41976:28.7622]
 set xtics ("1" 1, "2" 2, "4" 4)
 set ytics ("3" 3, "4" 4, "5" 5, "6" 6, "8" 8, "10" 10, "15" 15, "20" 20)
 plot 'timetotrain.dat' index 0 using 1:2 title 'data' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
