@@ -116,7 +116,7 @@ import Workload
     /// A GPU the catalog gives no SM count: no interference is modelled (the step is
     /// the free one) rather than a guessed one.
     @Test func withoutTheSMCountOverlapStaysFree() throws {
-        let c = cluster(gpu: "L40S")
+        let c = cluster(gpu: "L4")
         #expect(c.gpu.streamingMultiprocessors == nil)
         let free = try run(.aggregated, gpus: 16, share: 0, cluster: c)
         let slowed = try run(.aggregated, gpus: 16, share: 1, cluster: c)
