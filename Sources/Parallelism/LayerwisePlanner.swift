@@ -70,7 +70,9 @@ struct LayerwisePlanner {
     /// The order is the program's: a turn's (or round's) activations are issued one turn
     /// ahead, before the exchanges of the turn before (`roundsAhead`), then that turn's
     /// all-gathers, reduce-scatters and gradient return in the order its layers run.
-    private var exchangesInIssueOrder: Bool { exchangesAsCollectives && strategy.gradientSync.algorithm.runsInIssueOrder }
+    private var exchangesInIssueOrder: Bool {
+        split != nil && exchangesAsCollectives && strategy.gradientSync.algorithm.runsInIssueOrder
+    }
     private var bytesPerElement: Double { Double(setup.precision.activationBytes) }
 
     /// - Parameter symmetry: plan node 0's workers only, for a data-parallel plan that
@@ -498,10 +500,8 @@ struct LayerwisePlanner {
             }
             planRounds(through: c + roundsAhead, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd,
                        arrivals: &arrivals, previousRound: &previousRound)
-            guard c < arrivals.count else {   // the rounds outgrew the limits
-                plannedFraction = Double(c) / Double(chunks.count)
-                break
-            }
+            // Round c was planned (in issue order, with chunk c − 1) unless the limits stopped it, which the check above sees.
+            precondition(c < arrivals.count, "round \(c) of \(chunks.count) is not planned")
             let n = chunk.examples
             for w in 0..<workers { chain[w] += arrivals[c][w] }
             // Forward through the chain, all-gathering slices where a layer needs its whole input.
@@ -599,10 +599,8 @@ struct LayerwisePlanner {
                     } else {
                         // In issue order, each hop once its sender and its receiver are through the collective before.
                         let order = Array(ring(from: owner).dropFirst()) + [owner]
-                        let ready = order.indices.map { j in
-                            chain[order[j]] + fenceOf(order[j]) + (j + 1 < order.count ? fenceOf(order[j + 1]) : [])
-                        }
-                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: ready, step: step,
+                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: order.map { chain[$0] + fenceOf($0) },
+                                                             receiverReady: order.map { fenceOf($0) }, step: step,
                                                              group: group, elements: n * features, operation: operation)
                         fence(since: first)
                     }
@@ -907,7 +905,8 @@ struct LayerwisePlanner {
     }
 
     /// Every other worker sends `bytes` (its slice) to worker 0 (`toFirst`), or worker
-    /// 0 sends each of them its slice, after the sender's own `after` tasks.
+    /// 0 sends each of them its slice, after the sender's own `after` tasks (and, in issue
+    /// order, once both ends are through the collective before: `exchangeFence`).
     /// - Returns: each worker's tasks to go on after: its own and what it received.
     private mutating func exchangeWithFirst(_ bytes: Double, toFirst: Bool, after: [[Int]], step: Int, group: String,
                                             operation: TaskGraph.Operation) -> [[Int]] {
@@ -963,23 +962,33 @@ struct LayerwisePlanner {
     private func fenceOf(_ w: Int) -> [Int] { w < exchangeFence.count ? exchangeFence[w] : [] }
 
     /// Under `exchangesInIssueOrder`, sets `exchangeFence` to where each worker's part of
-    /// the collective planned since task `first` ends: the last task on each link it sends
-    /// or receives on (a pipeline's later pieces follow its earlier ones on the same link),
-    /// or, aggregated, the collective task itself. A worker the collective leaves out keeps
-    /// its fence.
+    /// the collective planned since task `first` ends: its tasks there (those it computes,
+    /// sends or receives) that none of its other tasks in the collective waits for: the
+    /// last pieces of its pipelines, its ring's last step, or, aggregated, the collective
+    /// task itself. A worker the collective leaves out keeps its fence.
     private mutating func fence(since first: Int) {
         guard exchangesInIssueOrder else { return }
-        var last = [[Int: Int]](repeating: [:], count: workers)   // per worker: by link end (the other end, the direction)
-        for id in first..<graph.tasks.count {
-            let from = graph.tasks[id].device
-            if let to = graph.tasks[id].destination {
-                if from < workers { last[from][2 * to] = id }
-                if to < workers { last[to][2 * from + 1] = id }
-            } else if from < workers {
-                last[from][-1] = id
+        let end = graph.tasks.count
+        var followed = [Set<Int>](repeating: [], count: workers)   // per worker: its tasks that another of its tasks waits for
+        for id in first..<end {
+            let mine = workersOf(id)
+            for d in graph.tasks[id].dependencies where d >= first {
+                for w in workersOf(d) where mine.contains(w) { followed[w].insert(d) }
             }
         }
-        for w in 0..<workers where !last[w].isEmpty { exchangeFence[w] = last[w].values.sorted() }
+        var ends = [[Int]](repeating: [], count: workers)
+        for id in first..<end {
+            for w in workersOf(id) where !followed[w].contains(id) { ends[w].append(id) }
+        }
+        for w in 0..<workers where !ends[w].isEmpty { exchangeFence[w] = ends[w] }
+    }
+
+    /// The workers laid out that task `id` runs on or moves data between (host memory aside).
+    private func workersOf(_ id: Int) -> [Int] {
+        let device = graph.tasks[id].device
+        var result = device < workers ? [device] : []
+        if let destination = graph.tasks[id].destination, destination < workers, destination != device { result.append(destination) }
+        return result
     }
 
     /// Charges the stack's cost per copy stage (`setup.stageSeconds`, `CopyStages`) to

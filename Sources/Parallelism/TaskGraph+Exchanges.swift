@@ -57,11 +57,10 @@ extension TaskGraph {
             for (k, position) in fromRoot.enumerated() { out[position] = held[k] }
             return out
         case .reduce:
-            // Each hop after its sender's part and its receiver's readiness.
             let chain = Array(fromRoot.dropFirst()) + [root]
-            let hopReady = chain.indices.map { j in ready[chain[j]] + (j + 1 < chain.count ? receiver(chain[j + 1]) : []) }
             var out = ready
-            out[root] = chainReduce(bytes, chain: chain.map { ranks[$0] }, ready: hopReady, step: step, group: group)
+            out[root] = chainReduce(bytes, chain: chain.map { ranks[$0] }, ready: chain.map { ready[$0] },
+                                    receiverReady: receiverReady.isEmpty ? [] : chain.map(receiver), step: step, group: group)
             return out
         }
     }

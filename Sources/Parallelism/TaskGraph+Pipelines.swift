@@ -62,9 +62,11 @@ extension TaskGraph {
 
     /// A pipelined chain reduce of `bytes` ending at the last GPU of `chain`: each
     /// GPU adds its contribution to what arrives and passes the sum on.
-    /// - Parameter ready: for each position, the tasks after which its contribution is ready.
+    /// - Parameters:
+    ///   - ready: for each position, the tasks after which its contribution is ready.
+    ///   - receiverReady: for each position (empty: none), what the first piece into it also waits for.
     /// - Returns: the tasks after which the last GPU holds the sum.
-    public mutating func chainReduce(_ bytes: Double, chain: [Int], ready: [[Int]], step: Int, group: String,
+    public mutating func chainReduce(_ bytes: Double, chain: [Int], ready: [[Int]], receiverReady: [[Int]] = [], step: Int, group: String,
                                      elements: Int = 0, operation: (Range<Int>) -> Operation? = { _ in nil }) -> [Int] {
         guard chain.count > 1 else { return ready[0] }
         let n = Self.pieces(for: bytes)
@@ -74,7 +76,8 @@ extension TaskGraph {
         for p in 0..<n {
             var arrived: [Int] = []
             for hop in 1..<chain.count {
-                let deps = arrived + ready[hop - 1] + (previousPieceOnHop[hop].map { [$0] } ?? [])
+                let deps = arrived + ready[hop - 1]
+                    + (previousPieceOnHop[hop].map { [$0] } ?? (hop < receiverReady.count ? receiverReady[hop] : []))
                 let id = transfer(piece, from: chain[hop - 1], to: chain[hop], label: "\(group) piece \(p)",
                                   after: deps, step: step, group: group,
                                   operation: operation((p * elements / n)..<((p + 1) * elements / n)))
