@@ -59,8 +59,9 @@ enum ChartText {
     }
 
     /// `text` broken at spaces into lines of at most `maxWidth` pixels; a word
-    /// longer than a line is shortened (see `shortened`), and at most `maxLines`
-    /// lines are kept, the last shortened if text remains.
+    /// longer than a line is shortened (see `shortened`), a last line of one word takes
+    /// the word before it where it fits, and at most `maxLines` lines are kept, the last
+    /// shortened if text remains.
     static func wrapped(_ text: String, toWidth maxWidth: Double, points: Double, maxLines: Int = 3) -> [String] {
         var lines: [String] = []
         var current = ""
@@ -74,6 +75,15 @@ enum ChartText {
             }
         }
         if !current.isEmpty { lines.append(current) }
+        // No word alone on the last line where the line above can give it its last word
+        // (a title ending "... where the step goes," / "simulated").
+        if lines.count >= 2, !lines[lines.count - 1].contains(" "), let split = lines[lines.count - 2].lastIndex(of: " ") {
+            let moved = lines[lines.count - 2][lines[lines.count - 2].index(after: split)...] + " " + lines[lines.count - 1]
+            if width(String(moved), points: points) <= maxWidth {
+                lines[lines.count - 1] = String(moved)
+                lines[lines.count - 2] = String(lines[lines.count - 2][..<split])
+            }
+        }
         guard lines.count > maxLines else { return lines.isEmpty ? [""] : lines }
         let rest = lines[(maxLines - 1)...].joined(separator: " ")
         return Array(lines.prefix(maxLines - 1)) + [shortened(rest, toWidth: maxWidth, points: points)]

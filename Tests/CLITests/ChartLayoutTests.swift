@@ -89,6 +89,15 @@ import Scenario
         let lines = ChartText.titleLines(Self.longName, width: 800)
         #expect(lines.count > 1 && lines.count <= 3)
         #expect(lines.allSatisfy { ChartText.width($0, points: ChartText.titlePoints) <= 800 })
+        // No word alone on a title's last line where the line above can lend it its last word.
+        let title = "Data parallel vs the one weird trick, 2014 PCIe vs 2022 NVSwitch: where the step goes, simulated"
+        for width in stride(from: 300.0, through: 900, by: 10) {
+            let wrapped = ChartText.titleLines(title, width: width)
+            guard !wrapped.last!.hasSuffix("…") else { continue }   // too narrow for three lines: shortened instead
+            #expect(wrapped.joined(separator: " ") == title, "\(width): \(wrapped)")
+            #expect(wrapped.count == 1 || wrapped.last!.contains(" "), "\(width): \(wrapped)")
+            #expect(wrapped.allSatisfy { ChartText.width($0, points: ChartText.titlePoints) <= width }, "\(width): \(wrapped)")
+        }
         let legend = ChartText.shortened(Self.longName, toWidth: Charts.legendWidth)
         #expect(legend.hasSuffix("…") && ChartText.width(legend) <= Charts.legendWidth)
         #expect(ChartText.shortened("short", toWidth: Charts.legendWidth) == "short")

@@ -5,7 +5,7 @@
 set terminal pngcairo size 1050,652 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'breakdown.png'
 set output outfile
-set title 'Data parallel vs the one weird trick, 2014 PCIe vs 2022 NVSwitch: where the step goes,'."\n".'simulated' font ",14" noenhanced
+set title 'Data parallel vs the one weird trick, 2014 PCIe vs 2022 NVSwitch: where the step'."\n".'goes, simulated' font ",14" noenhanced
 set key outside right top vertical Left reverse noenhanced
 set grid ytics lc rgb '#dddddd'
 set ylabel "share of the step, per GPU (%)"

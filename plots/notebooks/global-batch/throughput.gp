@@ -5,7 +5,7 @@
 set terminal pngcairo size 1000,626 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'throughput.png'
 set output outfile
-set title 'ResNet-50 on 8 to 1,024 A100s: the global batch at scale: images per second,'."\n".'simulated' font ",14" noenhanced
+set title 'ResNet-50 on 8 to 1,024 A100s: the global batch at scale: images per'."\n".'second, simulated' font ",14" noenhanced
 set key bmargin left vertical Left reverse maxcols 1
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 2

@@ -5,7 +5,7 @@
 set terminal pngcairo size 1000,692 enhanced font 'DejaVu Sans,11'
 if (!exists("outfile")) outfile = 'bandwidth.png'
 set output outfile
-set title 'resnet50 on A100-SXM4-40GB: what if the network (ib-hdr) were faster or slower?'."\n".'(simulated)' font ",14" noenhanced
+set title 'resnet50 on A100-SXM4-40GB: what if the network (ib-hdr) were faster or'."\n".'slower? (simulated)' font ",14" noenhanced
 set key bmargin left vertical Left reverse maxcols 1
 set grid xtics ytics lc rgb '#dddddd'
 set logscale x 10
