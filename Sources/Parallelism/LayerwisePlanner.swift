@@ -28,6 +28,8 @@ import Workload
 /// each exchange is one collective task priced by its closed form; that worker waits
 /// for every chunk's gradient return before its data-parallel backward, as the last
 /// owner does, whose examples come back last and whose all-reduce everyone waits for.
+/// Under a library whose collectives run on one stream per GPU, each worker runs its
+/// exchanges one at a time, in one order every worker shares (`exchangesInIssueOrder`).
 struct LayerwisePlanner {
     let setup: TrainingSetup
     let strategy: Strategy
