@@ -652,15 +652,24 @@ public final class Topology {
             searchGeneration = 1
         }
         let generation = searchGeneration
+        // The marks are taken out of the class for the search, so that each step reads
+        // and writes a local array, not a stored property behind a dynamic exclusivity check.
+        var stamp: [UInt32] = [], parent: [Int] = []
+        swap(&stamp, &searchStamp)
+        swap(&parent, &searchParent)
+        defer {
+            swap(&stamp, &searchStamp)
+            swap(&parent, &searchParent)
+        }
         var frontier = [source]
-        searchStamp[source] = generation
+        stamp[source] = generation
         var found = false
         search: while !frontier.isEmpty {
             var next: [Int] = []
             for v in frontier {
-                for (w, link) in neighbors(of: v, towards: node) where searchStamp[w] != generation && kept(w) {
-                    searchStamp[w] = generation
-                    searchParent[w] = link
+                for (w, link) in neighbors(of: v, towards: node) where stamp[w] != generation && kept(w) {
+                    stamp[w] = generation
+                    parent[w] = link
                     if w == destination { found = true; break search }
                     if case .gpu = vertices[w] { continue }   // only GPUs may be endpoints
                     next.append(w)
@@ -672,7 +681,7 @@ public final class Topology {
         var path: [Int] = []
         var v = destination
         while v != source {
-            let link = searchParent[v]
+            let link = parent[v]
             path.append(link)
             v = links[link].from
         }

@@ -52,9 +52,10 @@ public struct NCCLSystem: Hashable, Sendable {
     /// NICs a node's channels leave and enter through, one simulated channel layout
     /// each (1 inside one node, and on PCIe trees, whose NICs the route picks).
     public var rails: Int
-    /// The GPU strides of the rings laid inside a node: on an NVLink mesh every stride
+    /// The GPU strides of the rings laid inside a node: on an NVLink mesh the strides
     /// coprime to the node's GPU count (each a ring over its own links: 1, 3, 5, 7 on 8
-    /// GPUs), elsewhere 1 (an NVSwitch port or a PCIe link is shared by every ring).
+    /// GPUs), the smallest first and no more than the search's channels; elsewhere 1 (an
+    /// NVSwitch port or a PCIe link is shared by every ring).
     public var strides: [Int]
     /// NVLS (`NCCLSystem+NVLS`): the NVLS graph's channels, one per head GPU; 0 where
     /// NCCL cannot run NVLS here.
@@ -148,6 +149,11 @@ public struct NCCLSystem: Hashable, Sendable {
             speed = Self.firstSpeed(speeds, atMost: min(best, total, ringBottleneck))
             channels = min(Self.maxChannels, max(1, Int((ringBottleneck / speed).rounded(.down))))
         }
+        // NCCL runs no more rings than the search found channels (duplicated channels take
+        // the same rings), so no more strides are laid: the strides coprime to g outnumber
+        // the channels on a mesh of over 33 GPUs, or across nodes whose NICs allow few
+        // channels, and the links of the strides left out carry no ring.
+        strides = Array(strides.prefix(channels))
         if speed >= 25 && !(cc > 80 && speed < 50 && channels > 4) {
             let doubled = min(2 * channels, Self.maxChannels)
             speed /= Double((doubled + channels - 1) / channels)

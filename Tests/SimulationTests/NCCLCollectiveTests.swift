@@ -85,6 +85,17 @@ import Workload
         #expect(two.channels == 8 && two.channelGigabytesPerSecond == 24 && two.nodes == 2 && two.rails == 8)
         let mesh = NCCLSystem(cluster: dgx1(), gpus: 8)
         #expect(mesh.channels == 7 && mesh.channelGigabytesPerSecond == 20 && mesh.strides == [1, 3, 5, 7])
+        // No more rings than channels. Two nodes on one EDR NIC each: the inter speed 12 GB/s fits the
+        // 12.5 GB/s NIC once, one channel, so one ring through each node (stride 1).
+        let oneNIC = NCCLSystem(cluster: dgx1(nics: 1), gpus: 16)
+        #expect(oneNIC.channels == 1 && oneNIC.channelGigabytesPerSecond == 12 && oneNIC.strides == [1])
+        // A 128-GPU mesh: 150 / 127 GB/s per peer is under every intra speed, so the slowest, 3 GB/s;
+        // 150 / 3 = 50 channels, capped at 32: the 32 smallest of the 64 odd strides.
+        let wide = ClusterSpec(gpu: catalog.gpu(named: "V100-SXM2-16GB")!, gpusPerNode: 128,
+                               fabric: .nvlinkMesh(catalog.link(named: "nvlink2")!), network: nil, hostLink: catalog.link(named: "pcie3-x16")!)
+        let wideMesh = NCCLSystem(cluster: wide, gpus: 128)
+        #expect(wideMesh.channels == 32 && wideMesh.channelGigabytesPerSecond == 3)
+        #expect(wideMesh.strides == Array(stride(from: 1, to: 64, by: 2)) && wideMesh.layouts == 32)
         let pcie = NCCLSystem(cluster: pcieServer(), gpus: 16)
         #expect(pcie.intraHop == .pci && !pcie.ll128Enabled && pcie.rails == 1)
         #expect(pcie.estimatedSeconds(NCCLChoice(.ring, .ll128), bytes: 1e6) == nil)
