@@ -122,7 +122,7 @@ public enum ScenarioRunner {
             var error = location ?? run.gpusLocation
             // Named without the count: a sweep meets this first at the one-GPU run its speedups are measured against.
             error.message = "the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included), which this "
-                + "topology does not model (one NVLink or NVSwitch node); use a pcie-tree cluster, or ps-gpus"
+                + "topology does not model (NVLink and NVSwitch nodes have none here); use a pcie-tree cluster, or ps-gpus"
             throw error
         }
         let graph: TaskGraph
