@@ -21,11 +21,25 @@ public enum PlanJSON {
         /// Fastest first; every candidate when there is no budget.
         var withinBudget: [SweepRow]
         var paretoFront: [SweepRow]
+        /// The rows listed in the two ranked lists that stand for others (`AlikeRows`).
+        var alike: [Alike]
 
         enum CodingKeys: String, CodingKey {
             case model, fitting, candidates, explanation, meetingDeadline = "meeting_deadline", withinBudget = "within_budget"
-            case paretoFront = "pareto_front"
+            case paretoFront = "pareto_front", alike
         }
+    }
+
+    /// A listed row and the points of the configurations alike that it stands for, in rank order.
+    struct Alike: Encodable {
+        var point: Int
+        var points: [Int]
+    }
+
+    /// `rows` folded (`AlikeRows.fold`) and cut to `top`: the rows to list and what each stands for.
+    static func listed(_ rows: [SweepRow], top: Int) -> (rows: [SweepRow], alike: [Alike]) {
+        let folded = AlikeRows.fold(rows).prefix(top)
+        return (folded.map(\.row), folded.filter { !$0.alike.isEmpty }.map { Alike(point: $0.row.point, points: $0.alike.map(\.point)) })
     }
 
     struct Document: Encodable {
@@ -70,8 +84,8 @@ public enum PlanJSON {
         }
     }
 
-    /// The document of `plan` over `searched` evaluated configurations, each list cut
-    /// to `top` rows (the front whole).
+    /// The document of `plan` over `searched` evaluated configurations, each ranked list
+    /// folded (`AlikeRows`) and cut to `top` rows (the front whole).
     /// - Parameter sources: the catalog's tag table; the tags the rows cite are expanded.
     /// - Parameter citing: more tags to expand: those the listed rows' bills cite beyond their
     ///   `price_source` (an owned cluster's network and servers).
@@ -85,9 +99,12 @@ public enum PlanJSON {
             cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,
             searched: searched, fitting: plan.fitting.count, candidates: plan.candidates.count,
             models: plan.rankings.map { r in
-                Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
-                        meetingDeadline: Array(r.meetingDeadline.prefix(top)), withinBudget: Array(r.withinBudget.prefix(top)),
-                        paretoFront: r.paretoFront)
+                let deadline = listed(r.meetingDeadline, top: top), fastest = listed(r.withinBudget, top: top)
+                // A row in both lists stands for the same configurations in each: listed once.
+                var alike = deadline.alike
+                for entry in fastest.alike where !alike.contains(where: { $0.point == entry.point }) { alike.append(entry) }
+                return Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
+                               meetingDeadline: deadline.rows, withinBudget: fastest.rows, paretoFront: r.paretoFront, alike: alike)
             },
             sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }),
             cautions: cautions, notes: notes)

@@ -121,8 +121,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
-            let listed = Set(plan.rankings.flatMap { Array($0.meetingDeadline.prefix(top)) + Array($0.withinBudget.prefix(top)) + $0.paretoFront }
-                .map(\.point))
+            let listed = Set(plan.rankings.flatMap { ranking in
+                [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top).map(\.row) } + ranking.paretoFront
+            }.map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
             let listedRows = rows.filter { listed.contains($0.point) }
             let billTags = try priceBasisLines(listedRows, sweep: sweep).tags
@@ -141,15 +142,17 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
             }
             text += "\n" + ranking.explanation + "\n"
-            var tables: [(title: String, rows: [SweepRow])] = []
+            // The ranked lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
+            var tables: [(title: String, rows: [AlikeRows])] = []
             if let d = deadlineHours {
-                tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", Array(ranking.meetingDeadline.prefix(top))))
+                tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", Array(AlikeRows.fold(ranking.meetingDeadline).prefix(top))))
             }
-            if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(ranking.withinBudget.prefix(top)))) }
-            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", ranking.paretoFront))
+            if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(AlikeRows.fold(ranking.withinBudget).prefix(top)))) }
+            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)",
+                           ranking.paretoFront.map { AlikeRows(row: $0, alike: []) }))
             for (title, rows) in tables {
-                text += "\n\(title)\n" + table(rows)
-                shown += rows
+                text += "\n\(title)\n" + table(rows) + Self.alikeNote(rows)
+                shown += rows.map(\.row)
             }
         }
         text += try priceBases(shown, sweep: sweep)
@@ -195,8 +198,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// A cost table: time and money to train with the offer and its price per GPU-hour,
     /// and for owned configurations their capex and TCO.
-    private func table(_ rows: [SweepRow]) -> String {
-        guard !rows.isEmpty else { return "(none)\n" }
+    private func table(_ folded: [AlikeRows]) -> String {
+        guard !folded.isEmpty else { return "(none)\n" }
+        let rows = folded.map(\.row)
         let ranged = rows.contains { $0.timeToTrainSecondsP90 != nil }
         let owned = rows.contains { $0.capexUSD != nil }
         // The global batch (images per optimizer step: per GPU x GPUs x accumulation steps) beside
@@ -207,8 +211,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                             + (owned ? ["capex $", "TCO $"] : []) + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
                           alignments: [.left, .right, .right, .left, .left, .left, .right, .right, .right, .right, .right, .left]
                             + (owned ? [.right, .right] : []) + (ranged ? [.right, .right] : []))
-        for r in rows {
-            let varied = r.otherSettings.joined(separator: " ")
+        for (r, alike) in folded.map({ ($0.row, $0.alike) }) {
+            let varied = r.otherSettings.joined(separator: " ") + (alike.isEmpty ? "" : " (+\(alike.count) alike)")
             t.append([r.run, "\(r.gpus)", Format.grouped(r.globalBatch), r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
                       Format.hours(r.timeToTrainSeconds! / 3600), Self.dollars(r.costUSD!),
@@ -219,6 +223,29 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         return t.render()
     }
+
+    /// Under a table whose rows stand for others (`AlikeRows`), which: per such row, the settings
+    /// in which each configuration it stands for differs from it (the first `alikeListed`, then a
+    /// count); "" where no row does.
+    static func alikeNote(_ folded: [AlikeRows]) -> String {
+        let standing = folded.filter { !$0.alike.isEmpty }
+        guard !standing.isEmpty else { return "" }
+        var text = "A row marked (+N alike) stands for N more configurations with every figure the same: they differ from it only in "
+            + "settings that change nothing there (such as the network of a single node).\n"
+        for group in standing {
+            let r = group.row
+            let others = group.alike.prefix(alikeListed).map { other -> String in
+                let differences = group.differences(of: other)
+                return differences.isEmpty ? "point \(other.point)" : differences.joined(separator: " ")
+            }
+            let more = group.alike.count > alikeListed ? " and \(group.alike.count - alikeListed) more" : ""
+            text += "  \(configuration(r, withRun: true)): also \(others.joined(separator: "; "))\(more)\n"
+        }
+        return text
+    }
+
+    /// How many of the configurations a row stands for `alikeNote` names.
+    static let alikeListed = 6
 
     /// The cautions on the rows shown beside the published evidence's, each a paragraph without
     /// its surrounding blank lines: prices seen years apart, a step of more images than an

@@ -17,7 +17,8 @@ import Testing
         #expect(document["cloud_budget_usd"] as? Double == 100_000 && document["capex_budget_usd"] is NSNull)
         let models = try #require(document["models"] as? [[String: Any]])
         #expect(models.count == 1)
-        #expect(Set(models[0].keys) == ["model", "fitting", "candidates", "explanation", "meeting_deadline", "within_budget", "pareto_front"])
+        #expect(Set(models[0].keys) == ["model", "fitting", "candidates", "explanation", "meeting_deadline", "within_budget", "pareto_front",
+                                        "alike"])
         let cheapest = try #require(models[0]["meeting_deadline"] as? [[String: Any]])
         let costs = cheapest.compactMap { $0["cost_usd"] as? Double }
         #expect(costs == costs.sorted())

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import ScaleCastCLI
+
+/// `plan` folds configurations that give one answer: a network or an all-reduce varied on
+/// configurations of one node changes none of their figures, and listed one by one they
+/// would fill the ranked tables with one answer (`AlikeRows`).
+@Suite struct PlanAlikeRowsTests {
+    /// H100 and A100, 8 and 16 GPUs (the capex budget keeps the 8-GPU ones), two networks and three
+    /// all-reduces: 12 candidates. On one node the network changes nothing and `hierarchical` runs as
+    /// the ring, so each GPU type gives two answers: the ring (4 configurations) and NCCL's own
+    /// choice (2). `nccl-auto` differs from the ring in its figures, so it is not folded into it.
+    static let arguments = ["plan", "scenarios/examples/buy-h100-or-a100.yaml", "--deadline-hours", "12", "--capex-budget", "350000",
+                            "--vary", "cluster.network.link=ib-hdr,ib-ndr", "--vary", "strategy.allreduce=ring,hierarchical,nccl-auto",
+                            "--quiet"]
+
+    @Test func theTablesListEachAnswerOnce() throws {
+        let out = CLI.execute(Self.arguments)
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let cheapest = try #require(out.stdout.components(separatedBy: "Cheapest that finish within 12 h\n").last?
+            .components(separatedBy: "\n\n").first)
+        let rows = cheapest.split(separator: "\n").filter { $0.hasPrefix("A100 ") || $0.hasPrefix("H100 ") }.map(String.init)
+        #expect(rows.count == 4, "\(cheapest)")
+        for (gpu, allReduce, alike) in [("A100", "ring", 3), ("A100", "nccl-auto", 1), ("H100", "ring", 3), ("H100", "nccl-auto", 1)] {
+            #expect(rows.filter { $0.hasPrefix(gpu) && $0.contains("strategy.allreduce=\(allReduce) (+\(alike) alike)") }.count == 1,
+                    "\(gpu) \(allReduce): \(rows)")
+        }
+        // Under the table, what each row stands for: the settings in which the others differ from it.
+        #expect(cheapest.contains("A row marked (+N alike) stands for N more configurations with every figure the same"))
+        #expect(cheapest.contains("  A100: 8 x A100-SXM4-80GB, data, cluster.network.link=ib-hdr, strategy.allreduce=ring: also "
+                                  + "strategy.allreduce=hierarchical; cluster.network.link=ib-ndr; cluster.network.link=ib-ndr "
+                                  + "strategy.allreduce=hierarchical\n"), "\(cheapest)")
+        #expect(cheapest.hasSuffix("\n  H100: 8 x H100-SXM5, data, cluster.network.link=ib-hdr, strategy.allreduce=nccl-auto: also "
+                                   + "cluster.network.link=ib-ndr"), "\(cheapest)")
+        // --top counts answers: the first two are the A100's.
+        let top = CLI.execute(Self.arguments + ["--top", "2"])
+        let firstTwo = try #require(top.stdout.components(separatedBy: "Cheapest that finish within 12 h\n").last?
+            .components(separatedBy: "\n\n").first)
+        #expect(firstTwo.split(separator: "\n").filter { $0.hasPrefix("A100 ") }.count == 2
+                && !firstTwo.split(separator: "\n").contains { $0.hasPrefix("H100 ") }, "\(firstTwo)")
+    }
+
+    /// A plan whose configurations all differ lists no note.
+    @Test func distinctConfigurationsAreNotFolded() throws {
+        let out = CLI.execute(["plan", "scenarios/examples/buy-h100-or-a100.yaml", "--deadline-hours", "12", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(!out.stdout.contains("alike"), "\(out.stdout)")
+    }
+
+    /// The JSON lists the same answers and, per ranking, the points each listed row stands for:
+    /// every candidate is listed or stood for, once.
+    @Test func theJSONNamesThePointsEachRowStandsFor() throws {
+        let out = CLI.execute(Self.arguments + ["--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let ranking = try #require((document["models"] as? [[String: Any]])?.first)
+        let cheapest = try #require(ranking["meeting_deadline"] as? [[String: Any]]).compactMap { $0["point"] as? Int }
+        let fastest = try #require(ranking["within_budget"] as? [[String: Any]]).compactMap { $0["point"] as? Int }
+        let alike = try #require(ranking["alike"] as? [[String: Any]])
+        #expect(cheapest.count == 4 && Set(cheapest) == Set(fastest))
+        let standing = Dictionary(uniqueKeysWithValues: alike.compactMap { entry in
+            (entry["point"] as? Int).flatMap { point in (entry["points"] as? [Int]).map { (point, $0) } }
+        })
+        #expect(Set(standing.keys) == Set(cheapest))
+        #expect(standing.values.map(\.count).sorted() == [1, 1, 3, 3])
+        let all = cheapest + standing.values.flatMap { $0 }
+        #expect(all.count == 12 && Set(all).count == 12)
+    }
+}
