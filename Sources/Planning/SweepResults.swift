@@ -160,9 +160,9 @@ extension Sweep {
     /// single-GPU baselines' metrics are kept meanwhile, so that memory does not grow with
     /// the rows (a 100,000-point sweep written as CSV: `SweepCommand`; the grid itself, its
     /// points and jobs, is held whole). The rows are those `evaluate` returns, whatever the
-    /// chunk size. Every configuration passes `ScenarioRunner.check` before any is
-    /// simulated; an error found later (in a simulation, or pricing a row) ends the
-    /// evaluation after the chunks already emitted.
+    /// chunk size. Every configuration passes `ScenarioRunner.check`, and its pricing
+    /// finds every price it needs, before any is simulated; an error found later (in a
+    /// simulation) ends the evaluation after the chunks already emitted.
     public func evaluate(_ selected: [Point]? = nil, uncertainty: Uncertainty? = nil,
                          progress: (@Sendable (Int, Int) -> Void)? = nil, chunkPoints: Int,
                          emit: ([SweepRow]) throws -> Void) throws {
@@ -202,6 +202,10 @@ extension Sweep {
                 }
                 throw error
             }
+        }
+        // Prices need no simulation: a price the pricing cannot find stops the sweep before any point is simulated.
+        for p in chosen {
+            _ = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: 1, catalog: catalog)
         }
         // Every row's varied keys in ascending order, one array shared by all of them.
         let varyOrder = axes.indices.sorted { axes[$0].key < axes[$1].key }

@@ -111,6 +111,29 @@ let ownedScenario = planScenario
         #expect(error?.line != nil)
     }
 
+    /// A sweep finds every price it needs before it simulates a point: a network varied to a speed
+    /// nothing prices stops it at `pricing` with no point simulated (it stopped after simulating them all).
+    @Test func aSweepChecksItsPricesBeforeSimulating() throws {
+        let sweep = try Sweep(scenarioPath: try writeScenario(ownedScenario),
+                              axes: [Sweep.Axis.parse("gpus=8,16,32"), Sweep.Axis.parse("cluster.network.link=ib-ndr,eth-100g")])
+        let simulated = Counter()
+        let error = #expect(throws: ConfigError.self) { try sweep.evaluate(progress: { done, _ in simulated.record(done) }) }
+        #expect(error?.keyPath == "pricing" && error?.message.contains("no switch price for 100 Gb/s ethernet links (or faster) is known") == true,
+                "\(error?.message ?? "")")
+        #expect(simulated.largest == 0)
+        // Without the unpriced network every point is simulated and priced.
+        let priced = try Sweep(scenarioPath: try writeScenario(ownedScenario), axes: [Sweep.Axis.parse("gpus=8,16,32")]).evaluate()
+        #expect(priced.count == 3 && priced.allSatisfy { $0.capexUSD != nil })
+    }
+
+    /// The most points a sweep's progress has reported done.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func record(_ done: Int) { lock.withLock { value = max(value, done) } }
+        var largest: Int { lock.withLock { value } }
+    }
+
     /// Every figure the catalog lacks for a GPU is asked for in one error, not one run at a time: the L40S
     /// has no purchase, server or server-power figure.
     @Test func everyMissingFigureIsAskedForAtOnce() throws {
