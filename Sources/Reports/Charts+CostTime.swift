@@ -29,6 +29,38 @@ extension Charts {
     /// left-aligned under the plot stays inside a 1000-pixel canvas.
     static let costTimeEntryWidth = 760.0
 
+    /// The sizes `frontLabels` assumes, in pixels: the plot inside the 1000-pixel canvas, and a
+    /// digit or comma and a line of the labels' 10-point font.
+    static let labelSpace = (plotWidth: 900.0, plotHeight: 450.0, character: 7.0, line: 14.0)
+
+    /// The label of each point of `front` on axes `x` and `y`: its number (the first
+    /// `numberedFrontPoints`, "" after them), or "" where its label would overlap the label
+    /// of an earlier numbered point (`labelSpace`; each is drawn up and right of its point),
+    /// whose label then lists it too ("3,4"): two labels drawn on one spot showed only the
+    /// last, as a network that changes a configuration's time and cost by a hair does.
+    static func frontLabels(_ front: [CostTimePoint], x: LogAxis, y: LogAxis) -> [String] {
+        func pixels(_ p: CostTimePoint) -> (Double, Double) {
+            (log(p.hours / x.low) / log(x.high / x.low) * labelSpace.plotWidth,
+             log(p.dollars / y.low) / log(y.high / y.low) * labelSpace.plotHeight)
+        }
+        var labels = [String](repeating: "", count: front.count)
+        var shown: [(index: Int, at: (Double, Double))] = []
+        for (i, p) in front.prefix(numberedFrontPoints).enumerated() {
+            let at = pixels(p), own = "\(i + 1)"
+            let near = shown.first { other in
+                let width = Double(max(labels[other.index].count, own.count)) * labelSpace.character + 4
+                return abs(other.at.0 - at.0) < width && abs(other.at.1 - at.1) < labelSpace.line
+            }
+            if let near {
+                labels[near.index] += "," + own
+            } else {
+                labels[i] = own
+                shown.append((i, at))
+            }
+        }
+        return labels
+    }
+
     /// Time and cost to train of every configuration searched (hours, dollars,
     /// both log scales), the Pareto front with its points numbered and named in
     /// the key, the chosen configuration ringed, and the deadline (vertical) and
@@ -38,11 +70,16 @@ extension Charts {
     ///   - title: what the chart shows, in words (not a file name).
     public static func costTime(all: [CostTimePoint], front: [CostTimePoint], chosen: CostTimePoint?, deadlineHours: Double?,
                                 budgetDollars: Double?, title: String, format: Chart.Format) throws -> Chart {
+        let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
+        let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
+        let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
+        let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
         var data = "# hours dollars: all configurations, then the Pareto front (with its numbers), then the chosen one\n"
         for p in all { data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2))\n" }
         data += "\n\n# Pareto front: hours dollars number\n"
-        for (i, p) in front.enumerated() {
-            data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2)) \(Chart.dataLabel(i < numberedFrontPoints ? "\(i + 1)" : ""))\n"
+        let labels = frontLabels(front, x: x, y: y)
+        for (p, label) in zip(front, labels) {
+            data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2)) \(Chart.dataLabel(label))\n"
         }
         data += "\n\n# chosen\n" + (chosen.map { "\(Format.fixed($0.hours, 4)) \(Format.fixed($0.dollars, 2))\n" } ?? "-1 -1\n")
         var plots = [
@@ -61,8 +98,6 @@ extension Charts {
         if front.count > numberedFrontPoints {
             plots.append("NaN title '(\(front.count - numberedFrontPoints) more on the front: see the plan’s table)' with points pt 7 ps 0 lc rgb '#FFFFFF'")
         }
-        let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
-        let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         var marks: [String] = []
         if let d = deadlineHours {
             marks.append("set arrow from \(Format.fixed(d, 4)), graph 0 to \(Format.fixed(d, 4)), graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'")
@@ -75,8 +110,6 @@ extension Charts {
             marks.append("set arrow from graph 0, first \(Format.fixed(b, 2)) to graph 1, first \(Format.fixed(b, 2)) nohead dt 4 lw 1.5 lc rgb '#555555'")
             marks.append("set label 'budget: $\(number(b.rounded()))' at graph 0.98, first \(Format.fixed(b, 2)) right offset 0,0.7")
         }
-        let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
-        let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
         let entries = min(front.count, numberedFrontPoints + 1) + 3
         let script = try Chart.fill(template: "costtime", [
             "TERMINAL": Chart.terminal(format, width: 1000, height: 560 + 20 * entries),

@@ -103,6 +103,26 @@ import Scenario
         #expect(ChartText.shortened("short", toWidth: Charts.legendWidth) == "short")
     }
 
+    /// Front points whose numbers would be drawn on one another share one label, the first's ("1,2");
+    /// points a label's width apart keep their own, and past `numberedFrontPoints` none is numbered.
+    @Test func frontLabelsNeverOverlap() throws {
+        let near = [Charts.CostTimePoint(hours: 2.1559, dollars: 12.21, label: "a"), Charts.CostTimePoint(hours: 2.1558, dollars: 12.22, label: "b"),
+                    Charts.CostTimePoint(hours: 0.2, dollars: 15, label: "c")]
+        let x = Charts.LogAxis(low: 0.2, high: 2.2), y = Charts.LogAxis(low: 12, high: 15)
+        #expect(Charts.frontLabels(near, x: x, y: y) == ["1,2", "", "3"])
+        let chart = try Charts.costTime(all: near, front: near, chosen: nil, deadlineHours: nil, budgetDollars: nil, title: "t", format: .png)
+        #expect(chart.data.contains("2.1559 12.21 \"1,2\"\n2.1558 12.22 \"\"\n0.2000 15.00 \"3\"\n"), "\(chart.data)")
+        // Apart on either axis by more than a label: each its own number.
+        let apart = [Charts.CostTimePoint(hours: 2, dollars: 12, label: "a"), Charts.CostTimePoint(hours: 1, dollars: 12.01, label: "b"),
+                     Charts.CostTimePoint(hours: 2, dollars: 15, label: "c")]
+        #expect(Charts.frontLabels(apart, x: x, y: y) == ["1", "2", "3"])
+        let many = (1...25).map { Charts.CostTimePoint(hours: 100 / pow(1.2, Double($0)), dollars: 10 * pow(1.2, Double($0)), label: "\($0)") }
+        let labels = Charts.frontLabels(many, x: Charts.LogAxis(low: many.last!.hours, high: many[0].hours),
+                                        y: Charts.LogAxis(low: many[0].dollars, high: many.last!.dollars))
+        #expect(labels.prefix(Charts.numberedFrontPoints) == ArraySlice((1...Charts.numberedFrontPoints).map(String.init)))
+        #expect(labels.dropFirst(Charts.numberedFrontPoints).allSatisfy { $0.isEmpty })
+    }
+
     @Test func textWidthsAreDejaVuSans() {
         // 11 points at 96 dpi: an em is 14.67 px; "W" is 2025/2048 em, "i" 569/2048 (plus 3%).
         #expect(abs(ChartText.width("W") - 2025.0 / 2048 * 11 * 96 / 72 * 1.03) < 1e-9)
