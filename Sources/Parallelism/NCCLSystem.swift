@@ -73,6 +73,11 @@ public struct NCCLSystem: Hashable, Sendable {
     static let speedsInterSM100: [Double] = [96, 86, 80, 48, 45.1, 42, 40, 30, 24, 22, 20, 17.5, 15, 12, 6, 3, 2.4, 1.2, 0.24, 0.12]
     /// `MAXCHANNELS / 2`, the ring search's most channels (`src/init.cc`).
     static let maxChannels = 32
+    /// GB/s of the one channel NCCL runs where its search finds none, no path carrying even
+    /// the slowest speed of its array (a link thinner than 3 GB/s inside a node up to Hopper,
+    /// 18 GB/s on Blackwell): one ring in GPU order at 0.1 GB/s (`ncclTopoCompute`,
+    /// `src/graph/search.cc`: "Could not find a path for pattern %d, falling back to simple order").
+    static let fallbackSpeed = 0.1
 
     public init(computeCapability: Int, ranks: Int, nodes: Int, gpusPerNode: Int, intraHop: Hop, channels: Int,
                 channelGigabytesPerSecond: Double, ll128Enabled: Bool, rails: Int = 1, strides: [Int] = [1],
@@ -140,14 +145,24 @@ public struct NCCLSystem: Hashable, Sendable {
                 rails = min(network.nicsPerNode, local)
             }
             let speeds = cc >= 100 ? Self.speedsInterSM100 : cc >= 90 ? Self.speedsInterSM90 : Self.speedsInter
-            speed = Self.firstSpeed(speeds, atMost: min(toNIC / gb, total))
-            let perNIC = max(1, Int((min(network.nic.bytesPerSecond, cluster.hostLink.bytesPerSecond) / gb / speed).rounded(.down)))
-            let inside = local > 1 ? max(1, Int((ringBottleneck / speed).rounded(.down))) : Self.maxChannels
-            channels = min(Self.maxChannels, min(network.nicsPerNode * perNIC, inside))
+            let limit = min(toNIC / gb, total)
+            if limit < speeds.last! {
+                (speed, channels) = (Self.fallbackSpeed, 1)
+            } else {
+                speed = Self.firstSpeed(speeds, atMost: limit)
+                let perNIC = max(1, Int((min(network.nic.bytesPerSecond, cluster.hostLink.bytesPerSecond) / gb / speed).rounded(.down)))
+                let inside = local > 1 ? max(1, Int((ringBottleneck / speed).rounded(.down))) : Self.maxChannels
+                channels = min(Self.maxChannels, min(network.nicsPerNode * perNIC, inside))
+            }
         } else {
             let speeds = cc >= 100 ? Self.speedsIntraSM100 : cc >= 90 ? Self.speedsIntraSM90 : Self.speedsIntra
-            speed = Self.firstSpeed(speeds, atMost: min(best, total, ringBottleneck))
-            channels = min(Self.maxChannels, max(1, Int((ringBottleneck / speed).rounded(.down))))
+            let limit = min(best, total, ringBottleneck)
+            if limit < speeds.last! {
+                (speed, channels) = (Self.fallbackSpeed, 1)
+            } else {
+                speed = Self.firstSpeed(speeds, atMost: limit)
+                channels = min(Self.maxChannels, max(1, Int((ringBottleneck / speed).rounded(.down))))
+            }
         }
         // NCCL runs no more rings than the search found channels (duplicated channels take
         // the same rings), so no more strides are laid: the strides coprime to g outnumber
@@ -187,7 +202,8 @@ public struct NCCLSystem: Hashable, Sendable {
         }
     }
 
-    /// The first speed of `speeds` (fastest first) at most `limit`, or the slowest.
+    /// The first speed of `speeds` (fastest first) at most `limit`, or the slowest (where none
+    /// is, the search finds no channel: `fallbackSpeed`).
     static func firstSpeed(_ speeds: [Double], atMost limit: Double) -> Double {
         speeds.first { $0 <= limit } ?? speeds.last!
     }

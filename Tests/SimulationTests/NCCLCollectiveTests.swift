@@ -89,13 +89,19 @@ import Workload
         // 12.5 GB/s NIC once, one channel, so one ring through each node (stride 1).
         let oneNIC = NCCLSystem(cluster: dgx1(nics: 1), gpus: 16)
         #expect(oneNIC.channels == 1 && oneNIC.channelGigabytesPerSecond == 12 && oneNIC.strides == [1])
-        // A 128-GPU mesh: 150 / 127 GB/s per peer is under every intra speed, so the slowest, 3 GB/s;
-        // 150 / 3 = 50 channels, capped at 32: the 32 smallest of the 64 odd strides.
-        let wide = ClusterSpec(gpu: catalog.gpu(named: "V100-SXM2-16GB")!, gpusPerNode: 128,
-                               fabric: .nvlinkMesh(catalog.link(named: "nvlink2")!), network: nil, hostLink: catalog.link(named: "pcie3-x16")!)
-        let wideMesh = NCCLSystem(cluster: wide, gpus: 128)
-        #expect(wideMesh.channels == 32 && wideMesh.channelGigabytesPerSecond == 3)
-        #expect(wideMesh.strides == Array(stride(from: 1, to: 64, by: 2)) && wideMesh.layouts == 32)
+        // A 37-GPU mesh: 150 / 36 GB/s per peer, so 4 GB/s channels, 150 / 4 = 37 of them, capped at 32: the
+        // 32 smallest of its 36 strides (37 is prime).
+        func meshNode(_ g: Int) -> ClusterSpec {
+            ClusterSpec(gpu: catalog.gpu(named: "V100-SXM2-16GB")!, gpusPerNode: g, fabric: .nvlinkMesh(catalog.link(named: "nvlink2")!),
+                        network: nil, hostLink: catalog.link(named: "pcie3-x16")!)
+        }
+        let wide = NCCLSystem(cluster: meshNode(37), gpus: 37)
+        #expect(wide.channels == 32 && wide.channelGigabytesPerSecond == 4)
+        #expect(wide.strides == Array(1...32) && wide.layouts == 32)
+        // A 128-GPU mesh: 150 / 127 GB/s per peer is under every speed of the search (3 GB/s the
+        // slowest), which finds no channel and falls back to one ring at 0.1 GB/s.
+        let thin = NCCLSystem(cluster: meshNode(128), gpus: 128)
+        #expect(thin.channels == 1 && thin.channelGigabytesPerSecond == 0.1 && thin.strides == [1])
         let pcie = NCCLSystem(cluster: pcieServer(), gpus: 16)
         #expect(pcie.intraHop == .pci && !pcie.ll128Enabled && pcie.rails == 1)
         #expect(pcie.estimatedSeconds(NCCLChoice(.ring, .ll128), bytes: 1e6) == nil)
