@@ -165,9 +165,9 @@ public struct NCCLSystem: Hashable, Sendable {
             }
         }
         // NCCL runs no more rings than the search found channels (duplicated channels take
-        // the same rings), so no more strides are laid: the strides coprime to g outnumber
-        // the channels on a mesh of over 33 GPUs, or across nodes whose NICs allow few
-        // channels, and the links of the strides left out carry no ring.
+        // the same rings), so no more strides are laid: the strides coprime to g can outnumber
+        // the channels (at 32 channels, from a mesh of 37 GPUs on), or across nodes whose NICs
+        // allow few channels, and the links of the strides left out carry no ring.
         strides = Array(strides.prefix(channels))
         if speed >= 25 && !(cc > 80 && speed < 50 && channels > 4) {
             let doubled = min(2 * channels, Self.maxChannels)

@@ -35,9 +35,10 @@ extension Charts {
 
     /// The label of each point of `front` on axes `x` and `y`: its number (the first
     /// `numberedFrontPoints`, "" after them), or "" where its label would overlap the label
-    /// of an earlier numbered point (`labelSpace`; each is drawn up and right of its point),
-    /// whose label then lists it too ("3,4"): two labels drawn on one spot showed only the
-    /// last, as a network that changes a configuration's time and cost by a hair does.
+    /// of an earlier numbered point (`labelSpace`; each is centred a little up and right of its
+    /// point), whose label then lists it too ("3,4"): two labels drawn on one spot showed only
+    /// the last, as a network that changes a configuration's time and cost by a hair does. A
+    /// label that grows by merging is not checked again against the labels placed before it.
     static func frontLabels(_ front: [CostTimePoint], x: LogAxis, y: LogAxis) -> [String] {
         func pixels(_ p: CostTimePoint) -> (Double, Double) {
             (log(p.hours / x.low) / log(x.high / x.low) * labelSpace.plotWidth,

@@ -121,22 +121,25 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
-            let listed = Set(plan.rankings.flatMap { ranking in
-                [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top).map(\.row) } + ranking.paretoFront
-            }.map(\.point))
-            let cautions = try EvidenceCautions.lines(sweep.points.filter { listed.contains($0.index) }.map(\.run), catalog: sweep.catalog)
-            let listedRows = rows.filter { listed.contains($0.point) }
-            let billTags = try priceBasisLines(listedRows, sweep: sweep).tags
+            let folded = plan.rankings.flatMap { ranking in [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top) } }
+            let listed = Set((folded.map(\.row) + plan.rankings.flatMap(\.paretoFront)).map(\.point))
+            // The cautions and notes cover what a listed row stands for too (`alikeCovered`).
+            let covered = listed.union(folded.flatMap(\.alike).map(\.point))
+            let cautions = try EvidenceCautions.lines(sweep.points.filter { covered.contains($0.index) }.map(\.run), catalog: sweep.catalog)
+            let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json),
-                                                             notes: Self.notes(listedRows, sweep: sweep)),
+                                                             notes: Self.notes(rows.filter { covered.contains($0.point) }, sweep: sweep)),
                                  exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
         var text = "\(fitting) in memory, of \(rows.count) searched"
             + (budgets.isEmpty ? "" : "; \(within) within \(budgets.text)") + ".\n"
-        var shown: [SweepRow] = []
+        // The rows the tables show, and those the shown rows stand for (`AlikeRows`): the cautions and notes cover
+        // both, since a configuration can repeat another's every figure and still carry a caution of its own (bf16
+        // priced as fp16 on a GPU without bf16 units repeats the fp16 configuration); the price basis, the shown.
+        var shown: [SweepRow] = [], alikeCovered: [SweepRow] = []
         for ranking in plan.rankings {
             if plan.rankings.count > 1 {
                 text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
@@ -153,11 +156,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             for (title, rows) in tables {
                 text += "\n\(title)\n" + table(rows) + Self.alikeNote(rows)
                 shown += rows.map(\.row)
+                alikeCovered += rows.flatMap(\.alike)
             }
         }
         text += try priceBases(shown, sweep: sweep)
-        for note in Self.notes(shown, sweep: sweep) { text += "\n\(note)\n" }
-        let shownPoints = Set(shown.map(\.point))
+        for note in Self.notes(shown + alikeCovered, sweep: sweep) { text += "\n\(note)\n" }
+        let shownPoints = Set((shown + alikeCovered).map(\.point))
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))
         var output = CommandOutput(stdout: text, exitCode: plan.nothingAnswers ? 1 : 0)
@@ -211,8 +215,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                             + (owned ? ["capex $", "TCO $"] : []) + (ranged ? ["hours p10-p90", "cost $ p10-p90"] : []),
                           alignments: [.left, .right, .right, .left, .left, .left, .right, .right, .right, .right, .right, .left]
                             + (owned ? [.right, .right] : []) + (ranged ? [.right, .right] : []))
-        for (r, alike) in folded.map({ ($0.row, $0.alike) }) {
-            let varied = r.otherSettings.joined(separator: " ") + (alike.isEmpty ? "" : " (+\(alike.count) alike)")
+        for group in folded {
+            let r = group.row
+            let varied = (r.otherSettings + (group.alike.isEmpty ? [] : ["(+\(group.alike.count) alike)"])).joined(separator: " ")
             t.append([r.run, "\(r.gpus)", Format.grouped(r.globalBatch), r.gpuModel, r.strategy + (r.scheme.map { " (\($0))" } ?? ""), varied,
                       Format.fixed(r.imagesPerSecond, 0), Format.fixed(r.efficiency * 100, 0) + "%",
                       Format.hours(r.timeToTrainSeconds! / 3600), Self.dollars(r.costUSD!),

@@ -105,7 +105,7 @@ import Scenario
 
     /// Front points whose numbers would be drawn on one another share one label, the first's ("1,2");
     /// points a label's width apart keep their own, and past `numberedFrontPoints` none is numbered.
-    @Test func frontLabelsNeverOverlap() throws {
+    @Test func nearbyFrontLabelsMerge() throws {
         let near = [Charts.CostTimePoint(hours: 2.1559, dollars: 12.21, label: "a"), Charts.CostTimePoint(hours: 2.1558, dollars: 12.22, label: "b"),
                     Charts.CostTimePoint(hours: 0.2, dollars: 15, label: "c")]
         let x = Charts.LogAxis(low: 0.2, high: 2.2), y = Charts.LogAxis(low: 12, high: 15)

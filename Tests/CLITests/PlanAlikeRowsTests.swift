@@ -40,6 +40,22 @@ import Testing
                 && !firstTwo.split(separator: "\n").contains { $0.hasPrefix("H100 ") }, "\(firstTwo)")
     }
 
+    /// A configuration folded into another keeps its cautions: bf16 on a V100 (no bf16 units) is priced
+    /// as fp16, repeats the fp16 configuration's every figure and is folded into it, listed first here;
+    /// the precision caution is printed all the same, in the text and in the JSON's notes.
+    @Test func aFoldedConfigurationKeepsItsCautions() throws {
+        let arguments = ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "48", "--vary", "cluster.gpu=V100-SXM2-32GB",
+                         "--vary", "precision=fp16,bf16", "--vary", "gpus=8,16", "--vary", "pricing.cloud_per_gpu_hour=2", "--quiet"]
+        let text = CLI.execute(arguments)
+        #expect(text.exitCode == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("precision=fp16 pricing.cloud_per_gpu_hour=2 (+1 alike)"), "\(text.stdout)")
+        let caution = "Precision: bf16 asked: the V100-SXM2-32GB has no bf16 units; those configurations are priced as fp16."
+        #expect(text.stdout.contains("\n" + caution + "\n"), "\(text.stdout)")
+        let json = CLI.execute(arguments + ["--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((document["notes"] as? [String]) == [caution])
+    }
+
     /// A plan whose configurations all differ lists no note.
     @Test func distinctConfigurationsAreNotFolded() throws {
         let out = CLI.execute(["plan", "scenarios/examples/buy-h100-or-a100.yaml", "--deadline-hours", "12", "--quiet"])
@@ -58,9 +74,10 @@ import Testing
         let fastest = try #require(ranking["within_budget"] as? [[String: Any]]).compactMap { $0["point"] as? Int }
         let alike = try #require(ranking["alike"] as? [[String: Any]])
         #expect(cheapest.count == 4 && Set(cheapest) == Set(fastest))
-        let standing = Dictionary(uniqueKeysWithValues: alike.compactMap { entry in
+        let standing = Dictionary(alike.compactMap { entry in
             (entry["point"] as? Int).flatMap { point in (entry["points"] as? [Int]).map { (point, $0) } }
-        })
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(standing.count == alike.count, "a point listed twice in alike")
         #expect(Set(standing.keys) == Set(cheapest))
         #expect(standing.values.map(\.count).sorted() == [1, 1, 3, 3])
         let all = cheapest + standing.values.flatMap { $0 }
