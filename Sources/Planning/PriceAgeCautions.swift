@@ -23,18 +23,25 @@ public enum PriceAgeCautions {
     /// years from its GPUs' price, or, where the GPUs' price is stated in the scenario and so
     /// undated, from the newest dated part: a server bought with one GPU generation beside GPUs
     /// priced in another's years. Each part by the latest date its `seen` names; `bills` named
-    /// as the caution lists them; nil where no bill has such a part.
+    /// as the caution lists them, those whose parts are dated alike under one entry (a network
+    /// varied beside GPUs and servers priced years apart); nil where no bill has such a part.
     public static func billPartsApart(_ bills: [(name: String, bill: OwnedCost)]) -> String? {
-        let apart = bills.compactMap { name, bill -> String? in
+        let dates = bills.compactMap { name, bill -> (name: String, dates: String)? in
             let dated = bill.capital.compactMap { item in CatalogDate.latestDay(in: item.seen).map { (item: item, day: $0) } }
             // The GPUs' date where it has one (the bill's first item), else the newest part's.
             guard let reference = dated.first(where: { $0.item.name == bill.capital.first?.name }) ?? dated.max(by: { $0.day < $1.day })
             else { return nil }
             let far = dated.filter { abs(reference.day.months(to: $0.day)) > monthsApart }
             guard !far.isEmpty else { return nil }
-            return "\(name): \(reference.item.name) seen \(reference.item.seen), "
-                + far.map { "\($0.item.name) seen \($0.item.seen)" }.joined(separator: ", ")
+            return (name, "\(reference.item.name) seen \(reference.item.seen), "
+                + far.map { "\($0.item.name) seen \($0.item.seen)" }.joined(separator: ", "))
         }
+        var order: [String] = [], names: [String: [String]] = [:]
+        for (name, dated) in dates {
+            if names[dated] == nil { order.append(dated) }
+            names[dated, default: []].append(name)
+        }
+        let apart = order.map { "\(names[$0]!.joined(separator: ", ")): \($0)" }
         guard !apart.isEmpty else { return nil }
         return "An owned cluster's bill prices parts with figures seen more than two years apart (\(apart.joined(separator: "; "))): "
             + "such a part may cost something else today. State today's prices under pricing: (server_usd_per_node, network_port_usd, "

@@ -30,6 +30,11 @@ import Testing
         #expect(out.stdout.contains("An owned cluster's bill prices parts with figures seen more than two years apart "
                                     + "(A100 on A100-SXM4-80GB: GPUs seen mid-2024 to 2025-03, servers seen 2020-05 to 2022-01): "), "\(out.stdout)")
         #expect(!out.stdout.contains("H100-SXM5: GPUs seen"), "\(out.stdout)")
+        // Bills of two networks whose parts are dated alike: one entry naming both, the dates once.
+        let networks = CLI.execute(["plan", Self.scenario, "--vary", "cluster.network.link=ib-hdr,ib-ndr", "--quiet"])
+        #expect(networks.stdout.contains("(A100 on A100-SXM4-80GB (cluster.network.link=ib-hdr), A100 on A100-SXM4-80GB "
+                                         + "(cluster.network.link=ib-ndr): GPUs seen mid-2024 to 2025-03, servers seen 2020-05 to 2022-01): "),
+                "\(networks.stdout)")
         let json = CLI.execute(["plan", Self.scenario, "--json", "--quiet"])
         let notes = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["notes"] as? [String])
         #expect(notes.contains { $0.hasPrefix("An owned cluster's bill prices parts") }, "\(notes)")
