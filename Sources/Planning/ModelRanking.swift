@@ -58,6 +58,15 @@ public struct ModelRanking: Sendable {
         return front
     }
 
+    /// `paretoFront`, each row with the candidates alike that it stands for (`AlikeRows`): the ties
+    /// the front leaves out are those a setting that changes nothing makes (the front keeps the
+    /// first of them in cost order, the row a fold shows).
+    public var paretoFrontFolded: [AlikeRows] {
+        let groups = AlikeRows.fold(candidates.sorted(by: byCost))
+        let byPoint = Dictionary(groups.map { ($0.row.point, $0) }, uniquingKeysWith: { first, _ in first })
+        return paretoFront.map { byPoint[$0.point] ?? AlikeRows(row: $0, alike: []) }
+    }
+
     /// How many more epochs, as a fraction, `row` trains than `other`: the images each trains
     /// (time to train x images/s) differ where `training.epochs` gives their global batches
     /// different figures; nil below half a percent or without a time.

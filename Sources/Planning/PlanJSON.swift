@@ -21,7 +21,7 @@ public enum PlanJSON {
         /// Fastest first; every candidate when there is no budget.
         var withinBudget: [SweepRow]
         var paretoFront: [SweepRow]
-        /// The rows listed in the two ranked lists that stand for others (`AlikeRows`).
+        /// The rows listed (ranked lists and front) that stand for others (`AlikeRows`).
         var alike: [Alike]
 
         enum CodingKeys: String, CodingKey {
@@ -100,9 +100,10 @@ public enum PlanJSON {
             searched: searched, fitting: plan.fitting.count, candidates: plan.candidates.count,
             models: plan.rankings.map { r in
                 let deadline = listed(r.meetingDeadline, top: top), fastest = listed(r.withinBudget, top: top)
-                // A row in both lists stands for the same configurations in each: listed once.
+                let front = r.paretoFrontFolded.filter { !$0.alike.isEmpty }.map { Alike(point: $0.row.point, points: $0.alike.map(\.point)) }
+                // A row in more than one list stands for the same configurations in each: listed once.
                 var alike = deadline.alike
-                for entry in fastest.alike where !alike.contains(where: { $0.point == entry.point }) { alike.append(entry) }
+                for entry in fastest.alike + front where !alike.contains(where: { $0.point == entry.point }) { alike.append(entry) }
                 return Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
                                meetingDeadline: deadline.rows, withinBudget: fastest.rows, paretoFront: r.paretoFront, alike: alike)
             },

@@ -121,8 +121,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
-            let folded = plan.rankings.flatMap { ranking in [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top) } }
-            let listed = Set((folded.map(\.row) + plan.rankings.flatMap(\.paretoFront)).map(\.point))
+            let folded = plan.rankings.flatMap { ranking in
+                [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top) } + ranking.paretoFrontFolded
+            }
+            let listed = Set(folded.map(\.row.point))
             // The cautions and notes cover what a listed row stands for too (`alikeCovered`).
             let covered = listed.union(folded.flatMap(\.alike).map(\.point))
             let cautions = try EvidenceCautions.lines(sweep.points.filter { covered.contains($0.index) }.map(\.run), catalog: sweep.catalog)
@@ -151,8 +153,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", Array(AlikeRows.fold(ranking.meetingDeadline).prefix(top))))
             }
             if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(AlikeRows.fold(ranking.withinBudget).prefix(top)))) }
-            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)",
-                           ranking.paretoFront.map { AlikeRows(row: $0, alike: []) }))
+            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", ranking.paretoFrontFolded))
             for (title, rows) in tables {
                 text += "\n\(title)\n" + table(rows) + Self.alikeNote(rows)
                 shown += rows.map(\.row)

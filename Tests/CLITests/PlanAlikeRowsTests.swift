@@ -32,6 +32,10 @@ import Testing
                                   + "strategy.allreduce=hierarchical\n"), "\(cheapest)")
         #expect(cheapest.hasSuffix("\n  H100: 8 x H100-SXM5, data, cluster.network.link=ib-hdr, strategy.allreduce=nccl-auto: also "
                                    + "cluster.network.link=ib-ndr"), "\(cheapest)")
+        // The front keeps one configuration of each answer too, and says what it stands for.
+        let front = try #require(out.stdout.components(separatedBy: "Cost-time Pareto front (no configuration is both cheaper and faster)\n").last?
+            .components(separatedBy: "\n\n").first)
+        #expect(front.split(separator: "\n").filter { $0.contains("strategy.allreduce=ring (+3 alike)") }.count == 2, "\(front)")
         // --top counts answers: the first two are the A100's.
         let top = CLI.execute(Self.arguments + ["--top", "2"])
         let firstTwo = try #require(top.stdout.components(separatedBy: "Cheapest that finish within 12 h\n").last?
@@ -78,6 +82,9 @@ import Testing
             (entry["point"] as? Int).flatMap { point in (entry["points"] as? [Int]).map { (point, $0) } }
         }, uniquingKeysWith: { first, _ in first })
         #expect(standing.count == alike.count, "a point listed twice in alike")
+        // The front's rows (the ring's answers, cheapest and fastest) are among them.
+        let front = try #require(ranking["pareto_front"] as? [[String: Any]]).compactMap { $0["point"] as? Int }
+        #expect(front.count == 2 && Set(front).isSubset(of: Set(cheapest)))
         #expect(Set(standing.keys) == Set(cheapest))
         #expect(standing.values.map(\.count).sorted() == [1, 1, 3, 3])
         let all = cheapest + standing.values.flatMap { $0 }
