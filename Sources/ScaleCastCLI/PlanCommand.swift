@@ -14,8 +14,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             + "and the cost-time Pareto front, per model.",
         discussion: "The scenario must state `training:` (epochs and images, or a recipe: training: {recipe: mlperf-resnet50}) and `pricing:` (cloud or owned). Every cost table shows "
             + "the time to train, the cost to train, the offer and its dollars per GPU-hour; owned clusters add their capex (bought "
-            + "up front) and TCO (capex plus power and hosting over the stated life). The price basis of each offer, with its date "
-            + "and source, follows the tables. docs/costs.md gives every formula and source. Exit 1 when no configuration of any "
+            + "up front) and TCO (capex plus power and hosting over the stated life). Configurations that repeat every figure of "
+            + "another (a network varied on one node) are one row, marked (+N alike), with how they differ under the table. "
+            + "The price basis of each offer, with its date and source, follows the tables. docs/costs.md gives every formula and source. Exit 1 when no configuration of any "
             + "model meets the deadline within the budgets (the plan is printed all the same).")
 
     @OptionGroup var limit: TimeLimit
@@ -50,7 +51,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             transform: DecimalArgument.parser("--budget", in: 1e-6...1e12))
     var budget: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Rows to show per table.")
+    @Option(name: .long, parsing: .unconditional, help: "Rows to show per ranked table (each row one answer, standing for the configurations alike).")
     var top: Int = 5
 
     @Option(name: .long, help: "Also draw the cost-time chart into this folder.")
