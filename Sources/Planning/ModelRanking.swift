@@ -67,6 +67,13 @@ public struct ModelRanking: Sendable {
         return paretoFront.map { byPoint[$0.point] ?? AlikeRows(row: $0, alike: []) }
     }
 
+    /// What `plan` lists for this model, in its text and its JSON alike: the cheapest that meet
+    /// the deadline and the fastest within the budgets, folded (`AlikeRows`) and cut to `top`
+    /// answers, and the whole front, folded.
+    public func listed(top: Int) -> (meetingDeadline: [AlikeRows], withinBudget: [AlikeRows], paretoFront: [AlikeRows]) {
+        (Array(AlikeRows.fold(meetingDeadline).prefix(top)), Array(AlikeRows.fold(withinBudget).prefix(top)), paretoFrontFolded)
+    }
+
     /// How many more epochs, as a fraction, `row` trains than `other`: the images each trains
     /// (time to train x images/s) differ where `training.epochs` gives their global batches
     /// different figures; nil below half a percent or without a time.

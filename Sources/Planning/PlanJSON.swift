@@ -36,12 +36,6 @@ public enum PlanJSON {
         var points: [Int]
     }
 
-    /// `rows` folded (`AlikeRows.fold`) and cut to `top`: the rows to list and what each stands for.
-    static func listed(_ rows: [SweepRow], top: Int) -> (rows: [SweepRow], alike: [Alike]) {
-        let folded = AlikeRows.fold(rows).prefix(top)
-        return (folded.map(\.row), folded.filter { !$0.alike.isEmpty }.map { Alike(point: $0.row.point, points: $0.alike.map(\.point)) })
-    }
-
     struct Document: Encodable {
         var schemaVersion: Int
         var scenario: String
@@ -99,13 +93,16 @@ public enum PlanJSON {
             cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,
             searched: searched, fitting: plan.fitting.count, candidates: plan.candidates.count,
             models: plan.rankings.map { r in
-                let deadline = listed(r.meetingDeadline, top: top), fastest = listed(r.withinBudget, top: top)
-                let front = r.paretoFrontFolded.filter { !$0.alike.isEmpty }.map { Alike(point: $0.row.point, points: $0.alike.map(\.point)) }
+                let listed = r.listed(top: top)
                 // A row in more than one list stands for the same configurations in each: listed once.
-                var alike = deadline.alike
-                for entry in fastest.alike + front where !alike.contains(where: { $0.point == entry.point }) { alike.append(entry) }
+                var alike: [Alike] = []
+                for group in listed.meetingDeadline + listed.withinBudget + listed.paretoFront
+                where !group.alike.isEmpty && !alike.contains(where: { $0.point == group.row.point }) {
+                    alike.append(Alike(point: group.row.point, points: group.alike.map(\.point)))
+                }
                 return Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
-                               meetingDeadline: deadline.rows, withinBudget: fastest.rows, paretoFront: r.paretoFront, alike: alike)
+                               meetingDeadline: listed.meetingDeadline.map(\.row), withinBudget: listed.withinBudget.map(\.row),
+                               paretoFront: listed.paretoFront.map(\.row), alike: alike)
             },
             sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }),
             cautions: cautions, notes: notes)

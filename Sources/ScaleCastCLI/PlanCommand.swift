@@ -123,7 +123,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
             let folded = plan.rankings.flatMap { ranking in
-                [ranking.meetingDeadline, ranking.withinBudget].flatMap { AlikeRows.fold($0).prefix(top) } + ranking.paretoFrontFolded
+                let listed = ranking.listed(top: top)
+                return listed.meetingDeadline + listed.withinBudget + listed.paretoFront
             }
             let listed = Set(folded.map(\.row.point))
             // The cautions and notes cover what a listed row stands for too (`alikeCovered`).
@@ -148,13 +149,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
             }
             text += "\n" + ranking.explanation + "\n"
-            // The ranked lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
+            // The lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
+            let listed = ranking.listed(top: top)
             var tables: [(title: String, rows: [AlikeRows])] = []
-            if let d = deadlineHours {
-                tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", Array(AlikeRows.fold(ranking.meetingDeadline).prefix(top))))
-            }
-            if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", Array(AlikeRows.fold(ranking.withinBudget).prefix(top)))) }
-            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", ranking.paretoFrontFolded))
+            if let d = deadlineHours { tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", listed.meetingDeadline)) }
+            if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", listed.withinBudget)) }
+            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", listed.paretoFront))
             for (title, rows) in tables {
                 text += "\n\(title)\n" + table(rows) + Self.alikeNote(rows)
                 shown += rows.map(\.row)
