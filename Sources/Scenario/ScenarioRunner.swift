@@ -121,8 +121,9 @@ public enum ScenarioRunner {
         if run.plannedStrategy.gradientSync.algorithm == .psHost && !topology.hasHostMemory(node: 0) {
             var error = location ?? run.gpusLocation
             // Named without the count: a sweep meets this first at the one-GPU run its speedups are measured against.
-            error.message = "the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included), which this "
-                + "topology does not model (NVLink and NVSwitch nodes have none here); use a pcie-tree cluster, or ps-gpus"
+            error.message = "the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included), which a "
+                + "single NVLink or NVSwitch node does not model (the one-GPU run every speedup is measured against is such a node, "
+                + "whatever the cluster); use a pcie-tree cluster, or ps-gpus"
             throw error
         }
         let graph: TaskGraph
