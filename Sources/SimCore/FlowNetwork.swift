@@ -35,24 +35,28 @@ public struct LinkID: Hashable, Comparable, Sendable {
 /// and all flows frozen at one bottleneck subtract the same share, so the order in
 /// which a link lists its flows does not change the arithmetic.
 ///
-/// What is not incremental, on purpose: at every change (a flow starting, flows
-/// finishing) every active flow's remaining bytes are advanced and its finish
-/// instant recomputed (`ceil_ns(remaining / rate)` from now). Deferring that for
-/// flows whose rate did not change would round differently (a product of the sum
-/// of intervals instead of a sum of products) and move finish instants by a
-/// nanosecond, so outputs would no longer match earlier releases exactly. It costs
-/// one pass over the active flows, a multiply, a divide and a compare each.
+/// Finish instants are incremental too. Each flow keeps its remaining bytes as of
+/// an anchor instant, the last time its rate changed; a flow that a refill gives a
+/// new rate is first brought to now (`remaining − old rate·(now − anchor)`), then
+/// given its finish instant `now + ceil_ns(remaining / new rate)`. The instants wait
+/// in an indexed min-heap (`FlowDeadlines`), so a completion check takes the due
+/// flows from its top and reports them in start order. A flow whose rate did not
+/// change, in the component or outside it, keeps its instant. Until 2026-12-06 every
+/// active flow was advanced and its instant re-rounded at every start and
+/// completion: a pass over all active flows per event, and instants that moved by a
+/// nanosecond back and forth (`IncrementalSharingTests` bounds the difference).
 ///
 /// ## Complexity
 ///
 /// With `F` active flows, paths of at most `P` hops, and a changed component of
-/// `Fc` flows over `Lc` links: a start or a completion costs `O(F)` for advancing
-/// and rescheduling, plus `O(Fc·P + Lc·log Lc)` to find and reset the component,
-/// plus `O(Fc·P + I·Lc)` for the filling, where `I ≤ Lc` is the number of distinct
-/// bottlenecks (each round scans the component's links that still have unfrozen
-/// flows). The former implementation paid `O(F·P + L·log L + I·L)` over all used
-/// links `L`, with an allocation per round. Removing a finished flow from a link's
-/// list costs that list's length.
+/// `Fc` flows over `Lc` links: a start or a completion costs `O(Fc·P + Lc·log Lc)`
+/// to find and reset the component, plus `O(Fc·P + I·Lc)` for the filling, where
+/// `I ≤ Lc` is the number of distinct bottlenecks (each round scans the component's
+/// links that still have unfrozen flows), plus `O(Fc·log F)` to move the component's
+/// finish instants in the heap; `d` flows due at once add `O(d·log F + d·log d)`.
+/// Nothing is proportional to `F` itself. The first implementation paid
+/// `O(F·P + L·log L + I·L)` over all used links `L`, with an allocation per round.
+/// Removing a finished flow from a link's list costs that list's length.
 ///
 /// State lives in flat arrays indexed by link or by flow slot (a slot is reused
 /// once its flow finishes), inside one struct that the network mutates through a
@@ -121,7 +125,7 @@ public final class FlowNetwork {
     }
 
     /// Number of flows currently moving bytes.
-    public var activeFlows: Int { state.active.count }
+    public var activeFlows: Int { state.deadlines.count }
 
     /// Starts task `task`'s flow of `bytes` along `path` now (a network made with
     /// events); its `arrival` event, with `task` set, happens when the last byte
@@ -213,10 +217,10 @@ public final class FlowNetwork {
     // MARK: - Checks for tests
 
     /// The rates of the active flows, in start order.
-    func _currentRates() -> [Double] { state.active.map { state.rate[$0] } }
+    func _currentRates() -> [Double] { state.activeInStartOrder().map { state.rate[$0] } }
 
     /// The finish instants (before latency) of the active flows, in start order.
-    func _currentFinishTimes() -> [SimTime] { state.active.map { state.finishAt[$0] } }
+    func _currentFinishTimes() -> [SimTime] { state.activeInStartOrder().map { state.finishAt[$0] } }
 
     /// Max-min rates of the active flows, in start order, by progressive filling
     /// over every link from scratch: the reference the incremental rates must equal.
@@ -253,8 +257,12 @@ struct SharingState {
     var pathCount: [Int] = []
     var pathCapacity: [Int] = []
     var hops: [Int] = []
+    /// Bytes left at `anchor`, the instant the flow's rate was last set.
     var remaining: [Double] = []
+    var anchor: [SimTime] = []
     var rate: [Double] = []
+    /// Scratch for a refill: each component flow's rate before it.
+    var previousRate: [Double] = []
     var finishAt: [SimTime] = []
     var flowLatency: [SimDuration] = []
     /// The task (or callback token) each slot's flow stands for; −1 when free.
@@ -263,11 +271,13 @@ struct SharingState {
     /// is `epoch` once filling has fixed its rate.
     var flowMark: [UInt64] = []
     var frozenMark: [UInt64] = []
+    /// The order in which the flows started: flows due at one instant are reported in it.
+    var startOrder: [UInt64] = []
     var freeSlots: [Int] = []
 
-    /// Slots of the active flows, in start order: completions are reported in it.
-    var active: [Int] = []
-    var lastAdvance: SimTime = .zero
+    /// The active flows' finish instants, earliest first.
+    var deadlines = FlowDeadlines()
+    var started: UInt64 = 0
     var epoch: UInt64 = 0
 
     // Scratch, kept to avoid allocating per event.
@@ -275,6 +285,8 @@ struct SharingState {
     var componentFlows: [Int] = []
     var pending: [Int] = []
     var seeds: [Int] = []
+    var dueSlots: [Int] = []
+    var rerated: [Int] = []
 
     mutating func reserveLinks(_ count: Int) {
         bandwidth.reserveCapacity(count)
@@ -313,7 +325,6 @@ struct SharingState {
     /// Adds a flow now, refills its component; returns the earliest finish instant.
     mutating func start(bytes: Double, path: [LinkID], latency: SimDuration,
                         task flowTask: Int, now: SimTime) -> SimTime? {
-        advance(to: now)
         let s = allocateSlot(hopCount: path.count)
         let base = pathStart[s]
         for (k, link) in path.enumerated() {
@@ -323,30 +334,30 @@ struct SharingState {
             flowsOnLink[l].append(s)
         }
         remaining[s] = bytes
+        anchor[s] = now
         rate[s] = 0
         finishAt[s] = .zero
         flowLatency[s] = latency
         task[s] = flowTask
-        active.append(s)
+        startOrder[s] = started
+        started += 1
         seeds.removeAll(keepingCapacity: true)
         seeds.append(path[0].index)
-        refill(from: seeds)
-        return rescheduleAll(now: now)
+        refill(from: seeds, now: now)
+        return earliestFinish
     }
+
+    /// The earliest finish instant of the active flows; nil when none is active.
+    private var earliestFinish: SimTime? { deadlines.earliest.map { SimTime(nanoseconds: $0) } }
 
     /// Removes the flows due by `now`, in start order, appending their latency and
     /// task to `finished`; refills what they shared. Returns the earliest finish.
     mutating func completeDue(now: SimTime, into finished: inout [(latency: SimDuration, task: Int)]) -> SimTime? {
-        advance(to: now)
         seeds.removeAll(keepingCapacity: true)
-        var kept = 0
-        for position in active.indices {
-            let s = active[position]
-            if finishAt[s] > now {
-                active[kept] = s
-                kept += 1
-                continue
-            }
+        dueSlots.removeAll(keepingCapacity: true)
+        deadlines.removeDue(atOrBefore: now.nanoseconds, into: &dueSlots)
+        if dueSlots.count > 1 { dueSlots.sort { startOrder[$0] < startOrder[$1] } }
+        for s in dueSlots {
             finished.append((flowLatency[s], task[s]))
             task[s] = -1
             let base = pathStart[s]
@@ -361,9 +372,8 @@ struct SharingState {
             }
             freeSlots.append(s)
         }
-        active.removeLast(active.count - kept)
-        if !seeds.isEmpty { refill(from: seeds) }
-        return rescheduleAll(now: now)
+        if !seeds.isEmpty { refill(from: seeds, now: now) }
+        return earliestFinish
     }
 
     private mutating func allocateSlot(hopCount: Int) -> Int {
@@ -376,12 +386,15 @@ struct SharingState {
             pathCount.append(0)
             pathCapacity.append(0)
             remaining.append(0)
+            anchor.append(.zero)
             rate.append(0)
+            previousRate.append(0)
             finishAt.append(.zero)
             flowLatency.append(.zero)
             task.append(-1)
             flowMark.append(0)
             frozenMark.append(0)
+            startOrder.append(0)
         }
         if pathCapacity[s] < hopCount {
             pathStart[s] = hops.count
@@ -400,42 +413,6 @@ struct SharingState {
         flowsOnLink[l].removeLast()
     }
 
-    /// Deducts the bytes moved since the last change from every active flow.
-    private mutating func advance(to now: SimTime) {
-        let dt = (now - lastAdvance).seconds
-        if dt > 0 {
-            for s in active {
-                remaining[s] = max(0, remaining[s] - rate[s] * dt)
-            }
-        }
-        lastAdvance = now
-    }
-
-    /// Recomputes every active flow's finish instant from now; returns the earliest.
-    ///
-    /// The hottest loop of a large expanded run (it visits every active flow at
-    /// every change), so it reads the arrays through buffer pointers and rounds up
-    /// without a call to `ceil`, to the same nanosecond as `SimDuration(secondsRoundingUp:)`.
-    private mutating func rescheduleAll(now: SimTime) -> SimTime? {
-        guard !active.isEmpty else { return nil }
-        var earliest = Int64.max
-        let base = now.nanoseconds
-        active.withUnsafeBufferPointer { active in
-            remaining.withUnsafeBufferPointer { remaining in
-                rate.withUnsafeBufferPointer { rate in
-                    finishAt.withUnsafeMutableBufferPointer { finishAt in
-                        for s in active {
-                            let at = base + Self.nanosecondsRoundingUp(remaining[s] / rate[s])
-                            finishAt[s] = SimTime(nanoseconds: at)
-                            if at < earliest { earliest = at }
-                        }
-                    }
-                }
-            }
-        }
-        return SimTime(nanoseconds: earliest)
-    }
-
     /// `SimDuration(secondsRoundingUp: seconds).nanoseconds`, with the same checks:
     /// for `0 <= x < 2^63`, `ceil(x)` is `trunc(x)` plus one when `x` has a fraction.
     @inline(__always)
@@ -447,9 +424,10 @@ struct SharingState {
         return Double(whole) < ns ? whole + 1 : whole
     }
 
-    /// Finds the component of links and flows reachable from `seeds` (links)
-    /// and refills it by progressive filling.
-    private mutating func refill(from seeds: [Int]) {
+    /// Finds the component of links and flows reachable from `seeds` (links),
+    /// brings its flows' remaining bytes to `now`, refills it by progressive
+    /// filling and sets its flows' finish instants.
+    private mutating func refill(from seeds: [Int], now: SimTime) {
         epoch &+= 1
         let mark = epoch
         componentLinks.removeAll(keepingCapacity: true)
@@ -479,6 +457,7 @@ struct SharingState {
                 }
             }
         }
+        for f in componentFlows { previousRate[f] = rate[f] }
         // Ascending link order: among equal shares the lowest index is the bottleneck.
         componentLinks.sort()
         var unfrozenFlows = componentFlows.count
@@ -512,9 +491,30 @@ struct SharingState {
                 }
             }
         }
+        // A flow whose rate is unchanged keeps its anchor and its finish instant.
+        rerated.removeAll(keepingCapacity: true)
+        for f in componentFlows where rate[f] != previousRate[f] {
+            let dt = (now - anchor[f]).seconds
+            if dt > 0 { remaining[f] = max(0, remaining[f] - previousRate[f] * dt) }
+            anchor[f] = now
+            finishAt[f] = now + SimDuration(nanoseconds: Self.nanosecondsRoundingUp(remaining[f] / rate[f]))
+            rerated.append(f)
+        }
+        // One heap pass where the flows re-rated are many of the active ones (a
+        // parameter server's links join them all), a heap update each where they are few.
+        if rerated.count * 8 >= deadlines.count {
+            deadlines.setAll(rerated, from: finishAt)
+        } else {
+            for f in rerated { deadlines.set(f, at: finishAt[f].nanoseconds) }
+        }
     }
 
     // MARK: - Reference and invariants (tests)
+
+    /// The active flows' slots in start order.
+    func activeInStartOrder() -> [Int] {
+        task.indices.filter { task[$0] >= 0 }.sorted { startOrder[$0] < startOrder[$1] }
+    }
 
     /// Progressive filling over all links, from scratch, as the network did before
     /// it became incremental: the active flows' rates in start order.
@@ -523,6 +523,7 @@ struct SharingState {
         var unfrozen = [Int](repeating: 0, count: bandwidth.count)
         var onLink = [[Int]](repeating: [], count: bandwidth.count)
         var used: [Int] = []
+        let active = activeInStartOrder()
         for (i, s) in active.enumerated() {
             for h in pathStart[s]..<(pathStart[s] + pathCount[s]) {
                 let l = hops[h]
@@ -559,8 +560,9 @@ struct SharingState {
 
     func checkInvariants() {
         var expected = [[Int]](repeating: [], count: bandwidth.count)
+        let active = activeInStartOrder()
+        precondition(active.count == deadlines.count, "\(active.count) active flows, \(deadlines.count) finish instants")
         for s in active {
-            precondition(task[s] >= 0, "active flow \(s) stands for no task")
             precondition(rate[s] > 0, "active flow \(s) has rate \(rate[s])")
             for h in pathStart[s]..<(pathStart[s] + pathCount[s]) { expected[hops[h]].append(s) }
         }
