@@ -3,7 +3,8 @@
 /// An indexed binary min-heap of flow slots (Sedgewick & Wayne, *Algorithms*, 4th ed.,
 /// sec. 2.4, "Index priority queue"): it knows where each slot sits, so a slot's
 /// instant changes in place. Inserting, moving or removing a slot costs O(log F) for
-/// F slots held, setting many at once O(F); the earliest is read in O(1).
+/// F slots held, setting many at once O(F); the earliest is read in O(1). (swift-collections'
+/// `Heap` cannot move an element it holds, which this needs at every change of rate.)
 ///
 /// Each heap entry carries its instant beside its slot, so that the sift loops compare
 /// neighbouring memory; they run on buffer pointers, as the network's other hot loops do.
