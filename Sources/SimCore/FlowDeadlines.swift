@@ -2,8 +2,8 @@
 ///
 /// An indexed binary min-heap of flow slots (Sedgewick & Wayne, *Algorithms*, 4th ed.,
 /// sec. 2.4, "Index priority queue"): it knows where each slot sits, so a slot's
-/// instant changes in place. Inserting, moving or removing a slot costs O(log F) for
-/// F slots held, setting many at once O(F); the earliest is read in O(1). (swift-collections'
+/// instant changes in place. Inserting or moving a slot, or removing the earliest, costs
+/// O(log F) for F slots held, setting many at once O(F); the earliest is read in O(1). (swift-collections'
 /// `Heap` cannot move an element it holds, which this needs at every change of rate.)
 ///
 /// Each heap entry carries its instant beside its slot, so that the sift loops compare
@@ -127,5 +127,19 @@ struct FlowDeadlines {
         }
         heap[i] = entry
         position[entry.slot] = i
+    }
+
+    /// Traps unless the heap holds exactly `slots`, each at its instant in `instants` (by
+    /// slot), every entry where its position says and none before its parent (tests).
+    func checkInvariants(holding slots: [Int], at instants: [SimTime]) {
+        precondition(heap.count == slots.count, "\(heap.count) entries for \(slots.count) slots")
+        for (index, entry) in heap.enumerated() {
+            precondition(position[entry.slot] == index, "slot \(entry.slot) at \(index), its position says \(position[entry.slot])")
+            precondition(index == 0 || !Self.precedes(entry, heap[(index - 1) / 2]), "entry \(index) precedes its parent")
+        }
+        for slot in slots {
+            precondition(slot < position.count && position[slot] >= 0, "slot \(slot) is not held")
+            precondition(heap[position[slot]].at == instants[slot].nanoseconds, "slot \(slot)'s instant is stale")
+        }
     }
 }

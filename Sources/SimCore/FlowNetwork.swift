@@ -53,8 +53,9 @@ public struct LinkID: Hashable, Comparable, Sendable {
 /// to find and reset the component, plus `O(Fc·P + I·Lc)` for the filling, where
 /// `I ≤ Lc` is the number of distinct bottlenecks (each round scans the component's
 /// links that still have unfrozen flows), plus `O(Fc·log F)` to move the component's
-/// finish instants in the heap; `d` flows due at once add `O(d·log F + d·log d)`.
-/// Nothing is proportional to `F` itself. The first implementation paid
+/// finish instants in the heap (or `O(F)` to rebuild it, only where the component's
+/// re-rated flows are an eighth of `F` or more, so within `O(Fc)`); `d` flows due at once
+/// add `O(d·log F + d·log d)`. Nothing else grows with `F`. The first implementation paid
 /// `O(F·P + L·log L + I·L)` over all used links `L`, with an allocation per round.
 /// Removing a finished flow from a link's list costs that list's length.
 ///
@@ -335,7 +336,8 @@ struct SharingState {
         }
         remaining[s] = bytes
         anchor[s] = now
-        rate[s] = 0
+        // Not a number: whatever rate the refill gives, it differs, so the new flow is always timed.
+        rate[s] = .nan
         finishAt[s] = .zero
         flowLatency[s] = latency
         task[s] = flowTask
@@ -569,6 +571,7 @@ struct SharingState {
         for l in expected.indices {
             precondition(expected[l].sorted() == flowsOnLink[l].sorted(), "link \(l) lists the wrong flows")
         }
+        deadlines.checkInvariants(holding: active, at: finishAt)
         precondition(Set(active).count == active.count, "a slot is active twice")
         precondition(Set(active).isDisjoint(with: freeSlots), "a slot is both active and free")
     }
