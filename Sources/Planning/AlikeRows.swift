@@ -43,6 +43,16 @@ public struct AlikeRows: Sendable {
         return other.otherSettings.filter { !own.contains($0) }
     }
 
+    /// How the first `limit` rows it stands for differ from the row shown, in words
+    /// ("strategy.allreduce=hierarchical; cluster.network.link=ib-ndr"), and how many more.
+    public func differencesInWords(limit: Int) -> String {
+        let others = alike.prefix(limit).map { other -> String in
+            let differences = differences(of: other)
+            return differences.isEmpty ? "point \(other.point)" : differences.joined(separator: " ")
+        }
+        return others.joined(separator: "; ") + (alike.count > limit ? " and \(alike.count - limit) more" : "")
+    }
+
     /// What two alike rows share: everything a plan prints or ranks by.
     struct Key: Hashable {
         var run: String, gpuModel: String, gpus: Int, globalBatch: Int

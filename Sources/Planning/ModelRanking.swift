@@ -43,10 +43,13 @@ public struct ModelRanking: Sendable {
     }
 
     /// Candidates no other beats on both time and cost, cheapest first (of exact ties, one per run and GPU).
-    public var paretoFront: [SweepRow] {
+    public var paretoFront: [SweepRow] { front(of: candidates) }
+
+    /// The rows of `rows` no other of them beats on both time and cost, cheapest first.
+    func front(of rows: [SweepRow]) -> [SweepRow] {
         var front: [SweepRow] = []
         var bestTime = Double.infinity
-        for row in candidates.sorted(by: byCost) {
+        for row in rows.sorted(by: byCost) {
             // Equal in cost and time to the last on the front, neither dominates: another run or GPU is kept beside
             // it (a built-in and an exported ResNet-101); the same run with a setting it does not use (a network
             // speed inside one node) is not listed again.
@@ -61,10 +64,16 @@ public struct ModelRanking: Sendable {
     /// `paretoFront`, each row with the candidates alike that it stands for (`AlikeRows`): the ties
     /// the front leaves out are those a setting that changes nothing makes (the front keeps the
     /// first of them in cost order, the row a fold shows).
-    public var paretoFrontFolded: [AlikeRows] {
-        let groups = AlikeRows.fold(candidates.sorted(by: byCost))
+    public var paretoFrontFolded: [AlikeRows] { frontFolded(of: candidates) }
+
+    /// The front of every configuration that fits, budgets aside, folded as `paretoFrontFolded`:
+    /// where the budgets leave no candidate, what each cost would buy, to choose a budget by.
+    public var paretoFrontOfFittingFolded: [AlikeRows] { frontFolded(of: fitting) }
+
+    private func frontFolded(of rows: [SweepRow]) -> [AlikeRows] {
+        let groups = AlikeRows.fold(rows.sorted(by: byCost))
         let byPoint = Dictionary(groups.map { ($0.row.point, $0) }, uniquingKeysWith: { first, _ in first })
-        return paretoFront.map { byPoint[$0.point] ?? AlikeRows(row: $0, alike: []) }
+        return front(of: rows).map { byPoint[$0.point] ?? AlikeRows(row: $0, alike: []) }
     }
 
     /// What `plan` lists for this model, in its text and its JSON alike: the cheapest that meet
@@ -140,6 +149,11 @@ public struct ModelRanking: Sendable {
         let goal = deadlineSeconds == nil ? "the cheapest configuration (no deadline given)" : "the cheapest way to meet the deadline"
         text += "\(Plan.describe(winner)) is \(goal): \(Plan.duration(time(winner)))\(Self.lowerBound(winner)) "
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
+        // The winner's settings a what-if varied may change nothing (a network inside one node): say so with the answer.
+        if let alike = AlikeRows.fold(meetingDeadline).first, !alike.alike.isEmpty {
+            text += " So do \(alike.alike.count) configuration\(alike.alike.count == 1 ? "" : "s") with settings that change nothing "
+                + "there, to the same figures (\(alike.differencesInWords(limit: 3)))."
+        }
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
                 + "would take \(Plan.duration(time(cheapest), missing: deadlineSeconds)) because \(Plan.limit(of: cheapest))."

@@ -115,10 +115,16 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         // Nothing to plan when no configuration fits: bad input, as simulate, explain and report treat a model that does not fit.
         if plan.fitting.isEmpty, let smallest = rows.min(by: { $0.peakMemoryBytesPerGPU < $1.peakMemoryBytesPerGPU }) {
             let has = sweep.catalog.gpu(named: smallest.gpuModel)?.memoryBytes
-            throw UsageError(message: "\(scenario): none of the \(rows.count) configurations searched fits in GPU memory; the one that "
-                             + "needs least, \(Plan.describe(smallest)), needs \(Format.gib(Double(smallest.peakMemoryBytesPerGPU))) GiB per GPU"
-                             + (has.map { ", where the \(smallest.gpuModel) has \(Format.gib($0)) GiB" } ?? "")
-                             + ": lower batch_per_gpu, vary gpus or cluster.gpu, or split the model's layers (strategy kind model or hybrid)")
+            let message = "none of the \(rows.count) configurations searched fits in GPU memory; the one that "
+                + "needs least, \(Plan.describe(smallest)), needs \(Format.gib(Double(smallest.peakMemoryBytesPerGPU))) GiB per GPU"
+                + (has.map { ", where the \(smallest.gpuModel) has \(Format.gib($0)) GiB" } ?? "")
+                + ": lower batch_per_gpu, vary gpus or cluster.gpu, or split the model's layers (strategy kind model or hybrid)"
+            // Located at the batch of the run that needs least, as simulate locates one that does not fit.
+            guard var located = sweep.points.first(where: { $0.index == smallest.point })?.run.batchLocation else {
+                throw UsageError(message: "\(scenario): " + message)
+            }
+            located.message = message
+            throw located
         }
         if json {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
@@ -152,9 +158,19 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             // The lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
             let listed = ranking.listed(top: top)
             var tables: [(title: String, rows: [AlikeRows])] = []
-            if let d = deadlineHours { tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))", listed.meetingDeadline)) }
+            // Where the budgets leave nothing, the lists say so, and the front is drawn from every configuration
+            // that fits: what each budget would buy.
+            let overBudget = ranking.candidates.isEmpty && !ranking.fitting.isEmpty
+            let within = overBudget ? " (none within \(budgets.text))" : ""
+            if let d = deadlineHours { tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))\(within)", listed.meetingDeadline)) }
             if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", listed.withinBudget)) }
-            tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", listed.paretoFront))
+            if overBudget {
+                tables.append(("Cost-time Pareto front of the \(ranking.fitting.count) configurations that fit, budgets aside "
+                               + "(no configuration is both cheaper and faster; a budget at a row's cost admits it)",
+                               ranking.paretoFrontOfFittingFolded))
+            } else {
+                tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", listed.paretoFront))
+            }
             for (title, rows) in tables {
                 text += "\n\(title)\n" + table(rows) + Self.alikeNote(rows)
                 shown += rows.map(\.row)
@@ -240,13 +256,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         var text = "A row marked (+N alike) stands for N more configurations with every figure the same: they differ from it only in "
             + "settings that change nothing there (such as the network of a single node).\n"
         for group in standing {
-            let r = group.row
-            let others = group.alike.prefix(alikeListed).map { other -> String in
-                let differences = group.differences(of: other)
-                return differences.isEmpty ? "point \(other.point)" : differences.joined(separator: " ")
-            }
-            let more = group.alike.count > alikeListed ? " and \(group.alike.count - alikeListed) more" : ""
-            text += "  \(configuration(r, withRun: true)): also \(others.joined(separator: "; "))\(more)\n"
+            text += "  \(configuration(group.row, withRun: true)): also \(group.differencesInWords(limit: alikeListed))\n"
         }
         return text
     }

@@ -25,6 +25,11 @@ import Testing
             #expect(rows.filter { $0.hasPrefix(gpu) && $0.contains("strategy.allreduce=\(allReduce) (+\(alike) alike)") }.count == 1,
                     "\(gpu) \(allReduce): \(rows)")
         }
+        // The answer says that configurations differing in what changes nothing there give it too.
+        #expect(out.stdout.contains("is the cheapest way to meet the deadline: 2.2 h for $12.21 (capex $162,996, TCO $198,551 over its life). "
+                                    + "So do 3 configurations with settings that change nothing there, to the same figures "
+                                    + "(strategy.allreduce=hierarchical; cluster.network.link=ib-ndr; cluster.network.link=ib-ndr "
+                                    + "strategy.allreduce=hierarchical)."), "\(out.stdout)")
         // Under the table, what each row stands for: the settings in which the others differ from it.
         #expect(cheapest.contains("A row marked (+N alike) stands for N more configurations with every figure the same"))
         #expect(cheapest.contains("  A100: 8 x A100-SXM4-80GB, data, cluster.network.link=ib-hdr, strategy.allreduce=ring: also "

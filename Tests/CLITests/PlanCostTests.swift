@@ -21,6 +21,20 @@ import Testing
         #expect(out.stdout.contains("$402,279 over the capex budget") && !out.stdout.contains("more or faster GPUs"), "\(out.stdout)")
     }
 
+    /// A budget no configuration meets leaves the lists empty, saying why, and the front is drawn
+    /// from every configuration that fits: what each budget would buy. A budget some meet keeps
+    /// the front to them.
+    @Test func aBudgetNothingMeetsShowsTheFrontOfEveryConfigurationThatFits() throws {
+        let out = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "3", "--budget", "50", "--quiet"])
+        #expect(out.exitCode == 1, "\(out.stderr)")
+        #expect(out.stdout.contains("Cheapest that finish within 3 h (none within a cost to train of $50.00)\n(none)"), "\(out.stdout)")
+        let front = try #require(out.stdout.components(separatedBy: "Cost-time Pareto front of the 4 configurations that fit, budgets aside").last)
+        #expect(front.contains("resnet50     8 ") && front.contains("AWS p4d.24xlarge") && !front.hasPrefix("\n(none)"), "\(out.stdout)")
+        let some = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "3", "--budget", "86.1", "--quiet"])
+        #expect(some.exitCode == 0 && some.stdout.contains("Cost-time Pareto front (no configuration is both cheaper and faster)")
+                && !some.stdout.contains("budgets aside"), "\(some.stdout)")
+    }
+
     /// The A100's bill prices its servers with figures of 2020-05 to 2022-01 beside GPUs seen mid-2024 to
     /// 2025-03: cautioned, in the text and the JSON's notes; the H100's parts lie within two years of its GPUs'.
     /// Each run's bill is its own: a run stating today's server price beside one taking the catalog's does not

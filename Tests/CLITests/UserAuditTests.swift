@@ -132,7 +132,8 @@ import Reports
                                       + "strategy: {kind: data}\ntraining: {images: 1281167, epochs: 1}\npricing: {mode: cloud}\ngpus: [1]\n")
         let out = CLI.execute(["plan", path, "--deadline-hours", "10", "--vary", "gpus=1,8"])
         #expect(out.exitCode == 2 && out.stdout.isEmpty, "\(out.stdout)")
-        #expect(out.stderr.contains("none of the 2 configurations searched fits in GPU memory") && out.stderr.contains("GiB per GPU, where the V100-SXM2-16GB has 16.0 GiB")
+        #expect(out.stderr.contains("\(path):3: batch_per_gpu: none of the 2 configurations searched fits in GPU memory")
+                && out.stderr.contains("GiB per GPU, where the V100-SXM2-16GB has 16.0 GiB")
                 && out.stderr.contains("lower batch_per_gpu"), "\(out.stderr)")
     }
 
