@@ -84,14 +84,16 @@ public enum ResultsTable {
             func dollars(_ x: Double?) -> String { x.map(Format.dollars) ?? "-" }
             for (r, cell) in zip(rows, cells) {
                 let m = r.metrics
+                // A time (and cost) to train whose epochs are held above the batches stated is a lower bound.
+                let atLeast = cell?.epochsHeldAboveBatch != nil ? ">=" : ""
                 table.append([
                     "\(r.gpus)", "\(r.nodes)", Format.fixed(m.stepSeconds * 1e3, 1), Format.fixed(m.imagesPerSecond, 0),
                     Format.fixed(r.speedup, 2) + "x", Format.fixed(r.efficiency * 100, 0) + "%",
                     Format.fixed(m.computeSeconds * 1e3, 1), Format.fixed(m.exposedCommunicationSeconds * 1e3, 1),
                     Format.fixed(m.idleSeconds * 1e3, 1),
                     "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes))", r.fitsInMemory ? "yes" : "NO",
-                ] + (timed ? [cell.map { Plan.duration($0.hours * 3600) } ?? "-"] : [])
-                  + (priced ? [dollars(cell?.dollars), cell?.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-"] : [])
+                ] + (timed ? [cell.map { atLeast + Plan.duration($0.hours * 3600) } ?? "-"] : [])
+                  + (priced ? [cell?.dollars == nil ? "-" : atLeast + dollars(cell?.dollars), cell?.usdPerGPUHour.map { Format.fixed($0, 2) } ?? "-"] : [])
                   + (owned ? [dollars(cell?.capexUSD), dollars(cell?.tcoUSD)] : []))
             }
             out += table.render()
@@ -112,7 +114,7 @@ public enum ResultsTable {
                 if let batch = held.first?.cell.epochsHeldAboveBatch {
                     out += "above \(Format.grouped(batch)) images a step, the largest batch \(source) states, its epochs are held "
                         + "(GPUs: \(held.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run shows the recipe converging in them there, "
-                        + "so that time to train is a lower bound; a max_global_batch of at most \(Format.grouped(batch)) keeps the batch "
+                        + "so that time to train is a lower bound (marked >=); a max_global_batch of at most \(Format.grouped(batch)) keeps the batch "
                         + "to one it states\n"
                 }
                 let below = byBatch.filter { $0.cell.epochsHeldBelowBatch != nil }

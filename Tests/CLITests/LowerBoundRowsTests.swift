@@ -22,6 +22,11 @@ import Scenario
         let simulated = try Self.object(CLI.execute(["simulate", path, "--json"]).stdout)
         let rows = try #require(simulated["results"] as? [[String: Any]])
         #expect(rows.map { $0["epochs_held"] as? String } == ["below", "above"], "\(rows)")
+        // The text marks the lower bound in its row (8 GPUs), not the row held below (1 GPU).
+        let text = CLI.execute(["simulate", path]).stdout.split(separator: "\n").map(String.init)
+        #expect(text.first { $0.hasPrefix("   8 ") }?.contains(" >=") == true && text.first { $0.hasPrefix("   1 ") }?.contains(">=") == false,
+                "\(text)")
+        #expect(text.contains { $0.contains("so that time to train is a lower bound (marked >=)") }, "\(text)")
         let within = try Self.object(CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "{64: 10, 512: 20}")), "--json"]).stdout)
         #expect((within["results"] as? [[String: Any]])?.allSatisfy { $0["epochs_held"] is NSNull } == true)
         let fixed = try Self.object(CLI.execute(["simulate", try writeTemporary(Self.scenario(epochs: "90")), "--json"]).stdout)
