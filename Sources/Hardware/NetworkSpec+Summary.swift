@@ -12,8 +12,9 @@ extension NetworkSpec {
         var text: String
         switch layout {
         case .leafSpine:
-            text = "leaf-spine: \(nicsPerNode) x \(nic.name) per node, "
-                + (nodesPerLeaf.map { "\($0) nodes per leaf, uplinks to the spine \(ratio(oversubscription))" } ?? "one non-blocking switch")
+            // Without nodes_per_leaf every node hangs off one switch: no spine to name.
+            text = nodesPerLeaf.map { "leaf-spine: \(nicsPerNode) x \(nic.name) per node, \($0) nodes per leaf, uplinks to the spine \(ratio(oversubscription))" }
+                ?? "one non-blocking switch: \(nicsPerNode) x \(nic.name) per node"
         case .railOptimized(let crossRail):
             text = "rail-optimized: \(nicsPerNode) rail\(nicsPerNode == 1 ? "" : "s") of \(nic.name), a rail switch per NIC index for "
                 + (nodesPerLeaf.map { "every \($0) nodes" } ?? "all nodes") + ", uplinks to the spine \(ratio(oversubscription)); "

@@ -157,7 +157,8 @@ public struct Sweep {
                 : (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)
             for value in axis.values {
                 guard let x = NumberText.decimal(value), range.contains(x) else {
-                    throw SweepError("--vary \(axis.key): '\(value)' is not a number between \(range.lowerBound) and \(range.upperBound)")
+                    throw SweepError("--vary \(axis.key): '\(value)' is not a number between \(String(format: "%g", range.lowerBound)) "
+                                     + "and \(String(format: "%g", range.upperBound))")
                 }
             }
         }

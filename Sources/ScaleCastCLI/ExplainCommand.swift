@@ -100,7 +100,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         guard let (spec, needs) = tooBig.first else { return nil }
         var error = spec.batchLocation
         error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchesPerGPU: [spec.batchPerGPU(at: gpus)],
-                                                   gpus: [gpus], footprints: [needs], gpu: spec.cluster.gpu.name,
+                                                   gpus: [gpus], footprints: [needs], gpu: spec.cluster.gpu,
                                                    has: spec.cluster.gpu.memoryBytes, precision: spec.precision,
                                                    dataParallel: spec.strategy.kind == .data, accumulationSteps: spec.accumulationSteps)
             + SimulateCommand.othersThatDoNotFit(tooBig.dropFirst().map { (run: $0.spec, gpus: nil) })

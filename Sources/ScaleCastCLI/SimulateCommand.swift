@@ -1,4 +1,5 @@
 import Foundation
+import Hardware
 import ArgumentParser
 import Parallelism
 import Planning
@@ -71,7 +72,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             (run: other.run, gpus: results.contains { $0.runIndex == other.results[0].runIndex && $0.fitsInMemory }
                 ? other.results.map(\.gpus) : nil)
         }
-        error.message = Self.doesNotFit(first.results) + Self.othersThatDoNotFit(others)
+        error.message = Self.doesNotFit(first.results, on: first.run.cluster.gpu) + Self.othersThatDoNotFit(others)
         return error
     }
 
@@ -93,10 +94,11 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// One line for a run whose configurations do not fit in GPU memory: the GPU
     /// counts, what they need per GPU (a range where it differs) and what the GPU has.
     /// - Parameter results: the run's configurations that do not fit; at least one.
-    static func doesNotFit(_ results: [ConfigurationResult]) -> String {
+    /// - Parameter gpu: the run's GPU.
+    static func doesNotFit(_ results: [ConfigurationResult], on gpu: GPUSpec) -> String {
         let first = results[0]
         return doesNotFit(label: first.runName, model: first.model, batchesPerGPU: results.map(\.batchPerGPU), gpus: results.map(\.gpus),
-                          footprints: results.map(\.memory), gpu: first.gpuModel, has: first.gpuMemoryBytes,
+                          footprints: results.map(\.memory), gpu: gpu, has: first.gpuMemoryBytes,
                           precision: Precision(rawValue: first.precision) ?? .fp32, dataParallel: first.strategy.kind == .data,
                           accumulationSteps: first.accumulationSteps)
     }
@@ -114,9 +116,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// optimizer state (with the reserve, DDP's buckets and autocast's copies, none of which
     /// shrink with the batch) alone exceed it, no batch fits and only splitting the layers or
     /// a larger GPU helps; else a smaller batch, accumulated to keep the global batch, or
-    /// half-precision activations. Sizes get the decimals it takes for what is needed not to
-    /// print as what the GPU has (16.01 of 16.0 GiB, not 16.0 of 16.0).
-    static func doesNotFit(label: String?, model: String, batchesPerGPU: [Int], gpus: [Int], footprints: [MemoryFootprint], gpu: String,
+    /// half-precision activations (named as the GPU has them: no bf16 on a V100). Sizes get the
+    /// decimals it takes for what is needed not to print as what the GPU has (16.01 of 16.0
+    /// GiB, not 16.0 of 16.0).
+    static func doesNotFit(label: String?, model: String, batchesPerGPU: [Int], gpus: [Int], footprints: [MemoryFootprint], gpu: GPUSpec,
                            has: Double, precision: Precision, dataParallel: Bool, accumulationSteps: Int) -> String {
         let needs = footprints.map(\.totalBytes)
         let (least, most) = (needs.min()!, needs.max()!)
@@ -128,7 +131,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let (smallest, largest) = (batchesPerGPU.min()!, batchesPerGPU.max()!)
         let batch = smallest == largest ? "\(largest)" : "\(smallest)-\(largest)"
         let opening = (label.map { "\($0): " } ?? "") + "\(model) with \(batch) images per GPU does not fit at \(at): "
-            + "it needs \(need) GiB per GPU, but the \(gpu) has \(Format.gib(has)) GiB; "
+            + "it needs \(need) GiB per GPU, but the \(gpu.name) has \(Format.gib(has)) GiB; "
         let fixed = footprints.map(\.fixedBytes).min()!
         guard fixed <= has else {
             return opening + "its weights, their gradients and optimizer state, with the reserve, alone need \(gib(fixed)) GiB, "
@@ -138,8 +141,11 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let wider = precision == .fp32 || precision == .tf32
         let accumulate = accumulationSteps > 1 ? " (with more accumulation_steps to keep the global batch)"
             : " (with accumulation_steps to keep the global batch)"
+        // The half precisions the GPU has units for (the catalog's peaks); fp16 storage where it has none.
+        let halves = ["fp16", "bf16"].filter { gpu.peakFLOPsPerSecond[$0] != nil }
+        let half = halves.isEmpty ? "fp16" : halves.joined(separator: " or ")
         return opening + "lower batch_per_gpu" + (dataParallel ? accumulate : "")
-            + (wider ? " or train in mixed precision (fp16 or bf16 activations are half the size)" : "")
+            + (wider ? " or train in mixed precision (\(half) activations are half the size)" : "")
     }
 
     /// Per result, the time (and cost) to train for runs that state a training goal (and pricing); nil for the others.

@@ -78,7 +78,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
             bar.finish()
             try file.commit()
-            output = CommandOutput(stdout: "wrote \(out): \(written) points\n")
+            output = CommandOutput(stdout: "wrote \(out): \(written) point\(written == 1 ? "" : "s")\n")
         } else {
             if let out { try OutputFile.checkTarget(out, force: force) }   // before the work, not after it
             let rows = try wrap { try sweep.evaluate(selected, uncertainty: uncertainty, progress: bar.update) }
@@ -113,7 +113,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         guard let out else { return CommandOutput(stdout: document.csv()) }
         let text = namesJSON(out) ? try document.json() : document.csv()
         try OutputFile.write(text, to: out, force: force)
-        return CommandOutput(stdout: "wrote \(out): \(document.results.count) points\n")
+        return CommandOutput(stdout: "wrote \(out): \(document.results.count) point\(document.results.count == 1 ? "" : "s")\n")
     }
 
     /// Whether an output file's name asks for JSON: it ends in `.json`, in any case (`S.JSON` too).

@@ -173,7 +173,8 @@ public struct StepMetrics: Sendable, Equatable {
         for h in trace.host where h.step == s { hostBusy[h.device, default: 0] += h.end.nanoseconds - h.start.nanoseconds }
         var metrics = StepMetrics(stepSeconds: Double(stepNs) / 1e9, globalBatch: globalBatch, computeSeconds: computeSeconds,
                                   exposedCommunicationSeconds: exposedSeconds,
-                                  idleSeconds: max(0, Double(stepNs) / 1e9 - computeSeconds - exposedSeconds))
+                                  // In whole nanoseconds: the difference of the seconds left float residue (4e-19 s).
+                                  idleSeconds: Double(max(0, stepNs * Int64(gpus) - compute - exposed)) / n)
         metrics.hostBusySeconds = Double(hostBusy.values.max() ?? 0) / 1e9
         return metrics
     }

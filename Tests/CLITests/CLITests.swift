@@ -204,6 +204,8 @@ let smallScenario = """
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
         // In fp32 mixed precision is the other remedy; already in fp16, only the batch is left.
         #expect(out.stderr.contains("or train in mixed precision"), "\(out.stderr)")
+        // Named as the GPU has them: a V100 has fp16 tensor cores and no bf16.
+        #expect(out.stderr.contains("(fp16 activations are half the size)"), "\(out.stderr)")
         let halfScenario = smallScenario.replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 16384")
             .replacingOccurrences(of: "precision: fp32", with: "precision: fp16")
         let half = CLI.execute(["simulate", try writeTemporary(halfScenario), "--gpus", "1"])
