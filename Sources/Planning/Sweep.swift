@@ -134,6 +134,12 @@ public struct Sweep {
         }
         let sweepKeys = ["gpus"] + Self.whatIfKeys + [Self.imageSizeKey]
         for axis in axes where !axis.key.contains(".") && !sweepKeys.contains(axis.key) && !Scenario.runKeys.contains(axis.key) {
+            // A misspelt key, or one named as other tools name it (batchsize, batch_size): the nearest, or the one it begins like.
+            let keys = Scenario.runKeys + sweepKeys
+            let begunAlike = keys.filter { $0.lowercased().hasPrefix(String(axis.key.lowercased().prefix(5))) }
+            if let near = nearest(axis.key, in: keys, maxEdits: 3) ?? (axis.key.count >= 5 && begunAlike.count == 1 ? begunAlike[0] : nil) {
+                throw SweepError("--vary \(axis.key.singleLine): unknown key; did you mean '\(near)'?")
+            }
             throw SweepError("--vary \(axis.key.singleLine): unknown key; vary a scenario key (\(Scenario.runKeys.joined(separator: ", "))), "
                              + "a key path such as cluster.gpu or cluster.network.oversubscription, or one of the sweep's own: \(sweepKeys.joined(separator: ", "))")
         }

@@ -97,11 +97,23 @@ import YAMLSupport
     /// An unknown plain key names the sweep's own keys too (network_gbps and friends).
     @Test func anUnknownKeyListsTheSweepsOwnKeys() throws {
         do {
-            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "netwrk_gbps", values: ["10"])])
+            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "fabric", values: ["10"])])
             Issue.record("an unknown key was accepted")
         } catch let error as SweepError {
             for key in ["network_gbps", "gpu_link_gbps", "network_latency_us", "image_size", "batch_per_gpu"] {
                 #expect(error.description.contains(key))
+            }
+        }
+    }
+
+    /// A misspelt key, or one named as other tools name it, gets the key meant.
+    @Test func aKeyNearAnotherIsSuggested() throws {
+        for (typed, meant) in [("netwrk_gbps", "network_gbps"), ("batchsize", "batch_per_gpu"), ("precison", "precision")] {
+            do {
+                _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: typed, values: ["10"])])
+                Issue.record("\(typed) was accepted")
+            } catch let error as SweepError {
+                #expect(error.description == "--vary \(typed): unknown key; did you mean '\(meant)'?", "\(error)")
             }
         }
     }
