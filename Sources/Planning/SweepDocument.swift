@@ -151,7 +151,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         header.shard = nil
         let received = shards.reduce(0) { $0 + $1.results.count }
         guard header.points >= 0, header.points <= received else {
-            throw SweepError("\(at(0))merge: the shards say the sweep has \(header.points) points but hold \(received) rows; a shard is missing or damaged")
+            throw SweepError("\(at(0))merge: the shards say the sweep has \(header.points) points but hold \(received) rows; "
+                             + (Self.absentShards(shards).map { "\($0) not among those given" } ?? "a shard is missing or damaged"))
         }
         // sweep refuses a key varied twice; a header that lists one twice was edited (which value a row's
         // column holds would be a guess).
@@ -205,13 +206,27 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         }
         let missing = (0..<header.points).filter { byPoint[$0] == nil }
         guard missing.isEmpty else {
-            throw SweepError("\(at(0))merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); is a shard left out?")
+            throw SweepError("\(at(0))merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); "
+                             + (Self.absentShards(shards).map { "\($0) not among those given" } ?? "is a shard left out?"))
         }
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }
 
     /// The index and count of a shard named "I/N" (1 <= I <= N, plain digits), as `sweep --shard`
     /// takes and writes it; nil otherwise.
+    /// The shards of an I/N series that `shards` lack, in words ("shard 2/4 is", "shards 2/4
+    /// and 4/4 are"); nil where every shard names the same N and none is absent, or they do not.
+    static func absentShards(_ shards: [SweepDocument]) -> String? {
+        let positions = shards.compactMap { $0.sweep.shard.flatMap(shardPosition) }
+        guard positions.count == shards.count, let count = positions.first?.count, positions.allSatisfy({ $0.count == count }) else { return nil }
+        let present = Set(positions.map(\.index))
+        let absent = (1...count).filter { !present.contains($0) }.map { "\($0)/\(count)" }
+        guard !absent.isEmpty else { return nil }
+        let listed = absent.count <= 8 ? absent : Array(absent.prefix(8)) + ["\(absent.count - 8) more"]
+        return absent.count == 1 ? "shard \(absent[0]) is"
+            : "shards " + listed.dropLast().joined(separator: ", ") + " and \(listed.last!) are"
+    }
+
     public static func shardPosition(_ text: String) -> (index: Int, count: Int)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),

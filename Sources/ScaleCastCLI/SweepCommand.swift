@@ -151,7 +151,10 @@ struct MergeCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         try OutputFile.checkNotAnInput(out, inputs: shards)
         let documents = try shards.map { path -> SweepDocument in
-            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError(message: "\(path): cannot read the file") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                throw UsageError(message: "\(path): " + (exists ? "cannot read the file (its permissions?)" : "no such file"))
+            }
             // The decoder keeps one of a repeated key's values without a word (and may fail on the one it
             // kept); no sweep writes one, so a repeat is named first wherever the text is JSON.
             func refuseRepeatedKey() throws {

@@ -54,6 +54,27 @@ let smallScenario = """
         #expect(abs(efficiency - speedup / 4) < 1e-12)
     }
 
+    /// Where a run's larger GPU count trains slower than a smaller one (AlexNet from one server
+    /// to two on one 100 Gb/s NIC each), simulate says so under its table, with the table's
+    /// figures; a run that only gets faster (ResNet-50) gets no such line.
+    @Test func moreGPUsThatTrainSlowerAreNamed() throws {
+        let out = CLI.execute(["simulate", "scenarios/default.yaml"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let sections = out.stdout.components(separatedBy: "\n\n")
+        let alexnet = try #require(sections.first { $0.hasPrefix("AlexNet:") }), resnet = try #require(sections.first { $0.hasPrefix("ResNet-50:") })
+        #expect(!resnet.contains("more GPUs, less speed"), "\(resnet)")
+        let match = try #require(alexnet.firstMatch(of: #/more GPUs, less speed: (\d+) GPUs give ([\d,]+) images/s, fewer than (\d+) \(([\d,]+)\)/#))
+        // The figures are the table's rows: the larger count, the smaller rate.
+        func rate(_ gpus: Substring) throws -> String {
+            let row = try #require(alexnet.split(separator: "\n").first { $0.split(separator: " ").first == gpus })
+            return String(row.split(separator: " ")[3])
+        }
+        #expect(Int(match.1)! > Int(match.3)!)
+        #expect(try rate(match.1) == match.2.replacingOccurrences(of: ",", with: ""))
+        #expect(try rate(match.3) == match.4.replacingOccurrences(of: ",", with: ""))
+        #expect(Int(match.2.replacingOccurrences(of: ",", with: ""))! < Int(match.4.replacingOccurrences(of: ",", with: ""))!)
+    }
+
     @Test func sameScenarioGivesByteIdenticalOutput() throws {
         let path = try writeTemporary(smallScenario)
         let a = CLI.execute(["simulate", path, "--json"])
@@ -1146,7 +1167,7 @@ let smallScenario = """
         #expect(merged.stdout == (try String(contentsOfFile: dir + "/whole.json", encoding: .utf8)))
         let missing = CLI.execute(["merge", dir + "/s2.json", dir + "/s3.json"])
         #expect(missing.exitCode == 2)
-        #expect(missing.stderr.contains("missing"))
+        #expect(missing.stderr.contains("shard 1/3 is not among those given"), "\(missing.stderr)")
         let csv = CLI.execute(["sweep", scenario] + vary + ["--quiet"])
         #expect(csv.stdout.hasPrefix("point,run,network_gbps,gpus,"))
         #expect(csv.stdout.split(separator: "\n").count == 9)

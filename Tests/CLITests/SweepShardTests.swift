@@ -66,6 +66,11 @@ import Testing
         let merged = CLI.execute(["merge", dir + "/task2.json", dir + "/task0.json", dir + "/task1.json"])
         #expect(merged.exitCode == 0)
         #expect(merged.stdout == (try String(contentsOfFile: dir + "/whole.json", encoding: .utf8)))
+        // A shard left out is named; a shard that is not there is no such file.
+        let partial = CLI.execute(["merge", dir + "/task2.json", dir + "/task0.json"])
+        #expect(partial.exitCode == 2 && partial.stderr.contains("shard 2/3 is not among those given"), "\(partial.stderr)")
+        let absent = CLI.execute(["merge", dir + "/task0.json", dir + "/task9.json"])
+        #expect(absent.exitCode == 2 && absent.stderr.contains("task9.json: no such file"), "\(absent.stderr)")
         let (status, stdout, stderr) = try ExecutableTests().run(["sweep", scenario] + vary, environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "three"])
         #expect(status == 2)
         #expect(stdout.isEmpty)
