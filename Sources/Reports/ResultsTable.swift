@@ -56,6 +56,23 @@ public enum ResultsTable {
         }
     }
 
+    /// The run's GPU counts that train slower than a smaller count of the same run (a buyer
+    /// would pay for GPUs that buy no speed), in one line; empty where more is always faster.
+    static func slowerWithMoreGPUs(_ rows: [ConfigurationResult]) -> String {
+        let ordered = rows.sorted { $0.gpus < $1.gpus }
+        var fastest: ConfigurationResult?
+        var slower: [String] = []
+        for r in ordered {
+            if let best = fastest, best.gpus < r.gpus, r.metrics.imagesPerSecond < best.metrics.imagesPerSecond {
+                slower.append("\(r.gpus) GPUs give \(Format.grouped(Int(r.metrics.imagesPerSecond.rounded()))) images/s, "
+                              + "fewer than \(best.gpus) (\(Format.grouped(Int(best.metrics.imagesPerSecond.rounded()))))")
+            }
+            if fastest.map({ r.metrics.imagesPerSecond > $0.metrics.imagesPerSecond }) ?? true { fastest = r }
+        }
+        guard !slower.isEmpty else { return "" }
+        return "more GPUs, less speed: " + slower.joined(separator: "; ") + ": the GPUs added buy no speed here (explain --gpus K says where the step goes)\n"
+    }
+
     /// - Parameter training: per result (same order), its time and cost to train; runs
     ///   with any get "to train" (as `plan` writes a duration: hours, minutes under an hour,
     ///   seconds under a minute) and "cost $" columns.
@@ -97,6 +114,7 @@ public enum ResultsTable {
                   + (owned ? [dollars(cell?.capexUSD), dollars(cell?.tcoUSD)] : []))
             }
             out += table.render()
+            out += slowerWithMoreGPUs(rows)
             // Speedups divide by the run on one GPU: say where that configuration could not run.
             if !first.baselineFits, rows.contains(where: { $0.gpus > 1 }) {
                 out += "speedups are against the run on 1 GPU, which does not fit in its memory: the simulator times it all the "
