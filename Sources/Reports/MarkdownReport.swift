@@ -212,7 +212,8 @@ public enum MarkdownReport {
                 + "different work. The fastest configuration of each: "
                 + perModel.map { r in
                     "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
-                        + "\(Format.fixed(r.speedup, 2))x one GPU" + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
+                        + "\(Format.fixed(r.speedup, 2))x one GPU (\(Format.fixed(r.efficiency * 100, 0))% scaling efficiency)"
+                        + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
                 }.joined(separator: "; ")
                 + ". The rest of this report details \(b.model == perModel[0].model ? "the first" : "the first that fits in GPU memory"), "
                 + "\(b.model.singleLine).\n\n**\(b.model.singleLine).**"
@@ -290,6 +291,13 @@ public enum MarkdownReport {
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |"
                 + (timed ? " \(cell.map { Plan.duration($0.hours * 3600) } ?? "-") |" : "")
                 + (priced ? " \(dollars(cell?.dollars)) |" : "") + (owned ? " \(dollars(cell?.capexUSD)) |" : "") + "\n"
+        }
+        // GPU counts that train slower than fewer GPUs of the same run, as simulate says under its table.
+        for run in Set(input.results.map(\.runIndex)).sorted() {
+            let rows = input.results.filter { $0.runIndex == run }
+            let line = ResultsTable.slowerWithMoreGPUs(rows)
+            guard !line.isEmpty else { continue }
+            out += "\n" + (rows[0].runName.map { "\($0.singleLine): " } ?? "") + line.trimmingCharacters(in: .newlines) + "\n"
         }
         // Times to train at a batch above every batch the epochs are stated for: lower bounds (as simulate says under its table).
         let heldAbove = zip(input.results, cells).filter { $0.1?.epochsHeldAboveBatch != nil }.map { "\($0.0.label.singleLine)" }
