@@ -101,7 +101,7 @@ extension Charts {
             plots.append("'bandwidth.dat' index \(2 * i + 1) using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '\(color(i))'")
         }
         plots.append("NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555'")
-        plots.append("NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'")
+        plots.append("NaN title 'circled: the bandwidth now' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'")
         let x = LogAxis(low: (points.map(\.bandwidth) + [whatIf.operatingPoint]).min()!,
                         high: (points.map(\.bandwidth) + [whatIf.operatingPoint]).max()!)
         // A label beside a vertical line at `bandwidth`, on the side with more room.

@@ -24,4 +24,4 @@ plot 'bandwidth.dat' index 0 using 1:2 title '2 GPUs' with linespoints lw 2 pt 7
      'bandwidth.dat' index 2 using 1:2 title '4 GPUs' with linespoints lw 2 pt 7 lc rgb '#DD8452', \
      'bandwidth.dat' index 3 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#DD8452', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'
+     NaN title 'circled: the bandwidth now' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'

@@ -23,5 +23,5 @@ set label 'today: eth-25g, 25 Gb/s' at 25.000000, graph 0.96 right offset -0.6,0
 plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
+     NaN title 'circled: the bandwidth now' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
      NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 2 lc rgb '#222222'

@@ -29,5 +29,5 @@ plot 'bandwidth.dat' index 0 using 1:2 title '16 GPUs' with linespoints lw 2 pt 
      'bandwidth.dat' index 4 using 1:2 title '64 GPUs' with linespoints lw 2 pt 7 lc rgb '#55A868', \
      'bandwidth.dat' index 5 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#55A868', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
+     NaN title 'circled: the bandwidth now' with points pt 6 ps 2.2 lw 2 lc rgb '#555555', \
      NaN title 'dotted: the GPU-NIC PCIe link (pcie4-x16), crossed too' noenhanced with lines dt 3 lw 2 lc rgb '#222222'

@@ -21,4 +21,4 @@ set label 'today: nvlink3, 300 GB/s' at 300.000000, graph 0.96 left offset 0.6,0
 plot 'bandwidth.dat' index 0 using 1:2 title '8 GPUs' with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
      'bandwidth.dat' index 1 using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '#4C72B0', \
      NaN title 'dashed: linear scaling, GPUs x one GPU' with lines dt 2 lw 1.2 lc rgb '#555555', \
-     NaN title 'ring: today' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'
+     NaN title 'circled: the bandwidth now' with points pt 6 ps 2.2 lw 2 lc rgb '#555555'
