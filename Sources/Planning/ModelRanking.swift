@@ -66,9 +66,12 @@ public struct ModelRanking: Sendable {
     /// first of them in cost order, the row a fold shows).
     public var paretoFrontFolded: [AlikeRows] { frontFolded(of: candidates) }
 
-    /// The front of every configuration that fits, budgets aside, folded as `paretoFrontFolded`:
-    /// where the budgets leave no candidate, what each cost would buy, to choose a budget by.
-    public var paretoFrontOfFittingFolded: [AlikeRows] { frontFolded(of: fitting) }
+    /// Where the budgets leave no candidate but some configurations fit, the front of those,
+    /// budgets aside, folded as `paretoFrontFolded`: what each budget would buy, to choose one
+    /// by; empty otherwise.
+    public var paretoFrontBudgetsAsideFolded: [AlikeRows] {
+        candidates.isEmpty && !fitting.isEmpty ? frontFolded(of: fitting) : []
+    }
 
     private func frontFolded(of rows: [SweepRow]) -> [AlikeRows] {
         let groups = AlikeRows.fold(rows.sorted(by: byCost))
@@ -78,9 +81,11 @@ public struct ModelRanking: Sendable {
 
     /// What `plan` lists for this model, in its text and its JSON alike: the cheapest that meet
     /// the deadline and the fastest within the budgets, folded (`AlikeRows`) and cut to `top`
-    /// answers, and the whole front, folded.
-    public func listed(top: Int) -> (meetingDeadline: [AlikeRows], withinBudget: [AlikeRows], paretoFront: [AlikeRows]) {
-        (Array(AlikeRows.fold(meetingDeadline).prefix(top)), Array(AlikeRows.fold(withinBudget).prefix(top)), paretoFrontFolded)
+    /// answers, and the whole front, folded; where the budgets leave nothing, the front budgets aside.
+    public func listed(top: Int) -> (meetingDeadline: [AlikeRows], withinBudget: [AlikeRows], paretoFront: [AlikeRows],
+                                     budgetsAside: [AlikeRows]) {
+        (Array(AlikeRows.fold(meetingDeadline).prefix(top)), Array(AlikeRows.fold(withinBudget).prefix(top)), paretoFrontFolded,
+         paretoFrontBudgetsAsideFolded)
     }
 
     /// How many more epochs, as a fraction, `row` trains than `other`: the images each trains

@@ -21,12 +21,14 @@ public enum PlanJSON {
         /// Fastest first; every candidate when there is no budget.
         var withinBudget: [SweepRow]
         var paretoFront: [SweepRow]
-        /// The rows listed (ranked lists and front) that stand for others (`AlikeRows`).
+        /// Where the budgets leave no candidate, the front of every configuration that fits; else empty.
+        var paretoFrontBudgetsAside: [SweepRow]
+        /// The rows listed (ranked lists and fronts) that stand for others (`AlikeRows`).
         var alike: [Alike]
 
         enum CodingKeys: String, CodingKey {
             case model, fitting, candidates, explanation, meetingDeadline = "meeting_deadline", withinBudget = "within_budget"
-            case paretoFront = "pareto_front", alike
+            case paretoFront = "pareto_front", paretoFrontBudgetsAside = "pareto_front_budgets_aside", alike
         }
     }
 
@@ -87,7 +89,8 @@ public enum PlanJSON {
     public static func encode(_ plan: Plan, scenario: String, searched: Int, top: Int,
                               sources: [(tag: String, reference: String)], citing: [String] = [], cautions: [String] = [],
                               notes: [String] = []) throws -> String {
-        let cited = Set(plan.candidates.compactMap(\.priceSource).flatMap(\.citedCatalogTags)).union(citing)
+        let shownAside = plan.rankings.flatMap(\.paretoFrontBudgetsAsideFolded).map(\.row)
+        let cited = Set((plan.candidates + shownAside).compactMap(\.priceSource).flatMap(\.citedCatalogTags)).union(citing)
         let document = Document(
             schemaVersion: schemaVersion, scenario: scenario, deadlineSeconds: plan.deadlineSeconds,
             cloudBudgetUSD: plan.budgets.costToTrainUSD, capexBudgetUSD: plan.budgets.capexUSD, pessimistic: plan.pessimistic,
@@ -96,13 +99,14 @@ public enum PlanJSON {
                 let listed = r.listed(top: top)
                 // A row in more than one list stands for the same configurations in each: listed once.
                 var alike: [Alike] = []
-                for group in listed.meetingDeadline + listed.withinBudget + listed.paretoFront
+                for group in listed.meetingDeadline + listed.withinBudget + listed.paretoFront + listed.budgetsAside
                 where !group.alike.isEmpty && !alike.contains(where: { $0.point == group.row.point }) {
                     alike.append(Alike(point: group.row.point, points: group.alike.map(\.point)))
                 }
                 return Ranking(model: r.model, fitting: r.fitting.count, candidates: r.candidates.count, explanation: r.explanation,
                                meetingDeadline: listed.meetingDeadline.map(\.row), withinBudget: listed.withinBudget.map(\.row),
-                               paretoFront: listed.paretoFront.map(\.row), alike: alike)
+                               paretoFront: listed.paretoFront.map(\.row), paretoFrontBudgetsAside: listed.budgetsAside.map(\.row),
+                               alike: alike)
             },
             sources: Dictionary(sources.filter { cited.contains($0.tag) }.map { ($0.tag, $0.reference) }, uniquingKeysWith: { a, _ in a }),
             cautions: cautions, notes: notes)

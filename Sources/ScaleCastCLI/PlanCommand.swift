@@ -130,7 +130,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             guard out == nil else { throw UsageError(message: "--json prints the plan; draw the chart in a separate run with --out") }
             let folded = plan.rankings.flatMap { ranking in
                 let listed = ranking.listed(top: top)
-                return listed.meetingDeadline + listed.withinBudget + listed.paretoFront
+                return listed.meetingDeadline + listed.withinBudget + listed.paretoFront + listed.budgetsAside
             }
             let listed = Set(folded.map(\.row.point))
             // The cautions and notes cover what a listed row stands for too (`alikeCovered`).
@@ -160,14 +160,14 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             var tables: [(title: String, rows: [AlikeRows])] = []
             // Where the budgets leave nothing, the lists say so, and the front is drawn from every configuration
             // that fits: what each budget would buy.
-            let overBudget = ranking.candidates.isEmpty && !ranking.fitting.isEmpty
+            let overBudget = !listed.budgetsAside.isEmpty
             let within = overBudget ? " (none within \(budgets.text))" : ""
             if let d = deadlineHours { tables.append(("Cheapest that finish within \(Plan.deadline(hours: d))\(within)", listed.meetingDeadline)) }
             if !budgets.isEmpty { tables.append(("Fastest within \(budgets.text)", listed.withinBudget)) }
             if overBudget {
                 tables.append(("Cost-time Pareto front of the \(ranking.fitting.count) configurations that fit, budgets aside "
                                + "(no configuration is both cheaper and faster; a budget at a row's cost admits it)",
-                               ranking.paretoFrontOfFittingFolded))
+                               listed.budgetsAside))
             } else {
                 tables.append(("Cost-time Pareto front (no configuration is both cheaper and faster)", listed.paretoFront))
             }

@@ -30,9 +30,19 @@ import Testing
         #expect(out.stdout.contains("Cheapest that finish within 3 h (none within a cost to train of $50.00)\n(none)"), "\(out.stdout)")
         let front = try #require(out.stdout.components(separatedBy: "Cost-time Pareto front of the 4 configurations that fit, budgets aside").last)
         #expect(front.contains("resnet50     8 ") && front.contains("AWS p4d.24xlarge") && !front.hasPrefix("\n(none)"), "\(out.stdout)")
+        // The JSON carries the same front under its own key; the candidates' front is empty.
+        let json = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "3", "--budget", "50", "--json", "--quiet"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let model = try #require((document["models"] as? [[String: Any]])?.first)
+        #expect((model["pareto_front"] as? [Any])?.isEmpty == true && (model["pareto_front_budgets_aside"] as? [Any])?.count == 4, "\(model)")
+        #expect((document["sources"] as? [String: Any])?.isEmpty == false, "\(json.stdout)")
         let some = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "3", "--budget", "86.1", "--quiet"])
         #expect(some.exitCode == 0 && some.stdout.contains("Cost-time Pareto front (no configuration is both cheaper and faster)")
                 && !some.stdout.contains("budgets aside"), "\(some.stdout)")
+        let someJSON = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "3", "--budget", "86.1", "--json", "--quiet"])
+        let someModel = try #require(((try JSONSerialization.jsonObject(with: Data(someJSON.stdout.utf8)) as? [String: Any])?["models"]
+                                      as? [[String: Any]])?.first)
+        #expect((someModel["pareto_front_budgets_aside"] as? [Any])?.isEmpty == true, "\(someModel)")
     }
 
     /// The A100's bill prices its servers with figures of 2020-05 to 2022-01 beside GPUs seen mid-2024 to

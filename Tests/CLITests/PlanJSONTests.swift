@@ -18,7 +18,7 @@ import Testing
         let models = try #require(document["models"] as? [[String: Any]])
         #expect(models.count == 1)
         #expect(Set(models[0].keys) == ["model", "fitting", "candidates", "explanation", "meeting_deadline", "within_budget", "pareto_front",
-                                        "alike"])
+                                        "pareto_front_budgets_aside", "alike"])
         let cheapest = try #require(models[0]["meeting_deadline"] as? [[String: Any]])
         let costs = cheapest.compactMap { $0["cost_usd"] as? Double }
         #expect(costs == costs.sorted())
