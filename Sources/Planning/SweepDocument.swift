@@ -212,8 +212,6 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }
 
-    /// The index and count of a shard named "I/N" (1 <= I <= N, plain digits), as `sweep --shard`
-    /// takes and writes it; nil otherwise.
     /// The shards of an I/N series that `shards` lack, in words ("shard 2/4 is", "shards 2/4
     /// and 4/4 are"); nil where every shard names the same N and none is absent, or they do not.
     static func absentShards(_ shards: [SweepDocument]) -> String? {
@@ -227,6 +225,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             : "shards " + listed.dropLast().joined(separator: ", ") + " and \(listed.last!) are"
     }
 
+    /// The index and count of a shard named "I/N" (1 <= I <= N, plain digits), as `sweep --shard`
+    /// takes and writes it; nil otherwise.
     public static func shardPosition(_ text: String) -> (index: Int, count: Int)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),

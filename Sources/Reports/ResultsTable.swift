@@ -58,8 +58,9 @@ public enum ResultsTable {
 
     /// The run's GPU counts that train slower than a smaller count of the same run (a buyer
     /// would pay for GPUs that buy no speed), in one line; empty where more is always faster.
+    /// Only configurations that fit in GPU memory are compared: one that cannot run is no answer.
     static func slowerWithMoreGPUs(_ rows: [ConfigurationResult]) -> String {
-        let ordered = rows.sorted { $0.gpus < $1.gpus }
+        let ordered = rows.filter(\.fitsInMemory).sorted { $0.gpus < $1.gpus }
         var fastest: ConfigurationResult?
         var slower: [String] = []
         for r in ordered {

@@ -1150,6 +1150,17 @@ let smallScenario = """
 }
 
 @Suite struct PlanningCLITests {
+    /// Idle time is counted in whole nanoseconds: a step with none prints 0, not the residue of a
+    /// difference of seconds (a 2-step accumulation printed 6.9e-18 s).
+    @Test func idleSecondsCarryNoFloatResidue() throws {
+        let csv = CLI.execute(["sweep", "scenarios/examples/accumulate-or-faster-network.yaml", "--vary", "accumulation_steps=2", "--quiet"])
+        #expect(csv.exitCode == 0, "\(csv.stderr)")
+        let lines = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = try #require(lines.first?.firstIndex(of: "idle_seconds"))
+        let idle = lines.dropFirst().map { Double($0[column])! }
+        #expect(!idle.isEmpty && idle.allSatisfy { $0 == 0 || $0 >= 1e-9 }, "\(idle)")
+    }
+
     let priced = smallScenario.replacingOccurrences(of: "cluster: {gpu: V100, gpus_per_node: 4, fabric: pcie-tree}",
                                                     with: "cluster: {gpu: A100-SXM4-40GB, gpus_per_node: 4, fabric: nvswitch, network: {link: eth-100g}}")
         + "\ntraining: {epochs: 1}\npricing: {mode: cloud}\n"

@@ -25,6 +25,10 @@ import Testing
                                       + "uplinks to the spine 2:1; across rails: pxn; GPU->NIC 1 1 0 0 (scenario)\n"), "\(rails.stdout)")
         let plain = CLI.execute(["explain", try writeTemporary(Self.scenario("")), "--gpus", "8"])
         #expect(plain.exitCode == 0 && !plain.stdout.contains("\nNetwork "), "\(plain.stdout)")
+        // Without nodes_per_leaf the nodes hang off one switch: no leaf or spine is named.
+        let plainJSON = CLI.execute(["explain", try writeTemporary(Self.scenario("")), "--gpus", "8", "--json"])
+        #expect(plainJSON.stdout.contains("\"summary\" : \"one non-blocking switch: 2 x ib-hdr per node; GPU->NIC 0 0 1 1 (even share)\""),
+                "\(plainJSON.stdout)")
     }
 
     /// On a PCIe tree without gpu_nic no GPU has a NIC of its own (they hang off the host

@@ -106,6 +106,16 @@ import YAMLSupport
         }
     }
 
+    /// A what-if value outside a link's bounds is refused with the bounds as a person reads them.
+    @Test func aWhatIfOutsideItsBoundsNamesThem() throws {
+        do {
+            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "network_gbps", values: ["-100"])])
+            Issue.record("a negative bandwidth was accepted")
+        } catch let error as SweepError {
+            #expect(error.description == "--vary network_gbps: '-100' is not a number between 8e-06 and 8e+06", "\(error)")
+        }
+    }
+
     /// A misspelt key, or one named as other tools name it, gets the key meant.
     @Test func aKeyNearAnotherIsSuggested() throws {
         for (typed, meant) in [("netwrk_gbps", "network_gbps"), ("batchsize", "batch_per_gpu"), ("precison", "precision")] {
