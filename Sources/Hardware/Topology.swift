@@ -10,9 +10,9 @@
 /// the memory of the socket that the node's first NIC hangs off: on a PCIe tree
 /// that socket's host bridge, which is already a vertex (cross-socket copies are
 /// staged in it); with NVLink fabrics, whose GPUs reach their NICs directly, a
-/// socket vertex joined to every NIC of the node by the host link (PCIe), added
-/// only when the run spans nodes and after every other link, so that it changes
-/// neither the numbering nor the routes between GPUs.
+/// socket vertex joined to every NIC of the node by the host link (PCIe), or, on a
+/// cluster without a network, to every GPU. Those links are added after every other
+/// link, so that they change neither the numbering nor the routes between GPUs.
 public final class Topology {
     /// What a vertex is, for names and routing.
     public enum Vertex: Hashable, Sendable {
@@ -119,8 +119,8 @@ public final class Topology {
     private var routes: [Int: [Int]] = [:]   // source * endpointCount + destination -> path, found on demand
     /// The two legs of each GPU pair of a node that cannot copy peer to peer, by the same key, found on demand.
     private var stagedLegs: [Int: [[Int]]] = [:]
-    /// The vertex of each node's host memory (nil where the node has none: one node on an NVLink fabric).
-    var hostVertices: [Int?] = []
+    /// The vertex of each node's host memory.
+    var hostVertices: [Int] = []
     /// The NIC vertex each GPU sends through when that is fixed (NVLink fabrics, or a
     /// scenario's `gpu_nic`), or -1 (a PCIe tree's NICs on the host bridges); empty on one node.
     var nicVertexOfGPU: [Int] = []
@@ -217,15 +217,11 @@ public final class Topology {
     public func gpuVertex(_ g: Int) -> Int { g }
 
     /// The endpoint of node `node`'s host memory (see "Endpoints").
-    /// - Precondition: the node has host memory in this topology (`hasHostMemory(node:)`).
+    /// - Precondition: `node` is one of the run's nodes.
     public func hostEndpoint(node: Int) -> Int {
-        precondition(hasHostMemory(node: node), "node \(node) has no host-memory endpoint in this topology")
+        precondition(node >= 0 && node < nodeCount, "node \(node) is not one of the run's \(nodeCount)")
         return gpuCount + node
     }
-
-    /// Whether node `node` has a host-memory endpoint: always on a PCIe tree, and on
-    /// NVLink fabrics when the run spans nodes (host memory is reached through the NICs).
-    public func hasHostMemory(node: Int) -> Bool { node >= 0 && node < hostVertices.count && hostVertices[node] != nil }
 
     /// Endpoints: GPUs, then one host memory per node.
     public var endpointCount: Int { gpuCount + nodeCount }
@@ -238,8 +234,8 @@ public final class Topology {
     func vertex(ofEndpoint endpoint: Int) -> Int {
         if endpoint < gpuCount { return endpoint }
         let node = endpoint - gpuCount
-        precondition(hasHostMemory(node: node), "endpoint \(endpoint) is neither a GPU nor a node's host memory")
-        return hostVertices[node]!
+        precondition(node < nodeCount, "endpoint \(endpoint) is neither a GPU nor a node's host memory")
+        return hostVertices[node]
     }
 
     /// The link directions a transfer from endpoint `source` to endpoint `destination`
@@ -570,13 +566,7 @@ public final class Topology {
                     }
                 }
             case .nvlinkMesh, .nvswitch:
-                // Each GPU reaches its NIC over PCIe (GPUDirect RDMA): the scenario's
-                // affinity, or its own share of the NICs (`ClusterSpec.pinnedNICOfLocalGPU`).
-                for (local, g) in members.enumerated() {
-                    let k = pinnedNIC?[local] ?? network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
-                    connect(.gpu(g), .nic(node: node, index: k), spec: cluster.hostLink, role: "nic-pcie")
-                    nicVertexOfGPU[g] = vertexIndex(of: .nic(node: node, index: k))!
-                }
+                for (g, nic) in wireGPUsToNICs(network, cluster: cluster, node: node, gpus: members) { nicVertexOfGPU[g] = nic }
             }
         }
     }
@@ -614,22 +604,45 @@ public final class Topology {
         }
     }
 
+    /// Joins each of `gpus` (node `node`'s) to its NIC over PCIe (GPUDirect RDMA): the
+    /// scenario's affinity, or its own share of the NICs (`ClusterSpec.pinnedNICOfLocalGPU`).
+    /// - Returns: each GPU with its NIC's vertex.
+    private func wireGPUsToNICs(_ network: NetworkSpec, cluster: ClusterSpec, node: Int, gpus: [Int]) -> [(gpu: Int, nic: Int)] {
+        let pinnedNIC = cluster.pinnedNICOfLocalGPU
+        return gpus.enumerated().map { local, g in
+            let k = pinnedNIC?[local] ?? network.nic(ofLocalGPU: local, gpusPerNode: cluster.gpusPerNode)
+            connect(.gpu(g), .nic(node: node, index: k), spec: cluster.hostLink, role: "nic-pcie")
+            return (g, vertexIndex(of: .nic(node: node, index: k))!)
+        }
+    }
+
     /// Host memory per node, after every other link (see "Endpoints"): on a PCIe
     /// tree the host bridge that the node's first NIC hangs off (socket 0); on NVLink
-    /// fabrics, with more than one node, a socket vertex joined to each of the node's
-    /// NICs by the host link.
+    /// fabrics a socket vertex joined to each of the node's NICs by the host link. A
+    /// single node is wired as it is in a cluster of several, its GPUs to their NICs and
+    /// the NICs to host memory (the network's links aside), so that a GPU reaches host
+    /// memory over the same PCIe links, shared alike, on one node as on many: the
+    /// NIC's link to host memory stands for the uplink of the PCIe switch a GPU shares
+    /// with its NIC (DGX-1, DGX A100). A single node of a cluster without a network joins
+    /// each GPU to host memory by its own host link.
     private func wireHostMemory(cluster: ClusterSpec, nodes: Int) {
         for node in 0..<nodes {
+            let host = Vertex.hostBridge(node: node, socket: 0)
             switch cluster.fabric {
             case .pcieTree:
-                hostVertices.append(vertexIndex(of: .hostBridge(node: node, socket: 0)))
+                break
             case .nvlinkMesh, .nvswitch:
-                guard nodes > 1, let network = cluster.network else { hostVertices.append(nil); continue }
-                for k in 0..<network.nicsPerNode {
-                    connect(.nic(node: node, index: k), .hostBridge(node: node, socket: 0), spec: cluster.hostLink, role: "host-pcie")
+                if let network = cluster.network {
+                    if nodes == 1 { _ = wireGPUsToNICs(network, cluster: cluster, node: node, gpus: Array(0..<gpuCount)) }
+                    for k in 0..<network.nicsPerNode {
+                        connect(.nic(node: node, index: k), host, spec: cluster.hostLink, role: "host-pcie")
+                    }
+                } else {
+                    precondition(nodes == 1, "more than one node needs a network")
+                    for g in 0..<gpuCount { connect(.gpu(g), host, spec: cluster.hostLink, role: "host-pcie") }
                 }
-                hostVertices.append(vertexIndex(of: .hostBridge(node: node, socket: 0)))
             }
+            hostVertices.append(vertexIndex(of: host)!)
         }
     }
 

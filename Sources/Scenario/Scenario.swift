@@ -300,13 +300,10 @@ public struct RunSpec: Sendable {
 
     /// Seconds per step of the profile's synchronous input copies, amortized
     /// (`ScheduleMechanisms.inputCopySeconds`): the host-to-GPU leg at the bandwidth
-    /// of the narrowest link from node 0's host memory to GPU 0 (PCIe on a PCIe
-    /// tree), or, where the topology has no host-memory endpoint (NVLink and NVSwitch
-    /// nodes, which wire only the GPUs), the GPU's own host link (`ClusterSpec.hostLink`):
-    /// every GPU reads its images from host memory whatever joins it to the others.
+    /// of the narrowest link from node 0's host memory to GPU 0 (PCIe: the PCIe tree's,
+    /// or the host link of a GPU on an NVLink fabric).
     public func inputCopySeconds(gpus: Int, topology: Topology) -> Double {
-        let link = topology.hasHostMemory(node: 0)
-            ? topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0)) : cluster.hostLink.bytesPerSecond
+        let link = topology.bottleneck(of: topology.route(from: topology.hostEndpoint(node: 0), to: 0))
         // Per micro-batch, and a step runs `accumulationSteps` of them.
         return Double(accumulationSteps)
             * software.mechanisms.inputCopySeconds(batchPerGPU: batchPerGPU(at: gpus), gpus: gpus, gpusOnNode: min(gpus, cluster.gpusPerNode),

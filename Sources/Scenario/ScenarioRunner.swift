@@ -113,19 +113,6 @@ public enum ScenarioRunner {
         } else {
             topology = Topology(cluster: run.simulatedCluster, gpus: gpus)
         }
-        // Host-staged copies need host memory in the topology (a PCIe tree has it; one NVLink node does not): GPU to GPU there.
-        if !topology.hasHostMemory(node: 0) {
-            setup.hostStagedSyncFromGPUs = nil
-            setup.activationBroadcast = .chain
-        }
-        if run.plannedStrategy.gradientSync.algorithm == .psHost && !topology.hasHostMemory(node: 0) {
-            var error = location ?? run.gpusLocation
-            // Named without the count: a sweep meets this first at the one-GPU run its speedups are measured against.
-            error.message = "the ps-host all-reduce keeps the variables in host memory (on any GPU count, one included), which a "
-                + "single NVLink or NVSwitch node does not model (the one-GPU run every speedup is measured against is such a node, "
-                + "whatever the cluster); use a pcie-tree cluster, or ps-gpus"
-            throw error
-        }
         let graph: TaskGraph
         var fidelity = fidelity(run, gpus: gpus)
         let symmetry = fidelity == .expanded && nodeSymmetryRefusal(run, gpus: gpus) == nil

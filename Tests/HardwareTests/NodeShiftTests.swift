@@ -88,9 +88,7 @@ import Testing
         for cluster in designs {
             let classes = Topology(cluster: cluster, gpus: 48), fresh = Topology(cluster: cluster, gpus: 48)
             #expect(classes.nodeShiftRefusal == nil)
-            let endpoints = (0..<classes.endpointCount).filter {
-                $0 < classes.gpuCount || classes.hasHostMemory(node: $0 - classes.gpuCount)
-            }
+            let endpoints = 0..<classes.endpointCount
             for a in endpoints {
                 for b in endpoints where a != b {
                     let expected = fresh.legs(from: a, to: b).map { $0.map(fresh.firstNodeImage(ofLink:)) }

@@ -487,18 +487,41 @@ import Workload
         }
         #expect(stagedTransfers > 0, "some pairs of the PCIe trees copy through host memory")
         #expect([(pcie, 32), (leafSpine, 32), (pcieLeaves, 48)].allSatisfy { Topology(cluster: $0, gpus: $1).isSymmetric })
-        // One node on an NVLink fabric has no NIC, hence no host-memory endpoint (nor needs one).
-        #expect(!Topology(cluster: cluster(perNode: 8), gpus: 8).hasHostMemory(node: 0))
     }
 
-    /// Adding host memory changes no route between GPUs: the same links, in the same order.
-    @Test func hostMemoryLeavesGPURoutesAlone() {
+    /// Adding host memory changes no route between GPUs: the same links, in the same order,
+    /// on several nodes and on one.
+    @Test(arguments: [12, 4]) func hostMemoryLeavesGPURoutesAlone(gpus: Int) {
         let c = cluster(perNode: 4, nics: 2)
-        let topology = Topology(cluster: c, gpus: 12)
+        let topology = Topology(cluster: c, gpus: gpus)
         let hostLinks = Set(topology.links.indices.filter { topology.links[$0].role == "host-pcie" })
-        #expect(hostLinks.count == 2 * 3 * 2)
-        #expect(hostLinks.min()! == topology.links.count - hostLinks.count)   // built last
-        for a in 0..<12 { for b in 0..<12 where a != b { #expect(hostLinks.isDisjoint(with: topology.route(from: a, to: b))) } }
+        #expect(hostLinks.count == 2 * (gpus / 4) * 2)
+        let built = topology.links.count - hostLinks.count - (gpus == 4 ? 2 * 4 : 0)   // one node: its GPU-NIC links too
+        #expect(hostLinks.min()! >= built)   // built last
+        for a in 0..<gpus { for b in 0..<gpus where a != b { #expect(hostLinks.isDisjoint(with: topology.route(from: a, to: b))) } }
+    }
+
+    /// One node on an NVLink fabric reaches its host memory as each node of a cluster of
+    /// several does: each GPU over its PCIe link to its NIC, the NIC over its link to host
+    /// memory, so two GPUs sharing a NIC share that link on one node as on many; a node of
+    /// a cluster without a network joins each GPU to host memory by its own host link.
+    @Test func oneNVLinkNodeReachesHostMemoryAsEveryNodeDoes() {
+        let c = cluster(perNode: 4, nics: 2)
+        let one = Topology(cluster: c, gpus: 4), two = Topology(cluster: c, gpus: 8)
+        func roles(_ t: Topology, _ from: Int, _ to: Int) -> [String] { t.route(from: from, to: to).map { t.links[$0].role } }
+        for g in 0..<4 {
+            #expect(roles(one, g, one.hostEndpoint(node: 0)) == ["nic-pcie", "host-pcie"])
+            #expect(roles(one, g, one.hostEndpoint(node: 0)) == roles(two, g, two.hostEndpoint(node: 0)))
+            #expect(roles(one, one.hostEndpoint(node: 0), g) == ["host-pcie", "nic-pcie"])
+        }
+        // GPUs 0 and 1 share NIC 0, so their routes to host memory share its link; GPU 2's does not.
+        let shared = Set(one.route(from: 0, to: one.hostEndpoint(node: 0))).intersection(one.route(from: 1, to: one.hostEndpoint(node: 0)))
+        #expect(shared.count == 1 && Set(one.route(from: 2, to: one.hostEndpoint(node: 0))).isDisjoint(with: shared))
+        var alone = c
+        alone.network = nil
+        let bare = Topology(cluster: alone, gpus: 4)
+        for g in 0..<4 { #expect(roles(bare, g, bare.hostEndpoint(node: 0)) == ["host-pcie"]) }
+        #expect(bare.endpointName(bare.hostEndpoint(node: 0)) == "n0.socket0")
     }
 
     /// The expanded parameter server lays out what the text says: per node g−1 ring
