@@ -382,8 +382,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
     }
 
-    /// The price basis of each offer in the tables (its figures as priced for the first
-    /// row shown with it), then the sources its tags cite.
+    /// The price basis of each offer in the tables, then the sources its tags cite: a cloud
+    /// offer's once (its price per instance is the same at every size), an owned cluster's
+    /// for each configuration shown (its servers, NICs and switches change with the GPUs
+    /// and the network), in the order the tables show them, the answer's first.
     private func priceBases(_ rows: [SweepRow], sweep: Sweep) throws -> String {
         let (lines, tags) = try priceBasisLines(rows, sweep: sweep)
         guard !lines.isEmpty else { return "" }
@@ -398,25 +400,20 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// `priceBases`' lines, and the catalog tags their bills cite: an owned cluster's NICs,
     /// switches, cables and servers as well as its GPUs (a row's `price_source` names the GPU's alone).
     private func priceBasisLines(_ rows: [SweepRow], sweep: Sweep) throws -> (lines: [String], tags: [String]) {
-        // One line per model, offer, GPU and varied setting that changes the bill (a network speed prices
-        // other NICs and switches), priced for its largest configuration shown (the one with most items).
-        var keys: [String] = []
-        var largest: [String: SweepRow] = [:]
-        for row in rows {
-            let key = "\(row.model ?? "")\u{1}\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(Self.billSettings(row).joined(separator: ","))"
-            if largest[key] == nil { keys.append(key) }
-            if row.gpus > largest[key]?.gpus ?? 0 { largest[key] = row }
-        }
         var lines: [String] = []
         var tags: [String] = []
-        for row in keys.compactMap({ largest[$0] }) {
+        var seen: Set<String> = []
+        for row in rows {
             guard let offer = row.priceOffer, let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
                                                                catalog: sweep.catalog) else { continue }
-            // An owned cluster's bill changes with the settings (its NICs and switches); a cloud offer's
-            // price does not, and its line is given once.
-            let settings = Self.billSettings(row).isEmpty ? "" : ", " + Self.billSettings(row).joined(separator: ", ")
-            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel)\(settings))"
+            // One line per model, offer and GPU; an owned cluster's per GPU count and setting that changes
+            // its bill too (a network speed prices other NICs and switches).
+            let settings = estimate.owned == nil ? [] : Self.billSettings(row)
+            let key = "\(row.model ?? "")\u{1}\(offer)\u{1}\(row.gpuModel)" + (estimate.owned == nil ? "" : "\u{1}\(row.gpus)\u{1}\(settings)")
+            guard seen.insert(key).inserted else { continue }
+            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel)"
+                + settings.map { ", " + $0 }.joined() + ")"
             let line = "  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)"
             if lines.contains(line) { continue }
             lines.append(line)

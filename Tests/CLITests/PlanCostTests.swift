@@ -166,6 +166,14 @@ import Testing
                                    "--quiet"])
         let bills = batches.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  owned, 4-year life, A100-SXM4-80GB (for ") }
         #expect(bills.count == 2 && !bills.contains { $0.contains("batch_per_gpu") }, "\(bills)")
+        // An owned bill changes with the GPUs (servers, NICs, a switch): each configuration shown has its own,
+        // the answer's first (it was once the largest configuration's alone).
+        let sizes = CLI.execute(["plan", path, "--deadline-hours", "100", "--vary", "gpus=8,16,32", "--quiet"])
+        let sized = sizes.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  owned, 4-year life, A100-SXM4-80GB (for ") }
+        let answer = try #require(sizes.stdout.range(of: #"on (8|16|32) x A100-SXM4-80GB"#, options: .regularExpression), "\(sizes.stdout)")
+        let answerGPUs = sizes.stdout[answer].split(separator: " ")[1]
+        #expect(sized.count == 3 && sized[0].contains("(for \(answerGPUs) x A100-SXM4-80GB)"), "\(sized)")
+        #expect(Set(sized.map { $0.contains("servers 1 x $") }) == [true, false], "\(sized)")
     }
 
     /// Without --deadline-hours there is no deadline to meet: the winner is the cheapest, said so.
