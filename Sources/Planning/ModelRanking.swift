@@ -156,8 +156,9 @@ public struct ModelRanking: Sendable {
             + "for $\(Plan.money(cost(winner)))\(ownedTerms(winner))" + (pessimistic ? " (90th percentiles of time and cost)." : ".")
         // The winner's settings a what-if varied may change nothing (a network inside one node): say so with the answer.
         if let alike = AlikeRows.fold(meetingDeadline).first, !alike.alike.isEmpty {
-            text += " So do \(alike.alike.count) configuration\(alike.alike.count == 1 ? "" : "s") with settings that change nothing "
-                + "there, to the same figures (\(alike.differencesInWords(limit: 3)))."
+            text += (alike.alike.count == 1 ? " So does 1 configuration whose settings change"
+                     : " So do \(alike.alike.count) configurations with settings that change")
+                + " nothing there, to the same figures (\(alike.differencesInWords(limit: 3)))."
         }
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "

@@ -162,9 +162,12 @@ public struct Sweep {
             let range = axis.key == "network_latency_us" ? Limits.microseconds
                 : (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)
             for value in axis.values {
-                guard let x = NumberText.decimal(value), range.contains(x) else {
-                    throw SweepError("--vary \(axis.key): '\(value)' is not a number between \(String(format: "%g", range.lowerBound)) "
-                                     + "and \(String(format: "%g", range.upperBound))")
+                let bounds = "between \(String(format: "%g", range.lowerBound)) and \(String(format: "%g", range.upperBound))"
+                guard let x = NumberText.decimal(value) else {
+                    throw SweepError("--vary \(axis.key): '\(value)' is not a number; give one \(bounds)")
+                }
+                guard range.contains(x) else {
+                    throw SweepError("--vary \(axis.key): \(value) is out of range: give a number \(bounds)")
                 }
             }
         }

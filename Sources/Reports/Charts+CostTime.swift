@@ -64,7 +64,7 @@ extension Charts {
 
     /// Time and cost to train of every configuration searched (hours, dollars,
     /// both log scales), the Pareto front with its points numbered and named in
-    /// the key, the chosen configuration ringed, and the deadline (vertical) and
+    /// the key, the chosen configuration in an open square, and the deadline (vertical) and
     /// budget (horizontal) as dashed lines.
     /// - Parameters:
     ///   - chosen: the configuration the plan recommends (the cheapest that meets the deadline), if any.

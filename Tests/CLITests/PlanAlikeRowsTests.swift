@@ -30,6 +30,10 @@ import Testing
                                     + "So do 3 configurations with settings that change nothing there, to the same figures "
                                     + "(strategy.allreduce=hierarchical; cluster.network.link=ib-ndr; cluster.network.link=ib-ndr "
                                     + "strategy.allreduce=hierarchical)."), "\(out.stdout)")
+        // One such configuration is said in the singular.
+        let one = CLI.execute(Array(Self.arguments.prefix(8)) + ["--quiet"])
+        #expect(one.stdout.contains(". So does 1 configuration whose settings change nothing there, to the same figures "
+                                    + "(cluster.network.link=ib-ndr)."), "\(one.stdout)")
         // Under the table, what each row stands for: the settings in which the others differ from it.
         #expect(cheapest.contains("A row marked (+N alike) stands for N more configurations with every figure the same"))
         #expect(cheapest.contains("  A100: 8 x A100-SXM4-80GB, data, cluster.network.link=ib-hdr, strategy.allreduce=ring: also "
