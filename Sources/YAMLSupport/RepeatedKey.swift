@@ -8,36 +8,43 @@ import Yams
 struct RepeatedKey {
     /// The second writing's line (1-based).
     var line: Int
-    /// The key path of the second writing (`runs[1].gpus`); empty where the key is written
-    /// three times or more (the line is still the second writing's).
+    /// The key path of the second writing (`runs[1].gpus`).
     var keyPath: String
 
     /// Appended to the first writing so it no longer equals the second: no key has it.
     static let marker = "~scalecast-first-writing"
+    /// Appended to the first writing of a key repeated in another mapping too (Yams reports
+    /// one mapping at a time), so that the text composes.
+    static let otherMarker = "~scalecast-other-writing"
 
     /// The second writing of `key`, first written at `first` in `text`; nil where the first
     /// writing is not `key` as written there (an escaped quoted key, a key that is a
     /// sequence) or the renamed text cannot be composed.
     static func find(_ key: String, first: Mark, in text: String, resolver: Resolver) -> RepeatedKey? {
-        guard let renamed = renamingWriting(of: key, at: first, in: text) else { return nil }
-        do {
-            guard let root = try Yams.compose(yaml: renamed, resolver), let found = search(root, keyPath: "", for: key) else { return nil }
-            // A key written through an alias (`*k : 1`) carries its anchor's mark, before the first writing: not
-            // where it is written, so not said to be.
-            return found.line >= first.line ? found : nil
-        } catch YamlError.duplicatedKeysInMapping(let keys, let context) where keys == [key] {
-            // Written three times or more: the second writing is now the one Yams marks.
-            return RepeatedKey(line: context.mark.line, keyPath: "")
-        } catch {
-            return nil
+        guard var renamed = renamingWriting(of: key, at: first, in: text, marker: marker) else { return nil }
+        // Each other repetition Yams reports (the key written three times in this mapping, or repeated in
+        // another) has its first writing renamed too, until the text composes: at most one per mapping.
+        for _ in 0..<1_000 {
+            do {
+                guard let root = try Yams.compose(yaml: renamed, resolver), let found = search(root, keyPath: "", for: key) else { return nil }
+                // A key written through an alias (`*k : 1`) carries its anchor's mark, before the first writing: not
+                // where it is written, so not said to be.
+                return found.line >= first.line ? found : nil
+            } catch YamlError.duplicatedKeysInMapping(let keys, let context) where keys.count == 1 {
+                guard let next = renamingWriting(of: keys[0], at: context.mark, in: renamed, marker: otherMarker) else { return nil }
+                renamed = next
+            } catch {
+                return nil
+            }
         }
+        return nil
     }
 
     /// `text` with `marker` appended to the key `key` written at `mark` (inside its quotes
     /// where quoted); nil where `key` is not written there.
     /// libyaml counts lines at `\n`, `\r`, `\r\n`, U+0085, U+2028 and U+2029, and columns
     /// in Unicode scalars (its `SKIP` and `SKIP_LINE`, scanner.c).
-    static func renamingWriting(of key: String, at mark: Mark, in text: String) -> String? {
+    static func renamingWriting(of key: String, at mark: Mark, in text: String, marker: String = marker) -> String? {
         let scalars = Array(text.unicodeScalars)
         var line = 1, column = 1, offset = 0
         while offset < scalars.count, (line, column) != (mark.line, mark.column) {
@@ -64,16 +71,16 @@ struct RepeatedKey {
     }
 
     /// The mapping under `node` that holds the renamed first writing, and the first other
-    /// writing of `key` in it.
+    /// writing of `key` in it (in the order written, the third writing's renamed second too).
     private static func search(_ node: Node, keyPath: String, for key: String) -> RepeatedKey? {
         switch node {
         case .mapping(let mapping):
             if mapping.contains(where: { $0.key.string == key + marker }),
-               let second = mapping.first(where: { $0.key.string == key }), let line = second.key.mark?.line {
+               let second = mapping.first(where: { [key, key + otherMarker].contains($0.key.string) }), let line = second.key.mark?.line {
                 return RepeatedKey(line: line, keyPath: keyPath.isEmpty ? key : "\(keyPath).\(key)")
             }
             for pair in mapping {
-                let name = pair.key.string ?? "?"
+                let name = (pair.key.string ?? "?").replacingOccurrences(of: otherMarker, with: "").replacingOccurrences(of: marker, with: "")
                 if let found = search(pair.value, keyPath: keyPath.isEmpty ? name : "\(keyPath).\(name)", for: key) { return found }
             }
         case .sequence(let sequence):

@@ -71,7 +71,8 @@ import YAMLSupport
     /// The error points at the key's second writing, the one to remove, with its key path: in a
     /// block mapping at any depth (CRLF line ends too), past comments and deeper lines, quoted,
     /// written `? key`, in a flow mapping across lines; the third writing of a key is reported
-    /// at the second.
+    /// at the second; where a later mapping repeats the key too, at the first mapping's second
+    /// writing, not the later mapping's first (Yams reports one mapping at a time).
     @Test(arguments: [("a: 1\nb: 2\na: 3\n", 3, "a"),
                       ("top:\n  a: 1\n  # note\n  deep:\n    a: 0\n\n  a: 2\nend: 1\n", 7, "top.a"),
                       ("runs:\n  - a: 1\n    b: 2\n    a: 3\n  - a: 4\n", 4, "runs[0].a"),
@@ -82,7 +83,10 @@ import YAMLSupport
                       ("? a\n: 1\nb: 2\n? a\n: 3\n", 4, "a"),
                       ("x: {a: 1,\n    b: 2,\n    a: 3}\n", 3, "x.a"),
                       ("é: 1\nx: {é: 2, y: 1,\n  é: 3}\n", 3, "x.é"),
-                      ("a: 1\nb: 2\na: 3\na: 4\n", 3, "")])
+                      ("a: 1\nb: 2\na: 3\na: 4\n", 3, "a"),
+                      ("runs:\n  - l: a\n    b: 32\n    b: 16\n  - l: b\n    b: 32\n    b: 16\n", 4, "runs[0].b"),
+                      ("g:\n  - y: 1\n    s: 2\n    y: 3\n  - y: 4\n    y: 5\n    y: 6\n", 4, "g[0].y"),
+                      ("x:\n  y: 1\n  y: 2\nz:\n  y: 3\n  q: 4\n  y: 5\n", 3, "x.y")])
     func aRepeatedKeyIsReportedWhereItIsRepeated(text: String, line: Int, keyPath: String) {
         do {
             _ = try value(text)
