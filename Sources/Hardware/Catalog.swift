@@ -110,6 +110,11 @@ public struct Catalog: Sendable {
                     gpu.aliases = replaced.aliases
                 }
                 try once(gpu.name, nameNode, what: "GPU")
+                if let node = try item.optional("architecture"), let meant = architectureMeant(by: gpu.architecture) {
+                    throw node.error("'\(gpu.architecture)' is not how the catalog names that architecture: its GPUs say '\(meant)' "
+                                     + "(the published evidence on a GPU's architecture and NCCL's tuning match it by name); "
+                                     + "write '\(meant)', or a name of a generation of its own")
+                }
                 // The entry this one replaces (same name) answers to nothing after it; every other keeps its names.
                 let others = self.gpus.filter { $0.name.lowercased() != gpu.name.lowercased() }
                 let aliasNodes = try item.optional("aliases")?.items() ?? []
@@ -121,6 +126,22 @@ public struct Catalog: Sendable {
                 }
                 merge(Catalog(gpus: [gpu], links: []))
             }
+        }
+    }
+}
+
+extension Catalog {
+    /// The catalog's name for the architecture `written` names another way: one of its GPUs'
+    /// architectures that `written` begins with or that begins with `written`, at a word
+    /// boundary, ignoring case (`Ada` for `Ada Lovelace`, `Hopper (GH100)` for `Hopper`); nil
+    /// where `written` is a catalog architecture or unrelated to all of them (a generation of its own).
+    func architectureMeant(by written: String) -> String? {
+        let key = written.trimmingCharacters(in: .whitespaces).lowercased()
+        let known = gpus.map(\.architecture)
+        guard !key.isEmpty, !known.contains(where: { $0.lowercased() == key }) else { return nil }
+        return known.first { name in
+            let other = name.lowercased()
+            return other.hasPrefix(key + " ") || key.hasPrefix(other + " ") || key.hasPrefix(other + "(")
         }
     }
 }

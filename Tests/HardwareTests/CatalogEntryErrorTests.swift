@@ -46,6 +46,22 @@ import YAMLSupport
         #expect(abs((replaced.gpu(named: "H100-SXM5")?.memoryBytes ?? 0) - 16 * 1_073_741_824) < 1)
     }
 
+    /// An architecture is matched by name (sibling evidence, NCCL's compute capability): the
+    /// catalog's written another way is refused at its line with the catalog's name; the
+    /// catalog's own, in any case, and a generation of its own are taken as written.
+    @Test func anArchitectureNamedAnotherWayIsRefused() throws {
+        for (written, meant) in [("Ada", "Ada Lovelace"), ("hopper (GH100)", "Hopper"), ("Blackwell Ultra", "Blackwell")] {
+            let refused = try refusal(Self.entry().replacingOccurrences(of: "architecture: Test", with: "architecture: \(written)"))
+            #expect(refused.line == 3 && refused.keyPath.hasSuffix("architecture")
+                    && refused.message.hasPrefix("'\(written)' is not how the catalog names that architecture: its GPUs say '\(meant)'"),
+                    "\(refused)")
+        }
+        for written in ["ada lovelace", "Test", "CDNA 4"] {
+            let read = try read(Self.entry().replacingOccurrences(of: "architecture: Test", with: "architecture: \(written)"))
+            #expect(read.gpu(named: "Test-8")?.architecture == written)
+        }
+    }
+
     /// A GPU's host link is a PCIe slot and its scale-up link a scale-up fabric: a network or
     /// an NVLink in the wrong key is refused at its line.
     @Test func eachLinkKeyOfAGPUTakesItsKind() throws {
