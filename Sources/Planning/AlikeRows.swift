@@ -7,8 +7,11 @@ import Foundation
 /// node), a server price on a cloud offer. Such configurations repeat every figure of
 /// another, and listed one by one they fill a plan's top rows with one answer. Each
 /// row here stands for the later rows of the list that are alike (`AlikeRows.Key`):
-/// the same run, GPU, GPU count, global batch, strategy and offer, and the same step,
-/// time, cost, capex and TCO, their ranges included, to the last bit.
+/// the same run, GPU, GPU count, batch per GPU, global batch, strategy and offer, and the
+/// same step, time, cost, capex and TCO, their ranges included, to the last bit. Their
+/// efficiency may differ: it compares with one GPU at the batch per GPU asked for, and
+/// under `max_global_batch` rows that ask for different batches can train the same one
+/// (`differingEfficiencies`).
 public struct AlikeRows: Sendable {
     /// The row shown: the first of its kind in the list's order.
     public var row: SweepRow
@@ -53,17 +56,25 @@ public struct AlikeRows: Sendable {
         return others.joined(separator: "; ") + (alike.count > limit ? " and \(alike.count - limit) more" : "")
     }
 
-    /// What two alike rows share: everything a plan prints or ranks by.
+    /// The efficiencies of the rows it stands for, in their order, where one differs from the
+    /// row shown's (empty otherwise): rows that ask for different batches per GPU and train
+    /// the same one under `max_global_batch`, each compared with one GPU at the batch it asks.
+    public var differingEfficiencies: [Double] {
+        alike.contains { $0.efficiency != row.efficiency } ? alike.map(\.efficiency) : []
+    }
+
+    /// What two alike rows share: everything a plan prints or ranks by, the efficiency
+    /// aside (see `differingEfficiencies`).
     struct Key: Hashable {
-        var run: String, gpuModel: String, gpus: Int, globalBatch: Int
+        var run: String, gpuModel: String, gpus: Int, batchPerGPU: Int?, globalBatch: Int
         var strategy: String, scheme: String?, variant: String?, offer: String?
         /// The figures' bit patterns (nil where a row has none): equal only where they are the same number.
         var figures: [UInt64?]
 
         init(_ r: SweepRow) {
-            (run, gpuModel, gpus, globalBatch) = (r.run, r.gpuModel, r.gpus, r.globalBatch)
+            (run, gpuModel, gpus, batchPerGPU, globalBatch) = (r.run, r.gpuModel, r.gpus, r.batchPerGPU, r.globalBatch)
             (strategy, scheme, variant, offer) = (r.strategy, r.scheme, r.variant, r.priceOffer)
-            let values: [Double?] = [r.stepSeconds, r.imagesPerSecond, r.efficiency, r.timeToTrainSeconds, r.costUSD, r.usdPerGPUHour,
+            let values: [Double?] = [r.stepSeconds, r.imagesPerSecond, r.timeToTrainSeconds, r.costUSD, r.usdPerGPUHour,
                                      r.capexUSD, r.tcoUSD, r.timeToTrainSecondsP10, r.timeToTrainSecondsP90, r.costUSDP10,
                                      r.costUSDP90, r.capexUSDP10, r.capexUSDP90]
             figures = values.map { $0?.bitPattern }

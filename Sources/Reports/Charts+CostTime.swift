@@ -65,39 +65,66 @@ extension Charts {
     /// Time and cost to train of every configuration searched (hours, dollars,
     /// both log scales), the Pareto front with its points numbered and named in
     /// the key, the chosen configuration in an open square, and the deadline (vertical) and
-    /// budget (horizontal) as dashed lines.
+    /// budget (horizontal) as dashed lines: one model's plan (`costTime(all:fronts:chosen:...)`).
     /// - Parameters:
     ///   - chosen: the configuration the plan recommends (the cheapest that meets the deadline), if any.
     ///   - title: what the chart shows, in words (not a file name).
     public static func costTime(all: [CostTimePoint], front: [CostTimePoint], chosen: CostTimePoint?, deadlineHours: Double?,
                                 budgetDollars: Double?, title: String, format: Chart.Format) throws -> Chart {
+        try costTime(all: all, fronts: [(name: "", points: front)], chosen: chosen.map { [$0] } ?? [], deadlineHours: deadlineHours,
+                     budgetDollars: budgetDollars, title: title, format: format)
+    }
+
+    /// The colours of the fronts, one per model, in order (the first as one model's front).
+    static let frontColors = ["#C44E52", "#55A868", "#8172B2", "#DD8452", "#64B5CD", "#937860"]
+
+    /// The cost-time chart of a plan over several models, each ranked apart: one Pareto front
+    /// per model, each its own line and colour (a front joined across models would cross
+    /// itself and hold points that another model's beat), their points numbered in turn and
+    /// named in the key with their model; each model's chosen configuration in an open square.
+    /// With one front the chart is `costTime(all:front:chosen:...)`'s.
+    /// - Parameters:
+    ///   - fronts: each model's name and its front, cheapest-and-slowest first as the plan lists it.
+    ///   - chosen: each model's recommended configuration, where it has one.
+    public static func costTime(all: [CostTimePoint], fronts: [(name: String, points: [CostTimePoint])], chosen: [CostTimePoint],
+                                deadlineHours: Double?, budgetDollars: Double?, title: String, format: Chart.Format) throws -> Chart {
+        let front = fronts.flatMap(\.points)
+        let named = fronts.count > 1
         let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
         let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
         let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
-        var data = "# hours dollars: all configurations, then the Pareto front (with its numbers), then the chosen one\n"
+        var data = "# hours dollars: all configurations, then the Pareto front\(named ? " of each model" : "") (with its numbers), "
+            + "then the chosen one\(named ? "s" : "")\n"
         for p in all { data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2))\n" }
-        data += "\n\n# Pareto front: hours dollars number\n"
         let labels = frontLabels(front, x: x, y: y)
-        for (p, label) in zip(front, labels) {
-            data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2)) \(Chart.dataLabel(label))\n"
+        var plots = ["'costtime.dat' index 0 using 1:2 title 'a configuration searched' with points pt 7 ps 0.6 lc rgb '#9DB4D6'"]
+        var first = 0
+        for (k, model) in fronts.enumerated() {
+            data += "\n\n# Pareto front\(named ? " of \(Chart.dataComment(model.name))" : ""): hours dollars number\n"
+            for (p, label) in zip(model.points, labels[first..<(first + model.points.count)]) {
+                data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2)) \(Chart.dataLabel(label))\n"
+            }
+            first += model.points.count
+            let legend = named ? "Pareto front of \(Chart.singleLine(model.name)) (nothing of it both cheaper and faster)"
+                : "Pareto front: nothing is both cheaper and faster"
+            plots.append("'costtime.dat' index \(k + 1) using 1:2 title \(Chart.gnuplotString(legend)) with linespoints lw 2 pt 7 "
+                         + "lc rgb '\(frontColors[k % frontColors.count])'")
+            plots.append("'costtime.dat' index \(k + 1) using 1:2:3 with labels offset 0.9,0.7 font ',10' notitle")
         }
-        data += "\n\n# chosen\n" + (chosen.map { "\(Format.fixed($0.hours, 4)) \(Format.fixed($0.dollars, 2))\n" } ?? "-1 -1\n")
-        var plots = [
-            "'costtime.dat' index 0 using 1:2 title 'a configuration searched' with points pt 7 ps 0.6 lc rgb '#9DB4D6'",
-            "'costtime.dat' index 1 using 1:2 title 'Pareto front: nothing is both cheaper and faster' with linespoints lw 2 pt 7 lc rgb '#C44E52'",
-            "'costtime.dat' index 1 using 1:2:3 with labels offset 0.9,0.7 font ',10' notitle",
-        ]
-        if chosen != nil {
-            plots.append("'costtime.dat' index 2 using 1:2 title 'chosen: the cheapest that meets the deadline' with points pt 4 ps 2.4 lw 2 lc rgb '#222222'")
+        data += "\n\n# chosen\n" + (chosen.isEmpty ? "-1 -1\n" : chosen.map { "\(Format.fixed($0.hours, 4)) \(Format.fixed($0.dollars, 2))\n" }.joined())
+        if !chosen.isEmpty {
+            let what = named ? "chosen: each model's cheapest that meets the deadline" : "chosen: the cheapest that meets the deadline"
+            plots.append("'costtime.dat' index \(fronts.count + 1) using 1:2 title \(Chart.gnuplotString(what)) with points pt 4 ps 2.4 lw 2 lc rgb '#222222'")
         }
+        let modelOfPoint = fronts.flatMap { model in model.points.map { _ in model.name } }
         for (i, p) in front.prefix(numberedFrontPoints).enumerated() {
-            let entry = "\(i + 1): \(Chart.singleLine(p.label)): \(threeDigits(p.hours)) h, $\(Format.dollars(p.dollars))"
-                + (p.capexUSD.map { " (capex $\(Format.dollars($0)))" } ?? "")
+            let entry = "\(i + 1): \(named ? Chart.singleLine(modelOfPoint[i]) + ", " : "")\(Chart.singleLine(p.label)): "
+                + "\(threeDigits(p.hours)) h, $\(Format.dollars(p.dollars))" + (p.capexUSD.map { " (capex $\(Format.dollars($0)))" } ?? "")
             plots.append("NaN title \(Chart.gnuplotString(ChartText.shortened(entry, toWidth: costTimeEntryWidth))) with points pt 7 ps 0 lc rgb '#FFFFFF'")
         }
         if front.count > numberedFrontPoints {
-            plots.append("NaN title '(\(front.count - numberedFrontPoints) more on the front: see the plan’s table)' with points pt 7 ps 0 lc rgb '#FFFFFF'")
+            plots.append("NaN title '(\(front.count - numberedFrontPoints) more on the front\(named ? "s" : ""): see the plan’s table)' with points pt 7 ps 0 lc rgb '#FFFFFF'")
         }
         var marks: [String] = []
         if let d = deadlineHours {
@@ -111,7 +138,7 @@ extension Charts {
             marks.append("set arrow from graph 0, first \(Format.fixed(b, 2)) to graph 1, first \(Format.fixed(b, 2)) nohead dt 4 lw 1.5 lc rgb '#555555'")
             marks.append("set label 'budget: $\(number(b.rounded()))' at graph 0.98, first \(Format.fixed(b, 2)) right offset 0,0.7")
         }
-        let entries = min(front.count, numberedFrontPoints + 1) + 3
+        let entries = min(front.count, numberedFrontPoints + 1) + 2 + fronts.count
         let script = try Chart.fill(template: "costtime", [
             "TERMINAL": Chart.terminal(format, width: 1000, height: 560 + 20 * entries),
             "OUTPUT": Chart.output("\(costTimeName).\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: 1000),

@@ -85,9 +85,13 @@ public enum MarkdownReport {
         public var epochs: Double
         /// Seconds to train at the simulated rate.
         public var seconds: Double
-        /// Dollars for that time and where the price comes from; nil without `pricing:`.
+        /// Dollars for that time and where the price comes from (every figure, its date and
+        /// sources: a paragraph of its own under the answer); nil without `pricing:`.
         public var dollars: Double?
         public var priceBasis: String?
+        /// The offer and its dollars per GPU-hour, in the answer's sentence ("owned, 4-year life, at
+        /// $1.57 per GPU-hour"); nil without `pricing:`.
+        public var priceSummary: String?
         /// An owned cluster's dollars up front and over its stated life; nil in the cloud.
         public var capexUSD: Double?
         public var tcoUSD: Double?
@@ -95,8 +99,9 @@ public enum MarkdownReport {
         public var recipe: String?
 
         public init(images: Int, epochs: Double, seconds: Double, dollars: Double? = nil, priceBasis: String? = nil,
-                    capexUSD: Double? = nil, tcoUSD: Double? = nil, recipe: String? = nil) {
+                    priceSummary: String? = nil, capexUSD: Double? = nil, tcoUSD: Double? = nil, recipe: String? = nil) {
             self.recipe = recipe
+            self.priceSummary = priceSummary
             self.images = images
             self.epochs = epochs
             self.seconds = seconds
@@ -211,7 +216,7 @@ public enum MarkdownReport {
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
                 + "different work. The fastest configuration of each: "
                 + perModel.map { r in
-                    "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.fixed(r.metrics.imagesPerSecond, 0)) images/s, "
+                    "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.grouped(Int(r.metrics.imagesPerSecond.rounded()))) images/s, "
                         + "\(Format.fixed(r.speedup, 2))x one GPU (\(Format.fixed(r.efficiency * 100, 0))% scaling efficiency)"
                         + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
                 }.joined(separator: "; ")
@@ -227,7 +232,7 @@ public enum MarkdownReport {
         let fastest = moreImages != nil ? "configuration simulated that trains soonest" : "fastest configuration simulated"
         out += (fasterUnfitting && b.fitsInMemory ? " The \(fastest) that fits in GPU memory is **\(b.label.singleLine)**"
                                                   : " The \(fastest) is **\(b.label.singleLine)**")
-            + ": **\(Format.fixed(b.metrics.imagesPerSecond, 0)) images/s**, "
+            + ": **\(Format.grouped(Int(b.metrics.imagesPerSecond.rounded()))) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
             + (input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch, gpus: b.gpus) : "")
@@ -237,7 +242,9 @@ public enum MarkdownReport {
             out += "so the scenario's training (\(ResultsTable.epochsText(t.epochs)) epochs of \(Format.grouped(t.images)) images\(recipe)) "
                 + "takes **\(duration(t.seconds))**"
             if let dollars = t.dollars {
-                out += " and costs **$\(Format.dollars(dollars))** (\(t.priceBasis ?? "the scenario's pricing"))"
+                // The price basis itemises an owned cluster's bill: its own paragraph under the answer, not inside it.
+                out += " and costs **$\(Format.dollars(dollars))** (\(t.priceSummary ?? t.priceBasis ?? "the scenario's pricing")"
+                    + (t.priceSummary != nil && t.priceBasis != nil ? "; its price basis follows" : "") + ")"
             }
             if let capex = t.capexUSD, let tco = t.tcoUSD {
                 out += "; buying it costs **$\(Format.grouped(Int(capex.rounded())))** up front and "
@@ -251,6 +258,10 @@ public enum MarkdownReport {
                     + "of a step no run takes; state the largest global batch the recipe trains at as max_global_batch. "
             }
         }
+        // What the published record says against this GPU comes with the answer, before its range.
+        if let caution = input.evidence?.caution {
+            out += "**Caution:** " + caution + " (Published evidence, below). "
+        }
         if let ties = tieSentence(input.results, best: b) { out += ties + " " }
         if let moreImages { out += moreImages + " " }
         if let range = input.range {
@@ -260,13 +271,13 @@ public enum MarkdownReport {
                 out += "The range may exceed the loader's rate: that rate is modelled too, and the corpus's errors include it. "
             }
         }
-        if let caution = input.evidence?.caution {
-            out += "**Caution:** " + caution + " (Published evidence, below). "
-        }
         if b.runIndex < input.scenario.runs.count, let pipeline = inputSentence(input.scenario.runs[b.runIndex], best: b) {
             out += pipeline + " "
         }
         out += input.bestAnalysis.bottleneck + "\n\n"
+        if let t = input.training, t.priceSummary != nil, let basis = t.priceBasis {
+            out += "**Its price basis** (dated, not current): \(basis).\n\n"
+        }
         if let description = input.scenario.description {
             out += description.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
         }
@@ -285,7 +296,7 @@ public enum MarkdownReport {
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + (timed ? "---:|" : "") + (priced ? "---:|" : "") + (owned ? "---:|" : "") + "\n"
         for (r, cell) in zip(input.results, cells) {
             let m = r.metrics
-            out += "| \(r.label.singleLine.replacingOccurrences(of: "|", with: "\\|")) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.fixed(m.imagesPerSecond, 0)) | "
+            out += "| \(r.label.singleLine.replacingOccurrences(of: "|", with: "\\|")) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.grouped(Int(m.imagesPerSecond.rounded()))) | "
                 + "\(Format.fixed(r.speedup, 2))x | \(Format.fixed(r.efficiency * 100, 0))% | \(Format.fixed(m.computeSeconds * 1e3, 1)) | "
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |"

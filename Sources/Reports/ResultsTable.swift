@@ -210,14 +210,19 @@ public enum ResultsTable {
     /// `rows` that takes it (an owned cluster's switches and cables, so its $/GPU-hour, change
     /// with the GPUs): "Lambda 8x H100 SXM, as priced for 16 GPUs: $3.00 per GPU-hour: ...".
     /// `cells` per row, in the same order.
+    /// The offers in the order of their first row; rows in any order (`--gpus 640,8,16`).
     public static func priceBases(_ rows: [ConfigurationResult], cells: [TrainingCell?]) -> [String] {
-        var bases: [String] = []
-        for (row, cell) in zip(rows, cells).reversed() {
-            if let offer = cell?.offer, let details = cell?.priceDetails, !bases.contains(where: { $0.hasPrefix(offer + ",") }) {
-                bases.insert("\(offer), as priced for \(row.gpus) GPU\(row.gpus == 1 ? "" : "s"): \(details)", at: 0)
-            }
+        var offers: [String] = []
+        var largest: [String: (gpus: Int, details: String)] = [:]
+        for (row, cell) in zip(rows, cells) {
+            guard let offer = cell?.offer, let details = cell?.priceDetails else { continue }
+            if largest[offer] == nil { offers.append(offer) }
+            if row.gpus > largest[offer]?.gpus ?? 0 { largest[offer] = (row.gpus, details) }
         }
-        return bases
+        return offers.map { offer in
+            let (gpus, details) = largest[offer]!
+            return "\(offer), as priced for \(gpus) GPU\(gpus == 1 ? "" : "s"): \(details)"
+        }
     }
 
     /// Epochs as a goal states them: whole where whole, else to two decimals.

@@ -155,6 +155,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
             }
             text += "\n" + ranking.explanation + "\n"
+            if let caution = Self.contradiction(of: ranking.meetingDeadline.first, sweep: sweep) { text += caution + "\n" }
             // The lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
             let listed = ranking.listed(top: top)
             var tables: [(title: String, rows: [AlikeRows])] = []
@@ -192,8 +193,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let name = try Scenario.load(path: scenario).name
             let title = "\(Charts.titlePrefix(name)) simulated time and cost to train, \(plan.candidates.count) configurations"
                 + (plan.budgets.isEmpty ? "" : " within the budgets") + (pessimistic ? " (90th percentiles)" : "")
-            let chart = try Charts.costTime(all: plan.candidates.map(point), front: plan.rankings.flatMap(\.paretoFront).map(point),
-                                            chosen: deadlineHours == nil || plan.rankings.count != 1 ? nil : plan.rankings[0].meetingDeadline.first.map(point),
+            // One front per model, each ranked apart (a front joined across models would cross itself).
+            let chart = try Charts.costTime(all: plan.candidates.map(point),
+                                            fronts: plan.rankings.map { (name: $0.model, points: $0.paretoFront.map(point)) },
+                                            chosen: deadlineHours == nil ? [] : plan.rankings.compactMap { $0.meetingDeadline.first.map(point) },
                                             deadlineHours: deadlineHours, budgetDollars: cloudBudget ?? budget, title: title, format: .png)
             let outcome = try Gnuplot.write([chart], into: out, force: force)
             output.stderr = outcome.notes.map { $0 + "\n" }.joined()
@@ -258,8 +261,34 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         for group in standing {
             text += "  \(configuration(group.row, withRun: true)): also \(group.differencesInWords(limit: alikeListed))\n"
         }
+        // Under max_global_batch, rows asking for different batches per GPU can train the same one: every figure
+        // the same but the efficiency, which compares with one GPU at the batch asked for.
+        let differing = standing.filter { !$0.differingEfficiencies.isEmpty }
+        if !differing.isEmpty {
+            text += "Some of them ask for a larger batch per GPU than max_global_batch leaves and train the same one: their efficiency, "
+                + "which compares with one GPU at the batch asked for, differs ("
+                + differing.map { group in
+                    "\(configuration(group.row, withRun: true)): \(percent(group.row.efficiency)), the others "
+                        + group.differingEfficiencies.prefix(alikeListed).map(percent).joined(separator: ", ")
+                }.joined(separator: "; ") + ").\n"
+        }
         return text
     }
+
+    /// Where the published record on the answer's GPU, in its precision, contradicts the model
+    /// (its own measurements ran outside the span of the errors elsewhere), a sentence to read
+    /// with the answer, not only in the cautions after the tables; nil otherwise.
+    static func contradiction(of answer: SweepRow?, sweep: Sweep) -> String? {
+        guard let answer, let run = sweep.points.first(where: { $0.index == answer.point })?.run,
+              let errors = try? MeasuredErrors.builtIn() else { return nil }
+        let record = EvidenceCautions.evidence(run, errors: errors, catalog: sweep.catalog)
+        guard !record.points.isEmpty, record.caution != nil else { return nil }
+        return "Read this answer with the caution at the end: the published measurements on the \(record.gpu) in "
+            + "\(record.precisionGroup) contradict the model's prediction for it."
+    }
+
+    /// An efficiency as the tables print it ("72%").
+    private static func percent(_ efficiency: Double) -> String { "\(Int((efficiency * 100).rounded()))%" }
 
     /// How many of the configurations a row stands for `alikeNote` names.
     static let alikeListed = 6

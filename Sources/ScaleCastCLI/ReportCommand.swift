@@ -77,6 +77,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             training = MarkdownReport.TrainingAnswer(images: goal.images, epochs: goal.epochs(atGlobalBatch: batch),
                                                      seconds: goal.totalImages(atGlobalBatch: batch) / best.metrics.imagesPerSecond,
                                                      dollars: estimate?.dollars, priceBasis: estimate?.priceBasis,
+                                                     priceSummary: estimate.map { "\($0.basis.offer), at $\(Format.dollars($0.basis.usdPerGPUHour)) per GPU-hour" },
                                                      capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD, recipe: goal.recipe)
         }
         let errors = try MeasuredErrors.builtIn()

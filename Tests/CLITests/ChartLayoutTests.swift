@@ -123,6 +123,31 @@ import Scenario
         #expect(labels.dropFirst(Charts.numberedFrontPoints).allSatisfy { $0.isEmpty })
     }
 
+    /// A plan over two models draws each model's front as its own line and colour (joined, the
+    /// line crossed itself), numbers their points in turn with the model in the key, and rings
+    /// each model's chosen configuration.
+    @Test func eachModelHasItsOwnFront() throws {
+        let a = [Charts.CostTimePoint(hours: 4, dollars: 10, label: "8 x H100"), Charts.CostTimePoint(hours: 1, dollars: 30, label: "32 x H100")]
+        let b = [Charts.CostTimePoint(hours: 9, dollars: 5, label: "8 x H100"), Charts.CostTimePoint(hours: 2, dollars: 20, label: "32 x H100")]
+        let chart = try Charts.costTime(all: a + b, fronts: [("resnet50", a), ("efficientnet_b0", b)], chosen: [a[0], b[1]],
+                                        deadlineHours: 5, budgetDollars: nil, title: "t", format: .png)
+        let blocks = chart.data.components(separatedBy: "\n\n\n")
+        #expect(blocks.count == 4, "\(chart.data)")
+        #expect(blocks[1].hasPrefix("# Pareto front of resnet50: hours dollars number\n4.0000 10.00 \"1\"\n1.0000 30.00 \"2\""), "\(blocks[1])")
+        #expect(blocks[2].hasPrefix("# Pareto front of efficientnet_b0: hours dollars number\n9.0000 5.00 \"3\""), "\(blocks[2])")
+        #expect(blocks[3] == "# chosen\n4.0000 10.00\n2.0000 20.00\n", "\(blocks[3])")
+        #expect(chart.script.contains("index 1 using 1:2 title 'Pareto front of resnet50 (nothing of it both cheaper and faster)' "
+                                      + "with linespoints lw 2 pt 7 lc rgb '#C44E52'"), "\(chart.script)")
+        #expect(chart.script.contains("index 2 using 1:2 title 'Pareto front of efficientnet_b0 (nothing of it both cheaper and faster)' "
+                                      + "with linespoints lw 2 pt 7 lc rgb '#55A868'"))
+        #expect(chart.script.contains("index 3 using 1:2 title 'chosen: each model’s cheapest that meets the deadline' with points pt 4"))
+        #expect(chart.script.contains("'3: efficientnet_b0, 8 x H100: "), "\(chart.script)")
+        // One model's chart is as it was: its front unnamed, its chosen configuration alone.
+        let one = try Charts.costTime(all: a, front: a, chosen: a[0], deadlineHours: 5, budgetDollars: nil, title: "t", format: .png)
+        #expect(one.script.contains("index 1 using 1:2 title 'Pareto front: nothing is both cheaper and faster'")
+                && one.script.contains("index 2 using 1:2 title 'chosen: the cheapest that meets the deadline'"))
+    }
+
     @Test func textWidthsAreDejaVuSans() {
         // 11 points at 96 dpi: an em is 14.67 px; "W" is 2025/2048 em, "i" 569/2048 (plus 3%).
         #expect(abs(ChartText.width("W") - 2025.0 / 2048 * 11 * 96 / 72 * 1.03) < 1e-9)

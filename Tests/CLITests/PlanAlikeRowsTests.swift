@@ -69,6 +69,23 @@ import Testing
         #expect((document["notes"] as? [String]) == [caution])
     }
 
+    /// Under max_global_batch, batches per GPU asked for above the one it leaves train the same
+    /// configuration: one row stands for them, and the note says their efficiencies (each against
+    /// one GPU at the batch asked for) differ. They were listed apart, filling the top rows.
+    @Test func batchesCutToOneAreOneAnswer() throws {
+        let out = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "48", "--vary", "gpus=32",
+                               "--vary", "max_global_batch=2048", "--vary", "batch_per_gpu=64,128,256", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let cheapest = try #require(out.stdout.components(separatedBy: "Cheapest that finish within 48 h\n").last?
+            .components(separatedBy: "\n\n").first)
+        let rows = cheapest.split(separator: "\n").filter { $0.hasPrefix("resnet50 ") }
+        #expect(rows.count == 1 && rows[0].contains("batch_per_gpu=64 max_global_batch=2048 (+2 alike)"), "\(cheapest)")
+        #expect(cheapest.contains("also batch_per_gpu=128; batch_per_gpu=256"), "\(cheapest)")
+        let note = try #require(cheapest.split(separator: "\n").first { $0.hasPrefix("Some of them ask for a larger batch per GPU") })
+        let shown = try #require(rows[0].range(of: #" [0-9]+% "#, options: .regularExpression))
+        #expect(note.contains(": \(rows[0][shown].trimmingCharacters(in: .whitespaces)), the others "), "\(note)")
+    }
+
     /// A plan whose configurations all differ lists no note.
     @Test func distinctConfigurationsAreNotFolded() throws {
         let out = CLI.execute(["plan", "scenarios/examples/buy-h100-or-a100.yaml", "--deadline-hours", "12", "--quiet"])

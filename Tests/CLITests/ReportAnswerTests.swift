@@ -17,7 +17,9 @@ import Testing
         let answer = text.components(separatedBy: "\n\n")[1]
         #expect(answer.hasPrefix("**The answer.**"))
         #expect(answer.contains("the scenario's training (90 epochs of 1,281,167 images) takes **"))
-        #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour"))
+        #expect(answer.contains("and costs **$") && answer.contains("per GPU-hour; its price basis follows)"))
+        // The price basis, every figure, in its own paragraph under the answer (an owned bill is a paragraph long).
+        #expect(text.components(separatedBy: "\n\n")[2].hasPrefix("**Its price basis** (dated, not current): $"), "\(text)")
         #expect(!answer.contains("one epoch of ImageNet"))
         // The global batch the time to train is for, and what that time assumes about it.
         #expect(answer.range(of: #"at a global batch of [0-9,]+ images per step \(the time to train assumes the same epochs"#,
@@ -28,8 +30,8 @@ import Testing
         let range = try #require(answer.range(of: #"likely \(10th to 90th percentile\) ([0-9,]+)-([0-9,]+) images/s"#,
                                                options: .regularExpression))
         let bounds = answer[range].split(separator: " ")[5].split(separator: "-").map { Double($0.replacingOccurrences(of: ",", with: ""))! }
-        let rate = try #require(answer.range(of: #"\*\*[0-9]+ images/s\*\*"#, options: .regularExpression))
-        let point = Double(answer[rate].dropFirst(2).split(separator: " ")[0])!
+        let rate = try #require(answer.range(of: #"\*\*[0-9,]+ images/s\*\*"#, options: .regularExpression))
+        let point = Double(answer[rate].dropFirst(2).split(separator: " ")[0].replacingOccurrences(of: ",", with: ""))!
         #expect(bounds[0] < point && point < bounds[1], "\(bounds) around \(point)")
         #expect(answer.contains(" and costs $"))
         // Both ends of the cost range to the cents when one is under $100 (an audit read "$72.50 to $125").
@@ -61,7 +63,7 @@ import Testing
             """)
         let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
         // Two and eight GPUs of one node share its 5,000 images/s: of the equally fast, the fewest GPUs are named.
-        #expect(answer.contains("The fastest configuration simulated is **H100 · 2 GPUs, data (nccl-auto, 25 MB buckets)**: **5000 images/s**"),
+        #expect(answer.contains("The fastest configuration simulated is **H100 · 2 GPUs, data (nccl-auto, 25 MB buckets)**: **5,000 images/s**"),
                 "\(answer)")
         #expect(answer.contains("3 other configurations train exactly as fast (**H100 · 8 GPUs, data (nccl-auto, 25 MB buckets)**, "
                                 + "**H200 · 2 GPUs, data (nccl-auto, 25 MB buckets)**, **H200 · 8 GPUs, data (nccl-auto, 25 MB buckets)**): "
