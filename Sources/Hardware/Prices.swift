@@ -198,9 +198,23 @@ extension Catalog {
 
 extension String {
     /// The catalog tags a source cites (`xither` for `[xither]`), in order, once each.
+    /// A plain scan, not a regular expression: a sampled sweep asks it of every price basis it
+    /// draws, and Swift compiles a regex literal again on each use (two thirds of the time of
+    /// `sweep --samples` on owned clusters).
     public var citedCatalogTags: [String] {
         var tags: [String] = []
-        for match in matches(of: /\[([a-z0-9-]+)\]/) where !tags.contains(String(match.output.1)) { tags.append(String(match.output.1)) }
+        let scalars = Array(unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            defer { i += 1 }
+            guard scalars[i] == "[" else { continue }
+            var j = i + 1
+            while j < scalars.count, ("a"..."z").contains(scalars[j]) || ("0"..."9").contains(scalars[j]) || scalars[j] == "-" { j += 1 }
+            guard j > i + 1, j < scalars.count, scalars[j] == "]" else { continue }
+            let tag = String(String.UnicodeScalarView(scalars[(i + 1)..<j]))
+            if !tags.contains(tag) { tags.append(tag) }
+            i = j
+        }
         return tags
     }
 

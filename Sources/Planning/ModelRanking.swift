@@ -174,7 +174,7 @@ public struct ModelRanking: Sendable {
             if let winnerCapex = winner.capex(pessimistic: pessimistic), let capex = runnerUp.capex(pessimistic: pessimistic),
                abs(capex - winnerCapex) >= 0.5 {
                 text += " to train and $\(Plan.money(abs(capex - winnerCapex))) \(capex > winnerCapex ? "more" : "less") up front "
-                    + "(capex $\(Plan.money(capex)))"
+                    + "(capex $\(Plan.money(capex))\(pessimistic && runnerUp.capexUSDP90 != nil ? " at the 90th percentile of its prices" : ""))"
             }
             // An input-bound runner-up's GPUs wait for images, not for each other: say so, not "efficient".
             let inputBound = Plan.isInputBound(runnerUp)
@@ -193,8 +193,8 @@ public struct ModelRanking: Sendable {
             }
         }
         if winner.capexUSD != nil {
-            text += " An owned cluster's cost to train is its TCO per hour of its life times the hours of training, "
-                + "as if it were busy all its life (docs/costs.md); its capex is what is bought up front."
+            text += " An owned cluster's cost to train is its TCO per busy hour times the hours of training: busy all its life "
+                + "unless pricing.utilization says less, which raises it (docs/costs.md); its capex is what is bought up front."
         }
         return text
     }

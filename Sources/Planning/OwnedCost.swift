@@ -10,7 +10,10 @@ import YAMLSupport
 ///       + (more than one node) NICs × NIC price + switches × switch price + cables × cable price,
 /// counted by `SwitchCount` at the speed of the cluster's NICs (or links × `network_port_usd`, all in).
 /// Opex per hour = (GPUs × TDP + nodes × host watts) / 1000 × PUE × $/kWh + nodes × hosting per year / 8766.
-/// TCO = capex + opex per hour × life hours (life years × 8766: the cluster busy, at full power, all along).
+/// Busy hours = life hours × utilization (life years × 8766; utilization 1 unless stated: busy all along).
+/// TCO = capex + power per hour × busy hours + hosting per hour × life hours (power at full power while busy;
+/// an idle cluster's draw is not counted).
+/// Cost per training hour = capex / busy hours + power per hour + hosting per hour / utilization.
 /// docs/costs.md gives each term's source.
 public struct OwnedCost: Sendable, Equatable {
     /// One line of the bill.
@@ -35,13 +38,23 @@ public struct OwnedCost: Sendable, Equatable {
     /// Dollars per hour of running the whole configuration.
     public var running: [Item]
     public var lifetimeYears: Double
+    /// The share of the life the cluster trains (`pricing.utilization`).
+    public var utilization: Double
 
     public var lifetimeHours: Double { lifetimeYears * Self.hoursPerYear }
+    /// The hours of the life the cluster trains.
+    public var busyHours: Double { lifetimeHours * utilization }
     public var capexUSD: Double { capital.reduce(0) { $0 + $1.totalUSD } }
     public var opexPerHourUSD: Double { running.reduce(0) { $0 + $1.totalUSD } }
-    /// The capex spread over the life, plus the running cost, per hour.
-    public var perHourUSD: Double { capexUSD / lifetimeHours + opexPerHourUSD }
-    public var tcoUSD: Double { capexUSD + opexPerHourUSD * lifetimeHours }
+    /// Hosting per hour of the life, busy or not; the rest of the opex (power) is per busy hour.
+    var hostingPerHourUSD: Double { running.filter { $0.name == Self.hostingItem }.reduce(0) { $0 + $1.totalUSD } }
+    /// The capex and the hosting spread over the busy hours, plus the power, per hour of training.
+    public var perHourUSD: Double {
+        capexUSD / busyHours + (opexPerHourUSD - hostingPerHourUSD) + hostingPerHourUSD / utilization
+    }
+    public var tcoUSD: Double { capexUSD + (opexPerHourUSD - hostingPerHourUSD) * busyHours + hostingPerHourUSD * lifetimeHours }
+    /// The running item counted per hour of the life rather than per busy hour.
+    static let hostingItem = "hosting"
 
     /// The bill of `run` on `gpus` GPUs: stated prices first, then the catalog's
     /// (at `pricing.catalogRangePosition` of each range, the midpoint by default).
@@ -52,6 +65,7 @@ public struct OwnedCost: Sendable, Equatable {
         let u = pricing.catalogRangePosition
         let stated = (seen: PricingSpec.statedSeen, source: PricingSpec.statedSource)
         lifetimeYears = pricing.lifetimeYears!
+        utilization = pricing.utilization
         capital = []
         running = []
 
@@ -119,7 +133,7 @@ public struct OwnedCost: Sendable, Equatable {
         running.append(Item(name: "host power", quantity: Double(nodes), unitUSD: hostWatts / 1000 * pue * perKWh,
                             unit: "\(Self.number(hostWatts)) W \(energy)", seen: hostBasis.seen, source: hostBasis.source))
         if let hosting = pricing.hostingPerNodeYear {
-            running.append(Item(name: "hosting", quantity: Double(nodes), unitUSD: hosting / Self.hoursPerYear,
+            running.append(Item(name: Self.hostingItem, quantity: Double(nodes), unitUSD: hosting / Self.hoursPerYear,
                                 unit: "$\(Self.number(hosting)) per node-year", seen: stated.seen, source: stated.source))
         }
     }
@@ -167,9 +181,12 @@ public struct OwnedCost: Sendable, Equatable {
         }
         let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.unitMoney($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
-        return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years, run at full power: "
-            + run.joined(separator: "; ") + (running.contains { $0.name == "hosting" } ? "" : "; hosting and staff not counted")
-            + "; the purchase spread over every hour of the life, as if the cluster were busy all of it"
+        let busy = utilization < 1 ? ", busy \(Self.number((utilization * 100 * 100).rounded() / 100))% of the time (utilization)" : ""
+        return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years\(busy), run at full power: "
+            + run.joined(separator: "; ") + (running.contains { $0.name == Self.hostingItem } ? "" : "; hosting and staff not counted")
+            + (utilization < 1 ? "; the purchase\(running.contains { $0.name == Self.hostingItem } ? " and the hosting" : "") spread over "
+                + "its busy hours, idle power not counted"
+               : "; the purchase spread over every hour of the life, as if the cluster were busy all of it")
     }
 
     static func money(_ x: Double) -> String { Plan.money(x) }

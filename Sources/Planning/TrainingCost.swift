@@ -35,9 +35,12 @@ public struct TrainingEstimate: Sendable, Equatable {
     /// - owned: (capex / (life years × 8766 h) + opex per hour) × hours, with capex and
     ///   opex itemised by `OwnedCost`: the purchase spread over a life in which the
     ///   cluster is always busy, and power at the GPUs' and hosts' maximum.
+    /// - Parameter describing: false leaves the basis's `details` empty: the uncertainty
+    ///   ranges price thousands of draws and read only their dollars.
     /// - Returns: nil when the run states no training goal or no pricing.
     /// - Throws: `ConfigError` at `pricing` when a price the mode needs is unknown.
-    public static func estimate(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, catalog: Catalog) throws -> TrainingEstimate? {
+    public static func estimate(_ run: RunSpec, gpus: Int, imagesPerSecond: Double, catalog: Catalog,
+                                describing: Bool = true) throws -> TrainingEstimate? {
         guard let goal = run.training, let pricing = run.pricing else { return nil }
         let seconds = goal.totalImages(atGlobalBatch: run.globalBatch(at: gpus)) / imagesPerSecond
         let hours = seconds / 3600
@@ -53,8 +56,8 @@ public struct TrainingEstimate: Sendable, Equatable {
                 let instances = offer.instances(for: gpus)
                 let perGPUHour = Double(instances) * offer.perHour / Double(gpus)
                 basis = PriceBasis(offer: "\(offer.provider) \(offer.instance)", usdPerGPUHour: perGPUHour, seen: offer.seen,
-                                   source: offer.source.catalogCitation,
-                                   details: "$\(Format2.money(perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
+                                   source: describing ? offer.source.catalogCitation : "",
+                                   details: !describing ? "" : "$\(Format2.money(perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
                                     + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)"
                                     + wholeInstanceNote(offer, gpus: gpus) + smallInstanceCaveat(offer, run: run, gpus: gpus))
             } else {
@@ -66,8 +69,8 @@ public struct TrainingEstimate: Sendable, Equatable {
             let bill = try OwnedCost(run, pricing: pricing, gpus: gpus, catalog: catalog)
             let gpuItem = bill.capital[0]
             let basis = PriceBasis(offer: "owned, \(OwnedCost.number(bill.lifetimeYears))-year life", usdPerGPUHour: bill.perHourUSD / Double(gpus),
-                                   seen: gpuItem.seen, source: gpuItem.source.catalogCitation,
-                                   details: "$\(Format2.money(bill.perHourUSD / Double(gpus))) per GPU-hour over a "
+                                   seen: gpuItem.seen, source: describing ? gpuItem.source.catalogCitation : "",
+                                   details: !describing ? "" : "$\(Format2.money(bill.perHourUSD / Double(gpus))) per GPU-hour over a "
                                     + "\(OwnedCost.number(bill.lifetimeYears))-year life: " + bill.details + Self.outlasting(hours, bill))
             return TrainingEstimate(seconds: seconds, dollars: bill.perHourUSD * hours, dollarsPerHour: bill.perHourUSD, basis: basis, owned: bill)
         }
@@ -79,10 +82,11 @@ extension TrainingEstimate {
     /// counts the capex again for every life it spans, a cluster bought more than once;
     /// empty otherwise.
     static func outlasting(_ hours: Double, _ bill: OwnedCost) -> String {
-        guard hours > bill.lifetimeHours else { return "" }
-        return "; the training (" + String(format: "%.1f", locale: nil, hours) + " h) outlasts the cluster's life ("
-            + String(format: "%.1f", locale: nil, bill.lifetimeHours) + " h): its cost counts the cluster bought "
-            + String(format: "%.2f", locale: nil, hours / bill.lifetimeHours) + " times over"
+        guard hours > bill.busyHours else { return "" }
+        let life = bill.utilization < 1 ? "the busy hours of the cluster's life" : "the cluster's life"
+        return "; the training (" + String(format: "%.1f", locale: nil, hours) + " h) outlasts \(life) ("
+            + String(format: "%.1f", locale: nil, bill.busyHours) + " h): its cost counts the cluster bought "
+            + String(format: "%.2f", locale: nil, hours / bill.busyHours) + " times over"
     }
 
     /// Where the run leaves part of its last instance unused: "; rented whole: 1 instance of 8 GPUs

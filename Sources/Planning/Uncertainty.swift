@@ -77,7 +77,7 @@ public struct Uncertainty: Sendable, Equatable {
             // The time to train needs only the goal; its cost needs a price too.
             if let goal = run.training { seconds.append(goal.totalImages(atGlobalBatch: run.globalBatch(at: gpus)) / rate) }
             if let estimate = try TrainingEstimate.estimate(Self.withDrawnPrice(run, rng.unit(), catalog: catalog), gpus: gpus,
-                                                            imagesPerSecond: rate, catalog: catalog) {
+                                                            imagesPerSecond: rate, catalog: catalog, describing: false) {
                 dollars.append(estimate.dollars)
                 if let c = estimate.capexUSD { capex.append(c) }
             }

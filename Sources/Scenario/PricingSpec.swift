@@ -27,6 +27,9 @@ public struct PricingSpec: Sendable, Equatable {
     public var pue: Double?
     /// Dollars per node per year for space, cooling plant and staff; nil: not counted.
     public var hostingPerNodeYear: Double?
+    /// The share of its life an owned cluster trains (`utilization`, 0.01 to 1; 1 unless
+    /// stated): the purchase and the hosting are spread over the busy hours only.
+    public var utilization: Double = 1
     /// Dollars per network link all in (NIC, its switch port, cables), in place of the
     /// itemised network; nil: NICs, switches and cables priced by speed.
     public var networkPortPrice: Double?
@@ -44,7 +47,7 @@ public struct PricingSpec: Sendable, Equatable {
 
     /// The keys only owned clusters read (`cloud_per_gpu_hour` is the one only cloud prices read).
     public static let ownedKeys = ["purchase_per_gpu", "server_usd_per_node", "host_watts_per_node", "lifetime_years",
-                                   "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network"]
+                                   "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network", "utilization"]
 
     /// Reads `pricing:`. Owned clusters must state their lifetime, power price and
     /// PUE: ScaleCast has no defaults for numbers only the buyer knows. Keys of the
@@ -64,6 +67,7 @@ public struct PricingSpec: Sendable, Equatable {
         powerPerKWh = try yaml.optional("power_usd_per_kwh")?.double(in: 0...100)
         pue = try yaml.optional("pue")?.double(in: 1...10)
         hostingPerNodeYear = try yaml.optional("hosting_usd_per_node_year")?.double(in: 0...1e9)
+        utilization = try yaml.optional("utilization")?.double(in: 0.01...1) ?? 1
         networkPortPrice = try yaml.optional("network_port_usd")?.double(in: 0...1e9)
         network = try yaml.optional("network")?.items().map {
             try NetworkPrice(yaml: $0, kindRequired: false, defaultSeen: Self.statedSeen, defaultSource: Self.statedSource)

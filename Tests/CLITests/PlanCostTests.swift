@@ -119,7 +119,7 @@ import Testing
         let upFront = try #require(out.stdout.range(of: #"costs \$[0-9.,]+ more to train and \$[0-9,]+ more up front \(capex \$[0-9,]+\)"#,
                                                      options: .regularExpression), "\(out.stdout)")
         #expect(!out.stdout[upFront].isEmpty)
-        #expect(out.stdout.contains("An owned cluster's cost to train is its TCO per hour of its life times the hours of training"))
+        #expect(out.stdout.contains("An owned cluster's cost to train is its TCO per busy hour times the hours of training: busy all its life"))
         // One configuration within the budget is said in the singular.
         let one = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--capex-budget", "200000", "--quiet"])
         #expect(one.stdout.hasPrefix("4 configurations fit in memory, of 4 searched; 1 is within a capex of $200,000."), "\(one.stdout.prefix(200))")
@@ -241,6 +241,10 @@ import Testing
         let header = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("GPUs") })
         #expect(header.hasSuffix("to train  cost $  $/GPU-h  capex $    TCO $"))
         #expect(out.stdout.contains("price basis: owned, 4-year life, as priced for 16 GPUs: $"), "\(out.stdout)")
+        // The largest configuration's, whatever order the counts are given in.
+        let unordered = CLI.execute(["simulate", Self.scenario, "--gpus", "16,8"])
+        #expect(unordered.stdout.contains("price basis: owned, 4-year life, as priced for 16 GPUs: $")
+                && !unordered.stdout.contains("as priced for 8 GPUs"), "\(unordered.stdout)")
         let json = CLI.execute(["simulate", Self.scenario, "--json"])
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         let basis = try #require(rows.first?["price_basis"] as? [String: Any])

@@ -10,6 +10,8 @@ import YAMLSupport
         try catalog.readSources(try YAMLValue.parse("sources:\n  pcie-measured: \"a\"\n  cnbc2024: \"b\"\n", file: "t.yaml"))
         #expect(catalog.sources.map(\.tag) == ["pcie-measured", "cnbc2024"])
         #expect("[standards][pcie-measured] and [cnbc2024]".citedCatalogTags == ["standards", "pcie-measured", "cnbc2024"])
+        // As the pattern \[([a-z0-9-]+)\] finds them: each once, nested or unclosed brackets skipped to the tag inside.
+        #expect("[[a1] [A] [] [b [c-2]] [a1] [é] [d".citedCatalogTags == ["a1", "c-2"])
     }
 
     @Test(arguments: ["Upper", "under_score", "dot.ted", "sp ace"])

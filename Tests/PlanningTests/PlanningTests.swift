@@ -489,6 +489,31 @@ let planScenario = """
                 && e.priceBasis.hasSuffix("; the purchase spread over every hour of the life, as if the cluster were busy all of it"))
     }
 
+    /// A cluster busy half its life (`utilization: 0.5`) spreads its purchase and its hosting
+    /// over the busy hours: each training hour carries twice their share, the power the same;
+    /// its TCO counts the power of the busy hours only, and the basis says so.
+    @Test func utilizationSpreadsThePurchaseOverTheBusyHours() throws {
+        let pricing = "pricing: {mode: owned, purchase_per_gpu: 10000, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.5, "
+            + "network_port_usd: 1000, hosting_usd_per_node_year: 5000"
+        let (busy, catalog) = try run(pricing + "}")
+        let (half, _) = try run(pricing + ", utilization: 0.5}")
+        let full = try #require(try TrainingEstimate.estimate(busy, gpus: 16, imagesPerSecond: 1000, catalog: catalog))
+        let shared = try #require(try TrainingEstimate.estimate(half, gpus: 16, imagesPerSecond: 1000, catalog: catalog))
+        let hours = 1_281_167.0 * 10 / 1000 / 3600, life = 4 * 8766.0
+        let server = try #require(catalog.serverPrice(for: busy.cluster.gpu))
+        let capex = 16 * 10000.0 + 2 * server.price.midpoint + 2 * 1000.0
+        let power = (16 * 400 + 2 * server.hostWatts) * 1.5 / 1000 * 0.1, hosting = 2 * 5000 / 8766.0
+        #expect(abs(full.dollars - (capex / life + power + hosting) * hours) < 1e-6)
+        #expect(abs(shared.dollars - (capex / (life / 2) + power + hosting * 2) * hours) < 1e-6)
+        #expect(abs(try #require(shared.tcoUSD) - (capex + power * life / 2 + hosting * life)) < 1e-3)
+        #expect(shared.capexUSD == full.capexUSD)
+        #expect(shared.priceBasis.contains("Over 4 years, busy 50% of the time (utilization), run at full power: ")
+                && shared.priceBasis.hasSuffix("; the purchase and the hosting spread over its busy hours, idle power not counted"),
+                "\(shared.priceBasis)")
+        let refused = #expect(throws: ConfigError.self) { try run(pricing + ", utilization: 0}") }
+        #expect(refused?.keyPath.hasSuffix("utilization") == true, "\(String(describing: refused))")
+    }
+
     /// The bill's items add up to the capex it states: the built-in catalog's A100 80GB price
     /// is the middle of a range, $13,749.50, which the bill wrote as $13,750 (eight of them $4
     /// over), so unit prices keep their cents where they have some (a 49th-session audit's
