@@ -185,7 +185,9 @@ extension Charts {
         func ms(_ t: Int64) -> String { Format.fixed(Double(t - begin.nanoseconds) / 1e6, 4) }
         var blocks = [String](repeating: "", count: ganttKinds.count)
         // A collective on a GPU's lane (aggregated: one task beside the compute it overlaps) is a thin
-        // strip along the lane's upper edge (the lanes run down the chart), so that the backward it overlaps stays visible.
+        // strip just above the lane's bar, outside it (the lanes run down the chart; the bar is ±0.38 of a
+        // lane, the strip 0.40-0.50 above, a start delay's 0.40-0.50 below, so neighbours' strips never meet),
+        // so that the backward it overlaps stays visible.
         var gpuCollectives = ""
         for r in records {
             let kind: Int
@@ -218,19 +220,19 @@ extension Charts {
         }
         if !gpuCollectives.isEmpty {
             data += "# collective on its GPU's lane, a thin strip beside the compute it overlaps\n" + gpuCollectives + "\n\n"
-            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1-0.28):(($3-$2)/2):(0.1) with boxxyerror "
+            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1-0.45):(($3-$2)/2):(0.05) with boxxyerror "
                          + "lc rgb '\(ganttKinds[4].color)' title 'collective (thin: beside the compute it overlaps)'")
         }
         // Start delays (tensor fusion on a cycle: the rest of the cycle, the negotiation, the
-        // fusion-buffer copies; a parameter server's update): each GPU's as a thin strip along the
-        // top of its lane, beside the compute they overlap, one block per cause. Only where there
+        // fusion-buffer copies; a parameter server's update): each GPU's as a thin strip just below
+        // its lane's bar, beside the compute they overlap, one block per cause. Only where there
         // are any, so other timelines stay as they were.
         let waits = trace.waits.filter { $0.step == last && $0.device < gpuCount && $0.end > $0.start }
         for cause in StartDelayCause.allCases {
             let spans = waits.filter { $0.cause == cause }
             guard !spans.isEmpty else { continue }
             data += "# \(cause.rawValue)\n" + spans.map { "\($0.device) \(ms($0.start.nanoseconds)) \(ms($0.end.nanoseconds))\n" }.joined() + "\n\n"
-            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1+0.3):(($3-$2)/2):(0.08) with boxxyerror "
+            plots.append("'gantt.dat' index \(plots.count) using (($2+$3)/2):($1+0.45):(($3-$2)/2):(0.05) with boxxyerror "
                          + "lc rgb '\(waitColors[cause]!)' title '\(cause.rawValue)'")
         }
         let width = 1200
