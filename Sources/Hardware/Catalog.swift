@@ -110,10 +110,14 @@ public struct Catalog: Sendable {
                     gpu.aliases = replaced.aliases
                 }
                 try once(gpu.name, nameNode, what: "GPU")
-                if let node = try item.optional("architecture"), let meant = architectureMeant(by: gpu.architecture) {
-                    throw node.error("'\(gpu.architecture)' is not how the catalog names that architecture: its GPUs say '\(meant)' "
-                                     + "(the published evidence on a GPU's architecture and NCCL's tuning match it by name); "
-                                     + "write '\(meant)', or a name of a generation of its own")
+                if let node = try item.optional("architecture") {
+                    let meant = architecturesMeant(by: gpu.architecture).map { "'\($0)'" }
+                    if !meant.isEmpty {
+                        let named = meant.count == 1 ? meant[0] : meant.dropLast().joined(separator: ", ") + " or " + meant.last!
+                        throw node.error("'\(gpu.architecture)' is not how the catalog names that architecture: its GPUs say \(named) "
+                                         + "(the published evidence on a GPU's architecture and NCCL's tuning match it by name); "
+                                         + "write \(meant.count == 1 ? "it" : "the one meant") as written there, or a name of a generation of its own")
+                    }
                 }
                 // The entry this one replaces (same name) answers to nothing after it; every other keeps its names.
                 let others = self.gpus.filter { $0.name.lowercased() != gpu.name.lowercased() }
@@ -131,17 +135,23 @@ public struct Catalog: Sendable {
 }
 
 extension Catalog {
-    /// The catalog's name for the architecture `written` names another way: one of its GPUs'
-    /// architectures that `written` begins with or that begins with `written`, at a word
-    /// boundary, ignoring case (`Ada` for `Ada Lovelace`, `Hopper (GH100)` for `Hopper`); nil
-    /// where `written` is a catalog architecture or unrelated to all of them (a generation of its own).
-    func architectureMeant(by written: String) -> String? {
-        let key = written.trimmingCharacters(in: .whitespaces).lowercased()
-        let known = gpus.map(\.architecture)
-        guard !key.isEmpty, !known.contains(where: { $0.lowercased() == key }) else { return nil }
-        return known.first { name in
-            let other = name.lowercased()
-            return other.hasPrefix(key + " ") || key.hasPrefix(other + " ") || key.hasPrefix(other + "(")
+    /// The catalog's names for the architecture `written` names another way: its GPUs'
+    /// architectures whose words (ignoring case, spaces, hyphens and parentheses) hold all of
+    /// `written`'s or are all held by them (`Ada` and `Ada-Lovelace` for `Ada Lovelace`,
+    /// `Hopper (GH100)` and `NVIDIA Hopper` for `Hopper`, `CDNA` for `CDNA 2` and `CDNA 3`);
+    /// empty where `written` is a catalog architecture or shares no such relation with any (a
+    /// generation of its own: `CDNA 4`).
+    func architecturesMeant(by written: String) -> [String] {
+        func words(_ text: String) -> [String] {
+            text.lowercased().split(whereSeparator: { " -_()/".contains($0) }).map(String.init)
+        }
+        let key = words(written)
+        var known: [String] = []
+        for gpu in gpus where !known.contains(gpu.architecture) { known.append(gpu.architecture) }
+        guard !key.isEmpty, !known.contains(where: { $0.lowercased() == written.lowercased() }) else { return [] }
+        return known.filter { name in
+            let other = words(name)
+            return !other.isEmpty && (Set(key).isSubset(of: other) || Set(other).isSubset(of: key))
         }
     }
 }

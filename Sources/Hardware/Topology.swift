@@ -56,7 +56,7 @@ public final class Topology {
         /// `nvlink`, `nvswitch-port`, `nic-pcie`, `network` (a NIC to its switch or
         /// router), `spine-uplink` (a leaf or rail switch to the spine), `torus` (a
         /// router to a neighbour's), or `host-pcie` (a NIC to host memory on NVLink
-        /// fabrics; see "Endpoints").
+        /// fabrics, or a GPU to it on a node of a cluster without a network; see "Endpoints").
         public var role: String
         /// Bytes per second the link carries (its `LinkSpec`'s, or what the wiring makes of it:
         /// an NVLink peer's share, a leaf's aggregated uplink) and its latency in seconds; the

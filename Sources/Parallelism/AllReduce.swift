@@ -88,8 +88,7 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// and updates (`serverSeconds`), then every GPU copies the whole result back. It runs
     /// on one GPU too (the variables still live on the CPU). On idle links with each GPU's
     /// route to host memory at β_h, α_h and shared uplinks carrying k GPUs' copies:
-    /// 2·(k·B/β_h + α_h) + server seconds. Needs host memory in the topology (a PCIe tree,
-    /// or a run across nodes).
+    /// 2·(k·B/β_h + α_h) + server seconds. Every node has host memory (`Topology`, "Endpoints").
     case psHost = "ps-host"
     /// Parameter servers on the GPUs, as TensorFlow 1.x runs `--variable_update=
     /// parameter_server` with its default `--local_parameter_device=gpu` (variable_mgr.py @

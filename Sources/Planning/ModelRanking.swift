@@ -158,7 +158,8 @@ public struct ModelRanking: Sendable {
         if let alike = AlikeRows.fold(meetingDeadline).first, !alike.alike.isEmpty {
             text += (alike.alike.count == 1 ? " So does 1 configuration whose settings change"
                      : " So do \(alike.alike.count) configurations with settings that change")
-                + " nothing there, to the same figures (\(alike.differencesInWords(limit: 3)))."
+                + " nothing there, to the same figures" + (alike.differingEfficiencies.isEmpty ? "" : " but the efficiency, which compares "
+                    + "with one GPU at the batch each asks for") + " (\(alike.differencesInWords(limit: 3)))."
         }
         if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "

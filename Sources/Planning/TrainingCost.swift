@@ -32,9 +32,10 @@ public struct TrainingEstimate: Sendable, Equatable {
     ///   instance-hour × hours (instances are rented whole), or GPUs × a stated price per
     ///   GPU-hour × hours; no rounding to whole hours. The instance's network, power and
     ///   hosting are in its price.
-    /// - owned: (capex / (life years × 8766 h) + opex per hour) × hours, with capex and
-    ///   opex itemised by `OwnedCost`: the purchase spread over a life in which the
-    ///   cluster is always busy, and power at the GPUs' and hosts' maximum.
+    /// - owned: `OwnedCost.perHourUSD` × hours (capex / busy hours + power per hour +
+    ///   hosting per hour / utilization), capex and opex itemised by `OwnedCost`: the
+    ///   purchase spread over the busy hours of the life (all of it unless
+    ///   `pricing.utilization` says less), and power at the GPUs' and hosts' maximum.
     /// - Parameter describing: false leaves the basis's `details` empty: the uncertainty
     ///   ranges price thousands of draws and read only their dollars.
     /// - Returns: nil when the run states no training goal or no pricing.

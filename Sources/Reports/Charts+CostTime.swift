@@ -88,8 +88,11 @@ extension Charts {
     ///   - chosen: each model's recommended configuration, where it has one.
     public static func costTime(all: [CostTimePoint], fronts: [(name: String, points: [CostTimePoint])], chosen: [CostTimePoint],
                                 deadlineHours: Double?, budgetDollars: Double?, title: String, format: Chart.Format) throws -> Chart {
-        let front = fronts.flatMap(\.points)
+        // A model with no front (nothing fits, or nothing within the budgets) draws none: an empty data block
+        // is no index to gnuplot, and every later index would name the next model's points.
         let named = fronts.count > 1
+        let fronts = fronts.filter { !$0.points.isEmpty }
+        let front = fronts.flatMap(\.points)
         let hours = all.map(\.hours) + front.map(\.hours) + (deadlineHours.map { [$0] } ?? [])
         let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])

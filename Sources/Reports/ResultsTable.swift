@@ -189,14 +189,15 @@ public enum ResultsTable {
                         "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") \(Format.fixed(r.metrics.inputWaitSeconds / r.metrics.stepSeconds * 100, 0))% of the step"
                     }.joined(separator: ", ") + "\n"
             }
-            // An owned cluster's training longer than its life: its cost / TCO is hours / life (cost = (capex / life
-            // + opex) x hours, TCO = capex + opex x life), the lives it counts the cluster bought for.
+            // An owned cluster's training longer than the busy hours of its life: its cost / TCO is hours / busy hours
+            // (cost per hour = TCO / busy hours, docs/costs.md), the lives it counts the cluster bought for.
             let outlasting = zip(rows, cells).compactMap { r, cell -> String? in
                 guard let cost = cell?.dollars, let tco = cell?.tcoUSD, tco > 0, cost > tco else { return nil }
                 return "\(r.gpus) GPU\(r.gpus == 1 ? "" : "s") (\(String(format: "%.1f", locale: nil, cost / tco)) lives)"
             }
             if !outlasting.isEmpty {
-                out += "outlasts the cluster's life (its cost counts the cluster bought again for each life): "
+                out += "outlasts the cluster's busy hours (its life, or the share pricing.utilization gives; its cost counts the "
+                    + "cluster bought again for each such life): "
                     + outlasting.joined(separator: ", ") + "\n"
             }
             // The price basis beside the costs: each distinct one, priced for the run's largest configuration

@@ -13,25 +13,33 @@ struct RepeatedKey {
 
     /// Appended to the first writing so it no longer equals the second: no key has it.
     static let marker = "~scalecast-first-writing"
-    /// Appended to the first writing of a key repeated in another mapping too (Yams reports
-    /// one mapping at a time), so that the text composes.
-    static let otherMarker = "~scalecast-other-writing"
+    /// Appended, with a number of its own each time, to the first writing of each other
+    /// repetition Yams reports (it reports one mapping at a time): the key written a third
+    /// time or more in this mapping, or repeated in another, so that the text composes.
+    static let otherMarker = "~scalecast-other-writing-"
+
+    /// Repetitions renamed at most before giving up (each costs a parse of the whole text):
+    /// the error then names the first writing, without its key path.
+    static let renamingLimit = 64
 
     /// The second writing of `key`, first written at `first` in `text`; nil where the first
     /// writing is not `key` as written there (an escaped quoted key, a key that is a
-    /// sequence) or the renamed text cannot be composed.
+    /// sequence), the renamed text cannot be composed, or more than `renamingLimit`
+    /// other repetitions stand in the way.
     static func find(_ key: String, first: Mark, in text: String, resolver: Resolver) -> RepeatedKey? {
         guard var renamed = renamingWriting(of: key, at: first, in: text, marker: marker) else { return nil }
-        // Each other repetition Yams reports (the key written three times in this mapping, or repeated in
-        // another) has its first writing renamed too, until the text composes: at most one per mapping.
-        for _ in 0..<1_000 {
+        for count in 0..<renamingLimit {
             do {
                 guard let root = try Yams.compose(yaml: renamed, resolver), let found = search(root, keyPath: "", for: key) else { return nil }
                 // A key written through an alias (`*k : 1`) carries its anchor's mark, before the first writing: not
                 // where it is written, so not said to be.
                 return found.line >= first.line ? found : nil
-            } catch YamlError.duplicatedKeysInMapping(let keys, let context) where keys.count == 1 {
-                guard let next = renamingWriting(of: keys[0], at: context.mark, in: renamed, marker: otherMarker) else { return nil }
+            } catch YamlError.duplicatedKeysInMapping(let keys, let context) where !keys.isEmpty {
+                // The mark is the first reported key's first writing (`YAMLValue.parse`): rename it, and the next
+                // parse reports what is left.
+                guard let next = renamingWriting(of: keys[0], at: context.mark, in: renamed, marker: otherMarker + String(count)) else {
+                    return nil
+                }
                 renamed = next
             } catch {
                 return nil
@@ -76,11 +84,12 @@ struct RepeatedKey {
         switch node {
         case .mapping(let mapping):
             if mapping.contains(where: { $0.key.string == key + marker }),
-               let second = mapping.first(where: { [key, key + otherMarker].contains($0.key.string) }), let line = second.key.mark?.line {
+               let second = mapping.first(where: { $0.key.string.map { $0 == key || $0.hasPrefix(key + otherMarker) } ?? false }),
+               let line = second.key.mark?.line {
                 return RepeatedKey(line: line, keyPath: keyPath.isEmpty ? key : "\(keyPath).\(key)")
             }
             for pair in mapping {
-                let name = (pair.key.string ?? "?").replacingOccurrences(of: otherMarker, with: "").replacingOccurrences(of: marker, with: "")
+                let name = Self.unrenamed(pair.key.string ?? "?")
                 if let found = search(pair.value, keyPath: keyPath.isEmpty ? name : "\(keyPath).\(name)", for: key) { return found }
             }
         case .sequence(let sequence):
@@ -90,5 +99,11 @@ struct RepeatedKey {
         default: break
         }
         return nil
+    }
+
+    /// A key path's name as written: without the markers `find` appended.
+    private static func unrenamed(_ name: String) -> String {
+        if let range = name.range(of: otherMarker) ?? name.range(of: marker) { return String(name[..<range.lowerBound]) }
+        return name
     }
 }

@@ -120,7 +120,7 @@ let smallScenario = """
         #expect(short.exitCode == 0 && short.stdout.contains("outlasts the cluster's life (87.7 h): its cost counts the cluster bought"),
                 "\(short.stdout)")
         // Every configuration that outlasts it is named, not only the largest, whose basis is printed.
-        #expect(short.stdout.contains("outlasts the cluster's life (its cost counts the cluster bought again for each life): 1 GPU ("),
+        #expect(short.stdout.contains("outlasts the cluster's busy hours (its life, or the share pricing.utilization gives; its cost counts the cluster bought again for each such life): 1 GPU ("),
                 "\(short.stdout)")
         let long = CLI.execute(["simulate", try writeTemporary(scenario(years: "5"))])
         #expect(long.exitCode == 0 && !long.stdout.contains("outlasts"))

@@ -142,6 +142,11 @@ import Scenario
                                       + "with linespoints lw 2 pt 7 lc rgb '#55A868'"))
         #expect(chart.script.contains("index 3 using 1:2 title 'chosen: each model’s cheapest that meets the deadline' with points pt 4"))
         #expect(chart.script.contains("'3: efficientnet_b0, 8 x H100: "), "\(chart.script)")
+        // A model without a front draws none: the later fronts and the choices keep their indices.
+        let empty = try Charts.costTime(all: a + b, fronts: [("alexnet", []), ("resnet50", a), ("efficientnet_b0", b)], chosen: [a[0]],
+                                        deadlineHours: 5, budgetDollars: nil, title: "t", format: .png)
+        #expect(empty.data.components(separatedBy: "\n\n\n").count == 4 && !empty.data.contains("alexnet"), "\(empty.data)")
+        #expect(empty.script.contains("index 1 using 1:2 title 'Pareto front of resnet50") && empty.script.contains("index 3 using 1:2 title 'chosen"))
         // One model's chart is as it was: its front unnamed, its chosen configuration alone.
         let one = try Charts.costTime(all: a, front: a, chosen: a[0], deadlineHours: 5, budgetDollars: nil, title: "t", format: .png)
         #expect(one.script.contains("index 1 using 1:2 title 'Pareto front: nothing is both cheaper and faster'")

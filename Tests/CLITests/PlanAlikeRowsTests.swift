@@ -81,6 +81,9 @@ import Testing
         let rows = cheapest.split(separator: "\n").filter { $0.hasPrefix("resnet50 ") }
         #expect(rows.count == 1 && rows[0].contains("batch_per_gpu=64 max_global_batch=2048 (+2 alike)"), "\(cheapest)")
         #expect(cheapest.contains("also batch_per_gpu=128; batch_per_gpu=256"), "\(cheapest)")
+        #expect(out.stdout.contains("So do 2 configurations with settings that change nothing there, to the same figures but the "
+                                    + "efficiency, which compares with one GPU at the batch each asks for (batch_per_gpu=128; "
+                                    + "batch_per_gpu=256)."), "\(out.stdout)")
         let note = try #require(cheapest.split(separator: "\n").first { $0.hasPrefix("Some of them ask for a larger batch per GPU") })
         let shown = try #require(rows[0].range(of: #" [0-9]+% "#, options: .regularExpression))
         #expect(note.contains(": \(rows[0][shown].trimmingCharacters(in: .whitespaces)), the others "), "\(note)")

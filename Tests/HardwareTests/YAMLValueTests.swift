@@ -86,7 +86,10 @@ import YAMLSupport
                       ("a: 1\nb: 2\na: 3\na: 4\n", 3, "a"),
                       ("runs:\n  - l: a\n    b: 32\n    b: 16\n  - l: b\n    b: 32\n    b: 16\n", 4, "runs[0].b"),
                       ("g:\n  - y: 1\n    s: 2\n    y: 3\n  - y: 4\n    y: 5\n    y: 6\n", 4, "g[0].y"),
-                      ("x:\n  y: 1\n  y: 2\nz:\n  y: 3\n  q: 4\n  y: 5\n", 3, "x.y")])
+                      ("x:\n  y: 1\n  y: 2\nz:\n  y: 3\n  q: 4\n  y: 5\n", 3, "x.y"),
+                      ("a: 1\na: 2\na: 3\na: 4\n", 2, "a"),
+                      ("a: 1\r\na: 2\r\na: 3\r\na: 4\r\na: 5\r\n", 2, "a"),
+                      ("x:\n  a: 1\n  a: 2\nz:\n  a: 3\n  b: 4\n  b: 5\n  a: 6\n", 3, "x.a")])
     func aRepeatedKeyIsReportedWhereItIsRepeated(text: String, line: Int, keyPath: String) {
         do {
             _ = try value(text)

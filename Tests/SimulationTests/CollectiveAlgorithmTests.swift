@@ -496,9 +496,18 @@ import Workload
         let topology = Topology(cluster: c, gpus: gpus)
         let hostLinks = Set(topology.links.indices.filter { topology.links[$0].role == "host-pcie" })
         #expect(hostLinks.count == 2 * (gpus / 4) * 2)
-        let built = topology.links.count - hostLinks.count - (gpus == 4 ? 2 * 4 : 0)   // one node: its GPU-NIC links too
-        #expect(hostLinks.min()! >= built)   // built last
-        for a in 0..<gpus { for b in 0..<gpus where a != b { #expect(hostLinks.isDisjoint(with: topology.route(from: a, to: b))) } }
+        // Built last: on one node its GPU-NIC links come just before them.
+        let built = topology.links.count - hostLinks.count - (gpus == 4 ? 2 * 4 : 0)
+        #expect(hostLinks.min()! == topology.links.count - hostLinks.count)
+        #expect(Set(topology.links.indices.filter { topology.links[$0].role == "nic-pcie" }).allSatisfy { gpus == 12 || $0 >= built })
+        // Between GPUs of a node only the mesh's links (never a NIC's or host memory's); across nodes, no host link.
+        for a in 0..<gpus {
+            for b in 0..<gpus where a != b {
+                let route = topology.route(from: a, to: b)
+                #expect(hostLinks.isDisjoint(with: route))
+                if a / 4 == b / 4 { #expect(route.allSatisfy { topology.links[$0].role == "nvlink" }, "\(a) -> \(b)") }
+            }
+        }
     }
 
     /// One node on an NVLink fabric reaches its host memory as each node of a cluster of
