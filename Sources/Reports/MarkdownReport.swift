@@ -207,6 +207,17 @@ public enum MarkdownReport {
             + "(\(named)): \(why)."
     }
 
+    /// Where `max_global_batch` cut the best configuration's batch per GPU, what its speedup and
+    /// efficiency compare with: one GPU at the batch the run asks for, which trains more
+    /// efficiently than the smaller batch each GPU trains here (a reader took the whole loss for
+    /// scaling's); "" otherwise.
+    static func cutBatchNote(_ input: Input, best b: ConfigurationResult) -> String {
+        guard b.batchCut, b.runIndex < input.scenario.runs.count else { return "" }
+        let asked = input.scenario.runs[b.runIndex].batchPerGPU(at: 1)
+        return ", against one GPU at the \(asked) images it is asked for, where max_global_batch leaves each of these GPUs "
+            + "\(b.batchPerGPU): the smaller batch costs part of it"
+    }
+
     public static func render(_ input: Input) -> String {
         let b = input.best
         let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
@@ -233,7 +244,8 @@ public enum MarkdownReport {
         out += (fasterUnfitting && b.fitsInMemory ? " The \(fastest) that fits in GPU memory is **\(b.label.singleLine)**"
                                                   : " The \(fastest) is **\(b.label.singleLine)**")
             + ": **\(Format.grouped(Int(b.metrics.imagesPerSecond.rounded()))) images/s**, "
-            + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency) "
+            + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency"
+            + cutBatchNote(input, best: b) + ") "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
             + (input.training != nil ? epochsCaution(input.scenario.runs[b.runIndex], globalBatch: b.metrics.globalBatch, gpus: b.gpus) : "")
             + ", "

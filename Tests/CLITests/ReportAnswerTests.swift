@@ -12,6 +12,24 @@ import Testing
         return try String(contentsOfFile: out + "/report.md", encoding: .utf8)
     }
 
+    /// Where max_global_batch cuts the best configuration's batch, the answer says what its
+    /// efficiency compares with: one GPU at the batch asked for, not at the one each GPU trains.
+    @Test func aCutBatchIsSaidWithTheEfficiency() throws {
+        let scenario = try writeTemporary("""
+            name: cut
+            model: resnet50
+            precision: bf16
+            batch_per_gpu: 256
+            max_global_batch: 2048
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            gpus: [1, 32]
+            """)
+        let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
+        #expect(answer.contains("32 GPUs") && answer.contains("% scaling efficiency, against one GPU at the 256 images it is asked for, "
+                                                               + "where max_global_batch leaves each of these GPUs 64: the smaller batch costs part of it)"),
+                "\(answer)")
+    }
+
     @Test func theAnswerIsTimeAndCostToTrain() throws {
         let text = try Self.report("scenarios/whatif/resnet50-deadline.yaml")
         let answer = text.components(separatedBy: "\n\n")[1]
