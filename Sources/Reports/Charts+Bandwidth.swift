@@ -34,8 +34,9 @@ extension Charts {
         public var unit: String
         /// The run's own bandwidth, in `unit`.
         public var operatingPoint: Double
-        /// Images/s of the run on one GPU, which linear scaling multiplies.
-        public var singleGPUImagesPerSecond: Double
+        /// Images/s of the run on one GPU, which linear scaling multiplies, by GPU count: one GPU
+        /// at the batch each GPU trains at that count (`max_global_batch` may cut it).
+        public var singleGPUImagesPerSecond: [Int: Double]
         /// A link the varied link's traffic also crosses, which the what-if leaves as it is (the
         /// GPUs' PCIe link to their NIC, under a network what-if): where the varied bandwidth
         /// passes it, that link may bind instead, and the curves flatten there. Nil: none drawn.
@@ -57,7 +58,7 @@ extension Charts {
             }
         }
 
-        public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: Double,
+        public init(link: String, linkName: String, unit: String, operatingPoint: Double, singleGPUImagesPerSecond: [Int: Double],
                     alsoCrossed: AlsoCrossed? = nil, softwareCap: AlsoCrossed? = nil) {
             self.link = link
             self.linkName = linkName
@@ -95,7 +96,7 @@ extension Charts {
                 data += "\(Self.bandwidthText(p.bandwidth)) \(Format.fixed(p.imagesPerSecond, 1)) \(Format.fixed(p.stepSeconds * 1e3, 3))\n"
             }
             data += "\n\n"
-            let ideal = Format.fixed(Double(gpus) * whatIf.singleGPUImagesPerSecond, 1)
+            let ideal = Format.fixed(Double(gpus) * whatIf.singleGPUImagesPerSecond[gpus]!, 1)
             ceilings.append("set arrow from graph 0, first \(ideal) to graph 1, first \(ideal) nohead dt 2 lw 1.2 lc rgb '\(color(i))'")
             plots.append("'bandwidth.dat' index \(2 * i) using 1:2 title '\(gpus) GPU\(gpus == 1 ? "" : "s")' with linespoints lw 2 pt 7 lc rgb '\(color(i))'")
             plots.append("'bandwidth.dat' index \(2 * i + 1) using 1:2 notitle with points pt 6 ps 2.2 lw 2 lc rgb '\(color(i))'")
@@ -138,7 +139,7 @@ extension Charts {
         // Today's label goes away from the nearest line marked in the range (on a log axis), so that it does not run through it.
         let nearestMark = [whatIf.alsoCrossed, whatIf.softwareCap].compactMap { $0?.bandwidth }.filter { (x.low...x.high).contains($0) }
             .min { abs(log($0 / whatIf.operatingPoint)) < abs(log($1 / whatIf.operatingPoint)) }
-        let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond } + points.map(\.imagesPerSecond)).max() ?? 1
+        let top = (counts.map { Double($0) * whatIf.singleGPUImagesPerSecond[$0]! } + points.map(\.imagesPerSecond)).max() ?? 1
         let y = LinearAxis(high: top * 1.12)
         // Today's label beside its line, on the side with more room, or away from the nearest line marked.
         let today = ChartText.shortened("today: \(Chart.singleLine(whatIf.linkName)), \(threeDigits(whatIf.operatingPoint)) \(unitName)",

@@ -213,6 +213,17 @@ enum ChartBuilder {
         var tried = values ?? WhatIf.defaultBandwidths(around: today, alternatives: alternatives)
         if !tried.contains(today) { tried.append(today) }
         let single = try ScenarioRunner.simulate(spec, gpus: 1).metrics
+        // Linear scaling at each count is one GPU at the batch each GPU trains there: where max_global_batch cuts it,
+        // one GPU at the cut batch (a ceiling at the batch asked for would count the smaller batch's cost as the network's).
+        var singleByCount: [Int: Double] = [:]
+        for count in counts {
+            let batch = spec.batchPerGPU(at: count)
+            guard batch != spec.batchPerGPU(at: 1) else { singleByCount[count] = single.imagesPerSecond; continue }
+            var atBatch = spec
+            atBatch.batchPerGPU = batch
+            atBatch.maxGlobalBatch = nil
+            singleByCount[count] = try ScenarioRunner.simulate(atBatch, gpus: 1).metrics.imagesPerSecond
+        }
         var points: [Charts.BandwidthPoint] = []
         for value in Set(tried).sorted() {
             let varied: RunSpec
@@ -248,7 +259,7 @@ enum ChartBuilder {
                                 linkName: "sockets", bandwidth: Double(streams) * perStream / unit.bytesPerSecond)
         }
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
-                                            singleGPUImagesPerSecond: single.imagesPerSecond, alsoCrossed: alsoCrossed,
+                                            singleGPUImagesPerSecond: singleByCount, alsoCrossed: alsoCrossed,
                                             softwareCap: softwareCap)
         return try Charts.bandwidth(points, whatIf: whatIf,
                                     title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower? (simulated)",

@@ -153,6 +153,30 @@ import Scenario
                 && one.script.contains("index 2 using 1:2 title 'chosen: the cheapest that meets the deadline'"))
     }
 
+    /// A bandwidth what-if's linear-scaling ceiling at a count where max_global_batch cuts the
+    /// batch is that count times one GPU at the cut batch, not at the batch asked for (a buyer read
+    /// the smaller batch's cost as the network's).
+    @Test func theLinearCeilingIsAtTheBatchEachGPUTrains() throws {
+        let text = """
+            name: cut
+            model: resnet50
+            precision: bf16
+            batch_per_gpu: 256
+            max_global_batch: 4096
+            cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}
+            gpus: [8, 64]
+            """
+        let scenario = try Scenario.load(path: try writeTemporary(text))
+        let chart = try ChartBuilder.chart(.bandwidth, scenario: scenario, run: nil, gpus: nil, link: nil, bandwidths: [100, 200], format: .png)
+        let small = try Scenario.load(path: try writeTemporary(text.replacingOccurrences(of: "batch_per_gpu: 256", with: "batch_per_gpu: 64")))
+        let full = try ScenarioRunner.simulate(scenario.runs[0], gpus: 1).metrics.imagesPerSecond
+        let cut = try ScenarioRunner.simulate(small.runs[0], gpus: 1).metrics.imagesPerSecond
+        #expect(cut < full)
+        #expect(chart.script.contains("first \(Format.fixed(8 * full, 1)) nohead"), "\(chart.script)")
+        #expect(chart.script.contains("first \(Format.fixed(64 * cut, 1)) nohead") && !chart.script.contains("first \(Format.fixed(64 * full, 1)) nohead"),
+                "\(chart.script)")
+    }
+
     @Test func textWidthsAreDejaVuSans() {
         // 11 points at 96 dpi: an em is 14.67 px; "W" is 2025/2048 em, "i" 569/2048 (plus 3%).
         #expect(abs(ChartText.width("W") - 2025.0 / 2048 * 11 * 96 / 72 * 1.03) < 1e-9)

@@ -83,7 +83,7 @@ func fixtureScenario() throws -> Scenario {
         let points = [50.0, 100, 200, 400, 800].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 205) * 100, stepSeconds: 0.1) }
         func chart(at bandwidth: Double) throws -> Chart {
             let whatIf = Charts.BandwidthWhatIf(link: "network (eth-100g)", linkName: "eth-100g", unit: "Gb/s", operatingPoint: 100,
-                                                singleGPUImagesPerSecond: 2000,
+                                                singleGPUImagesPerSecond: [16: 2000],
                                                 alsoCrossed: .init(what: "the GPU-NIC PCIe link", linkName: "pcie4-x16", bandwidth: bandwidth))
             return try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png)
         }
@@ -127,7 +127,7 @@ func fixtureScenario() throws -> Scenario {
     @Test func theSoftwaresCapOnTheLinkIsMarked() throws {
         let points = [5.0, 10, 20, 40, 80, 160].map { Charts.BandwidthPoint(gpus: 16, bandwidth: $0, imagesPerSecond: min($0, 14.8) * 100, stepSeconds: 0.1) }
         let whatIf = Charts.BandwidthWhatIf(link: "network (eth-20g)", linkName: "eth-20g", unit: "Gb/s", operatingPoint: 20,
-                                            singleGPUImagesPerSecond: 200,
+                                            singleGPUImagesPerSecond: [16: 200],
                                             alsoCrossed: .init(what: "the GPU-NIC PCIe link", linkName: "pcie3-x16", bandwidth: 102.56),
                                             softwareCap: .init(what: "TCP sockets cap each NIC (1 stream x 1.85 GB/s)", linkName: "sockets",
                                                                bandwidth: 14.8))
@@ -144,7 +144,7 @@ func fixtureScenario() throws -> Scenario {
     @Test func aTinyBandwidthKeepsItsDigitsInTheData() throws {
         let points = [1e-5, 0.5, 100].map { Charts.BandwidthPoint(gpus: 2, bandwidth: $0, imagesPerSecond: 100, stepSeconds: 0.1) }
         let whatIf = Charts.BandwidthWhatIf(link: "network (eth-100g)", linkName: "eth-100g", unit: "Gb/s", operatingPoint: 100,
-                                            singleGPUImagesPerSecond: 60)
+                                            singleGPUImagesPerSecond: [2: 60])
         let rows = try Charts.bandwidth(points, whatIf: whatIf, title: "t", format: .png).data.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(rows.prefix(3).map { String($0.split(separator: " ")[0]) } == ["1e-05", "0.5000", "100.0000"], "\(rows)")
     }
@@ -155,7 +155,7 @@ func fixtureScenario() throws -> Scenario {
                                                stepSeconds: 0.1) }
         }
         let whatIf = Charts.BandwidthWhatIf(link: "NVLink (nvlink3)", linkName: "nvlink3", unit: "GB/s", operatingPoint: 300,
-                                            singleGPUImagesPerSecond: 1000)
+                                            singleGPUImagesPerSecond: [2: 1000, 4: 1000])
         let chart = try Charts.bandwidth(points, whatIf: whatIf, title: "what if the NVLink were faster or slower?", format: .png)
         try assertSnapshot(chart.script, named: "bandwidth.gp")
         try assertSnapshot(chart.data, named: "bandwidth.dat")
