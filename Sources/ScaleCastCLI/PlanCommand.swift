@@ -63,7 +63,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Print JSON (schema_version 2): per model, the explanation, the rows meeting the deadline, within the budgets and on the Pareto front, as sweep writes rows in JSON (--out FILE.json).")
     var json = false
 
-    @Flag(name: .long, help: "No progress bar.")
+    @Flag(name: .long, help: "No progress bar (the line saying what was written, and the notes, still print).")
     var quiet = false
 
     @Flag(name: .long, help: "Rank by the pessimistic end: the 90th percentiles of time and cost over --samples draws from the simulator's measured errors.")

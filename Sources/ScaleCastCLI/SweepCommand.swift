@@ -39,7 +39,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
 
-    @Flag(name: .long, help: "No progress bar.")
+    @Flag(name: .long, help: "No progress bar (the line saying what was written, and the notes, still print).")
     var quiet = false
 
     @Option(name: .long, parsing: .unconditional, help: "Also draw N samples (10 to 1000) of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
