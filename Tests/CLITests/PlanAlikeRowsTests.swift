@@ -89,6 +89,22 @@ import Testing
         #expect(note.contains(": \(rows[0][shown].trimmingCharacters(in: .whitespaces)), the others "), "\(note)")
     }
 
+    /// Where the answer's GPU has published measurements that contradict the model (the B200 in
+    /// bf16), the plan says so with the answer, not only in the cautions after the tables; not on
+    /// a GPU whose record agrees with the model (the H100).
+    @Test func aContradictedAnswerIsSaidWithIt() throws {
+        func plan(_ gpu: String) -> String {
+            CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "48", "--vary", "cluster.gpu=\(gpu)",
+                         "--vary", "gpus=8", "--quiet"]).stdout
+        }
+        let b200 = plan("B200-SXM")
+        let answer = try #require(b200.components(separatedBy: "\n\n").first { $0.contains("is the cheapest way to meet the deadline") })
+        #expect(answer.hasSuffix("\nRead this answer with the caution at the end: the published measurements on the B200-SXM in "
+                                 + "fp16+bf16 contradict the model's prediction for it."), "\(answer)")
+        #expect(b200.contains("\nCaution: the corpus's one published one-GPU measurement on the B200-SXM in fp16+bf16 ran at"), "\(b200)")
+        #expect(!plan("H100-SXM5").contains("Read this answer with the caution"))
+    }
+
     /// A plan whose configurations all differ lists no note.
     @Test func distinctConfigurationsAreNotFolded() throws {
         let out = CLI.execute(["plan", "scenarios/examples/buy-h100-or-a100.yaml", "--deadline-hours", "12", "--quiet"])

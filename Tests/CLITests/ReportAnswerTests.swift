@@ -30,6 +30,23 @@ import Testing
                 "\(answer)")
     }
 
+    /// The published record against the best configuration's GPU (the B200 in bf16) comes with the
+    /// answer, before the range the simulator's errors give it.
+    @Test func theEvidenceCautionComesBeforeTheRange() throws {
+        let scenario = try writeTemporary("""
+            name: b200 answer
+            model: resnet50
+            precision: bf16
+            batch_per_gpu: 256
+            cluster: {gpu: B200-SXM, gpus_per_node: 8, fabric: nvswitch}
+            gpus: [1, 8]
+            """)
+        let answer = try Self.report(scenario).components(separatedBy: "\n\n")[1]
+        let caution = try #require(answer.range(of: "**Caution:** the corpus's one published one-GPU measurement on the B200-SXM"), "\(answer)")
+        let range = try #require(answer.range(of: "Allowing for the simulator's errors"), "\(answer)")
+        #expect(caution.lowerBound < range.lowerBound)
+    }
+
     @Test func theAnswerIsTimeAndCostToTrain() throws {
         let text = try Self.report("scenarios/whatif/resnet50-deadline.yaml")
         let answer = text.components(separatedBy: "\n\n")[1]

@@ -91,6 +91,9 @@ import Reports
         func number(_ s: Substring) -> Double { Double(s.replacingOccurrences(of: ",", with: "")) ?? .nan }
         #expect(number(match.1) < number(match.2))
         #expect(number(match.1) < number(match.3), "the TCO includes the capex it is beside")
+        // The runner-up's capex, which the explanation gives alone, is named as the percentile it is.
+        #expect(explanation.range(of: #"up front \(capex \$[0-9,]+ at the 90th percentile of its prices\)"#, options: .regularExpression) != nil,
+                "\(explanation)")
     }
 
     /// A model file can be a swept value, written as a scenario writes it; a misspelt `file`
