@@ -27,6 +27,9 @@ public struct OwnedCost: Sendable, Equatable {
         public var unit: String
         public var seen: String
         public var source: String
+        /// A running item paid every hour of the life, busy or idle (hosting), rather than per
+        /// hour of training (power).
+        public var paidWhileIdle = false
 
         public var totalUSD: Double { quantity * unitUSD }
     }
@@ -40,6 +43,10 @@ public struct OwnedCost: Sendable, Equatable {
     public var lifetimeYears: Double
     /// The share of the life the cluster trains (`pricing.utilization`).
     public var utilization: Double
+    /// The GPUs' TDP and the servers' other draw at full power, in kilowatts (the IT load), and
+    /// the facility's power usage effectiveness that multiplies it at the meter.
+    public var itKilowatts: Double
+    public var pue: Double
 
     public var lifetimeHours: Double { lifetimeYears * Self.hoursPerYear }
     /// The hours of the life the cluster trains.
@@ -47,14 +54,12 @@ public struct OwnedCost: Sendable, Equatable {
     public var capexUSD: Double { capital.reduce(0) { $0 + $1.totalUSD } }
     public var opexPerHourUSD: Double { running.reduce(0) { $0 + $1.totalUSD } }
     /// Hosting per hour of the life, busy or not; the rest of the opex (power) is per busy hour.
-    var hostingPerHourUSD: Double { running.filter { $0.name == Self.hostingItem }.reduce(0) { $0 + $1.totalUSD } }
+    var hostingPerHourUSD: Double { running.filter(\.paidWhileIdle).reduce(0) { $0 + $1.totalUSD } }
     /// The capex and the hosting spread over the busy hours, plus the power, per hour of training.
     public var perHourUSD: Double {
         capexUSD / busyHours + (opexPerHourUSD - hostingPerHourUSD) + hostingPerHourUSD / utilization
     }
     public var tcoUSD: Double { capexUSD + (opexPerHourUSD - hostingPerHourUSD) * busyHours + hostingPerHourUSD * lifetimeHours }
-    /// The running item counted per hour of the life rather than per busy hour.
-    static let hostingItem = "hosting"
 
     /// The bill of `run` on `gpus` GPUs: stated prices first, then the catalog's
     /// (at `pricing.catalogRangePosition` of each range, the midpoint by default).
@@ -127,14 +132,17 @@ public struct OwnedCost: Sendable, Equatable {
         let hostWatts = host.watts
         let hostBasis = (seen: host.seen, source: host.source)
         let pue = pricing.pue!, perKWh = pricing.powerPerKWh!
+        self.pue = pue
+        itKilowatts = (Double(gpus) * tdp + Double(nodes) * hostWatts) / 1000
         let energy = "x PUE \(Self.number(pue)) at $\(Self.number(perKWh))/kWh"
         running.append(Item(name: "GPU power", quantity: Double(gpus), unitUSD: tdp / 1000 * pue * perKWh,
                             unit: "\(Self.number(tdp)) W \(energy)", seen: "", source: "the catalog's tdp_watts"))
         running.append(Item(name: "host power", quantity: Double(nodes), unitUSD: hostWatts / 1000 * pue * perKWh,
                             unit: "\(Self.number(hostWatts)) W \(energy)", seen: hostBasis.seen, source: hostBasis.source))
         if let hosting = pricing.hostingPerNodeYear {
-            running.append(Item(name: Self.hostingItem, quantity: Double(nodes), unitUSD: hosting / Self.hoursPerYear,
-                                unit: "$\(Self.number(hosting)) per node-year", seen: stated.seen, source: stated.source))
+            running.append(Item(name: "hosting", quantity: Double(nodes), unitUSD: hosting / Self.hoursPerYear,
+                                unit: "$\(Self.number(hosting)) per node-year", seen: stated.seen, source: stated.source,
+                                paidWhileIdle: true))
         }
     }
 
@@ -182,9 +190,15 @@ public struct OwnedCost: Sendable, Equatable {
         let bought = capital.map { "\($0.name) \(Self.number($0.quantity)) x $\(Self.unitMoney($0.unitUSD)) (\($0.unit); \(basis($0)))" }
         let run = running.map { "\($0.name) \(Self.number($0.quantity)) x \($0.unit) (\(basis($0)))" }
         let busy = utilization < 1 ? ", busy \(Self.number((utilization * 100 * 100).rounded() / 100))% of the time (utilization)" : ""
+        let hosted = running.contains(where: \.paidWhileIdle)
+        // The draw in one figure, for the facility: IT load, at the meter, and a year of it busy.
+        let power = running.filter { !$0.paidWhileIdle }.reduce(0) { $0 + $1.totalUSD }
+        let draw = "; together \(Self.number((itKilowatts * 10).rounded() / 10)) kW of IT load, "
+            + "\(Self.number((itKilowatts * pue * 10).rounded() / 10)) kW at the meter with the PUE, $\(Self.money(power * Self.hoursPerYear)) "
+            + "a year of power if busy all of it"
         return "bought: " + bought.joined(separator: "; ") + ". Over \(Self.number(lifetimeYears)) years\(busy), run at full power: "
-            + run.joined(separator: "; ") + (running.contains { $0.name == Self.hostingItem } ? "" : "; hosting and staff not counted")
-            + (utilization < 1 ? "; the purchase\(running.contains { $0.name == Self.hostingItem } ? " and the hosting" : "") spread over "
+            + run.joined(separator: "; ") + draw + (hosted ? "" : "; hosting and staff not counted")
+            + (utilization < 1 ? "; the purchase\(hosted ? " and the hosting" : "") spread over "
                 + "its busy hours, idle power not counted"
                : "; the purchase spread over every hour of the life, as if the cluster were busy all of it")
     }

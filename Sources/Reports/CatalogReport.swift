@@ -299,11 +299,11 @@ public enum CatalogReport {
                            Format.fixed(p.perGPUHour, 2), p.seen, p.source])
         }
         for p in catalog.purchasePrices {
-            prices.append([p.gpu, "purchase, per GPU", "\(Format.grouped(Int(p.low)))-\(Format.grouped(Int(p.high)))", "1", "", p.seen, p.source])
+            prices.append([p.gpu, "purchase, per GPU", "\(Format.whole(p.low))-\(Format.whole(p.high))", "1", "", p.seen, p.source])
         }
         func range(_ r: PriceRange?) -> String {
             guard let r else { return "-" }
-            return r.low == r.high ? Format.grouped(Int(r.low.rounded())) : "\(Format.grouped(Int(r.low.rounded())))-\(Format.grouped(Int(r.high.rounded())))"
+            return r.low == r.high ? Format.whole(r.low) : "\(Format.whole(r.low))-\(Format.whole(r.high))"
         }
         var servers = TextTable(headers: ["GPU", "GPUs per server", "$ per server, GPUs excluded", "host W", "seen", "source"],
                                 alignments: [.left, .right, .right, .right, .left, .left])

@@ -96,7 +96,7 @@ extension Charts {
     /// milliseconds (grouped) above.
     static func milliseconds(_ seconds: Double) -> String {
         let ms = seconds * 1e3
-        return (ms >= 100 ? Format.grouped(Int(ms.rounded())) : String(format: "%.3g", locale: nil, ms)) + " ms"
+        return (ms >= 100 ? Format.whole(ms) : String(format: "%.3g", locale: nil, ms)) + " ms"
     }
 
     /// The breakdown's canvas and margins (pixels), from its labels and title.

@@ -225,7 +225,7 @@ public enum Charts {
     }
 
     static func number(_ x: Double) -> String {
-        if x >= 1000 && x < 1e15 { return Format.grouped(Int(x.rounded())) }
+        if x >= 1000 && x < 1e15 { return Format.whole(x) }
         return String(format: "%g", locale: nil, x)
     }
 

@@ -39,6 +39,13 @@ public enum Format {
     /// one hour, three below (3 minutes: 0.050).
     public static func hours(_ h: Double) -> String { fixed(h, h >= 10 ? 1 : h >= 1 ? 2 : 3) }
 
+    /// A measure rounded to a whole number, with thousands separators: 1,234.6 images/s as
+    /// 1,235; beyond a quadrillion (or not finite) in three significant figures, where
+    /// `Int(x.rounded())` would trap.
+    public static func whole(_ x: Double) -> String {
+        x.isFinite && x.magnitude < 1e15 ? grouped(Int(x.rounded())) : String(format: "%.3g", locale: nil, x)
+    }
+
     /// A large count with thousands separators: 25,557,032.
     public static func grouped(_ n: Int) -> String {
         let digits = String(abs(n))

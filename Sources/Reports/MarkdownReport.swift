@@ -184,8 +184,34 @@ public enum MarkdownReport {
               let cell = input.trainingCells[top] else { return nil }
         let r = input.results[top]
         let epochs = cell.epochs.map { "its global batch of \(Format.grouped(r.metrics.globalBatch)) images trains \(ResultsTable.epochsText($0)) epochs, so " } ?? ""
-        return "**\(r.label.singleLine)** runs more images a second (\(Format.grouped(Int(r.metrics.imagesPerSecond.rounded())))), but "
+        return "**\(r.label.singleLine)** runs more images a second (\(Format.whole(r.metrics.imagesPerSecond))), but "
             + epochs + "it takes " + (cell.epochsHeldAboveBatch != nil ? "at least " : "") + "\(duration(topHours * 3600)) to train."
+    }
+
+    /// Where a configuration of the best's model that fits trains for fewer dollars than the best
+    /// (by its cell's cost to train; of equal ones, the fewest GPUs), that one, its time and what
+    /// buying it costs, and where to ask for the cheapest that meets a deadline: the fastest is no
+    /// purchase advice (a reader signed for the largest cluster listed). Nil where the best is the
+    /// cheapest or no cost is known.
+    static func cheapestParagraph(_ input: Input, best b: ConfigurationResult) -> String? {
+        guard let bestIndex = input.results.firstIndex(where: { $0.label == b.label }), bestIndex < input.trainingCells.count,
+              let bestDollars = input.trainingCells[bestIndex]?.dollars else { return nil }
+        let priced = input.results.indices.compactMap { i -> (index: Int, cell: ResultsTable.TrainingCell, dollars: Double)? in
+            let r = input.results[i]
+            guard r.model == b.model, r.fitsInMemory, i < input.trainingCells.count, let cell = input.trainingCells[i],
+                  let dollars = cell.dollars else { return nil }
+            return (i, cell, dollars)
+        }
+        guard let cheapest = priced.min(by: { x, y in
+            x.dollars != y.dollars ? x.dollars < y.dollars : input.results[x.index].gpus < input.results[y.index].gpus
+        }), cheapest.dollars < bestDollars * (1 - 0.005) else { return nil }
+        let r = input.results[cheapest.index]
+        let bestCapex = input.trainingCells[bestIndex]?.capexUSD.map { ", against $\(Format.whole($0))" } ?? ""
+        let buying = cheapest.cell.capexUSD.map { "; buying it costs $\(Format.whole($0)) up front\(bestCapex)" } ?? ""
+        return "**The cheapest to train** is **\(r.label.singleLine)**: \(duration(cheapest.cell.hours * 3600)) for "
+            + "**$\(Format.dollars(cheapest.dollars))**, against $\(Format.dollars(bestDollars)) for the fastest\(buying). The fastest is "
+            + "not advice to buy it: `scalecast plan \(input.scenarioPath) --deadline-hours H` gives the cheapest configuration that "
+            + "trains within H hours" + (cheapest.cell.capexUSD != nil ? ", and `--capex-budget` bounds what an owned cluster may cost up front." : ".")
     }
 
     /// Whether two configurations train at the same images/s, within rounding (1e-9 of it):
@@ -227,7 +253,7 @@ public enum MarkdownReport {
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
                 + "different work. The fastest configuration of each: "
                 + perModel.map { r in
-                    "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.grouped(Int(r.metrics.imagesPerSecond.rounded()))) images/s, "
+                    "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.whole(r.metrics.imagesPerSecond)) images/s, "
                         + "\(Format.fixed(r.speedup, 2))x one GPU (\(Format.fixed(r.efficiency * 100, 0))% scaling efficiency)"
                         + (r.fitsInMemory ? "" : ", but it does not fit in GPU memory")
                 }.joined(separator: "; ")
@@ -243,7 +269,7 @@ public enum MarkdownReport {
         let fastest = moreImages != nil ? "configuration simulated that trains soonest" : "fastest configuration simulated"
         out += (fasterUnfitting && b.fitsInMemory ? " The \(fastest) that fits in GPU memory is **\(b.label.singleLine)**"
                                                   : " The \(fastest) is **\(b.label.singleLine)**")
-            + ": **\(Format.grouped(Int(b.metrics.imagesPerSecond.rounded()))) images/s**, "
+            + ": **\(Format.whole(b.metrics.imagesPerSecond)) images/s**, "
             + "\(Format.fixed(b.speedup, 2))x the speed of one GPU (\(Format.fixed(b.efficiency * 100, 0))% scaling efficiency"
             + cutBatchNote(input, best: b) + ") "
             + "at a global batch of \(Format.grouped(b.metrics.globalBatch)) images per step"
@@ -259,8 +285,8 @@ public enum MarkdownReport {
                     + (t.priceSummary != nil && t.priceBasis != nil ? "; its price basis follows" : "") + ")"
             }
             if let capex = t.capexUSD, let tco = t.tcoUSD {
-                out += "; buying it costs **$\(Format.grouped(Int(capex.rounded())))** up front and "
-                    + "$\(Format.grouped(Int(tco.rounded()))) over its life with power"
+                out += "; buying it costs **$\(Format.whole(capex))** up front and "
+                    + "$\(Format.whole(tco)) over its life with power"
             }
             out += ". "
         } else {
@@ -290,6 +316,7 @@ public enum MarkdownReport {
         if let t = input.training, t.priceSummary != nil, let basis = t.priceBasis {
             out += "**Its price basis** (dated, not current): \(basis).\n\n"
         }
+        if let cheapest = cheapestParagraph(input, best: b) { out += cheapest + "\n\n" }
         if let description = input.scenario.description {
             out += description.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
         }
@@ -308,7 +335,7 @@ public enum MarkdownReport {
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + (timed ? "---:|" : "") + (priced ? "---:|" : "") + (owned ? "---:|" : "") + "\n"
         for (r, cell) in zip(input.results, cells) {
             let m = r.metrics
-            out += "| \(r.label.singleLine.replacingOccurrences(of: "|", with: "\\|")) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.grouped(Int(m.imagesPerSecond.rounded()))) | "
+            out += "| \(r.label.singleLine.replacingOccurrences(of: "|", with: "\\|")) | \(r.gpus) | \(Format.fixed(m.stepSeconds * 1e3, 1)) | \(Format.whole(m.imagesPerSecond)) | "
                 + "\(Format.fixed(r.speedup, 2))x | \(Format.fixed(r.efficiency * 100, 0))% | \(Format.fixed(m.computeSeconds * 1e3, 1)) | "
                 + "\(Format.fixed(m.exposedCommunicationSeconds * 1e3, 1)) | \(Format.fixed(m.idleSeconds * 1e3, 1)) | "
                 + "\(Format.gib(r.memory.totalBytes)) of \(Format.gib(r.gpuMemoryBytes)) | \(r.fitsInMemory ? "yes" : "**no**") |"
@@ -432,7 +459,7 @@ public enum MarkdownReport {
         let autoaugment = LoaderAugmentation.autoaugment
         let withPolicy = Int((perNode / autoaugment.slowed(perWorker)).rounded(.up))
         return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
-            + "augmenting \(Format.grouped(Int(perNode.rounded()))) images/s per node on CPUs, as PyTorch's DataLoader does at about "
+            + "augmenting \(Format.whole(perNode)) images/s per node on CPUs, as PyTorch's DataLoader does at about "
             + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node "
             + "(\(Format.grouped(withPolicy)) with AutoAugment, \(Format.fixed(autoaugment.extraSecondsPerImage * 1e3, 2)) ms more per image); "
             + dataLoaderAdvice(run.software, rates: dataLoader) + "."
@@ -458,7 +485,7 @@ public enum MarkdownReport {
     static func rangeSentence(_ range: UncertaintyRange, training: Bool) -> String {
         let rate = range.imagesPerSecond
         var out = "Allowing for \(range.source), the rate is likely (10th to 90th percentile) "
-            + "\(Format.grouped(Int(rate.lowerBound.rounded())))-\(Format.grouped(Int(rate.upperBound.rounded()))) images/s"
+            + "\(Format.whole(rate.lowerBound))-\(Format.whole(rate.upperBound)) images/s"
         if let seconds = range.seconds {
             out += ", so \(training ? "the training" : "an epoch") takes \(duration(seconds.lowerBound)) to \(duration(seconds.upperBound))"
             if let dollars = range.dollars {

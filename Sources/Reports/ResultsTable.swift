@@ -65,8 +65,8 @@ public enum ResultsTable {
         var slower: [String] = []
         for r in ordered {
             if let best = fastest, best.gpus < r.gpus, r.metrics.imagesPerSecond < best.metrics.imagesPerSecond {
-                slower.append("\(r.gpus) GPUs give \(Format.grouped(Int(r.metrics.imagesPerSecond.rounded()))) images/s, "
-                              + "fewer than \(best.gpus) (\(Format.grouped(Int(best.metrics.imagesPerSecond.rounded()))))")
+                slower.append("\(r.gpus) GPUs give \(Format.whole(r.metrics.imagesPerSecond)) images/s, "
+                              + "fewer than \(best.gpus) (\(Format.whole(best.metrics.imagesPerSecond)))")
             }
             if fastest.map({ r.metrics.imagesPerSecond > $0.metrics.imagesPerSecond }) ?? true { fastest = r }
         }
@@ -228,7 +228,7 @@ public enum ResultsTable {
 
     /// Epochs as a goal states them: whole where whole, else to two decimals.
     static func epochsText(_ epochs: Double) -> String {
-        epochs == epochs.rounded() ? Format.grouped(Int(epochs)) : Format.fixed(epochs, 2)
+        epochs == epochs.rounded() ? Format.whole(epochs) : Format.fixed(epochs, 2)
     }
 
     /// The run's batch per GPU: `batch 256 per GPU`, or, where `max_global_batch` cuts it at

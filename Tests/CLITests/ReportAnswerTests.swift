@@ -47,6 +47,20 @@ import Testing
         #expect(caution.lowerBound < range.lowerBound)
     }
 
+    /// The fastest is no purchase advice: where another configuration trains for fewer dollars,
+    /// its own paragraph names it with its time and cost, and says where to rank by cost; where
+    /// the fastest is also the cheapest, none.
+    @Test func theCheapestToTrainFollowsWhereItIsAnother() throws {
+        let paragraphs = try Self.report("scenarios/whatif/resnet50-deadline.yaml").components(separatedBy: "\n\n")
+        let cheapest = try #require(paragraphs.first { $0.hasPrefix("**The cheapest to train** is **") }, "\(paragraphs.prefix(4))")
+        #expect(cheapest.hasPrefix("**The cheapest to train** is **8 GPUs") && cheapest.contains(", against $")
+                && cheapest.contains("for the fastest. The fastest is not advice to buy it: `scalecast plan scenarios/whatif/"
+                                     + "resnet50-deadline.yaml --deadline-hours H`"), "\(cheapest)")
+        let one = try writeTemporary(try String(contentsOfFile: "scenarios/whatif/resnet50-deadline.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "gpus: [8, 16, 32, 64]", with: "gpus: [8]"))
+        #expect(!(try Self.report(one)).contains("The cheapest to train"))
+    }
+
     @Test func theAnswerIsTimeAndCostToTrain() throws {
         let text = try Self.report("scenarios/whatif/resnet50-deadline.yaml")
         let answer = text.components(separatedBy: "\n\n")[1]

@@ -37,6 +37,12 @@ let ownedScenario = planScenario
         #expect(abs(b.opexPerHourUSD - opexPerHour) < 1e-9)
         #expect(abs(b.tcoUSD - (capex + opexPerHour * 4 * 8766)) < 1e-3)
         #expect(abs(b.perHourUSD - (capex / (4 * 8766) + opexPerHour)) < 1e-9)
+        // The draw in one figure, for the facility: the IT load, at the meter, and a busy year's power.
+        let itKilowatts = (32 * 700 + 4 * server.hostWatts) / 1000
+        #expect(abs(b.itKilowatts - itKilowatts) < 1e-9)
+        #expect(b.details.contains("; together \(OwnedCost.number((itKilowatts * 10).rounded() / 10)) kW of IT load, "
+            + "\(OwnedCost.number((itKilowatts * 1.3 * 10).rounded() / 10)) kW at the meter with the PUE, $\(Plan.money(opexPerHour * 8766)) "
+            + "a year of power if busy all of it"), "\(b.details)")
     }
 
     /// One node buys no network: its GPUs talk over the node's own NVSwitch.
