@@ -139,8 +139,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json),
-                                                             notes: Self.notes(rows.filter { covered.contains($0.point) }, sweep: sweep)),
-                                 exitCode: plan.nothingAnswers ? 1 : 0)
+                                                             notes: Self.notes(rows.filter { covered.contains($0.point) }, compared: plan.candidates,
+                                                                              sweep: sweep)),
+                                 stderr: Self.budgetKindNote(budgets, rows: rows), exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
@@ -179,11 +180,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         text += try priceBases(shown, sweep: sweep)
-        for note in Self.notes(shown + alikeCovered, sweep: sweep) { text += "\n\(note)\n" }
+        for note in Self.notes(shown + alikeCovered, compared: plan.candidates, sweep: sweep) { text += "\n\(note)\n" }
         let shownPoints = Set((shown + alikeCovered).map(\.point))
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))
-        var output = CommandOutput(stdout: text, exitCode: plan.nothingAnswers ? 1 : 0)
+        var output = CommandOutput(stdout: text, stderr: Self.budgetKindNote(budgets, rows: rows), exitCode: plan.nothingAnswers ? 1 : 0)
         if let out {
             let runs = Set(plan.candidates.map(\.run))
             let point = { (r: SweepRow) in
@@ -199,11 +200,19 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                                             chosen: deadlineHours == nil ? [] : plan.rankings.compactMap { $0.meetingDeadline.first.map(point) },
                                             deadlineHours: deadlineHours, budgetDollars: cloudBudget ?? budget, title: title, format: .png)
             let outcome = try Gnuplot.write([chart], into: out, force: force)
-            output.stderr = outcome.notes.map { $0 + "\n" }.joined()
+            output.stderr += outcome.notes.map { $0 + "\n" }.joined()
             output.stdout += outcome.images.isEmpty ? "\nwrote \(out)/\(chart.dataFile) and \(chart.scriptFile), no picture\n"
                 : "\nwrote \(out)/\(chart.imageFile)\n"
         }
         return output
+    }
+
+    /// A note where a cost-to-train budget alone bounds owned configurations: it does not bound
+    /// their purchase, which a buyer's budget usually is (`--capex-budget`); "" otherwise.
+    static func budgetKindNote(_ budgets: Plan.Budgets, rows: [SweepRow]) -> String {
+        guard budgets.costToTrainUSD != nil, budgets.capexUSD == nil, rows.contains(where: { $0.capexUSD != nil }) else { return "" }
+        return "note: --cloud-budget (or --budget) bounds what each training costs, an owned cluster's by the hour it trains; "
+            + "it does not bound the purchase: give --capex-budget for what may be bought up front\n"
     }
 
     /// Draws per configuration under --pessimistic: drawing costs no simulation, and
@@ -294,17 +303,18 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let alikeListed = 6
 
     /// The cautions on the rows shown beside the published evidence's, each a paragraph without
-    /// its surrounding blank lines: prices seen years apart, a step of more images than an
-    /// epoch, epochs held above the largest stated batch, a precision priced as another, and a
-    /// model trained on another model's recipe. The text prints them under the tables; `--json`
-    /// lists them as `notes`.
-    static func notes(_ shown: [SweepRow], sweep: Sweep) -> [String] {
+    /// its surrounding blank lines: prices seen years apart (among every configuration `compared`,
+    /// shown or not: an old price that ranks a GPU out decides the answer as much as one shown),
+    /// owned bills' parts priced years apart, a step of more images than an epoch, epochs held
+    /// above the largest stated batch, a precision priced as another, and a model trained on
+    /// another model's recipe. The text prints them under the tables; `--json` lists them as `notes`.
+    static func notes(_ shown: [SweepRow], compared: [SweepRow], sweep: Sweep) -> [String] {
         let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
         let shownPoints = Set(shown.map(\.point))
         let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
             "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
         }
-        return ([priceAgeNote(shown), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
+        return ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
                  globalBatchNote(shown, runs: runsByPoint),
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
@@ -324,7 +334,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         return notes
     }
 
-    /// `PriceAgeCautions.offersApart` on the offers the tables compare, as a note; "" where none.
+    /// `PriceAgeCautions.offersApart` on the offers of `rows`, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
         PriceAgeCautions.offersApart(rows.compactMap(\.priceSeen)).map { "\n\($0)\n" } ?? ""
     }

@@ -184,6 +184,33 @@ import Testing
         #expect(!out.stdout.contains("meet the deadline") && !out.stdout.contains("that meets it"), "\(out.stdout)")
     }
 
+    /// A cost-to-train budget alone over owned configurations is said not to bound the purchase;
+    /// with --capex-budget beside it, or over cloud rental, nothing is said.
+    @Test func aCloudBudgetOverOwnedClustersSaysItIsNoCapexBudget() throws {
+        let owned = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--cloud-budget", "2000000", "--quiet"])
+        #expect(owned.exitCode == 0 && owned.stderr.contains("note: --cloud-budget (or --budget) bounds what each training costs, "
+            + "an owned cluster's by the hour it trains; it does not bound the purchase: give --capex-budget"), "\(owned.stderr)")
+        let both = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--cloud-budget", "2000000", "--capex-budget", "2000000", "--quiet"])
+        #expect(both.exitCode == 0 && both.stderr.isEmpty, "\(both.stderr)")
+        let cloud = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "12", "--budget", "1000", "--quiet"])
+        #expect(cloud.exitCode == 0 && cloud.stderr.isEmpty, "\(cloud.stderr)")
+    }
+
+    /// A configuration that misses the deadline by under 1% is named with the answer (a table
+    /// rounding its time reads as meeting it); one that misses by 2% is not.
+    @Test func aNearMissIsNamedWithTheAnswer() throws {
+        let base = ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--vary", "gpus=8,16"]
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(base + ["--json"]).stdout.utf8)) as? [String: Any])
+        let rows = try #require((document["models"] as? [[String: Any]])?.first?["meeting_deadline"] as? [[String: Any]])
+        let eight = try #require(rows.first { $0["gpus"] as? Int == 8 }?["time_to_train_seconds"] as? Double)
+        let near = CLI.execute(base + ["--deadline-hours", "\(eight / 3600 / 1.005)", "--quiet"])
+        #expect(near.exitCode == 0, "\(near.stderr)")
+        #expect(near.stdout.contains("is the cheapest way to meet the deadline") && near.stdout.contains(" Just over the deadline, resnet50 on 8 x ")
+                && near.stdout.contains(" over) for $") && near.stdout.contains("within the simulator's errors, not a clear miss."), "\(near.stdout)")
+        let clear = CLI.execute(base + ["--deadline-hours", "\(eight / 3600 / 1.02)", "--quiet"])
+        #expect(clear.exitCode == 0 && !clear.stdout.contains("Just over the deadline"), "\(clear.stdout)")
+    }
+
     /// Prices seen years apart (an A100 offer of 2022-08 beside an H100 offer of 2026-Q1) get a
     /// caution; prices of one period (the owned example's, 2024-2025) do not.
     @Test func pricesSeenYearsApartAreCautioned() throws {
@@ -192,6 +219,14 @@ import Testing
         #expect(apart.exitCode == 0, "\(apart.stderr)")
         #expect(apart.stdout.contains("The prices compared were seen more than two years apart (the oldest: 2022-08; the newest: 2026-Q1)"),
                 "\(apart.stdout)")
+        // An older offer that ranks its GPU out of every table still decides the answer: cautioned, in the text and the JSON alike.
+        let ranked = ["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "12", "--vary", "cluster.gpu=A100-SXM4-80GB,H100",
+                      "--vary", "gpus=8,16,32", "--top", "1", "--quiet"]
+        let hidden = CLI.execute(ranked)
+        #expect(hidden.exitCode == 0 && !hidden.stdout.contains(" A100-SXM4-80GB ")
+                && hidden.stdout.contains("The prices compared were seen more than two years apart"), "\(hidden.stdout)")
+        let hiddenJSON = try #require(try JSONSerialization.jsonObject(with: Data(CLI.execute(ranked + ["--json"]).stdout.utf8)) as? [String: Any])
+        #expect((hiddenJSON["notes"] as? [String])?.contains { $0.hasPrefix("The prices compared were seen more than two years apart") } == true)
         let together = CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--quiet"])
         #expect(together.exitCode == 0 && !together.stdout.contains("The prices compared were seen"), "\(together.stdout)")
     }
