@@ -162,7 +162,7 @@ public struct Sweep {
             let range = axis.key == "network_latency_us" ? Limits.microseconds
                 : (Limits.gigabytesPerSecond.lowerBound * 8)...(Limits.gigabytesPerSecond.upperBound * 8)
             for value in axis.values {
-                let bounds = "between \(String(format: "%g", range.lowerBound)) and \(String(format: "%g", range.upperBound))"
+                let bounds = "between \(NumberText.written(range.lowerBound)) and \(NumberText.written(range.upperBound))"
                 guard let x = NumberText.decimal(value) else {
                     throw SweepError("--vary \(axis.key): '\(value)' is not a number; give one \(bounds)")
                 }

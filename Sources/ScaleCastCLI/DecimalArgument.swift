@@ -11,7 +11,8 @@ enum DecimalArgument {
                 throw ValidationError("\(flag): '\(text.singleLine)' is not a decimal number")
             }
             guard range.contains(value) else {
-                throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+                throw ValidationError("\(flag) must be between \(NumberText.written(range.lowerBound)) and "
+                                      + "\(NumberText.written(range.upperBound)), got \(NumberText.written(value))")
             }
             return value
         }

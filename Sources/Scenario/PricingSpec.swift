@@ -63,8 +63,10 @@ public struct PricingSpec: Sendable, Equatable {
         purchasePerGPU = try perGPU("purchase_per_gpu", in: 0.01...1e9)
         serverPerNode = try perGPU("server_usd_per_node", in: 0...1e9)
         hostWattsPerNode = try perGPU("host_watts_per_node", in: 0...1e6)
-        lifetimeYears = try yaml.optional("lifetime_years")?.double(in: 0.01...100)
-        powerPerKWh = try yaml.optional("power_usd_per_kwh")?.double(in: 0...100)
+        // Bounds a real cluster stays within, so that a figure in another unit is refused: a life in
+        // months (36), a price in cents (12); the dearest grid power sold is under $1 per kWh.
+        lifetimeYears = try yaml.optional("lifetime_years")?.double(in: 0.01...20, unit: "years: 36 months is 3")
+        powerPerKWh = try yaml.optional("power_usd_per_kwh")?.double(in: 0...5, unit: "dollars per kWh: 12 cents is 0.12")
         pue = try yaml.optional("pue")?.double(in: 1...10)
         hostingPerNodeYear = try yaml.optional("hosting_usd_per_node_year")?.double(in: 0...1e9)
         utilization = try yaml.optional("utilization")?.double(in: 0.01...1) ?? 1

@@ -23,12 +23,16 @@ public struct Scenario: Sendable {
     public static func keyPath(ofRun index: Int) -> String { "runs[\(index)]" }
 
     /// The positions of the runs a command's `--run SELECTOR` names, in the scenario's order:
-    /// those labelled `selector`, else the one whose key path it is (`runs[1]`, how an
-    /// unlabelled run is named); every run when `selector` is nil, none when it names no run.
+    /// those labelled `selector`, else those labelled so but for case (`resnet-50` for
+    /// `ResNet-50`, as GPU and model names are read), else the one whose key path it is
+    /// (`runs[1]`, how an unlabelled run is named); every run when `selector` is nil, none
+    /// when it names no run.
     public func runIndices(selectedBy selector: String?) -> [Int] {
         guard let selector else { return Array(runs.indices) }
         let labelled = runs.indices.filter { runs[$0].label == selector }
-        return labelled.isEmpty ? runs.indices.filter { Self.keyPath(ofRun: $0) == selector } : labelled
+        if !labelled.isEmpty { return labelled }
+        let folded = runs.indices.filter { runs[$0].label?.lowercased() == selector.lowercased() }
+        return folded.isEmpty ? runs.indices.filter { Self.keyPath(ofRun: $0) == selector } : folded
     }
 
     /// Why `--run SELECTOR` selects nothing, with the name of each run there is: its label,

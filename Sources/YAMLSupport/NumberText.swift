@@ -18,6 +18,17 @@ public enum NumberText {
         return value
     }
 
+    /// `value` as a person writes it, as `decimal` reads it back: whole numbers without a
+    /// fraction (1000000000000, not 1e+12 or 1000000000000.0), others in plain decimals to nine
+    /// places (0.000001, not 1e-06); beyond 1e15, or below a billionth, Swift's shortest form.
+    public static func written(_ value: Double) -> String {
+        if value == value.rounded() && value.magnitude < 1e15 { return String(Int(value)) }
+        var text = String(format: "%.9f", locale: nil, value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return value.magnitude >= 1e15 || text == "0" || text == "-0" ? String(value) : text
+    }
+
     /// A whole decimal number that fits in `Int`, or nil.
     public static func whole(_ text: String) -> Int? {
         guard let cleaned = withoutUnderscores(trimmed(text)) else { return nil }

@@ -236,9 +236,16 @@ public struct YAMLValue {
 
     /// A number in `range`.
     public func double(in range: ClosedRange<Double>) throws -> Double {
+        try double(in: range, unit: nil)
+    }
+
+    /// `double(in:)`, the refusal naming the unit the key is in where one is given ("dollars per
+    /// kWh: 12 cents is 0.12"): a figure out of range is most often written in another unit.
+    public func double(in range: ClosedRange<Double>, unit: String?) throws -> Double {
         let value = try double()
         guard range.contains(value) else {
-            throw error("must be between \(formatNumber(range.lowerBound)) and \(formatNumber(range.upperBound)), got \(formatNumber(value))")
+            throw error("must be between \(formatNumber(range.lowerBound)) and \(formatNumber(range.upperBound)), got \(formatNumber(value))"
+                        + (unit.map { " (\($0))" } ?? ""))
         }
         return value
     }
@@ -277,9 +284,7 @@ public struct YAMLValue {
     private var describe: String { kindName }
 }
 
-private func formatNumber(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-}
+private func formatNumber(_ value: Double) -> String { NumberText.written(value) }
 
 /// Limits on scenario numbers: wide enough for any real cluster, narrow enough
 /// that every product the simulator forms stays finite and representable.

@@ -79,6 +79,16 @@ import Reports
         #expect(Format.hours(26.26) == "26.3")
     }
 
+    /// A rate or a count as reports print it: rounded, grouped; a figure Int cannot hold is
+    /// written in three significant figures, never a trap.
+    @Test func wholeFiguresRoundAndNeverTrap() {
+        #expect(Format.whole(24_460.6) == "24,461")
+        #expect(Format.whole(-1_234.4) == "-1,234")
+        #expect(Format.whole(2e19) == "2e+19")
+        #expect(Format.whole(.infinity) == "inf")
+        #expect(Format.whole(.nan) == "nan")
+    }
+
     /// Under --pessimistic the capex is drawn across its prices' ranges; the TCO is not, so
     /// the explanation gives the central capex (which the TCO includes) and the 90th
     /// percentile beside it, never the percentile alone next to the central TCO.
@@ -164,6 +174,21 @@ import Reports
             let out = CLI.execute(arguments)
             #expect(out.exitCode == 2, "\(flag)")
             #expect(out.stderr.contains("\(flag) must be between") && out.stderr.contains("got -1"), "\(flag): \(out.stderr)")
+        }
+        // Bounds as a person writes them, not 1e-06 and 1000000000000.0.
+        let zero = CLI.execute(["plan", PlanCostTests.scenario, "--deadline-hours", "12", "--capex-budget", "0"])
+        #expect(zero.stderr.contains("--capex-budget must be between 0.000001 and 1000000000000, got 0"), "\(zero.stderr)")
+    }
+
+    /// An owned cluster's life in months or its power in cents is refused, the unit named.
+    @Test func aLifeInMonthsOrPowerInCentsIsRefusedWithItsUnit() throws {
+        let owned = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\ntraining: {epochs: 1}\n"
+            + "pricing: {mode: owned, lifetime_years: LIFE, power_usd_per_kwh: POWER, pue: 1.3}\n"
+        for (life, power, message) in [("36", "0.12", "pricing.lifetime_years: must be between 0.01 and 20, got 36 (years: 36 months is 3)"),
+                                       ("3", "12", "pricing.power_usd_per_kwh: must be between 0 and 5, got 12 (dollars per kWh: 12 cents is 0.12)")] {
+            let out = CLI.execute(["simulate", try writeTemporary(owned.replacingOccurrences(of: "LIFE", with: life)
+                .replacingOccurrences(of: "POWER", with: power))])
+            #expect(out.exitCode == 2 && out.stderr.hasSuffix(":6: \(message)\n"), "\(out.stderr)")
         }
     }
 

@@ -112,13 +112,13 @@ import YAMLSupport
             _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "network_gbps", values: ["-100"])])
             Issue.record("a negative bandwidth was accepted")
         } catch let error as SweepError {
-            #expect(error.description == "--vary network_gbps: -100 is out of range: give a number between 8e-06 and 8e+06", "\(error)")
+            #expect(error.description == "--vary network_gbps: -100 is out of range: give a number between 0.000008 and 8000000", "\(error)")
         }
         do {
             _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "network_gbps", values: ["fast"])])
             Issue.record("a bandwidth that is no number was accepted")
         } catch let error as SweepError {
-            #expect(error.description == "--vary network_gbps: 'fast' is not a number; give one between 8e-06 and 8e+06", "\(error)")
+            #expect(error.description == "--vary network_gbps: 'fast' is not a number; give one between 0.000008 and 8000000", "\(error)")
         }
     }
 
