@@ -136,13 +136,17 @@ public struct NCCLSystem: Hashable, Sendable {
         var rails = 1
         var speed: Double, channels: Int
         if nodes > 1, let network = cluster.network {
+            // The NICs the node's GPUs send through (each GPU one, `gpu_nic` or the even
+            // share): a node with more NICs than GPUs leaves the others idle, and NCCL's
+            // channels and rails count the NICs its GPUs are near, not those in the box.
+            let nicsInUse = Set((0..<local).map { network.nic(ofLocalGPU: $0, gpusPerNode: cluster.gpusPerNode) }).count
             // A GPU's path to its NIC: its PCIe link to the NIC (and, on a PCIe tree,
             // the GPU's link and uplink to the host bridge the NIC hangs off).
             var toNIC = min(network.nic.bytesPerSecond, cluster.hostLink.bytesPerSecond)
             if case .pcieTree(let tree) = cluster.fabric {
                 toNIC = min(toNIC, tree.gpuLink.bytesPerSecond, tree.uplink.bytesPerSecond)
             } else {
-                rails = min(network.nicsPerNode, local)
+                rails = min(nicsInUse, local)
             }
             let speeds = cc >= 100 ? Self.speedsInterSM100 : cc >= 90 ? Self.speedsInterSM90 : Self.speedsInter
             let limit = min(toNIC / gb, total)
@@ -152,7 +156,7 @@ public struct NCCLSystem: Hashable, Sendable {
                 speed = Self.firstSpeed(speeds, atMost: limit)
                 let perNIC = max(1, Int((min(network.nic.bytesPerSecond, cluster.hostLink.bytesPerSecond) / gb / speed).rounded(.down)))
                 let inside = local > 1 ? max(1, Int((ringBottleneck / speed).rounded(.down))) : Self.maxChannels
-                channels = min(Self.maxChannels, min(network.nicsPerNode * perNIC, inside))
+                channels = min(Self.maxChannels, min(nicsInUse * perNIC, inside))
             }
         } else {
             let speeds = cc >= 100 ? Self.speedsIntraSM100 : cc >= 90 ? Self.speedsIntraSM90 : Self.speedsIntra

@@ -34,11 +34,12 @@ public struct Chart: Sendable, Equatable {
     }
 
     /// The `set terminal` line: always explicit, with a font that ships with the
-    /// Debian package fonts-dejavu-core.
+    /// Debian package fonts-dejavu-core. An SVG gets a white background (gnuplot's is
+    /// transparent, unreadable on a dark slide) and the title ScaleCast (gnuplot's is "Gnuplot").
     static func terminal(_ format: Format, width: Int, height: Int) -> String {
         switch format {
         case .png: return "set terminal pngcairo size \(width),\(height) enhanced font 'DejaVu Sans,11'"
-        case .svg: return "set terminal svg size \(width),\(height) dynamic enhanced font 'DejaVu Sans,11'"
+        case .svg: return "set terminal svg size \(width),\(height) dynamic enhanced font 'DejaVu Sans,11' background rgb 'white' name 'ScaleCast'"
         }
     }
 

@@ -61,8 +61,14 @@ public enum KernelReport {
                 + passes.joined(separator: ", ") + " of peak; `scalecast hardware` gives the measurement)"
                 + (precision == .fp32 ? "" : "; passes off the tensor cores (Winograd, FFT) take the fp32 figures")
         }
+        // Products other than convolutions take the catalog's measured GEMM curve where it has one; a scenario's
+        // max_efficiency would price them too, so writing the ceiling printed here is not the same run.
+        let gemm = run.cluster.gpu.gemmCurve[precision.rawValue].map { curve in
+            "; the other products take the catalog's measured GEMM curve (\(Format.fixed(curve.maxEfficiency, 3)) of peak, "
+                + "half-saturation \(Format.fixed(curve.halfSaturation, 1))), which a scenario's max_efficiency would replace"
+        } ?? ""
         return "kernel efficiencies: no kernel measurement on the \(run.cluster.gpu.name) in \(precision.rawValue), so the large-GEMM "
-            + "ceiling (\(Format.fixed(cost.maxEfficiency, 2)) of peak) with the size curve (docs/kernel-model.md; the published "
+            + "ceiling (\(Format.fixed(cost.maxEfficiency, 3)) of peak) with the size curve\(gemm) (docs/kernel-model.md; the published "
             + "evidence above says how close that has come on this GPU)"
     }
 
@@ -71,7 +77,12 @@ public enum KernelReport {
     public static func render(_ run: RunSpec, gpus: Int) throws -> String {
         let (cost, rows) = try rows(run, gpus: gpus)
         guard let library = cost.kernelLibrary else { return "" }
-        let limit = cost.workspaceLimitBytes.map { "workspace up to \(Format.fixed($0 / 1_048_576, 0)) MiB" } ?? "no workspace limit"
+        // The limit, not the use (the table's last column): the profile's workspace_mb, or else the memory the rest leaves.
+        let limit = cost.workspaceLimitBytes.map { bytes in
+            let mib = Format.fixed(bytes / 1_048_576, 0)
+            return run.software.workspaceLimitBytes == bytes ? "a kernel's workspace limited to \(mib) MiB by the profile's workspace_mb"
+                : "a kernel's workspace limited to the \(mib) MiB the other tensors leave free"
+        } ?? "no workspace limit"
         let choice = cost.algorithmChoice == .fastest
             ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
         var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "

@@ -38,6 +38,7 @@ public enum ResultsJSON {
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(label, forKey: .label)
+            try c.encode(run, forKey: .run)
             try c.encode(gpus, forKey: .gpus)
             try c.encode(strategy, forKey: .strategy)
             try c.encode(globalBatch, forKey: .globalBatch)
@@ -73,6 +74,9 @@ public enum ResultsJSON {
         }
 
         var label: String
+        /// The run's name alone, as `--run` takes it: its label, or its key path (`runs[1]`)
+        /// in a scenario of several runs; null for a scenario's only, unlabelled run.
+        var run: String? = nil
         var gpus: Int
         var strategy: String
         var globalBatch: Int
@@ -125,7 +129,7 @@ public enum ResultsJSON {
         var priceBasis: PriceBasisJSON?
 
         enum CodingKeys: String, CodingKey {
-            case label, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
+            case label, run, gpus, strategy, globalBatch = "global_batch", stepSeconds = "step_seconds",
                  imagesPerSecond = "images_per_second", speedup, efficiency, breakdownSeconds = "breakdown_seconds",
                  peakMemoryBytesPerGPU = "peak_memory_bytes_per_gpu", fitsInMemory = "fits_in_memory", model,
                  gpuModel = "gpu_model", nodes, precision, precisionNote = "precision_note", batchPerGPU = "batch_per_gpu", accumulationSteps = "accumulation_steps",
@@ -151,7 +155,7 @@ public enum ResultsJSON {
     /// - Parameter training: per result (same order), its time and cost to train, if its run states them.
     static func rows(_ results: [ConfigurationResult], training: [ResultsTable.TrainingCell?]) -> [Row] {
         results.enumerated().map { i, r in
-            Row(label: r.label, gpus: r.gpus, strategy: r.strategy.name, globalBatch: r.metrics.globalBatch,
+            Row(label: r.label, run: r.runName, gpus: r.gpus, strategy: r.strategy.name, globalBatch: r.metrics.globalBatch,
                 stepSeconds: r.metrics.stepSeconds, imagesPerSecond: r.metrics.imagesPerSecond, speedup: r.speedup,
                 efficiency: r.efficiency,
                 breakdownSeconds: Breakdown(compute: r.metrics.computeSeconds,

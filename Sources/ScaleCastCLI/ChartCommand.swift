@@ -201,6 +201,12 @@ enum ChartBuilder {
         guard let current = WhatIf.link(choice, in: spec) else {
             throw UsageError(message: "--link \(choice.rawValue): the cluster has no network to vary")
         }
+        // On one node the network carries nothing: every curve would be flat, answering nothing.
+        if choice == .network, !counts.contains(where: { spec.cluster.nodes(for: $0) > 1 }) {
+            throw UsageError(message: "--link network: at \(counts.map(String.init).joined(separator: ", ")) GPUs the run stays on one node of "
+                             + "\(spec.cluster.gpusPerNode), where the network carries nothing; give --gpus counts above \(spec.cluster.gpusPerNode), "
+                             + "or --link gpu")
+        }
         let unit = WhatIf.unit(for: choice)
         let today = current.bytesPerSecond / unit.bytesPerSecond
         let alternatives = catalog.links.filter { WhatIf.alternatives(for: choice).contains($0.kind) }.map { $0.bytesPerSecond / unit.bytesPerSecond }

@@ -40,7 +40,9 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let cautions = try EvidenceCautions.lines(fitting, catalog: loaded.catalog)
         output.stdout = json ? try ResultsJSON.render(results, scenarioPath: scenario, training: training, cautions: cautions.map(\.json))
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
-        output.stderr = Self.unusedKeyNotes(loaded.runs)
+        // The layout note speaks of runs that fit somewhere (of one that fits nowhere the error speaks).
+        let fits = Set(loaded.runs.indices.filter { i in results.contains { $0.runIndex == i && $0.fitsInMemory } })
+        output.stderr = Self.unusedKeyNotes(loaded.runs) + Self.layoutNotes(loaded, runs: fits, file: scenario)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {
             output.stderr += "error: \(error)\n"
@@ -51,11 +53,62 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// A note per key the runs are given that changes nothing in them (`RunSpec.unusedKeys`),
     /// in file order, once where several runs inherit it: accepted, since a sweep varies what
-    /// makes them count.
+    /// makes them count. A note that holds for some of the runs only names them (by label, else
+    /// key path): a top-level owned price is unused by the runs that rent, not by those that buy.
     static func unusedKeyNotes(_ runs: [RunSpec]) -> String {
-        var seen = Set<String>()
-        return runs.flatMap(\.unusedKeys).filter { seen.insert("\($0)").inserted }
-            .sorted { ($0.file, $0.line ?? 0) < ($1.file, $1.line ?? 0) }.map { "note: \($0)\n" }.joined()
+        var notes: [(error: ConfigError, runs: [String])] = []
+        var index: [String: Int] = [:]
+        for (i, run) in runs.enumerated() {
+            for note in run.unusedKeys {
+                let at = index["\(note)"] ?? notes.count
+                if at == notes.count { index["\(note)"] = at; notes.append((note, [])) }
+                notes[at].runs.append(run.label ?? Scenario.keyPath(ofRun: i))
+            }
+        }
+        return notes.sorted { ($0.error.file, $0.error.line ?? 0) < ($1.error.file, $1.error.line ?? 0) }.map { note in
+            var error = note.error
+            if note.runs.count < runs.count {
+                let names = note.runs.map { "'\($0.singleLine)'" }
+                error.message += " in run\(names.count == 1 ? "" : "s") " + (names.count == 1 ? names[0]
+                    : names.dropLast().joined(separator: ", ") + " and " + names.last!)
+            }
+            return "note: \(error)\n"
+        }.joined()
+    }
+
+    /// The share of a run's convolution time, at or above which `layoutNotes` speaks: a tenth.
+    static let transposeShareNoted = 0.1
+
+    /// A note per execution profile whose runs keep NCHW tensors (`memory_format: nchw`, PyTorch's
+    /// default) at a cost to their tensor-core convolutions of a tenth of their time or more in
+    /// transposes: a script that asks for channels_last trains that much faster, and the profile
+    /// cannot know it. Each run of `indices` at its largest GPU count (its batch per GPU there);
+    /// the runs of one profile in one note, with the range of their shares; "" where none.
+    static func layoutNotes(_ scenario: Scenario, runs indices: Set<Int>, file: String) -> String {
+        var byProfile: [(profile: String, runs: [String], shares: [Double])] = []
+        for (i, run) in scenario.runs.enumerated() where indices.contains(i) {
+            guard run.software.memoryFormat == .nchw, let gpus = run.gpuCounts.max(),
+                  let rows = try? KernelReport.rows(run, gpus: gpus).rows else { continue }
+            let transposes = rows.reduce(0) { $0 + $1.transposeSeconds }, total = rows.reduce(0) { $0 + $1.seconds }
+            guard total > 0, transposes / total >= transposeShareNoted else { continue }
+            let name = "'\((run.label ?? Scenario.keyPath(ofRun: i)).singleLine)'"
+            if let at = byProfile.firstIndex(where: { $0.profile == run.software.name }) {
+                byProfile[at].runs.append(name)
+                byProfile[at].shares.append(transposes / total)
+            } else {
+                byProfile.append((run.software.name, [name], [transposes / total]))
+            }
+        }
+        return byProfile.map { group in
+            let percents = group.shares.map { Int(($0 * 100).rounded()) }
+            let share = percents.min() == percents.max() ? "\(percents[0])%" : "\(percents.min()!)-\(percents.max()!)%"
+            let one = group.runs.count == 1
+            let runs = scenario.runs.count == 1 ? "the run" : (one ? "run " : "runs ") + (one ? group.runs[0]
+                : group.runs.dropLast().joined(separator: ", ") + " and " + group.runs.last!)
+            return "note: \(file): \(runs) \(one ? "keeps its" : "keep their") tensors NCHW (software.memory_format: nchw, as profile "
+                + "'\(group.profile)' runs): \(one ? "its" : "their") tensor-core convolutions spend \(share) of their time transposing "
+                + "to NHWC and back; a training script that asks for channels_last skips them: give it software: {memory_format: nhwc}\n"
+        }.joined()
     }
 
     /// The located error for configurations that do not fit in GPU memory: the first run

@@ -257,7 +257,10 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
             table.append(cells)
         }
         let sorted = cases.map { abs($0.relativeError) }.sorted()
-        output.stdout = (profile.map { "profile: \($0)\n" } ?? "profile: none (the cost model's defaults)\n") + table.render()
+        // The calibration profile (--profile), not the execution profile (software:) each scenario names.
+        output.stdout = (profile.map { "calibration profile (--profile): \($0)\n" }
+                         ?? "calibration profile (--profile): none, the catalog's kernel figures (each scenario's software: profile applies)\n")
+            + table.render()
             + "median |error| \(Format.fixed(sorted[sorted.count / 2] * 100, 1))%, largest \(Format.fixed(worst * 100, 1))% "
             + "(tolerance \(Format.fixed(tolerance * 100, 1))%)\n"
         if memory, let median = PublishedValidation.median(memoryErrors) {

@@ -10,7 +10,8 @@ extension RunSpec {
     /// accepted, not refused, because a sweep varies `pricing.mode` and `cluster.fabric` and the
     /// other value reads them; `simulate` notes them so that no one takes them for settings.
     /// Also `cost_model.convolution_lowering: im2col` under a kernel library, whose algorithms
-    /// price convolutions in its place (`CostModel.seconds(for:)`).
+    /// price convolutions in its place (`CostModel.seconds(for:)`). And NICs that no GPU sends
+    /// through (more per node than GPUs, or left out by `gpu_nic`).
     static func unusedKeys(in yaml: YAMLValue, cluster: ClusterSpec, pricing: PricingSpec?, costParameters: CostParameters,
                            software: ExecutionProfile) throws -> [ConfigError] {
         var unused: [ConfigError] = []
@@ -26,6 +27,15 @@ extension RunSpec {
         if !cluster.fabric.isPCIeTree,
            let note = try yaml.optional("cluster")?.error(atKey: "pcie", "not used while the fabric is \(cluster.fabric.name) (it describes a pcie-tree fabric)") {
             unused.append(note)
+        }
+        if let network = cluster.network {
+            let inUse = Set((0..<cluster.gpusPerNode).map { network.nic(ofLocalGPU: $0, gpusPerNode: cluster.gpusPerNode) }).count
+            if inUse < network.nicsPerNode,
+               let note = try yaml.optional("cluster")?.optional("network")?.error(atKey: "nics_per_node",
+                   "\(network.nicsPerNode) NICs per node, but each GPU sends through one (gpu_nic, else an even share), so the "
+                   + "\(cluster.gpusPerNode) GPUs of a node use \(inUse) of them: the others are priced and carry nothing") {
+                unused.append(note)
+            }
         }
         if costParameters.convolutionLowering == .im2col, let library = software.kernelLibrary,
            let note = try yaml.optional("cost_model")?.error(atKey: "convolution_lowering", "not used while the run's convolutions run "

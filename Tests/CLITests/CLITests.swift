@@ -49,6 +49,7 @@ let smallScenario = """
         #expect(results[2]["gpus"] as? Int == 4)
         #expect(results[2]["global_batch"] as? Int == 256)
         #expect(results[2]["strategy"] as? String == "data")
+        #expect(results[2]["run"] is NSNull, "a scenario's only, unlabelled run has no name")
         let speedup = try #require(results[2]["speedup"] as? Double)
         let efficiency = try #require(results[2]["efficiency"] as? Double)
         #expect(abs(efficiency - speedup / 4) < 1e-12)
@@ -160,8 +161,30 @@ let smallScenario = """
             .replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree"))])
         #expect(owned.exitCode == 0 && owned.stderr.split(separator: "\n").count == 1
                 && owned.stderr.contains(": pricing.cloud_per_gpu_hour: not used while pricing.mode is owned (it prices cloud rental)"), "\(owned.stderr)")
+        // A top-level owned key that only the runs renting leave unused: the note names them, not the run that buys.
+        let mixed = scenario.replacingOccurrences(of: "mode: cloud", with: "mode: owned\n  lifetime_years: 4\n  power_usd_per_kwh: 0.1\n"
+            + "  server_usd_per_node: 0\n  host_watts_per_node: 0").replacingOccurrences(of: "  - {label: b, batch_per_gpu: 16}",
+            with: "  - {label: b, pricing: {mode: cloud}}\n  - {label: c, pricing: {mode: cloud}}")
+        let mixedOut = CLI.execute(["simulate", try writeTemporary(mixed)])
+        #expect(mixedOut.exitCode == 0 && mixedOut.stderr.contains(": pricing.lifetime_years: not used while pricing.mode is cloud "
+            + "(it prices owned clusters) in runs 'b' and 'c'\n"), "\(mixedOut.stderr)")
         let plain = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
         #expect(CLI.execute(["simulate", try writeTemporary(plain)]).stderr.isEmpty)
+        // NCHW tensors whose transposes take a tenth of the tensor-core convolutions' time or more: noted; NHWC ones are not.
+        let nchw = "model: resnet50\nbatch_per_gpu: 128\nprecision: bf16\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\ngpus: [8]\n"
+        let nchwNote = CLI.execute(["simulate", try writeTemporary(nchw)]).stderr
+        #expect(nchwNote.contains(": the run keeps its tensors NCHW (software.memory_format: nchw, as profile 'pytorch-ddp' runs): its "
+            + "tensor-core convolutions spend ") && nchwNote.hasSuffix("% of their time transposing to NHWC and back; a training script "
+            + "that asks for channels_last skips them: give it software: {memory_format: nhwc}\n"), "\(nchwNote)")
+        #expect(CLI.execute(["simulate", try writeTemporary(nchw + "software: {profile: pytorch-ddp, memory_format: nhwc}\n")]).stderr.isEmpty)
+        // NICs no GPU sends through: noted; one per GPU is not.
+        let nics = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
+            + "network: {link: ib-hdr, nics_per_node: 16}}\ngpus: [16]\n"
+        #expect(CLI.execute(["simulate", try writeTemporary(nics)]).stderr.hasSuffix(":3: cluster.network.nics_per_node: 16 NICs per "
+            + "node, but each GPU sends through one (gpu_nic, else an even share), so the 8 GPUs of a node use 8 of them: the others "
+            + "are priced and carry nothing\n"))
+        #expect(CLI.execute(["simulate", try writeTemporary(nics.replacingOccurrences(of: "nics_per_node: 16", with: "nics_per_node: 8"))])
+            .stderr.isEmpty)
         // An im2col lowering under a kernel library, whose algorithms price the convolutions: noted; without one it is used.
         let im2col = plain + "cost_model: {convolution_lowering: im2col}\n"
         #expect(CLI.execute(["simulate", try writeTemporary(im2col)]).stderr.hasSuffix(":5: cost_model.convolution_lowering: not used "
@@ -879,6 +902,14 @@ let smallScenario = """
         #expect(out.exitCode == 2)
         #expect(out.stdout.isEmpty)
         #expect(out.stderr.contains("--run: no run is labelled or at 'nope'; the scenario's runs: exact, approximate"))
+        // A label written in other case selects its run, as GPU and model names are read.
+        let folded = CLI.execute([command, try writeTemporary(twoRuns), "--json", "--run", "Approximate"])
+        if command == "simulate" {
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(folded.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+            #expect(rows.allSatisfy { $0["run"] as? String == "approximate" }, "the run's name alone, as --run takes it")
+        }
+        #expect(folded.exitCode == 0 && folded.stdout.contains("\"label\" : \"approximate · ")
+                && !folded.stdout.contains("\"label\" : \"exact · "), "\(folded.stderr)")
     }
 
     @Test(arguments: [

@@ -217,8 +217,12 @@ import Scenario
         let infiniband = try Scenario.load(path: try writeTemporary(Self.scenario(link: "ib-edr")))
         let verbs = try ChartBuilder.chart(.bandwidth, scenario: infiniband, run: nil, gpus: nil, link: nil, bandwidths: nil, format: .png)
         #expect(!verbs.script.contains("sockets") && !verbs.script.contains("dt 4"), "\(verbs.script)")
-        // On one node the network carries nothing: neither the cap nor the PCIe link is drawn over the flat curves.
-        let oneNode = try ChartBuilder.chart(.bandwidth, scenario: ethernet, run: nil, gpus: [2], link: "network", bandwidths: nil, format: .png)
-        #expect(!oneNode.script.contains("dt 4") && !oneNode.script.contains("dt 3"), "\(oneNode.script)")
+        // On one node the network carries nothing: the what-if is refused, not drawn as flat curves; with a count that
+        // spans nodes beside it, drawn, the marks with it.
+        #expect(throws: UsageError.self) {
+            try ChartBuilder.chart(.bandwidth, scenario: ethernet, run: nil, gpus: [2], link: "network", bandwidths: nil, format: .png)
+        }
+        let both = try ChartBuilder.chart(.bandwidth, scenario: ethernet, run: nil, gpus: [2, 4], link: "network", bandwidths: nil, format: .png)
+        #expect(both.script.contains("dt 4"), "\(both.script)")
     }
 }

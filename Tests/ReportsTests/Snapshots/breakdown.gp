@@ -2,7 +2,7 @@
 # configuration (shares of the step, its length above the bar). Filled in by
 # `scalecast chart breakdown`, with the bars' parts (the waits only where a
 # configuration has them); the margins are computed from the labels.
-set terminal svg size 900,650 dynamic enhanced font 'DejaVu Sans,11'
+set terminal svg size 900,650 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white' name 'ScaleCast'
 if (!exists("outfile")) outfile = 'breakdown.svg'
 set output outfile
 set title 'where the step goes' font ",14" noenhanced

@@ -2,7 +2,7 @@
 # curve per run on one axis, each run's linear scaling from its fewest GPUs
 # dashed. Filled in by `scalecast chart throughput` and `chart time-to-train`;
 # this is timetotrain.gp. Both axes are logarithmic, so linear scaling is a straight line.
-set terminal svg size 1000,626 dynamic enhanced font 'DejaVu Sans,11'
+set terminal svg size 1000,626 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white' name 'ScaleCast'
 if (!exists("outfile")) outfile = 'timetotrain.svg'
 set output outfile
 set title 'snapshot fixture: time per epoch' font ",14" noenhanced
