@@ -40,16 +40,49 @@ extension NCCLSystem {
     }
 
     /// The order in which layout `l`'s ring or chain visits the `m` ranks of one node
-    /// (positions 0..<m among the node's ranks): it starts at the rank whose NIC is
-    /// rail `l` (rank `(l mod rails)·m / rails`) and steps by the layout's stride, so
-    /// that consecutive layouts enter and leave each node through different NICs and,
-    /// on a mesh, use different links.
+    /// (positions 0..<m among the node's ranks, the NIC of position p its even share,
+    /// rail `p·rails / m`): it steps by the layout's stride from the start `ringStart`
+    /// gives, so that the layouts leave each node through different NICs, enter it through
+    /// different NICs and, on a mesh, use different links.
     public func nodeOrder(layout l: Int, members m: Int) -> [Int] {
         guard m > 1 else { return Array(0..<m) }
-        var stride = strides[l % strides.count]
-        if Self.gcd(stride, m) != 1 { stride = 1 }
-        let start = (l % rails) * m / rails
+        let start = ringStart(layout: l, members: m), stride = layoutStride(l, members: m)
         return (0..<m).map { (start + $0 * stride) % m }
+    }
+
+    /// Layout `l`'s stride through a node of `m` ranks (1 where the mesh's is not coprime to `m`).
+    func layoutStride(_ l: Int, members m: Int) -> Int {
+        let stride = strides[l % strides.count]
+        return Self.gcd(stride, m) == 1 ? stride : 1
+    }
+
+    /// The first rank of layout `l`'s order in a node of `m` ranks (where the ring enters
+    /// the node; it leaves from the last, `start − stride`). Layout k leaves through rail
+    /// `k mod rails` (a rank of that rail, as NCCL's rings leave by a NIC near the GPU that
+    /// sends), and of that rail's ranks the one whose entry, `exit + stride`, lies on the
+    /// rail least entered so far in its round of `rails` layouts, then the exit and entry
+    /// ranks least used (spreading the GPUs' own links to their NICs), then the lowest.
+    /// Entering on rail k alone (as before 2026-12-07) made every layout of a 4-NIC mesh
+    /// (strides 1, 3, 5, 7 from ranks 0, 2, 4, 6) leave by rank 7: one NIC carried a node's
+    /// whole send, and 4 NICs ran slower than 2.
+    func ringStart(layout l: Int, members m: Int) -> Int {
+        func rail(_ p: Int) -> Int { p * rails / m }
+        var entered = [Int](repeating: 0, count: rails), exits = [Int](repeating: 0, count: m), entries = exits
+        var start = 0
+        for k in 0...l {
+            if k % rails == 0 { entered = [Int](repeating: 0, count: rails) }
+            let stride = layoutStride(k, members: m)
+            let own = (0..<m).filter { rail($0) == k % rails }
+            let exit = (own.isEmpty ? Array(0..<m) : own).min { a, b in
+                let (x, y) = ((a + stride) % m, (b + stride) % m)
+                return (entered[rail(x)], exits[a], entries[x], a) < (entered[rail(y)], exits[b], entries[y], b)
+            }!
+            start = (exit + stride) % m
+            entered[rail(start)] += 1
+            exits[exit] += 1
+            entries[start] += 1
+        }
+        return start
     }
 
     /// Simulated ring layouts: enough to use every rail and every mesh stride.
