@@ -46,19 +46,18 @@ public enum Planner {
     /// - Throws: `ModelError` if the strategy names a layer the network lacks.
     public static func tooFewUnits(_ network: Network, strategy: Strategy, gpus: Int) throws -> String? {
         guard gpus > 1, let split = try strategy.modelParallelStart(in: network) else { return nil }
-        for layer in network.layers[split...] {
-            let units: Int
+        let splitLayers = network.layers[split...].compactMap { layer -> (name: String, units: Int)? in
             switch layer.kind {
-            case .fullyConnected(let n, _): units = n
-            case .convolution(let c): units = c.outChannels
-            default: continue
-            }
-            if units < gpus {
-                return "\(strategy.kind.rawValue) parallelism splits layer '\(layer.name)' (\(units) units) over \(gpus) GPUs, "
-                    + "fewer units than GPUs: use at most \(units) GPUs, or data parallelism"
+            case .fullyConnected(let n, _): return (layer.name, n)
+            case .convolution(let c): return (layer.name, c.outChannels)
+            default: return nil
             }
         }
-        return nil
+        // The first layer too narrow is named; the most GPUs any count may use is the narrowest layer's units.
+        guard let first = splitLayers.first(where: { $0.units < gpus }), let narrowest = splitLayers.map(\.units).min() else { return nil }
+        return "\(strategy.kind.rawValue) parallelism splits layer '\(first.name)' (\(first.units) units) over \(gpus) GPUs, "
+            + "fewer units than GPUs: use at most \(narrowest) GPUs" + (narrowest < first.units ? " (layer "
+                + "'\(splitLayers.first { $0.units == narrowest }!.name)' has \(narrowest) units)" : "") + ", or data parallelism"
     }
 
     /// Whether a plan with model-parallel layers can be aggregated: its exchanges run as

@@ -173,20 +173,25 @@ extension Sweep {
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
+        // Each job's varied values other than the GPU count, for an error to name the point it stops at.
+        var jobSettings: [[String]] = []
         for p in chosen {
             let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
+            let settings = zip(axes, p.values).filter { $0.0.key != "gpus" }.map { "\($0.0.key)=\($0.1)" }
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
                 jobs.append(EvaluationJob(shared: p.shared, gpus: 1, runIndex: p.runIndex))
+                jobSettings.append(settings)
             }
             pointBaseline.append(baselineJob[variant]!)
             if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
                 pointJob.append(jobs.count)
                 jobs.append(EvaluationJob(shared: p.shared, gpus: p.gpus, runIndex: p.runIndex))
+                jobSettings.append(settings)
             }
         }
         let variedCounts = axes.first { $0.key == "gpus" }.map { Set($0.values.compactMap { Int($0) }) }
-        for job in jobs {
+        for (job, settings) in zip(jobs, jobSettings) {
             do { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) } catch let checked as ConfigError {
                 // Named as the scenario numbers its runs (a varied scenario under --run holds only the chosen ones).
                 var error = Self.renumberingRun(checked) { _ in job.runIndex }
@@ -199,6 +204,9 @@ extension Sweep {
                 if error.keyPath.hasSuffix("max_global_batch"), axes.contains(where: { $0.key == "max_global_batch" }),
                    let cap = job.run.maxGlobalBatch {
                     error.message += " (with --vary max_global_batch=\(cap))"
+                } else if !settings.isEmpty {
+                    // The point's other varied settings (a scheme, a variant): the line named holds none of them.
+                    error.message += " (with --vary \(settings.joined(separator: " ")))"
                 }
                 throw error
             }
@@ -251,7 +259,12 @@ extension Sweep {
                 for job in [pointBaseline[n], pointJob[n]] where metrics[job] == nil && seen.insert(job).inserted { needed.append(job) }
             }
             let before = simulated, total = jobs.count
-            let found = try Self.simulate(needed.map { jobs[$0] }, progress: progress.map { report in
+            // An error met in a simulation names the point's varied settings, as the checks' do.
+            let notes = needed.map { job in
+                let varied = jobSettings[job] + (variedCounts?.contains(jobs[job].gpus) == true ? ["gpus=\(jobs[job].gpus)"] : [])
+                return varied.isEmpty ? "" : " (with --vary \(varied.joined(separator: " ")))"
+            }
+            let found = try Self.simulate(needed.map { jobs[$0] }, errorNotes: notes, progress: progress.map { report in
                 { @Sendable done, _ in report(before + done, total) }
             })
             for (job, m) in zip(needed, found) { metrics[job] = m }
@@ -264,8 +277,11 @@ extension Sweep {
     }
 
     /// The step metrics of `jobs`, in order, simulated on every core.
-    /// - Parameter progress: called with (done, jobs.count) as simulations finish.
-    private static func simulate(_ jobs: [EvaluationJob], progress: (@Sendable (Int, Int) -> Void)?) throws -> [StepMetrics] {
+    /// - Parameters:
+    ///   - errorNotes: per job, words a `ConfigError` its simulation throws ends with (the point's varied settings).
+    ///   - progress: called with (done, jobs.count) as simulations finish.
+    private static func simulate(_ jobs: [EvaluationJob], errorNotes: [String],
+                                 progress: (@Sendable (Int, Int) -> Void)?) throws -> [StepMetrics] {
         let box = ResultBox<StepMetrics>(count: jobs.count)
         // One worker per core, each taking the next job in turn and keeping the topology of
         // its last one: consecutive points mostly share a wiring (the GPU count and network
@@ -278,7 +294,11 @@ extension Sweep {
                 let wiring = Topology.Wiring(cluster: job.run.simulatedCluster, gpus: job.gpus)
                 if last?.wiring != wiring { last = Topology(cluster: job.run.simulatedCluster, gpus: job.gpus) }
                 let topology = last
-                let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }
+                let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }.mapError { error -> Error in
+                    guard var located = error as? ConfigError else { return error }
+                    located.message += errorNotes[i]
+                    return located
+                }
                 let done = box.store(result, at: i)
                 progress?(done, jobs.count)
             }

@@ -263,6 +263,11 @@ import Software
         #expect(e.keyPath == "gpus" && e.line == 6, "\(e)")
         #expect(e.message == "model parallelism splits layer 'fc' (10 units) over 16 GPUs, fewer units than GPUs: use at most 10 GPUs, "
                 + "or data parallelism")
+        // The most GPUs is the narrowest split layer's units, not the first too narrow one's (which said 4, then refused 4).
+        let two = try error(for: yaml.replacingOccurrences(of: "{name: fc, type: fc, units: 10}", with: "{name: f1, type: fc, units: 4}, "
+                                                           + "{name: f2, type: fc, units: 3}").replacingOccurrences(of: "[10, 16]", with: "[8]"))
+        #expect(two.message == "model parallelism splits layer 'f1' (4 units) over 8 GPUs, fewer units than GPUs: use at most 3 GPUs "
+                + "(layer 'f2' has 3 units), or data parallelism", "\(two.message)")
     }
 }
 
