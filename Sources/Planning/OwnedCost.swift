@@ -61,6 +61,19 @@ public struct OwnedCost: Sendable, Equatable {
     }
     public var tcoUSD: Double { capexUSD + (opexPerHourUSD - hostingPerHourUSD) * busyHours + hostingPerHourUSD * lifetimeHours }
 
+    /// The share of its life the cluster must train for a training of `hours` on it to cost no
+    /// more than `rentedUSD`: from `hours × ((capex / life hours + hosting per hour) / u + power
+    /// per hour) = rentedUSD` (the cost per training hour above),
+    /// `u* = hours × (capex / life hours + hosting per hour) / (rentedUSD − hours × power per hour)`.
+    /// Nil where the power alone costs as much as renting (no utilization breaks even); above 1
+    /// where renting wins even at full use.
+    public func breakEvenUtilization(trainingHours hours: Double, rentedUSD: Double) -> Double? {
+        let power = opexPerHourUSD - hostingPerHourUSD
+        let margin = rentedUSD - hours * power
+        guard margin > 0 else { return nil }
+        return hours * (capexUSD / lifetimeHours + hostingPerHourUSD) / margin
+    }
+
     /// The bill of `run` on `gpus` GPUs: stated prices first, then the catalog's
     /// (at `pricing.catalogRangePosition` of each range, the midpoint by default).
     /// - Throws: `ConfigError` at `pricing` naming the key to state when a price is unknown.

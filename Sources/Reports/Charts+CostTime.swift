@@ -97,11 +97,16 @@ extension Charts {
         let x = LogAxis(low: hours.min() ?? 1, high: hours.max() ?? 10)
         let dollars = all.map(\.dollars) + front.map(\.dollars) + (budgetDollars.map { [$0] } ?? [])
         let y = LogAxis(low: dollars.min() ?? 1, high: dollars.max() ?? 10)
-        var data = "# hours dollars: all configurations, then the Pareto front\(named ? " of each model" : "") (with its numbers), "
+        var data = "# hours dollars (and 1 where bought, 0 where rented, when both are searched): all configurations, then the Pareto front\(named ? " of each model" : "") (with its numbers), "
             + "then the chosen one\(named ? "s" : "")\n"
-        for p in all { data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2))\n" }
+        // Bought and rented configurations searched are told apart where both are (the third column: 1 bought).
+        let mixed = all.contains { $0.capexUSD != nil } && all.contains { $0.capexUSD == nil }
+        for p in all { data += "\(Format.fixed(p.hours, 4)) \(Format.fixed(p.dollars, 2))" + (mixed ? " \(p.capexUSD == nil ? 0 : 1)" : "") + "\n" }
         let labels = frontLabels(front, x: x, y: y)
-        var plots = ["'costtime.dat' index 0 using 1:2 title 'a configuration searched' with points pt 7 ps 0.6 lc rgb '#9DB4D6'"]
+        var plots = mixed
+            ? ["'costtime.dat' index 0 using 1:($3 > 0 ? $2 : 1/0) title 'a configuration searched, bought' with points pt 7 ps 0.6 lc rgb '#9DB4D6'",
+               "'costtime.dat' index 0 using 1:($3 > 0 ? 1/0 : $2) title 'a configuration searched, rented' with points pt 9 ps 0.9 lc rgb '#C9A66B'"]
+            : ["'costtime.dat' index 0 using 1:2 title 'a configuration searched' with points pt 7 ps 0.6 lc rgb '#9DB4D6'"]
         var first = 0
         for (k, model) in fronts.enumerated() {
             data += "\n\n# Pareto front\(named ? " of \(Chart.dataComment(model.name))" : ""): hours dollars number\n"
@@ -141,7 +146,7 @@ extension Charts {
             marks.append("set arrow from graph 0, first \(Format.fixed(b, 2)) to graph 1, first \(Format.fixed(b, 2)) nohead dt 4 lw 1.5 lc rgb '#555555'")
             marks.append("set label 'budget: $\(number(b.rounded()))' at graph 0.98, first \(Format.fixed(b, 2)) right offset 0,0.7")
         }
-        let entries = min(front.count, numberedFrontPoints + 1) + 2 + fronts.count
+        let entries = min(front.count, numberedFrontPoints + 1) + 2 + fronts.count + (mixed ? 1 : 0)
         let script = try Chart.fill(template: "costtime", [
             "TERMINAL": Chart.terminal(format, width: 1000, height: 560 + 20 * entries),
             "OUTPUT": Chart.output("\(costTimeName).\(format.rawValue)"), "TITLE": ChartText.title(title, canvasWidth: 1000),

@@ -139,8 +139,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json),
-                                                             notes: Self.notes(rows.filter { covered.contains($0.point) }, compared: plan.candidates,
-                                                                              sweep: sweep)),
+                                                             notes: Self.buyOrRentNotes(plan, sweep: sweep)
+                                                                + Self.notes(rows.filter { covered.contains($0.point) }, compared: plan.candidates,
+                                                                             sweep: sweep)),
                                  stderr: Self.budgetKindNote(budgets, rows: rows), exitCode: plan.nothingAnswers ? 1 : 0)
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
@@ -180,7 +181,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             }
         }
         text += try priceBases(shown, sweep: sweep)
-        for note in Self.notes(shown + alikeCovered, compared: plan.candidates, sweep: sweep) { text += "\n\(note)\n" }
+        for note in Self.buyOrRentNotes(plan, sweep: sweep) + Self.notes(shown + alikeCovered, compared: plan.candidates, sweep: sweep) {
+            text += "\n\(note)\n"
+        }
         let shownPoints = Set((shown + alikeCovered).map(\.point))
         text += EvidenceCautions.text(try EvidenceCautions.lines(sweep.points.filter { shownPoints.contains($0.index) }.map(\.run),
                                                                  catalog: sweep.catalog))
@@ -333,6 +336,38 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         return notes
     }
+
+    /// Per model where the configurations that meet the deadline (or, without one, all) include
+    /// both an owned and a rented one: how busy the cheapest owned cluster must be to train for
+    /// less than the cheapest rental (`OwnedCost.breakEvenUtilization`), the buy-or-rent answer
+    /// an owned cost to train, which assumes a utilization, leaves open. None under
+    /// --pessimistic (its costs are percentiles of draws, the break-even a central figure).
+    static func buyOrRentNotes(_ plan: Plan, sweep: Sweep) -> [String] {
+        guard !plan.pessimistic else { return [] }
+        return plan.rankings.compactMap { ranking in
+            let meeting = ranking.meetingDeadline
+            guard let owned = meeting.first(where: { $0.capexUSD != nil }), let rented = meeting.first(where: { $0.capexUSD == nil }),
+                  let ownedCost = owned.costUSD, let rentedCost = rented.costUSD, let seconds = owned.timeToTrainSeconds,
+                  let point = sweep.points.first(where: { $0.index == owned.point }),
+                  let bill = (try? TrainingEstimate.estimate(point.run, gpus: owned.gpus, imagesPerSecond: owned.imagesPerSecond,
+                                                             catalog: sweep.catalog, describing: false))??.owned else { return nil }
+            let model = plan.rankings.count > 1 ? " (\(ranking.model))" : ""
+            let busy = bill.utilization < 1 ? "\(Int((bill.utilization * 100).rounded()))% busy, as pricing.utilization states"
+                : "busy all of its \(String(format: "%g", locale: nil, bill.lifetimeYears))-year life"
+            let rival = "the cheapest rented configuration\(ranking.deadlineSeconds == nil ? "" : " that meets the deadline"), "
+                + "\(Plan.describe(rented)) ($\(Plan.money(rentedCost)))"
+            let ownedText = "\(Plan.describe(owned)) ($\(Plan.money(ownedCost)) to train, \(busy))"
+            guard let breakEven = bill.breakEvenUtilization(trainingHours: seconds / 3600, rentedUSD: rentedCost), breakEven <= 1 else {
+                return "Buy or rent\(model): \(rival) costs less to train than the cheapest owned one, \(ownedText), however busy "
+                    + "the owned cluster is kept."
+            }
+            return "Buy or rent\(model): \(ownedText) costs less to train than \(rival), while the cluster trains at least "
+                + "\(Self.percentUp(breakEven)) of its life; less busy, renting costs less (`--vary pricing.utilization=...` ranks both ways)."
+        }
+    }
+
+    /// A share as a whole percent rounded up (a break-even at 22.1% is not met at 22%), at least 1%.
+    static func percentUp(_ share: Double) -> String { "\(max(1, Int((share * 100).rounded(.up))))%" }
 
     /// `PriceAgeCautions.offersApart` on the offers of `rows`, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {

@@ -184,6 +184,32 @@ import Testing
         #expect(!out.stdout.contains("meet the deadline") && !out.stdout.contains("that meets it"), "\(out.stdout)")
     }
 
+    /// Where owned and rented configurations both meet the deadline, the plan says how busy the
+    /// owned cluster must be to train for less; not under --pessimistic, not with one mode only.
+    @Test func buyOrRentIsAnsweredWithTheBreakEvenUtilization() throws {
+        let both = try writeTemporary("""
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: H100-SXM5, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-ndr, nics_per_node: 8}}
+            training: {images: 1281167, epochs: 90}
+            pricing: {mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.12, pue: 1.3}
+            gpus: [8, 16]
+            runs:
+              - {label: owned}
+              - {label: rented, pricing: {mode: cloud}}
+            """)
+        let out = CLI.execute(["plan", both, "--deadline-hours", "12", "--quiet"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let note = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("Buy or rent") }.map(String.init), "\(out.stdout)")
+        #expect(note.range(of: #"^Buy or rent( \(resnet50\))?: owned on \d+ x .*\(\$[0-9.,]+ to train, busy all of its 4-year life\) costs less "#
+            + #"to train than the cheapest rented configuration that meets the deadline, rented on .*\(\$[0-9.,]+\), while the cluster trains at "#
+            + #"least \d+% of its life; less busy, renting costs less"#, options: .regularExpression) != nil
+                || note.contains("costs less to train than the cheapest owned one"), "\(note)")
+        #expect(!CLI.execute(["plan", both, "--deadline-hours", "12", "--quiet", "--pessimistic"]).stdout.contains("Buy or rent"))
+        #expect(!CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--quiet"]).stdout.contains("Buy or rent"))
+    }
+
     /// A cost-to-train budget alone over owned configurations is said not to bound the purchase;
     /// with --capex-budget beside it, or over cloud rental, nothing is said.
     @Test func aCloudBudgetOverOwnedClustersSaysItIsNoCapexBudget() throws {

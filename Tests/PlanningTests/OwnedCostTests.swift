@@ -45,6 +45,19 @@ let ownedScenario = planScenario
             + "a year of power if busy all of it"), "\(b.details)")
     }
 
+    /// The break-even utilization is where owning costs what renting does: at half the life
+    /// busy, a rental priced at the bill's own half-busy cost breaks even at exactly 0.5; a rental
+    /// below the power alone never does.
+    @Test func theBreakEvenUtilizationPricesOwningAsRenting() throws {
+        var b = try bill(gpus: 32)
+        b.utilization = 0.5
+        let hours = 10.0, rented = hours * b.perHourUSD
+        b.utilization = 1
+        let breakEven = try #require(b.breakEvenUtilization(trainingHours: hours, rentedUSD: rented))
+        #expect(abs(breakEven - 0.5) < 1e-12)
+        #expect(b.breakEvenUtilization(trainingHours: hours, rentedUSD: hours * (b.opexPerHourUSD - b.hostingPerHourUSD)) == nil)
+    }
+
     /// One node buys no network: its GPUs talk over the node's own NVSwitch.
     @Test func oneNodeBuysNoNetwork() throws {
         #expect(try bill(gpus: 8).capital.map(\.name) == ["GPUs", "servers"])

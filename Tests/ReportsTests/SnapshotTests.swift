@@ -187,6 +187,13 @@ func fixtureScenario() throws -> Scenario {
         let bought = try Charts.costTime(all: owned, front: owned, chosen: nil, deadlineHours: nil, budgetDollars: nil, title: "t", format: .png)
         #expect(bought.script.contains("title '1: 8 x A100: 2.16 h, $12.21 (capex $162,996)'")
                 && bought.script.contains("title '2: 8 x H100: 1.29 h, $13.53 (capex $311,707)'"), "\(bought.script)")
+        #expect(bought.script.contains("title 'a configuration searched' with points") && !bought.data.contains("12.21 1\n"))
+        // Bought and rented configurations searched beside each other: two marks, told apart in the key.
+        let rented = Charts.CostTimePoint(hours: 1.3, dollars: 31.0, label: "8 x H100, rented")
+        let both = try Charts.costTime(all: owned + [rented], front: owned, chosen: nil, deadlineHours: nil, budgetDollars: nil, title: "t", format: .png)
+        #expect(both.script.contains("using 1:($3 > 0 ? $2 : 1/0) title 'a configuration searched, bought'")
+                && both.script.contains("using 1:($3 > 0 ? 1/0 : $2) title 'a configuration searched, rented'"), "\(both.script)")
+        #expect(both.data.contains("2.1600 12.21 1\n") && both.data.contains("1.3000 31.00 0\n"), "\(both.data)")
     }
 
     @Test func breakdownAndGanttScriptsMatchTheirSnapshots() throws {
