@@ -7,8 +7,9 @@ import Foundation
 /// `commit` puts that in place of `NAME`, after flushing it to disk: without `--force`
 /// by a link that fails if a file has appeared at `NAME` meanwhile (the work can take
 /// hours), with it by a rename. If a piece cannot be written, or the work fails, or the
-/// file is dropped without `commit`, or `--max-seconds` ends the run (`Watchdog`), the
-/// temporary file is removed and `NAME` is left as it was.
+/// file is dropped without `commit`, or `--max-seconds` ends the run (`Watchdog`), or the
+/// process is interrupted (SIGINT, SIGTERM, SIGHUP: `removeOnInterrupt`), the temporary
+/// file is removed and `NAME` is left as it was.
 final class StreamedOutputFile {
     /// The temporary files of the files being written, for `removeUnfinished`.
     nonisolated(unsafe) private static var unfinished: Set<String> = []   // guarded by unfinishedLock
@@ -26,9 +27,45 @@ final class StreamedOutputFile {
     }
 
     private static func track(_ temporary: String, _ live: Bool) {
+        if live { removeOnInterrupt() }
         unfinishedLock.lock()
         defer { unfinishedLock.unlock() }
         if live { unfinished.insert(temporary) } else { unfinished.remove(temporary) }
+    }
+
+    /// The signals that end a run a user or a scheduler stops, each watched by a dispatch source.
+    nonisolated(unsafe) private static var interruptSources: [DispatchSourceSignal] = []   // set once, under unfinishedLock
+
+    /// From the first file streamed on: an interrupt (Ctrl-C, a scheduler's SIGTERM, a closed
+    /// terminal's SIGHUP) removes the unfinished files, then ends the process as the signal
+    /// would have (its default action, so the shell sees 128 + its number; exit 128 + it where
+    /// the signal cannot be taken back). The signals are
+    /// taken by dispatch sources, whose handlers run on a queue, not in signal context (unlinking
+    /// under a lock is not async-signal-safe): a sweep of hours left a `.NAME.PID.tmp` of
+    /// gigabytes behind that only a later write of the same name removed.
+    static func removeOnInterrupt() {
+        unfinishedLock.lock()
+        defer { unfinishedLock.unlock() }
+        guard interruptSources.isEmpty else { return }
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                removeUnfinished()
+                // Raised in this thread with the signal unblocked here: a process started with it blocked
+                // (as a test runner or a scheduler may start it) would otherwise keep it pending, or hand it
+                // back to this source, and run on.
+                var set = sigset_t()
+                sigemptyset(&set)
+                sigaddset(&set, number)
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                signal(number, SIG_DFL)
+                raise(number)
+                exit(128 + number)   // were the signal still not to end it
+            }
+            source.resume()
+            interruptSources.append(source)
+        }
     }
 
     private let path: String
