@@ -211,9 +211,16 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 
     /// A note where a cost-to-train budget alone bounds owned configurations: it does not bound
-    /// their purchase, which a buyer's budget usually is (`--capex-budget`); "" otherwise.
+    /// their purchase, which a buyer's budget usually is (`--capex-budget`); and where a capex
+    /// budget meets no owned configuration: rentals buy nothing, so it bounds none of them;
+    /// "" otherwise.
     static func budgetKindNote(_ budgets: Plan.Budgets, rows: [SweepRow]) -> String {
-        guard budgets.costToTrainUSD != nil, budgets.capexUSD == nil, rows.contains(where: { $0.capexUSD != nil }) else { return "" }
+        let owned = rows.contains { $0.capexUSD != nil }
+        if budgets.capexUSD != nil, !owned {
+            return "note: --capex-budget bounds what an owned cluster costs up front; every configuration searched is rented, "
+                + "buys nothing and is within it: --cloud-budget bounds what a training costs\n"
+        }
+        guard budgets.costToTrainUSD != nil, budgets.capexUSD == nil, owned else { return "" }
         return "note: --cloud-budget (or --budget) bounds what each training costs, an owned cluster's by the hour it trains; "
             + "it does not bound the purchase: give --capex-budget for what may be bought up front\n"
     }

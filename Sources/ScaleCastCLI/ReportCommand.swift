@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write DIR/report.md: the answer first, then charts, tables, assumptions and sources.",
-        discussion: "--json prints the answer as data (schema_version 2): the best configuration and every configuration as "
+        discussion: "--json prints the answer as data (schema_version \(ReportJSON.schemaVersion)): the best configuration and every configuration as "
             + "rows of simulate --json, the bottleneck, the time and cost to train the scenario's training: goal, and the files "
             + "written; with --json, --out may be left out to write no files.")
 
@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Write into a folder that is not empty, replacing the report's files.")
     var force = false
 
-    @Flag(name: .long, help: "Print the answer as JSON (schema_version 2) instead of a line naming the files written.")
+    @Flag(name: .long, help: "Print the answer as JSON (schema_version \(ReportJSON.schemaVersion)) instead of a line naming the files written.")
     var json = false
 
     func produce() throws -> CommandOutput {

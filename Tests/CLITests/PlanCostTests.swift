@@ -220,6 +220,10 @@ import Testing
         #expect(both.exitCode == 0 && both.stderr.isEmpty, "\(both.stderr)")
         let cloud = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "12", "--budget", "1000", "--quiet"])
         #expect(cloud.exitCode == 0 && cloud.stderr.isEmpty, "\(cloud.stderr)")
+        // A capex budget over rentals only bounds nothing: said so.
+        let rentedCapex = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--deadline-hours", "12", "--capex-budget", "100", "--quiet"])
+        #expect(rentedCapex.exitCode == 0 && rentedCapex.stderr.contains("note: --capex-budget bounds what an owned cluster costs up front; "
+            + "every configuration searched is rented"), "\(rentedCapex.stderr)")
     }
 
     /// A configuration that misses the deadline by under 1% is named with the answer (a table
