@@ -56,31 +56,26 @@ extension NCCLSystem {
         return Self.gcd(stride, m) == 1 ? stride : 1
     }
 
-    /// The first rank of layout `l`'s order in a node of `m` ranks (where the ring enters
-    /// the node; it leaves from the last, `start − stride`). Layout k leaves through rail
-    /// `k mod rails` (a rank of that rail, as NCCL's rings leave by a NIC near the GPU that
-    /// sends), and of that rail's ranks the one whose entry, `exit + stride`, lies on the
-    /// rail least entered so far in its round of `rails` layouts, then the exit and entry
-    /// ranks least used (spreading the GPUs' own links to their NICs), then the lowest.
-    /// Entering on rail k alone (as before 2026-12-07) made every layout of a 4-NIC mesh
-    /// (strides 1, 3, 5, 7 from ranks 0, 2, 4, 6) leave by rank 7: one NIC carried a node's
-    /// whole send, and 4 NICs ran slower than 2.
+    /// The first rank of layout `l`'s order in a node of `m` ranks (where the ring enters the
+    /// node; it leaves from the last, `start − stride`). Layout k enters on its own rail's first
+    /// rank, `(k mod rails)·m / rails`, unless that would leave by a rail another layout of its
+    /// round (`rails` layouts) already leaves by, or enter by one already entered; then the rank
+    /// whose exit and entry rails are least used, nearest after that first rank. So layouts that
+    /// never collided keep their orders (NVSwitch, one NIC, a PCIe tree, a 2- or 8-NIC mesh), and
+    /// on a 4-NIC mesh (strides 1, 3, 5, 7 from ranks 0, 2, 4, 6, each leaving by rank 7 until
+    /// 2026-12-07: one NIC carried a node's whole send, and 4 NICs ran slower than 2) the layouts
+    /// leave and enter by four different NICs. The NIC of rank p is taken as its even share.
     func ringStart(layout l: Int, members m: Int) -> Int {
         func rail(_ p: Int) -> Int { p * rails / m }
-        var entered = [Int](repeating: 0, count: rails), exits = [Int](repeating: 0, count: m), entries = exits
+        var exited = [Int](repeating: 0, count: rails), entered = exited
         var start = 0
         for k in 0...l {
-            if k % rails == 0 { entered = [Int](repeating: 0, count: rails) }
-            let stride = layoutStride(k, members: m)
-            let own = (0..<m).filter { rail($0) == k % rails }
-            let exit = (own.isEmpty ? Array(0..<m) : own).min { a, b in
-                let (x, y) = ((a + stride) % m, (b + stride) % m)
-                return (entered[rail(x)], exits[a], entries[x], a) < (entered[rail(y)], exits[b], entries[y], b)
-            }!
-            start = (exit + stride) % m
+            if k % rails == 0 { (exited, entered) = ([Int](repeating: 0, count: rails), [Int](repeating: 0, count: rails)) }
+            let stride = layoutStride(k, members: m), preferred = (k % rails) * m / rails
+            func key(_ s: Int) -> (Int, Int, Int) { (exited[rail((s - stride % m + m) % m)], entered[rail(s)], (s - preferred + m) % m) }
+            start = (0..<m).min { key($0) < key($1) }!
+            exited[rail((start - stride % m + m) % m)] += 1
             entered[rail(start)] += 1
-            exits[exit] += 1
-            entries[start] += 1
         }
         return start
     }
@@ -91,7 +86,15 @@ extension NCCLSystem {
     /// Each ring layout's order over the ranks (positions in `nodes`' rank list):
     /// node after node, each node visited in `nodeOrder`.
     public func ringOrders(_ nodes: NodeGroups) -> [[Int]] {
-        (0..<layouts).map { l in nodes.members.flatMap { m in nodeOrder(layout: l, members: m.count).map { m[$0] } } }
+        (0..<layouts).map { l in
+            // One order per node size (all nodes but perhaps the last hold as many ranks), not one per node.
+            var orders: [Int: [Int]] = [:]
+            return nodes.members.flatMap { m in
+                let order = orders[m.count] ?? nodeOrder(layout: l, members: m.count)
+                orders[m.count] = order
+                return order.map { m[$0] }
+            }
+        }
     }
 
     /// The latency of a ring step's transfer under `choice`: NCCL's step latency for

@@ -27,7 +27,6 @@ final class StreamedOutputFile {
     }
 
     private static func track(_ temporary: String, _ live: Bool) {
-        if live { removeOnInterrupt() }
         unfinishedLock.lock()
         defer { unfinishedLock.unlock() }
         if live { unfinished.insert(temporary) } else { unfinished.remove(temporary) }
@@ -35,26 +34,30 @@ final class StreamedOutputFile {
 
     /// The signals that end a run a user or a scheduler stops, each watched by a dispatch source.
     nonisolated(unsafe) private static var interruptSources: [DispatchSourceSignal] = []   // set once, under unfinishedLock
+    /// Where their handlers run: a queue of their own, not behind a sweep's work on the global ones.
+    private static let interruptQueue = DispatchQueue(label: "scalecast.interrupt")
 
-    /// From the first file streamed on: an interrupt (Ctrl-C, a scheduler's SIGTERM, a closed
-    /// terminal's SIGHUP) removes the unfinished files, then ends the process as the signal
-    /// would have (its default action, so the shell sees 128 + its number; exit 128 + it where
-    /// the signal cannot be taken back). The signals are
-    /// taken by dispatch sources, whose handlers run on a queue, not in signal context (unlinking
-    /// under a lock is not async-signal-safe): a sweep of hours left a `.NAME.PID.tmp` of
-    /// gigabytes behind that only a later write of the same name removed.
+    /// From the first file streamed on, before it is opened: an interrupt (Ctrl-C, a scheduler's
+    /// SIGTERM, a closed terminal's SIGHUP) removes the unfinished files, then ends the process
+    /// as the signal would have (its default action, so the shell sees 128 + its number; exit
+    /// 128 + it where the signal cannot be taken back). A signal the process was started
+    /// ignoring (`nohup`, a job a shell started in the background) is left ignored. The signals
+    /// are taken by dispatch sources, whose handlers run on a queue, not in signal context
+    /// (unlinking under a lock is not async-signal-safe): a sweep of hours left a
+    /// `.NAME.PID.tmp` of gigabytes behind that only a later write of the same name removed.
     static func removeOnInterrupt() {
         unfinishedLock.lock()
         defer { unfinishedLock.unlock() }
         guard interruptSources.isEmpty else { return }
         for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let previous = signal(number, SIG_IGN)
+            guard previous.map({ unsafeBitCast($0, to: Int.self) }) != unsafeBitCast(SIG_IGN, to: Int.self) else { continue }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: interruptQueue)
             source.setEventHandler {
                 removeUnfinished()
                 // Raised in this thread with the signal unblocked here: a process started with it blocked
-                // (as a test runner or a scheduler may start it) would otherwise keep it pending, or hand it
-                // back to this source, and run on.
+                // (as a test runner may start it) would otherwise keep it pending, or hand it back to
+                // this source, and run on.
                 var set = sigset_t()
                 sigemptyset(&set)
                 sigaddset(&set, number)
@@ -86,6 +89,7 @@ final class StreamedOutputFile {
         self.force = force
         self.flag = flag
         self.writer = writer
+        Self.removeOnInterrupt()
         target = try OutputFile.checkTarget(path, force: force, flag: flag)
         try OutputFile.createParent(of: target, for: path, flag: flag)
         temporary = OutputFile.temporaryPath(for: target)

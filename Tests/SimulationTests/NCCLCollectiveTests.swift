@@ -79,8 +79,8 @@ import Workload
 
     /// Each ring layout leaves a node through its own rail and enters through another: on a
     /// 4-NIC mesh (strides 1, 3, 5, 7) every layout left by rank 7 before, one NIC carrying a
-    /// node's whole send, and 4 NICs ran slower than 2; on one NIC the exits and entries are
-    /// spread over the GPUs.
+    /// node's whole send, and 4 NICs ran slower than 2. Layouts that never collided keep their
+    /// orders: one NIC (every layout from rank 0), a PCIe tree ([0...7]), NVSwitch's 8 rails.
     @Test func ringLayoutsLeaveAndEnterEachNodeByDifferentNICs() {
         let mesh = NCCLSystem(cluster: dgx1(nics: 4), gpus: 16)
         #expect(mesh.rails == 4 && mesh.strides == [1, 3, 5, 7] && mesh.layouts == 4)
@@ -89,8 +89,11 @@ import Workload
         #expect(Set(orders.map { $0.last! * 4 / 8 }) == [0, 1, 2, 3], "exits \(orders.map { $0.last! })")
         #expect(Set(orders.map { $0.first! * 4 / 8 }) == [0, 1, 2, 3], "entries \(orders.map { $0.first! })")
         let oneNIC = NCCLSystem(cluster: dgx1(nics: 1), gpus: 8)
-        let spread = (0..<oneNIC.layouts).map { oneNIC.nodeOrder(layout: $0, members: 8) }
-        #expect(Set(spread.map { $0.last! }).count == spread.count && Set(spread.map { $0.first! }).count == spread.count, "\(spread)")
+        #expect((0..<oneNIC.layouts).allSatisfy { oneNIC.nodeOrder(layout: $0, members: 8).first == 0 })
+        let tree = NCCLSystem(cluster: pcieServer(), gpus: 16)
+        #expect(tree.layouts == 1 && tree.nodeOrder(layout: 0, members: 8) == Array(0..<8))
+        let switched = NCCLSystem(cluster: dgxA100(), gpus: 16)
+        #expect((0..<switched.layouts).allSatisfy { switched.nodeOrder(layout: $0, members: 8).first == $0 })
     }
 
     @Test func channelsFollowNCCLsSearch() {
