@@ -114,7 +114,7 @@ public struct Strategy: Sendable, Equatable {
         }
         for i in start..<network.layers.count where network.layers[i].inputs != [i - 1] {
             throw ModelError("model parallelism from '\(network.layers[start].name)' needs the layers from there on to form a chain, "
-                             + "but '\(network.layers[i].name)' is fed by \(network.layers[i].inputs.map { "'\(network.layers[$0].name)'" }.joined(separator: " and "))")
+                             + "but '\(network.layers[i].name)' is fed by \(network.layers[i].inputs.isEmpty ? "nothing" : network.layers[i].inputs.map { "'\(network.layers[$0].name)'" }.joined(separator: " and "))")
         }
         return start
     }

@@ -166,7 +166,8 @@ public struct ModelRanking: Sendable {
                 + "(\(Plan.duration(time(near) - deadlineSeconds!)) over) for $\(Plan.money(cost(near)))\(ownedTerms(near)): "
                 + "within the simulator's errors, not a clear miss."
         }
-        if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point {
+        if deadlineSeconds != nil, let cheapest = candidates.sorted(by: byCost).first, cheapest.point != winner.point,
+           cheapest.point != nearMiss?.point {
             text += " The cheapest configuration overall, \(Plan.describe(cheapest)) ($\(Plan.money(cost(cheapest)))), "
                 + "would take \(Plan.duration(time(cheapest), missing: deadlineSeconds)) because \(Plan.limit(of: cheapest))."
         }
@@ -210,11 +211,17 @@ public struct ModelRanking: Sendable {
     static let nearMissFraction = 0.01
 
     /// The nearest candidate that misses the deadline by at most `nearMissFraction` (ties: the
-    /// cheaper): a table that rounds its time to the deadline's reads as meeting it, and its
-    /// figures are no more certain than the answer's. Nil without a deadline or such a miss.
+    /// cheaper) and costs less than the answer to train or up front (one dearer both ways would
+    /// not be chosen were it on time): a table that rounds its time to the deadline's reads as
+    /// meeting it, and its figures are no more certain than the answer's. Nil without a deadline,
+    /// an answer or such a miss.
     public var nearMiss: SweepRow? {
-        guard let deadline = deadlineSeconds else { return nil }
-        return candidates.filter { time($0) > deadline && time($0) <= deadline * (1 + Self.nearMissFraction) }
+        guard let deadline = deadlineSeconds, let winner = meetingDeadline.first else { return nil }
+        func cheaper(_ row: SweepRow) -> Bool {
+            cost(row) < cost(winner) || (row.capex(pessimistic: pessimistic).map { capex in
+                winner.capex(pessimistic: pessimistic).map { capex < $0 } ?? false } ?? false)
+        }
+        return candidates.filter { time($0) > deadline && time($0) <= deadline * (1 + Self.nearMissFraction) && cheaper($0) }
             .min { (time($0), cost($0), $0.point) < (time($1), cost($1), $1.point) }
     }
 

@@ -368,13 +368,20 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 return "Buy or rent\(model): \(rival) costs less to train than the cheapest owned one, \(ownedText), however busy "
                     + "the owned cluster is kept."
             }
+            // The owned cost shown is at the stated utilization: below the break-even, renting is the cheaper of the two there.
+            if bill.utilization < breakEven {
+                return "Buy or rent\(model): at the utilization stated, \(rival) costs less to train than \(ownedText); "
+                    + "owning costs less once the cluster trains at least \(Self.percentUp(breakEven)) of its life "
+                    + "(`--vary pricing.utilization=...` ranks both ways)."
+            }
             return "Buy or rent\(model): \(ownedText) costs less to train than \(rival), while the cluster trains at least "
                 + "\(Self.percentUp(breakEven)) of its life; less busy, renting costs less (`--vary pricing.utilization=...` ranks both ways)."
         }
     }
 
-    /// A share as a whole percent rounded up (a break-even at 22.1% is not met at 22%), at least 1%.
-    static func percentUp(_ share: Double) -> String { "\(max(1, Int((share * 100).rounded(.up))))%" }
+    /// A share as a whole percent rounded up (a break-even at 22.1% is not met at 22%; floating-point
+    /// noise above a whole percent is not rounded up), at least 1%.
+    static func percentUp(_ share: Double) -> String { "\(max(1, Int((share * 100 - 1e-9).rounded(.up))))%" }
 
     /// `PriceAgeCautions.offersApart` on the offers of `rows`, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {

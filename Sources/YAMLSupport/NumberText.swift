@@ -20,13 +20,15 @@ public enum NumberText {
 
     /// `value` as a person writes it, as `decimal` reads it back: whole numbers without a
     /// fraction (1000000000000, not 1e+12 or 1000000000000.0), others in plain decimals to nine
-    /// places (0.000001, not 1e-06); beyond 1e15, or below a billionth, Swift's shortest form.
+    /// places (0.000001, not 1e-06); where those do not read back as the value (beyond 1e15,
+    /// below a billionth, a third), Swift's shortest form.
     public static func written(_ value: Double) -> String {
         if value == value.rounded() && value.magnitude < 1e15 { return String(Int(value)) }
         var text = String(format: "%.9f", locale: nil, value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
-        return value.magnitude >= 1e15 || text == "0" || text == "-0" ? String(value) : text
+        // Where nine places do not give the value back (a third; a bound's neighbour), Swift's shortest form does.
+        return value.magnitude >= 1e15 || decimal(text) != value ? String(value) : text
     }
 
     /// A whole decimal number that fits in `Int`, or nil.

@@ -202,10 +202,24 @@ import Testing
         let out = CLI.execute(["plan", both, "--deadline-hours", "12", "--quiet"])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let note = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("Buy or rent") }.map(String.init), "\(out.stdout)")
-        #expect(note.range(of: #"^Buy or rent( \(resnet50\))?: owned on \d+ x .*\(\$[0-9.,]+ to train, busy all of its 4-year life\) costs less "#
-            + #"to train than the cheapest rented configuration that meets the deadline, rented on .*\(\$[0-9.,]+\), while the cluster trains at "#
-            + #"least \d+% of its life; less busy, renting costs less"#, options: .regularExpression) != nil
-                || note.contains("costs less to train than the cheapest owned one"), "\(note)")
+        let pattern = #/^Buy or rent: owned on (\d+) x H100-SXM5, data \(\$[0-9.,]+ to train, busy all of its 4-year life\) costs less to train than the cheapest rented configuration that meets the deadline, rented on \d+ x H100-SXM5, data \(\$([0-9.,]+)\), while the cluster trains at least (\d+)% of its life; less busy, renting costs less/#
+        let match = try #require(note.firstMatch(of: pattern), "\(note)")
+        // The percent is the break-even: owning at it costs no more than the rental, at a point less it costs more.
+        let rented = try #require(Double(match.output.2.replacingOccurrences(of: ",", with: "")))
+        let percent = try #require(Int(match.output.3))
+        let costs = CLI.execute(["sweep", both, "--run", "owned", "--vary", "gpus=\(match.output.1)", "--vary",
+                                 "pricing.utilization=\(Double(percent - 1) / 100),\(Double(percent) / 100)", "--quiet"])
+        let lines = costs.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let column = try #require(lines.first?.firstIndex(of: "cost_usd"), "\(costs.stdout)")
+        let owned = lines.dropFirst().compactMap { Double($0[column]) }
+        #expect(owned.count == 2 && owned[0] > rented && owned[1] <= rented + 0.005, "\(owned) against \(rented)")
+        // Stated below the break-even, the rental is named the cheaper there, and the break-even beside it.
+        let idle = try writeTemporary(try String(contentsOfFile: both, encoding: .utf8)
+            .replacingOccurrences(of: "pue: 1.3}", with: "pue: 1.3, utilization: 0.1}"))
+        let idleNote = CLI.execute(["plan", idle, "--deadline-hours", "12", "--quiet"]).stdout
+        #expect(idleNote.contains("Buy or rent: at the utilization stated, the cheapest rented configuration that meets the deadline, "
+                                  + "rented on ") && idleNote.contains("10% busy, as pricing.utilization states); owning costs less once "
+                                  + "the cluster trains at least \(percent)% of its life"), "\(idleNote)")
         #expect(!CLI.execute(["plan", both, "--deadline-hours", "12", "--quiet", "--pessimistic"]).stdout.contains("Buy or rent"))
         #expect(!CLI.execute(["plan", Self.scenario, "--deadline-hours", "12", "--quiet"]).stdout.contains("Buy or rent"))
     }
