@@ -357,7 +357,9 @@ struct LayerwisePlanner {
             if step == 0 {
                 graph.collectives.append(CollectivePlan(group: group, bytes: bucket.bytes, algorithm: algorithm, nccl: nccl?.choice,
                                                         ncclEstimateSeconds: nccl.flatMap { $0.system.estimatedSeconds($0.choice, bytes: bucket.bytes) },
-                                                        ncclChannels: nccl.map { $0.system.kernelChannels($0.choice, bytes: bucket.bytes) }))
+                                                        ncclChannels: nccl.map { $0.system.kernelChannels($0.choice, bytes: bucket.bytes) },
+                                                        ncclRunnerUp: nccl.flatMap { run in algorithm.ncclAlgorithms.flatMap {
+                                                            run.system.runnerUp(to: run.choice, bytes: bucket.bytes, among: $0) } }))
             }
             let done: [[Int]]
             if aggregated {

@@ -75,3 +75,15 @@ public struct NCCLChoice: Hashable, Sendable, CustomStringConvertible {
     /// `ring/LL128`, `tree/Simple`: NCCL's names, as `NCCL_DEBUG=INFO` prints them.
     public var description: String { "\(algorithm.rawValue)/\(proto.rawValue)" }
 }
+
+/// An algorithm and protocol NCCL could run a collective with, and its tuning model's
+/// estimate of the time, seconds (`NCCLSystem.estimatedSeconds`).
+public struct NCCLEstimate: Hashable, Sendable {
+    public var choice: NCCLChoice
+    public var seconds: Double
+
+    public init(choice: NCCLChoice, seconds: Double) {
+        self.choice = choice
+        self.seconds = seconds
+    }
+}

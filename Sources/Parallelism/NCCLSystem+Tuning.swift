@@ -161,6 +161,15 @@ extension NCCLSystem {
         return best?.choice ?? NCCLChoice(algorithms.first { $0 != .nvls } ?? .ring, .simple)
     }
 
+    /// Where `algorithms` offer NCCL more than one (`nccl-auto`), the best choice of an algorithm
+    /// other than `chosen`'s and NCCL's estimate of it, seconds; nil where there is none.
+    public func runnerUp(to chosen: NCCLChoice, bytes: Double, among algorithms: [NCCLAlgorithm]) -> NCCLEstimate? {
+        let others = algorithms.filter { $0 != chosen.algorithm }
+        guard !others.isEmpty else { return nil }
+        let choice = choose(bytes: bytes, among: others)
+        return estimatedSeconds(choice, bytes: bytes).map { NCCLEstimate(choice: choice, seconds: $0) }
+    }
+
     /// ⌊log2 n⌋, −1 for n ≤ 0 (NCCL's `log2i`).
     static func log2Floor(_ n: Int) -> Int { n <= 0 ? -1 : Int.bitWidth - 1 - n.leadingZeroBitCount }
 }

@@ -293,16 +293,23 @@ public struct CollectivePlan: Sendable, Equatable {
     /// For NCCL's algorithms, the thread blocks its kernel runs on every GPU, one per
     /// channel (`NCCLSystem.kernelChannels`); nil for the other algorithms.
     public var ncclChannels: Int?
+    /// Where NCCL chose among several algorithms (`nccl-auto`): the best of the others, with
+    /// NCCL's estimate of it in seconds, the choice NCCL's tuning passed over (`explain` shows it:
+    /// the simulated time of NCCL's choice can exceed NCCL's estimate, and `nccl-ring` /
+    /// `nccl-tree` pin the other as `NCCL_ALGO` does). nil elsewhere.
+    public var ncclRunnerUp: NCCLEstimate?
 
     public init(group: String, bytes: Double, algorithm: AllReduceAlgorithm, nccl: NCCLChoice? = nil, ncclEstimateSeconds: Double? = nil,
-                ncclChannels: Int? = nil) {
+                ncclChannels: Int? = nil, ncclRunnerUp: NCCLEstimate? = nil) {
         self.group = group
         self.bytes = bytes
         self.algorithm = algorithm
         self.nccl = nccl
         self.ncclEstimateSeconds = ncclEstimateSeconds
         self.ncclChannels = ncclChannels
+        self.ncclRunnerUp = ncclRunnerUp
     }
+
 
     /// `ring`, or `nccl: tree/LL` for NCCL's algorithms.
     public var description: String { nccl.map { "\(algorithm.rawValue): \($0)" } ?? algorithm.rawValue }

@@ -353,14 +353,20 @@ public enum ExplainReport {
         guard rows.contains(where: { $0.plan.nccl != nil }) else { return "" }
         let out = "\nGradient all-reduces as NCCL runs them (its tuning model's choice per collective, "
             + "after NVIDIA/nccl v2.30.7 src/graph/tuning.cc)\n"
-        var table = TextTable(headers: ["bucket", "MB", "algorithm", "protocol", "NCCL's estimate ms", "simulated ms"],
-                              alignments: [.left, .right, .left, .left, .right, .right])
+        // Where NCCL chose among algorithms, the one it passed over and its estimate: how near the choice was.
+        let passedOver = rows.contains { $0.plan.ncclRunnerUp != nil }
+        var table = TextTable(headers: ["bucket", "MB", "algorithm", "protocol", "NCCL's estimate ms", "simulated ms"]
+                                + (passedOver ? ["passed over (NCCL's estimate ms)"] : []),
+                              alignments: [.left, .right, .left, .left, .right, .right] + (passedOver ? [.left] : []))
         for row in rows {
             table.append([row.plan.group.replacingOccurrences(of: "allreduce ", with: ""), Format.fixed(row.plan.bytes / 1e6, 2),
                           row.plan.nccl?.algorithm.rawValue ?? row.plan.algorithm.rawValue, row.plan.nccl?.proto.rawValue ?? "",
-                          row.plan.ncclEstimateSeconds.map { Format.fixed($0 * 1e3, 3) } ?? "", Format.fixed(row.simulatedSeconds * 1e3, 3)])
+                          row.plan.ncclEstimateSeconds.map { Format.fixed($0 * 1e3, 3) } ?? "", Format.fixed(row.simulatedSeconds * 1e3, 3)]
+                         + (passedOver ? [row.plan.ncclRunnerUp.map { "\($0.choice.algorithm.rawValue) \($0.choice.proto.rawValue) \(Format.fixed($0.seconds * 1e3, 3))" } ?? ""] : []))
         }
-        return out + table.render()
+        let pin = passedOver ? "NCCL runs the smaller estimate; `allreduce: nccl-ring` or `nccl-tree` pins one (as NCCL_ALGO does), "
+            + "which `sweep --vary strategy.allreduce=nccl-auto,nccl-ring,nccl-tree` simulates\n" : ""
+        return out + table.render() + pin
     }
 
     private static func percent(_ x: Double) -> String { Format.fixed(x * 100, 0) + "%" }

@@ -288,6 +288,20 @@ import Scenario
         #expect(choices.contains("tree/LL") && choices.contains { $0.hasPrefix("ring/") }, "\(choices)")
         let text = CLI.execute(["explain", path, "--gpus", "16"]).stdout
         #expect(text.contains("Gradient all-reduces as NCCL runs them") && text.contains("tree       LL "))
+        // What NCCL passed over, beside each choice: the other algorithm and NCCL's estimate of it, above the chosen one's.
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("passed over (NCCL's estimate ms)") }, "\(text)")
+        let rows = lines.filter { $0.range(of: #"^bucket \d"#, options: .regularExpression) != nil }
+        #expect(rows.count == 107 && rows.allSatisfy { row in
+            let cells = row.split(separator: " ", omittingEmptySubsequences: true)
+            guard cells.count == 10, let chosen = Double(cells[5]), let other = Double(cells[9]) else { return false }
+            return cells[3] != cells[7] && other >= chosen
+        }, "\(rows.prefix(3))")
+        #expect(text.contains("`allreduce: nccl-ring` or `nccl-tree` pins one (as NCCL_ALGO does)"))
+        // Pinned, NCCL chooses no algorithm: nothing was passed over.
+        let pinned = CLI.execute(["explain", try write(try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "collective: nccl-auto", with: "collective: nccl-ring")), "--gpus", "16"]).stdout
+        #expect(pinned.contains("Gradient all-reduces as NCCL runs them") && !pinned.contains("passed over"), "\(pinned)")
     }
 
     /// 64 GPUs of `model` on 25 GbE, one NIC per node of eight A100s, priced by closed forms
