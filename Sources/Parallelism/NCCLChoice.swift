@@ -81,9 +81,4 @@ public struct NCCLChoice: Hashable, Sendable, CustomStringConvertible {
 public struct NCCLEstimate: Hashable, Sendable {
     public var choice: NCCLChoice
     public var seconds: Double
-
-    public init(choice: NCCLChoice, seconds: Double) {
-        self.choice = choice
-        self.seconds = seconds
-    }
 }

@@ -310,7 +310,6 @@ public struct CollectivePlan: Sendable, Equatable {
         self.ncclRunnerUp = ncclRunnerUp
     }
 
-
     /// `ring`, or `nccl: tree/LL` for NCCL's algorithms.
     public var description: String { nccl.map { "\(algorithm.rawValue): \($0)" } ?? algorithm.rawValue }
 }

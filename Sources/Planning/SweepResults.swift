@@ -173,25 +173,29 @@ extension Sweep {
         var baselineJob: [String: Int] = [:]
         var pointJob: [Int] = []
         var pointBaseline: [Int] = []
-        // Each job's varied values other than the GPU count, for an error to name the point it stops at.
-        var jobSettings: [[String]] = []
-        for p in chosen {
+        // Each job's first point (in `chosen`), whose varied values an error names: an index, not
+        // their text, which a 100,000-point sweep would hold for every job.
+        var jobPoint: [Int] = []
+        for (n, p) in chosen.enumerated() {
             let variant = Self.variantKey(runIndex: p.runIndex, axes: axes, values: p.values)
-            let settings = zip(axes, p.values).filter { $0.0.key != "gpus" }.map { "\($0.0.key)=\($0.1)" }
             if baselineJob[variant] == nil {
                 baselineJob[variant] = jobs.count
                 jobs.append(EvaluationJob(shared: p.shared, gpus: 1, runIndex: p.runIndex))
-                jobSettings.append(settings)
+                jobPoint.append(n)
             }
             pointBaseline.append(baselineJob[variant]!)
             if p.gpus == 1 { pointJob.append(baselineJob[variant]!) } else {
                 pointJob.append(jobs.count)
                 jobs.append(EvaluationJob(shared: p.shared, gpus: p.gpus, runIndex: p.runIndex))
-                jobSettings.append(settings)
+                jobPoint.append(n)
             }
         }
         let variedCounts = axes.first { $0.key == "gpus" }.map { Set($0.values.compactMap { Int($0) }) }
-        for (job, settings) in zip(jobs, jobSettings) {
+        // A job's varied settings other than the GPU count, as `--vary` writes them.
+        func settings(_ job: Int) -> [String] {
+            zip(axes, chosen[jobPoint[job]].values).filter { $0.0.key != "gpus" }.map { "\($0.0.key)=\($0.1)" }
+        }
+        for (j, job) in jobs.enumerated() {
             do { try ScenarioRunner.check(job.run, gpus: job.gpus, location: job.run.gpusLocation) } catch let checked as ConfigError {
                 // Named as the scenario numbers its runs (a varied scenario under --run holds only the chosen ones).
                 var error = Self.renumberingRun(checked) { _ in job.runIndex }
@@ -204,9 +208,9 @@ extension Sweep {
                 if error.keyPath.hasSuffix("max_global_batch"), axes.contains(where: { $0.key == "max_global_batch" }),
                    let cap = job.run.maxGlobalBatch {
                     error.message += " (with --vary max_global_batch=\(cap))"
-                } else if !settings.isEmpty {
+                } else if !settings(j).isEmpty {
                     // The point's other varied settings (a scheme, a variant): the line named holds none of them.
-                    error.message += " (with --vary \(settings.joined(separator: " ")))"
+                    error.message += " (with --vary \(settings(j).joined(separator: " ")))"
                 }
                 throw error
             }
@@ -259,12 +263,14 @@ extension Sweep {
                 for job in [pointBaseline[n], pointJob[n]] where metrics[job] == nil && seen.insert(job).inserted { needed.append(job) }
             }
             let before = simulated, total = jobs.count
-            // An error met in a simulation names the point's varied settings, as the checks' do.
-            let notes = needed.map { job in
-                let varied = jobSettings[job] + (variedCounts?.contains(jobs[job].gpus) == true ? ["gpus=\(jobs[job].gpus)"] : [])
+            // An error met in a simulation names the point's varied settings, as the checks' do (written only then).
+            let neededPoints = needed.map { chosen[jobPoint[$0]].values }, axes = self.axes
+            let note: @Sendable (Int, Int) -> String = { i, gpus in
+                let varied = zip(axes, neededPoints[i]).filter { $0.0.key != "gpus" }.map { "\($0.0.key)=\($0.1)" }
+                    + (variedCounts?.contains(gpus) == true ? ["gpus=\(gpus)"] : [])
                 return varied.isEmpty ? "" : " (with --vary \(varied.joined(separator: " ")))"
             }
-            let found = try Self.simulate(needed.map { jobs[$0] }, errorNotes: notes, progress: progress.map { report in
+            let found = try Self.simulate(needed.map { jobs[$0] }, errorNote: note, progress: progress.map { report in
                 { @Sendable done, _ in report(before + done, total) }
             })
             for (job, m) in zip(needed, found) { metrics[job] = m }
@@ -278,9 +284,10 @@ extension Sweep {
 
     /// The step metrics of `jobs`, in order, simulated on every core.
     /// - Parameters:
-    ///   - errorNotes: per job, words a `ConfigError` its simulation throws ends with (the point's varied settings).
+    ///   - errorNote: for a job (its index in `jobs`, its GPU count), the words a `ConfigError` its
+    ///     simulation throws ends with (the point's varied settings).
     ///   - progress: called with (done, jobs.count) as simulations finish.
-    private static func simulate(_ jobs: [EvaluationJob], errorNotes: [String],
+    private static func simulate(_ jobs: [EvaluationJob], errorNote: @escaping @Sendable (Int, Int) -> String,
                                  progress: (@Sendable (Int, Int) -> Void)?) throws -> [StepMetrics] {
         let box = ResultBox<StepMetrics>(count: jobs.count)
         // One worker per core, each taking the next job in turn and keeping the topology of
@@ -296,7 +303,7 @@ extension Sweep {
                 let topology = last
                 let result = Result { try ScenarioRunner.simulate(job.run, gpus: job.gpus, reusing: topology).metrics }.mapError { error -> Error in
                     guard var located = error as? ConfigError else { return error }
-                    located.message += errorNotes[i]
+                    located.message += errorNote(i, job.gpus)
                     return located
                 }
                 let done = box.store(result, at: i)

@@ -214,14 +214,14 @@ public struct YAMLValue {
     /// A number > 0.
     public func positiveDouble() throws -> Double {
         let value = try double()
-        guard value > 0 else { throw error("must be positive, got \(formatNumber(value))") }
+        guard value > 0 else { throw error("must be positive, got \(NumberText.written(value))") }
         return value
     }
 
     /// A number >= 0.
     public func nonNegativeDouble() throws -> Double {
         let value = try double()
-        guard value >= 0 else { throw error("must not be negative, got \(formatNumber(value))") }
+        guard value >= 0 else { throw error("must not be negative, got \(NumberText.written(value))") }
         return value
     }
 
@@ -244,7 +244,7 @@ public struct YAMLValue {
     public func double(in range: ClosedRange<Double>, unit: String?) throws -> Double {
         let value = try double()
         guard range.contains(value) else {
-            throw error("must be between \(formatNumber(range.lowerBound)) and \(formatNumber(range.upperBound)), got \(formatNumber(value))"
+            throw error("must be between \(NumberText.written(range.lowerBound)) and \(NumberText.written(range.upperBound)), got \(NumberText.written(value))"
                         + (unit.map { " (\($0))" } ?? ""))
         }
         return value
@@ -284,7 +284,6 @@ public struct YAMLValue {
     private var describe: String { kindName }
 }
 
-private func formatNumber(_ value: Double) -> String { NumberText.written(value) }
 
 /// Limits on scenario numbers: wide enough for any real cluster, narrow enough
 /// that every product the simulator forms stays finite and representable.

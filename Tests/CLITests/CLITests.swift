@@ -869,6 +869,17 @@ let smallScenario = """
                 "\(checked.stderr)")
     }
 
+    /// An error met in a point's simulation (here the expanded plan's limit on a hybrid's exchanges)
+    /// names the point's varied settings, which the line it points at holds none of.
+    @Test func aSweepsSimulationErrorNamesThePointsSettings() throws {
+        let path = try writeTemporary("model: alexnet\nbatch_per_gpu: 128\nprecision: bf16\ngpus: [8]\ncluster: {gpu: A100-SXM4-80GB, "
+            + "gpus_per_node: 8, fabric: nvswitch, network: {link: ib-hdr, nics_per_node: 8}}\nsimulation: {fidelity: expanded}\n"
+            + "strategy: {kind: hybrid}\n")
+        let out = CLI.execute(["sweep", path, "--quiet", "--vary", "strategy.variant=approximate", "--vary", "gpus=16"])
+        #expect(out.exitCode == 2 && out.stderr.contains("transfer-sharing updates")
+                && out.stderr.hasSuffix(" (with --vary strategy.variant=approximate gpus=16)\n"), "\(out.stderr)")
+    }
+
     /// An unlabelled run is selected by its key path, as the tables name it.
     @Test func anUnlabelledRunIsSelectedByItsKeyPath() throws {
         let path = try writeTemporary(twoRuns.replacingOccurrences(of: "label: exact, ", with: "")
