@@ -98,7 +98,9 @@ extension NCCLSystem {
 
     /// NCCL's algorithm bandwidth of an all-reduce under `choice`, GB/s (bytes of the
     /// message per second), before the tree's size correction; 0 where NCCL does not
-    /// run it. Bus bandwidth: channels x per-channel speed; ring LL at half of it up
+    /// run it. Bus bandwidth: channels x per-channel speed (the tree's on at most two nodes
+    /// its raised speed inside a node, `treeIntraGigabytesPerSecond`: `ncclTopoTuneModel`
+    /// takes `bwIntra` there, `bwInter` on more nodes); ring LL at half of it up
     /// to LL's ceiling; ring LL128 at 0.92 of it up to its per-channel ceiling; the
     /// tree at 0.92 up to its per-channel ceiling, then LL at 1/3.8 of that up to LL's
     /// ceiling, LL128 at 7/9 (one node) or 120/128 up to its per-channel ceiling. The
@@ -109,7 +111,8 @@ extension NCCLSystem {
         if choice.algorithm == .nvls { return nvlsBandwidthGigabytesPerSecond }
         let generation = self.generation, column = nodeColumn, channels = Double(self.channels)
         let llMax = Self.llMaxBandwidth[nodes == 1 ? generation : 0][column]
-        var bus = channels * channelGigabytesPerSecond
+        let perChannel = choice.algorithm == .tree && nodes <= 2 ? treeIntraGigabytesPerSecond : channelGigabytesPerSecond
+        var bus = channels * perChannel
         switch (choice.algorithm, choice.proto) {
         case (.ring, .ll): bus = min(llMax, bus * 0.5)
         case (.ring, .ll128): bus = min(bus * 0.92, channels * Self.ringLL128PerChannel[generation][column])

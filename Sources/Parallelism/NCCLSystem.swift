@@ -22,7 +22,11 @@ import Hardware
 ///   the speed is at least 25 GB/s (not above compute capability 8.0 with under
 ///   50 GB/s and more than 4 channels);
 /// - trees get the rings' channel count and speed (`src/init.cc` sets the tree
-///   search's channels to the ring's, then takes the smaller of the two).
+///   search's channels to the ring's, then takes the smaller of the two); across nodes
+///   the tree search's second pass then raises the tree's speed inside a node
+///   (`bwIntra`) one speed of the array at a time while it is below twice the speed
+///   across nodes and the node's links carry the channels at it ("increase bwIntra for
+///   trees (2 nodes or collnet)"), which NCCL's tuning uses on two nodes.
 /// NCCL's own link figures (`SM80_NVLINK_BW` 20 GB/s per link, `PCI_BW` 12 GB/s)
 /// differ from the catalog's datasheet figures, which ScaleCast uses instead.
 /// Bandwidths are in GB/s (1e9 bytes/s), as NCCL's are.
@@ -45,8 +49,12 @@ public struct NCCLSystem: Hashable, Sendable {
     public var intraHop: Hop
     /// Channels of the ring and tree graphs (NCCL's `graphs[a]->nChannels`).
     public var channels: Int
-    /// Bandwidth of one channel, GB/s (NCCL's `bwIntra` and `bwInter`, equal here).
+    /// Bandwidth of one channel, GB/s (NCCL's `bwIntra` and `bwInter` of the ring graph,
+    /// equal; the tree graph's `bwInter`).
     public var channelGigabytesPerSecond: Double
+    /// The tree graph's `bwIntra` per channel, GB/s: `channelGigabytesPerSecond` inside
+    /// one node; across nodes up to twice it, as the search's second pass raises it.
+    public var treeIntraGigabytesPerSecond: Double
     /// Whether NCCL enables LL128 on this system (see `init(cluster:gpus:)`).
     public var ll128Enabled: Bool
     /// NICs a node's channels leave and enter through, one simulated channel layout
@@ -81,7 +89,7 @@ public struct NCCLSystem: Hashable, Sendable {
 
     public init(computeCapability: Int, ranks: Int, nodes: Int, gpusPerNode: Int, intraHop: Hop, channels: Int,
                 channelGigabytesPerSecond: Double, ll128Enabled: Bool, rails: Int = 1, strides: [Int] = [1],
-                nvls: NVLSGraph? = nil) {
+                nvls: NVLSGraph? = nil, treeIntraGigabytesPerSecond: Double? = nil) {
         precondition(ranks > 0 && nodes > 0 && gpusPerNode > 0 && channels > 0 && rails > 0 && !strides.isEmpty)
         self.computeCapability = computeCapability
         self.ranks = ranks
@@ -90,6 +98,7 @@ public struct NCCLSystem: Hashable, Sendable {
         self.intraHop = intraHop
         self.channels = channels
         self.channelGigabytesPerSecond = channelGigabytesPerSecond
+        self.treeIntraGigabytesPerSecond = treeIntraGigabytesPerSecond ?? channelGigabytesPerSecond
         self.ll128Enabled = ll128Enabled
         self.rails = rails
         self.strides = strides
@@ -180,13 +189,34 @@ public struct NCCLSystem: Hashable, Sendable {
         }
         var ll128 = cc >= 70 && (local == 1 || intra == .nvlink)
         if nodes > 1, case .pcieTree = cluster.fabric { ll128 = false }
+        var treeIntra = speed
+        if nodes > 1, local > 1, speed > Self.fallbackSpeed {
+            let speeds = cc >= 100 ? Self.speedsInterSM100 : cc >= 90 ? Self.speedsInterSM90 : Self.speedsInter
+            treeIntra = Self.raisedTreeIntraSpeed(from: speed, channels: channels, speeds: speeds,
+                                                  pathLimit: min(best, total), linksCarry: ringBottleneck)
+        }
         var nvls: NVLSGraph?
         if nodes == 1, case .nvswitch(let link) = cluster.fabric {
             nvls = Self.nvlsGraph(computeCapability: cc, gpus: local, portGigabytesPerSecond: link.bytesPerSecond / gb)
         }
         self.init(computeCapability: cc, ranks: gpus, nodes: nodes, gpusPerNode: cluster.gpusPerNode, intraHop: intra,
                   channels: channels, channelGigabytesPerSecond: speed, ll128Enabled: ll128, rails: rails, strides: strides,
-                  nvls: nvls)
+                  nvls: nvls, treeIntraGigabytesPerSecond: treeIntra)
+    }
+
+    /// The tree graph's speed inside a node once the search's second pass has raised it
+    /// (`ncclTopoCompute`, `src/graph/search.cc`, pass 2: "increase bwIntra for trees"):
+    /// from the channels' speed across nodes, the next faster speed of the array while the
+    /// speed is below twice that and one path inside the node (`pathLimit`, GB/s) and the
+    /// node's links for all `channels` (`linksCarry`, GB/s each way) carry it.
+    static func raisedTreeIntraSpeed(from speed: Double, channels: Int, speeds: [Double], pathLimit: Double,
+                                     linksCarry: Double) -> Double {
+        var raised = speed
+        for faster in speeds.reversed() where faster > speed {
+            guard raised < 2 * speed, faster <= pathLimit, Double(channels) * faster <= linksCarry else { break }
+            raised = faster
+        }
+        return raised
     }
 
     /// Compute capability x 10 of an architecture name as the catalog spells it; 0

@@ -40,15 +40,17 @@ extension TaskGraph {
         case .tree:
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
             let share = bytes / Double(system.treeChannels(nodes)) / choice.proto.wireEfficiency
+            var transfers: [(up: Int, down: Int)] = []
+            transfers.reserveCapacity(edges.count)
             for edge in edges {
                 let up = transfer(share, from: ranks[edge.child], to: ranks[edge.parent], label: "\(label) tree \(edge.channel) reduce",
                                   after: ready[edge.child], step: step, group: group, latency: edge.reduceLatency)
                 let down = transfer(share, from: ranks[edge.parent], to: ranks[edge.child],
                                     label: "\(label) tree \(edge.channel) broadcast", after: ready[edge.parent], step: step,
                                     group: group, latency: edge.broadcastLatency)
-                done[edge.child] += [up, down]
-                done[edge.parent] += [up, down]
+                transfers.append((up, down))
             }
+            done = Self.treeCompletion(edges, transfers: transfers, ranks: n)
         case .nvls:
             // The switch reduces once every GPU has its gradients: each transfer waits for all.
             let everyone = Array(Set(ready.joined())).sorted()
@@ -61,5 +63,44 @@ extension TaskGraph {
             }
         }
         return done
+    }
+
+    /// For each of `ranks` ranks, the transfers of a tree all-reduce after which it holds
+    /// the result and its own sends are out: in every channel, the reduce and broadcast
+    /// transfers of each edge on its path to the root, the reduces into the root, and its
+    /// broadcasts to its children. The transfers are fluid flows, each
+    /// at its own edge's pace, none waiting for the data it forwards: a rank whose own edges
+    /// are NVLink hops held the sum before the network hop had carried it, and began its next
+    /// step early (two nodes' GPUs drifted apart within a step). The tree's other branches are
+    /// not waited for: each is the path's image through other ranks, at the same pace.
+    /// - Parameter transfers: each edge's reduce and broadcast transfers, as `edges` lists them.
+    static func treeCompletion(_ edges: [NCCLSystem.TreeEdge], transfers: [(up: Int, down: Int)], ranks: Int) -> [[Int]] {
+        var done = [[Int]](repeating: [], count: ranks)
+        var first = 0
+        while first < edges.count {
+            let channel = edges[first].channel
+            var last = first
+            while last < edges.count && edges[last].channel == channel { last += 1 }
+            // This channel's edge into each rank from its parent, the reduces into each rank and its broadcasts.
+            var edgeOf = [Int](repeating: -1, count: ranks)
+            var reducesInto = [[Int]](repeating: [], count: ranks), broadcastsFrom = [[Int]](repeating: [], count: ranks)
+            for e in first..<last {
+                edgeOf[edges[e].child] = e
+                reducesInto[edges[e].parent].append(transfers[e].up)
+                broadcastsFrom[edges[e].parent].append(transfers[e].down)
+            }
+            for rank in 0..<ranks {
+                var root = rank, path: [Int] = []
+                while edgeOf[root] >= 0 {
+                    let e = edgeOf[root]
+                    path += [transfers[e].up, transfers[e].down]
+                    root = edges[e].parent
+                }
+                if root == rank && reducesInto[rank].isEmpty { continue }   // not in this channel's tree
+                done[rank] += path + reducesInto[root] + broadcastsFrom[rank]
+            }
+            first = last
+        }
+        return done.map(Self.distinct)   // a root's child's reduce is on its path and into the root
     }
 }

@@ -155,6 +155,29 @@ import Workload
         #expect(system.choose(bytes: 65536, among: [.ring]) == NCCLChoice(.ring, .ll))
     }
 
+    /// Two DGX A100 nodes on one 100 Gb/s EDR NIC each: one channel at the inter array's 12
+    /// GB/s (at most the 12.5 GB/s NIC). The tree search's second pass raises its speed inside
+    /// the node 15, 18, 20, 24 GB/s (the NVSwitch port carries them; 24 is twice 12), and on two
+    /// nodes NCCL's tuning takes that speed, as a two-node tree sends each NIC the message once
+    /// each way where the ring sends it 2(N−1)/N times. A 411 MB bucket, in µs: ring Simple
+    /// (8.4 + 28·3.4 + 2·14)·1.4 + 411e6/(12e3·16/30) = 184.24 + 64,218.75; tree LL128 bus
+    /// min(24·0.92·120/128, 1·20) = 20, half, x1.0 (log2 = 22): 14 + 2·(7·1.25 + 8.5) + 411e6/10e3
+    /// = 41,148.5: the tree, as NCCL's maintainers say it runs on two nodes (NVIDIA/nccl-tests
+    /// issue 196). On three nodes the tree takes the 12 GB/s across nodes: the ring again. A
+    /// DGX-1 mesh stops at 20 GB/s, the next speed (24) above its 150/7 GB/s per peer.
+    @Test func twoNodesRaiseTheTreesSpeedInsideANode() {
+        let edr = dgxA100(nics: 1, nic: "ib-edr")
+        let two = NCCLSystem(cluster: edr, gpus: 16)
+        #expect(two.channels == 1 && two.channelGigabytesPerSecond == 12 && two.treeIntraGigabytesPerSecond == 24)
+        #expect(abs(Self.microseconds(two, .ring, .simple, 411e6) - (184.24 + 411e6 / 6400)) < 1e-6)
+        #expect(abs(Self.microseconds(two, .tree, .ll128, 411e6) - (48.5 + 411e6 / 10_000)) < 1e-6)
+        #expect(two.choose(bytes: 411e6) == NCCLChoice(.tree, .ll128))
+        let three = NCCLSystem(cluster: edr, gpus: 24)
+        #expect(three.treeIntraGigabytesPerSecond == 24 && three.choose(bytes: 411e6).algorithm == .ring)
+        #expect(NCCLSystem(cluster: edr, gpus: 8).treeIntraGigabytesPerSecond == 20, "one node: the ring's speed")
+        #expect(NCCLSystem(cluster: dgx1(nics: 1), gpus: 16).treeIntraGigabytesPerSecond == 20)
+    }
+
     /// 32 DGX A100 nodes (256 ranks): the ring pays 510 steps, 62 of them across nodes
     /// (LL: 6.6 + 448·1.0 + 62·2.7 = 622.0 µs), the tree 2·(7 + 5) (LL: 6.8 + 2·(7·0.6 +
     /// 5·5.0) = 65.2 µs), so the tree wins small messages: at 64 KiB ring LL 622.0 +
@@ -260,6 +283,28 @@ import Workload
         _ = graph.allReduce(.nccl, bytes: bytes, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0, group: "test",
                             gpusPerNode: cluster.gpusPerNode, nccl: run)
         return GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: n), cost: CostModel(gpu: cluster.gpu, precision: .fp32))
+    }
+
+    /// A tree's rank holds the result only once the network hop has carried it. On two nodes
+    /// behind one EDR NIC each the NVLink edges end long before the NIC's, and every rank's
+    /// result-bearing transfers end no earlier than the last reduce across nodes: its path to
+    /// the root crosses it, or it is a reduce into the root. Before, a chain GPU held the sum
+    /// at NVLink pace and began its next step early.
+    @Test func aTreeRankHoldsTheResultOnlyAfterTheNetworkHop() {
+        let cluster = dgxA100(nics: 1, nic: "ib-edr"), n = 16
+        let run = NCCLRun(system: NCCLSystem(cluster: cluster, gpus: n), choice: NCCLChoice(.tree, .simple))
+        var graph = TaskGraph(gpus: n, steps: 1)
+        let done = graph.allReduce(.nccl, bytes: 100e6, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0,
+                                   group: "test", gpusPerNode: 8, nccl: run)
+        let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: n), cost: CostModel(gpu: cluster.gpu, precision: .fp32))
+        let reduces = graph.tasks.filter { $0.label.hasSuffix("reduce") }
+        let across = reduces.filter { $0.device / 8 != $0.destination! / 8 }, inside = reduces.filter { $0.device / 8 == $0.destination! / 8 }
+        #expect(across.count == 2 && inside.count == 28)
+        let lastAcross = across.map { trace.records[$0.id].end }.max()!
+        #expect(inside.map { trace.records[$0.id].end }.max()! < lastAcross, "the NVLink edges end first")
+        for rank in 0..<n {
+            #expect(done[rank].map { trace.records[$0].end }.max()! >= lastAcross, "rank \(rank)")
+        }
     }
 
     func closedForm(_ run: NCCLRun, cluster: ClusterSpec, gpus n: Int, bytes: Double) -> Double {
