@@ -33,6 +33,9 @@ public struct NCCLTestsLog: Sendable, Equatable {
     public var ranks: Int
     public var rows: [Row]
     public var averageBusGBPerSecond: Double?
+    /// The hosts the ranks ran on, as the `Rank ... on HOST device ...` lines name them
+    /// (nil where the log has no such lines).
+    public var hosts: Int?
 
     /// Parses a log.
     ///
@@ -55,7 +58,7 @@ public struct NCCLTestsLog: Sendable, Equatable {
         func words(_ text: Substring) -> [String] {
             text.split(whereSeparator: { (c: Character) in c == " " || c == "\t" }).map(String.init)
         }
-        var ranks: Int?, rankLines = 0, runLine: Int?
+        var ranks: Int?, rankLines = 0, runLine: Int?, hostNames: Set<String> = []
         var maxBytes: Double?   // the run line's maxBytes: how far the rows should go
         var firstKind: [String: (line: Int, value: String)] = [:]   // the first row's type and redop, with its line
         var header: [String]?
@@ -83,7 +86,10 @@ public struct NCCLTestsLog: Sendable, Equatable {
                     ranks = g * t
                     if let i = tokens.firstIndex(of: "maxBytes"), i + 1 < tokens.count { maxBytes = Double(tokens[i + 1]) }
                 }
-                if tokens.first == "Rank" { rankLines += 1 }
+                if tokens.first == "Rank" {
+                    rankLines += 1
+                    if let on = tokens.firstIndex(of: "on"), on + 1 < tokens.count { hostNames.insert(String(tokens[on + 1])) }
+                }
                 if tokens.contains("size") && tokens.contains("count") && (tokens.contains("time") || tokens.contains("cputime"))
                     && tokens.contains("algbw") && tokens.contains("busbw") {
                     guard rows.isEmpty else {
@@ -193,7 +199,8 @@ public struct NCCLTestsLog: Sendable, Equatable {
             }
             return fitting[0]
         }()
-        return NCCLTestsLog(file: file, collective: collective, ranks: n, rows: rows, averageBusGBPerSecond: average)
+        return NCCLTestsLog(file: file, collective: collective, ranks: n, rows: rows, averageBusGBPerSecond: average,
+                            hosts: hostNames.isEmpty ? nil : hostNames.count)
     }
 
     /// How far busbw / algbw may stray from the collective's bus factor: both columns

@@ -123,7 +123,10 @@ public struct Sweep {
         let base = (scenarioPath as NSString).deletingLastPathComponent
         let baseScenario = try Scenario.load(path: scenarioPath)
         catalog = baseScenario.catalog
-        guard Set(axes.map(\.key)).count == axes.count else { throw SweepError("--vary: a key is varied twice") }
+        var keys = Set<String>()
+        if let twice = axes.map(\.key).first(where: { !keys.insert($0).inserted }) {
+            throw SweepError("--vary: \(twice) is varied twice; give its values once, comma-separated (--vary \(twice)=A,B)")
+        }
         // A key inside another varied key (cluster.gpu in cluster): which value wins would depend on
         // the flags' order, and the row would name one value while simulating the other.
         for outer in axes {
@@ -432,6 +435,22 @@ extension Sweep {
         var notes: [(note: String, pricedAs: Precision)] = []
         for point in points {
             if let note = point.run.precisionNote, !notes.contains(where: { $0.note == note }) { notes.append((note, point.run.precision)) }
+        }
+        return notes
+    }
+
+    /// A note for each run of `points` priced at `pricing.network_port_usd` while the sweep
+    /// varies the network's speed (`network_gbps`, `cluster.network.link`): a price per link,
+    /// all in, is the same at every speed, so the varied speeds cost alike (`OwnedCost`).
+    public func flatNetworkPriceNotes(_ points: [Point]) -> [String] {
+        guard axes.contains(where: { ["network_gbps", "cluster.network.link"].contains($0.key) }) else { return [] }
+        var notes: [String] = []
+        for point in points {
+            guard let pricing = point.run.pricing, pricing.mode == .owned, let port = pricing.networkPortPrice else { continue }
+            let note = "run '\(point.runLabel.singleLine)' prices every network link at pricing.network_port_usd ($\(NumberText.written(port)) "
+                + "a link, all in) whatever its speed: the network speeds varied cost alike; state pricing.network (a list of "
+                + "{kind, gbit_per_s, nic_usd, switch_ports, switch_usd, cable_usd}) instead to price each speed"
+            if !notes.contains(note) { notes.append(note) }
         }
         return notes
     }

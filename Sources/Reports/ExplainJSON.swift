@@ -137,10 +137,22 @@ public enum ExplainJSON {
         var ncclProtocol: String?
         var ncclEstimateSeconds: Double?
         var simulatedSeconds: Double
+        /// Under `nccl-auto`, the best algorithm NCCL's tuning passed over and its estimate.
+        var ncclPassedOver: PassedOver?
+
+        struct PassedOver: Encodable {
+            var ncclAlgorithm: String
+            var ncclProtocol: String
+            var ncclEstimateSeconds: Double
+
+            enum CodingKeys: String, CodingKey {
+                case ncclAlgorithm = "nccl_algorithm", ncclProtocol = "nccl_protocol", ncclEstimateSeconds = "nccl_estimate_seconds"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case group, bytes, algorithm, ncclAlgorithm = "nccl_algorithm", ncclProtocol = "nccl_protocol",
-                 ncclEstimateSeconds = "nccl_estimate_seconds", simulatedSeconds = "simulated_seconds"
+                 ncclEstimateSeconds = "nccl_estimate_seconds", simulatedSeconds = "simulated_seconds", ncclPassedOver = "nccl_passed_over"
         }
 
         func encode(to encoder: Encoder) throws {
@@ -152,6 +164,7 @@ public enum ExplainJSON {
             try c.encode(ncclProtocol, forKey: .ncclProtocol)
             try c.encode(ncclEstimateSeconds, forKey: .ncclEstimateSeconds)
             try c.encode(simulatedSeconds, forKey: .simulatedSeconds)
+            try c.encode(ncclPassedOver, forKey: .ncclPassedOver)
         }
     }
 
@@ -261,7 +274,11 @@ public enum ExplainJSON {
                    collectives: analysis.collectives.map {
                        Collective(group: $0.plan.group, bytes: $0.plan.bytes, algorithm: $0.plan.algorithm.rawValue,
                                   ncclAlgorithm: $0.plan.nccl?.algorithm.rawValue, ncclProtocol: $0.plan.nccl?.proto.rawValue,
-                                  ncclEstimateSeconds: $0.plan.ncclEstimateSeconds, simulatedSeconds: $0.simulatedSeconds)
+                                  ncclEstimateSeconds: $0.plan.ncclEstimateSeconds, simulatedSeconds: $0.simulatedSeconds,
+                                  ncclPassedOver: $0.plan.ncclRunnerUp.map {
+                                      .init(ncclAlgorithm: $0.choice.algorithm.rawValue, ncclProtocol: $0.choice.proto.rawValue,
+                                            ncclEstimateSeconds: $0.seconds)
+                                  })
                    },
                    resources: analysis.gpus.map { Resource(name: $0.name, role: $0.role, busyFraction: $0.busyFraction, utilization: nil,
                                                            bytes: nil, mostly: nil) }

@@ -1,4 +1,5 @@
 import Hardware
+import Parallelism
 import Scenario
 import Simulation
 import Software
@@ -63,6 +64,17 @@ public enum ExplainReport {
         guard run.cluster.nodes(for: gpus) > 1, let network = run.cluster.network, let summary = run.networkSummary,
               network.layout != .leafSpine || network.nodesPerLeaf != nil || network.gpuNIC != nil else { return "" }
         return "\nNetwork \(summary)\n"
+    }
+
+    /// Where NCCL chooses (`nccl-auto`) across nodes of Hopper or later GPUs on NVSwitch, the
+    /// algorithms NCCL has there that ScaleCast does not model; "" elsewhere.
+    public static func ncclNotModelled(_ run: RunSpec, gpus: Int) -> String {
+        guard run.plannedStrategy.gradientSync.algorithm == .nccl, run.cluster.nodes(for: gpus) > 1,
+              NCCLSystem.computeCapability(architecture: run.cluster.gpu.architecture) >= 90,
+              case .nvswitch = run.cluster.fabric else { return "" }
+        return "\nNCCL on \(run.cluster.gpu.architecture) GPUs in NVSwitch nodes can also run NVLS-tree across nodes (the switch's "
+            + "reduction inside each node, a tree between nodes), and CollNet on SHARP switches; ScaleCast does not model them and "
+            + "chooses between the ring and the tree above, so NCCL's real choice, and its time, can differ (docs/nccl-model.md)\n"
     }
 
     /// Collective interference on GPU 0 in one step (`ExecutionProfile.collectiveSMShare`).

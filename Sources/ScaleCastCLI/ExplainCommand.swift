@@ -71,6 +71,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             if let note = spec.precisionNote { text += "\nprecision: \(spec.precision.rawValue) (\(note))\n" }
             text += ExplainReport.simulation(simulation)
             text += ExplainReport.network(spec, gpus: gpus)
+            text += ExplainReport.ncclNotModelled(spec, gpus: gpus)
             text += ExplainReport.stragglers(spec, gpus: gpus, metrics: outcome.metrics)
             text += EvidenceReport.render(evidence)
             text += ExplainReport.software(spec.software, trace: outcome.trace, step: outcome.measuredStep,

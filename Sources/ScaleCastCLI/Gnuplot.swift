@@ -48,7 +48,10 @@ enum Gnuplot {
     ///   regular file, cannot be written, or gnuplot fails (its temporary
     ///   picture is removed).
     /// - Parameter gnuplot: the program to render with (default: the one on PATH, if any).
-    static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil) throws -> Outcome {
+    /// - Parameter shown: the folder the files end up in, where `directory` stages them
+    ///   (`StagedFolder`): what the notes and the pictures' paths name.
+    static func write(_ charts: [Chart], into directory: String, force: Bool, gnuplot: URL?? = nil,
+                      shownAs shown: String? = nil) throws -> Outcome {
         // Every file first: a refusal leaves the folder as it was, not with some of the charts' files written.
         for chart in charts { try checkTargets(chart.name, format: chart.format, into: directory, force: force) }
         for chart in charts {
@@ -56,11 +59,11 @@ enum Gnuplot {
             try OutputFile.write(chart.script, to: directory + "/" + chart.scriptFile, force: force)
         }
         guard let gnuplot = gnuplot ?? executable else {
-            return Outcome(notes: ["note: gnuplot is not installed, so no pictures were drawn; the .dat and .gp files are in \(directory) "
+            return Outcome(notes: ["note: gnuplot is not installed, so no pictures were drawn; the .dat and .gp files are in \(shown ?? directory) "
                                    + "(install gnuplot-nox, then run `gnuplot NAME.gp` there)"])
         }
         for chart in charts { try render(chart, into: directory, gnuplot: gnuplot) }
-        return Outcome(images: charts.map { directory + "/" + $0.imageFile })
+        return Outcome(images: charts.map { (shown ?? directory) + "/" + $0.imageFile })
     }
 
     /// Runs gnuplot on `chart`'s script in `directory`, drawing into a temporary

@@ -342,6 +342,7 @@ struct ImportCommand: ParsableCommand {
             var text = "", yaml = "# Fitted by `scalecast import nccl-tests`; each link's figures come from the log it names.\nlinks:\n"
             var names: Set<String> = []
             var fitted: [ImportJSON.NCCLLink] = []
+            var notes = ""
             for path in logs {
                 let shownPath = path.singleLine
                 let content: String
@@ -385,6 +386,12 @@ struct ImportCommand: ParsableCommand {
                         ImportJSON.NCCLSize(bytes: row.bytes, measuredSeconds: row.microseconds * 1e-6,
                                             fittedSeconds: row.microseconds * (1 + error) * 1e-6, relativeError: error)
                     }))
+                if log.collective == .allReduce, log.hosts == 2 {
+                    notes += "note: \(shownPath) ran on two hosts, where NCCL runs large all-reduces as trees where the network is the "
+                        + "narrow part (unless NCCL_ALGO says otherwise): a two-node tree sends each NIC the message once each way, where the ring that busbw assumes sends "
+                        + "it 2(N-1)/N times, so its busbw can exceed the network's line rate (NVIDIA/nccl-tests issue 196), and link "
+                        + "\(name) can be faster than the NIC; to measure the network, run all_reduce_perf with NCCL_ALGO=Ring\n"
+                }
                 let source = "fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
                     + "over \(Int(steps)) steps x 2 hops"
                 yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(ImportText.yamlDecimal(bandwidth)), "
@@ -404,8 +411,8 @@ struct ImportCommand: ParsableCommand {
             } else {
                 text += yaml
             }
-            guard json else { return CommandOutput(stdout: text) }
-            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.NCCLDocument(links: fitted, catalog: yaml, wrote: out)))
+            guard json else { return CommandOutput(stdout: text, stderr: notes) }
+            return CommandOutput(stdout: try ImportJSON.encode(ImportJSON.NCCLDocument(links: fitted, catalog: yaml, wrote: out)), stderr: notes)
         }
     }
 }

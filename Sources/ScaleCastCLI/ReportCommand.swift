@@ -100,10 +100,20 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: nil))
         }
         input.charts = zip(charts, captions).map { ($0.imageFile, $1) }
-        // report.md is refused (a folder, a link...) before any chart is drawn, not after: nothing half-written.
+        // Every file the report replaces is refused (a folder, a link...) before any is written, then all of
+        // them are written into a staging folder and put in place together: a failure changes nothing.
         try OutputFile.checkTarget(out + "/report.md", force: true)
-        let drawing = try Gnuplot.write(charts, into: out, force: true)
-        try OutputFile.write(MarkdownReport.render(input), to: out + "/report.md", force: true)
+        for chart in charts { try Gnuplot.checkTargets(chart.name, format: chart.format, into: out, force: true) }
+        let folder = try StagedFolder(out)
+        let drawing: Gnuplot.Outcome
+        do {
+            drawing = try Gnuplot.write(charts, into: folder.staging, force: true, shownAs: out)
+            try OutputFile.write(MarkdownReport.render(input), to: folder.path(of: "report.md"), force: true)
+            try folder.commit()
+        } catch {
+            folder.discard()
+            throw folder.described(error)
+        }
         let notes = drawing.notes.map { $0 + "\n" }.joined()
         if json {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: out + "/report.md"), stderr: notes)

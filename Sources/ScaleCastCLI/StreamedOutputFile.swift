@@ -11,12 +11,16 @@ import Foundation
 /// process is interrupted (SIGINT, SIGTERM, SIGHUP: `removeOnInterrupt`), the temporary
 /// file is removed and `NAME` is left as it was.
 final class StreamedOutputFile {
-    /// The temporary files of the files being written, for `removeUnfinished`.
+    /// The temporary files of the files being written, and the staging folders of the
+    /// folders being written (`StagedFolder`), for `removeUnfinished`.
     nonisolated(unsafe) private static var unfinished: Set<String> = []   // guarded by unfinishedLock
+    /// Each staging folder, with the folder it was made in where this run created that one.
+    nonisolated(unsafe) private static var unfinishedFolders: [String: String?] = [:]   // guarded by unfinishedLock
     private static let unfinishedLock = NSLock()
 
     /// Removes the temporary files of every file still being written (in `folder`, if
-    /// given): the process is about to end without finishing them (`Watchdog`).
+    /// given), and every staging folder with what is in it: the process is about to end
+    /// without finishing them (`Watchdog`, an interrupt).
     static func removeUnfinished(in folder: String? = nil) {
         unfinishedLock.lock()
         defer { unfinishedLock.unlock() }
@@ -24,6 +28,19 @@ final class StreamedOutputFile {
             unlink(temporary)
             unfinished.remove(temporary)
         }
+        for (staging, created) in unfinishedFolders where folder.map({ staging.hasPrefix($0 + "/") }) ?? true {
+            try? FileManager.default.removeItem(atPath: staging)
+            if let created { rmdir(created) }   // only an empty folder is removed
+            unfinishedFolders[staging] = nil
+        }
+    }
+
+    /// Counts `staging` among the folders `removeUnfinished` removes (`live`), or no longer;
+    /// `created`: the folder it is in, where this run created it, removed after it if empty.
+    static func trackFolder(_ staging: String, _ live: Bool, created: String? = nil) {
+        unfinishedLock.lock()
+        defer { unfinishedLock.unlock() }
+        unfinishedFolders[staging] = live ? .some(created) : nil
     }
 
     private static func track(_ temporary: String, _ live: Bool) {

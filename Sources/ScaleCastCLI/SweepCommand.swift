@@ -105,7 +105,8 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let epoch = overEpoch == 0 ? "" : "sweep: \(overEpoch) of \(selected.count) points take more images a step than an epoch "
             + "(global_batch above training.images): their time_to_train_seconds counts part of a step no run takes\n"
         let recipes = sweep.recipeNotes(selected).map { "sweep: \($0)\n" }.joined()
-        output.stderr = note + precision + memory + held + epoch + recipes + output.stderr
+        let networkPrices = sweep.flatNetworkPriceNotes(selected).map { "sweep: \($0)\n" }.joined()
+        output.stderr = note + precision + memory + held + epoch + recipes + networkPrices + output.stderr
         return output
     }
 

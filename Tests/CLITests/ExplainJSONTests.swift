@@ -283,6 +283,10 @@ import Scenario
             #expect(["tree", "ring"].contains(c["nccl_algorithm"] as? String))
             #expect(["LL", "LL128", "Simple"].contains(c["nccl_protocol"] as? String))
             #expect((c["nccl_estimate_seconds"] as? Double ?? 0) > 0 && (c["simulated_seconds"] as? Double ?? 0) > 0)
+            // What NCCL passed over: the other algorithm, estimated no faster than the one chosen.
+            let passed = try #require(c["nccl_passed_over"] as? [String: Any])
+            #expect(["tree", "ring"].contains(passed["nccl_algorithm"] as? String) && passed["nccl_algorithm"] as? String != c["nccl_algorithm"] as? String)
+            #expect((passed["nccl_estimate_seconds"] as? Double ?? 0) >= (c["nccl_estimate_seconds"] as? Double ?? .infinity))
         }
         let choices = Set(collectives.map { "\($0["nccl_algorithm"]!)/\($0["nccl_protocol"]!)" })
         #expect(choices.contains("tree/LL") && choices.contains { $0.hasPrefix("ring/") }, "\(choices)")
@@ -345,5 +349,25 @@ import Scenario
                 "\(sentence)")
         let text = CLI.execute(["explain", path]).stdout
         #expect(text.contains("Communication in the step (all GPUs; a collective priced by its closed form counts its message once)"))
+    }
+
+    /// Across nodes of Hopper GPUs on NVSwitch, explain says that NCCL's NVLS-tree and CollNet are
+    /// not among the algorithms ScaleCast chooses from; on one node, or on A100s, it does not.
+    @Test func explainNamesTheNCCLAlgorithmsItDoesNotModel() throws {
+        func scenario(_ gpu: String) throws -> String {
+            try write("""
+                name: nvls
+                model: resnet50
+                batch_per_gpu: 64
+                cluster: {gpu: \(gpu), gpus_per_node: 8, fabric: nvswitch, network: {link: ib-ndr, nics_per_node: 8}}
+                strategy: {kind: data, allreduce: nccl-auto}
+                simulation: {fidelity: aggregated}
+                gpus: [8, 16]
+                """)
+        }
+        let hopper = try scenario("H100-SXM5"), ampere = try scenario("A100-SXM4-80GB")
+        #expect(CLI.execute(["explain", hopper, "--gpus", "16"]).stdout.contains("can also run NVLS-tree across nodes"))
+        #expect(!CLI.execute(["explain", hopper, "--gpus", "8"]).stdout.contains("NVLS-tree"))
+        #expect(!CLI.execute(["explain", ampere, "--gpus", "16"]).stdout.contains("NVLS-tree"))
     }
 }

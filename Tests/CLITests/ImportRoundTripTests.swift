@@ -59,6 +59,23 @@ import Calibration
         #expect(simulated.exitCode == 0, "\(simulated.stderr)")
     }
 
+    /// A log run on two hosts is fitted as any other, with a note that its busbw can be a
+    /// two-node tree's, above the network's line rate, and how to measure the ring instead;
+    /// one host gets no note.
+    @Test func aTwoHostAllReduceLogIsNotedAsPossiblyATree() throws {
+        let dir = try temporaryDirectory()
+        let oneHost = dir + "/one.log", twoHosts = dir + "/two.log"
+        try syntheticNCCLLog.write(toFile: oneHost, atomically: true, encoding: .utf8)
+        try syntheticNCCLLog.replacingOccurrences(of: "1000 on host device  2", with: "1000 on other device  2")
+            .replacingOccurrences(of: "1000 on host device  3", with: "1000 on other device  3")
+            .write(toFile: twoHosts, atomically: true, encoding: .utf8)
+        let one = CLI.execute(["import", "nccl-tests", oneHost, "--collective", "all_reduce"])
+        #expect(one.exitCode == 0 && one.stderr.isEmpty, "\(one.stderr)")
+        let two = CLI.execute(["import", "nccl-tests", twoHosts, "--collective", "all_reduce"])
+        #expect(two.exitCode == 0)
+        #expect(two.stderr.hasPrefix("note: \(twoHosts) ran on two hosts") && two.stderr.contains("NCCL_ALGO=Ring"), "\(two.stderr)")
+    }
+
     /// Two logs with one base name in different folders get distinct names,
     /// suffixed in the order given; both are in the file and usable.
     @Test func sameBaseNameInTwoFoldersGivesTwoLinks() throws {

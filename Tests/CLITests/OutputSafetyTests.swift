@@ -280,24 +280,58 @@ import Reports
     }
 
     @Test func aFileSizeLimitEndsInExitTwoNotASignalOrATemporaryFile() throws {
-        let executable = try #require(ExecutableTests.executable, "the scalecast executable was not built")
         let dir = try temporaryDirectory()
         try "precious".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        // 1 block of 512 bytes.
+        let run = try runUnderFileSizeLimit(1, ["trace", try writeTemporary(smallScenario), "--gpus", "2", "--out", dir + "/t.json", "--force"])
+        #expect(run.reason == .exit)
+        #expect(run.status == 2)
+        #expect(run.stderr == "error: --out: cannot write \(dir)/t.json: File too large; nothing was changed\n")
+        #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "precious")
+        #expect(files(in: dir) == ["t.json"])
+    }
+
+    /// A report that fails part-way changes nothing in its folder: every file is written into
+    /// a staging folder first and put in place only once all are written. Before, a report
+    /// stopped by a file-size limit at one chart had replaced the charts before it, beside the
+    /// old report.md, and said "nothing was changed".
+    @Test func aReportThatFailsPartWayLeavesItsFolderAsItWas() throws {
+        let dir = try temporaryDirectory()
+        #expect(CLI.execute(["report", try writeTemporary(smallScenario), "--out", dir]).exitCode == 0)
+        func snapshot() -> [String: Data] {
+            Dictionary(uniqueKeysWithValues: files(in: dir).map { ($0, FileManager.default.contents(atPath: dir + "/" + $0) ?? Data()) })
+        }
+        let before = snapshot()
+        #expect(before.keys.contains("report.md") && before.count > 5)
+        // Another scenario, so that every chart would change; 4 blocks of 512 bytes: report.md cannot be written.
+        let other = try writeTemporary(smallScenario.replacingOccurrences(of: "name: cli test", with: "name: another test")
+            .replacingOccurrences(of: "batch_per_gpu: 64", with: "batch_per_gpu: 32"))
+        let replaced = try runUnderFileSizeLimit(4, ["report", other, "--out", dir, "--force"])
+        #expect(replaced.reason == .exit && replaced.status == 2)
+        // The file that failed (a chart's data or picture, or report.md) named where it was to be, not in the staging folder.
+        #expect(replaced.stderr.hasPrefix("error: ") && replaced.stderr.hasSuffix("nothing was changed\n")
+                && replaced.stderr.contains(dir + "/") && !replaced.stderr.contains(".scalecast."), "\(replaced.stderr)")
+        #expect(snapshot() == before, "every file as it was, and no staging folder left")
+        // A new folder that fails is not left behind, empty or not.
+        let fresh = dir + "/new"
+        #expect(try runUnderFileSizeLimit(4, ["report", other, "--out", fresh]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+    }
+
+    /// Runs the scalecast executable with `arguments` under a file-size limit of `blocks`
+    /// blocks of 512 bytes, SIGXFSZ left at its default (which would kill it).
+    func runUnderFileSizeLimit(_ blocks: Int, _ arguments: [String]) throws
+        -> (reason: Process.TerminationReason, status: Int32, stderr: String) {
+        let executable = try #require(ExecutableTests.executable, "the scalecast executable was not built")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // 1 block of 512 bytes; SIGXFSZ left at its default, which would kill the process.
-        process.arguments = ["-c", "ulimit -f 1 && exec \"$0\" trace \"$1\" --gpus 2 --out \"$2\" --force",
-                             executable.path, try writeTemporary(smallScenario), dir + "/t.json"]
+        process.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", executable.path] + arguments
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 2)
-        #expect(message == "error: --out: cannot write \(dir)/t.json: File too large; nothing was changed\n")
-        #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "precious")
-        #expect(files(in: dir) == ["t.json"])
+        return (process.terminationReason, process.terminationStatus, message)
     }
 }

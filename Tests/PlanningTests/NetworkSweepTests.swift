@@ -28,6 +28,13 @@ import YAMLSupport
         #expect(step("rail-optimized", "8") > step("rail-optimized", "1") * 1.2)
     }
 
+    /// A key varied twice is refused by name, with the form that varies it once.
+    @Test func aKeyVariedTwiceIsNamed() throws {
+        let path = try writeScenario(Self.scenario)
+        #expect { try Sweep(scenarioPath: path, axes: ["network_gbps=100", "gpus=8", "network_gbps=200"].map(Sweep.Axis.parse)) }
+            throws: { "\($0)".contains("network_gbps is varied twice") && "\($0)".contains("--vary network_gbps=A,B") }
+    }
+
     /// A torus's dimensions are a list: commas inside brackets belong to the value, so
     /// two shapes of the same 16 nodes are two points, and an unclosed bracket is refused.
     @Test func listValuesKeepTheirCommas() throws {

@@ -42,6 +42,21 @@ let planScenario = """
         try Sweep(scenarioPath: try writeScenario(scenario), axes: vary.map(Sweep.Axis.parse))
     }
 
+    /// An owned run priced at network_port_usd costs the same network at every speed: a sweep of
+    /// the network's speed says so once per run, and says nothing without that axis, without a
+    /// price per link, or for a rental.
+    @Test func aFlatPricePerLinkIsNotedWhereTheNetworkSpeedVaries() throws {
+        let owned = planScenario.replacingOccurrences(
+            of: "pricing: {mode: cloud}",
+            with: "pricing: {mode: owned, purchase_per_gpu: 10000, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.5, network_port_usd: 2500}")
+        let varied = try sweep(["gpus=8,16", "network_gbps=100,200"], scenario: owned)
+        let notes = varied.flatNetworkPriceNotes(varied.points)
+        #expect(notes.count == 1 && notes[0].contains("pricing.network_port_usd ($2500 a link, all in) whatever its speed"), "\(notes)")
+        #expect(try sweep(["gpus=8,16"], scenario: owned).flatNetworkPriceNotes(varied.points).isEmpty)
+        let rented = try sweep(["gpus=8,16", "network_gbps=100,200"])
+        #expect(rented.flatNetworkPriceNotes(rented.points).isEmpty)
+    }
+
     @Test func gridEnumeratesEveryCombinationInOrder() throws {
         let s = try sweep(["gpus=1,8", "network_gbps=10,100,400"])
         #expect(s.points.count == 6)
