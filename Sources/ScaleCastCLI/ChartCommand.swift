@@ -44,7 +44,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Option(name: .long, help: "bandwidth: the link to vary, network or gpu (default: network if the run spans nodes).")
     var link: String?
 
-    @Option(name: .long, help: """
+    @Option(name: .long, parsing: .unconditional, help: """
         bandwidth: the values to try per direction, in the link's unit: Gb/s for the network, GB/s for GPU links \
         (default: factors of two each way around the run's own, reaching the catalog's slowest and fastest such links).
         """)

@@ -124,5 +124,8 @@ import Testing
         let output = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--bandwidths", many, "--out", "/tmp/scalecast-never"])
         #expect(output.exitCode == 2)
         #expect(output.stderr.contains("at most 64"))
+        // A negative value is read as the list it starts, not as a flag: "Missing value" said nothing of it.
+        let negative = CLI.execute(["chart", "bandwidth", "scenarios/default.yaml", "--bandwidths", "-5,100", "--out", "/tmp/scalecast-never"])
+        #expect(negative.exitCode == 2 && negative.stderr.contains("--bandwidths: '-5' is not a positive number"), "\(negative.stderr)")
     }
 }
