@@ -113,6 +113,28 @@ import Workload
         #expect(abs(addedAggregated / addedExpanded - 1) <= 0.10, "\(gpus) GPUs: added \(addedAggregated) s vs \(addedExpanded) s")
     }
 
+    /// A GPU holds one NCCL collective's blocks at a time, as NCCL's one stream runs them: a
+    /// bucket reached while another is in flight on the GPU takes its blocks only once that one
+    /// has ended (before, the second bucket's 20 blocks slowed compute from its first send).
+    @Test func aGPUHoldsOneCollectivesBlocksAtATime() throws {
+        let c = cluster()
+        var graph = TaskGraph(gpus: 16, steps: 1)
+        let short = graph.add(.forward, label: "short", device: 0, work: .compute(ComputeWork(flops: 1e11, memoryBytes: 0)), after: [], step: 0)
+        _ = graph.add(.forward, label: "long", device: 0, work: .compute(ComputeWork(flops: 2e13, memoryBytes: 0)), after: [short], step: 0)
+        // Two buckets from GPU 0 to the other node's GPU 8 over one 25 GbE NIC: the first from the start, the second after `short`.
+        let first = graph.transfer(5e6, from: 0, to: 8, label: "a", after: [], step: 0, group: "a")
+        let second = graph.transfer(5e6, from: 0, to: 8, label: "b", after: [short], step: 0, group: "b")
+        graph.collectives = [CollectivePlan(group: "a", bytes: 5e6, algorithm: .nccl, ncclChannels: 2),
+                             CollectivePlan(group: "b", bytes: 5e6, algorithm: .nccl, ncclChannels: 20)]
+        let trace = GraphSimulation.run(graph, topology: Topology(cluster: c, gpus: 16), cost: CostModel(gpu: c.gpu, precision: .bf16),
+                                        profile: profile(share: 1))
+        let firstEnd = trace.records[first].end
+        #expect(trace.records[short].end < firstEnd && firstEnd < trace.records[second].end, "the buckets overlap")
+        let held = trace.slowedCompute.filter { $0.device == 0 }
+        #expect(held.contains { $0.blocks == 2 } && held.contains { $0.blocks == 20 })
+        #expect(held.filter { $0.blocks == 20 }.allSatisfy { $0.start >= firstEnd }, "\(held.map { ($0.blocks, $0.start, $0.end) })")
+    }
+
     /// A GPU the catalog gives no SM count: no interference is modelled (the step is
     /// the free one) rather than a guessed one.
     @Test func withoutTheSMCountOverlapStaysFree() throws {
