@@ -29,11 +29,14 @@ public struct StepAnalysis: Sendable {
         public var topGroups: [(group: String, bytes: Double)]
     }
 
-    /// One gradient all-reduce of the step: what the plan ran it with and how long
-    /// it took from its first transfer's start to its last one's end.
+    /// One gradient all-reduce of the step: what the plan ran it with and how long it took.
     public struct CollectiveRow: Sendable {
         public var plan: CollectivePlan
-        /// Seconds in the measured step, first transfer's start to last one's end.
+        /// Seconds in the measured step that the GPU longest in it spent in it: from its
+        /// first send to the end of the last transfer it sent or received (expanded), or the
+        /// collective's task (aggregated). The GPUs need not start together: each joins when its
+        /// own gradients are ready, and a GPU that finished the step before early starts early;
+        /// the span from the first GPU's start to the last GPU's end would count that drift too.
         public var simulatedSeconds: Double
     }
 
@@ -95,11 +98,21 @@ public struct StepAnalysis: Sendable {
         var linkGroups = [[String: Double]](repeating: [:], count: topology.links.count)
         var kinds: [(kind: String, bytes: Double)] = []
         var groupSpans: [String: (start: Int64, end: Int64)] = [:]
+        // Per group of transfers, per GPU: its first send's start and the last end of what it sent or received.
+        var rankSpans: [String: [Int: (start: Int64?, end: Int64)]] = [:]
         for r in records {
             let span = Interval(r.start.nanoseconds, r.end.nanoseconds)
-            if r.kind == .transfer || r.kind == .collective, let group = r.group {
+            if r.kind == .collective, let group = r.group {
                 let known = groupSpans[group] ?? (r.start.nanoseconds, r.end.nanoseconds)
                 groupSpans[group] = (min(known.start, r.start.nanoseconds), max(known.end, r.end.nanoseconds))
+            }
+            if r.kind == .transfer, let group = r.group, let destination = r.destination {
+                var ranks = rankSpans[group] ?? [:]
+                let sender = ranks[r.device] ?? (nil, r.end.nanoseconds)
+                ranks[r.device] = (min(sender.start ?? r.start.nanoseconds, r.start.nanoseconds), max(sender.end, r.end.nanoseconds))
+                let receiver = ranks[destination] ?? (nil, r.end.nanoseconds)
+                ranks[destination] = (receiver.start, max(receiver.end, r.end.nanoseconds))
+                rankSpans[group] = ranks
             }
             switch r.kind {
             case .forward, .backward, .update:
@@ -135,9 +148,12 @@ public struct StepAnalysis: Sendable {
         }
         bytesByCommunication = kinds
         // One GPU plans its buckets but communicates nothing: no collective to list.
+        var groupNanoseconds = groupSpans.mapValues { $0.end - $0.start }
+        for (group, ranks) in rankSpans {
+            groupNanoseconds[group] = ranks.values.compactMap { rank in rank.start.map { rank.end - $0 } }.max()
+        }
         collectives = graph.representedGPUs < 2 ? [] : graph.collectives.map { plan in
-            let span = groupSpans[plan.group].map { Double($0.end - $0.start) / 1e9 } ?? 0
-            return CollectiveRow(plan: plan, simulatedSeconds: span)
+            CollectiveRow(plan: plan, simulatedSeconds: Double(groupNanoseconds[plan.group] ?? 0) / 1e9)
         }
         layers = layerNames.indices.compactMap { i in
             forward[i] + backward[i] > 0 ? LayerRow(layer: i, name: layerNames[i], forwardSeconds: forward[i], backwardSeconds: backward[i]) : nil
