@@ -131,6 +131,35 @@ extension NCCLSystem {
         }
     }
 
+    /// The ceiling NCCL's tuning model puts on the tree's bus bandwidth under `choice`,
+    /// GB/s: the terms of `bandwidthGigabytesPerSecond` that do not follow the links, what
+    /// one channel's kernel moves (`tuning.cc`: `nChannels × perChMaxTreeBw`; LL at 1/3.8
+    /// of it up to `llMaxBw`; LL128 at 7/9 on one node or 120/128 of it, up to `nChannels ×
+    /// perChMaxTreeLL128Bw`). The simulated tree's transfers run no faster
+    /// (`treeTransferCeiling`). Infinity for the ring and NVLS: their simulated transfers
+    /// keep their links' rates.
+    public func treeCeilingGigabytesPerSecond(_ choice: NCCLChoice) -> Double {
+        guard choice.algorithm == .tree else { return .infinity }
+        let channels = Double(self.channels), generation = self.generation, column = nodeColumn
+        let tree = channels * Self.treePerChannel[generation][column]
+        switch choice.proto {
+        case .simple: return tree
+        case .ll: return min(tree / 3.8, Self.llMaxBandwidth[nodes == 1 ? generation : 0][column])
+        case .ll128:
+            return min(tree * (nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0), channels * Self.treeLL128PerChannel[generation][column])
+        }
+    }
+
+    /// The most wire bytes per second one transfer of the simulated tree may move under
+    /// `choice` among `simulatedChannels` channels (`treeChannels`): the tree's algorithm
+    /// bandwidth is half its bus bandwidth, and each of a channel's transfers (an edge, up or
+    /// down) carries that channel's share of the message at that pace, so each runs at most
+    /// `ceiling / 2 / channels` of data, `/ wire efficiency` on the wire; infinity where
+    /// NCCL's model has no ceiling.
+    public func treeTransferCeilingBytesPerSecond(_ choice: NCCLChoice, simulatedChannels: Int) -> Double {
+        treeCeilingGigabytesPerSecond(choice) * 1e9 / 2 / Double(simulatedChannels) / choice.proto.wireEfficiency
+    }
+
     /// NCCL's predicted time of an all-reduce of `bytes` under `choice`, in seconds;
     /// nil where NCCL does not run it. `latency + bytes / bandwidth`, the tree's
     /// bandwidth times its correction factor for the message size, and the ring's

@@ -40,6 +40,7 @@ extension TaskGraph {
         case .tree:
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
             let share = bytes / Double(system.treeChannels(nodes)) / choice.proto.wireEfficiency
+            let ceiling = system.treeTransferCeilingBytesPerSecond(choice, simulatedChannels: system.treeChannels(nodes))
             var transfers: [(up: Int, down: Int)] = []
             transfers.reserveCapacity(edges.count)
             for edge in edges {
@@ -48,6 +49,8 @@ extension TaskGraph {
                 let down = transfer(share, from: ranks[edge.parent], to: ranks[edge.child],
                                     label: "\(label) tree \(edge.channel) broadcast", after: ready[edge.parent], step: step,
                                     group: group, latency: edge.broadcastLatency)
+                limitRate(of: up, toBytesPerSecond: ceiling)
+                limitRate(of: down, toBytesPerSecond: ceiling)
                 transfers.append((up, down))
             }
             done = Self.treeCompletion(edges, transfers: transfers, ranks: n)

@@ -76,6 +76,10 @@ public struct TaskGraph: Sendable {
         /// For a transfer, the latency the software that runs it adds to the route's
         /// (`TransferLatency`); none for every other task and for plain transfers.
         public var latency: TransferLatency = .none
+        /// For a transfer, the most bytes per second the software that runs it moves,
+        /// whatever the links allow (NCCL's per-channel ceiling on its tree,
+        /// `NCCLSystem.treeTransferCeilingBytesPerSecond`); infinity for every other.
+        public internal(set) var ceilingBytesPerSecond = Double.infinity
         /// Seconds the task waits, once its dependencies are done, before it starts
         /// (Horovod's background thread: the rest of its cycle and the negotiation; a
         /// parameter server's update); 0 for every task of a plan without either.
@@ -231,6 +235,13 @@ public struct TaskGraph: Sendable {
     public mutating func addLatency(_ seconds: Double, toTransfer id: Int) {
         precondition(tasks[id].kind == .transfer, "only a transfer carries latency")
         tasks[id].latency.addedSeconds += seconds
+    }
+
+    /// Transfer `id` moves at most `bytesPerSecond`, whatever its links allow
+    /// (`Task.ceilingBytesPerSecond`).
+    mutating func limitRate(of id: Int, toBytesPerSecond bytesPerSecond: Double) {
+        precondition(tasks[id].kind == .transfer && bytesPerSecond > 0, "a positive ceiling, on a transfer")
+        tasks[id].ceilingBytesPerSecond = bytesPerSecond
     }
 
     /// Makes task `id` wait `seconds` after its dependencies before it starts, for

@@ -45,12 +45,14 @@ public final class CollectiveModel {
     /// The links more than one stage of a staged collective crosses, by the collective's key
     /// (`sharedStageLinks`): per stage, seconds per byte of the message and transfers at once.
     var sharedStageLinkCache: [Key: [SharedStageLink]] = [:]
-    /// NCCL's tree, by the system it runs on and its ranks (`ncclTreeSeconds`).
+    /// NCCL's tree, by the system it runs on, its ranks and its transfers' ceiling (`ncclTreeSeconds`).
     var treeShapes: [TreeShapeKey: TreeShape] = [:]
 
     struct TreeShapeKey: Hashable {
         var system: NCCLSystem
         var ranks: Int
+        /// Each transfer's ceiling (`NCCLSystem.treeTransferCeilingBytesPerSecond`), wire bytes/s.
+        var ceiling: Double
     }
 
     /// The hierarchical all-reduce's phases inside the nodes, by rank count (`hierarchicalIntraNodePrice`).
@@ -59,8 +61,8 @@ public final class CollectiveModel {
     /// Storage for the latencies of NCCL's tree at one message size (`ncclTreeSeconds`).
     private var treeLatencies: [TransferLatency] = []
 
-    /// What NCCL's tree price keeps for every message size and protocol of one collective:
-    /// its channels, and its transfers' rates and route latencies.
+    /// What NCCL's tree price keeps for every message size of one collective and ceiling (one
+    /// per protocol): its channels, and its transfers' rates and route latencies.
     struct TreeShape {
         var layout: NCCLSystem.TreeLayout
         var shares: FluidShares
@@ -684,17 +686,19 @@ public final class CollectiveModel {
     /// itself (`foldsNodes`), the transfers inside each node may be priced once per unit
     /// (`NodeLocalFold`).
     private func ncclTreeSeconds(_ run: NCCLRun, ranks n: Int, bytes: Double) -> Double {
-        let key = TreeShapeKey(system: run.system, ranks: n)
+        let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: run.system.gpusPerNode)
+        let ceiling = run.system.treeTransferCeilingBytesPerSecond(run.choice, simulatedChannels: run.system.treeChannels(nodes))
+        let key = TreeShapeKey(system: run.system, ranks: n, ceiling: ceiling)
         let shape: TreeShape
         if let known = treeShapes[key] {
             shape = known
         } else {
-            let nodes = NodeGroups(ranks: Array(0..<n), gpusPerNode: run.system.gpusPerNode)
             let layout = run.system.treeLayout(nodes)
             // The shape keeps rates and route latencies alone: the pipeline's latencies, which
             // change with the message size, are computed below for each.
             shape = TreeShape(layout: layout, shares: fluidShares(of: treeTransfers(layout),
-                                                                  foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode)))
+                                                                  foldsNodeLocal: foldsNodes(ranks: n, perNode: run.system.gpusPerNode),
+                                                                  ceiling: ceiling))
             treeShapes[key] = shape
         }
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
@@ -716,19 +720,23 @@ public final class CollectiveModel {
     /// Where `foldsNodeLocal` and the phase allow it (`NodeLocalFold`), only the first unit's
     /// transfers inside a node and the transfers between nodes are routed and shared out; every
     /// other node's transfers inside it take the rates and latency of their images in the first unit.
-    private func fluidShares(of transfers: [(from: Int, to: Int)], foldsNodeLocal: Bool) -> FluidShares {
+    /// Each transfer moves at most `ceiling` bytes/s (one more link of its own, as the expanded
+    /// run's `GraphRun.ceilings`).
+    private func fluidShares(of transfers: [(from: Int, to: Int)], foldsNodeLocal: Bool, ceiling: Double = .infinity) -> FluidShares {
         let fold = foldsNodeLocal ? NodeLocalFold(transfers, topology: topology) : nil
         let priced = fold?.priced ?? Array(transfers.indices)
         let legs = TransferLegs(priced.map { transfers[$0] }, on: topology)
-        if let fold, !fold.isolates(legs, on: topology) { return fluidShares(of: transfers, foldsNodeLocal: false) }
-        let capacities = topology.links.map(\.bytesPerSecond)
+        if let fold, !fold.isolates(legs, on: topology) { return fluidShares(of: transfers, foldsNodeLocal: false, ceiling: ceiling) }
+        let linkCount = topology.links.count
+        let capacities = topology.links.map(\.bytesPerSecond) + (ceiling < .infinity ? Array(repeating: ceiling, count: priced.count) : [])
         // Rates (by leg) and route latencies of the priced transfers, by their place in `priced`.
         let legCount = (0..<legs.count).map(legs.legCount).max() ?? 0
         var legRates = [[Double]](repeating: [Double](repeating: .nan, count: priced.count), count: legCount)
         var pricedWire = [Double](repeating: 0, count: priced.count)
         for k in 0..<legCount {
             let moving = (0..<legs.count).filter { legs.legCount(of: $0) > k }
-            let (routeStart, routeLinks) = legs.routes(leg: k, of: moving)
+            var (routeStart, routeLinks) = legs.routes(leg: k, of: moving)
+            if ceiling < .infinity { (routeStart, routeLinks) = Self.withOwnLinks(routeStart, routeLinks, of: moving, after: linkCount) }
             let rates = MaxMinRates.rates(routeStart: routeStart, routeLinks: routeLinks, capacities: capacities)
             for (f, p) in moving.enumerated() {
                 legRates[k][p] = rates[f]
@@ -737,6 +745,20 @@ public final class CollectiveModel {
         }
         // Every transfer reads its own (or its image's) rates, leg by leg, and route latency (`FluidShares.place`).
         return FluidShares(legRates: legRates, wire: pricedWire, representative: fold?.representative)
+    }
+
+    /// Routes (`routeStart`, `routeLinks`, as `MaxMinRates` takes them) of the transfers
+    /// `transfers`, each with link `firstOwnLink + transfer` appended: a link of its own.
+    static func withOwnLinks(_ routeStart: [Int], _ routeLinks: [Int], of transfers: [Int], after firstOwnLink: Int) -> ([Int], [Int]) {
+        var start = [0], links: [Int] = []
+        start.reserveCapacity(routeStart.count)
+        links.reserveCapacity(routeLinks.count + transfers.count)
+        for (f, t) in transfers.enumerated() {
+            links.append(contentsOf: routeLinks[routeStart[f]..<routeStart[f + 1]])
+            links.append(firstOwnLink + t)
+            start.append(links.count)
+        }
+        return (start, links)
     }
 
     /// Seconds per byte and seconds of latency of `phases`: each lasts as long as its

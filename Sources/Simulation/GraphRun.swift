@@ -63,6 +63,14 @@ final class GraphRun: EventHandler {
     /// `ComputeWork`; zero for other tasks.
     let computeDurations: [SimDuration]
     let latencies: [TransferLatency]
+    /// The transfers the software moves no faster than a ceiling (`Task.ceilingBytesPerSecond`),
+    /// by task index: each crosses, besides its route, a link of its own of that bandwidth
+    /// (a max-min share with a cap is the share with the cap as one more link).
+    let ceilings: [Int: Double]
+    /// Ceiling links no transfer holds, by bandwidth, reused by the next transfer of that ceiling.
+    private var freeCeilingLinks: [Double: [LinkID]] = [:]
+    /// The ceiling link each transfer under way holds.
+    private var heldCeilingLinks: [Int: LinkID] = [:]
     /// Per task, the tasks that depend on it, in task order: task `id`'s are
     /// `dependents[dependentsStart[id] ..< dependentsStart[id + 1]]` (two flat arrays
     /// instead of one array per task).
@@ -179,9 +187,11 @@ final class GraphRun: EventHandler {
         var filled = Array(dependentsStart.dropLast())
         var movesBytes = false
         var delays: [Int: (SimDuration, from: [Int])] = [:]
+        var ceilings: [Int: Double] = [:]
         for id in tasks.indices {
             devices.append(tasks[id].device)
             latencies.append(tasks[id].latency)
+            if tasks[id].ceilingBytesPerSecond < .infinity { ceilings[id] = tasks[id].ceilingBytesPerSecond }
             waitingOn.append(tasks[id].dependencies.count)
             for d in tasks[id].dependencies {
                 dependents[filled[d]] = tasks[id].id
@@ -204,6 +214,7 @@ final class GraphRun: EventHandler {
         self.startKinds = startKinds
         computeDurations = computeSeconds.map { SimDuration(secondsRoundingUp: $0) }
         self.latencies = latencies
+        self.ceilings = ceilings
         self.waitingOn = waitingOn
         self.dependentsStart = dependentsStart
         self.dependents = dependents
@@ -446,7 +457,17 @@ final class GraphRun: EventHandler {
         let extra = latencies[id] == .none ? .zero
             : SimDuration(secondsRoundingUp: latencies[id].extraSeconds(beyond: topology.latency(of: routes[route].flatMap { $0.map(\.index) })))
         transfers[id] = (route, 0, extra)
-        network.startFlow(bytes: bytes, path: routes[route][0], task: id)
+        if let ceiling = ceilings[id] {
+            heldCeilingLinks[id] = freeCeilingLinks[ceiling]?.popLast()
+                ?? network.addLink(name: "transfer ceiling", bytesPerSecond: ceiling, latency: .zero)
+        }
+        network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][0]), task: id)
+    }
+
+    /// Transfer `id`'s path on one leg of its route: the leg's links, and its ceiling link if it has one.
+    private func path(of id: Int, leg: [LinkID]) -> [LinkID] {
+        guard let link = heldCeilingLinks[id] else { return leg }
+        return leg + [link]
     }
 
     /// The last byte of transfer `id`'s current leg has arrived: its next leg starts,
@@ -456,8 +477,11 @@ final class GraphRun: EventHandler {
         if leg + 1 < routes[route].count {
             transfers[id].leg = leg + 1
             guard case .transfer(let bytes, _) = startKinds[id] else { return }
-            network.startFlow(bytes: bytes, path: routes[route][leg + 1], task: id)
-        } else if extra == .zero {
+            network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][leg + 1]), task: id)
+            return
+        }
+        if let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id]!, default: []].append(link) }
+        if extra == .zero {
             finish(id, at: simulator.now)
         } else {
             simulator.schedule(EventKind.latencyElapsed.event(task: id), after: extra)

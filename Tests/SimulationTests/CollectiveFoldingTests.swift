@@ -146,8 +146,9 @@ import Testing
         }
     }
 
-    /// NCCL's tree keeps its layout and rates for every bucket and protocol of one collective
-    /// and computes only its latencies per message size (`ncclTreeSeconds`): sizes priced one
+    /// NCCL's tree keeps its layout and rates for every bucket of one collective and protocol
+    /// (whose ceiling sets the rates) and computes only its latencies per message size
+    /// (`ncclTreeSeconds`): sizes priced one
     /// after another by one model get, each, the price a fresh model gives it alone, to the
     /// bit; the small ones, which the pipeline's latencies set, tell a kept latency from a
     /// recomputed one, and the second protocol a kept share of the message from its own.
@@ -167,7 +168,7 @@ import Testing
                 }
                 #expect(prices.count == 4, "\(name) \(proto): every size has its own price")
             }
-            #expect(model.treeShapes.count == 1, "\(name): one shape for both protocols and every size")
+            #expect(model.treeShapes.count == 2, "\(name): one shape per protocol (each has its ceiling) for every size")
         }
     }
 

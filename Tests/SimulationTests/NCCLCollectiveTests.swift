@@ -178,6 +178,35 @@ import Workload
         #expect(NCCLSystem(cluster: dgx1(nics: 1), gpus: 16).treeIntraGigabytesPerSecond == 20)
     }
 
+    /// The tree's ceiling (`perChMaxTreeBw`, `perChMaxTreeLL128Bw`, `llMaxBw` in `tuning.cc`):
+    /// two DGX A100 nodes behind one HDR NIC each have one channel, so Simple 1 × 23.6 GB/s,
+    /// LL128 min(23.6 × 120/128, 20.0) = 20.0, LL min(23.6 / 3.8, 22.5) = 6.21; one node of 14
+    /// channels: Simple 14 × 24.0 = 336. Each of the 2 simulated channels' transfers carries at
+    /// most half the algorithm's share: Simple 23.6e9 / 2 / 2 = 5.9e9 B/s, LL128 20e9 / 4 /
+    /// (15/16) on the wire. The simulated tree, expanded and closed form alike, then takes at
+    /// least a channel's share of 25 MB at that pace, where the NIC alone (25 GB/s, the message
+    /// once each way) would allow 1.0 ms; the ring has no ceiling.
+    @Test func theTreeRunsNoFasterThanNCCLsCeiling() {
+        let cluster = dgxA100(nics: 1)
+        let two = NCCLSystem(cluster: cluster, gpus: 16)
+        #expect(two.channels == 1)
+        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 23.6) < 1e-12)
+        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .ll128)) - 20.0) < 1e-12)
+        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .ll)) - 23.6 / 3.8) < 1e-12)
+        #expect(two.treeCeilingGigabytesPerSecond(NCCLChoice(.ring, .simple)) == .infinity)
+        let one = NCCLSystem(cluster: cluster, gpus: 8)
+        #expect(one.channels == 14 && abs(one.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 336) < 1e-9)
+        #expect(abs(two.treeTransferCeilingBytesPerSecond(NCCLChoice(.tree, .simple), simulatedChannels: 2) - 5.9e9) < 1)
+        #expect(abs(two.treeTransferCeilingBytesPerSecond(NCCLChoice(.tree, .ll128), simulatedChannels: 2) - 20e9 / 4 * 16 / 15) < 1)
+        let bytes = 25e6
+        let run = NCCLRun(system: two, choice: NCCLChoice(.tree, .simple))
+        let simulated = simulate(run, cluster: cluster, gpus: 16, bytes: bytes).makespan.seconds
+        let closed = closedForm(run, cluster: cluster, gpus: 16, bytes: bytes)
+        let atTheCeiling = bytes / 2 / 5.9e9
+        #expect(simulated >= atTheCeiling && closed >= atTheCeiling, "simulated \(simulated) s, closed \(closed) s")
+        #expect(abs(closed / simulated - 1) < 1e-3, "closed \(closed) s, simulated \(simulated) s")
+    }
+
     /// 32 DGX A100 nodes (256 ranks): the ring pays 510 steps, 62 of them across nodes
     /// (LL: 6.6 + 448·1.0 + 62·2.7 = 622.0 µs), the tree 2·(7 + 5) (LL: 6.8 + 2·(7·0.6 +
     /// 5·5.0) = 65.2 µs), so the tree wins small messages: at 64 KiB ring LL 622.0 +
@@ -286,12 +315,13 @@ import Workload
     }
 
     /// A tree's rank holds the result only once the network hop has carried it. On two nodes
-    /// behind one EDR NIC each the NVLink edges end long before the NIC's, and every rank's
+    /// behind one 25 GbE NIC each the NVLink edges end long before the NIC's (on EDR the tree's
+    /// ceiling, not the NIC, sets every edge's pace: they end together), and every rank's
     /// result-bearing transfers end no earlier than the last reduce across nodes: its path to
     /// the root crosses it, or it is a reduce into the root. Before, a chain GPU held the sum
     /// at NVLink pace and began its next step early.
     @Test func aTreeRankHoldsTheResultOnlyAfterTheNetworkHop() {
-        let cluster = dgxA100(nics: 1, nic: "ib-edr"), n = 16
+        let cluster = dgxA100(nics: 1, nic: "eth-25g"), n = 16
         let run = NCCLRun(system: NCCLSystem(cluster: cluster, gpus: n), choice: NCCLChoice(.tree, .simple))
         var graph = TaskGraph(gpus: n, steps: 1)
         let done = graph.allReduce(.nccl, bytes: 100e6, ranks: Array(0..<n), ready: Array(repeating: [], count: n), step: 0,
