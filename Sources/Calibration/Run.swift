@@ -36,14 +36,16 @@ final class Run: @unchecked Sendable {
     init(executor: Executor, tasks: [TaskGraph.Task], workers: Int) {
         self.executor = executor
         self.tasks = tasks
+        // A transfer waits for its sender's previous send's last byte (`afterLastByteOf`): a
+        // copy on a thread has no last byte apart from its end, so it waits for the end.
         var dependents = [[Int]](repeating: [], count: tasks.count)
-        for task in tasks { for d in task.dependencies { dependents[d].append(task.id) } }
+        for task in tasks { for d in task.dependencies + task.afterLastByteOf { dependents[d].append(task.id) } }
         self.dependents = dependents
         let poll = workers <= ProcessInfo.processInfo.activeProcessorCount ? Self.idlePollSeconds : 0
         threads = (0..<workers).map { WorkerThread(name: "scalecast.worker\($0)", pollSeconds: poll) }
         mailboxes = (0..<workers).map { _ in Mailbox() }
         links = executor.options.pacedLink.map { PacedLinks(lanes: workers * workers, link: $0) }
-        waiting = Counter(tasks.map(\.dependencies.count))
+        waiting = Counter(tasks.map { $0.dependencies.count + $0.afterLastByteOf.count })
         times = TaskTimes(count: tasks.count)
         began = clock.now
     }
@@ -51,7 +53,7 @@ final class Run: @unchecked Sendable {
     /// Starts the tasks without dependencies, waits until every task has run,
     /// writes what is still in the mailboxes and ends the worker threads.
     func start() {
-        for task in tasks where task.dependencies.isEmpty { launch(task.id, on: nil) }
+        for task in tasks where task.dependencies.isEmpty && task.afterLastByteOf.isEmpty { launch(task.id, on: nil) }
         group.wait()
         for (w, thread) in threads.enumerated() {
             thread.sync { self.drain(w) }

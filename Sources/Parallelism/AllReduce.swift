@@ -358,10 +358,15 @@ extension TaskGraph {
     ///     itself by `period` positions (`NodeSymmetry`): position i stands for every
     ///     i + k·period, so the position left of 0 (n − 1) is stood for by period − 1; `ready`
     ///     and the result then hold those positions only. nil: every position.
+    ///   - pipelined: a rank's next send waits for its own previous send's last byte to
+    ///     leave, not to arrive: NCCL's ring kernel keeps `NCCL_STEPS` (8) slices in flight per
+    ///     connection, so the latency of a step elapses while the next one is sent. false: each
+    ///     send waits for the one before it to arrive (a blocking send per step, the textbook
+    ///     ring's α per step).
     mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], receiverReady: [[Int]] = [], step: Int, group: String,
                             label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?,
                             latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none },
-                            period: Int? = nil) -> [[Int]] {
+                            period: Int? = nil, pipelined: Bool = false) -> [[Int]] {
         let n = ranks.count
         guard n > 1, !steps.isEmpty else { return ready }
         let planned = period ?? n
@@ -375,11 +380,12 @@ extension TaskGraph {
             for i in 0..<planned {
                 let left = (i + n - 1) % n % planned
                 // Rank i forwards what it received from its left neighbour in the
-                // previous step, after its own previous send has gone out.
+                // previous step, after its own previous send has gone out (pipelined: once its
+                // last byte has left).
                 // The first step also waits until its receiver can receive (`receiverReady`, by position).
                 let next = (i + 1) % n
                 let deps = t == steps.lowerBound ? ready[i] + (next < receiverReady.count ? receiverReady[next] : [])
-                    : [previous[left], previous[i]]
+                    : pipelined ? [previous[left]] : [previous[left], previous[i]]
                 let reducing = t < n - 1
                 let phase = reducing ? "reduce-scatter" : "all-gather"
                 // Reduce-scatter step s: rank i sends piece (i − s) mod n, added on arrival; after
@@ -389,6 +395,7 @@ extension TaskGraph {
                 current[i] = transfer(chunk, from: ranks[i], to: ranks[(i + 1) % n],
                                       label: "\(label) \(phase) step \(t)", after: deps, step: step, group: group,
                                       operation: op(piece(index), reducing), latency: latency(t, ranks[i], ranks[(i + 1) % n]))
+                if pipelined && t > steps.lowerBound { waitForLastByte(of: previous[i], before: current[i]) }
             }
             previous = current
         }

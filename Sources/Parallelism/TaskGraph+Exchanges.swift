@@ -38,9 +38,10 @@ extension TaskGraph {
                     let result = ringSteps(steps, bytes: bytes / Double(orders.count) / choice.proto.wireEfficiency,
                                            ranks: order.map { ranks[$0] }, ready: order.map { ready[$0] }, receiverReady: order.map(receiver),
                                            step: step, group: group,
-                                           label: "\(group) nccl \(choice) ring \(l)", piece: { _ in 0..<0 }, op: { _, _ in nil }) { t, a, b in
+                                           label: "\(group) nccl \(choice) ring \(l)", piece: { _ in 0..<0 }, op: { _, _ in nil },
+                                           latency: { t, a, b in
                         system.ringStepLatency(choice, across: a / system.gpusPerNode != b / system.gpusPerNode, firstStep: t == steps.lowerBound)
-                    }
+                    }, pipelined: true)
                     for (j, position) in order.enumerated() { done[position] += result[j] }
                 }
                 return done

@@ -67,6 +67,11 @@ public struct TaskGraph: Sendable {
         public var work: Work
         /// Tasks that must finish before this one may start, each once (`TaskGraph.add`).
         public var dependencies: [Int]
+        /// Transfers whose last byte must have left (not arrived: their route's and software's
+        /// latency may still be elapsing) before this one may start: a collective library's
+        /// next send on a channel, which runs ahead of its receiver (`ringSteps`, pipelined).
+        /// Empty for nearly every task.
+        public internal(set) var afterLastByteOf: [Int] = []
         /// The training step (iteration) this task belongs to, from 0.
         public var step: Int
         /// The communication this transfer is part of (e.g. `allreduce bucket 2`), if any.
@@ -235,6 +240,12 @@ public struct TaskGraph: Sendable {
     public mutating func addLatency(_ seconds: Double, toTransfer id: Int) {
         precondition(tasks[id].kind == .transfer, "only a transfer carries latency")
         tasks[id].latency.addedSeconds += seconds
+    }
+
+    /// Task `id` also waits until transfer `sent`'s last byte has left (`Task.afterLastByteOf`).
+    mutating func waitForLastByte(of sent: Int, before id: Int) {
+        precondition(tasks[sent].kind == .transfer && sent < id, "an earlier transfer's last byte")
+        tasks[id].afterLastByteOf.append(sent)
     }
 
     /// Transfer `id` moves at most `bytesPerSecond`, whatever its links allow

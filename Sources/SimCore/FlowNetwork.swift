@@ -79,7 +79,9 @@ public final class FlowNetwork {
     /// The events this network schedules for the run's handler (`stamp` and `task`
     /// aside): its completion checks and its flows' arrivals. Nil: it schedules
     /// closures instead, and keeps each flow's callback in `callbacks`.
-    private let events: (wake: Event, arrival: Event)?
+    private let events: (wake: Event, arrival: Event, sent: Event?)?
+    /// Tasks whose flow reports its last byte leaving (`startFlow(…, reportsSent: true)`).
+    private var reportingSent: Set<Int> = []
     /// Callback API only: each flow's callback, by the token that stands in for its task.
     private var callbacks: [Int: (SimTime) -> Void] = [:]
     private var nextToken = 0
@@ -100,10 +102,12 @@ public final class FlowNetwork {
     /// A network that reports through events to the run's handler: `wake` (its
     /// `stamp` set) when flows may be due, which the handler passes back to
     /// `wake(_:)`, and `arrival` (its `task` set to the flow's task) when a flow's
-    /// last byte has arrived.
-    public init(simulator: Simulator, wake: Event, arrival: Event) {
+    /// last byte has arrived; and `sent` (its `task` set), where given, when the last
+    /// byte of a flow started with `reportsSent` has left: its bytes are through, its
+    /// path's latency not yet elapsed.
+    public init(simulator: Simulator, wake: Event, arrival: Event, sent: Event? = nil) {
         self.simulator = simulator
-        self.events = (wake, arrival)
+        self.events = (wake, arrival, sent)
     }
 
     /// Makes room for `count` link directions in all, so that adding hundreds of
@@ -136,8 +140,13 @@ public final class FlowNetwork {
     /// - Parameters:
     ///   - bytes: payload in bytes, >= 0.
     ///   - path: the link directions crossed, each at most once.
-    public func startFlow(bytes: Double, path: [LinkID], task: Int) {
+    /// - Parameter reportsSent: whether its `sent` event happens too (a network made with one).
+    public func startFlow(bytes: Double, path: [LinkID], task: Int, reportsSent: Bool = false) {
         precondition(events != nil, "this network reports its flows through callbacks: pass one")
+        if reportsSent {
+            precondition(events?.sent != nil, "this network was made without a sent event")
+            reportingSent.insert(task)
+        }
         begin(bytes: bytes, path: path, task: task)
     }
 
@@ -160,6 +169,7 @@ public final class FlowNetwork {
         precondition(bytes >= 0 && bytes.isFinite, "flow bytes must be finite and >= 0")
         let latency = state.countBytes(bytes, on: path)
         if bytes == 0 || path.isEmpty {
+            scheduleSent(of: task)
             scheduleArrival(of: task, after: latency)
             return
         }
@@ -191,6 +201,13 @@ public final class FlowNetwork {
         }
     }
 
+    /// Task `task`'s last byte has left now: its `sent` event, if it asked for one.
+    private func scheduleSent(of task: Int) {
+        guard !reportingSent.isEmpty, reportingSent.remove(task) != nil, var event = events?.sent else { return }
+        event.task = task
+        simulator.schedule(event, after: .zero)
+    }
+
     private func scheduleArrival(of task: Int, after latency: SimDuration) {
         if var event = events?.arrival {
             event.task = task
@@ -205,7 +222,10 @@ public final class FlowNetwork {
         due.removeAll(keepingCapacity: true)
         let earliest = state.completeDue(now: simulator.now, into: &due)
         scheduleWake(at: earliest)
-        for flow in due { scheduleArrival(of: flow.task, after: flow.latency) }
+        for flow in due {
+            scheduleSent(of: flow.task)
+            scheduleArrival(of: flow.task, after: flow.latency)
+        }
     }
 
     /// Closes the busy intervals of links still carrying flows, for statistics.

@@ -29,7 +29,9 @@ extension CollectiveModel {
     /// pipeline, whose pieces follow the message, its size (the price then all in `latency`).
     func exchangeKey(_ work: CollectiveWork) -> Key {
         let pipelined = work.kind == .broadcast || work.kind == .reduce
-        return Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: work.ncclRing, bytes: pipelined ? work.bytes : nil)
+        let ncclRing = work.ncclRing?.choice.algorithm == .ring
+        return Key(kind: work.kind, algorithm: .ring, ranks: work.ranks, perNode: nil, nccl: work.ncclRing,
+                   bytes: pipelined || ncclRing ? work.bytes : nil)
     }
 
     /// Seconds per byte and seconds of latency of the exchange `work` on this topology.
@@ -37,7 +39,7 @@ extension CollectiveModel {
         let n = work.ranks
         switch work.kind {
         case .allGather, .reduceScatter:
-            if let run = work.ncclRing, run.choice.algorithm == .ring { return price(ncclPhases(run, ranks: n, bytes: work.bytes, ringSteps: n - 1)) }
+            if let run = work.ncclRing, run.choice.algorithm == .ring { return (0, ncclRingSeconds(run, ranks: n, bytes: work.bytes, steps: n - 1)) }
             return price([(Phase(pairs: (0..<n).map { ($0, ($0 + 1) % n) }, fraction: 1 / Double(n)), n - 1)])
         case .broadcast, .reduce:
             let pieces = Double(TaskGraph.pieces(for: work.bytes))

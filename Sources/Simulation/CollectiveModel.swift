@@ -135,7 +135,7 @@ public final class CollectiveModel {
         } else {
             guard work.ranks > 1 || (work.algorithm.communicatesOnOneGPU && work.ranks == 1) else { return 0 }
             key = Key(algorithm: work.algorithm, ranks: work.ranks, perNode: work.ranksPerNode, nccl: work.nccl,
-                      bytes: work.nccl?.choice.algorithm == .tree || (work.nccl == nil && Self.pricesByBytes(work)) ? work.bytes : nil)
+                      bytes: (work.nccl.map { $0.choice.algorithm != .nvls } ?? Self.pricesByBytes(work)) ? work.bytes : nil)
         }
         if cache[key] == nil {
             cache[key] = sharesPrices ? Self.shared.price(SharedKey(wiring: topology.wiring, collective: key)) { price(of: work) }
@@ -202,6 +202,9 @@ public final class CollectiveModel {
         } else if let nccl = work.nccl, nccl.choice.algorithm == .tree {
             // One fluid phase whose transfers end at different times: priced at its bytes.
             return (0, ncclTreeSeconds(nccl, ranks: work.ranks, bytes: work.bytes))
+        } else if let nccl = work.nccl, nccl.choice.algorithm == .ring {
+            // The larger of two bounds, not linear in the bytes: priced at its bytes.
+            return (0, ncclRingSeconds(nccl, ranks: work.ranks, bytes: work.bytes, steps: 2 * (work.ranks - 1)))
         } else if let nccl = work.nccl {
             return price(ncclPhases(nccl, ranks: work.ranks, bytes: work.bytes))
         } else if Self.simulatesTree(work) {
@@ -779,8 +782,9 @@ public final class CollectiveModel {
 
     /// Each transfer of `phase` alone: seconds per byte of the message at the share of
     /// the tightest link of its route among the phase's transfers (leg by leg, as `price`
-    /// says), and seconds of latency (the route's and what its software adds).
-    func transferPrices(_ phase: Phase) -> [(secondsPerByte: Double, latency: Double)] {
+    /// says; `shared` false: at the link's whole bandwidth, as if alone), and seconds of
+    /// latency (the route's and what its software adds).
+    func transferPrices(_ phase: Phase, shared: Bool = true) -> [(secondsPerByte: Double, latency: Double)] {
         let legs = phase.transfers.map {
             phase.folded ? topology.firstNodeLegs(from: $0.from, to: $0.to) : topology.legs(from: $0.from, to: $0.to)
         }
@@ -789,7 +793,7 @@ public final class CollectiveModel {
         return zip(legs, phase.transfers).map { transferLegs, transfer in
             var transferPerByte = 0.0, wire = 0.0
             for (k, leg) in transferLegs.enumerated() {
-                let share = leg.map { topology.links[$0].bytesPerSecond / Double(count[k][$0]) }.min() ?? .infinity
+                let share = leg.map { topology.links[$0].bytesPerSecond / Double(shared ? count[k][$0] : 1) }.min() ?? .infinity
                 transferPerByte += transfer.fraction / share
                 wire += topology.latency(of: leg)
             }

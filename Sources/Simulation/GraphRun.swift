@@ -32,6 +32,8 @@ final class GraphRun: EventHandler {
         case legArrived
         /// Transfer `task`: the latency its software adds has elapsed.
         case latencyElapsed
+        /// Transfer `task`: the last byte of its last leg has left (its latency not yet elapsed).
+        case lastByteSent
         /// Task `task`: its start delay has elapsed.
         case delayElapsed
 
@@ -76,6 +78,10 @@ final class GraphRun: EventHandler {
     /// instead of one array per task).
     let dependentsStart: [Int]
     let dependents: [Int]
+    /// Per transfer, the tasks that wait only for its last byte to leave (`Task.afterLastByteOf`),
+    /// flat as `dependents`; both empty when no task waits so.
+    let sentDependentsStart: [Int]
+    let sentDependents: [Int]
     var waitingOn: [Int]
     /// Per task, its start delay (Horovod's cycle) and the dependencies it counts
     /// from, for the tasks that have one.
@@ -185,6 +191,20 @@ final class GraphRun: EventHandler {
         for id in tasks.indices { dependentsStart[id + 1] += dependentsStart[id] }
         var dependents = [Int](repeating: 0, count: dependentsStart[tasks.count])
         var filled = Array(dependentsStart.dropLast())
+        var sentDependentsStart: [Int] = [], sentDependents: [Int] = []
+        if tasks.contains(where: { !$0.afterLastByteOf.isEmpty }) {
+            sentDependentsStart = [Int](repeating: 0, count: tasks.count + 1)
+            for id in tasks.indices { for d in tasks[id].afterLastByteOf { sentDependentsStart[d + 1] += 1 } }
+            for id in tasks.indices { sentDependentsStart[id + 1] += sentDependentsStart[id] }
+            sentDependents = [Int](repeating: 0, count: sentDependentsStart[tasks.count])
+            var sentFilled = Array(sentDependentsStart.dropLast())
+            for id in tasks.indices {
+                for d in tasks[id].afterLastByteOf {
+                    sentDependents[sentFilled[d]] = id
+                    sentFilled[d] += 1
+                }
+            }
+        }
         var movesBytes = false
         var delays: [Int: (SimDuration, from: [Int])] = [:]
         var ceilings: [Int: Double] = [:]
@@ -192,7 +212,7 @@ final class GraphRun: EventHandler {
             devices.append(tasks[id].device)
             latencies.append(tasks[id].latency)
             if tasks[id].ceilingBytesPerSecond < .infinity { ceilings[id] = tasks[id].ceilingBytesPerSecond }
-            waitingOn.append(tasks[id].dependencies.count)
+            waitingOn.append(tasks[id].dependencies.count + tasks[id].afterLastByteOf.count)
             for d in tasks[id].dependencies {
                 dependents[filled[d]] = tasks[id].id
                 filled[d] += 1
@@ -218,6 +238,8 @@ final class GraphRun: EventHandler {
         self.waitingOn = waitingOn
         self.dependentsStart = dependentsStart
         self.dependents = dependents
+        self.sentDependentsStart = sentDependentsStart
+        self.sentDependents = sentDependents
         self.delays = delays
         starts = [SimTime](repeating: .zero, count: tasks.count)
         ends = [SimTime](repeating: .zero, count: tasks.count)
@@ -225,7 +247,8 @@ final class GraphRun: EventHandler {
 
         // Links matter only to transfers: a graph of compute and priced collectives (the
         // aggregated fidelity) registers none, which changes nothing it measures.
-        network = FlowNetwork(simulator: simulator, wake: EventKind.networkWake.event(), arrival: EventKind.legArrived.event())
+        network = FlowNetwork(simulator: simulator, wake: EventKind.networkWake.event(), arrival: EventKind.legArrived.event(),
+                              sent: EventKind.lastByteSent.event())
         if movesBytes {
             network.reserveLinks(topology.links.count)
             for link in topology.links {
@@ -274,6 +297,8 @@ final class GraphRun: EventHandler {
             legArrived(event.task)
         case .latencyElapsed:
             finish(event.task, at: now)
+        case .lastByteSent:
+            release(sentDependents, sentDependentsStart[event.task]..<sentDependentsStart[event.task + 1])
         case .delayElapsed:
             let id = event.task
             waits.append(WaitRecord(task: id, device: devices[id], start: readyAt.removeValue(forKey: id)!, end: now, step: tasks[id].step,
@@ -289,8 +314,14 @@ final class GraphRun: EventHandler {
         ends[id] = time
         if let interference, let collectiveBlocks { collectiveBlocks.transferEnded(id, interference) }
         if hostSync != nil { hostSyncSawFinish(id) }
-        for k in dependentsStart[id]..<dependentsStart[id + 1] {
-            let next = dependents[k]
+        release(dependents, dependentsStart[id]..<dependentsStart[id + 1])
+    }
+
+    /// Tasks `list[range]` have one dependency fewer to wait for: those that wait for nothing
+    /// else become ready.
+    private func release(_ list: [Int], _ range: Range<Int>) {
+        for k in range {
+            let next = list[k]
             waitingOn[next] -= 1
             if waitingOn[next] == 0 { startWhenReady(next) }
         }
@@ -461,7 +492,13 @@ final class GraphRun: EventHandler {
             heldCeilingLinks[id] = freeCeilingLinks[ceiling]?.popLast()
                 ?? network.addLink(name: "transfer ceiling", bytesPerSecond: ceiling, latency: .zero)
         }
-        network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][0]), task: id)
+        network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][0]), task: id, reportsSent: reportsSent(id, leg: 0, of: route))
+    }
+
+    /// Whether transfer `id`'s flow on leg `leg` of `route` reports its last byte leaving:
+    /// on its last leg, where a task waits for that (`sentDependents`).
+    private func reportsSent(_ id: Int, leg: Int, of route: Int) -> Bool {
+        !sentDependentsStart.isEmpty && leg == routes[route].count - 1 && sentDependentsStart[id + 1] > sentDependentsStart[id]
     }
 
     /// Transfer `id`'s path on one leg of its route: the leg's links, and its ceiling link if it has one.
@@ -477,7 +514,8 @@ final class GraphRun: EventHandler {
         if leg + 1 < routes[route].count {
             transfers[id].leg = leg + 1
             guard case .transfer(let bytes, _) = startKinds[id] else { return }
-            network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][leg + 1]), task: id)
+            network.startFlow(bytes: bytes, path: path(of: id, leg: routes[route][leg + 1]), task: id,
+                              reportsSent: reportsSent(id, leg: leg + 1, of: route))
             return
         }
         if let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id]!, default: []].append(link) }

@@ -47,7 +47,7 @@ public enum GraphSimulation {
             run.launchWithHostSync(workers: graph.gpus)
         }
         let tasks = graph.tasks
-        for id in tasks.indices where tasks[id].dependencies.isEmpty { run.startWhenReady(tasks[id].id) }
+        for id in tasks.indices where tasks[id].dependencies.isEmpty && tasks[id].afterLastByteOf.isEmpty { run.startWhenReady(tasks[id].id) }
         let makespan = simulator.run(handler: run)
         precondition(run.waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
         let (starts, ends) = (run.starts, run.ends)

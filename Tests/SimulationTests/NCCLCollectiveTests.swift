@@ -362,6 +362,23 @@ import Workload
         #expect(abs(closedForm(run, cluster: mesh, gpus: n, bytes: bytes) - formula) < 1e-12)
     }
 
+    /// NCCL's ring pipelines its steps: on two DGX A100 nodes behind one EDR NIC each (12.5
+    /// GB/s), the rank in front of each NIC sends its 30 steps of B/16 back to back and the
+    /// last arrives one network step latency (14 µs, Simple) later: `30 · B/(16 · 12.5e9) +
+    /// 14 µs`, simulated and closed form. Waiting for each send to arrive, as the ring did
+    /// before 2026-12-07, would pay the 14 µs 30 times, with every NVLink step's latency hidden.
+    @Test func theRingPipelinesBehindItsSlowestHop() {
+        let cluster = dgxA100(nics: 1, nic: "ib-edr"), n = 16, bytes = 26e6
+        let run = NCCLRun(system: NCCLSystem(cluster: cluster, gpus: n), choice: NCCLChoice(.ring, .simple))
+        #expect(run.system.layouts == 1)
+        let nic = 12.5e9, stepLatency = 14e-6
+        let formula = 30 * bytes / (16 * nic) + stepLatency
+        let simulated = simulate(run, cluster: cluster, gpus: n, bytes: bytes).makespan.seconds
+        #expect(abs(simulated - formula) < 1e-7, "simulated \(simulated) s, formula \(formula) s")
+        #expect(abs(closedForm(run, cluster: cluster, gpus: n, bytes: bytes) - formula) < 1e-12)
+        #expect(formula < 30 * (bytes / (16 * nic) + stepLatency) - 4e-4, "the latency once, not 30 times")
+    }
+
     /// One collective, expanded against the aggregated closed form, on the topologies
     /// the scenarios use, 8 to 256 GPUs, ring and tree at small and large messages in
     /// each protocol NCCL would run there: within 5%.
