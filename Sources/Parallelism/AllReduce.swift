@@ -363,10 +363,11 @@ extension TaskGraph {
     ///     connection, so the latency of a step elapses while the next one is sent. false: each
     ///     send waits for the one before it to arrive (a blocking send per step, the textbook
     ///     ring's α per step).
+    ///   - ceiling: the most bytes per second each transfer moves (`Task.ceilingBytesPerSecond`).
     mutating func ringSteps(_ steps: Range<Int>, bytes: Double, ranks: [Int], ready: [[Int]], receiverReady: [[Int]] = [], step: Int, group: String,
                             label: String, piece: (Int) -> Range<Int>, op: (Range<Int>, Bool) -> Operation?,
                             latency: (_ t: Int, _ a: Int, _ b: Int) -> TransferLatency = { _, _, _ in .none },
-                            period: Int? = nil, pipelined: Bool = false) -> [[Int]] {
+                            period: Int? = nil, pipelined: Bool = false, ceiling: Double = .infinity) -> [[Int]] {
         let n = ranks.count
         guard n > 1, !steps.isEmpty else { return ready }
         let planned = period ?? n
@@ -396,6 +397,7 @@ extension TaskGraph {
                                       label: "\(label) \(phase) step \(t)", after: deps, step: step, group: group,
                                       operation: op(piece(index), reducing), latency: latency(t, ranks[i], ranks[(i + 1) % n]))
                 if pipelined && t > steps.lowerBound { waitForLastByte(of: previous[i], before: current[i]) }
+                if ceiling < .infinity { limitRate(of: current[i], toBytesPerSecond: ceiling) }
             }
             previous = current
         }

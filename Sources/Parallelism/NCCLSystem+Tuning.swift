@@ -131,22 +131,27 @@ extension NCCLSystem {
         }
     }
 
-    /// The ceiling NCCL's tuning model puts on the tree's bus bandwidth under `choice`,
-    /// GB/s: the terms of `bandwidthGigabytesPerSecond` that do not follow the links, what
-    /// one channel's kernel moves (`tuning.cc`: `nChannels × perChMaxTreeBw`; LL at 1/3.8
-    /// of it up to `llMaxBw`; LL128 at 7/9 on one node or 120/128 of it, up to `nChannels ×
-    /// perChMaxTreeLL128Bw`). The simulated tree's transfers run no faster
-    /// (`treeTransferCeiling`). Infinity for the ring and NVLS: their simulated transfers
-    /// keep their links' rates.
-    public func treeCeilingGigabytesPerSecond(_ choice: NCCLChoice) -> Double {
-        guard choice.algorithm == .tree else { return .infinity }
+    /// The ceiling NCCL's tuning model puts on the bus bandwidth under `choice`, GB/s: the
+    /// terms of `bandwidthGigabytesPerSecond` that do not follow the links, what one channel's
+    /// kernel moves (`tuning.cc`). Tree: `nChannels × perChMaxTreeBw`; LL at 1/3.8 of it up to
+    /// `llMaxBw`; LL128 at 7/9 on one node or 120/128 of it, up to `nChannels ×
+    /// perChMaxTreeLL128Bw`. Ring: LL up to `llMaxBw`, LL128 up to `nChannels ×
+    /// perChMaxRingLL128Bw`, Simple none. NVLS: none. The simulated transfers run no faster
+    /// (`treeTransferCeilingBytesPerSecond`, `ringTransferCeilingBytesPerSecond`); infinity: no ceiling.
+    public func ceilingGigabytesPerSecond(_ choice: NCCLChoice) -> Double {
         let channels = Double(self.channels), generation = self.generation, column = nodeColumn
-        let tree = channels * Self.treePerChannel[generation][column]
-        switch choice.proto {
-        case .simple: return tree
-        case .ll: return min(tree / 3.8, Self.llMaxBandwidth[nodes == 1 ? generation : 0][column])
-        case .ll128:
-            return min(tree * (nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0), channels * Self.treeLL128PerChannel[generation][column])
+        let llMax = Self.llMaxBandwidth[nodes == 1 ? generation : 0][column]
+        switch (choice.algorithm, choice.proto) {
+        case (.tree, let proto):
+            let tree = channels * Self.treePerChannel[generation][column]
+            switch proto {
+            case .simple: return tree
+            case .ll: return min(tree / 3.8, llMax)
+            case .ll128: return min(tree * (nodes == 1 ? 7.0 / 9.0 : 120.0 / 128.0), channels * Self.treeLL128PerChannel[generation][column])
+            }
+        case (.ring, .ll): return llMax
+        case (.ring, .ll128): return channels * Self.ringLL128PerChannel[generation][column]
+        case (.ring, .simple), (.nvls, _): return .infinity
         }
     }
 
@@ -154,10 +159,19 @@ extension NCCLSystem {
     /// `choice` among `simulatedChannels` channels (`treeChannels`): the tree's algorithm
     /// bandwidth is half its bus bandwidth, and each of a channel's transfers (an edge, up or
     /// down) carries that channel's share of the message at that pace, so each runs at most
-    /// `ceiling / 2 / channels` of data, `/ wire efficiency` on the wire; infinity where
-    /// NCCL's model has no ceiling.
+    /// `ceiling / 2 / channels` of data, `/ wire efficiency` on the wire.
     public func treeTransferCeilingBytesPerSecond(_ choice: NCCLChoice, simulatedChannels: Int) -> Double {
-        treeCeilingGigabytesPerSecond(choice) * 1e9 / 2 / Double(simulatedChannels) / choice.proto.wireEfficiency
+        ceilingGigabytesPerSecond(choice) * 1e9 / 2 / Double(simulatedChannels) / choice.proto.wireEfficiency
+    }
+
+    /// The most wire bytes per second one transfer of a simulated ring may move under
+    /// `choice` among `layouts` rings (`ringOrders`): a ring's bus bandwidth is what each rank
+    /// sends per second (2(N−1)/N of the message in the time the algorithm bandwidth takes for
+    /// it), shared by the layouts, so each rank's transfer on a layout runs at most
+    /// `ceiling / layouts` of data, `/ wire efficiency` on the wire; infinity where NCCL's model
+    /// has no ceiling (Simple).
+    public func ringTransferCeilingBytesPerSecond(_ choice: NCCLChoice, layouts: Int) -> Double {
+        ceilingGigabytesPerSecond(choice) * 1e9 / Double(layouts) / choice.proto.wireEfficiency
     }
 
     /// NCCL's predicted time of an all-reduce of `bytes` under `choice`, in seconds;

@@ -41,7 +41,7 @@ extension TaskGraph {
                                            label: "\(group) nccl \(choice) ring \(l)", piece: { _ in 0..<0 }, op: { _, _ in nil },
                                            latency: { t, a, b in
                         system.ringStepLatency(choice, across: a / system.gpusPerNode != b / system.gpusPerNode, firstStep: t == steps.lowerBound)
-                    }, pipelined: true)
+                    }, pipelined: true, ceiling: system.ringTransferCeilingBytesPerSecond(choice, layouts: orders.count))
                     for (j, position) in order.enumerated() { done[position] += result[j] }
                 }
                 return done

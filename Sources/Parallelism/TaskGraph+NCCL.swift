@@ -34,7 +34,8 @@ extension TaskGraph {
                                        ranks: order.map { ranks[$0] }, ready: order.prefix(planned).map { ready[$0] }, step: step,
                                        group: group, label: "\(label) ring \(l)", piece: Self.pieces(of: channel, n), op: op,
                                        latency: { t, a, b in system.ringStepLatency(choice, across: node(a) != node(b), firstStep: t == 0) },
-                                       period: symmetry?.ranksPerNode, pipelined: true)
+                                       period: symmetry?.ranksPerNode, pipelined: true,
+                                       ceiling: system.ringTransferCeilingBytesPerSecond(choice, layouts: orders.count))
                 for (j, position) in order.prefix(planned).enumerated() { done[position] += result[j] }
             }
         case .tree:

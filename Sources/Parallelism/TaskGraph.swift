@@ -82,8 +82,8 @@ public struct TaskGraph: Sendable {
         /// (`TransferLatency`); none for every other task and for plain transfers.
         public var latency: TransferLatency = .none
         /// For a transfer, the most bytes per second the software that runs it moves,
-        /// whatever the links allow (NCCL's per-channel ceiling on its tree,
-        /// `NCCLSystem.treeTransferCeilingBytesPerSecond`); infinity for every other.
+        /// whatever the links allow (NCCL's per-channel ceilings on its tree and ring,
+        /// `NCCLSystem.ceilingGigabytesPerSecond`); infinity for every other.
         public internal(set) var ceilingBytesPerSecond = Double.infinity
         /// Seconds the task waits, once its dependencies are done, before it starts
         /// (Horovod's background thread: the rest of its cycle and the negotiation; a

@@ -225,6 +225,10 @@ public final class CollectiveModel {
         /// where each link carries one transfer for every transfer of the whole phase that
         /// crosses it, so each gets the share it has in the whole phase.
         var folded = false
+        /// The most bytes per second each transfer moves whatever its share (`Task.ceilingBytesPerSecond`;
+        /// the phase's transfers share one ceiling, so each link's equal share capped by it is
+        /// their max-min share).
+        var ceiling = Double.infinity
 
         init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction, .none) } }
         init(transfers: [(from: Int, to: Int, fraction: Double)]) { self.transfers = transfers.map { ($0.from, $0.to, $0.fraction, .none) } }
@@ -259,6 +263,7 @@ public final class CollectiveModel {
                     }
                 })
                 phase.folded = folds
+                phase.ceiling = system.ringTransferCeilingBytesPerSecond(choice, layouts: orders.count)
                 return phase
             }
             return [(step(first: true), 1), (step(first: false), (ringSteps ?? 2 * (n - 1)) - 1)]
@@ -793,7 +798,7 @@ public final class CollectiveModel {
         return zip(legs, phase.transfers).map { transferLegs, transfer in
             var transferPerByte = 0.0, wire = 0.0
             for (k, leg) in transferLegs.enumerated() {
-                let share = leg.map { topology.links[$0].bytesPerSecond / Double(shared ? count[k][$0] : 1) }.min() ?? .infinity
+                let share = min(phase.ceiling, leg.map { topology.links[$0].bytesPerSecond / Double(shared ? count[k][$0] : 1) }.min() ?? .infinity)
                 transferPerByte += transfer.fraction / share
                 wire += topology.latency(of: leg)
             }

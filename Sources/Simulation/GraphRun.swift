@@ -65,10 +65,11 @@ final class GraphRun: EventHandler {
     /// `ComputeWork`; zero for other tasks.
     let computeDurations: [SimDuration]
     let latencies: [TransferLatency]
-    /// The transfers the software moves no faster than a ceiling (`Task.ceilingBytesPerSecond`),
-    /// by task index: each crosses, besides its route, a link of its own of that bandwidth
-    /// (a max-min share with a cap is the share with the cap as one more link).
-    let ceilings: [Int: Double]
+    /// Per task, the most bytes per second the software moves it (`Task.ceilingBytesPerSecond`;
+    /// empty where no task has a ceiling): a transfer with one crosses, besides its route, a
+    /// link of its own of that bandwidth (a max-min share with a cap is the share with the cap
+    /// as one more link).
+    let ceilings: [Double]
     /// Ceiling links no transfer holds, by bandwidth, reused by the next transfer of that ceiling.
     private var freeCeilingLinks: [Double: [LinkID]] = [:]
     /// The ceiling link each transfer under way holds.
@@ -207,11 +208,11 @@ final class GraphRun: EventHandler {
         }
         var movesBytes = false
         var delays: [Int: (SimDuration, from: [Int])] = [:]
-        var ceilings: [Int: Double] = [:]
+        let ceilings: [Double] = tasks.contains { $0.ceilingBytesPerSecond < .infinity }
+            ? tasks.map(\.ceilingBytesPerSecond) : []
         for id in tasks.indices {
             devices.append(tasks[id].device)
             latencies.append(tasks[id].latency)
-            if tasks[id].ceilingBytesPerSecond < .infinity { ceilings[id] = tasks[id].ceilingBytesPerSecond }
             waitingOn.append(tasks[id].dependencies.count + tasks[id].afterLastByteOf.count)
             for d in tasks[id].dependencies {
                 dependents[filled[d]] = tasks[id].id
@@ -488,7 +489,8 @@ final class GraphRun: EventHandler {
         let extra = latencies[id] == .none ? .zero
             : SimDuration(secondsRoundingUp: latencies[id].extraSeconds(beyond: topology.latency(of: routes[route].flatMap { $0.map(\.index) })))
         transfers[id] = (route, 0, extra)
-        if let ceiling = ceilings[id] {
+        if !ceilings.isEmpty, ceilings[id] < .infinity {
+            let ceiling = ceilings[id]
             heldCeilingLinks[id] = freeCeilingLinks[ceiling]?.popLast()
                 ?? network.addLink(name: "transfer ceiling", bytesPerSecond: ceiling, latency: .zero)
         }
@@ -518,7 +520,7 @@ final class GraphRun: EventHandler {
                               reportsSent: reportsSent(id, leg: leg + 1, of: route))
             return
         }
-        if let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id]!, default: []].append(link) }
+        if let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id], default: []].append(link) }
         if extra == .zero {
             finish(id, at: simulator.now)
         } else {

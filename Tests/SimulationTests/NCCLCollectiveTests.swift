@@ -178,24 +178,29 @@ import Workload
         #expect(NCCLSystem(cluster: dgx1(nics: 1), gpus: 16).treeIntraGigabytesPerSecond == 20)
     }
 
-    /// The tree's ceiling (`perChMaxTreeBw`, `perChMaxTreeLL128Bw`, `llMaxBw` in `tuning.cc`):
-    /// two DGX A100 nodes behind one HDR NIC each have one channel, so Simple 1 × 23.6 GB/s,
-    /// LL128 min(23.6 × 120/128, 20.0) = 20.0, LL min(23.6 / 3.8, 22.5) = 6.21; one node of 14
-    /// channels: Simple 14 × 24.0 = 336. Each of the 2 simulated channels' transfers carries at
-    /// most half the algorithm's share: Simple 23.6e9 / 2 / 2 = 5.9e9 B/s, LL128 20e9 / 4 /
-    /// (15/16) on the wire. The simulated tree, expanded and closed form alike, then takes at
-    /// least a channel's share of 25 MB at that pace, where the NIC alone (25 GB/s, the message
-    /// once each way) would allow 1.0 ms; the ring has no ceiling.
-    @Test func theTreeRunsNoFasterThanNCCLsCeiling() {
+    /// NCCL's ceilings (`perChMaxTreeBw`, `perChMaxTreeLL128Bw`, `perChMaxRingLL128Bw`,
+    /// `llMaxBw` in `tuning.cc`): two DGX A100 nodes behind one HDR NIC each have one channel,
+    /// so the tree's Simple 1 × 23.6 GB/s, LL128 min(23.6 × 120/128, 20.0) = 20.0, LL min(23.6 /
+    /// 3.8, 39.0) = 6.21 (one node of 14 channels: Simple 14 × 24.0 = 336); the ring's LL128 1 ×
+    /// 20.0, LL 39.0 (two nodes of an Intel host), Simple none. Each of the tree's 2 simulated
+    /// channels' transfers carries at most half the algorithm's share: Simple 23.6e9 / 2 / 2 =
+    /// 5.9e9 B/s, LL128 20e9 / 4 / (15/16) on the wire; a ring transfer the whole ceiling over
+    /// its layouts. The simulated tree, expanded and closed form alike, then takes at least a
+    /// channel's share of 25 MB at that pace, where the NIC alone (25 GB/s, the message once
+    /// each way) would allow 1.0 ms.
+    @Test func nothingRunsFasterThanNCCLsCeiling() {
         let cluster = dgxA100(nics: 1)
         let two = NCCLSystem(cluster: cluster, gpus: 16)
         #expect(two.channels == 1)
-        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 23.6) < 1e-12)
-        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .ll128)) - 20.0) < 1e-12)
-        #expect(abs(two.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .ll)) - 23.6 / 3.8) < 1e-12)
-        #expect(two.treeCeilingGigabytesPerSecond(NCCLChoice(.ring, .simple)) == .infinity)
+        #expect(abs(two.ceilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 23.6) < 1e-12)
+        #expect(abs(two.ceilingGigabytesPerSecond(NCCLChoice(.tree, .ll128)) - 20.0) < 1e-12)
+        #expect(abs(two.ceilingGigabytesPerSecond(NCCLChoice(.tree, .ll)) - 23.6 / 3.8) < 1e-12)
+        #expect(two.ceilingGigabytesPerSecond(NCCLChoice(.ring, .simple)) == .infinity)
+        #expect(abs(two.ceilingGigabytesPerSecond(NCCLChoice(.ring, .ll128)) - 20.0) < 1e-12, "1 × perChMaxRingLL128Bw")
+        #expect(abs(two.ceilingGigabytesPerSecond(NCCLChoice(.ring, .ll)) - 39.0) < 1e-12, "llMaxBw, two nodes of an Intel host")
+        #expect(abs(two.ringTransferCeilingBytesPerSecond(NCCLChoice(.ring, .ll128), layouts: 1) - 20e9 * 16 / 15) < 1)
         let one = NCCLSystem(cluster: cluster, gpus: 8)
-        #expect(one.channels == 14 && abs(one.treeCeilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 336) < 1e-9)
+        #expect(one.channels == 14 && abs(one.ceilingGigabytesPerSecond(NCCLChoice(.tree, .simple)) - 336) < 1e-9)
         #expect(abs(two.treeTransferCeilingBytesPerSecond(NCCLChoice(.tree, .simple), simulatedChannels: 2) - 5.9e9) < 1)
         #expect(abs(two.treeTransferCeilingBytesPerSecond(NCCLChoice(.tree, .ll128), simulatedChannels: 2) - 20e9 / 4 * 16 / 15) < 1)
         let bytes = 25e6

@@ -13,7 +13,7 @@ set logscale y 10
 set xlabel "GPUs"
 set ylabel 'images per second, whole cluster (log scale)'
 set xrange [6.1538:1331.2000]
-set yrange [11867.4:2.37348e+06]
+set yrange [11867.3:2.37347e+06]
 set xtics ("8" 8, "64" 64, "256" 256, "512" 512, "1024" 1024)
 set ytics ("20,000" 20000, "50,000" 50000, "100,000" 100000, "200,000" 200000, "500,000" 500000, "1,000,000" 1e+06, "2,000,000" 2e+06)
 plot 'throughput.dat' index 0 using 1:2 title '256 per GPU at any scale' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \

@@ -13,7 +13,7 @@ set logscale y 10
 set xlabel "GPUs"
 set ylabel 'time to train (minutes, log scale)'
 set xrange [6.1538:1331.2000]
-set yrange [0.503798:63.0632]
+set yrange [0.503801:63.0635]
 set xtics ("8" 8, "64" 64, "256" 256, "512" 512, "1024" 1024)
 set ytics ("1" 1, "2" 2, "5" 5, "10" 10, "20" 20, "50" 50)
 plot 'timetotrain.dat' index 0 using 1:2 title '256 per GPU at any scale' noenhanced with linespoints lw 2 pt 7 lc rgb '#4C72B0', \
