@@ -374,6 +374,7 @@ extension TaskGraph {
         precondition(n % planned == 0, "a ring's period divides its length")
         let chunk = bytes / Double(n)
         var previous = [Int](repeating: -1, count: planned)   // the transfer each planned rank sent in the last ring step
+        var firstSends: [Int] = []                              // pipelined: each planned rank's first send
         for t in steps {
             // A plan past its limits is refused once planned this far; its first step is what the refusal needs.
             if isFull && t > steps.lowerBound { break }
@@ -399,10 +400,15 @@ extension TaskGraph {
                 if pipelined && t > steps.lowerBound { waitForLastByte(of: previous[i], before: current[i]) }
                 if ceiling < .infinity { limitRate(of: current[i], toBytesPerSecond: ceiling) }
             }
+            if firstSends.isEmpty && pipelined { firstSends = current }
             previous = current
         }
         // Rank i holds the result once it has received the last step's chunk from its left.
-        return (0..<planned).map { [previous[($0 + n - 1) % n % planned], previous[$0]] }
+        // Pipelined, its sends arrive in their order but the first, which carries the
+        // collective's base latency, may arrive after the last: it is out once both are.
+        return (0..<planned).map { i in
+            [previous[(i + n - 1) % n % planned], previous[i]] + (pipelined && firstSends[i] != previous[i] ? [firstSends[i]] : [])
+        }
     }
 
     private mutating func treeAllReduce(bytes: Double, ranks: [Int], ready: [[Int]], step: Int, group: String,

@@ -976,7 +976,9 @@ struct LayerwisePlanner {
         var followed = [Set<Int>](repeating: [], count: workers)   // per worker: its tasks that another of its tasks waits for
         for id in first..<end {
             let mine = workersOf(id)
-            for d in graph.tasks[id].dependencies where d >= first {
+            // A pipelined ring's send waits for the last byte of its sender's previous one
+            // (`afterLastByteOf`), whose arrival the receiver's next send waits for.
+            for d in graph.tasks[id].dependencies + graph.tasks[id].afterLastByteOf where d >= first {
                 for w in workersOf(d) where mine.contains(w) { followed[w].insert(d) }
             }
         }

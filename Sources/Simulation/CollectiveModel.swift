@@ -45,6 +45,8 @@ public final class CollectiveModel {
     /// The links more than one stage of a staged collective crosses, by the collective's key
     /// (`sharedStageLinks`): per stage, seconds per byte of the message and transfers at once.
     var sharedStageLinkCache: [Key: [SharedStageLink]] = [:]
+    /// NCCL's ring, by its run, ranks and steps (`ncclRingSeconds`).
+    var ringShapes: [RingShapeKey: RingShape] = [:]
     /// NCCL's tree, by the system it runs on, its ranks and its transfers' ceiling (`ncclTreeSeconds`).
     var treeShapes: [TreeShapeKey: TreeShape] = [:]
 
@@ -225,9 +227,9 @@ public final class CollectiveModel {
         /// where each link carries one transfer for every transfer of the whole phase that
         /// crosses it, so each gets the share it has in the whole phase.
         var folded = false
-        /// The most bytes per second each transfer moves whatever its share (`Task.ceilingBytesPerSecond`;
-        /// the phase's transfers share one ceiling, so each link's equal share capped by it is
-        /// their max-min share).
+        /// The most bytes per second each transfer moves whatever its share (`Task.ceilingBytesPerSecond`):
+        /// each transfer's equal share of its tightest link, capped by it (the max-min share where
+        /// no transfer is held below its share by another link, as in a ring's phase).
         var ceiling = Double.infinity
 
         init(pairs: [(Int, Int)], fraction: Double) { transfers = pairs.map { ($0.0, $0.1, fraction, .none) } }
@@ -787,8 +789,8 @@ public final class CollectiveModel {
 
     /// Each transfer of `phase` alone: seconds per byte of the message at the share of
     /// the tightest link of its route among the phase's transfers (leg by leg, as `price`
-    /// says; `shared` false: at the link's whole bandwidth, as if alone), and seconds of
-    /// latency (the route's and what its software adds).
+    /// says; `shared` false: at the link's whole bandwidth, as if alone; either way at most the
+    /// phase's `ceiling`), and seconds of latency (the route's and what its software adds).
     func transferPrices(_ phase: Phase, shared: Bool = true) -> [(secondsPerByte: Double, latency: Double)] {
         let legs = phase.transfers.map {
             phase.folded ? topology.firstNodeLegs(from: $0.from, to: $0.to) : topology.legs(from: $0.from, to: $0.to)

@@ -505,7 +505,7 @@ final class GraphRun: EventHandler {
 
     /// Transfer `id`'s path on one leg of its route: the leg's links, and its ceiling link if it has one.
     private func path(of id: Int, leg: [LinkID]) -> [LinkID] {
-        guard let link = heldCeilingLinks[id] else { return leg }
+        guard !ceilings.isEmpty, !leg.isEmpty, let link = heldCeilingLinks[id] else { return leg }
         return leg + [link]
     }
 
@@ -520,7 +520,7 @@ final class GraphRun: EventHandler {
                               reportsSent: reportsSent(id, leg: leg + 1, of: route))
             return
         }
-        if let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id], default: []].append(link) }
+        if !ceilings.isEmpty, let link = heldCeilingLinks.removeValue(forKey: id) { freeCeilingLinks[ceilings[id], default: []].append(link) }
         if extra == .zero {
             finish(id, at: simulator.now)
         } else {

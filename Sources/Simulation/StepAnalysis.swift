@@ -107,12 +107,11 @@ public struct StepAnalysis: Sendable {
                 groupSpans[group] = (min(known.start, r.start.nanoseconds), max(known.end, r.end.nanoseconds))
             }
             if r.kind == .transfer, let group = r.group, let destination = r.destination {
-                var ranks = rankSpans[group] ?? [:]
-                let sender = ranks[r.device] ?? (nil, r.end.nanoseconds)
-                ranks[r.device] = (min(sender.start ?? r.start.nanoseconds, r.start.nanoseconds), max(sender.end, r.end.nanoseconds))
-                let receiver = ranks[destination] ?? (nil, r.end.nanoseconds)
-                ranks[destination] = (receiver.start, max(receiver.end, r.end.nanoseconds))
-                rankSpans[group] = ranks
+                let (start, end) = (r.start.nanoseconds, r.end.nanoseconds)
+                let sender = rankSpans[group, default: [:]][r.device] ?? (nil, end)
+                rankSpans[group, default: [:]][r.device] = (min(sender.start ?? start, start), max(sender.end, end))
+                let receiver = rankSpans[group, default: [:]][destination] ?? (nil, end)
+                rankSpans[group, default: [:]][destination] = (receiver.start, max(receiver.end, end))
             }
             switch r.kind {
             case .forward, .backward, .update:

@@ -50,7 +50,7 @@ import Workload
     /// latency + (N − 1)·(B/(N·L·η·β) + max(α, step latency)), simulated and closed form
     /// (half the steps of `NCCLCollectiveTests`' all-reduce ring); across DGX A100-style
     /// nodes with eight NICs (a ring per rail), the expanded rings within 5% of the closed form.
-    @Test(arguments: [CollectiveKind.allGather, .reduceScatter], [4, 5, 8])
+    @Test(arguments: [CollectiveKind.allGather, .reduceScatter], [2, 4, 5, 8])
     func ncclRingExchangesAreTheirFormula(kind: CollectiveKind, gpus n: Int) {
         let bytes = 168e6, beta = 10e9, alpha = 1e-6
         let mesh = Fixtures.meshCluster(gpus: n, bytesPerSecond: beta, latency: alpha)

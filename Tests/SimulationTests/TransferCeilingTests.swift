@@ -37,18 +37,18 @@ import Testing
         #expect(abs(mixed[1] - 1e-3) < 1e-9 && abs(mixed[0] - 2e-3) < 1e-9, "\(mixed)")
     }
 
-    /// Many transfers with the same ceiling one after another reuse one ceiling link: a chain
-    /// of 50 runs each at the ceiling, back to back.
-    @Test func aChainOfCappedTransfersRunsEachAtTheCeiling() {
+    /// A ceiling link goes back to the pool when its transfer ends and two transfers under way
+    /// never share one: A (0.5 GB/s, 1 MB) alone until 2 ms, then B and C at once, each at its
+    /// own 0.5 GB/s on the 1.5 GB/s link (one would take A's link, the other a new one), both
+    /// ending at 4 ms; sharing a ceiling link they would run at 0.25 and end at 6 ms.
+    @Test func transfersUnderWayNeverShareACeilingLink() {
         let cluster = Fixtures.meshCluster(gpus: 2, bytesPerSecond: 1.5e9, latency: 0)
         var graph = TaskGraph(gpus: 2, steps: 1)
-        var last: [Int] = []
-        for k in 0..<50 {
-            let id = graph.transfer(1e6, from: k % 2, to: 1 - k % 2, label: "copy", after: last, step: 0, group: "test")
-            graph.limitRate(of: id, toBytesPerSecond: 1e9)
-            last = [id]
-        }
+        let a = graph.transfer(1e6, from: 0, to: 1, label: "a", after: [], step: 0, group: "test")
+        let later = (0..<2).map { _ in graph.transfer(1e6, from: 0, to: 1, label: "after a", after: [a], step: 0, group: "test") }
+        for id in [a] + later { graph.limitRate(of: id, toBytesPerSecond: 0.5e9) }
         let trace = GraphSimulation.run(graph, topology: Topology(cluster: cluster, gpus: 2), cost: CostModel(gpu: cluster.gpu, precision: .fp32))
-        #expect(abs(trace.makespan.seconds - 50e-3) < 50e-9)
+        #expect(abs(trace.records[a].end.seconds - 2e-3) < 1e-9)
+        #expect(later.allSatisfy { abs(trace.records[$0].end.seconds - 4e-3) < 1e-9 }, "\(later.map { trace.records[$0].end.seconds })")
     }
 }
