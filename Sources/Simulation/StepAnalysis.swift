@@ -32,8 +32,8 @@ public struct StepAnalysis: Sendable {
     /// One gradient all-reduce of the step: what the plan ran it with and how long it took.
     public struct CollectiveRow: Sendable {
         public var plan: CollectivePlan
-        /// Seconds in the measured step that the GPU longest in it spent in it: from its
-        /// first send to the end of the last transfer it sent or received (expanded), or the
+        /// Seconds of the measured step that the GPU spending longest in it spent there: from
+        /// its first send to the end of the last transfer it sent or received (expanded), or the
         /// collective's task (aggregated). The GPUs need not start together: each joins when its
         /// own gradients are ready, and a GPU that finished the step before early starts early;
         /// the span from the first GPU's start to the last GPU's end would count that drift too.
