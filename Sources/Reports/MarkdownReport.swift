@@ -369,7 +369,7 @@ public enum MarkdownReport {
         for run in input.scenario.runs {
             let p = run.costParameters
             let cost = run.costModel
-            out += "- **\((run.label ?? run.network.name).singleLine)**: \(run.network.name.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
+            out += "- **\((run.label ?? run.network.name).singleLine)**: \(run.modelLabel.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
                 + (run.maxGlobalBatch.map { "fewer where more than \(Format.grouped($0)) images a step in all would be needed (max_global_batch), " } ?? "")
                 + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
@@ -389,7 +389,7 @@ public enum MarkdownReport {
         }
         for run in input.scenario.runs {
             guard let recipe = run.recipeOfAnotherModel else { continue }
-            out += "- **\((run.label ?? run.network.name).singleLine)** trains \(run.evidenceModelName.singleLine) on recipe \(recipe.name)'s "
+            out += "- **\((run.label ?? run.network.name).singleLine)** trains \(run.modelLabel.singleLine) on recipe \(recipe.name)'s "
                 + "epochs, which were measured on \(recipe.model), not on it.\n"
         }
         let libraries = Set(input.scenario.runs.compactMap { $0.software.kernelLibrary?.name })

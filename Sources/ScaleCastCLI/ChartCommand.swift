@@ -73,7 +73,7 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
         if [.gantt, .bandwidth].contains(kind), run == nil, loaded.runs.count > 1 {
             // Each run by its label, else its key path; the next quoted for a shell (`[` is a glob).
             func name(_ i: Int) -> String { (loaded.runs[i].label ?? Scenario.keyPath(ofRun: i)).singleLine }
-            wrote += "drew the first run, '\(name(0))' (\(loaded.runs[0].network.name)), of \(loaded.runs.count); "
+            wrote += "drew the first run, '\(name(0))' (\(loaded.runs[0].modelLabel)), of \(loaded.runs.count); "
                 + "--run '\(name(1).replacingOccurrences(of: "'", with: "'\\''"))' draws the next\n"
         }
         return CommandOutput(stdout: wrote, stderr: outcome.notes.map { $0 + "\n" }.joined())
@@ -123,7 +123,7 @@ enum ChartBuilder {
             let (count, location) = RunSelection.count(gpus?.first, of: [runs[0]])
             try ScenarioRunner.check(runs[0], gpus: count, location: location)
             if let error = try ExplainCommand.memoryError([runs[0]], gpus: count) { throw error }
-            let name = "\(runs[0].label.map { "\($0): " } ?? "")\(runs[0].network.name) on \(count) x \(runs[0].cluster.gpu.name), "
+            let name = "\(runs[0].label.map { "\($0): " } ?? "")\(runs[0].modelLabel) on \(count) x \(runs[0].cluster.gpu.name), "
                 + "\(runs[0].strategySummary)"
             return try gantt(runs[0], gpus: count, title: name, format: format)
         case .bandwidth:
@@ -268,7 +268,7 @@ enum ChartBuilder {
                                             singleGPUImagesPerSecond: singleByCount, alsoCrossed: alsoCrossed,
                                             softwareCap: softwareCap)
         return try Charts.bandwidth(points, whatIf: whatIf,
-                                    title: "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower? (simulated)",
+                                    title: "\(spec.label.map { "\($0): " } ?? "")\(spec.modelLabel) on \(spec.cluster.gpu.name): what if the \(what) were faster or slower? (simulated)",
                                     format: format)
     }
 }

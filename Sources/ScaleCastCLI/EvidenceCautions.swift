@@ -9,7 +9,7 @@ enum EvidenceCautions {
     /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs
     /// (`MeasuredErrors.evidence`; the GPU's architecture siblings where it has none).
     static func evidence(_ run: RunSpec, gpus: Int = 1, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
-        let record = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.evidenceModelName, gpus: gpus,
+        let record = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.modelLabel, gpus: gpus,
                                      architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
                                      fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
                                      fitted: { catalog.gpu(named: $0)?.kernelEfficiency[run.evidencePrecision.rawValue] != nil })

@@ -56,7 +56,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
             // Where max_global_batch cut the batch here, the label says so: the step is that batch's.
             let cut = spec.batchPerGPU(at: gpus) < spec.batchPerGPU
                 ? ", \(spec.batchPerGPU(at: gpus)) images per GPU (cut from \(spec.batchPerGPU) by max_global_batch)" : ""
-            let label = (name.map { "\($0): " } ?? "") + "\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)" + cut
+            let label = (name.map { "\($0): " } ?? "") + "\(spec.modelLabel) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)" + cut
             let mechanisms = try ScenarioRunner.mechanismCosts(spec, gpus: gpus, stepSeconds: outcome.metrics.stepSeconds,
                                                                metrics: outcome.metrics)
             let evidence = EvidenceCautions.evidence(spec, gpus: gpus, errors: errors, catalog: loaded.catalog)
@@ -100,7 +100,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         guard let (spec, needs) = tooBig.first else { return nil }
         var error = spec.batchLocation
-        error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.network.name, batchesPerGPU: [spec.batchPerGPU(at: gpus)],
+        error.message = SimulateCommand.doesNotFit(label: spec.label, model: spec.modelLabel, batchesPerGPU: [spec.batchPerGPU(at: gpus)],
                                                    gpus: [gpus], footprints: [needs], gpu: spec.cluster.gpu,
                                                    has: spec.cluster.gpu.memoryBytes, precision: spec.precision,
                                                    dataParallel: spec.strategy.kind == .data, accumulationSteps: spec.accumulationSteps)

@@ -337,9 +337,9 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         var seen = Set<String>(), notes: [String] = []
         for row in rows {
             guard let run = runs[row.point], let recipe = run.recipeOfAnotherModel,
-                  seen.insert(recipe.name + "\u{0}" + run.evidenceModelName).inserted else { continue }
+                  seen.insert(recipe.name + "\u{0}" + run.modelLabel).inserted else { continue }
             notes.append("Recipe \(recipe.name) gives the epochs \(recipe.model) needs (\(recipe.target)); the configurations shown that train "
-                         + "\(run.evidenceModelName.singleLine) take them all the same, which no run of that model measured: state training.epochs "
+                         + "\(run.modelLabel.singleLine) take them all the same, which no run of that model measured: state training.epochs "
                          + "from its own recipe where there is one.")
         }
         return notes

@@ -33,7 +33,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
         let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
         // A timeline of a configuration that cannot run in GPU memory is refused, as simulate words it.
         if let error = try ExplainCommand.memoryError([picked], gpus: gpus) { throw error }
-        let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.network.name) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
+        let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.modelLabel) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
         try OutputFile.write(json, to: out, force: force)

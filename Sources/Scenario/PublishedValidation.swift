@@ -113,7 +113,7 @@ public struct PublishedValidation: Sendable {
             let rate = try ScenarioRunner.simulate(run, gpus: point.gpus, location: point.gpusLocation).metrics.imagesPerSecond
             predicted[point.runIndex, default: [:]][point.gpus] = rate
             points.append(Point(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                gpu: run.cluster.gpu.name, model: run.evidenceModelName,
+                                gpu: run.cluster.gpu.name, model: run.modelLabel,
                                 publishedImagesPerSecond: point.imagesPerSecond, predictedImagesPerSecond: rate))
         }
         for point in published.points where point.gpus > 1 {
@@ -121,7 +121,7 @@ public struct PublishedValidation: Sendable {
                   let predictedOne = predicted[point.runIndex]?[1], let predictedN = predicted[point.runIndex]?[point.gpus] else { continue }
             let run = scenario.runs[point.runIndex]
             speedups.append(Speedup(caseName: name, run: point.run, gpus: point.gpus, precision: run.precision,
-                                    gpu: run.cluster.gpu.name, model: run.evidenceModelName,
+                                    gpu: run.cluster.gpu.name, model: run.modelLabel,
                                     publishedSpeedup: point.imagesPerSecond / one.imagesPerSecond,
                                     predictedSpeedup: predictedN / predictedOne))
         }

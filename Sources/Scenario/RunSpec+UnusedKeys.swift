@@ -59,5 +59,5 @@ extension RunSpec {
     }
 
     /// The built-in recipe the run's epochs come from, where it is another model's (`TrainingRecipe.ofAnotherModel`).
-    public var recipeOfAnotherModel: TrainingRecipe? { TrainingRecipe.ofAnotherModel(training, modelName: evidenceModelName) }
+    public var recipeOfAnotherModel: TrainingRecipe? { TrainingRecipe.ofAnotherModel(training, modelName: modelLabel) }
 }

@@ -308,7 +308,7 @@ extension RunSpec {
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing, costParameters: costParameters,
                                                  software: software)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
-        if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: evidenceModelName, label: label) {
+        if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: modelLabel, label: label) {
             self.unusedKeys.append(note)
         }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).

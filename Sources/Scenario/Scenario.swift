@@ -95,10 +95,11 @@ public struct RunSpec: Sendable {
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
-    /// The model's name as the published corpus's records are looked up by: its name, or,
-    /// for a custom model named like a built-in one (on some input: `resnet50-32x32`),
-    /// `NAME (custom)`, which matches no record of the built-in model.
-    public var evidenceModelName: String {
+    /// The model's name as output prints it and the published corpus's records are looked up
+    /// by: its name, or, for a custom model named like a built-in one (on some input:
+    /// `resnet50-32x32`), `NAME (custom)`, which is not taken for the built-in model on screen
+    /// and matches none of its records.
+    public var modelLabel: String {
         modelIsBuiltIn || Zoo.network(ofModelNamed: network.name) == nil ? network.name : "\(network.name) (custom)"
     }
 

@@ -345,7 +345,7 @@ public enum ScenarioRunner {
                 let runName = run.label ?? (scenario.runs.count > 1 ? Scenario.keyPath(ofRun: runIndex) : nil)
                 results.append(ConfigurationResult(
                     label: runName.map { "\($0) · \(configuration)" } ?? configuration,
-                    runLabel: run.label, runName: runName, runIndex: runIndex, model: run.network.name, gpuModel: run.cluster.gpu.name, gpus: gpus,
+                    runLabel: run.label, runName: runName, runIndex: runIndex, model: run.modelLabel, gpuModel: run.cluster.gpu.name, gpus: gpus,
                     nodes: run.cluster.nodes(for: gpus), strategy: run.strategy, strategySummary: run.strategySummary,
                     precision: run.precision.rawValue, precisionNote: run.precisionNote,
                     batchPerGPU: run.batchPerGPU(at: gpus), accumulationSteps: run.accumulationSteps, metrics: metrics,

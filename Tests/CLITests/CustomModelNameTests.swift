@@ -63,6 +63,19 @@ import Testing
         #expect(builtIn.stdout.contains("of them resnet50;") && !builtIn.stdout.contains("none of them resnet50"), "\(builtIn.stdout)")
     }
 
+    /// What the user reads names their file's model as theirs: a heading that said `resnet50`
+    /// over a one-layer net's step time would pass for the built-in model's prediction.
+    @Test func headingsSayACustomModelNamedLikeABuiltInIsCustom() throws {
+        let scenario = try folder().appendingPathComponent("scenario.yaml").path
+        let simulated = CLI.execute(["simulate", scenario])
+        #expect(simulated.exitCode == 0 && simulated.stdout.contains("resnet50 (custom) on V100"), "\(simulated.stdout)")
+        let explained = CLI.execute(["explain", scenario, "--gpus", "1"])
+        #expect(explained.stdout.hasPrefix("resnet50 (custom) on 1 x V100"), "\(explained.stdout)")
+        let json = CLI.execute(["simulate", scenario, "--json"])
+        let results = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(results.first?["model"] as? String == "resnet50 (custom)")
+    }
+
     /// plan and report rank configurations per model name, so two runs whose models share a
     /// name must be one network: a different one is refused at its run's `model` key, while
     /// one network written two ways (a file that prices as the built-in model does) is not.
