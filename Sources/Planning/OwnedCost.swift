@@ -125,7 +125,13 @@ public struct OwnedCost: Sendable, Equatable {
         } else {
             missing.append(serverMissing("server power (watts besides the GPUs)", key: "host_watts_per_node (0 to count the GPUs' power only)"))
         }
-        guard missing.isEmpty, let host else { throw pricing.missing(missing) }
+        let noPowerDraw = "no power draw for the \(gpu.name) is known: give it tdp_watts in a scenario catalog: entry"
+        guard missing.isEmpty, let host else {
+            // Every figure at once, the GPU's own power draw (a catalog key, not a pricing one) too.
+            var error = pricing.missing(missing)
+            if gpu.tdpWatts == nil { error.message += "; and \(noPowerDraw)" }
+            throw error
+        }
 
         if nodes > 1, let network = run.cluster.network {
             let links = nodes * network.nicsPerNode
@@ -139,7 +145,7 @@ public struct OwnedCost: Sendable, Equatable {
 
         guard let tdp = gpu.tdpWatts else {
             var error = pricing.location
-            error.message = "no power draw for the \(gpu.name) is known: give it tdp_watts in a scenario catalog: entry, or rent it (mode: cloud)"
+            error.message = "\(noPowerDraw), or rent it (mode: cloud)"
             throw error
         }
         let hostWatts = host.watts

@@ -369,7 +369,7 @@ public enum MarkdownReport {
         for run in input.scenario.runs {
             let p = run.costParameters
             let cost = run.costModel
-            out += "- **\((run.label ?? run.network.name).singleLine)**: \(run.modelLabel.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
+            out += "- **\((run.label ?? run.modelLabel).singleLine)**: \(run.modelLabel.singleLine) (\(Format.grouped(run.network.parameters)) parameters), "
                 + "\(run.batchPerGPU) images per GPU per \(run.accumulationSteps > 1 ? "micro-batch" : "step"), "
                 + (run.maxGlobalBatch.map { "fewer where more than \(Format.grouped($0)) images a step in all would be needed (max_global_batch), " } ?? "")
                 + "\(run.precision.rawValue)" + (run.precisionNote.map { " (\($0))" } ?? "") + ", \(run.strategySummary); "
@@ -389,7 +389,7 @@ public enum MarkdownReport {
         }
         for run in input.scenario.runs {
             guard let recipe = run.recipeOfAnotherModel else { continue }
-            out += "- **\((run.label ?? run.network.name).singleLine)** trains \(run.modelLabel.singleLine) on recipe \(recipe.name)'s "
+            out += "- **\((run.label ?? run.modelLabel).singleLine)** trains \(run.modelLabel.singleLine) on recipe \(recipe.name)'s "
                 + "epochs, which were measured on \(recipe.model), not on it.\n"
         }
         let libraries = Set(input.scenario.runs.compactMap { $0.software.kernelLibrary?.name })
@@ -487,7 +487,7 @@ public enum MarkdownReport {
         var out = "Allowing for \(range.source), the rate is likely (10th to 90th percentile) "
             + "\(Format.whole(rate.lowerBound))-\(Format.whole(rate.upperBound)) images/s"
         if let seconds = range.seconds {
-            out += ", so \(training ? "the training" : "an epoch") takes \(duration(seconds.lowerBound)) to \(duration(seconds.upperBound))"
+            out += ", so \(training ? "the training" : "an epoch") takes \(durationRange(seconds))"
             if let dollars = range.dollars {
                 // Both ends to the cents where one is under $100 ("$72.50 to $125.40", not "$72.50 to $125").
                 let cents = dollars.lowerBound < 100
@@ -516,11 +516,25 @@ public enum MarkdownReport {
     /// A duration in words: "3.2 hours", "41 minutes", "2.6 minutes", "12.5 s": a tenth of a minute under ten
     /// minutes, as `Plan.duration` keeps (whole minutes wrote 155 s as "3 minutes").
     static func duration(_ seconds: Double) -> String {
-        if seconds >= 3600 * 48 { return Format.fixed(seconds / 86400, 1) + " days" }
-        if seconds >= 3600 { return Format.fixed(seconds / 3600, 1) + " hours" }
-        if (seconds / 6).rounded() >= 100 { return Format.fixed(seconds / 60, 0) + " minutes" }
-        if seconds >= 120 { return Format.fixed(seconds / 60, 1) + " minutes" }
-        return Format.fixed(seconds, 1) + " s"
+        let (size, decimals, name) = durationUnit(seconds)
+        return Format.fixed(seconds / size, decimals) + " " + name
+    }
+
+    /// The unit `duration` writes `seconds` in: its size in seconds, decimals and name.
+    static func durationUnit(_ seconds: Double) -> (size: Double, decimals: Int, name: String) {
+        if seconds >= 3600 * 48 { return (86400, 1, "days") }
+        if seconds >= 3600 { return (3600, 1, "hours") }
+        if (seconds / 6).rounded() >= 100 { return (60, 0, "minutes") }
+        if seconds >= 120 { return (60, 1, "minutes") }
+        return (1, 1, "s")
+    }
+
+    /// `range` in one unit, the upper end's ("1.9 to 3.3 minutes", not "117.1 s to 3.3 minutes"),
+    /// where the lower end reads at least 1 in it; else each end in its own.
+    static func durationRange(_ range: ClosedRange<Double>) -> String {
+        let (size, decimals, name) = durationUnit(range.upperBound)
+        guard range.lowerBound / size >= 1 else { return duration(range.lowerBound) + " to " + duration(range.upperBound) }
+        return Format.fixed(range.lowerBound / size, decimals) + " to " + Format.fixed(range.upperBound / size, decimals) + " " + name
     }
 }
 

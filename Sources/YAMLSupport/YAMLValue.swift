@@ -44,7 +44,7 @@ public struct YAMLValue {
             throw ConfigError(file: file, keyPath: second?.keyPath ?? "", line: second?.line ?? context.mark.line,
                               message: "invalid YAML: duplicate key \(keys[0])" + (second == nil ? "" : " (first written at line \(context.mark.line))"))
         } catch let error as YamlError {
-            throw ConfigError(file: file, keyPath: "", line: line(of: error, in: text), message: "invalid YAML: \(problem(of: error))")
+            throw ConfigError(file: file, keyPath: "", line: line(of: error, in: text), message: "invalid YAML: \(problem(of: error, in: text))")
         } catch {
             throw ConfigError(file: file, keyPath: "", line: nil, message: "invalid YAML: \(error)")
         }
@@ -64,12 +64,16 @@ public struct YAMLValue {
         }
     }
 
-    private static func problem(of error: YamlError) -> String {
+    private static func problem(of error: YamlError, in text: String) -> String {
         switch error {
-        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
-             .composer(let context, let problem, _, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
             // libyaml's own wording names its C function (and leaves a parenthesis open).
             if problem.hasPrefix("Maximum nesting level reached") { return "nested more than 1,000 levels deep (libyaml's limit)" }
+            // A tab where a token may start (indenting a key): libyaml does not say which character.
+            if problem == "found character that cannot start any token", character(at: mark, in: text) == "\t" {
+                return "found a tab where a key or value may start: YAML indents with spaces only"
+            }
             if let context { return "\(problem) (\(context.text))" }
             return problem
         case .duplicatedKeysInMapping(let duplicates, _):
@@ -80,6 +84,15 @@ public struct YAMLValue {
         default:
             return "\(error)"
         }
+    }
+
+    /// The character at `mark` (1-based line and column, as Yams gives them) in `text`, if any.
+    private static func character(at mark: Mark, in text: String) -> Character? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let line = lines[mark.line - 1]
+        guard mark.column >= 1, mark.column <= line.count else { return nil }
+        return line[line.index(line.startIndex, offsetBy: mark.column - 1)]
     }
 
     /// 1-based line of this node in its file.

@@ -49,6 +49,17 @@ import YAMLSupport
         #expect(e?.line == 2 && e?.message == "invalid YAML: duplicate key model", "\(String(describing: e))")
     }
 
+    /// A tab indenting a key is named as a tab, where libyaml only says a character cannot start a
+    /// token; any other such character keeps libyaml's words.
+    @Test func aTabIndentingAKeyIsNamed() {
+        let tab = #expect(throws: ConfigError.self) { try value("cluster:\n\tgpu: A100\n") }
+        #expect(tab?.line == 2 && tab?.message == "invalid YAML: found a tab where a key or value may start: YAML indents with spaces only",
+                "\(String(describing: tab))")
+        let at = #expect(throws: ConfigError.self) { try value("cluster:\n  gpu: @\n") }
+        #expect(at?.line == 2 && at?.message.hasPrefix("invalid YAML: found character that cannot start any token") == true,
+                "\(String(describing: at))")
+    }
+
     /// A required key written without a value is said to be so at its own line, not missing
     /// at the mapping's; one not written at all is missing.
     @Test func aRequiredKeyWithoutAValueIsNamedAtItsLine() throws {

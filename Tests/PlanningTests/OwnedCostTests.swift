@@ -171,6 +171,18 @@ let ownedScenario = planScenario
                 "\(one?.message ?? "")")
     }
 
+    /// A GPU of the scenario's own catalog without `tdp_watts` has its power draw asked for with the
+    /// prices, in the same error, not after they are stated.
+    @Test func aMissingPowerDrawIsAskedForWithThePrices() throws {
+        let custom = "catalog:\n  gpus:\n    - {name: Mine, memory_gib: 24, memory_bandwidth_gb_per_s: 1000, peak_tflops: {fp32: 80}, "
+            + "host_link: pcie4-x16, source: \"a test\"}\n"
+        let text = custom + ownedScenario.replacingOccurrences(of: "gpu: H100-SXM5", with: "gpu: Mine").replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")
+        let error = #expect(throws: ConfigError.self) { try self.bill(text, gpus: 8) }
+        #expect(error?.message.hasPrefix("no purchase price for the Mine is known;") == true
+                && error?.message.hasSuffix("; and no power draw for the Mine is known: give it tdp_watts in a scenario catalog: entry") == true,
+                "\(error?.message ?? "")")
+    }
+
     /// Stating the missing figure (0: the GPU price includes its server) clears the error.
     @Test func statingTheMissingFigureClearsTheError() throws {
         let text = ownedScenario.replacingOccurrences(of: "gpu: H100-SXM5", with: "gpu: L40S").replacingOccurrences(of: "fabric: nvswitch", with: "fabric: pcie-tree")

@@ -107,6 +107,13 @@ func fixtureScenario() throws -> Scenario {
         #expect(MarkdownReport.duration(105.5) == "105.5 s" && MarkdownReport.duration(1440) == "24 minutes")
     }
 
+    /// A range reads in one unit, its upper end's, where its lower end is at least one of them.
+    @Test func aDurationRangeReadsInOneUnit() {
+        #expect(MarkdownReport.durationRange(117.1...198) == "2.0 to 3.3 minutes")
+        #expect(MarkdownReport.durationRange(5000...9000) == "1.4 to 2.5 hours")
+        #expect(MarkdownReport.durationRange(30...7200) == "30.0 s to 2.0 hours")
+    }
+
     /// A linear axis from zero takes a round step (1, 2, 2.5 or 5 x 10^k) that puts five to nine ticks on it.
     @Test func aLinearAxisTakesARoundStep() {
         for high in [0.9, 7.5, 67_277.2, 1.12e6, 3.3e9] {
