@@ -16,7 +16,9 @@ extension CostModel {
     /// implicit GEMM first (a depthwise convolution's one candidate is a direct kernel, PyTorch's own where
     /// `depthwiseKernels` says PyTorch runs them; another grouped convolution's are
     /// the library's and, where it has grouped direct kernels, `direct` last). The
-    /// first needs no workspace.
+    /// first needs no workspace. On a GPU without units for the precision (fp16 computed
+    /// in fp32, `RunSpec.precisionNote`) no kernel runs on tensor cores, so none pays
+    /// NCHW transposes or takes the precision's efficiencies.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
@@ -28,9 +30,12 @@ extension CostModel {
         if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
             offered.append(.direct)
         }
+        let hasUnits = gpu.unitsRunning(precision.rawValue) == precision.rawValue
         return offered.compactMap { algorithm in
-            ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision, groupedDirectKernels: libraryHasGroupedDirect)
-                .map { PricedKernel(kernel: $0, seconds: seconds(for: $0)) }
+            guard var kernel = ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
+                                                 groupedDirectKernels: libraryHasGroupedDirect) else { return nil }
+            if !hasUnits { kernel.usesTensorCores = false }
+            return PricedKernel(kernel: kernel, seconds: seconds(for: kernel))
         }
     }
 

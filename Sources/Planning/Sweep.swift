@@ -198,7 +198,11 @@ public struct Sweep {
         // An unlabelled run is named by its model and, in a scenario of several runs, by its key path
         // too, as `ConfigurationResult.runName` names it.
         let severalRuns = baseScenario.runs.count > 1
-        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.network.name + (severalRuns ? " (\(Scenario.keyPath(ofRun: r)))" : "") }
+        func name(_ run: RunSpec, _ r: Int) -> String { run.label ?? run.modelLabel + (severalRuns ? " (\(Scenario.keyPath(ofRun: r)))" : "") }
+        // plan and report rank configurations per model name, so, as in a scenario's runs, one name is
+        // one network: two model files exported under one name (a factory at two widths) are not ranked
+        // as one model. The first variant of each name, and the values that made it.
+        var modelNamed: [String: (network: Network, values: String)] = [:]
         var index = 0
         for r in runIndices {
             for values in combinations {
@@ -234,6 +238,14 @@ public struct Sweep {
                     default: break
                     }
                 }
+                let made = yamlPairs.isEmpty ? "the scenario as written" : "--vary " + yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")
+                if let first = modelNamed[run.modelLabel], !Scenario.samePricedNetwork(first.network, run.network) {
+                    throw SweepError("the model name '\(run.modelLabel.singleLine)' names two networks, with \(first.values.singleLine) "
+                                     + "(\(first.network.parameters) parameters, \(first.network.forwardFLOPsPerExample) forward FLOPs per image) "
+                                     + "and with \(made.singleLine) (\(run.network.parameters), \(run.network.forwardFLOPsPerExample)); "
+                                     + "give each model its own name (plan and report rank configurations per model name)")
+                }
+                if modelNamed[run.modelLabel] == nil { modelNamed[run.modelLabel] = (run.network, made) }
                 let counts = gpusAxis.map { [Int(values[$0])!] } ?? run.gpuCounts
                 let shared = SharedRun(run)
                 variants[variantKey] = shared
@@ -430,11 +442,14 @@ extension Sweep {
     /// Why some of `points` are not priced in the precision the scenario asked for (a bf16
     /// run on a GPU without bf16 units is fp16, a TF32 run on a GPU without TF32 units fp32:
     /// `RunSpec.precisionNote`), each note once, in point order, with the precision those
-    /// points are priced in.
-    public func precisionNotes(_ points: [Point]) -> [(note: String, pricedAs: Precision)] {
-        var notes: [(note: String, pricedAs: Precision)] = []
+    /// points are priced in where it is not the one asked (the notes that begin "bf16 asked:"
+    /// or "tf32 asked:"); nil where only the arithmetic differs (fp16 tensors computed in fp32
+    /// are fp16 points).
+    public func precisionNotes(_ points: [Point]) -> [(note: String, pricedAs: Precision?)] {
+        var notes: [(note: String, pricedAs: Precision?)] = []
         for point in points {
-            if let note = point.run.precisionNote, !notes.contains(where: { $0.note == note }) { notes.append((note, point.run.precision)) }
+            guard let note = point.run.precisionNote, !notes.contains(where: { $0.note == note }) else { continue }
+            notes.append((note, note.contains(" asked: ") ? point.run.precision : nil))
         }
         return notes
     }
@@ -463,8 +478,8 @@ extension Sweep {
         for point in points {
             let run = point.run
             guard let recipe = run.recipeOfAnotherModel else { continue }
-            let note = "run '\(point.runLabel.singleLine)' trains \(run.network.name.singleLine) on recipe \(recipe.name), the epochs "
-                + "\(recipe.model) needs (\(recipe.target)): no measurement of \(run.network.name.singleLine), so its rows' epochs and "
+            let note = "run '\(point.runLabel.singleLine)' trains \(run.modelLabel.singleLine) on recipe \(recipe.name), the epochs "
+                + "\(recipe.model) needs (\(recipe.target)): no measurement of \(run.modelLabel.singleLine), so its rows' epochs and "
                 + "time_to_train_seconds are \(recipe.model)'s"
             if !notes.contains(note) { notes.append(note) }
         }

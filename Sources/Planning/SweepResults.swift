@@ -245,7 +245,7 @@ extension Sweep {
                 imagesPerSecondP10: ranges?.imagesPerSecond.lowerBound, imagesPerSecondP90: ranges?.imagesPerSecond.upperBound,
                 timeToTrainSecondsP10: ranges?.seconds?.lowerBound, timeToTrainSecondsP90: ranges?.seconds?.upperBound,
                 costUSDP10: ranges?.dollars?.lowerBound, costUSDP90: ranges?.dollars?.upperBound,
-                model: p.run.network.name, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
+                model: p.run.modelLabel, capexUSD: estimate?.capexUSD, tcoUSD: estimate?.tcoUSD,
                 capexUSDP10: ranges?.capex?.lowerBound, capexUSDP90: ranges?.capex?.upperBound,
                 priceOffer: estimate?.basis.offer, usdPerGPUHour: estimate?.basis.usdPerGPUHour,
                 priceSeen: estimate?.basis.seen, priceSource: estimate?.basis.source,

@@ -322,7 +322,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let runsByPoint = Dictionary(sweep.points.map { ($0.index, $0.run) }, uniquingKeysWith: { a, _ in a })
         let shownPoints = Set(shown.map(\.point))
         let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
-            "Precision: \(note); those configurations are priced as \(pricedAs.rawValue)."
+            "Precision: \(note)" + (pricedAs.map { "; those configurations are priced as \($0.rawValue)" } ?? "") + "."
         }
         return ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
                  globalBatchNote(shown, runs: runsByPoint),

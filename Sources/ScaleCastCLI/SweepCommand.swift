@@ -94,7 +94,9 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             output = try Self.emit(SweepDocument(scenario: scenario, sweep: header, results: rows), to: out, force: force)
         }
         // The rows carry no precision column: say which points are priced in another precision than asked.
-        let precision = sweep.precisionNotes(selected).map { "sweep: \($0.note); those points are priced as \($0.pricedAs.rawValue)\n" }.joined()
+        let precision = sweep.precisionNotes(selected).map { note, pricedAs in
+            "sweep: \(note)" + (pricedAs.map { "; those points are priced as \($0.rawValue)" } ?? "") + "\n"
+        }.joined()
         // A grid explores: points that do not fit are rows like the others (fits_in_memory false), counted here, exit 0.
         let memory = unfit == 0 ? "" : "sweep: \(unfit) of \(selected.count) points do not fit in GPU memory (fits_in_memory false); "
             + "they are simulated all the same, as simulate does, and plan leaves them out\n"

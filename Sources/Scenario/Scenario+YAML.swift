@@ -105,7 +105,7 @@ extension Scenario {
     /// Whether two networks of one name are the same model as far as prices go: the same
     /// parameters and forward and backward FLOPs per image (a built-in model and its
     /// export from PyTorch are, though their layers are written differently).
-    static func samePricedNetwork(_ a: Network, _ b: Network) -> Bool {
+    public static func samePricedNetwork(_ a: Network, _ b: Network) -> Bool {
         a.parameters == b.parameters && a.forwardFLOPsPerExample == b.forwardFLOPsPerExample
             && a.backwardFLOPsPerExample == b.backwardFLOPsPerExample && a.inputShape == b.inputShape
     }

@@ -97,6 +97,25 @@ import Testing
         #expect(same.exitCode == 0, "\(same.stderr)")
     }
 
+    /// The same rule where the models are varied rather than written as runs: two files exported
+    /// under one name are refused, and a file named like a built-in model is ranked apart from it.
+    @Test func variedModelsOfOneNameAreOneNetwork() throws {
+        let dir = try folder(["wide.yaml": "name: Tiny\ninput: [3, 32, 32]\nlayers:\n  - {type: fc, units: 20}\n",
+                              "narrow.yaml": "name: Tiny\ninput: [3, 32, 32]\nlayers:\n  - {type: fc, units: 10}\n",
+                              "plan.yaml": "name: p\nmodel: resnet50\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 1}\n"
+                                  + "strategy: {kind: data}\ngpus: [1]\ntraining: {epochs: 1}\npricing: {mode: cloud}\n"])
+        let plan = dir.appendingPathComponent("plan.yaml").path
+        let twoTinies = CLI.execute(["plan", plan, "--vary", "model={file: narrow.yaml},{file: wide.yaml}"])
+        #expect(twoTinies.exitCode == 2 && twoTinies.stderr.contains("the model name 'Tiny' names two networks")
+                && twoTinies.stderr.contains("--vary model={file: wide.yaml}"), "\(twoTinies.stderr)")
+        let sweep = CLI.execute(["sweep", plan, "--vary", "model={file: narrow.yaml},{file: wide.yaml}"])
+        #expect(sweep.exitCode == 2, "\(sweep.stdout)")
+        let apart = CLI.execute(["plan", plan, "--vary", "model=resnet50,{file: tiny.yaml}"])
+        #expect(apart.exitCode == 0, "\(apart.stderr)")
+        #expect(apart.stdout.contains("\nresnet50: 1 configurations fit") && apart.stdout.contains("\nresnet50 (custom): 1 configurations fit"),
+                "\(apart.stdout)")
+    }
+
     @Test func modelFileProblemsPointIntoTheModelFile() throws {
         let dir = try folder(["flat.yaml": "name: flat\ninput: [3, 32, 32]\nlayers:\n  - {type: flatten}\n",
                               "named.yaml": "name: named\ninput: [3, 8, 8]\nlayers:\n  - {name: input, type: conv, out: 3, kernel: 3, pad: 1}\n",
