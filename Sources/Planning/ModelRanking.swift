@@ -161,6 +161,15 @@ public struct ModelRanking: Sendable {
                 + " nothing there, to the same figures" + (alike.differingEfficiencies.isEmpty ? "" : " but the efficiency, which compares "
                     + "with one GPU at the batch each asks for") + " (\(alike.differencesInWords(limit: 3)))."
         }
+        // As cheap to the cent but slower: GPUs that scale linearly cost the same per image however many train,
+        // so the same money buys the training on fewer GPUs, which a buyer may rather own or rent.
+        let sameCost = meetingDeadline.dropFirst().filter { abs(cost($0) - cost(winner)) < 0.005 && time($0) > time(winner) * (1 + 1e-9) }
+        if !sameCost.isEmpty {
+            let named = sameCost.sorted { (time($0), $0.point) < (time($1), $1.point) }.prefix(3)
+                .map { "\(Plan.describe($0)) in \(Plan.duration(time($0)))\(ownedTerms($0))" }
+            text += " The same $\(Plan.money(cost(winner))) also trains it, slower, on \(sameCost.count == 1 ? "one other configuration" : "\(sameCost.count) others"): "
+                + named.joined(separator: "; ") + (sameCost.count > 3 ? "; and \(sameCost.count - 3) more" : "") + "."
+        }
         if let near = nearMiss {
             text += " Just over the deadline, \(Plan.describe(near)) takes \(Plan.duration(time(near), missing: deadlineSeconds)) "
                 + "(\(Plan.duration(time(near) - deadlineSeconds!)) over) for $\(Plan.money(cost(near)))\(ownedTerms(near)): "
