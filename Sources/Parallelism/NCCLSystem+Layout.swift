@@ -17,13 +17,19 @@
 /// (`NCCLProtocol.treeChunkBytes`, at most the data per channel) that stream up the
 /// tree while earlier ones stream down. ScaleCast runs it as a fluid pipeline: every
 /// edge carries its whole share, up and down at once, as concurrent transfers
-/// sharing the links, and the pipeline's fill (the last chunk's climb from the
+/// sharing the links, and the pipeline's fill (the last data's climb from the
 /// deepest rank to the root and descent to each rank, one hop at a time) is added to
-/// the transfers that deliver the result: each hop costs its step latency plus a
-/// chunk at one channel's bandwidth, `chunk / (efficiency × speed per channel)`. So
-/// an idle tree takes about `(its busiest link's bytes) / bandwidth + depth up and
-/// down × (latency + chunk time)`, the pipelined tree's classic form
-/// (`(K + D − 1)` chunk times for K chunks over D hops).
+/// the transfers that deliver the result. Under Simple a rank forwards a chunk once
+/// all of it has arrived (its step's flag follows the data), so each hop costs its
+/// step latency plus a chunk at one channel's bandwidth, `chunk / (efficiency × speed
+/// per channel)`, and an idle tree takes about `(its busiest link's bytes) / bandwidth
+/// + depth up and down × (latency + chunk time)`, the pipelined tree's classic form
+/// (`(K + D − 1)` chunk times for K chunks over D hops). Under LL and LL128 every line
+/// carries its own flag and each warp reduces and forwards its slice of lines as soon
+/// as their flags arrive (`src/device/prims_ll128.h`, `GenericOp` and
+/// `recvReduceSendCopy`; `prims_ll.h` alike), so the pipeline moves line by line and
+/// a hop costs its step latency alone: the depth's latencies, as NCCL's own model
+/// prices the tree (`tuning.cc`: per-hop latency times the depth, no chunk term).
 extension NCCLSystem {
     /// One edge of a simulated tree channel: the reduce goes from `child` to `parent`,
     /// the broadcast back; positions index the communicator's ranks.
@@ -191,7 +197,8 @@ extension NCCLSystem {
     /// As `treeLatencies(_:layout:bytes:)`, written over `latencies` (whose storage a caller
     /// pricing many message sizes keeps).
     public func treeLatencies(_ choice: NCCLChoice, layout: TreeLayout, bytes: Double, into latencies: inout [TransferLatency]) {
-        let chunk = min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) / choice.proto.wireEfficiency
+        // The data a hop waits for before it forwards (module documentation): a chunk under Simple, a line otherwise.
+        let chunk = choice.proto == .simple ? min(choice.proto.treeChunkBytes, bytes / Double(communicatorChannels)) : 0
         // A hop's step latency and its pipeline cost, inside a node and across nodes.
         let floors = [false, true].map { stepLatencyMicroseconds(choice, across: $0) * 1e-6 }
         let hops = floors.map { $0 + chunk / (channelGigabytesPerSecond * 1e9) }

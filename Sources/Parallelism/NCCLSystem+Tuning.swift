@@ -51,8 +51,8 @@ extension NCCLSystem {
     /// Column of the per-node tables: 1 node, 2 nodes, more.
     private var nodeColumn: Int { nodes <= 2 ? nodes - 1 : 2 }
 
-    /// Whether NCCL runs `proto` here (LL128 only where it enables it).
-    public func enables(_ proto: NCCLProtocol) -> Bool { proto != .ll128 || ll128Enabled }
+    /// Whether NCCL runs `proto` here: one the stack allows (`protocols`), LL128 only where NCCL enables it.
+    public func enables(_ proto: NCCLProtocol) -> Bool { protocols.contains(proto) && (proto != .ll128 || ll128Enabled) }
 
     /// Whether NCCL runs `choice` here: the protocol enabled, and NVLS only with the
     /// Simple protocol on a node that has it (`NCCLSystem+NVLS`).
@@ -174,6 +174,26 @@ extension NCCLSystem {
         ceilingGigabytesPerSecond(choice) * 1e9 / Double(layouts) / choice.proto.wireEfficiency
     }
 
+    /// The share of a simulated tree transfer's bytes that is the message's data under `choice`
+    /// for an all-reduce of `bytes`: the protocol's wire efficiency, times, under LL and LL128,
+    /// NCCL's own correction of its tree model by message size (`treeCorrectionFactor`, 0.4-1.0:
+    /// "Trees are not perfectly sticking to the model for medium sizes"), which NCCL's estimate
+    /// applies too (`estimatedSeconds`). Not under Simple: there the simulated tree pays its
+    /// pipeline's fill chunk by chunk (`treeLatencies`), what NCCL's model, which has no fill,
+    /// corrects for, so the correction would count it twice; LL and LL128 forward line by line
+    /// and have no such fill.
+    public func treeDataEfficiency(_ choice: NCCLChoice, bytes: Double) -> Double {
+        let efficiency = choice.proto.wireEfficiency
+        guard choice.proto != .simple, let correction = Self.treeCorrection(choice.proto, bytes: bytes) else { return efficiency }
+        return efficiency * correction
+    }
+
+    /// `treeCorrectionFactor[proto][log2(bytes / 64)]`, nil outside its 24 sizes (the factor is 1 there).
+    static func treeCorrection(_ proto: NCCLProtocol, bytes: Double) -> Double? {
+        let logSize = log2Floor(Int(bytes) >> 6)
+        return logSize >= 0 && logSize < 23 ? treeCorrection[proto]![logSize] : nil
+    }
+
     /// NCCL's predicted time of an all-reduce of `bytes` under `choice`, in seconds;
     /// nil where NCCL does not run it. `latency + bytes / bandwidth`, the tree's
     /// bandwidth times its correction factor for the message size, and the ring's
@@ -183,8 +203,7 @@ extension NCCLSystem {
         var bandwidth = bandwidthGigabytesPerSecond(choice)
         guard bandwidth > 0 else { return nil }
         var latency = latencyMicroseconds(choice)
-        let logSize = Self.log2Floor(Int(bytes) >> 6)
-        if choice.algorithm == .tree, logSize >= 0, logSize < 23 { bandwidth *= Self.treeCorrection[choice.proto]![logSize] }
+        if choice.algorithm == .tree, let correction = Self.treeCorrection(choice.proto, bytes: bytes) { bandwidth *= correction }
         if choice == NCCLChoice(.ring, .simple), nodes > 1, Int(bytes) / (communicatorChannels * ranks) >= 64 {
             latency *= computeCapability < 80 ? 1.9 : 1.4
         }

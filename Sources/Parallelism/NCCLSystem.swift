@@ -57,6 +57,10 @@ public struct NCCLSystem: Hashable, Sendable {
     public var treeIntraGigabytesPerSecond: Double
     /// Whether NCCL enables LL128 on this system (see `init(cluster:gpus:)`).
     public var ll128Enabled: Bool
+    /// The protocols the stack lets NCCL run (`NCCL_PROTO`; an execution profile's
+    /// `nccl_protocols`, as a release without LL128, before NCCL 2.5.6, ran): all by
+    /// default, LL128 still only where `ll128Enabled`.
+    public var protocols = Set(NCCLProtocol.allCases)
     /// NICs a node's channels leave and enter through, one simulated channel layout
     /// each (1 inside one node, and on PCIe trees, whose NICs the route picks).
     public var rails: Int

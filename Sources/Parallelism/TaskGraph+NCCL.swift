@@ -40,7 +40,7 @@ extension TaskGraph {
             }
         case .tree:
             let edges = system.treeEdges(choice, nodes: nodes, bytes: bytes)
-            let share = bytes / Double(system.treeChannels(nodes)) / choice.proto.wireEfficiency
+            let share = bytes / Double(system.treeChannels(nodes)) / system.treeDataEfficiency(choice, bytes: bytes)
             let ceiling = system.treeTransferCeilingBytesPerSecond(choice, simulatedChannels: system.treeChannels(nodes))
             var transfers: [(up: Int, down: Int)] = []
             transfers.reserveCapacity(edges.count)

@@ -308,6 +308,11 @@ extension RunSpec {
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing, costParameters: costParameters,
                                                  software: software)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
+        if software.ncclProtocols != nil, plannedStrategy.gradientSync.algorithm.ncclAlgorithms == nil,
+           let note = try yaml.optional("software")?.error(atKey: "nccl_protocols", "not used while the all-reduce is "
+               + "\(plannedStrategy.gradientSync.algorithm.rawValue), not NCCL's (nccl-auto, nccl-ring, nccl-tree)") {
+            self.unusedKeys.append(note)
+        }
         if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: modelLabel, label: label) {
             self.unusedKeys.append(note)
         }

@@ -142,7 +142,10 @@ public struct RunSpec: Sendable {
         setup.autocastWeightCopies = software.autocastWeightCopies
         setup.gpusPerNode = cluster.gpusPerNode
         setup.nicOfLocalGPU = cluster.nicOfLocalGPU
-        if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil { setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus) }
+        if plannedStrategy.gradientSync.algorithm.ncclAlgorithms != nil {
+            setup.nccl = NCCLSystem(cluster: cluster, gpus: gpus)
+            if let protocols = software.ncclProtocols { setup.nccl?.protocols = Set(protocols) }
+        }
         let mechanisms = software.mechanisms
         setup.lossOnFirstWorker = mechanisms.lossPlacement == .firstGPU
         setup.passBarrier = mechanisms.passBarrier

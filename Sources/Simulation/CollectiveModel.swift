@@ -272,7 +272,7 @@ public final class CollectiveModel {
         case .tree:
             let layout = system.treeLayout(nodes)
             return [(treePhase(layout, latencies: system.treeLatencies(choice, layout: layout, bytes: bytes),
-                               fraction: treeFraction(run, channels: layout.channels.count)), 1)]
+                               fraction: treeFraction(run, channels: layout.channels.count, bytes: bytes)), 1)]
         case .nvls:
             return [(Phase(transfers: system.nvlsTransfers(ranks: n).map { ($0.from, $0.to, system.nvlsWireShare, $0.latency) }), 1)]
         }
@@ -657,8 +657,8 @@ public final class CollectiveModel {
 
     /// The share of the message each of NCCL's tree transfers carries: its channel's, over
     /// the protocol's wire efficiency.
-    private func treeFraction(_ run: NCCLRun, channels: Int) -> Double {
-        1 / (Double(channels) * run.choice.proto.wireEfficiency)
+    private func treeFraction(_ run: NCCLRun, channels: Int, bytes: Double) -> Double {
+        1 / (Double(channels) * run.system.treeDataEfficiency(run.choice, bytes: bytes))
     }
 
     /// NCCL's tree as one fluid phase: every edge of `layout` both ways (`treeTransfers`),
@@ -714,7 +714,7 @@ public final class CollectiveModel {
         run.system.treeLatencies(run.choice, layout: shape.layout, bytes: bytes, into: &treeLatencies)
         let shares = shape.shares
         precondition(shares.count == treeLatencies.count, "one shape of collective has one set of transfers")
-        let amount = treeFraction(run, channels: shape.layout.channels.count) * bytes
+        let amount = treeFraction(run, channels: shape.layout.channels.count, bytes: bytes) * bytes
         var end = 0.0
         for (t, latency) in treeLatencies.enumerated() {
             let p = shares.place(of: t)

@@ -121,6 +121,9 @@ public struct ExecutionProfile: Sendable, Equatable {
     /// until the collective is done, so compute overlapped with it runs at
     /// `(SMs − channels × share) / SMs` of its speed. 0: overlap is free (no interference).
     public var collectiveSMShare: Double = 0
+    /// The protocols NCCL may run (`nccl_protocols:`, as `NCCL_PROTO` restricts them, or as a
+    /// release before NCCL 2.5.6, which added LL128, ran); nil: every one NCCL enables.
+    public var ncclProtocols: [NCCLProtocol]?
     /// How the stack's own code runs the schedule (cuda-convnet2's passes, loss
     /// placement, copy stages, periodic housekeeping); nothing by default.
     public var mechanisms = ScheduleMechanisms()
@@ -250,7 +253,7 @@ public struct ExecutionProfile: Sendable, Equatable {
                                    "loader_images_per_second_per_node", "loader_images_per_second_per_worker", "loader_workers_per_gpu", "loader_augmentation",
                                    "kernel_library", "workspace_mb", "algorithm_choice", "fused_batchnorm",
                                    "compute_jitter_cv", "host_sync_before_update", "collective"]
-        + ["collective_sm_share", "memory_format", "depthwise_kernels", "grouped_convolutions", "inplace_activation_clone", "broadcast_grad_sum_to",
+        + ["collective_sm_share", "nccl_protocols", "memory_format", "depthwise_kernels", "grouped_convolutions", "inplace_activation_clone", "broadcast_grad_sum_to",
            "inplace_relu6_clone", "max_pool_indices", "autocast_weight_copies"]
         + ScheduleMechanisms.keys
         + CommunicationMechanisms.keys
@@ -339,6 +342,17 @@ public struct ExecutionProfile: Sendable, Equatable {
             case "collective":
                 let name = try value.oneOf(["scenario"] + AllReduceAlgorithm.allCases.map(\.rawValue))
                 collective = AllReduceAlgorithm(rawValue: name)
+            case "nccl_protocols":
+                let names = try value.items()
+                guard !names.isEmpty else { throw value.error("list at least one of \(NCCLProtocol.allCases.map(\.rawValue).joined(separator: ", "))") }
+                var protocols: [NCCLProtocol] = []
+                for name in names {
+                    let chosen = try name.oneOfIgnoringCase(NCCLProtocol.allCases.map(\.rawValue))
+                    let proto = NCCLProtocol(rawValue: chosen)!
+                    guard !protocols.contains(proto) else { throw name.error("'\(chosen)' is listed twice") }
+                    protocols.append(proto)
+                }
+                ncclProtocols = protocols
             case "collective_sm_share":
                 let x = try value.double()
                 guard (0...1).contains(x) else { throw value.error("a share of an SM must be from 0 to 1, got \(x)") }

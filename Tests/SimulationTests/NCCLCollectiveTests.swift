@@ -42,17 +42,18 @@ import Workload
     /// the inter array's 24; one channel per NIC: 8 x 24, not doubled. DGX-1: a 150/7
     /// GB/s NVLink per peer gives 20 GB/s, 7 channels over the mesh.
     /// The tree's latencies (`NCCLSystem.treeLatencies`) against the module's formula, computed
-    /// here by recursion: a hop costs its step latency plus a chunk at one channel's speed; a
+    /// here by recursion: a hop costs its step latency plus, under Simple, a chunk at one channel's
+    /// speed (LL's lines are forwarded as they land, so a hop is its latency alone); a
     /// rank's climb is its hop plus its parent's climb (0 at the root); the fill is the deepest
     /// climb; every broadcast adds base + fill + climb(child) − hop, a reduce into the root base +
     /// fill − hop, any other reduce nothing. Five nodes, so the trees are uneven; two sizes.
     @Test func treeLatenciesAreThePipelinesClimbAndFill() throws {
         let system = NCCLSystem(cluster: dgxA100(), gpus: 40)
         let nodes = NodeGroups(ranks: Array(0..<40), gpusPerNode: 8)
-        for proto in [NCCLProtocol.ll, .simple] {
+        for proto in NCCLProtocol.allCases {
             let choice = NCCLChoice(.tree, proto)
             for bytes in [64e3, 256e6] {
-                let chunk = min(proto.treeChunkBytes, bytes / Double(system.communicatorChannels)) / proto.wireEfficiency
+                let chunk = proto == .simple ? min(proto.treeChunkBytes, bytes / Double(system.communicatorChannels)) : 0
                 func hop(_ across: Bool) -> Double {
                     system.stepLatencyMicroseconds(choice, across: across) * 1e-6 + chunk / (system.channelGigabytesPerSecond * 1e9)
                 }
@@ -153,6 +154,30 @@ import Workload
         #expect(system.choose(bytes: 256e6) == NCCLChoice(.ring, .simple))
         // Pinned to the ring, small messages take LL.
         #expect(system.choose(bytes: 65536, among: [.ring]) == NCCLChoice(.ring, .ll))
+    }
+
+    /// A stack that lets NCCL run only some protocols (`NCCL_PROTO`; a release before 2.5.6 had
+    /// no LL128) gets NCCL's best choice among them: two DGX A100 nodes, whose 25 MB all-reduce
+    /// NCCL runs as ring LL128 (above), run it as ring Simple without LL128; LL alone runs LL.
+    @Test func theStacksProtocolsBoundNCCLsChoice() {
+        var system = NCCLSystem(cluster: dgxA100(), gpus: 16)
+        #expect(system.choose(bytes: 25e6) == NCCLChoice(.ring, .ll128))
+        system.protocols = [.ll, .simple]
+        #expect(system.choose(bytes: 25e6) == NCCLChoice(.ring, .simple) && system.estimatedSeconds(NCCLChoice(.ring, .ll128), bytes: 25e6) == nil)
+        system.protocols = [.ll]
+        #expect(system.choose(bytes: 25e6).proto == .ll)
+    }
+
+    /// The simulated tree's transfers carry NCCL's own size correction (`treeCorrectionFactor`)
+    /// under LL and LL128, whose line-by-line pipeline has no fill, as their wire efficiency; not
+    /// under Simple, whose chunk-by-chunk fill the simulated tree pays instead: 25 MB (log2 of
+    /// 25e6 / 64 = 18) takes LL128's 0.9 and LL's 0.9.
+    @Test func theTreeCarriesNCCLsCorrectionUnderLLAndLL128() {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: 16)
+        #expect(abs(system.treeDataEfficiency(NCCLChoice(.tree, .ll128), bytes: 25e6) - 15.0 / 16.0 * 0.9) < 1e-12)
+        #expect(abs(system.treeDataEfficiency(NCCLChoice(.tree, .ll), bytes: 25e6) - 0.5 * 0.9) < 1e-12)
+        #expect(system.treeDataEfficiency(NCCLChoice(.tree, .simple), bytes: 25e6) == 1)
+        #expect(abs(system.treeDataEfficiency(NCCLChoice(.tree, .ll128), bytes: 1e6) - 15.0 / 16.0 * 0.6) < 1e-12, "log2(1e6 / 64) = 13")
     }
 
     /// Two DGX A100 nodes on one 100 Gb/s EDR NIC each: one channel at the inter array's 12

@@ -157,6 +157,22 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(format.keyPath == "software.memory_format" && format.line == 9 && format.message.contains("nchw"))
         let depthwise = try error("software: {profile: ideal, depthwise_kernels: tensorflow}")
         #expect(depthwise.keyPath == "software.depthwise_kernels" && depthwise.line == 9 && depthwise.message.contains("pytorch"))
+        let protocols = try error("software: {profile: ideal, nccl_protocols: [LL, LL129]}")
+        #expect(protocols.keyPath == "software.nccl_protocols[1]" && protocols.line == 9 && protocols.message.contains("LL128"), "\(protocols)")
+        let none = try error("software: {profile: ideal, nccl_protocols: []}")
+        #expect(none.keyPath == "software.nccl_protocols" && none.message.contains("at least one"), "\(none)")
+        let twice = try error("software: {profile: ideal, nccl_protocols: [simple, Simple]}")
+        #expect(twice.message.contains("'Simple' is listed twice"), "\(twice)")
+    }
+
+    /// `nccl_protocols` (as `NCCL_PROTO`, or a release without LL128) reaches NCCL's choice, any
+    /// case of the names; a run whose all-reduce is not NCCL's is told it changes nothing.
+    @Test func ncclProtocolsReachNCCLsChoice() throws {
+        let run = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: pytorch-ddp, nccl_protocols: [ll, Simple]}"))).runs[0]
+        #expect(run.software.ncclProtocols == [.ll, .simple])
+        #expect(run.setup(gpus: 2).nccl?.protocols == [.ll, .simple])
+        let ring = try Scenario.load(path: try temporaryScenario(scenario(extra: "software: {profile: ideal, nccl_protocols: [LL]}"))).runs[0]
+        #expect(ring.unusedKeys.contains { $0.keyPath == "software.nccl_protocols" && $0.message.contains("not NCCL's") }, "\(ring.unusedKeys)")
     }
 
     /// PyTorch's profiles run PyTorch's own depthwise kernels where PyTorch does, the
