@@ -43,8 +43,12 @@ public struct CostModel: Sendable {
     /// `parameters` is set, not on every task priced.
     private var rates: [Rates]
 
+    /// A precision the GPU has no units for takes the figures of the units that run it
+    /// (`GPUSpec.unitsRunning`: fp16 on a Maxwell board computes in fp32, at fp32's peak and
+    /// with fp32's efficiencies), so that it prices no slower than those units' own precision.
     static func rates(gpu: GPUSpec, parameters: CostParameters) -> [Rates] {
-        [Precision.fp32, .tf32, .fp16, .bf16].map { p in
+        [Precision.fp32, .tf32, .fp16, .bf16].map { asked in
+            let p = Precision(rawValue: gpu.unitsRunning(asked.rawValue)) ?? asked
             let best = parameters.maxEfficiencyOverride[p] ?? gpu.maxEfficiency[p.rawValue] ?? parameters.maxEfficiency(p)
             let half = parameters.halfSaturationOverride[p] ?? gpu.halfSaturation[p.rawValue] ?? parameters.halfSaturation(p)
             // A scenario's own curve (either figure) prices every product, the catalog's GEMM curve none.

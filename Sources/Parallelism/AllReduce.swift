@@ -114,7 +114,8 @@ public enum AllReduceAlgorithm: String, CaseIterable, Sendable {
     /// at least NCCL's per-step latency, the base latency once.
     case ncclRing = "nccl-ring"
     /// NCCL's tree (`NCCL_ALGO=tree`), the protocol still NCCL's choice: a chain in
-    /// each node and a double binary tree across nodes, pipelined in chunks.
+    /// each node and a double binary tree across nodes, pipelined (chunk by chunk under
+    /// Simple, line by line under LL and LL128: `NCCLSystem+Layout`).
     case ncclTree = "nccl-tree"
 
     /// Whether a worker's all-reduces of this kind run one after another, in the order

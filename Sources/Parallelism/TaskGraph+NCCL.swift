@@ -1,6 +1,7 @@
 /// NCCL's all-reduce expanded into transfers: rings or trees on the layouts of
 /// `NCCLSystem+Layout`, each transfer carrying the protocol's bytes on the wire
-/// (data / `NCCLProtocol.wireEfficiency`) and NCCL's latencies. The aggregated
+/// (data / `NCCLProtocol.wireEfficiency`; the tree's over `NCCLSystem.treeDataEfficiency`,
+/// which carries NCCL's size correction under LL and LL128) and NCCL's latencies. The aggregated
 /// fidelity's closed form (`CollectiveModel`) prices the same transfers.
 extension TaskGraph {
     /// NCCL's all-reduce of `bytes` over GPUs `ranks` as `run` says.

@@ -161,13 +161,17 @@ public struct ModelRanking: Sendable {
                 + " nothing there, to the same figures" + (alike.differingEfficiencies.isEmpty ? "" : " but the efficiency, which compares "
                     + "with one GPU at the batch each asks for") + " (\(alike.differencesInWords(limit: 3)))."
         }
-        // As cheap to the cent but slower: GPUs that scale linearly cost the same per image however many train,
-        // so the same money buys the training on fewer GPUs, which a buyer may rather own or rent.
-        let sameCost = meetingDeadline.dropFirst().filter { abs(cost($0) - cost(winner)) < 0.005 && time($0) > time(winner) * (1 + 1e-9) }
+        // As cheap to the cent in another time: GPUs that scale linearly cost the same per image however many
+        // train, so the same money buys the training on fewer GPUs, which a buyer may rather own or rent; the
+        // runner-up below costs at least a cent more. Rows of the winner's very figures are the sentence above's.
+        let sameCost = meetingDeadline.dropFirst().filter {
+            abs(cost($0) - cost(winner)) < 0.005 && abs(time($0) - time(winner)) > 1e-9 * time(winner)
+        }
         if !sameCost.isEmpty {
             let named = sameCost.sorted { (time($0), $0.point) < (time($1), $1.point) }.prefix(3)
                 .map { "\(Plan.describe($0)) in \(Plan.duration(time($0)))\(ownedTerms($0))" }
-            text += " The same $\(Plan.money(cost(winner))) also trains it, slower, on \(sameCost.count == 1 ? "one other configuration" : "\(sameCost.count) others"): "
+            text += " The same $\(Plan.money(cost(winner))) also trains it on "
+                + "\(sameCost.count == 1 ? "one other configuration" : "\(sameCost.count) others"): "
                 + named.joined(separator: "; ") + (sameCost.count > 3 ? "; and \(sameCost.count - 3) more" : "") + "."
         }
         if let near = nearMiss {

@@ -139,7 +139,12 @@ public struct OwnedCost: Sendable, Equatable {
                 capital.append(Item(name: "network links", quantity: Double(links), unitUSD: port,
                                     unit: "NIC, switch port and cable", seen: stated.seen, source: stated.source))
             } else {
-                capital += try Self.networkItems(network, nodes: nodes, pricing: pricing, catalog: catalog)
+                do {
+                    capital += try Self.networkItems(network, nodes: nodes, pricing: pricing, catalog: catalog)
+                } catch var error as ConfigError {
+                    if gpu.tdpWatts == nil { error.message += "; and \(noPowerDraw)" }
+                    throw error
+                }
             }
         }
 

@@ -529,7 +529,7 @@ public enum MarkdownReport {
         return (1, 1, "s")
     }
 
-    /// `range` in one unit, the upper end's ("1.9 to 3.3 minutes", not "117.1 s to 3.3 minutes"),
+    /// `range` in one unit, the upper end's ("2.0 to 3.3 minutes", not "117.1 s to 3.3 minutes"),
     /// where the lower end reads at least 1 in it; else each end in its own.
     static func durationRange(_ range: ClosedRange<Double>) -> String {
         let (size, decimals, name) = durationUnit(range.upperBound)

@@ -79,17 +79,18 @@ extension Scenario {
                     spec.maxGlobalBatchLocation = spec.maxGlobalBatchLocation.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     spec.unusedKeys = spec.unusedKeys.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     if let pricing = spec.pricing { spec.pricing?.location = Scenario.atItsOrigin(pricing.location, run: item, base: base) }
-                    // plan, report and sweep compare configurations per model by its name: one name, one network.
-                    // The same network written two ways (built in, and exported from PyTorch) keeps its name:
-                    // what is compared is what is priced, its parameters and work per image.
-                    if let first = modelNamed[spec.network.name], !Scenario.samePricedNetwork(first.network, spec.network) {
+                    // plan, report and sweep compare configurations per model by its label (`RunSpec.modelLabel`: a
+                    // custom model named like a built-in one is `NAME (custom)`, ranked apart): one label, one network,
+                    // as `Sweep` checks across --vary. Two files under one label pass where they price alike (their
+                    // parameters and work per image).
+                    if let first = modelNamed[spec.modelLabel], !Scenario.samePricedNetwork(first.network, spec.network) {
                         let modelNode = try item.optional("model") ?? root.optional("model")
                         throw (modelNode ?? item).error("the model name '\(spec.network.name)' is already runs[\(first.run)]'s, "
                             + "a different network (\(first.network.parameters) against \(spec.network.parameters) parameters, "
                             + "\(first.network.forwardFLOPsPerExample) against \(spec.network.forwardFLOPsPerExample) forward FLOPs "
                             + "per image); give each model its own name (plan and report rank configurations per model name)")
                     }
-                    if modelNamed[spec.network.name] == nil { modelNamed[spec.network.name] = (index, spec.network) }
+                    if modelNamed[spec.modelLabel] == nil { modelNamed[spec.modelLabel] = (index, spec.network) }
                     return spec
                 } catch let error as ConfigError {
                     throw Scenario.atItsOrigin(error, run: item, base: base)

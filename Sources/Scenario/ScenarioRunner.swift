@@ -183,7 +183,7 @@ public enum ScenarioRunner {
         guard perStep.isFinite && perStep <= longestStepSeconds else {
             var error = run.batchLocation
             let batch = run.accumulationSteps > 1 ? "\(run.accumulationSteps) micro-batches of \(batchPerGPU)" : "\(batchPerGPU)"
-            error.message = "a step of \(run.network.name) with \(batch) images per GPU on \(run.cluster.gpu.name) would take "
+            error.message = "a step of \(run.modelLabel) with \(batch) images per GPU on \(run.cluster.gpu.name) would take "
                 + (perStep.isFinite ? "about \(Self.days(perStep)) days" : "forever (the cost model gives no finite time)")
                 + "; check the hardware figures (a GPU's peak, max_efficiency, memory_efficiency) and the batch"
             throw error

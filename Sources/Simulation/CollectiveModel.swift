@@ -241,7 +241,7 @@ public final class CollectiveModel {
     /// phases, each with every layout's N transfers of 1/(N·layouts) of the message
     /// over the protocol's wire efficiency, the base latency on the first. The tree:
     /// one phase with every edge of every channel both ways at once (the fluid
-    /// pipeline), each of 1/channels of the message over the wire efficiency, the
+    /// pipeline), each of 1/channels of the message over `treeDataEfficiency`, the
     /// pipeline's fill on the transfers that deliver the result.
     /// `ringSteps`: the ring's steps (2(N−1) for the all-reduce; N−1 for an all-gather
     /// or a reduce-scatter, `CollectiveModel+Exchanges`).
@@ -656,7 +656,8 @@ public final class CollectiveModel {
     var firstUnitRanks: Int { topology.nodeShiftNodes * topology.gpusPerNode }
 
     /// The share of the message each of NCCL's tree transfers carries: its channel's, over
-    /// the protocol's wire efficiency.
+    /// the share of its bytes that is data (`NCCLSystem.treeDataEfficiency`: the protocol's wire
+    /// efficiency, with NCCL's size correction under LL and LL128).
     private func treeFraction(_ run: NCCLRun, channels: Int, bytes: Double) -> Double {
         1 / (Double(channels) * run.system.treeDataEfficiency(run.choice, bytes: bytes))
     }
@@ -689,7 +690,7 @@ public final class CollectiveModel {
     /// the other: its first leg shares links with the other transfers' first legs (and
     /// with every unstaged transfer), its second with the other second legs.
     /// Only the latencies the tree's pipeline adds change with the message size and the
-    /// protocol (and the share of the message, with the protocol's wire efficiency): the
+    /// protocol (and the share of the message, with `treeDataEfficiency`): the
     /// layout, the transfers and their rates are the same for every bucket of one collective
     /// on one system, so they are built and shared out once (`treeShapes`), and each size
     /// computes only its latencies. Where the ranks fill a wiring the node shift maps onto

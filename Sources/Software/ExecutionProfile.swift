@@ -352,6 +352,11 @@ public struct ExecutionProfile: Sendable, Equatable {
                     guard !protocols.contains(proto) else { throw name.error("'\(chosen)' is listed twice") }
                     protocols.append(proto)
                 }
+                // NCCL runs LL and Simple everywhere, LL128 only where it enables it (NCCLSystem.ll128Enabled).
+                guard protocols != [.ll128] else {
+                    throw value.error("LL128 alone: NCCL enables it only on some systems (Volta and later, not over a PCIe tree "
+                                      + "across nodes); list LL or Simple too, which it runs everywhere")
+                }
                 ncclProtocols = protocols
             case "collective_sm_share":
                 let x = try value.double()

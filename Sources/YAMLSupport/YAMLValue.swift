@@ -86,13 +86,14 @@ public struct YAMLValue {
         }
     }
 
-    /// The character at `mark` (1-based line and column, as Yams gives them) in `text`, if any.
+    /// The character at `mark` (1-based line and column, as Yams gives them) in `text`, if any;
+    /// lines end at any line break ("\r\n" is one Character), columns count Unicode scalars.
     private static func character(at mark: Mark, in text: String) -> Character? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
-        let line = lines[mark.line - 1]
-        guard mark.column >= 1, mark.column <= line.count else { return nil }
-        return line[line.index(line.startIndex, offsetBy: mark.column - 1)]
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        return Character(scalars[mark.column - 1])
     }
 
     /// 1-based line of this node in its file.

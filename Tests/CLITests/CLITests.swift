@@ -293,17 +293,20 @@ let smallScenario = """
         let k40 = CLI.execute(["simulate", try writeTemporary(kepler), "--gpus", "1"])
         #expect(k40.stdout.contains("fp16 (fp16 tensors computed in fp32: the K40 has no fp16 units)"), "\(k40.stdout)\(k40.stderr)")
         // Computed in fp32 on half-size tensors, the step is no slower than fp32's: no kernel runs on tensor
-        // cores, so none pays the NCHW transposes of pytorch-ddp's layout or takes fp16's efficiencies (a
-        // Maxwell Titan X took 1.35 s in fp16 against 1.15 in fp32 before); sweep does not say those points
-        // are priced as another precision, since they are fp16's.
-        let maxwell = try writeTemporary("name: maxwell\nmodel: resnet50\nbatch_per_gpu: 128\nprecision: fp32\n"
-                                         + "cluster: {gpu: TitanX-Maxwell, gpus_per_node: 1}\ngpus: [1]\nsoftware: {profile: pytorch-ddp}\n")
-        let fp32AndFP16 = CLI.execute(["sweep", maxwell, "--vary", "precision=fp32,fp16"])
-        let steps = fp32AndFP16.stdout.split(separator: "\n").dropFirst()
-            .compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[9]) }
-        #expect(fp32AndFP16.stdout.hasPrefix("point,run,precision,gpus,gpu_model,strategy,scheme,variant,global_batch,step_seconds,"))
-        #expect(steps.count == 2 && steps[1] < steps[0], "\(steps)")
-        #expect(fp32AndFP16.stderr == "sweep: fp16 tensors computed in fp32: the TitanX-Maxwell has no fp16 units\n", "\(fp32AndFP16.stderr)")
+        // cores, so none pays the NCHW transposes of pytorch-ddp's layout, and every product, a library's
+        // kernel or not (ideal has no kernel library), takes fp32's peak and efficiencies (a Maxwell Titan X
+        // took 1.35 s under pytorch-ddp and 1.59 s under ideal in fp16, against 1.15 and 1.13 in fp32); sweep
+        // does not say those points are priced as another precision, since they are fp16's.
+        for profile in ["pytorch-ddp", "ideal"] {
+            let maxwell = try writeTemporary("name: maxwell\nmodel: resnet50\nbatch_per_gpu: 128\nprecision: fp32\n"
+                                             + "cluster: {gpu: TitanX-Maxwell, gpus_per_node: 1}\ngpus: [1]\nsoftware: {profile: \(profile)}\n")
+            let fp32AndFP16 = CLI.execute(["sweep", maxwell, "--vary", "precision=fp32,fp16"])
+            let steps = fp32AndFP16.stdout.split(separator: "\n").dropFirst()
+                .compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[9]) }
+            #expect(fp32AndFP16.stdout.hasPrefix("point,run,precision,gpus,gpu_model,strategy,scheme,variant,global_batch,step_seconds,"))
+            #expect(steps.count == 2 && steps[1] < steps[0], "\(profile): \(steps)")
+            #expect(fp32AndFP16.stderr == "sweep: fp16 tensors computed in fp32: the TitanX-Maxwell has no fp16 units\n", "\(fp32AndFP16.stderr)")
+        }
         let plain = CLI.execute(["simulate", try writeTemporary(smallScenario), "--json"])
         #expect(plain.stdout.contains("\"precision_note\" : null"))
         // Sweep rows have no precision column: the sweep says it on standard error, once; plan in its text.

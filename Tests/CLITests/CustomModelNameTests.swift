@@ -95,6 +95,13 @@ import Testing
                 "\(differ.stderr)")
         let same = CLI.execute(["simulate", try scenario("same.yaml")])
         #expect(same.exitCode == 0, "\(same.stderr)")
+        // The built-in model beside a file of its name is two labels, ranked apart, as under --vary.
+        let builtInPath = dir.appendingPathComponent("runs-built-in").path
+        try ("name: two\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 1}\nstrategy: {kind: data}\n"
+             + "gpus: [1]\nruns:\n  - {label: a, model: resnet50}\n  - {label: b, model: {file: tiny.yaml}}\n")
+            .write(toFile: builtInPath, atomically: true, encoding: .utf8)
+        let apart = CLI.execute(["simulate", builtInPath])
+        #expect(apart.exitCode == 0 && apart.stdout.contains("b: resnet50 (custom) on V100"), "\(apart.stdout)\(apart.stderr)")
     }
 
     /// The same rule where the models are varied rather than written as runs: two files exported

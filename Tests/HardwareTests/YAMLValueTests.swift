@@ -55,6 +55,8 @@ import YAMLSupport
         let tab = #expect(throws: ConfigError.self) { try value("cluster:\n\tgpu: A100\n") }
         #expect(tab?.line == 2 && tab?.message == "invalid YAML: found a tab where a key or value may start: YAML indents with spaces only",
                 "\(String(describing: tab))")
+        let crlf = #expect(throws: ConfigError.self) { try value("cluster:\r\n\tgpu: A100\r\n") }
+        #expect(crlf?.line == 2 && crlf?.message.contains("found a tab") == true, "\(String(describing: crlf))")
         let at = #expect(throws: ConfigError.self) { try value("cluster:\n  gpu: @\n") }
         #expect(at?.line == 2 && at?.message.hasPrefix("invalid YAML: found character that cannot start any token") == true,
                 "\(String(describing: at))")

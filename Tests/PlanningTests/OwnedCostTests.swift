@@ -181,6 +181,12 @@ let ownedScenario = planScenario
         #expect(error?.message.hasPrefix("no purchase price for the Mine is known;") == true
                 && error?.message.hasSuffix("; and no power draw for the Mine is known: give it tdp_watts in a scenario catalog: entry") == true,
                 "\(error?.message ?? "")")
+        // So is a network without a price: the two in one error.
+        let priced = text.replacingOccurrences(of: "pue: 1.3}", with: "pue: 1.3, purchase_per_gpu: 8000, server_usd_per_node: 0, host_watts_per_node: 0}")
+            .replacingOccurrences(of: "network: {link: ib-ndr, nics_per_node: 8}", with: "network: {link: eth-25g, nics_per_node: 1}")
+        let network = #expect(throws: ConfigError.self) { try self.bill(priced, gpus: 16) }
+        #expect(network?.message.contains("switch") == true && network?.message.hasSuffix("give it tdp_watts in a scenario catalog: entry") == true,
+                "\(network?.message ?? "")")
     }
 
     /// Stating the missing figure (0: the GPU price includes its server) clears the error.

@@ -344,9 +344,9 @@ let planScenario = """
         #expect(!said.contains("efficient against"), "\(text)")
     }
 
-    /// Configurations as cheap to the cent as the winner but slower are named with it: GPUs that
-    /// scale linearly cost the same per image however many train, and the runner-up, which costs
-    /// more, would hide that the same money trains on fewer GPUs.
+    /// Configurations as cheap to the cent as the winner in another time are named with it: GPUs
+    /// that scale linearly cost the same per image however many train, and the runner-up, which
+    /// costs a cent more at least, would hide that the same money trains on fewer GPUs.
     @Test func asCheapButSlowerConfigurationsAreNamed() throws {
         var rows = try Sweep(scenarioPath: try writeScenario(planScenario), axes: [Sweep.Axis.parse("gpus=8,16,32")]).evaluate()
         // 16 GPUs at the cost of 8 and twice their time: linear scaling; 32 a dollar dearer.
@@ -354,7 +354,7 @@ let planScenario = """
         rows[1].costUSD = rows[0].costUSD
         rows[2].costUSD = rows[0].costUSD! + 1
         let text = try #require(try Plan(rows: rows, deadlineSeconds: nil).rankings.first).explanation
-        #expect(text.contains(" The same $\(Plan.money(rows[0].costUSD!)) also trains it, slower, on one other configuration: "
+        #expect(text.contains(" The same $\(Plan.money(rows[0].costUSD!)) also trains it on one other configuration: "
                               + "\(Plan.describe(rows[1])) in \(Plan.duration(rows[1].timeToTrainSeconds!)). The next cheapest, "
                               + "\(Plan.describe(rows[2]))"), "\(text)")
     }

@@ -156,6 +156,19 @@ import Workload
         #expect(system.choose(bytes: 65536, among: [.ring]) == NCCLChoice(.ring, .ll))
     }
 
+    /// The fill of a line-by-line pipeline (LL, LL128) is its step latencies, whatever the message;
+    /// a chunk-by-chunk one's (Simple) grows with the chunk, up to its 512 KiB: five DGX A100
+    /// nodes, 64 KB against 256 MB.
+    @Test func onlySimplesFillGrowsWithTheMessage() {
+        let system = NCCLSystem(cluster: dgxA100(), gpus: 40)
+        let nodes = NodeGroups(ranks: Array(0..<40), gpusPerNode: 8)
+        func fills(_ proto: NCCLProtocol, _ bytes: Double) -> [Double] {
+            system.treeEdges(NCCLChoice(.tree, proto), nodes: nodes, bytes: bytes).map(\.broadcastLatency.addedSeconds)
+        }
+        for proto in [NCCLProtocol.ll, .ll128] { #expect(fills(proto, 64e3) == fills(proto, 256e6), "\(proto)") }
+        #expect(zip(fills(.simple, 64e3), fills(.simple, 256e6)).allSatisfy { $0 < $1 })
+    }
+
     /// A stack that lets NCCL run only some protocols (`NCCL_PROTO`; a release before 2.5.6 had
     /// no LL128) gets NCCL's best choice among them: two DGX A100 nodes, whose 25 MB all-reduce
     /// NCCL runs as ring LL128 (above), run it as ring Simple without LL128; LL alone runs LL.
@@ -235,6 +248,14 @@ import Workload
         let atTheCeiling = bytes / 2 / 5.9e9
         #expect(simulated >= atTheCeiling && closed >= atTheCeiling, "simulated \(simulated) s, closed \(closed) s")
         #expect(abs(closed / simulated - 1) < 1e-3, "closed \(closed) s, simulated \(simulated) s")
+        // LL128 at its ceiling (NCCL's bus bandwidth there is its ceiling too: min(24 × 0.92 × 120/128, 20)),
+        // its lines forwarded as they land (no chunk fill) and NCCL's size correction carried (0.9 at 25 MB):
+        // the idle tree takes what NCCL predicts, its depth's latencies and the data at the corrected ceiling.
+        let ll128 = NCCLRun(system: two, choice: NCCLChoice(.tree, .ll128))
+        let predicted = two.estimatedSeconds(ll128.choice, bytes: bytes)!
+        let ll128Simulated = simulate(ll128, cluster: cluster, gpus: 16, bytes: bytes).makespan.seconds
+        #expect(abs(ll128Simulated / predicted - 1) < 0.01, "simulated \(ll128Simulated) s, NCCL \(predicted) s")
+        #expect(abs(closedForm(ll128, cluster: cluster, gpus: 16, bytes: bytes) / ll128Simulated - 1) < 1e-3)
     }
 
     /// 32 DGX A100 nodes (256 ranks): the ring pays 510 steps, 62 of them across nodes

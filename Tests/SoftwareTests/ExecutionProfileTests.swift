@@ -163,6 +163,8 @@ func loadError(_ yaml: String) throws -> ConfigError {
         #expect(none.keyPath == "software.nccl_protocols" && none.message.contains("at least one"), "\(none)")
         let twice = try error("software: {profile: ideal, nccl_protocols: [simple, Simple]}")
         #expect(twice.message.contains("'Simple' is listed twice"), "\(twice)")
+        let alone = try error("software: {profile: ideal, nccl_protocols: [LL128]}")
+        #expect(alone.keyPath == "software.nccl_protocols" && alone.message.hasPrefix("LL128 alone"), "\(alone)")
     }
 
     /// `nccl_protocols` (as `NCCL_PROTO`, or a release without LL128) reaches NCCL's choice, any
