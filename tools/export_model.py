@@ -103,9 +103,10 @@ def export_torch(args) -> tuple:
     module, name = from_torch.build_module(args.model, kwargs)
     model = from_torch.export(module, args.name or name, shape)
     parameters, flops = from_torch.framework_totals(module, shape)
-    failed = report_parameters(model, parameters, "PyTorch's sum(p.numel())",
-                               f" (modules whose parameters the forward pass does not use: {', '.join(model.idle_modules)})"
-                               if model.idle_modules else "")
+    reasons = ([f"modules whose parameters the forward pass does not use: {', '.join(model.idle_modules)}"] if model.idle_modules else []) \
+        + ([f"modules the forward pass calls more than once, their weights counted at each call: {', '.join(model.repeated_modules)}"]
+           if model.repeated_modules else [])
+    failed = report_parameters(model, parameters, "PyTorch's sum(p.numel())", f" ({'; '.join(reasons)})" if reasons else "")
     error = (model.product_flops - flops) / flops if flops else 0.0
     print(f"forward FLOPs of convolutions and FC layers per example: {grouped(model.product_flops)}; "
           f"PyTorch's FlopCounterMode: {grouped(flops)}: {error:+.3%}", file=sys.stderr)
@@ -142,16 +143,23 @@ def export_onnx(args) -> tuple:
     return model, header, failed
 
 
+def check_out(path: str | None, force: bool) -> None:
+    """Refuses an --out that `write` would refuse: an existing file without --force, or
+    anything but a regular file with it. Checked before the export too, which can take minutes."""
+    if path is None or not os.path.lexists(path):
+        return
+    if not force:
+        raise ExportError(f"{path} exists; add --force to replace it")
+    if os.path.islink(path) or not os.path.isfile(path):
+        raise ExportError(f"{path} is not a regular file; --force replaces regular files only")
+
+
 def write(text: str, path: str | None, force: bool) -> None:
     """To stdout, or atomically to `path` (a temporary file beside it, renamed)."""
     if path is None:
         sys.stdout.write(text)
         return
-    if os.path.lexists(path):
-        if not force:
-            raise ExportError(f"{path} exists; add --force to replace it")
-        if os.path.islink(path) or not os.path.isfile(path):
-            raise ExportError(f"{path} is not a regular file; --force replaces regular files only")
+    check_out(path, force)
     folder, base = os.path.split(path)
     temporary = os.path.join(folder, f".{base}.{os.getpid()}.tmp")
     try:
@@ -170,6 +178,7 @@ def main(argv=None) -> int:
     try:
         if bool(args.model) == bool(args.onnx):
             raise ExportError("give a model (a torchvision name or package.module:Factory) or --onnx FILE, not both")
+        check_out(args.out, args.force)
         model, header, failed = export_onnx(args) if args.onnx else export_torch(args)
         if failed:
             print(f"error: {source}: " + "; ".join(failed) + "; nothing was written", file=sys.stderr)

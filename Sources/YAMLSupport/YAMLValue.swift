@@ -86,6 +86,23 @@ public struct YAMLValue {
         }
     }
 
+    /// `key` with every character that prints as nothing or as a blank other than the space
+    /// (format characters such as U+200B, no-break and other spaces, controls) written as
+    /// `\u{200B}`: a key that differs from a known one only by such a character would
+    /// otherwise print as the same name.
+    static func showingInvisibles(_ key: String) -> String {
+        var out = ""
+        for scalar in key.unicodeScalars {
+            let category = scalar.properties.generalCategory
+            if scalar != " " && [.format, .spaceSeparator, .control, .lineSeparator, .paragraphSeparator].contains(category) {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// The character at `mark` (1-based line and column, as Yams gives them) in `text`, if any;
     /// lines end at any line break ("\r\n" is one Character), columns count Unicode scalars.
     private static func character(at mark: Mark, in text: String) -> Character? {
@@ -165,7 +182,9 @@ public struct YAMLValue {
         for pair in try mapping() {
             let key = try name(ofKey: pair.key)
             guard !allowed.contains(key) else { continue }
-            var message = "unknown key '\(key)'"
+            let shown = Self.showingInvisibles(key)
+            var message = "unknown key '\(shown)'" + (shown == key ? "" : " (with characters that print as nothing or as a space, "
+                + "escaped here)")
             if key == "<<" {
                 // YAML 1.1's merge key: Yams, like YAML 1.2, reads it as a plain key.
                 message = "a merge key (<<) is not read: write the keys out (in a scenario, the top level's keys are every run's)"

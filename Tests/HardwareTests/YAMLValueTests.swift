@@ -62,6 +62,19 @@ import YAMLSupport
                 "\(String(describing: at))")
     }
 
+    /// An unknown key that differs from a known one by a character that prints as nothing (a
+    /// zero-width space) or as a blank (a no-break space) shows it escaped: printed as is, the
+    /// key and the suggestion would look the same.
+    @Test func anInvisibleCharacterInAnUnknownKeyIsShown() throws {
+        let zeroWidth = #expect(throws: ConfigError.self) { try self.value("batch\u{200B}_per_gpu: 3\n").checkKeys(["batch_per_gpu"]) }
+        #expect(zeroWidth?.message == "unknown key 'batch\\u{200B}_per_gpu' (with characters that print as nothing or as a space, "
+                + "escaped here); did you mean 'batch_per_gpu'?", "\(String(describing: zeroWidth))")
+        let noBreak = #expect(throws: ConfigError.self) { try self.value("batch\u{00A0}per_gpu: 3\n").checkKeys(["batch_per_gpu"]) }
+        #expect(noBreak?.message.hasPrefix("unknown key 'batch\\u{A0}per_gpu'") == true, "\(String(describing: noBreak))")
+        let plain = #expect(throws: ConfigError.self) { try self.value("batch_pr_gpu: 3\n").checkKeys(["batch_per_gpu"]) }
+        #expect(plain?.message == "unknown key 'batch_pr_gpu'; did you mean 'batch_per_gpu'?")
+    }
+
     /// A required key written without a value is said to be so at its own line, not missing
     /// at the mapping's; one not written at all is missing.
     @Test func aRequiredKeyWithoutAValueIsNamedAtItsLine() throws {

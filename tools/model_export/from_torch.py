@@ -9,6 +9,7 @@ network, and each output of the model gets its own loss (`softmax`).
 """
 from __future__ import annotations
 
+from collections import Counter
 import contextlib
 import importlib
 import importlib.util
@@ -181,14 +182,17 @@ class _ShapeProp(ShapeProp):
 def export(module: nn.Module, name: str, input_shape: tuple) -> Model:
     """The module as a ScaleCast model on `input_shape` (C, H, W) or (features,),
     with `idle_modules`: the modules holding parameters that the forward pass
-    does not call.
+    does not call, and `repeated_modules`: those it calls more than once (each call
+    is a layer of its own, its weights counted again).
 
     Raises `UnpricedOperators` listing every operator ScaleCast cannot price."""
     traced = trace(module, input_shape)
     shape = tuple(input_shape) + (1,) * (3 - len(input_shape))
     model = _Converter(traced, Model(name, shape)).run()
-    called = {node.target for node in traced.graph.nodes if node.op == "call_module"}
-    model.idle_modules = sorted({name.rpartition(".")[0] for name, _ in module.named_parameters()} - called)
+    calls = Counter(node.target for node in traced.graph.nodes if node.op == "call_module")
+    holders = {name.rpartition(".")[0] for name, _ in module.named_parameters()}
+    model.idle_modules = sorted(holders - set(calls))
+    model.repeated_modules = sorted(m for m in holders if calls[m] > 1)
     return model
 
 

@@ -116,6 +116,20 @@ class IdleHead(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.conv(x), 1), 1))
 
 
+class CalledTwice(nn.Module):
+    """One convolution applied twice (shared weights): two layers in the export, its
+    weights counted at each, once in `sum(p.numel())`."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv(F.relu(self.conv(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 class DeadBranch(nn.Module):
     """A branch computed in the forward pass and then left unused (a side convolution
     and the activation after it): PyTorch runs its forward but no backward."""

@@ -159,6 +159,12 @@ class UserModuleTests(unittest.TestCase):
         self.assertIn("DIFFERENT", err)
         self.assertIn("the forward pass does not use: old_fc", err)
 
+    def test_a_module_called_twice_is_named(self):
+        code, out, err = run_exporter("nets:CalledTwice", "--input", "4,16,16")
+        self.assertEqual(code, 1, err)
+        self.assertEqual(out, "")
+        self.assertIn("calls more than once, their weights counted at each call: conv", err)
+
     def test_a_branch_no_output_uses_is_refused(self):
         code, out, err = run_exporter("nets:DeadBranch", "--input", "3,32,32")
         self.assertEqual(code, 2, err)
@@ -205,6 +211,12 @@ class UserModuleTests(unittest.TestCase):
             with open(path) as file:
                 self.assertTrue(body(file.read()).startswith("name: TinyNet\ninput: [3, 32, 32]\nlayers:\n"))
             self.assertEqual(os.listdir(folder), ["m.yaml"])
+            # Refused before the export, which can take minutes: a model that cannot even be imported
+            # is not reached.
+            code, _, err = run_exporter("nets:Missing", "--out", path)
+            self.assertEqual(code, 2)
+            self.assertIn("exists; add --force", err)
+            self.assertNotIn("cannot import", err)
 
 
 if __name__ == "__main__":
