@@ -204,7 +204,15 @@ extension GPUSpec {
         try peaks.checkKeys(GPUSpec.peakPrecisionKeys)
         var table: [String: Double] = [:]
         for (precision, value) in try peaks.entries() { table[precision] = try value.double(in: Limits.teraflops) * 1e12 }
-        guard table["fp32"] != nil else { throw peaks.error("an fp32 peak is required") }
+        guard let fp32 = table["fp32"] else { throw peaks.error("an fp32 peak is required") }
+        // A slower precision would price a run below what the GPU does: where a GPU's half or TF32 units are
+        // slower than its fp32 ones, frameworks compute those tensors in fp32 (cuBLAS's 32-bit compute type,
+        // cuDNN's pseudo-half configuration), so the figure belongs out of the entry (GPUSpec.unitsRunning).
+        for (precision, value) in try peaks.entries() where ["tf32", "fp16", "bf16"].contains(precision) && table[precision]! < fp32 {
+            throw value.error("\(NumberText.written(table[precision]! / 1e12)) TFLOP/s is below the fp32 peak "
+                              + "(\(NumberText.written(fp32 / 1e12))): where a GPU's \(precision) units are slower than its fp32 "
+                              + "ones, frameworks compute such tensors in fp32, so leave the figure out; else check it (dense TFLOP/s)")
+        }
         peakFLOPsPerSecond = table
         let host = try yaml.required("host_link")
         hostLink = try host.string()

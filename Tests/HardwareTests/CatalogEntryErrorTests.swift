@@ -31,6 +31,16 @@ import YAMLSupport
         return try #require(thrown)
     }
 
+    /// A TF32, fp16 or bf16 peak below the fp32 one (a slip, 4.0 for 40) is refused at its key:
+    /// frameworks compute such tensors in fp32 where the GPU's own units are slower. Equal is fine
+    /// (a GeForce Ampere's TF32 tensor rate is its fp32 rate).
+    @Test func aPrecisionSlowerThanFP32IsRefused() throws {
+        let slow = try refusal(Self.entry(peaks: "{fp32: 10, bf16: 4.0, fp8: 80}"))
+        #expect(slow.line == 7 && slow.keyPath.hasSuffix("peak_tflops.bf16") && slow.message.hasPrefix("4 TFLOP/s is below the fp32 peak (10)"),
+                "\(slow)")
+        #expect(try read(Self.entry(peaks: "{fp32: 10, tf32: 10, bf16: 40}")).gpu(named: "Test-8") != nil)
+    }
+
     /// A scenario naming `h100` gets the catalog's H100-SXM5 whatever a later entry's aliases
     /// say, and the second of two entries named alike in one list hides the first: both are
     /// refused at their line. An entry named as a catalog GPU still replaces it.
