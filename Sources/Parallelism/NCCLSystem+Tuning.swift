@@ -7,9 +7,9 @@
 /// `ncclTopoGetAlgoTime`) and `src/enqueue.cc` (`topoGetAlgoInfo`: the smallest
 /// predicted time wins, ties to the first in tree, ring and LL, LL128, Simple order).
 /// The tables are NCCL's; the code is ScaleCast's. `NCCL_PROTO` is `protocols` (a profile's
-/// `nccl_protocols`). Not modelled: NCCL_ALGO beyond naming one algorithm, tuner plugins, NVLS-tree/CollNet/PAT, POWER CPUs, and the
-/// CPU vendor (an Intel x86 host is assumed: `llMaxBws` row 0 across nodes, a 1 µs
-/// network post overhead).
+/// `nccl_protocols`). Not modelled: NCCL_ALGO beyond naming one algorithm, tuner plugins,
+/// NVLS-tree/CollNet/PAT, POWER CPUs, and the CPU vendor (an Intel x86 host is assumed:
+/// `llMaxBws` row 0 across nodes, a 1 µs network post overhead).
 ///
 /// Times are in microseconds and bandwidths in GB/s inside, as NCCL's; the public
 /// results are in seconds.
@@ -188,7 +188,8 @@ extension NCCLSystem {
         return efficiency * correction
     }
 
-    /// `treeCorrectionFactor[proto][log2(bytes / 64)]`, nil outside the 23 sizes NCCL reads it at (`logSize < 23`; the factor is 1 there).
+    /// `treeCorrectionFactor[proto][log2(bytes / 64)]`, nil outside the 23 sizes NCCL reads it
+    /// at (`logSize < 23`; the factor is 1 there).
     static func treeCorrection(_ proto: NCCLProtocol, bytes: Double) -> Double? {
         let logSize = log2Floor(Int(bytes) >> 6)
         return logSize >= 0 && logSize < 23 ? treeCorrection[proto]![logSize] : nil

@@ -183,7 +183,8 @@ public struct Sweep {
         }
         guard pointCount <= Double(Limits.sweepPoints) else {
             throw SweepError("--vary: the grid has \(String(format: "%.0f", pointCount)) points; at most \(Limits.sweepPoints) "
-                             + "(each point is held in memory, and a million take some 17 minutes on two cores where each is priced by closed forms, longer simulated transfer by transfer): vary fewer values")
+                             + "(each point is held in memory, and a million take some 17 minutes on two cores where each is priced "
+                             + "by closed forms, longer simulated transfer by transfer): vary fewer values")
         }
         // With --run, the other runs are left out of the varied scenarios: a value that only
         // they reject must not stop the sweep of the chosen run.
