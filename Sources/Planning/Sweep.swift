@@ -443,14 +443,13 @@ extension Sweep {
     /// Why some of `points` are not priced in the precision the scenario asked for (a bf16
     /// run on a GPU without bf16 units is fp16, a TF32 run on a GPU without TF32 units fp32:
     /// `RunSpec.precisionNote`), each note once, in point order, with the precision those
-    /// points are priced in where it is not the one asked (the notes that begin "bf16 asked:"
-    /// or "tf32 asked:"); nil where only the arithmetic differs (fp16 tensors computed in fp32
-    /// are fp16 points).
+    /// points are priced in where it is not the one asked (`RunSpec.precisionAsked`); nil where
+    /// only the arithmetic differs (fp16 tensors computed in fp32 are fp16 points).
     public func precisionNotes(_ points: [Point]) -> [(note: String, pricedAs: Precision?)] {
         var notes: [(note: String, pricedAs: Precision?)] = []
         for point in points {
             guard let note = point.run.precisionNote, !notes.contains(where: { $0.note == note }) else { continue }
-            notes.append((note, note.contains(" asked: ") ? point.run.precision : nil))
+            notes.append((note, point.run.precisionAsked == nil ? nil : point.run.precision))
         }
         return notes
     }

@@ -325,6 +325,7 @@ extension RunSpec {
             precisionNote = "fp16 tensors computed in fp32: the \(cluster.gpu.name) has no fp16 units"
         }
         if singleInstead { precisionNote = "tf32 asked: the \(cluster.gpu.name) has no TF32 rate in the catalog" }
+        if halfInstead || singleInstead { precisionAsked = Precision(rawValue: askedPrecision) }
     }
 
     /// Refuses a field the scenario's `software:` mapping sets for a mechanism the run does

@@ -90,8 +90,11 @@ public struct RunSpec: Sendable {
     /// (`RunSpec.recipeForAnotherModel`): notes `simulate` prints.
     public var unusedKeys: [ConfigError] = []
     /// Why `precision` is not the one the scenario asked for (bf16 on a GPU without bf16
-    /// units runs as fp16); nil when it is.
+    /// units runs as fp16), or is computed on other units (fp16 in fp32); nil otherwise.
     public var precisionNote: String?
+    /// The precision the scenario asked for where `precision` is another (bf16 priced as
+    /// fp16, TF32 as fp32); nil where it is the one asked.
+    public var precisionAsked: Precision?
     /// How the training stack runs the schedule (`software:`); `ideal` unless the scenario names another.
     public var software: ExecutionProfile = .ideal
 
