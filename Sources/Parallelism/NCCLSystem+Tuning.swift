@@ -184,13 +184,13 @@ extension NCCLSystem {
     /// and have no such fill.
     public func treeDataEfficiency(_ choice: NCCLChoice, bytes: Double) -> Double {
         let efficiency = choice.proto.wireEfficiency
-        guard choice.proto != .simple, let correction = Self.treeCorrection(choice.proto, bytes: bytes) else { return efficiency }
+        guard choice.proto != .simple, let correction = Self.treeCorrectionFactor(choice.proto, bytes: bytes) else { return efficiency }
         return efficiency * correction
     }
 
     /// `treeCorrectionFactor[proto][log2(bytes / 64)]`, nil outside the 23 sizes NCCL reads it
     /// at (`logSize < 23`; the factor is 1 there).
-    static func treeCorrection(_ proto: NCCLProtocol, bytes: Double) -> Double? {
+    static func treeCorrectionFactor(_ proto: NCCLProtocol, bytes: Double) -> Double? {
         let logSize = log2Floor(Int(bytes) >> 6)
         return logSize >= 0 && logSize < 23 ? treeCorrection[proto]![logSize] : nil
     }
@@ -204,7 +204,7 @@ extension NCCLSystem {
         var bandwidth = bandwidthGigabytesPerSecond(choice)
         guard bandwidth > 0 else { return nil }
         var latency = latencyMicroseconds(choice)
-        if choice.algorithm == .tree, let correction = Self.treeCorrection(choice.proto, bytes: bytes) { bandwidth *= correction }
+        if choice.algorithm == .tree, let correction = Self.treeCorrectionFactor(choice.proto, bytes: bytes) { bandwidth *= correction }
         if choice == NCCLChoice(.ring, .simple), nodes > 1, Int(bytes) / (communicatorChannels * ranks) >= 64 {
             latency *= computeCapability < 80 ? 1.9 : 1.4
         }

@@ -12,8 +12,25 @@ extension String {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where Self.isControl(scalar):
-                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                out += Self.escaped(scalar)
             default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// This text with every character that prints as nothing or as a blank other than the
+    /// space (format characters such as U+200B, no-break and other spaces, controls) escaped
+    /// as `singleLine` escapes controls (`\u{200B}`): a key that differs from a known one only
+    /// by such a character would otherwise print as the same name.
+    public var invisiblesEscaped: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            let category = scalar.properties.generalCategory
+            if scalar != " " && [.format, .spaceSeparator, .control, .lineSeparator, .paragraphSeparator].contains(category) {
+                out += Self.escaped(scalar)
+            } else {
+                out.unicodeScalars.append(scalar)
             }
         }
         return out
@@ -35,6 +52,9 @@ extension String {
         }
         return out
     }
+
+    /// `\u{HEX}`, as Swift writes a scalar in a literal.
+    static func escaped(_ scalar: Unicode.Scalar) -> String { "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" }
 
     /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -86,23 +86,6 @@ public struct YAMLValue {
         }
     }
 
-    /// `key` with every character that prints as nothing or as a blank other than the space
-    /// (format characters such as U+200B, no-break and other spaces, controls) written as
-    /// `\u{200B}`: a key that differs from a known one only by such a character would
-    /// otherwise print as the same name.
-    static func showingInvisibles(_ key: String) -> String {
-        var out = ""
-        for scalar in key.unicodeScalars {
-            let category = scalar.properties.generalCategory
-            if scalar != " " && [.format, .spaceSeparator, .control, .lineSeparator, .paragraphSeparator].contains(category) {
-                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
     /// The character at `mark` (1-based line and column, as Yams gives them) in `text`, if any;
     /// lines end at any line break ("\r\n" is one Character), columns count Unicode scalars.
     private static func character(at mark: Mark, in text: String) -> Character? {
@@ -182,7 +165,7 @@ public struct YAMLValue {
         for pair in try mapping() {
             let key = try name(ofKey: pair.key)
             guard !allowed.contains(key) else { continue }
-            let shown = Self.showingInvisibles(key)
+            let shown = key.invisiblesEscaped
             var message = "unknown key '\(shown)'" + (shown == key ? "" : " (with characters that print as nothing or as a space, "
                 + "escaped here)")
             if key == "<<" {
