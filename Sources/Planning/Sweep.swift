@@ -107,15 +107,35 @@ public struct Sweep {
     /// The sweep's key for the image size of built-in models (see `withImageSize`).
     static let imageSizeKey = "image_size"
 
+    /// A combination of varied values one run cannot take while others can (model parallelism
+    /// varied over two networks, one of them branched): left out of the grid, the others swept.
+    public struct Exclusion: Sendable {
+        /// The run's label; for an unlabelled run its key path (`runs[1]`) in a scenario of
+        /// several runs, nil in a scenario of one (the reason names the model varied, if any).
+        public var runLabel: String?
+        public var runIndex: Int
+        /// The varied values, in axis order.
+        public var values: [String]
+        /// How many points the combination would have had.
+        public var points: Int
+        /// Why the run cannot take them: the error with this run alone, naming the `--vary` values.
+        public var reason: ConfigError
+        /// The error the varied scenario gave as a whole, thrown where leaving out would hide a mistake.
+        var asWhole: ConfigError
+    }
+
     public let scenarioPath: String
     public let axes: [Axis]
     public let catalog: Catalog
     /// Every point, in order: runs, then the axes with the last varying fastest.
     public private(set) var points: [Point] = []
+    /// The combinations left out, in grid order (`Exclusion`); their points are not in `points`.
+    public private(set) var excluded: [Exclusion] = []
 
-    /// Builds the grid: parses the scenario once per combination of YAML keys.
-    /// - Throws: `ConfigError` for the scenario or a varied value it rejects
-    ///   (the message names the `--vary` values), `SweepError` for a bad axis.
+    /// Builds the grid: parses the scenario once per combination of YAML keys. A combination
+    /// one run cannot take is left out (`excluded`) where each of its values is taken in another.
+    /// - Throws: `ConfigError` for the scenario or a varied value no run takes with any
+    ///   other (the message names the `--vary` values), `SweepError` for a bad axis.
     public init(scenarioPath: String, axes: [Axis], run label: String? = nil) throws {
         self.scenarioPath = scenarioPath
         self.axes = axes
@@ -192,7 +212,9 @@ public struct Sweep {
 
         var combinations: [[String]] = [[]]
         for axis in axes { combinations = combinations.flatMap { prefix in axis.values.map { prefix + [$0] } } }
-        var parsed: [String: Scenario] = [:]
+        var parsed: [String: Result<Scenario, ConfigError>] = [:]
+        // Where the whole varied scenario fails: each run parsed alone, by run and combination.
+        var parsedAlone: [String: Result<RunSpec, ConfigError>] = [:]
         // A variant's run is the same for every GPU count: built and held once.
         var variants: [String: SharedRun] = [:]
         let gpusAxis = axes.firstIndex { $0.key == "gpus" }
@@ -216,18 +238,48 @@ public struct Sweep {
                 }
                 let yamlPairs = zip(axes, values).filter { $0.0.key != "gpus" && !Self.whatIfKeys.contains($0.0.key) }
                 let cacheKey = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: "\u{1}")
+                let pairs = yamlPairs.map { ($0.0.key, $0.1) }
+                let with = " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
                 if parsed[cacheKey] == nil {
                     do {
-                        parsed[cacheKey] = yamlPairs.isEmpty ? baseScenario
-                            : try Scenario(yaml: Self.override(varied, with: yamlPairs.map { ($0.0.key, $0.1) }), baseDirectory: base)
+                        parsed[cacheKey] = .success(yamlPairs.isEmpty ? baseScenario
+                            : try Scenario(yaml: Self.override(varied, with: pairs), baseDirectory: base))
                     } catch var error as ConfigError {
-                        error.message += " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
-                        throw label == nil ? error : Self.renumberingRun(error) { runIndices[$0] }
+                        error.message += with
+                        parsed[cacheKey] = .failure(label == nil ? error : Self.renumberingRun(error) { runIndices[$0] })
                     }
                 }
-                // A varied scenario holds only the chosen runs under --run, in their order.
-                let position = label == nil || yamlPairs.isEmpty ? r : runIndices.firstIndex(of: r)!
-                var run = parsed[cacheKey]!.runs[position]
+                var run: RunSpec
+                switch parsed[cacheKey]! {
+                case .success(let scenario):
+                    // A varied scenario holds only the chosen runs under --run, in their order.
+                    run = scenario.runs[label == nil || yamlPairs.isEmpty ? r : runIndices.firstIndex(of: r)!]
+                case .failure(let whole):
+                    // One run may reject values the others take (model parallelism on a network with
+                    // branches): this run alone decides whether it is left out.
+                    if parsedAlone["\(r)\u{2}" + cacheKey] == nil {
+                        for k in runIndices {
+                            do {
+                                let alone = try Self.override(Self.keepingRuns(root, at: [k]), with: pairs)
+                                parsedAlone["\(k)\u{2}" + cacheKey] = .success(try Scenario(yaml: alone, baseDirectory: base).runs[0])
+                            } catch var alone as ConfigError {
+                                alone.message += with
+                                parsedAlone["\(k)\u{2}" + cacheKey] = .failure(Self.renumberingRun(alone) { _ in k })
+                            }
+                        }
+                        // Every run takes the values alone: what fails is between the runs, not one run's.
+                        if runIndices.allSatisfy({ (try? parsedAlone["\($0)\u{2}" + cacheKey]!.get()) != nil }) { throw whole }
+                    }
+                    switch parsedAlone["\(r)\u{2}" + cacheKey]! {
+                    case .success(let alone): run = alone
+                    case .failure(let reason):
+                        excluded.append(Exclusion(runLabel: baseScenario.runs[r].label ?? (severalRuns ? Scenario.keyPath(ofRun: r) : nil),
+                                                  runIndex: r, values: values,
+                                                  points: gpusAxis == nil ? baseScenario.runs[r].gpuCounts.count : 1,
+                                                  reason: reason, asWhole: whole))
+                        continue
+                    }
+                }
                 for (axis, value) in zip(axes, values) {
                     switch axis.key {
                     case "network_gbps":
@@ -254,6 +306,25 @@ public struct Sweep {
                     points.append(Point(index: index, run: shared, runIndex: r, runLabel: name(run, r), values: values, gpus: gpus))
                     index += 1
                 }
+            }
+        }
+        try Self.refuseMistakes(excluded, axes: axes, runs: runIndices.count, combinations: combinations.count, pointsLeft: points.count)
+    }
+
+    /// Stops on the first combination left out where leaving combinations out would hide a
+    /// mistake rather than an incompatibility: a varied value that no run takes with any other
+    /// value (a misspelt GPU, a strategy no run can follow); so a grid never ends up empty.
+    /// - Throws: that combination's error as the whole varied scenario gave it.
+    static func refuseMistakes(_ excluded: [Exclusion], axes: [Axis], runs: Int, combinations: Int, pointsLeft: Int) throws {
+        guard let first = excluded.first else { return }
+        guard pointsLeft > 0 else { throw first.asWhole }
+        for (a, axis) in axes.enumerated() {
+            // Every value of an axis is in the same number of combinations, for every run.
+            let tried = runs * combinations / axis.values.count
+            var failed: [String: Int] = [:]
+            for combination in excluded {
+                failed[combination.values[a], default: 0] += 1
+                if failed[combination.values[a]] == tried { throw excluded.first { $0.values[a] == combination.values[a] }!.asWhole }
             }
         }
     }
@@ -484,5 +555,24 @@ extension Sweep {
             if !notes.contains(note) { notes.append(note) }
         }
         return notes
+    }
+
+    /// The combinations left out (`excluded`), one entry per run and reason, in grid order: the
+    /// reason names the `--vary` values but the GPU count, so a combination left out at every
+    /// varied GPU count is one entry, with all its points.
+    public var exclusionsByReason: [(runLabel: String?, points: Int, reason: String)] {
+        var grouped: [(runLabel: String?, points: Int, reason: String)] = []
+        var position: [String: Int] = [:]
+        for combination in excluded {
+            let reason = combination.reason.description
+            let key = "\(combination.runIndex)\u{1}" + reason
+            if let k = position[key] {
+                grouped[k].points += combination.points
+            } else {
+                position[key] = grouped.count
+                grouped.append((combination.runLabel, combination.points, reason))
+            }
+        }
+        return grouped
     }
 }

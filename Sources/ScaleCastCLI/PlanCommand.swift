@@ -146,8 +146,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         }
         let fitting = plan.fitting.count == 1 ? "1 configuration fits" : "\(plan.fitting.count) configurations fit"
         let within = plan.candidates.count == 1 ? "1 is" : "\(plan.candidates.count) are"
+        let leftOut = sweep.exclusionsByReason.reduce(0) { $0 + $1.points }
         var text = "\(fitting) in memory, of \(rows.count) searched"
-            + (budgets.isEmpty ? "" : "; \(within) within \(budgets.text)") + ".\n"
+            + (budgets.isEmpty ? "" : "; \(within) within \(budgets.text)")
+            + (leftOut == 0 ? "" : "; \(leftOut) more left out, which their run cannot take (the notes at the end say why)") + ".\n"
         // The rows the tables show, and those the shown rows stand for (`AlikeRows`): the cautions and notes cover
         // both, since a configuration can repeat another's every figure and still carry a caution of its own (bf16
         // priced as fp16 on a GPU without bf16 units repeats the fp16 configuration); the price basis, the shown.
@@ -324,7 +326,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let precision = sweep.precisionNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { note, pricedAs in
             "Precision: \(note)" + (pricedAs.map { "; those configurations are priced as \($0.rawValue)" } ?? "") + "."
         }
-        return ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
+        let leftOut = sweep.exclusionsByReason.map {
+            "Left out: \($0.points) configuration\($0.points == 1 ? "" : "s")\($0.runLabel.map { " of run '\($0.singleLine)'" } ?? ""), "
+                + "a combination of varied values the run cannot take (each value is searched with others): \($0.reason)."
+        }
+        return leftOut + ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
                  globalBatchNote(shown, runs: runsByPoint),
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)

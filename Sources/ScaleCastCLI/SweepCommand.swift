@@ -108,7 +108,13 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             + "(global_batch above training.images): their time_to_train_seconds counts part of a step no run takes\n"
         let recipes = sweep.recipeNotes(selected).map { "sweep: \($0)\n" }.joined()
         let networkPrices = sweep.flatNetworkPriceNotes(selected).map { "sweep: \($0)\n" }.joined()
-        output.stderr = note + precision + memory + held + epoch + recipes + networkPrices + output.stderr
+        // Combinations a run cannot take while another can: left out, each reason said once.
+        let leftOut = sweep.exclusionsByReason
+        let leftOutPoints = leftOut.reduce(0) { $0 + $1.points }
+        let exclusions = leftOut.isEmpty ? "" : "sweep: \(leftOutPoints) of \(sweep.points.count + leftOutPoints) points are left out, "
+            + "combinations of varied values their run cannot take (each value is swept with others; no rows):\n"
+            + leftOut.map { "  \($0.points) point\($0.points == 1 ? "" : "s")\($0.runLabel.map { " of run '\($0.singleLine)'" } ?? ""): \($0.reason)\n" }.joined()
+        output.stderr = note + exclusions + precision + memory + held + epoch + recipes + networkPrices + output.stderr
         return output
     }
 

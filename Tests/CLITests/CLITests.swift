@@ -858,6 +858,30 @@ let smallScenario = """
                 "\(out.stdout)")
     }
 
+    /// A combination one run cannot take (model parallelism on the branched ResNet-50) while
+    /// AlexNet takes it: sweep writes the other rows, says on standard error what it left out
+    /// and why, and exits 0; plan counts it in its first line and says why in its notes.
+    @Test func sweepAndPlanSayWhatTheyLeaveOut() throws {
+        let sweep = CLI.execute(["sweep", "scenarios/default.yaml", "--vary", "strategy.kind=data,model", "--vary", "gpus=2,4", "--quiet"])
+        #expect(sweep.exitCode == 0, "\(sweep.stderr)")
+        #expect(sweep.stdout.split(separator: "\n").count == 1 + 6, "\(sweep.stdout)")
+        #expect(sweep.stderr.hasPrefix("""
+            sweep: 2 of 8 points are left out, combinations of varied values their run cannot take (each value is swept with others; no rows):
+              2 points of run 'ResNet-50': scenarios/default.yaml: runs[0].strategy.kind: model parallelism from 'conv1' needs
+            """), "\(sweep.stderr)")
+        #expect(sweep.stderr.contains("(with --vary strategy.kind=model)\n"), "\(sweep.stderr)")
+        let plan = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--vary", "model=resnet50,alexnet-owt",
+                                "--vary", "strategy.kind=data,model", "--vary", "gpus=8", "--quiet"])
+        #expect(plan.exitCode == 0, "\(plan.stderr)")
+        #expect(plan.stdout.hasPrefix("3 configurations fit in memory, of 3 searched; 1 more left out, which their run cannot take "
+                                      + "(the notes at the end say why).\n"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("\nLeft out: 1 configuration, a combination of varied values the run cannot take"), "\(plan.stdout)")
+        // A value no run takes is a mistake: refused, as before.
+        let refused = CLI.execute(["sweep", "scenarios/default.yaml", "--run", "ResNet-50", "--vary", "strategy.kind=data,model", "--quiet"])
+        #expect(refused.exitCode == 2 && refused.stderr.hasPrefix("error: scenarios/default.yaml: runs[0].strategy.kind: model parallelism"),
+                "\(refused.stderr)")
+    }
+
     /// A sweep's points that do not fit in GPU memory are rows like the others, counted on
     /// standard error (streamed to a CSV file or not), and the sweep exits 0.
     @Test func aSweepCountsThePointsThatDoNotFit() throws {

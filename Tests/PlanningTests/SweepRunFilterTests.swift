@@ -25,16 +25,71 @@ import YAMLSupport
     @Test func aValueOnlyAnotherRunRejectsDoesNotStopTheChosenRun() throws {
         let path = try scenario()
         let axes = [Sweep.Axis(key: "strategy.model_parallel_from", values: ["fc6"])]
-        // Run B (ResNet-50) has no fc6: the whole sweep is refused, naming it...
-        #expect(throws: ConfigError.self) { _ = try Sweep(scenarioPath: path, axes: axes) }
-        // ...but run A alone sweeps.
+        // Run B (ResNet-50) has no fc6: the whole sweep leaves it out, naming it...
+        let whole = try Sweep(scenarioPath: path, axes: axes)
+        #expect(whole.points.map(\.runLabel) == ["A"])
+        #expect(whole.excluded.map(\.runLabel) == ["B"] && whole.excluded[0].reason.keyPath.hasPrefix("runs[1]."), "\(whole.excluded)")
+        // ...and run A alone sweeps, with nothing left out.
         let sweep = try Sweep(scenarioPath: path, axes: axes, run: "A")
+        #expect(sweep.excluded.isEmpty)
         #expect(sweep.points.count == 1)
         #expect(sweep.points[0].runLabel == "A" && sweep.points[0].runIndex == 0)
         #expect(sweep.points[0].run.network.name == "alexnet-owt")
         // Choosing B keeps its position in the scenario.
         let b = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "batch_per_gpu", values: ["16"])], run: "B")
         #expect(b.points.map(\.runIndex) == [1] && b.points[0].run.batchPerGPU == 16 && b.points[0].run.network.name == "resnet50")
+    }
+
+    /// A combination of varied values one run cannot take, where each value is taken in another
+    /// combination, is left out with its reason; a value no combination takes is a mistake and
+    /// stops the sweep.
+    @Test func combinationsARunCannotTakeAreLeftOutAndMistakesStillStop() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-left-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let twoRuns = dir.appendingPathComponent("two.yaml").path
+        try """
+            name: left-out
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [2]
+            runs:
+              - {model: resnet50}
+              - {label: AlexNet, model: alexnet-owt}
+            """.write(toFile: twoRuns, atomically: true, encoding: .utf8)
+        // ResNet-50 branches, so it cannot be split layer by layer; AlexNet can: ResNet-50's model-parallel
+        // points are left out at every varied GPU count, named once with both of them.
+        let axes = [Sweep.Axis(key: "strategy.kind", values: ["data", "model"]), Sweep.Axis(key: "gpus", values: ["2", "4"])]
+        let sweep = try Sweep(scenarioPath: twoRuns, axes: axes)
+        #expect(sweep.points.map { "\($0.runIndex) \($0.values.joined(separator: " "))" }
+                == ["0 data 2", "0 data 4", "1 data 2", "1 data 4", "1 model 2", "1 model 4"])
+        #expect(sweep.points.map(\.index) == Array(0..<6))
+        #expect(sweep.excluded.map { "\($0.runIndex) \($0.values.joined(separator: " ")) \($0.points)" } == ["0 model 2 1", "0 model 4 1"])
+        let grouped = sweep.exclusionsByReason
+        #expect(grouped.count == 1 && grouped[0].points == 2 && grouped[0].runLabel == "runs[0]", "\(grouped)")
+        #expect(grouped[0].reason.contains("runs[0].strategy.kind") && grouped[0].reason.contains("(with --vary strategy.kind=model)"),
+                "\(grouped[0].reason)")
+        // Without --vary gpus, a combination left out counts the run's every GPU count.
+        let counted = try Sweep(scenarioPath: twoRuns, axes: [Sweep.Axis(key: "strategy.kind", values: ["model"])])
+        #expect(counted.points.map(\.runIndex) == [1] && counted.excluded.map(\.points) == [1])
+        // ResNet-50 alone: no combination takes model parallelism, a mistake to stop on.
+        #expect(throws: ConfigError.self) {
+            _ = try Sweep(scenarioPath: twoRuns, axes: [Sweep.Axis(key: "strategy.kind", values: ["data", "model"])], run: "runs[0]")
+        }
+        // A misspelt GPU fails with every run: the sweep stops on it, naming it.
+        do {
+            _ = try Sweep(scenarioPath: twoRuns, axes: [Sweep.Axis(key: "cluster.gpu", values: ["V100", "V1OO"])])
+            Issue.record("a misspelt GPU was left out instead of refused")
+        } catch let error as ConfigError {
+            #expect(error.message.contains("V1OO") && error.message.contains("(with --vary cluster.gpu=V1OO)"), "\(error)")
+        }
+        // One run, two axes: ResNet-50 takes data parallelism, AlexNet model parallelism, so only their crossing is left out.
+        let one = dir.appendingPathComponent("one.yaml").path
+        try "name: one\nmodel: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [2]\n"
+            .write(toFile: one, atomically: true, encoding: .utf8)
+        let crossed = [Sweep.Axis(key: "model", values: ["resnet50", "alexnet-owt"]), Sweep.Axis(key: "strategy.kind", values: ["data", "model"])]
+        let mixed = try Sweep(scenarioPath: one, axes: crossed)
+        #expect(mixed.points.map { $0.values.joined(separator: " ") } == ["resnet50 data", "alexnet-owt data", "alexnet-owt model"])
+        #expect(mixed.exclusionsByReason.map(\.runLabel) == [nil], "a scenario of one run names no run")
     }
 
     /// `image_size` resizes every run's built-in model, top-level or its own; it refuses
@@ -45,11 +100,17 @@ import YAMLSupport
         #expect(sweep.points.map(\.run.network.name) == ["alexnet-owt-160x160", "alexnet-owt", "resnet50-160x160", "resnet50"])
         #expect(sweep.points[2].run.network.inputShape.height == 160 && sweep.points[2].run.network.parameters == 25_557_032)
         #expect(throws: SweepError.self) { _ = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["0"])]) }
+        // AlexNet cannot take 16 pixels, where ResNet-50 (padded throughout) can: AlexNet's point is left out.
+        let sixteen = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["16"])])
+        #expect(sixteen.points.map(\.run.network.name) == ["resnet50-16x16"])
+        #expect(sixteen.excluded.count == 1 && sixteen.excluded[0].reason.keyPath == "runs[0].model.input"
+                && sixteen.excluded[0].reason.message.contains("--vary image_size=16"), "\(sixteen.excluded)")
+        // One pixel neither takes: refused.
         do {
-            _ = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["16"])])
-            Issue.record("a 16-pixel AlexNet was accepted")
+            _ = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "image_size", values: ["1"])])
+            Issue.record("a 1-pixel AlexNet was accepted")
         } catch let error as ConfigError {
-            #expect(error.keyPath.hasSuffix("model.input") && error.message.contains("--vary image_size=16"), "\(error)")
+            #expect(error.keyPath.hasSuffix("model.input") && error.message.contains("--vary image_size=1)"), "\(error)")
         }
         // A model on four channels (DALI's padded RGB) keeps them at every size.
         let padded = try scenario().replacingOccurrences(of: "s.yaml", with: "padded.yaml")
