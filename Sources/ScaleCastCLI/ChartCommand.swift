@@ -132,12 +132,11 @@ enum ChartBuilder {
     }
 
     /// One step of `spec` on `gpus` GPUs, GPU by GPU and link by link, laid out as a timeline
-    /// shows it (`RunSelection.forTimeline`): every GPU where every node is simulated, else
-    /// the GPUs that stand for the others (a node's or a leaf's; aggregated, GPU 0), which
-    /// the title says.
+    /// shows it (`RunSelection.timeline`): every GPU where every node is laid out, else the
+    /// GPUs that stand for the others (a node's or a leaf's; aggregated, GPU 0), which the
+    /// title says.
     static func gantt(_ spec: RunSpec, gpus: Int, title: String, format: Chart.Format) throws -> Chart {
-        let laidOut = RunSelection.forTimeline(spec, gpus: gpus)
-        let outcome = try ScenarioRunner.simulate(laidOut, gpus: gpus)
+        let outcome = try RunSelection.timeline(spec, gpus: gpus)
         let aggregated = outcome.fidelity == .aggregated
         let lanes = aggregated ? 1 : outcome.graph.symmetry?.ranksPerNode
         let standing = aggregated ? " (GPU 0, which stands for all: aggregated)"

@@ -20,15 +20,24 @@ enum RunSelection {
         return subset
     }
 
-    /// `spec` as a timeline (trace, gantt chart) shows it: every GPU, so a symmetric run lays
-    /// out every node (the same times) as far as that is simulated; beyond, the timeline is
-    /// node 0's, which stands for every node.
-    static func forTimeline(_ spec: RunSpec, gpus: Int) -> RunSpec {
+    /// The most tasks a timeline (trace, gantt chart) lays out node by node: a trace takes about
+    /// 650 bytes a task (130 MB here) and its simulation some 5 kB a task while it runs (1 GB),
+    /// where 256 GPUs of ResNet-50 laid out node by node are 1.8 million tasks (9 GB, and a 1.3 GB
+    /// trace no viewer opens); 64 of them are 162,000 (0.8 GB, 4 s on this machine).
+    static let timelineTaskBudget = 200_000
+
+    /// `spec`'s simulated steps as a timeline shows them: every GPU where the run is symmetric
+    /// (node 0 standing for every node) and every node laid out stays within
+    /// `timelineTaskBudget` tasks, as far as that is simulated; beyond, node 0's, which stand
+    /// for every node (the outcome's `graph.symmetry` then says so).
+    static func timeline(_ spec: RunSpec, gpus: Int, location: ConfigError? = nil,
+                         taskBudget: Int = timelineTaskBudget) throws -> ScenarioRunner.Outcome {
+        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
+        guard let symmetry = outcome.graph.symmetry, gpus <= ScenarioRunner.expandedLimit.data,
+              outcome.graph.tasks.count * symmetry.nodes <= taskBudget else { return outcome }
         var laidOut = spec
-        let symmetric = !spec.simulatesEveryNode && ScenarioRunner.nodeSymmetryRefusal(spec, gpus: gpus) == nil
-            && ScenarioRunner.fidelity(spec, gpus: gpus) == .expanded
-        if symmetric && gpus <= ScenarioRunner.expandedLimit.data { laidOut.simulatesEveryNode = true }
-        return laidOut
+        laidOut.simulatesEveryNode = true
+        return try ScenarioRunner.simulate(laidOut, gpus: gpus, location: location)
     }
 
     /// One run for commands that show a single configuration: the one labelled `label`,

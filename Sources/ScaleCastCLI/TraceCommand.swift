@@ -28,11 +28,11 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     func produce() throws -> CommandOutput {
         try OutputFile.checkNotAnInput(out, inputs: [scenario])
-        let (picked, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
-        let spec = RunSelection.forTimeline(picked, gpus: gpus)
-        let outcome = try ScenarioRunner.simulate(spec, gpus: gpus, location: location)
+        try OutputFile.checkTarget(out, force: force)   // before the work, not after it
+        let (spec, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         // A timeline of a configuration that cannot run in GPU memory is refused, as simulate words it.
-        if let error = try ExplainCommand.memoryError([picked], gpus: gpus) { throw error }
+        if let error = try ExplainCommand.memoryError([spec], gpus: gpus) { throw error }
+        let outcome = try RunSelection.timeline(spec, gpus: gpus, location: location)
         let title = "\(spec.label.map { "\($0): " } ?? "")\(spec.modelLabel) on \(gpus) x \(spec.cluster.gpu.name), \(spec.strategySummary)"
         let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology,
                                           layerNames: spec.network.layers.map(\.name), title: title, graph: outcome.graph)
