@@ -331,7 +331,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 + "a combination of varied values the run cannot take (each value is searched with others): \($0.reason)."
         }
         return leftOut + ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
-                 globalBatchNote(shown, runs: runsByPoint),
+                 globalBatchNote(shown, runs: runsByPoint), fixedEpochsNote(shown, runs: runsByPoint),
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
             + sweep.flatNetworkPriceNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { "Network price: \($0)." }
@@ -449,6 +449,25 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             + "of the training holds (the largest, \(largest.row.gpus) GPUs: \(Format.grouped(largest.row.globalBatch)) images a step against "
             + "\(Format.grouped(largest.images)) an epoch), so \(count == 1 ? "its" : "their") time to train counts part-steps no run takes: state the largest "
             + "global batch your recipe trains at as max_global_batch (README, \"The global batch at scale\").\n"
+    }
+
+    /// A caution where the configurations shown train at different global batches on one fixed
+    /// figure of epochs (`training.epochs: 90`): their times to train take those epochs at every
+    /// batch, which a recipe may not allow at the larger ones (larger batches need more epochs
+    /// where they converge at all), so a ranking by time or cost favours the largest; "" otherwise.
+    static func fixedEpochsNote(_ rows: [SweepRow], runs: [Int: RunSpec]) -> String {
+        let fixed = rows.compactMap { row -> (row: SweepRow, epochs: Double)? in
+            guard let goal = runs[row.point]?.training, goal.recipe == nil, let epochs = goal.fixedEpochs else { return nil }
+            return (row, epochs)
+        }
+        let batches = Set(fixed.map(\.row.globalBatch))
+        guard batches.count > 1, let smallest = batches.min(), let largest = batches.max() else { return "" }
+        let epochs = Set(fixed.map(\.epochs)).sorted().map { NumberText.written($0) }.joined(separator: " or ")
+        return "\nThe times to train take training.epochs (\(epochs)) at every global batch shown (\(Format.grouped(smallest)) to "
+            + "\(Format.grouped(largest)) images a step); a training recipe may need more at the larger ones, where they converge "
+            + "at all, which these times do not count: state the epochs by global batch (training.epochs: {BATCH: EPOCHS, ...}), "
+            + "a built-in recipe (training: {recipe: ...}), or the largest batch your recipe trains at as max_global_batch "
+            + "(README, \"The global batch at scale\").\n"
     }
 
     /// A caution where a configuration shown trains at a global batch above the largest its

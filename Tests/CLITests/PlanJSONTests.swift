@@ -62,6 +62,33 @@ import Testing
         #expect((quiet["notes"] as? [String]) == [])
     }
 
+    /// One fixed figure of epochs at the different global batches shown is named in a note,
+    /// with the batches; epochs stated by batch, or one batch shown, need none.
+    @Test func fixedEpochsAtDifferentBatchesAreNoted() throws {
+        func notes(_ training: String, gpus: String) throws -> [String] {
+            let path = try writeTemporary("""
+                name: fixed
+                model: resnet18
+                batch_per_gpu: 64
+                cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch}
+                gpus: [1]
+                training: \(training)
+                pricing: {mode: cloud, cloud_per_gpu_hour: 2}
+                """)
+            let json = CLI.execute(["plan", path, "--vary", "gpus=\(gpus)", "--quiet", "--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+            return try #require(document["notes"] as? [String])
+        }
+        let fixed = try notes("{images: 100000, epochs: 30}", gpus: "2,8")
+        #expect(fixed == ["The times to train take training.epochs (30) at every global batch shown (128 to 512 images a step); a "
+                          + "training recipe may need more at the larger ones, where they converge at all, which these times do not "
+                          + "count: state the epochs by global batch (training.epochs: {BATCH: EPOCHS, ...}), a built-in recipe "
+                          + "(training: {recipe: ...}), or the largest batch your recipe trains at as max_global_batch (README, "
+                          + "\"The global batch at scale\")."], "\(fixed)")
+        #expect(try notes("{images: 100000, epochs: {128: 30, 512: 32}}", gpus: "2,8") == [])
+        #expect(try notes("{images: 100000, epochs: 30}", gpus: "8") == [])
+    }
+
     /// The GPUs of the rows listed get a caution where the published corpus contradicts the
     /// model (a B200 in bf16) or has not measured them (an MI300X), in the text and the JSON.
     @Test func cautionsNameTheGPUsTheCorpusContradictsOrHasNotMeasured() throws {
