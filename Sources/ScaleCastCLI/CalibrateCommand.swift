@@ -165,9 +165,10 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             }
             let rms = (fit.residuals.map { $0 * $0 }.reduce(0, +) / Double(fit.residuals.count)).squareRoot()
             let atBounds = Calibrator.curveFiguresAtBounds(maxEfficiency: fit.maxEfficiency, halfSaturation: fit.halfSaturation)
+            let cautions = Self.curveCautions(gemm, fit: fit, peak: peak)
             precisions.append(CalibrateJSON.Precision(
                 precision: precision.rawValue, peakFLOPsPerSecond: peak, maxEfficiency: fit.maxEfficiency, halfSaturation: fit.halfSaturation,
-                rmsResidual: rms, reportedError: curve.reportedError, figuresAtBound: atBounds.map(\.rawValue),
+                rmsResidual: rms, reportedError: curve.reportedError, figuresAtBound: atBounds.map(\.rawValue), cautions: cautions,
                 shapes: zip(gemm, fit.residuals).map { s, r in
                     CalibrateJSON.Shape(m: s.m, n: s.n, k: s.k, seconds: s.seconds, efficiency: s.flops / s.seconds / peak,
                                         fittedEfficiency: fit.efficiency(m: s.m, n: s.n, k: s.k), residual: r)
@@ -175,6 +176,7 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             text += "\n\(precision.rawValue): peak \(Format.fixed(peak / 1e12, 1)) TFLOP/s; fitted max efficiency \(Format.fixed(fit.maxEfficiency, 3)), "
                 + "half-saturation dimension \(Format.fixed(fit.halfSaturation, 1)), RMS residual \(Format.fixed(rms, 3))\n"
                 + (atBounds.isEmpty ? "" : "  " + Self.boundsLine(atBounds)) + table.render()
+                + cautions.map { "  caution: \($0)\n" }.joined()
             text += "  use: cost_model: {max_efficiency: {\(precision.rawValue): \(Format.fixed(fit.maxEfficiency, 3))}, "
                 + "half_saturation: {\(precision.rawValue): \(Format.fixed(fit.halfSaturation, 1))}}\n"
         }
@@ -193,6 +195,34 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
         let loadable = curves.allSatisfy { $0.problem(gpu: spec.name) == nil }
         return CommandOutput(stdout: try ResultsJSON.encode(CalibrateJSON.GPUDocument(
             device: device, gpu: spec.name, gemmCSV: gemmCSV, precisions: precisions, profile: loadable ? profile : nil, wrote: out)))
+    }
+
+    /// How far a fitted curve may miss the largest shape timed before it is cautioned: the
+    /// cost model prices a network's largest layers, which take most of its time, there.
+    static let largestShapeTolerance = 0.10
+
+    /// What the timings leave unchecked in a fitted curve: no more shapes than the curve has
+    /// figures (e_max and x½: it passes through them, whatever they are), and a largest shape
+    /// the curve misses by more than `largestShapeTolerance` (e_max·s(m)s(n)s(k) nears e_max
+    /// slowly, so timings that plateau early are fitted above their plateau: the profile then
+    /// prices large layers that much fast, or slow).
+    static func curveCautions(_ samples: [Calibrator.GEMMSample], fit: Calibrator.EfficiencyFit, peak: Double) -> [String] {
+        var cautions: [String] = []
+        let shapes = Set(samples.map { [$0.m, $0.n, $0.k].sorted() }).count
+        if shapes <= 2 {
+            cautions.append("\(shapes) shape\(shapes == 1 ? "" : "s") for the curve's 2 figures: it passes through them and nothing checks it; "
+                            + "time more sizes (calibrate --cuda times \(CUDARuntime.shapes.count))")
+        }
+        if let largest = samples.max(by: { $0.flops < $1.flops }) {
+            let measured = largest.flops / largest.seconds / peak, fitted = fit.efficiency(m: largest.m, n: largest.n, k: largest.k)
+            if abs(fitted / measured - 1) > largestShapeTolerance {
+                cautions.append("at the largest shape timed (\(largest.m) x \(largest.n) x \(largest.k)) the curve gives efficiency "
+                                + "\(Format.fixed(fitted, 3)) against \(Format.fixed(measured, 3)) measured (\(Format.signedPercent(fitted / measured - 1))): "
+                                + "one curve for every shape, which nears max_efficiency slowly and holds no plateau, prices layers "
+                                + "of that size that much \(fitted > measured ? "fast" : "slow")")
+            }
+        }
+        return cautions
     }
 
     /// The line that names the fitted figures stopped at an end of their range, or nothing.

@@ -75,11 +75,13 @@ enum CalibrateJSON {
         var reportedError: Double
         /// `max_efficiency` and/or `half_saturation` where the fit stopped at an end of its range.
         var figuresAtBound: [String]
+        /// What the timings leave unchecked in the curve (`CalibrateCommand.curveCautions`).
+        var cautions: [String]
         var shapes: [Shape]
         enum CodingKeys: String, CodingKey {
             case precision, peakFLOPsPerSecond = "peak_flops_per_second", maxEfficiency = "max_efficiency"
             case halfSaturation = "half_saturation", rmsResidual = "rms_residual", reportedError = "reported_error"
-            case figuresAtBound = "figures_at_bound", shapes
+            case figuresAtBound = "figures_at_bound", cautions, shapes
         }
     }
 

@@ -1501,6 +1501,35 @@ let smallScenario = """
         #expect(out.stdout.contains("use: cost_model:"))
     }
 
+    /// A curve that misses the largest shape timed by over 10%, or that only as many shapes as its
+    /// figures pin, is cautioned under its table and in the JSON: timings that plateau at 0.695 of
+    /// the peak from 4096^3 on are fitted near 0.99, 17% fast at 8192^3; two shapes fit exactly.
+    @Test func aCurveTheTimingsDoNotCheckIsCautioned() throws {
+        let plateau = try writeTemporary("""
+            precision,m,n,k,seconds
+            bf16,4096,4096,4096,0.0002
+            bf16,8192,8192,8192,0.0016
+            bf16,2048,2048,2048,0.00003
+            bf16,1024,1024,1024,0.00001
+            """)
+        let out = CLI.execute(["calibrate", "--gemm-csv", plateau, "--gpu", "H100"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("  caution: at the largest shape timed (8192 x 8192 x 8192) the curve gives efficiency 0.814 against "
+                                    + "0.695 measured (+17.2%)"), "\(out.stdout)")
+        #expect(!out.stdout.contains("nothing checks it"))
+        let json = CLI.execute(["calibrate", "--gemm-csv", plateau, "--gpu", "H100", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let cautions = try #require((document["precisions"] as? [[String: Any]])?.first?["cautions"] as? [String])
+        #expect(cautions.count == 1 && cautions[0].hasPrefix("at the largest shape timed"), "\(cautions)")
+        let two = CLI.execute(["calibrate", "--gemm-csv", try writeTemporary("precision,m,n,k,seconds\nbf16,4096,4096,4096,0.0002\n"
+                                                                               + "bf16,8192,8192,8192,0.0016\n"), "--gpu", "H100"])
+        #expect(two.exitCode == 0 && two.stdout.contains("  caution: 2 shapes for the curve's 2 figures: it passes through them"), "\(two.stdout)")
+        // Timings the curve follows at their largest shape: no caution on it.
+        let recorded = CLI.execute(["calibrate", "--gemm-csv", Self.csv, "--gpu", "H200"])
+        let bf16 = try #require(recorded.stdout.components(separatedBy: "\nbf16: ").last)
+        #expect(!bf16.contains("caution:"), "\(bf16)")
+    }
+
     /// Without an NVIDIA GPU (as in CI) the CUDA path fails cleanly, naming what it tried.
     @Test func cudaWithoutAGPUExitsWithTwo() {
         let out = CLI.execute(["calibrate", "--cuda", "--gpu", "H200"])
