@@ -39,6 +39,33 @@ import Testing
         #expect(try step("MI250X") > 2 * (try step("Gaudi3")))
     }
 
+    /// Where two GPUs run the same kernels at the same fractions of their peaks (a B200 and an
+    /// H100, both on the H200's fitted tables), one is faster than the other by at most the
+    /// larger of their peaks' and their memory bandwidths' ratios, in every precision: the
+    /// B200 was 2.5 times an H100 in fp32 ResNet-50 (1.12 times its fp32 peak, 2.3 times its
+    /// bandwidth) while it was priced on the generic figures.
+    @Test(arguments: ["fp32", "tf32", "bf16"])
+    func aB200OutrunsAnH100ByNoMoreThanItsPeaksOrBandwidth(precision: String) throws {
+        func imagesPerSecond(_ gpu: String) throws -> Double {
+            let path = try writeTemporary("""
+                name: "ResNet-50 on \(gpu)"
+                model: resnet50
+                batch_per_gpu: 128
+                precision: \(precision)
+                software: {memory_format: nhwc}
+                cluster: {gpu: \(gpu), gpus_per_node: 8}
+                gpus: [1]
+                """)
+            let out = CLI.execute(["simulate", path, "--json"])
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+            return try #require(rows.first?["images_per_second"] as? Double)
+        }
+        let peaks = ["fp32": 75 / 66.9, "tf32": 1100 / 494.7, "bf16": 2250 / 989.4][precision]!
+        let bound = max(peaks, 7700.0 / 3350)
+        let ratio = try imagesPerSecond("B200") / imagesPerSecond("H100")
+        #expect(ratio > 1 && ratio <= bound * 1.001, "B200 / H100 = \(ratio), bound \(bound)")
+    }
+
     @Test func hardwareShowsFP8TDPAndTheScaleUpFabric() throws {
         let out = CLI.execute(["hardware"])
         #expect(out.exitCode == 0)

@@ -72,6 +72,13 @@ import YAMLSupport
             #expect(board.kernelEfficiency == h200.kernelEfficiency, "\(name)")
             #expect(board.streamingMultiprocessors != nil, "\(name)")
         }
+        // The Blackwell boards too, as an assumption (the GH100 SM's lanes and Tensor Cores; no
+        // Blackwell kernel times): on the generic figures a B200 was 2.5 times an H100 in fp32.
+        for name in ["B200-SXM", "GB200"] {
+            let board = try #require(catalog.gpu(named: name))
+            #expect(board.kernelEfficiency == h200.kernelEfficiency, "\(name)")
+            #expect(board.streamingMultiprocessors == 148, "\(name)")
+        }
     }
 
     @Test func currentLinkGenerationsParse() throws {
