@@ -541,6 +541,24 @@ extension Sweep {
         return notes
     }
 
+    /// A note for each run and GPU of `points` whose per-GPU price map names other GPUs but not
+    /// the point's (`PricingSpec.mapsLeavingOut`), which then takes the catalog's figure: a map
+    /// is read for every GPU a sweep varies, so a board priced under another's name (an H200's
+    /// price on an H100 cluster) would change nothing without a word.
+    public func catalogPriceNotes(_ points: [Point]) -> [String] {
+        var notes: [String] = []
+        for point in points {
+            guard let pricing = point.run.pricing else { continue }
+            let gpu = point.run.cluster.gpu
+            for (key, names) in pricing.mapsLeavingOut(gpu) {
+                let note = "run '\(point.runLabel.singleLine)' prices the \(gpu.name) at the catalog's figure: pricing.\(key) names "
+                    + "\(names.joined(separator: ", ")) but not it"
+                if !notes.contains(note) { notes.append(note) }
+            }
+        }
+        return notes
+    }
+
     /// A note for each run of `points` that trains on a built-in recipe of another model
     /// (`RunSpec.recipeOfAnotherModel`), once per run label, model and recipe, in point order:
     /// the rows' epochs and times to train come from that model's reference runs.

@@ -45,6 +45,19 @@ public struct PricingSpec: Sendable, Equatable {
     /// hardware bought. Nil: the cluster's NIC speed.
     package var purchasedNICBitsPerSecond: Double?
 
+    /// The per-GPU maps of the mode in use (`purchase_per_gpu: {H200: 25000}`) that name other
+    /// GPUs but not `gpu`, which then takes the catalog's figure: each key, with the GPUs it
+    /// names. A misnamed board (an H200 priced on an H100 cluster) would otherwise price the
+    /// cluster at the catalog's figure without a word.
+    public func mapsLeavingOut(_ gpu: GPUSpec) -> [(key: String, names: [String])] {
+        let maps: [(String, PerGPUValue?)] = mode == .cloud ? [("cloud_per_gpu_hour", cloudPerGPUHour)]
+            : [("purchase_per_gpu", purchasePerGPU), ("server_usd_per_node", serverPerNode), ("host_watts_per_node", hostWattsPerNode)]
+        return maps.compactMap { key, map in
+            guard let map, map.everyGPU == nil, !map.byGPU.isEmpty, map.byGPU[gpu.name] == nil else { return nil }
+            return (key, map.byGPU.keys.sorted())
+        }
+    }
+
     /// The keys only owned clusters read (`cloud_per_gpu_hour` is the one only cloud prices read).
     public static let ownedKeys = ["purchase_per_gpu", "server_usd_per_node", "host_watts_per_node", "lifetime_years",
                                    "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network", "utilization"]

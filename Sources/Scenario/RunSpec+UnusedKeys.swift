@@ -11,7 +11,8 @@ extension RunSpec {
     /// other value reads them; `simulate` notes them so that no one takes them for settings.
     /// Also `cost_model.convolution_lowering: im2col` under a kernel library, whose algorithms
     /// price convolutions in its place (`CostModel.seconds(for:)`). And NICs that no GPU sends
-    /// through (more per node than GPUs, or left out by `gpu_nic`).
+    /// through (more per node than GPUs, or left out by `gpu_nic`). And a per-GPU price map that
+    /// names other GPUs but not the run's (`PricingSpec.mapsLeavingOut`).
     static func unusedKeys(in yaml: YAMLValue, cluster: ClusterSpec, pricing: PricingSpec?, costParameters: CostParameters,
                            software: ExecutionProfile) throws -> [ConfigError] {
         var unused: [ConfigError] = []
@@ -20,6 +21,12 @@ extension RunSpec {
             let why = pricing.mode == .cloud ? "it prices owned clusters" : "it prices cloud rental"
             for key in otherModeKeys {
                 if let note = try pricingNode.error(atKey: key, "not used while pricing.mode is \(pricing.mode.rawValue) (\(why))") {
+                    unused.append(note)
+                }
+            }
+            for (key, names) in pricing.mapsLeavingOut(cluster.gpu) {
+                if let note = try pricingNode.error(atKey: key, "prices \(names.joined(separator: ", ")), not the run's \(cluster.gpu.name), "
+                                                    + "which takes the catalog's figure") {
                     unused.append(note)
                 }
             }

@@ -127,6 +127,36 @@ let smallScenario = """
         #expect(long.exitCode == 0 && !long.stdout.contains("outlasts"))
     }
 
+    /// A per-GPU price map that names other GPUs but not the run's (an H200's price on an A100
+    /// cluster) is noted at its line by simulate, and per run and GPU by sweep and plan: the
+    /// run's GPU takes the catalog's figure. A map naming the run's GPU, or one figure, is not.
+    @Test func aPriceMapLeavingOutTheRunsGPUIsNoted() throws {
+        func scenario(_ purchase: String) throws -> String {
+            try writeTemporary("""
+                name: map
+                model: resnet18
+                batch_per_gpu: 32
+                cluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}
+                gpus: [8]
+                training: {epochs: 1}
+                pricing: {mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.2, purchase_per_gpu: \(purchase)}
+                """)
+        }
+        let misnamed = try scenario("{H200: 25000}")
+        let simulated = CLI.execute(["simulate", misnamed])
+        #expect(simulated.exitCode == 0 && simulated.stderr.hasSuffix(":7: pricing.purchase_per_gpu: prices H200-SXM, not the run's "
+                                                                      + "A100-SXM4-80GB, which takes the catalog's figure\n"), "\(simulated.stderr)")
+        let swept = CLI.execute(["sweep", misnamed, "--quiet"])
+        #expect(swept.exitCode == 0 && swept.stderr == "sweep: run 'resnet18' prices the A100-SXM4-80GB at the catalog's figure: "
+                + "pricing.purchase_per_gpu names H200-SXM but not it\n", "\(swept.stderr)")
+        let planned = CLI.execute(["plan", misnamed, "--quiet"])
+        #expect(planned.stdout.contains("\nPrice: run 'resnet18' prices the A100-SXM4-80GB at the catalog's figure"), "\(planned.stdout)")
+        for named in ["{A100-SXM4-80GB: 9000, H200: 25000}", "9000"] {
+            let out = CLI.execute(["simulate", try scenario(named)])
+            #expect(out.exitCode == 0 && !out.stderr.contains("purchase_per_gpu"), "\(out.stderr)")
+        }
+    }
+
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
     /// noted once each, at their own lines, in file order; a scenario without any gets no note.
     @Test func keysThatChangeNothingAreNoted() throws {
