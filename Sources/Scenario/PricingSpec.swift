@@ -58,6 +58,9 @@ public struct PricingSpec: Sendable, Equatable {
         }
     }
 
+    /// The keys of `pricing:`.
+    static let keys = ["mode", "cloud_per_gpu_hour"] + ownedKeys
+
     /// The keys only owned clusters read (`cloud_per_gpu_hour` is the one only cloud prices read).
     public static let ownedKeys = ["purchase_per_gpu", "server_usd_per_node", "host_watts_per_node", "lifetime_years",
                                    "power_usd_per_kwh", "pue", "hosting_usd_per_node_year", "network_port_usd", "network", "utilization"]
@@ -67,7 +70,7 @@ public struct PricingSpec: Sendable, Equatable {
     /// other mode are accepted and unused, so a sweep can vary `pricing.mode`.
     /// - Parameter catalog: resolves the GPU names of per-GPU maps.
     init(yaml: YAMLValue, catalog: Catalog) throws {
-        try yaml.checkKeys(["mode", "cloud_per_gpu_hour"] + Self.ownedKeys)
+        try yaml.checkKeys(Self.keys, elsewhere: Scenario.keysElsewhere)
         mode = Mode(rawValue: try yaml.required("mode").oneOf(Mode.allCases.map(\.rawValue)))!
         func perGPU(_ key: String, in range: ClosedRange<Double>) throws -> PerGPUValue? {
             try yaml.optional(key).map { try PerGPUValue(yaml: $0, in: range, catalog: catalog) }

@@ -11,6 +11,28 @@ extension Scenario {
     public static let topLevelKeys = ["name", "description", "catalog", "runs", "published"] + runKeys
     public static let runKeys = ["label", "model", "batch_per_gpu", "max_global_batch", "accumulation_steps", "precision", "cluster", "strategy", "cost_model",
                           "simulation", "gpus", "training", "pricing", "software"]
+    static let clusterKeys = ["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node", "speed_variation_cv"]
+    static let pcieKeys = ["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket", "p2p"]
+    static let strategyKeys = ["kind", "allreduce", "bucket_mb", "scheme", "variant", "model_parallel_from"]
+    static let simulationKeys = ["steps", "fidelity"]
+    static let costModelKeys = ["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation", "profile",
+                                "convolution_lowering"]
+
+    /// Where each key of a run's sections belongs, by the key path a run writes it at, for a
+    /// key given at another level (`network:` at the top level is `cluster.network`, `allreduce`
+    /// under `cluster` is `strategy.allreduce`); a run's own keys as themselves.
+    static let keysElsewhere: [String: [String]] = {
+        let sections: [(String, [String])] = [
+            ("", runKeys), ("cluster.", clusterKeys), ("cluster.network.", RunSpec.networkKeys), ("cluster.pcie.", pcieKeys),
+            ("strategy.", strategyKeys), ("simulation.", simulationKeys), ("training.", TrainingGoal.keys),
+            ("pricing.", PricingSpec.keys), ("cost_model.", costModelKeys), ("software.", ExecutionProfile.fieldKeys),
+        ]
+        var paths: [String: [String]] = [:]
+        for (section, keys) in sections {
+            for key in keys where key != "label" { paths[key, default: []].append(section.isEmpty ? "the top level or in a run" : section + key) }
+        }
+        return paths
+    }()
 
     /// Reads and checks the scenario at `path`.
     /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
@@ -38,7 +60,7 @@ extension Scenario {
 
     /// Reads a scenario from parsed YAML; `baseDirectory` resolves relative model files.
     public init(yaml root: YAMLValue, baseDirectory: String) throws {
-        try root.checkKeys(Scenario.topLevelKeys)
+        try root.checkKeys(Scenario.topLevelKeys, elsewhere: Scenario.keysElsewhere)
         file = root.file
         name = try root.optional("name")?.string() ?? ((root.file as NSString).lastPathComponent as NSString).deletingPathExtension
         description = try root.optional("description")?.string()
@@ -55,7 +77,7 @@ extension Scenario {
             var labelled: [String: Int] = [:]   // each label's first run
             var modelNamed: [String: (run: Int, network: Network)] = [:]   // each model name's first run
             runs = try items.enumerated().map { index, item in
-                try item.checkKeys(Scenario.runKeys)
+                try item.checkKeys(Scenario.runKeys, elsewhere: Scenario.keysElsewhere)
                 let merged = YAMLValue(node: Scenario.overlay(try Scenario.softwareNamed(base, under: item), item.node),
                                        file: root.file, keyPath: item.keyPath)
                 // A label names one run: for --run, a sweep's rows and the published points. A run may
@@ -249,7 +271,7 @@ extension RunSpec {
         var steps = 2
         var fidelity: Fidelity?
         if let simulation = try yaml.optional("simulation") {
-            try simulation.checkKeys(["steps", "fidelity"])
+            try simulation.checkKeys(Scenario.simulationKeys, elsewhere: Scenario.keysElsewhere)
             if let s = try simulation.optional("steps") { steps = try s.int(in: Limits.steps) }
             if let f = try simulation.optional("fidelity") {
                 let name = try f.oneOf(["auto"] + Fidelity.allCases.map(\.rawValue))
@@ -486,8 +508,7 @@ extension RunSpec {
     }
 
     static func readCluster(_ node: YAMLValue, catalog: Catalog) throws -> ClusterSpec {
-        try node.checkKeys(["gpu", "gpus_per_node", "fabric", "pcie", "nvlink", "network", "host_link", "cpu_cores_per_node",
-                            "speed_variation_cv"])
+        try node.checkKeys(Scenario.clusterKeys, elsewhere: Scenario.keysElsewhere)
         let gpuNode = try node.required("gpu")
         let gpuName = try gpuNode.string()
         guard var gpu = catalog.gpu(named: gpuName) else {
@@ -519,7 +540,7 @@ extension RunSpec {
         switch fabricName {
         case "pcie-tree":
             let pcie = try node.optional("pcie")
-            try pcie?.checkKeys(["gpu_link", "uplink", "socket_link", "gpus_per_switch", "switches_per_socket", "cross_socket", "p2p"])
+            try pcie?.checkKeys(Scenario.pcieKeys, elsewhere: Scenario.keysElsewhere)
             let gpuLink = try link(try pcie?.optional("gpu_link"), default: gpu.hostLink, kinds: [.pcie])!
             let uplink = try link(try pcie?.optional("uplink"), default: gpuLink.name, kinds: [.pcie])!
             let socketLink = try link(try pcie?.optional("socket_link"), default: RunSpec.defaultSocketLink(hostLink: hostLink),
@@ -541,7 +562,7 @@ extension RunSpec {
         }
         var network: NetworkSpec?
         if let net = try node.optional("network") {
-            try net.checkKeys(networkKeys)   // before the link, so a misspelt key is named first
+            try net.checkKeys(networkKeys, elsewhere: Scenario.keysElsewhere)   // before the link, so a misspelt key is named first
             let nic = try link(try net.required("link"), default: nil, kinds: LinkKind.network)!
             network = try readNetwork(net, nic: nic, gpusPerNode: perNode, fabric: fabric)
         }
@@ -551,7 +572,7 @@ extension RunSpec {
 
     static func readStrategy(_ node: YAMLValue?, network: Network) throws -> Strategy {
         guard let node else { return .data() }
-        try node.checkKeys(["kind", "allreduce", "bucket_mb", "scheme", "variant", "model_parallel_from"])
+        try node.checkKeys(Scenario.strategyKeys, elsewhere: Scenario.keysElsewhere)
         let kindNode = try node.optional("kind")
         let kind = Strategy.Kind(rawValue: try kindNode?.oneOf(Strategy.Kind.allCases.map(\.rawValue)) ?? "data")!
         var strategy: Strategy
@@ -593,8 +614,7 @@ extension RunSpec {
     static func readCostParameters(_ node: YAMLValue?, baseDirectory: String, gpu: GPUSpec, precision: Precision) throws -> CostParameters {
         var p = CostParameters()
         guard let node else { return p }
-        try node.checkKeys(["launch_overhead_us", "memory_efficiency", "reserved_memory_gib", "max_efficiency", "half_saturation", "profile",
-                            "convolution_lowering"])
+        try node.checkKeys(Scenario.costModelKeys, elsewhere: Scenario.keysElsewhere)
         if let profileNode = try node.optional("profile") {
             try applyProfile(profileNode, baseDirectory: baseDirectory, gpu: gpu, precision: precision, to: &p)
         }

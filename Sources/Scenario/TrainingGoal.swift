@@ -18,6 +18,9 @@ public struct TrainingGoal: Sendable, Equatable {
         public var epochs: Double
     }
 
+    /// The keys of `training:`.
+    static let keys = ["images", "epochs", "recipe"]
+
     /// Images in one epoch.
     public var images: Int
     /// The epochs at any global batch (`epochs: 90`), or nil where they are stated by batch.
@@ -88,7 +91,7 @@ public struct TrainingGoal: Sendable, Equatable {
     /// `epochs: {8192: 90, 65536: 100}`, or a built-in recipe's,
     /// `training: {recipe: mlperf-resnet50}` (`TrainingRecipe`).
     init(yaml: YAMLValue) throws {
-        try yaml.checkKeys(["images", "epochs", "recipe"])
+        try yaml.checkKeys(Self.keys, elsewhere: Scenario.keysElsewhere)
         guard let recipeNode = try yaml.optional("recipe") else {
             guard let epochs = try yaml.optional("epochs") else {
                 throw yaml.error("state the epochs (epochs: 90, or by global batch: epochs: {8192: 90, 65536: 100}), "

@@ -161,7 +161,9 @@ public struct YAMLValue {
 
     /// Rejects keys other than `allowed`, suggesting the nearest allowed key.
     /// The error is at the key's own line (an aliased value's is its anchor's).
-    public func checkKeys(_ allowed: [String]) throws {
+    /// - Parameter elsewhere: where keys of other levels belong, by key (`network` is
+    ///   `cluster.network`): a key given at the wrong level is pointed there.
+    public func checkKeys(_ allowed: [String], elsewhere: [String: [String]] = [:]) throws {
         for pair in try mapping() {
             let key = try name(ofKey: pair.key)
             guard !allowed.contains(key) else { continue }
@@ -171,6 +173,9 @@ public struct YAMLValue {
             if key == "<<" {
                 // YAML 1.1's merge key: Yams, like YAML 1.2, reads it as a plain key.
                 message = "a merge key (<<) is not read: write the keys out (in a scenario, the top level's keys are every run's)"
+            } else if let paths = elsewhere[key] {
+                message += " here: it belongs at \(paths.joined(separator: " or "))"
+                    + (nearest(key, in: allowed, maxEdits: 1).map { " (or did you mean '\($0)'?)" } ?? "")
             } else if let near = nearest(key, in: allowed, maxEdits: 3) {
                 message += "; did you mean '\(near)'?"
             } else {

@@ -357,6 +357,22 @@ let validScenario = """
         #expect(e.message.contains("did you mean 'gpus_per_node'"))
     }
 
+    /// A key written at another level than its own is pointed where it belongs: a cluster's
+    /// `network` at the top level, the strategy's `allreduce` under `cluster`, a run's
+    /// `precision` under `cluster`; beside a near key of its level, both are named.
+    @Test func aKeyAtTheWrongLevelIsPointedWhereItBelongs() throws {
+        let network = try error(for: validScenario + "\nnetwork: {link: ib-hdr}\n")
+        #expect(network.keyPath == "network" && network.message == "unknown key 'network' here: it belongs at cluster.network or pricing.network",
+                "\(network)")
+        let allreduce = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  allreduce: ring"))
+        #expect(allreduce.keyPath == "cluster.allreduce" && allreduce.message == "unknown key 'allreduce' here: it belongs at strategy.allreduce",
+                "\(allreduce)")
+        let precision = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  precision: bf16"))
+        #expect(precision.message == "unknown key 'precision' here: it belongs at the top level or in a run", "\(precision)")
+        let gpu = try error(for: validScenario + "\ngpu: A100\n")
+        #expect(gpu.message == "unknown key 'gpu' here: it belongs at cluster.gpu (or did you mean 'gpus'?)", "\(gpu)")
+    }
+
     @Test func emptyFile() throws {
         let e = try error(for: "")
         #expect(e.message.contains("empty"))
