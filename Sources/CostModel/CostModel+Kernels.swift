@@ -31,12 +31,20 @@ extension CostModel {
             offered.append(.direct)
         }
         let hasUnits = gpu.unitsRunning(precision.rawValue) == precision.rawValue
-        return offered.compactMap { algorithm in
+        var kernels: [PricedKernel] = offered.compactMap { algorithm in
             guard var kernel = ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
                                                  groupedDirectKernels: libraryHasGroupedDirect) else { return nil }
             if !hasUnits { kernel.usesTensorCores = false }
             return PricedKernel(kernel: kernel, seconds: seconds(for: kernel))
         }
+        if precision == .tf32 && hasUnits {
+            kernels += kernels.filter(\.kernel.usesTensorCores).map { tensor in
+                var cudaCores = tensor.kernel
+                cudaCores.usesTensorCores = false
+                return PricedKernel(kernel: cudaCores, seconds: seconds(for: cudaCores))
+            }
+        }
+        return kernels
     }
 
     /// The kernel that runs: the fastest candidate whose workspace fits the limit,

@@ -47,6 +47,35 @@ import Workload
         #expect(ampere.precision == .tf32 && ampere.seconds(for: conv) < CostModel(gpu: withTF32, precision: .fp32, kernelLibrary: cudnn8).seconds(for: conv))
     }
 
+    /// TF32 allows tensor-core kernels and leaves the fp32 ones to choose from (cuDNN's math
+    /// mode; `cudnnFind*` runs both): on every catalog GPU with TF32 units, in either layout,
+    /// no convolution pass is slower in TF32 than in fp32. An RTX 3090, whose TF32 peak is its
+    /// fp32 peak, ran ResNet-50 18% slower in TF32 while only tensor-core kernels were priced.
+    @Test func tf32IsNeverSlowerThanFP32() throws {
+        let cudnn8 = try library("cudnn-8")
+        let shapes = [conv(c: 3, k: 64, size: 224, kernel: 7, stride: 2), conv(c: 64, k: 64, size: 56, kernel: 1), conv(),
+                      conv(c: 512, k: 512, size: 7), conv(c: 128, k: 128, size: 28, groups: 32)]
+        let withTF32 = try Catalog.builtIn().gpus.filter { $0.unitsRunning("tf32") == "tf32" }
+        #expect(withTF32.contains { $0.name == "RTX-3090" } && withTF32.contains { $0.name == "A100-SXM4-80GB" })
+        for gpu in withTF32 {
+            for format in [MemoryFormat.nchw, .nhwc] {
+                let tf32 = CostModel(gpu: gpu, precision: .tf32, kernelLibrary: cudnn8, memoryFormat: format)
+                let fp32 = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: cudnn8, memoryFormat: format)
+                for shape in shapes {
+                    for pass in ConvolutionPass.allCases {
+                        let fast = tf32.chosenKernel(for: pass, of: work(shape)).seconds, plain = fp32.chosenKernel(for: pass, of: work(shape)).seconds
+                        #expect(fast <= plain, "\(gpu.name) \(format) \(pass) \(shape.inputChannels)->\(shape.outputChannels): \(fast) > \(plain)")
+                    }
+                }
+            }
+        }
+        // On the RTX 3090 some pass runs on the CUDA cores: a tensor-core kernel alone was slower there.
+        let geforce = try #require(withTF32.first { $0.name == "RTX-3090" })
+        let chosen = CostModel(gpu: geforce, precision: .tf32, kernelLibrary: cudnn8, memoryFormat: .nchw)
+            .chosenKernel(for: .forward, of: work(conv()))
+        #expect(!chosen.kernel.usesTensorCores)
+    }
+
     /// Implicit GEMM does 2·MACs in every pass; Winograd F(m×m, 3×3) does
     /// 2·(m+2)²·tiles·C·K, 16 and 36 multiplies per tile for m = 2 and 4; FFT does
     /// 8·N·C·K·P·(Q/2+1) on a power-of-two grid of at least H + kh − 1.
