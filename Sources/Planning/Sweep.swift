@@ -110,18 +110,22 @@ public struct Sweep {
     /// A combination of varied values one run cannot take while others can (model parallelism
     /// varied over two networks, one of them branched): left out of the grid, the others swept.
     public struct Exclusion: Sendable {
-        /// The run's label; for an unlabelled run its key path (`runs[1]`) in a scenario of
-        /// several runs, nil in a scenario of one (the reason names the model varied, if any).
+        /// The run's label; for an unlabelled run its model and key path (`resnet50 (runs[1])`,
+        /// as the rows name it) in a scenario of several runs, nil in a scenario of one (the
+        /// reason names the model varied, if any).
         public var runLabel: String?
         public var runIndex: Int
         /// The varied values, in axis order.
         public var values: [String]
+        /// The varied scenario keys and their values, as `--vary` writes them (`strategy.kind=model`),
+        /// which the reason ends with.
+        var varied: String
         /// How many points the combination would have had.
         public var points: Int
         /// Why the run cannot take them: the error with this run alone, naming the `--vary` values.
         public var reason: ConfigError
         /// The error the varied scenario gave as a whole, thrown where leaving out would hide a mistake.
-        var asWhole: ConfigError
+        public var asWhole: ConfigError
     }
 
     public let scenarioPath: String
@@ -239,7 +243,8 @@ public struct Sweep {
                 let yamlPairs = zip(axes, values).filter { $0.0.key != "gpus" && !Self.whatIfKeys.contains($0.0.key) }
                 let cacheKey = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: "\u{1}")
                 let pairs = yamlPairs.map { ($0.0.key, $0.1) }
-                let with = " (with --vary \(yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")))"
+                let variedText = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")
+                let with = " (with --vary \(variedText))"
                 if parsed[cacheKey] == nil {
                     do {
                         parsed[cacheKey] = .success(yamlPairs.isEmpty ? baseScenario
@@ -253,15 +258,16 @@ public struct Sweep {
                 switch parsed[cacheKey]! {
                 case .success(let scenario):
                     // A varied scenario holds only the chosen runs under --run, in their order.
-                    run = scenario.runs[label == nil || yamlPairs.isEmpty ? r : runIndices.firstIndex(of: r)!]
+                    run = label == nil || yamlPairs.isEmpty ? scenario.runs[r]
+                        : Self.renumberingRun(scenario.runs[runIndices.firstIndex(of: r)!]) { runIndices[$0] }
                 case .failure(let whole):
                     // One run may reject values the others take (model parallelism on a network with
                     // branches): this run alone decides whether it is left out.
                     if parsedAlone["\(r)\u{2}" + cacheKey] == nil {
                         for k in runIndices {
                             do {
-                                let alone = try Self.override(Self.keepingRuns(root, at: [k]), with: pairs)
-                                parsedAlone["\(k)\u{2}" + cacheKey] = .success(try Scenario(yaml: alone, baseDirectory: base).runs[0])
+                                let alone = try Scenario(yaml: Self.override(Self.keepingRuns(root, at: [k]), with: pairs), baseDirectory: base)
+                                parsedAlone["\(k)\u{2}" + cacheKey] = .success(Self.renumberingRun(alone.runs[0]) { _ in k })
                             } catch var alone as ConfigError {
                                 alone.message += with
                                 parsedAlone["\(k)\u{2}" + cacheKey] = .failure(Self.renumberingRun(alone) { _ in k })
@@ -273,8 +279,8 @@ public struct Sweep {
                     switch parsedAlone["\(r)\u{2}" + cacheKey]! {
                     case .success(let alone): run = alone
                     case .failure(let reason):
-                        excluded.append(Exclusion(runLabel: baseScenario.runs[r].label ?? (severalRuns ? Scenario.keyPath(ofRun: r) : nil),
-                                                  runIndex: r, values: values,
+                        excluded.append(Exclusion(runLabel: severalRuns ? name(baseScenario.runs[r], r) : baseScenario.runs[r].label,
+                                                  runIndex: r, values: values, varied: variedText,
                                                   points: gpusAxis == nil ? baseScenario.runs[r].gpuCounts.count : 1,
                                                   reason: reason, asWhole: whole))
                         continue
@@ -318,6 +324,9 @@ public struct Sweep {
     static func refuseMistakes(_ excluded: [Exclusion], axes: [Axis], runs: Int, combinations: Int, pointsLeft: Int) throws {
         guard let first = excluded.first else { return }
         guard pointsLeft > 0 else { throw first.asWhole }
+        // An unknown name (a misspelt GPU, link, model or profile) is a mistake even where another
+        // combination never reads it (a PCIe link varied beside an nvswitch fabric).
+        if let unknown = excluded.first(where: { $0.reason.message.hasPrefix("unknown ") }) { throw unknown.asWhole }
         for (a, axis) in axes.enumerated() {
             // Every value of an axis is in the same number of combinations, for every run.
             let tried = runs * combinations / axis.values.count
@@ -352,10 +361,26 @@ public struct Sweep {
         return renamed
     }
 
-    /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`).
+    /// `run` as parsed from a scenario that holds only some of the runs (`keepingRuns`), its
+    /// locations renamed as `renumberingRun` renames an error's: what simulate and plan point
+    /// at later (the batch, the GPU counts, the unused keys, the pricing) names the run as the
+    /// user wrote it.
+    static func renumberingRun(_ run: RunSpec, _ original: (Int) -> Int) -> RunSpec {
+        var renamed = run
+        renamed.batchLocation = renumberingRun(run.batchLocation, original)
+        renamed.gpusLocation = renumberingRun(run.gpusLocation, original)
+        renamed.maxGlobalBatchLocation = run.maxGlobalBatchLocation.map { renumberingRun($0, original) }
+        renamed.unusedKeys = run.unusedKeys.map { renumberingRun($0, original) }
+        if let pricing = run.pricing { renamed.pricing?.location = renumberingRun(pricing.location, original) }
+        return renamed
+    }
+
+    /// The scenario with only the runs at `indices` under `runs:` (unchanged without `runs:`),
+    /// and without its `published:` block, whose points name runs that may be left out (a sweep
+    /// compares with no measurement).
     static func keepingRuns(_ root: YAMLValue, at indices: [Int]) -> YAMLValue {
         guard case .mapping(let top) = root.node else { return root }
-        let pairs: [(Node, Node)] = top.map { key, value in
+        let pairs: [(Node, Node)] = top.filter { $0.key.string != "published" }.map { key, value in
             guard key.string == "runs", case .sequence(let runs) = value else { return (key, value) }
             let kept = runs.enumerated().filter { indices.contains($0.offset) }.map(\.element)
             return (key, .sequence(Node.Sequence(Array(kept), runs.tag, runs.style, runs.mark)))
@@ -575,22 +600,29 @@ extension Sweep {
         return notes
     }
 
-    /// The combinations left out (`excluded`), one entry per run and reason, in grid order: the
-    /// reason names the `--vary` values but the GPU count, so a combination left out at every
-    /// varied GPU count is one entry, with all its points.
+    /// The combinations left out (`excluded`), one entry per run and reason, in grid order, each
+    /// with its points and the reason ending in the first combination's `--vary` values and how
+    /// many others share it (a cause that holds at every value of an unrelated axis, a batch or
+    /// a GPU count, is one entry).
     public var exclusionsByReason: [(runLabel: String?, points: Int, reason: String)] {
-        var grouped: [(runLabel: String?, points: Int, reason: String)] = []
+        var grouped: [(runLabel: String?, points: Int, reason: String, varied: [String])] = []
         var position: [String: Int] = [:]
         for combination in excluded {
-            let reason = combination.reason.description
-            let key = "\(combination.runIndex)\u{1}" + reason
+            var core = combination.reason
+            core.message = String(core.message.dropLast(" (with --vary \(combination.varied))".count))
+            let key = "\(combination.runIndex)\u{1}\(core)"
             if let k = position[key] {
                 grouped[k].points += combination.points
+                if !grouped[k].varied.contains(combination.varied) { grouped[k].varied.append(combination.varied) }
             } else {
                 position[key] = grouped.count
-                grouped.append((combination.runLabel, combination.points, reason))
+                grouped.append((combination.runLabel, combination.points, "\(core)", [combination.varied]))
             }
         }
-        return grouped
+        return grouped.map { entry in
+            let others = entry.varied.count - 1
+            return (entry.runLabel, entry.points, entry.reason + " (with --vary \(entry.varied[0])"
+                    + (others == 0 ? "" : " and \(others) other combination\(others == 1 ? "" : "s") of the varied values") + ")")
+        }
     }
 }

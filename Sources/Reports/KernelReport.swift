@@ -37,7 +37,9 @@ public enum KernelReport {
                 let work = pass == .forward ? forward : backward
                 guard work.passes.contains(pass) else { continue }
                 let chosen = cost.chosenKernel(for: pass, of: work)
-                row.algorithms[pass] = chosen.kernel.algorithm.rawValue
+                // A TF32 run may take a CUDA-core kernel where it is faster (TF32 allows tensor cores, it does not oblige).
+                let cudaCores = cost.precision == .tf32 && !chosen.kernel.usesTensorCores
+                row.algorithms[pass] = chosen.kernel.algorithm.rawValue + (cudaCores ? " (CUDA cores)" : "")
                 row.seconds += chosen.seconds
                 row.workspaceBytes = max(row.workspaceBytes, chosen.kernel.workspaceBytes)
                 row.transposeSeconds += cost.layoutTransposeSeconds(chosen.kernel)

@@ -197,8 +197,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             device: device, gpu: spec.name, gemmCSV: gemmCSV, precisions: precisions, profile: loadable ? profile : nil, wrote: out)))
     }
 
-    /// How far a fitted curve may miss the largest shape timed before it is cautioned: the
-    /// cost model prices a network's largest layers, which take most of its time, there.
+    /// How far a fitted curve may miss the largest shape timed before it is cautioned, as a
+    /// fraction of the measured efficiency (0.10: 10%): the cost model prices a network's
+    /// largest layers, which take most of its time, there.
     static let largestShapeTolerance = 0.10
 
     /// What the timings leave unchecked in a fitted curve: no more shapes than the curve has
@@ -217,7 +218,8 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
             let measured = largest.flops / largest.seconds / peak, fitted = fit.efficiency(m: largest.m, n: largest.n, k: largest.k)
             if abs(fitted / measured - 1) > largestShapeTolerance {
                 cautions.append("at the largest shape timed (\(largest.m) x \(largest.n) x \(largest.k)) the curve gives efficiency "
-                                + "\(Format.fixed(fitted, 3)) against \(Format.fixed(measured, 3)) measured (\(Format.signedPercent(fitted / measured - 1))): "
+                                + "\(Format.fixed(fitted, 3)) against \(Format.fixed(measured, 3)) measured "
+                                + "(\(Format.signedPercent(fitted / measured - 1))): "
                                 + "one curve for every shape, which nears max_efficiency slowly and holds no plateau, prices layers "
                                 + "of that size that much \(fitted > measured ? "fast" : "slow")")
             }

@@ -113,7 +113,10 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let leftOutPoints = leftOut.reduce(0) { $0 + $1.points }
         let exclusions = leftOut.isEmpty ? "" : "sweep: \(leftOutPoints) of \(sweep.points.count + leftOutPoints) points are left out, "
             + "combinations of varied values their run cannot take (each value is swept with others; no rows):\n"
-            + leftOut.map { "  \($0.points) point\($0.points == 1 ? "" : "s")\($0.runLabel.map { " of run '\($0.singleLine)'" } ?? ""): \($0.reason)\n" }.joined()
+            + leftOut.map { entry in
+                let run = entry.runLabel.map { " of run '\($0.singleLine)'" } ?? ""
+                return "  \(entry.points) point\(entry.points == 1 ? "" : "s")\(run): \(entry.reason)\n"
+            }.joined()
         let catalogPrices = sweep.catalogPriceNotes(selected).map { "sweep: \($0)\n" }.joined()
         output.stderr = note + exclusions + precision + memory + held + epoch + recipes + networkPrices + catalogPrices + output.stderr
         return output

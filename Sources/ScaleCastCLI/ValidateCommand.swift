@@ -220,7 +220,12 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
                         Sweep.Axis(key: "precision", values: [m.precision]), Sweep.Axis(key: "gpus", values: ["\(m.gpus)"])]
             if m.model != own { axes.insert(Sweep.Axis(key: "model", values: [m.model]), at: 0) }
             if let profilePath { axes.append(Sweep.Axis(key: "cost_model.profile", values: [profilePath])) }
-            let sweep = try located { try Sweep(scenarioPath: scenario, axes: axes) }
+            let sweep = try located { () throws -> Sweep in
+                let sweep = try Sweep(scenarioPath: scenario, axes: axes)
+                // The scenario's first run is the one compared: where it cannot take the row, say why.
+                if let first = sweep.excluded.first, first.runIndex == 0 { throw first.asWhole }
+                return sweep
+            }
             let row = try located { try sweep.evaluate([sweep.points[0]]) }[0]
             let run = sweep.points[0].run
             let footprint = try wrap { try run.memoryFootprint(for: run.setup(gpus: m.gpus)) }

@@ -25,12 +25,13 @@ extension Scenario {
         let sections: [(String, [String])] = [
             ("", runKeys), ("cluster.", clusterKeys), ("cluster.network.", RunSpec.networkKeys), ("cluster.pcie.", pcieKeys),
             ("strategy.", strategyKeys), ("simulation.", simulationKeys), ("training.", TrainingGoal.keys),
-            ("pricing.", PricingSpec.keys), ("cost_model.", costModelKeys), ("software.", ExecutionProfile.fieldKeys),
+            ("pricing.", PricingSpec.keys), ("cost_model.", costModelKeys), ("software.", ["profile"] + ExecutionProfile.fieldKeys),
         ]
         var paths: [String: [String]] = [:]
         for (section, keys) in sections {
             for key in keys where key != "label" { paths[key, default: []].append(section.isEmpty ? "the top level or in a run" : section + key) }
         }
+        for key in topLevelKeys where !runKeys.contains(key) { paths[key, default: []].append("the scenario's top level") }
         return paths
     }()
 
@@ -338,6 +339,13 @@ extension RunSpec {
         }
         if let note = try RunSpec.recipeForAnotherModel(in: yaml, training: training, modelName: modelLabel, label: label) {
             self.unusedKeys.append(note)
+        }
+        // No precision stated on a GPU with TF32 units: fp32, where the frameworks' default is TF32 convolutions.
+        if try yaml.optional("precision") == nil, CostModel.computed(.tf32, on: cluster.gpu) == .tf32 {
+            self.unusedKeys.append(ConfigError(file: yaml.file, keyPath: "precision", line: nil, message: "not stated, so fp32 without TF32 "
+                + "on the \(cluster.gpu.name), where on NVIDIA GPUs since Ampere PyTorch (torch.backends.cudnn.allow_tf32) and TensorFlow "
+                + "(from 2.4) run convolutions in TF32 by default: state precision: tf32 for that, bf16 or fp16 for mixed precision, "
+                + "or fp32 to keep this"))
         }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"

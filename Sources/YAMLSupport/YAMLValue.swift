@@ -175,7 +175,7 @@ public struct YAMLValue {
                 message = "a merge key (<<) is not read: write the keys out (in a scenario, the top level's keys are every run's)"
             } else if let paths = elsewhere[key] {
                 message += " here: it belongs at \(paths.joined(separator: " or "))"
-                    + (nearest(key, in: allowed, maxEdits: 1).map { " (or did you mean '\($0)'?)" } ?? "")
+                    + (nearest(key, in: allowed, maxEdits: 2).map { " (or did you mean '\($0)'?)" } ?? "")
             } else if let near = nearest(key, in: allowed, maxEdits: 3) {
                 message += "; did you mean '\(near)'?"
             } else {

@@ -200,6 +200,12 @@ let smallScenario = """
             + "(it prices owned clusters) in runs 'b' and 'c'\n"), "\(mixedOut.stderr)")
         let plain = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\n"
         #expect(CLI.execute(["simulate", try writeTemporary(plain)]).stderr.isEmpty)
+        // No precision on a GPU with TF32 units: fp32, noted (frameworks default to TF32 convolutions there); stated, no note.
+        let ampere = plain.replacingOccurrences(of: "V100", with: "A100-SXM4-80GB")
+        #expect(CLI.execute(["simulate", try writeTemporary(ampere)]).stderr.hasSuffix(": precision: not stated, so fp32 without TF32 on "
+            + "the A100-SXM4-80GB, where on NVIDIA GPUs since Ampere PyTorch (torch.backends.cudnn.allow_tf32) and TensorFlow (from 2.4) "
+            + "run convolutions in TF32 by default: state precision: tf32 for that, bf16 or fp16 for mixed precision, or fp32 to keep this\n"))
+        #expect(CLI.execute(["simulate", try writeTemporary(ampere + "precision: fp32\n")]).stderr.isEmpty)
         // NCHW tensors whose transposes take a tenth of the tensor-core convolutions' time or more: noted; NHWC ones are not.
         let nchw = "model: resnet50\nbatch_per_gpu: 128\nprecision: bf16\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8}\ngpus: [8]\n"
         let nchwNote = CLI.execute(["simulate", try writeTemporary(nchw)]).stderr
@@ -208,9 +214,9 @@ let smallScenario = """
             + "that asks for channels_last skips them: give it software: {memory_format: nhwc}\n"), "\(nchwNote)")
         #expect(CLI.execute(["simulate", try writeTemporary(nchw + "software: {profile: pytorch-ddp, memory_format: nhwc}\n")]).stderr.isEmpty)
         // NICs no GPU sends through: noted; one per GPU is not.
-        let nics = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
+        let nics = "model: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
             + "network: {link: ib-hdr, nics_per_node: 16}}\ngpus: [16]\n"
-        #expect(CLI.execute(["simulate", try writeTemporary(nics)]).stderr.hasSuffix(":3: cluster.network.nics_per_node: 16 NICs per "
+        #expect(CLI.execute(["simulate", try writeTemporary(nics)]).stderr.hasSuffix(":4: cluster.network.nics_per_node: 16 NICs per "
             + "node, but each GPU sends through one (gpu_nic, else an even share), so the 8 GPUs of a node use 8 of them: the others "
             + "are priced and carry nothing\n"))
         #expect(CLI.execute(["simulate", try writeTemporary(nics.replacingOccurrences(of: "nics_per_node: 16", with: "nics_per_node: 8"))])

@@ -65,7 +65,7 @@ import YAMLSupport
         #expect(sweep.points.map(\.index) == Array(0..<6))
         #expect(sweep.excluded.map { "\($0.runIndex) \($0.values.joined(separator: " ")) \($0.points)" } == ["0 model 2 1", "0 model 4 1"])
         let grouped = sweep.exclusionsByReason
-        #expect(grouped.count == 1 && grouped[0].points == 2 && grouped[0].runLabel == "runs[0]", "\(grouped)")
+        #expect(grouped.count == 1 && grouped[0].points == 2 && grouped[0].runLabel == "resnet50 (runs[0])", "\(grouped)")
         #expect(grouped[0].reason.contains("runs[0].strategy.kind") && grouped[0].reason.contains("(with --vary strategy.kind=model)"),
                 "\(grouped[0].reason)")
         // Without --vary gpus, a combination left out counts the run's every GPU count.
@@ -90,6 +90,40 @@ import YAMLSupport
         let mixed = try Sweep(scenarioPath: one, axes: crossed)
         #expect(mixed.points.map { $0.values.joined(separator: " ") } == ["resnet50 data", "alexnet-owt data", "alexnet-owt model"])
         #expect(mixed.exclusionsByReason.map(\.runLabel) == [nil], "a scenario of one run names no run")
+        // A misspelt name is a mistake even where another combination never reads it (a PCIe link beside nvswitch).
+        #expect(throws: ConfigError.self) {
+            _ = try Sweep(scenarioPath: one, axes: [Sweep.Axis(key: "cluster.fabric", values: ["nvswitch", "pcie-tree"]),
+                                                   Sweep.Axis(key: "cluster.pcie.gpu_link", values: ["pcie4-x16", "pcie4-x61"])])
+        }
+    }
+
+    /// A run parsed alone (its combination failed the whole scenario) keeps its place: a
+    /// `published:` block naming other runs does not stop it, and what it points at later (its
+    /// batch) names it as the scenario numbers it.
+    @Test func aRunParsedAloneKeepsItsPlace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.yaml").path
+        try """
+            name: alone
+            batch_per_gpu: 32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [2]
+            runs:
+              - {label: R, model: resnet50}
+              - {label: A, model: alexnet-owt}
+              - {label: V, model: vgg11, batch_per_gpu: 16}
+            published:
+              source: test
+              url: https://example.org
+              where: test
+              points:
+                - {run: A, gpus: 2, images_per_second: 100}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let sweep = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "strategy.kind", values: ["data", "model"])])
+        #expect(sweep.excluded.map(\.runLabel) == ["R"], "\(sweep.excluded.map(\.reason))")
+        let vgg = try #require(sweep.points.first { $0.runLabel == "V" && $0.values == ["model"] })
+        #expect(vgg.run.batchLocation.keyPath == "runs[2].batch_per_gpu" && vgg.run.batchLocation.line == 8, "\(vgg.run.batchLocation)")
     }
 
     /// `image_size` resizes every run's built-in model, top-level or its own; it refuses

@@ -18,6 +18,7 @@ import YAMLSupport
         gpus: [8]
         training: \(training)
         pricing: {mode: cloud, cloud_per_gpu_hour: 2}
+        precision: fp32
         """ + runs
     }
 

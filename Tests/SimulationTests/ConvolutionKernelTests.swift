@@ -63,7 +63,8 @@ import Workload
                 let fp32 = CostModel(gpu: gpu, precision: .fp32, kernelLibrary: cudnn8, memoryFormat: format)
                 for shape in shapes {
                     for pass in ConvolutionPass.allCases {
-                        let fast = tf32.chosenKernel(for: pass, of: work(shape)).seconds, plain = fp32.chosenKernel(for: pass, of: work(shape)).seconds
+                        let fast = tf32.chosenKernel(for: pass, of: work(shape)).seconds
+                        let plain = fp32.chosenKernel(for: pass, of: work(shape)).seconds
                         #expect(fast <= plain, "\(gpu.name) \(format) \(pass) \(shape.inputChannels)->\(shape.outputChannels): \(fast) > \(plain)")
                     }
                 }
