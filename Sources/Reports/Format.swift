@@ -36,8 +36,11 @@ public enum Format {
     }
 
     /// Hours with the decimals a short run needs not to read 0.0: one from 10 hours, two from
-    /// one hour, three below (3 minutes: 0.050).
-    public static func hours(_ h: Double) -> String { fixed(h, h >= 10 ? 1 : h >= 1 ? 2 : 3) }
+    /// one hour, three below (3 minutes: 0.050), and "<0.001" under 1.8 s, which three
+    /// decimals would print as no time at all.
+    public static func hours(_ h: Double) -> String {
+        h > 0 && h < 0.0005 ? "<0.001" : fixed(h, h >= 10 ? 1 : h >= 1 ? 2 : 3)
+    }
 
     /// A measure rounded to a whole number, with thousands separators: 1,234.6 images/s as
     /// 1,235; beyond a quadrillion (or not finite) in three significant figures, where

@@ -152,7 +152,13 @@ enum OutputFile {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw UsageError(message: "\(flag): cannot write \(path): cannot create the folder \(directory.path)")
+            // Say which part of the path is in the way: a file where a folder must be, or a folder not writable.
+            var blocker = directory
+            while blocker.path != "/" && !FileManager.default.fileExists(atPath: blocker.path) { blocker.deleteLastPathComponent() }
+            var isFolder: ObjCBool = false
+            let why = FileManager.default.fileExists(atPath: blocker.path, isDirectory: &isFolder) && !isFolder.boolValue
+                ? " (\(blocker.path) is a file)" : FileManager.default.isWritableFile(atPath: blocker.path) ? "" : " (\(blocker.path) is not writable)"
+            throw UsageError(message: "\(flag): cannot write \(path): cannot create the folder \(directory.path)\(why)")
         }
     }
 

@@ -12,6 +12,18 @@ import Reports
         return path
     }
 
+    /// An --out whose folder cannot be made because a file stands where a folder must: the
+    /// message names that file, exit 2, and the file is left as it was.
+    @Test func aFileInTheWayOfTheOutputsFolderIsNamed() throws {
+        let folder = try temporaryDirectory()
+        let file = folder + "/notes"
+        try "mine".write(toFile: file, atomically: true, encoding: .utf8)
+        let scenario = try writeTemporary(smallScenario)
+        let out = CLI.execute(["sweep", scenario, "--quiet", "--out", file + "/sub/x.csv"])
+        #expect(out.exitCode == 2 && out.stderr.hasSuffix("cannot create the folder \(file)/sub (\(file) is a file)\n"), "\(out.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine")
+    }
+
     func files(in directory: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }

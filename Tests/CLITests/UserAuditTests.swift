@@ -77,6 +77,8 @@ import Reports
         #expect(Format.hours(0.05) == "0.050")
         #expect(Format.hours(2.345) == "2.35")
         #expect(Format.hours(26.26) == "26.3")
+        // Under 1.8 s, three decimals would read as no time at all.
+        #expect(Format.hours(0.2 / 3600) == "<0.001" && Format.hours(0.0006) == "0.001" && Format.hours(0) == "0.000")
     }
 
     /// A rate or a count as reports print it: rounded, grouped; a figure Int cannot hold is
