@@ -50,7 +50,7 @@ import Workload
     /// TF32 allows tensor-core kernels and leaves the fp32 ones to choose from (cuDNN's math
     /// mode; `cudnnFind*` runs both): on every catalog GPU with TF32 units, in either layout,
     /// no convolution pass is slower in TF32 than in fp32. An RTX 3090, whose TF32 peak is its
-    /// fp32 peak, ran ResNet-50 18% slower in TF32 while only tensor-core kernels were priced.
+    /// fp32 peak, ran ResNet-50 17% slower in TF32 while only tensor-core kernels were priced.
     @Test func tf32IsNeverSlowerThanFP32() throws {
         let cudnn8 = try library("cudnn-8")
         let shapes = [conv(c: 3, k: 64, size: 224, kernel: 7, stride: 2), conv(c: 64, k: 64, size: 56, kernel: 1), conv(),
