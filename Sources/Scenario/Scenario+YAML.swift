@@ -296,7 +296,7 @@ extension RunSpec {
         let pricing = try yaml.optional("pricing").map { try PricingSpec(yaml: $0, catalog: catalog) }
         let softwareNode = try yaml.optional("software")
         // Without `software:`, the stack most CNNs train on today (issue 13): eager PyTorch with DDP over NCCL.
-        let software = try softwareNode.map(profiles.read) ?? profiles.defaultProfile
+        let software = try softwareNode.map { try profiles.read($0, elsewhere: Scenario.keysElsewhere) } ?? profiles.defaultProfile
         // The profile's collective applies where the strategy names no all-reduce; a
         // scenario that names one in both places is asked to keep one.
         if let collective = software.collective {

@@ -490,11 +490,13 @@ public struct ProfileCatalog: Sendable {
 
     /// A scenario's `software:` value: a profile name, or `{profile: NAME, <field>: value, ...}`;
     /// a mapping without `profile` overrides the default profile's fields (`{memory_format: nhwc}`).
+    /// - Parameter elsewhere: where keys of other levels belong (`YAMLValue.checkKeys`), for a key
+    ///   given here that belongs elsewhere in the scenario (`allreduce` is `strategy.allreduce`).
     /// - Throws: `ConfigError` naming the file, key and line of an unknown profile or field, or a bad value.
-    public func read(_ node: YAMLValue) throws -> ExecutionProfile {
+    public func read(_ node: YAMLValue, elsewhere: [String: [String]] = [:]) throws -> ExecutionProfile {
         let nameNode: YAMLValue?
         if node.isMapping {
-            try node.checkKeys(["profile"] + ExecutionProfile.fieldKeys)
+            try node.checkKeys(["profile"] + ExecutionProfile.fieldKeys, elsewhere: elsewhere)
             nameNode = try node.optional("profile")
         } else {
             nameNode = node

@@ -369,6 +369,9 @@ let validScenario = """
                 "\(allreduce)")
         let precision = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  precision: bf16"))
         #expect(precision.message == "unknown key 'precision' here: it belongs at the top level or in a run", "\(precision)")
+        let software = try error(for: validScenario + "\nsoftware: {profile: pytorch-ddp, allreduce: ring}\n")
+        #expect(software.keyPath == "software.allreduce" && software.message == "unknown key 'allreduce' here: it belongs at strategy.allreduce",
+                "\(software)")
         let gpu = try error(for: validScenario + "\ngpu: A100\n")
         #expect(gpu.message == "unknown key 'gpu' here: it belongs at cluster.gpu (or did you mean 'gpus'?)", "\(gpu)")
     }
