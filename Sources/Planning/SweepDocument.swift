@@ -23,13 +23,33 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         /// edited scenario at the same path is of another sweep. Absent in older files, whose
         /// scenarios are compared by path.
         public var scenarioDigest: String?
+        /// The combinations of varied values left out, one entry per run and cause
+        /// (`Sweep.exclusionsByReason`): they have no rows, and `points` does not count them.
+        /// Absent where none was left out (and in files written before 2026-12-07).
+        public var leftOut: [LeftOut]?
+
+        /// Combinations one run could not take, left out of the sweep for one cause.
+        public struct LeftOut: Codable, Sendable, Equatable {
+            /// The run's label (or its model and key path); null in a scenario of one run.
+            public var run: String?
+            /// The points they would have had.
+            public var points: Int
+            /// Why, as the error the run gave alone, with the `--vary` values.
+            public var reason: String
+
+            public init(run: String?, points: Int, reason: String) {
+                self.run = run
+                self.points = points
+                self.reason = reason
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case vary, run, points, shard, samples, seed, scenarioDigest = "scenario_digest"
+            case vary, run, points, shard, samples, seed, scenarioDigest = "scenario_digest", leftOut = "left_out"
         }
 
         public init(vary: [Sweep.Axis], run: String?, points: Int, shard: String?, samples: Int? = nil, seed: UInt64? = nil,
-                    scenarioDigest: String? = nil) {
+                    scenarioDigest: String? = nil, leftOut: [LeftOut]? = nil) {
             self.vary = vary
             self.run = run
             self.points = points
@@ -37,6 +57,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             self.samples = samples
             self.seed = seed
             self.scenarioDigest = scenarioDigest
+            self.leftOut = leftOut
         }
 
         /// The 64-bit FNV-1a hash of `data` as 16 hex digits (Fowler, Noll and Vo; the
@@ -57,6 +78,7 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             try c.encodeIfPresent(samples, forKey: .samples)
             try c.encodeIfPresent(seed, forKey: .seed)
             try c.encodeIfPresent(scenarioDigest, forKey: .scenarioDigest)
+            try c.encodeIfPresent(leftOut, forKey: .leftOut)
         }
     }
 

@@ -88,9 +88,10 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
             overEpoch = rows.filter(\.stepExceedsEpoch).count
             // The scenario as it was read (Sweep read it just now), so that merge tells an edited one from it.
             let digest = (try? Data(contentsOf: URL(fileURLWithPath: scenario))).map(SweepDocument.Header.digest(of:))
+            let leftOut = sweep.exclusionsByReason.map { SweepDocument.Header.LeftOut(run: $0.runLabel, points: $0.points, reason: $0.reason) }
             let header = SweepDocument.Header(vary: axes, run: run, points: sweep.points.count, shard: part?.text,
                                               samples: uncertainty?.samples, seed: uncertainty?.seed,
-                                              scenarioDigest: digest)
+                                              scenarioDigest: digest, leftOut: leftOut.isEmpty ? nil : leftOut)
             output = try Self.emit(SweepDocument(scenario: scenario, sweep: header, results: rows), to: out, force: force)
         }
         // The rows carry no precision column: say which points are priced in another precision than asked.

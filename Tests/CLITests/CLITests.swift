@@ -906,6 +906,19 @@ let smallScenario = """
               2 points of run 'ResNet-50': scenarios/default.yaml: runs[0].strategy.kind: model parallelism from 'conv1' needs
             """), "\(sweep.stderr)")
         #expect(sweep.stderr.contains("(with --vary strategy.kind=model)\n"), "\(sweep.stderr)")
+        // The JSON's header lists them (points does not count them), and merge keeps them from the shards.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-left-out-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for shard in ["1/2", "2/2"] {
+            let out = CLI.execute(["sweep", "scenarios/default.yaml", "--vary", "strategy.kind=data,model", "--vary", "gpus=2,4", "--quiet",
+                                   "--shard", shard, "--out", folder + "/\(shard.prefix(1)).json"])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+        }
+        let merged = CLI.execute(["merge", folder + "/1.json", folder + "/2.json"])
+        let header = try #require((try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? [String: Any])?["sweep"] as? [String: Any])
+        let leftOut = try #require(header["left_out"] as? [[String: Any]], "\(merged.stdout.prefix(400))")
+        #expect(header["points"] as? Int == 6 && leftOut.count == 1 && leftOut[0]["run"] as? String == "ResNet-50" && leftOut[0]["points"] as? Int == 2
+                && (leftOut[0]["reason"] as? String)?.hasSuffix("(with --vary strategy.kind=model)") == true, "\(header)")
         let plan = CLI.execute(["plan", "scenarios/whatif/resnet50-deadline.yaml", "--vary", "model=resnet50,alexnet-owt",
                                 "--vary", "strategy.kind=data,model", "--vary", "gpus=8", "--quiet"])
         #expect(plan.exitCode == 0, "\(plan.stderr)")
