@@ -241,9 +241,10 @@ public struct Sweep {
                     continue
                 }
                 let yamlPairs = zip(axes, values).filter { $0.0.key != "gpus" && !Self.whatIfKeys.contains($0.0.key) }
-                let cacheKey = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: "\u{1}")
+                let assignments = yamlPairs.map { "\($0.0.key)=\($0.1)" }
+                let cacheKey = assignments.joined(separator: "\u{1}")
                 let pairs = yamlPairs.map { ($0.0.key, $0.1) }
-                let variedText = yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")
+                let variedText = assignments.joined(separator: " ")
                 let with = " (with --vary \(variedText))"
                 if parsed[cacheKey] == nil {
                     do {
@@ -297,7 +298,7 @@ public struct Sweep {
                     default: break
                     }
                 }
-                let made = yamlPairs.isEmpty ? "the scenario as written" : "--vary " + yamlPairs.map { "\($0.0.key)=\($0.1)" }.joined(separator: " ")
+                let made = yamlPairs.isEmpty ? "the scenario as written" : "--vary " + variedText
                 if let first = modelNamed[run.modelLabel], !Scenario.samePricedNetwork(first.network, run.network) {
                     throw SweepError("the model name '\(run.modelLabel.singleLine)' names two networks, with \(first.values.singleLine) "
                                      + "(\(first.network.parameters) parameters, \(first.network.forwardFLOPsPerExample) forward FLOPs per image) "

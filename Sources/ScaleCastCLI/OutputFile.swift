@@ -156,8 +156,9 @@ enum OutputFile {
             var blocker = directory
             while blocker.path != "/" && !FileManager.default.fileExists(atPath: blocker.path) { blocker.deleteLastPathComponent() }
             var isFolder: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: blocker.path, isDirectory: &isFolder) && !isFolder.boolValue
-                ? " (\(blocker.path) is a file)" : FileManager.default.isWritableFile(atPath: blocker.path) ? "" : " (\(blocker.path) is not writable)"
+            let isFile = FileManager.default.fileExists(atPath: blocker.path, isDirectory: &isFolder) && !isFolder.boolValue
+            let why = isFile ? " (\(blocker.path) is a file)"
+                : FileManager.default.isWritableFile(atPath: blocker.path) ? "" : " (\(blocker.path) is not writable)"
             throw UsageError(message: "\(flag): cannot write \(path): cannot create the folder \(directory.path)\(why)")
         }
     }

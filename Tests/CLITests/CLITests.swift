@@ -1635,6 +1635,28 @@ let smallScenario = """
         #expect(CLI.execute(["validate", "--against", Self.steps, "--tolerance", "0.9"]).exitCode == 0)
     }
 
+    /// A measured row is compared with the scenario's first run: where that run cannot take the
+    /// row (model parallelism on the branched ResNet-50) the row is refused, exit 2, not priced
+    /// on the next run that can.
+    @Test func aRowTheFirstRunCannotTakeIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-against-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try """
+            name: first run
+            batch_per_gpu: 32
+            precision: fp32
+            cluster: {gpu: V100, gpus_per_node: 8}
+            gpus: [2]
+            runs:
+              - {label: MP, model: alexnet-owt, strategy: {kind: model}}
+              - {label: DP, model: alexnet-owt}
+            """.write(toFile: folder + "/two.yaml", atomically: true, encoding: .utf8)
+        try "scenario,model,batch_per_gpu,precision,gpus,measured_step_seconds\ntwo.yaml,resnet50,32,fp32,2,0.1\n"
+            .write(toFile: folder + "/m.csv", atomically: true, encoding: .utf8)
+        let out = CLI.execute(["validate", "--against", folder + "/m.csv"])
+        #expect(out.exitCode == 2 && out.stderr.contains("model parallelism") && out.stderr.contains("m.csv:2:"), "\(out.stderr)")
+    }
+
     /// The executor against the simulator, small enough for a test: the JSON the
     /// issue asks for, one case per link on one worker, and the exit code following
     /// the tolerance.

@@ -44,10 +44,7 @@ import YAMLSupport
     /// combination, is left out with its reason; a value no combination takes is a mistake and
     /// stops the sweep.
     @Test func combinationsARunCannotTakeAreLeftOutAndMistakesStillStop() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-left-out-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let twoRuns = dir.appendingPathComponent("two.yaml").path
-        try """
+        let twoRuns = try writeScenario("""
             name: left-out
             batch_per_gpu: 32
             cluster: {gpu: V100, gpus_per_node: 8}
@@ -55,7 +52,7 @@ import YAMLSupport
             runs:
               - {model: resnet50}
               - {label: AlexNet, model: alexnet-owt}
-            """.write(toFile: twoRuns, atomically: true, encoding: .utf8)
+            """)
         // ResNet-50 branches, so it cannot be split layer by layer; AlexNet can: ResNet-50's model-parallel
         // points are left out at every varied GPU count, named once with both of them.
         let axes = [Sweep.Axis(key: "strategy.kind", values: ["data", "model"]), Sweep.Axis(key: "gpus", values: ["2", "4"])]
@@ -83,9 +80,7 @@ import YAMLSupport
             #expect(error.message.contains("V1OO") && error.message.contains("(with --vary cluster.gpu=V1OO)"), "\(error)")
         }
         // One run, two axes: ResNet-50 takes data parallelism, AlexNet model parallelism, so only their crossing is left out.
-        let one = dir.appendingPathComponent("one.yaml").path
-        try "name: one\nmodel: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [2]\n"
-            .write(toFile: one, atomically: true, encoding: .utf8)
+        let one = try writeScenario("name: one\nmodel: resnet50\nbatch_per_gpu: 32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [2]\n")
         let crossed = [Sweep.Axis(key: "model", values: ["resnet50", "alexnet-owt"]), Sweep.Axis(key: "strategy.kind", values: ["data", "model"])]
         let mixed = try Sweep(scenarioPath: one, axes: crossed)
         #expect(mixed.points.map { $0.values.joined(separator: " ") } == ["resnet50 data", "alexnet-owt data", "alexnet-owt model"])
@@ -101,10 +96,7 @@ import YAMLSupport
     /// `published:` block naming other runs does not stop it, and what it points at later (its
     /// batch) names it as the scenario numbers it.
     @Test func aRunParsedAloneKeepsItsPlace() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-sweep-alone-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s.yaml").path
-        try """
+        let path = try writeScenario("""
             name: alone
             batch_per_gpu: 32
             cluster: {gpu: V100, gpus_per_node: 8}
@@ -119,7 +111,7 @@ import YAMLSupport
               where: test
               points:
                 - {run: A, gpus: 2, images_per_second: 100}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         let sweep = try Sweep(scenarioPath: path, axes: [Sweep.Axis(key: "strategy.kind", values: ["data", "model"])])
         #expect(sweep.excluded.map(\.runLabel) == ["R"], "\(sweep.excluded.map(\.reason))")
         let vgg = try #require(sweep.points.first { $0.runLabel == "V" && $0.values == ["model"] })
