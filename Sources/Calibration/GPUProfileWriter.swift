@@ -35,11 +35,24 @@ public struct GPUProfileWriter {
              launchOverheadSeconds.map { GPUProfileWriter.fixed($0 * 1e6, 3) })
         }
 
-        /// What the scenario loader would refuse in this curve as written, or nil.
+        /// The smallest max efficiency a fit may give: 1% of the peak. A curve's ceiling is what
+        /// its largest products reach, and cuBLAS and cuDNN run large products at 10-99% of
+        /// their GPU's peak on every board this project has measured (the catalog's
+        /// `max_efficiency` and `kernel_efficiency`, docs/hardware-facts.md); times that give
+        /// less are another GPU's, another precision's by far, or in the wrong unit
+        /// (microseconds written as milliseconds fit about 1,000 times below the truth).
+        public static let lowestPlausibleEfficiency = 0.01
+
+        /// What the scenario loader would refuse in this curve as written, or a max efficiency
+        /// below `lowestPlausibleEfficiency`, or nil.
         /// - Parameter gpu: the GPU whose peak the efficiency is a fraction of, for the message.
         public func problem(gpu: String) -> String? {
             let w = written
             guard let e = Double(w.efficiency), e > 0, e <= 1 else { return "a max efficiency of \(w.efficiency), outside (0, 1] of the \(gpu)'s peak" }
+            guard e >= Self.lowestPlausibleEfficiency else {
+                return "a max efficiency of \(w.efficiency): the largest products ran at under 1% of the \(gpu)'s peak, "
+                    + "slower than any library runs them"
+            }
             guard let h = Double(w.half), (0...1e6).contains(h) else { return "a half-saturation dimension of \(w.half), outside 0 to 1e6" }
             if let overhead = w.overhead {
                 guard let o = Double(overhead), Limits.microseconds.contains(o) else { return "a launch overhead of \(overhead) us, outside 0 to 1e6 us" }

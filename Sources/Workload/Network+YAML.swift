@@ -54,6 +54,11 @@ extension Network {
                                            + "backward and gradients would be priced for a result nothing uses; name it in a later "
                                            + "layer's `inputs`, end its branch in a `softmax` (an auxiliary classifier's loss), or remove it")
         }
+        if let loss = readLosses.first {
+            throw layers[loss - 1].error("layer '\(self.layers[loss].name)' is a softmax, which ScaleCast prices as the loss (softmax with "
+                                         + "the cross-entropy), and a later layer reads it; a loss ends the model or an auxiliary "
+                                         + "branch: move it to the end, or leave it out where the network continues")
+        }
         guard hasWeightedLayer else { throw yaml.error(noWeightedLayerMessage) }
     }
 

@@ -32,6 +32,14 @@ public struct Network: Hashable, Sendable {
         }
     }
 
+    /// The losses (`softmax`: softmax with the cross-entropy loss) whose output a later layer
+    /// reads. A loss ends the network or an auxiliary branch: its output is the loss value,
+    /// which nothing computes on, so a softmax read further on is a misplaced layer.
+    public var readLosses: [Int] {
+        let reading = Set(layers.flatMap(\.inputs))
+        return layers.indices.filter { layers[$0].kind == .softmaxCrossEntropy && reading.contains($0) }
+    }
+
     /// Whether the network has a layer that trains weights by matrix products, a convolution
     /// or a fully connected layer: without one (pools, activations, batch norms and a loss
     /// alone) a model is no CNN, and nothing a GPU's matrix units would price.

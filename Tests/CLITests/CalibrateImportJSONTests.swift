@@ -120,6 +120,26 @@ import Testing
         #expect(noHoldout["wrote"] is NSNull)
     }
 
+    /// Times in microseconds written in the milliseconds columns run 1,000 times slow: no row is
+    /// faster than the peak, so the rows pass, but the fit's ceiling falls under 1% of the peak,
+    /// slower than any library runs a large product, and nothing is written.
+    @Test func layerTimesAThousandTimesSlowAreRefused() throws {
+        let dir = try temporaryDirectory()
+        let lines = try String(contentsOfFile: Self.validation + "/resnet50-h200-layer-times.csv", encoding: .utf8)
+            .split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        let slowed = lines.dropFirst().map { line -> String in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            for column in [13, 14] { fields[column] = String(format: "%.3f", Double(fields[column])! * 1000) }
+            return fields.joined(separator: ",")
+        }
+        let csv = dir + "/microseconds.csv"
+        try ([lines[0]] + slowed).joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = CLI.execute(["import", "layer-times", csv, "--gpu", "H200", "--out", dir + "/p.yaml"])
+        #expect(out.exitCode == 2 && out.stderr.contains("under 1% of the H200-SXM's peak") && out.stderr.contains("in milliseconds?"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/p.yaml"))
+        #expect(CLI.execute(["import", "layer-times", Self.validation + "/resnet50-h200-layer-times.csv", "--gpu", "H200"]).exitCode == 0)
+    }
+
     @Test func kernelTimesImportAsJSON() throws {
         let csv = Self.validation + "/deepbench/V100-conv-train.csv"
         let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "V100", "--library", "cudnn-7",

@@ -483,6 +483,26 @@ let validScenario = """
         #expect(withLoss.runs[0].network.layers.map(\.name) == ["input", "c", "side", "side.loss", "main", "loss"])
     }
 
+    /// A softmax is the loss (softmax with the cross-entropy): one that a later layer reads, a
+    /// classifier's softmax left in the middle of a network, is refused at its line.
+    @Test func aSoftmaxALaterLayerReadsIsRefused() throws {
+        let e = try error(for: """
+            model:
+              name: mid
+              input: [3, 8, 8]
+              layers:
+                - {name: c, type: conv, out: 8, kernel: 3}
+                - {name: sm, type: softmax}
+                - {name: fc, type: fc, units: 10}
+                - {name: loss, type: softmax}
+            batch_per_gpu: 4
+            cluster: {gpu: K20, gpus_per_node: 2}
+            gpus: [1]
+            """)
+        #expect(e.keyPath == "model.layers[1]" && e.line == 6, "\(e)")
+        #expect(e.message.contains("layer 'sm' is a softmax") && e.message.contains("a later layer reads it"), "\(e.message)")
+    }
+
     /// An unnamed layer's name comes from its position: a clash says so and names the other
     /// layer, and a blank name is refused at its own key.
     @Test func layerNamesAreReportedWhereTheyComeFrom() throws {

@@ -123,6 +123,16 @@ import Testing
         #expect(net.layers[i].cost.gemm == GEMMShape(m: 4, nPerExample: 56 * 56, k: 4 * 9, count: 32))
     }
 
+    /// Every zoo model's losses end the network or a branch: no layer reads a softmax, which a
+    /// custom model is refused for (`Network.readLosses`).
+    @Test func noZooModelReadsItsLoss() throws {
+        for name in Zoo.names {
+            let model = try #require(Zoo.model(named: name))
+            #expect(model.readLosses.isEmpty, "\(name)")
+            #expect(model.layers.contains { $0.kind == .softmaxCrossEntropy }, "\(name) has no loss")
+        }
+    }
+
     /// The generic builders reproduce the zoo's earlier ResNet-50 and VGG-16
     /// layer for layer: names, kinds, shapes and costs.
     @Test func resnet50AndVgg16KeepTheirLayerNames() throws {
