@@ -107,7 +107,7 @@ public struct Plan: Sendable {
                 + "and for periodic work, tests, checkpoints and synchronous input copies (\(percent(periodic))%)"
         }
         if row.efficiency < 0.6 { return "it scales poorly: \(Int((row.efficiency * 100).rounded()))% efficiency" }
-        return "its \(row.gpus) GPUs compute \(percent(row.computeSeconds))% of each step: it needs more or faster GPUs"
+        return "its \(row.gpus == 1 ? "GPU computes" : "\(row.gpus) GPUs compute") \(percent(row.computeSeconds))% of each step: it needs more or faster GPUs"
     }
 
     /// Whether a row's GPUs wait for the CPU loader at least `StepMetrics.inputBoundShare`

@@ -131,6 +131,9 @@ public struct Sweep {
     public let scenarioPath: String
     public let axes: [Axis]
     public let catalog: Catalog
+    /// The files the scenario names (`Scenario.namedFiles`): with `scenarioPath`, what no
+    /// output may be written over.
+    public let namedFiles: [String]
     /// Every point, in order: runs, then the axes with the last varying fastest.
     public private(set) var points: [Point] = []
     /// The combinations left out, in grid order (`Exclusion`); their points are not in `points`.
@@ -147,6 +150,7 @@ public struct Sweep {
         let base = (scenarioPath as NSString).deletingLastPathComponent
         let baseScenario = try Scenario.load(path: scenarioPath)
         catalog = baseScenario.catalog
+        namedFiles = baseScenario.namedFiles
         var keys = Set<String>()
         if let twice = axes.map(\.key).first(where: { !keys.insert($0).inserted }) {
             throw SweepError("--vary: \(twice) is varied twice; give its values once, comma-separated (--vary \(twice)=A,B)")

@@ -60,7 +60,8 @@ public struct TrainingEstimate: Sendable, Equatable {
                                    source: describing ? offer.source.catalogCitation : "",
                                    details: !describing ? "" : "$\(Format2.money(perGPUHour)) per GPU-hour: \(offer.provider) \(offer.instance) at "
                                     + "$\(Format2.money(offer.perHour))/h for \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), seen \(offer.seen) \(offer.source.catalogCitation)"
-                                    + wholeInstanceNote(offer, gpus: gpus) + smallInstanceCaveat(offer, run: run, gpus: gpus))
+                                    + wholeInstanceNote(offer, gpus: gpus) + smallInstanceCaveat(offer, run: run, gpus: gpus)
+                                    + largeInstanceCaveat(offer, run: run, gpus: gpus))
             } else {
                 throw pricing.missing("no cloud price for the \(gpu.name) is known", stateAs: "cloud_per_gpu_hour")
             }
@@ -109,6 +110,22 @@ extension TrainingEstimate {
         return "; its instance holds \(offer.gpusPerInstance == 1 ? "1 GPU" : "\(offer.gpusPerInstance) GPUs"), fewer than a node of this run "
             + "(\(node)): the run's nodes and the network between them are priced as \(instances) such instances, which a provider may rent "
             + "for more per GPU-hour (state pricing.cloud_per_gpu_hour from a quote for the whole cluster)"
+    }
+}
+
+extension TrainingEstimate {
+    /// Where the offer's instance holds more GPUs than a node of the run and the run spans
+    /// several of its nodes, a caveat for the price basis: the run is simulated on nodes
+    /// joined by its network, but rented as instances whose GPUs share one machine, so the
+    /// time priced is not the offer's machines'; empty otherwise. (An owned cluster with
+    /// such a mismatch is refused: OwnedCost.)
+    static func largeInstanceCaveat(_ offer: CloudPrice, run: RunSpec, gpus: Int) -> String {
+        let node = run.cluster.gpusPerNode
+        guard offer.gpusPerInstance > node, gpus > node else { return "" }
+        let nodes = (gpus + node - 1) / node
+        return "; its instance holds \(offer.gpusPerInstance) GPUs in one machine, more than a node of this run (\(node)): the run is "
+            + "simulated on \(nodes) nodes joined by its network but priced as the offer's \(offer.instances(for: gpus)) instance"
+            + (offer.instances(for: gpus) == 1 ? "" : "s") + " (give cluster.gpus_per_node: \(offer.gpusPerInstance) to simulate the offer's machines)"
     }
 }
 

@@ -220,10 +220,25 @@ public enum ResultsTable {
             if largest[offer] == nil { offers.append(offer) }
             if row.gpus > largest[offer]?.gpus ?? 0 { largest[offer] = (row.gpus, details) }
         }
-        return offers.map { offer in
+        return offers.flatMap { offer in
             let (gpus, details) = largest[offer]!
-            return "\(offer), as priced for \(gpus) GPU\(gpus == 1 ? "" : "s"): \(details)"
+            // A smaller configuration that leaves part of an instance idle pays more per GPU-hour than the line
+            // above says: its rate and the instances it rents, on a line of its own.
+            let partial = zip(rows, cells).compactMap { row, cell -> String? in
+                guard cell?.offer == offer, row.gpus != gpus, let rate = cell?.usdPerGPUHour,
+                      let idle = cell?.priceDetails.flatMap(Self.wholeInstanceClause) else { return nil }
+                return "\(offer), at \(row.gpus) GPU\(row.gpus == 1 ? "" : "s"): $\(String(format: "%.2f", locale: nil, rate)) per GPU-hour, \(idle)"
+            }
+            return ["\(offer), as priced for \(gpus) GPU\(gpus == 1 ? "" : "s"): \(details)"] + partial
         }
+    }
+
+    /// The clause of a cloud price basis that says the run leaves part of its last instance idle
+    /// ("rented whole: 1 instance of 8 GPUs for the run's 1", `TrainingEstimate.wholeInstanceNote`), or nil.
+    static func wholeInstanceClause(_ details: String) -> String? {
+        guard let start = details.range(of: "rented whole: ") else { return nil }
+        let rest = details[start.lowerBound...]
+        return String(rest.range(of: "; ").map { rest[..<$0.lowerBound] } ?? rest)
     }
 
     /// Epochs as a goal states them: whole where whole, else to two decimals.

@@ -178,7 +178,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         let (least, most) = (needs.min()!, needs.max()!)
         let decimals = Format.gibDecimals(least, apartFrom: has)
         func gib(_ bytes: Double) -> String { Format.fixed(bytes / 1_073_741_824, decimals) }
-        let need = least == most ? gib(least) : "\(gib(least))-\(gib(most))"
+        let need = gib(least) == gib(most) ? gib(least) : "\(gib(least))-\(gib(most))"
         let at = Self.counts(gpus)
         // Under max_global_batch the batch per GPU shrinks with the GPUs: the range of those listed.
         let (smallest, largest) = (batchesPerGPU.min()!, batchesPerGPU.max()!)

@@ -54,6 +54,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let part = try SweepShard.select(option: shard, environment: ProcessInfo.processInfo.environment)
         let uncertainty = try Self.uncertainty(samples: samples, seed: seed)
         let sweep = try wrap { try Sweep(scenarioPath: scenario, axes: axes, run: run) }
+        try OutputFile.checkNotAnInput(out, inputs: sweep.namedFiles)
         let selected = sweep.points(shard: part?.index ?? 1, of: part?.count ?? 1)
         let note = part?.origin.map { "sweep: shard \(part!.text) from \($0): \(selected.count) of \(sweep.points.count) points\n" } ?? ""
         let bar = ProgressBar(enabled: !quiet)

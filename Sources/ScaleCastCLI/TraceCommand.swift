@@ -27,7 +27,7 @@ struct TraceCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
-        try OutputFile.checkNotAnInput(out, inputs: [scenario])
+        try OutputFile.checkNotAnInput(out, inputs: [scenario] + Scenario.load(path: scenario).namedFiles)
         try OutputFile.checkTarget(out, force: force)   // before the work, not after it
         let (spec, _, gpus, location) = try RunSelection.pick(scenario: scenario, run: run, gpus: self.gpus)
         // A timeline of a configuration that cannot run in GPU memory is refused, as simulate words it.

@@ -103,11 +103,14 @@ public struct PricingSpec: Sendable, Equatable {
     public func missing(_ what: String, stateAs key: String) -> ConfigError { missing([(what, key)]) }
 
     /// One error for every figure missing at once, so that a user states them all in one edit:
-    /// "WHAT; WHAT; state them as pricing.KEY, pricing.KEY".
+    /// "WHAT; WHAT; state them as pricing.KEY, pricing.KEY". A reason two figures share (a server
+    /// of another size lacks both its price and its power) is said once.
     public func missing(_ figures: [(what: String, key: String)]) -> ConfigError {
         var error = location
         let keys = figures.map { "pricing.\($0.key)" }
-        error.message = figures.map(\.what).joined(separator: "; ") + "; state " + (figures.count == 1 ? "it" : "them") + " as "
+        var reasons: [String] = []
+        for figure in figures where !reasons.contains(figure.what) { reasons.append(figure.what) }
+        error.message = reasons.joined(separator: "; ") + "; state " + (figures.count == 1 ? "it" : "them") + " as "
             + keys.joined(separator: ", ")
         return error
     }

@@ -1,3 +1,4 @@
+import Foundation
 import CostModel
 import Hardware
 import Software
@@ -50,6 +51,34 @@ extension RunSpec {
             unused.append(note)
         }
         return unused
+    }
+
+    /// Notes where a stated price lies so far off the catalog's own figures for the run's GPU
+    /// that a unit slip is likelier than a market: a purchase price in thousands (`30` for
+    /// $30,000, a thousandth) below a hundredth of the catalog's lowest, a cloud price in
+    /// cents (`250` for $2.50, a hundredfold) above twenty times its dearest offer per
+    /// GPU-hour. Noted, not refused: a price is the buyer's to state, and the catalog's
+    /// figures are dated.
+    static func priceUnitNotes(in yaml: YAMLValue, pricing: PricingSpec?, gpu: GPUSpec, catalog: Catalog) throws -> [ConfigError] {
+        guard let pricing, let node = try yaml.optional("pricing") else { return [] }
+        func dollars(_ x: Double) -> String { "$" + String(format: x < 100 ? "%.2f" : "%.0f", locale: nil, x) }
+        var notes: [ConfigError] = []
+        if pricing.mode == .owned, let stated = pricing.purchasePerGPU?.value(for: gpu), let catalogPrice = catalog.purchasePrice(for: gpu),
+           stated < catalogPrice.low / 100,
+           let note = try node.error(atKey: "purchase_per_gpu", "\(dollars(stated)) per \(gpu.name) is under a hundredth of the catalog's "
+                                     + "lowest price for it (\(dollars(catalogPrice.low)), seen \(catalogPrice.seen)): a price in thousands? "
+                                     + "state whole dollars (\(String(format: "%.0f", locale: nil, stated * 1000)))") {
+            notes.append(note)
+        }
+        let offers = catalog.cloudPrices.filter { $0.gpu == gpu.name }
+        if pricing.mode == .cloud, let stated = pricing.cloudPerGPUHour?.value(for: gpu), let dearest = offers.map(\.perGPUHour).max(),
+           stated > dearest * 20,
+           let note = try node.error(atKey: "cloud_per_gpu_hour", "\(dollars(stated)) per \(gpu.name)-hour is over twenty times the "
+                                     + "catalog's dearest offer for it ($\(String(format: "%.2f", locale: nil, dearest)) per GPU-hour): "
+                                     + "a price in cents? state dollars (\(String(format: "%.2f", locale: nil, stated / 100)))") {
+            notes.append(note)
+        }
+        return notes
     }
 
     /// A note where the run names a built-in training recipe (`training.recipe`) of another

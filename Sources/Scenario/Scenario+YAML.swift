@@ -38,7 +38,12 @@ extension Scenario {
     /// Reads and checks the scenario at `path`.
     /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
     public static func load(path: String) throws -> Scenario {
-        try Scenario(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
+        let log = NamedFileLog()
+        var scenario = try NamedFileLog.$current.withValue(log) {
+            try Scenario(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
+        }
+        scenario.namedFiles = log.paths
+        return scenario
     }
 
     /// The catalog a scenario's runs see: the built-in one, then the files its `catalog.files`
@@ -331,6 +336,7 @@ extension RunSpec {
         self.maxGlobalBatchLocation = maxGlobalBatchNode?.error("")
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing, costParameters: costParameters,
                                                  software: software)
+            + RunSpec.priceUnitNotes(in: yaml, pricing: pricing, gpu: cluster.gpu, catalog: catalog)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         if software.ncclProtocols != nil, plannedStrategy.gradientSync.algorithm.ncclAlgorithms == nil,
            let note = try yaml.optional("software")?.error(atKey: "nccl_protocols", "not used while the all-reduce is "
@@ -418,6 +424,7 @@ extension RunSpec {
             throw node.error("\(what) file \(path.singleLine): " + (missing ? "no such file (a relative path starts at the scenario's directory)"
                                                                           : "cannot read it"))
         }
+        NamedFileLog.current?.record(path)
         return path
     }
 
@@ -672,4 +679,20 @@ extension RunSpec {
         guard x > 0 && x <= 1 else { throw value.error("must be a fraction in (0, 1], got \(x)") }
         return x
     }
+}
+
+/// The files a scenario names (model, catalog and cost-model profile files), recorded as
+/// `RunSpec.readablePath` resolves them while `Scenario.load` reads it, for `Scenario.namedFiles`.
+final class NamedFileLog: @unchecked Sendable {
+    /// The log of the scenario being read on this task, if any.
+    @TaskLocal static var current: NamedFileLog?
+    private let lock = NSLock()
+    private var recorded: [String] = []
+
+    func record(_ path: String) {
+        lock.withLock { if !recorded.contains(path) { recorded.append(path) } }
+    }
+
+    /// The paths recorded, first use first.
+    var paths: [String] { lock.withLock { recorded } }
 }

@@ -17,6 +17,10 @@ public struct Scenario: Sendable {
     public var catalog: Catalog
     /// Figures published for its runs (the top-level `published` block), if any.
     public var published: PublishedMeasurements? = nil
+    /// The files it names (model, catalog and cost-model profile files), as resolved
+    /// against its directory, where it was read from a file (`Scenario.load`): a command
+    /// writing output must not write over one.
+    public var namedFiles: [String] = []
 
     /// What names the run at `index` where it has no label and the scenario has others: its
     /// key path, `runs[1]` (tables, charts, sweep rows). No label may read so.

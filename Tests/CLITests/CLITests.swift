@@ -157,6 +157,28 @@ let smallScenario = """
         }
     }
 
+    /// A price in the wrong unit, a purchase in thousands or a cloud rate in cents, lies orders
+    /// of magnitude off the catalog's figures for the GPU: noted at its line, the run still
+    /// priced as stated; a price in the catalog's range is not noted.
+    @Test func aPriceInTheWrongUnitIsNoted() throws {
+        func scenario(_ pricing: String) throws -> String {
+            try writeTemporary("name: unit\nmodel: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: H100-SXM5, gpus_per_node: 8}\n"
+                               + "gpus: [8]\ntraining: {epochs: 1}\npricing: \(pricing)\n")
+        }
+        let owned = "{mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.1, pue: 1.2, purchase_per_gpu: "
+        let thousands = CLI.execute(["simulate", try scenario(owned + "30}")])
+        #expect(thousands.exitCode == 0 && thousands.stderr.contains(":7: pricing.purchase_per_gpu: $30.00 per H100-SXM5 is under a "
+                                                                     + "hundredth of the catalog's lowest price for it ($")
+                && thousands.stderr.contains("a price in thousands? state whole dollars (30000)"), "\(thousands.stderr)")
+        let cents = CLI.execute(["simulate", try scenario("{mode: cloud, cloud_per_gpu_hour: 250}")])
+        #expect(cents.exitCode == 0 && cents.stderr.contains(":7: pricing.cloud_per_gpu_hour: $250 per H100-SXM5-hour is over twenty times")
+                && cents.stderr.contains("a price in cents? state dollars (2.50)"), "\(cents.stderr)")
+        for plausible in [owned + "30000}", "{mode: cloud, cloud_per_gpu_hour: 2.5}"] {
+            let out = CLI.execute(["simulate", try scenario(plausible)])
+            #expect(out.exitCode == 0 && !out.stderr.contains("pricing."), "\(out.stderr)")
+        }
+    }
+
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
     /// noted once each, at their own lines, in file order; a scenario without any gets no note.
     @Test func keysThatChangeNothingAreNoted() throws {
@@ -280,6 +302,10 @@ let smallScenario = """
                 "\(out.stderr)")
         // The remedies: a smaller batch per GPU, keeping the global batch with accumulation.
         #expect(out.stderr.contains("lower batch_per_gpu (with accumulation_steps to keep the global batch"), "\(out.stderr)")
+        // Needs that print alike are one figure, not a range from it to itself ("667.0-667.0 GiB").
+        let need = try #require(out.stderr.components(separatedBy: "it needs ").last?.components(separatedBy: " GiB per GPU").first)
+        let ends = need.components(separatedBy: "-")
+        #expect(ends.count == 1 || ends[0] != ends[1], "\(need)")
         let one = CLI.execute(["simulate", path, "--gpus", "1"])
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
         // In fp32 mixed precision is the other remedy; already in fp16, only the batch is left.
@@ -878,6 +904,30 @@ let smallScenario = """
             #expect(out.exitCode == 2 && out.stderr.contains("names a file; --out takes the folder"), "\(out.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder), "a folder was made for a refused --out")
+    }
+
+    /// Nor over a file the scenario names: its model file, a catalog file (a walkthrough's
+    /// `sweep --out model.yaml --force` turned the model into CSV rows and broke the scenario).
+    @Test func aFileTheScenarioNamesIsNeverTheOutput() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-named-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let model = "name: tiny\ninput: [3, 8, 8]\nlayers:\n  - {type: conv, out: 8, kernel: 3}\n  - {type: fc, units: 10}\n  - {type: softmax}\n"
+        let catalog = "gpus:\n  - {name: MY-K20, architecture: Kepler, year: 2012, memory_gib: 5, memory_bandwidth_gb_per_s: 208,\n"
+            + "     peak_tflops: {fp32: 3.52}, host_link: pcie2-x16, source: \"a test board\"}\n"
+        try model.write(toFile: dir + "/net.yaml", atomically: true, encoding: .utf8)
+        try catalog.write(toFile: dir + "/gpus.yaml", atomically: true, encoding: .utf8)
+        let scenario = dir + "/s.yaml"
+        try "model: {file: net.yaml}\nbatch_per_gpu: 4\ncluster: {gpu: MY-K20, gpus_per_node: 2}\ngpus: [1, 2]\ncatalog: {files: [gpus.yaml]}\n"
+            .write(toFile: scenario, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["simulate", scenario]).exitCode == 0)
+        for target in ["net.yaml", "gpus.yaml"] {
+            for arguments in [["sweep", scenario, "--vary", "gpus=2", "--out", dir + "/" + target], ["trace", scenario, "--out", dir + "/" + target]] {
+                let out = CLI.execute(arguments + ["--force"])
+                #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains(target), "\(arguments): \(out.stderr)")
+            }
+        }
+        #expect(try String(contentsOfFile: dir + "/net.yaml", encoding: .utf8) == model)
+        #expect(try String(contentsOfFile: dir + "/gpus.yaml", encoding: .utf8) == catalog)
     }
 
     /// A varied key named as a result column (`model`, `strategy`) gets a column of its own,

@@ -269,6 +269,11 @@ import Testing
         #expect(row64.contains(" min "), "\(row64)")
         // Each offer's basis once, as priced for the largest configuration that takes it.
         #expect(priced.stdout.contains("price basis: AWS p4d.24xlarge, as priced for 64 GPUs: $4.10 per GPU-hour"), "\(priced.stdout)")
+        // A configuration that leaves part of an instance idle pays more per GPU-hour, on a line of its own.
+        let one = CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml", "--gpus", "1,8"])
+        #expect(one.stdout.contains("\nprice basis: AWS p4d.24xlarge, at 1 GPU: $32.77 per GPU-hour, rented whole: 1 instance of 8 GPUs "
+                                    + "for the run's 1\n"), "\(one.stdout)")
+        #expect(!priced.stdout.contains("rented whole"))
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
         #expect(!plain.stdout.contains("to train"))
         // The JSON carries them too, null where the run states no goal.

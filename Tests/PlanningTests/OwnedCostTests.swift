@@ -127,6 +127,8 @@ let ownedScenario = planScenario
         let error = #expect(throws: ConfigError.self) { try self.bill(text, gpus: gpus) }
         #expect(error?.keyPath == "pricing")
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+        // Said once, though a server of another size lacks both its price and its power.
+        #expect(error?.message.components(separatedBy: message).count == 2, "\(error?.message ?? "")")
         #expect(error?.line != nil)
     }
 

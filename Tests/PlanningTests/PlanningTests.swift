@@ -502,6 +502,25 @@ let planScenario = """
             .contains("fewer than a node"))
     }
 
+    /// An 8-GPU instance for a run of 6-GPU nodes: the run is simulated on nodes joined by its
+    /// network but rented as instances whose GPUs share one machine; the basis says so and names
+    /// the key that simulates the offer's machines (owned mode refuses the mismatch outright).
+    @Test func aLargeInstancePricingSmallerNodesIsCaveated() throws {
+        let text = planScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 6")
+        let scenario = try Scenario.load(path: try writeScenario(text))
+        let (spec, catalog) = (scenario.runs[0], scenario.catalog)
+        let sixteen = try #require(try TrainingEstimate.estimate(spec, gpus: 16, imagesPerSecond: 1000, catalog: catalog))
+        #expect(sixteen.basis.details.contains("; its instance holds 8 GPUs in one machine, more than a node of this run (6): the run is "
+                                               + "simulated on 3 nodes joined by its network but priced as the offer's 2 instances "
+                                               + "(give cluster.gpus_per_node: 8 to simulate the offer's machines)"), "\(sixteen.basis.details)")
+        // Within one of its nodes nothing is simulated across a network.
+        let six = try #require(try TrainingEstimate.estimate(spec, gpus: 6, imagesPerSecond: 1000, catalog: catalog))
+        #expect(!six.basis.details.contains("more than a node"))
+        let (eight, eightCatalog) = try run("pricing: {mode: cloud}")
+        #expect(!(try #require(try TrainingEstimate.estimate(eight, gpus: 16, imagesPerSecond: 1000, catalog: eightCatalog))).basis.details
+            .contains("more than a node"))
+    }
+
     /// Owned: the purchase (GPUs, the catalog's server, the stated all-in network
     /// links) spread over the life, plus GPU and host power.
     @Test func ownedCostSpreadsThePurchaseAndAddsPower() throws {
