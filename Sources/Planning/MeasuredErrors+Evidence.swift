@@ -154,6 +154,24 @@ extension MeasuredErrors {
                 + " its errors span on the corpus's other GPUs: on this GPU the prediction may be that far off, beyond its range"
         }
 
+        /// Where the corpus backs the prediction (no `caution`) but every one of its 1-GPU points
+        /// on this GPU in this group errs the same way, by a median beyond the corpus's own median
+        /// |error| (`corpusMedianAbsError`, about 10%): which end of the range its record points
+        /// to, in words; nil otherwise. (The H200 with AMP: its one measurement ran 25% below the
+        /// prediction, inside the range's span, so no caution, but no reason to read the middle.)
+        public var lean: String? {
+            guard caution == nil, !replacesBuiltInBoard, !points.isEmpty, let typical = corpusMedianAbsError,
+                  let median = PublishedValidation.median(points.map(\.relativeError)), abs(median) > typical else { return nil }
+            let errors = points.map(\.relativeError)
+            let above = median > 0
+            guard errors.allSatisfy({ above ? $0 > 0 : $0 < 0 }) else { return nil }
+            let n = points.count
+            let every = n == 1 ? "the corpus's one published one-GPU measurement" : "every one of the corpus's \(n) published one-GPU measurements"
+            return "the model predicted \(above ? "above" : "below") \(every) on the \(gpu) in \(precisionGroup) (by "
+                + String(format: "%+.0f%%", locale: nil, median * 100) + (n == 1 ? "" : ", the median") + "), more than its median error on the "
+                + "corpus (" + String(format: "%.0f%%", locale: nil, typical * 100) + "): read the \(above ? "lower" : "upper") part of the range"
+        }
+
         static func range(_ errors: [Double]) -> (lowest: Double, highest: Double)? {
             guard let low = errors.min(), let high = errors.max() else { return nil }
             return (low, high)

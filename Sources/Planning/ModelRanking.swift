@@ -212,11 +212,33 @@ public struct ModelRanking: Sendable {
                 text += reasons.isEmpty ? "." : ": " + reasons.joined(separator: "; ") + "."
             }
         }
+        if let smaller = smallerPurchase {
+            text += " Within \(Int(Self.nearMissFraction * 100))% of that cost to train (far inside the simulator's errors), "
+                + "\(Plan.describe(smaller)) meets the deadline in \(Plan.duration(time(smaller))) for $\(Plan.money(cost(smaller))), buying "
+                + "$\(Plan.money(winner.capex(pessimistic: pessimistic)! - smaller.capex(pessimistic: pessimistic)!)) less up front "
+                + "(capex $\(Plan.money(smaller.capex(pessimistic: pessimistic)!))): where the purchase is what is decided, it is the smaller commitment."
+        }
         if winner.capexUSD != nil {
             text += " An owned cluster's cost to train is its TCO per busy hour times the hours of training: busy all its life "
                 + "unless pricing.utilization says less, which raises it (docs/costs.md); its capex is what is bought up front."
         }
         return text
+    }
+
+    /// The owned configuration that meets the deadline for at most `nearMissFraction` more than
+    /// the answer's cost to train and buys the least up front, where that is at least 1% less
+    /// than the answer's capex: an owned cluster's cost to train spreads its capex over a busy
+    /// life, so a larger purchase can look as cheap to train, and a difference that small is no
+    /// ranking the simulator's errors support (a walkthrough's plan bought 128 GPUs over 32 to
+    /// save 0.5% of a training). Nil otherwise.
+    public var smallerPurchase: SweepRow? {
+        guard let winner = meetingDeadline.first, let winnerCapex = winner.capex(pessimistic: pessimistic) else { return nil }
+        return meetingDeadline.dropFirst()
+            .filter { row in
+                guard let capex = row.capex(pessimistic: pessimistic) else { return false }
+                return cost(row) <= cost(winner) * (1 + Self.nearMissFraction) && capex < winnerCapex * 0.99
+            }
+            .min { ($0.capex(pessimistic: pessimistic)!, cost($0), $0.point) < ($1.capex(pessimistic: pessimistic)!, cost($1), $1.point) }
     }
 
     /// How far past the deadline, as a fraction of it, a configuration is said to miss it only

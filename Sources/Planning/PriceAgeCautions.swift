@@ -7,12 +7,15 @@ public enum PriceAgeCautions {
     public static let monthsApart = 24
 
     /// A caution when the offers' `seen` dates (by the latest date each names) lie more than
-    /// two years apart; nil otherwise.
-    public static func offersApart(_ seen: [String]) -> String? {
-        // Each distinct `seen` by the latest day it names; ties broken by the text, so the caution is deterministic.
-        let dated = Set(seen).compactMap { text -> (last: CatalogDate.Day, text: String)? in
-            CatalogDate.latestDay(in: text).map { ($0, text) }
-        }.sorted { ($0.last, $0.text) < ($1.last, $1.text) }
+    /// two years apart, naming the oldest and the newest offer (a plan compares configurations
+    /// it does not show, so the date alone would point at no row); nil otherwise.
+    public static func offersApart(_ offers: [(seen: String, offer: String?)]) -> String? {
+        // Each distinct (seen, offer) by the latest day it names; ties broken by the texts, so the caution is deterministic.
+        var distinct = Set<String>()
+        let dated = offers.filter { distinct.insert($0.seen + "\u{0}" + ($0.offer ?? "")).inserted }
+            .compactMap { o -> (last: CatalogDate.Day, text: String)? in
+                CatalogDate.latestDay(in: o.seen).map { ($0, o.seen + (o.offer.map { ", \($0)" } ?? "")) }
+            }.sorted { ($0.last, $0.text) < ($1.last, $1.text) }
         guard let oldest = dated.first, let newest = dated.last, oldest.last.months(to: newest.last) > monthsApart else { return nil }
         return "The prices compared were seen more than two years apart (the oldest: \(oldest.text); the newest: \(newest.text)): "
             + "prices fall as a GPU generation ages, so the older figure may decide the ranking. State today's offers under pricing: "

@@ -22,6 +22,9 @@ public enum MarkdownReport {
         public var bestAnalysis: StepAnalysis
         /// Image files of the charts, relative to the report, with captions.
         public var charts: [(file: String, caption: String)]
+        /// Whether the charts' pictures were drawn (gnuplot installed): where not, the report
+        /// says so under each caption instead of linking a picture that does not exist.
+        public var chartsDrawn = true
         /// Time (and money) to train the best configuration, when its run states a training goal.
         public var training: TrainingAnswer?
         /// The best configuration's likely range, from the simulator's measured errors.
@@ -124,33 +127,35 @@ public enum MarkdownReport {
         return out
     }
 
-    /// The best configuration the report details (`bestIndex(of:trainingHours:)`).
-    public static func best(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> ConfigurationResult? {
-        bestIndex(of: results, trainingHours: trainingHours).map { results[$0] }
+    /// The best configuration the report details (`bestIndex(of:training:)`).
+    public static func best(of results: [ConfigurationResult], training: [ResultsTable.TrainingCell?] = []) -> ConfigurationResult? {
+        bestIndex(of: results, training: training).map { results[$0] }
     }
 
-    /// Each model's fastest configuration (`bestIndices(of:trainingHours:)`).
-    public static func bestPerModel(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> [ConfigurationResult] {
-        bestIndices(of: results, trainingHours: trainingHours).map { results[$0] }
+    /// Each model's fastest configuration (`bestIndices(of:training:)`).
+    public static func bestPerModel(of results: [ConfigurationResult], training: [ResultsTable.TrainingCell?] = []) -> [ConfigurationResult] {
+        bestIndices(of: results, training: training).map { results[$0] }
     }
 
     /// Where in `results` the configuration the report details is: the first model's best
-    /// (`bestIndices(of:trainingHours:)`, models in the order the results name them) among the
+    /// (`bestIndices(of:training:)`, models in the order the results name them) among the
     /// models with a configuration that fits in memory; images/s of different networks are never
     /// ranked together. The first model's best when none fits.
-    public static func bestIndex(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> Int? {
-        let perModel = bestIndices(of: results, trainingHours: trainingHours)
+    public static func bestIndex(of results: [ConfigurationResult], training: [ResultsTable.TrainingCell?] = []) -> Int? {
+        let perModel = bestIndices(of: results, training: training)
         return perModel.first { results[$0].fitsInMemory } ?? perModel.first
     }
 
     /// Where in `results` each model's fastest configuration is, the models in the order
     /// the results first name them, among the model's configurations that fit in memory (among
     /// all of them when none fits): the shortest time to train where every one of them has one
-    /// (`trainingHours`, per result in the same order: where the epochs depend on the global
+    /// (`training`, per result in the same order: where the epochs depend on the global
     /// batch, the most images/s is not the soonest trained), else the most images per second;
-    /// of equally fast ones, the one with the fewest GPUs, then the first listed.
-    public static func bestIndices(of results: [ConfigurationResult], trainingHours: [Double?] = []) -> [Int] {
-        func hours(_ i: Int) -> Double? { i < trainingHours.count ? trainingHours[i] : nil }
+    /// of equally fast ones, the cheapest to train where both are priced (a rented cluster as
+    /// fast as a bought one for less), then the one with the fewest GPUs, then the first listed.
+    public static func bestIndices(of results: [ConfigurationResult], training: [ResultsTable.TrainingCell?] = []) -> [Int] {
+        func hours(_ i: Int) -> Double? { i < training.count ? training[i]?.hours : nil }
+        func dollars(_ i: Int) -> Double? { i < training.count ? training[i]?.dollars : nil }
         var models: [String] = []
         for r in results where !models.contains(r.model) { models.append(r.model) }
         return models.compactMap { model in
@@ -162,6 +167,7 @@ public enum MarkdownReport {
                 let (x, y) = (results[a], results[b])
                 if byTime, let ha = hours(a), let hb = hours(b), abs(ha / hb - 1) >= 1e-9 { return ha > hb }
                 if !byTime && !equallyFast(x, y) { return x.metrics.imagesPerSecond < y.metrics.imagesPerSecond }
+                if let da = dollars(a), let db = dollars(b), abs(da / db - 1) >= 1e-9 { return da > db }
                 if x.gpus != y.gpus { return x.gpus > y.gpus }
                 return a > b
             }
@@ -248,7 +254,7 @@ public enum MarkdownReport {
         let b = input.best
         let epochSeconds = Double(imageNetTrainingImages) / b.metrics.imagesPerSecond
         var out = "# \(input.scenario.name.singleLine)\n\n"
-        let perModel = bestPerModel(of: input.results, trainingHours: input.trainingHours)
+        let perModel = bestPerModel(of: input.results, training: input.trainingCells)
         if perModel.count > 1 {
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
                 + "different work. The fastest configuration of each: "
@@ -299,6 +305,8 @@ public enum MarkdownReport {
         // What the published record says against this GPU comes with the answer, before its range.
         if let caution = input.evidence?.caution {
             out += "**Caution:** " + caution + " (Published evidence, below). "
+        } else if let lean = input.evidence?.lean {
+            out += "On its record, " + lean + " (Published evidence, below). "
         }
         if let ties = tieSentence(input.results, best: b) { out += ties + " " }
         if let moreImages { out += moreImages + " " }
@@ -322,7 +330,10 @@ public enum MarkdownReport {
         }
         out += "Scenario: `\(input.scenarioPath)`. Every figure below is simulated by ScaleCast, not measured.\n\n"
         for chart in input.charts {
-            out += "## \(chart.caption.singleLine)\n\n![\(chart.caption.singleLine)](\(chart.file))\n\n"
+            let name = String(chart.file[..<(chart.file.lastIndex(of: ".") ?? chart.file.endIndex)])
+            out += "## \(chart.caption.singleLine)\n\n" + (input.chartsDrawn ? "![\(chart.caption.singleLine)](\(chart.file))\n\n"
+                : "Not drawn: gnuplot was not installed when this report was written. In this folder, `gnuplot \(name).gp` draws "
+                  + "`\(chart.file)` from `\(name).dat`.\n\n")
         }
         out += "## Results\n\n"
         // Time and cost to train beside every configuration where the runs state them: what a buyer compares.

@@ -92,7 +92,7 @@ public enum ReportJSON {
     ///   - report: the markdown file written, if any (`input.charts` are then the charts beside it).
     public static func encode(_ input: MarkdownReport.Input, training: [ResultsTable.TrainingCell?], report: String?) throws -> String {
         let rows = ResultsJSON.rows(input.results, training: training)
-        let bestIndex = MarkdownReport.bestIndex(of: input.results, trainingHours: input.trainingHours) ?? 0
+        let bestIndex = MarkdownReport.bestIndex(of: input.results, training: input.trainingCells) ?? 0
         let answer = input.training.map {
             Training(images: $0.images, epochs: $0.epochs, timeToTrainSeconds: $0.seconds, costUSD: $0.dollars,
                      priceBasis: $0.dollars == nil ? nil : rows[bestIndex].priceBasis, recipe: $0.recipe,
@@ -105,7 +105,7 @@ public enum ReportJSON {
         }
         return try ResultsJSON.encode(Document(
             schemaVersion: schemaVersion, scenario: input.scenarioPath, name: input.scenario.name, best: rows[bestIndex],
-            bestPerModel: MarkdownReport.bestIndices(of: input.results, trainingHours: input.trainingHours).map { rows[$0] },
+            bestPerModel: MarkdownReport.bestIndices(of: input.results, training: input.trainingCells).map { rows[$0] },
             bottleneck: input.bestAnalysis.bottleneck, training: answer, range: range, evidence: input.evidence.map(EvidenceJSON.init),
             results: rows, priceCautions: input.priceCautions,
             charts: input.charts.map { ChartFile(file: $0.file, caption: $0.caption) }, report: report))

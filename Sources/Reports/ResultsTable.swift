@@ -142,6 +142,17 @@ public enum ResultsTable {
                         + "(GPUs: \(below.map { "\($0.row.gpus)" }.joined(separator: ", "))): no run measured them at the smaller batch\n"
                 }
             }
+            // One figure of epochs at several global batches, as plan notes it: larger batches may need more.
+            let fixed = zip(rows, cells).compactMap { r, cell -> (batch: Int, epochs: Double)? in
+                guard let cell, !cell.epochsByBatch, cell.recipe == nil, let epochs = cell.epochs else { return nil }
+                return (r.metrics.globalBatch, epochs)
+            }
+            if let smallest = fixed.map(\.batch).min(), let largest = fixed.map(\.batch).max(), smallest < largest {
+                out += "the times to train take training.epochs (" + Set(fixed.map(\.epochs)).sorted().map(Self.epochsText).joined(separator: " or ")
+                    + ") at every global batch (\(Format.grouped(smallest)) to \(Format.grouped(largest)) images a step); a recipe may need "
+                    + "more at the larger ones, which they do not count: state epochs by batch (training.epochs: {BATCH: EPOCHS}), "
+                    + "a recipe, or max_global_batch\n"
+            }
             // A step of more images than an epoch: the time to train counts part-steps, as plan and report caution.
             let overEpoch = zip(rows, cells).compactMap { r, cell -> (row: ConfigurationResult, images: Int)? in
                 guard let images = cell?.epochImages, r.metrics.globalBatch > images else { return nil }

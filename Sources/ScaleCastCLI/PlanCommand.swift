@@ -69,7 +69,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "Rank by the pessimistic end: the 90th percentiles of time and cost over --samples draws from the simulator's measured errors.")
     var pessimistic = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Samples (10 to 1000) of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
+    @Option(name: .long, parsing: .unconditional, help: "Samples (10 to 2000) of each configuration's uncertain figures (default \(Self.pessimisticSamples) with --pessimistic).")
     var samples: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Seed for the samples (default 1).")
@@ -227,10 +227,10 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             + "it does not bound the purchase: give --capex-budget for what may be bought up front\n"
     }
 
-    /// Draws per configuration under --pessimistic: drawing costs no simulation, and
-    /// with 400 draws the sampled 90th percentile's standard error is about 2% of
-    /// it on today's errors (sqrt(0.9 x 0.1 / 400) over the density there).
-    static let pessimisticSamples = 400
+    /// Draws per configuration under --pessimistic: as many as `report` draws for its answer
+    /// (`RangeCalibration.samples`), so that with the same seed a configuration's range is
+    /// the same in both; drawing costs no simulation.
+    static let pessimisticSamples = RangeCalibration.samples
 
     /// A configuration in a few words: "8 x A100-SXM4-40GB, data, network_gbps=100"
     /// (and its run first, when the plan searched more than one).
@@ -297,13 +297,17 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     }
 
     /// Where the published record on the answer's GPU, in its precision, contradicts the model
-    /// (its own measurements ran outside the span of the errors elsewhere), a sentence to read
+    /// (its own measurements ran outside the span of the errors elsewhere), or leans one way
+    /// (`MeasuredErrors.Evidence.lean`: every measurement there on one side, beyond the corpus's
+    /// median error), a sentence to read
     /// with the answer, not only in the cautions after the tables; nil otherwise.
     static func contradiction(of answer: SweepRow?, sweep: Sweep) -> String? {
         guard let answer, let run = sweep.points.first(where: { $0.index == answer.point })?.run,
               let errors = try? MeasuredErrors.builtIn() else { return nil }
         let record = EvidenceCautions.evidence(run, errors: errors, catalog: sweep.catalog)
-        guard !record.points.isEmpty, record.caution != nil else { return nil }
+        guard !record.points.isEmpty else { return nil }
+        if record.caution == nil, let lean = record.lean { return "On its record, " + lean + "." }
+        guard record.caution != nil else { return nil }
         return "Read this answer with the caution at the end: the published measurements on the \(record.gpu) in "
             + "\(record.precisionGroup) contradict the model's prediction for it."
     }
@@ -393,7 +397,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// `PriceAgeCautions.offersApart` on the offers of `rows`, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
-        PriceAgeCautions.offersApart(rows.compactMap(\.priceSeen)).map { "\n\($0)\n" } ?? ""
+        PriceAgeCautions.offersApart(rows.compactMap { row in row.priceSeen.map { ($0, row.priceOffer) } }).map { "\n\($0)\n" } ?? ""
     }
 
     /// `PriceAgeCautions.billPartsApart` on the owned bills shown, as a note: a bill per run, GPU

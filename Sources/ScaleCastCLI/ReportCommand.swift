@@ -48,7 +48,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         if !results.contains(where: \.fitsInMemory), let error = SimulateCommand.memoryError(results, of: loaded) { throw error }
         // Time and cost to train beside each configuration, where its run states them: with them the best is the soonest trained.
         let cells = try SimulateCommand.training(results, of: loaded)
-        guard let best = MarkdownReport.best(of: results, trainingHours: cells.map { $0?.hours })
+        guard let best = MarkdownReport.best(of: results, training: cells)
         else { throw UsageError(message: "the scenario has no configuration to report") }
         let spec = loaded.runs[best.runIndex]
         let outcome = try ScenarioRunner.simulate(spec, gpus: best.gpus)
@@ -67,7 +67,9 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         kinds += [(.scaling, "Speedup over each run's own single GPU"), (.breakdown, "Where each step's time goes")]
         var charts = try kinds.map { try ChartBuilder.perConfiguration($0.0, results: results, scenario: loaded, format: format) }
         charts.append(try ChartBuilder.gantt(spec, gpus: best.gpus, title: best.label, format: format))
-        let captions = kinds.map(\.1) + ["One step of \(best.label), GPU by GPU and link by link"]
+        let captions = kinds.map(\.1) + ["One step of \(best.label), " + (outcome.fidelity == .aggregated
+            ? "on GPU 0, which stands for every GPU (aggregated: collectives priced in closed form, no link drawn)"
+            : "GPU by GPU and link by link")]
         // The answer in the scenario's own terms: its training goal, and its pricing if it has one.
         var training: MarkdownReport.TrainingAnswer?
         if let goal = spec.training {
@@ -108,6 +110,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         let drawing: Gnuplot.Outcome
         do {
             drawing = try Gnuplot.write(charts, into: folder.staging, force: true, shownAs: out)
+            input.chartsDrawn = !drawing.images.isEmpty
             try OutputFile.write(MarkdownReport.render(input), to: folder.path(of: "report.md"), force: true)
             try folder.commit()
         } catch {
@@ -146,7 +149,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                            catalog: scenario.catalog)?.owned else { continue }
             bills.append(((runName.map { "\($0) on " } ?? "") + results[largest].gpuModel, bill))
         }
-        let cautions = [PriceAgeCautions.offersApart(cells.compactMap { $0?.priceSeen }), PriceAgeCautions.billPartsApart(bills)]
+        let cautions = [PriceAgeCautions.offersApart(cells.compactMap { cell in cell?.priceSeen.map { ($0, cell?.offer) } }), PriceAgeCautions.billPartsApart(bills)]
         return (bases, cautions.compactMap { $0 })
     }
 

@@ -42,7 +42,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     @Flag(name: .long, help: "No progress bar (the line saying what was written, and the notes, still print).")
     var quiet = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Also draw N samples (10 to 1000) of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
+    @Option(name: .long, parsing: .unconditional, help: "Also draw N samples (10 to 2000) of each point from the simulator's measured errors (make validation-errors) and report 10th-90th percentiles of images/s, time and cost.")
     var samples: Int = 0
 
     @Option(name: .long, parsing: .unconditional, help: "Seed for --samples (default 1; the same seed gives the same ranges).")
@@ -138,8 +138,9 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// range needs at least 10 draws (fewer give a range that says nothing, often not even
     /// around the prediction), and a seed without draws would seed nothing.
     static func uncertainty(samples: Int, seed: UInt64?) throws -> Uncertainty? {
-        guard samples == 0 || (10...1000).contains(samples) else {
-            throw UsageError(message: "--samples must be 0 (no ranges) or 10 to 1000: its 10th-90th percentiles need at least 10 draws; got \(samples)")
+        guard samples == 0 || (10...RangeCalibration.samples).contains(samples) else {
+            throw UsageError(message: "--samples must be 0 (no ranges) or 10 to \(RangeCalibration.samples): its 10th-90th percentiles need "
+                             + "at least 10 draws, and \(RangeCalibration.samples) are report's, whose ranges the corpus calibrates; got \(samples)")
         }
         guard samples > 0 else {
             if seed != nil { throw UsageError(message: "--seed seeds the --samples draws: give --samples N too, or leave out --seed") }

@@ -81,6 +81,30 @@ extension RunSpec {
         return notes
     }
 
+    /// A note where `cluster.network.nodes_per_leaf` holds every node of the largest GPU count the
+    /// run lists: one leaf switch joins them all, so nothing crosses the spine and its
+    /// `oversubscription` changes nothing (a planner's 64 nodes per leaf over 2-16 nodes). A
+    /// sweep may vary the GPUs past it, so noted, not refused.
+    static func leafNotes(in yaml: YAMLValue, cluster: ClusterSpec, gpuCounts: [Int]) throws -> [ConfigError] {
+        guard let network = cluster.network, network.layout == .leafSpine, let perLeaf = network.nodesPerLeaf,
+              let most = gpuCounts.max(), cluster.nodes(for: most) <= perLeaf,
+              let note = try yaml.optional("cluster")?.optional("network")?.error(atKey: "nodes_per_leaf",
+                  "\(perLeaf) nodes per leaf hold all \(cluster.nodes(for: most)) nodes of the run's largest count (\(most) GPUs): one "
+                  + "leaf switch joins them, nothing crosses the spine, and oversubscription changes nothing") else { return [] }
+        return [note]
+    }
+
+    /// A note where `cluster.fabric: nvswitch` switches a scale-up link that is no NVLink (an
+    /// MI300X's Infinity Fabric, Gaudi 3's RoCE ports, which join their peers directly): a
+    /// what-if no product builds, kept as asked (the L40S, with no scale-up link, is refused).
+    static func switchedMeshNotes(in yaml: YAMLValue, cluster: ClusterSpec) throws -> [ConfigError] {
+        guard case .nvswitch(let link) = cluster.fabric, link.kind != .nvlink,
+              let note = try yaml.optional("cluster")?.error(atKey: "fabric", "an NVSwitch joins NVLink ports, and the "
+                  + "\(cluster.gpu.name)'s \(link.name) (\(link.kind.rawValue)) joins its peers directly: this node is a what-if no product "
+                  + "builds (fabric: nvlink-mesh is the \(cluster.gpu.name)'s own)") else { return [] }
+        return [note]
+    }
+
     /// A note where the run names a built-in training recipe (`training.recipe`) of another
     /// model: its epochs are what that model needed, and say nothing of this one's. Noted, not
     /// refused, as the closest figures a user may have (ResNet-50's for a ResNet variant).

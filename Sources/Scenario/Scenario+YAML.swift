@@ -32,6 +32,11 @@ extension Scenario {
             for key in keys where key != "label" { paths[key, default: []].append(section.isEmpty ? "the top level or in a run" : section + key) }
         }
         for key in topLevelKeys where !runKeys.contains(key) { paths[key, default: []].append("the scenario's top level") }
+        // A NIC's speed is no key of its own: it comes with the link named (a walkthrough wrote bandwidth_gbps).
+        for key in ["bandwidth_gbps", "speed_gbps", "network_gbps", "gbps", "bandwidth", "speed"] where paths[key] == nil {
+            paths[key] = ["cluster.network.link, as the catalog link of that speed (eth-100g, ib-ndr, ...: `scalecast hardware` "
+                          + "lists them; a sweep varies it with --vary network_gbps=...)"]
+        }
         return paths
     }()
 
@@ -337,6 +342,7 @@ extension RunSpec {
         self.unusedKeys = try RunSpec.unusedKeys(in: yaml, cluster: cluster, pricing: pricing, costParameters: costParameters,
                                                  software: software)
             + RunSpec.priceUnitNotes(in: yaml, pricing: pricing, gpu: cluster.gpu, catalog: catalog)
+            + RunSpec.leafNotes(in: yaml, cluster: cluster, gpuCounts: gpuCounts) + RunSpec.switchedMeshNotes(in: yaml, cluster: cluster)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         if software.ncclProtocols != nil, plannedStrategy.gradientSync.algorithm.ncclAlgorithms == nil,
            let note = try yaml.optional("software")?.error(atKey: "nccl_protocols", "not used while the all-reduce is "

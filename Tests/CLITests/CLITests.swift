@@ -179,6 +179,34 @@ let smallScenario = """
         }
     }
 
+    /// A leaf that holds every node of the run's largest count makes the spine and its
+    /// oversubscription moot: noted at the key; a leaf that some run's nodes outgrow is not.
+    @Test func aLeafHoldingEveryNodeIsNoted() throws {
+        func scenario(_ perLeaf: Int) throws -> String {
+            try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster:\n  gpu: H100\n  gpus_per_node: 8\n"
+                               + "  network: {link: eth-100g, nodes_per_leaf: \(perLeaf), oversubscription: 2}\ngpus: [16, 128]\n")
+        }
+        let moot = CLI.execute(["simulate", try scenario(64)])
+        #expect(moot.exitCode == 0 && moot.stderr.contains(":6: cluster.network.nodes_per_leaf: 64 nodes per leaf hold all 16 nodes of the "
+                                                           + "run's largest count (128 GPUs)")
+                && moot.stderr.contains("oversubscription changes nothing"), "\(moot.stderr)")
+        let spine = CLI.execute(["simulate", try scenario(4)])
+        #expect(spine.exitCode == 0 && !spine.stderr.contains("nodes_per_leaf"), "\(spine.stderr)")
+    }
+
+    /// An NVSwitch over an MI300X's Infinity Fabric is a what-if no product builds: kept, and
+    /// noted at the key; over NVLink, no note.
+    @Test func aSwitchedInfinityFabricIsNoted() throws {
+        func scenario(_ gpu: String) throws -> String {
+            try writeTemporary("model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: \(gpu), gpus_per_node: 8, fabric: nvswitch}\ngpus: [8]\n")
+        }
+        let amd = CLI.execute(["simulate", try scenario("MI300X")])
+        #expect(amd.exitCode == 0 && amd.stderr.contains(":3: cluster.fabric: an NVSwitch joins NVLink ports, and the MI300X's "
+                                                         + "infinity-fabric-mi300x (infinity-fabric) joins its peers directly"), "\(amd.stderr)")
+        let nvidia = CLI.execute(["simulate", try scenario("H100")])
+        #expect(nvidia.exitCode == 0 && !nvidia.stderr.contains("cluster.fabric"), "\(nvidia.stderr)")
+    }
+
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
     /// noted once each, at their own lines, in file order; a scenario without any gets no note.
     @Test func keysThatChangeNothingAreNoted() throws {

@@ -291,6 +291,27 @@ import Reports
         #expect(files(in: dir) == ["scaling.dat", "scaling.gp"])
     }
 
+    /// Nor does the report: without gnuplot its charts are not linked as pictures that do not
+    /// exist; each caption says how to draw it from the files written.
+    @Test func withoutGnuplotTheReportLinksNoPicture() throws {
+        let executable = try #require(ExecutableTests.executable, "the scalecast executable was not built")
+        let dir = try temporaryDirectory() + "/report"
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["report", try writeTemporary(smallScenario), "--out", dir]
+        process.environment = ["PATH": dir + "/no-such-folder"]
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let report = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
+        #expect(!report.contains("](throughput.png)"), "\(report)")
+        #expect(report.contains("Not drawn: gnuplot was not installed when this report was written. In this folder, `gnuplot throughput.gp` "
+                                + "draws `throughput.png` from `throughput.dat`."), "\(report)")
+        #expect(!files(in: dir).contains { $0.hasSuffix(".png") })
+    }
+
     @Test func aFileSizeLimitEndsInExitTwoNotASignalOrATemporaryFile() throws {
         let dir = try temporaryDirectory()
         try "precious".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)

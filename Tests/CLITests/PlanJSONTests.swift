@@ -41,6 +41,27 @@ import Testing
 
     /// The text's cautions on the rows (here: epochs held above the largest stated batch)
     /// are the JSON's `notes`, word for word.
+    /// plan --pessimistic draws as many samples as report's answer, with the same numbers: one
+    /// configuration gets one range in both (a walkthrough saw $22.51 and $22.84 as its p90).
+    @Test func planAndReportGiveAConfigurationOneRange() throws {
+        let text = try String(contentsOfFile: "scenarios/whatif/resnet50-deadline.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "gpus: [8, 16, 32, 64]", with: "gpus: [8]")
+        let scenario = try writeTemporary(text)
+        func json(_ arguments: [String]) throws -> [String: Any] {
+            let out = CLI.execute(arguments)
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        }
+        let range = try #require(try json(["report", scenario, "--json"])["range"] as? [String: Any])
+        let models = try #require(try json(["plan", scenario, "--deadline-hours", "100", "--pessimistic", "--json"])["models"] as? [[String: Any]])
+        let row = try #require((models.first?["meeting_deadline"] as? [[String: Any]])?.first)
+        for (reportKey, planKey) in [("cost_usd_p10", "cost_usd_p10"), ("cost_usd_p90", "cost_usd_p90"),
+                                     ("time_seconds_p90", "time_to_train_seconds_p90"), ("images_per_second_p10", "images_per_second_p10")] {
+            let reported = try #require(range[reportKey] as? Double), planned = try #require(row[planKey] as? Double)
+            #expect(reported == planned, "\(reportKey): report \(reported), plan \(planned)")
+        }
+    }
+
     @Test func theTextsCautionsAreTheJSONsNotes() throws {
         let path = try writeTemporary("""
             name: notes

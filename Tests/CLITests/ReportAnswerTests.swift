@@ -171,8 +171,33 @@ import Testing
         let cloud = try results(try writeTemporary(try String(contentsOfFile: scenario, encoding: .utf8)
             .replacingOccurrences(of: #"pricing: \{mode: owned[^}]*\}"#, with: "pricing: {mode: cloud}", options: .regularExpression)))
         #expect(cloud.contains("\n- A100: AWS p4de.24xlarge, as priced for 16 GPUs: $5.12 per GPU-hour"), "\(cloud)")
-        #expect(cloud.contains("\n**Caution:** The prices compared were seen more than two years apart (the oldest: 2022-08; the newest: 2026-Q1)"),
+        #expect(cloud.contains("\n**Caution:** The prices compared were seen more than two years apart (the oldest: 2022-08, AWS p4de.24xlarge; the newest: 2026-Q1, "),
                 "\(cloud)")
+    }
+
+    /// Of equally fast configurations the answer is the cheaper to train: renting the same 8
+    /// GPUs for less than a third-busy owned cluster costs (a walkthrough's answer was the dearer).
+    @Test func anEquallyFastAnswerIsTheCheaper() throws {
+        let scenario = try writeTemporary("""
+            name: buy or rent
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch}
+            training: {images: 1281167, epochs: 90}
+            pricing: {mode: owned, lifetime_years: 4, power_usd_per_kwh: 0.12, pue: 1.3, utilization: 0.3}
+            gpus: [8]
+            runs:
+              - {label: Buy}
+              - {label: Rent, pricing: {mode: cloud}}
+            """)
+        let out = CLI.execute(["report", scenario, "--json"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let results = try #require(document["results"] as? [[String: Any]])
+        let costs = Dictionary(uniqueKeysWithValues: results.map { ($0["run"] as? String ?? "", $0["cost_usd"] as? Double ?? 0) })
+        #expect(try #require(costs["Rent"]) < (try #require(costs["Buy"])), "\(costs)")
+        #expect((document["best"] as? [String: Any])?["run"] as? String == "Rent")
     }
 
     /// The answer ranks the configurations that fit; where a faster one does not fit, it says
@@ -274,6 +299,10 @@ import Testing
         #expect(one.stdout.contains("\nprice basis: AWS p4d.24xlarge, at 1 GPU: $32.77 per GPU-hour, rented whole: 1 instance of 8 GPUs "
                                     + "for the run's 1\n"), "\(one.stdout)")
         #expect(!priced.stdout.contains("rented whole"))
+        // One figure of epochs at several global batches is said, as plan says it.
+        #expect(priced.stdout.contains("\nthe times to train take training.epochs (90) at every global batch (2,048 to 16,384 images a step); "
+                                       + "a recipe may need more at the larger ones"), "\(priced.stdout)")
+        #expect(!CLI.execute(["simulate", "scenarios/whatif/resnet50-deadline.yaml", "--gpus", "8"]).stdout.contains("at every global batch"))
         let plain = CLI.execute(["simulate", "scenarios/paper/one-weird-trick.yaml"])
         #expect(!plain.stdout.contains("to train"))
         // The JSON carries them too, null where the run states no goal.

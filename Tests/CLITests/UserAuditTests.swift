@@ -304,7 +304,7 @@ import Reports
         let pessimistic = CLI.execute(["plan", scenario, "--deadline-hours", "12", "--vary", "gpus=8,16", "--pessimistic", "--samples", "0"])
         #expect(pessimistic.exitCode == 2 && pessimistic.stderr.contains("give --samples 10 or more"), "\(pessimistic.stderr)")
         // Too few draws for a 10th-90th percentile, and a seed that would seed nothing.
-        for (command, extra, message) in [("sweep", ["--samples", "5"], "--samples must be 0 (no ranges) or 10 to 1000"),
+        for (command, extra, message) in [("sweep", ["--samples", "5"], "--samples must be 0 (no ranges) or 10 to 2000"),
                                           ("sweep", ["--seed", "7"], "--seed seeds the --samples draws"),
                                           ("plan", ["--seed", "7", "--deadline-hours", "12"], "--seed seeds the --samples draws")] {
             let refused = CLI.execute([command, scenario, "--vary", "gpus=8,16", "--quiet"] + extra)

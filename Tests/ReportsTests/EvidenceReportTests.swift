@@ -43,6 +43,30 @@ import Reports
         #expect(EvidenceReport.sentence(e).contains(", 1 of them resnet50;"), "\(EvidenceReport.sentence(e))")
     }
 
+    /// Every point on the GPU erring one way, by more than the corpus's median error, but inside
+    /// the span of its errors elsewhere (no caution): the record leans, and says which end of
+    /// the range to read; points on both sides, or within the typical error, say nothing.
+    @Test func aOneSidedRecordLeans() {
+        let elsewhere = [0.5, 0.55, 0.95, 0.97, 0.98, 1.02, 1.03, 1.05, 1.6, 1.8].enumerated().map { i, f in
+            MeasuredErrors.ComputePoint(caseName: "h\(i)", run: "r", precision: "fp16", gpu: "H100-SXM5", model: "vgg16",
+                                        publishedImagesPerSecond: 100, predictedImagesPerSecond: 100 * f)
+        }
+        func record(_ predicted: [Double]) -> MeasuredErrors.Evidence {
+            let own = predicted.enumerated().map { i, p in point("a\(i)", "resnet50", 100, p) }
+            return MeasuredErrors(corpus: "fixture", compute: elsewhere + own, scaling: [])
+                .evidence(gpu: "A100-SXM4-80GB", precision: .bf16, model: "resnet50")
+        }
+        let over = record([130, 140])
+        #expect(over.caution == nil)
+        #expect(over.lean?.hasPrefix("the model predicted above every one of the corpus's 2 published one-GPU measurements on the "
+                                     + "A100-SXM4-80GB in fp16+bf16 (by +35%, the median), more than its median error on the corpus (") == true
+                && over.lean?.hasSuffix("): read the lower part of the range") == true, "\(String(describing: over.lean))")
+        #expect(record([70]).lean?.contains("below the corpus's one published one-GPU measurement") == true)
+        #expect(record([70]).lean?.hasSuffix("read the upper part of the range") == true)
+        #expect(record([130, 90]).lean == nil)
+        #expect(record([104]).lean == nil)
+    }
+
     @Test func oneOrEqualPointsAndNoneAreSaidInWords() {
         #expect(EvidenceReport.sentence(evidence([point("a", "vgg16", 100, 110)]))
                 == "1 one-GPU measurement on the A100-SXM4-80GB in fp16+bf16, not of resnet50; error +10.0%")

@@ -374,6 +374,11 @@ let validScenario = """
                 "\(software)")
         let gpu = try error(for: validScenario + "\ngpu: A100\n")
         #expect(gpu.message == "unknown key 'gpu' here: it belongs at cluster.gpu (or did you mean 'gpus'?)", "\(gpu)")
+        // A NIC's speed has no key: it comes with the catalog link named.
+        let speed = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  network: {link: eth-100g, bandwidth_gbps: 400}"))
+        #expect(speed.keyPath == "cluster.network.bandwidth_gbps"
+                && speed.message.hasPrefix("unknown key 'bandwidth_gbps' here: it belongs at cluster.network.link, as the catalog link of that speed")
+                && speed.message.contains("--vary network_gbps="), "\(speed)")
     }
 
     @Test func emptyFile() throws {
