@@ -522,6 +522,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         var lines: [String] = []
         var tags: [String] = []
         var seen: Set<String> = []
+        // Runs can differ in what their bills price (one run's network is another's) with nothing else to tell their
+        // lines apart: a line names its run where another run's line would read the same.
+        var runsByLabel: [String: Set<String>] = [:]
+        for row in rows where row.capexUSD != nil {
+            runsByLabel["\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(row.gpus)\u{1}\(Self.billSettings(row))", default: []].insert(row.run)
+        }
         for row in rows {
             guard let offer = row.priceOffer, let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
@@ -529,9 +535,11 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             // One line per model, offer and GPU; an owned cluster's per GPU count and setting that changes
             // its bill too (a network speed prices other NICs and switches).
             let settings = estimate.owned == nil ? [] : Self.billSettings(row)
-            let key = "\(row.model ?? "")\u{1}\(offer)\u{1}\(row.gpuModel)" + (estimate.owned == nil ? "" : "\u{1}\(row.gpus)\u{1}\(settings)")
+            let namesRun = (runsByLabel["\(offer)\u{1}\(row.gpuModel)\u{1}\(row.gpus)\u{1}\(settings)"]?.count ?? 0) > 1
+            let key = "\(row.model ?? "")\u{1}\(offer)\u{1}\(row.gpuModel)"
+                + (estimate.owned == nil ? "" : "\u{1}\(row.gpus)\u{1}\(settings)\u{1}\(namesRun ? row.run : "")")
             guard seen.insert(key).inserted else { continue }
-            let example = estimate.owned == nil ? "" : " (for \(row.gpus) x \(row.gpuModel)"
+            let example = estimate.owned == nil ? "" : " (for \(namesRun ? "run \(row.run.singleLine): " : "")\(row.gpus) x \(row.gpuModel)"
                 + settings.map { ", " + $0 }.joined() + ")"
             let line = "  \(offer), \(row.gpuModel)\(example): \(estimate.basis.details)"
             if lines.contains(line) { continue }

@@ -226,7 +226,8 @@ public struct StepAnalysis: Sendable {
             }
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
-                    + "hidden behind it (priced by their closed forms, so no per-link breakdown)." + waitsAfter
+                    + (exposed + idle >= 0.005 ? "mostly hidden behind it (the GPUs wait on communication \(percent(exposed + idle)) of the step; "
+                       : "hidden behind it (") + "priced by their closed forms, so no per-link breakdown)." + waitsAfter
             }
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + waitsAfter
         }
@@ -237,7 +238,9 @@ public struct StepAnalysis: Sendable {
         let waiting = waitingGroups.joined(separator: " and ") + (waitingGroups.count == 1 ? " waits" : " wait")
         if exposed + idle < 0.05 {
             return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck. The most used link, \(link.name) "
-                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth \(window), hidden behind computation." + waitsAfter
+                + "(\(link.role)), carries \(percent(link.utilization)) of its bandwidth \(window), "
+                + (exposed + idle >= 0.005 ? "mostly hidden behind computation (the GPUs wait on communication \(percent(exposed + idle)) of the step)."
+                   : "hidden behind computation.") + waitsAfter
         }
         return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it\(split). "
             + "The most used link, \(link.name) (\(link.role)), carries \(percent(link.utilization)) of its bandwidth "

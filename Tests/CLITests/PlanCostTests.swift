@@ -286,6 +286,33 @@ import Testing
         #expect(tight.exitCode == 0 && !tight.stdout.contains("Within 1% of that cost"), "\(tight.stdout)")
     }
 
+    /// Two runs whose bills differ only in what the runs set (their networks) name their runs in
+    /// the price basis, which would otherwise read alike; one run's lines name none.
+    @Test func priceBasisLinesThatWouldReadAlikeNameTheirRuns() throws {
+        let text = """
+            name: two networks
+            model: resnet50
+            batch_per_gpu: 256
+            precision: bf16
+            cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-ndr, nics_per_node: 8}}
+            training: {images: 1281167, epochs: 90}
+            pricing:
+              mode: owned
+              lifetime_years: 4
+              power_usd_per_kwh: 0.12
+              pue: 1.3
+              network: [{kind: ethernet, gbit_per_s: 100, nic_usd: 900, switch_ports: 32, switch_usd: 18000, cable_usd: 150}]
+            gpus: [16]
+            """
+        let two = CLI.execute(["plan", try writeTemporary(text + "\nruns:\n  - {label: ib}\n  - {label: eth, cluster: {network: {link: eth-100g, nics_per_node: 1}}}\n"),
+                               "--deadline-hours", "10", "--quiet"])
+        #expect(two.exitCode == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("  owned, 4-year life, H100-SXM5 (for run ib: 16 x H100-SXM5): $")
+                && two.stdout.contains("  owned, 4-year life, H100-SXM5 (for run eth: 16 x H100-SXM5): $"), "\(two.stdout)")
+        let one = CLI.execute(["plan", try writeTemporary(text), "--deadline-hours", "10", "--quiet"])
+        #expect(one.exitCode == 0 && one.stdout.contains("  owned, 4-year life, H100-SXM5 (for 16 x H100-SXM5): $"), "\(one.stdout)")
+    }
+
     /// Prices seen years apart (an A100 offer of 2022-08 beside an H100 offer of 2026-Q1) get a
     /// caution; prices of one period (the owned example's, 2024-2025) do not.
     @Test func pricesSeenYearsApartAreCautioned() throws {
