@@ -168,8 +168,10 @@ extension MeasuredErrors {
             let n = points.count
             let every = n == 1 ? "the corpus's one published one-GPU measurement" : "every one of the corpus's \(n) published one-GPU measurements"
             return "the model predicted \(above ? "above" : "below") \(every) on the \(gpu) in \(precisionGroup) (by "
-                + String(format: "%+.0f%%", locale: nil, median * 100) + (n == 1 ? "" : ", the median") + "), more than its median error on the "
-                + "corpus (" + String(format: "%.0f%%", locale: nil, typical * 100) + "): read the \(above ? "lower" : "upper") part of the range"
+                + String(format: "%.0f%%", locale: nil, abs(median) * 100) + (n == 1 ? "" : ", the median") + "), more than its median error on the "
+                + "corpus (" + String(format: "%.0f%%", locale: nil, typical * 100) + "): expect "
+                + (above ? "fewer images/s than predicted, the slower and dearer end of the range"
+                         : "more images/s than predicted, the faster and cheaper end of the range")
         }
 
         static func range(_ errors: [Double]) -> (lowest: Double, highest: Double)? {

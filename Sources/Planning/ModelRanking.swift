@@ -212,8 +212,9 @@ public struct ModelRanking: Sendable {
                 text += reasons.isEmpty ? "." : ": " + reasons.joined(separator: "; ") + "."
             }
         }
-        if let smaller = smallerPurchase {
-            text += " Within \(Int(Self.nearMissFraction * 100))% of that cost to train (far inside the simulator's errors), "
+        // Said once: the runner-up or a configuration of the same cost may be it already.
+        if let smaller = smallerPurchase, smaller.point != runnerUp?.point, !sameCost.contains(where: { $0.point == smaller.point }) {
+            text += " Within \(Int(Self.nearCostFraction * 100))% of the answer's $\(Plan.money(cost(winner))) cost to train (far inside the simulator's errors), "
                 + "\(Plan.describe(smaller)) meets the deadline in \(Plan.duration(time(smaller))) for $\(Plan.money(cost(smaller))), buying "
                 + "$\(Plan.money(winner.capex(pessimistic: pessimistic)! - smaller.capex(pessimistic: pessimistic)!)) less up front "
                 + "(capex $\(Plan.money(smaller.capex(pessimistic: pessimistic)!))): where the purchase is what is decided, it is the smaller commitment."
@@ -225,9 +226,16 @@ public struct ModelRanking: Sendable {
         return text
     }
 
-    /// The owned configuration that meets the deadline for at most `nearMissFraction` more than
-    /// the answer's cost to train and buys the least up front, where that is at least 1% less
-    /// than the answer's capex: an owned cluster's cost to train spreads its capex over a busy
+    /// How much dearer to train than the answer, as a fraction of its cost, a configuration may be
+    /// and still be named for buying less up front (`smallerPurchase`): 1%, as `nearMissFraction`
+    /// for the deadline, well inside the simulator's median error on one GPU (about 10%).
+    static let nearCostFraction = 0.01
+    /// How much less up front, as a fraction of the answer's capex, a smaller purchase must buy to be named.
+    static let smallerCapexFraction = 0.01
+
+    /// The owned configuration that meets the deadline for at most `nearCostFraction` more than
+    /// the answer's cost to train and buys the least up front, where that is at least
+    /// `smallerCapexFraction` less than the answer's capex: an owned cluster's cost to train spreads its capex over a busy
     /// life, so a larger purchase can look as cheap to train, and a difference that small is no
     /// ranking the simulator's errors support (a walkthrough's plan bought 128 GPUs over 32 to
     /// save 0.5% of a training). Nil otherwise.
@@ -236,7 +244,7 @@ public struct ModelRanking: Sendable {
         return meetingDeadline.dropFirst()
             .filter { row in
                 guard let capex = row.capex(pessimistic: pessimistic) else { return false }
-                return cost(row) <= cost(winner) * (1 + Self.nearMissFraction) && capex < winnerCapex * 0.99
+                return cost(row) <= cost(winner) * (1 + Self.nearCostFraction) && capex < winnerCapex * (1 - Self.smallerCapexFraction)
             }
             .min { ($0.capex(pessimistic: pessimistic)!, cost($0), $0.point) < ($1.capex(pessimistic: pessimistic)!, cost($1), $1.point) }
     }

@@ -131,9 +131,9 @@ public struct Sweep {
     public let scenarioPath: String
     public let axes: [Axis]
     public let catalog: Catalog
-    /// The files the scenario names (`Scenario.namedFiles`): with `scenarioPath`, what no
-    /// output may be written over.
-    public let namedFiles: [String]
+    /// The files the scenario and its varied scenarios name (`Scenario.namedFiles`): with
+    /// `scenarioPath`, what no output may be written over.
+    public private(set) var namedFiles: [String]
     /// Every point, in order: runs, then the axes with the last varying fastest.
     public private(set) var points: [Point] = []
     /// The combinations left out, in grid order (`Exclusion`); their points are not in `points`.
@@ -252,8 +252,10 @@ public struct Sweep {
                 let with = " (with --vary \(variedText))"
                 if parsed[cacheKey] == nil {
                     do {
-                        parsed[cacheKey] = .success(yamlPairs.isEmpty ? baseScenario
-                            : try Scenario(yaml: Self.override(varied, with: pairs), baseDirectory: base))
+                        let scenario = yamlPairs.isEmpty ? baseScenario
+                            : try Scenario.read(yaml: Self.override(varied, with: pairs), baseDirectory: base)
+                        for file in scenario.namedFiles where !namedFiles.contains(file) { namedFiles.append(file) }
+                        parsed[cacheKey] = .success(scenario)
                     } catch var error as ConfigError {
                         error.message += with
                         parsed[cacheKey] = .failure(label == nil ? error : Self.renumberingRun(error) { runIndices[$0] })
@@ -271,7 +273,8 @@ public struct Sweep {
                     if parsedAlone["\(r)\u{2}" + cacheKey] == nil {
                         for k in runIndices {
                             do {
-                                let alone = try Scenario(yaml: Self.override(Self.keepingRuns(root, at: [k]), with: pairs), baseDirectory: base)
+                                let alone = try Scenario.read(yaml: Self.override(Self.keepingRuns(root, at: [k]), with: pairs), baseDirectory: base)
+                                for file in alone.namedFiles where !namedFiles.contains(file) { namedFiles.append(file) }
                                 parsedAlone["\(k)\u{2}" + cacheKey] = .success(Self.renumberingRun(alone.runs[0]) { _ in k })
                             } catch var alone as ConfigError {
                                 alone.message += with

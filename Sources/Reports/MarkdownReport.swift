@@ -233,8 +233,8 @@ public enum MarkdownReport {
         guard !ties.isEmpty else { return nil }
         let named = ties.prefix(3).map { "**\($0.label.singleLine)**" }.joined(separator: ", ") + (ties.count > 3 ? " and \(ties.count - 3) more" : "")
         let why = best.metrics.isInputBound
-            ? "the CPU loaders set the pace, so neither the GPUs nor the network decide between them; `plan` ranks them by cost"
-            : "their steps take as long; `plan` ranks them by cost"
+            ? "the CPU loaders set the pace, so neither the GPUs nor the network decide between them; the cheaper to train is the answer where they are priced"
+            : "their steps take as long; the cheaper to train is the answer where they are priced"
         return "\(ties.count == 1 ? "One other configuration trains" : "\(ties.count) other configurations train") exactly as fast "
             + "(\(named)): \(why)."
     }

@@ -159,7 +159,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                 text += "\n\(ranking.model): \(ranking.fitting.count) configurations fit in memory (ranked apart from other models)\n"
             }
             text += "\n" + ranking.explanation + "\n"
-            if let caution = Self.contradiction(of: ranking.meetingDeadline.first, sweep: sweep) { text += caution + "\n" }
+            if let caution = Self.recordNote(on: ranking.meetingDeadline.first, sweep: sweep) { text += caution + "\n" }
             // The lists fold configurations that give one answer (`AlikeRows`) before they are cut to --top.
             let listed = ranking.listed(top: top)
             var tables: [(title: String, rows: [AlikeRows])] = []
@@ -301,12 +301,12 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// (`MeasuredErrors.Evidence.lean`: every measurement there on one side, beyond the corpus's
     /// median error), a sentence to read
     /// with the answer, not only in the cautions after the tables; nil otherwise.
-    static func contradiction(of answer: SweepRow?, sweep: Sweep) -> String? {
+    static func recordNote(on answer: SweepRow?, sweep: Sweep) -> String? {
         guard let answer, let run = sweep.points.first(where: { $0.index == answer.point })?.run,
               let errors = try? MeasuredErrors.builtIn() else { return nil }
         let record = EvidenceCautions.evidence(run, errors: errors, catalog: sweep.catalog)
         guard !record.points.isEmpty else { return nil }
-        if record.caution == nil, let lean = record.lean { return "On its record, " + lean + "." }
+        if let lean = record.lean { return "On its record, " + lean + "." }
         guard record.caution != nil else { return nil }
         return "Read this answer with the caution at the end: the published measurements on the \(record.gpu) in "
             + "\(record.precisionGroup) contradict the model's prediction for it."
@@ -397,7 +397,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
 
     /// `PriceAgeCautions.offersApart` on the offers of `rows`, as a note; "" where none.
     static func priceAgeNote(_ rows: [SweepRow]) -> String {
-        PriceAgeCautions.offersApart(rows.compactMap { row in row.priceSeen.map { ($0, row.priceOffer) } }).map { "\n\($0)\n" } ?? ""
+        PriceAgeCautions.offersApart(rows.compactMap { row in row.priceSeen.map { ($0, row.priceOffer.map { "\($0) (\(row.gpuModel))" }) } }).map { "\n\($0)\n" } ?? ""
     }
 
     /// `PriceAgeCautions.billPartsApart` on the owned bills shown, as a note: a bill per run, GPU
@@ -522,20 +522,24 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         var lines: [String] = []
         var tags: [String] = []
         var seen: Set<String> = []
-        // Runs can differ in what their bills price (one run's network is another's) with nothing else to tell their
-        // lines apart: a line names its run where another run's line would read the same.
-        var runsByLabel: [String: Set<String>] = [:]
-        for row in rows where row.capexUSD != nil {
-            runsByLabel["\(row.priceOffer ?? "")\u{1}\(row.gpuModel)\u{1}\(row.gpus)\u{1}\(Self.billSettings(row))", default: []].insert(row.run)
-        }
-        for row in rows {
+        let priced = try rows.compactMap { row -> (row: SweepRow, offer: String, estimate: TrainingEstimate, settings: [String])? in
             guard let offer = row.priceOffer, let point = sweep.points.first(where: { $0.index == row.point }),
                   let estimate = try TrainingEstimate.estimate(point.run, gpus: row.gpus, imagesPerSecond: row.imagesPerSecond,
-                                                               catalog: sweep.catalog) else { continue }
+                                                               catalog: sweep.catalog) else { return nil }
+            return (row, offer, estimate, estimate.owned == nil ? [] : Self.billSettings(row))
+        }
+        // Runs can differ in what their bills price (one run's network is another's) with nothing else to tell their
+        // lines apart: a line names its run where another run's bill under the same words differs.
+        func label(_ p: (row: SweepRow, offer: String, estimate: TrainingEstimate, settings: [String])) -> String {
+            "\(p.offer)\u{1}\(p.row.gpuModel)\u{1}\(p.row.gpus)\u{1}\(p.settings)"
+        }
+        var billsByLabel: [String: Set<String>] = [:]
+        for p in priced where p.estimate.owned != nil { billsByLabel[label(p), default: []].insert(p.estimate.basis.details) }
+        for p in priced {
+            let (row, offer, estimate, settings) = p
+            let namesRun = (billsByLabel[label(p)]?.count ?? 0) > 1
             // One line per model, offer and GPU; an owned cluster's per GPU count and setting that changes
             // its bill too (a network speed prices other NICs and switches).
-            let settings = estimate.owned == nil ? [] : Self.billSettings(row)
-            let namesRun = (runsByLabel["\(offer)\u{1}\(row.gpuModel)\u{1}\(row.gpus)\u{1}\(settings)"]?.count ?? 0) > 1
             let key = "\(row.model ?? "")\u{1}\(offer)\u{1}\(row.gpuModel)"
                 + (estimate.owned == nil ? "" : "\u{1}\(row.gpus)\u{1}\(settings)\u{1}\(namesRun ? row.run : "")")
             guard seen.insert(key).inserted else { continue }

@@ -149,7 +149,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
                                                            catalog: scenario.catalog)?.owned else { continue }
             bills.append(((runName.map { "\($0) on " } ?? "") + results[largest].gpuModel, bill))
         }
-        let cautions = [PriceAgeCautions.offersApart(cells.compactMap { cell in cell?.priceSeen.map { ($0, cell?.offer) } }), PriceAgeCautions.billPartsApart(bills)]
+        let cautions = [PriceAgeCautions.offersApart(zip(results, cells).compactMap { result, cell in cell?.priceSeen.map { ($0, cell?.offer.map { "\($0) (\(result.gpuModel))" }) } }), PriceAgeCautions.billPartsApart(bills)]
         return (bases, cautions.compactMap { $0 })
     }
 

@@ -140,7 +140,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
     static func uncertainty(samples: Int, seed: UInt64?) throws -> Uncertainty? {
         guard samples == 0 || (10...RangeCalibration.samples).contains(samples) else {
             throw UsageError(message: "--samples must be 0 (no ranges) or 10 to \(RangeCalibration.samples): its 10th-90th percentiles need "
-                             + "at least 10 draws, and \(RangeCalibration.samples) are report's, whose ranges the corpus calibrates; got \(samples)")
+                             + "at least 10 draws; got \(samples)")
         }
         guard samples > 0 else {
             if seed != nil { throw UsageError(message: "--seed seeds the --samples draws: give --samples N too, or leave out --seed") }

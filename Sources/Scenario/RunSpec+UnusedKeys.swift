@@ -84,10 +84,11 @@ extension RunSpec {
     /// A note where `cluster.network.nodes_per_leaf` holds every node of the largest GPU count the
     /// run lists: one leaf switch joins them all, so nothing crosses the spine and its
     /// `oversubscription` changes nothing (a planner's 64 nodes per leaf over 2-16 nodes). A
-    /// sweep may vary the GPUs past it, so noted, not refused.
+    /// sweep may vary the GPUs past it, so noted, not refused; on one node no traffic reaches
+    /// any switch, and nothing is said.
     static func leafNotes(in yaml: YAMLValue, cluster: ClusterSpec, gpuCounts: [Int]) throws -> [ConfigError] {
         guard let network = cluster.network, network.layout == .leafSpine, let perLeaf = network.nodesPerLeaf,
-              let most = gpuCounts.max(), cluster.nodes(for: most) <= perLeaf,
+              let most = gpuCounts.max(), cluster.nodes(for: most) > 1, cluster.nodes(for: most) <= perLeaf,
               let note = try yaml.optional("cluster")?.optional("network")?.error(atKey: "nodes_per_leaf",
                   "\(perLeaf) nodes per leaf hold all \(cluster.nodes(for: most)) nodes of the run's largest count (\(most) GPUs): one "
                   + "leaf switch joins them, nothing crosses the spine, and oversubscription changes nothing") else { return [] }

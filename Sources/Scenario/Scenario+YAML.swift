@@ -32,21 +32,21 @@ extension Scenario {
             for key in keys where key != "label" { paths[key, default: []].append(section.isEmpty ? "the top level or in a run" : section + key) }
         }
         for key in topLevelKeys where !runKeys.contains(key) { paths[key, default: []].append("the scenario's top level") }
-        // A NIC's speed is no key of its own: it comes with the link named (a walkthrough wrote bandwidth_gbps).
-        for key in ["bandwidth_gbps", "speed_gbps", "network_gbps", "gbps", "bandwidth", "speed"] where paths[key] == nil {
-            paths[key] = ["cluster.network.link, as the catalog link of that speed (eth-100g, ib-ndr, ...: `scalecast hardware` "
-                          + "lists them; a sweep varies it with --vary network_gbps=...)"]
-        }
         return paths
     }()
 
     /// Reads and checks the scenario at `path`.
     /// - Throws: `ConfigError` naming the file, the key path and the line of the first problem.
     public static func load(path: String) throws -> Scenario {
+        try read(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
+    }
+
+    /// A scenario from parsed YAML, as `init(yaml:baseDirectory:)` reads it, with the files it
+    /// names recorded in `namedFiles` (a sweep's varied scenarios name files of their own:
+    /// `--vary 'model={file: net.yaml}'`).
+    public static func read(yaml root: YAMLValue, baseDirectory: String) throws -> Scenario {
         let log = NamedFileLog()
-        var scenario = try NamedFileLog.$current.withValue(log) {
-            try Scenario(yaml: YAMLValue.load(path: path), baseDirectory: (path as NSString).deletingLastPathComponent)
-        }
+        var scenario = try NamedFileLog.$current.withValue(log) { try Scenario(yaml: root, baseDirectory: baseDirectory) }
         scenario.namedFiles = log.paths
         return scenario
     }
@@ -583,6 +583,13 @@ extension RunSpec {
         }
         var network: NetworkSpec?
         if let net = try node.optional("network") {
+            // A NIC's speed is no key of its own: it comes with the link named (a walkthrough wrote bandwidth_gbps).
+            for key in ["bandwidth_gbps", "speed_gbps", "network_gbps", "gbps", "bandwidth", "speed"] {
+                if let error = try net.error(atKey: key, "no key sets a NIC's speed: it comes with the catalog link named in link "
+                                             + "(eth-100g, ib-ndr, ...: `scalecast hardware` lists them; a sweep varies it with --vary network_gbps=...)") {
+                    throw error
+                }
+            }
             try net.checkKeys(networkKeys, elsewhere: Scenario.keysElsewhere)   // before the link, so a misspelt key is named first
             let nic = try link(try net.required("link"), default: nil, kinds: LinkKind.network)!
             network = try readNetwork(net, nic: nic, gpusPerNode: perNode, fabric: fabric)

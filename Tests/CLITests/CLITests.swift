@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import ScaleCastCLI
+@testable import Parallelism
+import Hardware
 import Reports
 import Calibration
 import Scenario
@@ -179,6 +181,16 @@ let smallScenario = """
         }
     }
 
+    /// Collectives that leave the GPUs waiting a share of the step worth saying are "mostly"
+    /// hidden, with the share; the bottleneck stays compute.
+    @Test func partlyExposedCollectivesAreMostlyHidden() throws {
+        let out = CLI.execute(["explain", "scenarios/whatif/resnet50-deadline.yaml", "--gpus", "64"])
+        #expect(out.exitCode == 0)
+        let sentence = try #require(out.stdout.split(separator: "\n").first { $0.hasPrefix("The GPUs compute") })
+        #expect(sentence.contains("compute is the bottleneck; the collectives are mostly hidden behind it (the GPUs wait on communication ")
+                && sentence.contains("% of the step; priced by their closed forms"), "\(sentence)")
+    }
+
     /// A leaf that holds every node of the run's largest count makes the spine and its
     /// oversubscription moot: noted at the key; a leaf that some run's nodes outgrow is not.
     @Test func aLeafHoldingEveryNodeIsNoted() throws {
@@ -330,10 +342,14 @@ let smallScenario = """
                 "\(out.stderr)")
         // The remedies: a smaller batch per GPU, keeping the global batch with accumulation.
         #expect(out.stderr.contains("lower batch_per_gpu (with accumulation_steps to keep the global batch"), "\(out.stderr)")
-        // Needs that print alike are one figure, not a range from it to itself ("667.0-667.0 GiB").
-        let need = try #require(out.stderr.components(separatedBy: "it needs ").last?.components(separatedBy: " GiB per GPU").first)
-        let ends = need.components(separatedBy: "-")
-        #expect(ends.count == 1 || ends[0] != ends[1], "\(need)")
+        // Needs a few bytes apart print as one figure, not a range from it to itself ("667.0-667.0 GiB").
+        let h100 = try #require(try Catalog.builtIn().gpu(named: "H100"))
+        let single = MemoryFootprint(weightStateBytes: 1e9, activationBytes: 700e9, reservedBytes: 1e9)
+        var withBuckets = single
+        withBuckets.gradientBucketBytes = 1e6
+        let said = SimulateCommand.doesNotFit(label: nil, model: "m", batchesPerGPU: [64, 64], gpus: [1, 2], footprints: [single, withBuckets], gpu: h100,
+                                              has: h100.memoryBytes, precision: .bf16, dataParallel: true, accumulationSteps: 1)
+        #expect(said.contains("it needs 653.8 GiB per GPU"), "\(said)")
         let one = CLI.execute(["simulate", path, "--gpus", "1"])
         #expect(one.exitCode == 2 && one.stderr.contains("does not fit at 1 GPU: "), "\(one.stderr)")
         // In fp32 mixed precision is the other remedy; already in fp16, only the batch is left.
@@ -954,7 +970,12 @@ let smallScenario = """
                 #expect(out.exitCode == 2 && out.stderr.contains("is the input") && out.stderr.contains(target), "\(arguments): \(out.stderr)")
             }
         }
+        // A model file only a varied value names is the sweep's input too.
+        try model.write(toFile: dir + "/net2.yaml", atomically: true, encoding: .utf8)
+        let varied = CLI.execute(["sweep", scenario, "--vary", "model={file: net2.yaml}", "--out", dir + "/net2.yaml", "--force"])
+        #expect(varied.exitCode == 2 && varied.stderr.contains("is the input") && varied.stderr.contains("net2.yaml"), "\(varied.stderr)")
         #expect(try String(contentsOfFile: dir + "/net.yaml", encoding: .utf8) == model)
+        #expect(try String(contentsOfFile: dir + "/net2.yaml", encoding: .utf8) == model)
         #expect(try String(contentsOfFile: dir + "/gpus.yaml", encoding: .utf8) == catalog)
     }
 

@@ -39,8 +39,6 @@ import Testing
         #expect(openDocument["deadline_seconds"] is NSNull)
     }
 
-    /// The text's cautions on the rows (here: epochs held above the largest stated batch)
-    /// are the JSON's `notes`, word for word.
     /// plan --pessimistic draws as many samples as report's answer, with the same numbers: one
     /// configuration gets one range in both (a walkthrough saw $22.51 and $22.84 as its p90).
     @Test func planAndReportGiveAConfigurationOneRange() throws {
@@ -62,6 +60,8 @@ import Testing
         }
     }
 
+    /// The text's cautions on the rows (here: epochs held above the largest stated batch)
+    /// are the JSON's `notes`, word for word.
     @Test func theTextsCautionsAreTheJSONsNotes() throws {
         let path = try writeTemporary("""
             name: notes

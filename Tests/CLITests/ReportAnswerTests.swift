@@ -171,7 +171,7 @@ import Testing
         let cloud = try results(try writeTemporary(try String(contentsOfFile: scenario, encoding: .utf8)
             .replacingOccurrences(of: #"pricing: \{mode: owned[^}]*\}"#, with: "pricing: {mode: cloud}", options: .regularExpression)))
         #expect(cloud.contains("\n- A100: AWS p4de.24xlarge, as priced for 16 GPUs: $5.12 per GPU-hour"), "\(cloud)")
-        #expect(cloud.contains("\n**Caution:** The prices compared were seen more than two years apart (the oldest: 2022-08, AWS p4de.24xlarge; the newest: 2026-Q1, "),
+        #expect(cloud.contains("\n**Caution:** The prices compared were seen more than two years apart (the oldest: 2022-08, AWS p4de.24xlarge (A100-SXM4-80GB); the newest: 2026-Q1, "),
                 "\(cloud)")
     }
 

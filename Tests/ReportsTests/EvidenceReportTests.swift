@@ -59,10 +59,11 @@ import Reports
         let over = record([130, 140])
         #expect(over.caution == nil)
         #expect(over.lean?.hasPrefix("the model predicted above every one of the corpus's 2 published one-GPU measurements on the "
-                                     + "A100-SXM4-80GB in fp16+bf16 (by +35%, the median), more than its median error on the corpus (") == true
-                && over.lean?.hasSuffix("): read the lower part of the range") == true, "\(String(describing: over.lean))")
+                                     + "A100-SXM4-80GB in fp16+bf16 (by 35%, the median), more than its median error on the corpus (") == true
+                && over.lean?.hasSuffix("): expect fewer images/s than predicted, the slower and dearer end of the range") == true,
+                "\(String(describing: over.lean))")
         #expect(record([70]).lean?.contains("below the corpus's one published one-GPU measurement") == true)
-        #expect(record([70]).lean?.hasSuffix("read the upper part of the range") == true)
+        #expect(record([70]).lean?.hasSuffix("expect more images/s than predicted, the faster and cheaper end of the range") == true)
         #expect(record([130, 90]).lean == nil)
         #expect(record([104]).lean == nil)
     }

@@ -377,8 +377,11 @@ let validScenario = """
         // A NIC's speed has no key: it comes with the catalog link named.
         let speed = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  network: {link: eth-100g, bandwidth_gbps: 400}"))
         #expect(speed.keyPath == "cluster.network.bandwidth_gbps"
-                && speed.message.hasPrefix("unknown key 'bandwidth_gbps' here: it belongs at cluster.network.link, as the catalog link of that speed")
+                && speed.message.hasPrefix("no key sets a NIC's speed: it comes with the catalog link named in link")
                 && speed.message.contains("--vary network_gbps="), "\(speed)")
+        // Elsewhere such a key is an unknown key like any other.
+        let nvlink = try error(for: validScenario.replacingOccurrences(of: "gpus_per_node: 8", with: "gpus_per_node: 8\n  bandwidth: 900"))
+        #expect(nvlink.keyPath == "cluster.bandwidth" && nvlink.message.hasPrefix("unknown key 'bandwidth'"), "\(nvlink)")
     }
 
     @Test func emptyFile() throws {
