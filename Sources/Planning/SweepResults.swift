@@ -215,9 +215,29 @@ extension Sweep {
                 throw error
             }
         }
-        // Prices need no simulation: a price the pricing cannot find stops the sweep before any point is simulated.
+        // Prices need no simulation: a price the pricing cannot find stops the sweep before any point is simulated,
+        // with every distinct price missing at that key said at once (a network at 100 and at 400 Gb/s, say), so
+        // that one edit states them all.
+        var missing: ConfigError?
+        var reasons: [String] = []
         for p in chosen {
-            _ = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: 1, catalog: catalog)
+            do {
+                _ = try TrainingEstimate.estimate(p.run, gpus: p.gpus, imagesPerSecond: 1, catalog: catalog)
+            } catch let error as ConfigError {
+                guard missing == nil || (error.file == missing!.file && error.keyPath == missing!.keyPath && error.line == missing!.line) else { continue }
+                if missing == nil { missing = error }
+                if !reasons.contains(error.message) { reasons.append(error.message) }
+            }
+        }
+        if var missing {
+            // "WHAT; state it as KEY" each: where every one names the same way out, it is said once.
+            let parts = reasons.map { $0.components(separatedBy: "; state it as ") }
+            if reasons.count > 1, parts.allSatisfy({ $0.count == 2 && $0[1] == parts[0][1] }) {
+                missing.message = parts.map { $0[0] }.joined(separator: "; ") + "; state them as " + parts[0][1]
+            } else {
+                missing.message = reasons.joined(separator: "; and ")
+            }
+            throw missing
         }
         // Every row's varied keys in ascending order, one array shared by all of them.
         let varyOrder = axes.indices.sorted { axes[$0].key < axes[$1].key }

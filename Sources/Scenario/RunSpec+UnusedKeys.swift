@@ -84,9 +84,15 @@ extension RunSpec {
     /// A note where `cluster.network.nodes_per_leaf` holds every node of the largest GPU count the
     /// run lists: one leaf switch joins them all, so nothing crosses the spine and its
     /// `oversubscription` changes nothing (a planner's 64 nodes per leaf over 2-16 nodes). A
-    /// sweep may vary the GPUs past it, so noted, not refused; on one node no traffic reaches
-    /// any switch, and nothing is said.
+    /// sweep may vary the GPUs past it, so noted, not refused. Where every count fits one node,
+    /// the note says the network carries nothing at all.
     static func leafNotes(in yaml: YAMLValue, cluster: ClusterSpec, gpuCounts: [Int]) throws -> [ConfigError] {
+        // On one node no traffic reaches the network at all: said of the network, not of its leaves.
+        if cluster.network != nil, let most = gpuCounts.max(), cluster.nodes(for: most) == 1 {
+            return try yaml.optional("cluster")?.error(atKey: "network", "every GPU count the run lists fits on one node of "
+                + "\(cluster.gpusPerNode) GPUs, so the network carries nothing here (it counts where more GPUs span nodes: "
+                + "gpus, or --vary gpus=...)").map { [$0] } ?? []
+        }
         guard let network = cluster.network, network.layout == .leafSpine, let perLeaf = network.nodesPerLeaf,
               let most = gpuCounts.max(), cluster.nodes(for: most) > 1, cluster.nodes(for: most) <= perLeaf,
               let note = try yaml.optional("cluster")?.optional("network")?.error(atKey: "nodes_per_leaf",

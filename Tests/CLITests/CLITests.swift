@@ -204,6 +204,11 @@ let smallScenario = """
                 && moot.stderr.contains("oversubscription changes nothing"), "\(moot.stderr)")
         let spine = CLI.execute(["simulate", try scenario(4)])
         #expect(spine.exitCode == 0 && !spine.stderr.contains("nodes_per_leaf"), "\(spine.stderr)")
+        // On one node the network carries nothing at all: that is what is said.
+        let single = CLI.execute(["simulate", try writeTemporary("model: resnet18\nbatch_per_gpu: 32\n"
+                                  + "cluster: {gpu: H100, gpus_per_node: 8, network: {link: ib-ndr, nodes_per_leaf: 4}}\ngpus: [1, 8]\n")])
+        #expect(single.exitCode == 0 && single.stderr.contains(":3: cluster.network: every GPU count the run lists fits on one node of 8 GPUs")
+                && !single.stderr.contains("nodes_per_leaf"), "\(single.stderr)")
     }
 
     /// An NVSwitch over an MI300X's Infinity Fabric is a what-if no product builds: kept, and

@@ -147,6 +147,18 @@ let ownedScenario = planScenario
         #expect(priced.count == 3 && priced.allSatisfy { $0.capexUSD != nil })
     }
 
+    /// Every network speed a sweep prices without a price is named in one error, so that one
+    /// edit states them all (a planner met 400 Gb/s only after stating 100).
+    @Test func aSweepNamesEveryMissingPriceAtOnce() throws {
+        let sweep = try Sweep(scenarioPath: try writeScenario(ownedScenario),
+                              axes: [Sweep.Axis.parse("gpus=16"), Sweep.Axis.parse("cluster.network.link=eth-100g,eth-400g")])
+        let error = #expect(throws: ConfigError.self) { try sweep.evaluate() }
+        let message = error?.message ?? ""
+        #expect(error?.keyPath == "pricing" && message.contains("no switch price for 100 Gb/s ethernet links (or faster) is known; no switch "
+                                                                + "price for 400 Gb/s ethernet links (or faster) is known; state them as "), "\(message)")
+        #expect(message.components(separatedBy: "state them as").count == 2, "\(message)")
+    }
+
     /// The most points a sweep's progress has reported done.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
