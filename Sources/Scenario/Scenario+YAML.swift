@@ -695,7 +695,7 @@ extension RunSpec {
 }
 
 /// The files a scenario names (model, catalog and cost-model profile files), recorded as
-/// `RunSpec.readablePath` resolves them while `Scenario.load` reads it, for `Scenario.namedFiles`.
+/// `RunSpec.readablePath` resolves them while `Scenario.read` (and so `Scenario.load`) reads it, for `Scenario.namedFiles`.
 final class NamedFileLog: @unchecked Sendable {
     /// The log of the scenario being read on this task, if any.
     @TaskLocal static var current: NamedFileLog?
