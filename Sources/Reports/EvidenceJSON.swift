@@ -31,6 +31,9 @@ struct EvidenceJSON: Encodable {
     /// A buyer's caution (`MeasuredErrors.Evidence.caution`); null when the corpus backs
     /// the prediction as well as any.
     @NullWhenAbsent var caution: String?
+    /// Which end of the range the record points to (`MeasuredErrors.Evidence.lean`); null
+    /// where it leans neither way, or where there is a caution.
+    @NullWhenAbsent var lean: String?
 
     struct Point: Encodable {
         var caseName: String
@@ -88,6 +91,7 @@ struct EvidenceJSON: Encodable {
         architecturePoints = e.architecturePoints.map(Point.init)
         architectureMedianAbsError = e.architectureMedianAbsError
         caution = e.caution
+        lean = e.lean
     }
 
     enum CodingKeys: String, CodingKey {
@@ -95,6 +99,6 @@ struct EvidenceJSON: Encodable {
         case speedups, speedupMedianAbsError = "speedup_median_abs_error"
         case corpusPoints = "corpus_points", corpusMedianAbsError = "corpus_median_abs_error"
         case architecture, architecturePoints = "architecture_points", architectureMedianAbsError = "architecture_median_abs_error"
-        case caution
+        case caution, lean
     }
 }

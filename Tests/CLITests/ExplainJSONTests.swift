@@ -148,6 +148,24 @@ import Scenario
         #expect(text.stdout.contains("does NOT fit") && text.stdout.contains("activations kept for backward"), "\(text.stdout)\(text.stderr)")
     }
 
+    /// The JSON carries the record's lean as the text says it: the H200 with AMP, whose one
+    /// measurement ran a third below the prediction, points to fewer images/s; null otherwise.
+    @Test func theEvidenceSaysWhichWayTheRecordLeans() throws {
+        func evidence(_ gpu: String, _ precision: String) throws -> [String: Any] {
+            let path = try write("name: lean\nmodel: resnet50\nbatch_per_gpu: 64\nprecision: \(precision)\n"
+                                 + "cluster: {gpu: \(gpu), gpus_per_node: 8}\ngpus: [1]\n")
+            let out = CLI.execute(["explain", path, "--json"])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+            let run = try #require((document["runs"] as? [[String: Any]])?.first)
+            return try #require(run["evidence"] as? [String: Any])
+        }
+        let h200 = try evidence("H200", "bf16")
+        #expect((h200["lean"] as? String)?.contains("expect fewer images/s than predicted") == true, "\(String(describing: h200["lean"]))")
+        #expect(h200["caution"] is NSNull)
+        #expect(try evidence("V100-SXM2-16GB", "fp32")["lean"] is NSNull)
+    }
+
     /// The evidence is the built-in corpus's 1-GPU points on the run's GPU in its
     /// precision group, each error predicted / published - 1; the text says the same, and
     /// for a GPU the corpus has never measured says so.
