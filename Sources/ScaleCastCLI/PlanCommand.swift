@@ -139,7 +139,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             let billTags = try priceBasisLines(rows.filter { listed.contains($0.point) }, sweep: sweep).tags
             return CommandOutput(stdout: try PlanJSON.encode(plan, scenario: scenario, searched: rows.count, top: top,
                                                              sources: sweep.catalog.sources, citing: billTags, cautions: cautions.map(\.json),
-                                                             notes: Self.buyOrRentNotes(plan, sweep: sweep)
+                                                             notes: plan.rankings.compactMap { Self.recordNote(on: $0.meetingDeadline.first, sweep: sweep) }
+                                                                + Self.buyOrRentNotes(plan, sweep: sweep)
                                                                 + Self.notes(rows.filter { covered.contains($0.point) }, compared: plan.candidates,
                                                                              sweep: sweep)),
                                  stderr: Self.budgetKindNote(budgets, rows: rows), exitCode: plan.nothingAnswers ? 1 : 0)

@@ -60,6 +60,19 @@ import Testing
         }
     }
 
+    /// The sentence the text prints under an answer on its GPU's record is among the JSON's
+    /// notes too: an H200 answer with AMP points to fewer images/s.
+    @Test func theRecordsLeanIsAmongTheNotes() throws {
+        let text = try String(contentsOfFile: "scenarios/whatif/resnet50-deadline.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "gpu: A100-SXM4-40GB", with: "gpu: H200").replacingOccurrences(of: "gpus: [8, 16, 32, 64]", with: "gpus: [8]")
+        let scenario = try writeTemporary(text)
+        let plain = CLI.execute(["plan", scenario, "--deadline-hours", "100", "--quiet"])
+        let sentence = try #require(plain.stdout.split(separator: "\n").first { $0.hasPrefix("On its record, ") }.map(String.init), "\(plain.stdout)")
+        let json = CLI.execute(["plan", scenario, "--deadline-hours", "100", "--json"])
+        let notes = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["notes"] as? [String])
+        #expect(notes.first == sentence, "\(notes)")
+    }
+
     /// The text's cautions on the rows (here: epochs held above the largest stated batch)
     /// are the JSON's `notes`, word for word.
     @Test func theTextsCautionsAreTheJSONsNotes() throws {
