@@ -260,21 +260,7 @@ import Testing
     /// deadline within 1% of its cost and buys the least up front (a walkthrough's plan bought
     /// 128 GPUs over 32 to save 0.5%).
     @Test func aSmallerPurchaseWithinOnePercentIsNamed() throws {
-        let scenario = try writeTemporary("""
-            name: owned ethernet
-            model: resnet50
-            batch_per_gpu: 256
-            precision: bf16
-            cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch, network: {link: eth-100g, nics_per_node: 1}}
-            training: {images: 1281167, epochs: 90}
-            pricing:
-              mode: owned
-              lifetime_years: 4
-              power_usd_per_kwh: 0.12
-              pue: 1.3
-              network: [{kind: ethernet, gbit_per_s: 100, nic_usd: 900, switch_ports: 32, switch_usd: 18000, cable_usd: 150}]
-            gpus: [16, 32, 64, 128]
-            """)
+        let scenario = try writeTemporary(Self.ownedH100(network: "{link: eth-100g, nics_per_node: 1}", gpus: "[16, 32, 64, 128]"))
         let out = CLI.execute(["plan", scenario, "--deadline-hours", "0.5", "--quiet"])
         #expect(out.exitCode == 0, "\(out.stderr)")
         let answer = try #require(out.stdout.split(separator: "\n").first { $0.contains("is the cheapest way to meet the deadline") })
@@ -293,21 +279,7 @@ import Testing
     /// Two runs whose bills differ only in what the runs set (their networks) name their runs in
     /// the price basis, which would otherwise read alike; one run's lines name none.
     @Test func priceBasisLinesThatWouldReadAlikeNameTheirRuns() throws {
-        let text = """
-            name: two networks
-            model: resnet50
-            batch_per_gpu: 256
-            precision: bf16
-            cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch, network: {link: ib-ndr, nics_per_node: 8}}
-            training: {images: 1281167, epochs: 90}
-            pricing:
-              mode: owned
-              lifetime_years: 4
-              power_usd_per_kwh: 0.12
-              pue: 1.3
-              network: [{kind: ethernet, gbit_per_s: 100, nic_usd: 900, switch_ports: 32, switch_usd: 18000, cable_usd: 150}]
-            gpus: [16]
-            """
+        let text = Self.ownedH100(network: "{link: ib-ndr, nics_per_node: 8}", gpus: "[16]")
         let two = CLI.execute(["plan", try writeTemporary(text + "\nruns:\n  - {label: ib}\n  - {label: eth, cluster: {network: {link: eth-100g, nics_per_node: 1}}}\n"),
                                "--deadline-hours", "10", "--quiet"])
         #expect(two.exitCode == 0, "\(two.stderr)")
@@ -315,6 +287,30 @@ import Testing
                 && two.stdout.contains("  owned, 4-year life, H100-SXM5 (for run eth: 16 x H100-SXM5): $"), "\(two.stdout)")
         let one = CLI.execute(["plan", try writeTemporary(text), "--deadline-hours", "10", "--quiet"])
         #expect(one.exitCode == 0 && one.stdout.contains("  owned, 4-year life, H100-SXM5 (for 16 x H100-SXM5): $"), "\(one.stdout)")
+        // Runs whose bills are the same (they differ in the batch alone) share one line, naming no run.
+        let same = CLI.execute(["plan", try writeTemporary(text + "\nruns:\n  - {label: big}\n  - {label: small, batch_per_gpu: 128}\n"),
+                                "--deadline-hours", "10", "--quiet"])
+        #expect(same.exitCode == 0 && !same.stdout.contains("(for run ")
+                && same.stdout.components(separatedBy: "  owned, 4-year life, H100-SXM5 (for 16 x H100-SXM5): $").count == 2, "\(same.stdout)")
+    }
+
+    /// An owned 8-GPU H100 cluster with the scenario's network and GPU counts, Ethernet switches priced by the scenario.
+    static func ownedH100(network: String, gpus: String) -> String {
+        """
+        name: owned H100
+        model: resnet50
+        batch_per_gpu: 256
+        precision: bf16
+        cluster: {gpu: H100, gpus_per_node: 8, fabric: nvswitch, network: \(network)}
+        training: {images: 1281167, epochs: 90}
+        pricing:
+          mode: owned
+          lifetime_years: 4
+          power_usd_per_kwh: 0.12
+          pue: 1.3
+          network: [{kind: ethernet, gbit_per_s: 100, nic_usd: 900, switch_ports: 32, switch_usd: 18000, cable_usd: 150}]
+        gpus: \(gpus)
+        """
     }
 
     /// Prices seen years apart (an A100 offer of 2022-08 beside an H100 offer of 2026-Q1) get a
