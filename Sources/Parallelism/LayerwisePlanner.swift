@@ -23,11 +23,12 @@ import Workload
 /// as a library's collectives: an all-gather of slices, a reduce-scatter of partial
 /// input gradients, scheme (b)'s turn a broadcast from the owner and its gradient
 /// return a reduce into it, schemes (a) and (c)'s activations an all-gather and their
-/// gradient return a reduce-scatter. Aggregated (only under collectives, and with the
-/// loss split like the layers before it), one worker stands for every worker and
-/// each exchange is one collective task priced by its closed form; that worker waits
-/// for every chunk's gradient return before its data-parallel backward, as the last
-/// owner does, whose examples come back last and whose all-reduce everyone waits for.
+/// gradient return a reduce-scatter. Aggregated, one worker (worker 0, which runs the
+/// loss where it runs on one GPU) stands for every worker and each exchange is one
+/// collective task: priced by its closed form under collectives, else by its expanded
+/// transfers simulated alone (`replayed`); that worker waits for every chunk's gradient
+/// return before its data-parallel backward, as the last owner does, whose examples come
+/// back last and whose all-reduce everyone waits for.
 /// Under a library whose collectives run on one stream per GPU, each worker runs its
 /// exchanges one at a time, in one order every worker shares (`exchangesInIssueOrder`).
 struct LayerwisePlanner {
@@ -35,7 +36,7 @@ struct LayerwisePlanner {
     let strategy: Strategy
     /// The first model-parallel layer, or nil for pure data parallelism.
     let split: Int?
-    /// One worker stands for all; all-reduces are single collective tasks.
+    /// One worker stands for all; all-reduces and exchanges are single collective tasks.
     let aggregated: Bool
     /// Node 0's workers stand for every node's (`NodeSymmetry`); nil: every worker planned.
     let symmetry: NodeSymmetry?
@@ -46,6 +47,9 @@ struct LayerwisePlanner {
     /// Under `exchangesInIssueOrder`, per worker laid out: the tasks that end its part of
     /// the collective issued last (`fence(since:)`), which its part of the next one waits for.
     private var exchangeFence: [[Int]] = []
+    /// Aggregated, the exchanges laid out for `replayed` so far: their index in
+    /// `graph.exchanges`, by what tells them apart (each step and turn repeats a few).
+    private var replays: [ReplayKey: Int] = [:]
     /// Each data-parallel layer's forward and backward work at the batch per GPU, fusion
     /// included, by layer index (nil where the pass has no work): the same on every
     /// worker and in every step, so priced out once per plan.
@@ -362,7 +366,14 @@ struct LayerwisePlanner {
                                                             run.system.runnerUp(to: run.choice, bytes: bucket.bytes, among: $0) } }))
             }
             let done: [[Int]]
-            if aggregated {
+            if aggregated && replaysAllReduces {
+                let inTurn = setup.syncLayersInTurn
+                done = replayed("allreduce", bytes: bucket.bytes, root: servers[b], after: inTurn ? lastBackward[0] + previousSync : [closing[0][b]],
+                                step: step, group: group) {
+                    _ = $0.allReduceTransfers(b, bucket: bucket, ready: $1, step: 0, nccl: nccl, server: servers[b], serverSeconds: serverSeconds)
+                }
+                previousSync = done[0]
+            } else if aggregated {
                 // Across nodes, a bucket served by a GPU moves through that GPU's NIC (its node's
                 // only one, the one it is pinned to, or the one its routes cross): its lane (`stageLane`), and through
                 // the other nodes' NICs (`TaskGraph.crossLaneLoads`).
@@ -412,14 +423,7 @@ struct LayerwisePlanner {
                 // it is over, as the aggregated fidelity's collective stream runs them.
                 let ready = setup.syncLayersInTurn ? (0..<workers).map { lastBackward[$0] + previousSync }
                     : (0..<workers).map { [closing[$0][b]] + (algorithm.runsInIssueOrder ? previousDone[$0] : []) }
-                let first = graph.tasks.count
-                done = graph.allReduce(algorithm, bytes: bucket.bytes, ranks: ranks,
-                                       ready: ready, step: step, group: group,
-                                       bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
-                                       cudaConvnet2Networks: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
-                                       server: servers[b], serverSeconds: serverSeconds, symmetry: symmetry,
-                                       canPeer: { [setup] a, b in Self.canPeer(a, b, setup: setup) })
-                chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
+                done = allReduceTransfers(b, bucket: bucket, ready: ready, step: step, nccl: nccl, server: servers[b], serverSeconds: serverSeconds)
                 previousSync = done.flatMap { $0 }
                 previousDone = done
                 if exchangesInIssueOrder { exchangeFence = done }
@@ -436,6 +440,31 @@ struct LayerwisePlanner {
             }
         }
         return (0..<workers).map { updates[$0].last.map { [$0] } ?? lastBackward[$0] }
+    }
+
+    /// Whether an aggregated plan replays its all-reduces (`replayed`) instead of pricing them
+    /// by closed forms, which leave out a copy stage's software cost and host-staged
+    /// broadcasts: in a plan with model-parallel layers (whose exchanges it replays too, and
+    /// which stays small) under a profile with either; tensor fusion's cycle aside.
+    private var replaysAllReduces: Bool {
+        split != nil && setup.tensorFusion == nil && (setup.stageSeconds > 0 || setup.hostStagedSyncFromGPUs != nil)
+    }
+
+    /// Bucket `b`'s all-reduce as the algorithm's transfers among every worker laid out (node
+    /// 0's under symmetry), each worker's part after its `ready` tasks, with the stack's cost
+    /// per copy stage (`chargeStages`).
+    /// - Returns: for each worker laid out, the tasks after which it holds the sum.
+    private mutating func allReduceTransfers(_ b: Int, bucket: Planner.Bucket, ready: [[Int]], step: Int, nccl: NCCLRun?, server: Int,
+                                             serverSeconds: Double) -> [[Int]] {
+        let first = graph.tasks.count
+        let done = graph.allReduce(strategy.gradientSync.algorithm, bytes: bucket.bytes, ranks: Array(0..<(symmetry?.ranks ?? workers)),
+                                   ready: ready, step: step, group: "allreduce bucket \(b)",
+                                   bucket: (b, bucket.parameters), gpusPerNode: setup.gpusPerNode, nccl: nccl,
+                                   cudaConvnet2Networks: setup.hostStagedSyncFromGPUs.map { workers >= $0 } ?? false,
+                                   server: server, serverSeconds: serverSeconds, symmetry: symmetry,
+                                   canPeer: { [setup] a, b in Self.canPeer(a, b, setup: setup) })
+        chargeStages(since: first, elementBytes: Double(setup.gradientBytesPerElement))
+        return done
     }
 
     // MARK: Model-parallel part
@@ -573,53 +602,21 @@ struct LayerwisePlanner {
                 }
             }
             // The first model-parallel layer's input gradients go back to the examples' owners,
-            // summed on the way: as a library's reduce (one owner) or reduce-scatter under
-            // collectives; under scheme (b) otherwise by cuda-convnet2's reducer under its
-            // networks, else down a pipelined chain ending at the owner; directly from every
-            // worker otherwise.
+            // summed on the way (`returnGradients`); aggregated, a library's reduce (one owner)
+            // or reduce-scatter, or the program's own copies replayed.
             if !dataLayers.isEmpty {
-                let features = Int(boundaryElements)
                 let returnBytes = Double(n) * boundaryElements * bytesPerElement
-                let returnKind: CollectiveKind = chunk.owners.count == 1 ? .reduce : .reduceScatter
-                if aggregated {
-                    returned[0] += collective(returnKind, bytes: returnBytes, after: chain, step: step, group: "gradient return, chunk \(c)")[0]
-                } else if exchangesAsCollectives && !(strategy.scheme == .b && chunk.owners.count == 1) {
-                    // Scheme (b)'s return is the pipelined chain reduce below, a library's reduce already.
-                    let owner = chunk.owners[0].worker
-                    let done = collective(returnKind, bytes: returnBytes, root: owner, after: chain, step: step,
-                                          group: "gradient return, chunk \(c)")
-                    for part in layout[c] { returned[part.owner] += done[part.owner] }
-                } else if strategy.scheme == .b, let owner = chunk.owners.first?.worker, chunk.owners.count == 1 {
-                    let part = layout[c][0]
-                    let group = "gradient return, chunk \(c)"
-                    let first = graph.tasks.count
-                    defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: returnBytes)) }
-                    func operation(_ elements: Range<Int>) -> TaskGraph.Operation {
-                        .returnGradient(chunk: c, owner: owner, examples: part.examples, elements: elements)
-                    }
-                    if usesConvnet2Reducer {
-                        returned[owner] += chain[owner] + convnet2Reduce(returnBytes, into: owner, ready: chain, step: step, group: group,
-                                                                         operation: operation(0..<(n * features)))
-                    } else {
-                        // In issue order, each hop once its sender and its receiver are through the collective before.
-                        let order = Array(ring(from: owner).dropFirst()) + [owner]
-                        returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: order.map { chain[$0] + fenceOf($0) },
-                                                             receiverReady: order.map { fenceOf($0) }, step: step,
-                                                             group: group, elements: n * features, operation: operation)
-                        fence(since: first)
-                    }
+                let group = "gradient return, chunk \(c)"
+                if aggregated && exchangesAsCollectives {
+                    returned[0] += collective(chunk.owners.count == 1 ? .reduce : .reduceScatter, bytes: returnBytes, after: chain,
+                                              step: step, group: group)[0]
+                } else if aggregated {
+                    returned[0] += replayed("gradient return", bytes: returnBytes, root: c, after: chain[0], step: step, group: group) {
+                        var returned = [[Int]](repeating: [], count: $1.count)
+                        $0.returnGradients(c, chunk: chunk, parts: layout[c], bytes: returnBytes, after: $1, step: 0, into: &returned)
+                    }[0]
                 } else {
-                    for part in layout[c] {
-                        let owner = part.owner, examples = part.examples.count
-                        returned[owner] += chain[owner]
-                        for w in 0..<workers where w != owner {
-                            returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
-                                                                  label: "gradient return chunk \(c)", after: chain[w], step: step,
-                                                                  group: "gradient return, chunk \(c)",
-                                                                  operation: .returnGradient(chunk: c, owner: owner, examples: part.examples,
-                                                                                             elements: 0..<(examples * features))))
-                        }
-                    }
+                    returnGradients(c, chunk: chunk, parts: layout[c], bytes: returnBytes, after: chain, step: step, into: &returned)
                 }
             }
             if strategy.variant == .approximate || c == chunks.count - 1 {
@@ -643,6 +640,54 @@ struct LayerwisePlanner {
         return ((0..<workers).map { returned[$0] + chain[$0] }, chain)
     }
 
+    /// Chunk `c`'s input gradients of the first model-parallel layer (`bytes` in all, its
+    /// examples' `parts`) back to the workers that own the examples, summed on the way, after
+    /// each worker's `after` tasks, appending to `returned[w]` the tasks after which worker w
+    /// has its examples' gradients: as a library's reduce (one owner) or reduce-scatter under
+    /// collectives; under scheme (b) otherwise by cuda-convnet2's reducer under its networks,
+    /// else down a pipelined chain ending at the owner; directly from every worker otherwise.
+    private mutating func returnGradients(_ c: Int, chunk: Chunk, parts: [TaskGraph.ChunkPart], bytes returnBytes: Double,
+                                          after chain: [[Int]], step: Int, into returned: inout [[Int]]) {
+        let features = Int(boundaryElements)
+        let returnKind: CollectiveKind = chunk.owners.count == 1 ? .reduce : .reduceScatter
+        let group = "gradient return, chunk \(c)"
+        if exchangesAsCollectives && !(strategy.scheme == .b && chunk.owners.count == 1) {
+            // Scheme (b)'s return is the pipelined chain reduce below, a library's reduce already.
+            let owner = chunk.owners[0].worker
+            let done = collective(returnKind, bytes: returnBytes, root: owner, after: chain, step: step, group: group)
+            for part in parts { returned[part.owner] += done[part.owner] }
+        } else if strategy.scheme == .b, let owner = chunk.owners.first?.worker, chunk.owners.count == 1 {
+            let part = parts[0]
+            let first = graph.tasks.count
+            defer { chargeStages(since: first, pieces: TaskGraph.pieces(for: returnBytes)) }
+            func operation(_ elements: Range<Int>) -> TaskGraph.Operation {
+                .returnGradient(chunk: c, owner: owner, examples: part.examples, elements: elements)
+            }
+            if usesConvnet2Reducer {
+                returned[owner] += chain[owner] + convnet2Reduce(returnBytes, into: owner, ready: chain, step: step, group: group,
+                                                                 operation: operation(0..<(part.examples.count * features)))
+            } else {
+                // In issue order, each hop once its sender and its receiver are through the collective before.
+                let order = Array(ring(from: owner).dropFirst()) + [owner]
+                returned[owner] += graph.chainReduce(returnBytes, chain: order, ready: order.map { chain[$0] + fenceOf($0) },
+                                                     receiverReady: order.map { fenceOf($0) }, step: step,
+                                                     group: group, elements: part.examples.count * features, operation: operation)
+                fence(since: first)
+            }
+        } else {
+            for part in parts {
+                let owner = part.owner, examples = part.examples.count
+                returned[owner] += chain[owner]
+                for w in 0..<workers where w != owner {
+                    returned[owner].append(graph.transfer(Double(examples) * boundaryElements * bytesPerElement, from: w, to: owner,
+                                                          label: "gradient return chunk \(c)", after: chain[w], step: step, group: group,
+                                                          operation: .returnGradient(chunk: c, owner: owner, examples: part.examples,
+                                                                                     elements: 0..<(examples * features))))
+                }
+            }
+        }
+    }
+
     /// Plans the exchanges that bring each chunk's boundary activations to every worker,
     /// from round `arrivals.count` through round `last` (or the last chunk's), appending
     /// each round's to `arrivals` (`arrivals[c][w]`: the tasks after which worker w holds
@@ -660,7 +705,8 @@ struct LayerwisePlanner {
                 arrivals.append(arrivals[0])
             } else {
                 if isOverLimits { return }
-                arrivals.append(aggregated ? planAggregatedRound(r, step: step, chunks: chunks, forwardEnd: forwardEnd, previousRound: &previousRound)
+                arrivals.append(aggregated ? planAggregatedRound(r, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd,
+                                                                 previousRound: &previousRound)
                                 : planRound(r, step: step, chunks: chunks, layout: layout, forwardEnd: forwardEnd, previousRound: &previousRound))
             }
         }
@@ -737,13 +783,24 @@ struct LayerwisePlanner {
         }
     }
 
-    /// `planRound` when one worker stands for all (aggregated): scheme (a)'s exchange one
-    /// all-gather of every worker's examples, scheme (b)'s turn one broadcast and scheme
-    /// (c)'s round one all-gather, after the turn or round before.
+    /// `planRound` when one worker stands for all (aggregated): under collectives scheme
+    /// (a)'s exchange one all-gather of every worker's examples, scheme (b)'s turn one
+    /// broadcast and scheme (c)'s round one all-gather, after the turn or round before; the
+    /// program's own copies replayed (`replayed`) otherwise.
     /// - Returns: `[arrival]`, the tasks after which the worker holds chunk r's input.
-    private mutating func planAggregatedRound(_ r: Int, step: Int, chunks: [Chunk], forwardEnd: [[Int]],
+    private mutating func planAggregatedRound(_ r: Int, step: Int, chunks: [Chunk], layout: [[TaskGraph.ChunkPart]], forwardEnd: [[Int]],
                                               previousRound: inout [Int]) -> [[Int]] {
         let perExample = boundaryElements * bytesPerElement
+        if !exchangesAsCollectives {
+            let bytes = strategy.scheme == .a ? Double(ranks * setup.batchPerGPU) * perExample : Double(chunks[r].examples) * perExample
+            let done = replayed("activations", bytes: bytes, root: r, after: forwardEnd[0] + previousRound, step: step,
+                                group: strategy.scheme == .a ? "activations all-to-all" : "activations round \(r)") {
+                var previous: [Int] = []
+                _ = $0.planRound(r, step: 0, chunks: chunks, layout: layout, forwardEnd: $1, previousRound: &previous)
+            }
+            previousRound = done[0]
+            return done
+        }
         if strategy.scheme == .a {
             return collective(.allGather, bytes: Double(ranks * setup.batchPerGPU) * perExample, after: forwardEnd, step: step,
                               group: "activations all-gather")
@@ -771,6 +828,12 @@ struct LayerwisePlanner {
         let ncclRing = kind == .allGather || kind == .reduceScatter
             ? setup.nccl.flatMap { algorithm.ncclAlgorithms == nil ? nil : NCCLRun(system: $0, choice: $0.choose(bytes: bytes, among: [.ring])) }
             : nil
+        if aggregated && setup.stageSeconds > 0 {
+            // The closed forms leave out the stack's cost per copy stage: the library's transfers, replayed.
+            return replayed(kind.rawValue, bytes: bytes, root: root, after: after[0], step: step, group: group) {
+                _ = $0.collective(kind, bytes: bytes, root: root, after: $1, step: 0, group: group)
+            }
+        }
         if aggregated {
             let work = CollectiveWork(kind, algorithm: algorithm, bytes: bytes, ranks: ranks, ranksPerNode: setup.gpusPerNode, ncclRing: ncclRing)
             return [[graph.add(.collective, label: group, device: 0, work: .collective(work), after: after[0], step: step, group: group)]]
@@ -778,6 +841,47 @@ struct LayerwisePlanner {
         defer { chargeStages(since: first, pieces: kind == .broadcast || kind == .reduce ? TaskGraph.pieces(for: bytes) : 1) }
         return graph.exchange(kind, bytes: bytes, ranks: Array(0..<workers), root: root, ready: after, step: step, group: group,
                               ncclRing: ncclRing, receiverReady: exchangeFence)
+    }
+
+    /// What tells apart the exchanges an aggregated plan replays: how it runs (`site`), its
+    /// message's bytes and the worker it starts from or ends at (a turn's owner, a bucket's
+    /// server), or the round.
+    private struct ReplayKey: Hashable {
+        var site: String
+        var bytes: Double
+        var root: Int
+    }
+
+    /// Aggregated, an exchange that the expanded plan lays out as transfers among every
+    /// worker (cuda-convnet2's copy networks, point-to-point copies, copies into and out of
+    /// worker 0 under a loss there, an all-reduce whose copies carry a stage cost): `plan`
+    /// lays it out on an expanded planner of every worker, each ready at once (its second
+    /// argument), into `graph.exchanges`, once per `site`, `bytes` and `root`; the plan gets
+    /// one task on worker 0's collective stream, after `after`, that takes as long as those
+    /// transfers alone on the topology (`Work.exchange`, `GraphRun`), beside the worker's
+    /// compute and collective stream. Left out against the expanded plan: an exchange's
+    /// contention with others running at the same time (each is priced on idle links) and
+    /// the workers' skew (all start at once).
+    /// - Returns: `[[task]]`, after which the worker holds the exchange's result.
+    private mutating func replayed(_ site: String, bytes: Double, root: Int = 0, after: [Int], step: Int, group: String,
+                                   plan: (inout LayerwisePlanner, _ ready: [[Int]]) -> Void) -> [[Int]] {
+        precondition(aggregated, "only an aggregated plan replays its exchanges")
+        let key = ReplayKey(site: site, bytes: bytes, root: root)
+        let index: Int
+        if let known = replays[key] {
+            index = known
+        } else {
+            var expanded = LayerwisePlanner(setup: setup, strategy: strategy, split: split)
+            plan(&expanded, [[Int]](repeating: [], count: ranks))
+            index = graph.exchanges.count
+            graph.exchanges.append(expanded.graph)
+            replays[key] = index
+        }
+        // In issue order, after the worker's collective before and before its next (`fence`).
+        let id = graph.add(.collective, label: group, device: 0, work: .exchange(replay: index, bytes: bytes), after: after + fenceOf(0),
+                           step: step, group: group)
+        fence(since: id)
+        return [[id]]
     }
 
     /// The edges (parent, child) that broadcast a turn's activations from `owner`, in
@@ -862,6 +966,11 @@ struct LayerwisePlanner {
     /// (the executor has no host memory).
     private mutating func allGather(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                     operation: TaskGraph.Operation) -> [[Int]] {
+        if aggregated && exchangeRoute != .collective {
+            return replayed("all-gather", bytes: bytes, after: after[0], step: step, group: group) {
+                _ = $0.allGather(bytes, after: $1, step: 0, group: group, operation: operation)
+            }
+        }
         switch exchangeRoute {
         case .collective:
             return collective(.allGather, bytes: bytes * Double(ranks), after: after, step: step, group: group)
@@ -885,6 +994,11 @@ struct LayerwisePlanner {
     /// (`convnet2Reduce`), one per worker, all at once.
     private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                         operation: TaskGraph.Operation) -> [[Int]] {
+        if aggregated && exchangeRoute != .collective {
+            return replayed("reduce-scatter", bytes: bytes, after: after[0], step: step, group: group) {
+                _ = $0.reduceScatter(bytes, after: $1, step: 0, group: group, operation: operation)
+            }
+        }
         switch exchangeRoute {
         case .collective:
             return collective(.reduceScatter, bytes: bytes * Double(ranks), after: after, step: step, group: group)
@@ -914,6 +1028,11 @@ struct LayerwisePlanner {
     /// - Returns: each worker's tasks to go on after: its own and what it received.
     private mutating func exchangeWithFirst(_ bytes: Double, toFirst: Bool, after: [[Int]], step: Int, group: String,
                                             operation: TaskGraph.Operation) -> [[Int]] {
+        if aggregated {
+            return replayed(toFirst ? "gather on gpu0" : "scatter from gpu0", bytes: bytes, after: after[0], step: step, group: group) {
+                _ = $0.exchangeWithFirst(bytes, toFirst: toFirst, after: $1, step: 0, group: group, operation: operation)
+            }
+        }
         let first = graph.tasks.count
         defer { chargeStages(since: first) }
         var received = after
@@ -931,7 +1050,7 @@ struct LayerwisePlanner {
     /// nil when the option is off, on one worker, or when that layer would be the
     /// first model-parallel layer (its input is the exchange's, not slices).
     private var tailOnFirstWorker: Int? {
-        Self.tailOnFirstWorker(net, split: split, workers: workers, lossOnFirstWorker: setup.lossOnFirstWorker)
+        Self.tailOnFirstWorker(net, split: split, workers: ranks, lossOnFirstWorker: setup.lossOnFirstWorker)
     }
 
     /// `tailOnFirstWorker` for `net` split at `split` over `workers` workers.

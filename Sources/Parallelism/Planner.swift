@@ -8,10 +8,10 @@ public enum Planner {
     /// One GPU runs every strategy the same way: the whole model on the whole batch,
     /// with one optimizer step and nothing to communicate.
     ///
-    /// With `aggregated` fidelity a data-parallel plan lays out one worker, which
-    /// stands for all of them, and each bucket's all-reduce as one collective task;
-    /// so does a plan with model-parallel layers whose exchanges run as collectives
-    /// (`canAggregate`), each exchange one collective task. Other plans are expanded.
+    /// With `aggregated` fidelity a plan lays out one worker, which stands for all of
+    /// them, and each bucket's all-reduce and each model-parallel exchange as one
+    /// collective task: priced by its closed form where a library's collective runs it,
+    /// else by its expanded transfers simulated alone (`LayerwisePlanner.replayed`).
     ///
     /// With `symmetry` (expanded fidelity, a plan `NodeSymmetry.refusal` accepts, on a
     /// wiring the node shift maps onto itself) the plan lays out node 0's workers and
@@ -35,7 +35,7 @@ public enum Planner {
             return try single.build()
         }
         var planner = LayerwisePlanner(setup: setup, strategy: strategy, split: split,
-                                       aggregated: fidelity == .aggregated && (split == nil || canAggregate(setup)), symmetry: symmetry)
+                                       aggregated: fidelity == .aggregated, symmetry: symmetry)
         return try planner.build()
     }
 
@@ -58,13 +58,6 @@ public enum Planner {
         return "\(strategy.kind.rawValue) parallelism splits layer '\(first.name)' (\(first.units) units) over \(gpus) GPUs, "
             + "fewer units than GPUs: use at most \(narrowest) GPUs" + (narrowest < first.units ? " (layer "
                 + "'\(splitLayers.first { $0.units == narrowest }!.name)' has \(narrowest) units)" : "") + ", or data parallelism"
-    }
-
-    /// Whether a plan with model-parallel layers can be aggregated: its exchanges run as
-    /// a library's collectives, which are alike on every worker, and the loss is split
-    /// like the layers before it (`lossOnFirstWorker` makes worker 0 unlike the others).
-    public static func canAggregate(_ setup: TrainingSetup) -> Bool {
-        setup.modelParallelExchanges == .collectives && !setup.lossOnFirstWorker
     }
 
     /// A group of layers whose gradients are all-reduced together.

@@ -11,7 +11,8 @@
 public struct TaskGraph: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case forward, backward, update, transfer
-        /// A whole collective priced by its closed form (aggregated fidelity).
+        /// A whole collective or exchange (aggregated fidelity), priced by its closed form
+        /// or by simulating its transfers alone (`Work.exchange`).
         case collective
     }
 
@@ -27,6 +28,11 @@ public struct TaskGraph: Sendable {
         /// (aggregated fidelity): its time comes from a closed form with the
         /// contention the topology implies, not from expanded transfers.
         indirect case collective(CollectiveWork)
+        /// An exchange among every GPU that one worker stands for (aggregated fidelity),
+        /// moving `bytes` (its message, as the expanded plan counts it), that takes as long as
+        /// `exchanges[replay]`, its transfers as the expanded plan lays them out, take alone
+        /// on the topology (`LayerwisePlanner.replayed`).
+        case exchange(replay: Int, bytes: Double)
     }
 
     /// What a task means for the data, so that an executor can run it for real.
@@ -101,6 +107,7 @@ public struct TaskGraph: Sendable {
             case .compute: return 0
             case .transfer(let bytes, _): return bytes
             case .collective(let c): return c.bytes
+            case .exchange(_, let bytes): return bytes
             }
         }
         public var destination: Int? { if case .transfer(_, let d) = work { return d } else { return nil } }
@@ -118,6 +125,9 @@ public struct TaskGraph: Sendable {
     /// The gradient all-reduces of one step, in the order they are issued, with the
     /// algorithm each runs (the same every step).
     public var collectives: [CollectivePlan] = []
+    /// The exchanges an aggregated plan prices by simulating them alone (`Work.exchange`):
+    /// each a graph of one step's transfers among every GPU, waiting for nothing outside it.
+    public internal(set) var exchanges: [TaskGraph] = []
     /// The first model-parallel layer, if the plan has any.
     public var modelParallelStart: Int?
     /// How the model-parallel exchanges are planned (meaningful only with `modelParallelStart`).

@@ -68,7 +68,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         var charts = try kinds.map { try ChartBuilder.perConfiguration($0.0, results: results, scenario: loaded, format: format) }
         charts.append(try ChartBuilder.gantt(spec, gpus: best.gpus, title: best.label, format: format))
         let captions = kinds.map(\.1) + ["One step of \(best.label), " + (outcome.fidelity == .aggregated
-            ? "on GPU 0, which stands for every GPU (aggregated: collectives priced in closed form, no link drawn)"
+            ? "on GPU 0, which stands for every GPU (aggregated: each collective or exchange one task, no link drawn)"
             : "GPU by GPU and link by link")]
         // The answer in the scenario's own terms: its training goal, and its pricing if it has one.
         var training: MarkdownReport.TrainingAnswer?

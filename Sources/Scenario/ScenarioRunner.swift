@@ -25,10 +25,9 @@ public enum ScenarioRunner {
     /// Checks that `run` can be laid out on `gpus` GPUs.
     /// - Throws: `ConfigError` at the GPU counts' location (or `--gpus`) if more than
     ///   one node is needed and the cluster has no network.
-    /// The most GPUs simulated expanded: data parallelism (beyond it, aggregated
-    /// fidelity does the work), and strategies with model-parallel layers, whose
-    /// exchanges grow as the square of the GPUs (beyond it, aggregated fidelity where
-    /// they run as collectives; point-to-point exchanges are always expanded).
+    /// The most GPUs simulated expanded with every node laid out: data parallelism, and
+    /// strategies with model-parallel layers, whose exchanges grow as the square of the
+    /// GPUs (beyond either, aggregated fidelity does the work).
     public static let expandedLimit = (data: 256, modelParallel: 64)
 
     public static func check(_ run: RunSpec, gpus: Int, location: ConfigError) throws {
@@ -43,13 +42,20 @@ public enum ScenarioRunner {
             error.message = short
             throw error
         }
+        if let copies = replayedCopies(run), gpus > expandedLimit.modelParallel {
+            var error = location
+            error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism whose exchanges are \(copies): "
+                + "both fidelities simulate them transfer by transfer (at most \(expandedLimit.modelParallel) GPUs); use fewer GPUs, "
+                + "or a profile whose exchanges run as a library's collectives (software: pytorch-ddp)"
+            throw error
+        }
         // Node 0 standing for every node, an expanded plan grows as N, not N^2: PlanLimits bound it.
         if fidelity(run, gpus: gpus) == .expanded && nodeSymmetryRefusal(run, gpus: gpus) != nil {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
             if gpus > limit {
                 var error = location
                 error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
-                    + "(at most \(limit))" + (canAggregate(run) ? "; use simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
+                    + "(at most \(limit)); use simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run)
                 throw error
             }
         }
@@ -123,11 +129,11 @@ public enum ScenarioRunner {
             tooLarge.wasAggregated = fidelity == .aggregated
             // The scenario chose no fidelity and the run can be aggregated: the default is expanded
             // only where the plan fits (model-parallel exchanges outgrow it from about 16 GPUs).
-            guard run.fidelity == nil, canAggregate(run), expandedOnly(run) == nil, !tooLarge.wasAggregated else {
+            guard run.fidelity == nil, expandedOnly(run) == nil, !tooLarge.wasAggregated else {
                 var error = location ?? run.gpusLocation
                 // Aggregated is offered where it was not taken by itself (the scenario chose expanded, model
                 // parallelism, mechanisms it does not price), with what it leaves out, so that the choice is the user's.
-                let offer = !tooLarge.wasAggregated && canAggregate(run)
+                let offer = !tooLarge.wasAggregated
                 error.message = "\(gpus) GPU\(gpus == 1 ? "" : "s"), \(run.strategy.name) parallelism: \(tooLarge)"
                     + (offer ? ", or simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run) : "")
                 throw error
@@ -177,6 +183,7 @@ public enum ScenarioRunner {
             case .compute: compute += computeSeconds[id]
             case .transfer(let bytes, _): longestTransfer = max(longestTransfer, bytes / slowest)
             case .collective(let work): longestTransfer = max(longestTransfer, work.bytes / slowest * 2)
+            case .exchange(_, let bytes): longestTransfer = max(longestTransfer, bytes / slowest * 2)
             }
         }
         let perStep = (compute / Double(graph.gpus) + longestTransfer) / Double(max(1, graph.steps))
@@ -212,15 +219,11 @@ public enum ScenarioRunner {
     /// How a run is simulated, in a few words: `aggregated`, `expanded` on one node or
     /// `expanded, one node simulated for all 32 nodes (symmetric)`, or `expanded, every node
     /// simulated (not symmetric: <why>)`; given the fidelity it `ran` with (`Outcome.fidelity`),
-    /// `aggregated (...)` where the default expanded plan passed the limits; `expanded, though
-    /// the scenario asks for aggregated: ...` where the scenario chose aggregated and the run
-    /// cannot take it (`aggregationRefusal`).
+    /// `aggregated (...)` where the default expanded plan passed the limits or the aggregated
+    /// price leaves out a mechanism (`expandedOnly`).
     public static func simulationSummary(_ run: RunSpec, gpus: Int, ran: Fidelity? = nil) -> String {
         if ran == .aggregated && fidelity(run, gpus: gpus) == .expanded {
             return "aggregated (transfer by transfer, the plan would pass the simulator's limits)"
-        }
-        if run.fidelity == .aggregated, let refusal = aggregationRefusal(run) {
-            return "expanded, though the scenario asks for aggregated: only expanded simulation prices \(refusal)"
         }
         let nodes = run.cluster.nodes(for: gpus)
         guard fidelity(run, gpus: gpus) == .expanded else {
@@ -229,6 +232,9 @@ public enum ScenarioRunner {
                 return "aggregated (the profile's \(missed), the software cost of every copy stage, left out: the step comes out "
                     + "shorter than the profile's schedule; simulation: {fidelity: expanded} prices it, up to "
                     + "\(run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel) GPUs)"
+            }
+            if let copies = replayedCopies(run) {
+                return "aggregated (\(copies): each exchange simulated once, transfer by transfer, on idle links)"
             }
             guard run.plannedStrategy.kind == .data, run.plannedStrategy.gradientSync.algorithm == .psGPUs, nodes > 1 else {
                 return Fidelity.aggregated.rawValue
@@ -249,9 +255,6 @@ public enum ScenarioRunner {
     /// (BENCHMARKS.md), and past this size identical workers are simulated once.
     public static let aggregateAbove = 32
 
-    /// The fidelity `run` is simulated with on `gpus` GPUs: expanded where it cannot be
-    /// aggregated (`canAggregate`), else the scenario's choice, else aggregated above
-    /// `aggregateAbove` GPUs, else expanded.
     /// Whether `run` with `simulation: {fidelity: expanded}` would be simulated at `gpus`
     /// GPUs: it passes `check` (expanded simulation's GPU limits) and, where the default
     /// fidelity is aggregated, its expanded plan stays within `PlanLimits` (planned, not
@@ -272,19 +275,41 @@ public enum ScenarioRunner {
         return (try? Planner.plan(setup, strategy: run.plannedStrategy, fidelity: .expanded, symmetry: symmetry)) != nil
     }
 
+    /// The fidelity `run` is simulated with on `gpus` GPUs: the scenario's choice, else
+    /// aggregated above `aggregateAbove` GPUs where it leaves out nothing (`expandedOnly`),
+    /// else expanded.
     public static func fidelity(_ run: RunSpec, gpus: Int) -> Fidelity {
-        guard canAggregate(run) else { return .expanded }
         if let chosen = run.fidelity { return chosen }
         return gpus > aggregateAbove && expandedOnly(run) == nil ? .aggregated : .expanded
     }
 
-    /// The profile's mechanisms that only expanded simulation prices, or nil: the aggregated
-    /// closed forms leave out a copy stage's software cost (`stage_us`), so a default fidelity
-    /// stays expanded where it is on (cuda-convnet2 at 64 GPUs ran 8x faster aggregated).
-    /// (Both fidelities price `sync_layers_in_turn`: each all-reduce waits for the end of
-    /// backward and for the one before.)
+    /// The profile's mechanisms that only expanded simulation prices, or nil: the closed forms
+    /// of data parallelism's aggregated all-reduces leave out a copy stage's software cost
+    /// (`stage_us`), so a default fidelity stays expanded where it is on (cuda-convnet2 at 64
+    /// GPUs ran 8x faster aggregated). A plan with model-parallel layers prices it aggregated
+    /// too: it replays its exchanges and all-reduces transfer by transfer
+    /// (`LayerwisePlanner.replayed`). (Both fidelities price `sync_layers_in_turn`: each
+    /// all-reduce waits for the end of backward and for the one before.)
     public static func expandedOnly(_ run: RunSpec) -> String? {
-        run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
+        run.strategy.kind == .data && run.software.mechanisms.stageSeconds > 0 ? "stage_us" : nil
+    }
+
+    /// The model-parallel exchanges of `run` that the aggregated fidelity too simulates transfer
+    /// by transfer (`LayerwisePlanner.replayed`, each once), in words that name the setting, or
+    /// nil: the program's own copies (cuda-convnet2's copy networks, point-to-point copies), or
+    /// a library's collectives whose copies carry a stage cost. Their transfers grow as the
+    /// square of the GPUs (an all-gather of slices sends from every GPU to every other): at 64
+    /// GPUs such a plan takes about 2 s aggregated, at 128 about 30 s (BENCHMARKS.md), so both
+    /// fidelities stop at `expandedLimit.modelParallel`.
+    public static func replayedCopies(_ run: RunSpec) -> String? {
+        guard run.strategy.kind != .data else { return nil }
+        let mechanisms = run.software.mechanisms
+        if run.modelParallelExchanges == .pointToPoint {
+            return mechanisms.activationBroadcast == .cudaConvnet2 || mechanisms.hostStagedSyncFromGPUs != nil
+                ? "cuda-convnet2's copy networks (the program's own copies)"
+                : "the program's own copies (allreduce: \(run.plannedStrategy.gradientSync.algorithm.rawValue)), not a collective library's"
+        }
+        return mechanisms.stageSeconds > 0 ? "a library's collectives whose every copy stage costs stage_us" : nil
     }
 
     /// Whether `gpus` GPUs fill nodes of `gpusPerNode` unevenly (several nodes, the last partly
@@ -300,27 +325,6 @@ public enum ScenarioRunner {
     /// schedule's; "" where it leaves out nothing.
     static func aggregatedLeavesOut(_ run: RunSpec) -> String {
         expandedOnly(run).map { " (which leaves out the profile's \($0), the software cost of every copy stage: its steps come out shorter)" } ?? ""
-    }
-
-    /// Whether `run` can be simulated aggregated: data parallelism always; model-parallel
-    /// layers where their exchanges run as collectives and the loss is split like the
-    /// layers before it (`Planner.canAggregate`).
-    public static func canAggregate(_ run: RunSpec) -> Bool { aggregationRefusal(run) == nil }
-
-    /// What in `run` only expanded simulation prices, in words that name the setting, or nil
-    /// where it can be simulated aggregated (`canAggregate`): model-parallel exchanges that
-    /// are the program's own copies, or a loss on one GPU.
-    public static func aggregationRefusal(_ run: RunSpec) -> String? {
-        guard run.strategy.kind != .data else { return nil }
-        let mechanisms = run.software.mechanisms
-        if run.modelParallelExchanges == .pointToPoint {
-            return mechanisms.activationBroadcast == .cudaConvnet2 || mechanisms.hostStagedSyncFromGPUs != nil
-                ? "cuda-convnet2's copy networks (model-parallel exchanges as the program's own copies)"
-                : "model-parallel exchanges as the program's own copies (allreduce: \(run.plannedStrategy.gradientSync.algorithm.rawValue)), "
-                    + "not a collective library's"
-        }
-        if mechanisms.lossPlacement != .everyGPU { return "a loss on one GPU (loss_placement: \(mechanisms.lossPlacement.rawValue))" }
-        return nil
     }
 
     /// Every configuration of `scenario`: each run at each of its GPU counts (or at

@@ -36,6 +36,8 @@ final class GraphRun: EventHandler {
         case lastByteSent
         /// Task `task`: its start delay has elapsed.
         case delayElapsed
+        /// Exchange task `task` (`StartKind.exchange`): its duration has elapsed.
+        case exchangeDone
 
         func event(target: Int = -1, task: Int = -1) -> Event {
             Event(kind: rawValue, target: Int32(target), task: task)
@@ -53,6 +55,8 @@ final class GraphRun: EventHandler {
         case compute
         case transfer(bytes: Double, destination: Int)
         case collective
+        /// An exchange priced by simulating `TaskGraph.exchanges[replay]` alone.
+        case exchange(replay: Int)
     }
 
     // Per task, gathered in one pass.
@@ -134,6 +138,10 @@ final class GraphRun: EventHandler {
     private let crossLaneLoads: CrossLaneLoads?
     private let crossLaneFolding: CrossLaneLoads.Folding?
     let collectives: CollectiveModel
+    /// The graph's exchanges priced by simulating them alone (`TaskGraph.exchanges`), and
+    /// each one's duration once simulated (`exchangeDuration`).
+    private let exchanges: [TaskGraph]
+    private var exchangeDurations: [SimDuration?]
     let interference: CollectiveInterference?
     let collectiveBlocks: InFlightCollectives?
 
@@ -226,6 +234,8 @@ final class GraphRun: EventHandler {
                 movesBytes = true
             case .collective:
                 startKinds.append(.collective)
+            case .exchange(let replay, _):
+                startKinds.append(.exchange(replay: replay))
             }
             if tasks[id].startDelaySeconds > 0 {
                 delays[tasks[id].id] = (SimDuration(secondsRoundingUp: tasks[id].startDelaySeconds), tasks[id].delayCountsFrom)
@@ -267,6 +277,8 @@ final class GraphRun: EventHandler {
             SerialResource(name: "gpu\($0) collectives", simulator: simulator, completion: EventKind.collectiveDone.event(target: $0))
         }
         collectives = CollectiveModel(topology: topology)
+        exchanges = graph.exchanges
+        exchangeDurations = [SimDuration?](repeating: nil, count: graph.exchanges.count)
 
         dispatching = profile.dispatchesOnHost
         launched = [Bool](repeating: !dispatching, count: dispatching ? tasks.count : 0)
@@ -305,6 +317,8 @@ final class GraphRun: EventHandler {
             waits.append(WaitRecord(task: id, device: devices[id], start: readyAt.removeValue(forKey: id)!, end: now, step: tasks[id].step,
                                     cause: tasks[id].startDelayCause!))
             start(id)
+        case .exchangeDone:
+            finish(event.task, at: now)
         }
     }
 
@@ -361,7 +375,20 @@ final class GraphRun: EventHandler {
                                           sharedLinks: work.stageLane == nil ? collectives.sharedStageLinks(for: work) : [])
             collectiveStarted(id)
             submitStage(0, of: id)
+        case .exchange(let replay):
+            starts[id] = simulator.now
+            simulator.schedule(EventKind.exchangeDone.event(task: id), after: exchangeDuration(replay))
         }
+    }
+
+    /// How long exchange `replay` (`TaskGraph.exchanges`) takes: its transfers simulated
+    /// alone on the run's topology under its profile, from all ready to the last one's
+    /// end, once per run.
+    private func exchangeDuration(_ replay: Int) -> SimDuration {
+        if let known = exchangeDurations[replay] { return known }
+        let duration = GraphSimulation.run(exchanges[replay], topology: topology, cost: cost, profile: profile).makespan - .zero
+        exchangeDurations[replay] = duration
+        return duration
     }
 
     /// The thread blocks NCCL's kernel runs for collective task `id`, where compute

@@ -44,9 +44,10 @@ import Scenario
         #expect(!bottleneck.contains("bandwidth over the step"), "\(bottleneck)")
     }
 
-    /// A hybrid under cuda-convnet2 that asks for aggregated fidelity runs expanded, and both the
-    /// text's "Simulation:" line and the JSON's `simulation` say so, naming what keeps it there.
-    @Test func aRunThatCannotAggregateSaysSoInTextAndJSON() throws {
+    /// A hybrid under cuda-convnet2 that asks for aggregated fidelity runs aggregated, its copy
+    /// networks' exchanges replayed, and both the text's "Simulation:" line and the JSON's
+    /// `simulation` say so.
+    @Test func aRunWhoseCopiesAreReplayedSaysSoInTextAndJSON() throws {
         let path = try write("""
             model: alexnet-owt-cc2
             batch_per_gpu: 32
@@ -56,7 +57,7 @@ import Scenario
             simulation: {fidelity: aggregated}
             gpus: [4]
             """)
-        let said = "expanded, though the scenario asks for aggregated: only expanded simulation prices cuda-convnet2's copy networks"
+        let said = "aggregated (cuda-convnet2's copy networks (the program's own copies): each exchange simulated once"
         let text = CLI.execute(["explain", path, "--gpus", "4"])
         #expect(text.exitCode == 0 && text.stdout.contains("\nSimulation: " + said), "\(text.stderr)")
         let json = CLI.execute(["explain", path, "--gpus", "4", "--json"])

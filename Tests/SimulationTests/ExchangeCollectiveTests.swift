@@ -121,8 +121,8 @@ import Workload
         #expect(abs(steps[1] / steps[0] - 1) < 0.02, "scheme \(scheme): expanded \(steps[0]) s, aggregated \(steps[1]) s")
     }
 
-    /// Aggregated, each exchange is one collective task of its kind; point to point, a
-    /// hybrid is never aggregated (cuda-convnet2's copy networks differ worker by worker).
+    /// Aggregated, each exchange is one collective task of its kind; point to point, one task
+    /// whose transfers are laid out once beside the plan (`TaskGraph.exchanges`).
     @Test func aggregatedPlanHasOneTaskPerExchange() throws {
         let k = 64
         let graph = try Planner.plan(try setup(gpus: k, exchanges: .collectives), strategy: .hybrid(scheme: .b, variant: .exact), fidelity: .aggregated)
@@ -140,6 +140,7 @@ import Workload
         #expect(!graph.tasks.contains { $0.kind == .transfer })
         let pointToPoint = try Planner.plan(try setup(gpus: 8, exchanges: .pointToPoint), strategy: .hybrid(scheme: .b, variant: .exact),
                                             fidelity: .aggregated)
-        #expect(pointToPoint.gpus == 8)
+        #expect(pointToPoint.gpus == 1 && !pointToPoint.exchanges.isEmpty && !pointToPoint.tasks.contains { $0.kind == .transfer })
+        #expect(pointToPoint.exchanges.allSatisfy { $0.gpus == 8 && $0.tasks.allSatisfy { $0.kind == .transfer } })
     }
 }
