@@ -50,6 +50,9 @@ struct LayerwisePlanner {
     /// Aggregated, the exchanges laid out for `replayed` so far: their index in
     /// `graph.exchanges`, by what tells them apart (each step and turn repeats a few).
     private var replays: [ReplayKey: Int] = [:]
+    /// Aggregated, the expanded planner of every worker that lays out the exchanges `replayed`,
+    /// made once (its per-layer work priced once) and handed a fresh graph for each.
+    private var expandedTwin: ExpandedTwin?
     /// Each data-parallel layer's forward and backward work at the batch per GPU, fusion
     /// included, by layer index (nil where the pass has no work): the same on every
     /// worker and in every step, so priced out once per plan.
@@ -843,6 +846,12 @@ struct LayerwisePlanner {
                               ncclRing: ncclRing, receiverReady: exchangeFence)
     }
 
+    /// A planner held by reference (`expandedTwin`), which a planner cannot hold by value.
+    private final class ExpandedTwin {
+        var planner: LayerwisePlanner
+        init(_ planner: LayerwisePlanner) { self.planner = planner }
+    }
+
     /// What tells apart the exchanges an aggregated plan replays: how it runs (`site`), its
     /// message's bytes and the worker it starts from or ends at (a turn's owner, a bucket's
     /// server), or the round.
@@ -871,10 +880,13 @@ struct LayerwisePlanner {
         if let known = replays[key] {
             index = known
         } else {
-            var expanded = LayerwisePlanner(setup: setup, strategy: strategy, split: split)
-            plan(&expanded, [[Int]](repeating: [], count: ranks))
+            let twin = expandedTwin ?? ExpandedTwin(LayerwisePlanner(setup: setup, strategy: strategy, split: split))
+            expandedTwin = twin
+            twin.planner.graph = TaskGraph(gpus: ranks, steps: setup.steps)
+            twin.planner.exchangeFence = twin.planner.exchangesInIssueOrder ? [[Int]](repeating: [], count: ranks) : []
+            plan(&twin.planner, [[Int]](repeating: [], count: ranks))
             index = graph.exchanges.count
-            graph.exchanges.append(expanded.graph)
+            graph.exchanges.append(twin.planner.graph)
             replays[key] = index
         }
         // In issue order, after the worker's collective before and before its next (`fence`).

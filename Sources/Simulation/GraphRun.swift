@@ -383,10 +383,15 @@ final class GraphRun: EventHandler {
 
     /// How long exchange `replay` (`TaskGraph.exchanges`) takes: its transfers simulated
     /// alone on the run's topology under its profile, from all ready to the last one's
-    /// end, once per run.
+    /// end, once per run; an exchange that is the image of one simulated before
+    /// (`ExchangeImage`: a turn's broadcast from a GPU in a like place) takes its time.
     private func exchangeDuration(_ replay: Int) -> SimDuration {
         if let known = exchangeDurations[replay] { return known }
-        let duration = GraphSimulation.run(exchanges[replay], topology: topology, cost: cost, profile: profile).makespan - .zero
+        let like = exchangeDurations.indices.first { other in
+            exchangeDurations[other] != nil && ExchangeImage.isImage(exchanges[replay], of: exchanges[other], on: topology)
+        }
+        let duration = like.flatMap { exchangeDurations[$0] }
+            ?? GraphSimulation.makespan(exchanges[replay], topology: topology, cost: cost, profile: profile) - .zero
         exchangeDurations[replay] = duration
         return duration
     }

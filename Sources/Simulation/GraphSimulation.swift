@@ -38,18 +38,8 @@ public enum GraphSimulation {
     /// - Returns: one record per task.
     public static func run(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile = .ideal,
                            computeSeconds: [Double]? = nil, on simulator: Simulator = Simulator()) -> Trace {
-        precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
-        let run = GraphRun(graph: graph, topology: topology, cost: cost, profile: profile,
-                           computeSeconds: computeSeconds ?? ComputePrices.seconds(of: graph, cost: cost), simulator: simulator)
-        if run.dispatching && !profile.hostSyncBeforeUpdate {
-            run.launchEverything()
-        } else if run.dispatching {
-            run.launchWithHostSync(workers: graph.gpus)
-        }
+        let (run, makespan) = execute(graph, topology: topology, cost: cost, profile: profile, computeSeconds: computeSeconds, on: simulator)
         let tasks = graph.tasks
-        for id in tasks.indices where tasks[id].dependencies.isEmpty && tasks[id].afterLastByteOf.isEmpty { run.startWhenReady(tasks[id].id) }
-        let makespan = simulator.run(handler: run)
-        precondition(run.waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
         let (starts, ends) = (run.starts, run.ends)
 
         let records = tasks.map { task in
@@ -67,6 +57,30 @@ public enum GraphSimulation {
             }
         }
         return trace
+    }
+
+    /// When `graph`'s last task ends on `topology`, simulated as `run` does, without a trace
+    /// (a replayed exchange's duration: `GraphRun.exchangeDuration`).
+    static func makespan(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile) -> SimTime {
+        execute(graph, topology: topology, cost: cost, profile: profile, computeSeconds: nil, on: Simulator()).makespan
+    }
+
+    /// Runs `graph` to its end: the run's state and its makespan.
+    private static func execute(_ graph: TaskGraph, topology: Topology, cost: CostModel, profile: ExecutionProfile, computeSeconds: [Double]?,
+                                on simulator: Simulator) -> (run: GraphRun, makespan: SimTime) {
+        precondition(graph.representedGPUs == topology.gpuCount, "graph and topology disagree on the GPU count")
+        let run = GraphRun(graph: graph, topology: topology, cost: cost, profile: profile,
+                           computeSeconds: computeSeconds ?? ComputePrices.seconds(of: graph, cost: cost), simulator: simulator)
+        if run.dispatching && !profile.hostSyncBeforeUpdate {
+            run.launchEverything()
+        } else if run.dispatching {
+            run.launchWithHostSync(workers: graph.gpus)
+        }
+        let tasks = graph.tasks
+        for id in tasks.indices where tasks[id].dependencies.isEmpty && tasks[id].afterLastByteOf.isEmpty { run.startWhenReady(tasks[id].id) }
+        let makespan = simulator.run(handler: run)
+        precondition(run.waitingOn.allSatisfy { $0 == 0 }, "the task graph has a cycle or a missing dependency")
+        return (run, makespan)
     }
 
     /// The interference model of `profile` on GPUs of kind `gpu` whose compute streams

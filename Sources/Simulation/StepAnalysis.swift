@@ -62,6 +62,10 @@ public struct StepAnalysis: Sendable {
     /// aggregated because its expanded plan passes the limits (`ScenarioRunner.Outcome
     /// .fidelity`), and the bottleneck sentence then offers none.
     public var expandedFits = true
+    /// How the aggregated fidelity priced the step's communication, for the bottleneck
+    /// sentence: "collectives priced by their closed forms", and where the graph replays
+    /// a program's own copies (`TaskGraph.exchanges`), that they were simulated alone.
+    let wholePricing: String
     /// Compute of the step in no layer's row, seconds averaged over the GPUs: the tasks
     /// without a layer (copies into gradient buckets, an optimizer's fused kernels).
     public var unlayeredComputeSeconds = 0.0
@@ -75,6 +79,8 @@ public struct StepAnalysis: Sendable {
     /// are node 0's times the nodes.
     public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics, step: Int? = nil) {
         self.metrics = metrics
+        wholePricing = "collectives priced by their closed forms"
+            + (graph.exchanges.isEmpty ? "" : " and the program's own copies simulated alone, exchange by exchange")
         let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
@@ -221,13 +227,13 @@ public struct StepAnalysis: Sendable {
                 // The bottleneck only where waiting on communication takes more of the step than computing.
                 let verdict = exposed + idle > compute ? ": communication is the bottleneck" : ""
                 return "The GPUs compute \(percent(compute)) of the step and wait on communication \(percent(exposed + idle)) of it\(split)"
-                    + "\(verdict) (collectives priced by their closed forms, so no per-link breakdown"
+                    + "\(verdict) (\(wholePricing), so no per-link breakdown"
                     + (expandedFits ? "; simulation: {fidelity: expanded} gives one)." : ")." ) + waitsAfter
             }
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
                     + (exposed + idle >= 0.005 ? "mostly hidden behind it (the GPUs wait on communication \(percent(exposed + idle)) of the step; "
-                       : "hidden behind it (") + "priced by their closed forms, so no per-link breakdown)." + waitsAfter
+                       : "hidden behind it (") + wholePricing.dropFirst("collectives ".count) + ", so no per-link breakdown)." + waitsAfter
             }
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + waitsAfter
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Parallelism
 import SimCore
-import Simulation
+@testable import Simulation
 import Testing
 import YAMLSupport
 @testable import Scenario
@@ -57,7 +57,7 @@ import YAMLSupport
 
     /// The paper's hybrid under cuda-convnet2 (Table 1's schedule) aggregated: within 1% of the
     /// expanded step at 2-8 GPUs, both variants; each exchange is laid out once however many
-    /// steps and turns repeat it, and its task takes exactly what its transfers take alone.
+    /// steps and turns repeat it, and its task takes what its transfers take alone.
     @Test func paperHybridAggregatedMatchesExpandedAndReplaysEachExchangeOnce() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../scenarios/paper/one-weird-trick.yaml").standardized.path
@@ -72,13 +72,20 @@ import YAMLSupport
                 // Three steps simulated, each exchange laid out once: fewer than one step's exchange tasks.
                 let exchangeTasks = outcome.graph.tasks.filter { if case .exchange = $0.work { true } else { false } }
                 #expect(!outcome.graph.exchanges.isEmpty && outcome.graph.exchanges.count * 2 < exchangeTasks.count)
+                // GPU 2's turn is GPU 0's carried over by the swap of their PCIe switches; GPU 1's is not.
+                let rounds = outcome.graph.exchanges.filter { $0.tasks.first?.group?.hasPrefix("activations round") == true }
+                #expect(rounds.count == 8)
+                #expect(ExchangeImage.isImage(rounds[2], of: rounds[0], on: outcome.topology))
+                #expect(!ExchangeImage.isImage(rounds[1], of: rounds[0], on: outcome.topology))
                 let cost = try run.costModel(for: run.setup(gpus: gpus))
                 for task in exchangeTasks {
                     guard case .exchange(let replay, _) = task.work else { continue }
                     let alone = GraphSimulation.run(outcome.graph.exchanges[replay], topology: outcome.topology, cost: cost,
                                                     profile: run.software).makespan
+                    // An exchange that is another's image on the topology takes that one's time (`ExchangeImage`):
+                    // the same up to the order equal shares are summed in.
                     let record = outcome.trace.records[task.id]
-                    #expect(record.end - record.start == alone - .zero, "\(task.label)")
+                    #expect(abs((record.end - record.start).nanoseconds - (alone - .zero).nanoseconds) <= 1_000, "\(task.label)")
                 }
             }
         }
