@@ -448,9 +448,17 @@ struct LayerwisePlanner {
     /// Whether an aggregated plan replays its all-reduces (`replayed`) instead of pricing them
     /// by closed forms, which leave out a copy stage's software cost and host-staged
     /// broadcasts: in a plan with model-parallel layers (whose exchanges it replays too, and
-    /// which stays small) under a profile with either; tensor fusion's cycle aside.
+    /// which stays small) under a profile with either; not under tensor fusion, whose cycle
+    /// decides when a bucket runs (its stage cost is then left out, as for data parallelism).
     private var replaysAllReduces: Bool {
-        split != nil && setup.tensorFusion == nil && (setup.stageSeconds > 0 || setup.hostStagedSyncFromGPUs != nil)
+        split != nil && setup.tensorFusion == nil && (replaysStagedCollectives || setup.hostStagedSyncFromGPUs != nil)
+    }
+
+    /// Whether an aggregated plan with model-parallel layers replays a library's collectives
+    /// whose copies carry a stage cost (`setup.stageSeconds`), up to `PlanLimits.replayedRanks`
+    /// GPUs; past it their closed forms leave that cost out (`ScenarioRunner.stageCostLeftOut`).
+    private var replaysStagedCollectives: Bool {
+        split != nil && setup.stageSeconds > 0 && ranks <= PlanLimits.replayedRanks
     }
 
     /// Bucket `b`'s all-reduce as the algorithm's transfers among every worker laid out (node
@@ -611,8 +619,8 @@ struct LayerwisePlanner {
                 let returnBytes = Double(n) * boundaryElements * bytesPerElement
                 let group = "gradient return, chunk \(c)"
                 if aggregated && exchangesAsCollectives {
-                    returned[0] += collective(chunk.owners.count == 1 ? .reduce : .reduceScatter, bytes: returnBytes, after: chain,
-                                              step: step, group: group)[0]
+                    returned[0] += collective(chunk.owners.count == 1 ? .reduce : .reduceScatter, bytes: returnBytes,
+                                              root: chunk.owners[0].worker, after: chain, step: step, group: group)[0]
                 } else if aggregated {
                     returned[0] += replayed("gradient return", bytes: returnBytes, root: c, after: chain[0], step: step, group: group) {
                         var returned = [[Int]](repeating: [], count: $1.count)
@@ -809,7 +817,8 @@ struct LayerwisePlanner {
                               group: "activations all-gather")
         }
         let done = collective(strategy.scheme == .b ? .broadcast : .allGather, bytes: Double(chunks[r].examples) * perExample,
-                              after: [forwardEnd[0] + previousRound], step: step, group: "activations round \(r)")
+                              root: chunks[r].owners[0].worker, after: [forwardEnd[0] + previousRound], step: step,
+                              group: "activations round \(r)")
         previousRound = done[0]
         return done
     }
@@ -831,7 +840,7 @@ struct LayerwisePlanner {
         let ncclRing = kind == .allGather || kind == .reduceScatter
             ? setup.nccl.flatMap { algorithm.ncclAlgorithms == nil ? nil : NCCLRun(system: $0, choice: $0.choose(bytes: bytes, among: [.ring])) }
             : nil
-        if aggregated && setup.stageSeconds > 0 {
+        if aggregated && replaysStagedCollectives {
             // The closed forms leave out the stack's cost per copy stage: the library's transfers, replayed.
             return replayed(kind.rawValue, bytes: bytes, root: root, after: after[0], step: step, group: group) {
                 _ = $0.collective(kind, bytes: bytes, root: root, after: $1, step: 0, group: group)
@@ -979,7 +988,7 @@ struct LayerwisePlanner {
     private mutating func allGather(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                     operation: TaskGraph.Operation) -> [[Int]] {
         if aggregated && exchangeRoute != .collective {
-            return replayed("all-gather", bytes: bytes, after: after[0], step: step, group: group) {
+            return replayed("all-gather", bytes: bytes * Double(ranks), after: after[0], step: step, group: group) {
                 _ = $0.allGather(bytes, after: $1, step: 0, group: group, operation: operation)
             }
         }
@@ -1007,7 +1016,7 @@ struct LayerwisePlanner {
     private mutating func reduceScatter(_ bytes: Double, after: [[Int]], step: Int, group: String,
                                         operation: TaskGraph.Operation) -> [[Int]] {
         if aggregated && exchangeRoute != .collective {
-            return replayed("reduce-scatter", bytes: bytes, after: after[0], step: step, group: group) {
+            return replayed("reduce-scatter", bytes: bytes * Double(ranks), after: after[0], step: step, group: group) {
                 _ = $0.reduceScatter(bytes, after: $1, step: 0, group: group, operation: operation)
             }
         }

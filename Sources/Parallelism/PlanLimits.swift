@@ -24,11 +24,18 @@ import Foundation
 ///   transfers for a direct all-reduce on 4,096 GPUs took 74 s and 4 GB, a parameter server
 ///   on 1,024 nodes (1.05 M) 5.1 s and 330 MB, 8,000 nodes exhausted memory (release build,
 ///   2-core AMD EPYC VM, 2026-12-01).
+/// - `replayedRanks`: the most GPUs whose model-parallel exchanges the aggregated fidelity
+///   replays transfer by transfer (`LayerwisePlanner.replayed`): an all-gather of slices sends
+///   from every GPU to every other, so they grow as N^2 (cuda-convnet2's hybrid on 64 GPUs of
+///   eight-GPU nodes about 2 s, on 128 about 30 s). Past it a program's own copies are refused
+///   (`ScenarioRunner.replayedCopies`) and a library's collectives priced by closed forms
+///   without their stage cost.
 public enum PlanLimits {
     public static let tasks = 2_000_000
     public static let dependencies = 50_000_000
     public static let exchangeWork = 1e8
     public static let pricedTransfers = 1 << 20
+    public static let replayedRanks = 64
 }
 
 /// A configuration too large to simulate transfer by transfer (see `PlanLimits`).

@@ -80,6 +80,27 @@ public enum ChromeTrace {
 
     /// Thread ids on a GPU's process.
     static let computeThread = 0, collectiveThread = 1, hostThread = 2, slowedThread = 3, waitThread = 4
+    /// Thread id of a GPU's collective lane `lane` (`collectiveLanes`): the first is `collectiveThread`.
+    static func collectiveThread(lane: Int) -> Int { lane == 0 ? collectiveThread : 9 + lane }
+
+    /// A lane for each aggregated collective of `records` on its GPU, first fit in start order:
+    /// collectives on one GPU's stream never overlap, but staged collectives and replayed
+    /// exchanges (`TaskGraph.exchanges`) run beside one another, and a viewer draws slices that
+    /// overlap on one thread as if nested.
+    static func collectiveLanes(_ records: [TraceRecord]) -> [Int: Int] {
+        var lanes: [Int: Int] = [:], freeAt: [Int: [Int64]] = [:]
+        let collectives = records.filter { $0.kind == .collective }
+            .sorted { ($0.start.nanoseconds, $0.task) < ($1.start.nanoseconds, $1.task) }
+        for r in collectives {
+            var ends = freeAt[r.device, default: []]
+            let lane = ends.firstIndex { $0 <= r.start.nanoseconds } ?? ends.count
+            if lane == ends.count { ends.append(0) }
+            ends[lane] = r.end.nanoseconds
+            freeAt[r.device] = ends
+            lanes[r.task] = lane
+        }
+        return lanes
+    }
 
     /// The trace of `trace` as JSON text.
     /// - Parameter graph: the task graph `trace` ran, for the arrows from transfers
@@ -98,7 +119,8 @@ public enum ChromeTrace {
         }
         var usedLinks = Set<Int>()
         var threadFreeAt: [Int: [Int64]] = [:]   // link -> per-thread end of its last event
-        var collectiveGPUs = Set<Int>()
+        var collectiveThreads: [Int: Int] = [:]   // GPU -> its collective lanes
+        let collectiveLane = collectiveLanes(trace.records)
         var lanes: [Int: Lane] = [:]              // task -> where its slice is
         for r in trace.records {
             var args: [String: ArgValue] = ["step": .number(Double(r.step)), "task": .number(Double(r.task))]
@@ -122,18 +144,23 @@ public enum ChromeTrace {
                     if lanes[r.task] == nil { lanes[r.task] = Lane(pid: linkProcess(link), tid: tid) }
                 }
             } else if r.kind == .collective {
-                // Aggregated collectives run beside compute: a second thread of the GPU.
-                events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device, tid: collectiveThread, args: args))
-                collectiveGPUs.insert(r.device)
-                lanes[r.task] = Lane(pid: r.device, tid: collectiveThread)
+                // Aggregated collectives run beside compute: a second thread of the GPU, and more where they overlap.
+                let lane = collectiveLane[r.task] ?? 0
+                events.append(Event(name: r.label, cat: "collective", ph: "X", ts: ts, dur: dur, pid: r.device,
+                                    tid: collectiveThread(lane: lane), args: args))
+                collectiveThreads[r.device] = max(collectiveThreads[r.device] ?? 0, lane + 1)
+                lanes[r.task] = Lane(pid: r.device, tid: collectiveThread(lane: lane))
             } else {
                 events.append(Event(name: r.label, cat: r.kind.rawValue, ph: "X", ts: ts, dur: dur, pid: r.device, tid: computeThread, args: args))
                 lanes[r.task] = Lane(pid: r.device, tid: computeThread)
             }
         }
-        for g in collectiveGPUs.sorted() {
-            events.append(.metadata("thread_name", pid: g, tid: collectiveThread, ["name": .text("collectives")]))
-            events.append(.metadata("thread_sort_index", pid: g, tid: collectiveThread, ["sort_index": .number(1)]))
+        for (g, count) in collectiveThreads.sorted(by: { $0.key < $1.key }) {
+            for lane in 0..<count {
+                let tid = collectiveThread(lane: lane)
+                events.append(.metadata("thread_name", pid: g, tid: tid, ["name": .text(lane == 0 ? "collectives" : "collectives \(lane + 1)")]))
+                events.append(.metadata("thread_sort_index", pid: g, tid: tid, ["sort_index": .number(Double(lane == 0 ? 1 : 10 + lane))]))
+            }
         }
         // Host dispatch (an execution profile that charges for launches): thread 2 of each GPU, named "host".
         var hostThreads = Set<Int>()

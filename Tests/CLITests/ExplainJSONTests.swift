@@ -57,7 +57,7 @@ import Scenario
             simulation: {fidelity: aggregated}
             gpus: [4]
             """)
-        let said = "aggregated (cuda-convnet2's copy networks (the program's own copies): each exchange simulated once"
+        let said = "aggregated (cuda-convnet2's copy networks, the program's own copies: each exchange simulated once"
         let text = CLI.execute(["explain", path, "--gpus", "4"])
         #expect(text.exitCode == 0 && text.stdout.contains("\nSimulation: " + said), "\(text.stderr)")
         let json = CLI.execute(["explain", path, "--gpus", "4", "--json"])

@@ -35,29 +35,31 @@ import YAMLSupport
     }
 
     /// Where the exchanges are the program's own copies (cuda-convnet2's copy networks, Caffe's
-    /// and TensorFlow's point-to-point copies) or the loss runs on one GPU, the aggregated plan
-    /// replays each exchange's expanded transfers alone (`LayerwisePlanner.replayed`): worker 0
-    /// stands for all, and the step stays within 5% of the expanded one for scheme (b) on two
-    /// nodes (measured: -1.0% to +4.3%, the largest under PyTorch with the loss on GPU 0, whose
-    /// library collectives the aggregated stream runs one at a time where the expanded plan
-    /// overlaps them in part across workers, as without the loss there: up to 2.3%).
+    /// and TensorFlow's point-to-point copies, under each profile's own all-reduce) or the loss
+    /// runs on one GPU, the aggregated plan replays each exchange's expanded transfers
+    /// (`LayerwisePlanner.replayed`): worker 0 stands for all, and the step stays within 3% of
+    /// the expanded one for scheme (b) on two nodes (measured: -1.6% to +2.1%, the largest
+    /// under PyTorch with the loss on GPU 0, whose library collectives the aggregated stream
+    /// runs one at a time where the expanded plan overlaps them in part across workers).
     @Test(arguments: ["cuda-convnet2", "caffe-p2psync", "tensorflow-1-ps", "{profile: pytorch-ddp, loss_placement: first-gpu}"])
     func ownCopiesAggregatedAgreeWithExpanded(software: String) throws {
         var steps: [Fidelity: Double] = [:]
         for fidelity in [Fidelity.expanded, .aggregated] {
-            let run = try scenario(software: software, gpus: [16], fidelity: fidelity.rawValue).runs[0]
+            var run = try scenario(software: software, gpus: [16], fidelity: fidelity.rawValue).runs[0]
+            run.strategy.gradientSync.algorithm = run.software.collective ?? .ring
             #expect(ScenarioRunner.simulationSummary(run, gpus: 16).hasPrefix(fidelity.rawValue))
             let outcome = try ScenarioRunner.simulate(run, gpus: 16)
             #expect(outcome.graph.gpus == (fidelity == .aggregated ? 1 : 16))
+            #expect(outcome.graph.exchanges.isEmpty == (fidelity == .expanded))
             steps[fidelity] = outcome.metrics.stepSeconds
         }
         let gap = try #require(steps[.aggregated]) / (try #require(steps[.expanded])) - 1
-        #expect(abs(gap) < 0.05, "\(software): aggregated \(gap * 100)% off expanded")
+        #expect(abs(gap) < 0.03, "\(software): aggregated \(gap * 100)% off expanded")
     }
 
     /// The paper's hybrid under cuda-convnet2 (Table 1's schedule) aggregated: within 1% of the
     /// expanded step at 2-8 GPUs, both variants; each exchange is laid out once however many
-    /// steps and turns repeat it, and its task takes what its transfers take alone.
+    /// steps and turns repeat it, and its task takes at least what its transfers take alone.
     @Test func paperHybridAggregatedMatchesExpandedAndReplaysEachExchangeOnce() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../scenarios/paper/one-weird-trick.yaml").standardized.path
@@ -82,10 +84,10 @@ import YAMLSupport
                     guard case .exchange(let replay, _) = task.work else { continue }
                     let alone = GraphSimulation.run(outcome.graph.exchanges[replay], topology: outcome.topology, cost: cost,
                                                     profile: run.software).makespan
-                    // An exchange that is another's image on the topology takes that one's time (`ExchangeImage`):
-                    // the same up to the order equal shares are summed in.
-                    let record = outcome.trace.records[task.id]
-                    #expect(abs((record.end - record.start).nanoseconds - (alone - .zero).nanoseconds) <= 1_000, "\(task.label)")
+                    // At least its time alone (an image's: `ExchangeImage`, the same up to the order equal shares
+                    // are summed in), more where it shares a link with another exchange in flight.
+                    let taken = (outcome.trace.records[task.id].end - outcome.trace.records[task.id].start).nanoseconds
+                    #expect(taken >= (alone - .zero).nanoseconds - 1_000 && taken <= 3 * (alone - .zero).nanoseconds, "\(task.label)")
                 }
             }
         }
