@@ -223,7 +223,8 @@ public enum ScenarioRunner {
     /// price leaves out a mechanism (`expandedOnly`).
     public static func simulationSummary(_ run: RunSpec, gpus: Int, ran: Fidelity? = nil) -> String {
         if ran == .aggregated && fidelity(run, gpus: gpus) == .expanded {
-            return "aggregated (transfer by transfer, the plan would pass the simulator's limits)"
+            return "aggregated (transfer by transfer, the plan would pass the simulator's limits"
+                + (replayedCopies(run).map { "; \($0) simulated exchange by exchange, the workers' skew left out" } ?? "") + ")"
         }
         let nodes = run.cluster.nodes(for: gpus)
         guard fidelity(run, gpus: gpus) == .expanded else {

@@ -235,6 +235,11 @@ import YAMLSupport
         #expect(ScenarioRunner.fidelity(auto, gpus: 40) == .aggregated)
         let outcome = try ScenarioRunner.simulate(auto, gpus: 40)
         #expect(outcome.graph.gpus == 1 && outcome.metrics.stepSeconds > 0)
+        // Where auto falls back to aggregated below 32 GPUs (the expanded plan past its limits), the line says the copies were replayed.
+        let fallback = try scenario(software: "cuda-convnet2", gpus: [28]).runs[0]
+        #expect(ScenarioRunner.simulationSummary(fallback, gpus: 28, ran: .aggregated) == "aggregated (transfer by transfer, the plan "
+                + "would pass the simulator's limits; cuda-convnet2's copy networks, the program's own copies simulated exchange by "
+                + "exchange, the workers' skew left out)")
         for fidelity in ["expanded", "aggregated"] {
             let run = try scenario(software: "cuda-convnet2", gpus: [128], fidelity: fidelity).runs[0]
             let error = #expect(throws: ConfigError.self) { try ScenarioRunner.check(run, gpus: 128, location: run.gpusLocation) }
