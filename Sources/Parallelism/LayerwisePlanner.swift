@@ -874,12 +874,13 @@ struct LayerwisePlanner {
     /// worker (cuda-convnet2's copy networks, point-to-point copies, copies into and out of
     /// worker 0 under a loss there, an all-reduce whose copies carry a stage cost): `plan`
     /// lays it out on an expanded planner of every worker, each ready at once (its second
-    /// argument), into `graph.exchanges`, once per `site`, `bytes` and `root`; the plan gets
-    /// one task on worker 0's collective stream, after `after`, that takes as long as those
-    /// transfers alone on the topology (`Work.exchange`, `GraphRun`), beside the worker's
-    /// compute and collective stream. Left out against the expanded plan: an exchange's
-    /// contention with others running at the same time (each is priced on idle links) and
-    /// the workers' skew (all start at once).
+    /// argument), into `graph.exchanges`, once per `site`, `bytes` (its whole message) and
+    /// `root`; the plan gets one task on worker 0, after `after`, that takes as long as those
+    /// transfers alone on the topology, or longer where it shares a link it keeps busy with
+    /// another exchange in flight (`Work.exchange`, `GraphRun.exchangeLinks`), beside the
+    /// worker's compute and collective stream. Left out against the expanded plan: the
+    /// workers' skew (all start at once), which a reducer that takes one GPU after another
+    /// amplifies (README, "Model-parallel exchanges as collectives").
     /// - Returns: `[[task]]`, after which the worker holds the exchange's result.
     private mutating func replayed(_ site: String, bytes: Double, root: Int = 0, after: [Int], step: Int, group: String,
                                    plan: (inout LayerwisePlanner, _ ready: [[Int]]) -> Void) -> [[Int]] {
@@ -1050,7 +1051,8 @@ struct LayerwisePlanner {
     private mutating func exchangeWithFirst(_ bytes: Double, toFirst: Bool, after: [[Int]], step: Int, group: String,
                                             operation: TaskGraph.Operation) -> [[Int]] {
         if aggregated {
-            return replayed(toFirst ? "gather on gpu0" : "scatter from gpu0", bytes: bytes, after: after[0], step: step, group: group) {
+            return replayed(toFirst ? "gather on gpu0" : "scatter from gpu0", bytes: bytes * Double(ranks - 1), after: after[0], step: step,
+                            group: group) {
                 _ = $0.exchangeWithFirst(bytes, toFirst: toFirst, after: $1, step: 0, group: group, operation: operation)
             }
         }

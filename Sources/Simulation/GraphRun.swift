@@ -379,7 +379,7 @@ final class GraphRun: EventHandler {
             collectiveStarted(id)
             submitStage(0, of: id)
         case .exchange(let replay):
-            // A one-stage collective: its time alone, and a part on every link it crosses, shared
+            // A one-stage collective: its time alone, and a part on each link it keeps busy, shared
             // there with the other exchanges and stages in flight (`submitSharedLinkParts`).
             starts[id] = simulator.now
             let duration = exchangeDuration(replay)
@@ -390,7 +390,7 @@ final class GraphRun: EventHandler {
         }
     }
 
-    /// The links replayed exchange `replay`'s transfers cross (`TaskGraph.exchanges`), sorted,
+    /// The links replayed exchange `replay`'s transfers keep busy (`TaskGraph.exchanges`), sorted,
     /// each with the seconds its bytes keep it busy, Σ bytes / β_link, and its transfers at
     /// once there, counted as its distinct sender-receiver pairs (a pipelined copy's pieces
     /// follow one another). Exchanges in flight together share each link they both cross
@@ -406,7 +406,8 @@ final class GraphRun: EventHandler {
             bytesOfPair[task.device * topology.endpointCount + destination, default: 0] += bytes
         }
         var seconds: [Int: Double] = [:], pairs: [Int: Int] = [:]
-        for (pair, bytes) in bytesOfPair {
+        for pair in bytesOfPair.keys.sorted() {   // in one order every run: the sums below are the same to the bit
+            let bytes = bytesOfPair[pair]!
             for link in topology.legs(from: pair / topology.endpointCount, to: pair % topology.endpointCount).joined() {
                 seconds[link, default: 0] += bytes / topology.links[link].bytesPerSecond
                 pairs[link, default: 0] += 1
