@@ -48,6 +48,30 @@ import Simulation
         }
     }
 
+    /// The paper's hybrid under cuda-convnet2, aggregated: its replayed exchanges run beside one
+    /// another (and its collectives beside them), so the trace spreads them over named lanes
+    /// ("collectives", "collectives 2", ...) on which no two slices overlap, every one drawn.
+    @Test func overlappingAggregatedCollectivesGetLanesThatNeverOverlap() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scenarios/paper/one-weird-trick.yaml").standardized.path
+        var run = try Scenario.load(path: path).runs[0]
+        run.fidelity = .aggregated
+        let outcome = try ScenarioRunner.simulate(run, gpus: 8)
+        let json = try ChromeTrace.render(outcome.trace, topology: outcome.topology, layerNames: run.network.layers.map(\.name), title: "t")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let events = try #require(object["traceEvents"] as? [[String: Any]])
+        let collectives = events.filter { $0["cat"] as? String == "collective" }
+        #expect(collectives.count == outcome.trace.records.filter { $0.kind == .collective }.count)
+        let names = Set(events.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String })
+        #expect(names.contains("collectives") && names.contains("collectives 2"))
+        var lanes: [Int: [(Double, Double)]] = [:]
+        for e in collectives { lanes[e["tid"] as! Int, default: []].append((e["ts"] as! Double, (e["ts"] as! Double) + (e["dur"] as! Double))) }
+        for (_, spans) in lanes {
+            let sorted = spans.sorted { $0.0 < $1.0 }
+            for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(a.1 <= b.0 + 1e-9) }
+        }
+    }
+
     /// TensorFlow's parameter servers on GPUs wait for the server's sum and update between
     /// the pushes and the pulls: named so, not as tensor fusion's waits.
     @Test func aServersUpdateIsNamedAsSuch() throws {
