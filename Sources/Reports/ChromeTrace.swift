@@ -80,8 +80,18 @@ public enum ChromeTrace {
 
     /// Thread ids on a GPU's process.
     static let computeThread = 0, collectiveThread = 1, hostThread = 2, slowedThread = 3, waitThread = 4
-    /// Thread id of a GPU's collective lane `lane` (`collectiveLanes`): the first is `collectiveThread`.
-    static func collectiveThread(lane: Int) -> Int { lane == 0 ? collectiveThread : 9 + lane }
+    /// Thread id of a GPU's collective lane `lane` (`collectiveLanes`): the first is
+    /// `collectiveThread`, the others above every thread the waits' lanes (`waitThread` up) use.
+    static func collectiveThread(lane: Int) -> Int { lane == 0 ? collectiveThread : (1 << 30) + lane }
+
+    /// The lowest lane of `ends` (each lane's last end) free at `start`, a new one if none is,
+    /// now busy until `end`: first fit, so that slices of one lane never overlap.
+    static func firstFitLane(_ ends: inout [Int64], start: Int64, end: Int64) -> Int {
+        let lane = ends.firstIndex { $0 <= start } ?? ends.count
+        if lane == ends.count { ends.append(0) }
+        ends[lane] = end
+        return lane
+    }
 
     /// A lane for each aggregated collective of `records` on its GPU, first fit in start order:
     /// collectives on one GPU's stream never overlap, but staged collectives and replayed
@@ -92,12 +102,7 @@ public enum ChromeTrace {
         let collectives = records.filter { $0.kind == .collective }
             .sorted { ($0.start.nanoseconds, $0.task) < ($1.start.nanoseconds, $1.task) }
         for r in collectives {
-            var ends = freeAt[r.device, default: []]
-            let lane = ends.firstIndex { $0 <= r.start.nanoseconds } ?? ends.count
-            if lane == ends.count { ends.append(0) }
-            ends[lane] = r.end.nanoseconds
-            freeAt[r.device] = ends
-            lanes[r.task] = lane
+            lanes[r.task] = firstFitLane(&freeAt[r.device, default: []], start: r.start.nanoseconds, end: r.end.nanoseconds)
         }
         return lanes
     }
@@ -134,11 +139,7 @@ public enum ChromeTrace {
                 // On every link of its route, as the Gantt chart draws it; its flows leave from the first.
                 for link in topology.route(from: r.device, to: destination) {
                     usedLinks.insert(link)
-                    var threads = threadFreeAt[link, default: []]
-                    let tid = threads.firstIndex { $0 <= r.start.nanoseconds } ?? threads.count
-                    if tid == threads.count { threads.append(0) }
-                    threads[tid] = r.end.nanoseconds
-                    threadFreeAt[link] = threads
+                    let tid = firstFitLane(&threadFreeAt[link, default: []], start: r.start.nanoseconds, end: r.end.nanoseconds)
                     events.append(Event(name: r.group ?? r.label, cat: "transfer", ph: "X", ts: ts, dur: dur,
                                         pid: linkProcess(link), tid: tid, args: args))
                     if lanes[r.task] == nil { lanes[r.task] = Lane(pid: linkProcess(link), tid: tid) }
@@ -212,11 +213,7 @@ public enum ChromeTrace {
         var waitThreadsFreeAt: [Int: [Int64]] = [:], waitCauses: [Int: Set<StartDelayCause>] = [:]
         for w in trace.waits where w.end > w.start {
             let r = trace.records[w.task]
-            var threads = waitThreadsFreeAt[w.device, default: []]
-            let lane = threads.firstIndex { $0 <= w.start.nanoseconds } ?? threads.count
-            if lane == threads.count { threads.append(0) }
-            threads[lane] = w.end.nanoseconds
-            waitThreadsFreeAt[w.device] = threads
+            let lane = firstFitLane(&waitThreadsFreeAt[w.device, default: []], start: w.start.nanoseconds, end: w.end.nanoseconds)
             waitCauses[w.device, default: []].insert(w.cause)
             events.append(Event(name: "wait: \(r.group ?? r.label)", cat: w.cause.rawValue, ph: "X", ts: microseconds(w.start.nanoseconds),
                                 dur: microseconds(w.end.nanoseconds - w.start.nanoseconds), pid: w.device, tid: waitThread + lane,

@@ -63,11 +63,12 @@ public struct StepAnalysis: Sendable {
     /// .fidelity`), and the bottleneck sentence then offers none.
     public var expandedFits = true
     /// How the aggregated fidelity priced the step's communication, for the bottleneck
-    /// sentence: "collectives priced by their closed forms", or where the graph replays a
-    /// program's own copies (`TaskGraph.exchanges`) that they were simulated alone, or both.
+    /// sentence: "collectives priced by their closed forms", or where the graph replays
+    /// exchanges no closed form describes (`TaskGraph.exchanges`: a program's own copies, a
+    /// library's under `stage_us`) that they were simulated alone, or both.
     let wholePricing: String
-    /// Whether the graph replays a program's own copies (`TaskGraph.exchanges`).
-    let replaysCopies: Bool
+    /// Whether the graph replays exchanges (`TaskGraph.exchanges`).
+    let replaysExchanges: Bool
     /// Compute of the step in no layer's row, seconds averaged over the GPUs: the tasks
     /// without a layer (copies into gradient buckets, an optimizer's fused kernels).
     public var unlayeredComputeSeconds = 0.0
@@ -81,11 +82,13 @@ public struct StepAnalysis: Sendable {
     /// are node 0's times the nodes.
     public init(trace: Trace, graph: TaskGraph, topology: Topology, layerNames: [String], metrics: StepMetrics, step: Int? = nil) {
         self.metrics = metrics
-        replaysCopies = !graph.exchanges.isEmpty
+        replaysExchanges = !graph.exchanges.isEmpty
         let closedForms = graph.tasks.contains { if case .collective = $0.work { true } else { false } }
-        wholePricing = [closedForms || !replaysCopies ? "collectives priced by their closed forms" : nil,
-                        replaysCopies ? "the program's own copies simulated alone, exchange by exchange" : nil]
-            .compactMap { $0 }.joined(separator: " and ")
+        switch (closedForms, replaysExchanges) {
+        case (true, true): wholePricing = "collectives priced by their closed forms and the other exchanges simulated alone, transfer by transfer"
+        case (false, true): wholePricing = "every exchange simulated alone, transfer by transfer"
+        default: wholePricing = "collectives priced by their closed forms"
+        }
         let last = step ?? trace.records.map(\.step).max() ?? 0
         let begin = trace.records.filter { $0.step == last - 1 }.map(\.end).max() ?? .zero
         let end = trace.records.filter { $0.step == last }.map(\.end).max() ?? begin
@@ -238,7 +241,7 @@ public struct StepAnalysis: Sendable {
             if communicated {
                 return "The GPUs compute \(percent(compute)) of the step: compute is the bottleneck; the collectives are "
                     + (exposed + idle >= 0.005 ? "mostly hidden behind it (the GPUs wait on communication \(percent(exposed + idle)) of the step; "
-                       : "hidden behind it (") + (replaysCopies ? wholePricing : "priced by their closed forms")
+                       : "hidden behind it (") + (replaysExchanges ? wholePricing : "priced by their closed forms")
                     + ", so no per-link breakdown)." + waitsAfter
             }
             return "The GPUs compute \(percent(compute)) of the step; nothing is communicated, so compute is the bottleneck." + waitsAfter
