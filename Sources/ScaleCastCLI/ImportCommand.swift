@@ -135,12 +135,12 @@ struct ImportCommand: ParsableCommand {
         var precision: String?
 
         @Option(name: .customLong("memory-format"),
-                help: "The layout the measurement's tensors had: nhwc (DeepBench's tensor-core runs), or nchw (PyTorch's default, tools/profile_layers.py), whose tensor-core kernels include transposes the model prices apart.")
-        var memoryFormat = "nhwc"
+                help: "The layout the measurement's tensors had: nhwc (DeepBench's tensor-core runs), or nchw (PyTorch's default, tools/profile_layers.py), whose tensor-core kernels include transposes the model prices apart. Default: nchw for a per-layer file, nhwc for DeepBench's layout.")
+        var memoryFormat: String?
 
         @Option(name: .customLong("algorithm-choice"),
-                help: "How the measurement picked each algorithm: fastest (cudnnFind: cudnn.benchmark, autotuning, DeepBench), or heuristic (cudnnGet: PyTorch's default, which the model prices without the FFT).")
-        var algorithmChoice = "fastest"
+                help: "How the measurement picked each algorithm: fastest (cudnnFind: cudnn.benchmark, autotuning, DeepBench), or heuristic (cudnnGet: PyTorch's default, which the model prices without the FFT). Default: what a per-layer file's cudnn_benchmark column says, else fastest.")
+        var algorithmChoice: String?
 
         @Option(name: .long, help: "Write the GPU's catalog entry with the fitted kernel_efficiency here (YAML).")
         var out: String?
@@ -173,11 +173,17 @@ struct ImportCommand: ParsableCommand {
                 }
                 kernels = found
             }
-            guard let format = MemoryFormat(rawValue: memoryFormat) else {
-                throw UsageError(message: "--memory-format: unknown format '\(memoryFormat.singleLine)'; one of nhwc, nchw")
+            let named = try memoryFormat.map { text -> MemoryFormat in
+                guard let format = MemoryFormat(rawValue: text) else {
+                    throw UsageError(message: "--memory-format: unknown format '\(text.singleLine)'; one of nhwc, nchw")
+                }
+                return format
             }
-            guard let choice = AlgorithmChoice(rawValue: algorithmChoice) else {
-                throw UsageError(message: "--algorithm-choice: unknown choice '\(algorithmChoice.singleLine)'; one of fastest, heuristic")
+            let namedChoice = try algorithmChoice.map { text -> AlgorithmChoice in
+                guard let choice = AlgorithmChoice(rawValue: text) else {
+                    throw UsageError(message: "--algorithm-choice: unknown choice '\(text.singleLine)'; one of fastest, heuristic")
+                }
+                return choice
             }
             var only: Precision?
             if let precision {
@@ -190,7 +196,18 @@ struct ImportCommand: ParsableCommand {
             let text: String
             do { text = try TextFile.read(csv, shownAs: shownCSV) } catch let error as ConfigError { throw UsageError(message: "\(error)") }
             // A per-layer file says so by its backward_ms column (data and filter gradient timed together).
-            let perLayer = try CSVTable(text, file: shownCSV).columns.contains("backward_ms")
+            let csvTable = try CSVTable(text, file: shownCSV)
+            let perLayer = csvTable.columns.contains("backward_ms")
+            // How tools/profile_layers.py measured, as its columns say; NCHW unless told: the tool runs
+            // PyTorch's default layout (no channels_last), DeepBench its NHWC tensor-core kernels.
+            let settings = perLayer ? try LayerTimesSettings(csvTable) : nil
+            let format = named ?? (perLayer ? .nchw : .nhwc)
+            if let namedChoice, let recorded = settings?.algorithmChoice, namedChoice != recorded {
+                throw UsageError(message: "--algorithm-choice \(namedChoice.rawValue): \(shownCSV):\(settings!.algorithmChoiceLine!): its "
+                                 + "cudnn_benchmark column says \(recorded == .fastest) (\(recorded.rawValue)); leave the option out, or name "
+                                 + recorded.rawValue)
+            }
+            let choice = namedChoice ?? settings?.algorithmChoice ?? .fastest
             let kernelTimes = perLayer ? nil : try KernelTimes(csv: text, file: csv)
             let layerTimes = perLayer ? try LayerTimes(csv: text, file: csv) : nil
             // Only a per-layer file's convolutions are fitted: the GEMM curve prices fully connected layers.
@@ -208,7 +225,14 @@ struct ImportCommand: ParsableCommand {
             let rowCount = kernelTimes?.rows.count ?? convolutions!.count
             let counted = perLayer ? "\(rowCount) convolution layer timings (backward: data + filter gradient)" : "\(rowCount) kernels"
             var output = "\(shownCSV): \(counted) on the catalog's \(spec.name), library \(library.singleLine), \(format.rawValue) tensors"
-                + (choice == .heuristic ? ", heuristic algorithm choice (no FFT)" : "") + "\n"
+                + (named == nil ? (perLayer ? " (tools/profile_layers.py's layout; --memory-format to change)" : " (DeepBench's)") : "")
+                + (choice == .heuristic ? ", heuristic algorithm choice (no FFT)" : "")
+                + (namedChoice == nil && settings?.algorithmChoice != nil ? " (the file's cudnn_benchmark column)" : "") + "\n"
+            if settings?.timing == "events" {
+                output += "timing events: each time includes the host's dispatch of the layer, so the smallest layers' times sit on "
+                    + "the host's floor; the fit's median keeps them from moving it while they are fewer than half "
+                    + "(tools/profile_layers.py --timing kernels measures the kernels alone)\n"
+            }
             var table = TextTable(headers: ["precision", "pass", "kernels", "efficiency", "before: median |e|", "p90", "signed",
                                             "after: median |e|", "p90", "signed"] + (holdout ? ["held out: median |e|", "p90"] : []),
                                   alignments: [.left, .left] + Array(repeating: .right, count: holdout ? 10 : 8))
@@ -314,6 +338,10 @@ struct ImportCommand: ParsableCommand {
         @Option(name: .long, help: "The kind of the links written: nvlink (for cluster.nvlink), pcie (for cluster.host_link and cluster.pcie's links), infiniband or ethernet (for cluster.network.link).")
         var kind: String = "nvlink"
 
+        @Option(name: .customLong("nics-per-node"),
+                help: "With --kind infiniband or ethernet: the NICs each host sent through; the link written (one NIC, as cluster.network.link is) gets the fitted bus bandwidth divided by them, as each of NCCL's rings between hosts crosses one NIC.")
+        var nicsPerNode: Int?
+
         @Flag(name: .long, help: "Overwrite --out if it exists.")
         var force = false
 
@@ -328,6 +356,13 @@ struct ImportCommand: ParsableCommand {
                 return c
             }
             guard ["nvlink", "pcie", "infiniband", "ethernet"].contains(kind) else { throw UsageError(message: "--kind must be nvlink, pcie, infiniband or ethernet") }
+            let network = kind == "infiniband" || kind == "ethernet"
+            if let nicsPerNode {
+                guard network else { throw UsageError(message: "--nics-per-node: only with --kind infiniband or ethernet (a network link is one NIC)") }
+                guard (1...1024).contains(nicsPerNode) else { throw UsageError(message: "--nics-per-node must be from 1 to 1024, got \(nicsPerNode)") }
+            }
+            // The fastest link of the kind in the catalog: a fit far above it is a whole node's NICs, or a slip.
+            let fastestOfKind = try Catalog.builtIn().links.filter { $0.kind.rawValue == kind }.max { $0.bytesPerSecond < $1.bytesPerSecond }
             // The same file twice (by another name, a symbolic or a hard link) would only write the
             // same link twice: refuse it as the slip it is.
             var seen: [String: String] = [:]
@@ -357,7 +392,7 @@ struct ImportCommand: ParsableCommand {
                 }
                 let name = Self.linkName(collective: log.collective, ranks: log.ranks, path: path, taken: &names)
                 // The figures as written, checked against the catalog's ranges before anything is written.
-                let bandwidth = fit.busBytesPerSecond / 1e9, latency = fit.latencySeconds * 1e6 / steps / 2
+                let bandwidth = fit.busBytesPerSecond / 1e9 / Double(nicsPerNode ?? 1), latency = fit.latencySeconds * 1e6 / steps / 2
                 guard Limits.gigabytesPerSecond.contains(bandwidth) else {
                     throw UsageError(message: "\(shownPath): the fitted bus bandwidth, \(String(format: "%g", bandwidth)) GB/s, is outside the "
                                      + "\(String(format: "%g", Limits.gigabytesPerSecond.lowerBound)) to \(String(format: "%g", Limits.gigabytesPerSecond.upperBound)) "
@@ -392,8 +427,18 @@ struct ImportCommand: ParsableCommand {
                         + "it 2(N-1)/N times, so its busbw can exceed the network's line rate (NVIDIA/nccl-tests issue 196), and link "
                         + "\(name) can be faster than the NIC; to measure the network, run all_reduce_perf with NCCL_ALGO=Ring\n"
                 }
+                if network, nicsPerNode == nil, let hosts = log.hosts, log.ranks > hosts {
+                    notes += "note: \(shownPath) ran \(log.ranks) GPUs on \(hosts) hosts: its bus bandwidth (\(Format.fixed(fit.busBytesPerSecond / 1e9, 2)) GB/s) "
+                        + "is what each host's NICs carried together, and link \(name) is one NIC (cluster.network.link, with nics_per_node): "
+                        + "give --nics-per-node (the NICs each host sent through) to divide it among them, or time one GPU per host, which also "
+                        + "keeps the fitted latency per hop from being spread over the steps inside the hosts\n"
+                }
+                if network, let fastest = fastestOfKind, bandwidth * 1e9 > 1.25 * fastest.bytesPerSecond {
+                    notes += "note: link \(name), \(Format.fixed(bandwidth, 2)) GB/s, is faster than any \(kind) link in the catalog (the fastest: "
+                        + "\(fastest.name), \(Format.fixed(fastest.bytesPerSecond / 1e9, 2)) GB/s): a whole node's NICs (--nics-per-node), or times not of this network?\n"
+                }
                 let source = "fitted from \(path): \(log.collective.rawValue), \(log.ranks) GPUs, alpha \(Format.fixed(fit.latencySeconds * 1e6, 2)) us "
-                    + "over \(Int(steps)) steps x 2 hops"
+                    + "over \(Int(steps)) steps x 2 hops" + (nicsPerNode.map { ", bus bandwidth over \($0) NICs per host" } ?? "")
                 yaml += "  - {name: \(ImportText.yamlQuoted(name)), kind: \(kind), bandwidth_gb_per_s: \(ImportText.yamlDecimal(bandwidth)), "
                     + "latency_us: \(Format.fixed(latency, 3)), source: \(ImportText.yamlQuoted(source))}\n"
             }

@@ -284,7 +284,7 @@ import Testing
     @Test func perLayerKernelTimesImportAsJSON() throws {
         let csv = Self.validation + "/resnet50-h200-layer-times.csv"
         let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8",
-                                                "--precision", "bf16", "--holdout", "--json"]))
+                                                "--precision", "fp32", "--holdout", "--json"]))
         #expect(document["kernels"] as? Int == 477)
         let fits = try #require(document["fits"] as? [[String: Any]])
         #expect(fits.compactMap { $0["pass"] as? String } == ["forward", "backward-data+backward-filter"])
@@ -297,7 +297,7 @@ import Testing
         // Written with four significant digits (ImportText.yamlDecimal), what the JSON's efficiency reads back.
         let written = ImportText.yamlDecimal(backward)
         #expect(written.filter(\.isNumber).drop { $0 == "0" }.count >= 4, "\(written)")
-        #expect(entry.contains("bf16: {backward_data: \(written), backward_filter: \(written), forward: "), "\(entry)")
+        #expect(entry.contains("fp32: {backward_data: \(written), backward_filter: \(written), forward: "), "\(entry)")
     }
 
     /// `--memory-format nchw` prices cuDNN's transposes apart from the kernels, so the same
@@ -309,9 +309,11 @@ import Testing
                                                     "--precision", "bf16", "--json"] + extra))
             return try #require((document["fits"] as? [[String: Any]])?.last?["efficiency"] as? Double)
         }
-        let nchw = try backward(["--memory-format", "nchw"]), nhwc = try backward([])
+        let nchw = try backward(["--memory-format", "nchw"]), nhwc = try backward(["--memory-format", "nhwc"])
         #expect(nchw > nhwc * 1.3, "nchw \(nchw), nhwc \(nhwc)")
         #expect(abs(nchw - 0.259) < 0.0005, "the catalog's H200 bf16 backward figure")
+        // A per-layer file is tools/profile_layers.py's, which runs PyTorch's NCHW tensors: the default.
+        #expect(try backward([]) == nchw)
         let bad = CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8", "--memory-format", "chw"])
         #expect(bad.exitCode == 2 && bad.stderr.contains("--memory-format") && bad.stderr.contains("nchw"), "\(bad.stderr)")
     }
@@ -331,6 +333,41 @@ import Testing
         #expect(abs(heuristic - fastest) > 0.002, "heuristic \(heuristic), fastest \(fastest)")
         let bad = CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8", "--algorithm-choice", "auto"])
         #expect(bad.exitCode == 2 && bad.stderr.contains("--algorithm-choice") && bad.stderr.contains("heuristic"), "\(bad.stderr)")
+    }
+
+    /// A per-layer file that records how it was measured (tools/profile_layers.py's cudnn_benchmark
+    /// and timing columns) is fitted as it says: benchmarking off is the heuristic choice without
+    /// the option; an option that contradicts the column, two settings in one file, or a value the
+    /// tool does not write exit 2 naming the file and line.
+    @Test func aPerLayerFileSaysHowItWasMeasured() throws {
+        let lines = try String(contentsOfFile: Self.validation + "/resnet50-h200-layer-times.csv", encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        func file(_ benchmark: (Int) -> String, timing: String = "events") throws -> String {
+            try writeTemporary(lines.enumerated().map { i, line in
+                line + (i == 0 ? ",cudnn_benchmark,timing" : ",\(benchmark(i)),\(timing)")
+            }.joined(separator: "\n") + "\n")
+        }
+        func backward(_ csv: String, _ extra: [String] = []) throws -> Double {
+            let document = try object(CLI.execute(["import", "kernel-times", csv, "--gpu", "H200", "--library", "cudnn-8",
+                                                    "--precision", "fp32", "--json"] + extra))
+            return try #require((document["fits"] as? [[String: Any]])?.last?["efficiency"] as? Double)
+        }
+        let off = try file { _ in "false" }
+        #expect(abs(try backward(off) - 0.281) < 0.0005, "the heuristic choice's figure, as --algorithm-choice heuristic fits it")
+        let text = CLI.execute(["import", "kernel-times", off, "--gpu", "H200", "--library", "cudnn-8", "--precision", "fp32"])
+        #expect(text.exitCode == 0 && text.stdout.contains("heuristic algorithm choice (no FFT) (the file's cudnn_benchmark column)")
+                && text.stdout.contains("timing events:"), "\(text.stdout)\(text.stderr)")
+        let contradicted = CLI.execute(["import", "kernel-times", off, "--gpu", "H200", "--library", "cudnn-8", "--algorithm-choice", "fastest"])
+        #expect(contradicted.exitCode == 2 && contradicted.stderr.contains(off + ":2:") && contradicted.stderr.contains("cudnn_benchmark"),
+                "\(contradicted.stderr)")
+        let mixed = CLI.execute(["import", "kernel-times", try file { $0 < 5 ? "false" : "true" }, "--gpu", "H200", "--library", "cudnn-8"])
+        #expect(mixed.exitCode == 2 && mixed.stderr.contains(":6:") && mixed.stderr.contains("on line 2"), "\(mixed.stderr)")
+        let unknown = CLI.execute(["import", "kernel-times", try file({ _ in "true" }, timing: "wall"), "--gpu", "H200", "--library", "cudnn-8"])
+        #expect(unknown.exitCode == 2 && unknown.stderr.contains(":2:") && unknown.stderr.contains("'timing' must be events or kernels"),
+                "\(unknown.stderr)")
+        let kernels = CLI.execute(["import", "kernel-times", try file({ _ in "true" }, timing: "kernels"), "--gpu", "H200",
+                                   "--library", "cudnn-8", "--precision", "fp32"])
+        #expect(kernels.exitCode == 0 && !kernels.stdout.contains("timing events") && !kernels.stdout.contains("heuristic"), "\(kernels.stdout)")
     }
 
     /// Bad per-layer rows and bad fitted figures exit 2 naming the file, the column or key, and the line.

@@ -76,6 +76,27 @@ import Calibration
         #expect(two.stderr.hasPrefix("note: \(twoHosts) ran on two hosts") && two.stderr.contains("NCCL_ALGO=Ring"), "\(two.stderr)")
     }
 
+    /// A log of several GPUs on each host imported as a network link is noted as the host's NICs
+    /// together; --nics-per-node divides its bus bandwidth among them (and silences the note), and
+    /// is refused for links that are no network's.
+    @Test func aNetworkLinkFromSeveralGPUsPerHostIsNotedAndDivided() throws {
+        let dir = try temporaryDirectory()
+        let twoHosts = dir + "/two.log"
+        try syntheticNCCLLog.replacingOccurrences(of: "1000 on host device  2", with: "1000 on other device  2")
+            .replacingOccurrences(of: "1000 on host device  3", with: "1000 on other device  3")
+            .write(toFile: twoHosts, atomically: true, encoding: .utf8)
+        let whole = CLI.execute(["import", "nccl-tests", twoHosts, "--collective", "all_reduce", "--kind", "infiniband", "--out", dir + "/whole.yaml"])
+        #expect(whole.exitCode == 0 && whole.stderr.contains("ran 4 GPUs on 2 hosts") && whole.stderr.contains("--nics-per-node"), "\(whole.stderr)")
+        let divided = CLI.execute(["import", "nccl-tests", twoHosts, "--collective", "all_reduce", "--kind", "infiniband",
+                                   "--nics-per-node", "2", "--out", dir + "/divided.yaml"])
+        #expect(divided.exitCode == 0 && !divided.stderr.contains("ran 4 GPUs on 2 hosts"), "\(divided.stderr)")
+        let a = try #require(try links(dir + "/whole.yaml").first), b = try #require(try links(dir + "/divided.yaml").first)
+        #expect(abs(b.bytesPerSecond * 2 / a.bytesPerSecond - 1) < 1e-3, "\(a.bytesPerSecond) \(b.bytesPerSecond)")
+        #expect(b.source.hasSuffix("bus bandwidth over 2 NICs per host"), "\(b.source)")
+        let nvlink = CLI.execute(["import", "nccl-tests", twoHosts, "--collective", "all_reduce", "--nics-per-node", "2"])
+        #expect(nvlink.exitCode == 2 && nvlink.stderr.contains("--nics-per-node"), "\(nvlink.stderr)")
+    }
+
     /// Two logs with one base name in different folders get distinct names,
     /// suffixed in the order given; both are in the file and usable.
     @Test func sameBaseNameInTwoFoldersGivesTwoLinks() throws {
