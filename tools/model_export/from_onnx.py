@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 
+import numpy
 import onnx
 from onnx import numpy_helper, shape_inference
 
@@ -320,7 +321,8 @@ class _Reader:
 
     def op_Dropout(self, node, inputs):
         ratio = self.constant(node.input[1]) if len(node.input) > 1 and node.input[1] else self.attribute(node, "ratio", 0.5)
-        ratio = float(ratio) if ratio is not None else 0.5
+        # ONNX keeps the ratio as a float32: written as its shortest float32 decimal (0.2, not 0.20000000298023224).
+        ratio = float(numpy.format_float_positional(numpy.float32(ratio), unique=True, trim="-")) if ratio is not None else 0.5
         return _Alias(node.input[0]) if ratio == 0 else ("dropout", [node.input[0]], dict(p=ratio))
 
     def op_Identity(self, node, inputs):
