@@ -69,12 +69,15 @@ extension MeasuredErrors {
         /// peaks or memory: the corpus measured the built-in board, so none of its points
         /// checks this one, and `points`, `speedups` and `architecturePoints` are empty.
         public var replacesBuiltInBoard = false
+        /// Where `replacesBuiltInBoard`, the figures that differ, each "what: given (built in)".
+        public var replacedFigures: [String] = []
 
         /// The evidence with none of the corpus's points: for a board the corpus never
-        /// measured under the name it gives (`replacesBuiltInBoard`).
-        public func replacingBuiltInBoard() -> Evidence {
+        /// measured under the name it gives (`replacesBuiltInBoard`), whose `figures` differ.
+        public func replacingBuiltInBoard(_ figures: [String]) -> Evidence {
             var own = self
             (own.points, own.speedups, own.architecturePoints, own.replacesBuiltInBoard) = ([], [], [], true)
+            own.replacedFigures = figures
             return own
         }
 
@@ -116,7 +119,9 @@ extension MeasuredErrors {
             let place = "the \(gpu) in \(precisionGroup)"
             if replacesBuiltInBoard {
                 return "the scenario's catalog gives the \(gpu) other peaks or memory than the built-in board of that name, which the "
-                    + "corpus's measurements are of: none of them checks this prediction on \(place), which rests on the figures given"
+                    + "corpus's measurements are of"
+                    + (replacedFigures.isEmpty ? "" : " (" + replacedFigures.joined(separator: "; ") + ")")
+                    + ": none of them checks this prediction on \(place), which rests on the figures given"
             }
             if points.isEmpty {
                 if !architecturePoints.isEmpty, siblingsFittedKernels, !fittedKernels, let architecture {

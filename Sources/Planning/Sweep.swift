@@ -138,6 +138,11 @@ public struct Sweep {
     public private(set) var points: [Point] = []
     /// The combinations left out, in grid order (`Exclusion`); their points are not in `points`.
     public private(set) var excluded: [Exclusion] = []
+    /// Where a run sets a key that `--vary` sets too, at the run's own key: the varied values
+    /// replace the run's in every point (`override`), while its label, which may name the value
+    /// replaced (a run labelled `A100` varied over `cluster.gpu`), stays. Said, not refused:
+    /// replacing is what varying a key is for.
+    public private(set) var runOverrides: [ConfigError] = []
 
     /// Builds the grid: parses the scenario once per combination of YAML keys. A combination
     /// one run cannot take is left out (`excluded`) where each of its values is taken in another.
@@ -165,6 +170,10 @@ public struct Sweep {
         }
         let sweepKeys = ["gpus"] + Self.whatIfKeys + [Self.imageSizeKey]
         for axis in axes where !axis.key.contains(".") && !sweepKeys.contains(axis.key) && !Scenario.runKeys.contains(axis.key) {
+            // A key of a run's section given bare (bucket_mb for strategy.bucket_mb): where it belongs.
+            if let paths = Scenario.keysElsewhere[axis.key]?.filter({ $0.contains(".") }), !paths.isEmpty {
+                throw SweepError("--vary \(axis.key.singleLine): unknown key here; did you mean '\(paths.joined(separator: "' or '"))'?")
+            }
             // A misspelt key, or one named as other tools name it (batchsize, batch_size): the nearest, or the one it begins like.
             let keys = Scenario.runKeys + sweepKeys
             let begunAlike = keys.filter { $0.lowercased().hasPrefix(String(axis.key.lowercased().prefix(5))) }
@@ -204,6 +213,7 @@ public struct Sweep {
         }
         let runIndices = baseScenario.runIndices(selectedBy: label)
         guard !runIndices.isEmpty else { throw SweepError(baseScenario.noRunSelected(by: label!)) }
+        runOverrides = try Self.runOverrides(in: root, runs: runIndices, axes: axes.filter { !sweepKeys.contains($0.key) })
         // Counted before the grid is built (in floating point: 1,000 values on each of four axes overflow nothing).
         let combinationCount = axes.reduce(1.0) { $0 * Double($1.values.count) }
         let pointCount = runIndices.reduce(0.0) { total, r in
@@ -394,6 +404,33 @@ public struct Sweep {
             return (key, .sequence(Node.Sequence(Array(kept), runs.tag, runs.style, runs.mark)))
         }
         return YAMLValue(node: .mapping(Node.Mapping(pairs, top.tag, top.style, top.mark)), file: root.file, keyPath: root.keyPath)
+    }
+
+    /// The keys of `axes` that runs `runs` of `root` set themselves, each at the run's key
+    /// with the value it gives up (`runOverrides`).
+    static func runOverrides(in root: YAMLValue, runs: [Int], axes: [Axis]) throws -> [ConfigError] {
+        guard let items = try root.optional("runs")?.items() else { return [] }
+        var notes: [ConfigError] = []
+        for r in runs where r < items.count {
+            let run = items[r]
+            let label = try run.optional("label").map { "run '\(try $0.string().singleLine)'" } ?? Scenario.keyPath(ofRun: r)
+            axes: for axis in axes {
+                var parent = run
+                let path = axis.key.split(separator: ".").map(String.init)
+                for key in path.dropLast() {
+                    guard let inner = try parent.optional(key), inner.isMapping else { continue axes }
+                    parent = inner
+                }
+                guard parent.isMapping, let own = try parent.optional(path.last!) else { continue }
+                let value = (try? own.string()).map { " (\($0.singleLine))" } ?? ""
+                let shown = axis.values.prefix(4).joined(separator: ", ") + (axis.values.count > 4 ? ", ..." : "")
+                if let note = try parent.error(atKey: path.last!, "\(label) sets its own \(axis.key)\(value); --vary \(axis.key) replaces it "
+                                                + "with \(shown) in every point, and the run keeps its label") {
+                    notes.append(note)
+                }
+            }
+        }
+        return notes
     }
 
     /// The scenario with `pairs` (key path, value) set in every run (or at the top

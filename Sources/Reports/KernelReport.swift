@@ -75,8 +75,10 @@ public enum KernelReport {
     }
 
     /// The table of `rows(run, gpus:)`; "" without a library.
+    /// - Parameter top: how many layers to list, the slowest (in network order); nil lists them
+    ///   all. The rest are summed on one line, as `explain --top` sums its layer table's.
     /// - Throws: `ConfigError` when the model cannot be laid out on `gpus`.
-    public static func render(_ run: RunSpec, gpus: Int) throws -> String {
+    public static func render(_ run: RunSpec, gpus: Int, top: Int? = nil) throws -> String {
         let (cost, rows) = try rows(run, gpus: gpus)
         guard let library = cost.kernelLibrary else { return "" }
         // The limit, not the use (the table's last column): the profile's workspace_mb, or else the memory the rest leaves.
@@ -87,13 +89,23 @@ public enum KernelReport {
         } ?? "no workspace limit"
         let choice = cost.algorithmChoice == .fastest
             ? "the fastest algorithm that fits" : "cuDNN's heuristic choice (algorithm_choice: heuristic: the fastest that fits, no FFT)"
+        // The slowest `top` (ties in network order), listed in network order.
+        let slowest = Set(rows.indices.sorted { rows[$0].seconds != rows[$1].seconds ? rows[$0].seconds > rows[$1].seconds : $0 < $1 }
+            .prefix(top ?? rows.count))
         var out = "\nConvolution kernels (\(library.name), \(limit)): \(choice), per pass, "
-            + "at \(run.batchPerGPU(at: gpus)) images per GPU\n"
+            + "at \(run.batchPerGPU(at: gpus)) images per GPU"
+            + (slowest.count < rows.count ? "; the \(slowest.count) slowest of \(rows.count) layers, in network order (--all lists every one)" : "")
+            + "\n"
         var table = TextTable(headers: ["layer", "forward", "backward data", "backward filter", "ms", "workspace MiB"],
                               alignments: [.left, .left, .left, .left, .right, .right])
-        for row in rows {
+        for (i, row) in rows.enumerated() where slowest.contains(i) {
             table.append([row.layer] + ConvolutionPass.allCases.map { row.algorithms[$0] ?? "-" }
                          + [Format.fixed(row.seconds * 1e3, 2), Format.fixed(row.workspaceBytes / 1_048_576, 1)])
+        }
+        let rest = rows.indices.filter { !slowest.contains($0) }
+        if !rest.isEmpty {
+            table.append(["(\(rest.count) other layers)", "", "", "", Format.fixed(rest.reduce(0) { $0 + rows[$1].seconds } * 1e3, 2),
+                          Format.fixed((rest.map { rows[$0].workspaceBytes }.max() ?? 0) / 1_048_576, 1)])
         }
         out += table.render()
         out += efficiencySource(run, cost: cost) + "\n"

@@ -256,8 +256,14 @@ public enum MarkdownReport {
         var out = "# \(input.scenario.name.singleLine)\n\n"
         let perModel = bestPerModel(of: input.results, training: input.trainingCells)
         if perModel.count > 1 {
+            // Ranked by time to train where every configuration has one (bestIndices): then said so, since the
+            // images/s printed beside it may be beaten by a configuration whose larger batch needs more epochs.
+            let ranked = input.trainingCells.count == input.results.count && input.trainingCells.allSatisfy { $0 != nil }
+                ? "The configuration of each that trains soonest (a larger global batch may need more epochs, so the most "
+                    + "images/s is not always the soonest trained): "
+                : "The fastest configuration of each: "
             out += "**The answer, model by model.** Runs of different models are never ranked together: their images/s count "
-                + "different work. The fastest configuration of each: "
+                + "different work. " + ranked
                 + perModel.map { r in
                     "**\(r.label.singleLine)** (\(r.model.singleLine)): \(Format.whole(r.metrics.imagesPerSecond)) images/s, "
                         + "\(Format.fixed(r.speedup, 2))x one GPU (\(Format.fixed(r.efficiency * 100, 0))% scaling efficiency)"

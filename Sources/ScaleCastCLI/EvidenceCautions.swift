@@ -1,5 +1,6 @@
 import Hardware
 import Planning
+import Reports
 import Scenario
 
 /// What the published corpus says about the configurations a command prints: each run's
@@ -17,10 +18,29 @@ enum EvidenceCautions {
         // refits efficiencies, as `import kernel-times` writes, is the same board, which the corpus measured).
         let gpu = run.cluster.gpu
         // Compared as the catalog replaces entries: by name, case-insensitively.
-        guard let builtIn = try? Catalog.builtIn().gpus.first(where: { $0.name.lowercased() == gpu.name.lowercased() }),
-              builtIn.peakFLOPsPerSecond != gpu.peakFLOPsPerSecond || builtIn.memoryBytesPerSecond != gpu.memoryBytesPerSecond
-                || builtIn.memoryBytes != gpu.memoryBytes else { return record }
-        return record.replacingBuiltInBoard()
+        guard let builtIn = try? Catalog.builtIn().gpus.first(where: { $0.name.lowercased() == gpu.name.lowercased() }) else { return record }
+        let differences = replacedFigures(builtIn, by: gpu)
+        return differences.isEmpty ? record : record.replacingBuiltInBoard(differences)
+    }
+
+    /// The figures a simulation reads in which `entry` differs from the built-in board of its
+    /// name, each as "what: given (built in)": the peaks of the precisions a run computes in
+    /// (fp8's, a catalog fact no run uses, left out: an entry copied without it is the same
+    /// board), the memory bandwidth and the memory.
+    static func replacedFigures(_ builtIn: GPUSpec, by entry: GPUSpec) -> [String] {
+        func tflops(_ x: Double?) -> String { x.map { Format.fixed($0 / 1e12, 1) + " TFLOP/s" } ?? "none" }
+        var out: [String] = []
+        for precision in ["fp32", "tf32", "fp16", "bf16"] where builtIn.peakFLOPsPerSecond[precision] != entry.peakFLOPsPerSecond[precision] {
+            out.append("\(precision) peak \(tflops(entry.peakFLOPsPerSecond[precision])) (built in: \(tflops(builtIn.peakFLOPsPerSecond[precision])))")
+        }
+        if builtIn.memoryBytesPerSecond != entry.memoryBytesPerSecond {
+            out.append("memory bandwidth \(Format.fixed(entry.memoryBytesPerSecond / 1e9, 0)) GB/s (built in: "
+                       + "\(Format.fixed(builtIn.memoryBytesPerSecond / 1e9, 0)))")
+        }
+        if builtIn.memoryBytes != entry.memoryBytes {
+            out.append("memory \(Format.gib(entry.memoryBytes)) GiB (built in: \(Format.gib(builtIn.memoryBytes)))")
+        }
+        return out
     }
 
     /// A caution on one GPU and precision group: `text` names both (it reads on its own, as

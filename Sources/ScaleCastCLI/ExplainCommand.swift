@@ -78,7 +78,7 @@ struct ExplainCommand: ParsableCommand, OutputProducing, TimeLimited {
                                            stepSeconds: outcome.metrics.stepSeconds, metrics: outcome.metrics,
                                            ceiling: spec.loaderCeiling(gpus: gpus), mechanisms: mechanisms, network: spec.network)
             text += MemoryReport.render(try spec.memoryFootprint(for: spec.setup(gpus: gpus)), gpuMemoryBytes: spec.cluster.gpu.memoryBytes)
-            text += try KernelReport.render(spec, gpus: gpus)
+            text += try KernelReport.render(spec, gpus: gpus, top: all ? nil : top ?? 20)
         }
         var output = json ? CommandOutput(stdout: try ExplainJSON.encode(scenario: scenario, gpus: gpus, runs: explained))
             : CommandOutput(stdout: text)

@@ -335,7 +335,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
             "Left out: \($0.points) configuration\($0.points == 1 ? "" : "s")\($0.runLabel.map { " of run '\($0.singleLine)'" } ?? ""), "
                 + "a combination of varied values the run cannot take (each value is searched with others): \($0.reason)."
         }
-        return leftOut + ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
+        let overrides = sweep.runOverrides.map { "Varied: \($0)." }
+        return overrides + leftOut + ([priceAgeNote(compared), billAgeNote(shown, sweep: sweep), idleInstanceNote(shown, sweep: sweep),
                  globalBatchNote(shown, runs: runsByPoint), fixedEpochsNote(shown, runs: runsByPoint),
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)

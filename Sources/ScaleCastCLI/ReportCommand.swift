@@ -117,12 +117,37 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             folder.discard()
             throw folder.described(error)
         }
+        let removed = Self.removeEarlierReportFiles(in: out, keeping: Set(charts.flatMap { [$0.imageFile, $0.dataFile, $0.scriptFile] }))
         let notes = drawing.notes.map { $0 + "\n" }.joined()
+            + (removed.isEmpty ? "" : "note: removed \(removed.count) file\(removed.count == 1 ? "" : "s") of an earlier report in \(out.singleLine) "
+               + "that this one does not write: \(removed.joined(separator: ", "))\n")
         if json {
             return CommandOutput(stdout: try ReportJSON.encode(input, training: cells, report: out + "/report.md"), stderr: notes)
         }
         let drawn = drawing.images.isEmpty ? "the data and scripts of \(charts.count) charts (no pictures)" : "\(drawing.images.count) charts"
         return CommandOutput(stdout: "wrote \(out)/report.md and \(drawn)\n", stderr: notes)
+    }
+
+    /// Under `--force` (the only way into a folder that is not empty), removes the files an
+    /// earlier report wrote there that this one does not replace: a chart it draws no more (the
+    /// time to train of a scenario without a training goal) or in another picture format. Only
+    /// the file names a report writes are touched, never a user's other files; called after the
+    /// new report is in place, so a failure before leaves the earlier one whole.
+    /// - Returns: the names removed, sorted.
+    static func removeEarlierReportFiles(in folder: String, keeping written: Set<String>) -> [String] {
+        let stems = [ChartCommand.Kind.throughput, .timeToTrain, .scaling, .breakdown, .gantt].map(\.chartName)
+        let extensions = Chart.Format.allCases.map(\.rawValue) + ["dat", "gp"]
+        var removed: [String] = []
+        for stem in stems {
+            for ext in extensions where !written.contains("\(stem).\(ext)") {
+                let path = folder + "/\(stem).\(ext)"
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
+                      unlink(path) == 0 else { continue }
+                removed.append("\(stem).\(ext)")
+            }
+        }
+        return removed.sorted()
     }
 
     /// The price basis of each run's offers (`ResultsTable.priceBases`, named by run where the

@@ -120,7 +120,8 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
                 return "  \(entry.points) point\(entry.points == 1 ? "" : "s")\(run): \(entry.reason)\n"
             }.joined()
         let catalogPrices = sweep.catalogPriceNotes(selected).map { "sweep: \($0)\n" }.joined()
-        output.stderr = note + exclusions + precision + memory + held + epoch + recipes + networkPrices + catalogPrices + output.stderr
+        let overrides = sweep.runOverrides.map { "note: \($0)\n" }.joined()
+        output.stderr = note + overrides + exclusions + precision + memory + held + epoch + recipes + networkPrices + catalogPrices + output.stderr
         return output
     }
 

@@ -21,7 +21,7 @@ extension Scenario {
     /// Where each key of a run's sections belongs, by the key path a run writes it at, for a
     /// key given at another level (`network:` at the top level is `cluster.network`, `allreduce`
     /// under `cluster` is `strategy.allreduce`); a run's own keys as themselves.
-    static let keysElsewhere: [String: [String]] = {
+    public static let keysElsewhere: [String: [String]] = {
         let sections: [(String, [String])] = [
             ("", runKeys), ("cluster.", clusterKeys), ("cluster.network.", RunSpec.networkKeys), ("cluster.pcie.", pcieKeys),
             ("strategy.", strategyKeys), ("simulation.", simulationKeys), ("training.", TrainingGoal.keys),
@@ -71,6 +71,13 @@ extension Scenario {
 
     /// Reads a scenario from parsed YAML; `baseDirectory` resolves relative model files.
     public init(yaml root: YAMLValue, baseDirectory: String) throws {
+        // A model file given where a scenario belongs (its `layers:` and `input:`, no `model:`): said as such,
+        // not as an unknown key with a guess at a scenario key.
+        if root.isMapping, try root.optional("model") == nil, try root.optional("layers") != nil, let layers = try root.error(atKey: "layers",
+            "this is a model file (input:, layers:), not a scenario: name it from a scenario with model: {file: "
+            + "\((root.file as NSString).lastPathComponent.singleLine)} (docs/bring-your-model.md)") {
+            throw layers
+        }
         try root.checkKeys(Scenario.topLevelKeys, elsewhere: Scenario.keysElsewhere)
         file = root.file
         name = try root.optional("name")?.string() ?? ((root.file as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -343,6 +350,7 @@ extension RunSpec {
                                                  software: software)
             + RunSpec.priceUnitNotes(in: yaml, pricing: pricing, gpu: cluster.gpu, catalog: catalog)
             + RunSpec.leafNotes(in: yaml, cluster: cluster, gpuCounts: gpuCounts) + RunSpec.switchedMeshNotes(in: yaml, cluster: cluster)
+            + RunSpec.profileCoverageNotes(in: yaml, costParameters: costParameters, precision: Precision(rawValue: precisionName)!)
         self.modelIsBuiltIn = RunSpec.namesBuiltInModel(modelNode)
         if software.ncclProtocols != nil, plannedStrategy.gradientSync.algorithm.ncclAlgorithms == nil,
            let note = try yaml.optional("software")?.error(atKey: "nccl_protocols", "not used while the all-reduce is "

@@ -31,56 +31,48 @@ public enum ScenarioRunner {
     public static let expandedLimit = (data: 256, modelParallel: 64)
 
     public static func check(_ run: RunSpec, gpus: Int, location: ConfigError) throws {
-        guard Limits.gpus.contains(gpus) else {
+        // Named by the run's label where it has one: the location may be a `gpus` line that several runs share.
+        func refusal(_ message: String) -> ConfigError {
             var error = location
-            error.message = "GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(gpus)"
-            throw error
+            error.message = (run.label.map { "run '\($0.singleLine)': " } ?? "") + message
+            return error
+        }
+        guard Limits.gpus.contains(gpus) else {
+            throw refusal("GPU counts must be between \(Limits.gpus.lowerBound) and \(Limits.gpus.upperBound), got \(gpus)")
         }
         try checkBatch(run, gpus: gpus)
         if let short = try Planner.tooFewUnits(run.network, strategy: run.plannedStrategy, gpus: gpus) {
-            var error = location
-            error.message = short
-            throw error
+            throw refusal(short)
         }
         if let copies = replayedCopies(run), gpus > PlanLimits.replayedRanks {
-            var error = location
-            error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism whose exchanges are \(copies): "
+            throw refusal("\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism whose exchanges are \(copies): "
                 + "both fidelities simulate them transfer by transfer (at most \(PlanLimits.replayedRanks) GPUs); use fewer GPUs, "
-                + "or a profile whose exchanges run as a library's collectives (software: pytorch-ddp)"
-            throw error
+                + "or a profile whose exchanges run as a library's collectives (software: pytorch-ddp)")
         }
         // Node 0 standing for every node, an expanded plan grows as N, not N^2: PlanLimits bound it.
         if fidelity(run, gpus: gpus) == .expanded && nodeSymmetryRefusal(run, gpus: gpus) != nil {
             let limit = run.strategy.kind == .data ? expandedLimit.data : expandedLimit.modelParallel
             if gpus > limit {
-                var error = location
-                error.message = "\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
-                    + "(at most \(limit)); use simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run)
-                throw error
+                throw refusal("\(gpus) GPUs are too many to simulate \(run.strategy.name) parallelism transfer by transfer "
+                    + "(at most \(limit)); use simulation: {fidelity: aggregated}" + aggregatedLeavesOut(run))
             }
         }
         // The direct and parameter-server closed forms enumerate every rank's (node's) transfer to every other.
         let algorithm = run.plannedStrategy.gradientSync.algorithm, wiring = Topology.Wiring(cluster: run.simulatedCluster, gpus: gpus)
         if fidelity(run, gpus: gpus) == .aggregated,
            let transfers = CollectiveModel.pricedPhaseTransfers(algorithm, gpus: gpus, wiring: wiring), transfers > PlanLimits.pricedTransfers {
-            var error = location
-            error.message = "\(gpus) GPUs: the \(algorithm.rawValue) all-reduce sends from every \(algorithm == .direct ? "GPU" : "node") to every other, "
+            throw refusal("\(gpus) GPUs: the \(algorithm.rawValue) all-reduce sends from every \(algorithm == .direct ? "GPU" : "node") to every other, "
                 + "\(transfers) transfers in one phase to price" + (wiring.nodeShiftRefusal.map { " one by one (the nodes are not all alike: \($0))" } ?? "")
                 + ", more than ScaleCast prices (\(PlanLimits.pricedTransfers)); use fewer GPUs"
-                + (wiring.nodeShiftRefusal == nil ? "" : ", full nodes and leaves") + ", or strategy.allreduce: ring, tree or hierarchical"
-            throw error
+                + (wiring.nodeShiftRefusal == nil ? "" : ", full nodes and leaves") + ", or strategy.allreduce: ring, tree or hierarchical")
         }
         if run.cluster.nodes(for: gpus) > 1 && run.cluster.network == nil {
-            var error = location
-            error.message = "\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
-                + "but the cluster has no network: add cluster.network (e.g. {link: ib-hdr, nics_per_node: 1})"
-            throw error
+            throw refusal("\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
+                + "but the cluster has no network: add cluster.network (e.g. {link: ib-hdr, nics_per_node: 1})")
         }
         if let capacity = run.cluster.network?.torusCapacity, run.cluster.nodes(for: gpus) > capacity {
-            var error = location
-            error.message = "\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
-                + "but the torus (cluster.network.dimensions) holds \(capacity)"
-            throw error
+            throw refusal("\(gpus) GPUs need \(run.cluster.nodes(for: gpus)) nodes of \(run.cluster.gpusPerNode), "
+                + "but the torus (cluster.network.dimensions) holds \(capacity)")
         }
     }
 

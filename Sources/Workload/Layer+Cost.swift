@@ -68,7 +68,8 @@ extension LayerKind {
         case .maxPool(let p), .averagePool(let p):
             let x = try single()
             guard p.kernel > 0, p.stride > 0, p.pad >= 0, 2 * p.pad <= p.kernel else {
-                throw ModelError("pooling needs a positive kernel and stride and a pad of at most half the kernel")
+                throw ModelError("pooling needs a positive kernel and stride and a pad of at most half the kernel, "
+                                 + "got kernel \(p.kernel), stride \(p.stride), pad \(p.pad)")
             }
             let ho = try windowOutput(x.height, p.kernel, p.stride, p.pad, ceil: p.ceilMode)
             let wo = try windowOutput(x.width, p.kernel, p.stride, p.pad, ceil: p.ceilMode)

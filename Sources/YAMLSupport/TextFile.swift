@@ -26,6 +26,11 @@ public enum TextFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw failure(nil, "cannot read the file (its permissions?)") }
         if let text = String(data: data, encoding: .utf8) { return text }
         let bytes = [UInt8](data)
+        // A UTF-16 file (Windows editors' "Unicode") says so by its byte-order mark.
+        if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
+            throw failure(1, "UTF-16 text (its first bytes are the byte-order mark 0x\(String(format: "%02X%02X", bytes[0], bytes[1]))), "
+                          + "not UTF-8; save the file as UTF-8")
+        }
         let bad = firstInvalidUTF8(bytes) ?? 0
         let line = 1 + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         let lineStart = bytes[..<bad].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0

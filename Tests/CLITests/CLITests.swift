@@ -107,9 +107,15 @@ let smallScenario = """
         #expect(faster.stdout.contains("Caution: the scenario's catalog gives the H100-SXM5 other peaks or memory than the built-in board")
                 && faster.stdout.contains("checks this prediction on the H100-SXM5 in fp16+bf16"),
                 "\(faster.stdout)")
+        // The figures that differ are named, the entry's and the built-in's.
+        #expect(faster.stdout.contains("bf16 peak 9894.0 TFLOP/s (built in: 989.4 TFLOP/s)")
+                && faster.stdout.contains("tf32 peak none (built in: 494.7 TFLOP/s)"), "\(faster.stdout)")
         #expect(!faster.stdout.contains("error +"), "a measurement of the built-in board was shown")
         let same = CLI.execute(["explain", try writeTemporary(scenario(peaks: "fp32: 66.9, tf32: 494.7, fp16: 989.4, bf16: 989.4, fp8: 1978.9"))])
         #expect(same.exitCode == 0 && !same.stdout.contains("other peaks or memory"), "\(same.stdout)")
+        // Copied without its fp8 peak, a figure no run computes with, it is the same board.
+        let noFP8 = CLI.execute(["explain", try writeTemporary(scenario(peaks: "fp32: 66.9, tf32: 494.7, fp16: 989.4, bf16: 989.4"))])
+        #expect(noFP8.exitCode == 0 && !noFP8.stdout.contains("other peaks or memory"), "\(noFP8.stdout)")
     }
 
     /// An owned cluster's training that outlasts its life says so in its price basis: the
@@ -222,6 +228,31 @@ let smallScenario = """
                                                          + "infinity-fabric-mi300x (infinity-fabric) joins its peers directly"), "\(amd.stderr)")
         let nvidia = CLI.execute(["simulate", try scenario("H100")])
         #expect(nvidia.exitCode == 0 && !nvidia.stderr.contains("cluster.fabric"), "\(nvidia.stderr)")
+    }
+
+    /// A model file given as the scenario is refused as what it is, at its `layers:` key, with
+    /// how to name it from a scenario; a scenario with a model of its own is read as before.
+    @Test func aModelFileGivenAsTheScenarioIsNamedAsSuch() throws {
+        let model = try writeTemporary("name: tiny\ninput: [3, 32, 32]\nlayers:\n  - {type: conv, out: 8, kernel: 3}\n  - {type: fc, units: 10}\n")
+        let out = CLI.execute(["simulate", model])
+        #expect(out.exitCode == 2 && out.stderr.contains(":3: layers: this is a model file (input:, layers:), not a scenario: name it "
+                                                        + "from a scenario with model: {file: "), "\(out.stderr)")
+    }
+
+    /// A cost-model profile without a curve for the run's precision changes nothing in it: noted
+    /// at the profile's key, naming the precisions it has; a run in one of them gets no note.
+    @Test func aProfileWithoutTheRunsPrecisionIsNoted() throws {
+        let profile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scenarios/validation/h200-profile.yaml").standardized.path
+        func notes(_ precision: String) throws -> CommandOutput {
+            CLI.execute(["simulate", try writeTemporary("model: resnet18\nbatch_per_gpu: 32\nprecision: \(precision)\n"
+                + "cluster: {gpu: H200, gpus_per_node: 8}\ngpus: [1]\ncost_model: {profile: \(profile)}\n")])
+        }
+        let fp16 = try notes("fp16")
+        #expect(fp16.exitCode == 0 && fp16.stderr.contains(":6: cost_model.profile: the profile has no fp16 curve (it has fp32, tf32, bf16)"),
+                "\(fp16.stderr)")
+        let bf16 = try notes("bf16")
+        #expect(bf16.exitCode == 0 && !bf16.stderr.contains("cost_model.profile"), "\(bf16.stderr)")
     }
 
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
@@ -1047,6 +1078,23 @@ let smallScenario = """
         #expect(streamed.exitCode == 0 && streamed.stderr.contains("sweep: 2 of 4 points do not fit"), "\(streamed.stderr)")
         let fitting = CLI.execute(["sweep", path, "--quiet", "--run", "fits", "--vary", "gpus=1,2"])
         #expect(fitting.exitCode == 0 && !fitting.stderr.contains("do not fit"), "\(fitting.stderr)")
+    }
+
+    /// A varied key that a run sets itself replaces the run's value in every point: noted at the
+    /// run's key, naming the run and the value given up, in sweep and in plan; a run that
+    /// inherits the key, and a run left out by --run, get no note.
+    @Test func aVariedKeyThatARunSetsIsNoted() throws {
+        let path = try writeTemporary(smallScenario + "\ntraining: {epochs: 1}\npricing: {mode: cloud}\n"
+                                      + "runs:\n  - {label: own, batch_per_gpu: 16}\n  - {label: inherits}\n")
+        let out = CLI.execute(["sweep", path, "--quiet", "--vary", "batch_per_gpu=8", "--vary", "gpus=1"])
+        let notes = out.stderr.split(separator: "\n").filter { $0.contains("sets its own") }
+        #expect(out.exitCode == 0 && notes.count == 1, "\(out.stderr)")
+        #expect(notes.first?.contains("runs[0].batch_per_gpu: run 'own' sets its own batch_per_gpu (16); --vary batch_per_gpu replaces it "
+                                      + "with 8 in every point") == true, "\(out.stderr)")
+        let chosen = CLI.execute(["sweep", path, "--quiet", "--run", "inherits", "--vary", "batch_per_gpu=8", "--vary", "gpus=1"])
+        #expect(chosen.exitCode == 0 && !chosen.stderr.contains("sets its own"), "\(chosen.stderr)")
+        let plan = CLI.execute(["plan", path, "--vary", "batch_per_gpu=8", "--vary", "gpus=1"])
+        #expect(plan.stdout.contains("Varied: ") && plan.stdout.contains("run 'own' sets its own batch_per_gpu"), "\(plan.stdout)\(plan.stderr)")
     }
 
     /// Under --run the varied scenario holds only the chosen run, yet an error names it as the

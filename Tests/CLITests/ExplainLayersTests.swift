@@ -115,6 +115,25 @@ import Testing
         #expect(five.rest?.contains("(\(every.rows.count - 5) other layers)") == true)
     }
 
+    /// The convolution kernel table follows --top and --all as the layer table does: the slowest
+    /// N layers in network order, the rest summed on one line.
+    @Test func theKernelTableListsTheTopLayersToo() throws {
+        let path = try writeTemporary(Self.scenario + "\nsoftware: {profile: ideal, kernel_library: cudnn-8}\n")
+        func kernelRows(_ extra: [String]) -> [String] {
+            let lines = CLI.execute(["explain", path, "--gpus", "2"] + extra).stdout.components(separatedBy: "\n")
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("Convolution kernels (") }) else { return [] }
+            return Array(lines[(start + 3)...].prefix { !$0.isEmpty && !$0.hasPrefix("kernel efficiencies") })
+        }
+        let every = kernelRows(["--all"])
+        #expect(every.count == 53 && !every.contains { $0.contains("other layers)") }, "\(every)")
+        let five = kernelRows(["--top", "5"])
+        #expect(five.count == 6 && five.last?.hasPrefix("(48 other layers)") == true, "\(five)")
+        // Network order: the five listed appear in the order --all lists them.
+        let names = five.dropLast().map { String($0.split(separator: " ")[0]) }
+        let order = every.map { String($0.split(separator: " ")[0]) }
+        #expect(names == order.filter { names.contains($0) })
+    }
+
     @Test(arguments: [["--top", "0"], ["--top", "-3"], ["--top", "many"], ["--all", "--top", "5"]])
     func aBadTopExitsWithTwo(extra: [String]) throws {
         let out = CLI.execute(["explain", try writeTemporary(Self.scenario), "--gpus", "2"] + extra)

@@ -351,6 +351,26 @@ import Reports
         #expect(!FileManager.default.fileExists(atPath: fresh))
     }
 
+    /// A report written with --force over an earlier one leaves one report in the folder: the
+    /// chart files only the earlier one wrote (its time to train) are removed by name and named
+    /// on standard error; a user's own file stays.
+    @Test func aForcedReportRemovesTheEarlierReportsOtherCharts() throws {
+        let dir = try temporaryDirectory()
+        let trained = try writeTemporary(smallScenario + "\ntraining: {epochs: 1}\n")
+        #expect(CLI.execute(["report", trained, "--out", dir]).exitCode == 0)
+        #expect(files(in: dir).contains("timetotrain.dat"))
+        try "mine".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+        let plain = CLI.execute(["report", try writeTemporary(smallScenario), "--out", dir, "--force"])
+        #expect(plain.exitCode == 0, "\(plain.stderr)")
+        #expect(!files(in: dir).contains { $0.hasPrefix("timetotrain.") }, "\(files(in: dir))")
+        #expect(files(in: dir).contains("notes.txt") && files(in: dir).contains("throughput.dat"))
+        #expect(plain.stderr.contains("of an earlier report in \(dir) that this one does not write: ")
+                && plain.stderr.contains("timetotrain.dat, timetotrain.gp"), "\(plain.stderr)")
+        // The same scenario again removes nothing and says nothing of it.
+        let again = CLI.execute(["report", try writeTemporary(smallScenario), "--out", dir, "--force"])
+        #expect(again.exitCode == 0 && !again.stderr.contains("earlier report"), "\(again.stderr)")
+    }
+
     /// Runs the scalecast executable with `arguments` under a file-size limit of `blocks`
     /// blocks of 512 bytes, SIGXFSZ left at its default (which would kill it).
     func runUnderFileSizeLimit(_ blocks: Int, _ arguments: [String]) throws

@@ -184,7 +184,7 @@ import YAMLSupport
     /// An unknown plain key names the sweep's own keys too (network_gbps and friends).
     @Test func anUnknownKeyListsTheSweepsOwnKeys() throws {
         do {
-            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "fabric", values: ["10"])])
+            _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: "wibblewobble", values: ["10"])])
             Issue.record("an unknown key was accepted")
         } catch let error as SweepError {
             for key in ["network_gbps", "gpu_link_gbps", "network_latency_us", "image_size", "batch_per_gpu"] {
@@ -217,6 +217,15 @@ import YAMLSupport
                 Issue.record("\(typed) was accepted")
             } catch let error as SweepError {
                 #expect(error.description == "--vary \(typed): unknown key; did you mean '\(meant)'?", "\(error)")
+            }
+        }
+        // A key of a run's section given bare: the path it belongs at.
+        for (typed, meant) in [("bucket_mb", "strategy.bucket_mb"), ("nics_per_node", "cluster.network.nics_per_node")] {
+            do {
+                _ = try Sweep(scenarioPath: try scenario(), axes: [Sweep.Axis(key: typed, values: ["1"])])
+                Issue.record("\(typed) was accepted")
+            } catch let error as SweepError {
+                #expect(error.description == "--vary \(typed): unknown key here; did you mean '\(meant)'?", "\(error)")
             }
         }
     }

@@ -96,6 +96,14 @@ import Software
         } catch let e as ConfigError {
             #expect(e.line == 2 && e.message.contains("not UTF-8 text: byte 0xE9 at byte 6 of the line"), "\(e)")
         }
+        // UTF-16, little- or big-endian, is named by its byte-order mark.
+        for (mark, encoding) in [([UInt8](arrayLiteral: 0xFF, 0xFE), String.Encoding.utf16LittleEndian), ([0xFE, 0xFF], .utf16BigEndian)] {
+            try Data(mark + [UInt8]("name: x\nmodel: resnet50\n".data(using: encoding)!)).write(to: URL(fileURLWithPath: path))
+            #expect(throws: ConfigError.self) { _ = try Scenario.load(path: path) }
+            do { _ = try TextFile.read(path) } catch let e as ConfigError {
+                #expect(e.line == 1 && e.message.hasPrefix("UTF-16 text (its first bytes are the byte-order mark 0x"), "\(e)")
+            }
+        }
         // A link to a text file is read through (the shipped published-errors.yaml is one).
         let link = path + ".link.yaml"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "scenarios/default.yaml".absolutePath)

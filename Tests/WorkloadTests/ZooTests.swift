@@ -80,6 +80,10 @@ import Testing
         let c = try b.conv("c2", from: 0, out: 4, kernel: 1)
         #expect(throws: ModelError.self) { try b.addLayers("sum", [a, c]) }
         #expect(throws: ModelError.self) { try b.conv("a", from: 0, out: 4, kernel: 3) }
+        // A pooling window the message describes with the values given.
+        #expect { try b.maxPool("p", from: 0, kernel: 2, stride: 2, pad: 2) } throws: { error in
+            "\(error)".contains("got kernel 2, stride 2, pad 2")
+        }
     }
 
     @Test func convolutionCostsFollowTheFormula() throws {
