@@ -2,6 +2,7 @@ import Hardware
 import Planning
 import Reports
 import Scenario
+import Workload
 
 /// What the published corpus says about the configurations a command prints: each run's
 /// record (`explain` and `report` show it) and the cautions `simulate` and `plan` print
@@ -10,9 +11,12 @@ enum EvidenceCautions {
     /// The corpus's record on `run`'s GPU, in the precision it computes in, on `gpus` GPUs
     /// (`MeasuredErrors.evidence`; the GPU's architecture siblings where it has none).
     static func evidence(_ run: RunSpec, gpus: Int = 1, errors: MeasuredErrors, catalog: Catalog) -> MeasuredErrors.Evidence {
+        // Fitted kernel efficiencies price convolutions under a kernel library: a network without any, or a run
+        // without a library, is priced without them.
+        let convolves = run.software.kernelLibrary != nil && run.network.layers.contains { if case .convolution = $0.kind { true } else { false } }
         let record = errors.evidence(gpu: run.cluster.gpu.name, precision: run.evidencePrecision, model: run.modelLabel, gpus: gpus,
                                      architecture: run.cluster.gpu.architecture, architectureOf: { catalog.gpu(named: $0)?.architecture },
-                                     fittedKernels: run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
+                                     fittedKernels: convolves && run.cluster.gpu.kernelEfficiency[run.evidencePrecision.rawValue] != nil,
                                      fitted: { catalog.gpu(named: $0)?.kernelEfficiency[run.evidencePrecision.rawValue] != nil })
         // A scenario's entry under a built-in name with other hardware figures is another board (an entry that only
         // refits efficiencies, as `import kernel-times` writes, is the same board, which the corpus measured).

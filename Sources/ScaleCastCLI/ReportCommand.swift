@@ -131,7 +131,7 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// Under `--force` (the only way into a folder that is not empty), removes the files an
     /// earlier report wrote there that this one does not replace: a chart it draws no more (the
     /// time to train of a scenario without a training goal) or in another picture format. Only
-    /// the file names a report writes are touched, never a user's other files; called after the
+    /// the file names a report writes are touched (regular files), never a user's other files; called after the
     /// new report is in place, so a failure before leaves the earlier one whole.
     /// - Returns: the names removed, sorted.
     static func removeEarlierReportFiles(in folder: String, keeping written: Set<String>) -> [String] {
@@ -140,10 +140,10 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
         var removed: [String] = []
         for stem in stems {
             for ext in extensions where !written.contains("\(stem).\(ext)") {
+                // Regular files only, as --force replaces: never a folder, a device, a FIFO or a symbolic link.
                 let path = folder + "/\(stem).\(ext)"
-                var isFolder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
-                      unlink(path) == 0 else { continue }
+                var status = stat()
+                guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, unlink(path) == 0 else { continue }
                 removed.append("\(stem).\(ext)")
             }
         }

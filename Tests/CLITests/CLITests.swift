@@ -230,6 +230,19 @@ let smallScenario = """
         #expect(nvidia.exitCode == 0 && !nvidia.stderr.contains("cluster.fabric"), "\(nvidia.stderr)")
     }
 
+    /// The caution on a GPU the corpus has not measured says the convolutions are priced from
+    /// measured kernel times only where the run has convolutions to price so; a network of fully
+    /// connected layers rests on the peaks and default efficiencies, and says that.
+    @Test func aNetworkWithoutConvolutionsIsNotSaidToUseFittedKernels() throws {
+        func caution(_ model: String) -> String {
+            CLI.execute(["simulate", (try? writeTemporary("model: \(model)\nbatch_per_gpu: 8\ncluster: {gpu: H100, gpus_per_node: 1}\ngpus: [1]\n")) ?? ""]).stdout
+        }
+        let mlp = caution("{name: mlp, input: [3, 32, 32], layers: [{type: fc, units: 512}, {type: relu}, {type: fc, units: 10}]}")
+        #expect(mlp.contains("rests on the catalog's peaks and the model's default efficiencies") && !mlp.contains("its convolutions"), "\(mlp)")
+        let cnn = caution("resnet50")
+        #expect(cnn.contains("its convolutions are priced from kernel times measured on this board or its die"), "\(cnn)")
+    }
+
     /// A model file given as the scenario is refused as what it is, at its `layers:` key, with
     /// how to name it from a scenario; a scenario with a model of its own is read as before.
     @Test func aModelFileGivenAsTheScenarioIsNamedAsSuch() throws {
