@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
 """Time the forward and backward passes of every convolution and fully connected
-layer of a torchvision model on this GPU, at a few batch sizes and precisions,
-and write a CSV that `scalecast import layer-times` fits.
+layer of a torchvision model, or of your own network, on this GPU, at a few batch
+sizes and precisions, and write a CSV that `scalecast import layer-times` and
+`scalecast import kernel-times` fit.
 
 Usage: python3 tools/profile_layers.py --model resnet50 --batches 32,64,128 \
            --precisions fp32,bf16 --out layer-times.csv
+       python3 tools/profile_layers.py --model mypackage.nets:TinyNet --arg width=64 \
+           --input 3,32,32 --out my-layers.csv
+
+--model names a torchvision model, or a class or function that builds your own
+network as package.module:Factory (the current folder is on the import path), with
+--arg KEY=VALUE for its constructor and --input C,H,W for one example, as
+tools/export_model.py takes them; only the layers' shapes are taken from it (its
+weights are random: the times do not depend on their values).
 
 Each row: the layer's shape (so ScaleCast can count its FLOPs itself), the batch,
 the precision, and the median forward and backward times in milliseconds of
@@ -29,10 +38,13 @@ give them.
 """
 import argparse
 import csv
+import os
 import statistics
 import sys
 
-import kernel_breakdown
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import kernel_breakdown  # noqa: E402
 
 
 def time_ms(fn, repeats):
@@ -64,9 +76,55 @@ def kernel_time_ms(fn, repeats):
     return kernels_ms(kernel_breakdown.profile_runs(fn, repeats, warmups=3), repeats)
 
 
+def square_window(conv):
+    """Whether a Conv2d's window is one the CSV can describe: square kernel, stride and
+    padding (a number, not 'same'), no dilation."""
+    padding = conv.padding
+    return (conv.kernel_size[0] == conv.kernel_size[1] and conv.stride[0] == conv.stride[1]
+            and not isinstance(padding, str) and padding[0] == padding[1] and tuple(conv.dilation) == (1, 1))
+
+
+def layer_shapes(module, shape):
+    """The input shape (batch 1 first) of each convolution and linear layer of `module`,
+    by its name in `named_modules()`, from one forward pass of a zero input of `shape`
+    on the CPU in eval mode. A module built on the meta device (tools/export_model.py's
+    `build_module`) is first given CPU storage, its parameters and buffers filled with
+    small random numbers and zeros: only shapes are read."""
+    import torch
+    if any(t.is_meta for t in list(module.parameters()) + list(module.buffers())):
+        module = module.to_empty(device="cpu")
+        with torch.no_grad():
+            for parameter in module.parameters():
+                parameter.normal_(0, 0.02)
+            for buffer in module.buffers():
+                buffer.zero_()
+    shapes = {}
+
+    def recorder(name):
+        def hook(_module, inputs, _output):
+            shapes.setdefault(name, tuple(inputs[0].shape))   # returns None: the output is left alone
+        return hook
+
+    hooks = [m.register_forward_hook(recorder(name))
+             for name, m in module.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(torch.zeros((1,) + tuple(shape)))
+    finally:
+        for h in hooks:
+            h.remove()
+    return module, shapes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="resnet50")
+    parser.add_argument("--model", default="resnet50",
+                        help="a torchvision model name (resnet50), or package.module:Factory for your own network")
+    parser.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE",
+                        help="a constructor argument of --model, VALUE a Python literal; repeatable")
+    parser.add_argument("--input", metavar="C,H,W",
+                        help="one example's input: channels,height,width (default 3,224,224; 3,299,299 for inception_v3)")
     parser.add_argument("--batches", default="32,64,128")
     parser.add_argument("--cudnn-benchmark", action=argparse.BooleanOptionalAction, default=True,
                         help="let cuDNN measure its algorithms and run the fastest (default: on)")
@@ -79,31 +137,32 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         import torch
-        import torchvision
+        from model_export.from_torch import import_torchvision
+        import_torchvision()   # its models, and loaded before a user's module imports it (see there)
     except ImportError:
         print("error: PyTorch and torchvision are not installed", file=sys.stderr)
         return 2
+    # The model first, on the CPU: a misspelt name or a bad --arg is said with or without a GPU.
+    from export_model import constructor_arguments, input_shape
+    from model_export import from_torch
+    from model_export.vocabulary import ExportError
+    try:
+        built, model_name = from_torch.build_module(args.model, constructor_arguments(args.arg))
+        model, shapes = layer_shapes(built, input_shape(args.input, args.model))
+    except ExportError as error:
+        print(f"error: --model {args.model}: {error}", file=sys.stderr)
+        return 2
+    # The CSV describes square windows (one kernel, stride and pad) without dilation: other layers are left out, said.
+    for name, module in model.named_modules():
+        if name in shapes and isinstance(module, torch.nn.Conv2d) and not square_window(module):
+            print(f"note: {name}: kernel {tuple(module.kernel_size)}, stride {tuple(module.stride)}, padding {module.padding}, "
+                  f"dilation {tuple(module.dilation)}: not a square window, left out (the CSV gives one kernel, stride and pad)",
+                  file=sys.stderr)
+            del shapes[name]
     if not torch.cuda.is_available():
         print("error: no CUDA GPU is visible to PyTorch", file=sys.stderr)
         return 2
     device = torch.device("cuda")
-    model = getattr(torchvision.models, args.model)()
-    size = 299 if args.model.startswith("inception") else 224
-    # Record each conv and linear layer's input shape with one forward pass.
-    shapes = {}
-
-    def recorder(name):
-        def hook(module, inputs, output):
-            shapes.setdefault(name, tuple(inputs[0].shape))   # returns None: the output is left alone
-        return hook
-
-    hooks = [m.register_forward_hook(recorder(name))
-             for name, m in model.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, 3, size, size))
-    for h in hooks:
-        h.remove()
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
     # Rows are written as each layer is timed, so a run stopped part-way keeps what it measured.
     out = open(args.out, "w", newline="")
@@ -138,7 +197,7 @@ def main(argv=None):
                 else:
                     row = dict(kind="fc", in_channels=module.in_features, height=1, width=1, out=module.out_features,
                                kernel=1, stride=1, pad=0, groups=1)
-                writer.writerow(dict(model=args.model, layer=name, batch=batch, precision=precision,
+                writer.writerow(dict(model=model_name, layer=name, batch=batch, precision=precision,
                                      forward_ms=f"{forward:.5f}", backward_ms=f"{max(backward, 0):.5f}",
                                      cudnn_benchmark=str(args.cudnn_benchmark).lower(), timing=args.timing, **row))
                 out.flush()
