@@ -231,6 +231,12 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             throw SweepError("\(at(0))merge: \(missing.count) of \(header.points) points are missing (the first is point \(missing[0])); "
                              + (Self.absentShards(shards).map { "\($0) not among those given" } ?? "is a shard left out?"))
         }
+        // Every shard sweep --shard wrote, even one with no points (more shards than points): one left out
+        // is a job that did not run, which a pipeline should hear of.
+        if let absent = Self.absentShards(shards) {
+            throw SweepError("\(at(0))merge: \(absent) not among those given (it holds no points, so the rows are whole, but a merge takes "
+                             + "every shard the sweep was cut into)")
+        }
         return SweepDocument(scenario: first.scenario, sweep: header, results: (0..<header.points).map { byPoint[$0]! })
     }
 
@@ -292,6 +298,18 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         if let batch = row.batchPerGPU, case let step = batch.multipliedReportingOverflow(by: row.gpus),
            step.overflow || row.globalBatch % step.partialValue != 0 {
             return "global_batch \(row.globalBatch) is no whole number of steps of batch_per_gpu \(batch) on \(row.gpus) GPU\(row.gpus == 1 ? "" : "s")"
+        }
+        // The figures of one simulated step agree: its images/s is its global batch over its time, and its
+        // breakdown adds up to it (docs/json.md; both hold to the last few bits as sweep writes them).
+        let step = row.stepSeconds
+        if step > 0 {
+            if abs(row.imagesPerSecond * step / Double(row.globalBatch) - 1) > 1e-6 {
+                return "images_per_second \(row.imagesPerSecond) is not global_batch \(row.globalBatch) over step_seconds \(step)"
+            }
+            let parts = row.computeSeconds + row.exposedCommunicationSeconds + row.idleSeconds
+            if abs(parts / step - 1) > 1e-6 {
+                return "compute_seconds, exposed_communication_seconds and idle_seconds add up to \(parts), not step_seconds \(step)"
+            }
         }
         // Epochs come with a time to train, within what a scenario may state; held epochs with epochs.
         if let epochs = row.epochs {

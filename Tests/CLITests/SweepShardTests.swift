@@ -95,4 +95,30 @@ import Testing
         let mixed = CLI.execute(["merge", dir + "/a.json", dir + "/c.json"])
         #expect(mixed.exitCode == 2 && mixed.stderr.contains("is from another sweep"), "\(mixed.stderr)")
     }
+
+    /// merge refuses rows whose figures do not agree with one another (images/s not the global
+    /// batch over the step; a breakdown that does not add up to the step), and a shard left out
+    /// even where it held no points (more shards than points).
+    @Test func mergeRefusesFiguresThatDoNotAddUpAndAnEmptyShardLeftOut() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-addup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenario = try writeTemporary(smallScenario)
+        let vary = ["--vary", "gpus=1,2", "--quiet"]
+        for shard in 1...3 {
+            #expect(CLI.execute(["sweep", scenario] + vary + ["--shard", "\(shard)/3", "--out", dir + "/s\(shard).json"]).exitCode == 0)
+        }
+        let whole = CLI.execute(["merge", dir + "/s1.json", dir + "/s2.json", dir + "/s3.json"])
+        #expect(whole.exitCode == 0, "\(whole.stderr)")
+        let empty = CLI.execute(["merge", dir + "/s1.json", dir + "/s2.json"])
+        #expect(empty.exitCode == 2 && empty.stderr.contains("shard 3/3 is not among those given (it holds no points"), "\(empty.stderr)")
+        // One figure of shard 1's row edited: each check names it.
+        let text = try String(contentsOfFile: dir + "/s1.json", encoding: .utf8)
+        for (key, message) in [("images_per_second", "is not global_batch"), ("compute_seconds", "add up to")] {
+            let edited = try #require(text.range(of: "\"\(key)\" : ") ?? text.range(of: "\"\(key)\":"))
+            let changed = text.replacingCharacters(in: edited, with: text[edited] + "1")
+            try changed.write(toFile: dir + "/e.json", atomically: true, encoding: .utf8)
+            let out = CLI.execute(["merge", dir + "/e.json", dir + "/s2.json", dir + "/s3.json"])
+            #expect(out.exitCode == 2 && out.stderr.contains(message) && out.stderr.contains("damaged or was edited"), "\(key): \(out.stderr)")
+        }
+    }
 }
