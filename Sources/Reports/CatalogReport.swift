@@ -31,9 +31,10 @@ public enum CatalogReport {
     /// One row per custom model file (a model YAML as `tools/export_model.py`
     /// writes it), counted as a scenario naming it with `model: {file: ...}` counts it.
     /// - Throws: `ConfigError` naming the file, key path and line of the first problem.
-    static func modelRows(files: [String]) throws -> [ModelRow] {
-        try files.map { path in
-            row(try Network(yaml: YAMLValue.load(path: path)), aliases: [], summary: "from \(path)", reference: path)
+    /// Each file is read at `path` and named as `shown` (as the user wrote it).
+    static func modelRows(files: [(path: String, shown: String)]) throws -> [ModelRow] {
+        try files.map { file in
+            row(try Network(yaml: YAMLValue.load(path: file.path)), aliases: [], summary: "from \(file.shown)", reference: file.shown)
         }
     }
 
@@ -46,12 +47,12 @@ public enum CatalogReport {
     }
 
     /// The built-in models, or with `files` the custom models in those files, as JSON.
-    public static func modelsJSON(files: [String] = []) throws -> String {
+    public static func modelsJSON(files: [(path: String, shown: String)] = []) throws -> String {
         try ResultsJSON.encode(files.isEmpty ? modelRows() : modelRows(files: files))
     }
 
     /// The built-in models, or with `files` the custom models in those files, as a table.
-    public static func modelsTable(files: [String] = []) throws -> String {
+    public static func modelsTable(files: [(path: String, shown: String)] = []) throws -> String {
         var table = TextTable(headers: ["model", "parameters", "forward/image", "train/image", "input", "description"],
                               alignments: [.left, .right, .right, .right, .left, .left])
         for row in try files.isEmpty ? modelRows() : modelRows(files: files) {

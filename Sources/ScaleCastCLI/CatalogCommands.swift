@@ -19,21 +19,29 @@ struct ModelsCommand: ParsableCommand, OutputProducing {
     @Flag(name: .long, help: "Print JSON: a list of objects with name, parameters, forward_flops_per_image.")
     var json = false
 
+    /// The folder relative `files` are read from where a notebook runs the command from its root
+    /// (`PathArguments`); the files are shown as written, so the table's widths are those of the
+    /// text the notebook keeps. Not for users: nil reads them from the current folder.
+    @Option(name: .customLong("files-root"), help: .private)
+    var filesRoot: String?
+
     func produce() throws -> CommandOutput {
+        let paths = files.map { file in filesRoot.map { file.hasPrefix("/") ? file : $0 + "/" + file } ?? file }
         // A built-in model's name given as a file: say what it is, rather than only that no file has the name.
-        for file in files where !FileManager.default.fileExists(atPath: file) && Zoo.entry(named: file) != nil {
+        for (file, path) in zip(files, paths) where !FileManager.default.fileExists(atPath: path) && Zoo.entry(named: file) != nil {
             throw UsageError(message: "\(file.singleLine): no such file; it is a built-in model's name, which `scalecast models` "
                              + "without files lists (a scenario takes it as model: \(file.singleLine))")
         }
         // A scenario given where a model file goes: say so, where the model reader would name a key it does not know.
-        for file in files {
+        for file in paths {
             guard let yaml = try? YAMLValue.load(path: file), yaml.isMapping, (try? yaml.optional("layers")) == nil,
                   let key = ["model", "runs", "cluster", "batch_per_gpu"].first(where: { (try? yaml.optional($0)) != nil }),
                   let node = try? yaml.optional(key) else { continue }
             throw node.error("this is a scenario (it has \(key):), not a model file (name, input, layers); "
                               + "`scalecast explain` lists a scenario's layers, and `scalecast models` without files the built-in models")
         }
-        return CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: files) : try CatalogReport.modelsTable(files: files))
+        let shown = zip(paths, files).map { (path: $0, shown: $1) }
+        return CommandOutput(stdout: json ? try CatalogReport.modelsJSON(files: shown) : try CatalogReport.modelsTable(files: shown))
     }
 }
 

@@ -65,3 +65,12 @@ extension ImportCommand.NCCLTests: PathArguments {
         out = out.map(resolve)
     }
 }
+
+extension ModelsCommand: PathArguments {
+    /// The files stay as written (the table shows them): they are read from the notebook's root.
+    mutating func resolvePaths(_ resolve: (String) -> String) { filesRoot = resolve(".") }
+}
+
+extension HardwareCommand: PathArguments {
+    mutating func resolvePaths(_ resolve: (String) -> String) { file = file.map(resolve) }
+}

@@ -112,12 +112,12 @@ struct ReportCommand: ParsableCommand, OutputProducing, TimeLimited {
             drawing = try Gnuplot.write(charts, into: folder.staging, force: true, shownAs: out)
             input.chartsDrawn = !drawing.images.isEmpty
             try OutputFile.write(MarkdownReport.render(input), to: folder.path(of: "report.md"), force: true)
-            try folder.commit()
+            try folder.commit(replacing: force)
         } catch {
             folder.discard()
             throw folder.described(error)
         }
-        let removed = Self.removeEarlierReportFiles(in: out, keeping: Set(charts.flatMap { [$0.imageFile, $0.dataFile, $0.scriptFile] }))
+        let removed = force ? Self.removeEarlierReportFiles(in: out, keeping: Set(charts.flatMap { [$0.imageFile, $0.dataFile, $0.scriptFile] })) : []
         let notes = drawing.notes.map { $0 + "\n" }.joined()
             + (removed.isEmpty ? "" : "note: removed \(removed.count) file\(removed.count == 1 ? "" : "s") of an earlier report in \(out.singleLine) "
                + "that this one does not write: \(removed.joined(separator: ", "))\n")

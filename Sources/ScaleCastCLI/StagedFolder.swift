@@ -52,12 +52,22 @@ final class StagedFolder {
     }
 
     /// Renames every file of the staging folder into the target folder, then removes the
-    /// staging folder.
+    /// staging folder. Without `replacing`, a file of the same name that appeared in the
+    /// target while the work ran (another run writing the same new folder) is never
+    /// replaced: each file is put in place by a hard link, which fails where a name is
+    /// taken, and on the first such failure the links made are undone and nothing is changed.
     /// - Throws: `UsageError` naming the file that could not be put in place and those
     ///   that were (a rename inside one folder fails only where the file system does).
-    func commit() throws {
+    func commit(replacing: Bool = true) throws {
         precondition(open, "commit after commit or discard")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).sorted()
+        if !replacing, try linkIntoPlace(names) {
+            for name in names { unlink(path(of: name)) }
+            open = false
+            rmdir(staging)
+            StreamedOutputFile.trackFolder(staging, false)
+            return
+        }
         var moved: [String] = []
         for name in names {
             guard rename(path(of: name), target + "/" + name) == 0 else {
@@ -71,6 +81,34 @@ final class StagedFolder {
         open = false
         rmdir(staging)
         StreamedOutputFile.trackFolder(staging, false)
+    }
+
+    /// Links each of `names` from the staging folder into the target (`commit(replacing: false)`).
+    /// - Returns: true when all are linked; false, with nothing linked, on a file system
+    ///   without hard links, where each name is checked free and `commit` renames as with
+    ///   `replacing` (a file appearing in that moment is the one race left).
+    /// - Throws: `UsageError` where a name is taken in the target: the links made are removed
+    ///   and the staging folder is discarded.
+    private func linkIntoPlace(_ names: [String]) throws -> Bool {
+        var linked: [String] = []
+        for name in names {
+            guard link(path(of: name), target + "/" + name) == 0 else {
+                let reason = errno
+                for made in linked { unlink(target + "/" + made) }
+                var status = stat()
+                let taken = reason == EEXIST || names.contains { lstat(target + "/" + $0, &status) == 0 }
+                if !taken && linked.isEmpty { return false }   // no hard links on this file system: commit renames
+                discard()
+                if taken {
+                    throw UsageError(message: "\(flag): \(target.singleLine)/\(name.singleLine) appeared while the work ran (another run "
+                                     + "writing the same folder?); pass --force to replace it (nothing was written)")
+                }
+                throw UsageError(message: "\(flag): cannot put \(target.singleLine)/\(name.singleLine) in place: "
+                                 + "\(String(cString: strerror(reason))); nothing was changed")
+            }
+            linked.append(name)
+        }
+        return true
     }
 
     /// Removes the staging folder with what is in it, and the target folder where this run

@@ -63,10 +63,13 @@ import Testing
         #expect(out.stderr.contains("nb.md:2: scalecast:root"))
     }
 
-    /// The same notebook is current whether checked from the repository's root or from elsewhere.
-    @Test func theRepositorysNotebooksRunFromAnyFolder() throws {
+    /// The same notebook is current whether checked from the repository's root or from elsewhere:
+    /// one that simulates, and one whose `models FILE` names files (a command without
+    /// `PathArguments` read them from the folder it ran in).
+    @Test(arguments: ["data-or-trick.md", "bring-your-model.md"])
+    func theRepositorysNotebooksRunFromAnyFolder(name: String) throws {
         let notebook = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../notebooks-md/data-or-trick.md").standardized.path
+            .appendingPathComponent("../../notebooks-md/" + name).standardized.path
         let (status, stdout, stderr) = try ExecutableTests().run(["notebook", "check", notebook], in: FileManager.default.temporaryDirectory.path)
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("current"))

@@ -351,6 +351,27 @@ import Reports
         #expect(!FileManager.default.fileExists(atPath: fresh))
     }
 
+    /// Two reports into one new folder at once, neither with --force: the later never replaces
+    /// what the earlier put there. Its commit links each file into place, and a name taken
+    /// meanwhile undoes its links and leaves the folder as the other run left it; without a
+    /// conflict, every file is in place and no staging folder is left.
+    @Test func aReportFolderFilledWhileTheWorkRanIsNotReplaced() throws {
+        let dir = try temporaryDirectory() + "/race"
+        let late = try StagedFolder(dir)
+        try "late report".write(toFile: late.path(of: "report.md"), atomically: false, encoding: .utf8)
+        try "late chart".write(toFile: late.path(of: "scaling.dat"), atomically: false, encoding: .utf8)
+        try "the other run's".write(toFile: dir + "/scaling.dat", atomically: false, encoding: .utf8)
+        #expect { try late.commit(replacing: false) } throws: { error in
+            "\(error)".contains("race/scaling.dat appeared while the work ran") && "\(error)".contains("nothing was written")
+        }
+        #expect(files(in: dir) == ["scaling.dat"], "its report.md, linked first, is undone")
+        #expect(try String(contentsOfFile: dir + "/scaling.dat", encoding: .utf8) == "the other run's")
+        let fresh = try StagedFolder(dir + "/fresh")
+        try "report".write(toFile: fresh.path(of: "report.md"), atomically: false, encoding: .utf8)
+        try fresh.commit(replacing: false)
+        #expect(files(in: dir + "/fresh") == ["report.md"])
+    }
+
     /// A report written with --force over an earlier one leaves one report in the folder: the
     /// chart files only the earlier one wrote (its time to train) are removed by name and named
     /// on standard error; a user's own file stays.
