@@ -271,7 +271,9 @@ struct Notebook {
             for note in notes { FileHandle.standardError.write(Data((relativeToRoot(note) + "\n").utf8)) }
         }
         let image = relativePath(from: (path as NSString).deletingLastPathComponent, to: command.out + "/" + chart.imageFile)
-        return (["![\(chart.name) chart](\(image))"], stale)
+        // CommonMark ends a link destination at a space unless it is written in angle brackets.
+        let destination = image.contains(where: { $0 == " " || $0 == "(" || $0 == ")" }) ? "<\(image)>" : image
+        return (["![\(chart.name) chart](\(destination))"], stale)
     }
 
     /// Whether `path` (absolute) is `folder` or lies below it, links followed in both.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YAMLSupport
 
 /// `scalecast notebook run|check FILE...`.
 struct NotebookCommand: ParsableCommand {
@@ -60,6 +61,8 @@ struct NotebookCommand: ParsableCommand {
     /// would then change a byte outside the generated output).
     static func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            // TextFile says which of missing, a folder, unreadable or not UTF-8 (where the encoding breaks) it is.
+            do { _ = try TextFile.read(file) } catch let error as ConfigError { throw UsageError(message: "cannot read the notebook: \(error)") }
             throw UsageError(message: "\(file): cannot read the notebook (no such file, or not UTF-8 text)")
         }
         let hasMark = data.starts(with: [0xEF, 0xBB, 0xBF])

@@ -168,8 +168,12 @@ struct MergeCommand: ParsableCommand, OutputProducing {
     func produce() throws -> CommandOutput {
         try OutputFile.checkNotAnInput(out, inputs: shards)
         let documents = try shards.map { path -> SweepDocument in
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            guard !isFolder.boolValue else {
+                throw UsageError(message: "\(path): is a folder; give the shards' files (sweep --out FILE.json), e.g. \(path)/*.json")
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
-                let exists = FileManager.default.fileExists(atPath: path)
                 throw UsageError(message: "\(path): " + (exists ? "cannot read the file (its permissions?)" : "no such file"))
             }
             // The decoder keeps one of a repeated key's values without a word (and may fail on the one it
@@ -186,7 +190,8 @@ struct MergeCommand: ParsableCommand, OutputProducing {
                 // again (Foundation's JSONSerialization takes several times the text's size in memory).
                 if case .dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty,
                    let invalid = Self.invalidJSON(data) {
-                    throw ConfigError(file: path, keyPath: "", line: invalid.line, message: "not valid JSON: \(invalid.reason)")
+                    throw ConfigError(file: path, keyPath: "", line: invalid.line, message: "not valid JSON: \(invalid.reason)"
+                                      + (path.lowercased().hasSuffix(".csv") ? " (merge takes the JSON shards of sweep --out FILE.json, not CSV)" : ""))
                 }
                 try refuseRepeatedKey()
                 throw UsageError(message: "\(path): not a sweep JSON written by `scalecast sweep --out FILE.json`"

@@ -51,6 +51,18 @@ import Testing
         #expect(chart.exitCode == 0, "\(chart.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir + "/plots/s/scaling.gp"))
         #expect(try String(contentsOfFile: notebook, encoding: .utf8).contains("![scaling chart](../plots/s/scaling.png)"))
+        // A folder with a space: the link's destination in angle brackets, as CommonMark reads one.
+        try "# Rooted\n<!-- scalecast:root .. -->\n\n```scalecast\nscalecast chart scaling data/s.yaml --out \"plots/x y\"\n```\n"
+            .write(toFile: notebook, atomically: true, encoding: .utf8)
+        #expect(CLI.execute(["notebook", "run", notebook]).exitCode == 0)
+        #expect(try String(contentsOfFile: notebook, encoding: .utf8).contains("![scaling chart](<../plots/x y/scaling.png>)"))
+    }
+
+    /// A folder given as the notebook is named as one.
+    @Test func aFolderGivenAsTheNotebookIsSaidToBeOne() throws {
+        let dir = try layout()
+        let out = CLI.execute(["notebook", "check", dir + "/book"])
+        #expect(out.exitCode == 2 && out.stderr.contains("cannot read the notebook: \(dir)/book: is a directory, not a file"), "\(out.stderr)")
     }
 
     @Test func aRootThatIsNotAFolderExitsWithTwo() throws {

@@ -109,6 +109,12 @@ import Testing
         }
         let whole = CLI.execute(["merge", dir + "/s1.json", dir + "/s2.json", dir + "/s3.json"])
         #expect(whole.exitCode == 0, "\(whole.stderr)")
+        // A folder, or a sweep's CSV, given where a shard's JSON goes: said as such.
+        let folder = CLI.execute(["merge", dir])
+        #expect(folder.exitCode == 2 && folder.stderr.contains("is a folder; give the shards' files"), "\(folder.stderr)")
+        #expect(CLI.execute(["sweep", scenario] + vary + ["--out", dir + "/whole.csv"]).exitCode == 0)
+        let csv = CLI.execute(["merge", dir + "/whole.csv"])
+        #expect(csv.exitCode == 2 && csv.stderr.contains("merge takes the JSON shards of sweep --out FILE.json, not CSV"), "\(csv.stderr)")
         let empty = CLI.execute(["merge", dir + "/s1.json", dir + "/s2.json"])
         #expect(empty.exitCode == 2 && empty.stderr.contains("shard 3/3 is not among those given (it holds no points"), "\(empty.stderr)")
         // One figure of shard 1's row edited: each check names it.
