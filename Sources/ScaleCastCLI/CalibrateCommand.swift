@@ -42,6 +42,9 @@ struct CalibrateCommand: ParsableCommand, OutputProducing {
 
     func produce() throws -> CommandOutput {
         try OutputFile.checkNotAnInput(out, inputs: (gemmCSV.map { [$0] } ?? []) + catalogFiles.paths)
+        if cuda && gemmCSV != nil {
+            throw UsageError(message: "--cuda times cuBLAS on this machine and --gemm-csv reads timings taken elsewhere: give one of them")
+        }
         if cuda || gemmCSV != nil { return try calibrateGPU() }
         // A GPU named for a CPU calibration would be silently ignored: say what it needs instead.
         if let gpu { throw UsageError(message: "--gpu \(gpu.singleLine): the GPU's timings come from --cuda (time cuBLAS here) or --gemm-csv FILE; "

@@ -60,6 +60,10 @@ struct ChartCommand: ParsableCommand, OutputProducing, TimeLimited {
     var force = false
 
     func produce() throws -> CommandOutput {
+        // Options of the bandwidth chart given to another: refused, not ignored.
+        if kind != .bandwidth, let given = [link.map { _ in "--link" }, bandwidths.map { _ in "--bandwidths" }].compactMap({ $0 }).first {
+            throw UsageError(message: "\(given) applies to the bandwidth chart only, not to \(kind.rawValue)")
+        }
         let counts = try gpus.map(GPUList.parse)
         let loaded = try Scenario.load(path: scenario)
         // The files before the simulations, which can take minutes: a refusal after them would waste them.
@@ -180,9 +184,12 @@ enum ChartBuilder {
     /// Images/s as one link's bandwidth varies around the run's own.
     static func bandwidth(_ spec: RunSpec, catalog: Catalog, gpus: [Int]?, link: String?, values: [Double]?,
                           format: Chart.Format) throws -> Chart {
-        let counts = gpus ?? spec.gpuCounts.filter { $0 > 1 }
+        // One GPU sends nothing over any link: its curve would be flat, answering nothing, so it is not drawn.
+        let counts = (gpus ?? spec.gpuCounts).filter { $0 > 1 }
         guard let largest = counts.max() else {
-            guard gpus == nil else { throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1") }
+            guard gpus == nil else {
+                throw UsageError(message: "--gpus: a bandwidth what-if needs a GPU count above 1 (one GPU sends nothing over any link)")
+            }
             // The counts came from the scenario: say where.
             var error = spec.gpusLocation
             error.message = "a bandwidth what-if needs a GPU count above 1, and this run lists only 1 GPU (add a larger count, or pass --gpus)"

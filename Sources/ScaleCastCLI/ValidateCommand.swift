@@ -135,6 +135,7 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         guard tolerance > 0 else { throw UsageError(message: "--tolerance must be positive") }
         if !published.isEmpty { return try validatePublished() }
         guard errorsOut == nil else { throw UsageError(message: "--errors-out writes the errors of --published; give --published DIR") }
+        try Self.checkProfileKind(profile, forAgainst: against != nil)
         guard let against else { return try validateExecutor() }
         guard workers.isEmpty, !tasks else { throw UsageError(message: "--workers and --tasks apply to the executor, not to --against") }
         let text: String
@@ -283,6 +284,23 @@ struct ValidateCommand: ParsableCommand, OutputProducing {
         var cpu: String
         var profile: String
         var cases: [ExecutorValidation.Case]
+    }
+
+    /// A profile of the other kind given to --profile (a GPU's, from `import layer-times`, where
+    /// the executor validates; a CPU's, from `calibrate`, with --against) is said to be one,
+    /// before its reader names the key it does not expect (`gpu`, `cpu`).
+    static func checkProfileKind(_ profile: String?, forAgainst: Bool) throws {
+        guard let profile, let yaml = try? YAMLValue.load(path: profile), yaml.isMapping else { return }
+        func has(_ key: String) -> Bool { (try? yaml.optional(key)) != nil }
+        if forAgainst, has("cpu"), !has("gpu") {
+            throw UsageError(message: "--profile \(profile.singleLine): a CPU profile (from `scalecast calibrate`), which the executor's "
+                             + "validation takes; --against compares GPU steps and takes a GPU profile from `scalecast import layer-times`")
+        }
+        if !forAgainst, has("gpu"), !has("cpu") {
+            throw UsageError(message: "--profile \(profile.singleLine): a GPU profile (from `scalecast import layer-times`), which "
+                             + "--against takes; without --against validate checks the executor and takes a CPU profile from "
+                             + "`scalecast calibrate --threads 1`")
+        }
     }
 
     private func validateExecutor() throws -> CommandOutput {

@@ -346,6 +346,23 @@ let smallScenario = """
         #expect(missing.exitCode == 2 && missing.stderr.contains(":6: pricing: no server power"), "\(missing.stderr)")
     }
 
+    /// Options that would change nothing are refused, not ignored: the bandwidth chart's
+    /// --link and --bandwidths on another chart, a bandwidth chart at one GPU, and --cuda with
+    /// --gemm-csv (which timings would it fit?).
+    @Test func optionsThatWouldChangeNothingAreRefused() throws {
+        let path = try writeTemporary(smallScenario)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-unused-\(UUID().uuidString)").path
+        let link = CLI.execute(["chart", "throughput", path, "--link", "gpu", "--out", out])
+        #expect(link.exitCode == 2 && link.stderr.contains("--link applies to the bandwidth chart only, not to throughput"), "\(link.stderr)")
+        let values = CLI.execute(["chart", "scaling", path, "--bandwidths", "10,100", "--out", out])
+        #expect(values.exitCode == 2 && values.stderr.contains("--bandwidths applies to the bandwidth chart only"), "\(values.stderr)")
+        let one = CLI.execute(["chart", "bandwidth", path, "--gpus", "1", "--out", out])
+        #expect(one.exitCode == 2 && one.stderr.contains("needs a GPU count above 1 (one GPU sends nothing over any link)"), "\(one.stderr)")
+        let both = CLI.execute(["calibrate", "--cuda", "--gemm-csv", path, "--gpu", "H200"])
+        #expect(both.exitCode == 2 && both.stderr.contains("give one of them"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing written")
+    }
+
     @Test func gpusOptionOverridesTheScenario() throws {
         let path = try writeTemporary(smallScenario)
         let out = CLI.execute(["simulate", path, "--gpus", "1,3", "--json"])
@@ -1803,6 +1820,16 @@ let smallScenario = """
         #expect(cases.count == 12)
         let errors = cases.map { abs($0["relative_error"] as! Double) }.sorted()
         return errors[errors.count / 2]
+    }
+
+    /// A profile of the other kind is said to be one: a GPU's where the executor is validated,
+    /// a CPU's with --against.
+    @Test func aProfileOfTheOtherKindIsNamed() throws {
+        let gpu = CLI.execute(["validate", "--profile", Self.profile])
+        #expect(gpu.exitCode == 2 && gpu.stderr.contains("a GPU profile (from `scalecast import layer-times`), which --against takes"),
+                "\(gpu.stderr)")
+        let cpu = CLI.execute(["validate", "--against", Self.steps, "--profile", try writeTemporary("cpu: Some CPU\nthreads: 1\n")])
+        #expect(cpu.exitCode == 2 && cpu.stderr.contains("a CPU profile (from `scalecast calibrate`)"), "\(cpu.stderr)")
     }
 
     /// Held-out whole steps measured on an H200: the kernel model at the H200's fitted

@@ -269,11 +269,11 @@ import Reports
         let huge = try run("h200.yaml,resnet50,64,fp32,1,1e300\n")
         #expect(huge.code == 2 && huge.stderr.contains("up to 86,400 (a day)"), "\(huge.stderr)")
         // A problem in the --profile file is the flag's, not the first row's, and no --vary was given.
-        try "cpu: x\n".write(toFile: dir + "/cpu.yaml", atomically: true, encoding: .utf8)
+        try "gpu: H200-SXM\nbogus: 1\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         let csv = dir + "/p.csv"
         try (header + "h200.yaml,resnet50,64,fp32,1,0.08\n").write(toFile: csv, atomically: true, encoding: .utf8)
-        let profiled = CLI.execute(["validate", "--against", csv, "--profile", dir + "/cpu.yaml"])
-        #expect(profiled.exitCode == 2 && profiled.stderr.contains("--profile: \(dir)/cpu.yaml:1:") && !profiled.stderr.contains("--vary"),
+        let profiled = CLI.execute(["validate", "--against", csv, "--profile", dir + "/bad.yaml"])
+        #expect(profiled.exitCode == 2 && profiled.stderr.contains("--profile: \(dir)/bad.yaml:2:") && !profiled.stderr.contains("--vary"),
                 "\(profiled.stderr)")
         let oversized = try run("h200.yaml,resnet50,4096,fp32,1,10\n")
         #expect(oversized.code == 0 && oversized.stderr.contains(":2: the model needs") && oversized.stderr.contains("measured as written?"),
