@@ -110,7 +110,7 @@ extension RunSpec {
     static func profileCoverageNotes(in yaml: YAMLValue, costParameters: CostParameters, precision: Precision) throws -> [ConfigError] {
         let fitted: [String] = Precision.allCases.filter { costParameters.maxEfficiencyOverride[$0] != nil }.map(\.rawValue)
         let name = precision.rawValue
-        let message = "the profile has no \(name) curve (it has \(fitted.joined(separator: ", "))): this run's \(name) work is priced "
+        let message = "the profile has no \(name) curve (it has \(fitted.isEmpty ? "none" : fitted.joined(separator: ", "))): this run's \(name) work is priced "
             + "from the catalog's and the defaults' figures, not from the measurement; time the layers in \(name) too "
             + "(tools/profile_layers.py --precisions) and import them again"
         guard costParameters.maxEfficiencyOverride[precision] == nil, let costModel = try yaml.optional("cost_model"),

@@ -266,6 +266,11 @@ let smallScenario = """
                 "\(fp16.stderr)")
         let bf16 = try notes("bf16")
         #expect(bf16.exitCode == 0 && !bf16.stderr.contains("cost_model.profile"), "\(bf16.stderr)")
+        // A profile without any curve says so.
+        let empty = try writeTemporary("gpu: H200-SXM\nmax_efficiency: {}\nhalf_saturation: {}\n")
+        let none = CLI.execute(["simulate", try writeTemporary("model: resnet18\nbatch_per_gpu: 32\nprecision: bf16\n"
+            + "cluster: {gpu: H200, gpus_per_node: 8}\ngpus: [1]\ncost_model: {profile: \(empty)}\n")])
+        #expect(none.exitCode == 0 && none.stderr.contains("the profile has no bf16 curve (it has none)"), "\(none.stderr)")
     }
 
     /// Keys the run's mode or fabric does not read are accepted (a sweep varies the mode) and
