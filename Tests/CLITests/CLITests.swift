@@ -243,6 +243,30 @@ let smallScenario = """
         #expect(cnn.contains("its convolutions are priced from kernel times measured on this board or its die"), "\(cnn)")
     }
 
+    /// A GPU count one run of several cannot take is refused naming that run, at the `gpus` line
+    /// the runs share.
+    @Test func aGPUCountRefusalNamesTheRun() throws {
+        let path = try writeTemporary("model: resnet50\nbatch_per_gpu: 64\ncluster: {gpu: H100, gpus_per_node: 8, network: {link: ib-ndr}}\n"
+            + "gpus: [1024]\nruns:\n  - {label: resnet}\n  - {label: alex-hybrid, model: alexnet-owt, strategy: {kind: hybrid}}\n")
+        let out = CLI.execute(["simulate", path])
+        #expect(out.exitCode == 2 && out.stderr.contains(":4: gpus: run 'alex-hybrid': hybrid parallelism splits layer 'fc8'"), "\(out.stderr)")
+    }
+
+    /// Where every configuration has a time to train, report's per-model answer says its pick
+    /// trains soonest (the most images/s may train later); without one, that it is the fastest.
+    @Test func theReportSaysWhatItsPerModelPickIs() throws {
+        let two = "model: resnet18\nbatch_per_gpu: 32\ncluster: {gpu: H100, gpus_per_node: 8}\ngpus: [1, 8]\n"
+            + "runs:\n  - {label: a}\n  - {label: b, model: alexnet-owt}\n"
+        func answer(_ scenario: String) throws -> String {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalecast-answer-\(UUID().uuidString)").path
+            let out = CLI.execute(["report", try writeTemporary(scenario), "--out", dir])
+            #expect(out.exitCode == 0, "\(out.stderr)")
+            return try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
+        }
+        #expect(try answer(two + "training: {epochs: 1}\n").contains("The configuration of each that trains soonest"))
+        #expect(try answer(two).contains("The fastest configuration of each: "))
+    }
+
     /// A model file given as the scenario is refused as what it is, at its `layers:` key, with
     /// how to name it from a scenario; a scenario with a model of its own is read as before.
     @Test func aModelFileGivenAsTheScenarioIsNamedAsSuch() throws {

@@ -56,6 +56,7 @@ class ONNXTests(unittest.TestCase):
             self.assertEqual(counted["tiny-onnx"][key], counted["tiny-torch"][key], key)
         self.assertIn("type: silu", text)             # Sigmoid then Mul by its input
         self.assertIn("type: adaptive_avgpool", text)  # ReduceMean over height and width
+        self.assertIn("type: dropout, p: 0.2}", text)   # ONNX's float32 ratio, as its shortest decimal
 
     def test_a_gate_of_fc_layers_reshaped_or_unsqueezed_counts_as_in_pytorch(self):
         import nets
