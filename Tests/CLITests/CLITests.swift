@@ -800,7 +800,7 @@ let smallScenario = """
             model: alexnet-owt
             batch_per_gpu: 16
             precision: bf16
-            cluster: {gpu: V100, gpus_per_node: 8}
+            cluster: {gpu: V100, gpus_per_node: 8, fabric: nvswitch}
             strategy: {kind: model}
             gpus: [1, 2]
             """)

@@ -17,8 +17,8 @@ import Hardware
         }
     }
 
-    /// A scenario naming no fabric gets the GPU's own: MI300X and Gaudi 3 nodes are
-    /// meshes of their scale-up link; an explicit fabric still wins.
+    /// A scenario naming no fabric gets the GPU's own: MI300X, Gaudi 3 and SXM2 (P100, V100)
+    /// nodes are meshes of their scale-up link; an explicit fabric still wins.
     @Test func aGPUsOwnFabricIsTheDefault() throws {
         func fabric(_ cluster: String) throws -> NodeFabric {
             let path = try temporaryScenario("model: resnet18\nbatch_per_gpu: 32\ncluster: \(cluster)\ngpus: [8]\n")
@@ -31,6 +31,11 @@ import Hardware
         guard case .nvswitch = try fabric("{gpu: MI300X, gpus_per_node: 8, fabric: nvswitch}") else { Issue.record("fabric: ignored"); return }
         guard case .pcieTree = try fabric("{gpu: MI250X, gpus_per_node: 8}") else { Issue.record("MI250X: not a PCIe tree"); return }
         guard case .nvswitch = try fabric("{gpu: H100, gpus_per_node: 8}") else { Issue.record("H100: not an NVSwitch"); return }
+        // SXM2 boards were built into NVLink meshes (the DGX-1), never behind an NVSwitch (the DGX-2's SXM3 V100).
+        for sxm2 in ["P100-SXM2", "V100-SXM2-16GB", "V100-SXM2-32GB"] {
+            guard case .nvlinkMesh = try fabric("{gpu: \(sxm2), gpus_per_node: 8}") else { Issue.record("\(sxm2): not a mesh"); return }
+        }
+        guard case .nvswitch = try fabric("{gpu: V100-SXM3-32GB-H, gpus_per_node: 16}") else { Issue.record("V100 SXM3: not an NVSwitch"); return }
     }
 
     /// A PCIe tree's socket link, where the scenario names none, is of the GPU's host link's

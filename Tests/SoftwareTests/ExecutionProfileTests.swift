@@ -283,7 +283,7 @@ func loadError(_ yaml: String) throws -> ConfigError {
         // Without the interference of NCCL's blocks (which ideal does not model)...
         let compiled = try run(scenario(batch: 8, extra: "software: {profile: pytorch-compiled, collective_sm_share: 0}"), gpus: 2)
         // ...pytorch-compiled names PyTorch's kernel library; with the same library, ideal is the same step.
-        let ideal = try run(scenario(batch: 8, extra: "software: {profile: ideal, kernel_library: cudnn-8}"), gpus: 2)
+        let ideal = try run(scenario(batch: 8, extra: "software: {profile: ideal, kernel_library: cudnn-8, collective: nccl-auto}"), gpus: 2)
         #expect(compiled.metrics.stepSeconds == ideal.metrics.stepSeconds)
     }
 
