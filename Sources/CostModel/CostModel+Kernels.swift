@@ -17,8 +17,10 @@ extension CostModel {
     /// `depthwiseKernels` says PyTorch runs them; another grouped convolution's are
     /// the library's and, where it has grouped direct kernels, `direct` last). The
     /// first needs no workspace. On a GPU without units for the precision (fp16 computed
-    /// in fp32, `RunSpec.precisionNote`) no kernel runs on tensor cores, so none pays
-    /// NCHW transposes or takes the precision's efficiencies.
+    /// in fp32, `RunSpec.precisionNote`), or whose units for it are tensor cores that the
+    /// library has no kernels for (`KernelLibrary.tensorCoreKernels`: cuDNN before v7 on a
+    /// V100), no kernel runs on tensor cores, so none pays NCHW transposes or takes the
+    /// precision's efficiencies.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
         let depthwise: ConvolutionAlgorithm = runsPyTorchDepthwiseKernels(work) ? .pytorchDepthwise : .direct
@@ -31,6 +33,7 @@ extension CostModel {
             offered.append(.direct)
         }
         let hasUnits = gpu.unitsRunning(precision.rawValue) == precision.rawValue
+            && !(gpu.hasTensorCores && kernelLibrary?.tensorCoreKernels == false)
         var kernels: [PricedKernel] = offered.compactMap { algorithm in
             guard var kernel = ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
                                                  groupedDirectKernels: libraryHasGroupedDirect) else { return nil }

@@ -118,6 +118,14 @@ public struct GPUSpec: Hashable, Sendable {
         peakFLOPsPerSecond[unitsRunning(precision)] ?? 0
     }
 
+    /// Whether the GPU's catalog peaks below fp32 are matrix units' (NVIDIA's tensor cores from
+    /// Volta, AMD's matrix cores, Gaudi's MMEs), which only a library with tensor-core kernels
+    /// reaches (`KernelLibrary.tensorCoreKernels`): every architecture but NVIDIA's before Volta,
+    /// whose fp16 peak (Pascal's) is their CUDA cores' paired half-precision rate.
+    public var hasTensorCores: Bool {
+        !["fermi", "kepler", "maxwell", "pascal"].contains(architecture.lowercased())
+    }
+
     /// The precision whose peak runs `precision` on this GPU (`peakFLOPsPerSecond(precision:)`):
     /// itself where the catalog gives its peak, else the first of the fallbacks that has one.
     public func unitsRunning(_ precision: String) -> String {

@@ -279,7 +279,8 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
         let standing = folded.filter { !$0.alike.isEmpty }
         guard !standing.isEmpty else { return "" }
         var text = "A row marked (+N alike) stands for N more configurations with every figure the same: they differ from it only in "
-            + "settings that change nothing there (such as the network of a single node).\n"
+            + "settings that change nothing there (such as the network of a single node, or a link faster than a profile's "
+            + "socket streams let it carry: net_socket_streams x net_stream_gb_per_s).\n"
         for group in standing {
             text += "  \(configuration(group.row, withRun: true)): also \(group.differencesInWords(limit: alikeListed))\n"
         }

@@ -43,6 +43,7 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         // The layout note speaks of runs that fit somewhere (of one that fits nowhere the error speaks).
         let fits = Set(loaded.runs.indices.filter { i in results.contains { $0.runIndex == i && $0.fitsInMemory } })
         output.stderr = Self.unusedKeyNotes(loaded.runs) + Self.layoutNotes(loaded, runs: fits, file: scenario)
+            + Self.libraryNote(loaded, file: scenario)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {
             output.stderr += "error: \(error)\n"
@@ -109,6 +110,32 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
                 + "'\(group.profile)' runs): \(one ? "its" : "their") tensor-core convolutions spend \(share) of their time transposing "
                 + "to NHWC and back; a training script that asks for channels_last skips them: give it software: {memory_format: nhwc}\n"
         }.joined()
+    }
+
+    /// A note where the runs price convolutions with different kernel libraries and some of them
+    /// only because their profiles name different ones (or none): comparing stacks, a user sees
+    /// their compute differ by the library (a profile without one prices every convolution as one
+    /// implicit GEMM per pass: VGG-16 on a V100 2.3 times slower than under cuDNN 5.1's Winograd)
+    /// and may take it for the stacks' communication. Runs that each name their library say so
+    /// themselves; "" where every run has the same library.
+    static func libraryNote(_ scenario: Scenario, file: String) -> String {
+        let libraries = scenario.runs.map { $0.software.kernelLibrary?.name }
+        guard Set(libraries).count > 1,
+              scenario.runs.contains(where: { !$0.software.overridden.contains("kernel_library") }) else { return "" }
+        var groups: [(library: String?, runs: [String])] = []
+        for (i, run) in scenario.runs.enumerated() {
+            let name = "'\((run.label ?? Scenario.keyPath(ofRun: i)).singleLine)'"
+            if let at = groups.firstIndex(where: { $0.library == libraries[i] }) { groups[at].runs.append(name) } else {
+                groups.append((libraries[i], [name]))
+            }
+        }
+        let listed = groups.map { group in
+            (group.runs.count == 1 ? group.runs[0] : group.runs.dropLast().joined(separator: ", ") + " and " + group.runs.last!)
+                + " with " + (group.library ?? "none (one implicit GEMM per pass, no Winograd or FFT)")
+        }
+        return "note: \(file): the runs price convolutions with different kernel libraries (software.kernel_library, from their "
+            + "profiles where not stated): \(listed.joined(separator: "; ")); their compute differs by the library as well as by the "
+            + "stack: name one kernel_library in every run to compare the stacks alone\n"
     }
 
     /// The located error for configurations that do not fit in GPU memory: the first run

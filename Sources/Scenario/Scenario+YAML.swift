@@ -367,6 +367,26 @@ extension RunSpec {
                 + "(from 2.4) run convolutions in TF32 by default: state precision: tf32 for that, bf16 or fp16 for mixed precision, "
                 + "or fp32 to keep this"))
         }
+        // Tensor-core precisions under a library without tensor-core kernels: convolutions at the fp32 rate (CostModel.candidateKernels).
+        if precision != .fp32, cluster.gpu.hasTensorCores, let library = software.kernelLibrary, !library.tensorCoreKernels,
+           cluster.gpu.unitsRunning(precision.rawValue) != "fp32",
+           let note = try yaml.error(atKey: "software", "kernel_library \(library.name) has no tensor-core kernels (cuDNN 7 brought "
+               + "them, with Volta): this run's \(precision.rawValue) convolutions on the \(cluster.gpu.name) are priced on its CUDA "
+               + "cores at the fp32 rate, \(precision.rawValue) data with fp32 compute, as frameworks then ran them (TensorFlow: "
+               + "TF_FP16_CONV_USE_FP32_COMPUTE); name kernel_library: cudnn-7 or later for its tensor cores") {
+            self.unusedKeys.append(note)
+        }
+        // TensorFlow 1.x's profiles describe one machine: NCCL 1.x's rings, and parameter servers on its own GPUs.
+        let acrossNodes = gpuCounts.filter { $0 > cluster.gpusPerNode }
+        if ["tensorflow-1", "tensorflow-1-ps"].contains(software.name), !acrossNodes.isEmpty,
+           let note = try yaml.error(atKey: "software", "profile '\(software.name)' describes TensorFlow 1.x on one machine "
+               + "(tf_cnn_benchmarks' local modes: NCCL 1.x all-reduces within one node, parameter servers on the machine's own "
+               + "GPUs or CPU); the counts above \(cluster.gpusPerNode) GPUs (\(acrossNodes.map(String.init).joined(separator: ", "))) "
+               + "price its \(software.name == "tensorflow-1" ? "per-layer rings" : "servers spread over every GPU") across nodes, which "
+               + "it did not run: TensorFlow 1.x across machines ran parameter-server processes over gRPC (not modelled) or "
+               + "Horovod (profile horovod)") {
+            self.unusedKeys.append(note)
+        }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"
         if halfInstead {

@@ -81,6 +81,11 @@ public struct CommunicationMechanisms: Sendable, Equatable {
             guard x <= range.upperBound else { throw value.error("must be at most \(String(format: "%g", range.upperBound)) \(unit), got \(x)") }
             return x
         }
+        if ["net_socket_streams", "net_stream_gb_per_s"].contains(key), (try? value.string()) == "off" {
+            // No socket cap (NCCL over InfiniBand verbs or RoCE, not its socket transport): both go together.
+            (socketStreams, streamBytesPerSecond) = (nil, nil)
+            return
+        }
         switch key {
         case "fusion_cycle_ms": fusionCycleSeconds = try number(0...60_000, "ms", positive: true) * 1e-3
         case "fusion_threshold_mb": fusionThresholdBytes = try number(0...1e6, "MB", positive: true) * 1_048_576

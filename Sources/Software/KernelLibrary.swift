@@ -21,14 +21,22 @@ public struct KernelLibrary: Sendable, Equatable {
     /// before cuDNN 7 (some still call a newer library group by group:
     /// `ExecutionProfile.groupedConvolutionsPerGroup`).
     public var groupedDirectKernels: Bool
+    /// Whether the library has tensor-core kernels (cuDNN from v7, whose
+    /// `CUDNN_TENSOR_OP_MATH` came with Volta); false: on a GPU whose fp16, bf16 and TF32
+    /// rates are its tensor cores' (`GPUSpec.hasTensorCores`), the library computes those
+    /// precisions' convolutions on the CUDA cores at the fp32 rate, as frameworks then ran
+    /// fp16 convolutions (fp16 data, fp32 compute: TensorFlow's
+    /// `TF_FP16_CONV_USE_FP32_COMPUTE`, on by default).
+    public var tensorCoreKernels: Bool
 
     public init(name: String, summary: String, algorithms: [ConvolutionPass: [ConvolutionAlgorithm]], source: String,
-                groupedDirectKernels: Bool = false) {
+                groupedDirectKernels: Bool = false, tensorCoreKernels: Bool = true) {
         self.name = name
         self.summary = summary
         self.algorithms = algorithms
         self.source = source
         self.groupedDirectKernels = groupedDirectKernels
+        self.tensorCoreKernels = tensorCoreKernels
     }
 
     /// The algorithms offered for `pass` (implicit GEMM when the entry lists none).
@@ -39,9 +47,10 @@ public struct KernelLibrary: Sendable, Equatable {
     static let passKeys: [ConvolutionPass: String] = [.forward: "forward", .backwardData: "backward_data", .backwardFilter: "backward_filter"]
 
     /// Reads one entry of `libraries.yaml`: `name`, `summary`, `forward`, `backward_data`, `backward_filter`, `source`,
-    /// and optionally `grouped_direct_kernels` (default false).
+    /// and optionally `grouped_direct_kernels` (default false) and `tensor_core_kernels` (default true).
     init(catalogEntry yaml: YAMLValue) throws {
-        try yaml.checkKeys(["name", "summary", "forward", "backward_data", "backward_filter", "source", "grouped_direct_kernels"])
+        try yaml.checkKeys(["name", "summary", "forward", "backward_data", "backward_filter", "source", "grouped_direct_kernels",
+                            "tensor_core_kernels"])
         var algorithms: [ConvolutionPass: [ConvolutionAlgorithm]] = [:]
         for pass in ConvolutionPass.allCases {
             let node = try yaml.required(Self.passKeys[pass]!)
@@ -56,6 +65,7 @@ public struct KernelLibrary: Sendable, Equatable {
         }
         self.init(name: try yaml.required("name").string(), summary: try yaml.required("summary").string(),
                   algorithms: algorithms, source: try yaml.required("source").string(),
-                  groupedDirectKernels: try yaml.optional("grouped_direct_kernels")?.bool() ?? false)
+                  groupedDirectKernels: try yaml.optional("grouped_direct_kernels")?.bool() ?? false,
+                  tensorCoreKernels: try yaml.optional("tensor_core_kernels")?.bool() ?? true)
     }
 }

@@ -353,6 +353,16 @@ let smallScenario = """
             + "tensor-core convolutions spend ") && nchwNote.hasSuffix("% of their time transposing to NHWC and back; a training script "
             + "that asks for channels_last skips them: give it software: {memory_format: nhwc}\n"), "\(nchwNote)")
         #expect(CLI.execute(["simulate", try writeTemporary(nchw + "software: {profile: pytorch-ddp, memory_format: nhwc}\n")]).stderr.isEmpty)
+        // Runs whose profiles price convolutions with different kernel libraries: noted, each group named; the same library stated everywhere: not.
+        let stacks = "model: vgg16\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 8}\ngpus: [8]\nruns:\n"
+            + "  - {label: hvd, software: horovod}\n  - {label: tf, software: tensorflow-1}\n"
+        let libraryNote = CLI.execute(["simulate", try writeTemporary(stacks)]).stderr
+        #expect(libraryNote.contains("the runs price convolutions with different kernel libraries (software.kernel_library, from their "
+            + "profiles where not stated): 'hvd' with none (one implicit GEMM per pass, no Winograd or FFT); 'tf' with cudnn-5.1;"),
+                "\(libraryNote)")
+        let sameLibrary = stacks.replacingOccurrences(of: "software: horovod", with: "software: {profile: horovod, kernel_library: cudnn-5.1}")
+        #expect(!CLI.execute(["simulate", try writeTemporary(sameLibrary)]).stderr.contains("kernel libraries"))
+        // NICs no GPU sends through: noted; one per GPU is not.
         // NICs no GPU sends through: noted; one per GPU is not.
         let nics = "model: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
             + "network: {link: ib-hdr, nics_per_node: 16}}\ngpus: [16]\n"

@@ -77,6 +77,33 @@ import Workload
         #expect(!chosen.kernel.usesTensorCores)
     }
 
+    /// A library without tensor-core kernels (cuDNN before v7) computes fp16 convolutions on a
+    /// tensor-core GPU at the fp32 rate with fp16 tensors: on a V100 every candidate runs on the
+    /// CUDA cores, the implicit GEMM's product takes fp32's time while it moves half fp32's bytes,
+    /// and each pass is slower than under cuDNN 7; on a P100, whose fp16 peak is its CUDA cores'
+    /// paired rate, the library keeps it.
+    @Test func librariesWithoutTensorCoreKernelsComputeFP16AtTheFP32Rate() throws {
+        let catalog = try Catalog.builtIn()
+        let v100 = try #require(catalog.gpu(named: "V100-SXM2-16GB")), p100 = try #require(catalog.gpu(named: "P100-SXM2"))
+        let old = try library("cudnn-5.1"), new = try library("cudnn-7")
+        let implicitGEMM = try library("implicit-gemm")
+        #expect(!old.tensorCoreKernels && new.tensorCoreKernels && implicitGEMM.tensorCoreKernels)
+        let half = CostModel(gpu: v100, precision: .fp16, kernelLibrary: old)
+        let single = CostModel(gpu: v100, precision: .fp32, kernelLibrary: old)
+        for pass in ConvolutionPass.allCases {
+            let candidates = half.candidateKernels(for: pass, of: work(conv()))
+            #expect(!candidates.isEmpty && candidates.allSatisfy { !$0.kernel.usesTensorCores }, "\(pass)")
+            let gemm = try #require(candidates.first { $0.kernel.algorithm == .implicitGEMM })
+            let fp32GEMM = try #require(single.candidateKernels(for: pass, of: work(conv())).first { $0.kernel.algorithm == .implicitGEMM })
+            #expect(gemm.kernel.productFLOPs == fp32GEMM.kernel.productFLOPs && gemm.kernel.memoryBytes * 2 == fp32GEMM.kernel.memoryBytes)
+            #expect(gemm.seconds <= fp32GEMM.seconds)
+            let tensorCores = CostModel(gpu: v100, precision: .fp16, kernelLibrary: new).chosenKernel(for: pass, of: work(conv()))
+            #expect(half.chosenKernel(for: pass, of: work(conv())).seconds > tensorCores.seconds, "\(pass)")
+        }
+        let pascal = CostModel(gpu: p100, precision: .fp16, kernelLibrary: old).candidateKernels(for: .forward, of: work(conv()))
+        #expect(pascal.contains { $0.kernel.usesTensorCores })
+    }
+
     /// Implicit GEMM does 2·MACs in every pass; Winograd F(m×m, 3×3) does
     /// 2·(m+2)²·tiles·C·K, 16 and 36 multiplies per tile for m = 2 and 4; FFT does
     /// 8·N·C·K·P·(Q/2+1) on a power-of-two grid of at least H + kh − 1.
@@ -343,7 +370,10 @@ import Workload
         #expect(try library("cudnn-7").groupedDirectKernels && library("cudnn-8").groupedDirectKernels)
         #expect(try !library("cudnn-5.1").groupedDirectKernels && !library("implicit-gemm").groupedDirectKernels)
         let v8 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
-        let v51 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-5.1"))
+        // cuDNN 5.1's algorithms on tensor cores: a library that differs from cuDNN 8 in its grouped kernels alone.
+        var withoutGroupedKernels = try library("cudnn-5.1")
+        withoutGroupedKernels.tensorCoreKernels = true
+        let v51 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: withoutGroupedKernels)
         for pass in ConvolutionPass.allCases {
             let chosen = v8.chosenKernel(for: pass, of: work(narrow, passes: [pass]))
             #expect(chosen.kernel.algorithm == .direct, "\(pass)")

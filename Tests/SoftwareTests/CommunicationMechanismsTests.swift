@@ -141,6 +141,22 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(fast.metrics.stepSeconds == line.metrics.stepSeconds)
     }
 
+    /// `off` removes a profile's socket cap (NCCL's verbs transport over RoCE): with the horovod
+    /// profile's latency zeroed too, the step is the uncapped one; `off` with a rate is refused.
+    @Test func offRemovesAProfilesSocketCap() throws {
+        let scenario = try Scenario.load(path: try temporaryScenario(fusionScenario(software: "{profile: horovod, net_socket_streams: off}", bucket: "64")))
+        let communication = scenario.runs[0].software.communication
+        #expect(communication.socketStreams == nil && communication.streamBytesPerSecond == nil)
+        #expect(scenario.runs[0].software.overridden.contains("net_socket_streams"))
+        let uncapped = try step("{profile: horovod, net_stream_gb_per_s: off, net_step_latency_us: 0}")
+        let line = try step("{profile: horovod, net_socket_streams: 1, net_stream_gb_per_s: 1000, net_step_latency_us: 0}")
+        #expect(uncapped.metrics.stepSeconds == line.metrics.stepSeconds)
+        let capped = try step("{profile: horovod}")
+        #expect(uncapped.metrics.stepSeconds < capped.metrics.stepSeconds)
+        let error = try loadError(fusionScenario(software: "{profile: horovod, net_socket_streams: off, net_stream_gb_per_s: 2}", bucket: "64"))
+        #expect(error.message.contains("go together"), "\(error)")
+    }
+
     /// On InfiniBand NICs NCCL runs its verbs transport, not sockets: neither the streams'
     /// cap nor the socket step latency applies there.
     @Test func infiniBandNICsRunNoSocketTransport() throws {

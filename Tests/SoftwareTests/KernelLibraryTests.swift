@@ -47,6 +47,27 @@ import YAMLSupport
         #expect(fastest.runs[0].costModel.algorithmChoice == .fastest)
     }
 
+    /// cuDNN before v7 has no tensor-core kernels: an fp16 run on a V100 under cuDNN 5.1 is told its
+    /// convolutions run on the CUDA cores, at the key that names the library; under cuDNN 7, in fp32,
+    /// or on a P100 (whose fp16 peak is its CUDA cores'), nothing is said.
+    @Test func anFP16RunUnderALibraryWithoutTensorCoreKernelsIsTold() throws {
+        func notes(precision: String, library: String, gpu: String = "V100") throws -> [ConfigError] {
+            let text = scenario(precision: precision, extra: "software: {profile: ideal, kernel_library: \(library)}")
+                .replacingOccurrences(of: "gpu: V100", with: "gpu: \(gpu)")
+            return try Scenario.load(path: try temporaryScenario(text)).runs[0].unusedKeys.filter { $0.message.contains("tensor-core kernels") }
+        }
+        let told = try notes(precision: "fp16", library: "cudnn-5.1")
+        #expect(told.count == 1 && told[0].keyPath == "software" && told[0].line != nil, "\(told)")
+        #expect(told.first?.message.contains("fp32 rate") == true)
+        #expect(try notes(precision: "fp16", library: "cudnn-7").isEmpty)
+        #expect(try notes(precision: "fp32", library: "cudnn-5.1").isEmpty)
+        #expect(try notes(precision: "fp16", library: "cudnn-5.1", gpu: "P100-SXM2").isEmpty)
+        let libraries = try ProfileCatalog.builtIn().libraries
+        for library in libraries {
+            #expect(library.tensorCoreKernels == !["cudnn-3", "cudnn-4", "cudnn-5", "cudnn-5.1"].contains(library.name), "\(library.name)")
+        }
+    }
+
     @Test func aLibraryWithoutImplicitGEMMIsRefused() throws {
         let yaml = try YAMLValue.parse("""
             libraries:

@@ -235,6 +235,21 @@ import YAMLSupport
 
     /// The graph executor's launch cost: every kernel's launch is a span on the worker's
     /// host thread (5 us each), which the step waits for where the GPU is faster.
+    /// The profiles describe one machine: a run that lists counts across nodes is told so at
+    /// `software`, naming the counts; one inside a node, or under another profile, is not.
+    @Test(arguments: ["tensorflow-1", "tensorflow-1-ps"])
+    func runsAcrossNodesAreToldTheProfileIsOneMachines(profile: String) throws {
+        func notes(_ software: String, gpus: String) throws -> [ConfigError] {
+            let cluster = "  gpu: K40\n  gpus_per_node: 4\n  fabric: pcie-tree\n  network: {link: eth-25g, nics_per_node: 1}"
+            let yaml = server(software: software, cluster: cluster).replacingOccurrences(of: "gpus: [1, 4]", with: "gpus: \(gpus)")
+            return try Scenario.load(path: try temporaryScenario(yaml)).runs[0].unusedKeys.filter { $0.message.contains("on one machine") }
+        }
+        let told = try notes(profile, gpus: "[1, 4, 8, 16]")
+        #expect(told.count == 1 && told[0].keyPath == "software" && told[0].message.contains("(8, 16)"), "\(told)")
+        #expect(try notes(profile, gpus: "[1, 4]").isEmpty)
+        #expect(try notes("horovod", gpus: "[1, 4, 8, 16]").isEmpty)
+    }
+
     @Test func kernelsAreLaunchedFromTheHost() throws {
         let priced = try simulate(server(software: "tensorflow-1", batch: 1), gpus: 1)
         let free = try simulate(server(software: "{profile: tensorflow-1, launch_us_per_kernel_forward: 0, launch_us_per_kernel_backward: 0, "
