@@ -475,9 +475,14 @@ public enum MarkdownReport {
         let cores = Int((perNode / perWorker).rounded(.up))
         let autoaugment = LoaderAugmentation.autoaugment
         let withPolicy = Int((perNode / autoaugment.slowed(perWorker)).rounded(.up))
+        // A profile of another framework (TensorFlow's tf.data, MXNet's or DALI's pipelines) runs another pipeline.
+        let name = run.software.name
+        let otherFramework = name != "ideal" && !name.contains("pytorch") && !name.contains("torchvision")
         return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
             + "augmenting \(Format.whole(perNode)) images/s per node on CPUs, as PyTorch's DataLoader does at about "
-            + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes), would take about \(Format.grouped(cores)) cores per node "
+            + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes"
+            + (otherFramework ? "; the one CPU pipeline ScaleCast has a measured rate for: profile '\(name)' runs its framework's "
+               + "own, whose rate may differ" : "") + "), would take about \(Format.grouped(cores)) cores per node "
             + "(\(Format.grouped(withPolicy)) with AutoAugment, \(Format.fixed(autoaugment.extraSecondsPerImage * 1e3, 2)) ms more per image); "
             + dataLoaderAdvice(run.software, rates: dataLoader) + "."
     }

@@ -263,6 +263,11 @@ import Testing
         #expect(numbers[3] == Int((Double(numbers[0]) / (1 / (1 / 278.0 + 0.68e-3))).rounded(.up)), "\(numbers)")
         // The run is pytorch-ddp (the default): the advice keeps its GPU side.
         #expect(synthetic.contains("`software: {profile: pytorch-ddp-dataloader}` prices that pipeline with the same GPU side"), "\(synthetic)")
+        #expect(!synthetic.contains("runs its framework's own"), "\(synthetic)")
+        // Another framework's profile: the DataLoader's rate is said to be the one measured, not that framework's.
+        let tensorflow = try answer("\nsoftware: tensorflow-1")
+        #expect(tensorflow.contains("(a measured node rate over its worker processes; the one CPU pipeline ScaleCast has a measured rate "
+                                    + "for: profile 'tensorflow-1' runs its framework's own, whose rate may differ)"), "\(tensorflow)")
         #expect(!(try answer("\nsoftware: {profile: torchvision-dataloader}")).contains("already in GPU memory"))
         #expect(!(try answer("\nsoftware: {profile: pytorch-ddp-dataloader}")).contains("already in GPU memory"))
     }
