@@ -387,6 +387,18 @@ extension RunSpec {
                + "Horovod (profile horovod)") {
             self.unusedKeys.append(note)
         }
+        // A profile's socket transport below the NIC's line rate: a faster network would change nothing across nodes.
+        let communication = software.communication
+        if !acrossNodes.isEmpty, let network = cluster.network, network.nic.kind != .infiniband,
+           let streams = communication.socketStreams, let perStream = communication.streamBytesPerSecond,
+           Double(streams) * perStream < network.nic.bytesPerSecond,
+           let note = try yaml.error(atKey: "software", "profile '\(software.name)' drives each NIC through NCCL's socket transport at "
+               + "\(String(format: "%.2f", Double(streams) * perStream / 1e9)) GB/s (net_socket_streams \(streams) x net_stream_gb_per_s "
+               + "\(String(format: "%.2f", perStream / 1e9))), below the \(network.nic.name) NIC's \(String(format: "%.2f", network.nic.bytesPerSecond / 1e9)) GB/s: "
+               + "across nodes its NICs are priced at that rate, so a faster network changes nothing; for NCCL over InfiniBand "
+               + "verbs or RoCE say net_socket_streams: off") {
+            self.unusedKeys.append(note)
+        }
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"
         if halfInstead {

@@ -157,6 +157,21 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(error.message.contains("go together"), "\(error)")
     }
 
+    /// A socket cap below the NIC's line rate is said at `software`, with both rates: across nodes a
+    /// faster network would change nothing. Not where it is off, above the line rate, or on InfiniBand.
+    @Test func aSocketCapBelowTheLineRateIsSaid() throws {
+        func notes(_ software: String, kind: String = "ethernet") throws -> [ConfigError] {
+            let yaml = fusionScenario(software: software).replacingOccurrences(of: "kind: ethernet", with: "kind: \(kind)")
+            return try Scenario.load(path: try temporaryScenario(yaml)).runs[0].unusedKeys.filter { $0.message.contains("socket transport") }
+        }
+        let said = try notes("{profile: ideal, net_socket_streams: 2, net_stream_gb_per_s: 0.5}")
+        #expect(said.count == 1 && said[0].keyPath == "software" && said[0].message.contains("at 1.00 GB/s")
+                && said[0].message.contains("test-net NIC's 10.00 GB/s"), "\(said)")
+        #expect(try notes("{profile: ideal, net_socket_streams: 1, net_stream_gb_per_s: 20}").isEmpty)
+        #expect(try notes("{profile: horovod, net_socket_streams: off}").isEmpty)
+        #expect(try notes("{profile: horovod}", kind: "infiniband").isEmpty)
+    }
+
     /// On InfiniBand NICs NCCL runs its verbs transport, not sockets: neither the streams'
     /// cap nor the socket step latency applies there.
     @Test func infiniBandNICsRunNoSocketTransport() throws {
