@@ -18,8 +18,8 @@ extension CostModel {
     /// the library's and, where it has grouped direct kernels, `direct` last). The
     /// first needs no workspace. On a GPU without units for the precision (fp16 computed
     /// in fp32, `RunSpec.precisionNote`), or whose units for it are tensor cores that the
-    /// library has no kernels for (`KernelLibrary.tensorCoreKernels`: cuDNN before v7 on a
-    /// V100), no kernel runs on tensor cores, so none pays NCHW transposes or takes the
+    /// library has no kernels for (`libraryReachesTensorCores`: cuDNN before v7 on a V100),
+    /// no kernel runs on tensor cores, so none pays NCHW transposes or takes the
     /// precision's efficiencies.
     public func candidateKernels(for pass: ConvolutionPass, of work: ConvolutionWork) -> [PricedKernel] {
         // Depthwise convolutions run as direct kernels in every library.
@@ -32,8 +32,7 @@ extension CostModel {
         if libraryHasGroupedDirect && work.geometry.groups > 1 && !work.geometry.isDepthwise && !offered.contains(.direct) {
             offered.append(.direct)
         }
-        let hasUnits = gpu.unitsRunning(precision.rawValue) == precision.rawValue
-            && !(gpu.hasTensorCores && kernelLibrary?.tensorCoreKernels == false)
+        let hasUnits = gpu.unitsRunning(precision.rawValue) == precision.rawValue && libraryReachesTensorCores
         var kernels: [PricedKernel] = offered.compactMap { algorithm in
             guard var kernel = ConvolutionKernel(algorithm, pass: pass, work: work, precision: precision,
                                                  groupedDirectKernels: libraryHasGroupedDirect) else { return nil }

@@ -93,6 +93,14 @@ public struct CostModel: Sendable {
         asked == .tf32 && gpu.peakFLOPsPerSecond[Precision.tf32.rawValue] == nil ? .fp32 : asked
     }
 
+    /// Whether the run's products reach the GPU's tensor cores: false on a GPU with tensor cores
+    /// (`GPUSpec.hasTensorCores`) whose kernel library has none for the precision
+    /// (`KernelLibrary.tensorCorePrecisions`: cuDNN before v7, and the cuBLAS of its CUDA, for
+    /// fp16), where its products run on the CUDA cores at the fp32 rate.
+    public var libraryReachesTensorCores: Bool {
+        !(gpu.hasTensorCores && precision != .fp32 && !(kernelLibrary?.hasTensorCoreKernels(for: precision.rawValue) ?? true))
+    }
+
     /// The peak of products run at `precision` on this GPU (`GPUSpec.peakFLOPsPerSecond`).
     public func peakFLOPsPerSecond(_ precision: Precision) -> Double { rates(precision).peakFLOPsPerSecond }
 
@@ -119,6 +127,11 @@ public struct CostModel: Sendable {
     /// no curve of its own, else `efficiency(m:n:k:)` itself.
     /// - Returns: a fraction in (0, 1].
     public func gemmEfficiency(m: Double, n: Double, k: Double) -> Double {
+        gemmEfficiency(m: m, n: n, k: k, precision: precision)
+    }
+
+    /// As `gemmEfficiency(m:n:k:)`, for products run at `precision`'s rate.
+    public func gemmEfficiency(m: Double, n: Double, k: Double, precision: Precision) -> Double {
         let r = rates(precision)
         return Self.saturating(best: r.gemmMaxEfficiency, half: r.gemmHalfSaturation, m: m, n: n, k: k)
     }
@@ -163,14 +176,17 @@ public struct CostModel: Sendable {
         // A depthwise convolution is cuDNN's direct kernel on the CUDA cores (`ConvolutionAlgorithm.direct`):
         // a roofline at the fp32 peak, without a matrix product's shape.
         let depthwise = work.convolution?.geometry.isDepthwise == true
-        let peak = peakFLOPsPerSecond(depthwise ? .fp32 : precision)
+        // Products a library without tensor-core kernels for the precision runs on the CUDA cores (`libraryReachesTensorCores`).
+        let rate: Precision = depthwise || !libraryReachesTensorCores ? .fp32 : precision
+        let peak = peakFLOPsPerSecond(rate)
         let eff: Double
         if depthwise {
             eff = maxEfficiency(.fp32)
         } else if let g = work.gemm {
-            eff = work.convolution == nil ? gemmEfficiency(m: g.m, n: g.n, k: g.k) : efficiency(m: g.m, n: g.n, k: g.k)
+            eff = work.convolution == nil ? gemmEfficiency(m: g.m, n: g.n, k: g.k, precision: rate)
+                : efficiency(m: g.m, n: g.n, k: g.k, precision: rate)
         } else {
-            eff = maxEfficiency
+            eff = maxEfficiency(rate)
         }
         let computeTime = work.flops > 0 ? work.flops / (peak * eff) : 0
         let bandwidth = streamingBytesPerSecond

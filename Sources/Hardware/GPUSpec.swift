@@ -118,13 +118,29 @@ public struct GPUSpec: Hashable, Sendable {
         peakFLOPsPerSecond[unitsRunning(precision)] ?? 0
     }
 
-    /// Whether the GPU's catalog peaks below fp32 are matrix units' (NVIDIA's tensor cores from
-    /// Volta, AMD's matrix cores, Gaudi's MMEs), which only a library with tensor-core kernels
-    /// reaches (`KernelLibrary.tensorCoreKernels`): every architecture but NVIDIA's before Volta,
-    /// whose fp16 peak (Pascal's) is their CUDA cores' paired half-precision rate.
-    public var hasTensorCores: Bool {
-        !["fermi", "kepler", "maxwell", "pascal"].contains(architecture.lowercased())
+    /// NVIDIA's compute capability x 10 of an architecture name as the catalog spells it; 0
+    /// for other vendors' and for names it does not know.
+    public static func computeCapability(architecture: String) -> Int {
+        switch architecture.lowercased() {
+        case "kepler": return 35
+        case "maxwell": return 52
+        case "pascal": return 60
+        case "volta": return 70
+        case "turing": return 75
+        case "ampere": return 80
+        case "ada lovelace", "ada": return 89
+        case "hopper": return 90
+        case "blackwell": return 100
+        default: return 0
+        }
     }
+
+    /// Whether the GPU's fp16, bf16 and TF32 peaks are NVIDIA tensor cores' (Volta on, compute
+    /// capability 7.0 and later), which only a kernel library with tensor-core kernels for the
+    /// precision reaches (`KernelLibrary.tensorCorePrecisions`). False before Volta (Pascal's
+    /// fp16 peak is its CUDA cores' paired rate), for other vendors and for an architecture the
+    /// catalog does not know.
+    public var hasTensorCores: Bool { Self.computeCapability(architecture: architecture) >= 70 }
 
     /// The precision whose peak runs `precision` on this GPU (`peakFLOPsPerSecond(precision:)`):
     /// itself where the catalog gives its peak, else the first of the fallbacks that has one.

@@ -223,21 +223,10 @@ public struct NCCLSystem: Hashable, Sendable {
         return raised
     }
 
-    /// Compute capability x 10 of an architecture name as the catalog spells it; 0
-    /// for architectures NCCL does not run on.
+    /// Compute capability x 10 of an architecture name as the catalog spells it
+    /// (`GPUSpec.computeCapability(architecture:)`); 0 for architectures NCCL does not run on.
     public static func computeCapability(architecture: String) -> Int {
-        switch architecture.lowercased() {
-        case "kepler": return 35
-        case "maxwell": return 52
-        case "pascal": return 60
-        case "volta": return 70
-        case "turing": return 75
-        case "ampere": return 80
-        case "ada lovelace", "ada": return 89
-        case "hopper": return 90
-        case "blackwell": return 100
-        default: return 0
-        }
+        GPUSpec.computeCapability(architecture: architecture)
     }
 
     /// The first speed of `speeds` (fastest first) at most `limit`, or the slowest (where none

@@ -367,14 +367,20 @@ extension RunSpec {
                 + "(from 2.4) run convolutions in TF32 by default: state precision: tf32 for that, bf16 or fp16 for mixed precision, "
                 + "or fp32 to keep this"))
         }
-        // Tensor-core precisions under a library without tensor-core kernels: convolutions at the fp32 rate (CostModel.candidateKernels).
-        if precision != .fp32, cluster.gpu.hasTensorCores, let library = software.kernelLibrary, !library.tensorCoreKernels,
-           cluster.gpu.unitsRunning(precision.rawValue) != "fp32",
-           let note = try yaml.error(atKey: "software", "kernel_library \(library.name) has no tensor-core kernels (cuDNN 7 brought "
-               + "them, with Volta): this run's \(precision.rawValue) convolutions on the \(cluster.gpu.name) are priced on its CUDA "
-               + "cores at the fp32 rate, \(precision.rawValue) data with fp32 compute, as frameworks then ran them (TensorFlow: "
-               + "TF_FP16_CONV_USE_FP32_COMPUTE); name kernel_library: cudnn-7 or later for its tensor cores") {
-            self.unusedKeys.append(note)
+        // A precision the kernel library has no tensor-core kernels for, on tensor cores: its products at the fp32 rate
+        // (CostModel.libraryReachesTensorCores).
+        if precision != .fp32, cluster.gpu.hasTensorCores, let library = software.kernelLibrary,
+           !library.hasTensorCoreKernels(for: precision.rawValue), cluster.gpu.unitsRunning(precision.rawValue) != "fp32" {
+            let name = precision.rawValue
+            let how = precision == .tf32 ? "as plain fp32 (TF32 is a tensor-core mode)"
+                : "on its CUDA cores at the fp32 rate, \(name) data with fp32 compute, as frameworks then ran them (TensorFlow: "
+                    + "TF_FP16_CONV_USE_FP32_COMPUTE)"
+            if let note = try yaml.error(atKey: "software", "kernel_library \(library.name) has no tensor-core kernels for \(name) "
+                + "(cuDNN 7 brought fp16's, with Volta; cuDNN 8 TF32's and bf16's, with Ampere): this run's \(name) convolutions and "
+                + "products on the \(cluster.gpu.name) are priced \(how); name kernel_library: "
+                + (precision == .fp16 ? "cudnn-7 or cudnn-8" : "cudnn-8") + " for its tensor cores") {
+                self.unusedKeys.append(note)
+            }
         }
         // TensorFlow 1.x's profiles describe one machine: NCCL 1.x's rings, and parameter servers on its own GPUs.
         let acrossNodes = gpuCounts.filter { $0 > cluster.gpusPerNode }
@@ -382,7 +388,7 @@ extension RunSpec {
            let note = try yaml.error(atKey: "software", "profile '\(software.name)' describes TensorFlow 1.x on one machine "
                + "(tf_cnn_benchmarks' local modes: NCCL 1.x all-reduces within one node, parameter servers on the machine's own "
                + "GPUs or CPU); the counts above \(cluster.gpusPerNode) GPUs (\(acrossNodes.map(String.init).joined(separator: ", "))) "
-               + "price its \(software.name == "tensorflow-1" ? "per-layer rings" : "servers spread over every GPU") across nodes, which "
+               + "price its \(Self.acrossNodesWords(plannedStrategy.gradientSync.algorithm)) across nodes, which "
                + "it did not run: TensorFlow 1.x across machines ran parameter-server processes over gRPC (not modelled) or "
                + "Horovod (profile horovod)") {
             self.unusedKeys.append(note)
@@ -748,4 +754,16 @@ final class NamedFileLog: @unchecked Sendable {
 
     /// The paths recorded, first use first.
     var paths: [String] { lock.withLock { recorded } }
+}
+
+extension RunSpec {
+    /// What a TensorFlow 1.x profile's runs across nodes price (its note): the servers, where
+    /// they are, or the all-reduces.
+    static func acrossNodesWords(_ algorithm: AllReduceAlgorithm) -> String {
+        switch algorithm {
+        case .psGPUs: return "parameter servers spread over every GPU"
+        case .psHost: return "parameter servers in each node's host memory"
+        default: return "\(algorithm.rawValue) all-reduces"
+        }
+    }
 }

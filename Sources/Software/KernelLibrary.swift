@@ -21,23 +21,27 @@ public struct KernelLibrary: Sendable, Equatable {
     /// before cuDNN 7 (some still call a newer library group by group:
     /// `ExecutionProfile.groupedConvolutionsPerGroup`).
     public var groupedDirectKernels: Bool
-    /// Whether the library has tensor-core kernels (cuDNN from v7, whose
-    /// `CUDNN_TENSOR_OP_MATH` came with Volta); false: on a GPU whose fp16, bf16 and TF32
-    /// rates are its tensor cores' (`GPUSpec.hasTensorCores`), the library computes those
-    /// precisions' convolutions on the CUDA cores at the fp32 rate, as frameworks then ran
-    /// fp16 convolutions (fp16 data, fp32 compute: TensorFlow's
-    /// `TF_FP16_CONV_USE_FP32_COMPUTE`, on by default).
-    public var tensorCoreKernels: Bool
+    /// The precisions (`fp16`, `bf16`, `tf32`) the library has tensor-core kernels for; nil:
+    /// every one (cuDNN 8 on, and a library that stands for implicit GEMM alone). cuDNN's
+    /// tensor-core math (`CUDNN_TENSOR_OP_MATH`) came with v7 and Volta, for fp16; TF32 and
+    /// bf16 with v8 and Ampere. On a GPU with tensor cores (`GPUSpec.hasTensorCores`) a
+    /// precision the library has none for computes on the CUDA cores at the fp32 rate, as
+    /// frameworks then ran fp16 (fp16 data, fp32 compute: TensorFlow's
+    /// `TF_FP16_CONV_USE_FP32_COMPUTE`, on by default), and TF32 is plain fp32.
+    public var tensorCorePrecisions: Set<String>?
 
     public init(name: String, summary: String, algorithms: [ConvolutionPass: [ConvolutionAlgorithm]], source: String,
-                groupedDirectKernels: Bool = false, tensorCoreKernels: Bool = true) {
+                groupedDirectKernels: Bool = false, tensorCorePrecisions: Set<String>? = nil) {
         self.name = name
         self.summary = summary
         self.algorithms = algorithms
         self.source = source
         self.groupedDirectKernels = groupedDirectKernels
-        self.tensorCoreKernels = tensorCoreKernels
+        self.tensorCorePrecisions = tensorCorePrecisions
     }
+
+    /// Whether the library has tensor-core kernels for `precision` (`tensorCorePrecisions`).
+    public func hasTensorCoreKernels(for precision: String) -> Bool { tensorCorePrecisions?.contains(precision) ?? true }
 
     /// The algorithms offered for `pass` (implicit GEMM when the entry lists none).
     public func offered(for pass: ConvolutionPass) -> [ConvolutionAlgorithm] {
@@ -47,10 +51,15 @@ public struct KernelLibrary: Sendable, Equatable {
     static let passKeys: [ConvolutionPass: String] = [.forward: "forward", .backwardData: "backward_data", .backwardFilter: "backward_filter"]
 
     /// Reads one entry of `libraries.yaml`: `name`, `summary`, `forward`, `backward_data`, `backward_filter`, `source`,
-    /// and optionally `grouped_direct_kernels` (default false) and `tensor_core_kernels` (default true).
+    /// and optionally `grouped_direct_kernels` (default false) and `tensor_core_precisions` (a
+    /// list of `fp16`, `bf16`, `tf32`; default: every one).
     init(catalogEntry yaml: YAMLValue) throws {
         try yaml.checkKeys(["name", "summary", "forward", "backward_data", "backward_filter", "source", "grouped_direct_kernels",
-                            "tensor_core_kernels"])
+                            "tensor_core_precisions"])
+        var tensorCorePrecisions: Set<String>?
+        if let node = try yaml.optional("tensor_core_precisions") {
+            tensorCorePrecisions = Set(try node.items().map { try $0.oneOf(["fp16", "bf16", "tf32"]) })
+        }
         var algorithms: [ConvolutionPass: [ConvolutionAlgorithm]] = [:]
         for pass in ConvolutionPass.allCases {
             let node = try yaml.required(Self.passKeys[pass]!)
@@ -66,6 +75,6 @@ public struct KernelLibrary: Sendable, Equatable {
         self.init(name: try yaml.required("name").string(), summary: try yaml.required("summary").string(),
                   algorithms: algorithms, source: try yaml.required("source").string(),
                   groupedDirectKernels: try yaml.optional("grouped_direct_kernels")?.bool() ?? false,
-                  tensorCoreKernels: try yaml.optional("tensor_core_kernels")?.bool() ?? true)
+                  tensorCorePrecisions: tensorCorePrecisions)
     }
 }

@@ -87,7 +87,8 @@ import Workload
         let v100 = try #require(catalog.gpu(named: "V100-SXM2-16GB")), p100 = try #require(catalog.gpu(named: "P100-SXM2"))
         let old = try library("cudnn-5.1"), new = try library("cudnn-7")
         let implicitGEMM = try library("implicit-gemm")
-        #expect(!old.tensorCoreKernels && new.tensorCoreKernels && implicitGEMM.tensorCoreKernels)
+        #expect(!old.hasTensorCoreKernels(for: "fp16") && new.hasTensorCoreKernels(for: "fp16") && !new.hasTensorCoreKernels(for: "tf32")
+                && implicitGEMM.hasTensorCoreKernels(for: "bf16"))
         let half = CostModel(gpu: v100, precision: .fp16, kernelLibrary: old)
         let single = CostModel(gpu: v100, precision: .fp32, kernelLibrary: old)
         for pass in ConvolutionPass.allCases {
@@ -102,6 +103,18 @@ import Workload
         }
         let pascal = CostModel(gpu: p100, precision: .fp16, kernelLibrary: old).candidateKernels(for: .forward, of: work(conv()))
         #expect(pascal.contains { $0.kernel.usesTensorCores })
+        // A fully connected product (cuBLAS of the library's CUDA) runs at the fp32 rate too.
+        let product = ComputeWork(flops: 2 * 4096 * 4096 * 256, memoryBytes: 1e7, gemm: (4096, 256, 4096))
+        #expect(half.seconds(for: product) == single.seconds(for: product))
+        #expect(CostModel(gpu: v100, precision: .fp16, kernelLibrary: new).seconds(for: product) < single.seconds(for: product))
+        // cuDNN 7 has no TF32 kernels: on an A100 a TF32 run under it is plain fp32, to the bit.
+        let a100 = try #require(catalog.gpu(named: "A100-SXM4-80GB"))
+        let tf32 = CostModel(gpu: a100, precision: .tf32, kernelLibrary: new), fp32 = CostModel(gpu: a100, precision: .fp32, kernelLibrary: new)
+        for pass in ConvolutionPass.allCases {
+            #expect(tf32.chosenKernel(for: pass, of: work(conv())).seconds == fp32.chosenKernel(for: pass, of: work(conv())).seconds)
+        }
+        #expect(tf32.seconds(for: product) == fp32.seconds(for: product))
+        #expect(CostModel(gpu: a100, precision: .tf32, kernelLibrary: try library("cudnn-8")).seconds(for: product) < fp32.seconds(for: product))
     }
 
     /// Implicit GEMM does 2·MACs in every pass; Winograd F(m×m, 3×3) does
@@ -372,7 +385,7 @@ import Workload
         let v8 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: try library("cudnn-8"))
         // cuDNN 5.1's algorithms on tensor cores: a library that differs from cuDNN 8 in its grouped kernels alone.
         var withoutGroupedKernels = try library("cudnn-5.1")
-        withoutGroupedKernels.tensorCoreKernels = true
+        withoutGroupedKernels.tensorCorePrecisions = nil
         let v51 = CostModel(gpu: gpu, precision: .fp16, kernelLibrary: withoutGroupedKernels)
         for pass in ConvolutionPass.allCases {
             let chosen = v8.chosenKernel(for: pass, of: work(narrow, passes: [pass]))

@@ -64,8 +64,14 @@ import YAMLSupport
         #expect(try notes(precision: "fp16", library: "cudnn-5.1", gpu: "P100-SXM2").isEmpty)
         let libraries = try ProfileCatalog.builtIn().libraries
         for library in libraries {
-            #expect(library.tensorCoreKernels == !["cudnn-3", "cudnn-4", "cudnn-5", "cudnn-5.1"].contains(library.name), "\(library.name)")
+            let expected: Set<String>? = ["cudnn-3", "cudnn-4", "cudnn-5", "cudnn-5.1"].contains(library.name) ? []
+                : library.name == "cudnn-7" ? ["fp16"] : nil
+            #expect(library.tensorCorePrecisions == expected, "\(library.name)")
         }
+        // TF32 under cuDNN 7 on an A100: told it is plain fp32, and pointed at cuDNN 8.
+        let tf32 = try Scenario.load(path: try temporaryScenario(scenario(precision: "tf32", extra: "software: {profile: ideal, kernel_library: cudnn-7}")
+            .replacingOccurrences(of: "gpu: V100", with: "gpu: A100-SXM4-80GB"))).runs[0].unusedKeys.filter { $0.message.contains("tensor-core kernels") }
+        #expect(tf32.count == 1 && tf32[0].message.contains("plain fp32") && tf32[0].message.contains("kernel_library: cudnn-8"), "\(tf32)")
     }
 
     @Test func aLibraryWithoutImplicitGEMMIsRefused() throws {
