@@ -475,9 +475,10 @@ public enum MarkdownReport {
         let cores = Int((perNode / perWorker).rounded(.up))
         let autoaugment = LoaderAugmentation.autoaugment
         let withPolicy = Int((perNode / autoaugment.slowed(perWorker)).rounded(.up))
-        // A profile of another framework (TensorFlow's tf.data, MXNet's or DALI's pipelines) runs another pipeline.
+        // A built-in profile of another framework (TensorFlow's tf.data, MXNet's and Caffe's own readers, cuda-convnet2's
+        // loader) runs another pipeline; Horovod's and a user's own profiles may feed any framework.
         let name = run.software.name
-        let otherFramework = name != "ideal" && !name.contains("pytorch") && !name.contains("torchvision")
+        let otherFramework = ["tensorflow-", "mxnet-", "caffe-", "cuda-convnet2"].contains { name.hasPrefix($0) }
         return "The images are taken as already in GPU memory (the execution profile models no input pipeline): decoding and "
             + "augmenting \(Format.whole(perNode)) images/s per node on CPUs, as PyTorch's DataLoader does at about "
             + "\(Format.fixed(perWorker, 0)) images/s per core (a measured node rate over its worker processes"

@@ -112,16 +112,24 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
         }.joined()
     }
 
-    /// A note where the runs price convolutions with different kernel libraries and some of them
-    /// only because their profiles name different ones (or none): comparing stacks, a user sees
+    /// A note where the runs price convolutions with different kernel libraries because their
+    /// profiles name different ones (or none): two runs of different profiles whose libraries
+    /// differ, one of them taking its profile's. Comparing stacks, a user sees
     /// their compute differ by the library (a profile without one prices every convolution as one
     /// implicit GEMM per pass: VGG-16 on a V100 2.3 times slower than under cuDNN 5.1's Winograd)
     /// and may take it for the stacks' communication. Runs that each name their library say so
     /// themselves; "" where every run has the same library.
     static func libraryNote(_ scenario: Scenario, file: String) -> String {
         let libraries = scenario.runs.map { $0.software.kernelLibrary?.name }
-        guard Set(libraries).count > 1,
-              scenario.runs.contains(where: { !$0.software.overridden.contains("kernel_library") }) else { return "" }
+        // Two runs of different profiles whose libraries differ, one at least taking its profile's.
+        let runs = scenario.runs
+        let byProfiles = runs.indices.contains { i in
+            runs.indices.contains { j in
+                libraries[i] != libraries[j] && runs[i].software.name != runs[j].software.name
+                    && !runs[i].software.overridden.contains("kernel_library")
+            }
+        }
+        guard byProfiles else { return "" }
         var groups: [(library: String?, runs: [String])] = []
         for (i, run) in scenario.runs.enumerated() {
             let name = "'\((run.label ?? Scenario.keyPath(ofRun: i)).singleLine)'"

@@ -81,6 +81,13 @@ public struct CommunicationMechanisms: Sendable, Equatable {
             guard x <= range.upperBound else { throw value.error("must be at most \(String(format: "%g", range.upperBound)) \(unit), got \(x)") }
             return x
         }
+        // A bad figure for a key that also takes `off` says so.
+        func orOff<T>(_ read: () throws -> T) throws -> T {
+            do { return try read() } catch var error as ConfigError {
+                error.message += " (or off, for no socket cap)"
+                throw error
+            }
+        }
         if ["net_socket_streams", "net_stream_gb_per_s"].contains(key), (try? value.string()) == "off" {
             // No socket cap (NCCL over InfiniBand verbs or RoCE, not its socket transport): both go together.
             (socketStreams, streamBytesPerSecond) = (nil, nil)
@@ -91,8 +98,8 @@ public struct CommunicationMechanisms: Sendable, Equatable {
         case "fusion_threshold_mb": fusionThresholdBytes = try number(0...1e6, "MB", positive: true) * 1_048_576
         case "negotiation_us": negotiationRoundSeconds = try number(0...1e6, "µs") * 1e-6
         case "gradient_groups": gradientGroups = try value.int(in: 1...1_000_000)
-        case "net_socket_streams": socketStreams = try value.int(in: 1...1024)
-        case "net_stream_gb_per_s": streamBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
+        case "net_socket_streams": socketStreams = try orOff { try value.int(in: 1...1024) }
+        case "net_stream_gb_per_s": streamBytesPerSecond = try orOff { try number(0...1e4, "GB/s", positive: true) } * 1e9
         case "ps_host_gb_per_s": serverHostBytesPerSecond = try number(0...1e4, "GB/s", positive: true) * 1e9
         default: socketStepLatencySeconds = try number(0...1e6, "µs") * 1e-6   // net_step_latency_us
         }

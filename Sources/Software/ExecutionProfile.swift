@@ -284,6 +284,13 @@ public struct ExecutionProfile: Sendable, Equatable {
             guard Self.launchMicroseconds.contains(x) else { throw value.error("must be at most 1000000 µs, got \(x)") }
             return x * 1e-6
         }
+        // `off` on one socket key removes the cap; a figure on the other would be dropped unseen, whatever the order.
+        let socketKeys = ["net_socket_streams", "net_stream_gb_per_s"]
+        if let off = try socketKeys.first(where: { try node.optional($0).flatMap { try? $0.string() } == "off" }),
+           let other = socketKeys.first(where: { $0 != off }), let value = try node.optional(other),
+           (try? value.string()) != "off" {
+            throw value.error("\(off): off removes the socket cap, so \(other) has nothing to set: drop it, or say off there too")
+        }
         for key in Self.fieldKeys {
             guard let value = try node.optional(key) else { continue }
             if ScheduleMechanisms.keys.contains(key) {

@@ -362,7 +362,9 @@ let smallScenario = """
                 "\(libraryNote)")
         let sameLibrary = stacks.replacingOccurrences(of: "software: horovod", with: "software: {profile: horovod, kernel_library: cudnn-5.1}")
         #expect(!CLI.execute(["simulate", try writeTemporary(sameLibrary)]).stderr.contains("kernel libraries"))
-        // NICs no GPU sends through: noted; one per GPU is not.
+        // One profile, a library chosen in one run only: the runs differ by that choice, not by their stacks.
+        let chosen = stacks.replacingOccurrences(of: "software: horovod", with: "software: {profile: tensorflow-1, kernel_library: cudnn-7}")
+        #expect(!CLI.execute(["simulate", try writeTemporary(chosen)]).stderr.contains("kernel libraries"))
         // NICs no GPU sends through: noted; one per GPU is not.
         let nics = "model: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
             + "network: {link: ib-hdr, nics_per_node: 16}}\ngpus: [16]\n"

@@ -277,7 +277,7 @@ let validScenario = """
 
     /// Another model number is never suggested (an A40 is no A10, an RTX 4090 no RTX 3090),
     /// nor one of several equally near names (a B100 is as near an A100 as an H100).
-    @Test(arguments: ["A40", "T4", "RTX 4090", "B100", "SXM2"])
+    @Test(arguments: ["A40", "P4", "RTX 4090", "B100", "SXM2"])
     func noGuessAtAnotherModel(written: String) throws {
         let e = try error(for: validScenario.replacingOccurrences(of: "V100", with: written))
         #expect(!e.message.contains("did you mean") && e.message.contains("the catalog has: "), "\(e.message)")

@@ -41,23 +41,23 @@ import Workload
     /// them at half the speed: 14 x 20. Two nodes: a GPU reaches its 25 GB/s HDR NIC, so
     /// the inter array's 24; one channel per NIC: 8 x 24, not doubled. DGX-1: a 150/7
     /// GB/s NVLink per peer gives 20 GB/s, 7 channels over the mesh.
+    /// Every architecture of the catalog's GPUs that NCCL runs on (NVIDIA's, Kepler on) gets its
+    /// generation's compute capability, which picks NCCL's latency and bandwidth tables (an
+    /// architecture it did not know would get 0, Volta's tables).
+    @Test func everyNCCLArchitectureOfTheCatalogHasItsComputeCapability() {
+        let expected = ["Kepler": 35, "Maxwell": 52, "Pascal": 60, "Volta": 70, "Turing": 75, "Ampere": 80, "Ada Lovelace": 89,
+                        "Hopper": 90, "Blackwell": 100]
+        for gpu in catalog.gpus where !["Fermi", "CDNA 2", "CDNA 3", "Gaudi 3"].contains(gpu.architecture) {
+            #expect(NCCLSystem.computeCapability(architecture: gpu.architecture) == expected[gpu.architecture], "\(gpu.name)")
+        }
+    }
+
     /// The tree's latencies (`NCCLSystem.treeLatencies`) against the module's formula, computed
     /// here by recursion: a hop costs its step latency plus, under Simple, a chunk at one channel's
     /// speed (LL's lines are forwarded as they land, so a hop is its latency alone); a
     /// rank's climb is its hop plus its parent's climb (0 at the root); the fill is the deepest
     /// climb; every broadcast adds base + fill + climb(child) − hop, a reduce into the root base +
     /// fill − hop, any other reduce nothing. Five nodes, so the trees are uneven; two sizes.
-    /// Every catalog GPU NCCL runs on (NVIDIA, Kepler on) gets its compute capability, which picks
-    /// NCCL's latency and bandwidth tables (an architecture it did not know would get 0, Volta's tables).
-    @Test func everyNCCLGPUOfTheCatalogHasItsComputeCapability() {
-        let expected = ["Kepler": 35, "Maxwell": 52, "Pascal": 60, "Volta": 70, "Turing": 75, "Ampere": 80, "Ada Lovelace": 89,
-                        "Hopper": 90, "Blackwell": 100]
-        for gpu in catalog.gpus where !["Fermi", "CDNA 2", "CDNA 3", "Gaudi 3"].contains(gpu.architecture) {
-            #expect(NCCLSystem.computeCapability(architecture: gpu.architecture) == expected[gpu.architecture], "\(gpu.name)")
-        }
-        #expect(NCCLSystem.computeCapability(architecture: "Ada Lovelace") == 89)
-    }
-
     @Test func treeLatenciesAreThePipelinesClimbAndFill() throws {
         let system = NCCLSystem(cluster: dgxA100(), gpus: 40)
         let nodes = NodeGroups(ranks: Array(0..<40), gpusPerNode: 8)

@@ -153,8 +153,14 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
         #expect(uncapped.metrics.stepSeconds == line.metrics.stepSeconds)
         let capped = try step("{profile: horovod}")
         #expect(uncapped.metrics.stepSeconds < capped.metrics.stepSeconds)
-        let error = try loadError(fusionScenario(software: "{profile: horovod, net_socket_streams: off, net_stream_gb_per_s: 2}", bucket: "64"))
-        #expect(error.message.contains("go together"), "\(error)")
+        // off with a figure on the other key is refused, in either order, at the figure.
+        for software in ["{profile: horovod, net_socket_streams: off, net_stream_gb_per_s: 2}",
+                         "{profile: horovod, net_stream_gb_per_s: off, net_socket_streams: 4}"] {
+            let error = try loadError(fusionScenario(software: software, bucket: "64"))
+            #expect(error.message.contains(": off removes the socket cap, so ") && error.keyPath.hasPrefix("software.net_"), "\(error)")
+        }
+        let bad = try loadError(fusionScenario(software: "{profile: horovod, net_socket_streams: none}", bucket: "64"))
+        #expect(bad.message.hasSuffix("(or off, for no socket cap)"), "\(bad)")
     }
 
     /// A socket cap below the NIC's line rate is said at `software`, with both rates: across nodes a

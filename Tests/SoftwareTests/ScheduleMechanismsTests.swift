@@ -168,6 +168,22 @@ func hybridScenario(software: String, variant: String = "exact") -> String {
         #expect(o.metrics.stepSeconds >= free.metrics.stepSeconds)
     }
 
+    /// Aggregated, one worker stands for all, so the barrier's cost reads 0: explain's line says why
+    /// and where it is priced; expanded, the line is the plain one.
+    @Test func theBarriersCostSaysWhyItIsZeroAggregated() throws {
+        func barrier(_ fidelity: String) throws -> ScenarioRunner.MechanismCost {
+            let yaml = hybridScenario(software: "{profile: ideal, loss_placement: first-gpu, pass_barrier: true}") + "\nsimulation: {fidelity: \(fidelity)}"
+            let run = try Scenario.load(path: try temporaryScenario(yaml)).runs[0]
+            let metrics = try ScenarioRunner.simulate(run, gpus: 4).metrics
+            let costs = try ScenarioRunner.mechanismCosts(run, gpus: 4, stepSeconds: metrics.stepSeconds, metrics: metrics)
+            return try #require(costs.first { $0.name.contains("pass_barrier") })
+        }
+        let aggregated = try barrier("aggregated")
+        #expect(aggregated.seconds == 0 && aggregated.name.contains("waits for nobody") && aggregated.name.contains("fidelity: expanded"))
+        let expanded = try barrier("expanded")
+        #expect(expanded.name == "a barrier after every model-parallel pass (pass_barrier)" && expanded.seconds > 0, "\(expanded)")
+    }
+
     @Test func copyStagesAddTheirCostToEveryExchange() throws {
         let o = try run("{profile: ideal, stage_us: 40}")
         let plain = try run("ideal")

@@ -233,8 +233,6 @@ import YAMLSupport
         #expect(abs(aggregated.metrics.stepSeconds / expanded.metrics.stepSeconds - 1) < 0.05)
     }
 
-    /// The graph executor's launch cost: every kernel's launch is a span on the worker's
-    /// host thread (5 us each), which the step waits for where the GPU is faster.
     /// The profiles describe one machine: a run that lists counts across nodes is told so at
     /// `software`, naming the counts; one inside a node, or under another profile, is not.
     @Test(arguments: ["tensorflow-1", "tensorflow-1-ps"])
@@ -250,6 +248,8 @@ import YAMLSupport
         #expect(try notes("horovod", gpus: "[1, 4, 8, 16]").isEmpty)
     }
 
+    /// The graph executor's launch cost: every kernel's launch is a span on the worker's
+    /// host thread (5 us each), which the step waits for where the GPU is faster.
     @Test func kernelsAreLaunchedFromTheHost() throws {
         let priced = try simulate(server(software: "tensorflow-1", batch: 1), gpus: 1)
         let free = try simulate(server(software: "{profile: tensorflow-1, launch_us_per_kernel_forward: 0, launch_us_per_kernel_backward: 0, "
