@@ -611,6 +611,35 @@ extension Sweep {
         return notes
     }
 
+    /// A note for each run of `points` whose profile drives its NICs through a socket transport
+    /// slower than network speeds the sweep varies (`net_socket_streams` x `net_stream_gb_per_s`,
+    /// `Scenario.simulatedCluster`): across nodes every speed above the cap runs alike, which a
+    /// buyer comparing links would otherwise take for the network not mattering. Once per run,
+    /// naming the speeds above the cap among its points across nodes.
+    public func socketCapNotes(_ points: [Point]) -> [String] {
+        guard axes.contains(where: { ["network_gbps", "cluster.network.link"].contains($0.key) }) else { return [] }
+        var above: [(label: String, profile: String, cap: Double, speeds: [Double])] = []
+        for point in points {
+            let run = point.run
+            let communication = run.software.communication
+            guard point.gpus > run.cluster.gpusPerNode, let nic = run.cluster.network?.nic, nic.kind != .infiniband,
+                  let streams = communication.socketStreams, let perStream = communication.streamBytesPerSecond else { continue }
+            let cap = Double(streams) * perStream
+            guard nic.bytesPerSecond > cap else { continue }
+            if let at = above.firstIndex(where: { $0.label == point.runLabel }) {
+                if !above[at].speeds.contains(nic.bytesPerSecond) { above[at].speeds.append(nic.bytesPerSecond) }
+            } else {
+                above.append((point.runLabel, run.software.name, cap, [nic.bytesPerSecond]))
+            }
+        }
+        return above.map { entry in
+            let speeds = entry.speeds.sorted().map { NumberText.written(($0 * 8 / 1e9 * 10).rounded() / 10) }.joined(separator: ", ")
+            return "run '\(entry.label.singleLine)': profile '\(entry.profile)' drives each NIC through NCCL's socket transport at "
+                + "\(NumberText.written(((entry.cap * 8 / 1e9) * 10).rounded() / 10)) Gb/s (net_socket_streams x net_stream_gb_per_s), so across "
+                + "nodes its networks of \(speeds) Gb/s run alike; net_socket_streams: off prices NCCL over InfiniBand verbs or RoCE"
+        }
+    }
+
     /// A note for each run and GPU of `points` whose per-GPU price map names other GPUs but not
     /// the point's (`PricingSpec.mapsLeavingOut`), which then takes the catalog's figure: a map
     /// is read for every GPU a sweep varies, so a board priced under another's name (an H200's

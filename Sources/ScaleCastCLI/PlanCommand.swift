@@ -342,6 +342,7 @@ struct PlanCommand: ParsableCommand, OutputProducing, TimeLimited {
                  heldEpochsNote(shown, runs: runsByPoint)]
             .map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }) + precision + recipeNotes(shown, runs: runsByPoint)
             + sweep.flatNetworkPriceNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { "Network price: \($0)." }
+            + sweep.socketCapNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { "Network speed: \($0)." }
             + sweep.catalogPriceNotes(sweep.points.filter { shownPoints.contains($0.index) }).map { "Price: \($0)." }
     }
 

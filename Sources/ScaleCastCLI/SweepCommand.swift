@@ -109,7 +109,7 @@ struct SweepCommand: ParsableCommand, OutputProducing, TimeLimited {
         let epoch = overEpoch == 0 ? "" : "sweep: \(overEpoch) of \(selected.count) points take more images a step than an epoch "
             + "(global_batch above training.images): their time_to_train_seconds counts part of a step no run takes\n"
         let recipes = sweep.recipeNotes(selected).map { "sweep: \($0)\n" }.joined()
-        let networkPrices = sweep.flatNetworkPriceNotes(selected).map { "sweep: \($0)\n" }.joined()
+        let networkPrices = (sweep.flatNetworkPriceNotes(selected) + sweep.socketCapNotes(selected)).map { "sweep: \($0)\n" }.joined()
         // Combinations a run cannot take while another can: left out, each reason said once.
         let leftOut = sweep.exclusionsByReason
         let leftOutPoints = leftOut.reduce(0) { $0 + $1.points }

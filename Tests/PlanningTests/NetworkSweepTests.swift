@@ -28,6 +28,25 @@ import YAMLSupport
         #expect(step("rail-optimized", "8") > step("rail-optimized", "1") * 1.2)
     }
 
+    /// Varying the network under a profile whose socket transport caps each NIC (horovod: 1 x 1.85
+    /// GB/s, 14.8 Gb/s): the points across nodes run alike above the cap, and the sweep says so once
+    /// per run, naming the speeds; none where the cap is off, and none on one node.
+    @Test func aSocketCapBelowTheVariedSpeedsIsSaid() throws {
+        func notes(_ software: String, gpus: String = "16") throws -> ([String], [SweepRow]) {
+            let sweep = try Sweep(scenarioPath: try writeScenario(planScenario + "\nsoftware: \(software)\n"),
+                                  axes: ["gpus=\(gpus)", "network_gbps=25,100"].map(Sweep.Axis.parse))
+            let rows = try sweep.evaluate()
+            return (sweep.socketCapNotes(sweep.points), rows)
+        }
+        let (capped, rows) = try notes("horovod")
+        #expect(capped.count == 1 && capped[0].contains(": profile 'horovod' drives each NIC through NCCL's socket transport at 14.8 Gb/s "
+                                                        + "(net_socket_streams x net_stream_gb_per_s), so across nodes its networks of "
+                                                        + "25, 100 Gb/s run alike; net_socket_streams: off"), "\(capped)")
+        #expect(rows.count == 2 && rows[0].stepSeconds == rows[1].stepSeconds)
+        #expect(try notes("{profile: horovod, net_socket_streams: off}").0.isEmpty)
+        #expect(try notes("horovod", gpus: "8").0.isEmpty)
+    }
+
     /// A key varied twice is refused by name, with the form that varies it once.
     @Test func aKeyVariedTwiceIsNamed() throws {
         let path = try writeScenario(Self.scenario)
