@@ -42,7 +42,10 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
             : ResultsTable.render(results, scenarioName: loaded.name, training: training) + EvidenceCautions.text(cautions)
         // The layout note speaks of runs that fit somewhere (of one that fits nowhere the error speaks).
         let fits = Set(loaded.runs.indices.filter { i in results.contains { $0.runIndex == i && $0.fitsInMemory } })
-        output.stderr = Self.unusedKeyNotes(loaded.runs) + Self.layoutNotes(loaded, runs: fits, file: scenario)
+        // Notes on the counts simulated (the scenario's or --gpus's) that span nodes.
+        let simulated = loaded.runs.indices.map { i in results.filter { $0.runIndex == i }.map(\.gpus) }
+        output.stderr = Self.unusedKeyNotes(loaded.runs, extra: loaded.runs.indices.map { loaded.runs[$0].acrossNodesNotes(gpus: simulated[$0]) })
+            + Self.layoutNotes(loaded, runs: fits, file: scenario)
             + Self.libraryNote(loaded, file: scenario)
         // One located line, as for any bad input (each configuration still appears in the table with fits NO).
         if let error = Self.memoryError(results, of: loaded) {
@@ -56,11 +59,11 @@ struct SimulateCommand: ParsableCommand, OutputProducing, TimeLimited {
     /// in file order, once where several runs inherit it: accepted, since a sweep varies what
     /// makes them count. A note that holds for some of the runs only names them (by label, else
     /// key path): a top-level owned price is unused by the runs that rent, not by those that buy.
-    static func unusedKeyNotes(_ runs: [RunSpec]) -> String {
+    static func unusedKeyNotes(_ runs: [RunSpec], extra: [[ConfigError]] = []) -> String {
         var notes: [(error: ConfigError, runs: [String])] = []
         var index: [String: Int] = [:]
         for (i, run) in runs.enumerated() {
-            for note in run.unusedKeys {
+            for note in run.unusedKeys + (i < extra.count ? extra[i] : []) {
                 let at = index["\(note)"] ?? notes.count
                 if at == notes.count { index["\(note)"] = at; notes.append((note, [])) }
                 notes[at].runs.append(run.label ?? Scenario.keyPath(ofRun: i))

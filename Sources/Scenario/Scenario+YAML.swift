@@ -118,6 +118,7 @@ extension Scenario {
                     spec.gpusLocation = Scenario.atItsOrigin(spec.gpusLocation, run: item, base: base)
                     spec.maxGlobalBatchLocation = spec.maxGlobalBatchLocation.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     spec.unusedKeys = spec.unusedKeys.map { Scenario.atItsOrigin($0, run: item, base: base) }
+                    spec.softwareLocation = spec.softwareLocation.map { Scenario.atItsOrigin($0, run: item, base: base) }
                     if let pricing = spec.pricing { spec.pricing?.location = Scenario.atItsOrigin(pricing.location, run: item, base: base) }
                     // plan, report and sweep compare configurations per model by its label (`RunSpec.modelLabel`: a
                     // custom model named like a built-in one is `NAME (custom)`, ranked apart): one label, one network,
@@ -382,29 +383,8 @@ extension RunSpec {
                 self.unusedKeys.append(note)
             }
         }
-        // TensorFlow 1.x's profiles describe one machine: NCCL 1.x's rings, and parameter servers on its own GPUs.
-        let acrossNodes = gpuCounts.filter { $0 > cluster.gpusPerNode }
-        if ["tensorflow-1", "tensorflow-1-ps"].contains(software.name), !acrossNodes.isEmpty,
-           let note = try yaml.error(atKey: "software", "profile '\(software.name)' describes TensorFlow 1.x on one machine "
-               + "(tf_cnn_benchmarks' local modes: NCCL 1.x all-reduces within one node, parameter servers on the machine's own "
-               + "GPUs or CPU); the counts above \(cluster.gpusPerNode) GPUs (\(acrossNodes.map(String.init).joined(separator: ", "))) "
-               + "price its \(Self.acrossNodesWords(plannedStrategy.gradientSync.algorithm)) across nodes, which "
-               + "it did not run: TensorFlow 1.x across machines ran parameter-server processes over gRPC (not modelled) or "
-               + "Horovod (profile horovod)") {
-            self.unusedKeys.append(note)
-        }
-        // A profile's socket transport below the NIC's line rate: a faster network would change nothing across nodes.
-        let communication = software.communication
-        if !acrossNodes.isEmpty, let network = cluster.network, network.nic.kind != .infiniband,
-           let streams = communication.socketStreams, let perStream = communication.streamBytesPerSecond,
-           Double(streams) * perStream < network.nic.bytesPerSecond,
-           let note = try yaml.error(atKey: "software", "profile '\(software.name)' drives each NIC through NCCL's socket transport at "
-               + "\(String(format: "%.2f", Double(streams) * perStream / 1e9)) GB/s (net_socket_streams \(streams) x net_stream_gb_per_s "
-               + "\(String(format: "%.2f", perStream / 1e9))), below the \(network.nic.name) NIC's \(String(format: "%.2f", network.nic.bytesPerSecond / 1e9)) GB/s: "
-               + "across nodes its NICs are priced at that rate, so a faster network changes nothing; for NCCL over InfiniBand "
-               + "verbs or RoCE say net_socket_streams: off") {
-            self.unusedKeys.append(note)
-        }
+        // Where `software:` is written: the notes on runs across nodes (`acrossNodesNotes`) point at it.
+        self.softwareLocation = try yaml.error(atKey: "software", "")
         // fp16 without fp16 units: half-size tensors, computed at the fp32 peak (GPUSpec.peakFLOPsPerSecond(precision:)).
         let noHalfUnits = precision == .fp16 && cluster.gpu.unitsRunning("fp16") != "fp16"
         if halfInstead {
@@ -754,16 +734,4 @@ final class NamedFileLog: @unchecked Sendable {
 
     /// The paths recorded, first use first.
     var paths: [String] { lock.withLock { recorded } }
-}
-
-extension RunSpec {
-    /// What a TensorFlow 1.x profile's runs across nodes price (its note): the servers, where
-    /// they are, or the all-reduces.
-    static func acrossNodesWords(_ algorithm: AllReduceAlgorithm) -> String {
-        switch algorithm {
-        case .psGPUs: return "parameter servers spread over every GPU"
-        case .psHost: return "parameter servers in each node's host memory"
-        default: return "\(algorithm.rawValue) all-reduces"
-        }
-    }
 }

@@ -89,6 +89,8 @@ public struct RunSpec: Sendable {
     public var batchLocation: ConfigError
     /// Where the GPU counts were set.
     public var gpusLocation: ConfigError
+    /// Where `software:` is written (the run's, else the top level's); nil where it is not.
+    public var softwareLocation: ConfigError?
     /// Keys the run is given that change nothing in it, each where it is written and why
     /// (`RunSpec.unusedKeys(in:cluster:pricing:)`), and a training recipe of another model
     /// (`RunSpec.recipeForAnotherModel`): notes `simulate` prints.

@@ -365,6 +365,12 @@ let smallScenario = """
         // One profile, a library chosen in one run only: the runs differ by that choice, not by their stacks.
         let chosen = stacks.replacingOccurrences(of: "software: horovod", with: "software: {profile: tensorflow-1, kernel_library: cudnn-7}")
         #expect(!CLI.execute(["simulate", try writeTemporary(chosen)]).stderr.contains("kernel libraries"))
+        // A TensorFlow 1 profile across nodes: noted at the counts simulated, --gpus's where given.
+        let tf1 = "model: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: V100, gpus_per_node: 8, network: {link: ib-edr, "
+            + "nics_per_node: 1}}\ngpus: [1, 8]\nsoftware: tensorflow-1\n"
+        let tf1Path = try writeTemporary(tf1)
+        #expect(!CLI.execute(["simulate", tf1Path]).stderr.contains("on one machine"))
+        #expect(CLI.execute(["simulate", tf1Path, "--gpus", "8,16"]).stderr.contains("the counts above 8 GPUs (16) price its"))
         // NICs no GPU sends through: noted; one per GPU is not.
         let nics = "model: resnet18\nbatch_per_gpu: 32\nprecision: fp32\ncluster: {gpu: A100-SXM4-80GB, gpus_per_node: 8, fabric: nvswitch, "
             + "network: {link: ib-hdr, nics_per_node: 16}}\ngpus: [16]\n"

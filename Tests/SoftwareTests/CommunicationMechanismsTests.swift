@@ -168,7 +168,8 @@ func fusionScenario(software: String, bucket: String = "off") -> String {
     @Test func aSocketCapBelowTheLineRateIsSaid() throws {
         func notes(_ software: String, kind: String = "ethernet") throws -> [ConfigError] {
             let yaml = fusionScenario(software: software).replacingOccurrences(of: "kind: ethernet", with: "kind: \(kind)")
-            return try Scenario.load(path: try temporaryScenario(yaml)).runs[0].unusedKeys.filter { $0.message.contains("socket transport") }
+            let run = try Scenario.load(path: try temporaryScenario(yaml)).runs[0]
+            return run.acrossNodesNotes(gpus: run.gpuCounts).filter { $0.message.contains("socket transport") }
         }
         let said = try notes("{profile: ideal, net_socket_streams: 2, net_stream_gb_per_s: 0.5}")
         #expect(said.count == 1 && said[0].keyPath == "software" && said[0].message.contains("at 1.00 GB/s")

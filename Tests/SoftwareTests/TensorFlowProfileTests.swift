@@ -233,14 +233,15 @@ import YAMLSupport
         #expect(abs(aggregated.metrics.stepSeconds / expanded.metrics.stepSeconds - 1) < 0.05)
     }
 
-    /// The profiles describe one machine: a run that lists counts across nodes is told so at
+    /// The profiles describe one machine: a run simulated at counts across nodes is told so at
     /// `software`, naming the counts; one inside a node, or under another profile, is not.
     @Test(arguments: ["tensorflow-1", "tensorflow-1-ps"])
     func runsAcrossNodesAreToldTheProfileIsOneMachines(profile: String) throws {
         func notes(_ software: String, gpus: String) throws -> [ConfigError] {
             let cluster = "  gpu: K40\n  gpus_per_node: 4\n  fabric: pcie-tree\n  network: {link: eth-25g, nics_per_node: 1}"
             let yaml = server(software: software, cluster: cluster).replacingOccurrences(of: "gpus: [1, 4]", with: "gpus: \(gpus)")
-            return try Scenario.load(path: try temporaryScenario(yaml)).runs[0].unusedKeys.filter { $0.message.contains("on one machine") }
+            let run = try Scenario.load(path: try temporaryScenario(yaml)).runs[0]
+            return run.acrossNodesNotes(gpus: run.gpuCounts).filter { $0.message.contains("on one machine") }
         }
         let told = try notes(profile, gpus: "[1, 4, 8, 16]")
         #expect(told.count == 1 && told[0].keyPath == "software" && told[0].message.contains("(8, 16)"), "\(told)")
