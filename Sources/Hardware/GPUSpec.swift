@@ -140,7 +140,11 @@ public struct GPUSpec: Hashable, Sendable {
     /// precision reaches (`KernelLibrary.tensorCorePrecisions`). False before Volta (Pascal's
     /// fp16 peak is its CUDA cores' paired rate), for other vendors and for an architecture the
     /// catalog does not know.
-    public var hasTensorCores: Bool { Self.computeCapability(architecture: architecture) >= 70 }
+    public var hasTensorCores: Bool { computeCapability >= 70 }
+
+    /// The GPU's compute capability x 10 (`computeCapability(architecture:)`): which of NCCL's
+    /// tuning tables apply, and whether it has tensor cores; 0 for other vendors' GPUs.
+    public var computeCapability: Int { Self.computeCapability(architecture: architecture) }
 
     /// The precision whose peak runs `precision` on this GPU (`peakFLOPsPerSecond(precision:)`):
     /// itself where the catalog gives its peak, else the first of the fallbacks that has one.

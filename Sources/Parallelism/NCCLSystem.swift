@@ -120,7 +120,7 @@ public struct NCCLSystem: Hashable, Sendable {
     /// GPUs reach their NICs over PCIe, not of the PCIe trees, whose NICs hang off
     /// the host bridge.
     public init(cluster: ClusterSpec, gpus: Int) {
-        let cc = Self.computeCapability(architecture: cluster.gpu.architecture)
+        let cc = cluster.gpu.computeCapability
         let nodes = cluster.nodes(for: gpus)
         let local = min(gpus, cluster.gpusPerNode)
         let gb = 1e9
@@ -221,12 +221,6 @@ public struct NCCLSystem: Hashable, Sendable {
             raised = faster
         }
         return raised
-    }
-
-    /// Compute capability x 10 of an architecture name as the catalog spells it
-    /// (`GPUSpec.computeCapability(architecture:)`); 0 for architectures NCCL does not run on.
-    public static func computeCapability(architecture: String) -> Int {
-        GPUSpec.computeCapability(architecture: architecture)
     }
 
     /// The first speed of `speeds` (fastest first) at most `limit`, or the slowest (where none

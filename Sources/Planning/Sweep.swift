@@ -612,8 +612,7 @@ extension Sweep {
     }
 
     /// A note for each run of `points` whose profile drives its NICs through a socket transport
-    /// slower than network speeds the sweep varies (`net_socket_streams` x `net_stream_gb_per_s`,
-    /// `Scenario.simulatedCluster`): across nodes every speed above the cap runs alike, which a
+    /// slower than network speeds the sweep varies (`RunSpec.bindingSocketCap`): across nodes every speed above the cap runs alike, which a
     /// buyer comparing links would otherwise take for the network not mattering. Once per run,
     /// naming the speeds above the cap among its points across nodes.
     public func socketCapNotes(_ points: [Point]) -> [String] {
@@ -621,11 +620,7 @@ extension Sweep {
         var above: [(label: String, profile: String, cap: Double, speeds: [Double])] = []
         for point in points {
             let run = point.run
-            let communication = run.software.communication
-            guard point.gpus > run.cluster.gpusPerNode, let nic = run.cluster.network?.nic, nic.kind != .infiniband,
-                  let streams = communication.socketStreams, let perStream = communication.streamBytesPerSecond else { continue }
-            let cap = Double(streams) * perStream
-            guard nic.bytesPerSecond > cap else { continue }
+            guard point.gpus > run.cluster.gpusPerNode, let cap = run.bindingSocketCap, let nic = run.cluster.network?.nic else { continue }
             if let at = above.firstIndex(where: { $0.label == point.runLabel }) {
                 if !above[at].speeds.contains(nic.bytesPerSecond) { above[at].speeds.append(nic.bytesPerSecond) }
             } else {

@@ -70,7 +70,7 @@ public enum ExplainReport {
     /// algorithms NCCL has there that ScaleCast does not model; "" elsewhere.
     public static func ncclNotModelled(_ run: RunSpec, gpus: Int) -> String {
         guard run.plannedStrategy.gradientSync.algorithm == .nccl, run.cluster.nodes(for: gpus) > 1,
-              NCCLSystem.computeCapability(architecture: run.cluster.gpu.architecture) >= 90,
+              run.cluster.gpu.computeCapability >= 90,
               case .nvswitch = run.cluster.fabric else { return "" }
         return "\nNCCL on \(run.cluster.gpu.architecture) GPUs in NVSwitch nodes can also run NVLS-tree across nodes (the switch's "
             + "reduction inside each node, a tree between nodes), and CollNet on SHARP switches; ScaleCast does not model them and "

@@ -264,11 +264,11 @@ enum ChartBuilder {
         // not on InfiniBand): marked too, as the rate past which a faster NIC buys nothing.
         let communication = spec.software.communication
         var softwareCap: Charts.BandwidthWhatIf.AlsoCrossed?
-        if acrossNodes, current.kind != .infiniband, let streams = communication.socketStreams,
-           let perStream = communication.streamBytesPerSecond {
+        if acrossNodes, current.kind != .infiniband, let cap = communication.socketCapBytesPerSecond,
+           let streams = communication.socketStreams, let perStream = communication.streamBytesPerSecond {
             softwareCap = .init(what: "TCP sockets cap each NIC (\(streams) stream\(streams == 1 ? "" : "s") x "
                                 + "\(Self.shortest(perStream / 1e9)) GB/s)",
-                                linkName: "sockets", bandwidth: Double(streams) * perStream / unit.bytesPerSecond)
+                                linkName: "sockets", bandwidth: cap / unit.bytesPerSecond)
         }
         let whatIf = Charts.BandwidthWhatIf(link: what, linkName: current.name, unit: unit.rawValue, operatingPoint: today,
                                             singleGPUImagesPerSecond: singleByCount, alsoCrossed: alsoCrossed,

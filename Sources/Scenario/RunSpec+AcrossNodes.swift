@@ -29,15 +29,24 @@ extension RunSpec {
                 + "across machines ran parameter-server processes over gRPC (not modelled) or Horovod (profile horovod)"))
         }
         let communication = software.communication
-        if let network = cluster.network, network.nic.kind != .infiniband, let streams = communication.socketStreams,
-           let perStream = communication.streamBytesPerSecond, Double(streams) * perStream < network.nic.bytesPerSecond {
+        if let cap = bindingSocketCap, let nic = cluster.network?.nic, let streams = communication.socketStreams,
+           let perStream = communication.streamBytesPerSecond {
             func rate(_ bytesPerSecond: Double) -> String { String(format: "%.2f", bytesPerSecond / 1e9) }
             notes.append(note("profile '\(software.name)' drives each NIC through NCCL's socket transport at "
-                + "\(rate(Double(streams) * perStream)) GB/s (net_socket_streams \(streams) x net_stream_gb_per_s \(rate(perStream))), "
-                + "below the \(network.nic.name) NIC's \(rate(network.nic.bytesPerSecond)) GB/s: across nodes its NICs are priced at "
+                + "\(rate(cap)) GB/s (net_socket_streams \(streams) x net_stream_gb_per_s \(rate(perStream))), "
+                + "below the \(nic.name) NIC's \(rate(nic.bytesPerSecond)) GB/s: across nodes its NICs are priced at "
                 + "that rate, so a faster network changes nothing; for NCCL over InfiniBand verbs or RoCE say net_socket_streams: off"))
         }
         return notes
+    }
+
+    /// The rate the profile's socket transport drives the run's NICs at where it is below their
+    /// line rate (`CommunicationMechanisms.socketCapBytesPerSecond`; not on InfiniBand NICs,
+    /// where NCCL runs verbs: `Scenario.simulatedCluster`), bytes per second; nil elsewhere.
+    public var bindingSocketCap: Double? {
+        guard let nic = cluster.network?.nic, nic.kind != .infiniband, let cap = software.communication.socketCapBytesPerSecond,
+              cap < nic.bytesPerSecond else { return nil }
+        return cap
     }
 
     /// What a TensorFlow 1.x profile's runs across nodes price (its note): the servers, where

@@ -370,8 +370,7 @@ extension RunSpec {
         }
         // A precision the kernel library has no tensor-core kernels for, on tensor cores: its products at the fp32 rate
         // (CostModel.libraryReachesTensorCores).
-        if precision != .fp32, cluster.gpu.hasTensorCores, let library = software.kernelLibrary,
-           !library.hasTensorCoreKernels(for: precision.rawValue), cluster.gpu.unitsRunning(precision.rawValue) != "fp32" {
+        if !costModel.libraryReachesTensorCores, let library = software.kernelLibrary, cluster.gpu.unitsRunning(precision.rawValue) != "fp32" {
             let name = precision.rawValue
             let how = precision == .tf32 ? "as plain fp32 (TF32 is a tensor-core mode)"
                 : "on its CUDA cores at the fp32 rate, \(name) data with fp32 compute, as frameworks then ran them (TensorFlow: "

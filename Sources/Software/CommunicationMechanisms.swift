@@ -163,8 +163,13 @@ public struct CommunicationMechanisms: Sendable, Equatable {
     /// - Returns: `bytesPerSecond` and `latencySeconds` for the link, unchanged where no
     ///   socket transport is modelled.
     public func linkAsDriven(bytesPerSecond: Double, latencySeconds: Double) -> (bytesPerSecond: Double, latencySeconds: Double) {
-        var rate = bytesPerSecond
-        if let streams = socketStreams, let perStream = streamBytesPerSecond { rate = min(rate, Double(streams) * perStream) }
-        return (rate, latencySeconds + socketStepLatencySeconds / 2)
+        (min(bytesPerSecond, socketCapBytesPerSecond ?? .infinity), latencySeconds + socketStepLatencySeconds / 2)
+    }
+
+    /// The rate NCCL's socket transport drives one NIC at, `net_socket_streams` x
+    /// `net_stream_gb_per_s`, bytes per second; nil where no socket transport is modelled.
+    public var socketCapBytesPerSecond: Double? {
+        guard let streams = socketStreams, let perStream = streamBytesPerSecond else { return nil }
+        return Double(streams) * perStream
     }
 }

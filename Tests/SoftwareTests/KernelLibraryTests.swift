@@ -74,6 +74,16 @@ import YAMLSupport
         #expect(tf32.count == 1 && tf32[0].message.contains("plain fp32") && tf32[0].message.contains("kernel_library: cudnn-8"), "\(tf32)")
     }
 
+    /// A library's tensor-core precisions are fp16, bf16 or tf32: another is refused at its item.
+    @Test func anUnknownTensorCorePrecisionIsRefused() throws {
+        let yaml = try YAMLValue.parse("""
+            libraries:
+              - {name: odd, summary: s, forward: [implicit-gemm], backward_data: [implicit-gemm], backward_filter: [implicit-gemm],
+                 source: x, tensor_core_precisions: [fp16, fp8]}
+            """, file: "libraries.yaml")
+        #expect { _ = try ProfileCatalog.readLibraries(yaml) } throws: { "\($0)".contains("libraries.yaml:3") && "\($0)".contains("fp8") }
+    }
+
     @Test func aLibraryWithoutImplicitGEMMIsRefused() throws {
         let yaml = try YAMLValue.parse("""
             libraries:
